@@ -1,0 +1,58 @@
+import { availableParallelism } from 'node:os';
+import type { ChalkInstance as Chalk } from 'chalk';
+import { ingest, type IngestResult } from '../ingest/index.js';
+import type { Profile } from '../model/profile.js';
+import { filterProfile } from '../profile/filter.js';
+import { readProfile } from '../profile/io.js';
+import { Scope } from '../profile/scope.js';
+import { UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { scopeOptions, workerCount, type SourceFlags } from './options.js';
+import { ProgressMeter } from './progress.js';
+import { printIngestSummary } from './summary.js';
+
+/** Raised when input issues stop the run under `--on-error fail`: exit 2. */
+export class InputAbort extends Error {}
+
+/**
+ * The profile a command works on: read from `--profile` (and narrowed by the filters), or built
+ * from logs with the filters applied while reading. Prints the input summary on stderr.
+ */
+export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk): Promise<{ profile: Profile; ingest?: IngestResult }> {
+  const scope = new Scope(scopeOptions(flags));
+  const hasLogs = (flags.k8sAudit?.length ?? 0) > 0;
+  if (flags.profile !== undefined && hasLogs) throw new UsageError('give either --profile or log sources (--k8s-audit), not both');
+  if (flags.profile !== undefined) {
+    const whole = await readProfile(resolvePath(io, flags.profile));
+    try {
+      return { profile: filterProfile(whole, scope) };
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  if (!hasLogs) throw new UsageError('no input: give --k8s-audit PATH... (or --profile FILE)');
+  const meter = new ProgressMeter(io.stderr, io.stderrIsTTY && !flags.quiet);
+  let result: IngestResult;
+  try {
+    result = await ingest({
+      k8sAudit: flags.k8sAudit ?? [],
+      scope,
+      workers: workerCount(flags, availableParallelism()),
+      cwd: io.cwd,
+      stdin: io.stdin,
+      onTotal: (n) => meter.setTotal(n),
+      onProgress: meter.add,
+    });
+  } finally {
+    meter.done();
+  }
+  if (!flags.quiet || (result.issueCount > 0 && flags.onError === 'fail')) printIngestSummary(io.stderr, result, c);
+  if (result.issueCount > 0 && flags.onError === 'fail') {
+    throw new InputAbort(`${result.issueCount} input issue${result.issueCount === 1 ? '' : 's'} with --on-error fail: nothing was written (use --on-error skip to go on without the bad records)`);
+  }
+  return { profile: result.profile, ingest: result };
+}
+
+function resolvePath(io: Io, p: string): string {
+  return p.startsWith('/') ? p : `${io.cwd}/${p}`;
+}

@@ -1,0 +1,89 @@
+import { Option, type Command } from 'commander';
+import type { SubjectKind } from '../model/subject.js';
+import { DEFAULT_SUBJECT_KINDS, type ScopeOptions } from '../profile/scope.js';
+import { parseTimeSpec } from '../util/time.js';
+import { UsageError } from './errors.js';
+
+/** Options every reading command shares, as commander hands them over. */
+export interface SourceFlags {
+  k8sAudit?: string[];
+  profile?: string;
+  subject?: string[];
+  excludeSubject?: string[];
+  subjectKind?: string;
+  namespace?: string[];
+  since?: string;
+  until?: string;
+  includeSystem?: boolean;
+  workers?: string;
+  onError?: 'fail' | 'skip';
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+export function addSourceOptions(cmd: Command, withProfile: boolean): Command {
+  cmd.option('--k8s-audit <path...>', 'Kubernetes audit logs: files, directories (walked), or - for stdin; gzip detected by content');
+  if (withProfile) cmd.option('--profile <file>', 'read a profile made by `audit2policy profile` instead of logs');
+  return cmd;
+}
+
+export function addFilterOptions(cmd: Command, onErrorDefault: 'fail' | 'skip'): Command {
+  return cmd
+    .option('--subject <glob...>', 'only subjects whose username matches (system:serviceaccount:shop:*, alice)')
+    .option('--exclude-subject <glob...>', 'leave out subjects whose username matches')
+    .option('--subject-kind <kinds>', 'comma-separated: serviceaccount,user,group', 'serviceaccount,user')
+    .option('--namespace <ns...>', 'only requests in these namespaces (cluster-wide requests are left out)')
+    .option('--since <time>', 'RFC 3339 time, or a duration back from the newest event (7d, 36h)')
+    .option('--until <time>', 'RFC 3339 time, or a duration back from the newest event')
+    .option('--include-system', 'keep control-plane identities (system:kube-*, system:node:*, system:apiserver, kube-system service accounts, system:* groups)')
+    .option('--workers <n>', 'threads reading files or byte ranges in parallel (default: number of cores)')
+    .addOption(new Option('--on-error <mode>', 'on bad input: fail (exit 2) or skip (count and go on)').choices(['fail', 'skip']).default(onErrorDefault))
+    .option('-q, --quiet', 'no summary on stderr (errors still print)')
+    .option('--verbose', 'stack traces on errors');
+}
+
+const KINDS: Record<string, SubjectKind> = { serviceaccount: 'ServiceAccount', user: 'User', group: 'Group' };
+
+export function scopeOptions(f: SourceFlags): ScopeOptions {
+  const kinds = (f.subjectKind ?? '').split(',').map((k) => k.trim().toLowerCase()).filter(Boolean);
+  const subjectKinds: SubjectKind[] = [];
+  for (const k of kinds) {
+    const kind = KINDS[k.replace(/s$/, '')];
+    if (!kind) throw new UsageError(`--subject-kind: unknown kind "${k}" (choose from serviceaccount, user, group)`);
+    if (!subjectKinds.includes(kind)) subjectKinds.push(kind);
+  }
+  const time = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    try {
+      return parseTimeSpec(v);
+    } catch (e) {
+      throw new UsageError(`${flag}: ${(e as Error).message}`);
+    }
+  };
+  const opts: ScopeOptions = {
+    subjects: f.subject ?? [],
+    excludeSubjects: f.excludeSubject ?? [],
+    subjectKinds: subjectKinds.length ? subjectKinds : [...DEFAULT_SUBJECT_KINDS],
+    namespaces: f.namespace ?? [],
+    includeSystem: !!f.includeSystem,
+  };
+  const since = time('--since', f.since);
+  const until = time('--until', f.until);
+  if (since) opts.since = since;
+  if (until) opts.until = until;
+  return opts;
+}
+
+export function workerCount(f: SourceFlags, cores: number): number {
+  if (f.workers === undefined) return Math.max(1, cores);
+  const n = Number(f.workers);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers: expected a whole number from 1 to 256, got "${f.workers}"`);
+  return n;
+}
+
+export function nonNegativeInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got "${v}"`);
+  return n;
+}

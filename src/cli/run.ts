@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { UnreadableInputError } from '../ingest/inputs.js';
+import { OutputConflictError } from '../emit/writeTree.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerMerge } from './commands/merge.js';
+import { registerProfile } from './commands/profile.js';
+import { registerVerify } from './commands/verify.js';
+import { makeCtx } from './context.js';
+import { EXIT, UsageError } from './errors.js';
+import { InputAbort } from './input.js';
+import type { Io } from './io.js';
+
+export type { Io } from './io.js';
+
+export const VERSION = '0.1.0';
+
+/** Run the CLI: parse, call the library, format, and return the exit code. Never exits the process. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const ctx = makeCtx(io);
+  const program = new Command('audit2policy')
+    .description('Turn what staging actually did into least-privilege policy, proven by replay.')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  registerProfile(program, ctx);
+  registerMerge(program, ctx);
+  registerGenerate(program, ctx);
+  registerVerify(program, ctx);
+  for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.ok : EXIT.error;
+    }
+    const verbose = argv.includes('--verbose');
+    const known = e instanceof UsageError || e instanceof UnreadableInputError || e instanceof InputAbort || e instanceof OutputConflictError;
+    io.stderr.write(ctx.c.red(`error: ${(e as Error).message}\n`));
+    if (verbose) io.stderr.write(`${(e as Error).stack ?? ''}\n`);
+    else if (!known) io.stderr.write('(an internal error: run again with --verbose for the stack trace, and please report it)\n');
+    return EXIT.error;
+  }
+}
+
+function allCommands(c: Command): Command[] {
+  return c.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}

@@ -1,0 +1,25 @@
+import type { Writable } from 'node:stream';
+import type { ChalkInstance as Chalk } from 'chalk';
+import type { IngestResult } from '../ingest/index.js';
+import { mb } from './progress.js';
+
+const SHOWN_ISSUES = 10;
+
+/** The input summary on stderr: what was read, what was dropped and why, what was left out. */
+export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): void {
+  const read = r.profile.sources.filter((s) => s.format !== 'skipped');
+  const bytes = read.reduce((n, s) => n + s.bytes, 0);
+  const records = read.reduce((n, s) => n + s.records, 0);
+  err.write(`read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.profile.principals.length} principals in scope\n`);
+  for (const s of r.profile.sources) if (s.format === 'skipped') err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
+  const skipped = Object.entries(r.profile.skipped);
+  if (skipped.length) {
+    err.write(`left out of scope: ${skipped.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
+    err.write(c.dim(skipped.some(([k]) => k === 'system-identity') ? ' (control-plane identities; --include-system keeps them)\n' : '\n'));
+  }
+  if (r.issueCount > 0) {
+    err.write(c.yellow(c.bold(`${r.issueCount} input issue${r.issueCount === 1 ? '' : 's'}: the records were dropped, so policies may lack what they did\n`)));
+    for (const i of r.issues.slice(0, SHOWN_ISSUES)) err.write(c.yellow(`  ${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+    if (r.issueCount > SHOWN_ISSUES) err.write(c.yellow(`  ... and ${r.issueCount - SHOWN_ISSUES} more (listed per file in the profile's sources)\n`));
+  }
+}

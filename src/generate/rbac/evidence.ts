@@ -1,0 +1,58 @@
+import { PROFILE_API_VERSION, grantEvidence, type K8sEdge, type Principal } from '../../model/profile.js';
+import type { RuleWithEvidence } from './rules.js';
+
+/**
+ * The evidence document beside each policy file: for every rule, the observed requests behind it
+ * (count, first and last seen, sample audit IDs) and any widening; plus denied requests, which were
+ * seen but never granted.
+ */
+export function evidenceDoc(
+  p: Principal,
+  namespace: string,
+  policies: { kind: string; name: string; rules: RuleWithEvidence[] }[],
+  denied: K8sEdge[],
+  edgeCount: number,
+): Record<string, unknown> {
+  return {
+    apiVersion: PROFILE_API_VERSION,
+    kind: 'Evidence',
+    subject: p.username,
+    subjectKind: p.subject.kind,
+    namespace: namespace === '' ? '(cluster-wide)' : namespace,
+    observedAccesses: edgeCount,
+    policies: policies.map((pol) => ({
+      kind: pol.kind,
+      name: pol.name,
+      rules: pol.rules.map((r) => {
+        const entry: Record<string, unknown> = { rule: { ...r.rule } };
+        if (r.widenedBy.length) entry['widenedBy'] = r.widenings.map((w) => `${w.option}: ${w.detail}`);
+        entry['because'] = r.observed.map(observedEntry);
+        return entry;
+      }),
+    })),
+    denied: denied.map((e) => ({ ...access(e), ...stats(e.denied!) })),
+  };
+}
+
+function access(e: K8sEdge): Record<string, string> {
+  const a: Record<string, string> = { verb: e.verb };
+  if (e.nonResourceURL) a['nonResourceURL'] = e.nonResourceURL;
+  else {
+    a['resource'] = e.subresource ? `${e.resource}/${e.subresource}` : e.resource;
+    if (e.apiGroup) a['apiGroup'] = e.apiGroup;
+    if (e.namespace) a['namespace'] = e.namespace;
+    if (e.name) a['name'] = e.name;
+  }
+  return a;
+}
+
+function observedEntry(e: K8sEdge): Record<string, unknown> {
+  const ev = grantEvidence(e)!;
+  const out: Record<string, unknown> = { ...access(e), ...stats(ev) };
+  if (!e.allowed) out['note'] = 'only RequestReceived records: the decision was not logged, the request is taken as authorized';
+  return out;
+}
+
+function stats(ev: NonNullable<K8sEdge['allowed']>): Record<string, unknown> {
+  return { count: ev.count, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen, samples: ev.samples.map((s) => s.id) };
+}

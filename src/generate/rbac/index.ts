@@ -1,0 +1,118 @@
+import { cmp } from '../../model/issue.js';
+import type { Artefact, Widening } from '../../model/artefact.js';
+import { isGrantable, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
+import { subjectKey } from '../../model/subject.js';
+import { evidenceDoc } from './evidence.js';
+import { bindingObject, roleObject, objectName, CLUSTER_DIR, filePath } from './objects.js';
+import type { RbacOptions } from './options.js';
+import { buildRules, type RuleWithEvidence } from './rules.js';
+
+export type { RbacOptions } from './options.js';
+
+export interface RbacResult {
+  artefacts: Artefact[];
+  widenings: Widening[];
+}
+
+/**
+ * Profile → RBAC. Per subject: a Role and RoleBinding in each namespace where it acted; a
+ * ClusterRole and ClusterRoleBinding only for cluster-scoped, all-namespace and non-resource
+ * requests. Pure and deterministic: sorted everywhere, no timestamps.
+ */
+export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResult {
+  const artefacts: Artefact[] = [];
+  const widenings: Widening[] = [];
+  for (const p of profile.principals) {
+    const grantable = p.k8s.filter(isGrantable);
+    if (grantable.length === 0) continue;
+    artefacts.push(...forPrincipal(p, grantable, opts, widenings));
+  }
+  artefacts.sort((a, b) => cmp(subjectKey(a.subject), subjectKey(b.subject)) || cmp(a.namespace, b.namespace));
+  widenings.sort((a, b) => cmp(a.subject, b.subject) || cmp(a.namespace, b.namespace) || cmp(a.option, b.option) || cmp(a.detail, b.detail));
+  return { artefacts, widenings };
+}
+
+function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenings: Widening[]): Artefact[] {
+  const key = subjectKey(p.subject);
+  const byNs = new Map<string, K8sEdge[]>();
+  for (const e of edges) byNs.set(e.namespace, [...(byNs.get(e.namespace) ?? []), e]);
+
+  // --widen-namespaces: accesses (group, resource, verb) seen in more than N namespaces go to one shared ClusterRole.
+  const shared: K8sEdge[] = [];
+  const sharedNs = new Set<string>();
+  if (opts.widenNamespaces !== undefined) {
+    const nsOf = new Map<string, Set<string>>();
+    for (const e of edges) {
+      if (e.namespace === '') continue;
+      const sig = `${e.apiGroup}\u0000${e.resource}\u0000${e.subresource}\u0000${e.verb}`;
+      nsOf.set(sig, (nsOf.get(sig) ?? new Set()).add(e.namespace));
+    }
+    for (const [sig, nss] of [...nsOf].sort((a, b) => cmp(a[0], b[0]))) {
+      if (nss.size <= opts.widenNamespaces) continue;
+      const [group, resource, sub, verb] = sig.split('\u0000');
+      const what = `${verb} ${resource}${sub ? '/' + sub : ''}${group ? '.' + group : ''}`;
+      widenings.push({ option: 'widen-namespaces', subject: key, namespace: '', detail: `${what} seen in ${nss.size} namespaces (more than ${opts.widenNamespaces}): one ClusterRole bound in ${[...nss].sort(cmp).join(', ')}` });
+      for (const ns of nss) {
+        sharedNs.add(ns);
+        const rest: K8sEdge[] = [];
+        for (const e of byNs.get(ns)!) {
+          if (`${e.apiGroup}\u0000${e.resource}\u0000${e.subresource}\u0000${e.verb}` === sig) shared.push(e);
+          else rest.push(e);
+        }
+        byNs.set(ns, rest);
+      }
+    }
+  }
+
+  const out: Artefact[] = [];
+  const clusterEdges = byNs.get('') ?? [];
+  const clusterRules = clusterEdges.length ? rulesWithWidenings(clusterEdges, opts, key, '', widenings) : [];
+  const sharedRules = shared.length ? rulesWithWidenings(shared, opts, key, '', widenings) : [];
+  if (clusterRules.length || sharedRules.length) {
+    const objects: Record<string, unknown>[] = [];
+    const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
+    if (clusterRules.length) {
+      objects.push(roleObject('ClusterRole', objectName(p.subject), '', clusterRules, p));
+      objects.push(bindingObject('ClusterRoleBinding', objectName(p.subject), '', 'ClusterRole', p));
+      policies.push({ kind: 'ClusterRole', name: objectName(p.subject), rules: clusterRules });
+    }
+    if (sharedRules.length) {
+      objects.push(roleObject('ClusterRole', objectName(p.subject, 'namespaced'), '', sharedRules, p));
+      policies.push({ kind: 'ClusterRole', name: objectName(p.subject, 'namespaced'), rules: sharedRules });
+    }
+    out.push(artefact(p, '', objects, policies, clusterEdges.concat(shared)));
+  }
+  for (const ns of [...new Set([...byNs.keys(), ...sharedNs])].filter((n) => n !== '').sort(cmp)) {
+    const nsEdges = byNs.get(ns) ?? [];
+    const rules = nsEdges.length ? rulesWithWidenings(nsEdges, opts, key, ns, widenings) : [];
+    const objects: Record<string, unknown>[] = [];
+    const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
+    if (rules.length) {
+      objects.push(roleObject('Role', objectName(p.subject), ns, rules, p));
+      objects.push(bindingObject('RoleBinding', objectName(p.subject), ns, 'Role', p));
+      policies.push({ kind: 'Role', name: objectName(p.subject), rules });
+    }
+    if (sharedNs.has(ns)) objects.push(bindingObject('RoleBinding', objectName(p.subject, 'namespaced'), ns, 'ClusterRole', p));
+    out.push(artefact(p, ns, objects, policies, nsEdges));
+  }
+  return out;
+}
+
+function rulesWithWidenings(edges: K8sEdge[], opts: RbacOptions, subject: string, namespace: string, widenings: Widening[]): RuleWithEvidence[] {
+  const rules = buildRules(edges, opts);
+  for (const r of rules) for (const w of r.widenings) widenings.push({ option: w.option, subject, namespace, detail: w.detail });
+  return rules;
+}
+
+function artefact(p: Principal, namespace: string, objects: Record<string, unknown>[], policies: { kind: string; name: string; rules: RuleWithEvidence[] }[], edges: K8sEdge[]): Artefact {
+  const dir = namespace === '' ? CLUSTER_DIR : namespace;
+  return {
+    kind: 'rbac',
+    subject: p.subject,
+    namespace,
+    path: filePath('rbac', dir, p.subject),
+    objects,
+    evidencePath: filePath('evidence/rbac', dir, p.subject),
+    evidence: evidenceDoc(p, namespace, policies, p.k8s.filter((e) => e.namespace === namespace && e.denied), edges.length),
+  };
+}

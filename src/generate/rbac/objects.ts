@@ -1,0 +1,55 @@
+import type { Principal } from '../../model/profile.js';
+import { subjectFileName, subjectKey, type Subject } from '../../model/subject.js';
+import { MANAGED_BY, RBAC_API, RBAC_GROUP } from './options.js';
+import type { RuleWithEvidence } from './rules.js';
+
+/** Directory for cluster-wide objects: `_` cannot start a namespace name, so it never collides. */
+export const CLUSTER_DIR = '_cluster';
+
+/**
+ * `audit2policy:serviceaccount:shop:web`. RBAC names may hold any character but `/` and `%`,
+ * which are escaped as `~2F` and `~25`.
+ */
+export function objectName(s: Subject, suffix?: string): string {
+  const base = 'audit2policy:' + subjectKey(s).replace(/~/g, '~7E').replace(/\//g, '~2F').replace(/%/g, '~25');
+  return suffix ? `${base}:${suffix}` : base;
+}
+
+export function filePath(root: string, dir: string, s: Subject): string {
+  return `${root}/${dir}/${subjectFileName(s)}.yaml`;
+}
+
+function metadata(name: string, namespace: string, p: Principal, widenedBy: string[]): Record<string, unknown> {
+  const md: Record<string, unknown> = { name };
+  if (namespace) md['namespace'] = namespace;
+  md['labels'] = { ...MANAGED_BY };
+  const annotations: Record<string, string> = { 'audit2policy.dev/subject': p.username };
+  if (widenedBy.length) annotations['audit2policy.dev/widened-by'] = widenedBy.join(',');
+  md['annotations'] = annotations;
+  return md;
+}
+
+export function roleObject(kind: 'Role' | 'ClusterRole', name: string, namespace: string, rules: RuleWithEvidence[], p: Principal): Record<string, unknown> {
+  const widened = [...new Set(rules.flatMap((r) => r.widenedBy))].sort();
+  return {
+    apiVersion: RBAC_API,
+    kind,
+    metadata: metadata(name, namespace, p, widened),
+    rules: rules.map((r) => ({ ...r.rule })),
+  };
+}
+
+export function bindingObject(kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, namespace: string, roleKind: 'Role' | 'ClusterRole', p: Principal): Record<string, unknown> {
+  return {
+    apiVersion: RBAC_API,
+    kind,
+    metadata: metadata(name, namespace, p, []),
+    roleRef: { apiGroup: RBAC_GROUP, kind: roleKind, name },
+    subjects: [bindingSubject(p.subject)],
+  };
+}
+
+function bindingSubject(s: Subject): Record<string, string> {
+  if (s.kind === 'ServiceAccount') return { kind: 'ServiceAccount', name: s.name, namespace: s.namespace ?? '' };
+  return { kind: s.kind, apiGroup: RBAC_GROUP, name: s.name };
+}

@@ -1,0 +1,16 @@
+/** Widening options for RBAC generation; all off by default. */
+export interface RbacOptions {
+  /** Drop resourceNames once more than N names were used for one resource and verb. */
+  widenNames?: number;
+  /** The same access in more than N namespaces becomes a ClusterRole bound by RoleBindings in each. */
+  widenNamespaces?: number;
+  /** Add the client-go companions: list ⇄ watch, and get beside list. */
+  expandVerbs?: boolean;
+}
+
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' } as const;
+export const RBAC_API = 'rbac.authorization.k8s.io/v1';
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/** Verbs whose requests name one object, so resourceNames restrict them (create never does). */
+export const NAMEABLE_VERBS = new Set(['get', 'update', 'patch', 'delete']);

@@ -1,0 +1,118 @@
+import { resourcePath } from '../../model/access.js';
+import { cmp } from '../../model/issue.js';
+import type { K8sEdge } from '../../model/profile.js';
+import { NAMEABLE_VERBS, type RbacOptions } from './options.js';
+
+/** An RBAC PolicyRule in the key order kubectl prints. */
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+  verbs: string[];
+}
+
+/** A rule and the observations that justify it. */
+export interface RuleWithEvidence {
+  rule: PolicyRule;
+  observed: K8sEdge[];
+  /** Options that made this rule broader than what was observed. */
+  widenedBy: string[];
+  /** Words for the summary, one per widening. */
+  widenings: { option: string; detail: string }[];
+}
+
+interface VerbUse {
+  names: Set<string>;
+  /** Some request with this verb named no object (or the verb cannot be restricted by name). */
+  unnamed: boolean;
+  edges: K8sEdge[];
+}
+
+const EXPANSIONS: Record<string, string[]> = { list: ['watch', 'get'], watch: ['list'] };
+
+/**
+ * Rules that allow exactly the observed accesses: observed verbs only; resourceNames where every
+ * request of a verb named its object; verbs merged where group, resource and names are equal.
+ */
+export function buildRules(edges: K8sEdge[], opts: RbacOptions): RuleWithEvidence[] {
+  const byResource = new Map<string, { group: string; resource: string; verbs: Map<string, VerbUse> }>();
+  const byURL = new Map<string, Map<string, K8sEdge[]>>();
+  for (const e of edges) {
+    if (e.nonResourceURL) {
+      const verbs = byURL.get(e.nonResourceURL) ?? new Map<string, K8sEdge[]>();
+      byURL.set(e.nonResourceURL, verbs);
+      verbs.set(e.verb, [...(verbs.get(e.verb) ?? []), e]);
+      continue;
+    }
+    const res = resourcePath(e);
+    const key = `${e.apiGroup}\u0000${res}`;
+    let r = byResource.get(key);
+    if (!r) byResource.set(key, (r = { group: e.apiGroup, resource: res, verbs: new Map() }));
+    let use = r.verbs.get(e.verb);
+    if (!use) r.verbs.set(e.verb, (use = { names: new Set(), unnamed: false, edges: [] }));
+    if (e.name && NAMEABLE_VERBS.has(e.verb)) use.names.add(e.name);
+    else use.unnamed = true;
+    use.edges.push(e);
+  }
+
+  const out: RuleWithEvidence[] = [];
+  for (const r of byResource.values()) out.push(...resourceRules(r.group, r.resource, r.verbs, opts));
+  for (const [url, verbs] of byURL) {
+    out.push({
+      rule: { nonResourceURLs: [url], verbs: [...verbs.keys()].sort(cmp) },
+      observed: [...verbs.values()].flat(),
+      widenedBy: [],
+      widenings: [],
+    });
+  }
+  return out.sort((a, b) => cmp(ruleSortKey(a.rule), ruleSortKey(b.rule)));
+}
+
+function resourceRules(group: string, resource: string, verbs: Map<string, VerbUse>, opts: RbacOptions): RuleWithEvidence[] {
+  // Per verb: the names it may be restricted to ('' = any object).
+  const restrict = new Map<string, { names: string[]; edges: K8sEdge[]; widenedBy: string[]; widenings: { option: string; detail: string }[] }>();
+  for (const [verb, use] of verbs) {
+    const w: { option: string; detail: string }[] = [];
+    let names = use.unnamed ? [] : [...use.names].sort(cmp);
+    if (names.length > 0 && opts.widenNames !== undefined && names.length > opts.widenNames) {
+      w.push({ option: 'widen-names', detail: `${verb} ${resource}${group ? '.' + group : ''}: ${names.length} names used (more than ${opts.widenNames}), resourceNames dropped` });
+      names = [];
+    }
+    restrict.set(verb, { names, edges: use.edges, widenedBy: w.map((x) => x.option), widenings: w });
+  }
+  if (opts.expandVerbs) {
+    for (const [verb, companions] of Object.entries(EXPANSIONS)) {
+      const base = restrict.get(verb);
+      if (!base || base.names.length > 0) continue;
+      for (const c of companions) {
+        const have = restrict.get(c);
+        if (have && have.names.length === 0) continue;
+        const detail = `${c} ${resource}${group ? '.' + group : ''} added beside ${verb}`;
+        restrict.set(c, { names: [], edges: have?.edges ?? [], widenedBy: ['expand-verbs', ...(have?.widenedBy ?? [])], widenings: [{ option: 'expand-verbs', detail }, ...(have?.widenings ?? [])] });
+      }
+    }
+  }
+  // Merge verbs whose name restriction is the same.
+  const groups = new Map<string, { names: string[]; verbs: string[]; edges: K8sEdge[]; widenedBy: Set<string>; widenings: { option: string; detail: string }[] }>();
+  for (const [verb, r] of restrict) {
+    const sig = r.names.join('\u0000');
+    let g = groups.get(sig);
+    if (!g) groups.set(sig, (g = { names: r.names, verbs: [], edges: [], widenedBy: new Set(), widenings: [] }));
+    g.verbs.push(verb);
+    g.edges.push(...r.edges);
+    r.widenedBy.forEach((x) => g.widenedBy.add(x));
+    g.widenings.push(...r.widenings);
+  }
+  return [...groups.values()].map((g) => {
+    const rule: PolicyRule = g.names.length > 0
+      ? { apiGroups: [group], resources: [resource], resourceNames: g.names, verbs: g.verbs.sort(cmp) }
+      : { apiGroups: [group], resources: [resource], verbs: g.verbs.sort(cmp) };
+    return { rule, observed: g.edges, widenedBy: [...g.widenedBy].sort(cmp), widenings: g.widenings };
+  });
+}
+
+function ruleSortKey(r: PolicyRule): string {
+  if (r.nonResourceURLs) return `2\u0000${r.nonResourceURLs.join(',')}\u0000${r.verbs.join(',')}`;
+  return `1\u0000${r.apiGroups!.join(',')}\u0000${r.resources!.join(',')}\u0000${(r.resourceNames ?? []).length === 0 ? '' : '1' + r.resourceNames!.join(',')}\u0000${r.verbs.join(',')}`;
+}

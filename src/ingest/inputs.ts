@@ -1,0 +1,133 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { cmp } from '../model/issue.js';
+
+/** One file to read, as found on the command line or in a walked directory. */
+export interface InputFile {
+  /** Path as the user gave it (joined with the walked relative path): what issues name. */
+  path: string;
+  abs: string;
+  size: number;
+  /** gzip by magic bytes, whatever the name says. */
+  gzip: boolean;
+  /** Plain file whose first line is a complete JSON value: safe to split into byte ranges. */
+  splittable: boolean;
+}
+
+/** A file read but recognised as something other than a log. */
+export interface Notice {
+  path: string;
+  bytes: number;
+  reason: string;
+}
+
+export const STDIN = '-';
+
+/** Raised for input that cannot be read at all: the CLI exits 2. */
+export class UnreadableInputError extends Error {}
+
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Expand files and directories (walked recursively, sorted) into input files, recognising each by
+ * content: gzip by magic bytes, JSON by its first character; zip archives and text are notices.
+ */
+export async function resolveInputs(paths: string[], cwd: string): Promise<{ files: InputFile[]; notices: Notice[] }> {
+  const files: InputFile[] = [];
+  const notices: Notice[] = [];
+  for (const p of paths) {
+    if (p === STDIN) continue;
+    const abs = resolve(cwd, p);
+    let st;
+    try {
+      st = await stat(abs);
+    } catch (e) {
+      throw new UnreadableInputError(`cannot read ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    }
+    if (st.isDirectory()) await walk(p, abs, files, notices, new Set());
+    else await classify(p, abs, st.size, files, notices);
+  }
+  return { files, notices };
+}
+
+async function walk(display: string, abs: string, files: InputFile[], notices: Notice[], seen: Set<string>): Promise<void> {
+  const real = await stat(abs);
+  const id = `${real.dev}:${real.ino}`;
+  if (seen.has(id)) return;
+  seen.add(id);
+  let entries;
+  try {
+    entries = await readdir(abs, { withFileTypes: true });
+  } catch (e) {
+    throw new UnreadableInputError(`cannot read directory ${display}: ${(e as Error).message}`);
+  }
+  entries.sort((a, b) => cmp(a.name, b.name));
+  for (const ent of entries) {
+    const childAbs = join(abs, ent.name);
+    const childDisplay = join(display, ent.name);
+    let st;
+    try {
+      st = await stat(childAbs);
+    } catch {
+      notices.push({ path: childDisplay, bytes: 0, reason: 'unreadable (broken link?)' });
+      continue;
+    }
+    if (st.isDirectory()) await walk(childDisplay, childAbs, files, notices, seen);
+    else if (st.isFile()) await classify(childDisplay, childAbs, st.size, files, notices);
+  }
+}
+
+async function classify(path: string, abs: string, size: number, files: InputFile[], notices: Notice[]): Promise<void> {
+  let head: Buffer;
+  try {
+    const fh = await open(abs, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      head = buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new UnreadableInputError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  const kind = sniff(head);
+  if (kind === 'gzip') {
+    files.push({ path, abs, size, gzip: true, splittable: false });
+  } else if (kind === 'json') {
+    files.push({ path, abs, size, gzip: false, splittable: firstLineComplete(head) });
+  } else if (kind === 'empty') {
+    files.push({ path, abs, size, gzip: false, splittable: false });
+  } else {
+    notices.push({ path, bytes: size, reason: kind });
+  }
+}
+
+/** What the first bytes say a file is. */
+export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | string {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'not a log: zip archive';
+  let i = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+  if (i >= head.length) return 'empty';
+  const c = head[i];
+  if (c === 0x7b || c === 0x5b) return 'json';
+  return looksBinary(head) ? 'not a log: binary data' : 'not a log: text that is not JSON';
+}
+
+function looksBinary(head: Buffer): boolean {
+  const n = Math.min(head.length, 1024);
+  for (let i = 0; i < n; i++) if (head[i] === 0) return true;
+  return false;
+}
+
+function firstLineComplete(head: Buffer): boolean {
+  const nl = head.indexOf(0x0a);
+  if (nl < 0) return false;
+  try {
+    JSON.parse(head.toString('utf8', 0, nl));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,104 @@
+import type { InputIssue } from '../model/issue.js';
+
+/** Most a single pretty-printed document may hold before it is refused (memory stays bounded). */
+export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+
+export type ValueHandler = (value: unknown, line: number) => void;
+
+/**
+ * Turns lines into JSON values: one value per line (JSON lines), or, when the first line opens a
+ * value it does not close, the whole file as one pretty-printed document.
+ */
+export class JsonLineDecoder {
+  private mode: 'unknown' | 'lines' | 'document' = 'unknown';
+  private doc: string[] = [];
+  private docBytes = 0;
+  private docLine = 0;
+  private docTooLarge = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly onValue: ValueHandler,
+    private readonly onIssue: (i: InputIssue) => void,
+    /** Byte ranges after the first of a file never switch to document mode. */
+    private readonly allowDocument = true,
+  ) {}
+
+  line(text: string, n: number): void {
+    if (n === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (this.mode === 'document') {
+      if (this.docTooLarge) return;
+      this.docBytes += text.length + 1;
+      if (this.docBytes > MAX_DOCUMENT_BYTES) {
+        this.docTooLarge = true;
+        this.doc = [];
+        this.onIssue(this.issue(this.docLine, 'json.document-too-large', `a multi-line JSON document over ${MAX_DOCUMENT_BYTES} bytes; write one value per line instead`));
+        return;
+      }
+      this.doc.push(text);
+      return;
+    }
+    if (isBlank(text)) return;
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch (e) {
+      if (this.mode === 'unknown' && this.allowDocument && opensDocument(text)) {
+        this.mode = 'document';
+        this.docLine = n;
+        this.doc.push(text);
+        this.docBytes = text.length;
+        return;
+      }
+      this.mode = 'lines';
+      this.onIssue(this.issue(n, 'json.malformed', `not valid JSON: ${errorText(e)}`));
+      return;
+    }
+    this.mode = 'lines';
+    this.onValue(v, n);
+  }
+
+  /** Call after the last line. */
+  end(): void {
+    if (this.mode !== 'document' || this.docTooLarge) return;
+    const text = this.doc.join('\n');
+    this.doc = [];
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch (e) {
+      const pos = /position (\d+)/.exec(errorText(e));
+      const line = pos ? this.docLine + countNewlines(text, Number(pos[1])) : this.docLine;
+      this.onIssue(this.issue(line, 'json.malformed', `not valid JSON: ${errorText(e)}`));
+      return;
+    }
+    this.onValue(v, this.docLine);
+  }
+
+  private issue(line: number, code: string, message: string): InputIssue {
+    return { kind: 'issue', code, file: this.file, line, message };
+  }
+}
+
+function isBlank(s: string): boolean {
+  if (s.length === 0) return true;
+  const c = s.charCodeAt(0);
+  if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  return s.trim().length === 0;
+}
+
+function opensDocument(text: string): boolean {
+  const t = text.trim();
+  return (t.startsWith('{') || t.startsWith('[')) && !(t.endsWith('}') || t.endsWith(']'));
+}
+
+function countNewlines(s: string, upTo: number): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0 && i < upTo; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function errorText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.length > 200 ? m.slice(0, 200) + '…' : m;
+}

@@ -1,0 +1,57 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Progress } from './task.js';
+import type { TaskRequest, TaskResult } from './taskRunner.js';
+
+/**
+ * The compiled worker script. Under the test runner this module is TypeScript source, and a worker
+ * thread cannot load that: it then uses the build in dist/ (npm test builds first).
+ */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? resolve(dirname(here), '../../dist/ingest/worker.js') : join(dirname(here), 'worker.js');
+}
+
+/** Run requests on up to `size` worker threads; results come back in request order. */
+export async function runPool(requests: TaskRequest[], size: number, onProgress: Progress): Promise<TaskResult[]> {
+  const results: TaskResult[] = new Array(requests.length);
+  let next = 0;
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(size, requests.length) }, async () => {
+        const w = new Worker(workerFile());
+        workers.push(w);
+        while (next < requests.length) {
+          const i = next++;
+          results[i] = await runOne(w, requests[i]!, onProgress);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+function runOne(w: Worker, req: TaskRequest, onProgress: Progress): Promise<TaskResult> {
+  return new Promise((resolvePromise, reject) => {
+    const onMessage = (m: { type: string; bytes?: number; records?: number; result?: TaskResult; message?: string }) => {
+      if (m.type === 'progress') onProgress(m.bytes ?? 0, m.records ?? 0);
+      else {
+        w.off('message', onMessage);
+        w.off('error', onError);
+        if (m.type === 'done') resolvePromise(m.result!);
+        else reject(new Error(m.message));
+      }
+    };
+    const onError = (e: Error) => {
+      w.off('message', onMessage);
+      reject(e);
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.postMessage(req);
+  });
+}

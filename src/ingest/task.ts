@@ -1,0 +1,152 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { InputIssue } from '../model/issue.js';
+import type { K8sRequestObservation } from '../model/observation.js';
+import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
+import { decodeValue } from './k8sAudit/decode.js';
+import { JsonLineDecoder } from './jsonLines.js';
+import { LineSplitter } from './lines.js';
+
+/** A unit of reading: a whole file, a byte range of a plain file, or stdin. */
+export interface Task {
+  path: string;
+  abs: string;
+  gzip: boolean;
+  /** Byte range [start, end) of a plain file; whole file when absent. */
+  start?: number;
+  end?: number;
+}
+
+/** What reading one task produced besides its observations. */
+export interface TaskStats {
+  /** Bytes read from disk (compressed bytes for gzip). */
+  bytes: number;
+  records: number;
+  /** Lines in this task (for numbering the lines of later ranges of the same file). */
+  lines: number;
+  issues: number;
+  /** First issues, with lines relative to the task's first line. */
+  issueSamples: InputIssue[];
+  /** Set when the content was recognised as no log after decompression. */
+  notice?: string;
+  /** Newest record time seen (for durations back from the newest event). */
+  newest: string;
+}
+
+const CHUNK = 1 << 20;
+
+/** Called as reading goes on: bytes read from disk and records decoded since the last call. */
+export type Progress = (bytes: number, records: number) => void;
+
+/**
+ * Read one task, feeding every observation to `onObservation`. Never throws for bad content: that
+ * becomes issues. Throws only when the file cannot be opened or read at all.
+ */
+export async function runTask(
+  task: Task,
+  onObservation: (o: K8sRequestObservation) => void,
+  onProgress: Progress,
+  stdin?: Readable,
+): Promise<TaskStats> {
+  const stats: TaskStats = { bytes: 0, records: 0, lines: 0, issues: 0, issueSamples: [], newest: '' };
+  const onIssue = (i: InputIssue) => {
+    stats.issues++;
+    if (stats.issueSamples.length < ISSUE_SAMPLE_LIMIT) stats.issueSamples.push(i);
+  };
+  const emit = (item: K8sRequestObservation | InputIssue) => {
+    if (item.kind === 'issue') return onIssue(item);
+    if (item.time > stats.newest) stats.newest = item.time;
+    onObservation(item);
+  };
+  const first = !task.start;
+  const decoder = new JsonLineDecoder(task.path, (v, line) => (stats.records += decodeValue(v, { file: task.path, line }, emit)), onIssue, first);
+  const splitter = new LineSplitter((text, n) => decoder.line(text, n), {
+    skipFirstPartial: !first,
+    base: first ? 0 : task.start! - 1,
+    limit: task.end ?? Infinity,
+  });
+
+  const raw: Readable = task.abs === '-' ? stdin! : createReadStream(task.abs, { start: first ? 0 : task.start! - 1, highWaterMark: CHUNK });
+  let source: AsyncIterable<Buffer> = raw;
+  let gzip = task.gzip;
+  if (task.abs === '-') {
+    const peeked = await peek(raw);
+    gzip = peeked.head.length >= 2 && peeked.head[0] === 0x1f && peeked.head[1] === 0x8b;
+    source = peeked.stream;
+  }
+  let sniffed = gzip ? false : true;
+  try {
+    const input = gzip ? countBytes(source, stats, onProgress).pipe(createGunzip({ chunkSize: CHUNK })) : source;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      const before = stats.records;
+      if (!gzip) stats.bytes += chunk.length;
+      if (!sniffed) {
+        sniffed = true;
+        const c = firstNonSpace(chunk);
+        if (c !== undefined && c !== 0x7b && c !== 0x5b) {
+          stats.notice = 'not a log: compressed content is not JSON';
+          break;
+        }
+      }
+      splitter.push(chunk);
+      onProgress(gzip ? 0 : chunk.length, stats.records - before);
+      if (splitter.done) break;
+    }
+    splitter.end();
+    decoder.end();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (gzip && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end/i.test(err.message))) {
+      splitter.end();
+      decoder.end();
+      const truncated = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message);
+      onIssue({
+        kind: 'issue',
+        code: truncated ? 'gzip.truncated' : 'gzip.corrupt',
+        file: task.path,
+        line: splitter.lineNo + 1,
+        message: truncated ? `gzip stream ends early after line ${splitter.lineNo}: the rest of the file is lost` : `gzip data is corrupt after line ${splitter.lineNo}: ${err.message}`,
+      });
+    } else {
+      throw new Error(`cannot read ${task.path}: ${err.message}`);
+    }
+  } finally {
+    if (raw !== stdin) raw.destroy();
+  }
+  stats.lines = splitter.lineNo;
+  return stats;
+}
+
+function firstNonSpace(b: Buffer): number | undefined {
+  for (const c of b) if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
+  return undefined;
+}
+
+/** Count compressed bytes as they are read, then hand them on. */
+function countBytes(source: AsyncIterable<Buffer>, stats: TaskStats, onProgress: Progress): Readable {
+  async function* counted() {
+    for await (const chunk of source) {
+      stats.bytes += chunk.length;
+      onProgress(chunk.length, 0);
+      yield chunk;
+    }
+  }
+  return Readable.from(counted(), { objectMode: false });
+}
+
+/** Read the first chunk of a stream and give back a stream that still starts with it. */
+async function peek(stream: Readable): Promise<{ head: Buffer; stream: AsyncIterable<Buffer> }> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  const head = first.done ? Buffer.alloc(0) : Buffer.from(first.value);
+  async function* rest() {
+    if (!first.done) yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield Buffer.from(n.value);
+    }
+  }
+  return { head, stream: rest() };
+}

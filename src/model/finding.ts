@@ -1,0 +1,36 @@
+import type { K8sAccess } from './access.js';
+
+/** Evidence as findings carry it: counts and times, with sample record ids. */
+export interface FindingEvidence {
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  samples: string[];
+}
+
+/** One observed access judged against policies. */
+export interface Finding {
+  /** Which policy kind judged it: `rbac` (later `iam`, `netpol`). */
+  kind: 'rbac';
+  /** The name the requests carried (`system:serviceaccount:shop:web`). */
+  subject: string;
+  subjectKind: string;
+  access: K8sAccess;
+  evidence: FindingEvidence;
+  /** What allowed it, or why it could not be decided. */
+  detail?: string;
+}
+
+/** The result of replaying observations against policies (`verify --format json`). */
+export interface VerifyReport {
+  /** Distinct authorized accesses in scope. */
+  observed: number;
+  allowed: number;
+  notAllowed: Finding[];
+  undetermined: Finding[];
+  /** Requests outside the scope, by reason. */
+  skipped: Record<string, number>;
+  byKind: Record<string, { observed: number; allowed: number }>;
+  /** Requests the logs show as denied: seen, never granted, not failures. */
+  denied: Finding[];
+}

@@ -1,0 +1,70 @@
+import type { K8sAccess } from './access.js';
+import type { Evidence } from './evidence.js';
+import type { InputIssue } from './issue.js';
+import type { Subject } from './subject.js';
+
+export const PROFILE_API_VERSION = 'audit2policy.dev/v1alpha1';
+
+/** The normal-behaviour graph: who did what, with evidence. Serialised as JSON; see docs/formats.md. */
+export interface Profile {
+  apiVersion: typeof PROFILE_API_VERSION;
+  kind: 'Profile';
+  /** Earliest and latest time of the records in scope ('' when none had a time). */
+  window: { start: string; end: string };
+  /** Every input read, sorted by path. The only part that differs between a whole and its merged halves. */
+  sources: SourceRecord[];
+  /** Records left out of scope, by reason (`system-identity`, `subject-filter`, ...). */
+  skipped: Record<string, number>;
+  principals: Principal[];
+}
+
+export interface SourceRecord {
+  path: string;
+  /** Which reader handled it: `k8s-audit`, or `skipped` for a file that was no log at all. */
+  format: string;
+  /** Bytes read from disk (compressed size for gzip). */
+  bytes: number;
+  /** Records decoded. */
+  records: number;
+  /** Input issues in this file. */
+  issues: number;
+  /** The first issues of this file, in line order (at most ISSUE_SAMPLE_LIMIT). */
+  issueSamples: InputIssue[];
+  /** Why the file was skipped, when format is `skipped`. */
+  notice?: string;
+}
+
+export const ISSUE_SAMPLE_LIMIT = 20;
+
+export interface Principal {
+  subject: Subject;
+  /** The name requests carry: `system:serviceaccount:shop:web`, `alice`, or the group name. */
+  username: string;
+  /** Groups the principal's requests carried (union), for evaluating bindings to groups. */
+  groups: string[];
+  /** Kubernetes API accesses, sorted. */
+  k8s: K8sEdge[];
+}
+
+/** One observed access with evidence split by authorization decision. At least one is present. */
+export interface K8sEdge extends K8sAccess {
+  allowed?: Evidence;
+  denied?: Evidence;
+  /** Records that could not say (RequestReceived only). */
+  undecided?: Evidence;
+}
+
+/**
+ * Whether an edge may become a rule: something was allowed, or the only records are undecided
+ * (an audit policy that logs RequestReceived alone). Undecided records beside denials are taken
+ * to be the first stage of the denied requests, so they never grant.
+ */
+export function isGrantable(e: K8sEdge): boolean {
+  if (e.allowed) return true;
+  return !!e.undecided && !e.denied;
+}
+
+/** The evidence that justifies granting an edge. */
+export function grantEvidence(e: K8sEdge): Evidence | undefined {
+  return e.allowed ?? (e.denied ? undefined : e.undecided);
+}

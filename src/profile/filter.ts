@@ -1,0 +1,36 @@
+import { grantEvidence, type Principal, type Profile } from '../model/profile.js';
+import type { Scope, SkipReason } from './scope.js';
+
+/**
+ * Apply a scope to an existing profile (generate/verify --profile): the same subject and namespace
+ * rules that apply to records while profiling. What falls out is counted, in requests, by reason.
+ */
+export function filterProfile(profile: Profile, scope: Scope): Profile {
+  if (scope.since !== '' || scope.until !== '' || scope.hasRelativeTime) {
+    throw new Error('--since/--until select records while reading logs; a profile is already aggregated (profile the logs with the window instead)');
+  }
+  const skipped: Record<string, number> = { ...profile.skipped };
+  const add = (r: SkipReason, n: number) => {
+    if (n > 0) skipped[r] = (skipped[r] ?? 0) + n;
+  };
+  const principals: Principal[] = [];
+  for (const p of profile.principals) {
+    const reason = scope.subjectSkip(p.subject.kind, p.username);
+    if (reason) {
+      for (const e of p.k8s) add(reason, requests(e));
+      continue;
+    }
+    const k8s = p.k8s.filter((e) => {
+      const r = scope.namespaceSkip(e.namespace);
+      if (r) add(r, requests(e));
+      return !r;
+    });
+    if (k8s.length > 0) principals.push({ ...p, k8s });
+  }
+  const keys = Object.keys(skipped).sort();
+  return { ...profile, skipped: Object.fromEntries(keys.map((k) => [k, skipped[k]!])), principals };
+}
+
+function requests(e: Principal['k8s'][number]): number {
+  return (grantEvidence(e)?.count ?? 0) + (e.denied?.count ?? 0);
+}

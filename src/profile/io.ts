@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import { canonicalEvidence, type Evidence } from '../model/evidence.js';
+import type { InputIssue } from '../model/issue.js';
+import { PROFILE_API_VERSION, type K8sEdge, type Principal, type Profile, type SourceRecord } from '../model/profile.js';
+import { canonicalSubject } from './builder.js';
+
+/** Serialise a profile with a fixed key order, so equal profiles are equal bytes. */
+export function serializeProfile(p: Profile): string {
+  return JSON.stringify(canonicalProfile(p), null, 2) + '\n';
+}
+
+export function canonicalProfile(p: Profile): Profile {
+  return {
+    apiVersion: PROFILE_API_VERSION,
+    kind: 'Profile',
+    window: { start: p.window.start, end: p.window.end },
+    sources: p.sources.map(canonicalSource),
+    skipped: { ...p.skipped },
+    principals: p.principals.map(canonicalPrincipal),
+  };
+}
+
+function canonicalSource(s: SourceRecord): SourceRecord {
+  const out: SourceRecord = {
+    path: s.path,
+    format: s.format,
+    bytes: s.bytes,
+    records: s.records,
+    issues: s.issues,
+    issueSamples: s.issueSamples.map(canonicalIssue),
+  };
+  if (s.notice !== undefined) out.notice = s.notice;
+  return out;
+}
+
+function canonicalIssue(i: InputIssue): InputIssue {
+  return { kind: 'issue', code: i.code, file: i.file, line: i.line, message: i.message };
+}
+
+function canonicalPrincipal(p: Principal): Principal {
+  return { subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups], k8s: p.k8s.map(canonicalEdge) };
+}
+
+function canonicalEdge(e: K8sEdge): K8sEdge {
+  const out: K8sEdge = {
+    verb: e.verb,
+    apiGroup: e.apiGroup,
+    resource: e.resource,
+    subresource: e.subresource,
+    namespace: e.namespace,
+    name: e.name,
+    nonResourceURL: e.nonResourceURL,
+  };
+  const opt = (ev: Evidence | undefined) => (ev ? canonicalEvidence(ev) : undefined);
+  if (e.allowed) out.allowed = opt(e.allowed)!;
+  if (e.denied) out.denied = opt(e.denied)!;
+  if (e.undecided) out.undecided = opt(e.undecided)!;
+  return out;
+}
+
+/** Read and check a profile file; throws an Error naming the file when it is not one. */
+export async function readProfile(path: string): Promise<Profile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read profile ${path}: ${(e as Error).message}`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not a profile: ${(e as Error).message}`);
+  }
+  const problem = checkProfile(v);
+  if (problem) throw new Error(`${path}: not a valid profile: ${problem}`);
+  return canonicalProfile(v as Profile);
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A structural check of the documented format; returns what is wrong, or undefined. */
+export function checkProfile(v: unknown): string | undefined {
+  if (!isObj(v)) return 'expected a JSON object';
+  if (v['kind'] !== 'Profile') return `kind is ${JSON.stringify(v['kind'])}, expected "Profile"`;
+  if (v['apiVersion'] !== PROFILE_API_VERSION) return `apiVersion ${JSON.stringify(v['apiVersion'])} is not ${PROFILE_API_VERSION}`;
+  if (!isObj(v['window']) || !Array.isArray(v['sources']) || !isObj(v['skipped']) || !Array.isArray(v['principals'])) {
+    return 'window, sources, skipped and principals are required';
+  }
+  for (const [i, p] of (v['principals'] as unknown[]).entries()) {
+    if (!isObj(p) || !isObj(p['subject']) || typeof p['username'] !== 'string' || !Array.isArray(p['groups']) || !Array.isArray(p['k8s'])) {
+      return `principals[${i}] lacks subject, username, groups or k8s`;
+    }
+    for (const [j, e] of (p['k8s'] as unknown[]).entries()) {
+      if (!isObj(e) || typeof e['verb'] !== 'string' || !(isObj(e['allowed']) || isObj(e['denied']) || isObj(e['undecided']))) {
+        return `principals[${i}].k8s[${j}] lacks a verb or evidence`;
+      }
+      for (const f of ['apiGroup', 'resource', 'subresource', 'namespace', 'name', 'nonResourceURL']) {
+        if (typeof e[f] !== 'string') return `principals[${i}].k8s[${j}].${f} must be a string`;
+      }
+      for (const slot of ['allowed', 'denied', 'undecided']) {
+        const ev = e[slot];
+        if (ev !== undefined && (!isObj(ev) || typeof ev['count'] !== 'number' || !isObj(ev['stages']) || !Array.isArray(ev['samples']))) {
+          return `principals[${i}].k8s[${j}].${slot} is not evidence`;
+        }
+      }
+    }
+  }
+  return undefined;
+}

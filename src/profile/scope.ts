@@ -1,0 +1,96 @@
+import type { SubjectKind } from '../model/subject.js';
+import { globToRegExp, matchesAny } from '../util/glob.js';
+import type { TimeSpec } from '../util/time.js';
+
+/** Which principals and requests a run covers. The same scope drives profile, generate and verify. */
+export interface ScopeOptions {
+  subjects: string[];
+  excludeSubjects: string[];
+  subjectKinds: SubjectKind[];
+  namespaces: string[];
+  since?: TimeSpec;
+  until?: TimeSpec;
+  includeSystem: boolean;
+}
+
+export const DEFAULT_SUBJECT_KINDS: SubjectKind[] = ['ServiceAccount', 'User'];
+
+export function defaultScope(): ScopeOptions {
+  return { subjects: [], excludeSubjects: [], subjectKinds: [...DEFAULT_SUBJECT_KINDS], namespaces: [], includeSystem: false };
+}
+
+/** Why a record or principal is out of scope; these are the keys of `skipped` counts. */
+export type SkipReason = 'system-identity' | 'subject-kind' | 'subject-filter' | 'namespace-filter' | 'outside-window';
+
+/** Control-plane identities, left out unless `--include-system`. */
+const SYSTEM_USERS = [/^system:kube-/, /^system:node:/, /^system:apiserver$/, /^system:serviceaccount:kube-system:/];
+/** Built-in groups: a binding to one reaches every member (system:authenticated is everyone). */
+const SYSTEM_GROUP = /^system:/;
+
+export function isSystemUsername(username: string): boolean {
+  return SYSTEM_USERS.some((r) => r.test(username));
+}
+
+/** A compiled scope: subject decisions are cached by the caller per username. */
+export class Scope {
+  private readonly include: RegExp[];
+  private readonly exclude: RegExp[];
+  private readonly kinds: Set<SubjectKind>;
+  private readonly namespaces: Set<string>;
+  /** Absolute window bounds (resolved), '' when open. */
+  readonly since: string;
+  readonly until: string;
+
+  constructor(
+    readonly options: ScopeOptions,
+    resolved: { since?: string; until?: string } = {},
+  ) {
+    this.include = options.subjects.map(globToRegExp);
+    this.exclude = options.excludeSubjects.map(globToRegExp);
+    this.kinds = new Set(options.subjectKinds);
+    this.namespaces = new Set(options.namespaces);
+    this.since = resolved.since ?? (options.since?.kind === 'absolute' ? options.since.time : '');
+    this.until = resolved.until ?? (options.until?.kind === 'absolute' ? options.until.time : '');
+  }
+
+  get hasRelativeTime(): boolean {
+    return this.options.since?.kind === 'relative' || this.options.until?.kind === 'relative';
+  }
+
+  get wantsGroups(): boolean {
+    return this.kinds.has('Group');
+  }
+
+  /** Whether a subject (by kind and the name its requests carry) is in scope, or why not. */
+  subjectSkip(kind: SubjectKind, username: string): SkipReason | undefined {
+    if (!this.options.includeSystem && (kind === 'Group' ? SYSTEM_GROUP.test(username) : isSystemUsername(username))) {
+      return 'system-identity';
+    }
+    if (!this.kinds.has(kind)) return 'subject-kind';
+    if (this.include.length > 0 && !matchesAny(username, this.include)) return 'subject-filter';
+    if (matchesAny(username, this.exclude)) return 'subject-filter';
+    return undefined;
+  }
+
+  namespaceSkip(namespace: string): SkipReason | undefined {
+    if (this.namespaces.size === 0) return undefined;
+    return this.namespaces.has(namespace) ? undefined : 'namespace-filter';
+  }
+
+  /** Records without a time are kept: their time is unknown, not outside the window. */
+  timeSkip(time: string): SkipReason | undefined {
+    if (time === '') return undefined;
+    if (this.since !== '' && time < this.since) return 'outside-window';
+    if (this.until !== '' && time > this.until) return 'outside-window';
+    return undefined;
+  }
+
+  /** A serialisable form for worker threads. */
+  toJSON(): { options: ScopeOptions; since: string; until: string } {
+    return { options: this.options, since: this.since, until: this.until };
+  }
+
+  static fromJSON(j: { options: ScopeOptions; since: string; until: string }): Scope {
+    return new Scope(j.options, { since: j.since, until: j.until });
+  }
+}

@@ -1,0 +1,12 @@
+import type { VerifyReport } from '../../model/finding.js';
+
+/** `verify --format json`: one object for all kinds (docs/formats.md). */
+export function verifyJson(r: VerifyReport): string {
+  return (
+    JSON.stringify(
+      { observed: r.observed, allowed: r.allowed, notAllowed: r.notAllowed, undetermined: r.undetermined, skipped: r.skipped, byKind: r.byKind, denied: r.denied },
+      null,
+      2,
+    ) + '\n'
+  );
+}

@@ -1,0 +1,27 @@
+import { describeAccess } from '../../model/access.js';
+import type { Finding, VerifyReport } from '../../model/finding.js';
+
+/** `verify --format text`: a verdict line, then every access not allowed, with its evidence. */
+export function verifyText(r: VerifyReport): string {
+  const lines: string[] = [];
+  const kinds = Object.entries(r.byKind).map(([k, v]) => `${k} ${v.allowed}/${v.observed}`).join(', ');
+  const verdict = r.notAllowed.length === 0 ? 'OK' : 'FAIL';
+  lines.push(`${verdict}: ${r.allowed} of ${r.observed} observed accesses allowed (${kinds})`);
+  if (r.notAllowed.length) {
+    lines.push('', `not allowed (${r.notAllowed.length}):`);
+    for (const f of r.notAllowed) lines.push(line(f));
+  }
+  if (r.undetermined.length) {
+    lines.push('', `undetermined (${r.undetermined.length}): the policies refer to something not given`);
+    for (const f of r.undetermined) lines.push(`${line(f)}\n      ${f.detail ?? ''}`);
+  }
+  const skipped = Object.entries(r.skipped);
+  if (skipped.length) lines.push('', `skipped (outside scope, in requests): ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (r.denied.length) lines.push('', `denied in the logs and not replayed: ${r.denied.length} accesses (never granted)`);
+  return lines.join('\n') + '\n';
+}
+
+function line(f: Finding): string {
+  const e = f.evidence;
+  return `  ${f.subject}: ${describeAccess(f.access)}  [${e.count}× ${e.firstSeen || '?'} .. ${e.lastSeen || '?'}${e.samples.length ? '; e.g. ' + e.samples[0] : ''}]`;
+}

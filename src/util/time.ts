@@ -1,0 +1,53 @@
+/**
+ * Times are carried as normalised RFC 3339 UTC strings with exactly six fractional digits
+ * (`2026-11-02T08:00:00.123456Z`), so they compare correctly as strings and keep the
+ * microseconds Kubernetes writes.
+ */
+const RFC3339 = /^(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:?\d\d)$/;
+
+/** Normalise an RFC 3339 time; undefined when it is not one. */
+export function normalizeTime(s: string): string | undefined {
+  const m = RFC3339.exec(s);
+  if (!m) return undefined;
+  const frac = (m[3] ?? '').slice(0, 6).padEnd(6, '0');
+  const zone = m[4]!;
+  if (zone === 'Z' || zone === 'z') {
+    const ms = Date.parse(`${m[1]}T${m[2]}Z`);
+    if (Number.isNaN(ms)) return undefined;
+    return `${m[1]}T${m[2]}.${frac}Z`;
+  }
+  const ms = Date.parse(`${m[1]}T${m[2]}${zone.length === 5 ? zone.slice(0, 3) + ':' + zone.slice(3) : zone}`);
+  if (Number.isNaN(ms)) return undefined;
+  return new Date(ms).toISOString().slice(0, 19) + `.${frac}Z`;
+}
+
+/** Milliseconds since the epoch of a normalised time. */
+export function timeToMs(t: string): number {
+  return Date.parse(t.slice(0, 23) + 'Z');
+}
+
+/** A normalised time from epoch milliseconds. */
+export function msToTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 23) + '000Z';
+}
+
+/** `--since`/`--until`: an absolute time, or a duration back from the newest event. */
+export type TimeSpec = { kind: 'absolute'; time: string } | { kind: 'relative'; ms: number; text: string };
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parse TIME as the CLI takes it; throws an Error with a one-line message when it is neither form. */
+export function parseTimeSpec(text: string): TimeSpec {
+  const abs = normalizeTime(text);
+  if (abs) return { kind: 'absolute', time: abs };
+  const m = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text);
+  if (m) return { kind: 'relative', ms: Number(m[1]) * UNITS[m[2]!]!, text };
+  throw new Error(`"${text}" is neither an RFC 3339 time (2026-11-02T08:00:00Z) nor a duration (7d, 36h, 90m)`);
+}
+
+/** Resolve a spec against the newest event time. */
+export function resolveTimeSpec(spec: TimeSpec, newest: string): string {
+  if (spec.kind === 'absolute') return spec.time;
+  if (newest === '') throw new Error(`cannot apply "${spec.text}": no event in the input carries a time`);
+  return msToTime(timeToMs(newest) - spec.ms);
+}
