@@ -20,6 +20,8 @@ export interface IngestOptions {
   /** Called with the total bytes to read, once known. */
   onTotal?: (bytes: number) => void;
   onProgress?: Progress;
+  /** Plain files larger than this are split into byte ranges across workers (default 32 MiB). */
+  splitBytes?: number;
 }
 
 export interface IngestResult {
@@ -30,7 +32,6 @@ export interface IngestResult {
   issues: InputIssue[];
 }
 
-/** Plain files larger than this are split into byte ranges when more than one worker is available. */
 const SPLIT_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -41,7 +42,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   const stdinCount = opts.k8sAudit.filter((p) => p === STDIN).length;
   if (stdinCount > 1) throw new UnreadableInputError('stdin (-) can be read only once');
   const { files, notices } = await resolveInputs(opts.k8sAudit, opts.cwd);
-  const tasks = planTasks(files, opts.workers);
+  const tasks = planTasks(files, opts.workers, opts.splitBytes ?? SPLIT_BYTES);
   if (stdinCount === 1) tasks.push({ path: STDIN, abs: STDIN, gzip: false });
   opts.onTotal?.(files.reduce((n, f) => n + f.size, 0));
   const onProgress = opts.onProgress ?? (() => {});
@@ -84,10 +85,10 @@ function execute(tasks: Task[], scope: Scope, mode: TaskMode, workers: number, o
 }
 
 /** Whole files, and plain files big enough to be worth splitting into one range per worker. */
-export function planTasks(files: InputFile[], workers: number): Task[] {
+export function planTasks(files: InputFile[], workers: number, splitBytes: number): Task[] {
   const tasks: Task[] = [];
   for (const f of files) {
-    const parts = workers > 1 && f.splittable ? Math.min(workers, Math.floor(f.size / SPLIT_BYTES)) : 1;
+    const parts = workers > 1 && f.splittable ? Math.min(workers, Math.floor(f.size / splitBytes)) : 1;
     if (parts <= 1) {
       tasks.push({ path: f.path, abs: f.abs, gzip: f.gzip });
       continue;
