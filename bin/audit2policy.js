@@ -2,6 +2,12 @@
 // The only place that touches the process: exit code = await run(argv, io).
 import { run } from '../dist/cli/run.js';
 
+// A reader that stops early (`| head`) is not an error of ours.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const code = await run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -112,3 +112,53 @@ export function canonicalEvidence(ev: Evidence): Evidence {
     samples: ev.samples.map((s) => ({ id: s.id, time: s.time })),
   };
 }
+
+/**
+ * The mutable form of Evidence used on the ingest hot path: plain numeric counters and a
+ * fast rejection of samples later than the ones kept. `toEvidence()` gives the canonical form.
+ */
+export class EvidenceAccumulator {
+  private received = 0;
+  private started = 0;
+  private complete = 0;
+  private panic = 0;
+  private first = '';
+  private last = '';
+  private readonly samples: Sample[] = [];
+
+  add(stage: Stage, time: string, id: string): void {
+    switch (stage) {
+      case 'ResponseComplete':
+        this.complete++;
+        break;
+      case 'ResponseStarted':
+        this.started++;
+        break;
+      case 'RequestReceived':
+        this.received++;
+        break;
+      case 'Panic':
+        this.panic++;
+        break;
+    }
+    if (time !== '') {
+      if (this.first === '' || time < this.first) this.first = time;
+      if (time > this.last) this.last = time;
+    }
+    const s = this.samples;
+    if (s.length === SAMPLE_LIMIT) {
+      const worst = s[SAMPLE_LIMIT - 1]!;
+      if (time !== '' && worst.time !== '' && time > worst.time) return;
+    }
+    addSample(s, { id, time });
+  }
+
+  toEvidence(): Evidence {
+    const stages: Partial<Record<Stage, number>> = {};
+    if (this.received) stages.RequestReceived = this.received;
+    if (this.started) stages.ResponseStarted = this.started;
+    if (this.complete) stages.ResponseComplete = this.complete;
+    if (this.panic) stages.Panic = this.panic;
+    return { count: countOf(stages), firstSeen: this.first, lastSeen: this.last, stages, samples: this.samples.map((x) => ({ id: x.id, time: x.time })) };
+  }
+}

@@ -1,5 +1,5 @@
 import { accessFromKey, accessKey } from '../model/access.js';
-import { canonicalEvidence, emptyEvidence, maxTime, minTime, observe, type Evidence } from '../model/evidence.js';
+import { EvidenceAccumulator, maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import type { K8sRequestObservation } from '../model/observation.js';
 import { PROFILE_API_VERSION, type K8sEdge, type Principal, type Profile, type SourceRecord } from '../model/profile.js';
@@ -7,15 +7,17 @@ import { subjectFromUsername, subjectKey, type Subject } from '../model/subject.
 import type { Scope, SkipReason } from './scope.js';
 
 interface EdgeState {
-  allowed?: Evidence;
-  denied?: Evidence;
-  undecided?: Evidence;
+  allowed?: EvidenceAccumulator;
+  denied?: EvidenceAccumulator;
+  undecided?: EvidenceAccumulator;
 }
 
 interface PrincipalState {
   subject: Subject;
   username: string;
   groups: Set<string>;
+  /** The last groups list added, to skip re-adding the same list record after record. */
+  lastGroups: string[];
   edges: Map<string, EdgeState>;
 }
 
@@ -48,7 +50,10 @@ export class ProfileBuilder {
     let hits = 0;
     const key = accessKey(obs.access);
     if (typeof user !== 'string') {
-      for (const g of obs.groups) user.groups.add(g);
+      if (!sameList(user.lastGroups, obs.groups)) {
+        for (const g of obs.groups) user.groups.add(g);
+        user.lastGroups = obs.groups;
+      }
       this.record(user, key, obs);
       hits++;
     }
@@ -80,8 +85,8 @@ export class ProfileBuilder {
       p.edges.set(key, edge);
     }
     const slot = obs.decision === 'allow' ? 'allowed' : obs.decision === 'deny' ? 'denied' : 'undecided';
-    const ev = (edge[slot] ??= emptyEvidence());
-    observe(ev, obs.stage, obs.time, obs.id);
+    const ev = (edge[slot] ??= new EvidenceAccumulator());
+    ev.add(obs.stage, obs.time, obs.id);
   }
 
   private userPrincipal(username: string): PrincipalState | SkipReason {
@@ -107,7 +112,7 @@ export class ProfileBuilder {
     const key = subjectKey(subject);
     let p = this.principals.get(key);
     if (!p) {
-      p = { subject, username, groups: new Set(), edges: new Map() };
+      p = { subject, username, groups: new Set(), lastGroups: [], edges: new Map() };
       this.principals.set(key, p);
     }
     return p;
@@ -121,9 +126,9 @@ export class ProfileBuilder {
       for (const ek of [...p.edges.keys()].sort(cmp)) {
         const st = p.edges.get(ek)!;
         const edge: K8sEdge = { ...accessFromKey(ek) };
-        if (st.allowed) edge.allowed = canonicalEvidence(st.allowed);
-        if (st.denied) edge.denied = canonicalEvidence(st.denied);
-        if (st.undecided) edge.undecided = canonicalEvidence(st.undecided);
+        if (st.allowed) edge.allowed = st.allowed.toEvidence();
+        if (st.denied) edge.denied = st.denied.toEvidence();
+        if (st.undecided) edge.undecided = st.undecided.toEvidence();
         k8s.push(edge);
       }
       principals.push({ subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups].sort(cmp), k8s });
@@ -137,6 +142,12 @@ export class ProfileBuilder {
       principals,
     };
   }
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function canonicalSubject(s: Subject): Subject {

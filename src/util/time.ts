@@ -7,6 +7,9 @@ const RFC3339 = /^(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|z|[+-]\d\
 
 /** Normalise an RFC 3339 time; undefined when it is not one. */
 export function normalizeTime(s: string): string | undefined {
+  // Fast path: the API server's own MicroTime form is already normal.
+  if (s.length === 27 && s.charCodeAt(26) === 90 && isCanonical(s, 26)) return s;
+  if (s.length === 24 && s.charCodeAt(23) === 90 && isCanonical(s, 23)) return s.slice(0, 23) + '000Z';
   const m = RFC3339.exec(s);
   if (!m) return undefined;
   const frac = (m[3] ?? '').slice(0, 6).padEnd(6, '0');
@@ -19,6 +22,25 @@ export function normalizeTime(s: string): string | undefined {
   const ms = Date.parse(`${m[1]}T${m[2]}${zone.length === 5 ? zone.slice(0, 3) + ':' + zone.slice(3) : zone}`);
   if (Number.isNaN(ms)) return undefined;
   return new Date(ms).toISOString().slice(0, 19) + `.${frac}Z`;
+}
+
+const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+/** `YYYY-MM-DDTHH:MM:SS.fff…Z` (fraction up to `zAt`) with plausible field ranges. */
+function isCanonical(s: string, zAt: number): boolean {
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46) return false;
+  for (const i of DIGIT_AT) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  for (let i = 20; i < zAt; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  const two = (i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+  const month = two(5);
+  const day = two(8);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && two(11) < 24 && two(14) < 60 && two(17) < 61;
 }
 
 /** Milliseconds since the epoch of a normalised time. */

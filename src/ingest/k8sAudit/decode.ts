@@ -80,7 +80,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   const effective = isObject(imp) && typeof imp['username'] === 'string' ? imp : userObj;
   const username = effective['username'] as string;
   const groupsRaw = effective['groups'];
-  const groups = Array.isArray(groupsRaw) ? groupsRaw.filter((g): g is string => typeof g === 'string') : [];
+  const groups = Array.isArray(groupsRaw) ? stringsOnly(groupsRaw) : NO_GROUPS;
 
   const stageRaw = ev['stage'];
   const status = ev['responseStatus'];
@@ -118,6 +118,14 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     id: str(ev['auditID']),
   });
   return 1;
+}
+
+const NO_GROUPS: string[] = [];
+
+/** The array itself when it holds only strings (the usual case: no copy on the hot path). */
+function stringsOnly(a: unknown[]): string[] {
+  for (const x of a) if (typeof x !== 'string') return a.filter((g): g is string => typeof g === 'string');
+  return a as string[];
 }
 
 function decide(ev: Record<string, unknown>, code: number | undefined): Decision {
