@@ -1,3 +1,4 @@
+import type { V1ClusterRole, V1ClusterRoleBinding, V1Role, V1RoleBinding } from '@kubernetes/client-node';
 import type { Subject } from './subject.js';
 
 /** A widening applied to a policy: never silent, always listed. */
@@ -12,6 +13,9 @@ export interface Widening {
   detail: string;
 }
 
+/** The objects generators write (later slices add NetworkPolicies). Types only: erased at build time. */
+export type KubeObject = V1Role | V1ClusterRole | V1RoleBinding | V1ClusterRoleBinding;
+
 /** One policy file: the objects for one subject in one namespace (or cluster-wide), and why they exist. */
 export interface Artefact {
   kind: 'rbac';
@@ -21,7 +25,7 @@ export interface Artefact {
   /** Where the policy goes under the output directory: `rbac/shop/serviceaccount.shop.web.yaml`. */
   path: string;
   /** Kubernetes objects, in the order they are written. */
-  objects: Record<string, unknown>[];
+  objects: KubeObject[];
   /** Where the evidence goes: `evidence/rbac/shop/serviceaccount.shop.web.yaml`. */
   evidencePath: string;
   /** The evidence document: every rule with the observations behind it. */

@@ -46,7 +46,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       }
       if (!flags.quiet) {
         const objects = artefacts.reduce((n, a) => n + a.objects.length, 0);
-        const rules = artefacts.reduce((n, a) => n + a.objects.reduce((m, o) => m + (Array.isArray(o['rules']) ? o['rules'].length : 0), 0), 0);
+        const rules = artefacts.reduce((n, a) => n + a.objects.reduce((m, o) => m + ('rules' in o ? (o.rules?.length ?? 0) : 0), 0), 0);
         const subjects = new Set(artefacts.map((a) => a.evidence['subject'])).size;
         const where = flags.output ? ` in ${flags.output}/rbac (evidence in ${flags.output}/evidence/rbac)` : '';
         ctx.io.stderr.write(`generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}\n`);

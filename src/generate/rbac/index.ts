@@ -1,5 +1,5 @@
 import { cmp } from '../../model/issue.js';
-import type { Artefact, Widening } from '../../model/artefact.js';
+import type { Artefact, KubeObject, Widening } from '../../model/artefact.js';
 import { isGrantable, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
 import { subjectKey } from '../../model/subject.js';
 import { evidenceDoc } from './evidence.js';
@@ -69,7 +69,7 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
   const clusterRules = clusterEdges.length ? rulesWithWidenings(clusterEdges, opts, key, '', widenings) : [];
   const sharedRules = shared.length ? rulesWithWidenings(shared, opts, key, '', widenings) : [];
   if (clusterRules.length || sharedRules.length) {
-    const objects: Record<string, unknown>[] = [];
+    const objects: KubeObject[] = [];
     const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
     if (clusterRules.length) {
       objects.push(roleObject('ClusterRole', objectName(p.subject), '', clusterRules, p));
@@ -85,7 +85,7 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
   for (const ns of [...new Set([...byNs.keys(), ...sharedNs])].filter((n) => n !== '').sort(cmp)) {
     const nsEdges = byNs.get(ns) ?? [];
     const rules = nsEdges.length ? rulesWithWidenings(nsEdges, opts, key, ns, widenings) : [];
-    const objects: Record<string, unknown>[] = [];
+    const objects: KubeObject[] = [];
     const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
     if (rules.length) {
       objects.push(roleObject('Role', objectName(p.subject), ns, rules, p));
@@ -104,7 +104,7 @@ function rulesWithWidenings(edges: K8sEdge[], opts: RbacOptions, subject: string
   return rules;
 }
 
-function artefact(p: Principal, namespace: string, objects: Record<string, unknown>[], policies: { kind: string; name: string; rules: RuleWithEvidence[] }[], edges: K8sEdge[]): Artefact {
+function artefact(p: Principal, namespace: string, objects: KubeObject[], policies: { kind: string; name: string; rules: RuleWithEvidence[] }[], edges: K8sEdge[]): Artefact {
   const dir = namespace === '' ? CLUSTER_DIR : namespace;
   return {
     kind: 'rbac',

@@ -1,3 +1,4 @@
+import type { RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1ObjectMeta, V1Role, V1RoleBinding } from '@kubernetes/client-node';
 import type { Principal } from '../../model/profile.js';
 import { subjectFileName, subjectKey, type Subject } from '../../model/subject.js';
 import { MANAGED_BY, RBAC_API, RBAC_GROUP } from './options.js';
@@ -19,17 +20,14 @@ export function filePath(root: string, dir: string, s: Subject): string {
   return `${root}/${dir}/${subjectFileName(s)}.yaml`;
 }
 
-function metadata(name: string, namespace: string, p: Principal, widenedBy: string[]): Record<string, unknown> {
-  const md: Record<string, unknown> = { name };
-  if (namespace) md['namespace'] = namespace;
-  md['labels'] = { ...MANAGED_BY };
+// Only the client's types are used here (erased at build time): the client itself is slow to load.
+function metadata(name: string, namespace: string, p: Principal, widenedBy: string[]): V1ObjectMeta {
   const annotations: Record<string, string> = { 'audit2policy.dev/subject': p.username };
   if (widenedBy.length) annotations['audit2policy.dev/widened-by'] = widenedBy.join(',');
-  md['annotations'] = annotations;
-  return md;
+  return namespace ? { name, namespace, labels: { ...MANAGED_BY }, annotations } : { name, labels: { ...MANAGED_BY }, annotations };
 }
 
-export function roleObject(kind: 'Role' | 'ClusterRole', name: string, namespace: string, rules: RuleWithEvidence[], p: Principal): Record<string, unknown> {
+export function roleObject(kind: 'Role' | 'ClusterRole', name: string, namespace: string, rules: RuleWithEvidence[], p: Principal): V1Role | V1ClusterRole {
   const widened = [...new Set(rules.flatMap((r) => r.widenedBy))].sort();
   return {
     apiVersion: RBAC_API,
@@ -39,7 +37,7 @@ export function roleObject(kind: 'Role' | 'ClusterRole', name: string, namespace
   };
 }
 
-export function bindingObject(kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, namespace: string, roleKind: 'Role' | 'ClusterRole', p: Principal): Record<string, unknown> {
+export function bindingObject(kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, namespace: string, roleKind: 'Role' | 'ClusterRole', p: Principal): V1RoleBinding | V1ClusterRoleBinding {
   return {
     apiVersion: RBAC_API,
     kind,
@@ -49,7 +47,7 @@ export function bindingObject(kind: 'RoleBinding' | 'ClusterRoleBinding', name: 
   };
 }
 
-function bindingSubject(s: Subject): Record<string, string> {
+function bindingSubject(s: Subject): RbacV1Subject {
   if (s.kind === 'ServiceAccount') return { kind: 'ServiceAccount', name: s.name, namespace: s.namespace ?? '' };
   return { kind: s.kind, apiGroup: RBAC_GROUP, name: s.name };
 }
