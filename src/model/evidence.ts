@@ -141,10 +141,11 @@ export class EvidenceAccumulator {
         this.panic++;
         break;
     }
-    if (time !== '') {
-      if (this.first === '' || time < this.first) this.first = time;
-      if (time > this.last) this.last = time;
-    }
+    // Logs are mostly in time order: one comparison in the common case.
+    if (time > this.last) {
+      this.last = time;
+      if (this.first === '') this.first = time;
+    } else if (time !== '' && time < this.first) this.first = time;
     const s = this.samples;
     if (s.length === SAMPLE_LIMIT) {
       const worst = s[SAMPLE_LIMIT - 1]!;

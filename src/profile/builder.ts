@@ -33,8 +33,11 @@ export class ProfileBuilder {
   private readonly sources: SourceRecord[] = [];
   private start = '';
   private end = '';
+  private readonly wantsGroups: boolean;
 
-  constructor(private readonly scope: Scope) {}
+  constructor(private readonly scope: Scope) {
+    this.wantsGroups = scope.wantsGroups;
+  }
 
   addSource(rec: SourceRecord): void {
     this.sources.push(rec);
@@ -57,7 +60,7 @@ export class ProfileBuilder {
       this.record(user, key, obs);
       hits++;
     }
-    if (this.scope.wantsGroups) {
+    if (this.wantsGroups) {
       for (const g of obs.groups) {
         const p = this.groupPrincipal(g);
         if (typeof p !== 'string') {
@@ -70,8 +73,7 @@ export class ProfileBuilder {
       this.skip(typeof user === 'string' ? user : 'subject-filter');
       return;
     }
-    this.start = minTime(this.start, obs.time);
-    this.end = maxTime(this.end, obs.time);
+    // The window is the span of the edges' evidence, taken in toProfile(): no work per record.
   }
 
   private skip(reason: SkipReason): void {
@@ -129,6 +131,11 @@ export class ProfileBuilder {
         if (st.allowed) edge.allowed = st.allowed.toEvidence();
         if (st.denied) edge.denied = st.denied.toEvidence();
         if (st.undecided) edge.undecided = st.undecided.toEvidence();
+        for (const ev of [edge.allowed, edge.denied, edge.undecided]) {
+          if (!ev) continue;
+          this.start = minTime(this.start, ev.firstSeen);
+          this.end = maxTime(this.end, ev.lastSeen);
+        }
         k8s.push(edge);
       }
       principals.push({ subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups].sort(cmp), k8s });
