@@ -98,7 +98,7 @@ export async function runTask(
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (gzip && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end/i.test(err.message))) {
-      splitter.end();
+      // The partial line before the break is incomplete by definition: it is part of this issue.
       decoder.end();
       const truncated = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message);
       onIssue({
@@ -115,6 +115,8 @@ export async function runTask(
     if (raw !== stdin) raw.destroy();
   }
   stats.lines = splitter.lineNo;
+  // A range reads past its end to finish its last line; its bytes are its own range.
+  if (task.end !== undefined) stats.bytes = task.end - (task.start ?? 0);
   return stats;
 }
 

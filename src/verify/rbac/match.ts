@@ -1,0 +1,43 @@
+import type { Rule } from './objects.js';
+import type { RbacRequest } from './types.js';
+
+/**
+ * Kubernetes' rule matching (rbac/v1 helpers in k8s.io/component-helpers): written here from the
+ * authorizer's semantics, deliberately sharing nothing with the generator.
+ */
+export function ruleAllows(rule: Rule, req: RbacRequest): boolean {
+  if (!has(rule.verbs, req.verb)) return false;
+  if (req.nonResourceURL !== '') return nonResourceURLMatches(rule.nonResourceURLs, req.nonResourceURL);
+  return has(rule.apiGroups, req.apiGroup) && resourceMatches(rule.resources, req.resource, req.subresource) && resourceNameMatches(rule.resourceNames, req.name);
+}
+
+/** `*` or the exact value. */
+function has(list: string[], v: string): boolean {
+  for (const x of list) if (x === '*' || x === v) return true;
+  return false;
+}
+
+/** `*` matches everything, subresources too; `resource/sub` exactly; `*\/sub` any resource's `sub`. `pods/*` is no wildcard. */
+function resourceMatches(rules: string[], resource: string, sub: string): boolean {
+  const combined = sub === '' ? resource : `${resource}/${sub}`;
+  for (const r of rules) {
+    if (r === '*' || r === combined) return true;
+    if (sub !== '' && r === `*/${sub}`) return true;
+  }
+  return false;
+}
+
+/** No names: any object. Names: the request must name one of them. */
+function resourceNameMatches(names: string[], name: string): boolean {
+  if (names.length === 0) return true;
+  return name !== '' && names.includes(name);
+}
+
+/** `*`, the exact path, or a prefix ending in `*`. */
+function nonResourceURLMatches(urls: string[], path: string): boolean {
+  for (const u of urls) {
+    if (u === '*' || u === path) return true;
+    if (u.endsWith('*') && path.startsWith(u.slice(0, -1))) return true;
+  }
+  return false;
+}

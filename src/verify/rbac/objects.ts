@@ -1,0 +1,148 @@
+import type { InputIssue } from '../../model/issue.js';
+import type { PolicyDoc } from '../../policy/load.js';
+
+/** A PolicyRule with every list present (empty when absent). */
+export interface Rule {
+  verbs: string[];
+  apiGroups: string[];
+  resources: string[];
+  resourceNames: string[];
+  nonResourceURLs: string[];
+}
+
+export interface RoleDef {
+  kind: 'Role' | 'ClusterRole';
+  namespace: string;
+  name: string;
+  rules: Rule[];
+  labels: Record<string, string>;
+  /** clusterRoleSelectors of an aggregated ClusterRole. */
+  selectors?: LabelSelector[];
+  file: string;
+}
+
+export interface LabelSelector {
+  matchLabels: Record<string, string>;
+  matchExpressions: { key: string; operator: string; values: string[] }[];
+}
+
+export interface BindingDef {
+  kind: 'RoleBinding' | 'ClusterRoleBinding';
+  namespace: string;
+  name: string;
+  roleKind: 'Role' | 'ClusterRole';
+  roleName: string;
+  subjects: { kind: string; name: string; namespace: string }[];
+  file: string;
+}
+
+const API_VERSIONS = new Set(['rbac.authorization.k8s.io/v1', 'rbac.authorization.k8s.io/v1beta1', 'rbac.authorization.k8s.io/v1alpha1']);
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const strList = (v: unknown): string[] | undefined => (v === undefined || v === null ? [] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+
+/** Sort out the RBAC objects among parsed documents; broken ones become issues and are left out whole. */
+export function readRbacObjects(docs: PolicyDoc[]): { roles: RoleDef[]; bindings: BindingDef[]; issues: InputIssue[]; ignored: Record<string, number> } {
+  const roles: RoleDef[] = [];
+  const bindings: BindingDef[] = [];
+  const issues: InputIssue[] = [];
+  const ignored: Record<string, number> = {};
+  const visit = (o: unknown, file: string, where: string) => {
+    if (!isObj(o)) {
+      ignored['(not an object)'] = (ignored['(not an object)'] ?? 0) + 1;
+      return;
+    }
+    const kind = typeof o['kind'] === 'string' ? o['kind'] : '(no kind)';
+    if (Array.isArray(o['items']) && kind.endsWith('List')) {
+      o['items'].forEach((item, i) => visit(item, file, `${where}.items[${i}]`));
+      return;
+    }
+    if (!['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(kind) || !API_VERSIONS.has(o['apiVersion'] as string)) {
+      ignored[kind] = (ignored[kind] ?? 0) + 1;
+      return;
+    }
+    const bad = (msg: string) => issues.push({ kind: 'issue', code: 'policy.invalid-rbac', file, line: 0, message: `${where} (${kind}): ${msg}; left out` });
+    const md = o['metadata'];
+    if (!isObj(md) || typeof md['name'] !== 'string' || md['name'] === '') return bad('metadata.name missing');
+    const name = md['name'];
+    const namespace = typeof md['namespace'] === 'string' ? md['namespace'] : '';
+    const namespaced = kind === 'Role' || kind === 'RoleBinding';
+    if (namespaced && namespace === '') return bad(`${name} has no metadata.namespace (a ${kind} needs one)`);
+    if (kind === 'Role' || kind === 'ClusterRole') {
+      const rules = readRules(o['rules']);
+      if (!rules) return bad(`${name}: rules must be a list of rules with string lists and verbs`);
+      const labels = isObj(md['labels']) ? (md['labels'] as Record<string, string>) : {};
+      const role: RoleDef = { kind, namespace: namespaced ? namespace : '', name, rules, labels, file };
+      const agg = o['aggregationRule'];
+      if (kind === 'ClusterRole' && isObj(agg) && Array.isArray(agg['clusterRoleSelectors'])) {
+        role.selectors = agg['clusterRoleSelectors'].filter(isObj).map(readSelector);
+      }
+      roles.push(role);
+      return;
+    }
+    const ref = o['roleRef'];
+    if (!isObj(ref) || (ref['kind'] !== 'Role' && ref['kind'] !== 'ClusterRole') || typeof ref['name'] !== 'string') return bad(`${name}: roleRef must name a Role or ClusterRole`);
+    if (kind === 'ClusterRoleBinding' && ref['kind'] === 'Role') return bad(`${name}: a ClusterRoleBinding cannot refer to a Role`);
+    const subjectsRaw = o['subjects'] ?? [];
+    if (!Array.isArray(subjectsRaw)) return bad(`${name}: subjects must be a list`);
+    const subjects = [];
+    for (const s of subjectsRaw) {
+      if (!isObj(s) || typeof s['kind'] !== 'string' || typeof s['name'] !== 'string') return bad(`${name}: every subject needs kind and name`);
+      subjects.push({ kind: s['kind'], name: s['name'], namespace: typeof s['namespace'] === 'string' ? s['namespace'] : '' });
+    }
+    bindings.push({ kind: kind as BindingDef['kind'], namespace: namespaced ? namespace : '', name, roleKind: ref['kind'], roleName: ref['name'], subjects, file });
+  };
+  for (const d of docs) visit(d.object, d.file, `document ${d.index}`);
+  return { roles, bindings, issues, ignored };
+}
+
+function readRules(v: unknown): Rule[] | undefined {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return undefined;
+  const out: Rule[] = [];
+  for (const r of v) {
+    if (!isObj(r)) return undefined;
+    const verbs = strList(r['verbs']);
+    const apiGroups = strList(r['apiGroups']);
+    const resources = strList(r['resources']);
+    const resourceNames = strList(r['resourceNames']);
+    const nonResourceURLs = strList(r['nonResourceURLs']);
+    if (!verbs || !apiGroups || !resources || !resourceNames || !nonResourceURLs) return undefined;
+    out.push({ verbs, apiGroups, resources, resourceNames, nonResourceURLs });
+  }
+  return out;
+}
+
+function readSelector(s: Obj): LabelSelector {
+  const ml = isObj(s['matchLabels']) ? (s['matchLabels'] as Record<string, string>) : {};
+  const me = Array.isArray(s['matchExpressions'])
+    ? s['matchExpressions'].filter(isObj).map((e) => ({ key: String(e['key'] ?? ''), operator: String(e['operator'] ?? ''), values: strList(e['values']) ?? [] }))
+    : [];
+  return { matchLabels: ml, matchExpressions: me };
+}
+
+/** Kubernetes label selector semantics (an empty selector matches everything). */
+export function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(sel.matchLabels)) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    switch (e.operator) {
+      case 'In':
+        if (!has || !e.values.includes(labels[e.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && e.values.includes(labels[e.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
