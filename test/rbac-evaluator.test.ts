@@ -154,11 +154,18 @@ describe('policy loader', () => {
     await expect(loadPolicyDocs([join(d, 'missing')], '/')).rejects.toThrow(/missing/);
   });
 
-  it('reads the real aggregated admin/edit ClusterRoles of the corpus: undetermined without their sources', async () => {
-    const { docs: got } = await loadPolicyDocs([join(CORPUS, 'k8s-objects')], '/');
-    const b = buildRbacPolicySet([...got, ...docs([crb('x', 'admin', [user('zed')])])]);
-    const d = b.set.authorize(req({ username: 'zed', verb: 'delete' }));
-    expect(['allow', 'undetermined']).toContain(d.result);
-    if (d.result === 'allow') expect(d.grantedBy.roleName).toBe('admin');
+  it('real admin/edit ClusterRoles of the corpus: without kind they are not guessed at; with it, their aggregated rules apply', async () => {
+    const { docs: got } = await loadPolicyDocs([join(CORPUS, 'k8s-objects/openshift__insights-operator/docs/insights-archive-sample/cluster-scoped-resources')], '/');
+    expect(got.map((d) => (d.object as { metadata: { name: string } }).metadata.name).sort()).toEqual(['admin', 'edit']);
+    const binding = docs([crb('x', 'admin', [user('zed')])]);
+    const asIs = buildRbacPolicySet([...got, ...binding]);
+    expect(asIs.ignored).toEqual({ '(no kind)': 2 });
+    expect(asIs.set.authorize(req({ username: 'zed', verb: 'delete' }))).toMatchObject({ result: 'undetermined' });
+
+    const typed = got.map((d) => ({ ...d, object: { apiVersion: V1, kind: 'ClusterRole', ...(d.object as object) } }));
+    const withKind = buildRbacPolicySet([...typed, ...binding]);
+    expect(withKind.issues).toEqual([]);
+    expect(withKind.set.authorize(req({ username: 'zed', verb: 'delete' }))).toMatchObject({ result: 'allow', grantedBy: { roleName: 'admin' } });
+    expect(withKind.set.authorize(req({ username: 'zed', verb: 'escalate', apiGroup: 'rbac.authorization.k8s.io', resource: 'roles' })).result).toBe('deny');
   });
 });

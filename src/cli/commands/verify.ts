@@ -28,6 +28,11 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     if (policyIssues.length && flags.onError === 'fail') {
       throw new InputAbort(`${policyIssues.length} policy issue${policyIssues.length === 1 ? '' : 's'} with --on-error fail`);
     }
+    if (!flags.quiet) {
+      const n = built.set.counts;
+      const ignored = Object.entries(built.ignored).map(([k, v]) => `${k} ${v}`).join(', ');
+      ctx.io.stderr.write(`policies: ${n.roles} Roles, ${n.clusterRoles} ClusterRoles, ${n.roleBindings} RoleBindings, ${n.clusterRoleBindings} ClusterRoleBindings${ignored ? ` (other documents ignored: ${ignored})` : ''}\n`);
+    }
     const { profile } = await observedProfile(flags, ctx.io, ctx.c);
     const report = verifyRbac(profile, built.set);
     ctx.io.stdout.write(VERIFY_FORMATS[flags.format]!(report));
