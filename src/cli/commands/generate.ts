@@ -7,6 +7,9 @@ import type { Ctx } from '../context.js';
 import { observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, nonNegativeInt, type SourceFlags } from '../options.js';
 
+/** Above this many names a rule is hard to review: say that --widen-names exists. */
+const LONG_NAME_LIST = 20;
+
 interface GenerateFlags extends SourceFlags {
   output?: string;
   widenNames?: string;
@@ -50,6 +53,16 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
         const subjects = new Set(artefacts.map((a) => a.evidence['subject'])).size;
         const where = flags.output ? ` in ${flags.output}/rbac (evidence in ${flags.output}/evidence/rbac)` : '';
         ctx.io.stderr.write(`generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}\n`);
+        for (const a of artefacts) {
+          for (const o of a.objects) {
+            if (!('rules' in o)) continue;
+            for (const r of o.rules ?? []) {
+              if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST) {
+                ctx.io.stderr.write(ctx.c.dim(`hint: ${a.evidence['subject']} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names\n`));
+              }
+            }
+          }
+        }
         if (widenings.length === 0) ctx.io.stderr.write('widenings: none (every rule allows only what was observed)\n');
         else {
           ctx.io.stderr.write(ctx.c.yellow(`widenings: ${widenings.length} (rules broader than observed, by request):\n`));

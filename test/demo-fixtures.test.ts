@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { cli, readTree, ROOT, tmp } from './helpers/cli.js';
+
+const DEMO = join(ROOT, 'fixtures/demo');
+const counts = JSON.parse(readFileSync(join(DEMO, 'counts.json'), 'utf8')) as {
+  records: number;
+  files: { path: string; events: number }[];
+  subjects: Record<string, { records: number; denied: number }>;
+};
+
+describe('the demo environment', () => {
+  it('is exactly what the seeded generator writes', () => {
+    const out = tmp();
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-demo.js'), out]);
+    expect(r.status).toBe(0);
+    const want = readTree(DEMO);
+    delete want['README.md'];
+    expect(readTree(out)).toEqual(want);
+  });
+
+  it('profiles to the documented records, principals and denials, and its generated RBAC verifies', () => {
+    const out = tmp();
+    const p = cli(['profile', '--k8s-audit', join(DEMO, 'k8s-audit'), '-o', join(out, 'p.json')]);
+    expect(p.code).toBe(0);
+    expect(p.stderr).not.toMatch(/input issue/);
+    const profile = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const read = Object.fromEntries(profile.sources.map((s: { path: string; records: number }) => [s.path.slice(join(DEMO, 'k8s-audit').length + 1), s.records]));
+    expect(read).toEqual(Object.fromEntries(counts.files.map((f) => [f.path, f.events])));
+    const system = Object.entries(counts.subjects).filter(([u]) => /^system:(kube-|node:|apiserver|serviceaccount:kube-system:)/.test(u));
+    expect(profile.skipped).toEqual({ 'system-identity': system.reduce((n, [, c]) => n + c.records, 0) });
+    expect(profile.principals.map((x: { username: string }) => x.username).sort()).toEqual(Object.keys(counts.subjects).filter((u) => !system.some(([s]) => s === u)).sort());
+    const deniedEdges = profile.principals.flatMap((x: { k8s: { denied?: unknown; allowed?: unknown }[] }) => x.k8s.filter((e) => e.denied && !e.allowed));
+    expect(deniedEdges).toHaveLength(Object.values(counts.subjects).reduce((n, c) => n + c.denied, 0));
+
+    expect(cli(['generate', 'rbac', '--profile', join(out, 'p.json'), '-o', out, '-q']).code).toBe(0);
+    const v = cli(['verify', '--policies', join(out, 'rbac'), '--k8s-audit', join(DEMO, 'k8s-audit'), '--format', 'json']);
+    expect(v.code).toBe(0);
+    const report = JSON.parse(v.stdout);
+    expect(report.notAllowed).toEqual([]);
+    expect(report.allowed).toBe(report.observed);
+    expect(report.denied).toHaveLength(3);
+  });
+
+  it('generated policies deny what the soak never did', () => {
+    const out = tmp();
+    expect(cli(['generate', 'rbac', '--k8s-audit', join(DEMO, 'k8s-audit'), '-o', out, '-q']).code).toBe(0);
+    const [roleDoc] = readFileSync(join(out, 'rbac/shop/serviceaccount.shop.web.yaml'), 'utf8').split(/^---\n/m);
+    const rules = (load(roleDoc!) as { rules: { resources: string[]; resourceNames?: string[]; verbs: string[] }[] }).rules;
+    expect(rules.filter((r) => r.resources.includes('secrets'))).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['web-tls'], verbs: ['get'] }]);
+    const probe = JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: 'x', stage: 'ResponseComplete', verb: 'list', user: { username: 'system:serviceaccount:shop:web' }, objectRef: { resource: 'secrets', namespace: 'shop' }, responseStatus: { code: 200 }, requestReceivedTimestamp: '2026-11-09T00:00:00.000000Z' });
+    const v = cli(['verify', '--policies', join(out, 'rbac'), '--k8s-audit', '-', '--format', 'json'], { input: probe + '\n' });
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout).notAllowed).toMatchObject([{ subject: 'system:serviceaccount:shop:web', access: { verb: 'list', resource: 'secrets', namespace: 'shop' } }]);
+  });
+});
