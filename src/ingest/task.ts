@@ -77,7 +77,7 @@ export async function runTask(
   }
   let sniffed = gzip ? false : true;
   try {
-    const input = gzip ? countBytes(source, stats, onProgress).pipe(createGunzip({ chunkSize: CHUNK })) : source;
+    const input = gzip ? gunzip(source, stats, onProgress) : source;
     for await (const chunk of input as AsyncIterable<Buffer>) {
       const before = stats.records;
       if (!gzip) stats.bytes += chunk.length;
@@ -123,6 +123,20 @@ export async function runTask(
 function firstNonSpace(b: Buffer): number | undefined {
   for (const c of b) if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
   return undefined;
+}
+
+/** Decompress, counting compressed bytes as they are read. A file stream is piped directly (fast); stdin goes through an adapter. */
+function gunzip(source: AsyncIterable<Buffer>, stats: TaskStats, onProgress: Progress): Readable {
+  const unzip = createGunzip({ chunkSize: CHUNK });
+  if (source instanceof Readable) {
+    source.on('data', (c: Buffer) => {
+      stats.bytes += c.length;
+      onProgress(c.length, 0);
+    });
+    source.on('error', (e) => unzip.destroy(e));
+    return source.pipe(unzip);
+  }
+  return countBytes(source, stats, onProgress).pipe(unzip);
 }
 
 /** Count compressed bytes as they are read, then hand them on. */

@@ -12,8 +12,21 @@ export interface Loc {
 
 export type Emit = (item: K8sRequestObservation | InputIssue) => void;
 
-const VERSIONS = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1']);
-const STAGES = new Set<string>(['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic']);
+/** The stage as one of our own constant strings (later comparisons are then cheap), or undefined. */
+function knownStage(s: unknown): Stage | undefined {
+  switch (s) {
+    case 'ResponseComplete':
+      return 'ResponseComplete';
+    case 'ResponseStarted':
+      return 'ResponseStarted';
+    case 'RequestReceived':
+      return 'RequestReceived';
+    case 'Panic':
+      return 'Panic';
+    default:
+      return undefined;
+  }
+}
 
 function issue(loc: Loc, code: string, message: string): InputIssue {
   return { kind: 'issue', code, file: loc.file, line: loc.line, message };
@@ -66,7 +79,7 @@ export function decodeValue(v: unknown, loc: Loc, emit: Emit): number {
 function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number {
   const apiVersion = ev['apiVersion'];
   // Real captures often omit apiVersion: read those as v1.
-  if (apiVersion !== undefined && !VERSIONS.has(apiVersion as string)) {
+  if (apiVersion !== undefined && apiVersion !== 'audit.k8s.io/v1' && apiVersion !== 'audit.k8s.io/v1beta1') {
     emit(issue(loc, 'k8s.unsupported-version', `apiVersion ${JSON.stringify(apiVersion)} is not audit.k8s.io/v1 or v1beta1`));
     return 0;
   }
@@ -85,10 +98,9 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   const stageRaw = ev['stage'];
   const status = ev['responseStatus'];
   const code = isObject(status) && typeof status['code'] === 'number' ? status['code'] : undefined;
-  let stage: Stage;
-  if (typeof stageRaw === 'string' && STAGES.has(stageRaw)) stage = stageRaw as Stage;
-  else if (stageRaw === undefined) stage = code === undefined ? 'RequestReceived' : 'ResponseComplete';
-  else {
+  let stage = knownStage(stageRaw);
+  if (stage === undefined && stageRaw === undefined) stage = code === undefined ? 'RequestReceived' : 'ResponseComplete';
+  if (stage === undefined) {
     emit(issue(loc, 'k8s.bad-stage', `unknown stage ${JSON.stringify(stageRaw)}`));
     return 0;
   }

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// `npm run bench`: measure `profile` on a large seeded audit log against the floor (reading the same
+// bytes and JSON.parse of every line), plain and gzip; peak RSS per run, and at 25/50/100% of the
+// input to show memory is flat. Writes docs/performance.md. A benchmark, never a test.
+import { execFileSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
+import { generateLog } from './bench/gen-log.js';
+
+const root = join(fileURLToPath(import.meta.url), '../..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const sizeMB = Number(opt('--size-mb', '1100'));
+const dir = opt('--dir', join(root, '.bench'));
+const repeats = Number(opt('--repeats', '2'));
+const docPath = opt('--doc', join(root, 'docs/performance.md'));
+mkdirSync(dir, { recursive: true });
+const log = (s) => process.stderr.write(s + '\n');
+
+const file = join(dir, `audit-${sizeMB}mb.log`);
+const t0 = Date.now();
+const gen = await generateLog(file, sizeMB * 1e6);
+log(`${gen.reused ? 'reused' : 'generated'} ${file}: ${(gen.bytes / 1e6).toFixed(0)} MB, ${gen.events} events (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+
+const gz = `${file}.gz`;
+if (!existsSync(gz) || statSync(gz).mtimeMs < statSync(file).mtimeMs) {
+  log('compressing (gzip -6)...');
+  await pipeline(createReadStream(file), createGzip({ level: 6 }), createWriteStream(gz));
+}
+/** The first `fraction` of the file, cut at a line boundary. */
+function prefix(fraction) {
+  const out = join(dir, `audit-${sizeMB}mb-${Math.round(fraction * 100)}pct.log`);
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(file).mtimeMs) return out;
+  const fd = openSync(file, 'r');
+  let cut = Math.floor(gen.bytes * fraction);
+  const b = Buffer.alloc(1 << 16);
+  const n = readSync(fd, b, 0, b.length, cut);
+  cut += b.subarray(0, n).indexOf(10) + 1;
+  closeSync(fd);
+  execFileSync('head', ['-c', String(cut), file], { stdio: ['ignore', openSync(out, 'w'), 'inherit'] });
+  return out;
+}
+
+function measure(mode, path, extra = []) {
+  const runs = [];
+  for (let i = 0; i < repeats; i++) {
+    const outJson = execFileSync(process.execPath, [join(root, 'scripts/bench/child.js'), mode, path, ...extra], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const r = JSON.parse(outJson.trim().split('\n').pop());
+    if (r.code !== 0) throw new Error(`${mode} ${path} exited ${r.code}`);
+    runs.push(r);
+    log(`  ${mode} ${extra.join(' ')} ${path.split('/').pop()}: ${(r.ms / 1000).toFixed(2)} s, peak RSS ${(r.maxRssKB / 1024).toFixed(0)} MB`);
+  }
+  const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  return { ms: best.ms, all: runs.map((r) => r.ms), rssMB: Math.max(...runs.map((r) => r.maxRssKB)) / 1024 };
+}
+
+const bytes = gen.bytes;
+const gzBytes = statSync(gz).size;
+log('measuring (best of ' + repeats + ')...');
+const rows = {
+  floorPlain: measure('floor', file),
+  profilePlain: measure('profile', file, ['--workers', '1', '-o', join(dir, 'p1.json')]),
+  profilePlain2: measure('profile', file, ['--workers', '2', '-o', join(dir, 'p2.json')]),
+  floorGzip: measure('floor-gz', gz),
+  profileGzip: measure('profile', gz, ['--workers', '1', '-o', join(dir, 'p3.json')]),
+};
+const withoutSources = (f) => JSON.stringify({ ...JSON.parse(readFileSync(join(dir, f), 'utf8')), sources: null });
+const same = withoutSources('p1.json') === withoutSources('p3.json') && withoutSources('p1.json') === withoutSources('p2.json');
+const flat = [0.25, 0.5].map((f) => ({ f, ...measure('profile', prefix(f), ['--workers', '1', '-o', join(dir, 'pf.json')]) }));
+flat.push({ f: 1, ...rows.profilePlain });
+
+const mbps = (ms, b = bytes) => b / 1e6 / (ms / 1000);
+const evps = (ms) => gen.events / (ms / 1000);
+const ratio = (a, floor) => floor.ms / a.ms;
+const cpu = cpus()[0]?.model ?? 'unknown';
+const date = new Date().toISOString().slice(0, 10);
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const row = (name, r, floor, b = bytes) =>
+  `| ${name} | ${fmt(r.ms / 1000, 2)} (${r.all.map((x) => fmt(x / 1000, 2)).join(', ')}) | ${fmt(mbps(r.ms, b))} | ${fmt(evps(r.ms))} | ${floor ? fmt(ratio(r, floor) * 100) + '%' : '—'} | ${fmt(r.rssMB)} |`;
+
+const oneThread = ratio(rows.profilePlain, rows.floorPlain);
+const peak = Math.max(...Object.values(rows).map((r) => r.rssMB));
+const rssGrowth = flat[2].rssMB - flat[0].rssMB;
+const doc = `# Performance
+
+Measured by \`npm run bench\` (\`scripts/bench.js\`); the figures below are rewritten on every run.
+A benchmark, never a timed test: CI does not run it.
+
+## What is measured
+
+- **Input**: a seeded, generated Kubernetes audit log of realistic events (1–2 KB: users with
+  service-account \`extra\` fields, RBAC reasons, Request-level events carrying a \`requestObject\`;
+  about 30% control-plane identities, 1% denied, 10% of requests with a RequestReceived record too),
+  written to \`.bench/\` and reused between runs, plus a gzip copy (level 6).
+- **Floor**: reading the same bytes (1 MiB chunks), splitting lines, decoding each line and
+  \`JSON.parse\` of every line, nothing else (\`scripts/bench/child.js floor\`). For gzip, the same
+  through \`zlib.createGunzip\`.
+- **profile**: \`audit2policy profile --k8s-audit FILE -o OUT --quiet\` in-process in a fresh child
+  (\`run()\` from \`dist/cli/run.js\`), so peak RSS (\`process.resourceUsage().maxRSS\`) is that run's alone.
+- Each row is the best of ${repeats} runs (all runs in brackets). Ratio to floor = floor time ÷ profile
+  time on the same bytes.
+
+## Figures (${date})
+
+Machine: ${cpus().length} cores, ${cpu}, Node ${process.version}. Input: ${fmt(bytes / 1e6)} MB plain
+(${fmt(gzBytes / 1e6)} MB gzip), ${fmt(gen.events)} events (${fmt(bytes / gen.events)} bytes per event).
+
+| run | seconds (runs) | MB/s | events/s | of floor | peak RSS MB |
+|---|---|---|---|---|---|
+${row('floor, plain', rows.floorPlain)}
+${row('profile, plain, --workers 1', rows.profilePlain, rows.floorPlain)}
+${row('profile, plain, --workers 2', rows.profilePlain2, rows.floorPlain)}
+${row('floor, gzip', rows.floorGzip)}
+${row('profile, gzip, --workers 1', rows.profileGzip, rows.floorGzip)}
+
+MB/s is of uncompressed bytes for every row.
+
+Memory as the input grows (profile, plain, --workers 1):
+
+| input | MB | peak RSS MB |
+|---|---|---|
+${flat.map((x) => `| ${x.f * 100}% | ${fmt((bytes * x.f) / 1e6)} | ${fmt(x.rssMB)} |`).join('\n')}
+
+## Goals
+
+| goal | measured | met |
+|---|---|---|
+| at least 80% of the floor on one thread (plain) | ${fmt(oneThread * 100)}% | ${oneThread >= 0.8 ? 'yes' : '**no**'} |
+| at least 80% of the floor on one thread (gzip) | ${fmt(ratio(rows.profileGzip, rows.floorGzip) * 100)}% | ${ratio(rows.profileGzip, rows.floorGzip) >= 0.8 ? 'yes' : '**no**'} |
+| peak RSS under 200 MB | ${fmt(peak)} MB at most | ${peak < 200 ? 'yes' : '**no**'} |
+| peak RSS flat as input grows | ${fmt(flat[0].rssMB)} → ${fmt(flat[2].rssMB)} MB from 25% to 100% of the input | ${rssGrowth < 0.25 * flat[0].rssMB ? 'yes' : '**no**'} |
+
+The profiles of the plain file (1 and 2 workers) and of the gzip file are ${same ? 'identical apart from their sources' : 'NOT identical (a bug)'}.
+
+## Where the time goes
+
+Beyond the floor, the per-record work is decoding the event into an observation (about 1 µs:
+property reads, a timestamp check) and the profile update (about 1.5–2.5 µs: hashing the username and
+the access key of freshly parsed strings into maps, and the evidence counters). With one worker the
+pipeline runs on the main thread; \`--workers 2\` splits a plain file into byte ranges, one per core.
+
+## How to run
+
+\`\`\`
+npm run bench                         # 1.1 GB, 2 runs each (several minutes; needs ~3 GB in .bench/)
+npm run bench -- --size-mb 200        # a quicker look
+\`\`\`
+`;
+writeFileSync(docPath, doc);
+log(`wrote ${docPath}`);
+process.stdout.write(doc);

@@ -1,0 +1,45 @@
+// One measurement in a fresh process, so peak RSS belongs to it alone. Prints one JSON line.
+import { createReadStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { run } from '../../dist/cli/run.js';
+
+const [mode, file, ...rest] = process.argv.slice(2);
+const started = process.hrtime.bigint();
+let records = 0;
+
+/** The floor: read the bytes, split lines, decode each and JSON.parse it. Nothing else. */
+async function floor(gzip) {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  const input = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  let carry = null;
+  for await (const c of input) {
+    let s = 0;
+    if (carry) {
+      const nl = c.indexOf(10);
+      if (nl < 0) { carry = Buffer.concat([carry, c]); continue; }
+      const line = Buffer.concat([carry, c.subarray(0, nl)]);
+      carry = null;
+      if (line.length) { JSON.parse(line.toString('utf8')); records++; }
+      s = nl + 1;
+    }
+    for (;;) {
+      const nl = c.indexOf(10, s);
+      if (nl < 0) break;
+      if (nl > s) { JSON.parse(c.toString('utf8', s, nl)); records++; }
+      s = nl + 1;
+    }
+    if (s < c.length) carry = Buffer.from(c.subarray(s));
+  }
+  if (carry && carry.length) { JSON.parse(carry.toString('utf8')); records++; }
+}
+
+let code = 0;
+if (mode === 'floor') await floor(false);
+else if (mode === 'floor-gz') await floor(true);
+else {
+  const sink = new Writable({ write(_c, _e, cb) { cb(); } });
+  code = await run(['profile', '--k8s-audit', file, '--quiet', ...rest], { stdout: sink, stderr: process.stderr, stdin: process.stdin, env: process.env, stderrIsTTY: false, cwd: process.cwd() });
+}
+const ms = Number(process.hrtime.bigint() - started) / 1e6;
+process.stdout.write(JSON.stringify({ mode, ms, maxRssKB: process.resourceUsage().maxRSS, records, code }) + '\n');
