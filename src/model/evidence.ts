@@ -1,3 +1,4 @@
+import { microsToTime, timeToMicros } from '../util/time.js';
 /** Audit stages, in the order a request passes through them. */
 export const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -122,8 +123,9 @@ export class EvidenceAccumulator {
   private started = 0;
   private complete = 0;
   private panic = 0;
-  private first = '';
-  private last = '';
+  /** First and last time in microseconds, -1 while unknown. */
+  private first = -1;
+  private last = -1;
   private readonly samples: Sample[] = [];
 
   add(stage: Stage, time: string, id: string): void {
@@ -141,15 +143,20 @@ export class EvidenceAccumulator {
         this.panic++;
         break;
     }
-    // Logs are mostly in time order: one comparison in the common case.
-    if (time > this.last) {
-      this.last = time;
-      if (this.first === '') this.first = time;
-    } else if (time !== '' && time < this.first) this.first = time;
     const s = this.samples;
+    if (time === '') {
+      addSample(s, { id, time });
+      return;
+    }
+    const t = timeToMicros(time);
+    // Logs are mostly in time order: one comparison in the common case.
+    if (t > this.last) {
+      this.last = t;
+      if (this.first < 0) this.first = t;
+    } else if (t < this.first) this.first = t;
     if (s.length === SAMPLE_LIMIT) {
       const worst = s[SAMPLE_LIMIT - 1]!;
-      if (time !== '' && worst.time !== '' && time > worst.time) return;
+      if (worst.time !== '' && time > worst.time) return;
     }
     addSample(s, { id, time });
   }
@@ -160,6 +167,6 @@ export class EvidenceAccumulator {
     if (this.started) stages.ResponseStarted = this.started;
     if (this.complete) stages.ResponseComplete = this.complete;
     if (this.panic) stages.Panic = this.panic;
-    return { count: countOf(stages), firstSeen: this.first, lastSeen: this.last, stages, samples: this.samples.map((x) => ({ id: x.id, time: x.time })) };
+    return { count: countOf(stages), firstSeen: this.first < 0 ? '' : microsToTime(this.first), lastSeen: this.last < 0 ? '' : microsToTime(this.last), stages, samples: this.samples.map((x) => ({ id: x.id, time: x.time })) };
   }
 }
