@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Generates the demo environment's audit logs (fixtures/demo/k8s-audit) and its README.
+// Generates the demo environment's audit logs (fixtures/demo/k8s-audit) and counts.json (README.md is hand-written).
 // Seeded and byte-stable: `node scripts/gen-demo.js [outDir]` writes the same bytes every time.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { mulberry32 } from './lib/prng.js';
 
 const SEED = 20261102;
 const START = Date.UTC(2026, 10, 2); // Monday 2026-11-02T00:00Z
@@ -12,16 +13,6 @@ const DAYS = 8;
 const HOUR = 3_600_000;
 const MIN = 60_000;
 
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = mulberry32(SEED);
 const int = (n) => Math.floor(rand() * n);
 const jitter = (ms) => Math.floor(rand() * ms);

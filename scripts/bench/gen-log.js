@@ -1,16 +1,7 @@
 // Writes a large, seeded, realistic Kubernetes audit log (JSON lines, 1–2 KB events) for the benchmark.
 import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mulberry32 } from '../lib/prng.js';
 
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VERBS = ['get', 'get', 'get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const RESOURCES = [

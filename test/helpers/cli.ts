@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../../scripts/lib/prng.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CORPUS = resolve(ROOT, '../shared/corpus');
@@ -43,17 +44,8 @@ export function readTree(dir: string): Record<string, string> {
   return out;
 }
 
-/** A small seeded PRNG for shuffles. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, for shuffles. */
+export const rng = mulberry32;
 
 export function shuffle<T>(xs: T[], r: () => number): T[] {
   const a = [...xs];
