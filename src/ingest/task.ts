@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import type { InputIssue } from '../model/issue.js';
 import type { K8sRequestObservation } from '../model/observation.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
+import { UnreadableInputError } from './inputs.js';
 import { decodeValue } from './k8sAudit/decode.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { LineSplitter } from './lines.js';
@@ -48,6 +49,8 @@ export async function runTask(
   onObservation: (o: K8sRequestObservation) => void,
   onProgress: Progress,
   stdin?: Readable,
+  /** Track the newest record time (only the pre-pass for durations needs it). */
+  trackNewest = false,
 ): Promise<TaskStats> {
   const stats: TaskStats = { bytes: 0, records: 0, lines: 0, issues: 0, issueSamples: [], newest: '' };
   const onIssue = (i: InputIssue) => {
@@ -56,7 +59,7 @@ export async function runTask(
   };
   const emit = (item: K8sRequestObservation | InputIssue) => {
     if (item.kind === 'issue') return onIssue(item);
-    if (item.time > stats.newest) stats.newest = item.time;
+    if (trackNewest && item.time > stats.newest) stats.newest = item.time;
     onObservation(item);
   };
   const first = !task.start;
@@ -109,7 +112,7 @@ export async function runTask(
         message: truncated ? `gzip stream ends early after line ${splitter.lineNo}: the rest of the file is lost` : `gzip data is corrupt after line ${splitter.lineNo}: ${err.message}`,
       });
     } else {
-      throw new Error(`cannot read ${task.path}: ${err.message}`);
+      throw new UnreadableInputError(`cannot read ${task.path}: ${err.message}`);
     }
   } finally {
     if (raw !== stdin) raw.destroy();
@@ -127,7 +130,9 @@ function firstNonSpace(b: Buffer): number | undefined {
 
 /** Decompress, counting compressed bytes as they are read. A file stream is piped directly (fast); stdin goes through an adapter. */
 function gunzip(source: AsyncIterable<Buffer>, stats: TaskStats, onProgress: Progress): Readable {
-  const unzip = createGunzip({ chunkSize: CHUNK });
+  // A deeper output buffer lets zlib (on the thread pool) run ahead while this thread parses.
+  // zlib streams take Transform options at run time; @types/node does not list them.
+  const unzip = createGunzip({ chunkSize: CHUNK, highWaterMark: 8 * CHUNK } as ZlibOptions);
   if (source instanceof Readable) {
     source.on('data', (c: Buffer) => {
       stats.bytes += c.length;

@@ -21,7 +21,7 @@ export interface TaskResult {
 /** Run one task in isolation (in a worker thread, or inline for stdin). */
 export async function runIsolated(req: TaskRequest, onProgress: Progress): Promise<TaskResult> {
   if (req.mode === 'newest') {
-    const stats = await runTask(req.task, () => {}, onProgress);
+    const stats = await runTask(req.task, () => {}, onProgress, undefined, true);
     return { stats };
   }
   const builder = new ProfileBuilder(Scope.fromJSON(req.scope));
