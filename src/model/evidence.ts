@@ -146,6 +146,7 @@ export class EvidenceAccumulator {
     const s = this.samples;
     if (time === '') {
       addSample(s, { id, time });
+      this.updateWorst();
       return;
     }
     const t = timeToMicros(time);
@@ -154,11 +155,18 @@ export class EvidenceAccumulator {
       this.last = t;
       if (this.first < 0) this.first = t;
     } else if (t < this.first) this.first = t;
-    if (s.length === SAMPLE_LIMIT) {
-      const worst = s[SAMPLE_LIMIT - 1]!;
-      if (worst.time !== '' && time > worst.time) return;
-    }
+    if (t > this.worst) return;
     addSample(s, { id, time });
+    this.updateWorst();
+  }
+
+  /** The time of the latest kept sample once the list is full: later records cannot enter it. */
+  private worst = Infinity;
+
+  private updateWorst(): void {
+    const s = this.samples;
+    const w = s.length === SAMPLE_LIMIT ? s[SAMPLE_LIMIT - 1]!.time : '';
+    this.worst = w === '' ? Infinity : timeToMicros(w);
   }
 
   toEvidence(): Evidence {

@@ -81,9 +81,16 @@ export function resolveTimeSpec(spec: TimeSpec, newest: string): string {
  */
 export function timeToMicros(t: string): number {
   const d = (i: number) => t.charCodeAt(i) - 48;
-  const ms = Date.UTC(d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), d(5) * 10 + d(6) - 1, d(8) * 10 + d(9), d(11) * 10 + d(12), d(14) * 10 + d(15), d(17) * 10 + d(18));
+  // Records come in bursts within the same hour: reuse that hour's start.
+  if (!t.startsWith(hourKey)) {
+    hourKey = t.slice(0, 13);
+    hourMs = Date.UTC(d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), d(5) * 10 + d(6) - 1, d(8) * 10 + d(9), d(11) * 10 + d(12));
+  }
+  const ms = hourMs + (d(14) * 10 + d(15)) * 60_000 + (d(17) * 10 + d(18)) * 1000;
   return ms * 1000 + (d(20) * 100000 + d(21) * 10000 + d(22) * 1000 + d(23) * 100 + d(24) * 10 + d(25));
 }
+let hourKey = '\u0000';
+let hourMs = 0;
 
 export function microsToTime(us: number): string {
   const secs = Math.floor(us / 1e6);
