@@ -141,10 +141,28 @@ The profiles of the plain file (1 and 2 workers) and of the gzip file are ${same
 
 ## Where the time goes
 
-Beyond the floor, the per-record work is decoding the event into an observation (about 1 µs:
-property reads, a timestamp check) and the profile update (about 1.5–2.5 µs: hashing the username and
-the access key of freshly parsed strings into maps, and the evidence counters). With one worker the
-pipeline runs on the main thread; \`--workers 2\` splits a plain file into byte ranges, one per core.
+- **Reading and decoding are at the floor.** With the profile update replaced by a no-op, reading,
+  line splitting, \`JSON.parse\` and decoding each event into an observation run within a few percent
+  of the floor: decoding adds about 0.5 µs per event (property reads, an RFC 3339 check on the
+  API server's own timestamp form, no regular expression on the common path).
+- **The profile update is the gap**: about 2 µs per event on this machine. Most of it is hashing
+  strings that \`JSON.parse\` has just made (the username, then the access key built from seven
+  fields) into maps; V8 caches a string's hash only once computed, and every record brings new
+  strings. Nested maps keyed per field, a single combined key and array-joined keys all measured
+  within noise of each other. Evidence updates were made allocation-free (numeric stage counters,
+  times as microsecond numbers, a numeric bound for the sample list), which keeps the old
+  generation from filling with a promoted string per edge per scavenge.
+- **Parallelism closes it**: \`--workers\` defaults to the number of cores; with 2 workers a plain
+  file is split into byte ranges and the profile is built at about the floor's single-thread speed,
+  with identical bytes out. gzip files are one task each (a gzip stream cannot be split).
+- **Memory** is bounded by the profile (principals × distinct accesses), not the input: the live heap
+  after a full GC is about 15 MB at 25% and 27 MB at 100% of this input (the profile itself grows
+  slightly as rarer accesses appear). Peak RSS above that is V8's young generation and garbage
+  between major collections, plus the CLI's modules (about 11 MB) and the serialised profile at the
+  end. Two workers hold two heaps.
+- **Variance**: timings on this virtual machine move by up to 20% between consecutive runs of the
+  same command (the floor on this file has measured 4.4–5.9 s within minutes); rows are the best of
+  their runs, and an earlier run of the same code measured 79% of the floor on one thread.
 
 ## How to run
 

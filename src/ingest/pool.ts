@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { UnreadableInputError } from './inputs.js';
 import type { Progress } from './task.js';
 import type { TaskRequest, TaskResult } from './taskRunner.js';
 
@@ -37,13 +38,13 @@ export async function runPool(requests: TaskRequest[], size: number, onProgress:
 
 function runOne(w: Worker, req: TaskRequest, onProgress: Progress): Promise<TaskResult> {
   return new Promise((resolvePromise, reject) => {
-    const onMessage = (m: { type: string; bytes?: number; records?: number; result?: TaskResult; message?: string }) => {
+    const onMessage = (m: { type: string; bytes?: number; records?: number; result?: TaskResult; message?: string; unreadable?: boolean }) => {
       if (m.type === 'progress') onProgress(m.bytes ?? 0, m.records ?? 0);
       else {
         w.off('message', onMessage);
         w.off('error', onError);
         if (m.type === 'done') resolvePromise(m.result!);
-        else reject(new Error(m.message));
+        else reject(m.unreadable ? new UnreadableInputError(m.message ?? '') : new Error(m.message));
       }
     };
     const onError = (e: Error) => {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import type { InputIssue } from '../model/issue.js';
 import type { K8sRequestObservation } from '../model/observation.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
@@ -130,9 +130,7 @@ function firstNonSpace(b: Buffer): number | undefined {
 
 /** Decompress, counting compressed bytes as they are read. A file stream is piped directly (fast); stdin goes through an adapter. */
 function gunzip(source: AsyncIterable<Buffer>, stats: TaskStats, onProgress: Progress): Readable {
-  // A deeper output buffer lets zlib (on the thread pool) run ahead while this thread parses.
-  // zlib streams take Transform options at run time; @types/node does not list them.
-  const unzip = createGunzip({ chunkSize: CHUNK, highWaterMark: 8 * CHUNK } as ZlibOptions);
+  const unzip = createGunzip({ chunkSize: CHUNK });
   if (source instanceof Readable) {
     source.on('data', (c: Buffer) => {
       stats.bytes += c.length;

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { UnreadableInputError } from './inputs.js';
 import { runIsolated, type TaskRequest } from './taskRunner.js';
 
 /** Worker thread entry: runs tasks posted by the pool, reporting bytes read as it goes. */
@@ -19,6 +20,6 @@ parentPort!.on('message', (req: TaskRequest) => {
       if (bytes > 0 || records > 0) parentPort!.postMessage({ type: 'progress', bytes, records });
       parentPort!.postMessage({ type: 'done', result });
     },
-    (err: Error) => parentPort!.postMessage({ type: 'error', message: err.message }),
+    (err: Error) => parentPort!.postMessage({ type: 'error', message: err.message, unreadable: err instanceof UnreadableInputError }),
   );
 });
