@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accessKey, type K8sAccess } from '../src/model/access.js';
-import { mergeEvidence, observe, emptyEvidence, type Evidence } from '../src/model/evidence.js';
+import { EvidenceAccumulator, mergeEvidence, type Evidence } from '../src/model/evidence.js';
 import type { K8sRequestObservation } from '../src/model/observation.js';
 import { isGrantable } from '../src/model/profile.js';
 import { ProfileBuilder } from '../src/profile/builder.js';
@@ -53,12 +53,13 @@ function stream(n: number): K8sRequestObservation[] {
 
 describe('evidence', () => {
   it('counts the latest stage seen, keeps the 3 earliest samples with ties broken by id', () => {
-    const ev = emptyEvidence();
-    observe(ev, 'RequestReceived', '2026-11-02T08:00:03.000000Z', 'c');
-    observe(ev, 'ResponseComplete', '2026-11-02T08:00:03.000000Z', 'c');
-    observe(ev, 'ResponseComplete', '2026-11-02T08:00:01.000000Z', 'z');
-    observe(ev, 'ResponseComplete', '2026-11-02T08:00:01.000000Z', 'a');
-    observe(ev, 'ResponseComplete', '2026-11-02T08:00:09.000000Z', 'b');
+    const acc = new EvidenceAccumulator();
+    acc.add('RequestReceived', '2026-11-02T08:00:03.000000Z', 'c');
+    acc.add('ResponseComplete', '2026-11-02T08:00:03.000000Z', 'c');
+    acc.add('ResponseComplete', '2026-11-02T08:00:01.000000Z', 'z');
+    acc.add('ResponseComplete', '2026-11-02T08:00:01.000000Z', 'a');
+    acc.add('ResponseComplete', '2026-11-02T08:00:09.000000Z', 'b');
+    const ev = acc.toEvidence();
     expect(ev.count).toBe(4);
     expect(ev.stages).toEqual({ RequestReceived: 1, ResponseComplete: 4 });
     expect(ev.samples.map((s) => s.id)).toEqual(['a', 'z', 'c']);
@@ -66,17 +67,17 @@ describe('evidence', () => {
   });
 
   it('an exec seen only as ResponseStarted counts its ResponseStarted records', () => {
-    const ev = emptyEvidence();
-    observe(ev, 'ResponseStarted', '', 'x');
-    observe(ev, 'ResponseStarted', '', 'y');
-    expect(ev.count).toBe(2);
+    const acc = new EvidenceAccumulator();
+    acc.add('ResponseStarted', '', 'x');
+    acc.add('ResponseStarted', '', 'y');
+    expect(acc.toEvidence()).toMatchObject({ count: 2, firstSeen: '', lastSeen: '', samples: [{ id: 'x' }, { id: 'y' }] });
   });
 
   it('merging evidence is commutative and associative', () => {
     const mk = (ids: [string, string][]): Evidence => {
-      const e = emptyEvidence();
-      for (const [id, t] of ids) observe(e, 'ResponseComplete', t, id);
-      return e;
+      const acc = new EvidenceAccumulator();
+      for (const [id, t] of ids) acc.add('ResponseComplete', t, id);
+      return acc.toEvidence();
     };
     const a = mk([['a', '2026-01-01T00:00:05.000000Z'], ['b', '2026-01-01T00:00:01.000000Z']]);
     const b = mk([['c', '2026-01-01T00:00:01.000000Z'], ['d', '']]);

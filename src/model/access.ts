@@ -28,13 +28,6 @@ export function accessFromKey(key: string): K8sAccess {
   return { verb, apiGroup, resource, subresource, namespace, name, nonResourceURL };
 }
 
-/** Sort order of accesses everywhere: namespace, group, resource, subresource, name, URL, verb. */
-export function compareAccess(a: K8sAccess, b: K8sAccess): number {
-  const ka = accessKey(a);
-  const kb = accessKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
 /** `pods/exec` style resource path, as RBAC rules name it. */
 export function resourcePath(a: Pick<K8sAccess, 'resource' | 'subresource'>): string {
   return a.subresource ? `${a.resource}/${a.subresource}` : a.resource;

@@ -28,9 +28,6 @@ export interface Evidence {
 
 export const SAMPLE_LIMIT = 3;
 
-export function emptyEvidence(): Evidence {
-  return { count: 0, firstSeen: '', lastSeen: '', stages: {}, samples: [] };
-}
 
 function compareSamples(a: Sample, b: Sample): number {
   // Unknown times sort last.
@@ -61,16 +58,6 @@ export function countOf(stages: Partial<Record<Stage, number>>): number {
   return 0;
 }
 
-/** Record one record into evidence (mutates). */
-export function observe(ev: Evidence, stage: Stage, time: string, id: string): void {
-  ev.stages[stage] = (ev.stages[stage] ?? 0) + 1;
-  ev.count = countOf(ev.stages);
-  if (time !== '') {
-    if (ev.firstSeen === '' || time < ev.firstSeen) ev.firstSeen = time;
-    if (ev.lastSeen === '' || time > ev.lastSeen) ev.lastSeen = time;
-  }
-  addSample(ev.samples, { id, time });
-}
 
 /** Merge b into a copy of a. Associative and commutative. */
 export function mergeEvidence(a: Evidence, b: Evidence): Evidence {

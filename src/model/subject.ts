@@ -23,17 +23,6 @@ export function subjectFromUsername(username: string): Subject {
   return { kind: 'User', name: username };
 }
 
-/** The name the subject's requests carry: what `--subject` globs match. */
-export function subjectUsername(s: Subject): string {
-  switch (s.kind) {
-    case 'ServiceAccount':
-      return `${SA_PREFIX}${s.namespace ?? ''}:${s.name}`;
-    case 'User':
-    case 'Group':
-      return s.name;
-  }
-}
-
 /** Stable key, also the sort key of principals: `serviceaccount:shop:web`, `user:alice`, `group:devs`. */
 export function subjectKey(s: Subject): string {
   switch (s.kind) {

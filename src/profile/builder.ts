@@ -30,17 +30,12 @@ export class ProfileBuilder {
   private readonly userCache = new Map<string, PrincipalState | SkipReason>();
   private readonly groupCache = new Map<string, PrincipalState | SkipReason>();
   private readonly skipped: Record<string, number> = {};
-  private readonly sources: SourceRecord[] = [];
   private start = '';
   private end = '';
   private readonly wantsGroups: boolean;
 
   constructor(private readonly scope: Scope) {
     this.wantsGroups = scope.wantsGroups;
-  }
-
-  addSource(rec: SourceRecord): void {
-    this.sources.push(rec);
   }
 
   add(obs: K8sRequestObservation): void {
@@ -144,7 +139,7 @@ export class ProfileBuilder {
       apiVersion: PROFILE_API_VERSION,
       kind: 'Profile',
       window: { start: this.start, end: this.end },
-      sources: sortSources(this.sources),
+      sources: [],
       skipped: sortRecord(this.skipped),
       principals,
     };
