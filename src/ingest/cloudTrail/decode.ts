@@ -1,0 +1,142 @@
+import type { InputIssue } from '../../model/issue.js';
+import { normalizeTime } from '../../util/time.js';
+
+/**
+ * CloudTrail records → observations (groundwork for the CloudTrail slice: not yet wired into the
+ * profile). Accepts the S3 delivery document `{"Records":[...]}`, EventBridge envelopes and single
+ * records; everything else is an issue naming file and line.
+ */
+
+/** Who made an AWS call, normalised to the identity a policy attaches to. */
+export interface AwsPrincipal {
+  type: 'Role' | 'IAMUser' | 'Root' | 'FederatedUser' | 'AWSService' | 'WebIdentityUser' | 'Unknown';
+  /** Role ARN (with its path) for assumed roles, the user or root ARN, the service name for AWSService. */
+  arn: string;
+  account: string;
+}
+
+/** A Kubernetes service account that assumed an IAM role (IRSA or EKS Pod Identity). */
+export interface ServiceAccountLink {
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  via: 'irsa' | 'pod-identity';
+}
+
+export interface AwsCallObservation {
+  kind: 'aws-call';
+  principal: AwsPrincipal;
+  eventSource: string;
+  eventName: string;
+  region: string;
+  decision: 'allow' | 'deny';
+  errorCode: string;
+  /** Normalised time, or '' when the record had no eventTime (some shippers keep only their own). */
+  time: string;
+  id: string;
+  /** ARNs CloudTrail listed in `resources[]`. */
+  resources: string[];
+  requestParameters: unknown;
+  link?: ServiceAccountLink;
+}
+
+type Emit = (item: AwsCallObservation | InputIssue) => void;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** Error codes that mean the call was refused by authorization: denied, kept, never granted. */
+const DENIED = /^(Client\.)?(AccessDenied(Exception)?|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|AuthorizationErrorException|Forbidden|NotAuthorized(Exception)?)$/;
+
+export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: number }, emit: Emit): number {
+  const issue = (code: string, message: string) => emit({ kind: 'issue', code, file: loc.file, line: loc.line, message });
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + decodeCloudTrailValue(x, loc, emit), 0);
+  if (!isObj(v)) {
+    issue('cloudtrail.not-a-record', 'expected a CloudTrail record or {"Records": [...]}');
+    return 0;
+  }
+  if (Array.isArray(v['Records'])) return decodeCloudTrailValue(v['Records'], loc, emit);
+  if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObj(v['detail'])) return decodeCloudTrailValue(v['detail'], loc, emit);
+  if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
+    issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
+    return 0;
+  }
+  let time = '';
+  const rawTime = str(v['eventTime']);
+  if (rawTime) {
+    const t = normalizeTime(rawTime);
+    if (!t) {
+      issue('cloudtrail.bad-time', `eventTime ${JSON.stringify(rawTime)} is not RFC 3339`);
+      return 0;
+    }
+    time = t;
+  }
+  const errorCode = str(v['errorCode']);
+  const obs: AwsCallObservation = {
+    kind: 'aws-call',
+    principal: principalOf(v['userIdentity'] as Obj),
+    eventSource: v['eventSource'],
+    eventName: v['eventName'],
+    region: str(v['awsRegion']),
+    decision: DENIED.test(errorCode) ? 'deny' : 'allow',
+    errorCode,
+    time,
+    id: str(v['eventID']),
+    resources: Array.isArray(v['resources']) ? v['resources'].filter(isObj).map((r) => str(r['ARN'])).filter(Boolean) : [],
+    requestParameters: v['requestParameters'] ?? null,
+  };
+  const link = linkOf(v, obs);
+  if (link) obs.link = link;
+  emit(obs);
+  return 1;
+}
+
+function principalOf(u: Obj): AwsPrincipal {
+  const type = str(u['type']);
+  const account = str(u['accountId']);
+  const arn = str(u['arn']);
+  switch (type) {
+    case 'AssumedRole': {
+      const ctx = isObj(u['sessionContext']) ? u['sessionContext'] : {};
+      const issuer = isObj(ctx['sessionIssuer']) ? str(ctx['sessionIssuer']['arn']) : '';
+      // Without the issuer, the role's name is in the session ARN; its path is then unknown.
+      const m = /^arn:(aws[\w-]*):sts::(\d+):assumed-role\/([^/]+)\//.exec(arn);
+      return { type: 'Role', arn: issuer || (m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : arn), account };
+    }
+    case 'IAMUser':
+      return { type: 'IAMUser', arn, account };
+    case 'Root':
+      return { type: 'Root', arn: arn || `arn:aws:iam::${account}:root`, account };
+    case 'FederatedUser':
+      return { type: 'FederatedUser', arn, account };
+    case 'AWSService':
+      return { type: 'AWSService', arn: str(u['invokedBy']), account };
+    case 'WebIdentityUser':
+      return { type: 'WebIdentityUser', arn: str(u['userName']), account };
+    default:
+      return { type: 'Unknown', arn, account };
+  }
+}
+
+const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+/** IRSA: AssumeRoleWithWebIdentity by `system:serviceaccount:NS:NAME`; Pod Identity: session tags. */
+function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined {
+  if (obs.eventSource !== 'sts.amazonaws.com' || obs.decision !== 'allow') return undefined;
+  const params = isObj(v['requestParameters']) ? v['requestParameters'] : {};
+  const roleArn = str(params['roleArn']);
+  if (!roleArn) return undefined;
+  if (obs.eventName === 'AssumeRoleWithWebIdentity') {
+    const u = v['userIdentity'] as Obj;
+    const m = SA_SUBJECT.exec(str(u['userName']));
+    return m ? { namespace: m[1]!, serviceAccount: m[2]!, roleArn, via: 'irsa' } : undefined;
+  }
+  if (obs.eventName === 'AssumeRole' || obs.eventName === 'TagSession') {
+    const tags = Array.isArray(params['tags']) ? params['tags'].filter(isObj) : [];
+    const tag = (k: string) => str(tags.find((t) => str(t['key']) === k)?.['value']);
+    const ns = tag('kubernetes-namespace');
+    const sa = tag('kubernetes-service-account');
+    return ns && sa ? { namespace: ns, serviceAccount: sa, roleArn, via: 'pod-identity' } : undefined;
+  }
+  return undefined;
+}
