@@ -57,6 +57,8 @@ describe('decoding audit events', () => {
     ['falls back to the v1beta1 timestamp field', { requestReceivedTimestamp: undefined, stageTimestamp: undefined, timestamp: '2017-09-11T19:55:05Z' }, { time: '2017-09-11T19:55:05.000000Z' }],
     ['normalises offsets to UTC', { requestReceivedTimestamp: '2026-11-02T10:00:00.5+02:00' }, { time: '2026-11-02T08:00:00.500000Z' }],
     ['rejects an objectRef without a resource', { objectRef: { namespace: 'x' } }, { issue: 'k8s.bad-objectref' }],
+    ['rejects a name that is not a string (it would widen the rule)', { objectRef: { resource: 'secrets', namespace: 'shop', name: 7 } }, { issue: 'k8s.bad-objectref' }],
+    ['rejects a namespace that is not a string', { objectRef: { resource: 'secrets', namespace: ['shop'] } }, { issue: 'k8s.bad-objectref' }],
   ];
   it.each(cases)('%s', (_name, patch, want) => {
     const ev: Record<string, unknown> = { ...base, ...patch };

@@ -164,6 +164,14 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
     emit(issue(loc, 'k8s.bad-objectref', 'objectRef without a resource'));
     return undefined;
   }
+  // A field of the wrong type must not quietly become '' (a missing name would widen the rule).
+  for (const f of ['apiGroup', 'subresource', 'namespace', 'name']) {
+    const v = ref[f];
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      emit(issue(loc, 'k8s.bad-objectref', `objectRef.${f} is ${typeof v}, not a string`));
+      return undefined;
+    }
+  }
   return {
     verb,
     apiGroup: str(ref['apiGroup']),
