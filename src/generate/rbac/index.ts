@@ -35,7 +35,11 @@ export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResu
 function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenings: Widening[]): Artefact[] {
   const key = subjectKey(p.subject);
   const byNs = new Map<string, K8sEdge[]>();
-  for (const e of edges) byNs.set(e.namespace, [...(byNs.get(e.namespace) ?? []), e]);
+  for (const e of edges) {
+    const list = byNs.get(e.namespace);
+    if (list) list.push(e);
+    else byNs.set(e.namespace, [e]);
+  }
 
   // --widen-namespaces: accesses (group, resource, verb) seen in more than N namespaces go to one shared ClusterRole.
   const shared: K8sEdge[] = [];

@@ -42,7 +42,9 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions): RuleWithEvidenc
     if (e.nonResourceURL) {
       const verbs = byURL.get(e.nonResourceURL) ?? new Map<string, K8sEdge[]>();
       byURL.set(e.nonResourceURL, verbs);
-      verbs.set(e.verb, [...(verbs.get(e.verb) ?? []), e]);
+      const list = verbs.get(e.verb);
+      if (list) list.push(e);
+      else verbs.set(e.verb, [e]);
       continue;
     }
     const res = resourcePath(e);
