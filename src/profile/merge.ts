@@ -23,27 +23,14 @@ function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
   return out;
 }
 
-function mergePrincipal(a: Principal, b: Principal): Principal {
-  const edges = new Map<string, K8sEdge>();
-  for (const e of [...a.k8s, ...b.k8s]) {
-    const k = accessKey(e);
-    const prev = edges.get(k);
-    edges.set(k, prev ? mergeEdge(prev, e) : e);
-  }
-  return {
-    subject: a.subject,
-    username: a.username,
-    groups: [...new Set([...a.groups, ...b.groups])].sort(cmp),
-    k8s: [...edges.keys()].sort(cmp).map((k) => edges.get(k)!),
-  };
-}
-
 /**
  * Combine profiles of different days or shards. Associative and commutative: the result does not
  * depend on the order or grouping of the inputs, byte for byte.
  */
 export function mergeProfiles(profiles: Profile[]): Profile {
-  const principals = new Map<string, Principal>();
+  // Accumulate every principal's edges in one map and sort once: linear in the total size,
+  // however many partial profiles (files, byte ranges, days) come in.
+  const principals = new Map<string, { first: Principal; groups: Set<string>; edges: Map<string, K8sEdge> }>();
   const skipped: Record<string, number> = {};
   let start = '';
   let end = '';
@@ -55,8 +42,14 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     for (const [k, n] of Object.entries(p.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
     for (const pr of p.principals) {
       const k = subjectKey(pr.subject);
-      const prev = principals.get(k);
-      principals.set(k, prev ? mergePrincipal(prev, pr) : pr);
+      let acc = principals.get(k);
+      if (!acc) principals.set(k, (acc = { first: pr, groups: new Set(), edges: new Map() }));
+      for (const g of pr.groups) acc.groups.add(g);
+      for (const e of pr.k8s) {
+        const ek = accessKey(e);
+        const prev = acc.edges.get(ek);
+        acc.edges.set(ek, prev ? mergeEdge(prev, e) : e);
+      }
     }
   }
   return {
@@ -65,6 +58,14 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     window: { start, end },
     sources: sortSources(sources),
     skipped: sortRecord(skipped),
-    principals: [...principals.keys()].sort(cmp).map((k) => principals.get(k)!),
+    principals: [...principals.keys()].sort(cmp).map((k) => {
+      const acc = principals.get(k)!;
+      return {
+        subject: acc.first.subject,
+        username: acc.first.username,
+        groups: [...acc.groups].sort(cmp),
+        k8s: [...acc.edges.keys()].sort(cmp).map((ek) => acc.edges.get(ek)!),
+      };
+    }),
   };
 }
