@@ -1,18 +1,14 @@
-/** A request as the RBAC authorizer sees it. */
-export interface RbacRequest {
+import type { K8sAccess } from '../../model/access.js';
+
+/**
+ * A request as the RBAC authorizer sees it: who, and the access (verb, group, resource,
+ * subresource, namespace, name, or a non-resource URL). Only the shape is shared with the rest of
+ * the project; the matching in this folder is written from Kubernetes' semantics on its own.
+ */
+export interface RbacRequest extends K8sAccess {
   /** `system:serviceaccount:shop:web`, `alice`; '' for an anonymous member of `groups`. */
   username: string;
   groups: readonly string[];
-  verb: string;
-  apiGroup: string;
-  resource: string;
-  subresource: string;
-  /** '' for cluster-scoped requests and requests across all namespaces. */
-  namespace: string;
-  /** '' when no object is named. */
-  name: string;
-  /** Set only for non-resource requests; then the resource fields are ''. */
-  nonResourceURL: string;
 }
 
 /** The binding and role that allowed a request. */
