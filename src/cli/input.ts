@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import type { ChalkInstance as Chalk } from 'chalk';
 import { ingest, type IngestResult } from '../ingest/index.js';
 import type { Profile } from '../model/profile.js';
@@ -23,7 +24,7 @@ export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk): Pro
   const hasLogs = (flags.k8sAudit?.length ?? 0) > 0;
   if (flags.profile !== undefined && hasLogs) throw new UsageError('give either --profile or log sources (--k8s-audit), not both');
   if (flags.profile !== undefined) {
-    const whole = await readProfile(resolvePath(io, flags.profile));
+    const whole = await readProfile(resolve(io.cwd, flags.profile));
     try {
       return { profile: filterProfile(whole, scope) };
     } catch (e) {
@@ -51,8 +52,4 @@ export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk): Pro
     throw new InputAbort(`${result.issueCount} input issue${result.issueCount === 1 ? '' : 's'} with --on-error fail: nothing was written (use --on-error skip to go on without the bad records)`);
   }
   return { profile: result.profile, ingest: result };
-}
-
-function resolvePath(io: Io, p: string): string {
-  return p.startsWith('/') ? p : `${io.cwd}/${p}`;
 }

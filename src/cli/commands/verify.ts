@@ -35,6 +35,8 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     }
     const { profile } = await observedProfile(flags, ctx.io, ctx.c);
     const report = verifyRbac(profile, built.set);
+    // A gate that checked nothing must not look like one that passed.
+    if (report.observed === 0) ctx.io.stderr.write(ctx.c.yellow('warning: no authorized access in scope was observed: nothing was verified (check the sources and filters)\n'));
     ctx.io.stdout.write(VERIFY_FORMATS[flags.format]!(report));
     ctx.exitCode = report.notAllowed.length === 0 ? EXIT.ok : EXIT.findings;
   });
