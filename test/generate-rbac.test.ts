@@ -130,6 +130,8 @@ describe('RBAC generation', () => {
     ]);
     expect(r.widenings).toHaveLength(1);
     expect(r.widenings[0]!.detail).toContain('seen in 3 namespaces');
+    const evB = r.artefacts.find((a) => a.namespace === 'b')!.evidence;
+    expect(evB).toMatchObject({ observedAccesses: 1, alsoBound: { clusterRole: 'audit2policy:serviceaccount:shop:web:namespaced', evidence: 'evidence/rbac/_cluster/serviceaccount.shop.web.yaml' } });
   });
 
   it('binds users and groups with the RBAC API group, service accounts with their namespace', () => {

@@ -12,8 +12,9 @@ export function evidenceDoc(
   policies: { kind: string; name: string; rules: RuleWithEvidence[] }[],
   denied: K8sEdge[],
   edgeCount: number,
+  shared?: SharedBinding,
 ): Record<string, unknown> {
-  return {
+  const doc: Record<string, unknown> = {
     apiVersion: PROFILE_API_VERSION,
     kind: 'Evidence',
     subject: p.username,
@@ -30,8 +31,17 @@ export function evidenceDoc(
         return entry;
       }),
     })),
-    denied: denied.map((e) => ({ ...access(e), ...stats(e.denied!) })),
   };
+  // With --widen-namespaces, part of this namespace's access comes from the shared ClusterRole.
+  if (shared) doc['alsoBound'] = { clusterRole: shared.clusterRole, widenedBy: 'widen-namespaces', evidence: shared.evidence };
+  doc['denied'] = denied.map((e) => ({ ...access(e), ...stats(e.denied!) }));
+  return doc;
+}
+
+/** A ClusterRole bound in this namespace by --widen-namespaces, and where its evidence is. */
+export interface SharedBinding {
+  clusterRole: string;
+  evidence: string;
 }
 
 function access(e: K8sEdge): Record<string, string> {

@@ -2,7 +2,7 @@ import { cmp } from '../../model/issue.js';
 import type { Artefact, KubeObject, Widening } from '../../model/artefact.js';
 import { isGrantable, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
 import { subjectKey } from '../../model/subject.js';
-import { evidenceDoc } from './evidence.js';
+import { evidenceDoc, type SharedBinding } from './evidence.js';
 import { bindingObject, roleObject, objectName, CLUSTER_DIR, filePath } from './objects.js';
 import type { RbacOptions } from './options.js';
 import { buildRules, type RuleWithEvidence } from './rules.js';
@@ -97,7 +97,8 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
       policies.push({ kind: 'Role', name: objectName(p.subject), rules });
     }
     if (sharedNs.has(ns)) objects.push(bindingObject('RoleBinding', objectName(p.subject, 'namespaced'), ns, 'ClusterRole', p));
-    out.push(artefact(p, ns, objects, policies, nsEdges));
+    const shared = sharedNs.has(ns) ? { clusterRole: objectName(p.subject, 'namespaced'), evidence: filePath('evidence/rbac', CLUSTER_DIR, p.subject) } : undefined;
+    out.push(artefact(p, ns, objects, policies, edges.filter((e) => e.namespace === ns), shared));
   }
   return out;
 }
@@ -108,7 +109,7 @@ function rulesWithWidenings(edges: K8sEdge[], opts: RbacOptions, subject: string
   return rules;
 }
 
-function artefact(p: Principal, namespace: string, objects: KubeObject[], policies: { kind: string; name: string; rules: RuleWithEvidence[] }[], edges: K8sEdge[]): Artefact {
+function artefact(p: Principal, namespace: string, objects: KubeObject[], policies: { kind: string; name: string; rules: RuleWithEvidence[] }[], edges: K8sEdge[], shared?: SharedBinding): Artefact {
   const dir = namespace === '' ? CLUSTER_DIR : namespace;
   return {
     kind: 'rbac',
@@ -117,6 +118,6 @@ function artefact(p: Principal, namespace: string, objects: KubeObject[], polici
     path: filePath('rbac', dir, p.subject),
     objects,
     evidencePath: filePath('evidence/rbac', dir, p.subject),
-    evidence: evidenceDoc(p, namespace, policies, p.k8s.filter((e) => e.namespace === namespace && e.denied), edges.length),
+    evidence: evidenceDoc(p, namespace, policies, p.k8s.filter((e) => e.namespace === namespace && e.denied), edges.length, shared),
   };
 }
