@@ -1,0 +1,73 @@
+/**
+ * CloudTrail's LookupEvents API as a source (groundwork for the CloudTrail slice): pages through
+ * NextToken, keeps to the API's low rate limit, lets the SDK's retry strategy handle throttling and
+ * 5xx answers, and yields each event once (deduplicated by event id). The SDK is loaded only here,
+ * lazily, so runs that never use the API never pay for it.
+ */
+export interface LookupOptions {
+  region: string;
+  startTime?: Date;
+  endTime?: Date;
+  /** Another endpoint (tests point this at a server on 127.0.0.1). */
+  endpoint?: string;
+  /** Static credentials; without them the SDK's default provider chain is used. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Least time between two requests. LookupEvents allows 2 per second per account and region. */
+  minIntervalMs?: number;
+  /** Attempts per request, throttling and 5xx included (the SDK's standard retry strategy). */
+  maxAttempts?: number;
+  /** Called after each page with the number of events it held. */
+  onPage?: (events: number) => void;
+}
+
+/** One event as LookupEvents returns it: the full CloudTrail record, parsed. */
+export interface LookedUpEvent {
+  id: string;
+  record: unknown;
+}
+
+export async function* lookupEvents(opts: LookupOptions): AsyncGenerator<LookedUpEvent> {
+  const { CloudTrailClient, LookupEventsCommand } = await import('@aws-sdk/client-cloudtrail');
+  const client = new CloudTrailClient({
+    region: opts.region,
+    maxAttempts: opts.maxAttempts ?? 8,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+  });
+  const interval = opts.minIntervalMs ?? 550;
+  const seen = new Set<string>();
+  let token: string | undefined;
+  let last = 0;
+  try {
+    do {
+      const wait = last + interval - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      last = Date.now();
+      const page = await client.send(
+        new LookupEventsCommand({
+          ...(opts.startTime ? { StartTime: opts.startTime } : {}),
+          ...(opts.endTime ? { EndTime: opts.endTime } : {}),
+          MaxResults: 50,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      const events = page.Events ?? [];
+      opts.onPage?.(events.length);
+      for (const e of events) {
+        const id = e.EventId ?? '';
+        if (id !== '' && seen.has(id)) continue;
+        if (id !== '') seen.add(id);
+        let record: unknown = null;
+        try {
+          record = e.CloudTrailEvent ? JSON.parse(e.CloudTrailEvent) : null;
+        } catch {
+          record = null;
+        }
+        yield { id, record };
+      }
+      token = page.NextToken || undefined;
+    } while (token);
+  } finally {
+    client.destroy();
+  }
+}
