@@ -25,7 +25,7 @@ const record = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-describe('CloudTrail records (groundwork)', () => {
+describe('CloudTrail records', () => {
   it('reads the trailscraper corpus S3 delivery document (pretty-printed), principals as role ARNs', () => {
     const doc = JSON.parse(readFileSync(join(CORPUS, 'cloudtrail/flosell__trailscraper/tests/cloudtrail/data/111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json'), 'utf8'));
     const got = calls(decode(doc));
@@ -59,9 +59,33 @@ describe('CloudTrail records (groundwork)', () => {
     expect(calls(decode(record({ errorCode })))[0]!.decision).toBe(decision);
   });
 
-  it('unwraps EventBridge envelopes and reads resources[]', () => {
-    const got = calls(decode({ 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.s3', detail: record() }));
-    expect(got[0]!.resources).toEqual(['arn:aws:s3:::acme-staging-carts/c/1.json']);
+  it('unwraps EventBridge envelopes and reads resources[] beside the ARNs built from request parameters', () => {
+    const got = calls(decode({ 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.s3', detail: record({ resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::acme-staging-carts/listed.json' }] }) }));
+    expect(got[0]!.resources).toEqual(['arn:aws:s3:::acme-staging-carts', 'arn:aws:s3:::acme-staging-carts/c/1.json', 'arn:aws:s3:::acme-staging-carts/listed.json']);
+  });
+
+  it.each([
+    ['sqs.amazonaws.com', 'SendMessage', { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/cart-events' }, ['arn:aws:sqs:eu-west-1:111122223333:cart-events']],
+    ['dynamodb.amazonaws.com', 'PutItem', { tableName: 'carts' }, ['arn:aws:dynamodb:eu-west-1:111122223333:table/carts']],
+    ['secretsmanager.amazonaws.com', 'GetSecretValue', { secretId: 'payments/stripe' }, ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:payments/stripe-??????']],
+    ['ssm.amazonaws.com', 'GetParameters', { names: ['/shop/a', 'shop/b'] }, ['arn:aws:ssm:eu-west-1:111122223333:parameter/shop/a', 'arn:aws:ssm:eu-west-1:111122223333:parameter/shop/b']],
+    ['kms.amazonaws.com', 'Decrypt', { keyId: 'alias/payments' }, ['arn:aws:kms:eu-west-1:111122223333:alias/payments']],
+    ['lambda.amazonaws.com', 'UpdateFunctionCode20150331v2', { functionName: 'thumbnailer' }, ['arn:aws:lambda:eu-west-1:111122223333:function:thumbnailer']],
+    ['ecr.amazonaws.com', 'PutImage', { repositoryName: 'shop/web', registryId: '444455556666' }, ['arn:aws:ecr:eu-west-1:444455556666:repository/shop/web']],
+    ['sns.amazonaws.com', 'Publish', { topicArn: 'arn:aws:sns:eu-west-1:111122223333:orders' }, ['arn:aws:sns:eu-west-1:111122223333:orders']],
+  ])('%s %s: resources from request parameters', (eventSource, eventName, requestParameters, want) => {
+    const got = calls(decode(record({ eventSource, eventName, requestParameters, resources: undefined, recipientAccountId: '111122223333' })));
+    expect(got[0]!.resources).toEqual(want);
+    expect(got[0]!.eventName).toBe(eventName.replace(/20150331v2$/, ''));
+  });
+
+  it('implies iam:PassRole on a role handed to Lambda, an unknown one for an instance profile, and s3:GetObject on a copy source', () => {
+    const fn = calls(decode(record({ eventSource: 'lambda.amazonaws.com', eventName: 'CreateFunction20150331', requestParameters: { functionName: 'f', role: 'arn:aws:iam::111122223333:role/service/f-exec' } })))[0]!;
+    expect(fn.implied).toEqual([{ action: 'iam:PassRole', resource: 'arn:aws:iam::111122223333:role/service/f-exec', via: 'requestParameters.role' }]);
+    const ec2 = calls(decode(record({ eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', requestParameters: { iamInstanceProfile: { name: 'web' } } })))[0]!;
+    expect(ec2.implied).toMatchObject([{ action: 'iam:PassRole', resource: '' }]);
+    const copy = calls(decode(record({ eventName: 'CopyObject', requestParameters: { bucketName: 'dst', key: 'k', 'x-amz-copy-source': 'src/a%20b.json?versionId=3' } })))[0]!;
+    expect(copy.implied).toEqual([{ action: 's3:GetObject', resource: 'arn:aws:s3:::src/a b.json', via: 'requestParameters.x-amz-copy-source' }]);
   });
 
   it('links a service account to the role it assumed through IRSA', () => {

@@ -7,6 +7,10 @@ import { UsageError } from './errors.js';
 /** Options every reading command shares, as commander hands them over. */
 export interface SourceFlags {
   k8sAudit?: string[];
+  cloudtrail?: string[];
+  cloudtrailApi?: boolean;
+  region?: string[];
+  endpoint?: string;
   profile?: string;
   subject?: string[];
   excludeSubject?: string[];
@@ -23,6 +27,10 @@ export interface SourceFlags {
 
 export function addSourceOptions(cmd: Command, withProfile: boolean): Command {
   cmd.option('--k8s-audit <path...>', 'Kubernetes audit logs: files, directories (walked), or - for stdin; gzip detected by content');
+  cmd.option('--cloudtrail <path...>', 'CloudTrail logs: files or directories (AWSLogs/... layout), .json or .json.gz, or - for stdin');
+  cmd.option('--cloudtrail-api', "read CloudTrail's LookupEvents API (management events of the last 90 days) with the default AWS credentials");
+  cmd.option('--region <region...>', 'regions for --cloudtrail-api');
+  cmd.option('--endpoint <url>', 'another CloudTrail endpoint for --cloudtrail-api (a VPC endpoint, a local test server)');
   if (withProfile) cmd.option('--profile <file>', 'read a profile made by `audit2policy profile` instead of logs');
   return cmd;
 }

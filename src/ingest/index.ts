@@ -4,14 +4,20 @@ import { ISSUE_SAMPLE_LIMIT, type Profile, type SourceRecord } from '../model/pr
 import { ProfileBuilder, sortSources } from '../profile/builder.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { Scope } from '../profile/scope.js';
-import { resolveTimeSpec } from '../util/time.js';
-import { resolveInputs, STDIN, UnreadableInputError, type InputFile } from './inputs.js';
+import { msToTime, resolveTimeSpec } from '../util/time.js';
+import { decodeCloudTrailValue } from './cloudTrail/decode.js';
+import { lookupEvents, type LookupOptions } from './cloudTrail/lookupEvents.js';
+import { resolveInputs, STDIN, UnreadableInputError, type InputFile, type Notice } from './inputs.js';
 import { runPool } from './pool.js';
-import { runTask, type Progress, type Task, type TaskStats } from './task.js';
+import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
 import type { TaskMode, TaskRequest, TaskResult } from './taskRunner.js';
 
 export interface IngestOptions {
   k8sAudit: string[];
+  /** CloudTrail files or directories (S3 delivery documents, one record per line, EventBridge envelopes). */
+  cloudtrail?: string[];
+  /** CloudTrail's LookupEvents API, one read per region. */
+  cloudtrailApi?: { regions: string[]; options: Omit<LookupOptions, 'region'> };
   scope: Scope;
   /** Worker threads; 1 reads everything on the main thread. */
   workers: number;
@@ -39,19 +45,34 @@ const SPLIT_BYTES = 32 * 1024 * 1024;
  * order of the inputs (apart from the order-free list of sources).
  */
 export async function ingest(opts: IngestOptions): Promise<IngestResult> {
-  const stdinCount = opts.k8sAudit.filter((p) => p === STDIN).length;
+  const groups: [SourceFormat, string[]][] = [
+    ['k8s-audit', opts.k8sAudit],
+    ['cloudtrail', opts.cloudtrail ?? []],
+  ];
+  const stdinCount = groups.reduce((n, [, paths]) => n + paths.filter((p) => p === STDIN).length, 0);
   if (stdinCount > 1) throw new UnreadableInputError('stdin (-) can be read only once');
-  const { files, notices } = await resolveInputs(opts.k8sAudit, opts.cwd);
-  const tasks = planTasks(files, opts.workers, opts.splitBytes ?? SPLIT_BYTES);
-  if (stdinCount === 1) tasks.push({ path: STDIN, abs: STDIN, gzip: false });
-  opts.onTotal?.(files.reduce((n, f) => n + f.size, 0));
+  const tasks: Task[] = [];
+  const notices: Notice[] = [];
+  let total = 0;
+  for (const [format, paths] of groups) {
+    const found = await resolveInputs(paths, opts.cwd);
+    // CloudTrail files are single JSON documents more often than not: never split into byte ranges.
+    const files = format === 'cloudtrail' ? found.files.map((f) => ({ ...f, splittable: false })) : found.files;
+    tasks.push(...planTasks(files, opts.workers, opts.splitBytes ?? SPLIT_BYTES, format));
+    notices.push(...found.notices);
+    total += files.reduce((n, f) => n + f.size, 0);
+    if (paths.includes(STDIN)) tasks.push({ path: STDIN, abs: STDIN, gzip: false, format });
+  }
+  opts.onTotal?.(total);
   const onProgress = opts.onProgress ?? (() => {});
 
   let scope = opts.scope;
   if (scope.hasRelativeTime) {
     if (stdinCount) throw new UnreadableInputError('a duration for --since/--until needs files: stdin cannot be read twice (give an RFC 3339 time)');
     const pre = await execute(tasks, scope, 'newest', opts.workers, () => {});
-    const newest = pre.reduce((m, r) => (r.stats.newest > m ? r.stats.newest : m), '');
+    let newest = pre.reduce((m, r) => (r.stats.newest > m ? r.stats.newest : m), '');
+    // LookupEvents alone: durations count back from now, as the API's own window does.
+    if (newest === '' && tasks.length === 0 && opts.cloudtrailApi) newest = msToTime(Date.now());
     const o = scope.options;
     scope = new Scope(o, {
       since: o.since ? resolveTimeSpec(o.since, newest) : '',
@@ -73,6 +94,11 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     profile = mergeProfiles(results.map((r) => r.profile!));
   }
   const sources = sourceRecords(tasks, stats);
+  if (opts.cloudtrailApi) {
+    const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
+    profile = mergeProfiles([profile, api.profile]);
+    sources.push(...api.sources);
+  }
   for (const n of notices) sources.push({ path: n.path, format: 'skipped', bytes: n.bytes, records: 0, issues: 0, issueSamples: [], notice: n.reason });
   profile = { ...profile, sources: sortSources(sources) };
   const issues = profile.sources.flatMap((s) => s.issueSamples).sort(compareIssues);
@@ -85,16 +111,16 @@ function execute(tasks: Task[], scope: Scope, mode: TaskMode, workers: number, o
 }
 
 /** Whole files, and plain files big enough to be worth splitting into one range per worker. */
-export function planTasks(files: InputFile[], workers: number, splitBytes: number): Task[] {
+export function planTasks(files: InputFile[], workers: number, splitBytes: number, format: SourceFormat = 'k8s-audit'): Task[] {
   const tasks: Task[] = [];
   for (const f of files) {
     const parts = workers > 1 && f.splittable ? Math.min(workers, Math.floor(f.size / splitBytes)) : 1;
     if (parts <= 1) {
-      tasks.push({ path: f.path, abs: f.abs, gzip: f.gzip });
+      tasks.push({ path: f.path, abs: f.abs, gzip: f.gzip, format });
       continue;
     }
     const step = Math.ceil(f.size / parts);
-    for (let s = 0; s < f.size; s += step) tasks.push({ path: f.path, abs: f.abs, gzip: false, start: s, end: Math.min(f.size, s + step) });
+    for (let s = 0; s < f.size; s += step) tasks.push({ path: f.path, abs: f.abs, gzip: false, format, start: s, end: Math.min(f.size, s + step) });
   }
   return tasks;
 }
@@ -106,7 +132,7 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
     const st = stats[i]!;
     let rec = byPath.get(t.path);
     if (!rec) {
-      rec = { path: t.path, format: 'k8s-audit', bytes: 0, records: 0, issues: 0, issueSamples: [], lineOffset: 0 };
+      rec = { path: t.path, format: t.format, bytes: 0, records: 0, issues: 0, issueSamples: [], lineOffset: 0 };
       byPath.set(t.path, rec);
     }
     rec.bytes += st.bytes;
@@ -122,4 +148,36 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
     }
   });
   return [...byPath.values()].map(({ lineOffset: _, ...r }) => r);
+}
+
+/**
+ * Read CloudTrail's LookupEvents API for each region into a profile of its own (merged by the caller).
+ * Each region is one source, `cloudtrail-api:<region>`; an answer the API gives that is no record is an
+ * issue of that source, and a failed request (after the SDK's retries) makes the input unreadable.
+ */
+async function readLookupEvents(api: NonNullable<IngestOptions['cloudtrailApi']>, scope: Scope, onProgress: Progress): Promise<{ profile: Profile; sources: SourceRecord[] }> {
+  const builder = new ProfileBuilder(scope);
+  const sources: SourceRecord[] = [];
+  for (const region of [...new Set(api.regions)].sort()) {
+    const path = `cloudtrail-api:${region}`;
+    const rec: SourceRecord = { path, format: 'cloudtrail-api', bytes: 0, records: 0, issues: 0, issueSamples: [] };
+    let n = 0;
+    try {
+      for await (const ev of lookupEvents({ ...api.options, region })) {
+        n++;
+        const added = decodeCloudTrailValue(ev.record, { file: path, line: n }, (item) => {
+          if (item.kind === 'issue') {
+            rec.issues++;
+            if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT) rec.issueSamples.push({ ...item, message: `event ${ev.id}: ${item.message}` });
+          } else builder.add(item);
+        });
+        rec.records += added;
+        onProgress(0, added);
+      }
+    } catch (e) {
+      throw new UnreadableInputError(`cannot read CloudTrail LookupEvents in ${region}: ${(e as Error).message}`);
+    }
+    sources.push(rec);
+  }
+  return { profile: builder.toProfile(), sources };
 }

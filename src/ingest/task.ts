@@ -2,16 +2,21 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { InputIssue } from '../model/issue.js';
-import type { K8sRequestObservation } from '../model/observation.js';
+import type { Observation } from '../model/observation.js';
+import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { UnreadableInputError } from './inputs.js';
 import { decodeValue } from './k8sAudit/decode.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { LineSplitter } from './lines.js';
 
+/** Which reader a source is for: the option it was given with. */
+export type SourceFormat = 'k8s-audit' | 'cloudtrail';
+
 /** A unit of reading: a whole file, a byte range of a plain file, or stdin. */
 export interface Task {
   path: string;
+  format: SourceFormat;
   abs: string;
   gzip: boolean;
   /** Byte range [start, end) of a plain file; whole file when absent. */
@@ -46,7 +51,7 @@ export type Progress = (bytes: number, records: number) => void;
  */
 export async function runTask(
   task: Task,
-  onObservation: (o: K8sRequestObservation) => void,
+  onObservation: (o: Observation) => void,
   onProgress: Progress,
   stdin?: Readable,
   /** Track the newest record time (only the pre-pass for durations needs it). */
@@ -57,13 +62,14 @@ export async function runTask(
     stats.issues++;
     if (stats.issueSamples.length < ISSUE_SAMPLE_LIMIT) stats.issueSamples.push(i);
   };
-  const emit = (item: K8sRequestObservation | InputIssue) => {
+  const emit = (item: Observation | InputIssue) => {
     if (item.kind === 'issue') return onIssue(item);
     if (trackNewest && item.time > stats.newest) stats.newest = item.time;
     onObservation(item);
   };
   const first = !task.start;
-  const decoder = new JsonLineDecoder(task.path, (v, line) => (stats.records += decodeValue(v, { file: task.path, line }, emit)), onIssue, first);
+  const decode = task.format === 'cloudtrail' ? decodeCloudTrailValue : decodeValue;
+  const decoder = new JsonLineDecoder(task.path, (v, line) => (stats.records += decode(v, { file: task.path, line }, emit)), onIssue, first);
   const splitter = new LineSplitter((text, n) => decoder.line(text, n), {
     skipFirstPartial: !first,
     base: first ? 0 : task.start! - 1,

@@ -8,9 +8,22 @@ export interface FindingEvidence {
   samples: string[];
 }
 
+/** One AWS permission an observed call needed. */
+export interface IamAccess {
+  action: string;
+  /** The ARN, or `*` when the action takes no resource or the event named none. */
+  resource: string;
+  /** The calls that needed it: `s3.amazonaws.com PutObject`. */
+  events: string[];
+  /** For implied permissions: where the event says it. */
+  implied?: string[];
+}
+
 /** One observed access judged against policies. */
-export interface Finding {
-  /** Which policy kind judged it: `rbac` (later `iam`, `netpol`). */
+export type Finding = RbacFinding | IamFinding;
+
+export interface RbacFinding {
+  /** Which policy kind judged it. */
   kind: 'rbac';
   /** The name the requests carried (`system:serviceaccount:shop:web`). */
   subject: string;
@@ -18,6 +31,16 @@ export interface Finding {
   access: K8sAccess;
   evidence: FindingEvidence;
   /** What allowed it, or why it could not be decided. */
+  detail?: string;
+}
+
+export interface IamFinding {
+  kind: 'iam';
+  /** The principal's ARN. */
+  subject: string;
+  subjectKind: string;
+  access: IamAccess;
+  evidence: FindingEvidence;
   detail?: string;
 }
 

@@ -23,6 +23,50 @@ export interface K8sRequestObservation {
   id: string;
 }
 
-/** Everything ingest yields: observations of any source, and issues. Later slices add CloudTrail and flows. */
-export type Observation = K8sRequestObservation;
+/** Who made an AWS call, normalised to the identity a policy attaches to. */
+export interface AwsPrincipal {
+  type: 'Role' | 'IAMUser' | 'Root' | 'FederatedUser' | 'AWSService' | 'WebIdentityUser' | 'SAMLUser' | 'Unknown';
+  /** Role ARN (with its path) for assumed roles, the user or root ARN, the service name for AWSService. */
+  arn: string;
+  account: string;
+}
+
+/** A Kubernetes service account that assumed an IAM role (IRSA or EKS Pod Identity). */
+export interface ServiceAccountLink {
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+  via: 'irsa' | 'pod-identity';
+}
+
+/** A permission a call needs besides its own action. */
+export interface ImpliedPermission {
+  action: string;
+  /** The ARN, or '' when the event does not say (a role inside an instance profile). */
+  resource: string;
+  /** Where it came from: `requestParameters.role`. */
+  via: string;
+}
+
+/** One CloudTrail record, normalised. */
+export interface AwsCallObservation {
+  kind: 'aws-call';
+  principal: AwsPrincipal;
+  eventSource: string;
+  eventName: string;
+  region: string;
+  decision: 'allow' | 'deny';
+  errorCode: string;
+  /** Normalised time, or '' when the record had no eventTime (some shippers keep only their own). */
+  time: string;
+  /** eventID. */
+  id: string;
+  /** ARNs the call touched: CloudTrail's `resources[]` and those built from request parameters, sorted, distinct. */
+  resources: string[];
+  implied: ImpliedPermission[];
+  link?: ServiceAccountLink;
+}
+
+/** Everything ingest yields: observations of any source, and issues. Flows come with the network slice. */
+export type Observation = K8sRequestObservation | AwsCallObservation;
 export type IngestItem = Observation | InputIssue;

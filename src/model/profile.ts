@@ -1,6 +1,7 @@
 import type { K8sAccess } from './access.js';
 import type { Evidence } from './evidence.js';
 import type { InputIssue } from './issue.js';
+import type { ImpliedPermission } from './observation.js';
 import type { Subject } from './subject.js';
 
 export const PROFILE_API_VERSION = 'audit2policy.dev/v1alpha1';
@@ -42,8 +43,35 @@ export interface Principal {
   username: string;
   /** Groups the principal's requests carried (union), for evaluating bindings to groups. */
   groups: string[];
-  /** Kubernetes API accesses, sorted. */
+  /** Kubernetes API accesses, sorted (empty for AWS identities). */
   k8s: K8sEdge[];
+  /** AWS API calls, sorted (AWS identities only; absent when there are none). */
+  aws?: AwsEdge[];
+  /** IAM roles this service account assumed (IRSA, EKS Pod Identity), sorted (absent when none). */
+  assumes?: RoleLink[];
+}
+
+/** One observed kind of AWS call: the event, the resources it touched, what else it needed. */
+export interface AwsCall {
+  eventSource: string;
+  /** The event name without API version suffixes (`GetFunction`, not `GetFunction20150331v2`). */
+  eventName: string;
+  /** ARNs the call touched (CloudTrail's resources[] and those built from request parameters), sorted. */
+  resources: string[];
+  /** Permissions the call needed besides its own action, sorted. */
+  implied: ImpliedPermission[];
+}
+
+export interface AwsEdge extends AwsCall {
+  allowed?: Evidence;
+  denied?: Evidence;
+}
+
+/** A service account → IAM role link with the AssumeRole* events that show it. */
+export interface RoleLink {
+  roleArn: string;
+  via: 'irsa' | 'pod-identity';
+  evidence: Evidence;
 }
 
 /** One observed access with evidence split by authorization decision. At least one is present. */

@@ -1,9 +1,17 @@
-/** Who made a request, normalised. */
-export type SubjectKind = 'ServiceAccount' | 'User' | 'Group';
+/** Who made a request, normalised: Kubernetes subjects, and the AWS identities policies attach to. */
+export type SubjectKind = K8sSubjectKind | AwsSubjectKind;
+export type K8sSubjectKind = 'ServiceAccount' | 'User' | 'Group';
+export type AwsSubjectKind = 'IAMRole' | 'IAMUser' | 'AWSAccount' | 'FederatedUser';
+
+export const AWS_SUBJECT_KINDS: readonly AwsSubjectKind[] = ['IAMRole', 'IAMUser', 'AWSAccount', 'FederatedUser'];
+
+export function isAwsKind(kind: SubjectKind): kind is AwsSubjectKind {
+  return (AWS_SUBJECT_KINDS as readonly string[]).includes(kind);
+}
 
 export interface Subject {
   kind: SubjectKind;
-  /** ServiceAccount name, user name or group name. */
+  /** ServiceAccount name, user name or group name; the ARN of an AWS identity. */
   name: string;
   /** Only for ServiceAccounts. */
   namespace?: string;
@@ -32,6 +40,8 @@ export function subjectKey(s: Subject): string {
       return `user:${s.name}`;
     case 'Group':
       return `group:${s.name}`;
+    default:
+      return `${s.kind.toLowerCase()}:${s.name}`;
   }
 }
 

@@ -1,9 +1,10 @@
 import { accessFromKey, accessKey } from '../model/access.js';
 import { EvidenceAccumulator, maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
-import type { K8sRequestObservation } from '../model/observation.js';
-import { PROFILE_API_VERSION, type K8sEdge, type Principal, type Profile, type SourceRecord } from '../model/profile.js';
-import { subjectFromUsername, subjectKey, type Subject } from '../model/subject.js';
+import { noPermissionReason } from '../ingest/cloudTrail/iamActions.js';
+import type { AwsCallObservation, AwsPrincipal, ImpliedPermission, K8sRequestObservation, Observation } from '../model/observation.js';
+import { PROFILE_API_VERSION, type AwsCall, type AwsEdge, type K8sEdge, type Principal, type Profile, type RoleLink, type SourceRecord } from '../model/profile.js';
+import { subjectFromUsername, subjectKey, type AwsSubjectKind, type Subject } from '../model/subject.js';
 import type { Scope, SkipReason } from './scope.js';
 
 interface EdgeState {
@@ -19,7 +20,12 @@ interface PrincipalState {
   /** The last groups list added, to skip re-adding the same list record after record. */
   lastGroups: string[];
   edges: Map<string, EdgeState>;
+  aws: Map<string, { call: AwsCall; allowed?: EvidenceAccumulator; denied?: EvidenceAccumulator }>;
+  links: Map<string, { roleArn: string; via: RoleLink['via']; ev: EvidenceAccumulator }>;
 }
+
+const AWS_KINDS: Partial<Record<AwsPrincipal['type'], AwsSubjectKind>> = { Role: 'IAMRole', IAMUser: 'IAMUser', Root: 'AWSAccount', FederatedUser: 'FederatedUser' };
+const AWS_SKIPS: Partial<Record<AwsPrincipal['type'], SkipReason>> = { AWSService: 'aws-service', WebIdentityUser: 'federation', SAMLUser: 'federation', Unknown: 'unknown-identity' };
 
 /**
  * Observations → Profile. Memory is bounded by the profile (principals × distinct accesses), never
@@ -38,7 +44,8 @@ export class ProfileBuilder {
     this.wantsGroups = scope.wantsGroups;
   }
 
-  add(obs: K8sRequestObservation): void {
+  add(obs: Observation): void {
+    if (obs.kind === 'aws-call') return this.addAws(obs);
     const reason = this.scope.timeSkip(obs.time) ?? this.scope.namespaceSkip(obs.access.namespace);
     if (reason) {
       this.skip(reason);
@@ -69,6 +76,41 @@ export class ProfileBuilder {
       return;
     }
     // The window is the span of the edges' evidence, taken in toProfile(): no work per record.
+  }
+
+  private readonly awsCache = new Map<string, PrincipalState | SkipReason>();
+
+  private addAws(obs: AwsCallObservation): void {
+    const t = this.scope.timeSkip(obs.time);
+    if (t) return this.skip(t);
+    if (obs.link) {
+      // The AssumeRole* call stands for the service account → role link; the caller is STS's web identity or the EKS service.
+      const l = obs.link;
+      const username = `system:serviceaccount:${l.namespace}:${l.serviceAccount}`;
+      const p = this.userPrincipal(username);
+      const r = typeof p === 'string' ? p : this.scope.namespaceSkip(l.namespace);
+      if (r) return this.skip(r);
+      const sa = p as PrincipalState;
+      const key = `${l.roleArn}\u0000${l.via}`;
+      let link = sa.links.get(key);
+      if (!link) sa.links.set(key, (link = { roleArn: l.roleArn, via: l.via, ev: new EvidenceAccumulator() }));
+      link.ev.add('ResponseComplete', obs.time, obs.id);
+      return;
+    }
+    const kind = AWS_KINDS[obs.principal.type];
+    if (!kind) return this.skip(AWS_SKIPS[obs.principal.type] ?? 'unknown-identity');
+    if (noPermissionReason(obs.eventSource, obs.eventName)) return this.skip('no-permission');
+    let p = this.awsCache.get(obs.principal.arn);
+    if (p === undefined) {
+      p = this.scope.subjectSkip(kind, obs.principal.arn) ?? this.principal({ kind, name: obs.principal.arn }, obs.principal.arn);
+      this.awsCache.set(obs.principal.arn, p);
+    }
+    if (typeof p === 'string') return this.skip(p);
+    const key = awsCallKey(obs);
+    let edge = p.aws.get(key);
+    if (!edge) p.aws.set(key, (edge = { call: { eventSource: obs.eventSource, eventName: obs.eventName, resources: obs.resources, implied: obs.implied } }));
+    const slot = obs.decision === 'allow' ? 'allowed' : 'denied';
+    (edge[slot] ??= new EvidenceAccumulator()).add('ResponseComplete', obs.time, obs.id);
   }
 
   private skip(reason: SkipReason): void {
@@ -109,7 +151,7 @@ export class ProfileBuilder {
     const key = subjectKey(subject);
     let p = this.principals.get(key);
     if (!p) {
-      p = { subject, username, groups: new Set(), lastGroups: [], edges: new Map() };
+      p = { subject, username, groups: new Set(), lastGroups: [], edges: new Map(), aws: new Map(), links: new Map() };
       this.principals.set(key, p);
     }
     return p;
@@ -133,7 +175,28 @@ export class ProfileBuilder {
         }
         k8s.push(edge);
       }
-      principals.push({ subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups].sort(cmp), k8s });
+      const pr: Principal = { subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups].sort(cmp), k8s };
+      if (p.aws.size) {
+        pr.aws = [...p.aws.keys()].sort(cmp).map((k) => {
+          const st = p.aws.get(k)!;
+          const e: AwsEdge = { ...st.call };
+          if (st.allowed) e.allowed = st.allowed.toEvidence();
+          if (st.denied) e.denied = st.denied.toEvidence();
+          return e;
+        });
+      }
+      if (p.links.size) {
+        pr.assumes = [...p.links.keys()].sort(cmp).map((k) => {
+          const l = p.links.get(k)!;
+          return { roleArn: l.roleArn, via: l.via, evidence: l.ev.toEvidence() };
+        });
+      }
+      for (const ev of [...(pr.aws ?? []).flatMap((e) => [e.allowed, e.denied]), ...(pr.assumes ?? []).map((l) => l.evidence)]) {
+        if (!ev) continue;
+        this.start = minTime(this.start, ev.firstSeen);
+        this.end = maxTime(this.end, ev.lastSeen);
+      }
+      principals.push(pr);
     }
     return {
       apiVersion: PROFILE_API_VERSION,
@@ -146,6 +209,15 @@ export class ProfileBuilder {
   }
 }
 
+/** The identity of an AWS edge: event, resources and implied permissions. Also its sort key. */
+export function awsCallKey(c: AwsCall): string {
+  return c.eventSource + '\u0000' + c.eventName + '\u0000' + c.resources.join('\u0001') + '\u0000' + c.implied.map(impliedKey).join('\u0001');
+}
+
+function impliedKey(i: ImpliedPermission): string {
+  return `${i.action}\u0002${i.resource}\u0002${i.via}`;
+}
+
 function sameList(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -153,6 +225,7 @@ function sameList(a: string[], b: string[]): boolean {
 }
 
 export function canonicalSubject(s: Subject): Subject {
+  // (ServiceAccounts carry their namespace; every other kind is kind and name.)
   return s.kind === 'ServiceAccount' ? { kind: s.kind, namespace: s.namespace ?? '', name: s.name } : { kind: s.kind, name: s.name };
 }
 

@@ -18,6 +18,8 @@ export function filterProfile(profile: Profile, scope: Scope): Profile {
     const reason = scope.subjectSkip(p.subject.kind, p.username);
     if (reason) {
       for (const e of p.k8s) add(reason, requests(e));
+      for (const e of p.aws ?? []) add(reason, (e.allowed?.count ?? 0) + (e.denied?.count ?? 0));
+      for (const l of p.assumes ?? []) add(reason, l.evidence.count);
       continue;
     }
     const k8s = p.k8s.filter((e) => {
@@ -25,7 +27,14 @@ export function filterProfile(profile: Profile, scope: Scope): Profile {
       if (r) add(r, requests(e));
       return !r;
     });
-    if (k8s.length > 0) principals.push({ ...p, k8s });
+    // --namespace selects Kubernetes requests and service-account links; AWS calls have no namespace and stay.
+    const nsSkip = p.subject.kind === 'ServiceAccount' ? scope.namespaceSkip(p.subject.namespace ?? '') : undefined;
+    const assumes = nsSkip ? [] : (p.assumes ?? []);
+    if (nsSkip) for (const l of p.assumes ?? []) add(nsSkip, l.evidence.count);
+    const out: Principal = { ...p, k8s };
+    delete out.assumes;
+    if (assumes.length) out.assumes = assumes;
+    if (k8s.length > 0 || (out.aws?.length ?? 0) > 0 || assumes.length > 0) principals.push(out);
   }
   const keys = Object.keys(skipped).sort();
   return { ...profile, skipped: Object.fromEntries(keys.map((k) => [k, skipped[k]!])), principals };

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { canonicalEvidence, type Evidence } from '../model/evidence.js';
 import type { InputIssue } from '../model/issue.js';
-import { PROFILE_API_VERSION, type K8sEdge, type Principal, type Profile, type SourceRecord } from '../model/profile.js';
+import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile, type SourceRecord } from '../model/profile.js';
 import { canonicalSubject } from './builder.js';
 
 /** Serialise a profile with a fixed key order, so equal profiles are equal bytes. */
@@ -38,7 +38,22 @@ function canonicalIssue(i: InputIssue): InputIssue {
 }
 
 function canonicalPrincipal(p: Principal): Principal {
-  return { subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups], k8s: p.k8s.map(canonicalEdge) };
+  const out: Principal = { subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups], k8s: p.k8s.map(canonicalEdge) };
+  if (p.aws?.length) out.aws = p.aws.map(canonicalAwsEdge);
+  if (p.assumes?.length) out.assumes = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: canonicalEvidence(l.evidence) }));
+  return out;
+}
+
+function canonicalAwsEdge(e: AwsEdge): AwsEdge {
+  const out: AwsEdge = {
+    eventSource: e.eventSource,
+    eventName: e.eventName,
+    resources: [...e.resources],
+    implied: e.implied.map((i) => ({ action: i.action, resource: i.resource, via: i.via })),
+  };
+  if (e.allowed) out.allowed = canonicalEvidence(e.allowed);
+  if (e.denied) out.denied = canonicalEvidence(e.denied);
+  return out;
 }
 
 function canonicalEdge(e: K8sEdge): K8sEdge {
@@ -92,6 +107,28 @@ export function checkProfile(v: unknown): string | undefined {
   for (const [i, p] of (v['principals'] as unknown[]).entries()) {
     if (!isObj(p) || !isObj(p['subject']) || typeof p['username'] !== 'string' || !Array.isArray(p['groups']) || !Array.isArray(p['k8s'])) {
       return `principals[${i}] lacks subject, username, groups or k8s`;
+    }
+    const evidenceProblem = (ev: unknown) => !isObj(ev) || typeof ev['count'] !== 'number' || typeof ev['firstSeen'] !== 'string' || typeof ev['lastSeen'] !== 'string' || !isObj(ev['stages']) || !Array.isArray(ev['samples']);
+    if (p['aws'] !== undefined) {
+      if (!Array.isArray(p['aws'])) return `principals[${i}].aws must be a list`;
+      for (const [j, e] of (p['aws'] as unknown[]).entries()) {
+        const at = `principals[${i}].aws[${j}]`;
+        if (!isObj(e) || typeof e['eventSource'] !== 'string' || typeof e['eventName'] !== 'string') return `${at} lacks eventSource or eventName`;
+        if (!Array.isArray(e['resources']) || !e['resources'].every((r) => typeof r === 'string')) return `${at}.resources must be a list of ARNs`;
+        if (!Array.isArray(e['implied']) || !e['implied'].every((x) => isObj(x) && typeof x['action'] === 'string' && typeof x['resource'] === 'string' && typeof x['via'] === 'string')) {
+          return `${at}.implied must be a list of {action, resource, via}`;
+        }
+        if (!(isObj(e['allowed']) || isObj(e['denied']))) return `${at} has no evidence`;
+        for (const slot of ['allowed', 'denied']) if (e[slot] !== undefined && evidenceProblem(e[slot])) return `${at}.${slot} is not evidence`;
+      }
+    }
+    if (p['assumes'] !== undefined) {
+      if (!Array.isArray(p['assumes'])) return `principals[${i}].assumes must be a list`;
+      for (const [j, l] of (p['assumes'] as unknown[]).entries()) {
+        if (!isObj(l) || typeof l['roleArn'] !== 'string' || (l['via'] !== 'irsa' && l['via'] !== 'pod-identity') || evidenceProblem(l['evidence'])) {
+          return `principals[${i}].assumes[${j}] needs roleArn, via (irsa or pod-identity) and evidence`;
+        }
+      }
     }
     for (const [j, e] of (p['k8s'] as unknown[]).entries()) {
       if (!isObj(e) || typeof e['verb'] !== 'string' || !(isObj(e['allowed']) || isObj(e['denied']) || isObj(e['undecided']))) {

@@ -1,15 +1,27 @@
 import { accessKey } from '../model/access.js';
 import { mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
-import { PROFILE_API_VERSION, type K8sEdge, type Principal, type Profile } from '../model/profile.js';
+import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile, type RoleLink } from '../model/profile.js';
 import { subjectKey } from '../model/subject.js';
-import { sortRecord, sortSources } from './builder.js';
+import { awsCallKey, sortRecord, sortSources } from './builder.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;
   if (!b) return a;
   return mergeEvidence(a, b);
 }
+
+function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
+  const { allowed: _a, denied: _d, ...call } = a;
+  const out: AwsEdge = { ...call };
+  const allowed = mergeOpt(a.allowed, b.allowed);
+  const denied = mergeOpt(a.denied, b.denied);
+  if (allowed) out.allowed = allowed;
+  if (denied) out.denied = denied;
+  return out;
+}
+
+const linkKey = (l: RoleLink) => `${l.roleArn}\u0000${l.via}`;
 
 function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
   const { allowed: _a, denied: _d, undecided: _u, ...access } = a;
@@ -30,7 +42,7 @@ function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
 export function mergeProfiles(profiles: Profile[]): Profile {
   // Accumulate every principal's edges in one map and sort once: linear in the total size,
   // however many partial profiles (files, byte ranges, days) come in.
-  const principals = new Map<string, { first: Principal; groups: Set<string>; edges: Map<string, K8sEdge> }>();
+  const principals = new Map<string, { first: Principal; groups: Set<string>; edges: Map<string, K8sEdge>; aws: Map<string, AwsEdge>; links: Map<string, RoleLink> }>();
   const skipped: Record<string, number> = {};
   let start = '';
   let end = '';
@@ -43,7 +55,17 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     for (const pr of p.principals) {
       const k = subjectKey(pr.subject);
       let acc = principals.get(k);
-      if (!acc) principals.set(k, (acc = { first: pr, groups: new Set(), edges: new Map() }));
+      if (!acc) principals.set(k, (acc = { first: pr, groups: new Set(), edges: new Map(), aws: new Map(), links: new Map() }));
+      for (const e of pr.aws ?? []) {
+        const ek = awsCallKey(e);
+        const prev = acc.aws.get(ek);
+        acc.aws.set(ek, prev ? mergeAwsEdge(prev, e) : e);
+      }
+      for (const l of pr.assumes ?? []) {
+        const lk = linkKey(l);
+        const prev = acc.links.get(lk);
+        acc.links.set(lk, prev ? { ...l, evidence: mergeEvidence(prev.evidence, l.evidence) } : l);
+      }
       for (const g of pr.groups) acc.groups.add(g);
       for (const e of pr.k8s) {
         const ek = accessKey(e);
@@ -60,12 +82,15 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     skipped: sortRecord(skipped),
     principals: [...principals.keys()].sort(cmp).map((k) => {
       const acc = principals.get(k)!;
-      return {
+      const out: Principal = {
         subject: acc.first.subject,
         username: acc.first.username,
         groups: [...acc.groups].sort(cmp),
         k8s: [...acc.edges.keys()].sort(cmp).map((ek) => acc.edges.get(ek)!),
       };
+      if (acc.aws.size) out.aws = [...acc.aws.keys()].sort(cmp).map((ek) => acc.aws.get(ek)!);
+      if (acc.links.size) out.assumes = [...acc.links.keys()].sort(cmp).map((lk) => acc.links.get(lk)!);
+      return out;
     }),
   };
 }

@@ -1,4 +1,4 @@
-import type { SubjectKind } from '../model/subject.js';
+import { isAwsKind, type SubjectKind } from '../model/subject.js';
 import { globToRegExp, matchesAny } from '../util/glob.js';
 import type { TimeSpec } from '../util/time.js';
 
@@ -20,7 +20,20 @@ export function defaultScope(): ScopeOptions {
 }
 
 /** Why a record or principal is out of scope; these are the keys of `skipped` counts. */
-export type SkipReason = 'system-identity' | 'subject-kind' | 'subject-filter' | 'namespace-filter' | 'outside-window';
+export type SkipReason =
+  | 'system-identity'
+  | 'subject-kind'
+  | 'subject-filter'
+  | 'namespace-filter'
+  | 'outside-window'
+  /** CloudTrail: calls made by AWS services on their own account (no identity policy to write). */
+  | 'aws-service'
+  /** CloudTrail: calls that need no IAM permission (sts:GetCallerIdentity, console sign-in). */
+  | 'no-permission'
+  /** CloudTrail: federation calls by web-identity or SAML users (governed by the role's trust policy). */
+  | 'federation'
+  /** CloudTrail: records whose identity type is unknown. */
+  | 'unknown-identity';
 
 /** Control-plane identities, left out unless `--include-system`. */
 const SYSTEM_USERS = [/^system:kube-/, /^system:node:/, /^system:apiserver$/, /^system:serviceaccount:kube-system:/];
@@ -66,7 +79,8 @@ export class Scope {
     if (!this.options.includeSystem && (kind === 'Group' ? SYSTEM_GROUP.test(username) : isSystemUsername(username))) {
       return 'system-identity';
     }
-    if (!this.kinds.has(kind)) return 'subject-kind';
+    // --subject-kind chooses among Kubernetes subjects; AWS identities are chosen by --subject globs on their ARNs.
+    if (!isAwsKind(kind) && !this.kinds.has(kind)) return 'subject-kind';
     if (this.include.length > 0 && !matchesAny(username, this.include)) return 'subject-filter';
     if (matchesAny(username, this.exclude)) return 'subject-filter';
     return undefined;

@@ -2,7 +2,12 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toYamlDocuments } from '../../emit/yaml.js';
 import { writeTree } from '../../emit/writeTree.js';
+import { generateIam, type IamOptions, type IamResult } from '../../generate/iam/index.js';
+import { serializePolicy } from '../../generate/iam/policy.js';
 import { generateRbac, type RbacOptions } from '../../generate/rbac/index.js';
+import type { Profile } from '../../model/profile.js';
+import { isAwsKind } from '../../model/subject.js';
+import { UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
 import { observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, nonNegativeInt, type SourceFlags } from '../options.js';
@@ -15,6 +20,107 @@ interface GenerateFlags extends SourceFlags {
   widenNames?: string;
   widenNamespaces?: string;
   expandVerbs?: boolean;
+  s3PrefixWildcard?: string;
+  widenResources?: string;
+}
+
+function rbacOptions(flags: GenerateFlags): RbacOptions {
+  const opts: RbacOptions = {};
+  const wn = nonNegativeInt('--widen-names', flags.widenNames);
+  const wns = nonNegativeInt('--widen-namespaces', flags.widenNamespaces);
+  if (wn !== undefined) opts.widenNames = wn;
+  if (wns !== undefined) opts.widenNamespaces = wns;
+  if (flags.expandVerbs) opts.expandVerbs = true;
+  return opts;
+}
+
+function iamOptions(flags: GenerateFlags): IamOptions {
+  const opts: IamOptions = {};
+  const s3 = nonNegativeInt('--s3-prefix-wildcard', flags.s3PrefixWildcard);
+  const wr = nonNegativeInt('--widen-resources', flags.widenResources);
+  if (s3 !== undefined) opts.s3PrefixWildcard = s3;
+  if (wr !== undefined) opts.widenResources = wr;
+  return opts;
+}
+
+type Files = Map<string, string>;
+
+/** RBAC: objects and evidence into `files`, a summary on stderr; returns the YAML for stdout. */
+function emitRbac(ctx: Ctx, flags: GenerateFlags, profile: Profile, files: Files): string {
+  const { artefacts, widenings } = generateRbac(profile, rbacOptions(flags));
+  for (const a of artefacts) {
+    files.set(a.path, toYamlDocuments(a.objects));
+    files.set(a.evidencePath, toYamlDocuments([a.evidence]));
+  }
+  if (!flags.quiet) {
+    const objects = artefacts.reduce((n, a) => n + a.objects.length, 0);
+    const rules = artefacts.reduce((n, a) => n + a.objects.reduce((m, o) => m + ('rules' in o ? (o.rules?.length ?? 0) : 0), 0), 0);
+    const subjects = new Set(artefacts.map((a) => a.evidence['subject'])).size;
+    const where = flags.output ? ` in ${flags.output}/rbac (evidence in ${flags.output}/evidence/rbac)` : '';
+    ctx.io.stderr.write(`generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}\n`);
+    for (const a of artefacts) {
+      for (const o of a.objects) {
+        if (!('rules' in o)) continue;
+        for (const r of o.rules ?? []) {
+          if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST) {
+            ctx.io.stderr.write(ctx.c.dim(`hint: ${a.evidence['subject']} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names\n`));
+          }
+        }
+      }
+    }
+    if (widenings.length === 0) ctx.io.stderr.write('widenings: none (every rule allows only what was observed)\n');
+    else {
+      ctx.io.stderr.write(ctx.c.yellow(`widenings: ${widenings.length} (rules broader than observed, by request):\n`));
+      for (const w of widenings) ctx.io.stderr.write(ctx.c.yellow(`  --${w.option} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}\n`));
+    }
+  }
+  return toYamlDocuments(artefacts.flatMap((a) => a.objects));
+}
+
+/** IAM: policies and evidence into `files`, a summary on stderr; returns the JSON for stdout. */
+async function emitIam(ctx: Ctx, flags: GenerateFlags, profile: Profile, files: Files): Promise<string> {
+  const r = await generateIam(profile, iamOptions(flags));
+  const out: Record<string, unknown> = {};
+  for (const a of r.artefacts) {
+    for (const p of a.policies) {
+      files.set(p.path, serializePolicy(p.document));
+      out[p.path] = JSON.parse(serializePolicy(p.document));
+    }
+    files.set(a.evidencePath, JSON.stringify(a.evidence, null, 2) + '\n');
+  }
+  if (!flags.quiet) printIamSummary(ctx, flags, r);
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+function printIamSummary(ctx: Ctx, flags: GenerateFlags, r: IamResult): void {
+  const err = ctx.io.stderr;
+  const c = ctx.c;
+  const files = r.artefacts.reduce((n, a) => n + a.policies.length, 0);
+  const statements = r.artefacts.reduce((n, a) => n + a.policies.reduce((m, p) => m + p.document.Statement.length, 0), 0);
+  const actions = r.artefacts.reduce((n, a) => n + new Set(a.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action))).size, 0);
+  const where = flags.output ? ` in ${flags.output}/iam (evidence in ${flags.output}/evidence/iam)` : '';
+  err.write(`generated ${files} IAM polic${files === 1 ? 'y' : 'ies'} with ${statements} statements (${actions} actions) for ${r.artefacts.length} principals${where}\n`);
+  for (const a of r.artefacts) {
+    if (a.policies.length > 1) err.write(`  ${a.principal}: split over ${a.policies.length} files (${a.policies.map((p) => p.path).join(', ')}): the managed-policy limit is 6,144 characters\n`);
+  }
+  if (r.chains.length) {
+    err.write('service account → IAM role:\n');
+    for (const ch of r.chains) {
+      const art = r.artefacts.find((a) => a.principal === ch.roleArn);
+      const acts = art ? [...new Set(art.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action)))] : [];
+      err.write(`  ${ch.serviceAccount} → ${ch.roleArn} (${ch.via}, ${ch.count}×)${art ? ` → ${acts.length} action${acts.length === 1 ? '' : 's'}: ${acts.slice(0, 6).join(', ')}${acts.length > 6 ? ', …' : ''}` : ' (no calls by the role in the logs)'}\n`);
+    }
+  }
+  if (r.unmapped.length) {
+    err.write(c.yellow(`unmapped events: ${r.unmapped.reduce((n, u) => n + u.count, 0)} calls of ${r.unmapped.length} kinds map to no IAM action in the catalogue (not granted):\n`));
+    for (const u of r.unmapped) err.write(c.yellow(`  ${u.principal}: ${u.eventSource} ${u.eventName} ×${u.count}: ${u.reason}\n`));
+  }
+  if (r.denied.length) err.write(`denied calls seen: ${r.denied.reduce((n, d) => n + d.count, 0)} (${r.denied.length} kinds; in the evidence, never granted)\n`);
+  if (r.widenings.length === 0) err.write('widenings: none (every statement allows only what was observed)\n');
+  else {
+    err.write(c.yellow(`widenings: ${r.widenings.length} (statements broader than observed):\n`));
+    for (const w of r.widenings) err.write(c.yellow(`  ${w.option === 'undetermined-resource' ? '(resource not in the event)' : '--' + w.option} ${w.principal}: ${w.detail}\n`));
+  }
 }
 
 /** `audit2policy generate rbac (--profile FILE | [sources] [filters]) [-o DIR]` */
@@ -29,45 +135,51 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     .option('--widen-namespaces <n>', 'same access in more than N namespaces: one ClusterRole bound in each (widening, listed)')
     .option('--expand-verbs', 'add list ⇄ watch and get beside list, as client-go informers need (widening, listed)')
     .action(async (flags: GenerateFlags) => {
-      const opts: RbacOptions = {};
-      const wn = nonNegativeInt('--widen-names', flags.widenNames);
-      const wns = nonNegativeInt('--widen-namespaces', flags.widenNamespaces);
-      if (wn !== undefined) opts.widenNames = wn;
-      if (wns !== undefined) opts.widenNamespaces = wns;
-      if (flags.expandVerbs) opts.expandVerbs = true;
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-      const { artefacts, widenings } = generateRbac(profile, opts);
-      if (flags.output) {
-        const files = new Map<string, string>();
-        for (const a of artefacts) {
-          files.set(a.path, toYamlDocuments(a.objects));
-          files.set(a.evidencePath, toYamlDocuments([a.evidence]));
-        }
-        await writeTree(resolve(ctx.io.cwd, flags.output), ['rbac', 'evidence/rbac'], files);
-      } else {
-        ctx.io.stdout.write(toYamlDocuments(artefacts.flatMap((a) => a.objects)));
+      const files: Files = new Map();
+      const yaml = emitRbac(ctx, flags, profile, files);
+      if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), ['rbac', 'evidence/rbac'], files);
+      else ctx.io.stdout.write(yaml);
+    });
+
+  const iam = gen.command('iam').description('AWS IAM identity policies that allow exactly the calls observed in CloudTrail');
+  addSourceOptions(iam, true);
+  addFilterOptions(iam, 'skip');
+  iam
+    .option('-o, --output <dir>', 'write DIR/iam/<account>/<name>.json and DIR/evidence/iam/ (default: JSON on stdout)')
+    .option('--s3-prefix-wildcard <n>', 'more than N object keys under one prefix → bucket/prefix/* (widening, listed)')
+    .option('--widen-resources <n>', 'more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)')
+    .action(async (flags: GenerateFlags) => {
+      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
+      const files: Files = new Map();
+      const json = await emitIam(ctx, flags, profile, files);
+      if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), ['iam', 'evidence/iam'], files);
+      else ctx.io.stdout.write(json);
+    });
+
+  const all = gen.command('all').description('every kind the profile has evidence for: RBAC from Kubernetes requests, IAM from CloudTrail');
+  addSourceOptions(all, true);
+  addFilterOptions(all, 'skip');
+  all
+    .requiredOption('-o, --output <dir>', 'write DIR/rbac, DIR/iam and DIR/evidence/')
+    .option('--widen-names <n>', 'RBAC: drop resourceNames once more than N names were used (widening, listed)')
+    .option('--widen-namespaces <n>', 'RBAC: same access in more than N namespaces: one ClusterRole bound in each (widening, listed)')
+    .option('--expand-verbs', 'RBAC: add list ⇄ watch and get beside list (widening, listed)')
+    .option('--s3-prefix-wildcard <n>', 'IAM: more than N object keys under one prefix → bucket/prefix/* (widening, listed)')
+    .option('--widen-resources <n>', 'IAM: more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)')
+    .action(async (flags: GenerateFlags) => {
+      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
+      const files: Files = new Map();
+      const roots: string[] = [];
+      if (profile.principals.some((p) => p.k8s.length > 0)) {
+        emitRbac(ctx, flags, profile, files);
+        roots.push('rbac', 'evidence/rbac');
       }
-      if (!flags.quiet) {
-        const objects = artefacts.reduce((n, a) => n + a.objects.length, 0);
-        const rules = artefacts.reduce((n, a) => n + a.objects.reduce((m, o) => m + ('rules' in o ? (o.rules?.length ?? 0) : 0), 0), 0);
-        const subjects = new Set(artefacts.map((a) => a.evidence['subject'])).size;
-        const where = flags.output ? ` in ${flags.output}/rbac (evidence in ${flags.output}/evidence/rbac)` : '';
-        ctx.io.stderr.write(`generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}\n`);
-        for (const a of artefacts) {
-          for (const o of a.objects) {
-            if (!('rules' in o)) continue;
-            for (const r of o.rules ?? []) {
-              if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST) {
-                ctx.io.stderr.write(ctx.c.dim(`hint: ${a.evidence['subject']} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names\n`));
-              }
-            }
-          }
-        }
-        if (widenings.length === 0) ctx.io.stderr.write('widenings: none (every rule allows only what was observed)\n');
-        else {
-          ctx.io.stderr.write(ctx.c.yellow(`widenings: ${widenings.length} (rules broader than observed, by request):\n`));
-          for (const w of widenings) ctx.io.stderr.write(ctx.c.yellow(`  --${w.option} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}\n`));
-        }
+      if (profile.principals.some((p) => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0)) {
+        await emitIam(ctx, flags, profile, files);
+        roots.push('iam', 'evidence/iam');
       }
+      if (roots.length === 0) throw new UsageError('nothing to generate: the profile holds no Kubernetes requests and no AWS calls in scope');
+      await writeTree(resolve(ctx.io.cwd, flags.output!), roots, files);
     });
 }

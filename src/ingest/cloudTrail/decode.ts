@@ -1,44 +1,15 @@
 import type { InputIssue } from '../../model/issue.js';
+import type { AwsCallObservation, AwsPrincipal, ServiceAccountLink } from '../../model/observation.js';
 import { normalizeTime } from '../../util/time.js';
+import { baseEventName, servicePrefix } from './iamActions.js';
+import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
+
+export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
 /**
- * CloudTrail records → observations (groundwork for the CloudTrail slice: not yet wired into the
- * profile). Accepts the S3 delivery document `{"Records":[...]}`, EventBridge envelopes and single
+ * CloudTrail records → observations. Accepts the S3 delivery document `{"Records":[...]}`, EventBridge envelopes and single
  * records; everything else is an issue naming file and line.
  */
-
-/** Who made an AWS call, normalised to the identity a policy attaches to. */
-export interface AwsPrincipal {
-  type: 'Role' | 'IAMUser' | 'Root' | 'FederatedUser' | 'AWSService' | 'WebIdentityUser' | 'Unknown';
-  /** Role ARN (with its path) for assumed roles, the user or root ARN, the service name for AWSService. */
-  arn: string;
-  account: string;
-}
-
-/** A Kubernetes service account that assumed an IAM role (IRSA or EKS Pod Identity). */
-export interface ServiceAccountLink {
-  namespace: string;
-  serviceAccount: string;
-  roleArn: string;
-  via: 'irsa' | 'pod-identity';
-}
-
-export interface AwsCallObservation {
-  kind: 'aws-call';
-  principal: AwsPrincipal;
-  eventSource: string;
-  eventName: string;
-  region: string;
-  decision: 'allow' | 'deny';
-  errorCode: string;
-  /** Normalised time, or '' when the record had no eventTime (some shippers keep only their own). */
-  time: string;
-  id: string;
-  /** ARNs CloudTrail listed in `resources[]`. */
-  resources: string[];
-  requestParameters: unknown;
-  link?: ServiceAccountLink;
-}
 
 type Emit = (item: AwsCallObservation | InputIssue) => void;
 type Obj = Record<string, unknown>;
@@ -72,18 +43,26 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     time = t;
   }
   const errorCode = str(v['errorCode']);
+  const principal = principalOf(v['userIdentity'] as Obj);
+  const eventSource = v['eventSource'];
+  const service = servicePrefix(eventSource);
+  const eventName = baseEventName(service, v['eventName']);
+  const region = str(v['awsRegion']);
+  const ctx = { partition: partitionOf(principal.arn), region, account: str(v['recipientAccountId']) || principal.account, eventName };
+  const params = v['requestParameters'];
+  const listed = Array.isArray(v['resources']) ? v['resources'].filter(isObj).map((r) => str(r['ARN'])).filter(Boolean) : [];
   const obs: AwsCallObservation = {
     kind: 'aws-call',
-    principal: principalOf(v['userIdentity'] as Obj),
-    eventSource: v['eventSource'],
-    eventName: v['eventName'],
-    region: str(v['awsRegion']),
+    principal,
+    eventSource,
+    eventName,
+    region,
     decision: DENIED.test(errorCode) ? 'deny' : 'allow',
     errorCode,
     time,
     id: str(v['eventID']),
-    resources: Array.isArray(v['resources']) ? v['resources'].filter(isObj).map((r) => str(r['ARN'])).filter(Boolean) : [],
-    requestParameters: v['requestParameters'] ?? null,
+    resources: [...new Set([...listed, ...resourcesFromParameters(service, params, ctx)])].sort(),
+    implied: impliedPermissions(service, eventName, params, ctx),
   };
   const link = linkOf(v, obs);
   if (link) obs.link = link;
@@ -113,6 +92,8 @@ function principalOf(u: Obj): AwsPrincipal {
       return { type: 'AWSService', arn: str(u['invokedBy']), account };
     case 'WebIdentityUser':
       return { type: 'WebIdentityUser', arn: str(u['userName']), account };
+    case 'SAMLUser':
+      return { type: 'SAMLUser', arn: str(u['userName']), account };
     default:
       return { type: 'Unknown', arn, account };
   }

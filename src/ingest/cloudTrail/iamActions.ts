@@ -90,6 +90,16 @@ const OTHER_ACTIONS: Record<string, string[]> = {
   'kms:ReEncrypt': ['ReEncryptFrom', 'ReEncryptTo'],
 };
 
+/**
+ * API Gateway's management API is authorized by HTTP method (REFERENCE.md 8.4): `apigateway:GET` on
+ * `arn:aws:apigateway:<region>::/restapis/...`. The method follows the operation's verb.
+ */
+function apiGatewayMethod(eventName: string): string[] | undefined {
+  const verb = /^(Get|Create|Put|Update|Delete|Import|Flush|Test)/.exec(eventName)?.[1];
+  const method: Record<string, string> = { Get: 'GET', Create: 'POST', Put: 'PUT', Update: 'PATCH', Delete: 'DELETE', Import: 'PUT', Flush: 'DELETE', Test: 'POST' };
+  return verb ? [method[verb]!] : undefined;
+}
+
 /** `lambda.amazonaws.com` → `lambda`; `monitoring.amazonaws.com` → `cloudwatch`. */
 export function servicePrefix(eventSource: string): string {
   const host = eventSource.replace(/\.amazonaws\.com(\.cn)?$/, '');
@@ -101,6 +111,12 @@ export function baseEventName(service: string, eventName: string): string {
   if (service === 'lambda') return eventName.replace(/\d{8}(v\d+)?$/, '');
   if (service === 'cloudfront') return eventName.replace(/\d{4}_\d{2}_\d{2}$/, '');
   return eventName;
+}
+
+/** Why a call needs no IAM permission, or undefined when it needs one. Synchronous: used while reading. */
+export function noPermissionReason(eventSource: string, eventName: string): string | undefined {
+  const service = servicePrefix(eventSource);
+  return NO_PERMISSION[`${service}:${baseEventName(service, eventName)}`];
 }
 
 /** The catalogue's own spelling of an action, or undefined when it does not exist. */
@@ -128,7 +144,7 @@ async function resolve(eventSource: string, eventName: string): Promise<ActionMa
   const name = baseEventName(service, eventName);
   const skip = NO_PERMISSION[`${service}:${name}`];
   if (skip) return { kind: 'no-permission', reason: skip };
-  const wanted = (service === 's3' ? S3_ACTIONS[name] : undefined) ?? OTHER_ACTIONS[`${service}:${name}`] ?? [name];
+  const wanted = (service === 's3' ? S3_ACTIONS[name] : undefined) ?? (service === 'apigateway' ? apiGatewayMethod(name) : undefined) ?? OTHER_ACTIONS[`${service}:${name}`] ?? [name];
   const actions: string[] = [];
   for (const a of wanted) {
     const found = await canonical(service, a);

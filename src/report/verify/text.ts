@@ -23,5 +23,6 @@ export function verifyText(r: VerifyReport): string {
 
 function line(f: Finding): string {
   const e = f.evidence;
-  return `  ${f.subject}: ${describeAccess(f.access)}  [${e.count}× ${e.firstSeen || '?'} .. ${e.lastSeen || '?'}${e.samples.length ? '; e.g. ' + e.samples[0] : ''}]`;
+  const what = f.kind === 'rbac' ? describeAccess(f.access) : f.access.action ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')}${f.access.implied ? '; implied by ' + f.access.implied.join(', ') : ''})` : f.access.events.join(', ');
+  return `  ${f.subject}: ${what}  [${e.count}× ${e.firstSeen || '?'} .. ${e.lastSeen || '?'}${e.samples.length ? '; e.g. ' + e.samples[0] : ''}]`;
 }

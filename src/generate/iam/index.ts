@@ -1,0 +1,266 @@
+import { mergeEvidence, type Evidence } from '../../model/evidence.js';
+import { cmp } from '../../model/issue.js';
+import { PROFILE_API_VERSION, type Principal, type Profile } from '../../model/profile.js';
+import { isAwsKind } from '../../model/subject.js';
+import { callPermissions } from './permissions.js';
+import { splitPolicy, type PolicyDocument, type Statement } from './policy.js';
+
+/** Widening options of `generate iam`; all off by default. */
+export interface IamOptions {
+  /** More than N object keys under one prefix of a bucket → `bucket/prefix/*`. */
+  s3PrefixWildcard?: number;
+  /** More than N ARNs for one action → the narrowest wildcard covering them. */
+  widenResources?: number;
+}
+
+/** A statement broader than what was observed, and why. */
+export interface IamWidening {
+  principal: string;
+  action: string;
+  /** The option that asked for it, or `undetermined-resource` when the event did not name the resource. */
+  option: 's3-prefix-wildcard' | 'widen-resources' | 'undetermined-resource';
+  detail: string;
+}
+
+/** Observed calls that map to no IAM action in the catalogue: reported with their count, never guessed. */
+export interface UnmappedCall {
+  principal: string;
+  eventSource: string;
+  eventName: string;
+  reason: string;
+  count: number;
+}
+
+export interface IamArtefact {
+  principal: string;
+  /** `iam/<account>/<name>.json`, then `<name>.2.json`... when split over the managed-policy size limit. */
+  policies: { path: string; document: PolicyDocument }[];
+  evidencePath: string;
+  evidence: Record<string, unknown>;
+}
+
+export interface IamResult {
+  artefacts: IamArtefact[];
+  widenings: IamWidening[];
+  unmapped: UnmappedCall[];
+  /** Calls the logs show as denied: listed, never granted. */
+  denied: { principal: string; eventSource: string; eventName: string; count: number }[];
+  /** Service account → role chains (from IRSA and Pod Identity links). */
+  chains: { serviceAccount: string; via: string; roleArn: string; count: number }[];
+}
+
+interface Grant {
+  ev: Evidence;
+  events: Set<string>;
+  implied: Set<string>;
+  widened?: string;
+}
+
+/** `arn:aws:iam::111122223333:role/apps/shop-cart` → account and file name (`shop-cart`, `root`, `federated-user.bob`). */
+export function policyName(arn: string): { account: string; name: string } {
+  const m = /^arn:aws[\w-]*:(?:iam|sts)::(\d*):(.*)$/.exec(arn);
+  if (!m) return { account: 'unknown', name: safe(arn) };
+  const [, account = '', rest = ''] = m;
+  if (rest === 'root') return { account, name: 'root' };
+  if (rest.startsWith('federated-user/')) return { account, name: `federated-user.${safe(rest.slice('federated-user/'.length))}` };
+  const last = rest.slice(rest.lastIndexOf('/') + 1);
+  return { account: account || 'unknown', name: safe(last) };
+}
+
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9+=,.@_-]/g, '_') || '_';
+}
+
+/** Least-privilege identity policies for every AWS principal of the profile. Deterministic. */
+export async function generateIam(profile: Profile, opts: IamOptions = {}): Promise<IamResult> {
+  const result: IamResult = { artefacts: [], widenings: [], unmapped: [], denied: [], chains: [] };
+  const assumedBy = new Map<string, { serviceAccount: string; via: string; evidence: Evidence }[]>();
+  for (const p of profile.principals) {
+    for (const l of p.assumes ?? []) {
+      const sa = `${p.subject.namespace ?? ''}/${p.subject.name}`;
+      const list = assumedBy.get(l.roleArn) ?? [];
+      list.push({ serviceAccount: sa, via: l.via, evidence: l.evidence });
+      assumedBy.set(l.roleArn, list);
+      result.chains.push({ serviceAccount: sa, via: l.via, roleArn: l.roleArn, count: l.evidence.count });
+    }
+  }
+  const used = new Set<string>();
+  for (const p of profile.principals) {
+    if (!isAwsKind(p.subject.kind) || !p.aws?.length) continue;
+    const art = await principalPolicy(p, opts, result, assumedBy.get(p.username) ?? []);
+    if (!art) continue;
+    // A role and a user of the same name in one account: the user's files get a `user.` prefix.
+    let { account, name } = policyName(p.username);
+    if (used.has(`${account}/${name}`)) name = `${p.subject.kind === 'IAMUser' ? 'user' : p.subject.kind.toLowerCase()}.${name}`;
+    used.add(`${account}/${name}`);
+    const docs = splitPolicy(art.statements);
+    const policies = docs.map((document, i) => ({ path: `iam/${account}/${name}${i === 0 ? '' : `.${i + 1}`}.json`, document }));
+    art.evidence['policyFiles'] = policies.map((x) => x.path);
+    result.artefacts.push({ principal: p.username, policies, evidencePath: `evidence/iam/${account}/${name}.json`, evidence: art.evidence });
+  }
+  result.chains.sort((a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via));
+  return result;
+}
+
+async function principalPolicy(
+  p: Principal,
+  opts: IamOptions,
+  result: IamResult,
+  links: { serviceAccount: string; via: string; evidence: Evidence }[],
+): Promise<{ statements: Statement[]; evidence: Record<string, unknown> } | undefined> {
+  const grants = new Map<string, Map<string, Grant>>();
+  const widenings: IamWidening[] = [];
+  const unmapped = new Map<string, UnmappedCall>();
+  const denied: IamResult['denied'] = [];
+  for (const e of p.aws ?? []) {
+    const event = `${e.eventSource} ${e.eventName}`;
+    if (e.denied) denied.push({ principal: p.username, eventSource: e.eventSource, eventName: e.eventName, count: e.denied.count });
+    if (!e.allowed) continue;
+    const needed = await callPermissions(e);
+    if (needed.kind !== 'actions') {
+      if (needed.kind === 'unmapped') {
+        const u = unmapped.get(event) ?? { principal: p.username, eventSource: e.eventSource, eventName: e.eventName, reason: needed.reason, count: 0 };
+        u.count += e.allowed.count;
+        unmapped.set(event, u);
+      }
+      continue;
+    }
+    for (const perm of needed.permissions) {
+      let byRes = grants.get(perm.action);
+      if (!byRes) grants.set(perm.action, (byRes = new Map()));
+      for (const r of perm.resources) {
+        const g = byRes.get(r);
+        if (!g) byRes.set(r, { ev: e.allowed, events: new Set([event]), implied: new Set(perm.implied ? [perm.implied] : []), ...(perm.widened ? { widened: perm.widened } : {}) });
+        else {
+          g.ev = mergeEvidence(g.ev, e.allowed);
+          g.events.add(event);
+          if (perm.implied) g.implied.add(perm.implied);
+          if (perm.widened && !g.widened) g.widened = perm.widened;
+        }
+      }
+      if (perm.widened) widenings.push({ principal: p.username, action: perm.action, option: 'undetermined-resource', detail: perm.widened });
+    }
+  }
+  for (const [action, byRes] of grants) {
+    if (opts.s3PrefixWildcard !== undefined && action.startsWith('s3:')) widenS3Prefixes(p.username, action, byRes, opts.s3PrefixWildcard, widenings);
+    if (opts.widenResources !== undefined) widenMany(p.username, action, byRes, opts.widenResources, widenings);
+    // `*` covers every other resource of the action: fold them in.
+    const star = byRes.get('*');
+    if (star && byRes.size > 1) {
+      for (const [r, g] of byRes) if (r !== '*') fold(star, g);
+      for (const r of [...byRes.keys()]) if (r !== '*') byRes.delete(r);
+    }
+  }
+  result.unmapped.push(...[...unmapped.values()].sort((a, b) => cmp(a.eventSource, b.eventSource) || cmp(a.eventName, b.eventName)));
+  result.denied.push(...denied);
+  const seenW = new Set<string>();
+  for (const w of widenings) {
+    const k = `${w.action}\u0000${w.option}\u0000${w.detail}`;
+    if (seenW.has(k)) continue;
+    seenW.add(k);
+    result.widenings.push(w);
+  }
+  if (grants.size === 0) return undefined;
+
+  // Statements: actions grouped by identical resource sets.
+  const bySet = new Map<string, { resources: string[]; actions: string[] }>();
+  for (const action of [...grants.keys()].sort(cmp)) {
+    const resources = [...grants.get(action)!.keys()].sort(cmp);
+    const key = resources.join('\u0000');
+    const s = bySet.get(key) ?? { resources, actions: [] };
+    s.actions.push(action);
+    bySet.set(key, s);
+  }
+  const groups = [...bySet.values()].sort((a, b) => cmp(a.actions[0]!, b.actions[0]!) || cmp(a.resources.join(','), b.resources.join(',')));
+  const counters = new Map<string, number>();
+  const statements: Statement[] = groups.map((g) => {
+    const base = [...new Set(g.actions.map((a) => a.split(':')[0]!))].map(pascal).join('');
+    const n = (counters.get(base) ?? 0) + 1;
+    counters.set(base, n);
+    return { Sid: `${base}Access${n}`, Effect: 'Allow', Action: g.actions, Resource: g.resources.length === 1 && g.resources[0] === '*' ? '*' : g.resources };
+  });
+
+  const permissions = [];
+  for (const action of [...grants.keys()].sort(cmp)) {
+    const byRes = grants.get(action)!;
+    for (const r of [...byRes.keys()].sort(cmp)) {
+      const g = byRes.get(r)!;
+      const entry: Record<string, unknown> = { action, resource: r, count: g.ev.count, firstSeen: g.ev.firstSeen, lastSeen: g.ev.lastSeen, samples: g.ev.samples.map((s) => s.id), events: [...g.events].sort(cmp) };
+      if (g.implied.size) entry['implied'] = [...g.implied].sort(cmp);
+      if (g.widened) entry['widened'] = g.widened;
+      permissions.push(entry);
+    }
+  }
+  const evidence: Record<string, unknown> = {
+    apiVersion: PROFILE_API_VERSION,
+    kind: 'IamPolicyEvidence',
+    principal: p.username,
+    principalKind: p.subject.kind,
+    policyFiles: [],
+    assumedBy: links
+      .map((l) => ({ serviceAccount: l.serviceAccount, via: l.via, count: l.evidence.count, firstSeen: l.evidence.firstSeen, lastSeen: l.evidence.lastSeen, samples: l.evidence.samples.map((s) => s.id) }))
+      .sort((a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.via, b.via)),
+    permissions,
+    widenings: result.widenings.filter((w) => w.principal === p.username).map(({ principal: _, ...w }) => w),
+    denied: denied.map(({ principal: _, ...d }) => d),
+    unmapped: [...unmapped.values()].map(({ principal: _, ...u }) => u),
+  };
+  return { statements, evidence };
+}
+
+function pascal(service: string): string {
+  return service
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+}
+
+function fold(into: Grant, g: Grant): void {
+  into.ev = mergeEvidence(into.ev, g.ev);
+  for (const e of g.events) into.events.add(e);
+  for (const i of g.implied) into.implied.add(i);
+}
+
+/** `--s3-prefix-wildcard N`: more than N object keys under one prefix of a bucket → `bucket/prefix/*`. */
+function widenS3Prefixes(principal: string, action: string, byRes: Map<string, Grant>, n: number, out: IamWidening[]): void {
+  const groups = new Map<string, string[]>();
+  for (const r of byRes.keys()) {
+    const m = /^(arn:aws[\w-]*:s3:::[^/]+\/)(.*)$/.exec(r);
+    if (!m || r.endsWith('*')) continue;
+    const key = m[2]!;
+    const prefix = m[1]! + key.slice(0, key.lastIndexOf('/') + 1);
+    groups.set(prefix, [...(groups.get(prefix) ?? []), r]);
+  }
+  for (const prefix of [...groups.keys()].sort(cmp)) {
+    const members = groups.get(prefix)!;
+    if (members.length <= n) continue;
+    const wide = collapse(byRes, members, `${prefix}*`);
+    out.push({ principal, action, option: 's3-prefix-wildcard', detail: `${members.length} object keys under ${prefix} → ${wide}` });
+  }
+}
+
+/** Replace `members` by one `wide` resource holding all their evidence. */
+function collapse(byRes: Map<string, Grant>, members: string[], wide: string): string {
+  const first = byRes.get(members[0]!)!;
+  const target: Grant = byRes.get(wide) ?? { ev: first.ev, events: new Set(first.events), implied: new Set(first.implied) };
+  const fresh = !byRes.has(wide);
+  for (const r of members) {
+    if (!(fresh && r === members[0])) fold(target, byRes.get(r)!);
+    byRes.delete(r);
+  }
+  byRes.set(wide, target);
+  return wide;
+}
+
+/** `--widen-resources N`: more than N ARNs for one action → their longest common prefix and `*`. */
+function widenMany(principal: string, action: string, byRes: Map<string, Grant>, n: number, out: IamWidening[]): void {
+  const arns = [...byRes.keys()].filter((r) => r !== '*').sort(cmp);
+  if (arns.length <= n) return;
+  let prefix = arns[0]!;
+  for (const a of arns) while (!a.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  // A `?` or `*` already in the prefix is part of a wildcard: cut before it.
+  prefix = prefix.replace(/[*?].*$/, '');
+  const wide = collapse(byRes, arns, `${prefix}*`);
+  out.push({ principal, action, option: 'widen-resources', detail: `${arns.length} resources → ${wide}` });
+}
