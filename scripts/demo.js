@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: the main job on the bundled demo environment (fixtures/demo), end to end:
-// profile → generate RBAC (with evidence) → verify by replay, then a short summary.
+// profile (Kubernetes audit + CloudTrail) → generate RBAC and IAM (with evidence) → verify by replay,
+// then a short summary.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
@@ -31,11 +32,11 @@ function files(dir) {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
-const p = await step('profile the 8-day soak', ['profile', '--k8s-audit', 'fixtures/demo/k8s-audit', '-o', 'out/profile.json']);
+const p = await step('profile the 8-day soak', ['profile', '--k8s-audit', 'fixtures/demo/k8s-audit', '--cloudtrail', 'fixtures/demo/cloudtrail', '-o', 'out/profile.json']);
 if (p.code !== 0) process.exit(p.code);
-const g = await step('generate least-privilege RBAC', ['generate', 'rbac', '--profile', 'out/profile.json', '-o', 'out']);
+const g = await step('generate least-privilege RBAC and IAM', ['generate', 'all', '--profile', 'out/profile.json', '-o', 'out']);
 if (g.code !== 0) process.exit(g.code);
-const v = await step('verify: replay every observed request', ['verify', '--policies', 'out/rbac', '--profile', 'out/profile.json', '--format', 'json'], true);
+const v = await step('verify: replay every observed request and call', ['verify', '--policies', 'out/rbac', 'out/iam', '--profile', 'out/profile.json', '--format', 'json'], true);
 if (v.code === 2) process.exit(2);
 
 const profile = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8'));
@@ -43,6 +44,11 @@ const report = JSON.parse(v.stdout);
 const policyFiles = files(join(out, 'rbac'));
 const rules = policyFiles.reduce((n, f) => n + (readFileSync(f, 'utf8').match(/^ {2}- (apiGroups|nonResourceURLs):/gm) ?? []).length, 0);
 const widened = policyFiles.filter((f) => readFileSync(f, 'utf8').includes('audit2policy.dev/widened-by')).length;
+const iamFiles = files(join(out, 'iam'));
+const statements = iamFiles.reduce((n, f) => n + JSON.parse(readFileSync(f, 'utf8')).Statement.length, 0);
+const chains = profile.principals.flatMap((x) => (x.assumes ?? []).map((l) => `${x.subject.namespace}/${x.subject.name} → ${l.roleArn.replace(/^arn:aws:iam::\d+:/, '')} (${l.via})`));
+const iamEvidence = files(join(out, 'evidence/iam')).map((f) => JSON.parse(readFileSync(f, 'utf8')));
+const iamWidened = iamEvidence.reduce((n, e) => n + e.widenings.length, 0);
 const read = profile.sources.filter((s) => s.format !== 'skipped');
 const records = read.reduce((n, s) => n + s.records, 0);
 const skipped = Object.entries(profile.skipped).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
@@ -54,11 +60,11 @@ const lines = [
   `records read      ${records} from ${read.length} files (${profile.window.start} .. ${profile.window.end})`,
   `left out          ${skipped}`,
   `principals        ${profile.principals.length}`,
-  `policy files      ${policyFiles.length} in ${relative(root, join(out, 'rbac'))}/ (evidence in out/evidence/rbac/)`,
-  `rules             ${rules}`,
-  `widenings         ${widened === 0 ? 'none' : widened + ' files widened'}`,
-  `denied requests   ${report.denied.length} accesses seen as denied, never granted`,
-  `verify            ${report.allowed}/${report.observed} observed accesses allowed${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
+  `RBAC              ${policyFiles.length} files in ${relative(root, join(out, 'rbac'))}/, ${rules} rules, ${widened === 0 ? 'no widening' : widened + ' files widened'} (evidence in out/evidence/rbac/)`,
+  `IAM               ${iamFiles.length} policies in ${relative(root, join(out, 'iam'))}/, ${statements} statements, ${iamWidened} resource${iamWidened === 1 ? '' : 's'} the logs did not name (listed above; evidence in out/evidence/iam/)`,
+  ...chains.map((c, i) => `${i === 0 ? 'SA → IAM role    ' : '                 '} ${c}`),
+  `denied            ${report.denied.length} accesses seen as denied, never granted`,
+  `verify            ${report.allowed}/${report.observed} observed accesses allowed (${Object.entries(report.byKind).map(([k, x]) => `${k} ${x.allowed}/${x.observed}`).join(', ')})${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
   `time              ${(ms / 1000).toFixed(2)} s`,
 ];
 process.stdout.write(lines.join('\n') + '\n');

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Generates the demo environment's audit logs (fixtures/demo/k8s-audit) and counts.json (README.md is hand-written).
+// Generates the demo environment's audit logs (fixtures/demo/k8s-audit), its CloudTrail (fixtures/demo/cloudtrail)
+// and their counts (README.md is hand-written).
 // Seeded and byte-stable: `node scripts/gen-demo.js [outDir]` writes the same bytes every time.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { generateCloudTrail } from './lib/demo-cloudtrail.js';
 import { mulberry32 } from './lib/prng.js';
 
 const SEED = 20261102;
@@ -252,3 +254,9 @@ for (const { ev } of events) {
 }
 writeFileSync(join(out, 'counts.json'), JSON.stringify({ seed: SEED, records: events.length, files, subjects: Object.fromEntries(Object.entries(counts).sort()) }, null, 2) + '\n');
 process.stderr.write(`wrote ${events.length} records in ${files.length} files to ${dir}\n`);
+
+// The same environment's CloudTrail (its own seed, so the audit logs above keep their bytes).
+rmSync(join(out, 'cloudtrail'), { recursive: true, force: true });
+const ct = generateCloudTrail(out);
+writeFileSync(join(out, 'cloudtrail-counts.json'), JSON.stringify(ct, null, 2) + '\n');
+process.stderr.write(`wrote ${ct.records} CloudTrail records in ${ct.files.length} files to ${join(out, 'cloudtrail')}\n`);

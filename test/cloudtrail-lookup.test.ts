@@ -1,7 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { lookupEvents } from '../src/ingest/cloudTrail/lookupEvents.js';
+import { BIN, tmp } from './helpers/cli.js';
+
+/** Run the CLI without blocking this process: the test's server must keep answering. */
+function cliAsync(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
 
 /** A CloudTrail endpoint on 127.0.0.1 speaking the AWS JSON 1.1 protocol, answering from a script. */
 interface Answer {
@@ -38,7 +54,7 @@ async function serve(script: (req: { target: string; body: Record<string, unknow
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
-describe('LookupEvents through the real SDK client against a local server (groundwork)', () => {
+describe('LookupEvents through the real SDK client against a local server', () => {
   it('pages through NextToken, retries throttling and a 500, and never loses or duplicates an event', async () => {
     const { endpoint, seen } = await serve((req, n) => {
       if (n === 1) return { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
@@ -76,4 +92,26 @@ describe('LookupEvents through the real SDK client against a local server (groun
     };
     await expect(run()).rejects.toThrow(/Rate exceeded/);
   });
+
+  it('feeds the CLI: profile --cloudtrail-api pages, retries throttling, dedupes by event id and reports a broken event as an issue', async () => {
+    const { endpoint, seen } = await serve((req, n) => {
+      if (n === 2) return { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
+      if (!req.body['NextToken']) return { status: 200, body: { Events: [event('e1', 'GetFunction20150331v2'), event('e2', 'UpdateFunctionCode20150331v2')], NextToken: 'p2' } };
+      return { status: 200, body: { Events: [event('e2', 'UpdateFunctionCode20150331v2'), event('e3', 'UpdateFunctionCode20150331v2'), { EventId: 'bad', CloudTrailEvent: '{not json' }] } };
+    });
+    const out = tmp();
+    // Static credentials in the environment, and no instance metadata: nothing but 127.0.0.1 is contacted.
+    const env = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_EC2_METADATA_DISABLED: 'true', HOME: out };
+    const r = await cliAsync(['profile', '--cloudtrail-api', '--region', 'eu-west-1', '--endpoint', endpoint, '--since', '2026-11-01T00:00:00Z', '-o', join(out, 'p.json')], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen.map((s) => s.body['NextToken'] ?? '-')).toEqual(['-', 'p2', 'p2']);
+    const p = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    expect(p.sources).toMatchObject([{ path: 'cloudtrail-api:eu-west-1', format: 'cloudtrail-api', records: 3, issues: 1 }]);
+    expect(p.sources[0].issueSamples[0].message).toMatch(/event bad: /);
+    expect(p.principals).toHaveLength(1);
+    expect(p.principals[0].aws.map((e: { eventName: string; allowed: { count: number } }) => [e.eventName, e.allowed.count])).toEqual([['GetFunction', 1], ['UpdateFunctionCode', 2]]);
+    const bad = await cliAsync(['profile', '--cloudtrail-api', '--endpoint', endpoint], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cloudtrail-api needs --region/);
+  }, 20_000);
 });

@@ -107,7 +107,7 @@ function printIamSummary(ctx: Ctx, flags: GenerateFlags, r: IamResult): void {
     err.write('service account → IAM role:\n');
     for (const ch of r.chains) {
       const art = r.artefacts.find((a) => a.principal === ch.roleArn);
-      const acts = art ? [...new Set(art.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action)))] : [];
+      const acts = art ? [...new Set(art.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action)))].sort() : [];
       err.write(`  ${ch.serviceAccount} → ${ch.roleArn} (${ch.via}, ${ch.count}×)${art ? ` → ${acts.length} action${acts.length === 1 ? '' : 's'}: ${acts.slice(0, 6).join(', ')}${acts.length > 6 ? ', …' : ''}` : ' (no calls by the role in the logs)'}\n`);
     }
   }

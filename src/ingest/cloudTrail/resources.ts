@@ -108,6 +108,10 @@ const BUILDERS: Record<string, Builder> = {
     }
     return [`${base}${path}`];
   },
+  eks: (p, c) => {
+    const cluster = str(p['clusterName']) || str(p['name']);
+    return cluster ? [`arn:${c.partition}:eks:${c.region}:${c.account}:cluster/${cluster}`] : [];
+  },
   kinesis: (p, c) => {
     const s = str(p['streamName']);
     return s ? [`arn:${c.partition}:kinesis:${c.region}:${c.account}:stream/${s}`] : [];
