@@ -45,6 +45,30 @@ describe('the demo environment', () => {
     expect(report.denied).toHaveLength(3);
   });
 
+  it('its CloudTrail profiles to the documented records, roles, links and denials', () => {
+    const ct = JSON.parse(readFileSync(join(DEMO, 'cloudtrail-counts.json'), 'utf8')) as { records: number; files: { path: string; events: number }[]; principals: Record<string, { records: number; denied: number }> };
+    const out = tmp();
+    const p = cli(['profile', '--cloudtrail', join(DEMO, 'cloudtrail'), '-o', join(out, 'p.json')]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).not.toMatch(/input issue/);
+    const profile = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const read = Object.fromEntries(profile.sources.map((s: { path: string; records: number }) => [s.path.slice(join(DEMO, 'cloudtrail').length + 1), s.records]));
+    expect(read).toEqual(Object.fromEntries(ct.files.map((f) => [f.path, f.events])));
+    expect(profile.sources.every((s: { format: string }) => s.format === 'cloudtrail')).toBe(true);
+    const roles = Object.keys(ct.principals).filter((k) => k.startsWith('arn:'));
+    expect(profile.principals.filter((x: { subject: { kind: string } }) => x.subject.kind === 'IAMRole').map((x: { username: string }) => x.username).sort()).toEqual(roles.sort());
+    expect(profile.skipped['aws-service']).toBe(ct.principals['service:autoscaling.amazonaws.com']!.records);
+    const links = profile.principals.flatMap((x: { username: string; assumes?: { roleArn: string; via: string; evidence: { count: number } }[] }) => (x.assumes ?? []).map((l) => [x.username, l.roleArn, l.via, l.evidence.count]));
+    expect(links).toEqual([
+      ['system:serviceaccount:ci:deployer', 'arn:aws:iam::111122223333:role/ci/ci-deployer', 'irsa', ct.principals['web-identity:system:serviceaccount:ci:deployer']!.records],
+      ['system:serviceaccount:ops:backup', 'arn:aws:iam::111122223333:role/ops-backup', 'irsa', ct.principals['web-identity:system:serviceaccount:ops:backup']!.records],
+      ['system:serviceaccount:payments:payments-api', 'arn:aws:iam::111122223333:role/payments-api', 'pod-identity', ct.principals['service:pods.eks.amazonaws.com']!.records],
+      ['system:serviceaccount:shop:cart', 'arn:aws:iam::111122223333:role/shop-cart', 'irsa', ct.principals['web-identity:system:serviceaccount:shop:cart']!.records],
+    ]);
+    const denied = profile.principals.flatMap((x: { aws?: { denied?: { count: number } }[] }) => (x.aws ?? []).filter((e) => e.denied)).reduce((n: number, e: { denied: { count: number } }) => n + e.denied.count, 0);
+    expect(denied).toBe(Object.values(ct.principals).reduce((n, c) => n + c.denied, 0));
+  });
+
   it('generated policies deny what the soak never did', () => {
     const out = tmp();
     expect(cli(['generate', 'rbac', '--k8s-audit', join(DEMO, 'k8s-audit'), '-o', out, '-q']).code).toBe(0);

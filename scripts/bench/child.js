@@ -1,7 +1,8 @@
 // One measurement in a fresh process, so peak RSS belongs to it alone. Prints one JSON line.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { run } from '../../dist/cli/run.js';
 
 const [mode, file, ...rest] = process.argv.slice(2);
@@ -34,12 +35,22 @@ async function floor(gzip) {
   if (carry && carry.length) { JSON.parse(carry.toString('utf8')); records++; }
 }
 
+/** The CloudTrail floor: every .json.gz file of the directory read, gunzipped and JSON.parse'd whole. */
+async function floorCloudTrail() {
+  for (const name of readdirSync(file).sort()) {
+    const doc = JSON.parse(gunzipSync(readFileSync(join(file, name))).toString('utf8'));
+    records += doc.Records.length;
+  }
+}
+
 let code = 0;
 if (mode === 'floor') await floor(false);
 else if (mode === 'floor-gz') await floor(true);
+else if (mode === 'floor-ct') await floorCloudTrail();
 else {
   const sink = new Writable({ write(_c, _e, cb) { cb(); } });
-  code = await run(['profile', '--k8s-audit', file, '--quiet', ...rest], { stdout: sink, stderr: process.stderr, stdin: process.stdin, env: process.env, stderrIsTTY: false, cwd: process.cwd() });
+  const source = mode === 'profile-ct' ? '--cloudtrail' : '--k8s-audit';
+  code = await run(['profile', source, file, '--quiet', ...rest], { stdout: sink, stderr: process.stderr, stdin: process.stdin, env: process.env, stderrIsTTY: false, cwd: process.cwd() });
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 process.stdout.write(JSON.stringify({ mode, ms, maxRssKB: process.resourceUsage().maxRSS, records, code }) + '\n');

@@ -15,7 +15,13 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
   const skipped = Object.entries(r.profile.skipped);
   if (skipped.length) {
     err.write(`left out of scope: ${skipped.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
-    err.write(c.dim(skipped.some(([k]) => k === 'system-identity') ? ' (control-plane identities; --include-system keeps them)\n' : '\n'));
+    const why: string[] = [];
+    const has = (k: string) => skipped.some(([key]) => key === k);
+    if (has('system-identity')) why.push('system-identity: control-plane identities; --include-system keeps them');
+    if (has('aws-service')) why.push('aws-service: AWS services acting on their own, no identity policy to write');
+    if (has('no-permission')) why.push('no-permission: calls that need no IAM permission, such as sts:GetCallerIdentity and console sign-in');
+    if (has('federation')) why.push('federation: web-identity and SAML callers of AssumeRoleWith*, governed by trust policies');
+    err.write(c.dim(why.length ? ` (${why.join('; ')})\n` : '\n'));
   }
   if (r.issueCount > 0) {
     err.write(c.yellow(c.bold(`${r.issueCount} input issue${r.issueCount === 1 ? '' : 's'}: the records were dropped, so policies may lack what they did\n`)));

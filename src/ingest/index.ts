@@ -69,7 +69,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   let scope = opts.scope;
   if (scope.hasRelativeTime) {
     if (stdinCount) throw new UnreadableInputError('a duration for --since/--until needs files: stdin cannot be read twice (give an RFC 3339 time)');
-    const pre = await execute(tasks, scope, 'newest', opts.workers, () => {});
+    const pre = (await execute(tasks, scope, 'newest', opts.workers, () => {})).results;
     let newest = pre.reduce((m, r) => (r.stats.newest > m ? r.stats.newest : m), '');
     // LookupEvents alone: durations count back from now, as the API's own window does.
     if (newest === '' && tasks.length === 0 && opts.cloudtrailApi) newest = msToTime(Date.now());
@@ -89,9 +89,9 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     for (const t of tasks) stats.push(await runTask(t, (o) => builder.add(o), onProgress, opts.stdin));
     profile = builder.toProfile();
   } else {
-    const results = await execute(tasks, scope, 'profile', opts.workers, onProgress);
+    const { results, profiles } = await execute(tasks, scope, 'profile', opts.workers, onProgress);
     stats = results.map((r) => r.stats);
-    profile = mergeProfiles(results.map((r) => r.profile!));
+    profile = mergeProfiles(profiles);
   }
   const sources = sourceRecords(tasks, stats);
   if (opts.cloudtrailApi) {
@@ -105,7 +105,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   return { profile, issueCount: profile.sources.reduce((n, s) => n + s.issues, 0), issues };
 }
 
-function execute(tasks: Task[], scope: Scope, mode: TaskMode, workers: number, onProgress: Progress): Promise<TaskResult[]> {
+function execute(tasks: Task[], scope: Scope, mode: TaskMode, workers: number, onProgress: Progress): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
   const reqs: TaskRequest[] = tasks.map((task) => ({ task, scope: scope.toJSON(), mode }));
   return runPool(reqs, Math.max(1, workers), onProgress);
 }

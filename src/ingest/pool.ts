@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UnreadableInputError } from './inputs.js';
 import type { Progress } from './task.js';
+import type { Profile } from '../model/profile.js';
 import type { TaskRequest, TaskResult } from './taskRunner.js';
 
 /**
@@ -14,9 +15,14 @@ function workerFile(): string {
   return here.endsWith('.ts') ? resolve(dirname(here), '../../dist/ingest/worker.js') : join(dirname(here), 'worker.js');
 }
 
-/** Run requests on up to `size` worker threads; results come back in request order. */
-export async function runPool(requests: TaskRequest[], size: number, onProgress: Progress): Promise<TaskResult[]> {
+/**
+ * Run requests on up to `size` worker threads; results come back in request order. In `profile` mode
+ * each worker then hands back the one partial profile of all the tasks it ran (`profiles`); which
+ * worker ran which task does not matter, as merging is exact.
+ */
+export async function runPool(requests: TaskRequest[], size: number, onProgress: Progress): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
   const results: TaskResult[] = new Array(requests.length);
+  const profiles: Profile[] = [];
   let next = 0;
   const workers: Worker[] = [];
   try {
@@ -24,16 +30,19 @@ export async function runPool(requests: TaskRequest[], size: number, onProgress:
       Array.from({ length: Math.min(size, requests.length) }, async () => {
         const w = new Worker(workerFile());
         workers.push(w);
+        let ran: TaskRequest | undefined;
         while (next < requests.length) {
           const i = next++;
-          results[i] = await runOne(w, requests[i]!, onProgress);
+          ran = requests[i]!;
+          results[i] = await runOne(w, ran, onProgress);
         }
+        if (ran?.mode === 'profile') profiles.push((await runOne(w, { scope: ran.scope, mode: 'flush' }, onProgress)).profile!);
       }),
     );
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return results;
+  return { results, profiles };
 }
 
 function runOne(w: Worker, req: TaskRequest, onProgress: Progress): Promise<TaskResult> {

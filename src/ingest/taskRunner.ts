@@ -3,28 +3,41 @@ import { ProfileBuilder } from '../profile/builder.js';
 import { Scope } from '../profile/scope.js';
 import { runTask, type Progress, type Task, type TaskStats } from './task.js';
 
-export type TaskMode = 'profile' | 'newest';
+/**
+ * `profile`: add the task's observations to the runner's builder (kept across tasks, so a worker
+ * reading many small files hands back one partial profile, not one per file); `flush`: hand back that
+ * profile and start afresh; `newest`: only find the newest record time.
+ */
+export type TaskMode = 'profile' | 'newest' | 'flush';
 
 /** A message to a worker: one task, the scope, and whether to build a profile or only find the newest time. */
 export interface TaskRequest {
-  task: Task;
+  /** Absent for `flush`. */
+  task?: Task;
   scope: ReturnType<Scope['toJSON']>;
   mode: TaskMode;
 }
 
 export interface TaskResult {
   stats: TaskStats;
-  /** Partial profile (sources left empty); absent in `newest` mode. */
+  /** Partial profile (sources left empty) of every task since the last flush; only from `flush`. */
   profile?: Profile;
 }
 
-/** Run one task in isolation (in a worker thread, or inline for stdin). */
-export async function runIsolated(req: TaskRequest, onProgress: Progress): Promise<TaskResult> {
-  if (req.mode === 'newest') {
-    const stats = await runTask(req.task, () => {}, onProgress, undefined, true);
-    return { stats };
+const EMPTY: TaskStats = { bytes: 0, records: 0, lines: 0, issues: 0, issueSamples: [], newest: '' };
+
+/** Runs tasks one after another (in a worker thread), accumulating one profile until flushed. */
+export class TaskRunner {
+  private builder: ProfileBuilder | undefined;
+
+  async run(req: TaskRequest, onProgress: Progress): Promise<TaskResult> {
+    if (req.mode === 'flush') {
+      const profile = (this.builder ?? new ProfileBuilder(Scope.fromJSON(req.scope))).toProfile();
+      this.builder = undefined;
+      return { stats: EMPTY, profile };
+    }
+    if (req.mode === 'newest') return { stats: await runTask(req.task!, () => {}, onProgress, undefined, true) };
+    const builder = (this.builder ??= new ProfileBuilder(Scope.fromJSON(req.scope)));
+    return { stats: await runTask(req.task!, (o) => builder.add(o), onProgress) };
   }
-  const builder = new ProfileBuilder(Scope.fromJSON(req.scope));
-  const stats = await runTask(req.task, (o) => builder.add(o), onProgress);
-  return { stats, profile: builder.toProfile() };
 }

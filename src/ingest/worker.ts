@@ -1,14 +1,16 @@
 import { parentPort } from 'node:worker_threads';
 import { UnreadableInputError } from './inputs.js';
-import { runIsolated, type TaskRequest } from './taskRunner.js';
+import { TaskRunner, type TaskRequest } from './taskRunner.js';
 
 /** Worker thread entry: runs tasks posted by the pool, reporting bytes read as it goes. */
 const PROGRESS_EVERY = 4 * 1024 * 1024;
 
+const runner = new TaskRunner();
+
 parentPort!.on('message', (req: TaskRequest) => {
   let bytes = 0;
   let records = 0;
-  runIsolated(req, (b, r) => {
+  runner.run(req, (b, r) => {
     bytes += b;
     records += r;
     if (bytes >= PROGRESS_EVERY) {

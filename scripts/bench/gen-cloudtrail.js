@@ -1,0 +1,100 @@
+// Writes a large, seeded set of CloudTrail files for the benchmark: S3 delivery documents
+// ({"Records":[...]}, gzip) as CloudTrail writes them, realistic records of about 1.3 KB.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { mulberry32 } from '../lib/prng.js';
+
+const ACCOUNT = '111122223333';
+const REGION = 'eu-west-1';
+const PER_FILE = 2000;
+
+/** Generate about `sizeBytes` of uncompressed records into `dir` (reused when its meta matches). */
+export function generateCloudTrail(dir, sizeBytes, seed = 11) {
+  const metaFile = join(dir, '..', `${dir.split('/').pop()}.meta.json`);
+  if (existsSync(dir) && existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    const gz = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    if (meta.seed === seed && meta.target === sizeBytes && gz === meta.gzBytes) return { ...meta, reused: true };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const r = mulberry32(seed);
+  const int = (n) => Math.floor(r() * n);
+  const hex = (n) => { let s = ''; for (let i = 0; i < n; i++) s += '0123456789abcdef'[int(16)]; return s; };
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+  // Forty roles, each with a fixed repertoire over a few resources, as real workloads have.
+  const roles = Array.from({ length: 40 }, (_, i) => {
+    const name = `app-${i}`;
+    const bucket = `acme-bench-${i % 8}`;
+    const calls = [
+      ['s3.amazonaws.com', 'GetObject', () => ({ bucketName: bucket, key: `data/${int(400)}.json` }), true],
+      ['s3.amazonaws.com', 'PutObject', () => ({ bucketName: bucket, key: `data/${int(400)}.json` }), true],
+      ['s3.amazonaws.com', 'ListObjects', () => ({ bucketName: bucket, prefix: 'data/' }), true],
+      ['dynamodb.amazonaws.com', 'GetItem', () => ({ tableName: `table-${i % 5}`, key: { id: { S: hex(8) } } }), true],
+      ['dynamodb.amazonaws.com', 'PutItem', () => ({ tableName: `table-${i % 5}`, item: { id: { S: hex(8) } } }), true],
+      ['sqs.amazonaws.com', 'SendMessage', () => ({ queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/queue-${i % 6}`, messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS' }), true],
+      ['kms.amazonaws.com', 'Decrypt', () => ({ encryptionAlgorithm: 'SYMMETRIC_DEFAULT', encryptionContext: { app: name } }), false],
+      ['secretsmanager.amazonaws.com', 'GetSecretValue', () => ({ secretId: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}/db-AbC123` }), false],
+      ['sts.amazonaws.com', 'GetCallerIdentity', () => ({}), false],
+    ].filter((_, k) => (i + k) % 3 !== 0 || k < 2);
+    return { name, calls };
+  });
+  const start = Date.UTC(2026, 10, 2);
+  let bytes = 0;
+  let events = 0;
+  let gzBytes = 0;
+  let files = 0;
+  let t = start;
+  while (bytes < sizeBytes) {
+    const records = [];
+    for (let k = 0; k < PER_FILE; k++) {
+      t += int(400);
+      const role = roles[int(roles.length)];
+      const [source, name, params, data] = role.calls[int(role.calls.length)];
+      const p = params();
+      const session = `botocore-session-${1793600000 + int(5000)}`;
+      records.push({
+        eventVersion: '1.09',
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: `AROA${hex(16).toUpperCase()}:${session}`,
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.name}/${session}`,
+          accountId: ACCOUNT,
+          accessKeyId: `ASIA${hex(16).toUpperCase()}`,
+          sessionContext: { sessionIssuer: { type: 'Role', principalId: `AROA${hex(16).toUpperCase()}`, arn: `arn:aws:iam::${ACCOUNT}:role/${role.name}`, accountId: ACCOUNT, userName: role.name }, webIdFederationData: { federatedProvider: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.${REGION}.amazonaws.com/id/BENCH`, attributes: {} }, attributes: { creationDate: new Date(t - 600_000).toISOString().replace(/\.\d+Z/, 'Z'), mfaAuthenticated: 'false' } },
+        },
+        eventTime: new Date(t).toISOString().replace(/\.\d+Z/, 'Z'),
+        eventSource: source,
+        eventName: name,
+        awsRegion: REGION,
+        sourceIPAddress: `10.0.${int(4)}.${int(250)}`,
+        userAgent: 'aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 api/s3#1.58.2',
+        requestParameters: p,
+        responseElements: null,
+        ...(int(100) === 0 ? { errorCode: 'AccessDenied', errorMessage: 'Access Denied' } : {}),
+        requestID: uuid(),
+        eventID: uuid(),
+        readOnly: /^(Get|List|Decrypt)/.test(name),
+        ...(source === 's3.amazonaws.com' && p.key ? { resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${p.bucketName}/${p.key}` }, { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${p.bucketName}` }] } : {}),
+        ...(source === 'kms.amazonaws.com' ? { resources: [{ accountId: ACCOUNT, type: 'AWS::KMS::Key', ARN: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${role.name}-key` }] } : {}),
+        eventType: 'AwsApiCall',
+        managementEvent: !data,
+        recipientAccountId: ACCOUNT,
+        eventCategory: data ? 'Data' : 'Management',
+        tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${source.split('.')[0]}.${REGION}.amazonaws.com` },
+      });
+    }
+    const text = JSON.stringify({ Records: records });
+    const gz = gzipSync(text, { level: 6 });
+    const stamp = new Date(t).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
+    writeFileSync(join(dir, `${ACCOUNT}_CloudTrail_${REGION}_${stamp}_${String(files).padStart(5, '0')}.json.gz`), gz);
+    bytes += Buffer.byteLength(text);
+    gzBytes += gz.length;
+    events += records.length;
+    files++;
+  }
+  const meta = { seed, target: sizeBytes, bytes, gzBytes, events, files };
+  writeFileSync(metaFile, JSON.stringify(meta) + '\n');
+  return meta;
+}
