@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../src/ingest/lines.js';
+import { normalizeTime } from '../src/util/time.js';
 
 function split(chunks: Buffer[], opts = {}): [string, number][] {
   const out: [string, number][] = [];
@@ -12,6 +13,17 @@ function split(chunks: Buffer[], opts = {}): [string, number][] {
 const text = 'alpha\r\nbeta\n\ngamma δ\nlast-without-newline';
 
 describe('LineSplitter', () => {
+  it('joins a line spread over thousands of chunks (a one-line S3 delivery document) once, intact', () => {
+    const big = '{"Records":[' + Array.from({ length: 20000 }, (_, i) => `{"eventID":"e-${i}","x":"δ"}`).join(',') + ']}';
+    const bytes = Buffer.from(`${big}\nnext\n`);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 97) chunks.push(Buffer.from(bytes.subarray(i, i + 97)));
+    expect(split(chunks)).toEqual([
+      [big, 1],
+      ['next', 2],
+    ]);
+  });
+
   it('splits on LF, strips a CR before it, keeps blank lines numbered, flushes the last line', () => {
     expect(split([Buffer.from(text)])).toEqual([
       ['alpha', 1],
@@ -45,5 +57,21 @@ describe('LineSplitter', () => {
       }
       expect(seen).toEqual(lines);
     }
+  });
+});
+
+describe('normalizeTime', () => {
+  it.each([
+    ['2026-11-02T08:00:00Z', '2026-11-02T08:00:00.000000Z'],
+    ['2026-11-02T08:00:00.123Z', '2026-11-02T08:00:00.123000Z'],
+    ['2026-11-02T08:00:00.123456Z', '2026-11-02T08:00:00.123456Z'],
+    ['2026-11-02T09:00:00+01:00', '2026-11-02T08:00:00.000000Z'],
+    ['2026-11-02 08:00:00.5z', '2026-11-02T08:00:00.500000Z'],
+    ['2026-13-02T08:00:00Z', undefined],
+    ['2026-11-02T24:00:00Z', undefined],
+    ['2026-11-02T08:00Z', undefined],
+    ['noon', undefined],
+  ])('%s → %s (CloudTrail whole seconds, API server micro and milli times, offsets)', (input, want) => {
+    expect(normalizeTime(input)).toBe(want);
   });
 });

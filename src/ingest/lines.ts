@@ -22,7 +22,8 @@ export class LineSplitter {
   lineNo = 0;
   /** True once a line starting at or past `limit` was reached: the reader may stop. */
   done = false;
-  private carry: Buffer | null = null;
+  /** The pieces of a line that spans chunks, joined once when it ends (a 100 MB one-line document costs one copy, not one per chunk). */
+  private carry: Buffer[] | null = null;
   private skipping: boolean;
   private pos: number;
   private readonly limit: number;
@@ -50,10 +51,11 @@ export class LineSplitter {
     if (this.carry) {
       const nl = chunk.indexOf(NL, start);
       if (nl < 0) {
-        this.carry = Buffer.concat([this.carry, chunk.subarray(start)]);
+        this.carry.push(chunk.subarray(start));
         return;
       }
-      const line = Buffer.concat([this.carry, chunk.subarray(start, nl)]);
+      this.carry.push(chunk.subarray(start, nl));
+      const line = Buffer.concat(this.carry);
       this.carry = null;
       this.emit(line, 0, line.length);
       start = nl + 1;
@@ -68,13 +70,14 @@ export class LineSplitter {
       this.emit(chunk, start, nl);
       start = nl + 1;
     }
-    if (start < chunk.length) this.carry = Buffer.from(chunk.subarray(start));
+    // Chunks are fresh buffers from the stream, never reused: keeping a view of one is safe.
+    if (start < chunk.length) this.carry = [chunk.subarray(start)];
   }
 
   /** Flush a last line without a trailing newline. */
   end(): void {
     if (this.carry && !this.done) {
-      const line = this.carry;
+      const line = Buffer.concat(this.carry);
       this.carry = null;
       this.emit(line, 0, line.length);
     }

@@ -10,8 +10,11 @@ export function normalizeTime(s: string): string | undefined {
   // Fast path: the API server's own MicroTime form is already normal.
   if (s.length === 27 && s.charCodeAt(26) === 90 && isCanonical(s, 26)) return s;
   if (s.length === 24 && s.charCodeAt(23) === 90 && isCanonical(s, 23)) return s.slice(0, 23) + '000Z';
+  // CloudTrail's form: whole seconds.
+  if (s.length === 20 && s.charCodeAt(19) === 90 && isCanonical(s, 19)) return s.slice(0, 19) + '.000000Z';
   const m = RFC3339.exec(s);
-  if (!m) return undefined;
+  // Date.parse takes 24:00:00 as the next midnight; RFC 3339 hours end at 23.
+  if (!m || Number(m[2]!.slice(0, 2)) > 23) return undefined;
   const frac = (m[3] ?? '').slice(0, 6).padEnd(6, '0');
   const zone = m[4]!;
   if (zone === 'Z' || zone === 'z') {
@@ -28,7 +31,8 @@ const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 /** `YYYY-MM-DDTHH:MM:SS.fff…Z` (fraction up to `zAt`) with plausible field ranges. */
 function isCanonical(s: string, zAt: number): boolean {
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46) return false;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
+  if (zAt > 19 && s.charCodeAt(19) !== 46) return false;
   for (const i of DIGIT_AT) {
     const c = s.charCodeAt(i);
     if (c < 48 || c > 57) return false;

@@ -50,7 +50,9 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   const region = str(v['awsRegion']);
   const ctx = { partition: partitionOf(principal.arn), region, account: str(v['recipientAccountId']) || principal.account, eventName };
   const params = v['requestParameters'];
-  const listed = Array.isArray(v['resources']) ? v['resources'].filter(isObj).map((r) => str(r['ARN'])).filter(Boolean) : [];
+  const resources = resourcesFromParameters(service, params, ctx);
+  const listed = v['resources'];
+  if (Array.isArray(listed)) for (const r of listed) if (isObj(r) && typeof r['ARN'] === 'string' && r['ARN'] !== '') resources.push(r['ARN']);
   const obs: AwsCallObservation = {
     kind: 'aws-call',
     principal,
@@ -61,13 +63,21 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     errorCode,
     time,
     id: str(v['eventID']),
-    resources: [...new Set([...listed, ...resourcesFromParameters(service, params, ctx)])].sort(),
+    resources: resources.length > 1 ? distinctSorted(resources) : resources,
     implied: impliedPermissions(service, eventName, params, ctx),
   };
   const link = linkOf(v, obs);
   if (link) obs.link = link;
   emit(obs);
   return 1;
+}
+
+function distinctSorted(xs: string[]): string[] {
+  xs.sort();
+  let n = 1;
+  for (let i = 1; i < xs.length; i++) if (xs[i] !== xs[n - 1]) xs[n++] = xs[i]!;
+  xs.length = n;
+  return xs;
 }
 
 function principalOf(u: Obj): AwsPrincipal {

@@ -100,10 +100,17 @@ function apiGatewayMethod(eventName: string): string[] | undefined {
   return verb ? [method[verb]!] : undefined;
 }
 
-/** `lambda.amazonaws.com` → `lambda`; `monitoring.amazonaws.com` → `cloudwatch`. */
+const prefixes = new Map<string, string>();
+
+/** `lambda.amazonaws.com` → `lambda`; `monitoring.amazonaws.com` → `cloudwatch`. Cached: called per record. */
 export function servicePrefix(eventSource: string): string {
-  const host = eventSource.replace(/\.amazonaws\.com(\.cn)?$/, '');
-  return SERVICE_RENAMES[host] ?? host;
+  let p = prefixes.get(eventSource);
+  if (p === undefined) {
+    const host = eventSource.replace(/\.amazonaws\.com(\.cn)?$/, '');
+    p = SERVICE_RENAMES[host] ?? host;
+    if (prefixes.size < 10_000) prefixes.set(eventSource, p);
+  }
+  return p;
 }
 
 /** Strip API version suffixes: Lambda `GetFunction20150331v2`, CloudFront `CreateDistribution2015_07_27`. */

@@ -165,8 +165,11 @@ function at(params: Obj, path: string): unknown {
 }
 
 /** Permissions a call needs besides its own action. `resource` '' means it could not be determined. */
+const NONE: ImpliedPermission[] = [];
+Object.freeze(NONE);
+
 export function impliedPermissions(service: string, eventName: string, params: unknown, c: CallContext): ImpliedPermission[] {
-  if (!isObj(params)) return [];
+  if (!isObj(params)) return NONE;
   const out: ImpliedPermission[] = [];
   const key = `${service}:${eventName}`;
   for (const path of PASS_ROLE[key] ?? []) {
@@ -196,6 +199,7 @@ export function impliedPermissions(service: string, eventName: string, params: u
       out.push({ action: 's3:GetObject', resource: `arn:${c.partition}:s3:::${path}`, via: 'requestParameters.x-amz-copy-source' });
     }
   }
+  if (out.length === 0) return NONE;
   const key2 = (i: ImpliedPermission) => `${i.action}\u0000${i.resource}\u0000${i.via}`;
   return out.sort((a, b) => (key2(a) < key2(b) ? -1 : key2(a) > key2(b) ? 1 : 0));
 }
