@@ -172,7 +172,16 @@ ${ctRow('profile, --workers 1', ctRows.profile1, ctRows.floor)}
 ${ctRow('profile, --workers 2', ctRows.profile2, ctRows.floor)}
 
 The profiles with 1 and 2 workers are ${ctSame ? 'identical apart from their sources' : 'NOT identical (a bug)'}. Each
-file is one task (a gzip stream cannot be split), so two workers read two files at a time.
+file is one task (a gzip stream cannot be split), so two workers read two files at a time; each
+worker keeps one profile across its files and hands it back once.
+
+Where the time goes (\`node --cpu-prof\` on one worker, when this section was written): \`JSON.parse\`
+of the documents about a quarter, garbage collection about 14%, waiting for the gunzip stream about
+13%, the profile update (principal and edge lookups, the edge key joins the call's resources) about
+10%, decoding records (principal, resources from request parameters, implied permissions) about 8%,
+writing the profile about 5%. Memory: this input's profile holds 40 principals with 31,000 distinct
+calls (S3 data events name one object each; 29 MB of JSON), and each file is a single 2.9 MB JSON
+line parsed whole, so peak RSS is well above the audit-log runs. No goal is set for CloudTrail yet.
 
 ## Where the time goes
 
