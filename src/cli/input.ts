@@ -7,6 +7,11 @@ import { filterProfile } from '../profile/filter.js';
 import { readProfile } from '../profile/io.js';
 import { Scope } from '../profile/scope.js';
 import type { TimeSpec } from '../util/time.js';
+import { UnreadableInputError } from '../ingest/inputs.js';
+import type { Inventory } from '../inventory/inventory.js';
+import { loadInventory } from '../inventory/load.js';
+import { readLiveInventory } from '../inventory/live.js';
+import type { InputIssue } from '../model/issue.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { scopeOptions, workerCount, type SourceFlags } from './options.js';
@@ -31,6 +36,23 @@ function lookupOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters
   };
 }
 
+/** The inventory from files or the live cluster; its issues print like input issues and count under --on-error fail. */
+async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inventory> {
+  let r: { inventory: Inventory; issues: InputIssue[] };
+  if (flags.cluster) {
+    try {
+      r = await readLiveInventory({ ...(flags.context ? { context: flags.context } : {}), ...(flags.kubeconfig ? { kubeconfig: resolve(io.cwd, flags.kubeconfig) } : {}) });
+    } catch (e) {
+      throw new UnreadableInputError(`cannot read the cluster inventory: ${(e as Error).message}`);
+    }
+  } else r = await loadInventory(flags.inventory ?? [], io.cwd);
+  const inv = r.inventory;
+  if (!flags.quiet) io.stderr.write(`inventory: ${inv.namespaces.length} namespaces, ${inv.pods.length} pods, ${inv.controllers.length} controllers, ${inv.services.length} services, ${inv.nodes.length} nodes${flags.cluster ? ' (live)' : ''}\n`);
+  for (const i of r.issues) io.stderr.write(c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+  if (r.issues.length && flags.onError === 'fail') throw new InputAbort(`${r.issues.length} inventory issue${r.issues.length === 1 ? '' : 's'} with --on-error fail`);
+  return inv;
+}
+
 /** Raised when input issues stop the run under `--on-error fail`: exit 2. */
 export class InputAbort extends Error {}
 
@@ -40,8 +62,12 @@ export class InputAbort extends Error {}
  */
 export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk): Promise<{ profile: Profile; ingest?: IngestResult }> {
   const scope = new Scope(scopeOptions(flags));
-  const hasLogs = (flags.k8sAudit?.length ?? 0) > 0 || (flags.cloudtrail?.length ?? 0) > 0 || !!flags.cloudtrailApi;
-  if (flags.profile !== undefined && hasLogs) throw new UsageError('give either --profile or log sources (--k8s-audit, --cloudtrail, --cloudtrail-api), not both');
+  const hasLogs = (flags.k8sAudit?.length ?? 0) > 0 || (flags.cloudtrail?.length ?? 0) > 0 || !!flags.cloudtrailApi || (flags.flows?.length ?? 0) > 0;
+  if (flags.profile !== undefined && hasLogs) throw new UsageError('give either --profile or log sources (--k8s-audit, --cloudtrail, --cloudtrail-api, --flows), not both');
+  const wantsInventory = (flags.inventory?.length ?? 0) > 0 || !!flags.cluster;
+  if (flags.profile !== undefined && wantsInventory) throw new UsageError('a profile already holds the inventory it was made with: give --inventory/--cluster when profiling');
+  if (flags.inventory?.length && flags.cluster) throw new UsageError('give either --inventory or --cluster, not both');
+  if ((flags.context || flags.kubeconfig) && !flags.cluster) throw new UsageError('--context and --kubeconfig go with --cluster');
   if (flags.cloudtrailApi && !flags.region?.length) throw new UsageError('--cloudtrail-api needs --region R...');
   if (!flags.cloudtrailApi && (flags.region || flags.endpoint)) throw new UsageError('--region and --endpoint go with --cloudtrail-api');
   if (flags.profile !== undefined) {
@@ -52,13 +78,16 @@ export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk): Pro
       throw new UsageError((e as Error).message);
     }
   }
-  if (!hasLogs) throw new UsageError('no input: give --k8s-audit PATH..., --cloudtrail PATH... or --cloudtrail-api (or --profile FILE)');
+  if (!hasLogs && !wantsInventory) throw new UsageError('no input: give --k8s-audit PATH..., --cloudtrail PATH..., --cloudtrail-api or --flows PATH... (or --profile FILE)');
+  const inventory = wantsInventory ? await readInventory(flags, io, c) : undefined;
   const meter = new ProgressMeter(io.stderr, io.stderrIsTTY && !flags.quiet);
   let result: IngestResult;
   try {
     result = await ingest({
       k8sAudit: flags.k8sAudit ?? [],
       cloudtrail: flags.cloudtrail ?? [],
+      flows: flags.flows ?? [],
+      ...(inventory ? { inventory } : {}),
       ...(flags.cloudtrailApi ? { cloudtrailApi: lookupOptions(flags, scope) } : {}),
       scope,
       workers: workerCount(flags, availableParallelism()),

@@ -9,6 +9,11 @@ export interface SourceFlags {
   k8sAudit?: string[];
   cloudtrail?: string[];
   cloudtrailApi?: boolean;
+  flows?: string[];
+  inventory?: string[];
+  cluster?: boolean;
+  context?: string;
+  kubeconfig?: string;
   region?: string[];
   endpoint?: string;
   profile?: string;
@@ -31,6 +36,11 @@ export function addSourceOptions(cmd: Command, withProfile: boolean): Command {
   cmd.option('--cloudtrail-api', "read CloudTrail's LookupEvents API (management events of the last 90 days) with the default AWS credentials");
   cmd.option('--region <region...>', 'regions for --cloudtrail-api');
   cmd.option('--endpoint <url>', 'another CloudTrail endpoint for --cloudtrail-api (a VPC endpoint, a local test server)');
+  cmd.option('--flows <path...>', 'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default or custom format with a header); plain or gzip, or -');
+  cmd.option('--inventory <path...>', 'cluster objects: a `kubectl get ... -A -o json` List or a directory of object files (JSON or YAML), or a snapshot from `audit2policy inventory`');
+  cmd.option('--cluster', 'read the inventory live from the cluster of the kubeconfig (see --context)');
+  cmd.option('--context <name>', 'kubeconfig context for --cluster');
+  cmd.option('--kubeconfig <file>', 'kubeconfig for --cluster (default: $KUBECONFIG, then ~/.kube/config)');
   if (withProfile) cmd.option('--profile <file>', 'read a profile made by `audit2policy profile` instead of logs');
   return cmd;
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { UnreadableInputError } from '../ingest/inputs.js';
 import { OutputConflictError } from '../emit/writeTree.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerInventory } from './commands/inventory.js';
 import { registerMerge } from './commands/merge.js';
 import { registerProfile } from './commands/profile.js';
 import { registerVerify } from './commands/verify.js';
@@ -27,6 +28,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerMerge(program, ctx);
   registerGenerate(program, ctx);
   registerVerify(program, ctx);
+  registerInventory(program, ctx);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });

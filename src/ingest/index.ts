@@ -7,7 +7,9 @@ import { Scope } from '../profile/scope.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
 import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import { lookupEvents, type LookupOptions } from './cloudTrail/lookupEvents.js';
-import { resolveInputs, STDIN, UnreadableInputError, type InputFile, type Notice } from './inputs.js';
+import { looksLikeVpcFlowLog, resolveInputs, STDIN, UnreadableInputError, type InputFile, type Notice } from './inputs.js';
+import { Resolver, type Inventory } from '../inventory/inventory.js';
+import { workloadsOfInventory } from '../inventory/workloads.js';
 import { runPool } from './pool.js';
 import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
 import type { TaskMode, TaskRequest, TaskResult } from './taskRunner.js';
@@ -16,6 +18,10 @@ export interface IngestOptions {
   k8sAudit: string[];
   /** CloudTrail files or directories (S3 delivery documents, one record per line, EventBridge envelopes). */
   cloudtrail?: string[];
+  /** Flow logs: Hubble JSON, VPC flow logs. */
+  flows?: string[];
+  /** The cluster inventory that turns flow addresses and pod names into workloads. */
+  inventory?: Inventory;
   /** CloudTrail's LookupEvents API, one read per region. */
   cloudtrailApi?: { regions: string[]; options: Omit<LookupOptions, 'region'> };
   scope: Scope;
@@ -48,6 +54,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   const groups: [SourceFormat, string[]][] = [
     ['k8s-audit', opts.k8sAudit],
     ['cloudtrail', opts.cloudtrail ?? []],
+    ['flows', opts.flows ?? []],
   ];
   const stdinCount = groups.reduce((n, [, paths]) => n + paths.filter((p) => p === STDIN).length, 0);
   if (stdinCount > 1) throw new UnreadableInputError('stdin (-) can be read only once');
@@ -55,9 +62,10 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   const notices: Notice[] = [];
   let total = 0;
   for (const [format, paths] of groups) {
-    const found = await resolveInputs(paths, opts.cwd);
-    // CloudTrail files are single JSON documents more often than not: never split into byte ranges.
-    const files = format === 'cloudtrail' ? found.files.map((f) => ({ ...f, splittable: false })) : found.files;
+    const found = await resolveInputs(paths, opts.cwd, format === 'flows' ? looksLikeVpcFlowLog : undefined);
+    // CloudTrail files are single JSON documents more often than not, and a VPC flow log's header
+    // names the fields of every later line: neither is split into byte ranges.
+    const files = format !== 'k8s-audit' ? found.files.map((f) => ({ ...f, splittable: false })) : found.files;
     tasks.push(...planTasks(files, opts.workers, opts.splitBytes ?? SPLIT_BYTES, format));
     notices.push(...found.notices);
     total += files.reduce((n, f) => n + f.size, 0);
@@ -69,7 +77,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   let scope = opts.scope;
   if (scope.hasRelativeTime) {
     if (stdinCount) throw new UnreadableInputError('a duration for --since/--until needs files: stdin cannot be read twice (give an RFC 3339 time)');
-    const pre = (await execute(tasks, scope, 'newest', opts.workers, () => {})).results;
+    const pre = (await execute(tasks, scope, 'newest', opts.workers, () => {}, opts.inventory)).results;
     let newest = pre.reduce((m, r) => (r.stats.newest > m ? r.stats.newest : m), '');
     // LookupEvents alone: durations count back from now, as the API's own window does.
     if (newest === '' && tasks.length === 0 && opts.cloudtrailApi) newest = msToTime(Date.now());
@@ -85,11 +93,12 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   if (opts.workers <= 1 || tasks.length <= 1 || stdinCount) {
     // One thread: one builder for everything, no partial profiles to merge.
     const builder = new ProfileBuilder(scope);
+    const resolver = opts.inventory ? new Resolver(opts.inventory) : undefined;
     stats = [];
-    for (const t of tasks) stats.push(await runTask(t, (o) => builder.add(o), onProgress, opts.stdin));
+    for (const t of tasks) stats.push(await runTask(t, (o) => builder.add(o), onProgress, opts.stdin, false, resolver));
     profile = builder.toProfile();
   } else {
-    const { results, profiles } = await execute(tasks, scope, 'profile', opts.workers, onProgress);
+    const { results, profiles } = await execute(tasks, scope, 'profile', opts.workers, onProgress, opts.inventory);
     stats = results.map((r) => r.stats);
     profile = mergeProfiles(profiles);
   }
@@ -101,13 +110,34 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   }
   for (const n of notices) sources.push({ path: n.path, format: 'skipped', bytes: n.bytes, records: 0, issues: 0, issueSamples: [], notice: n.reason });
   profile = { ...profile, sources: sortSources(sources) };
+  if (opts.inventory) profile = withInventory(profile, opts.inventory, scope);
   const issues = profile.sources.flatMap((s) => s.issueSamples).sort(compareIssues);
   return { profile, issueCount: profile.sources.reduce((n, s) => n + s.issues, 0), issues };
 }
 
-function execute(tasks: Task[], scope: Scope, mode: TaskMode, workers: number, onProgress: Progress): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
-  const reqs: TaskRequest[] = tasks.map((task) => ({ task, scope: scope.toJSON(), mode }));
+function execute(tasks: Task[], scope: Scope, mode: TaskMode, workers: number, onProgress: Progress, inventory?: Inventory): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
+  const reqs: TaskRequest[] = tasks.map((task) => ({ task, scope: scope.toJSON(), mode, ...(inventory && task.format === 'flows' ? { inventory } : {}) }));
   return runPool(reqs, Math.max(1, workers), onProgress);
+}
+
+/**
+ * Every workload and namespace of the inventory joins the profile, traffic or not: `generate netpol`
+ * lists the quiet ones, and `verify` checks that the policies keep them apart.
+ */
+function withInventory(profile: Profile, inv: Inventory, scope: Scope): Profile {
+  const inScope = (ns: string) => !scope.namespaceSkip(ns);
+  const extra: Profile = {
+    apiVersion: profile.apiVersion,
+    kind: 'Profile',
+    window: { start: '', end: '' },
+    sources: [],
+    skipped: {},
+    principals: [],
+    workloads: workloadsOfInventory(inv).filter((w) => inScope(w.namespace)),
+    network: [],
+    namespaces: inv.namespaces.map((n) => ({ name: n.name, labels: n.labels })),
+  };
+  return { ...mergeProfiles([profile, extra]), sources: profile.sources };
 }
 
 /** Whole files, and plain files big enough to be worth splitting into one range per worker. */

@@ -32,7 +32,7 @@ const SNIFF_BYTES = 64 * 1024;
  * Expand files and directories (walked recursively, sorted) into input files, recognising each by
  * content: gzip by magic bytes, JSON by its first character; zip archives and text are notices.
  */
-export async function resolveInputs(paths: string[], cwd: string): Promise<{ files: InputFile[]; notices: Notice[] }> {
+export async function resolveInputs(paths: string[], cwd: string, acceptText?: (head: Buffer) => boolean): Promise<{ files: InputFile[]; notices: Notice[] }> {
   const files: InputFile[] = [];
   const notices: Notice[] = [];
   for (const p of paths) {
@@ -44,13 +44,13 @@ export async function resolveInputs(paths: string[], cwd: string): Promise<{ fil
     } catch (e) {
       throw new UnreadableInputError(`cannot read ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
     }
-    if (st.isDirectory()) await walk(p, abs, files, notices, new Set());
-    else await classify(p, abs, st.size, files, notices);
+    if (st.isDirectory()) await walk(p, abs, files, notices, new Set(), acceptText);
+    else await classify(p, abs, st.size, files, notices, acceptText);
   }
   return { files, notices };
 }
 
-async function walk(display: string, abs: string, files: InputFile[], notices: Notice[], seen: Set<string>): Promise<void> {
+async function walk(display: string, abs: string, files: InputFile[], notices: Notice[], seen: Set<string>, acceptText?: (head: Buffer) => boolean): Promise<void> {
   const real = await stat(abs);
   const id = `${real.dev}:${real.ino}`;
   if (seen.has(id)) return;
@@ -72,12 +72,12 @@ async function walk(display: string, abs: string, files: InputFile[], notices: N
       notices.push({ path: childDisplay, bytes: 0, reason: 'unreadable (broken link?)' });
       continue;
     }
-    if (st.isDirectory()) await walk(childDisplay, childAbs, files, notices, seen);
-    else if (st.isFile()) await classify(childDisplay, childAbs, st.size, files, notices);
+    if (st.isDirectory()) await walk(childDisplay, childAbs, files, notices, seen, acceptText);
+    else if (st.isFile()) await classify(childDisplay, childAbs, st.size, files, notices, acceptText);
   }
 }
 
-async function classify(path: string, abs: string, size: number, files: InputFile[], notices: Notice[]): Promise<void> {
+async function classify(path: string, abs: string, size: number, files: InputFile[], notices: Notice[], acceptText?: (head: Buffer) => boolean): Promise<void> {
   let head: Buffer;
   try {
     const fh = await open(abs, 'r');
@@ -97,6 +97,8 @@ async function classify(path: string, abs: string, size: number, files: InputFil
   } else if (kind === 'json') {
     files.push({ path, abs, size, gzip: false, splittable: firstLineComplete(head) });
   } else if (kind === 'empty') {
+    files.push({ path, abs, size, gzip: false, splittable: false });
+  } else if (kind === 'not a log: text that is not JSON' && acceptText?.(head)) {
     files.push({ path, abs, size, gzip: false, splittable: false });
   } else {
     notices.push({ path, bytes: size, reason: kind });
@@ -130,4 +132,12 @@ function firstLineComplete(head: Buffer): boolean {
   } catch {
     return false;
   }
+}
+
+/** A VPC flow log in text: a header naming srcaddr and dstaddr, or a default-format (v2+) record. */
+export function looksLikeVpcFlowLog(head: Buffer): boolean {
+  const text = head.toString('utf8', 0, Math.min(head.length, 4096));
+  const first = text.split('\n', 1)[0]!.trim();
+  if (/\bsrcaddr\b/.test(first) && /\bdstaddr\b/.test(first)) return true;
+  return /^\d+ \S+ \S+ [0-9a-fA-F:.-]+ [0-9a-fA-F:.-]+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (ACCEPT|REJECT|-) (OK|NODATA|SKIPDATA)/.test(first);
 }

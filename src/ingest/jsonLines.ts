@@ -24,6 +24,11 @@ export class JsonLineDecoder {
     private readonly allowDocument = true,
   ) {}
 
+  /** True while collecting a pretty-printed document: its lines belong to it whatever they start with. */
+  get inDocument(): boolean {
+    return this.mode === 'document';
+  }
+
   line(text: string, n: number): void {
     if (n === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (this.mode === 'document') {

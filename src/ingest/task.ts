@@ -3,7 +3,9 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { InputIssue } from '../model/issue.js';
 import type { Observation } from '../model/observation.js';
+import { emptyInventory, Resolver } from '../inventory/inventory.js';
 import { decodeCloudTrailValue } from './cloudTrail/decode.js';
+import { FlowDecoder } from './flows/decode.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { UnreadableInputError } from './inputs.js';
 import { decodeValue } from './k8sAudit/decode.js';
@@ -11,7 +13,7 @@ import { JsonLineDecoder } from './jsonLines.js';
 import { LineSplitter } from './lines.js';
 
 /** Which reader a source is for: the option it was given with. */
-export type SourceFormat = 'k8s-audit' | 'cloudtrail';
+export type SourceFormat = 'k8s-audit' | 'cloudtrail' | 'flows';
 
 /** A unit of reading: a whole file, a byte range of a plain file, or stdin. */
 export interface Task {
@@ -56,6 +58,8 @@ export async function runTask(
   stdin?: Readable,
   /** Track the newest record time (only the pre-pass for durations needs it). */
   trackNewest = false,
+  /** Flows: the inventory that turns addresses and pod names into workloads. */
+  resolver?: Resolver,
 ): Promise<TaskStats> {
   const stats: TaskStats = { bytes: 0, records: 0, lines: 0, issues: 0, issueSamples: [], newest: '' };
   const onIssue = (i: InputIssue) => {
@@ -64,13 +68,27 @@ export async function runTask(
   };
   const emit = (item: Observation | InputIssue) => {
     if (item.kind === 'issue') return onIssue(item);
-    if (trackNewest && item.time > stats.newest) stats.newest = item.time;
+    if (trackNewest && 'time' in item && item.time > stats.newest) stats.newest = item.time;
     onObservation(item);
   };
   const first = !task.start;
-  const decode = task.format === 'cloudtrail' ? decodeCloudTrailValue : decodeValue;
-  const decoder = new JsonLineDecoder(task.path, (v, line) => (stats.records += decode(v, { file: task.path, line }, emit)), onIssue, first);
-  const splitter = new LineSplitter((text, n) => decoder.line(text, n), {
+  let decoder: JsonLineDecoder;
+  let onLine: (text: string, n: number) => void;
+  if (task.format === 'flows') {
+    // Hubble writes JSON lines; VPC flow logs are text: each line goes where its first character says.
+    const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit);
+    decoder = new JsonLineDecoder(task.path, (v, line) => (stats.records += flows.json(v, line)), onIssue, first);
+    onLine = (text, n) => {
+      const c = firstChar(text);
+      if (c === 0x7b || c === 0x5b || decoder.inDocument) decoder.line(text, n);
+      else stats.records += flows.text(text, n);
+    };
+  } else {
+    const decode = task.format === 'cloudtrail' ? decodeCloudTrailValue : decodeValue;
+    decoder = new JsonLineDecoder(task.path, (v, line) => (stats.records += decode(v, { file: task.path, line }, emit)), onIssue, first);
+    onLine = (text, n) => decoder.line(text, n);
+  }
+  const splitter = new LineSplitter(onLine, {
     skipFirstPartial: !first,
     base: first ? 0 : task.start! - 1,
     limit: task.end ?? Infinity,
@@ -93,7 +111,7 @@ export async function runTask(
       if (!sniffed) {
         sniffed = true;
         const c = firstNonSpace(chunk);
-        if (c !== undefined && c !== 0x7b && c !== 0x5b) {
+        if (c !== undefined && c !== 0x7b && c !== 0x5b && task.format !== 'flows') {
           stats.notice = 'not a log: compressed content is not JSON';
           break;
         }
@@ -127,6 +145,14 @@ export async function runTask(
   // A range reads past its end to finish its last line; its bytes are its own range.
   if (task.end !== undefined) stats.bytes = task.end - (task.start ?? 0);
   return stats;
+}
+
+function firstChar(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0xfeff) return c;
+  }
+  return -1;
 }
 
 function firstNonSpace(b: Buffer): number | undefined {

@@ -1,4 +1,5 @@
 import type { Profile } from '../model/profile.js';
+import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import { Scope } from '../profile/scope.js';
 import { runTask, type Progress, type Task, type TaskStats } from './task.js';
@@ -16,6 +17,8 @@ export interface TaskRequest {
   task?: Task;
   scope: ReturnType<Scope['toJSON']>;
   mode: TaskMode;
+  /** Flows tasks: the inventory to resolve peers with. */
+  inventory?: Inventory;
 }
 
 export interface TaskResult {
@@ -36,8 +39,9 @@ export class TaskRunner {
       this.builder = undefined;
       return { stats: EMPTY, profile };
     }
-    if (req.mode === 'newest') return { stats: await runTask(req.task!, () => {}, onProgress, undefined, true) };
+    const resolver = req.inventory ? new Resolver(req.inventory) : undefined;
+    if (req.mode === 'newest') return { stats: await runTask(req.task!, () => {}, onProgress, undefined, true, resolver) };
     const builder = (this.builder ??= new ProfileBuilder(Scope.fromJSON(req.scope)));
-    return { stats: await runTask(req.task!, (o) => builder.add(o), onProgress) };
+    return { stats: await runTask(req.task!, (o) => builder.add(o), onProgress, undefined, false, resolver) };
   }
 }

@@ -20,7 +20,19 @@ export interface IamAccess {
 }
 
 /** One observed access judged against policies. */
-export type Finding = RbacFinding | IamFinding;
+export type Finding = RbacFinding | IamFinding | NetpolFinding;
+
+/** One observed connection judged against NetworkPolicies. */
+export interface NetpolFinding {
+  kind: 'netpol';
+  /** The source peer (`shop/web`, an address). */
+  subject: string;
+  subjectKind: string;
+  access: { from: string; to: string; protocol: string; port: number };
+  /** `count` is connections seen starting (records when no start was captured). */
+  evidence: FindingEvidence;
+  detail?: string;
+}
 
 export interface RbacFinding {
   /** Which policy kind judged it. */
@@ -53,7 +65,7 @@ export interface VerifyReport {
   undetermined: Finding[];
   /** Requests outside the scope, by reason. */
   skipped: Record<string, number>;
-  byKind: Record<string, { observed: number; allowed: number }>;
+  byKind: Record<string, { observed: number; allowed: number; unobservedPairs?: number; unobservedAllowed?: number; unobservedAllowedExamples?: string[] }>;
   /** Requests the logs show as denied: seen, never granted, not failures. */
   denied: Finding[];
 }

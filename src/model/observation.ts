@@ -1,6 +1,7 @@
 import type { K8sAccess } from './access.js';
 import type { Stage } from './evidence.js';
 import type { InputIssue } from './issue.js';
+import type { FlowNames, FlowObservation, FlowSkip } from './network.js';
 
 /**
  * Whether the request passed authorization. `undecided` is a record that cannot say
@@ -67,6 +68,6 @@ export interface AwsCallObservation {
   link?: ServiceAccountLink;
 }
 
-/** Everything ingest yields: observations of any source, and issues. Flows come with the network slice. */
-export type Observation = K8sRequestObservation | AwsCallObservation;
+/** Everything ingest yields: observations of any source, and issues. */
+export type Observation = K8sRequestObservation | AwsCallObservation | FlowObservation | FlowSkip | FlowNames;
 export type IngestItem = Observation | InputIssue;

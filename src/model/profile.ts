@@ -1,6 +1,7 @@
 import type { K8sAccess } from './access.js';
 import type { Evidence } from './evidence.js';
 import type { InputIssue } from './issue.js';
+import type { NetEdge, WorkloadInfo } from './network.js';
 import type { ImpliedPermission } from './observation.js';
 import type { Subject } from './subject.js';
 
@@ -17,6 +18,14 @@ export interface Profile {
   /** Records left out of scope, by reason (`system-identity`, `subject-filter`, ...). */
   skipped: Record<string, number>;
   principals: Principal[];
+  /** Network slice: workloads (seen in flows, or in the inventory) with their selectors, sorted by namespace and name. */
+  workloads?: WorkloadInfo[];
+  /** Network slice: observed connections, sorted. */
+  network?: NetEdge[];
+  /** DNS names seen for addresses, sorted by address. */
+  dnsNames?: { ip: string; names: string[] }[];
+  /** Namespaces with their labels (from the inventory), for evaluating namespace selectors. */
+  namespaces?: { name: string; labels: Record<string, string> }[];
 }
 
 export interface SourceRecord {

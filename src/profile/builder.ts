@@ -2,7 +2,9 @@ import { accessFromKey, accessKey } from '../model/access.js';
 import { EvidenceAccumulator, maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import { noPermissionReason } from '../ingest/cloudTrail/iamActions.js';
+import { addFlow, edgeKey, mergeWorkload, newFlowEvidence, type NetEdge, type WorkloadInfo } from '../model/network.js';
 import type { AwsCallObservation, AwsPrincipal, ImpliedPermission, K8sRequestObservation, Observation } from '../model/observation.js';
+import type { FlowObservation } from '../model/network.js';
 import { PROFILE_API_VERSION, type AwsCall, type AwsEdge, type K8sEdge, type Principal, type Profile, type RoleLink, type SourceRecord } from '../model/profile.js';
 import { subjectFromUsername, subjectKey, type AwsSubjectKind, type Subject } from '../model/subject.js';
 import type { Scope, SkipReason } from './scope.js';
@@ -45,7 +47,53 @@ export class ProfileBuilder {
   }
 
   add(obs: Observation): void {
-    if (obs.kind === 'aws-call') return this.addAws(obs);
+    switch (obs.kind) {
+      case 'aws-call':
+        return this.addAws(obs);
+      case 'flow':
+        return this.addFlow(obs);
+      case 'flow-skip':
+        return this.skip(obs.reason);
+      case 'flow-names':
+        return this.addNames(obs.names);
+    }
+    this.addK8s(obs);
+  }
+
+  private readonly workloads = new Map<string, WorkloadInfo>();
+  private readonly net = new Map<string, NetEdge>();
+  private readonly names = new Map<string, Set<string>>();
+
+  private addNames(names: { ip: string; names: string[] }[]): void {
+    for (const n of names) {
+      if (!n.ip) continue;
+      let set = this.names.get(n.ip);
+      if (!set) this.names.set(n.ip, (set = new Set()));
+      for (const x of n.names) if (x) set.add(x);
+    }
+  }
+
+  private addFlow(obs: FlowObservation): void {
+    const t = this.scope.timeSkip(obs.time);
+    if (t) return this.skip(t);
+    if (this.scope.options.namespaces.length) {
+      const inNs = [obs.from, obs.to].some((p) => p.kind === 'workload' && !this.scope.namespaceSkip(p.namespace));
+      if (!inNs) return this.skip('namespace-filter');
+    }
+    for (const w of obs.workloads) {
+      const k = `${w.namespace}/${w.name}`;
+      const prev = this.workloads.get(k);
+      this.workloads.set(k, prev ? mergeWorkload(prev, w) : w);
+    }
+    this.addNames(obs.names);
+    const key = edgeKey(obs);
+    let e = this.net.get(key);
+    if (!e) this.net.set(key, (e = { from: obs.from, to: obs.to, protocol: obs.protocol, port: obs.port }));
+    const slot = obs.decision === 'allow' ? 'allowed' : 'denied';
+    addFlow((e[slot] ??= newFlowEvidence()), obs.starts, obs.time, obs.id);
+  }
+
+  private addK8s(obs: K8sRequestObservation): void {
     const reason = this.scope.timeSkip(obs.time) ?? this.scope.namespaceSkip(obs.access.namespace);
     if (reason) {
       this.skip(reason);
@@ -198,7 +246,7 @@ export class ProfileBuilder {
       }
       principals.push(pr);
     }
-    return {
+    const profile: Profile = {
       apiVersion: PROFILE_API_VERSION,
       kind: 'Profile',
       window: { start: this.start, end: this.end },
@@ -206,6 +254,21 @@ export class ProfileBuilder {
       skipped: sortRecord(this.skipped),
       principals,
     };
+    if (this.net.size || this.workloads.size) {
+      const network = [...this.net.keys()].sort(cmp).map((k) => this.net.get(k)!);
+      for (const e of network) {
+        for (const ev of [e.allowed, e.denied]) {
+          if (!ev) continue;
+          this.start = minTime(this.start, ev.firstSeen);
+          this.end = maxTime(this.end, ev.lastSeen);
+        }
+      }
+      profile.window = { start: this.start, end: this.end };
+      profile.workloads = [...this.workloads.keys()].sort(cmp).map((k) => this.workloads.get(k)!);
+      profile.network = network;
+    }
+    if (this.names.size) profile.dnsNames = [...this.names.keys()].sort(cmp).map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
+    return profile;
   }
 }
 

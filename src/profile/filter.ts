@@ -36,8 +36,16 @@ export function filterProfile(profile: Profile, scope: Scope): Profile {
     if (assumes.length) out.assumes = assumes;
     if (k8s.length > 0 || (out.aws?.length ?? 0) > 0 || assumes.length > 0) principals.push(out);
   }
+  let network = profile.network;
+  if (network && scope.options.namespaces.length) {
+    network = network.filter((e) => {
+      const keep = [e.from, e.to].some((p) => p.kind === 'workload' && !scope.namespaceSkip(p.namespace));
+      if (!keep) add('namespace-filter', (e.allowed?.records ?? 0) + (e.denied?.records ?? 0));
+      return keep;
+    });
+  }
   const keys = Object.keys(skipped).sort();
-  return { ...profile, skipped: Object.fromEntries(keys.map((k) => [k, skipped[k]!])), principals };
+  return { ...profile, skipped: Object.fromEntries(keys.map((k) => [k, skipped[k]!])), principals, ...(network ? { network } : {}) };
 }
 
 function requests(e: Principal['k8s'][number]): number {

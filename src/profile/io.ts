@@ -3,6 +3,7 @@ import { canonicalEvidence, type Evidence } from '../model/evidence.js';
 import type { InputIssue } from '../model/issue.js';
 import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile, type SourceRecord } from '../model/profile.js';
 import { canonicalSubject } from './builder.js';
+import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
 
 /** Serialise a profile with a fixed key order, so equal profiles are equal bytes. */
 export function serializeProfile(p: Profile): string {
@@ -17,7 +18,43 @@ export function canonicalProfile(p: Profile): Profile {
     sources: p.sources.map(canonicalSource),
     skipped: { ...p.skipped },
     principals: p.principals.map(canonicalPrincipal),
+    ...canonicalNetwork(p),
   };
+}
+
+function canonicalPeer(x: Peer): Peer {
+  return x.kind === 'workload' ? { kind: 'workload', namespace: x.namespace, name: x.name } : { kind: x.kind, ip: x.ip };
+}
+
+function canonicalFlowEvidence(e: FlowEvidence): FlowEvidence {
+  return { connections: e.connections, records: e.records, firstSeen: e.firstSeen, lastSeen: e.lastSeen, samples: e.samples.map((s) => ({ id: s.id, time: s.time })) };
+}
+
+function canonicalNetwork(p: Profile): Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> {
+  const out: Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> = {};
+  if (p.workloads) {
+    out.workloads = p.workloads.map((w) => ({
+      namespace: w.namespace,
+      name: w.name,
+      kind: w.kind,
+      selector: sortedRecord(w.selector),
+      labels: sortedRecord(w.labels),
+      ports: w.ports.map((x) => ({ name: x.name, port: x.port, protocol: x.protocol })),
+      hostNetwork: w.hostNetwork,
+      source: w.source,
+    }));
+  }
+  if (p.network) {
+    out.network = p.network.map((e) => {
+      const c: NetEdge = { from: canonicalPeer(e.from), to: canonicalPeer(e.to), protocol: e.protocol, port: e.port };
+      if (e.allowed) c.allowed = canonicalFlowEvidence(e.allowed);
+      if (e.denied) c.denied = canonicalFlowEvidence(e.denied);
+      return c;
+    });
+  }
+  if (p.dnsNames) out.dnsNames = p.dnsNames.map((n) => ({ ip: n.ip, names: [...n.names] }));
+  if (p.namespaces) out.namespaces = p.namespaces.map((n) => ({ name: n.name, labels: sortedRecord(n.labels) }));
+  return out;
 }
 
 function canonicalSource(s: SourceRecord): SourceRecord {
@@ -104,6 +141,8 @@ export function checkProfile(v: unknown): string | undefined {
   if (!isObj(v['window']) || !Array.isArray(v['sources']) || !isObj(v['skipped']) || !Array.isArray(v['principals'])) {
     return 'window, sources, skipped and principals are required';
   }
+  const net = checkNetwork(v);
+  if (net) return net;
   for (const [i, p] of (v['principals'] as unknown[]).entries()) {
     if (!isObj(p) || !isObj(p['subject']) || typeof p['username'] !== 'string' || !Array.isArray(p['groups']) || !Array.isArray(p['k8s'])) {
       return `principals[${i}] lacks subject, username, groups or k8s`;
@@ -145,5 +184,30 @@ export function checkProfile(v: unknown): string | undefined {
       }
     }
   }
+  return undefined;
+}
+
+function checkNetwork(v: Record<string, unknown>): string | undefined {
+  const peerOk = (x: unknown) => isObj(x) && (x['kind'] === 'workload' ? typeof x['namespace'] === 'string' && typeof x['name'] === 'string' : (x['kind'] === 'ip' || x['kind'] === 'node') && typeof x['ip'] === 'string');
+  const evOk = (x: unknown) => isObj(x) && typeof x['connections'] === 'number' && typeof x['records'] === 'number' && typeof x['firstSeen'] === 'string' && typeof x['lastSeen'] === 'string' && Array.isArray(x['samples']);
+  const strMap = (x: unknown) => isObj(x) && Object.values(x).every((y) => typeof y === 'string');
+  if (v['workloads'] !== undefined) {
+    if (!Array.isArray(v['workloads'])) return 'workloads must be a list';
+    for (const [i, w] of (v['workloads'] as unknown[]).entries()) {
+      if (!isObj(w) || typeof w['namespace'] !== 'string' || typeof w['name'] !== 'string' || typeof w['kind'] !== 'string' || !strMap(w['selector']) || !strMap(w['labels']) || !Array.isArray(w['ports']) || typeof w['hostNetwork'] !== 'boolean') {
+        return `workloads[${i}] needs namespace, name, kind, selector, labels, ports and hostNetwork`;
+      }
+    }
+  }
+  if (v['network'] !== undefined) {
+    if (!Array.isArray(v['network'])) return 'network must be a list';
+    for (const [i, e] of (v['network'] as unknown[]).entries()) {
+      if (!isObj(e) || !peerOk(e['from']) || !peerOk(e['to']) || typeof e['protocol'] !== 'string' || typeof e['port'] !== 'number') return `network[${i}] needs from, to, protocol and port`;
+      if (!(isObj(e['allowed']) || isObj(e['denied']))) return `network[${i}] has no evidence`;
+      for (const slot of ['allowed', 'denied']) if (e[slot] !== undefined && !evOk(e[slot])) return `network[${i}].${slot} is not flow evidence`;
+    }
+  }
+  if (v['dnsNames'] !== undefined && !(Array.isArray(v['dnsNames']) && v['dnsNames'].every((n) => isObj(n) && typeof n['ip'] === 'string' && Array.isArray(n['names'])))) return 'dnsNames must be a list of {ip, names}';
+  if (v['namespaces'] !== undefined && !(Array.isArray(v['namespaces']) && v['namespaces'].every((n) => isObj(n) && typeof n['name'] === 'string' && strMap(n['labels'])))) return 'namespaces must be a list of {name, labels}';
   return undefined;
 }

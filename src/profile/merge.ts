@@ -3,6 +3,7 @@ import { mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidenc
 import { cmp } from '../model/issue.js';
 import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile, type RoleLink } from '../model/profile.js';
 import { subjectKey } from '../model/subject.js';
+import { edgeKey, mergeFlowEvidence, mergeWorkload, type NetEdge, type WorkloadInfo } from '../model/network.js';
 import { awsCallKey, sortRecord, sortSources } from './builder.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
@@ -74,12 +75,14 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       }
     }
   }
+  const net = mergeNetwork(profiles);
   return {
     apiVersion: PROFILE_API_VERSION,
     kind: 'Profile',
     window: { start, end },
     sources: sortSources(sources),
     skipped: sortRecord(skipped),
+    ...net,
     principals: [...principals.keys()].sort(cmp).map((k) => {
       const acc = principals.get(k)!;
       const out: Principal = {
@@ -93,4 +96,49 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       return out;
     }),
   };
+}
+
+/** The network part: workloads by namespace/name, edges by key, names by address, namespaces by name. */
+function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> {
+  const workloads = new Map<string, WorkloadInfo>();
+  const edges = new Map<string, NetEdge>();
+  const names = new Map<string, Set<string>>();
+  const namespaces = new Map<string, { name: string; labels: Record<string, string> }>();
+  let any = false;
+  for (const p of profiles) {
+    if (p.workloads || p.network) any = true;
+    for (const w of p.workloads ?? []) {
+      const k = `${w.namespace}/${w.name}`;
+      const prev = workloads.get(k);
+      workloads.set(k, prev ? mergeWorkload(prev, w) : w);
+    }
+    for (const e of p.network ?? []) {
+      const k = edgeKey(e);
+      const prev = edges.get(k);
+      if (!prev) {
+        edges.set(k, e);
+        continue;
+      }
+      const out: NetEdge = { from: prev.from, to: prev.to, protocol: prev.protocol, port: prev.port };
+      const allowed = prev.allowed && e.allowed ? mergeFlowEvidence(prev.allowed, e.allowed) : (prev.allowed ?? e.allowed);
+      const denied = prev.denied && e.denied ? mergeFlowEvidence(prev.denied, e.denied) : (prev.denied ?? e.denied);
+      if (allowed) out.allowed = allowed;
+      if (denied) out.denied = denied;
+      edges.set(k, out);
+    }
+    for (const n of p.dnsNames ?? []) {
+      const set = names.get(n.ip) ?? new Set<string>();
+      for (const x of n.names) set.add(x);
+      names.set(n.ip, set);
+    }
+    for (const ns of p.namespaces ?? []) namespaces.set(ns.name, ns);
+  }
+  const out: Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> = {};
+  if (any) {
+    out.workloads = [...workloads.keys()].sort(cmp).map((k) => workloads.get(k)!);
+    out.network = [...edges.keys()].sort(cmp).map((k) => edges.get(k)!);
+  }
+  if (names.size) out.dnsNames = [...names.keys()].sort(cmp).map((ip) => ({ ip, names: [...names.get(ip)!].sort(cmp) }));
+  if (namespaces.size) out.namespaces = [...namespaces.keys()].sort(cmp).map((k) => namespaces.get(k)!);
+  return out;
 }

@@ -33,7 +33,13 @@ export type SkipReason =
   /** CloudTrail: federation calls by web-identity or SAML users (governed by the role's trust policy). */
   | 'federation'
   /** CloudTrail: records whose identity type is unknown. */
-  | 'unknown-identity';
+  | 'unknown-identity'
+  /** Flows: the reply direction of a connection (counted from its initiating side). */
+  | 'reply'
+  /** Flows: VPC flow log records with no data (NODATA, SKIPDATA). */
+  | 'no-data'
+  /** Flows: protocols a NetworkPolicy cannot name (neither TCP, UDP, SCTP nor ICMP). */
+  | 'unsupported-protocol';
 
 /** Control-plane identities, left out unless `--include-system`. */
 const SYSTEM_USERS = [/^system:kube-/, /^system:node:/, /^system:apiserver$/, /^system:serviceaccount:kube-system:/];

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { toYamlDocuments } from '../../emit/yaml.js';
 import { writeTree } from '../../emit/writeTree.js';
 import { generateIam, type IamOptions, type IamResult } from '../../generate/iam/index.js';
 import { serializePolicy } from '../../generate/iam/policy.js';
 import { generateRbac, type RbacOptions } from '../../generate/rbac/index.js';
+import { generateNetpol, type NetpolOptions } from '../../generate/netpol/index.js';
 import type { Profile } from '../../model/profile.js';
 import { isAwsKind } from '../../model/subject.js';
 import { UsageError } from '../errors.js';
@@ -22,7 +23,53 @@ interface GenerateFlags extends SourceFlags {
   expandVerbs?: boolean;
   s3PrefixWildcard?: string;
   widenResources?: string;
+  flavor?: 'kubernetes' | 'cilium';
+  defaultDeny?: boolean;
+  widenPorts?: boolean;
+  aggregateCidr?: string;
 }
+
+function netpolOptions(flags: GenerateFlags): NetpolOptions {
+  const opts: NetpolOptions = { flavor: flags.flavor ?? 'kubernetes', defaultDeny: flags.defaultDeny !== false };
+  if (flags.widenPorts) opts.widenPorts = true;
+  if (flags.aggregateCidr !== undefined) {
+    const n = Number(flags.aggregateCidr.replace(/^\//, ''));
+    if (!Number.isInteger(n) || n < 8 || n > 32) throw new UsageError(`--aggregate-cidr: expected an IPv4 prefix length from 8 to 32 (24 or /24), got "${flags.aggregateCidr}"`);
+    opts.aggregateCidr = n;
+  }
+  return opts;
+}
+
+/** NetworkPolicies: objects and evidence into `files`, a summary on stderr; returns the YAML for stdout. */
+function emitNetpol(ctx: Ctx, flags: GenerateFlags, profile: Profile, files: Files): string {
+  const r = generateNetpol(profile, netpolOptions(flags));
+  for (const a of r.artefacts) {
+    files.set(a.path, toYamlDocuments(a.objects));
+    if (a.evidencePath && a.evidence) files.set(a.evidencePath, toYamlDocuments([a.evidence]));
+  }
+  if (!flags.quiet) {
+    const err = ctx.io.stderr;
+    const c = ctx.c;
+    const policies = r.artefacts.filter((a) => !a.path.endsWith('/_default-deny.yaml')).length;
+    const denies = r.artefacts.length - policies;
+    const where = flags.output ? ` in ${flags.output}/netpol (evidence in ${flags.output}/evidence/netpol)` : '';
+    err.write(`generated ${policies} network policies${denies ? ` and ${denies} default-deny policies` : ''}${where}\n`);
+    for (const s of r.skipped) err.write(c.yellow(`  no policy for ${s.workload}: ${s.reason}\n`));
+    if (r.quiet.length) err.write(`workloads in the inventory with no observed traffic (${r.quiet.length}; the default deny covers them): ${r.quiet.join(', ')}\n`);
+    for (const x of uniq(r.inexpressible.map((i) => `  ${i.workload}: ${i.detail}`))) err.write(c.yellow(`${x}\n`));
+    const nodes = uniq(r.nodePeers.map((n) => `${n.workload} ${n.direction} ${n.ip}`));
+    if (nodes.length) err.write(c.yellow(`node or host-network peers (allowed by node IP; review): ${nodes.join('; ')}\n`));
+    if (r.denied.length) err.write(`dropped flows seen: ${r.denied.reduce((n, d) => n + d.records, 0)} records on ${r.denied.length} paths (in the evidence, never allowed)\n`);
+    if (r.widenings.length === 0) err.write('widenings: none (every rule allows only what was observed)\n');
+    else {
+      err.write(c.yellow(`widenings: ${r.widenings.length} (rules broader than observed):\n`));
+      for (const w of r.widenings) err.write(c.yellow(`  ${w.option === 'dns' ? '(cluster DNS)' : '--' + w.option} ${w.workload}: ${w.detail}\n`));
+    }
+  }
+  return toYamlDocuments(r.artefacts.flatMap((a) => a.objects));
+}
+
+const uniq = (xs: string[]) => [...new Set(xs)];
 
 function rbacOptions(flags: GenerateFlags): RbacOptions {
   const opts: RbacOptions = {};
@@ -157,7 +204,24 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       else ctx.io.stdout.write(json);
     });
 
-  const all = gen.command('all').description('every kind the profile has evidence for: RBAC from Kubernetes requests, IAM from CloudTrail');
+  const netpol = gen.command('netpol').description('NetworkPolicies (or CiliumNetworkPolicies) that allow exactly the connections observed in flow logs');
+  addSourceOptions(netpol, true);
+  addFilterOptions(netpol, 'skip');
+  netpol
+    .option('-o, --output <dir>', 'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)')
+    .addOption(new Option('--flavor <flavor>', 'kubernetes NetworkPolicy, or cilium CiliumNetworkPolicy (toFQDNs for named external peers, ICMP)').choices(['kubernetes', 'cilium']).default('kubernetes'))
+    .option('--no-default-deny', 'no deny-all policy per namespace (on by default, so pods no policy selects are covered)')
+    .option('--widen-ports', 'all ports to an observed peer (widening, listed)')
+    .option('--aggregate-cidr <prefix>', 'external addresses into blocks of this prefix length, e.g. 24 (widening, listed)')
+    .action(async (flags: GenerateFlags) => {
+      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
+      const files: Files = new Map();
+      const yaml = emitNetpol(ctx, flags, profile, files);
+      if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), ['netpol', 'evidence/netpol'], files);
+      else ctx.io.stdout.write(yaml);
+    });
+
+  const all = gen.command('all').description('every kind the profile has evidence for: RBAC from Kubernetes requests, IAM from CloudTrail, NetworkPolicies from flows');
   addSourceOptions(all, true);
   addFilterOptions(all, 'skip');
   all
@@ -167,10 +231,18 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     .option('--expand-verbs', 'RBAC: add list ⇄ watch and get beside list (widening, listed)')
     .option('--s3-prefix-wildcard <n>', 'IAM: more than N object keys under one prefix → bucket/prefix/* (widening, listed)')
     .option('--widen-resources <n>', 'IAM: more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)')
+    .addOption(new Option('--flavor <flavor>', 'network: kubernetes or cilium').choices(['kubernetes', 'cilium']).default('kubernetes'))
+    .option('--no-default-deny', 'network: no deny-all policy per namespace')
+    .option('--widen-ports', 'network: all ports to an observed peer (widening, listed)')
+    .option('--aggregate-cidr <prefix>', 'network: external addresses into blocks of this prefix length (widening, listed)')
     .action(async (flags: GenerateFlags) => {
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
       const files: Files = new Map();
       const roots: string[] = [];
+      if ((profile.network?.length ?? 0) > 0) {
+        emitNetpol(ctx, flags, profile, files);
+        roots.push('netpol', 'evidence/netpol');
+      }
       if (profile.principals.some((p) => p.k8s.length > 0)) {
         emitRbac(ctx, flags, profile, files);
         roots.push('rbac', 'evidence/rbac');
@@ -179,7 +251,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
         await emitIam(ctx, flags, profile, files);
         roots.push('iam', 'evidence/iam');
       }
-      if (roots.length === 0) throw new UsageError('nothing to generate: the profile holds no Kubernetes requests and no AWS calls in scope');
+      if (roots.length === 0) throw new UsageError('nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope');
       await writeTree(resolve(ctx.io.cwd, flags.output!), roots, files);
     });
 }

@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../../emit/writeTree.js';
+import { UnreadableInputError } from '../../ingest/inputs.js';
+import { readLiveObjects } from '../../inventory/live.js';
+import { cmp } from '../../model/issue.js';
+import type { Ctx } from '../context.js';
+
+/** `audit2policy inventory [--context NAME] [--kubeconfig FILE] [-o inventory.json]`: a snapshot for offline runs. */
+export function registerInventory(program: Command, ctx: Ctx): void {
+  program
+    .command('inventory')
+    .description('snapshot the cluster objects the network slice needs (namespaces, nodes, pods, workloads, services) for later --inventory runs')
+    .option('--context <name>', 'kubeconfig context (default: the current one)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('-o, --output <file>', 'write the snapshot here (default: stdout)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .action(async (flags: { context?: string; kubeconfig?: string; output?: string; quiet?: boolean }) => {
+      let list;
+      try {
+        list = await readLiveObjects({ ...(flags.context ? { context: flags.context } : {}), ...(flags.kubeconfig ? { kubeconfig: resolve(ctx.io.cwd, flags.kubeconfig) } : {}) });
+      } catch (e) {
+        throw new UnreadableInputError(`cannot read the cluster inventory: ${(e as Error).message}`);
+      }
+      // Sorted by kind, namespace and name, so two snapshots of the same cluster diff cleanly.
+      const key = (o: Record<string, unknown>) => {
+        const m = (o['metadata'] ?? {}) as Record<string, unknown>;
+        return `${String(o['kind'])}\u0000${String(m['namespace'] ?? '')}\u0000${String(m['name'] ?? '')}`;
+      };
+      list.items.sort((a, b) => cmp(key(a), key(b)));
+      const text = JSON.stringify(list, null, 2) + '\n';
+      if (flags.output) await writeFileAtomic(resolve(ctx.io.cwd, flags.output), text);
+      else ctx.io.stdout.write(text);
+      if (!flags.quiet) {
+        const counts = new Map<string, number>();
+        for (const i of list.items) counts.set(String(i['kind']), (counts.get(String(i['kind'])) ?? 0) + 1);
+        ctx.io.stderr.write(`inventory: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no objects'}${flags.output ? ` → ${flags.output}` : ''}\n`);
+      }
+    });
+}

@@ -1,0 +1,251 @@
+import { stableLabels, workloadNameFromPod, type Resolver } from '../../inventory/inventory.js';
+import type { InputIssue } from '../../model/issue.js';
+import type { FlowObservation, FlowNames, FlowSkip, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
+import { normalizeTime } from '../../util/time.js';
+
+/**
+ * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
+ * `{"flow": {...}}` wrapper) and AWS VPC flow logs (text lines: the default v2 format, or a custom
+ * format announced by its header line; also JSON objects carrying such a line in `_raw`, as log
+ * shippers store them). Peers become workloads through the inventory (pod IPs, Service ClusterIPs →
+ * their backends), or, for Hubble, from the pod name and labels the flow carries.
+ */
+type Emit = (item: FlowObservation | FlowSkip | FlowNames | InputIssue) => void;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+const VPC_DEFAULT = ['version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status'];
+const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
+
+/** Cilium's own labels: identity bookkeeping, never a pod's selector. */
+const CILIUM_LABEL = /^(io\.cilium\.|io\.kubernetes\.pod\.namespace$)/;
+
+export class FlowDecoder {
+  private fields = VPC_DEFAULT;
+
+  constructor(
+    private readonly file: string,
+    private readonly resolver: Resolver,
+    private readonly emit: Emit,
+  ) {}
+
+  private issue(line: number, code: string, message: string): void {
+    this.emit({ kind: 'issue', code, file: this.file, line, message });
+  }
+
+  /** One parsed JSON value: a Hubble flow (wrapped or not), an array of them, or a shipper's record with `_raw`. Returns flows decoded. */
+  json(v: unknown, line: number): number {
+    if (Array.isArray(v)) return v.reduce((n: number, x) => n + this.json(x, line), 0);
+    if (!isObj(v)) {
+      this.issue(line, 'flow.not-a-flow', 'expected a Hubble flow object');
+      return 0;
+    }
+    if (typeof v['_raw'] === 'string') return this.text(v['_raw'], line);
+    const f = isObj(v['flow']) ? v['flow'] : v;
+    if (!isObj(f['IP']) && !isObj(f['l4'])) {
+      // hubble observe also prints node status and lost-event notices: no traffic in them.
+      if (isObj(v['node_status']) || isObj(v['lost_events'])) return 0;
+      this.issue(line, 'flow.not-a-flow', 'a JSON object without IP or l4: not a Hubble flow');
+      return 0;
+    }
+    return this.hubble(f, line);
+  }
+
+  private hubble(f: Obj, line: number): number {
+    const time = normalizeTime(str(f['time'])) ?? '';
+    if (f['time'] !== undefined && time === '') {
+      this.issue(line, 'flow.bad-time', `time ${JSON.stringify(f['time'])} is not RFC 3339`);
+      return 0;
+    }
+    const ip = isObj(f['IP']) ? f['IP'] : {};
+    const l4 = isObj(f['l4']) ? f['l4'] : {};
+    const src = str(ip['source']);
+    const dst = str(ip['destination']);
+    const l7 = isObj(f['l7']) ? f['l7'] : undefined;
+    const names: FlowObservation['names'] = [];
+    const destNames = Array.isArray(f['destination_names']) ? f['destination_names'].filter((x): x is string => typeof x === 'string') : [];
+    if (destNames.length && dst) names.push({ ip: dst, names: destNames.map(stripDot) });
+    const dns = l7 && isObj(l7['dns']) ? l7['dns'] : undefined;
+    if (dns && Array.isArray(dns['ips']) && str(dns['query'])) for (const a of dns['ips']) if (typeof a === 'string') names.push({ ip: a, names: [stripDot(str(dns['query']))] });
+
+    let protocol: L4Protocol;
+    let port = 0;
+    let starts = true;
+    let reply = f['is_reply'] === true || f['reply'] === true || (l7 !== undefined && l7['type'] === 'RESPONSE');
+    if (isObj(l4['TCP'])) {
+      protocol = 'TCP';
+      port = Number(l4['TCP']['destination_port'] ?? 0);
+      const flags = isObj(l4['TCP']['flags']) ? l4['TCP']['flags'] : undefined;
+      starts = !!flags && flags['SYN'] === true && flags['ACK'] !== true;
+      if (flags && flags['SYN'] === true && flags['ACK'] === true) reply = true;
+      // Old captures omit the reply flag: a mid-connection packet from a low port to a high one answers a client.
+      const sp = Number(l4['TCP']['source_port'] ?? 0);
+      if (!starts && f['is_reply'] === undefined && sp < port && port >= 1024) reply = true;
+    } else if (isObj(l4['UDP'])) {
+      protocol = 'UDP';
+      port = Number(l4['UDP']['destination_port'] ?? 0);
+    } else if (isObj(l4['SCTP'])) {
+      protocol = 'SCTP';
+      port = Number(l4['SCTP']['destination_port'] ?? 0);
+    } else if (isObj(l4['ICMPv4']) || isObj(l4['ICMPv6'])) {
+      const v6 = isObj(l4['ICMPv6']);
+      protocol = v6 ? 'ICMPv6' : 'ICMP';
+      const type = Number((l4[v6 ? 'ICMPv6' : 'ICMPv4'] as Obj)['type'] ?? 0);
+      // Echo replies (0; 129 for v6) answer a request: replies.
+      if (type === (v6 ? 129 : 0)) reply = true;
+    } else {
+      this.emit({ kind: 'flow-skip', reason: 'unsupported-protocol' });
+      return 0;
+    }
+    if (names.length && reply) {
+      // A DNS answer: keep the names it gives for addresses, not the flow.
+      this.emitNames(names, time);
+    }
+    if (reply) {
+      this.emit({ kind: 'flow-skip', reason: 'reply' });
+      return 1;
+    }
+    // L7 records repeat a connection the L3/L4 records already count.
+    if (f['Type'] === 'L7') starts = false;
+    // A packet seen arriving at a pod whose sender is a pod too was also seen leaving it: count it there.
+    const source = isObj(f['source']) ? f['source'] : {};
+    if (f['traffic_direction'] === 'INGRESS' && str(source['pod_name'])) starts = false;
+    const from = this.endpoint(source, src);
+    const to = this.endpoint(isObj(f['destination']) ? f['destination'] : {}, dst);
+    const verdict = str(f['verdict']);
+    const decision = verdict === 'DROPPED' || verdict === 'ERROR' || verdict === 'DENIED' ? 'deny' : 'allow';
+    const sport = Number((l4['TCP'] as Obj | undefined)?.['source_port'] ?? (l4['UDP'] as Obj | undefined)?.['source_port'] ?? (l4['SCTP'] as Obj | undefined)?.['source_port'] ?? 0);
+    this.emit({
+      kind: 'flow',
+      from: from.peer,
+      to: to.peer,
+      protocol,
+      port: Number.isFinite(port) ? port : 0,
+      decision,
+      starts,
+      time,
+      id: `${src}:${sport}>${dst}:${port}`,
+      workloads: [from.workload, to.workload].filter((w): w is WorkloadInfo => !!w),
+      names,
+    });
+    return 1;
+  }
+
+  private emitNames(names: FlowObservation['names'], time: string): void {
+    this.emit({ kind: 'flow-names', names, time });
+  }
+
+  /** A Hubble endpoint: a pod (a workload), a node, or an address. */
+  private endpoint(ep: Obj, ip: string): { peer: Peer; workload?: WorkloadInfo } {
+    const labels = Array.isArray(ep['labels']) ? ep['labels'].filter((x): x is string => typeof x === 'string') : [];
+    const namespace = str(ep['namespace']);
+    const podName = str(ep['pod_name']);
+    if (namespace && podName) {
+      const pod = this.resolver.pod(namespace, podName);
+      if (pod) {
+        const w = this.resolver.workloadOf(pod);
+        return { peer: { kind: 'workload', namespace, name: w.name }, workload: w };
+      }
+      const podLabels: Record<string, string> = {};
+      for (const l of labels) {
+        if (!l.startsWith('k8s:')) continue;
+        const kv = l.slice(4);
+        const eq = kv.indexOf('=');
+        const k = eq < 0 ? kv : kv.slice(0, eq);
+        if (CILIUM_LABEL.test(k)) continue;
+        podLabels[k] = eq < 0 ? '' : kv.slice(eq + 1);
+      }
+      const wl = Array.isArray(ep['workloads']) ? ep['workloads'].filter(isObj)[0] : undefined;
+      const guess = wl && str(wl['name']) ? { name: str(wl['name']), kind: str(wl['kind']) || 'Unknown' } : workloadNameFromPod(podName, podLabels);
+      const stable = stableLabels(podLabels);
+      const w: WorkloadInfo = { namespace, name: guess.name, kind: guess.kind, selector: stable, labels: stable, ports: [], hostNetwork: false, source: 'flow-labels' };
+      return { peer: { kind: 'workload', namespace, name: w.name }, workload: w };
+    }
+    if (labels.includes('reserved:host') || labels.includes('reserved:remote-node')) return { peer: { kind: 'node', ip } };
+    return this.resolver.peerOf(ip);
+  }
+
+  /** One text line of a VPC flow log (a header line sets the field order). Returns flows decoded. */
+  text(text: string, line: number): number {
+    const parts = text.trim().split(/\s+/);
+    if (parts.length === 1 && parts[0] === '') return 0;
+    if (parts.includes('srcaddr') && parts.includes('dstaddr')) {
+      this.fields = parts;
+      return 0;
+    }
+    if (parts.length !== this.fields.length) {
+      this.issue(line, 'flow.vpc-fields', `expected ${this.fields.length} fields (${this.fields.join(' ')}), got ${parts.length}`);
+      return 0;
+    }
+    const rec: Record<string, string> = {};
+    this.fields.forEach((f, i) => (rec[f] = parts[i]!));
+    if (rec['log-status'] === 'NODATA' || rec['log-status'] === 'SKIPDATA' || rec['srcaddr'] === '-') {
+      this.emit({ kind: 'flow-skip', reason: 'no-data' });
+      return 0;
+    }
+    const protocol = IANA[rec['protocol'] ?? ''];
+    if (!protocol) {
+      this.emit({ kind: 'flow-skip', reason: 'unsupported-protocol' });
+      return 1;
+    }
+    const srcIp = rec['pkt-srcaddr'] && rec['pkt-srcaddr'] !== '-' ? rec['pkt-srcaddr'] : rec['srcaddr']!;
+    const dstIp = rec['pkt-dstaddr'] && rec['pkt-dstaddr'] !== '-' ? rec['pkt-dstaddr'] : rec['dstaddr']!;
+    const sport = Number(rec['srcport']);
+    const dport = Number(rec['dstport']);
+    const start = Number(rec['start']);
+    if (!Number.isInteger(sport) || !Number.isInteger(dport) || !Number.isFinite(start) || !/^[0-9a-fA-F:.]+$/.test(srcIp) || !/^[0-9a-fA-F:.]+$/.test(dstIp)) {
+      this.issue(line, 'flow.vpc-bad-record', `cannot read addresses, ports or start time in ${JSON.stringify(text.slice(0, 120))}`);
+      return 0;
+    }
+    const action = rec['action'];
+    if (action !== 'ACCEPT' && action !== 'REJECT') {
+      this.issue(line, 'flow.vpc-bad-record', `action ${JSON.stringify(action)} is neither ACCEPT nor REJECT`);
+      return 0;
+    }
+    // VPC flow logs record both directions; the lower port is the server's (ephemeral ports are high).
+    const flags = Number(rec['tcp-flags'] ?? NaN);
+    const isReply = protocol === 'ICMP' || protocol === 'ICMPv6' ? false : Number.isFinite(flags) && (flags & 18) === 18 && (flags & 2) !== 0 ? true : sport < dport;
+    if (isReply) {
+      this.emit({ kind: 'flow-skip', reason: 'reply' });
+      return 1;
+    }
+    const time = new Date(start * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
+    const to = this.serviceOrPeer(dstIp, dport, protocol);
+    const from = this.resolver.peerOf(srcIp);
+    for (const t of to) {
+      this.emit({
+        kind: 'flow',
+        from: from.peer,
+        to: t.peer,
+        protocol,
+        port: protocol.startsWith('ICMP') ? 0 : t.port,
+        decision: action === 'ACCEPT' ? 'allow' : 'deny',
+        starts: true,
+        time,
+        id: `${srcIp}:${sport}>${dstIp}:${dport}`,
+        workloads: [from.workload, t.workload].filter((w): w is WorkloadInfo => !!w),
+        names: [],
+      });
+    }
+    return 1;
+  }
+
+  /** A Service ClusterIP stands for its backing workloads, on the target port. */
+  private serviceOrPeer(ip: string, port: number, protocol: L4Protocol): { peer: Peer; workload?: WorkloadInfo; port: number }[] {
+    const svc = this.resolver.service(ip);
+    if (svc) {
+      const seen = new Map<string, { peer: Peer; workload?: WorkloadInfo; port: number }>();
+      for (const b of this.resolver.backends(svc, port, protocol)) {
+        const w = this.resolver.workloadOf(b.pod);
+        seen.set(`${w.namespace}/${w.name}/${b.port}`, { peer: { kind: 'workload', namespace: w.namespace, name: w.name }, workload: w, port: b.port });
+      }
+      if (seen.size) return [...seen.values()];
+    }
+    return [{ ...this.resolver.peerOf(ip), port }];
+  }
+}
+
+function stripDot(name: string): string {
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}

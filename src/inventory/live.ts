@@ -1,0 +1,68 @@
+import type { InputIssue } from '../model/issue.js';
+import { addObject, canonicalInventory, emptyInventory, type Inventory } from './inventory.js';
+
+/** The kinds a snapshot holds, and how to list each across all namespaces. */
+const LISTS: { kind: string; api: 'core' | 'apps' | 'batch'; method: string }[] = [
+  { kind: 'Namespace', api: 'core', method: 'listNamespace' },
+  { kind: 'Node', api: 'core', method: 'listNode' },
+  { kind: 'Pod', api: 'core', method: 'listPodForAllNamespaces' },
+  { kind: 'Service', api: 'core', method: 'listServiceForAllNamespaces' },
+  { kind: 'ReplicaSet', api: 'apps', method: 'listReplicaSetForAllNamespaces' },
+  { kind: 'Deployment', api: 'apps', method: 'listDeploymentForAllNamespaces' },
+  { kind: 'StatefulSet', api: 'apps', method: 'listStatefulSetForAllNamespaces' },
+  { kind: 'DaemonSet', api: 'apps', method: 'listDaemonSetForAllNamespaces' },
+  { kind: 'Job', api: 'batch', method: 'listJobForAllNamespaces' },
+  { kind: 'CronJob', api: 'batch', method: 'listCronJobForAllNamespaces' },
+];
+
+const API_VERSION: Record<string, string> = { core: 'v1', apps: 'apps/v1', batch: 'batch/v1' };
+
+export interface LiveOptions {
+  /** A kubeconfig context; the current one when absent. */
+  context?: string;
+  /** A kubeconfig file; otherwise $KUBECONFIG or ~/.kube/config, as kubectl finds it. */
+  kubeconfig?: string;
+  /** Objects per page. */
+  pageSize?: number;
+}
+
+/**
+ * Read the cluster's objects through @kubernetes/client-node (loaded only here: it is slow to
+ * import), page by page. Returns the objects as a `v1/List` (kinds and apiVersions set, as `kubectl
+ * get -o json` writes them), so a snapshot is read back by `--inventory` exactly as the live read.
+ */
+export async function readLiveObjects(opts: LiveOptions): Promise<{ apiVersion: 'v1'; kind: 'List'; items: Record<string, unknown>[] }> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  if (opts.context) {
+    if (!kc.getContexts().some((c) => c.name === opts.context)) throw new Error(`no context "${opts.context}" in the kubeconfig`);
+    kc.setCurrentContext(opts.context);
+  }
+  const apis = { core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), batch: kc.makeApiClient(k8s.BatchV1Api) };
+  const items: Record<string, unknown>[] = [];
+  for (const l of LISTS) {
+    const api = apis[l.api] as unknown as Record<string, (p: Record<string, unknown>) => Promise<{ items: unknown[]; metadata?: { _continue?: string } }>>;
+    let cont: string | undefined;
+    do {
+      const page = await api[l.method]!.call(apis[l.api], { limit: opts.pageSize ?? 500, ...(cont ? { _continue: cont } : {}) });
+      for (const item of page.items) {
+        // Back to plain data: the client's model objects name every field read here as the API does
+        // (checked against their attribute maps); dates become strings again.
+        const plain = JSON.parse(JSON.stringify(item)) as Record<string, unknown>;
+        items.push({ apiVersion: API_VERSION[l.api], kind: l.kind, ...plain });
+      }
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+  }
+  return { apiVersion: 'v1', kind: 'List', items };
+}
+
+export async function readLiveInventory(opts: LiveOptions): Promise<{ inventory: Inventory; issues: InputIssue[] }> {
+  const list = await readLiveObjects(opts);
+  const inv = emptyInventory();
+  const issues: InputIssue[] = [];
+  addObject(inv, list, { file: 'cluster', line: 1 }, issues);
+  return { inventory: canonicalInventory(inv), issues };
+}

@@ -1,0 +1,147 @@
+import { cmp } from './issue.js';
+import { maxTime, minTime, type Sample } from './evidence.js';
+
+/**
+ * Network observations and the network part of the profile: who talked to whom, on which protocol
+ * and port. Peers are workloads (a Deployment, StatefulSet, DaemonSet, CronJob..., named by namespace
+ * and name), nodes, or plain IP addresses outside the cluster.
+ */
+export type Peer =
+  | { kind: 'workload'; namespace: string; name: string }
+  | { kind: 'node'; ip: string }
+  | { kind: 'ip'; ip: string };
+
+export type L4Protocol = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
+
+/** A workload as the network slice knows it: how to select its pods, and what they declare. */
+export interface WorkloadInfo {
+  namespace: string;
+  name: string;
+  /** Deployment, StatefulSet, DaemonSet, CronJob, Job, ReplicaSet, Pod; `Unknown` when guessed from a pod name. */
+  kind: string;
+  /** The labels that select its pods: the workload's `spec.selector.matchLabels`, or the pod's stable labels. */
+  selector: Record<string, string>;
+  /** Labels every seen pod of it carries (for evaluating hand-written selectors). */
+  labels: Record<string, string>;
+  /** Container ports its pods declare (named ports resolve against these). */
+  ports: { name: string; port: number; protocol: L4Protocol }[];
+  hostNetwork: boolean;
+  /** How it was identified: `inventory`, or `flow-labels` (from the flow's pod name and labels). */
+  source: 'inventory' | 'flow-labels';
+}
+
+/** One flow record, normalised. */
+export interface FlowObservation {
+  kind: 'flow';
+  from: Peer;
+  to: Peer;
+  protocol: L4Protocol;
+  /** Destination port (0 for ICMP). */
+  port: number;
+  decision: 'allow' | 'deny';
+  /** True when this record starts a connection (TCP SYN, a UDP or ICMP request, a VPC flow record). */
+  starts: boolean;
+  time: string;
+  /** `srcIP:srcPort>dstIP:dstPort`: the sample id, the same whichever file the record came from. */
+  id: string;
+  /** Workloads met on the way (with their selectors), to be recorded in the profile. */
+  workloads: WorkloadInfo[];
+  /** DNS names seen for the destination IP (Hubble `destination_names`, DNS answers). */
+  names: { ip: string; names: string[] }[];
+}
+
+/** A flow record left out, and why (counted in the profile's `skipped`). */
+export type FlowSkip = { kind: 'flow-skip'; reason: 'reply' | 'no-data' | 'unsupported-protocol' };
+
+/** DNS names seen for addresses (a DNS answer), without a flow of their own. */
+export type FlowNames = { kind: 'flow-names'; names: { ip: string; names: string[] }[]; time: string };
+
+/** Evidence of a network edge: connections started, records seen, when, and sample flows. */
+export interface FlowEvidence {
+  /** Connections seen starting (TCP SYN, UDP/ICMP requests, VPC flow records). */
+  connections: number;
+  /** Every record from the initiating side (mid-connection packets included). */
+  records: number;
+  firstSeen: string;
+  lastSeen: string;
+  samples: Sample[];
+}
+
+export interface NetEdge {
+  from: Peer;
+  to: Peer;
+  protocol: L4Protocol;
+  port: number;
+  allowed?: FlowEvidence;
+  denied?: FlowEvidence;
+}
+
+export const FLOW_SAMPLE_LIMIT = 3;
+
+export function peerKey(p: Peer): string {
+  return p.kind === 'workload' ? `w:${p.namespace}/${p.name}` : `${p.kind}:${p.ip}`;
+}
+
+export function describePeer(p: Peer): string {
+  return p.kind === 'workload' ? `${p.namespace}/${p.name}` : p.kind === 'node' ? `node ${p.ip}` : p.ip;
+}
+
+export function edgeKey(e: { from: Peer; to: Peer; protocol: string; port: number }): string {
+  return `${peerKey(e.from)}\u0000${peerKey(e.to)}\u0000${e.protocol}\u0000${String(e.port).padStart(5, '0')}`;
+}
+
+function addFlowSample(samples: Sample[], s: Sample): void {
+  const before = (a: Sample, b: Sample) => (a.time !== b.time ? (a.time === '' ? false : b.time === '' ? true : a.time < b.time) : a.id < b.id);
+  if (samples.some((x) => x.id === s.id && x.time === s.time)) return;
+  let i = samples.length;
+  while (i > 0 && before(s, samples[i - 1]!)) i--;
+  if (i >= FLOW_SAMPLE_LIMIT) return;
+  samples.splice(i, 0, s);
+  if (samples.length > FLOW_SAMPLE_LIMIT) samples.pop();
+}
+
+export function newFlowEvidence(): FlowEvidence {
+  return { connections: 0, records: 0, firstSeen: '', lastSeen: '', samples: [] };
+}
+
+export function addFlow(ev: FlowEvidence, starts: boolean, time: string, id: string): void {
+  ev.records++;
+  if (starts) ev.connections++;
+  if (time !== '') {
+    ev.firstSeen = minTime(ev.firstSeen, time);
+    ev.lastSeen = maxTime(ev.lastSeen, time);
+  }
+  addFlowSample(ev.samples, { id, time });
+}
+
+/** Associative and commutative. */
+export function mergeFlowEvidence(a: FlowEvidence, b: FlowEvidence): FlowEvidence {
+  const samples: Sample[] = [];
+  for (const s of [...a.samples, ...b.samples]) addFlowSample(samples, s);
+  return { connections: a.connections + b.connections, records: a.records + b.records, firstSeen: minTime(a.firstSeen, b.firstSeen), lastSeen: maxTime(a.lastSeen, b.lastSeen), samples };
+}
+
+/** Two views of one workload (from different pods or shards) → one: labels are what both carry. */
+export function mergeWorkload(a: WorkloadInfo, b: WorkloadInfo): WorkloadInfo {
+  // An inventory's view wins over one guessed from flow labels.
+  if (a.source !== b.source) return a.source === 'inventory' ? a : b;
+  // A view without labels (a flow that named the pod but carried none) knows nothing about them.
+  const inter = (x: Record<string, string>, y: Record<string, string>) =>
+    Object.keys(x).length === 0 ? sortedRecord(y) : Object.keys(y).length === 0 ? sortedRecord(x) : sortedRecord(Object.fromEntries(Object.entries(x).filter(([k, v]) => y[k] === v)));
+  const ports = new Map<string, WorkloadInfo['ports'][number]>();
+  for (const p of [...a.ports, ...b.ports]) ports.set(`${p.name}/${p.port}/${p.protocol}`, p);
+  return {
+    ...a,
+    kind: a.kind === b.kind ? a.kind : cmp(a.kind, b.kind) <= 0 ? a.kind : b.kind,
+    selector: inter(a.selector, b.selector),
+    labels: inter(a.labels, b.labels),
+    ports: [...ports.values()].sort((x, y) => x.port - y.port || cmp(x.protocol, y.protocol) || cmp(x.name, y.name)),
+    hostNetwork: a.hostNetwork || b.hostNetwork,
+  };
+}
+
+export function sortedRecord(r: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k]!;
+  return out;
+}

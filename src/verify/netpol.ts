@@ -1,0 +1,103 @@
+import { cmp, type InputIssue } from '../model/issue.js';
+import type { FindingEvidence, NetpolFinding, VerifyReport } from '../model/finding.js';
+import { describePeer, peerKey, type FlowEvidence, type NetEdge, type Peer, type WorkloadInfo } from '../model/network.js';
+import type { Profile } from '../model/profile.js';
+import type { PolicyDoc } from '../policy/load.js';
+import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** NetworkPolicies and CiliumNetworkPolicies among the policy documents. */
+export function readNetworkPolicies(docs: PolicyDoc[]): { policies: { kind: 'NetworkPolicy' | 'CiliumNetworkPolicy'; name: string; namespace: string; spec: Obj }[]; issues: InputIssue[] } {
+  const policies: { kind: 'NetworkPolicy' | 'CiliumNetworkPolicy'; name: string; namespace: string; spec: Obj }[] = [];
+  const issues: InputIssue[] = [];
+  const visit = (o: unknown, d: PolicyDoc) => {
+    if (!isObj(o)) return;
+    if (o['kind'] === 'List' && Array.isArray(o['items'])) return o['items'].forEach((x) => visit(x, d));
+    if (o['kind'] !== 'NetworkPolicy' && o['kind'] !== 'CiliumNetworkPolicy') return;
+    const meta = isObj(o['metadata']) ? o['metadata'] : {};
+    const name = typeof meta['name'] === 'string' ? meta['name'] : '';
+    const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
+    if (!name || !namespace || !isObj(o['spec'])) {
+      issues.push({ kind: 'issue', code: 'policy.invalid-netpol', file: d.file, line: 1, message: `${o['kind']} needs metadata.name, metadata.namespace and spec (document ${d.index + 1}); left out` });
+      return;
+    }
+    const spec = o['spec'];
+    if (o['kind'] === 'NetworkPolicy' && !isObj(spec['podSelector'])) {
+      issues.push({ kind: 'issue', code: 'policy.invalid-netpol', file: d.file, line: 1, message: `NetworkPolicy ${namespace}/${name} has no spec.podSelector; left out` });
+      return;
+    }
+    policies.push({ kind: o['kind'], name, namespace, spec });
+  };
+  for (const d of docs) visit(d.object, d);
+  return { policies, issues };
+}
+
+/** A workload's pods as the evaluator sees them: its labels (with its selector's) and declared ports. */
+function endpointOf(p: Peer, workloads: Map<string, WorkloadInfo>): Endpoint {
+  if (p.kind !== 'workload') return { kind: 'ip', ip: p.ip };
+  const w = workloads.get(`${p.namespace}/${p.name}`);
+  return { kind: 'pod', namespace: p.namespace, labels: { ...(w?.labels ?? {}), ...(w?.selector ?? {}) }, ports: w?.ports ?? [] };
+}
+
+const evidenceOf = (ev: FlowEvidence): FindingEvidence => ({ count: ev.connections || ev.records, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen, samples: ev.samples.map((s) => s.id) });
+
+function finding(e: NetEdge, ev: FlowEvidence, detail?: string): NetpolFinding {
+  return {
+    kind: 'netpol',
+    subject: describePeer(e.from),
+    subjectKind: e.from.kind,
+    access: { from: describePeer(e.from), to: describePeer(e.to), protocol: e.protocol, port: e.port },
+    evidence: evidenceOf(ev),
+    ...(detail ? { detail } : {}),
+  };
+}
+
+/**
+ * Replay every observed connection against the policies (all must be allowed), and, as a check that
+ * they are narrow, count the pairs of known workloads that never connected which the policies would
+ * still let talk on some port.
+ */
+export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readNetworkPolicies>['policies'], report: VerifyReport): void {
+  const workloads = new Map<string, WorkloadInfo>();
+  for (const w of profile.workloads ?? []) workloads.set(`${w.namespace}/${w.name}`, w);
+  const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
+  const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
+  const set = new NetworkPolicySet(nsLabels, names);
+  for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
+
+  let observed = 0;
+  let allowed = 0;
+  const talked = new Set<string>();
+  for (const e of profile.network ?? []) {
+    if (e.denied && !e.allowed) report.denied.push(finding(e, e.denied));
+    if (!e.allowed) continue;
+    talked.add(`${peerKey(e.from)}>${peerKey(e.to)}`);
+    observed++;
+    const d = set.allows({ src: endpointOf(e.from, workloads), dst: endpointOf(e.to, workloads), protocol: e.protocol, port: e.port });
+    if (d.allowed) allowed++;
+    else report.notAllowed.push(finding(e, e.allowed, d.detail));
+  }
+  // Narrowness: known workloads that never connected (either way round counts separately).
+  const known = [...workloads.values()].filter((w) => !w.hostNetwork).sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+  let pairs = 0;
+  let open = 0;
+  const examples: string[] = [];
+  for (const a of known) {
+    for (const b of known) {
+      if (a === b) continue;
+      const pa: Peer = { kind: 'workload', namespace: a.namespace, name: a.name };
+      const pb: Peer = { kind: 'workload', namespace: b.namespace, name: b.name };
+      if (talked.has(`${peerKey(pa)}>${peerKey(pb)}`)) continue;
+      pairs++;
+      if (set.allows({ src: endpointOf(pa, workloads), dst: endpointOf(pb, workloads) }).allowed) {
+        open++;
+        if (examples.length < 10) examples.push(`${describePeer(pa)} → ${describePeer(pb)}`);
+      }
+    }
+  }
+  report.observed += observed;
+  report.allowed += allowed;
+  report.byKind['netpol'] = { observed, allowed, unobservedPairs: pairs, unobservedAllowed: open, ...(examples.length ? { unobservedAllowedExamples: examples } : {}) };
+}

@@ -1,0 +1,263 @@
+/**
+ * A NetworkPolicy evaluator written from the Kubernetes API's documented semantics (it shares no
+ * code with the generator): a pod is isolated for a direction when any policy of that type selects
+ * it; a connection is allowed when the source's egress and the destination's ingress both allow it
+ * (a side that is not a pod, or not isolated, allows). Peers: podSelector in the policy's namespace,
+ * namespaceSelector (with podSelector), ipBlock with except; ports with protocol (TCP by default),
+ * numbers, names resolved on the destination pod, and endPort. A subset of CiliumNetworkPolicy is
+ * understood too (endpointSelector, from/toEndpoints, from/toCIDR, toFQDNs by the names seen for an
+ * address, toPorts, icmps); both kinds combine as Cilium enforces them: any allow suffices.
+ */
+
+export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
+
+export type Endpoint =
+  | { kind: 'pod'; namespace: string; labels: Record<string, string>; ports: { name: string; port: number; protocol: string }[]; ip?: string }
+  | { kind: 'ip'; ip: string };
+
+export interface Connection {
+  src: Endpoint;
+  dst: Endpoint;
+  /** Undefined with `port` undefined: "any protocol and port" (is anything allowed at all?). */
+  protocol?: Proto;
+  port?: number;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+interface Policy {
+  name: string;
+  kind: 'NetworkPolicy' | 'CiliumNetworkPolicy';
+  namespace: string;
+  spec: Obj;
+}
+
+/** Label selector semantics: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist); `{}` matches everything. */
+export function selectorMatches(sel: unknown, labels: Record<string, string>): boolean {
+  if (!isObj(sel)) return false;
+  const ml = isObj(sel['matchLabels']) ? sel['matchLabels'] : {};
+  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+  for (const e of arr(sel['matchExpressions'])) {
+    if (!isObj(e)) return false;
+    const key = str(e['key']);
+    const values = arr(e['values']).map(String);
+    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    switch (e['operator']) {
+      case 'In':
+        if (!has || !values.includes(labels[key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** Whether `ip` lies in `cidr` (IPv4 and IPv6). */
+export function inCidr(ip: string, cidr: string): boolean {
+  const [base, lenText] = cidr.split('/');
+  const a = ipBytes(ip);
+  const b = ipBytes(base ?? '');
+  if (!a || !b || a.length !== b.length) return false;
+  const len = lenText === undefined ? a.length * 8 : Number(lenText);
+  if (!Number.isInteger(len) || len < 0 || len > a.length * 8) return false;
+  for (let bit = 0; bit < len; bit++) {
+    const byte = bit >> 3;
+    const mask = 0x80 >> (bit & 7);
+    if ((a[byte]! & mask) !== (b[byte]! & mask)) return false;
+  }
+  return true;
+}
+
+function ipBytes(ip: string): number[] | undefined {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
+    const p = ip.split('.').map(Number);
+    return p.every((x) => x >= 0 && x <= 255) ? p : undefined;
+  }
+  if (!ip.includes(':')) return undefined;
+  const [head, tail] = ip.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  if (tail === undefined && h.length !== 8) return undefined;
+  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  if (groups.length !== 8 || !groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return groups.flatMap((g) => {
+    const n = parseInt(g, 16);
+    return [n >> 8, n & 255];
+  });
+}
+
+export class NetworkPolicySet {
+  readonly policies: Policy[] = [];
+
+  constructor(
+    /** Namespace labels; `kubernetes.io/metadata.name` is added for every namespace. */
+    private readonly namespaceLabels: Map<string, Record<string, string>>,
+    /** DNS names seen per address (for toFQDNs). */
+    private readonly dnsNames: Map<string, string[]> = new Map(),
+  ) {}
+
+  add(kind: Policy['kind'], name: string, namespace: string, spec: Obj): void {
+    this.policies.push({ kind, name, namespace, spec });
+  }
+
+  private nsLabels(ns: string): Record<string, string> {
+    return { ...(this.namespaceLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
+  }
+
+  private selects(p: Policy, pod: Extract<Endpoint, { kind: 'pod' }>): boolean {
+    if (p.namespace !== pod.namespace) return false;
+    if (p.kind === 'NetworkPolicy') return selectorMatches(p.spec['podSelector'] ?? {}, pod.labels);
+    return selectorMatches(ciliumSelector(p.spec['endpointSelector']), { ...prefixed(pod.labels), 'k8s:io.kubernetes.pod.namespace': pod.namespace });
+  }
+
+  private types(p: Policy): Set<'Ingress' | 'Egress'> {
+    if (p.kind === 'CiliumNetworkPolicy') {
+      const t = new Set<'Ingress' | 'Egress'>();
+      if (p.spec['ingress'] !== undefined || p.spec['ingressDeny'] !== undefined) t.add('Ingress');
+      if (p.spec['egress'] !== undefined || p.spec['egressDeny'] !== undefined) t.add('Egress');
+      return t;
+    }
+    const given = arr(p.spec['policyTypes']).filter((x): x is 'Ingress' | 'Egress' => x === 'Ingress' || x === 'Egress');
+    if (given.length) return new Set(given);
+    return new Set(p.spec['egress'] !== undefined ? ['Ingress', 'Egress'] : ['Ingress']);
+  }
+
+  /** Whether the connection is allowed, and by what (or why not). */
+  allows(c: Connection): { allowed: boolean; detail: string } {
+    const eg = this.side(c, 'Egress');
+    if (!eg.allowed) return eg;
+    const ing = this.side(c, 'Ingress');
+    if (!ing.allowed) return ing;
+    return { allowed: true, detail: `${eg.detail}; ${ing.detail}` };
+  }
+
+  private side(c: Connection, dir: 'Ingress' | 'Egress'): { allowed: boolean; detail: string } {
+    const self = dir === 'Egress' ? c.src : c.dst;
+    const other = dir === 'Egress' ? c.dst : c.src;
+    if (self.kind !== 'pod') return { allowed: true, detail: `${dir.toLowerCase()}: not a pod` };
+    const applicable = this.policies.filter((p) => this.selects(p, self) && this.types(p).has(dir));
+    if (applicable.length === 0) return { allowed: true, detail: `${dir.toLowerCase()}: not isolated` };
+    for (const p of applicable) {
+      const rules = arr(p.spec[dir === 'Egress' ? 'egress' : 'ingress']);
+      for (const [i, r] of rules.entries()) {
+        if (!isObj(r)) continue;
+        const ok = p.kind === 'NetworkPolicy' ? this.k8sRule(r, dir, p.namespace, other, c) : this.ciliumRule(r, dir, p.namespace, other, c);
+        if (ok) return { allowed: true, detail: `${dir.toLowerCase()}: ${p.kind} ${p.namespace}/${p.name} rule ${i}` };
+      }
+    }
+    return { allowed: false, detail: `${dir.toLowerCase()} of ${self.namespace} pod isolated by ${applicable.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it` };
+  }
+
+  private k8sRule(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, c: Connection): boolean {
+    const peers = r[dir === 'Egress' ? 'to' : 'from'];
+    const peerOk = peers === undefined || arr(peers).length === 0 || arr(peers).some((p) => isObj(p) && this.k8sPeer(p, policyNs, other));
+    return peerOk && k8sPorts(r['ports'], c);
+  }
+
+  private k8sPeer(p: Obj, policyNs: string, ep: Endpoint): boolean {
+    if (isObj(p['ipBlock'])) {
+      const ip = ep.kind === 'ip' ? ep.ip : ep.ip;
+      if (!ip) return false;
+      const b = p['ipBlock'];
+      return inCidr(ip, str(b['cidr'])) && !arr(b['except']).some((x) => inCidr(ip, str(x)));
+    }
+    if (ep.kind !== 'pod') return false;
+    if (p['namespaceSelector'] !== undefined) {
+      if (!selectorMatches(p['namespaceSelector'], this.nsLabels(ep.namespace))) return false;
+    } else if (ep.namespace !== policyNs) return false;
+    if (p['podSelector'] !== undefined) return selectorMatches(p['podSelector'], ep.labels);
+    return p['namespaceSelector'] !== undefined;
+  }
+
+  private ciliumRule(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, c: Connection): boolean {
+    const eps = r[dir === 'Egress' ? 'toEndpoints' : 'fromEndpoints'];
+    const cidrs = r[dir === 'Egress' ? 'toCIDR' : 'fromCIDR'];
+    const fqdns = dir === 'Egress' ? r['toFQDNs'] : undefined;
+    const anyPeer = eps === undefined && cidrs === undefined && fqdns === undefined;
+    let peerOk = anyPeer;
+    if (!peerOk && eps !== undefined && other.kind === 'pod') {
+      const labels = { ...prefixed(other.labels), 'k8s:io.kubernetes.pod.namespace': other.namespace };
+      peerOk = arr(eps).some((sel) => {
+        const s = ciliumSelector(sel);
+        const ml = isObj(s['matchLabels']) ? s['matchLabels'] : {};
+        // A selector that names no namespace means the policy's own.
+        const nsGiven = Object.keys(ml).some((k) => k === 'k8s:io.kubernetes.pod.namespace');
+        return (nsGiven || other.namespace === policyNs) && selectorMatches(s, labels);
+      });
+    }
+    const ip = other.kind === 'ip' ? other.ip : other.ip;
+    if (!peerOk && cidrs !== undefined && ip) peerOk = arr(cidrs).some((x) => inCidr(ip, str(x)));
+    if (!peerOk && fqdns !== undefined && ip) {
+      const names = this.dnsNames.get(ip) ?? [];
+      peerOk = arr(fqdns).some((f) => isObj(f) && (names.includes(str(f['matchName'])) || (str(f['matchPattern']) !== '' && names.some((n) => globName(str(f['matchPattern']), n)))));
+    }
+    if (!peerOk) return false;
+    if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
+      if (r['icmps'] === undefined) return r['toPorts'] === undefined;
+      return arr(r['icmps']).some((x) => isObj(x) && arr(x['fields']).some((f) => isObj(f) && (f['family'] ?? 'IPv4') === (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6')));
+    }
+    if (r['toPorts'] === undefined) return r['icmps'] === undefined;
+    return arr(r['toPorts']).some((tp) => isObj(tp) && arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c)));
+  }
+}
+
+function prefixed(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) {
+    out[k] = v;
+    out[`k8s:${k}`] = v;
+  }
+  return out;
+}
+
+/** Cilium selectors may prefix keys with their source (`k8s:app`); labels are matched with and without it. */
+function ciliumSelector(sel: unknown): Obj {
+  if (!isObj(sel)) return {};
+  return sel;
+}
+
+function globName(pattern: string, name: string): boolean {
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[-a-zA-Z0-9_.]*') + '$');
+  return re.test(name);
+}
+
+function ciliumPort(pp: Obj, c: Connection): boolean {
+  const proto = str(pp['protocol']) || 'ANY';
+  if (c.protocol !== undefined && proto !== 'ANY' && proto !== c.protocol) return false;
+  if (c.port === undefined) return true;
+  const port = Number(str(pp['port']) || pp['port']);
+  if (!port) return true;
+  const end = Number(pp['endPort'] ?? 0);
+  return end ? c.port >= port && c.port <= end : c.port === port;
+}
+
+function k8sPorts(ports: unknown, c: Connection): boolean {
+  if (ports === undefined || arr(ports).length === 0) return true;
+  return arr(ports).some((p) => {
+    if (!isObj(p)) return false;
+    const proto = str(p['protocol']) || 'TCP';
+    if (c.protocol !== undefined && proto !== c.protocol) return false;
+    if (c.port === undefined || p['port'] === undefined) return true;
+    if (typeof p['port'] === 'string') {
+      // A named port is the destination pod's.
+      if (c.dst.kind !== 'pod') return false;
+      return c.dst.ports.some((dp) => dp.name === p['port'] && dp.protocol === proto && dp.port === c.port);
+    }
+    const n = Number(p['port']);
+    const end = typeof p['endPort'] === 'number' ? p['endPort'] : undefined;
+    return end !== undefined ? c.port >= n && c.port <= end : c.port === n;
+  });
+}
