@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: the main job on the bundled demo environment (fixtures/demo), end to end:
-// profile (Kubernetes audit + CloudTrail) → generate RBAC and IAM (with evidence) → verify by replay,
-// then a short summary.
+// profile (Kubernetes audit + CloudTrail + flows with the cluster inventory) → generate RBAC, IAM and
+// NetworkPolicies (with evidence) → verify by replay, then a short summary.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
@@ -32,11 +32,11 @@ function files(dir) {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
-const p = await step('profile the 8-day soak', ['profile', '--k8s-audit', 'fixtures/demo/k8s-audit', '--cloudtrail', 'fixtures/demo/cloudtrail', '-o', 'out/profile.json']);
+const p = await step('profile the 8-day soak', ['profile', '--k8s-audit', 'fixtures/demo/k8s-audit', '--cloudtrail', 'fixtures/demo/cloudtrail', '--flows', 'fixtures/demo/flows', '--inventory', 'fixtures/demo/inventory', '-o', 'out/profile.json']);
 if (p.code !== 0) process.exit(p.code);
-const g = await step('generate least-privilege RBAC and IAM', ['generate', 'all', '--profile', 'out/profile.json', '-o', 'out']);
+const g = await step('generate least-privilege RBAC, IAM and NetworkPolicies', ['generate', 'all', '--profile', 'out/profile.json', '-o', 'out']);
 if (g.code !== 0) process.exit(g.code);
-const v = await step('verify: replay every observed request and call', ['verify', '--policies', 'out/rbac', 'out/iam', '--profile', 'out/profile.json', '--format', 'json'], true);
+const v = await step('verify: replay every observed request and call', ['verify', '--policies', 'out/rbac', 'out/iam', 'out/netpol', '--profile', 'out/profile.json', '--format', 'json'], true);
 if (v.code === 2) process.exit(2);
 
 const profile = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8'));
@@ -49,6 +49,8 @@ const statements = iamFiles.reduce((n, f) => n + JSON.parse(readFileSync(f, 'utf
 const chains = profile.principals.flatMap((x) => (x.assumes ?? []).map((l) => `${x.subject.namespace}/${x.subject.name} → ${l.roleArn.replace(/^arn:aws:iam::\d+:/, '')} (${l.via})`));
 const iamEvidence = files(join(out, 'evidence/iam')).map((f) => JSON.parse(readFileSync(f, 'utf8')));
 const iamWidened = iamEvidence.reduce((n, e) => n + e.widenings.length, 0);
+const netFiles = files(join(out, 'netpol'));
+const np = report.byKind.netpol ?? { observed: 0, allowed: 0, unobservedPairs: 0, unobservedAllowed: 0 };
 const read = profile.sources.filter((s) => s.format !== 'skipped');
 const records = read.reduce((n, s) => n + s.records, 0);
 const skipped = Object.entries(profile.skipped).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
@@ -62,9 +64,11 @@ const lines = [
   `principals        ${profile.principals.length}`,
   `RBAC              ${policyFiles.length} files in ${relative(root, join(out, 'rbac'))}/, ${rules} rules, ${widened === 0 ? 'no widening' : widened + ' files widened'} (evidence in out/evidence/rbac/)`,
   `IAM               ${iamFiles.length} policies in ${relative(root, join(out, 'iam'))}/, ${statements} statements, ${iamWidened} resource${iamWidened === 1 ? '' : 's'} the logs did not name (listed above; evidence in out/evidence/iam/)`,
+  `NetworkPolicy     ${netFiles.length} files in ${relative(root, join(out, 'netpol'))}/ (${netFiles.filter((f) => f.endsWith('_default-deny.yaml')).length} default-deny) for ${(profile.workloads ?? []).length} workloads; ${(profile.network ?? []).filter((e) => e.allowed).length} observed paths`,
   ...chains.map((c, i) => `${i === 0 ? 'SA → IAM role    ' : '                 '} ${c}`),
   `denied            ${report.denied.length} accesses seen as denied, never granted`,
   `verify            ${report.allowed}/${report.observed} observed accesses allowed (${Object.entries(report.byKind).map(([k, x]) => `${k} ${x.allowed}/${x.observed}`).join(', ')})${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
+  `narrowness        ${np.unobservedAllowed} of ${np.unobservedPairs} workload pairs that never talked would be allowed`,
   `time              ${(ms / 1000).toFixed(2)} s`,
 ];
 process.stdout.write(lines.join('\n') + '\n');

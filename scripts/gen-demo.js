@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { generateCloudTrail } from './lib/demo-cloudtrail.js';
+import { generateNetwork } from './lib/demo-network.js';
 import { mulberry32 } from './lib/prng.js';
 
 const SEED = 20261102;
@@ -260,3 +261,10 @@ rmSync(join(out, 'cloudtrail'), { recursive: true, force: true });
 const ct = generateCloudTrail(out);
 writeFileSync(join(out, 'cloudtrail-counts.json'), JSON.stringify(ct, null, 2) + '\n');
 process.stderr.write(`wrote ${ct.records} CloudTrail records in ${ct.files.length} files to ${join(out, 'cloudtrail')}\n`);
+
+// Its cluster inventory and flow logs (their own seed as well).
+rmSync(join(out, 'flows'), { recursive: true, force: true });
+rmSync(join(out, 'inventory'), { recursive: true, force: true });
+const net = generateNetwork(out);
+writeFileSync(join(out, 'flows-counts.json'), JSON.stringify(net, null, 2) + '\n');
+process.stderr.write(`wrote an inventory of ${net.inventoryObjects} objects and ${net.files.reduce((n, f) => n + f.records, 0)} flow records in ${net.files.length} files\n`);

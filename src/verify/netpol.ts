@@ -77,7 +77,10 @@ export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readN
     observed++;
     const d = set.allows({ src: endpointOf(e.from, workloads), dst: endpointOf(e.to, workloads), protocol: e.protocol, port: e.port });
     if (d.allowed) allowed++;
-    else report.notAllowed.push(finding(e, e.allowed, d.detail));
+    else if ((e.protocol === 'ICMP' || e.protocol === 'ICMPv6') && !policies.some((p) => p.kind === 'CiliumNetworkPolicy')) {
+      // A NetworkPolicy cannot name ICMP; what isolated pods do with it is the network plugin's choice.
+      report.undetermined.push(finding(e, e.allowed, `${e.protocol}: a Kubernetes NetworkPolicy cannot allow it by protocol; whether isolated pods pass it depends on the network plugin (${d.detail})`));
+    } else report.notAllowed.push(finding(e, e.allowed, d.detail));
   }
   // Narrowness: known workloads that never connected (either way round counts separately).
   const known = [...workloads.values()].filter((w) => !w.hostNetwork).sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));

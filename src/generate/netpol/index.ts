@@ -134,8 +134,11 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     for (const r of out.values()) {
       if (!r.dns) continue;
       const had = [...r.ports.keys()].sort().join(',');
-      r.ports.set('UDP/53', { protocol: 'UDP', port: DNS_PORT });
-      r.ports.set('TCP/53', { protocol: 'TCP', port: DNS_PORT });
+      const dnsW = r.peer.kind === 'workload' ? workloads.get(wkey(r.peer.namespace, r.peer.name)) : undefined;
+      for (const protocol of ['UDP', 'TCP'] as const) {
+        const port = dnsW?.ports.find((p) => p.port === DNS_PORT && p.protocol === protocol && p.name)?.name ?? DNS_PORT;
+        r.ports.set(`${protocol}/${port}`, { protocol, port });
+      }
       if ([...r.ports.keys()].sort().join(',') !== had) result.widenings.push({ workload: key, option: 'dns', detail: `DNS to ${describePeer(r.peer)} on UDP and TCP 53 (seen: ${had})` });
     }
     if (opts.widenPorts) {
@@ -182,7 +185,8 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     }
   }
   result.artefacts.sort((a, b) => cmp(a.path, b.path));
-  result.quiet = [...workloads.keys()].filter((k) => !active.has(k) && workloads.get(k)!.source === 'inventory').sort(cmp);
+  // Host-network pods are outside NetworkPolicy's reach: they are peers by node address, never quiet workloads.
+  result.quiet = [...workloads.keys()].filter((k) => !active.has(k) && workloads.get(k)!.source === 'inventory' && !workloads.get(k)!.hostNetwork).sort(cmp);
   return result;
 }
 
@@ -245,12 +249,20 @@ function namesAnnotation(out: Map<string, Rule>, inn: Map<string, Rule>): Record
 }
 
 function networkPolicy(w: WorkloadInfo, out: Map<string, Rule>, inn: Map<string, Rule>, workloads: Map<string, WorkloadInfo>): Record<string, unknown> {
-  const rule = (dir: 'to' | 'from') => (r: Rule) => {
-    const ports = portsOf(r);
-    return { [dir]: [k8sPeer(r.peer, w, workloads)], ...(ports && ports.length ? { ports } : {}) };
-  };
   // ICMP-only rules have no ports to write and a NetworkPolicy cannot name ICMP: leave them out.
   const expressible = (r: Rule) => r.allPorts || [...r.ports.values()].some((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6');
+  // Peers with the same ports share one rule: fewer, shorter rules for the same meaning.
+  const rules = (dir: 'to' | 'from', table: Map<string, Rule>) => {
+    const groups = new Map<string, { peers: Record<string, unknown>[]; ports: Record<string, unknown>[] | undefined }>();
+    for (const r of sortRules(table).filter(expressible)) {
+      const ports = portsOf(r);
+      const key = JSON.stringify(ports ?? null);
+      const g = groups.get(key) ?? { peers: [], ports };
+      g.peers.push(k8sPeer(r.peer, w, workloads));
+      groups.set(key, g);
+    }
+    return [...groups.values()].map((g) => ({ [dir]: g.peers, ...(g.ports && g.ports.length ? { ports: g.ports } : {}) }));
+  };
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -263,8 +275,8 @@ function networkPolicy(w: WorkloadInfo, out: Map<string, Rule>, inn: Map<string,
     spec: {
       podSelector: { matchLabels: { ...w.selector } },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: sortRules(inn).filter(expressible).map(rule('from')),
-      egress: sortRules(out).filter(expressible).map(rule('to')),
+      ingress: rules('from', inn),
+      egress: rules('to', out),
     },
   };
 }
