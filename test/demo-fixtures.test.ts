@@ -69,6 +69,21 @@ describe('the demo environment', () => {
     expect(denied).toBe(Object.values(ct.principals).reduce((n, c) => n + c.denied, 0));
   });
 
+  it('its flows profile to the documented records per file, against its inventory', () => {
+    const fc = JSON.parse(readFileSync(join(DEMO, 'flows-counts.json'), 'utf8')) as { files: { path: string; records: number }[] };
+    const out = tmp();
+    const p = cli(['profile', '--flows', join(DEMO, 'flows'), '--inventory', join(DEMO, 'inventory'), '-o', join(out, 'p.json')]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).not.toMatch(/issue/);
+    const profile = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const read = Object.fromEntries(profile.sources.map((s: { path: string; records: number }) => [s.path.slice(join(DEMO, 'flows').length + 1), s.records]));
+    expect(read).toEqual(Object.fromEntries(fc.files.map((f) => [f.path, f.records])));
+    // Every workload of the README's table is in the profile, with the inventory's selector.
+    const names = profile.workloads.map((w: { namespace: string; name: string }) => `${w.namespace}/${w.name}`);
+    for (const w of ['shop/web', 'shop/cart', 'payments/payments-api', 'monitoring/pod-watcher', 'ci/job-runner', 'ci/deploy', 'ops/cert-operator', 'ops/backup']) expect(names).toContain(w);
+    expect(profile.workloads.every((w: { source: string }) => w.source === 'inventory')).toBe(true);
+  });
+
   it('generated policies deny what the soak never did', () => {
     const out = tmp();
     expect(cli(['generate', 'rbac', '--k8s-audit', join(DEMO, 'k8s-audit'), '-o', out, '-q']).code).toBe(0);

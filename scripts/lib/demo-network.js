@@ -238,6 +238,7 @@ export function generateNetwork(outDir) {
   vpc.push(`2 111122223333 ${eni} 185.220.101.45 10.0.1.101 51234 22 6 1 60 ${t0 + 100} ${t0 + 160} REJECT OK`);
   mkdirSync(join(outDir, 'flows/vpc'), { recursive: true });
   writeFileSync(join(outDir, 'flows/vpc/eni-0a1b2c3d4e5f60718-2026-11-07T15.log'), vpc.join('\n') + '\n');
-  files.push({ path: 'vpc/eni-0a1b2c3d4e5f60718-2026-11-07T15.log', records: vpc.length - 1 });
+  // Flow records: every line but the header and the NODATA one.
+  files.push({ path: 'vpc/eni-0a1b2c3d4e5f60718-2026-11-07T15.log', records: vpc.length - 2 });
   return { seed: SEED, inventoryObjects: items.length, files };
 }
