@@ -268,3 +268,21 @@ rmSync(join(out, 'inventory'), { recursive: true, force: true });
 const net = generateNetwork(out);
 writeFileSync(join(out, 'flows-counts.json'), JSON.stringify(net, null, 2) + '\n');
 process.stderr.write(`wrote an inventory of ${net.inventoryObjects} objects and ${net.files.reduce((n, f) => n + f.records, 0)} flow records in ${net.files.length} files\n`);
+
+// Drift: the day after the soak. The same traffic as its last day, and one new call: the storefront
+// starts reading configmap feature-flags-v2 (authorized in staging, not in the generated policy).
+{
+  const dir = join(out, 'drift');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const last = events.filter(({ ev }) => ev.requestReceivedTimestamp.startsWith('2026-11-09')).map(({ ev }) => ev);
+  const shifted = last.map((ev) => JSON.parse(JSON.stringify(ev).replaceAll('2026-11-09T', '2026-11-10T').replace(/"auditID":"[0-9a-f]/, '"auditID":"d')));
+  const template = shifted.find((ev) => ev.user.username === 'system:serviceaccount:shop:web' && ev.objectRef?.name === 'web-config' && ev.stage === 'ResponseComplete');
+  const fresh = JSON.parse(JSON.stringify(template).replaceAll('web-config', 'feature-flags-v2'));
+  fresh.auditID = 'd1f2e3a4-0000-4000-8000-000000000010';
+  fresh.requestReceivedTimestamp = '2026-11-10T09:15:02.120000Z';
+  fresh.stageTimestamp = '2026-11-10T09:15:02.161000Z';
+  shifted.push(fresh);
+  shifted.sort((a, b) => (a.requestReceivedTimestamp < b.requestReceivedTimestamp ? -1 : a.requestReceivedTimestamp > b.requestReceivedTimestamp ? 1 : 0));
+  writeFileSync(join(dir, 'kube-apiserver-audit-2026-11-10.log'), shifted.map((e) => JSON.stringify(e)).join('\n') + '\n');
+}

@@ -2,7 +2,7 @@ import { cmp, type InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { ruleAllows } from './match.js';
 import { readRbacObjects, selectorMatches, type BindingDef, type RoleDef, type Rule } from './objects.js';
-import type { GrantRef, RbacDecision, RbacPolicySet, RbacRequest } from './types.js';
+import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest } from './types.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
 
@@ -34,6 +34,7 @@ class PolicySet implements RbacPolicySet {
     for (const [name, res] of aggregate(cluster)) this.clusterRoles.set(name, res);
     // Deterministic order: the first granting binding is reported.
     const sorted = [...bindings].sort((a, b) => cmp(order(a), order(b)));
+    this.allBindings = sorted;
     for (const b of sorted) {
       for (const s of b.subjects) {
         const key = subjectKey(b, s);
@@ -43,6 +44,23 @@ class PolicySet implements RbacPolicySet {
         this.bySubject.set(key, list);
       }
     }
+  }
+
+  private readonly allBindings: BindingDef[] = [];
+
+  grants(): BindingGrant[] {
+    const out: BindingGrant[] = [];
+    for (const b of this.allBindings) {
+      const role = b.roleKind === 'Role' ? this.roles.get(`${b.namespace}/${b.roleName}`) : this.clusterRoles.get(b.roleName);
+      for (const s of b.subjects) {
+        const subjectName = s.kind === 'ServiceAccount' ? `${SA_PREFIX}${s.namespace || b.namespace}:${s.name}` : s.name;
+        const binding = { ...grant(b), subjectKind: s.kind, subjectName };
+        if (!role) out.push({ binding, unknown: `${b.roleKind} ${b.roleName} is not among the policies given` });
+        else if ('unknown' in role) out.push({ binding, unknown: role.unknown });
+        else out.push({ binding, rules: role.rules });
+      }
+    }
+    return out;
   }
 
   authorize(req: RbacRequest): RbacDecision {

@@ -27,7 +27,16 @@ export type RbacDecision =
   /** Not allowed by what is known, but something not given might allow it. */
   | { result: 'undetermined'; reasons: string[] };
 
+/** What one binding gives one subject: the role's effective rules, or why they cannot be known. */
+export interface BindingGrant {
+  binding: GrantRef & { subjectKind: string; subjectName: string };
+  rules?: { verbs: string[]; apiGroups: string[]; resources: string[]; resourceNames: string[]; nonResourceURLs: string[] }[];
+  unknown?: string;
+}
+
 export interface RbacPolicySet {
   authorize(req: RbacRequest): RbacDecision;
+  /** Every (binding, subject) with the rules it grants: what `diff` and `check` enumerate. */
+  grants(): BindingGrant[];
   readonly counts: { roles: number; clusterRoles: number; roleBindings: number; clusterRoleBindings: number };
 }
