@@ -33,6 +33,8 @@ export interface InvController {
   owner?: { kind: string; name: string };
   /** `spec.selector.matchLabels`, when it has one. */
   selector?: Record<string, string>;
+  /** The pod template's labels and service account (a CronJob's through its job template). */
+  template?: { labels: Record<string, string>; serviceAccount: string };
 }
 
 export interface InvService {
@@ -146,7 +148,12 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
         const matchLabels = sel && isObj(sel['matchLabels']) ? labelsOf(sel['matchLabels']) : undefined;
         // A selector with matchExpressions cannot be carried as labels: the pods' stable labels stand in.
         const usable = matchLabels && Object.keys(matchLabels).length > 0 && !(sel && Array.isArray(sel['matchExpressions']) && sel['matchExpressions'].length);
-        inv.controllers.push({ namespace, kind, name, ...(owner ? { owner } : {}), ...(usable ? { selector: matchLabels } : {}) });
+        const jobSpec = kind === 'CronJob' && isObj(spec['jobTemplate']) && isObj(spec['jobTemplate']['spec']) ? spec['jobTemplate']['spec'] : spec;
+        const tpl = isObj(jobSpec['template']) ? jobSpec['template'] : undefined;
+        const tplMeta = tpl && isObj(tpl['metadata']) ? tpl['metadata'] : {};
+        const tplSpec = tpl && isObj(tpl['spec']) ? tpl['spec'] : {};
+        const template = tpl ? { labels: labelsOf(tplMeta['labels']), serviceAccount: str(tplSpec['serviceAccountName']) || 'default' } : undefined;
+        inv.controllers.push({ namespace, kind, name, ...(owner ? { owner } : {}), ...(usable ? { selector: matchLabels } : {}), ...(template ? { template } : {}) });
       }
   }
 }
@@ -255,6 +262,8 @@ export class Resolver {
       labels: stableLabels(pod.labels),
       ports: pod.ports,
       hostNetwork: pod.hostNetwork,
+      serviceAccount: pod.serviceAccount,
+      pods: 1,
       source: 'inventory',
     };
     this.cache.set(key, w);

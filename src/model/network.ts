@@ -26,6 +26,10 @@ export interface WorkloadInfo {
   /** Container ports its pods declare (named ports resolve against these). */
   ports: { name: string; port: number; protocol: L4Protocol }[];
   hostNetwork: boolean;
+  /** The service account its pods run as ('' when unknown). */
+  serviceAccount?: string;
+  /** Pods of it the inventory holds (absent when not known from an inventory); 0 for a CronJob that never ran. */
+  pods?: number;
   /** How it was identified: `inventory`, or `flow-labels` (from the flow's pod name and labels). */
   source: 'inventory' | 'flow-labels';
 }
@@ -137,6 +141,9 @@ export function mergeWorkload(a: WorkloadInfo, b: WorkloadInfo): WorkloadInfo {
     labels: inter(a.labels, b.labels),
     ports: [...ports.values()].sort((x, y) => x.port - y.port || cmp(x.protocol, y.protocol) || cmp(x.name, y.name)),
     hostNetwork: a.hostNetwork || b.hostNetwork,
+    ...(a.serviceAccount || b.serviceAccount ? { serviceAccount: [a.serviceAccount, b.serviceAccount].filter((x): x is string => !!x).sort(cmp)[0]! } : {}),
+    // Pod counts come whole from one inventory; two views of it (shards, days) do not add up.
+    ...(a.pods !== undefined || b.pods !== undefined ? { pods: Math.max(a.pods ?? 0, b.pods ?? 0) } : {}),
   };
 }
 

@@ -41,6 +41,8 @@ function canonicalNetwork(p: Profile): Pick<Profile, 'workloads' | 'network' | '
       labels: sortedRecord(w.labels),
       ports: w.ports.map((x) => ({ name: x.name, port: x.port, protocol: x.protocol })),
       hostNetwork: w.hostNetwork,
+      ...(w.serviceAccount ? { serviceAccount: w.serviceAccount } : {}),
+      ...(w.pods !== undefined ? { pods: w.pods } : {}),
       source: w.source,
     }));
   }

@@ -159,7 +159,8 @@ export class FlowDecoder {
       const wl = Array.isArray(ep['workloads']) ? ep['workloads'].filter(isObj)[0] : undefined;
       const guess = wl && str(wl['name']) ? { name: str(wl['name']), kind: str(wl['kind']) || 'Unknown' } : workloadNameFromPod(podName, podLabels);
       const stable = stableLabels(podLabels);
-      const w: WorkloadInfo = { namespace, name: guess.name, kind: guess.kind, selector: stable, labels: stable, ports: [], hostNetwork: false, source: 'flow-labels' };
+      const sa = labels.find((l) => l.startsWith('k8s:io.cilium.k8s.policy.serviceaccount='))?.slice('k8s:io.cilium.k8s.policy.serviceaccount='.length);
+      const w: WorkloadInfo = { namespace, name: guess.name, kind: guess.kind, selector: stable, labels: stable, ports: [], hostNetwork: false, ...(sa ? { serviceAccount: sa } : {}), source: 'flow-labels' };
       return { peer: { kind: 'workload', namespace, name: w.name }, workload: w };
     }
     if (labels.includes('reserved:host') || labels.includes('reserved:remote-node')) return { peer: { kind: 'node', ip } };
