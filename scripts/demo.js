@@ -38,6 +38,10 @@ const g = await step('generate least-privilege RBAC, IAM and NetworkPolicies', [
 if (g.code !== 0) process.exit(g.code);
 const v = await step('verify: replay every observed request and call', ['verify', '--policies', 'out/rbac', 'out/iam', 'out/netpol', '--profile', 'out/profile.json', '--format', 'json'], true);
 if (v.code === 2) process.exit(2);
+for (const name of ['report.html', 'report.md']) {
+  const r = await step(`the reviewer's report: out/${name}`, ['report', '--profile', 'out/profile.json', '--policies', 'out/rbac', 'out/iam', 'out/netpol', '--title', 'acme staging: what the soak saw', '-o', `out/${name}`]);
+  if (r.code !== 0) process.exit(r.code);
+}
 
 const profile = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8'));
 const report = JSON.parse(v.stdout);
@@ -68,6 +72,7 @@ const lines = [
   ...chains.map((c, i) => `${i === 0 ? 'SA → IAM role    ' : '                 '} ${c}`),
   `denied            ${report.denied.length} accesses seen as denied, never granted`,
   `verify            ${report.allowed}/${report.observed} observed accesses allowed (${Object.entries(report.byKind).map(([k, x]) => `${k} ${x.allowed}/${x.observed}`).join(', ')})${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
+  `report            out/report.html (open it in a browser: no network, no scripts) and out/report.md`,
   `narrowness        ${np.unobservedAllowed} of ${np.unobservedPairs} workload pairs that never talked would be allowed`,
   `time              ${(ms / 1000).toFixed(2)} s`,
 ];

@@ -4,6 +4,7 @@ import { OutputConflictError } from '../emit/writeTree.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInventory } from './commands/inventory.js';
 import { registerCheck, registerDiff } from './commands/diff.js';
+import { registerReport } from './commands/report.js';
 import { registerMerge } from './commands/merge.js';
 import { registerProfile } from './commands/profile.js';
 import { registerVerify } from './commands/verify.js';
@@ -32,6 +33,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerInventory(program, ctx);
   registerDiff(program, ctx);
   registerCheck(program, ctx);
+  registerReport(program, ctx);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });

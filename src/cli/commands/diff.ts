@@ -144,16 +144,23 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       const universe = universeFor(profile, [], [], [docs]);
       const side = loadSide(docs, issues, universe);
       reportIssues(ctx, side.issues, flags.onError);
-      // The verify evaluators, on the fresh logs.
-      const built = buildRbacPolicySet(docs);
-      const report = kinds.includes('rbac') ? verifyRbac(profile, built.set) : { observed: 0, allowed: 0, notAllowed: [], undetermined: [], skipped: {}, byKind: {}, denied: [] };
-      const iam = buildIamPolicySet(docs);
-      const hasAws = profile.principals.some((p) => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0);
-      if (kinds.includes('iam') && (hasAws || iam.set.count > 0)) await verifyIam(profile, iam.set, report);
-      const np = readNetworkPolicies(docs);
-      if (kinds.includes('netpol') && ((profile.network?.length ?? 0) > 0 || np.policies.length > 0)) verifyNetpol(profile, np.policies, report);
-      if (report.observed === 0 && !flags.quiet) ctx.io.stderr.write(ctx.c.yellow('warning: no authorized access in scope was observed: nothing was checked (check the sources and filters)\n'));
-      const r = await checkPolicies(side, report, { kinds, universe, profile, texts: await texts(docs, ctx.io.cwd) });
+      const { report: r, observed } = await runCheck(profile, docs, side, kinds, universe, ctx.io.cwd);
+      if (observed === 0 && !flags.quiet) ctx.io.stderr.write(ctx.c.yellow('warning: no authorized access in scope was observed: nothing was checked (check the sources and filters)\n'));
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }
+
+/** `check` on a profile: the verify evaluators on the observed accesses, then the unused grants. */
+export async function runCheck(profile: Profile, docs: PolicyDoc[], side: PolicySide, kinds: Kind[], universe: ReturnType<typeof universeOf>, cwd: string): Promise<{ report: CiReport; observed: number }> {
+  const built = buildRbacPolicySet(docs);
+  const report = kinds.includes('rbac') ? verifyRbac(profile, built.set) : { observed: 0, allowed: 0, notAllowed: [], undetermined: [], skipped: {}, byKind: {}, denied: [] };
+  const iam = buildIamPolicySet(docs);
+  const hasAws = profile.principals.some((p) => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0);
+  if (kinds.includes('iam') && (hasAws || iam.set.count > 0)) await verifyIam(profile, iam.set, report);
+  const np = readNetworkPolicies(docs);
+  if (kinds.includes('netpol') && ((profile.network?.length ?? 0) > 0 || np.policies.length > 0)) verifyNetpol(profile, np.policies, report);
+  const r = await checkPolicies(side, report, { kinds, universe, profile, texts: await texts(docs, cwd) });
+  return { report: r, observed: report.observed };
+}
+
+export { universeFor };

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadSide } from '../../diff/grants.js';
+import { writeFileAtomic } from '../../emit/writeTree.js';
+import { loadPolicyDocs } from '../../policy/load.js';
+import { buildReport } from '../../report/model.js';
+import { renderHtml, renderMarkdown } from '../../report/render.js';
+import type { Ctx } from '../context.js';
+import { UsageError } from '../errors.js';
+import { InputAbort, observedProfile } from '../input.js';
+import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
+import { runCheck, universeFor } from './diff.js';
+
+interface ReportFlags extends SourceFlags {
+  output: string;
+  policies?: string[];
+  title?: string;
+}
+
+/** `audit2policy report (--profile FILE | [sources]) [--policies PATH...] -o report.html|report.md [--title T]` */
+export function registerReport(program: Command, ctx: Ctx): void {
+  const cmd = program.command('report').description("the security reviewer's report: what each principal may do and why, risky permissions, coverage gaps");
+  addSourceOptions(cmd, true);
+  addFilterOptions(cmd, 'skip');
+  cmd
+    .requiredOption('-o, --output <file>', 'report.html (one self-contained file, no scripts) or report.md (Markdown with a Mermaid diagram)')
+    .option('--policies <path...>', 'committed policies: add the check view (would-be-denied and unused grants)')
+    .option('--title <title>', 'the report title', 'audit2policy report')
+    .action(async (flags: ReportFlags) => {
+      const html = /\.html?$/i.test(flags.output);
+      if (!html && !/\.md$/i.test(flags.output)) throw new UsageError(`-o: name the report .html or .md (got "${flags.output}")`);
+      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
+      let check;
+      if (flags.policies?.length) {
+        const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
+        const universe = universeFor(profile, [], [], [docs]);
+        const side = loadSide(docs, issues, universe);
+        for (const i of side.issues) ctx.io.stderr.write(ctx.c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+        if (side.issues.length && flags.onError === 'fail') throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
+        check = (await runCheck(profile, docs, side, ['rbac', 'iam', 'netpol'], universe, ctx.io.cwd)).report;
+      }
+      const model = await buildReport(profile, { ...(flags.title ? { title: flags.title } : {}), ...(check ? { check } : {}) });
+      await writeFileAtomic(resolve(ctx.io.cwd, flags.output), html ? renderHtml(model) : renderMarkdown(model));
+      if (!flags.quiet) ctx.io.stderr.write(`wrote ${flags.output}: ${model.sections.length} principals and workloads, ${model.risks.length} risky permissions, ${model.coverage.length} coverage warnings\n`);
+    });
+}
