@@ -190,3 +190,18 @@ describe('the report without a browser', () => {
     expect(cli(['report', '--k8s-audit', join(DEMO, 'drift'), '-o', join(tmp(), 'r.pdf')]).code).toBe(2);
   });
 });
+
+describe('the graph at scale', () => {
+  it('300 workloads in 10 namespaces: namespaces collapse, the picture stays small', async () => {
+    const { buildReport } = await import('../src/report/model.js');
+    const { renderHtml } = await import('../src/report/render.js');
+    const workloads = Array.from({ length: 300 }, (_, i) => ({ namespace: `team-${i % 10}`, name: `svc-${i}`, kind: 'Deployment', selector: { app: `svc-${i}` }, labels: { app: `svc-${i}` }, ports: [], hostNetwork: false, source: 'inventory' as const }));
+    const network = workloads.slice(0, 200).map((w, i) => ({ from: { kind: 'workload' as const, namespace: w.namespace, name: w.name }, to: { kind: 'workload' as const, namespace: workloads[(i + 7) % 300]!.namespace, name: workloads[(i + 7) % 300]!.name }, protocol: 'TCP' as const, port: 8080, allowed: { connections: 1, records: 1, firstSeen: '', lastSeen: '', samples: [] } }));
+    const profile = { apiVersion: 'audit2policy.dev/v1alpha1' as const, kind: 'Profile' as const, window: { start: '', end: '' }, sources: [], skipped: {}, principals: [], workloads, network };
+    const m = await buildReport(profile);
+    expect(m.graph.collapsed).toHaveLength(10);
+    expect(m.graph.nodes.filter((n) => n.column === 0)).toHaveLength(10);
+    expect(m.graph.edges.length).toBeLessThanOrEqual(100);
+    expect(renderHtml(m)).toMatch(/team-3 \(30 workloads\)/);
+  });
+});
