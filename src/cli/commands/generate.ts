@@ -71,6 +71,26 @@ function emitNetpol(ctx: Ctx, flags: GenerateFlags, profile: Profile, files: Fil
 
 const uniq = (xs: string[]) => [...new Set(xs)];
 
+/** Each kind's widening options (and the network flavor), prefixed in `generate all`'s help. */
+function addKindOptions(cmd: Command, kind: 'rbac' | 'iam' | 'netpol', prefix: string): void {
+  if (kind === 'rbac') {
+    cmd
+      .option('--widen-names <n>', `${prefix}drop resourceNames once more than N names were used (widening, listed)`)
+      .option('--widen-namespaces <n>', `${prefix}same access in more than N namespaces: one ClusterRole bound in each (widening, listed)`)
+      .option('--expand-verbs', `${prefix}add list ⇄ watch and get beside list, as client-go informers need (widening, listed)`);
+  } else if (kind === 'iam') {
+    cmd
+      .option('--s3-prefix-wildcard <n>', `${prefix}more than N object keys under one prefix → bucket/prefix/* (widening, listed)`)
+      .option('--widen-resources <n>', `${prefix}more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)`);
+  } else {
+    cmd
+      .addOption(new Option('--flavor <flavor>', `${prefix}kubernetes NetworkPolicy, or cilium CiliumNetworkPolicy (toFQDNs for named external peers, ICMP)`).choices(['kubernetes', 'cilium']).default('kubernetes'))
+      .option('--no-default-deny', `${prefix}no deny-all policy per namespace (on by default, so pods no policy selects are covered)`)
+      .option('--widen-ports', `${prefix}all ports to an observed peer (widening, listed)`)
+      .option('--aggregate-cidr <prefix>', `${prefix}external addresses into blocks of this prefix length, e.g. 24 (widening, listed)`);
+  }
+}
+
 function rbacOptions(flags: GenerateFlags): RbacOptions {
   const opts: RbacOptions = {};
   const wn = nonNegativeInt('--widen-names', flags.widenNames);
@@ -173,68 +193,35 @@ function printIamSummary(ctx: Ctx, flags: GenerateFlags, r: IamResult): void {
 /** `audit2policy generate rbac (--profile FILE | [sources] [filters]) [-o DIR]` */
 export function registerGenerate(program: Command, ctx: Ctx): void {
   const gen = program.command('generate').description('generate least-privilege policy from a profile or logs');
-  const rbac = gen.command('rbac').description('Kubernetes Roles, ClusterRoles and bindings that allow exactly what was observed');
-  addSourceOptions(rbac, true);
-  addFilterOptions(rbac, 'skip');
-  rbac
-    .option('-o, --output <dir>', 'write DIR/rbac/<namespace>/<subject>.yaml and DIR/evidence/ (default: YAML on stdout)')
-    .option('--widen-names <n>', 'drop resourceNames once more than N names were used (widening, listed)')
-    .option('--widen-namespaces <n>', 'same access in more than N namespaces: one ClusterRole bound in each (widening, listed)')
-    .option('--expand-verbs', 'add list ⇄ watch and get beside list, as client-go informers need (widening, listed)')
-    .action(async (flags: GenerateFlags) => {
+  // One subcommand per kind: the same sources, filters and output handling, the kind's own widenings.
+  const kinds: { name: 'rbac' | 'iam' | 'netpol'; what: string; output: string; emit: (ctx: Ctx, f: GenerateFlags, p: Profile, files: Files) => string | Promise<string> }[] = [
+    { name: 'rbac', what: 'Kubernetes Roles, ClusterRoles and bindings that allow exactly what was observed', output: 'write DIR/rbac/<namespace>/<subject>.yaml and DIR/evidence/ (default: YAML on stdout)', emit: emitRbac },
+    { name: 'iam', what: 'AWS IAM identity policies that allow exactly the calls observed in CloudTrail', output: 'write DIR/iam/<account>/<name>.json and DIR/evidence/iam/ (default: JSON on stdout)', emit: emitIam },
+    { name: 'netpol', what: 'NetworkPolicies (or CiliumNetworkPolicies) that allow exactly the connections observed in flow logs', output: 'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)', emit: emitNetpol },
+  ];
+  for (const k of kinds) {
+    const cmd = gen.command(k.name).description(k.what);
+    addSourceOptions(cmd, true);
+    addFilterOptions(cmd, 'skip');
+    cmd.option('-o, --output <dir>', k.output);
+    addKindOptions(cmd, k.name, '');
+    cmd.action(async (flags: GenerateFlags) => {
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
       const files: Files = new Map();
-      const yaml = emitRbac(ctx, flags, profile, files);
-      if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), ['rbac', 'evidence/rbac'], files);
-      else ctx.io.stdout.write(yaml);
+      const text = await k.emit(ctx, flags, profile, files);
+      if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), [k.name, `evidence/${k.name}`], files);
+      else ctx.io.stdout.write(text);
     });
-
-  const iam = gen.command('iam').description('AWS IAM identity policies that allow exactly the calls observed in CloudTrail');
-  addSourceOptions(iam, true);
-  addFilterOptions(iam, 'skip');
-  iam
-    .option('-o, --output <dir>', 'write DIR/iam/<account>/<name>.json and DIR/evidence/iam/ (default: JSON on stdout)')
-    .option('--s3-prefix-wildcard <n>', 'more than N object keys under one prefix → bucket/prefix/* (widening, listed)')
-    .option('--widen-resources <n>', 'more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)')
-    .action(async (flags: GenerateFlags) => {
-      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-      const files: Files = new Map();
-      const json = await emitIam(ctx, flags, profile, files);
-      if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), ['iam', 'evidence/iam'], files);
-      else ctx.io.stdout.write(json);
-    });
-
-  const netpol = gen.command('netpol').description('NetworkPolicies (or CiliumNetworkPolicies) that allow exactly the connections observed in flow logs');
-  addSourceOptions(netpol, true);
-  addFilterOptions(netpol, 'skip');
-  netpol
-    .option('-o, --output <dir>', 'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)')
-    .addOption(new Option('--flavor <flavor>', 'kubernetes NetworkPolicy, or cilium CiliumNetworkPolicy (toFQDNs for named external peers, ICMP)').choices(['kubernetes', 'cilium']).default('kubernetes'))
-    .option('--no-default-deny', 'no deny-all policy per namespace (on by default, so pods no policy selects are covered)')
-    .option('--widen-ports', 'all ports to an observed peer (widening, listed)')
-    .option('--aggregate-cidr <prefix>', 'external addresses into blocks of this prefix length, e.g. 24 (widening, listed)')
-    .action(async (flags: GenerateFlags) => {
-      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-      const files: Files = new Map();
-      const yaml = emitNetpol(ctx, flags, profile, files);
-      if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), ['netpol', 'evidence/netpol'], files);
-      else ctx.io.stdout.write(yaml);
-    });
+  }
 
   const all = gen.command('all').description('every kind the profile has evidence for: RBAC from Kubernetes requests, IAM from CloudTrail, NetworkPolicies from flows');
   addSourceOptions(all, true);
   addFilterOptions(all, 'skip');
+  all.requiredOption('-o, --output <dir>', 'write DIR/rbac, DIR/iam, DIR/netpol and DIR/evidence/');
+  addKindOptions(all, 'rbac', 'RBAC: ');
+  addKindOptions(all, 'iam', 'IAM: ');
+  addKindOptions(all, 'netpol', 'network: ');
   all
-    .requiredOption('-o, --output <dir>', 'write DIR/rbac, DIR/iam and DIR/evidence/')
-    .option('--widen-names <n>', 'RBAC: drop resourceNames once more than N names were used (widening, listed)')
-    .option('--widen-namespaces <n>', 'RBAC: same access in more than N namespaces: one ClusterRole bound in each (widening, listed)')
-    .option('--expand-verbs', 'RBAC: add list ⇄ watch and get beside list (widening, listed)')
-    .option('--s3-prefix-wildcard <n>', 'IAM: more than N object keys under one prefix → bucket/prefix/* (widening, listed)')
-    .option('--widen-resources <n>', 'IAM: more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)')
-    .addOption(new Option('--flavor <flavor>', 'network: kubernetes or cilium').choices(['kubernetes', 'cilium']).default('kubernetes'))
-    .option('--no-default-deny', 'network: no deny-all policy per namespace')
-    .option('--widen-ports', 'network: all ports to an observed peer (widening, listed)')
-    .option('--aggregate-cidr <prefix>', 'network: external addresses into blocks of this prefix length (widening, listed)')
     .action(async (flags: GenerateFlags) => {
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
       const files: Files = new Map();

@@ -9,6 +9,8 @@
  * address, toPorts, icmps); both kinds combine as Cilium enforces them: any allow suffices.
  */
 
+import { labelSelectorMatches, readLabelSelector } from '../../util/labels.js';
+
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
 export type Endpoint =
@@ -35,34 +37,10 @@ interface Policy {
   spec: Obj;
 }
 
-/** Label selector semantics: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist); `{}` matches everything. */
+/** Label selector semantics on a selector as written in a policy (see util/labels.ts). */
 export function selectorMatches(sel: unknown, labels: Record<string, string>): boolean {
-  if (!isObj(sel)) return false;
-  const ml = isObj(sel['matchLabels']) ? sel['matchLabels'] : {};
-  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
-  for (const e of arr(sel['matchExpressions'])) {
-    if (!isObj(e)) return false;
-    const key = str(e['key']);
-    const values = arr(e['values']).map(String);
-    const has = Object.prototype.hasOwnProperty.call(labels, key);
-    switch (e['operator']) {
-      case 'In':
-        if (!has || !values.includes(labels[key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  const s = readLabelSelector(sel);
+  return s !== undefined && labelSelectorMatches(s, labels);
 }
 
 /** Whether `ip` lies in `cidr` (IPv4 and IPv6). */

@@ -1,3 +1,4 @@
+import { labelSelectorMatches, type LabelSelector } from '../../util/labels.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 
@@ -21,10 +22,7 @@ export interface RoleDef {
   file: string;
 }
 
-export interface LabelSelector {
-  matchLabels: Record<string, string>;
-  matchExpressions: { key: string; operator: string; values: string[] }[];
-}
+export type { LabelSelector };
 
 export interface BindingDef {
   kind: 'RoleBinding' | 'ClusterRoleBinding';
@@ -124,25 +122,5 @@ function readSelector(s: Obj): LabelSelector {
 
 /** Kubernetes label selector semantics (an empty selector matches everything). */
 export function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels)) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    switch (e.operator) {
-      case 'In':
-        if (!has || !e.values.includes(labels[e.key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has && e.values.includes(labels[e.key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return labelSelectorMatches(sel, labels);
 }
