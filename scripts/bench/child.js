@@ -35,6 +35,20 @@ async function floor(gzip) {
   if (carry && carry.length) { JSON.parse(carry.toString('utf8')); records++; }
 }
 
+/** The flows floor: every .json.gz file of the directory gunzipped, split into lines, each JSON.parse'd. */
+async function floorFlows() {
+  for (const name of readdirSync(file).sort()) {
+    const text = gunzipSync(readFileSync(join(file, name))).toString('utf8');
+    let s = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', s);
+      if (nl < 0) break;
+      if (nl > s) { JSON.parse(text.slice(s, nl)); records++; }
+      s = nl + 1;
+    }
+  }
+}
+
 /** The CloudTrail floor: every .json.gz file of the directory read, gunzipped and JSON.parse'd whole. */
 async function floorCloudTrail() {
   for (const name of readdirSync(file).sort()) {
@@ -47,9 +61,10 @@ let code = 0;
 if (mode === 'floor') await floor(false);
 else if (mode === 'floor-gz') await floor(true);
 else if (mode === 'floor-ct') await floorCloudTrail();
+else if (mode === 'floor-flows') await floorFlows();
 else {
   const sink = new Writable({ write(_c, _e, cb) { cb(); } });
-  const source = mode === 'profile-ct' ? '--cloudtrail' : '--k8s-audit';
+  const source = mode === 'profile-ct' ? '--cloudtrail' : mode === 'profile-flows' ? '--flows' : '--k8s-audit';
   code = await run(['profile', source, file, '--quiet', ...rest], { stdout: sink, stderr: process.stderr, stdin: process.stdin, env: process.env, stderrIsTTY: false, cwd: process.cwd() });
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
