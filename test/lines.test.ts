@@ -75,3 +75,21 @@ describe('normalizeTime', () => {
     expect(normalizeTime(input)).toBe(want);
   });
 });
+
+describe('JsonLineDecoder', () => {
+  it('reads several values on one line (files concatenated without a final newline), and reports a broken one', async () => {
+    const { JsonLineDecoder } = await import('../src/ingest/jsonLines.js');
+    const values: [unknown, number][] = [];
+    const issues: { code: string; line: number }[] = [];
+    const d = new JsonLineDecoder('f', (v, n) => values.push([v, n]), (i) => issues.push(i));
+    d.line('{"Records":[1]}{"Records":[2]} {"Records":[3]}', 1);
+    d.line('{"a":1}{"b":', 2);
+    d.end();
+    expect(values).toEqual([
+      [{ Records: [1] }, 1],
+      [{ Records: [2] }, 1],
+      [{ Records: [3] }, 1],
+    ]);
+    expect(issues).toMatchObject([{ code: 'json.malformed', line: 2 }]);
+  });
+});

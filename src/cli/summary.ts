@@ -10,7 +10,8 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
   const read = r.profile.sources.filter((s) => s.format !== 'skipped');
   const bytes = read.reduce((n, s) => n + s.bytes, 0);
   const records = read.reduce((n, s) => n + s.records, 0);
-  err.write(`read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.profile.principals.length} principals in scope\n`);
+  const net = r.profile.network ? `, ${(r.profile.workloads ?? []).length} workloads, ${r.profile.network.length} network paths` : '';
+  err.write(`read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.profile.principals.length} principals in scope${net}\n`);
   for (const s of r.profile.sources) if (s.format === 'skipped') err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
   const skipped = Object.entries(r.profile.skipped);
   if (skipped.length) {

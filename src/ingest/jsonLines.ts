@@ -48,6 +48,13 @@ export class JsonLineDecoder {
     try {
       v = JSON.parse(text);
     } catch (e) {
+      // Several values on one line (`cat *.json` of files without a final newline): each on its own.
+      const values = splitConcatenated(text, e);
+      if (values) {
+        this.mode = 'lines';
+        for (const x of values) this.onValue(x, n);
+        return;
+      }
       if (this.mode === 'unknown' && this.allowDocument && opensDocument(text)) {
         this.mode = 'document';
         this.docLine = n;
@@ -106,4 +113,33 @@ function countNewlines(s: string, upTo: number): number {
 function errorText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.length > 200 ? m.slice(0, 200) + '…' : m;
+}
+
+/**
+ * `{"a":1}{"b":2}` → both values, when JSON.parse stopped at the end of a complete first value
+ * (V8 says "after JSON at position N"). Undefined when the line is malformed in any other way.
+ */
+function splitConcatenated(text: string, first: unknown): unknown[] | undefined {
+  const out: unknown[] = [];
+  let rest = text;
+  let err = first;
+  for (let guard = 0; guard < 100_000; guard++) {
+    const m = /after JSON at position (\d+)/.exec(errorText(err));
+    if (!m) return undefined;
+    const pos = Number(m[1]);
+    try {
+      out.push(JSON.parse(rest.slice(0, pos)));
+    } catch {
+      return undefined;
+    }
+    rest = rest.slice(pos);
+    if (isBlank(rest)) return out;
+    try {
+      out.push(JSON.parse(rest));
+      return out;
+    } catch (e) {
+      err = e;
+    }
+  }
+  return undefined;
 }
