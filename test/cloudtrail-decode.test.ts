@@ -108,6 +108,11 @@ describe('CloudTrail records', () => {
     expect(calls(decode(pi))[0]!.link).toEqual({ namespace: 'payments', serviceAccount: 'payments-api', roleArn: 'arn:aws:iam::111122223333:role/payments-api', via: 'pod-identity' });
   });
 
+  it('skips digest files and Insights events with their reason, not as bad input', () => {
+    expect(decode({ awsAccountId: '111122223333', digestStartTime: '2026-11-02T00:00:00Z', digestEndTime: '2026-11-02T01:00:00Z', logFiles: [] })).toEqual([{ kind: 'skip', reason: 'cloudtrail-digest' }]);
+    expect(decode({ Records: [{ eventVersion: '1.08', eventTime: '2026-11-02T00:00:00Z', eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', eventType: 'AwsCloudTrailInsight', eventCategory: 'Insight', insightDetails: {} }] })).toEqual([{ kind: 'skip', reason: 'cloudtrail-insight' }]);
+  });
+
   it.each([
     [{ kind: 'Event' }, 'cloudtrail.not-a-record'],
     [42, 'cloudtrail.not-a-record'],

@@ -57,7 +57,7 @@ describe('flow decoding', () => {
     ['a SYN-ACK', { l4: { TCP: { source_port: 8081, destination_port: 51000, flags: { SYN: true, ACK: true } } } }, 'reply'],
     ['an echo reply', { l4: { ICMPv4: { type: 0 } } }, 'reply'],
   ])('skips %s', (_n, over, reason) => {
-    expect(decode([JSON.stringify(hubble(over))])).toEqual([{ kind: 'flow-skip', reason }]);
+    expect(decode([JSON.stringify(hubble(over))])).toEqual([{ kind: 'skip', reason }]);
   });
 
   it('keeps dropped flows as denied, and ICMP echo requests as ICMP', () => {
@@ -76,8 +76,8 @@ describe('flow decoding', () => {
     ]);
     expect(got).toMatchObject([
       { kind: 'flow', from: { kind: 'ip', ip: '10.0.1.101' }, to: { kind: 'ip', ip: '10.0.1.102' }, port: 8081, time: '2026-11-02T08:00:00.000000Z', starts: true },
-      { kind: 'flow-skip', reason: 'reply' },
-      { kind: 'flow-skip', reason: 'no-data' },
+      { kind: 'skip', reason: 'reply' },
+      { kind: 'skip', reason: 'no-data' },
       { kind: 'flow', from: { kind: 'ip', ip: '10.0.1.101' }, decision: 'deny', port: 443 },
       { kind: 'issue', code: 'flow.vpc-fields', file: 'f.log', line: 6 },
     ]);

@@ -54,8 +54,8 @@ export interface FlowObservation {
   names: { ip: string; names: string[] }[];
 }
 
-/** A flow record left out, and why (counted in the profile's `skipped`). */
-export type FlowSkip = { kind: 'flow-skip'; reason: 'reply' | 'no-data' | 'unsupported-protocol' };
+/** A record left out while decoding, and why (counted in the profile's `skipped`). */
+export type RecordSkip = { kind: 'skip'; reason: 'reply' | 'no-data' | 'unsupported-protocol' | 'cloudtrail-digest' | 'cloudtrail-insight' };
 
 /** DNS names seen for addresses (a DNS answer), without a flow of their own. */
 export type FlowNames = { kind: 'flow-names'; names: { ip: string; names: string[] }[]; time: string };

@@ -1,7 +1,7 @@
 import type { K8sAccess } from './access.js';
 import type { Stage } from './evidence.js';
 import type { InputIssue } from './issue.js';
-import type { FlowNames, FlowObservation, FlowSkip } from './network.js';
+import type { FlowNames, FlowObservation, RecordSkip } from './network.js';
 
 /**
  * Whether the request passed authorization. `undecided` is a record that cannot say
@@ -69,5 +69,5 @@ export interface AwsCallObservation {
 }
 
 /** Everything ingest yields: observations of any source, and issues. */
-export type Observation = K8sRequestObservation | AwsCallObservation | FlowObservation | FlowSkip | FlowNames;
+export type Observation = K8sRequestObservation | AwsCallObservation | FlowObservation | RecordSkip | FlowNames;
 export type IngestItem = Observation | InputIssue;

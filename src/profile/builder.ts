@@ -52,7 +52,7 @@ export class ProfileBuilder {
         return this.addAws(obs);
       case 'flow':
         return this.addFlow(obs);
-      case 'flow-skip':
+      case 'skip':
         return this.skip(obs.reason);
       case 'flow-names':
         return this.addNames(obs.names);

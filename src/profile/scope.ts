@@ -39,7 +39,11 @@ export type SkipReason =
   /** Flows: VPC flow log records with no data (NODATA, SKIPDATA). */
   | 'no-data'
   /** Flows: protocols a NetworkPolicy cannot name (neither TCP, UDP, SCTP nor ICMP). */
-  | 'unsupported-protocol';
+  | 'unsupported-protocol'
+  /** CloudTrail: digest files (log integrity), not events. */
+  | 'cloudtrail-digest'
+  /** CloudTrail: Insights events (unusual activity summaries), not API calls. */
+  | 'cloudtrail-insight';
 
 /** Control-plane identities, left out unless `--include-system`. */
 const SYSTEM_USERS = [/^system:kube-/, /^system:node:/, /^system:apiserver$/, /^system:serviceaccount:kube-system:/];

@@ -269,6 +269,8 @@ const SKIP_REASONS: Record<string, string> = {
   reply: 'the answering side of connections (counted from the side that opened them)',
   'no-data': 'VPC flow log lines without data',
   'unsupported-protocol': 'flows of protocols a NetworkPolicy cannot name',
+  'cloudtrail-digest': 'CloudTrail digest files (log integrity records, no events)',
+  'cloudtrail-insight': 'CloudTrail Insights events (summaries of unusual activity, not API calls)',
 };
 
 // ---- the graph --------------------------------------------------------------------------------

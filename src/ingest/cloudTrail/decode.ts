@@ -1,5 +1,6 @@
 import type { InputIssue } from '../../model/issue.js';
 import type { AwsCallObservation, AwsPrincipal, ServiceAccountLink } from '../../model/observation.js';
+import type { RecordSkip } from '../../model/network.js';
 import { normalizeTime } from '../../util/time.js';
 import { baseEventName, servicePrefix } from './iamActions.js';
 import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
@@ -11,7 +12,7 @@ export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
  * records; everything else is an issue naming file and line.
  */
 
-type Emit = (item: AwsCallObservation | InputIssue) => void;
+type Emit = (item: AwsCallObservation | RecordSkip | InputIssue) => void;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -27,6 +28,15 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     return 0;
   }
   if (Array.isArray(v['Records'])) return decodeCloudTrailValue(v['Records'], loc, emit);
+  // An AWSLogs tree holds digest files beside the logs (CloudTrail-Digest/): integrity records, no events.
+  if (typeof v['digestStartTime'] === 'string' && Array.isArray(v['logFiles'])) {
+    emit({ kind: 'skip', reason: 'cloudtrail-digest' });
+    return 0;
+  }
+  if (v['eventType'] === 'AwsCloudTrailInsight' || v['eventCategory'] === 'Insight') {
+    emit({ kind: 'skip', reason: 'cloudtrail-insight' });
+    return 1;
+  }
   if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObj(v['detail'])) return decodeCloudTrailValue(v['detail'], loc, emit);
   if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
     issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');

@@ -1,6 +1,6 @@
 import { stableLabels, workloadNameFromPod, type Resolver } from '../../inventory/inventory.js';
 import type { InputIssue } from '../../model/issue.js';
-import type { FlowObservation, FlowNames, FlowSkip, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
+import type { FlowObservation, FlowNames, RecordSkip, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
 import { normalizeTime } from '../../util/time.js';
 
 /**
@@ -10,7 +10,7 @@ import { normalizeTime } from '../../util/time.js';
  * shippers store them). Peers become workloads through the inventory (pod IPs, Service ClusterIPs →
  * their backends), or, for Hubble, from the pod name and labels the flow carries.
  */
-type Emit = (item: FlowObservation | FlowSkip | FlowNames | InputIssue) => void;
+type Emit = (item: FlowObservation | RecordSkip | FlowNames | InputIssue) => void;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -95,7 +95,7 @@ export class FlowDecoder {
       // Echo replies (0; 129 for v6) answer a request: replies.
       if (type === (v6 ? 129 : 0)) reply = true;
     } else {
-      this.emit({ kind: 'flow-skip', reason: 'unsupported-protocol' });
+      this.emit({ kind: 'skip', reason: 'unsupported-protocol' });
       return 0;
     }
     if (names.length && reply) {
@@ -103,7 +103,7 @@ export class FlowDecoder {
       this.emitNames(names, time);
     }
     if (reply) {
-      this.emit({ kind: 'flow-skip', reason: 'reply' });
+      this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
     }
     // L7 records repeat a connection the L3/L4 records already count.
@@ -182,12 +182,12 @@ export class FlowDecoder {
     const rec: Record<string, string> = {};
     this.fields.forEach((f, i) => (rec[f] = parts[i]!));
     if (rec['log-status'] === 'NODATA' || rec['log-status'] === 'SKIPDATA' || rec['srcaddr'] === '-') {
-      this.emit({ kind: 'flow-skip', reason: 'no-data' });
+      this.emit({ kind: 'skip', reason: 'no-data' });
       return 0;
     }
     const protocol = IANA[rec['protocol'] ?? ''];
     if (!protocol) {
-      this.emit({ kind: 'flow-skip', reason: 'unsupported-protocol' });
+      this.emit({ kind: 'skip', reason: 'unsupported-protocol' });
       return 1;
     }
     const srcIp = rec['pkt-srcaddr'] && rec['pkt-srcaddr'] !== '-' ? rec['pkt-srcaddr'] : rec['srcaddr']!;
@@ -208,7 +208,7 @@ export class FlowDecoder {
     const flags = Number(rec['tcp-flags'] ?? NaN);
     const isReply = protocol === 'ICMP' || protocol === 'ICMPv6' ? false : Number.isFinite(flags) && (flags & 18) === 18 && (flags & 2) !== 0 ? true : sport < dport;
     if (isReply) {
-      this.emit({ kind: 'flow-skip', reason: 'reply' });
+      this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
     }
     const time = new Date(start * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
