@@ -78,29 +78,24 @@ const rows = {
 const withoutSources = (f) => JSON.stringify({ ...JSON.parse(readFileSync(join(dir, f), 'utf8')), sources: null });
 const same = withoutSources('p1.json') === withoutSources('p3.json') && withoutSources('p1.json') === withoutSources('p2.json');
 
+/** A set of .json.gz files: generated (or reused), then the floor and profile with 1 and 2 workers. */
+function measureSet(label, make, path, floorMode, profileMode, tag) {
+  const t = Date.now();
+  const set = make(path);
+  log(`${set.reused ? 'reused' : 'generated'} ${path}: ${set.files} files, ${(set.bytes / 1e6).toFixed(0)} MB (${(set.gzBytes / 1e6).toFixed(0)} MB gzip), ${set.events} ${label} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  const rows = {
+    floor: measure(floorMode, path),
+    profile1: measure(profileMode, path, ['--workers', '1', '-o', join(dir, `${tag}1.json`)]),
+    profile2: measure(profileMode, path, ['--workers', '2', '-o', join(dir, `${tag}2.json`)]),
+  };
+  return { set, rows, same: withoutSources(`${tag}1.json`) === withoutSources(`${tag}2.json`) };
+}
 // CloudTrail: a directory of S3 delivery documents (.json.gz), the form CloudTrail writes to S3.
-const ctDir = join(dir, `cloudtrail-${ctSizeMB}mb`);
-const t1 = Date.now();
-const ct = generateCloudTrail(ctDir, ctSizeMB * 1e6);
-log(`${ct.reused ? 'reused' : 'generated'} ${ctDir}: ${ct.files} files, ${(ct.bytes / 1e6).toFixed(0)} MB (${(ct.gzBytes / 1e6).toFixed(0)} MB gzip), ${ct.events} records (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
-const ctRows = {
-  floor: measure('floor-ct', ctDir),
-  profile1: measure('profile-ct', ctDir, ['--workers', '1', '-o', join(dir, 'ct1.json')]),
-  profile2: measure('profile-ct', ctDir, ['--workers', '2', '-o', join(dir, 'ct2.json')]),
-};
-const ctSame = withoutSources('ct1.json') === withoutSources('ct2.json');
-
+const cts = measureSet('records', (d) => generateCloudTrail(d, ctSizeMB * 1e6), join(dir, `cloudtrail-${ctSizeMB}mb`), 'floor-ct', 'profile-ct', 'ct');
+const { set: ct, rows: ctRows, same: ctSame } = cts;
 // Flows: Hubble JSON lines in gzip files, as `hubble observe -o json | gzip` leaves them.
-const flDir = join(dir, `flows-${flowSizeMB}mb`);
-const t2 = Date.now();
-const fl = generateFlows(flDir, flowSizeMB * 1e6);
-log(`${fl.reused ? 'reused' : 'generated'} ${flDir}: ${fl.files} files, ${(fl.bytes / 1e6).toFixed(0)} MB (${(fl.gzBytes / 1e6).toFixed(0)} MB gzip), ${fl.events} records (${((Date.now() - t2) / 1000).toFixed(1)} s)`);
-const flRows = {
-  floor: measure('floor-flows', flDir),
-  profile1: measure('profile-flows', flDir, ['--workers', '1', '-o', join(dir, 'fl1.json')]),
-  profile2: measure('profile-flows', flDir, ['--workers', '2', '-o', join(dir, 'fl2.json')]),
-};
-const flSame = withoutSources('fl1.json') === withoutSources('fl2.json');
+const fls = measureSet('records', (d) => generateFlows(d, flowSizeMB * 1e6), join(dir, `flows-${flowSizeMB}mb`), 'floor-flows', 'profile-flows', 'fl');
+const { set: fl, rows: flRows, same: flSame } = fls;
 
 const flat = [0.25, 0.5].map((f) => ({ f, ...measure('profile', prefix(f), ['--workers', '1', '-o', join(dir, 'pf.json')]) }));
 flat.push({ f: 1, ...rows.profilePlain });
@@ -115,10 +110,10 @@ const row = (name, r, floor, b = bytes) =>
   `| ${name} | ${fmt(r.ms / 1000, 2)} (${r.all.map((x) => fmt(x / 1000, 2)).join(', ')}) | ${fmt(mbps(r.ms, b))} | ${fmt(evps(r.ms))} | ${floor ? fmt(ratio(r, floor) * 100) + '%' : '—'} | ${fmt(r.rssMB)} |`;
 
 const PER_FILE_DOC = ct.events / ct.files;
-const ctRow = (name, r, floor) =>
-  `| ${name} | ${fmt(r.ms / 1000, 2)} (${r.all.map((x) => fmt(x / 1000, 2)).join(', ')}) | ${fmt(mbps(r.ms, ct.bytes))} | ${fmt(ct.events / (r.ms / 1000))} | ${floor ? fmt(ratio(r, floor) * 100) + '%' : '—'} | ${fmt(r.rssMB)} |`;
-const flRow = (name, r, floor) =>
-  `| ${name} | ${fmt(r.ms / 1000, 2)} (${r.all.map((x) => fmt(x / 1000, 2)).join(', ')}) | ${fmt(mbps(r.ms, fl.bytes))} | ${fmt(fl.events / (r.ms / 1000))} | ${floor ? fmt(ratio(r, floor) * 100) + '%' : '—'} | ${fmt(r.rssMB)} |`;
+const setRow = (set) => (name, r, floor) =>
+  `| ${name} | ${fmt(r.ms / 1000, 2)} (${r.all.map((x) => fmt(x / 1000, 2)).join(', ')}) | ${fmt(mbps(r.ms, set.bytes))} | ${fmt(set.events / (r.ms / 1000))} | ${floor ? fmt(ratio(r, floor) * 100) + '%' : '—'} | ${fmt(r.rssMB)} |`;
+const ctRow = setRow(ct);
+const flRow = setRow(fl);
 const oneThread = ratio(rows.profilePlain, rows.floorPlain);
 const peak = Math.max(...Object.values(rows).map((r) => r.rssMB));
 const rssGrowth = flat[2].rssMB - flat[0].rssMB;

@@ -1,9 +1,10 @@
 // Writes a large, seeded set of CloudTrail files for the benchmark: S3 delivery documents
 // ({"Records":[...]}, gzip) as CloudTrail writes them, realistic records of about 1.3 KB.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mulberry32 } from '../lib/prng.js';
+import { reuseOrReset, saveMeta } from './gz-set.js';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -11,14 +12,8 @@ const PER_FILE = 2000;
 
 /** Generate about `sizeBytes` of uncompressed records into `dir` (reused when its meta matches). */
 export function generateCloudTrail(dir, sizeBytes, seed = 11) {
-  const metaFile = join(dir, '..', `${dir.split('/').pop()}.meta.json`);
-  if (existsSync(dir) && existsSync(metaFile)) {
-    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
-    const gz = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-    if (meta.seed === seed && meta.target === sizeBytes && gz === meta.gzBytes) return { ...meta, reused: true };
-  }
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  const reused = reuseOrReset(dir, seed, sizeBytes);
+  if (reused) return reused;
   const r = mulberry32(seed);
   const int = (n) => Math.floor(r() * n);
   const hex = (n) => { let s = ''; for (let i = 0; i < n; i++) s += '0123456789abcdef'[int(16)]; return s; };
@@ -94,7 +89,5 @@ export function generateCloudTrail(dir, sizeBytes, seed = 11) {
     events += records.length;
     files++;
   }
-  const meta = { seed, target: sizeBytes, bytes, gzBytes, events, files };
-  writeFileSync(metaFile, JSON.stringify(meta) + '\n');
-  return meta;
+  return saveMeta(dir, { seed, target: sizeBytes, bytes, gzBytes, events, files });
 }

@@ -1,21 +1,16 @@
 // Writes a large, seeded set of Hubble flow logs (`hubble observe -o json` lines, gzip) for the benchmark:
 // 200 workloads in 10 namespaces talking over a fixed set of edges, with replies and DNS.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mulberry32 } from '../lib/prng.js';
+import { reuseOrReset, saveMeta } from './gz-set.js';
 
 const PER_FILE = 50_000;
 
 export function generateFlows(dir, sizeBytes, seed = 13) {
-  const metaFile = join(dir, '..', `${dir.split('/').pop()}.meta.json`);
-  if (existsSync(dir) && existsSync(metaFile)) {
-    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
-    const gz = readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-    if (meta.seed === seed && meta.target === sizeBytes && gz === meta.gzBytes) return { ...meta, reused: true };
-  }
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  const reused = reuseOrReset(dir, seed, sizeBytes);
+  if (reused) return reused;
   const r = mulberry32(seed);
   const int = (n) => Math.floor(r() * n);
   const hex = (n) => { let s = ''; for (let i = 0; i < n; i++) s += 'abcdefghijklmnopqrstuvwxyz0123456789'[int(36)]; return s; };
@@ -58,7 +53,5 @@ export function generateFlows(dir, sizeBytes, seed = 13) {
     events += lines.length;
     files++;
   }
-  const meta = { seed, target: sizeBytes, bytes, gzBytes, events, files };
-  writeFileSync(metaFile, JSON.stringify(meta) + '\n');
-  return meta;
+  return saveMeta(dir, { seed, target: sizeBytes, bytes, gzBytes, events, files });
 }
