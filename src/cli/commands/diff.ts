@@ -11,9 +11,8 @@ import { isAwsKind } from '../../model/subject.js';
 import { loadPolicyDocs, type PolicyDoc } from '../../policy/load.js';
 import { readProfile } from '../../profile/io.js';
 import { CI_FORMATS, counts, failingTypes, render, type CiFormat } from '../../report/ci/index.js';
-import { buildIamPolicySet, verifyIam } from '../../verify/iam.js';
+import { verifyIam } from '../../verify/iam.js';
 import { readNetworkPolicies, verifyNetpol } from '../../verify/netpol.js';
-import { buildRbacPolicySet } from '../../verify/rbac/policySet.js';
 import { verifyRbac } from '../../verify/rbac.js';
 import type { Ctx } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -152,11 +151,10 @@ export function registerCheck(program: Command, ctx: Ctx): void {
 
 /** `check` on a profile: the verify evaluators on the observed accesses, then the unused grants. */
 export async function runCheck(profile: Profile, docs: PolicyDoc[], side: PolicySide, kinds: Kind[], universe: ReturnType<typeof universeOf>, cwd: string): Promise<{ report: CiReport; observed: number }> {
-  const built = buildRbacPolicySet(docs);
-  const report = kinds.includes('rbac') ? verifyRbac(profile, built.set) : { observed: 0, allowed: 0, notAllowed: [], undetermined: [], skipped: {}, byKind: {}, denied: [] };
-  const iam = buildIamPolicySet(docs);
+  // The side already holds the RBAC and IAM sets built from these documents.
+  const report = kinds.includes('rbac') ? verifyRbac(profile, side.rbac) : { observed: 0, allowed: 0, notAllowed: [], undetermined: [], skipped: {}, byKind: {}, denied: [] };
   const hasAws = profile.principals.some((p) => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0);
-  if (kinds.includes('iam') && (hasAws || iam.set.count > 0)) await verifyIam(profile, iam.set, report);
+  if (kinds.includes('iam') && (hasAws || side.iam.count > 0)) await verifyIam(profile, side.iam, report);
   const np = readNetworkPolicies(docs);
   if (kinds.includes('netpol') && ((profile.network?.length ?? 0) > 0 || np.policies.length > 0)) verifyNetpol(profile, np.policies, report);
   const r = await checkPolicies(side, report, { kinds, universe, profile, texts: await texts(docs, cwd) });
