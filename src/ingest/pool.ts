@@ -28,7 +28,9 @@ export async function runPool(requests: TaskRequest[], size: number, onProgress:
   try {
     await Promise.all(
       Array.from({ length: Math.min(size, requests.length) }, async () => {
-        const w = new Worker(workerFile());
+        // A 16 MB young generation: the parse garbage is short-lived either way, and each worker's heap
+        // otherwise grows a larger one (measured: peak RSS 245-266 MB → 202-213 MB with two workers, same speed).
+        const w = new Worker(workerFile(), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
         workers.push(w);
         let ran: TaskRequest | undefined;
         while (next < requests.length) {
