@@ -1,3 +1,4 @@
+import { VERSION } from '../version.js';
 import { Command, CommanderError } from 'commander';
 import { UnreadableInputError } from '../ingest/inputs.js';
 import { OutputConflictError } from '../emit/writeTree.js';
@@ -15,7 +16,7 @@ import type { Io } from './io.js';
 
 export type { Io } from './io.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /** Run the CLI: parse, call the library, format, and return the exit code. Never exits the process. */
 export async function run(argv: string[], io: Io): Promise<number> {

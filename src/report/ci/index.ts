@@ -1,5 +1,6 @@
 import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
 import type { CiFinding, CiReport, FindingType } from '../../diff/index.js';
+import { VERSION } from '../../version.js';
 
 /**
  * The outputs of `diff` and `check` for people and CI systems: text (the default), json, ndjson,
@@ -170,7 +171,7 @@ const RULES: Record<FindingType, string> = {
 function sarif(r: CiReport, failOn: string): string {
   const failing = failingTypes(r.command, failOn);
   const builder = new SarifBuilder();
-  const run = new SarifRunBuilder().initSimple({ toolDriverName: 'audit2policy', toolDriverVersion: '0.1.0', url: 'https://github.com/audit2policy/audit2policy' });
+  const run = new SarifRunBuilder().initSimple({ toolDriverName: 'audit2policy', toolDriverVersion: VERSION, url: 'https://github.com/audit2policy/audit2policy' });
   for (const [t] of sections(r)) run.addRule(new SarifRuleBuilder().initSimple({ ruleId: `audit2policy/${t}`, shortDescriptionText: TITLES[t], fullDescriptionText: RULES[t] }));
   for (const [t, list] of sections(r)) {
     for (const f of list) {
