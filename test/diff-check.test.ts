@@ -134,6 +134,8 @@ describe('check (acceptance on the demo environment)', () => {
     const r = json(['check', '--policies', POLICY, '--k8s-audit', join(DEMO, 'drift'), '--format', 'json']);
     expect(r.code).toBe(1);
     expect(r.out.wouldDeny).toMatchObject([{ type: 'would-deny', kind: 'rbac', principal: 'system:serviceaccount:shop:web', summary: 'get configmaps feature-flags-v2 in shop', evidence: { count: 1, firstSeen: '2026-11-10T09:15:02.120000Z', samples: ['d1f2e3a4-0000-4000-8000-000000000010'] } }]);
+    // It points at the policy file of its principal, for annotations and code scanning.
+    expect(r.out.wouldDeny[0].locations[0].file).toMatch(/rbac\/shop\/serviceaccount\.shop\.web\.yaml$/);
     // What a day does not use shows as unused, with the share per principal.
     expect(r.out.unusedShare['alice@acme.example']).toBe(1);
     expect(r.out.unused.length).toBeGreaterThan(0);

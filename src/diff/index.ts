@@ -15,6 +15,7 @@ import {
   rbacGrants,
   type IamGrant,
   type Kind,
+  locate,
   type Location,
   type NetGrant,
   type PolicySide,
@@ -292,8 +293,11 @@ export async function diffPolicies(committed: PolicySide, generated: PolicySide,
  */
 export async function checkPolicies(committed: PolicySide, verify: VerifyReport, opts: { kinds: Kind[]; universe: Universe; profile: Profile; texts: Map<string, string> }): Promise<CiReport> {
   const report: CiReport = { command: 'check', granted: [], revoked: [], undetermined: [], wouldDeny: [], unused: [], unusedShare: {}, kinds: opts.kinds };
-  for (const f of verify.notAllowed) report.wouldDeny.push(fromVerify('would-deny', f));
-  for (const f of verify.undetermined) report.undetermined.push(fromVerify('undetermined', f));
+  // A would-be denial comes from no rule; it points at the policy file of its principal, so CI
+  // annotations and code scanning can show it where the fix goes.
+  const where = (f: VerifyReport['notAllowed'][number]) => principalLocation(committed, f, opts.texts);
+  for (const f of verify.notAllowed) report.wouldDeny.push({ ...fromVerify('would-deny', f), locations: where(f) });
+  for (const f of verify.undetermined) report.undetermined.push({ ...fromVerify('undetermined', f), locations: where(f) });
   const p = opts.profile;
   const label = iamLabeler(p);
   const totals = new Map<string, { all: number; unused: number }>();
@@ -335,6 +339,25 @@ export async function checkPolicies(committed: PolicySide, verify: VerifyReport,
   }
   sortReport(report);
   return report;
+}
+
+function principalLocation(side: PolicySide, f: VerifyReport['notAllowed'][number], texts: Map<string, string>): Location[] {
+  if (f.kind === 'rbac') {
+    const g = side.rbac.grants().find((x) => x.binding.subjectName === f.subject);
+    if (g) return [locate(g.binding.file, texts.get(g.binding.file), 0, new RegExp(`name:\\s*['"]?${g.binding.bindingName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`))];
+  } else if (f.kind === 'iam') {
+    const { account, name } = policyName(f.subject);
+    const pol = side.iam.byPrincipal.get(`${account}/${name}`)?.[0];
+    if (pol) return [{ file: pol.name, line: 1 }];
+  } else {
+    const ns = f.access.to.includes('/') ? f.access.to.split('/')[0] : f.access.from.split('/')[0];
+    const doc = side.docs.find((d) => {
+      const o = d.object as { kind?: string; metadata?: { namespace?: string } };
+      return (o?.kind === 'NetworkPolicy' || o?.kind === 'CiliumNetworkPolicy') && o.metadata?.namespace === ns;
+    });
+    if (doc) return [{ file: doc.file, line: 1 }];
+  }
+  return [];
 }
 
 function fromVerify(type: FindingType, f: VerifyReport['notAllowed'][number]): CiFinding {
