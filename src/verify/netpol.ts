@@ -82,21 +82,34 @@ export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readN
       report.undetermined.push(finding(e, e.allowed, `${e.protocol}: a Kubernetes NetworkPolicy cannot allow it by protocol; whether isolated pods pass it depends on the network plugin (${d.detail})`));
     } else report.notAllowed.push(finding(e, e.allowed, d.detail));
   }
-  // Narrowness: known workloads that never connected (either way round counts separately).
-  const known = [...workloads.values()].filter((w) => !w.hostNetwork).sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+  // Narrowness: pairs of known workloads that never connected (each direction on its own). Workloads
+  // of one namespace with identical labels are one group: no NetworkPolicy can tell their pods apart,
+  // so a pair is over groups, and a group pair talked when any of its members did.
+  const groupOf = new Map<string, string>();
+  const groups = new Map<string, { name: string; ep: Endpoint }>();
+  for (const w of [...workloads.values()].filter((x) => !x.hostNetwork).sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`))) {
+    const ep = endpointOf({ kind: 'workload', namespace: w.namespace, name: w.name }, workloads);
+    const key = `${w.namespace}\u0000${JSON.stringify(ep.kind === 'pod' ? Object.entries(ep.labels).sort() : [])}`;
+    groupOf.set(`w:${w.namespace}/${w.name}`, key);
+    if (!groups.has(key)) groups.set(key, { name: `${w.namespace}/${w.name}`, ep });
+  }
+  const talkedGroups = new Set<string>();
+  for (const t of talked) {
+    const [a, b] = t.split('>') as [string, string];
+    const ga = groupOf.get(a);
+    const gb = groupOf.get(b);
+    if (ga && gb) talkedGroups.add(`${ga}>${gb}`);
+  }
   let pairs = 0;
   let open = 0;
   const examples: string[] = [];
-  for (const a of known) {
-    for (const b of known) {
-      if (a === b) continue;
-      const pa: Peer = { kind: 'workload', namespace: a.namespace, name: a.name };
-      const pb: Peer = { kind: 'workload', namespace: b.namespace, name: b.name };
-      if (talked.has(`${peerKey(pa)}>${peerKey(pb)}`)) continue;
+  for (const [ka, a] of groups) {
+    for (const [kb, b] of groups) {
+      if (ka === kb || talkedGroups.has(`${ka}>${kb}`)) continue;
       pairs++;
-      if (set.allows({ src: endpointOf(pa, workloads), dst: endpointOf(pb, workloads) }).allowed) {
+      if (set.allows({ src: a.ep, dst: b.ep }).allowed) {
         open++;
-        if (examples.length < 10) examples.push(`${describePeer(pa)} → ${describePeer(pb)}`);
+        if (examples.length < 10) examples.push(`${a.name} → ${b.name}`);
       }
     }
   }
