@@ -6,6 +6,9 @@ import { describePeer, type NetEdge } from '../model/network.js';
 import { grantEvidence, isGrantable, type Profile } from '../model/profile.js';
 import { isAwsKind } from '../model/subject.js';
 import type { CiReport } from '../diff/index.js';
+import { generateIam } from '../generate/iam/index.js';
+import { generateNetpol } from '../generate/netpol/index.js';
+import { generateRbac } from '../generate/rbac/index.js';
 
 /**
  * What the reviewer's report shows, computed once and rendered as HTML and Markdown. Every string in
@@ -30,6 +33,8 @@ export interface PrincipalSection {
   /** Service account → role links, or the service account a workload runs as. */
   links: string[];
   events: number;
+  /** What the generated policy allows beyond what was observed, and why (default generation). */
+  widenings: string[];
 }
 
 export interface GraphNode {
@@ -111,7 +116,18 @@ export function netRisks(e: NetEdge, self: 'from' | 'to'): string[] {
 
 const DAY_MS = 86_400_000;
 
+/** The widenings the generators apply by default (resources the logs did not name, cluster DNS...), by principal or workload. */
+async function defaultWidenings(profile: Profile): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const add = (k: string, v: string) => out.set(k, [...(out.get(k) ?? []), v]);
+  for (const w of generateRbac(profile).widenings) add(w.subject, `--${w.option}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`);
+  for (const w of (await generateIam(profile)).widenings) add(w.principal, `${w.option === 'undetermined-resource' ? 'resource not in the logs' : '--' + w.option}: ${w.detail}`);
+  if (profile.network?.length) for (const w of generateNetpol(profile).widenings) add(w.workload, `${w.option}: ${w.detail}`);
+  return out;
+}
+
 export async function buildReport(profile: Profile, opts: { title?: string; check?: CiReport } = {}): Promise<ReportModel> {
+  const widened = await defaultWidenings(profile);
   const start = profile.window.start;
   const end = profile.window.end;
   const days = start && end ? (Date.parse(end.slice(0, 23) + 'Z') - Date.parse(start.slice(0, 23) + 'Z')) / DAY_MS : 0;
@@ -135,7 +151,7 @@ export async function buildReport(profile: Profile, opts: { title?: string; chec
       if (!isDenied && ev.count === 1) once++;
     }
     const links = (p.assumes ?? []).map((l) => `assumes ${l.roleArn} (${l.via}, ${l.evidence.count}×)`);
-    sections.push({ kind: 'kubernetes', name: p.username, subjectKind: p.subject.kind, permissions: perms, links, events: perms.reduce((n, x) => n + x.count, 0) });
+    sections.push({ kind: 'kubernetes', name: p.username, subjectKind: p.subject.kind, permissions: perms, links, events: perms.reduce((n, x) => n + x.count, 0), widenings: widened.get(p.username) ?? [] });
   }
   // AWS principals.
   for (const p of profile.principals.filter((x) => isAwsKind(x.subject.kind))) {
@@ -180,7 +196,7 @@ export async function buildReport(profile: Profile, opts: { title?: string; chec
       if (perm.count === 1) once++;
     }
     const assumedBy = profile.principals.filter((x) => x.assumes?.some((l) => l.roleArn === p.username)).map((x) => `assumed by ${x.username}`);
-    sections.push({ kind: 'aws', name: p.username, subjectKind: p.subject.kind, permissions: perms, links: assumedBy, events: perms.reduce((n, x) => n + x.count, 0) });
+    sections.push({ kind: 'aws', name: p.username, subjectKind: p.subject.kind, permissions: perms, links: assumedBy, events: perms.reduce((n, x) => n + x.count, 0), widenings: widened.get(p.username) ?? [] });
   }
   // Workloads and their connections.
   const byWorkload = new Map<string, Permission[]>();
@@ -203,7 +219,7 @@ export async function buildReport(profile: Profile, opts: { title?: string; chec
   for (const w of profile.workloads ?? []) {
     const key = `${w.namespace}/${w.name}`;
     const perms = (byWorkload.get(key) ?? []).sort((a, b) => cmp(a.text, b.text));
-    sections.push({ kind: 'workload', name: key, subjectKind: w.kind, permissions: perms, links: w.serviceAccount ? [`runs as system:serviceaccount:${w.namespace}:${w.serviceAccount}`] : [], events: perms.reduce((n, x) => n + x.count, 0) });
+    sections.push({ kind: 'workload', name: key, subjectKind: w.kind, permissions: perms, links: w.serviceAccount ? [`runs as system:serviceaccount:${w.namespace}:${w.serviceAccount}`] : [], events: perms.reduce((n, x) => n + x.count, 0), widenings: widened.get(key) ?? [] });
     if (w.source === 'inventory' && !perms.length) {
       if (w.kind === 'CronJob' && w.pods === 0) coverage.push(`CronJob ${key} never ran during the window: its needs are not in the logs`);
       else if (!w.hostNetwork) coverage.push(`workload ${key} had no observed traffic`);

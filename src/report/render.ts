@@ -174,6 +174,7 @@ export function renderHtml(m: ReportModel): string {
     const riskN = s.permissions.filter((p) => p.risks.length).length;
     h.push(`<details><summary><span class="mono">${esc(s.name)}</span> <span class="muted">${esc(s.subjectKind)} · ${fmtCount(s.permissions.length)} permissions · ${fmtCount(s.events)} events</span>${riskN ? ` <span class="risk">${riskN} risky</span>` : ''}</summary>`);
     for (const l of s.links) h.push(`<p class="muted">${esc(l)}</p>`);
+    h.push(s.widenings.length ? `<p>Widenings in the generated policy: </p><ul>${s.widenings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '<p class="muted">Widenings in the generated policy: none (it allows only what was observed).</p>');
     if (s.permissions.length) h.push(`<table><tr><th>permission</th><th>count</th><th>first seen</th><th>last seen</th><th>flags</th></tr>${permRows(s.permissions)}</table>`);
     else h.push('<p class="muted">No observed activity.</p>');
     h.push('</details>');
@@ -235,6 +236,7 @@ export function renderMarkdown(m: ReportModel): string {
   for (const s of m.sections) {
     out.push(`<details><summary>${mdCell(s.name)} (${mdCell(s.subjectKind)}, ${s.permissions.length} permissions, ${s.events} events)</summary>`, '');
     for (const l of s.links) out.push(`${mdCell(l)}`, '');
+    out.push(s.widenings.length ? `Widenings in the generated policy: ${s.widenings.map(mdCell).join('; ')}` : 'Widenings in the generated policy: none.', '');
     if (s.permissions.length) out.push('| permission | count | first seen | last seen | flags |', '|---|---|---|---|---|', ...s.permissions.map((p) => `| ${mdCell(p.text)}${p.denied ? ' (denied)' : ''} | ${p.count} | ${mdCell(p.firstSeen || '?')} | ${mdCell(p.lastSeen || '?')} | ${mdCell(p.risks.join('; '))} |`));
     out.push('', '</details>', '');
   }
