@@ -59,8 +59,6 @@ export interface NetGrant {
   at: Location;
 }
 
-export type Grant = RbacGrant | IamGrant | NetGrant;
-
 /** Something a side may grant that cannot be judged (a Condition, an aggregated role without sources). */
 export interface Undetermined {
   kind: Kind;

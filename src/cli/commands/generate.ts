@@ -150,8 +150,9 @@ async function emitIam(ctx: Ctx, flags: GenerateFlags, profile: Profile, files: 
   const out: Record<string, unknown> = {};
   for (const a of r.artefacts) {
     for (const p of a.policies) {
-      files.set(p.path, serializePolicy(p.document));
-      out[p.path] = JSON.parse(serializePolicy(p.document));
+      const text = serializePolicy(p.document);
+      files.set(p.path, text);
+      out[p.path] = JSON.parse(text);
     }
     files.set(a.evidencePath, JSON.stringify(a.evidence, null, 2) + '\n');
   }

@@ -294,20 +294,21 @@ function ciliumPolicy(w: WorkloadInfo, out: Map<string, Rule>, inn: Map<string, 
     };
   };
   const egress: Record<string, unknown>[] = [];
+  // FQDN policies need Cilium's DNS proxy to see the lookups: a DNS rule with a dns matchPattern carries that.
+  const dnsPorts = [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }];
   let fqdn = false;
+  let dnsRule = false;
   for (const r of sortRules(out)) {
     if (r.peer.kind === 'workload') {
       const base = { toEndpoints: [endpoint(r.peer)], ...toPorts(r) };
-      // FQDN policies need Cilium's DNS proxy to see the lookups: the DNS rule carries that.
-      egress.push(r.dns ? { ...base, toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }] } : base);
+      if (r.dns) dnsRule = true;
+      egress.push(r.dns ? { ...base, toPorts: dnsPorts } : base);
     } else if (r.names.size) {
       fqdn = true;
       egress.push({ toFQDNs: [...r.names].sort(cmp).map((n) => ({ matchName: n })), ...toPorts(r) });
     } else egress.push({ toCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
   }
-  if (fqdn && !egress.some((e) => 'toPorts' in e && JSON.stringify(e).includes('"dns"'))) {
-    egress.push({ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }], toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }] });
-  }
+  if (fqdn && !dnsRule) egress.push({ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }], toPorts: dnsPorts });
   const ingress = sortRules(inn).map((r) => (r.peer.kind === 'workload' ? { fromEndpoints: [endpoint(r.peer)], ...toPorts(r) } : { fromCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) }));
   return {
     apiVersion: 'cilium.io/v2',
