@@ -32,7 +32,9 @@ function hostileAudit(): string {
         verb: i % 2 ? 'get' : 'create',
         user: { username: `user-${n}`, groups: ['system:authenticated'] },
         userAgent: n,
-        objectRef: { resource: i % 3 ? 'secrets' : 'pods', subresource: i % 3 ? undefined : 'exec', namespace: 'shop', name: `obj-${n}` },
+        // Object names are held to Kubernetes' rules (a name with / or a blank is an input issue, whose
+        // message quotes it: another path into the report); user names and agents may hold anything.
+        objectRef: { resource: i % 3 ? 'secrets' : 'pods', subresource: i % 3 ? undefined : 'exec', namespace: 'shop', name: `obj-${i}` },
         responseStatus: { code: 200 },
         requestReceivedTimestamp: `2026-11-02T08:00:0${i % 10}.000000Z`,
         stageTimestamp: `2026-11-02T08:00:0${i % 10}.100000Z`,
@@ -40,6 +42,10 @@ function hostileAudit(): string {
       }),
     );
   });
+  // A name Kubernetes would refuse (it holds / and blanks) is an input issue; the report quotes it.
+  const refused = JSON.parse(lines[1]!) as { objectRef: { name: string } };
+  refused.objectRef.name = `obj-${XSS[1]}`;
+  lines.push(JSON.stringify(refused));
   return lines.join('\n') + '\n';
 }
 
@@ -47,7 +53,7 @@ function hostileCloudTrail(): string {
   return JSON.stringify({
     Records: XSS.map((n, i) => ({
       eventVersion: '1.09',
-      userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::111122223333:assumed-role/r${i}/s`, accountId: '111122223333', sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::111122223333:role/${encodeURIComponent(n)}`, accountId: '111122223333' } } },
+      userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::111122223333:assumed-role/r${i}/s`, accountId: '111122223333', sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::111122223333:role/r${i}`, accountId: '111122223333' } } },
       eventTime: '2026-11-02T08:00:00Z',
       eventSource: 's3.amazonaws.com',
       eventName: 'GetObject',

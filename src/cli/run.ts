@@ -1,6 +1,6 @@
 import { VERSION } from '../version.js';
 import { Command, CommanderError } from 'commander';
-import { UnreadableInputError } from '../ingest/inputs.js';
+import { InputError } from '../model/issue.js';
 import { OutputConflictError } from '../emit/writeTree.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInventory } from './commands/inventory.js';
@@ -44,7 +44,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
     const verbose = argv.includes('--verbose');
-    const known = e instanceof UsageError || e instanceof UnreadableInputError || e instanceof InputAbort || e instanceof OutputConflictError;
+    const known = e instanceof UsageError || e instanceof InputError || e instanceof InputAbort || e instanceof OutputConflictError;
     io.stderr.write(ctx.c.red(`error: ${(e as Error).message}\n`));
     if (verbose) io.stderr.write(`${(e as Error).stack ?? ''}\n`);
     else if (!known) io.stderr.write('(an internal error: run again with --verbose for the stack trace, and please report it)\n');

@@ -1,6 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { cmp } from '../model/issue.js';
+import { cmp, InputError } from '../model/issue.js';
 
 /** One file to read, as found on the command line or in a walked directory. */
 export interface InputFile {
@@ -24,7 +24,7 @@ export interface Notice {
 export const STDIN = '-';
 
 /** Raised for input that cannot be read at all: the CLI exits 2. */
-export class UnreadableInputError extends Error {}
+export class UnreadableInputError extends InputError {}
 
 const SNIFF_BYTES = 64 * 1024;
 

@@ -1,5 +1,8 @@
 import { cmp, type InputIssue } from '../model/issue.js';
 import { sortedRecord, type L4Protocol, type Peer, type WorkloadInfo } from '../model/network.js';
+import { tupleKey } from '../util/key.js';
+import { labelKeyProblem, labelValueProblem, namespaceProblem, portNameProblem, shown, subdomainProblem } from '../knowledge/kubernetes/names.js';
+import { ipProblem, portProblem } from '../knowledge/network/names.js';
 
 /**
  * A cluster inventory: what the network slice needs of the cluster's objects to turn IP addresses
@@ -96,13 +99,24 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
   const spec = isObj(o['spec']) ? o['spec'] : {};
   const status = isObj(o['status']) ? o['status'] : {};
   const owner = ownerOf(meta);
+  // Names and labels that no API server would accept make no workload: they could only come from a
+  // tampered file, and would reach policies and file names.
+  const bad = kind === 'Pod' || kind === 'Service' || CONTROLLER_KINDS.has(kind) ? objectProblem(namespace, name, meta, owner) : undefined;
+  if (bad) return issue('inventory.bad-name', `${kind} ${shown(name)}: ${bad}`);
   switch (kind) {
-    case 'Namespace':
-      inv.namespaces.push({ name, labels: labelsOf(meta['labels']) });
+    case 'Namespace': {
+      const labels = labelsOf(meta['labels']);
+      const p = named('namespace', name, namespaceProblem) ?? labelsProblem(labels);
+      if (p) return issue('inventory.bad-name', `Namespace: ${p}`);
+      inv.namespaces.push({ name, labels });
       return;
+    }
     case 'Node': {
       const addrs = Array.isArray(status['addresses']) ? status['addresses'].filter(isObj) : [];
-      inv.nodes.push({ name, ips: addrs.filter((a) => a['type'] === 'InternalIP' || a['type'] === 'ExternalIP').map((a) => str(a['address'])).filter(Boolean).sort(cmp) });
+      const ips = addrs.filter((a) => a['type'] === 'InternalIP' || a['type'] === 'ExternalIP').map((a) => str(a['address'])).filter(Boolean).sort(cmp);
+      const p = ips.map((ip) => named('node address', ip, ipProblem)).find(Boolean);
+      if (p) return issue('inventory.bad-name', `Node ${shown(name)}: ${p}`);
+      inv.nodes.push({ name, ips });
       return;
     }
     case 'Pod': {
@@ -116,6 +130,12 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
           if (typeof p['containerPort'] === 'number') ports.push({ name: str(p['name']), port: p['containerPort'], protocol: proto(p['protocol']) });
         }
       }
+      const serviceAccount = str(spec['serviceAccountName']) || 'default';
+      const p =
+        [...ips].map((ip) => named('pod address', ip, ipProblem)).find(Boolean) ??
+        named('service account', serviceAccount, subdomainProblem) ??
+        ports.map((x) => (x.name ? named('port name', x.name, portNameProblem) : portProblem(x.port) ? `port ${x.port} is not a port` : undefined)).find(Boolean);
+      if (p) return issue('inventory.bad-name', `Pod ${shown(name)}: ${p}`);
       inv.pods.push({
         namespace,
         name,
@@ -123,7 +143,7 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
         labels: labelsOf(meta['labels']),
         node: str(spec['nodeName']),
         hostNetwork: spec['hostNetwork'] === true,
-        serviceAccount: str(spec['serviceAccountName']) || 'default',
+        serviceAccount,
         ...(owner ? { owner } : {}),
         ports: ports.sort((a, b) => a.port - b.port || cmp(a.name, b.name)),
       });
@@ -139,7 +159,10 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
         targetPort: typeof p['targetPort'] === 'number' || typeof p['targetPort'] === 'string' ? (p['targetPort'] as number | string) : typeof p['port'] === 'number' ? p['port'] : 0,
         protocol: proto(p['protocol']),
       }));
-      inv.services.push({ namespace, name, clusterIPs: [...ips].sort(cmp), selector: labelsOf(spec['selector']), ports });
+      const selector = labelsOf(spec['selector']);
+      const p = [...ips].map((ip) => named('cluster IP', ip, ipProblem)).find(Boolean) ?? labelsProblem(selector);
+      if (p) return issue('inventory.bad-name', `Service ${shown(name)}: ${p}`);
+      inv.services.push({ namespace, name, clusterIPs: [...ips].sort(cmp), selector, ports });
       return;
     }
     default:
@@ -153,9 +176,34 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
         const tplMeta = tpl && isObj(tpl['metadata']) ? tpl['metadata'] : {};
         const tplSpec = tpl && isObj(tpl['spec']) ? tpl['spec'] : {};
         const template = tpl ? { labels: labelsOf(tplMeta['labels']), serviceAccount: str(tplSpec['serviceAccountName']) || 'default' } : undefined;
+        const p = labelsProblem(matchLabels ?? {}) ?? (template ? labelsProblem(template.labels) ?? named('service account', template.serviceAccount, subdomainProblem) : undefined);
+        if (p) return issue('inventory.bad-name', `${kind} ${shown(name)}: ${p}`);
         inv.controllers.push({ namespace, kind, name, ...(owner ? { owner } : {}), ...(usable ? { selector: matchLabels } : {}), ...(template ? { template } : {}) });
       }
   }
+}
+
+function named(what: string, v: string, check: (x: string) => string | undefined): string | undefined {
+  const p = check(v);
+  return p ? `${what} ${shown(v)} ${p}` : undefined;
+}
+
+function labelsProblem(labels: Record<string, string>): string | undefined {
+  for (const [k, v] of Object.entries(labels)) {
+    const p = named('label key', k, labelKeyProblem) ?? named(`label ${k}`, v, labelValueProblem);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** A namespaced object's namespace, name, labels and owner. */
+function objectProblem(namespace: string, name: string, meta: Obj, owner: { kind: string; name: string } | undefined): string | undefined {
+  return (
+    named('namespace', namespace, namespaceProblem) ??
+    named('name', name, subdomainProblem) ??
+    labelsProblem(labelsOf(meta['labels'])) ??
+    (owner ? named('owner kind', owner.kind, (k) => (/^[A-Z][A-Za-z0-9]{0,62}$/.test(k) ? undefined : 'is not a kind')) ?? named('owner', owner.name, subdomainProblem) : undefined)
+  );
 }
 
 function ownerOf(meta: Obj): { kind: string; name: string } | undefined {
@@ -205,10 +253,10 @@ export class Resolver {
 
   constructor(readonly inventory: Inventory) {
     for (const p of inventory.pods) {
-      this.podsByName.set(`${p.namespace}/${p.name}`, p);
+      this.podsByName.set(tupleKey(p.namespace, p.name), p);
       if (!p.hostNetwork) for (const ip of p.ips) this.podsByIp.set(ip, p);
     }
-    for (const c of inventory.controllers) this.controllers.set(`${c.namespace}/${c.kind}/${c.name}`, c);
+    for (const c of inventory.controllers) this.controllers.set(tupleKey(c.namespace, c.kind, c.name), c);
     for (const s of inventory.services) for (const ip of s.clusterIPs) this.servicesByIp.set(ip, s);
     for (const n of inventory.nodes) for (const ip of n.ips) this.nodeIps.add(ip);
   }
@@ -222,7 +270,7 @@ export class Resolver {
   }
 
   pod(namespace: string, name: string): InvPod | undefined {
-    return this.podsByName.get(`${namespace}/${name}`);
+    return this.podsByName.get(tupleKey(namespace, name));
   }
 
   podByIp(ip: string): InvPod | undefined {
@@ -235,7 +283,7 @@ export class Resolver {
 
   /** The workload a pod belongs to: the top of its owner chain, selected by its selector. */
   workloadOf(pod: InvPod): WorkloadInfo {
-    const key = `${pod.namespace}/${pod.name}`;
+    const key = tupleKey(pod.namespace, pod.name);
     const hit = this.cache.get(key);
     if (hit) return hit;
     let top: { kind: string; name: string } = { kind: 'Pod', name: pod.name };
@@ -243,7 +291,7 @@ export class Resolver {
     let ref = pod.owner;
     for (let depth = 0; ref && depth < 5; depth++) {
       top = ref;
-      ctl = this.controllers.get(`${pod.namespace}/${ref.kind}/${ref.name}`);
+      ctl = this.controllers.get(tupleKey(pod.namespace, ref.kind, ref.name));
       ref = ctl?.owner;
     }
     if (!ctl && pod.owner) {

@@ -1,5 +1,6 @@
 import type { InputIssue } from '../model/issue.js';
 import { addObject, canonicalInventory, emptyInventory, type Inventory } from './inventory.js';
+import { InputError } from '../model/issue.js';
 
 /** The kinds a snapshot holds, and how to list each across all namespaces. */
 const LISTS: { kind: string; api: 'core' | 'apps' | 'batch'; method: string }[] = [
@@ -37,7 +38,7 @@ export async function readLiveObjects(opts: LiveOptions): Promise<{ apiVersion: 
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   if (opts.context) {
-    if (!kc.getContexts().some((c) => c.name === opts.context)) throw new Error(`no context "${opts.context}" in the kubeconfig`);
+    if (!kc.getContexts().some((c) => c.name === opts.context)) throw new InputError(`no context "${opts.context}" in the kubeconfig`);
     kc.setCurrentContext(opts.context);
   }
   const apis = { core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), batch: kc.makeApiClient(k8s.BatchV1Api) };

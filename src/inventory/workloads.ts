@@ -1,6 +1,7 @@
-import { mergeWorkload, type WorkloadInfo } from '../model/network.js';
+import { compareWorkloads, mergeWorkload, type WorkloadInfo } from '../model/network.js';
 import { cmp } from '../model/issue.js';
 import { Resolver, stableLabels, type Inventory } from './inventory.js';
+import { tupleKey } from '../util/key.js';
 
 /** The workloads of an inventory's pods (host-network pods included: they are peers by node IP). */
 export function workloadsOfInventory(inv: Inventory): WorkloadInfo[] {
@@ -9,7 +10,7 @@ export function workloadsOfInventory(inv: Inventory): WorkloadInfo[] {
   const pods = new Map<string, number>();
   for (const p of inv.pods) {
     const w = r.workloadOf(p);
-    const k = `${w.namespace}/${w.name}`;
+    const k = tupleKey(w.namespace, w.name);
     const prev = out.get(k);
     out.set(k, prev ? mergeWorkload(prev, w) : w);
     pods.set(k, (pods.get(k) ?? 0) + 1);
@@ -18,11 +19,11 @@ export function workloadsOfInventory(inv: Inventory): WorkloadInfo[] {
   // Top-level controllers with no pods (a CronJob that never ran, a Deployment scaled to zero): workloads too.
   for (const c of inv.controllers) {
     if (c.owner || !c.template) continue;
-    const k = `${c.namespace}/${c.name}`;
+    const k = tupleKey(c.namespace, c.name);
     if (out.has(k)) continue;
     const labels = stableLabels(c.template.labels);
     const jobLike = c.kind === 'Job' || c.kind === 'CronJob';
     out.set(k, { namespace: c.namespace, name: c.name, kind: c.kind, selector: !jobLike && c.selector ? c.selector : labels, labels, ports: [], hostNetwork: false, serviceAccount: c.template.serviceAccount, pods: 0, source: 'inventory' });
   }
-  return [...out.keys()].sort(cmp).map((k) => out.get(k)!);
+  return [...out.values()].sort(compareWorkloads);
 }

@@ -1,3 +1,6 @@
+import { cmp } from './issue.js';
+import { tupleKey } from '../util/key.js';
+
 /**
  * One Kubernetes API access as RBAC sees it. Resource requests have `resource` set; non-resource
  * requests (`/healthz`, `/apis`) have `nonResourceURL` set and every resource field empty.
@@ -16,16 +19,22 @@ export interface K8sAccess {
   nonResourceURL: string;
 }
 
-/** The separator in map keys: it cannot occur in any Kubernetes name. */
-const SEP = '\u0000';
-
+/** The identity of an access as a map key: length-prefixed fields, so no value can spill into another. */
 export function accessKey(a: K8sAccess): string {
-  return a.namespace + SEP + a.apiGroup + SEP + a.resource + SEP + a.subresource + SEP + a.name + SEP + a.nonResourceURL + SEP + a.verb;
+  return tupleKey(a.namespace, a.apiGroup, a.resource, a.subresource, a.name, a.nonResourceURL, a.verb);
 }
 
-export function accessFromKey(key: string): K8sAccess {
-  const [namespace = '', apiGroup = '', resource = '', subresource = '', name = '', nonResourceURL = '', verb = ''] = key.split(SEP);
-  return { verb, apiGroup, resource, subresource, namespace, name, nonResourceURL };
+/** The profile's order of accesses: namespace, group, resource, subresource, name, URL, verb. */
+export function compareAccess(a: K8sAccess, b: K8sAccess): number {
+  return (
+    cmp(a.namespace, b.namespace) ||
+    cmp(a.apiGroup, b.apiGroup) ||
+    cmp(a.resource, b.resource) ||
+    cmp(a.subresource, b.subresource) ||
+    cmp(a.name, b.name) ||
+    cmp(a.nonResourceURL, b.nonResourceURL) ||
+    cmp(a.verb, b.verb)
+  );
 }
 
 /** `pods/exec` style resource path, as RBAC rules name it. */

@@ -27,3 +27,9 @@ export function compareIssues(a: InputIssue, b: InputIssue): number {
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * A whole input that cannot be used (a profile that is no profile, a file that cannot be read): the
+ * run stops with one line naming it and exit 2. Never an "internal error": files can hold anything.
+ */
+export class InputError extends Error {}

@@ -1,4 +1,5 @@
 import { cmp } from './issue.js';
+import { tupleKey } from '../util/key.js';
 import { maxTime, minTime, type Sample } from './evidence.js';
 
 /**
@@ -82,16 +83,44 @@ export interface NetEdge {
 
 export const FLOW_SAMPLE_LIMIT = 3;
 
+/** A peer's display and sort form: `w:shop/web`, `ip:10.0.0.1`. Not a map key: use `peerId`. */
 export function peerKey(p: Peer): string {
   return p.kind === 'workload' ? `w:${p.namespace}/${p.name}` : `${p.kind}:${p.ip}`;
+}
+
+/** A peer as a map key that no name can shift. */
+export function peerId(p: Peer): string {
+  return p.kind === 'workload' ? tupleKey('w', p.namespace, p.name) : tupleKey(p.kind, p.ip);
+}
+
+export function comparePeers(a: Peer, b: Peer): number {
+  return cmp(peerKey(a), peerKey(b)) || cmp(peerId(a), peerId(b));
+}
+
+/** A workload as a map key. */
+export function workloadId(w: { namespace: string; name: string }): string {
+  return tupleKey(w.namespace, w.name);
+}
+
+/** Workloads in `namespace/name` order. */
+export function compareWorkloads(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
+  return cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`) || cmp(a.namespace, b.namespace);
 }
 
 export function describePeer(p: Peer): string {
   return p.kind === 'workload' ? `${p.namespace}/${p.name}` : p.kind === 'node' ? `node ${p.ip}` : p.ip;
 }
 
-export function edgeKey(e: { from: Peer; to: Peer; protocol: string; port: number }): string {
-  return `${peerKey(e.from)}\u0000${peerKey(e.to)}\u0000${e.protocol}\u0000${String(e.port).padStart(5, '0')}`;
+type EdgeId = { from: Peer; to: Peer; protocol: string; port: number };
+
+/** A network edge as a map key. */
+export function edgeKey(e: EdgeId): string {
+  return peerId(e.from) + peerId(e.to) + tupleKey(e.protocol, String(e.port));
+}
+
+/** The profile's order of network edges: source, destination, protocol, port. */
+export function compareEdges(a: EdgeId, b: EdgeId): number {
+  return comparePeers(a.from, b.from) || comparePeers(a.to, b.to) || cmp(a.protocol, b.protocol) || a.port - b.port;
 }
 
 function addFlowSample(samples: Sample[], s: Sample): void {
@@ -133,7 +162,7 @@ export function mergeWorkload(a: WorkloadInfo, b: WorkloadInfo): WorkloadInfo {
   const inter = (x: Record<string, string>, y: Record<string, string>) =>
     Object.keys(x).length === 0 ? sortedRecord(y) : Object.keys(y).length === 0 ? sortedRecord(x) : sortedRecord(Object.fromEntries(Object.entries(x).filter(([k, v]) => y[k] === v)));
   const ports = new Map<string, WorkloadInfo['ports'][number]>();
-  for (const p of [...a.ports, ...b.ports]) ports.set(`${p.name}/${p.port}/${p.protocol}`, p);
+  for (const p of [...a.ports, ...b.ports]) ports.set(tupleKey(p.name, String(p.port), p.protocol), p);
   return {
     ...a,
     kind: a.kind === b.kind ? a.kind : cmp(a.kind, b.kind) <= 0 ? a.kind : b.kind,

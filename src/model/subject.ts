@@ -1,3 +1,7 @@
+import { cmp } from './issue.js';
+import { tupleKey } from '../util/key.js';
+import { bounded, escapeName } from '../util/paths.js';
+
 /** Who made a request, normalised: Kubernetes subjects, and the AWS identities policies attach to. */
 export type SubjectKind = K8sSubjectKind | AwsSubjectKind;
 export type K8sSubjectKind = 'ServiceAccount' | 'User' | 'Group';
@@ -45,20 +49,22 @@ export function subjectKey(s: Subject): string {
   }
 }
 
+/** A subject as a map key that no name can shift (a namespace holding `:` included). */
+export function subjectId(s: Subject): string {
+  return tupleKey(s.kind, s.namespace ?? '', s.name);
+}
+
+/** Principals in `subjectKey` order (ties, possible only for invalid names, broken by the fields). */
+export function compareSubjects(a: Subject, b: Subject): number {
+  return cmp(subjectKey(a), subjectKey(b)) || cmp(subjectId(a), subjectId(b));
+}
+
 /**
  * A filesystem-safe form of the subject, used as a file name: `serviceaccount.shop.web`, `user.alice`.
- * Characters outside [A-Za-z0-9._-] are percent-style escaped as `~XX` so that two subjects never share a file.
+ * Characters outside [A-Za-z0-9_-] are escaped as `~XX` so that two subjects never share a file (`.`
+ * separates the parts); a long name is cut with a hash of the whole (see util/paths.ts).
  */
 export function subjectFileName(s: Subject): string {
   const parts = s.kind === 'ServiceAccount' ? ['serviceaccount', s.namespace ?? '', s.name] : [s.kind.toLowerCase(), s.name];
-  return parts.map(safeSegment).join('.');
-}
-
-function safeSegment(v: string): string {
-  let out = '';
-  for (const ch of v) {
-    if (/[A-Za-z0-9_-]/.test(ch)) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += '~' + b.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out === '' ? '~' : out;
+  return bounded(parts.map((x) => escapeName(x, /[A-Za-z0-9_-]/)).join('.'));
 }

@@ -1,15 +1,17 @@
-import { accessFromKey, accessKey } from '../model/access.js';
+import { accessKey, compareAccess, type K8sAccess } from '../model/access.js';
 import { EvidenceAccumulator, maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import { noPermissionReason } from '../ingest/cloudTrail/iamActions.js';
-import { addFlow, edgeKey, mergeWorkload, newFlowEvidence, type NetEdge, type WorkloadInfo } from '../model/network.js';
+import { addFlow, compareEdges, compareWorkloads, edgeKey, mergeWorkload, newFlowEvidence, workloadId, type NetEdge, type WorkloadInfo } from '../model/network.js';
 import type { AwsCallObservation, AwsPrincipal, ImpliedPermission, K8sRequestObservation, Observation } from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';
 import { PROFILE_API_VERSION, type AwsCall, type AwsEdge, type K8sEdge, type Principal, type Profile, type RoleLink, type SourceRecord } from '../model/profile.js';
-import { subjectFromUsername, subjectKey, type AwsSubjectKind, type Subject } from '../model/subject.js';
+import { compareSubjects, subjectFromUsername, subjectId, type AwsSubjectKind, type Subject } from '../model/subject.js';
 import type { Scope, SkipReason } from './scope.js';
+import { compareTuples, tupleKey } from '../util/key.js';
 
 interface EdgeState {
+  access: K8sAccess;
   allowed?: EvidenceAccumulator;
   denied?: EvidenceAccumulator;
   undecided?: EvidenceAccumulator;
@@ -81,7 +83,7 @@ export class ProfileBuilder {
       if (!inNs) return this.skip('namespace-filter');
     }
     for (const w of obs.workloads) {
-      const k = `${w.namespace}/${w.name}`;
+      const k = workloadId(w);
       const prev = this.workloads.get(k);
       this.workloads.set(k, prev ? mergeWorkload(prev, w) : w);
     }
@@ -139,7 +141,7 @@ export class ProfileBuilder {
       const r = typeof p === 'string' ? p : this.scope.namespaceSkip(l.namespace);
       if (r) return this.skip(r);
       const sa = p as PrincipalState;
-      const key = `${l.roleArn}\u0000${l.via}`;
+      const key = tupleKey(l.roleArn, l.via);
       let link = sa.links.get(key);
       if (!link) sa.links.set(key, (link = { roleArn: l.roleArn, via: l.via, ev: new EvidenceAccumulator() }));
       link.ev.add('ResponseComplete', obs.time, obs.id);
@@ -168,7 +170,7 @@ export class ProfileBuilder {
   private record(p: PrincipalState, key: string, obs: K8sRequestObservation): void {
     let edge = p.edges.get(key);
     if (!edge) {
-      edge = {};
+      edge = { access: obs.access };
       p.edges.set(key, edge);
     }
     const slot = obs.decision === 'allow' ? 'allowed' : obs.decision === 'deny' ? 'denied' : 'undecided';
@@ -196,7 +198,7 @@ export class ProfileBuilder {
   }
 
   private principal(subject: Subject, username: string): PrincipalState {
-    const key = subjectKey(subject);
+    const key = subjectId(subject);
     let p = this.principals.get(key);
     if (!p) {
       p = { subject, username, groups: new Set(), lastGroups: [], edges: new Map(), aws: new Map(), links: new Map() };
@@ -207,12 +209,11 @@ export class ProfileBuilder {
 
   toProfile(): Profile {
     const principals: Principal[] = [];
-    for (const key of [...this.principals.keys()].sort(cmp)) {
-      const p = this.principals.get(key)!;
+    for (const p of [...this.principals.values()].sort((a, b) => compareSubjects(a.subject, b.subject))) {
       const k8s: K8sEdge[] = [];
-      for (const ek of [...p.edges.keys()].sort(cmp)) {
-        const st = p.edges.get(ek)!;
-        const edge: K8sEdge = { ...accessFromKey(ek) };
+      for (const st of [...p.edges.values()].sort((a, b) => compareAccess(a.access, b.access))) {
+        const a = st.access;
+        const edge: K8sEdge = { verb: a.verb, apiGroup: a.apiGroup, resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name, nonResourceURL: a.nonResourceURL };
         if (st.allowed) edge.allowed = st.allowed.toEvidence();
         if (st.denied) edge.denied = st.denied.toEvidence();
         if (st.undecided) edge.undecided = st.undecided.toEvidence();
@@ -225,8 +226,7 @@ export class ProfileBuilder {
       }
       const pr: Principal = { subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups].sort(cmp), k8s };
       if (p.aws.size) {
-        pr.aws = [...p.aws.keys()].sort(cmp).map((k) => {
-          const st = p.aws.get(k)!;
+        pr.aws = [...p.aws.values()].sort((a, b) => compareAwsCalls(a.call, b.call)).map((st) => {
           const e: AwsEdge = { ...st.call };
           if (st.allowed) e.allowed = st.allowed.toEvidence();
           if (st.denied) e.denied = st.denied.toEvidence();
@@ -234,8 +234,7 @@ export class ProfileBuilder {
         });
       }
       if (p.links.size) {
-        pr.assumes = [...p.links.keys()].sort(cmp).map((k) => {
-          const l = p.links.get(k)!;
+        pr.assumes = [...p.links.values()].sort(compareLinks).map((l) => {
           return { roleArn: l.roleArn, via: l.via, evidence: l.ev.toEvidence() };
         });
       }
@@ -255,7 +254,7 @@ export class ProfileBuilder {
       principals,
     };
     if (this.net.size || this.workloads.size) {
-      const network = [...this.net.keys()].sort(cmp).map((k) => this.net.get(k)!);
+      const network = [...this.net.values()].sort(compareEdges);
       for (const e of network) {
         for (const ev of [e.allowed, e.denied]) {
           if (!ev) continue;
@@ -264,7 +263,7 @@ export class ProfileBuilder {
         }
       }
       profile.window = { start: this.start, end: this.end };
-      profile.workloads = [...this.workloads.keys()].sort(cmp).map((k) => this.workloads.get(k)!);
+      profile.workloads = [...this.workloads.values()].sort(compareWorkloads);
       profile.network = network;
     }
     if (this.names.size) profile.dnsNames = [...this.names.keys()].sort(cmp).map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
@@ -272,13 +271,27 @@ export class ProfileBuilder {
   }
 }
 
-/** The identity of an AWS edge: event, resources and implied permissions. Also its sort key. */
+/** The identity of an AWS edge as a map key: event, resources and implied permissions, each part length-prefixed. */
 export function awsCallKey(c: AwsCall): string {
-  return c.eventSource + '\u0000' + c.eventName + '\u0000' + c.resources.join('\u0001') + '\u0000' + c.implied.map(impliedKey).join('\u0001');
+  const parts = [c.eventSource, c.eventName, String(c.resources.length), ...c.resources];
+  for (const i of c.implied) parts.push(i.action, i.resource, i.via);
+  return tupleKey(...parts);
 }
 
-function impliedKey(i: ImpliedPermission): string {
-  return `${i.action}\u0002${i.resource}\u0002${i.via}`;
+/** The profile's order of AWS edges: event source, name, then the resources and implied permissions as lists. */
+export function compareAwsCalls(a: AwsCall, b: AwsCall): number {
+  return (
+    cmp(a.eventSource, b.eventSource) ||
+    cmp(a.eventName, b.eventName) ||
+    compareTuples(a.resources, b.resources) ||
+    compareTuples(a.implied.map(impliedTuple).flat(), b.implied.map(impliedTuple).flat())
+  );
+}
+
+const impliedTuple = (i: ImpliedPermission) => [i.action, i.resource, i.via];
+
+export function compareLinks(a: { roleArn: string; via: string }, b: { roleArn: string; via: string }): number {
+  return cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via);
 }
 
 function sameList(a: string[], b: string[]): boolean {

@@ -1,5 +1,6 @@
 import { grantEvidence, type Principal, type Profile } from '../model/profile.js';
 import type { Scope, SkipReason } from './scope.js';
+import { InputError } from '../model/issue.js';
 
 /**
  * Apply a scope to an existing profile (generate/verify --profile): the same subject and namespace
@@ -7,7 +8,7 @@ import type { Scope, SkipReason } from './scope.js';
  */
 export function filterProfile(profile: Profile, scope: Scope): Profile {
   if (scope.since !== '' || scope.until !== '' || scope.hasRelativeTime) {
-    throw new Error('--since/--until select records while reading logs; a profile is already aggregated (profile the logs with the window instead)');
+    throw new InputError('--since/--until select records while reading logs; a profile is already aggregated (profile the logs with the window instead)');
   }
   const skipped: Record<string, number> = { ...profile.skipped };
   const add = (r: SkipReason, n: number) => {

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { canonicalEvidence, type Evidence } from '../model/evidence.js';
-import type { InputIssue } from '../model/issue.js';
+import { InputError, type InputIssue } from '../model/issue.js';
 import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile, type SourceRecord } from '../model/profile.js';
 import { canonicalSubject } from './builder.js';
+import { profileNameProblem } from './names.js';
 import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
 
 /** Serialise a profile with a fixed key order, so equal profiles are equal bytes. */
@@ -118,16 +119,18 @@ export async function readProfile(path: string): Promise<Profile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read profile ${path}: ${(e as Error).message}`);
+    throw new InputError(`cannot read profile ${path}: ${(e as Error).message}`);
   }
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${path}: not a profile: ${(e as Error).message}`);
+    throw new InputError(`${path}: not a profile: ${(e as Error).message}`);
   }
   const problem = checkProfile(v);
-  if (problem) throw new Error(`${path}: not a valid profile: ${problem}`);
+  if (problem) throw new InputError(`${path}: not a valid profile: ${problem}`);
+  const names = profileNameProblem(v as Profile);
+  if (names) throw new InputError(`${path}: not a valid profile: ${names}`);
   return canonicalProfile(v as Profile);
 }
 

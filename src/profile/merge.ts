@@ -1,10 +1,11 @@
-import { accessKey } from '../model/access.js';
+import { accessKey, compareAccess } from '../model/access.js';
 import { mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile, type RoleLink } from '../model/profile.js';
-import { subjectKey } from '../model/subject.js';
-import { edgeKey, mergeFlowEvidence, mergeWorkload, type NetEdge, type WorkloadInfo } from '../model/network.js';
-import { awsCallKey, sortRecord, sortSources } from './builder.js';
+import { compareSubjects, subjectId } from '../model/subject.js';
+import { compareEdges, compareWorkloads, edgeKey, mergeFlowEvidence, mergeWorkload, workloadId, type NetEdge, type WorkloadInfo } from '../model/network.js';
+import { tupleKey } from '../util/key.js';
+import { awsCallKey, compareAwsCalls, compareLinks, sortRecord, sortSources } from './builder.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;
@@ -22,7 +23,7 @@ function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
   return out;
 }
 
-const linkKey = (l: RoleLink) => `${l.roleArn}\u0000${l.via}`;
+const linkKey = (l: RoleLink) => tupleKey(l.roleArn, l.via);
 
 function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
   const { allowed: _a, denied: _d, undecided: _u, ...access } = a;
@@ -54,7 +55,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     sources.push(...p.sources);
     for (const [k, n] of Object.entries(p.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
     for (const pr of p.principals) {
-      const k = subjectKey(pr.subject);
+      const k = subjectId(pr.subject);
       let acc = principals.get(k);
       if (!acc) principals.set(k, (acc = { first: pr, groups: new Set(), edges: new Map(), aws: new Map(), links: new Map() }));
       for (const e of pr.aws ?? []) {
@@ -83,16 +84,15 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     sources: sortSources(sources),
     skipped: sortRecord(skipped),
     ...net,
-    principals: [...principals.keys()].sort(cmp).map((k) => {
-      const acc = principals.get(k)!;
+    principals: [...principals.values()].sort((a, b) => compareSubjects(a.first.subject, b.first.subject)).map((acc) => {
       const out: Principal = {
         subject: acc.first.subject,
         username: acc.first.username,
         groups: [...acc.groups].sort(cmp),
-        k8s: [...acc.edges.keys()].sort(cmp).map((ek) => acc.edges.get(ek)!),
+        k8s: [...acc.edges.values()].sort(compareAccess),
       };
-      if (acc.aws.size) out.aws = [...acc.aws.keys()].sort(cmp).map((ek) => acc.aws.get(ek)!);
-      if (acc.links.size) out.assumes = [...acc.links.keys()].sort(cmp).map((lk) => acc.links.get(lk)!);
+      if (acc.aws.size) out.aws = [...acc.aws.values()].sort(compareAwsCalls);
+      if (acc.links.size) out.assumes = [...acc.links.values()].sort(compareLinks);
       return out;
     }),
   };
@@ -108,7 +108,7 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
   for (const p of profiles) {
     if (p.workloads || p.network) any = true;
     for (const w of p.workloads ?? []) {
-      const k = `${w.namespace}/${w.name}`;
+      const k = workloadId(w);
       const prev = workloads.get(k);
       workloads.set(k, prev ? mergeWorkload(prev, w) : w);
     }
@@ -135,8 +135,8 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
   }
   const out: Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> = {};
   if (any) {
-    out.workloads = [...workloads.keys()].sort(cmp).map((k) => workloads.get(k)!);
-    out.network = [...edges.keys()].sort(cmp).map((k) => edges.get(k)!);
+    out.workloads = [...workloads.values()].sort(compareWorkloads);
+    out.network = [...edges.values()].sort(compareEdges);
   }
   if (names.size) out.dnsNames = [...names.keys()].sort(cmp).map((ip) => ({ ip, names: [...names.get(ip)!].sort(cmp) }));
   if (namespaces.size) out.namespaces = [...namespaces.keys()].sort(cmp).map((k) => namespaces.get(k)!);

@@ -1,3 +1,4 @@
+import { InputError } from '../model/issue.js';
 /**
  * Times are carried as normalised RFC 3339 UTC strings with exactly six fractional digits
  * (`2026-11-02T08:00:00.123456Z`), so they compare correctly as strings and keep the
@@ -68,13 +69,13 @@ export function parseTimeSpec(text: string): TimeSpec {
   if (abs) return { kind: 'absolute', time: abs };
   const m = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text);
   if (m) return { kind: 'relative', ms: Number(m[1]) * UNITS[m[2]!]!, text };
-  throw new Error(`"${text}" is neither an RFC 3339 time (2026-11-02T08:00:00Z) nor a duration (7d, 36h, 90m)`);
+  throw new InputError(`"${text}" is neither an RFC 3339 time (2026-11-02T08:00:00Z) nor a duration (7d, 36h, 90m)`);
 }
 
 /** Resolve a spec against the newest event time. */
 export function resolveTimeSpec(spec: TimeSpec, newest: string): string {
   if (spec.kind === 'absolute') return spec.time;
-  if (newest === '') throw new Error(`cannot apply "${spec.text}": no event in the input carries a time`);
+  if (newest === '') throw new InputError(`cannot apply "${spec.text}": no event in the input carries a time`);
   return msToTime(timeToMs(newest) - spec.ms);
 }
 

@@ -9,6 +9,7 @@ import { isAwsKind } from '../model/subject.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
 import { findingEvidence } from './rbac.js';
+import { tupleKey } from '../util/key.js';
 
 /** Identity policies by the principal they attach to: `<account>/<name>`. */
 export interface IamPolicySet {
@@ -73,7 +74,7 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
       }
       for (const perm of needed.permissions) {
         for (const resource of perm.resources) {
-          const k = `${perm.action}\u0000${resource}`;
+          const k = tupleKey(perm.action, resource);
           const n = needs.get(k);
           if (!n) needs.set(k, { action: perm.action, resource, ev: e.allowed, events: new Set([event]), implied: new Set(perm.implied ? [perm.implied] : []) });
           else {

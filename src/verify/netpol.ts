@@ -1,9 +1,10 @@
 import { cmp, type InputIssue } from '../model/issue.js';
 import type { FindingEvidence, NetpolFinding, VerifyReport } from '../model/finding.js';
-import { describePeer, peerKey, type FlowEvidence, type NetEdge, type Peer, type WorkloadInfo } from '../model/network.js';
+import { compareWorkloads, describePeer, peerId, workloadId, type FlowEvidence, type NetEdge, type Peer, type WorkloadInfo } from '../model/network.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
+import { tupleKey } from '../util/key.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,7 +38,7 @@ export function readNetworkPolicies(docs: PolicyDoc[]): { policies: { kind: 'Net
 /** A workload's pods as the evaluator sees them: its labels (with its selector's) and declared ports. */
 function endpointOf(p: Peer, workloads: Map<string, WorkloadInfo>): Endpoint {
   if (p.kind !== 'workload') return { kind: 'ip', ip: p.ip };
-  const w = workloads.get(`${p.namespace}/${p.name}`);
+  const w = workloads.get(tupleKey(p.namespace, p.name));
   return { kind: 'pod', namespace: p.namespace, labels: { ...(w?.labels ?? {}), ...(w?.selector ?? {}) }, ports: w?.ports ?? [] };
 }
 
@@ -61,7 +62,7 @@ function finding(e: NetEdge, ev: FlowEvidence, detail?: string): NetpolFinding {
  */
 export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readNetworkPolicies>['policies'], report: VerifyReport): void {
   const workloads = new Map<string, WorkloadInfo>();
-  for (const w of profile.workloads ?? []) workloads.set(`${w.namespace}/${w.name}`, w);
+  for (const w of profile.workloads ?? []) workloads.set(workloadId(w), w);
   const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
   const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
   const set = new NetworkPolicySet(nsLabels, names);
@@ -69,11 +70,11 @@ export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readN
 
   let observed = 0;
   let allowed = 0;
-  const talked = new Set<string>();
+  const talked: [Peer, Peer][] = [];
   for (const e of profile.network ?? []) {
     if (e.denied && !e.allowed) report.denied.push(finding(e, e.denied));
     if (!e.allowed) continue;
-    talked.add(`${peerKey(e.from)}>${peerKey(e.to)}`);
+    talked.push([e.from, e.to]);
     observed++;
     const d = set.allows({ src: endpointOf(e.from, workloads), dst: endpointOf(e.to, workloads), protocol: e.protocol, port: e.port });
     if (d.allowed) allowed++;
@@ -87,25 +88,24 @@ export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readN
   // so a pair is over groups, and a group pair talked when any of its members did.
   const groupOf = new Map<string, string>();
   const groups = new Map<string, { name: string; ep: Endpoint }>();
-  for (const w of [...workloads.values()].filter((x) => !x.hostNetwork).sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`))) {
+  for (const w of [...workloads.values()].filter((x) => !x.hostNetwork).sort(compareWorkloads)) {
     const ep = endpointOf({ kind: 'workload', namespace: w.namespace, name: w.name }, workloads);
-    const key = `${w.namespace}\u0000${JSON.stringify(ep.kind === 'pod' ? Object.entries(ep.labels).sort() : [])}`;
-    groupOf.set(`w:${w.namespace}/${w.name}`, key);
+    const key = tupleKey(w.namespace, JSON.stringify(ep.kind === 'pod' ? Object.entries(ep.labels).sort() : []));
+    groupOf.set(peerId({ kind: 'workload', namespace: w.namespace, name: w.name }), key);
     if (!groups.has(key)) groups.set(key, { name: `${w.namespace}/${w.name}`, ep });
   }
   const talkedGroups = new Set<string>();
-  for (const t of talked) {
-    const [a, b] = t.split('>') as [string, string];
-    const ga = groupOf.get(a);
-    const gb = groupOf.get(b);
-    if (ga && gb) talkedGroups.add(`${ga}>${gb}`);
+  for (const [a, b] of talked) {
+    const ga = groupOf.get(peerId(a));
+    const gb = groupOf.get(peerId(b));
+    if (ga && gb) talkedGroups.add(ga + gb);
   }
   let pairs = 0;
   let open = 0;
   const examples: string[] = [];
   for (const [ka, a] of groups) {
     for (const [kb, b] of groups) {
-      if (ka === kb || talkedGroups.has(`${ka}>${kb}`)) continue;
+      if (ka === kb || talkedGroups.has(ka + kb)) continue;
       pairs++;
       if (set.allows({ src: a.ep, dst: b.ep }).allowed) {
         open++;

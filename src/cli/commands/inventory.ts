@@ -5,6 +5,7 @@ import { UnreadableInputError } from '../../ingest/inputs.js';
 import { readLiveObjects } from '../../inventory/live.js';
 import { cmp } from '../../model/issue.js';
 import type { Ctx } from '../context.js';
+import { compareTuples } from '../../util/key.js';
 
 /** `audit2policy inventory [--context NAME] [--kubeconfig FILE] [-o inventory.json]`: a snapshot for offline runs. */
 export function registerInventory(program: Command, ctx: Ctx): void {
@@ -25,9 +26,9 @@ export function registerInventory(program: Command, ctx: Ctx): void {
       // Sorted by kind, namespace and name, so two snapshots of the same cluster diff cleanly.
       const key = (o: Record<string, unknown>) => {
         const m = (o['metadata'] ?? {}) as Record<string, unknown>;
-        return `${String(o['kind'])}\u0000${String(m['namespace'] ?? '')}\u0000${String(m['name'] ?? '')}`;
+        return [String(o['kind']), String(m['namespace'] ?? ''), String(m['name'] ?? '')];
       };
-      list.items.sort((a, b) => cmp(key(a), key(b)));
+      list.items.sort((a, b) => compareTuples(key(a), key(b)));
       const text = JSON.stringify(list, null, 2) + '\n';
       if (flags.output) await writeFileAtomic(resolve(ctx.io.cwd, flags.output), text);
       else ctx.io.stdout.write(text);

@@ -4,6 +4,8 @@ import { PROFILE_API_VERSION, type Principal, type Profile } from '../../model/p
 import { isAwsKind } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { splitPolicy, type PolicyDocument, type Statement } from './policy.js';
+import { tupleKey } from '../../util/key.js';
+import { bounded, escapeName } from '../../util/paths.js';
 
 /** Widening options of `generate iam`; all off by default. */
 export interface IamOptions {
@@ -67,8 +69,9 @@ export function policyName(arn: string): { account: string; name: string } {
   return { account: account || 'unknown', name: safe(last) };
 }
 
+/** A principal's name as a file stem: IAM's own name characters stay, `.` is escaped (split parts end in `.2.json`). */
 function safe(s: string): string {
-  return s.replace(/[^A-Za-z0-9+=,.@_-]/g, '_') || '_';
+  return bounded(escapeName(s, /[A-Za-z0-9+=,@_-]/));
 }
 
 /** Least-privilege identity policies for every AWS principal of the profile. Deterministic. */
@@ -91,8 +94,9 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
     if (!art) continue;
     // A role and a user of the same name in one account: the user's files get a `user.` prefix.
     let { account, name } = policyName(p.username);
-    if (used.has(`${account}/${name}`)) name = `${p.subject.kind === 'IAMUser' ? 'user' : p.subject.kind.toLowerCase()}.${name}`;
-    used.add(`${account}/${name}`);
+    // (Compared without case: `App` and `app` would share a file on a case-insensitive file system.)
+    if (used.has(`${account}/${name}`.toLowerCase())) name = `${p.subject.kind === 'IAMUser' ? 'user' : p.subject.kind.toLowerCase()}.${name}`;
+    used.add(`${account}/${name}`.toLowerCase());
     const docs = splitPolicy(art.statements);
     const policies = docs.map((document, i) => ({ path: `iam/${account}/${name}${i === 0 ? '' : `.${i + 1}`}.json`, document }));
     art.evidence['policyFiles'] = policies.map((x) => x.path);
@@ -155,7 +159,7 @@ async function principalPolicy(
   result.denied.push(...denied);
   const seenW = new Set<string>();
   for (const w of widenings) {
-    const k = `${w.action}\u0000${w.option}\u0000${w.detail}`;
+    const k = tupleKey(w.action, w.option, w.detail);
     if (seenW.has(k)) continue;
     seenW.add(k);
     result.widenings.push(w);
@@ -166,7 +170,7 @@ async function principalPolicy(
   const bySet = new Map<string, { resources: string[]; actions: string[] }>();
   for (const action of [...grants.keys()].sort(cmp)) {
     const resources = [...grants.get(action)!.keys()].sort(cmp);
-    const key = resources.join('\u0000');
+    const key = tupleKey(...resources);
     const s = bySet.get(key) ?? { resources, actions: [] };
     s.actions.push(action);
     bySet.set(key, s);

@@ -75,7 +75,13 @@ export async function scopeResources(action: string, candidates: string[]): Prom
     return { resources: ['*'], widened: `${action} needs ${required.length} resource types (${required.map((t) => t.name).join(', ')}); CloudTrail does not name them all` };
   }
   const matched = candidates.filter((arn) => info.types.some((t) => t.pattern.test(arn)));
-  if (matched.length > 0) return { resources: [...new Set(matched)].sort() };
+  if (matched.length > 0) {
+    const resources = [...new Set(matched)].sort();
+    // A secret named by its name: its ARN ends in `-` and six random characters the event does not carry.
+    const bySecretName = resources.filter((r) => /:secretsmanager:.*-\?{6}$/.test(r));
+    if (bySecretName.length) return { resources, widened: `${action}: the call named ${bySecretName.length === 1 ? 'a secret' : 'secrets'} by name; -?????? stands for the six random characters AWS adds to its ARN` };
+    return { resources };
+  }
   // S3 object actions whose key CloudTrail did not log (DeleteObjects): the bucket's objects.
   if (action.startsWith('s3:') && info.types.some((t) => t.name === 'object')) {
     const buckets = candidates.filter((a) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(a));

@@ -1,6 +1,7 @@
 import { cmp } from '../../model/issue.js';
 import { describePeer, mergeFlowEvidence, peerKey, type FlowEvidence, type L4Protocol, type NetEdge, type Peer, type WorkloadInfo } from '../../model/network.js';
 import { PROFILE_API_VERSION, type Profile } from '../../model/profile.js';
+import { nameSegment } from '../../util/paths.js';
 
 /** Options of `generate netpol`; widenings are off by default. */
 export interface NetpolOptions {
@@ -159,7 +160,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     }
     const evidence = evidenceDoc(w, out, inn);
     const objects = flavor === 'cilium' ? [ciliumPolicy(w, out, inn, workloads)] : [networkPolicy(w, out, inn, workloads)];
-    result.artefacts.push({ namespace: w.namespace, path: `netpol/${w.namespace}/${w.name}.yaml`, objects, evidencePath: `evidence/netpol/${w.namespace}/${w.name}.yaml`, evidence });
+    result.artefacts.push({ namespace: w.namespace, path: `netpol/${nameSegment(w.namespace)}/${nameSegment(w.name)}.yaml`, objects, evidencePath: `evidence/netpol/${nameSegment(w.namespace)}/${nameSegment(w.name)}.yaml`, evidence });
     byNamespace.set(w.namespace, [...(byNamespace.get(w.namespace) ?? []), w.name]);
   }
   if (opts.defaultDeny ?? true) {
@@ -172,7 +173,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
       }
       result.artefacts.push({
         namespace: ns,
-        path: `netpol/${ns}/_default-deny.yaml`,
+        path: `netpol/${nameSegment(ns)}/_default-deny.yaml`,
         objects: [
           {
             apiVersion: 'networking.k8s.io/v1',

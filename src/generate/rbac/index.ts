@@ -1,11 +1,12 @@
 import { cmp } from '../../model/issue.js';
 import type { Artefact, KubeObject, Widening } from '../../model/artefact.js';
 import { isGrantable, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
-import { subjectKey } from '../../model/subject.js';
+import { subjectId, subjectKey } from '../../model/subject.js';
 import { evidenceDoc, type SharedBinding } from './evidence.js';
-import { bindingObject, roleObject, objectName, CLUSTER_DIR, filePath } from './objects.js';
+import { bindingObject, roleObject, objectName, filePath, fileStems } from './objects.js';
 import type { RbacOptions } from './options.js';
 import { buildRules, type RuleWithEvidence } from './rules.js';
+import { compareTuples, tupleKey } from '../../util/key.js';
 
 export type { RbacOptions } from './options.js';
 
@@ -22,17 +23,15 @@ export interface RbacResult {
 export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResult {
   const artefacts: Artefact[] = [];
   const widenings: Widening[] = [];
-  for (const p of profile.principals) {
-    const grantable = p.k8s.filter(isGrantable);
-    if (grantable.length === 0) continue;
-    artefacts.push(...forPrincipal(p, grantable, opts, widenings));
-  }
+  const withRules = profile.principals.map((p) => ({ p, grantable: p.k8s.filter(isGrantable) })).filter((x) => x.grantable.length > 0);
+  const stems = fileStems(withRules.map((x) => x.p.subject));
+  for (const { p, grantable } of withRules) artefacts.push(...forPrincipal(p, grantable, opts, widenings, stems.get(subjectId(p.subject))!));
   artefacts.sort((a, b) => cmp(subjectKey(a.subject), subjectKey(b.subject)) || cmp(a.namespace, b.namespace));
   widenings.sort((a, b) => cmp(a.subject, b.subject) || cmp(a.namespace, b.namespace) || cmp(a.option, b.option) || cmp(a.detail, b.detail));
   return { artefacts, widenings };
 }
 
-function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenings: Widening[]): Artefact[] {
+function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenings: Widening[], stem: string): Artefact[] {
   const key = subjectKey(p.subject);
   const byNs = new Map<string, K8sEdge[]>();
   for (const e of edges) {
@@ -45,22 +44,26 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
   const shared: K8sEdge[] = [];
   const sharedNs = new Set<string>();
   if (opts.widenNamespaces !== undefined) {
-    const nsOf = new Map<string, Set<string>>();
+    // Per (group, resource, subresource, verb): the namespaces it was seen in.
+    const nsOf = new Map<string, { e: K8sEdge; nss: Set<string> }>();
+    const sig = (e: K8sEdge) => tupleKey(e.apiGroup, e.resource, e.subresource, e.verb);
     for (const e of edges) {
       if (e.namespace === '') continue;
-      const sig = `${e.apiGroup}\u0000${e.resource}\u0000${e.subresource}\u0000${e.verb}`;
-      nsOf.set(sig, (nsOf.get(sig) ?? new Set()).add(e.namespace));
+      const k = sig(e);
+      const entry = nsOf.get(k);
+      if (entry) entry.nss.add(e.namespace);
+      else nsOf.set(k, { e, nss: new Set([e.namespace]) });
     }
-    for (const [sig, nss] of [...nsOf].sort((a, b) => cmp(a[0], b[0]))) {
+    const order = (x: K8sEdge) => [x.apiGroup, x.resource, x.subresource, x.verb];
+    for (const [k, { e: first, nss }] of [...nsOf].sort((a, b) => compareTuples(order(a[1].e), order(b[1].e)))) {
       if (nss.size <= opts.widenNamespaces) continue;
-      const [group, resource, sub, verb] = sig.split('\u0000');
-      const what = `${verb} ${resource}${sub ? '/' + sub : ''}${group ? '.' + group : ''}`;
+      const what = `${first.verb} ${first.resource}${first.subresource ? '/' + first.subresource : ''}${first.apiGroup ? '.' + first.apiGroup : ''}`;
       widenings.push({ option: 'widen-namespaces', subject: key, namespace: '', detail: `${what} seen in ${nss.size} namespaces (more than ${opts.widenNamespaces}): one ClusterRole bound in ${[...nss].sort(cmp).join(', ')}` });
       for (const ns of nss) {
         sharedNs.add(ns);
         const rest: K8sEdge[] = [];
         for (const e of byNs.get(ns)!) {
-          if (`${e.apiGroup}\u0000${e.resource}\u0000${e.subresource}\u0000${e.verb}` === sig) shared.push(e);
+          if (sig(e) === k) shared.push(e);
           else rest.push(e);
         }
         byNs.set(ns, rest);
@@ -84,7 +87,7 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
       objects.push(roleObject('ClusterRole', objectName(p.subject, 'namespaced'), '', sharedRules, p));
       policies.push({ kind: 'ClusterRole', name: objectName(p.subject, 'namespaced'), rules: sharedRules });
     }
-    out.push(artefact(p, '', objects, policies, clusterEdges.concat(shared)));
+    out.push(artefact(p, stem, '', objects, policies, clusterEdges.concat(shared)));
   }
   for (const ns of [...new Set([...byNs.keys(), ...sharedNs])].filter((n) => n !== '').sort(cmp)) {
     const nsEdges = byNs.get(ns) ?? [];
@@ -97,8 +100,8 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
       policies.push({ kind: 'Role', name: objectName(p.subject), rules });
     }
     if (sharedNs.has(ns)) objects.push(bindingObject('RoleBinding', objectName(p.subject, 'namespaced'), ns, 'ClusterRole', p));
-    const shared = sharedNs.has(ns) ? { clusterRole: objectName(p.subject, 'namespaced'), evidence: filePath('evidence/rbac', CLUSTER_DIR, p.subject) } : undefined;
-    out.push(artefact(p, ns, objects, policies, edges.filter((e) => e.namespace === ns), shared));
+    const shared = sharedNs.has(ns) ? { clusterRole: objectName(p.subject, 'namespaced'), evidence: filePath('evidence/rbac', '', stem) } : undefined;
+    out.push(artefact(p, stem, ns, objects, policies, edges.filter((e) => e.namespace === ns), shared));
   }
   return out;
 }
@@ -109,15 +112,14 @@ function rulesWithWidenings(edges: K8sEdge[], opts: RbacOptions, subject: string
   return rules;
 }
 
-function artefact(p: Principal, namespace: string, objects: KubeObject[], policies: { kind: string; name: string; rules: RuleWithEvidence[] }[], edges: K8sEdge[], shared?: SharedBinding): Artefact {
-  const dir = namespace === '' ? CLUSTER_DIR : namespace;
+function artefact(p: Principal, stem: string, namespace: string, objects: KubeObject[], policies: { kind: string; name: string; rules: RuleWithEvidence[] }[], edges: K8sEdge[], shared?: SharedBinding): Artefact {
   return {
     kind: 'rbac',
     subject: p.subject,
     namespace,
-    path: filePath('rbac', dir, p.subject),
+    path: filePath('rbac', namespace, stem),
     objects,
-    evidencePath: filePath('evidence/rbac', dir, p.subject),
+    evidencePath: filePath('evidence/rbac', namespace, stem),
     evidence: evidenceDoc(p, namespace, policies, p.k8s.filter((e) => e.namespace === namespace && e.denied), edges.length, shared),
   };
 }

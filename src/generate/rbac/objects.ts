@@ -1,6 +1,7 @@
 import type { RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1ObjectMeta, V1Role, V1RoleBinding } from '@kubernetes/client-node';
 import type { Principal } from '../../model/profile.js';
-import { subjectFileName, subjectKey, type Subject } from '../../model/subject.js';
+import { subjectFileName, subjectId, subjectKey, type Subject } from '../../model/subject.js';
+import { caseDistinct, nameSegment } from '../../util/paths.js';
 import { MANAGED_BY, RBAC_API, RBAC_GROUP } from './options.js';
 import type { RuleWithEvidence } from './rules.js';
 
@@ -16,8 +17,16 @@ export function objectName(s: Subject, suffix?: string): string {
   return suffix ? `${base}:${suffix}` : base;
 }
 
-export function filePath(root: string, dir: string, s: Subject): string {
-  return `${root}/${dir}/${subjectFileName(s)}.yaml`;
+/** `rbac/shop/serviceaccount.shop.web.yaml`: the namespace directory escaped, the file named by `fileStems`. */
+export function filePath(root: string, namespace: string, stem: string): string {
+  return `${root}/${namespace === '' ? CLUSTER_DIR : nameSegment(namespace)}/${stem}.yaml`;
+}
+
+/** Each subject's file stem; stems that differ only in case are told apart (see util/paths.ts). */
+export function fileStems(subjects: Subject[]): Map<string, string> {
+  const stems = subjects.map((s) => [subjectId(s), subjectFileName(s)] as const);
+  const distinct = caseDistinct(stems.map(([, stem]) => stem));
+  return new Map(stems.map(([id, stem]) => [id, distinct.get(stem)!]));
 }
 
 // Only the client's types are used here (erased at build time): the client itself is slow to load.

@@ -2,6 +2,7 @@ import { resourcePath } from '../../model/access.js';
 import { cmp } from '../../model/issue.js';
 import type { K8sEdge } from '../../model/profile.js';
 import { NAMEABLE_VERBS, type RbacOptions } from './options.js';
+import { compareTuples, tupleKey } from '../../util/key.js';
 
 /** An RBAC PolicyRule in the key order kubectl prints. */
 export interface PolicyRule {
@@ -48,7 +49,7 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions): RuleWithEvidenc
       continue;
     }
     const res = resourcePath(e);
-    const key = `${e.apiGroup}\u0000${res}`;
+    const key = tupleKey(e.apiGroup, res);
     let r = byResource.get(key);
     if (!r) byResource.set(key, (r = { group: e.apiGroup, resource: res, verbs: new Map() }));
     let use = r.verbs.get(e.verb);
@@ -68,7 +69,7 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions): RuleWithEvidenc
       widenings: [],
     });
   }
-  return out.sort((a, b) => cmp(ruleSortKey(a.rule), ruleSortKey(b.rule)));
+  return out.sort((a, b) => compareTuples(ruleOrder(a.rule), ruleOrder(b.rule)));
 }
 
 function resourceRules(group: string, resource: string, verbs: Map<string, VerbUse>, opts: RbacOptions): RuleWithEvidence[] {
@@ -98,7 +99,7 @@ function resourceRules(group: string, resource: string, verbs: Map<string, VerbU
   // Merge verbs whose name restriction is the same.
   const groups = new Map<string, { names: string[]; verbs: string[]; edges: K8sEdge[]; widenedBy: Set<string>; widenings: { option: string; detail: string }[] }>();
   for (const [verb, r] of restrict) {
-    const sig = r.names.join('\u0000');
+    const sig = tupleKey(...r.names);
     let g = groups.get(sig);
     if (!g) groups.set(sig, (g = { names: r.names, verbs: [], edges: [], widenedBy: new Set(), widenings: [] }));
     g.verbs.push(verb);
@@ -114,7 +115,9 @@ function resourceRules(group: string, resource: string, verbs: Map<string, VerbU
   });
 }
 
-function ruleSortKey(r: PolicyRule): string {
-  if (r.nonResourceURLs) return `2\u0000${r.nonResourceURLs.join(',')}\u0000${r.verbs.join(',')}`;
-  return `1\u0000${r.apiGroups!.join(',')}\u0000${r.resources!.join(',')}\u0000${(r.resourceNames ?? []).length === 0 ? '' : '1' + r.resourceNames!.join(',')}\u0000${r.verbs.join(',')}`;
+/** Resource rules before non-resource ones; then group, resource, names (unrestricted first), verbs. */
+function ruleOrder(r: PolicyRule): string[] {
+  if (r.nonResourceURLs) return ['2', r.nonResourceURLs.join(','), r.verbs.join(',')];
+  const names = r.resourceNames ?? [];
+  return ['1', r.apiGroups!.join(','), r.resources!.join(','), names.length === 0 ? '' : '1' + names.join(','), r.verbs.join(',')];
 }

@@ -2,6 +2,17 @@ import type { InputIssue } from '../../model/issue.js';
 import type { AwsCallObservation, AwsPrincipal, ServiceAccountLink } from '../../model/observation.js';
 import type { RecordSkip } from '../../model/network.js';
 import { normalizeTime } from '../../util/time.js';
+import { namespaceProblem, shown, subdomainProblem } from '../../knowledge/kubernetes/names.js';
+import {
+  accountProblem,
+  eventNameProblem,
+  eventSourceProblem,
+  identityArnProblem,
+  regionProblem,
+  resourceArnProblem,
+  roleArnProblem,
+  type IdentityKind,
+} from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from './iamActions.js';
 import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
 
@@ -42,6 +53,11 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
     return 0;
   }
+  const typeProblem = wrongType(v);
+  if (typeProblem) {
+    issue('cloudtrail.bad-type', typeProblem);
+    return 0;
+  }
   let time = '';
   const rawTime = str(v['eventTime']);
   if (rawTime) {
@@ -78,8 +94,82 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   };
   const link = linkOf(v, obs);
   if (link) obs.link = link;
+  const problem = callProblem(obs, str(v['recipientAccountId']));
+  if (problem) {
+    issue('cloudtrail.bad-name', problem);
+    return 0;
+  }
   emit(obs);
   return 1;
+}
+
+const STRING_FIELDS = ['eventTime', 'errorCode', 'awsRegion', 'recipientAccountId', 'eventID'] as const;
+
+/** The first field a decision or a policy is made from whose type is not CloudTrail's, or undefined. */
+function wrongType(v: Obj): string | undefined {
+  for (const f of STRING_FIELDS) {
+    const x = v[f];
+    if (x !== undefined && x !== null && typeof x !== 'string') return `${f} is ${typeName(x)}, not a string`;
+  }
+  for (const f of ['requestParameters', 'additionalEventData'] as const) {
+    const x = v[f];
+    if (x !== undefined && x !== null && !isObj(x)) return `${f} is ${typeName(x)}, not an object`;
+  }
+  const u = v['userIdentity'] as Obj;
+  for (const f of ['type', 'arn', 'accountId', 'userName', 'invokedBy'] as const) {
+    const x = u[f];
+    if (x !== undefined && x !== null && typeof x !== 'string') return `userIdentity.${f} is ${typeName(x)}, not a string`;
+  }
+  const r = v['resources'];
+  if (r !== undefined && r !== null && !(Array.isArray(r) && r.every((x) => isObj(x) && (x['ARN'] === undefined || x['ARN'] === null || typeof x['ARN'] === 'string')))) {
+    return 'resources is not a list of {ARN} objects';
+  }
+  return undefined;
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+const POLICY_IDENTITY = new Set<AwsPrincipal['type']>(['Role', 'IAMUser', 'Root', 'FederatedUser']);
+/** A secret named without its ARN's random suffix: the generator's `-??????` (see resources.ts). */
+const SECRET_SUFFIX = /^(arn:aws[\w-]*:secretsmanager:[^:]*:\d*:secret:.+)-\?{6}$/;
+
+/**
+ * A name that no real record carries, in a field a policy is made from: the identity's ARN, the event,
+ * the region and account, every resource and implied permission, a service account link.
+ */
+function callProblem(obs: AwsCallObservation, recipient: string): string | undefined {
+  const check = (what: string, value: string, fn: (x: string) => string | undefined) => {
+    const p = fn(value);
+    return p ? `${what} ${shown(value)} ${p}` : undefined;
+  };
+  const pr = obs.principal;
+  const out =
+    (POLICY_IDENTITY.has(pr.type) ? check('the identity', pr.arn, (x) => identityArnProblem(pr.type as IdentityKind, x)) : undefined) ??
+    check('eventSource', obs.eventSource, eventSourceProblem) ??
+    check('eventName', obs.eventName, eventNameProblem) ??
+    check('awsRegion', obs.region, regionProblem) ??
+    check('recipientAccountId', recipient, accountProblem) ??
+    check('userIdentity.accountId', pr.account, accountProblem);
+  if (out) return out;
+  for (const r of obs.resources) {
+    const p = check('resource', r.replace(SECRET_SUFFIX, '$1'), resourceArnProblem);
+    if (p) return p;
+  }
+  for (const i of obs.implied) {
+    const p = i.resource === '' ? undefined : check(`${i.action} resource`, i.resource, resourceArnProblem);
+    if (p) return p;
+  }
+  const l = obs.link;
+  if (l) {
+    return (
+      check('the service account namespace', l.namespace, namespaceProblem) ??
+      check('the service account', l.serviceAccount, subdomainProblem) ??
+      check('the assumed role', l.roleArn, roleArnProblem)
+    );
+  }
+  return undefined;
 }
 
 function distinctSorted(xs: string[]): string[] {

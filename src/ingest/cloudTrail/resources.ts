@@ -1,4 +1,5 @@
 import type { ImpliedPermission } from '../../model/observation.js';
+import { compareTuples } from '../../util/key.js';
 
 /**
  * The resources a CloudTrail call touched, as ARNs, from its request parameters: the bucket and key of
@@ -200,6 +201,6 @@ export function impliedPermissions(service: string, eventName: string, params: u
     }
   }
   if (out.length === 0) return NONE;
-  const key2 = (i: ImpliedPermission) => `${i.action}\u0000${i.resource}\u0000${i.via}`;
-  return out.sort((a, b) => (key2(a) < key2(b) ? -1 : key2(a) > key2(b) ? 1 : 0));
+  const order = (i: ImpliedPermission) => [i.action, i.resource, i.via];
+  return out.sort((a, b) => compareTuples(order(a), order(b)));
 }

@@ -2,6 +2,8 @@ import { stableLabels, workloadNameFromPod, type Resolver } from '../../inventor
 import type { InputIssue } from '../../model/issue.js';
 import type { FlowObservation, FlowNames, RecordSkip, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
 import { normalizeTime } from '../../util/time.js';
+import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
+import { tupleKey } from '../../util/key.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
@@ -14,6 +16,8 @@ type Emit = (item: FlowObservation | RecordSkip | FlowNames | InputIssue) => voi
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** A number field (absent: 0); any other type is NaN, which the port check refuses. */
+const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);
 
 const VPC_DEFAULT = ['version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status'];
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
@@ -32,6 +36,13 @@ export class FlowDecoder {
 
   private issue(line: number, code: string, message: string): void {
     this.emit({ kind: 'issue', code, file: this.file, line, message });
+  }
+
+  /** A flow or names with a name no real record carries become an issue and allow nothing. */
+  private checked(item: FlowObservation | FlowNames, line: number): boolean {
+    const problem = item.kind === 'flow' ? flowProblem(item) : namesProblem(item.names);
+    if (problem) this.issue(line, 'flow.bad-name', problem);
+    return !problem;
   }
 
   /** One parsed JSON value: a Hubble flow (wrapped or not), an array of them, or a shipper's record with `_raw`. Returns flows decoded. */
@@ -75,7 +86,7 @@ export class FlowDecoder {
     let reply = f['is_reply'] === true || f['reply'] === true || (l7 !== undefined && l7['type'] === 'RESPONSE');
     if (isObj(l4['TCP'])) {
       protocol = 'TCP';
-      port = Number(l4['TCP']['destination_port'] ?? 0);
+      port = num(l4['TCP']['destination_port']);
       const flags = isObj(l4['TCP']['flags']) ? l4['TCP']['flags'] : undefined;
       starts = !!flags && flags['SYN'] === true && flags['ACK'] !== true;
       if (flags && flags['SYN'] === true && flags['ACK'] === true) reply = true;
@@ -84,10 +95,10 @@ export class FlowDecoder {
       if (!starts && f['is_reply'] === undefined && sp < port && port >= 1024) reply = true;
     } else if (isObj(l4['UDP'])) {
       protocol = 'UDP';
-      port = Number(l4['UDP']['destination_port'] ?? 0);
+      port = num(l4['UDP']['destination_port']);
     } else if (isObj(l4['SCTP'])) {
       protocol = 'SCTP';
-      port = Number(l4['SCTP']['destination_port'] ?? 0);
+      port = num(l4['SCTP']['destination_port']);
     } else if (isObj(l4['ICMPv4']) || isObj(l4['ICMPv6'])) {
       const v6 = isObj(l4['ICMPv6']);
       protocol = v6 ? 'ICMPv6' : 'ICMP';
@@ -100,7 +111,9 @@ export class FlowDecoder {
     }
     if (names.length && reply) {
       // A DNS answer: keep the names it gives for addresses, not the flow.
-      this.emitNames(names, time);
+      const answer: FlowNames = { kind: 'flow-names', names, time };
+      if (!this.checked(answer, line)) return 0;
+      this.emit(answer);
     }
     if (reply) {
       this.emit({ kind: 'skip', reason: 'reply' });
@@ -116,25 +129,24 @@ export class FlowDecoder {
     const verdict = str(f['verdict']);
     const decision = verdict === 'DROPPED' || verdict === 'ERROR' || verdict === 'DENIED' ? 'deny' : 'allow';
     const sport = Number((l4['TCP'] as Obj | undefined)?.['source_port'] ?? (l4['UDP'] as Obj | undefined)?.['source_port'] ?? (l4['SCTP'] as Obj | undefined)?.['source_port'] ?? 0);
-    this.emit({
+    const flow: FlowObservation = {
       kind: 'flow',
       from: from.peer,
       to: to.peer,
       protocol,
-      port: Number.isFinite(port) ? port : 0,
+      port,
       decision,
       starts,
       time,
       id: `${src}:${sport}>${dst}:${port}`,
       workloads: [from.workload, to.workload].filter((w): w is WorkloadInfo => !!w),
       names,
-    });
+    };
+    if (!this.checked(flow, line)) return 0;
+    this.emit(flow);
     return 1;
   }
 
-  private emitNames(names: FlowObservation['names'], time: string): void {
-    this.emit({ kind: 'flow-names', names, time });
-  }
 
   /** A Hubble endpoint: a pod (a workload), a node, or an address. */
   private endpoint(ep: Obj, ip: string): { peer: Peer; workload?: WorkloadInfo } {
@@ -214,8 +226,9 @@ export class FlowDecoder {
     const time = new Date(start * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
     const to = this.serviceOrPeer(dstIp, dport, protocol);
     const from = this.resolver.peerOf(srcIp);
+    const flows: FlowObservation[] = [];
     for (const t of to) {
-      this.emit({
+      flows.push({
         kind: 'flow',
         from: from.peer,
         to: t.peer,
@@ -229,6 +242,8 @@ export class FlowDecoder {
         names: [],
       });
     }
+    for (const f of flows) if (!this.checked(f, line)) return 0;
+    for (const f of flows) this.emit(f);
     return 1;
   }
 
@@ -239,7 +254,7 @@ export class FlowDecoder {
       const seen = new Map<string, { peer: Peer; workload?: WorkloadInfo; port: number }>();
       for (const b of this.resolver.backends(svc, port, protocol)) {
         const w = this.resolver.workloadOf(b.pod);
-        seen.set(`${w.namespace}/${w.name}/${b.port}`, { peer: { kind: 'workload', namespace: w.namespace, name: w.name }, workload: w, port: b.port });
+        seen.set(tupleKey(w.namespace, w.name, String(b.port)), { peer: { kind: 'workload', namespace: w.namespace, name: w.name }, workload: w, port: b.port });
       }
       if (seen.size) return [...seen.values()];
     }

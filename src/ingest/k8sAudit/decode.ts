@@ -3,6 +3,17 @@ import type { Stage } from '../../model/evidence.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { Decision, K8sRequestObservation } from '../../model/observation.js';
 import { normalizeTime } from '../../util/time.js';
+import {
+  apiGroupProblem,
+  namespaceProblem,
+  nonResourceUrlProblem,
+  objectNameProblem,
+  resourceProblem,
+  shown,
+  userNameProblem,
+  usernameProblem,
+  verbProblem,
+} from '../../knowledge/kubernetes/names.js';
 
 /** Where a value came from, for issues. */
 export interface Loc {
@@ -69,7 +80,7 @@ export function decodeValue(v: unknown, loc: Loc, emit: Emit): number {
     return n;
   }
   if (kind !== undefined && kind !== 'Event') {
-    emit(issue(loc, 'k8s.wrong-kind', `kind ${JSON.stringify(kind)} is not an audit Event or EventList`));
+    emit(issue(loc, 'k8s.wrong-kind', `kind ${shownValue(kind)} is not an audit Event or EventList`));
     return 0;
   }
   return decodeEvent(v, loc, emit);
@@ -80,7 +91,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   const apiVersion = ev['apiVersion'];
   // Real captures often omit apiVersion: read those as v1.
   if (apiVersion !== undefined && apiVersion !== 'audit.k8s.io/v1' && apiVersion !== 'audit.k8s.io/v1beta1') {
-    emit(issue(loc, 'k8s.unsupported-version', `apiVersion ${JSON.stringify(apiVersion)} is not audit.k8s.io/v1 or v1beta1`));
+    emit(issue(loc, 'k8s.unsupported-version', `apiVersion ${shownValue(apiVersion)} is not audit.k8s.io/v1 or v1beta1`));
     return 0;
   }
   const verb = ev['verb'];
@@ -89,30 +100,39 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     emit(issue(loc, 'k8s.not-an-event', 'not an audit Event: verb or user.username missing'));
     return 0;
   }
+  const bad = (code: string, message: string) => {
+    emit(issue(loc, code, message));
+    return 0;
+  };
+  // A field of the wrong type never becomes a default: a code "403" read as no code would grant a denial.
+  const typeProblem = wrongType(ev);
+  if (typeProblem) return bad('k8s.bad-type', typeProblem);
   const imp = ev['impersonatedUser'];
-  const effective = isObject(imp) && typeof imp['username'] === 'string' ? imp : userObj;
+  const effective = imp === undefined || imp === null ? userObj : (imp as Record<string, unknown>);
   const username = effective['username'] as string;
   const groupsRaw = effective['groups'];
-  const groups = Array.isArray(groupsRaw) ? stringsOnly(groupsRaw) : NO_GROUPS;
+  const groups = Array.isArray(groupsRaw) ? (groupsRaw as string[]) : NO_GROUPS;
+  const up = usernameProblem(username);
+  if (up) return bad('k8s.bad-name', `${imp ? 'impersonatedUser' : 'user'}.username ${shown(username)} ${up}`);
+  for (const g of groups) {
+    const gp = userNameProblem(g);
+    if (gp) return bad('k8s.bad-name', `group ${shown(g)} ${gp}`);
+  }
+  const vp = verbProblem(verb);
+  if (vp) return bad('k8s.bad-name', `verb ${shown(verb)} ${vp}`);
 
   const stageRaw = ev['stage'];
   const status = ev['responseStatus'];
-  const code = isObject(status) && typeof status['code'] === 'number' ? status['code'] : undefined;
+  const code = isObject(status) ? (status['code'] as number | undefined) : undefined;
   let stage = knownStage(stageRaw);
   if (stage === undefined && stageRaw === undefined) stage = code === undefined ? 'RequestReceived' : 'ResponseComplete';
-  if (stage === undefined) {
-    emit(issue(loc, 'k8s.bad-stage', `unknown stage ${JSON.stringify(stageRaw)}`));
-    return 0;
-  }
+  if (stage === undefined) return bad('k8s.bad-stage', `unknown stage ${shownValue(stageRaw)}`);
 
   const rawTime = str(ev['requestReceivedTimestamp']) || str(ev['timestamp']) || str(ev['stageTimestamp']) || (isObject(ev['metadata']) ? str(ev['metadata']['creationTimestamp']) : '');
   let time = '';
   if (rawTime !== '') {
     const t = normalizeTime(rawTime);
-    if (t === undefined) {
-      emit(issue(loc, 'k8s.bad-time', `timestamp ${JSON.stringify(rawTime)} is not RFC 3339`));
-      return 0;
-    }
+    if (t === undefined) return bad('k8s.bad-time', `timestamp ${shown(rawTime)} is not RFC 3339`);
     time = t;
   }
 
@@ -134,10 +154,49 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
 
 const NO_GROUPS: string[] = [];
 
-/** The array itself when it holds only strings (the usual case: no copy on the hot path). */
-function stringsOnly(a: unknown[]): string[] {
-  for (const x of a) if (typeof x !== 'string') return a.filter((g): g is string => typeof g === 'string');
-  return a as string[];
+const STRING_FIELDS = ['stage', 'auditID', 'requestURI', 'requestReceivedTimestamp', 'stageTimestamp', 'timestamp', 'level'] as const;
+const OBJECT_FIELDS = ['objectRef', 'responseStatus', 'annotations', 'impersonatedUser'] as const;
+
+/**
+ * The first field whose type is not what audit.k8s.io/v1 defines (null stands for absent), or
+ * undefined. Only the fields a decision or a rule is made from are checked.
+ */
+function wrongType(ev: Record<string, unknown>): string | undefined {
+  for (const f of STRING_FIELDS) {
+    const v = ev[f];
+    if (v !== undefined && v !== null && typeof v !== 'string') return `${f} is ${typeName(v)}, not a string`;
+  }
+  for (const f of OBJECT_FIELDS) {
+    const v = ev[f];
+    if (v !== undefined && v !== null && !isObject(v)) return `${f} is ${typeName(v)}, not an object`;
+  }
+  for (const who of ['user', 'impersonatedUser'] as const) {
+    const u = ev[who];
+    if (!isObject(u)) continue;
+    if (typeof u['username'] !== 'string') return `${who}.username is ${typeName(u['username'])}, not a string`;
+    const g = u['groups'];
+    if (g !== undefined && g !== null && !(Array.isArray(g) && g.every((x) => typeof x === 'string'))) return `${who}.groups is not a list of strings`;
+  }
+  const status = ev['responseStatus'];
+  if (isObject(status) && status['code'] !== undefined && status['code'] !== null) {
+    const c = status['code'];
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 100 || c > 599) return `responseStatus.code is ${typeName(c)} ${shownValue(c)}, not an HTTP status code`;
+  }
+  const ann = ev['annotations'];
+  if (isObject(ann)) {
+    const d = ann['authorization.k8s.io/decision'];
+    if (d !== undefined && d !== null && typeof d !== 'string') return `the authorization.k8s.io/decision annotation is ${typeName(d)}, not a string`;
+  }
+  return undefined;
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A JSON value of any type in a message: escaped, cut, never raw. */
+function shownValue(v: unknown): string {
+  return typeof v === 'string' ? shown(v) : shown(JSON.stringify(v) ?? String(v)).slice(1, -1);
 }
 
 function decide(ev: Record<string, unknown>, code: number | undefined): Decision {
@@ -145,41 +204,48 @@ function decide(ev: Record<string, unknown>, code: number | undefined): Decision
   const d = isObject(ann) ? ann['authorization.k8s.io/decision'] : undefined;
   if (d === 'allow') return 'allow';
   if (d === 'forbid' || d === 'deny') return 'deny';
-  if (code === undefined) return 'undecided';
+  if (code === undefined || code === null) return 'undecided';
   return code === 401 || code === 403 ? 'deny' : 'allow';
 }
 
 function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit: Emit): K8sAccess | undefined {
+  const bad = (code: string, message: string) => {
+    emit(issue(loc, code, message));
+    return undefined;
+  };
   const ref = ev['objectRef'];
   if (ref === undefined || ref === null) {
     const uri = str(ev['requestURI']);
-    if (uri === '') {
-      emit(issue(loc, 'k8s.no-target', 'event has neither objectRef nor requestURI'));
-      return undefined;
-    }
+    if (uri === '') return bad('k8s.no-target', 'event has neither objectRef nor requestURI');
     const cut = uri.search(/[?#]/);
-    return { verb, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: cut < 0 ? uri : uri.slice(0, cut) };
+    const path = cut < 0 ? uri : uri.slice(0, cut);
+    const up = nonResourceUrlProblem(path);
+    if (up) return bad('k8s.bad-name', `requestURI path ${shown(path)} ${up}`);
+    return { verb, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: path };
   }
-  if (!isObject(ref) || typeof ref['resource'] !== 'string' || ref['resource'] === '') {
-    emit(issue(loc, 'k8s.bad-objectref', 'objectRef without a resource'));
-    return undefined;
-  }
+  if (!isObject(ref) || typeof ref['resource'] !== 'string' || ref['resource'] === '') return bad('k8s.bad-objectref', 'objectRef without a resource');
   // A field of the wrong type must not quietly become '' (a missing name would widen the rule).
   for (const f of ['apiGroup', 'subresource', 'namespace', 'name']) {
     const v = ref[f];
-    if (v !== undefined && v !== null && typeof v !== 'string') {
-      emit(issue(loc, 'k8s.bad-objectref', `objectRef.${f} is ${typeof v}, not a string`));
-      return undefined;
-    }
+    if (v !== undefined && v !== null && typeof v !== 'string') return bad('k8s.bad-objectref', `objectRef.${f} is ${typeName(v)}, not a string`);
   }
-  return {
-    verb,
-    apiGroup: str(ref['apiGroup']),
-    resource: ref['resource'],
-    subresource: str(ref['subresource']),
-    namespace: str(ref['namespace']),
-    // The name of a created object is in the request body, not the URL: RBAC cannot restrict create by name.
-    name: verb === 'create' ? '' : str(ref['name']),
-    nonResourceURL: '',
-  };
+  const resource = ref['resource'];
+  const apiGroup = str(ref['apiGroup']);
+  const subresource = str(ref['subresource']);
+  const namespace = str(ref['namespace']);
+  // The name of a created object is in the request body, not the URL: RBAC cannot restrict create by name.
+  const name = verb === 'create' ? '' : str(ref['name']);
+  const problem =
+    field('objectRef.resource', resource, resourceProblem) ??
+    (subresource ? field('objectRef.subresource', subresource, resourceProblem) : undefined) ??
+    field('objectRef.apiGroup', apiGroup, apiGroupProblem) ??
+    (namespace ? field('objectRef.namespace', namespace, namespaceProblem) : undefined) ??
+    (name ? field('objectRef.name', name, objectNameProblem) : undefined);
+  if (problem) return bad('k8s.bad-name', problem);
+  return { verb, apiGroup, resource, subresource, namespace, name, nonResourceURL: '' };
+}
+
+function field(what: string, v: string, check: (v: string) => string | undefined): string | undefined {
+  const p = check(v);
+  return p ? `${what} ${shown(v)} ${p}` : undefined;
 }

@@ -3,6 +3,7 @@ import type { PolicyDoc } from '../../policy/load.js';
 import { ruleAllows } from './match.js';
 import { readRbacObjects, selectorMatches, type BindingDef, type RoleDef, type Rule } from './objects.js';
 import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest } from './types.js';
+import { compareTuples, tupleKey } from '../../util/key.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
 
@@ -29,11 +30,11 @@ class PolicySet implements RbacPolicySet {
       roleBindings: bindings.filter((b) => b.kind === 'RoleBinding').length,
       clusterRoleBindings: bindings.filter((b) => b.kind === 'ClusterRoleBinding').length,
     };
-    for (const r of roles) if (r.kind === 'Role') this.roles.set(`${r.namespace}/${r.name}`, { rules: r.rules });
+    for (const r of roles) if (r.kind === 'Role') this.roles.set(tupleKey(r.namespace, r.name), { rules: r.rules });
     const cluster = roles.filter((r) => r.kind === 'ClusterRole');
     for (const [name, res] of aggregate(cluster)) this.clusterRoles.set(name, res);
     // Deterministic order: the first granting binding is reported.
-    const sorted = [...bindings].sort((a, b) => cmp(order(a), order(b)));
+    const sorted = [...bindings].sort((a, b) => compareTuples(order(a), order(b)));
     this.allBindings = sorted;
     for (const b of sorted) {
       for (const s of b.subjects) {
@@ -51,7 +52,7 @@ class PolicySet implements RbacPolicySet {
   grants(): BindingGrant[] {
     const out: BindingGrant[] = [];
     for (const b of this.allBindings) {
-      const role = b.roleKind === 'Role' ? this.roles.get(`${b.namespace}/${b.roleName}`) : this.clusterRoles.get(b.roleName);
+      const role = b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
       for (const s of b.subjects) {
         const subjectName = s.kind === 'ServiceAccount' ? `${SA_PREFIX}${s.namespace || b.namespace}:${s.name}` : s.name;
         const binding = { ...grant(b), subjectKind: s.kind, subjectName };
@@ -67,7 +68,7 @@ class PolicySet implements RbacPolicySet {
     const reasons: string[] = [];
     for (const b of this.candidates(req)) {
       if (b.kind === 'RoleBinding' && (req.namespace === '' || b.namespace !== req.namespace)) continue;
-      const role = b.roleKind === 'Role' ? this.roles.get(`${b.namespace}/${b.roleName}`) : this.clusterRoles.get(b.roleName);
+      const role = b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
       if (!role) {
         reasons.push(`${b.kind} ${b.namespace ? b.namespace + '/' : ''}${b.name} refers to ${b.roleKind} ${b.roleName}, which is not among the policies given`);
         continue;
@@ -95,12 +96,12 @@ class PolicySet implements RbacPolicySet {
       add(`sa:${req.username}`);
     }
     for (const g of groups) add(`g:${g}`);
-    return [...found].sort((a, b) => cmp(order(a), order(b)));
+    return [...found].sort((a, b) => compareTuples(order(a), order(b)));
   }
 }
 
-function order(b: BindingDef): string {
-  return `${b.kind}\u0000${b.namespace}\u0000${b.name}`;
+function order(b: BindingDef): string[] {
+  return [b.kind, b.namespace, b.name];
 }
 
 function subjectKey(b: BindingDef, s: BindingDef['subjects'][number]): string | undefined {

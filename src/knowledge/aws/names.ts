@@ -1,0 +1,66 @@
+/**
+ * What AWS accepts in the identity and resource fields of a CloudTrail record. A value outside these
+ * rules is an input issue and the record grants nothing: a `*` or `?` in a logged name would read as a
+ * wildcard in an IAM policy, and `${...}` as a policy variable.
+ */
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const PARTITION = 'aws(?:-[a-z]+)*';
+/** IAM user and role names, and path characters other than `*` and `?` (printable ASCII, as IAM allows). */
+const IAM_NAME = '[\\w+=,.@-]{1,64}';
+const IAM_PATH = '/(?:[\\x21-\\x29\\x2b-\\x3e\\x40-\\x7e]*/)?';
+const ROLE = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:role${IAM_PATH}${IAM_NAME}$`);
+const USER = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:user${IAM_PATH}${IAM_NAME}$`);
+const ROOT = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:root$`);
+const FEDERATED = new RegExp(`^arn:${PARTITION}:sts::\\d{12}:federated-user/[\\w+=,.@-]{2,64}$`);
+
+export type IdentityKind = 'Role' | 'IAMUser' | 'Root' | 'FederatedUser';
+
+/** The ARN of an identity a policy attaches to, by kind: the role's with its path, a user's, root, a federated user. */
+export function identityArnProblem(kind: IdentityKind, arn: string): string | undefined {
+  const re = kind === 'Role' ? ROLE : kind === 'IAMUser' ? USER : kind === 'Root' ? ROOT : FEDERATED;
+  return re.test(arn) ? undefined : `is not the ARN of an IAM ${kind === 'IAMUser' ? 'user' : kind === 'Role' ? 'role' : kind === 'Root' ? 'account root' : 'federated user'}`;
+}
+
+/** A role ARN a call names (a role passed to a service, an IRSA role). */
+export function roleArnProblem(arn: string): string | undefined {
+  return ROLE.test(arn) ? undefined : 'is not the ARN of an IAM role';
+}
+
+/**
+ * A resource ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` with no wildcard (`*`, `?`), no
+ * policy variable (`${`), no control character, and at most 2,048 characters.
+ */
+export function resourceArnProblem(arn: string): string | undefined {
+  if (arn.length > 2048) return 'is longer than 2,048 characters';
+  if (!new RegExp(`^arn:${PARTITION}:[a-z0-9-]+:[a-z0-9-]*:(\\d{12}|aws)?:.`).test(arn)) return 'is not an ARN';
+  if (/[*?]/.test(arn)) return 'holds * or ?, which an IAM policy reads as a wildcard';
+  if (arn.includes('${')) return 'holds ${, which an IAM policy reads as a policy variable';
+  if (CONTROL.test(arn)) return 'holds a control character';
+  return undefined;
+}
+
+/** `s3.amazonaws.com`: lowercase host-name characters. */
+export function eventSourceProblem(v: string): string | undefined {
+  return /^[a-z0-9][a-z0-9.-]{0,127}$/.test(v) ? undefined : 'is not an event source (a service host name)';
+}
+
+/** `GetObject`, `GetFunction20150331v2`, `CreateDistribution2015_07_27`. */
+export function eventNameProblem(v: string): string | undefined {
+  return /^[A-Za-z][A-Za-z0-9_]{0,127}$/.test(v) ? undefined : 'is not an event name (letters, digits and _)';
+}
+
+/** `eu-west-1`, or '' for global services' records that carry none. */
+export function regionProblem(v: string): string | undefined {
+  return /^[a-z0-9-]{0,32}$/.test(v) ? undefined : 'is not a region';
+}
+
+/** A 12-digit account id, or ''. */
+export function accountProblem(v: string): string | undefined {
+  return v === '' || /^\d{12}$/.test(v) ? undefined : 'is not a 12-digit account id';
+}
+
+/** An S3 bucket name: 3 to 63 lowercase letters, digits, `.` and `-`. */
+export function bucketProblem(v: string): string | undefined {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) ? undefined : 'is not an S3 bucket name';
+}

@@ -1,0 +1,86 @@
+import { isIP } from 'node:net';
+import {
+  labelKeyProblem,
+  labelValueProblem,
+  namespaceProblem,
+  portNameProblem,
+  shown,
+  subdomainProblem,
+} from '../kubernetes/names.js';
+import type { FlowObservation, Peer, WorkloadInfo } from '../../model/network.js';
+
+/**
+ * What a flow record may carry into a NetworkPolicy: workloads named as Kubernetes names them, labels
+ * in label syntax, addresses that parse, ports in range, DNS names in DNS syntax. Anything else is an
+ * input issue and the record allows nothing.
+ */
+
+const DNS_LABEL = '[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?';
+const DNS_NAME = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
+
+export function dnsNameProblem(v: string): string | undefined {
+  return v.length <= 253 && DNS_NAME.test(v) ? undefined : 'is not a DNS name';
+}
+
+export function ipProblem(v: string): string | undefined {
+  return isIP(v) !== 0 ? undefined : 'is not an IP address';
+}
+
+export function portProblem(p: number): string | undefined {
+  return Number.isInteger(p) && p >= 0 && p <= 65535 ? undefined : 'is not a port (0 to 65535)';
+}
+
+function peerProblem(p: Peer): string | undefined {
+  if (p.kind !== 'workload') return at(`${p.kind} address`, p.ip, ipProblem);
+  return at('namespace', p.namespace, namespaceProblem) ?? at('workload', p.name, subdomainProblem);
+}
+
+/** A workload's names, kind, labels, selector, ports and service account. */
+export function workloadProblem(w: WorkloadInfo): string | undefined {
+  const first =
+    at('namespace', w.namespace, namespaceProblem) ??
+    at('workload', w.name, subdomainProblem) ??
+    at('workload kind', w.kind, (k) => (/^[A-Z][A-Za-z0-9]{0,62}$/.test(k) ? undefined : 'is not a kind')) ??
+    (w.serviceAccount ? at('service account', w.serviceAccount, subdomainProblem) : undefined);
+  if (first) return first;
+  for (const m of [w.selector, w.labels]) {
+    for (const [k, v] of Object.entries(m)) {
+      const p = at('label key', k, labelKeyProblem) ?? at(`label ${k}`, v, labelValueProblem);
+      if (p) return p;
+    }
+  }
+  for (const port of w.ports) {
+    const p = (port.name ? at('port name', port.name, portNameProblem) : undefined) ?? (portProblem(port.port) ? `port ${port.port} is not a port` : undefined);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** DNS names seen for addresses (a flow's destination names, a DNS answer). */
+export function namesProblem(names: { ip: string; names: string[] }[]): string | undefined {
+  for (const n of names) {
+    const p = at('address', n.ip, ipProblem);
+    if (p) return p;
+    for (const x of n.names) {
+      const q = at('DNS name', x, dnsNameProblem);
+      if (q) return q;
+    }
+  }
+  return undefined;
+}
+
+/** The first name in a flow that no real record carries, or undefined. */
+export function flowProblem(f: FlowObservation): string | undefined {
+  return (
+    peerProblem(f.from) ??
+    peerProblem(f.to) ??
+    (portProblem(f.port) ? `destination port ${shown(String(f.port))} is not a port (0 to 65535)` : undefined) ??
+    f.workloads.map(workloadProblem).find((x) => x !== undefined) ??
+    namesProblem(f.names)
+  );
+}
+
+function at(what: string, v: string, check: (v: string) => string | undefined): string | undefined {
+  const p = check(v);
+  return p ? `${what} ${shown(v)} ${p}` : undefined;
+}

@@ -1,0 +1,92 @@
+import type { Profile } from '../model/profile.js';
+import {
+  apiGroupProblem,
+  namespaceProblem,
+  nonResourceUrlProblem,
+  objectNameProblem,
+  resourceProblem,
+  shown,
+  subdomainProblem,
+  userNameProblem,
+  usernameProblem,
+  verbProblem,
+} from '../knowledge/kubernetes/names.js';
+import { eventNameProblem, eventSourceProblem, resourceArnProblem, roleArnProblem } from '../knowledge/aws/names.js';
+import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
+import { isAwsKind } from '../model/subject.js';
+
+/** A secret named without its ARN's random suffix carries the generator's `-??????` (see ingest/cloudTrail/resources.ts). */
+const SECRET_SUFFIX = /^(arn:aws[\w-]*:secretsmanager:[^:]*:\d*:secret:.+)-\?{6}$/;
+
+/**
+ * The first name in a profile read from a file that ingest would have refused (the same rules as the
+ * decoders), or undefined. A profile is a file anyone may edit: a `*` or a path in it must not reach
+ * a policy or a file name any more than from a log.
+ */
+export function profileNameProblem(p: Profile): string | undefined {
+  for (const [i, pr] of p.principals.entries()) {
+    const at = `principals[${i}]`;
+    const s = pr.subject;
+    const subject =
+      s.kind === 'ServiceAccount'
+        ? check(`${at}.subject.namespace`, s.namespace ?? '', namespaceProblem) ?? check(`${at}.subject.name`, s.name, subdomainProblem)
+        : isAwsKind(s.kind)
+          ? check(`${at}.subject.name`, s.name, resourceArnProblem)
+          : check(`${at}.subject.name`, s.name, userNameProblem);
+    const found =
+      subject ??
+      (isAwsKind(s.kind) ? undefined : check(`${at}.username`, pr.username, usernameProblem)) ??
+      pr.groups.map((g, j) => check(`${at}.groups[${j}]`, g, userNameProblem)).find(Boolean);
+    if (found) return found;
+    for (const [j, e] of pr.k8s.entries()) {
+      const ea = `${at}.k8s[${j}]`;
+      const problem =
+        check(`${ea}.verb`, e.verb, verbProblem) ??
+        (e.nonResourceURL
+          ? check(`${ea}.nonResourceURL`, e.nonResourceURL, nonResourceUrlProblem)
+          : check(`${ea}.resource`, e.resource, resourceProblem) ??
+            (e.subresource ? check(`${ea}.subresource`, e.subresource, resourceProblem) : undefined) ??
+            check(`${ea}.apiGroup`, e.apiGroup, apiGroupProblem) ??
+            (e.namespace ? check(`${ea}.namespace`, e.namespace, namespaceProblem) : undefined) ??
+            (e.name ? check(`${ea}.name`, e.name, objectNameProblem) : undefined));
+      if (problem) return problem;
+    }
+    for (const [j, e] of (pr.aws ?? []).entries()) {
+      const ea = `${at}.aws[${j}]`;
+      const problem =
+        check(`${ea}.eventSource`, e.eventSource, eventSourceProblem) ??
+        check(`${ea}.eventName`, e.eventName, eventNameProblem) ??
+        e.resources.map((r, k) => check(`${ea}.resources[${k}]`, r.replace(SECRET_SUFFIX, '$1'), resourceArnProblem)).find(Boolean) ??
+        e.implied.map((x, k) => (x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, resourceArnProblem) : undefined)).find(Boolean);
+      if (problem) return problem;
+    }
+    const link = (pr.assumes ?? []).map((l, j) => check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem)).find(Boolean);
+    if (link) return link;
+  }
+  for (const [i, w] of (p.workloads ?? []).entries()) {
+    const problem = workloadProblem(w);
+    if (problem) return `workloads[${i}]: ${problem}`;
+  }
+  for (const [i, e] of (p.network ?? []).entries()) {
+    for (const peer of [e.from, e.to]) {
+      const problem =
+        peer.kind === 'workload'
+          ? check(`network[${i}] namespace`, peer.namespace, namespaceProblem) ?? check(`network[${i}] workload`, peer.name, subdomainProblem)
+          : check(`network[${i}] address`, peer.ip, ipProblem);
+      if (problem) return problem;
+    }
+    if (!Number.isInteger(e.port) || e.port < 0 || e.port > 65535) return `network[${i}].port ${e.port} is not a port`;
+  }
+  const names = namesProblem(p.dnsNames ?? []);
+  if (names) return `dnsNames: ${names}`;
+  for (const [i, ns] of (p.namespaces ?? []).entries()) {
+    const problem = check(`namespaces[${i}].name`, ns.name, namespaceProblem);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function check(what: string, v: string, fn: (x: string) => string | undefined): string | undefined {
+  const p = fn(v);
+  return p ? `${what} ${shown(v)} ${p}` : undefined;
+}
