@@ -33,3 +33,6 @@ export function cmp(a: string, b: string): number {
  * run stops with one line naming it and exit 2. Never an "internal error": files can hold anything.
  */
 export class InputError extends Error {}
+
+/** A mistake in how the tool was asked (an option value): one line, exit 2. */
+export class UsageError extends Error {}

@@ -6,9 +6,7 @@ import { describePeer, type NetEdge } from '../model/network.js';
 import { grantEvidence, isGrantable, type Profile } from '../model/profile.js';
 import { isAwsKind } from '../model/subject.js';
 import type { CiReport } from '../diff/index.js';
-import { generateIam } from '../generate/iam/index.js';
-import { generateNetpol } from '../generate/netpol/index.js';
-import { generateRbac } from '../generate/rbac/index.js';
+import type { KindWidening } from '../kinds/types.js';
 
 /**
  * What the reviewer's report shows, computed once and rendered as HTML and Markdown. Every string in
@@ -116,18 +114,19 @@ export function netRisks(e: NetEdge, self: 'from' | 'to'): string[] {
 
 const DAY_MS = 86_400_000;
 
-/** The widenings the generators apply by default (resources the logs did not name, cluster DNS...), by principal or workload. */
-async function defaultWidenings(profile: Profile): Promise<Map<string, string[]>> {
+/** Widenings by principal or workload, as the reader sees them. */
+function widenedBy(widenings: KindWidening[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const add = (k: string, v: string) => out.set(k, [...(out.get(k) ?? []), v]);
-  for (const w of generateRbac(profile).widenings) add(w.subject, `--${w.option}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`);
-  for (const w of (await generateIam(profile)).widenings) add(w.principal, `${w.option === 'undetermined-resource' ? 'resource not in the logs' : '--' + w.option}: ${w.detail}`);
-  if (profile.network?.length) for (const w of generateNetpol(profile).widenings) add(w.workload, `${w.option}: ${w.detail}`);
+  for (const w of widenings) out.set(w.subject, [...(out.get(w.subject) ?? []), w.text]);
   return out;
 }
 
-export async function buildReport(profile: Profile, opts: { title?: string; check?: CiReport } = {}): Promise<ReportModel> {
-  const widened = await defaultWidenings(profile);
+/**
+ * The reviewer's report of a profile. `widenings` are those of the generated policy (the report
+ * command passes the default generators' results); `check` is the drift view against given policies.
+ */
+export async function buildReport(profile: Profile, opts: { title?: string; check?: CiReport; widenings?: KindWidening[] } = {}): Promise<ReportModel> {
+  const widened = widenedBy(opts.widenings ?? []);
   const start = profile.window.start;
   const end = profile.window.end;
   const days = start && end ? (Date.parse(end.slice(0, 23) + 'Z') - Date.parse(start.slice(0, 23) + 'Z')) / DAY_MS : 0;

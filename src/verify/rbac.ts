@@ -7,21 +7,29 @@ import type { RbacPolicySet, RbacRequest } from './rbac/types.js';
  * Replay every authorized access of the profile against RBAC policies. Uses the evaluator in
  * ./rbac/, which follows Kubernetes' authorizer and shares no code with the generator.
  */
-export function verifyRbac(profile: Profile, policies: RbacPolicySet): VerifyReport {
-  const report: VerifyReport = { observed: 0, allowed: 0, notAllowed: [], undetermined: [], skipped: { ...profile.skipped }, byKind: {}, denied: [] };
+export function verifyRbac(profile: Profile, policies: RbacPolicySet, report: VerifyReport = emptyReport(profile)): VerifyReport {
+  let observed = 0;
+  let allowed = 0;
   for (const p of profile.principals) {
     for (const e of p.k8s) {
       if (e.denied && !e.allowed) report.denied.push(finding(p, e, e.denied));
       if (!isGrantable(e)) continue;
-      report.observed++;
+      observed++;
       const d = policies.authorize(request(p, e));
-      if (d.result === 'allow') report.allowed++;
+      if (d.result === 'allow') allowed++;
       else if (d.result === 'deny') report.notAllowed.push(finding(p, e, grantEvidence(e)!));
       else report.undetermined.push({ ...finding(p, e, grantEvidence(e)!), detail: d.reasons.join('; ') });
     }
   }
-  report.byKind['rbac'] = { observed: report.observed, allowed: report.allowed };
+  report.observed += observed;
+  report.allowed += allowed;
+  report.byKind['rbac'] = { observed, allowed };
   return report;
+}
+
+/** A report with nothing replayed yet: the profile's skipped counts. */
+export function emptyReport(profile: Profile): VerifyReport {
+  return { observed: 0, allowed: 0, notAllowed: [], undetermined: [], skipped: { ...profile.skipped }, byKind: {}, denied: [] };
 }
 
 /** The request a principal's access stands for. A group principal is replayed as an anonymous member. */

@@ -1,68 +1,35 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { checkPolicies, diffPolicies, type CiReport } from '../../diff/index.js';
-import { loadSide, universeOf, type Kind, type PolicySide } from '../../diff/grants.js';
+import { diffPolicies, type CiReport } from '../../diff/index.js';
+import { runCheck, texts, universeFor } from '../../diff/check.js';
+import { loadSide, type Kind, type PolicySide } from '../../diff/grants.js';
+import { KIND_NAMES } from '../../kinds/index.js';
 import { loadInventory } from '../../inventory/load.js';
 import { workloadsOfInventory } from '../../inventory/workloads.js';
 import type { InputIssue } from '../../model/issue.js';
-import type { Profile } from '../../model/profile.js';
-import { isAwsKind } from '../../model/subject.js';
-import { loadPolicyDocs, type PolicyDoc } from '../../policy/load.js';
+import { loadPolicyDocs } from '../../policy/load.js';
 import { readProfile } from '../../profile/io.js';
 import { CI_FORMATS, counts, failingTypes, render, type CiFormat } from '../../report/ci/index.js';
-import { verifyIam } from '../../verify/iam.js';
-import { readNetworkPolicies, verifyNetpol } from '../../verify/netpol.js';
-import { verifyRbac } from '../../verify/rbac.js';
 import type { Ctx } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
 
-const KINDS: Kind[] = ['rbac', 'iam', 'netpol'];
 
 function parseKinds(v: string | undefined): Kind[] {
-  if (!v) return KINDS;
+  if (!v) return [...KIND_NAMES];
   const out: Kind[] = [];
   for (const k of v.split(',').map((x) => x.trim()).filter(Boolean)) {
-    if (!KINDS.includes(k as Kind)) throw new UsageError(`--kind: unknown kind "${k}" (choose from rbac, iam, netpol)`);
+    if (!KIND_NAMES.includes(k as Kind)) throw new UsageError(`--kind: unknown kind "${k}" (choose from ${KIND_NAMES.join(', ')})`);
     if (!out.includes(k as Kind)) out.push(k as Kind);
   }
   return out;
-}
-
-async function texts(docs: PolicyDoc[], cwd: string): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  for (const f of new Set(docs.map((d) => d.file))) m.set(f, await readFile(resolve(cwd, f), 'utf8').catch(() => ''));
-  return m;
 }
 
 function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): void {
   for (const i of issues) ctx.io.stderr.write(ctx.c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
   // A CI gate must not pass on input it could not read.
   if (issues.length && onError !== 'skip') throw new InputAbort(`${issues.length} policy issue${issues.length === 1 ? '' : 's'} with --on-error fail`);
-}
-
-/** /32 and /128 ipBlocks of the policies: the external peers they name. */
-function policyAddresses(docs: PolicyDoc[]): string[] {
-  const out: string[] = [];
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(visit);
-    if (typeof v !== 'object' || v === null) return;
-    const o = v as Record<string, unknown>;
-    for (const key of ['cidr', 'toCIDR', 'fromCIDR']) {
-      for (const c of ([] as unknown[]).concat(o[key] ?? [])) if (typeof c === 'string' && /\/(32|128)$/.test(c)) out.push(c.replace(/\/\d+$/, ''));
-    }
-    Object.values(o).forEach(visit);
-  };
-  for (const d of docs) visit(d.object);
-  return out;
-}
-
-function universeFor(profile: Profile | undefined, inventoryWorkloads: ReturnType<typeof workloadsOfInventory>, namespaces: { name: string; labels: Record<string, string> }[], sides: PolicyDoc[][]) {
-  const workloads = profile?.workloads?.length ? profile.workloads : inventoryWorkloads;
-  const addresses = [...(profile?.network ?? []).flatMap((e) => [e.from, e.to]).flatMap((p) => (p.kind === 'workload' ? [] : [p.ip])), ...sides.flatMap(policyAddresses)];
-  return universeOf(workloads, addresses, profile?.namespaces ?? namespaces, profile?.dnsNames ?? [], sides);
 }
 
 function finish(ctx: Ctx, r: CiReport, format: CiFormat, failOn: string, quiet: boolean | undefined): void {
@@ -95,7 +62,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
     .description('what a policy change grants and revokes, by meaning (exit 1 at or above --fail-on)')
     .argument('<committed>', 'the policy in force: a file or directory (YAML/JSON, walked recursively)')
     .argument('<generated>', 'the new policy: a file or directory')
-    .option('--kind <kinds>', 'comma-separated: rbac,iam,netpol (default: all)')
+    .option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`)
     .option('--profile <file>', 'a profile: evidence for each line, and the workloads NetworkPolicies are compared over')
     .option('--inventory <path...>', 'cluster objects: the workloads NetworkPolicies are compared over (without a profile)')
     .addOption(new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text'))
@@ -133,7 +100,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
   addSourceOptions(cmd, true);
   addFilterOptions(cmd, 'fail');
   cmd
-    .option('--kind <kinds>', 'comma-separated: rbac,iam,netpol (default: all)')
+    .option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`)
     .addOption(new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text'))
     .addOption(new Option('--fail-on <what>', 'exit 1 when there is something').choices(['would-deny', 'unused', 'any', 'none']).default('would-deny'))
     .action(async (flags: CheckFlags) => {
@@ -149,16 +116,4 @@ export function registerCheck(program: Command, ctx: Ctx): void {
     });
 }
 
-/** `check` on a profile: the verify evaluators on the observed accesses, then the unused grants. */
-export async function runCheck(profile: Profile, docs: PolicyDoc[], side: PolicySide, kinds: Kind[], universe: ReturnType<typeof universeOf>, cwd: string): Promise<{ report: CiReport; observed: number }> {
-  // The side already holds the RBAC and IAM sets built from these documents.
-  const report = kinds.includes('rbac') ? verifyRbac(profile, side.rbac) : { observed: 0, allowed: 0, notAllowed: [], undetermined: [], skipped: {}, byKind: {}, denied: [] };
-  const hasAws = profile.principals.some((p) => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0);
-  if (kinds.includes('iam') && (hasAws || side.iam.count > 0)) await verifyIam(profile, side.iam, report);
-  const np = readNetworkPolicies(docs);
-  if (kinds.includes('netpol') && ((profile.network?.length ?? 0) > 0 || np.policies.length > 0)) verifyNetpol(profile, np.policies, report);
-  const r = await checkPolicies(side, report, { kinds, universe, profile, texts: await texts(docs, cwd) });
-  return { report: r, observed: report.observed };
-}
 
-export { universeFor };

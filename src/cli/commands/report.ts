@@ -9,7 +9,8 @@ import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
-import { runCheck, universeFor } from './diff.js';
+import { runCheck, universeFor } from '../../diff/check.js';
+import { defaultWidenings } from '../../kinds/index.js';
 
 interface ReportFlags extends SourceFlags {
   output: string;
@@ -39,7 +40,9 @@ export function registerReport(program: Command, ctx: Ctx): void {
         if (side.issues.length && flags.onError === 'fail') throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
         check = (await runCheck(profile, docs, side, ['rbac', 'iam', 'netpol'], universe, ctx.io.cwd)).report;
       }
-      const model = await buildReport(profile, { ...(flags.title ? { title: flags.title } : {}), ...(check ? { check } : {}) });
+      // The widenings the generated policy would carry: each kind's generator with its default options.
+      const widenings = await defaultWidenings(profile);
+      const model = await buildReport(profile, { widenings, ...(flags.title ? { title: flags.title } : {}), ...(check ? { check } : {}) });
       await writeFileAtomic(resolve(ctx.io.cwd, flags.output), html ? renderHtml(model) : renderMarkdown(model));
       if (!flags.quiet) ctx.io.stderr.write(`wrote ${flags.output}: ${model.sections.length} principals and workloads, ${model.risks.length} risky permissions, ${model.coverage.length} coverage warnings\n`);
     });

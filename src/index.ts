@@ -1,0 +1,41 @@
+/**
+ * audit2policy as a library: the pipeline the CLI runs, as typed functions.
+ *
+ *   ingest (logs → Profile) → mergeProfiles / filterProfile → generateAll (Profile → Generated per kind)
+ *   → verifyAll (replay the Profile against policies) / diffPolicies / runCheck / backtest → buildReport
+ *
+ * Every command of the CLI is one of these calls followed by a formatter; see docs/design.md.
+ */
+
+// Ingest: logs → profile.
+export { ingest, type IngestOptions, type IngestResult } from './ingest/index.js';
+export { Scope, defaultScope, type ScopeOptions } from './profile/scope.js';
+export { loadInventory } from './inventory/load.js';
+export type { Inventory } from './inventory/inventory.js';
+
+// Profile: the normal-behaviour graph as a file.
+export { mergeProfiles } from './profile/merge.js';
+export { filterProfile } from './profile/filter.js';
+export { readProfile, serializeProfile, checkProfile } from './profile/io.js';
+export { PROFILE_API_VERSION, type Profile, type Principal, type K8sEdge, type AwsEdge } from './model/profile.js';
+export type { Evidence } from './model/evidence.js';
+export type { InputIssue } from './model/issue.js';
+export { InputError, UsageError } from './model/issue.js';
+
+// Generate and verify, per policy kind.
+export { KINDS, KIND_NAMES, generateAll, defaultWidenings, readAllPolicies, verifyAll, policyIssues } from './kinds/index.js';
+export type { Generated, KindName, KindPolicies, KindWidening, PolicyKind, SummaryLine } from './kinds/index.js';
+export { loadPolicyDocs, type PolicyDoc } from './policy/load.js';
+export type { VerifyReport, Finding } from './model/finding.js';
+
+// Diff and the drift gate.
+export { diffPolicies, checkPolicies, type CiReport, type CiFinding } from './diff/index.js';
+export { loadSide } from './diff/grants.js';
+export { runCheck, universeFor } from './diff/check.js';
+
+// Writing output.
+export { writeTree, writeFileAtomic, OutputConflictError } from './emit/writeTree.js';
+
+// The reviewer's report.
+export { buildReport } from './report/model.js';
+export { renderHtml, renderMarkdown } from './report/render.js';

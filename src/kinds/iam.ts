@@ -1,0 +1,86 @@
+import { generateIam, type IamOptions, type IamResult } from '../generate/iam/index.js';
+import { serializePolicy } from '../generate/iam/policy.js';
+import { isAwsKind } from '../model/subject.js';
+import { buildIamPolicySet, verifyIam, type IamPolicySet } from '../verify/iam.js';
+import { wholeNumber } from './rbac.js';
+import type { PolicyKind, SummaryLine } from './types.js';
+
+/** AWS IAM identity policies from CloudTrail calls, replayed with the IAM evaluator. */
+export const iam: PolicyKind<IamOptions, IamPolicySet> = {
+  name: 'iam',
+  title: 'IAM',
+  description: 'AWS IAM identity policies that allow exactly the calls observed in CloudTrail',
+  outputHelp: 'write DIR/iam/<account>/<name>.json and DIR/evidence/iam/ (default: JSON on stdout)',
+  options: [
+    { flags: '--s3-prefix-wildcard <n>', description: 'more than N object keys under one prefix → bucket/prefix/* (widening, listed)' },
+    { flags: '--widen-resources <n>', description: 'more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)' },
+  ],
+  parseOptions(flags) {
+    const opts: IamOptions = {};
+    const s3 = wholeNumber('--s3-prefix-wildcard', flags['s3PrefixWildcard']);
+    const wr = wholeNumber('--widen-resources', flags['widenResources']);
+    if (s3 !== undefined) opts.s3PrefixWildcard = s3;
+    if (wr !== undefined) opts.widenResources = wr;
+    return opts;
+  },
+  hasEvidence: (profile) => profile.principals.some((p) => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0),
+  async generate(profile, options) {
+    const r = await generateIam(profile, options);
+    const files = new Map<string, string>();
+    const out: Record<string, unknown> = {};
+    for (const a of r.artefacts) {
+      for (const p of a.policies) {
+        const text = serializePolicy(p.document);
+        files.set(p.path, text);
+        out[p.path] = JSON.parse(text);
+      }
+      files.set(a.evidencePath, JSON.stringify(a.evidence, null, 2) + '\n');
+    }
+    return {
+      kind: 'iam',
+      files,
+      stdout: JSON.stringify(out, null, 2) + '\n',
+      widenings: r.widenings.map((w) => ({ kind: 'iam', option: w.option, subject: w.principal, detail: w.detail, text: `${w.option === 'undetermined-resource' ? 'resource not in the logs' : '--' + w.option}: ${w.detail}` })),
+      summary: (output) => iamSummary(r, output),
+    };
+  },
+  readPolicies(docs) {
+    const { set, issues } = buildIamPolicySet(docs);
+    return { set, issues, count: set.count, label: `${set.count} IAM policies` };
+  },
+  async verify(profile, policies, report) {
+    await verifyIam(profile, policies.set, report);
+  },
+};
+
+function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
+  const lines: SummaryLine[] = [];
+  const say = (text: string, tone: SummaryLine['tone'] = 'plain') => lines.push({ text, tone });
+  const files = r.artefacts.reduce((n, a) => n + a.policies.length, 0);
+  const statements = r.artefacts.reduce((n, a) => n + a.policies.reduce((m, p) => m + p.document.Statement.length, 0), 0);
+  const actions = r.artefacts.reduce((n, a) => n + new Set(a.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action))).size, 0);
+  const where = output ? ` in ${output}/iam (evidence in ${output}/evidence/iam)` : '';
+  say(`generated ${files} IAM polic${files === 1 ? 'y' : 'ies'} with ${statements} statements (${actions} actions) for ${r.artefacts.length} principals${where}`);
+  for (const a of r.artefacts) {
+    if (a.policies.length > 1) say(`  ${a.principal}: split over ${a.policies.length} files (${a.policies.map((p) => p.path).join(', ')}): the managed-policy limit is 6,144 characters`);
+  }
+  if (r.chains.length) {
+    say('service account → IAM role:');
+    for (const ch of r.chains) {
+      const art = r.artefacts.find((a) => a.principal === ch.roleArn);
+      const acts = art ? [...new Set(art.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action)))].sort() : [];
+      say(`  ${ch.serviceAccount} → ${ch.roleArn} (${ch.via}, ${ch.count}×)${art ? ` → ${acts.length} action${acts.length === 1 ? '' : 's'}: ${acts.slice(0, 6).join(', ')}${acts.length > 6 ? ', …' : ''}` : ' (no calls by the role in the logs)'}`);
+    }
+  }
+  if (r.unmapped.length) {
+    say(`unmapped events: ${r.unmapped.reduce((n, u) => n + u.count, 0)} calls of ${r.unmapped.length} kinds map to no IAM action in the catalogue (not granted):`, 'warn');
+    for (const u of r.unmapped) say(`  ${u.principal}: ${u.eventSource} ${u.eventName} ×${u.count}: ${u.reason}`, 'warn');
+  }
+  if (r.denied.length) say(`denied calls seen: ${r.denied.reduce((n, d) => n + d.count, 0)} (${r.denied.length} kinds; in the evidence, never granted)`);
+  if (r.widenings.length === 0) say('widenings: none (every statement allows only what was observed)');
+  else {
+    say(`widenings: ${r.widenings.length} (statements broader than observed):`, 'warn');
+    for (const w of r.widenings) say(`  ${w.option === 'undetermined-resource' ? '(resource not in the event)' : '--' + w.option} ${w.principal}: ${w.detail}`, 'warn');
+  }
+  return lines;
+}

@@ -1,0 +1,55 @@
+import { iam } from './iam.js';
+import { netpol } from './netpol.js';
+import { rbac } from './rbac.js';
+import type { VerifyReport } from '../model/finding.js';
+import type { InputIssue } from '../model/issue.js';
+import type { Profile } from '../model/profile.js';
+import type { PolicyDoc } from '../policy/load.js';
+import { emptyReport } from '../verify/rbac.js';
+import type { AnyKind, Generated, KindName, KindPolicies, KindWidening } from './types.js';
+
+export type { AnyKind, Generated, KindName, KindOption, KindPolicies, KindWidening, PolicyKind, SummaryLine } from './types.js';
+
+/**
+ * Every policy kind, in the order commands run and print them. `generate all`, verify, check, diff,
+ * backtest and the report loop over it; `--kind` choices are its keys.
+ */
+export const KINDS: Record<KindName, AnyKind> = { rbac, iam, netpol };
+
+export const KIND_NAMES = Object.keys(KINDS) as KindName[];
+
+/** Every kind the profile holds evidence for, generated with its options (defaults where none are given). */
+export async function generateAll(profile: Profile, flags: Record<string, unknown> = {}): Promise<Generated[]> {
+  const options = new Map(KIND_NAMES.map((n) => [n, KINDS[n].parseOptions(flags)]));
+  const out: Generated[] = [];
+  for (const name of KIND_NAMES) if (KINDS[name].hasEvidence(profile)) out.push(await KINDS[name].generate(profile, options.get(name)));
+  return out;
+}
+
+/** The widenings the generators apply with their default options (resources the logs did not name, cluster DNS...). */
+export async function defaultWidenings(profile: Profile): Promise<KindWidening[]> {
+  return (await generateAll(profile)).flatMap((g) => g.widenings);
+}
+
+/** Each kind's policies among policy documents. */
+export function readAllPolicies(docs: PolicyDoc[]): Map<KindName, KindPolicies<unknown>> {
+  return new Map(KIND_NAMES.map((n) => [n, KINDS[n].readPolicies(docs)]));
+}
+
+/**
+ * Replay every observation of the profile against the policies, kind by kind: a kind is judged when the
+ * profile holds evidence for it or policies of it were given.
+ */
+export async function verifyAll(profile: Profile, policies: Map<KindName, KindPolicies<unknown>>): Promise<VerifyReport> {
+  const report = emptyReport(profile);
+  for (const name of KIND_NAMES) {
+    const p = policies.get(name)!;
+    if (KINDS[name].hasEvidence(profile) || p.count > 0) await KINDS[name].verify(profile, p, report);
+  }
+  return report;
+}
+
+/** The issues found while reading policies of every kind. */
+export function policyIssues(policies: Map<KindName, KindPolicies<unknown>>): InputIssue[] {
+  return [...policies.values()].flatMap((p) => p.issues);
+}

@@ -1,0 +1,78 @@
+import { toYamlDocuments } from '../emit/yaml.js';
+import { generateNetpol, type NetpolOptions, type NetpolResult } from '../generate/netpol/index.js';
+import { UsageError } from '../model/issue.js';
+import { readNetworkPolicies, verifyNetpol } from '../verify/netpol.js';
+import type { PolicyKind, SummaryLine } from './types.js';
+
+type NetworkPolicies = ReturnType<typeof readNetworkPolicies>['policies'];
+
+/** NetworkPolicies (or CiliumNetworkPolicies) from flows, replayed with the NetworkPolicy evaluator. */
+export const netpol: PolicyKind<NetpolOptions, NetworkPolicies> = {
+  name: 'netpol',
+  title: 'network',
+  description: 'NetworkPolicies (or CiliumNetworkPolicies) that allow exactly the connections observed in flow logs',
+  outputHelp: 'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)',
+  options: [
+    { flags: '--flavor <flavor>', description: 'kubernetes NetworkPolicy, or cilium CiliumNetworkPolicy (toFQDNs for named external peers, ICMP)', choices: ['kubernetes', 'cilium'], default: 'kubernetes' },
+    { flags: '--no-default-deny', description: 'no deny-all policy per namespace (on by default, so pods no policy selects are covered)' },
+    { flags: '--widen-ports', description: 'all ports to an observed peer (widening, listed)' },
+    { flags: '--aggregate-cidr <prefix>', description: 'external addresses into blocks of this prefix length, e.g. 24 (widening, listed)' },
+  ],
+  parseOptions(flags) {
+    const opts: NetpolOptions = { flavor: flags['flavor'] === 'cilium' ? 'cilium' : 'kubernetes', defaultDeny: flags['defaultDeny'] !== false };
+    if (flags['widenPorts']) opts.widenPorts = true;
+    const agg = flags['aggregateCidr'];
+    if (agg !== undefined) {
+      const n = Number(String(agg).replace(/^\//, ''));
+      if (!Number.isInteger(n) || n < 8 || n > 32) throw new UsageError(`--aggregate-cidr: expected an IPv4 prefix length from 8 to 32 (24 or /24), got "${String(agg)}"`);
+      opts.aggregateCidr = n;
+    }
+    return opts;
+  },
+  hasEvidence: (profile) => (profile.network?.length ?? 0) > 0,
+  async generate(profile, options) {
+    const r = generateNetpol(profile, options);
+    const files = new Map<string, string>();
+    for (const a of r.artefacts) {
+      files.set(a.path, toYamlDocuments(a.objects));
+      if (a.evidencePath && a.evidence) files.set(a.evidencePath, toYamlDocuments([a.evidence]));
+    }
+    return {
+      kind: 'netpol',
+      files,
+      stdout: toYamlDocuments(r.artefacts.flatMap((a) => a.objects)),
+      widenings: r.widenings.map((w) => ({ kind: 'netpol', option: w.option, subject: w.workload, detail: w.detail, text: `${w.option}: ${w.detail}` })),
+      summary: (output) => netpolSummary(r, output),
+    };
+  },
+  readPolicies(docs) {
+    const { policies, issues } = readNetworkPolicies(docs);
+    return { set: policies, issues, count: policies.length, label: `${policies.length} network policies` };
+  },
+  async verify(profile, policies, report) {
+    verifyNetpol(profile, policies.set, report);
+  },
+};
+
+const uniq = (xs: string[]) => [...new Set(xs)];
+
+function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine[] {
+  const lines: SummaryLine[] = [];
+  const say = (text: string, tone: SummaryLine['tone'] = 'plain') => lines.push({ text, tone });
+  const policies = r.artefacts.filter((a) => !a.path.endsWith('/_default-deny.yaml')).length;
+  const denies = r.artefacts.length - policies;
+  const where = output ? ` in ${output}/netpol (evidence in ${output}/evidence/netpol)` : '';
+  say(`generated ${policies} network policies${denies ? ` and ${denies} default-deny policies` : ''}${where}`);
+  for (const s of r.skipped) say(`  no policy for ${s.workload}: ${s.reason}`, 'warn');
+  if (r.quiet.length) say(`workloads in the inventory with no observed traffic (${r.quiet.length}; the default deny covers them): ${r.quiet.join(', ')}`);
+  for (const x of uniq(r.inexpressible.map((i) => `  ${i.workload}: ${i.detail}`))) say(x, 'warn');
+  const nodes = uniq(r.nodePeers.map((n) => `${n.workload} ${n.direction} ${n.ip}`));
+  if (nodes.length) say(`node or host-network peers (allowed by node IP; review): ${nodes.join('; ')}`, 'warn');
+  if (r.denied.length) say(`dropped flows seen: ${r.denied.reduce((n, d) => n + d.records, 0)} records on ${r.denied.length} paths (in the evidence, never allowed)`);
+  if (r.widenings.length === 0) say('widenings: none (every rule allows only what was observed)');
+  else {
+    say(`widenings: ${r.widenings.length} (rules broader than observed):`, 'warn');
+    for (const w of r.widenings) say(`  ${w.option === 'dns' ? '(cluster DNS)' : '--' + w.option} ${w.workload}: ${w.detail}`, 'warn');
+  }
+  return lines;
+}
