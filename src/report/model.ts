@@ -1,5 +1,5 @@
 import { callPermissions } from '../generate/iam/permissions.js';
-import { policyName } from '../generate/iam/index.js';
+import { policyName } from '../model/layout.js';
 import { describeAccess, resourcePath } from '../model/access.js';
 import { cmp } from '../model/issue.js';
 import { describePeer, type NetEdge } from '../model/network.js';

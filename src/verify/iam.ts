@@ -1,5 +1,5 @@
-import { callPermissions } from '../generate/iam/permissions.js';
-import { policyName } from '../generate/iam/index.js';
+import { callNeeds, secretProbe, type Need } from '../knowledge/aws/permissions.js';
+import { policyName } from '../model/layout.js';
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import type { IamFinding, VerifyReport } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
@@ -60,33 +60,32 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
     if (!isAwsKind(p.subject.kind) || !p.aws?.length) continue;
     const { account, name } = policyName(p.username);
     const policies = set.byPrincipal.get(`${account}/${name}`) ?? set.byPrincipal.get(`${account}/user.${name}`) ?? [];
-    const needs = new Map<string, { action: string; resource: string; ev: Evidence; events: Set<string>; implied: Set<string> }>();
+    const needs = new Map<string, { action: string; resource: string; probes: string[]; ev: Evidence; events: Set<string>; implied: Set<string>; unnamed?: string }>();
     for (const e of p.aws) {
       const event = `${e.eventSource} ${e.eventName}`;
       if (e.denied && !e.allowed) report.denied.push(iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.denied));
       if (!e.allowed) continue;
-      const needed = await callPermissions(e);
+      const needed = await callNeeds(e);
       if (needed.kind === 'no-permission') continue;
       if (needed.kind === 'unmapped') {
         observed++;
         report.undetermined.push({ ...iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.allowed), detail: needed.reason });
         continue;
       }
-      for (const perm of needed.permissions) {
-        for (const resource of perm.resources) {
-          const k = tupleKey(perm.action, resource);
+      for (const need of needed.needs) {
+        for (const t of targets(need)) {
+          const k = tupleKey(need.action, t.resource);
           const n = needs.get(k);
-          if (!n) needs.set(k, { action: perm.action, resource, ev: e.allowed, events: new Set([event]), implied: new Set(perm.implied ? [perm.implied] : []) });
+          if (!n) needs.set(k, { action: need.action, ...t, ev: e.allowed, events: new Set([event]), implied: new Set(need.implied ? [need.implied] : []) });
           else {
             n.ev = mergeEvidence(n.ev, e.allowed);
             n.events.add(event);
-            if (perm.implied) n.implied.add(perm.implied);
+            if (need.implied) n.implied.add(need.implied);
           }
         }
       }
     }
-    for (const k of [...needs.keys()].sort(cmp)) {
-      const n = needs.get(k)!;
+    for (const n of [...needs.values()].sort((a, b) => cmp(a.action, b.action) || cmp(a.resource, b.resource))) {
       observed++;
       const access = { action: n.action, resource: n.resource, events: [...n.events].sort(cmp), ...(n.implied.size ? { implied: [...n.implied].sort(cmp) } : {}) };
       const f = iamFinding(p.username, p.subject.kind, access, n.ev);
@@ -94,18 +93,32 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
         report.notAllowed.push({ ...f, detail: `no policy for ${account}/${name}` });
         continue;
       }
-      const d = evaluateIdentityPolicies(policies, { action: n.action, resource: n.resource });
-      if (d.result === 'allow') allowed++;
-      else if (d.result === 'undetermined') report.undetermined.push({ ...f, detail: d.reasons.join('; ') });
-      else if (/[*?]/.test(n.resource) && !d.explicit) {
-        // The event did not name the resource fully (`*`, a secret's `-??????` suffix): a narrower grant may still cover the real one.
-        report.undetermined.push({ ...f, detail: `the event does not name the resource fully (${n.resource}); no statement allows it as a whole` });
-      } else report.notAllowed.push({ ...f, detail: d.explicit ? `explicitly denied by ${d.policy} ${d.sid}` : 'no statement allows it' });
+      const ds = n.probes.map((probe) => evaluateIdentityPolicies(policies, { action: n.action, resource: probe }));
+      const denied = ds.find((d) => d.result === 'deny');
+      if (ds.every((d) => d.result === 'allow')) allowed++;
+      else if (denied?.explicit) report.notAllowed.push({ ...f, detail: `explicitly denied by ${denied.policy} ${denied.sid}` });
+      else if (ds.some((d) => d.result === 'undetermined')) report.undetermined.push({ ...f, detail: ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])).join('; ') });
+      else if (n.unnamed && ds.some((d) => d.result === 'allow')) {
+        report.undetermined.push({ ...f, detail: `${n.unnamed}; the policy covers some of the resources it could be, not all` });
+      } else report.notAllowed.push({ ...f, detail: n.unnamed ? `${n.unnamed}; no statement covers every resource it could be` : 'no statement allows it' });
     }
   }
   report.observed += observed;
   report.allowed += allowed;
   report.byKind['iam'] = { observed, allowed };
+}
+
+/**
+ * What to replay for one need: each named ARN (a secret named by its name through a concrete stand-in
+ * for its random suffix), or, for a resource the event did not name, the concrete ARNs that stand for
+ * it (a bucket's unnamed objects, a role of the account): only a grant covering every such resource
+ * allows them, which is what the event leaves open.
+ */
+function targets(need: Need): { resource: string; probes: string[]; unnamed?: string }[] {
+  if (!need.unnamed) return need.resources.map((r) => ({ resource: r, probes: [secretProbe(r)] }));
+  const u = need.unnamed;
+  if (u.buckets) return u.buckets.map((b, i) => ({ resource: `${b}/*`, probes: [u.probes[i]!], unnamed: u.why }));
+  return [{ resource: '*', probes: u.probes.length ? u.probes : ['*'], unnamed: u.why }];
 }
 
 function iamFinding(subject: string, subjectKind: string, access: IamFinding['access'], ev: Evidence): IamFinding {

@@ -5,7 +5,9 @@ import { isAwsKind } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { splitPolicy, type PolicyDocument, type Statement } from './policy.js';
 import { tupleKey } from '../../util/key.js';
-import { bounded, escapeName } from '../../util/paths.js';
+import { policyName } from '../../model/layout.js';
+
+export { policyName };
 
 /** Widening options of `generate iam`; all off by default. */
 export interface IamOptions {
@@ -56,22 +58,6 @@ interface Grant {
   events: Set<string>;
   implied: Set<string>;
   widened?: string;
-}
-
-/** `arn:aws:iam::111122223333:role/apps/shop-cart` → account and file name (`shop-cart`, `root`, `federated-user.bob`). */
-export function policyName(arn: string): { account: string; name: string } {
-  const m = /^arn:aws[\w-]*:(?:iam|sts)::(\d*):(.*)$/.exec(arn);
-  if (!m) return { account: 'unknown', name: safe(arn) };
-  const [, account = '', rest = ''] = m;
-  if (rest === 'root') return { account, name: 'root' };
-  if (rest.startsWith('federated-user/')) return { account, name: `federated-user.${safe(rest.slice('federated-user/'.length))}` };
-  const last = rest.slice(rest.lastIndexOf('/') + 1);
-  return { account: account || 'unknown', name: safe(last) };
-}
-
-/** A principal's name as a file stem: IAM's own name characters stay, `.` is escaped (split parts end in `.2.json`). */
-function safe(s: string): string {
-  return bounded(escapeName(s, /[A-Za-z0-9+=,@_-]/));
 }
 
 /** Least-privilege identity policies for every AWS principal of the profile. Deterministic. */

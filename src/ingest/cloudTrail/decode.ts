@@ -13,7 +13,7 @@ import {
   roleArnProblem,
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
-import { baseEventName, servicePrefix } from './iamActions.js';
+import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
 import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
