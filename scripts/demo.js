@@ -38,6 +38,10 @@ const g = await step('generate least-privilege RBAC, IAM and NetworkPolicies', [
 if (g.code !== 0) process.exit(g.code);
 const v = await step('verify: replay every observed request and call', ['verify', '--policies', 'out/rbac', 'out/iam', 'out/netpol', '--profile', 'out/profile.json', '--format', 'json'], true);
 if (v.code === 2) process.exit(2);
+// The days after the soak: policy from days 1-6, replayed on days 7-8 (what enforcing it would have met).
+const sources = ['--k8s-audit', 'fixtures/demo/k8s-audit', '--cloudtrail', 'fixtures/demo/cloudtrail', '--flows', 'fixtures/demo/flows', '--inventory', 'fixtures/demo/inventory'];
+const b = await step('backtest: generate from days 1-6, replay days 7-8', ['backtest', ...sources, '--split', '2026-11-08T00:00:00Z', '--format', 'json', '-q'], true);
+if (b.code === 2) process.exit(2);
 for (const name of ['report.html', 'report.md']) {
   const r = await step(`the reviewer's report: out/${name}`, ['report', '--profile', 'out/profile.json', '--policies', 'out/rbac', 'out/iam', 'out/netpol', '--title', 'acme staging: what the soak saw', '-o', `out/${name}`]);
   if (r.code !== 0) process.exit(r.code);
@@ -52,7 +56,11 @@ const iamFiles = files(join(out, 'iam'));
 const statements = iamFiles.reduce((n, f) => n + JSON.parse(readFileSync(f, 'utf8')).Statement.length, 0);
 const chains = profile.principals.flatMap((x) => (x.assumes ?? []).map((l) => `${x.subject.namespace}/${x.subject.name} → ${l.roleArn.replace(/^arn:aws:iam::\d+:/, '')} (${l.via})`));
 const iamEvidence = files(join(out, 'evidence/iam')).map((f) => JSON.parse(readFileSync(f, 'utf8')));
-const iamWidened = iamEvidence.reduce((n, e) => n + e.widenings.length, 0);
+const iamUnnamed = iamEvidence.reduce((n, e) => n + e.widenings.filter((w) => w.option === 'undetermined-resource').length, 0);
+const iamKeys = iamEvidence.reduce((n, e) => n + e.widenings.filter((w) => w.option === 'generated-keys').length, 0);
+const bt = JSON.parse(b.stdout);
+const day = (t) => Math.round((Date.parse(t.slice(0, 10)) - Date.parse(bt.train.from.slice(0, 10))) / 86_400_000) + 1;
+const lastDay = (t) => day(new Date(Date.parse(t.slice(0, 23) + 'Z') - 1).toISOString());
 const netFiles = files(join(out, 'netpol'));
 const np = report.byKind.netpol ?? { observed: 0, allowed: 0, unobservedPairs: 0, unobservedAllowed: 0 };
 const read = profile.sources.filter((s) => s.format !== 'skipped');
@@ -67,13 +75,14 @@ const lines = [
   `left out          ${skipped}`,
   `principals        ${profile.principals.length}`,
   `RBAC              ${policyFiles.length} files in ${relative(root, join(out, 'rbac'))}/, ${rules} rules, ${widened === 0 ? 'no widening' : widened + ' files widened'} (evidence in out/evidence/rbac/)`,
-  `IAM               ${iamFiles.length} policies in ${relative(root, join(out, 'iam'))}/, ${statements} statements, ${iamWidened} resource${iamWidened === 1 ? '' : 's'} the logs did not name (listed above; evidence in out/evidence/iam/)`,
+  `IAM               ${iamFiles.length} policies in ${relative(root, join(out, 'iam'))}/, ${statements} statements, ${iamUnnamed} resource${iamUnnamed === 1 ? '' : 's'} the logs did not name, ${iamKeys} made-up key pattern${iamKeys === 1 ? '' : 's'} generalized (listed above; evidence in out/evidence/iam/)`,
   `NetworkPolicy     ${netFiles.length} files in ${relative(root, join(out, 'netpol'))}/ (${netFiles.filter((f) => f.endsWith('_default-deny.yaml')).length} default-deny) for ${(profile.workloads ?? []).length} workloads; ${(profile.network ?? []).filter((e) => e.allowed).length} observed paths`,
   ...chains.map((c, i) => `${i === 0 ? 'SA → IAM role    ' : '                 '} ${c}`),
   `denied            ${report.denied.length} accesses seen as denied, never granted`,
   `verify            ${report.allowed}/${report.observed} observed accesses allowed (${Object.entries(report.byKind).map(([k, x]) => `${k} ${x.allowed}/${x.observed}`).join(', ')})${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
   `report            out/report.html (open it in a browser: no network, no scripts) and out/report.md`,
   `narrowness        ${np.unobservedAllowed} of ${np.unobservedPairs} workload pairs that never talked would be allowed`,
+  `backtest  days 1-${lastDay(bt.train.until)} -> ${day(bt.test.from)}-${lastDay(bt.test.until)}: ${bt.allowed}/${bt.observed} allowed (breakage ${bt.breakage.toFixed(1)}%)`,
   `time              ${(ms / 1000).toFixed(2)} s`,
 ];
 process.stdout.write(lines.join('\n') + '\n');

@@ -5,7 +5,7 @@ import { ingest, type IngestResult } from '../ingest/index.js';
 import type { Profile } from '../model/profile.js';
 import { filterProfile } from '../profile/filter.js';
 import { readProfile } from '../profile/io.js';
-import { Scope } from '../profile/scope.js';
+import { Scope, type ScopeOptions } from '../profile/scope.js';
 import type { TimeSpec } from '../util/time.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
 import type { Inventory } from '../inventory/inventory.js';
@@ -60,8 +60,8 @@ export class InputAbort extends Error {}
  * The profile a command works on: read from `--profile` (and narrowed by the filters), or built
  * from logs with the filters applied while reading. Prints the input summary on stderr.
  */
-export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk): Promise<{ profile: Profile; ingest?: IngestResult }> {
-  const scope = new Scope(scopeOptions(flags));
+export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk, window?: Pick<ScopeOptions, 'since' | 'until' | 'untimed'>): Promise<{ profile: Profile; ingest?: IngestResult }> {
+  const scope = new Scope({ ...scopeOptions(flags), ...(window ?? {}) });
   const hasLogs = (flags.k8sAudit?.length ?? 0) > 0 || (flags.cloudtrail?.length ?? 0) > 0 || !!flags.cloudtrailApi || (flags.flows?.length ?? 0) > 0;
   if (flags.profile !== undefined && hasLogs) throw new UsageError('give either --profile or log sources (--k8s-audit, --cloudtrail, --cloudtrail-api, --flows), not both');
   const wantsInventory = (flags.inventory?.length ?? 0) > 0 || !!flags.cluster;

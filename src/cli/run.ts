@@ -6,6 +6,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerInventory } from './commands/inventory.js';
 import { registerCheck, registerDiff } from './commands/diff.js';
 import { registerReport } from './commands/report.js';
+import { registerBacktest } from './commands/backtest.js';
 import { registerMerge } from './commands/merge.js';
 import { registerProfile } from './commands/profile.js';
 import { registerVerify } from './commands/verify.js';
@@ -35,6 +36,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerDiff(program, ctx);
   registerCheck(program, ctx);
   registerReport(program, ctx);
+  registerBacktest(program, ctx);
   for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -42,6 +42,8 @@ export interface IngestResult {
   issueCount: number;
   /** First issues across all sources, in file and line order. */
   issues: InputIssue[];
+  /** The time window the scope selected, resolved ('' for an open end): durations counted back from the newest record. */
+  window: { since: string; until: string };
 }
 
 const SPLIT_BYTES = 32 * 1024 * 1024;
@@ -112,7 +114,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   profile = { ...profile, sources: sortSources(sources) };
   if (opts.inventory) profile = withInventory(profile, opts.inventory, scope);
   const issues = profile.sources.flatMap((s) => s.issueSamples).sort(compareIssues);
-  return { profile, issueCount: profile.sources.reduce((n, s) => n + s.issues, 0), issues };
+  return { profile, issueCount: profile.sources.reduce((n, s) => n + s.issues, 0), issues, window: { since: scope.since, until: scope.until } };
 }
 
 function execute(tasks: Task[], scope: Scope, mode: TaskMode, workers: number, onProgress: Progress, inventory?: Inventory): Promise<{ results: TaskResult[]; profiles: Profile[] }> {

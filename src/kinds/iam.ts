@@ -21,6 +21,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet> = {
     const wr = wholeNumber('--widen-resources', flags['widenResources']);
     if (s3 !== undefined) opts.s3PrefixWildcard = s3;
     if (wr !== undefined) opts.widenResources = wr;
+    if (flags['exact']) opts.exact = true;
     return opts;
   },
   hasEvidence: (profile) => profile.principals.some((p) => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0),
@@ -40,7 +41,8 @@ export const iam: PolicyKind<IamOptions, IamPolicySet> = {
       kind: 'iam',
       files,
       stdout: JSON.stringify(out, null, 2) + '\n',
-      widenings: r.widenings.map((w) => ({ kind: 'iam', option: w.option, subject: w.principal, detail: w.detail, text: `${w.option === 'undetermined-resource' ? 'resource not in the logs' : '--' + w.option}: ${w.detail}` })),
+      classes: r.artefacts.flatMap((a) => ((a.evidence['permissions'] ?? []) as { action: string; resource: string; firstSeen: string }[]).map((x) => ({ subject: a.principal, label: `${x.action} on ${x.resource}`, firstSeen: x.firstSeen }))),
+      widenings: r.widenings.map((w) => ({ kind: 'iam', option: w.option, subject: w.principal, detail: w.detail, text: `${w.option === 'undetermined-resource' ? 'resource not in the logs' : iamLabel(w.option)}: ${w.detail}` })),
       summary: (output) => iamSummary(r, output),
     };
   },
@@ -52,6 +54,13 @@ export const iam: PolicyKind<IamOptions, IamPolicySet> = {
     await verifyIam(profile, policies.set, report);
   },
 };
+
+/** An option by its flag; what the generator does by default by its words. */
+function iamLabel(option: string): string {
+  if (option === 'undetermined-resource') return '(resource not in the event)';
+  if (option === 'generated-keys') return '(made-up keys; --exact keeps them)';
+  return `--${option}`;
+}
 
 function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
   const lines: SummaryLine[] = [];
@@ -80,7 +89,7 @@ function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
   if (r.widenings.length === 0) say('widenings: none (every statement allows only what was observed)');
   else {
     say(`widenings: ${r.widenings.length} (statements broader than observed):`, 'warn');
-    for (const w of r.widenings) say(`  ${w.option === 'undetermined-resource' ? '(resource not in the event)' : '--' + w.option} ${w.principal}: ${w.detail}`, 'warn');
+    for (const w of r.widenings) say(`  ${iamLabel(w.option)} ${w.principal}: ${w.detail}`, 'warn');
   }
   return lines;
 }

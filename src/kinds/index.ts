@@ -8,7 +8,7 @@ import type { PolicyDoc } from '../policy/load.js';
 import { emptyReport } from '../verify/rbac.js';
 import type { AnyKind, Generated, KindName, KindPolicies, KindWidening } from './types.js';
 
-export type { AnyKind, Generated, KindName, KindOption, KindPolicies, KindWidening, PolicyKind, SummaryLine } from './types.js';
+export type { AccessClass, AnyKind, Generated, KindName, KindOption, KindPolicies, KindWidening, PolicyKind, SummaryLine } from './types.js';
 
 /**
  * Every policy kind, in the order commands run and print them. `generate all`, verify, check, diff,
@@ -17,6 +17,7 @@ export type { AnyKind, Generated, KindName, KindOption, KindPolicies, KindWideni
 export const KINDS: Record<KindName, AnyKind> = { rbac, iam, netpol };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
+export { learningWarnings, stillLearning } from './learning.js';
 
 /** Every kind the profile holds evidence for, generated with its options (defaults where none are given). */
 export async function generateAll(profile: Profile, flags: Record<string, unknown> = {}): Promise<Generated[]> {
@@ -43,7 +44,8 @@ export function readAllPolicies(docs: PolicyDoc[]): Map<KindName, KindPolicies<u
 export async function verifyAll(profile: Profile, policies: Map<KindName, KindPolicies<unknown>>): Promise<VerifyReport> {
   const report = emptyReport(profile);
   for (const name of KIND_NAMES) {
-    const p = policies.get(name)!;
+    const p = policies.get(name);
+    if (!p) continue;
     if (KINDS[name].hasEvidence(profile) || p.count > 0) await KINDS[name].verify(profile, p, report);
   }
   return report;

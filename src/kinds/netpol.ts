@@ -41,6 +41,12 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies> = {
       kind: 'netpol',
       files,
       stdout: toYamlDocuments(r.artefacts.flatMap((a) => a.objects)),
+      classes: r.artefacts.flatMap((a) => {
+        const ev = a.evidence as { workload?: string; egress?: { peer: string; firstSeen: string }[]; ingress?: { peer: string; firstSeen: string }[] } | undefined;
+        if (!ev?.workload) return [];
+        const side = (dir: string, list: { peer: string; firstSeen: string }[] = []) => list.map((x) => ({ subject: ev.workload!, label: `${dir} ${x.peer}`, firstSeen: x.firstSeen }));
+        return [...side('egress', ev.egress), ...side('ingress', ev.ingress)];
+      }),
       widenings: r.widenings.map((w) => ({ kind: 'netpol', option: w.option, subject: w.workload, detail: w.detail, text: `${w.option}: ${w.detail}` })),
       summary: (output) => netpolSummary(r, output),
     };

@@ -4,7 +4,7 @@ import { UsageError } from '../model/issue.js';
 import { buildRbacPolicySet } from '../verify/rbac/policySet.js';
 import { verifyRbac } from '../verify/rbac.js';
 import type { RbacPolicySet } from '../verify/rbac/types.js';
-import type { PolicyKind, SummaryLine } from './types.js';
+import type { AccessClass, PolicyKind, SummaryLine } from './types.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
@@ -27,6 +27,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
     if (wn !== undefined) opts.widenNames = wn;
     if (wns !== undefined) opts.widenNamespaces = wns;
     if (flags['expandVerbs']) opts.expandVerbs = true;
+    if (flags['exact']) opts.exact = true;
     return opts;
   },
   hasEvidence: (profile) => profile.principals.some((p) => p.k8s.length > 0),
@@ -57,7 +58,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
       if (widenings.length === 0) lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
       else {
         lines.push({ tone: 'warn', text: `widenings: ${widenings.length} (rules broader than observed, by request):` });
-        for (const w of widenings) lines.push({ tone: 'warn', text: `  --${w.option} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}` });
+        for (const w of widenings) lines.push({ tone: 'warn', text: `  ${label(w.option)} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}` });
       }
       return lines;
     };
@@ -65,7 +66,8 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
       kind: 'rbac',
       files,
       stdout: toYamlDocuments(artefacts.flatMap((a) => a.objects)),
-      widenings: widenings.map((w) => ({ kind: 'rbac', option: w.option, subject: w.subject, detail: w.detail, text: `--${w.option}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}` })),
+      classes: artefacts.flatMap((a) => rbacClasses(a.evidence)),
+      widenings: widenings.map((w) => ({ kind: 'rbac', option: w.option, subject: w.subject, detail: w.detail, text: `${label(w.option)}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}` })),
       summary,
     };
   },
@@ -83,6 +85,29 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
     verifyRbac(profile, policies.set, report);
   },
 };
+
+/**
+ * The access classes of an RBAC evidence document: per rule and verb, and per name where the rule
+ * lists names (a new name there is as new as a new verb), each first seen when its earliest access was.
+ */
+function rbacClasses(doc: Record<string, unknown>): AccessClass[] {
+  const subject = String(doc['subject']);
+  const where = doc['namespace'] === '(cluster-wide)' ? '' : ` in ${String(doc['namespace'])}`;
+  const policies = doc['policies'] as { rules: { rule: Record<string, string[]>; because: { verb: string; resource?: string; nonResourceURL?: string; name?: string; firstSeen: string }[] }[] }[];
+  const classes = new Map<string, AccessClass>();
+  for (const r of policies.flatMap((p) => p.rules)) {
+    for (const b of r.because) {
+      const label = `${b.verb} ${b.resource ?? b.nonResourceURL ?? ''}${r.rule['resourceNames'] && b.name ? ' ' + b.name : ''}${where}`;
+      const prev = classes.get(label);
+      if (!prev || (b.firstSeen && (!prev.firstSeen || b.firstSeen < prev.firstSeen))) classes.set(label, { subject, label, firstSeen: b.firstSeen });
+    }
+  }
+  return [...classes.values()];
+}
+
+
+/** An option by its flag; the generalization the generator makes by default (off with --exact) by its words. */
+const label = (option: string) => (option === 'generated-names' ? '(made-up names; --exact keeps them)' : `--${option}`);
 
 /** A whole number option value, or undefined when the option was not given. */
 export function wholeNumber(flag: string, v: unknown): number | undefined {

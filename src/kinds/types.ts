@@ -19,6 +19,14 @@ export interface KindWidening {
   text: string;
 }
 
+/** One rule, permission or peer of a generated policy, and when what it covers was first seen. */
+export interface AccessClass {
+  subject: string;
+  /** `get pods in ci`, `s3:PutObject on arn:...`, `egress shop/cart`. */
+  label: string;
+  firstSeen: string;
+}
+
 /** One line of a generator's summary, with how loudly to say it. */
 export interface SummaryLine {
   text: string;
@@ -33,6 +41,11 @@ export interface Generated {
   /** The policies alone, as printed when there is no output directory. */
   stdout: string;
   widenings: KindWidening[];
+  /**
+   * The access classes of the policy (a rule, a permission, a peer), each with when the first access
+   * it covers was seen: a subject whose newest class appeared on the soak's last day was still learning.
+   */
+  classes: AccessClass[];
   /** Words for stderr; `output` is the directory given with -o, if any. */
   summary(output: string | undefined): SummaryLine[];
 }

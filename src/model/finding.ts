@@ -68,4 +68,14 @@ export interface VerifyReport {
   byKind: Record<string, { observed: number; allowed: number; unobservedPairs?: number; unobservedAllowed?: number; unobservedAllowedExamples?: string[] }>;
   /** Requests the logs show as denied: seen, never granted, not failures. */
   denied: Finding[];
+  /** Distinct accesses replayed and allowed, per subject (a username, a principal ARN, a source workload). */
+  bySubject?: Record<string, { observed: number; allowed: number }>;
+}
+
+/** Count one replayed access of a subject. */
+export function tally(report: VerifyReport, subject: string, allowed: boolean): void {
+  const by = (report.bySubject ??= {});
+  const t = (by[subject] ??= { observed: 0, allowed: 0 });
+  t.observed++;
+  if (allowed) t.allowed++;
 }

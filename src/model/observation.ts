@@ -22,6 +22,8 @@ export interface K8sRequestObservation {
   time: string;
   /** auditID. */
   id: string;
+  /** For a create: the name of the object it made (`objectRef.name`, filled in by the API server). */
+  created?: string;
 }
 
 /** Who made an AWS call, normalised to the identity a policy attaches to. */

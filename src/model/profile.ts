@@ -58,6 +58,16 @@ export interface Principal {
   aws?: AwsEdge[];
   /** IAM roles this service account assumed (IRSA, EKS Pod Identity), sorted (absent when none). */
   assumes?: RoleLink[];
+  /** Objects the principal created itself (allowed creates), by namespace and resource, sorted (absent when none). */
+  created?: CreatedNames[];
+}
+
+/** Names of objects a principal created: later reads and deletes of them are of names it made, not stable ones. */
+export interface CreatedNames {
+  namespace: string;
+  apiGroup: string;
+  resource: string;
+  names: string[];
 }
 
 /** One observed kind of AWS call: the event, the resources it touched, what else it needed. */

@@ -40,18 +40,23 @@ export async function loadPolicyDocs(paths: string[], cwd: string): Promise<{ do
     } catch (e) {
       throw new UnreadableInputError(`cannot read ${file}: ${(e as Error).message}`);
     }
-    try {
-      const parsed = loadAll(text) as unknown[];
-      parsed.forEach((object, index) => {
-        if (object !== null && object !== undefined) docs.push({ file, index, object });
-      });
-    } catch (e) {
-      const mark = (e as { mark?: { line?: number } }).mark;
-      const line = typeof mark?.line === 'number' ? mark.line + 1 : 0;
-      issues.push({ kind: 'issue', code: 'policy.unparseable', file, line, message: `not valid YAML or JSON: ${((e as Error).message ?? '').split('\n')[0]}` });
-    }
+    parsePolicyText(file, text, docs, issues);
   }
   return { docs, issues };
+}
+
+/** The documents of one policy file's text (multi-document YAML or JSON), or an issue with its line. */
+export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], issues: InputIssue[]): void {
+  try {
+    const parsed = loadAll(text) as unknown[];
+    parsed.forEach((object, index) => {
+      if (object !== null && object !== undefined) docs.push({ file, index, object });
+    });
+  } catch (e) {
+    const mark = (e as { mark?: { line?: number } }).mark;
+    const line = typeof mark?.line === 'number' ? mark.line + 1 : 0;
+    issues.push({ kind: 'issue', code: 'policy.unparseable', file, line, message: `not valid YAML or JSON: ${((e as Error).message ?? '').split('\n')[0]}` });
+  }
 }
 
 async function walk(display: string, abs: string, out: string[], seen: Set<string>): Promise<void> {

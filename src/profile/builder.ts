@@ -5,7 +5,7 @@ import { noPermissionReason } from '../knowledge/aws/actions.js';
 import { addFlow, compareEdges, compareWorkloads, edgeKey, mergeWorkload, newFlowEvidence, workloadId, type NetEdge, type WorkloadInfo } from '../model/network.js';
 import type { AwsCallObservation, AwsPrincipal, ImpliedPermission, K8sRequestObservation, Observation } from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';
-import { PROFILE_API_VERSION, type AwsCall, type AwsEdge, type K8sEdge, type Principal, type Profile, type RoleLink, type SourceRecord } from '../model/profile.js';
+import { PROFILE_API_VERSION, type AwsCall, type AwsEdge, type CreatedNames, type K8sEdge, type Principal, type Profile, type RoleLink, type SourceRecord } from '../model/profile.js';
 import { compareSubjects, subjectFromUsername, subjectId, type AwsSubjectKind, type Subject } from '../model/subject.js';
 import type { Scope, SkipReason } from './scope.js';
 import { compareTuples, tupleKey } from '../util/key.js';
@@ -26,6 +26,8 @@ interface PrincipalState {
   edges: Map<string, EdgeState>;
   aws: Map<string, { call: AwsCall; allowed?: EvidenceAccumulator; denied?: EvidenceAccumulator }>;
   links: Map<string, { roleArn: string; via: RoleLink['via']; ev: EvidenceAccumulator }>;
+  /** Names of objects it created, by (namespace, group, resource). */
+  created: Map<string, CreatedNames & { set: Set<string> }>;
 }
 
 const AWS_KINDS: Partial<Record<AwsPrincipal['type'], AwsSubjectKind>> = { Role: 'IAMRole', IAMUser: 'IAMUser', Root: 'AWSAccount', FederatedUser: 'FederatedUser' };
@@ -176,6 +178,13 @@ export class ProfileBuilder {
     const slot = obs.decision === 'allow' ? 'allowed' : obs.decision === 'deny' ? 'denied' : 'undecided';
     const ev = (edge[slot] ??= new EvidenceAccumulator());
     ev.add(obs.stage, obs.time, obs.id);
+    if (obs.created && obs.decision === 'allow') {
+      const a = obs.access;
+      const k = tupleKey(a.namespace, a.apiGroup, a.resource);
+      let c = p.created.get(k);
+      if (!c) p.created.set(k, (c = { namespace: a.namespace, apiGroup: a.apiGroup, resource: a.resource, names: [], set: new Set() }));
+      c.set.add(obs.created);
+    }
   }
 
   private userPrincipal(username: string): PrincipalState | SkipReason {
@@ -201,7 +210,7 @@ export class ProfileBuilder {
     const key = subjectId(subject);
     let p = this.principals.get(key);
     if (!p) {
-      p = { subject, username, groups: new Set(), lastGroups: [], edges: new Map(), aws: new Map(), links: new Map() };
+      p = { subject, username, groups: new Set(), lastGroups: [], edges: new Map(), aws: new Map(), links: new Map(), created: new Map() };
       this.principals.set(key, p);
     }
     return p;
@@ -238,6 +247,7 @@ export class ProfileBuilder {
           return { roleArn: l.roleArn, via: l.via, evidence: l.ev.toEvidence() };
         });
       }
+      if (p.created.size) pr.created = sortCreated([...p.created.values()].map((c) => ({ namespace: c.namespace, apiGroup: c.apiGroup, resource: c.resource, names: [...c.set] })));
       for (const ev of [...(pr.aws ?? []).flatMap((e) => [e.allowed, e.denied]), ...(pr.assumes ?? []).map((l) => l.evidence)]) {
         if (!ev) continue;
         this.start = minTime(this.start, ev.firstSeen);
@@ -298,6 +308,13 @@ function sameList(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Created names in (namespace, group, resource) order, each list sorted and distinct. */
+export function sortCreated(list: CreatedNames[]): CreatedNames[] {
+  return list
+    .map((c) => ({ namespace: c.namespace, apiGroup: c.apiGroup, resource: c.resource, names: [...new Set(c.names)].sort(cmp) }))
+    .sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.apiGroup, b.apiGroup) || cmp(a.resource, b.resource));
 }
 
 export function canonicalSubject(s: Subject): Subject {

@@ -35,6 +35,9 @@ export function filterProfile(profile: Profile, scope: Scope): Profile {
     const out: Principal = { ...p, k8s };
     delete out.assumes;
     if (assumes.length) out.assumes = assumes;
+    const created = (p.created ?? []).filter((c) => !scope.namespaceSkip(c.namespace));
+    delete out.created;
+    if (created.length) out.created = created;
     if (k8s.length > 0 || (out.aws?.length ?? 0) > 0 || assumes.length > 0) principals.push(out);
   }
   let network = profile.network;

@@ -81,6 +81,7 @@ function canonicalPrincipal(p: Principal): Principal {
   const out: Principal = { subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups], k8s: p.k8s.map(canonicalEdge) };
   if (p.aws?.length) out.aws = p.aws.map(canonicalAwsEdge);
   if (p.assumes?.length) out.assumes = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: canonicalEvidence(l.evidence) }));
+  if (p.created?.length) out.created = p.created.map((c) => ({ namespace: c.namespace, apiGroup: c.apiGroup, resource: c.resource, names: [...c.names] }));
   return out;
 }
 
@@ -173,6 +174,10 @@ export function checkProfile(v: unknown): string | undefined {
           return `principals[${i}].assumes[${j}] needs roleArn, via (irsa or pod-identity) and evidence`;
         }
       }
+    }
+    if (p['created'] !== undefined) {
+      const ok = Array.isArray(p['created']) && p['created'].every((c) => isObj(c) && ['namespace', 'apiGroup', 'resource'].every((f) => typeof c[f] === 'string') && Array.isArray(c['names']) && c['names'].every((n) => typeof n === 'string'));
+      if (!ok) return `principals[${i}].created must be a list of {namespace, apiGroup, resource, names}`;
     }
     for (const [j, e] of (p['k8s'] as unknown[]).entries()) {
       if (!isObj(e) || typeof e['verb'] !== 'string' || !(isObj(e['allowed']) || isObj(e['denied']) || isObj(e['undecided']))) {

@@ -1,11 +1,11 @@
 import { accessKey, compareAccess } from '../model/access.js';
 import { mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
-import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile, type RoleLink } from '../model/profile.js';
+import { PROFILE_API_VERSION, type AwsEdge, type CreatedNames, type K8sEdge, type Principal, type Profile, type RoleLink } from '../model/profile.js';
 import { compareSubjects, subjectId } from '../model/subject.js';
 import { compareEdges, compareWorkloads, edgeKey, mergeFlowEvidence, mergeWorkload, workloadId, type NetEdge, type WorkloadInfo } from '../model/network.js';
 import { tupleKey } from '../util/key.js';
-import { awsCallKey, compareAwsCalls, compareLinks, sortRecord, sortSources } from './builder.js';
+import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './builder.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;
@@ -44,7 +44,7 @@ function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
 export function mergeProfiles(profiles: Profile[]): Profile {
   // Accumulate every principal's edges in one map and sort once: linear in the total size,
   // however many partial profiles (files, byte ranges, days) come in.
-  const principals = new Map<string, { first: Principal; groups: Set<string>; edges: Map<string, K8sEdge>; aws: Map<string, AwsEdge>; links: Map<string, RoleLink> }>();
+  const principals = new Map<string, { first: Principal; groups: Set<string>; edges: Map<string, K8sEdge>; aws: Map<string, AwsEdge>; links: Map<string, RoleLink>; created: CreatedNames[] }>();
   const skipped: Record<string, number> = {};
   let start = '';
   let end = '';
@@ -57,7 +57,8 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     for (const pr of p.principals) {
       const k = subjectId(pr.subject);
       let acc = principals.get(k);
-      if (!acc) principals.set(k, (acc = { first: pr, groups: new Set(), edges: new Map(), aws: new Map(), links: new Map() }));
+      if (!acc) principals.set(k, (acc = { first: pr, groups: new Set(), edges: new Map(), aws: new Map(), links: new Map(), created: [] }));
+      acc.created.push(...(pr.created ?? []));
       for (const e of pr.aws ?? []) {
         const ek = awsCallKey(e);
         const prev = acc.aws.get(ek);
@@ -93,9 +94,21 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       };
       if (acc.aws.size) out.aws = [...acc.aws.values()].sort(compareAwsCalls);
       if (acc.links.size) out.assumes = [...acc.links.values()].sort(compareLinks);
+      if (acc.created.length) out.created = mergeCreated(acc.created);
       return out;
     }),
   };
+}
+
+/** Created names of the same (namespace, group, resource) joined. */
+function mergeCreated(list: CreatedNames[]): CreatedNames[] {
+  const by = new Map<string, CreatedNames>();
+  for (const c of list) {
+    const k = tupleKey(c.namespace, c.apiGroup, c.resource);
+    const prev = by.get(k);
+    by.set(k, prev ? { ...prev, names: [...prev.names, ...c.names] } : c);
+  }
+  return sortCreated([...by.values()]);
 }
 
 /** The network part: workloads by namespace/name, edges by key, names by address, namespaces by name. */

@@ -62,6 +62,15 @@ export function profileNameProblem(p: Profile): string | undefined {
     }
     const link = (pr.assumes ?? []).map((l, j) => check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem)).find(Boolean);
     if (link) return link;
+    for (const [j, c] of (pr.created ?? []).entries()) {
+      const ca = `${at}.created[${j}]`;
+      const problem =
+        (c.namespace ? check(`${ca}.namespace`, c.namespace, namespaceProblem) : undefined) ??
+        check(`${ca}.apiGroup`, c.apiGroup, apiGroupProblem) ??
+        check(`${ca}.resource`, c.resource, resourceProblem) ??
+        c.names.map((n, k) => check(`${ca}.names[${k}]`, n, objectNameProblem)).find(Boolean);
+      if (problem) return problem;
+    }
   }
   for (const [i, w] of (p.workloads ?? []).entries()) {
     const problem = workloadProblem(w);

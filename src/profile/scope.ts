@@ -11,6 +11,8 @@ export interface ScopeOptions {
   since?: TimeSpec;
   until?: TimeSpec;
   includeSystem: boolean;
+  /** Records without a time: kept (their time is unknown, not outside the window), or, for a held-out window, left out. */
+  untimed?: 'keep' | 'skip';
 }
 
 export const DEFAULT_SUBJECT_KINDS: SubjectKind[] = ['ServiceAccount', 'User'];
@@ -103,7 +105,7 @@ export class Scope {
 
   /** Records without a time are kept: their time is unknown, not outside the window. */
   timeSkip(time: string): SkipReason | undefined {
-    if (time === '') return undefined;
+    if (time === '') return this.options.untimed === 'skip' ? 'outside-window' : undefined;
     if (this.since !== '' && time < this.since) return 'outside-window';
     if (this.until !== '' && time > this.until) return 'outside-window';
     return undefined;

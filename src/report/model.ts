@@ -125,7 +125,7 @@ function widenedBy(widenings: KindWidening[]): Map<string, string[]> {
  * The reviewer's report of a profile. `widenings` are those of the generated policy (the report
  * command passes the default generators' results); `check` is the drift view against given policies.
  */
-export async function buildReport(profile: Profile, opts: { title?: string; check?: CiReport; widenings?: KindWidening[] } = {}): Promise<ReportModel> {
+export async function buildReport(profile: Profile, opts: { title?: string; check?: CiReport; widenings?: KindWidening[]; learning?: string[] } = {}): Promise<ReportModel> {
   const widened = widenedBy(opts.widenings ?? []);
   const start = profile.window.start;
   const end = profile.window.end;
@@ -230,6 +230,7 @@ export async function buildReport(profile: Profile, opts: { title?: string; chec
   for (const s of sections) if (s.kind !== 'workload' && s.events > 0 && s.events < 10) coverage.push(`${s.name} made only ${s.events} requests: its profile may be incomplete`);
   if (once) coverage.push(`${once} accesses were seen only once`);
   if (denied) coverage.push(`${denied} accesses were denied in the logs: needed but not granted (check whether the application depends on them)`);
+  if (opts.learning?.length) coverage.push(...opts.learning.map((l) => l.trim()));
 
   const dropped: ReportModel['dropped'] = Object.entries(profile.skipped).map(([reason, count]) => ({ reason, count, detail: SKIP_REASONS[reason] ?? '' }));
   for (const [ev, n] of [...unmapped].sort((a, b) => cmp(a[0], b[0]))) dropped.push({ reason: 'unmapped CloudTrail event', count: n, detail: `${ev}: no IAM action in the catalogue, so not granted` });

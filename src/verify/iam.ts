@@ -1,7 +1,7 @@
 import { callNeeds, secretProbe, type Need } from '../knowledge/aws/permissions.js';
 import { policyName } from '../model/layout.js';
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
-import type { IamFinding, VerifyReport } from '../model/finding.js';
+import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
 import { cmp } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
@@ -69,6 +69,7 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
       if (needed.kind === 'no-permission') continue;
       if (needed.kind === 'unmapped') {
         observed++;
+        tally(report, p.username, false);
         report.undetermined.push({ ...iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.allowed), detail: needed.reason });
         continue;
       }
@@ -90,11 +91,13 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
       const access = { action: n.action, resource: n.resource, events: [...n.events].sort(cmp), ...(n.implied.size ? { implied: [...n.implied].sort(cmp) } : {}) };
       const f = iamFinding(p.username, p.subject.kind, access, n.ev);
       if (policies.length === 0) {
+        tally(report, p.username, false);
         report.notAllowed.push({ ...f, detail: `no policy for ${account}/${name}` });
         continue;
       }
       const ds = n.probes.map((probe) => evaluateIdentityPolicies(policies, { action: n.action, resource: probe }));
       const denied = ds.find((d) => d.result === 'deny');
+      tally(report, p.username, ds.every((d) => d.result === 'allow'));
       if (ds.every((d) => d.result === 'allow')) allowed++;
       else if (denied?.explicit) report.notAllowed.push({ ...f, detail: `explicitly denied by ${denied.policy} ${denied.sid}` });
       else if (ds.some((d) => d.result === 'undetermined')) report.undetermined.push({ ...f, detail: ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])).join('; ') });

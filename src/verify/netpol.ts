@@ -1,5 +1,5 @@
 import { cmp, type InputIssue } from '../model/issue.js';
-import type { FindingEvidence, NetpolFinding, VerifyReport } from '../model/finding.js';
+import { tally, type FindingEvidence, type NetpolFinding, type VerifyReport } from '../model/finding.js';
 import { compareWorkloads, describePeer, peerId, workloadId, type FlowEvidence, type NetEdge, type Peer, type WorkloadInfo } from '../model/network.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
@@ -77,6 +77,7 @@ export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readN
     talked.push([e.from, e.to]);
     observed++;
     const d = set.allows({ src: endpointOf(e.from, workloads), dst: endpointOf(e.to, workloads), protocol: e.protocol, port: e.port });
+    tally(report, describePeer(e.from), d.allowed);
     if (d.allowed) allowed++;
     else if ((e.protocol === 'ICMP' || e.protocol === 'ICMPv6') && !policies.some((p) => p.kind === 'CiliumNetworkPolicy')) {
       // A NetworkPolicy cannot name ICMP; what isolated pods do with it is the network plugin's choice.

@@ -1,4 +1,4 @@
-import type { Finding, FindingEvidence, VerifyReport } from '../model/finding.js';
+import { tally, type Finding, type FindingEvidence, type VerifyReport } from '../model/finding.js';
 import type { Evidence } from '../model/evidence.js';
 import { grantEvidence, isGrantable, type K8sEdge, type Principal, type Profile } from '../model/profile.js';
 import type { RbacPolicySet, RbacRequest } from './rbac/types.js';
@@ -16,6 +16,7 @@ export function verifyRbac(profile: Profile, policies: RbacPolicySet, report: Ve
       if (!isGrantable(e)) continue;
       observed++;
       const d = policies.authorize(request(p, e));
+      tally(report, p.username, d.result === 'allow');
       if (d.result === 'allow') allowed++;
       else if (d.result === 'deny') report.notAllowed.push(finding(p, e, grantEvidence(e)!));
       else report.undetermined.push({ ...finding(p, e, grantEvidence(e)!), detail: d.reasons.join('; ') });

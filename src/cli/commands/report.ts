@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
 import { runCheck, universeFor } from '../../diff/check.js';
-import { defaultWidenings } from '../../kinds/index.js';
+import { generateAll, learningWarnings, stillLearning } from '../../kinds/index.js';
 
 interface ReportFlags extends SourceFlags {
   output: string;
@@ -41,8 +41,10 @@ export function registerReport(program: Command, ctx: Ctx): void {
         check = (await runCheck(profile, docs, side, ['rbac', 'iam', 'netpol'], universe, ctx.io.cwd)).report;
       }
       // The widenings the generated policy would carry: each kind's generator with its default options.
-      const widenings = await defaultWidenings(profile);
-      const model = await buildReport(profile, { widenings, ...(flags.title ? { title: flags.title } : {}), ...(check ? { check } : {}) });
+      const generated = await generateAll(profile);
+      const widenings = generated.flatMap((g) => g.widenings);
+      const learning = learningWarnings(stillLearning(generated.flatMap((g) => g.classes), profile.window.start, profile.window.end));
+      const model = await buildReport(profile, { widenings, learning, ...(flags.title ? { title: flags.title } : {}), ...(check ? { check } : {}) });
       await writeFileAtomic(resolve(ctx.io.cwd, flags.output), html ? renderHtml(model) : renderMarkdown(model));
       if (!flags.quiet) ctx.io.stderr.write(`wrote ${flags.output}: ${model.sections.length} principals and workloads, ${model.risks.length} risky permissions, ${model.coverage.length} coverage warnings\n`);
     });

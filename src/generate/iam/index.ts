@@ -5,6 +5,7 @@ import { isAwsKind } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { splitPolicy, type PolicyDocument, type Statement } from './policy.js';
 import { tupleKey } from '../../util/key.js';
+import { firstVariableSegment } from '../../knowledge/aws/variableSegments.js';
 import { policyName } from '../../model/layout.js';
 
 export { policyName };
@@ -15,6 +16,8 @@ export interface IamOptions {
   s3PrefixWildcard?: number;
   /** More than N ARNs for one action → the narrowest wildcard covering them. */
   widenResources?: number;
+  /** Keep every object key and log stream as seen, even those with dates and run ids in them. */
+  exact?: boolean;
 }
 
 /** A statement broader than what was observed, and why. */
@@ -22,7 +25,7 @@ export interface IamWidening {
   principal: string;
   action: string;
   /** The option that asked for it, or `undetermined-resource` when the event did not name the resource. */
-  option: 's3-prefix-wildcard' | 'widen-resources' | 'undetermined-resource';
+  option: 's3-prefix-wildcard' | 'widen-resources' | 'undetermined-resource' | 'generated-keys';
   detail: string;
 }
 
@@ -131,7 +134,9 @@ async function principalPolicy(
       if (perm.widened) widenings.push({ principal: p.username, action: perm.action, option: 'undetermined-resource', detail: perm.widened });
     }
   }
+  const createdStreams = new Set((p.aws ?? []).filter((e) => e.allowed && e.eventName === 'CreateLogStream').flatMap((e) => e.resources.filter((r) => r.includes(':log-stream:'))));
   for (const [action, byRes] of grants) {
+    if (!opts.exact) generalizeKeys(p.username, action, byRes, createdStreams, widenings);
     if (opts.s3PrefixWildcard !== undefined && action.startsWith('s3:')) widenS3Prefixes(p.username, action, byRes, opts.s3PrefixWildcard, widenings);
     if (opts.widenResources !== undefined) widenMany(p.username, action, byRes, opts.widenResources, widenings);
     // `*` covers every other resource of the action: fold them in.
@@ -212,6 +217,52 @@ function fold(into: Grant, g: Grant): void {
   for (const i of g.implied) into.implied.add(i);
 }
 
+/**
+ * Object keys and log streams that change every run (a date, a UUID, a run id in the path; a stream the
+ * principal created itself) become a wildcard at their first variable segment, keeping the stable
+ * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen.
+ * Listed as `generated-keys`; `--exact` keeps every key as seen.
+ */
+function generalizeKeys(principal: string, action: string, byRes: Map<string, Grant>, createdStreams: Set<string>, out: IamWidening[]): void {
+  const groups = new Map<string, { members: string[]; why: Set<string> }>();
+  for (const r of [...byRes.keys()].sort(cmp)) {
+    if (/[*?]/.test(r)) continue;
+    let wide: string | undefined;
+    let why: string | undefined;
+    const s3 = /^(arn:aws[\w-]*:s3:::[^/]+)\/(.+)$/.exec(r);
+    const stream = /^(arn:aws[\w-]*:logs:[^:]*:[^:]*:log-group:[^:]+:log-stream:)(.+)$/.exec(r);
+    if (s3) {
+      const segments = s3[2]!.split('/');
+      const v = firstVariableSegment(segments);
+      if (v) {
+        wide = `${s3[1]}/${segments.slice(0, v.index).map((x) => x + '/').join('')}*`;
+        why = v.why;
+      }
+    } else if (stream) {
+      const v = createdStreams.has(r) ? { why: 'a stream it created itself' } : firstVariableSegment(stream[2]!.split('/'));
+      if (v) {
+        wide = `${stream[1]}*`;
+        why = v.why;
+      }
+    }
+    if (!wide || !why) continue;
+    const g = groups.get(wide) ?? { members: [], why: new Set<string>() };
+    g.members.push(r);
+    g.why.add(why);
+    groups.set(wide, g);
+  }
+  for (const [wide, g] of [...groups].sort((a, b) => cmp(a[0], b[0]))) {
+    const evs = g.members.map((m) => byRes.get(m)!.ev);
+    const first = evs.map((e) => e.firstSeen).filter(Boolean).sort(cmp)[0] ?? '';
+    const last = evs.map((e) => e.lastSeen).sort(cmp).pop() ?? '';
+    const examples = g.members.slice(0, 2).map((m) => m.replace(/^arn:[^:]*:[^:]*:[^:]*:[^:]*:/, ''));
+    const n = g.members.length;
+    const detail = `${n} resource${n === 1 ? '' : 's'} named with ${[...g.why].sort(cmp).join(', ')} (${examples.join(', ')}${n > 2 ? ', …' : ''}; seen ${first} .. ${last}) → ${wide}`;
+    collapse(byRes, g.members, wide, `made-up keys: ${detail}`);
+    out.push({ principal, action, option: 'generated-keys', detail });
+  }
+}
+
 /** `--s3-prefix-wildcard N`: more than N object keys under one prefix of a bucket → `bucket/prefix/*`. */
 function widenS3Prefixes(principal: string, action: string, byRes: Map<string, Grant>, n: number, out: IamWidening[]): void {
   const groups = new Map<string, string[]>();
@@ -225,13 +276,14 @@ function widenS3Prefixes(principal: string, action: string, byRes: Map<string, G
   for (const prefix of [...groups.keys()].sort(cmp)) {
     const members = groups.get(prefix)!;
     if (members.length <= n) continue;
-    const wide = collapse(byRes, members, `${prefix}*`);
-    out.push({ principal, action, option: 's3-prefix-wildcard', detail: `${members.length} object keys under ${prefix} → ${wide}` });
+    const detail = `${members.length} object keys under ${prefix} → ${prefix}*`;
+    collapse(byRes, members, `${prefix}*`, `--s3-prefix-wildcard: ${detail}`);
+    out.push({ principal, action, option: 's3-prefix-wildcard', detail });
   }
 }
 
 /** Replace `members` by one `wide` resource holding all their evidence. */
-function collapse(byRes: Map<string, Grant>, members: string[], wide: string): string {
+function collapse(byRes: Map<string, Grant>, members: string[], wide: string, widened: string): string {
   const first = byRes.get(members[0]!)!;
   const target: Grant = byRes.get(wide) ?? { ev: first.ev, events: new Set(first.events), implied: new Set(first.implied) };
   const fresh = !byRes.has(wide);
@@ -239,6 +291,7 @@ function collapse(byRes: Map<string, Grant>, members: string[], wide: string): s
     if (!(fresh && r === members[0])) fold(target, byRes.get(r)!);
     byRes.delete(r);
   }
+  target.widened = target.widened ? `${target.widened}; ${widened}` : widened;
   byRes.set(wide, target);
   return wide;
 }
@@ -251,6 +304,7 @@ function widenMany(principal: string, action: string, byRes: Map<string, Grant>,
   for (const a of arns) while (!a.startsWith(prefix)) prefix = prefix.slice(0, -1);
   // A `?` or `*` already in the prefix is part of a wildcard: cut before it.
   prefix = prefix.replace(/[*?].*$/, '');
-  const wide = collapse(byRes, arns, `${prefix}*`);
-  out.push({ principal, action, option: 'widen-resources', detail: `${arns.length} resources → ${wide}` });
+  const detail = `${arns.length} resources → ${prefix}*`;
+  collapse(byRes, arns, `${prefix}*`, `--widen-resources: ${detail}`);
+  out.push({ principal, action, option: 'widen-resources', detail });
 }

@@ -1,6 +1,6 @@
 import { cmp } from '../../model/issue.js';
 import type { Artefact, KubeObject, Widening } from '../../model/artefact.js';
-import { isGrantable, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
+import { isGrantable, type CreatedNames, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
 import { subjectId, subjectKey } from '../../model/subject.js';
 import { evidenceDoc, type SharedBinding } from './evidence.js';
 import { bindingObject, roleObject, objectName, filePath, fileStems } from './objects.js';
@@ -73,8 +73,8 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
 
   const out: Artefact[] = [];
   const clusterEdges = byNs.get('') ?? [];
-  const clusterRules = clusterEdges.length ? rulesWithWidenings(clusterEdges, opts, key, '', widenings) : [];
-  const sharedRules = shared.length ? rulesWithWidenings(shared, opts, key, '', widenings) : [];
+  const clusterRules = clusterEdges.length ? rulesWithWidenings(clusterEdges, opts, key, '', widenings, p.created ?? []) : [];
+  const sharedRules = shared.length ? rulesWithWidenings(shared, opts, key, '', widenings, p.created ?? []) : [];
   if (clusterRules.length || sharedRules.length) {
     const objects: KubeObject[] = [];
     const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
@@ -91,7 +91,7 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
   }
   for (const ns of [...new Set([...byNs.keys(), ...sharedNs])].filter((n) => n !== '').sort(cmp)) {
     const nsEdges = byNs.get(ns) ?? [];
-    const rules = nsEdges.length ? rulesWithWidenings(nsEdges, opts, key, ns, widenings) : [];
+    const rules = nsEdges.length ? rulesWithWidenings(nsEdges, opts, key, ns, widenings, p.created ?? []) : [];
     const objects: KubeObject[] = [];
     const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
     if (rules.length) {
@@ -106,8 +106,8 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
   return out;
 }
 
-function rulesWithWidenings(edges: K8sEdge[], opts: RbacOptions, subject: string, namespace: string, widenings: Widening[]): RuleWithEvidence[] {
-  const rules = buildRules(edges, opts);
+function rulesWithWidenings(edges: K8sEdge[], opts: RbacOptions, subject: string, namespace: string, widenings: Widening[], created: CreatedNames[]): RuleWithEvidence[] {
+  const rules = buildRules(edges, opts, created);
   for (const r of rules) for (const w of r.widenings) widenings.push({ option: w.option, subject, namespace, detail: w.detail });
   return rules;
 }

@@ -6,6 +6,11 @@ export interface RbacOptions {
   widenNamespaces?: number;
   /** Add the client-go companions: list ⇄ watch, and get beside list. */
   expandVerbs?: boolean;
+  /**
+   * Keep every observed name, even ones the logs show to be made up (objects the subject created,
+   * a ReplicaSet's pods, a CronJob's runs, dated names): the output of releases before generalization.
+   */
+  exact?: boolean;
 }
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' } as const;

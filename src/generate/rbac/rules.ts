@@ -1,6 +1,7 @@
 import { resourcePath } from '../../model/access.js';
 import { cmp } from '../../model/issue.js';
-import type { K8sEdge } from '../../model/profile.js';
+import type { CreatedNames, K8sEdge } from '../../model/profile.js';
+import { describeGeneralization, generalizeNames } from './generalize.js';
 import { NAMEABLE_VERBS, type RbacOptions } from './options.js';
 import { compareTuples, tupleKey } from '../../util/key.js';
 
@@ -36,7 +37,7 @@ const EXPANSIONS: Record<string, string[]> = { list: ['watch', 'get'], watch: ['
  * Rules that allow exactly the observed accesses: observed verbs only; resourceNames where every
  * request of a verb named its object; verbs merged where group, resource and names are equal.
  */
-export function buildRules(edges: K8sEdge[], opts: RbacOptions): RuleWithEvidence[] {
+export function buildRules(edges: K8sEdge[], opts: RbacOptions, created: CreatedNames[] = []): RuleWithEvidence[] {
   const byResource = new Map<string, { group: string; resource: string; verbs: Map<string, VerbUse> }>();
   const byURL = new Map<string, Map<string, K8sEdge[]>>();
   for (const e of edges) {
@@ -60,7 +61,7 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions): RuleWithEvidenc
   }
 
   const out: RuleWithEvidence[] = [];
-  for (const r of byResource.values()) out.push(...resourceRules(r.group, r.resource, r.verbs, opts));
+  for (const r of byResource.values()) out.push(...resourceRules(r.group, r.resource, r.verbs, opts, created));
   for (const [url, verbs] of byURL) {
     out.push({
       rule: { nonResourceURLs: [url], verbs: [...verbs.keys()].sort(cmp) },
@@ -72,12 +73,18 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions): RuleWithEvidenc
   return out.sort((a, b) => compareTuples(ruleOrder(a.rule), ruleOrder(b.rule)));
 }
 
-function resourceRules(group: string, resource: string, verbs: Map<string, VerbUse>, opts: RbacOptions): RuleWithEvidence[] {
+function resourceRules(group: string, resource: string, verbs: Map<string, VerbUse>, opts: RbacOptions, created: CreatedNames[]): RuleWithEvidence[] {
   // Per verb: the names it may be restricted to ('' = any object).
   const restrict = new Map<string, { names: string[]; edges: K8sEdge[]; widenedBy: string[]; widenings: { option: string; detail: string }[] }>();
   for (const [verb, use] of verbs) {
     const w: { option: string; detail: string }[] = [];
     let names = use.unnamed ? [] : [...use.names].sort(cmp);
+    // Names the logs show to be made up: the next run uses others, so resourceNames would break it.
+    const made = names.length > 0 && !opts.exact ? generalizeNames(use.edges, created) : undefined;
+    if (made) {
+      w.push({ option: 'generated-names', detail: describeGeneralization(`${verb} ${resource}${group ? '.' + group : ''}`, made) });
+      names = [];
+    }
     if (names.length > 0 && opts.widenNames !== undefined && names.length > opts.widenNames) {
       w.push({ option: 'widen-names', detail: `${verb} ${resource}${group ? '.' + group : ''}: ${names.length} names used (more than ${opts.widenNames}), resourceNames dropped` });
       names = [];

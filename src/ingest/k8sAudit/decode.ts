@@ -138,6 +138,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
 
   const access = decodeAccess(ev, verb, loc, emit);
   if (!access) return 0;
+  const created = verb === 'create' && !access.subresource && isObject(ev['objectRef']) ? str(ev['objectRef']['name']) : '';
 
   emit({
     kind: 'k8s-request',
@@ -148,6 +149,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     stage,
     time,
     id: str(ev['auditID']),
+    ...(created ? { created } : {}),
   });
   return 1;
 }
@@ -233,14 +235,16 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
   const apiGroup = str(ref['apiGroup']);
   const subresource = str(ref['subresource']);
   const namespace = str(ref['namespace']);
-  // The name of a created object is in the request body, not the URL: RBAC cannot restrict create by name.
-  const name = verb === 'create' ? '' : str(ref['name']);
+  // RBAC cannot restrict create by name (it is in the request body): the access has none; the created
+  // name is kept beside it (see decodeEvent) and checked here like any name.
+  const refName = str(ref['name']);
+  const name = verb === 'create' ? '' : refName;
   const problem =
     field('objectRef.resource', resource, resourceProblem) ??
     (subresource ? field('objectRef.subresource', subresource, resourceProblem) : undefined) ??
     field('objectRef.apiGroup', apiGroup, apiGroupProblem) ??
     (namespace ? field('objectRef.namespace', namespace, namespaceProblem) : undefined) ??
-    (name ? field('objectRef.name', name, objectNameProblem) : undefined);
+    (refName ? field('objectRef.name', refName, objectNameProblem) : undefined);
   if (problem) return bad('k8s.bad-name', problem);
   return { verb, apiGroup, resource, subresource, namespace, name, nonResourceURL: '' };
 }

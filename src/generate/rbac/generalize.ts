@@ -1,0 +1,89 @@
+import { generatedName, ordinalOf } from '../../knowledge/kubernetes/generatedNames.js';
+import { cmp } from '../../model/issue.js';
+import { grantEvidence, type CreatedNames, type K8sEdge } from '../../model/profile.js';
+
+/** Names made up by the cluster or by the principal itself, seen for one verb on one resource in one namespace. */
+export interface NameGeneralization {
+  /** What made them up: `created by the subject itself`, or a pattern's words. */
+  reasons: string[];
+  /** Distinct names behind the decision, with a few of them. */
+  instances: number;
+  examples: string[];
+  firstSeen: string;
+  lastSeen: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Distinct objects a principal must have created in one namespace and resource before their names count as made up. */
+const MIN_CREATED = 3;
+
+/**
+ * Whether the names `edges` were used with are ones the cluster makes up (so the next run will use
+ * others), and why; undefined when every name looks chosen. Evidence only, never a guess: names of
+ * objects the same principal kept creating in the soak (three or more); names of controllers' making (a ReplicaSet's pods,
+ * a CronJob's runs, generateName suffixes); names with a date, time or UUID in them; StatefulSet
+ * ordinals, but only when higher ordinals appeared a day or more after the first (the set grew).
+ */
+export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): NameGeneralization | undefined {
+  const names = new Map<string, { first: string; last: string }>();
+  for (const e of edges) {
+    const ev = grantEvidence(e);
+    if (!e.name || !ev) continue;
+    const prev = names.get(e.name);
+    names.set(e.name, prev ? { first: min(prev.first, ev.firstSeen), last: max(prev.last, ev.lastSeen) } : { first: ev.firstSeen, last: ev.lastSeen });
+  }
+  if (names.size === 0) return undefined;
+  const e0 = edges[0]!;
+  // Objects it created itself count when it keeps creating them (a job runner's pods, nightly
+  // snapshots); one it created once and then maintains (a certificate's secret) keeps its name.
+  const ownList = created.filter((c) => c.namespace === e0.namespace && c.apiGroup === e0.apiGroup && c.resource === e0.resource).flatMap((c) => c.names);
+  const own = new Set(ownList.length >= MIN_CREATED ? ownList : []);
+  const made = new Map<string, string>();
+  for (const n of names.keys()) {
+    if (own.has(n)) made.set(n, 'objects it created itself in the soak');
+    else {
+      const g = generatedName(n);
+      if (g) made.set(n, g.why);
+    }
+  }
+  for (const n of growingOrdinals(names)) if (!made.has(n)) made.set(n, 'ordinals of a StatefulSet that grew during the soak');
+  if (made.size === 0) return undefined;
+  const list = [...made.keys()].sort(cmp);
+  const times = list.map((n) => names.get(n)!);
+  return {
+    reasons: [...new Set(made.values())].sort(cmp),
+    instances: list.length,
+    examples: list.slice(0, 3),
+    firstSeen: times.map((t) => t.first).reduce(min),
+    lastSeen: times.map((t) => t.last).reduce(max),
+  };
+}
+
+/** Names `base-N` of one base whose highest ordinal was first seen a day or more after the lowest. */
+function growingOrdinals(names: Map<string, { first: string; last: string }>): string[] {
+  const byBase = new Map<string, { name: string; ordinal: number; first: string }[]>();
+  for (const [name, t] of names) {
+    const o = ordinalOf(name);
+    if (!o || !t.first) continue;
+    byBase.set(o.base, [...(byBase.get(o.base) ?? []), { name, ordinal: o.ordinal, first: t.first }]);
+  }
+  const out: string[] = [];
+  for (const list of byBase.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a.ordinal - b.ordinal);
+    const lo = Date.parse(list[0]!.first.slice(0, 23) + 'Z');
+    const hi = Date.parse(list[list.length - 1]!.first.slice(0, 23) + 'Z');
+    if (hi - lo >= DAY_MS) out.push(...list.map((x) => x.name));
+  }
+  return out;
+}
+
+const min = (a: string, b: string) => (a === '' ? b : b === '' ? a : a < b ? a : b);
+const max = (a: string, b: string) => (a > b ? a : b);
+
+/** The words for a widening: `get pods in ci: 14 names it made itself (ci-job-03638, ...), first seen ..., last seen ...`. */
+export function describeGeneralization(what: string, g: NameGeneralization): string {
+  const more = g.instances > g.examples.length ? ', …' : '';
+  return `${what}: ${g.instances} made-up name${g.instances === 1 ? '' : 's'} (${g.reasons.join('; ')}: ${g.examples.join(', ')}${more}; seen ${g.firstSeen} .. ${g.lastSeen}), resourceNames dropped`;
+}

@@ -1,0 +1,20 @@
+import type { Window } from '../../backtest/index.js';
+
+/** Calendar day (UTC) of a time, counted from the day of `start` as day 1. */
+export function dayOf(t: string, start: string): number {
+  const d = (x: string) => Date.UTC(Number(x.slice(0, 4)), Number(x.slice(5, 7)) - 1, Number(x.slice(8, 10)));
+  return Math.round((d(t) - d(start)) / 86_400_000) + 1;
+}
+
+/** `days 1-6 -> 7-8`: the training and held-out windows as days of the soak. */
+export function daysLabel(train: Window, test: Window): string {
+  const start = train.from || test.from;
+  if (!start || !test.until) return 'train -> held out';
+  const last = (w: Window) => {
+    // A window ends at its next one's start: a window ending at midnight ends on the day before.
+    const until = new Date(Date.parse(w.until.slice(0, 23) + 'Z') - 1).toISOString();
+    return dayOf(until, start);
+  };
+  const span = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
+  return `days ${span(1, last(train))} -> ${span(dayOf(test.from, start), last(test))}`;
+}

@@ -1,0 +1,27 @@
+import type { BacktestResult } from '../../backtest/index.js';
+import { mdCell } from '../ci/index.js';
+import { findingLine, headline } from './text.js';
+
+/** A pull-request comment: the figure, the would-be denials, the generalizations, per principal. */
+export function backtestMarkdown(res: BacktestResult): string {
+  const r = res.run;
+  const out: string[] = [`### ${r.wouldDeny ? '⚠️' : '✅'} ${mdCell(headline(r))}`, ''];
+  out.push(`Trained on ${mdCell(r.train.from)} .. ${mdCell(r.train.until)}, replayed ${mdCell(r.test.from)} .. ${mdCell(r.test.until)}.`, '');
+  out.push('| kind | observed | allowed | would be denied | breakage |', '|---|---:|---:|---:|---:|');
+  for (const [k, t] of Object.entries(r.byKind)) out.push(`| ${k} | ${t.observed} | ${t.allowed} | ${t.wouldDeny} | ${t.breakage.toFixed(1)}% |`);
+  if (r.wouldDenyList.length) {
+    out.push('', '<details><summary>would be denied</summary>', '', '| access | why it is new |', '|---|---|');
+    for (const f of r.wouldDenyList) out.push(`| ${mdCell(findingLine(f))} | ${mdCell(f.reason)} |`);
+    out.push('', '</details>');
+  }
+  if (r.generalized.length) {
+    out.push('', '<details><summary>generalizations and widenings in the policy</summary>', '');
+    for (const w of r.generalized) out.push(`- ${mdCell(`${w.kind} ${w.subject}: ${w.text}`)}`);
+    out.push('', '</details>');
+  }
+  if (res.learning) {
+    out.push('', '| principal | new accesses per held-out day | still learning |', '|---|---|---|');
+    for (const [s, c] of Object.entries(res.learning)) out.push(`| ${mdCell(s)} | ${c.days.map((d) => d.newAccesses).join(' ')} | ${c.stillLearning ? 'yes' : ''} |`);
+  }
+  return out.join('\n') + '\n';
+}

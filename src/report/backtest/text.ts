@@ -1,0 +1,51 @@
+import type { BacktestResult, BacktestRun, Tally } from '../../backtest/index.js';
+import { describeAccess } from '../../model/access.js';
+import type { Finding } from '../../model/finding.js';
+import { daysLabel } from './days.js';
+
+/** One line per access: what, by whom, how often, since when. */
+export function findingLine(f: Finding): string {
+  const what =
+    f.kind === 'rbac' ? describeAccess(f.access) : f.kind === 'iam' ? `${f.access.action} on ${f.access.resource}` : `${f.access.from} -> ${f.access.to} ${f.access.protocol}/${f.access.port}`;
+  return `${f.kind} ${f.subject}: ${what} ×${f.evidence.count}, first ${f.evidence.firstSeen}${f.evidence.samples.length ? ` (${f.evidence.samples.join(', ')})` : ''}`;
+}
+
+const pct = (t: Tally) => `${t.breakage.toFixed(1)}%`;
+
+/** The one-line figure: `backtest  days 1-6 -> 7-8: 166/168 allowed (breakage 1.2%)`. */
+export function headline(r: BacktestRun): string {
+  return `backtest  ${daysLabel(r.train, r.test)}: ${r.allowed}/${r.observed} allowed (breakage ${pct(r)})`;
+}
+
+export function backtestText(res: BacktestResult): string {
+  const r = res.run;
+  const out: string[] = [headline(r), `train ${r.train.from} .. ${r.train.until}; held out ${r.test.from} .. ${r.test.until}`];
+  out.push(`by kind: ${Object.entries(r.byKind).map(([k, t]) => `${k} ${t.allowed}/${t.observed} (${pct(t)})`).join(', ') || 'nothing observed in the held-out window'}`);
+  if (r.undetermined) out.push(`undetermined: ${r.undetermined}`);
+  if (r.wouldDenyList.length) {
+    out.push('', `would be denied (${r.wouldDenyList.length}):`);
+    for (const f of r.wouldDenyList) out.push(`  ${findingLine(f)}: ${f.reason}`);
+  }
+  if (r.undeterminedList.length) {
+    out.push('', `undetermined (${r.undeterminedList.length}):`);
+    for (const f of r.undeterminedList) out.push(`  ${findingLine(f)}${f.detail ? `: ${f.detail}` : ''}`);
+  }
+  out.push('', `generalized (${r.generalized.length}):`);
+  for (const w of r.generalized) out.push(`  ${w.kind} ${w.subject}: ${w.text}`);
+  const ex = Object.entries(r.excess);
+  if (ex.length) {
+    out.push('', 'excess (negative samples: what the policy allows that this subject never did):');
+    for (const [k, e] of ex) out.push(`  ${k}: ${e.allowed} of ${e.samples} ${k === 'netpol' ? 'workload pairs that never talked' : "other principals' accesses"} allowed (${e.share.toFixed(1)}%)`);
+  }
+  out.push('', 'by principal (observed, allowed, breakage):');
+  for (const [s, t] of Object.entries(r.byPrincipal)) out.push(`  ${s}: ${t.observed}, ${t.allowed}, ${pct(t)}`);
+  if (res.folds && res.learning) {
+    out.push('', `folds (rolling origin, one held-out day each):`);
+    for (const f of res.folds) out.push(`  ${headline(f).replace(/^backtest\s+/, '')}`);
+    out.push('', 'learning curve (new accesses per held-out day; the last day one appeared):');
+    for (const [s, c] of Object.entries(res.learning)) {
+      out.push(`  ${s}: ${c.days.map((d) => d.newAccesses).join(' ')}; last new ${c.lastNew || 'none'}${c.stillLearning ? ' (still learning on the last day: the soak may be too short)' : ''}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

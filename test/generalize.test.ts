@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { generateIam } from '../src/generate/iam/index.js';
+import { generateRbac } from '../src/generate/rbac/index.js';
+import { firstVariableSegment } from '../src/knowledge/aws/variableSegments.js';
+import { generatedName } from '../src/knowledge/kubernetes/generatedNames.js';
+import type { K8sAccess } from '../src/model/access.js';
+import type { AwsCallObservation } from '../src/model/observation.js';
+import type { Profile } from '../src/model/profile.js';
+import { ProfileBuilder } from '../src/profile/builder.js';
+import { defaultScope, Scope } from '../src/profile/scope.js';
+import { buildIamPolicySet, verifyIam } from '../src/verify/iam.js';
+import { buildRbacPolicySet } from '../src/verify/rbac/policySet.js';
+import { emptyReport, verifyRbac } from '../src/verify/rbac.js';
+import { rng } from './helpers/cli.js';
+
+describe('names the cluster makes up, and names people choose', () => {
+  it.each([
+    ['web-7d9f8b6c5d-x2x9k', 'replicaset-pod'],
+    ['build-run-b7k2p', 'generated-suffix'],
+    ['nightly-20261102', 'dated'],
+    ['report-29384750', 'cronjob-run'],
+    ['report-29384750-x2x9k', 'cronjob-pod'],
+    ['export-2026-11-08', 'dated'],
+    ['snapshot-1762041600', 'dated'],
+    ['run-3f2a1b6c-9d4e-4f5a-8b7c-0123456789ab', 'uuid'],
+  ])('%s is made up (%s)', (name, id) => {
+    expect(generatedName(name)?.id).toBe(id);
+  });
+  it.each(['payments-db', 'feature-flags-v2', 'web-tls', 'kube-root-ca.crt', 'web', 'cert-manager-webhook', 'coredns', 'db-0', 'my-https', 'nginx-ingress', 'v2', 'release-2026', 'web-config'])(
+    '%s looks chosen',
+    (name) => expect(generatedName(name)).toBeUndefined(),
+  );
+});
+
+describe('object keys and paths that change per run', () => {
+  it.each([
+    ['backups/2026/11/08/dump.sql', 1, 'a date (year/month/day)'],
+    ['db/2026-11-08/dump.sql', 1, 'a date'],
+    ['db/20261108T0100Z/dump.sql', 1, 'a date'],
+    ['exports/3f2a1b6c-9d4e-4f5a-8b7c-0123456789ab/result.json', 1, 'a UUID'],
+    ['builds/9fceb02d0ae598e95dc970b74767f19372d61af8/app.tar', 1, 'a hex id'],
+    ['events/1762041600.json', 1, 'a Unix time'],
+    ['runs/18342/out.json', 1, 'a numeric id'],
+    ['corp-backups/db/backup-2026-11-08.tar.gz', 2, 'a date'],
+  ] as const)('%s: variable from segment %i (%s)', (key, index, why) => {
+    expect(firstVariableSegment(key.split('/'))).toEqual({ index, why });
+  });
+  it.each(['reports/v2/summary.csv', 'static/images/logo.png', 'carts/cart-8812.json', 'config/2026/app.yaml', 'a/b/c'])('%s is stable', (key) => {
+    expect(firstVariableSegment(key.split('/'))).toBeUndefined();
+  });
+});
+
+const SA = 'system:serviceaccount:ci:runner';
+
+function k8s(b: ProfileBuilder, username: string, access: Partial<K8sAccess> & { verb: string; resource: string }, time: string, created?: string): void {
+  const a: K8sAccess = { apiGroup: '', subresource: '', namespace: 'ci', name: '', nonResourceURL: '', ...access };
+  b.add({ kind: 'k8s-request', username, groups: ['system:authenticated'], access: a, decision: 'allow', stage: 'ResponseComplete', time, id: `${username}-${a.verb}-${a.name}-${time}`, ...(created ? { created } : {}) });
+}
+
+const day = (d: number, h = 8) => `2026-11-0${d}T${String(h).padStart(2, '0')}:00:00.000000Z`;
+
+function rulesOf(profile: Profile, exact: boolean) {
+  return generateRbac(profile, exact ? { exact: true } : {}).artefacts.flatMap((a) => a.objects.flatMap((o) => ('rules' in o ? (o.rules ?? []).map((r) => ({ ns: a.namespace, subject: a.subject.name, ...r })) : [])));
+}
+
+describe('RBAC generalization, from evidence', () => {
+  it('drops resourceNames for names the subject kept creating, keeps them for one it created once and for stable names', () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (const [i, pod] of ['job-a7x2k', 'job-q9z4w', 'job-m2n5p', 'job-t6v8b'].entries()) {
+      k8s(b, SA, { verb: 'create', resource: 'pods' }, day(2 + i), pod);
+      k8s(b, SA, { verb: 'get', resource: 'pods', name: pod }, day(2 + i, 9));
+    }
+    k8s(b, SA, { verb: 'create', resource: 'secrets' }, day(2), 'runner-tls');
+    k8s(b, SA, { verb: 'update', resource: 'secrets', name: 'runner-tls' }, day(5));
+    k8s(b, SA, { verb: 'get', resource: 'configmaps', name: 'runner-config' }, day(3));
+    const profile = b.toProfile();
+    const rules = rulesOf(profile, false);
+    // get lost its names, so it shares create's rule (create never had any).
+    expect(rules.filter((r) => r.resources?.[0] === 'pods')).toEqual([{ ns: 'ci', subject: 'runner', apiGroups: [''], resources: ['pods'], verbs: ['create', 'get'] }]);
+    expect(rules).toContainEqual(expect.objectContaining({ resources: ['secrets'], resourceNames: ['runner-tls'], verbs: ['update'] }));
+    expect(rules).toContainEqual(expect.objectContaining({ resources: ['configmaps'], resourceNames: ['runner-config'], verbs: ['get'] }));
+    const { widenings } = generateRbac(profile);
+    expect(widenings).toEqual([expect.objectContaining({ option: 'generated-names', namespace: 'ci', detail: expect.stringMatching(/get pods: 4 made-up names \(objects it created itself in the soak: job-a7x2k, job-m2n5p, job-q9z4w, …; seen 2026-11-02T09:00:00.000000Z .. 2026-11-05T09:00:00.000000Z\)/) })]);
+    // --exact: every name as observed.
+    expect(rulesOf(profile, true).find((r) => r.resources?.[0] === 'pods' && r.verbs.includes('get'))!.resourceNames).toEqual(['job-a7x2k', 'job-m2n5p', 'job-q9z4w', 'job-t6v8b']);
+  });
+
+  it('StatefulSet ordinals: kept while the set is stable, dropped once it grew during the soak', () => {
+    const stable = new ProfileBuilder(new Scope(defaultScope()));
+    const grew = new ProfileBuilder(new Scope(defaultScope()));
+    for (let d = 2; d <= 8; d++) for (const n of ['db-0', 'db-1']) k8s(stable, SA, { verb: 'get', resource: 'pods', name: n }, day(d));
+    for (let d = 2; d <= 8; d++) for (const n of d < 5 ? ['db-0', 'db-1'] : ['db-0', 'db-1', 'db-2', 'db-3']) k8s(grew, SA, { verb: 'get', resource: 'pods', name: n }, day(d));
+    expect(rulesOf(stable.toProfile(), false)[0]!.resourceNames).toEqual(['db-0', 'db-1']);
+    expect(rulesOf(grew.toProfile(), false)[0]!.resourceNames).toBeUndefined();
+  });
+});
+
+/** Random profiles whose names mix made-up and chosen ones. */
+function randomProfile(seed: number): Profile {
+  const r = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  const names = ['web-config', 'payments-db', `web-7d9f8b6c5d-${pick(['x2x9k', 'b7k2p', 'q4w5z'])}`, `nightly-2026110${1 + Math.floor(r() * 8)}`, `report-2938475${Math.floor(r() * 10)}`, 'db-0', 'db-1'];
+  const b = new ProfileBuilder(new Scope(defaultScope()));
+  const users = ['system:serviceaccount:shop:web', 'system:serviceaccount:ci:runner', 'alice'];
+  for (let i = 0; i < 300; i++) {
+    const verb = pick(['get', 'list', 'update', 'delete', 'create', 'patch']);
+    const resource = pick(['pods', 'configmaps', 'secrets', 'jobs']);
+    const name = verb === 'create' || verb === 'list' ? '' : pick(names);
+    const created = verb === 'create' ? `${resource}-run-${pick(['b7k2p', 'x2x9k', 'q4w5z', 'm2n5p'])}` : undefined;
+    k8s(b, pick(users), { verb, resource, namespace: pick(['shop', 'ci']), apiGroup: resource === 'jobs' ? 'batch' : '', name }, day(2 + Math.floor(r() * 7), Math.floor(r() * 24)), created);
+  }
+  return b.toProfile();
+}
+
+describe('generalization never adds a verb, namespace or resource, and keeps every training access allowed', () => {
+  it('on 20 random profiles', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const profile = randomProfile(seed);
+      const { artefacts } = generateRbac(profile);
+      const set = buildRbacPolicySet(artefacts.flatMap((a) => a.objects.map((object, index) => ({ file: a.path, index, object })))).set;
+      const report = verifyRbac(profile, set, emptyReport(profile));
+      expect(report.notAllowed, `seed ${seed}`).toEqual([]);
+      const shape = (exact: boolean) => new Set(rulesOf(profile, exact).flatMap((r) => r.verbs.map((v) => JSON.stringify([r.subject, r.ns, r.apiGroups, r.resources, v]))));
+      expect(shape(false), `seed ${seed}`).toEqual(shape(true));
+    }
+  });
+});
+
+function call(key: string, time: string, eventName = 'PutObject', bucket = 'acme-exports'): AwsCallObservation {
+  return {
+    kind: 'aws-call',
+    principal: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/exporter', account: '111122223333' },
+    eventSource: 's3.amazonaws.com',
+    eventName,
+    region: 'eu-west-1',
+    decision: 'allow',
+    errorCode: '',
+    time,
+    id: `${key}-${time}`,
+    resources: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${key}`],
+    implied: [],
+  };
+}
+
+describe('IAM generalization of object keys', () => {
+  it('keys with a date or UUID become a wildcard at that segment, stable keys and other buckets stay, and every call is still allowed', async () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (let d = 2; d <= 7; d++) {
+      b.add(call(`nightly/2026-11-0${d}/dump.sql`, day(d)));
+      b.add(call(`exports/${d}f2a1b6c-9d4e-4f5a-8b7c-0123456789ab/result.json`, day(d)));
+      b.add(call('config/settings.json', day(d), 'GetObject'));
+      b.add(call(`2026/11/0${d}/app.log`, day(d), 'PutObject', 'acme-logs'));
+    }
+    const profile = b.toProfile();
+    const r = await generateIam(profile);
+    const doc = r.artefacts[0]!.policies[0]!.document;
+    const resources = doc.Statement.flatMap((s) => (s.Action.includes('s3:PutObject') ? s.Resource : []));
+    expect(resources.sort()).toEqual(['arn:aws:s3:::acme-exports/exports/*', 'arn:aws:s3:::acme-exports/nightly/*', 'arn:aws:s3:::acme-logs/*']);
+    expect(doc.Statement.find((s) => s.Action.includes('s3:GetObject'))!.Resource).toEqual(['arn:aws:s3:::acme-exports/config/settings.json']);
+    expect(r.widenings.filter((w) => w.option === 'generated-keys').map((w) => w.detail)).toEqual([
+      expect.stringMatching(/^6 resources named with a UUID .* → arn:aws:s3:::acme-exports\/exports\/\*$/),
+      expect.stringMatching(/^6 resources named with a date .* → arn:aws:s3:::acme-exports\/nightly\/\*$/),
+      expect.stringMatching(/^6 resources named with a date \(year\/month\/day\) .* → arn:aws:s3:::acme-logs\/\*$/),
+    ]);
+    const { set } = buildIamPolicySet(r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))));
+    const report = emptyReport(profile);
+    await verifyIam(profile, set, report);
+    expect(report.notAllowed).toEqual([]);
+    expect(report.allowed).toBe(report.observed);
+    // --exact: every key as seen.
+    const exact = await generateIam(profile, { exact: true });
+    expect(exact.widenings.filter((w) => w.option === 'generated-keys')).toEqual([]);
+    expect(exact.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource).length).toBe(19);
+  });
+});
