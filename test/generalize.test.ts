@@ -11,7 +11,7 @@ import { defaultScope, Scope } from '../src/profile/scope.js';
 import { buildIamPolicySet, verifyIam } from '../src/verify/iam.js';
 import { buildRbacPolicySet } from '../src/verify/rbac/policySet.js';
 import { emptyReport, verifyRbac } from '../src/verify/rbac.js';
-import { rng } from './helpers/cli.js';
+import { cli, rng } from './helpers/cli.js';
 
 describe('names the cluster makes up, and names people choose', () => {
   it.each([
@@ -171,5 +171,17 @@ describe('IAM generalization of object keys', () => {
     const exact = await generateIam(profile, { exact: true });
     expect(exact.widenings.filter((w) => w.option === 'generated-keys')).toEqual([]);
     expect(exact.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource).length).toBe(19);
+  });
+});
+
+describe('network: one DNS name at several addresses', () => {
+  it('a plain NetworkPolicy lists the addresses and says the next ones will be denied; the Cilium flavor allows the name', () => {
+    const D = 'fixtures/demo';
+    const k = cli(['generate', 'netpol', '--flows', `${D}/flows`, '--inventory', `${D}/inventory`]);
+    expect(k.code, k.stderr).toBe(0);
+    expect(k.stderr).toMatch(/payments\/payments-api: api\.stripe\.com was seen at \d+ addresses: a NetworkPolicy lists the \d+ it connected to and will deny the next ones .*--flavor cilium/);
+    const c = cli(['generate', 'netpol', '--flows', `${D}/flows`, '--inventory', `${D}/inventory`, '--flavor', 'cilium']);
+    expect(c.stderr).not.toContain('api.stripe.com was seen');
+    expect(c.stdout).toContain('matchName: api.stripe.com');
   });
 });

@@ -131,6 +131,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     }
     const out = egress.get(key) ?? new Map<string, Rule>();
     const inn = ingress.get(key) ?? new Map<string, Rule>();
+    if (flavor === 'kubernetes') rotatingNames(key, out, names, result);
     // DNS: the cluster DNS pods on UDP and TCP 53, whichever was seen.
     for (const r of out.values()) {
       if (!r.dns) continue;
@@ -189,6 +190,24 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
   // Host-network pods are outside NetworkPolicy's reach: they are peers by node address, never quiet workloads.
   result.quiet = [...workloads.keys()].filter((k) => !active.has(k) && workloads.get(k)!.source === 'inventory' && !workloads.get(k)!.hostNetwork).sort(cmp);
   return result;
+}
+
+/**
+ * External peers that one DNS name stands for at several addresses (seen through DNS answers): a
+ * NetworkPolicy can only list the addresses seen, and the next rotation is denied. Listed, with the way
+ * out (`--flavor cilium` allows the name itself).
+ */
+function rotatingNames(workload: string, out: Map<string, Rule>, names: Map<string, string[]>, result: NetpolResult): void {
+  const byName = new Map<string, Set<string>>();
+  for (const r of out.values()) {
+    if (r.peer.kind !== 'ip') continue;
+    for (const n of r.names) byName.set(n, (byName.get(n) ?? new Set()).add(r.peer.ip));
+  }
+  for (const [name, seen] of [...byName].sort((a, b) => cmp(a[0], b[0]))) {
+    const known = [...names].filter(([, ns]) => ns.includes(name)).length;
+    if (seen.size < 2 && known < 2) continue;
+    result.inexpressible.push({ workload, detail: `${name} was seen at ${Math.max(seen.size, known)} addresses: a NetworkPolicy lists the ${seen.size} it connected to and will deny the next ones the name resolves to (--flavor cilium allows the name: toFQDNs)` });
+  }
 }
 
 /** `10.1.2.3` → `10.1.2.0/24` for prefix 24. */
