@@ -1,0 +1,34 @@
+import { counts, evidenceText, failing, sections, TITLES, type Formatter } from './common.js';
+
+/** Rows shown before a section collapses into <details>. */
+const COLLAPSE_AFTER = 50;
+
+/** A table cell: no pipes, no markup, no HTML, no line breaks, whatever a log or policy held. */
+export function mdCell(s: string): string {
+  return s
+    .replace(/\r?\n/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1')
+    .replace(/^(\s*)-/, '$1\\-');
+}
+
+/** A pull-request comment: the verdict, a table per section (collapsed past COLLAPSE_AFTER rows). */
+export const markdown: Formatter = (r, failOn) => {
+  const bad = failing(r, failOn);
+  const title = r.command === 'diff' ? 'audit2policy: policy change' : 'audit2policy: drift check';
+  const out = [`### ${title}: ${bad ? '❌' : '✅'} ${mdCell(counts(r))}`, ''];
+  for (const [t, list] of sections(r)) {
+    if (!list.length) continue;
+    const rows = list.map((f) => `| ${f.kind} | ${mdCell(f.principal)} | ${mdCell(f.summary)} | ${mdCell(evidenceText(f) || (f.detail ?? ''))} |`);
+    const head = ['| kind | principal | access | evidence |', '|---|---|---|---|'];
+    out.push(`#### ${TITLES[t]} (${list.length})`, '');
+    if (rows.length <= COLLAPSE_AFTER) out.push(...head, ...rows, '');
+    else out.push(...head, ...rows.slice(0, COLLAPSE_AFTER), '', `<details><summary>${rows.length - COLLAPSE_AFTER} more</summary>`, '', ...head, ...rows.slice(COLLAPSE_AFTER), '', '</details>', '');
+  }
+  if (r.command === 'check' && Object.keys(r.unusedShare).length) {
+    out.push('#### unused share per principal', '', '| principal | unused |', '|---|---|', ...Object.entries(r.unusedShare).map(([p, s]) => `| ${mdCell(p)} | ${Math.round(s * 100)}% |`), '');
+  }
+  return out.join('\n');
+};
