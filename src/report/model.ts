@@ -7,6 +7,7 @@ import { grantEvidence, isGrantable, type Profile } from '../model/profile.js';
 import { isAwsKind } from '../model/subject.js';
 import type { CiReport } from '../diff/index.js';
 import type { KindWidening } from '../kinds/types.js';
+import { isPrivateAddress } from '../knowledge/network/cidr.js';
 
 /**
  * What the reviewer's report shows, computed once and rendered as HTML and Markdown. Every string in
@@ -98,8 +99,7 @@ export function awsRisks(action: string, resource: string, principalAccount: str
   return out;
 }
 
-const PRIVATE = [/^10\./, /^192\.168\./, /^172\.(1[6-9]|2\d|3[01])\./, /^127\./, /^169\.254\./, /^f[cd]/i, /^fe80:/i, /^::1$/];
-const isPrivate = (ip: string) => PRIVATE.some((r) => r.test(ip));
+const isPrivate = isPrivateAddress;
 
 export function netRisks(e: NetEdge, self: 'from' | 'to'): string[] {
   const peer = self === 'from' ? e.to : e.from;

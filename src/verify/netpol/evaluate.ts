@@ -10,6 +10,7 @@
  */
 
 import { labelSelectorMatches, readLabelSelector } from '../../util/labels.js';
+import { inCidr } from '../../knowledge/network/cidr.js';
 
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -43,39 +44,7 @@ export function selectorMatches(sel: unknown, labels: Record<string, string>): b
   return s !== undefined && labelSelectorMatches(s, labels);
 }
 
-/** Whether `ip` lies in `cidr` (IPv4 and IPv6). */
-export function inCidr(ip: string, cidr: string): boolean {
-  const [base, lenText] = cidr.split('/');
-  const a = ipBytes(ip);
-  const b = ipBytes(base ?? '');
-  if (!a || !b || a.length !== b.length) return false;
-  const len = lenText === undefined ? a.length * 8 : Number(lenText);
-  if (!Number.isInteger(len) || len < 0 || len > a.length * 8) return false;
-  for (let bit = 0; bit < len; bit++) {
-    const byte = bit >> 3;
-    const mask = 0x80 >> (bit & 7);
-    if ((a[byte]! & mask) !== (b[byte]! & mask)) return false;
-  }
-  return true;
-}
-
-function ipBytes(ip: string): number[] | undefined {
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
-    const p = ip.split('.').map(Number);
-    return p.every((x) => x >= 0 && x <= 255) ? p : undefined;
-  }
-  if (!ip.includes(':')) return undefined;
-  const [head, tail] = ip.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  if (tail === undefined && h.length !== 8) return undefined;
-  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  if (groups.length !== 8 || !groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return groups.flatMap((g) => {
-    const n = parseInt(g, 16);
-    return [n >> 8, n & 255];
-  });
-}
+export { inCidr };
 
 export class NetworkPolicySet {
   readonly policies: Policy[] = [];
