@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { cli, CORPUS, readTree, rng, shuffle, tmp } from './helpers/cli.js';
+import { cli, CORPUS, HAS_CORPUS, readTree, rng, shuffle, tmp } from './helpers/cli.js';
 
 const K8S = join(CORPUS, 'k8s-audit');
 
@@ -20,7 +20,7 @@ function corpusLines(): string[] {
   return lines;
 }
 
-describe('the real-log corpus, end to end', () => {
+describe.skipIf(!HAS_CORPUS)('the real-log corpus, end to end', () => {
   it('generate rbac succeeds, reports the malformed falco file, and verify allows every authorized request', () => {
     const out = tmp();
     const g = cli(['generate', 'rbac', '--k8s-audit', K8S, '-o', out]);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cloudTrail/decode.js';
 import type { InputIssue } from '../src/model/issue.js';
-import { CORPUS } from './helpers/cli.js';
+import { CORPUS, HAS_CORPUS } from './helpers/cli.js';
 
 function decode(v: unknown): (AwsCallObservation | InputIssue)[] {
   const out: (AwsCallObservation | InputIssue)[] = [];
@@ -26,14 +26,14 @@ const record = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('CloudTrail records', () => {
-  it('reads the trailscraper corpus S3 delivery document (pretty-printed), principals as role ARNs', () => {
+  it.skipIf(!HAS_CORPUS)('reads the trailscraper corpus S3 delivery document (pretty-printed), principals as role ARNs', () => {
     const doc = JSON.parse(readFileSync(join(CORPUS, 'cloudtrail/flosell__trailscraper/tests/cloudtrail/data/111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json'), 'utf8'));
     const got = calls(decode(doc));
     expect(got.length).toBe(doc.Records.length);
     expect(got[0]).toMatchObject({ principal: { type: 'Role', arn: 'arn:aws:iam::111111111111:role/someRole' }, eventSource: 'autoscaling.amazonaws.com', eventName: 'DescribeLaunchConfigurations', time: '2017-12-11T15:01:51.000000Z', decision: 'allow' });
   });
 
-  it('reads the OTRF corpus one record per line: IAMUser, AssumedRole, AWSService, and no eventTime kept as unknown', () => {
+  it.skipIf(!HAS_CORPUS)('reads the OTRF corpus one record per line: IAMUser, AssumedRole, AWSService, and no eventTime kept as unknown', () => {
     const lines = readFileSync(join(CORPUS, 'cloudtrail/OTRF__Security-Datasets/datasets/atomic/aws/collection/ec2_proxy_s3_exfiltration_2020-09-14011940.json'), 'utf8').split('\n').filter(Boolean);
     const got = calls(lines.flatMap((l) => decode(JSON.parse(l))));
     expect(got).toHaveLength(lines.length);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPolicyDocs, type PolicyDoc } from '../src/policy/load.js';
 import { buildRbacPolicySet } from '../src/verify/rbac/policySet.js';
 import type { RbacRequest } from '../src/verify/rbac/types.js';
-import { CORPUS, tmp } from './helpers/cli.js';
+import { CORPUS, HAS_CORPUS, tmp } from './helpers/cli.js';
 
 const V1 = 'rbac.authorization.k8s.io/v1';
 const role = (ns: string, name: string, rules: unknown[]) => ({ apiVersion: V1, kind: 'Role', metadata: { name, namespace: ns }, rules });
@@ -154,7 +154,7 @@ describe('policy loader', () => {
     await expect(loadPolicyDocs([join(d, 'missing')], '/')).rejects.toThrow(/missing/);
   });
 
-  it('real admin/edit ClusterRoles of the corpus: without kind they are not guessed at; with it, their aggregated rules apply', async () => {
+  it.skipIf(!HAS_CORPUS)('real admin/edit ClusterRoles of the corpus: without kind they are not guessed at; with it, their aggregated rules apply', async () => {
     const { docs: got } = await loadPolicyDocs([join(CORPUS, 'k8s-objects/openshift__insights-operator/docs/insights-archive-sample/cluster-scoped-resources')], '/');
     expect(got.map((d) => (d.object as { metadata: { name: string } }).metadata.name).sort()).toEqual(['admin', 'edit']);
     const binding = docs([crb('x', 'admin', [user('zed')])]);

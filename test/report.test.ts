@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mermaidLabel } from '../src/report/render.js';
-import { cli, CORPUS, ROOT, tmp } from './helpers/cli.js';
+import { cli, CORPUS, HAS_CORPUS, ROOT, tmp } from './helpers/cli.js';
 
 const DEMO = join(ROOT, 'fixtures/demo');
 const CHROMIUM = '/usr/bin/chromium';
@@ -176,7 +176,7 @@ describe('the report without a browser', () => {
     expect(mermaidLabel('a"]; click n1 href "javascript:alert(1)"; x["')).toBe('a___ click n1 href _javascript:alert(1)__ x__');
   });
 
-  it('a report of all of ../shared/corpus renders, lists dropped inputs with reasons, flags pods/exec and secrets', () => {
+  it.skipIf(!HAS_CORPUS)('a report of all of ../shared/corpus renders, lists dropped inputs with reasons, flags pods/exec and secrets', () => {
     const dir = tmp();
     const out = join(dir, 'corpus.md');
     const r = cli(['report', '--k8s-audit', join(CORPUS, 'k8s-audit'), '--cloudtrail', join(CORPUS, 'cloudtrail'), '--flows', join(CORPUS, 'flows'), '--include-system', '-o', out]);
