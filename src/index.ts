@@ -23,7 +23,15 @@ export type { InputIssue } from './model/issue.js';
 export { InputError, UsageError } from './model/issue.js';
 
 // Generate and verify, per policy kind.
-export { KINDS, KIND_NAMES, generateAll, defaultWidenings, readAllPolicies, verifyAll, policyIssues } from './kinds/index.js';
+export {
+  KINDS,
+  KIND_NAMES,
+  generateAll,
+  defaultWidenings,
+  readAllPolicies,
+  verifyAll,
+  policyIssues,
+} from './kinds/index.js';
 export type { Generated, KindName, KindPolicies, KindWidening, PolicyKind, SummaryLine } from './kinds/index.js';
 export { loadPolicyDocs, type PolicyDoc } from './policy/load.js';
 export type { VerifyReport, Finding } from './model/finding.js';

@@ -1,4 +1,11 @@
-import { generateAll, readAllPolicies, verifyAll, type AccessClass, type Generated, type KindName, type KindWidening } from '../kinds/index.js';
+import {
+  generateAll,
+  readAllPolicies,
+  verifyAll,
+  type Generated,
+  type KindName,
+  type KindWidening,
+} from '../kinds/index.js';
 import type { Finding, VerifyReport } from '../model/finding.js';
 import { cmp, InputError, type InputIssue } from '../model/issue.js';
 import type { Principal, Profile } from '../model/profile.js';
@@ -75,14 +82,23 @@ export type BacktestPlan = { holdoutMs: number } | { split: string } | { folds: 
  * Read the sources in one window (`until` exclusive of the split: a record at the split time is held
  * out); records without a time belong to training only.
  */
-export type WindowReader = (w: { since?: string; until?: string; sinceMsBeforeNewest?: number; heldOut: boolean }) => Promise<{ profile: Profile; since: string; until: string }>;
+export type WindowReader = (w: {
+  since?: string;
+  until?: string;
+  sinceMsBeforeNewest?: number;
+  heldOut: boolean;
+}) => Promise<{ profile: Profile; since: string; until: string }>;
 
 const DAY_US = 86_400_000_000;
 
 /** One microsecond before a time: training ends there, the held-out window starts at the time. */
 const justBefore = (t: string) => microsToTime(timeToMicros(t) - 1);
 
-export async function backtest(read: WindowReader, flags: Record<string, unknown>, plan: BacktestPlan): Promise<BacktestResult> {
+export async function backtest(
+  read: WindowReader,
+  flags: Record<string, unknown>,
+  plan: BacktestPlan,
+): Promise<BacktestResult> {
   const issues: InputIssue[] = [];
   if ('folds' in plan) return folds(read, flags, plan.folds, issues);
   let test: Profile;
@@ -96,25 +112,53 @@ export async function backtest(read: WindowReader, flags: Record<string, unknown
     test = (await read({ since: split, heldOut: true })).profile;
   }
   const train = (await read({ until: justBefore(split), heldOut: false })).profile;
-  const run = await evaluate(train, test, flags, issues, { from: train.window.start, until: split }, { from: split, until: test.window.end });
+  const run = await evaluate(
+    train,
+    test,
+    flags,
+    issues,
+    { from: train.window.start, until: split },
+    { from: split, until: test.window.end },
+  );
   return { run, issues };
 }
 
 /** Rolling origin over the last K days: train on everything before day i, test on day i. */
-async function folds(read: WindowReader, flags: Record<string, unknown>, k: number, issues: InputIssue[]): Promise<BacktestResult> {
+async function folds(
+  read: WindowReader,
+  flags: Record<string, unknown>,
+  k: number,
+  issues: InputIssue[],
+): Promise<BacktestResult> {
   const all = (await read({ heldOut: false })).profile;
   if (!all.window.end) throw new InputError('no record in the input carries a time: there is nothing to hold out');
   // Calendar days (UTC): the last fold holds out the day of the newest record, each fold before it the day before.
   const lastMidnight = timeToMicros(all.window.end.slice(0, 10) + 'T00:00:00.000000Z');
   const starts = Array.from({ length: k }, (_, i) => microsToTime(lastMidnight - (k - 1 - i) * DAY_US));
-  if (all.window.start && starts[0]! <= all.window.start) throw new InputError(`--folds ${k}: the logs span ${all.window.start} .. ${all.window.end}, too few days to hold out ${k} and train on what came before`);
+  if (all.window.start && starts[0]! <= all.window.start)
+    throw new InputError(
+      `--folds ${k}: the logs span ${all.window.start} .. ${all.window.end}, too few days to hold out ${k} and train on what came before`,
+    );
   const before = (await read({ until: justBefore(starts[0]!), heldOut: false })).profile;
   const days: Profile[] = [];
-  for (let i = 0; i < k; i++) days.push((await read({ since: starts[i]!, ...(i + 1 < k ? { until: justBefore(starts[i + 1]!) } : {}), heldOut: true })).profile);
+  for (let i = 0; i < k; i++)
+    days.push(
+      (await read({ since: starts[i]!, ...(i + 1 < k ? { until: justBefore(starts[i + 1]!) } : {}), heldOut: true }))
+        .profile,
+    );
   const runs: BacktestRun[] = [];
   let train = before;
   for (let i = 0; i < k; i++) {
-    runs.push(await evaluate(train, days[i]!, flags, issues, { from: train.window.start || all.window.start, until: starts[i]! }, { from: starts[i]!, until: i + 1 < k ? starts[i + 1]! : all.window.end }));
+    runs.push(
+      await evaluate(
+        train,
+        days[i]!,
+        flags,
+        issues,
+        { from: train.window.start || all.window.start, until: starts[i]! },
+        { from: starts[i]!, until: i + 1 < k ? starts[i + 1]! : all.window.end },
+      ),
+    );
     // Records without a time stay with training: the held-out days hold only timed records.
     train = mergeProfiles([train, days[i]!]);
   }
@@ -136,7 +180,14 @@ async function folds(read: WindowReader, flags: Record<string, unknown>, k: numb
 }
 
 /** Generate from `train`, replay `test` against it, and measure. */
-async function evaluate(train: Profile, test: Profile, flags: Record<string, unknown>, issues: InputIssue[], trainWindow: Window, testWindow: Window): Promise<BacktestRun> {
+async function evaluate(
+  train: Profile,
+  test: Profile,
+  flags: Record<string, unknown>,
+  issues: InputIssue[],
+  trainWindow: Window,
+  testWindow: Window,
+): Promise<BacktestRun> {
   const generated = await generateAll(train, flags);
   const docs = policyDocs(generated, issues);
   const policies = readAllPolicies(docs);
@@ -150,7 +201,12 @@ async function evaluate(train: Profile, test: Profile, flags: Record<string, unk
   }
   const byPrincipal: Record<string, Tally> = {};
   for (const [s, v] of Object.entries(report.bySubject ?? {}).sort((a, b) => cmp(a[0], b[0]))) {
-    byPrincipal[s] = tallyOf(v.observed, v.allowed, report.notAllowed.filter((f) => f.subject === s).length, report.undetermined.filter((f) => f.subject === s).length);
+    byPrincipal[s] = tallyOf(
+      v.observed,
+      v.allowed,
+      report.notAllowed.filter((f) => f.subject === s).length,
+      report.undetermined.filter((f) => f.subject === s).length,
+    );
   }
   const excess = await excessOf(train, test, policies, report);
   return {
@@ -167,13 +223,21 @@ async function evaluate(train: Profile, test: Profile, flags: Record<string, unk
 }
 
 function tallyOf(observed: number, allowed: number, wouldDeny: number, undetermined: number): Tally {
-  return { observed, allowed, wouldDeny, undetermined, breakage: observed ? Math.round((10000 * wouldDeny) / observed) / 100 : 0 };
+  return {
+    observed,
+    allowed,
+    wouldDeny,
+    undetermined,
+    breakage: observed ? Math.round((10000 * wouldDeny) / observed) / 100 : 0,
+  };
 }
 
 /** The policies as the generator wrote them, read back as documents (evidence left out). */
 export function policyDocs(generated: Generated[], issues: InputIssue[]): PolicyDoc[] {
   const docs: PolicyDoc[] = [];
-  for (const g of generated) for (const [file, text] of [...g.files].sort((a, b) => cmp(a[0], b[0]))) if (!file.startsWith('evidence/')) parsePolicyText(file, text, docs, issues);
+  for (const g of generated)
+    for (const [file, text] of [...g.files].sort((a, b) => cmp(a[0], b[0])))
+      if (!file.startsWith('evidence/')) parsePolicyText(file, text, docs, issues);
   return docs;
 }
 
@@ -182,7 +246,12 @@ export function policyDocs(generated: Generated[], issues: InputIssue[]): Policy
  * principals made (in either window) and it never did; the share its policy allows is what it could
  * do beyond its own behaviour among things this environment actually does.
  */
-async function excessOf(train: Profile, test: Profile, policies: ReturnType<typeof readAllPolicies>, report: VerifyReport): Promise<BacktestRun['excess']> {
+async function excessOf(
+  train: Profile,
+  test: Profile,
+  policies: ReturnType<typeof readAllPolicies>,
+  report: VerifyReport,
+): Promise<BacktestRun['excess']> {
   const both = mergeProfiles([train, test]);
   const negatives: Principal[] = [];
   for (const p of both.principals) {
@@ -193,18 +262,36 @@ async function excessOf(train: Profile, test: Profile, policies: ReturnType<type
     for (const o of both.principals) {
       if (o === p) continue;
       for (const e of o.k8s) if (e.allowed && !own.has(k8sKey(e)) && p.k8s.length > 0) k8s.set(k8sKey(e), clean(e));
-      for (const e of o.aws ?? []) if (e.allowed && !ownCalls.has(awsKey(e)) && (p.aws?.length ?? 0) > 0) aws.set(awsKey(e), { eventSource: e.eventSource, eventName: e.eventName, resources: e.resources, implied: e.implied, allowed: e.allowed });
+      for (const e of o.aws ?? [])
+        if (e.allowed && !ownCalls.has(awsKey(e)) && (p.aws?.length ?? 0) > 0)
+          aws.set(awsKey(e), {
+            eventSource: e.eventSource,
+            eventName: e.eventName,
+            resources: e.resources,
+            implied: e.implied,
+            allowed: e.allowed,
+          });
     }
-    if (k8s.size || aws.size) negatives.push({ ...p, k8s: [...k8s.values()], ...(aws.size ? { aws: [...aws.values()] } : {}) });
+    if (k8s.size || aws.size)
+      negatives.push({ ...p, k8s: [...k8s.values()], ...(aws.size ? { aws: [...aws.values()] } : {}) });
   }
-  const sampled = await verifyAll({ ...both, principals: negatives, network: [], workloads: [] }, new Map([...policies].filter(([k]) => k !== 'netpol')));
+  const sampled = await verifyAll(
+    { ...both, principals: negatives, network: [], workloads: [] },
+    new Map([...policies].filter(([k]) => k !== 'netpol')),
+  );
   const out: BacktestRun['excess'] = {};
   for (const k of ['rbac', 'iam'] as const) {
     const v = sampled.byKind[k];
-    if (v && v.observed) out[k] = { samples: v.observed, allowed: v.allowed, share: Math.round((10000 * v.allowed) / v.observed) / 100 };
+    if (v && v.observed)
+      out[k] = { samples: v.observed, allowed: v.allowed, share: Math.round((10000 * v.allowed) / v.observed) / 100 };
   }
   const np = report.byKind['netpol'];
-  if (np?.unobservedPairs) out.netpol = { samples: np.unobservedPairs, allowed: np.unobservedAllowed ?? 0, share: Math.round((10000 * (np.unobservedAllowed ?? 0)) / np.unobservedPairs) / 100 };
+  if (np?.unobservedPairs)
+    out.netpol = {
+      samples: np.unobservedPairs,
+      allowed: np.unobservedAllowed ?? 0,
+      share: Math.round((10000 * (np.unobservedAllowed ?? 0)) / np.unobservedPairs) / 100,
+    };
   return out;
 }
 
@@ -213,10 +300,11 @@ function clean(e: Principal['k8s'][number]): Principal['k8s'][number] {
   return rest;
 }
 
-const k8sKey = (e: Principal['k8s'][number]) => JSON.stringify([e.verb, e.apiGroup, e.resource, e.subresource, e.namespace, e.name, e.nonResourceURL]);
-const awsKey = (e: NonNullable<Principal['aws']>[number]) => JSON.stringify([e.eventSource, e.eventName, e.resources, e.implied]);
+const k8sKey = (e: Principal['k8s'][number]) =>
+  JSON.stringify([e.verb, e.apiGroup, e.resource, e.subresource, e.namespace, e.name, e.nonResourceURL]);
+const awsKey = (e: NonNullable<Principal['aws']>[number]) =>
+  JSON.stringify([e.eventSource, e.eventName, e.resources, e.implied]);
 
 function sortRecord<T>(r: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(r).sort((a, b) => cmp(a[0], b[0])));
 }
-

@@ -14,10 +14,15 @@ export function newnessReason(f: Finding, train: Profile): string {
       if (!p) return 'a new principal: not seen in training';
       const a = f.access;
       const seen = p.k8s.filter((e) => e.allowed || e.undecided);
-      if (a.nonResourceURL) return seen.some((e) => e.nonResourceURL === a.nonResourceURL) ? `a new verb on ${a.nonResourceURL}` : `a new URL ${a.nonResourceURL}`;
+      if (a.nonResourceURL)
+        return seen.some((e) => e.nonResourceURL === a.nonResourceURL)
+          ? `a new verb on ${a.nonResourceURL}`
+          : `a new URL ${a.nonResourceURL}`;
       const sameNs = seen.filter((e) => e.namespace === a.namespace);
       if (sameNs.length === 0) return a.namespace ? `a new namespace ${a.namespace}` : 'a new cluster-wide access';
-      const sameRes = sameNs.filter((e) => e.apiGroup === a.apiGroup && e.resource === a.resource && e.subresource === a.subresource);
+      const sameRes = sameNs.filter(
+        (e) => e.apiGroup === a.apiGroup && e.resource === a.resource && e.subresource === a.subresource,
+      );
       const res = `${a.resource}${a.subresource ? '/' + a.subresource : ''}`;
       if (sameRes.length === 0) return `a new resource ${res}`;
       if (!sameRes.some((e) => e.verb === a.verb)) return `a new verb ${a.verb} on ${res}`;
@@ -27,7 +32,8 @@ export function newnessReason(f: Finding, train: Profile): string {
       const p = train.principals.find((x) => x.username === f.subject);
       if (!p) return 'a new principal: not seen in training';
       const events = new Set((p.aws ?? []).filter((e) => e.allowed).map((e) => `${e.eventSource} ${e.eventName}`));
-      if (!f.access.events.some((e) => events.has(e))) return `a new call ${f.access.events.join(', ')} (action ${f.access.action})`;
+      if (!f.access.events.some((e) => events.has(e)))
+        return `a new call ${f.access.events.join(', ')} (action ${f.access.action})`;
       return `a new resource ${f.access.resource} for ${f.access.action}`;
     }
     case 'netpol': {

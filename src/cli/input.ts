@@ -29,10 +29,15 @@ function lookupOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters
   };
   const startTime = at(scope.options.since);
   const endTime = at(scope.options.until);
-  if (flags.endpoint !== undefined && !/^https?:\/\//.test(flags.endpoint)) throw new UsageError(`--endpoint: expected an http(s) URL, got "${flags.endpoint}"`);
+  if (flags.endpoint !== undefined && !/^https?:\/\//.test(flags.endpoint))
+    throw new UsageError(`--endpoint: expected an http(s) URL, got "${flags.endpoint}"`);
   return {
     regions: flags.region ?? [],
-    options: { ...(startTime ? { startTime } : {}), ...(endTime ? { endTime } : {}), ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) },
+    options: {
+      ...(startTime ? { startTime } : {}),
+      ...(endTime ? { endTime } : {}),
+      ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+    },
   };
 }
 
@@ -41,15 +46,22 @@ async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inve
   let r: { inventory: Inventory; issues: InputIssue[] };
   if (flags.cluster) {
     try {
-      r = await readLiveInventory({ ...(flags.context ? { context: flags.context } : {}), ...(flags.kubeconfig ? { kubeconfig: resolve(io.cwd, flags.kubeconfig) } : {}) });
+      r = await readLiveInventory({
+        ...(flags.context ? { context: flags.context } : {}),
+        ...(flags.kubeconfig ? { kubeconfig: resolve(io.cwd, flags.kubeconfig) } : {}),
+      });
     } catch (e) {
       throw new UnreadableInputError(`cannot read the cluster inventory: ${(e as Error).message}`);
     }
   } else r = await loadInventory(flags.inventory ?? [], io.cwd);
   const inv = r.inventory;
-  if (!flags.quiet) io.stderr.write(`inventory: ${inv.namespaces.length} namespaces, ${inv.pods.length} pods, ${inv.controllers.length} controllers, ${inv.services.length} services, ${inv.nodes.length} nodes${flags.cluster ? ' (live)' : ''}\n`);
+  if (!flags.quiet)
+    io.stderr.write(
+      `inventory: ${inv.namespaces.length} namespaces, ${inv.pods.length} pods, ${inv.controllers.length} controllers, ${inv.services.length} services, ${inv.nodes.length} nodes${flags.cluster ? ' (live)' : ''}\n`,
+    );
   for (const i of r.issues) io.stderr.write(c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
-  if (r.issues.length && flags.onError === 'fail') throw new InputAbort(`${r.issues.length} inventory issue${r.issues.length === 1 ? '' : 's'} with --on-error fail`);
+  if (r.issues.length && flags.onError === 'fail')
+    throw new InputAbort(`${r.issues.length} inventory issue${r.issues.length === 1 ? '' : 's'} with --on-error fail`);
   return inv;
 }
 
@@ -60,16 +72,33 @@ export class InputAbort extends Error {}
  * The profile a command works on: read from `--profile` (and narrowed by the filters), or built
  * from logs with the filters applied while reading. Prints the input summary on stderr.
  */
-export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk, window?: Pick<ScopeOptions, 'since' | 'until' | 'untimed'>): Promise<{ profile: Profile; ingest?: IngestResult }> {
+export async function observedProfile(
+  flags: SourceFlags,
+  io: Io,
+  c: Chalk,
+  window?: Pick<ScopeOptions, 'since' | 'until' | 'untimed'>,
+): Promise<{ profile: Profile; ingest?: IngestResult }> {
   const scope = new Scope({ ...scopeOptions(flags), ...(window ?? {}) });
-  const hasLogs = (flags.k8sAudit?.length ?? 0) > 0 || (flags.cloudtrail?.length ?? 0) > 0 || !!flags.cloudtrailApi || (flags.flows?.length ?? 0) > 0;
-  if (flags.profile !== undefined && hasLogs) throw new UsageError('give either --profile or log sources (--k8s-audit, --cloudtrail, --cloudtrail-api, --flows), not both');
+  const hasLogs =
+    (flags.k8sAudit?.length ?? 0) > 0 ||
+    (flags.cloudtrail?.length ?? 0) > 0 ||
+    !!flags.cloudtrailApi ||
+    (flags.flows?.length ?? 0) > 0;
+  if (flags.profile !== undefined && hasLogs)
+    throw new UsageError(
+      'give either --profile or log sources (--k8s-audit, --cloudtrail, --cloudtrail-api, --flows), not both',
+    );
   const wantsInventory = (flags.inventory?.length ?? 0) > 0 || !!flags.cluster;
-  if (flags.profile !== undefined && wantsInventory) throw new UsageError('a profile already holds the inventory it was made with: give --inventory/--cluster when profiling');
+  if (flags.profile !== undefined && wantsInventory)
+    throw new UsageError(
+      'a profile already holds the inventory it was made with: give --inventory/--cluster when profiling',
+    );
   if (flags.inventory?.length && flags.cluster) throw new UsageError('give either --inventory or --cluster, not both');
-  if ((flags.context || flags.kubeconfig) && !flags.cluster) throw new UsageError('--context and --kubeconfig go with --cluster');
+  if ((flags.context || flags.kubeconfig) && !flags.cluster)
+    throw new UsageError('--context and --kubeconfig go with --cluster');
   if (flags.cloudtrailApi && !flags.region?.length) throw new UsageError('--cloudtrail-api needs --region R...');
-  if (!flags.cloudtrailApi && (flags.region || flags.endpoint)) throw new UsageError('--region and --endpoint go with --cloudtrail-api');
+  if (!flags.cloudtrailApi && (flags.region || flags.endpoint))
+    throw new UsageError('--region and --endpoint go with --cloudtrail-api');
   if (flags.profile !== undefined) {
     const whole = await readProfile(resolve(io.cwd, flags.profile));
     try {
@@ -78,7 +107,10 @@ export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk, wind
       throw new UsageError((e as Error).message);
     }
   }
-  if (!hasLogs && !wantsInventory) throw new UsageError('no input: give --k8s-audit PATH..., --cloudtrail PATH..., --cloudtrail-api or --flows PATH... (or --profile FILE)');
+  if (!hasLogs && !wantsInventory)
+    throw new UsageError(
+      'no input: give --k8s-audit PATH..., --cloudtrail PATH..., --cloudtrail-api or --flows PATH... (or --profile FILE)',
+    );
   const inventory = wantsInventory ? await readInventory(flags, io, c) : undefined;
   const meter = new ProgressMeter(io.stderr, io.stderrIsTTY && !flags.quiet);
   let result: IngestResult;
@@ -101,7 +133,9 @@ export async function observedProfile(flags: SourceFlags, io: Io, c: Chalk, wind
   }
   if (!flags.quiet || (result.issueCount > 0 && flags.onError === 'fail')) printIngestSummary(io.stderr, result, c);
   if (result.issueCount > 0 && flags.onError === 'fail') {
-    throw new InputAbort(`${result.issueCount} input issue${result.issueCount === 1 ? '' : 's'} with --on-error fail: nothing was written (use --on-error skip to go on without the bad records)`);
+    throw new InputAbort(
+      `${result.issueCount} input issue${result.issueCount === 1 ? '' : 's'} with --on-error fail: nothing was written (use --on-error skip to go on without the bad records)`,
+    );
   }
   return { profile: result.profile, ingest: result };
 }

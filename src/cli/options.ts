@@ -31,13 +31,31 @@ export interface SourceFlags {
 }
 
 export function addSourceOptions(cmd: Command, withProfile: boolean): Command {
-  cmd.option('--k8s-audit <path...>', 'Kubernetes audit logs: files, directories (walked), or - for stdin; gzip detected by content');
-  cmd.option('--cloudtrail <path...>', 'CloudTrail logs: files or directories (AWSLogs/... layout), .json or .json.gz, or - for stdin');
-  cmd.option('--cloudtrail-api', "read CloudTrail's LookupEvents API (management events of the last 90 days) with the default AWS credentials");
+  cmd.option(
+    '--k8s-audit <path...>',
+    'Kubernetes audit logs: files, directories (walked), or - for stdin; gzip detected by content',
+  );
+  cmd.option(
+    '--cloudtrail <path...>',
+    'CloudTrail logs: files or directories (AWSLogs/... layout), .json or .json.gz, or - for stdin',
+  );
+  cmd.option(
+    '--cloudtrail-api',
+    "read CloudTrail's LookupEvents API (management events of the last 90 days) with the default AWS credentials",
+  );
   cmd.option('--region <region...>', 'regions for --cloudtrail-api');
-  cmd.option('--endpoint <url>', 'another CloudTrail endpoint for --cloudtrail-api (a VPC endpoint, a local test server)');
-  cmd.option('--flows <path...>', 'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default or custom format with a header); plain or gzip, or -');
-  cmd.option('--inventory <path...>', 'cluster objects: a `kubectl get ... -A -o json` List or a directory of object files (JSON or YAML), or a snapshot from `audit2policy inventory`');
+  cmd.option(
+    '--endpoint <url>',
+    'another CloudTrail endpoint for --cloudtrail-api (a VPC endpoint, a local test server)',
+  );
+  cmd.option(
+    '--flows <path...>',
+    'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default or custom format with a header); plain or gzip, or -',
+  );
+  cmd.option(
+    '--inventory <path...>',
+    'cluster objects: a `kubectl get ... -A -o json` List or a directory of object files (JSON or YAML), or a snapshot from `audit2policy inventory`',
+  );
   cmd.option('--cluster', 'read the inventory live from the cluster of the kubeconfig (see --context)');
   cmd.option('--context <name>', 'kubeconfig context for --cluster');
   cmd.option('--kubeconfig <file>', 'kubeconfig for --cluster (default: $KUBECONFIG, then ~/.kube/config)');
@@ -53,9 +71,16 @@ export function addFilterOptions(cmd: Command, onErrorDefault: 'fail' | 'skip'):
     .option('--namespace <ns...>', 'only requests in these namespaces (cluster-wide requests are left out)')
     .option('--since <time>', 'RFC 3339 time, or a duration back from the newest event (7d, 36h)')
     .option('--until <time>', 'RFC 3339 time, or a duration back from the newest event')
-    .option('--include-system', 'keep control-plane identities (system:kube-*, system:node:*, system:apiserver, kube-system service accounts, system:* groups)')
+    .option(
+      '--include-system',
+      'keep control-plane identities (system:kube-*, system:node:*, system:apiserver, kube-system service accounts, system:* groups)',
+    )
     .option('--workers <n>', 'threads reading files or byte ranges in parallel (default: number of cores)')
-    .addOption(new Option('--on-error <mode>', 'on bad input: fail (exit 2) or skip (count and go on)').choices(['fail', 'skip']).default(onErrorDefault))
+    .addOption(
+      new Option('--on-error <mode>', 'on bad input: fail (exit 2) or skip (count and go on)')
+        .choices(['fail', 'skip'])
+        .default(onErrorDefault),
+    )
     .option('-q, --quiet', 'no summary on stderr (errors still print)')
     .option('--verbose', 'stack traces on errors');
 }
@@ -63,7 +88,10 @@ export function addFilterOptions(cmd: Command, onErrorDefault: 'fail' | 'skip'):
 const KINDS: Record<string, SubjectKind> = { serviceaccount: 'ServiceAccount', user: 'User', group: 'Group' };
 
 export function scopeOptions(f: SourceFlags): ScopeOptions {
-  const kinds = (f.subjectKind ?? '').split(',').map((k) => k.trim().toLowerCase()).filter(Boolean);
+  const kinds = (f.subjectKind ?? '')
+    .split(',')
+    .map((k) => k.trim().toLowerCase())
+    .filter(Boolean);
   const subjectKinds: SubjectKind[] = [];
   for (const k of kinds) {
     const kind = KINDS[k.replace(/s$/, '')];
@@ -95,7 +123,8 @@ export function scopeOptions(f: SourceFlags): ScopeOptions {
 export function workerCount(f: SourceFlags, cores: number): number {
   if (f.workers === undefined) return Math.max(1, cores);
   const n = Number(f.workers);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers: expected a whole number from 1 to 256, got "${f.workers}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new UsageError(`--workers: expected a whole number from 1 to 256, got "${f.workers}"`);
   return n;
 }
 

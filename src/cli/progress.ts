@@ -32,7 +32,9 @@ export class ProgressMeter {
     const rate = this.bytes / secs;
     const left = this.total > this.bytes && rate > 0 ? Math.ceil((this.total - this.bytes) / rate) : 0;
     const pct = this.total ? ` (${Math.floor((100 * this.bytes) / this.total)}%)` : '';
-    this.out.write(`\r\x1b[K${mb(this.bytes)}/${mb(this.total)}${pct}, ${this.records.toLocaleString('en-US')} records, ${mb(rate)}/s, ${left}s left`);
+    this.out.write(
+      `\r\x1b[K${mb(this.bytes)}/${mb(this.total)}${pct}, ${this.records.toLocaleString('en-US')} records, ${mb(rate)}/s, ${left}s left`,
+    );
     this.shown = true;
   };
 

@@ -37,7 +37,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerCheck(program, ctx);
   registerReport(program, ctx);
   registerBacktest(program, ctx);
-  for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  for (const cmd of allCommands(program))
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
@@ -46,10 +47,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
     const verbose = argv.includes('--verbose');
-    const known = e instanceof UsageError || e instanceof InputError || e instanceof InputAbort || e instanceof OutputConflictError;
+    const known =
+      e instanceof UsageError || e instanceof InputError || e instanceof InputAbort || e instanceof OutputConflictError;
     io.stderr.write(ctx.c.red(`error: ${(e as Error).message}\n`));
     if (verbose) io.stderr.write(`${(e as Error).stack ?? ''}\n`);
-    else if (!known) io.stderr.write('(an internal error: run again with --verbose for the stack trace, and please report it)\n');
+    else if (!known)
+      io.stderr.write('(an internal error: run again with --verbose for the stack trace, and please report it)\n');
     return EXIT.error;
   }
 }

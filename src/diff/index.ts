@@ -41,7 +41,10 @@ export interface CiFinding {
   kind: Kind;
   /** Subject, IAM principal (`<account>/<name>` or its ARN) or source workload. */
   principal: string;
-  /** RBAC: namespace ('' = cluster-wide), apiGroup, resource, verb, names; IAM: action, resources; netpol: from, to, protocol, port. */
+  /**
+   * RBAC: namespace ('' = cluster-wide), apiGroup, resource, verb, names; IAM: action, resources; netpol: from, to,
+   * protocol, port.
+   */
   access: Record<string, unknown>;
   /** The access in words, for people: `get configmaps web-config in shop`. */
   summary: string;
@@ -82,7 +85,8 @@ function groupBy<G>(xs: G[], key: (g: G) => string, principal: (g: G) => string)
   return [...m.keys()].sort(cmp).map((k) => m.get(k)!);
 }
 
-const rbacGroupKey = (g: RbacGrant) => [g.subject, g.namespace, g.apiGroup, g.resource, g.subresource, g.nonResourceURL, g.verb].join('\u0000');
+const rbacGroupKey = (g: RbacGrant) =>
+  [g.subject, g.namespace, g.apiGroup, g.resource, g.subresource, g.nonResourceURL, g.verb].join('\u0000');
 const iamGroupKey = (g: IamGrant) => [g.principal, g.action.toLowerCase()].join('\u0000');
 
 function rbacSummary(items: RbacGrant[]): string {
@@ -103,14 +107,25 @@ function rbacFinding(type: FindingType, grp: Group<RbacGrant>, evidence?: CiEvid
     principal: g.subject,
     access: g.nonResourceURL
       ? { verb: g.verb, nonResourceURLs: [...new Set(grp.items.map((i) => i.nonResourceURL))].sort(cmp) }
-      : { namespace: g.namespace, apiGroup: g.apiGroup, resource: g.subresource ? `${g.resource}/${g.subresource}` : g.resource, verb: g.verb, resourceNames: names.includes('*') ? [] : names },
+      : {
+          namespace: g.namespace,
+          apiGroup: g.apiGroup,
+          resource: g.subresource ? `${g.resource}/${g.subresource}` : g.resource,
+          verb: g.verb,
+          resourceNames: names.includes('*') ? [] : names,
+        },
     summary: rbacSummary(grp.items),
     ...(evidence ? { evidence } : {}),
     locations: uniqueLocations(grp.items.map((i) => i.at)),
   };
 }
 
-function iamFinding(type: FindingType, grp: Group<IamGrant>, label: (p: string) => string, evidence?: CiEvidence): CiFinding {
+function iamFinding(
+  type: FindingType,
+  grp: Group<IamGrant>,
+  label: (p: string) => string,
+  evidence?: CiEvidence,
+): CiFinding {
   const g = grp.items[0]!;
   const resources = [...new Set(grp.items.map((i) => i.resource))].sort(cmp);
   return {
@@ -137,7 +152,15 @@ function netFinding(type: FindingType, g: NetGrant, evidence?: CiEvidence): CiFi
 }
 
 function undeterminedFinding(u: Undetermined): CiFinding {
-  return { type: 'undetermined', kind: u.kind, principal: u.subject, access: {}, summary: u.detail, locations: [u.at], detail: u.detail };
+  return {
+    type: 'undetermined',
+    kind: u.kind,
+    principal: u.subject,
+    access: {},
+    summary: u.detail,
+    locations: [u.at],
+    detail: u.detail,
+  };
 }
 
 function uniqueLocations(ls: Location[]): Location[] {
@@ -150,11 +173,27 @@ function uniqueLocations(ls: Location[]): Location[] {
 const noEvidence = (): CiEvidence => ({ used: false, count: 0, firstSeen: '', lastSeen: '', samples: [] });
 
 function fromEvidence(ev: Evidence | undefined): CiEvidence {
-  return ev ? { used: true, count: ev.count, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen, samples: ev.samples.map((s) => s.id) } : noEvidence();
+  return ev
+    ? {
+        used: true,
+        count: ev.count,
+        firstSeen: ev.firstSeen,
+        lastSeen: ev.lastSeen,
+        samples: ev.samples.map((s) => s.id),
+      }
+    : noEvidence();
 }
 
 function fromFlow(ev: FlowEvidence | undefined): CiEvidence {
-  return ev ? { used: true, count: ev.connections || ev.records, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen, samples: ev.samples.map((s) => s.id) } : noEvidence();
+  return ev
+    ? {
+        used: true,
+        count: ev.connections || ev.records,
+        firstSeen: ev.firstSeen,
+        lastSeen: ev.lastSeen,
+        samples: ev.samples.map((s) => s.id),
+      }
+    : noEvidence();
 }
 
 const wild = (pattern: string, v: string) => pattern === '*' || pattern === v;
@@ -169,8 +208,20 @@ function rbacEvidence(profile: Profile, grp: Group<RbacGrant>): CiEvidence {
     for (const e of p.k8s) {
       if (!isGrantable(e)) continue;
       const ok = g.nonResourceURL
-        ? e.nonResourceURL !== '' && grp.items.some((i) => i.nonResourceURL === e.nonResourceURL || (i.nonResourceURL.endsWith('*') && e.nonResourceURL.startsWith(i.nonResourceURL.slice(0, -1)))) && wild(g.verb, e.verb)
-        : e.nonResourceURL === '' && (g.namespace === '' || g.namespace === e.namespace) && wild(g.apiGroup, e.apiGroup) && wild(g.resource, e.resource) && (g.subresource === e.subresource || g.subresource === '*') && wild(g.verb, e.verb) && (names.has('*') || names.has(e.name));
+        ? e.nonResourceURL !== '' &&
+          grp.items.some(
+            (i) =>
+              i.nonResourceURL === e.nonResourceURL ||
+              (i.nonResourceURL.endsWith('*') && e.nonResourceURL.startsWith(i.nonResourceURL.slice(0, -1))),
+          ) &&
+          wild(g.verb, e.verb)
+        : e.nonResourceURL === '' &&
+          (g.namespace === '' || g.namespace === e.namespace) &&
+          wild(g.apiGroup, e.apiGroup) &&
+          wild(g.resource, e.resource) &&
+          (g.subresource === e.subresource || g.subresource === '*') &&
+          wild(g.verb, e.verb) &&
+          (names.has('*') || names.has(e.name));
       if (!ok) continue;
       const x = grantEvidence(e)!;
       ev = ev ? mergeEvidence(ev, x) : x;
@@ -179,7 +230,16 @@ function rbacEvidence(profile: Profile, grp: Group<RbacGrant>): CiEvidence {
   return fromEvidence(ev);
 }
 
-const globRe = (pattern: string, flags = '') => new RegExp('^' + pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('') + '$', flags);
+const globRe = (pattern: string, flags = '') =>
+  new RegExp(
+    '^' +
+      pattern
+        .split('')
+        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
+        .join('') +
+      '$',
+    flags,
+  );
 
 /** Each IAM principal's needed permissions with evidence, by `<account>/<name>`. */
 async function iamUsage(profile: Profile): Promise<Map<string, { action: string; resource: string; ev: Evidence }[]>> {
@@ -192,14 +252,18 @@ async function iamUsage(profile: Profile): Promise<Map<string, { action: string;
       if (!e.allowed) continue;
       const needed = await callPermissions(e);
       if (needed.kind !== 'actions') continue;
-      for (const perm of needed.permissions) for (const r of perm.resources) list.push({ action: perm.action, resource: r, ev: e.allowed });
+      for (const perm of needed.permissions)
+        for (const r of perm.resources) list.push({ action: perm.action, resource: r, ev: e.allowed });
     }
     out.set(`${account}/${name}`, list);
   }
   return out;
 }
 
-function iamEvidence(usage: Map<string, { action: string; resource: string; ev: Evidence }[]>, grp: Group<IamGrant>): CiEvidence {
+function iamEvidence(
+  usage: Map<string, { action: string; resource: string; ev: Evidence }[]>,
+  grp: Group<IamGrant>,
+): CiEvidence {
   let ev: Evidence | undefined;
   const action = globRe(grp.items[0]!.action, 'i');
   const resources = grp.items.map((i) => globRe(i.resource));
@@ -216,7 +280,14 @@ const peerName = (p: Peer) => (p.kind === 'workload' ? `${p.namespace}/${p.name}
 function netEvidence(profile: Profile, g: NetGrant): CiEvidence {
   let ev: FlowEvidence | undefined;
   for (const e of profile.network ?? []) {
-    if (!e.allowed || peerName(e.from) !== g.from || peerName(e.to) !== g.to || e.protocol !== g.protocol || e.port !== g.port) continue;
+    if (
+      !e.allowed ||
+      peerName(e.from) !== g.from ||
+      peerName(e.to) !== g.to ||
+      e.protocol !== g.protocol ||
+      e.port !== g.port
+    )
+      continue;
     ev = ev ? mergeFlowEvidence(ev, e.allowed) : e.allowed;
   }
   return fromFlow(ev);
@@ -240,8 +311,21 @@ function iamLabeler(profile: Profile | undefined): (p: string) => string {
  * each judged by the other side's evaluator. Undetermined: grants one side cannot state (conditions,
  * aggregated roles without sources) and comparisons the other side cannot decide.
  */
-export async function diffPolicies(committed: PolicySide, generated: PolicySide, opts: { kinds: Kind[]; universe: Universe; profile?: Profile; texts: Map<string, string> }): Promise<CiReport> {
-  const report: CiReport = { command: 'diff', granted: [], revoked: [], undetermined: [], wouldDeny: [], unused: [], unusedShare: {}, kinds: opts.kinds };
+export async function diffPolicies(
+  committed: PolicySide,
+  generated: PolicySide,
+  opts: { kinds: Kind[]; universe: Universe; profile?: Profile; texts: Map<string, string> },
+): Promise<CiReport> {
+  const report: CiReport = {
+    command: 'diff',
+    granted: [],
+    revoked: [],
+    undetermined: [],
+    wouldDeny: [],
+    unused: [],
+    unusedShare: {},
+    kinds: opts.kinds,
+  };
   const p = opts.profile;
   const usage = p && opts.kinds.includes('iam') ? await iamUsage(p) : new Map();
   const label = iamLabeler(p);
@@ -257,9 +341,14 @@ export async function diffPolicies(committed: PolicySide, generated: PolicySide,
       for (const g of grants) {
         const c = rbacCovered(g, to);
         if (c === 'no') missing.push(g);
-        else if (c === 'undetermined') report.undetermined.push({ ...rbacFinding('undetermined', { key: '', principal: g.subject, items: [g] }), detail: `the ${type === 'revoked' ? 'generated' : 'committed'} side may grant it through something not given` });
+        else if (c === 'undetermined')
+          report.undetermined.push({
+            ...rbacFinding('undetermined', { key: '', principal: g.subject, items: [g] }),
+            detail: `the ${type === 'revoked' ? 'generated' : 'committed'} side may grant it through something not given`,
+          });
       }
-      for (const grp of groupBy(missing, rbacGroupKey, (g) => g.subject)) report[type].push(rbacFinding(type, grp, p ? rbacEvidence(p, grp) : undefined));
+      for (const grp of groupBy(missing, rbacGroupKey, (g) => g.subject))
+        report[type].push(rbacFinding(type, grp, p ? rbacEvidence(p, grp) : undefined));
     }
     if (opts.kinds.includes('iam')) {
       const { grants, undetermined } = await iamGrants(from, opts.texts);
@@ -268,9 +357,14 @@ export async function diffPolicies(committed: PolicySide, generated: PolicySide,
       for (const g of grants) {
         const c = iamCovered(g, to);
         if (c === 'no') missing.push(g);
-        else if (c === 'undetermined') report.undetermined.push({ ...iamFinding('undetermined', { key: '', principal: g.principal, items: [g] }, label), detail: 'a Condition on the other side may or may not allow it' });
+        else if (c === 'undetermined')
+          report.undetermined.push({
+            ...iamFinding('undetermined', { key: '', principal: g.principal, items: [g] }, label),
+            detail: 'a Condition on the other side may or may not allow it',
+          });
       }
-      for (const grp of groupBy(missing, iamGroupKey, (g) => g.principal)) report[type].push(iamFinding(type, grp, label, p ? iamEvidence(usage, grp) : undefined));
+      for (const grp of groupBy(missing, iamGroupKey, (g) => g.principal))
+        report[type].push(iamFinding(type, grp, label, p ? iamEvidence(usage, grp) : undefined));
     }
   }
   if (opts.kinds.includes('netpol')) {
@@ -278,8 +372,10 @@ export async function diffPolicies(committed: PolicySide, generated: PolicySide,
     const b = netGrants(generated, committed, opts.universe);
     const ka = new Set(a.map(netKey));
     const kb = new Set(b.map(netKey));
-    for (const g of a) if (!kb.has(netKey(g))) report.revoked.push(netFinding('revoked', g, p ? netEvidence(p, g) : undefined));
-    for (const g of b) if (!ka.has(netKey(g))) report.granted.push(netFinding('granted', g, p ? netEvidence(p, g) : undefined));
+    for (const g of a)
+      if (!kb.has(netKey(g))) report.revoked.push(netFinding('revoked', g, p ? netEvidence(p, g) : undefined));
+    for (const g of b)
+      if (!ka.has(netKey(g))) report.granted.push(netFinding('granted', g, p ? netEvidence(p, g) : undefined));
   }
   sortReport(report);
   return report;
@@ -291,13 +387,27 @@ export async function diffPolicies(committed: PolicySide, generated: PolicySide,
  * The drift gate: what the fresh logs did that the committed policies would deny (from `verify`), and
  * what the committed policies grant that the logs never used, with the unused share per principal.
  */
-export async function checkPolicies(committed: PolicySide, verify: VerifyReport, opts: { kinds: Kind[]; universe: Universe; profile: Profile; texts: Map<string, string> }): Promise<CiReport> {
-  const report: CiReport = { command: 'check', granted: [], revoked: [], undetermined: [], wouldDeny: [], unused: [], unusedShare: {}, kinds: opts.kinds };
+export async function checkPolicies(
+  committed: PolicySide,
+  verify: VerifyReport,
+  opts: { kinds: Kind[]; universe: Universe; profile: Profile; texts: Map<string, string> },
+): Promise<CiReport> {
+  const report: CiReport = {
+    command: 'check',
+    granted: [],
+    revoked: [],
+    undetermined: [],
+    wouldDeny: [],
+    unused: [],
+    unusedShare: {},
+    kinds: opts.kinds,
+  };
   // A would-be denial comes from no rule; it points at the policy file of its principal, so CI
   // annotations and code scanning can show it where the fix goes.
   const where = (f: VerifyReport['notAllowed'][number]) => principalLocation(committed, f, opts.texts);
   for (const f of verify.notAllowed) report.wouldDeny.push({ ...fromVerify('would-deny', f), locations: where(f) });
-  for (const f of verify.undetermined) report.undetermined.push({ ...fromVerify('undetermined', f), locations: where(f) });
+  for (const f of verify.undetermined)
+    report.undetermined.push({ ...fromVerify('undetermined', f), locations: where(f) });
   const p = opts.profile;
   const label = iamLabeler(p);
   const totals = new Map<string, { all: number; unused: number }>();
@@ -341,10 +451,22 @@ export async function checkPolicies(committed: PolicySide, verify: VerifyReport,
   return report;
 }
 
-function principalLocation(side: PolicySide, f: VerifyReport['notAllowed'][number], texts: Map<string, string>): Location[] {
+function principalLocation(
+  side: PolicySide,
+  f: VerifyReport['notAllowed'][number],
+  texts: Map<string, string>,
+): Location[] {
   if (f.kind === 'rbac') {
     const g = side.rbac.grants().find((x) => x.binding.subjectName === f.subject);
-    if (g) return [locate(g.binding.file, texts.get(g.binding.file), 0, new RegExp(`name:\\s*['"]?${g.binding.bindingName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`))];
+    if (g)
+      return [
+        locate(
+          g.binding.file,
+          texts.get(g.binding.file),
+          0,
+          new RegExp(`name:\\s*['"]?${g.binding.bindingName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`),
+        ),
+      ];
   } else if (f.kind === 'iam') {
     const { account, name } = policyName(f.subject);
     const pol = side.iam.byPrincipal.get(`${account}/${name}`)?.[0];
@@ -361,21 +483,51 @@ function principalLocation(side: PolicySide, f: VerifyReport['notAllowed'][numbe
 }
 
 function fromVerify(type: FindingType, f: VerifyReport['notAllowed'][number]): CiFinding {
-  const ev: CiEvidence = { used: true, count: f.evidence.count, firstSeen: f.evidence.firstSeen, lastSeen: f.evidence.lastSeen, samples: f.evidence.samples };
+  const ev: CiEvidence = {
+    used: true,
+    count: f.evidence.count,
+    firstSeen: f.evidence.firstSeen,
+    lastSeen: f.evidence.lastSeen,
+    samples: f.evidence.samples,
+  };
   let summary: string;
   let access: Record<string, unknown>;
   if (f.kind === 'rbac') {
     const a = f.access;
-    access = { namespace: a.namespace, apiGroup: a.apiGroup, resource: a.subresource ? `${a.resource}/${a.subresource}` : a.resource, verb: a.verb, resourceNames: a.name ? [a.name] : [], ...(a.nonResourceURL ? { nonResourceURLs: [a.nonResourceURL] } : {}) };
-    summary = a.nonResourceURL ? `${a.verb} ${a.nonResourceURL}` : `${a.verb} ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource}${a.apiGroup ? '.' + a.apiGroup : ''}${a.name ? ' ' + a.name : ''}${a.namespace ? ' in ' + a.namespace : ' (cluster-wide)'}`;
+    access = {
+      namespace: a.namespace,
+      apiGroup: a.apiGroup,
+      resource: a.subresource ? `${a.resource}/${a.subresource}` : a.resource,
+      verb: a.verb,
+      resourceNames: a.name ? [a.name] : [],
+      ...(a.nonResourceURL ? { nonResourceURLs: [a.nonResourceURL] } : {}),
+    };
+    summary = a.nonResourceURL
+      ? `${a.verb} ${a.nonResourceURL}`
+      : `${a.verb} ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource}${a.apiGroup ? '.' + a.apiGroup : ''}${a.name ? ' ' + a.name : ''}${a.namespace ? ' in ' + a.namespace : ' (cluster-wide)'}`;
   } else if (f.kind === 'iam') {
-    access = { action: f.access.action, resources: f.access.resource ? [f.access.resource] : [], events: f.access.events };
-    summary = f.access.action ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')})` : f.access.events.join(', ');
+    access = {
+      action: f.access.action,
+      resources: f.access.resource ? [f.access.resource] : [],
+      events: f.access.events,
+    };
+    summary = f.access.action
+      ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')})`
+      : f.access.events.join(', ');
   } else {
     access = { ...f.access };
     summary = `${f.access.from} → ${f.access.to} ${f.access.protocol}/${f.access.port}`;
   }
-  return { type, kind: f.kind, principal: f.subject, access, summary, evidence: ev, locations: [], ...(f.detail ? { detail: f.detail } : {}) };
+  return {
+    type,
+    kind: f.kind,
+    principal: f.subject,
+    access,
+    summary,
+    evidence: ev,
+    locations: [],
+    ...(f.detail ? { detail: f.detail } : {}),
+  };
 }
 
 function sortReport(r: CiReport): void {
@@ -392,4 +544,3 @@ function sortReport(r: CiReport): void {
     list.splice(0, list.length, ...uniq);
   }
 }
-

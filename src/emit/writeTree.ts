@@ -1,11 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { unsafePathProblem } from '../util/paths.js';
 
 /** What marks a file as written by audit2policy, so a rerun may replace it. */
-const MARKERS = ['app.kubernetes.io/managed-by: audit2policy', 'apiVersion: audit2policy.dev/', '"apiVersion": "audit2policy.dev/'];
+const MARKERS = [
+  'app.kubernetes.io/managed-by: audit2policy',
+  'apiVersion: audit2policy.dev/',
+  '"apiVersion": "audit2policy.dev/',
+];
 
 /** Raised when the output directory holds files audit2policy did not write, or cannot be one. */
 export class OutputConflictError extends Error {}
@@ -25,7 +42,8 @@ export async function writeTree(dir: string, roots: string[], files: Map<string,
   for (const rel of files.keys()) {
     const problem = unsafePathProblem(rel);
     if (problem) throw new Error(`refusing to write ${JSON.stringify(rel)}: the path ${problem}`);
-    if (!roots.some((r) => rel.startsWith(r + '/'))) throw new Error(`refusing to write ${JSON.stringify(rel)}: outside ${roots.join(', ')}`);
+    if (!roots.some((r) => rel.startsWith(r + '/')))
+      throw new Error(`refusing to write ${JSON.stringify(rel)}: outside ${roots.join(', ')}`);
   }
   const target = await outputDir(dir);
   await recoverStale(target);
@@ -36,7 +54,12 @@ export async function writeTree(dir: string, roots: string[], files: Map<string,
   const fresh = tempName(target, 'new');
   await mkdir(fresh);
   try {
-    if (old) await carryOver(target, fresh, roots.map((r) => r.split('/').join(sep)));
+    if (old)
+      await carryOver(
+        target,
+        fresh,
+        roots.map((r) => r.split('/').join(sep)),
+      );
     for (const [rel, content] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const path = join(fresh, ...rel.split('/'));
       await mkdir(dirname(path), { recursive: true });
@@ -76,10 +99,14 @@ async function outputDir(dir: string): Promise<string> {
   if (st?.isSymbolicLink()) target = await realpath(target);
   const cwd = resolve('.');
   if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep)) {
-    throw new OutputConflictError(`-o ${dir} is the working directory or holds it: audit2policy replaces the output directory as a whole, so give it a directory of its own (e.g. -o policy)`);
+    throw new OutputConflictError(
+      `-o ${dir} is the working directory or holds it: audit2policy replaces the output directory as a whole, so give it a directory of its own (e.g. -o policy)`,
+    );
   }
   if (await lstat(join(target, '.git')).catch(() => undefined)) {
-    throw new OutputConflictError(`-o ${dir} holds a git repository (.git): audit2policy replaces the output directory as a whole, so write into a directory inside it`);
+    throw new OutputConflictError(
+      `-o ${dir} holds a git repository (.git): audit2policy replaces the output directory as a whole, so write into a directory inside it`,
+    );
   }
   return target;
 }
@@ -168,7 +195,9 @@ async function checkOwned(dir: string, roots: string[]): Promise<void> {
 }
 
 function conflict(dir: string, path: string): OutputConflictError {
-  return new OutputConflictError(`${relative(dir, path).split(sep).join('/')} in ${dir} was not written by audit2policy; move it or choose another -o directory`);
+  return new OutputConflictError(
+    `${relative(dir, path).split(sep).join('/')} in ${dir} was not written by audit2policy; move it or choose another -o directory`,
+  );
 }
 
 /**

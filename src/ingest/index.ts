@@ -7,7 +7,14 @@ import { Scope } from '../profile/scope.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
 import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import { lookupEvents, type LookupOptions } from './cloudTrail/lookupEvents.js';
-import { looksLikeVpcFlowLog, resolveInputs, STDIN, UnreadableInputError, type InputFile, type Notice } from './inputs.js';
+import {
+  looksLikeVpcFlowLog,
+  resolveInputs,
+  STDIN,
+  UnreadableInputError,
+  type InputFile,
+  type Notice,
+} from './inputs.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { workloadsOfInventory } from '../inventory/workloads.js';
 import { runPool } from './pool.js';
@@ -42,7 +49,9 @@ export interface IngestResult {
   issueCount: number;
   /** First issues across all sources, in file and line order. */
   issues: InputIssue[];
-  /** The time window the scope selected, resolved ('' for an open end): durations counted back from the newest record. */
+  /**
+   * The time window the scope selected, resolved ('' for an open end): durations counted back from the newest record.
+   */
   window: { since: string; until: string };
 }
 
@@ -78,7 +87,10 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
 
   let scope = opts.scope;
   if (scope.hasRelativeTime) {
-    if (stdinCount) throw new UnreadableInputError('a duration for --since/--until needs files: stdin cannot be read twice (give an RFC 3339 time)');
+    if (stdinCount)
+      throw new UnreadableInputError(
+        'a duration for --since/--until needs files: stdin cannot be read twice (give an RFC 3339 time)',
+      );
     const pre = (await execute(tasks, scope, 'newest', opts.workers, () => {}, opts.inventory)).results;
     let newest = pre.reduce((m, r) => (r.stats.newest > m ? r.stats.newest : m), '');
     // LookupEvents alone: durations count back from now, as the API's own window does.
@@ -110,15 +122,41 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     profile = mergeProfiles([profile, api.profile]);
     sources.push(...api.sources);
   }
-  for (const n of notices) sources.push({ path: n.path, format: 'skipped', bytes: n.bytes, records: 0, issues: 0, issueSamples: [], notice: n.reason });
+  for (const n of notices)
+    sources.push({
+      path: n.path,
+      format: 'skipped',
+      bytes: n.bytes,
+      records: 0,
+      issues: 0,
+      issueSamples: [],
+      notice: n.reason,
+    });
   profile = { ...profile, sources: sortSources(sources) };
   if (opts.inventory) profile = withInventory(profile, opts.inventory, scope);
   const issues = profile.sources.flatMap((s) => s.issueSamples).sort(compareIssues);
-  return { profile, issueCount: profile.sources.reduce((n, s) => n + s.issues, 0), issues, window: { since: scope.since, until: scope.until } };
+  return {
+    profile,
+    issueCount: profile.sources.reduce((n, s) => n + s.issues, 0),
+    issues,
+    window: { since: scope.since, until: scope.until },
+  };
 }
 
-function execute(tasks: Task[], scope: Scope, mode: TaskMode, workers: number, onProgress: Progress, inventory?: Inventory): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
-  const reqs: TaskRequest[] = tasks.map((task) => ({ task, scope: scope.toJSON(), mode, ...(inventory && task.format === 'flows' ? { inventory } : {}) }));
+function execute(
+  tasks: Task[],
+  scope: Scope,
+  mode: TaskMode,
+  workers: number,
+  onProgress: Progress,
+  inventory?: Inventory,
+): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
+  const reqs: TaskRequest[] = tasks.map((task) => ({
+    task,
+    scope: scope.toJSON(),
+    mode,
+    ...(inventory && task.format === 'flows' ? { inventory } : {}),
+  }));
   return runPool(reqs, Math.max(1, workers), onProgress);
 }
 
@@ -143,7 +181,12 @@ function withInventory(profile: Profile, inv: Inventory, scope: Scope): Profile 
 }
 
 /** Whole files, and plain files big enough to be worth splitting into one range per worker. */
-export function planTasks(files: InputFile[], workers: number, splitBytes: number, format: SourceFormat = 'k8s-audit'): Task[] {
+export function planTasks(
+  files: InputFile[],
+  workers: number,
+  splitBytes: number,
+  format: SourceFormat = 'k8s-audit',
+): Task[] {
   const tasks: Task[] = [];
   for (const f of files) {
     const parts = workers > 1 && f.splittable ? Math.min(workers, Math.floor(f.size / splitBytes)) : 1;
@@ -152,7 +195,8 @@ export function planTasks(files: InputFile[], workers: number, splitBytes: numbe
       continue;
     }
     const step = Math.ceil(f.size / parts);
-    for (let s = 0; s < f.size; s += step) tasks.push({ path: f.path, abs: f.abs, gzip: false, format, start: s, end: Math.min(f.size, s + step) });
+    for (let s = 0; s < f.size; s += step)
+      tasks.push({ path: f.path, abs: f.abs, gzip: false, format, start: s, end: Math.min(f.size, s + step) });
   }
   return tasks;
 }
@@ -171,7 +215,8 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
     rec.records += st.records;
     rec.issues += st.issues;
     for (const iss of st.issueSamples) {
-      if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT) rec.issueSamples.push({ ...iss, line: iss.line + rec.lineOffset });
+      if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
+        rec.issueSamples.push({ ...iss, line: iss.line + rec.lineOffset });
     }
     rec.lineOffset += st.lines;
     if (st.notice) {
@@ -187,7 +232,11 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
  * Each region is one source, `cloudtrail-api:<region>`; an answer the API gives that is no record is an
  * issue of that source, and a failed request (after the SDK's retries) makes the input unreadable.
  */
-async function readLookupEvents(api: NonNullable<IngestOptions['cloudtrailApi']>, scope: Scope, onProgress: Progress): Promise<{ profile: Profile; sources: SourceRecord[] }> {
+async function readLookupEvents(
+  api: NonNullable<IngestOptions['cloudtrailApi']>,
+  scope: Scope,
+  onProgress: Progress,
+): Promise<{ profile: Profile; sources: SourceRecord[] }> {
   const builder = new ProfileBuilder(scope);
   const sources: SourceRecord[] = [];
   for (const region of [...new Set(api.regions)].sort()) {
@@ -200,7 +249,8 @@ async function readLookupEvents(api: NonNullable<IngestOptions['cloudtrailApi']>
         const added = decodeCloudTrailValue(ev.record, { file: path, line: n }, (item) => {
           if (item.kind === 'issue') {
             rec.issues++;
-            if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT) rec.issueSamples.push({ ...item, message: `event ${ev.id}: ${item.message}` });
+            if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
+              rec.issueSamples.push({ ...item, message: `event ${ev.id}: ${item.message}` });
           } else builder.add(item);
         });
         rec.records += added;

@@ -32,7 +32,11 @@ const SNIFF_BYTES = 64 * 1024;
  * Expand files and directories (walked recursively, sorted) into input files, recognising each by
  * content: gzip by magic bytes, JSON by its first character; zip archives and text are notices.
  */
-export async function resolveInputs(paths: string[], cwd: string, acceptText?: (head: Buffer) => boolean): Promise<{ files: InputFile[]; notices: Notice[] }> {
+export async function resolveInputs(
+  paths: string[],
+  cwd: string,
+  acceptText?: (head: Buffer) => boolean,
+): Promise<{ files: InputFile[]; notices: Notice[] }> {
   const files: InputFile[] = [];
   const notices: Notice[] = [];
   for (const p of paths) {
@@ -42,7 +46,9 @@ export async function resolveInputs(paths: string[], cwd: string, acceptText?: (
     try {
       st = await stat(abs);
     } catch (e) {
-      throw new UnreadableInputError(`cannot read ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+      throw new UnreadableInputError(
+        `cannot read ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+      );
     }
     if (st.isDirectory()) await walk(p, abs, files, notices, new Set(), acceptText);
     else await classify(p, abs, st.size, files, notices, acceptText);
@@ -50,7 +56,14 @@ export async function resolveInputs(paths: string[], cwd: string, acceptText?: (
   return { files, notices };
 }
 
-async function walk(display: string, abs: string, files: InputFile[], notices: Notice[], seen: Set<string>, acceptText?: (head: Buffer) => boolean): Promise<void> {
+async function walk(
+  display: string,
+  abs: string,
+  files: InputFile[],
+  notices: Notice[],
+  seen: Set<string>,
+  acceptText?: (head: Buffer) => boolean,
+): Promise<void> {
   const real = await stat(abs);
   const id = `${real.dev}:${real.ino}`;
   if (seen.has(id)) return;
@@ -77,7 +90,14 @@ async function walk(display: string, abs: string, files: InputFile[], notices: N
   }
 }
 
-async function classify(path: string, abs: string, size: number, files: InputFile[], notices: Notice[], acceptText?: (head: Buffer) => boolean): Promise<void> {
+async function classify(
+  path: string,
+  abs: string,
+  size: number,
+  files: InputFile[],
+  notices: Notice[],
+  acceptText?: (head: Buffer) => boolean,
+): Promise<void> {
   let head: Buffer;
   try {
     const fh = await open(abs, 'r');
@@ -139,5 +159,7 @@ export function looksLikeVpcFlowLog(head: Buffer): boolean {
   const text = head.toString('utf8', 0, Math.min(head.length, 4096));
   const first = text.split('\n', 1)[0]!.trim();
   if (/\bsrcaddr\b/.test(first) && /\bdstaddr\b/.test(first)) return true;
-  return /^\d+ \S+ \S+ [0-9a-fA-F:.-]+ [0-9a-fA-F:.-]+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (ACCEPT|REJECT|-) (OK|NODATA|SKIPDATA)/.test(first);
+  return /^\d+ \S+ \S+ [0-9a-fA-F:.-]+ [0-9a-fA-F:.-]+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (ACCEPT|REJECT|-) (OK|NODATA|SKIPDATA)/.test(
+    first,
+  );
 }

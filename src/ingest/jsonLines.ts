@@ -37,7 +37,13 @@ export class JsonLineDecoder {
       if (this.docBytes > MAX_DOCUMENT_BYTES) {
         this.docTooLarge = true;
         this.doc = [];
-        this.onIssue(this.issue(this.docLine, 'json.document-too-large', `a multi-line JSON document over ${MAX_DOCUMENT_BYTES} bytes; write one value per line instead`));
+        this.onIssue(
+          this.issue(
+            this.docLine,
+            'json.document-too-large',
+            `a multi-line JSON document over ${MAX_DOCUMENT_BYTES} bytes; write one value per line instead`,
+          ),
+        );
         return;
       }
       this.doc.push(text);

@@ -22,7 +22,10 @@ export class LineSplitter {
   lineNo = 0;
   /** True once a line starting at or past `limit` was reached: the reader may stop. */
   done = false;
-  /** The pieces of a line that spans chunks, joined once when it ends (a 100 MB one-line document costs one copy, not one per chunk). */
+  /**
+   * The pieces of a line that spans chunks, joined once when it ends (a 100 MB one-line document costs one copy, not
+   * one per chunk).
+   */
   private carry: Buffer[] | null = null;
   private skipping: boolean;
   private pos: number;

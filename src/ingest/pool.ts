@@ -12,7 +12,9 @@ import type { TaskRequest, TaskResult } from './taskRunner.js';
  */
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? resolve(dirname(here), '../../dist/ingest/worker.js') : join(dirname(here), 'worker.js');
+  return here.endsWith('.ts')
+    ? resolve(dirname(here), '../../dist/ingest/worker.js')
+    : join(dirname(here), 'worker.js');
 }
 
 /**
@@ -20,7 +22,11 @@ function workerFile(): string {
  * each worker then hands back the one partial profile of all the tasks it ran (`profiles`); which
  * worker ran which task does not matter, as merging is exact.
  */
-export async function runPool(requests: TaskRequest[], size: number, onProgress: Progress): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
+export async function runPool(
+  requests: TaskRequest[],
+  size: number,
+  onProgress: Progress,
+): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
   const results: TaskResult[] = new Array(requests.length);
   const profiles: Profile[] = [];
   let next = 0;
@@ -38,7 +44,8 @@ export async function runPool(requests: TaskRequest[], size: number, onProgress:
           ran = requests[i]!;
           results[i] = await runOne(w, ran, onProgress);
         }
-        if (ran?.mode === 'profile') profiles.push((await runOne(w, { scope: ran.scope, mode: 'flush' }, onProgress)).profile!);
+        if (ran?.mode === 'profile')
+          profiles.push((await runOne(w, { scope: ran.scope, mode: 'flush' }, onProgress)).profile!);
       }),
     );
   } finally {
@@ -49,7 +56,14 @@ export async function runPool(requests: TaskRequest[], size: number, onProgress:
 
 function runOne(w: Worker, req: TaskRequest, onProgress: Progress): Promise<TaskResult> {
   return new Promise((resolvePromise, reject) => {
-    const onMessage = (m: { type: string; bytes?: number; records?: number; result?: TaskResult; message?: string; unreadable?: boolean }) => {
+    const onMessage = (m: {
+      type: string;
+      bytes?: number;
+      records?: number;
+      result?: TaskResult;
+      message?: string;
+      unreadable?: boolean;
+    }) => {
       if (m.type === 'progress') onProgress(m.bytes ?? 0, m.records ?? 0);
       else {
         w.off('message', onMessage);

@@ -85,7 +85,12 @@ export async function runTask(
     };
   } else {
     const decode = task.format === 'cloudtrail' ? decodeCloudTrailValue : decodeValue;
-    decoder = new JsonLineDecoder(task.path, (v, line) => (stats.records += decode(v, { file: task.path, line }, emit)), onIssue, first);
+    decoder = new JsonLineDecoder(
+      task.path,
+      (v, line) => (stats.records += decode(v, { file: task.path, line }, emit)),
+      onIssue,
+      first,
+    );
     onLine = (text, n) => decoder.line(text, n);
   }
   const splitter = new LineSplitter(onLine, {
@@ -94,7 +99,10 @@ export async function runTask(
     limit: task.end ?? Infinity,
   });
 
-  const raw: Readable = task.abs === '-' ? stdin! : createReadStream(task.abs, { start: first ? 0 : task.start! - 1, highWaterMark: CHUNK });
+  const raw: Readable =
+    task.abs === '-'
+      ? stdin!
+      : createReadStream(task.abs, { start: first ? 0 : task.start! - 1, highWaterMark: CHUNK });
   let source: AsyncIterable<Buffer> = raw;
   let gzip = task.gzip;
   if (task.abs === '-') {
@@ -133,7 +141,9 @@ export async function runTask(
         code: truncated ? 'gzip.truncated' : 'gzip.corrupt',
         file: task.path,
         line: splitter.lineNo + 1,
-        message: truncated ? `gzip stream ends early after line ${splitter.lineNo}: the rest of the file is lost` : `gzip data is corrupt after line ${splitter.lineNo}: ${err.message}`,
+        message: truncated
+          ? `gzip stream ends early after line ${splitter.lineNo}: the rest of the file is lost`
+          : `gzip data is corrupt after line ${splitter.lineNo}: ${err.message}`,
       });
     } else {
       throw new UnreadableInputError(`cannot read ${task.path}: ${err.message}`);
@@ -160,7 +170,10 @@ function firstNonSpace(b: Buffer): number | undefined {
   return undefined;
 }
 
-/** Decompress, counting compressed bytes as they are read. A file stream is piped directly (fast); stdin goes through an adapter. */
+/**
+ * Decompress, counting compressed bytes as they are read. A file stream is piped directly (fast); stdin goes through an
+ * adapter.
+ */
 function gunzip(source: AsyncIterable<Buffer>, stats: TaskStats, onProgress: Progress): Readable {
   const unzip = createGunzip({ chunkSize: CHUNK });
   if (source instanceof Readable) {

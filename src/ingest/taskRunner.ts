@@ -40,7 +40,8 @@ export class TaskRunner {
       return { stats: EMPTY, profile };
     }
     const resolver = req.inventory ? new Resolver(req.inventory) : undefined;
-    if (req.mode === 'newest') return { stats: await runTask(req.task!, () => {}, onProgress, undefined, true, resolver) };
+    if (req.mode === 'newest')
+      return { stats: await runTask(req.task!, () => {}, onProgress, undefined, true, resolver) };
     const builder = (this.builder ??= new ProfileBuilder(Scope.fromJSON(req.scope)));
     return { stats: await runTask(req.task!, (o) => builder.add(o), onProgress, undefined, false, resolver) };
   }

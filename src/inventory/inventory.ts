@@ -1,7 +1,14 @@
 import { cmp, type InputIssue } from '../model/issue.js';
 import { sortedRecord, type L4Protocol, type Peer, type WorkloadInfo } from '../model/network.js';
 import { tupleKey } from '../util/key.js';
-import { labelKeyProblem, labelValueProblem, namespaceProblem, portNameProblem, shown, subdomainProblem } from '../knowledge/kubernetes/names.js';
+import {
+  labelKeyProblem,
+  labelValueProblem,
+  namespaceProblem,
+  portNameProblem,
+  shown,
+  subdomainProblem,
+} from '../knowledge/kubernetes/names.js';
 import { ipProblem, portProblem } from '../knowledge/network/names.js';
 
 /**
@@ -73,7 +80,10 @@ const CONTROLLER_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'Da
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const labelsOf = (v: unknown): Record<string, string> => (isObj(v) ? sortedRecord(Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string') as [string, string][])) : {});
+const labelsOf = (v: unknown): Record<string, string> =>
+  isObj(v)
+    ? sortedRecord(Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string') as [string, string][]))
+    : {};
 const proto = (v: unknown): L4Protocol => (v === 'UDP' || v === 'SCTP' ? v : 'TCP');
 
 /**
@@ -81,8 +91,15 @@ const proto = (v: unknown): L4Protocol => (v === 'UDP' || v === 'SCTP' ? v : 'TC
  * without `kind` is an issue (some exporters strip it: guessing would be wrong), as is one that lacks
  * what its kind needs.
  */
-export function addObject(inv: Inventory, o: unknown, where: { file: string; line: number }, issues: InputIssue[], kindHint?: string): void {
-  const issue = (code: string, message: string): void => void issues.push({ kind: 'issue', code, file: where.file, line: where.line, message });
+export function addObject(
+  inv: Inventory,
+  o: unknown,
+  where: { file: string; line: number },
+  issues: InputIssue[],
+  kindHint?: string,
+): void {
+  const issue = (code: string, message: string): void =>
+    void issues.push({ kind: 'issue', code, file: where.file, line: where.line, message });
   if (!isObj(o)) return issue('inventory.not-an-object', 'expected a Kubernetes object or a List');
   const kind = str(o['kind']) || kindHint || '';
   if (kind === 'List' || kind.endsWith('List')) {
@@ -94,14 +111,21 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
   const meta = isObj(o['metadata']) ? o['metadata'] : {};
   const name = str(meta['name']);
   const namespace = str(meta['namespace']);
-  if (!kind) return issue('inventory.no-kind', `object ${JSON.stringify(name || '?')} has no kind: the exporter stripped it; re-export with kind and apiVersion (kubectl get -o json keeps them)`);
+  if (!kind)
+    return issue(
+      'inventory.no-kind',
+      `object ${JSON.stringify(name || '?')} has no kind: the exporter stripped it; re-export with kind and apiVersion (kubectl get -o json keeps them)`,
+    );
   if (!name) return issue('inventory.no-name', `${kind} without metadata.name`);
   const spec = isObj(o['spec']) ? o['spec'] : {};
   const status = isObj(o['status']) ? o['status'] : {};
   const owner = ownerOf(meta);
   // Names and labels that no API server would accept make no workload: they could only come from a
   // tampered file, and would reach policies and file names.
-  const bad = kind === 'Pod' || kind === 'Service' || CONTROLLER_KINDS.has(kind) ? objectProblem(namespace, name, meta, owner) : undefined;
+  const bad =
+    kind === 'Pod' || kind === 'Service' || CONTROLLER_KINDS.has(kind)
+      ? objectProblem(namespace, name, meta, owner)
+      : undefined;
   if (bad) return issue('inventory.bad-name', `${kind} ${shown(name)}: ${bad}`);
   switch (kind) {
     case 'Namespace': {
@@ -113,7 +137,11 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
     }
     case 'Node': {
       const addrs = Array.isArray(status['addresses']) ? status['addresses'].filter(isObj) : [];
-      const ips = addrs.filter((a) => a['type'] === 'InternalIP' || a['type'] === 'ExternalIP').map((a) => str(a['address'])).filter(Boolean).sort(cmp);
+      const ips = addrs
+        .filter((a) => a['type'] === 'InternalIP' || a['type'] === 'ExternalIP')
+        .map((a) => str(a['address']))
+        .filter(Boolean)
+        .sort(cmp);
       const p = ips.map((ip) => named('node address', ip, ipProblem)).find(Boolean);
       if (p) return issue('inventory.bad-name', `Node ${shown(name)}: ${p}`);
       inv.nodes.push({ name, ips });
@@ -122,19 +150,29 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
     case 'Pod': {
       const ips = new Set<string>();
       if (str(status['podIP'])) ips.add(str(status['podIP']));
-      if (Array.isArray(status['podIPs'])) for (const p of status['podIPs']) if (isObj(p) && str(p['ip'])) ips.add(str(p['ip']));
+      if (Array.isArray(status['podIPs']))
+        for (const p of status['podIPs']) if (isObj(p) && str(p['ip'])) ips.add(str(p['ip']));
       const ports: InvPod['ports'] = [];
       const containers = Array.isArray(spec['containers']) ? spec['containers'].filter(isObj) : [];
       for (const c of containers) {
         for (const p of Array.isArray(c['ports']) ? c['ports'].filter(isObj) : []) {
-          if (typeof p['containerPort'] === 'number') ports.push({ name: str(p['name']), port: p['containerPort'], protocol: proto(p['protocol']) });
+          if (typeof p['containerPort'] === 'number')
+            ports.push({ name: str(p['name']), port: p['containerPort'], protocol: proto(p['protocol']) });
         }
       }
       const serviceAccount = str(spec['serviceAccountName']) || 'default';
       const p =
         [...ips].map((ip) => named('pod address', ip, ipProblem)).find(Boolean) ??
         named('service account', serviceAccount, subdomainProblem) ??
-        ports.map((x) => (x.name ? named('port name', x.name, portNameProblem) : portProblem(x.port) ? `port ${x.port} is not a port` : undefined)).find(Boolean);
+        ports
+          .map((x) =>
+            x.name
+              ? named('port name', x.name, portNameProblem)
+              : portProblem(x.port)
+                ? `port ${x.port} is not a port`
+                : undefined,
+          )
+          .find(Boolean);
       if (p) return issue('inventory.bad-name', `Pod ${shown(name)}: ${p}`);
       inv.pods.push({
         namespace,
@@ -152,11 +190,17 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
     case 'Service': {
       const ips = new Set<string>();
       if (str(spec['clusterIP']) && spec['clusterIP'] !== 'None') ips.add(str(spec['clusterIP']));
-      if (Array.isArray(spec['clusterIPs'])) for (const ip of spec['clusterIPs']) if (typeof ip === 'string' && ip !== 'None') ips.add(ip);
+      if (Array.isArray(spec['clusterIPs']))
+        for (const ip of spec['clusterIPs']) if (typeof ip === 'string' && ip !== 'None') ips.add(ip);
       const ports = (Array.isArray(spec['ports']) ? spec['ports'].filter(isObj) : []).map((p) => ({
         name: str(p['name']),
         port: typeof p['port'] === 'number' ? p['port'] : 0,
-        targetPort: typeof p['targetPort'] === 'number' || typeof p['targetPort'] === 'string' ? (p['targetPort'] as number | string) : typeof p['port'] === 'number' ? p['port'] : 0,
+        targetPort:
+          typeof p['targetPort'] === 'number' || typeof p['targetPort'] === 'string'
+            ? (p['targetPort'] as number | string)
+            : typeof p['port'] === 'number'
+              ? p['port']
+              : 0,
         protocol: proto(p['protocol']),
       }));
       const selector = labelsOf(spec['selector']);
@@ -170,15 +214,34 @@ export function addObject(inv: Inventory, o: unknown, where: { file: string; lin
         const sel = isObj(spec['selector']) ? spec['selector'] : undefined;
         const matchLabels = sel && isObj(sel['matchLabels']) ? labelsOf(sel['matchLabels']) : undefined;
         // A selector with matchExpressions cannot be carried as labels: the pods' stable labels stand in.
-        const usable = matchLabels && Object.keys(matchLabels).length > 0 && !(sel && Array.isArray(sel['matchExpressions']) && sel['matchExpressions'].length);
-        const jobSpec = kind === 'CronJob' && isObj(spec['jobTemplate']) && isObj(spec['jobTemplate']['spec']) ? spec['jobTemplate']['spec'] : spec;
+        const usable =
+          matchLabels &&
+          Object.keys(matchLabels).length > 0 &&
+          !(sel && Array.isArray(sel['matchExpressions']) && sel['matchExpressions'].length);
+        const jobSpec =
+          kind === 'CronJob' && isObj(spec['jobTemplate']) && isObj(spec['jobTemplate']['spec'])
+            ? spec['jobTemplate']['spec']
+            : spec;
         const tpl = isObj(jobSpec['template']) ? jobSpec['template'] : undefined;
         const tplMeta = tpl && isObj(tpl['metadata']) ? tpl['metadata'] : {};
         const tplSpec = tpl && isObj(tpl['spec']) ? tpl['spec'] : {};
-        const template = tpl ? { labels: labelsOf(tplMeta['labels']), serviceAccount: str(tplSpec['serviceAccountName']) || 'default' } : undefined;
-        const p = labelsProblem(matchLabels ?? {}) ?? (template ? labelsProblem(template.labels) ?? named('service account', template.serviceAccount, subdomainProblem) : undefined);
+        const template = tpl
+          ? { labels: labelsOf(tplMeta['labels']), serviceAccount: str(tplSpec['serviceAccountName']) || 'default' }
+          : undefined;
+        const p =
+          labelsProblem(matchLabels ?? {}) ??
+          (template
+            ? (labelsProblem(template.labels) ?? named('service account', template.serviceAccount, subdomainProblem))
+            : undefined);
         if (p) return issue('inventory.bad-name', `${kind} ${shown(name)}: ${p}`);
-        inv.controllers.push({ namespace, kind, name, ...(owner ? { owner } : {}), ...(usable ? { selector: matchLabels } : {}), ...(template ? { template } : {}) });
+        inv.controllers.push({
+          namespace,
+          kind,
+          name,
+          ...(owner ? { owner } : {}),
+          ...(usable ? { selector: matchLabels } : {}),
+          ...(template ? { template } : {}),
+        });
       }
   }
 }
@@ -197,12 +260,20 @@ function labelsProblem(labels: Record<string, string>): string | undefined {
 }
 
 /** A namespaced object's namespace, name, labels and owner. */
-function objectProblem(namespace: string, name: string, meta: Obj, owner: { kind: string; name: string } | undefined): string | undefined {
+function objectProblem(
+  namespace: string,
+  name: string,
+  meta: Obj,
+  owner: { kind: string; name: string } | undefined,
+): string | undefined {
   return (
     named('namespace', namespace, namespaceProblem) ??
     named('name', name, subdomainProblem) ??
     labelsProblem(labelsOf(meta['labels'])) ??
-    (owner ? named('owner kind', owner.kind, (k) => (/^[A-Z][A-Za-z0-9]{0,62}$/.test(k) ? undefined : 'is not a kind')) ?? named('owner', owner.name, subdomainProblem) : undefined)
+    (owner
+      ? (named('owner kind', owner.kind, (k) => (/^[A-Z][A-Za-z0-9]{0,62}$/.test(k) ? undefined : 'is not a kind')) ??
+        named('owner', owner.name, subdomainProblem))
+      : undefined)
   );
 }
 
@@ -214,7 +285,10 @@ function ownerOf(meta: Obj): { kind: string; name: string } | undefined {
 
 /** Sort every list so that the same objects in any order give the same inventory. */
 export function canonicalInventory(inv: Inventory): Inventory {
-  const by = <T>(key: (x: T) => string) => (a: T, b: T) => cmp(key(a), key(b));
+  const by =
+    <T>(key: (x: T) => string) =>
+    (a: T, b: T) =>
+      cmp(key(a), key(b));
   const dedupe = <T>(xs: T[], key: (x: T) => string) => [...new Map(xs.map((x) => [key(x), x])).values()].sort(by(key));
   return {
     namespaces: dedupe(inv.namespaces, (n) => n.name),
@@ -227,7 +301,8 @@ export function canonicalInventory(inv: Inventory): Inventory {
 
 /** Strip controller suffixes from a pod name: `productpage-v1-6b746f74dc-9rcxx` → `productpage-v1`. */
 export function workloadNameFromPod(pod: string, labels: Record<string, string> = {}): { name: string; kind: string } {
-  if (labels['statefulset.kubernetes.io/pod-name'] === pod) return { name: pod.replace(/-\d+$/, ''), kind: 'StatefulSet' };
+  if (labels['statefulset.kubernetes.io/pod-name'] === pod)
+    return { name: pod.replace(/-\d+$/, ''), kind: 'StatefulSet' };
   const job = labels['batch.kubernetes.io/job-name'] ?? labels['job-name'];
   if (job) {
     const cron = /^(.+)-\d{8,}$/.exec(job);
@@ -262,7 +337,9 @@ export class Resolver {
   }
 
   get empty(): boolean {
-    return this.inventory.pods.length === 0 && this.inventory.nodes.length === 0 && this.inventory.services.length === 0;
+    return (
+      this.inventory.pods.length === 0 && this.inventory.nodes.length === 0 && this.inventory.services.length === 0
+    );
   }
 
   isNode(ip: string): boolean {
@@ -296,8 +373,10 @@ export class Resolver {
     }
     if (!ctl && pod.owner) {
       // The owner is not in the inventory: name the workload from what the pod says.
-      if (pod.owner.kind === 'ReplicaSet') top = { kind: 'Deployment', name: pod.owner.name.replace(/-[a-z0-9]{6,10}$/, '') };
-      else if (pod.owner.kind === 'Job' && /-\d{8,}$/.test(pod.owner.name)) top = { kind: 'CronJob', name: pod.owner.name.replace(/-\d{8,}$/, '') };
+      if (pod.owner.kind === 'ReplicaSet')
+        top = { kind: 'Deployment', name: pod.owner.name.replace(/-[a-z0-9]{6,10}$/, '') };
+      else if (pod.owner.kind === 'Job' && /-\d{8,}$/.test(pod.owner.name))
+        top = { kind: 'CronJob', name: pod.owner.name.replace(/-\d{8,}$/, '') };
     }
     // Jobs select on their controller-uid: the pods' stable labels are the selector that survives the next run.
     const jobLike = top.kind === 'Job' || top.kind === 'CronJob';
@@ -326,7 +405,10 @@ export class Resolver {
     for (const p of this.inventory.pods) {
       if (p.namespace !== svc.namespace || p.hostNetwork) continue;
       if (!Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v)) continue;
-      const target = typeof sp.targetPort === 'number' ? sp.targetPort : p.ports.find((c) => c.name === sp.targetPort && c.protocol === protocol)?.port;
+      const target =
+        typeof sp.targetPort === 'number'
+          ? sp.targetPort
+          : p.ports.find((c) => c.name === sp.targetPort && c.protocol === protocol)?.port;
       if (target) out.push({ pod: p, port: target });
     }
     return out;

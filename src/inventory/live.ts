@@ -32,22 +32,35 @@ export interface LiveOptions {
  * import), page by page. Returns the objects as a `v1/List` (kinds and apiVersions set, as `kubectl
  * get -o json` writes them), so a snapshot is read back by `--inventory` exactly as the live read.
  */
-export async function readLiveObjects(opts: LiveOptions): Promise<{ apiVersion: 'v1'; kind: 'List'; items: Record<string, unknown>[] }> {
+export async function readLiveObjects(
+  opts: LiveOptions,
+): Promise<{ apiVersion: 'v1'; kind: 'List'; items: Record<string, unknown>[] }> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   if (opts.context) {
-    if (!kc.getContexts().some((c) => c.name === opts.context)) throw new InputError(`no context "${opts.context}" in the kubeconfig`);
+    if (!kc.getContexts().some((c) => c.name === opts.context))
+      throw new InputError(`no context "${opts.context}" in the kubeconfig`);
     kc.setCurrentContext(opts.context);
   }
-  const apis = { core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), batch: kc.makeApiClient(k8s.BatchV1Api) };
+  const apis = {
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    batch: kc.makeApiClient(k8s.BatchV1Api),
+  };
   const items: Record<string, unknown>[] = [];
   for (const l of LISTS) {
-    const api = apis[l.api] as unknown as Record<string, (p: Record<string, unknown>) => Promise<{ items: unknown[]; metadata?: { _continue?: string } }>>;
+    const api = apis[l.api] as unknown as Record<
+      string,
+      (p: Record<string, unknown>) => Promise<{ items: unknown[]; metadata?: { _continue?: string } }>
+    >;
     let cont: string | undefined;
     do {
-      const page = await api[l.method]!.call(apis[l.api], { limit: opts.pageSize ?? 500, ...(cont ? { _continue: cont } : {}) });
+      const page = await api[l.method]!.call(apis[l.api], {
+        limit: opts.pageSize ?? 500,
+        ...(cont ? { _continue: cont } : {}),
+      });
       for (const item of page.items) {
         // Back to plain data: the client's model objects name every field read here as the API does
         // (checked against their attribute maps); dates become strings again.

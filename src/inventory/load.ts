@@ -7,12 +7,18 @@ import { addObject, canonicalInventory, emptyInventory, type Inventory } from '.
  * file (JSON or YAML, multi-document YAML too). The same objects in any order and layout give the
  * same inventory.
  */
-export async function loadInventory(paths: string[], cwd: string): Promise<{ inventory: Inventory; issues: InputIssue[] }> {
+export async function loadInventory(
+  paths: string[],
+  cwd: string,
+): Promise<{ inventory: Inventory; issues: InputIssue[] }> {
   const { docs, issues } = await loadPolicyDocs(paths, cwd);
   const inv = emptyInventory();
   const found: InputIssue[] = [...issues];
   for (const d of docs) addObject(inv, d.object, { file: d.file, line: 1 }, found);
-  return { inventory: canonicalInventory(inv), issues: found.map((i) => ({ ...i, code: i.code === 'policy.unparseable' ? 'inventory.unparseable' : i.code })) };
+  return {
+    inventory: canonicalInventory(inv),
+    issues: found.map((i) => ({ ...i, code: i.code === 'policy.unparseable' ? 'inventory.unparseable' : i.code })),
+  };
 }
 
 /** Every workload of the inventory (the top of each pod's owner chain), for the profile. */

@@ -1,5 +1,4 @@
 import { compareWorkloads, mergeWorkload, type WorkloadInfo } from '../model/network.js';
-import { cmp } from '../model/issue.js';
 import { Resolver, stableLabels, type Inventory } from './inventory.js';
 import { tupleKey } from '../util/key.js';
 
@@ -23,7 +22,18 @@ export function workloadsOfInventory(inv: Inventory): WorkloadInfo[] {
     if (out.has(k)) continue;
     const labels = stableLabels(c.template.labels);
     const jobLike = c.kind === 'Job' || c.kind === 'CronJob';
-    out.set(k, { namespace: c.namespace, name: c.name, kind: c.kind, selector: !jobLike && c.selector ? c.selector : labels, labels, ports: [], hostNetwork: false, serviceAccount: c.template.serviceAccount, pods: 0, source: 'inventory' });
+    out.set(k, {
+      namespace: c.namespace,
+      name: c.name,
+      kind: c.kind,
+      selector: !jobLike && c.selector ? c.selector : labels,
+      labels,
+      ports: [],
+      hostNetwork: false,
+      serviceAccount: c.template.serviceAccount,
+      pods: 0,
+      source: 'inventory',
+    });
   }
   return [...out.values()].sort(compareWorkloads);
 }

@@ -12,8 +12,14 @@ export const iam: PolicyKind<IamOptions, IamPolicySet> = {
   description: 'AWS IAM identity policies that allow exactly the calls observed in CloudTrail',
   outputHelp: 'write DIR/iam/<account>/<name>.json and DIR/evidence/iam/ (default: JSON on stdout)',
   options: [
-    { flags: '--s3-prefix-wildcard <n>', description: 'more than N object keys under one prefix → bucket/prefix/* (widening, listed)' },
-    { flags: '--widen-resources <n>', description: 'more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)' },
+    {
+      flags: '--s3-prefix-wildcard <n>',
+      description: 'more than N object keys under one prefix → bucket/prefix/* (widening, listed)',
+    },
+    {
+      flags: '--widen-resources <n>',
+      description: 'more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)',
+    },
   ],
   parseOptions(flags) {
     const opts: IamOptions = {};
@@ -41,8 +47,20 @@ export const iam: PolicyKind<IamOptions, IamPolicySet> = {
       kind: 'iam',
       files,
       stdout: JSON.stringify(out, null, 2) + '\n',
-      classes: r.artefacts.flatMap((a) => ((a.evidence['permissions'] ?? []) as { action: string; resource: string; firstSeen: string }[]).map((x) => ({ subject: a.principal, label: `${x.action} on ${x.resource}`, firstSeen: x.firstSeen }))),
-      widenings: r.widenings.map((w) => ({ kind: 'iam', option: w.option, subject: w.principal, detail: w.detail, text: `${w.option === 'undetermined-resource' ? 'resource not in the logs' : iamLabel(w.option)}: ${w.detail}` })),
+      classes: r.artefacts.flatMap((a) =>
+        ((a.evidence['permissions'] ?? []) as { action: string; resource: string; firstSeen: string }[]).map((x) => ({
+          subject: a.principal,
+          label: `${x.action} on ${x.resource}`,
+          firstSeen: x.firstSeen,
+        })),
+      ),
+      widenings: r.widenings.map((w) => ({
+        kind: 'iam',
+        option: w.option,
+        subject: w.principal,
+        detail: w.detail,
+        text: `${w.option === 'undetermined-resource' ? 'resource not in the logs' : iamLabel(w.option)}: ${w.detail}`,
+      })),
       summary: (output) => iamSummary(r, output),
     };
   },
@@ -66,26 +84,48 @@ function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
   const lines: SummaryLine[] = [];
   const say = (text: string, tone: SummaryLine['tone'] = 'plain') => lines.push({ text, tone });
   const files = r.artefacts.reduce((n, a) => n + a.policies.length, 0);
-  const statements = r.artefacts.reduce((n, a) => n + a.policies.reduce((m, p) => m + p.document.Statement.length, 0), 0);
-  const actions = r.artefacts.reduce((n, a) => n + new Set(a.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action))).size, 0);
+  const statements = r.artefacts.reduce(
+    (n, a) => n + a.policies.reduce((m, p) => m + p.document.Statement.length, 0),
+    0,
+  );
+  const actions = r.artefacts.reduce(
+    (n, a) => n + new Set(a.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action))).size,
+    0,
+  );
   const where = output ? ` in ${output}/iam (evidence in ${output}/evidence/iam)` : '';
-  say(`generated ${files} IAM polic${files === 1 ? 'y' : 'ies'} with ${statements} statements (${actions} actions) for ${r.artefacts.length} principals${where}`);
+  say(
+    `generated ${files} IAM polic${files === 1 ? 'y' : 'ies'} with ${statements} statements (${actions} actions) for ${r.artefacts.length} principals${where}`,
+  );
   for (const a of r.artefacts) {
-    if (a.policies.length > 1) say(`  ${a.principal}: split over ${a.policies.length} files (${a.policies.map((p) => p.path).join(', ')}): the managed-policy limit is 6,144 characters`);
+    if (a.policies.length > 1)
+      say(
+        `  ${a.principal}: split over ${a.policies.length} files (${a.policies.map((p) => p.path).join(', ')}): the managed-policy limit is 6,144 characters`,
+      );
   }
   if (r.chains.length) {
     say('service account → IAM role:');
     for (const ch of r.chains) {
       const art = r.artefacts.find((a) => a.principal === ch.roleArn);
-      const acts = art ? [...new Set(art.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action)))].sort() : [];
-      say(`  ${ch.serviceAccount} → ${ch.roleArn} (${ch.via}, ${ch.count}×)${art ? ` → ${acts.length} action${acts.length === 1 ? '' : 's'}: ${acts.slice(0, 6).join(', ')}${acts.length > 6 ? ', …' : ''}` : ' (no calls by the role in the logs)'}`);
+      const acts = art
+        ? [...new Set(art.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action)))].sort()
+        : [];
+      say(
+        `  ${ch.serviceAccount} → ${ch.roleArn} (${ch.via}, ${ch.count}×)${art ? ` → ${acts.length} action${acts.length === 1 ? '' : 's'}: ${acts.slice(0, 6).join(', ')}${acts.length > 6 ? ', …' : ''}` : ' (no calls by the role in the logs)'}`,
+      );
     }
   }
   if (r.unmapped.length) {
-    say(`unmapped events: ${r.unmapped.reduce((n, u) => n + u.count, 0)} calls of ${r.unmapped.length} kinds map to no IAM action in the catalogue (not granted):`, 'warn');
-    for (const u of r.unmapped) say(`  ${u.principal}: ${u.eventSource} ${u.eventName} ×${u.count}: ${u.reason}`, 'warn');
+    say(
+      `unmapped events: ${r.unmapped.reduce((n, u) => n + u.count, 0)} calls of ${r.unmapped.length} kinds map to no IAM action in the catalogue (not granted):`,
+      'warn',
+    );
+    for (const u of r.unmapped)
+      say(`  ${u.principal}: ${u.eventSource} ${u.eventName} ×${u.count}: ${u.reason}`, 'warn');
   }
-  if (r.denied.length) say(`denied calls seen: ${r.denied.reduce((n, d) => n + d.count, 0)} (${r.denied.length} kinds; in the evidence, never granted)`);
+  if (r.denied.length)
+    say(
+      `denied calls seen: ${r.denied.reduce((n, d) => n + d.count, 0)} (${r.denied.length} kinds; in the evidence, never granted)`,
+    );
   if (r.widenings.length === 0) say('widenings: none (every statement allows only what was observed)');
   else {
     say(`widenings: ${r.widenings.length} (statements broader than observed):`, 'warn');

@@ -8,7 +8,17 @@ import type { PolicyDoc } from '../policy/load.js';
 import { emptyReport } from '../verify/rbac.js';
 import type { AnyKind, Generated, KindName, KindPolicies, KindWidening } from './types.js';
 
-export type { AccessClass, AnyKind, Generated, KindName, KindOption, KindPolicies, KindWidening, PolicyKind, SummaryLine } from './types.js';
+export type {
+  AccessClass,
+  AnyKind,
+  Generated,
+  KindName,
+  KindOption,
+  KindPolicies,
+  KindWidening,
+  PolicyKind,
+  SummaryLine,
+} from './types.js';
 
 /**
  * Every policy kind, in the order commands run and print them. `generate all`, verify, check, diff,
@@ -23,7 +33,8 @@ export { learningWarnings, stillLearning } from './learning.js';
 export async function generateAll(profile: Profile, flags: Record<string, unknown> = {}): Promise<Generated[]> {
   const options = new Map(KIND_NAMES.map((n) => [n, KINDS[n].parseOptions(flags)]));
   const out: Generated[] = [];
-  for (const name of KIND_NAMES) if (KINDS[name].hasEvidence(profile)) out.push(await KINDS[name].generate(profile, options.get(name)));
+  for (const name of KIND_NAMES)
+    if (KINDS[name].hasEvidence(profile)) out.push(await KINDS[name].generate(profile, options.get(name)));
   return out;
 }
 
@@ -41,7 +52,10 @@ export function readAllPolicies(docs: PolicyDoc[]): Map<KindName, KindPolicies<u
  * Replay every observation of the profile against the policies, kind by kind: a kind is judged when the
  * profile holds evidence for it or policies of it were given.
  */
-export async function verifyAll(profile: Profile, policies: Map<KindName, KindPolicies<unknown>>): Promise<VerifyReport> {
+export async function verifyAll(
+  profile: Profile,
+  policies: Map<KindName, KindPolicies<unknown>>,
+): Promise<VerifyReport> {
   const report = emptyReport(profile);
   for (const name of KIND_NAMES) {
     const p = policies.get(name);

@@ -8,7 +8,11 @@ const DAY_US = 86_400_000_000;
  * Subjects whose newest access class (a rule, permission or peer of the generated policy) was first
  * seen on the soak's last day: the soak may have been too short for them. From the profile alone.
  */
-export function stillLearning(classes: AccessClass[], windowStart: string, windowEnd: string): { subject: string; label: string; firstSeen: string }[] {
+export function stillLearning(
+  classes: AccessClass[],
+  windowStart: string,
+  windowEnd: string,
+): { subject: string; label: string; firstSeen: string }[] {
   if (!windowEnd || !windowStart || timeToMicros(windowEnd) - timeToMicros(windowStart) < 2 * DAY_US) return [];
   const lastDay = microsToTime(timeToMicros(windowEnd) - DAY_US);
   const newest = new Map<string, AccessClass>();
@@ -16,7 +20,10 @@ export function stillLearning(classes: AccessClass[], windowStart: string, windo
     const prev = newest.get(c.subject);
     if (!prev || c.firstSeen > prev.firstSeen) newest.set(c.subject, c);
   }
-  return [...newest.values()].filter((c) => c.firstSeen && c.firstSeen > lastDay).map((c) => ({ subject: c.subject, label: c.label, firstSeen: c.firstSeen })).sort((a, b) => cmp(a.subject, b.subject));
+  return [...newest.values()]
+    .filter((c) => c.firstSeen && c.firstSeen > lastDay)
+    .map((c) => ({ subject: c.subject, label: c.label, firstSeen: c.firstSeen }))
+    .sort((a, b) => cmp(a.subject, b.subject));
 }
 
 /** Warning lines: who was still learning, and what to run. */

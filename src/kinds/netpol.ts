@@ -11,20 +11,38 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies> = {
   name: 'netpol',
   title: 'network',
   description: 'NetworkPolicies (or CiliumNetworkPolicies) that allow exactly the connections observed in flow logs',
-  outputHelp: 'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)',
+  outputHelp:
+    'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)',
   options: [
-    { flags: '--flavor <flavor>', description: 'kubernetes NetworkPolicy, or cilium CiliumNetworkPolicy (toFQDNs for named external peers, ICMP)', choices: ['kubernetes', 'cilium'], default: 'kubernetes' },
-    { flags: '--no-default-deny', description: 'no deny-all policy per namespace (on by default, so pods no policy selects are covered)' },
+    {
+      flags: '--flavor <flavor>',
+      description: 'kubernetes NetworkPolicy, or cilium CiliumNetworkPolicy (toFQDNs for named external peers, ICMP)',
+      choices: ['kubernetes', 'cilium'],
+      default: 'kubernetes',
+    },
+    {
+      flags: '--no-default-deny',
+      description: 'no deny-all policy per namespace (on by default, so pods no policy selects are covered)',
+    },
     { flags: '--widen-ports', description: 'all ports to an observed peer (widening, listed)' },
-    { flags: '--aggregate-cidr <prefix>', description: 'external addresses into blocks of this prefix length, e.g. 24 (widening, listed)' },
+    {
+      flags: '--aggregate-cidr <prefix>',
+      description: 'external addresses into blocks of this prefix length, e.g. 24 (widening, listed)',
+    },
   ],
   parseOptions(flags) {
-    const opts: NetpolOptions = { flavor: flags['flavor'] === 'cilium' ? 'cilium' : 'kubernetes', defaultDeny: flags['defaultDeny'] !== false };
+    const opts: NetpolOptions = {
+      flavor: flags['flavor'] === 'cilium' ? 'cilium' : 'kubernetes',
+      defaultDeny: flags['defaultDeny'] !== false,
+    };
     if (flags['widenPorts']) opts.widenPorts = true;
     const agg = flags['aggregateCidr'];
     if (agg !== undefined) {
       const n = Number(String(agg).replace(/^\//, ''));
-      if (!Number.isInteger(n) || n < 8 || n > 32) throw new UsageError(`--aggregate-cidr: expected an IPv4 prefix length from 8 to 32 (24 or /24), got "${String(agg)}"`);
+      if (!Number.isInteger(n) || n < 8 || n > 32)
+        throw new UsageError(
+          `--aggregate-cidr: expected an IPv4 prefix length from 8 to 32 (24 or /24), got "${String(agg)}"`,
+        );
       opts.aggregateCidr = n;
     }
     return opts;
@@ -42,12 +60,25 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies> = {
       files,
       stdout: toYamlDocuments(r.artefacts.flatMap((a) => a.objects)),
       classes: r.artefacts.flatMap((a) => {
-        const ev = a.evidence as { workload?: string; egress?: { peer: string; firstSeen: string }[]; ingress?: { peer: string; firstSeen: string }[] } | undefined;
+        const ev = a.evidence as
+          | {
+              workload?: string;
+              egress?: { peer: string; firstSeen: string }[];
+              ingress?: { peer: string; firstSeen: string }[];
+            }
+          | undefined;
         if (!ev?.workload) return [];
-        const side = (dir: string, list: { peer: string; firstSeen: string }[] = []) => list.map((x) => ({ subject: ev.workload!, label: `${dir} ${x.peer}`, firstSeen: x.firstSeen }));
+        const side = (dir: string, list: { peer: string; firstSeen: string }[] = []) =>
+          list.map((x) => ({ subject: ev.workload!, label: `${dir} ${x.peer}`, firstSeen: x.firstSeen }));
         return [...side('egress', ev.egress), ...side('ingress', ev.ingress)];
       }),
-      widenings: r.widenings.map((w) => ({ kind: 'netpol', option: w.option, subject: w.workload, detail: w.detail, text: `${w.option}: ${w.detail}` })),
+      widenings: r.widenings.map((w) => ({
+        kind: 'netpol',
+        option: w.option,
+        subject: w.workload,
+        detail: w.detail,
+        text: `${w.option}: ${w.detail}`,
+      })),
       summary: (output) => netpolSummary(r, output),
     };
   },
@@ -70,15 +101,22 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
   const where = output ? ` in ${output}/netpol (evidence in ${output}/evidence/netpol)` : '';
   say(`generated ${policies} network policies${denies ? ` and ${denies} default-deny policies` : ''}${where}`);
   for (const s of r.skipped) say(`  no policy for ${s.workload}: ${s.reason}`, 'warn');
-  if (r.quiet.length) say(`workloads in the inventory with no observed traffic (${r.quiet.length}; the default deny covers them): ${r.quiet.join(', ')}`);
+  if (r.quiet.length)
+    say(
+      `workloads in the inventory with no observed traffic (${r.quiet.length}; the default deny covers them): ${r.quiet.join(', ')}`,
+    );
   for (const x of uniq(r.inexpressible.map((i) => `  ${i.workload}: ${i.detail}`))) say(x, 'warn');
   const nodes = uniq(r.nodePeers.map((n) => `${n.workload} ${n.direction} ${n.ip}`));
   if (nodes.length) say(`node or host-network peers (allowed by node IP; review): ${nodes.join('; ')}`, 'warn');
-  if (r.denied.length) say(`dropped flows seen: ${r.denied.reduce((n, d) => n + d.records, 0)} records on ${r.denied.length} paths (in the evidence, never allowed)`);
+  if (r.denied.length)
+    say(
+      `dropped flows seen: ${r.denied.reduce((n, d) => n + d.records, 0)} records on ${r.denied.length} paths (in the evidence, never allowed)`,
+    );
   if (r.widenings.length === 0) say('widenings: none (every rule allows only what was observed)');
   else {
     say(`widenings: ${r.widenings.length} (rules broader than observed):`, 'warn');
-    for (const w of r.widenings) say(`  ${w.option === 'dns' ? '(cluster DNS)' : '--' + w.option} ${w.workload}: ${w.detail}`, 'warn');
+    for (const w of r.widenings)
+      say(`  ${w.option === 'dns' ? '(cluster DNS)' : '--' + w.option} ${w.workload}: ${w.detail}`, 'warn');
   }
   return lines;
 }

@@ -16,9 +16,18 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
   description: 'Kubernetes Roles, ClusterRoles and bindings that allow exactly what was observed',
   outputHelp: 'write DIR/rbac/<namespace>/<subject>.yaml and DIR/evidence/ (default: YAML on stdout)',
   options: [
-    { flags: '--widen-names <n>', description: 'drop resourceNames once more than N names were used (widening, listed)' },
-    { flags: '--widen-namespaces <n>', description: 'same access in more than N namespaces: one ClusterRole bound in each (widening, listed)' },
-    { flags: '--expand-verbs', description: 'add list ⇄ watch and get beside list, as client-go informers need (widening, listed)' },
+    {
+      flags: '--widen-names <n>',
+      description: 'drop resourceNames once more than N names were used (widening, listed)',
+    },
+    {
+      flags: '--widen-namespaces <n>',
+      description: 'same access in more than N namespaces: one ClusterRole bound in each (widening, listed)',
+    },
+    {
+      flags: '--expand-verbs',
+      description: 'add list ⇄ watch and get beside list, as client-go informers need (widening, listed)',
+    },
   ],
   parseOptions(flags) {
     const opts: RbacOptions = {};
@@ -41,24 +50,38 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
     const summary = (output: string | undefined): SummaryLine[] => {
       const lines: SummaryLine[] = [];
       const objects = artefacts.reduce((n, a) => n + a.objects.length, 0);
-      const rules = artefacts.reduce((n, a) => n + a.objects.reduce((m, o) => m + ('rules' in o ? (o.rules?.length ?? 0) : 0), 0), 0);
+      const rules = artefacts.reduce(
+        (n, a) => n + a.objects.reduce((m, o) => m + ('rules' in o ? (o.rules?.length ?? 0) : 0), 0),
+        0,
+      );
       const subjects = new Set(artefacts.map((a) => a.evidence['subject'])).size;
       const where = output ? ` in ${output}/rbac (evidence in ${output}/evidence/rbac)` : '';
-      lines.push({ tone: 'plain', text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}` });
+      lines.push({
+        tone: 'plain',
+        text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}`,
+      });
       for (const a of artefacts) {
         for (const o of a.objects) {
           if (!('rules' in o)) continue;
           for (const r of o.rules ?? []) {
             if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST) {
-              lines.push({ tone: 'hint', text: `hint: ${a.evidence['subject']} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names` });
+              lines.push({
+                tone: 'hint',
+                text: `hint: ${a.evidence['subject']} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names`,
+              });
             }
           }
         }
       }
-      if (widenings.length === 0) lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
+      if (widenings.length === 0)
+        lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
       else {
         lines.push({ tone: 'warn', text: `widenings: ${widenings.length} (rules broader than observed, by request):` });
-        for (const w of widenings) lines.push({ tone: 'warn', text: `  ${label(w.option)} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}` });
+        for (const w of widenings)
+          lines.push({
+            tone: 'warn',
+            text: `  ${label(w.option)} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
+          });
       }
       return lines;
     };
@@ -67,7 +90,13 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
       files,
       stdout: toYamlDocuments(artefacts.flatMap((a) => a.objects)),
       classes: artefacts.flatMap((a) => rbacClasses(a.evidence)),
-      widenings: widenings.map((w) => ({ kind: 'rbac', option: w.option, subject: w.subject, detail: w.detail, text: `${label(w.option)}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}` })),
+      widenings: widenings.map((w) => ({
+        kind: 'rbac',
+        option: w.option,
+        subject: w.subject,
+        detail: w.detail,
+        text: `${label(w.option)}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
+      })),
       summary,
     };
   },
@@ -93,21 +122,27 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
 function rbacClasses(doc: Record<string, unknown>): AccessClass[] {
   const subject = String(doc['subject']);
   const where = doc['namespace'] === '(cluster-wide)' ? '' : ` in ${String(doc['namespace'])}`;
-  const policies = doc['policies'] as { rules: { rule: Record<string, string[]>; because: { verb: string; resource?: string; nonResourceURL?: string; name?: string; firstSeen: string }[] }[] }[];
+  const policies = doc['policies'] as {
+    rules: {
+      rule: Record<string, string[]>;
+      because: { verb: string; resource?: string; nonResourceURL?: string; name?: string; firstSeen: string }[];
+    }[];
+  }[];
   const classes = new Map<string, AccessClass>();
   for (const r of policies.flatMap((p) => p.rules)) {
     for (const b of r.because) {
       const label = `${b.verb} ${b.resource ?? b.nonResourceURL ?? ''}${r.rule['resourceNames'] && b.name ? ' ' + b.name : ''}${where}`;
       const prev = classes.get(label);
-      if (!prev || (b.firstSeen && (!prev.firstSeen || b.firstSeen < prev.firstSeen))) classes.set(label, { subject, label, firstSeen: b.firstSeen });
+      if (!prev || (b.firstSeen && (!prev.firstSeen || b.firstSeen < prev.firstSeen)))
+        classes.set(label, { subject, label, firstSeen: b.firstSeen });
     }
   }
   return [...classes.values()];
 }
 
-
 /** An option by its flag; the generalization the generator makes by default (off with --exact) by its words. */
-const label = (option: string) => (option === 'generated-names' ? '(made-up names; --exact keeps them)' : `--${option}`);
+const label = (option: string) =>
+  option === 'generated-names' ? '(made-up names; --exact keeps them)' : `--${option}`;
 
 /** A whole number option value, or undefined when the option was not given. */
 export function wholeNumber(flag: string, v: unknown): number | undefined {

@@ -28,7 +28,6 @@ export interface Evidence {
 
 export const SAMPLE_LIMIT = 3;
 
-
 function compareSamples(a: Sample, b: Sample): number {
   // Unknown times sort last.
   if (a.time !== b.time) {
@@ -57,7 +56,6 @@ export function countOf(stages: Partial<Record<Stage, number>>): number {
   }
   return 0;
 }
-
 
 /** Merge b into a copy of a. Associative and commutative. */
 export function mergeEvidence(a: Evidence, b: Evidence): Evidence {
@@ -162,6 +160,12 @@ export class EvidenceAccumulator {
     if (this.started) stages.ResponseStarted = this.started;
     if (this.complete) stages.ResponseComplete = this.complete;
     if (this.panic) stages.Panic = this.panic;
-    return { count: countOf(stages), firstSeen: this.first < 0 ? '' : microsToTime(this.first), lastSeen: this.last < 0 ? '' : microsToTime(this.last), stages, samples: this.samples.map((x) => ({ id: x.id, time: x.time })) };
+    return {
+      count: countOf(stages),
+      firstSeen: this.first < 0 ? '' : microsToTime(this.first),
+      lastSeen: this.last < 0 ? '' : microsToTime(this.last),
+      stages,
+      samples: this.samples.map((x) => ({ id: x.id, time: x.time })),
+    };
   }
 }

@@ -65,7 +65,16 @@ export interface VerifyReport {
   undetermined: Finding[];
   /** Requests outside the scope, by reason. */
   skipped: Record<string, number>;
-  byKind: Record<string, { observed: number; allowed: number; unobservedPairs?: number; unobservedAllowed?: number; unobservedAllowedExamples?: string[] }>;
+  byKind: Record<
+    string,
+    {
+      observed: number;
+      allowed: number;
+      unobservedPairs?: number;
+      unobservedAllowed?: number;
+      unobservedAllowedExamples?: string[];
+    }
+  >;
   /** Requests the logs show as denied: seen, never granted, not failures. */
   denied: Finding[];
   /** Distinct accesses replayed and allowed, per subject (a username, a principal ARN, a source workload). */

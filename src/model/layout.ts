@@ -6,13 +6,16 @@ import { bounded, escapeName } from '../util/paths.js';
  * verify, diff and check find a principal's policies there.
  */
 
-/** `arn:aws:iam::111122223333:role/apps/shop-cart` → account and file name (`shop-cart`, `root`, `federated-user.bob`). */
+/**
+ * `arn:aws:iam::111122223333:role/apps/shop-cart` → account and file name (`shop-cart`, `root`, `federated-user.bob`).
+ */
 export function policyName(arn: string): { account: string; name: string } {
   const m = /^arn:aws[\w-]*:(?:iam|sts)::(\d*):(.*)$/.exec(arn);
   if (!m) return { account: 'unknown', name: safe(arn) };
   const [, account = '', rest = ''] = m;
   if (rest === 'root') return { account, name: 'root' };
-  if (rest.startsWith('federated-user/')) return { account, name: `federated-user.${safe(rest.slice('federated-user/'.length))}` };
+  if (rest.startsWith('federated-user/'))
+    return { account, name: `federated-user.${safe(rest.slice('federated-user/'.length))}` };
   const last = rest.slice(rest.lastIndexOf('/') + 1);
   return { account: account || 'unknown', name: safe(last) };
 }
@@ -21,4 +24,3 @@ export function policyName(arn: string): { account: string; name: string } {
 function safe(s: string): string {
   return bounded(escapeName(s, /[A-Za-z0-9+=,@_-]/));
 }
-

@@ -8,9 +8,7 @@ import { maxTime, minTime, type Sample } from './evidence.js';
  * and name), nodes, or plain IP addresses outside the cluster.
  */
 export type Peer =
-  | { kind: 'workload'; namespace: string; name: string }
-  | { kind: 'node'; ip: string }
-  | { kind: 'ip'; ip: string };
+  { kind: 'workload'; namespace: string; name: string } | { kind: 'node'; ip: string } | { kind: 'ip'; ip: string };
 
 export type L4Protocol = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -56,7 +54,10 @@ export interface FlowObservation {
 }
 
 /** A record left out while decoding, and why (counted in the profile's `skipped`). */
-export type RecordSkip = { kind: 'skip'; reason: 'reply' | 'no-data' | 'unsupported-protocol' | 'cloudtrail-digest' | 'cloudtrail-insight' };
+export type RecordSkip = {
+  kind: 'skip';
+  reason: 'reply' | 'no-data' | 'unsupported-protocol' | 'cloudtrail-digest' | 'cloudtrail-insight';
+};
 
 /** DNS names seen for addresses (a DNS answer), without a flow of their own. */
 export type FlowNames = { kind: 'flow-names'; names: { ip: string; names: string[] }[]; time: string };
@@ -103,7 +104,10 @@ export function workloadId(w: { namespace: string; name: string }): string {
 }
 
 /** Workloads in `namespace/name` order. */
-export function compareWorkloads(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
+export function compareWorkloads(
+  a: { namespace: string; name: string },
+  b: { namespace: string; name: string },
+): number {
   return cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`) || cmp(a.namespace, b.namespace);
 }
 
@@ -124,7 +128,8 @@ export function compareEdges(a: EdgeId, b: EdgeId): number {
 }
 
 function addFlowSample(samples: Sample[], s: Sample): void {
-  const before = (a: Sample, b: Sample) => (a.time !== b.time ? (a.time === '' ? false : b.time === '' ? true : a.time < b.time) : a.id < b.id);
+  const before = (a: Sample, b: Sample) =>
+    a.time !== b.time ? (a.time === '' ? false : b.time === '' ? true : a.time < b.time) : a.id < b.id;
   if (samples.some((x) => x.id === s.id && x.time === s.time)) return;
   let i = samples.length;
   while (i > 0 && before(s, samples[i - 1]!)) i--;
@@ -151,7 +156,13 @@ export function addFlow(ev: FlowEvidence, starts: boolean, time: string, id: str
 export function mergeFlowEvidence(a: FlowEvidence, b: FlowEvidence): FlowEvidence {
   const samples: Sample[] = [];
   for (const s of [...a.samples, ...b.samples]) addFlowSample(samples, s);
-  return { connections: a.connections + b.connections, records: a.records + b.records, firstSeen: minTime(a.firstSeen, b.firstSeen), lastSeen: maxTime(a.lastSeen, b.lastSeen), samples };
+  return {
+    connections: a.connections + b.connections,
+    records: a.records + b.records,
+    firstSeen: minTime(a.firstSeen, b.firstSeen),
+    lastSeen: maxTime(a.lastSeen, b.lastSeen),
+    samples,
+  };
 }
 
 /** Two views of one workload (from different pods or shards) → one: labels are what both carry. */
@@ -160,7 +171,11 @@ export function mergeWorkload(a: WorkloadInfo, b: WorkloadInfo): WorkloadInfo {
   if (a.source !== b.source) return a.source === 'inventory' ? a : b;
   // A view without labels (a flow that named the pod but carried none) knows nothing about them.
   const inter = (x: Record<string, string>, y: Record<string, string>) =>
-    Object.keys(x).length === 0 ? sortedRecord(y) : Object.keys(y).length === 0 ? sortedRecord(x) : sortedRecord(Object.fromEntries(Object.entries(x).filter(([k, v]) => y[k] === v)));
+    Object.keys(x).length === 0
+      ? sortedRecord(y)
+      : Object.keys(y).length === 0
+        ? sortedRecord(x)
+        : sortedRecord(Object.fromEntries(Object.entries(x).filter(([k, v]) => y[k] === v)));
   const ports = new Map<string, WorkloadInfo['ports'][number]>();
   for (const p of [...a.ports, ...b.ports]) ports.set(tupleKey(p.name, String(p.port), p.protocol), p);
   return {
@@ -170,7 +185,9 @@ export function mergeWorkload(a: WorkloadInfo, b: WorkloadInfo): WorkloadInfo {
     labels: inter(a.labels, b.labels),
     ports: [...ports.values()].sort((x, y) => x.port - y.port || cmp(x.protocol, y.protocol) || cmp(x.name, y.name)),
     hostNetwork: a.hostNetwork || b.hostNetwork,
-    ...(a.serviceAccount || b.serviceAccount ? { serviceAccount: [a.serviceAccount, b.serviceAccount].filter((x): x is string => !!x).sort(cmp)[0]! } : {}),
+    ...(a.serviceAccount || b.serviceAccount
+      ? { serviceAccount: [a.serviceAccount, b.serviceAccount].filter((x): x is string => !!x).sort(cmp)[0]! }
+      : {}),
     // Pod counts come whole from one inventory; two views of it (shards, days) do not add up.
     ...(a.pods !== undefined || b.pods !== undefined ? { pods: Math.max(a.pods ?? 0, b.pods ?? 0) } : {}),
   };

@@ -18,7 +18,9 @@ export interface Profile {
   /** Records left out of scope, by reason (`system-identity`, `subject-filter`, ...). */
   skipped: Record<string, number>;
   principals: Principal[];
-  /** Network slice: workloads (seen in flows, or in the inventory) with their selectors, sorted by namespace and name. */
+  /**
+   * Network slice: workloads (seen in flows, or in the inventory) with their selectors, sorted by namespace and name.
+   */
   workloads?: WorkloadInfo[];
   /** Network slice: observed connections, sorted. */
   network?: NetEdge[];

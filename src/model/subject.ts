@@ -65,6 +65,7 @@ export function compareSubjects(a: Subject, b: Subject): number {
  * separates the parts); a long name is cut with a hash of the whole (see util/paths.ts).
  */
 export function subjectFileName(s: Subject): string {
-  const parts = s.kind === 'ServiceAccount' ? ['serviceaccount', s.namespace ?? '', s.name] : [s.kind.toLowerCase(), s.name];
+  const parts =
+    s.kind === 'ServiceAccount' ? ['serviceaccount', s.namespace ?? '', s.name] : [s.kind.toLowerCase(), s.name];
   return bounded(parts.map((x) => escapeName(x, /[A-Za-z0-9_-]/)).join('.'));
 }

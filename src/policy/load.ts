@@ -18,7 +18,10 @@ const POLICY_EXT = /\.(ya?ml|json)$/i;
  * Read policy files and directories (walked recursively, sorted) as people commit them:
  * multi-document YAML and JSON. Unparseable files are issues with their line; a missing path throws.
  */
-export async function loadPolicyDocs(paths: string[], cwd: string): Promise<{ docs: PolicyDoc[]; issues: InputIssue[] }> {
+export async function loadPolicyDocs(
+  paths: string[],
+  cwd: string,
+): Promise<{ docs: PolicyDoc[]; issues: InputIssue[] }> {
   const files: string[] = [];
   for (const p of paths) {
     const abs = resolve(cwd, p);
@@ -55,7 +58,13 @@ export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], i
   } catch (e) {
     const mark = (e as { mark?: { line?: number } }).mark;
     const line = typeof mark?.line === 'number' ? mark.line + 1 : 0;
-    issues.push({ kind: 'issue', code: 'policy.unparseable', file, line, message: `not valid YAML or JSON: ${((e as Error).message ?? '').split('\n')[0]}` });
+    issues.push({
+      kind: 'issue',
+      code: 'policy.unparseable',
+      file,
+      line,
+      message: `not valid YAML or JSON: ${((e as Error).message ?? '').split('\n')[0]}`,
+    });
   }
 }
 

@@ -2,11 +2,43 @@ import { accessKey, compareAccess, type K8sAccess } from '../model/access.js';
 import { EvidenceAccumulator, maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import { noPermissionReason } from '../knowledge/aws/actions.js';
-import { addFlow, compareEdges, compareWorkloads, edgeKey, mergeWorkload, newFlowEvidence, workloadId, type NetEdge, type WorkloadInfo } from '../model/network.js';
-import type { AwsCallObservation, AwsPrincipal, ImpliedPermission, K8sRequestObservation, Observation } from '../model/observation.js';
+import {
+  addFlow,
+  compareEdges,
+  compareWorkloads,
+  edgeKey,
+  mergeWorkload,
+  newFlowEvidence,
+  workloadId,
+  type NetEdge,
+  type WorkloadInfo,
+} from '../model/network.js';
+import type {
+  AwsCallObservation,
+  AwsPrincipal,
+  ImpliedPermission,
+  K8sRequestObservation,
+  Observation,
+} from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';
-import { PROFILE_API_VERSION, type AwsCall, type AwsEdge, type CreatedNames, type K8sEdge, type Principal, type Profile, type RoleLink, type SourceRecord } from '../model/profile.js';
-import { compareSubjects, subjectFromUsername, subjectId, type AwsSubjectKind, type Subject } from '../model/subject.js';
+import {
+  PROFILE_API_VERSION,
+  type AwsCall,
+  type AwsEdge,
+  type CreatedNames,
+  type K8sEdge,
+  type Principal,
+  type Profile,
+  type RoleLink,
+  type SourceRecord,
+} from '../model/profile.js';
+import {
+  compareSubjects,
+  subjectFromUsername,
+  subjectId,
+  type AwsSubjectKind,
+  type Subject,
+} from '../model/subject.js';
 import type { Scope, SkipReason } from './scope.js';
 import { compareTuples, tupleKey } from '../util/key.js';
 
@@ -30,8 +62,18 @@ interface PrincipalState {
   created: Map<string, CreatedNames & { set: Set<string> }>;
 }
 
-const AWS_KINDS: Partial<Record<AwsPrincipal['type'], AwsSubjectKind>> = { Role: 'IAMRole', IAMUser: 'IAMUser', Root: 'AWSAccount', FederatedUser: 'FederatedUser' };
-const AWS_SKIPS: Partial<Record<AwsPrincipal['type'], SkipReason>> = { AWSService: 'aws-service', WebIdentityUser: 'federation', SAMLUser: 'federation', Unknown: 'unknown-identity' };
+const AWS_KINDS: Partial<Record<AwsPrincipal['type'], AwsSubjectKind>> = {
+  Role: 'IAMRole',
+  IAMUser: 'IAMUser',
+  Root: 'AWSAccount',
+  FederatedUser: 'FederatedUser',
+};
+const AWS_SKIPS: Partial<Record<AwsPrincipal['type'], SkipReason>> = {
+  AWSService: 'aws-service',
+  WebIdentityUser: 'federation',
+  SAMLUser: 'federation',
+  Unknown: 'unknown-identity',
+};
 
 /**
  * Observations → Profile. Memory is bounded by the profile (principals × distinct accesses), never
@@ -136,7 +178,8 @@ export class ProfileBuilder {
     const t = this.scope.timeSkip(obs.time);
     if (t) return this.skip(t);
     if (obs.link) {
-      // The AssumeRole* call stands for the service account → role link; the caller is STS's web identity or the EKS service.
+      // The AssumeRole* call stands for the service account → role link; the caller is STS's web identity or the EKS
+      // service.
       const l = obs.link;
       const username = `system:serviceaccount:${l.namespace}:${l.serviceAccount}`;
       const p = this.userPrincipal(username);
@@ -154,13 +197,26 @@ export class ProfileBuilder {
     if (noPermissionReason(obs.eventSource, obs.eventName)) return this.skip('no-permission');
     let p = this.awsCache.get(obs.principal.arn);
     if (p === undefined) {
-      p = this.scope.subjectSkip(kind, obs.principal.arn) ?? this.principal({ kind, name: obs.principal.arn }, obs.principal.arn);
+      p =
+        this.scope.subjectSkip(kind, obs.principal.arn) ??
+        this.principal({ kind, name: obs.principal.arn }, obs.principal.arn);
       this.awsCache.set(obs.principal.arn, p);
     }
     if (typeof p === 'string') return this.skip(p);
     const key = awsCallKey(obs);
     let edge = p.aws.get(key);
-    if (!edge) p.aws.set(key, (edge = { call: { eventSource: obs.eventSource, eventName: obs.eventName, resources: obs.resources, implied: obs.implied } }));
+    if (!edge)
+      p.aws.set(
+        key,
+        (edge = {
+          call: {
+            eventSource: obs.eventSource,
+            eventName: obs.eventName,
+            resources: obs.resources,
+            implied: obs.implied,
+          },
+        }),
+      );
     const slot = obs.decision === 'allow' ? 'allowed' : 'denied';
     (edge[slot] ??= new EvidenceAccumulator()).add('ResponseComplete', obs.time, obs.id);
   }
@@ -182,7 +238,11 @@ export class ProfileBuilder {
       const a = obs.access;
       const k = tupleKey(a.namespace, a.apiGroup, a.resource);
       let c = p.created.get(k);
-      if (!c) p.created.set(k, (c = { namespace: a.namespace, apiGroup: a.apiGroup, resource: a.resource, names: [], set: new Set() }));
+      if (!c)
+        p.created.set(
+          k,
+          (c = { namespace: a.namespace, apiGroup: a.apiGroup, resource: a.resource, names: [], set: new Set() }),
+        );
       c.set.add(obs.created);
     }
   }
@@ -210,7 +270,16 @@ export class ProfileBuilder {
     const key = subjectId(subject);
     let p = this.principals.get(key);
     if (!p) {
-      p = { subject, username, groups: new Set(), lastGroups: [], edges: new Map(), aws: new Map(), links: new Map(), created: new Map() };
+      p = {
+        subject,
+        username,
+        groups: new Set(),
+        lastGroups: [],
+        edges: new Map(),
+        aws: new Map(),
+        links: new Map(),
+        created: new Map(),
+      };
       this.principals.set(key, p);
     }
     return p;
@@ -222,7 +291,15 @@ export class ProfileBuilder {
       const k8s: K8sEdge[] = [];
       for (const st of [...p.edges.values()].sort((a, b) => compareAccess(a.access, b.access))) {
         const a = st.access;
-        const edge: K8sEdge = { verb: a.verb, apiGroup: a.apiGroup, resource: a.resource, subresource: a.subresource, namespace: a.namespace, name: a.name, nonResourceURL: a.nonResourceURL };
+        const edge: K8sEdge = {
+          verb: a.verb,
+          apiGroup: a.apiGroup,
+          resource: a.resource,
+          subresource: a.subresource,
+          namespace: a.namespace,
+          name: a.name,
+          nonResourceURL: a.nonResourceURL,
+        };
         if (st.allowed) edge.allowed = st.allowed.toEvidence();
         if (st.denied) edge.denied = st.denied.toEvidence();
         if (st.undecided) edge.undecided = st.undecided.toEvidence();
@@ -233,22 +310,40 @@ export class ProfileBuilder {
         }
         k8s.push(edge);
       }
-      const pr: Principal = { subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups].sort(cmp), k8s };
+      const pr: Principal = {
+        subject: canonicalSubject(p.subject),
+        username: p.username,
+        groups: [...p.groups].sort(cmp),
+        k8s,
+      };
       if (p.aws.size) {
-        pr.aws = [...p.aws.values()].sort((a, b) => compareAwsCalls(a.call, b.call)).map((st) => {
-          const e: AwsEdge = { ...st.call };
-          if (st.allowed) e.allowed = st.allowed.toEvidence();
-          if (st.denied) e.denied = st.denied.toEvidence();
-          return e;
-        });
+        pr.aws = [...p.aws.values()]
+          .sort((a, b) => compareAwsCalls(a.call, b.call))
+          .map((st) => {
+            const e: AwsEdge = { ...st.call };
+            if (st.allowed) e.allowed = st.allowed.toEvidence();
+            if (st.denied) e.denied = st.denied.toEvidence();
+            return e;
+          });
       }
       if (p.links.size) {
         pr.assumes = [...p.links.values()].sort(compareLinks).map((l) => {
           return { roleArn: l.roleArn, via: l.via, evidence: l.ev.toEvidence() };
         });
       }
-      if (p.created.size) pr.created = sortCreated([...p.created.values()].map((c) => ({ namespace: c.namespace, apiGroup: c.apiGroup, resource: c.resource, names: [...c.set] })));
-      for (const ev of [...(pr.aws ?? []).flatMap((e) => [e.allowed, e.denied]), ...(pr.assumes ?? []).map((l) => l.evidence)]) {
+      if (p.created.size)
+        pr.created = sortCreated(
+          [...p.created.values()].map((c) => ({
+            namespace: c.namespace,
+            apiGroup: c.apiGroup,
+            resource: c.resource,
+            names: [...c.set],
+          })),
+        );
+      for (const ev of [
+        ...(pr.aws ?? []).flatMap((e) => [e.allowed, e.denied]),
+        ...(pr.assumes ?? []).map((l) => l.evidence),
+      ]) {
         if (!ev) continue;
         this.start = minTime(this.start, ev.firstSeen);
         this.end = maxTime(this.end, ev.lastSeen);
@@ -276,7 +371,10 @@ export class ProfileBuilder {
       profile.workloads = [...this.workloads.values()].sort(compareWorkloads);
       profile.network = network;
     }
-    if (this.names.size) profile.dnsNames = [...this.names.keys()].sort(cmp).map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
+    if (this.names.size)
+      profile.dnsNames = [...this.names.keys()]
+        .sort(cmp)
+        .map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
     return profile;
   }
 }
@@ -313,13 +411,20 @@ function sameList(a: string[], b: string[]): boolean {
 /** Created names in (namespace, group, resource) order, each list sorted and distinct. */
 export function sortCreated(list: CreatedNames[]): CreatedNames[] {
   return list
-    .map((c) => ({ namespace: c.namespace, apiGroup: c.apiGroup, resource: c.resource, names: [...new Set(c.names)].sort(cmp) }))
+    .map((c) => ({
+      namespace: c.namespace,
+      apiGroup: c.apiGroup,
+      resource: c.resource,
+      names: [...new Set(c.names)].sort(cmp),
+    }))
     .sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.apiGroup, b.apiGroup) || cmp(a.resource, b.resource));
 }
 
 export function canonicalSubject(s: Subject): Subject {
   // (ServiceAccounts carry their namespace; every other kind is kind and name.)
-  return s.kind === 'ServiceAccount' ? { kind: s.kind, namespace: s.namespace ?? '', name: s.name } : { kind: s.kind, name: s.name };
+  return s.kind === 'ServiceAccount'
+    ? { kind: s.kind, namespace: s.namespace ?? '', name: s.name }
+    : { kind: s.kind, name: s.name };
 }
 
 export function sortRecord(r: Record<string, number>): Record<string, number> {
@@ -329,5 +434,7 @@ export function sortRecord(r: Record<string, number>): Record<string, number> {
 }
 
 export function sortSources(s: SourceRecord[]): SourceRecord[] {
-  return [...s].sort((a, b) => cmp(a.path, b.path) || cmp(a.format, b.format) || a.bytes - b.bytes || a.records - b.records);
+  return [...s].sort(
+    (a, b) => cmp(a.path, b.path) || cmp(a.format, b.format) || a.bytes - b.bytes || a.records - b.records,
+  );
 }

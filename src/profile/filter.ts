@@ -8,7 +8,9 @@ import { InputError } from '../model/issue.js';
  */
 export function filterProfile(profile: Profile, scope: Scope): Profile {
   if (scope.since !== '' || scope.until !== '' || scope.hasRelativeTime) {
-    throw new InputError('--since/--until select records while reading logs; a profile is already aggregated (profile the logs with the window instead)');
+    throw new InputError(
+      '--since/--until select records while reading logs; a profile is already aggregated (profile the logs with the window instead)',
+    );
   }
   const skipped: Record<string, number> = { ...profile.skipped };
   const add = (r: SkipReason, n: number) => {
@@ -49,7 +51,12 @@ export function filterProfile(profile: Profile, scope: Scope): Profile {
     });
   }
   const keys = Object.keys(skipped).sort();
-  return { ...profile, skipped: Object.fromEntries(keys.map((k) => [k, skipped[k]!])), principals, ...(network ? { network } : {}) };
+  return {
+    ...profile,
+    skipped: Object.fromEntries(keys.map((k) => [k, skipped[k]!])),
+    principals,
+    ...(network ? { network } : {}),
+  };
 }
 
 function requests(e: Principal['k8s'][number]): number {

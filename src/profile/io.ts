@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { canonicalEvidence, type Evidence } from '../model/evidence.js';
 import { InputError, type InputIssue } from '../model/issue.js';
-import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile, type SourceRecord } from '../model/profile.js';
+import {
+  PROFILE_API_VERSION,
+  type AwsEdge,
+  type K8sEdge,
+  type Principal,
+  type Profile,
+  type SourceRecord,
+} from '../model/profile.js';
 import { canonicalSubject } from './builder.js';
 import { profileNameProblem } from './names.js';
 import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
@@ -24,11 +31,19 @@ export function canonicalProfile(p: Profile): Profile {
 }
 
 function canonicalPeer(x: Peer): Peer {
-  return x.kind === 'workload' ? { kind: 'workload', namespace: x.namespace, name: x.name } : { kind: x.kind, ip: x.ip };
+  return x.kind === 'workload'
+    ? { kind: 'workload', namespace: x.namespace, name: x.name }
+    : { kind: x.kind, ip: x.ip };
 }
 
 function canonicalFlowEvidence(e: FlowEvidence): FlowEvidence {
-  return { connections: e.connections, records: e.records, firstSeen: e.firstSeen, lastSeen: e.lastSeen, samples: e.samples.map((s) => ({ id: s.id, time: s.time })) };
+  return {
+    connections: e.connections,
+    records: e.records,
+    firstSeen: e.firstSeen,
+    lastSeen: e.lastSeen,
+    samples: e.samples.map((s) => ({ id: s.id, time: s.time })),
+  };
 }
 
 function canonicalNetwork(p: Profile): Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> {
@@ -78,10 +93,22 @@ function canonicalIssue(i: InputIssue): InputIssue {
 }
 
 function canonicalPrincipal(p: Principal): Principal {
-  const out: Principal = { subject: canonicalSubject(p.subject), username: p.username, groups: [...p.groups], k8s: p.k8s.map(canonicalEdge) };
+  const out: Principal = {
+    subject: canonicalSubject(p.subject),
+    username: p.username,
+    groups: [...p.groups],
+    k8s: p.k8s.map(canonicalEdge),
+  };
   if (p.aws?.length) out.aws = p.aws.map(canonicalAwsEdge);
-  if (p.assumes?.length) out.assumes = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: canonicalEvidence(l.evidence) }));
-  if (p.created?.length) out.created = p.created.map((c) => ({ namespace: c.namespace, apiGroup: c.apiGroup, resource: c.resource, names: [...c.names] }));
+  if (p.assumes?.length)
+    out.assumes = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: canonicalEvidence(l.evidence) }));
+  if (p.created?.length)
+    out.created = p.created.map((c) => ({
+      namespace: c.namespace,
+      apiGroup: c.apiGroup,
+      resource: c.resource,
+      names: [...c.names],
+    }));
   return out;
 }
 
@@ -143,44 +170,86 @@ function isObj(v: unknown): v is Record<string, unknown> {
 export function checkProfile(v: unknown): string | undefined {
   if (!isObj(v)) return 'expected a JSON object';
   if (v['kind'] !== 'Profile') return `kind is ${JSON.stringify(v['kind'])}, expected "Profile"`;
-  if (v['apiVersion'] !== PROFILE_API_VERSION) return `apiVersion ${JSON.stringify(v['apiVersion'])} is not ${PROFILE_API_VERSION}`;
+  if (v['apiVersion'] !== PROFILE_API_VERSION)
+    return `apiVersion ${JSON.stringify(v['apiVersion'])} is not ${PROFILE_API_VERSION}`;
   if (!isObj(v['window']) || !Array.isArray(v['sources']) || !isObj(v['skipped']) || !Array.isArray(v['principals'])) {
     return 'window, sources, skipped and principals are required';
   }
   const net = checkNetwork(v);
   if (net) return net;
   for (const [i, p] of (v['principals'] as unknown[]).entries()) {
-    if (!isObj(p) || !isObj(p['subject']) || typeof p['username'] !== 'string' || !Array.isArray(p['groups']) || !Array.isArray(p['k8s'])) {
+    if (
+      !isObj(p) ||
+      !isObj(p['subject']) ||
+      typeof p['username'] !== 'string' ||
+      !Array.isArray(p['groups']) ||
+      !Array.isArray(p['k8s'])
+    ) {
       return `principals[${i}] lacks subject, username, groups or k8s`;
     }
-    const evidenceProblem = (ev: unknown) => !isObj(ev) || typeof ev['count'] !== 'number' || typeof ev['firstSeen'] !== 'string' || typeof ev['lastSeen'] !== 'string' || !isObj(ev['stages']) || !Array.isArray(ev['samples']);
+    const evidenceProblem = (ev: unknown) =>
+      !isObj(ev) ||
+      typeof ev['count'] !== 'number' ||
+      typeof ev['firstSeen'] !== 'string' ||
+      typeof ev['lastSeen'] !== 'string' ||
+      !isObj(ev['stages']) ||
+      !Array.isArray(ev['samples']);
     if (p['aws'] !== undefined) {
       if (!Array.isArray(p['aws'])) return `principals[${i}].aws must be a list`;
       for (const [j, e] of (p['aws'] as unknown[]).entries()) {
         const at = `principals[${i}].aws[${j}]`;
-        if (!isObj(e) || typeof e['eventSource'] !== 'string' || typeof e['eventName'] !== 'string') return `${at} lacks eventSource or eventName`;
-        if (!Array.isArray(e['resources']) || !e['resources'].every((r) => typeof r === 'string')) return `${at}.resources must be a list of ARNs`;
-        if (!Array.isArray(e['implied']) || !e['implied'].every((x) => isObj(x) && typeof x['action'] === 'string' && typeof x['resource'] === 'string' && typeof x['via'] === 'string')) {
+        if (!isObj(e) || typeof e['eventSource'] !== 'string' || typeof e['eventName'] !== 'string')
+          return `${at} lacks eventSource or eventName`;
+        if (!Array.isArray(e['resources']) || !e['resources'].every((r) => typeof r === 'string'))
+          return `${at}.resources must be a list of ARNs`;
+        if (
+          !Array.isArray(e['implied']) ||
+          !e['implied'].every(
+            (x) =>
+              isObj(x) &&
+              typeof x['action'] === 'string' &&
+              typeof x['resource'] === 'string' &&
+              typeof x['via'] === 'string',
+          )
+        ) {
           return `${at}.implied must be a list of {action, resource, via}`;
         }
         if (!(isObj(e['allowed']) || isObj(e['denied']))) return `${at} has no evidence`;
-        for (const slot of ['allowed', 'denied']) if (e[slot] !== undefined && evidenceProblem(e[slot])) return `${at}.${slot} is not evidence`;
+        for (const slot of ['allowed', 'denied'])
+          if (e[slot] !== undefined && evidenceProblem(e[slot])) return `${at}.${slot} is not evidence`;
       }
     }
     if (p['assumes'] !== undefined) {
       if (!Array.isArray(p['assumes'])) return `principals[${i}].assumes must be a list`;
       for (const [j, l] of (p['assumes'] as unknown[]).entries()) {
-        if (!isObj(l) || typeof l['roleArn'] !== 'string' || (l['via'] !== 'irsa' && l['via'] !== 'pod-identity') || evidenceProblem(l['evidence'])) {
+        if (
+          !isObj(l) ||
+          typeof l['roleArn'] !== 'string' ||
+          (l['via'] !== 'irsa' && l['via'] !== 'pod-identity') ||
+          evidenceProblem(l['evidence'])
+        ) {
           return `principals[${i}].assumes[${j}] needs roleArn, via (irsa or pod-identity) and evidence`;
         }
       }
     }
     if (p['created'] !== undefined) {
-      const ok = Array.isArray(p['created']) && p['created'].every((c) => isObj(c) && ['namespace', 'apiGroup', 'resource'].every((f) => typeof c[f] === 'string') && Array.isArray(c['names']) && c['names'].every((n) => typeof n === 'string'));
+      const ok =
+        Array.isArray(p['created']) &&
+        p['created'].every(
+          (c) =>
+            isObj(c) &&
+            ['namespace', 'apiGroup', 'resource'].every((f) => typeof c[f] === 'string') &&
+            Array.isArray(c['names']) &&
+            c['names'].every((n) => typeof n === 'string'),
+        );
       if (!ok) return `principals[${i}].created must be a list of {namespace, apiGroup, resource, names}`;
     }
     for (const [j, e] of (p['k8s'] as unknown[]).entries()) {
-      if (!isObj(e) || typeof e['verb'] !== 'string' || !(isObj(e['allowed']) || isObj(e['denied']) || isObj(e['undecided']))) {
+      if (
+        !isObj(e) ||
+        typeof e['verb'] !== 'string' ||
+        !(isObj(e['allowed']) || isObj(e['denied']) || isObj(e['undecided']))
+      ) {
         return `principals[${i}].k8s[${j}] lacks a verb or evidence`;
       }
       for (const f of ['apiGroup', 'resource', 'subresource', 'namespace', 'name', 'nonResourceURL']) {
@@ -188,7 +257,10 @@ export function checkProfile(v: unknown): string | undefined {
       }
       for (const slot of ['allowed', 'denied', 'undecided']) {
         const ev = e[slot];
-        if (ev !== undefined && (!isObj(ev) || typeof ev['count'] !== 'number' || !isObj(ev['stages']) || !Array.isArray(ev['samples']))) {
+        if (
+          ev !== undefined &&
+          (!isObj(ev) || typeof ev['count'] !== 'number' || !isObj(ev['stages']) || !Array.isArray(ev['samples']))
+        ) {
           return `principals[${i}].k8s[${j}].${slot} is not evidence`;
         }
       }
@@ -198,13 +270,32 @@ export function checkProfile(v: unknown): string | undefined {
 }
 
 function checkNetwork(v: Record<string, unknown>): string | undefined {
-  const peerOk = (x: unknown) => isObj(x) && (x['kind'] === 'workload' ? typeof x['namespace'] === 'string' && typeof x['name'] === 'string' : (x['kind'] === 'ip' || x['kind'] === 'node') && typeof x['ip'] === 'string');
-  const evOk = (x: unknown) => isObj(x) && typeof x['connections'] === 'number' && typeof x['records'] === 'number' && typeof x['firstSeen'] === 'string' && typeof x['lastSeen'] === 'string' && Array.isArray(x['samples']);
+  const peerOk = (x: unknown) =>
+    isObj(x) &&
+    (x['kind'] === 'workload'
+      ? typeof x['namespace'] === 'string' && typeof x['name'] === 'string'
+      : (x['kind'] === 'ip' || x['kind'] === 'node') && typeof x['ip'] === 'string');
+  const evOk = (x: unknown) =>
+    isObj(x) &&
+    typeof x['connections'] === 'number' &&
+    typeof x['records'] === 'number' &&
+    typeof x['firstSeen'] === 'string' &&
+    typeof x['lastSeen'] === 'string' &&
+    Array.isArray(x['samples']);
   const strMap = (x: unknown) => isObj(x) && Object.values(x).every((y) => typeof y === 'string');
   if (v['workloads'] !== undefined) {
     if (!Array.isArray(v['workloads'])) return 'workloads must be a list';
     for (const [i, w] of (v['workloads'] as unknown[]).entries()) {
-      if (!isObj(w) || typeof w['namespace'] !== 'string' || typeof w['name'] !== 'string' || typeof w['kind'] !== 'string' || !strMap(w['selector']) || !strMap(w['labels']) || !Array.isArray(w['ports']) || typeof w['hostNetwork'] !== 'boolean') {
+      if (
+        !isObj(w) ||
+        typeof w['namespace'] !== 'string' ||
+        typeof w['name'] !== 'string' ||
+        typeof w['kind'] !== 'string' ||
+        !strMap(w['selector']) ||
+        !strMap(w['labels']) ||
+        !Array.isArray(w['ports']) ||
+        typeof w['hostNetwork'] !== 'boolean'
+      ) {
         return `workloads[${i}] needs namespace, name, kind, selector, labels, ports and hostNetwork`;
       }
     }
@@ -212,12 +303,34 @@ function checkNetwork(v: Record<string, unknown>): string | undefined {
   if (v['network'] !== undefined) {
     if (!Array.isArray(v['network'])) return 'network must be a list';
     for (const [i, e] of (v['network'] as unknown[]).entries()) {
-      if (!isObj(e) || !peerOk(e['from']) || !peerOk(e['to']) || typeof e['protocol'] !== 'string' || typeof e['port'] !== 'number') return `network[${i}] needs from, to, protocol and port`;
+      if (
+        !isObj(e) ||
+        !peerOk(e['from']) ||
+        !peerOk(e['to']) ||
+        typeof e['protocol'] !== 'string' ||
+        typeof e['port'] !== 'number'
+      )
+        return `network[${i}] needs from, to, protocol and port`;
       if (!(isObj(e['allowed']) || isObj(e['denied']))) return `network[${i}] has no evidence`;
-      for (const slot of ['allowed', 'denied']) if (e[slot] !== undefined && !evOk(e[slot])) return `network[${i}].${slot} is not flow evidence`;
+      for (const slot of ['allowed', 'denied'])
+        if (e[slot] !== undefined && !evOk(e[slot])) return `network[${i}].${slot} is not flow evidence`;
     }
   }
-  if (v['dnsNames'] !== undefined && !(Array.isArray(v['dnsNames']) && v['dnsNames'].every((n) => isObj(n) && typeof n['ip'] === 'string' && Array.isArray(n['names'])))) return 'dnsNames must be a list of {ip, names}';
-  if (v['namespaces'] !== undefined && !(Array.isArray(v['namespaces']) && v['namespaces'].every((n) => isObj(n) && typeof n['name'] === 'string' && strMap(n['labels'])))) return 'namespaces must be a list of {name, labels}';
+  if (
+    v['dnsNames'] !== undefined &&
+    !(
+      Array.isArray(v['dnsNames']) &&
+      v['dnsNames'].every((n) => isObj(n) && typeof n['ip'] === 'string' && Array.isArray(n['names']))
+    )
+  )
+    return 'dnsNames must be a list of {ip, names}';
+  if (
+    v['namespaces'] !== undefined &&
+    !(
+      Array.isArray(v['namespaces']) &&
+      v['namespaces'].every((n) => isObj(n) && typeof n['name'] === 'string' && strMap(n['labels']))
+    )
+  )
+    return 'namespaces must be a list of {name, labels}';
   return undefined;
 }

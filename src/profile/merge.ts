@@ -1,9 +1,26 @@
 import { accessKey, compareAccess } from '../model/access.js';
 import { mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
-import { PROFILE_API_VERSION, type AwsEdge, type CreatedNames, type K8sEdge, type Principal, type Profile, type RoleLink } from '../model/profile.js';
+import {
+  PROFILE_API_VERSION,
+  type AwsEdge,
+  type CreatedNames,
+  type K8sEdge,
+  type Principal,
+  type Profile,
+  type RoleLink,
+} from '../model/profile.js';
 import { compareSubjects, subjectId } from '../model/subject.js';
-import { compareEdges, compareWorkloads, edgeKey, mergeFlowEvidence, mergeWorkload, workloadId, type NetEdge, type WorkloadInfo } from '../model/network.js';
+import {
+  compareEdges,
+  compareWorkloads,
+  edgeKey,
+  mergeFlowEvidence,
+  mergeWorkload,
+  workloadId,
+  type NetEdge,
+  type WorkloadInfo,
+} from '../model/network.js';
 import { tupleKey } from '../util/key.js';
 import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './builder.js';
 
@@ -44,7 +61,17 @@ function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
 export function mergeProfiles(profiles: Profile[]): Profile {
   // Accumulate every principal's edges in one map and sort once: linear in the total size,
   // however many partial profiles (files, byte ranges, days) come in.
-  const principals = new Map<string, { first: Principal; groups: Set<string>; edges: Map<string, K8sEdge>; aws: Map<string, AwsEdge>; links: Map<string, RoleLink>; created: CreatedNames[] }>();
+  const principals = new Map<
+    string,
+    {
+      first: Principal;
+      groups: Set<string>;
+      edges: Map<string, K8sEdge>;
+      aws: Map<string, AwsEdge>;
+      links: Map<string, RoleLink>;
+      created: CreatedNames[];
+    }
+  >();
   const skipped: Record<string, number> = {};
   let start = '';
   let end = '';
@@ -57,7 +84,11 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     for (const pr of p.principals) {
       const k = subjectId(pr.subject);
       let acc = principals.get(k);
-      if (!acc) principals.set(k, (acc = { first: pr, groups: new Set(), edges: new Map(), aws: new Map(), links: new Map(), created: [] }));
+      if (!acc)
+        principals.set(
+          k,
+          (acc = { first: pr, groups: new Set(), edges: new Map(), aws: new Map(), links: new Map(), created: [] }),
+        );
       acc.created.push(...(pr.created ?? []));
       for (const e of pr.aws ?? []) {
         const ek = awsCallKey(e);
@@ -85,18 +116,20 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     sources: sortSources(sources),
     skipped: sortRecord(skipped),
     ...net,
-    principals: [...principals.values()].sort((a, b) => compareSubjects(a.first.subject, b.first.subject)).map((acc) => {
-      const out: Principal = {
-        subject: acc.first.subject,
-        username: acc.first.username,
-        groups: [...acc.groups].sort(cmp),
-        k8s: [...acc.edges.values()].sort(compareAccess),
-      };
-      if (acc.aws.size) out.aws = [...acc.aws.values()].sort(compareAwsCalls);
-      if (acc.links.size) out.assumes = [...acc.links.values()].sort(compareLinks);
-      if (acc.created.length) out.created = mergeCreated(acc.created);
-      return out;
-    }),
+    principals: [...principals.values()]
+      .sort((a, b) => compareSubjects(a.first.subject, b.first.subject))
+      .map((acc) => {
+        const out: Principal = {
+          subject: acc.first.subject,
+          username: acc.first.username,
+          groups: [...acc.groups].sort(cmp),
+          k8s: [...acc.edges.values()].sort(compareAccess),
+        };
+        if (acc.aws.size) out.aws = [...acc.aws.values()].sort(compareAwsCalls);
+        if (acc.links.size) out.assumes = [...acc.links.values()].sort(compareLinks);
+        if (acc.created.length) out.created = mergeCreated(acc.created);
+        return out;
+      }),
   };
 }
 
@@ -133,7 +166,8 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
         continue;
       }
       const out: NetEdge = { from: prev.from, to: prev.to, protocol: prev.protocol, port: prev.port };
-      const allowed = prev.allowed && e.allowed ? mergeFlowEvidence(prev.allowed, e.allowed) : (prev.allowed ?? e.allowed);
+      const allowed =
+        prev.allowed && e.allowed ? mergeFlowEvidence(prev.allowed, e.allowed) : (prev.allowed ?? e.allowed);
       const denied = prev.denied && e.denied ? mergeFlowEvidence(prev.denied, e.denied) : (prev.denied ?? e.denied);
       if (allowed) out.allowed = allowed;
       if (denied) out.denied = denied;
@@ -151,7 +185,8 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
     out.workloads = [...workloads.values()].sort(compareWorkloads);
     out.network = [...edges.values()].sort(compareEdges);
   }
-  if (names.size) out.dnsNames = [...names.keys()].sort(cmp).map((ip) => ({ ip, names: [...names.get(ip)!].sort(cmp) }));
+  if (names.size)
+    out.dnsNames = [...names.keys()].sort(cmp).map((ip) => ({ ip, names: [...names.get(ip)!].sort(cmp) }));
   if (namespaces.size) out.namespaces = [...namespaces.keys()].sort(cmp).map((k) => namespaces.get(k)!);
   return out;
 }

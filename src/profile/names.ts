@@ -15,7 +15,10 @@ import { eventNameProblem, eventSourceProblem, resourceArnProblem, roleArnProble
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
 import { isAwsKind } from '../model/subject.js';
 
-/** A secret named without its ARN's random suffix carries the generator's `-??????` (see ingest/cloudTrail/resources.ts). */
+/**
+ * A secret named without its ARN's random suffix carries the generator's `-??????` (see
+ * ingest/cloudTrail/resources.ts).
+ */
 const SECRET_SUFFIX = /^(arn:aws[\w-]*:secretsmanager:[^:]*:\d*:secret:.+)-\?{6}$/;
 
 /**
@@ -29,7 +32,8 @@ export function profileNameProblem(p: Profile): string | undefined {
     const s = pr.subject;
     const subject =
       s.kind === 'ServiceAccount'
-        ? check(`${at}.subject.namespace`, s.namespace ?? '', namespaceProblem) ?? check(`${at}.subject.name`, s.name, subdomainProblem)
+        ? (check(`${at}.subject.namespace`, s.namespace ?? '', namespaceProblem) ??
+          check(`${at}.subject.name`, s.name, subdomainProblem))
         : isAwsKind(s.kind)
           ? check(`${at}.subject.name`, s.name, resourceArnProblem)
           : check(`${at}.subject.name`, s.name, userNameProblem);
@@ -44,11 +48,11 @@ export function profileNameProblem(p: Profile): string | undefined {
         check(`${ea}.verb`, e.verb, verbProblem) ??
         (e.nonResourceURL
           ? check(`${ea}.nonResourceURL`, e.nonResourceURL, nonResourceUrlProblem)
-          : check(`${ea}.resource`, e.resource, resourceProblem) ??
+          : (check(`${ea}.resource`, e.resource, resourceProblem) ??
             (e.subresource ? check(`${ea}.subresource`, e.subresource, resourceProblem) : undefined) ??
             check(`${ea}.apiGroup`, e.apiGroup, apiGroupProblem) ??
             (e.namespace ? check(`${ea}.namespace`, e.namespace, namespaceProblem) : undefined) ??
-            (e.name ? check(`${ea}.name`, e.name, objectNameProblem) : undefined));
+            (e.name ? check(`${ea}.name`, e.name, objectNameProblem) : undefined)));
       if (problem) return problem;
     }
     for (const [j, e] of (pr.aws ?? []).entries()) {
@@ -56,11 +60,19 @@ export function profileNameProblem(p: Profile): string | undefined {
       const problem =
         check(`${ea}.eventSource`, e.eventSource, eventSourceProblem) ??
         check(`${ea}.eventName`, e.eventName, eventNameProblem) ??
-        e.resources.map((r, k) => check(`${ea}.resources[${k}]`, r.replace(SECRET_SUFFIX, '$1'), resourceArnProblem)).find(Boolean) ??
-        e.implied.map((x, k) => (x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, resourceArnProblem) : undefined)).find(Boolean);
+        e.resources
+          .map((r, k) => check(`${ea}.resources[${k}]`, r.replace(SECRET_SUFFIX, '$1'), resourceArnProblem))
+          .find(Boolean) ??
+        e.implied
+          .map((x, k) =>
+            x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, resourceArnProblem) : undefined,
+          )
+          .find(Boolean);
       if (problem) return problem;
     }
-    const link = (pr.assumes ?? []).map((l, j) => check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem)).find(Boolean);
+    const link = (pr.assumes ?? [])
+      .map((l, j) => check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem))
+      .find(Boolean);
     if (link) return link;
     for (const [j, c] of (pr.created ?? []).entries()) {
       const ca = `${at}.created[${j}]`;
@@ -80,7 +92,8 @@ export function profileNameProblem(p: Profile): string | undefined {
     for (const peer of [e.from, e.to]) {
       const problem =
         peer.kind === 'workload'
-          ? check(`network[${i}] namespace`, peer.namespace, namespaceProblem) ?? check(`network[${i}] workload`, peer.name, subdomainProblem)
+          ? (check(`network[${i}] namespace`, peer.namespace, namespaceProblem) ??
+            check(`network[${i}] workload`, peer.name, subdomainProblem))
           : check(`network[${i}] address`, peer.ip, ipProblem);
       if (problem) return problem;
     }

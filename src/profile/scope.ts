@@ -11,14 +11,22 @@ export interface ScopeOptions {
   since?: TimeSpec;
   until?: TimeSpec;
   includeSystem: boolean;
-  /** Records without a time: kept (their time is unknown, not outside the window), or, for a held-out window, left out. */
+  /**
+   * Records without a time: kept (their time is unknown, not outside the window), or, for a held-out window, left out.
+   */
   untimed?: 'keep' | 'skip';
 }
 
 export const DEFAULT_SUBJECT_KINDS: SubjectKind[] = ['ServiceAccount', 'User'];
 
 export function defaultScope(): ScopeOptions {
-  return { subjects: [], excludeSubjects: [], subjectKinds: [...DEFAULT_SUBJECT_KINDS], namespaces: [], includeSystem: false };
+  return {
+    subjects: [],
+    excludeSubjects: [],
+    subjectKinds: [...DEFAULT_SUBJECT_KINDS],
+    namespaces: [],
+    includeSystem: false,
+  };
 }
 
 /** Why a record or principal is out of scope; these are the keys of `skipped` counts. */

@@ -67,14 +67,31 @@ export interface ReportModel {
 
 // ---- the documented list of risky permissions (docs/report.md) -------------------------------
 
-const WORKLOAD_RESOURCES = new Set(['pods', 'deployments', 'daemonsets', 'statefulsets', 'replicasets', 'jobs', 'cronjobs', 'replicationcontrollers']);
+const WORKLOAD_RESOURCES = new Set([
+  'pods',
+  'deployments',
+  'daemonsets',
+  'statefulsets',
+  'replicasets',
+  'jobs',
+  'cronjobs',
+  'replicationcontrollers',
+]);
 
-export function k8sRisks(a: { verb: string; resource: string; subresource: string; apiGroup: string; nonResourceURL: string }): string[] {
+export function k8sRisks(a: {
+  verb: string;
+  resource: string;
+  subresource: string;
+  apiGroup: string;
+  nonResourceURL: string;
+}): string[] {
   const out: string[] = [];
   const res = resourcePath(a);
-  if (a.resource === 'secrets' && !a.subresource) out.push(['get', 'list', 'watch'].includes(a.verb) ? 'reads secrets' : 'writes secrets');
+  if (a.resource === 'secrets' && !a.subresource)
+    out.push(['get', 'list', 'watch'].includes(a.verb) ? 'reads secrets' : 'writes secrets');
   if (['pods/exec', 'pods/attach', 'pods/portforward'].includes(res)) out.push(`${res}: a shell or a tunnel into pods`);
-  if (a.verb === 'create' && WORKLOAD_RESOURCES.has(a.resource) && !a.subresource) out.push(`creates ${a.resource}: can run any image as any service account of the namespace`);
+  if (a.verb === 'create' && WORKLOAD_RESOURCES.has(a.resource) && !a.subresource)
+    out.push(`creates ${a.resource}: can run any image as any service account of the namespace`);
   if (['escalate', 'bind', 'impersonate'].includes(a.verb)) out.push(`${a.verb}: privilege escalation`);
   if (res === 'serviceaccounts/token') out.push('mints service account tokens');
   if (res === 'nodes/proxy') out.push('nodes/proxy: the kubelet API');
@@ -84,7 +101,12 @@ export function k8sRisks(a: { verb: string; resource: string; subresource: strin
 
 const IAM_WRITE = /^(iam|sts):(?!(Get|List|Generate|Simulate|Decode))/;
 
-export function awsRisks(action: string, resource: string, principalAccount: string, bucketsOfPrincipal: number): string[] {
+export function awsRisks(
+  action: string,
+  resource: string,
+  principalAccount: string,
+  bucketsOfPrincipal: number,
+): string[] {
   const out: string[] = [];
   if (action === 'iam:PassRole') out.push('iam:PassRole: hands a role to a service');
   else if (action === 'sts:AssumeRole') {
@@ -125,7 +147,10 @@ function widenedBy(widenings: KindWidening[]): Map<string, string[]> {
  * The reviewer's report of a profile. `widenings` are those of the generated policy (the report
  * command passes the default generators' results); `check` is the drift view against given policies.
  */
-export async function buildReport(profile: Profile, opts: { title?: string; check?: CiReport; widenings?: KindWidening[]; learning?: string[] } = {}): Promise<ReportModel> {
+export async function buildReport(
+  profile: Profile,
+  opts: { title?: string; check?: CiReport; widenings?: KindWidening[]; learning?: string[] } = {},
+): Promise<ReportModel> {
   const widened = widenedBy(opts.widenings ?? []);
   const start = profile.window.start;
   const end = profile.window.end;
@@ -145,28 +170,58 @@ export async function buildReport(profile: Profile, opts: { title?: string; chec
       const isDenied = !isGrantable(e);
       if (isDenied) denied++;
       const r = isDenied ? [] : k8sRisks(e);
-      perms.push({ text: describeAccess(e), count: ev.count, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen, denied: isDenied, risks: r });
+      perms.push({
+        text: describeAccess(e),
+        count: ev.count,
+        firstSeen: ev.firstSeen,
+        lastSeen: ev.lastSeen,
+        denied: isDenied,
+        risks: r,
+      });
       if (r.length) risks.push({ principal: p.username, permission: describeAccess(e), reasons: r });
       if (!isDenied && ev.count === 1) once++;
     }
     const links = (p.assumes ?? []).map((l) => `assumes ${l.roleArn} (${l.via}, ${l.evidence.count}×)`);
-    sections.push({ kind: 'kubernetes', name: p.username, subjectKind: p.subject.kind, permissions: perms, links, events: perms.reduce((n, x) => n + x.count, 0), widenings: widened.get(p.username) ?? [] });
+    sections.push({
+      kind: 'kubernetes',
+      name: p.username,
+      subjectKind: p.subject.kind,
+      permissions: perms,
+      links,
+      events: perms.reduce((n, x) => n + x.count, 0),
+      widenings: widened.get(p.username) ?? [],
+    });
   }
   // AWS principals.
   for (const p of profile.principals.filter((x) => isAwsKind(x.subject.kind))) {
     const perms: Permission[] = [];
     const account = policyName(p.username).account;
     const buckets = new Set<string>();
-    const rows: { action: string; resource: string; ev: NonNullable<typeof p.aws>[number]['allowed']; denied: boolean }[] = [];
+    const rows: {
+      action: string;
+      resource: string;
+      ev: NonNullable<typeof p.aws>[number]['allowed'];
+      denied: boolean;
+    }[] = [];
     for (const e of p.aws ?? []) {
       if (e.denied && !e.allowed) {
         denied++;
-        perms.push({ text: `${e.eventSource} ${e.eventName} (denied)`, count: e.denied.count, firstSeen: e.denied.firstSeen, lastSeen: e.denied.lastSeen, denied: true, risks: [] });
+        perms.push({
+          text: `${e.eventSource} ${e.eventName} (denied)`,
+          count: e.denied.count,
+          firstSeen: e.denied.firstSeen,
+          lastSeen: e.denied.lastSeen,
+          denied: true,
+          risks: [],
+        });
       }
       if (!e.allowed) continue;
       const needed = await callPermissions(e);
       if (needed.kind === 'unmapped') {
-        unmapped.set(`${e.eventSource} ${e.eventName}`, (unmapped.get(`${e.eventSource} ${e.eventName}`) ?? 0) + e.allowed.count);
+        unmapped.set(
+          `${e.eventSource} ${e.eventName}`,
+          (unmapped.get(`${e.eventSource} ${e.eventName}`) ?? 0) + e.allowed.count,
+        );
         continue;
       }
       if (needed.kind !== 'actions') continue;
@@ -185,17 +240,40 @@ export async function buildReport(profile: Profile, opts: { title?: string; chec
       const ev = r.ev!;
       if (prev) {
         prev.count += ev.count;
-        prev.firstSeen = prev.firstSeen && ev.firstSeen ? (prev.firstSeen < ev.firstSeen ? prev.firstSeen : ev.firstSeen) : prev.firstSeen || ev.firstSeen;
+        prev.firstSeen =
+          prev.firstSeen && ev.firstSeen
+            ? prev.firstSeen < ev.firstSeen
+              ? prev.firstSeen
+              : ev.firstSeen
+            : prev.firstSeen || ev.firstSeen;
         prev.lastSeen = prev.lastSeen > ev.lastSeen ? prev.lastSeen : ev.lastSeen;
-      } else merged.set(text, { text, count: ev.count, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen, denied: false, risks: awsRisks(r.action, r.resource, account, buckets.size) });
+      } else
+        merged.set(text, {
+          text,
+          count: ev.count,
+          firstSeen: ev.firstSeen,
+          lastSeen: ev.lastSeen,
+          denied: false,
+          risks: awsRisks(r.action, r.resource, account, buckets.size),
+        });
     }
     for (const perm of [...merged.values()].sort((a, b) => cmp(a.text, b.text))) {
       perms.push(perm);
       if (perm.risks.length) risks.push({ principal: p.username, permission: perm.text, reasons: perm.risks });
       if (perm.count === 1) once++;
     }
-    const assumedBy = profile.principals.filter((x) => x.assumes?.some((l) => l.roleArn === p.username)).map((x) => `assumed by ${x.username}`);
-    sections.push({ kind: 'aws', name: p.username, subjectKind: p.subject.kind, permissions: perms, links: assumedBy, events: perms.reduce((n, x) => n + x.count, 0), widenings: widened.get(p.username) ?? [] });
+    const assumedBy = profile.principals
+      .filter((x) => x.assumes?.some((l) => l.roleArn === p.username))
+      .map((x) => `assumed by ${x.username}`);
+    sections.push({
+      kind: 'aws',
+      name: p.username,
+      subjectKind: p.subject.kind,
+      permissions: perms,
+      links: assumedBy,
+      events: perms.reduce((n, x) => n + x.count, 0),
+      widenings: widened.get(p.username) ?? [],
+    });
   }
   // Workloads and their connections.
   const byWorkload = new Map<string, Permission[]>();
@@ -207,10 +285,20 @@ export async function buildReport(profile: Profile, opts: { title?: string; chec
       const ev = e.allowed ?? e.denied!;
       const isDenied = !e.allowed;
       if (isDenied && self === 'from') denied++;
-      const text = self === 'from' ? `→ ${describePeer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}` : `← ${describePeer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
+      const text =
+        self === 'from'
+          ? `→ ${describePeer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
+          : `← ${describePeer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
       const r = isDenied ? [] : netRisks(e, self);
       const list = byWorkload.get(key) ?? [];
-      list.push({ text, count: ev.connections || ev.records, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen, denied: isDenied, risks: r });
+      list.push({
+        text,
+        count: ev.connections || ev.records,
+        firstSeen: ev.firstSeen,
+        lastSeen: ev.lastSeen,
+        denied: isDenied,
+        risks: r,
+      });
       byWorkload.set(key, list);
       if (r.length) risks.push({ principal: key, permission: text, reasons: r });
     }
@@ -218,36 +306,75 @@ export async function buildReport(profile: Profile, opts: { title?: string; chec
   for (const w of profile.workloads ?? []) {
     const key = `${w.namespace}/${w.name}`;
     const perms = (byWorkload.get(key) ?? []).sort((a, b) => cmp(a.text, b.text));
-    sections.push({ kind: 'workload', name: key, subjectKind: w.kind, permissions: perms, links: w.serviceAccount ? [`runs as system:serviceaccount:${w.namespace}:${w.serviceAccount}`] : [], events: perms.reduce((n, x) => n + x.count, 0), widenings: widened.get(key) ?? [] });
+    sections.push({
+      kind: 'workload',
+      name: key,
+      subjectKind: w.kind,
+      permissions: perms,
+      links: w.serviceAccount ? [`runs as system:serviceaccount:${w.namespace}:${w.serviceAccount}`] : [],
+      events: perms.reduce((n, x) => n + x.count, 0),
+      widenings: widened.get(key) ?? [],
+    });
     if (w.source === 'inventory' && !perms.length) {
-      if (w.kind === 'CronJob' && w.pods === 0) coverage.push(`CronJob ${key} never ran during the window: its needs are not in the logs`);
+      if (w.kind === 'CronJob' && w.pods === 0)
+        coverage.push(`CronJob ${key} never ran during the window: its needs are not in the logs`);
       else if (!w.hostNetwork) coverage.push(`workload ${key} had no observed traffic`);
     }
   }
 
   // Coverage.
-  if (days < 7) coverage.unshift(`the soak covers ${days.toFixed(1)} days, less than a week: weekly jobs may be missing`);
-  for (const s of sections) if (s.kind !== 'workload' && s.events > 0 && s.events < 10) coverage.push(`${s.name} made only ${s.events} requests: its profile may be incomplete`);
+  if (days < 7)
+    coverage.unshift(`the soak covers ${days.toFixed(1)} days, less than a week: weekly jobs may be missing`);
+  for (const s of sections)
+    if (s.kind !== 'workload' && s.events > 0 && s.events < 10)
+      coverage.push(`${s.name} made only ${s.events} requests: its profile may be incomplete`);
   if (once) coverage.push(`${once} accesses were seen only once`);
-  if (denied) coverage.push(`${denied} accesses were denied in the logs: needed but not granted (check whether the application depends on them)`);
+  if (denied)
+    coverage.push(
+      `${denied} accesses were denied in the logs: needed but not granted (check whether the application depends on them)`,
+    );
   if (opts.learning?.length) coverage.push(...opts.learning.map((l) => l.trim()));
 
-  const dropped: ReportModel['dropped'] = Object.entries(profile.skipped).map(([reason, count]) => ({ reason, count, detail: SKIP_REASONS[reason] ?? '' }));
-  for (const [ev, n] of [...unmapped].sort((a, b) => cmp(a[0], b[0]))) dropped.push({ reason: 'unmapped CloudTrail event', count: n, detail: `${ev}: no IAM action in the catalogue, so not granted` });
+  const dropped: ReportModel['dropped'] = Object.entries(profile.skipped).map(([reason, count]) => ({
+    reason,
+    count,
+    detail: SKIP_REASONS[reason] ?? '',
+  }));
+  for (const [ev, n] of [...unmapped].sort((a, b) => cmp(a[0], b[0])))
+    dropped.push({
+      reason: 'unmapped CloudTrail event',
+      count: n,
+      detail: `${ev}: no IAM action in the catalogue, so not granted`,
+    });
   const issueMap = new Map<string, { count: number; example: string }>();
   for (const s of profile.sources) {
     for (const i of s.issueSamples) {
       const prev = issueMap.get(i.code);
-      issueMap.set(i.code, { count: (prev?.count ?? 0) + 1, example: prev?.example ?? `${i.file}:${i.line}: ${i.message}` });
+      issueMap.set(i.code, {
+        count: (prev?.count ?? 0) + 1,
+        example: prev?.example ?? `${i.file}:${i.line}: ${i.message}`,
+      });
     }
   }
   const totalIssues = profile.sources.reduce((n, s) => n + s.issues, 0);
-  if (totalIssues) dropped.unshift({ reason: 'malformed input', count: totalIssues, detail: 'records that could not be read (see the issues below)' });
+  if (totalIssues)
+    dropped.unshift({
+      reason: 'malformed input',
+      count: totalIssues,
+      detail: 'records that could not be read (see the issues below)',
+    });
 
   const model: ReportModel = {
     title: opts.title ?? 'audit2policy report',
     window: { start, end, days },
-    sources: profile.sources.map((s) => ({ path: s.path, format: s.format, bytes: s.bytes, records: s.records, issues: s.issues, ...(s.notice ? { notice: s.notice } : {}) })),
+    sources: profile.sources.map((s) => ({
+      path: s.path,
+      format: s.format,
+      bytes: s.bytes,
+      records: s.records,
+      issues: s.issues,
+      ...(s.notice ? { notice: s.notice } : {}),
+    })),
     dropped,
     issues: [...issueMap].map(([code, v]) => ({ code, ...v })).sort((a, b) => cmp(a.code, b.code)),
     counts: {
@@ -314,33 +441,72 @@ function buildGraph(profile: Profile, risks: ReportModel['risks']): ReportModel[
     const k = `${e.from}>${e.to}>${e.kind}`;
     const prev = edges.get(k);
     if (!prev) edges.set(k, e);
-    else if (prev.label !== e.label && !prev.label.includes(e.label)) prev.label = prev.label.split(', ').length < 3 ? `${prev.label}, ${e.label}` : prev.label.endsWith('…') ? prev.label : `${prev.label}, …`;
+    else if (prev.label !== e.label && !prev.label.includes(e.label))
+      prev.label =
+        prev.label.split(', ').length < 3
+          ? `${prev.label}, ${e.label}`
+          : prev.label.endsWith('…')
+            ? prev.label
+            : `${prev.label}, …`;
   };
   for (const w of workloads) {
     const id = wid(w.namespace, w.name);
-    addNode({ id, label: collapse(w.namespace) ? `${w.namespace} (${perNs.get(w.namespace)} workloads)` : `${w.name}`, column: 0, group: w.namespace, risky: risky.has(`${w.namespace}/${w.name}`) });
+    addNode({
+      id,
+      label: collapse(w.namespace) ? `${w.namespace} (${perNs.get(w.namespace)} workloads)` : `${w.name}`,
+      column: 0,
+      group: w.namespace,
+      risky: risky.has(`${w.namespace}/${w.name}`),
+    });
     if (w.serviceAccount) {
       const sa = `system:serviceaccount:${w.namespace}:${w.serviceAccount}`;
       if (profile.principals.some((p) => p.username === sa)) {
-        addNode({ id: `sa:${sa}`, label: `${w.namespace}/${w.serviceAccount}`, column: 1, group: w.namespace, risky: risky.has(sa) });
+        addNode({
+          id: `sa:${sa}`,
+          label: `${w.namespace}/${w.serviceAccount}`,
+          column: 1,
+          group: w.namespace,
+          risky: risky.has(sa),
+        });
         addEdge({ from: id, to: `sa:${sa}`, label: 'runs as', kind: 'runs-as' });
       }
     }
   }
   for (const p of profile.principals) {
     if (p.subject.kind === 'ServiceAccount' && (p.k8s.length || p.assumes?.length)) {
-      addNode({ id: `sa:${p.username}`, label: `${p.subject.namespace}/${p.subject.name}`, column: 1, group: p.subject.namespace ?? '', risky: risky.has(p.username) });
+      addNode({
+        id: `sa:${p.username}`,
+        label: `${p.subject.namespace}/${p.subject.name}`,
+        column: 1,
+        group: p.subject.namespace ?? '',
+        risky: risky.has(p.username),
+      });
     }
     for (const l of p.assumes ?? []) {
-      addNode({ id: `role:${l.roleArn}`, label: l.roleArn.replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/'), column: 2, group: 'aws', risky: risky.has(l.roleArn) });
+      addNode({
+        id: `role:${l.roleArn}`,
+        label: l.roleArn.replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/'),
+        column: 2,
+        group: 'aws',
+        risky: risky.has(l.roleArn),
+      });
       addEdge({ from: `sa:${p.username}`, to: `role:${l.roleArn}`, label: l.via, kind: 'assumes' });
     }
     if (isAwsKind(p.subject.kind) && p.aws?.length) {
-      addNode({ id: `role:${p.username}`, label: p.username.replace(/^arn:aws[\w-]*:iam::\d+:(role\/)?/, (m, r) => (r ? 'role/' : '')), column: 2, group: 'aws', risky: risky.has(p.username) });
+      addNode({
+        id: `role:${p.username}`,
+        label: p.username.replace(/^arn:aws[\w-]*:iam::\d+:(role\/)?/, (m, r) => (r ? 'role/' : '')),
+        column: 2,
+        group: 'aws',
+        risky: risky.has(p.username),
+      });
       for (const e of p.aws) {
         if (!e.allowed) continue;
         const service = e.eventSource.replace(/\.amazonaws\.com$/, '');
-        const target = e.resources.find((r) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(r)) ?? e.resources.find((r) => !/^arn:aws[\w-]*:iam:/.test(r) && !r.includes(':alias/')) ?? '';
+        const target =
+          e.resources.find((r) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(r)) ??
+          e.resources.find((r) => !/^arn:aws[\w-]*:iam:/.test(r) && !r.includes(':alias/')) ??
+          '';
         const label = target ? shortArn(target) : service;
         addNode({ id: `res:${label}`, label, column: 3, group: service, risky: false });
         addEdge({ from: `role:${p.username}`, to: `res:${label}`, label: e.eventName, kind: 'calls' });
@@ -349,14 +515,26 @@ function buildGraph(profile: Profile, risks: ReportModel['risks']): ReportModel[
   }
   for (const e of profile.network ?? []) {
     if (!e.allowed || e.from.kind !== 'workload' || e.to.kind !== 'workload') continue;
-    addEdge({ from: wid(e.from.namespace, e.from.name), to: wid(e.to.namespace, e.to.name), label: `${e.protocol}/${e.port}`, kind: 'network' });
+    addEdge({
+      from: wid(e.from.namespace, e.from.name),
+      to: wid(e.to.namespace, e.to.name),
+      label: `${e.protocol}/${e.port}`,
+      kind: 'network',
+    });
   }
-  const sortedNodes = [...nodes.values()].sort((a, b) => a.column - b.column || cmp(a.group, b.group) || cmp(a.label, b.label));
-  const sortedEdges = [...edges.values()].filter((e) => nodes.has(e.from) && nodes.has(e.to) && e.from !== e.to).sort((a, b) => cmp(`${a.kind}${a.from}${a.to}`, `${b.kind}${b.from}${b.to}`));
+  const sortedNodes = [...nodes.values()].sort(
+    (a, b) => a.column - b.column || cmp(a.group, b.group) || cmp(a.label, b.label),
+  );
+  const sortedEdges = [...edges.values()]
+    .filter((e) => nodes.has(e.from) && nodes.has(e.to) && e.from !== e.to)
+    .sort((a, b) => cmp(`${a.kind}${a.from}${a.to}`, `${b.kind}${b.from}${b.to}`));
   return { nodes: sortedNodes, edges: sortedEdges, collapsed: collapsed.sort(cmp) };
 }
 
-/** `arn:aws:s3:::acme-staging-carts` → `s3 acme-staging-carts`; `arn:aws:sqs:eu-west-1:111122223333:cart-events` → `sqs cart-events`. */
+/**
+ * `arn:aws:s3:::acme-staging-carts` → `s3 acme-staging-carts`; `arn:aws:sqs:eu-west-1:111122223333:cart-events` → `sqs
+ * cart-events`.
+ */
 function shortArn(arn: string): string {
   const m = /^arn:aws[\w-]*:([\w-]+):[\w-]*:\d*:(.*)$/.exec(arn);
   if (!m) return arn;

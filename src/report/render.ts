@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mdCell } from './ci/index.js';
-import type { GraphEdge, GraphNode, Permission, ReportModel } from './model.js';
+import type { GraphEdge, Permission, ReportModel } from './model.js';
 
 /**
  * The reviewer's report as one self-contained HTML file (no script at all, a strict
@@ -11,7 +11,12 @@ import type { GraphEdge, GraphNode, Permission, ReportModel } from './model.js';
  */
 
 export function esc(s: string | number): string {
-  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return String(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 const CSS = `
@@ -52,7 +57,12 @@ const GROUP_GAP = 22;
 const TOP = 40;
 
 const COLUMN_TITLES = ['workloads', 'service accounts', 'IAM roles', 'AWS resources'];
-const EDGE_COLOR: Record<GraphEdge['kind'], string> = { 'runs-as': '#667085', assumes: '#7a5af8', calls: '#2e90fa', network: '#12b76a' };
+const EDGE_COLOR: Record<GraphEdge['kind'], string> = {
+  'runs-as': '#667085',
+  assumes: '#7a5af8',
+  calls: '#2e90fa',
+  network: '#12b76a',
+};
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -67,7 +77,9 @@ export function svgGraph(g: ReportModel['graph']): string {
     const c = n.column;
     if (n.group !== lastGroup[c]) {
       colY[c]! += lastGroup[c] ? GROUP_GAP : 4;
-      groupLabels.push(`<text x="${COL_X[c]}" y="${colY[c]! - 4}" font-size="11" fill="#667085">${esc(truncate(n.group, 40))}</text>`);
+      groupLabels.push(
+        `<text x="${COL_X[c]}" y="${colY[c]! - 4}" font-size="11" fill="#667085">${esc(truncate(n.group, 40))}</text>`,
+      );
       lastGroup[c] = n.group;
       colY[c]! += 6;
     }
@@ -77,11 +89,18 @@ export function svgGraph(g: ReportModel['graph']): string {
   const height = Math.max(...colY) + 20;
   const width = COL_X[3]! + NODE_W + 20;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" id="graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="normal-behaviour graph">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" id="graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="normal-behaviour graph">`,
+  );
   parts.push('<defs>');
-  for (const [kind, color] of Object.entries(EDGE_COLOR)) parts.push(`<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`);
+  for (const [kind, color] of Object.entries(EDGE_COLOR))
+    parts.push(
+      `<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`,
+    );
   parts.push('</defs>');
-  COLUMN_TITLES.forEach((t, i) => parts.push(`<text x="${COL_X[i]}" y="18" font-size="13" font-weight="600" fill="#1d2433">${t}</text>`));
+  COLUMN_TITLES.forEach((t, i) =>
+    parts.push(`<text x="${COL_X[i]}" y="18" font-size="13" font-weight="600" fill="#1d2433">${t}</text>`),
+  );
   parts.push(...groupLabels);
   for (const e of g.edges) {
     const a = pos.get(e.from);
@@ -100,7 +119,9 @@ export function svgGraph(g: ReportModel['graph']): string {
       const mid = (x1 + b.x) / 2;
       d = `M${x1},${ay} C${mid},${ay} ${mid},${by} ${b.x},${by}`;
     }
-    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.3" stroke-opacity="0.75" marker-end="url(#arrow-${e.kind})" class="edge ${e.kind}"><title>${esc(e.label)}</title></path>`);
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${color}" stroke-width="1.3" stroke-opacity="0.75" marker-end="url(#arrow-${e.kind})" class="edge ${e.kind}"><title>${esc(e.label)}</title></path>`,
+    );
   }
   for (const n of g.nodes) {
     const p = pos.get(n.id)!;
@@ -116,9 +137,22 @@ export function svgGraph(g: ReportModel['graph']): string {
 
 export function renderHtml(m: ReportModel): string {
   const h: string[] = [];
-  h.push('<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', `<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">`, '<meta name="referrer" content="no-referrer">', `<title>${esc(m.title)}</title>`, `<style>${CSS}</style>`, '</head>', '<body>');
+  h.push(
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">`,
+    '<meta name="referrer" content="no-referrer">',
+    `<title>${esc(m.title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body>',
+  );
   h.push(`<h1>${esc(m.title)}</h1>`);
-  h.push(`<p class="muted">Observation window ${esc(m.window.start || '?')} to ${esc(m.window.end || '?')} (${m.window.days.toFixed(1)} days).</p>`);
+  h.push(
+    `<p class="muted">Observation window ${esc(m.window.start || '?')} to ${esc(m.window.end || '?')} (${m.window.days.toFixed(1)} days).</p>`,
+  );
   h.push('<div class="cards">');
   const cards: [string, number][] = [
     ['Kubernetes principals', m.counts.kubernetes],
@@ -131,7 +165,10 @@ export function renderHtml(m: ReportModel): string {
   for (const [k, v] of cards) h.push(`<div class="card"><b>${fmtCount(v)}</b>${esc(k)}</div>`);
   h.push('</div>');
 
-  h.push('<h2 id="graph-title">The picture</h2>', '<p class="muted">Workloads → the service accounts they run as → the IAM roles those assume → the AWS resources they call; green arcs are workload-to-workload connections. Red borders mark risky permissions. Hover for details.</p>');
+  h.push(
+    '<h2 id="graph-title">The picture</h2>',
+    '<p class="muted">Workloads → the service accounts they run as → the IAM roles those assume → the AWS resources they call; green arcs are workload-to-workload connections. Red borders mark risky permissions. Hover for details.</p>',
+  );
   for (const c of m.graph.collapsed) h.push(`<p class="muted">${esc(c)}</p>`);
   h.push(`<div class="graph">${svgGraph(m.graph)}</div>`);
 
@@ -139,47 +176,89 @@ export function renderHtml(m: ReportModel): string {
   if (!m.risks.length) h.push('<p>None of the documented risky permissions was observed.</p>');
   else {
     h.push('<table><tr><th>principal or workload</th><th>permission</th><th>why it deserves a second look</th></tr>');
-    for (const r of m.risks) h.push(`<tr><td class="mono">${esc(r.principal)}</td><td class="mono">${esc(r.permission)}</td><td class="risk">${r.reasons.map(esc).join('<br>')}</td></tr>`);
+    for (const r of m.risks)
+      h.push(
+        `<tr><td class="mono">${esc(r.principal)}</td><td class="mono">${esc(r.permission)}</td><td class="risk">${r.reasons.map(esc).join('<br>')}</td></tr>`,
+      );
     h.push('</table>');
   }
   h.push('<h2 id="coverage">Coverage warnings</h2>');
-  h.push(m.coverage.length ? `<ul class="warn">${m.coverage.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>` : '<p>None.</p>');
+  h.push(
+    m.coverage.length
+      ? `<ul class="warn">${m.coverage.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`
+      : '<p>None.</p>',
+  );
   if (m.check) {
     h.push('<h2 id="check">Committed policy against the observed behaviour</h2>');
-    h.push(`<p>${fmtCount(m.check.wouldDeny.length)} observed accesses would be denied; ${fmtCount(m.check.unused.length)} grants were never used.</p>`);
-    if (m.check.wouldDeny.length) h.push(`<details open><summary>would be denied</summary><ul>${m.check.wouldDeny.map((x) => `<li class="mono">${esc(x)}</li>`).join('')}</ul></details>`);
-    if (m.check.unused.length) h.push(`<details><summary>granted, never used</summary><ul>${m.check.unused.map((x) => `<li class="mono">${esc(x)}</li>`).join('')}</ul></details>`);
+    h.push(
+      `<p>${fmtCount(m.check.wouldDeny.length)} observed accesses would be denied; ${fmtCount(m.check.unused.length)} grants were never used.</p>`,
+    );
+    if (m.check.wouldDeny.length)
+      h.push(
+        `<details open><summary>would be denied</summary><ul>${m.check.wouldDeny.map((x) => `<li class="mono">${esc(x)}</li>`).join('')}</ul></details>`,
+      );
+    if (m.check.unused.length)
+      h.push(
+        `<details><summary>granted, never used</summary><ul>${m.check.unused.map((x) => `<li class="mono">${esc(x)}</li>`).join('')}</ul></details>`,
+      );
     const shares = Object.entries(m.check.unusedShare).filter(([, s]) => s > 0);
-    if (shares.length) h.push(`<table><tr><th>principal</th><th>unused share</th></tr>${shares.map(([p, s]) => `<tr><td class="mono">${esc(p)}</td><td class="n">${Math.round(s * 100)}%</td></tr>`).join('')}</table>`);
+    if (shares.length)
+      h.push(
+        `<table><tr><th>principal</th><th>unused share</th></tr>${shares.map(([p, s]) => `<tr><td class="mono">${esc(p)}</td><td class="n">${Math.round(s * 100)}%</td></tr>`).join('')}</table>`,
+      );
   }
   const read = m.sources.filter((x) => x.format !== 'skipped');
-  h.push('<h2 id="sources">Sources</h2>', `<details><summary>${fmtCount(read.length)} files read: ${fmtCount(read.reduce((n, x) => n + x.bytes, 0))} bytes, ${fmtCount(read.reduce((n, x) => n + x.records, 0))} records; ${fmtCount(m.sources.length - read.length)} skipped</summary>`, '<table><tr><th>file</th><th>format</th><th>bytes</th><th>records</th><th>issues</th></tr>');
-  for (const s of m.sources) h.push(`<tr><td class="mono">${esc(s.path)}</td><td>${esc(s.format)}${s.notice ? ` <span class="muted">(${esc(s.notice)})</span>` : ''}</td><td class="n">${fmtCount(s.bytes)}</td><td class="n">${fmtCount(s.records)}</td><td class="n">${fmtCount(s.issues)}</td></tr>`);
+  h.push(
+    '<h2 id="sources">Sources</h2>',
+    `<details><summary>${fmtCount(read.length)} files read: ${fmtCount(read.reduce((n, x) => n + x.bytes, 0))} bytes, ${fmtCount(read.reduce((n, x) => n + x.records, 0))} records; ${fmtCount(m.sources.length - read.length)} skipped</summary>`,
+    '<table><tr><th>file</th><th>format</th><th>bytes</th><th>records</th><th>issues</th></tr>',
+  );
+  for (const s of m.sources)
+    h.push(
+      `<tr><td class="mono">${esc(s.path)}</td><td>${esc(s.format)}${s.notice ? ` <span class="muted">(${esc(s.notice)})</span>` : ''}</td><td class="n">${fmtCount(s.bytes)}</td><td class="n">${fmtCount(s.records)}</td><td class="n">${fmtCount(s.issues)}</td></tr>`,
+    );
   h.push('</table>', '</details>');
   h.push('<h2 id="dropped">Dropped, skipped and left out</h2>');
   if (!m.dropped.length) h.push('<p>Nothing.</p>');
   else {
     h.push('<table><tr><th>reason</th><th>records</th><th>what it means</th></tr>');
-    for (const d of m.dropped) h.push(`<tr><td>${esc(d.reason)}</td><td class="n">${fmtCount(d.count)}</td><td>${esc(d.detail)}</td></tr>`);
+    for (const d of m.dropped)
+      h.push(`<tr><td>${esc(d.reason)}</td><td class="n">${fmtCount(d.count)}</td><td>${esc(d.detail)}</td></tr>`);
     h.push('</table>');
   }
   if (m.issues.length) {
     h.push('<table><tr><th>input issue</th><th>samples</th><th>first</th></tr>');
-    for (const i of m.issues) h.push(`<tr><td class="mono">${esc(i.code)}</td><td class="n">${fmtCount(i.count)}</td><td class="mono">${esc(i.example)}</td></tr>`);
+    for (const i of m.issues)
+      h.push(
+        `<tr><td class="mono">${esc(i.code)}</td><td class="n">${fmtCount(i.count)}</td><td class="mono">${esc(i.example)}</td></tr>`,
+      );
     h.push('</table>');
   }
 
   h.push('<h2 id="principals">Per principal and workload</h2>');
   for (const s of m.sections) {
     const riskN = s.permissions.filter((p) => p.risks.length).length;
-    h.push(`<details><summary><span class="mono">${esc(s.name)}</span> <span class="muted">${esc(s.subjectKind)} · ${fmtCount(s.permissions.length)} permissions · ${fmtCount(s.events)} events</span>${riskN ? ` <span class="risk">${riskN} risky</span>` : ''}</summary>`);
+    h.push(
+      `<details><summary><span class="mono">${esc(s.name)}</span> <span class="muted">${esc(s.subjectKind)} · ${fmtCount(s.permissions.length)} permissions · ${fmtCount(s.events)} events</span>${riskN ? ` <span class="risk">${riskN} risky</span>` : ''}</summary>`,
+    );
     for (const l of s.links) h.push(`<p class="muted">${esc(l)}</p>`);
-    h.push(s.widenings.length ? `<p>Widenings in the generated policy: </p><ul>${s.widenings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '<p class="muted">Widenings in the generated policy: none (it allows only what was observed).</p>');
-    if (s.permissions.length) h.push(`<table><tr><th>permission</th><th>count</th><th>first seen</th><th>last seen</th><th>flags</th></tr>${permRows(s.permissions)}</table>`);
+    h.push(
+      s.widenings.length
+        ? `<p>Widenings in the generated policy: </p><ul>${s.widenings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`
+        : '<p class="muted">Widenings in the generated policy: none (it allows only what was observed).</p>',
+    );
+    if (s.permissions.length)
+      h.push(
+        `<table><tr><th>permission</th><th>count</th><th>first seen</th><th>last seen</th><th>flags</th></tr>${permRows(s.permissions)}</table>`,
+      );
     else h.push('<p class="muted">No observed activity.</p>');
     h.push('</details>');
   }
-  h.push('<p class="muted">Generated by audit2policy from the logs; every name above is quoted from them.</p>', '</body>', '</html>');
+  h.push(
+    '<p class="muted">Generated by audit2policy from the logs; every name above is quoted from them.</p>',
+    '</body>',
+    '</html>',
+  );
   return h.join('\n') + '\n';
 }
 
@@ -213,31 +292,85 @@ function mermaid(g: ReportModel['graph']): string {
 
 export function renderMarkdown(m: ReportModel): string {
   const out: string[] = [];
-  out.push(`# ${mdCell(m.title)}`, '', `Observation window ${mdCell(m.window.start || '?')} to ${mdCell(m.window.end || '?')} (${m.window.days.toFixed(1)} days).`, '');
-  out.push(`**${m.counts.kubernetes}** Kubernetes principals, **${m.counts.aws}** AWS principals, **${m.counts.workloads}** workloads, **${m.risks.length}** risky permissions, **${m.counts.denied}** denied accesses, **${m.coverage.length}** coverage warnings.`, '');
+  out.push(
+    `# ${mdCell(m.title)}`,
+    '',
+    `Observation window ${mdCell(m.window.start || '?')} to ${mdCell(m.window.end || '?')} (${m.window.days.toFixed(1)} days).`,
+    '',
+  );
+  out.push(
+    `**${m.counts.kubernetes}** Kubernetes principals, **${m.counts.aws}** AWS principals, **${m.counts.workloads}** workloads, **${m.risks.length}** risky permissions, **${m.counts.denied}** denied accesses, **${m.coverage.length}** coverage warnings.`,
+    '',
+  );
   out.push('## Sources', '', '| file | format | bytes | records | issues |', '|---|---|---|---|---|');
-  for (const s of m.sources) out.push(`| ${mdCell(s.path)} | ${mdCell(s.format)}${s.notice ? ` (${mdCell(s.notice)})` : ''} | ${s.bytes} | ${s.records} | ${s.issues} |`);
+  for (const s of m.sources)
+    out.push(
+      `| ${mdCell(s.path)} | ${mdCell(s.format)}${s.notice ? ` (${mdCell(s.notice)})` : ''} | ${s.bytes} | ${s.records} | ${s.issues} |`,
+    );
   out.push('', '## Dropped, skipped and left out', '');
   if (!m.dropped.length) out.push('Nothing.');
-  else out.push('| reason | records | what it means |', '|---|---|---|', ...m.dropped.map((d) => `| ${mdCell(d.reason)} | ${d.count} | ${mdCell(d.detail)} |`));
-  if (m.issues.length) out.push('', '| input issue | samples | first |', '|---|---|---|', ...m.issues.map((i) => `| ${mdCell(i.code)} | ${i.count} | ${mdCell(i.example)} |`));
+  else
+    out.push(
+      '| reason | records | what it means |',
+      '|---|---|---|',
+      ...m.dropped.map((d) => `| ${mdCell(d.reason)} | ${d.count} | ${mdCell(d.detail)} |`),
+    );
+  if (m.issues.length)
+    out.push(
+      '',
+      '| input issue | samples | first |',
+      '|---|---|---|',
+      ...m.issues.map((i) => `| ${mdCell(i.code)} | ${i.count} | ${mdCell(i.example)} |`),
+    );
   out.push('', '## The picture', '', mermaid(m.graph), '');
   out.push('## Risky permissions', '');
   if (!m.risks.length) out.push('None of the documented risky permissions was observed.');
-  else out.push('| principal or workload | permission | why |', '|---|---|---|', ...m.risks.map((r) => `| ${mdCell(r.principal)} | ${mdCell(r.permission)} | ${mdCell(r.reasons.join('; '))} |`));
-  out.push('', '## Coverage warnings', '', ...(m.coverage.length ? m.coverage.map((c) => `- ${mdCell(c)}`) : ['None.']), '');
+  else
+    out.push(
+      '| principal or workload | permission | why |',
+      '|---|---|---|',
+      ...m.risks.map((r) => `| ${mdCell(r.principal)} | ${mdCell(r.permission)} | ${mdCell(r.reasons.join('; '))} |`),
+    );
+  out.push(
+    '',
+    '## Coverage warnings',
+    '',
+    ...(m.coverage.length ? m.coverage.map((c) => `- ${mdCell(c)}`) : ['None.']),
+    '',
+  );
   if (m.check) {
-    out.push('## Committed policy against the observed behaviour', '', `${m.check.wouldDeny.length} observed accesses would be denied; ${m.check.unused.length} grants were never used.`, '');
+    out.push(
+      '## Committed policy against the observed behaviour',
+      '',
+      `${m.check.wouldDeny.length} observed accesses would be denied; ${m.check.unused.length} grants were never used.`,
+      '',
+    );
     for (const x of m.check.wouldDeny) out.push(`- would be denied: ${mdCell(x)}`);
     for (const x of m.check.unused) out.push(`- never used: ${mdCell(x)}`);
     out.push('');
   }
   out.push('## Per principal and workload', '');
   for (const s of m.sections) {
-    out.push(`<details><summary>${mdCell(s.name)} (${mdCell(s.subjectKind)}, ${s.permissions.length} permissions, ${s.events} events)</summary>`, '');
+    out.push(
+      `<details><summary>${mdCell(s.name)} (${mdCell(s.subjectKind)}, ${s.permissions.length} permissions, ${s.events} events)</summary>`,
+      '',
+    );
     for (const l of s.links) out.push(`${mdCell(l)}`, '');
-    out.push(s.widenings.length ? `Widenings in the generated policy: ${s.widenings.map(mdCell).join('; ')}` : 'Widenings in the generated policy: none.', '');
-    if (s.permissions.length) out.push('| permission | count | first seen | last seen | flags |', '|---|---|---|---|---|', ...s.permissions.map((p) => `| ${mdCell(p.text)}${p.denied ? ' (denied)' : ''} | ${p.count} | ${mdCell(p.firstSeen || '?')} | ${mdCell(p.lastSeen || '?')} | ${mdCell(p.risks.join('; '))} |`));
+    out.push(
+      s.widenings.length
+        ? `Widenings in the generated policy: ${s.widenings.map(mdCell).join('; ')}`
+        : 'Widenings in the generated policy: none.',
+      '',
+    );
+    if (s.permissions.length)
+      out.push(
+        '| permission | count | first seen | last seen | flags |',
+        '|---|---|---|---|---|',
+        ...s.permissions.map(
+          (p) =>
+            `| ${mdCell(p.text)}${p.denied ? ' (denied)' : ''} | ${p.count} | ${mdCell(p.firstSeen || '?')} | ${mdCell(p.lastSeen || '?')} | ${mdCell(p.risks.join('; '))} |`,
+        ),
+      );
     out.push('', '</details>', '');
   }
   return out.join('\n');

@@ -36,13 +36,20 @@ export function labelSelectorMatches(sel: LabelSelector, labels: Record<string, 
 export function readLabelSelector(v: unknown): LabelSelector | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
-  const ml = typeof o['matchLabels'] === 'object' && o['matchLabels'] !== null ? (o['matchLabels'] as Record<string, unknown>) : {};
+  const ml =
+    typeof o['matchLabels'] === 'object' && o['matchLabels'] !== null
+      ? (o['matchLabels'] as Record<string, unknown>)
+      : {};
   const me = Array.isArray(o['matchExpressions']) ? o['matchExpressions'] : [];
   return {
     matchLabels: Object.fromEntries(Object.entries(ml).map(([k, x]) => [k, String(x)])),
     matchExpressions: me.map((e) => {
       const x = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
-      return { key: String(x['key'] ?? ''), operator: String(x['operator'] ?? ''), values: Array.isArray(x['values']) ? x['values'].map(String) : [] };
+      return {
+        key: String(x['key'] ?? ''),
+        operator: String(x['operator'] ?? ''),
+        values: Array.isArray(x['values']) ? x['values'].map(String) : [],
+      };
     }),
   };
 }

@@ -66,7 +66,8 @@ export function caseDistinct(stems: Iterable<string>): Map<string, string> {
   }
   const out = new Map<string, string>();
   for (const list of byFold.values()) {
-    for (const s of list) out.set(s, list.length > 1 && s !== s.toLowerCase() ? bounded(`${s}~h${hash(s)}`, MAX_SEGMENT) : s);
+    for (const s of list)
+      out.set(s, list.length > 1 && s !== s.toLowerCase() ? bounded(`${s}~h${hash(s)}`, MAX_SEGMENT) : s);
   }
   return out;
 }
@@ -77,6 +78,7 @@ export function caseDistinct(stems: Iterable<string>): Map<string, string> {
  */
 export function unsafePathProblem(rel: string): string | undefined {
   if (rel === '' || rel.startsWith('/')) return 'is not a relative path';
+  // eslint-disable-next-line no-control-regex -- control characters are what this check refuses
   if (/[\u0000-\u001f\u007f\\]/.test(rel)) return 'holds a control character or a backslash';
   for (const seg of rel.split('/')) {
     if (seg === '' || seg === '.' || seg === '..') return 'has an empty, . or .. segment';

@@ -32,7 +32,14 @@ const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 /** `YYYY-MM-DDTHH:MM:SS.fff…Z` (fraction up to `zAt`) with plausible field ranges. */
 function isCanonical(s: string, zAt: number): boolean {
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
+  if (
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  )
+    return false;
   if (zAt > 19 && s.charCodeAt(19) !== 46) return false;
   for (const i of DIGIT_AT) {
     const c = s.charCodeAt(i);
@@ -89,7 +96,12 @@ export function timeToMicros(t: string): number {
   // Records come in bursts within the same hour: reuse that hour's start.
   if (!t.startsWith(hourKey)) {
     hourKey = t.slice(0, 13);
-    hourMs = Date.UTC(d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), d(5) * 10 + d(6) - 1, d(8) * 10 + d(9), d(11) * 10 + d(12));
+    hourMs = Date.UTC(
+      d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3),
+      d(5) * 10 + d(6) - 1,
+      d(8) * 10 + d(9),
+      d(11) * 10 + d(12),
+    );
   }
   const ms = hourMs + (d(14) * 10 + d(15)) * 60_000 + (d(17) * 10 + d(18)) * 1000;
   return ms * 1000 + (d(20) * 100000 + d(21) * 10000 + d(22) * 1000 + d(23) * 100 + d(24) * 10 + d(25));

@@ -36,7 +36,13 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     }
     const m = /(?:^|[\\/])([^\\/]+)[\\/]([^\\/]+?)(?:\.\d+)?\.json$/i.exec(d.file);
     if (!m) {
-      issues.push({ kind: 'issue', code: 'iam.unattached-policy', file: d.file, line: 1, message: 'cannot tell which principal this policy is for: lay it out as <account>/<role-or-user-name>.json' });
+      issues.push({
+        kind: 'issue',
+        code: 'iam.unattached-policy',
+        file: d.file,
+        line: 1,
+        message: 'cannot tell which principal this policy is for: lay it out as <account>/<role-or-user-name>.json',
+      });
       continue;
     }
     const key = `${m[1]}/${m[2]}`;
@@ -60,24 +66,48 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
     if (!isAwsKind(p.subject.kind) || !p.aws?.length) continue;
     const { account, name } = policyName(p.username);
     const policies = set.byPrincipal.get(`${account}/${name}`) ?? set.byPrincipal.get(`${account}/user.${name}`) ?? [];
-    const needs = new Map<string, { action: string; resource: string; probes: string[]; ev: Evidence; events: Set<string>; implied: Set<string>; unnamed?: string }>();
+    const needs = new Map<
+      string,
+      {
+        action: string;
+        resource: string;
+        probes: string[];
+        ev: Evidence;
+        events: Set<string>;
+        implied: Set<string>;
+        unnamed?: string;
+      }
+    >();
     for (const e of p.aws) {
       const event = `${e.eventSource} ${e.eventName}`;
-      if (e.denied && !e.allowed) report.denied.push(iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.denied));
+      if (e.denied && !e.allowed)
+        report.denied.push(
+          iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.denied),
+        );
       if (!e.allowed) continue;
       const needed = await callNeeds(e);
       if (needed.kind === 'no-permission') continue;
       if (needed.kind === 'unmapped') {
         observed++;
         tally(report, p.username, false);
-        report.undetermined.push({ ...iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.allowed), detail: needed.reason });
+        report.undetermined.push({
+          ...iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.allowed),
+          detail: needed.reason,
+        });
         continue;
       }
       for (const need of needed.needs) {
         for (const t of targets(need)) {
           const k = tupleKey(need.action, t.resource);
           const n = needs.get(k);
-          if (!n) needs.set(k, { action: need.action, ...t, ev: e.allowed, events: new Set([event]), implied: new Set(need.implied ? [need.implied] : []) });
+          if (!n)
+            needs.set(k, {
+              action: need.action,
+              ...t,
+              ev: e.allowed,
+              events: new Set([event]),
+              implied: new Set(need.implied ? [need.implied] : []),
+            });
           else {
             n.ev = mergeEvidence(n.ev, e.allowed);
             n.events.add(event);
@@ -88,7 +118,12 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
     }
     for (const n of [...needs.values()].sort((a, b) => cmp(a.action, b.action) || cmp(a.resource, b.resource))) {
       observed++;
-      const access = { action: n.action, resource: n.resource, events: [...n.events].sort(cmp), ...(n.implied.size ? { implied: [...n.implied].sort(cmp) } : {}) };
+      const access = {
+        action: n.action,
+        resource: n.resource,
+        events: [...n.events].sort(cmp),
+        ...(n.implied.size ? { implied: [...n.implied].sort(cmp) } : {}),
+      };
       const f = iamFinding(p.username, p.subject.kind, access, n.ev);
       if (policies.length === 0) {
         tally(report, p.username, false);
@@ -97,13 +132,29 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
       }
       const ds = n.probes.map((probe) => evaluateIdentityPolicies(policies, { action: n.action, resource: probe }));
       const denied = ds.find((d) => d.result === 'deny');
-      tally(report, p.username, ds.every((d) => d.result === 'allow'));
+      tally(
+        report,
+        p.username,
+        ds.every((d) => d.result === 'allow'),
+      );
       if (ds.every((d) => d.result === 'allow')) allowed++;
-      else if (denied?.explicit) report.notAllowed.push({ ...f, detail: `explicitly denied by ${denied.policy} ${denied.sid}` });
-      else if (ds.some((d) => d.result === 'undetermined')) report.undetermined.push({ ...f, detail: ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])).join('; ') });
+      else if (denied?.explicit)
+        report.notAllowed.push({ ...f, detail: `explicitly denied by ${denied.policy} ${denied.sid}` });
+      else if (ds.some((d) => d.result === 'undetermined'))
+        report.undetermined.push({
+          ...f,
+          detail: ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])).join('; '),
+        });
       else if (n.unnamed && ds.some((d) => d.result === 'allow')) {
-        report.undetermined.push({ ...f, detail: `${n.unnamed}; the policy covers some of the resources it could be, not all` });
-      } else report.notAllowed.push({ ...f, detail: n.unnamed ? `${n.unnamed}; no statement covers every resource it could be` : 'no statement allows it' });
+        report.undetermined.push({
+          ...f,
+          detail: `${n.unnamed}; the policy covers some of the resources it could be, not all`,
+        });
+      } else
+        report.notAllowed.push({
+          ...f,
+          detail: n.unnamed ? `${n.unnamed}; no statement covers every resource it could be` : 'no statement allows it',
+        });
     }
   }
   report.observed += observed;

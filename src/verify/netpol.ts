@@ -1,6 +1,15 @@
-import { cmp, type InputIssue } from '../model/issue.js';
+import { type InputIssue } from '../model/issue.js';
 import { tally, type FindingEvidence, type NetpolFinding, type VerifyReport } from '../model/finding.js';
-import { compareWorkloads, describePeer, peerId, workloadId, type FlowEvidence, type NetEdge, type Peer, type WorkloadInfo } from '../model/network.js';
+import {
+  compareWorkloads,
+  describePeer,
+  peerId,
+  workloadId,
+  type FlowEvidence,
+  type NetEdge,
+  type Peer,
+  type WorkloadInfo,
+} from '../model/network.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
@@ -10,7 +19,10 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** NetworkPolicies and CiliumNetworkPolicies among the policy documents. */
-export function readNetworkPolicies(docs: PolicyDoc[]): { policies: { kind: 'NetworkPolicy' | 'CiliumNetworkPolicy'; name: string; namespace: string; spec: Obj }[]; issues: InputIssue[] } {
+export function readNetworkPolicies(docs: PolicyDoc[]): {
+  policies: { kind: 'NetworkPolicy' | 'CiliumNetworkPolicy'; name: string; namespace: string; spec: Obj }[];
+  issues: InputIssue[];
+} {
   const policies: { kind: 'NetworkPolicy' | 'CiliumNetworkPolicy'; name: string; namespace: string; spec: Obj }[] = [];
   const issues: InputIssue[] = [];
   const visit = (o: unknown, d: PolicyDoc) => {
@@ -21,12 +33,24 @@ export function readNetworkPolicies(docs: PolicyDoc[]): { policies: { kind: 'Net
     const name = typeof meta['name'] === 'string' ? meta['name'] : '';
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
     if (!name || !namespace || !isObj(o['spec'])) {
-      issues.push({ kind: 'issue', code: 'policy.invalid-netpol', file: d.file, line: 1, message: `${o['kind']} needs metadata.name, metadata.namespace and spec (document ${d.index + 1}); left out` });
+      issues.push({
+        kind: 'issue',
+        code: 'policy.invalid-netpol',
+        file: d.file,
+        line: 1,
+        message: `${o['kind']} needs metadata.name, metadata.namespace and spec (document ${d.index + 1}); left out`,
+      });
       return;
     }
     const spec = o['spec'];
     if (o['kind'] === 'NetworkPolicy' && !isObj(spec['podSelector'])) {
-      issues.push({ kind: 'issue', code: 'policy.invalid-netpol', file: d.file, line: 1, message: `NetworkPolicy ${namespace}/${name} has no spec.podSelector; left out` });
+      issues.push({
+        kind: 'issue',
+        code: 'policy.invalid-netpol',
+        file: d.file,
+        line: 1,
+        message: `NetworkPolicy ${namespace}/${name} has no spec.podSelector; left out`,
+      });
       return;
     }
     policies.push({ kind: o['kind'], name, namespace, spec });
@@ -39,10 +63,20 @@ export function readNetworkPolicies(docs: PolicyDoc[]): { policies: { kind: 'Net
 function endpointOf(p: Peer, workloads: Map<string, WorkloadInfo>): Endpoint {
   if (p.kind !== 'workload') return { kind: 'ip', ip: p.ip };
   const w = workloads.get(tupleKey(p.namespace, p.name));
-  return { kind: 'pod', namespace: p.namespace, labels: { ...(w?.labels ?? {}), ...(w?.selector ?? {}) }, ports: w?.ports ?? [] };
+  return {
+    kind: 'pod',
+    namespace: p.namespace,
+    labels: { ...(w?.labels ?? {}), ...(w?.selector ?? {}) },
+    ports: w?.ports ?? [],
+  };
 }
 
-const evidenceOf = (ev: FlowEvidence): FindingEvidence => ({ count: ev.connections || ev.records, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen, samples: ev.samples.map((s) => s.id) });
+const evidenceOf = (ev: FlowEvidence): FindingEvidence => ({
+  count: ev.connections || ev.records,
+  firstSeen: ev.firstSeen,
+  lastSeen: ev.lastSeen,
+  samples: ev.samples.map((s) => s.id),
+});
 
 function finding(e: NetEdge, ev: FlowEvidence, detail?: string): NetpolFinding {
   return {
@@ -60,7 +94,11 @@ function finding(e: NetEdge, ev: FlowEvidence, detail?: string): NetpolFinding {
  * they are narrow, count the pairs of known workloads that never connected which the policies would
  * still let talk on some port.
  */
-export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readNetworkPolicies>['policies'], report: VerifyReport): void {
+export function verifyNetpol(
+  profile: Profile,
+  policies: ReturnType<typeof readNetworkPolicies>['policies'],
+  report: VerifyReport,
+): void {
   const workloads = new Map<string, WorkloadInfo>();
   for (const w of profile.workloads ?? []) workloads.set(workloadId(w), w);
   const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
@@ -76,12 +114,26 @@ export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readN
     if (!e.allowed) continue;
     talked.push([e.from, e.to]);
     observed++;
-    const d = set.allows({ src: endpointOf(e.from, workloads), dst: endpointOf(e.to, workloads), protocol: e.protocol, port: e.port });
+    const d = set.allows({
+      src: endpointOf(e.from, workloads),
+      dst: endpointOf(e.to, workloads),
+      protocol: e.protocol,
+      port: e.port,
+    });
     tally(report, describePeer(e.from), d.allowed);
     if (d.allowed) allowed++;
-    else if ((e.protocol === 'ICMP' || e.protocol === 'ICMPv6') && !policies.some((p) => p.kind === 'CiliumNetworkPolicy')) {
+    else if (
+      (e.protocol === 'ICMP' || e.protocol === 'ICMPv6') &&
+      !policies.some((p) => p.kind === 'CiliumNetworkPolicy')
+    ) {
       // A NetworkPolicy cannot name ICMP; what isolated pods do with it is the network plugin's choice.
-      report.undetermined.push(finding(e, e.allowed, `${e.protocol}: a Kubernetes NetworkPolicy cannot allow it by protocol; whether isolated pods pass it depends on the network plugin (${d.detail})`));
+      report.undetermined.push(
+        finding(
+          e,
+          e.allowed,
+          `${e.protocol}: a Kubernetes NetworkPolicy cannot allow it by protocol; whether isolated pods pass it depends on the network plugin (${d.detail})`,
+        ),
+      );
     } else report.notAllowed.push(finding(e, e.allowed, d.detail));
   }
   // Narrowness: pairs of known workloads that never connected (each direction on its own). Workloads
@@ -116,5 +168,11 @@ export function verifyNetpol(profile: Profile, policies: ReturnType<typeof readN
   }
   report.observed += observed;
   report.allowed += allowed;
-  report.byKind['netpol'] = { observed, allowed, unobservedPairs: pairs, unobservedAllowed: open, ...(examples.length ? { unobservedAllowedExamples: examples } : {}) };
+  report.byKind['netpol'] = {
+    observed,
+    allowed,
+    unobservedPairs: pairs,
+    unobservedAllowed: open,
+    ...(examples.length ? { unobservedAllowedExamples: examples } : {}),
+  };
 }

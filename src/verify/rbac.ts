@@ -7,7 +7,11 @@ import type { RbacPolicySet, RbacRequest } from './rbac/types.js';
  * Replay every authorized access of the profile against RBAC policies. Uses the evaluator in
  * ./rbac/, which follows Kubernetes' authorizer and shares no code with the generator.
  */
-export function verifyRbac(profile: Profile, policies: RbacPolicySet, report: VerifyReport = emptyReport(profile)): VerifyReport {
+export function verifyRbac(
+  profile: Profile,
+  policies: RbacPolicySet,
+  report: VerifyReport = emptyReport(profile),
+): VerifyReport {
   let observed = 0;
   let allowed = 0;
   for (const p of profile.principals) {
@@ -30,7 +34,15 @@ export function verifyRbac(profile: Profile, policies: RbacPolicySet, report: Ve
 
 /** A report with nothing replayed yet: the profile's skipped counts. */
 export function emptyReport(profile: Profile): VerifyReport {
-  return { observed: 0, allowed: 0, notAllowed: [], undetermined: [], skipped: { ...profile.skipped }, byKind: {}, denied: [] };
+  return {
+    observed: 0,
+    allowed: 0,
+    notAllowed: [],
+    undetermined: [],
+    skipped: { ...profile.skipped },
+    byKind: {},
+    denied: [],
+  };
 }
 
 /** The request a principal's access stands for. A group principal is replayed as an anonymous member. */

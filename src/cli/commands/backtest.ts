@@ -21,8 +21,12 @@ interface BacktestFlags extends SourceFlags {
 function plan(flags: BacktestFlags): BacktestPlan {
   const given = [flags.holdout, flags.split, flags.folds].filter((x) => x !== undefined).length;
   if (given !== 1) throw new UsageError('give one of --holdout DURATION, --split TIME or --folds K');
-  if (flags.since || flags.until) throw new UsageError('backtest sets the windows itself: use --holdout, --split or --folds instead of --since/--until');
-  if (flags.profile) throw new UsageError('backtest reads logs (a profile has no per-record times to split): give the log sources');
+  if (flags.since || flags.until)
+    throw new UsageError(
+      'backtest sets the windows itself: use --holdout, --split or --folds instead of --since/--until',
+    );
+  if (flags.profile)
+    throw new UsageError('backtest reads logs (a profile has no per-record times to split): give the log sources');
   if (flags.holdout !== undefined) {
     const t = parseTimeSpec(flags.holdout);
     if (t.kind !== 'relative') throw new UsageError(`--holdout: expected a duration (2d, 36h), got "${flags.holdout}"`);
@@ -34,19 +38,27 @@ function plan(flags: BacktestFlags): BacktestPlan {
     return { split: t.time };
   }
   const k = Number(flags.folds);
-  if (!Number.isInteger(k) || k < 1 || k > 60) throw new UsageError(`--folds: expected a whole number of days from 1 to 60, got "${flags.folds}"`);
+  if (!Number.isInteger(k) || k < 1 || k > 60)
+    throw new UsageError(`--folds: expected a whole number of days from 1 to 60, got "${flags.folds}"`);
   return { folds: k };
 }
 
 /** `audit2policy backtest [sources] [filters] [generate options] (--holdout DURATION | --split TIME | --folds K)` */
 export function registerBacktest(program: Command, ctx: Ctx): void {
-  const cmd = program.command('backtest').description('generate from the first part of the soak, replay the rest: how much of what came after would the policy deny, and what does it allow beyond what was seen');
+  const cmd = program
+    .command('backtest')
+    .description(
+      'generate from the first part of the soak, replay the rest: how much of what came after would the policy deny, and what does it allow beyond what was seen',
+    );
   addSourceOptions(cmd, false);
   addFilterOptions(cmd, 'skip');
   cmd
     .option('--holdout <duration>', 'hold out the last DURATION of the logs (2d, 36h)')
     .option('--split <time>', 'train before TIME, hold out from TIME on')
-    .option('--folds <k>', 'rolling origin over the last K days: train on the days before each, replay it (a learning curve per principal)')
+    .option(
+      '--folds <k>',
+      'rolling origin over the last K days: train on the days before each, replay it (a learning curve per principal)',
+    )
     .option('--exact', EXACT_HELP)
     .addOption(new Option('--format <fmt>', 'output format').choices(Object.keys(BACKTEST_FORMATS)).default('text'))
     .option('--fail-on-breakage <pct>', 'exit 1 when more than PCT per cent of the held-out accesses would be denied');
@@ -55,7 +67,8 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
     const p = plan(flags);
     for (const name of KIND_NAMES) KINDS[name].parseOptions(flags);
     const threshold = flags.failOnBreakage === undefined ? undefined : Number(flags.failOnBreakage);
-    if (threshold !== undefined && !(threshold >= 0 && threshold <= 100)) throw new UsageError(`--fail-on-breakage: expected a per cent from 0 to 100, got "${flags.failOnBreakage}"`);
+    if (threshold !== undefined && !(threshold >= 0 && threshold <= 100))
+      throw new UsageError(`--fail-on-breakage: expected a per cent from 0 to 100, got "${flags.failOnBreakage}"`);
     let reads = 0;
     const read: WindowReader = async (w) => {
       // The input summary once; later reads of the same sources say nothing new.
@@ -63,7 +76,9 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
       const window = {
         ...(w.since ? { since: { kind: 'absolute' as const, time: w.since } } : {}),
         ...(w.until ? { until: { kind: 'absolute' as const, time: w.until } } : {}),
-        ...(w.sinceMsBeforeNewest !== undefined ? { since: { kind: 'relative' as const, ms: w.sinceMsBeforeNewest, text: flags.holdout ?? '' } } : {}),
+        ...(w.sinceMsBeforeNewest !== undefined
+          ? { since: { kind: 'relative' as const, ms: w.sinceMsBeforeNewest, text: flags.holdout ?? '' } }
+          : {}),
         ...(w.heldOut ? { untimed: 'skip' as const } : {}),
       };
       const r = await observedProfile({ ...flags, quiet }, ctx.io, ctx.c, window);

@@ -15,12 +15,15 @@ import { EXIT, UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
 
-
 function parseKinds(v: string | undefined): Kind[] {
   if (!v) return [...KIND_NAMES];
   const out: Kind[] = [];
-  for (const k of v.split(',').map((x) => x.trim()).filter(Boolean)) {
-    if (!KIND_NAMES.includes(k as Kind)) throw new UsageError(`--kind: unknown kind "${k}" (choose from ${KIND_NAMES.join(', ')})`);
+  for (const k of v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    if (!KIND_NAMES.includes(k as Kind))
+      throw new UsageError(`--kind: unknown kind "${k}" (choose from ${KIND_NAMES.join(', ')})`);
     if (!out.includes(k as Kind)) out.push(k as Kind);
   }
   return out;
@@ -29,7 +32,8 @@ function parseKinds(v: string | undefined): Kind[] {
 function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): void {
   for (const i of issues) ctx.io.stderr.write(ctx.c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
   // A CI gate must not pass on input it could not read.
-  if (issues.length && onError !== 'skip') throw new InputAbort(`${issues.length} policy issue${issues.length === 1 ? '' : 's'} with --on-error fail`);
+  if (issues.length && onError !== 'skip')
+    throw new InputAbort(`${issues.length} policy issue${issues.length === 1 ? '' : 's'} with --on-error fail`);
 }
 
 function finish(ctx: Ctx, r: CiReport, format: CiFormat, failOn: string, quiet: boolean | undefined): void {
@@ -55,7 +59,10 @@ interface DiffFlags {
   quiet?: boolean;
 }
 
-/** `audit2policy diff COMMITTED GENERATED [--kind ...] [--profile FILE] [--inventory PATH...] [--format FMT] [--fail-on ...]` */
+/**
+ * `audit2policy diff COMMITTED GENERATED [--kind ...] [--profile FILE] [--inventory PATH...] [--format FMT] [--fail-on
+ * ...]`
+ */
 export function registerDiff(program: Command, ctx: Ctx): void {
   program
     .command('diff')
@@ -63,11 +70,25 @@ export function registerDiff(program: Command, ctx: Ctx): void {
     .argument('<committed>', 'the policy in force: a file or directory (YAML/JSON, walked recursively)')
     .argument('<generated>', 'the new policy: a file or directory')
     .option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`)
-    .option('--profile <file>', 'a profile: evidence for each line, and the workloads NetworkPolicies are compared over')
-    .option('--inventory <path...>', 'cluster objects: the workloads NetworkPolicies are compared over (without a profile)')
+    .option(
+      '--profile <file>',
+      'a profile: evidence for each line, and the workloads NetworkPolicies are compared over',
+    )
+    .option(
+      '--inventory <path...>',
+      'cluster objects: the workloads NetworkPolicies are compared over (without a profile)',
+    )
     .addOption(new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text'))
-    .addOption(new Option('--fail-on <what>', 'exit 1 when there is something').choices(['granted', 'revoked', 'any', 'none']).default('any'))
-    .addOption(new Option('--on-error <mode>', 'unreadable policy documents: fail (exit 2) or skip').choices(['fail', 'skip']).default('fail'))
+    .addOption(
+      new Option('--fail-on <what>', 'exit 1 when there is something')
+        .choices(['granted', 'revoked', 'any', 'none'])
+        .default('any'),
+    )
+    .addOption(
+      new Option('--on-error <mode>', 'unreadable policy documents: fail (exit 2) or skip')
+        .choices(['fail', 'skip'])
+        .default('fail'),
+    )
     .option('-q, --quiet', 'no summary on stderr')
     .action(async (committedPath: string, generatedPath: string, flags: DiffFlags) => {
       const kinds = parseKinds(flags.kind);
@@ -76,12 +97,22 @@ export function registerDiff(program: Command, ctx: Ctx): void {
       const profile = flags.profile ? await readProfile(resolve(ctx.io.cwd, flags.profile)) : undefined;
       let inv: Awaited<ReturnType<typeof loadInventory>> | undefined;
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);
-      const universe = universeFor(profile, inv ? workloadsOfInventory(inv.inventory) : [], inv?.inventory.namespaces ?? [], [a.docs, b.docs]);
+      const universe = universeFor(
+        profile,
+        inv ? workloadsOfInventory(inv.inventory) : [],
+        inv?.inventory.namespaces ?? [],
+        [a.docs, b.docs],
+      );
       const committed: PolicySide = loadSide(a.docs, a.issues, universe);
       const generated: PolicySide = loadSide(b.docs, b.issues, universe);
       reportIssues(ctx, [...committed.issues, ...generated.issues, ...(inv?.issues ?? [])], flags.onError);
       const t = await texts([...a.docs, ...b.docs], ctx.io.cwd);
-      const r = await diffPolicies(committed, generated, { kinds, universe, texts: t, ...(profile ? { profile } : {}) });
+      const r = await diffPolicies(committed, generated, {
+        kinds,
+        universe,
+        texts: t,
+        ...(profile ? { profile } : {}),
+      });
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }
@@ -95,14 +126,22 @@ interface CheckFlags extends SourceFlags {
 
 /** `audit2policy check --policies PATH... [sources] [filters] [--inventory PATH...] [--format FMT] [--fail-on ...]` */
 export function registerCheck(program: Command, ctx: Ctx): void {
-  const cmd = program.command('check').description('the drift gate: what fresh logs did that the enforced policies would deny, and what they grant unused');
+  const cmd = program
+    .command('check')
+    .description(
+      'the drift gate: what fresh logs did that the enforced policies would deny, and what they grant unused',
+    );
   cmd.requiredOption('--policies <path...>', 'the enforced (committed) policies: files or directories');
   addSourceOptions(cmd, true);
   addFilterOptions(cmd, 'fail');
   cmd
     .option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`)
     .addOption(new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text'))
-    .addOption(new Option('--fail-on <what>', 'exit 1 when there is something').choices(['would-deny', 'unused', 'any', 'none']).default('would-deny'))
+    .addOption(
+      new Option('--fail-on <what>', 'exit 1 when there is something')
+        .choices(['would-deny', 'unused', 'any', 'none'])
+        .default('would-deny'),
+    )
     .action(async (flags: CheckFlags) => {
       const kinds = parseKinds(flags.kind);
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
@@ -111,9 +150,12 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       const side = loadSide(docs, issues, universe);
       reportIssues(ctx, side.issues, flags.onError);
       const { report: r, observed } = await runCheck(profile, docs, side, kinds, universe, ctx.io.cwd);
-      if (observed === 0 && !flags.quiet) ctx.io.stderr.write(ctx.c.yellow('warning: no authorized access in scope was observed: nothing was checked (check the sources and filters)\n'));
+      if (observed === 0 && !flags.quiet)
+        ctx.io.stderr.write(
+          ctx.c.yellow(
+            'warning: no authorized access in scope was observed: nothing was checked (check the sources and filters)\n',
+          ),
+        );
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }
-
-

@@ -1,7 +1,16 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeTree } from '../../emit/writeTree.js';
-import { generateAll, KINDS, KIND_NAMES, learningWarnings, stillLearning, type AnyKind, type Generated, type SummaryLine } from '../../kinds/index.js';
+import {
+  generateAll,
+  KINDS,
+  KIND_NAMES,
+  learningWarnings,
+  stillLearning,
+  type AnyKind,
+  type Generated,
+  type SummaryLine,
+} from '../../kinds/index.js';
 import type { Profile } from '../../model/profile.js';
 import { UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
@@ -28,11 +37,18 @@ function printSummary(ctx: Ctx, lines: SummaryLine[]): void {
   for (const l of lines) ctx.io.stderr.write(paint[l.tone](`${l.text}\n`));
 }
 
-export const EXACT_HELP = 'no generalization: keep names and keys the logs show to be made up (pods of a rollout, CronJob runs, dated keys) exactly as seen';
+export const EXACT_HELP =
+  'no generalization: keep names and keys the logs show to be made up (pods of a rollout, CronJob runs, dated keys) exactly as seen';
 
 /** Subjects still meeting new accesses on the soak's last day, as warnings. */
 function learning(made: Generated[], profile: Profile): SummaryLine[] {
-  return learningWarnings(stillLearning(made.flatMap((g) => g.classes), profile.window.start, profile.window.end)).map((text) => ({ text, tone: 'warn' as const }));
+  return learningWarnings(
+    stillLearning(
+      made.flatMap((g) => g.classes),
+      profile.window.start,
+      profile.window.end,
+    ),
+  ).map((text) => ({ text, tone: 'warn' as const }));
 }
 
 /** Each kind's output roots under -o: its policies and its evidence. */
@@ -60,7 +76,11 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     });
   }
 
-  const all = gen.command('all').description('every kind the profile has evidence for: RBAC from Kubernetes requests, IAM from CloudTrail, NetworkPolicies from flows');
+  const all = gen
+    .command('all')
+    .description(
+      'every kind the profile has evidence for: RBAC from Kubernetes requests, IAM from CloudTrail, NetworkPolicies from flows',
+    );
   addSourceOptions(all, true);
   addFilterOptions(all, 'skip');
   all.requiredOption('-o, --output <dir>', 'write DIR/rbac, DIR/iam, DIR/netpol and DIR/evidence/');
@@ -70,7 +90,10 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     for (const name of KIND_NAMES) KINDS[name].parseOptions(flags);
     const { profile } = await observedProfile(flags, ctx.io, ctx.c);
     const made = await generateAll(profile, flags);
-    if (made.length === 0) throw new UsageError('nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope');
+    if (made.length === 0)
+      throw new UsageError(
+        'nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope',
+      );
     if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(flags.output));
     if (!flags.quiet) printSummary(ctx, learning(made, profile));
     const files = new Map(made.flatMap((g) => [...g.files]));

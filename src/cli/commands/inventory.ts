@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../emit/writeTree.js';
 import { UnreadableInputError } from '../../ingest/inputs.js';
 import { readLiveObjects } from '../../inventory/live.js';
-import { cmp } from '../../model/issue.js';
 import type { Ctx } from '../context.js';
 import { compareTuples } from '../../util/key.js';
 
@@ -11,7 +10,9 @@ import { compareTuples } from '../../util/key.js';
 export function registerInventory(program: Command, ctx: Ctx): void {
   program
     .command('inventory')
-    .description('snapshot the cluster objects the network slice needs (namespaces, nodes, pods, workloads, services) for later --inventory runs')
+    .description(
+      'snapshot the cluster objects the network slice needs (namespaces, nodes, pods, workloads, services) for later --inventory runs',
+    )
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
     .option('-o, --output <file>', 'write the snapshot here (default: stdout)')
@@ -19,7 +20,10 @@ export function registerInventory(program: Command, ctx: Ctx): void {
     .action(async (flags: { context?: string; kubeconfig?: string; output?: string; quiet?: boolean }) => {
       let list;
       try {
-        list = await readLiveObjects({ ...(flags.context ? { context: flags.context } : {}), ...(flags.kubeconfig ? { kubeconfig: resolve(ctx.io.cwd, flags.kubeconfig) } : {}) });
+        list = await readLiveObjects({
+          ...(flags.context ? { context: flags.context } : {}),
+          ...(flags.kubeconfig ? { kubeconfig: resolve(ctx.io.cwd, flags.kubeconfig) } : {}),
+        });
       } catch (e) {
         throw new UnreadableInputError(`cannot read the cluster inventory: ${(e as Error).message}`);
       }
@@ -35,7 +39,9 @@ export function registerInventory(program: Command, ctx: Ctx): void {
       if (!flags.quiet) {
         const counts = new Map<string, number>();
         for (const i of list.items) counts.set(String(i['kind']), (counts.get(String(i['kind'])) ?? 0) + 1);
-        ctx.io.stderr.write(`inventory: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no objects'}${flags.output ? ` → ${flags.output}` : ''}\n`);
+        ctx.io.stderr.write(
+          `inventory: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no objects'}${flags.output ? ` → ${flags.output}` : ''}\n`,
+        );
       }
     });
 }

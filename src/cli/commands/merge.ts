@@ -20,6 +20,9 @@ export function registerMerge(program: Command, ctx: Ctx): void {
       const text = serializeProfile(merged);
       if (flags.output) await writeFileAtomic(resolve(ctx.io.cwd, flags.output), text);
       else ctx.io.stdout.write(text);
-      if (!flags.quiet) ctx.io.stderr.write(`merged ${paths.length} profiles: ${merged.principals.length} principals, window ${merged.window.start || '?'} .. ${merged.window.end || '?'}\n`);
+      if (!flags.quiet)
+        ctx.io.stderr.write(
+          `merged ${paths.length} profiles: ${merged.principals.length} principals, window ${merged.window.start || '?'} .. ${merged.window.end || '?'}\n`,
+        );
     });
 }

@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 
 /** `audit2policy profile [sources] [filters] -o profile.json` */
 export function registerProfile(program: Command, ctx: Ctx): void {
-  const cmd = program.command('profile').description('read logs into a profile: the normal-behaviour graph with evidence');
+  const cmd = program
+    .command('profile')
+    .description('read logs into a profile: the normal-behaviour graph with evidence');
   addSourceOptions(cmd, false);
   addFilterOptions(cmd, 'skip');
   cmd.option('-o, --output <file>', 'write the profile here (default: stdout)');

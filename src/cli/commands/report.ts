@@ -20,32 +20,56 @@ interface ReportFlags extends SourceFlags {
 
 /** `audit2policy report (--profile FILE | [sources]) [--policies PATH...] -o report.html|report.md [--title T]` */
 export function registerReport(program: Command, ctx: Ctx): void {
-  const cmd = program.command('report').description("the security reviewer's report: what each principal may do and why, risky permissions, coverage gaps");
+  const cmd = program
+    .command('report')
+    .description(
+      "the security reviewer's report: what each principal may do and why, risky permissions, coverage gaps",
+    );
   addSourceOptions(cmd, true);
   addFilterOptions(cmd, 'skip');
   cmd
-    .requiredOption('-o, --output <file>', 'report.html (one self-contained file, no scripts) or report.md (Markdown with a Mermaid diagram)')
+    .requiredOption(
+      '-o, --output <file>',
+      'report.html (one self-contained file, no scripts) or report.md (Markdown with a Mermaid diagram)',
+    )
     .option('--policies <path...>', 'committed policies: add the check view (would-be-denied and unused grants)')
     .option('--title <title>', 'the report title', 'audit2policy report')
     .action(async (flags: ReportFlags) => {
       const html = /\.html?$/i.test(flags.output);
-      if (!html && !/\.md$/i.test(flags.output)) throw new UsageError(`-o: name the report .html or .md (got "${flags.output}")`);
+      if (!html && !/\.md$/i.test(flags.output))
+        throw new UsageError(`-o: name the report .html or .md (got "${flags.output}")`);
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
       let check;
       if (flags.policies?.length) {
         const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
         const universe = universeFor(profile, [], [], [docs]);
         const side = loadSide(docs, issues, universe);
-        for (const i of side.issues) ctx.io.stderr.write(ctx.c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
-        if (side.issues.length && flags.onError === 'fail') throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
+        for (const i of side.issues)
+          ctx.io.stderr.write(ctx.c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+        if (side.issues.length && flags.onError === 'fail')
+          throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
         check = (await runCheck(profile, docs, side, ['rbac', 'iam', 'netpol'], universe, ctx.io.cwd)).report;
       }
       // The widenings the generated policy would carry: each kind's generator with its default options.
       const generated = await generateAll(profile);
       const widenings = generated.flatMap((g) => g.widenings);
-      const learning = learningWarnings(stillLearning(generated.flatMap((g) => g.classes), profile.window.start, profile.window.end));
-      const model = await buildReport(profile, { widenings, learning, ...(flags.title ? { title: flags.title } : {}), ...(check ? { check } : {}) });
+      const learning = learningWarnings(
+        stillLearning(
+          generated.flatMap((g) => g.classes),
+          profile.window.start,
+          profile.window.end,
+        ),
+      );
+      const model = await buildReport(profile, {
+        widenings,
+        learning,
+        ...(flags.title ? { title: flags.title } : {}),
+        ...(check ? { check } : {}),
+      });
       await writeFileAtomic(resolve(ctx.io.cwd, flags.output), html ? renderHtml(model) : renderMarkdown(model));
-      if (!flags.quiet) ctx.io.stderr.write(`wrote ${flags.output}: ${model.sections.length} principals and workloads, ${model.risks.length} risky permissions, ${model.coverage.length} coverage warnings\n`);
+      if (!flags.quiet)
+        ctx.io.stderr.write(
+          `wrote ${flags.output}: ${model.sections.length} principals and workloads, ${model.risks.length} risky permissions, ${model.coverage.length} coverage warnings\n`,
+        );
     });
 }

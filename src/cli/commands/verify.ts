@@ -14,7 +14,9 @@ interface VerifyFlags extends SourceFlags {
 
 /** `audit2policy verify --policies PATH... (--profile FILE | [sources] [filters]) [--format text|json]` */
 export function registerVerify(program: Command, ctx: Ctx): void {
-  const cmd = program.command('verify').description('replay every observed authorized request against policies; exit 1 if any would be denied');
+  const cmd = program
+    .command('verify')
+    .description('replay every observed authorized request against policies; exit 1 if any would be denied');
   cmd.requiredOption('--policies <path...>', 'policy files or directories (YAML/JSON, walked recursively)');
   addSourceOptions(cmd, true);
   addFilterOptions(cmd, 'fail');
@@ -30,12 +32,19 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     if (!flags.quiet) {
       const claimed = [...policies.values()].reduce((n, p) => n + p.count, 0);
       const ignored = docs.length - claimed;
-      ctx.io.stderr.write(`policies: ${[...policies.values()].map((p) => p.label).join(', ')}${ignored > 0 ? ` (other documents ignored: ${ignored})` : ''}\n`);
+      ctx.io.stderr.write(
+        `policies: ${[...policies.values()].map((p) => p.label).join(', ')}${ignored > 0 ? ` (other documents ignored: ${ignored})` : ''}\n`,
+      );
     }
     const { profile } = await observedProfile(flags, ctx.io, ctx.c);
     const report = await verifyAll(profile, policies);
     // A gate that checked nothing must not look like one that passed.
-    if (report.observed === 0) ctx.io.stderr.write(ctx.c.yellow('warning: no authorized access in scope was observed: nothing was verified (check the sources and filters)\n'));
+    if (report.observed === 0)
+      ctx.io.stderr.write(
+        ctx.c.yellow(
+          'warning: no authorized access in scope was observed: nothing was verified (check the sources and filters)\n',
+        ),
+      );
     ctx.io.stdout.write(VERIFY_FORMATS[flags.format]!(report));
     ctx.exitCode = report.notAllowed.length === 0 ? EXIT.ok : EXIT.findings;
   });

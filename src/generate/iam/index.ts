@@ -82,16 +82,28 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
     const art = await principalPolicy(p, opts, result, assumedBy.get(p.username) ?? []);
     if (!art) continue;
     // A role and a user of the same name in one account: the user's files get a `user.` prefix.
-    let { account, name } = policyName(p.username);
+    const { account } = policyName(p.username);
+    let { name } = policyName(p.username);
     // (Compared without case: `App` and `app` would share a file on a case-insensitive file system.)
-    if (used.has(`${account}/${name}`.toLowerCase())) name = `${p.subject.kind === 'IAMUser' ? 'user' : p.subject.kind.toLowerCase()}.${name}`;
+    if (used.has(`${account}/${name}`.toLowerCase()))
+      name = `${p.subject.kind === 'IAMUser' ? 'user' : p.subject.kind.toLowerCase()}.${name}`;
     used.add(`${account}/${name}`.toLowerCase());
     const docs = splitPolicy(art.statements);
-    const policies = docs.map((document, i) => ({ path: `iam/${account}/${name}${i === 0 ? '' : `.${i + 1}`}.json`, document }));
+    const policies = docs.map((document, i) => ({
+      path: `iam/${account}/${name}${i === 0 ? '' : `.${i + 1}`}.json`,
+      document,
+    }));
     art.evidence['policyFiles'] = policies.map((x) => x.path);
-    result.artefacts.push({ principal: p.username, policies, evidencePath: `evidence/iam/${account}/${name}.json`, evidence: art.evidence });
+    result.artefacts.push({
+      principal: p.username,
+      policies,
+      evidencePath: `evidence/iam/${account}/${name}.json`,
+      evidence: art.evidence,
+    });
   }
-  result.chains.sort((a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via));
+  result.chains.sort(
+    (a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via),
+  );
   return result;
 }
 
@@ -107,12 +119,19 @@ async function principalPolicy(
   const denied: IamResult['denied'] = [];
   for (const e of p.aws ?? []) {
     const event = `${e.eventSource} ${e.eventName}`;
-    if (e.denied) denied.push({ principal: p.username, eventSource: e.eventSource, eventName: e.eventName, count: e.denied.count });
+    if (e.denied)
+      denied.push({ principal: p.username, eventSource: e.eventSource, eventName: e.eventName, count: e.denied.count });
     if (!e.allowed) continue;
     const needed = await callPermissions(e);
     if (needed.kind !== 'actions') {
       if (needed.kind === 'unmapped') {
-        const u = unmapped.get(event) ?? { principal: p.username, eventSource: e.eventSource, eventName: e.eventName, reason: needed.reason, count: 0 };
+        const u = unmapped.get(event) ?? {
+          principal: p.username,
+          eventSource: e.eventSource,
+          eventName: e.eventName,
+          reason: needed.reason,
+          count: 0,
+        };
         u.count += e.allowed.count;
         unmapped.set(event, u);
       }
@@ -123,7 +142,13 @@ async function principalPolicy(
       if (!byRes) grants.set(perm.action, (byRes = new Map()));
       for (const r of perm.resources) {
         const g = byRes.get(r);
-        if (!g) byRes.set(r, { ev: e.allowed, events: new Set([event]), implied: new Set(perm.implied ? [perm.implied] : []), ...(perm.widened ? { widened: perm.widened } : {}) });
+        if (!g)
+          byRes.set(r, {
+            ev: e.allowed,
+            events: new Set([event]),
+            implied: new Set(perm.implied ? [perm.implied] : []),
+            ...(perm.widened ? { widened: perm.widened } : {}),
+          });
         else {
           g.ev = mergeEvidence(g.ev, e.allowed);
           g.events.add(event);
@@ -131,13 +156,24 @@ async function principalPolicy(
           if (perm.widened && !g.widened) g.widened = perm.widened;
         }
       }
-      if (perm.widened) widenings.push({ principal: p.username, action: perm.action, option: 'undetermined-resource', detail: perm.widened });
+      if (perm.widened)
+        widenings.push({
+          principal: p.username,
+          action: perm.action,
+          option: 'undetermined-resource',
+          detail: perm.widened,
+        });
     }
   }
-  const createdStreams = new Set((p.aws ?? []).filter((e) => e.allowed && e.eventName === 'CreateLogStream').flatMap((e) => e.resources.filter((r) => r.includes(':log-stream:'))));
+  const createdStreams = new Set(
+    (p.aws ?? [])
+      .filter((e) => e.allowed && e.eventName === 'CreateLogStream')
+      .flatMap((e) => e.resources.filter((r) => r.includes(':log-stream:'))),
+  );
   for (const [action, byRes] of grants) {
     if (!opts.exact) generalizeKeys(p.username, action, byRes, createdStreams, widenings);
-    if (opts.s3PrefixWildcard !== undefined && action.startsWith('s3:')) widenS3Prefixes(p.username, action, byRes, opts.s3PrefixWildcard, widenings);
+    if (opts.s3PrefixWildcard !== undefined && action.startsWith('s3:'))
+      widenS3Prefixes(p.username, action, byRes, opts.s3PrefixWildcard, widenings);
     if (opts.widenResources !== undefined) widenMany(p.username, action, byRes, opts.widenResources, widenings);
     // `*` covers every other resource of the action: fold them in.
     const star = byRes.get('*');
@@ -146,7 +182,9 @@ async function principalPolicy(
       for (const r of [...byRes.keys()]) if (r !== '*') byRes.delete(r);
     }
   }
-  result.unmapped.push(...[...unmapped.values()].sort((a, b) => cmp(a.eventSource, b.eventSource) || cmp(a.eventName, b.eventName)));
+  result.unmapped.push(
+    ...[...unmapped.values()].sort((a, b) => cmp(a.eventSource, b.eventSource) || cmp(a.eventName, b.eventName)),
+  );
   result.denied.push(...denied);
   const seenW = new Set<string>();
   for (const w of widenings) {
@@ -166,13 +204,20 @@ async function principalPolicy(
     s.actions.push(action);
     bySet.set(key, s);
   }
-  const groups = [...bySet.values()].sort((a, b) => cmp(a.actions[0]!, b.actions[0]!) || cmp(a.resources.join(','), b.resources.join(',')));
+  const groups = [...bySet.values()].sort(
+    (a, b) => cmp(a.actions[0]!, b.actions[0]!) || cmp(a.resources.join(','), b.resources.join(',')),
+  );
   const counters = new Map<string, number>();
   const statements: Statement[] = groups.map((g) => {
     const base = [...new Set(g.actions.map((a) => a.split(':')[0]!))].map(pascal).join('');
     const n = (counters.get(base) ?? 0) + 1;
     counters.set(base, n);
-    return { Sid: `${base}Access${n}`, Effect: 'Allow', Action: g.actions, Resource: g.resources.length === 1 && g.resources[0] === '*' ? '*' : g.resources };
+    return {
+      Sid: `${base}Access${n}`,
+      Effect: 'Allow',
+      Action: g.actions,
+      Resource: g.resources.length === 1 && g.resources[0] === '*' ? '*' : g.resources,
+    };
   });
 
   const permissions = [];
@@ -180,7 +225,15 @@ async function principalPolicy(
     const byRes = grants.get(action)!;
     for (const r of [...byRes.keys()].sort(cmp)) {
       const g = byRes.get(r)!;
-      const entry: Record<string, unknown> = { action, resource: r, count: g.ev.count, firstSeen: g.ev.firstSeen, lastSeen: g.ev.lastSeen, samples: g.ev.samples.map((s) => s.id), events: [...g.events].sort(cmp) };
+      const entry: Record<string, unknown> = {
+        action,
+        resource: r,
+        count: g.ev.count,
+        firstSeen: g.ev.firstSeen,
+        lastSeen: g.ev.lastSeen,
+        samples: g.ev.samples.map((s) => s.id),
+        events: [...g.events].sort(cmp),
+      };
       if (g.implied.size) entry['implied'] = [...g.implied].sort(cmp);
       if (g.widened) entry['widened'] = g.widened;
       permissions.push(entry);
@@ -193,7 +246,14 @@ async function principalPolicy(
     principalKind: p.subject.kind,
     policyFiles: [],
     assumedBy: links
-      .map((l) => ({ serviceAccount: l.serviceAccount, via: l.via, count: l.evidence.count, firstSeen: l.evidence.firstSeen, lastSeen: l.evidence.lastSeen, samples: l.evidence.samples.map((s) => s.id) }))
+      .map((l) => ({
+        serviceAccount: l.serviceAccount,
+        via: l.via,
+        count: l.evidence.count,
+        firstSeen: l.evidence.firstSeen,
+        lastSeen: l.evidence.lastSeen,
+        samples: l.evidence.samples.map((s) => s.id),
+      }))
       .sort((a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.via, b.via)),
     permissions,
     widenings: result.widenings.filter((w) => w.principal === p.username).map(({ principal: _, ...w }) => w),
@@ -223,7 +283,13 @@ function fold(into: Grant, g: Grant): void {
  * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen.
  * Listed as `generated-keys`; `--exact` keeps every key as seen.
  */
-function generalizeKeys(principal: string, action: string, byRes: Map<string, Grant>, createdStreams: Set<string>, out: IamWidening[]): void {
+function generalizeKeys(
+  principal: string,
+  action: string,
+  byRes: Map<string, Grant>,
+  createdStreams: Set<string>,
+  out: IamWidening[],
+): void {
   const groups = new Map<string, { members: string[]; why: Set<string> }>();
   for (const r of [...byRes.keys()].sort(cmp)) {
     if (/[*?]/.test(r)) continue;
@@ -235,11 +301,16 @@ function generalizeKeys(principal: string, action: string, byRes: Map<string, Gr
       const segments = s3[2]!.split('/');
       const v = firstVariableSegment(segments);
       if (v) {
-        wide = `${s3[1]}/${segments.slice(0, v.index).map((x) => x + '/').join('')}*`;
+        wide = `${s3[1]}/${segments
+          .slice(0, v.index)
+          .map((x) => x + '/')
+          .join('')}*`;
         why = v.why;
       }
     } else if (stream) {
-      const v = createdStreams.has(r) ? { why: 'a stream it created itself' } : firstVariableSegment(stream[2]!.split('/'));
+      const v = createdStreams.has(r)
+        ? { why: 'a stream it created itself' }
+        : firstVariableSegment(stream[2]!.split('/'));
       if (v) {
         wide = `${stream[1]}*`;
         why = v.why;
@@ -253,8 +324,16 @@ function generalizeKeys(principal: string, action: string, byRes: Map<string, Gr
   }
   for (const [wide, g] of [...groups].sort((a, b) => cmp(a[0], b[0]))) {
     const evs = g.members.map((m) => byRes.get(m)!.ev);
-    const first = evs.map((e) => e.firstSeen).filter(Boolean).sort(cmp)[0] ?? '';
-    const last = evs.map((e) => e.lastSeen).sort(cmp).pop() ?? '';
+    const first =
+      evs
+        .map((e) => e.firstSeen)
+        .filter(Boolean)
+        .sort(cmp)[0] ?? '';
+    const last =
+      evs
+        .map((e) => e.lastSeen)
+        .sort(cmp)
+        .pop() ?? '';
     const examples = g.members.slice(0, 2).map((m) => m.replace(/^arn:[^:]*:[^:]*:[^:]*:[^:]*:/, ''));
     const n = g.members.length;
     const detail = `${n} resource${n === 1 ? '' : 's'} named with ${[...g.why].sort(cmp).join(', ')} (${examples.join(', ')}${n > 2 ? ', …' : ''}; seen ${first} .. ${last}) → ${wide}`;
@@ -264,7 +343,13 @@ function generalizeKeys(principal: string, action: string, byRes: Map<string, Gr
 }
 
 /** `--s3-prefix-wildcard N`: more than N object keys under one prefix of a bucket → `bucket/prefix/*`. */
-function widenS3Prefixes(principal: string, action: string, byRes: Map<string, Grant>, n: number, out: IamWidening[]): void {
+function widenS3Prefixes(
+  principal: string,
+  action: string,
+  byRes: Map<string, Grant>,
+  n: number,
+  out: IamWidening[],
+): void {
   const groups = new Map<string, string[]>();
   for (const r of byRes.keys()) {
     const m = /^(arn:aws[\w-]*:s3:::[^/]+\/)(.*)$/.exec(r);
@@ -285,7 +370,11 @@ function widenS3Prefixes(principal: string, action: string, byRes: Map<string, G
 /** Replace `members` by one `wide` resource holding all their evidence. */
 function collapse(byRes: Map<string, Grant>, members: string[], wide: string, widened: string): string {
   const first = byRes.get(members[0]!)!;
-  const target: Grant = byRes.get(wide) ?? { ev: first.ev, events: new Set(first.events), implied: new Set(first.implied) };
+  const target: Grant = byRes.get(wide) ?? {
+    ev: first.ev,
+    events: new Set(first.events),
+    implied: new Set(first.implied),
+  };
   const fresh = !byRes.has(wide);
   for (const r of members) {
     if (!(fresh && r === members[0])) fold(target, byRes.get(r)!);

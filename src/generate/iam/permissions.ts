@@ -28,11 +28,21 @@ export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
   if (needed.kind !== 'actions') return needed;
   const permissions: NeededPermission[] = needed.needs.map((n) => {
     const base = { action: n.action, ...(n.implied ? { implied: n.implied } : {}) };
-    if (n.unnamed?.buckets) return { ...base, resources: n.unnamed.buckets.map((b) => `${b}/*`), widened: `${n.unnamed.why}; every object of the bucket` };
+    if (n.unnamed?.buckets)
+      return {
+        ...base,
+        resources: n.unnamed.buckets.map((b) => `${b}/*`),
+        widened: `${n.unnamed.why}; every object of the bucket`,
+      };
     if (n.unnamed) return { ...base, resources: ['*'], widened: n.unnamed.why };
     // A secret named by its name: its ARN ends in `-` and six random characters the event does not carry.
     const bySecretName = n.resources.filter((r) => /:secretsmanager:.*-\?{6}$/.test(r));
-    if (bySecretName.length) return { ...base, resources: n.resources, widened: `${n.action}: the call named ${bySecretName.length === 1 ? 'a secret' : 'secrets'} by name; -?????? stands for the six random characters AWS adds to its ARN` };
+    if (bySecretName.length)
+      return {
+        ...base,
+        resources: n.resources,
+        widened: `${n.action}: the call named ${bySecretName.length === 1 ? 'a secret' : 'secrets'} by name; -?????? stands for the six random characters AWS adds to its ARN`,
+      };
     return { ...base, resources: n.resources };
   });
   return { kind: 'actions', permissions };

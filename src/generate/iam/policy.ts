@@ -54,7 +54,11 @@ function splitStatement(s: Statement, limit: number): Statement[] {
   if (fits(s) || s.Resource === '*' || s.Resource.length <= 1) return [s];
   const out: Statement[] = [];
   let cur: string[] = [];
-  const make = (resources: string[], i: number): Statement => ({ ...s, Sid: i === 0 ? s.Sid : `${s.Sid}Part${i + 1}`, Resource: resources });
+  const make = (resources: string[], i: number): Statement => ({
+    ...s,
+    Sid: i === 0 ? s.Sid : `${s.Sid}Part${i + 1}`,
+    Resource: resources,
+  });
   for (const r of s.Resource) {
     if (cur.length > 0 && !fits(make([...cur, r], out.length))) {
       out.push(make(cur, out.length));

@@ -33,7 +33,8 @@ export function evidenceDoc(
     })),
   };
   // With --widen-namespaces, part of this namespace's access comes from the shared ClusterRole.
-  if (shared) doc['alsoBound'] = { clusterRole: shared.clusterRole, widenedBy: 'widen-namespaces', evidence: shared.evidence };
+  if (shared)
+    doc['alsoBound'] = { clusterRole: shared.clusterRole, widenedBy: 'widen-namespaces', evidence: shared.evidence };
   doc['denied'] = denied.map((e) => ({ ...access(e), ...stats(e.denied!) }));
   return doc;
 }
@@ -59,7 +60,8 @@ function access(e: K8sEdge): Record<string, string> {
 function observedEntry(e: K8sEdge): Record<string, unknown> {
   const ev = grantEvidence(e)!;
   const out: Record<string, unknown> = { ...access(e), ...stats(ev) };
-  if (!e.allowed) out['note'] = 'only RequestReceived records: the decision was not logged, the request is taken as authorized';
+  if (!e.allowed)
+    out['note'] = 'only RequestReceived records: the decision was not logged, the request is taken as authorized';
   return out;
 }
 

@@ -21,7 +21,8 @@ const MIN_CREATED = 3;
 /**
  * Whether the names `edges` were used with are ones the cluster makes up (so the next run will use
  * others), and why; undefined when every name looks chosen. Evidence only, never a guess: names of
- * objects the same principal kept creating in the soak (three or more); names of controllers' making (a ReplicaSet's pods,
+ * objects the same principal kept creating in the soak (three or more); names of controllers' making (a ReplicaSet's
+ * pods,
  * a CronJob's runs, generateName suffixes); names with a date, time or UUID in them; StatefulSet
  * ordinals, but only when higher ordinals appeared a day or more after the first (the set grew).
  */
@@ -31,13 +32,20 @@ export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): Name
     const ev = grantEvidence(e);
     if (!e.name || !ev) continue;
     const prev = names.get(e.name);
-    names.set(e.name, prev ? { first: min(prev.first, ev.firstSeen), last: max(prev.last, ev.lastSeen) } : { first: ev.firstSeen, last: ev.lastSeen });
+    names.set(
+      e.name,
+      prev
+        ? { first: min(prev.first, ev.firstSeen), last: max(prev.last, ev.lastSeen) }
+        : { first: ev.firstSeen, last: ev.lastSeen },
+    );
   }
   if (names.size === 0) return undefined;
   const e0 = edges[0]!;
   // Objects it created itself count when it keeps creating them (a job runner's pods, nightly
   // snapshots); one it created once and then maintains (a certificate's secret) keeps its name.
-  const ownList = created.filter((c) => c.namespace === e0.namespace && c.apiGroup === e0.apiGroup && c.resource === e0.resource).flatMap((c) => c.names);
+  const ownList = created
+    .filter((c) => c.namespace === e0.namespace && c.apiGroup === e0.apiGroup && c.resource === e0.resource)
+    .flatMap((c) => c.names);
   const own = new Set(ownList.length >= MIN_CREATED ? ownList : []);
   const made = new Map<string, string>();
   for (const n of names.keys()) {
@@ -47,7 +55,8 @@ export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): Name
       if (g) made.set(n, g.why);
     }
   }
-  for (const n of growingOrdinals(names)) if (!made.has(n)) made.set(n, 'ordinals of a StatefulSet that grew during the soak');
+  for (const n of growingOrdinals(names))
+    if (!made.has(n)) made.set(n, 'ordinals of a StatefulSet that grew during the soak');
   if (made.size === 0) return undefined;
   const list = [...made.keys()].sort(cmp);
   const times = list.map((n) => names.get(n)!);
@@ -82,7 +91,10 @@ function growingOrdinals(names: Map<string, { first: string; last: string }>): s
 const min = (a: string, b: string) => (a === '' ? b : b === '' ? a : a < b ? a : b);
 const max = (a: string, b: string) => (a > b ? a : b);
 
-/** The words for a widening: `get pods in ci: 14 names it made itself (ci-job-03638, ...), first seen ..., last seen ...`. */
+/**
+ * The words for a widening: `get pods in ci: 14 names it made itself (ci-job-03638, ...), first seen ..., last seen
+ * ...`.
+ */
 export function describeGeneralization(what: string, g: NameGeneralization): string {
   const more = g.instances > g.examples.length ? ', …' : '';
   return `${what}: ${g.instances} made-up name${g.instances === 1 ? '' : 's'} (${g.reasons.join('; ')}: ${g.examples.join(', ')}${more}; seen ${g.firstSeen} .. ${g.lastSeen}), resourceNames dropped`;

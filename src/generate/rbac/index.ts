@@ -23,15 +23,27 @@ export interface RbacResult {
 export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResult {
   const artefacts: Artefact[] = [];
   const widenings: Widening[] = [];
-  const withRules = profile.principals.map((p) => ({ p, grantable: p.k8s.filter(isGrantable) })).filter((x) => x.grantable.length > 0);
+  const withRules = profile.principals
+    .map((p) => ({ p, grantable: p.k8s.filter(isGrantable) }))
+    .filter((x) => x.grantable.length > 0);
   const stems = fileStems(withRules.map((x) => x.p.subject));
-  for (const { p, grantable } of withRules) artefacts.push(...forPrincipal(p, grantable, opts, widenings, stems.get(subjectId(p.subject))!));
+  for (const { p, grantable } of withRules)
+    artefacts.push(...forPrincipal(p, grantable, opts, widenings, stems.get(subjectId(p.subject))!));
   artefacts.sort((a, b) => cmp(subjectKey(a.subject), subjectKey(b.subject)) || cmp(a.namespace, b.namespace));
-  widenings.sort((a, b) => cmp(a.subject, b.subject) || cmp(a.namespace, b.namespace) || cmp(a.option, b.option) || cmp(a.detail, b.detail));
+  widenings.sort(
+    (a, b) =>
+      cmp(a.subject, b.subject) || cmp(a.namespace, b.namespace) || cmp(a.option, b.option) || cmp(a.detail, b.detail),
+  );
   return { artefacts, widenings };
 }
 
-function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenings: Widening[], stem: string): Artefact[] {
+function forPrincipal(
+  p: Principal,
+  edges: K8sEdge[],
+  opts: RbacOptions,
+  widenings: Widening[],
+  stem: string,
+): Artefact[] {
   const key = subjectKey(p.subject);
   const byNs = new Map<string, K8sEdge[]>();
   for (const e of edges) {
@@ -58,7 +70,12 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
     for (const [k, { e: first, nss }] of [...nsOf].sort((a, b) => compareTuples(order(a[1].e), order(b[1].e)))) {
       if (nss.size <= opts.widenNamespaces) continue;
       const what = `${first.verb} ${first.resource}${first.subresource ? '/' + first.subresource : ''}${first.apiGroup ? '.' + first.apiGroup : ''}`;
-      widenings.push({ option: 'widen-namespaces', subject: key, namespace: '', detail: `${what} seen in ${nss.size} namespaces (more than ${opts.widenNamespaces}): one ClusterRole bound in ${[...nss].sort(cmp).join(', ')}` });
+      widenings.push({
+        option: 'widen-namespaces',
+        subject: key,
+        namespace: '',
+        detail: `${what} seen in ${nss.size} namespaces (more than ${opts.widenNamespaces}): one ClusterRole bound in ${[...nss].sort(cmp).join(', ')}`,
+      });
       for (const ns of nss) {
         sharedNs.add(ns);
         const rest: K8sEdge[] = [];
@@ -73,7 +90,9 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
 
   const out: Artefact[] = [];
   const clusterEdges = byNs.get('') ?? [];
-  const clusterRules = clusterEdges.length ? rulesWithWidenings(clusterEdges, opts, key, '', widenings, p.created ?? []) : [];
+  const clusterRules = clusterEdges.length
+    ? rulesWithWidenings(clusterEdges, opts, key, '', widenings, p.created ?? [])
+    : [];
   const sharedRules = shared.length ? rulesWithWidenings(shared, opts, key, '', widenings, p.created ?? []) : [];
   if (clusterRules.length || sharedRules.length) {
     const objects: KubeObject[] = [];
@@ -99,20 +118,49 @@ function forPrincipal(p: Principal, edges: K8sEdge[], opts: RbacOptions, widenin
       objects.push(bindingObject('RoleBinding', objectName(p.subject), ns, 'Role', p));
       policies.push({ kind: 'Role', name: objectName(p.subject), rules });
     }
-    if (sharedNs.has(ns)) objects.push(bindingObject('RoleBinding', objectName(p.subject, 'namespaced'), ns, 'ClusterRole', p));
-    const shared = sharedNs.has(ns) ? { clusterRole: objectName(p.subject, 'namespaced'), evidence: filePath('evidence/rbac', '', stem) } : undefined;
-    out.push(artefact(p, stem, ns, objects, policies, edges.filter((e) => e.namespace === ns), shared));
+    if (sharedNs.has(ns))
+      objects.push(bindingObject('RoleBinding', objectName(p.subject, 'namespaced'), ns, 'ClusterRole', p));
+    const shared = sharedNs.has(ns)
+      ? { clusterRole: objectName(p.subject, 'namespaced'), evidence: filePath('evidence/rbac', '', stem) }
+      : undefined;
+    out.push(
+      artefact(
+        p,
+        stem,
+        ns,
+        objects,
+        policies,
+        edges.filter((e) => e.namespace === ns),
+        shared,
+      ),
+    );
   }
   return out;
 }
 
-function rulesWithWidenings(edges: K8sEdge[], opts: RbacOptions, subject: string, namespace: string, widenings: Widening[], created: CreatedNames[]): RuleWithEvidence[] {
+function rulesWithWidenings(
+  edges: K8sEdge[],
+  opts: RbacOptions,
+  subject: string,
+  namespace: string,
+  widenings: Widening[],
+  created: CreatedNames[],
+): RuleWithEvidence[] {
   const rules = buildRules(edges, opts, created);
-  for (const r of rules) for (const w of r.widenings) widenings.push({ option: w.option, subject, namespace, detail: w.detail });
+  for (const r of rules)
+    for (const w of r.widenings) widenings.push({ option: w.option, subject, namespace, detail: w.detail });
   return rules;
 }
 
-function artefact(p: Principal, stem: string, namespace: string, objects: KubeObject[], policies: { kind: string; name: string; rules: RuleWithEvidence[] }[], edges: K8sEdge[], shared?: SharedBinding): Artefact {
+function artefact(
+  p: Principal,
+  stem: string,
+  namespace: string,
+  objects: KubeObject[],
+  policies: { kind: string; name: string; rules: RuleWithEvidence[] }[],
+  edges: K8sEdge[],
+  shared?: SharedBinding,
+): Artefact {
   return {
     kind: 'rbac',
     subject: p.subject,
@@ -120,6 +168,13 @@ function artefact(p: Principal, stem: string, namespace: string, objects: KubeOb
     path: filePath('rbac', namespace, stem),
     objects,
     evidencePath: filePath('evidence/rbac', namespace, stem),
-    evidence: evidenceDoc(p, namespace, policies, p.k8s.filter((e) => e.namespace === namespace && e.denied), edges.length, shared),
+    evidence: evidenceDoc(
+      p,
+      namespace,
+      policies,
+      p.k8s.filter((e) => e.namespace === namespace && e.denied),
+      edges.length,
+      shared,
+    ),
   };
 }

@@ -1,4 +1,11 @@
-import type { RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1ObjectMeta, V1Role, V1RoleBinding } from '@kubernetes/client-node';
+import type {
+  RbacV1Subject,
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1ObjectMeta,
+  V1Role,
+  V1RoleBinding,
+} from '@kubernetes/client-node';
 import type { Principal } from '../../model/profile.js';
 import { subjectFileName, subjectId, subjectKey, type Subject } from '../../model/subject.js';
 import { caseDistinct, nameSegment } from '../../util/paths.js';
@@ -33,10 +40,18 @@ export function fileStems(subjects: Subject[]): Map<string, string> {
 function metadata(name: string, namespace: string, p: Principal, widenedBy: string[]): V1ObjectMeta {
   const annotations: Record<string, string> = { 'audit2policy.dev/subject': p.username };
   if (widenedBy.length) annotations['audit2policy.dev/widened-by'] = widenedBy.join(',');
-  return namespace ? { name, namespace, labels: { ...MANAGED_BY }, annotations } : { name, labels: { ...MANAGED_BY }, annotations };
+  return namespace
+    ? { name, namespace, labels: { ...MANAGED_BY }, annotations }
+    : { name, labels: { ...MANAGED_BY }, annotations };
 }
 
-export function roleObject(kind: 'Role' | 'ClusterRole', name: string, namespace: string, rules: RuleWithEvidence[], p: Principal): V1Role | V1ClusterRole {
+export function roleObject(
+  kind: 'Role' | 'ClusterRole',
+  name: string,
+  namespace: string,
+  rules: RuleWithEvidence[],
+  p: Principal,
+): V1Role | V1ClusterRole {
   const widened = [...new Set(rules.flatMap((r) => r.widenedBy))].sort();
   return {
     apiVersion: RBAC_API,
@@ -46,7 +61,13 @@ export function roleObject(kind: 'Role' | 'ClusterRole', name: string, namespace
   };
 }
 
-export function bindingObject(kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, namespace: string, roleKind: 'Role' | 'ClusterRole', p: Principal): V1RoleBinding | V1ClusterRoleBinding {
+export function bindingObject(
+  kind: 'RoleBinding' | 'ClusterRoleBinding',
+  name: string,
+  namespace: string,
+  roleKind: 'Role' | 'ClusterRole',
+  p: Principal,
+): V1RoleBinding | V1ClusterRoleBinding {
   return {
     apiVersion: RBAC_API,
     kind,

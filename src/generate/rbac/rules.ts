@@ -73,20 +73,35 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions, created: Created
   return out.sort((a, b) => compareTuples(ruleOrder(a.rule), ruleOrder(b.rule)));
 }
 
-function resourceRules(group: string, resource: string, verbs: Map<string, VerbUse>, opts: RbacOptions, created: CreatedNames[]): RuleWithEvidence[] {
+function resourceRules(
+  group: string,
+  resource: string,
+  verbs: Map<string, VerbUse>,
+  opts: RbacOptions,
+  created: CreatedNames[],
+): RuleWithEvidence[] {
   // Per verb: the names it may be restricted to ('' = any object).
-  const restrict = new Map<string, { names: string[]; edges: K8sEdge[]; widenedBy: string[]; widenings: { option: string; detail: string }[] }>();
+  const restrict = new Map<
+    string,
+    { names: string[]; edges: K8sEdge[]; widenedBy: string[]; widenings: { option: string; detail: string }[] }
+  >();
   for (const [verb, use] of verbs) {
     const w: { option: string; detail: string }[] = [];
     let names = use.unnamed ? [] : [...use.names].sort(cmp);
     // Names the logs show to be made up: the next run uses others, so resourceNames would break it.
     const made = names.length > 0 && !opts.exact ? generalizeNames(use.edges, created) : undefined;
     if (made) {
-      w.push({ option: 'generated-names', detail: describeGeneralization(`${verb} ${resource}${group ? '.' + group : ''}`, made) });
+      w.push({
+        option: 'generated-names',
+        detail: describeGeneralization(`${verb} ${resource}${group ? '.' + group : ''}`, made),
+      });
       names = [];
     }
     if (names.length > 0 && opts.widenNames !== undefined && names.length > opts.widenNames) {
-      w.push({ option: 'widen-names', detail: `${verb} ${resource}${group ? '.' + group : ''}: ${names.length} names used (more than ${opts.widenNames}), resourceNames dropped` });
+      w.push({
+        option: 'widen-names',
+        detail: `${verb} ${resource}${group ? '.' + group : ''}: ${names.length} names used (more than ${opts.widenNames}), resourceNames dropped`,
+      });
       names = [];
     }
     restrict.set(verb, { names, edges: use.edges, widenedBy: w.map((x) => x.option), widenings: w });
@@ -99,12 +114,26 @@ function resourceRules(group: string, resource: string, verbs: Map<string, VerbU
         const have = restrict.get(c);
         if (have && have.names.length === 0) continue;
         const detail = `${c} ${resource}${group ? '.' + group : ''} added beside ${verb}`;
-        restrict.set(c, { names: [], edges: have?.edges ?? [], widenedBy: ['expand-verbs', ...(have?.widenedBy ?? [])], widenings: [{ option: 'expand-verbs', detail }, ...(have?.widenings ?? [])] });
+        restrict.set(c, {
+          names: [],
+          edges: have?.edges ?? [],
+          widenedBy: ['expand-verbs', ...(have?.widenedBy ?? [])],
+          widenings: [{ option: 'expand-verbs', detail }, ...(have?.widenings ?? [])],
+        });
       }
     }
   }
   // Merge verbs whose name restriction is the same.
-  const groups = new Map<string, { names: string[]; verbs: string[]; edges: K8sEdge[]; widenedBy: Set<string>; widenings: { option: string; detail: string }[] }>();
+  const groups = new Map<
+    string,
+    {
+      names: string[];
+      verbs: string[];
+      edges: K8sEdge[];
+      widenedBy: Set<string>;
+      widenings: { option: string; detail: string }[];
+    }
+  >();
   for (const [verb, r] of restrict) {
     const sig = tupleKey(...r.names);
     let g = groups.get(sig);
@@ -115,9 +144,10 @@ function resourceRules(group: string, resource: string, verbs: Map<string, VerbU
     g.widenings.push(...r.widenings);
   }
   return [...groups.values()].map((g) => {
-    const rule: PolicyRule = g.names.length > 0
-      ? { apiGroups: [group], resources: [resource], resourceNames: g.names, verbs: g.verbs.sort(cmp) }
-      : { apiGroups: [group], resources: [resource], verbs: g.verbs.sort(cmp) };
+    const rule: PolicyRule =
+      g.names.length > 0
+        ? { apiGroups: [group], resources: [resource], resourceNames: g.names, verbs: g.verbs.sort(cmp) }
+        : { apiGroups: [group], resources: [resource], verbs: g.verbs.sort(cmp) };
     return { rule, observed: g.edges, widenedBy: [...g.widenedBy].sort(cmp), widenings: g.widenings };
   });
 }
@@ -126,5 +156,11 @@ function resourceRules(group: string, resource: string, verbs: Map<string, VerbU
 function ruleOrder(r: PolicyRule): string[] {
   if (r.nonResourceURLs) return ['2', r.nonResourceURLs.join(','), r.verbs.join(',')];
   const names = r.resourceNames ?? [];
-  return ['1', r.apiGroups!.join(','), r.resources!.join(','), names.length === 0 ? '' : '1' + names.join(','), r.verbs.join(',')];
+  return [
+    '1',
+    r.apiGroups!.join(','),
+    r.resources!.join(','),
+    names.length === 0 ? '' : '1' + names.join(','),
+    r.verbs.join(','),
+  ];
 }

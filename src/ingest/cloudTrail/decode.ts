@@ -19,7 +19,8 @@ import { impliedPermissions, partitionOf, resourcesFromParameters } from './reso
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
 /**
- * CloudTrail records → observations. Accepts the S3 delivery document `{"Records":[...]}`, EventBridge envelopes and single
+ * CloudTrail records → observations. Accepts the S3 delivery document `{"Records":[...]}`, EventBridge envelopes and
+ * single
  * records; everything else is an issue naming file and line.
  */
 
@@ -29,10 +30,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** Error codes that mean the call was refused by authorization: denied, kept, never granted. */
-const DENIED = /^(Client\.)?(AccessDenied(Exception)?|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|AuthorizationErrorException|Forbidden|NotAuthorized(Exception)?)$/;
+const DENIED =
+  /^(Client\.)?(AccessDenied(Exception)?|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|AuthorizationErrorException|Forbidden|NotAuthorized(Exception)?)$/;
 
 export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: number }, emit: Emit): number {
-  const issue = (code: string, message: string) => emit({ kind: 'issue', code, file: loc.file, line: loc.line, message });
+  const issue = (code: string, message: string) =>
+    emit({ kind: 'issue', code, file: loc.file, line: loc.line, message });
   if (Array.isArray(v)) return v.reduce((n: number, x) => n + decodeCloudTrailValue(x, loc, emit), 0);
   if (!isObj(v)) {
     issue('cloudtrail.not-a-record', 'expected a CloudTrail record or {"Records": [...]}');
@@ -48,7 +51,8 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     emit({ kind: 'skip', reason: 'cloudtrail-insight' });
     return 1;
   }
-  if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObj(v['detail'])) return decodeCloudTrailValue(v['detail'], loc, emit);
+  if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObj(v['detail']))
+    return decodeCloudTrailValue(v['detail'], loc, emit);
   if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
     issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
     return 0;
@@ -74,11 +78,17 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   const service = servicePrefix(eventSource);
   const eventName = baseEventName(service, v['eventName']);
   const region = str(v['awsRegion']);
-  const ctx = { partition: partitionOf(principal.arn), region, account: str(v['recipientAccountId']) || principal.account, eventName };
+  const ctx = {
+    partition: partitionOf(principal.arn),
+    region,
+    account: str(v['recipientAccountId']) || principal.account,
+    eventName,
+  };
   const params = v['requestParameters'];
   const resources = resourcesFromParameters(service, params, ctx);
   const listed = v['resources'];
-  if (Array.isArray(listed)) for (const r of listed) if (isObj(r) && typeof r['ARN'] === 'string' && r['ARN'] !== '') resources.push(r['ARN']);
+  if (Array.isArray(listed))
+    for (const r of listed) if (isObj(r) && typeof r['ARN'] === 'string' && r['ARN'] !== '') resources.push(r['ARN']);
   const obs: AwsCallObservation = {
     kind: 'aws-call',
     principal,
@@ -118,10 +128,18 @@ function wrongType(v: Obj): string | undefined {
   const u = v['userIdentity'] as Obj;
   for (const f of ['type', 'arn', 'accountId', 'userName', 'invokedBy'] as const) {
     const x = u[f];
-    if (x !== undefined && x !== null && typeof x !== 'string') return `userIdentity.${f} is ${typeName(x)}, not a string`;
+    if (x !== undefined && x !== null && typeof x !== 'string')
+      return `userIdentity.${f} is ${typeName(x)}, not a string`;
   }
   const r = v['resources'];
-  if (r !== undefined && r !== null && !(Array.isArray(r) && r.every((x) => isObj(x) && (x['ARN'] === undefined || x['ARN'] === null || typeof x['ARN'] === 'string')))) {
+  if (
+    r !== undefined &&
+    r !== null &&
+    !(
+      Array.isArray(r) &&
+      r.every((x) => isObj(x) && (x['ARN'] === undefined || x['ARN'] === null || typeof x['ARN'] === 'string'))
+    )
+  ) {
     return 'resources is not a list of {ARN} objects';
   }
   return undefined;
@@ -146,7 +164,9 @@ function callProblem(obs: AwsCallObservation, recipient: string): string | undef
   };
   const pr = obs.principal;
   const out =
-    (POLICY_IDENTITY.has(pr.type) ? check('the identity', pr.arn, (x) => identityArnProblem(pr.type as IdentityKind, x)) : undefined) ??
+    (POLICY_IDENTITY.has(pr.type)
+      ? check('the identity', pr.arn, (x) => identityArnProblem(pr.type as IdentityKind, x))
+      : undefined) ??
     check('eventSource', obs.eventSource, eventSourceProblem) ??
     check('eventName', obs.eventName, eventNameProblem) ??
     check('awsRegion', obs.region, regionProblem) ??

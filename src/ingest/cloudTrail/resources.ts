@@ -44,7 +44,9 @@ const BUILDERS: Record<string, Builder> = {
   dynamodb: (p, c) => {
     const names = [str(p['tableName'])];
     if (isObj(p['requestItems'])) names.push(...Object.keys(p['requestItems']));
-    return names.filter(Boolean).map((t) => (ARN.test(t) ? t : `arn:${c.partition}:dynamodb:${c.region}:${c.account}:table/${t}`));
+    return names
+      .filter(Boolean)
+      .map((t) => (ARN.test(t) ? t : `arn:${c.partition}:dynamodb:${c.region}:${c.account}:table/${t}`));
   },
   sqs: (p, c) => {
     const url = str(p['queueUrl']);
@@ -59,17 +61,24 @@ const BUILDERS: Record<string, Builder> = {
     if (ARN.test(fn)) return [fn];
     // "name", "name:qualifier" or "account:function:name[:qualifier]".
     const partial = /^(\d{12}):function:(.+)$/.exec(fn);
-    return partial ? [`arn:${c.partition}:lambda:${c.region}:${partial[1]}:function:${partial[2]}`] : [`arn:${c.partition}:lambda:${c.region}:${c.account}:function:${fn}`];
+    return partial
+      ? [`arn:${c.partition}:lambda:${c.region}:${partial[1]}:function:${partial[2]}`]
+      : [`arn:${c.partition}:lambda:${c.region}:${c.account}:function:${fn}`];
   },
   secretsmanager: (p, c) => {
     const id = str(p['secretId']) || str(p['name']);
     if (!id) return [];
-    // A secret's ARN ends in "-" and six random characters that a name does not carry: `-??????` is the narrowest match AWS documents.
+    // A secret's ARN ends in "-" and six random characters that a name does not carry: `-??????` is the narrowest match
+    // AWS documents.
     return [ARN.test(id) ? id : `arn:${c.partition}:secretsmanager:${c.region}:${c.account}:secret:${id}-??????`];
   },
   ssm: (p, c) => {
-    const names = [str(p['name']), ...(Array.isArray(p['names']) ? p['names'].map(str) : []), str(p['path'])].filter(Boolean);
-    return names.map((n) => (ARN.test(n) ? n : `arn:${c.partition}:ssm:${c.region}:${c.account}:parameter/${n.replace(/^\//, '')}`));
+    const names = [str(p['name']), ...(Array.isArray(p['names']) ? p['names'].map(str) : []), str(p['path'])].filter(
+      Boolean,
+    );
+    return names.map((n) =>
+      ARN.test(n) ? n : `arn:${c.partition}:ssm:${c.region}:${c.account}:parameter/${n.replace(/^\//, '')}`,
+    );
   },
   kms: (p, c) => {
     const id = str(p['keyId']);
@@ -157,7 +166,11 @@ const PASS_ROLE: Record<string, string[]> = {
 };
 
 /** Calls that pass an instance profile: the role inside it is not in the event. */
-const PASS_INSTANCE_PROFILE = new Set(['ec2:RunInstances', 'ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation']);
+const PASS_INSTANCE_PROFILE = new Set([
+  'ec2:RunInstances',
+  'ec2:AssociateIamInstanceProfile',
+  'ec2:ReplaceIamInstanceProfileAssociation',
+]);
 
 function at(params: Obj, path: string): unknown {
   let v: unknown = params;
@@ -169,7 +182,12 @@ function at(params: Obj, path: string): unknown {
 const NONE: ImpliedPermission[] = [];
 Object.freeze(NONE);
 
-export function impliedPermissions(service: string, eventName: string, params: unknown, c: CallContext): ImpliedPermission[] {
+export function impliedPermissions(
+  service: string,
+  eventName: string,
+  params: unknown,
+  c: CallContext,
+): ImpliedPermission[] {
   if (!isObj(params)) return NONE;
   const out: ImpliedPermission[] = [];
   const key = `${service}:${eventName}`;
@@ -180,12 +198,18 @@ export function impliedPermissions(service: string, eventName: string, params: u
   if (service === 'events' && eventName === 'PutTargets' && Array.isArray(params['targets'])) {
     params['targets'].forEach((t, i) => {
       const role = isObj(t) ? str(t['roleArn']) || str(t['RoleArn']) : '';
-      if (ARN.test(role)) out.push({ action: 'iam:PassRole', resource: role, via: `requestParameters.targets[${i}].roleArn` });
+      if (ARN.test(role))
+        out.push({ action: 'iam:PassRole', resource: role, via: `requestParameters.targets[${i}].roleArn` });
     });
   }
   if (PASS_INSTANCE_PROFILE.has(key)) {
     const ip = at(params, 'iamInstanceProfile');
-    if (isObj(ip)) out.push({ action: 'iam:PassRole', resource: '', via: `requestParameters.iamInstanceProfile (${str(ip['arn']) || str(ip['name'])}): the role inside the instance profile is not in the event` });
+    if (isObj(ip))
+      out.push({
+        action: 'iam:PassRole',
+        resource: '',
+        via: `requestParameters.iamInstanceProfile (${str(ip['arn']) || str(ip['name'])}): the role inside the instance profile is not in the event`,
+      });
   }
   if (service === 's3' && (eventName === 'CopyObject' || eventName === 'UploadPartCopy')) {
     const src = str(params['x-amz-copy-source']);
@@ -197,7 +221,11 @@ export function impliedPermissions(service: string, eventName: string, params: u
       } catch {
         /* keep it as it was logged */
       }
-      out.push({ action: 's3:GetObject', resource: `arn:${c.partition}:s3:::${path}`, via: 'requestParameters.x-amz-copy-source' });
+      out.push({
+        action: 's3:GetObject',
+        resource: `arn:${c.partition}:s3:::${path}`,
+        via: 'requestParameters.x-amz-copy-source',
+      });
     }
   }
   if (out.length === 0) return NONE;

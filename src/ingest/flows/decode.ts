@@ -19,7 +19,22 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 /** A number field (absent: 0); any other type is NaN, which the port check refuses. */
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);
 
-const VPC_DEFAULT = ['version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status'];
+const VPC_DEFAULT = [
+  'version',
+  'account-id',
+  'interface-id',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'action',
+  'log-status',
+];
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
 
 /** Cilium's own labels: identity bookkeeping, never a pod's selector. */
@@ -45,7 +60,10 @@ export class FlowDecoder {
     return !problem;
   }
 
-  /** One parsed JSON value: a Hubble flow (wrapped or not), an array of them, or a shipper's record with `_raw`. Returns flows decoded. */
+  /**
+   * One parsed JSON value: a Hubble flow (wrapped or not), an array of them, or a shipper's record with `_raw`. Returns
+   * flows decoded.
+   */
   json(v: unknown, line: number): number {
     if (Array.isArray(v)) return v.reduce((n: number, x) => n + this.json(x, line), 0);
     if (!isObj(v)) {
@@ -75,10 +93,14 @@ export class FlowDecoder {
     const dst = str(ip['destination']);
     const l7 = isObj(f['l7']) ? f['l7'] : undefined;
     const names: FlowObservation['names'] = [];
-    const destNames = Array.isArray(f['destination_names']) ? f['destination_names'].filter((x): x is string => typeof x === 'string') : [];
+    const destNames = Array.isArray(f['destination_names'])
+      ? f['destination_names'].filter((x): x is string => typeof x === 'string')
+      : [];
     if (destNames.length && dst) names.push({ ip: dst, names: destNames.map(stripDot) });
     const dns = l7 && isObj(l7['dns']) ? l7['dns'] : undefined;
-    if (dns && Array.isArray(dns['ips']) && str(dns['query'])) for (const a of dns['ips']) if (typeof a === 'string') names.push({ ip: a, names: [stripDot(str(dns['query']))] });
+    if (dns && Array.isArray(dns['ips']) && str(dns['query']))
+      for (const a of dns['ips'])
+        if (typeof a === 'string') names.push({ ip: a, names: [stripDot(str(dns['query']))] });
 
     let protocol: L4Protocol;
     let port = 0;
@@ -128,7 +150,12 @@ export class FlowDecoder {
     const to = this.endpoint(isObj(f['destination']) ? f['destination'] : {}, dst);
     const verdict = str(f['verdict']);
     const decision = verdict === 'DROPPED' || verdict === 'ERROR' || verdict === 'DENIED' ? 'deny' : 'allow';
-    const sport = Number((l4['TCP'] as Obj | undefined)?.['source_port'] ?? (l4['UDP'] as Obj | undefined)?.['source_port'] ?? (l4['SCTP'] as Obj | undefined)?.['source_port'] ?? 0);
+    const sport = Number(
+      (l4['TCP'] as Obj | undefined)?.['source_port'] ??
+        (l4['UDP'] as Obj | undefined)?.['source_port'] ??
+        (l4['SCTP'] as Obj | undefined)?.['source_port'] ??
+        0,
+    );
     const flow: FlowObservation = {
       kind: 'flow',
       from: from.peer,
@@ -146,7 +173,6 @@ export class FlowDecoder {
     this.emit(flow);
     return 1;
   }
-
 
   /** A Hubble endpoint: a pod (a workload), a node, or an address. */
   private endpoint(ep: Obj, ip: string): { peer: Peer; workload?: WorkloadInfo } {
@@ -169,13 +195,29 @@ export class FlowDecoder {
         podLabels[k] = eq < 0 ? '' : kv.slice(eq + 1);
       }
       const wl = Array.isArray(ep['workloads']) ? ep['workloads'].filter(isObj)[0] : undefined;
-      const guess = wl && str(wl['name']) ? { name: str(wl['name']), kind: str(wl['kind']) || 'Unknown' } : workloadNameFromPod(podName, podLabels);
+      const guess =
+        wl && str(wl['name'])
+          ? { name: str(wl['name']), kind: str(wl['kind']) || 'Unknown' }
+          : workloadNameFromPod(podName, podLabels);
       const stable = stableLabels(podLabels);
-      const sa = labels.find((l) => l.startsWith('k8s:io.cilium.k8s.policy.serviceaccount='))?.slice('k8s:io.cilium.k8s.policy.serviceaccount='.length);
-      const w: WorkloadInfo = { namespace, name: guess.name, kind: guess.kind, selector: stable, labels: stable, ports: [], hostNetwork: false, ...(sa ? { serviceAccount: sa } : {}), source: 'flow-labels' };
+      const sa = labels
+        .find((l) => l.startsWith('k8s:io.cilium.k8s.policy.serviceaccount='))
+        ?.slice('k8s:io.cilium.k8s.policy.serviceaccount='.length);
+      const w: WorkloadInfo = {
+        namespace,
+        name: guess.name,
+        kind: guess.kind,
+        selector: stable,
+        labels: stable,
+        ports: [],
+        hostNetwork: false,
+        ...(sa ? { serviceAccount: sa } : {}),
+        source: 'flow-labels',
+      };
       return { peer: { kind: 'workload', namespace, name: w.name }, workload: w };
     }
-    if (labels.includes('reserved:host') || labels.includes('reserved:remote-node')) return { peer: { kind: 'node', ip } };
+    if (labels.includes('reserved:host') || labels.includes('reserved:remote-node'))
+      return { peer: { kind: 'node', ip } };
     return this.resolver.peerOf(ip);
   }
 
@@ -188,7 +230,11 @@ export class FlowDecoder {
       return 0;
     }
     if (parts.length !== this.fields.length) {
-      this.issue(line, 'flow.vpc-fields', `expected ${this.fields.length} fields (${this.fields.join(' ')}), got ${parts.length}`);
+      this.issue(
+        line,
+        'flow.vpc-fields',
+        `expected ${this.fields.length} fields (${this.fields.join(' ')}), got ${parts.length}`,
+      );
       return 0;
     }
     const rec: Record<string, string> = {};
@@ -207,8 +253,18 @@ export class FlowDecoder {
     const sport = Number(rec['srcport']);
     const dport = Number(rec['dstport']);
     const start = Number(rec['start']);
-    if (!Number.isInteger(sport) || !Number.isInteger(dport) || !Number.isFinite(start) || !/^[0-9a-fA-F:.]+$/.test(srcIp) || !/^[0-9a-fA-F:.]+$/.test(dstIp)) {
-      this.issue(line, 'flow.vpc-bad-record', `cannot read addresses, ports or start time in ${JSON.stringify(text.slice(0, 120))}`);
+    if (
+      !Number.isInteger(sport) ||
+      !Number.isInteger(dport) ||
+      !Number.isFinite(start) ||
+      !/^[0-9a-fA-F:.]+$/.test(srcIp) ||
+      !/^[0-9a-fA-F:.]+$/.test(dstIp)
+    ) {
+      this.issue(
+        line,
+        'flow.vpc-bad-record',
+        `cannot read addresses, ports or start time in ${JSON.stringify(text.slice(0, 120))}`,
+      );
       return 0;
     }
     const action = rec['action'];
@@ -218,7 +274,12 @@ export class FlowDecoder {
     }
     // VPC flow logs record both directions; the lower port is the server's (ephemeral ports are high).
     const flags = Number(rec['tcp-flags'] ?? NaN);
-    const isReply = protocol === 'ICMP' || protocol === 'ICMPv6' ? false : Number.isFinite(flags) && (flags & 18) === 18 && (flags & 2) !== 0 ? true : sport < dport;
+    const isReply =
+      protocol === 'ICMP' || protocol === 'ICMPv6'
+        ? false
+        : Number.isFinite(flags) && (flags & 18) === 18 && (flags & 2) !== 0
+          ? true
+          : sport < dport;
     if (isReply) {
       this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
@@ -248,13 +309,21 @@ export class FlowDecoder {
   }
 
   /** A Service ClusterIP stands for its backing workloads, on the target port. */
-  private serviceOrPeer(ip: string, port: number, protocol: L4Protocol): { peer: Peer; workload?: WorkloadInfo; port: number }[] {
+  private serviceOrPeer(
+    ip: string,
+    port: number,
+    protocol: L4Protocol,
+  ): { peer: Peer; workload?: WorkloadInfo; port: number }[] {
     const svc = this.resolver.service(ip);
     if (svc) {
       const seen = new Map<string, { peer: Peer; workload?: WorkloadInfo; port: number }>();
       for (const b of this.resolver.backends(svc, port, protocol)) {
         const w = this.resolver.workloadOf(b.pod);
-        seen.set(tupleKey(w.namespace, w.name, String(b.port)), { peer: { kind: 'workload', namespace: w.namespace, name: w.name }, workload: w, port: b.port });
+        seen.set(tupleKey(w.namespace, w.name, String(b.port)), {
+          peer: { kind: 'workload', namespace: w.namespace, name: w.name },
+          workload: w,
+          port: b.port,
+        });
       }
       if (seen.size) return [...seen.values()];
     }

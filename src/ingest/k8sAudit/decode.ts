@@ -62,7 +62,13 @@ export function decodeValue(v: unknown, loc: Loc, emit: Emit): number {
     return n;
   }
   if (!isObject(v)) {
-    emit(issue(loc, 'k8s.not-an-event', `expected an audit Event or EventList object, found ${v === null ? 'null' : typeof v}`));
+    emit(
+      issue(
+        loc,
+        'k8s.not-an-event',
+        `expected an audit Event or EventList object, found ${v === null ? 'null' : typeof v}`,
+      ),
+    );
     return 0;
   }
   const kind = v['kind'];
@@ -91,7 +97,9 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   const apiVersion = ev['apiVersion'];
   // Real captures often omit apiVersion: read those as v1.
   if (apiVersion !== undefined && apiVersion !== 'audit.k8s.io/v1' && apiVersion !== 'audit.k8s.io/v1beta1') {
-    emit(issue(loc, 'k8s.unsupported-version', `apiVersion ${shownValue(apiVersion)} is not audit.k8s.io/v1 or v1beta1`));
+    emit(
+      issue(loc, 'k8s.unsupported-version', `apiVersion ${shownValue(apiVersion)} is not audit.k8s.io/v1 or v1beta1`),
+    );
     return 0;
   }
   const verb = ev['verb'];
@@ -125,10 +133,15 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   const status = ev['responseStatus'];
   const code = isObject(status) ? (status['code'] as number | undefined) : undefined;
   let stage = knownStage(stageRaw);
-  if (stage === undefined && stageRaw === undefined) stage = code === undefined ? 'RequestReceived' : 'ResponseComplete';
+  if (stage === undefined && stageRaw === undefined)
+    stage = code === undefined ? 'RequestReceived' : 'ResponseComplete';
   if (stage === undefined) return bad('k8s.bad-stage', `unknown stage ${shownValue(stageRaw)}`);
 
-  const rawTime = str(ev['requestReceivedTimestamp']) || str(ev['timestamp']) || str(ev['stageTimestamp']) || (isObject(ev['metadata']) ? str(ev['metadata']['creationTimestamp']) : '');
+  const rawTime =
+    str(ev['requestReceivedTimestamp']) ||
+    str(ev['timestamp']) ||
+    str(ev['stageTimestamp']) ||
+    (isObject(ev['metadata']) ? str(ev['metadata']['creationTimestamp']) : '');
   let time = '';
   if (rawTime !== '') {
     const t = normalizeTime(rawTime);
@@ -138,7 +151,8 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
 
   const access = decodeAccess(ev, verb, loc, emit);
   if (!access) return 0;
-  const created = verb === 'create' && !access.subresource && isObject(ev['objectRef']) ? str(ev['objectRef']['name']) : '';
+  const created =
+    verb === 'create' && !access.subresource && isObject(ev['objectRef']) ? str(ev['objectRef']['name']) : '';
 
   emit({
     kind: 'k8s-request',
@@ -156,7 +170,15 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
 
 const NO_GROUPS: string[] = [];
 
-const STRING_FIELDS = ['stage', 'auditID', 'requestURI', 'requestReceivedTimestamp', 'stageTimestamp', 'timestamp', 'level'] as const;
+const STRING_FIELDS = [
+  'stage',
+  'auditID',
+  'requestURI',
+  'requestReceivedTimestamp',
+  'stageTimestamp',
+  'timestamp',
+  'level',
+] as const;
 const OBJECT_FIELDS = ['objectRef', 'responseStatus', 'annotations', 'impersonatedUser'] as const;
 
 /**
@@ -177,17 +199,20 @@ function wrongType(ev: Record<string, unknown>): string | undefined {
     if (!isObject(u)) continue;
     if (typeof u['username'] !== 'string') return `${who}.username is ${typeName(u['username'])}, not a string`;
     const g = u['groups'];
-    if (g !== undefined && g !== null && !(Array.isArray(g) && g.every((x) => typeof x === 'string'))) return `${who}.groups is not a list of strings`;
+    if (g !== undefined && g !== null && !(Array.isArray(g) && g.every((x) => typeof x === 'string')))
+      return `${who}.groups is not a list of strings`;
   }
   const status = ev['responseStatus'];
   if (isObject(status) && status['code'] !== undefined && status['code'] !== null) {
     const c = status['code'];
-    if (typeof c !== 'number' || !Number.isInteger(c) || c < 100 || c > 599) return `responseStatus.code is ${typeName(c)} ${shownValue(c)}, not an HTTP status code`;
+    if (typeof c !== 'number' || !Number.isInteger(c) || c < 100 || c > 599)
+      return `responseStatus.code is ${typeName(c)} ${shownValue(c)}, not an HTTP status code`;
   }
   const ann = ev['annotations'];
   if (isObject(ann)) {
     const d = ann['authorization.k8s.io/decision'];
-    if (d !== undefined && d !== null && typeof d !== 'string') return `the authorization.k8s.io/decision annotation is ${typeName(d)}, not a string`;
+    if (d !== undefined && d !== null && typeof d !== 'string')
+      return `the authorization.k8s.io/decision annotation is ${typeName(d)}, not a string`;
   }
   return undefined;
 }
@@ -225,11 +250,13 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
     if (up) return bad('k8s.bad-name', `requestURI path ${shown(path)} ${up}`);
     return { verb, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: path };
   }
-  if (!isObject(ref) || typeof ref['resource'] !== 'string' || ref['resource'] === '') return bad('k8s.bad-objectref', 'objectRef without a resource');
+  if (!isObject(ref) || typeof ref['resource'] !== 'string' || ref['resource'] === '')
+    return bad('k8s.bad-objectref', 'objectRef without a resource');
   // A field of the wrong type must not quietly become '' (a missing name would widen the rule).
   for (const f of ['apiGroup', 'subresource', 'namespace', 'name']) {
     const v = ref[f];
-    if (v !== undefined && v !== null && typeof v !== 'string') return bad('k8s.bad-objectref', `objectRef.${f} is ${typeName(v)}, not a string`);
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      return bad('k8s.bad-objectref', `objectRef.${f} is ${typeName(v)}, not a string`);
   }
   const resource = ref['resource'];
   const apiGroup = str(ref['apiGroup']);

@@ -27,7 +27,7 @@ const SERVICE_RENAMES: Record<string, string> = {
 /** Calls that need no IAM permission (REFERENCE.md 8.4). */
 const NO_PERMISSION: Record<string, string> = {
   'sts:GetCallerIdentity': 'GetCallerIdentity needs no permission',
-  'sts:GetSessionToken': 'GetSessionToken needs no permission (it uses the caller\'s long-term credentials)',
+  'sts:GetSessionToken': "GetSessionToken needs no permission (it uses the caller's long-term credentials)",
   'signin:ConsoleLogin': 'console sign-in is not an API permission',
   'signin:CheckMfa': 'console sign-in is not an API permission',
   'signin:SwitchRole': 'console role switching is not an API permission',
@@ -97,7 +97,16 @@ const OTHER_ACTIONS: Record<string, string[]> = {
  */
 function apiGatewayMethod(eventName: string): string[] | undefined {
   const verb = /^(Get|Create|Put|Update|Delete|Import|Flush|Test)/.exec(eventName)?.[1];
-  const method: Record<string, string> = { Get: 'GET', Create: 'POST', Put: 'PUT', Update: 'PATCH', Delete: 'DELETE', Import: 'PUT', Flush: 'DELETE', Test: 'POST' };
+  const method: Record<string, string> = {
+    Get: 'GET',
+    Create: 'POST',
+    Put: 'PUT',
+    Update: 'PATCH',
+    Delete: 'DELETE',
+    Import: 'PUT',
+    Flush: 'DELETE',
+    Test: 'POST',
+  };
   return verb ? [method[verb]!] : undefined;
 }
 
@@ -152,11 +161,17 @@ async function resolve(eventSource: string, eventName: string): Promise<ActionMa
   const name = baseEventName(service, eventName);
   const skip = NO_PERMISSION[`${service}:${name}`];
   if (skip) return { kind: 'no-permission', reason: skip };
-  const wanted = (service === 's3' ? S3_ACTIONS[name] : undefined) ?? (service === 'apigateway' ? apiGatewayMethod(name) : undefined) ?? OTHER_ACTIONS[`${service}:${name}`] ?? [name];
+  const wanted = (service === 's3' ? S3_ACTIONS[name] : undefined) ??
+    (service === 'apigateway' ? apiGatewayMethod(name) : undefined) ??
+    OTHER_ACTIONS[`${service}:${name}`] ?? [name];
   const actions: string[] = [];
   for (const a of wanted) {
     const found = await canonical(service, a);
-    if (!found) return { kind: 'unmapped', reason: `${eventSource} ${eventName}: no IAM action ${service}:${a} in the catalogue` };
+    if (!found)
+      return {
+        kind: 'unmapped',
+        reason: `${eventSource} ${eventName}: no IAM action ${service}:${a} in the catalogue`,
+      };
     actions.push(`${service}:${found}`);
   }
   return { kind: 'actions', actions: [...new Set(actions)].sort() };

@@ -4,6 +4,8 @@
  * wildcard in an IAM policy, and `${...}` as a policy variable.
  */
 
+// Control characters are what this pattern is for.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const PARTITION = 'aws(?:-[a-z]+)*';
 /** IAM user and role names, and path characters other than `*` and `?` (printable ASCII, as IAM allows). */
@@ -19,7 +21,9 @@ export type IdentityKind = 'Role' | 'IAMUser' | 'Root' | 'FederatedUser';
 /** The ARN of an identity a policy attaches to, by kind: the role's with its path, a user's, root, a federated user. */
 export function identityArnProblem(kind: IdentityKind, arn: string): string | undefined {
   const re = kind === 'Role' ? ROLE : kind === 'IAMUser' ? USER : kind === 'Root' ? ROOT : FEDERATED;
-  return re.test(arn) ? undefined : `is not the ARN of an IAM ${kind === 'IAMUser' ? 'user' : kind === 'Role' ? 'role' : kind === 'Root' ? 'account root' : 'federated user'}`;
+  return re.test(arn)
+    ? undefined
+    : `is not the ARN of an IAM ${kind === 'IAMUser' ? 'user' : kind === 'Role' ? 'role' : kind === 'Root' ? 'account root' : 'federated user'}`;
 }
 
 /** A role ARN a call names (a role passed to a service, an IRSA role). */

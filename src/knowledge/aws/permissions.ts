@@ -33,9 +33,7 @@ export interface Unnamed {
 }
 
 export type CallNeeds =
-  | { kind: 'actions'; needs: Need[] }
-  | { kind: 'unmapped'; reason: string }
-  | { kind: 'no-permission'; reason: string };
+  { kind: 'actions'; needs: Need[] } | { kind: 'unmapped'; reason: string } | { kind: 'no-permission'; reason: string };
 
 /** `arn:${Partition}:s3:::${BucketName}/${ObjectName}` → a RegExp over ARNs. */
 function formatToRegExp(format: string): RegExp {
@@ -85,27 +83,59 @@ export function resourceTypes(action: string): Promise<ResourceType[]> {
 /** A placeholder value no policy names by accident: only a grant on every resource of the kind covers it. */
 const PROBE = 'audit2policy-unnamed';
 
-/** A concrete ARN of a resource type's format, its placeholders filled from the call (partition, region, account) or with PROBE. */
+/**
+ * A concrete ARN of a resource type's format, its placeholders filled from the call (partition, region, account) or
+ * with PROBE.
+ */
 function probeArn(format: string, context: { partition: string; region: string; account: string }): string {
-  return format.replace(/\$\{([A-Za-z]+)\}/g, (_m, p: string) => (p === 'Partition' ? context.partition : p === 'Region' ? context.region : p === 'Account' ? context.account : PROBE));
+  return format.replace(/\$\{([A-Za-z]+)\}/g, (_m, p: string) =>
+    p === 'Partition' ? context.partition : p === 'Region' ? context.region : p === 'Account' ? context.account : PROBE,
+  );
 }
 
 /** The ARNs of `candidates` that an action takes, or what is missing. */
-export async function scopeNeed(action: string, candidates: string[], context = { partition: 'aws', region: '', account: '' }): Promise<Omit<Need, 'action'>> {
+export async function scopeNeed(
+  action: string,
+  candidates: string[],
+  context = { partition: 'aws', region: '', account: '' },
+): Promise<Omit<Need, 'action'>> {
   const types = await resourceTypes(action);
   if (types.length === 0) return { resources: ['*'] };
   const required = types.filter((t) => t.required);
   if (required.length > 1) {
-    return { resources: [], unnamed: { why: `${action} needs ${required.length} resource types (${required.map((t) => t.name).join(', ')}); CloudTrail does not name them all`, probes: [], several: true } };
+    return {
+      resources: [],
+      unnamed: {
+        why: `${action} needs ${required.length} resource types (${required.map((t) => t.name).join(', ')}); CloudTrail does not name them all`,
+        probes: [],
+        several: true,
+      },
+    };
   }
   const matched = candidates.filter((arn) => types.some((t) => t.pattern.test(arn)));
   if (matched.length > 0) return { resources: [...new Set(matched)].sort() };
   // S3 object actions whose keys CloudTrail does not log (DeleteObjects): some objects of a known bucket.
-  const buckets = action.startsWith('s3:') && types.some((t) => t.name === 'object') ? candidates.filter((a) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(a)) : [];
+  const buckets =
+    action.startsWith('s3:') && types.some((t) => t.name === 'object')
+      ? candidates.filter((a) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(a))
+      : [];
   if (buckets.length > 0) {
-    return { resources: [], unnamed: { why: `${action}: CloudTrail does not log the object keys of this call`, buckets: buckets.sort(), probes: buckets.map((b) => `${b}/${PROBE}`) } };
+    return {
+      resources: [],
+      unnamed: {
+        why: `${action}: CloudTrail does not log the object keys of this call`,
+        buckets: buckets.sort(),
+        probes: buckets.map((b) => `${b}/${PROBE}`),
+      },
+    };
   }
-  return { resources: [], unnamed: { why: `${action}: the event names no ${types.map((t) => t.name).join(' or ')}`, probes: types.map((t) => probeArn(t.format, context)) } };
+  return {
+    resources: [],
+    unnamed: {
+      why: `${action}: the event names no ${types.map((t) => t.name).join(' or ')}`,
+      probes: types.map((t) => probeArn(t.format, context)),
+    },
+  };
 }
 
 /** `arn:aws:s3:::b` → its partition, region and account fields. */
@@ -124,7 +154,12 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
   for (const action of mapping.actions) needs.push({ action, ...(await scopeNeed(action, call.resources, context)) });
   for (const imp of call.implied) {
     if (imp.resource === '') {
-      needs.push({ action: imp.action, resources: [], unnamed: { why: `${imp.action}: ${imp.via}`, probes: [] }, implied: imp.via });
+      needs.push({
+        action: imp.action,
+        resources: [],
+        unnamed: { why: `${imp.action}: ${imp.via}`, probes: [] },
+        implied: imp.via,
+      });
       continue;
     }
     needs.push({ action: imp.action, ...(await scopeNeed(imp.action, [imp.resource], context)), implied: imp.via });
@@ -132,7 +167,9 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
   return { kind: 'actions', needs };
 }
 
-/** A secret named by its name carries `-??????` for the six random characters of its ARN: a concrete stand-in for them. */
+/**
+ * A secret named by its name carries `-??????` for the six random characters of its ARN: a concrete stand-in for them.
+ */
 export function secretProbe(arn: string): string {
   return arn.replace(/-\?{6}$/, '-Ab12Cd');
 }

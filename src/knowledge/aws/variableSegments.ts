@@ -32,7 +32,11 @@ export function firstVariableSegment(segments: string[]): { index: number; why: 
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i]!.toLowerCase();
     if (YEAR.test(s) && MONTH.test(segments[i + 1] ?? '')) return { index: i, why: 'a date (year/month/day)' };
-    if (UUID.test(s) || UUID.test(s.replace(/^.*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}).*$/, '$1'))) return { index: i, why: 'a UUID' };
+    if (
+      UUID.test(s) ||
+      UUID.test(s.replace(/^.*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}).*$/, '$1'))
+    )
+      return { index: i, why: 'a UUID' };
     if (DATE.test(s) || DATE_INSIDE.test(s)) return { index: i, why: 'a date' };
     if (/^\d{4,}$/.test(s) && !YEAR.test(s)) return { index: i, why: 'a numeric id' };
     for (const t of s.split(TOKEN_SPLIT)) {

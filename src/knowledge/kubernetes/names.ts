@@ -8,16 +8,22 @@
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Control characters (C0, DEL, C1), line and paragraph separators. */
+// Control characters are what this pattern is for.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** A namespace: a DNS-1123 label. */
 export function namespaceProblem(v: string): string | undefined {
-  return v.length <= 63 && LABEL.test(v) ? undefined : 'is not a DNS-1123 label (lowercase letters, digits and -, at most 63)';
+  return v.length <= 63 && LABEL.test(v)
+    ? undefined
+    : 'is not a DNS-1123 label (lowercase letters, digits and -, at most 63)';
 }
 
 /** A DNS-1123 subdomain: service account, pod and most object names. */
 export function subdomainProblem(v: string): string | undefined {
-  return v.length <= 253 && SUBDOMAIN.test(v) ? undefined : 'is not a DNS-1123 subdomain (lowercase letters, digits, - and ., at most 253)';
+  return v.length <= 253 && SUBDOMAIN.test(v)
+    ? undefined
+    : 'is not a DNS-1123 subdomain (lowercase letters, digits, - and ., at most 253)';
 }
 
 /**
@@ -53,7 +59,9 @@ export function verbProblem(v: string): string | undefined {
  */
 export function nonResourceUrlProblem(v: string): string | undefined {
   if (!v.startsWith('/') || v.length > 2048) return 'must be a path starting with /';
-  return /^[\x21-\x7e]+$/.test(v) && !v.includes('*') ? undefined : 'holds *, a blank, a control or a non-ASCII character';
+  return /^[\x21-\x7e]+$/.test(v) && !v.includes('*')
+    ? undefined
+    : 'holds *, a blank, a control or a non-ASCII character';
 }
 
 /** A user or group name: any text the authenticator gave, but no control characters, and at most 1,024. */
@@ -96,7 +104,9 @@ export function labelValueProblem(v: string): string | undefined {
   return v === '' || (v.length <= 63 && LABEL_NAME.test(v)) ? undefined : 'is not a label value';
 }
 
-/** A named container port (IANA_SVC_NAME): at most 15 lowercase letters, digits and single hyphens, one letter at least. */
+/**
+ * A named container port (IANA_SVC_NAME): at most 15 lowercase letters, digits and single hyphens, one letter at least.
+ */
 export function portNameProblem(v: string): string | undefined {
   return v.length <= 15 && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(v) && /[a-z]/.test(v) ? undefined : 'is not a port name';
 }

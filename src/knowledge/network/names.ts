@@ -50,7 +50,9 @@ export function workloadProblem(w: WorkloadInfo): string | undefined {
     }
   }
   for (const port of w.ports) {
-    const p = (port.name ? at('port name', port.name, portNameProblem) : undefined) ?? (portProblem(port.port) ? `port ${port.port} is not a port` : undefined);
+    const p =
+      (port.name ? at('port name', port.name, portNameProblem) : undefined) ??
+      (portProblem(port.port) ? `port ${port.port} is not a port` : undefined);
     if (p) return p;
   }
   return undefined;

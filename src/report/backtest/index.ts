@@ -4,5 +4,9 @@ import { backtestMarkdown } from './markdown.js';
 import { backtestText } from './text.js';
 
 /** `backtest --format` choices: one pure function each. */
-export const BACKTEST_FORMATS: Record<string, (r: BacktestResult) => string> = { text: backtestText, json: backtestJson, markdown: backtestMarkdown };
+export const BACKTEST_FORMATS: Record<string, (r: BacktestResult) => string> = {
+  text: backtestText,
+  json: backtestJson,
+  markdown: backtestMarkdown,
+};
 export { headline } from './text.js';

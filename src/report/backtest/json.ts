@@ -17,7 +17,17 @@ export function backtestJson(res: BacktestResult): string {
         byPrincipal: r.byPrincipal,
         generalized: r.generalized,
         excess: r.excess,
-        ...(res.folds ? { folds: res.folds.map((f) => ({ train: f.train, test: f.test, observed: f.observed, allowed: f.allowed, breakage: f.breakage })) } : {}),
+        ...(res.folds
+          ? {
+              folds: res.folds.map((f) => ({
+                train: f.train,
+                test: f.test,
+                observed: f.observed,
+                allowed: f.allowed,
+                breakage: f.breakage,
+              })),
+            }
+          : {}),
         ...(res.learning ? { learning: res.learning } : {}),
       },
       null,

@@ -6,9 +6,13 @@ import { findingLine, headline } from './text.js';
 export function backtestMarkdown(res: BacktestResult): string {
   const r = res.run;
   const out: string[] = [`### ${r.wouldDeny ? '⚠️' : '✅'} ${mdCell(headline(r))}`, ''];
-  out.push(`Trained on ${mdCell(r.train.from)} .. ${mdCell(r.train.until)}, replayed ${mdCell(r.test.from)} .. ${mdCell(r.test.until)}.`, '');
+  out.push(
+    `Trained on ${mdCell(r.train.from)} .. ${mdCell(r.train.until)}, replayed ${mdCell(r.test.from)} .. ${mdCell(r.test.until)}.`,
+    '',
+  );
   out.push('| kind | observed | allowed | would be denied | breakage |', '|---|---:|---:|---:|---:|');
-  for (const [k, t] of Object.entries(r.byKind)) out.push(`| ${k} | ${t.observed} | ${t.allowed} | ${t.wouldDeny} | ${t.breakage.toFixed(1)}% |`);
+  for (const [k, t] of Object.entries(r.byKind))
+    out.push(`| ${k} | ${t.observed} | ${t.allowed} | ${t.wouldDeny} | ${t.breakage.toFixed(1)}% |`);
   if (r.wouldDenyList.length) {
     out.push('', '<details><summary>would be denied</summary>', '', '| access | why it is new |', '|---|---|');
     for (const f of r.wouldDenyList) out.push(`| ${mdCell(findingLine(f))} | ${mdCell(f.reason)} |`);
@@ -21,7 +25,8 @@ export function backtestMarkdown(res: BacktestResult): string {
   }
   if (res.learning) {
     out.push('', '| principal | new accesses per held-out day | still learning |', '|---|---|---|');
-    for (const [s, c] of Object.entries(res.learning)) out.push(`| ${mdCell(s)} | ${c.days.map((d) => d.newAccesses).join(' ')} | ${c.stillLearning ? 'yes' : ''} |`);
+    for (const [s, c] of Object.entries(res.learning))
+      out.push(`| ${mdCell(s)} | ${c.days.map((d) => d.newAccesses).join(' ')} | ${c.stillLearning ? 'yes' : ''} |`);
   }
   return out.join('\n') + '\n';
 }

@@ -6,7 +6,11 @@ import { daysLabel } from './days.js';
 /** One line per access: what, by whom, how often, since when. */
 export function findingLine(f: Finding): string {
   const what =
-    f.kind === 'rbac' ? describeAccess(f.access) : f.kind === 'iam' ? `${f.access.action} on ${f.access.resource}` : `${f.access.from} -> ${f.access.to} ${f.access.protocol}/${f.access.port}`;
+    f.kind === 'rbac'
+      ? describeAccess(f.access)
+      : f.kind === 'iam'
+        ? `${f.access.action} on ${f.access.resource}`
+        : `${f.access.from} -> ${f.access.to} ${f.access.protocol}/${f.access.port}`;
   return `${f.kind} ${f.subject}: ${what} ×${f.evidence.count}, first ${f.evidence.firstSeen}${f.evidence.samples.length ? ` (${f.evidence.samples.join(', ')})` : ''}`;
 }
 
@@ -19,8 +23,17 @@ export function headline(r: BacktestRun): string {
 
 export function backtestText(res: BacktestResult): string {
   const r = res.run;
-  const out: string[] = [headline(r), `train ${r.train.from} .. ${r.train.until}; held out ${r.test.from} .. ${r.test.until}`];
-  out.push(`by kind: ${Object.entries(r.byKind).map(([k, t]) => `${k} ${t.allowed}/${t.observed} (${pct(t)})`).join(', ') || 'nothing observed in the held-out window'}`);
+  const out: string[] = [
+    headline(r),
+    `train ${r.train.from} .. ${r.train.until}; held out ${r.test.from} .. ${r.test.until}`,
+  ];
+  out.push(
+    `by kind: ${
+      Object.entries(r.byKind)
+        .map(([k, t]) => `${k} ${t.allowed}/${t.observed} (${pct(t)})`)
+        .join(', ') || 'nothing observed in the held-out window'
+    }`,
+  );
   if (r.undetermined) out.push(`undetermined: ${r.undetermined}`);
   if (r.wouldDenyList.length) {
     out.push('', `would be denied (${r.wouldDenyList.length}):`);
@@ -35,7 +48,10 @@ export function backtestText(res: BacktestResult): string {
   const ex = Object.entries(r.excess);
   if (ex.length) {
     out.push('', 'excess (negative samples: what the policy allows that this subject never did):');
-    for (const [k, e] of ex) out.push(`  ${k}: ${e.allowed} of ${e.samples} ${k === 'netpol' ? 'workload pairs that never talked' : "other principals' accesses"} allowed (${e.share.toFixed(1)}%)`);
+    for (const [k, e] of ex)
+      out.push(
+        `  ${k}: ${e.allowed} of ${e.samples} ${k === 'netpol' ? 'workload pairs that never talked' : "other principals' accesses"} allowed (${e.share.toFixed(1)}%)`,
+      );
   }
   out.push('', 'by principal (observed, allowed, breakage):');
   for (const [s, t] of Object.entries(r.byPrincipal)) out.push(`  ${s}: ${t.observed}, ${t.allowed}, ${pct(t)}`);
@@ -44,7 +60,9 @@ export function backtestText(res: BacktestResult): string {
     for (const f of res.folds) out.push(`  ${headline(f).replace(/^backtest\s+/, '')}`);
     out.push('', 'learning curve (new accesses per held-out day; the last day one appeared):');
     for (const [s, c] of Object.entries(res.learning)) {
-      out.push(`  ${s}: ${c.days.map((d) => d.newAccesses).join(' ')}; last new ${c.lastNew || 'none'}${c.stillLearning ? ' (still learning on the last day: the soak may be too short)' : ''}`);
+      out.push(
+        `  ${s}: ${c.days.map((d) => d.newAccesses).join(' ')}; last new ${c.lastNew || 'none'}${c.stillLearning ? ' (still learning on the last day: the soak may be too short)' : ''}`,
+      );
     }
   }
   return out.join('\n') + '\n';

@@ -9,8 +9,25 @@ export type Formatter = (r: CiReport, failOn: string) => string;
 
 /** The finding types that fail the run under `--fail-on`. */
 export function failingTypes(command: CiReport['command'], failOn: string): Set<FindingType> {
-  if (command === 'diff') return new Set(failOn === 'any' ? ['granted', 'revoked'] : failOn === 'granted' ? ['granted'] : failOn === 'revoked' ? ['revoked'] : []);
-  return new Set(failOn === 'any' ? ['would-deny', 'unused'] : failOn === 'would-deny' ? ['would-deny'] : failOn === 'unused' ? ['unused'] : []);
+  if (command === 'diff')
+    return new Set(
+      failOn === 'any'
+        ? ['granted', 'revoked']
+        : failOn === 'granted'
+          ? ['granted']
+          : failOn === 'revoked'
+            ? ['revoked']
+            : [],
+    );
+  return new Set(
+    failOn === 'any'
+      ? ['would-deny', 'unused']
+      : failOn === 'would-deny'
+        ? ['would-deny']
+        : failOn === 'unused'
+          ? ['unused']
+          : [],
+  );
 }
 
 export const TITLES: Record<FindingType, string> = {

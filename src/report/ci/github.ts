@@ -16,9 +16,17 @@ export const github: Formatter = (r, failOn) => {
     for (const f of list) {
       const level = failing.has(t) ? 'error' : t === 'undetermined' ? 'notice' : 'warning';
       const loc = f.locations[0];
-      const props = [loc ? `file=${ghProperty(loc.file)}` : '', loc ? `line=${loc.line}` : '', `title=${ghProperty(`${TITLES[t]}: ${f.kind} ${f.principal}`)}`].filter(Boolean).join(',');
+      const props = [
+        loc ? `file=${ghProperty(loc.file)}` : '',
+        loc ? `line=${loc.line}` : '',
+        `title=${ghProperty(`${TITLES[t]}: ${f.kind} ${f.principal}`)}`,
+      ]
+        .filter(Boolean)
+        .join(',');
       const ev = evidenceText(f);
-      out.push(`::${level} ${props}::${ghData(`${f.summary}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`)}`);
+      out.push(
+        `::${level} ${props}::${ghData(`${f.summary}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`)}`,
+      );
     }
   }
   out.push(ghData(`audit2policy ${r.command}: ${counts(r)}`));

@@ -2,4 +2,10 @@ import type { Formatter } from './common.js';
 
 /** One JSON document: the sections of the command. */
 export const json: Formatter = (r) =>
-  JSON.stringify(r.command === 'diff' ? { granted: r.granted, revoked: r.revoked, undetermined: r.undetermined } : { wouldDeny: r.wouldDeny, unused: r.unused, undetermined: r.undetermined, unusedShare: r.unusedShare }, null, 2) + '\n';
+  JSON.stringify(
+    r.command === 'diff'
+      ? { granted: r.granted, revoked: r.revoked, undetermined: r.undetermined }
+      : { wouldDeny: r.wouldDeny, unused: r.unused, undetermined: r.undetermined, unusedShare: r.unusedShare },
+    null,
+    2,
+  ) + '\n';

@@ -21,14 +21,36 @@ export const markdown: Formatter = (r, failOn) => {
   const out = [`### ${title}: ${bad ? '❌' : '✅'} ${mdCell(counts(r))}`, ''];
   for (const [t, list] of sections(r)) {
     if (!list.length) continue;
-    const rows = list.map((f) => `| ${f.kind} | ${mdCell(f.principal)} | ${mdCell(f.summary)} | ${mdCell(evidenceText(f) || (f.detail ?? ''))} |`);
+    const rows = list.map(
+      (f) =>
+        `| ${f.kind} | ${mdCell(f.principal)} | ${mdCell(f.summary)} | ${mdCell(evidenceText(f) || (f.detail ?? ''))} |`,
+    );
     const head = ['| kind | principal | access | evidence |', '|---|---|---|---|'];
     out.push(`#### ${TITLES[t]} (${list.length})`, '');
     if (rows.length <= COLLAPSE_AFTER) out.push(...head, ...rows, '');
-    else out.push(...head, ...rows.slice(0, COLLAPSE_AFTER), '', `<details><summary>${rows.length - COLLAPSE_AFTER} more</summary>`, '', ...head, ...rows.slice(COLLAPSE_AFTER), '', '</details>', '');
+    else
+      out.push(
+        ...head,
+        ...rows.slice(0, COLLAPSE_AFTER),
+        '',
+        `<details><summary>${rows.length - COLLAPSE_AFTER} more</summary>`,
+        '',
+        ...head,
+        ...rows.slice(COLLAPSE_AFTER),
+        '',
+        '</details>',
+        '',
+      );
   }
   if (r.command === 'check' && Object.keys(r.unusedShare).length) {
-    out.push('#### unused share per principal', '', '| principal | unused |', '|---|---|', ...Object.entries(r.unusedShare).map(([p, s]) => `| ${mdCell(p)} | ${Math.round(s * 100)}% |`), '');
+    out.push(
+      '#### unused share per principal',
+      '',
+      '| principal | unused |',
+      '|---|---|',
+      ...Object.entries(r.unusedShare).map(([p, s]) => `| ${mdCell(p)} | ${Math.round(s * 100)}% |`),
+      '',
+    );
   }
   return out.join('\n');
 };

@@ -7,7 +7,8 @@ import { evidenceText, failingTypes, sections, TITLES, type Formatter } from './
 const RULES: Record<FindingType, string> = {
   granted: 'An access the new policy grants that the committed policy does not.',
   revoked: 'An access the committed policy grants that the new policy does not.',
-  undetermined: 'An access that cannot be judged from what was given (a Condition, an aggregated role without its sources).',
+  undetermined:
+    'An access that cannot be judged from what was given (a Condition, an aggregated role without its sources).',
   'would-deny': 'An access the logs show as authorized that the enforced policy would deny.',
   unused: 'An access the enforced policy grants that the logs never used.',
 };
@@ -15,8 +16,19 @@ const RULES: Record<FindingType, string> = {
 export const sarif: Formatter = (r, failOn) => {
   const failing = failingTypes(r.command, failOn);
   const builder = new SarifBuilder();
-  const run = new SarifRunBuilder().initSimple({ toolDriverName: 'audit2policy', toolDriverVersion: VERSION, url: 'https://github.com/audit2policy/audit2policy' });
-  for (const [t] of sections(r)) run.addRule(new SarifRuleBuilder().initSimple({ ruleId: `audit2policy/${t}`, shortDescriptionText: TITLES[t], fullDescriptionText: RULES[t] }));
+  const run = new SarifRunBuilder().initSimple({
+    toolDriverName: 'audit2policy',
+    toolDriverVersion: VERSION,
+    url: 'https://github.com/audit2policy/audit2policy',
+  });
+  for (const [t] of sections(r))
+    run.addRule(
+      new SarifRuleBuilder().initSimple({
+        ruleId: `audit2policy/${t}`,
+        shortDescriptionText: TITLES[t],
+        fullDescriptionText: RULES[t],
+      }),
+    );
   for (const [t, list] of sections(r)) {
     for (const f of list) {
       const loc = f.locations[0];

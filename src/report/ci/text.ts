@@ -13,7 +13,9 @@ export const text: Formatter = (r, failOn) => {
         lines.push(`  ${f.kind} ${principal}`);
       }
       const ev = evidenceText(f);
-      lines.push(`    ${f.summary}${ev ? `  [${ev}]` : ''}${f.detail && f.detail !== f.summary ? `\n      ${f.detail}` : ''}`);
+      lines.push(
+        `    ${f.summary}${ev ? `  [${ev}]` : ''}${f.detail && f.detail !== f.summary ? `\n      ${f.detail}` : ''}`,
+      );
     }
   }
   if (r.command === 'check' && Object.keys(r.unusedShare).length) {

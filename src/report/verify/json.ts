@@ -4,7 +4,15 @@ import type { VerifyReport } from '../../model/finding.js';
 export function verifyJson(r: VerifyReport): string {
   return (
     JSON.stringify(
-      { observed: r.observed, allowed: r.allowed, notAllowed: r.notAllowed, undetermined: r.undetermined, skipped: r.skipped, byKind: r.byKind, denied: r.denied },
+      {
+        observed: r.observed,
+        allowed: r.allowed,
+        notAllowed: r.notAllowed,
+        undetermined: r.undetermined,
+        skipped: r.skipped,
+        byKind: r.byKind,
+        denied: r.denied,
+      },
       null,
       2,
     ) + '\n'

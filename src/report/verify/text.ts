@@ -4,7 +4,9 @@ import type { Finding, VerifyReport } from '../../model/finding.js';
 /** `verify --format text`: a verdict line, then every access not allowed, with its evidence. */
 export function verifyText(r: VerifyReport): string {
   const lines: string[] = [];
-  const kinds = Object.entries(r.byKind).map(([k, v]) => `${k} ${v.allowed}/${v.observed}`).join(', ');
+  const kinds = Object.entries(r.byKind)
+    .map(([k, v]) => `${k} ${v.allowed}/${v.observed}`)
+    .join(', ');
   const np = r.byKind['netpol'];
   const verdict = r.notAllowed.length === 0 ? 'OK' : 'FAIL';
   lines.push(`${verdict}: ${r.allowed} of ${r.observed} observed accesses allowed (${kinds})`);
@@ -17,12 +19,17 @@ export function verifyText(r: VerifyReport): string {
     for (const f of r.undetermined) lines.push(`${line(f)}\n      ${f.detail ?? ''}`);
   }
   if (np?.unobservedPairs !== undefined) {
-    lines.push('', `narrowness: of ${np.unobservedPairs} pairs of known workloads that never connected, the policies allow ${np.unobservedAllowed} on some port`);
+    lines.push(
+      '',
+      `narrowness: of ${np.unobservedPairs} pairs of known workloads that never connected, the policies allow ${np.unobservedAllowed} on some port`,
+    );
     for (const x of np.unobservedAllowedExamples ?? []) lines.push(`  ${x}`);
   }
   const skipped = Object.entries(r.skipped);
-  if (skipped.length) lines.push('', `skipped (outside scope, in requests): ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  if (r.denied.length) lines.push('', `denied in the logs and not replayed: ${r.denied.length} accesses (never granted)`);
+  if (skipped.length)
+    lines.push('', `skipped (outside scope, in requests): ${skipped.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (r.denied.length)
+    lines.push('', `denied in the logs and not replayed: ${r.denied.length} accesses (never granted)`);
   return lines.join('\n') + '\n';
 }
 
@@ -33,6 +40,8 @@ function line(f: Finding): string {
       ? describeAccess(f.access)
       : f.kind === 'netpol'
         ? `${f.access.from} → ${f.access.to} ${f.access.protocol}${f.access.port ? '/' + f.access.port : ''}`
-        : f.access.action ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')}${f.access.implied ? '; implied by ' + f.access.implied.join(', ') : ''})` : f.access.events.join(', ');
+        : f.access.action
+          ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')}${f.access.implied ? '; implied by ' + f.access.implied.join(', ') : ''})`
+          : f.access.events.join(', ');
   return `  ${f.subject}: ${what}  [${e.count}× ${e.firstSeen || '?'} .. ${e.lastSeen || '?'}${e.samples.length ? '; e.g. ' + e.samples[0] : ''}]`;
 }

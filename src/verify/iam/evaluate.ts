@@ -34,7 +34,8 @@ interface Statement {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+const list = (v: unknown): string[] | undefined =>
+  typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 
 /** The statements of a policy document, or a message saying what is wrong with it. */
 export function readStatements(doc: unknown): Statement[] | string {
@@ -46,8 +47,17 @@ export function readStatements(doc: unknown): Statement[] | string {
     if (!isObj(s)) return `Statement[${i}] is not an object`;
     const effect = s['Effect'];
     if (effect !== 'Allow' && effect !== 'Deny') return `Statement[${i}].Effect must be Allow or Deny`;
-    const st: Statement = { sid: typeof s['Sid'] === 'string' ? s['Sid'] : `#${i}`, effect, conditional: s['Condition'] !== undefined };
-    for (const [key, field] of [['Action', 'actions'], ['NotAction', 'notActions'], ['Resource', 'resources'], ['NotResource', 'notResources']] as const) {
+    const st: Statement = {
+      sid: typeof s['Sid'] === 'string' ? s['Sid'] : `#${i}`,
+      effect,
+      conditional: s['Condition'] !== undefined,
+    };
+    for (const [key, field] of [
+      ['Action', 'actions'],
+      ['NotAction', 'notActions'],
+      ['Resource', 'resources'],
+      ['NotResource', 'notResources'],
+    ] as const) {
       if (s[key] === undefined) continue;
       const l = list(s[key]);
       if (!l) return `Statement[${i}].${key} must be a string or a list of strings`;
@@ -70,7 +80,10 @@ function actionMatches(pattern: string, action: string): boolean {
   return glob(pattern, action, true);
 }
 
-/** ARN patterns match segment by segment: wildcards stay within partition, service, region and account; the resource part may hold anything. */
+/**
+ * ARN patterns match segment by segment: wildcards stay within partition, service, region and account; the resource
+ * part may hold anything.
+ */
 function resourceMatches(pattern: string, arn: string): boolean {
   if (pattern === '*') return true;
   const p = splitArn(pattern);
@@ -86,14 +99,19 @@ function splitArn(s: string): string[] | undefined {
 }
 
 function actionApplies(st: Statement, req: IamRequest): boolean {
-  return st.actions ? st.actions.some((p) => actionMatches(p, req.action)) : !st.notActions!.some((p) => actionMatches(p, req.action));
+  return st.actions
+    ? st.actions.some((p) => actionMatches(p, req.action))
+    : !st.notActions!.some((p) => actionMatches(p, req.action));
 }
 
 function resourceApplies(st: Statement, req: IamRequest): boolean {
-  return st.resources ? st.resources.some((p) => resourceMatches(p, req.resource)) : !st.notResources!.some((p) => resourceMatches(p, req.resource));
+  return st.resources
+    ? st.resources.some((p) => resourceMatches(p, req.resource))
+    : !st.notResources!.some((p) => resourceMatches(p, req.resource));
 }
 
-const hasVariable = (st: Statement) => [...(st.resources ?? []), ...(st.notResources ?? [])].some((r) => r.includes('${'));
+const hasVariable = (st: Statement) =>
+  [...(st.resources ?? []), ...(st.notResources ?? [])].some((r) => r.includes('${'));
 
 /** Evaluate identity policies for one request. Invalid documents must be rejected first (readStatements). */
 export function evaluateIdentityPolicies(policies: NamedPolicy[], req: IamRequest): IamDecision {
@@ -110,9 +128,13 @@ export function evaluateIdentityPolicies(policies: NamedPolicy[], req: IamReques
       const unknowable = st.conditional || variable;
       if (st.effect === 'Deny') {
         if (!unknowable) return { result: 'deny', explicit: true, policy: pol.name, sid: st.sid };
-        maybe.push(`${pol.name} ${st.sid}: a Deny with ${st.conditional ? 'a Condition' : 'a policy variable'} may apply`);
+        maybe.push(
+          `${pol.name} ${st.sid}: a Deny with ${st.conditional ? 'a Condition' : 'a policy variable'} may apply`,
+        );
       } else if (unknowable) {
-        maybe.push(`${pol.name} ${st.sid}: an Allow with ${st.conditional ? 'a Condition' : 'a policy variable'} may apply`);
+        maybe.push(
+          `${pol.name} ${st.sid}: an Allow with ${st.conditional ? 'a Condition' : 'a policy variable'} may apply`,
+        );
       } else allow ??= { policy: pol.name, sid: st.sid };
     }
   }

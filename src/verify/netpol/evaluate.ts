@@ -15,7 +15,13 @@ import { inCidr } from '../../knowledge/network/cidr.js';
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
 export type Endpoint =
-  | { kind: 'pod'; namespace: string; labels: Record<string, string>; ports: { name: string; port: number; protocol: string }[]; ip?: string }
+  | {
+      kind: 'pod';
+      namespace: string;
+      labels: Record<string, string>;
+      ports: { name: string; port: number; protocol: string }[];
+      ip?: string;
+    }
   | { kind: 'ip'; ip: string };
 
 export interface Connection {
@@ -67,7 +73,10 @@ export class NetworkPolicySet {
   private selects(p: Policy, pod: Extract<Endpoint, { kind: 'pod' }>): boolean {
     if (p.namespace !== pod.namespace) return false;
     if (p.kind === 'NetworkPolicy') return selectorMatches(p.spec['podSelector'] ?? {}, pod.labels);
-    return selectorMatches(ciliumSelector(p.spec['endpointSelector']), { ...prefixed(pod.labels), 'k8s:io.kubernetes.pod.namespace': pod.namespace });
+    return selectorMatches(ciliumSelector(p.spec['endpointSelector']), {
+      ...prefixed(pod.labels),
+      'k8s:io.kubernetes.pod.namespace': pod.namespace,
+    });
   }
 
   private types(p: Policy): Set<'Ingress' | 'Egress'> {
@@ -77,7 +86,9 @@ export class NetworkPolicySet {
       if (p.spec['egress'] !== undefined || p.spec['egressDeny'] !== undefined) t.add('Egress');
       return t;
     }
-    const given = arr(p.spec['policyTypes']).filter((x): x is 'Ingress' | 'Egress' => x === 'Ingress' || x === 'Egress');
+    const given = arr(p.spec['policyTypes']).filter(
+      (x): x is 'Ingress' | 'Egress' => x === 'Ingress' || x === 'Egress',
+    );
     if (given.length) return new Set(given);
     return new Set(p.spec['egress'] !== undefined ? ['Ingress', 'Egress'] : ['Ingress']);
   }
@@ -101,16 +112,25 @@ export class NetworkPolicySet {
       const rules = arr(p.spec[dir === 'Egress' ? 'egress' : 'ingress']);
       for (const [i, r] of rules.entries()) {
         if (!isObj(r)) continue;
-        const ok = p.kind === 'NetworkPolicy' ? this.k8sRule(r, dir, p.namespace, other, c) : this.ciliumRule(r, dir, p.namespace, other, c);
+        const ok =
+          p.kind === 'NetworkPolicy'
+            ? this.k8sRule(r, dir, p.namespace, other, c)
+            : this.ciliumRule(r, dir, p.namespace, other, c);
         if (ok) return { allowed: true, detail: `${dir.toLowerCase()}: ${p.kind} ${p.namespace}/${p.name} rule ${i}` };
       }
     }
-    return { allowed: false, detail: `${dir.toLowerCase()} of ${self.namespace} pod isolated by ${applicable.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it` };
+    return {
+      allowed: false,
+      detail: `${dir.toLowerCase()} of ${self.namespace} pod isolated by ${applicable.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it`,
+    };
   }
 
   private k8sRule(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, c: Connection): boolean {
     const peers = r[dir === 'Egress' ? 'to' : 'from'];
-    const peerOk = peers === undefined || arr(peers).length === 0 || arr(peers).some((p) => isObj(p) && this.k8sPeer(p, policyNs, other));
+    const peerOk =
+      peers === undefined ||
+      arr(peers).length === 0 ||
+      arr(peers).some((p) => isObj(p) && this.k8sPeer(p, policyNs, other));
     return peerOk && k8sPorts(r['ports'], c);
   }
 
@@ -149,12 +169,23 @@ export class NetworkPolicySet {
     if (!peerOk && cidrs !== undefined && ip) peerOk = arr(cidrs).some((x) => inCidr(ip, str(x)));
     if (!peerOk && fqdns !== undefined && ip) {
       const names = this.dnsNames.get(ip) ?? [];
-      peerOk = arr(fqdns).some((f) => isObj(f) && (names.includes(str(f['matchName'])) || (str(f['matchPattern']) !== '' && names.some((n) => globName(str(f['matchPattern']), n)))));
+      peerOk = arr(fqdns).some(
+        (f) =>
+          isObj(f) &&
+          (names.includes(str(f['matchName'])) ||
+            (str(f['matchPattern']) !== '' && names.some((n) => globName(str(f['matchPattern']), n)))),
+      );
     }
     if (!peerOk) return false;
     if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
       if (r['icmps'] === undefined) return r['toPorts'] === undefined;
-      return arr(r['icmps']).some((x) => isObj(x) && arr(x['fields']).some((f) => isObj(f) && (f['family'] ?? 'IPv4') === (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6')));
+      return arr(r['icmps']).some(
+        (x) =>
+          isObj(x) &&
+          arr(x['fields']).some(
+            (f) => isObj(f) && (f['family'] ?? 'IPv4') === (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6'),
+          ),
+      );
     }
     if (r['toPorts'] === undefined) return r['icmps'] === undefined;
     return arr(r['toPorts']).some((tp) => isObj(tp) && arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c)));
@@ -177,7 +208,14 @@ function ciliumSelector(sel: unknown): Obj {
 }
 
 function globName(pattern: string, name: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[-a-zA-Z0-9_.]*') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[-a-zA-Z0-9_.]*') +
+      '$',
+  );
   return re.test(name);
 }
 

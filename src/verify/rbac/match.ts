@@ -8,7 +8,11 @@ import type { RbacRequest } from './types.js';
 export function ruleAllows(rule: Rule, req: RbacRequest): boolean {
   if (!has(rule.verbs, req.verb)) return false;
   if (req.nonResourceURL !== '') return nonResourceURLMatches(rule.nonResourceURLs, req.nonResourceURL);
-  return has(rule.apiGroups, req.apiGroup) && resourceMatches(rule.resources, req.resource, req.subresource) && resourceNameMatches(rule.resourceNames, req.name);
+  return (
+    has(rule.apiGroups, req.apiGroup) &&
+    resourceMatches(rule.resources, req.resource, req.subresource) &&
+    resourceNameMatches(rule.resourceNames, req.name)
+  );
 }
 
 /** `*` or the exact value. */
@@ -17,7 +21,10 @@ function has(list: string[], v: string): boolean {
   return false;
 }
 
-/** `*` matches everything, subresources too; `resource/sub` exactly; `*\/sub` any resource's `sub`. `pods/*` is no wildcard. */
+/**
+ * `*` matches everything, subresources too; `resource/sub` exactly; `*\/sub` any resource's `sub`. `pods/*` is no
+ * wildcard.
+ */
 function resourceMatches(rules: string[], resource: string, sub: string): boolean {
   const combined = sub === '' ? resource : `${resource}/${sub}`;
   for (const r of rules) {

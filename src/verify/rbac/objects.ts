@@ -34,14 +34,28 @@ export interface BindingDef {
   file: string;
 }
 
-const API_VERSIONS = new Set(['rbac.authorization.k8s.io/v1', 'rbac.authorization.k8s.io/v1beta1', 'rbac.authorization.k8s.io/v1alpha1']);
+const API_VERSIONS = new Set([
+  'rbac.authorization.k8s.io/v1',
+  'rbac.authorization.k8s.io/v1beta1',
+  'rbac.authorization.k8s.io/v1alpha1',
+]);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const strList = (v: unknown): string[] | undefined => (v === undefined || v === null ? [] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+const strList = (v: unknown): string[] | undefined =>
+  v === undefined || v === null
+    ? []
+    : Array.isArray(v) && v.every((x) => typeof x === 'string')
+      ? (v as string[])
+      : undefined;
 
 /** Sort out the RBAC objects among parsed documents; broken ones become issues and are left out whole. */
-export function readRbacObjects(docs: PolicyDoc[]): { roles: RoleDef[]; bindings: BindingDef[]; issues: InputIssue[]; ignored: Record<string, number> } {
+export function readRbacObjects(docs: PolicyDoc[]): {
+  roles: RoleDef[];
+  bindings: BindingDef[];
+  issues: InputIssue[];
+  ignored: Record<string, number>;
+} {
   const roles: RoleDef[] = [];
   const bindings: BindingDef[] = [];
   const issues: InputIssue[] = [];
@@ -56,11 +70,21 @@ export function readRbacObjects(docs: PolicyDoc[]): { roles: RoleDef[]; bindings
       o['items'].forEach((item, i) => visit(item, file, `${where}.items[${i}]`));
       return;
     }
-    if (!['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(kind) || !API_VERSIONS.has(o['apiVersion'] as string)) {
+    if (
+      !['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(kind) ||
+      !API_VERSIONS.has(o['apiVersion'] as string)
+    ) {
       ignored[kind] = (ignored[kind] ?? 0) + 1;
       return;
     }
-    const bad = (msg: string) => issues.push({ kind: 'issue', code: 'policy.invalid-rbac', file, line: 0, message: `${where} (${kind}): ${msg}; left out` });
+    const bad = (msg: string) =>
+      issues.push({
+        kind: 'issue',
+        code: 'policy.invalid-rbac',
+        file,
+        line: 0,
+        message: `${where} (${kind}): ${msg}; left out`,
+      });
     const md = o['metadata'];
     if (!isObj(md) || typeof md['name'] !== 'string' || md['name'] === '') return bad('metadata.name missing');
     const name = md['name'];
@@ -80,16 +104,31 @@ export function readRbacObjects(docs: PolicyDoc[]): { roles: RoleDef[]; bindings
       return;
     }
     const ref = o['roleRef'];
-    if (!isObj(ref) || (ref['kind'] !== 'Role' && ref['kind'] !== 'ClusterRole') || typeof ref['name'] !== 'string') return bad(`${name}: roleRef must name a Role or ClusterRole`);
-    if (kind === 'ClusterRoleBinding' && ref['kind'] === 'Role') return bad(`${name}: a ClusterRoleBinding cannot refer to a Role`);
+    if (!isObj(ref) || (ref['kind'] !== 'Role' && ref['kind'] !== 'ClusterRole') || typeof ref['name'] !== 'string')
+      return bad(`${name}: roleRef must name a Role or ClusterRole`);
+    if (kind === 'ClusterRoleBinding' && ref['kind'] === 'Role')
+      return bad(`${name}: a ClusterRoleBinding cannot refer to a Role`);
     const subjectsRaw = o['subjects'] ?? [];
     if (!Array.isArray(subjectsRaw)) return bad(`${name}: subjects must be a list`);
     const subjects = [];
     for (const s of subjectsRaw) {
-      if (!isObj(s) || typeof s['kind'] !== 'string' || typeof s['name'] !== 'string') return bad(`${name}: every subject needs kind and name`);
-      subjects.push({ kind: s['kind'], name: s['name'], namespace: typeof s['namespace'] === 'string' ? s['namespace'] : '' });
+      if (!isObj(s) || typeof s['kind'] !== 'string' || typeof s['name'] !== 'string')
+        return bad(`${name}: every subject needs kind and name`);
+      subjects.push({
+        kind: s['kind'],
+        name: s['name'],
+        namespace: typeof s['namespace'] === 'string' ? s['namespace'] : '',
+      });
     }
-    bindings.push({ kind: kind as BindingDef['kind'], namespace: namespaced ? namespace : '', name, roleKind: ref['kind'], roleName: ref['name'], subjects, file });
+    bindings.push({
+      kind: kind as BindingDef['kind'],
+      namespace: namespaced ? namespace : '',
+      name,
+      roleKind: ref['kind'],
+      roleName: ref['name'],
+      subjects,
+      file,
+    });
   };
   for (const d of docs) visit(d.object, d.file, `document ${d.index}`);
   return { roles, bindings, issues, ignored };
@@ -115,7 +154,11 @@ function readRules(v: unknown): Rule[] | undefined {
 function readSelector(s: Obj): LabelSelector {
   const ml = isObj(s['matchLabels']) ? (s['matchLabels'] as Record<string, string>) : {};
   const me = Array.isArray(s['matchExpressions'])
-    ? s['matchExpressions'].filter(isObj).map((e) => ({ key: String(e['key'] ?? ''), operator: String(e['operator'] ?? ''), values: strList(e['values']) ?? [] }))
+    ? s['matchExpressions'].filter(isObj).map((e) => ({
+        key: String(e['key'] ?? ''),
+        operator: String(e['operator'] ?? ''),
+        values: strList(e['values']) ?? [],
+      }))
     : [];
   return { matchLabels: ml, matchExpressions: me };
 }

@@ -1,4 +1,4 @@
-import { cmp, type InputIssue } from '../../model/issue.js';
+import { type InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { ruleAllows } from './match.js';
 import { readRbacObjects, selectorMatches, type BindingDef, type RoleDef, type Rule } from './objects.js';
@@ -11,7 +11,11 @@ const SA_PREFIX = 'system:serviceaccount:';
 type Resolved = { rules: Rule[] } | { unknown: string };
 
 /** Build an evaluator over the RBAC objects among the documents. */
-export function buildRbacPolicySet(docs: PolicyDoc[]): { set: RbacPolicySet; issues: InputIssue[]; ignored: Record<string, number> } {
+export function buildRbacPolicySet(docs: PolicyDoc[]): {
+  set: RbacPolicySet;
+  issues: InputIssue[];
+  ignored: Record<string, number>;
+} {
   const { roles, bindings, issues, ignored } = readRbacObjects(docs);
   return { set: new PolicySet(roles, bindings), issues, ignored };
 }
@@ -52,9 +56,11 @@ class PolicySet implements RbacPolicySet {
   grants(): BindingGrant[] {
     const out: BindingGrant[] = [];
     for (const b of this.allBindings) {
-      const role = b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
+      const role =
+        b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
       for (const s of b.subjects) {
-        const subjectName = s.kind === 'ServiceAccount' ? `${SA_PREFIX}${s.namespace || b.namespace}:${s.name}` : s.name;
+        const subjectName =
+          s.kind === 'ServiceAccount' ? `${SA_PREFIX}${s.namespace || b.namespace}:${s.name}` : s.name;
         const binding = { ...grant(b), subjectKind: s.kind, subjectName };
         if (!role) out.push({ binding, unknown: `${b.roleKind} ${b.roleName} is not among the policies given` });
         else if ('unknown' in role) out.push({ binding, unknown: role.unknown });
@@ -68,9 +74,12 @@ class PolicySet implements RbacPolicySet {
     const reasons: string[] = [];
     for (const b of this.candidates(req)) {
       if (b.kind === 'RoleBinding' && (req.namespace === '' || b.namespace !== req.namespace)) continue;
-      const role = b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
+      const role =
+        b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
       if (!role) {
-        reasons.push(`${b.kind} ${b.namespace ? b.namespace + '/' : ''}${b.name} refers to ${b.roleKind} ${b.roleName}, which is not among the policies given`);
+        reasons.push(
+          `${b.kind} ${b.namespace ? b.namespace + '/' : ''}${b.name} refers to ${b.roleKind} ${b.roleName}, which is not among the policies given`,
+        );
         continue;
       }
       if ('unknown' in role) {
@@ -121,7 +130,14 @@ function subjectKey(b: BindingDef, s: BindingDef['subjects'][number]): string | 
 }
 
 function grant(b: BindingDef): GrantRef {
-  return { bindingKind: b.kind, bindingNamespace: b.namespace, bindingName: b.name, roleKind: b.roleKind, roleName: b.roleName, file: b.file };
+  return {
+    bindingKind: b.kind,
+    bindingNamespace: b.namespace,
+    bindingName: b.name,
+    roleKind: b.roleKind,
+    roleName: b.roleName,
+    file: b.file,
+  };
 }
 
 /**
@@ -136,7 +152,8 @@ function aggregate(roles: RoleDef[]): Map<string, Resolved> {
       if (!r.selectors) continue;
       const merged = [...r.rules];
       for (const other of roles) {
-        if (other.name !== r.name && r.selectors.some((s) => selectorMatches(s, other.labels))) merged.push(...rules.get(other.name)!);
+        if (other.name !== r.name && r.selectors.some((s) => selectorMatches(s, other.labels)))
+          merged.push(...rules.get(other.name)!);
       }
       if (merged.length !== rules.get(r.name)!.length) {
         rules.set(r.name, merged);
@@ -148,7 +165,10 @@ function aggregate(roles: RoleDef[]): Map<string, Resolved> {
   const out = new Map<string, Resolved>();
   for (const r of roles) {
     const effective = rules.get(r.name)!;
-    if (r.selectors && effective.length === 0) out.set(r.name, { unknown: `aggregated ClusterRole ${r.name}, whose source ClusterRoles are not among the policies given` });
+    if (r.selectors && effective.length === 0)
+      out.set(r.name, {
+        unknown: `aggregated ClusterRole ${r.name}, whose source ClusterRoles are not among the policies given`,
+      });
     else out.set(r.name, { rules: effective });
   }
   return out;

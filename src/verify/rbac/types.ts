@@ -30,7 +30,13 @@ export type RbacDecision =
 /** What one binding gives one subject: the role's effective rules, or why they cannot be known. */
 export interface BindingGrant {
   binding: GrantRef & { subjectKind: string; subjectName: string };
-  rules?: { verbs: string[]; apiGroups: string[]; resources: string[]; resourceNames: string[]; nonResourceURLs: string[] }[];
+  rules?: {
+    verbs: string[];
+    apiGroups: string[];
+    resources: string[];
+    resourceNames: string[];
+    nonResourceURLs: string[];
+  }[];
   unknown?: string;
 }
 
