@@ -5,7 +5,8 @@ import type { workloadsOfInventory } from '../inventory/workloads.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { emptyReport } from '../verify/rbac.js';
-import { universeOf, type Kind, type PolicySide } from './grants.js';
+import type { Kind, PolicySide } from './grants.js';
+import { universeOf } from './netGrants.js';
 import { checkPolicies, type CiReport } from './index.js';
 
 /** The text of every policy file, for file:line locations of findings. */

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { compareIssues, type InputIssue } from '../model/issue.js';
 import { ISSUE_SAMPLE_LIMIT, type Profile, type SourceRecord } from '../model/profile.js';
-import { ProfileBuilder, sortSources } from '../profile/builder.js';
+import { ProfileBuilder } from '../profile/builder.js';
+import { sortSources } from '../profile/order.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { Scope } from '../profile/scope.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';

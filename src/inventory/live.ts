@@ -1,5 +1,6 @@
 import type { InputIssue } from '../model/issue.js';
-import { addObject, canonicalInventory, emptyInventory, type Inventory } from './inventory.js';
+import { canonicalInventory, emptyInventory, type Inventory } from './inventory.js';
+import { addObject } from './objects.js';
 import { InputError } from '../model/issue.js';
 
 /** The kinds a snapshot holds, and how to list each across all namespaces. */

@@ -1,6 +1,7 @@
 import type { InputIssue } from '../model/issue.js';
 import { loadPolicyDocs } from '../policy/load.js';
-import { addObject, canonicalInventory, emptyInventory, type Inventory } from './inventory.js';
+import { canonicalInventory, emptyInventory, type Inventory } from './inventory.js';
+import { addObject } from './objects.js';
 
 /**
  * Read an inventory from files and directories: `kubectl get ... -A -o json` Lists, or one object per

@@ -13,13 +13,7 @@ import {
   type NetEdge,
   type WorkloadInfo,
 } from '../model/network.js';
-import type {
-  AwsCallObservation,
-  AwsPrincipal,
-  ImpliedPermission,
-  K8sRequestObservation,
-  Observation,
-} from '../model/observation.js';
+import type { AwsCallObservation, AwsPrincipal, K8sRequestObservation, Observation } from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';
 import {
   PROFILE_API_VERSION,
@@ -30,7 +24,6 @@ import {
   type Principal,
   type Profile,
   type RoleLink,
-  type SourceRecord,
 } from '../model/profile.js';
 import {
   compareSubjects,
@@ -40,7 +33,8 @@ import {
   type Subject,
 } from '../model/subject.js';
 import type { Scope, SkipReason } from './scope.js';
-import { compareTuples, tupleKey } from '../util/key.js';
+import { awsCallKey, canonicalSubject, compareAwsCalls, compareLinks, sortCreated, sortRecord } from './order.js';
+import { tupleKey } from '../util/key.js';
 
 interface EdgeState {
   access: K8sAccess;
@@ -379,62 +373,8 @@ export class ProfileBuilder {
   }
 }
 
-/** The identity of an AWS edge as a map key: event, resources and implied permissions, each part length-prefixed. */
-export function awsCallKey(c: AwsCall): string {
-  const parts = [c.eventSource, c.eventName, String(c.resources.length), ...c.resources];
-  for (const i of c.implied) parts.push(i.action, i.resource, i.via);
-  return tupleKey(...parts);
-}
-
-/** The profile's order of AWS edges: event source, name, then the resources and implied permissions as lists. */
-export function compareAwsCalls(a: AwsCall, b: AwsCall): number {
-  return (
-    cmp(a.eventSource, b.eventSource) ||
-    cmp(a.eventName, b.eventName) ||
-    compareTuples(a.resources, b.resources) ||
-    compareTuples(a.implied.map(impliedTuple).flat(), b.implied.map(impliedTuple).flat())
-  );
-}
-
-const impliedTuple = (i: ImpliedPermission) => [i.action, i.resource, i.via];
-
-export function compareLinks(a: { roleArn: string; via: string }, b: { roleArn: string; via: string }): number {
-  return cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via);
-}
-
 function sameList(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Created names in (namespace, group, resource) order, each list sorted and distinct. */
-export function sortCreated(list: CreatedNames[]): CreatedNames[] {
-  return list
-    .map((c) => ({
-      namespace: c.namespace,
-      apiGroup: c.apiGroup,
-      resource: c.resource,
-      names: [...new Set(c.names)].sort(cmp),
-    }))
-    .sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.apiGroup, b.apiGroup) || cmp(a.resource, b.resource));
-}
-
-export function canonicalSubject(s: Subject): Subject {
-  // (ServiceAccounts carry their namespace; every other kind is kind and name.)
-  return s.kind === 'ServiceAccount'
-    ? { kind: s.kind, namespace: s.namespace ?? '', name: s.name }
-    : { kind: s.kind, name: s.name };
-}
-
-export function sortRecord(r: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k]!;
-  return out;
-}
-
-export function sortSources(s: SourceRecord[]): SourceRecord[] {
-  return [...s].sort(
-    (a, b) => cmp(a.path, b.path) || cmp(a.format, b.format) || a.bytes - b.bytes || a.records - b.records,
-  );
 }

@@ -9,8 +9,9 @@ import {
   type Profile,
   type SourceRecord,
 } from '../model/profile.js';
-import { canonicalSubject } from './builder.js';
+import { canonicalSubject } from './order.js';
 import { profileNameProblem } from './names.js';
+import { profileSchemaProblem } from './schema.js';
 import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
 
 /** Serialise a profile with a fixed key order, so equal profiles are equal bytes. */
@@ -162,175 +163,13 @@ export async function readProfile(path: string): Promise<Profile> {
   return canonicalProfile(v as Profile);
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A structural check of the documented format; returns what is wrong, or undefined. */
+/** What is wrong with a parsed profile (the JSON Schema in ./schema.ts), or undefined. */
 export function checkProfile(v: unknown): string | undefined {
-  if (!isObj(v)) return 'expected a JSON object';
-  if (v['kind'] !== 'Profile') return `kind is ${JSON.stringify(v['kind'])}, expected "Profile"`;
-  if (v['apiVersion'] !== PROFILE_API_VERSION)
-    return `apiVersion ${JSON.stringify(v['apiVersion'])} is not ${PROFILE_API_VERSION}`;
-  if (!isObj(v['window']) || !Array.isArray(v['sources']) || !isObj(v['skipped']) || !Array.isArray(v['principals'])) {
-    return 'window, sources, skipped and principals are required';
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (o['kind'] !== 'Profile') return `kind is ${JSON.stringify(o['kind'])}, expected "Profile"`;
+    if (o['apiVersion'] !== PROFILE_API_VERSION)
+      return `apiVersion ${JSON.stringify(o['apiVersion'])} is not ${PROFILE_API_VERSION}`;
   }
-  const net = checkNetwork(v);
-  if (net) return net;
-  for (const [i, p] of (v['principals'] as unknown[]).entries()) {
-    if (
-      !isObj(p) ||
-      !isObj(p['subject']) ||
-      typeof p['username'] !== 'string' ||
-      !Array.isArray(p['groups']) ||
-      !Array.isArray(p['k8s'])
-    ) {
-      return `principals[${i}] lacks subject, username, groups or k8s`;
-    }
-    const evidenceProblem = (ev: unknown) =>
-      !isObj(ev) ||
-      typeof ev['count'] !== 'number' ||
-      typeof ev['firstSeen'] !== 'string' ||
-      typeof ev['lastSeen'] !== 'string' ||
-      !isObj(ev['stages']) ||
-      !Array.isArray(ev['samples']);
-    if (p['aws'] !== undefined) {
-      if (!Array.isArray(p['aws'])) return `principals[${i}].aws must be a list`;
-      for (const [j, e] of (p['aws'] as unknown[]).entries()) {
-        const at = `principals[${i}].aws[${j}]`;
-        if (!isObj(e) || typeof e['eventSource'] !== 'string' || typeof e['eventName'] !== 'string')
-          return `${at} lacks eventSource or eventName`;
-        if (!Array.isArray(e['resources']) || !e['resources'].every((r) => typeof r === 'string'))
-          return `${at}.resources must be a list of ARNs`;
-        if (
-          !Array.isArray(e['implied']) ||
-          !e['implied'].every(
-            (x) =>
-              isObj(x) &&
-              typeof x['action'] === 'string' &&
-              typeof x['resource'] === 'string' &&
-              typeof x['via'] === 'string',
-          )
-        ) {
-          return `${at}.implied must be a list of {action, resource, via}`;
-        }
-        if (!(isObj(e['allowed']) || isObj(e['denied']))) return `${at} has no evidence`;
-        for (const slot of ['allowed', 'denied'])
-          if (e[slot] !== undefined && evidenceProblem(e[slot])) return `${at}.${slot} is not evidence`;
-      }
-    }
-    if (p['assumes'] !== undefined) {
-      if (!Array.isArray(p['assumes'])) return `principals[${i}].assumes must be a list`;
-      for (const [j, l] of (p['assumes'] as unknown[]).entries()) {
-        if (
-          !isObj(l) ||
-          typeof l['roleArn'] !== 'string' ||
-          (l['via'] !== 'irsa' && l['via'] !== 'pod-identity') ||
-          evidenceProblem(l['evidence'])
-        ) {
-          return `principals[${i}].assumes[${j}] needs roleArn, via (irsa or pod-identity) and evidence`;
-        }
-      }
-    }
-    if (p['created'] !== undefined) {
-      const ok =
-        Array.isArray(p['created']) &&
-        p['created'].every(
-          (c) =>
-            isObj(c) &&
-            ['namespace', 'apiGroup', 'resource'].every((f) => typeof c[f] === 'string') &&
-            Array.isArray(c['names']) &&
-            c['names'].every((n) => typeof n === 'string'),
-        );
-      if (!ok) return `principals[${i}].created must be a list of {namespace, apiGroup, resource, names}`;
-    }
-    for (const [j, e] of (p['k8s'] as unknown[]).entries()) {
-      if (
-        !isObj(e) ||
-        typeof e['verb'] !== 'string' ||
-        !(isObj(e['allowed']) || isObj(e['denied']) || isObj(e['undecided']))
-      ) {
-        return `principals[${i}].k8s[${j}] lacks a verb or evidence`;
-      }
-      for (const f of ['apiGroup', 'resource', 'subresource', 'namespace', 'name', 'nonResourceURL']) {
-        if (typeof e[f] !== 'string') return `principals[${i}].k8s[${j}].${f} must be a string`;
-      }
-      for (const slot of ['allowed', 'denied', 'undecided']) {
-        const ev = e[slot];
-        if (
-          ev !== undefined &&
-          (!isObj(ev) || typeof ev['count'] !== 'number' || !isObj(ev['stages']) || !Array.isArray(ev['samples']))
-        ) {
-          return `principals[${i}].k8s[${j}].${slot} is not evidence`;
-        }
-      }
-    }
-  }
-  return undefined;
-}
-
-function checkNetwork(v: Record<string, unknown>): string | undefined {
-  const peerOk = (x: unknown) =>
-    isObj(x) &&
-    (x['kind'] === 'workload'
-      ? typeof x['namespace'] === 'string' && typeof x['name'] === 'string'
-      : (x['kind'] === 'ip' || x['kind'] === 'node') && typeof x['ip'] === 'string');
-  const evOk = (x: unknown) =>
-    isObj(x) &&
-    typeof x['connections'] === 'number' &&
-    typeof x['records'] === 'number' &&
-    typeof x['firstSeen'] === 'string' &&
-    typeof x['lastSeen'] === 'string' &&
-    Array.isArray(x['samples']);
-  const strMap = (x: unknown) => isObj(x) && Object.values(x).every((y) => typeof y === 'string');
-  if (v['workloads'] !== undefined) {
-    if (!Array.isArray(v['workloads'])) return 'workloads must be a list';
-    for (const [i, w] of (v['workloads'] as unknown[]).entries()) {
-      if (
-        !isObj(w) ||
-        typeof w['namespace'] !== 'string' ||
-        typeof w['name'] !== 'string' ||
-        typeof w['kind'] !== 'string' ||
-        !strMap(w['selector']) ||
-        !strMap(w['labels']) ||
-        !Array.isArray(w['ports']) ||
-        typeof w['hostNetwork'] !== 'boolean'
-      ) {
-        return `workloads[${i}] needs namespace, name, kind, selector, labels, ports and hostNetwork`;
-      }
-    }
-  }
-  if (v['network'] !== undefined) {
-    if (!Array.isArray(v['network'])) return 'network must be a list';
-    for (const [i, e] of (v['network'] as unknown[]).entries()) {
-      if (
-        !isObj(e) ||
-        !peerOk(e['from']) ||
-        !peerOk(e['to']) ||
-        typeof e['protocol'] !== 'string' ||
-        typeof e['port'] !== 'number'
-      )
-        return `network[${i}] needs from, to, protocol and port`;
-      if (!(isObj(e['allowed']) || isObj(e['denied']))) return `network[${i}] has no evidence`;
-      for (const slot of ['allowed', 'denied'])
-        if (e[slot] !== undefined && !evOk(e[slot])) return `network[${i}].${slot} is not flow evidence`;
-    }
-  }
-  if (
-    v['dnsNames'] !== undefined &&
-    !(
-      Array.isArray(v['dnsNames']) &&
-      v['dnsNames'].every((n) => isObj(n) && typeof n['ip'] === 'string' && Array.isArray(n['names']))
-    )
-  )
-    return 'dnsNames must be a list of {ip, names}';
-  if (
-    v['namespaces'] !== undefined &&
-    !(
-      Array.isArray(v['namespaces']) &&
-      v['namespaces'].every((n) => isObj(n) && typeof n['name'] === 'string' && strMap(n['labels']))
-    )
-  )
-    return 'namespaces must be a list of {name, labels}';
-  return undefined;
+  return profileSchemaProblem(v);
 }

@@ -22,7 +22,7 @@ import {
   type WorkloadInfo,
 } from '../model/network.js';
 import { tupleKey } from '../util/key.js';
-import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './builder.js';
+import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './order.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;

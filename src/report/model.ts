@@ -1,13 +1,14 @@
 import { callPermissions } from '../generate/iam/permissions.js';
 import { policyName } from '../model/layout.js';
-import { describeAccess, resourcePath } from '../model/access.js';
+import { describeAccess } from '../model/access.js';
 import { cmp } from '../model/issue.js';
-import { describePeer, type NetEdge } from '../model/network.js';
+import { describePeer } from '../model/network.js';
 import { grantEvidence, isGrantable, type Profile } from '../model/profile.js';
 import { isAwsKind } from '../model/subject.js';
 import type { CiReport } from '../diff/index.js';
 import type { KindWidening } from '../kinds/types.js';
-import { isPrivateAddress } from '../knowledge/network/cidr.js';
+import { buildGraph } from './graph.js';
+import { awsRisks, k8sRisks, netRisks } from './risks.js';
 
 /**
  * What the reviewer's report shows, computed once and rendered as HTML and Markdown. Every string in
@@ -63,73 +64,6 @@ export interface ReportModel {
   risks: { principal: string; permission: string; reasons: string[] }[];
   coverage: string[];
   check?: { wouldDeny: string[]; unused: string[]; unusedShare: Record<string, number> };
-}
-
-// ---- the documented list of risky permissions (docs/report.md) -------------------------------
-
-const WORKLOAD_RESOURCES = new Set([
-  'pods',
-  'deployments',
-  'daemonsets',
-  'statefulsets',
-  'replicasets',
-  'jobs',
-  'cronjobs',
-  'replicationcontrollers',
-]);
-
-export function k8sRisks(a: {
-  verb: string;
-  resource: string;
-  subresource: string;
-  apiGroup: string;
-  nonResourceURL: string;
-}): string[] {
-  const out: string[] = [];
-  const res = resourcePath(a);
-  if (a.resource === 'secrets' && !a.subresource)
-    out.push(['get', 'list', 'watch'].includes(a.verb) ? 'reads secrets' : 'writes secrets');
-  if (['pods/exec', 'pods/attach', 'pods/portforward'].includes(res)) out.push(`${res}: a shell or a tunnel into pods`);
-  if (a.verb === 'create' && WORKLOAD_RESOURCES.has(a.resource) && !a.subresource)
-    out.push(`creates ${a.resource}: can run any image as any service account of the namespace`);
-  if (['escalate', 'bind', 'impersonate'].includes(a.verb)) out.push(`${a.verb}: privilege escalation`);
-  if (res === 'serviceaccounts/token') out.push('mints service account tokens');
-  if (res === 'nodes/proxy') out.push('nodes/proxy: the kubelet API');
-  if ([a.verb, a.resource, a.apiGroup].includes('*') || a.nonResourceURL === '*') out.push('a wildcard');
-  return out;
-}
-
-const IAM_WRITE = /^(iam|sts):(?!(Get|List|Generate|Simulate|Decode))/;
-
-export function awsRisks(
-  action: string,
-  resource: string,
-  principalAccount: string,
-  bucketsOfPrincipal: number,
-): string[] {
-  const out: string[] = [];
-  if (action === 'iam:PassRole') out.push('iam:PassRole: hands a role to a service');
-  else if (action === 'sts:AssumeRole') {
-    const acct = /^arn:aws[\w-]*:iam::(\d+):/.exec(resource)?.[1];
-    if (acct && acct !== principalAccount) out.push(`cross-account sts:AssumeRole into ${acct}`);
-    else out.push('sts:AssumeRole');
-  } else if (IAM_WRITE.test(action)) out.push(`${action}: an IAM or STS write`);
-  if (action === 'kms:Decrypt') out.push('kms:Decrypt');
-  if (action === 'secretsmanager:GetSecretValue') out.push('reads secrets (Secrets Manager)');
-  if (action.startsWith('s3:') && bucketsOfPrincipal > 3) out.push(`S3 on ${bucketsOfPrincipal} buckets`);
-  if (resource === '*' || action.includes('*')) out.push('a wildcard');
-  return out;
-}
-
-const isPrivate = isPrivateAddress;
-
-export function netRisks(e: NetEdge, self: 'from' | 'to'): string[] {
-  const peer = self === 'from' ? e.to : e.from;
-  const out: string[] = [];
-  if (peer.kind === 'ip' && self === 'from' && !isPrivate(peer.ip)) out.push('egress to the internet');
-  if (peer.kind === 'ip' && self === 'to') out.push('ingress from outside the cluster');
-  if (peer.kind === 'node') out.push('a node or host-network peer');
-  return out;
 }
 
 // ---- building the model -----------------------------------------------------------------------
@@ -415,129 +349,3 @@ const SKIP_REASONS: Record<string, string> = {
   'cloudtrail-digest': 'CloudTrail digest files (log integrity records, no events)',
   'cloudtrail-insight': 'CloudTrail Insights events (summaries of unusual activity, not API calls)',
 };
-
-// ---- the graph --------------------------------------------------------------------------------
-
-/** Past this many workloads, a namespace's workloads collapse into one node. */
-export const COLLAPSE_WORKLOADS = 12;
-
-function buildGraph(profile: Profile, risks: ReportModel['risks']): ReportModel['graph'] {
-  const nodes = new Map<string, GraphNode>();
-  const edges = new Map<string, GraphEdge>();
-  const risky = new Set(risks.map((r) => r.principal));
-  const collapsed: string[] = [];
-  const workloads = profile.workloads ?? [];
-  const perNs = new Map<string, number>();
-  for (const w of workloads) perNs.set(w.namespace, (perNs.get(w.namespace) ?? 0) + 1);
-  const collapse = (ns: string) => workloads.length > 40 && (perNs.get(ns) ?? 0) > COLLAPSE_WORKLOADS;
-  for (const [ns, n] of perNs) if (collapse(ns)) collapsed.push(`${ns}: ${n} workloads shown as one node`);
-  const wid = (ns: string, name: string) => (collapse(ns) ? `ns:${ns}` : `w:${ns}/${name}`);
-  const addNode = (n: GraphNode) => {
-    const prev = nodes.get(n.id);
-    if (!prev) nodes.set(n.id, n);
-    else if (n.risky) prev.risky = true;
-  };
-  const addEdge = (e: GraphEdge) => {
-    const k = `${e.from}>${e.to}>${e.kind}`;
-    const prev = edges.get(k);
-    if (!prev) edges.set(k, e);
-    else if (prev.label !== e.label && !prev.label.includes(e.label))
-      prev.label =
-        prev.label.split(', ').length < 3
-          ? `${prev.label}, ${e.label}`
-          : prev.label.endsWith('…')
-            ? prev.label
-            : `${prev.label}, …`;
-  };
-  for (const w of workloads) {
-    const id = wid(w.namespace, w.name);
-    addNode({
-      id,
-      label: collapse(w.namespace) ? `${w.namespace} (${perNs.get(w.namespace)} workloads)` : `${w.name}`,
-      column: 0,
-      group: w.namespace,
-      risky: risky.has(`${w.namespace}/${w.name}`),
-    });
-    if (w.serviceAccount) {
-      const sa = `system:serviceaccount:${w.namespace}:${w.serviceAccount}`;
-      if (profile.principals.some((p) => p.username === sa)) {
-        addNode({
-          id: `sa:${sa}`,
-          label: `${w.namespace}/${w.serviceAccount}`,
-          column: 1,
-          group: w.namespace,
-          risky: risky.has(sa),
-        });
-        addEdge({ from: id, to: `sa:${sa}`, label: 'runs as', kind: 'runs-as' });
-      }
-    }
-  }
-  for (const p of profile.principals) {
-    if (p.subject.kind === 'ServiceAccount' && (p.k8s.length || p.assumes?.length)) {
-      addNode({
-        id: `sa:${p.username}`,
-        label: `${p.subject.namespace}/${p.subject.name}`,
-        column: 1,
-        group: p.subject.namespace ?? '',
-        risky: risky.has(p.username),
-      });
-    }
-    for (const l of p.assumes ?? []) {
-      addNode({
-        id: `role:${l.roleArn}`,
-        label: l.roleArn.replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/'),
-        column: 2,
-        group: 'aws',
-        risky: risky.has(l.roleArn),
-      });
-      addEdge({ from: `sa:${p.username}`, to: `role:${l.roleArn}`, label: l.via, kind: 'assumes' });
-    }
-    if (isAwsKind(p.subject.kind) && p.aws?.length) {
-      addNode({
-        id: `role:${p.username}`,
-        label: p.username.replace(/^arn:aws[\w-]*:iam::\d+:(role\/)?/, (m, r) => (r ? 'role/' : '')),
-        column: 2,
-        group: 'aws',
-        risky: risky.has(p.username),
-      });
-      for (const e of p.aws) {
-        if (!e.allowed) continue;
-        const service = e.eventSource.replace(/\.amazonaws\.com$/, '');
-        const target =
-          e.resources.find((r) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(r)) ??
-          e.resources.find((r) => !/^arn:aws[\w-]*:iam:/.test(r) && !r.includes(':alias/')) ??
-          '';
-        const label = target ? shortArn(target) : service;
-        addNode({ id: `res:${label}`, label, column: 3, group: service, risky: false });
-        addEdge({ from: `role:${p.username}`, to: `res:${label}`, label: e.eventName, kind: 'calls' });
-      }
-    }
-  }
-  for (const e of profile.network ?? []) {
-    if (!e.allowed || e.from.kind !== 'workload' || e.to.kind !== 'workload') continue;
-    addEdge({
-      from: wid(e.from.namespace, e.from.name),
-      to: wid(e.to.namespace, e.to.name),
-      label: `${e.protocol}/${e.port}`,
-      kind: 'network',
-    });
-  }
-  const sortedNodes = [...nodes.values()].sort(
-    (a, b) => a.column - b.column || cmp(a.group, b.group) || cmp(a.label, b.label),
-  );
-  const sortedEdges = [...edges.values()]
-    .filter((e) => nodes.has(e.from) && nodes.has(e.to) && e.from !== e.to)
-    .sort((a, b) => cmp(`${a.kind}${a.from}${a.to}`, `${b.kind}${b.from}${b.to}`));
-  return { nodes: sortedNodes, edges: sortedEdges, collapsed: collapsed.sort(cmp) };
-}
-
-/**
- * `arn:aws:s3:::acme-staging-carts` → `s3 acme-staging-carts`; `arn:aws:sqs:eu-west-1:111122223333:cart-events` → `sqs
- * cart-events`.
- */
-function shortArn(arn: string): string {
-  const m = /^arn:aws[\w-]*:([\w-]+):[\w-]*:\d*:(.*)$/.exec(arn);
-  if (!m) return arn;
-  const rest = m[2]!.replace(/^(table|key|repository|function|secret|parameter|stream|log-group|cluster)[/:]/, '');
-  return `${m[1]} ${rest.split('/')[0]!.replace(/-[A-Za-z0-9]{6}$/, '')}`;
-}

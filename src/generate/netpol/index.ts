@@ -4,13 +4,15 @@ import {
   mergeFlowEvidence,
   peerKey,
   type FlowEvidence,
-  type L4Protocol,
   type NetEdge,
   type Peer,
   type WorkloadInfo,
 } from '../../model/network.js';
-import { PROFILE_API_VERSION, type Profile } from '../../model/profile.js';
+import type { Profile } from '../../model/profile.js';
 import { nameSegment } from '../../util/paths.js';
+import { evidenceDoc } from './evidence.js';
+import { ciliumPolicy, defaultDenyPolicy, networkPolicy } from './objects.js';
+import { aggregate, wkey, type Rule } from './rules.js';
 
 /** Options of `generate netpol`; widenings are off by default. */
 export interface NetpolOptions {
@@ -53,20 +55,7 @@ export interface NetpolResult {
   denied: { from: string; to: string; protocol: string; port: number; records: number }[];
 }
 
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' };
-const NS_LABEL = 'kubernetes.io/metadata.name';
 const DNS_PORT = 53;
-
-interface Rule {
-  peer: Peer;
-  ports: Map<string, { protocol: L4Protocol; port: number | string }>;
-  ev: FlowEvidence;
-  allPorts: boolean;
-  names: Set<string>;
-  dns?: boolean;
-}
-
-const wkey = (ns: string, name: string) => `${ns}/${name}`;
 
 /** A DNS server workload: something in kube-system answering on 53, or labelled as cluster DNS. */
 function isDnsServer(w: WorkloadInfo | undefined): boolean {
@@ -247,21 +236,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
       result.artefacts.push({
         namespace: ns,
         path: `netpol/${nameSegment(ns)}/_default-deny.yaml`,
-        objects: [
-          {
-            apiVersion: 'networking.k8s.io/v1',
-            kind: 'NetworkPolicy',
-            metadata: {
-              name: 'audit2policy-default-deny',
-              namespace: ns,
-              labels: { ...MANAGED_BY },
-              annotations: {
-                'audit2policy.dev/purpose': 'default deny: pods no generated policy selects get no traffic',
-              },
-            },
-            spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-          },
-        ],
+        objects: [defaultDenyPolicy(ns)],
       });
     }
   }
@@ -297,239 +272,4 @@ function rotatingNames(
       detail: `${name} was seen at ${Math.max(seen.size, known)} addresses: a NetworkPolicy lists the ${seen.size} it connected to and will deny the next ones the name resolves to (--flavor cilium allows the name: toFQDNs)`,
     });
   }
-}
-
-/** `10.1.2.3` → `10.1.2.0/24` for prefix 24. */
-function blockOf(ip: string, prefix: number): string | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
-  if (!m) return undefined;
-  const n = ((+m[1]! << 24) | (+m[2]! << 16) | (+m[3]! << 8) | +m[4]!) >>> 0;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  const b = (n & mask) >>> 0;
-  return `${b >>> 24}.${(b >>> 16) & 255}.${(b >>> 8) & 255}.${b & 255}/${prefix}`;
-}
-
-function aggregate(rules: Map<string, Rule>, prefix: number, workload: string, out: NetpolWidening[]): void {
-  const groups = new Map<string, Rule[]>();
-  for (const r of rules.values()) {
-    if (r.peer.kind !== 'ip') continue;
-    const block = blockOf(r.peer.ip, prefix);
-    if (block) groups.set(block, [...(groups.get(block) ?? []), r]);
-  }
-  for (const [block, members] of [...groups].sort((a, b) => cmp(a[0], b[0]))) {
-    const first = members[0]!;
-    const merged: Rule = {
-      peer: { kind: 'ip', ip: block },
-      ports: new Map(first.ports),
-      ev: first.ev,
-      allPorts: first.allPorts,
-      names: new Set(first.names),
-    };
-    for (const r of members.slice(1)) {
-      for (const [k, v] of r.ports) merged.ports.set(k, v);
-      merged.ev = mergeFlowEvidence(merged.ev, r.ev);
-      merged.allPorts ||= r.allPorts;
-      for (const n of r.names) merged.names.add(n);
-    }
-    for (const r of members) rules.delete(peerKey(r.peer));
-    rules.set(peerKey(merged.peer), merged);
-    out.push({
-      workload,
-      option: 'aggregate-cidr',
-      detail: `${members
-        .map((r) => (r.peer as { ip: string }).ip)
-        .sort(cmp)
-        .join(', ')} → ${block}`,
-    });
-  }
-}
-
-const cidrOf = (ip: string) => (ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`);
-
-function k8sPeer(p: Peer, self: WorkloadInfo, workloads: Map<string, WorkloadInfo>): Record<string, unknown> {
-  if (p.kind !== 'workload') return { ipBlock: { cidr: cidrOf(p.ip) } };
-  const w = workloads.get(wkey(p.namespace, p.name));
-  const podSelector = { matchLabels: { ...(w?.selector ?? {}) } };
-  if (p.namespace === self.namespace) return { podSelector };
-  return { namespaceSelector: { matchLabels: { [NS_LABEL]: p.namespace } }, podSelector };
-}
-
-function portsOf(r: Rule): Record<string, unknown>[] | undefined {
-  if (r.allPorts) return undefined;
-  return [...r.ports.values()]
-    .filter((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6')
-    .sort(
-      (a, b) =>
-        cmp(a.protocol, b.protocol) ||
-        (typeof a.port === typeof b.port
-          ? typeof a.port === 'number'
-            ? a.port - (b.port as number)
-            : cmp(a.port, b.port as string)
-          : typeof a.port === 'number'
-            ? -1
-            : 1),
-    )
-    .map((p) => ({ protocol: p.protocol, port: p.port }));
-}
-
-const sortRules = (rules: Map<string, Rule>) =>
-  [...rules.values()].sort((a, b) => cmp(peerKey(a.peer), peerKey(b.peer)));
-
-function namesAnnotation(out: Map<string, Rule>, inn: Map<string, Rule>): Record<string, string> {
-  const lines: string[] = [];
-  for (const r of [...sortRules(out), ...sortRules(inn)])
-    if (r.names.size && r.peer.kind !== 'workload') lines.push(`${r.peer.ip}=${[...r.names].sort(cmp).join(',')}`);
-  return lines.length ? { 'audit2policy.dev/dns-names': [...new Set(lines)].join(' ') } : {};
-}
-
-function networkPolicy(
-  w: WorkloadInfo,
-  out: Map<string, Rule>,
-  inn: Map<string, Rule>,
-  workloads: Map<string, WorkloadInfo>,
-): Record<string, unknown> {
-  // ICMP-only rules have no ports to write and a NetworkPolicy cannot name ICMP: leave them out.
-  const expressible = (r: Rule) =>
-    r.allPorts || [...r.ports.values()].some((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6');
-  // Peers with the same ports share one rule: fewer, shorter rules for the same meaning.
-  const rules = (dir: 'to' | 'from', table: Map<string, Rule>) => {
-    const groups = new Map<
-      string,
-      { peers: Record<string, unknown>[]; ports: Record<string, unknown>[] | undefined }
-    >();
-    for (const r of sortRules(table).filter(expressible)) {
-      const ports = portsOf(r);
-      const key = JSON.stringify(ports ?? null);
-      const g = groups.get(key) ?? { peers: [], ports };
-      g.peers.push(k8sPeer(r.peer, w, workloads));
-      groups.set(key, g);
-    }
-    return [...groups.values()].map((g) => ({
-      [dir]: g.peers,
-      ...(g.ports && g.ports.length ? { ports: g.ports } : {}),
-    }));
-  };
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: {
-      name: `audit2policy-${w.name}`,
-      namespace: w.namespace,
-      labels: { ...MANAGED_BY },
-      annotations: { 'audit2policy.dev/workload': `${w.kind}/${w.name}`, ...namesAnnotation(out, inn) },
-    },
-    spec: {
-      podSelector: { matchLabels: { ...w.selector } },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: rules('from', inn),
-      egress: rules('to', out),
-    },
-  };
-}
-
-/** CiliumNetworkPolicy: endpoints by labels (namespace as Cilium's label), external peers by name where known, ICMP. */
-function ciliumPolicy(
-  w: WorkloadInfo,
-  out: Map<string, Rule>,
-  inn: Map<string, Rule>,
-  workloads: Map<string, WorkloadInfo>,
-): Record<string, unknown> {
-  const endpoint = (p: Extract<Peer, { kind: 'workload' }>) => ({
-    matchLabels: {
-      ...(workloads.get(wkey(p.namespace, p.name))?.selector ?? {}),
-      'k8s:io.kubernetes.pod.namespace': p.namespace,
-    },
-  });
-  const toPorts = (r: Rule) => {
-    if (r.allPorts) return {};
-    const l4 = [...r.ports.values()].filter((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6');
-    const icmp = [...r.ports.values()].filter((p) => p.protocol === 'ICMP' || p.protocol === 'ICMPv6');
-    return {
-      ...(l4.length
-        ? {
-            toPorts: [
-              {
-                ports: l4
-                  .sort((a, b) => cmp(a.protocol, b.protocol) || cmp(String(a.port), String(b.port)))
-                  .map((p) => ({ port: String(p.port), protocol: p.protocol })),
-              },
-            ],
-          }
-        : {}),
-      ...(icmp.length
-        ? {
-            icmps: [
-              {
-                fields: icmp.map((p) => ({
-                  type: p.protocol === 'ICMP' ? 8 : 128,
-                  family: p.protocol === 'ICMP' ? 'IPv4' : 'IPv6',
-                })),
-              },
-            ],
-          }
-        : {}),
-    };
-  };
-  const egress: Record<string, unknown>[] = [];
-  // FQDN policies need Cilium's DNS proxy to see the lookups: a DNS rule with a dns matchPattern carries that.
-  const dnsPorts = [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }];
-  let fqdn = false;
-  let dnsRule = false;
-  for (const r of sortRules(out)) {
-    if (r.peer.kind === 'workload') {
-      const base = { toEndpoints: [endpoint(r.peer)], ...toPorts(r) };
-      if (r.dns) dnsRule = true;
-      egress.push(r.dns ? { ...base, toPorts: dnsPorts } : base);
-    } else if (r.names.size) {
-      fqdn = true;
-      egress.push({ toFQDNs: [...r.names].sort(cmp).map((n) => ({ matchName: n })), ...toPorts(r) });
-    } else egress.push({ toCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
-  }
-  if (fqdn && !dnsRule)
-    egress.push({
-      toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }],
-      toPorts: dnsPorts,
-    });
-  const ingress = sortRules(inn).map((r) =>
-    r.peer.kind === 'workload'
-      ? { fromEndpoints: [endpoint(r.peer)], ...toPorts(r) }
-      : { fromCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) },
-  );
-  return {
-    apiVersion: 'cilium.io/v2',
-    kind: 'CiliumNetworkPolicy',
-    metadata: {
-      name: `audit2policy-${w.name}`,
-      namespace: w.namespace,
-      labels: { ...MANAGED_BY },
-      annotations: { 'audit2policy.dev/workload': `${w.kind}/${w.name}`, ...namesAnnotation(out, inn) },
-    },
-    spec: { endpointSelector: { matchLabels: { ...w.selector } }, ingress, egress },
-  };
-}
-
-function evidenceDoc(w: WorkloadInfo, out: Map<string, Rule>, inn: Map<string, Rule>): Record<string, unknown> {
-  const entry = (r: Rule) => ({
-    peer: describePeer(r.peer),
-    peerKind: r.peer.kind,
-    ports: r.allPorts ? 'all (--widen-ports)' : [...r.ports.values()].map((p) => `${p.protocol}/${p.port}`).sort(cmp),
-    connections: r.ev.connections,
-    records: r.ev.records,
-    firstSeen: r.ev.firstSeen,
-    lastSeen: r.ev.lastSeen,
-    samples: r.ev.samples.map((s) => `${s.time} ${s.id}`),
-    ...(r.names.size ? { dnsNames: [...r.names].sort(cmp) } : {}),
-    ...(r.dns ? { note: 'cluster DNS: UDP and TCP 53 are both allowed' } : {}),
-  });
-  return {
-    apiVersion: PROFILE_API_VERSION,
-    kind: 'NetworkPolicyEvidence',
-    workload: `${w.namespace}/${w.name}`,
-    workloadKind: w.kind,
-    selector: w.selector,
-    selectedBy:
-      w.source === 'inventory' ? 'the workload’s selector (inventory)' : 'the pod’s stable labels seen in flows',
-    egress: sortRules(out).map(entry),
-    ingress: sortRules(inn).map(entry),
-  };
 }

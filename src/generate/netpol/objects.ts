@@ -1,0 +1,184 @@
+import { cmp } from '../../model/issue.js';
+import type { Peer, WorkloadInfo } from '../../model/network.js';
+import { sortRules, wkey, type Rule } from './rules.js';
+
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' };
+const NS_LABEL = 'kubernetes.io/metadata.name';
+
+const cidrOf = (ip: string) => (ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`);
+
+function k8sPeer(p: Peer, self: WorkloadInfo, workloads: Map<string, WorkloadInfo>): Record<string, unknown> {
+  if (p.kind !== 'workload') return { ipBlock: { cidr: cidrOf(p.ip) } };
+  const w = workloads.get(wkey(p.namespace, p.name));
+  const podSelector = { matchLabels: { ...(w?.selector ?? {}) } };
+  if (p.namespace === self.namespace) return { podSelector };
+  return { namespaceSelector: { matchLabels: { [NS_LABEL]: p.namespace } }, podSelector };
+}
+
+function portsOf(r: Rule): Record<string, unknown>[] | undefined {
+  if (r.allPorts) return undefined;
+  return [...r.ports.values()]
+    .filter((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6')
+    .sort(
+      (a, b) =>
+        cmp(a.protocol, b.protocol) ||
+        (typeof a.port === typeof b.port
+          ? typeof a.port === 'number'
+            ? a.port - (b.port as number)
+            : cmp(a.port, b.port as string)
+          : typeof a.port === 'number'
+            ? -1
+            : 1),
+    )
+    .map((p) => ({ protocol: p.protocol, port: p.port }));
+}
+
+function namesAnnotation(out: Map<string, Rule>, inn: Map<string, Rule>): Record<string, string> {
+  const lines: string[] = [];
+  for (const r of [...sortRules(out), ...sortRules(inn)])
+    if (r.names.size && r.peer.kind !== 'workload') lines.push(`${r.peer.ip}=${[...r.names].sort(cmp).join(',')}`);
+  return lines.length ? { 'audit2policy.dev/dns-names': [...new Set(lines)].join(' ') } : {};
+}
+
+export function networkPolicy(
+  w: WorkloadInfo,
+  out: Map<string, Rule>,
+  inn: Map<string, Rule>,
+  workloads: Map<string, WorkloadInfo>,
+): Record<string, unknown> {
+  // ICMP-only rules have no ports to write and a NetworkPolicy cannot name ICMP: leave them out.
+  const expressible = (r: Rule) =>
+    r.allPorts || [...r.ports.values()].some((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6');
+  // Peers with the same ports share one rule: fewer, shorter rules for the same meaning.
+  const rules = (dir: 'to' | 'from', table: Map<string, Rule>) => {
+    const groups = new Map<
+      string,
+      { peers: Record<string, unknown>[]; ports: Record<string, unknown>[] | undefined }
+    >();
+    for (const r of sortRules(table).filter(expressible)) {
+      const ports = portsOf(r);
+      const key = JSON.stringify(ports ?? null);
+      const g = groups.get(key) ?? { peers: [], ports };
+      g.peers.push(k8sPeer(r.peer, w, workloads));
+      groups.set(key, g);
+    }
+    return [...groups.values()].map((g) => ({
+      [dir]: g.peers,
+      ...(g.ports && g.ports.length ? { ports: g.ports } : {}),
+    }));
+  };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: `audit2policy-${w.name}`,
+      namespace: w.namespace,
+      labels: { ...MANAGED_BY },
+      annotations: { 'audit2policy.dev/workload': `${w.kind}/${w.name}`, ...namesAnnotation(out, inn) },
+    },
+    spec: {
+      podSelector: { matchLabels: { ...w.selector } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: rules('from', inn),
+      egress: rules('to', out),
+    },
+  };
+}
+
+/** CiliumNetworkPolicy: endpoints by labels (namespace as Cilium's label), external peers by name where known, ICMP. */
+export function ciliumPolicy(
+  w: WorkloadInfo,
+  out: Map<string, Rule>,
+  inn: Map<string, Rule>,
+  workloads: Map<string, WorkloadInfo>,
+): Record<string, unknown> {
+  const endpoint = (p: Extract<Peer, { kind: 'workload' }>) => ({
+    matchLabels: {
+      ...(workloads.get(wkey(p.namespace, p.name))?.selector ?? {}),
+      'k8s:io.kubernetes.pod.namespace': p.namespace,
+    },
+  });
+  const toPorts = (r: Rule) => {
+    if (r.allPorts) return {};
+    const l4 = [...r.ports.values()].filter((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6');
+    const icmp = [...r.ports.values()].filter((p) => p.protocol === 'ICMP' || p.protocol === 'ICMPv6');
+    return {
+      ...(l4.length
+        ? {
+            toPorts: [
+              {
+                ports: l4
+                  .sort((a, b) => cmp(a.protocol, b.protocol) || cmp(String(a.port), String(b.port)))
+                  .map((p) => ({ port: String(p.port), protocol: p.protocol })),
+              },
+            ],
+          }
+        : {}),
+      ...(icmp.length
+        ? {
+            icmps: [
+              {
+                fields: icmp.map((p) => ({
+                  type: p.protocol === 'ICMP' ? 8 : 128,
+                  family: p.protocol === 'ICMP' ? 'IPv4' : 'IPv6',
+                })),
+              },
+            ],
+          }
+        : {}),
+    };
+  };
+  const egress: Record<string, unknown>[] = [];
+  // FQDN policies need Cilium's DNS proxy to see the lookups: a DNS rule with a dns matchPattern carries that.
+  const dnsPorts = [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }];
+  let fqdn = false;
+  let dnsRule = false;
+  for (const r of sortRules(out)) {
+    if (r.peer.kind === 'workload') {
+      const base = { toEndpoints: [endpoint(r.peer)], ...toPorts(r) };
+      if (r.dns) dnsRule = true;
+      egress.push(r.dns ? { ...base, toPorts: dnsPorts } : base);
+    } else if (r.names.size) {
+      fqdn = true;
+      egress.push({ toFQDNs: [...r.names].sort(cmp).map((n) => ({ matchName: n })), ...toPorts(r) });
+    } else egress.push({ toCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
+  }
+  if (fqdn && !dnsRule)
+    egress.push({
+      toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }],
+      toPorts: dnsPorts,
+    });
+  const ingress = sortRules(inn).map((r) =>
+    r.peer.kind === 'workload'
+      ? { fromEndpoints: [endpoint(r.peer)], ...toPorts(r) }
+      : { fromCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) },
+  );
+  return {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+    metadata: {
+      name: `audit2policy-${w.name}`,
+      namespace: w.namespace,
+      labels: { ...MANAGED_BY },
+      annotations: { 'audit2policy.dev/workload': `${w.kind}/${w.name}`, ...namesAnnotation(out, inn) },
+    },
+    spec: { endpointSelector: { matchLabels: { ...w.selector } }, ingress, egress },
+  };
+}
+
+/** The namespace's deny-all: what no generated policy selects gets no traffic. */
+export function defaultDenyPolicy(ns: string): Record<string, unknown> {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: 'audit2policy-default-deny',
+      namespace: ns,
+      labels: { ...MANAGED_BY },
+      annotations: {
+        'audit2policy.dev/purpose': 'default deny: pods no generated policy selects get no traffic',
+      },
+    },
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  };
+}

@@ -1,0 +1,201 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { PROFILE_API_VERSION, type Profile } from '../model/profile.js';
+
+/**
+ * The profile file format as one JSON Schema (TypeBox): what `readProfile` checks, what
+ * docs/profile.schema.json publishes (`npm run schema` writes it; a test keeps it in step), and, through
+ * `Static`, a type the compiler holds equal to the model's `Profile`. Names inside are checked
+ * against the platforms' own rules after this (src/profile/names.ts).
+ */
+
+const Str = Type.String();
+const Time = Type.String({ description: 'RFC 3339 UTC with microseconds, or "" when unknown' });
+
+const Sample = Type.Object({ id: Str, time: Time });
+
+const Evidence = Type.Object({
+  count: Type.Integer({ minimum: 0 }),
+  firstSeen: Time,
+  lastSeen: Time,
+  stages: Type.Partial(
+    Type.Object({
+      RequestReceived: Type.Integer({ minimum: 0 }),
+      ResponseStarted: Type.Integer({ minimum: 0 }),
+      ResponseComplete: Type.Integer({ minimum: 0 }),
+      Panic: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+  samples: Type.Array(Sample),
+});
+
+const K8sEdge = Type.Object({
+  verb: Str,
+  apiGroup: Str,
+  resource: Str,
+  subresource: Str,
+  namespace: Str,
+  name: Str,
+  nonResourceURL: Str,
+  allowed: Type.Optional(Evidence),
+  denied: Type.Optional(Evidence),
+  undecided: Type.Optional(Evidence),
+});
+
+const Implied = Type.Object({ action: Str, resource: Str, via: Str });
+
+const AwsEdge = Type.Object({
+  eventSource: Str,
+  eventName: Str,
+  resources: Type.Array(Str),
+  implied: Type.Array(Implied),
+  allowed: Type.Optional(Evidence),
+  denied: Type.Optional(Evidence),
+});
+
+const Subject = Type.Object({
+  kind: Type.Union([
+    Type.Literal('ServiceAccount'),
+    Type.Literal('User'),
+    Type.Literal('Group'),
+    Type.Literal('IAMRole'),
+    Type.Literal('IAMUser'),
+    Type.Literal('AWSAccount'),
+    Type.Literal('FederatedUser'),
+  ]),
+  name: Str,
+  namespace: Type.Optional(Str),
+});
+
+const Principal = Type.Object({
+  subject: Subject,
+  username: Str,
+  groups: Type.Array(Str),
+  k8s: Type.Array(K8sEdge),
+  aws: Type.Optional(Type.Array(AwsEdge)),
+  assumes: Type.Optional(
+    Type.Array(
+      Type.Object({
+        roleArn: Str,
+        via: Type.Union([Type.Literal('irsa'), Type.Literal('pod-identity')]),
+        evidence: Evidence,
+      }),
+    ),
+  ),
+  created: Type.Optional(
+    Type.Array(Type.Object({ namespace: Str, apiGroup: Str, resource: Str, names: Type.Array(Str) })),
+  ),
+});
+
+const Protocol = Type.Union([
+  Type.Literal('TCP'),
+  Type.Literal('UDP'),
+  Type.Literal('SCTP'),
+  Type.Literal('ICMP'),
+  Type.Literal('ICMPv6'),
+]);
+const Labels = Type.Record(Str, Str);
+
+const Workload = Type.Object({
+  namespace: Str,
+  name: Str,
+  kind: Str,
+  selector: Labels,
+  labels: Labels,
+  ports: Type.Array(Type.Object({ name: Str, port: Type.Integer({ minimum: 0, maximum: 65535 }), protocol: Protocol })),
+  hostNetwork: Type.Boolean(),
+  serviceAccount: Type.Optional(Str),
+  pods: Type.Optional(Type.Integer({ minimum: 0 })),
+  source: Type.Union([Type.Literal('inventory'), Type.Literal('flow-labels')]),
+});
+
+const Peer = Type.Union([
+  Type.Object({ kind: Type.Literal('workload'), namespace: Str, name: Str }),
+  Type.Object({ kind: Type.Literal('node'), ip: Str }),
+  Type.Object({ kind: Type.Literal('ip'), ip: Str }),
+]);
+
+const FlowEvidence = Type.Object({
+  connections: Type.Integer({ minimum: 0 }),
+  records: Type.Integer({ minimum: 0 }),
+  firstSeen: Time,
+  lastSeen: Time,
+  samples: Type.Array(Sample),
+});
+
+const NetEdge = Type.Object({
+  from: Peer,
+  to: Peer,
+  protocol: Protocol,
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  allowed: Type.Optional(FlowEvidence),
+  denied: Type.Optional(FlowEvidence),
+});
+
+const Issue = Type.Object({
+  kind: Type.Literal('issue'),
+  code: Str,
+  file: Str,
+  line: Type.Integer({ minimum: 0 }),
+  message: Str,
+});
+
+const Source = Type.Object({
+  path: Str,
+  format: Str,
+  bytes: Type.Integer({ minimum: 0 }),
+  records: Type.Integer({ minimum: 0 }),
+  issues: Type.Integer({ minimum: 0 }),
+  issueSamples: Type.Array(Issue),
+  notice: Type.Optional(Str),
+});
+
+export const ProfileSchema = Type.Object(
+  {
+    apiVersion: Type.Literal(PROFILE_API_VERSION),
+    kind: Type.Literal('Profile'),
+    window: Type.Object({ start: Time, end: Time }),
+    sources: Type.Array(Source),
+    skipped: Type.Record(Str, Type.Integer({ minimum: 0 })),
+    principals: Type.Array(Principal),
+    workloads: Type.Optional(Type.Array(Workload)),
+    network: Type.Optional(Type.Array(NetEdge)),
+    dnsNames: Type.Optional(Type.Array(Type.Object({ ip: Str, names: Type.Array(Str) }))),
+    namespaces: Type.Optional(Type.Array(Type.Object({ name: Str, labels: Labels }))),
+  },
+  {
+    $id: 'https://audit2policy.dev/schemas/profile.json',
+    title: 'audit2policy profile',
+    description: 'The normal-behaviour graph: who did what, with evidence (docs/formats.md).',
+  },
+);
+
+/** The schema's type; the assertions below fail to compile when it and the model's `Profile` drift apart. */
+export type ProfileFromSchema = Static<typeof ProfileSchema>;
+/** Compile-time only: the schema's type and the model's `Profile` are each assignable to the other. */
+type Holds<T extends true> = T;
+export type SchemaMatchesModel = Holds<
+  ProfileFromSchema extends Profile ? (Profile extends ProfileFromSchema ? true : false) : false
+>;
+
+const compiled = TypeCompiler.Compile(ProfileSchema);
+
+/**
+ * What is wrong with a parsed profile file, as `path: message` (the first few), or undefined. Beyond
+ * the schema: every edge carries evidence of one decision at least.
+ */
+export function profileSchemaProblem(v: unknown): string | undefined {
+  if (!compiled.Check(v)) {
+    const errors = [...compiled.Errors(v)].slice(0, 3);
+    return errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
+  }
+  const p = v as Profile;
+  for (const [i, pr] of p.principals.entries()) {
+    const k = pr.k8s.findIndex((e) => !e.allowed && !e.denied && !e.undecided);
+    if (k >= 0) return `/principals/${i}/k8s/${k}: has no evidence`;
+    const a = (pr.aws ?? []).findIndex((e) => !e.allowed && !e.denied);
+    if (a >= 0) return `/principals/${i}/aws/${a}: has no evidence`;
+  }
+  const n = (p.network ?? []).findIndex((e) => !e.allowed && !e.denied);
+  return n >= 0 ? `/network/${n}: has no evidence` : undefined;
+}
