@@ -15,6 +15,7 @@ import {
   type CiFinding,
   type CiReport,
   type FindingType,
+  type CiAccess,
 } from './findings.js';
 import { locate, policyName, type Kind, type Location, type PolicySide, type Universe } from './grants.js';
 import { iamGrants } from './iamGrants.js';
@@ -129,7 +130,7 @@ function fromVerify(type: FindingType, f: VerifyReport['notAllowed'][number]): C
     samples: f.evidence.samples,
   };
   let summary: string;
-  let access: Record<string, unknown>;
+  let access: CiAccess;
   if (f.kind === 'rbac') {
     const a = f.access;
     access = {

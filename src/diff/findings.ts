@@ -12,17 +12,38 @@ export interface CiEvidence {
 
 export type FindingType = 'granted' | 'revoked' | 'undetermined' | 'would-deny' | 'unused';
 
+/** RBAC: a verb on a resource (names, empty = every name) in a namespace ('' = cluster-wide), or on URLs. */
+export interface RbacCiAccess {
+  verb: string;
+  namespace?: string;
+  apiGroup?: string;
+  resource?: string;
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+/** IAM: an action on resources (with the calls that needed it, for a would-be denial). */
+export interface IamCiAccess {
+  action: string;
+  resources: string[];
+  events?: string[];
+}
+/** NetworkPolicy: a connection. */
+export interface NetCiAccess {
+  from: string;
+  to: string;
+  protocol: string;
+  port: number;
+}
+export type CiAccess = RbacCiAccess | IamCiAccess | NetCiAccess | Record<string, never>;
+
 /** One finding per principal and access, the affected resources listed inside it (docs/formats.md). */
 export interface CiFinding {
   type: FindingType;
   kind: Kind;
   /** Subject, IAM principal (`<account>/<name>` or its ARN) or source workload. */
   principal: string;
-  /**
-   * RBAC: namespace ('' = cluster-wide), apiGroup, resource, verb, names; IAM: action, resources; netpol: from, to,
-   * protocol, port.
-   */
-  access: Record<string, unknown>;
+  /** What is granted or used, by kind (empty for an undetermined finding, whose `detail` says what). */
+  access: CiAccess;
   /** The access in words, for people: `get configmaps web-config in shop`. */
   summary: string;
   evidence?: CiEvidence;
@@ -60,9 +81,10 @@ export function groupBy<G>(xs: G[], key: (g: G) => string, principal: (g: G) => 
   return [...m.keys()].sort(cmp).map((k) => m.get(k)!);
 }
 
+// Keys are JSON arrays: no value can shift into another field, and they sort as their fields do.
 export const rbacGroupKey = (g: RbacGrant) =>
-  [g.subject, g.namespace, g.apiGroup, g.resource, g.subresource, g.nonResourceURL, g.verb].join('\u0000');
-export const iamGroupKey = (g: IamGrant) => [g.principal, g.action.toLowerCase()].join('\u0000');
+  JSON.stringify([g.subject, g.namespace, g.apiGroup, g.resource, g.subresource, g.nonResourceURL, g.verb]);
+export const iamGroupKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase()]);
 
 function rbacSummary(items: RbacGrant[]): string {
   const g = items[0]!;
@@ -144,11 +166,11 @@ function uniqueLocations(ls: Location[]): Location[] {
 }
 
 export function sortReport(r: CiReport): void {
-  const key = (f: CiFinding) => `${f.kind}\u0000${f.principal}\u0000${f.summary}`;
+  const key = (f: CiFinding) => JSON.stringify([f.kind, f.principal, f.summary]);
   for (const list of [r.granted, r.revoked, r.undetermined, r.wouldDeny, r.unused]) {
     const seen = new Set<string>();
     const uniq = list.filter((f) => {
-      const k = key(f) + '\u0000' + (f.detail ?? '');
+      const k = JSON.stringify([f.kind, f.principal, f.summary, f.detail ?? '']);
       if (seen.has(k)) return false;
       seen.add(k);
       return true;

@@ -99,7 +99,7 @@ export async function iamGrants(
   return { grants: dedupe(grants, iamKey), undetermined };
 }
 
-export const iamKey = (g: IamGrant) => [g.principal, g.action.toLowerCase(), g.resource].join('\u0000');
+export const iamKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase(), g.resource]);
 
 export function iamCovered(g: IamGrant, other: PolicySide): 'yes' | 'no' | 'undetermined' {
   const policies = other.iam.byPrincipal.get(g.principal) ?? [];

@@ -61,7 +61,7 @@ function namedPorts(side: PolicySide): { protocol: Proto; port: number }[] {
   return out;
 }
 
-export const netKey = (g: NetGrant) => [g.from, g.to, g.protocol, String(g.port).padStart(5, '0')].join('\u0000');
+export const netKey = (g: NetGrant) => JSON.stringify([g.from, g.to, g.protocol, String(g.port).padStart(5, '0')]);
 
 /** The universe from a profile's workloads (and the addresses it saw), or from the policies' own selectors. */
 export function universeOf(

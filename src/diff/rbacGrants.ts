@@ -68,7 +68,7 @@ export function rbacGrants(
 }
 
 export const rbacKey = (g: RbacGrant) =>
-  [g.subject, g.namespace, g.apiGroup, g.resource, g.subresource, g.nonResourceURL, g.verb, g.name].join('\u0000');
+  JSON.stringify([g.subject, g.namespace, g.apiGroup, g.resource, g.subresource, g.nonResourceURL, g.verb, g.name]);
 
 function rbacRequest(g: RbacGrant): RbacRequest {
   const isGroup = g.subjectKind === 'Group';
