@@ -9,18 +9,17 @@ import { gzipSync } from 'node:zlib';
 import { generateCloudTrail } from './lib/demo-cloudtrail.js';
 import { generateNetwork } from './lib/demo-network.js';
 import { mulberry32 } from './lib/prng.js';
+import { BACKUP_RUNS, DAY, DAYS, DB_PODS, DB_SCALE, HOUR, HPA, isoDate, MIN, randomSuffix, REPORT_RUNS, START, WEB_PODS, WEB_ROLLOUT, webHash, webPodAt } from './lib/demo-timeline.js';
 
 const SEED = 20261102;
-const START = Date.UTC(2026, 10, 2); // Monday 2026-11-02T00:00Z
-const DAYS = 8;
-const HOUR = 3_600_000;
-const MIN = 60_000;
 
 const rand = mulberry32(SEED);
 const int = (n) => Math.floor(rand() * n);
 const jitter = (ms) => Math.floor(rand() * ms);
 const hex = (n) => Array.from({ length: n }, () => int(16).toString(16)).join('');
 const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[int(4)]}${hex(3)}-${hex(12)}`;
+/** A generateName suffix: five characters of apimachinery's alphabet. */
+const sfx = () => randomSuffix(int);
 const micro = (ms, extraMicros) => new Date(ms).toISOString().slice(0, 23) + String(extraMicros).padStart(3, '0') + 'Z';
 
 // ---- the environment -------------------------------------------------------------------------
@@ -33,14 +32,17 @@ export const ENV = {
     { name: 'ip-10-0-3-17.ec2.internal', ip: '10.0.3.17' },
   ],
   workloads: [
-    { ns: 'shop', sa: 'web', kind: 'Deployment', name: 'web', ip: '10.0.1.101', agent: 'web/1.4.2 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'storefront: reads its configmap web-config often and its TLS secret web-tls; watches configmaps in shop (informer)' },
+    { ns: 'shop', sa: 'web', kind: 'Deployment', name: 'web', ip: WEB_PODS[0].ip, agent: 'web/1.4.2 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'storefront: reads its configmap web-config often and its TLS secret web-tls; watches configmaps in shop (informer)' },
     { ns: 'shop', sa: 'cart', kind: 'Deployment', name: 'cart', ip: '10.0.1.102', agent: 'cart/2.0.1 (linux/amd64) kubernetes/v1.31.2', role: 'arn:aws:iam::111122223333:role/shop-cart', does: 'cart API: reads configmap cart-config; lists and watches endpoints in shop. Later: S3 bucket acme-staging-carts and DynamoDB table carts through IRSA' },
     { ns: 'payments', sa: 'payments-api', kind: 'Deployment', name: 'payments-api', ip: '10.0.2.110', agent: 'payments-api/3.2.0 (linux/amd64) kubernetes/v1.31.2', role: 'arn:aws:iam::111122223333:role/payments-api', does: 'reads secret payments-db and configmap payments-config; leader election on lease payments-api-leader. Later: a KMS key and a Secrets Manager secret' },
-    { ns: 'monitoring', sa: 'pod-watcher', kind: 'Deployment', name: 'pod-watcher', ip: '10.0.3.120', agent: 'pod-watcher/0.9.0 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'a controller: lists and watches pods in all namespaces, reads nodes and namespaces' },
+    { ns: 'monitoring', sa: 'pod-watcher', kind: 'Deployment', name: 'pod-watcher', ip: '10.0.3.120', agent: 'pod-watcher/0.9.0 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'a controller: lists and watches pods in all namespaces, reads nodes and namespaces; reads each new pod of shop/web and its log by name as it starts, and the long-lived one every six hours' },
     { ns: 'ci', sa: 'job-runner', kind: 'Deployment', name: 'job-runner', ip: '10.0.2.130', agent: 'job-runner/1.1.0 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'runs CI jobs as pods in ci during working hours: creates, polls, reads logs of and deletes them' },
     { ns: 'ci', sa: 'deployer', kind: 'Job', name: 'deploy', ip: '10.0.2.131', agent: 'deployer/5.3.1 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'the CI deploy pipeline: gets and patches deployments web and cart in shop and payments-api in payments, reads their status, lists replicasets' },
     { ns: 'ops', sa: 'cert-operator', kind: 'Deployment', name: 'cert-operator', ip: '10.0.3.140', agent: 'cert-operator/1.15.0 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'an operator with cluster-scoped reads: namespaces and CRDs; certificates in shop and payments; writes *-tls secrets; leader election in ops' },
-    { ns: 'ops', sa: 'backup', kind: 'CronJob', name: 'backup', ip: '10.0.3.150', agent: 'backup/2.2.0 (linux/amd64) kubernetes/v1.31.2', role: 'arn:aws:iam::111122223333:role/ops-backup', does: 'nightly at 02:00: lists PVCs in ops, reads secret backup-s3-credentials, creates volume snapshots in shop and payments. Later: S3 bucket acme-staging-backups' },
+    { ns: 'ops', sa: 'backup', kind: 'CronJob', name: 'backup', ip: '10.0.3.150', agent: 'backup/2.2.0 (linux/amd64) kubernetes/v1.31.2', role: 'arn:aws:iam::111122223333:role/ops-backup', does: 'nightly at 02:00: lists PVCs in ops, reads secret backup-s3-credentials, creates volume snapshots in shop and payments and a backups.acme.io object nightly-<date>, reads and patches the previous night\'s. Later: S3 bucket acme-staging-backups' },
+    { ns: 'ops', sa: 'report', kind: 'CronJob', name: 'report', ip: REPORT_RUNS[0].ip, agent: 'report/1.3.0 (linux/amd64) kubernetes/v1.31.2', role: 'arn:aws:iam::111122223333:role/ops-report', does: 'daily at 05:30: reads configmap report-config. Later: its template and a per-run export in S3 bucket acme-staging-reports, a log stream per run in CloudWatch Logs' },
+    { ns: 'ops', sa: 'report-reader', kind: 'Deployment', name: 'report-reader', ip: '10.0.3.142', agent: 'report-reader/0.4.1 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'collects each report run: polls the Job by name, finds its pod, reads the pod\'s log, deletes the Job' },
+    { ns: 'ops', sa: 'db-operator', kind: 'Deployment', name: 'db-operator', ip: '10.0.3.144', agent: 'db-operator/0.12.0 (linux/amd64) kubernetes/v1.31.2', role: null, does: 'looks after StatefulSet shop/db every two hours: reads it, each of its pods and each pod\'s volume claim by name' },
   ],
 };
 
@@ -49,6 +51,9 @@ const events = [];
 const saUser = (ns, name) => ({ username: `system:serviceaccount:${ns}:${name}`, uid: uuid(), groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'] });
 const users = {};
 for (const w of ENV.workloads) users[`${w.ns}:${w.sa}`] = { ...saUser(w.ns, w.sa), ip: w.ip, agent: w.agent };
+// Where a pod is replaced during the soak, requests come from the address of the pod running then.
+users['shop:web'].ipAt = (t) => webPodAt(t).ip;
+users['ops:report'].ipAt = (t) => REPORT_RUNS[Math.floor((t - START) / DAY)].ip;
 const ALICE = { username: 'alice@acme.example', uid: uuid(), groups: ['sre', 'system:authenticated'], ip: '192.168.40.12', agent: 'kubectl/v1.31.2 (darwin/arm64) kubernetes/5864a46' };
 const CI_ADMIN = { username: 'ci-admin', uid: uuid(), groups: ['ci-admins', 'system:authenticated'], ip: '10.0.2.5', agent: 'kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46' };
 const system = {
@@ -57,9 +62,12 @@ const system = {
   node: { username: 'system:node:ip-10-0-1-23.ec2.internal', groups: ['system:nodes', 'system:authenticated'], ip: '10.0.1.23', agent: 'kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46' },
   apiserver: { username: 'system:apiserver', groups: ['system:authenticated', 'system:masters'], ip: '::1', agent: 'kube-apiserver/v1.31.2 (linux/amd64) kubernetes/5864a46' },
   rs: { ...saUser('kube-system', 'replicaset-controller'), ip: '10.0.1.23', agent: 'kube-controller-manager/v1.31.2 (linux/amd64) kubernetes/5864a46/system:serviceaccount:kube-system:replicaset-controller' },
+  sts: { ...saUser('kube-system', 'statefulset-controller'), ip: '10.0.1.23', agent: 'kube-controller-manager/v1.31.2 (linux/amd64) kubernetes/5864a46/system:serviceaccount:kube-system:statefulset-controller' },
+  cron: { ...saUser('kube-system', 'cronjob-controller'), ip: '10.0.1.23', agent: 'kube-controller-manager/v1.31.2 (linux/amd64) kubernetes/5864a46/system:serviceaccount:kube-system:cronjob-controller' },
+  job: { ...saUser('kube-system', 'job-controller'), ip: '10.0.1.23', agent: 'kube-controller-manager/v1.31.2 (linux/amd64) kubernetes/5864a46/system:serviceaccount:kube-system:job-controller' },
 };
 
-const GROUP_VERSION = { '': 'v1', apps: 'v1', 'coordination.k8s.io': 'v1', 'apiextensions.k8s.io': 'v1', 'cert-manager.io': 'v1', 'snapshot.storage.k8s.io': 'v1' };
+const GROUP_VERSION = { '': 'v1', apps: 'v1', batch: 'v1', 'acme.io': 'v1', 'coordination.k8s.io': 'v1', 'apiextensions.k8s.io': 'v1', 'cert-manager.io': 'v1', 'snapshot.storage.k8s.io': 'v1' };
 
 /** One request: a record per stage, as the API server's log backend writes them. */
 function req(t, who, verb, ref, opts = {}) {
@@ -86,7 +94,7 @@ function req(t, who, verb, ref, opts = {}) {
     const ev = { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level, auditID: id, stage, requestURI: path + query, verb };
     ev.user = { username: actor.username, ...(actor.uid ? { uid: actor.uid } : {}), groups: actor.groups };
     if (impersonate) ev.impersonatedUser = { username: who.username, groups: who.groups };
-    ev.sourceIPs = [actor.ip];
+    ev.sourceIPs = [actor.ipAt?.(received) ?? actor.ip];
     ev.userAgent = actor.agent;
     if (objectRef) ev.objectRef = objectRef;
     if (stage !== 'RequestReceived') ev.responseStatus = denied ? { metadata: {}, status: 'Failure', message: `${ref.resource} is forbidden: User "${who.username}" cannot ${verb} resource "${ref.resource}"`, reason: 'Forbidden', code } : { metadata: {}, code };
@@ -146,7 +154,7 @@ every(2 * HOUR, (t) => watch(t, U['ci:job-runner'], { resource: 'pods', ns: 'ci'
 workingHours((day) => {
   for (let j = 0; j < 14; j++) {
     const t = day + j * 35 * MIN + jitter(20 * MIN);
-    const pod = `ci-job-${hex(5)}`;
+    const pod = `ci-job-${sfx()}`;
     req(t, U['ci:job-runner'], 'create', { resource: 'pods', ns: 'ci', name: pod });
     for (let p = 1; p <= 3; p++) req(t + p * MIN, U['ci:job-runner'], 'get', { resource: 'pods', ns: 'ci', name: pod });
     req(t + 4 * MIN, U['ci:job-runner'], 'get', { resource: 'pods', ns: 'ci', name: pod, sub: 'log' }, { query: '?container=job' });
@@ -157,7 +165,8 @@ workingHours((day) => {
 const DEPLOYS = [['shop', 'web'], ['shop', 'cart'], ['payments', 'payments-api']];
 workingHours((day, d) => {
   for (const hour of [2, 6]) {
-    const t = day + hour * HOUR + jitter(HOUR);
+    // Friday's morning run ships a new web image: its patch of deployment web is the rollout.
+    const t = d === 4 && hour === 2 ? WEB_ROLLOUT - 500 : day + hour * HOUR + jitter(HOUR);
     DEPLOYS.forEach(([ns, name], i) => {
       const dep = { group: 'apps', resource: 'deployments', ns, name };
       req(t + i * 5000, U['ci:deployer'], 'get', dep);
@@ -190,18 +199,86 @@ for (let d = 0; d < DAYS; d++) {
   const t = START + d * 24 * HOUR + 2 * HOUR + jitter(2 * MIN);
   req(t, U['ops:backup'], 'list', { resource: 'persistentvolumeclaims', ns: 'ops' });
   req(t + 1000, U['ops:backup'], 'get', { resource: 'secrets', ns: 'ops', name: 'backup-s3-credentials' });
-  for (const ns of ['shop', 'payments']) req(t + 5000, U['ops:backup'], 'create', { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', ns, name: `nightly-${d}` });
+  const tonight = `nightly-${isoDate(START + d * DAY).replaceAll('-', '')}`;
+  for (const ns of ['shop', 'payments']) req(t + 5000, U['ops:backup'], 'create', { group: 'snapshot.storage.k8s.io', resource: 'volumesnapshots', ns, name: tonight });
+  // Its record of the night (a backups.acme.io object named for the date); then last night's: read, and marked verified.
+  const backups = { group: 'acme.io', resource: 'backups', ns: 'ops' };
+  const lastNight = `nightly-${isoDate(START + (d - 1) * DAY).replaceAll('-', '')}`;
+  req(t + 8000, U['ops:backup'], 'create', { ...backups, name: tonight });
+  req(t + 9000, U['ops:backup'], 'get', { ...backups, name: lastNight });
+  req(t + 9500, U['ops:backup'], 'patch', { ...backups, name: lastNight }, { query: '?fieldManager=backup' });
 }
-// alice@acme.example: two kubectl sessions
+// alice@acme.example: two kubectl sessions on the storefront's pod (before and after its rollout)
 for (const d of [2, 5]) {
   const t = START + d * 24 * HOUR + 14 * HOUR + jitter(HOUR);
+  const pod = webPodAt(t).name;
   for (const [i, uri] of ['/api', '/apis', '/version'].entries()) req(t + i * 100, ALICE, 'get', {}, { uri, query: i === 2 ? '' : '?timeout=32s' });
   req(t + 2000, ALICE, 'list', { resource: 'pods', ns: 'shop' }, { query: '?limit=500' });
-  req(t + 4000, ALICE, 'get', { resource: 'pods', ns: 'shop', name: 'web-7d4b9c6f5-x2kq9' });
-  req(t + 6000, ALICE, 'get', { resource: 'pods', ns: 'shop', name: 'web-7d4b9c6f5-x2kq9', sub: 'log' }, { query: '?container=web&tailLines=100' });
+  req(t + 4000, ALICE, 'get', { resource: 'pods', ns: 'shop', name: pod });
+  req(t + 6000, ALICE, 'get', { resource: 'pods', ns: 'shop', name: pod, sub: 'log' }, { query: '?container=web&tailLines=100' });
   if (d === 5) {
-    req(t + 9000, ALICE, 'create', { resource: 'pods', ns: 'shop', name: 'web-7d4b9c6f5-x2kq9', sub: 'exec' }, { code: 101, stages: ['ResponseStarted'], query: '?command=sh&container=web&stdin=true&stdout=true&tty=true' });
+    req(t + 9000, ALICE, 'create', { resource: 'pods', ns: 'shop', name: pod, sub: 'exec' }, { code: 101, stages: ['ResponseStarted'], query: '?command=sh&container=web&stdin=true&stdout=true&tty=true' });
     req(t + 60000, ALICE, 'get', { resource: 'secrets', ns: 'shop', name: 'web-tls' }, { code: 403 });
+  }
+}
+// ...and on Thursday she scales the catalogue database from two replicas to four (kubectl scale).
+{
+  const t = DB_SCALE - 30_000;
+  for (const [i, uri] of ['/api', '/apis'].entries()) req(t + i * 100, ALICE, 'get', {}, { uri, query: '?timeout=32s' });
+  req(t + 2000, ALICE, 'get', { group: 'apps', resource: 'statefulsets', ns: 'shop', name: 'db' });
+  req(DB_SCALE, ALICE, 'patch', { group: 'apps', resource: 'statefulsets', ns: 'shop', name: 'db', sub: 'scale' });
+}
+
+// ---- names the cluster makes up ----------------------------------------------------------------
+// shop/web: the autoscaler's midday pods (every day: a storefront's weekend is busy too) and the
+// rollout's new pod. pod-watcher reads each new pod and its log by name as it starts, and the
+// long-lived pod every six hours.
+const newWebPod = (t, name) => {
+  req(t, system.rs, 'create', { resource: 'pods', ns: 'shop', name });
+  req(t + 20_000, U['monitoring:pod-watcher'], 'get', { resource: 'pods', ns: 'shop', name });
+  req(t + 75_000, U['monitoring:pod-watcher'], 'get', { resource: 'pods', ns: 'shop', name, sub: 'log' }, { query: '?container=web&limitBytes=65536' });
+};
+newWebPod(WEB_ROLLOUT + 1500, WEB_PODS[1].name);
+req(WEB_ROLLOUT + 95_000, system.rs, 'delete', { resource: 'pods', ns: 'shop', name: WEB_PODS[0].name });
+for (let d = 0; d < DAYS; d++) {
+  const day = START + d * DAY;
+  const extra = [];
+  for (let j = 0; j < HPA.perDay; j++) {
+    const t = day + HPA.firstHour * HOUR + j * 50 * MIN + jitter(20 * MIN);
+    const name = `web-${webHash(t)}-${sfx()}`;
+    extra.push(name);
+    newWebPod(t, name);
+  }
+  extra.forEach((name, j) => req(day + HPA.downHour * HOUR + j * 40_000 + jitter(30_000), system.rs, 'delete', { resource: 'pods', ns: 'shop', name }));
+}
+every(6 * HOUR, (t) => req(t, U['monitoring:pod-watcher'], 'get', { resource: 'pods', ns: 'shop', name: webPodAt(t).name }), 2 * HOUR);
+
+// shop/db: a StatefulSet grown from two replicas to four; db-operator reads it, its pods and their
+// volume claims by name every two hours.
+for (const p of DB_PODS.filter((x) => x.from > START)) req(p.from, system.sts, 'create', { resource: 'pods', ns: 'shop', name: p.name });
+every(2 * HOUR, (t) => {
+  req(t, U['ops:db-operator'], 'get', { group: 'apps', resource: 'statefulsets', ns: 'shop', name: 'db' });
+  DB_PODS.filter((p) => p.from <= t).forEach((p, i) => {
+    req(t + 300 + i * 200, U['ops:db-operator'], 'get', { resource: 'pods', ns: 'shop', name: p.name });
+    req(t + 400 + i * 200, U['ops:db-operator'], 'get', { resource: 'persistentvolumeclaims', ns: 'shop', name: `data-${p.name}` });
+  });
+}, 15 * MIN);
+
+// The CronJobs' runs: the cronjob-controller creates each Job (named for its scheduled minute), the
+// job-controller its pod. ops/report reads its configmap; report-reader collects the run and deletes
+// the Job once it is done.
+for (const [cronjob, runs] of [['backup', BACKUP_RUNS], ['report', REPORT_RUNS]]) {
+  for (const r of runs) {
+    req(r.scheduled + jitter(800), system.cron, 'create', { group: 'batch', resource: 'jobs', ns: 'ops', name: r.job });
+    req(r.scheduled + 1500 + jitter(800), system.job, 'create', { resource: 'pods', ns: 'ops', name: r.pod });
+    if (cronjob !== 'report') continue;
+    req(r.start + 2000, U['ops:report'], 'get', { resource: 'configmaps', ns: 'ops', name: 'report-config' });
+    const job = { group: 'batch', resource: 'jobs', ns: 'ops', name: r.job };
+    for (let p = 1; p <= 4; p++) req(r.scheduled + p * MIN + jitter(5000), U['ops:report-reader'], 'get', job);
+    const done = r.end + 20_000 + jitter(20_000);
+    req(done, U['ops:report-reader'], 'list', { resource: 'pods', ns: 'ops' }, { query: `?labelSelector=${encodeURIComponent(`batch.kubernetes.io/job-name=${r.job}`)}` });
+    req(done + 800, U['ops:report-reader'], 'get', { resource: 'pods', ns: 'ops', name: r.pod, sub: 'log' }, { query: '?container=report' });
+    req(done + 3000, U['ops:report-reader'], 'delete', job);
   }
 }
 // control-plane noise, left out by default
@@ -212,9 +289,6 @@ every(20 * MIN, (t) => {
   req(t + 400, system.node, 'patch', { resource: 'nodes', name: ENV.nodes[0].name, sub: 'status' });
 });
 every(HOUR, (t) => req(t, system.apiserver, 'get', {}, { uri: '/healthz', query: '?timeout=32s' }));
-workingHours((day) => {
-  for (let j = 0; j < 6; j++) req(day + j * HOUR + jitter(HOUR), system.rs, 'create', { resource: 'pods', ns: 'shop', name: `web-7d4b9c6f5-${hex(5)}` });
-});
 
 // ---- files ------------------------------------------------------------------------------------
 events.sort((a, b) => a.t - b.t || (a.ev.auditID < b.ev.auditID ? -1 : 1));

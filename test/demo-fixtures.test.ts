@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { cli, readTree, ROOT, tmp } from './helpers/cli.js';
@@ -62,6 +63,7 @@ describe('the demo environment', () => {
     expect(links).toEqual([
       ['system:serviceaccount:ci:deployer', 'arn:aws:iam::111122223333:role/ci/ci-deployer', 'irsa', ct.principals['web-identity:system:serviceaccount:ci:deployer']!.records],
       ['system:serviceaccount:ops:backup', 'arn:aws:iam::111122223333:role/ops-backup', 'irsa', ct.principals['web-identity:system:serviceaccount:ops:backup']!.records],
+      ['system:serviceaccount:ops:report', 'arn:aws:iam::111122223333:role/ops-report', 'irsa', ct.principals['web-identity:system:serviceaccount:ops:report']!.records],
       ['system:serviceaccount:payments:payments-api', 'arn:aws:iam::111122223333:role/payments-api', 'pod-identity', ct.principals['service:pods.eks.amazonaws.com']!.records],
       ['system:serviceaccount:shop:cart', 'arn:aws:iam::111122223333:role/shop-cart', 'irsa', ct.principals['web-identity:system:serviceaccount:shop:cart']!.records],
     ]);
@@ -80,7 +82,7 @@ describe('the demo environment', () => {
     expect(read).toEqual(Object.fromEntries(fc.files.map((f) => [f.path, f.records])));
     // Every workload of the README's table is in the profile, with the inventory's selector.
     const names = profile.workloads.map((w: { namespace: string; name: string }) => `${w.namespace}/${w.name}`);
-    for (const w of ['shop/web', 'shop/cart', 'payments/payments-api', 'monitoring/pod-watcher', 'ci/job-runner', 'ci/deploy', 'ops/cert-operator', 'ops/backup']) expect(names).toContain(w);
+    for (const w of ['shop/web', 'shop/cart', 'shop/db', 'payments/payments-api', 'monitoring/pod-watcher', 'ci/job-runner', 'ci/deploy', 'ops/cert-operator', 'ops/backup', 'ops/report', 'ops/report-reader', 'ops/db-operator']) expect(names).toContain(w);
     expect(profile.workloads.every((w: { source: string }) => w.source === 'inventory')).toBe(true);
   });
 
@@ -94,5 +96,119 @@ describe('the demo environment', () => {
     const v = cli(['verify', '--policies', join(out, 'rbac'), '--k8s-audit', '-', '--format', 'json'], { input: probe + '\n' });
     expect(v.code).toBe(1);
     expect(JSON.parse(v.stdout).notAllowed).toMatchObject([{ subject: 'system:serviceaccount:shop:web', access: { verb: 'list', resource: 'secrets', namespace: 'shop' } }]);
+  });
+
+  it('holds every kind of made-up name the generalizer handles, with new names on days 7-8', () => {
+    // Training is days 1-6, the held-out days 7-8 (the backtest's --split); the README lists the patterns.
+    const SPLIT = '2026-11-08T00:00:00';
+    type Obj = Record<string, unknown>;
+    const at = (o: unknown, ...path: string[]): unknown =>
+      path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Obj)[k] : undefined), o);
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    const files = (dir: string): string[] =>
+      readdirSync(dir)
+        .sort()
+        .flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+    const records = (f: string): Obj[] =>
+      (f.endsWith('.gz') ? gunzipSync(readFileSync(f)) : readFileSync(f))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Obj);
+    // Audit Events (the webhook's EventList unpacked); CloudTrail records (S3 documents, lines, EventBridge).
+    const audit = files(join(DEMO, 'k8s-audit'))
+      .flatMap(records)
+      .flatMap((x) => (x['kind'] === 'EventList' ? (x['items'] as Obj[]) : [x]))
+      .filter((e) => e['stage'] !== 'RequestReceived');
+    const trail = files(join(DEMO, 'cloudtrail'))
+      .flatMap(records)
+      .flatMap((x) => (x['Records'] as Obj[] | undefined) ?? [(x['detail'] as Obj | undefined) ?? x]);
+    /** The names one principal used for one access: in training, and held out. */
+    const split = (list: Obj[], time: (r: Obj) => unknown, name: (r: Obj) => string | undefined) => {
+      const out = { train: new Set<string>(), test: new Set<string>() };
+      for (const r of list) {
+        const n = name(r);
+        if (n !== undefined) out[String(time(r)) < SPLIT ? 'train' : 'test'].add(n);
+      }
+      return out;
+    };
+    const k8s = (user: string, verb: string, resource: string, ns: string, sub?: string) =>
+      split(
+        audit,
+        (e) => e['requestReceivedTimestamp'],
+        (e) =>
+          at(e, 'user', 'username') === `system:serviceaccount:${user}` &&
+          e['verb'] === verb &&
+          at(e, 'objectRef', 'resource') === resource &&
+          at(e, 'objectRef', 'subresource') === sub &&
+          at(e, 'objectRef', 'namespace') === ns
+            ? str(at(e, 'objectRef', 'name'))
+            : undefined,
+      );
+    const aws = (role: string, event: string, name: (params: unknown) => string | undefined) =>
+      split(
+        trail,
+        (e) => e['eventTime'],
+        (e) =>
+          at(e, 'userIdentity', 'sessionContext', 'sessionIssuer', 'userName') === role && e['eventName'] === event
+            ? name(e['requestParameters'])
+            : undefined,
+      );
+    const unseen = (n: { train: Set<string>; test: Set<string> }) => [...n.test].filter((x) => !n.train.has(x)).sort();
+    const R = '[bcdfghjklmnpqrstvwxz2456789]';
+
+    // 1. shop/web rolls out on day 5 (a new ReplicaSet hash) and the autoscaler adds fresh pods every day:
+    // pod-watcher reads each new pod and its log by name.
+    for (const sub of [undefined, 'log']) {
+      const n = k8s('monitoring:pod-watcher', 'get', 'pods', 'shop', sub);
+      const hashes = (set: Set<string>) => [...new Set([...set].map((x) => x.split('-')[1]))].sort();
+      expect(hashes(n.train)).toEqual(['7c9d8f6b5d', '7d4b9c6f5']);
+      expect(hashes(n.test)).toEqual(['7c9d8f6b5d']);
+      for (const x of [...n.train, ...n.test]) expect(x).toMatch(new RegExp(`^web-${R}{9,10}-${R}{5}$`));
+      expect(unseen(n)).toHaveLength(12);
+    }
+    // 2. ops/report, a daily CronJob: report-reader gets and deletes each run's Job, reads its pod's log.
+    const run = /^report-\d{8}$/;
+    const runPod = new RegExp(`^report-\\d{8}-${R}{5}$`);
+    for (const [verb, resource, sub, pattern] of [
+      ['get', 'jobs', undefined, run],
+      ['delete', 'jobs', undefined, run],
+      ['get', 'pods', 'log', runPod],
+    ] as const) {
+      const n = k8s('ops:report-reader', verb, resource, 'ops', sub);
+      expect([n.train.size, unseen(n).length], `${verb} ${resource}`).toEqual([6, 2]);
+      for (const x of [...n.train, ...n.test]) expect(x).toMatch(pattern);
+    }
+    // 3. A custom resource named for the date: the backup reads and patches the previous night's.
+    for (const verb of ['get', 'patch']) {
+      const n = k8s('ops:backup', verb, 'backups', 'ops');
+      expect([n.train.size, unseen(n)], verb).toEqual([6, ['nightly-20261107', 'nightly-20261108']]);
+    }
+    // 4. StatefulSet shop/db grew from two to four replicas on day 4: db-operator reads its pods by name.
+    const db = k8s('ops:db-operator', 'get', 'pods', 'shop');
+    const byDay4 = split(
+      audit,
+      (e) => (String(e['requestReceivedTimestamp']) < '2026-11-05T10:40' ? '' : 'z'),
+      (e) => (at(e, 'user', 'username') === 'system:serviceaccount:ops:db-operator' ? str(at(e, 'objectRef', 'name')) : undefined),
+    );
+    expect([...byDay4.train].filter((x) => x.startsWith('db-')).sort()).toEqual(['db-0', 'db-1']);
+    expect([...db.train].sort()).toEqual(['db-0', 'db-1', 'db-2', 'db-3']);
+    // 5. AWS: each run's export under a fresh UUID, written and read back; a new log stream per run.
+    for (const event of ['PutObject', 'GetObject']) {
+      const n = aws('ops-report', event, (p) => (str(at(p, 'key'))?.startsWith('exports/') ? str(at(p, 'key')) : undefined));
+      expect([n.train.size, unseen(n).length], event).toEqual([6, 2]);
+      for (const k of n.test) expect(k).toMatch(/^exports\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\/result\.json$/);
+    }
+    const stream = (p: unknown) => `${str(at(p, 'logGroupName'))}:${str(at(p, 'logStreamName'))}`;
+    const streams = aws('ops-report', 'CreateLogStream', stream);
+    expect([streams.train.size, unseen(streams).length]).toEqual([6, 2]);
+    for (const s of [...streams.train, ...streams.test]) expect(s).toMatch(/^\/acme\/jobs:2026\/11\/\d{2}\/[0-9a-f]{32}$/);
+    expect(aws('ops-report', 'PutLogEvents', stream)).toEqual(streams);
+    // 6. What keeps its name: a configmap, a secret and an S3 key read every day.
+    const template = (p: unknown) => (str(at(p, 'key'))?.startsWith('templates/') ? str(at(p, 'key')) : undefined);
+    for (const n of [k8s('ops:report', 'get', 'configmaps', 'ops'), k8s('shop:web', 'get', 'secrets', 'shop'), aws('ops-report', 'GetObject', template)]) {
+      expect(n.train.size).toBe(1);
+      expect(n.test).toEqual(n.train);
+    }
   });
 });

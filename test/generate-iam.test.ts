@@ -70,7 +70,7 @@ describe('generate iam on the demo environment', () => {
   it('writes one policy per principal, every action from the catalogue, and shows the service account → role chains', async () => {
     expect(gen.code, gen.stderr).toBe(0);
     const written = files(join(out, 'iam')).map((f) => f.slice(out.length + 1)).sort();
-    expect(written).toEqual([`iam/${ACCOUNT}/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d.json`, `iam/${ACCOUNT}/ci-deployer.json`, `iam/${ACCOUNT}/ops-backup.json`, `iam/${ACCOUNT}/payments-api.json`, `iam/${ACCOUNT}/shop-cart.json`]);
+    expect(written).toEqual([`iam/${ACCOUNT}/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d.json`, `iam/${ACCOUNT}/ci-deployer.json`, `iam/${ACCOUNT}/ops-backup.json`, `iam/${ACCOUNT}/ops-report.json`, `iam/${ACCOUNT}/payments-api.json`, `iam/${ACCOUNT}/shop-cart.json`]);
     for (const f of files(join(out, 'iam'))) {
       const p = JSON.parse(readFileSync(f, 'utf8')) as Policy;
       expect(Object.keys(p)).toEqual(['Version', 'Statement']);
@@ -127,7 +127,7 @@ describe('generate iam on the demo environment', () => {
     const r = rng(7);
     let checked = 0;
     let denied = 0;
-    for (const name of ['shop-cart', 'payments-api', 'ci-deployer', 'ops-backup']) {
+    for (const name of ['shop-cart', 'payments-api', 'ci-deployer', 'ops-backup', 'ops-report']) {
       const policy = policyOf(out, name);
       const ev = evidenceOf(out, name);
       for (const p of ev.permissions) {
@@ -272,7 +272,7 @@ describe('generate iam: determinism, limits, widenings', () => {
     };
     const merged = strip('m.json');
     expect(merged).toEqual(strip('w.json'));
-    expect(merged.principals.filter((p: { assumes?: unknown[] }) => p.assumes).length).toBe(4);
+    expect(merged.principals.filter((p: { assumes?: unknown[] }) => p.assumes).length).toBe(5);
   });
 
   it('--subject globs match ARNs; AWS services and web-identity callers are counted, not profiled', () => {

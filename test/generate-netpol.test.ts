@@ -164,7 +164,7 @@ describe('generate netpol on the demo environment', () => {
     const v = cli(['verify', '--policies', out, '--flows', FLOWS, '--inventory', INV, '--format', 'json']);
     expect(v.code, v.stderr).toBe(0);
     const r = JSON.parse(v.stdout);
-    expect(r.byKind.netpol).toMatchObject({ observed: 30, allowed: 30, unobservedAllowed: 0 });
+    expect(r.byKind.netpol).toMatchObject({ observed: 39, allowed: 39, unobservedAllowed: 0 });
     expect(r.byKind.netpol.unobservedPairs).toBeGreaterThan(50);
     expect(r.denied.map((d: { access: { to: string; port: number } }) => `${d.access.to}:${d.access.port}`).sort()).toEqual(['payments/payments-api:8443', 'shop/web:22']);
   });
@@ -192,7 +192,7 @@ describe('generate netpol on the demo environment', () => {
     expect(pay.spec['egress']).toContainEqual({ toFQDNs: [{ matchName: 'api.stripe.com' }], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] });
     const v = cli(['verify', '--policies', c, '--flows', FLOWS, '--inventory', INV, '--format', 'json']);
     expect(v.code, v.stdout).toBe(0);
-    expect(JSON.parse(v.stdout).byKind.netpol).toMatchObject({ observed: 30, allowed: 30 });
+    expect(JSON.parse(v.stdout).byKind.netpol).toMatchObject({ observed: 39, allowed: 39 });
   });
 
   it('widens only when asked, and lists it', () => {

@@ -76,19 +76,19 @@ describe('live inventory through @kubernetes/client-node against a local API ser
     const dir = tmp();
     const live = await cliAsync(['profile', '--flows', FLOWS, '--cluster', '--kubeconfig', kubeconfig, '--context', 'acme-staging', '-o', join(dir, 'live.json')]);
     expect(live.code, live.stderr).toBe(0);
-    expect(live.stderr).toMatch(/inventory: 6 namespaces, 14 pods, \d+ controllers, 4 services, 3 nodes \(live\)/);
+    expect(live.stderr).toMatch(/inventory: 6 namespaces, 20 pods, \d+ controllers, 4 services, 3 nodes \(live\)/);
     const file = await cliAsync(['profile', '--flows', FLOWS, '--inventory', INV, '-o', join(dir, 'file.json'), '-q']);
     expect(file.code).toBe(0);
     const noSources = (f: string) => ({ ...JSON.parse(readFileSync(join(dir, f), 'utf8')), sources: null });
     expect(noSources('live.json')).toEqual(noSources('file.json'));
     // Every list was paged through its continue tokens, with the kubeconfig's credentials.
     const pods = seen.filter((s) => s.path === '/api/v1/pods');
-    expect(pods.map((s) => s.cont)).toEqual(['', '3', '6', '9', '12']);
+    expect(pods.map((s) => s.cont)).toEqual(['', '3', '6', '9', '12', '15', '18']);
     expect(seen.every((s) => s.auth === 'Bearer test-token')).toBe(true);
 
     const snap = await cliAsync(['inventory', '--kubeconfig', kubeconfig, '-o', join(dir, 'snap.json')]);
     expect(snap.code, snap.stderr).toBe(0);
-    expect(snap.stderr).toMatch(/14 Pod/);
+    expect(snap.stderr).toMatch(/20 Pod/);
     const fromSnap = await cliAsync(['profile', '--flows', FLOWS, '--inventory', join(dir, 'snap.json'), '-o', join(dir, 'snap-profile.json'), '-q']);
     expect(fromSnap.code).toBe(0);
     expect(noSources('snap-profile.json')).toEqual(noSources('file.json'));

@@ -5,18 +5,17 @@
 // SQS queue cart-events. payments-api (EKS Pod Identity for payments/payments-api): one Secrets
 // Manager secret, decrypted with one KMS key. ci-deployer (IRSA for ci/deployer): pushes images to
 // ECR, updates the Lambda thumbnailer (passing its execution role). ops-backup (IRSA for ops/backup):
-// nightly multipart uploads to acme-staging-backups, and prunes with DeleteObjects. An SSO admin
-// looks around in the console. Denied calls: a few, on purpose.
+// nightly multipart uploads to acme-staging-backups, and prunes with DeleteObjects. ops-report (IRSA
+// for ops/report, a daily CronJob): reads a fixed template from acme-staging-reports, writes each run's
+// export under a fresh UUID and reads it back, and logs to a new CloudWatch Logs stream per run. An SSO
+// admin looks around in the console. Denied calls: a few, on purpose.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mulberry32 } from './prng.js';
+import { DAYS, HOUR, MIN, PAYMENTS_POD, REPORT_RUNS, START } from './demo-timeline.js';
 
 const SEED = 20261103;
-const START = Date.UTC(2026, 10, 2);
-const DAYS = 8;
-const HOUR = 3_600_000;
-const MIN = 60_000;
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
 const OIDC = `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.${REGION}.amazonaws.com/id/5E1A9C3B7D2F4E6A8B0C1D2E3F4A5B6C`;
@@ -26,6 +25,7 @@ export const ROLES = {
   'payments/payments-api': { role: 'payments-api', path: '/', via: 'pod-identity', agent: 'aws-sdk-java/2.26.12 Linux/6.1.97 OpenJDK_64-Bit_Server_VM/21.0.3+9-LTS Java/21.0.3', ip: '10.0.2.110' },
   'ci/deployer': { role: 'ci-deployer', path: '/ci/', via: 'irsa', agent: 'aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.97 md/arch#x86_64 lang/python#3.11.9', ip: '10.0.2.131' },
   'ops/backup': { role: 'ops-backup', path: '/', via: 'irsa', agent: 'Boto3/1.34.144 md/Botocore#1.34.144 ua/2.0 os/linux#6.1.97 md/arch#x86_64 lang/python#3.12.4', ip: '10.0.3.150' },
+  'ops/report': { role: 'ops-report', path: '/', via: 'irsa', agent: 'Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#6.1.102 md/arch#x86_64 lang/python#3.12.6', ip: REPORT_RUNS[0].ip },
 };
 const KEY_ID = '7f3c2a1e-5b4d-4c6e-9a8b-0d1e2f3a4b5c';
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`;
@@ -87,7 +87,7 @@ export function generateCloudTrail(outDir) {
     return ev;
   }
   /** New credentials for a service account: AssumeRoleWithWebIdentity (IRSA) or the Pod Identity agent's AssumeRole. */
-  function credentials(sa, t) {
+  function credentials(sa, t, at = {}) {
     const r = ROLES[sa];
     const [ns, name] = sa.split('/');
     const s = (session[sa] = { name: r.via === 'irsa' ? `botocore-session-${Math.floor(t / 1000)}` : `eks-acme-stagi-${name}-${hex(8)}`, key: `ASIA${upper(16)}`, since: t });
@@ -98,7 +98,7 @@ export function generateCloudTrail(outDir) {
         'sts.amazonaws.com',
         'AssumeRoleWithWebIdentity',
         { roleArn: roleArn(r), roleSessionName: s.name, durationSeconds: 3600 },
-        { ip: r.ip, agent: r.agent, readOnly: true, response: { credentials: { accessKeyId: s.key, sessionToken: '<redacted>', expiration: new Date(t + HOUR).toUTCString() }, subjectFromWebIdentityToken: `system:serviceaccount:${ns}:${name}`, audience: 'sts.amazonaws.com', provider: OIDC }, resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: roleArn(r) }] },
+        { ip: at.ip ?? r.ip, agent: r.agent, readOnly: true, response: { credentials: { accessKeyId: s.key, sessionToken: '<redacted>', expiration: new Date(t + HOUR).toUTCString() }, subjectFromWebIdentityToken: `system:serviceaccount:${ns}:${name}`, audience: 'sts.amazonaws.com', provider: OIDC }, resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: roleArn(r) }] },
       );
     } else {
       const tags = [
@@ -106,7 +106,7 @@ export function generateCloudTrail(outDir) {
         { key: 'eks-cluster-name', value: 'acme-staging' },
         { key: 'kubernetes-namespace', value: ns },
         { key: 'kubernetes-service-account', value: name },
-        { key: 'kubernetes-pod-name', value: `${name}-7d9f8c6b5-${hex(5)}` },
+        { key: 'kubernetes-pod-name', value: PAYMENTS_POD },
         { key: 'kubernetes-pod-uid', value: uuid() },
       ];
       record(t, { type: 'AWSService', invokedBy: 'pods.eks.amazonaws.com' }, 'sts.amazonaws.com', 'AssumeRole', { roleArn: roleArn(r), roleSessionName: s.name, durationSeconds: 21600, tags, transitiveTagKeys: tags.map((x) => x.key) }, { ip: 'pods.eks.amazonaws.com', agent: 'pods.eks.amazonaws.com', readOnly: true, resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: roleArn(r) }] });
@@ -164,6 +164,26 @@ export function generateCloudTrail(outDir) {
       as('ops/backup', t + 200_000, 's3.amazonaws.com', 'CompleteMultipartUpload', { bucketName: 'acme-staging-backups', key, uploadId: 'x' }, { data: true, resources: obj('acme-staging-backups', key) });
       // DeleteObjects: CloudTrail logs no keys for it, only the bucket.
       as('ops/backup', t + 230_000, 's3.amazonaws.com', 'DeleteObjects', { bucketName: 'acme-staging-backups', delete: '' }, { data: true, resources: [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-staging-backups' }] });
+    }
+
+    // report: the daily run at 05:30 (its pod's address changes every run). Its SQL template is one
+    // fixed key; its export goes under a fresh UUID and is read back to check it; its log goes to a new
+    // stream of /acme/jobs named for the day, as the job's logging handler names them.
+    {
+      const run = REPORT_RUNS[d];
+      const at = { ip: run.ip };
+      const t = run.start + 1500;
+      credentials('ops/report', t, at);
+      const bucket = 'acme-staging-reports';
+      const host = { bucketName: bucket, Host: `${bucket}.s3.${REGION}.amazonaws.com` };
+      const template = 'templates/daily-sales.sql';
+      as('ops/report', t + 2_000, 's3.amazonaws.com', 'GetObject', { ...host, key: template }, { ...at, data: true, resources: obj(bucket, template) });
+      const stream = { logGroupName: '/acme/jobs', logStreamName: `${new Date(run.scheduled).toISOString().slice(0, 10).replaceAll('-', '/')}/${hex(32)}` };
+      as('ops/report', t + 3_000, 'logs.amazonaws.com', 'CreateLogStream', stream, at);
+      for (const s of [4, 60, 150]) as('ops/report', t + s * 1000, 'logs.amazonaws.com', 'PutLogEvents', stream, { ...at, data: true });
+      const key = `exports/${uuid()}/result.json`;
+      as('ops/report', t + 170_000, 's3.amazonaws.com', 'PutObject', { ...host, key }, { ...at, data: true, resources: obj(bucket, key) });
+      as('ops/report', t + 185_000, 's3.amazonaws.com', 'GetObject', { ...host, key }, { ...at, data: true, resources: obj(bucket, key) });
     }
 
     // deployer: twice a working day, push an image to ECR and update the thumbnailer Lambda.

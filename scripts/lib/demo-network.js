@@ -5,12 +5,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mulberry32 } from './prng.js';
+import { BACKUP_RUNS, DAYS, DB_PODS, HOUR, MIN, PAYMENTS_POD, REPORT_RUNS, START, WEB_HASHES, WEB_PODS, webPodAt } from './demo-timeline.js';
 
 const SEED = 20261104;
-const START = Date.UTC(2026, 10, 2);
-const DAYS = 8;
-const HOUR = 3_600_000;
-const MIN = 60_000;
 
 const NODES = [
   { name: 'ip-10-0-1-23.ec2.internal', ip: '10.0.1.23' },
@@ -25,20 +22,29 @@ const EXTERNAL = {
   backups: { ips: ['52.218.48.7'], name: 'acme-staging-backups.s3.eu-west-1.amazonaws.com' },
   dynamodb: { ips: ['52.94.25.58'], name: 'dynamodb.eu-west-1.amazonaws.com' },
   ecr: { ips: ['3.248.29.107'], name: 'api.ecr.eu-west-1.amazonaws.com' },
+  reports: { ips: ['52.218.60.12'], name: 'acme-staging-reports.s3.eu-west-1.amazonaws.com' },
+  logs: { ips: ['52.94.218.40'], name: 'logs.eu-west-1.amazonaws.com' },
 };
 
-// Workloads: the README's table, plus cluster DNS and a metrics scraper (network-only: it scrapes static targets).
+// Workloads: the README's table, plus cluster DNS and a metrics scraper (network-only: it scrapes static
+// targets). `pods` is what the inventory holds (a snapshot after the soak: web's pod after its rollout,
+// the four db replicas, the last backup run; report's Jobs are deleted when collected); the flows use
+// the pod that was running at the time (see podAt).
 export const WORKLOADS = [
-  { ns: 'shop', name: 'web', kind: 'Deployment', sa: 'web', labels: { app: 'web', tier: 'frontend' }, pods: [['web-7c9d8f6b5d-x2klq', '10.0.1.101', 0]], ports: [['http', 8080], ['metrics', 9090]] },
+  { ns: 'shop', name: 'web', kind: 'Deployment', sa: 'web', labels: { app: 'web', tier: 'frontend' }, oldHashes: [WEB_HASHES[0]], pods: [[WEB_PODS[1].name, WEB_PODS[1].ip, WEB_PODS[1].node]], ports: [['http', 8080], ['metrics', 9090]] },
   { ns: 'shop', name: 'cart', kind: 'Deployment', sa: 'cart', labels: { app: 'cart', tier: 'backend' }, pods: [['cart-5f7b9c8d4-m8wzt', '10.0.1.102', 0]], ports: [['api', 8081], ['metrics', 9090]] },
-  { ns: 'payments', name: 'payments-api', kind: 'Deployment', sa: 'payments-api', labels: { app: 'payments-api' }, pods: [['payments-api-6d8f7b9c5-q4n7v', '10.0.2.110', 1]], ports: [['https', 8443], ['metrics', 9090]] },
+  { ns: 'shop', name: 'db', kind: 'StatefulSet', sa: 'db', labels: { app: 'db' }, pods: DB_PODS.map((p) => [p.name, p.ip, p.node]), ports: [['postgres', 5432]] },
+  { ns: 'payments', name: 'payments-api', kind: 'Deployment', sa: 'payments-api', labels: { app: 'payments-api' }, pods: [[PAYMENTS_POD, '10.0.2.110', 1]], ports: [['https', 8443], ['metrics', 9090]] },
   { ns: 'monitoring', name: 'pod-watcher', kind: 'Deployment', sa: 'pod-watcher', labels: { app: 'pod-watcher' }, pods: [['pod-watcher-84c6d5f7b9-h2j5k', '10.0.3.120', 2]], ports: [] },
   { ns: 'monitoring', name: 'prometheus', kind: 'StatefulSet', sa: 'prometheus', labels: { app: 'prometheus' }, pods: [['prometheus-0', '10.0.3.121', 2]], ports: [['web', 9090]] },
   { ns: 'ci', name: 'job-runner', kind: 'Deployment', sa: 'job-runner', labels: { app: 'job-runner' }, pods: [['job-runner-59d7c8b6f4-t6r2p', '10.0.2.130', 1]], ports: [] },
   { ns: 'ci', name: 'deploy', kind: 'Job', sa: 'deployer', labels: { app: 'deploy' }, pods: [['deploy-8xk2m', '10.0.2.131', 1]], ports: [] },
   { ns: 'ops', name: 'cert-operator', kind: 'Deployment', sa: 'cert-operator', labels: { app: 'cert-operator' }, pods: [['cert-operator-7b8c9d6f5-w9x3z', '10.0.3.140', 2]], ports: [] },
-  { ns: 'ops', name: 'backup', kind: 'CronJob', sa: 'backup', labels: { app: 'backup' }, pods: [['backup-29364480-r7d2s', '10.0.3.150', 2]], ports: [] },
-  { ns: 'ops', name: 'report', kind: 'CronJob', sa: 'default', labels: { app: 'report' }, pods: [], ports: [] },
+  { ns: 'ops', name: 'backup', kind: 'CronJob', schedule: '0 2 * * *', sa: 'backup', labels: { app: 'backup' }, pods: [[BACKUP_RUNS[DAYS - 1].pod, BACKUP_RUNS[DAYS - 1].ip, 2]], ports: [] },
+  { ns: 'ops', name: 'report', kind: 'CronJob', schedule: '30 5 * * *', sa: 'report', labels: { app: 'report' }, pods: [], ports: [] },
+  { ns: 'ops', name: 'report-reader', kind: 'Deployment', sa: 'report-reader', labels: { app: 'report-reader' }, pods: [['report-reader-6f9c8d7b5-k2m4p', '10.0.3.142', 2]], ports: [] },
+  { ns: 'ops', name: 'db-operator', kind: 'Deployment', sa: 'db-operator', labels: { app: 'db-operator' }, pods: [['db-operator-5b7d9f6c8-r4t8w', '10.0.3.144', 2]], ports: [] },
+  { ns: 'ops', name: 'invoice-archive', kind: 'CronJob', schedule: '0 3 1 * *', sa: 'default', labels: { app: 'invoice-archive' }, pods: [], ports: [] },
   { ns: 'kube-system', name: 'coredns', kind: 'Deployment', sa: 'coredns', labels: { 'k8s-app': 'kube-dns' }, pods: [['coredns-5d78c9869d-4xg7p', '10.0.1.10', 0], ['coredns-5d78c9869d-9ktzw', '10.0.2.10', 1]], ports: [['dns', 53, 'UDP'], ['dns-tcp', 53, 'TCP'], ['metrics', 9153]] },
 ];
 
@@ -67,18 +73,22 @@ export function generateNetwork(outDir) {
     let owner;
     if (w.kind === 'Deployment') {
       const hash = w.pods[0]?.[0].split('-').slice(-2, -1)[0] ?? hex(9);
-      items.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: w.name, namespace: w.ns, uid: uid() }, spec: { replicas: w.pods.length, selector, template } });
-      items.push({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${w.name}-${hash}`, namespace: w.ns, uid: uid(), labels: { ...w.labels, 'pod-template-hash': hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: uid(), controller: true }] }, spec: { selector: { matchLabels: { ...w.labels, 'pod-template-hash': hash } } } });
+      const dep = uid();
+      items.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: w.name, namespace: w.ns, uid: dep }, spec: { replicas: w.pods.length, selector, template } });
+      // A rollout leaves the previous ReplicaSets behind, scaled to zero (revisionHistoryLimit).
+      for (const h of [...(w.oldHashes ?? []), hash]) {
+        items.push({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${w.name}-${h}`, namespace: w.ns, uid: uid(), labels: { ...w.labels, 'pod-template-hash': h }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: dep, controller: true }] }, spec: { replicas: h === hash ? w.pods.length : 0, selector: { matchLabels: { ...w.labels, 'pod-template-hash': h } } } });
+      }
       owner = { kind: 'ReplicaSet', name: `${w.name}-${hash}`, extra: { 'pod-template-hash': hash } };
     } else if (w.kind === 'StatefulSet') {
-      items.push({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: w.name, namespace: w.ns, uid: uid() }, spec: { replicas: 1, selector, template, serviceName: w.name } });
+      items.push({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: w.name, namespace: w.ns, uid: uid() }, spec: { replicas: w.pods.length, selector, template, serviceName: w.name } });
       owner = { kind: 'StatefulSet', name: w.name, extra: { 'controller-revision-hash': `${w.name}-6d5c8b7f9d` } };
     } else if (w.kind === 'Job') {
       const u = uid();
       items.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: w.name, namespace: w.ns, uid: u }, spec: { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': u } }, template } });
       owner = { kind: 'Job', name: w.name, extra: { 'batch.kubernetes.io/controller-uid': u, 'batch.kubernetes.io/job-name': w.name, 'job-name': w.name, 'controller-uid': u } };
     } else if (w.kind === 'CronJob') {
-      items.push({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: w.name, namespace: w.ns, uid: uid() }, spec: { schedule: w.name === 'backup' ? '0 2 * * *' : '0 6 * * 1', jobTemplate: { spec: { template } } } });
+      items.push({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: w.name, namespace: w.ns, uid: uid() }, spec: { schedule: w.schedule, jobTemplate: { spec: { template } } } });
       if (w.pods.length) {
         const job = w.pods[0][0].split('-').slice(0, 2).join('-');
         const u = uid();
@@ -106,17 +116,29 @@ export function generateNetwork(outDir) {
   writeFileSync(join(outDir, 'inventory/acme-staging.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } }, null, 1) + '\n');
 
   // ---- flows ----------------------------------------------------------------------------------
-  const pods = new Map();
-  for (const w of WORKLOADS) for (const [pod, ip] of w.pods) pods.set(`${w.ns}/${w.name}`, { w, pod, ip });
+  const byKey = new Map(WORKLOADS.map((w) => [`${w.ns}/${w.name}`, w]));
+  const keys = [...byKey.keys()];
+  /** The pod of a workload that talked at time t: the one running then (the last listed for the rest). */
+  const podAt = (key, t) => {
+    const d = Math.floor((t - START) / (24 * HOUR));
+    const w = byKey.get(key);
+    if (key === 'shop/web') return { w, pod: webPodAt(t).name, ip: webPodAt(t).ip };
+    // The primary takes the connections.
+    if (key === 'shop/db') return { w, pod: DB_PODS[0].name, ip: DB_PODS[0].ip };
+    if (key === 'ops/backup') return { w, pod: BACKUP_RUNS[d].pod, ip: BACKUP_RUNS[d].ip };
+    if (key === 'ops/report') return { w, pod: REPORT_RUNS[d].pod, ip: REPORT_RUNS[d].ip };
+    const [pod, ip] = w.pods[w.pods.length - 1];
+    return { w, pod, ip };
+  };
   const ciliumLabels = (w) => [...Object.entries(w.labels).map(([k, v]) => `k8s:${k}=${v}`), `k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=${w.ns}`, 'k8s:io.cilium.k8s.policy.cluster=acme-staging', `k8s:io.cilium.k8s.policy.serviceaccount=${w.sa}`, `k8s:io.kubernetes.pod.namespace=${w.ns}`].sort();
-  const endpoint = (key) => {
+  const endpoint = (key, t) => {
     if (key.startsWith('ip:')) return { identity: 2, labels: ['reserved:world'] };
     if (key.startsWith('node:')) return { identity: 1, labels: ['reserved:host'] };
     if (key.startsWith('api:')) return { identity: 7, labels: ['reserved:kube-apiserver', 'reserved:world'] };
-    const p = pods.get(key);
-    return { ID: 1000 + [...pods.keys()].indexOf(key), identity: 20000 + [...pods.keys()].indexOf(key), namespace: p.w.ns, labels: ciliumLabels(p.w), pod_name: p.pod, workloads: [{ name: p.w.name, kind: p.w.kind }] };
+    const p = podAt(key, t);
+    return { ID: 1000 + keys.indexOf(key), identity: 20000 + keys.indexOf(key), namespace: p.w.ns, labels: ciliumLabels(p.w), pod_name: p.pod, workloads: [{ name: p.w.name, kind: p.w.kind }] };
   };
-  const ipOf = (key) => (key.includes(':') && !key.includes('/') ? key.slice(key.indexOf(':') + 1) : pods.get(key).ip);
+  const ipOf = (key, t) => (key.includes(':') && !key.includes('/') ? key.slice(key.indexOf(':') + 1) : podAt(key, t).ip);
   const days = Array.from({ length: DAYS }, () => []);
   let sport = 40000;
   /** One connection: the SYN from the client, the SYN-ACK back (a reply), maybe an L7 DNS pair. */
@@ -129,10 +151,10 @@ export function generateNetwork(outDir) {
         time: `${new Date(ts).toISOString().slice(0, 23)}${String(int(1e6)).padStart(6, '0')}Z`,
         verdict: opts.dropped ? 'DROPPED' : 'FORWARDED',
         ...(opts.dropped ? { drop_reason_desc: 'POLICY_DENIED' } : {}),
-        IP: { source: ipOf(src), destination: ipOf(dst), ipVersion: 'IPv4' },
+        IP: { source: ipOf(src, ts), destination: ipOf(dst, ts), ipVersion: 'IPv4' },
         l4: proto === 'TCP' ? { TCP: { source_port: sp, destination_port: dp, flags: extra.flags } } : proto === 'UDP' ? { UDP: { source_port: sp, destination_port: dp } } : { ICMPv4: { type: extra.icmp } },
-        source: endpoint(src),
-        destination: endpoint(dst),
+        source: endpoint(src, ts),
+        destination: endpoint(dst, ts),
         Type: extra.l7 ? 'L7' : 'L3_L4',
         node_name: `acme-staging/${NODES[int(3)].name}`,
         ...(extra.l7 ? { l7: extra.l7 } : {}),
@@ -166,6 +188,8 @@ export function generateNetwork(outDir) {
       // Shoppers through the load balancer; the storefront calls the cart; checkout calls payments.
       connect(t, `ip:${NLB[int(2)]}`, 'shop/web', 8080);
       connect(t + 2000, 'shop/web', 'shop/cart', 8081);
+      // The storefront reads the catalogue from its database (the StatefulSet's primary, db-0).
+      connect(t + 2500, 'shop/web', 'shop/db', 5432);
       if (h % 3 === 0) connect(t + 4000, 'shop/cart', 'payments/payments-api', 8443);
       // Payments talk to Stripe by name; the cart to S3 and DynamoDB.
       if (h % 3 === 0) {
@@ -187,7 +211,7 @@ export function generateNetwork(outDir) {
       connect(t + 9500, 'monitoring/prometheus', 'kube-system/coredns', 9153);
       connect(t + 11000, `node:${NODES[0].ip}`, 'shop/web', 8080);
       // Controllers watch the API server.
-      for (const c of ['monitoring/pod-watcher', 'ops/cert-operator']) if (h % 6 === 0) connect(t + 12000, c, `api:${API_SERVER[int(2)]}`, 443);
+      for (const c of ['monitoring/pod-watcher', 'ops/cert-operator', 'ops/report-reader', 'ops/db-operator']) if (h % 6 === 0) connect(t + 12000, c, `api:${API_SERVER[int(2)]}`, 443);
       if (weekday && h >= 9 && h < 18) {
         connect(t + 13000, 'ci/job-runner', `api:${API_SERVER[int(2)]}`, 443);
         if (h === 10 || h === 15) {
@@ -202,6 +226,13 @@ export function generateNetwork(outDir) {
     connect(b, 'ops/backup', `api:${API_SERVER[0]}`, 443);
     dns(b + 3000, 'ops/backup', EXTERNAL.backups.name, EXTERNAL.backups);
     connect(b + 3000, 'ops/backup', `ip:${EXTERNAL.backups.ips[0]}`, 443, 'TCP', { names: [EXTERNAL.backups.name] });
+    // The daily report run at 05:30: the API server (its configmap), its bucket and CloudWatch Logs by name.
+    const r = REPORT_RUNS[d];
+    connect(r.start + 500, 'ops/report', `api:${API_SERVER[1]}`, 443);
+    for (const [i, ext] of [EXTERNAL.reports, EXTERNAL.logs].entries()) {
+      dns(r.start + 2500 + i * 1000, 'ops/report', ext.name, ext);
+      connect(r.start + 2500 + i * 1000, 'ops/report', `ip:${ext.ips[0]}`, 443, 'TCP', { names: [ext.name] });
+    }
     // Dropped on purpose: a CI job probing the payments API.
     if (d === 3) connect(day + 14 * HOUR + 7 * MIN, 'ci/job-runner', 'payments/payments-api', 8443, 'TCP', { dropped: true });
   }
@@ -225,17 +256,19 @@ export function generateNetwork(outDir) {
   // Service, both directions of each flow, a NODATA line, and a rejected probe from the internet.
   const eni = 'eni-0a1b2c3d4e5f60718';
   const t0 = Math.floor((START + 5 * 24 * HOUR + 15 * HOUR) / 1000);
+  // The storefront's pod of that hour (after Friday's rollout).
+  const web = webPodAt(t0 * 1000).ip;
   const vpc = ['version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'];
   for (let i = 0; i < 20; i++) {
     const s = t0 + i * 180;
     const p = 50000 + i;
     vpc.push(`2 111122223333 ${eni} ${NLB[i % 2]} 172.20.10.1 ${p} 80 6 ${8 + int(20)} ${2000 + int(9000)} ${s} ${s + 60} ACCEPT OK`);
     vpc.push(`2 111122223333 ${eni} 172.20.10.1 ${NLB[i % 2]} 80 ${p} 6 ${6 + int(20)} ${9000 + int(90000)} ${s} ${s + 60} ACCEPT OK`);
-    vpc.push(`2 111122223333 ${eni} 10.0.1.101 172.20.10.2 ${p + 100} 80 6 ${4 + int(10)} ${900 + int(3000)} ${s} ${s + 60} ACCEPT OK`);
-    vpc.push(`2 111122223333 ${eni} 172.20.10.2 10.0.1.101 80 ${p + 100} 6 ${4 + int(10)} ${900 + int(3000)} ${s} ${s + 60} ACCEPT OK`);
+    vpc.push(`2 111122223333 ${eni} ${web} 172.20.10.2 ${p + 100} 80 6 ${4 + int(10)} ${900 + int(3000)} ${s} ${s + 60} ACCEPT OK`);
+    vpc.push(`2 111122223333 ${eni} 172.20.10.2 ${web} 80 ${p + 100} 6 ${4 + int(10)} ${900 + int(3000)} ${s} ${s + 60} ACCEPT OK`);
   }
   vpc.push(`2 111122223333 ${eni} - - - - - - - ${t0 + 3600} ${t0 + 3660} - NODATA`);
-  vpc.push(`2 111122223333 ${eni} 185.220.101.45 10.0.1.101 51234 22 6 1 60 ${t0 + 100} ${t0 + 160} REJECT OK`);
+  vpc.push(`2 111122223333 ${eni} 185.220.101.45 ${web} 51234 22 6 1 60 ${t0 + 100} ${t0 + 160} REJECT OK`);
   mkdirSync(join(outDir, 'flows/vpc'), { recursive: true });
   writeFileSync(join(outDir, 'flows/vpc/eni-0a1b2c3d4e5f60718-2026-11-07T15.log'), vpc.join('\n') + '\n');
   // Flow records: every line but the header and the NODATA one.
