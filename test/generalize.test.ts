@@ -185,3 +185,28 @@ describe('network: one DNS name at several addresses', () => {
     expect(c.stdout).toContain('matchName: api.stripe.com');
   });
 });
+
+describe('names RBAC can restrict, and resources the catalogue can scope', () => {
+  it('a create on a subresource (exec into a pod) keeps the pod name; a plain create never has one', () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    k8s(b, 'alice', { verb: 'create', resource: 'pods', subresource: 'exec', name: 'db-0', namespace: 'shop' }, day(3));
+    k8s(b, 'alice', { verb: 'create', resource: 'configmaps', namespace: 'shop' }, day(3), 'notes');
+    const rules = rulesOf(b.toProfile(), false);
+    expect(rules).toContainEqual(expect.objectContaining({ resources: ['pods/exec'], resourceNames: ['db-0'], verbs: ['create'] }));
+    expect(rules.find((r) => r.resources?.[0] === 'configmaps')!.resourceNames).toBeUndefined();
+  });
+
+  it('log streams of a group whose name holds / are scoped to the group, and streams it created are generalized', async () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (let d = 2; d <= 4; d++) {
+      const stream = `arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs:log-stream:run-${d}abc`;
+      for (const eventName of ['CreateLogStream', 'PutLogEvents']) {
+        b.add({ ...call('x', day(d)), eventSource: 'logs.amazonaws.com', eventName, resources: ['arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs', stream], id: `${eventName}-${d}` });
+      }
+    }
+    const r = await generateIam(b.toProfile());
+    const resources = r.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource);
+    expect([...new Set(resources)]).toEqual(['arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs:log-stream:*']);
+    expect(r.widenings.map((w) => w.detail)).toEqual([expect.stringMatching(/3 resources named with a stream it created itself/), expect.stringMatching(/3 resources named with a stream it created itself/)]);
+  });
+});

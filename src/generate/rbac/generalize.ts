@@ -4,8 +4,8 @@ import { grantEvidence, type CreatedNames, type K8sEdge } from '../../model/prof
 
 /** Names made up by the cluster or by the principal itself, seen for one verb on one resource in one namespace. */
 export interface NameGeneralization {
-  /** What made them up: `created by the subject itself`, or a pattern's words. */
-  reasons: string[];
+  /** What made them up (`objects it created itself in the soak`, or a pattern's words), with a few names of each. */
+  reasons: { why: string; count: number; examples: string[] }[];
   /** Distinct names behind the decision, with a few of them. */
   instances: number;
   examples: string[];
@@ -61,7 +61,10 @@ export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): Name
   const list = [...made.keys()].sort(cmp);
   const times = list.map((n) => names.get(n)!);
   return {
-    reasons: [...new Set(made.values())].sort(cmp),
+    reasons: [...new Set(made.values())].sort(cmp).map((why) => {
+      const names = list.filter((n) => made.get(n) === why);
+      return { why, count: names.length, examples: names.slice(0, 3) };
+    }),
     instances: list.length,
     examples: list.slice(0, 3),
     firstSeen: times.map((t) => t.first).reduce(min),
@@ -96,6 +99,6 @@ const max = (a: string, b: string) => (a > b ? a : b);
  * ...`.
  */
 export function describeGeneralization(what: string, g: NameGeneralization): string {
-  const more = g.instances > g.examples.length ? ', …' : '';
-  return `${what}: ${g.instances} made-up name${g.instances === 1 ? '' : 's'} (${g.reasons.join('; ')}: ${g.examples.join(', ')}${more}; seen ${g.firstSeen} .. ${g.lastSeen}), resourceNames dropped`;
+  const reasons = g.reasons.map((r) => `${r.why}: ${r.examples.join(', ')}${r.count > r.examples.length ? ', …' : ''}`);
+  return `${what}: ${g.instances} made-up name${g.instances === 1 ? '' : 's'} (${reasons.join('; ')}; seen ${g.firstSeen} .. ${g.lastSeen}), resourceNames dropped`;
 }

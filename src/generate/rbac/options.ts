@@ -17,5 +17,8 @@ export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' } as 
 export const RBAC_API = 'rbac.authorization.k8s.io/v1';
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
-/** Verbs whose requests name one object, so resourceNames restrict them (create never does). */
+/**
+ * Verbs whose requests name one object, so resourceNames restrict them. A create does only on a
+ * subresource (pods/exec names its pod in the URL); a plain create never does.
+ */
 export const NAMEABLE_VERBS = new Set(['get', 'update', 'patch', 'delete']);

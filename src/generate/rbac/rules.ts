@@ -55,7 +55,7 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions, created: Created
     if (!r) byResource.set(key, (r = { group: e.apiGroup, resource: res, verbs: new Map() }));
     let use = r.verbs.get(e.verb);
     if (!use) r.verbs.set(e.verb, (use = { names: new Set(), unnamed: false, edges: [] }));
-    if (e.name && NAMEABLE_VERBS.has(e.verb)) use.names.add(e.name);
+    if (e.name && (NAMEABLE_VERBS.has(e.verb) || (e.verb === 'create' && e.subresource))) use.names.add(e.name);
     else use.unnamed = true;
     use.edges.push(e);
   }

@@ -262,10 +262,11 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
   const apiGroup = str(ref['apiGroup']);
   const subresource = str(ref['subresource']);
   const namespace = str(ref['namespace']);
-  // RBAC cannot restrict create by name (it is in the request body): the access has none; the created
-  // name is kept beside it (see decodeEvent) and checked here like any name.
+  // RBAC cannot restrict a create by name (the name is in the request body): the access has none, and the
+  // created name is kept beside it (see decodeEvent). A create on a subresource (pods/exec, pods/eviction)
+  // names its object in the URL, and RBAC does restrict it by name: the name stays.
   const refName = str(ref['name']);
-  const name = verb === 'create' ? '' : refName;
+  const name = verb === 'create' && !subresource ? '' : refName;
   const problem =
     field('objectRef.resource', resource, resourceProblem) ??
     (subresource ? field('objectRef.subresource', subresource, resourceProblem) : undefined) ??

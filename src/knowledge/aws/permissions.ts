@@ -47,7 +47,8 @@ function formatToRegExp(format: string): RegExp {
     else if (p === '${BucketName}') src += '[^/:]+';
     // The last segment may hold paths and qualifiers (object keys, role paths, log streams).
     else if (i === lastPlaceholder) src += '.+';
-    else src += '[^:/]+';
+    // Other names may hold `/` (a log group `/aws/lambda/x`, a role path), never `:`.
+    else src += '[^:]+';
   });
   return new RegExp(`^${src}$`);
 }
