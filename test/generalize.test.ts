@@ -3,6 +3,8 @@ import { generateIam } from '../src/generate/iam/index.js';
 import { generateRbac } from '../src/generate/rbac/index.js';
 import { firstVariableSegment } from '../src/knowledge/aws/variableSegments.js';
 import { generatedName } from '../src/knowledge/kubernetes/generatedNames.js';
+import { decodeCloudTrailValue } from '../src/ingest/cloudTrail/decode.js';
+import { decodeValue } from '../src/ingest/k8sAudit/decode.js';
 import type { K8sAccess } from '../src/model/access.js';
 import type { AwsCallObservation } from '../src/model/observation.js';
 import type { Profile } from '../src/model/profile.js';
@@ -26,10 +28,21 @@ describe('names the cluster makes up, and names people choose', () => {
   ])('%s is made up (%s)', (name, id) => {
     expect(generatedName(name)?.id).toBe(id);
   });
-  it.each(['payments-db', 'feature-flags-v2', 'web-tls', 'kube-root-ca.crt', 'web', 'cert-manager-webhook', 'coredns', 'db-0', 'my-https', 'nginx-ingress', 'v2', 'release-2026', 'web-config'])(
-    '%s looks chosen',
-    (name) => expect(generatedName(name)).toBeUndefined(),
-  );
+  it.each([
+    'payments-db',
+    'feature-flags-v2',
+    'web-tls',
+    'kube-root-ca.crt',
+    'web',
+    'cert-manager-webhook',
+    'coredns',
+    'db-0',
+    'my-https',
+    'nginx-ingress',
+    'v2',
+    'release-2026',
+    'web-config',
+  ])('%s looks chosen', (name) => expect(generatedName(name)).toBeUndefined());
 });
 
 describe('object keys and paths that change per run', () => {
@@ -45,22 +58,48 @@ describe('object keys and paths that change per run', () => {
   ] as const)('%s: variable from segment %i (%s)', (key, index, why) => {
     expect(firstVariableSegment(key.split('/'))).toEqual({ index, why });
   });
-  it.each(['reports/v2/summary.csv', 'static/images/logo.png', 'carts/cart-8812.json', 'config/2026/app.yaml', 'a/b/c'])('%s is stable', (key) => {
+  it.each([
+    'reports/v2/summary.csv',
+    'static/images/logo.png',
+    'carts/cart-8812.json',
+    'config/2026/app.yaml',
+    'a/b/c',
+  ])('%s is stable', (key) => {
     expect(firstVariableSegment(key.split('/'))).toBeUndefined();
   });
 });
 
 const SA = 'system:serviceaccount:ci:runner';
 
-function k8s(b: ProfileBuilder, username: string, access: Partial<K8sAccess> & { verb: string; resource: string }, time: string, created?: string): void {
+function k8s(
+  b: ProfileBuilder,
+  username: string,
+  access: Partial<K8sAccess> & { verb: string; resource: string },
+  time: string,
+  created?: string,
+): void {
   const a: K8sAccess = { apiGroup: '', subresource: '', namespace: 'ci', name: '', nonResourceURL: '', ...access };
-  b.add({ kind: 'k8s-request', username, groups: ['system:authenticated'], access: a, decision: 'allow', stage: 'ResponseComplete', time, id: `${username}-${a.verb}-${a.name}-${time}`, ...(created ? { created } : {}) });
+  b.add({
+    kind: 'k8s-request',
+    username,
+    groups: ['system:authenticated'],
+    access: a,
+    decision: 'allow',
+    stage: 'ResponseComplete',
+    time,
+    id: `${username}-${a.verb}-${a.name}-${time}`,
+    ...(created ? { created } : {}),
+  });
 }
 
 const day = (d: number, h = 8) => `2026-11-0${d}T${String(h).padStart(2, '0')}:00:00.000000Z`;
 
 function rulesOf(profile: Profile, exact: boolean) {
-  return generateRbac(profile, exact ? { exact: true } : {}).artefacts.flatMap((a) => a.objects.flatMap((o) => ('rules' in o ? (o.rules ?? []).map((r) => ({ ns: a.namespace, subject: a.subject.name, ...r })) : [])));
+  return generateRbac(profile, exact ? { exact: true } : {}).artefacts.flatMap((a) =>
+    a.objects.flatMap((o) =>
+      'rules' in o ? (o.rules ?? []).map((r) => ({ ns: a.namespace, subject: a.subject.name, ...r })) : [],
+    ),
+  );
 }
 
 describe('RBAC generalization, from evidence', () => {
@@ -76,20 +115,39 @@ describe('RBAC generalization, from evidence', () => {
     const profile = b.toProfile();
     const rules = rulesOf(profile, false);
     // get lost its names, so it shares create's rule (create never had any).
-    expect(rules.filter((r) => r.resources?.[0] === 'pods')).toEqual([{ ns: 'ci', subject: 'runner', apiGroups: [''], resources: ['pods'], verbs: ['create', 'get'] }]);
-    expect(rules).toContainEqual(expect.objectContaining({ resources: ['secrets'], resourceNames: ['runner-tls'], verbs: ['update'] }));
-    expect(rules).toContainEqual(expect.objectContaining({ resources: ['configmaps'], resourceNames: ['runner-config'], verbs: ['get'] }));
+    expect(rules.filter((r) => r.resources?.[0] === 'pods')).toEqual([
+      { ns: 'ci', subject: 'runner', apiGroups: [''], resources: ['pods'], verbs: ['create', 'get'] },
+    ]);
+    expect(rules).toContainEqual(
+      expect.objectContaining({ resources: ['secrets'], resourceNames: ['runner-tls'], verbs: ['update'] }),
+    );
+    expect(rules).toContainEqual(
+      expect.objectContaining({ resources: ['configmaps'], resourceNames: ['runner-config'], verbs: ['get'] }),
+    );
     const { widenings } = generateRbac(profile);
-    expect(widenings).toEqual([expect.objectContaining({ option: 'generated-names', namespace: 'ci', detail: expect.stringMatching(/get pods: 4 made-up names \(objects it created itself in the soak: job-a7x2k, job-m2n5p, job-q9z4w, …; seen 2026-11-02T09:00:00.000000Z .. 2026-11-05T09:00:00.000000Z\)/) })]);
+    expect(widenings).toEqual([
+      expect.objectContaining({
+        option: 'generated-names',
+        namespace: 'ci',
+        detail: expect.stringMatching(
+          /get pods: 4 made-up names \(objects it created itself in the soak: job-a7x2k, job-m2n5p, job-q9z4w, …; seen 2026-11-02T09:00:00.000000Z .. 2026-11-05T09:00:00.000000Z\)/,
+        ),
+      }),
+    ]);
     // --exact: every name as observed.
-    expect(rulesOf(profile, true).find((r) => r.resources?.[0] === 'pods' && r.verbs.includes('get'))!.resourceNames).toEqual(['job-a7x2k', 'job-m2n5p', 'job-q9z4w', 'job-t6v8b']);
+    expect(
+      rulesOf(profile, true).find((r) => r.resources?.[0] === 'pods' && r.verbs.includes('get'))!.resourceNames,
+    ).toEqual(['job-a7x2k', 'job-m2n5p', 'job-q9z4w', 'job-t6v8b']);
   });
 
   it('StatefulSet ordinals: kept while the set is stable, dropped once it grew during the soak', () => {
     const stable = new ProfileBuilder(new Scope(defaultScope()));
     const grew = new ProfileBuilder(new Scope(defaultScope()));
-    for (let d = 2; d <= 8; d++) for (const n of ['db-0', 'db-1']) k8s(stable, SA, { verb: 'get', resource: 'pods', name: n }, day(d));
-    for (let d = 2; d <= 8; d++) for (const n of d < 5 ? ['db-0', 'db-1'] : ['db-0', 'db-1', 'db-2', 'db-3']) k8s(grew, SA, { verb: 'get', resource: 'pods', name: n }, day(d));
+    for (let d = 2; d <= 8; d++)
+      for (const n of ['db-0', 'db-1']) k8s(stable, SA, { verb: 'get', resource: 'pods', name: n }, day(d));
+    for (let d = 2; d <= 8; d++)
+      for (const n of d < 5 ? ['db-0', 'db-1'] : ['db-0', 'db-1', 'db-2', 'db-3'])
+        k8s(grew, SA, { verb: 'get', resource: 'pods', name: n }, day(d));
     expect(rulesOf(stable.toProfile(), false)[0]!.resourceNames).toEqual(['db-0', 'db-1']);
     expect(rulesOf(grew.toProfile(), false)[0]!.resourceNames).toBeUndefined();
   });
@@ -99,7 +157,15 @@ describe('RBAC generalization, from evidence', () => {
 function randomProfile(seed: number): Profile {
   const r = rng(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
-  const names = ['web-config', 'payments-db', `web-7d9f8b6c5d-${pick(['x2x9k', 'b7k2p', 'q4w5z'])}`, `nightly-2026110${1 + Math.floor(r() * 8)}`, `report-2938475${Math.floor(r() * 10)}`, 'db-0', 'db-1'];
+  const names = [
+    'web-config',
+    'payments-db',
+    `web-7d9f8b6c5d-${pick(['x2x9k', 'b7k2p', 'q4w5z'])}`,
+    `nightly-2026110${1 + Math.floor(r() * 8)}`,
+    `report-2938475${Math.floor(r() * 10)}`,
+    'db-0',
+    'db-1',
+  ];
   const b = new ProfileBuilder(new Scope(defaultScope()));
   const users = ['system:serviceaccount:shop:web', 'system:serviceaccount:ci:runner', 'alice'];
   for (let i = 0; i < 300; i++) {
@@ -107,7 +173,13 @@ function randomProfile(seed: number): Profile {
     const resource = pick(['pods', 'configmaps', 'secrets', 'jobs']);
     const name = verb === 'create' || verb === 'list' ? '' : pick(names);
     const created = verb === 'create' ? `${resource}-run-${pick(['b7k2p', 'x2x9k', 'q4w5z', 'm2n5p'])}` : undefined;
-    k8s(b, pick(users), { verb, resource, namespace: pick(['shop', 'ci']), apiGroup: resource === 'jobs' ? 'batch' : '', name }, day(2 + Math.floor(r() * 7), Math.floor(r() * 24)), created);
+    k8s(
+      b,
+      pick(users),
+      { verb, resource, namespace: pick(['shop', 'ci']), apiGroup: resource === 'jobs' ? 'batch' : '', name },
+      day(2 + Math.floor(r() * 7), Math.floor(r() * 24)),
+      created,
+    );
   }
   return b.toProfile();
 }
@@ -117,10 +189,17 @@ describe('generalization never adds a verb, namespace or resource, and keeps eve
     for (let seed = 1; seed <= 20; seed++) {
       const profile = randomProfile(seed);
       const { artefacts } = generateRbac(profile);
-      const set = buildRbacPolicySet(artefacts.flatMap((a) => a.objects.map((object, index) => ({ file: a.path, index, object })))).set;
+      const set = buildRbacPolicySet(
+        artefacts.flatMap((a) => a.objects.map((object, index) => ({ file: a.path, index, object }))),
+      ).set;
       const report = verifyRbac(profile, set, emptyReport(profile));
       expect(report.notAllowed, `seed ${seed}`).toEqual([]);
-      const shape = (exact: boolean) => new Set(rulesOf(profile, exact).flatMap((r) => r.verbs.map((v) => JSON.stringify([r.subject, r.ns, r.apiGroups, r.resources, v]))));
+      const shape = (exact: boolean) =>
+        new Set(
+          rulesOf(profile, exact).flatMap((r) =>
+            r.verbs.map((v) => JSON.stringify([r.subject, r.ns, r.apiGroups, r.resources, v])),
+          ),
+        );
       expect(shape(false), `seed ${seed}`).toEqual(shape(true));
     }
   });
@@ -155,14 +234,22 @@ describe('IAM generalization of object keys', () => {
     const r = await generateIam(profile);
     const doc = r.artefacts[0]!.policies[0]!.document;
     const resources = doc.Statement.flatMap((s) => (s.Action.includes('s3:PutObject') ? s.Resource : []));
-    expect(resources.sort()).toEqual(['arn:aws:s3:::acme-exports/exports/*', 'arn:aws:s3:::acme-exports/nightly/*', 'arn:aws:s3:::acme-logs/*']);
-    expect(doc.Statement.find((s) => s.Action.includes('s3:GetObject'))!.Resource).toEqual(['arn:aws:s3:::acme-exports/config/settings.json']);
+    expect(resources.sort()).toEqual([
+      'arn:aws:s3:::acme-exports/exports/*',
+      'arn:aws:s3:::acme-exports/nightly/*',
+      'arn:aws:s3:::acme-logs/*',
+    ]);
+    expect(doc.Statement.find((s) => s.Action.includes('s3:GetObject'))!.Resource).toEqual([
+      'arn:aws:s3:::acme-exports/config/settings.json',
+    ]);
     expect(r.widenings.filter((w) => w.option === 'generated-keys').map((w) => w.detail)).toEqual([
       expect.stringMatching(/^6 resources named with a UUID .* → arn:aws:s3:::acme-exports\/exports\/\*$/),
       expect.stringMatching(/^6 resources named with a date .* → arn:aws:s3:::acme-exports\/nightly\/\*$/),
       expect.stringMatching(/^6 resources named with a date \(year\/month\/day\) .* → arn:aws:s3:::acme-logs\/\*$/),
     ]);
-    const { set } = buildIamPolicySet(r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))));
+    const { set } = buildIamPolicySet(
+      r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))),
+    );
     const report = emptyReport(profile);
     await verifyIam(profile, set, report);
     expect(report.notAllowed).toEqual([]);
@@ -179,8 +266,19 @@ describe('network: one DNS name at several addresses', () => {
     const D = 'fixtures/demo';
     const k = cli(['generate', 'netpol', '--flows', `${D}/flows`, '--inventory', `${D}/inventory`]);
     expect(k.code, k.stderr).toBe(0);
-    expect(k.stderr).toMatch(/payments\/payments-api: api\.stripe\.com was seen at \d+ addresses: a NetworkPolicy lists the \d+ it connected to and will deny the next ones .*--flavor cilium/);
-    const c = cli(['generate', 'netpol', '--flows', `${D}/flows`, '--inventory', `${D}/inventory`, '--flavor', 'cilium']);
+    expect(k.stderr).toMatch(
+      /payments\/payments-api: api\.stripe\.com was seen at \d+ addresses: a NetworkPolicy lists the \d+ it connected to and will deny the next ones .*--flavor cilium/,
+    );
+    const c = cli([
+      'generate',
+      'netpol',
+      '--flows',
+      `${D}/flows`,
+      '--inventory',
+      `${D}/inventory`,
+      '--flavor',
+      'cilium',
+    ]);
     expect(c.stderr).not.toContain('api.stripe.com was seen');
     expect(c.stdout).toContain('matchName: api.stripe.com');
   });
@@ -192,7 +290,9 @@ describe('names RBAC can restrict, and resources the catalogue can scope', () =>
     k8s(b, 'alice', { verb: 'create', resource: 'pods', subresource: 'exec', name: 'db-0', namespace: 'shop' }, day(3));
     k8s(b, 'alice', { verb: 'create', resource: 'configmaps', namespace: 'shop' }, day(3), 'notes');
     const rules = rulesOf(b.toProfile(), false);
-    expect(rules).toContainEqual(expect.objectContaining({ resources: ['pods/exec'], resourceNames: ['db-0'], verbs: ['create'] }));
+    expect(rules).toContainEqual(
+      expect.objectContaining({ resources: ['pods/exec'], resourceNames: ['db-0'], verbs: ['create'] }),
+    );
     expect(rules.find((r) => r.resources?.[0] === 'configmaps')!.resourceNames).toBeUndefined();
   });
 
@@ -201,12 +301,100 @@ describe('names RBAC can restrict, and resources the catalogue can scope', () =>
     for (let d = 2; d <= 4; d++) {
       const stream = `arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs:log-stream:run-${d}abc`;
       for (const eventName of ['CreateLogStream', 'PutLogEvents']) {
-        b.add({ ...call('x', day(d)), eventSource: 'logs.amazonaws.com', eventName, resources: ['arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs', stream], id: `${eventName}-${d}` });
+        b.add({
+          ...call('x', day(d)),
+          eventSource: 'logs.amazonaws.com',
+          eventName,
+          resources: ['arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs', stream],
+          id: `${eventName}-${d}`,
+        });
       }
     }
     const r = await generateIam(b.toProfile());
     const resources = r.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource);
     expect([...new Set(resources)]).toEqual(['arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs:log-stream:*']);
-    expect(r.widenings.map((w) => w.detail)).toEqual([expect.stringMatching(/3 resources named with a stream it created itself/), expect.stringMatching(/3 resources named with a stream it created itself/)]);
+    expect(r.widenings.map((w) => w.detail)).toEqual([
+      expect.stringMatching(/3 resources named with a stream it created itself/),
+      expect.stringMatching(/3 resources named with a stream it created itself/),
+    ]);
+  });
+});
+
+describe('resources named only through request parameters', () => {
+  it('EC2 instance ids in instancesSet become instance ARNs, and the policy names them instead of *', async () => {
+    const obs: AwsCallObservation[] = [];
+    const record = (eventName: string, id: string) => ({
+      eventVersion: '1.08',
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::${'111122223333'}:assumed-role/ops/s`,
+        accountId: '111122223333',
+        sessionContext: {
+          sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/ops', accountId: '111122223333' },
+        },
+      },
+      eventTime: '2026-11-02T08:00:00Z',
+      eventSource: 'ec2.amazonaws.com',
+      eventName,
+      awsRegion: 'eu-west-1',
+      recipientAccountId: '111122223333',
+      requestParameters: { instancesSet: { items: [{ instanceId: id }] } },
+      eventID: `${eventName}-${id}`,
+    });
+    decodeCloudTrailValue(
+      { Records: [record('StopInstances', 'i-0abc1234def567890'), record('StartInstances', 'i-0abc1234def567890')] },
+      { file: 'ct.json', line: 1 },
+      (x) => {
+        if (x.kind === 'aws-call') obs.push(x);
+      },
+    );
+    expect(obs[0]!.resources).toEqual(['arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234def567890']);
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (const o of obs) b.add(o);
+    const r = await generateIam(b.toProfile());
+    expect(r.artefacts[0]!.policies[0]!.document.Statement).toEqual([
+      expect.objectContaining({
+        Action: ['ec2:StartInstances', 'ec2:StopInstances'],
+        Resource: ['arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234def567890'],
+      }),
+    ]);
+  });
+});
+
+describe('generateName, when the audit level logs request bodies', () => {
+  it('a name the principal asked the API server to generate is made up, from one instance', () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    const ev = (verb: string, name: string, extra: Record<string, unknown> = {}) => ({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Request',
+      auditID: `${verb}-${name}`,
+      stage: 'ResponseComplete',
+      requestURI: '/api/v1/namespaces/ci/pods',
+      verb,
+      user: { username: SA, groups: [] },
+      objectRef: { resource: 'pods', namespace: 'ci', name, apiVersion: 'v1' },
+      responseStatus: { code: verb === 'create' ? 201 : 200 },
+      requestReceivedTimestamp: day(3),
+      annotations: { 'authorization.k8s.io/decision': 'allow' },
+      ...extra,
+    });
+    // `build-run-abcde` matches no pattern (vowels): only the request body says it was generated.
+    const events = [
+      ev('create', 'build-run-abcde', { requestObject: { metadata: { generateName: 'build-run-' } } }),
+      ev('get', 'build-run-abcde'),
+    ];
+    decodeValue(events, { file: 'a.log', line: 1 }, (x) => {
+      if (x.kind === 'k8s-request') b.add(x);
+    });
+    const profile = b.toProfile();
+    expect(profile.principals[0]!.created).toEqual([
+      { namespace: 'ci', apiGroup: '', resource: 'pods', names: ['build-run-abcde'], generated: ['build-run-abcde'] },
+    ]);
+    expect(generateRbac(profile).widenings).toEqual([
+      expect.objectContaining({
+        detail: expect.stringContaining('objects it created with generateName: build-run-abcde'),
+      }),
+    ]);
   });
 });

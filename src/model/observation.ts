@@ -24,6 +24,8 @@ export interface K8sRequestObservation {
   id: string;
   /** For a create: the name of the object it made (`objectRef.name`, filled in by the API server). */
   created?: string;
+  /** The create asked for a generated name (`requestObject.metadata.generateName`, at Request level and above). */
+  generateName?: boolean;
 }
 
 /** Who made an AWS call, normalised to the identity a policy attaches to. */

@@ -70,6 +70,8 @@ export interface CreatedNames {
   apiGroup: string;
   resource: string;
   names: string[];
+  /** Those of `names` made with `generateName` (seen when the audit level logs request bodies). */
+  generated?: string[];
 }
 
 /** One observed kind of AWS call: the event, the resources it touched, what else it needed. */

@@ -53,7 +53,7 @@ interface PrincipalState {
   aws: Map<string, { call: AwsCall; allowed?: EvidenceAccumulator; denied?: EvidenceAccumulator }>;
   links: Map<string, { roleArn: string; via: RoleLink['via']; ev: EvidenceAccumulator }>;
   /** Names of objects it created, by (namespace, group, resource). */
-  created: Map<string, CreatedNames & { set: Set<string> }>;
+  created: Map<string, CreatedNames & { set: Set<string>; gen: Set<string> }>;
 }
 
 const AWS_KINDS: Partial<Record<AwsPrincipal['type'], AwsSubjectKind>> = {
@@ -235,9 +235,17 @@ export class ProfileBuilder {
       if (!c)
         p.created.set(
           k,
-          (c = { namespace: a.namespace, apiGroup: a.apiGroup, resource: a.resource, names: [], set: new Set() }),
+          (c = {
+            namespace: a.namespace,
+            apiGroup: a.apiGroup,
+            resource: a.resource,
+            names: [],
+            set: new Set(),
+            gen: new Set(),
+          }),
         );
       c.set.add(obs.created);
+      if (obs.generateName) c.gen.add(obs.created);
     }
   }
 
@@ -332,6 +340,7 @@ export class ProfileBuilder {
             apiGroup: c.apiGroup,
             resource: c.resource,
             names: [...c.set],
+            ...(c.gen.size ? { generated: [...c.gen] } : {}),
           })),
         );
       for (const ev of [

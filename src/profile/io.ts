@@ -109,6 +109,7 @@ function canonicalPrincipal(p: Principal): Principal {
       apiGroup: c.apiGroup,
       resource: c.resource,
       names: [...c.names],
+      ...(c.generated?.length ? { generated: [...c.generated] } : {}),
     }));
   return out;
 }

@@ -139,7 +139,16 @@ function mergeCreated(list: CreatedNames[]): CreatedNames[] {
   for (const c of list) {
     const k = tupleKey(c.namespace, c.apiGroup, c.resource);
     const prev = by.get(k);
-    by.set(k, prev ? { ...prev, names: [...prev.names, ...c.names] } : c);
+    by.set(
+      k,
+      prev
+        ? {
+            ...prev,
+            names: [...prev.names, ...c.names],
+            generated: [...(prev.generated ?? []), ...(c.generated ?? [])],
+          }
+        : c,
+    );
   }
   return sortCreated([...by.values()]);
 }

@@ -35,6 +35,7 @@ export function sortCreated(list: CreatedNames[]): CreatedNames[] {
       apiGroup: c.apiGroup,
       resource: c.resource,
       names: [...new Set(c.names)].sort(cmp),
+      ...(c.generated?.length ? { generated: [...new Set(c.generated)].sort(cmp) } : {}),
     }))
     .sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.apiGroup, b.apiGroup) || cmp(a.resource, b.resource));
 }

@@ -83,7 +83,15 @@ const Principal = Type.Object({
     ),
   ),
   created: Type.Optional(
-    Type.Array(Type.Object({ namespace: Str, apiGroup: Str, resource: Str, names: Type.Array(Str) })),
+    Type.Array(
+      Type.Object({
+        namespace: Str,
+        apiGroup: Str,
+        resource: Str,
+        names: Type.Array(Str),
+        generated: Type.Optional(Type.Array(Str)),
+      }),
+    ),
   ),
 });
 

@@ -48,8 +48,14 @@ export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): Name
     .flatMap((c) => c.names);
   const own = new Set(ownList.length >= MIN_CREATED ? ownList : []);
   const made = new Map<string, string>();
+  const generated = new Set(
+    created
+      .filter((c) => c.namespace === e0.namespace && c.apiGroup === e0.apiGroup && c.resource === e0.resource)
+      .flatMap((c) => c.generated ?? []),
+  );
   for (const n of names.keys()) {
-    if (own.has(n)) made.set(n, 'objects it created itself in the soak');
+    if (generated.has(n)) made.set(n, 'objects it created with generateName');
+    else if (own.has(n)) made.set(n, 'objects it created itself in the soak');
     else {
       const g = generatedName(n);
       if (g) made.set(n, g.why);

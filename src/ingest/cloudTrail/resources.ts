@@ -126,6 +126,37 @@ const BUILDERS: Record<string, Builder> = {
     const s = str(p['streamName']);
     return s ? [`arn:${c.partition}:kinesis:${c.region}:${c.account}:stream/${s}`] : [];
   },
+  // EC2's query API logs ids in item sets: instancesSet.items[].instanceId (Start/Stop/Terminate...),
+  // instanceId, volumeId, snapshotId, and resourcesSet.items[].resourceId (CreateTags).
+  ec2: (p, c) => {
+    const ids = [str(p['instanceId']), str(p['volumeId']), str(p['snapshotId'])];
+    for (const set of ['instancesSet', 'resourcesSet']) {
+      const items =
+        isObj(p[set]) && Array.isArray((p[set] as Obj)['items']) ? ((p[set] as Obj)['items'] as unknown[]) : [];
+      for (const it of items) if (isObj(it)) ids.push(str(it['instanceId']) || str(it['resourceId']));
+    }
+    const types: Record<string, string> = {
+      i: 'instance',
+      vol: 'volume',
+      snap: 'snapshot',
+      ami: 'image',
+      sg: 'security-group',
+      subnet: 'subnet',
+      vpc: 'vpc',
+      eni: 'network-interface',
+    };
+    const out: string[] = [];
+    for (const id of ids) {
+      const m = /^([a-z]+)-[0-9a-f]{8,17}$/.exec(id);
+      const type = m ? types[m[1]!] : undefined;
+      // Snapshots and images are named without an account (arn:aws:ec2:REGION::snapshot/ID).
+      if (type)
+        out.push(
+          `arn:${c.partition}:ec2:${c.region}:${type === 'snapshot' || type === 'image' ? '' : c.account}:${type}/${id}`,
+        );
+    }
+    return out;
+  },
 };
 
 /** Candidate ARNs for a call: every top-level ARN-valued parameter, and what the service's builder makes. */

@@ -4,16 +4,26 @@ import type { InputIssue } from '../../model/issue.js';
 import type { Decision, K8sRequestObservation } from '../../model/observation.js';
 import { normalizeTime } from '../../util/time.js';
 import {
-  apiGroupProblem,
-  namespaceProblem,
+  apiGroupProblem as apiGroupCheck,
+  namespaceProblem as namespaceCheck,
   nonResourceUrlProblem,
   objectNameProblem,
-  resourceProblem,
+  resourceProblem as resourceCheck,
   shown,
-  userNameProblem,
-  usernameProblem,
-  verbProblem,
+  userNameProblem as userNameCheck,
+  usernameProblem as usernameCheck,
+  verbProblem as verbCheck,
 } from '../../knowledge/kubernetes/names.js';
+import { remembered } from '../../util/memo.js';
+
+// User and group names repeat record after record and take the most checking: checked once each. The
+// other fields are one short regular expression each, cheaper than a lookup.
+const usernameProblem = remembered(usernameCheck);
+const userNameProblem = remembered(userNameCheck);
+const verbProblem = verbCheck;
+const resourceProblem = resourceCheck;
+const apiGroupProblem = apiGroupCheck;
+const namespaceProblem = namespaceCheck;
 
 /** Where a value came from, for issues. */
 export interface Loc {
@@ -154,7 +164,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   const created =
     verb === 'create' && !access.subresource && isObject(ev['objectRef']) ? str(ev['objectRef']['name']) : '';
 
-  emit({
+  const obs: K8sRequestObservation = {
     kind: 'k8s-request',
     username,
     groups,
@@ -163,12 +173,24 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     stage,
     time,
     id: str(ev['auditID']),
-    ...(created ? { created } : {}),
-  });
+  };
+  if (created) {
+    obs.created = created;
+    const gn = generateNameOf(ev);
+    if (gn && created.startsWith(gn)) obs.generateName = true;
+  }
+  emit(obs);
   return 1;
 }
 
 const NO_GROUPS: string[] = [];
+
+/** `requestObject.metadata.generateName` of a create logged at Request level or above, or ''. */
+function generateNameOf(ev: Record<string, unknown>): string {
+  const o = ev['requestObject'];
+  const m = isObject(o) ? o['metadata'] : undefined;
+  return isObject(m) ? str(m['generateName']) : '';
+}
 
 const STRING_FIELDS = [
   'stage',
