@@ -14,9 +14,23 @@ const started = process.hrtime.bigint();
 
 function io(capture) {
   const chunks = [];
-  const stdout = capture ? new Writable({ write(c, _e, cb) { chunks.push(c); cb(); } }) : process.stdout;
+  const stdout = capture
+    ? new Writable({
+        write(c, _e, cb) {
+          chunks.push(c);
+          cb();
+        },
+      })
+    : process.stdout;
   return {
-    io: { stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, stderrIsTTY: !!process.stderr.isTTY, cwd: root },
+    io: {
+      stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      env: process.env,
+      stderrIsTTY: !!process.stderr.isTTY,
+      cwd: root,
+    },
     text: () => Buffer.concat(chunks).toString('utf8'),
   };
 }
@@ -32,31 +46,89 @@ function files(dir) {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
-const p = await step('profile the 8-day soak', ['profile', '--k8s-audit', 'fixtures/demo/k8s-audit', '--cloudtrail', 'fixtures/demo/cloudtrail', '--flows', 'fixtures/demo/flows', '--inventory', 'fixtures/demo/inventory', '-o', 'out/profile.json']);
+const p = await step('profile the 8-day soak', [
+  'profile',
+  '--k8s-audit',
+  'fixtures/demo/k8s-audit',
+  '--cloudtrail',
+  'fixtures/demo/cloudtrail',
+  '--flows',
+  'fixtures/demo/flows',
+  '--inventory',
+  'fixtures/demo/inventory',
+  '-o',
+  'out/profile.json',
+]);
 if (p.code !== 0) process.exit(p.code);
-const g = await step('generate least-privilege RBAC, IAM and NetworkPolicies', ['generate', 'all', '--profile', 'out/profile.json', '-o', 'out']);
+const g = await step('generate least-privilege RBAC, IAM and NetworkPolicies', [
+  'generate',
+  'all',
+  '--profile',
+  'out/profile.json',
+  '-o',
+  'out',
+]);
 if (g.code !== 0) process.exit(g.code);
-const v = await step('verify: replay every observed request and call', ['verify', '--policies', 'out/rbac', 'out/iam', 'out/netpol', '--profile', 'out/profile.json', '--format', 'json'], true);
+const v = await step(
+  'verify: replay every observed request and call',
+  ['verify', '--policies', 'out/rbac', 'out/iam', 'out/netpol', '--profile', 'out/profile.json', '--format', 'json'],
+  true,
+);
 if (v.code === 2) process.exit(2);
 // The days after the soak: policy from days 1-6, replayed on days 7-8 (what enforcing it would have met).
-const sources = ['--k8s-audit', 'fixtures/demo/k8s-audit', '--cloudtrail', 'fixtures/demo/cloudtrail', '--flows', 'fixtures/demo/flows', '--inventory', 'fixtures/demo/inventory'];
-const b = await step('backtest: generate from days 1-6, replay days 7-8', ['backtest', ...sources, '--split', '2026-11-08T00:00:00Z', '--format', 'json', '-q'], true);
+const sources = [
+  '--k8s-audit',
+  'fixtures/demo/k8s-audit',
+  '--cloudtrail',
+  'fixtures/demo/cloudtrail',
+  '--flows',
+  'fixtures/demo/flows',
+  '--inventory',
+  'fixtures/demo/inventory',
+];
+const b = await step(
+  'backtest: generate from days 1-6, replay days 7-8',
+  ['backtest', ...sources, '--split', '2026-11-08T00:00:00Z', '--format', 'json', '-q'],
+  true,
+);
 if (b.code === 2) process.exit(2);
 for (const name of ['report.html', 'report.md']) {
-  const r = await step(`the reviewer's report: out/${name}`, ['report', '--profile', 'out/profile.json', '--policies', 'out/rbac', 'out/iam', 'out/netpol', '--title', 'acme staging: what the soak saw', '-o', `out/${name}`]);
+  const r = await step(`the reviewer's report: out/${name}`, [
+    'report',
+    '--profile',
+    'out/profile.json',
+    '--policies',
+    'out/rbac',
+    'out/iam',
+    'out/netpol',
+    '--title',
+    'acme staging: what the soak saw',
+    '-o',
+    `out/${name}`,
+  ]);
   if (r.code !== 0) process.exit(r.code);
 }
 
 const profile = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8'));
 const report = JSON.parse(v.stdout);
 const policyFiles = files(join(out, 'rbac'));
-const rules = policyFiles.reduce((n, f) => n + (readFileSync(f, 'utf8').match(/^ {2}- (apiGroups|nonResourceURLs):/gm) ?? []).length, 0);
+const rules = policyFiles.reduce(
+  (n, f) => n + (readFileSync(f, 'utf8').match(/^ {2}- (apiGroups|nonResourceURLs):/gm) ?? []).length,
+  0,
+);
 const widened = policyFiles.filter((f) => readFileSync(f, 'utf8').includes('audit2policy.dev/widened-by')).length;
 const iamFiles = files(join(out, 'iam'));
 const statements = iamFiles.reduce((n, f) => n + JSON.parse(readFileSync(f, 'utf8')).Statement.length, 0);
-const chains = profile.principals.flatMap((x) => (x.assumes ?? []).map((l) => `${x.subject.namespace}/${x.subject.name} → ${l.roleArn.replace(/^arn:aws:iam::\d+:/, '')} (${l.via})`));
+const chains = profile.principals.flatMap((x) =>
+  (x.assumes ?? []).map(
+    (l) => `${x.subject.namespace}/${x.subject.name} → ${l.roleArn.replace(/^arn:aws:iam::\d+:/, '')} (${l.via})`,
+  ),
+);
 const iamEvidence = files(join(out, 'evidence/iam')).map((f) => JSON.parse(readFileSync(f, 'utf8')));
-const iamUnnamed = iamEvidence.reduce((n, e) => n + e.widenings.filter((w) => w.option === 'undetermined-resource').length, 0);
+const iamUnnamed = iamEvidence.reduce(
+  (n, e) => n + e.widenings.filter((w) => w.option === 'undetermined-resource').length,
+  0,
+);
 const iamKeys = iamEvidence.reduce((n, e) => n + e.widenings.filter((w) => w.option === 'generated-keys').length, 0);
 const bt = JSON.parse(b.stdout);
 const day = (t) => Math.round((Date.parse(t.slice(0, 10)) - Date.parse(bt.train.from.slice(0, 10))) / 86_400_000) + 1;
@@ -65,7 +137,10 @@ const netFiles = files(join(out, 'netpol'));
 const np = report.byKind.netpol ?? { observed: 0, allowed: 0, unobservedPairs: 0, unobservedAllowed: 0 };
 const read = profile.sources.filter((s) => s.format !== 'skipped');
 const records = read.reduce((n, s) => n + s.records, 0);
-const skipped = Object.entries(profile.skipped).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+const skipped =
+  Object.entries(profile.skipped)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none';
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 
 const lines = [
@@ -79,7 +154,9 @@ const lines = [
   `NetworkPolicy     ${netFiles.length} files in ${relative(root, join(out, 'netpol'))}/ (${netFiles.filter((f) => f.endsWith('_default-deny.yaml')).length} default-deny) for ${(profile.workloads ?? []).length} workloads; ${(profile.network ?? []).filter((e) => e.allowed).length} observed paths`,
   ...chains.map((c, i) => `${i === 0 ? 'SA → IAM role    ' : '                 '} ${c}`),
   `denied            ${report.denied.length} accesses seen as denied, never granted`,
-  `verify            ${report.allowed}/${report.observed} observed accesses allowed (${Object.entries(report.byKind).map(([k, x]) => `${k} ${x.allowed}/${x.observed}`).join(', ')})${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
+  `verify            ${report.allowed}/${report.observed} observed accesses allowed (${Object.entries(report.byKind)
+    .map(([k, x]) => `${k} ${x.allowed}/${x.observed}`)
+    .join(', ')})${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
   `report            out/report.html (open it in a browser: no network, no scripts) and out/report.md`,
   `narrowness        ${np.unobservedAllowed} of ${np.unobservedPairs} workload pairs that never talked would be allowed`,
   `backtest  days 1-${lastDay(bt.train.until)} -> ${day(bt.test.from)}-${lastDay(bt.test.until)}: ${bt.allowed}/${bt.observed} allowed (breakage ${bt.breakage.toFixed(1)}%)`,

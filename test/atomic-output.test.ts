@@ -228,7 +228,8 @@ describe(`atomic output (seed ${SEED}): a killed run leaves the old output, the 
       }
     }
 
-    const report = `seed ${SEED} (A2P_ATOMIC_SEED=${SEED} repeats the kill moments); run on B took ${fmt(took)}; ` +
+    const report =
+      `seed ${SEED} (A2P_ATOMIC_SEED=${SEED} repeats the kill moments); run on B took ${fmt(took)}; ` +
       `OLD ${Object.keys(OLD).length} files, NEW ${Object.keys(NEW).length} files\n${log.join('\n')}`;
     if (process.env.A2P_ATOMIC_VERBOSE) process.stderr.write(`${report}\n`);
     expect(failures, `${report}\nfailures:\n${failures.join('\n')}`).toEqual([]);
@@ -271,7 +272,8 @@ describe(`atomic output (seed ${SEED}): a killed run leaves the old output, the 
             ? 'new'
             : `partial (${bytes.length} of ${NEW.length} bytes)`;
       const beside = readdirSync(parent).filter((n) => n !== 'profile.json');
-      const line = `#${i} SIGKILL at ${fmt(afterMs)} (${exitText(killed)}): ${state}; ` +
+      const line =
+        `#${i} SIGKILL at ${fmt(afterMs)} (${exitText(killed)}): ${state}; ` +
         `beside FILE: ${beside.length ? beside.join(', ') : 'nothing'}`;
       log.push(line);
       if (!['absent', 'old', 'new'].includes(state)) failures.push(line);
@@ -285,7 +287,8 @@ describe(`atomic output (seed ${SEED}): a killed run leaves the old output, the 
       if (stale.length) failures.push(`#${i} temporaries left beside FILE after the rerun: ${stale.join(', ')}`);
     }
 
-    const report = `seed ${SEED} (A2P_ATOMIC_SEED=${SEED} repeats the kill moments); profile of B took ${fmt(took)}, ` +
+    const report =
+      `seed ${SEED} (A2P_ATOMIC_SEED=${SEED} repeats the kill moments); profile of B took ${fmt(took)}, ` +
       `${NEW.length} bytes\n${log.join('\n')}`;
     if (process.env.A2P_ATOMIC_VERBOSE) process.stderr.write(`${report}\n`);
     expect(failures, `${report}\nfailures:\n${failures.join('\n')}`).toEqual([]);

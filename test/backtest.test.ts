@@ -52,24 +52,58 @@ describe('backtest', () => {
     const r = cli(['backtest', '--k8s-audit', log, ...SPLIT, '--format', 'json', '-q']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['train', 'test', 'observed', 'allowed', 'wouldDeny', 'undetermined', 'breakage', 'byKind', 'byPrincipal', 'generalized', 'excess']);
+    expect(Object.keys(j)).toEqual([
+      'train',
+      'test',
+      'observed',
+      'allowed',
+      'wouldDeny',
+      'undetermined',
+      'breakage',
+      'byKind',
+      'byPrincipal',
+      'generalized',
+      'excess',
+    ]);
     expect(j.train).toEqual({ from: '2026-11-02T01:00:00.000000Z', until: '2026-11-08T00:00:00.000000Z' });
     expect(j.test).toEqual({ from: '2026-11-08T00:00:00.000000Z', until: '2026-11-09T05:00:00.000000Z' });
     // Days 8-9: runner create/get/delete of two new pods collapse into its rules' accesses; web's two reads.
     expect(j.wouldDeny).toHaveLength(1);
-    expect(j.wouldDeny[0]).toMatchObject({ kind: 'rbac', subject: 'system:serviceaccount:shop:web', access: { verb: 'get', resource: 'configmaps', name: 'feature-flags' }, reason: 'a new name feature-flags of configmaps (seen: web-config)' });
-    expect(j.wouldDeny[0].evidence).toMatchObject({ count: 1, firstSeen: '2026-11-09T05:00:00.000000Z', samples: ['e-32'] });
+    expect(j.wouldDeny[0]).toMatchObject({
+      kind: 'rbac',
+      subject: 'system:serviceaccount:shop:web',
+      access: { verb: 'get', resource: 'configmaps', name: 'feature-flags' },
+      reason: 'a new name feature-flags of configmaps (seen: web-config)',
+    });
+    expect(j.wouldDeny[0].evidence).toMatchObject({
+      count: 1,
+      firstSeen: '2026-11-09T05:00:00.000000Z',
+      samples: ['e-32'],
+    });
     expect(j.observed).toBe(j.allowed + 1);
     expect(j.breakage).toBe(Math.round(10000 / j.observed) / 100);
     expect(j.byPrincipal['system:serviceaccount:ci:runner']).toMatchObject({ wouldDeny: 0, breakage: 0 });
-    expect(j.generalized).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'rbac', option: 'generated-names', subject: 'serviceaccount:ci:runner' })]));
+    expect(j.generalized).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'rbac', option: 'generated-names', subject: 'serviceaccount:ci:runner' }),
+      ]),
+    );
     expect(j.excess.rbac).toMatchObject({ samples: expect.any(Number), allowed: expect.any(Number) });
   });
 
   it('--exact keeps every name: the next days break, and --fail-on-breakage turns that into exit 1', () => {
-    const exact = JSON.parse(cli(['backtest', '--k8s-audit', log, ...SPLIT, '--format', 'json', '-q', '--exact']).stdout);
+    const exact = JSON.parse(
+      cli(['backtest', '--k8s-audit', log, ...SPLIT, '--format', 'json', '-q', '--exact']).stdout,
+    );
     expect(exact.generalized).toEqual([]);
-    expect(exact.wouldDeny.map((f: { subject: string; access: { verb: string; name: string } }) => `${f.subject} ${f.access.verb} ${f.access.name}`).sort()).toEqual([
+    expect(
+      exact.wouldDeny
+        .map(
+          (f: { subject: string; access: { verb: string; name: string } }) =>
+            `${f.subject} ${f.access.verb} ${f.access.name}`,
+        )
+        .sort(),
+    ).toEqual([
       'system:serviceaccount:ci:runner delete job-k2l4m',
       'system:serviceaccount:ci:runner delete job-n5p6q',
       'system:serviceaccount:ci:runner get job-k2l4m',
@@ -83,7 +117,9 @@ describe('backtest', () => {
   it('text and markdown carry the figure, the denials with their reasons and the generalizations', () => {
     const t = cli(['backtest', '--k8s-audit', log, ...SPLIT, '-q']).stdout;
     expect(t).toMatch(/^backtest {2}days 1-6 -> 7-8: \d+\/\d+ allowed \(breakage \d+\.\d%\)\n/);
-    expect(t).toContain('get configmaps feature-flags in shop ×1, first 2026-11-09T05:00:00.000000Z (e-32): a new name feature-flags of configmaps');
+    expect(t).toContain(
+      'get configmaps feature-flags in shop ×1, first 2026-11-09T05:00:00.000000Z (e-32): a new name feature-flags of configmaps',
+    );
     expect(t).toContain('(made-up names; --exact keeps them)');
     const md = cli(['backtest', '--k8s-audit', log, ...SPLIT, '-q', '--format', 'markdown']).stdout;
     expect(md).toMatch(/^### ⚠️ backtest/);
@@ -92,20 +128,37 @@ describe('backtest', () => {
 
   it('--folds: a learning curve per principal; one that met something new on the last day is still learning', () => {
     const j = JSON.parse(cli(['backtest', '--k8s-audit', log, '--folds', '3', '--format', 'json', '-q']).stdout);
-    expect(j.folds.map((f: { test: { from: string } }) => f.test.from)).toEqual(['2026-11-07T00:00:00.000000Z', '2026-11-08T00:00:00.000000Z', '2026-11-09T00:00:00.000000Z']);
-    expect(j.learning['system:serviceaccount:shop:web']).toMatchObject({ lastNew: '2026-11-09T00:00:00.000000Z', stillLearning: true });
-    expect(j.learning['system:serviceaccount:shop:web'].days.map((d: { newAccesses: number }) => d.newAccesses)).toEqual([0, 0, 1]);
+    expect(j.folds.map((f: { test: { from: string } }) => f.test.from)).toEqual([
+      '2026-11-07T00:00:00.000000Z',
+      '2026-11-08T00:00:00.000000Z',
+      '2026-11-09T00:00:00.000000Z',
+    ]);
+    expect(j.learning['system:serviceaccount:shop:web']).toMatchObject({
+      lastNew: '2026-11-09T00:00:00.000000Z',
+      stillLearning: true,
+    });
+    expect(
+      j.learning['system:serviceaccount:shop:web'].days.map((d: { newAccesses: number }) => d.newAccesses),
+    ).toEqual([0, 0, 1]);
     expect(j.learning['system:serviceaccount:ci:runner']).toMatchObject({ lastNew: '', stillLearning: false });
     // generate says so too, from the profile alone: the newest class of web appeared on the last day.
     const g = cli(['generate', 'rbac', '--k8s-audit', log]);
-    expect(g.stderr).toMatch(/still learning on the soak's last day: 1 subject .*\n {2}system:serviceaccount:shop:web: get configmaps feature-flags in shop, first seen 2026-11-09T05:00:00.000000Z/);
+    expect(g.stderr).toMatch(
+      /still learning on the soak's last day: 1 subject .*\n {2}system:serviceaccount:shop:web: get configmaps feature-flags in shop, first seen 2026-11-09T05:00:00.000000Z/,
+    );
   });
 
   it('asks for exactly one way to hold out, and sets the windows itself', () => {
-    expect(cli(['backtest', '--k8s-audit', log]).stderr).toContain('give one of --holdout DURATION, --split TIME or --folds K');
+    expect(cli(['backtest', '--k8s-audit', log]).stderr).toContain(
+      'give one of --holdout DURATION, --split TIME or --folds K',
+    );
     expect(cli(['backtest', '--k8s-audit', log, '--holdout', '2d', '--folds', '2']).code).toBe(2);
-    expect(cli(['backtest', '--k8s-audit', log, '--holdout', '2d', '--since', '3d']).stderr).toContain('backtest sets the windows itself');
-    expect(cli(['backtest', '--k8s-audit', log, '--holdout', '2026-11-08T00:00:00Z']).stderr).toContain('--holdout: expected a duration');
+    expect(cli(['backtest', '--k8s-audit', log, '--holdout', '2d', '--since', '3d']).stderr).toContain(
+      'backtest sets the windows itself',
+    );
+    expect(cli(['backtest', '--k8s-audit', log, '--holdout', '2026-11-08T00:00:00Z']).stderr).toContain(
+      '--holdout: expected a duration',
+    );
     expect(cli(['backtest', '--k8s-audit', log, '--folds', '20']).stderr).toContain('too few days');
   });
 });

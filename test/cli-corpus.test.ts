@@ -13,7 +13,12 @@ function corpusLines(): string[] {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (!name.endsWith('.md')) lines.push(...readFileSync(p, 'utf8').split('\n').filter((l) => l.trim() !== ''));
+      else if (!name.endsWith('.md'))
+        lines.push(
+          ...readFileSync(p, 'utf8')
+            .split('\n')
+            .filter((l) => l.trim() !== ''),
+        );
     }
   };
   walk(K8S);
@@ -54,8 +59,16 @@ describe.skipIf(!HAS_CORPUS)('the real-log corpus, end to end', () => {
   it('the policies are valid RBAC: no create rule has resourceNames, no nonResourceURL has a query string', () => {
     const g = cli(['generate', 'rbac', '--k8s-audit', K8S, '-q', '--include-system']);
     expect(g.code).toBe(0);
-    const docs = g.stdout.split(/^---\n/m).map((d) => load(d) as { kind: string; rules?: { verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }[] });
-    expect(new Set(docs.map((d) => d.kind))).toEqual(new Set(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']));
+    const docs = g.stdout.split(/^---\n/m).map(
+      (d) =>
+        load(d) as {
+          kind: string;
+          rules?: { verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }[];
+        },
+    );
+    expect(new Set(docs.map((d) => d.kind))).toEqual(
+      new Set(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']),
+    );
     const rules = docs.flatMap((d) => d.rules ?? []);
     expect(rules.some((r) => r.nonResourceURLs)).toBe(true);
     for (const r of rules) {
@@ -82,11 +95,14 @@ describe.skipIf(!HAS_CORPUS)('the real-log corpus, end to end', () => {
     const half = Math.ceil(mixed.length / 2);
     writeFileSync(join(halves, '1.log'), mixed.slice(0, half).join('\n'));
     writeFileSync(join(halves, '2.log'), mixed.slice(half).join('\n'));
-    const p = (args: string[], o: string) => expect(cli(['profile', ...args, '-o', join(halves, o), '-q']).code).toBe(0);
+    const p = (args: string[], o: string) =>
+      expect(cli(['profile', ...args, '-o', join(halves, o), '-q']).code).toBe(0);
     p(['--k8s-audit', join(halves, '1.log')], 'p1.json');
     p(['--k8s-audit', join(halves, '2.log')], 'p2.json');
     p(['--k8s-audit', K8S], 'whole.json');
-    expect(cli(['merge', join(halves, 'p2.json'), join(halves, 'p1.json'), '-o', join(halves, 'merged.json'), '-q']).code).toBe(0);
+    expect(
+      cli(['merge', join(halves, 'p2.json'), join(halves, 'p1.json'), '-o', join(halves, 'merged.json'), '-q']).code,
+    ).toBe(0);
     const strip = (f: string) => ({ ...JSON.parse(readFileSync(join(halves, f), 'utf8')), sources: null });
     expect(strip('merged.json')).toEqual(strip('whole.json'));
     const fromMerged = cli(['generate', 'rbac', '--profile', join(halves, 'merged.json'), '-q']);

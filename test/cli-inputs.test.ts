@@ -17,7 +17,10 @@ function event(i: number, over: Record<string, unknown> = {}): Record<string, un
     stage: 'ResponseComplete',
     requestURI: `/api/v1/namespaces/shop/configmaps/cfg-${i % 4}`,
     verb: 'get',
-    user: { username: `system:serviceaccount:shop:${sa}`, groups: ['system:serviceaccounts', 'system:serviceaccounts:shop', 'system:authenticated'] },
+    user: {
+      username: `system:serviceaccount:shop:${sa}`,
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:shop', 'system:authenticated'],
+    },
     objectRef: { resource: 'configmaps', namespace: 'shop', name: `cfg-${i % 4}`, apiVersion: 'v1' },
     responseStatus: { metadata: {}, code: 200 },
     requestReceivedTimestamp: new Date(Date.UTC(2026, 10, 2) + i * 3_600_000).toISOString(),
@@ -32,7 +35,10 @@ describe('input formats', () => {
     const evs = Array.from({ length: 12 }, (_, i) => event(i));
     const dir = tmp();
     writeFileSync(join(dir, 'lines.log'), jsonl(evs.slice(0, 3)));
-    writeFileSync(join(dir, 'batch.json'), JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: evs.slice(3, 6) }));
+    writeFileSync(
+      join(dir, 'batch.json'),
+      JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: evs.slice(3, 6) }),
+    );
     writeFileSync(join(dir, 'pretty.json'), JSON.stringify({ kind: 'EventList', items: evs.slice(6, 8) }, null, 2));
     writeFileSync(join(dir, 'zipped.txt'), gzipSync(jsonl(evs.slice(8, 10))));
     const one = cli(['generate', 'rbac', '--k8s-audit', dir, '-', '-q'], { input: gzipSync(jsonl(evs.slice(10))) });
@@ -47,7 +53,10 @@ describe('input formats', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'README.md'), '# notes\n');
     writeFileSync(join(dir, 'archive.zip'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]));
-    writeFileSync(join(dir, 'audit.log'), jsonl([event(1)]) + '{"kind":"Event", broken\n' + jsonl([event(2)]) + '{"kind":"Pod"}\n');
+    writeFileSync(
+      join(dir, 'audit.log'),
+      jsonl([event(1)]) + '{"kind":"Event", broken\n' + jsonl([event(2)]) + '{"kind":"Pod"}\n',
+    );
     const full = gzipSync(jsonl([event(3), event(4), event(5)]));
     writeFileSync(join(dir, 'cut.gz'), full.subarray(0, full.length - 12));
     const r = cli(['profile', '--k8s-audit', dir]);
@@ -74,7 +83,9 @@ describe('input formats', () => {
   });
 
   it('applies --since as a duration back from the newest event, and as an RFC 3339 time', () => {
-    const evs = Array.from({ length: 48 }, (_, i) => event(i, { user: { username: `system:serviceaccount:shop:sa-${i}` } }));
+    const evs = Array.from({ length: 48 }, (_, i) =>
+      event(i, { user: { username: `system:serviceaccount:shop:sa-${i}` } }),
+    );
     const dir = tmp();
     writeFileSync(join(dir, 'a.log'), jsonl(evs));
     const subjects = (args: string[]) => {
@@ -89,9 +100,12 @@ describe('input formats', () => {
 
   it('gives the same profile bytes for 1 worker and for byte ranges split across 3 workers', async () => {
     const dir = tmp();
-    const evs = Array.from({ length: 3000 }, (_, i) => event(i, { objectRef: { resource: 'configmaps', namespace: `ns-${i % 17}`, name: `c-${i % 29}` } }));
+    const evs = Array.from({ length: 3000 }, (_, i) =>
+      event(i, { objectRef: { resource: 'configmaps', namespace: `ns-${i % 17}`, name: `c-${i % 29}` } }),
+    );
     writeFileSync(join(dir, 'big.log'), jsonl(evs) + 'not json\n' + jsonl(evs.slice(0, 10)));
-    const run = (workers: number) => ingest({ k8sAudit: [dir], scope: new Scope(defaultScope()), workers, cwd: '/', splitBytes: 64 * 1024 });
+    const run = (workers: number) =>
+      ingest({ k8sAudit: [dir], scope: new Scope(defaultScope()), workers, cwd: '/', splitBytes: 64 * 1024 });
     const one = await run(1);
     const three = await run(3);
     expect(serializeProfile(three.profile)).toBe(serializeProfile(one.profile));

@@ -7,16 +7,34 @@ import { tmp } from './helpers/cli.js';
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: Buffer[] = [];
-  return { stream: new Writable({ write: (c, _e, cb) => (chunks.push(Buffer.from(c)), cb()) }), text: () => Buffer.concat(chunks).toString('utf8') };
+  return {
+    stream: new Writable({ write: (c, _e, cb) => (chunks.push(Buffer.from(c)), cb()) }),
+    text: () => Buffer.concat(chunks).toString('utf8'),
+  };
 }
 
 async function profileWith(stderrIsTTY: boolean, extra: string[] = []) {
   const dir = tmp();
-  const line = JSON.stringify({ kind: 'Event', auditID: 'a', stage: 'ResponseComplete', verb: 'get', user: { username: 'alice' }, objectRef: { resource: 'pods', namespace: 'x', name: 'p' }, responseStatus: { code: 200 } });
+  const line = JSON.stringify({
+    kind: 'Event',
+    auditID: 'a',
+    stage: 'ResponseComplete',
+    verb: 'get',
+    user: { username: 'alice' },
+    objectRef: { resource: 'pods', namespace: 'x', name: 'p' },
+    responseStatus: { code: 200 },
+  });
   writeFileSync(join(dir, 'a.log'), (line + '\n').repeat(5000));
   const out = capture();
   const err = capture();
-  const code = await run(['profile', '--k8s-audit', join(dir, 'a.log'), '--workers', '1', ...extra], { stdout: out.stream, stderr: err.stream, stdin: new PassThrough(), env: {}, stderrIsTTY, cwd: dir });
+  const code = await run(['profile', '--k8s-audit', join(dir, 'a.log'), '--workers', '1', ...extra], {
+    stdout: out.stream,
+    stderr: err.stream,
+    stdin: new PassThrough(),
+    env: {},
+    stderrIsTTY,
+    cwd: dir,
+  });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -24,6 +42,7 @@ describe('progress and colour', () => {
   it('draws progress on a terminal stderr only, and clears it; stdout stays pure data', async () => {
     const tty = await profileWith(true);
     expect(tty.code).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the progress line is drawn with an escape sequence
     expect(tty.stderr).toMatch(/\r\x1b\[K[\d.]+ MB\/[\d.]+ MB \(\d+%\), [\d,]+ records/);
     expect(JSON.parse(tty.stdout).kind).toBe('Profile');
     const pipe = await profileWith(false);

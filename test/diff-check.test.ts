@@ -20,7 +20,20 @@ function files(dir: string): string[] {
 const base = tmp();
 const profile = join(base, 'profile.json');
 const gen = (() => {
-  const p = cli(['profile', '--k8s-audit', join(DEMO, 'k8s-audit'), '--cloudtrail', join(DEMO, 'cloudtrail'), '--flows', join(DEMO, 'flows'), '--inventory', join(DEMO, 'inventory'), '-o', profile, '-q']);
+  const p = cli([
+    'profile',
+    '--k8s-audit',
+    join(DEMO, 'k8s-audit'),
+    '--cloudtrail',
+    join(DEMO, 'cloudtrail'),
+    '--flows',
+    join(DEMO, 'flows'),
+    '--inventory',
+    join(DEMO, 'inventory'),
+    '-o',
+    profile,
+    '-q',
+  ]);
   const g = cli(['generate', 'all', '--profile', profile, '-o', join(base, 'policy'), '-q']);
   return { code: p.code + g.code, stderr: p.stderr + g.stderr };
 })();
@@ -51,15 +64,21 @@ describe('diff (acceptance on the demo environment)', () => {
 
   it('one RBAC verb, one NetworkPolicy port and one IAM action removed: exactly those three revoked, with their evidence', () => {
     const copy = copyPolicy();
-    edit(join(copy, 'rbac/shop/serviceaccount.shop.web.yaml'), /      - list\n      - watch\n/, '      - list\n');
-    edit(join(copy, 'netpol/shop/web.yaml'), /        - protocol: TCP\n          port: dns-tcp\n/, '');
+    edit(join(copy, 'rbac/shop/serviceaccount.shop.web.yaml'), / {6}- list\n {6}- watch\n/, '      - list\n');
+    edit(join(copy, 'netpol/shop/web.yaml'), / {8}- protocol: TCP\n {10}port: dns-tcp\n/, '');
     edit(join(copy, 'iam/111122223333/shop-cart.json'), /,\n\s*"dynamodb:UpdateItem"/, '');
     const r = json(['diff', POLICY, copy, '--format', 'json', '--profile', profile]);
     expect(r.code).toBe(1);
     expect(r.out.granted).toEqual([]);
     expect(r.out.undetermined).toEqual([]);
-    expect(r.out.revoked.map((f: { kind: string; principal: string; summary: string }) => [f.kind, f.principal, f.summary])).toEqual([
-      ['iam', 'arn:aws:iam::111122223333:role/shop-cart', 'dynamodb:UpdateItem on arn:aws:dynamodb:eu-west-1:111122223333:table/carts'],
+    expect(
+      r.out.revoked.map((f: { kind: string; principal: string; summary: string }) => [f.kind, f.principal, f.summary]),
+    ).toEqual([
+      [
+        'iam',
+        'arn:aws:iam::111122223333:role/shop-cart',
+        'dynamodb:UpdateItem on arn:aws:dynamodb:eu-west-1:111122223333:table/carts',
+      ],
       ['netpol', 'shop/web', 'shop/web → kube-system/coredns TCP/53'],
       ['rbac', 'system:serviceaccount:shop:web', 'watch configmaps in shop'],
     ]);
@@ -74,11 +93,22 @@ describe('diff (acceptance on the demo environment)', () => {
 
   it('one access added: reported as granted, never used', () => {
     const copy = copyPolicy();
-    edit(join(copy, 'rbac/shop/serviceaccount.shop.web.yaml'), /      - list\n      - watch\n/, '      - list\n      - watch\n      - delete\n');
+    edit(
+      join(copy, 'rbac/shop/serviceaccount.shop.web.yaml'),
+      / {6}- list\n {6}- watch\n/,
+      '      - list\n      - watch\n      - delete\n',
+    );
     const r = json(['diff', POLICY, copy, '--format', 'json', '--profile', profile, '--fail-on', 'revoked']);
     expect(r.code).toBe(0);
     expect(r.out.revoked).toEqual([]);
-    expect(r.out.granted).toMatchObject([{ kind: 'rbac', principal: 'system:serviceaccount:shop:web', summary: 'delete configmaps in shop', evidence: { used: false } }]);
+    expect(r.out.granted).toMatchObject([
+      {
+        kind: 'rbac',
+        principal: 'system:serviceaccount:shop:web',
+        summary: 'delete configmaps in shop',
+        evidence: { used: false },
+      },
+    ]);
     expect(cli(['diff', POLICY, copy, '-q']).code).toBe(1);
   });
 
@@ -86,14 +116,36 @@ describe('diff (acceptance on the demo environment)', () => {
     const copy = join(tmp(), 'policy');
     mkdirSync(join(copy, 'k8s'), { recursive: true });
     // Every Kubernetes document, reversed, as JSON in one file and as YAML in another.
-    const docs = files(join(POLICY, 'rbac')).concat(files(join(POLICY, 'netpol'))).flatMap((f) => loadAll(readFileSync(f, 'utf8')) as Record<string, unknown>[]);
+    const docs = files(join(POLICY, 'rbac'))
+      .concat(files(join(POLICY, 'netpol')))
+      .flatMap((f) => loadAll(readFileSync(f, 'utf8')) as Record<string, unknown>[]);
     const half = Math.floor(docs.length / 2);
-    writeFileSync(join(copy, 'k8s/all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs.slice(0, half).reverse() }));
-    writeFileSync(join(copy, 'k8s/rest.yaml'), docs.slice(half).reverse().map((d) => dump(d, { sortKeys: true, indent: 4 })).join('---\n'));
+    writeFileSync(
+      join(copy, 'k8s/all.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs.slice(0, half).reverse() }),
+    );
+    writeFileSync(
+      join(copy, 'k8s/rest.yaml'),
+      docs
+        .slice(half)
+        .reverse()
+        .map((d) => dump(d, { sortKeys: true, indent: 4 }))
+        .join('---\n'),
+    );
     // IAM: statements reversed, renamed and split one action per statement.
     for (const f of files(join(POLICY, 'iam'))) {
-      const doc = JSON.parse(readFileSync(f, 'utf8')) as { Version: string; Statement: { Action: string[]; Resource: unknown }[] };
-      const split = doc.Statement.flatMap((s) => s.Action.map((a, i) => ({ Sid: `X${i}${a.replace(/\W/g, '')}`, Resource: s.Resource, Action: a.toUpperCase().replace(/^([A-Z0-9-]+):/, (m) => m.toLowerCase()), Effect: 'Allow' }))).reverse();
+      const doc = JSON.parse(readFileSync(f, 'utf8')) as {
+        Version: string;
+        Statement: { Action: string[]; Resource: unknown }[];
+      };
+      const split = doc.Statement.flatMap((s) =>
+        s.Action.map((a, i) => ({
+          Sid: `X${i}${a.replace(/\W/g, '')}`,
+          Resource: s.Resource,
+          Action: a.toUpperCase().replace(/^([A-Z0-9-]+):/, (m) => m.toLowerCase()),
+          Effect: 'Allow',
+        })),
+      ).reverse();
       const rel = f.slice(join(POLICY, 'iam').length + 1);
       mkdirSync(join(copy, 'iam', rel, '..'), { recursive: true });
       writeFileSync(join(copy, 'iam', rel), JSON.stringify({ Statement: split, Version: doc.Version }, null, 8));
@@ -107,7 +159,17 @@ describe('diff (acceptance on the demo environment)', () => {
     const copy = copyPolicy();
     const f = join(copy, 'iam/111122223333/payments-api.json');
     const doc = JSON.parse(readFileSync(f, 'utf8'));
-    doc.Statement.push({ Sid: 'KmsAll', Effect: 'Allow', Action: 'kms:*', Resource: '*' }, { Sid: 'NoDelete', Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: '*' }, { Sid: 'Tagged', Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'payments' } } });
+    doc.Statement.push(
+      { Sid: 'KmsAll', Effect: 'Allow', Action: 'kms:*', Resource: '*' },
+      { Sid: 'NoDelete', Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: '*' },
+      {
+        Sid: 'Tagged',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/team': 'payments' } },
+      },
+    );
     writeFileSync(f, JSON.stringify(doc, null, 2));
     const r = json(['diff', POLICY, copy, '--format', 'json', '--kind', 'iam']);
     expect(r.code).toBe(1);
@@ -116,14 +178,32 @@ describe('diff (acceptance on the demo environment)', () => {
     expect(granted).toContain('kms:CreateGrant');
     expect(granted).not.toContain('kms:ScheduleKeyDeletion');
     // Decrypt was allowed on one key; on every key (*) it is newly granted.
-    expect(r.out.granted.find((g: { access: { action: string } }) => g.access.action === 'kms:Decrypt').access.resources).toEqual(['*']);
-    expect(r.out.undetermined).toMatchObject([{ kind: 'iam', detail: expect.stringMatching(/Tagged: an Allow with a Condition/) }]);
+    expect(
+      r.out.granted.find((g: { access: { action: string } }) => g.access.action === 'kms:Decrypt').access.resources,
+    ).toEqual(['*']);
+    expect(r.out.undetermined).toMatchObject([
+      { kind: 'iam', detail: expect.stringMatching(/Tagged: an Allow with a Condition/) },
+    ]);
   });
 });
 
 describe('check (acceptance on the demo environment)', () => {
   it('the generated policies against the soak that made them: nothing would be denied', () => {
-    const r = json(['check', '--policies', POLICY, '--k8s-audit', join(DEMO, 'k8s-audit'), '--cloudtrail', join(DEMO, 'cloudtrail'), '--flows', join(DEMO, 'flows'), '--inventory', join(DEMO, 'inventory'), '--format', 'json']);
+    const r = json([
+      'check',
+      '--policies',
+      POLICY,
+      '--k8s-audit',
+      join(DEMO, 'k8s-audit'),
+      '--cloudtrail',
+      join(DEMO, 'cloudtrail'),
+      '--flows',
+      join(DEMO, 'flows'),
+      '--inventory',
+      join(DEMO, 'inventory'),
+      '--format',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.wouldDeny).toEqual([]);
     expect(r.out.undetermined).toEqual([]);
@@ -133,13 +213,27 @@ describe('check (acceptance on the demo environment)', () => {
   it('a day on which the app starts a new call: exactly that call would be denied, exit 1', () => {
     const r = json(['check', '--policies', POLICY, '--k8s-audit', join(DEMO, 'drift'), '--format', 'json']);
     expect(r.code).toBe(1);
-    expect(r.out.wouldDeny).toMatchObject([{ type: 'would-deny', kind: 'rbac', principal: 'system:serviceaccount:shop:web', summary: 'get configmaps feature-flags-v2 in shop', evidence: { count: 1, firstSeen: '2026-11-10T09:15:02.120000Z', samples: ['d1f2e3a4-0000-4000-8000-000000000010'] } }]);
+    expect(r.out.wouldDeny).toMatchObject([
+      {
+        type: 'would-deny',
+        kind: 'rbac',
+        principal: 'system:serviceaccount:shop:web',
+        summary: 'get configmaps feature-flags-v2 in shop',
+        evidence: {
+          count: 1,
+          firstSeen: '2026-11-10T09:15:02.120000Z',
+          samples: ['d1f2e3a4-0000-4000-8000-000000000010'],
+        },
+      },
+    ]);
     // It points at the policy file of its principal, for annotations and code scanning.
     expect(r.out.wouldDeny[0].locations[0].file).toMatch(/rbac\/shop\/serviceaccount\.shop\.web\.yaml$/);
     // What a day does not use shows as unused, with the share per principal.
     expect(r.out.unusedShare['alice@acme.example']).toBe(1);
     expect(r.out.unused.length).toBeGreaterThan(0);
-    expect(cli(['check', '--policies', POLICY, '--k8s-audit', join(DEMO, 'drift'), '--fail-on', 'none', '-q']).code).toBe(0);
+    expect(
+      cli(['check', '--policies', POLICY, '--k8s-audit', join(DEMO, 'drift'), '--fail-on', 'none', '-q']).code,
+    ).toBe(0);
   });
 
   it('a CI gate does not pass on input it could not read', () => {
@@ -156,10 +250,32 @@ describe('CI formats', () => {
     command: 'diff',
     kinds: ['rbac', 'iam'],
     granted: [
-      { type: 'granted', kind: 'rbac', principal: 'system:serviceaccount:shop:web|<script>', access: {}, summary: 'get configmaps `x` in shop\n| injected | row |', evidence: { used: false, count: 0, firstSeen: '', lastSeen: '', samples: [] }, locations: [{ file: 'policy/rbac/shop/a,b:c.yaml', line: 12 }] },
+      {
+        type: 'granted',
+        kind: 'rbac',
+        principal: 'system:serviceaccount:shop:web|<script>',
+        access: {},
+        summary: 'get configmaps `x` in shop\n| injected | row |',
+        evidence: { used: false, count: 0, firstSeen: '', lastSeen: '', samples: [] },
+        locations: [{ file: 'policy/rbac/shop/a,b:c.yaml', line: 12 }],
+      },
     ],
     revoked: [
-      { type: 'revoked', kind: 'iam', principal: 'arn:aws:iam::111122223333:role/shop-cart', access: {}, summary: 's3:GetObject on arn:aws:s3:::b/100%', evidence: { used: true, count: 3, firstSeen: '2026-11-02T00:00:00.000000Z', lastSeen: '2026-11-03T00:00:00.000000Z', samples: ['e-1'] }, locations: [{ file: 'policy/iam/111122223333/shop-cart.json', line: 4 }] },
+      {
+        type: 'revoked',
+        kind: 'iam',
+        principal: 'arn:aws:iam::111122223333:role/shop-cart',
+        access: {},
+        summary: 's3:GetObject on arn:aws:s3:::b/100%',
+        evidence: {
+          used: true,
+          count: 3,
+          firstSeen: '2026-11-02T00:00:00.000000Z',
+          lastSeen: '2026-11-03T00:00:00.000000Z',
+          samples: ['e-1'],
+        },
+        locations: [{ file: 'policy/iam/111122223333/shop-cart.json', line: 4 }],
+      },
     ],
     undetermined: [],
     wouldDeny: [],
@@ -178,25 +294,36 @@ describe('CI formats', () => {
   });
 
   it('markdown collapses past 50 rows', () => {
-    const many: CiReport = { ...hostile, granted: Array.from({ length: 60 }, (_, i) => ({ ...hostile.granted[0]!, summary: `get configmaps c${i}` })) };
+    const many: CiReport = {
+      ...hostile,
+      granted: Array.from({ length: 60 }, (_, i) => ({ ...hostile.granted[0]!, summary: `get configmaps c${i}` })),
+    };
     const md = render(many, 'markdown', 'any');
     expect(md).toMatch(/<details><summary>10 more<\/summary>/);
     expect(md.split('\n').filter((l) => l.startsWith('| rbac')).length).toBe(60);
   });
 
   it('SARIF validates against the SARIF 2.1.0 schema, one result per finding, with file and line', () => {
-    const schema = JSON.parse(readFileSync(join(require.resolve('@microsoft/jest-sarif/package.json'), '../lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(
+        join(require.resolve('@microsoft/jest-sarif/package.json'), '../lib/schemas/sarif-2.1.0-rtm.5.json'),
+        'utf8',
+      ),
+    );
     // The SARIF 2.1.0 schema (as @microsoft/jest-sarif ships it) is JSON Schema draft-04.
     const ajv = new Ajv04({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
     // The validator is real: a run without its tool is refused.
     expect(validate({ version: '2.1.0', runs: [{ results: [] }] })).toBe(false);
     const copy = copyPolicy();
-    edit(join(copy, 'rbac/shop/serviceaccount.shop.web.yaml'), /      - list\n      - watch\n/, '      - list\n');
+    edit(join(copy, 'rbac/shop/serviceaccount.shop.web.yaml'), / {6}- list\n {6}- watch\n/, '      - list\n');
     for (const [name, sarif] of [
       ['unit', render(hostile, 'sarif', 'any')],
       ['diff', cli(['diff', POLICY, copy, '--format', 'sarif']).stdout],
-      ['check', cli(['check', '--policies', POLICY, '--k8s-audit', join(DEMO, 'drift'), '--format', 'sarif', '-q']).stdout],
+      [
+        'check',
+        cli(['check', '--policies', POLICY, '--k8s-audit', join(DEMO, 'drift'), '--format', 'sarif', '-q']).stdout,
+      ],
     ] as const) {
       const log = JSON.parse(sarif);
       expect(validate(log), `${name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
@@ -204,7 +331,13 @@ describe('CI formats', () => {
     }
     const log = JSON.parse(render(hostile, 'sarif', 'revoked'));
     expect(log.runs[0].results).toHaveLength(2);
-    expect(log.runs[0].results[1]).toMatchObject({ ruleId: 'audit2policy/granted', level: 'warning', locations: [{ physicalLocation: { artifactLocation: { uri: 'policy/rbac/shop/a,b:c.yaml' }, region: { startLine: 12 } } }] });
+    expect(log.runs[0].results[1]).toMatchObject({
+      ruleId: 'audit2policy/granted',
+      level: 'warning',
+      locations: [
+        { physicalLocation: { artifactLocation: { uri: 'policy/rbac/shop/a,b:c.yaml' }, region: { startLine: 12 } } },
+      ],
+    });
     expect(log.runs[0].results[0]).toMatchObject({ ruleId: 'audit2policy/revoked', level: 'error' });
   });
 
@@ -213,4 +346,3 @@ describe('CI formats', () => {
     expect(lines.map((l) => JSON.parse(l).type)).toEqual(['revoked', 'granted']);
   });
 });
-

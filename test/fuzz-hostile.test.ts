@@ -14,8 +14,22 @@ import { describe, it } from 'vitest';
 import { run } from '../src/cli/run.js';
 import { ROOT, rng } from './helpers/cli.js';
 import {
-  asText, BIG, checkIam, checkNetpol, checkRbac, DELETE, diffSnapshots, entries, fmtMutation, getPath, HOSTILE, isObj,
-  jsonText, makeSandbox, setPath, snapshot,
+  asText,
+  BIG,
+  checkIam,
+  checkNetpol,
+  checkRbac,
+  DELETE,
+  diffSnapshots,
+  entries,
+  fmtMutation,
+  getPath,
+  HOSTILE,
+  isObj,
+  jsonText,
+  makeSandbox,
+  setPath,
+  snapshot,
 } from './helpers/fuzz.js';
 import type { Fail, Key, Mutation, Obj, Sandbox } from './helpers/fuzz.js';
 
@@ -47,7 +61,11 @@ interface RunResult {
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const demo = (p: string): string => readFileSync(join(DEMO, p), 'utf8');
-const jsonLines = (text: string): Obj[] => text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Obj);
+const jsonLines = (text: string): Obj[] =>
+  text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Obj);
 const at = (o: Obj, ...path: Key[]): unknown => getPath(o, path);
 
 /** The first record of each distinct key: a deterministic handful of every kind of record. */
@@ -63,66 +81,131 @@ const k8sAll = [
 ];
 const K8S = firstPerKey(
   k8sAll,
-  (e) => [at(e, 'user', 'username'), e['verb'], at(e, 'objectRef', 'resource'), at(e, 'objectRef', 'subresource'),
-    !!at(e, 'objectRef', 'namespace'), !!at(e, 'objectRef', 'name'), at(e, 'responseStatus', 'code'),
-    !!e['impersonatedUser'], e['objectRef'] ? '' : e['requestURI']],
+  (e) => [
+    at(e, 'user', 'username'),
+    e['verb'],
+    at(e, 'objectRef', 'resource'),
+    at(e, 'objectRef', 'subresource'),
+    !!at(e, 'objectRef', 'namespace'),
+    !!at(e, 'objectRef', 'name'),
+    at(e, 'responseStatus', 'code'),
+    !!e['impersonatedUser'],
+    e['objectRef'] ? '' : e['requestURI'],
+  ],
   (e) => e['stage'] === 'ResponseComplete',
 );
 const inScope = (u: unknown) =>
   typeof u === 'string' && (/^system:serviceaccount:(?!kube-system:)/.test(u) || !/^system:/.test(u));
 const K8S_PROBES = K8S.filter((e) => inScope(at(e, 'user', 'username')) && e['objectRef']);
-const CT = firstPerKey(jsonLines(demo('cloudtrail/lake-export-2026-11-09.jsonl')),
-  (e) => [e['eventSource'], e['eventName'], at(e, 'userIdentity', 'type'), e['errorCode']]);
-const CT_PROBES = CT.filter((e) => e['eventSource'] === 's3.amazonaws.com' && !e['errorCode']
-  && /^(Get|Put)Object$/.test(String(e['eventName'])) && at(e, 'userIdentity', 'type') === 'AssumedRole');
-const HUBBLE = firstPerKey(jsonLines(demo('flows/hubble/hubble-2026-11-09.json')),
-  (f) => [f['verdict'], f['Type'], at(f, 'source', 'namespace'), at(f, 'source', 'pod_name'),
-    at(f, 'destination', 'namespace'), at(f, 'destination', 'pod_name'), Object.keys(at(f, 'l4') as Obj), f['is_reply'],
-    !!f['destination_names']]);
+const CT = firstPerKey(jsonLines(demo('cloudtrail/lake-export-2026-11-09.jsonl')), (e) => [
+  e['eventSource'],
+  e['eventName'],
+  at(e, 'userIdentity', 'type'),
+  e['errorCode'],
+]);
+const CT_PROBES = CT.filter(
+  (e) =>
+    e['eventSource'] === 's3.amazonaws.com' &&
+    !e['errorCode'] &&
+    /^(Get|Put)Object$/.test(String(e['eventName'])) &&
+    at(e, 'userIdentity', 'type') === 'AssumedRole',
+);
+const HUBBLE = firstPerKey(jsonLines(demo('flows/hubble/hubble-2026-11-09.json')), (f) => [
+  f['verdict'],
+  f['Type'],
+  at(f, 'source', 'namespace'),
+  at(f, 'source', 'pod_name'),
+  at(f, 'destination', 'namespace'),
+  at(f, 'destination', 'pod_name'),
+  Object.keys(at(f, 'l4') as Obj),
+  f['is_reply'],
+  !!f['destination_names'],
+]);
 const [VPC_HEADER = '', ...vpcRest] = demo('flows/vpc/eni-0a1b2c3d4e5f60718-2026-11-07T15.log').split('\n');
 const VPC = vpcRest.filter((l) => l.trim()).slice(0, 16);
 const INVENTORY = JSON.parse(demo('inventory/acme-staging.json')) as { items: Obj[] };
 
 // ---- what is mutated, and with what besides HOSTILE -------------------------------------------------------------
 const CODES = ['403', '200', null, {}, [], 403.5, -1, 401, 403, 200, BIG];
-const BAD_IPS = ['10.0.0.1/8', '0.0.0.0', '0.0.0.0/0', '::', '::/0', '999.1.1.1', '10.0.0.1\n', 'fe80::1%eth0',
-  '10.0.0'];
+const BAD_IPS = [
+  '10.0.0.1/8',
+  '0.0.0.0',
+  '0.0.0.0/0',
+  '::',
+  '::/0',
+  '999.1.1.1',
+  '10.0.0.1\n',
+  'fe80::1%eth0',
+  '10.0.0',
+];
 const PORTS = ['8080', -1, 70000, BIG, 0, 1.5, '1-65535', '*'];
-const ARNS = ['arn:aws:iam::111122223333:role/*', 'arn:aws:iam::*:role/x', 'arn:aws:sts::111122223333:assumed-role/*/x',
-  'arn:aws:iam::111122223333:user/${aws:username}', 'arn:aws:iam::111122223333:role/../../x'];
+const ARNS = [
+  'arn:aws:iam::111122223333:role/*',
+  'arn:aws:iam::*:role/x',
+  'arn:aws:sts::111122223333:assumed-role/*/x',
+  'arn:aws:iam::111122223333:user/${aws:username}',
+  'arn:aws:iam::111122223333:role/../../x',
+];
 const K8S_TARGETS: Target[] = [
   ...['name', 'namespace', 'subresource', 'apiGroup'].map((k) => ({ path: ['objectRef', k] })),
-  { path: ['objectRef', 'resource'], extra: ['pods', 'secrets', '*/scale'] }, { path: ['objectRef'] },
-  { path: ['user', 'username'] }, { path: ['user', 'groups'], extra: [['system:masters'], [0, null, '*']] },
-  { path: ['user', 'groups', 0] }, { path: ['impersonatedUser'] }, { path: ['impersonatedUser', 'username'] },
-  { path: ['verb'], extra: ['get', 'list', 'create', 'escalate', 'impersonate', 'GET'] }, { path: ['requestURI'] },
-  { path: ['responseStatus', 'code'], extra: CODES }, { path: ['responseStatus'] },
+  { path: ['objectRef', 'resource'], extra: ['pods', 'secrets', '*/scale'] },
+  { path: ['objectRef'] },
+  { path: ['user', 'username'] },
+  { path: ['user', 'groups'], extra: [['system:masters'], [0, null, '*']] },
+  { path: ['user', 'groups', 0] },
+  { path: ['impersonatedUser'] },
+  { path: ['impersonatedUser', 'username'] },
+  { path: ['verb'], extra: ['get', 'list', 'create', 'escalate', 'impersonate', 'GET'] },
+  { path: ['requestURI'] },
+  { path: ['responseStatus', 'code'], extra: CODES },
+  { path: ['responseStatus'] },
   { path: ['stage'], extra: ['RequestReceived', 'ResponseStarted', 'Panic', 'responsecomplete'] },
-  { path: ['annotations', DECISION], extra: ['allow', 'forbid', 'deny', DELETE] }, { path: ['auditID'] },
+  { path: ['annotations', DECISION], extra: ['allow', 'forbid', 'deny', DELETE] },
+  { path: ['auditID'] },
   { path: ['requestReceivedTimestamp'], extra: ['2026-11-09T00:00:00Z', '2026-13-45T99:99:99Z', '0'] },
 ];
 const CT_TARGETS: Target[] = [
-  { path: ['userIdentity', 'arn'], extra: ARNS }, { path: ['userIdentity', 'accountId'] },
+  { path: ['userIdentity', 'arn'], extra: ARNS },
+  { path: ['userIdentity', 'accountId'] },
   { path: ['userIdentity', 'type'], extra: ['AssumedRole', 'IAMUser', 'Root', 'FederatedUser', 'WebIdentityUser'] },
   { path: ['userIdentity', 'sessionContext', 'sessionIssuer', 'arn'], extra: ARNS },
   { path: ['userIdentity', 'userName'], extra: ['system:serviceaccount:../../x:y', 'system:serviceaccount:*:*'] },
   { path: ['eventSource'], extra: ['s3.amazonaws.com', 'iam.amazonaws.com', '*.amazonaws.com'] },
-  { path: ['eventName'], extra: ['GetObject', 'DeleteObjects', 'GetRole', '*'] }, { path: ['awsRegion'] },
-  { path: ['recipientAccountId'] }, { path: ['errorCode'], extra: ['AccessDenied', 'NoSuchKey', 403, {}] },
-  { path: ['eventTime'] }, { path: ['resources', 0, 'ARN'], extra: ARNS },
-  ...['bucketName', 'key', 'tableName', 'queueUrl', 'functionName', 'secretId', 'logGroupName', 'logStreamName',
-    'roleArn'].map((k) => ({ path: ['requestParameters', k], extra: k === 'roleArn' ? ARNS : [] })),
+  { path: ['eventName'], extra: ['GetObject', 'DeleteObjects', 'GetRole', '*'] },
+  { path: ['awsRegion'] },
+  { path: ['recipientAccountId'] },
+  { path: ['errorCode'], extra: ['AccessDenied', 'NoSuchKey', 403, {}] },
+  { path: ['eventTime'] },
+  { path: ['resources', 0, 'ARN'], extra: ARNS },
+  ...[
+    'bucketName',
+    'key',
+    'tableName',
+    'queueUrl',
+    'functionName',
+    'secretId',
+    'logGroupName',
+    'logStreamName',
+    'roleArn',
+  ].map((k) => ({ path: ['requestParameters', k], extra: k === 'roleArn' ? ARNS : [] })),
 ];
 const HUBBLE_TARGETS: Target[] = [
   ...['source', 'destination'].flatMap((s): Target[] => [
-    { path: [s, 'pod_name'] }, { path: [s, 'namespace'] }, { path: [s, 'labels'] }, { path: [s, 'workloads'] },
+    { path: [s, 'pod_name'] },
+    { path: [s, 'namespace'] },
+    { path: [s, 'labels'] },
+    { path: [s, 'workloads'] },
     { path: [s, 'workloads', 0, 'name'] },
-    { path: [s, 'workloads', 0, 'kind'], extra: ['Deployment', 'Pod', 'CronJob'] }]),
-  { path: ['IP', 'source'], extra: BAD_IPS }, { path: ['IP', 'destination'], extra: BAD_IPS },
-  { path: ['l4', 'TCP', 'destination_port'], extra: PORTS }, { path: ['l4', 'TCP', 'source_port'], extra: PORTS },
+    { path: [s, 'workloads', 0, 'kind'], extra: ['Deployment', 'Pod', 'CronJob'] },
+  ]),
+  { path: ['IP', 'source'], extra: BAD_IPS },
+  { path: ['IP', 'destination'], extra: BAD_IPS },
+  { path: ['l4', 'TCP', 'destination_port'], extra: PORTS },
+  { path: ['l4', 'TCP', 'source_port'], extra: PORTS },
   { path: ['l4', 'UDP', 'destination_port'], extra: PORTS },
   { path: ['destination_names'], extra: [['*'], ['*.example']] },
-  { path: ['l7', 'dns', 'query'], extra: ['*.', '*.example.com.'] }, { path: ['l7', 'dns', 'ips'], extra: [BAD_IPS] },
+  { path: ['l7', 'dns', 'query'], extra: ['*.', '*.example.com.'] },
+  { path: ['l7', 'dns', 'ips'], extra: [BAD_IPS] },
 ];
 const VPC_EXTRA = ['0.0.0.0/0', '*', '-', '::', '10.0.0.1/8', 'NODATA', 'REJECT', 'ACCEPT', '-1', '70000'];
 
@@ -142,7 +225,11 @@ const saName = (r: Rand): string => `system:serviceaccount:${asText(hostile(r))}
 function k8sChange(r: Rand, rec: Obj): Change[] {
   const u = r();
   if (u < 0.12) return [[[pick(r, ['user', 'impersonatedUser']), 'username'], saName(r)]];
-  if (u < 0.2) return [[['objectRef'], DELETE], [['requestURI'], hostile(r)]];
+  if (u < 0.2)
+    return [
+      [['objectRef'], DELETE],
+      [['requestURI'], hostile(r)],
+    ];
   return field(r, K8S_TARGETS, rec);
 }
 const ctChange = (r: Rand, rec: Obj): Change[] =>
@@ -159,10 +246,16 @@ function inventoryChange(r: Rand): Change[] {
   const i = int(r, 0, INVENTORY.items.length - 1);
   const item = INVENTORY.items[i]!;
   const keys = Object.keys((getPath(item, ['metadata', 'labels']) as Obj | undefined) ?? { app: 1 });
-  const t: Target = pick(r, [{ path: ['metadata', 'name'] }, { path: ['metadata', 'namespace'] },
-    { path: ['metadata', 'labels', pick(r, keys)] }, { path: ['metadata', 'labels', asText(hostile(r))] },
-    { path: ['spec', 'selector', 'matchLabels', pick(r, keys)] }, { path: ['metadata', 'ownerReferences', 0, 'name'] },
-    { path: ['status', 'podIP'], extra: BAD_IPS }, { path: ['metadata', 'labels'] }]);
+  const t: Target = pick(r, [
+    { path: ['metadata', 'name'] },
+    { path: ['metadata', 'namespace'] },
+    { path: ['metadata', 'labels', pick(r, keys)] },
+    { path: ['metadata', 'labels', asText(hostile(r))] },
+    { path: ['spec', 'selector', 'matchLabels', pick(r, keys)] },
+    { path: ['metadata', 'ownerReferences', 0, 'name'] },
+    { path: ['status', 'podIP'], extra: BAD_IPS },
+    { path: ['metadata', 'labels'] },
+  ]);
   return [[['items', i, ...t.path], hostile(r, t, getPath(item, t.path))]];
 }
 
@@ -194,13 +287,28 @@ function mutatedLines(r: Rand, file: string, seeds: Obj[], change: (r: Rand, rec
  */
 function probes(r: Rand, runNo: number, k8s: string[], ct: string[], log: Mutation[]): string[] {
   const tokens = [`fzprobe${runNo}k8s`, `fzprobe${runNo}ct`];
-  addRecord(k8s, 'in/k8s.log', pick(r, K8S_PROBES), [
-    [['objectRef', 'resource'], tokens[0]], [['stage'], 'ResponseComplete'],
-    [['annotations', DECISION], pick(r, [DELETE, 'forbid', '', 'Allow', null, true])],
-    [['responseStatus', 'code'], pick(r, ['403', '401', 403, 401, {}, [], true, 403.5, -1, BIG, ' 403', '4O3'])],
-  ], log);
-  addRecord(ct, 'in/cloudtrail.jsonl', pick(r, CT_PROBES), [[['requestParameters', 'key'], tokens[1]],
-    [['errorCode'], pick(r, ['AccessDenied', 'Client.UnauthorizedOperation', 403, true, {}, ['AccessDenied']])]], log);
+  addRecord(
+    k8s,
+    'in/k8s.log',
+    pick(r, K8S_PROBES),
+    [
+      [['objectRef', 'resource'], tokens[0]],
+      [['stage'], 'ResponseComplete'],
+      [['annotations', DECISION], pick(r, [DELETE, 'forbid', '', 'Allow', null, true])],
+      [['responseStatus', 'code'], pick(r, ['403', '401', 403, 401, {}, [], true, 403.5, -1, BIG, ' 403', '4O3'])],
+    ],
+    log,
+  );
+  addRecord(
+    ct,
+    'in/cloudtrail.jsonl',
+    pick(r, CT_PROBES),
+    [
+      [['requestParameters', 'key'], tokens[1]],
+      [['errorCode'], pick(r, ['AccessDenied', 'Client.UnauthorizedOperation', 403, true, {}, ['AccessDenied']])],
+    ],
+    log,
+  );
   return tokens;
 }
 
@@ -212,12 +320,22 @@ function capture(): { stream: Writable; text: () => string } {
 
 async function checkRun(s: Sandbox, code: number, stderr: string, before: Map<string, string>, tokens: string[]) {
   const failures: Failure[] = [];
-  const failIn = (file: string): Fail => (cls, detail) => void failures.push({ cls, file, detail });
+  const failIn =
+    (file: string): Fail =>
+    (cls, detail) =>
+      void failures.push({ cls, file, detail });
   if (![0, 1, 2].includes(code)) failIn('(exit code)')('exit code not 0, 1 or 2', String(code));
   const trace = /^[ \t]+at\s.*$/m.exec(stderr);
   if (trace) failIn('(stderr)')('stack trace on stderr', trace[0].trim());
   if (/internal error/i.test(stderr)) {
-    failIn('(stderr)')('internal error', stderr.split('\n').filter((l) => /^error/.test(l)).join(' | ').slice(0, 300));
+    failIn('(stderr)')(
+      'internal error',
+      stderr
+        .split('\n')
+        .filter((l) => /^error/.test(l))
+        .join(' | ')
+        .slice(0, 300),
+    );
   }
   for (const d of diffSnapshots(before, snapshot(s.top, s.out))) failIn('(sandbox)')('written outside -o', d);
   for (const e of entries(s.out)) {
@@ -265,8 +383,21 @@ async function fuzzRun(runNo: number): Promise<RunResult> {
     log.push({ file: 'in/vpc.log', line: vpc.length + 1, path: [VPC_HEADER.split(' ')[i] ?? i], value });
     vpc.push(fields.join(' '));
   }
-  const args = ['generate', 'all', '--workers', '1', '-o', s.out, '--k8s-audit', 'k8s.log',
-    '--cloudtrail', 'cloudtrail.jsonl', '--flows', 'hubble.json', 'vpc.log'];
+  const args = [
+    'generate',
+    'all',
+    '--workers',
+    '1',
+    '-o',
+    s.out,
+    '--k8s-audit',
+    'k8s.log',
+    '--cloudtrail',
+    'cloudtrail.jsonl',
+    '--flows',
+    'hubble.json',
+    'vpc.log',
+  ];
   if (r() < 0.75) {
     const inv = structuredClone(INVENTORY) as Obj;
     for (let n = r() < 0.4 ? int(r, 1, 3) : 0; n > 0; n--) {
@@ -297,10 +428,14 @@ async function fuzzRun(runNo: number): Promise<RunResult> {
 function report(runNo: number, res: RunResult): string {
   const seen = res.failures.map((f) => `${f.file} ${f.detail}`).join('\n');
   const where = (m: Mutation) => `${m.file}:${m.line}`;
-  const suspects = new Set(res.mutations.filter((m) => {
-    const v = asText(m.value);
-    return v.length > 1 && (seen.includes(v) || seen.includes(JSON.stringify(v).slice(1, -1)));
-  }).map(where));
+  const suspects = new Set(
+    res.mutations
+      .filter((m) => {
+        const v = asText(m.value);
+        return v.length > 1 && (seen.includes(v) || seen.includes(JSON.stringify(v).slice(1, -1)));
+      })
+      .map(where),
+  );
   const shows = (m: Mutation) => suspects.has(where(m));
   return [
     `run ${runNo} (repeat with FUZZ_SEED=${SEED} FUZZ_RUN=${runNo}; sandbox kept in ${res.sandbox.root}):`,

@@ -11,16 +11,37 @@ import { cli, CORPUS, HAS_CORPUS, readTree, ROOT, rng, shuffle, tmp } from './he
 const DEMO_CT = join(ROOT, 'fixtures/demo/cloudtrail');
 const ACCOUNT = '111122223333';
 
-type Policy = { Version: string; Statement: { Sid: string; Effect: string; Action: string[]; Resource: string[] | string }[] };
-type Evidence = { principal: string; permissions: { action: string; resource: string; count: number; samples: string[]; implied?: string[]; widened?: string }[]; widenings: unknown[]; denied: { eventName: string }[]; assumedBy: { serviceAccount: string; via: string }[] };
+type Policy = {
+  Version: string;
+  Statement: { Sid: string; Effect: string; Action: string[]; Resource: string[] | string }[];
+};
+type Evidence = {
+  principal: string;
+  permissions: {
+    action: string;
+    resource: string;
+    count: number;
+    samples: string[];
+    implied?: string[];
+    widened?: string;
+  }[];
+  widenings: unknown[];
+  denied: { eventName: string }[];
+  assumedBy: { serviceAccount: string; via: string }[];
+};
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
-const policyOf = (out: string, name: string): Policy => JSON.parse(readFileSync(join(out, 'iam', ACCOUNT, `${name}.json`), 'utf8'));
-const evidenceOf = (out: string, name: string): Evidence => JSON.parse(readFileSync(join(out, 'evidence/iam', ACCOUNT, `${name}.json`), 'utf8'));
+const policyOf = (out: string, name: string): Policy =>
+  JSON.parse(readFileSync(join(out, 'iam', ACCOUNT, `${name}.json`), 'utf8'));
+const evidenceOf = (out: string, name: string): Evidence =>
+  JSON.parse(readFileSync(join(out, 'evidence/iam', ACCOUNT, `${name}.json`), 'utf8'));
 const actionsOf = (p: Policy) => [...new Set(p.Statement.flatMap((s) => s.Action))].sort();
-const grants = (p: Policy, action: string) => p.Statement.filter((s) => s.Action.includes(action)).flatMap((s) => (s.Resource === '*' ? ['*'] : s.Resource)).sort();
+const grants = (p: Policy, action: string) =>
+  p.Statement.filter((s) => s.Action.includes(action))
+    .flatMap((s) => (s.Resource === '*' ? ['*'] : s.Resource))
+    .sort();
 
 /** Every record of a CloudTrail directory, whatever file form it came in. */
 function allRecords(dir: string): Record<string, unknown>[] {
@@ -28,7 +49,12 @@ function allRecords(dir: string): Record<string, unknown>[] {
   for (const f of files(dir).sort()) {
     const raw = readFileSync(f);
     const text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8');
-    const values = text.trimStart().startsWith('{"Records"') ? [JSON.parse(text)] : text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const values = text.trimStart().startsWith('{"Records"')
+      ? [JSON.parse(text)]
+      : text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l));
     for (const v of values) {
       if (Array.isArray(v.Records)) out.push(...v.Records);
       else if (v['detail-type']) out.push(v.detail);
@@ -39,12 +65,41 @@ function allRecords(dir: string): Record<string, unknown>[] {
 }
 
 function role(name: string, path = '/') {
-  return { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/s`, accountId: ACCOUNT, sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role${path}${name}`, accountId: ACCOUNT, userName: name } } };
+  return {
+    type: 'AssumedRole',
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/s`,
+    accountId: ACCOUNT,
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        arn: `arn:aws:iam::${ACCOUNT}:role${path}${name}`,
+        accountId: ACCOUNT,
+        userName: name,
+      },
+    },
+  };
 }
 let seq = 0;
-function rec(who: string, eventSource: string, eventName: string, requestParameters: unknown, over: Record<string, unknown> = {}) {
+function rec(
+  who: string,
+  eventSource: string,
+  eventName: string,
+  requestParameters: unknown,
+  over: Record<string, unknown> = {},
+) {
   seq++;
-  return { eventVersion: '1.09', userIdentity: role(who), eventTime: `2026-11-02T10:${String(Math.floor(seq / 60) % 60).padStart(2, '0')}:${String(seq % 60).padStart(2, '0')}Z`, eventSource, eventName, awsRegion: 'eu-west-1', requestParameters, eventID: `ev-${String(seq).padStart(5, '0')}`, recipientAccountId: ACCOUNT, ...over };
+  return {
+    eventVersion: '1.09',
+    userIdentity: role(who),
+    eventTime: `2026-11-02T10:${String(Math.floor(seq / 60) % 60).padStart(2, '0')}:${String(seq % 60).padStart(2, '0')}Z`,
+    eventSource,
+    eventName,
+    awsRegion: 'eu-west-1',
+    requestParameters,
+    eventID: `ev-${String(seq).padStart(5, '0')}`,
+    recipientAccountId: ACCOUNT,
+    ...over,
+  };
 }
 
 async function simulate(policy: Policy, action: string, resource: string): Promise<string> {
@@ -54,8 +109,20 @@ async function simulate(policy: Policy, action: string, resource: string): Promi
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       // KMS keys answer to their key policy first: the default one hands the decision to IAM policies.
-      resourcePolicy: action.startsWith('kms:') ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] } : undefined,
-      request: { action, principal: `arn:aws:iam::${ACCOUNT}:role/x`, resource: { accountId: ACCOUNT, resource }, contextVariables: {} },
+      resourcePolicy: action.startsWith('kms:')
+        ? {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+            ],
+          }
+        : undefined,
+      request: {
+        action,
+        principal: `arn:aws:iam::${ACCOUNT}:role/x`,
+        resource: { accountId: ACCOUNT, resource },
+        contextVariables: {},
+      },
     } as never,
     {},
   );
@@ -69,8 +136,17 @@ describe('generate iam on the demo environment', () => {
 
   it('writes one policy per principal, every action from the catalogue, and shows the service account → role chains', async () => {
     expect(gen.code, gen.stderr).toBe(0);
-    const written = files(join(out, 'iam')).map((f) => f.slice(out.length + 1)).sort();
-    expect(written).toEqual([`iam/${ACCOUNT}/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d.json`, `iam/${ACCOUNT}/ci-deployer.json`, `iam/${ACCOUNT}/ops-backup.json`, `iam/${ACCOUNT}/ops-report.json`, `iam/${ACCOUNT}/payments-api.json`, `iam/${ACCOUNT}/shop-cart.json`]);
+    const written = files(join(out, 'iam'))
+      .map((f) => f.slice(out.length + 1))
+      .sort();
+    expect(written).toEqual([
+      `iam/${ACCOUNT}/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d.json`,
+      `iam/${ACCOUNT}/ci-deployer.json`,
+      `iam/${ACCOUNT}/ops-backup.json`,
+      `iam/${ACCOUNT}/ops-report.json`,
+      `iam/${ACCOUNT}/payments-api.json`,
+      `iam/${ACCOUNT}/shop-cart.json`,
+    ]);
     for (const f of files(join(out, 'iam'))) {
       const p = JSON.parse(readFileSync(f, 'utf8')) as Policy;
       expect(Object.keys(p)).toEqual(['Version', 'Statement']);
@@ -84,31 +160,51 @@ describe('generate iam on the demo environment', () => {
       }
     }
     expect(gen.stderr).toMatch(/shop\/cart → arn:aws:iam::111122223333:role\/shop-cart \(irsa, 192×\)/);
-    expect(gen.stderr).toMatch(/payments\/payments-api → arn:aws:iam::111122223333:role\/payments-api \(pod-identity, \d+×\)/);
+    expect(gen.stderr).toMatch(
+      /payments\/payments-api → arn:aws:iam::111122223333:role\/payments-api \(pod-identity, \d+×\)/,
+    );
     expect(gen.stderr).toMatch(/ci\/deployer → arn:aws:iam::111122223333:role\/ci\/ci-deployer \(irsa/);
     expect(evidenceOf(out, 'shop-cart').assumedBy).toMatchObject([{ serviceAccount: 'shop/cart', via: 'irsa' }]);
   });
 
   it('allows what each role did, on the resources it used, and never what it was denied', () => {
     const cart = policyOf(out, 'shop-cart');
-    expect(actionsOf(cart)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:PutObject', 'sqs:SendMessage']);
+    expect(actionsOf(cart)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      's3:GetObject',
+      's3:PutObject',
+      'sqs:SendMessage',
+    ]);
     expect(grants(cart, 'sqs:SendMessage')).toEqual([`arn:aws:sqs:eu-west-1:${ACCOUNT}:cart-events`]);
     expect(grants(cart, 'dynamodb:UpdateItem')).toEqual([`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/carts`]);
-    expect(grants(cart, 's3:PutObject').every((r) => /^arn:aws:s3:::acme-staging-carts\/carts\/c-\d+\.json$/.test(r))).toBe(true);
+    expect(
+      grants(cart, 's3:PutObject').every((r) => /^arn:aws:s3:::acme-staging-carts\/carts\/c-\d+\.json$/.test(r)),
+    ).toBe(true);
     const pay = policyOf(out, 'payments-api');
     expect(actionsOf(pay)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'secretsmanager:GetSecretValue']);
-    expect(grants(pay, 'kms:GenerateDataKey')).toEqual([`arn:aws:kms:eu-west-1:${ACCOUNT}:key/7f3c2a1e-5b4d-4c6e-9a8b-0d1e2f3a4b5c`]);
-    expect(grants(pay, 'secretsmanager:GetSecretValue')).toEqual([`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:payments/stripe-api-key-Q7xLm2`]);
+    expect(grants(pay, 'kms:GenerateDataKey')).toEqual([
+      `arn:aws:kms:eu-west-1:${ACCOUNT}:key/7f3c2a1e-5b4d-4c6e-9a8b-0d1e2f3a4b5c`,
+    ]);
+    expect(grants(pay, 'secretsmanager:GetSecretValue')).toEqual([
+      `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:payments/stripe-api-key-Q7xLm2`,
+    ]);
     const ci = policyOf(out, 'ci-deployer');
     expect(grants(ci, 'iam:PassRole')).toEqual([`arn:aws:iam::${ACCOUNT}:role/lambda/thumbnailer-exec`]);
-    expect(grants(ci, 'lambda:UpdateFunctionCode')).toEqual([`arn:aws:lambda:eu-west-1:${ACCOUNT}:function:thumbnailer`]);
+    expect(grants(ci, 'lambda:UpdateFunctionCode')).toEqual([
+      `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:thumbnailer`,
+    ]);
     expect(grants(ci, 'ecr:GetAuthorizationToken')).toEqual(['*']);
     expect(actionsOf(ci)).not.toContain('lambda:DeleteFunction');
-    expect(evidenceOf(out, 'ci-deployer').permissions.find((p) => p.action === 'iam:PassRole')!.implied).toEqual(['requestParameters.role']);
+    expect(evidenceOf(out, 'ci-deployer').permissions.find((p) => p.action === 'iam:PassRole')!.implied).toEqual([
+      'requestParameters.role',
+    ]);
     expect(evidenceOf(out, 'shop-cart').denied).toMatchObject([{ eventName: 'DeleteObject' }]);
     // DeleteObjects logs no keys: the bucket's objects, listed as a widening.
     expect(grants(policyOf(out, 'ops-backup'), 's3:DeleteObject')).toEqual(['arn:aws:s3:::acme-staging-backups/*']);
-    expect(gen.stderr).toMatch(/arn:aws:iam::111122223333:role\/ops-backup: s3:DeleteObject: CloudTrail does not log the object keys/);
+    expect(gen.stderr).toMatch(
+      /arn:aws:iam::111122223333:role\/ops-backup: s3:DeleteObject: CloudTrail does not log the object keys/,
+    );
   });
 
   it('carries evidence for every permission: counts and the earliest event ids from the logs', () => {
@@ -133,12 +229,22 @@ describe('generate iam on the demo environment', () => {
       for (const p of ev.permissions) {
         const resource = p.resource === '*' ? '*' : p.resource.replace(/\*$/, 'x/y.tar');
         expect(await simulate(policy, p.action, resource), `${name} ${p.action} ${resource}`).toBe('Allowed');
-        expect(evaluateIdentityPolicies([{ name, document: policy }], { action: p.action, resource }).result).toBe('allow');
+        expect(evaluateIdentityPolicies([{ name, document: policy }], { action: p.action, resource }).result).toBe(
+          'allow',
+        );
         checked++;
         if (/[*?]/.test(p.resource)) continue;
         // The same action on a neighbouring resource, and a sibling action on the same resource.
-        const other = p.resource.replace(/[a-z0-9]$/, (c) => (c === 'z' ? 'a' : String.fromCharCode(c.charCodeAt(0) + 1))) + (r() < 0.5 ? '-other' : '');
-        for (const [action, res] of [[p.action, other], [p.action.replace(/:(\w)/, ':Delete$1').replace(/Delete(Get|Put|Update|Send|Decrypt|Generate)/, 'Delete'), p.resource]] as const) {
+        const other =
+          p.resource.replace(/[a-z0-9]$/, (c) => (c === 'z' ? 'a' : String.fromCharCode(c.charCodeAt(0) + 1))) +
+          (r() < 0.5 ? '-other' : '');
+        for (const [action, res] of [
+          [p.action, other],
+          [
+            p.action.replace(/:(\w)/, ':Delete$1').replace(/Delete(Get|Put|Update|Send|Decrypt|Generate)/, 'Delete'),
+            p.resource,
+          ],
+        ] as const) {
           if (action === p.action && res === p.resource) continue;
           const [svc, act] = action.split(':') as [string, string];
           if (!(await iamActionExists(svc, act))) continue;
@@ -162,7 +268,11 @@ describe('generate iam on the demo environment', () => {
     expect(report.byKind.iam.observed).toBeGreaterThan(40);
     expect(report.byKind.iam.allowed).toBe(report.byKind.iam.observed);
     expect(report.notAllowed).toEqual([]);
-    expect(report.denied.map((d: { access: { events: string[] } }) => d.access.events[0]).sort()).toEqual(['lambda.amazonaws.com DeleteFunction', 's3.amazonaws.com DeleteObject', 'secretsmanager.amazonaws.com PutSecretValue']);
+    expect(report.denied.map((d: { access: { events: string[] } }) => d.access.events[0]).sort()).toEqual([
+      'lambda.amazonaws.com DeleteFunction',
+      's3.amazonaws.com DeleteObject',
+      'secretsmanager.amazonaws.com PutSecretValue',
+    ]);
   });
 
   it('verify fails on a policy that lacks an observed permission, naming it', () => {
@@ -171,10 +281,26 @@ describe('generate iam on the demo environment', () => {
     const cart = policyOf(out, 'shop-cart');
     cart.Statement = cart.Statement.filter((s) => !s.Action.includes('sqs:SendMessage'));
     writeFileSync(join(cut, ACCOUNT, 'shop-cart.json'), JSON.stringify(cart));
-    const v = cli(['verify', '--policies', cut, '--cloudtrail', DEMO_CT, '--subject', '*:role/shop-cart', '--format', 'json']);
+    const v = cli([
+      'verify',
+      '--policies',
+      cut,
+      '--cloudtrail',
+      DEMO_CT,
+      '--subject',
+      '*:role/shop-cart',
+      '--format',
+      'json',
+    ]);
     expect(v.code).toBe(1);
     const report = JSON.parse(v.stdout);
-    expect(report.notAllowed).toMatchObject([{ kind: 'iam', subject: `arn:aws:iam::${ACCOUNT}:role/shop-cart`, access: { action: 'sqs:SendMessage', resource: `arn:aws:sqs:eu-west-1:${ACCOUNT}:cart-events` } }]);
+    expect(report.notAllowed).toMatchObject([
+      {
+        kind: 'iam',
+        subject: `arn:aws:iam::${ACCOUNT}:role/shop-cart`,
+        access: { action: 'sqs:SendMessage', resource: `arn:aws:sqs:eu-west-1:${ACCOUNT}:cart-events` },
+      },
+    ]);
   });
 
   it('rewrites its own output directory, and refuses one holding a JSON file it did not write', () => {
@@ -193,10 +319,19 @@ describe('generate iam: determinism, limits, widenings', () => {
     const records = shuffle(allRecords(DEMO_CT), rng(11));
     const dir = tmp();
     const n = records.length;
-    const parts = [records.slice(0, n / 4), records.slice(n / 4, n / 2), records.slice(n / 2, (3 * n) / 4), records.slice((3 * n) / 4)];
+    const parts = [
+      records.slice(0, n / 4),
+      records.slice(n / 4, n / 2),
+      records.slice(n / 2, (3 * n) / 4),
+      records.slice((3 * n) / 4),
+    ];
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ Records: parts[0] }, null, 2));
     writeFileSync(join(dir, 'b.jsonl.gz'), gzipSync(parts[1]!.map((x) => JSON.stringify(x)).join('\r\n')));
-    writeFileSync(join(dir, 'c.jsonl'), parts[2]!.map((x) => JSON.stringify({ 'detail-type': 'AWS API Call via CloudTrail', detail: x })).join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'c.jsonl'),
+      parts[2]!.map((x) => JSON.stringify({ 'detail-type': 'AWS API Call via CloudTrail', detail: x })).join('\n') +
+        '\n',
+    );
     writeFileSync(join(dir, 'd.json.gz'), gzipSync(JSON.stringify({ Records: parts[3] })));
     for (const workers of ['1', '3']) {
       const out = tmp();
@@ -213,7 +348,12 @@ describe('generate iam: determinism, limits, widenings', () => {
       const key = `exports/2026/11/${i % 3 === 0 ? 'daily' : 'hourly'}/report-${String(i).padStart(4, '0')}-with-a-rather-long-descriptive-name.csv`;
       recs.push(rec('exporter', 's3.amazonaws.com', 'PutObject', { bucketName: 'acme-staging-exports', key }));
     }
-    for (const q of ['a', 'b', 'c', 'd']) recs.push(rec('exporter', 'sqs.amazonaws.com', 'SendMessage', { queueUrl: `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/export-${q}` }));
+    for (const q of ['a', 'b', 'c', 'd'])
+      recs.push(
+        rec('exporter', 'sqs.amazonaws.com', 'SendMessage', {
+          queueUrl: `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/export-${q}`,
+        }),
+      );
     recs.push(rec('exporter', 'madeup.amazonaws.com', 'DoSomething', {}));
     recs.push(rec('exporter', 'madeup.amazonaws.com', 'DoSomething', {}));
     recs.push(rec('exporter', 'sts.amazonaws.com', 'GetCallerIdentity', {}));
@@ -227,9 +367,16 @@ describe('generate iam: determinism, limits, widenings', () => {
     // --exact: every dated key as seen (the default would fold them into exports/*), so the policy is large.
     const r = cli(['generate', 'iam', '--cloudtrail', dir, '-o', out, '--exact']);
     expect(r.code, r.stderr).toBe(0);
-    const parts = files(join(out, 'iam')).map((f) => f.slice(out.length + 1)).sort();
+    const parts = files(join(out, 'iam'))
+      .map((f) => f.slice(out.length + 1))
+      .sort();
     expect(parts.length).toBeGreaterThan(3);
-    expect(parts).toEqual([`iam/${ACCOUNT}/exporter.json`, ...Array.from({ length: parts.length - 1 }, (_, i) => `iam/${ACCOUNT}/exporter.${i + 2}.json`)].sort());
+    expect(parts).toEqual(
+      [
+        `iam/${ACCOUNT}/exporter.json`,
+        ...Array.from({ length: parts.length - 1 }, (_, i) => `iam/${ACCOUNT}/exporter.${i + 2}.json`),
+      ].sort(),
+    );
     for (const p of parts) expect(policySize(JSON.parse(readFileSync(join(out, p), 'utf8')))).toBeLessThanOrEqual(6144);
     expect(r.stderr).toMatch(/split over \d+ files .* 6,144 characters/);
     expect(r.stderr).toMatch(/unmapped events: 2 calls of 1 kinds .*\n.*madeup\.amazonaws\.com DoSomething ×2/);
@@ -239,19 +386,44 @@ describe('generate iam: determinism, limits, widenings', () => {
     const report = JSON.parse(v.stdout);
     expect(report.byKind.iam.allowed).toBe(304);
     // The unmapped call cannot be judged: undetermined, with the reason.
-    expect(report.undetermined).toMatchObject([{ kind: 'iam', access: { events: ['madeup.amazonaws.com DoSomething'] }, detail: expect.stringMatching(/no IAM action madeup:DoSomething/) }]);
+    expect(report.undetermined).toMatchObject([
+      {
+        kind: 'iam',
+        access: { events: ['madeup.amazonaws.com DoSomething'] },
+        detail: expect.stringMatching(/no IAM action madeup:DoSomething/),
+      },
+    ]);
   });
 
   it('widens only when asked, and lists each widening', () => {
     const dir = bigLog();
     const out = tmp();
-    const r = cli(['generate', 'iam', '--cloudtrail', dir, '-o', out, '--exact', '--s3-prefix-wildcard', '50', '--widen-resources', '3']);
+    const r = cli([
+      'generate',
+      'iam',
+      '--cloudtrail',
+      dir,
+      '-o',
+      out,
+      '--exact',
+      '--s3-prefix-wildcard',
+      '50',
+      '--widen-resources',
+      '3',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const p = policyOf(out, 'exporter');
-    expect(grants(p, 's3:PutObject')).toEqual(['arn:aws:s3:::acme-staging-exports/exports/2026/11/daily/*', 'arn:aws:s3:::acme-staging-exports/exports/2026/11/hourly/*']);
+    expect(grants(p, 's3:PutObject')).toEqual([
+      'arn:aws:s3:::acme-staging-exports/exports/2026/11/daily/*',
+      'arn:aws:s3:::acme-staging-exports/exports/2026/11/hourly/*',
+    ]);
     expect(grants(p, 'sqs:SendMessage')).toEqual([`arn:aws:sqs:eu-west-1:${ACCOUNT}:export-*`]);
-    expect(r.stderr).toMatch(/--s3-prefix-wildcard .*exporter: 100 object keys under arn:aws:s3:::acme-staging-exports\/exports\/2026\/11\/daily\//);
-    expect(r.stderr).toMatch(/--widen-resources .*exporter: 4 resources → arn:aws:sqs:eu-west-1:111122223333:export-\*/);
+    expect(r.stderr).toMatch(
+      /--s3-prefix-wildcard .*exporter: 100 object keys under arn:aws:s3:::acme-staging-exports\/exports\/2026\/11\/daily\//,
+    );
+    expect(r.stderr).toMatch(
+      /--widen-resources .*exporter: 4 resources → arn:aws:sqs:eu-west-1:111122223333:export-\*/,
+    );
     const ev = evidenceOf(out, 'exporter');
     expect(ev.permissions.find((x) => x.resource.endsWith('hourly/*'))!.count).toBe(200);
     expect(cli(['verify', '--policies', out, '--cloudtrail', dir, '-q']).code).toBe(0);
@@ -262,7 +434,11 @@ describe('generate iam: determinism, limits, widenings', () => {
     const [a, b, whole] = [tmp(), tmp(), tmp()];
     writeFileSync(join(a, 'a.json'), JSON.stringify({ Records: records.slice(0, 1000) }));
     writeFileSync(join(b, 'b.json'), JSON.stringify({ Records: records.slice(1000) }));
-    for (const [dir, name] of [[a, 'pa'], [b, 'pb']] as const) expect(cli(['profile', '--cloudtrail', dir, '-o', join(whole, `${name}.json`), '-q']).code).toBe(0);
+    for (const [dir, name] of [
+      [a, 'pa'],
+      [b, 'pb'],
+    ] as const)
+      expect(cli(['profile', '--cloudtrail', dir, '-o', join(whole, `${name}.json`), '-q']).code).toBe(0);
     expect(cli(['merge', join(whole, 'pa.json'), join(whole, 'pb.json'), '-o', join(whole, 'm.json')]).code).toBe(0);
     expect(cli(['profile', '--cloudtrail', DEMO_CT, '-o', join(whole, 'w.json'), '-q']).code).toBe(0);
     const strip = (f: string) => {
@@ -277,10 +453,22 @@ describe('generate iam: determinism, limits, widenings', () => {
 
   it('--subject globs match ARNs; AWS services and web-identity callers are counted, not profiled', () => {
     const out = tmp();
-    const r = cli(['profile', '--cloudtrail', DEMO_CT, '--subject', 'arn:aws:iam::*:role/shop-*', 'system:serviceaccount:shop:*', '-o', join(out, 'p.json')]);
+    const r = cli([
+      'profile',
+      '--cloudtrail',
+      DEMO_CT,
+      '--subject',
+      'arn:aws:iam::*:role/shop-*',
+      'system:serviceaccount:shop:*',
+      '-o',
+      join(out, 'p.json'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const p = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
-    expect(p.principals.map((x: { username: string }) => x.username)).toEqual([`arn:aws:iam::${ACCOUNT}:role/shop-cart`, 'system:serviceaccount:shop:cart']);
+    expect(p.principals.map((x: { username: string }) => x.username)).toEqual([
+      `arn:aws:iam::${ACCOUNT}:role/shop-cart`,
+      'system:serviceaccount:shop:cart',
+    ]);
     expect(p.skipped['aws-service']).toBe(8);
     expect(p.skipped['subject-filter']).toBeGreaterThan(0);
   });
@@ -304,7 +492,12 @@ describe.skipIf(!HAS_CORPUS)('generate iam on ../shared/corpus/cloudtrail (accep
     }
     expect(actions).toBeGreaterThan(20);
     // API Gateway's management API is authorized per HTTP method on the resource path.
-    expect(JSON.parse(readFileSync(join(out, 'iam/123456789012/root.json'), 'utf8')).Statement).toMatchObject([{ Action: ['apigateway:GET'], Resource: ['arn:aws:apigateway:us-east-1::/restapis/3rbEXAMPLE/resources/5tfEXAMPLE'] }]);
+    expect(JSON.parse(readFileSync(join(out, 'iam/123456789012/root.json'), 'utf8')).Statement).toMatchObject([
+      {
+        Action: ['apigateway:GET'],
+        Resource: ['arn:aws:apigateway:us-east-1::/restapis/3rbEXAMPLE/resources/5tfEXAMPLE'],
+      },
+    ]);
     const v = cli(['verify', '--policies', out, '--cloudtrail', join(CORPUS, 'cloudtrail'), '--format', 'json']);
     expect(v.code, v.stderr).toBe(0);
     const report = JSON.parse(v.stdout);

@@ -18,7 +18,12 @@ const HUBBLE = join(CORPUS, 'flows/cilium__hubble-otel/testdata');
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
-type Doc = { kind: string; metadata: { name: string; namespace: string; annotations?: Record<string, string> }; spec: Record<string, any> };
+type Doc = {
+  kind: string;
+  metadata: { name: string; namespace: string; annotations?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- policy specs of any shape, read by the assertions
+  spec: Record<string, any>;
+};
 const docsOf = (f: string) => loadAll(readFileSync(f, 'utf8')) as Doc[];
 const policy = (out: string, ns: string, name: string) => docsOf(join(out, 'netpol', ns, `${name}.yaml`))[0]!;
 
@@ -36,7 +41,17 @@ describe('flow decoding', () => {
       verdict: 'FORWARDED',
       IP: { source: '10.0.1.101', destination: '10.0.1.102', ipVersion: 'IPv4' },
       l4: { TCP: { source_port: 51000, destination_port: 8081, flags: { SYN: true } } },
-      source: { namespace: 'shop', pod_name: 'web-7c9d8f6b5d-x2klq', labels: ['k8s:app=web', 'k8s:pod-template-hash=7c9d8f6b5d', 'k8s:io.cilium.k8s.policy.serviceaccount=web', 'k8s:io.kubernetes.pod.namespace=shop', 'k8s:io.cilium.k8s.namespace.labels.team=shop'] },
+      source: {
+        namespace: 'shop',
+        pod_name: 'web-7c9d8f6b5d-x2klq',
+        labels: [
+          'k8s:app=web',
+          'k8s:pod-template-hash=7c9d8f6b5d',
+          'k8s:io.cilium.k8s.policy.serviceaccount=web',
+          'k8s:io.kubernetes.pod.namespace=shop',
+          'k8s:io.cilium.k8s.namespace.labels.team=shop',
+        ],
+      },
       destination: { namespace: 'shop', pod_name: 'cart-5f7b9c8d4-m8wzt', labels: ['k8s:app=cart'] },
       Type: 'L3_L4',
       is_reply: false,
@@ -48,13 +63,28 @@ describe('flow decoding', () => {
     const wrapped = decode([JSON.stringify(hubble())]);
     const bare = decode([JSON.stringify(hubble().flow)]);
     expect(bare).toEqual(wrapped);
-    expect(wrapped).toMatchObject([{ kind: 'flow', from: { kind: 'workload', namespace: 'shop', name: 'web' }, to: { kind: 'workload', namespace: 'shop', name: 'cart' }, protocol: 'TCP', port: 8081, decision: 'allow', starts: true, time: '2026-11-02T08:00:00.123456Z' }]);
+    expect(wrapped).toMatchObject([
+      {
+        kind: 'flow',
+        from: { kind: 'workload', namespace: 'shop', name: 'web' },
+        to: { kind: 'workload', namespace: 'shop', name: 'cart' },
+        protocol: 'TCP',
+        port: 8081,
+        decision: 'allow',
+        starts: true,
+        time: '2026-11-02T08:00:00.123456Z',
+      },
+    ]);
     expect((wrapped[0] as FlowObservation).workloads[0]!.selector).toEqual({ app: 'web' });
   });
 
   it.each([
     ['a reply', { is_reply: true }, 'reply'],
-    ['a SYN-ACK', { l4: { TCP: { source_port: 8081, destination_port: 51000, flags: { SYN: true, ACK: true } } } }, 'reply'],
+    [
+      'a SYN-ACK',
+      { l4: { TCP: { source_port: 8081, destination_port: 51000, flags: { SYN: true, ACK: true } } } },
+      'reply',
+    ],
     ['an echo reply', { l4: { ICMPv4: { type: 0 } } }, 'reply'],
   ])('skips %s', (_n, over, reason) => {
     expect(decode([JSON.stringify(hubble(over))])).toEqual([{ kind: 'skip', reason }]);
@@ -62,7 +92,9 @@ describe('flow decoding', () => {
 
   it('keeps dropped flows as denied, and ICMP echo requests as ICMP', () => {
     expect(decode([JSON.stringify(hubble({ verdict: 'DROPPED' }))])).toMatchObject([{ decision: 'deny' }]);
-    expect(decode([JSON.stringify(hubble({ l4: { ICMPv4: { type: 8 } } }))])).toMatchObject([{ protocol: 'ICMP', port: 0 }]);
+    expect(decode([JSON.stringify(hubble({ l4: { ICMPv4: { type: 8 } } }))])).toMatchObject([
+      { protocol: 'ICMP', port: 0 },
+    ]);
   });
 
   it('reads VPC flow logs in the default format and in a custom one named by its header; replies by port; NODATA skipped', () => {
@@ -75,7 +107,14 @@ describe('flow decoding', () => {
       '5 10.0.1.5 10.0.9.9 oops',
     ]);
     expect(got).toMatchObject([
-      { kind: 'flow', from: { kind: 'ip', ip: '10.0.1.101' }, to: { kind: 'ip', ip: '10.0.1.102' }, port: 8081, time: '2026-11-02T08:00:00.000000Z', starts: true },
+      {
+        kind: 'flow',
+        from: { kind: 'ip', ip: '10.0.1.101' },
+        to: { kind: 'ip', ip: '10.0.1.102' },
+        port: 8081,
+        time: '2026-11-02T08:00:00.000000Z',
+        starts: true,
+      },
       { kind: 'skip', reason: 'reply' },
       { kind: 'skip', reason: 'no-data' },
       { kind: 'flow', from: { kind: 'ip', ip: '10.0.1.101' }, decision: 'deny', port: 443 },
@@ -133,7 +172,10 @@ describe.skipIf(!HAS_CORPUS)('generate netpol on ../shared/corpus Hubble flows (
     // Only the two workloads without any label (no policy can select them, so their namespaces get no
     // default deny) stay open to each other: every other pair that never talked is denied.
     expect(r.byKind.netpol.unobservedAllowed).toBe(2);
-    expect(r.byKind.netpol.unobservedAllowedExamples).toEqual(['istio-system/jaeger → kube-system/clickhouse-operator', 'kube-system/clickhouse-operator → istio-system/jaeger']);
+    expect(r.byKind.netpol.unobservedAllowedExamples).toEqual([
+      'istio-system/jaeger → kube-system/clickhouse-operator',
+      'kube-system/clickhouse-operator → istio-system/jaeger',
+    ]);
   });
 });
 
@@ -145,17 +187,42 @@ describe('generate netpol on the demo environment', () => {
     expect(g.code, g.stderr).toBe(0);
     const web = policy(out, 'shop', 'web');
     expect(web.spec['podSelector']).toEqual({ matchLabels: { app: 'web', tier: 'frontend' } });
-    expect(web.spec['ingress']).toContainEqual({ from: [{ ipBlock: { cidr: '10.0.0.50/32' } }, { ipBlock: { cidr: '10.0.0.51/32' } }, { ipBlock: { cidr: '10.0.1.23/32' } }], ports: [{ protocol: 'TCP', port: 'http' }] });
-    expect(web.spec['ingress']).toContainEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { app: 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 'metrics' }] });
-    expect(web.spec['egress']).toContainEqual({ to: [{ podSelector: { matchLabels: { app: 'cart', tier: 'backend' } } }], ports: [{ protocol: 'TCP', port: 'api' }] });
+    expect(web.spec['ingress']).toContainEqual({
+      from: [
+        { ipBlock: { cidr: '10.0.0.50/32' } },
+        { ipBlock: { cidr: '10.0.0.51/32' } },
+        { ipBlock: { cidr: '10.0.1.23/32' } },
+      ],
+      ports: [{ protocol: 'TCP', port: 'http' }],
+    });
+    expect(web.spec['ingress']).toContainEqual({
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+          podSelector: { matchLabels: { app: 'prometheus' } },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: 'metrics' }],
+    });
+    expect(web.spec['egress']).toContainEqual({
+      to: [{ podSelector: { matchLabels: { app: 'cart', tier: 'backend' } } }],
+      ports: [{ protocol: 'TCP', port: 'api' }],
+    });
     const pay = policy(out, 'payments', 'payments-api');
-    expect(pay.metadata.annotations!['audit2policy.dev/dns-names']).toBe('54.187.174.169=api.stripe.com 54.187.216.72=api.stripe.com');
+    expect(pay.metadata.annotations!['audit2policy.dev/dns-names']).toBe(
+      '54.187.174.169=api.stripe.com 54.187.216.72=api.stripe.com',
+    );
     // The CronJob's pods carry a per-run job name: the selector is the template's stable labels.
     expect(policy(out, 'ops', 'backup').spec['podSelector']).toEqual({ matchLabels: { app: 'backup' } });
-    expect(docsOf(join(out, 'netpol/shop/_default-deny.yaml'))[0]!.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(docsOf(join(out, 'netpol/shop/_default-deny.yaml'))[0]!.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+    });
     expect(g.stderr).toMatch(/node or host-network peers .*shop\/web ingress 10\.0\.1\.23/);
     expect(g.stderr).toMatch(/dropped flows seen: 2 records/);
-    const ev = load(readFileSync(join(out, 'evidence/netpol/shop/cart.yaml'), 'utf8')) as { ingress: { peer: string; ports: string[]; connections: number }[] };
+    const ev = load(readFileSync(join(out, 'evidence/netpol/shop/cart.yaml'), 'utf8')) as {
+      ingress: { peer: string; ports: string[]; connections: number }[];
+    };
     // The VPC flow log reached the cart through its Service's ClusterIP (port 80 → targetPort 8081).
     expect(ev.ingress.find((x) => x.peer === 'shop/web')).toMatchObject({ ports: ['TCP/api'] });
   });
@@ -166,7 +233,9 @@ describe('generate netpol on the demo environment', () => {
     const r = JSON.parse(v.stdout);
     expect(r.byKind.netpol).toMatchObject({ observed: 39, allowed: 39, unobservedAllowed: 0 });
     expect(r.byKind.netpol.unobservedPairs).toBeGreaterThan(50);
-    expect(r.denied.map((d: { access: { to: string; port: number } }) => `${d.access.to}:${d.access.port}`).sort()).toEqual(['payments/payments-api:8443', 'shop/web:22']);
+    expect(
+      r.denied.map((d: { access: { to: string; port: number } }) => `${d.access.to}:${d.access.port}`).sort(),
+    ).toEqual(['payments/payments-api:8443', 'shop/web:22']);
   });
 
   it('verify fails when a rule is missing, naming the connection', () => {
@@ -181,15 +250,22 @@ describe('generate netpol on the demo environment', () => {
     }
     const v = cli(['verify', '--policies', cut, '--flows', FLOWS, '--inventory', INV, '--format', 'json']);
     expect(v.code).toBe(1);
-    expect(JSON.parse(v.stdout).notAllowed).toMatchObject([{ kind: 'netpol', access: { from: 'shop/web', to: 'shop/cart', protocol: 'TCP', port: 8081 } }]);
+    expect(JSON.parse(v.stdout).notAllowed).toMatchObject([
+      { kind: 'netpol', access: { from: 'shop/web', to: 'shop/cart', protocol: 'TCP', port: 8081 } },
+    ]);
   });
 
   it('--flavor cilium writes CiliumNetworkPolicies with toFQDNs for named external peers, and they verify', () => {
     const c = tmp();
-    expect(cli(['generate', 'netpol', '--flows', FLOWS, '--inventory', INV, '-o', c, '--flavor', 'cilium', '-q']).code).toBe(0);
+    expect(
+      cli(['generate', 'netpol', '--flows', FLOWS, '--inventory', INV, '-o', c, '--flavor', 'cilium', '-q']).code,
+    ).toBe(0);
     const pay = policy(c, 'payments', 'payments-api');
     expect(pay.kind).toBe('CiliumNetworkPolicy');
-    expect(pay.spec['egress']).toContainEqual({ toFQDNs: [{ matchName: 'api.stripe.com' }], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] });
+    expect(pay.spec['egress']).toContainEqual({
+      toFQDNs: [{ matchName: 'api.stripe.com' }],
+      toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }],
+    });
     const v = cli(['verify', '--policies', c, '--flows', FLOWS, '--inventory', INV, '--format', 'json']);
     expect(v.code, v.stdout).toBe(0);
     expect(JSON.parse(v.stdout).byKind.netpol).toMatchObject({ observed: 39, allowed: 39 });
@@ -197,9 +273,23 @@ describe('generate netpol on the demo environment', () => {
 
   it('widens only when asked, and lists it', () => {
     const w = tmp();
-    const r = cli(['generate', 'netpol', '--flows', FLOWS, '--inventory', INV, '-o', w, '--aggregate-cidr', '16', '--widen-ports']);
+    const r = cli([
+      'generate',
+      'netpol',
+      '--flows',
+      FLOWS,
+      '--inventory',
+      INV,
+      '-o',
+      w,
+      '--aggregate-cidr',
+      '16',
+      '--widen-ports',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/--aggregate-cidr payments\/payments-api: 54\.187\.174\.169, 54\.187\.216\.72 → 54\.187\.0\.0\/16/);
+    expect(r.stderr).toMatch(
+      /--aggregate-cidr payments\/payments-api: 54\.187\.174\.169, 54\.187\.216\.72 → 54\.187\.0\.0\/16/,
+    );
     expect(r.stderr).toMatch(/--widen-ports shop\/web: all ports with shop\/cart/);
     expect(JSON.stringify(policy(w, 'payments', 'payments-api').spec['egress'])).toContain('54.187.0.0/16');
     expect(cli(['verify', '--policies', w, '--flows', FLOWS, '--inventory', INV, '-q']).code).toBe(0);
@@ -222,7 +312,9 @@ describe('generate netpol on the demo environment', () => {
     writeFileSync(join(dir, 'vpc/x.log'), readFileSync(join(FLOWS, 'vpc/eni-0a1b2c3d4e5f60718-2026-11-07T15.log')));
     for (const workers of ['1', '3']) {
       const o = tmp();
-      expect(cli(['generate', 'netpol', '--flows', dir, '--inventory', INV, '-o', o, '-q', '--workers', workers]).code).toBe(0);
+      expect(
+        cli(['generate', 'netpol', '--flows', dir, '--inventory', INV, '-o', o, '-q', '--workers', workers]).code,
+      ).toBe(0);
       expect(readTree(o)).toEqual(readTree(out));
     }
   });
@@ -238,9 +330,13 @@ describe('inventory', () => {
   });
 
   it('a directory of object files (YAML) gives the same profile as the kubectl List', () => {
-    const list = JSON.parse(readFileSync(join(INV, 'acme-staging.json'), 'utf8')) as { items: Record<string, unknown>[] };
+    const list = JSON.parse(readFileSync(join(INV, 'acme-staging.json'), 'utf8')) as {
+      items: Record<string, unknown>[];
+    };
     const dir = tmp();
-    list.items.forEach((o, i) => writeFileSync(join(dir, `${String(i).padStart(3, '0')}.yaml`), `# exported\n${JSON.stringify(o)}\n`));
+    list.items.forEach((o, i) =>
+      writeFileSync(join(dir, `${String(i).padStart(3, '0')}.yaml`), `# exported\n${JSON.stringify(o)}\n`),
+    );
     const a = tmp();
     expect(cli(['profile', '--flows', FLOWS, '--inventory', INV, '-o', join(a, 'a.json'), '-q']).code).toBe(0);
     expect(cli(['profile', '--flows', FLOWS, '--inventory', dir, '-o', join(a, 'b.json'), '-q']).code).toBe(0);

@@ -18,7 +18,16 @@ function gen(reqs: Req[], opts: RbacOptions = {}) {
       kind: 'k8s-request',
       username: user ?? 'system:serviceaccount:shop:web',
       groups: [],
-      access: { verb: 'get', apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: '', ...a },
+      access: {
+        verb: 'get',
+        apiGroup: '',
+        resource: '',
+        subresource: '',
+        namespace: '',
+        name: '',
+        nonResourceURL: '',
+        ...a,
+      },
       decision: decision ?? 'allow',
       stage: 'ResponseComplete',
       time: `2026-11-02T08:00:0${i % 10}.000000Z`,
@@ -29,7 +38,9 @@ function gen(reqs: Req[], opts: RbacOptions = {}) {
 }
 
 const rulesOf = (r: ReturnType<typeof gen>, kind: string, ns = '') =>
-  r.artefacts.flatMap((a) => a.objects).find((o) => o['kind'] === kind && ((o['metadata'] as { namespace?: string }).namespace ?? '') === ns)?.['rules'];
+  r.artefacts
+    .flatMap((a) => a.objects)
+    .find((o) => o['kind'] === kind && ((o['metadata'] as { namespace?: string }).namespace ?? '') === ns)?.['rules'];
 
 describe('RBAC generation', () => {
   it('allows only the observed verbs, with resourceNames for named get/update/patch/delete', () => {
@@ -90,36 +101,61 @@ describe('RBAC generation', () => {
   });
 
   it('denied requests never generate rules', () => {
-    const r = gen([{ verb: 'list', resource: 'secrets', namespace: 'shop', decision: 'deny' }, { verb: 'get', resource: 'configmaps', namespace: 'shop', name: 'c' }]);
+    const r = gen([
+      { verb: 'list', resource: 'secrets', namespace: 'shop', decision: 'deny' },
+      { verb: 'get', resource: 'configmaps', namespace: 'shop', name: 'c' },
+    ]);
     expect(JSON.stringify(r.artefacts.map((a) => a.objects))).not.toContain('secrets');
     expect(r.artefacts[0]!.evidence['denied']).toMatchObject([{ verb: 'list', resource: 'secrets', count: 1 }]);
   });
 
   it('widens nothing unless asked', () => {
-    expect(gen([{ verb: 'get', resource: 'pods', namespace: 'a', name: 'x' }, { verb: 'get', resource: 'pods', namespace: 'b', name: 'y' }]).widenings).toEqual([]);
+    expect(
+      gen([
+        { verb: 'get', resource: 'pods', namespace: 'a', name: 'x' },
+        { verb: 'get', resource: 'pods', namespace: 'b', name: 'y' },
+      ]).widenings,
+    ).toEqual([]);
   });
 
   it('--widen-names N drops resourceNames above N names, and says so', () => {
     const reqs = ['a', 'b', 'c'].map((name) => ({ verb: 'get', resource: 'secrets', namespace: 'shop', name }));
-    expect(rulesOf(gen(reqs, { widenNames: 3 }), 'Role', 'shop')).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['a', 'b', 'c'], verbs: ['get'] }]);
+    expect(rulesOf(gen(reqs, { widenNames: 3 }), 'Role', 'shop')).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['a', 'b', 'c'], verbs: ['get'] },
+    ]);
     const r = gen(reqs, { widenNames: 2 });
     expect(rulesOf(r, 'Role', 'shop')).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
-    expect(r.widenings).toMatchObject([{ option: 'widen-names', subject: 'serviceaccount:shop:web', namespace: 'shop' }]);
+    expect(r.widenings).toMatchObject([
+      { option: 'widen-names', subject: 'serviceaccount:shop:web', namespace: 'shop' },
+    ]);
     const role = r.artefacts[0]!.objects[0] as { metadata: { annotations: Record<string, string> } };
     expect(role.metadata.annotations['audit2policy.dev/widened-by']).toBe('widen-names');
   });
 
   it('--expand-verbs adds the client-go companions and lists each', () => {
     const r = gen([{ verb: 'list', resource: 'pods', namespace: 'shop' }], { expandVerbs: true });
-    expect(rulesOf(r, 'Role', 'shop')).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(rulesOf(r, 'Role', 'shop')).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    ]);
     expect(r.widenings.map((w) => w.detail)).toEqual(['get pods added beside list', 'watch pods added beside list']);
   });
 
   it('--widen-namespaces N makes one ClusterRole bound by RoleBindings in each namespace', () => {
-    const reqs = ['a', 'b', 'c'].map((namespace) => ({ verb: 'get', apiGroup: 'apps', resource: 'deployments', namespace, name: 'web' }));
+    const reqs = ['a', 'b', 'c'].map((namespace) => ({
+      verb: 'get',
+      apiGroup: 'apps',
+      resource: 'deployments',
+      namespace,
+      name: 'web',
+    }));
     reqs.push({ verb: 'get', apiGroup: '', resource: 'configmaps', namespace: 'a', name: 'only-a' });
     const r = gen(reqs, { widenNamespaces: 2 });
-    const objs = r.artefacts.flatMap((a) => a.objects.map((o) => `${o['kind']} ${(o['metadata'] as { namespace?: string }).namespace ?? '-'} ${(o['metadata'] as { name: string }).name}`));
+    const objs = r.artefacts.flatMap((a) =>
+      a.objects.map(
+        (o) =>
+          `${o['kind']} ${(o['metadata'] as { namespace?: string }).namespace ?? '-'} ${(o['metadata'] as { name: string }).name}`,
+      ),
+    );
     expect(objs).toEqual([
       'ClusterRole - audit2policy:serviceaccount:shop:web:namespaced',
       'Role a audit2policy:serviceaccount:shop:web',
@@ -131,7 +167,13 @@ describe('RBAC generation', () => {
     expect(r.widenings).toHaveLength(1);
     expect(r.widenings[0]!.detail).toContain('seen in 3 namespaces');
     const evB = r.artefacts.find((a) => a.namespace === 'b')!.evidence;
-    expect(evB).toMatchObject({ observedAccesses: 1, alsoBound: { clusterRole: 'audit2policy:serviceaccount:shop:web:namespaced', evidence: 'evidence/rbac/_cluster/serviceaccount.shop.web.yaml' } });
+    expect(evB).toMatchObject({
+      observedAccesses: 1,
+      alsoBound: {
+        clusterRole: 'audit2policy:serviceaccount:shop:web:namespaced',
+        evidence: 'evidence/rbac/_cluster/serviceaccount.shop.web.yaml',
+      },
+    });
   });
 
   it('binds users and groups with the RBAC API group, service accounts with their namespace', () => {
@@ -151,7 +193,10 @@ describe('RBAC generation', () => {
     const yaml = toYamlDocuments(objects);
     const docs = yaml.split(/^---\n/m).map((d) => load(d) as Record<string, unknown>);
     expect(docs).toEqual(objects);
-    const models = { Role, ClusterRole, RoleBinding, ClusterRoleBinding } as Record<string, new (o: unknown) => { validate(): void }>;
+    const models = { Role, ClusterRole, RoleBinding, ClusterRoleBinding } as Record<
+      string,
+      new (o: unknown) => { validate(): void }
+    >;
     for (const d of docs) expect(() => new models[d['kind'] as string]!(d).validate()).not.toThrow();
     // `/` and `%` cannot appear in RBAC names: they are escaped.
     expect(yaml).toContain('name: audit2policy:user:https:~2F~2Fidp.example~2F#alice~2520');

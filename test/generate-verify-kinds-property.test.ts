@@ -30,13 +30,30 @@ function awsProfile(seed: number): { profile: Profile; seen: Set<string> } {
     const role = pick(ROLES);
     const bucket = pick(BUCKETS);
     const day = 2 + Math.floor(r() * 7);
-    const key = pick([`carts/c-${Math.floor(r() * 5)}.json`, `nightly/2026-11-0${day}/dump.sql`, `exports/${Math.floor(r() * 9)}f2a1b6c-9d4e-4f5a-8b7c-0123456789ab/r.json`, 'config/app.yaml']);
+    const key = pick([
+      `carts/c-${Math.floor(r() * 5)}.json`,
+      `nightly/2026-11-0${day}/dump.sql`,
+      `exports/${Math.floor(r() * 9)}f2a1b6c-9d4e-4f5a-8b7c-0123456789ab/r.json`,
+      'config/app.yaml',
+    ]);
     const call = pick([
-      { eventSource: 's3.amazonaws.com', eventName: pick(['GetObject', 'PutObject', 'HeadObject']), resources: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${key}`] },
+      {
+        eventSource: 's3.amazonaws.com',
+        eventName: pick(['GetObject', 'PutObject', 'HeadObject']),
+        resources: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${key}`],
+      },
       { eventSource: 's3.amazonaws.com', eventName: 'ListObjectsV2', resources: [`arn:aws:s3:::${bucket}`] },
       { eventSource: 's3.amazonaws.com', eventName: 'DeleteObjects', resources: [`arn:aws:s3:::${bucket}`] },
-      { eventSource: 'dynamodb.amazonaws.com', eventName: pick(['GetItem', 'PutItem']), resources: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${pick(['carts', 'orders'])}`] },
-      { eventSource: 'sqs.amazonaws.com', eventName: 'SendMessage', resources: [`arn:aws:sqs:eu-west-1:${ACCOUNT}:${pick(['orders', 'events'])}`] },
+      {
+        eventSource: 'dynamodb.amazonaws.com',
+        eventName: pick(['GetItem', 'PutItem']),
+        resources: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${pick(['carts', 'orders'])}`],
+      },
+      {
+        eventSource: 'sqs.amazonaws.com',
+        eventName: 'SendMessage',
+        resources: [`arn:aws:sqs:eu-west-1:${ACCOUNT}:${pick(['orders', 'events'])}`],
+      },
       { eventSource: 'iam.amazonaws.com', eventName: 'GetRole', resources: [] },
     ]);
     const obs: AwsCallObservation = {
@@ -68,7 +85,9 @@ describe('IAM: generate → verify on random profiles', () => {
     for (let seed = 1; seed <= 12; seed++) {
       const { profile } = awsProfile(seed);
       const r = await generateIam(profile, opts);
-      const { set, issues } = buildIamPolicySet(r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))));
+      const { set, issues } = buildIamPolicySet(
+        r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))),
+      );
       expect(issues).toEqual([]);
       const report = emptyReport(profile);
       await verifyIam(profile, set, report);
@@ -84,7 +103,11 @@ describe('IAM: generate → verify on random profiles', () => {
       const r = await generateIam(profile);
       for (const a of r.artefacts) {
         const p = profile.principals.find((x) => x.username === a.principal)!;
-        const used = new Set(p.aws!.filter((e) => e.allowed).flatMap((e) => e.resources.map((x) => x.replace(/^(arn:aws:s3:::[^/]+).*$/, '$1'))));
+        const used = new Set(
+          p
+            .aws!.filter((e) => e.allowed)
+            .flatMap((e) => e.resources.map((x) => x.replace(/^(arn:aws:s3:::[^/]+).*$/, '$1'))),
+        );
         for (const s of a.policies.flatMap((x) => x.document.Statement)) {
           for (const res of s.Resource) {
             if (res === '*') continue;
@@ -104,10 +127,23 @@ function netProfile(seed: number): Profile {
   const workloads: WorkloadInfo[] = [];
   for (const ns of ['shop', 'payments', 'ops']) {
     for (const name of ['web', 'api', 'db', 'worker']) {
-      workloads.push({ namespace: ns, name, kind: 'Deployment', selector: { app: `${ns}-${name}` }, labels: { app: `${ns}-${name}` }, ports: name === 'db' ? [{ name: 'pg', port: 5432, protocol: 'TCP' }] : [], hostNetwork: false, source: 'inventory' });
+      workloads.push({
+        namespace: ns,
+        name,
+        kind: 'Deployment',
+        selector: { app: `${ns}-${name}` },
+        labels: { app: `${ns}-${name}` },
+        ports: name === 'db' ? [{ name: 'pg', port: 5432, protocol: 'TCP' }] : [],
+        hostNetwork: false,
+        source: 'inventory',
+      });
     }
   }
-  const peers: Peer[] = [...workloads.map((w) => ({ kind: 'workload' as const, namespace: w.namespace, name: w.name })), { kind: 'ip', ip: '54.187.174.169' }, { kind: 'ip', ip: '2600:1f18::7' }];
+  const peers: Peer[] = [
+    ...workloads.map((w) => ({ kind: 'workload' as const, namespace: w.namespace, name: w.name })),
+    { kind: 'ip', ip: '54.187.174.169' },
+    { kind: 'ip', ip: '2600:1f18::7' },
+  ];
   const edges = new Map<string, NetEdge>();
   for (let i = 0; i < 40; i++) {
     const from = pick(peers.slice(0, workloads.length));
@@ -116,7 +152,13 @@ function netProfile(seed: number): Profile {
     const protocol = pick(['TCP', 'TCP', 'UDP'] as const);
     const port = pick([80, 443, 5432, 8080, 53]);
     const k = JSON.stringify([from, to, protocol, port]);
-    const ev = { connections: 1, records: 1, firstSeen: '2026-11-02T08:00:00.000000Z', lastSeen: '2026-11-02T08:00:00.000000Z', samples: [{ id: `f${i}`, time: '2026-11-02T08:00:00.000000Z' }] };
+    const ev = {
+      connections: 1,
+      records: 1,
+      firstSeen: '2026-11-02T08:00:00.000000Z',
+      lastSeen: '2026-11-02T08:00:00.000000Z',
+      samples: [{ id: `f${i}`, time: '2026-11-02T08:00:00.000000Z' }],
+    };
     edges.set(k, { from, to, protocol, port, allowed: ev });
   }
   return {
@@ -153,7 +195,8 @@ describe('NetworkPolicy: generate → verify on random profiles', () => {
       // Every workload has labels of its own, so the default deny keeps the others apart.
       const np = report.byKind['netpol']!;
       expect(np.unobservedPairs).toBeGreaterThan(0);
-      if (name !== '--widen-ports') expect(np.unobservedAllowed, `seed ${seed}: ${np.unobservedAllowedExamples?.join('; ')}`).toBe(0);
+      if (name !== '--widen-ports')
+        expect(np.unobservedAllowed, `seed ${seed}: ${np.unobservedAllowedExamples?.join('; ')}`).toBe(0);
     }
   });
 });

@@ -8,23 +8,50 @@ import { verifyRbac } from '../src/verify/rbac.js';
 import type { RbacRequest } from '../src/verify/rbac/types.js';
 import { rng } from './helpers/cli.js';
 
-const USERS = ['system:serviceaccount:shop:web', 'system:serviceaccount:ci:runner', 'alice', 'bob@example.com', 'https://idp/x#y%z'];
+const USERS = [
+  'system:serviceaccount:shop:web',
+  'system:serviceaccount:ci:runner',
+  'alice',
+  'bob@example.com',
+  'https://idp/x#y%z',
+];
 const NS = ['', 'shop', 'ci', 'payments'];
-const RES: [string, string, string][] = [['', 'pods', ''], ['', 'pods', 'exec'], ['', 'pods', 'log'], ['apps', 'deployments', ''], ['apps', 'deployments', 'scale'], ['', 'secrets', ''], ['', 'nodes', '']];
+const RES: [string, string, string][] = [
+  ['', 'pods', ''],
+  ['', 'pods', 'exec'],
+  ['', 'pods', 'log'],
+  ['apps', 'deployments', ''],
+  ['apps', 'deployments', 'scale'],
+  ['', 'secrets', ''],
+  ['', 'nodes', ''],
+];
 const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const URLS = ['/healthz', '/api', '/apis/apps/v1', '/metrics'];
 
 function randomProfile(seed: number, groups: boolean) {
   const r = rng(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
-  const b = new ProfileBuilder(new Scope({ ...defaultScope(), subjectKinds: groups ? ['ServiceAccount', 'User', 'Group'] : ['ServiceAccount', 'User'] }));
+  const b = new ProfileBuilder(
+    new Scope({
+      ...defaultScope(),
+      subjectKinds: groups ? ['ServiceAccount', 'User', 'Group'] : ['ServiceAccount', 'User'],
+    }),
+  );
   for (let i = 0; i < 300; i++) {
     const nonResource = r() < 0.1;
     const [apiGroup, resource, subresource] = pick(RES);
     const verb = nonResource ? pick(['get', 'post']) : pick(VERBS);
     const access: K8sAccess = nonResource
       ? { verb, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: pick(URLS) }
-      : { verb, apiGroup, resource, subresource, namespace: pick(NS), name: verb === 'create' || r() < 0.3 ? '' : `obj-${Math.floor(r() * 6)}`, nonResourceURL: '' };
+      : {
+          verb,
+          apiGroup,
+          resource,
+          subresource,
+          namespace: pick(NS),
+          name: verb === 'create' || r() < 0.3 ? '' : `obj-${Math.floor(r() * 6)}`,
+          nonResourceURL: '',
+        };
     b.add({
       kind: 'k8s-request',
       username: pick(USERS),
@@ -66,7 +93,9 @@ describe('generate → verify on random profiles (the evaluator shares no code w
     for (let seed = 1; seed <= 10; seed++) {
       const profile = randomProfile(seed, false);
       const { artefacts } = generateRbac(profile);
-      const set = buildRbacPolicySet(artefacts.flatMap((a) => a.objects.map((object, index) => ({ file: a.path, index, object })))).set;
+      const set = buildRbacPolicySet(
+        artefacts.flatMap((a) => a.objects.map((object, index) => ({ file: a.path, index, object }))),
+      ).set;
       for (const p of profile.principals) {
         // The oracle, from the documented rules: per (verb, group, resource, namespace), the names seen.
         // get/update/patch/delete are restricted to the names seen unless a request named none;
@@ -83,14 +112,18 @@ describe('generate → verify on random profiles (the evaluator shares no code w
           if (!['get', 'update', 'patch', 'delete'].includes(req.verb)) return true;
           return names.has('') || (req.name !== '' && names.has(req.name));
         };
-        const expected = (req: Omit<RbacRequest, 'username' | 'groups'>) => (allows(req, req.namespace) || allows(req, '') ? 'allow' : 'deny');
+        const expected = (req: Omit<RbacRequest, 'username' | 'groups'>) =>
+          allows(req, req.namespace) || allows(req, '') ? 'allow' : 'deny';
         for (const [apiGroup, resource, subresource] of RES) {
           for (const namespace of NS) {
             for (const verb of VERBS) {
               for (const name of ['', 'obj-0', 'obj-1', 'never-seen']) {
                 const req = { verb, apiGroup, resource, subresource, namespace, name, nonResourceURL: '' };
                 const decision = set.authorize({ ...req, username: p.username, groups: p.groups }).result;
-                expect([`${p.username} ${JSON.stringify(req)}`, decision]).toEqual([`${p.username} ${JSON.stringify(req)}`, expected(req)]);
+                expect([`${p.username} ${JSON.stringify(req)}`, decision]).toEqual([
+                  `${p.username} ${JSON.stringify(req)}`,
+                  expected(req),
+                ]);
               }
             }
           }

@@ -13,7 +13,16 @@ import { cli, readTree, ROOT, tmp } from './helpers/cli.js';
 const GOLDEN = join(ROOT, 'test/golden/demo');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 const D = join(ROOT, 'fixtures/demo');
-const SOURCES = ['--k8s-audit', `${D}/k8s-audit`, '--cloudtrail', `${D}/cloudtrail`, '--flows', `${D}/flows`, '--inventory', `${D}/inventory`];
+const SOURCES = [
+  '--k8s-audit',
+  `${D}/k8s-audit`,
+  '--cloudtrail',
+  `${D}/cloudtrail`,
+  '--flows',
+  `${D}/flows`,
+  '--inventory',
+  `${D}/inventory`,
+];
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const manifest = (tree: Record<string, string>) =>

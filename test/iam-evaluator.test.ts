@@ -9,24 +9,143 @@ const BUCKET = 'arn:aws:s3:::acme-staging-carts';
 
 type Case = [string, unknown[], IamRequest, 'allow' | 'deny' | 'undetermined'];
 const cases: Case[] = [
-  ['an exact action and resource', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/a.json` }], { action: 's3:GetObject', resource: `${BUCKET}/a.json` }, 'allow'],
-  ['actions match case-insensitively', [{ Effect: 'Allow', Action: 'S3:getobject', Resource: '*' }], { action: 's3:GetObject', resource: `${BUCKET}/a.json` }, 'allow'],
-  ['resources match case-sensitively', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/A.json` }], { action: 's3:GetObject', resource: `${BUCKET}/a.json` }, 'deny'],
-  ['a key wildcard', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/c/*` }], { action: 's3:GetObject', resource: `${BUCKET}/c/d/e.json` }, 'allow'],
-  ['the bucket ARN is not an object ARN', [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `${BUCKET}/*` }], { action: 's3:ListBucket', resource: BUCKET }, 'deny'],
-  ['? matches one character', [{ Effect: 'Allow', Action: 's3:Get?bject', Resource: '*' }], { action: 's3:GetObject', resource: BUCKET }, 'allow'],
-  ['an action wildcard', [{ Effect: 'Allow', Action: 's3:Get*', Resource: '*' }], { action: 's3:PutObject', resource: BUCKET }, 'deny'],
-  ['an explicit Deny wins', [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }, { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' }], { action: 's3:DeleteObject', resource: `${BUCKET}/x` }, 'deny'],
-  ['NotAction allows everything else', [{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }], { action: 'iam:PassRole', resource: 'arn:aws:iam::111122223333:role/x' }, 'deny'],
-  ['NotAction: another service is allowed', [{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }], { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:eu-west-1:111122223333:q' }, 'allow'],
-  ['NotResource', [{ Effect: 'Allow', Action: 's3:GetObject', NotResource: `${BUCKET}/secret/*` }], { action: 's3:GetObject', resource: `${BUCKET}/secret/k` }, 'deny'],
-  ['a region wildcard stays within its segment', [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:*:111122223333:q' }], { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:eu-west-1:111122223333:q' }, 'allow'],
-  ['a conditional Allow alone is undetermined', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } }], { action: 's3:GetObject', resource: BUCKET }, 'undetermined'],
-  ['a conditional Deny over an Allow is undetermined', [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }, { Effect: 'Deny', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }], { action: 's3:GetObject', resource: BUCKET }, 'undetermined'],
-  ['a conditional Allow beside an unconditional Allow does not matter', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }, { Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } }], { action: 's3:GetObject', resource: BUCKET }, 'allow'],
-  ['a policy variable is undetermined', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/\${aws:username}/*` }], { action: 's3:GetObject', resource: `${BUCKET}/alice/k` }, 'undetermined'],
-  ['a conditional statement for another action is irrelevant', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }, { Effect: 'Deny', Action: 'iam:*', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } }], { action: 's3:GetObject', resource: BUCKET }, 'allow'],
-  ['nothing applies: implicit deny', [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }], { action: 's3:GetObject', resource: BUCKET }, 'deny'],
+  [
+    'an exact action and resource',
+    [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/a.json` }],
+    { action: 's3:GetObject', resource: `${BUCKET}/a.json` },
+    'allow',
+  ],
+  [
+    'actions match case-insensitively',
+    [{ Effect: 'Allow', Action: 'S3:getobject', Resource: '*' }],
+    { action: 's3:GetObject', resource: `${BUCKET}/a.json` },
+    'allow',
+  ],
+  [
+    'resources match case-sensitively',
+    [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/A.json` }],
+    { action: 's3:GetObject', resource: `${BUCKET}/a.json` },
+    'deny',
+  ],
+  [
+    'a key wildcard',
+    [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/c/*` }],
+    { action: 's3:GetObject', resource: `${BUCKET}/c/d/e.json` },
+    'allow',
+  ],
+  [
+    'the bucket ARN is not an object ARN',
+    [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `${BUCKET}/*` }],
+    { action: 's3:ListBucket', resource: BUCKET },
+    'deny',
+  ],
+  [
+    '? matches one character',
+    [{ Effect: 'Allow', Action: 's3:Get?bject', Resource: '*' }],
+    { action: 's3:GetObject', resource: BUCKET },
+    'allow',
+  ],
+  [
+    'an action wildcard',
+    [{ Effect: 'Allow', Action: 's3:Get*', Resource: '*' }],
+    { action: 's3:PutObject', resource: BUCKET },
+    'deny',
+  ],
+  [
+    'an explicit Deny wins',
+    [
+      { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+      { Effect: 'Deny', Action: 's3:DeleteObject', Resource: '*' },
+    ],
+    { action: 's3:DeleteObject', resource: `${BUCKET}/x` },
+    'deny',
+  ],
+  [
+    'NotAction allows everything else',
+    [{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }],
+    { action: 'iam:PassRole', resource: 'arn:aws:iam::111122223333:role/x' },
+    'deny',
+  ],
+  [
+    'NotAction: another service is allowed',
+    [{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }],
+    { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:eu-west-1:111122223333:q' },
+    'allow',
+  ],
+  [
+    'NotResource',
+    [{ Effect: 'Allow', Action: 's3:GetObject', NotResource: `${BUCKET}/secret/*` }],
+    { action: 's3:GetObject', resource: `${BUCKET}/secret/k` },
+    'deny',
+  ],
+  [
+    'a region wildcard stays within its segment',
+    [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:*:111122223333:q' }],
+    { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:eu-west-1:111122223333:q' },
+    'allow',
+  ],
+  [
+    'a conditional Allow alone is undetermined',
+    [
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+      },
+    ],
+    { action: 's3:GetObject', resource: BUCKET },
+    'undetermined',
+  ],
+  [
+    'a conditional Deny over an Allow is undetermined',
+    [
+      { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+      { Effect: 'Deny', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+    ],
+    { action: 's3:GetObject', resource: BUCKET },
+    'undetermined',
+  ],
+  [
+    'a conditional Allow beside an unconditional Allow does not matter',
+    [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+      },
+    ],
+    { action: 's3:GetObject', resource: BUCKET },
+    'allow',
+  ],
+  [
+    'a policy variable is undetermined',
+    [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/\${aws:username}/*` }],
+    { action: 's3:GetObject', resource: `${BUCKET}/alice/k` },
+    'undetermined',
+  ],
+  [
+    'a conditional statement for another action is irrelevant',
+    [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+      {
+        Effect: 'Deny',
+        Action: 'iam:*',
+        Resource: '*',
+        Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } },
+      },
+    ],
+    { action: 's3:GetObject', resource: BUCKET },
+    'allow',
+  ],
+  [
+    'nothing applies: implicit deny',
+    [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }],
+    { action: 's3:GetObject', resource: BUCKET },
+    'deny',
+  ],
 ];
 
 describe('IAM identity-policy evaluator (groundwork for the CloudTrail slice)', () => {
@@ -52,8 +171,28 @@ describe('IAM identity-policy evaluator (groundwork for the CloudTrail slice)', 
     ['sqs:SendMessage', ['arn:aws:sqs:eu-west-1:111122223333:orders', 'arn:aws:sqs:us-east-1:111122223333:orders']],
     ['dynamodb:GetItem', ['arn:aws:dynamodb:eu-west-1:111122223333:table/carts']],
   ];
-  const PATTERNS = ['*', `${BUCKET}/*`, `${BUCKET}/c/*`, BUCKET, 'arn:aws:s3:::acme-staging-*', 'arn:aws:sqs:*:111122223333:orders', 'arn:aws:sqs:eu-west-1:111122223333:*', 'arn:aws:dynamodb:eu-west-1:111122223333:table/cart?', `${BUCKET}/c/1.json`];
-  const ACTION_PATTERNS = ['s3:*', 's3:Get*', 's3:GetObject', 's3:PutObject', 's3:List*', 'sqs:SendMessage', 'sqs:*', 'dynamodb:Get*', '*'];
+  const PATTERNS = [
+    '*',
+    `${BUCKET}/*`,
+    `${BUCKET}/c/*`,
+    BUCKET,
+    'arn:aws:s3:::acme-staging-*',
+    'arn:aws:sqs:*:111122223333:orders',
+    'arn:aws:sqs:eu-west-1:111122223333:*',
+    'arn:aws:dynamodb:eu-west-1:111122223333:table/cart?',
+    `${BUCKET}/c/1.json`,
+  ];
+  const ACTION_PATTERNS = [
+    's3:*',
+    's3:Get*',
+    's3:GetObject',
+    's3:PutObject',
+    's3:List*',
+    'sqs:SendMessage',
+    'sqs:*',
+    'dynamodb:Get*',
+    '*',
+  ];
 
   it('agrees with iam-simulate on random unconditional policies', async () => {
     const r = rng(2026);
@@ -62,7 +201,8 @@ describe('IAM identity-policy evaluator (groundwork for the CloudTrail slice)', 
     for (let i = 0; i < 150; i++) {
       const statements = Array.from({ length: 1 + Math.floor(r() * 3) }, () => {
         const st: Record<string, unknown> = { Effect: r() < 0.25 ? 'Deny' : 'Allow' };
-        st[r() < 0.15 ? 'NotAction' : 'Action'] = r() < 0.5 ? pick(ACTION_PATTERNS) : [pick(ACTION_PATTERNS), pick(ACTION_PATTERNS)];
+        st[r() < 0.15 ? 'NotAction' : 'Action'] =
+          r() < 0.5 ? pick(ACTION_PATTERNS) : [pick(ACTION_PATTERNS), pick(ACTION_PATTERNS)];
         st[r() < 0.15 ? 'NotResource' : 'Resource'] = r() < 0.5 ? pick(PATTERNS) : [pick(PATTERNS), pick(PATTERNS)];
         return st;
       });
@@ -75,13 +215,24 @@ describe('IAM identity-policy evaluator (groundwork for the CloudTrail slice)', 
           serviceControlPolicies: [],
           resourceControlPolicies: [],
           resourcePolicy: undefined,
-          request: { action, principal: 'arn:aws:iam::111122223333:role/shop-cart', resource: { accountId: '111122223333', resource }, contextVariables: {} },
+          request: {
+            action,
+            principal: 'arn:aws:iam::111122223333:role/shop-cart',
+            resource: { accountId: '111122223333', resource },
+            contextVariables: {},
+          },
         } as never,
         {},
       );
       expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
       const theirs = (sim as { overallResult: string }).overallResult;
-      expect([i, JSON.stringify(statements), action, resource, ours.result]).toEqual([i, JSON.stringify(statements), action, resource, theirs === 'Allowed' ? 'allow' : 'deny']);
+      expect([i, JSON.stringify(statements), action, resource, ours.result]).toEqual([
+        i,
+        JSON.stringify(statements),
+        action,
+        resource,
+        theirs === 'Allowed' ? 'allow' : 'deny',
+      ]);
       compared++;
     }
     expect(compared).toBe(150);

@@ -12,7 +12,9 @@ const SRC = join(ROOT, 'src');
 const LEAVES = new Set(['model', 'knowledge', 'util']);
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Top-level folder of a source file under src/ (`index.ts` → `index`). */
@@ -20,7 +22,10 @@ const area = (file: string) => relative(SRC, file).split('/')[0]!.replace(/\.ts$
 
 const edges = sources(SRC).flatMap((file) => {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)[^'";]*?from\s+'(\.[^']+)'/gm)].map((m) => ({ from: file, to: resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')) }));
+  return [...text.matchAll(/^(?:import|export)[^'";]*?from\s+'(\.[^']+)'/gm)].map((m) => ({
+    from: file,
+    to: resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
+  }));
 });
 
 const violations = (rule: (from: string, to: string) => boolean) =>
@@ -29,10 +34,29 @@ const violations = (rule: (from: string, to: string) => boolean) =>
 describe('import rules', () => {
   it('reads a real graph', () => {
     expect(edges.length).toBeGreaterThan(200);
-    expect([...new Set(edges.map((e) => area(e.from)))].sort()).toEqual(['backtest', 'cli', 'diff', 'emit', 'generate', 'index', 'ingest', 'inventory', 'kinds', 'knowledge', 'model', 'policy', 'profile', 'report', 'util', 'verify']);
+    expect([...new Set(edges.map((e) => area(e.from)))].sort()).toEqual([
+      'backtest',
+      'cli',
+      'diff',
+      'emit',
+      'generate',
+      'index',
+      'ingest',
+      'inventory',
+      'kinds',
+      'knowledge',
+      'model',
+      'policy',
+      'profile',
+      'report',
+      'util',
+      'verify',
+    ]);
   });
-  it('model, knowledge and util import no stage', () => expect(violations((f, t) => LEAVES.has(f) && !LEAVES.has(t))).toEqual([]));
+  it('model, knowledge and util import no stage', () =>
+    expect(violations((f, t) => LEAVES.has(f) && !LEAVES.has(t))).toEqual([]));
   it('nothing but the CLI imports the CLI', () => expect(violations((f, t) => t === 'cli' && f !== 'cli')).toEqual([]));
-  it('verify imports no generator, and no registry that holds them', () => expect(violations((f, t) => f === 'verify' && (t === 'generate' || t === 'kinds'))).toEqual([]));
+  it('verify imports no generator, and no registry that holds them', () =>
+    expect(violations((f, t) => f === 'verify' && (t === 'generate' || t === 'kinds'))).toEqual([]));
   it('generators read no raw logs', () => expect(violations((f, t) => f === 'generate' && t === 'ingest')).toEqual([]));
 });

@@ -25,7 +25,8 @@ const PATHS: Record<string, { kind: string; apiVersion: string }> = {
   '/apis/batch/v1/cronjobs': { kind: 'CronJob', apiVersion: 'batch/v1' },
 };
 
-const items = (JSON.parse(readFileSync(join(INV, 'acme-staging.json'), 'utf8')) as { items: Record<string, unknown>[] }).items;
+const items = (JSON.parse(readFileSync(join(INV, 'acme-staging.json'), 'utf8')) as { items: Record<string, unknown>[] })
+  .items;
 const seen: { path: string; cont: string; auth: string }[] = [];
 let server: ReturnType<typeof createServer>;
 let kubeconfig = '';
@@ -34,7 +35,11 @@ beforeAll(async () => {
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const list = PATHS[url.pathname];
-    seen.push({ path: url.pathname, cont: url.searchParams.get('continue') ?? '', auth: String(req.headers['authorization'] ?? '') });
+    seen.push({
+      path: url.pathname,
+      cont: url.searchParams.get('continue') ?? '',
+      auth: String(req.headers['authorization'] ?? ''),
+    });
     if (!list) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404 }));
@@ -46,7 +51,14 @@ beforeAll(async () => {
     const page = all.slice(start, start + PAGE);
     const next = start + PAGE < all.length ? String(start + PAGE) : undefined;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: `${list.kind}List`, apiVersion: list.apiVersion, metadata: { resourceVersion: '42', ...(next ? { continue: next } : {}) }, items: page }));
+    res.end(
+      JSON.stringify({
+        kind: `${list.kind}List`,
+        apiVersion: list.apiVersion,
+        metadata: { resourceVersion: '42', ...(next ? { continue: next } : {}) },
+        items: page,
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
@@ -54,7 +66,26 @@ beforeAll(async () => {
   kubeconfig = join(dir, 'config');
   writeFileSync(
     kubeconfig,
-    ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: local', '  cluster:', `    server: http://127.0.0.1:${port}`, '    insecure-skip-tls-verify: true', 'users:', '- name: tester', '  user:', '    token: test-token', 'contexts:', '- name: acme-staging', '  context:', '    cluster: local', '    user: tester', 'current-context: acme-staging', ''].join('\n'),
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: local',
+      '  cluster:',
+      `    server: http://127.0.0.1:${port}`,
+      '    insecure-skip-tls-verify: true',
+      'users:',
+      '- name: tester',
+      '  user:',
+      '    token: test-token',
+      'contexts:',
+      '- name: acme-staging',
+      '  context:',
+      '    cluster: local',
+      '    user: tester',
+      'current-context: acme-staging',
+      '',
+    ].join('\n'),
   );
 });
 afterAll(() => server.close());
@@ -62,19 +93,39 @@ afterAll(() => server.close());
 /** Run the CLI without blocking this process: the test's server must keep answering. */
 function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', HOME: tmp() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', HOME: tmp() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
   });
 }
 
 describe('live inventory through @kubernetes/client-node against a local API server', () => {
   it('--cluster gives the same profile as the inventory file; the snapshot reads back the same too', async () => {
     const dir = tmp();
-    const live = await cliAsync(['profile', '--flows', FLOWS, '--cluster', '--kubeconfig', kubeconfig, '--context', 'acme-staging', '-o', join(dir, 'live.json')]);
+    const live = await cliAsync([
+      'profile',
+      '--flows',
+      FLOWS,
+      '--cluster',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'acme-staging',
+      '-o',
+      join(dir, 'live.json'),
+    ]);
     expect(live.code, live.stderr).toBe(0);
     expect(live.stderr).toMatch(/inventory: 6 namespaces, 20 pods, \d+ controllers, 4 services, 3 nodes \(live\)/);
     const file = await cliAsync(['profile', '--flows', FLOWS, '--inventory', INV, '-o', join(dir, 'file.json'), '-q']);
@@ -89,7 +140,16 @@ describe('live inventory through @kubernetes/client-node against a local API ser
     const snap = await cliAsync(['inventory', '--kubeconfig', kubeconfig, '-o', join(dir, 'snap.json')]);
     expect(snap.code, snap.stderr).toBe(0);
     expect(snap.stderr).toMatch(/20 Pod/);
-    const fromSnap = await cliAsync(['profile', '--flows', FLOWS, '--inventory', join(dir, 'snap.json'), '-o', join(dir, 'snap-profile.json'), '-q']);
+    const fromSnap = await cliAsync([
+      'profile',
+      '--flows',
+      FLOWS,
+      '--inventory',
+      join(dir, 'snap.json'),
+      '-o',
+      join(dir, 'snap-profile.json'),
+      '-q',
+    ]);
     expect(fromSnap.code).toBe(0);
     expect(noSources('snap-profile.json')).toEqual(noSources('file.json'));
   }, 30_000);

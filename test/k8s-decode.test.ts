@@ -30,7 +30,15 @@ describe('decoding audit events', () => {
       kind: 'k8s-request',
       username: 'system:serviceaccount:shop:web',
       groups: ['system:serviceaccounts', 'system:authenticated'],
-      access: { verb: 'get', apiGroup: '', resource: 'configmaps', subresource: '', namespace: 'shop', name: 'web-config', nonResourceURL: '' },
+      access: {
+        verb: 'get',
+        apiGroup: '',
+        resource: 'configmaps',
+        subresource: '',
+        namespace: 'shop',
+        name: 'web-config',
+        nonResourceURL: '',
+      },
       decision: 'allow',
       stage: 'ResponseComplete',
       time: '2026-11-02T08:00:00.123456Z',
@@ -45,20 +53,52 @@ describe('decoding audit events', () => {
     ['rejects other audit versions', { apiVersion: 'audit.k8s.io/v1alpha1' }, { issue: 'k8s.unsupported-version' }],
     ['rejects a wrong kind', { kind: 0 }, { issue: 'k8s.wrong-kind' }],
     ['rejects an event without a user', { user: undefined }, { issue: 'k8s.not-an-event' }],
-    ['takes the impersonated user as the subject', { impersonatedUser: { username: 'bob', groups: ['devs'] } }, { username: 'bob', groups: ['devs'] }],
+    [
+      'takes the impersonated user as the subject',
+      { impersonatedUser: { username: 'bob', groups: ['devs'] } },
+      { username: 'bob', groups: ['devs'] },
+    ],
     ['denies on 403', { responseStatus: { code: 403 } }, { decision: 'deny' }],
     ['denies on 401', { responseStatus: { code: 401 } }, { decision: 'deny' }],
     ['a 404 was authorized before it failed', { responseStatus: { code: 404 } }, { decision: 'allow' }],
-    ['exec answers 101: authorized', { responseStatus: { code: 101 }, stage: 'ResponseStarted' }, { decision: 'allow', stage: 'ResponseStarted' }],
-    ['the decision annotation wins over the code', { annotations: { 'authorization.k8s.io/decision': 'forbid' }, responseStatus: { code: 200 } }, { decision: 'deny' }],
-    ['RequestReceived without code or annotation is undecided', { stage: 'RequestReceived', responseStatus: undefined }, { decision: 'undecided', stage: 'RequestReceived' }],
+    [
+      'exec answers 101: authorized',
+      { responseStatus: { code: 101 }, stage: 'ResponseStarted' },
+      { decision: 'allow', stage: 'ResponseStarted' },
+    ],
+    [
+      'the decision annotation wins over the code',
+      { annotations: { 'authorization.k8s.io/decision': 'forbid' }, responseStatus: { code: 200 } },
+      { decision: 'deny' },
+    ],
+    [
+      'RequestReceived without code or annotation is undecided',
+      { stage: 'RequestReceived', responseStatus: undefined },
+      { decision: 'undecided', stage: 'RequestReceived' },
+    ],
     ['rejects an unknown stage', { stage: 'Sideways' }, { issue: 'k8s.bad-stage' }],
     ['rejects a time that is not RFC 3339', { requestReceivedTimestamp: 'yesterday' }, { issue: 'k8s.bad-time' }],
-    ['falls back to the v1beta1 timestamp field', { requestReceivedTimestamp: undefined, stageTimestamp: undefined, timestamp: '2017-09-11T19:55:05Z' }, { time: '2017-09-11T19:55:05.000000Z' }],
-    ['normalises offsets to UTC', { requestReceivedTimestamp: '2026-11-02T10:00:00.5+02:00' }, { time: '2026-11-02T08:00:00.500000Z' }],
+    [
+      'falls back to the v1beta1 timestamp field',
+      { requestReceivedTimestamp: undefined, stageTimestamp: undefined, timestamp: '2017-09-11T19:55:05Z' },
+      { time: '2017-09-11T19:55:05.000000Z' },
+    ],
+    [
+      'normalises offsets to UTC',
+      { requestReceivedTimestamp: '2026-11-02T10:00:00.5+02:00' },
+      { time: '2026-11-02T08:00:00.500000Z' },
+    ],
     ['rejects an objectRef without a resource', { objectRef: { namespace: 'x' } }, { issue: 'k8s.bad-objectref' }],
-    ['rejects a name that is not a string (it would widen the rule)', { objectRef: { resource: 'secrets', namespace: 'shop', name: 7 } }, { issue: 'k8s.bad-objectref' }],
-    ['rejects a namespace that is not a string', { objectRef: { resource: 'secrets', namespace: ['shop'] } }, { issue: 'k8s.bad-objectref' }],
+    [
+      'rejects a name that is not a string (it would widen the rule)',
+      { objectRef: { resource: 'secrets', namespace: 'shop', name: 7 } },
+      { issue: 'k8s.bad-objectref' },
+    ],
+    [
+      'rejects a namespace that is not a string',
+      { objectRef: { resource: 'secrets', namespace: ['shop'] } },
+      { issue: 'k8s.bad-objectref' },
+    ],
   ];
   it.each(cases)('%s', (_name, patch, want) => {
     const ev: Record<string, unknown> = { ...base, ...patch };
@@ -73,23 +113,51 @@ describe('decoding audit events', () => {
   });
 
   it('create never carries a name: RBAC cannot restrict create by name', () => {
-    const [o] = decode({ ...base, verb: 'create', objectRef: { resource: 'pods', namespace: 'ci', name: 'job-1' } }) as K8sRequestObservation[];
+    const [o] = decode({
+      ...base,
+      verb: 'create',
+      objectRef: { resource: 'pods', namespace: 'ci', name: 'job-1' },
+    }) as K8sRequestObservation[];
     expect(o!.access.name).toBe('');
   });
 
   it('keeps subresources and API groups', () => {
-    const [o] = decode({ ...base, verb: 'patch', objectRef: { resource: 'deployments', subresource: 'status', apiGroup: 'apps', namespace: 'shop', name: 'web' } }) as K8sRequestObservation[];
+    const [o] = decode({
+      ...base,
+      verb: 'patch',
+      objectRef: { resource: 'deployments', subresource: 'status', apiGroup: 'apps', namespace: 'shop', name: 'web' },
+    }) as K8sRequestObservation[];
     expect(o!.access).toMatchObject({ apiGroup: 'apps', resource: 'deployments', subresource: 'status', name: 'web' });
   });
 
   it('a request without objectRef is a non-resource URL, query string removed', () => {
-    const [o] = decode({ ...base, objectRef: undefined, requestURI: '/apis/apps/v1?timeout=32s' }) as K8sRequestObservation[];
-    expect(o!.access).toEqual({ verb: 'get', apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: '/apis/apps/v1' });
+    const [o] = decode({
+      ...base,
+      objectRef: undefined,
+      requestURI: '/apis/apps/v1?timeout=32s',
+    }) as K8sRequestObservation[];
+    expect(o!.access).toEqual({
+      verb: 'get',
+      apiGroup: '',
+      resource: '',
+      subresource: '',
+      namespace: '',
+      name: '',
+      nonResourceURL: '/apis/apps/v1',
+    });
   });
 
   it('an EventList yields each item, and a bad item is an issue beside the good ones', () => {
-    const out = decode({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [base, { ...base, auditID: 'a2' }, { kind: 'Pod' }] });
-    expect(out.map((x) => (x.kind === 'issue' ? x.code : (x as K8sRequestObservation).id))).toEqual(['a1', 'a2', 'k8s.wrong-kind']);
+    const out = decode({
+      kind: 'EventList',
+      apiVersion: 'audit.k8s.io/v1',
+      items: [base, { ...base, auditID: 'a2' }, { kind: 'Pod' }],
+    });
+    expect(out.map((x) => (x.kind === 'issue' ? x.code : (x as K8sRequestObservation).id))).toEqual([
+      'a1',
+      'a2',
+      'k8s.wrong-kind',
+    ]);
   });
 
   it('an EventList without items is an issue', () => {

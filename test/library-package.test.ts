@@ -12,11 +12,19 @@ import { ROOT, tmp } from './helpers/cli.js';
 describe('the library, imported by name from the packed tarball', () => {
   it('runs ingest → generateAll → verifyAll on the demo, and ships its type declarations', () => {
     const dir = tmp('a2p-pkg-');
-    const name = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const name = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .pop()!;
     const modules = join(dir, 'app', 'node_modules');
     mkdirSync(join(modules, 'audit2policy'), { recursive: true });
     execFileSync('tar', ['-xzf', join(dir, name), '-C', join(modules, 'audit2policy'), '--strip-components=1']);
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     for (const dep of Object.keys(pkg.dependencies)) {
       const scope = dep.startsWith('@') ? dep.split('/')[0]! : '';
       if (scope) mkdirSync(join(modules, scope), { recursive: true });
@@ -46,7 +54,14 @@ console.log(JSON.stringify({ kinds: KIND_NAMES, made: generated.map((g) => g.kin
     );
     const r = spawnSync(process.execPath, [script], { cwd: join(dir, 'app'), encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { kinds: string[]; made: string[]; issueCount: number; observed: number; allowed: number; byKind: Record<string, { observed: number }> };
+    const out = JSON.parse(r.stdout) as {
+      kinds: string[];
+      made: string[];
+      issueCount: number;
+      observed: number;
+      allowed: number;
+      byKind: Record<string, { observed: number }>;
+    };
     expect(out.kinds).toEqual(['rbac', 'iam', 'netpol']);
     expect(out.made).toEqual(['rbac', 'iam']);
     expect(out.issueCount).toBe(0);

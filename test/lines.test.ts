@@ -14,7 +14,8 @@ const text = 'alpha\r\nbeta\n\ngamma δ\nlast-without-newline';
 
 describe('LineSplitter', () => {
   it('joins a line spread over thousands of chunks (a one-line S3 delivery document) once, intact', () => {
-    const big = '{"Records":[' + Array.from({ length: 20000 }, (_, i) => `{"eventID":"e-${i}","x":"δ"}`).join(',') + ']}';
+    const big =
+      '{"Records":[' + Array.from({ length: 20000 }, (_, i) => `{"eventID":"e-${i}","x":"δ"}`).join(',') + ']}';
     const bytes = Buffer.from(`${big}\nnext\n`);
     const chunks: Buffer[] = [];
     for (let i = 0; i < bytes.length; i += 97) chunks.push(Buffer.from(bytes.subarray(i, i + 97)));
@@ -81,7 +82,11 @@ describe('JsonLineDecoder', () => {
     const { JsonLineDecoder } = await import('../src/ingest/jsonLines.js');
     const values: [unknown, number][] = [];
     const issues: { code: string; line: number }[] = [];
-    const d = new JsonLineDecoder('f', (v, n) => values.push([v, n]), (i) => issues.push(i));
+    const d = new JsonLineDecoder(
+      'f',
+      (v, n) => values.push([v, n]),
+      (i) => issues.push(i),
+    );
     d.line('{"Records":[1]}{"Records":[2]} {"Records":[3]}', 1);
     d.line('{"a":1}{"b":', 2);
     d.end();

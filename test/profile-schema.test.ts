@@ -17,7 +17,14 @@ describe('the profile schema, in one place', () => {
 
   it('a real profile passes the schema here and, published, in another validator (Ajv)', async () => {
     const D = join(ROOT, 'fixtures/demo');
-    const { profile } = await ingest({ k8sAudit: [join(D, 'k8s-audit')], cloudtrail: [join(D, 'cloudtrail')], flows: [join(D, 'flows')], scope: new Scope(defaultScope()), workers: 1, cwd: ROOT });
+    const { profile } = await ingest({
+      k8sAudit: [join(D, 'k8s-audit')],
+      cloudtrail: [join(D, 'cloudtrail')],
+      flows: [join(D, 'flows')],
+      scope: new Scope(defaultScope()),
+      workers: 1,
+      cwd: ROOT,
+    });
     const parsed = JSON.parse(serializeProfile(profile));
     expect(checkProfile(parsed)).toBeUndefined();
     const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(PUBLISHED, 'utf8')));
@@ -25,18 +32,37 @@ describe('the profile schema, in one place', () => {
   });
 
   it.each([
-    [{ kind: 'Profile', apiVersion: 'audit2policy.dev/v9' }, 'apiVersion "audit2policy.dev/v9" is not audit2policy.dev/v1alpha1'],
+    [
+      { kind: 'Profile', apiVersion: 'audit2policy.dev/v9' },
+      'apiVersion "audit2policy.dev/v9" is not audit2policy.dev/v1alpha1',
+    ],
     [{ kind: 'Nope' }, 'kind is "Nope", expected "Profile"'],
     ['principals[0].k8s[0] without a verb', '/principals/0/k8s/0/verb: Expected required property'],
     ['an edge without evidence', '/principals/0/k8s/0: has no evidence'],
     ['a count that is a string', '/principals/0/k8s/0/allowed/count: Expected integer'],
   ])('refuses %j: %s', (what, message) => {
     const ev = { count: 1, firstSeen: '', lastSeen: '', stages: {}, samples: [] };
-    const edge: Record<string, unknown> = { verb: 'get', apiGroup: '', resource: 'pods', subresource: '', namespace: 'shop', name: '', nonResourceURL: '', allowed: ev };
+    const edge: Record<string, unknown> = {
+      verb: 'get',
+      apiGroup: '',
+      resource: 'pods',
+      subresource: '',
+      namespace: 'shop',
+      name: '',
+      nonResourceURL: '',
+      allowed: ev,
+    };
     if (what === 'principals[0].k8s[0] without a verb') delete edge['verb'];
     if (what === 'an edge without evidence') delete edge['allowed'];
     if (what === 'a count that is a string') edge['allowed'] = { ...ev, count: '1' };
-    const base = { apiVersion: 'audit2policy.dev/v1alpha1', kind: 'Profile', window: { start: '', end: '' }, sources: [], skipped: {}, principals: [{ subject: { kind: 'User', name: 'a' }, username: 'a', groups: [], k8s: [edge] }] };
+    const base = {
+      apiVersion: 'audit2policy.dev/v1alpha1',
+      kind: 'Profile',
+      window: { start: '', end: '' },
+      sources: [],
+      skipped: {},
+      principals: [{ subject: { kind: 'User', name: 'a' }, username: 'a', groups: [], k8s: [edge] }],
+    };
     const v = typeof what === 'string' ? base : { ...base, ...what };
     expect(checkProfile(v)).toContain(message);
   });

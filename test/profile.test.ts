@@ -9,7 +9,16 @@ import { serializeProfile } from '../src/profile/io.js';
 import { mergeProfiles } from '../src/profile/merge.js';
 import { defaultScope, Scope, type ScopeOptions } from '../src/profile/scope.js';
 
-const access = (over: Partial<K8sAccess> = {}): K8sAccess => ({ verb: 'get', apiGroup: '', resource: 'configmaps', subresource: '', namespace: 'shop', name: 'cfg', nonResourceURL: '', ...over });
+const access = (over: Partial<K8sAccess> = {}): K8sAccess => ({
+  verb: 'get',
+  apiGroup: '',
+  resource: 'configmaps',
+  subresource: '',
+  namespace: 'shop',
+  name: 'cfg',
+  nonResourceURL: '',
+  ...over,
+});
 
 function obs(i: number, over: Partial<K8sRequestObservation> = {}): K8sRequestObservation {
   return {
@@ -33,7 +42,13 @@ function build(items: K8sRequestObservation[], scope: Partial<ScopeOptions> = {}
 
 /** A varied stream: several subjects, verbs, decisions and stages, in a fixed pseudo-random order. */
 function stream(n: number): K8sRequestObservation[] {
-  const users = ['system:serviceaccount:shop:web', 'alice', 'system:serviceaccount:ci:runner', 'system:kube-scheduler', 'system:serviceaccount:kube-system:foo'];
+  const users = [
+    'system:serviceaccount:shop:web',
+    'alice',
+    'system:serviceaccount:ci:runner',
+    'system:kube-scheduler',
+    'system:serviceaccount:kube-system:foo',
+  ];
   const out: K8sRequestObservation[] = [];
   let x = 7;
   for (let i = 0; i < n; i++) {
@@ -41,7 +56,11 @@ function stream(n: number): K8sRequestObservation[] {
     out.push(
       obs(i, {
         username: users[x % users.length]!,
-        access: access({ verb: ['get', 'list', 'watch', 'patch'][x % 4]!, name: x % 3 ? `n${x % 5}` : '', namespace: x % 7 ? 'shop' : '' }),
+        access: access({
+          verb: ['get', 'list', 'watch', 'patch'][x % 4]!,
+          name: x % 3 ? `n${x % 5}` : '',
+          namespace: x % 7 ? 'shop' : '',
+        }),
         decision: (['allow', 'allow', 'deny', 'undecided'] as const)[(x >> 3) % 4]!,
         stage: (['ResponseComplete', 'RequestReceived', 'ResponseStarted'] as const)[(x >> 5) % 3]!,
         id: `id-${(x >> 4) % 50}`,
@@ -70,7 +89,12 @@ describe('evidence', () => {
     const acc = new EvidenceAccumulator();
     acc.add('ResponseStarted', '', 'x');
     acc.add('ResponseStarted', '', 'y');
-    expect(acc.toEvidence()).toMatchObject({ count: 2, firstSeen: '', lastSeen: '', samples: [{ id: 'x' }, { id: 'y' }] });
+    expect(acc.toEvidence()).toMatchObject({
+      count: 2,
+      firstSeen: '',
+      lastSeen: '',
+      samples: [{ id: 'x' }, { id: 'y' }],
+    });
   });
 
   it('merging evidence is commutative and associative', () => {
@@ -79,8 +103,14 @@ describe('evidence', () => {
       for (const [id, t] of ids) acc.add('ResponseComplete', t, id);
       return acc.toEvidence();
     };
-    const a = mk([['a', '2026-01-01T00:00:05.000000Z'], ['b', '2026-01-01T00:00:01.000000Z']]);
-    const b = mk([['c', '2026-01-01T00:00:01.000000Z'], ['d', '']]);
+    const a = mk([
+      ['a', '2026-01-01T00:00:05.000000Z'],
+      ['b', '2026-01-01T00:00:01.000000Z'],
+    ]);
+    const b = mk([
+      ['c', '2026-01-01T00:00:01.000000Z'],
+      ['d', ''],
+    ]);
     const c = mk([['e', '2026-01-01T00:00:00.000000Z']]);
     expect(mergeEvidence(a, b)).toEqual(mergeEvidence(b, a));
     expect(mergeEvidence(mergeEvidence(a, b), c)).toEqual(mergeEvidence(a, mergeEvidence(b, c)));
@@ -106,11 +136,19 @@ describe('profile', () => {
     const c = build(items.slice(170));
     expect(serializeProfile(mergeProfiles([a, b, c]))).toBe(whole);
     expect(serializeProfile(mergeProfiles([c, a, b]))).toBe(whole);
-    expect(serializeProfile(mergeProfiles([mergeProfiles([a, b]), c]))).toBe(serializeProfile(mergeProfiles([a, mergeProfiles([b, c])])));
+    expect(serializeProfile(mergeProfiles([mergeProfiles([a, b]), c]))).toBe(
+      serializeProfile(mergeProfiles([a, mergeProfiles([b, c])])),
+    );
   });
 
   it('leaves out control-plane identities by default and counts them; --include-system keeps them', () => {
-    const items = [obs(1, { username: 'system:kube-scheduler' }), obs(2, { username: 'system:node:n1' }), obs(3, { username: 'system:serviceaccount:kube-system:replicaset-controller' }), obs(4, { username: 'system:apiserver' }), obs(5)];
+    const items = [
+      obs(1, { username: 'system:kube-scheduler' }),
+      obs(2, { username: 'system:node:n1' }),
+      obs(3, { username: 'system:serviceaccount:kube-system:replicaset-controller' }),
+      obs(4, { username: 'system:apiserver' }),
+      obs(5),
+    ];
     const p = build(items);
     expect(p.principals.map((x) => x.username)).toEqual(['system:serviceaccount:shop:web']);
     expect(p.skipped).toEqual({ 'system-identity': 4 });
@@ -125,8 +163,17 @@ describe('profile', () => {
   });
 
   it('applies subject globs, exclusions, namespaces and the time window, counting what it left out', () => {
-    const items = [obs(1), obs(2, { username: 'alice' }), obs(3, { access: access({ namespace: 'payments' }) }), obs(4, { time: '2026-11-01T00:00:00.000000Z' })];
-    const p = build(items, { subjects: ['system:serviceaccount:shop:*'], namespaces: ['shop'], since: { kind: 'absolute', time: '2026-11-02T00:00:00.000000Z' } });
+    const items = [
+      obs(1),
+      obs(2, { username: 'alice' }),
+      obs(3, { access: access({ namespace: 'payments' }) }),
+      obs(4, { time: '2026-11-01T00:00:00.000000Z' }),
+    ];
+    const p = build(items, {
+      subjects: ['system:serviceaccount:shop:*'],
+      namespaces: ['shop'],
+      since: { kind: 'absolute', time: '2026-11-02T00:00:00.000000Z' },
+    });
     expect(p.principals.map((x) => x.k8s.length)).toEqual([1]);
     expect(p.skipped).toEqual({ 'subject-filter': 1, 'namespace-filter': 1, 'outside-window': 1 });
     const ex = build(items, { excludeSubjects: ['alice'] });
@@ -158,6 +205,11 @@ describe('profile', () => {
   });
 
   it('refuses a time window on an aggregated profile', () => {
-    expect(() => filterProfile(build(stream(5)), new Scope({ ...defaultScope(), since: { kind: 'relative', ms: 1000, text: '1s' } }))).toThrow(/already aggregated/);
+    expect(() =>
+      filterProfile(
+        build(stream(5)),
+        new Scope({ ...defaultScope(), since: { kind: 'relative', ms: 1000, text: '1s' } }),
+      ),
+    ).toThrow(/already aggregated/);
   });
 });

@@ -10,12 +10,25 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
 if (!hasBrowser) {
   // Visible in every run without a browser: CI installs Debian's chromium (.ci/run), so it never skips there.
-  console.warn(`NOTICE: ${CHROMIUM} not found: the browser tests of the HTML report are SKIPPED (apt-get install -y chromium runs them)`);
+  console.warn(
+    `NOTICE: ${CHROMIUM} not found: the browser tests of the HTML report are SKIPPED (apt-get install -y chromium runs them)`,
+  );
 }
 
 // Strings an attacker can put in logs: names, user agents, resource names.
-const XSS = ['<script>window.__pwned=1</script>', '"><img src=x onerror="window.__pwned=2">', "javascript:window.__pwned=3", '<svg onload="window.__pwned=4">', '</title><script>window.__pwned=5</script>'];
-const MD = ['| injected | cell |', '[click](javascript:alert(1))', '```\nend\nclick n1 callback "alert"\n```', 'a"]; click n1 href "javascript:alert(1)"; x["'];
+const XSS = [
+  '<script>window.__pwned=1</script>',
+  '"><img src=x onerror="window.__pwned=2">',
+  'javascript:window.__pwned=3',
+  '<svg onload="window.__pwned=4">',
+  '</title><script>window.__pwned=5</script>',
+];
+const MD = [
+  '| injected | cell |',
+  '[click](javascript:alert(1))',
+  '```\nend\nclick n1 callback "alert"\n```',
+  'a"]; click n1 href "javascript:alert(1)"; x["',
+];
 
 function hostileAudit(): string {
   const lines: string[] = [];
@@ -34,7 +47,12 @@ function hostileAudit(): string {
         userAgent: n,
         // Object names are held to Kubernetes' rules (a name with / or a blank is an input issue, whose
         // message quotes it: another path into the report); user names and agents may hold anything.
-        objectRef: { resource: i % 3 ? 'secrets' : 'pods', subresource: i % 3 ? undefined : 'exec', namespace: 'shop', name: `obj-${i}` },
+        objectRef: {
+          resource: i % 3 ? 'secrets' : 'pods',
+          subresource: i % 3 ? undefined : 'exec',
+          namespace: 'shop',
+          name: `obj-${i}`,
+        },
         responseStatus: { code: 200 },
         requestReceivedTimestamp: `2026-11-02T08:00:0${i % 10}.000000Z`,
         stageTimestamp: `2026-11-02T08:00:0${i % 10}.100000Z`,
@@ -53,7 +71,14 @@ function hostileCloudTrail(): string {
   return JSON.stringify({
     Records: XSS.map((n, i) => ({
       eventVersion: '1.09',
-      userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::111122223333:assumed-role/r${i}/s`, accountId: '111122223333', sessionContext: { sessionIssuer: { type: 'Role', arn: `arn:aws:iam::111122223333:role/r${i}`, accountId: '111122223333' } } },
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::111122223333:assumed-role/r${i}/s`,
+        accountId: '111122223333',
+        sessionContext: {
+          sessionIssuer: { type: 'Role', arn: `arn:aws:iam::111122223333:role/r${i}`, accountId: '111122223333' },
+        },
+      },
       eventTime: '2026-11-02T08:00:00Z',
       eventSource: 's3.amazonaws.com',
       eventName: 'GetObject',
@@ -86,7 +111,10 @@ describe.skipIf(!hasBrowser)('the HTML report in headless Chromium', () => {
   let browser: import('playwright-core').Browser;
   beforeAll(async () => {
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-background-networking'],
+    });
   });
   afterAll(async () => browser?.close());
 
@@ -95,7 +123,17 @@ describe.skipIf(!hasBrowser)('the HTML report in headless Chromium', () => {
     writeFileSync(join(dir, 'audit.log'), hostileAudit());
     writeFileSync(join(dir, 'ct.json'), hostileCloudTrail());
     const out = join(dir, 'report.html');
-    const r = cli(['report', '--k8s-audit', join(dir, 'audit.log'), '--cloudtrail', join(dir, 'ct.json'), '-o', out, '--title', '<script>window.__pwned=9</script>']);
+    const r = cli([
+      'report',
+      '--k8s-audit',
+      join(dir, 'audit.log'),
+      '--cloudtrail',
+      join(dir, 'ct.json'),
+      '-o',
+      out,
+      '--title',
+      '<script>window.__pwned=9</script>',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).not.toMatch(/<script|<img|<svg onload/i);
@@ -112,7 +150,9 @@ describe.skipIf(!hasBrowser)('the HTML report in headless Chromium', () => {
       pwned: (window as unknown as { __pwned?: number }).__pwned ?? null,
       scripts: document.querySelectorAll('script').length,
       images: document.querySelectorAll('img').length,
-      handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+      handlers: [...document.querySelectorAll('*')].filter((e) =>
+        [...e.attributes].some((a) => a.name.startsWith('on')),
+      ).length,
       links: document.querySelectorAll('a[href]').length,
       title: document.title,
       text: document.body.innerText,
@@ -131,14 +171,33 @@ describe.skipIf(!hasBrowser)('the HTML report in headless Chromium', () => {
   it('the demo report renders: not blank, the graph drawn, principals and flags listed', async () => {
     const dir = tmp();
     const out = join(dir, 'report.html');
-    const r = cli(['report', '--k8s-audit', join(DEMO, 'k8s-audit'), '--cloudtrail', join(DEMO, 'cloudtrail'), '--flows', join(DEMO, 'flows'), '--inventory', join(DEMO, 'inventory'), '-o', out, '-q']);
+    const r = cli([
+      'report',
+      '--k8s-audit',
+      join(DEMO, 'k8s-audit'),
+      '--cloudtrail',
+      join(DEMO, 'cloudtrail'),
+      '--flows',
+      join(DEMO, 'flows'),
+      '--inventory',
+      join(DEMO, 'inventory'),
+      '-o',
+      out,
+      '-q',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
     await page.goto(`file://${out}`);
     const graph = await page.evaluate(() => {
       const svg = document.querySelector('#graph');
       const box = svg?.getBoundingClientRect();
-      return { nodes: document.querySelectorAll('#graph .node').length, edges: document.querySelectorAll('#graph path.edge').length, width: box?.width ?? 0, height: box?.height ?? 0, styled: getComputedStyle(document.body).fontFamily };
+      return {
+        nodes: document.querySelectorAll('#graph .node').length,
+        edges: document.querySelectorAll('#graph path.edge').length,
+        width: box?.width ?? 0,
+        height: box?.height ?? 0,
+        styled: getComputedStyle(document.body).fontFamily,
+      };
     });
     expect(graph.nodes).toBeGreaterThan(25);
     expect(graph.edges).toBeGreaterThan(25);
@@ -154,7 +213,9 @@ describe.skipIf(!hasBrowser)('the HTML report in headless Chromium', () => {
     expect(text).toMatch(/egress to the internet/);
     // The widenings the generated policy applies by default, by principal: the backup's DeleteObjects.
     await page.locator('details').evaluateAll((ds) => ds.forEach((d) => d.setAttribute('open', '')));
-    expect(await page.evaluate(() => document.body.innerText)).toMatch(/resource not in the logs: s3:DeleteObject: CloudTrail does not log the object keys/);
+    expect(await page.evaluate(() => document.body.innerText)).toMatch(
+      /resource not in the logs: s3:DeleteObject: CloudTrail does not log the object keys/,
+    );
     await page.close();
   });
 });
@@ -173,27 +234,56 @@ describe('the report without a browser', () => {
       // Every table row keeps its column count: no unescaped pipe from a log.
       expect(line.replace(/\\\|/g, '').split('|').length).toBeGreaterThanOrEqual(4);
     }
-    expect(mermaidLabel('a"]; click n1 href "javascript:alert(1)"; x["')).toBe('a___ click n1 href _javascript:alert(1)__ x__');
+    expect(mermaidLabel('a"]; click n1 href "javascript:alert(1)"; x["')).toBe(
+      'a___ click n1 href _javascript:alert(1)__ x__',
+    );
   });
 
-  it.skipIf(!HAS_CORPUS)('a report of all of ../shared/corpus renders, lists dropped inputs with reasons, flags pods/exec and secrets', () => {
-    const dir = tmp();
-    const out = join(dir, 'corpus.md');
-    const r = cli(['report', '--k8s-audit', join(CORPUS, 'k8s-audit'), '--cloudtrail', join(CORPUS, 'cloudtrail'), '--flows', join(CORPUS, 'flows'), '--include-system', '-o', out]);
-    expect(r.code, r.stderr).toBe(0);
-    const md = readFileSync(out, 'utf8');
-    expect(md).toMatch(/\| malformed input \| \d+ \|/);
-    expect(md).toMatch(/\| k8s\.wrong-kind \| 1 \| .*fal\\_01\\_003\.json:1: kind 0 is not an audit Event/);
-    expect(md).toMatch(/skipped \(not a log: zip archive\)/);
-    expect(md).toMatch(/\| aws-service \| 8 \| AWS services acting on their own/);
-    expect(md).toMatch(/\| reply \| \d+ \| the answering side of connections/);
-    expect(md).toMatch(/pods\/exec: a shell or a tunnel into pods/);
-    // The corpus writes secrets (its one list of secrets was denied): flagged either way.
-    expect(md).toMatch(/\| [^|]*secrets[^|]* \| writes secrets/);
-    const html = join(dir, 'corpus.html');
-    expect(cli(['report', '--k8s-audit', join(CORPUS, 'k8s-audit'), '--cloudtrail', join(CORPUS, 'cloudtrail'), '--flows', join(CORPUS, 'flows'), '-o', html, '-q']).code).toBe(0);
-    expect(readFileSync(html, 'utf8')).toMatch(/<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="graph"/);
-  });
+  it.skipIf(!HAS_CORPUS)(
+    'a report of all of ../shared/corpus renders, lists dropped inputs with reasons, flags pods/exec and secrets',
+    () => {
+      const dir = tmp();
+      const out = join(dir, 'corpus.md');
+      const r = cli([
+        'report',
+        '--k8s-audit',
+        join(CORPUS, 'k8s-audit'),
+        '--cloudtrail',
+        join(CORPUS, 'cloudtrail'),
+        '--flows',
+        join(CORPUS, 'flows'),
+        '--include-system',
+        '-o',
+        out,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const md = readFileSync(out, 'utf8');
+      expect(md).toMatch(/\| malformed input \| \d+ \|/);
+      expect(md).toMatch(/\| k8s\.wrong-kind \| 1 \| .*fal\\_01\\_003\.json:1: kind 0 is not an audit Event/);
+      expect(md).toMatch(/skipped \(not a log: zip archive\)/);
+      expect(md).toMatch(/\| aws-service \| 8 \| AWS services acting on their own/);
+      expect(md).toMatch(/\| reply \| \d+ \| the answering side of connections/);
+      expect(md).toMatch(/pods\/exec: a shell or a tunnel into pods/);
+      // The corpus writes secrets (its one list of secrets was denied): flagged either way.
+      expect(md).toMatch(/\| [^|]*secrets[^|]* \| writes secrets/);
+      const html = join(dir, 'corpus.html');
+      expect(
+        cli([
+          'report',
+          '--k8s-audit',
+          join(CORPUS, 'k8s-audit'),
+          '--cloudtrail',
+          join(CORPUS, 'cloudtrail'),
+          '--flows',
+          join(CORPUS, 'flows'),
+          '-o',
+          html,
+          '-q',
+        ]).code,
+      ).toBe(0);
+      expect(readFileSync(html, 'utf8')).toMatch(/<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="graph"/);
+    },
+  );
 
   it('refuses an output that is neither .html nor .md', () => {
     expect(cli(['report', '--k8s-audit', join(DEMO, 'drift'), '-o', join(tmp(), 'r.pdf')]).code).toBe(2);
@@ -204,9 +294,37 @@ describe('the graph at scale', () => {
   it('300 workloads in 10 namespaces: namespaces collapse, the picture stays small', async () => {
     const { buildReport } = await import('../src/report/model.js');
     const { renderHtml } = await import('../src/report/render.js');
-    const workloads = Array.from({ length: 300 }, (_, i) => ({ namespace: `team-${i % 10}`, name: `svc-${i}`, kind: 'Deployment', selector: { app: `svc-${i}` }, labels: { app: `svc-${i}` }, ports: [], hostNetwork: false, source: 'inventory' as const }));
-    const network = workloads.slice(0, 200).map((w, i) => ({ from: { kind: 'workload' as const, namespace: w.namespace, name: w.name }, to: { kind: 'workload' as const, namespace: workloads[(i + 7) % 300]!.namespace, name: workloads[(i + 7) % 300]!.name }, protocol: 'TCP' as const, port: 8080, allowed: { connections: 1, records: 1, firstSeen: '', lastSeen: '', samples: [] } }));
-    const profile = { apiVersion: 'audit2policy.dev/v1alpha1' as const, kind: 'Profile' as const, window: { start: '', end: '' }, sources: [], skipped: {}, principals: [], workloads, network };
+    const workloads = Array.from({ length: 300 }, (_, i) => ({
+      namespace: `team-${i % 10}`,
+      name: `svc-${i}`,
+      kind: 'Deployment',
+      selector: { app: `svc-${i}` },
+      labels: { app: `svc-${i}` },
+      ports: [],
+      hostNetwork: false,
+      source: 'inventory' as const,
+    }));
+    const network = workloads.slice(0, 200).map((w, i) => ({
+      from: { kind: 'workload' as const, namespace: w.namespace, name: w.name },
+      to: {
+        kind: 'workload' as const,
+        namespace: workloads[(i + 7) % 300]!.namespace,
+        name: workloads[(i + 7) % 300]!.name,
+      },
+      protocol: 'TCP' as const,
+      port: 8080,
+      allowed: { connections: 1, records: 1, firstSeen: '', lastSeen: '', samples: [] },
+    }));
+    const profile = {
+      apiVersion: 'audit2policy.dev/v1alpha1' as const,
+      kind: 'Profile' as const,
+      window: { start: '', end: '' },
+      sources: [],
+      skipped: {},
+      principals: [],
+      workloads,
+      network,
+    };
     const m = await buildReport(profile);
     expect(m.graph.collapsed).toHaveLength(10);
     expect(m.graph.nodes.filter((n) => n.column === 0)).toHaveLength(10);

@@ -12,7 +12,15 @@ import { writeTree } from '../src/emit/writeTree.js';
 import { cli, rng, tmp } from './helpers/cli.js';
 
 /** One allowed audit event, as the API server writes it. */
-function event(o: { user: string; verb: string; resource: string; namespace?: unknown; name?: unknown; code?: unknown; id: string }): string {
+function event(o: {
+  user: string;
+  verb: string;
+  resource: string;
+  namespace?: unknown;
+  name?: unknown;
+  code?: unknown;
+  id: string;
+}): string {
   return JSON.stringify({
     kind: 'Event',
     apiVersion: 'audit.k8s.io/v1',
@@ -57,9 +65,29 @@ describe('log content never widens a policy', () => {
     writeFileSync(
       log,
       [
-        event({ user: 'system:serviceaccount:shop:web', verb: 'get', resource: 'pods', namespace: 'shop', name: '\u0000\u0000*', id: 'a1' }),
-        event({ user: 'system:serviceaccount:shop:web', verb: 'list', resource: 'pods', namespace: '\u0000*\u0000*\u0000\u0000\u0000\u0000*', id: 'a2' }),
-        event({ user: 'system:serviceaccount:shop:web', verb: 'get', resource: 'configmaps', namespace: 'shop', name: 'web-config', id: 'a3' }),
+        event({
+          user: 'system:serviceaccount:shop:web',
+          verb: 'get',
+          resource: 'pods',
+          namespace: 'shop',
+          name: '\u0000\u0000*',
+          id: 'a1',
+        }),
+        event({
+          user: 'system:serviceaccount:shop:web',
+          verb: 'list',
+          resource: 'pods',
+          namespace: '\u0000*\u0000*\u0000\u0000\u0000\u0000*',
+          id: 'a2',
+        }),
+        event({
+          user: 'system:serviceaccount:shop:web',
+          verb: 'get',
+          resource: 'configmaps',
+          namespace: 'shop',
+          name: 'web-config',
+          id: 'a3',
+        }),
       ].join('\n') + '\n',
     );
     const r = cli(['generate', 'rbac', '--k8s-audit', log]);
@@ -69,7 +97,9 @@ describe('log content never widens a policy', () => {
     expect(r.stderr).toMatch(/2 input issues/);
     const docs = loadAll(r.stdout) as { kind: string; rules?: Record<string, string[]>[] }[];
     expect(docs.map((d) => d.kind)).toEqual(['Role', 'RoleBinding']);
-    expect(docs[0]!.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['web-config'], verbs: ['get'] }]);
+    expect(docs[0]!.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['web-config'], verbs: ['get'] },
+    ]);
     expect(r.stdout).not.toContain('*');
   });
 
@@ -77,15 +107,47 @@ describe('log content never widens a policy', () => {
     const dir = tmp();
     const log = join(dir, 'audit.log');
     const lines = [
-      event({ user: 'system:serviceaccount:shop:web', verb: 'delete', resource: 'secrets', namespace: 'shop', name: 'db', code: '403', id: 'b1' }),
-      event({ user: 'system:serviceaccount:shop:web', verb: 'get', resource: 'secrets', namespace: 'shop', name: 'db', code: 403.5, id: 'b2' }),
-      event({ user: 'system:serviceaccount:shop:web', verb: 'patch', resource: 'secrets', namespace: 'shop', name: 'db', code: { code: 200 }, id: 'b3' }),
-      event({ user: 'system:serviceaccount:shop:web', verb: 'list', resource: 'configmaps', namespace: 'shop', id: 'b4' }),
+      event({
+        user: 'system:serviceaccount:shop:web',
+        verb: 'delete',
+        resource: 'secrets',
+        namespace: 'shop',
+        name: 'db',
+        code: '403',
+        id: 'b1',
+      }),
+      event({
+        user: 'system:serviceaccount:shop:web',
+        verb: 'get',
+        resource: 'secrets',
+        namespace: 'shop',
+        name: 'db',
+        code: 403.5,
+        id: 'b2',
+      }),
+      event({
+        user: 'system:serviceaccount:shop:web',
+        verb: 'patch',
+        resource: 'secrets',
+        namespace: 'shop',
+        name: 'db',
+        code: { code: 200 },
+        id: 'b3',
+      }),
+      event({
+        user: 'system:serviceaccount:shop:web',
+        verb: 'list',
+        resource: 'configmaps',
+        namespace: 'shop',
+        id: 'b4',
+      }),
     ];
     writeFileSync(log, lines.join('\n') + '\n');
     const r = cli(['generate', 'rbac', '--k8s-audit', log]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('audit.log:1: k8s.bad-type: responseStatus.code is a string "403", not an HTTP status code');
+    expect(r.stderr).toContain(
+      'audit.log:1: k8s.bad-type: responseStatus.code is a string "403", not an HTTP status code',
+    );
     expect(r.stderr).toContain('audit.log:2: k8s.bad-type');
     expect(r.stderr).toContain('audit.log:3: k8s.bad-type');
     expect(r.stdout).not.toContain('secrets');
@@ -107,18 +169,51 @@ describe('log content never writes outside -o', () => {
     writeFileSync(
       log,
       [
-        event({ user: 'system:serviceaccount:shop:web', verb: 'list', resource: 'pods', namespace: '../../escaped', id: 'c1' }),
-        event({ user: 'system:serviceaccount:../../escaped:web', verb: 'list', resource: 'pods', namespace: 'shop', id: 'c2' }),
+        event({
+          user: 'system:serviceaccount:shop:web',
+          verb: 'list',
+          resource: 'pods',
+          namespace: '../../escaped',
+          id: 'c1',
+        }),
+        event({
+          user: 'system:serviceaccount:../../escaped:web',
+          verb: 'list',
+          resource: 'pods',
+          namespace: 'shop',
+          id: 'c2',
+        }),
         event({ user: 'system:serviceaccount:shop:web', verb: 'list', resource: 'pods', namespace: 'shop', id: 'c3' }),
       ].join('\n') + '\n',
     );
     const flows = join(root, 'flows.json');
-    const endpoint = (ns: string, pod: string, ip: string) => ({ ID: 1, namespace: ns, pod_name: pod, labels: ['k8s:app=x'], workloads: [{ name: pod, kind: 'Deployment' }], ip });
+    const endpoint = (ns: string, pod: string, ip: string) => ({
+      ID: 1,
+      namespace: ns,
+      pod_name: pod,
+      labels: ['k8s:app=x'],
+      workloads: [{ name: pod, kind: 'Deployment' }],
+      ip,
+    });
     const flow = (src: ReturnType<typeof endpoint>, dst: ReturnType<typeof endpoint>) =>
-      JSON.stringify({ flow: { time: '2026-11-02T08:00:00Z', verdict: 'FORWARDED', IP: { source: src.ip, destination: dst.ip }, l4: { TCP: { source_port: 40000, destination_port: 80, flags: { SYN: true } } }, source: src, destination: dst, Type: 'L3_L4', traffic_direction: 'EGRESS' } });
+      JSON.stringify({
+        flow: {
+          time: '2026-11-02T08:00:00Z',
+          verdict: 'FORWARDED',
+          IP: { source: src.ip, destination: dst.ip },
+          l4: { TCP: { source_port: 40000, destination_port: 80, flags: { SYN: true } } },
+          source: src,
+          destination: dst,
+          Type: 'L3_L4',
+          traffic_direction: 'EGRESS',
+        },
+      });
     writeFileSync(
       flows,
-      [flow(endpoint('shop', '../../../victim', '10.0.0.1'), endpoint('shop', 'web', '10.0.0.2')), flow(endpoint('shop', 'api', '10.0.0.3'), endpoint('shop', 'web', '10.0.0.2'))].join('\n') + '\n',
+      [
+        flow(endpoint('shop', '../../../victim', '10.0.0.1'), endpoint('shop', 'web', '10.0.0.2')),
+        flow(endpoint('shop', 'api', '10.0.0.3'), endpoint('shop', 'web', '10.0.0.2')),
+      ].join('\n') + '\n',
     );
     const before = files(root);
     const r = cli(['generate', 'all', '--k8s-audit', log, '--flows', flows, '-o', out]);
@@ -135,7 +230,24 @@ describe('log content never writes outside -o', () => {
     // Names no decoder accepts, straight into the builder: the layer below validation must hold too.
     const b = new ProfileBuilder(new Scope(defaultScope()));
     for (const [i, ns] of ['../../escaped', '..', '.', '_cluster', 'a/b'].entries()) {
-      b.add({ kind: 'k8s-request', username: `u${i}/../../x`, groups: [], access: { verb: 'get', apiGroup: '', resource: 'pods', subresource: '', namespace: ns, name: 'p', nonResourceURL: '' }, decision: 'allow', stage: 'ResponseComplete', time: '', id: `d${i}` });
+      b.add({
+        kind: 'k8s-request',
+        username: `u${i}/../../x`,
+        groups: [],
+        access: {
+          verb: 'get',
+          apiGroup: '',
+          resource: 'pods',
+          subresource: '',
+          namespace: ns,
+          name: 'p',
+          nonResourceURL: '',
+        },
+        decision: 'allow',
+        stage: 'ResponseComplete',
+        time: '',
+        id: `d${i}`,
+      });
     }
     const { artefacts } = generateRbac(b.toProfile());
     const paths = artefacts.flatMap((a) => [a.path, a.evidencePath]);
@@ -145,7 +257,9 @@ describe('log content never writes outside -o', () => {
     const dir = tmp();
     await writeTree(join(dir, 'out'), ['rbac', 'evidence/rbac'], new Map(paths.map((p) => [p, 'x'])));
     expect(files(dir).every((f) => f.startsWith('out/'))).toBe(true);
-    await expect(writeTree(join(dir, 'out'), ['rbac'], new Map([['rbac/../../escaped.yaml', 'x']]))).rejects.toThrow(/refusing to write/);
+    await expect(writeTree(join(dir, 'out'), ['rbac'], new Map([['rbac/../../escaped.yaml', 'x']]))).rejects.toThrow(
+      /refusing to write/,
+    );
   });
 
   it('a 253-character service account and a 300-character user get bounded file names, and verify passes', () => {
@@ -157,7 +271,13 @@ describe('log content never writes outside -o', () => {
     writeFileSync(
       log,
       [
-        event({ user: `system:serviceaccount:shop:${sa}`, verb: 'list', resource: 'pods', namespace: 'shop', id: 'e1' }),
+        event({
+          user: `system:serviceaccount:shop:${sa}`,
+          verb: 'list',
+          resource: 'pods',
+          namespace: 'shop',
+          id: 'e1',
+        }),
         event({ user, verb: 'get', resource: 'configmaps', namespace: 'shop', name: 'c', id: 'e2' }),
         event({ user, verb: 'get', resource: 'nodes', name: 'n1', id: 'e3' }),
       ].join('\n') + '\n',
@@ -186,15 +306,33 @@ describe('composite keys: no value changes the fields of another', () => {
     const whole = new ProfileBuilder(new Scope(defaultScope()));
     const halves = [new ProfileBuilder(new Scope(defaultScope())), new ProfileBuilder(new Scope(defaultScope()))];
     for (let i = 0; i < 400; i++) {
-      const access: K8sAccess = { verb: pick(['get', 'list', 'delete']), apiGroup: piece(), resource: 'r' + piece(), subresource: piece(), namespace: piece(), name: piece(), nonResourceURL: '' };
+      const access: K8sAccess = {
+        verb: pick(['get', 'list', 'delete']),
+        apiGroup: piece(),
+        resource: 'r' + piece(),
+        subresource: piece(),
+        namespace: piece(),
+        name: piece(),
+        nonResourceURL: '',
+      };
       observed.push(access);
-      const obs = { kind: 'k8s-request' as const, username: 'u' + piece(), groups: [], access, decision: 'allow' as const, stage: 'ResponseComplete' as const, time: '', id: `k${i}` };
+      const obs = {
+        kind: 'k8s-request' as const,
+        username: 'u' + piece(),
+        groups: [],
+        access,
+        decision: 'allow' as const,
+        stage: 'ResponseComplete' as const,
+        time: '',
+        id: `k${i}`,
+      };
       whole.add(obs);
       halves[i % 2]!.add(obs);
     }
     const profile = whole.toProfile();
     // Every distinct access is one edge, with its fields exactly as given.
-    const fields = (a: K8sAccess) => JSON.stringify([a.verb, a.apiGroup, a.resource, a.subresource, a.namespace, a.name]);
+    const fields = (a: K8sAccess) =>
+      JSON.stringify([a.verb, a.apiGroup, a.resource, a.subresource, a.namespace, a.name]);
     const want = new Set(observed.map(fields));
     const got = profile.principals.flatMap((p) => p.k8s.map(fields));
     expect(new Set(got)).toEqual(want);
@@ -202,12 +340,19 @@ describe('composite keys: no value changes the fields of another', () => {
     expect(canonicalProfile(JSON.parse(serializeProfile(profile)))).toEqual(canonicalProfile(profile));
     expect(serializeProfile(mergeProfiles(halves.map((h) => h.toProfile())))).toBe(serializeProfile(profile));
     // No rule holds a value that was not observed in that field.
-    const seen = { apiGroups: new Set(observed.map((a) => a.apiGroup)), resources: new Set(observed.map((a) => (a.subresource ? `${a.resource}/${a.subresource}` : a.resource))), verbs: new Set(observed.map((a) => a.verb)), resourceNames: new Set(observed.map((a) => a.name)) };
+    const seen = {
+      apiGroups: new Set(observed.map((a) => a.apiGroup)),
+      resources: new Set(observed.map((a) => (a.subresource ? `${a.resource}/${a.subresource}` : a.resource))),
+      verbs: new Set(observed.map((a) => a.verb)),
+      resourceNames: new Set(observed.map((a) => a.name)),
+    };
     for (const a of generateRbac(profile).artefacts) {
       for (const o of a.objects) {
         if (!('rules' in o)) continue;
         for (const rule of o.rules ?? []) {
-          for (const [f, set] of Object.entries(seen)) for (const v of (rule as unknown as Record<string, string[]>)[f] ?? []) expect(set.has(v), `${f}: ${JSON.stringify(v)}`).toBe(true);
+          for (const [f, set] of Object.entries(seen))
+            for (const v of (rule as unknown as Record<string, string[]>)[f] ?? [])
+              expect(set.has(v), `${f}: ${JSON.stringify(v)}`).toBe(true);
         }
       }
     }

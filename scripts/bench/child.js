@@ -18,21 +18,33 @@ async function floor(gzip) {
     let s = 0;
     if (carry) {
       const nl = c.indexOf(10);
-      if (nl < 0) { carry = Buffer.concat([carry, c]); continue; }
+      if (nl < 0) {
+        carry = Buffer.concat([carry, c]);
+        continue;
+      }
       const line = Buffer.concat([carry, c.subarray(0, nl)]);
       carry = null;
-      if (line.length) { JSON.parse(line.toString('utf8')); records++; }
+      if (line.length) {
+        JSON.parse(line.toString('utf8'));
+        records++;
+      }
       s = nl + 1;
     }
     for (;;) {
       const nl = c.indexOf(10, s);
       if (nl < 0) break;
-      if (nl > s) { JSON.parse(c.toString('utf8', s, nl)); records++; }
+      if (nl > s) {
+        JSON.parse(c.toString('utf8', s, nl));
+        records++;
+      }
       s = nl + 1;
     }
     if (s < c.length) carry = Buffer.from(c.subarray(s));
   }
-  if (carry && carry.length) { JSON.parse(carry.toString('utf8')); records++; }
+  if (carry && carry.length) {
+    JSON.parse(carry.toString('utf8'));
+    records++;
+  }
 }
 
 /** The flows floor: every .json.gz file of the directory gunzipped, split into lines, each JSON.parse'd. */
@@ -43,7 +55,10 @@ async function floorFlows() {
     for (;;) {
       const nl = text.indexOf('\n', s);
       if (nl < 0) break;
-      if (nl > s) { JSON.parse(text.slice(s, nl)); records++; }
+      if (nl > s) {
+        JSON.parse(text.slice(s, nl));
+        records++;
+      }
       s = nl + 1;
     }
   }
@@ -63,9 +78,20 @@ else if (mode === 'floor-gz') await floor(true);
 else if (mode === 'floor-ct') await floorCloudTrail();
 else if (mode === 'floor-flows') await floorFlows();
 else {
-  const sink = new Writable({ write(_c, _e, cb) { cb(); } });
+  const sink = new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
   const source = mode === 'profile-ct' ? '--cloudtrail' : mode === 'profile-flows' ? '--flows' : '--k8s-audit';
-  code = await run(['profile', source, file, '--quiet', ...rest], { stdout: sink, stderr: process.stderr, stdin: process.stdin, env: process.env, stderrIsTTY: false, cwd: process.cwd() });
+  code = await run(['profile', source, file, '--quiet', ...rest], {
+    stdout: sink,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    stderrIsTTY: false,
+    cwd: process.cwd(),
+  });
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 process.stdout.write(JSON.stringify({ mode, ms, maxRssKB: process.resourceUsage().maxRSS, records, code }) + '\n');

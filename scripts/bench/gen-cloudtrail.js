@@ -16,7 +16,11 @@ export function generateCloudTrail(dir, sizeBytes, seed = 11) {
   if (reused) return reused;
   const r = mulberry32(seed);
   const int = (n) => Math.floor(r() * n);
-  const hex = (n) => { let s = ''; for (let i = 0; i < n; i++) s += '0123456789abcdef'[int(16)]; return s; };
+  const hex = (n) => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += '0123456789abcdef'[int(16)];
+    return s;
+  };
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
   // Forty roles, each with a fixed repertoire over a few resources, as real workloads have.
   const roles = Array.from({ length: 40 }, (_, i) => {
@@ -28,9 +32,27 @@ export function generateCloudTrail(dir, sizeBytes, seed = 11) {
       ['s3.amazonaws.com', 'ListObjects', () => ({ bucketName: bucket, prefix: 'data/' }), true],
       ['dynamodb.amazonaws.com', 'GetItem', () => ({ tableName: `table-${i % 5}`, key: { id: { S: hex(8) } } }), true],
       ['dynamodb.amazonaws.com', 'PutItem', () => ({ tableName: `table-${i % 5}`, item: { id: { S: hex(8) } } }), true],
-      ['sqs.amazonaws.com', 'SendMessage', () => ({ queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/queue-${i % 6}`, messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS' }), true],
-      ['kms.amazonaws.com', 'Decrypt', () => ({ encryptionAlgorithm: 'SYMMETRIC_DEFAULT', encryptionContext: { app: name } }), false],
-      ['secretsmanager.amazonaws.com', 'GetSecretValue', () => ({ secretId: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}/db-AbC123` }), false],
+      [
+        'sqs.amazonaws.com',
+        'SendMessage',
+        () => ({
+          queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/queue-${i % 6}`,
+          messageBody: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+        }),
+        true,
+      ],
+      [
+        'kms.amazonaws.com',
+        'Decrypt',
+        () => ({ encryptionAlgorithm: 'SYMMETRIC_DEFAULT', encryptionContext: { app: name } }),
+        false,
+      ],
+      [
+        'secretsmanager.amazonaws.com',
+        'GetSecretValue',
+        () => ({ secretId: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}/db-AbC123` }),
+        false,
+      ],
       ['sts.amazonaws.com', 'GetCallerIdentity', () => ({}), false],
     ].filter((_, k) => (i + k) % 3 !== 0 || k < 2);
     return { name, calls };
@@ -57,7 +79,23 @@ export function generateCloudTrail(dir, sizeBytes, seed = 11) {
           arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.name}/${session}`,
           accountId: ACCOUNT,
           accessKeyId: `ASIA${hex(16).toUpperCase()}`,
-          sessionContext: { sessionIssuer: { type: 'Role', principalId: `AROA${hex(16).toUpperCase()}`, arn: `arn:aws:iam::${ACCOUNT}:role/${role.name}`, accountId: ACCOUNT, userName: role.name }, webIdFederationData: { federatedProvider: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.${REGION}.amazonaws.com/id/BENCH`, attributes: {} }, attributes: { creationDate: new Date(t - 600_000).toISOString().replace(/\.\d+Z/, 'Z'), mfaAuthenticated: 'false' } },
+          sessionContext: {
+            sessionIssuer: {
+              type: 'Role',
+              principalId: `AROA${hex(16).toUpperCase()}`,
+              arn: `arn:aws:iam::${ACCOUNT}:role/${role.name}`,
+              accountId: ACCOUNT,
+              userName: role.name,
+            },
+            webIdFederationData: {
+              federatedProvider: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.${REGION}.amazonaws.com/id/BENCH`,
+              attributes: {},
+            },
+            attributes: {
+              creationDate: new Date(t - 600_000).toISOString().replace(/\.\d+Z/, 'Z'),
+              mfaAuthenticated: 'false',
+            },
+          },
         },
         eventTime: new Date(t).toISOString().replace(/\.\d+Z/, 'Z'),
         eventSource: source,
@@ -71,13 +109,34 @@ export function generateCloudTrail(dir, sizeBytes, seed = 11) {
         requestID: uuid(),
         eventID: uuid(),
         readOnly: /^(Get|List|Decrypt)/.test(name),
-        ...(source === 's3.amazonaws.com' && p.key ? { resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${p.bucketName}/${p.key}` }, { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${p.bucketName}` }] } : {}),
-        ...(source === 'kms.amazonaws.com' ? { resources: [{ accountId: ACCOUNT, type: 'AWS::KMS::Key', ARN: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${role.name}-key` }] } : {}),
+        ...(source === 's3.amazonaws.com' && p.key
+          ? {
+              resources: [
+                { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${p.bucketName}/${p.key}` },
+                { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${p.bucketName}` },
+              ],
+            }
+          : {}),
+        ...(source === 'kms.amazonaws.com'
+          ? {
+              resources: [
+                {
+                  accountId: ACCOUNT,
+                  type: 'AWS::KMS::Key',
+                  ARN: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${role.name}-key`,
+                },
+              ],
+            }
+          : {}),
         eventType: 'AwsApiCall',
         managementEvent: !data,
         recipientAccountId: ACCOUNT,
         eventCategory: data ? 'Data' : 'Management',
-        tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${source.split('.')[0]}.${REGION}.amazonaws.com` },
+        tlsDetails: {
+          tlsVersion: 'TLSv1.3',
+          cipherSuite: 'TLS_AES_128_GCM_SHA256',
+          clientProvidedHostHeader: `${source.split('.')[0]}.${REGION}.amazonaws.com`,
+        },
       });
     }
     const text = JSON.stringify({ Records: records });

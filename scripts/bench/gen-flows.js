@@ -13,15 +13,44 @@ export function generateFlows(dir, sizeBytes, seed = 13) {
   if (reused) return reused;
   const r = mulberry32(seed);
   const int = (n) => Math.floor(r() * n);
-  const hex = (n) => { let s = ''; for (let i = 0; i < n; i++) s += 'abcdefghijklmnopqrstuvwxyz0123456789'[int(36)]; return s; };
+  const hex = (n) => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += 'abcdefghijklmnopqrstuvwxyz0123456789'[int(36)];
+    return s;
+  };
   const pods = Array.from({ length: 200 }, (_, i) => {
     const ns = `team-${i % 10}`;
     const app = `svc-${i}`;
-    return { ns, app, pod: `${app}-${hex(9)}-${hex(5)}`, ip: `10.${8 + (i >> 8)}.${i & 255}.${10 + int(200)}`, labels: [`k8s:app=${app}`, `k8s:tier=${['web', 'api', 'worker'][i % 3]}`, 'k8s:io.cilium.k8s.policy.cluster=bench', `k8s:io.cilium.k8s.policy.serviceaccount=${app}`, `k8s:io.kubernetes.pod.namespace=${ns}`] };
+    return {
+      ns,
+      app,
+      pod: `${app}-${hex(9)}-${hex(5)}`,
+      ip: `10.${8 + (i >> 8)}.${i & 255}.${10 + int(200)}`,
+      labels: [
+        `k8s:app=${app}`,
+        `k8s:tier=${['web', 'api', 'worker'][i % 3]}`,
+        'k8s:io.cilium.k8s.policy.cluster=bench',
+        `k8s:io.cilium.k8s.policy.serviceaccount=${app}`,
+        `k8s:io.kubernetes.pod.namespace=${ns}`,
+      ],
+    };
   });
-  const edges = Array.from({ length: 1200 }, () => ({ a: pods[int(200)], b: pods[int(200)], port: [80, 443, 8080, 9090, 5432, 6379][int(6)] }));
-  const endpoint = (p) => ({ ID: 1000 + pods.indexOf(p), identity: 30000 + pods.indexOf(p), namespace: p.ns, labels: p.labels, pod_name: p.pod });
-  let bytes = 0, events = 0, gzBytes = 0, files = 0;
+  const edges = Array.from({ length: 1200 }, () => ({
+    a: pods[int(200)],
+    b: pods[int(200)],
+    port: [80, 443, 8080, 9090, 5432, 6379][int(6)],
+  }));
+  const endpoint = (p) => ({
+    ID: 1000 + pods.indexOf(p),
+    identity: 30000 + pods.indexOf(p),
+    namespace: p.ns,
+    labels: p.labels,
+    pod_name: p.pod,
+  });
+  let bytes = 0,
+    events = 0,
+    gzBytes = 0,
+    files = 0;
   let t = Date.UTC(2026, 10, 2);
   while (bytes < sizeBytes) {
     const lines = [];
@@ -32,18 +61,38 @@ export function generateFlows(dir, sizeBytes, seed = 13) {
       const [src, dst] = reply ? [e.b, e.a] : [e.a, e.b];
       const sport = reply ? e.port : 32768 + int(28000);
       const dport = reply ? 32768 + int(28000) : e.port;
-      const ts = new Date(t).toISOString().replace('Z', `${String(int(1e6)).padStart(6, '0')}Z`).replace(/\.(\d{3})(\d{6})Z$/, '.$1$2Z');
-      lines.push(JSON.stringify({
-        flow: {
-          time: ts, verdict: int(200) === 0 ? 'DROPPED' : 'FORWARDED',
-          ethernet: { source: '46:e5:ea:1f:95:ff', destination: 'd6:ec:b0:4a:ff:46' },
-          IP: { source: src.ip, destination: dst.ip, ipVersion: 'IPv4' },
-          l4: { TCP: { source_port: sport, destination_port: dport, flags: reply ? { SYN: true, ACK: true } : int(4) === 0 ? { SYN: true } : { ACK: true, PSH: true } } },
-          source: endpoint(src), destination: endpoint(dst), Type: 'L3_L4', node_name: `bench/node-${int(20)}`, is_reply: reply,
-          event_type: { type: 4 }, traffic_direction: 'EGRESS', trace_observation_point: 'TO_STACK', Summary: 'TCP Flags: ACK',
-        },
-        node_name: `bench/node-${int(20)}`, time: ts,
-      }));
+      const ts = new Date(t)
+        .toISOString()
+        .replace('Z', `${String(int(1e6)).padStart(6, '0')}Z`)
+        .replace(/\.(\d{3})(\d{6})Z$/, '.$1$2Z');
+      lines.push(
+        JSON.stringify({
+          flow: {
+            time: ts,
+            verdict: int(200) === 0 ? 'DROPPED' : 'FORWARDED',
+            ethernet: { source: '46:e5:ea:1f:95:ff', destination: 'd6:ec:b0:4a:ff:46' },
+            IP: { source: src.ip, destination: dst.ip, ipVersion: 'IPv4' },
+            l4: {
+              TCP: {
+                source_port: sport,
+                destination_port: dport,
+                flags: reply ? { SYN: true, ACK: true } : int(4) === 0 ? { SYN: true } : { ACK: true, PSH: true },
+              },
+            },
+            source: endpoint(src),
+            destination: endpoint(dst),
+            Type: 'L3_L4',
+            node_name: `bench/node-${int(20)}`,
+            is_reply: reply,
+            event_type: { type: 4 },
+            traffic_direction: 'EGRESS',
+            trace_observation_point: 'TO_STACK',
+            Summary: 'TCP Flags: ACK',
+          },
+          node_name: `bench/node-${int(20)}`,
+          time: ts,
+        }),
+      );
     }
     const text = lines.join('\n') + '\n';
     const gz = gzipSync(text, { level: 6 });

@@ -2,25 +2,46 @@
 import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mulberry32 } from '../lib/prng.js';
 
-
 const VERBS = ['get', 'get', 'get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const RESOURCES = [
-  ['', 'configmaps'], ['', 'secrets'], ['', 'pods'], ['', 'services'], ['', 'endpoints'], ['', 'events'],
-  ['apps', 'deployments'], ['apps', 'replicasets'], ['apps', 'statefulsets'], ['batch', 'jobs'],
-  ['coordination.k8s.io', 'leases'], ['networking.k8s.io', 'ingresses'], ['cert-manager.io', 'certificates'],
+  ['', 'configmaps'],
+  ['', 'secrets'],
+  ['', 'pods'],
+  ['', 'services'],
+  ['', 'endpoints'],
+  ['', 'events'],
+  ['apps', 'deployments'],
+  ['apps', 'replicasets'],
+  ['apps', 'statefulsets'],
+  ['batch', 'jobs'],
+  ['coordination.k8s.io', 'leases'],
+  ['networking.k8s.io', 'ingresses'],
+  ['cert-manager.io', 'certificates'],
 ];
-const SYSTEM = ['system:kube-controller-manager', 'system:kube-scheduler', 'system:node:ip-10-0-1-23.ec2.internal', 'system:node:ip-10-0-2-41.ec2.internal', 'system:serviceaccount:kube-system:replicaset-controller', 'system:serviceaccount:kube-system:endpoint-controller'];
+const SYSTEM = [
+  'system:kube-controller-manager',
+  'system:kube-scheduler',
+  'system:node:ip-10-0-1-23.ec2.internal',
+  'system:node:ip-10-0-2-41.ec2.internal',
+  'system:serviceaccount:kube-system:replicaset-controller',
+  'system:serviceaccount:kube-system:endpoint-controller',
+];
 
 /** Generate `sizeBytes` of audit log into `file` (reused when its meta matches). Returns {events, bytes}. */
 export async function generateLog(file, sizeBytes, seed = 7) {
   const metaFile = `${file}.meta.json`;
   if (existsSync(file) && existsSync(metaFile)) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
-    if (meta.seed === seed && meta.target === sizeBytes && statSync(file).size === meta.bytes) return { ...meta, reused: true };
+    if (meta.seed === seed && meta.target === sizeBytes && statSync(file).size === meta.bytes)
+      return { ...meta, reused: true };
   }
   const r = mulberry32(seed);
   const int = (n) => Math.floor(r() * n);
-  const hex = (n) => { let s = ''; for (let i = 0; i < n; i++) s += '0123456789abcdef'[int(16)]; return s; };
+  const hex = (n) => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += '0123456789abcdef'[int(16)];
+    return s;
+  };
   const out = createWriteStream(file, { highWaterMark: 8 << 20 });
   const start = Date.UTC(2026, 10, 2);
   let bytes = 0;
@@ -49,7 +70,11 @@ export async function generateLog(file, sizeBytes, seed = 7) {
   while (bytes < sizeBytes) {
     const sys = r() < 0.3;
     const ns = `team-${int(40)}`;
-    const username = sys ? SYSTEM[int(SYSTEM.length)] : r() < 0.05 ? `user-${int(20)}@example.com` : `system:serviceaccount:${ns}:svc-${int(8)}`;
+    const username = sys
+      ? SYSTEM[int(SYSTEM.length)]
+      : r() < 0.05
+        ? `user-${int(20)}@example.com`
+        : `system:serviceaccount:${ns}:svc-${int(8)}`;
     const { group, resource, verb, name, sub } = behaviours(username, sys ? 12 : username.startsWith('user-') ? 30 : 6);
     const code = r() < 0.01 ? 403 : verb === 'create' ? 201 : r() < 0.02 ? 404 : 200;
     const t = start + events * 37;
@@ -58,15 +83,21 @@ export async function generateLog(file, sizeBytes, seed = 7) {
     const id = `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
     const base = group ? `/apis/${group}/v1` : '/api/v1';
     const uri = `${base}/namespaces/${ns}/${resource}${name ? '/' + name : ''}${sub ? '/' + sub : ''}${verb === 'watch' ? '?watch=true&resourceVersion=' + int(1e7) : verb === 'list' ? '?limit=500' : ''}`;
-    const groups = username.startsWith('system:serviceaccount:') ? `["system:serviceaccounts","system:serviceaccounts:${ns}","system:authenticated"]` : '["system:authenticated"]';
+    const groups = username.startsWith('system:serviceaccount:')
+      ? `["system:serviceaccounts","system:serviceaccounts:${ns}","system:authenticated"]`
+      : '["system:authenticated"]';
     const objectRef = `{"resource":"${resource}","namespace":"${ns}"${name ? `,"name":"${name}"` : ''}${group ? `,"apiGroup":"${group}"` : ''},"apiVersion":"v1"${sub ? `,"subresource":"${sub}"` : ''}}`;
-    const annotations = code === 403
-      ? '{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}'
-      : `{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by RoleBinding \\"rb-${int(50)}/${ns}\\" of Role \\"role-${int(50)}\\" to ServiceAccount \\"svc/${ns}\\"","pod-security.kubernetes.io/enforce-policy":"restricted:latest"}`;
-    const extra = username.startsWith('system:serviceaccount:') ? `,"extra":{"authentication.kubernetes.io/credential-id":["JTI=${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"],"authentication.kubernetes.io/node-name":["ip-10-0-${int(4)}-${int(250)}.ec2.internal"],"authentication.kubernetes.io/node-uid":["${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"],"authentication.kubernetes.io/pod-name":["svc-${hex(10)}-${hex(5)}"],"authentication.kubernetes.io/pod-uid":["${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"]}` : '';
-    const requestObject = (verb === 'patch' || verb === 'update' || verb === 'create') && r() < 0.5
-      ? `,"requestObject":{"metadata":{"labels":{"app.kubernetes.io/name":"svc","app.kubernetes.io/instance":"svc-${int(9)}"},"annotations":{"deployment.kubernetes.io/revision":"${int(90)}","note":"${'x'.repeat(int(500))}"}},"spec":{"replicas":${int(5)}}}`
+    const annotations =
+      code === 403
+        ? '{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}'
+        : `{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by RoleBinding \\"rb-${int(50)}/${ns}\\" of Role \\"role-${int(50)}\\" to ServiceAccount \\"svc/${ns}\\"","pod-security.kubernetes.io/enforce-policy":"restricted:latest"}`;
+    const extra = username.startsWith('system:serviceaccount:')
+      ? `,"extra":{"authentication.kubernetes.io/credential-id":["JTI=${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"],"authentication.kubernetes.io/node-name":["ip-10-0-${int(4)}-${int(250)}.ec2.internal"],"authentication.kubernetes.io/node-uid":["${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"],"authentication.kubernetes.io/pod-name":["svc-${hex(10)}-${hex(5)}"],"authentication.kubernetes.io/pod-uid":["${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}"]}`
       : '';
+    const requestObject =
+      (verb === 'patch' || verb === 'update' || verb === 'create') && r() < 0.5
+        ? `,"requestObject":{"metadata":{"labels":{"app.kubernetes.io/name":"svc","app.kubernetes.io/instance":"svc-${int(9)}"},"annotations":{"deployment.kubernetes.io/revision":"${int(90)}","note":"${'x'.repeat(int(500))}"}},"spec":{"replicas":${int(5)}}}`
+        : '';
     const level = requestObject ? 'Request' : 'Metadata';
     const stages = r() < 0.1 ? ['RequestReceived', 'ResponseComplete'] : ['ResponseComplete'];
     for (const stage of stages) {

@@ -5,7 +5,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mulberry32 } from './prng.js';
-import { BACKUP_RUNS, DAYS, DB_PODS, HOUR, MIN, PAYMENTS_POD, REPORT_RUNS, START, WEB_HASHES, WEB_PODS, webPodAt } from './demo-timeline.js';
+import {
+  BACKUP_RUNS,
+  DAYS,
+  DB_PODS,
+  HOUR,
+  MIN,
+  PAYMENTS_POD,
+  REPORT_RUNS,
+  START,
+  WEB_HASHES,
+  WEB_PODS,
+  webPodAt,
+} from './demo-timeline.js';
 
 const SEED = 20261104;
 
@@ -31,28 +43,183 @@ const EXTERNAL = {
 // the four db replicas, the last backup run; report's Jobs are deleted when collected); the flows use
 // the pod that was running at the time (see podAt).
 export const WORKLOADS = [
-  { ns: 'shop', name: 'web', kind: 'Deployment', sa: 'web', labels: { app: 'web', tier: 'frontend' }, oldHashes: [WEB_HASHES[0]], pods: [[WEB_PODS[1].name, WEB_PODS[1].ip, WEB_PODS[1].node]], ports: [['http', 8080], ['metrics', 9090]] },
-  { ns: 'shop', name: 'cart', kind: 'Deployment', sa: 'cart', labels: { app: 'cart', tier: 'backend' }, pods: [['cart-5f7b9c8d4-m8wzt', '10.0.1.102', 0]], ports: [['api', 8081], ['metrics', 9090]] },
-  { ns: 'shop', name: 'db', kind: 'StatefulSet', sa: 'db', labels: { app: 'db' }, pods: DB_PODS.map((p) => [p.name, p.ip, p.node]), ports: [['postgres', 5432]] },
-  { ns: 'payments', name: 'payments-api', kind: 'Deployment', sa: 'payments-api', labels: { app: 'payments-api' }, pods: [[PAYMENTS_POD, '10.0.2.110', 1]], ports: [['https', 8443], ['metrics', 9090]] },
-  { ns: 'monitoring', name: 'pod-watcher', kind: 'Deployment', sa: 'pod-watcher', labels: { app: 'pod-watcher' }, pods: [['pod-watcher-84c6d5f7b9-h2j5k', '10.0.3.120', 2]], ports: [] },
-  { ns: 'monitoring', name: 'prometheus', kind: 'StatefulSet', sa: 'prometheus', labels: { app: 'prometheus' }, pods: [['prometheus-0', '10.0.3.121', 2]], ports: [['web', 9090]] },
-  { ns: 'ci', name: 'job-runner', kind: 'Deployment', sa: 'job-runner', labels: { app: 'job-runner' }, pods: [['job-runner-59d7c8b6f4-t6r2p', '10.0.2.130', 1]], ports: [] },
-  { ns: 'ci', name: 'deploy', kind: 'Job', sa: 'deployer', labels: { app: 'deploy' }, pods: [['deploy-8xk2m', '10.0.2.131', 1]], ports: [] },
-  { ns: 'ops', name: 'cert-operator', kind: 'Deployment', sa: 'cert-operator', labels: { app: 'cert-operator' }, pods: [['cert-operator-7b8c9d6f5-w9x3z', '10.0.3.140', 2]], ports: [] },
-  { ns: 'ops', name: 'backup', kind: 'CronJob', schedule: '0 2 * * *', sa: 'backup', labels: { app: 'backup' }, pods: [[BACKUP_RUNS[DAYS - 1].pod, BACKUP_RUNS[DAYS - 1].ip, 2]], ports: [] },
-  { ns: 'ops', name: 'report', kind: 'CronJob', schedule: '30 5 * * *', sa: 'report', labels: { app: 'report' }, pods: [], ports: [] },
-  { ns: 'ops', name: 'report-reader', kind: 'Deployment', sa: 'report-reader', labels: { app: 'report-reader' }, pods: [['report-reader-6f9c8d7b5-k2m4p', '10.0.3.142', 2]], ports: [] },
-  { ns: 'ops', name: 'db-operator', kind: 'Deployment', sa: 'db-operator', labels: { app: 'db-operator' }, pods: [['db-operator-5b7d9f6c8-r4t8w', '10.0.3.144', 2]], ports: [] },
-  { ns: 'ops', name: 'invoice-archive', kind: 'CronJob', schedule: '0 3 1 * *', sa: 'default', labels: { app: 'invoice-archive' }, pods: [], ports: [] },
-  { ns: 'kube-system', name: 'coredns', kind: 'Deployment', sa: 'coredns', labels: { 'k8s-app': 'kube-dns' }, pods: [['coredns-5d78c9869d-4xg7p', '10.0.1.10', 0], ['coredns-5d78c9869d-9ktzw', '10.0.2.10', 1]], ports: [['dns', 53, 'UDP'], ['dns-tcp', 53, 'TCP'], ['metrics', 9153]] },
+  {
+    ns: 'shop',
+    name: 'web',
+    kind: 'Deployment',
+    sa: 'web',
+    labels: { app: 'web', tier: 'frontend' },
+    oldHashes: [WEB_HASHES[0]],
+    pods: [[WEB_PODS[1].name, WEB_PODS[1].ip, WEB_PODS[1].node]],
+    ports: [
+      ['http', 8080],
+      ['metrics', 9090],
+    ],
+  },
+  {
+    ns: 'shop',
+    name: 'cart',
+    kind: 'Deployment',
+    sa: 'cart',
+    labels: { app: 'cart', tier: 'backend' },
+    pods: [['cart-5f7b9c8d4-m8wzt', '10.0.1.102', 0]],
+    ports: [
+      ['api', 8081],
+      ['metrics', 9090],
+    ],
+  },
+  {
+    ns: 'shop',
+    name: 'db',
+    kind: 'StatefulSet',
+    sa: 'db',
+    labels: { app: 'db' },
+    pods: DB_PODS.map((p) => [p.name, p.ip, p.node]),
+    ports: [['postgres', 5432]],
+  },
+  {
+    ns: 'payments',
+    name: 'payments-api',
+    kind: 'Deployment',
+    sa: 'payments-api',
+    labels: { app: 'payments-api' },
+    pods: [[PAYMENTS_POD, '10.0.2.110', 1]],
+    ports: [
+      ['https', 8443],
+      ['metrics', 9090],
+    ],
+  },
+  {
+    ns: 'monitoring',
+    name: 'pod-watcher',
+    kind: 'Deployment',
+    sa: 'pod-watcher',
+    labels: { app: 'pod-watcher' },
+    pods: [['pod-watcher-84c6d5f7b9-h2j5k', '10.0.3.120', 2]],
+    ports: [],
+  },
+  {
+    ns: 'monitoring',
+    name: 'prometheus',
+    kind: 'StatefulSet',
+    sa: 'prometheus',
+    labels: { app: 'prometheus' },
+    pods: [['prometheus-0', '10.0.3.121', 2]],
+    ports: [['web', 9090]],
+  },
+  {
+    ns: 'ci',
+    name: 'job-runner',
+    kind: 'Deployment',
+    sa: 'job-runner',
+    labels: { app: 'job-runner' },
+    pods: [['job-runner-59d7c8b6f4-t6r2p', '10.0.2.130', 1]],
+    ports: [],
+  },
+  {
+    ns: 'ci',
+    name: 'deploy',
+    kind: 'Job',
+    sa: 'deployer',
+    labels: { app: 'deploy' },
+    pods: [['deploy-8xk2m', '10.0.2.131', 1]],
+    ports: [],
+  },
+  {
+    ns: 'ops',
+    name: 'cert-operator',
+    kind: 'Deployment',
+    sa: 'cert-operator',
+    labels: { app: 'cert-operator' },
+    pods: [['cert-operator-7b8c9d6f5-w9x3z', '10.0.3.140', 2]],
+    ports: [],
+  },
+  {
+    ns: 'ops',
+    name: 'backup',
+    kind: 'CronJob',
+    schedule: '0 2 * * *',
+    sa: 'backup',
+    labels: { app: 'backup' },
+    pods: [[BACKUP_RUNS[DAYS - 1].pod, BACKUP_RUNS[DAYS - 1].ip, 2]],
+    ports: [],
+  },
+  {
+    ns: 'ops',
+    name: 'report',
+    kind: 'CronJob',
+    schedule: '30 5 * * *',
+    sa: 'report',
+    labels: { app: 'report' },
+    pods: [],
+    ports: [],
+  },
+  {
+    ns: 'ops',
+    name: 'report-reader',
+    kind: 'Deployment',
+    sa: 'report-reader',
+    labels: { app: 'report-reader' },
+    pods: [['report-reader-6f9c8d7b5-k2m4p', '10.0.3.142', 2]],
+    ports: [],
+  },
+  {
+    ns: 'ops',
+    name: 'db-operator',
+    kind: 'Deployment',
+    sa: 'db-operator',
+    labels: { app: 'db-operator' },
+    pods: [['db-operator-5b7d9f6c8-r4t8w', '10.0.3.144', 2]],
+    ports: [],
+  },
+  {
+    ns: 'ops',
+    name: 'invoice-archive',
+    kind: 'CronJob',
+    schedule: '0 3 1 * *',
+    sa: 'default',
+    labels: { app: 'invoice-archive' },
+    pods: [],
+    ports: [],
+  },
+  {
+    ns: 'kube-system',
+    name: 'coredns',
+    kind: 'Deployment',
+    sa: 'coredns',
+    labels: { 'k8s-app': 'kube-dns' },
+    pods: [
+      ['coredns-5d78c9869d-4xg7p', '10.0.1.10', 0],
+      ['coredns-5d78c9869d-9ktzw', '10.0.2.10', 1],
+    ],
+    ports: [
+      ['dns', 53, 'UDP'],
+      ['dns-tcp', 53, 'TCP'],
+      ['metrics', 9153],
+    ],
+  },
 ];
 
 const SERVICES = [
   { ns: 'shop', name: 'web', ip: '172.20.10.1', selector: { app: 'web' }, ports: [['http', 80, 'http']] },
   { ns: 'shop', name: 'cart', ip: '172.20.10.2', selector: { app: 'cart' }, ports: [['http', 80, 8081]] },
-  { ns: 'payments', name: 'payments-api', ip: '172.20.20.1', selector: { app: 'payments-api' }, ports: [['https', 443, 'https']] },
-  { ns: 'kube-system', name: 'kube-dns', ip: '172.20.0.10', selector: { 'k8s-app': 'kube-dns' }, ports: [['dns', 53, 'dns', 'UDP'], ['dns-tcp', 53, 'dns-tcp', 'TCP']] },
+  {
+    ns: 'payments',
+    name: 'payments-api',
+    ip: '172.20.20.1',
+    selector: { app: 'payments-api' },
+    ports: [['https', 443, 'https']],
+  },
+  {
+    ns: 'kube-system',
+    name: 'kube-dns',
+    ip: '172.20.0.10',
+    selector: { 'k8s-app': 'kube-dns' },
+    ports: [
+      ['dns', 53, 'dns', 'UDP'],
+      ['dns-tcp', 53, 'dns-tcp', 'TCP'],
+    ],
+  },
 ];
 
 export function generateNetwork(outDir) {
@@ -64,56 +231,233 @@ export function generateNetwork(outDir) {
   // ---- inventory: what `kubectl get ns,nodes,pods,rs,deploy,sts,ds,jobs,cronjobs,svc -A -o json` gives
   const items = [];
   for (const ns of ['kube-system', 'shop', 'payments', 'monitoring', 'ci', 'ops']) {
-    items.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, uid: uid(), labels: { 'kubernetes.io/metadata.name': ns, ...(ns === 'shop' || ns === 'payments' ? { 'acme.example/tier': 'app' } : {}) } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    items.push({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: ns,
+        uid: uid(),
+        labels: {
+          'kubernetes.io/metadata.name': ns,
+          ...(ns === 'shop' || ns === 'payments' ? { 'acme.example/tier': 'app' } : {}),
+        },
+      },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
   }
-  for (const n of NODES) items.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, uid: uid(), labels: { 'kubernetes.io/hostname': n.name, 'topology.kubernetes.io/zone': `eu-west-1${'abc'[NODES.indexOf(n)]}` } }, status: { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }] } });
+  for (const n of NODES)
+    items.push({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: n.name,
+        uid: uid(),
+        labels: {
+          'kubernetes.io/hostname': n.name,
+          'topology.kubernetes.io/zone': `eu-west-1${'abc'[NODES.indexOf(n)]}`,
+        },
+      },
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: n.ip },
+          { type: 'Hostname', address: n.name },
+        ],
+      },
+    });
   for (const w of WORKLOADS) {
     const selector = { matchLabels: { ...w.labels } };
-    const template = { metadata: { labels: { ...w.labels } }, spec: { serviceAccountName: w.sa, containers: [{ name: w.name, image: `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${w.ns}/${w.name}:1.0`, ports: w.ports.map(([name, port, protocol]) => ({ name, containerPort: port, protocol: protocol ?? 'TCP' })) }] } };
+    const template = {
+      metadata: { labels: { ...w.labels } },
+      spec: {
+        serviceAccountName: w.sa,
+        containers: [
+          {
+            name: w.name,
+            image: `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${w.ns}/${w.name}:1.0`,
+            ports: w.ports.map(([name, port, protocol]) => ({
+              name,
+              containerPort: port,
+              protocol: protocol ?? 'TCP',
+            })),
+          },
+        ],
+      },
+    };
     let owner;
     if (w.kind === 'Deployment') {
       const hash = w.pods[0]?.[0].split('-').slice(-2, -1)[0] ?? hex(9);
       const dep = uid();
-      items.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: w.name, namespace: w.ns, uid: dep }, spec: { replicas: w.pods.length, selector, template } });
+      items.push({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: w.name, namespace: w.ns, uid: dep },
+        spec: { replicas: w.pods.length, selector, template },
+      });
       // A rollout leaves the previous ReplicaSets behind, scaled to zero (revisionHistoryLimit).
       for (const h of [...(w.oldHashes ?? []), hash]) {
-        items.push({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `${w.name}-${h}`, namespace: w.ns, uid: uid(), labels: { ...w.labels, 'pod-template-hash': h }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: dep, controller: true }] }, spec: { replicas: h === hash ? w.pods.length : 0, selector: { matchLabels: { ...w.labels, 'pod-template-hash': h } } } });
+        items.push({
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          metadata: {
+            name: `${w.name}-${h}`,
+            namespace: w.ns,
+            uid: uid(),
+            labels: { ...w.labels, 'pod-template-hash': h },
+            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, uid: dep, controller: true }],
+          },
+          spec: {
+            replicas: h === hash ? w.pods.length : 0,
+            selector: { matchLabels: { ...w.labels, 'pod-template-hash': h } },
+          },
+        });
       }
       owner = { kind: 'ReplicaSet', name: `${w.name}-${hash}`, extra: { 'pod-template-hash': hash } };
     } else if (w.kind === 'StatefulSet') {
-      items.push({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: w.name, namespace: w.ns, uid: uid() }, spec: { replicas: w.pods.length, selector, template, serviceName: w.name } });
+      items.push({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: w.name, namespace: w.ns, uid: uid() },
+        spec: { replicas: w.pods.length, selector, template, serviceName: w.name },
+      });
       owner = { kind: 'StatefulSet', name: w.name, extra: { 'controller-revision-hash': `${w.name}-6d5c8b7f9d` } };
     } else if (w.kind === 'Job') {
       const u = uid();
-      items.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: w.name, namespace: w.ns, uid: u }, spec: { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': u } }, template } });
-      owner = { kind: 'Job', name: w.name, extra: { 'batch.kubernetes.io/controller-uid': u, 'batch.kubernetes.io/job-name': w.name, 'job-name': w.name, 'controller-uid': u } };
+      items.push({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: w.name, namespace: w.ns, uid: u },
+        spec: { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': u } }, template },
+      });
+      owner = {
+        kind: 'Job',
+        name: w.name,
+        extra: {
+          'batch.kubernetes.io/controller-uid': u,
+          'batch.kubernetes.io/job-name': w.name,
+          'job-name': w.name,
+          'controller-uid': u,
+        },
+      };
     } else if (w.kind === 'CronJob') {
-      items.push({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: w.name, namespace: w.ns, uid: uid() }, spec: { schedule: w.schedule, jobTemplate: { spec: { template } } } });
+      items.push({
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: w.name, namespace: w.ns, uid: uid() },
+        spec: { schedule: w.schedule, jobTemplate: { spec: { template } } },
+      });
       if (w.pods.length) {
         const job = w.pods[0][0].split('-').slice(0, 2).join('-');
         const u = uid();
-        items.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: job, namespace: w.ns, uid: u, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: w.name, uid: uid(), controller: true }] }, spec: { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': u } }, template } });
-        owner = { kind: 'Job', name: job, extra: { 'batch.kubernetes.io/controller-uid': u, 'batch.kubernetes.io/job-name': job, 'job-name': job, 'controller-uid': u } };
+        items.push({
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: {
+            name: job,
+            namespace: w.ns,
+            uid: u,
+            ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: w.name, uid: uid(), controller: true }],
+          },
+          spec: { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': u } }, template },
+        });
+        owner = {
+          kind: 'Job',
+          name: job,
+          extra: {
+            'batch.kubernetes.io/controller-uid': u,
+            'batch.kubernetes.io/job-name': job,
+            'job-name': job,
+            'controller-uid': u,
+          },
+        };
       }
     }
     w.pods.forEach(([pod, ip, node], i) => {
       items.push({
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: pod, namespace: w.ns, uid: uid(), labels: { ...w.labels, ...(owner?.extra ?? {}), ...(w.kind === 'StatefulSet' ? { 'statefulset.kubernetes.io/pod-name': pod, 'apps.kubernetes.io/pod-index': String(i) } : {}) }, ...(owner ? { ownerReferences: [{ apiVersion: owner.kind === 'Job' ? 'batch/v1' : 'apps/v1', kind: owner.kind, name: owner.name, uid: uid(), controller: true, blockOwnerDeletion: true }] } : {}) },
+        metadata: {
+          name: pod,
+          namespace: w.ns,
+          uid: uid(),
+          labels: {
+            ...w.labels,
+            ...(owner?.extra ?? {}),
+            ...(w.kind === 'StatefulSet'
+              ? { 'statefulset.kubernetes.io/pod-name': pod, 'apps.kubernetes.io/pod-index': String(i) }
+              : {}),
+          },
+          ...(owner
+            ? {
+                ownerReferences: [
+                  {
+                    apiVersion: owner.kind === 'Job' ? 'batch/v1' : 'apps/v1',
+                    kind: owner.kind,
+                    name: owner.name,
+                    uid: uid(),
+                    controller: true,
+                    blockOwnerDeletion: true,
+                  },
+                ],
+              }
+            : {}),
+        },
         spec: { ...template.spec, nodeName: NODES[node].name },
         status: { phase: 'Running', hostIP: NODES[node].ip, podIP: ip, podIPs: [{ ip }] },
       });
     });
   }
   // aws-node (the VPC CNI) runs on the host network: its pods carry the node's address.
-  items.push({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'aws-node', namespace: 'kube-system', uid: uid() }, spec: { selector: { matchLabels: { 'k8s-app': 'aws-node' } } } });
-  NODES.forEach((n, i) => items.push({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `aws-node-${['7xk2p', 'b9q4w', 'm3t8z'][i]}`, namespace: 'kube-system', uid: uid(), labels: { 'k8s-app': 'aws-node', 'controller-revision-hash': '7d9c5b8f6', 'pod-template-generation': '3' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'aws-node', uid: uid(), controller: true }] }, spec: { hostNetwork: true, nodeName: n.name, serviceAccountName: 'aws-node', containers: [{ name: 'aws-node', image: 'amazon-k8s-cni:v1.18.3' }] }, status: { phase: 'Running', hostIP: n.ip, podIP: n.ip, podIPs: [{ ip: n.ip }] } }));
+  items.push({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'aws-node', namespace: 'kube-system', uid: uid() },
+    spec: { selector: { matchLabels: { 'k8s-app': 'aws-node' } } },
+  });
+  NODES.forEach((n, i) =>
+    items.push({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `aws-node-${['7xk2p', 'b9q4w', 'm3t8z'][i]}`,
+        namespace: 'kube-system',
+        uid: uid(),
+        labels: { 'k8s-app': 'aws-node', 'controller-revision-hash': '7d9c5b8f6', 'pod-template-generation': '3' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'aws-node', uid: uid(), controller: true }],
+      },
+      spec: {
+        hostNetwork: true,
+        nodeName: n.name,
+        serviceAccountName: 'aws-node',
+        containers: [{ name: 'aws-node', image: 'amazon-k8s-cni:v1.18.3' }],
+      },
+      status: { phase: 'Running', hostIP: n.ip, podIP: n.ip, podIPs: [{ ip: n.ip }] },
+    }),
+  );
   for (const s of SERVICES) {
-    items.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: s.name, namespace: s.ns, uid: uid() }, spec: { type: 'ClusterIP', clusterIP: s.ip, clusterIPs: [s.ip], selector: s.selector, ports: s.ports.map(([name, port, target, protocol]) => ({ name, port, targetPort: target, protocol: protocol ?? 'TCP' })) } });
+    items.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: s.name, namespace: s.ns, uid: uid() },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: s.ip,
+        clusterIPs: [s.ip],
+        selector: s.selector,
+        ports: s.ports.map(([name, port, target, protocol]) => ({
+          name,
+          port,
+          targetPort: target,
+          protocol: protocol ?? 'TCP',
+        })),
+      },
+    });
   }
   mkdirSync(join(outDir, 'inventory'), { recursive: true });
-  writeFileSync(join(outDir, 'inventory/acme-staging.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } }, null, 1) + '\n');
+  writeFileSync(
+    join(outDir, 'inventory/acme-staging.json'),
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } }, null, 1) + '\n',
+  );
 
   // ---- flows ----------------------------------------------------------------------------------
   const byKey = new Map(WORKLOADS.map((w) => [`${w.ns}/${w.name}`, w]));
@@ -130,15 +474,30 @@ export function generateNetwork(outDir) {
     const [pod, ip] = w.pods[w.pods.length - 1];
     return { w, pod, ip };
   };
-  const ciliumLabels = (w) => [...Object.entries(w.labels).map(([k, v]) => `k8s:${k}=${v}`), `k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=${w.ns}`, 'k8s:io.cilium.k8s.policy.cluster=acme-staging', `k8s:io.cilium.k8s.policy.serviceaccount=${w.sa}`, `k8s:io.kubernetes.pod.namespace=${w.ns}`].sort();
+  const ciliumLabels = (w) =>
+    [
+      ...Object.entries(w.labels).map(([k, v]) => `k8s:${k}=${v}`),
+      `k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=${w.ns}`,
+      'k8s:io.cilium.k8s.policy.cluster=acme-staging',
+      `k8s:io.cilium.k8s.policy.serviceaccount=${w.sa}`,
+      `k8s:io.kubernetes.pod.namespace=${w.ns}`,
+    ].sort();
   const endpoint = (key, t) => {
     if (key.startsWith('ip:')) return { identity: 2, labels: ['reserved:world'] };
     if (key.startsWith('node:')) return { identity: 1, labels: ['reserved:host'] };
     if (key.startsWith('api:')) return { identity: 7, labels: ['reserved:kube-apiserver', 'reserved:world'] };
     const p = podAt(key, t);
-    return { ID: 1000 + keys.indexOf(key), identity: 20000 + keys.indexOf(key), namespace: p.w.ns, labels: ciliumLabels(p.w), pod_name: p.pod, workloads: [{ name: p.w.name, kind: p.w.kind }] };
+    return {
+      ID: 1000 + keys.indexOf(key),
+      identity: 20000 + keys.indexOf(key),
+      namespace: p.w.ns,
+      labels: ciliumLabels(p.w),
+      pod_name: p.pod,
+      workloads: [{ name: p.w.name, kind: p.w.kind }],
+    };
   };
-  const ipOf = (key, t) => (key.includes(':') && !key.includes('/') ? key.slice(key.indexOf(':') + 1) : podAt(key, t).ip);
+  const ipOf = (key, t) =>
+    key.includes(':') && !key.includes('/') ? key.slice(key.indexOf(':') + 1) : podAt(key, t).ip;
   const days = Array.from({ length: DAYS }, () => []);
   let sport = 40000;
   /** One connection: the SYN from the client, the SYN-ACK back (a reply), maybe an L7 DNS pair. */
@@ -152,7 +511,12 @@ export function generateNetwork(outDir) {
         verdict: opts.dropped ? 'DROPPED' : 'FORWARDED',
         ...(opts.dropped ? { drop_reason_desc: 'POLICY_DENIED' } : {}),
         IP: { source: ipOf(src, ts), destination: ipOf(dst, ts), ipVersion: 'IPv4' },
-        l4: proto === 'TCP' ? { TCP: { source_port: sp, destination_port: dp, flags: extra.flags } } : proto === 'UDP' ? { UDP: { source_port: sp, destination_port: dp } } : { ICMPv4: { type: extra.icmp } },
+        l4:
+          proto === 'TCP'
+            ? { TCP: { source_port: sp, destination_port: dp, flags: extra.flags } }
+            : proto === 'UDP'
+              ? { UDP: { source_port: sp, destination_port: dp } }
+              : { ICMPv4: { type: extra.icmp } },
         source: endpoint(src, ts),
         destination: endpoint(dst, ts),
         Type: extra.l7 ? 'L7' : 'L3_L4',
@@ -168,17 +532,50 @@ export function generateNetwork(outDir) {
     });
     const out = days[d];
     if (proto === 'TCP') {
-      out.push(base(t, from, to, sport, port, { flags: { SYN: true }, reply: false, names: opts.names, summary: 'TCP Flags: SYN' }));
-      if (!opts.dropped) out.push(base(t + 1, to, from, port, sport, { flags: { SYN: true, ACK: true }, reply: true, summary: 'TCP Flags: SYN, ACK' }));
+      out.push(
+        base(t, from, to, sport, port, {
+          flags: { SYN: true },
+          reply: false,
+          names: opts.names,
+          summary: 'TCP Flags: SYN',
+        }),
+      );
+      if (!opts.dropped)
+        out.push(
+          base(t + 1, to, from, port, sport, {
+            flags: { SYN: true, ACK: true },
+            reply: true,
+            summary: 'TCP Flags: SYN, ACK',
+          }),
+        );
     } else if (proto === 'UDP') {
       const query = opts.query;
       out.push(base(t, from, to, sport, port, { reply: false, summary: query ? `DNS Query ${query}. A` : 'UDP' }));
       if (query) {
-        out.push(base(t + 2, to, from, port, sport, { reply: true, l7: { type: 'RESPONSE', latency_ns: '412000', dns: { query: `${query}.`, ips: opts.answers, ttl: 60, rcode: 0, qtypes: ['A'], rrtypes: ['A'], observation_source: 'proxy' } }, summary: `DNS Answer "${opts.answers.join(',')}" TTL: 60 (Proxy ${query}. A)` }));
+        out.push(
+          base(t + 2, to, from, port, sport, {
+            reply: true,
+            l7: {
+              type: 'RESPONSE',
+              latency_ns: '412000',
+              dns: {
+                query: `${query}.`,
+                ips: opts.answers,
+                ttl: 60,
+                rcode: 0,
+                qtypes: ['A'],
+                rrtypes: ['A'],
+                observation_source: 'proxy',
+              },
+            },
+            summary: `DNS Answer "${opts.answers.join(',')}" TTL: 60 (Proxy ${query}. A)`,
+          }),
+        );
       } else out.push(base(t + 2, to, from, port, sport, { reply: true, summary: 'UDP' }));
     }
   }
-  const dns = (t, from, name, ext) => connect(t - 40, from, 'kube-system/coredns', 53, 'UDP', name ? { query: name, answers: ext.ips } : {});
+  const dns = (t, from, name, ext) =>
+    connect(t - 40, from, 'kube-system/coredns', 53, 'UDP', name ? { query: name, answers: ext.ips } : {});
 
   for (let d = 0; d < DAYS; d++) {
     const day = START + d * 24 * HOUR;
@@ -207,11 +604,13 @@ export function generateNetwork(outDir) {
       dns(t + 1900, 'shop/web', '', null);
       if (h === 12) connect(t + 1950, 'shop/web', 'kube-system/coredns', 53, 'TCP');
       // Prometheus scrapes metrics across namespaces; the kubelet probes the storefront.
-      for (const target of ['shop/web', 'shop/cart', 'payments/payments-api']) connect(t + 9000, 'monitoring/prometheus', target, 9090);
+      for (const target of ['shop/web', 'shop/cart', 'payments/payments-api'])
+        connect(t + 9000, 'monitoring/prometheus', target, 9090);
       connect(t + 9500, 'monitoring/prometheus', 'kube-system/coredns', 9153);
       connect(t + 11000, `node:${NODES[0].ip}`, 'shop/web', 8080);
       // Controllers watch the API server.
-      for (const c of ['monitoring/pod-watcher', 'ops/cert-operator', 'ops/report-reader', 'ops/db-operator']) if (h % 6 === 0) connect(t + 12000, c, `api:${API_SERVER[int(2)]}`, 443);
+      for (const c of ['monitoring/pod-watcher', 'ops/cert-operator', 'ops/report-reader', 'ops/db-operator'])
+        if (h % 6 === 0) connect(t + 12000, c, `api:${API_SERVER[int(2)]}`, 443);
       if (weekday && h >= 9 && h < 18) {
         connect(t + 13000, 'ci/job-runner', `api:${API_SERVER[int(2)]}`, 443);
         if (h === 10 || h === 15) {
@@ -234,16 +633,21 @@ export function generateNetwork(outDir) {
       connect(r.start + 2500 + i * 1000, 'ops/report', `ip:${ext.ips[0]}`, 443, 'TCP', { names: [ext.name] });
     }
     // Dropped on purpose: a CI job probing the payments API.
-    if (d === 3) connect(day + 14 * HOUR + 7 * MIN, 'ci/job-runner', 'payments/payments-api', 8443, 'TCP', { dropped: true });
+    if (d === 3)
+      connect(day + 14 * HOUR + 7 * MIN, 'ci/job-runner', 'payments/payments-api', 8443, 'TCP', { dropped: true });
   }
   mkdirSync(join(outDir, 'flows/hubble'), { recursive: true });
   const files = [];
   days.forEach((records, d) => {
     const date = new Date(START + d * 24 * HOUR).toISOString().slice(0, 10);
     const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    // The last day is plain JSON lines without the {"flow": ...} wrapper (hubble observe -o jsonpb of old); the rest gzip.
+    // The last day is plain JSON lines without the {"flow": ...} wrapper (hubble observe -o jsonpb of old); the rest
+    // gzip.
     if (d === DAYS - 1) {
-      writeFileSync(join(outDir, `flows/hubble/hubble-${date}.json`), records.map((r) => JSON.stringify(r.flow)).join('\n') + '\n');
+      writeFileSync(
+        join(outDir, `flows/hubble/hubble-${date}.json`),
+        records.map((r) => JSON.stringify(r.flow)).join('\n') + '\n',
+      );
       files.push({ path: `hubble/hubble-${date}.json`, records: records.length });
     } else {
       writeFileSync(join(outDir, `flows/hubble/hubble-${date}.json.gz`), gzipSync(text, { level: 9 }));
@@ -258,14 +662,24 @@ export function generateNetwork(outDir) {
   const t0 = Math.floor((START + 5 * 24 * HOUR + 15 * HOUR) / 1000);
   // The storefront's pod of that hour (after Friday's rollout).
   const web = webPodAt(t0 * 1000).ip;
-  const vpc = ['version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'];
+  const vpc = [
+    'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status',
+  ];
   for (let i = 0; i < 20; i++) {
     const s = t0 + i * 180;
     const p = 50000 + i;
-    vpc.push(`2 111122223333 ${eni} ${NLB[i % 2]} 172.20.10.1 ${p} 80 6 ${8 + int(20)} ${2000 + int(9000)} ${s} ${s + 60} ACCEPT OK`);
-    vpc.push(`2 111122223333 ${eni} 172.20.10.1 ${NLB[i % 2]} 80 ${p} 6 ${6 + int(20)} ${9000 + int(90000)} ${s} ${s + 60} ACCEPT OK`);
-    vpc.push(`2 111122223333 ${eni} ${web} 172.20.10.2 ${p + 100} 80 6 ${4 + int(10)} ${900 + int(3000)} ${s} ${s + 60} ACCEPT OK`);
-    vpc.push(`2 111122223333 ${eni} 172.20.10.2 ${web} 80 ${p + 100} 6 ${4 + int(10)} ${900 + int(3000)} ${s} ${s + 60} ACCEPT OK`);
+    vpc.push(
+      `2 111122223333 ${eni} ${NLB[i % 2]} 172.20.10.1 ${p} 80 6 ${8 + int(20)} ${2000 + int(9000)} ${s} ${s + 60} ACCEPT OK`,
+    );
+    vpc.push(
+      `2 111122223333 ${eni} 172.20.10.1 ${NLB[i % 2]} 80 ${p} 6 ${6 + int(20)} ${9000 + int(90000)} ${s} ${s + 60} ACCEPT OK`,
+    );
+    vpc.push(
+      `2 111122223333 ${eni} ${web} 172.20.10.2 ${p + 100} 80 6 ${4 + int(10)} ${900 + int(3000)} ${s} ${s + 60} ACCEPT OK`,
+    );
+    vpc.push(
+      `2 111122223333 ${eni} 172.20.10.2 ${web} 80 ${p + 100} 6 ${4 + int(10)} ${900 + int(3000)} ${s} ${s + 60} ACCEPT OK`,
+    );
   }
   vpc.push(`2 111122223333 ${eni} - - - - - - - ${t0 + 3600} ${t0 + 3660} - NODATA`);
   vpc.push(`2 111122223333 ${eni} 185.220.101.45 ${web} 51234 22 6 1 60 ${t0 + 100} ${t0 + 160} REJECT OK`);

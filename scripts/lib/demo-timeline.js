@@ -14,7 +14,8 @@ export const DAY = 24 * HOUR;
 /** `k8s.io/apimachinery/pkg/util/rand`: the alphabet of generateName suffixes and pod-template hashes. */
 export const RAND_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 /** `n` random characters of that alphabet, drawn with `int` (a seeded `n => 0..n-1`). */
-export const randomSuffix = (int, n = 5) => Array.from({ length: n }, () => RAND_ALPHABET[int(RAND_ALPHABET.length)]).join('');
+export const randomSuffix = (int, n = 5) =>
+  Array.from({ length: n }, () => RAND_ALPHABET[int(RAND_ALPHABET.length)]).join('');
 
 /** The Job a CronJob creates for a scheduled time: `<cronjob>-<minutes since the epoch>`. */
 export const cronJobRun = (cronjob, scheduled) => `${cronjob}-${Math.floor(scheduled / MIN)}`;
@@ -55,7 +56,15 @@ function cronRuns(cronjob, hour, minute, ip, seconds) {
   return Array.from({ length: DAYS }, (_, d) => {
     const scheduled = START + d * DAY + hour * HOUR + minute * MIN;
     const job = cronJobRun(cronjob, scheduled);
-    return { day: d, scheduled, job, pod: `${job}-${randomSuffix(runInt)}`, ip: typeof ip === 'function' ? ip(d) : ip, start: scheduled + 4_000, end: scheduled + seconds * 1000 };
+    return {
+      day: d,
+      scheduled,
+      job,
+      pod: `${job}-${randomSuffix(runInt)}`,
+      ip: typeof ip === 'function' ? ip(d) : ip,
+      start: scheduled + 4_000,
+      end: scheduled + seconds * 1000,
+    };
   });
 }
 /** Each night's backup run: its Job and pod (the README's backup IP for every run). */

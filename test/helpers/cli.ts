@@ -9,9 +9,15 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CORPUS = resolve(ROOT, '../shared/corpus');
 export const BIN = join(ROOT, 'bin/audit2policy.js');
 
-/** Whether ../shared/corpus is beside the project (CI has it; a bare clone does not: those tests skip, said once per file). */
+/**
+ * Whether ../shared/corpus is beside the project (CI has it; a bare clone does not: those tests skip, said once per
+ * file).
+ */
 export const HAS_CORPUS = existsSync(CORPUS);
-if (!HAS_CORPUS) console.warn(`NOTICE: ${CORPUS} not found: the tests on the shared corpus are SKIPPED (clone the project with ../shared beside it to run them)`);
+if (!HAS_CORPUS)
+  console.warn(
+    `NOTICE: ${CORPUS} not found: the tests on the shared corpus are SKIPPED (clone the project with ../shared beside it to run them)`,
+  );
 
 export interface CliResult {
   code: number;
@@ -20,7 +26,10 @@ export interface CliResult {
 }
 
 /** Run the built CLI as a user would (npm test builds first). */
-export function cli(args: string[], opts: { input?: string | Buffer; cwd?: string; env?: Record<string, string> } = {}): CliResult {
+export function cli(
+  args: string[],
+  opts: { input?: string | Buffer; cwd?: string; env?: Record<string, string> } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     input: opts.input ?? '',

