@@ -359,3 +359,23 @@ describe('composite keys: no value changes the fields of another', () => {
     expect(strings(profile).length).toBeGreaterThan(0);
   });
 });
+
+describe('output errors say what happened, in one line', () => {
+  it('a path through a file, or an -o that is the working directory, is exit 2 with the reason', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'afile'), 'x');
+    const log = join(dir, 'audit.log');
+    writeFileSync(
+      log,
+      event({ user: 'system:serviceaccount:shop:web', verb: 'list', resource: 'pods', namespace: 'shop', id: 'f1' }) +
+        '\n',
+    );
+    const r = cli(['profile', '--k8s-audit', log, '-o', join(dir, 'afile', 'p.json'), '-q']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('a part of the path is a file, not a directory');
+    expect(r.stderr).not.toContain('internal error');
+    const here = cli(['generate', 'rbac', '--k8s-audit', log, '-o', '.', '-q'], { cwd: dir });
+    expect(here.code).toBe(2);
+    expect(here.stderr).toContain('is the working directory or holds it');
+  });
+});

@@ -39,6 +39,10 @@ export class OutputConflictError extends Error {}
  * before anything is created.
  */
 export async function writeTree(dir: string, roots: string[], files: Map<string, string>): Promise<void> {
+  return explained(dir, () => replaceTree(dir, roots, files));
+}
+
+async function replaceTree(dir: string, roots: string[], files: Map<string, string>): Promise<void> {
   for (const rel of files.keys()) {
     const problem = unsafePathProblem(rel);
     if (problem) throw new Error(`refusing to write ${JSON.stringify(rel)}: the path ${problem}`);
@@ -77,6 +81,35 @@ export async function writeTree(dir: string, roots: string[], files: Map<string,
  * with O_EXCL beside it (a planted link there is never followed), then renamed over it.
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  return explained(path, () => replaceFile(path, content));
+}
+
+/**
+ * File-system errors as one line naming the output (exit 2, never "an internal error"): a read-only
+ * or full disk, a parent that cannot be written (the output is replaced by a rename beside it).
+ */
+async function explained(out: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof OutputConflictError || !code) throw e;
+    const why: Record<string, string> = {
+      EACCES:
+        'permission denied (the output is written beside it and renamed into place: its parent directory must be writable too)',
+      EPERM: 'not permitted',
+      EROFS: 'the file system is read-only',
+      ENOSPC: 'no space left on the device',
+      ENOTDIR: 'a part of the path is a file, not a directory',
+      EEXIST: 'a part of the path is a file, not a directory',
+      EISDIR: 'it is a directory',
+      ENAMETOOLONG: 'the path is too long',
+    };
+    throw new OutputConflictError(`cannot write ${out}: ${why[code] ?? (e as Error).message}`);
+  }
+}
+
+async function replaceFile(path: string, content: string): Promise<void> {
   const target = resolve(path);
   await recoverStale(target);
   await mkdir(dirname(target), { recursive: true });
