@@ -17,6 +17,7 @@ import type { Io } from './io.js';
 import { scopeOptions, workerCount, type SourceFlags } from './options.js';
 import { ProgressMeter } from './progress.js';
 import { printIngestSummary } from './summary.js';
+import { printIssues } from './summary.js';
 
 /**
  * LookupEvents reads a window the API filters: --since/--until as RFC 3339 times, or durations back from
@@ -59,7 +60,7 @@ async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inve
     io.stderr.write(
       `inventory: ${inv.namespaces.length} namespaces, ${inv.pods.length} pods, ${inv.controllers.length} controllers, ${inv.services.length} services, ${inv.nodes.length} nodes${flags.cluster ? ' (live)' : ''}\n`,
     );
-  for (const i of r.issues) io.stderr.write(c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+  printIssues(io.stderr, r.issues, c);
   if (r.issues.length && flags.onError === 'fail')
     throw new InputAbort(`${r.issues.length} inventory issue${r.issues.length === 1 ? '' : 's'} with --on-error fail`);
   return inv;

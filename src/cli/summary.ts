@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { ChalkInstance as Chalk } from 'chalk';
 import type { IngestResult } from '../ingest/index.js';
+import type { InputIssue } from '../model/issue.js';
 import { mb } from './progress.js';
 
 const SHOWN_ISSUES = 10;
@@ -39,9 +40,13 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
         ),
       ),
     );
-    for (const i of r.issues.slice(0, SHOWN_ISSUES))
-      err.write(c.yellow(`  ${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+    printIssues(err, r.issues.slice(0, SHOWN_ISSUES), c, '  ');
     if (r.issueCount > SHOWN_ISSUES)
       err.write(c.yellow(`  ... and ${r.issueCount - SHOWN_ISSUES} more (listed per file in the profile's sources)\n`));
   }
+}
+
+/** Input or policy issues, one line each: `file:line: code: message`. */
+export function printIssues(err: Writable, issues: InputIssue[], c: Chalk, indent = ''): void {
+  for (const i of issues) err.write(c.yellow(`${indent}${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
 }

@@ -5,6 +5,7 @@ import { grantEvidence, isGrantable, type Profile } from '../model/profile.js';
 import { isAwsKind } from '../model/subject.js';
 import type { CiEvidence, Group } from './findings.js';
 import { policyName, type IamGrant, type NetGrant, type RbacGrant } from './grants.js';
+import { globToRegExp } from '../util/glob.js';
 
 const noEvidence = (): CiEvidence => ({ used: false, count: 0, firstSeen: '', lastSeen: '', samples: [] });
 
@@ -66,16 +67,7 @@ export function rbacEvidence(profile: Profile, grp: Group<RbacGrant>): CiEvidenc
   return fromEvidence(ev);
 }
 
-const globRe = (pattern: string, flags = '') =>
-  new RegExp(
-    '^' +
-      pattern
-        .split('')
-        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
-        .join('') +
-      '$',
-    flags,
-  );
+const globRe = (pattern: string, flags = '') => globToRegExp(pattern, 's' + flags);
 
 /** Each IAM principal's needed permissions with evidence, by `<account>/<name>`. */
 export async function iamUsage(

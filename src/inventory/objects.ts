@@ -10,11 +10,11 @@ import {
 } from '../knowledge/kubernetes/names.js';
 import { ipProblem, portProblem } from '../knowledge/network/names.js';
 import type { Inventory, InvPod } from './inventory.js';
+import { isObj } from '../util/json.js';
 
 const CONTROLLER_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const labelsOf = (v: unknown): Record<string, string> =>
   isObj(v)

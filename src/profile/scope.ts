@@ -78,8 +78,8 @@ export class Scope {
     readonly options: ScopeOptions,
     resolved: { since?: string; until?: string } = {},
   ) {
-    this.include = options.subjects.map(globToRegExp);
-    this.exclude = options.excludeSubjects.map(globToRegExp);
+    this.include = options.subjects.map((g) => globToRegExp(g));
+    this.exclude = options.excludeSubjects.map((g) => globToRegExp(g));
     this.kinds = new Set(options.subjectKinds);
     this.namespaces = new Set(options.namespaces);
     this.since = resolved.since ?? (options.since?.kind === 'absolute' ? options.since.time : '');

@@ -14,9 +14,9 @@ import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
 import { tupleKey } from '../util/key.js';
+import { isObj } from '../util/json.js';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** NetworkPolicies and CiliumNetworkPolicies among the policy documents. */
 export function readNetworkPolicies(docs: PolicyDoc[]): {

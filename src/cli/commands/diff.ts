@@ -14,6 +14,7 @@ import type { Ctx } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
+import { printIssues } from '../summary.js';
 
 function parseKinds(v: string | undefined): Kind[] {
   if (!v) return [...KIND_NAMES];
@@ -30,7 +31,7 @@ function parseKinds(v: string | undefined): Kind[] {
 }
 
 function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): void {
-  for (const i of issues) ctx.io.stderr.write(ctx.c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+  printIssues(ctx.io.stderr, issues, ctx.c);
   // A CI gate must not pass on input it could not read.
   if (issues.length && onError !== 'skip')
     throw new InputAbort(`${issues.length} policy issue${issues.length === 1 ? '' : 's'} with --on-error fail`);

@@ -11,6 +11,7 @@ import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
 import { runCheck, universeFor } from '../../diff/check.js';
 import { generateAll, learningWarnings, stillLearning } from '../../kinds/index.js';
+import { printIssues } from '../summary.js';
 
 interface ReportFlags extends SourceFlags {
   output: string;
@@ -44,8 +45,7 @@ export function registerReport(program: Command, ctx: Ctx): void {
         const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
         const universe = universeFor(profile, [], [], [docs]);
         const side = loadSide(docs, issues, universe);
-        for (const i of side.issues)
-          ctx.io.stderr.write(ctx.c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+        printIssues(ctx.io.stderr, side.issues, ctx.c);
         if (side.issues.length && flags.onError === 'fail')
           throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
         check = (await runCheck(profile, docs, side, ['rbac', 'iam', 'netpol'], universe, ctx.io.cwd)).report;

@@ -6,6 +6,7 @@ import { EXIT } from '../errors.js';
 import type { Ctx } from '../context.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
+import { printIssues } from '../summary.js';
 
 interface VerifyFlags extends SourceFlags {
   policies: string[];
@@ -25,7 +26,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
     const policies = readAllPolicies(docs);
     const problems = [...issues, ...policyIssues(policies)];
-    for (const i of problems) ctx.io.stderr.write(ctx.c.yellow(`${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+    printIssues(ctx.io.stderr, problems, ctx.c);
     if (problems.length && flags.onError === 'fail') {
       throw new InputAbort(`${problems.length} policy issue${problems.length === 1 ? '' : 's'} with --on-error fail`);
     }

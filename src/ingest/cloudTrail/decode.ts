@@ -15,6 +15,7 @@ import {
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
 import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
+import { isObj } from '../../util/json.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
@@ -26,7 +27,6 @@ export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
 type Emit = (item: AwsCallObservation | RecordSkip | InputIssue) => void;
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** Error codes that mean the call was refused by authorization: denied, kept, never granted. */

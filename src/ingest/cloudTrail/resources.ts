@@ -1,5 +1,6 @@
 import type { ImpliedPermission } from '../../model/observation.js';
 import { compareTuples } from '../../util/key.js';
+import { isObj } from '../../util/json.js';
 
 /**
  * The resources a CloudTrail call touched, as ARNs, from its request parameters: the bucket and key of
@@ -11,7 +12,6 @@ import { compareTuples } from '../../util/key.js';
  */
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const ARN = /^arn:aws[\w-]*:[\w-]+:[\w-]*:\d*:\S+$/;
 

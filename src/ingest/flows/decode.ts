@@ -4,6 +4,7 @@ import type { FlowObservation, FlowNames, RecordSkip, L4Protocol, Peer, Workload
 import { normalizeTime } from '../../util/time.js';
 import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
 import { tupleKey } from '../../util/key.js';
+import { isObj } from '../../util/json.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
@@ -14,7 +15,6 @@ import { tupleKey } from '../../util/key.js';
  */
 type Emit = (item: FlowObservation | RecordSkip | FlowNames | InputIssue) => void;
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 /** A number field (absent: 0); any other type is NaN, which the port check refuses. */
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);

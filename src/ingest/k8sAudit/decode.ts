@@ -15,6 +15,7 @@ import {
   verbProblem as verbCheck,
 } from '../../knowledge/kubernetes/names.js';
 import { remembered } from '../../util/memo.js';
+import { isObj } from '../../util/json.js';
 
 // User and group names repeat record after record and take the most checking: checked once each. The
 // other fields are one short regular expression each, cheaper than a lookup.
@@ -53,10 +54,6 @@ function issue(loc: Loc, code: string, message: string): InputIssue {
   return { kind: 'issue', code, file: loc.file, line: loc.line, message };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
@@ -71,7 +68,7 @@ export function decodeValue(v: unknown, loc: Loc, emit: Emit): number {
     for (const item of v) n += decodeValue(item, loc, emit);
     return n;
   }
-  if (!isObject(v)) {
+  if (!isObj(v)) {
     emit(
       issue(
         loc,
@@ -90,7 +87,7 @@ export function decodeValue(v: unknown, loc: Loc, emit: Emit): number {
     }
     let n = 0;
     for (const item of items) {
-      if (isObject(item) && item['kind'] === undefined) n += decodeEvent(item, loc, emit);
+      if (isObj(item) && item['kind'] === undefined) n += decodeEvent(item, loc, emit);
       else n += decodeValue(item, loc, emit);
     }
     return n;
@@ -114,7 +111,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   }
   const verb = ev['verb'];
   const userObj = ev['user'];
-  if (typeof verb !== 'string' || verb === '' || !isObject(userObj) || typeof userObj['username'] !== 'string') {
+  if (typeof verb !== 'string' || verb === '' || !isObj(userObj) || typeof userObj['username'] !== 'string') {
     emit(issue(loc, 'k8s.not-an-event', 'not an audit Event: verb or user.username missing'));
     return 0;
   }
@@ -141,7 +138,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
 
   const stageRaw = ev['stage'];
   const status = ev['responseStatus'];
-  const code = isObject(status) ? (status['code'] as number | undefined) : undefined;
+  const code = isObj(status) ? (status['code'] as number | undefined) : undefined;
   let stage = knownStage(stageRaw);
   if (stage === undefined && stageRaw === undefined)
     stage = code === undefined ? 'RequestReceived' : 'ResponseComplete';
@@ -151,7 +148,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     str(ev['requestReceivedTimestamp']) ||
     str(ev['timestamp']) ||
     str(ev['stageTimestamp']) ||
-    (isObject(ev['metadata']) ? str(ev['metadata']['creationTimestamp']) : '');
+    (isObj(ev['metadata']) ? str(ev['metadata']['creationTimestamp']) : '');
   let time = '';
   if (rawTime !== '') {
     const t = normalizeTime(rawTime);
@@ -162,7 +159,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   const access = decodeAccess(ev, verb, loc, emit);
   if (!access) return 0;
   const created =
-    verb === 'create' && !access.subresource && isObject(ev['objectRef']) ? str(ev['objectRef']['name']) : '';
+    verb === 'create' && !access.subresource && isObj(ev['objectRef']) ? str(ev['objectRef']['name']) : '';
 
   const obs: K8sRequestObservation = {
     kind: 'k8s-request',
@@ -188,8 +185,8 @@ const NO_GROUPS: string[] = [];
 /** `requestObject.metadata.generateName` of a create logged at Request level or above, or ''. */
 function generateNameOf(ev: Record<string, unknown>): string {
   const o = ev['requestObject'];
-  const m = isObject(o) ? o['metadata'] : undefined;
-  return isObject(m) ? str(m['generateName']) : '';
+  const m = isObj(o) ? o['metadata'] : undefined;
+  return isObj(m) ? str(m['generateName']) : '';
 }
 
 const STRING_FIELDS = [
@@ -214,24 +211,24 @@ function wrongType(ev: Record<string, unknown>): string | undefined {
   }
   for (const f of OBJECT_FIELDS) {
     const v = ev[f];
-    if (v !== undefined && v !== null && !isObject(v)) return `${f} is ${typeName(v)}, not an object`;
+    if (v !== undefined && v !== null && !isObj(v)) return `${f} is ${typeName(v)}, not an object`;
   }
   for (const who of ['user', 'impersonatedUser'] as const) {
     const u = ev[who];
-    if (!isObject(u)) continue;
+    if (!isObj(u)) continue;
     if (typeof u['username'] !== 'string') return `${who}.username is ${typeName(u['username'])}, not a string`;
     const g = u['groups'];
     if (g !== undefined && g !== null && !(Array.isArray(g) && g.every((x) => typeof x === 'string')))
       return `${who}.groups is not a list of strings`;
   }
   const status = ev['responseStatus'];
-  if (isObject(status) && status['code'] !== undefined && status['code'] !== null) {
+  if (isObj(status) && status['code'] !== undefined && status['code'] !== null) {
     const c = status['code'];
     if (typeof c !== 'number' || !Number.isInteger(c) || c < 100 || c > 599)
       return `responseStatus.code is ${typeName(c)} ${shownValue(c)}, not an HTTP status code`;
   }
   const ann = ev['annotations'];
-  if (isObject(ann)) {
+  if (isObj(ann)) {
     const d = ann['authorization.k8s.io/decision'];
     if (d !== undefined && d !== null && typeof d !== 'string')
       return `the authorization.k8s.io/decision annotation is ${typeName(d)}, not a string`;
@@ -250,7 +247,7 @@ function shownValue(v: unknown): string {
 
 function decide(ev: Record<string, unknown>, code: number | undefined): Decision {
   const ann = ev['annotations'];
-  const d = isObject(ann) ? ann['authorization.k8s.io/decision'] : undefined;
+  const d = isObj(ann) ? ann['authorization.k8s.io/decision'] : undefined;
   if (d === 'allow') return 'allow';
   if (d === 'forbid' || d === 'deny') return 'deny';
   if (code === undefined || code === null) return 'undecided';
@@ -272,7 +269,7 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
     if (up) return bad('k8s.bad-name', `requestURI path ${shown(path)} ${up}`);
     return { verb, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: path };
   }
-  if (!isObject(ref) || typeof ref['resource'] !== 'string' || ref['resource'] === '')
+  if (!isObj(ref) || typeof ref['resource'] !== 'string' || ref['resource'] === '')
     return bad('k8s.bad-objectref', 'objectRef without a resource');
   // A field of the wrong type must not quietly become '' (a missing name would widen the rule).
   for (const f of ['apiGroup', 'subresource', 'namespace', 'name']) {

@@ -1,3 +1,6 @@
+import { globToRegExp } from '../../util/glob.js';
+import { isObj } from '../../util/json.js';
+
 /**
  * An evaluator for AWS identity policies, written from IAM's documented evaluation logic (groundwork
  * for the CloudTrail slice; it shares no code with any generator): an explicit Deny wins, then an
@@ -32,8 +35,6 @@ interface Statement {
   conditional: boolean;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): string[] | undefined =>
   typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 
@@ -71,9 +72,7 @@ export function readStatements(doc: unknown): Statement[] | string {
 }
 
 function glob(pattern: string, value: string, caseInsensitive: boolean): boolean {
-  let src = '^';
-  for (const ch of pattern) src += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\/]/g, '\\$&');
-  return new RegExp(src + '$', caseInsensitive ? 'is' : 's').test(value);
+  return globToRegExp(pattern, caseInsensitive ? 'is' : 's').test(value);
 }
 
 function actionMatches(pattern: string, action: string): boolean {

@@ -11,6 +11,7 @@
 
 import { labelSelectorMatches, readLabelSelector } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
+import { isObj } from '../../util/json.js';
 
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -33,7 +34,6 @@ export interface Connection {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 

@@ -1,6 +1,7 @@
 import { labelSelectorMatches, type LabelSelector } from '../../util/labels.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
+import { isObj } from '../../util/json.js';
 
 /** A PolicyRule with every list present (empty when absent). */
 export interface Rule {
@@ -41,7 +42,6 @@ const API_VERSIONS = new Set([
 ]);
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strList = (v: unknown): string[] | undefined =>
   v === undefined || v === null
     ? []
