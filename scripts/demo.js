@@ -46,8 +46,8 @@ function files(dir) {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
-const p = await step('profile the 8-day soak', [
-  'profile',
+// The demo environment's sources, as every step below reads them.
+const sources = [
   '--k8s-audit',
   'fixtures/demo/k8s-audit',
   '--cloudtrail',
@@ -56,9 +56,8 @@ const p = await step('profile the 8-day soak', [
   'fixtures/demo/flows',
   '--inventory',
   'fixtures/demo/inventory',
-  '-o',
-  'out/profile.json',
-]);
+];
+const p = await step('profile the 8-day soak', ['profile', ...sources, '-o', 'out/profile.json']);
 if (p.code !== 0) process.exit(p.code);
 const g = await step('generate least-privilege RBAC, IAM and NetworkPolicies', [
   'generate',
@@ -76,16 +75,6 @@ const v = await step(
 );
 if (v.code === 2) process.exit(2);
 // The days after the soak: policy from days 1-6, replayed on days 7-8 (what enforcing it would have met).
-const sources = [
-  '--k8s-audit',
-  'fixtures/demo/k8s-audit',
-  '--cloudtrail',
-  'fixtures/demo/cloudtrail',
-  '--flows',
-  'fixtures/demo/flows',
-  '--inventory',
-  'fixtures/demo/inventory',
-];
 const b = await step(
   'backtest: generate from days 1-6, replay days 7-8',
   ['backtest', ...sources, '--split', '2026-11-08T00:00:00Z', '--format', 'json', '-q'],
