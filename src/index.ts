@@ -37,9 +37,16 @@ export { loadPolicyDocs, type PolicyDoc } from './policy/load.js';
 export type { VerifyReport, Finding } from './model/finding.js';
 
 // Diff and the drift gate.
-export { diffPolicies, checkPolicies, type CiReport, type CiFinding } from './diff/index.js';
-export { loadSide } from './diff/grants.js';
-export { runCheck, universeFor } from './diff/check.js';
+export {
+  diffPolicies,
+  checkPolicies,
+  loadSide,
+  type CiReport,
+  type CiFinding,
+  type CompareOptions,
+  type PolicySide,
+} from './diff/index.js';
+export { runCheck } from './diff/check.js';
 
 // Writing output.
 export { writeTree, writeFileAtomic, OutputConflictError } from './emit/writeTree.js';

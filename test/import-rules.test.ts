@@ -59,4 +59,24 @@ describe('import rules', () => {
   it('verify imports no generator, and no registry that holds them', () =>
     expect(violations((f, t) => f === 'verify' && (t === 'generate' || t === 'kinds'))).toEqual([]));
   it('generators read no raw logs', () => expect(violations((f, t) => f === 'generate' && t === 'ingest')).toEqual([]));
+  it('files outside a kind’s own folders do not switch on kind names (adding a kind is a folder and a registry line)', () => {
+    // A kind's own code: src/kinds/<kind>/, src/generate/<kind>/, src/verify/<kind>(.ts); the registry
+    // line is src/kinds/index.ts; the access maps of src/model/finding.ts are open to declaration merging.
+    const own = /^(kinds\/(rbac|iam|netpol)\/|generate\/|verify\/|kinds\/index\.ts$|model\/finding\.ts$)/;
+    // What still names a kind outside its folder, each a known debt listed in docs/design.md.
+    const known = new Set([
+      'backtest/index.ts', // excess sampling: other principals' accesses (rbac, iam), unobserved pairs (netpol)
+      'diff/check.ts', // check judges RBAC even without observations (issue: judge a kind only when both sides exist)
+      'emit/writeTree.ts', // which IAM JSON files the tool owns, from the evidence beside them
+      'model/artefact.ts', // the RBAC generator's artefact type
+      'report/backtest/text.ts', // the excess wording per kind (pairs that never talked, other principals' accesses)
+    ]);
+    const offenders = sources(SRC)
+      .map((f) => relative(SRC, f))
+      .filter((f) => !own.test(f) && !known.has(f))
+      .filter((f) => /'(rbac|iam|netpol)'/.test(readFileSync(join(SRC, f), 'utf8')));
+    expect(offenders).toEqual([]);
+    // The known list stays true: each entry still exists and still names a kind.
+    for (const f of known) expect(readFileSync(join(SRC, f), 'utf8')).toMatch(/'(rbac|iam|netpol)'/);
+  });
 });

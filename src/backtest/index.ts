@@ -1,4 +1,5 @@
 import {
+  KINDS,
   generateAll,
   readAllPolicies,
   verifyAll,
@@ -12,7 +13,6 @@ import type { Principal, Profile } from '../model/profile.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { parsePolicyText, type PolicyDoc } from '../policy/load.js';
 import { microsToTime, timeToMicros } from '../util/time.js';
-import { newnessReason } from './newness.js';
 
 /**
  * The backtest: generate from a training window, replay a held-out window that the policy was not made
@@ -192,7 +192,7 @@ async function evaluate(
   const docs = policyDocs(generated, issues);
   const policies = readAllPolicies(docs);
   const report = await verifyAll(test, policies);
-  const wouldDenyList = report.notAllowed.map((f) => ({ ...f, reason: newnessReason(f, train) }));
+  const wouldDenyList = report.notAllowed.map((f) => ({ ...f, reason: KINDS[f.kind].newness(f, train) }));
   const byKind: BacktestRun['byKind'] = {};
   for (const [k, v] of Object.entries(report.byKind)) {
     const deny = report.notAllowed.filter((f) => f.kind === k).length;

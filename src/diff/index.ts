@@ -1,95 +1,177 @@
+import { KIND_NAMES, KINDS, policyIssues, readAllPolicies, type KindName, type KindPolicies } from '../kinds/index.js';
+import type { CompareContext, Comparison } from '../kinds/types.js';
+import type { CiFinding, CiReport, Finding, VerifyReport } from '../model/finding.js';
+import { cmp, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
-import { iamEvidence, iamLabeler, iamUsage, netEvidence, rbacEvidence } from './evidence.js';
-import {
-  groupBy,
-  iamFinding,
-  iamGroupKey,
-  netFinding,
-  rbacFinding,
-  rbacGroupKey,
-  sortReport,
-  undeterminedFinding,
-  type CiReport,
-} from './findings.js';
-import type { IamGrant, Kind, PolicySide, RbacGrant, Universe } from './grants.js';
-import { iamCovered, iamGrants } from './iamGrants.js';
-import { netGrants, netKey } from './netGrants.js';
-import { rbacCovered, rbacGrants } from './rbacGrants.js';
+import type { PolicyDoc } from '../policy/load.js';
 
-export type { CiEvidence, CiFinding, CiReport, FindingType } from './findings.js';
-export { checkPolicies } from './checkPolicies.js';
+export type { CiEvidence, CiFinding, CiReport, FindingType, Location } from '../model/finding.js';
+
+/** A set of policy files read as every kind's policies. */
+export interface PolicySide {
+  docs: PolicyDoc[];
+  policies: Map<KindName, KindPolicies<unknown>>;
+  issues: InputIssue[];
+}
+
+export function loadSide(docs: PolicyDoc[], issues: InputIssue[] = []): PolicySide {
+  const policies = readAllPolicies(docs);
+  return { docs, policies, issues: [...issues, ...policyIssues(policies)] };
+}
+
+/** What diff and check know beside the policies: evidence, the workloads NetworkPolicies are compared over. */
+export interface CompareOptions {
+  kinds: KindName[];
+  /** The text of every policy file, for file:line locations. */
+  texts: Map<string, string>;
+  profile?: Profile;
+  inventory?: CompareContext['inventory'];
+}
+
+const emptyReport = (command: CiReport['command'], kinds: KindName[]): CiReport => ({
+  command,
+  granted: [],
+  revoked: [],
+  undetermined: [],
+  wouldDeny: [],
+  unused: [],
+  unusedShare: {},
+  kinds,
+});
+
+async function comparisons(sides: PolicySide[], opts: CompareOptions): Promise<Map<KindName, Comparison>> {
+  const ctx: CompareContext = {
+    texts: opts.texts,
+    names: ['committed', 'generated'],
+    ...(opts.profile ? { profile: opts.profile } : {}),
+    ...(opts.inventory ? { inventory: opts.inventory } : {}),
+  };
+  const out = new Map<KindName, Comparison>();
+  for (const k of KIND_NAMES.filter((n) => opts.kinds.includes(n)))
+    out.set(
+      k,
+      await KINDS[k].compare(
+        sides.map((s) => ({ policies: s.policies.get(k)!, docs: s.docs })),
+        ctx,
+      ),
+    );
+  return out;
+}
+
+function groupBy<G>(xs: G[], key: (g: G) => string): G[][] {
+  const m = new Map<string, G[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const g = m.get(k);
+    if (g) g.push(x);
+    else m.set(k, [x]);
+  }
+  return [...m.keys()].sort(cmp).map((k) => m.get(k)!);
+}
 
 /**
  * Compare meaning: what GENERATED grants that COMMITTED does not (granted) and the reverse (revoked),
- * each judged by the other side's evaluator. Undetermined: grants one side cannot state (conditions,
- * aggregated roles without sources) and comparisons the other side cannot decide.
+ * each kind's grants judged by the other side's evaluator. Undetermined: grants one side cannot state
+ * (conditions, aggregated roles without sources) and comparisons the other side cannot decide.
  */
 export async function diffPolicies(
   committed: PolicySide,
   generated: PolicySide,
-  opts: { kinds: Kind[]; universe: Universe; profile?: Profile; texts: Map<string, string> },
+  opts: CompareOptions,
 ): Promise<CiReport> {
-  const report: CiReport = {
-    command: 'diff',
-    granted: [],
-    revoked: [],
-    undetermined: [],
-    wouldDeny: [],
-    unused: [],
-    unusedShare: {},
-    kinds: opts.kinds,
-  };
-  const p = opts.profile;
-  const usage = p && opts.kinds.includes('iam') ? await iamUsage(p) : new Map();
-  const label = iamLabeler(p);
-  const sides: [PolicySide, PolicySide, 'revoked' | 'granted'][] = [
-    [committed, generated, 'revoked'],
-    [generated, committed, 'granted'],
+  const report = emptyReport('diff', opts.kinds);
+  const kinds = await comparisons([committed, generated], opts);
+  const directions: [number, number, 'revoked' | 'granted'][] = [
+    [0, 1, 'revoked'],
+    [1, 0, 'granted'],
   ];
-  for (const [from, to, type] of sides) {
-    if (opts.kinds.includes('rbac')) {
-      const { grants, undetermined } = rbacGrants(from, opts.texts);
-      report.undetermined.push(...undetermined.map(undeterminedFinding));
-      const missing: RbacGrant[] = [];
+  for (const [from, to, type] of directions) {
+    for (const c of kinds.values()) {
+      const { grants, undetermined } = await c.grants(from);
+      report.undetermined.push(...undetermined);
+      const missing: unknown[] = [];
       for (const g of grants) {
-        const c = rbacCovered(g, to);
-        if (c === 'no') missing.push(g);
-        else if (c === 'undetermined')
-          report.undetermined.push({
-            ...rbacFinding('undetermined', { key: '', principal: g.subject, items: [g] }),
-            detail: `the ${type === 'revoked' ? 'generated' : 'committed'} side may grant it through something not given`,
-          });
+        const cov = c.covered(g, to);
+        if (cov === 'no') missing.push(g);
+        else if (cov !== 'yes')
+          report.undetermined.push({ ...c.finding('undetermined', [g]), detail: cov.undetermined });
       }
-      for (const grp of groupBy(missing, rbacGroupKey, (g) => g.subject))
-        report[type].push(rbacFinding(type, grp, p ? rbacEvidence(p, grp) : undefined));
+      for (const group of groupBy(missing, (g) => c.groupKey(g)))
+        report[type].push(c.finding(type, group, c.evidence?.(group)));
     }
-    if (opts.kinds.includes('iam')) {
-      const { grants, undetermined } = await iamGrants(from, opts.texts);
-      report.undetermined.push(...undetermined.map((u) => undeterminedFinding({ ...u, subject: label(u.subject) })));
-      const missing: IamGrant[] = [];
-      for (const g of grants) {
-        const c = iamCovered(g, to);
-        if (c === 'no') missing.push(g);
-        else if (c === 'undetermined')
-          report.undetermined.push({
-            ...iamFinding('undetermined', { key: '', principal: g.principal, items: [g] }, label),
-            detail: 'a Condition on the other side may or may not allow it',
-          });
-      }
-      for (const grp of groupBy(missing, iamGroupKey, (g) => g.principal))
-        report[type].push(iamFinding(type, grp, label, p ? iamEvidence(usage, grp) : undefined));
-    }
-  }
-  if (opts.kinds.includes('netpol')) {
-    const a = netGrants(committed, generated, opts.universe);
-    const b = netGrants(generated, committed, opts.universe);
-    const ka = new Set(a.map(netKey));
-    const kb = new Set(b.map(netKey));
-    for (const g of a)
-      if (!kb.has(netKey(g))) report.revoked.push(netFinding('revoked', g, p ? netEvidence(p, g) : undefined));
-    for (const g of b)
-      if (!ka.has(netKey(g))) report.granted.push(netFinding('granted', g, p ? netEvidence(p, g) : undefined));
   }
   sortReport(report);
   return report;
+}
+
+/**
+ * The drift gate: what the fresh logs did that the committed policies would deny (from `verify`), and
+ * what the committed policies grant that the logs never used, with the unused share per principal.
+ */
+export async function checkPolicies(
+  committed: PolicySide,
+  verify: VerifyReport,
+  opts: CompareOptions & { profile: Profile },
+): Promise<CiReport> {
+  const report = emptyReport('check', opts.kinds);
+  const kinds = await comparisons([committed], opts);
+  // A would-be denial comes from no rule; it points at the policy file of its principal, so CI
+  // annotations and code scanning can show it where the fix goes.
+  const judged = (type: 'would-deny' | 'undetermined', f: Finding): CiFinding => {
+    const { access, summary } = KINDS[f.kind].describe(f);
+    return {
+      type,
+      kind: f.kind,
+      principal: f.subject,
+      access,
+      summary,
+      evidence: {
+        used: true,
+        count: f.evidence.count,
+        firstSeen: f.evidence.firstSeen,
+        lastSeen: f.evidence.lastSeen,
+        samples: f.evidence.samples,
+      },
+      locations: kinds.get(f.kind)?.locate(f, 0) ?? [],
+      ...(f.detail ? { detail: f.detail } : {}),
+    } as CiFinding;
+  };
+  for (const f of verify.notAllowed) report.wouldDeny.push(judged('would-deny', f));
+  for (const f of verify.undetermined) report.undetermined.push(judged('undetermined', f));
+  const totals = new Map<string, { all: number; unused: number }>();
+  for (const c of kinds.values()) {
+    const { grants, undetermined } = await c.grants(0);
+    report.undetermined.push(...undetermined);
+    for (const group of groupBy(grants, (g) => c.groupKey(g))) {
+      const ev = c.evidence!(group);
+      const f = c.finding('unused', group, ev);
+      const t = totals.get(f.principal) ?? { all: 0, unused: 0 };
+      t.all++;
+      if (!ev.used) t.unused++;
+      totals.set(f.principal, t);
+      if (!ev.used) report.unused.push(f);
+    }
+  }
+  for (const k of [...totals.keys()].sort(cmp)) {
+    const t = totals.get(k)!;
+    report.unusedShare[k] = Math.round((t.unused / t.all) * 100) / 100;
+  }
+  sortReport(report);
+  return report;
+}
+
+/** Each list once per (kind, principal, words, detail), in (kind, principal, words) order. */
+function sortReport(r: CiReport): void {
+  const key = (f: CiFinding) => JSON.stringify([f.kind, f.principal, f.summary]);
+  for (const list of [r.granted, r.revoked, r.undetermined, r.wouldDeny, r.unused]) {
+    const seen = new Set<string>();
+    const uniq = list.filter((f) => {
+      const k = JSON.stringify([f.kind, f.principal, f.summary, f.detail ?? '']);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    uniq.sort((a, b) => cmp(key(a), key(b)));
+    list.splice(0, list.length, ...uniq);
+  }
 }

@@ -1,6 +1,6 @@
-import { iam } from './iam.js';
-import { netpol } from './netpol.js';
-import { rbac } from './rbac.js';
+import { iam } from './iam/index.js';
+import { netpol } from './netpol/index.js';
+import { rbac } from './rbac/index.js';
 import type { VerifyReport } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';

@@ -1,10 +1,20 @@
-import type { VerifyReport } from '../model/finding.js';
+import type {
+  CiAccessByKind,
+  CiEvidence,
+  CiFinding,
+  Finding,
+  FindingType,
+  KindName,
+  Location,
+  VerifyReport,
+} from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
+import type { WorkloadInfo } from '../model/network.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
+import type { ReportPart, ReportContext } from '../report/types.js';
 
-/** The policy kinds audit2policy generates and checks: the keys of the registry in ./index.ts. */
-export type KindName = 'rbac' | 'iam' | 'netpol';
+export type { KindName } from '../model/finding.js';
 
 /** A policy broader than what was observed, whatever its kind: never silent, always listed. */
 export interface KindWidening {
@@ -74,8 +84,8 @@ export interface KindPolicies<S> {
  * evaluator that replays observations against them. Commands loop over the registry; adding a kind
  * is a folder of its own and one line in ./index.ts.
  */
-export interface PolicyKind<O = unknown, S = unknown> {
-  name: KindName;
+export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindName> {
+  name: K;
   /** What `generate <name>` makes, for its help. */
   description: string;
   /** The -o help of `generate <name>`. */
@@ -91,8 +101,54 @@ export interface PolicyKind<O = unknown, S = unknown> {
   readPolicies(docs: PolicyDoc[]): KindPolicies<S>;
   /** Replay the profile's observations of this kind against the policies, adding to `report`. */
   verify(profile: Profile, policies: KindPolicies<S>, report: VerifyReport): Promise<void>;
+  /** The grants of one or two sides of policies, for `diff` and `check`. */
+  compare(sides: CompareSide<S>[], ctx: CompareContext): Promise<Comparison>;
+  /** A verified observation (a would-be denial) as a CI finding's access and words. */
+  describe(f: Finding<K>): { access: CiAccessByKind[K]; summary: string };
+  /** An observation in words: `full` for verify's text (with the calls behind it), `brief` for the backtest's. */
+  words(f: Finding<K>): { full: string; brief: string };
+  /** Why a held-out observation the policy would deny is new, against what training saw (backtest). */
+  newness(f: Finding<K>, train: Profile): string;
+  /** The report's sections for what this kind is made from: permissions, risks, coverage. */
+  report(profile: Profile, ctx: ReportContext): Promise<ReportPart>;
+}
+
+/** One side of a comparison: its policies of the kind and the documents they came from. */
+export interface CompareSide<S> {
+  policies: KindPolicies<S>;
+  docs: PolicyDoc[];
+}
+
+/** What `diff` and `check` know beside the policies. */
+export interface CompareContext {
+  /** The text of every policy file, for file:line locations. */
+  texts: Map<string, string>;
+  /** Evidence for each finding, and the workloads NetworkPolicies are compared over. */
+  profile?: Profile;
+  /** Cluster objects given instead of a profile. */
+  inventory?: { workloads: WorkloadInfo[]; namespaces: { name: string; labels: Record<string, string> }[] };
+  /** The sides in words, by index: `committed`, `generated`. */
+  names: string[];
+}
+
+/** Whether the other side grants at least a grant: an undetermined answer says why. */
+export type Coverage = 'yes' | 'no' | { undetermined: string };
+
+/** One kind's grants over the sides given, each judged by the evaluator `verify` uses. */
+export interface Comparison<G = unknown> {
+  /** Every grant of a side, with a finding for each that cannot be stated (a Condition, a missing role). */
+  grants(side: number): Promise<{ grants: G[]; undetermined: CiFinding[] }>;
+  /** Whether side `by` grants at least `g`. */
+  covered(g: G, by: number): Coverage;
+  /** Grants with one key are one finding (the resources or names listed inside it). */
+  groupKey(g: G): string;
+  finding(type: FindingType, group: G[], evidence?: CiEvidence): CiFinding;
+  /** The profile's observations the grants cover (only when a profile was given). */
+  evidence?(group: G[]): CiEvidence;
+  /** Where a would-be denial goes: the policy file of its principal on side `side`. */
+  locate(f: Finding, side: number): Location[];
 }
 
 /** A kind whose option and set types are erased, as the registry holds them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyKind = PolicyKind<any, any>;
+export type AnyKind = PolicyKind<any, any, any>;

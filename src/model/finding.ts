@@ -1,5 +1,31 @@
 import type { K8sAccess } from './access.js';
 
+/**
+ * Findings, one shape for every policy kind. Each kind names the access its findings carry in the two
+ * maps below; a kind added later adds its entries from its own folder by declaration merging
+ * (`declare module '../../model/finding.js' { interface AccessByKind { gcp: GcpAccess } }`), so this
+ * file does not change. Two serialized forms exist because two documented outputs use them: `Finding`
+ * is one observed access judged by `verify` (verify --format json), `CiFinding` is one located grant or
+ * observation of `diff` and `check` (their JSON, SARIF, annotations).
+ */
+
+/** What one observed access is, per kind. */
+export interface AccessByKind {
+  rbac: K8sAccess;
+  iam: IamAccess;
+  netpol: NetAccess;
+}
+
+/** What one grant of a policy is, as diff and check findings carry it, per kind. */
+export interface CiAccessByKind {
+  rbac: RbacCiAccess;
+  iam: IamCiAccess;
+  netpol: NetCiAccess;
+}
+
+/** The policy kinds: the keys of the registry in src/kinds/. */
+export type KindName = keyof AccessByKind & keyof CiAccessByKind;
+
 /** Evidence as findings carry it: counts and times, with sample record ids. */
 export interface FindingEvidence {
   count: number;
@@ -19,42 +45,33 @@ export interface IamAccess {
   implied?: string[];
 }
 
-/** One observed access judged against policies. */
-export type Finding = RbacFinding | IamFinding | NetpolFinding;
-
-/** One observed connection judged against NetworkPolicies. */
-export interface NetpolFinding {
-  kind: 'netpol';
-  /** The source peer (`shop/web`, an address). */
-  subject: string;
-  subjectKind: string;
-  access: { from: string; to: string; protocol: string; port: number };
-  /** `count` is connections seen starting (records when no start was captured). */
-  evidence: FindingEvidence;
-  detail?: string;
+/** One observed connection: the source and destination peers (`shop/web`, an address). */
+export interface NetAccess {
+  from: string;
+  to: string;
+  protocol: string;
+  port: number;
 }
 
-export interface RbacFinding {
-  /** Which policy kind judged it. */
-  kind: 'rbac';
-  /** The name the requests carried (`system:serviceaccount:shop:web`). */
-  subject: string;
-  subjectKind: string;
-  access: K8sAccess;
-  evidence: FindingEvidence;
-  /** What allowed it, or why it could not be decided. */
-  detail?: string;
-}
+/** One observed access judged against policies (`verify --format json`). */
+export type Finding<K extends KindName = KindName> = {
+  [k in K]: {
+    /** Which policy kind judged it. */
+    kind: k;
+    /** The name the requests carried (`system:serviceaccount:shop:web`), a principal ARN, a source peer. */
+    subject: string;
+    subjectKind: string;
+    access: AccessByKind[k];
+    /** For connections, `count` is connections seen starting (records when no start was captured). */
+    evidence: FindingEvidence;
+    /** What allowed it, or why it could not be decided. */
+    detail?: string;
+  };
+}[K];
 
-export interface IamFinding {
-  kind: 'iam';
-  /** The principal's ARN. */
-  subject: string;
-  subjectKind: string;
-  access: IamAccess;
-  evidence: FindingEvidence;
-  detail?: string;
-}
+export type RbacFinding = Finding<'rbac'>;
+export type IamFinding = Finding<'iam'>;
+export type NetpolFinding = Finding<'netpol'>;
 
 /** The result of replaying observations against policies (`verify --format json`). */
 export interface VerifyReport {
@@ -87,4 +104,71 @@ export function tally(report: VerifyReport, subject: string, allowed: boolean): 
   const t = (by[subject] ??= { observed: 0, allowed: 0 });
   t.observed++;
   if (allowed) t.allowed++;
+}
+
+// ---- diff and check ---------------------------------------------------------------------------
+
+/** A place in a policy file, 1-based. */
+export interface Location {
+  file: string;
+  line: number;
+}
+
+/** What a CI finding says: evidence when logs or a profile were given. */
+export interface CiEvidence {
+  used: boolean;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  samples: string[];
+}
+
+export type FindingType = 'granted' | 'revoked' | 'undetermined' | 'would-deny' | 'unused';
+
+/** RBAC: a verb on a resource (names, empty = every name) in a namespace ('' = cluster-wide), or on URLs. */
+export interface RbacCiAccess {
+  verb: string;
+  namespace?: string;
+  apiGroup?: string;
+  resource?: string;
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+/** IAM: an action on resources (with the calls that needed it, for a would-be denial). */
+export interface IamCiAccess {
+  action: string;
+  resources: string[];
+  events?: string[];
+}
+/** NetworkPolicy: a connection. */
+export type NetCiAccess = NetAccess;
+
+/** One finding per principal and access, the affected resources listed inside it (docs/formats.md). */
+export type CiFinding<K extends KindName = KindName> = {
+  [k in K]: {
+    type: FindingType;
+    kind: k;
+    /** Subject, IAM principal (`<account>/<name>` or its ARN) or source workload. */
+    principal: string;
+    /** What is granted or used (empty for an undetermined finding, whose `detail` says what). */
+    access: CiAccessByKind[k] | Record<string, never>;
+    /** The access in words, for people: `get configmaps web-config in shop`. */
+    summary: string;
+    evidence?: CiEvidence;
+    locations: Location[];
+    detail?: string;
+  };
+}[K];
+
+export interface CiReport {
+  command: 'diff' | 'check';
+  granted: CiFinding[];
+  revoked: CiFinding[];
+  undetermined: CiFinding[];
+  wouldDeny: CiFinding[];
+  unused: CiFinding[];
+  /** check: share of each principal's grants that the logs never used. */
+  unusedShare: Record<string, number>;
+  /** Kinds compared or checked. */
+  kinds: KindName[];
 }

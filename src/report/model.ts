@@ -1,41 +1,12 @@
-import { callPermissions } from '../generate/iam/permissions.js';
-import { policyName } from '../model/layout.js';
-import { describeAccess } from '../model/access.js';
 import { cmp } from '../model/issue.js';
-import { describePeer } from '../model/network.js';
-import { grantEvidence, isGrantable, type Profile } from '../model/profile.js';
-import { isAwsKind } from '../model/subject.js';
-import type { CiReport } from '../diff/index.js';
+import type { Profile } from '../model/profile.js';
+import type { CiReport } from '../model/finding.js';
+import { KIND_NAMES, KINDS } from '../kinds/index.js';
 import type { KindWidening } from '../kinds/types.js';
 import { buildGraph } from './graph.js';
-import { awsRisks, k8sRisks, netRisks } from './risks.js';
+import type { PrincipalSection, RiskRow } from './types.js';
 
-/**
- * What the reviewer's report shows, computed once and rendered as HTML and Markdown. Every string in
- * it may come from a log: renderers escape all of it.
- */
-export interface Permission {
-  /** `get configmaps web-config in shop`, `s3:PutObject on arn:...`, `→ payments/payments-api TCP/8443`. */
-  text: string;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  denied: boolean;
-  risks: string[];
-}
-
-export interface PrincipalSection {
-  kind: 'kubernetes' | 'aws' | 'workload';
-  name: string;
-  /** `ServiceAccount`, `IAMRole`, `Deployment`... */
-  subjectKind: string;
-  permissions: Permission[];
-  /** Service account → role links, or the service account a workload runs as. */
-  links: string[];
-  events: number;
-  /** What the generated policy allows beyond what was observed, and why (default generation). */
-  widenings: string[];
-}
+export type { Permission, PrincipalSection } from './types.js';
 
 export interface GraphNode {
   id: string;
@@ -52,6 +23,10 @@ export interface GraphEdge {
   kind: 'runs-as' | 'assumes' | 'calls' | 'network';
 }
 
+/**
+ * What the reviewer's report shows, computed once and rendered as HTML and Markdown. Every string in
+ * it may come from a log: renderers escape all of it.
+ */
 export interface ReportModel {
   title: string;
   window: { start: string; end: string; days: number };
@@ -61,7 +36,7 @@ export interface ReportModel {
   counts: { principals: number; workloads: number; kubernetes: number; aws: number; denied: number };
   graph: { nodes: GraphNode[]; edges: GraphEdge[]; collapsed: string[] };
   sections: PrincipalSection[];
-  risks: { principal: string; permission: string; reasons: string[] }[];
+  risks: RiskRow[];
   coverage: string[];
   check?: { wouldDeny: string[]; unused: string[]; unusedShare: Record<string, number> };
 }
@@ -92,176 +67,26 @@ export async function buildReport(
   const sections: PrincipalSection[] = [];
   const risks: ReportModel['risks'] = [];
   const coverage: string[] = [];
-  const unmapped = new Map<string, number>();
+  const sparse: string[] = [];
+  const kindDropped: ReportModel['dropped'] = [];
   let denied = 0;
   let once = 0;
 
-  // Kubernetes principals.
-  for (const p of profile.principals.filter((x) => !isAwsKind(x.subject.kind))) {
-    const perms: Permission[] = [];
-    for (const e of p.k8s) {
-      const ev = grantEvidence(e) ?? e.denied!;
-      const isDenied = !isGrantable(e);
-      if (isDenied) denied++;
-      const r = isDenied ? [] : k8sRisks(e);
-      perms.push({
-        text: describeAccess(e),
-        count: ev.count,
-        firstSeen: ev.firstSeen,
-        lastSeen: ev.lastSeen,
-        denied: isDenied,
-        risks: r,
-      });
-      if (r.length) risks.push({ principal: p.username, permission: describeAccess(e), reasons: r });
-      if (!isDenied && ev.count === 1) once++;
-    }
-    const links = (p.assumes ?? []).map((l) => `assumes ${l.roleArn} (${l.via}, ${l.evidence.count}×)`);
-    sections.push({
-      kind: 'kubernetes',
-      name: p.username,
-      subjectKind: p.subject.kind,
-      permissions: perms,
-      links,
-      events: perms.reduce((n, x) => n + x.count, 0),
-      widenings: widened.get(p.username) ?? [],
-    });
-  }
-  // AWS principals.
-  for (const p of profile.principals.filter((x) => isAwsKind(x.subject.kind))) {
-    const perms: Permission[] = [];
-    const account = policyName(p.username).account;
-    const buckets = new Set<string>();
-    const rows: {
-      action: string;
-      resource: string;
-      ev: NonNullable<typeof p.aws>[number]['allowed'];
-      denied: boolean;
-    }[] = [];
-    for (const e of p.aws ?? []) {
-      if (e.denied && !e.allowed) {
-        denied++;
-        perms.push({
-          text: `${e.eventSource} ${e.eventName} (denied)`,
-          count: e.denied.count,
-          firstSeen: e.denied.firstSeen,
-          lastSeen: e.denied.lastSeen,
-          denied: true,
-          risks: [],
-        });
-      }
-      if (!e.allowed) continue;
-      const needed = await callPermissions(e);
-      if (needed.kind === 'unmapped') {
-        unmapped.set(
-          `${e.eventSource} ${e.eventName}`,
-          (unmapped.get(`${e.eventSource} ${e.eventName}`) ?? 0) + e.allowed.count,
-        );
-        continue;
-      }
-      if (needed.kind !== 'actions') continue;
-      for (const perm of needed.permissions) {
-        for (const r of perm.resources) {
-          rows.push({ action: perm.action, resource: r, ev: e.allowed, denied: false });
-          const b = /^arn:aws[\w-]*:s3:::([^/]+)/.exec(r);
-          if (b && perm.action.startsWith('s3:')) buckets.add(b[1]!);
-        }
-      }
-    }
-    const merged = new Map<string, Permission>();
-    for (const r of rows) {
-      const text = `${r.action} on ${r.resource}`;
-      const prev = merged.get(text);
-      const ev = r.ev!;
-      if (prev) {
-        prev.count += ev.count;
-        prev.firstSeen =
-          prev.firstSeen && ev.firstSeen
-            ? prev.firstSeen < ev.firstSeen
-              ? prev.firstSeen
-              : ev.firstSeen
-            : prev.firstSeen || ev.firstSeen;
-        prev.lastSeen = prev.lastSeen > ev.lastSeen ? prev.lastSeen : ev.lastSeen;
-      } else
-        merged.set(text, {
-          text,
-          count: ev.count,
-          firstSeen: ev.firstSeen,
-          lastSeen: ev.lastSeen,
-          denied: false,
-          risks: awsRisks(r.action, r.resource, account, buckets.size),
-        });
-    }
-    for (const perm of [...merged.values()].sort((a, b) => cmp(a.text, b.text))) {
-      perms.push(perm);
-      if (perm.risks.length) risks.push({ principal: p.username, permission: perm.text, reasons: perm.risks });
-      if (perm.count === 1) once++;
-    }
-    const assumedBy = profile.principals
-      .filter((x) => x.assumes?.some((l) => l.roleArn === p.username))
-      .map((x) => `assumed by ${x.username}`);
-    sections.push({
-      kind: 'aws',
-      name: p.username,
-      subjectKind: p.subject.kind,
-      permissions: perms,
-      links: assumedBy,
-      events: perms.reduce((n, x) => n + x.count, 0),
-      widenings: widened.get(p.username) ?? [],
-    });
-  }
-  // Workloads and their connections.
-  const byWorkload = new Map<string, Permission[]>();
-  for (const e of profile.network ?? []) {
-    for (const self of ['from', 'to'] as const) {
-      const w = e[self];
-      if (w.kind !== 'workload') continue;
-      const key = `${w.namespace}/${w.name}`;
-      const ev = e.allowed ?? e.denied!;
-      const isDenied = !e.allowed;
-      if (isDenied && self === 'from') denied++;
-      const text =
-        self === 'from'
-          ? `→ ${describePeer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
-          : `← ${describePeer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
-      const r = isDenied ? [] : netRisks(e, self);
-      const list = byWorkload.get(key) ?? [];
-      list.push({
-        text,
-        count: ev.connections || ev.records,
-        firstSeen: ev.firstSeen,
-        lastSeen: ev.lastSeen,
-        denied: isDenied,
-        risks: r,
-      });
-      byWorkload.set(key, list);
-      if (r.length) risks.push({ principal: key, permission: text, reasons: r });
-    }
-  }
-  for (const w of profile.workloads ?? []) {
-    const key = `${w.namespace}/${w.name}`;
-    const perms = (byWorkload.get(key) ?? []).sort((a, b) => cmp(a.text, b.text));
-    sections.push({
-      kind: 'workload',
-      name: key,
-      subjectKind: w.kind,
-      permissions: perms,
-      links: w.serviceAccount ? [`runs as system:serviceaccount:${w.namespace}:${w.serviceAccount}`] : [],
-      events: perms.reduce((n, x) => n + x.count, 0),
-      widenings: widened.get(key) ?? [],
-    });
-    if (w.source === 'inventory' && !perms.length) {
-      if (w.kind === 'CronJob' && w.pods === 0)
-        coverage.push(`CronJob ${key} never ran during the window: its needs are not in the logs`);
-      else if (!w.hostNetwork) coverage.push(`workload ${key} had no observed traffic`);
-    }
+  for (const name of KIND_NAMES) {
+    const part = await KINDS[name].report(profile, { widened });
+    sections.push(...part.sections);
+    risks.push(...part.risks);
+    coverage.push(...part.coverage);
+    sparse.push(...part.sparse);
+    kindDropped.push(...part.dropped);
+    denied += part.denied;
+    once += part.once;
   }
 
   // Coverage.
   if (days < 7)
     coverage.unshift(`the soak covers ${days.toFixed(1)} days, less than a week: weekly jobs may be missing`);
-  for (const s of sections)
-    if (s.kind !== 'workload' && s.events > 0 && s.events < 10)
-      coverage.push(`${s.name} made only ${s.events} requests: its profile may be incomplete`);
+  coverage.push(...sparse);
   if (once) coverage.push(`${once} accesses were seen only once`);
   if (denied)
     coverage.push(
@@ -274,12 +99,7 @@ export async function buildReport(
     count,
     detail: SKIP_REASONS[reason] ?? '',
   }));
-  for (const [ev, n] of [...unmapped].sort((a, b) => cmp(a[0], b[0])))
-    dropped.push({
-      reason: 'unmapped CloudTrail event',
-      count: n,
-      detail: `${ev}: no IAM action in the catalogue, so not granted`,
-    });
+  dropped.push(...kindDropped);
   const issueMap = new Map<string, { count: number; example: string }>();
   for (const s of profile.sources) {
     for (const i of s.issueSamples) {

@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { diffPolicies, type CiReport } from '../../diff/index.js';
-import { runCheck, texts, universeFor } from '../../diff/check.js';
-import { loadSide, type Kind, type PolicySide } from '../../diff/grants.js';
-import { KIND_NAMES } from '../../kinds/index.js';
+import { diffPolicies, loadSide, type CiReport } from '../../diff/index.js';
+import { runCheck, texts } from '../../diff/check.js';
+import { KIND_NAMES, type KindName as Kind } from '../../kinds/index.js';
 import { loadInventory } from '../../inventory/load.js';
 import { workloadsOfInventory } from '../../inventory/workloads.js';
 import type { InputIssue } from '../../model/issue.js';
@@ -98,21 +97,17 @@ export function registerDiff(program: Command, ctx: Ctx): void {
       const profile = flags.profile ? await readProfile(resolve(ctx.io.cwd, flags.profile)) : undefined;
       let inv: Awaited<ReturnType<typeof loadInventory>> | undefined;
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);
-      const universe = universeFor(
-        profile,
-        inv ? workloadsOfInventory(inv.inventory) : [],
-        inv?.inventory.namespaces ?? [],
-        [a.docs, b.docs],
-      );
-      const committed: PolicySide = loadSide(a.docs, a.issues, universe);
-      const generated: PolicySide = loadSide(b.docs, b.issues, universe);
+      const committed = loadSide(a.docs, a.issues);
+      const generated = loadSide(b.docs, b.issues);
       reportIssues(ctx, [...committed.issues, ...generated.issues, ...(inv?.issues ?? [])], flags.onError);
       const t = await texts([...a.docs, ...b.docs], ctx.io.cwd);
       const r = await diffPolicies(committed, generated, {
         kinds,
-        universe,
         texts: t,
         ...(profile ? { profile } : {}),
+        ...(inv
+          ? { inventory: { workloads: workloadsOfInventory(inv.inventory), namespaces: inv.inventory.namespaces } }
+          : {}),
       });
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
@@ -147,10 +142,9 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       const kinds = parseKinds(flags.kind);
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-      const universe = universeFor(profile, [], [], [docs]);
-      const side = loadSide(docs, issues, universe);
+      const side = loadSide(docs, issues);
       reportIssues(ctx, side.issues, flags.onError);
-      const { report: r, observed } = await runCheck(profile, docs, side, kinds, universe, ctx.io.cwd);
+      const { report: r, observed } = await runCheck(profile, side, kinds, { cwd: ctx.io.cwd });
       if (observed === 0 && !flags.quiet)
         ctx.io.stderr.write(
           ctx.c.yellow(

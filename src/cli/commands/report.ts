@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadSide } from '../../diff/grants.js';
+import { loadSide } from '../../diff/index.js';
 import { writeFileAtomic } from '../../emit/writeTree.js';
 import { loadPolicyDocs } from '../../policy/load.js';
 import { buildReport } from '../../report/model.js';
@@ -9,8 +9,8 @@ import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
-import { runCheck, universeFor } from '../../diff/check.js';
-import { generateAll, learningWarnings, stillLearning } from '../../kinds/index.js';
+import { runCheck } from '../../diff/check.js';
+import { KIND_NAMES, generateAll, learningWarnings, stillLearning } from '../../kinds/index.js';
 import { printIssues } from '../summary.js';
 
 interface ReportFlags extends SourceFlags {
@@ -43,12 +43,11 @@ export function registerReport(program: Command, ctx: Ctx): void {
       let check;
       if (flags.policies?.length) {
         const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
-        const universe = universeFor(profile, [], [], [docs]);
-        const side = loadSide(docs, issues, universe);
+        const side = loadSide(docs, issues);
         printIssues(ctx.io.stderr, side.issues, ctx.c);
         if (side.issues.length && flags.onError === 'fail')
           throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
-        check = (await runCheck(profile, docs, side, ['rbac', 'iam', 'netpol'], universe, ctx.io.cwd)).report;
+        check = (await runCheck(profile, side, [...KIND_NAMES], { cwd: ctx.io.cwd })).report;
       }
       // The widenings the generated policy would carry: each kind's generator with its default options.
       const generated = await generateAll(profile);

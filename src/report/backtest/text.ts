@@ -1,16 +1,11 @@
 import type { BacktestResult, BacktestRun, Tally } from '../../backtest/index.js';
-import { describeAccess } from '../../model/access.js';
+import { KINDS } from '../../kinds/index.js';
 import type { Finding } from '../../model/finding.js';
 import { daysLabel } from './days.js';
 
 /** One line per access: what, by whom, how often, since when. */
 export function findingLine(f: Finding): string {
-  const what =
-    f.kind === 'rbac'
-      ? describeAccess(f.access)
-      : f.kind === 'iam'
-        ? `${f.access.action} on ${f.access.resource}`
-        : `${f.access.from} -> ${f.access.to} ${f.access.protocol}/${f.access.port}`;
+  const what = KINDS[f.kind].words(f).brief;
   return `${f.kind} ${f.subject}: ${what} ×${f.evidence.count}, first ${f.evidence.firstSeen}${f.evidence.samples.length ? ` (${f.evidence.samples.join(', ')})` : ''}`;
 }
 

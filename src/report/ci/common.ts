@@ -1,4 +1,4 @@
-import type { CiFinding, CiReport, FindingType } from '../../diff/index.js';
+import type { CiFinding, CiReport, FindingType } from '../../model/finding.js';
 
 /**
  * What every output of `diff` and `check` shares: the sections in order, their titles, the finding

@@ -1,4 +1,4 @@
-import type { CiReport } from '../../diff/index.js';
+import type { CiReport } from '../../model/finding.js';
 import { github } from './github.js';
 import { json } from './json.js';
 import { markdown } from './markdown.js';

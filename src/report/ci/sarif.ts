@@ -1,5 +1,5 @@
 import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
-import type { FindingType } from '../../diff/index.js';
+import type { FindingType } from '../../model/finding.js';
 import { VERSION } from '../../version.js';
 import { evidenceText, failingTypes, sections, TITLES, type Formatter } from './common.js';
 

@@ -1,4 +1,4 @@
-import { describeAccess } from '../../model/access.js';
+import { KINDS } from '../../kinds/index.js';
 import type { Finding, VerifyReport } from '../../model/finding.js';
 
 /** `verify --format text`: a verdict line, then every access not allowed, with its evidence. */
@@ -7,7 +7,6 @@ export function verifyText(r: VerifyReport): string {
   const kinds = Object.entries(r.byKind)
     .map(([k, v]) => `${k} ${v.allowed}/${v.observed}`)
     .join(', ');
-  const np = r.byKind['netpol'];
   const verdict = r.notAllowed.length === 0 ? 'OK' : 'FAIL';
   lines.push(`${verdict}: ${r.allowed} of ${r.observed} observed accesses allowed (${kinds})`);
   if (r.notAllowed.length) {
@@ -18,7 +17,9 @@ export function verifyText(r: VerifyReport): string {
     lines.push('', `undetermined (${r.undetermined.length}): the policies refer to something not given`);
     for (const f of r.undetermined) lines.push(`${line(f)}\n      ${f.detail ?? ''}`);
   }
-  if (np?.unobservedPairs !== undefined) {
+  // Kinds that judge narrowness by pairs that never met (NetworkPolicies: workloads that never connected).
+  for (const np of Object.values(r.byKind)) {
+    if (np.unobservedPairs === undefined) continue;
     lines.push(
       '',
       `narrowness: of ${np.unobservedPairs} pairs of known workloads that never connected, the policies allow ${np.unobservedAllowed} on some port`,
@@ -35,13 +36,6 @@ export function verifyText(r: VerifyReport): string {
 
 function line(f: Finding): string {
   const e = f.evidence;
-  const what =
-    f.kind === 'rbac'
-      ? describeAccess(f.access)
-      : f.kind === 'netpol'
-        ? `${f.access.from} → ${f.access.to} ${f.access.protocol}${f.access.port ? '/' + f.access.port : ''}`
-        : f.access.action
-          ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')}${f.access.implied ? '; implied by ' + f.access.implied.join(', ') : ''})`
-          : f.access.events.join(', ');
+  const what = KINDS[f.kind].words(f).full;
   return `  ${f.subject}: ${what}  [${e.count}× ${e.firstSeen || '?'} .. ${e.lastSeen || '?'}${e.samples.length ? '; e.g. ' + e.samples[0] : ''}]`;
 }

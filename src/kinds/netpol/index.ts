@@ -1,13 +1,16 @@
-import { toYamlDocuments } from '../emit/yaml.js';
-import { generateNetpol, type NetpolOptions, type NetpolResult } from '../generate/netpol/index.js';
-import { UsageError } from '../model/issue.js';
-import { readNetworkPolicies, verifyNetpol } from '../verify/netpol.js';
-import type { PolicyKind, SummaryLine } from './types.js';
+import { toYamlDocuments } from '../../emit/yaml.js';
+import { generateNetpol, type NetpolOptions, type NetpolResult } from '../../generate/netpol/index.js';
+import { UsageError } from '../../model/issue.js';
+import { readNetworkPolicies, verifyNetpol } from '../../verify/netpol.js';
+import type { PolicyKind, SummaryLine } from '../types.js';
+import { compareNetpol, describeNetpol } from './compare.js';
+import { netpolNewness } from './newness.js';
+import { netpolReport } from './report.js';
 
 type NetworkPolicies = ReturnType<typeof readNetworkPolicies>['policies'];
 
 /** NetworkPolicies (or CiliumNetworkPolicies) from flows, replayed with the NetworkPolicy evaluator. */
-export const netpol: PolicyKind<NetpolOptions, NetworkPolicies> = {
+export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
   name: 'netpol',
   title: 'network',
   description: 'NetworkPolicies (or CiliumNetworkPolicies) that allow exactly the connections observed in flow logs',
@@ -89,6 +92,14 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies> = {
   async verify(profile, policies, report) {
     verifyNetpol(profile, policies.set, report);
   },
+  compare: compareNetpol,
+  describe: describeNetpol,
+  words: (f) => ({
+    full: `${f.access.from} → ${f.access.to} ${f.access.protocol}${f.access.port ? '/' + f.access.port : ''}`,
+    brief: `${f.access.from} -> ${f.access.to} ${f.access.protocol}/${f.access.port}`,
+  }),
+  newness: netpolNewness,
+  report: async (profile, ctx) => netpolReport(profile, ctx),
 };
 
 const uniq = (xs: string[]) => [...new Set(xs)];

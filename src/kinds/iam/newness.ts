@@ -1,0 +1,12 @@
+import type { IamFinding } from '../../model/finding.js';
+import type { Profile } from '../../model/profile.js';
+
+/** Why a held-out call is new: a new principal, call or resource. */
+export function iamNewness(f: IamFinding, train: Profile): string {
+  const p = train.principals.find((x) => x.username === f.subject);
+  if (!p) return 'a new principal: not seen in training';
+  const events = new Set((p.aws ?? []).filter((e) => e.allowed).map((e) => `${e.eventSource} ${e.eventName}`));
+  if (!f.access.events.some((e) => events.has(e)))
+    return `a new call ${f.access.events.join(', ')} (action ${f.access.action})`;
+  return `a new resource ${f.access.resource} for ${f.access.action}`;
+}

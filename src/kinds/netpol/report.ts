@@ -1,0 +1,56 @@
+import { cmp } from '../../model/issue.js';
+import { describePeer } from '../../model/network.js';
+import type { Profile } from '../../model/profile.js';
+import type { Permission, ReportContext, ReportPart } from '../../report/types.js';
+import { netRisks } from './risks.js';
+
+/** The report's workloads: their connections both ways, risky peers flagged, quiet workloads named. */
+export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
+  const part: ReportPart = { sections: [], risks: [], coverage: [], sparse: [], dropped: [], denied: 0, once: 0 };
+  const byWorkload = new Map<string, Permission[]>();
+  for (const e of profile.network ?? []) {
+    for (const self of ['from', 'to'] as const) {
+      const w = e[self];
+      if (w.kind !== 'workload') continue;
+      const key = `${w.namespace}/${w.name}`;
+      const ev = e.allowed ?? e.denied!;
+      const isDenied = !e.allowed;
+      if (isDenied && self === 'from') part.denied++;
+      const text =
+        self === 'from'
+          ? `→ ${describePeer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
+          : `← ${describePeer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
+      const r = isDenied ? [] : netRisks(e, self);
+      const list = byWorkload.get(key) ?? [];
+      list.push({
+        text,
+        count: ev.connections || ev.records,
+        firstSeen: ev.firstSeen,
+        lastSeen: ev.lastSeen,
+        denied: isDenied,
+        risks: r,
+      });
+      byWorkload.set(key, list);
+      if (r.length) part.risks.push({ principal: key, permission: text, reasons: r });
+    }
+  }
+  for (const w of profile.workloads ?? []) {
+    const key = `${w.namespace}/${w.name}`;
+    const perms = (byWorkload.get(key) ?? []).sort((a, b) => cmp(a.text, b.text));
+    part.sections.push({
+      kind: 'workload',
+      name: key,
+      subjectKind: w.kind,
+      permissions: perms,
+      links: w.serviceAccount ? [`runs as system:serviceaccount:${w.namespace}:${w.serviceAccount}`] : [],
+      events: perms.reduce((n, x) => n + x.count, 0),
+      widenings: ctx.widened.get(key) ?? [],
+    });
+    if (w.source === 'inventory' && !perms.length) {
+      if (w.kind === 'CronJob' && w.pods === 0)
+        part.coverage.push(`CronJob ${key} never ran during the window: its needs are not in the logs`);
+      else if (!w.hostNetwork) part.coverage.push(`workload ${key} had no observed traffic`);
+    }
+  }
+  return part;
+}

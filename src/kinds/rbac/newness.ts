@@ -1,0 +1,23 @@
+import type { RbacFinding } from '../../model/finding.js';
+import type { Profile } from '../../model/profile.js';
+
+/** Why a held-out request is new: a new principal, namespace, resource, verb or name. */
+export function rbacNewness(f: RbacFinding, train: Profile): string {
+  const p = train.principals.find((x) => x.username === f.subject && x.subject.kind === f.subjectKind);
+  if (!p) return 'a new principal: not seen in training';
+  const a = f.access;
+  const seen = p.k8s.filter((e) => e.allowed || e.undecided);
+  if (a.nonResourceURL)
+    return seen.some((e) => e.nonResourceURL === a.nonResourceURL)
+      ? `a new verb on ${a.nonResourceURL}`
+      : `a new URL ${a.nonResourceURL}`;
+  const sameNs = seen.filter((e) => e.namespace === a.namespace);
+  if (sameNs.length === 0) return a.namespace ? `a new namespace ${a.namespace}` : 'a new cluster-wide access';
+  const sameRes = sameNs.filter(
+    (e) => e.apiGroup === a.apiGroup && e.resource === a.resource && e.subresource === a.subresource,
+  );
+  const res = `${a.resource}${a.subresource ? '/' + a.subresource : ''}`;
+  if (sameRes.length === 0) return `a new resource ${res}`;
+  if (!sameRes.some((e) => e.verb === a.verb)) return `a new verb ${a.verb} on ${res}`;
+  return `a new name ${a.name || '(none)'} of ${res} (seen: ${[...new Set(sameRes.filter((e) => e.verb === a.verb).map((e) => e.name || '(none)'))].slice(0, 3).join(', ')})`;
+}

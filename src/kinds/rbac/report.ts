@@ -1,0 +1,49 @@
+import { describeAccess } from '../../model/access.js';
+import { grantEvidence, isGrantable, type Profile } from '../../model/profile.js';
+import { isAwsKind } from '../../model/subject.js';
+import {
+  sparseWarning,
+  type Permission,
+  type PrincipalSection,
+  type ReportContext,
+  type ReportPart,
+} from '../../report/types.js';
+import { k8sRisks } from './risks.js';
+
+/** The report's Kubernetes principals: each request they made, risky ones flagged, their role links. */
+export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
+  const part: ReportPart = { sections: [], risks: [], coverage: [], sparse: [], dropped: [], denied: 0, once: 0 };
+  for (const p of profile.principals.filter((x) => !isAwsKind(x.subject.kind))) {
+    const perms: Permission[] = [];
+    for (const e of p.k8s) {
+      const ev = grantEvidence(e) ?? e.denied!;
+      const isDenied = !isGrantable(e);
+      if (isDenied) part.denied++;
+      const r = isDenied ? [] : k8sRisks(e);
+      perms.push({
+        text: describeAccess(e),
+        count: ev.count,
+        firstSeen: ev.firstSeen,
+        lastSeen: ev.lastSeen,
+        denied: isDenied,
+        risks: r,
+      });
+      if (r.length) part.risks.push({ principal: p.username, permission: describeAccess(e), reasons: r });
+      if (!isDenied && ev.count === 1) part.once++;
+    }
+    const links = (p.assumes ?? []).map((l) => `assumes ${l.roleArn} (${l.via}, ${l.evidence.count}×)`);
+    const section: PrincipalSection = {
+      kind: 'kubernetes',
+      name: p.username,
+      subjectKind: p.subject.kind,
+      permissions: perms,
+      links,
+      events: perms.reduce((n, x) => n + x.count, 0),
+      widenings: ctx.widened.get(p.username) ?? [],
+    };
+    part.sections.push(section);
+    const thin = sparseWarning(section);
+    if (thin) part.sparse.push(thin);
+  }
+  return part;
+}
