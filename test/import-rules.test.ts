@@ -66,7 +66,6 @@ describe('import rules', () => {
     // What still names a kind outside its folder, each a known debt listed in docs/design.md.
     const known = new Set([
       'backtest/index.ts', // excess sampling: other principals' accesses (rbac, iam), unobserved pairs (netpol)
-      'diff/check.ts', // check judges RBAC even without observations (issue: judge a kind only when both sides exist)
       'emit/writeTree.ts', // which IAM JSON files the tool owns, from the evidence beside them
       'model/artefact.ts', // the RBAC generator's artefact type
       'report/backtest/text.ts', // the excess wording per kind (pairs that never talked, other principals' accesses)

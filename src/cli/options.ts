@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { SubjectKind } from '../model/subject.js';
 import { DEFAULT_SUBJECT_KINDS, type ScopeOptions } from '../profile/scope.js';
 import { parseTimeSpec } from '../util/time.js';
+import { KIND_NAMES, type KindName } from '../kinds/index.js';
 import { UsageError } from './errors.js';
 
 /** Options every reading command shares, as commander hands them over. */
@@ -133,4 +134,19 @@ export function nonNegativeInt(flag: string, v: string | undefined): number | un
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got "${v}"`);
   return n;
+}
+
+/** `--kind rbac,iam`: kinds of the registry, each once, in the order given (default: all). */
+export function parseKinds(v: string | undefined): KindName[] {
+  if (!v) return [...KIND_NAMES];
+  const out: KindName[] = [];
+  for (const k of v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    if (!KIND_NAMES.includes(k as KindName))
+      throw new UsageError(`--kind: unknown kind "${k}" (choose from ${KIND_NAMES.join(', ')})`);
+    if (!out.includes(k as KindName)) out.push(k as KindName);
+  }
+  return out;
 }

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { KINDS, type KindName } from '../kinds/index.js';
+import { judgedKinds, verifyAll, type KindName } from '../kinds/index.js';
 import type { CiReport } from '../model/finding.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
-import { emptyReport } from '../verify/rbac.js';
 import { checkPolicies, type CompareOptions, type PolicySide } from './index.js';
 
 /** The text of every policy file, for file:line locations of findings. */
@@ -21,19 +20,16 @@ export async function runCheck(
   kinds: KindName[],
   opts: { cwd: string; inventory?: CompareOptions['inventory'] },
 ): Promise<{ report: CiReport; observed: number }> {
-  const report = emptyReport(profile);
-  if (!kinds.includes('rbac')) report.skipped = {};
-  for (const k of kinds) {
-    const policies = side.policies.get(k)!;
-    // RBAC is judged whatever the profile holds (an empty replay still lists its unused grants).
-    if (k === 'rbac' || KINDS[k].hasEvidence(profile) || policies.count > 0)
-      await KINDS[k].verify(profile, policies, report);
-  }
+  // A kind is judged only when its policies and its observations are both there: committed IAM
+  // policies checked against Kubernetes logs alone are neither denied nor unused, they are not judged.
+  const report = await verifyAll(profile, side.policies, kinds);
+  const judged = judgedKinds(report);
   const r = await checkPolicies(side, report, {
-    kinds,
+    kinds: judged,
     profile,
     texts: await texts(side.docs, opts.cwd),
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
   });
+  if (report.notJudged) r.notJudged = report.notJudged;
   return { report: r, observed: report.observed };
 }

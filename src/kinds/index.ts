@@ -49,21 +49,44 @@ export function readAllPolicies(docs: PolicyDoc[]): Map<KindName, KindPolicies<u
 }
 
 /**
- * Replay every observation of the profile against the policies, kind by kind: a kind is judged when the
- * profile holds evidence for it or policies of it were given.
+ * Why a kind cannot be judged: its policies or its observations are missing (undefined when both are
+ * there, or neither: then there is nothing to say).
+ */
+export function unjudged(
+  name: KindName,
+  profile: Profile,
+  policies: KindPolicies<unknown> | undefined,
+): string | undefined {
+  const given = (policies?.count ?? 0) > 0;
+  const seen = KINDS[name].hasEvidence(profile);
+  if (given === seen) return undefined;
+  const n = KINDS[name].nouns;
+  return given ? `no ${n.observations} in scope` : `no ${n.policies} given`;
+}
+
+/**
+ * Replay every observation of the profile against the policies, kind by kind (of `kinds`, default all):
+ * a kind is judged only when both its policies and its observations are there. A kind with one side
+ * missing is listed in `notJudged`, never reported as denied or unused.
  */
 export async function verifyAll(
   profile: Profile,
   policies: Map<KindName, KindPolicies<unknown>>,
+  kinds: readonly KindName[] = KIND_NAMES,
 ): Promise<VerifyReport> {
   const report = emptyReport(profile);
   for (const name of KIND_NAMES) {
+    if (!kinds.includes(name)) continue;
     const p = policies.get(name);
-    if (!p) continue;
-    if (KINDS[name].hasEvidence(profile) || p.count > 0) await KINDS[name].verify(profile, p, report);
+    const why = unjudged(name, profile, p);
+    if (why) (report.notJudged ??= {})[name] = why;
+    else if (p && p.count > 0) await KINDS[name].verify(profile, p, report);
   }
   return report;
 }
+
+/** The kinds a report judged (replayed). */
+export const judgedKinds = (r: VerifyReport): KindName[] => KIND_NAMES.filter((k) => r.byKind[k] !== undefined);
 
 /** The issues found while reading policies of every kind. */
 export function policyIssues(policies: Map<KindName, KindPolicies<unknown>>): InputIssue[] {

@@ -94,6 +94,8 @@ export interface VerifyReport {
   >;
   /** Requests the logs show as denied: seen, never granted, not failures. */
   denied: Finding[];
+  /** Kinds with only one side given (policies without observations or the reverse), and which is missing. */
+  notJudged?: Partial<Record<KindName, string>>;
   /** Distinct accesses replayed and allowed, per subject (a username, a principal ARN, a source workload). */
   bySubject?: Record<string, { observed: number; allowed: number }>;
 }
@@ -171,4 +173,6 @@ export interface CiReport {
   unusedShare: Record<string, number>;
   /** Kinds compared or checked. */
   kinds: KindName[];
+  /** check: kinds with only one side given, and which is missing (never reported as denied or unused). */
+  notJudged?: Partial<Record<KindName, string>>;
 }

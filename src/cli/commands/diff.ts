@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { diffPolicies, loadSide, type CiReport } from '../../diff/index.js';
 import { runCheck, texts } from '../../diff/check.js';
-import { KIND_NAMES, type KindName as Kind } from '../../kinds/index.js';
+import { KIND_NAMES } from '../../kinds/index.js';
 import { loadInventory } from '../../inventory/load.js';
 import { workloadsOfInventory } from '../../inventory/workloads.js';
 import type { InputIssue } from '../../model/issue.js';
@@ -12,22 +12,8 @@ import { CI_FORMATS, counts, failingTypes, render, type CiFormat } from '../../r
 import type { Ctx } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
-import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
+import { addFilterOptions, addSourceOptions, parseKinds, type SourceFlags } from '../options.js';
 import { printIssues } from '../summary.js';
-
-function parseKinds(v: string | undefined): Kind[] {
-  if (!v) return [...KIND_NAMES];
-  const out: Kind[] = [];
-  for (const k of v
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean)) {
-    if (!KIND_NAMES.includes(k as Kind))
-      throw new UsageError(`--kind: unknown kind "${k}" (choose from ${KIND_NAMES.join(', ')})`);
-    if (!out.includes(k as Kind)) out.push(k as Kind);
-  }
-  return out;
-}
 
 function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): void {
   printIssues(ctx.io.stderr, issues, ctx.c);

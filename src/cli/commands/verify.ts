@@ -1,16 +1,18 @@
 import { Option, type Command } from 'commander';
 import { loadPolicyDocs } from '../../policy/load.js';
 import { VERIFY_FORMATS } from '../../report/verify/index.js';
-import { policyIssues, readAllPolicies, verifyAll } from '../../kinds/index.js';
-import { EXIT } from '../errors.js';
+import { KIND_NAMES, policyIssues, readAllPolicies, verifyAll } from '../../kinds/index.js';
+import { notJudgedText } from '../../report/notJudged.js';
+import { EXIT, UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
 import { InputAbort, observedProfile } from '../input.js';
-import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
+import { addFilterOptions, addSourceOptions, parseKinds, type SourceFlags } from '../options.js';
 import { printIssues } from '../summary.js';
 
 interface VerifyFlags extends SourceFlags {
   policies: string[];
   format: string;
+  kind?: string;
 }
 
 /** `audit2policy verify --policies PATH... (--profile FILE | [sources] [filters]) [--format text|json]` */
@@ -21,8 +23,13 @@ export function registerVerify(program: Command, ctx: Ctx): void {
   cmd.requiredOption('--policies <path...>', 'policy files or directories (YAML/JSON, walked recursively)');
   addSourceOptions(cmd, true);
   addFilterOptions(cmd, 'fail');
+  cmd.option(
+    '--kind <kinds>',
+    `comma-separated: ${KIND_NAMES.join(',')} (default: every kind given both policies and observations)`,
+  );
   cmd.addOption(new Option('--format <fmt>', 'output format').choices(Object.keys(VERIFY_FORMATS)).default('text'));
   cmd.action(async (flags: VerifyFlags) => {
+    const kinds = parseKinds(flags.kind);
     const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
     const policies = readAllPolicies(docs);
     const problems = [...issues, ...policyIssues(policies)];
@@ -38,14 +45,14 @@ export function registerVerify(program: Command, ctx: Ctx): void {
       );
     }
     const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-    const report = await verifyAll(profile, policies);
-    // A gate that checked nothing must not look like one that passed.
-    if (report.observed === 0)
-      ctx.io.stderr.write(
-        ctx.c.yellow(
-          'warning: no authorized access in scope was observed: nothing was verified (check the sources and filters)\n',
-        ),
+    const report = await verifyAll(profile, policies, kinds);
+    // A gate that checked nothing must not look like one that passed: exit 2, saying why.
+    if (report.observed === 0) {
+      const nj = notJudgedText(report.notJudged);
+      throw new UsageError(
+        `nothing to verify: no authorized access in scope was observed for policies given${nj ? ` (${nj})` : ''}; check the sources, filters and --kind`,
       );
+    }
     ctx.io.stdout.write(VERIFY_FORMATS[flags.format]!(report));
     ctx.exitCode = report.notAllowed.length === 0 ? EXIT.ok : EXIT.findings;
   });

@@ -14,6 +14,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
   title: 'IAM',
   description: 'AWS IAM identity policies that allow exactly the calls observed in CloudTrail',
   outputHelp: 'write DIR/iam/<account>/<name>.json and DIR/evidence/iam/ (default: JSON on stdout)',
+  nouns: { policies: 'IAM policies', observations: 'CloudTrail calls' },
   options: [
     {
       flags: '--s3-prefix-wildcard <n>',

@@ -16,6 +16,7 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
   description: 'NetworkPolicies (or CiliumNetworkPolicies) that allow exactly the connections observed in flow logs',
   outputHelp:
     'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)',
+  nouns: { policies: 'NetworkPolicies', observations: 'flows' },
   options: [
     {
       flags: '--flavor <flavor>',

@@ -19,6 +19,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
   title: 'RBAC',
   description: 'Kubernetes Roles, ClusterRoles and bindings that allow exactly what was observed',
   outputHelp: 'write DIR/rbac/<namespace>/<subject>.yaml and DIR/evidence/ (default: YAML on stdout)',
+  nouns: { policies: 'RBAC objects', observations: 'Kubernetes API requests' },
   options: [
     {
       flags: '--widen-names <n>',

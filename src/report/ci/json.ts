@@ -5,7 +5,13 @@ export const json: Formatter = (r) =>
   JSON.stringify(
     r.command === 'diff'
       ? { granted: r.granted, revoked: r.revoked, undetermined: r.undetermined }
-      : { wouldDeny: r.wouldDeny, unused: r.unused, undetermined: r.undetermined, unusedShare: r.unusedShare },
+      : {
+          wouldDeny: r.wouldDeny,
+          unused: r.unused,
+          undetermined: r.undetermined,
+          unusedShare: r.unusedShare,
+          ...(r.notJudged ? { notJudged: r.notJudged } : {}),
+        },
     null,
     2,
   ) + '\n';

@@ -1,3 +1,4 @@
+import { notJudgedText } from '../notJudged.js';
 import { counts, evidenceText, failing, sections, TITLES, type Formatter } from './common.js';
 
 /** Rows shown before a section collapses into <details>. */
@@ -19,6 +20,8 @@ export const markdown: Formatter = (r, failOn) => {
   const bad = failing(r, failOn);
   const title = r.command === 'diff' ? 'audit2policy: policy change' : 'audit2policy: drift check';
   const out = [`### ${title}: ${bad ? '❌' : '✅'} ${mdCell(counts(r))}`, ''];
+  const nj = notJudgedText(r.notJudged);
+  if (nj) out.push(mdCell(nj), '');
   for (const [t, list] of sections(r)) {
     if (!list.length) continue;
     const rows = list.map(

@@ -1,8 +1,11 @@
+import { notJudgedText } from '../notJudged.js';
 import { counts, evidenceText, failing, sections, TITLES, type Formatter } from './common.js';
 
 /** Plain text for a terminal or a CI log: a verdict line, then each section grouped by principal. */
 export const text: Formatter = (r, failOn) => {
   const lines = [`${failing(r, failOn) ? 'FAIL' : 'OK'}: ${counts(r)} (${r.kinds.join(', ')})`];
+  const nj = notJudgedText(r.notJudged);
+  if (nj) lines.push(nj);
   for (const [t, list] of sections(r)) {
     if (!list.length) continue;
     lines.push('', `${TITLES[t]} (${list.length}):`);

@@ -12,6 +12,7 @@ export function verifyJson(r: VerifyReport): string {
         skipped: r.skipped,
         byKind: r.byKind,
         denied: r.denied,
+        ...(r.notJudged ? { notJudged: r.notJudged } : {}),
       },
       null,
       2,

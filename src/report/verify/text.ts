@@ -1,5 +1,6 @@
 import { KINDS } from '../../kinds/index.js';
 import type { Finding, VerifyReport } from '../../model/finding.js';
+import { notJudgedText } from '../notJudged.js';
 
 /** `verify --format text`: a verdict line, then every access not allowed, with its evidence. */
 export function verifyText(r: VerifyReport): string {
@@ -9,6 +10,8 @@ export function verifyText(r: VerifyReport): string {
     .join(', ');
   const verdict = r.notAllowed.length === 0 ? 'OK' : 'FAIL';
   lines.push(`${verdict}: ${r.allowed} of ${r.observed} observed accesses allowed (${kinds})`);
+  const nj = notJudgedText(r.notJudged);
+  if (nj) lines.push(nj);
   if (r.notAllowed.length) {
     lines.push('', `not allowed (${r.notAllowed.length}):`);
     for (const f of r.notAllowed) lines.push(line(f));
