@@ -10,7 +10,7 @@ import { loadPolicyDocs } from '../../policy/load.js';
 import { readProfile } from '../../profile/io.js';
 import { CI_FORMATS, counts, failingTypes, render, type CiFormat } from '../../report/ci/index.js';
 import type { Ctx } from '../context.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, parseKinds, type SourceFlags } from '../options.js';
 import { printIssues } from '../summary.js';
