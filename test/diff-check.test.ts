@@ -12,6 +12,12 @@ const DEMO = join(ROOT, 'fixtures/demo');
 const GOLDEN = join(ROOT, 'test/golden');
 const require = createRequire(import.meta.url);
 
+/** A golden file's content; `UPDATE_GOLDEN=1` rewrites it from `actual` first (review the diff). */
+function golden(name: string, actual: string): string {
+  if (process.env['UPDATE_GOLDEN']) writeFileSync(join(GOLDEN, name), actual);
+  return readFileSync(join(GOLDEN, name), 'utf8');
+}
+
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
@@ -59,20 +65,22 @@ describe('diff (acceptance on the demo environment)', () => {
     expect(gen.code, gen.stderr).toBe(0);
     const r = json(['diff', POLICY, POLICY, '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.out).toEqual({ granted: [], revoked: [], undetermined: [] });
+    expect(r.out).toEqual({ newAccess: [], removedAccess: [], undetermined: [] });
   });
 
-  it('one RBAC verb, one NetworkPolicy port and one IAM action removed: exactly those three revoked, with their evidence', () => {
+  it('one RBAC verb, one NetworkPolicy port and one IAM action removed: exactly those three removed, with their evidence', () => {
     const copy = copyPolicy();
     edit(join(copy, 'rbac/shop/serviceaccount.shop.web.yaml'), / {6}- list\n {6}- watch\n/, '      - list\n');
     edit(join(copy, 'netpol/shop/web.yaml'), / {8}- protocol: TCP\n {10}port: dns-tcp\n/, '');
     edit(join(copy, 'iam/111122223333/shop-cart.json'), /,\n\s*"dynamodb:UpdateItem"/, '');
     const r = json(['diff', POLICY, copy, '--format', 'json', '--profile', profile]);
     expect(r.code).toBe(1);
-    expect(r.out.granted).toEqual([]);
+    expect(r.out.newAccess).toEqual([]);
     expect(r.out.undetermined).toEqual([]);
     expect(
-      r.out.revoked.map((f: { kind: string; principal: string; summary: string }) => [f.kind, f.principal, f.summary]),
+      r.out.removedAccess
+        .map((f: { kind: string; principal: string; summary: string }) => [f.kind, f.principal, f.summary])
+        .sort(),
     ).toEqual([
       [
         'iam',
@@ -82,26 +90,27 @@ describe('diff (acceptance on the demo environment)', () => {
       ['netpol', 'shop/web', 'shop/web → kube-system/coredns TCP/53'],
       ['rbac', 'system:serviceaccount:shop:web', 'watch configmaps in shop'],
     ]);
-    // Each revoked line says whether the soak used it, and points at the committed file.
-    for (const f of r.out.revoked) {
+    // Each removed access says whether the soak used it, and points at the base's file.
+    for (const f of r.out.removedAccess) {
       expect(f.evidence.used).toBe(true);
       expect(f.evidence.count).toBeGreaterThan(0);
       expect(f.locations[0].file).toContain(POLICY);
     }
-    expect(r.out.revoked[2].locations[0].line).toBeGreaterThan(1);
+    const rbac = r.out.removedAccess.find((f: { kind: string }) => f.kind === 'rbac');
+    expect(rbac.locations[0].line).toBeGreaterThan(1);
   });
 
-  it('one access added: reported as granted, never used', () => {
+  it('one access added: reported as new access, never used', () => {
     const copy = copyPolicy();
     edit(
       join(copy, 'rbac/shop/serviceaccount.shop.web.yaml'),
       / {6}- list\n {6}- watch\n/,
       '      - list\n      - watch\n      - delete\n',
     );
-    const r = json(['diff', POLICY, copy, '--format', 'json', '--profile', profile, '--fail-on', 'revoked']);
+    const r = json(['diff', POLICY, copy, '--format', 'json', '--profile', profile, '--fail-on', 'removed-access']);
     expect(r.code).toBe(0);
-    expect(r.out.revoked).toEqual([]);
-    expect(r.out.granted).toMatchObject([
+    expect(r.out.removedAccess).toEqual([]);
+    expect(r.out.newAccess).toMatchObject([
       {
         kind: 'rbac',
         principal: 'system:serviceaccount:shop:web',
@@ -152,7 +161,62 @@ describe('diff (acceptance on the demo environment)', () => {
     }
     const r = json(['diff', POLICY, copy, '--format', 'json', '--profile', profile]);
     expect(r.code, JSON.stringify(r.out).slice(0, 2000)).toBe(0);
-    expect(r.out).toEqual({ granted: [], revoked: [], undetermined: [] });
+    expect(r.out).toEqual({ newAccess: [], removedAccess: [], undetermined: [] });
+  });
+
+  it('a change review: s3:* on * and reading secrets are two risky new-access findings on the lines that changed', () => {
+    const copy = copyPolicy();
+    const role = join(copy, 'rbac/shop/serviceaccount.shop.web.yaml');
+    edit(
+      role,
+      /^rules:\n/m,
+      "rules:\n  - apiGroups:\n      - ''\n    resources:\n      - secrets\n    verbs:\n      - get\n      - list\n",
+    );
+    const pol = join(copy, 'iam/111122223333/shop-cart.json');
+    const doc = JSON.parse(readFileSync(pol, 'utf8'));
+    doc.Statement.push(
+      { Sid: 'Everything', Effect: 'Allow', Action: 's3:*', Resource: '*' },
+      { Sid: 'Inventory', Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' },
+    );
+    writeFileSync(pol, JSON.stringify(doc, null, 2) + '\n');
+    const r = json(['diff', POLICY, copy, '--format', 'json', '--fail-on', 'risky']);
+    expect(r.code).toBe(1);
+    expect(r.out.removedAccess).toEqual([]);
+    const [first, second, third] = r.out.newAccess;
+    expect(r.out.newAccess).toHaveLength(3);
+    // Riskiest first; the read-only wildcard AWS requires (ec2:Describe* on *) is new but not risky.
+    expect([first.risk?.level, second.risk?.level, third.risk]).toEqual(['high', 'high', undefined]);
+    const s3 = r.out.newAccess.find((f: { kind: string }) => f.kind === 'iam' && f.risk);
+    expect(s3.summary).toMatch(/^s3:\* on \*: \d{3} actions, including /);
+    expect(s3.access.actions.length).toBeGreaterThan(100);
+    expect(s3.locations).toEqual([
+      {
+        file: pol,
+        line:
+          readFileSync(pol, 'utf8')
+            .split('\n')
+            .findIndex((l) => l.includes('"Everything"')) + 1,
+      },
+    ]);
+    const secrets = r.out.newAccess.find((f: { kind: string }) => f.kind === 'rbac');
+    expect(secrets).toMatchObject({
+      principal: 'system:serviceaccount:shop:web',
+      summary: 'get, list secrets in shop',
+      access: { verbs: ['get', 'list'], resource: 'secrets', resourceNames: [] },
+      risk: { level: 'high', reasons: ['reads secrets'] },
+      locations: [{ file: role, line: 11 }],
+    });
+    expect(third.summary).toMatch(/^ec2:Describe\* on \*: \d+ actions/);
+    // --fail-on new-access fails on the harmless one too; none never fails.
+    expect(cli(['diff', POLICY, copy, '--fail-on', 'none', '-q']).code).toBe(0);
+    // Annotations: one per finding and a summary line, the risky ones as errors.
+    const gh = cli(['diff', POLICY, copy, '--format', 'github', '--fail-on', 'risky', '-q']).stdout.trim().split('\n');
+    expect(gh.filter((l) => l.startsWith('::error'))).toHaveLength(2);
+    expect(gh.filter((l) => l.startsWith('::warning'))).toHaveLength(1);
+    expect(gh.at(-1)).toMatch(/^audit2policy diff: 3 new access \(2 risky\), 0 removed access, 0 undetermined$/);
+    // Markdown leads with the risky new access.
+    const md = cli(['diff', POLICY, copy, '--format', 'markdown', '-q']).stdout;
+    expect(md.split('\n')[2]).toBe('#### ⚠️ risky new access (2)');
   });
 
   it('hand-written wildcards, Deny statements and Conditions: judged by meaning, conditions undetermined', () => {
@@ -173,14 +237,18 @@ describe('diff (acceptance on the demo environment)', () => {
     writeFileSync(f, JSON.stringify(doc, null, 2));
     const r = json(['diff', POLICY, copy, '--format', 'json', '--kind', 'iam']);
     expect(r.code).toBe(1);
-    const granted = r.out.granted.map((g: { access: { action: string } }) => g.access.action);
-    expect(granted).toContain('kms:Encrypt');
-    expect(granted).toContain('kms:CreateGrant');
-    expect(granted).not.toContain('kms:ScheduleKeyDeletion');
-    // Decrypt was allowed on one key; on every key (*) it is newly granted.
-    expect(
-      r.out.granted.find((g: { access: { action: string } }) => g.access.action === 'kms:Decrypt').access.resources,
-    ).toEqual(['*']);
+    // kms:* on * is one finding: its expansion, minus what the base allowed and the Deny takes away.
+    expect(r.out.newAccess).toHaveLength(1);
+    const kms = r.out.newAccess[0];
+    expect(kms.access.action).toBe('kms:*');
+    expect(kms.access.actions).toContain('kms:Encrypt');
+    expect(kms.access.actions).toContain('kms:CreateGrant');
+    // Decrypt was allowed on one key; on every key (*) it is new.
+    expect(kms.access.actions).toContain('kms:Decrypt');
+    expect(kms.access.actions).not.toContain('kms:ScheduleKeyDeletion');
+    expect(kms.access.resources).toEqual(['*']);
+    expect(kms.summary).toMatch(/^kms:\* on \*: \d+ actions, including /);
+    expect(kms.risk.level).toBe('high');
     expect(r.out.undetermined).toMatchObject([
       { kind: 'iam', detail: expect.stringMatching(/Tagged: an Allow with a Condition/) },
     ]);
@@ -249,20 +317,21 @@ describe('CI formats', () => {
   const hostile: CiReport = {
     command: 'diff',
     kinds: ['rbac', 'iam'],
-    granted: [
+    newAccess: [
       {
-        type: 'granted',
+        type: 'new-access',
         kind: 'rbac',
         principal: 'system:serviceaccount:shop:web|<script>',
         access: {},
         summary: 'get configmaps `x` in shop\n| injected | row |',
         evidence: { used: false, count: 0, firstSeen: '', lastSeen: '', samples: [] },
+        risk: { level: 'high', reasons: ['reads secrets\n::error::injected'] },
         locations: [{ file: 'policy/rbac/shop/a,b:c.yaml', line: 12 }],
       },
     ],
-    revoked: [
+    removedAccess: [
       {
-        type: 'revoked',
+        type: 'removed-access',
         kind: 'iam',
         principal: 'arn:aws:iam::111122223333:role/shop-cart',
         access: {},
@@ -286,17 +355,21 @@ describe('CI formats', () => {
   it('github annotations escape data and properties (golden)', () => {
     expect(ghData('a%b\r\nc')).toBe('a%25b%0D%0Ac');
     expect(ghProperty('a,b:c')).toBe('a%2Cb%3Ac');
-    expect(render(hostile, 'github', 'any')).toBe(readFileSync(join(GOLDEN, 'diff.github.txt'), 'utf8'));
+    expect(render(hostile, 'github', 'any')).toBe(golden('diff.github.txt', render(hostile, 'github', 'any')));
   });
 
   it('markdown is a compact comment whose cells carry no markup (golden)', () => {
-    expect(render(hostile, 'markdown', 'any')).toBe(readFileSync(join(GOLDEN, 'diff.markdown.md'), 'utf8'));
+    expect(render(hostile, 'markdown', 'any')).toBe(golden('diff.markdown.md', render(hostile, 'markdown', 'any')));
   });
 
   it('markdown collapses past 50 rows', () => {
     const many: CiReport = {
       ...hostile,
-      granted: Array.from({ length: 60 }, (_, i) => ({ ...hostile.granted[0]!, summary: `get configmaps c${i}` })),
+      newAccess: Array.from({ length: 60 }, (_, i) => ({
+        ...hostile.newAccess[0]!,
+        risk: undefined,
+        summary: `get configmaps c${i}`,
+      })),
     };
     const md = render(many, 'markdown', 'any');
     expect(md).toMatch(/<details><summary>10 more<\/summary>/);
@@ -329,20 +402,27 @@ describe('CI formats', () => {
       expect(validate(log), `${name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
       expect(log.version).toBe('2.1.0');
     }
-    const log = JSON.parse(render(hostile, 'sarif', 'revoked'));
+    const log = JSON.parse(render(hostile, 'sarif', 'removed-access'));
     expect(log.runs[0].results).toHaveLength(2);
-    expect(log.runs[0].results[1]).toMatchObject({
-      ruleId: 'audit2policy/granted',
+    expect(log.runs[0].results[0]).toMatchObject({
+      ruleId: 'audit2policy/new-access',
       level: 'warning',
+      properties: { risk: 'high' },
       locations: [
         { physicalLocation: { artifactLocation: { uri: 'policy/rbac/shop/a,b:c.yaml' }, region: { startLine: 12 } } },
       ],
     });
-    expect(log.runs[0].results[0]).toMatchObject({ ruleId: 'audit2policy/revoked', level: 'error' });
+    expect(log.runs[0].results[1]).toMatchObject({ ruleId: 'audit2policy/removed-access', level: 'error' });
+    // Fingerprints are stable (reruns do not duplicate alerts) and tell findings apart.
+    const again = JSON.parse(render(hostile, 'sarif', 'any'));
+    const prints = (l: typeof log) =>
+      l.runs[0].results.map((x: { partialFingerprints: Record<string, string> }) => x.partialFingerprints);
+    expect(prints(again)).toEqual(prints(log));
+    expect(new Set(prints(log).map((p: Record<string, string>) => p['audit2policy/v1'])).size).toBe(2);
   });
 
   it('ndjson: one finding per line', () => {
     const lines = render(hostile, 'ndjson', 'any').trim().split('\n');
-    expect(lines.map((l) => JSON.parse(l).type)).toEqual(['revoked', 'granted']);
+    expect(lines.map((l) => JSON.parse(l).type)).toEqual(['new-access', 'removed-access']);
   });
 });

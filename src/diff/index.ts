@@ -1,6 +1,6 @@
 import { KIND_NAMES, KINDS, policyIssues, readAllPolicies, type KindName, type KindPolicies } from '../kinds/index.js';
 import type { CompareContext, Comparison } from '../kinds/types.js';
-import type { CiFinding, CiReport, Finding, VerifyReport } from '../model/finding.js';
+import { RISK_ORDER, type CiFinding, type CiReport, type Finding, type VerifyReport } from '../model/finding.js';
 import { cmp, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
@@ -30,8 +30,8 @@ export interface CompareOptions {
 
 const emptyReport = (command: CiReport['command'], kinds: KindName[]): CiReport => ({
   command,
-  granted: [],
-  revoked: [],
+  newAccess: [],
+  removedAccess: [],
   undetermined: [],
   wouldDeny: [],
   unused: [],
@@ -42,7 +42,7 @@ const emptyReport = (command: CiReport['command'], kinds: KindName[]): CiReport 
 async function comparisons(sides: PolicySide[], opts: CompareOptions): Promise<Map<KindName, Comparison>> {
   const ctx: CompareContext = {
     texts: opts.texts,
-    names: ['committed', 'generated'],
+    names: ['base', 'head'],
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
   };
@@ -70,20 +70,18 @@ function groupBy<G>(xs: G[], key: (g: G) => string): G[][] {
 }
 
 /**
- * Compare meaning: what GENERATED grants that COMMITTED does not (granted) and the reverse (revoked),
- * each kind's grants judged by the other side's evaluator. Undetermined: grants one side cannot state
+ * A policy change as a reviewer reads it: what HEAD (the proposed policy) allows that BASE does not
+ * (new access, located on HEAD's files) and the reverse (removed access, on BASE's), each kind's
+ * grants judged by the other side's evaluator, one finding per rule or statement (a wildcard's
+ * expansion collapsed into it), ranked by risk. Undetermined: grants one side cannot state
  * (conditions, aggregated roles without sources) and comparisons the other side cannot decide.
  */
-export async function diffPolicies(
-  committed: PolicySide,
-  generated: PolicySide,
-  opts: CompareOptions,
-): Promise<CiReport> {
+export async function diffPolicies(base: PolicySide, head: PolicySide, opts: CompareOptions): Promise<CiReport> {
   const report = emptyReport('diff', opts.kinds);
-  const kinds = await comparisons([committed, generated], opts);
-  const directions: [number, number, 'revoked' | 'granted'][] = [
-    [0, 1, 'revoked'],
-    [1, 0, 'granted'],
+  const kinds = await comparisons([base, head], opts);
+  const directions: [number, number, 'removed-access' | 'new-access'][] = [
+    [0, 1, 'removed-access'],
+    [1, 0, 'new-access'],
   ];
   for (const [from, to, type] of directions) {
     for (const c of kinds.values()) {
@@ -96,8 +94,9 @@ export async function diffPolicies(
         else if (cov !== 'yes')
           report.undetermined.push({ ...c.finding('undetermined', [g]), detail: cov.undetermined });
       }
-      for (const group of groupBy(missing, (g) => c.groupKey(g)))
-        report[type].push(c.finding(type, group, c.evidence?.(group)));
+      const list = type === 'new-access' ? report.newAccess : report.removedAccess;
+      for (const group of groupBy(missing, (g) => (c.changeKey ?? c.groupKey)(g)))
+        list.push(c.finding(type, group, c.evidence?.(group)));
     }
   }
   sortReport(report);
@@ -160,10 +159,15 @@ export async function checkPolicies(
   return report;
 }
 
-/** Each list once per (kind, principal, words, detail), in (kind, principal, words) order. */
+/**
+ * Each list once per (kind, principal, words, detail); changes riskiest first, then every list in
+ * (kind, principal, words) order.
+ */
 function sortReport(r: CiReport): void {
+  const rank = (f: CiFinding) => (f.risk ? RISK_ORDER[f.risk.level] : 3);
   const key = (f: CiFinding) => JSON.stringify([f.kind, f.principal, f.summary]);
-  for (const list of [r.granted, r.revoked, r.undetermined, r.wouldDeny, r.unused]) {
+  for (const list of [r.newAccess, r.removedAccess, r.undetermined, r.wouldDeny, r.unused]) {
+    const ranked = list === r.newAccess || list === r.removedAccess;
     const seen = new Set<string>();
     const uniq = list.filter((f) => {
       const k = JSON.stringify([f.kind, f.principal, f.summary, f.detail ?? '']);
@@ -171,7 +175,7 @@ function sortReport(r: CiReport): void {
       seen.add(k);
       return true;
     });
-    uniq.sort((a, b) => cmp(key(a), key(b)));
+    uniq.sort((a, b) => (ranked ? rank(a) - rank(b) : 0) || cmp(key(a), key(b)));
     list.splice(0, list.length, ...uniq);
   }
 }

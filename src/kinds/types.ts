@@ -144,6 +144,11 @@ export interface Comparison<G = unknown> {
   covered(g: G, by: number): Coverage;
   /** Grants with one key are one finding (the resources or names listed inside it). */
   groupKey(g: G): string;
+  /**
+   * For `diff`: grants with one key are one change, a rule or statement as written (a wildcard's
+   * expansion collapsed); `groupKey` when absent.
+   */
+  changeKey?(g: G): string;
   finding(type: FindingType, group: G[], evidence?: CiEvidence): CiFinding;
   /** The profile's observations the grants cover (only when a profile was given). */
   evidence?(group: G[]): CiEvidence;

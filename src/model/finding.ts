@@ -110,6 +110,29 @@ export function tally(report: VerifyReport, subject: string, allowed: boolean): 
 
 // ---- diff and check ---------------------------------------------------------------------------
 
+/** How much a permission matters to a reviewer (docs/report.md lists the catalogue). */
+export type RiskLevel = 'high' | 'medium' | 'low';
+
+/** One reason a permission is risky, with its level. */
+export interface Risk {
+  level: RiskLevel;
+  reason: string;
+  /** The permission the reason is about, when it names one (`iam:CreateUser: an IAM or STS write`). */
+  about?: string;
+}
+
+/** A risk in words: `iam:CreateUser: an IAM or STS write`. */
+export const riskWords = (r: Risk): string => (r.about ? `${r.about}: ${r.reason}` : r.reason);
+
+export const RISK_ORDER: Record<RiskLevel, number> = { high: 0, medium: 1, low: 2 };
+
+/** The highest level among risks, or undefined when there are none. */
+export function topRisk(risks: readonly Risk[]): RiskLevel | undefined {
+  let top: RiskLevel | undefined;
+  for (const r of risks) if (!top || RISK_ORDER[r.level] < RISK_ORDER[top]) top = r.level;
+  return top;
+}
+
 /** A place in a policy file, 1-based. */
 export interface Location {
   file: string;
@@ -125,11 +148,15 @@ export interface CiEvidence {
   samples: string[];
 }
 
-export type FindingType = 'granted' | 'revoked' | 'undetermined' | 'would-deny' | 'unused';
+/** `diff BASE HEAD`: what HEAD newly allows and what it no longer allows; `check`: would-deny and unused. */
+export type FindingType = 'new-access' | 'removed-access' | 'undetermined' | 'would-deny' | 'unused';
 
 /** RBAC: a verb on a resource (names, empty = every name) in a namespace ('' = cluster-wide), or on URLs. */
 export interface RbacCiAccess {
   verb: string;
+  /** When one finding stands for a whole rule: every verb and resource of it (`verb`, `resource` the first). */
+  verbs?: string[];
+  resources?: string[];
   namespace?: string;
   apiGroup?: string;
   resource?: string;
@@ -138,7 +165,10 @@ export interface RbacCiAccess {
 }
 /** IAM: an action on resources (with the calls that needed it, for a would-be denial). */
 export interface IamCiAccess {
+  /** The action, or the pattern as the statement writes it (`s3:*`). */
   action: string;
+  /** A pattern's expansion against AWS's catalogue, when it stands for more than one action. */
+  actions?: string[];
   resources: string[];
   events?: string[];
 }
@@ -156,6 +186,8 @@ export type CiFinding<K extends KindName = KindName> = {
     access: CiAccessByKind[k] | Record<string, never>;
     /** The access in words, for people: `get configmaps web-config in shop`. */
     summary: string;
+    /** How risky the access is, from the catalogue shared with the report (highest level first). */
+    risk?: { level: RiskLevel; reasons: string[] };
     evidence?: CiEvidence;
     locations: Location[];
     detail?: string;
@@ -164,8 +196,10 @@ export type CiFinding<K extends KindName = KindName> = {
 
 export interface CiReport {
   command: 'diff' | 'check';
-  granted: CiFinding[];
-  revoked: CiFinding[];
+  /** diff: what HEAD (the second side) allows that BASE does not, located on HEAD's files. */
+  newAccess: CiFinding[];
+  /** diff: what BASE allows that HEAD does not, located on BASE's files. */
+  removedAccess: CiFinding[];
   undetermined: CiFinding[];
   wouldDeny: CiFinding[];
   unused: CiFinding[];

@@ -8,7 +8,7 @@ import { workloadsOfInventory } from '../../inventory/workloads.js';
 import type { InputIssue } from '../../model/issue.js';
 import { loadPolicyDocs } from '../../policy/load.js';
 import { readProfile } from '../../profile/io.js';
-import { CI_FORMATS, counts, failingTypes, render, type CiFormat } from '../../report/ci/index.js';
+import { CI_FORMATS, counts, FAIL_ON, failing, render, type CiFormat } from '../../report/ci/index.js';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
@@ -25,14 +25,7 @@ function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefine
 function finish(ctx: Ctx, r: CiReport, format: CiFormat, failOn: string, quiet: boolean | undefined): void {
   ctx.io.stdout.write(render(r, format, failOn));
   if (!quiet && format !== 'text') ctx.io.stderr.write(`${r.command}: ${counts(r)}\n`);
-  const failing = failingTypes(r.command, failOn);
-  const lists: [string, number][] = [
-    ['granted', r.granted.length],
-    ['revoked', r.revoked.length],
-    ['would-deny', r.wouldDeny.length],
-    ['unused', r.unused.length],
-  ];
-  ctx.exitCode = lists.some(([t, n]) => failing.has(t as never) && n > 0) ? EXIT.findings : EXIT.ok;
+  ctx.exitCode = failing(r, failOn) ? EXIT.findings : EXIT.ok;
 }
 
 interface DiffFlags {
@@ -46,15 +39,17 @@ interface DiffFlags {
 }
 
 /**
- * `audit2policy diff COMMITTED GENERATED [--kind ...] [--profile FILE] [--inventory PATH...] [--format FMT] [--fail-on
+ * `audit2policy diff BASE HEAD [--kind ...] [--profile FILE] [--inventory PATH...] [--format FMT] [--fail-on
  * ...]`
  */
 export function registerDiff(program: Command, ctx: Ctx): void {
   program
     .command('diff')
-    .description('what a policy change grants and revokes, by meaning (exit 1 at or above --fail-on)')
-    .argument('<committed>', 'the policy in force: a file or directory (YAML/JSON, walked recursively)')
-    .argument('<generated>', 'the new policy: a file or directory')
+    .description(
+      'review a policy change by meaning: what HEAD newly allows and no longer allows, riskiest first (exit 1 per --fail-on)',
+    )
+    .argument('<base>', 'the policy in force (main, or the committed policy): a file or directory, walked recursively')
+    .argument('<head>', 'the proposed policy (the pull request, or the freshly generated one): a file or directory')
     .option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`)
     .option(
       '--profile <file>',
@@ -66,8 +61,11 @@ export function registerDiff(program: Command, ctx: Ctx): void {
     )
     .addOption(new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text'))
     .addOption(
-      new Option('--fail-on <what>', 'exit 1 when there is something')
-        .choices(['granted', 'revoked', 'any', 'none'])
+      new Option(
+        '--fail-on <what>',
+        'exit 1 on: new-access, removed-access, risky (new access the risk catalogue flags), any, none',
+      )
+        .choices([...FAIL_ON.diff])
         .default('any'),
     )
     .addOption(
@@ -76,18 +74,18 @@ export function registerDiff(program: Command, ctx: Ctx): void {
         .default('fail'),
     )
     .option('-q, --quiet', 'no summary on stderr')
-    .action(async (committedPath: string, generatedPath: string, flags: DiffFlags) => {
+    .action(async (basePath: string, headPath: string, flags: DiffFlags) => {
       const kinds = parseKinds(flags.kind);
-      const a = await loadPolicyDocs([committedPath], ctx.io.cwd);
-      const b = await loadPolicyDocs([generatedPath], ctx.io.cwd);
+      const a = await loadPolicyDocs([basePath], ctx.io.cwd);
+      const b = await loadPolicyDocs([headPath], ctx.io.cwd);
       const profile = flags.profile ? await readProfile(resolve(ctx.io.cwd, flags.profile)) : undefined;
       let inv: Awaited<ReturnType<typeof loadInventory>> | undefined;
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);
-      const committed = loadSide(a.docs, a.issues);
-      const generated = loadSide(b.docs, b.issues);
-      reportIssues(ctx, [...committed.issues, ...generated.issues, ...(inv?.issues ?? [])], flags.onError);
+      const base = loadSide(a.docs, a.issues);
+      const head = loadSide(b.docs, b.issues);
+      reportIssues(ctx, [...base.issues, ...head.issues, ...(inv?.issues ?? [])], flags.onError);
       const t = await texts([...a.docs, ...b.docs], ctx.io.cwd);
-      const r = await diffPolicies(committed, generated, {
+      const r = await diffPolicies(base, head, {
         kinds,
         texts: t,
         ...(profile ? { profile } : {}),
@@ -121,7 +119,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
     .addOption(new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text'))
     .addOption(
       new Option('--fail-on <what>', 'exit 1 when there is something')
-        .choices(['would-deny', 'unused', 'any', 'none'])
+        .choices([...FAIL_ON.check])
         .default('would-deny'),
     )
     .action(async (flags: CheckFlags) => {

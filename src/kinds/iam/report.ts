@@ -1,10 +1,11 @@
 import { callPermissions } from '../../generate/iam/permissions.js';
+import { riskWords } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
 import { policyName } from '../../model/layout.js';
 import type { Profile } from '../../model/profile.js';
 import { isAwsKind } from '../../model/subject.js';
 import { sparseWarning, type Permission, type ReportContext, type ReportPart } from '../../report/types.js';
-import { awsRisks } from './risks.js';
+import { actionFacts, awsRiskList } from './risks.js';
 
 /**
  * The report's AWS principals: the permissions their calls needed as the generated policy grants them
@@ -55,6 +56,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
     }
     const merged = new Map<string, Permission>();
     for (const r of rows) {
+      const f = await actionFacts(r.action);
       const text = `${r.action} on ${r.resource}`;
       const prev = merged.get(text);
       const ev = r.ev!;
@@ -74,7 +76,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
           firstSeen: ev.firstSeen,
           lastSeen: ev.lastSeen,
           denied: false,
-          risks: awsRisks(r.action, r.resource, account, buckets.size),
+          risks: awsRiskList(r.action, r.resource, account, buckets.size, f).map(riskWords),
         });
     }
     for (const perm of [...merged.values()].sort((a, b) => cmp(a.text, b.text))) {

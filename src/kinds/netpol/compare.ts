@@ -1,4 +1,13 @@
-import type { CiEvidence, CiFinding, FindingType, Location, NetCiAccess, NetpolFinding } from '../../model/finding.js';
+import {
+  topRisk,
+  type CiEvidence,
+  type CiFinding,
+  type FindingType,
+  type Location,
+  type NetCiAccess,
+  type NetpolFinding,
+} from '../../model/finding.js';
+import { netRiskList } from './risks.js';
 import { cmp } from '../../model/issue.js';
 import { mergeFlowEvidence, type FlowEvidence, type Peer, type WorkloadInfo } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
@@ -73,7 +82,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
       return sets[by]!.allows({ src, dst, protocol: g.protocol, port: g.port }).allowed ? 'yes' : 'no';
     },
     groupKey: key,
-    finding: (type, items, evidence) => finding(type, items[0]!, evidence),
+    finding: (type, items, evidence) => finding(type, items[0]!, evidence, riskOf(byName, items[0]!)),
     locate(f, side) {
       if (f.kind !== 'netpol') return [];
       const ns = f.access.to.includes('/') ? f.access.to.split('/')[0] : f.access.from.split('/')[0];
@@ -117,13 +126,26 @@ function namedPorts(set: NetworkPolicySet): { protocol: Proto; port: number }[] 
   return out;
 }
 
-function finding(type: FindingType, g: NetGrant, evidence?: CiEvidence): CiFinding {
+/** An address peer's risks: egress to the internet, ingress from outside the cluster. */
+function riskOf(byName: Map<string, Endpoint>, g: NetGrant): CiFinding['risk'] {
+  const to = byName.get(g.to);
+  const from = byName.get(g.from);
+  const list = [
+    ...(to?.kind === 'ip' ? netRiskList({ kind: 'ip', ip: to.ip }, 'from') : []),
+    ...(from?.kind === 'ip' ? netRiskList({ kind: 'ip', ip: from.ip }, 'to') : []),
+  ];
+  const level = topRisk(list);
+  return level ? { level, reasons: list.map((r) => r.reason) } : undefined;
+}
+
+function finding(type: FindingType, g: NetGrant, evidence?: CiEvidence, risk?: CiFinding['risk']): CiFinding {
   return {
     type,
     kind: 'netpol',
     principal: g.from,
     access: { from: g.from, to: g.to, protocol: g.protocol, port: g.port },
     summary: `${g.from} → ${g.to} ${g.protocol}/${g.port}`,
+    ...(risk && type !== 'undetermined' ? { risk } : {}),
     ...(evidence ? { evidence } : {}),
     locations: [g.at],
   };

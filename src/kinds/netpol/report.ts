@@ -2,7 +2,7 @@ import { cmp } from '../../model/issue.js';
 import { describePeer } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
 import type { Permission, ReportContext, ReportPart } from '../../report/types.js';
-import { netRisks } from './risks.js';
+import { netRiskList } from './risks.js';
 
 /** The report's workloads: their connections both ways, risky peers flagged, quiet workloads named. */
 export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
@@ -20,7 +20,7 @@ export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
         self === 'from'
           ? `→ ${describePeer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
           : `← ${describePeer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
-      const r = isDenied ? [] : netRisks(e, self);
+      const r = isDenied ? [] : netRiskList(self === 'from' ? e.to : e.from, self).map((x) => x.reason);
       const list = byWorkload.get(key) ?? [];
       list.push({
         text,

@@ -1,15 +1,15 @@
-import type { NetEdge } from '../../model/network.js';
+import type { Risk } from '../../model/finding.js';
+import type { Peer } from '../../model/network.js';
 import { isPrivateAddress } from '../../knowledge/network/cidr.js';
 
-// ---- the documented list of risky permissions (docs/report.md): network --------------------------
+// ---- the documented catalogue of risky permissions (docs/report.md): network --------------------
 
-const isPrivate = isPrivateAddress;
-
-export function netRisks(e: NetEdge, self: 'from' | 'to'): string[] {
-  const peer = self === 'from' ? e.to : e.from;
-  const out: string[] = [];
-  if (peer.kind === 'ip' && self === 'from' && !isPrivate(peer.ip)) out.push('egress to the internet');
-  if (peer.kind === 'ip' && self === 'to') out.push('ingress from outside the cluster');
-  if (peer.kind === 'node') out.push('a node or host-network peer');
+/** Why a connection is risky, with levels: `self` is the side the policy is for. */
+export function netRiskList(peer: Peer, self: 'from' | 'to'): Risk[] {
+  const out: Risk[] = [];
+  if (peer.kind === 'ip' && self === 'from' && !isPrivateAddress(peer.ip))
+    out.push({ level: 'medium', reason: 'egress to the internet' });
+  if (peer.kind === 'ip' && self === 'to') out.push({ level: 'medium', reason: 'ingress from outside the cluster' });
+  if (peer.kind === 'node') out.push({ level: 'low', reason: 'a node or host-network peer' });
   return out;
 }

@@ -1,38 +1,37 @@
 import type { CiFinding, CiReport, FindingType } from '../../model/finding.js';
 
 /**
- * What every output of `diff` and `check` shares: the sections in order, their titles, the finding
- * types that fail the run, the evidence in words. Each format is one file (./text.ts, ./json.ts,
+ * What every output of `diff` and `check` shares: the sections in order, their titles, which findings
+ * fail the run, the evidence and risk in words. Each format is one file (./text.ts, ./json.ts,
  * ./ndjson.ts, ./markdown.ts, ./sarif.ts, ./github.ts), a pure `Formatter`, listed in ./index.ts.
  */
 export type Formatter = (r: CiReport, failOn: string) => string;
 
-/** The finding types that fail the run under `--fail-on`. */
-export function failingTypes(command: CiReport['command'], failOn: string): Set<FindingType> {
-  if (command === 'diff')
-    return new Set(
-      failOn === 'any'
-        ? ['granted', 'revoked']
-        : failOn === 'granted'
-          ? ['granted']
-          : failOn === 'revoked'
-            ? ['revoked']
-            : [],
-    );
-  return new Set(
-    failOn === 'any'
-      ? ['would-deny', 'unused']
-      : failOn === 'would-deny'
-        ? ['would-deny']
-        : failOn === 'unused'
-          ? ['unused']
-          : [],
-  );
+/** `--fail-on` values per command; `granted` and `revoked` are the older names of the two changes. */
+export const FAIL_ON = {
+  diff: ['new-access', 'removed-access', 'risky', 'any', 'none', 'granted', 'revoked'],
+  check: ['would-deny', 'unused', 'any', 'none'],
+} as const;
+
+/** Whether one finding fails the run under `--fail-on`. */
+export function failsRun(f: CiFinding, failOn: string): boolean {
+  switch (failOn) {
+    case 'any':
+      return f.type !== 'undetermined';
+    case 'risky':
+      return f.type === 'new-access' && f.risk !== undefined;
+    case 'granted':
+      return f.type === 'new-access';
+    case 'revoked':
+      return f.type === 'removed-access';
+    default:
+      return f.type === failOn;
+  }
 }
 
 export const TITLES: Record<FindingType, string> = {
-  granted: 'newly granted',
-  revoked: 'revoked',
+  'new-access': 'new access',
+  'removed-access': 'removed access',
   undetermined: 'undetermined',
   'would-deny': 'would be denied',
   unused: 'granted but never used',
@@ -41,8 +40,8 @@ export const TITLES: Record<FindingType, string> = {
 export function sections(r: CiReport): [FindingType, CiFinding[]][] {
   return r.command === 'diff'
     ? [
-        ['revoked', r.revoked],
-        ['granted', r.granted],
+        ['new-access', r.newAccess],
+        ['removed-access', r.removedAccess],
         ['undetermined', r.undetermined],
       ]
     : [
@@ -53,9 +52,12 @@ export function sections(r: CiReport): [FindingType, CiFinding[]][] {
 }
 
 export function counts(r: CiReport): string {
-  return sections(r)
-    .map(([t, l]) => `${l.length} ${TITLES[t]}`)
-    .join(', ');
+  const parts = sections(r).map(([t, l]) => `${l.length} ${TITLES[t]}`);
+  if (r.command === 'diff') {
+    const risky = r.newAccess.filter((f) => f.risk).length;
+    parts[0] += ` (${risky} risky)`;
+  }
+  return parts.join(', ');
 }
 
 export function evidenceText(f: CiFinding): string {
@@ -65,8 +67,12 @@ export function evidenceText(f: CiFinding): string {
   return `${e.count}× ${e.firstSeen || '?'} .. ${e.lastSeen || '?'}${e.samples.length ? `, e.g. ${e.samples[0]}` : ''}`;
 }
 
+/** `high: reads secrets; writes RBAC (roles)`, or '' for a finding with no risk. */
+export function riskText(f: CiFinding): string {
+  return f.risk ? `${f.risk.level}: ${f.risk.reasons.join('; ')}` : '';
+}
+
 /** Whether anything at or above `--fail-on` was found. */
 export function failing(r: CiReport, failOn: string): boolean {
-  const types = failingTypes(r.command, failOn);
-  return sections(r).some(([t, l]) => types.has(t) && l.length > 0);
+  return sections(r).some(([, l]) => l.some((f) => failsRun(f, failOn)));
 }

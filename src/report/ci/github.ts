@@ -1,4 +1,8 @@
-import { counts, evidenceText, failingTypes, sections, TITLES, type Formatter } from './common.js';
+import { RISK_ORDER, type CiFinding, type FindingType } from '../../model/finding.js';
+import { counts, evidenceText, failsRun, riskText, sections, TITLES, type Formatter } from './common.js';
+
+/** GitHub shows about 10 annotations of each level per step: the rest go into the summary line. */
+export const MAX_ANNOTATIONS = 10;
 
 /** Workflow command escaping: the message (data) and property values differ. */
 export function ghData(s: string): string {
@@ -9,26 +13,43 @@ export function ghProperty(s: string): string {
   return ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+/**
+ * GitHub workflow annotations: one per finding (a changed rule or statement), the ones that fail the
+ * run first, riskiest first, at most MAX_ANNOTATIONS, then one summary line.
+ */
 export const github: Formatter = (r, failOn) => {
-  const failing = failingTypes(r.command, failOn);
+  const all: { t: FindingType; f: CiFinding; fails: boolean }[] = sections(r).flatMap(([t, list]) =>
+    list.map((f) => ({ t, f, fails: failsRun(f, failOn) })),
+  );
+  const rank = (x: (typeof all)[number]) => (x.fails ? 0 : 4) + (x.f.risk ? RISK_ORDER[x.f.risk.level] : 3);
+  const shown = all
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => rank(a.x) - rank(b.x) || a.i - b.i)
+    .slice(0, MAX_ANNOTATIONS)
+    .sort((a, b) => a.i - b.i)
+    .map((y) => y.x);
   const out: string[] = [];
-  for (const [t, list] of sections(r)) {
-    for (const f of list) {
-      const level = failing.has(t) ? 'error' : t === 'undetermined' ? 'notice' : 'warning';
-      const loc = f.locations[0];
-      const props = [
-        loc ? `file=${ghProperty(loc.file)}` : '',
-        loc ? `line=${loc.line}` : '',
-        `title=${ghProperty(`${TITLES[t]}: ${f.kind} ${f.principal}`)}`,
-      ]
-        .filter(Boolean)
-        .join(',');
-      const ev = evidenceText(f);
-      out.push(
-        `::${level} ${props}::${ghData(`${f.summary}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`)}`,
-      );
-    }
+  for (const { t, f, fails } of shown) {
+    const level = fails ? 'error' : t === 'undetermined' ? 'notice' : 'warning';
+    const loc = f.locations[0];
+    const risk = riskText(f);
+    const props = [
+      loc ? `file=${ghProperty(loc.file)}` : '',
+      loc ? `line=${loc.line}` : '',
+      `title=${ghProperty(`${TITLES[t]}${f.risk ? ` (${f.risk.level} risk)` : ''}: ${f.kind} ${f.principal}`)}`,
+    ]
+      .filter(Boolean)
+      .join(',');
+    const ev = evidenceText(f);
+    out.push(
+      `::${level} ${props}::${ghData(`${f.summary}${risk ? ` [risk ${risk}]` : ''}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`)}`,
+    );
   }
-  out.push(ghData(`audit2policy ${r.command}: ${counts(r)}`));
+  const more = all.length - shown.length;
+  out.push(
+    ghData(
+      `audit2policy ${r.command}: ${counts(r)}${more > 0 ? `; ${more} more not annotated (see --format markdown or json)` : ''}`,
+    ),
+  );
   return out.join('\n') + '\n';
 };

@@ -20,6 +20,6 @@ export function render(r: CiReport, format: CiFormat, failOn: string): string {
   return CI_FORMATTERS[format](r, failOn);
 }
 
-export { counts, failingTypes, type Formatter } from './common.js';
+export { counts, failing, failsRun, FAIL_ON, type Formatter } from './common.js';
 export { mdCell } from './markdown.js';
 export { ghData, ghProperty } from './github.js';

@@ -4,7 +4,7 @@ import type { Formatter } from './common.js';
 export const json: Formatter = (r) =>
   JSON.stringify(
     r.command === 'diff'
-      ? { granted: r.granted, revoked: r.revoked, undetermined: r.undetermined }
+      ? { newAccess: r.newAccess, removedAccess: r.removedAccess, undetermined: r.undetermined }
       : {
           wouldDeny: r.wouldDeny,
           unused: r.unused,

@@ -1,5 +1,5 @@
 import { notJudgedText } from '../notJudged.js';
-import { counts, evidenceText, failing, sections, TITLES, type Formatter } from './common.js';
+import { counts, evidenceText, failing, riskText, sections, TITLES, type Formatter } from './common.js';
 
 /** Rows shown before a section collapses into <details>. */
 const COLLAPSE_AFTER = 50;
@@ -22,7 +22,24 @@ export const markdown: Formatter = (r, failOn) => {
   const out = [`### ${title}: ${bad ? '❌' : '✅'} ${mdCell(counts(r))}`, ''];
   const nj = notJudgedText(r.notJudged);
   if (nj) out.push(mdCell(nj), '');
-  for (const [t, list] of sections(r)) {
+  // A change review leads with what a reviewer must look at: risky new access, with where it is.
+  const risky = r.command === 'diff' ? r.newAccess.filter((f) => f.risk) : [];
+  if (risky.length) {
+    out.push(
+      `#### ⚠️ risky new access (${risky.length})`,
+      '',
+      '| risk | kind | principal | access | where |',
+      '|---|---|---|---|---|',
+    );
+    for (const f of risky)
+      out.push(
+        `| ${mdCell(riskText(f))} | ${f.kind} | ${mdCell(f.principal)} | ${mdCell(f.summary)} | ${mdCell(f.locations.map((l) => `${l.file}:${l.line}`).join(', '))} |`,
+      );
+    out.push('');
+  }
+  for (const [t, all] of sections(r)) {
+    // Risky new access is above; the section lists the rest.
+    const list = t === 'new-access' ? all.filter((f) => !f.risk) : all;
     if (!list.length) continue;
     const rows = list.map(
       (f) =>

@@ -1,12 +1,13 @@
 import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
 import type { FindingType } from '../../model/finding.js';
 import { VERSION } from '../../version.js';
-import { evidenceText, failingTypes, sections, TITLES, type Formatter } from './common.js';
+import { createHash } from 'node:crypto';
+import { evidenceText, failsRun, riskText, sections, TITLES, type Formatter } from './common.js';
 
 /** SARIF 2.1.0 (node-sarif-builder): a rule per finding type, a result per finding, located in its policy file. */
 const RULES: Record<FindingType, string> = {
-  granted: 'An access the new policy grants that the committed policy does not.',
-  revoked: 'An access the committed policy grants that the new policy does not.',
+  'new-access': 'An access the proposed policy (HEAD) allows that the base policy does not.',
+  'removed-access': 'An access the base policy allows that the proposed policy (HEAD) does not.',
   undetermined:
     'An access that cannot be judged from what was given (a Condition, an aggregated role without its sources).',
   'would-deny': 'An access the logs show as authorized that the enforced policy would deny.',
@@ -14,7 +15,6 @@ const RULES: Record<FindingType, string> = {
 };
 
 export const sarif: Formatter = (r, failOn) => {
-  const failing = failingTypes(r.command, failOn);
   const builder = new SarifBuilder();
   const run = new SarifRunBuilder().initSimple({
     toolDriverName: 'audit2policy',
@@ -33,12 +33,21 @@ export const sarif: Formatter = (r, failOn) => {
     for (const f of list) {
       const loc = f.locations[0];
       const ev = evidenceText(f);
+      const risk = riskText(f);
       const result = new SarifResultBuilder().initSimple({
-        level: failing.has(t) ? 'error' : t === 'undetermined' ? 'note' : 'warning',
-        messageText: `${f.kind} ${f.principal}: ${f.summary}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`,
+        level: failsRun(f, failOn) ? 'error' : t === 'undetermined' ? 'note' : 'warning',
+        messageText: `${f.kind} ${f.principal}: ${f.summary}${risk ? ` [risk ${risk}]` : ''}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`,
         ruleId: `audit2policy/${t}`,
         ...(loc ? { fileUri: loc.file.split('\\').join('/'), startLine: Math.max(1, loc.line) } : {}),
       });
+      // Stable across reruns and line moves: code scanning matches alerts by this, not by line.
+      result.result.partialFingerprints = {
+        'audit2policy/v1': createHash('sha256')
+          .update(JSON.stringify([t, f.kind, f.principal, f.summary, f.detail ?? '']))
+          .digest('hex')
+          .slice(0, 32),
+      };
+      if (f.risk) result.result.properties = { risk: f.risk.level, riskReasons: f.risk.reasons };
       run.addResult(result);
     }
   }

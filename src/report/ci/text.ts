@@ -1,7 +1,10 @@
 import { notJudgedText } from '../notJudged.js';
-import { counts, evidenceText, failing, sections, TITLES, type Formatter } from './common.js';
+import { counts, evidenceText, failing, riskText, sections, TITLES, type Formatter } from './common.js';
 
-/** Plain text for a terminal or a CI log: a verdict line, then each section grouped by principal. */
+/**
+ * Plain text for a terminal or a CI log: a verdict line, then each section. Changes of a diff come
+ * riskiest first, one line each; check sections are grouped by principal.
+ */
 export const text: Formatter = (r, failOn) => {
   const lines = [`${failing(r, failOn) ? 'FAIL' : 'OK'}: ${counts(r)} (${r.kinds.join(', ')})`];
   const nj = notJudgedText(r.notJudged);
@@ -9,16 +12,25 @@ export const text: Formatter = (r, failOn) => {
   for (const [t, list] of sections(r)) {
     if (!list.length) continue;
     lines.push('', `${TITLES[t]} (${list.length}):`);
+    const ranked = t === 'new-access' || t === 'removed-access';
     let principal = '';
     for (const f of list) {
+      const ev = evidenceText(f);
+      const detail = f.detail && f.detail !== f.summary ? `\n      ${f.detail}` : '';
+      if (ranked) {
+        const risk = riskText(f);
+        const at = f.locations[0] ? `  (${f.locations[0].file}:${f.locations[0].line})` : '';
+        lines.push(`  ${f.risk ? `[${f.risk.level}] ` : ''}${f.kind} ${f.principal}: ${f.summary}${at}`);
+        if (risk) lines.push(`      risk ${risk}`);
+        if (ev) lines.push(`      ${ev}`);
+        if (detail) lines.push(detail.slice(1));
+        continue;
+      }
       if (f.principal !== principal) {
         principal = f.principal;
         lines.push(`  ${f.kind} ${principal}`);
       }
-      const ev = evidenceText(f);
-      lines.push(
-        `    ${f.summary}${ev ? `  [${ev}]` : ''}${f.detail && f.detail !== f.summary ? `\n      ${f.detail}` : ''}`,
-      );
+      lines.push(`    ${f.summary}${ev ? `  [${ev}]` : ''}${detail}`);
     }
   }
   if (r.command === 'check' && Object.keys(r.unusedShare).length) {
