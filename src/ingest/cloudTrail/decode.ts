@@ -16,6 +16,7 @@ import {
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
 import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
+import { withRequestActions } from './requestActions.js';
 import { isObj } from '../../util/json.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
@@ -91,6 +92,8 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     resources: resources.length > 1 ? distinctSorted(resources) : resources,
     implied: impliedPermissions(service, eventName, params, ctx),
   };
+  // DynamoDB transactions and PartiQL statements: the item actions their requests need (requestActions.ts).
+  obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
   const link = linkOf(v, obs);
   if (link) obs.link = link;
   const problem = callProblem(obs, str(v['recipientAccountId']));
