@@ -51,7 +51,7 @@ export interface IngestResult {
   issueCount: number;
   /** First issues across all sources, in file and line order. */
   issues: InputIssue[];
-  /** Total notices (records kept, read with what could be read) and the first of each source, in file and line order. */
+  /** Notices (records kept, read with what could be read): the total, and the first of each source in line order. */
   noticeCount: number;
   notices: InputIssue[];
   /**
