@@ -119,10 +119,16 @@ export function recordTime(
   return r.time;
 }
 
-/** The first of a record's time fields that holds a non-empty string, else the first that holds anything. */
-export function firstTime(...values: unknown[]): unknown {
-  for (const v of values) if (typeof v === 'string' && v !== '') return v;
-  for (const v of values) if (v !== undefined && v !== null && v !== '') return v;
+/**
+ * The first of a record's time fields (up to four, in order) that holds a non-empty string, else the first that
+ * holds anything. Fixed parameters, no rest array: called once per record.
+ */
+export function firstTime(a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
+  if (typeof a === 'string' && a !== '') return a;
+  if (typeof b === 'string' && b !== '') return b;
+  if (typeof c === 'string' && c !== '') return c;
+  if (typeof d === 'string' && d !== '') return d;
+  for (const v of [a, b, c, d]) if (v !== undefined && v !== null && v !== '') return v;
   return undefined;
 }
 
