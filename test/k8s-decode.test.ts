@@ -77,7 +77,6 @@ describe('decoding audit events', () => {
       { decision: 'undecided', stage: 'RequestReceived' },
     ],
     ['rejects an unknown stage', { stage: 'Sideways' }, { issue: 'k8s.bad-stage' }],
-    ['rejects a time that is not RFC 3339', { requestReceivedTimestamp: 'yesterday' }, { issue: 'k8s.bad-time' }],
     [
       'falls back to the v1beta1 timestamp field',
       { requestReceivedTimestamp: undefined, stageTimestamp: undefined, timestamp: '2017-09-11T19:55:05Z' },
@@ -166,5 +165,38 @@ describe('decoding audit events', () => {
 
   it('a JSON scalar is an issue', () => {
     expect(decode(42)).toMatchObject([{ code: 'k8s.not-an-event' }]);
+  });
+});
+
+describe('audit event times: evidence, never a reason to drop the record', () => {
+  const notices = (xs: (K8sRequestObservation | InputIssue)[]) => xs.filter((x): x is InputIssue => x.kind === 'issue');
+  const kept = (xs: (K8sRequestObservation | InputIssue)[]) =>
+    xs.filter((x): x is K8sRequestObservation => x.kind === 'k8s-request');
+
+  it.each([
+    ['a word', { requestReceivedTimestamp: 'yesterday', stageTimestamp: undefined }, 'k8s.bad-time'],
+    ['a number', { requestReceivedTimestamp: 1_700_000_000, stageTimestamp: undefined }, 'k8s.bad-time'],
+    ['February 30th', { requestReceivedTimestamp: '2026-02-30T08:00:00Z', stageTimestamp: undefined }, 'k8s.bad-time'],
+    ['no time field', { requestReceivedTimestamp: undefined, stageTimestamp: undefined }, 'k8s.no-time'],
+  ])('%s: the record is kept without a time, with a notice naming file and line', (_what, over, code) => {
+    const out = decode({ ...base, ...over });
+    expect(kept(out)).toMatchObject([{ id: 'a1', time: '', decision: 'allow' }]);
+    expect(notices(out)).toMatchObject([{ kind: 'issue', level: 'notice', code, file: 'f.log', line: 7 }]);
+  });
+
+  it('a time without a zone is read as UTC, with a notice counted per file', () => {
+    const out = decode({ ...base, requestReceivedTimestamp: '2026-11-02 08:00:00.123456789' });
+    expect(kept(out)[0]!.time).toBe('2026-11-02T08:00:00.123456Z');
+    expect(notices(out)).toMatchObject([{ level: 'notice', perFile: true, code: 'k8s.time-form', line: 7 }]);
+  });
+
+  it('the API server form says nothing', () => {
+    expect(notices(decode(base))).toEqual([]);
+  });
+
+  it('a record dropped for another reason gets no time notice', () => {
+    expect(decode({ ...base, requestReceivedTimestamp: 'noon', stage: 'Sideways' })).toMatchObject([
+      { code: 'k8s.bad-stage' },
+    ]);
   });
 });

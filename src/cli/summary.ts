@@ -30,7 +30,22 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
       why.push('no-permission: calls that need no IAM permission, such as sts:GetCallerIdentity and console sign-in');
     if (has('federation'))
       why.push('federation: web-identity and SAML callers of AssumeRoleWith*, governed by trust policies');
+    if (has('authentication-failure'))
+      why.push(
+        'authentication-failure: calls refused before any policy was asked (expired or invalid credentials, a VPC endpoint policy)',
+      );
     err.write(c.dim(why.length ? ` (${why.join('; ')})\n` : '\n'));
+  }
+  if (r.noticeCount > 0) {
+    err.write(
+      c.dim(
+        `${r.noticeCount} notice${r.noticeCount === 1 ? '' : 's'}: the records were kept, read with what could be read (a time in another form, no time)\n`,
+      ),
+    );
+    for (const i of r.notices.slice(0, SHOWN_ISSUES))
+      err.write(c.dim(`  notice: ${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+    if (r.notices.length > SHOWN_ISSUES)
+      err.write(c.dim(`  ... and more (listed per file in the profile's sources)\n`));
   }
   if (r.issueCount > 0) {
     err.write(

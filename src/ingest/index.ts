@@ -18,6 +18,7 @@ import {
 } from './inputs.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { workloadsOfInventory } from '../inventory/workloads.js';
+import { addNotice, emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './notices.js';
 import { runPool } from './pool.js';
 import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
 import type { TaskMode, TaskRequest, TaskResult } from './taskRunner.js';
@@ -50,6 +51,9 @@ export interface IngestResult {
   issueCount: number;
   /** First issues across all sources, in file and line order. */
   issues: InputIssue[];
+  /** Notices (records kept, read with what could be read): the total, and the first of each source in line order. */
+  noticeCount: number;
+  notices: InputIssue[];
   /**
    * The time window the scope selected, resolved ('' for an open end): durations counted back from the newest record.
    */
@@ -140,6 +144,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     profile,
     issueCount: profile.sources.reduce((n, s) => n + s.issues, 0),
     issues,
+    noticeCount: profile.sources.reduce((n, s) => n + (s.notices ?? 0), 0),
+    notices: profile.sources.flatMap((s) => s.noticeSamples ?? []).sort(compareIssues),
     window: { since: scope.since, until: scope.until },
   };
 }
@@ -204,14 +210,24 @@ export function planTasks(
 
 /** One source record per file: byte ranges of a file are summed, their issue lines made absolute. */
 function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
-  const byPath = new Map<string, SourceRecord & { lineOffset: number }>();
+  const byPath = new Map<string, SourceRecord & { lineOffset: number; tally: NoticeTally }>();
   tasks.forEach((t, i) => {
     const st = stats[i]!;
     let rec = byPath.get(t.path);
     if (!rec) {
-      rec = { path: t.path, format: t.format, bytes: 0, records: 0, issues: 0, issueSamples: [], lineOffset: 0 };
+      rec = {
+        path: t.path,
+        format: t.format,
+        bytes: 0,
+        records: 0,
+        issues: 0,
+        issueSamples: [],
+        lineOffset: 0,
+        tally: emptyNotices(),
+      };
       byPath.set(t.path, rec);
     }
+    mergeNotices(rec.tally, st.notices, rec.lineOffset);
     rec.bytes += st.bytes;
     rec.records += st.records;
     rec.issues += st.issues;
@@ -225,7 +241,7 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
       rec.notice = st.notice;
     }
   });
-  return [...byPath.values()].map(({ lineOffset: _, ...r }) => r);
+  return [...byPath.values()].map(({ lineOffset: _, tally, ...r }) => ({ ...r, ...noticeFields(tally) }));
 }
 
 /**
@@ -243,12 +259,15 @@ async function readLookupEvents(
   for (const region of [...new Set(api.regions)].sort()) {
     const path = `cloudtrail-api:${region}`;
     const rec: SourceRecord = { path, format: 'cloudtrail-api', bytes: 0, records: 0, issues: 0, issueSamples: [] };
+    const tally = emptyNotices();
     let n = 0;
     try {
       for await (const ev of lookupEvents({ ...api.options, region })) {
         n++;
         const added = decodeCloudTrailValue(ev.record, { file: path, line: n }, (item) => {
-          if (item.kind === 'issue') {
+          if (item.kind === 'issue' && item.level === 'notice')
+            addNotice(tally, { ...item, message: `event ${ev.id}: ${item.message}` });
+          else if (item.kind === 'issue') {
             rec.issues++;
             if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
               rec.issueSamples.push({ ...item, message: `event ${ev.id}: ${item.message}` });
@@ -260,7 +279,7 @@ async function readLookupEvents(
     } catch (e) {
       throw new UnreadableInputError(`cannot read CloudTrail LookupEvents in ${region}: ${(e as Error).message}`);
     }
-    sources.push(rec);
+    sources.push({ ...rec, ...noticeFields(tally) });
   }
   return { profile: builder.toProfile(), sources };
 }

@@ -11,6 +11,7 @@ import { UnreadableInputError } from './inputs.js';
 import { decodeValue } from './k8sAudit/decode.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { LineSplitter } from './lines.js';
+import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
 
 /** Which reader a source is for: the option it was given with. */
 export type SourceFormat = 'k8s-audit' | 'cloudtrail' | 'flows';
@@ -40,6 +41,8 @@ export interface TaskStats {
   notice?: string;
   /** Newest record time seen (for durations back from the newest event). */
   newest: string;
+  /** Records kept with a notice (ingest/notices.ts), lines relative to the task's first line. */
+  notices: NoticeTally;
 }
 
 const CHUNK = 1 << 20;
@@ -61,8 +64,17 @@ export async function runTask(
   /** Flows: the inventory that turns addresses and pod names into workloads. */
   resolver?: Resolver,
 ): Promise<TaskStats> {
-  const stats: TaskStats = { bytes: 0, records: 0, lines: 0, issues: 0, issueSamples: [], newest: '' };
+  const stats: TaskStats = {
+    bytes: 0,
+    records: 0,
+    lines: 0,
+    issues: 0,
+    issueSamples: [],
+    newest: '',
+    notices: emptyNotices(),
+  };
   const onIssue = (i: InputIssue) => {
+    if (i.level === 'notice') return addNotice(stats.notices, i);
     stats.issues++;
     if (stats.issueSamples.length < ISSUE_SAMPLE_LIMIT) stats.issueSamples.push(i);
   };

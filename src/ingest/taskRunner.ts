@@ -2,6 +2,7 @@ import type { Profile } from '../model/profile.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import { Scope } from '../profile/scope.js';
+import { emptyNotices } from './notices.js';
 import { runTask, type Progress, type Task, type TaskStats } from './task.js';
 
 /**
@@ -27,7 +28,15 @@ export interface TaskResult {
   profile?: Profile;
 }
 
-const EMPTY: TaskStats = { bytes: 0, records: 0, lines: 0, issues: 0, issueSamples: [], newest: '' };
+const EMPTY: TaskStats = {
+  bytes: 0,
+  records: 0,
+  lines: 0,
+  issues: 0,
+  issueSamples: [],
+  newest: '',
+  notices: emptyNotices(),
+};
 
 /** Runs tasks one after another (in a worker thread), accumulating one profile until flushed. */
 export class TaskRunner {

@@ -11,6 +11,13 @@ export interface InputIssue {
   /** 1-based line number; 0 when the problem is with the file as a whole. */
   line: number;
   message: string;
+  /**
+   * `notice`: the record was kept, read with what could be read (a time in another form, no time at
+   * all); counted apart from issues, never a reason for `--on-error fail`. Absent: the record was dropped.
+   */
+  level?: 'notice';
+  /** A notice counted once per file: the file's first one stands for all, with their count. */
+  perFile?: true;
 }
 
 /** A file that was read but recognised as something else (README, zip): a notice, not an error. */

@@ -60,7 +60,11 @@ export interface AwsCallObservation {
   eventSource: string;
   eventName: string;
   region: string;
-  decision: 'allow' | 'deny';
+  /**
+   * From the error code (knowledge/aws/errorCodes.ts): `deny` refused by a policy, `unauthenticated` never
+   * reached one (expired or invalid credentials, a VPC endpoint policy), `allow` passed the permission check.
+   */
+  decision: 'allow' | 'deny' | 'unauthenticated';
   errorCode: string;
   /** Normalised time, or '' when the record had no eventTime (some shippers keep only their own). */
   time: string;

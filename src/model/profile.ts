@@ -44,6 +44,13 @@ export interface SourceRecord {
   issueSamples: InputIssue[];
   /** Why the file was skipped, when format is `skipped`. */
   notice?: string;
+  /**
+   * Notices (records kept, read with what could be read: a time in another form, no time), absent when none: one per
+   * record, or one per file and kind with the count in its message.
+   */
+  notices?: number;
+  /** The first notices of this file, in line order. */
+  noticeSamples?: InputIssue[];
 }
 
 export const ISSUE_SAMPLE_LIMIT = 20;

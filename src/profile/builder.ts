@@ -197,6 +197,8 @@ export class ProfileBuilder {
       this.awsCache.set(obs.principal.arn, p);
     }
     if (typeof p === 'string') return this.skip(p);
+    // Expired or invalid credentials, a VPC endpoint policy: no identity policy was asked, nothing to grant or deny.
+    if (obs.decision === 'unauthenticated') return this.skip('authentication-failure');
     const key = awsCallKey(obs);
     let edge = p.aws.get(key);
     if (!edge)

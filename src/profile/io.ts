@@ -86,6 +86,10 @@ function canonicalSource(s: SourceRecord): SourceRecord {
     issueSamples: s.issueSamples.map(canonicalIssue),
   };
   if (s.notice !== undefined) out.notice = s.notice;
+  if (s.notices) {
+    out.notices = s.notices;
+    out.noticeSamples = (s.noticeSamples ?? []).map(canonicalIssue);
+  }
   return out;
 }
 

@@ -156,6 +156,8 @@ const Source = Type.Object({
   issues: Type.Integer({ minimum: 0 }),
   issueSamples: Type.Array(Issue),
   notice: Type.Optional(Str),
+  notices: Type.Optional(Type.Integer({ minimum: 0 })),
+  noticeSamples: Type.Optional(Type.Array(Issue)),
 });
 
 export const ProfileSchema = Type.Object(

@@ -44,6 +44,11 @@ export type SkipReason =
   | 'federation'
   /** CloudTrail: records whose identity type is unknown. */
   | 'unknown-identity'
+  /**
+   * CloudTrail: calls refused before any policy was asked (expired, invalid or badly signed credentials, a VPC
+   * endpoint policy: knowledge/aws/errorCodes.ts). Never granted, never denied evidence.
+   */
+  | 'authentication-failure'
   /** Flows: the reply direction of a connection (counted from its initiating side). */
   | 'reply'
   /** Flows: VPC flow log records with no data (NODATA, SKIPDATA). */

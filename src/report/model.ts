@@ -163,6 +163,7 @@ const SKIP_REASONS: Record<string, string> = {
   'no-permission': 'calls that need no IAM permission (sts:GetCallerIdentity, console sign-in)',
   federation: 'web-identity and SAML callers (their trust policies, not identity policies)',
   'unknown-identity': 'CloudTrail records of unknown identity types',
+  'authentication-failure': 'CloudTrail calls refused before any policy was asked (expired or invalid credentials)',
   reply: 'the answering side of connections (counted from the side that opened them)',
   'no-data': 'VPC flow log lines without data',
   'unsupported-protocol': 'flows of protocols a NetworkPolicy cannot name',

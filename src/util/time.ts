@@ -1,31 +1,142 @@
-import { InputError } from '../model/issue.js';
+import { InputError, type InputIssue } from '../model/issue.js';
 /**
  * Times are carried as normalised RFC 3339 UTC strings with exactly six fractional digits
  * (`2026-11-02T08:00:00.123456Z`), so they compare correctly as strings and keep the
  * microseconds Kubernetes writes.
+ *
+ * Records are read in RFC 3339 and in the forms that query engines and SIEM exports give
+ * (CloudTrail Lake and Athena result sets, Splunk, Panther, Snowflake): a space for the `T`
+ * (RFC 3339 allows it, section 5.6), lower-case `t` and `z`, any number of fractional digits
+ * (nanoseconds are cut to microseconds, never rounded, so order is kept), and, outside RFC
+ * 3339, no zone at all (read as UTC, the zone CloudTrail and the API server write in), an offset
+ * without its colon or with hours only, a space before the zone, or the zone named `UTC`.
  */
-const RFC3339 = /^(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:?\d\d)$/;
+const TIME = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?( ?)(Z|z|UTC|[+-]\d\d(?::?\d\d)?)?$/;
 
-/** Normalise an RFC 3339 time; undefined when it is not one. */
+/** A record time read: its normal form, and whether it was written in RFC 3339. */
+export interface ReadTime {
+  time: string;
+  rfc3339: boolean;
+}
+
+/** Normalise an RFC 3339 time; undefined when it is not one (`--since`, `--until`, flows). */
 export function normalizeTime(s: string): string | undefined {
-  // Fast path: the API server's own MicroTime form is already normal.
+  const r = readTime(s);
+  return r?.rfc3339 ? r.time : undefined;
+}
+
+/** The forms that are already normal, or nearly (no allocation beyond the result: the ingest hot path). */
+function fastTime(s: string): string | undefined {
+  // The API server's own MicroTime form is already normal.
   if (s.length === 27 && s.charCodeAt(26) === 90 && isCanonical(s, 26)) return s;
   if (s.length === 24 && s.charCodeAt(23) === 90 && isCanonical(s, 23)) return s.slice(0, 23) + '000Z';
   // CloudTrail's form: whole seconds.
   if (s.length === 20 && s.charCodeAt(19) === 90 && isCanonical(s, 19)) return s.slice(0, 19) + '.000000Z';
-  const m = RFC3339.exec(s);
-  // Date.parse takes 24:00:00 as the next midnight; RFC 3339 hours end at 23.
-  if (!m || Number(m[2]!.slice(0, 2)) > 23) return undefined;
-  const frac = (m[3] ?? '').slice(0, 6).padEnd(6, '0');
-  const zone = m[4]!;
-  if (zone === 'Z' || zone === 'z') {
-    const ms = Date.parse(`${m[1]}T${m[2]}Z`);
-    if (Number.isNaN(ms)) return undefined;
-    return `${m[1]}T${m[2]}.${frac}Z`;
+  return undefined;
+}
+
+/** Read a record's time in any of the forms above; undefined when it is none of them or no real instant. */
+export function readTime(s: string): ReadTime | undefined {
+  const fast = fastTime(s);
+  if (fast !== undefined) return { time: fast, rfc3339: true };
+  const m = TIME.exec(s);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  // Date.UTC rolls 02-31 over into March and 24:00 into the next day: a field out of its range is no time.
+  if (month! < 1 || month! > 12 || hour! > 23 || minute! > 59 || second! > 59) return undefined;
+  if (!dayExists(year!, month!, day!)) return undefined;
+  const d = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0 to 99 as 1900 to 1999.
+  d.setUTCFullYear(year!, month! - 1, day!);
+  d.setUTCHours(hour!, minute!, second!, 0);
+  const ms = d.getTime();
+  const frac = (m[7] ?? '').slice(0, 6).padEnd(6, '0');
+  const zone = m[9] ?? '';
+  const rfc3339 = m[8] === '' && (zone === 'Z' || zone === 'z' || /^[+-]\d\d:\d\d$/.test(zone));
+  let offsetMin = 0;
+  if (zone.startsWith('+') || zone.startsWith('-')) {
+    const digits = zone.slice(1).replace(':', '');
+    const h = Number(digits.slice(0, 2));
+    const mm = digits.length > 2 ? Number(digits.slice(2)) : 0;
+    if (h > 23 || mm > 59) return undefined;
+    offsetMin = (zone[0] === '-' ? -1 : 1) * (h * 60 + mm);
   }
-  const ms = Date.parse(`${m[1]}T${m[2]}${zone.length === 5 ? zone.slice(0, 3) + ':' + zone.slice(3) : zone}`);
-  if (Number.isNaN(ms)) return undefined;
-  return new Date(ms).toISOString().slice(0, 19) + `.${frac}Z`;
+  const utc = new Date(ms - offsetMin * 60_000).toISOString();
+  // Years before 0 or after 9999 have no four-digit form.
+  if (utc.length !== 24) return undefined;
+  return { time: `${utc.slice(0, 19)}.${frac}Z`, rfc3339 };
+}
+
+/** What the decoders need to report a time: the source's issue prefix and the field's name. */
+export interface TimeField {
+  /** `cloudtrail`, `k8s`: the prefix of the issue codes. */
+  source: string;
+  field: string;
+}
+
+/**
+ * A record's time for a decoder. Time is evidence, not authorization: a record is never dropped for
+ * its time. A missing or unreadable time gives '' (the record is kept, its time unknown) and a
+ * notice naming the file and line (`<source>.no-time`, `<source>.bad-time`); a time in a form other
+ * than RFC 3339 gives its normal form and a notice counted once per file (`<source>.time-form`).
+ */
+export function recordTime(
+  raw: unknown,
+  f: TimeField,
+  loc: { file: string; line: number },
+  emit: (i: InputIssue) => void,
+): string {
+  if (typeof raw === 'string') {
+    const fast = fastTime(raw);
+    if (fast !== undefined) return fast;
+  }
+  const notice = (code: string, message: string, perFile?: true) =>
+    emit({
+      kind: 'issue',
+      level: 'notice',
+      ...(perFile ? { perFile } : {}),
+      code,
+      file: loc.file,
+      line: loc.line,
+      message,
+    });
+  if (raw === undefined || raw === null || raw === '') {
+    notice(`${f.source}.no-time`, `no ${f.field}: the record is kept, its time unknown`);
+    return '';
+  }
+  const r = typeof raw === 'string' ? readTime(raw) : undefined;
+  if (!r) {
+    const what = typeof raw === 'string' ? JSON.stringify(raw.slice(0, 120)) : `of type ${typeof raw}`;
+    notice(`${f.source}.bad-time`, `${f.field} ${what} is not a time: the record is kept, its time unknown`);
+    return '';
+  }
+  if (!r.rfc3339)
+    notice(
+      `${f.source}.time-form`,
+      `${f.field} ${JSON.stringify(raw)} is not RFC 3339 (a zone missing or written otherwise): read as ${r.time}`,
+      true,
+    );
+  return r.time;
+}
+
+/**
+ * The first of a record's time fields (up to four, in order) that holds a non-empty string, else the first that
+ * holds anything. Fixed parameters, no rest array: called once per record.
+ */
+export function firstTime(a: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
+  if (typeof a === 'string' && a !== '') return a;
+  if (typeof b === 'string' && b !== '') return b;
+  if (typeof c === 'string' && c !== '') return c;
+  if (typeof d === 'string' && d !== '') return d;
+  for (const v of [a, b, c, d]) if (v !== undefined && v !== null && v !== '') return v;
+  return undefined;
+}
+
+/** Whether the day is in its month (no 02-30, no 02-29 outside leap years). */
+function dayExists(year: number, month: number, day: number): boolean {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  return day >= 1 && d.getUTCDate() === day;
 }
 
 const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
@@ -52,7 +163,10 @@ function isCanonical(s: string, zAt: number): boolean {
   const two = (i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
   const month = two(5);
   const day = two(8);
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && two(11) < 24 && two(14) < 60 && two(17) < 61;
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && two(11) < 24 && two(14) < 60 && two(17) < 60))
+    return false;
+  // 02-30, 04-31...: no such day (the slow path says so too).
+  return day <= 28 || dayExists(Number(s.slice(0, 4)), month, day);
 }
 
 /** Milliseconds since the epoch of a normalised time. */

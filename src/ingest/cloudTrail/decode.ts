@@ -1,7 +1,8 @@
 import type { InputIssue } from '../../model/issue.js';
 import type { AwsCallObservation, AwsPrincipal, ServiceAccountLink } from '../../model/observation.js';
 import type { RecordSkip } from '../../model/network.js';
-import { normalizeTime } from '../../util/time.js';
+import { recordTime } from '../../util/time.js';
+import { errorClass } from '../../knowledge/aws/errorCodes.js';
 import { namespaceProblem, shown, subdomainProblem } from '../../knowledge/kubernetes/names.js';
 import {
   accountProblem,
@@ -15,6 +16,7 @@ import {
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
 import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
+import { withRequestActions } from './requestActions.js';
 import { isObj } from '../../util/json.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
@@ -29,9 +31,7 @@ type Emit = (item: AwsCallObservation | RecordSkip | InputIssue) => void;
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** Error codes that mean the call was refused by authorization: denied, kept, never granted. */
-const DENIED =
-  /^(Client\.)?(AccessDenied(Exception)?|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|AuthorizationErrorException|Forbidden|NotAuthorized(Exception)?)$/;
+const EVENT_TIME = { source: 'cloudtrail', field: 'eventTime' };
 
 export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: number }, emit: Emit): number {
   const issue = (code: string, message: string) =>
@@ -62,16 +62,6 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     issue('cloudtrail.bad-type', typeProblem);
     return 0;
   }
-  let time = '';
-  const rawTime = str(v['eventTime']);
-  if (rawTime) {
-    const t = normalizeTime(rawTime);
-    if (!t) {
-      issue('cloudtrail.bad-time', `eventTime ${JSON.stringify(rawTime)} is not RFC 3339`);
-      return 0;
-    }
-    time = t;
-  }
   const errorCode = str(v['errorCode']);
   const principal = principalOf(v['userIdentity'] as Obj);
   const eventSource = v['eventSource'];
@@ -95,13 +85,15 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     eventSource,
     eventName,
     region,
-    decision: DENIED.test(errorCode) ? 'deny' : 'allow',
+    decision: DECISIONS[errorClass(errorCode)],
     errorCode,
-    time,
+    time: '',
     id: str(v['eventID']),
     resources: resources.length > 1 ? distinctSorted(resources) : resources,
     implied: impliedPermissions(service, eventName, params, ctx),
   };
+  // DynamoDB transactions and PartiQL statements: the item actions their requests need (requestActions.ts).
+  obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
   const link = linkOf(v, obs);
   if (link) obs.link = link;
   const problem = callProblem(obs, str(v['recipientAccountId']));
@@ -109,11 +101,17 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     issue('cloudtrail.bad-name', problem);
     return 0;
   }
+  // Time is evidence, not authorization: a record kept is kept whatever its time (notices say why).
+  obs.time = recordTime(v['eventTime'], EVENT_TIME, loc, emit);
   emit(obs);
   return 1;
 }
 
-const STRING_FIELDS = ['eventTime', 'errorCode', 'awsRegion', 'recipientAccountId', 'eventID'] as const;
+/** Refused: denied evidence. Unauthenticated: counted apart. Any other error passed the permission check. */
+const DECISIONS = { denied: 'deny', unauthenticated: 'unauthenticated', passed: 'allow' } as const;
+
+// eventTime is not here: a time of the wrong type leaves the record without a time, never drops it.
+const STRING_FIELDS = ['errorCode', 'awsRegion', 'recipientAccountId', 'eventID'] as const;
 
 /** The first field a decision or a policy is made from whose type is not CloudTrail's, or undefined. */
 function wrongType(v: Obj): string | undefined {

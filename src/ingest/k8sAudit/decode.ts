@@ -2,7 +2,7 @@ import type { K8sAccess } from '../../model/access.js';
 import type { Stage } from '../../model/evidence.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { Decision, K8sRequestObservation } from '../../model/observation.js';
-import { normalizeTime } from '../../util/time.js';
+import { firstTime, recordTime } from '../../util/time.js';
 import {
   apiGroupProblem as apiGroupCheck,
   namespaceProblem as namespaceCheck,
@@ -144,20 +144,12 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     stage = code === undefined ? 'RequestReceived' : 'ResponseComplete';
   if (stage === undefined) return bad('k8s.bad-stage', `unknown stage ${shownValue(stageRaw)}`);
 
-  const rawTime =
-    str(ev['requestReceivedTimestamp']) ||
-    str(ev['timestamp']) ||
-    str(ev['stageTimestamp']) ||
-    (isObj(ev['metadata']) ? str(ev['metadata']['creationTimestamp']) : '');
-  let time = '';
-  if (rawTime !== '') {
-    const t = normalizeTime(rawTime);
-    if (t === undefined) return bad('k8s.bad-time', `timestamp ${shown(rawTime)} is not RFC 3339`);
-    time = t;
-  }
-
   const access = decodeAccess(ev, verb, loc, emit);
   if (!access) return 0;
+  // Time is evidence, not authorization: a record is kept whatever its time (util/time.ts recordTime).
+  const meta = isObj(ev['metadata']) ? ev['metadata']['creationTimestamp'] : undefined;
+  const rawTime = firstTime(ev['requestReceivedTimestamp'], ev['timestamp'], ev['stageTimestamp'], meta);
+  const time = recordTime(rawTime, K8S_TIME, loc, emit);
   const created =
     verb === 'create' && !access.subresource && isObj(ev['objectRef']) ? str(ev['objectRef']['name']) : '';
 
@@ -189,15 +181,8 @@ function generateNameOf(ev: Record<string, unknown>): string {
   return isObj(m) ? str(m['generateName']) : '';
 }
 
-const STRING_FIELDS = [
-  'stage',
-  'auditID',
-  'requestURI',
-  'requestReceivedTimestamp',
-  'stageTimestamp',
-  'timestamp',
-  'level',
-] as const;
+const STRING_FIELDS = ['stage', 'auditID', 'requestURI', 'level'] as const;
+const K8S_TIME = { source: 'k8s', field: 'timestamp' };
 const OBJECT_FIELDS = ['objectRef', 'responseStatus', 'annotations', 'impersonatedUser'] as const;
 
 /**

@@ -24,16 +24,40 @@ const SERVICE_RENAMES: Record<string, string> = {
   tagging: 'tag',
 };
 
+const SIGN_IN = 'sign-in is not an API permission';
+const PORTAL = "the AWS access portal signs its calls with the user's portal token, not IAM credentials";
+const OIDC = 'IAM Identity Center OIDC: the device and token flow is signed with no IAM credentials';
+
 /** Calls that need no IAM permission (REFERENCE.md 8.4). */
 const NO_PERMISSION: Record<string, string> = {
   'sts:GetCallerIdentity': 'GetCallerIdentity needs no permission',
   'sts:GetSessionToken': "GetSessionToken needs no permission (it uses the caller's long-term credentials)",
-  'signin:ConsoleLogin': 'console sign-in is not an API permission',
-  'signin:CheckMfa': 'console sign-in is not an API permission',
+  // Console sign-in events (CloudTrail user guide, "AWS Management Console sign-in events"), and the
+  // sign-in events of IAM Identity Center users (CredentialChallenge, CredentialVerification, UserAuthentication).
+  'signin:ConsoleLogin': SIGN_IN,
+  'signin:CheckMfa': SIGN_IN,
   'signin:SwitchRole': 'console role switching is not an API permission',
   'signin:ExitRole': 'console role switching is not an API permission',
   'signin:RenewRole': 'console role switching is not an API permission',
+  'signin:CredentialChallenge': SIGN_IN,
+  'signin:CredentialVerification': SIGN_IN,
+  'signin:UserAuthentication': SIGN_IN,
+  // The access portal (IAM Identity Center Portal API: GetRoleCredentials, ListAccounts, ListAccountRoles,
+  // Logout take a bearer token and no SigV4 signature), and its sign-in steps Authenticate and Federate.
+  // Not ListApplications: sso:ListApplications is also an administration action of the same event source.
+  'sso:Authenticate': PORTAL,
+  'sso:Federate': PORTAL,
+  'sso:GetRoleCredentials': PORTAL,
+  'sso:ListAccounts': PORTAL,
+  'sso:ListAccountRoles': PORTAL,
+  'sso:Logout': PORTAL,
+  'sso-oauth:CreateToken': OIDC,
+  'sso-oauth:RegisterClient': OIDC,
+  'sso-oauth:StartDeviceAuthorization': OIDC,
 };
+
+/** Event sources every call of which needs no IAM permission. */
+const NO_PERMISSION_SERVICES: Record<string, string> = { 'portal.sso': PORTAL };
 
 /** S3 event names that differ from their IAM actions (REFERENCE.md 8.3). */
 const S3_ACTIONS: Record<string, string[]> = {
@@ -77,18 +101,74 @@ const S3_ACTIONS: Record<string, string[]> = {
   SetBucketAccessControlPolicy: ['PutBucketAcl'],
   GetBucketLoggingStatus: ['GetBucketLogging'],
   SetBucketLoggingStatus: ['PutBucketLogging'],
+  // S3 API reference, each operation's "you must have the ... permission":
+  DeleteBucketPublicAccessBlock: ['PutBucketPublicAccessBlock'],
+  GetObjectLockConfiguration: ['GetBucketObjectLockConfiguration'],
+  PutObjectLockConfiguration: ['PutBucketObjectLockConfiguration'],
+  DeleteBucketOwnershipControls: ['PutBucketOwnershipControls'],
+  SelectObjectContent: ['GetObject'],
 };
-// Analytics, inventory and metrics configurations: Get/List → Get…, Put/Delete → Put… (REFERENCE.md 8.3).
-for (const kind of ['Analytics', 'Inventory', 'Metrics']) {
+// Analytics, inventory, metrics and Intelligent-Tiering configurations: Get/List → Get…, Put/Delete → Put…
+// (REFERENCE.md 8.3; S3 API reference for the Intelligent-Tiering operations).
+for (const kind of ['Analytics', 'Inventory', 'Metrics', 'IntelligentTiering']) {
   S3_ACTIONS[`GetBucket${kind}Configuration`] = [`Get${kind}Configuration`];
   S3_ACTIONS[`ListBucket${kind}Configurations`] = [`Get${kind}Configuration`];
   S3_ACTIONS[`PutBucket${kind}Configuration`] = [`Put${kind}Configuration`];
   S3_ACTIONS[`DeleteBucket${kind}Configuration`] = [`Put${kind}Configuration`];
 }
 
-/** Other services' renamed or split actions (REFERENCE.md 8.4). */
+/**
+ * Other services' renamed or split actions (REFERENCE.md 8.4), by `prefix:eventName`; an action without a prefix is
+ * of the event's own service. Sources: each operation's API reference ("requires permission for ...").
+ */
 const OTHER_ACTIONS: Record<string, string[]> = {
   'kms:ReEncrypt': ['ReEncryptFrom', 'ReEncryptTo'],
+  // Lambda data events log invocations as `Invoke`; InvokeWithResponseStream needs lambda:InvokeFunction.
+  'lambda:Invoke': ['InvokeFunction'],
+  'lambda:InvokeWithResponseStream': ['InvokeFunction'],
+  // Batch operations are authorized as their single forms.
+  'sqs:SendMessageBatch': ['SendMessage'],
+  'sqs:DeleteMessageBatch': ['DeleteMessage'],
+  'sqs:ChangeMessageVisibilityBatch': ['ChangeMessageVisibility'],
+  'sns:PublishBatch': ['Publish'],
+  // DynamoDB: "Using IAM with DynamoDB transactions": a Get in a transaction is authorized as GetItem.
+  'dynamodb:TransactGetItems': ['GetItem'],
+  'bedrock:Converse': ['InvokeModel'],
+  'bedrock:ConverseStream': ['InvokeModelWithResponseStream'],
+  // The Billing console's own events (Billing user guide, "AWS Billing CloudTrail events") for what the
+  // Account Management and Billing actions now authorize. SetAdditionalContacts stands for creating,
+  // changing and removing alternate contacts alike.
+  'billingconsole:SetContactAddress': ['account:PutContactInformation'],
+  'billingconsole:SetAdditionalContacts': ['account:PutAlternateContact', 'account:DeleteAlternateContact'],
+  'billingconsole:CloseAccount': ['account:CloseAccount'],
+  'billingconsole:SetIAMAccessPreference': ['billing:UpdateIAMAccessPreference'],
+  'billingconsole:SetAccountContractMetadata': ['billing:PutContractInformation'],
+};
+
+/**
+ * DynamoDB calls whose item actions depend on the request: each operation of a TransactWriteItems, the verb of a
+ * PartiQL statement (AWS: "Using IAM with DynamoDB transactions", "IAM security policies with PartiQL for
+ * DynamoDB"). The decoder reads them from the request parameters into the call's implied permissions
+ * (ingest/cloudTrail/requestActions.ts); the event itself needs nothing more.
+ */
+export const DYNAMODB_REQUEST_ACTIONS = {
+  operation: {
+    Put: 'dynamodb:PutItem',
+    Update: 'dynamodb:UpdateItem',
+    Delete: 'dynamodb:DeleteItem',
+    ConditionCheck: 'dynamodb:ConditionCheckItem',
+  } as Readonly<Record<string, string>>,
+  statement: {
+    SELECT: 'dynamodb:PartiQLSelect',
+    INSERT: 'dynamodb:PartiQLInsert',
+    UPDATE: 'dynamodb:PartiQLUpdate',
+    DELETE: 'dynamodb:PartiQLDelete',
+  } as Readonly<Record<string, string>>,
+  events: {
+    TransactWriteItems: 'operation',
+    ExecuteStatement: 'statement',
+    BatchExecuteStatement: 'statement',
+  } as Readonly<Record<string, 'operation' | 'statement'>>,
 };
 
 /**
@@ -133,7 +213,7 @@ export function baseEventName(service: string, eventName: string): string {
 /** Why a call needs no IAM permission, or undefined when it needs one. Synchronous: used while reading. */
 export function noPermissionReason(eventSource: string, eventName: string): string | undefined {
   const service = servicePrefix(eventSource);
-  return NO_PERMISSION[`${service}:${baseEventName(service, eventName)}`];
+  return NO_PERMISSION_SERVICES[service] ?? NO_PERMISSION[`${service}:${baseEventName(service, eventName)}`];
 }
 
 /** The catalogue's own spelling of an action, or undefined when it does not exist. */
@@ -159,20 +239,23 @@ export function mapEventToActions(eventSource: string, eventName: string): Promi
 async function resolve(eventSource: string, eventName: string): Promise<ActionMapping> {
   const service = servicePrefix(eventSource);
   const name = baseEventName(service, eventName);
-  const skip = NO_PERMISSION[`${service}:${name}`];
+  const skip = noPermissionReason(eventSource, eventName);
   if (skip) return { kind: 'no-permission', reason: skip };
+  // The actions are the call's implied permissions, read from its request.
+  if (service === 'dynamodb' && DYNAMODB_REQUEST_ACTIONS.events[name]) return { kind: 'actions', actions: [] };
   const wanted = (service === 's3' ? S3_ACTIONS[name] : undefined) ??
     (service === 'apigateway' ? apiGatewayMethod(name) : undefined) ??
     OTHER_ACTIONS[`${service}:${name}`] ?? [name];
   const actions: string[] = [];
   for (const a of wanted) {
-    const found = await canonical(service, a);
+    const [svc, act] = a.includes(':') ? (a.split(':') as [string, string]) : [service, a];
+    const found = await canonical(svc, act);
     if (!found)
       return {
         kind: 'unmapped',
-        reason: `${eventSource} ${eventName}: no IAM action ${service}:${a} in the catalogue`,
+        reason: `${eventSource} ${eventName}: no IAM action ${svc}:${act} in the catalogue`,
       };
-    actions.push(`${service}:${found}`);
+    actions.push(`${svc}:${found}`);
   }
   return { kind: 'actions', actions: [...new Set(actions)].sort() };
 }

@@ -165,6 +165,12 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
     }
     needs.push({ action: imp.action, ...(await scopeNeed(imp.action, [imp.resource], context)), implied: imp.via });
   }
+  // A call whose actions come from its request (DynamoDB transactions, PartiQL) in a profile that does not hold them.
+  if (needs.length === 0)
+    return {
+      kind: 'unmapped',
+      reason: `${call.eventSource} ${call.eventName}: the profile does not hold the item actions of the request (profile the logs again)`,
+    };
   return { kind: 'actions', needs };
 }
 
