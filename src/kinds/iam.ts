@@ -77,6 +77,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet> = {
 function iamLabel(option: string): string {
   if (option === 'undetermined-resource') return '(resource not in the event)';
   if (option === 'generated-keys') return '(made-up keys; --exact keeps them)';
+  if (option === 'no-resource-type') return '(no narrower resource exists)';
   return `--${option}`;
 }
 

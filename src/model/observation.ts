@@ -60,6 +60,8 @@ export interface AwsCallObservation {
   eventSource: string;
   eventName: string;
   region: string;
+  /** The account the call went to: recipientAccountId, else the caller's. */
+  account: string;
   decision: 'allow' | 'deny';
   errorCode: string;
   /** Normalised time, or '' when the record had no eventTime (some shippers keep only their own). */

@@ -9,12 +9,13 @@ import {
   eventSourceProblem,
   identityArnProblem,
   regionProblem,
-  resourceArnProblem,
+  candidateArnProblem,
   roleArnProblem,
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
 import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
+import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { isObj } from '../../util/json.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
@@ -79,7 +80,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   const eventName = baseEventName(service, v['eventName']);
   const region = str(v['awsRegion']);
   const ctx = {
-    partition: partitionOf(principal.arn),
+    partition: region ? partitionOfRegion(region) : partitionOf(principal.arn),
     region,
     account: str(v['recipientAccountId']) || principal.account,
     eventName,
@@ -95,12 +96,13 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     eventSource,
     eventName,
     region,
+    account: ctx.account,
     decision: DENIED.test(errorCode) ? 'deny' : 'allow',
     errorCode,
     time,
     id: str(v['eventID']),
     resources: resources.length > 1 ? distinctSorted(resources) : resources,
-    implied: impliedPermissions(service, eventName, params, ctx),
+    implied: impliedPermissions(service, eventName, params, ctx, v),
   };
   const link = linkOf(v, obs);
   if (link) obs.link = link;
@@ -150,8 +152,6 @@ function typeName(v: unknown): string {
 }
 
 const POLICY_IDENTITY = new Set<AwsPrincipal['type']>(['Role', 'IAMUser', 'Root', 'FederatedUser']);
-/** A secret named without its ARN's random suffix: the generator's `-??????` (see resources.ts). */
-const SECRET_SUFFIX = /^(arn:aws[\w-]*:secretsmanager:[^:]*:\d*:secret:.+)-\?{6}$/;
 
 /**
  * A name that no real record carries, in a field a policy is made from: the identity's ARN, the event,
@@ -174,11 +174,11 @@ function callProblem(obs: AwsCallObservation, recipient: string): string | undef
     check('userIdentity.accountId', pr.account, accountProblem);
   if (out) return out;
   for (const r of obs.resources) {
-    const p = check('resource', r.replace(SECRET_SUFFIX, '$1'), resourceArnProblem);
+    const p = check('resource', r, candidateArnProblem);
     if (p) return p;
   }
   for (const i of obs.implied) {
-    const p = i.resource === '' ? undefined : check(`${i.action} resource`, i.resource, resourceArnProblem);
+    const p = i.resource === '' ? undefined : check(`${i.action} resource`, i.resource, candidateArnProblem);
     if (p) return p;
   }
   const l = obs.link;
