@@ -1,4 +1,5 @@
 import { resourcePath } from '../model/access.js';
+import { parseArn } from '../knowledge/aws/arn.js';
 import type { NetEdge } from '../model/network.js';
 import { isPrivateAddress } from '../knowledge/network/cidr.js';
 
@@ -47,7 +48,8 @@ export function awsRisks(
   const out: string[] = [];
   if (action === 'iam:PassRole') out.push('iam:PassRole: hands a role to a service');
   else if (action === 'sts:AssumeRole') {
-    const acct = /^arn:aws[\w-]*:iam::(\d+):/.exec(resource)?.[1];
+    const arn = parseArn(resource);
+    const acct = arn?.service === 'iam' ? arn.account : undefined;
     if (acct && acct !== principalAccount) out.push(`cross-account sts:AssumeRole into ${acct}`);
     else out.push('sts:AssumeRole');
   } else if (IAM_WRITE.test(action)) out.push(`${action}: an IAM or STS write`);

@@ -50,7 +50,7 @@ export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
   return { kind: 'actions', permissions };
 }
 
-/** Why a resource built from a request parameter holds a wildcard (see candidateArnProblem in knowledge/aws/names.ts). */
+/** Why a resource built from a request parameter holds a wildcard (see candidateArnProblem in aws/names.ts). */
 function builtWildcard(arn: string): string {
   if (/:secretsmanager:.*-\?{6}$/.test(arn))
     return `the call named the secret ${arn.replace(/^.*:secret:/, '').slice(0, -7)} by name; -?????? stands for the six random characters AWS adds to its ARN`;

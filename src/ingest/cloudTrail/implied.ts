@@ -1,6 +1,6 @@
 import type { ImpliedPermission } from '../../model/observation.js';
 import { isObj } from '../../util/json.js';
-import { isArn } from '../../knowledge/aws/arn.js';
+import { isArn, parseArn } from '../../knowledge/aws/arn.js';
 import type { CallContext } from './resources.js';
 
 /**
@@ -23,7 +23,6 @@ import type { CallContext } from './resources.js';
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/;
 const ROLE_KEY = /(^|[a-z])(role|Role|ROLE)(Arn|ARN|arn)?s?$/;
 
 /** Services whose role parameters are not handed over: STS assumes the role itself, IAM manages roles. */
@@ -45,11 +44,16 @@ const PASS_INSTANCE_PROFILE = new Set([
   'ec2:ReplaceIamInstanceProfileAssociation',
 ]);
 
+function isRoleArn(v: string): boolean {
+  const a = parseArn(v);
+  return a?.service === 'iam' && /^\d{12}$/.test(a.account) && /^role\/./.test(a.resource);
+}
+
 /** Every role ARN under a parameter whose name says it is a role, with its path. */
 function roleArns(v: unknown, path: string, key: string, out: [string, string][], depth = 0): void {
   if (depth > 8) return;
   if (typeof v === 'string') {
-    if (ROLE_KEY.test(key) && ROLE_ARN.test(v)) out.push([path, v]);
+    if (ROLE_KEY.test(key) && isRoleArn(v)) out.push([path, v]);
   } else if (Array.isArray(v)) v.forEach((x, i) => roleArns(x, `${path}[${i}]`, key, out, depth + 1));
   else if (isObj(v)) for (const [k, x] of Object.entries(v)) roleArns(x, `${path}.${k}`, k, out, depth + 1);
 }

@@ -172,7 +172,7 @@ function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallCont
         const got = Object.values(resourceFormats(typeService))
           .map((f) => matchFormat(f, v))
           .find((x) => x?.[p] !== undefined);
-        if (got && i > 0) values[p] = got[p]!;
+        if (got) values[p] = got[p]!;
         else ok = false;
       } else if (i === 0 && !/[*?]/.test(v)) reads = read(rule, p, v, params, c);
       else values[p] = v;

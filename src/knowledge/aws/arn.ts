@@ -94,8 +94,9 @@ const CONTEXT = new Set(['Partition', 'Region', 'Account']);
 export const isContextPlaceholder = (p: string): boolean => CONTEXT.has(p);
 
 /**
- * A format with its placeholders filled: from `values`, then `${Partition}`, `${Region}`, `${Account}` from
- * `context`. A placeholder without a value makes the result undefined, or `unknown` when given (`*`: a pattern).
+ * A format with its placeholders filled: from `values` (a key present as '' is meant), then `${Partition}`,
+ * `${Region}`, `${Account}` from `context`. A placeholder without a value makes the result undefined, or `unknown`
+ * when given (`*`: a pattern).
  */
 export function fillFormat(
   format: string,
@@ -105,15 +106,9 @@ export function fillFormat(
 ): string | undefined {
   let missing = false;
   const out = format.replace(/\$\{([A-Za-z0-9]+)\}/g, (_m, p: string) => {
-    const v =
-      values[p] ??
-      (p === 'Partition'
-        ? context.partition
-        : p === 'Region'
-          ? context.region
-          : p === 'Account'
-            ? context.account
-            : '');
+    // A value given as '' is meant (an AWS-owned document has no account); an empty context value is unknown.
+    if (Object.hasOwn(values, p)) return values[p]!;
+    const v = CONTEXT.has(p) ? context[p.toLowerCase() as keyof ArnContext] : '';
     if (v) return v;
     if (unknown === undefined) missing = true;
     return unknown ?? '';

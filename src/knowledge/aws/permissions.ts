@@ -195,10 +195,11 @@ function whyUnnamed(
   const p = parametersNaming(event.service, event.eventName, t.service, t.name);
   if (p.created)
     return `${event.eventName} creates the ${t.name}: AWS makes up its name, which the request cannot carry`;
-  if (p.params.length) return `the event names no ${t.name} (it carries none of ${p.params.join(', ')})`;
+  // A resource of the same service under another name (a key by its alias): named, but not as this type.
   const arnService = (t.formats[0] ?? '').split(':')[2];
   const others = candidates.filter((c) => parseArn(c)?.service === arnService);
   if (others.length) return `the event names ${others.join(', ')} but no ${t.name}`;
+  if (p.params.length) return `the event names no ${t.name} (it carries none of ${p.params.join(', ')})`;
   return `no request parameter of ${event.eventName} that audit2policy reads names a ${t.name}`;
 }
 

@@ -106,11 +106,16 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r('snapshot', { SnapshotId: 'sourceSnapshotId' }, { read: 'ec2-id' }),
     r('image', { ImageId: 'imageId' }, { read: 'ec2-id', created: ['CreateImage', 'CopyImage', 'RegisterImage'] }),
     r('image', { ImageId: 'sourceImageId' }, { read: 'ec2-id' }),
+    r('image', { ImageId: 'instancesSet.items[].imageId' }, { read: 'ec2-id' }),
     r('security-group', { SecurityGroupId: 'groupId' }, { read: 'ec2-id', created: ['CreateSecurityGroup'] }),
     r('security-group', { SecurityGroupId: 'groupSet.items[].groupId' }, { read: 'ec2-id' }),
     r('subnet', { SubnetId: 'subnetId' }, { read: 'ec2-id', created: ['CreateSubnet'] }),
     r('vpc', { VpcId: 'vpcId' }, { read: 'ec2-id', created: ['CreateVpc'] }),
-    r('network-interface', { NetworkInterfaceId: 'networkInterfaceId' }, { read: 'ec2-id' }),
+    r(
+      'network-interface',
+      { NetworkInterfaceId: 'networkInterfaceId' },
+      { read: 'ec2-id', created: ['RunInstances', 'CreateNetworkInterface'] },
+    ),
     r('key-pair', { KeyPairName: 'keyName' }),
     r('launch-template', { LaunchTemplateId: 'launchTemplateId' }, { read: 'ec2-id' }),
     // CreateTags, DeleteTags: any taggable resource, by the prefix of its id.
@@ -189,7 +194,13 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r('cluster', { ClusterName: 'clusterName' }, { events: ['CreateCluster'] }),
     r('service', { ClusterName: 'cluster', ServiceName: 'service' }),
     r('service', { ClusterName: 'cluster', ServiceName: 'serviceName' }, { events: ['CreateService'] }),
+    r('service', { ClusterName: 'cluster', ServiceName: 'services[]' }),
     r('task-definition', { TaskDefinitionFamilyName: 'taskDefinition' }, { read: 'task-definition' }),
+    r(
+      'task-definition',
+      { TaskDefinitionFamilyName: 'family' },
+      { events: ['RegisterTaskDefinition'], read: 'task-definition' },
+    ),
     r('task', { ClusterName: 'cluster', TaskId: 'task' }),
     r('task', { ClusterName: 'cluster', TaskId: 'tasks[]' }),
   ],
@@ -199,7 +210,9 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r('stackset', { StackSetName: 'stackSetName' }),
   ],
   states: [
-    // Step Functions names its resources by ARN only (stateMachineArn, executionArn, activityArn): taken as they are.
+    // Step Functions names existing resources by ARN (stateMachineArn, executionArn, activityArn): taken as they are.
+    r('statemachine', { StateMachineName: 'name' }, { events: ['CreateStateMachine'] }),
+    r('activity', { ActivityName: 'name' }, { events: ['CreateActivity'] }),
   ],
   events: [
     r(
@@ -226,6 +239,10 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r('datacatalog', { DataCatalogName: 'catalogName' }),
   ],
   kinesis: [r('stream', { StreamName: 'streamName' })],
+  codebuild: [
+    r('project', { ProjectName: 'name' }, { events: ['CreateProject', 'UpdateProject', 'DeleteProject'] }),
+    r('project', { ProjectName: 'projectName' }),
+  ],
 };
 
 /** The rows of a service that apply to an event. */
