@@ -200,7 +200,7 @@ function whyUnnamed(
   const others = candidates.filter((c) => parseArn(c)?.service === arnService);
   if (others.length) return `the event names ${others.join(', ')} but no ${t.name}`;
   if (p.params.length) return `the event names no ${t.name} (it carries none of ${p.params.join(', ')})`;
-  return `no request parameter of ${event.eventName} that audit2policy reads names a ${t.name}`;
+  return `no request parameter of ${event.eventName} that audit2policy reads names ${/^[aeiou]/.test(t.name) ? 'an' : 'a'} ${t.name}`;
 }
 
 /** Where the call went: the record's region and account when the profile has them, else its first ARN's. */
