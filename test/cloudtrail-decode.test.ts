@@ -182,7 +182,7 @@ describe('CloudTrail records', () => {
     expect(got[0]!.eventName).toBe(eventName.replace(/20150331v2$/, ''));
   });
 
-  it('implies iam:PassRole on a role handed to Lambda, an unknown one for an instance profile, and s3:GetObject on a copy source', () => {
+  it('implies iam:PassRole on a role handed to Lambda, an unknown one for an instance profile, and s3:GetObjectVersion on a versioned copy source', () => {
     const fn = calls(
       decode(
         record({
@@ -217,8 +217,13 @@ describe('CloudTrail records', () => {
         }),
       ),
     )[0]!;
+    // A copy source with a versionId reads that version: s3:GetObjectVersion (S3's CopyObject API reference).
     expect(copy.implied).toEqual([
-      { action: 's3:GetObject', resource: 'arn:aws:s3:::src/a b.json', via: 'requestParameters.x-amz-copy-source' },
+      {
+        action: 's3:GetObjectVersion',
+        resource: 'arn:aws:s3:::src/a b.json',
+        via: 'requestParameters.x-amz-copy-source',
+      },
     ]);
   });
 

@@ -212,6 +212,7 @@ function call(key: string, time: string, eventName = 'PutObject', bucket = 'acme
     eventSource: 's3.amazonaws.com',
     eventName,
     region: 'eu-west-1',
+    account: '111122223333',
     decision: 'allow',
     errorCode: '',
     time,

@@ -269,6 +269,8 @@ async function excessOf(
             eventName: e.eventName,
             resources: e.resources,
             implied: e.implied,
+            ...(e.region ? { region: e.region } : {}),
+            ...(e.account ? { account: e.account } : {}),
             allowed: e.allowed,
           });
     }
@@ -303,7 +305,7 @@ function clean(e: Principal['k8s'][number]): Principal['k8s'][number] {
 const k8sKey = (e: Principal['k8s'][number]) =>
   JSON.stringify([e.verb, e.apiGroup, e.resource, e.subresource, e.namespace, e.name, e.nonResourceURL]);
 const awsKey = (e: NonNullable<Principal['aws']>[number]) =>
-  JSON.stringify([e.eventSource, e.eventName, e.resources, e.implied]);
+  JSON.stringify([e.eventSource, e.eventName, e.region, e.account, e.resources, e.implied]);
 
 function sortRecord<T>(r: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(r).sort((a, b) => cmp(a[0], b[0])));

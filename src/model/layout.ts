@@ -1,3 +1,4 @@
+import { parseArn } from '../knowledge/aws/arn.js';
 import { bounded, escapeName } from '../util/paths.js';
 
 /**
@@ -10,9 +11,9 @@ import { bounded, escapeName } from '../util/paths.js';
  * `arn:aws:iam::111122223333:role/apps/shop-cart` → account and file name (`shop-cart`, `root`, `federated-user.bob`).
  */
 export function policyName(arn: string): { account: string; name: string } {
-  const m = /^arn:aws[\w-]*:(?:iam|sts)::(\d*):(.*)$/.exec(arn);
-  if (!m) return { account: 'unknown', name: safe(arn) };
-  const [, account = '', rest = ''] = m;
+  const a = parseArn(arn);
+  if (!a || (a.service !== 'iam' && a.service !== 'sts') || a.region) return { account: 'unknown', name: safe(arn) };
+  const { account, resource: rest } = a;
   if (rest === 'root') return { account, name: 'root' };
   if (rest.startsWith('federated-user/'))
     return { account, name: `federated-user.${safe(rest.slice('federated-user/'.length))}` };

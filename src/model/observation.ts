@@ -60,6 +60,8 @@ export interface AwsCallObservation {
   eventSource: string;
   eventName: string;
   region: string;
+  /** The account the call went to: recipientAccountId, else the caller's. */
+  account: string;
   /**
    * From the error code (knowledge/aws/errorCodes.ts): `deny` refused by a policy, `unauthenticated` never
    * reached one (expired or invalid credentials, a VPC endpoint policy), `allow` passed the permission check.

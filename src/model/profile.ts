@@ -90,6 +90,12 @@ export interface AwsCall {
   resources: string[];
   /** Permissions the call needed besides its own action, sorted. */
   implied: ImpliedPermission[];
+  /**
+   * The record's awsRegion and the account the call went to (recipientAccountId, else the caller's): what an ARN of a
+   * resource the call did not name still holds. Absent in profiles written before they were kept.
+   */
+  region?: string;
+  account?: string;
 }
 
 export interface AwsEdge extends AwsCall {

@@ -210,6 +210,8 @@ export class ProfileBuilder {
             eventName: obs.eventName,
             resources: obs.resources,
             implied: obs.implied,
+            ...(obs.region ? { region: obs.region } : {}),
+            ...(obs.account ? { account: obs.account } : {}),
           },
         }),
       );

@@ -125,6 +125,8 @@ function canonicalAwsEdge(e: AwsEdge): AwsEdge {
     resources: [...e.resources],
     implied: e.implied.map((i) => ({ action: i.action, resource: i.resource, via: i.via })),
   };
+  if (e.region) out.region = e.region;
+  if (e.account) out.account = e.account;
   if (e.allowed) out.allowed = canonicalEvidence(e.allowed);
   if (e.denied) out.denied = canonicalEvidence(e.denied);
   return out;

@@ -11,7 +11,15 @@ import {
   usernameProblem,
   verbProblem,
 } from '../knowledge/kubernetes/names.js';
-import { eventNameProblem, eventSourceProblem, resourceArnProblem, roleArnProblem } from '../knowledge/aws/names.js';
+import {
+  accountProblem,
+  candidateArnProblem,
+  eventNameProblem,
+  eventSourceProblem,
+  regionProblem,
+  resourceArnProblem,
+  roleArnProblem,
+} from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
 import { isAwsKind } from '../model/subject.js';
 
@@ -19,7 +27,6 @@ import { isAwsKind } from '../model/subject.js';
  * A secret named without its ARN's random suffix carries the generator's `-??????` (see
  * ingest/cloudTrail/resources.ts).
  */
-const SECRET_SUFFIX = /^(arn:aws[\w-]*:secretsmanager:[^:]*:\d*:secret:.+)-\?{6}$/;
 
 /**
  * The first name in a profile read from a file that ingest would have refused (the same rules as the
@@ -60,12 +67,12 @@ export function profileNameProblem(p: Profile): string | undefined {
       const problem =
         check(`${ea}.eventSource`, e.eventSource, eventSourceProblem) ??
         check(`${ea}.eventName`, e.eventName, eventNameProblem) ??
-        e.resources
-          .map((r, k) => check(`${ea}.resources[${k}]`, r.replace(SECRET_SUFFIX, '$1'), resourceArnProblem))
-          .find(Boolean) ??
+        (e.region ? check(`${ea}.region`, e.region, regionProblem) : undefined) ??
+        (e.account ? check(`${ea}.account`, e.account, accountProblem) : undefined) ??
+        e.resources.map((r, k) => check(`${ea}.resources[${k}]`, r, candidateArnProblem)).find(Boolean) ??
         e.implied
           .map((x, k) =>
-            x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, resourceArnProblem) : undefined,
+            x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, candidateArnProblem) : undefined,
           )
           .find(Boolean);
       if (problem) return problem;

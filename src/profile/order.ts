@@ -4,9 +4,16 @@ import type { AwsCall, CreatedNames, SourceRecord } from '../model/profile.js';
 import type { Subject } from '../model/subject.js';
 import { compareTuples, tupleKey } from '../util/key.js';
 
-/** The identity of an AWS edge as a map key: event, resources and implied permissions, each part length-prefixed. */
+/** An AWS edge as a map key: event, region, account, resources and implied permissions, each length-prefixed. */
 export function awsCallKey(c: AwsCall): string {
-  const parts = [c.eventSource, c.eventName, String(c.resources.length), ...c.resources];
+  const parts = [
+    c.eventSource,
+    c.eventName,
+    c.region ?? '',
+    c.account ?? '',
+    String(c.resources.length),
+    ...c.resources,
+  ];
   for (const i of c.implied) parts.push(i.action, i.resource, i.via);
   return tupleKey(...parts);
 }
@@ -16,6 +23,8 @@ export function compareAwsCalls(a: AwsCall, b: AwsCall): number {
   return (
     cmp(a.eventSource, b.eventSource) ||
     cmp(a.eventName, b.eventName) ||
+    cmp(a.region ?? '', b.region ?? '') ||
+    cmp(a.account ?? '', b.account ?? '') ||
     compareTuples(a.resources, b.resources) ||
     compareTuples(a.implied.map(impliedTuple).flat(), b.implied.map(impliedTuple).flat())
   );

@@ -49,6 +49,8 @@ const AwsEdge = Type.Object({
   eventName: Str,
   resources: Type.Array(Str),
   implied: Type.Array(Implied),
+  region: Type.Optional(Str),
+  account: Type.Optional(Str),
   allowed: Type.Optional(Evidence),
   denied: Type.Optional(Evidence),
 });

@@ -1,5 +1,6 @@
 import { cmp } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
+import { parseArn } from '../knowledge/aws/arn.js';
 import { isAwsKind } from '../model/subject.js';
 import type { GraphEdge, GraphNode, ReportModel } from './model.js';
 
@@ -70,7 +71,7 @@ export function buildGraph(profile: Profile, risks: ReportModel['risks']): Repor
     for (const l of p.assumes ?? []) {
       addNode({
         id: `role:${l.roleArn}`,
-        label: l.roleArn.replace(/^arn:aws[\w-]*:iam::\d+:role\//, 'role/'),
+        label: iamLabel(l.roleArn),
         column: 2,
         group: 'aws',
         risky: risky.has(l.roleArn),
@@ -80,7 +81,7 @@ export function buildGraph(profile: Profile, risks: ReportModel['risks']): Repor
     if (isAwsKind(p.subject.kind) && p.aws?.length) {
       addNode({
         id: `role:${p.username}`,
-        label: p.username.replace(/^arn:aws[\w-]*:iam::\d+:(role\/)?/, (m, r) => (r ? 'role/' : '')),
+        label: iamLabel(p.username),
         column: 2,
         group: 'aws',
         risky: risky.has(p.username),
@@ -89,8 +90,11 @@ export function buildGraph(profile: Profile, risks: ReportModel['risks']): Repor
         if (!e.allowed) continue;
         const service = e.eventSource.replace(/\.amazonaws\.com$/, '');
         const target =
-          e.resources.find((r) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(r)) ??
-          e.resources.find((r) => !/^arn:aws[\w-]*:iam:/.test(r) && !r.includes(':alias/')) ??
+          e.resources.find((r) => {
+            const a = parseArn(r);
+            return a?.service === 's3' && !a.region && !a.resource.includes('/');
+          }) ??
+          e.resources.find((r) => parseArn(r)?.service !== 'iam' && !r.includes(':alias/')) ??
           '';
         const label = target ? shortArn(target) : service;
         addNode({ id: `res:${label}`, label, column: 3, group: service, risky: false });
@@ -121,8 +125,14 @@ export function buildGraph(profile: Profile, risks: ReportModel['risks']): Repor
  * cart-events`.
  */
 function shortArn(arn: string): string {
-  const m = /^arn:aws[\w-]*:([\w-]+):[\w-]*:\d*:(.*)$/.exec(arn);
-  if (!m) return arn;
-  const rest = m[2]!.replace(/^(table|key|repository|function|secret|parameter|stream|log-group|cluster)[/:]/, '');
-  return `${m[1]} ${rest.split('/')[0]!.replace(/-[A-Za-z0-9]{6}$/, '')}`;
+  const a = parseArn(arn);
+  if (!a) return arn;
+  const rest = a.resource.replace(/^(table|key|repository|function|secret|parameter|stream|log-group|cluster)[/:]/, '');
+  return `${a.service} ${rest.split('/')[0]!.replace(/-[A-Za-z0-9]{6}$/, '')}`;
+}
+
+/** An IAM identity ARN as the graph labels it: `role/apps/shop-cart` for a role, the rest after the account. */
+function iamLabel(arn: string): string {
+  const a = parseArn(arn);
+  return a?.service === 'iam' ? a.resource : arn;
 }

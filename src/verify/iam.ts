@@ -1,4 +1,4 @@
-import { callNeeds, secretProbe, type Need } from '../knowledge/aws/permissions.js';
+import { callNeeds, concreteProbe, type Need } from '../knowledge/aws/permissions.js';
 import { policyName } from '../model/layout.js';
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
@@ -163,16 +163,20 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
 }
 
 /**
- * What to replay for one need: each named ARN (a secret named by its name through a concrete stand-in
- * for its random suffix), or, for a resource the event did not name, the concrete ARNs that stand for
- * it (a bucket's unnamed objects, a role of the account): only a grant covering every such resource
- * allows them, which is what the event leaves open.
+ * What to replay for one need: each named ARN (through a concrete stand-in for the parts of it the event
+ * did not carry: a secret's random suffix, an IAM name's path), `*` for an action AWS authorizes on `*`,
+ * or, for a resource the event did not name, the concrete ARNs that stand for it (an object of the
+ * bucket, a db of the account and region): only a grant covering every such resource allows them, which
+ * is what the event leaves open.
  */
 function targets(need: Need): { resource: string; probes: string[]; unnamed?: string }[] {
-  if (!need.unnamed) return need.resources.map((r) => ({ resource: r, probes: [secretProbe(r)] }));
-  const u = need.unnamed;
-  if (u.buckets) return u.buckets.map((b, i) => ({ resource: `${b}/*`, probes: [u.probes[i]!], unnamed: u.why }));
-  return [{ resource: '*', probes: u.probes.length ? u.probes : ['*'], unnamed: u.why }];
+  const out: { resource: string; probes: string[]; unnamed?: string }[] = need.resources.map((r) => ({
+    resource: r,
+    probes: [r === '*' ? '*' : concreteProbe(r)],
+  }));
+  for (const u of need.unnamed ?? [])
+    u.patterns.forEach((p, i) => out.push({ resource: p, probes: [u.probes[i]!], unnamed: u.why }));
+  return out;
 }
 
 function iamFinding(subject: string, subjectKind: string, access: IamFinding['access'], ev: Evidence): IamFinding {

@@ -317,8 +317,9 @@ export async function checkIam(out: string, rel: string, doc: unknown, fail: Fai
         else if (res === '*' && (await takesNoResourceType(action))) continue;
         // A secret named without its ARN: `name-??????`, the narrowest match AWS documents.
         else if (action.startsWith('secretsmanager:') && /:secret:[^*?]+-\?{6}$/.test(bare)) continue;
-        // A listed widening ends in its one wildcard: `*`, `bucket/*`, a common prefix and `*`.
-        else if (!listed(action, String(res)) || !/^[^*?]*\*$/.test(bare)) {
+        // Any other wildcard is a listed widening: `bucket/*`, `arn:aws:rds:eu-west-1:111122223333:db:*` (region and
+        // account kept, the name unknown), `role/*\/NAME` (a name without its path), a common prefix and `*`.
+        else if (!listed(action, String(res))) {
           fail('iam: wildcard not listed as a widening', `${action} on ${fmtValue(res)}`);
         }
       }

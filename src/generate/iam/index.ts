@@ -5,7 +5,7 @@ import { isAwsKind } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { splitPolicy, type PolicyDocument, type Statement } from './policy.js';
 import { tupleKey } from '../../util/key.js';
-import { firstVariableSegment } from '../../knowledge/aws/variableSegments.js';
+import { fold, generalizeKeys, widenMany, widenS3Prefixes } from './widen.js';
 import { policyName } from '../../model/layout.js';
 
 export { policyName };
@@ -24,8 +24,11 @@ export interface IamOptions {
 export interface IamWidening {
   principal: string;
   action: string;
-  /** The option that asked for it, or `undetermined-resource` when the event did not name the resource. */
-  option: 's3-prefix-wildcard' | 'widen-resources' | 'undetermined-resource' | 'generated-keys';
+  /**
+   * The option that asked for it; `undetermined-resource` when the event did not name the resource (the grant keeps
+   * what is known: partition, region, account); `no-resource-type` for a grant on `*` where nothing narrower exists.
+   */
+  option: 's3-prefix-wildcard' | 'widen-resources' | 'undetermined-resource' | 'generated-keys' | 'no-resource-type';
   detail: string;
 }
 
@@ -56,7 +59,7 @@ export interface IamResult {
   chains: { serviceAccount: string; via: string; roleArn: string; count: number }[];
 }
 
-interface Grant {
+export interface Grant {
   ev: Evidence;
   events: Set<string>;
   implied: Set<string>;
@@ -140,6 +143,7 @@ async function principalPolicy(
     for (const perm of needed.permissions) {
       let byRes = grants.get(perm.action);
       if (!byRes) grants.set(perm.action, (byRes = new Map()));
+      const why = perm.widened ?? perm.star;
       for (const r of perm.resources) {
         const g = byRes.get(r);
         if (!g)
@@ -147,21 +151,21 @@ async function principalPolicy(
             ev: e.allowed,
             events: new Set([event]),
             implied: new Set(perm.implied ? [perm.implied] : []),
-            ...(perm.widened ? { widened: perm.widened } : {}),
+            ...(why ? { widened: why } : {}),
           });
         else {
           g.ev = mergeEvidence(g.ev, e.allowed);
           g.events.add(event);
           if (perm.implied) g.implied.add(perm.implied);
-          if (perm.widened && !g.widened) g.widened = perm.widened;
+          if (why && !g.widened) g.widened = why;
         }
       }
-      if (perm.widened)
+      if (why)
         widenings.push({
           principal: p.username,
           action: perm.action,
-          option: 'undetermined-resource',
-          detail: perm.widened,
+          option: perm.star ? 'no-resource-type' : 'undetermined-resource',
+          detail: why,
         });
     }
   }
@@ -269,131 +273,4 @@ function pascal(service: string): string {
     .filter(Boolean)
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join('');
-}
-
-function fold(into: Grant, g: Grant): void {
-  into.ev = mergeEvidence(into.ev, g.ev);
-  for (const e of g.events) into.events.add(e);
-  for (const i of g.implied) into.implied.add(i);
-}
-
-/**
- * Object keys and log streams that change every run (a date, a UUID, a run id in the path; a stream the
- * principal created itself) become a wildcard at their first variable segment, keeping the stable
- * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen.
- * Listed as `generated-keys`; `--exact` keeps every key as seen.
- */
-function generalizeKeys(
-  principal: string,
-  action: string,
-  byRes: Map<string, Grant>,
-  createdStreams: Set<string>,
-  out: IamWidening[],
-): void {
-  const groups = new Map<string, { members: string[]; why: Set<string> }>();
-  for (const r of [...byRes.keys()].sort(cmp)) {
-    if (/[*?]/.test(r)) continue;
-    let wide: string | undefined;
-    let why: string | undefined;
-    const s3 = /^(arn:aws[\w-]*:s3:::[^/]+)\/(.+)$/.exec(r);
-    const stream = /^(arn:aws[\w-]*:logs:[^:]*:[^:]*:log-group:[^:]+:log-stream:)(.+)$/.exec(r);
-    if (s3) {
-      const segments = s3[2]!.split('/');
-      const v = firstVariableSegment(segments);
-      if (v) {
-        wide = `${s3[1]}/${segments
-          .slice(0, v.index)
-          .map((x) => x + '/')
-          .join('')}*`;
-        why = v.why;
-      }
-    } else if (stream) {
-      const v = createdStreams.has(r)
-        ? { why: 'a stream it created itself' }
-        : firstVariableSegment(stream[2]!.split('/'));
-      if (v) {
-        wide = `${stream[1]}*`;
-        why = v.why;
-      }
-    }
-    if (!wide || !why) continue;
-    const g = groups.get(wide) ?? { members: [], why: new Set<string>() };
-    g.members.push(r);
-    g.why.add(why);
-    groups.set(wide, g);
-  }
-  for (const [wide, g] of [...groups].sort((a, b) => cmp(a[0], b[0]))) {
-    const evs = g.members.map((m) => byRes.get(m)!.ev);
-    const first =
-      evs
-        .map((e) => e.firstSeen)
-        .filter(Boolean)
-        .sort(cmp)[0] ?? '';
-    const last =
-      evs
-        .map((e) => e.lastSeen)
-        .sort(cmp)
-        .pop() ?? '';
-    const examples = g.members.slice(0, 2).map((m) => m.replace(/^arn:[^:]*:[^:]*:[^:]*:[^:]*:/, ''));
-    const n = g.members.length;
-    const detail = `${n} resource${n === 1 ? '' : 's'} named with ${[...g.why].sort(cmp).join(', ')} (${examples.join(', ')}${n > 2 ? ', …' : ''}; seen ${first} .. ${last}) → ${wide}`;
-    collapse(byRes, g.members, wide, `made-up keys: ${detail}`);
-    out.push({ principal, action, option: 'generated-keys', detail });
-  }
-}
-
-/** `--s3-prefix-wildcard N`: more than N object keys under one prefix of a bucket → `bucket/prefix/*`. */
-function widenS3Prefixes(
-  principal: string,
-  action: string,
-  byRes: Map<string, Grant>,
-  n: number,
-  out: IamWidening[],
-): void {
-  const groups = new Map<string, string[]>();
-  for (const r of byRes.keys()) {
-    const m = /^(arn:aws[\w-]*:s3:::[^/]+\/)(.*)$/.exec(r);
-    if (!m || r.endsWith('*')) continue;
-    const key = m[2]!;
-    const prefix = m[1]! + key.slice(0, key.lastIndexOf('/') + 1);
-    groups.set(prefix, [...(groups.get(prefix) ?? []), r]);
-  }
-  for (const prefix of [...groups.keys()].sort(cmp)) {
-    const members = groups.get(prefix)!;
-    if (members.length <= n) continue;
-    const detail = `${members.length} object keys under ${prefix} → ${prefix}*`;
-    collapse(byRes, members, `${prefix}*`, `--s3-prefix-wildcard: ${detail}`);
-    out.push({ principal, action, option: 's3-prefix-wildcard', detail });
-  }
-}
-
-/** Replace `members` by one `wide` resource holding all their evidence. */
-function collapse(byRes: Map<string, Grant>, members: string[], wide: string, widened: string): string {
-  const first = byRes.get(members[0]!)!;
-  const target: Grant = byRes.get(wide) ?? {
-    ev: first.ev,
-    events: new Set(first.events),
-    implied: new Set(first.implied),
-  };
-  const fresh = !byRes.has(wide);
-  for (const r of members) {
-    if (!(fresh && r === members[0])) fold(target, byRes.get(r)!);
-    byRes.delete(r);
-  }
-  target.widened = target.widened ? `${target.widened}; ${widened}` : widened;
-  byRes.set(wide, target);
-  return wide;
-}
-
-/** `--widen-resources N`: more than N ARNs for one action → their longest common prefix and `*`. */
-function widenMany(principal: string, action: string, byRes: Map<string, Grant>, n: number, out: IamWidening[]): void {
-  const arns = [...byRes.keys()].filter((r) => r !== '*').sort(cmp);
-  if (arns.length <= n) return;
-  let prefix = arns[0]!;
-  for (const a of arns) while (!a.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  // A `?` or `*` already in the prefix is part of a wildcard: cut before it.
-  prefix = prefix.replace(/[*?].*$/, '');
-  const detail = `${arns.length} resources → ${prefix}*`;
-  collapse(byRes, arns, `${prefix}*`, `--widen-resources: ${detail}`);
-  out.push({ principal, action, option: 'widen-resources', detail });
 }

@@ -3,16 +3,19 @@ import type { AwsCall } from '../../model/profile.js';
 
 /**
  * What the generator grants for one observed call: the needs AWS defines (knowledge/aws/permissions.ts)
- * with the generator's decisions where the event named no resource: every object of the bucket when
- * only the bucket is known (S3 object actions whose keys CloudTrail does not log), `*` otherwise;
- * each such decision carries its reason in `widened`, which the generator lists.
+ * with the generator's decisions where the event named no resource: the narrowest pattern still known
+ * (the call's partition, region and account, the bucket of unnamed objects, `*` for the name), never `*`
+ * for a resource type the action takes; `*` only for actions that take no resource type or that AWS
+ * authorizes on `*`. Each such decision carries its reason, which the generator lists.
  */
 export interface NeededPermission {
   action: string;
-  /** ARNs; `['*']` when no narrower resource exists or is known. */
+  /** ARNs or ARN patterns; `['*']` when no narrower resource exists. */
   resources: string[];
   /** Set when the resource is broader than what was observed, with the reason. */
   widened?: string;
+  /** Set when the grant is on `*`: why nothing narrower exists. */
+  star?: string;
   /** Set for implied permissions: where the event says it (`requestParameters.role`). */
   implied?: string;
 }
@@ -28,22 +31,36 @@ export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
   if (needed.kind !== 'actions') return needed;
   const permissions: NeededPermission[] = needed.needs.map((n) => {
     const base = { action: n.action, ...(n.implied ? { implied: n.implied } : {}) };
-    if (n.unnamed?.buckets)
-      return {
-        ...base,
-        resources: n.unnamed.buckets.map((b) => `${b}/*`),
-        widened: `${n.unnamed.why}; every object of the bucket`,
-      };
-    if (n.unnamed) return { ...base, resources: ['*'], widened: n.unnamed.why };
-    // A secret named by its name: its ARN ends in `-` and six random characters the event does not carry.
-    const bySecretName = n.resources.filter((r) => /:secretsmanager:.*-\?{6}$/.test(r));
-    if (bySecretName.length)
-      return {
-        ...base,
-        resources: n.resources,
-        widened: `${n.action}: the call named ${bySecretName.length === 1 ? 'a secret' : 'secrets'} by name; -?????? stands for the six random characters AWS adds to its ARN`,
-      };
-    return { ...base, resources: n.resources };
+    if (n.star) return { ...base, resources: ['*'], star: n.star };
+    const widened: string[] = [];
+    const resources = [...n.resources];
+    for (const u of n.unnamed ?? []) {
+      resources.push(...u.patterns);
+      widened.push(`${u.why} → ${u.patterns.join(', ')}`);
+    }
+    // Names the event gave without a part of their ARN: a secret's random suffix, an IAM name's path...
+    const partial = n.resources.filter((r) => /[*?]/.test(r));
+    if (partial.length) widened.push(`${n.action}: ${partial.map(builtWildcard).join('; ')}`);
+    return {
+      ...base,
+      resources: [...new Set(resources)].sort(),
+      ...(widened.length ? { widened: widened.join('; ') } : {}),
+    };
   });
   return { kind: 'actions', permissions };
+}
+
+/** Why a resource built from a request parameter holds a wildcard (see candidateArnProblem in aws/names.ts). */
+function builtWildcard(arn: string): string {
+  if (/:secretsmanager:.*-\?{6}$/.test(arn))
+    return `the call named the secret ${arn.replace(/^.*:secret:/, '').slice(0, -7)} by name; -?????? stands for the six random characters AWS adds to its ARN`;
+  if (/^arn:[^:]+:iam::[^:]*:[a-z-]+\/\*\//.test(arn))
+    return `the call named ${arn.replace(/^.*\/\*\//, '')} without its path; */ stands for any path`;
+  if (/:logs:.*:log-group:.+:\*$/.test(arn))
+    return `the call named the log group ${arn.replace(/^.*:log-group:/, '').slice(0, -2)}; IAM authorizes log-group actions on its ARN with and without :* (which covers its streams)`;
+  if (/:cloudformation:.*:stack\/[^/]+\/\*$/.test(arn))
+    return `the call named the stack ${arn.replace(/^.*:stack\//, '').slice(0, -2)} by name; its id is not in the event`;
+  if (/:ecs:.*:task-definition\/[^:]+:\*$/.test(arn))
+    return `the call named the task definition ${arn.replace(/^.*:task-definition\//, '').slice(0, -2)} without a revision (its latest)`;
+  return `${arn} holds a wildcard from the record`;
 }

@@ -10,13 +10,14 @@ import {
   eventSourceProblem,
   identityArnProblem,
   regionProblem,
-  resourceArnProblem,
+  candidateArnProblem,
   roleArnProblem,
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
 import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
 import { withRequestActions } from './requestActions.js';
+import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { isObj } from '../../util/json.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
@@ -69,7 +70,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   const eventName = baseEventName(service, v['eventName']);
   const region = str(v['awsRegion']);
   const ctx = {
-    partition: partitionOf(principal.arn),
+    partition: region ? partitionOfRegion(region) : partitionOf(principal.arn),
     region,
     account: str(v['recipientAccountId']) || principal.account,
     eventName,
@@ -85,12 +86,13 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     eventSource,
     eventName,
     region,
+    account: ctx.account,
     decision: DECISIONS[errorClass(errorCode)],
     errorCode,
     time: '',
     id: str(v['eventID']),
     resources: resources.length > 1 ? distinctSorted(resources) : resources,
-    implied: impliedPermissions(service, eventName, params, ctx),
+    implied: impliedPermissions(service, eventName, params, ctx, v),
   };
   // DynamoDB transactions and PartiQL statements: the item actions their requests need (requestActions.ts).
   obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
@@ -148,8 +150,6 @@ function typeName(v: unknown): string {
 }
 
 const POLICY_IDENTITY = new Set<AwsPrincipal['type']>(['Role', 'IAMUser', 'Root', 'FederatedUser']);
-/** A secret named without its ARN's random suffix: the generator's `-??????` (see resources.ts). */
-const SECRET_SUFFIX = /^(arn:aws[\w-]*:secretsmanager:[^:]*:\d*:secret:.+)-\?{6}$/;
 
 /**
  * A name that no real record carries, in a field a policy is made from: the identity's ARN, the event,
@@ -172,11 +172,11 @@ function callProblem(obs: AwsCallObservation, recipient: string): string | undef
     check('userIdentity.accountId', pr.account, accountProblem);
   if (out) return out;
   for (const r of obs.resources) {
-    const p = check('resource', r.replace(SECRET_SUFFIX, '$1'), resourceArnProblem);
+    const p = check('resource', r, candidateArnProblem);
     if (p) return p;
   }
   for (const i of obs.implied) {
-    const p = i.resource === '' ? undefined : check(`${i.action} resource`, i.resource, resourceArnProblem);
+    const p = i.resource === '' ? undefined : check(`${i.action} resource`, i.resource, candidateArnProblem);
     if (p) return p;
   }
   const l = obs.link;

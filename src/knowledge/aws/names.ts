@@ -68,3 +68,23 @@ export function accountProblem(v: string): string | undefined {
 export function bucketProblem(v: string): string | undefined {
   return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) ? undefined : 'is not an S3 bucket name';
 }
+
+/**
+ * The wildcards audit2policy itself writes into a resource built from a request parameter, for a part of the ARN the
+ * record cannot carry: a secret's random suffix (`secret:NAME-??????`), the path of an IAM name (`role/*\/NAME`), the
+ * `:*` of a log group, a stack's id (`stack/NAME/*`), a task definition's latest revision (`family:*`). Each
+ * stands after a name that is itself checked; a logged value holding `*` or `?` is never read this way.
+ */
+const BUILT_WILDCARDS: [RegExp, string][] = [
+  [/^(arn:aws[\w-]*:secretsmanager:[^:]*:\d*:secret:.+)-\?{6}$/s, '$1'],
+  [/^(arn:aws[\w-]*:iam::\d*:(?:role|user|group|instance-profile|policy)\/)\*\/(.+)$/s, '$1$2'],
+  [/^(arn:aws[\w-]*:logs:[^:]*:\d*:log-group:.+):\*$/s, '$1'],
+  [/^(arn:aws[\w-]*:cloudformation:[^:]*:\d*:stack\/[^/]+)\/\*$/s, '$1'],
+  [/^(arn:aws[\w-]*:ecs:[^:]*:\d*:task-definition\/[^:]+):\*$/s, '$1'],
+];
+
+/** A resource a call touched, as the profile keeps it: an ARN, or one with a wildcard audit2policy built in. */
+export function candidateArnProblem(arn: string): string | undefined {
+  for (const [re, to] of BUILT_WILDCARDS) if (re.test(arn)) return resourceArnProblem(arn.replace(re, to));
+  return resourceArnProblem(arn);
+}

