@@ -37,7 +37,7 @@ const violations = (rule: (from: string, to: string) => boolean) =>
  */
 const namesKind = (text: string) =>
   /'(rbac|netpol)'/.test(text) ||
-  /\b(kind|k|name)\s*[!=]==?\s*'iam'|'iam'\s*[!=]==?\s*(kind|k|name)\b|\['iam'\]|case 'iam'|includes\('iam'\)/.test(
+  /\b(kind|k|name)\s*[!=]==?\s*'iam'|'iam'\s*[!=]==?\s*(kind|k|name)\b|\['iam'\]|case 'iam'|includes\('iam'\)|join\([^)]*'iam'/.test(
     text,
   );
 
