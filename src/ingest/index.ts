@@ -219,6 +219,8 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
       if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
         rec.issueSamples.push({ ...iss, line: iss.line + rec.lineOffset });
     }
+    if (st.envelopes) rec.envelopes = addCounts(rec.envelopes, st.envelopes);
+    if (st.envelopeSkipped) rec.envelopeSkipped = addCounts(rec.envelopeSkipped, st.envelopeSkipped);
     rec.lineOffset += st.lines;
     if (st.notice) {
       rec.format = 'skipped';
@@ -226,6 +228,13 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
     }
   });
   return [...byPath.values()].map(({ lineOffset: _, ...r }) => r);
+}
+
+/** Counts by key, summed (byte ranges of one file, or the reads of one source). */
+export function addCounts(a: Record<string, number> | undefined, b: Record<string, number>): Record<string, number> {
+  const out = { ...(a ?? {}) };
+  for (const [k, n] of Object.entries(b)) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 /**

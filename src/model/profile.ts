@@ -44,6 +44,10 @@ export interface SourceRecord {
   issueSamples: InputIssue[];
   /** Why the file was skipped, when format is `skipped`. */
   notice?: string;
+  /** Audit logs in managed-cluster envelopes: inner records unwrapped, by envelope (absent when none). */
+  envelopes?: Record<string, number>;
+  /** Envelope records that held no audit Event, by `envelope/reason` (absent when none). */
+  envelopeSkipped?: Record<string, number>;
 }
 
 export const ISSUE_SAMPLE_LIMIT = 20;

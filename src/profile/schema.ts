@@ -156,6 +156,8 @@ const Source = Type.Object({
   issues: Type.Integer({ minimum: 0 }),
   issueSamples: Type.Array(Issue),
   notice: Type.Optional(Str),
+  envelopes: Type.Optional(Type.Record(Str, Type.Integer({ minimum: 0 }))),
+  envelopeSkipped: Type.Optional(Type.Record(Str, Type.Integer({ minimum: 0 }))),
 });
 
 export const ProfileSchema = Type.Object(
