@@ -8,6 +8,7 @@ import { Scope } from '../profile/scope.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
 import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import { lookupEvents, type LookupOptions } from './cloudTrail/lookupEvents.js';
+import { readEksAuditLogs, type EksLogsOptions } from './eksLogs.js';
 import {
   looksLikeVpcFlowLog,
   resolveInputs,
@@ -32,6 +33,8 @@ export interface IngestOptions {
   inventory?: Inventory;
   /** CloudTrail's LookupEvents API, one read per region. */
   cloudtrailApi?: { regions: string[]; options: Omit<LookupOptions, 'region'> };
+  /** EKS audit logs read live from CloudWatch Logs (FilterLogEvents on the cluster's log group). */
+  eksAuditLogs?: Omit<EksLogsOptions, 'onPage' | 'onRepeatedToken'>;
   scope: Scope;
   /** Worker threads; 1 reads everything on the main thread. */
   workers: number;
@@ -94,8 +97,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
       );
     const pre = (await execute(tasks, scope, 'newest', opts.workers, () => {}, opts.inventory)).results;
     let newest = pre.reduce((m, r) => (r.stats.newest > m ? r.stats.newest : m), '');
-    // LookupEvents alone: durations count back from now, as the API's own window does.
-    if (newest === '' && tasks.length === 0 && opts.cloudtrailApi) newest = msToTime(Date.now());
+    // The APIs alone: durations count back from now, as the APIs' own windows do.
+    if (newest === '' && tasks.length === 0 && (opts.cloudtrailApi || opts.eksAuditLogs)) newest = msToTime(Date.now());
     const o = scope.options;
     scope = new Scope(o, {
       since: o.since ? resolveTimeSpec(o.since, newest) : '',
@@ -122,6 +125,11 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
     profile = mergeProfiles([profile, api.profile]);
     sources.push(...api.sources);
+  }
+  if (opts.eksAuditLogs) {
+    const eks = await readEksAuditLogs(opts.eksAuditLogs, scope, onProgress);
+    profile = mergeProfiles([profile, eks.profile]);
+    sources.push(eks.source);
   }
   for (const n of notices)
     sources.push({
