@@ -213,6 +213,13 @@ describe('bad records inside envelopes', () => {
     ]);
   });
 
+  it('an Event Hubs Capture file (Avro) is a notice that says what to pass instead', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'capture.avro'), Buffer.concat([Buffer.from('Obj\x01'), Buffer.alloc(64, 2)]));
+    const { profile } = await profileOf([dir]);
+    expect(profile.sources[0]).toMatchObject({ format: 'skipped', notice: expect.stringMatching(/Avro.*Body/) });
+  });
+
   it('an event without a time takes the envelope record’s', async () => {
     const dir = tmp();
     const e = event({ requestReceivedTimestamp: undefined });

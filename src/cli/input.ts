@@ -47,7 +47,7 @@ function lookupOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 
-/** `--eks-audit-logs`: the log group (the cluster's, or the one given), one region, and the window of --since/--until. */
+/** `--eks-audit-logs`: the log group (the cluster's, or the one given), one region, the window of --since/--until. */
 function eksOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters<typeof ingest>[0]['eksAuditLogs']> {
   if (!flags.region?.length) throw new UsageError('--eks-audit-logs needs --region R');
   if (flags.region.length > 1)

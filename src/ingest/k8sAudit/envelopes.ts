@@ -61,6 +61,8 @@ export class K8sAuditReader {
       this.line = loc.line;
       this.onLine = 1;
     }
+    // The common case first, straight to the decoder: a native Event on a line of its own.
+    if (this.onLine === 1 && isObj(v) && v['kind'] === 'Event') return decodeValue(v, loc, this.emit);
     return this.any(v, loc, this.onLine > 1 ? `value ${this.onLine} of the line` : '', 0);
   }
 
