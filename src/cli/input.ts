@@ -8,6 +8,7 @@ import { readProfile } from '../profile/io.js';
 import { Scope, type ScopeOptions } from '../profile/scope.js';
 import type { TimeSpec } from '../util/time.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
+import { EKS_AUDIT_STREAM_PREFIX, eksLogGroup } from '../ingest/eksLogs.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { loadInventory } from '../inventory/load.js';
 import { readLiveInventory } from '../inventory/live.js';
@@ -39,6 +40,32 @@ function lookupOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters
       ...(endTime ? { endTime } : {}),
       ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
     },
+  };
+}
+
+/** EKS cluster names (1 to 100: letters, digits, - and _) and CloudWatch Logs group names (1 to 512: also . / #). */
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+
+/** `--eks-audit-logs`: the log group (the cluster's, or the one given), one region, the window of --since/--until. */
+function eksOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters<typeof ingest>[0]['eksAuditLogs']> {
+  if (!flags.region?.length) throw new UsageError('--eks-audit-logs needs --region R');
+  if (flags.region.length > 1)
+    throw new UsageError(`--eks-audit-logs reads one region, got ${flags.region.length}: give one --region`);
+  if (!!flags.clusterName === !!flags.logGroup)
+    throw new UsageError('--eks-audit-logs needs --cluster-name NAME or --log-group NAME (one of them)');
+  if (flags.clusterName && !CLUSTER_NAME.test(flags.clusterName))
+    throw new UsageError(`--cluster-name: "${flags.clusterName}" is not an EKS cluster name`);
+  if (flags.logGroup && !LOG_GROUP.test(flags.logGroup))
+    throw new UsageError(`--log-group: "${flags.logGroup}" is not a CloudWatch Logs group name`);
+  const { options } = lookupOptions(flags, scope);
+  return {
+    ...options,
+    region: flags.region[0]!,
+    // The cluster's group holds every control-plane log: its audit streams only. A group given by name: all streams.
+    ...(flags.clusterName
+      ? { logGroup: eksLogGroup(flags.clusterName), streamPrefix: EKS_AUDIT_STREAM_PREFIX }
+      : { logGroup: flags.logGroup! }),
   };
 }
 
@@ -84,10 +111,11 @@ export async function observedProfile(
     (flags.k8sAudit?.length ?? 0) > 0 ||
     (flags.cloudtrail?.length ?? 0) > 0 ||
     !!flags.cloudtrailApi ||
+    !!flags.eksAuditLogs ||
     (flags.flows?.length ?? 0) > 0;
   if (flags.profile !== undefined && hasLogs)
     throw new UsageError(
-      'give either --profile or log sources (--k8s-audit, --cloudtrail, --cloudtrail-api, --flows), not both',
+      'give either --profile or log sources (--k8s-audit, --eks-audit-logs, --cloudtrail, --cloudtrail-api, --flows), not both',
     );
   const wantsInventory = (flags.inventory?.length ?? 0) > 0 || !!flags.cluster;
   if (flags.profile !== undefined && wantsInventory)
@@ -98,8 +126,11 @@ export async function observedProfile(
   if ((flags.context || flags.kubeconfig) && !flags.cluster)
     throw new UsageError('--context and --kubeconfig go with --cluster');
   if (flags.cloudtrailApi && !flags.region?.length) throw new UsageError('--cloudtrail-api needs --region R...');
-  if (!flags.cloudtrailApi && (flags.region || flags.endpoint))
-    throw new UsageError('--region and --endpoint go with --cloudtrail-api');
+  if (!flags.cloudtrailApi && !flags.eksAuditLogs && (flags.region || flags.endpoint))
+    throw new UsageError('--region and --endpoint go with --cloudtrail-api or --eks-audit-logs');
+  if (!flags.eksAuditLogs && (flags.clusterName || flags.logGroup))
+    throw new UsageError('--cluster-name and --log-group go with --eks-audit-logs');
+  const eks = flags.eksAuditLogs ? eksOptions(flags, scope) : undefined;
   if (flags.profile !== undefined) {
     const whole = await readProfile(resolve(io.cwd, flags.profile));
     try {
@@ -110,7 +141,7 @@ export async function observedProfile(
   }
   if (!hasLogs && !wantsInventory)
     throw new UsageError(
-      'no input: give --k8s-audit PATH..., --cloudtrail PATH..., --cloudtrail-api or --flows PATH... (or --profile FILE)',
+      'no input: give --k8s-audit PATH..., --eks-audit-logs, --cloudtrail PATH..., --cloudtrail-api or --flows PATH... (or --profile FILE)',
     );
   const inventory = wantsInventory ? await readInventory(flags, io, c) : undefined;
   const meter = new ProgressMeter(io.stderr, io.stderrIsTTY && !flags.quiet);
@@ -122,6 +153,7 @@ export async function observedProfile(
       flows: flags.flows ?? [],
       ...(inventory ? { inventory } : {}),
       ...(flags.cloudtrailApi ? { cloudtrailApi: lookupOptions(flags, scope) } : {}),
+      ...(eks ? { eksAuditLogs: eks } : {}),
       scope,
       workers: workerCount(flags, availableParallelism()),
       cwd: io.cwd,

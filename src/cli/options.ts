@@ -10,6 +10,9 @@ export interface SourceFlags {
   k8sAudit?: string[];
   cloudtrail?: string[];
   cloudtrailApi?: boolean;
+  eksAuditLogs?: boolean;
+  clusterName?: string;
+  logGroup?: string;
   flows?: string[];
   inventory?: string[];
   cluster?: boolean;
@@ -44,10 +47,16 @@ export function addSourceOptions(cmd: Command, withProfile: boolean): Command {
     '--cloudtrail-api',
     "read CloudTrail's LookupEvents API (management events of the last 90 days) with the default AWS credentials",
   );
-  cmd.option('--region <region...>', 'regions for --cloudtrail-api');
+  cmd.option(
+    '--eks-audit-logs',
+    "read an EKS cluster's audit log from CloudWatch Logs (FilterLogEvents) with the default AWS credentials; needs --region and --cluster-name or --log-group",
+  );
+  cmd.option('--cluster-name <name>', 'the EKS cluster for --eks-audit-logs (log group /aws/eks/NAME/cluster)');
+  cmd.option('--log-group <name>', 'the CloudWatch Logs group for --eks-audit-logs, instead of --cluster-name');
+  cmd.option('--region <region...>', 'regions for --cloudtrail-api; the one region for --eks-audit-logs');
   cmd.option(
     '--endpoint <url>',
-    'another CloudTrail endpoint for --cloudtrail-api (a VPC endpoint, a local test server)',
+    'another endpoint for --cloudtrail-api or --eks-audit-logs (a VPC endpoint, a local test server)',
   );
   cmd.option(
     '--flows <path...>',

@@ -19,6 +19,18 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
   );
   for (const s of r.profile.sources)
     if (s.format === 'skipped') err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
+  const envelopes = sumCounts(read.map((s) => s.envelopes));
+  const envelopeSkips = sumCounts(read.map((s) => s.envelopeSkipped));
+  if (envelopes.length || envelopeSkips.length)
+    err.write(
+      `envelopes: ${envelopes.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ') || 'none'}` +
+        (envelopeSkips.length
+          ? c.dim(
+              ` (records without an audit event, skipped: ${envelopeSkips.map(([k, n]) => `${k} ${n}`).join(', ')})`,
+            )
+          : '') +
+        '\n',
+    );
   const skipped = Object.entries(r.profile.skipped);
   if (skipped.length) {
     err.write(`left out of scope: ${skipped.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
@@ -59,6 +71,13 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
     if (r.issueCount > SHOWN_ISSUES)
       err.write(c.yellow(`  ... and ${r.issueCount - SHOWN_ISSUES} more (listed per file in the profile's sources)\n`));
   }
+}
+
+/** Counts by key over several sources, summed, in key order. */
+function sumCounts(list: (Record<string, number> | undefined)[]): [string, number][] {
+  const sum = new Map<string, number>();
+  for (const r of list) for (const [k, n] of Object.entries(r ?? {})) sum.set(k, (sum.get(k) ?? 0) + n);
+  return [...sum].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Input or policy issues, one line each: `file:line: code: message`. */

@@ -8,6 +8,7 @@ import { Scope } from '../profile/scope.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
 import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import { lookupEvents, type LookupOptions } from './cloudTrail/lookupEvents.js';
+import { readEksAuditLogs, type EksLogsOptions } from './eksLogs.js';
 import {
   looksLikeVpcFlowLog,
   resolveInputs,
@@ -33,6 +34,8 @@ export interface IngestOptions {
   inventory?: Inventory;
   /** CloudTrail's LookupEvents API, one read per region. */
   cloudtrailApi?: { regions: string[]; options: Omit<LookupOptions, 'region'> };
+  /** EKS audit logs read live from CloudWatch Logs (FilterLogEvents on the cluster's log group). */
+  eksAuditLogs?: Omit<EksLogsOptions, 'onPage' | 'onRepeatedToken'>;
   scope: Scope;
   /** Worker threads; 1 reads everything on the main thread. */
   workers: number;
@@ -98,8 +101,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
       );
     const pre = (await execute(tasks, scope, 'newest', opts.workers, () => {}, opts.inventory)).results;
     let newest = pre.reduce((m, r) => (r.stats.newest > m ? r.stats.newest : m), '');
-    // LookupEvents alone: durations count back from now, as the API's own window does.
-    if (newest === '' && tasks.length === 0 && opts.cloudtrailApi) newest = msToTime(Date.now());
+    // The APIs alone: durations count back from now, as the APIs' own windows do.
+    if (newest === '' && tasks.length === 0 && (opts.cloudtrailApi || opts.eksAuditLogs)) newest = msToTime(Date.now());
     const o = scope.options;
     scope = new Scope(o, {
       since: o.since ? resolveTimeSpec(o.since, newest) : '',
@@ -126,6 +129,11 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
     profile = mergeProfiles([profile, api.profile]);
     sources.push(...api.sources);
+  }
+  if (opts.eksAuditLogs) {
+    const eks = await readEksAuditLogs(opts.eksAuditLogs, scope, onProgress);
+    profile = mergeProfiles([profile, eks.profile]);
+    sources.push(eks.source);
   }
   for (const n of notices)
     sources.push({
@@ -235,6 +243,8 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
       if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
         rec.issueSamples.push({ ...iss, line: iss.line + rec.lineOffset });
     }
+    if (st.envelopes) rec.envelopes = addCounts(rec.envelopes, st.envelopes);
+    if (st.envelopeSkipped) rec.envelopeSkipped = addCounts(rec.envelopeSkipped, st.envelopeSkipped);
     rec.lineOffset += st.lines;
     if (st.notice) {
       rec.format = 'skipped';
@@ -242,6 +252,13 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
     }
   });
   return [...byPath.values()].map(({ lineOffset: _, tally, ...r }) => ({ ...r, ...noticeFields(tally) }));
+}
+
+/** Counts by key, summed (byte ranges of one file, or the reads of one source). */
+export function addCounts(a: Record<string, number> | undefined, b: Record<string, number>): Record<string, number> {
+  const out = { ...(a ?? {}) };
+  for (const [k, n] of Object.entries(b)) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 /**

@@ -129,6 +129,9 @@ async function classify(
 export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | string {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'not a log: zip archive';
+  // Avro object container files: Event Hubs Capture writes AKS diagnostic records this way.
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x4f626a01)
+    return "not a log: an Avro container (Event Hubs Capture?): pass the JSON records of each event's Body instead";
   let i = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
   if (i >= head.length) return 'empty';

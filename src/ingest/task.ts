@@ -8,7 +8,7 @@ import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import { FlowDecoder } from './flows/decode.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { UnreadableInputError } from './inputs.js';
-import { decodeValue } from './k8sAudit/decode.js';
+import { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { LineSplitter } from './lines.js';
 import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
@@ -43,6 +43,10 @@ export interface TaskStats {
   newest: string;
   /** Records kept with a notice (ingest/notices.ts), lines relative to the task's first line. */
   notices: NoticeTally;
+  /** Audit logs: inner records unwrapped per envelope (CloudWatch Logs, Cloud Logging...), when there were any. */
+  envelopes?: Record<string, number>;
+  /** Audit logs: envelope records that held no audit Event, by `envelope/reason`. */
+  envelopeSkipped?: Record<string, number>;
 }
 
 const CHUNK = 1 << 20;
@@ -84,6 +88,7 @@ export async function runTask(
     onObservation(item);
   };
   const first = !task.start;
+  let reader: K8sAuditReader | undefined;
   let decoder: JsonLineDecoder;
   let onLine: (text: string, n: number) => void;
   if (task.format === 'flows') {
@@ -95,11 +100,20 @@ export async function runTask(
       if (c === 0x7b || c === 0x5b || decoder.inDocument) decoder.line(text, n);
       else stats.records += flows.text(text, n);
     };
-  } else {
-    const decode = task.format === 'cloudtrail' ? decodeCloudTrailValue : decodeValue;
+  } else if (task.format === 'cloudtrail') {
     decoder = new JsonLineDecoder(
       task.path,
-      (v, line) => (stats.records += decode(v, { file: task.path, line }, emit)),
+      (v, line) => (stats.records += decodeCloudTrailValue(v, { file: task.path, line }, emit)),
+      onIssue,
+      first,
+    );
+    onLine = (text, n) => decoder.line(text, n);
+  } else {
+    // Audit logs: native Events, or Events inside a managed cluster's envelopes (k8sAudit/envelopes.ts).
+    const r = (reader = new K8sAuditReader(emit));
+    decoder = new JsonLineDecoder(
+      task.path,
+      (v, line) => (stats.records += r.value(v, { file: task.path, line })),
       onIssue,
       first,
     );
@@ -162,6 +176,11 @@ export async function runTask(
     }
   } finally {
     if (raw !== stdin) raw.destroy();
+  }
+  if (reader) {
+    reader.finish();
+    if (Object.keys(reader.envelopes).length) stats.envelopes = { ...reader.envelopes };
+    if (Object.keys(reader.skipped).length) stats.envelopeSkipped = { ...reader.skipped };
   }
   stats.lines = splitter.lineNo;
   // A range reads past its end to finish its last line; its bytes are its own range.

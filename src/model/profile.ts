@@ -51,6 +51,10 @@ export interface SourceRecord {
   notices?: number;
   /** The first notices of this file, in line order. */
   noticeSamples?: InputIssue[];
+  /** Audit logs in managed-cluster envelopes: inner records unwrapped, by envelope (absent when none). */
+  envelopes?: Record<string, number>;
+  /** Envelope records that held no audit Event, by `envelope/reason` (absent when none). */
+  envelopeSkipped?: Record<string, number>;
 }
 
 export const ISSUE_SAMPLE_LIMIT = 20;

@@ -76,6 +76,12 @@ function canonicalNetwork(p: Profile): Pick<Profile, 'workloads' | 'network' | '
   return out;
 }
 
+function sortedCounts(r: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
+  return out;
+}
+
 function canonicalSource(s: SourceRecord): SourceRecord {
   const out: SourceRecord = {
     path: s.path,
@@ -90,6 +96,8 @@ function canonicalSource(s: SourceRecord): SourceRecord {
     out.notices = s.notices;
     out.noticeSamples = (s.noticeSamples ?? []).map(canonicalIssue);
   }
+  if (s.envelopes !== undefined) out.envelopes = sortedCounts(s.envelopes);
+  if (s.envelopeSkipped !== undefined) out.envelopeSkipped = sortedCounts(s.envelopeSkipped);
   return out;
 }
 

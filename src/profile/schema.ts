@@ -160,6 +160,8 @@ const Source = Type.Object({
   notice: Type.Optional(Str),
   notices: Type.Optional(Type.Integer({ minimum: 0 })),
   noticeSamples: Type.Optional(Type.Array(Issue)),
+  envelopes: Type.Optional(Type.Record(Str, Type.Integer({ minimum: 0 }))),
+  envelopeSkipped: Type.Optional(Type.Record(Str, Type.Integer({ minimum: 0 }))),
 });
 
 export const ProfileSchema = Type.Object(

@@ -14,6 +14,7 @@ import {
   usernameProblem as usernameCheck,
   verbProblem as verbCheck,
 } from '../../knowledge/kubernetes/names.js';
+import { apiGroupOf } from '../../knowledge/kubernetes/apiGroups.js';
 import { remembered } from '../../util/memo.js';
 import { isObj } from '../../util/json.js';
 
@@ -263,7 +264,10 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
       return bad('k8s.bad-objectref', `objectRef.${f} is ${typeName(v)}, not a string`);
   }
   const resource = ref['resource'];
-  const apiGroup = str(ref['apiGroup']);
+  // A record without objectRef.apiGroup is not core by default (apiGroups.ts): undetermined is an issue.
+  const group = apiGroupOf(str(ref['apiGroup']), resource, str(ev['requestURI']));
+  if ('problem' in group) return bad('k8s.undetermined-api-group', `resource ${shown(resource)}: ${group.problem}`);
+  const apiGroup = group.group;
   const subresource = str(ref['subresource']);
   const namespace = str(ref['namespace']);
   // RBAC cannot restrict a create by name (the name is in the request body): the access has none, and the

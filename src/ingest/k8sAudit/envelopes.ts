@@ -1,0 +1,311 @@
+import type { InputIssue } from '../../model/issue.js';
+import { shown } from '../../knowledge/kubernetes/names.js';
+import { isObj } from '../../util/json.js';
+import { decodeValue, type Emit, type Loc } from './decode.js';
+import { gkeEntryToEvent } from './gke.js';
+
+/**
+ * Managed clusters deliver the API server's audit Events inside envelopes. Each is recognised by its content,
+ * unwrapped into the Event it holds (the same observation a native log gives) and counted:
+ *
+ * - `cloudwatch-logs`: `aws logs filter-log-events` / `get-log-events` output, `{"events": [{"message": "<Event>",
+ *   "timestamp", "logStreamName"...}], "nextToken"...}` (EKS);
+ * - `cloudwatch-subscription`: CloudWatch Logs subscription records (`messageType` `DATA_MESSAGE` with `logEvents`),
+ *   as Firehose writes them to S3, several back to back; `CONTROL_MESSAGE` records are skipped and counted;
+ * - `logs-insights`: Logs Insights results, `get-query-results` (`{"results": [[{"field", "value"}...]]}`) or rows
+ *   with `@message` (and `@timestamp`);
+ * - `gke-cloud-logging`: Cloud Logging entries with a `k8s.io` AuditLog payload (gke.ts); entries of other services
+ *   or without an audit payload are skipped and counted;
+ * - `aks-diagnostics`: Azure diagnostic-settings records (`{"records": [...]}` or one per line) of category
+ *   `kube-audit` or `kube-audit-admin` with the Event in `properties.log`; other categories are skipped and counted.
+ *
+ * An issue inside an envelope names the file, the line of the envelope record, and which inner record it was
+ * (`events[3]`, `logEvents[0]`, `records[12]`, `insertId ...`). A file of records in a shape this reader does not
+ * know gets one issue naming what it looks like, however many records it holds, not one per record.
+ */
+
+type Obj = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** How deep envelopes may nest (a message holding another envelope), so hostile input cannot recurse forever. */
+const MAX_DEPTH = 3;
+/** EKS control-plane log streams that are not the audit log (`kube-apiserver-audit-…` is). */
+const OTHER_EKS_STREAM =
+  /^(kube-apiserver|authenticator|kube-controller-manager|kube-scheduler|cloud-controller-manager)-[0-9a-f]{6,}$/;
+/** Fields only an audit Event has: a record with one of them is read (and judged) as an Event. */
+const EVENT_FIELDS = ['verb', 'user', 'auditID', 'objectRef', 'requestURI', 'stage', 'impersonatedUser'];
+const TIME_FIELDS = ['requestReceivedTimestamp', 'timestamp', 'stageTimestamp'];
+
+/** A CloudWatch Logs event as the exports, subscriptions and the API give it. */
+export interface LogEvent {
+  message?: unknown;
+  timestamp?: unknown;
+  logStreamName?: unknown;
+}
+
+export class K8sAuditReader {
+  /** Inner records unwrapped, by envelope. */
+  readonly envelopes: Record<string, number> = {};
+  /** Envelope records that hold no audit Event (control messages, other log categories...), by `envelope/reason`. */
+  readonly skipped: Record<string, number> = {};
+  private readonly shapes = new Map<string, { issue: InputIssue; more: number }>();
+  private line = -1;
+  private onLine = 0;
+
+  constructor(private readonly emit: Emit) {}
+
+  /** One parsed JSON value of a `--k8s-audit` input; returns the observations it made. */
+  value(v: unknown, loc: Loc): number {
+    if (loc.line === this.line) this.onLine++;
+    else {
+      this.line = loc.line;
+      this.onLine = 1;
+    }
+    // The common case first, straight to the decoder: a native Event on a line of its own.
+    if (this.onLine === 1 && isObj(v) && v['kind'] === 'Event') return decodeValue(v, loc, this.emit);
+    return this.any(v, loc, this.onLine > 1 ? `value ${this.onLine} of the line` : '', 0);
+  }
+
+  /** One CloudWatch Logs event read from the API (eksLogs.ts): the message is an Event. */
+  logEvent(e: LogEvent, loc: Loc, where: string, envelope: string): number {
+    return this.cloudWatchEvent(e, loc, where, envelope, 0);
+  }
+
+  /** Call after the last value: issues that stood for many records say how many. */
+  finish(): void {
+    for (const s of this.shapes.values())
+      if (s.more > 0)
+        s.issue.message += ` (and ${s.more} more record${s.more === 1 ? '' : 's'} like it in this input, all left out)`;
+  }
+
+  private any(v: unknown, loc: Loc, where: string, depth: number): number {
+    if (Array.isArray(v)) {
+      let n = 0;
+      v.forEach((item, i) => {
+        const inner = isObj(item) && envelopeOf(item) !== undefined ? join(where, `[${i}]`) : where;
+        n += this.any(item, loc, inner, depth);
+      });
+      return n;
+    }
+    if (!isObj(v)) return this.decode(v, loc, where);
+    const kind = v['kind'];
+    if (kind === 'Event' || kind === 'EventList' || (kind === undefined && EVENT_FIELDS.some((f) => f in v)))
+      return this.decode(v, loc, where);
+    // A kind that is no string is a broken record, judged on its own.
+    if (kind !== undefined && typeof kind !== 'string') return this.decode(v, loc, where);
+    const envelope = depth < MAX_DEPTH ? envelopeOf(v) : undefined;
+    switch (envelope) {
+      case 'cloudwatch-logs':
+        return this.list(v['events'], loc, where, 'events', (e, w) => this.cloudWatchEvent(e, loc, w, envelope, depth));
+      case 'cloudwatch-subscription':
+        return this.subscription(v, loc, where, depth);
+      case 'logs-insights':
+        if (!Array.isArray(v['results'])) return this.insightsRow(v, loc, where, depth);
+        return this.list(v['results'], loc, where, 'results', (row, w) =>
+          this.insightsRow(Array.isArray(row) ? fieldsOf(row) : row, loc, w, depth),
+        );
+      case 'gke-cloud-logging':
+        return this.gke(v, loc, where);
+      case 'aks-diagnostics':
+        if (!Array.isArray(v['records'])) return this.aksRecord(v, loc, where, depth);
+        return this.list(v['records'], loc, where, 'records', (r, w) => this.aksRecord(r, loc, w, depth));
+      default:
+        return this.unknown(v, loc, where);
+    }
+  }
+
+  private list(xs: unknown, loc: Loc, where: string, field: string, each: (x: unknown, w: string) => number): number {
+    if (!Array.isArray(xs)) return this.bad(loc, where, `${field} is not a list`);
+    let n = 0;
+    xs.forEach((x, i) => (n += each(x, join(where, `${field}[${i}]`))));
+    return n;
+  }
+
+  private subscription(v: Obj, loc: Loc, where: string, depth: number): number {
+    const env = 'cloudwatch-subscription';
+    const type = v['messageType'];
+    if (type === 'CONTROL_MESSAGE') return this.skip(env, 'control-message');
+    if (type !== 'DATA_MESSAGE')
+      return this.bad(loc, where, `messageType ${shown(str(type))} is neither DATA_MESSAGE nor CONTROL_MESSAGE`);
+    const stream = str(v['logStream']);
+    return this.list(v['logEvents'], loc, where, 'logEvents', (e, w) =>
+      this.cloudWatchEvent(isObj(e) && stream ? { ...e, logStreamName: stream } : e, loc, w, env, depth),
+    );
+  }
+
+  private cloudWatchEvent(e: unknown, loc: Loc, where: string, env: string, depth: number): number {
+    if (!isObj(e)) return this.bad(loc, where, 'not a log event object');
+    const other = OTHER_EKS_STREAM.exec(str(e['logStreamName']));
+    if (other) return this.skip(env, `stream:${other[1]}`);
+    return this.inner(e['message'], loc, where, env, depth, e['timestamp']);
+  }
+
+  private insightsRow(row: unknown, loc: Loc, where: string, depth: number): number {
+    const env = 'logs-insights';
+    if (!isObj(row)) return this.bad(loc, where, 'not a result row');
+    if (!('@message' in row))
+      return this.shape(loc, where, 'k8s.no-message', 'Logs Insights results without @message: add `fields @message`');
+    const other = OTHER_EKS_STREAM.exec(str(row['@logStream']));
+    if (other) return this.skip(env, `stream:${other[1]}`);
+    return this.inner(row['@message'], loc, where, env, depth, row['@timestamp']);
+  }
+
+  private gke(v: Obj, loc: Loc, where: string): number {
+    const env = 'gke-cloud-logging';
+    if (!isObj(v['protoPayload'])) return this.skip(env, 'not-an-audit-log');
+    const r = gkeEntryToEvent(v);
+    if ('skip' in r) return this.skip(env, r.skip);
+    this.count(env);
+    const id = v['insertId'];
+    const w = typeof id === 'string' ? join(where, `insertId ${shown(id)}`) : where;
+    if ('problem' in r) return this.bad(loc, w, r.problem);
+    return this.decode(r.event, loc, w);
+  }
+
+  private aksRecord(r: unknown, loc: Loc, where: string, depth: number): number {
+    const env = 'aks-diagnostics';
+    if (!isObj(r)) return this.bad(loc, where, 'not a diagnostic record object');
+    const category = str(r['category']);
+    if (category !== 'kube-audit' && category !== 'kube-audit-admin')
+      return this.skip(env, `category:${category || 'none'}`);
+    const props = r['properties'];
+    const log = isObj(props) ? props['log'] : undefined;
+    if (log === undefined) return this.bad(loc, where, 'properties.log is missing');
+    return this.inner(log, loc, where, env, depth, r['time']);
+  }
+
+  /** The Event inside an envelope: a JSON string or an object; its time from the envelope when it has none. */
+  private inner(msg: unknown, loc: Loc, where: string, env: string, depth: number, time: unknown): number {
+    this.count(env);
+    let v: unknown = msg;
+    if (typeof msg === 'string') {
+      try {
+        v = JSON.parse(msg);
+      } catch {
+        return this.shape(loc, where, 'k8s.not-json-message', `${env} messages that are not JSON (another log?)`);
+      }
+    } else if (!isObj(msg)) return this.bad(loc, where, `the message is ${msg === null ? 'null' : typeof msg}`);
+    const o = v;
+    if (isObj(o) && !TIME_FIELDS.some((f) => f in o)) {
+      const t = timeOf(time);
+      if (t) v = { ...o, requestReceivedTimestamp: t };
+    }
+    return this.any(v, loc, where, depth + 1);
+  }
+
+  private decode(v: unknown, loc: Loc, where: string): number {
+    if (!where) return decodeValue(v, loc, this.emit);
+    return decodeValue(v, loc, (item) =>
+      this.emit(item.kind === 'issue' ? { ...item, message: `${where}: ${item.message}` } : item),
+    );
+  }
+
+  private unknown(v: Obj, loc: Loc, where: string): number {
+    const [code, what] = describe(v);
+    return this.shape(loc, where, code, what);
+  }
+
+  /** One issue per kind of unknown record and input; later ones only add to its count. */
+  private shape(loc: Loc, where: string, code: string, what: string): number {
+    const key = `${code}\0${what}`;
+    const seen = this.shapes.get(key);
+    if (seen) {
+      seen.more++;
+      return 0;
+    }
+    const issue: InputIssue = {
+      kind: 'issue',
+      code,
+      file: loc.file,
+      line: loc.line,
+      message: where ? `${what} (first at ${where})` : what,
+    };
+    this.shapes.set(key, { issue, more: 0 });
+    this.emit(issue);
+    return 0;
+  }
+
+  private bad(loc: Loc, where: string, message: string): number {
+    this.emit({
+      kind: 'issue',
+      code: 'k8s.bad-envelope',
+      file: loc.file,
+      line: loc.line,
+      message: join(where, message),
+    });
+    return 0;
+  }
+
+  private count(env: string): void {
+    this.envelopes[env] = (this.envelopes[env] ?? 0) + 1;
+  }
+
+  private skip(env: string, reason: string): number {
+    const key = `${env}/${reason.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 80)}`;
+    this.skipped[key] = (this.skipped[key] ?? 0) + 1;
+    return 0;
+  }
+}
+
+const join = (a: string, b: string) => (a ? `${a}, ${b}` : b);
+
+/** Which envelope a record is, by its fields. */
+function envelopeOf(v: Obj): string | undefined {
+  const events = v['events'];
+  if (Array.isArray(events)) {
+    const first = events[0];
+    if (isObj(first) ? 'message' in first : 'nextToken' in v || 'nextForwardToken' in v || 'searchedLogStreams' in v)
+      return 'cloudwatch-logs';
+  }
+  if (typeof v['messageType'] === 'string' && ('logEvents' in v || 'logGroup' in v)) return 'cloudwatch-subscription';
+  if ((Array.isArray(v['results']) && ('status' in v || 'statistics' in v)) || '@message' in v) return 'logs-insights';
+  const entry = typeof v['logName'] === 'string' || typeof v['insertId'] === 'string';
+  if (isObj(v['protoPayload']) || (entry && ('jsonPayload' in v || 'textPayload' in v))) return 'gke-cloud-logging';
+  if (Array.isArray(v['records']) || (typeof v['category'] === 'string' && isObj(v['properties'])))
+    return 'aks-diagnostics';
+  return undefined;
+}
+
+/** `[{"field": "@message", "value": "..."}...]` → `{"@message": "..."}` (get-query-results rows). */
+function fieldsOf(row: unknown[]): Obj {
+  const out: Obj = {};
+  for (const f of row) if (isObj(f) && typeof f['field'] === 'string') out[f['field']] = f['value'];
+  return out;
+}
+
+/** What a record of an unknown shape looks like: the issue code and a description. */
+function describe(v: Obj): [string, string] {
+  if (
+    Array.isArray(v['Records']) ||
+    (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string') ||
+    v['detail-type'] === 'AWS API Call via CloudTrail'
+  )
+    return ['k8s.foreign-format', 'looks like a CloudTrail document or record: pass it with --cloudtrail'];
+  if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && 'source' in v))
+    return ['k8s.foreign-format', 'looks like Hubble flows: pass them with --flows'];
+  if (typeof v['kind'] === 'string')
+    return [
+      'k8s.wrong-kind',
+      `a Kubernetes ${shown(v['kind'])} object, not an audit Event (cluster objects go to --inventory)`,
+    ];
+  const keys = Object.keys(v);
+  if (keys.length === 0) return ['k8s.unknown-format', 'an empty JSON object, not an audit Event'];
+  const names = keys.slice(0, 8).map((k) => (/^[\w@.$-]{1,40}$/.test(k) ? k : shown(k)));
+  return [
+    'k8s.unknown-format',
+    `a JSON object with keys ${names.join(', ')}${keys.length > 8 ? ', …' : ''}: not an audit Event, nor an ` +
+      'envelope of one this tool reads (CloudWatch Logs, Cloud Logging, Azure diagnostic records)',
+  ];
+}
+
+/** An envelope's time as RFC 3339 (epoch milliseconds, Logs Insights' `2026-11-02 08:00:00.000`), or ''. */
+function timeOf(t: unknown): string {
+  let ms = NaN;
+  if (typeof t === 'number') ms = t;
+  else if (typeof t === 'string') {
+    const s = t.includes('T') ? t : t.replace(' ', 'T');
+    ms = Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(s) ? s : s + 'Z');
+  }
+  if (!Number.isFinite(ms) || ms < 0 || ms > 253402300799999) return '';
+  return new Date(ms).toISOString();
+}

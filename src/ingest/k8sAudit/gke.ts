@@ -1,0 +1,124 @@
+import { parseRequestPath } from '../../knowledge/kubernetes/apiGroups.js';
+import { isObj } from '../../util/json.js';
+
+/**
+ * GKE delivers the API server's audit records as Cloud Logging entries (`LogEntry`) whose `protoPayload` is a
+ * Cloud Audit Logs `AuditLog` of service `k8s.io`. The original audit Event is not kept, so the entry is turned
+ * back into the Event a native log would hold, and that Event goes through the ordinary decoder (its name checks
+ * and decision rules):
+ *
+ * - `methodName` `io.k8s.<group, reversed>.<version>.<resource>[.<subresource>].<verb>` (`io.k8s.core.v1.pods.list`,
+ *   `io.k8s.authorization.rbac.v1.clusterroles.get`, `io.k8s.core.v1.pods.exec.create`) gives the verb, resource
+ *   and subresource; a non-resource request is `io.k8s.<verb>` (`io.k8s.get` on `api/v1`);
+ * - `resourceName` `<group>/<version>/[namespaces/<ns>/]<resource>[/<name>[/<subresource>]]` with `core` for the
+ *   core group gives the group, namespace and name (read as the request path it stands for);
+ * - `authenticationInfo.principalEmail` is the user (GKE writes no groups: the profile's principals carry none);
+ * - the decision: the entry's `authorization.k8s.io/decision` label when present, else `authorizationInfo[].granted`
+ *   (any false is a denial), else `status.code` (a gRPC code: 7 PERMISSION_DENIED and 16 UNAUTHENTICATED are
+ *   denials; any other, NOT_FOUND included, passed authorization, as a native 404 does);
+ * - `operation.id` (the request's audit ID) or else `insertId` is the sample id, `timestamp` the time; every entry
+ *   is one complete request (ResponseComplete).
+ */
+
+type Obj = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+const AUDIT_LOG = 'type.googleapis.com/google.cloud.audit.AuditLog';
+/** gRPC codes that mean the request was refused by authentication or authorization. */
+const DENIED_CODES = new Set([7, 16]);
+
+export type GkeEntryResult = { event: Obj } | { skip: string } | { problem: string };
+
+/** A Cloud Logging entry with an audit payload (the caller checked `protoPayload` is an object). */
+export function gkeEntryToEvent(entry: Obj): GkeEntryResult {
+  const p = entry['protoPayload'] as Obj;
+  const type = p['@type'];
+  if (type !== undefined && type !== AUDIT_LOG) return { skip: 'not-an-audit-log' };
+  const service = p['serviceName'];
+  if (service !== 'k8s.io') return { skip: `service:${typeof service === 'string' && service ? service : 'none'}` };
+  const method = p['methodName'];
+  const resourceName = p['resourceName'];
+  if (typeof method !== 'string' || method === '') return { problem: 'protoPayload.methodName is missing' };
+  if (typeof resourceName !== 'string') return { problem: 'protoPayload.resourceName is missing' };
+  const auth = p['authenticationInfo'];
+  const username = isObj(auth) ? auth['principalEmail'] : undefined;
+  if (typeof username !== 'string' || username === '')
+    return { problem: 'protoPayload.authenticationInfo.principalEmail is missing' };
+  const parts = method.split('.');
+  const verb = parts[parts.length - 1]!;
+  const decision = decisionOf(entry, p);
+  if (typeof decision === 'object') return decision;
+  const op = entry['operation'];
+  const event: Obj = {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    auditID: (isObj(op) && str(op['id'])) || str(entry['insertId']),
+    stage: 'ResponseComplete',
+    verb,
+    user: { username },
+    annotations: { 'authorization.k8s.io/decision': decision },
+  };
+  const time = entry['timestamp'];
+  if (time !== undefined) event['requestReceivedTimestamp'] = time;
+  const target = targetOf(parts, resourceName.replace(/^\/+/, ''), verb);
+  if ('problem' in target) return target;
+  Object.assign(event, target.fields);
+  return { event };
+}
+
+/** `allow` or `forbid` as a native event's annotation says it, or a problem. */
+function decisionOf(entry: Obj, p: Obj): 'allow' | 'forbid' | { problem: string } {
+  const labels = entry['labels'];
+  const label = isObj(labels) ? labels['authorization.k8s.io/decision'] : undefined;
+  if (label === 'allow' || label === 'forbid') return label;
+  const infos = p['authorizationInfo'];
+  if (Array.isArray(infos) && infos.length > 0) {
+    let granted = true;
+    for (const i of infos) {
+      const g = isObj(i) ? i['granted'] : undefined;
+      if (g === false) granted = false;
+      else if (g !== true && g !== undefined)
+        return { problem: 'protoPayload.authorizationInfo[].granted is not true or false' };
+    }
+    if (!granted) return 'forbid';
+  }
+  const status = p['status'];
+  const code = isObj(status) ? status['code'] : undefined;
+  if (code === undefined || code === null) return 'allow';
+  if (typeof code !== 'number' || !Number.isInteger(code))
+    return { problem: 'protoPayload.status.code is not a whole number' };
+  return DENIED_CODES.has(code) ? 'forbid' : 'allow';
+}
+
+/** The objectRef and requestURI of a resource request, or the requestURI of a non-resource one. */
+function targetOf(parts: string[], resourceName: string, verb: string): { fields: Obj } | { problem: string } {
+  const disagree = { problem: `methodName ${parts.join('.')} and resourceName "${resourceName}" do not agree` };
+  // io.k8s.get on api/v1, healthz, version...: a request on no resource.
+  if (parts.length <= 3) {
+    if (parts[0] !== 'io' || parts[1] !== 'k8s') return disagree;
+    return { fields: { requestURI: '/' + resourceName } };
+  }
+  const segs = resourceName.split('/');
+  const [group0, version] = segs;
+  if (!group0 || !version) return disagree;
+  const group = group0 === 'core' || group0 === 'io.k8s.core' ? '' : group0;
+  // The method is ...<version>.<resource>[.<subresource>].<verb>: find the version from the right.
+  let at = -1;
+  for (let i = parts.length - 3; at < 0 && i >= 2 && i >= parts.length - 4; i--) if (parts[i] === version) at = i;
+  if (at < 0) return disagree;
+  const resource = parts[at + 1]!;
+  const sub = at + 2 < parts.length - 1 ? parts[at + 2]! : '';
+  const path = (group === '' ? `/api/${version}/` : `/apis/${group}/${version}/`) + segs.slice(2).join('/');
+  const info = parseRequestPath(path);
+  if (!info || info.resource !== resource) return disagree;
+  if (info.subresource !== '' && sub !== '' && info.subresource !== sub) return disagree;
+  const subresource = info.subresource || sub;
+  // A namespace is created on the collection (no namespace of its own), whatever name the entry adds.
+  const namespace = resource === 'namespaces' && verb === 'create' && !subresource ? '' : info.namespace;
+  const ref: Obj = { resource, apiVersion: version };
+  if (group !== '') ref['apiGroup'] = group;
+  if (namespace !== '') ref['namespace'] = namespace;
+  if (info.name !== '') ref['name'] = info.name;
+  if (subresource !== '') ref['subresource'] = subresource;
+  return { fields: { objectRef: ref, requestURI: path } };
+}
