@@ -1,4 +1,4 @@
-import { fullAuthority, ruleWords, uncovered } from './covers.js';
+import { ruleWords, uncovered } from './covers.js';
 import { impersonationChecks } from './impersonation.js';
 import type { PolicyRule, RbacDecision, RbacPolicySet, RbacRequest } from './types.js';
 
@@ -17,8 +17,9 @@ type Checks = Pick<RbacPolicySet, 'authorize' | 'rulesFor' | 'roleRules'>;
  *    the binding's namespace, or the user holds every rule of that role there; a Role or ClusterRole write:
  *    `escalate` on it (with the request's own name), or the user holds every rule written. Members of
  *    system:masters skip 3.
- * Rules that are not known (a role not among the policies, a body not logged) are taken as held only by a user
- * with full authority in that scope; bindings of the user's whose roles are not given make it undetermined.
+ * Rules that are not known (a role not among the policies, such as the built-in admin; a body not logged) are
+ * not taken as held: the write is refused, and the reason says why. Bindings of the user's whose roles are not
+ * given make a refusal undetermined (they might hold the rules).
  */
 export function admit(set: Checks, req: RbacRequest): RbacDecision {
   if (req.impersonator) {
@@ -66,7 +67,7 @@ export function admit(set: Checks, req: RbacRequest): RbacDecision {
     if (esc.result === 'allow') return d;
     const rules = req.roleRules ? { rules: [...req.roleRules], unknown: [] } : undefined;
     const what = `escalate on ${req.resource}${req.name ? ' ' + req.name : ''}${req.namespace ? ' in ' + req.namespace : ''}`;
-    const unknownWhy = 'the rules written are not known (the request body was not logged)';
+    const unknownWhy = 'the rules written are not known (a profile keeps no request bodies)';
     return held(set, own, rules, what, unknownWhy, 'the role written') ?? d;
   }
   return d;
@@ -83,13 +84,9 @@ function held(
 ): RbacDecision | undefined {
   const owner = set.rulesFor(req, req.namespace);
   const missing: string[] = [];
-  if (!rules) {
-    if (fullAuthority(owner.rules)) return undefined;
-    missing.push(`${unknownWhy}, and the subject holds no full authority`);
-  } else if (rules.unknown.length) {
-    if (fullAuthority(owner.rules)) return undefined;
-    missing.push(...rules.unknown);
-  } else {
+  if (!rules) missing.push(unknownWhy);
+  else if (rules.unknown.length) missing.push(...rules.unknown);
+  else {
     const left = uncovered(owner.rules, rules.rules);
     if (left.length === 0) return undefined;
     const shown = left.slice(0, 3).map(ruleWords).join('; ');

@@ -65,15 +65,6 @@ function urlCovers(owner: string, path: string): boolean {
   return owner === path || (owner.endsWith('*') && path.startsWith(owner.replace(/\*+$/, '')));
 }
 
-/** Rules that cover anything a role can hold: every verb on every resource of every group, and every URL. */
-export function fullAuthority(owner: readonly PolicyRule[]): boolean {
-  const all = (l: readonly string[]) => has(l, '*');
-  return (
-    owner.some((r) => all(r.verbs) && all(r.apiGroups) && all(r.resources) && r.resourceNames.length === 0) &&
-    owner.some((r) => all(r.verbs) && all(r.nonResourceURLs))
-  );
-}
-
 /** A rule in words, for reasons: `get secrets (core) [db]`, `get /metrics`. */
 export function ruleWords(r: PolicyRule): string {
   if (r.nonResourceURLs.length) return `${r.verbs.join(',')} ${r.nonResourceURLs.join(',')}`;
