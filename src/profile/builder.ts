@@ -43,7 +43,11 @@ interface PrincipalState {
   links: Map<string, { roleArn: string; via: RoleLink['via']; ev: EvidenceAccumulator }>;
   /** Names of objects it created, by (namespace, group, resource). */
   created: Map<string, CreatedNames & { set: Set<string>; gen: Set<string> }>;
+  /** `[this]`, made once. */
+  alone: PrincipalState[];
 }
+
+const NOBODY: readonly PrincipalState[] = [];
 
 /**
  * Observations → Profile. Memory is bounded by the profile (principals × distinct accesses), never
@@ -125,20 +129,18 @@ export class ProfileBuilder {
   }
 
   /** The principals a request of `user` with `groups` counts for: the user, and its groups when Groups are profiled. */
-  private recordedOn(user: PrincipalState | SkipReason, groups: string[]): PrincipalState[] {
-    const on: PrincipalState[] = [];
-    if (typeof user !== 'string') {
-      if (!sameList(user.lastGroups, groups)) {
-        for (const g of groups) user.groups.add(g);
-        user.lastGroups = groups;
-      }
-      on.push(user);
+  private recordedOn(user: PrincipalState | SkipReason, groups: string[]): readonly PrincipalState[] {
+    if (typeof user !== 'string' && !sameList(user.lastGroups, groups)) {
+      for (const g of groups) user.groups.add(g);
+      user.lastGroups = groups;
     }
-    if (this.wantsGroups)
-      for (const g of groups) {
-        const p = this.groupPrincipal(g);
-        if (typeof p !== 'string') on.push(p);
-      }
+    // The common case allocates nothing: the user alone.
+    if (!this.wantsGroups) return typeof user === 'string' ? NOBODY : user.alone;
+    const on: PrincipalState[] = typeof user === 'string' ? [] : [user];
+    for (const g of groups) {
+      const p = this.groupPrincipal(g);
+      if (typeof p !== 'string') on.push(p);
+    }
     return on;
   }
 
@@ -147,8 +149,8 @@ export class ProfileBuilder {
    * counts for, impersonate for the impersonator (and its groups). Each is an edge of its own whose evidence is
    * the request's records, marked with the request behind it; its own namespace decides its scope.
    */
-  private addImplied(obs: K8sRequestObservation, own: PrincipalState[]): void {
-    let impersonators: PrincipalState[] | undefined;
+  private addImplied(obs: K8sRequestObservation, own: readonly PrincipalState[]): void {
+    let impersonators: readonly PrincipalState[] | undefined;
     for (const c of obs.implied!) {
       const ns = this.scope.namespaceSkip(c.access.namespace);
       if (ns) {
@@ -284,7 +286,9 @@ export class ProfileBuilder {
         aws: new Map(),
         links: new Map(),
         created: new Map(),
+        alone: [],
       };
+      p.alone.push(p);
       this.principals.set(key, p);
     }
     return p;

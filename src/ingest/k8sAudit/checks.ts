@@ -30,6 +30,8 @@ export interface Checks {
   roleRefUnknown: boolean;
 }
 
+const NONE: Checks = Object.freeze({ implied: Object.freeze([]) as unknown as ImpliedCheck[], roleRefUnknown: false });
+
 /** What is wrong with the record, as an issue code and message. */
 export interface CheckProblem {
   code: string;
@@ -67,7 +69,8 @@ export function escalationChecks(
   stage: Stage,
   groups: readonly string[],
 ): Checks | CheckProblem {
-  const none: Checks = { implied: [], roleRefUnknown: false };
+  // Most records write no RBAC object: nothing is allocated for them.
+  const none = NONE;
   if (req.apiGroup !== RBAC || req.subresource !== '' || !WRITES.has(req.verb)) return none;
   const isRole = req.resource === 'roles' || req.resource === 'clusterroles';
   const isBinding = req.resource === 'rolebindings' || req.resource === 'clusterrolebindings';

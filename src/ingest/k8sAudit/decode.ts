@@ -196,21 +196,22 @@ function addChecks(
 ): CheckProblem | undefined {
   const esc = escalationChecks(ev, obs.access, obs.decision, code, obs.stage, obs.groups);
   if ('code' in esc) return esc;
-  const implied = esc.implied;
   if (esc.roleRefUnknown) obs.roleRefUnknown = true;
-  if (impersonator) {
-    const username = impersonator['username'] as string;
-    const groupsRaw = impersonator['groups'];
-    const groups = Array.isArray(groupsRaw) ? (groupsRaw as string[]) : NO_GROUPS;
-    const up = usernameProblem(username);
-    if (up) return { code: 'k8s.bad-name', message: `user.username ${shown(username)} ${up}` };
-    const gp = groups.map((g) => userNameProblem(g) && `group ${shown(g)} ${userNameProblem(g)}`).find(Boolean);
-    if (gp) return { code: 'k8s.bad-name', message: gp };
-    const imp = impersonationChecks(effective);
-    if ('code' in imp) return imp;
-    implied.push(...imp);
-    obs.impersonator = { username, groups };
+  if (!impersonator) {
+    if (esc.implied.length) obs.implied = esc.implied;
+    return undefined;
   }
+  const username = impersonator['username'] as string;
+  const groupsRaw = impersonator['groups'];
+  const groups = Array.isArray(groupsRaw) ? (groupsRaw as string[]) : NO_GROUPS;
+  const up = usernameProblem(username);
+  if (up) return { code: 'k8s.bad-name', message: `user.username ${shown(username)} ${up}` };
+  const gp = groups.map((g) => userNameProblem(g) && `group ${shown(g)} ${userNameProblem(g)}`).find(Boolean);
+  if (gp) return { code: 'k8s.bad-name', message: gp };
+  const imp = impersonationChecks(effective);
+  if ('code' in imp) return imp;
+  obs.impersonator = { username, groups };
+  const implied = [...esc.implied, ...imp];
   if (implied.length) obs.implied = implied;
   return undefined;
 }
