@@ -26,6 +26,26 @@ export interface K8sRequestObservation {
   created?: string;
   /** The create asked for a generated name (`requestObject.metadata.generateName`, at Request level and above). */
   generateName?: boolean;
+  /** Checks the API server made for this request besides authorizing it (escalation prevention, impersonation). */
+  implied?: ImpliedCheck[];
+  /** The user who made an impersonated request (`user`); the request itself is `username`'s. */
+  impersonator?: { username: string; groups: string[] };
+  /** A binding write whose record does not carry the roleRef (audit level Metadata): the bind it needed is unknown. */
+  roleRefUnknown?: boolean;
+}
+
+/**
+ * A permission the API server checks beyond a request's own authorization: `bind` on the role a
+ * RoleBinding or ClusterRoleBinding write refers to, `escalate` on a Role or ClusterRole written (both the
+ * request's own user's, unless it holds every permission in the role), `impersonate` on each attribute of
+ * an impersonated identity (the impersonator's).
+ */
+export interface ImpliedCheck {
+  access: K8sAccess;
+  /** `allow`: the request got past the check; `deny`: it was refused (401/403); `undecided`: RequestReceived. */
+  decision: Decision;
+  /** escalate: the name of the role written (a create carries it only in its body). */
+  role?: string;
 }
 
 /** Who made an AWS call, normalised to the identity a policy attaches to. */

@@ -1,4 +1,4 @@
-import type { K8sAccess } from './access.js';
+import { accessKey, type K8sAccess } from './access.js';
 import type { Evidence } from './evidence.js';
 import type { InputIssue } from './issue.js';
 import type { NetEdge, WorkloadInfo } from './network.js';
@@ -120,6 +120,42 @@ export interface K8sEdge extends K8sAccess {
   denied?: Evidence;
   /** Records that could not say (RequestReceived only). */
   undecided?: Evidence;
+  /**
+   * Present on a check the API server made for the subject beyond a request's own authorization (verb
+   * `bind`, `escalate` or `impersonate`): the requests behind it, sorted. Its evidence is theirs.
+   */
+  implied?: ImpliedBy[];
+  /** A binding write some of whose records did not carry the roleRef: the bind it needed is unknown. */
+  roleRefUnknown?: true;
+}
+
+/** The request behind an implied check. */
+export interface ImpliedBy {
+  /** The request, as the access of its edge: the subject's own for bind and escalate, `as`'s for impersonate. */
+  request: K8sAccess;
+  /** impersonate: the user the request was made as. */
+  as?: string;
+  /** escalate: the name of the role written. */
+  role?: string;
+}
+
+/**
+ * Verbs that are never requests of their own: the API server checks them while serving other requests, on the
+ * role or identity the request is about.
+ */
+export const CHECK_VERBS: ReadonlySet<string> = new Set(['bind', 'escalate', 'impersonate']);
+
+/** The access of an edge, without its evidence and annotations. */
+export function edgeAccess(e: K8sAccess): K8sAccess {
+  return {
+    verb: e.verb,
+    apiGroup: e.apiGroup,
+    resource: e.resource,
+    subresource: e.subresource,
+    namespace: e.namespace,
+    name: e.name,
+    nonResourceURL: e.nonResourceURL,
+  };
 }
 
 /**
@@ -135,4 +171,25 @@ export function isGrantable(e: K8sEdge): boolean {
 /** The evidence that justifies granting an edge. */
 export function grantEvidence(e: K8sEdge): Evidence | undefined {
   return e.allowed ?? (e.denied ? undefined : e.undecided);
+}
+
+/**
+ * The edges of a principal that may become rules, in profile order: `isGrantable`, except
+ * - an undecided-only access the principal also made as another user: the API server logs a request's
+ *   RequestReceived record before it switches to the impersonated user, so such a record is the first stage of
+ *   an impersonated request (whose impersonate checks list it), never a request of the impersonator's own;
+ * - a bind or escalate check none of whose requests may become a rule (a RequestReceived record beside a denial).
+ */
+export function grantableEdges(p: Principal): K8sEdge[] {
+  const asOther = new Set<string>();
+  for (const e of p.k8s)
+    if (e.verb === 'impersonate') for (const i of e.implied ?? []) asOther.add(accessKey(i.request));
+  const requests = p.k8s.filter((e) => !e.implied && isGrantable(e) && (e.allowed || !asOther.has(accessKey(e))));
+  const granted = new Set(requests.map(accessKey));
+  // bind and escalate are checked for the subject's own requests: only for a request it may make.
+  const keep = new Set(requests);
+  for (const e of p.k8s)
+    if (e.implied && isGrantable(e))
+      if (e.verb === 'impersonate' || e.implied.some((i) => granted.has(accessKey(i.request)))) keep.add(e);
+  return p.k8s.filter((e) => keep.has(e));
 }

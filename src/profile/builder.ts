@@ -1,4 +1,4 @@
-import { accessKey, compareAccess, type K8sAccess } from '../model/access.js';
+import { accessKey, compareAccess } from '../model/access.js';
 import { EvidenceAccumulator, maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import { noPermissionReason } from '../knowledge/aws/actions.js';
@@ -13,35 +13,24 @@ import {
   type NetEdge,
   type WorkloadInfo,
 } from '../model/network.js';
-import type { AwsCallObservation, AwsPrincipal, K8sRequestObservation, Observation } from '../model/observation.js';
+import type { AwsCallObservation, K8sRequestObservation, Observation } from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';
 import {
   PROFILE_API_VERSION,
   type AwsCall,
   type AwsEdge,
   type CreatedNames,
+  type ImpliedBy,
   type K8sEdge,
   type Principal,
   type Profile,
   type RoleLink,
 } from '../model/profile.js';
-import {
-  compareSubjects,
-  subjectFromUsername,
-  subjectId,
-  type AwsSubjectKind,
-  type Subject,
-} from '../model/subject.js';
-import type { Scope, SkipReason } from './scope.js';
+import { compareSubjects, subjectFromUsername, subjectId, type Subject } from '../model/subject.js';
+import { AWS_KINDS, AWS_SKIPS, type Scope, type SkipReason } from './scope.js';
 import { awsCallKey, canonicalSubject, compareAwsCalls, compareLinks, sortCreated, sortRecord } from './order.js';
 import { tupleKey } from '../util/key.js';
-
-interface EdgeState {
-  access: K8sAccess;
-  allowed?: EvidenceAccumulator;
-  denied?: EvidenceAccumulator;
-  undecided?: EvidenceAccumulator;
-}
+import { countOn, impliedKey, toEdge, type EdgeState } from './edges.js';
 
 interface PrincipalState {
   subject: Subject;
@@ -54,20 +43,11 @@ interface PrincipalState {
   links: Map<string, { roleArn: string; via: RoleLink['via']; ev: EvidenceAccumulator }>;
   /** Names of objects it created, by (namespace, group, resource). */
   created: Map<string, CreatedNames & { set: Set<string>; gen: Set<string> }>;
+  /** `[this]`, made once. */
+  alone: PrincipalState[];
 }
 
-const AWS_KINDS: Partial<Record<AwsPrincipal['type'], AwsSubjectKind>> = {
-  Role: 'IAMRole',
-  IAMUser: 'IAMUser',
-  Root: 'AWSAccount',
-  FederatedUser: 'FederatedUser',
-};
-const AWS_SKIPS: Partial<Record<AwsPrincipal['type'], SkipReason>> = {
-  AWSService: 'aws-service',
-  WebIdentityUser: 'federation',
-  SAMLUser: 'federation',
-  Unknown: 'unknown-identity',
-};
+const NOBODY: readonly PrincipalState[] = [];
 
 /**
  * Observations → Profile. Memory is bounded by the profile (principals × distinct accesses), never
@@ -140,30 +120,61 @@ export class ProfileBuilder {
       return;
     }
     const user = this.userPrincipal(obs.username);
-    let hits = 0;
     const key = accessKey(obs.access);
-    if (typeof user !== 'string') {
-      if (!sameList(user.lastGroups, obs.groups)) {
-        for (const g of obs.groups) user.groups.add(g);
-        user.lastGroups = obs.groups;
-      }
-      this.record(user, key, obs);
-      hits++;
+    const on = this.recordedOn(user, obs.groups);
+    for (const p of on) this.record(p, key, obs);
+    if (obs.implied) this.addImplied(obs, on);
+    if (on.length === 0) this.skip(typeof user === 'string' ? user : 'subject-filter');
+    // The window is the span of the edges' evidence, taken in toProfile(): no work per record.
+  }
+
+  /** The principals a request of `user` with `groups` counts for: the user, and its groups when Groups are profiled. */
+  private recordedOn(user: PrincipalState | SkipReason, groups: string[]): readonly PrincipalState[] {
+    if (typeof user !== 'string' && !sameList(user.lastGroups, groups)) {
+      for (const g of groups) user.groups.add(g);
+      user.lastGroups = groups;
     }
-    if (this.wantsGroups) {
-      for (const g of obs.groups) {
-        const p = this.groupPrincipal(g);
-        if (typeof p !== 'string') {
-          this.record(p, key, obs);
-          hits++;
+    // The common case allocates nothing: the user alone.
+    if (!this.wantsGroups) return typeof user === 'string' ? NOBODY : user.alone;
+    const on: PrincipalState[] = typeof user === 'string' ? [] : [user];
+    for (const g of groups) {
+      const p = this.groupPrincipal(g);
+      if (typeof p !== 'string') on.push(p);
+    }
+    return on;
+  }
+
+  /**
+   * The checks the API server made beyond the request: bind and escalate count for whoever the request
+   * counts for, impersonate for the impersonator (and its groups). Each is an edge of its own whose evidence is
+   * the request's records, marked with the request behind it; its own namespace decides its scope.
+   */
+  private addImplied(obs: K8sRequestObservation, own: readonly PrincipalState[]): void {
+    let impersonators: readonly PrincipalState[] | undefined;
+    for (const c of obs.implied!) {
+      const ns = this.scope.namespaceSkip(c.access.namespace);
+      if (ns) {
+        this.skip(ns);
+        continue;
+      }
+      const imp = c.access.verb === 'impersonate' && obs.impersonator;
+      if (imp) {
+        if (!impersonators) {
+          const user = this.userPrincipal(imp.username);
+          impersonators = this.recordedOn(user, imp.groups);
+          if (typeof user === 'string') this.skip(user);
         }
       }
+      const by: ImpliedBy = imp
+        ? { request: obs.access, as: obs.username }
+        : c.role
+          ? { request: obs.access, role: c.role }
+          : { request: obs.access };
+      for (const p of imp ? impersonators! : own) {
+        const edge = countOn(p.edges, accessKey(c.access), c.access, c.decision, obs);
+        (edge.implied ??= new Map()).set(impliedKey(by), by);
+      }
     }
-    if (hits === 0) {
-      this.skip(typeof user === 'string' ? user : 'subject-filter');
-      return;
-    }
-    // The window is the span of the edges' evidence, taken in toProfile(): no work per record.
   }
 
   private readonly awsCache = new Map<string, PrincipalState | SkipReason>();
@@ -224,14 +235,8 @@ export class ProfileBuilder {
   }
 
   private record(p: PrincipalState, key: string, obs: K8sRequestObservation): void {
-    let edge = p.edges.get(key);
-    if (!edge) {
-      edge = { access: obs.access };
-      p.edges.set(key, edge);
-    }
-    const slot = obs.decision === 'allow' ? 'allowed' : obs.decision === 'deny' ? 'denied' : 'undecided';
-    const ev = (edge[slot] ??= new EvidenceAccumulator());
-    ev.add(obs.stage, obs.time, obs.id);
+    const edge = countOn(p.edges, key, obs.access, obs.decision, obs);
+    if (obs.roleRefUnknown) edge.roleRefUnknown = true;
     if (obs.created && obs.decision === 'allow') {
       const a = obs.access;
       const k = tupleKey(a.namespace, a.apiGroup, a.resource);
@@ -285,7 +290,9 @@ export class ProfileBuilder {
         aws: new Map(),
         links: new Map(),
         created: new Map(),
+        alone: [],
       };
+      p.alone.push(p);
       this.principals.set(key, p);
     }
     return p;
@@ -296,19 +303,7 @@ export class ProfileBuilder {
     for (const p of [...this.principals.values()].sort((a, b) => compareSubjects(a.subject, b.subject))) {
       const k8s: K8sEdge[] = [];
       for (const st of [...p.edges.values()].sort((a, b) => compareAccess(a.access, b.access))) {
-        const a = st.access;
-        const edge: K8sEdge = {
-          verb: a.verb,
-          apiGroup: a.apiGroup,
-          resource: a.resource,
-          subresource: a.subresource,
-          namespace: a.namespace,
-          name: a.name,
-          nonResourceURL: a.nonResourceURL,
-        };
-        if (st.allowed) edge.allowed = st.allowed.toEvidence();
-        if (st.denied) edge.denied = st.denied.toEvidence();
-        if (st.undecided) edge.undecided = st.undecided.toEvidence();
+        const edge = toEdge(st);
         for (const ev of [edge.allowed, edge.denied, edge.undecided]) {
           if (!ev) continue;
           this.start = minTime(this.start, ev.firstSeen);

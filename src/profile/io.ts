@@ -10,6 +10,7 @@ import {
   type SourceRecord,
 } from '../model/profile.js';
 import { canonicalSubject } from './order.js';
+import { canonicalImplied } from './edges.js';
 import { profileNameProblem } from './names.js';
 import { profileSchemaProblem } from './schema.js';
 import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
@@ -154,6 +155,8 @@ function canonicalEdge(e: K8sEdge): K8sEdge {
   if (e.allowed) out.allowed = opt(e.allowed)!;
   if (e.denied) out.denied = opt(e.denied)!;
   if (e.undecided) out.undecided = opt(e.undecided)!;
+  if (e.implied) out.implied = e.implied.map(canonicalImplied);
+  if (e.roleRefUnknown) out.roleRefUnknown = true;
   return out;
 }
 

@@ -3,6 +3,7 @@ import { mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidenc
 import { cmp } from '../model/issue.js';
 import {
   PROFILE_API_VERSION,
+  edgeAccess,
   type AwsEdge,
   type CreatedNames,
   type K8sEdge,
@@ -22,6 +23,7 @@ import {
   type WorkloadInfo,
 } from '../model/network.js';
 import { tupleKey } from '../util/key.js';
+import { sortImplied } from './edges.js';
 import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './order.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
@@ -43,14 +45,16 @@ function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
 const linkKey = (l: RoleLink) => tupleKey(l.roleArn, l.via);
 
 function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
-  const { allowed: _a, denied: _d, undecided: _u, ...access } = a;
-  const out: K8sEdge = { ...access };
+  const out: K8sEdge = edgeAccess(a);
   const allowed = mergeOpt(a.allowed, b.allowed);
   const denied = mergeOpt(a.denied, b.denied);
   const undecided = mergeOpt(a.undecided, b.undecided);
   if (allowed) out.allowed = allowed;
   if (denied) out.denied = denied;
   if (undecided) out.undecided = undecided;
+  // The requests behind an implied check are a set union; an unknown roleRef in either stays unknown.
+  if (a.implied || b.implied) out.implied = sortImplied([...(a.implied ?? []), ...(b.implied ?? [])]);
+  if (a.roleRefUnknown || b.roleRefUnknown) out.roleRefUnknown = true;
   return out;
 }
 

@@ -1,6 +1,8 @@
 import type { Profile } from '../model/profile.js';
+import type { K8sAccess } from '../model/access.js';
 import {
   apiGroupProblem,
+  identityNameProblem,
   namespaceProblem,
   nonResourceUrlProblem,
   objectNameProblem,
@@ -52,14 +54,15 @@ export function profileNameProblem(p: Profile): string | undefined {
     for (const [j, e] of pr.k8s.entries()) {
       const ea = `${at}.k8s[${j}]`;
       const problem =
-        check(`${ea}.verb`, e.verb, verbProblem) ??
-        (e.nonResourceURL
-          ? check(`${ea}.nonResourceURL`, e.nonResourceURL, nonResourceUrlProblem)
-          : (check(`${ea}.resource`, e.resource, resourceProblem) ??
-            (e.subresource ? check(`${ea}.subresource`, e.subresource, resourceProblem) : undefined) ??
-            check(`${ea}.apiGroup`, e.apiGroup, apiGroupProblem) ??
-            (e.namespace ? check(`${ea}.namespace`, e.namespace, namespaceProblem) : undefined) ??
-            (e.name ? check(`${ea}.name`, e.name, objectNameProblem) : undefined)));
+        accessProblem(ea, e, !!e.implied) ??
+        (e.implied ?? [])
+          .map(
+            (x, k) =>
+              accessProblem(`${ea}.implied[${k}].request`, x.request, false) ??
+              (x.as !== undefined ? check(`${ea}.implied[${k}].as`, x.as, usernameProblem) : undefined) ??
+              (x.role !== undefined ? check(`${ea}.implied[${k}].role`, x.role, objectNameProblem) : undefined),
+          )
+          .find(Boolean);
       if (problem) return problem;
     }
     for (const [j, e] of (pr.aws ?? []).entries()) {
@@ -113,6 +116,29 @@ export function profileNameProblem(p: Profile): string | undefined {
     if (problem) return problem;
   }
   return undefined;
+}
+
+/**
+ * The first name of an access that a request could not carry. An implied impersonate check names the identity
+ * impersonated (a user, group, uid or extra value, and an extra key as `userextras/<key>`): any text without `*`.
+ */
+function accessProblem(ea: string, e: K8sAccess, implied: boolean): string | undefined {
+  const identity =
+    implied &&
+    e.verb === 'impersonate' &&
+    ((e.apiGroup === '' && (e.resource === 'users' || e.resource === 'groups')) ||
+      (e.apiGroup === 'authentication.k8s.io' && (e.resource === 'uids' || e.resource === 'userextras')));
+  const sub = identity && e.resource === 'userextras' ? identityNameProblem : resourceProblem;
+  return (
+    check(`${ea}.verb`, e.verb, verbProblem) ??
+    (e.nonResourceURL
+      ? check(`${ea}.nonResourceURL`, e.nonResourceURL, nonResourceUrlProblem)
+      : (check(`${ea}.resource`, e.resource, resourceProblem) ??
+        (e.subresource ? check(`${ea}.subresource`, e.subresource, sub) : undefined) ??
+        check(`${ea}.apiGroup`, e.apiGroup, apiGroupProblem) ??
+        (e.namespace ? check(`${ea}.namespace`, e.namespace, namespaceProblem) : undefined) ??
+        (e.name ? check(`${ea}.name`, e.name, identity ? identityNameProblem : objectNameProblem) : undefined)))
+  );
 }
 
 function check(what: string, v: string, fn: (x: string) => string | undefined): string | undefined {

@@ -29,7 +29,7 @@ const Evidence = Type.Object({
   samples: Type.Array(Sample),
 });
 
-const K8sEdge = Type.Object({
+const access = {
   verb: Str,
   apiGroup: Str,
   resource: Str,
@@ -37,9 +37,20 @@ const K8sEdge = Type.Object({
   namespace: Str,
   name: Str,
   nonResourceURL: Str,
+};
+
+const ImpliedBy = Type.Object(
+  { request: Type.Object(access), as: Type.Optional(Str), role: Type.Optional(Str) },
+  { description: 'the request behind a check the API server made beyond its own authorization' },
+);
+
+const K8sEdge = Type.Object({
+  ...access,
   allowed: Type.Optional(Evidence),
   denied: Type.Optional(Evidence),
   undecided: Type.Optional(Evidence),
+  implied: Type.Optional(Type.Array(ImpliedBy)),
+  roleRefUnknown: Type.Optional(Type.Literal(true)),
 });
 
 const Implied = Type.Object({ action: Str, resource: Str, via: Str });

@@ -1,4 +1,5 @@
-import { isAwsKind, type SubjectKind } from '../model/subject.js';
+import type { AwsPrincipal } from '../model/observation.js';
+import { isAwsKind, type AwsSubjectKind, type SubjectKind } from '../model/subject.js';
 import { globToRegExp, matchesAny } from '../util/glob.js';
 import type { TimeSpec } from '../util/time.js';
 
@@ -59,6 +60,20 @@ export type SkipReason =
   | 'cloudtrail-digest'
   /** CloudTrail: Insights events (unusual activity summaries), not API calls. */
   | 'cloudtrail-insight';
+
+/** The AWS identities profiled, as subject kinds; the others are skipped for these reasons. */
+export const AWS_KINDS: Partial<Record<AwsPrincipal['type'], AwsSubjectKind>> = {
+  Role: 'IAMRole',
+  IAMUser: 'IAMUser',
+  Root: 'AWSAccount',
+  FederatedUser: 'FederatedUser',
+};
+export const AWS_SKIPS: Partial<Record<AwsPrincipal['type'], SkipReason>> = {
+  AWSService: 'aws-service',
+  WebIdentityUser: 'federation',
+  SAMLUser: 'federation',
+  Unknown: 'unknown-identity',
+};
 
 /** Control-plane identities, left out unless `--include-system`. */
 const SYSTEM_USERS = [/^system:kube-/, /^system:node:/, /^system:apiserver$/, /^system:serviceaccount:kube-system:/];

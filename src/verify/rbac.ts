@@ -1,11 +1,29 @@
+import { accessKey, describeAccess, type K8sAccess } from '../model/access.js';
 import { tally, type Finding, type FindingEvidence, type VerifyReport } from '../model/finding.js';
 import type { Evidence } from '../model/evidence.js';
-import { grantEvidence, isGrantable, type K8sEdge, type Principal, type Profile } from '../model/profile.js';
-import type { RbacPolicySet, RbacRequest } from './rbac/types.js';
+import {
+  edgeAccess,
+  grantableEdges,
+  grantEvidence,
+  type K8sEdge,
+  type Principal,
+  type Profile,
+} from '../model/profile.js';
+import type { RbacDecision, RbacPolicySet, RbacRequest } from './rbac/types.js';
+
+/** Who requests without credentials: `generate rbac` binds them only when asked to. */
+const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
 
 /**
- * Replay every authorized access of the profile against RBAC policies. Uses the evaluator in
- * ./rbac/, which follows Kubernetes' authorizer and shares no code with the generator.
+ * Replay every authorized access of the profile against RBAC policies, as the API server decides it (the
+ * evaluator in ./rbac/, which follows Kubernetes' authorizer and shares no code with the generator):
+ * - a binding write is replayed with the roleRef of each of its bind checks the soak passed (its bind check:
+ *   `bind`, or every rule of the role held); a role write with its escalate check;
+ * - the bind and escalate checks the profile records are not replayed on their own but with their request;
+ *   impersonate checks are the impersonator's own step and are replayed as such (the request itself belongs to
+ *   the impersonated user, as whom it is replayed);
+ * - what anonymous subjects did and the policies do not allow is undetermined (the cluster's own bindings of
+ *   system:unauthenticated may allow it; `generate rbac` binds them only with --include-anonymous).
  */
 export function verifyRbac(
   profile: Profile,
@@ -15,21 +33,90 @@ export function verifyRbac(
   let observed = 0;
   let allowed = 0;
   for (const p of profile.principals) {
-    for (const e of p.k8s) {
-      if (e.denied && !e.allowed) report.denied.push(finding(p, e, e.denied));
-      if (!isGrantable(e)) continue;
+    for (const e of p.k8s) if (e.denied && !e.allowed) report.denied.push(finding(p, e, e.denied));
+    const grantable = grantableEdges(p);
+    const checks = writeChecks(p, new Set(grantable));
+    for (const e of grantable) {
+      if (e.implied && (e.verb === 'bind' || e.verb === 'escalate')) continue;
       observed++;
-      const d = policies.authorize(request(p, e));
+      let d = decide(policies, request(p, e), e, checks.get(accessKey(e)));
+      if (d.result !== 'allow' && ANONYMOUS.has(p.username))
+        d = {
+          result: 'undetermined',
+          reasons: [
+            `${p.username}: generate rbac binds anonymous subjects only with --include-anonymous; the cluster's own bindings may allow it`,
+          ],
+        };
       tally(report, p.username, d.result === 'allow');
+      const f = (reasons: string[] = []) => {
+        const detail = [...reasons, ...impersonating(e)].join('; ');
+        return { ...finding(p, e, grantEvidence(e)!), ...(detail ? { detail } : {}) };
+      };
       if (d.result === 'allow') allowed++;
-      else if (d.result === 'deny') report.notAllowed.push(finding(p, e, grantEvidence(e)!));
-      else report.undetermined.push({ ...finding(p, e, grantEvidence(e)!), detail: d.reasons.join('; ') });
+      else if (d.result === 'deny') report.notAllowed.push(f(d.reasons));
+      else report.undetermined.push(f(d.reasons));
     }
   }
   report.observed += observed;
   report.allowed += allowed;
   report.byKind['rbac'] = { observed, allowed };
   return report;
+}
+
+/** For an impersonate check: the requests that needed it, in words. */
+function impersonating(e: K8sEdge): string[] {
+  if (e.verb !== 'impersonate' || !e.implied) return [];
+  const first = e.implied[0]!;
+  const more = e.implied.length > 1 ? ` and ${e.implied.length - 1} more` : '';
+  return [`needed to make requests as ${first.as ?? 'another user'}: ${describeAccess(first.request)}${more}`];
+}
+
+/** What the profile says about the checks of one of a principal's RBAC writes. */
+interface WriteChecks {
+  /** The roles its bind checks were passed for. */
+  roleRefs: NonNullable<RbacRequest['roleRef']>[];
+  /** Some bind or escalate check of it was refused in the soak (a 403 after authorization). */
+  refused: boolean;
+  /** Some escalate check of it was passed. */
+  escalated: boolean;
+}
+
+/** Per request (by access key): the bind and escalate checks recorded for it. */
+function writeChecks(p: Principal, passed: Set<K8sEdge>): Map<string, WriteChecks> {
+  const out = new Map<string, WriteChecks>();
+  for (const e of p.k8s) {
+    if (!e.implied || (e.verb !== 'bind' && e.verb !== 'escalate')) continue;
+    for (const i of e.implied) {
+      const k = accessKey(i.request);
+      let c = out.get(k);
+      if (!c) out.set(k, (c = { roleRefs: [], refused: false, escalated: false }));
+      if (!passed.has(e)) c.refused = true;
+      else if (e.verb === 'escalate') c.escalated = true;
+      else c.roleRefs.push({ kind: e.resource === 'roles' ? 'Role' : 'ClusterRole', name: e.name });
+    }
+  }
+  return out;
+}
+
+const isWriteOf = (e: K8sAccess, resources: string[]) =>
+  e.apiGroup === 'rbac.authorization.k8s.io' &&
+  resources.includes(e.resource) &&
+  e.subresource === '' &&
+  ['create', 'update', 'patch'].includes(e.verb);
+
+/** The evaluator's decision on one access; a check the soak itself refused is not replayed (nothing passed it). */
+function decide(policies: RbacPolicySet, req: RbacRequest, e: K8sEdge, c: WriteChecks | undefined): RbacDecision {
+  if (isWriteOf(e, ['rolebindings', 'clusterrolebindings'])) {
+    if (!c?.roleRefs.length) return c?.refused && !e.roleRefUnknown ? policies.authorize(req) : policies.admit(req);
+    let d: RbacDecision = { result: 'deny' };
+    for (const roleRef of c.roleRefs) {
+      d = policies.admit({ ...req, roleRef });
+      if (d.result !== 'allow') return d;
+    }
+    return e.roleRefUnknown ? policies.admit(req) : d;
+  }
+  if (isWriteOf(e, ['roles', 'clusterroles']) && c?.refused && !c.escalated) return policies.authorize(req);
+  return policies.admit(req);
 }
 
 /** A report with nothing replayed yet: the profile's skipped counts. */
@@ -51,19 +138,18 @@ function request(p: Principal, e: K8sEdge): RbacRequest {
   return {
     username: isGroup ? '' : p.username,
     groups: isGroup ? [p.username] : p.groups,
-    verb: e.verb,
-    apiGroup: e.apiGroup,
-    resource: e.resource,
-    subresource: e.subresource,
-    namespace: e.namespace,
-    name: e.name,
-    nonResourceURL: e.nonResourceURL,
+    ...edgeAccess(e),
   };
 }
 
 function finding(p: Principal, e: K8sEdge, ev: Evidence): Finding {
-  const { allowed: _a, denied: _d, undecided: _u, ...access } = e;
-  return { kind: 'rbac', subject: p.username, subjectKind: p.subject.kind, access, evidence: findingEvidence(ev) };
+  return {
+    kind: 'rbac',
+    subject: p.username,
+    subjectKind: p.subject.kind,
+    access: edgeAccess(e),
+    evidence: findingEvidence(ev),
+  };
 }
 
 export function findingEvidence(ev: Evidence): FindingEvidence {

@@ -1,5 +1,6 @@
 import { PROFILE_API_VERSION, grantEvidence, type K8sEdge, type Principal } from '../../model/profile.js';
 import type { RuleWithEvidence } from './rules.js';
+import { CHECK_NOTES, impliedEntry } from './checks.js';
 
 /**
  * The evidence document beside each policy file: for every rule, the observed requests behind it
@@ -35,7 +36,7 @@ export function evidenceDoc(
   // With --widen-namespaces, part of this namespace's access comes from the shared ClusterRole.
   if (shared)
     doc['alsoBound'] = { clusterRole: shared.clusterRole, widenedBy: 'widen-namespaces', evidence: shared.evidence };
-  doc['denied'] = denied.map((e) => ({ ...access(e), ...stats(e.denied!) }));
+  doc['denied'] = denied.map((e) => ({ ...access(e), ...stats(e.denied!), ...implied(e) }));
   return doc;
 }
 
@@ -62,7 +63,13 @@ function observedEntry(e: K8sEdge): Record<string, unknown> {
   const out: Record<string, unknown> = { ...access(e), ...stats(ev) };
   if (!e.allowed)
     out['note'] = 'only RequestReceived records: the decision was not logged, the request is taken as authorized';
-  return out;
+  return { ...out, ...implied(e) };
+}
+
+/** For a check the API server made beyond a request: why, and the requests behind it. */
+function implied(e: K8sEdge): Record<string, unknown> {
+  if (!e.implied) return {};
+  return { check: CHECK_NOTES[e.verb] ?? 'checked beyond a request', impliedBy: e.implied.map(impliedEntry) };
 }
 
 function stats(ev: NonNullable<K8sEdge['allowed']>): Record<string, unknown> {

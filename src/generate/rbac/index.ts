@@ -1,18 +1,26 @@
 import { cmp } from '../../model/issue.js';
 import type { Artefact, KubeObject, Widening } from '../../model/artefact.js';
-import { isGrantable, type CreatedNames, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
+import { grantableEdges, type CreatedNames, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
+import { checkPermissions, roleRefGaps, type CheckPermission, type LeftOut, type RbacGap } from './checks.js';
 import { subjectId, subjectKey } from '../../model/subject.js';
 import { evidenceDoc, type SharedBinding } from './evidence.js';
 import { bindingObject, roleObject, objectName, filePath, fileStems } from './objects.js';
-import type { RbacOptions } from './options.js';
+import { ANONYMOUS_NAMES, type RbacOptions } from './options.js';
 import { buildRules, type RuleWithEvidence } from './rules.js';
 import { compareTuples, tupleKey } from '../../util/key.js';
 
 export type { RbacOptions } from './options.js';
+export type { CheckPermission, LeftOut, RbacGap } from './checks.js';
 
 export interface RbacResult {
   artefacts: Artefact[];
   widenings: Widening[];
+  /** Permissions the API server checks beyond a request (bind, escalate, impersonate), each a rule. */
+  checks: CheckPermission[];
+  /** Binding writes whose roleRef the logs do not show: the bind they need is not granted. */
+  gaps: RbacGap[];
+  /** Anonymous subjects left out (without `includeAnonymous`). */
+  leftOut: LeftOut[];
 }
 
 /**
@@ -23,9 +31,15 @@ export interface RbacResult {
 export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResult {
   const artefacts: Artefact[] = [];
   const widenings: Widening[] = [];
+  const leftOut: LeftOut[] = [];
   const withRules = profile.principals
-    .map((p) => ({ p, grantable: p.k8s.filter(isGrantable) }))
-    .filter((x) => x.grantable.length > 0);
+    .map((p) => ({ p, grantable: grantableEdges(p) }))
+    .filter((x) => x.grantable.length > 0)
+    .filter(({ p, grantable }) => {
+      const anonymous = !opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username);
+      if (anonymous) leftOut.push({ subject: p.username, kind: p.subject.kind, accesses: grantable.length });
+      return !anonymous;
+    });
   const stems = fileStems(withRules.map((x) => x.p.subject));
   for (const { p, grantable } of withRules)
     artefacts.push(...forPrincipal(p, grantable, opts, widenings, stems.get(subjectId(p.subject))!));
@@ -34,7 +48,9 @@ export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResu
     (a, b) =>
       cmp(a.subject, b.subject) || cmp(a.namespace, b.namespace) || cmp(a.option, b.option) || cmp(a.detail, b.detail),
   );
-  return { artefacts, widenings };
+  const checks = withRules.flatMap(({ p, grantable }) => checkPermissions(p, grantable));
+  const gaps = withRules.flatMap(({ p, grantable }) => roleRefGaps(p, grantable));
+  return { artefacts, widenings, checks, gaps, leftOut };
 }
 
 function forPrincipal(

@@ -11,6 +11,11 @@ export interface RbacOptions {
    * a ReplicaSet's pods, a CronJob's runs, dated names): the output of releases before generalization.
    */
   exact?: boolean;
+  /**
+   * Generate for `system:anonymous` and `system:unauthenticated` too (as a user or a group). Off by default:
+   * a binding to them reaches every unauthenticated client, so they are listed instead.
+   */
+  includeAnonymous?: boolean;
 }
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' } as const;
@@ -22,3 +27,6 @@ export const RBAC_GROUP = 'rbac.authorization.k8s.io';
  * subresource (pods/exec names its pod in the URL); a plain create never does.
  */
 export const NAMEABLE_VERBS = new Set(['get', 'update', 'patch', 'delete']);
+
+/** Who requests without credentials: no binding by default (`--include-anonymous`). */
+export const ANONYMOUS_NAMES: ReadonlySet<string> = new Set(['system:anonymous', 'system:unauthenticated']);

@@ -1,6 +1,6 @@
 import { resourcePath } from '../../model/access.js';
 import { cmp } from '../../model/issue.js';
-import type { CreatedNames, K8sEdge } from '../../model/profile.js';
+import { CHECK_VERBS, type CreatedNames, type K8sEdge } from '../../model/profile.js';
 import { describeGeneralization, generalizeNames } from './generalize.js';
 import { NAMEABLE_VERBS, type RbacOptions } from './options.js';
 import { compareTuples, tupleKey } from '../../util/key.js';
@@ -55,7 +55,8 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions, created: Created
     if (!r) byResource.set(key, (r = { group: e.apiGroup, resource: res, verbs: new Map() }));
     let use = r.verbs.get(e.verb);
     if (!use) r.verbs.set(e.verb, (use = { names: new Set(), unnamed: false, edges: [] }));
-    if (e.name && (NAMEABLE_VERBS.has(e.verb) || (e.verb === 'create' && e.subresource))) use.names.add(e.name);
+    const nameable = NAMEABLE_VERBS.has(e.verb) || CHECK_VERBS.has(e.verb) || (e.verb === 'create' && e.subresource);
+    if (e.name && nameable) use.names.add(e.name);
     else use.unnamed = true;
     use.edges.push(e);
   }
@@ -89,7 +90,10 @@ function resourceRules(
     const w: { option: string; detail: string }[] = [];
     let names = use.unnamed ? [] : [...use.names].sort(cmp);
     // Names the logs show to be made up: the next run uses others, so resourceNames would break it.
-    const made = names.length > 0 && !opts.exact ? generalizeNames(use.edges, created) : undefined;
+    // bind, escalate and impersonate are named by the role or identity they are for: never generalized by name
+    // (bind on any role is cluster-admin).
+    const check = CHECK_VERBS.has(verb);
+    const made = names.length > 0 && !opts.exact && !check ? generalizeNames(use.edges, created) : undefined;
     if (made) {
       w.push({
         option: 'generated-names',
@@ -97,7 +101,7 @@ function resourceRules(
       });
       names = [];
     }
-    if (names.length > 0 && opts.widenNames !== undefined && names.length > opts.widenNames) {
+    if (names.length > 0 && !check && opts.widenNames !== undefined && names.length > opts.widenNames) {
       w.push({
         option: 'widen-names',
         detail: `${verb} ${resource}${group ? '.' + group : ''}: ${names.length} names used (more than ${opts.widenNames}), resourceNames dropped`,

@@ -16,6 +16,7 @@ import {
 } from '../../knowledge/kubernetes/names.js';
 import { apiGroupOf } from '../../knowledge/kubernetes/apiGroups.js';
 import { remembered } from '../../util/memo.js';
+import { escalationChecks, impersonationChecks, type CheckProblem } from './checks.js';
 import { isObj } from '../../util/json.js';
 
 // User and group names repeat record after record and take the most checking: checked once each. The
@@ -169,8 +170,43 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     const gn = generateNameOf(ev);
     if (gn && created.startsWith(gn)) obs.generateName = true;
   }
+  const problem = addChecks(ev, obs, code, imp ? userObj : undefined, effective);
+  if (problem) return bad(problem.code, problem.message);
   emit(obs);
   return 1;
+}
+
+/**
+ * The checks beyond the request's own authorization (./checks.ts) onto the observation; for an impersonated
+ * request also the impersonator (`user`), whose names are checked like the effective user's.
+ */
+function addChecks(
+  ev: Record<string, unknown>,
+  obs: K8sRequestObservation,
+  code: number | undefined,
+  impersonator: Record<string, unknown> | undefined,
+  effective: Record<string, unknown>,
+): CheckProblem | undefined {
+  const esc = escalationChecks(ev, obs.access, obs.decision, code, obs.stage, obs.groups);
+  if ('code' in esc) return esc;
+  if (esc.roleRefUnknown) obs.roleRefUnknown = true;
+  if (!impersonator) {
+    if (esc.implied.length) obs.implied = esc.implied;
+    return undefined;
+  }
+  const username = impersonator['username'] as string;
+  const groupsRaw = impersonator['groups'];
+  const groups = Array.isArray(groupsRaw) ? (groupsRaw as string[]) : NO_GROUPS;
+  const up = usernameProblem(username);
+  if (up) return { code: 'k8s.bad-name', message: `user.username ${shown(username)} ${up}` };
+  const gp = groups.map((g) => userNameProblem(g) && `group ${shown(g)} ${userNameProblem(g)}`).find(Boolean);
+  if (gp) return { code: 'k8s.bad-name', message: gp };
+  const imp = impersonationChecks(effective);
+  if ('code' in imp) return imp;
+  obs.impersonator = { username, groups };
+  const implied = [...esc.implied, ...imp];
+  if (implied.length) obs.implied = implied;
+  return undefined;
 }
 
 const NO_GROUPS: string[] = [];

@@ -1,6 +1,12 @@
 import { describeAccess } from '../../model/access.js';
 import { toYamlDocuments } from '../../emit/yaml.js';
-import { generateRbac, type RbacOptions } from '../../generate/rbac/index.js';
+import {
+  generateRbac,
+  type CheckPermission,
+  type LeftOut,
+  type RbacGap,
+  type RbacOptions,
+} from '../../generate/rbac/index.js';
 import { buildRbacPolicySet } from '../../verify/rbac/policySet.js';
 import { verifyRbac } from '../../verify/rbac.js';
 import type { RbacPolicySet } from '../../verify/rbac/types.js';
@@ -33,6 +39,11 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       flags: '--expand-verbs',
       description: 'add list ⇄ watch and get beside list, as client-go informers need (widening, listed)',
     },
+    {
+      flags: '--include-anonymous',
+      description:
+        'bind system:anonymous and system:unauthenticated too (by default they get no binding and are listed)',
+    },
   ],
   parseOptions(flags) {
     const opts: RbacOptions = {};
@@ -42,11 +53,12 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     if (wns !== undefined) opts.widenNamespaces = wns;
     if (flags['expandVerbs']) opts.expandVerbs = true;
     if (flags['exact']) opts.exact = true;
+    if (flags['includeAnonymous']) opts.includeAnonymous = true;
     return opts;
   },
   hasEvidence: (profile) => profile.principals.some((p) => p.k8s.length > 0),
   async generate(profile, options) {
-    const { artefacts, widenings } = generateRbac(profile, options);
+    const { artefacts, widenings, checks, gaps, leftOut } = generateRbac(profile, options);
     const files = new Map<string, string>();
     for (const a of artefacts) {
       files.set(a.path, toYamlDocuments(a.objects));
@@ -78,6 +90,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
           }
         }
       }
+      lines.push(...checkLines(checks, gaps, leftOut));
       if (widenings.length === 0)
         lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
       else {
@@ -124,6 +137,39 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
   newness: rbacNewness,
   report: async (profile, ctx) => rbacReport(profile, ctx),
 };
+
+/** The summary's lines for check-driven permissions, the checks that could not be derived, and anonymous subjects. */
+function checkLines(checks: CheckPermission[], gaps: RbacGap[], leftOut: LeftOut[]): SummaryLine[] {
+  const lines: SummaryLine[] = [];
+  const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+  if (checks.length) {
+    lines.push({
+      tone: 'warn',
+      text: `check-driven permissions: ${checks.length} added (the API server checks them beyond the request itself):`,
+    });
+    for (const c of checks) {
+      const more = c.requests.length > 3 ? `, and ${c.requests.length - 3} more` : '';
+      lines.push({
+        tone: 'warn',
+        text: `  ${c.subject}: ${describeAccess(c.access)}, for ${c.requests.slice(0, 3).join('; ')}${more}`,
+      });
+    }
+  }
+  if (gaps.length) {
+    lines.push({
+      tone: 'warn',
+      text: `gaps: ${n(gaps.length, 'binding write')} whose roleRef the logs do not show (log RBAC writes at Request level):`,
+    });
+    for (const g of gaps)
+      lines.push({ tone: 'warn', text: `  ${g.subject}: ${describeAccess(g.access)}: ${g.reason}` });
+  }
+  for (const l of leftOut)
+    lines.push({
+      tone: 'warn',
+      text: `left out: ${l.kind} ${l.subject} (${n(l.accesses, 'access', 'accesses')}): no binding for anonymous requests; --include-anonymous generates it`,
+    });
+  return lines;
+}
 
 /**
  * The access classes of an RBAC evidence document: per rule and verb, and per name where the rule

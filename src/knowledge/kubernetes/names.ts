@@ -70,6 +70,14 @@ export function userNameProblem(v: string): string | undefined {
   return CONTROL.test(v) ? 'holds a control character' : undefined;
 }
 
+/**
+ * A user, group, uid or extra key or value named by impersonation, which a policy names in `resourceNames` (or
+ * `userextras/<key>`): any text the authenticator gave, but no `*` and no control characters.
+ */
+export function identityNameProblem(v: string): string | undefined {
+  return userNameProblem(v) ?? (v.includes('*') ? 'holds *' : undefined);
+}
+
 const SA_PREFIX = 'system:serviceaccount:';
 
 /**

@@ -2,7 +2,8 @@ import { type InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { ruleAllows } from './match.js';
 import { readRbacObjects, selectorMatches, type BindingDef, type RoleDef, type Rule } from './objects.js';
-import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest } from './types.js';
+import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest, RuleSet } from './types.js';
+import { admit } from './admit.js';
 import { compareTuples, tupleKey } from '../../util/key.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
@@ -70,6 +71,30 @@ class PolicySet implements RbacPolicySet {
     return out;
   }
 
+  admit(req: RbacRequest): RbacDecision {
+    return admit(this, req);
+  }
+
+  rulesFor(user: { username: string; groups: readonly string[] }, namespace: string): RuleSet {
+    const rules: Rule[] = [];
+    const unknown: string[] = [];
+    for (const b of this.candidates(user)) {
+      if (b.kind === 'RoleBinding' && (namespace === '' || b.namespace !== namespace)) continue;
+      const role = this.roleRules(b.roleKind, b.namespace, b.roleName);
+      const where = `${b.kind} ${b.namespace ? b.namespace + '/' : ''}${b.name}`;
+      if (!role) unknown.push(`${where} refers to ${b.roleKind} ${b.roleName}, which is not among the policies given`);
+      else if (role.unknown.length) unknown.push(...role.unknown.map((u) => `${where} refers to ${u}`));
+      else rules.push(...role.rules);
+    }
+    return { rules, unknown: [...new Set(unknown)] };
+  }
+
+  roleRules(kind: 'Role' | 'ClusterRole', namespace: string, name: string): RuleSet | undefined {
+    const r = kind === 'Role' ? this.roles.get(tupleKey(namespace, name)) : this.clusterRoles.get(name);
+    if (!r) return undefined;
+    return 'unknown' in r ? { rules: [], unknown: [r.unknown] } : { rules: r.rules, unknown: [] };
+  }
+
   authorize(req: RbacRequest): RbacDecision {
     const reasons: string[] = [];
     for (const b of this.candidates(req)) {
@@ -92,7 +117,7 @@ class PolicySet implements RbacPolicySet {
   }
 
   /** Bindings naming the user, one of its groups, or its service account; in binding order. */
-  private candidates(req: RbacRequest): BindingDef[] {
+  private candidates(req: { username: string; groups: readonly string[] }): BindingDef[] {
     const groups = new Set(req.groups);
     if (req.username.startsWith(SA_PREFIX)) {
       const ns = req.username.slice(SA_PREFIX.length).split(':')[0]!;

@@ -9,6 +9,24 @@ export interface RbacRequest extends K8sAccess {
   /** `system:serviceaccount:shop:web`, `alice`; '' for an anonymous member of `groups`. */
   username: string;
   groups: readonly string[];
+  /** The user's uid and extra attributes: checked when the request is impersonated (`admit`). */
+  uid?: string;
+  extra?: Readonly<Record<string, readonly string[]>>;
+  /** An impersonated request: who made it. The request itself is judged as `username` and `groups`. */
+  impersonator?: { username: string; groups: readonly string[] };
+  /** A RoleBinding or ClusterRoleBinding write: the role its roleRef names (for `bind`); unknown when absent. */
+  roleRef?: { kind: 'Role' | 'ClusterRole'; name: string };
+  /** A Role or ClusterRole write: the rules written, when the request body was logged (for `escalate`). */
+  roleRules?: readonly PolicyRule[];
+}
+
+/** A PolicyRule with every list present. */
+export interface PolicyRule {
+  verbs: string[];
+  apiGroups: string[];
+  resources: string[];
+  resourceNames: string[];
+  nonResourceURLs: string[];
 }
 
 /** The binding and role that allowed a request. */
@@ -23,7 +41,8 @@ export interface GrantRef {
 
 export type RbacDecision =
   | { result: 'allow'; grantedBy: GrantRef }
-  | { result: 'deny' }
+  /** `reasons` when a check beyond the request's own authorization refused it. */
+  | { result: 'deny'; reasons?: string[] }
   /** Not allowed by what is known, but something not given might allow it. */
   | { result: 'undetermined'; reasons: string[] };
 
@@ -41,8 +60,25 @@ export interface BindingGrant {
 }
 
 export interface RbacPolicySet {
+  /** The RBAC authorizer: may this user do this (the request's own attributes only). */
   authorize(req: RbacRequest): RbacDecision;
+  /**
+   * What the API server decides: the impersonator's impersonate checks, the authorizer as the (impersonated)
+   * user, then escalation prevention for RBAC writes (bind on a binding's role, escalate on a role written,
+   * unless the user holds every rule in it). See ./admit.ts.
+   */
+  admit(req: RbacRequest): RbacDecision;
+  /** Every rule a user holds in a namespace ('' = ClusterRoleBindings only); bindings whose roles are not given. */
+  rulesFor(user: { username: string; groups: readonly string[] }, namespace: string): RuleSet;
+  /** The effective rules of a role, or why they are unknown (undefined when not among the policies). */
+  roleRules(kind: 'Role' | 'ClusterRole', namespace: string, name: string): RuleSet | undefined;
   /** Every (binding, subject) with the rules it grants: what `diff` and `check` enumerate. */
   grants(): BindingGrant[];
   readonly counts: { roles: number; clusterRoles: number; roleBindings: number; clusterRoleBindings: number };
+}
+
+/** Rules, and why more may exist that are not known. */
+export interface RuleSet {
+  rules: PolicyRule[];
+  unknown: string[];
 }
