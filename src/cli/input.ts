@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { ChalkInstance as Chalk } from 'chalk';
 import { ingest, type IngestResult } from '../ingest/index.js';
+import { InputError } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import { filterProfile } from '../profile/filter.js';
 import { readProfile } from '../profile/io.js';
@@ -165,6 +166,13 @@ export async function observedProfile(
     meter.done();
   }
   if (!flags.quiet || (result.issueCount > 0 && flags.onError === 'fail')) printIngestSummary(io.stderr, result, c);
+  // Every file given was another source's: a mistake of flags, not an empty soak.
+  const sources = result.profile.sources;
+  const foreign = sources.filter((s) => s.format === 'skipped' && s.notice?.startsWith('looks like '));
+  if (foreign.length && sources.every((s) => s.records === 0)) {
+    const hints = [...new Set(foreign.map((s) => s.notice!.slice('looks like '.length)))];
+    throw new InputError(`nothing read: the files given look like ${hints.join('; ')}`);
+  }
   if (result.issueCount > 0 && flags.onError === 'fail') {
     throw new InputAbort(
       `${result.issueCount} input issue${result.issueCount === 1 ? '' : 's'} with --on-error fail: nothing was written (use --on-error skip to go on without the bad records)`,

@@ -17,8 +17,27 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
   err.write(
     `read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.profile.principals.length} principals in scope${net}\n`,
   );
-  for (const s of r.profile.sources)
-    if (s.format === 'skipped') err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
+  // Files of another source: one notice per source they look like, not one per file.
+  const foreign = new Map<string, Set<string>>();
+  // A file read under its own flag is not news when another flag given the same directory skipped it.
+  const readPaths = new Set(read.map((s) => s.path));
+  for (const s of r.profile.sources) {
+    if (s.format !== 'skipped') continue;
+    if (readPaths.has(s.path)) continue;
+    if (s.notice?.startsWith('looks like ')) foreign.set(s.notice, (foreign.get(s.notice) ?? new Set()).add(s.path));
+    else err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
+  }
+  for (const [notice, set] of foreign) {
+    const paths = [...set];
+    const [what, flag] = notice.slice('looks like '.length).split(': read it with ');
+    err.write(
+      c.yellow(
+        paths.length === 1
+          ? `notice: skipped ${paths[0]}: ${notice}\n`
+          : `notice: skipped ${paths.length} files that look like ${what}: read them with ${flag} (${paths[0]}, …)\n`,
+      ),
+    );
+  }
   const envelopes = sumCounts(read.map((s) => s.envelopes));
   const envelopeSkips = sumCounts(read.map((s) => s.envelopeSkipped));
   if (envelopes.length || envelopeSkips.length)

@@ -135,7 +135,12 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     profile = mergeProfiles([profile, eks.profile]);
     sources.push(eks.source);
   }
-  for (const n of notices)
+  // A file no flag can read is said once, whichever flags named it.
+  const said = new Set<string>();
+  for (const n of notices) {
+    const key = JSON.stringify([n.path, n.reason]);
+    if (said.has(key)) continue;
+    said.add(key);
     sources.push({
       path: n.path,
       format: 'skipped',
@@ -145,6 +150,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
       issueSamples: [],
       notice: n.reason,
     });
+  }
   profile = { ...profile, sources: sortSources(sources) };
   if (opts.inventory) profile = withInventory(profile, opts.inventory, scope);
   const issues = profile.sources.flatMap((s) => s.issueSamples).sort(compareIssues);
@@ -216,12 +222,16 @@ export function planTasks(
   return tasks;
 }
 
-/** One source record per file: byte ranges of a file are summed, their issue lines made absolute. */
+/**
+ * One source record per file and flag: byte ranges of a file are summed, their issue lines made
+ * absolute (one directory given to two flags is two reads: one decodes, the other skips).
+ */
 function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
   const byPath = new Map<string, SourceRecord & { lineOffset: number; tally: NoticeTally }>();
   tasks.forEach((t, i) => {
     const st = stats[i]!;
-    let rec = byPath.get(t.path);
+    const key = JSON.stringify([t.path, t.format]);
+    let rec = byPath.get(key);
     if (!rec) {
       rec = {
         path: t.path,
@@ -233,7 +243,7 @@ function sourceRecords(tasks: Task[], stats: TaskStats[]): SourceRecord[] {
         lineOffset: 0,
         tally: emptyNotices(),
       };
-      byPath.set(t.path, rec);
+      byPath.set(key, rec);
     }
     mergeNotices(rec.tally, st.notices, rec.lineOffset);
     rec.bytes += st.bytes;

@@ -10,6 +10,7 @@ import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
+import { foreignSource } from './sourceOf.js';
 import { LineSplitter } from './lines.js';
 import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
 
@@ -88,13 +89,33 @@ export async function runTask(
     onObservation(item);
   };
   const first = !task.start;
+  // The first value of a file says whose it is: a file of another source is skipped whole, with one
+  // notice naming the flag it belongs to (a CloudTrail directory given to --k8s-audit).
+  let checked = !first || task.abs === '-';
+  let foreign = false;
+  const mine = (v: unknown): boolean => {
+    if (!checked) {
+      checked = true;
+      const notice = foreignSource(v, task.format);
+      if (notice) {
+        stats.notice = notice;
+        foreign = true;
+      }
+    }
+    return !foreign;
+  };
   let reader: K8sAuditReader | undefined;
   let decoder: JsonLineDecoder;
   let onLine: (text: string, n: number) => void;
   if (task.format === 'flows') {
     // Hubble writes JSON lines; VPC flow logs are text: each line goes where its first character says.
     const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit);
-    decoder = new JsonLineDecoder(task.path, (v, line) => (stats.records += flows.json(v, line)), onIssue, first);
+    decoder = new JsonLineDecoder(
+      task.path,
+      (v, line) => (stats.records += mine(v) ? flows.json(v, line) : 0),
+      onIssue,
+      first,
+    );
     onLine = (text, n) => {
       const c = firstChar(text);
       if (c === 0x7b || c === 0x5b || decoder.inDocument) decoder.line(text, n);
@@ -103,7 +124,7 @@ export async function runTask(
   } else if (task.format === 'cloudtrail') {
     decoder = new JsonLineDecoder(
       task.path,
-      (v, line) => (stats.records += decodeCloudTrailValue(v, { file: task.path, line }, emit)),
+      (v, line) => (stats.records += mine(v) ? decodeCloudTrailValue(v, { file: task.path, line }, emit) : 0),
       onIssue,
       first,
     );
@@ -113,7 +134,7 @@ export async function runTask(
     const r = (reader = new K8sAuditReader(emit));
     decoder = new JsonLineDecoder(
       task.path,
-      (v, line) => (stats.records += r.value(v, { file: task.path, line })),
+      (v, line) => (stats.records += mine(v) ? r.value(v, { file: task.path, line }) : 0),
       onIssue,
       first,
     );
@@ -152,7 +173,7 @@ export async function runTask(
       }
       splitter.push(chunk);
       onProgress(gzip ? 0 : chunk.length, stats.records - before);
-      if (splitter.done) break;
+      if (splitter.done || foreign) break;
     }
     splitter.end();
     decoder.end();

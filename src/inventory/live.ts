@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { InputIssue } from '../model/issue.js';
 import { canonicalInventory, emptyInventory, type Inventory } from './inventory.js';
 import { addObject } from './objects.js';
@@ -36,10 +39,13 @@ export interface LiveOptions {
 export async function readLiveObjects(
   opts: LiveOptions,
 ): Promise<{ apiVersion: 'v1'; kind: 'List'; items: Record<string, unknown>[] }> {
+  const config = kubeconfigProblem(opts.kubeconfig, process.env, homedir());
+  if (config) throw new InputError(config);
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
+  const server = kc.getCurrentCluster()?.server ?? '';
   if (opts.context) {
     if (!kc.getContexts().some((c) => c.name === opts.context))
       throw new InputError(`no context "${opts.context}" in the kubeconfig`);
@@ -61,6 +67,8 @@ export async function readLiveObjects(
       const page = await api[l.method]!.call(apis[l.api], {
         limit: opts.pageSize ?? 500,
         ...(cont ? { _continue: cont } : {}),
+      }).catch((e: unknown) => {
+        throw new InputError(reachProblem(e, server, l.kind));
       });
       for (const item of page.items) {
         // Back to plain data: the client's model objects name every field read here as the API does
@@ -72,6 +80,45 @@ export async function readLiveObjects(
     } while (cont);
   }
   return { apiVersion: 'v1', kind: 'List', items };
+}
+
+/**
+ * Why no kubeconfig can be read, in kubectl's terms, or undefined: an explicit file that is not there,
+ * or neither $KUBECONFIG nor ~/.kube/config (and not inside a pod) — where the client would otherwise
+ * fall back to http://localhost:8080 and fail with a TLS message no one can act on.
+ */
+export function kubeconfigProblem(
+  explicit: string | undefined,
+  env: Record<string, string | undefined>,
+  home: string,
+): string | undefined {
+  if (explicit) return existsSync(explicit) ? undefined : `--kubeconfig ${explicit}: no such file`;
+  const listed = (env['KUBECONFIG'] ?? '').split(delimiter).filter(Boolean);
+  if (listed.length) {
+    if (listed.some((f) => existsSync(f))) return undefined;
+    return `KUBECONFIG names no file that exists (${listed.join(delimiter)})`;
+  }
+  if (existsSync(join(home, '.kube', 'config')) || env['KUBERNETES_SERVICE_HOST']) return undefined;
+  return (
+    'no kubeconfig: $KUBECONFIG is not set and ~/.kube/config does not exist (give --kubeconfig FILE, or ' +
+    'snapshot the objects where kubectl works and pass them with --inventory)'
+  );
+}
+
+/** A failed list call in the words kubectl uses: the server it could not reach, or what it refused. */
+function reachProblem(e: unknown, server: string, kind: string): string {
+  const err = e as { code?: string; cause?: { code?: string }; message?: string };
+  const code = err.code ?? err.cause?.code;
+  const status = (e as { code?: unknown }).code;
+  if (code === 'ECONNREFUSED')
+    return `the connection to the server ${server} was refused: did you specify the right host or port? (kubectl cluster-info)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `cannot resolve the server ${server}: check the kubeconfig's cluster`;
+  if (code === 'ETIMEDOUT' || code === 'ECONNRESET') return `cannot reach the server ${server} (${code})`;
+  if (status === 401) return `the server ${server} asked for credentials (401): the kubeconfig's user is not accepted`;
+  if (status === 403)
+    return `the server ${server} refused to list ${kind} objects (403): the identity needs list on them`;
+  return `listing ${kind} objects from ${server}: ${err.message ?? String(e)}`;
 }
 
 export async function readLiveInventory(opts: LiveOptions): Promise<{ inventory: Inventory; issues: InputIssue[] }> {

@@ -1,3 +1,4 @@
+import { SOURCE_WORDS, sourceOf } from '../ingest/sourceOf.js';
 import { readFile } from 'node:fs/promises';
 import { canonicalEvidence, type Evidence } from '../model/evidence.js';
 import { InputError, type InputIssue } from '../model/issue.js';
@@ -162,23 +163,44 @@ function canonicalEdge(e: K8sEdge): K8sEdge {
 
 /** Read and check a profile file; throws an Error naming the file when it is not one. */
 export async function readProfile(path: string): Promise<Profile> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (e) {
-    throw new InputError(`cannot read profile ${path}: ${(e as Error).message}`);
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError(
+      `cannot read profile ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory, not a profile file' : err.message}`,
+    );
   }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b)
+    throw new InputError(
+      `${path}: not a profile: a gzip file (a profile is the JSON \`audit2policy profile\` writes; logs go to --k8s-audit, --cloudtrail or --flows)`,
+    );
+  const text = bytes.toString('utf8');
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${path}: not a profile: ${(e as Error).message}`);
+    // JSON lines (a log) parse line by line: say whose they look like.
+    let first: unknown;
+    try {
+      first = JSON.parse(text.slice(0, text.indexOf('\n') >>> 0));
+    } catch {
+      first = undefined;
+    }
+    throw new InputError(`${path}: not a profile: ${lookalike(first) ?? (e as Error).message}`);
   }
   const problem = checkProfile(v);
-  if (problem) throw new InputError(`${path}: not a valid profile: ${problem}`);
+  if (problem) throw new InputError(`${path}: not a valid profile: ${lookalike(v) ?? problem}`);
   const names = profileNameProblem(v as Profile);
   if (names) throw new InputError(`${path}: not a valid profile: ${names}`);
   return canonicalProfile(v as Profile);
+}
+
+/** `looks like CloudTrail: read it with --cloudtrail` for a file that is another input, or undefined. */
+function lookalike(v: unknown): string | undefined {
+  const s = sourceOf(v);
+  return s && s !== 'profile' ? `looks like ${SOURCE_WORDS[s].label}: read it with ${SOURCE_WORDS[s].flag}` : undefined;
 }
 
 /** What is wrong with a parsed profile (the JSON Schema in ./schema.ts), or undefined. */

@@ -10,7 +10,7 @@ import { loadPolicyDocs } from '../../policy/load.js';
 import { readProfile } from '../../profile/io.js';
 import { CI_FORMATS, counts, FAIL_ON, failing, render, type CiFormat } from '../../report/ci/index.js';
 import type { Ctx } from '../context.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addFilterOptions, addSourceOptions, parseKinds, type SourceFlags } from '../options.js';
 import { printIssues } from '../summary.js';
@@ -29,6 +29,7 @@ function finish(ctx: Ctx, r: CiReport, format: CiFormat, failOn: string, quiet: 
 }
 
 interface DiffFlags {
+  allowEmpty?: boolean;
   kind?: string;
   profile?: string;
   inventory?: string[];
@@ -73,11 +74,21 @@ export function registerDiff(program: Command, ctx: Ctx): void {
         .choices(['fail', 'skip'])
         .default('fail'),
     )
+    .option('--allow-empty', 'a side without policy documents is no policy at all (default: exit 2)')
     .option('-q, --quiet', 'no summary on stderr')
     .action(async (basePath: string, headPath: string, flags: DiffFlags) => {
       const kinds = parseKinds(flags.kind);
       const a = await loadPolicyDocs([basePath], ctx.io.cwd);
       const b = await loadPolicyDocs([headPath], ctx.io.cwd);
+      // An empty side reads as "no policy at all": every grant of the other side would be a change.
+      for (const [path, side] of [
+        [basePath, a],
+        [headPath, b],
+      ] as const)
+        if (side.docs.length === 0 && !flags.allowEmpty)
+          throw new UsageError(
+            `${path}: no policy documents found (an empty side reads as no policy at all: pass --allow-empty if that is meant)`,
+          );
       const profile = flags.profile ? await readProfile(resolve(ctx.io.cwd, flags.profile)) : undefined;
       let inv: Awaited<ReturnType<typeof loadInventory>> | undefined;
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);

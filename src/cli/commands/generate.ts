@@ -70,9 +70,10 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       const options = k.parseOptions(flags);
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
       const g = await k.generate(profile, options);
-      if (!flags.quiet) printSummary(ctx, [...g.summary(flags.output), ...learning([g], profile)]);
+      // Written first: "generated ... in DIR" is said only once DIR holds it.
       if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), roots(g), g.files);
       else ctx.io.stdout.write(g.stdout);
+      if (!flags.quiet) printSummary(ctx, [...g.summary(flags.output), ...learning([g], profile)]);
     });
   }
 
@@ -94,9 +95,9 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       throw new UsageError(
         'nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope',
       );
-    if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(flags.output));
-    if (!flags.quiet) printSummary(ctx, learning(made, profile));
     const files = new Map(made.flatMap((g) => [...g.files]));
     await writeTree(resolve(ctx.io.cwd, flags.output!), made.flatMap(roots), files);
+    if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(flags.output));
+    if (!flags.quiet) printSummary(ctx, learning(made, profile));
   });
 }

@@ -1,0 +1,61 @@
+import { isObj } from '../util/json.js';
+
+/**
+ * What a JSON value read from a file looks like, whichever flag it was given to: the first value of a
+ * file decides, so a CloudTrail directory passed to --k8s-audit is one notice per file ("looks like
+ * CloudTrail: read it with --cloudtrail"), not an issue per record. Undefined when it is none of the
+ * inputs the tool reads (the source's own decoder then says what is wrong with it).
+ */
+export type SourceKind = 'k8s-audit' | 'cloudtrail' | 'flows' | 'inventory' | 'profile';
+
+export const SOURCE_WORDS: Record<SourceKind, { label: string; flag: string }> = {
+  'k8s-audit': { label: 'a Kubernetes audit log', flag: '--k8s-audit' },
+  cloudtrail: { label: 'CloudTrail', flag: '--cloudtrail' },
+  flows: { label: 'Hubble flows', flag: '--flows' },
+  inventory: { label: 'Kubernetes cluster objects', flag: '--inventory' },
+  profile: { label: 'an audit2policy profile', flag: '--profile' },
+};
+
+const WORKLOAD_KINDS = new Set([
+  'Pod',
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Service',
+  'Namespace',
+  'Node',
+]);
+
+export function sourceOf(v: unknown): SourceKind | undefined {
+  if (Array.isArray(v)) return v.length ? sourceOf(v[0]) : undefined;
+  if (!isObj(v)) return undefined;
+  const kind = v['kind'];
+  const apiVersion = typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '';
+  if ((kind === 'Event' || kind === 'EventList') && apiVersion.startsWith('audit.k8s.io/')) return 'k8s-audit';
+  if (typeof v['auditID'] === 'string' && typeof v['verb'] === 'string') return 'k8s-audit';
+  if (Array.isArray(v['logEvents']) || v['messageType'] === 'DATA_MESSAGE') return 'k8s-audit';
+  if (isObj(v['protoPayload']) && v['protoPayload']['serviceName'] === 'k8s.io') return 'k8s-audit';
+  if (Array.isArray(v['records']) && v['records'].some((r) => isObj(r) && /^kube-audit/.test(String(r['category']))))
+    return 'k8s-audit';
+  if (kind === 'Profile' && apiVersion.startsWith('audit2policy')) return 'profile';
+  if (Array.isArray(v['Records']) && (v['Records'].length === 0 || isObj(v['Records'][0]))) return 'cloudtrail';
+  if (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string' && 'eventVersion' in v)
+    return 'cloudtrail';
+  if (v['detail-type'] === 'AWS API Call via CloudTrail') return 'cloudtrail';
+  if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && isObj(v['IP']))) return 'flows';
+  if (kind === 'List' && Array.isArray(v['items']))
+    return v['items'].some((i) => isObj(i) && WORKLOAD_KINDS.has(String(i['kind']))) ? 'inventory' : undefined;
+  if (typeof kind === 'string' && WORKLOAD_KINDS.has(kind) && isObj(v['metadata'])) return 'inventory';
+  return undefined;
+}
+
+/** The notice of a file skipped as another source's, or undefined when it is this source's. */
+export function foreignSource(v: unknown, format: SourceKind): string | undefined {
+  const s = sourceOf(v);
+  if (!s || s === format) return undefined;
+  const w = SOURCE_WORDS[s];
+  return `looks like ${w.label}: read it with ${w.flag}`;
+}
