@@ -46,7 +46,7 @@ async function replaceTree(dir: string, roots: string[], files: Map<string, stri
   for (const rel of files.keys()) {
     const problem = unsafePathProblem(rel);
     if (problem) throw new Error(`refusing to write ${JSON.stringify(rel)}: the path ${problem}`);
-    if (!roots.some((r) => rel.startsWith(r + '/')))
+    if (!roots.some((r) => rel === r || rel.startsWith(r + '/')))
       throw new Error(`refusing to write ${JSON.stringify(rel)}: outside ${roots.join(', ')}`);
   }
   const target = await outputDir(dir);
@@ -218,6 +218,12 @@ async function checkOwned(dir: string, roots: string[]): Promise<void> {
     const top = join(dir, ...root.split('/'));
     const st = await lstat(top).catch(() => undefined);
     if (!st) continue;
+    // A root may be one file (the kustomization.yaml beside the kind directories).
+    if (st.isFile()) {
+      const text = await readFile(top, 'utf8').catch(() => '');
+      if (!MARKERS.some((m) => text.includes(m))) throw conflict(dir, top);
+      continue;
+    }
     if (!st.isDirectory()) throw conflict(dir, top);
     for (const f of await listEntries(top)) {
       if (!f.file) throw conflict(dir, f.path);

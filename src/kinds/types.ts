@@ -93,6 +93,8 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   /** A short label for `generate all` help prefixes (`RBAC: `). */
   title: string;
   options: KindOption[];
+  /** Its policies are Kubernetes objects (applied with kubectl; listed in DIR/kustomization.yaml). */
+  kubernetesObjects?: boolean;
   /** What its two sides are called, for "not judged (no IAM policies given)". */
   nouns: { policies: string; observations: string };
   /** Command-line values (commander's camel-cased keys) → generator options; throws UsageError on bad values. */

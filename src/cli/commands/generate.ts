@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { KUSTOMIZATION, kustomization } from '../../emit/kustomization.js';
 import { writeTree } from '../../emit/writeTree.js';
 import {
   generateAll,
@@ -54,6 +56,33 @@ function learning(made: Generated[], profile: Profile): SummaryLine[] {
 /** Each kind's output roots under -o: its policies and its evidence. */
 const roots = (g: Generated) => [g.kind, `evidence/${g.kind}`];
 
+/**
+ * The kinds made now, swapped into DIR whole, with DIR/kustomization.yaml listing every Kubernetes
+ * policy file there (this run's, and those of kinds not generated now).
+ */
+async function writeOutput(ctx: Ctx, dir: string, made: Generated[], quiet: boolean | undefined): Promise<void> {
+  const files = new Map(made.flatMap((g) => [...g.files]));
+  // A kustomization.yaml someone wrote there is theirs: left as it is, ours not written.
+  const theirs = await readFile(join(dir, KUSTOMIZATION), 'utf8').then(
+    (t) => !t.includes('managed-by: audit2policy'),
+    () => false,
+  );
+  if (theirs) {
+    if (!quiet) ctx.io.stderr.write(ctx.c.dim(`notice: ${KUSTOMIZATION} in ${dir} is not ours: left as it is\n`));
+    await writeTree(dir, made.flatMap(roots), files);
+    return;
+  }
+  const listing = await kustomization(
+    dir,
+    KIND_NAMES.filter((n) => KINDS[n].kubernetesObjects).map((name) => {
+      const g = made.find((x) => x.kind === name);
+      return g ? { name, files: g.files.keys() } : { name };
+    }),
+  );
+  if (listing) files.set(KUSTOMIZATION, listing);
+  await writeTree(dir, [...made.flatMap(roots), KUSTOMIZATION], files);
+}
+
 /** `audit2policy generate rbac (--profile FILE | [sources] [filters]) [-o DIR]` */
 export function registerGenerate(program: Command, ctx: Ctx): void {
   const gen = program.command('generate').description('generate least-privilege policy from a profile or logs');
@@ -71,7 +100,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
       const g = await k.generate(profile, options);
       // Written first: "generated ... in DIR" is said only once DIR holds it.
-      if (flags.output) await writeTree(resolve(ctx.io.cwd, flags.output), roots(g), g.files);
+      if (flags.output) await writeOutput(ctx, resolve(ctx.io.cwd, flags.output), [g], flags.quiet);
       else ctx.io.stdout.write(g.stdout);
       if (!flags.quiet) printSummary(ctx, [...g.summary(flags.output), ...learning([g], profile)]);
     });
@@ -95,8 +124,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       throw new UsageError(
         'nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope',
       );
-    const files = new Map(made.flatMap((g) => [...g.files]));
-    await writeTree(resolve(ctx.io.cwd, flags.output!), made.flatMap(roots), files);
+    await writeOutput(ctx, resolve(ctx.io.cwd, flags.output!), made, flags.quiet);
     if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(flags.output));
     if (!flags.quiet) printSummary(ctx, learning(made, profile));
   });

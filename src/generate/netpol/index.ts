@@ -19,6 +19,8 @@ export interface NetpolOptions {
   flavor?: 'kubernetes' | 'cilium';
   /** One deny-all policy per namespace with generated policies (on by default). */
   defaultDeny?: boolean;
+  /** A default deny in kube-system, kube-public and kube-node-lease too (off: their add-ons are listed instead). */
+  denySystemNamespaces?: boolean;
   /** All ports to an observed peer. */
   widenPorts?: boolean;
   /** External addresses into blocks of this prefix length (IPv4; IPv6 keeps /128). */
@@ -56,6 +58,9 @@ export interface NetpolResult {
 }
 
 const DNS_PORT = 53;
+
+/** Namespaces the control plane and cluster add-ons own: no default deny unless asked. */
+const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
 /** A DNS server workload: something in kube-system answering on 53, or labelled as cluster DNS. */
 function isDnsServer(w: WorkloadInfo | undefined): boolean {
@@ -222,6 +227,14 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     // workload off.
     const unselectable = new Set(result.skipped.map((s) => s.workload.split('/')[0]!));
     for (const ns of [...byNamespace.keys()].sort(cmp)) {
+      if (SYSTEM_NAMESPACES.has(ns) && !opts.denySystemNamespaces) {
+        result.widenings.push({
+          workload: ns,
+          option: 'no-default-deny',
+          detail: `no default deny in ${ns}: a system namespace, whose add-ons talk to the API server, nodes and each other in ways flows rarely show in full (--deny-system-namespaces adds it)`,
+        });
+        continue;
+      }
       if (unselectable.has(ns)) {
         result.widenings.push({
           workload: ns,

@@ -16,6 +16,7 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
   description: 'NetworkPolicies (or CiliumNetworkPolicies) that allow exactly the connections observed in flow logs',
   outputHelp:
     'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)',
+  kubernetesObjects: true,
   nouns: { policies: 'NetworkPolicies', observations: 'flows' },
   options: [
     {
@@ -27,6 +28,10 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     {
       flags: '--no-default-deny',
       description: 'no deny-all policy per namespace (on by default, so pods no policy selects are covered)',
+    },
+    {
+      flags: '--deny-system-namespaces',
+      description: 'a default deny in kube-system, kube-public and kube-node-lease too (off by default, listed)',
     },
     { flags: '--widen-ports', description: 'all ports to an observed peer (widening, listed)' },
     {
@@ -40,6 +45,7 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
       defaultDeny: flags['defaultDeny'] !== false,
     };
     if (flags['widenPorts']) opts.widenPorts = true;
+    if (flags['denySystemNamespaces']) opts.denySystemNamespaces = true;
     const agg = flags['aggregateCidr'];
     if (agg !== undefined) {
       const n = Number(String(agg).replace(/^\//, ''));

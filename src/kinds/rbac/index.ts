@@ -25,6 +25,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
   title: 'RBAC',
   description: 'Kubernetes Roles, ClusterRoles and bindings that allow exactly what was observed',
   outputHelp: 'write DIR/rbac/<namespace>/<subject>.yaml and DIR/evidence/ (default: YAML on stdout)',
+  kubernetesObjects: true,
   nouns: { policies: 'RBAC objects', observations: 'Kubernetes API requests' },
   options: [
     {
