@@ -88,4 +88,10 @@ describe('import rules', () => {
     // The known list stays true: each entry still exists and still names a kind.
     for (const f of known) expect(namesKind(readFileSync(join(SRC, f), 'utf8')), f).toBe(true);
   });
+  it('no source file over 400 lines (docs/design.md: one concern per file)', () => {
+    const long = sources(SRC)
+      .map((f) => ({ f: relative(SRC, f), n: readFileSync(f, 'utf8').split('\n').length - 1 }))
+      .filter((x) => x.n > 400);
+    expect(long).toEqual([]);
+  });
 });
