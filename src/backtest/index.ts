@@ -1,4 +1,5 @@
 import {
+  KIND_NAMES,
   KINDS,
   generateAll,
   readAllPolicies,
@@ -9,7 +10,7 @@ import {
 } from '../kinds/index.js';
 import type { Finding, VerifyReport } from '../model/finding.js';
 import { cmp, InputError, type InputIssue } from '../model/issue.js';
-import type { Principal, Profile } from '../model/profile.js';
+import type { Profile } from '../model/profile.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { parsePolicyText, type PolicyDoc } from '../policy/load.js';
 import { microsToTime, timeToMicros } from '../util/time.js';
@@ -241,11 +242,7 @@ export function policyDocs(generated: Generated[], issues: InputIssue[]): Policy
   return docs;
 }
 
-/**
- * Excess by negative samples: each principal is given, as if its own, every distinct access the other
- * principals made (in either window) and it never did; the share its policy allows is what it could
- * do beyond its own behaviour among things this environment actually does.
- */
+/** Excess per kind (each kind's own measure: negative samples, pairs that never met), with its share. */
 async function excessOf(
   train: Profile,
   test: Profile,
@@ -253,59 +250,15 @@ async function excessOf(
   report: VerifyReport,
 ): Promise<BacktestRun['excess']> {
   const both = mergeProfiles([train, test]);
-  const negatives: Principal[] = [];
-  for (const p of both.principals) {
-    const own = new Set(p.k8s.map(k8sKey));
-    const ownCalls = new Set((p.aws ?? []).map(awsKey));
-    const k8s = new Map<string, Principal['k8s'][number]>();
-    const aws = new Map<string, NonNullable<Principal['aws']>[number]>();
-    for (const o of both.principals) {
-      if (o === p) continue;
-      for (const e of o.k8s) if (e.allowed && !own.has(k8sKey(e)) && p.k8s.length > 0) k8s.set(k8sKey(e), clean(e));
-      for (const e of o.aws ?? [])
-        if (e.allowed && !ownCalls.has(awsKey(e)) && (p.aws?.length ?? 0) > 0)
-          aws.set(awsKey(e), {
-            eventSource: e.eventSource,
-            eventName: e.eventName,
-            resources: e.resources,
-            implied: e.implied,
-            ...(e.region ? { region: e.region } : {}),
-            ...(e.account ? { account: e.account } : {}),
-            allowed: e.allowed,
-          });
-    }
-    if (k8s.size || aws.size)
-      negatives.push({ ...p, k8s: [...k8s.values()], ...(aws.size ? { aws: [...aws.values()] } : {}) });
-  }
-  const sampled = await verifyAll(
-    { ...both, principals: negatives, network: [], workloads: [] },
-    new Map([...policies].filter(([k]) => k !== 'netpol')),
-  );
   const out: BacktestRun['excess'] = {};
-  for (const k of ['rbac', 'iam'] as const) {
-    const v = sampled.byKind[k];
-    if (v && v.observed)
-      out[k] = { samples: v.observed, allowed: v.allowed, share: Math.round((10000 * v.allowed) / v.observed) / 100 };
+  for (const k of KIND_NAMES) {
+    const p = policies.get(k);
+    if (!p || p.count === 0) continue;
+    const e = await KINDS[k].excess(both, p, report);
+    if (e) out[k] = { ...e, share: Math.round((10000 * e.allowed) / e.samples) / 100 };
   }
-  const np = report.byKind['netpol'];
-  if (np?.unobservedPairs)
-    out.netpol = {
-      samples: np.unobservedPairs,
-      allowed: np.unobservedAllowed ?? 0,
-      share: Math.round((10000 * (np.unobservedAllowed ?? 0)) / np.unobservedPairs) / 100,
-    };
   return out;
 }
-
-function clean(e: Principal['k8s'][number]): Principal['k8s'][number] {
-  const { undecided: _u, denied: _d, ...rest } = e;
-  return rest;
-}
-
-const k8sKey = (e: Principal['k8s'][number]) =>
-  JSON.stringify([e.verb, e.apiGroup, e.resource, e.subresource, e.namespace, e.name, e.nonResourceURL]);
-const awsKey = (e: NonNullable<Principal['aws']>[number]) =>
-  JSON.stringify([e.eventSource, e.eventName, e.region, e.account, e.resources, e.implied]);
 
 function sortRecord<T>(r: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(r).sort((a, b) => cmp(a[0], b[0])));

@@ -111,6 +111,18 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   describe(f: Finding<K>): { access: CiAccessByKind[K]; summary: string };
   /** An observation in words: `full` for verify's text (with the calls behind it), `brief` for the backtest's. */
   words(f: Finding<K>): { full: string; brief: string };
+  /**
+   * Excess for the backtest: of `samples` accesses this environment made that a subject never did (or
+   * pairs that never met), how many its policy allows. `both` is training and held-out data merged;
+   * `heldOut` the replay of the held-out window (a kind may have measured it there).
+   */
+  excess(
+    both: Profile,
+    policies: KindPolicies<S>,
+    heldOut: VerifyReport,
+  ): Promise<{ samples: number; allowed: number } | undefined>;
+  /** What the excess samples are, in words: `other principals' accesses`. */
+  excessSamples: string;
   /** Why a held-out observation the policy would deny is new, against what training saw (backtest). */
   newness(f: Finding<K>, train: Profile): string;
   /** The report's sections for what this kind is made from: permissions, risks, coverage. */

@@ -1,5 +1,5 @@
 import { cmp } from '../../model/issue.js';
-import type { Artefact, KubeObject, Widening } from '../../model/artefact.js';
+import type { Artefact, KubeObject, Widening } from './artefact.js';
 import { grantableEdges, type CreatedNames, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
 import { checkPermissions, roleRefGaps, type CheckPermission, type LeftOut, type RbacGap } from './checks.js';
 import { subjectId, subjectKey } from '../../model/subject.js';

@@ -5,6 +5,7 @@ import { buildIamPolicySet, verifyIam, type IamPolicySet } from '../../verify/ia
 import { wholeNumber } from '../options.js';
 import type { PolicyKind, SummaryLine } from '../types.js';
 import { compareIam, describeIam } from './compare.js';
+import { iamExcess } from './excess.js';
 import { iamNewness } from './newness.js';
 import { iamReport } from './report.js';
 
@@ -84,6 +85,8 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     brief: `${f.access.action} on ${f.access.resource}`,
   }),
   newness: iamNewness,
+  excess: iamExcess,
+  excessSamples: "other principals' accesses",
   report: iamReport,
 };
 

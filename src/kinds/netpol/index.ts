@@ -106,6 +106,12 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     brief: `${f.access.from} -> ${f.access.to} ${f.access.protocol}/${f.access.port}`,
   }),
   newness: netpolNewness,
+  // Pairs of known workloads that never connected, measured by the replay itself.
+  excess: async (_both, _policies, heldOut) => {
+    const np = heldOut.byKind['netpol'];
+    return np?.unobservedPairs ? { samples: np.unobservedPairs, allowed: np.unobservedAllowed ?? 0 } : undefined;
+  },
+  excessSamples: 'workload pairs that never talked',
   report: async (profile, ctx) => netpolReport(profile, ctx),
 };
 

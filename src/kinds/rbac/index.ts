@@ -13,6 +13,7 @@ import type { RbacPolicySet } from '../../verify/rbac/types.js';
 import { wholeNumber } from '../options.js';
 import type { AccessClass, PolicyKind, SummaryLine } from '../types.js';
 import { compareRbac, describeRbac } from './compare.js';
+import { rbacExcess } from './excess.js';
 import { rbacNewness } from './newness.js';
 import { rbacReport } from './report.js';
 
@@ -136,6 +137,8 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
   describe: describeRbac,
   words: (f) => ({ full: describeAccess(f.access), brief: describeAccess(f.access) }),
   newness: rbacNewness,
+  excess: rbacExcess,
+  excessSamples: "other principals' accesses",
   report: async (profile, ctx) => rbacReport(profile, ctx),
 };
 

@@ -1,5 +1,5 @@
 import type { BacktestResult, BacktestRun, Tally } from '../../backtest/index.js';
-import { KINDS } from '../../kinds/index.js';
+import { KINDS, type KindName } from '../../kinds/index.js';
 import type { Finding } from '../../model/finding.js';
 import { daysLabel } from './days.js';
 
@@ -45,7 +45,7 @@ export function backtestText(res: BacktestResult): string {
     out.push('', 'excess (negative samples: what the policy allows that this subject never did):');
     for (const [k, e] of ex)
       out.push(
-        `  ${k}: ${e.allowed} of ${e.samples} ${k === 'netpol' ? 'workload pairs that never talked' : "other principals' accesses"} allowed (${e.share.toFixed(1)}%)`,
+        `  ${k}: ${e.allowed} of ${e.samples} ${KINDS[k as KindName].excessSamples} allowed (${e.share.toFixed(1)}%)`,
       );
   }
   out.push('', 'by principal (observed, allowed, breakage):');

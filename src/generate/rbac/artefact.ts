@@ -1,5 +1,5 @@
 import type { V1ClusterRole, V1ClusterRoleBinding, V1Role, V1RoleBinding } from '@kubernetes/client-node';
-import type { Subject } from './subject.js';
+import type { Subject } from '../../model/subject.js';
 
 /** A widening applied to a policy: never silent, always listed. */
 export interface Widening {
