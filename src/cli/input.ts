@@ -16,7 +16,7 @@ import { readLiveInventory } from '../inventory/live.js';
 import type { InputIssue } from '../model/issue.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
-import { scopeOptions, workerCount, type SourceFlags } from './options.js';
+import { clockTolerance, scopeOptions, workerCount, type SourceFlags } from './options.js';
 import { ProgressMeter } from './progress.js';
 import { printIngestSummary } from './summary.js';
 import { printIssues } from './summary.js';
@@ -157,6 +157,7 @@ export async function observedProfile(
       ...(eks ? { eksAuditLogs: eks } : {}),
       scope,
       workers: workerCount(flags, availableParallelism()),
+      ...(flags.clockTolerance !== undefined ? { clockTolerance: clockTolerance(flags.clockTolerance) } : {}),
       cwd: io.cwd,
       stdin: io.stdin,
       onTotal: (n) => meter.setTotal(n),

@@ -27,6 +27,7 @@ export interface SourceFlags {
   namespace?: string[];
   since?: string;
   until?: string;
+  clockTolerance?: string;
   includeSystem?: boolean;
   workers?: string;
   onError?: 'fail' | 'skip';
@@ -81,6 +82,10 @@ export function addFilterOptions(cmd: Command, onErrorDefault: 'fail' | 'skip'):
     .option('--namespace <ns...>', 'only requests in these namespaces (cluster-wide requests are left out)')
     .option('--since <time>', 'RFC 3339 time, or a duration back from the newest event (7d, 36h)')
     .option('--until <time>', 'RFC 3339 time, or a duration back from the newest event')
+    .option(
+      '--clock-tolerance <duration>',
+      'the newest records may stand this far apart from the rest and still decide "now" for durations (default 1d)',
+    )
     .option(
       '--include-system',
       'keep control-plane identities (system:kube-*, system:node:*, system:apiserver, kube-system service accounts, system:* groups)',
@@ -143,6 +148,20 @@ export function nonNegativeInt(flag: string, v: string | undefined): number | un
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got "${v}"`);
   return n;
+}
+
+/** `--clock-tolerance 2d` in milliseconds, or undefined when not given. */
+export function clockTolerance(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const spec = (() => {
+    try {
+      return parseTimeSpec(v);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (spec?.kind !== 'relative') throw new UsageError(`--clock-tolerance: expected a duration (12h, 2d), got "${v}"`);
+  return spec.ms;
 }
 
 /** `--kind rbac,iam`: kinds of the registry, each once, in the order given (default: all). */

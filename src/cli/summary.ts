@@ -50,6 +50,15 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
           : '') +
         '\n',
     );
+  if (r.anchor?.time) {
+    err.write(`durations count back from ${r.anchor.time}, the newest record\n`);
+    if (r.anchor.outliers)
+      err.write(
+        c.yellow(
+          `notice: ${r.anchor.outliers} record${r.anchor.outliers === 1 ? '' : 's'} dated up to ${r.anchor.newestOutlier} stand apart from the rest (a wrong clock?): kept, but not taken as "now" (--clock-tolerance)\n`,
+        ),
+      );
+  }
   const skipped = Object.entries(r.profile.skipped);
   if (skipped.length) {
     err.write(`left out of scope: ${skipped.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);

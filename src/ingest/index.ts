@@ -3,6 +3,7 @@ import { compareIssues, type InputIssue } from '../model/issue.js';
 import { ISSUE_SAMPLE_LIMIT, type Profile, type SourceRecord } from '../model/profile.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import { sortSources } from '../profile/order.js';
+import { mergeDays, plausibleNewest, type Anchor, type DayCounts } from './anchor.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { Scope } from '../profile/scope.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
@@ -46,6 +47,8 @@ export interface IngestOptions {
   onProgress?: Progress;
   /** Plain files larger than this are split into byte ranges across workers (default 32 MiB). */
   splitBytes?: number;
+  /** How far the newest records may stand apart from the bulk before they no longer decide "now" (ms, default 1 day). */
+  clockTolerance?: number;
 }
 
 export interface IngestResult {
@@ -61,6 +64,8 @@ export interface IngestResult {
    * The time window the scope selected, resolved ('' for an open end): durations counted back from the newest record.
    */
   window: { since: string; until: string };
+  /** When a duration was given: the record "now" counts back from, and the implausibly new ones set aside. */
+  anchor?: Anchor;
 }
 
 const SPLIT_BYTES = 32 * 1024 * 1024;
@@ -94,13 +99,17 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   const onProgress = opts.onProgress ?? (() => {});
 
   let scope = opts.scope;
+  let anchor: Anchor | undefined;
   if (scope.hasRelativeTime) {
     if (stdinCount)
       throw new UnreadableInputError(
         'a duration for --since/--until needs files: stdin cannot be read twice (give an RFC 3339 time)',
       );
     const pre = (await execute(tasks, scope, 'newest', opts.workers, () => {}, opts.inventory)).results;
-    let newest = pre.reduce((m, r) => (r.stats.newest > m ? r.stats.newest : m), '');
+    const days: DayCounts = {};
+    for (const r of pre) mergeDays(days, r.stats.days);
+    anchor = plausibleNewest(days, opts.clockTolerance);
+    let newest = anchor.time;
     // The APIs alone: durations count back from now, as the APIs' own windows do.
     if (newest === '' && tasks.length === 0 && (opts.cloudtrailApi || opts.eksAuditLogs)) newest = msToTime(Date.now());
     const o = scope.options;
@@ -161,6 +170,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     noticeCount: profile.sources.reduce((n, s) => n + (s.notices ?? 0), 0),
     notices: profile.sources.flatMap((s) => s.noticeSamples ?? []).sort(compareIssues),
     window: { since: scope.since, until: scope.until },
+    ...(anchor ? { anchor } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource } from './sourceOf.js';
+import { countDay, type DayCounts } from './anchor.js';
 import { LineSplitter } from './lines.js';
 import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
 
@@ -42,6 +43,8 @@ export interface TaskStats {
   notice?: string;
   /** Newest record time seen (for durations back from the newest event). */
   newest: string;
+  /** The pre-pass only: records per day, so a record with a wrong clock does not decide "now" (anchor.ts). */
+  days?: DayCounts;
   /** Records kept with a notice (ingest/notices.ts), lines relative to the task's first line. */
   notices: NoticeTally;
   /** Audit logs: inner records unwrapped per envelope (CloudWatch Logs, Cloud Logging...), when there were any. */
@@ -85,7 +88,10 @@ export async function runTask(
   };
   const emit = (item: Observation | InputIssue) => {
     if (item.kind === 'issue') return onIssue(item);
-    if (trackNewest && 'time' in item && item.time > stats.newest) stats.newest = item.time;
+    if (trackNewest && 'time' in item) {
+      if (item.time > stats.newest) stats.newest = item.time;
+      countDay((stats.days ??= {}), item.time);
+    }
     onObservation(item);
   };
   const first = !task.start;
