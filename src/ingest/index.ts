@@ -47,7 +47,7 @@ export interface IngestOptions {
   onProgress?: Progress;
   /** Plain files larger than this are split into byte ranges across workers (default 32 MiB). */
   splitBytes?: number;
-  /** How far the newest records may stand apart from the bulk before they no longer decide "now" (ms, default 1 day). */
+  /** How far the newest records may stand apart from the bulk and still decide "now" (ms, default 1 day). */
   clockTolerance?: number;
 }
 
