@@ -67,3 +67,35 @@ describe('the profile schema, in one place', () => {
     expect(checkProfile(v)).toContain(message);
   });
 });
+
+describe('merge checks each input against the schema before merging', () => {
+  it('string counts, counts past 2^53 and a numeric subject kind are refused, naming the file and the field', async () => {
+    const { cli, tmp } = await import('./helpers/cli.js');
+    const { writeFileSync } = await import('node:fs');
+    const dir = tmp();
+    const good = join(dir, 'good.json');
+    const r = cli(['profile', '--k8s-audit', join(ROOT, 'fixtures/demo/k8s-audit'), '-o', good, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const base = JSON.parse(readFileSync(good, 'utf8'));
+    const cases: [string, (p: typeof base) => void, RegExp][] = [
+      ['string-count', (p) => (p.principals[0].k8s[0].allowed.count = '25'), /\/count: Expected integer/],
+      [
+        'huge-count',
+        (p) => (p.principals[0].k8s[0].allowed.count = 1e308),
+        /\/count: Expected integer to be less or equal/,
+      ],
+      ['kind-number', (p) => (p.principals[0].subject.kind = 5), /\/subject\/kind: /],
+    ];
+    for (const [name, spoil, message] of cases) {
+      const p = JSON.parse(JSON.stringify(base));
+      if (!p.principals[0].k8s[0].allowed) p.principals[0].k8s[0].allowed = { ...p.principals[0].k8s[0].undecided };
+      spoil(p);
+      const bad = join(dir, `${name}.json`);
+      writeFileSync(bad, JSON.stringify(p));
+      const m = cli(['merge', good, bad, '-o', join(dir, 'm.json')]);
+      expect(m.code, name).toBe(2);
+      expect(m.stderr, name).toContain(`${name}.json: not a valid profile:`);
+      expect(m.stderr, name).toMatch(message);
+    }
+  });
+});

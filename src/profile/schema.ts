@@ -9,21 +9,23 @@ import { PROFILE_API_VERSION, type Profile } from '../model/profile.js';
  * against the platforms' own rules after this (src/profile/names.ts).
  */
 
+/** A count: a whole number JSON and JavaScript both hold exactly (1e308 would sum to Infinity, written as null). */
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Str = Type.String();
 const Time = Type.String({ description: 'RFC 3339 UTC with microseconds, or "" when unknown' });
 
 const Sample = Type.Object({ id: Str, time: Time });
 
 const Evidence = Type.Object({
-  count: Type.Integer({ minimum: 0 }),
+  count: Count,
   firstSeen: Time,
   lastSeen: Time,
   stages: Type.Partial(
     Type.Object({
-      RequestReceived: Type.Integer({ minimum: 0 }),
-      ResponseStarted: Type.Integer({ minimum: 0 }),
-      ResponseComplete: Type.Integer({ minimum: 0 }),
-      Panic: Type.Integer({ minimum: 0 }),
+      RequestReceived: Count,
+      ResponseStarted: Count,
+      ResponseComplete: Count,
+      Panic: Count,
     }),
   ),
   samples: Type.Array(Sample),
@@ -126,7 +128,7 @@ const Workload = Type.Object({
   ports: Type.Array(Type.Object({ name: Str, port: Type.Integer({ minimum: 0, maximum: 65535 }), protocol: Protocol })),
   hostNetwork: Type.Boolean(),
   serviceAccount: Type.Optional(Str),
-  pods: Type.Optional(Type.Integer({ minimum: 0 })),
+  pods: Type.Optional(Count),
   source: Type.Union([Type.Literal('inventory'), Type.Literal('flow-labels')]),
 });
 
@@ -137,8 +139,8 @@ const Peer = Type.Union([
 ]);
 
 const FlowEvidence = Type.Object({
-  connections: Type.Integer({ minimum: 0 }),
-  records: Type.Integer({ minimum: 0 }),
+  connections: Count,
+  records: Count,
   firstSeen: Time,
   lastSeen: Time,
   samples: Type.Array(Sample),
@@ -157,22 +159,22 @@ const Issue = Type.Object({
   kind: Type.Literal('issue'),
   code: Str,
   file: Str,
-  line: Type.Integer({ minimum: 0 }),
+  line: Count,
   message: Str,
 });
 
 const Source = Type.Object({
   path: Str,
   format: Str,
-  bytes: Type.Integer({ minimum: 0 }),
-  records: Type.Integer({ minimum: 0 }),
-  issues: Type.Integer({ minimum: 0 }),
+  bytes: Count,
+  records: Count,
+  issues: Count,
   issueSamples: Type.Array(Issue),
   notice: Type.Optional(Str),
-  notices: Type.Optional(Type.Integer({ minimum: 0 })),
+  notices: Type.Optional(Count),
   noticeSamples: Type.Optional(Type.Array(Issue)),
-  envelopes: Type.Optional(Type.Record(Str, Type.Integer({ minimum: 0 }))),
-  envelopeSkipped: Type.Optional(Type.Record(Str, Type.Integer({ minimum: 0 }))),
+  envelopes: Type.Optional(Type.Record(Str, Count)),
+  envelopeSkipped: Type.Optional(Type.Record(Str, Count)),
 });
 
 export const ProfileSchema = Type.Object(
@@ -181,7 +183,7 @@ export const ProfileSchema = Type.Object(
     kind: Type.Literal('Profile'),
     window: Type.Object({ start: Time, end: Time }),
     sources: Type.Array(Source),
-    skipped: Type.Record(Str, Type.Integer({ minimum: 0 })),
+    skipped: Type.Record(Str, Count),
     principals: Type.Array(Principal),
     workloads: Type.Optional(Type.Array(Workload)),
     network: Type.Optional(Type.Array(NetEdge)),
