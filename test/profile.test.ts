@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { accessKey, type K8sAccess } from '../src/model/access.js';
 import { EvidenceAccumulator, mergeEvidence, type Evidence } from '../src/model/evidence.js';
 import type { K8sRequestObservation } from '../src/model/observation.js';
-import { isGrantable } from '../src/model/profile.js';
+import { isGrantable, PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
 import { ProfileBuilder } from '../src/profile/builder.js';
 import { filterProfile } from '../src/profile/filter.js';
 import { serializeProfile } from '../src/profile/io.js';
@@ -211,5 +211,40 @@ describe('profile', () => {
         new Scope({ ...defaultScope(), since: { kind: 'relative', ms: 1000, text: '1s' } }),
       ),
     ).toThrow(/already aggregated/);
+  });
+});
+
+describe('conflicting attributes merge the same in any order', () => {
+  it('a namespace and a workload labelled differently on two days keep the labels both agree on', async () => {
+    const day = (team: string, tier: string) =>
+      ({
+        apiVersion: PROFILE_API_VERSION,
+        kind: 'Profile',
+        window: { start: '', end: '' },
+        sources: [],
+        skipped: {},
+        principals: [],
+        namespaces: [{ name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop', team } }],
+        workloads: [
+          {
+            namespace: 'shop',
+            name: 'web',
+            kind: 'Deployment',
+            selector: { app: 'web' },
+            labels: { app: 'web', tier },
+            ports: [],
+            hostNetwork: false,
+            source: 'inventory',
+          },
+        ],
+        network: [],
+        dnsNames: [],
+      }) as unknown as Profile;
+    const a = day('payments', 'front');
+    const b = day('checkout', 'edge');
+    const ab = mergeProfiles([a, b]);
+    expect(serializeProfile(ab)).toBe(serializeProfile(mergeProfiles([b, a])));
+    expect(ab.namespaces).toEqual([{ name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } }]);
+    expect(ab.workloads![0]!.labels).toEqual({ app: 'web' });
   });
 });

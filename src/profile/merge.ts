@@ -191,7 +191,12 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
       for (const x of n.names) set.add(x);
       names.set(n.ip, set);
     }
-    for (const ns of p.namespaces ?? []) namespaces.set(ns.name, ns);
+    // Two views of a namespace (two days' inventories) keep the labels both agree on, as workloads do: the
+    // same answer in any order.
+    for (const ns of p.namespaces ?? []) {
+      const prev = namespaces.get(ns.name);
+      namespaces.set(ns.name, prev ? { name: ns.name, labels: agreed(prev.labels, ns.labels) } : ns);
+    }
   }
   const out: Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> = {};
   if (any) {
@@ -202,4 +207,11 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
     out.dnsNames = [...names.keys()].sort(cmp).map((ip) => ({ ip, names: [...names.get(ip)!].sort(cmp) }));
   if (namespaces.size) out.namespaces = [...namespaces.keys()].sort(cmp).map((k) => namespaces.get(k)!);
   return out;
+}
+
+/** Labels two views agree on; a view without labels knows nothing about them. Keys in order. */
+function agreed(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
+  const pick = Object.keys(a).length === 0 ? b : Object.keys(b).length === 0 ? a : undefined;
+  const entries = pick ? Object.entries(pick) : Object.entries(a).filter(([k, v]) => b[k] === v);
+  return Object.fromEntries(entries.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)));
 }
