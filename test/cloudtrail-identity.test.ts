@@ -580,3 +580,34 @@ describe('the output directory: iam/ files are ours by the evidence beside them'
     expect(again.stderr).toMatch(/iam\/111122223333\/role\/hand\.json .* was not written by audit2policy/);
   });
 });
+
+describe('preferredIamArn: which path names a role, whatever the order', () => {
+  it('is commutative, associative and idempotent, and prefers a path other than /', async () => {
+    const { preferredIamArn, principalId } = await import('../src/model/subject.js');
+    const paths = ['/', '/a/', '/b/', '/a/b/', '/aws-service-role/x.amazonaws.com/', '/B/'];
+    const arns = paths.flatMap((p) => [`arn:aws:iam::${A}:role${p}r`, `arn:aws:iam::${A}:user${p}r`]);
+    const r = rng(5);
+    for (let i = 0; i < 500; i++) {
+      const pick = () => arns[Math.floor(r() * arns.length)]!;
+      const [x, y, z] = [pick(), pick(), pick()];
+      expect(preferredIamArn(x, y)).toBe(preferredIamArn(y, x));
+      expect(preferredIamArn(preferredIamArn(x, y), z)).toBe(preferredIamArn(x, preferredIamArn(y, z)));
+      expect(preferredIamArn(x, x)).toBe(x);
+    }
+    expect(preferredIamArn(`arn:aws:iam::${A}:role/r`, `arn:aws:iam::${A}:role/b/r`)).toBe(
+      `arn:aws:iam::${A}:role/b/r`,
+    );
+    expect(preferredIamArn(`arn:aws:iam::${A}:role/b/r`, `arn:aws:iam::${A}:role/a/r`)).toBe(
+      `arn:aws:iam::${A}:role/a/r`,
+    );
+    // One key per role or user, whatever its path; a role and a user of one name apart.
+    const role = (n: string) => ({ kind: 'IAMRole' as const, name: n });
+    expect(principalId(role(`arn:aws:iam::${A}:role/a/r`))).toBe(principalId(role(`arn:aws:iam::${A}:role/r`)));
+    expect(principalId(role(`arn:aws:iam::${A}:role/r`))).not.toBe(
+      principalId({ kind: 'IAMUser', name: `arn:aws:iam::${A}:user/r` }),
+    );
+    expect(principalId(role(`arn:aws:iam::${A}:role/r`))).not.toBe(
+      principalId(role(`arn:aws:iam::444455556666:role/r`)),
+    );
+  });
+});

@@ -28,7 +28,7 @@ export function iamKeyOfArn(arn: string): string | undefined {
   return id ? iamKey(id.account, id.kind, id.name) : undefined;
 }
 
-/** A role or user name as a file stem: IAM's own name characters stay, `.` is escaped (split parts end in `.2.json`). */
+/** A role or user name as a file stem: IAM name characters stay, `.` is escaped (split parts end in `.2.json`). */
 export function policyStem(name: string): string {
   return bounded(escapeName(name, /[A-Za-z0-9+=,@_-]/));
 }
