@@ -611,3 +611,38 @@ describe('preferredIamArn: which path names a role, whatever the order', () => {
     );
   });
 });
+
+describe('names a case-insensitive file system would merge', () => {
+  it('two roles whose names differ only in case get two files, found through the index and by their place', () => {
+    const base = records()[0]!;
+    const as = (name: string, key: string, id: string) => ({
+      ...base,
+      eventID: id,
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::${A}:assumed-role/${name}/s`,
+        accountId: A,
+        sessionContext: issuer('Role', `arn:aws:iam::${A}:role/${name}`),
+      },
+      requestParameters: { bucketName: 'acme-id-data', key },
+      resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::acme-id-data/${key}` }],
+    });
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'ct.jsonl'),
+      [as('App', 'upper.csv', 'c1'), as('app', 'lower.csv', 'c2')].map((x) => JSON.stringify(x)).join('\n') + '\n',
+    );
+    const out = join(tmp(), 'out');
+    expect(cli(['generate', 'iam', '--cloudtrail', dir, '-o', out, '-q']).code).toBe(0);
+    const files = Object.keys(readTree(join(out, 'iam', A, 'role')));
+    expect(files).toHaveLength(2);
+    expect(files).toContain('app.json');
+    expect(files.find((f) => f !== 'app.json')).toMatch(/^App~h[0-9a-f]{10}\.json$/);
+    for (const policies of [out, join(out, 'iam', A, 'role')]) {
+      // With the index, and without it (by place: the case suffix read back).
+      const v = cli(['verify', '--policies', policies, '--cloudtrail', dir, '--format', 'json']);
+      expect(v.code, v.stdout + v.stderr).toBe(0);
+      expect(JSON.parse(v.stdout).byKind.iam).toEqual({ observed: 2, allowed: 2 });
+    }
+  });
+});
