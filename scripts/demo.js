@@ -106,7 +106,8 @@ const rules = policyFiles.reduce(
   0,
 );
 const widened = policyFiles.filter((f) => readFileSync(f, 'utf8').includes('audit2policy.dev/widened-by')).length;
-const iamFiles = files(join(out, 'iam'));
+// Policies only: iam/<account>/index.json says whose each is.
+const iamFiles = files(join(out, 'iam')).filter((f) => !f.endsWith('index.json'));
 const statements = iamFiles.reduce((n, f) => n + JSON.parse(readFileSync(f, 'utf8')).Statement.length, 0);
 const chains = profile.principals.flatMap((x) =>
   (x.assumes ?? []).map(

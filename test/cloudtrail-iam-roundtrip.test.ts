@@ -71,7 +71,7 @@ describe('CloudTrail → IAM on the documented record shapes', () => {
   });
 
   it('every statement on * is listed with a true reason; every other wildcard is listed too', async () => {
-    const ev = JSON.parse(readFileSync(join(outA, 'evidence/iam', ACCOUNT, 'worker.json'), 'utf8')) as Evidence;
+    const ev = JSON.parse(readFileSync(join(outA, 'evidence/iam', ACCOUNT, 'role', 'worker.json'), 'utf8')) as Evidence;
     const stars = ev.permissions.filter((p) => p.resource === '*');
     expect(stars.map((p) => p.action).sort()).toEqual([
       'cloudformation:DescribeStacks',

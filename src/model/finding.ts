@@ -180,7 +180,7 @@ export type CiFinding<K extends KindName = KindName> = {
   [k in K]: {
     type: FindingType;
     kind: k;
-    /** Subject, IAM principal (`<account>/<name>` or its ARN) or source workload. */
+    /** Subject, IAM principal (its ARN, or `<account>/role/<name>`) or source workload. */
     principal: string;
     /** What is granted or used (empty for an undetermined finding, whose `detail` says what). */
     access: CiAccessByKind[k] | Record<string, never>;

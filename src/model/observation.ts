@@ -51,9 +51,14 @@ export interface ImpliedCheck {
 /** Who made an AWS call, normalised to the identity a policy attaches to. */
 export interface AwsPrincipal {
   type: 'Role' | 'IAMUser' | 'Root' | 'FederatedUser' | 'AWSService' | 'WebIdentityUser' | 'SAMLUser' | 'Unknown';
-  /** Role ARN (with its path) for assumed roles, the user or root ARN, the service name for AWSService. */
+  /**
+   * Role ARN (with its path when the record's session issuer shows it) for assumed roles, the user or root ARN, the
+   * federated user's ARN, the service name for AWSService; '' when the record names no identity.
+   */
   arn: string;
   account: string;
+  /** A federated user's session issuer (the IAM user or root that called GetFederationToken), when the record says. */
+  issuer?: string;
 }
 
 /** A Kubernetes service account that assumed an IAM role (IRSA or EKS Pod Identity). */

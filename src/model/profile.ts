@@ -19,6 +19,11 @@ export interface Profile {
   skipped: Record<string, number>;
   principals: Principal[];
   /**
+   * AWS identities no identity policy attaches to (an account's root user, federated-user sessions, service-linked
+   * roles), with their calls counted: never principals, never granted. Sorted by reason and ARN; absent when none.
+   */
+  leftOut?: LeftOutIdentity[];
+  /**
    * Network slice: workloads (seen in flows, or in the inventory) with their selectors, sorted by namespace and name.
    */
   workloads?: WorkloadInfo[];
@@ -28,6 +33,21 @@ export interface Profile {
   dnsNames?: { ip: string; names: string[] }[];
   /** Namespaces with their labels (from the inventory), for evaluating namespace selectors. */
   namespaces?: { name: string; labels: Record<string, string> }[];
+}
+
+/** An AWS identity whose calls were left out because no identity policy attaches to it. */
+export interface LeftOutIdentity {
+  /** The `skipped` count its records are in. */
+  reason: 'root-user' | 'federated-session' | 'service-linked-role';
+  /**
+   * The root user's ARN; for federated sessions, the IAM user (or root) that issued them when the records say,
+   * else the federated user's ARN; the service-linked role's ARN (with its path when a record showed it).
+   */
+  arn: string;
+  /** Records, whatever their decision. */
+  count: number;
+  /** The calls, `eventSource eventName`, sorted. */
+  events: string[];
 }
 
 export interface SourceRecord {

@@ -69,3 +69,77 @@ export function subjectFileName(s: Subject): string {
     s.kind === 'ServiceAccount' ? ['serviceaccount', s.namespace ?? '', s.name] : [s.kind.toLowerCase(), s.name];
   return bounded(parts.map((x) => escapeName(x, /[A-Za-z0-9_-]/)).join('.'));
 }
+
+/**
+ * An IAM role or user ARN in parts. IAM role and user names are unique per account, so an identity is
+ * (partition, account, kind, name); the path is an attribute of it that not every record shows (an
+ * assumed-role session ARN carries none: its session issuer does).
+ */
+export interface IamIdentity {
+  partition: string;
+  account: string;
+  kind: 'role' | 'user';
+  /** `/`, or `/apps/`. */
+  path: string;
+  name: string;
+}
+
+const IAM_IDENTITY = /^arn:(aws(?:-[a-z]+)*):iam::(\d{12}):(role|user)(\/(?:[\s\S]*\/)?)([^/]+)$/;
+
+/** `arn:aws:iam::111122223333:role/apps/shop-cart` → its parts; undefined for anything but a role or user ARN. */
+export function iamIdentity(arn: string): IamIdentity | undefined {
+  const m = IAM_IDENTITY.exec(arn);
+  if (!m) return undefined;
+  return { partition: m[1]!, account: m[2]!, kind: m[3] as 'role' | 'user', path: m[4]!, name: m[5]! };
+}
+
+/** The IAM kind a subject kind names a policy for: IAMRole → role, IAMUser → user. */
+export function iamKindOf(kind: SubjectKind): 'role' | 'user' | undefined {
+  return kind === 'IAMRole' ? 'role' : kind === 'IAMUser' ? 'user' : undefined;
+}
+
+/**
+ * One key per AWS identity: a role or user ARN by (partition, account, kind, name), whatever its path;
+ * any other ARN as it is.
+ */
+export function awsIdentityKey(arn: string): string {
+  const id = iamIdentity(arn);
+  return id ? tupleKey('iam', id.partition, id.account, id.kind, id.name) : tupleKey('arn', arn);
+}
+
+/**
+ * A principal's key in a profile: `subjectId`, except that an IAM role or user is its account and name
+ * (`awsIdentityKey`), so the records of one role with and without its path are one principal, and a user
+ * and a role of the same name are two.
+ */
+export function principalId(s: Subject): string {
+  const kind = iamKindOf(s.kind);
+  const id = kind ? iamIdentity(s.name) : undefined;
+  return id && id.kind === kind ? tupleKey(s.kind, awsIdentityKey(s.name)) : subjectId(s);
+}
+
+/**
+ * Of two ARNs of one IAM identity, the one to name it by: the one with a path other than `/` (a record
+ * that shows no path does not say the path is `/`), then the smaller path in code-unit order, then the
+ * smaller ARN. A minimum over a total order, so neither the order of the records nor the grouping of a
+ * merge decides it.
+ */
+export function preferredIamArn(a: string, b: string): string {
+  const pa = iamIdentity(a)?.path ?? '/';
+  const pb = iamIdentity(b)?.path ?? '/';
+  const rank = (Number(pa === '/') - Number(pb === '/')) as number;
+  if (rank !== 0) return rank < 0 ? a : b;
+  const c = cmp(pa, pb) || cmp(a, b);
+  return c <= 0 ? a : b;
+}
+
+/**
+ * A service-linked role: AWS creates it at `/aws-service-role/` and names it `AWSServiceRoleFor...`;
+ * only the service may change its policies, so none is written for it.
+ */
+export function isServiceLinkedRole(arn: string): boolean {
+  const id = iamIdentity(arn);
+  return (
+    !!id && id.kind === 'role' && (id.path.startsWith('/aws-service-role/') || id.name.startsWith('AWSServiceRoleFor'))
+  );
+}

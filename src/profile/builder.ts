@@ -26,9 +26,18 @@ import {
   type Profile,
   type RoleLink,
 } from '../model/profile.js';
-import { compareSubjects, subjectFromUsername, subjectId, type Subject } from '../model/subject.js';
-import { AWS_KINDS, AWS_SKIPS, type Scope, type SkipReason } from './scope.js';
-import { awsCallKey, canonicalSubject, compareAwsCalls, compareLinks, sortCreated, sortRecord } from './order.js';
+import { compareSubjects, preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
+import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope.js';
+import { LeftOutAccumulator } from './identities.js';
+import {
+  awsCallKey,
+  awsCallOf,
+  canonicalSubject,
+  compareAwsCalls,
+  compareLinks,
+  sortCreated,
+  sortRecord,
+} from './order.js';
 import { tupleKey } from '../util/key.js';
 import { countOn, impliedKey, toEdge, type EdgeState } from './edges.js';
 
@@ -178,6 +187,7 @@ export class ProfileBuilder {
   }
 
   private readonly awsCache = new Map<string, PrincipalState | SkipReason>();
+  private readonly leftOut = new LeftOutAccumulator();
 
   private addAws(obs: AwsCallObservation): void {
     const t = this.scope.timeSkip(obs.time);
@@ -197,35 +207,31 @@ export class ProfileBuilder {
       link.ev.add('ResponseComplete', obs.time, obs.id);
       return;
     }
+    // Identities no policy attaches to, whatever the call: counted, and listed by identity where there is one.
     const kind = AWS_KINDS[obs.principal.type];
-    if (!kind) return this.skip(AWS_SKIPS[obs.principal.type] ?? 'unknown-identity');
+    const out = awsIdentitySkip(obs.principal) ?? (kind ? undefined : 'unknown-identity');
+    if (out) {
+      this.leftOut.addRecord(out, obs);
+      return this.skip(out);
+    }
     if (noPermissionReason(obs.eventSource, obs.eventName)) return this.skip('no-permission');
-    let p = this.awsCache.get(obs.principal.arn);
+    const arn = obs.principal.arn;
+    let p = this.awsCache.get(arn);
     if (p === undefined) {
-      p =
-        this.scope.subjectSkip(kind, obs.principal.arn) ??
-        this.principal({ kind, name: obs.principal.arn }, obs.principal.arn);
-      this.awsCache.set(obs.principal.arn, p);
+      // One principal per role or user, whatever path a record shows; named by the preferred ARN of those seen.
+      p = this.scope.subjectSkip(kind!, arn) ?? this.principal({ kind: kind!, name: arn }, arn);
+      if (typeof p !== 'string' && p.username !== arn) {
+        p.username = preferredIamArn(p.username, arn);
+        p.subject = { kind: kind!, name: p.username };
+      }
+      this.awsCache.set(arn, p);
     }
     if (typeof p === 'string') return this.skip(p);
     // Expired or invalid credentials, a VPC endpoint policy: no identity policy was asked, nothing to grant or deny.
     if (obs.decision === 'unauthenticated') return this.skip('authentication-failure');
     const key = awsCallKey(obs);
     let edge = p.aws.get(key);
-    if (!edge)
-      p.aws.set(
-        key,
-        (edge = {
-          call: {
-            eventSource: obs.eventSource,
-            eventName: obs.eventName,
-            resources: obs.resources,
-            implied: obs.implied,
-            ...(obs.region ? { region: obs.region } : {}),
-            ...(obs.account ? { account: obs.account } : {}),
-          },
-        }),
-      );
+    if (!edge) p.aws.set(key, (edge = { call: awsCallOf(obs) }));
     const slot = obs.decision === 'allow' ? 'allowed' : 'denied';
     (edge[slot] ??= new EvidenceAccumulator()).add('ResponseComplete', obs.time, obs.id);
   }
@@ -278,7 +284,7 @@ export class ProfileBuilder {
   }
 
   private principal(subject: Subject, username: string): PrincipalState {
-    const key = subjectId(subject);
+    const key = principalId(subject);
     let p = this.principals.get(key);
     if (!p) {
       p = {
@@ -360,6 +366,8 @@ export class ProfileBuilder {
       skipped: sortRecord(this.skipped),
       principals,
     };
+    const leftOut = this.leftOut.toList();
+    if (leftOut) profile.leftOut = leftOut;
     if (this.net.size || this.workloads.size) {
       const network = [...this.net.values()].sort(compareEdges);
       for (const e of network) {

@@ -14,6 +14,8 @@ import { canonicalSubject } from './order.js';
 import { canonicalImplied } from './edges.js';
 import { profileNameProblem } from './names.js';
 import { profileSchemaProblem } from './schema.js';
+import { liftLeftOut, needsNormalizing } from './identities.js';
+import { mergeProfiles } from './merge.js';
 import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
 
 /** Serialise a profile with a fixed key order, so equal profiles are equal bytes. */
@@ -29,6 +31,11 @@ export function canonicalProfile(p: Profile): Profile {
     sources: p.sources.map(canonicalSource),
     skipped: { ...p.skipped },
     principals: p.principals.map(canonicalPrincipal),
+    ...(p.leftOut?.length
+      ? {
+          leftOut: p.leftOut.map((l) => ({ reason: l.reason, arn: l.arn, count: l.count, events: [...l.events] })),
+        }
+      : {}),
     ...canonicalNetwork(p),
   };
 }
@@ -194,7 +201,9 @@ export async function readProfile(path: string): Promise<Profile> {
   if (problem) throw new InputError(`${path}: not a valid profile: ${lookalike(v) ?? problem}`);
   const names = profileNameProblem(v as Profile);
   if (names) throw new InputError(`${path}: not a valid profile: ${names}`);
-  return canonicalProfile(v as Profile);
+  const p = canonicalProfile(v as Profile);
+  // A profile written before roles were keyed by account and name, or root and federated users left out.
+  return needsNormalizing(p) ? canonicalProfile(mergeProfiles([liftLeftOut(p)])) : p;
 }
 
 /** `looks like CloudTrail: read it with --cloudtrail` for a file that is another input, or undefined. */

@@ -11,7 +11,7 @@ import {
   type Profile,
   type RoleLink,
 } from '../model/profile.js';
-import { compareSubjects, subjectId } from '../model/subject.js';
+import { compareSubjects, isAwsKind, preferredIamArn, principalId, type Subject } from '../model/subject.js';
 import {
   compareEdges,
   compareWorkloads,
@@ -25,6 +25,7 @@ import {
 import { tupleKey } from '../util/key.js';
 import { sortImplied } from './edges.js';
 import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './order.js';
+import { LeftOutAccumulator } from './identities.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;
@@ -68,7 +69,8 @@ export function mergeProfiles(profiles: Profile[]): Profile {
   const principals = new Map<
     string,
     {
-      first: Principal;
+      subject: Subject;
+      username: string;
       groups: Set<string>;
       edges: Map<string, K8sEdge>;
       aws: Map<string, AwsEdge>;
@@ -77,6 +79,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     }
   >();
   const skipped: Record<string, number> = {};
+  const leftOut = new LeftOutAccumulator();
   let start = '';
   let end = '';
   const sources = [];
@@ -85,14 +88,28 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     end = maxTime(end, p.window.end);
     sources.push(...p.sources);
     for (const [k, n] of Object.entries(p.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
+    for (const l of p.leftOut ?? []) leftOut.add(l.reason, l.arn, l.count, l.events);
     for (const pr of p.principals) {
-      const k = subjectId(pr.subject);
+      // An IAM role or user is its account and name: the ARN kept is the preferred one of those merged.
+      const k = principalId(pr.subject);
       let acc = principals.get(k);
       if (!acc)
         principals.set(
           k,
-          (acc = { first: pr, groups: new Set(), edges: new Map(), aws: new Map(), links: new Map(), created: [] }),
+          (acc = {
+            subject: pr.subject,
+            username: pr.username,
+            groups: new Set(),
+            edges: new Map(),
+            aws: new Map(),
+            links: new Map(),
+            created: [],
+          }),
         );
+      else if (isAwsKind(pr.subject.kind) && pr.username !== acc.username) {
+        acc.username = preferredIamArn(acc.username, pr.username);
+        acc.subject = { kind: pr.subject.kind, name: acc.username };
+      }
       acc.created.push(...(pr.created ?? []));
       for (const e of pr.aws ?? []) {
         const ek = awsCallKey(e);
@@ -113,6 +130,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     }
   }
   const net = mergeNetwork(profiles);
+  const left = leftOut.toList();
   return {
     apiVersion: PROFILE_API_VERSION,
     kind: 'Profile',
@@ -120,12 +138,13 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     sources: sortSources(sources),
     skipped: sortRecord(skipped),
     ...net,
+    ...(left ? { leftOut: left } : {}),
     principals: [...principals.values()]
-      .sort((a, b) => compareSubjects(a.first.subject, b.first.subject))
+      .sort((a, b) => compareSubjects(a.subject, b.subject))
       .map((acc) => {
         const out: Principal = {
-          subject: acc.first.subject,
-          username: acc.first.username,
+          subject: acc.subject,
+          username: acc.username,
           groups: [...acc.groups].sort(cmp),
           k8s: [...acc.edges.values()].sort(compareAccess),
         };

@@ -18,6 +18,7 @@ import {
   candidateArnProblem,
   eventNameProblem,
   eventSourceProblem,
+  identityArnProblem,
   regionProblem,
   resourceArnProblem,
   roleArnProblem,
@@ -43,9 +44,11 @@ export function profileNameProblem(p: Profile): string | undefined {
       s.kind === 'ServiceAccount'
         ? (check(`${at}.subject.namespace`, s.namespace ?? '', namespaceProblem) ??
           check(`${at}.subject.name`, s.name, subdomainProblem))
-        : isAwsKind(s.kind)
-          ? check(`${at}.subject.name`, s.name, resourceArnProblem)
-          : check(`${at}.subject.name`, s.name, userNameProblem);
+        : s.kind === 'IAMRole' || s.kind === 'IAMUser'
+          ? check(`${at}.subject.name`, s.name, (x) => identityArnProblem(s.kind === 'IAMRole' ? 'Role' : 'IAMUser', x))
+          : isAwsKind(s.kind)
+            ? check(`${at}.subject.name`, s.name, resourceArnProblem)
+            : check(`${at}.subject.name`, s.name, userNameProblem);
     const found =
       subject ??
       (isAwsKind(s.kind) ? undefined : check(`${at}.username`, pr.username, usernameProblem)) ??
@@ -93,6 +96,20 @@ export function profileNameProblem(p: Profile): string | undefined {
         c.names.map((n, k) => check(`${ca}.names[${k}]`, n, objectNameProblem)).find(Boolean);
       if (problem) return problem;
     }
+  }
+  for (const [i, l] of (p.leftOut ?? []).entries()) {
+    const problem =
+      check(`leftOut[${i}].arn`, l.arn, resourceArnProblem) ??
+      l.events
+        .map((e, j) => {
+          const [source = '', name = '', ...rest] = e.split(' ');
+          return rest.length
+            ? `leftOut[${i}].events[${j}] ${shown(e)} is not "eventSource eventName"`
+            : (check(`leftOut[${i}].events[${j}]`, source, eventSourceProblem) ??
+                check(`leftOut[${i}].events[${j}]`, name, eventNameProblem));
+        })
+        .find(Boolean);
+    if (problem) return problem;
   }
   for (const [i, w] of (p.workloads ?? []).entries()) {
     const problem = workloadProblem(w);

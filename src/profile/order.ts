@@ -1,8 +1,20 @@
 import { cmp } from '../model/issue.js';
-import type { ImpliedPermission } from '../model/observation.js';
+import type { AwsCallObservation, ImpliedPermission } from '../model/observation.js';
 import type { AwsCall, CreatedNames, SourceRecord } from '../model/profile.js';
 import type { Subject } from '../model/subject.js';
 import { compareTuples, tupleKey } from '../util/key.js';
+
+/** The call of an AWS record, as its edge keeps it. */
+export function awsCallOf(obs: AwsCallObservation): AwsCall {
+  return {
+    eventSource: obs.eventSource,
+    eventName: obs.eventName,
+    resources: obs.resources,
+    implied: obs.implied,
+    ...(obs.region ? { region: obs.region } : {}),
+    ...(obs.account ? { account: obs.account } : {}),
+  };
+}
 
 /** An AWS edge as a map key: event, region, account, resources and implied permissions, each length-prefixed. */
 export function awsCallKey(c: AwsCall): string {

@@ -185,6 +185,20 @@ export const ProfileSchema = Type.Object(
     sources: Type.Array(Source),
     skipped: Type.Record(Str, Count),
     principals: Type.Array(Principal),
+    leftOut: Type.Optional(
+      Type.Array(
+        Type.Object({
+          reason: Type.Union([
+            Type.Literal('root-user'),
+            Type.Literal('federated-session'),
+            Type.Literal('service-linked-role'),
+          ]),
+          arn: Str,
+          count: Type.Integer({ minimum: 0 }),
+          events: Type.Array(Str),
+        }),
+      ),
+    ),
     workloads: Type.Optional(Type.Array(Workload)),
     network: Type.Optional(Type.Array(NetEdge)),
     dnsNames: Type.Optional(Type.Array(Type.Object({ ip: Str, names: Type.Array(Str) }))),

@@ -1,5 +1,6 @@
 import type { AwsPrincipal } from '../model/observation.js';
-import { isAwsKind, type AwsSubjectKind, type SubjectKind } from '../model/subject.js';
+import { isAwsKind, isServiceLinkedRole, type AwsSubjectKind, type SubjectKind } from '../model/subject.js';
+import type { LeftOutIdentity } from '../model/profile.js';
 import { globToRegExp, matchesAny } from '../util/glob.js';
 import type { TimeSpec } from '../util/time.js';
 
@@ -45,6 +46,17 @@ export type SkipReason =
   | 'federation'
   /** CloudTrail: records whose identity type is unknown. */
   | 'unknown-identity'
+  /** CloudTrail: records of an identity type a policy attaches to, but with no identity ARN. */
+  | 'no-identity'
+  /** CloudTrail: calls by an account's root user (no identity policy attaches to it); listed in `leftOut`. */
+  | 'root-user'
+  /**
+   * CloudTrail: calls in federated-user sessions (GetFederationToken): the session has no policy of its own to
+   * write; listed in `leftOut` against the IAM user that issued them.
+   */
+  | 'federated-session'
+  /** CloudTrail: calls by service-linked roles (only the service changes their policies); listed in `leftOut`. */
+  | 'service-linked-role'
   /**
    * CloudTrail: calls refused before any policy was asked (expired, invalid or badly signed credentials, a VPC
    * endpoint policy: knowledge/aws/errorCodes.ts). Never granted, never denied evidence.
@@ -61,12 +73,13 @@ export type SkipReason =
   /** CloudTrail: Insights events (unusual activity summaries), not API calls. */
   | 'cloudtrail-insight';
 
-/** The AWS identities profiled, as subject kinds; the others are skipped for these reasons. */
+/**
+ * The AWS identities profiled, as subject kinds: those an identity policy attaches to; the others are skipped for
+ * the reasons below and `awsIdentitySkip`.
+ */
 export const AWS_KINDS: Partial<Record<AwsPrincipal['type'], AwsSubjectKind>> = {
   Role: 'IAMRole',
   IAMUser: 'IAMUser',
-  Root: 'AWSAccount',
-  FederatedUser: 'FederatedUser',
 };
 export const AWS_SKIPS: Partial<Record<AwsPrincipal['type'], SkipReason>> = {
   AWSService: 'aws-service',
@@ -74,6 +87,31 @@ export const AWS_SKIPS: Partial<Record<AwsPrincipal['type'], SkipReason>> = {
   SAMLUser: 'federation',
   Unknown: 'unknown-identity',
 };
+
+/**
+ * Why the calls of an AWS identity are no principal's, or undefined for a role or user a policy attaches to.
+ * `root-user`, `federated-session` and `service-linked-role` are listed by identity in the profile's `leftOut`
+ * (`leftOutArn` names it); the others are counts only.
+ */
+export function awsIdentitySkip(pr: AwsPrincipal): SkipReason | undefined {
+  const skip = AWS_SKIPS[pr.type];
+  if (skip) return skip;
+  if (pr.type === 'Root') return pr.arn ? 'root-user' : 'no-identity';
+  if (pr.type === 'FederatedUser') return pr.issuer || pr.arn ? 'federated-session' : 'no-identity';
+  if (!pr.arn) return 'no-identity';
+  return pr.type === 'Role' && isServiceLinkedRole(pr.arn) ? 'service-linked-role' : undefined;
+}
+
+/** The ARN a left-out identity is listed by: a federated session by its issuer when the record says. */
+export function leftOutArn(pr: AwsPrincipal): string {
+  return pr.type === 'FederatedUser' ? (pr.issuer ?? pr.arn) : pr.arn;
+}
+
+export const LEFT_OUT_REASONS: ReadonlySet<string> = new Set<LeftOutIdentity['reason']>([
+  'root-user',
+  'federated-session',
+  'service-linked-role',
+]);
 
 /** Control-plane identities, left out unless `--include-system`. */
 const SYSTEM_USERS = [/^system:kube-/, /^system:node:/, /^system:apiserver$/, /^system:serviceaccount:kube-system:/];

@@ -1,57 +1,93 @@
+import { dirname, join, normalize } from 'node:path';
 import { callNeeds, concreteProbe, type Need } from '../knowledge/aws/permissions.js';
-import { policyName } from '../model/layout.js';
+import { iamIndexProblem, iamKey, iamKeyOfArn, iamPlace, isIamIndex } from '../model/layout.js';
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
 import { cmp } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
-import { isAwsKind } from '../model/subject.js';
+import { iamIdentity, iamKindOf, type SubjectKind } from '../model/subject.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
 import { findingEvidence } from './rbac.js';
 import { tupleKey } from '../util/key.js';
 
-/** Identity policies by the principal they attach to: `<account>/<name>`. */
+/** Identity policies by the principal they attach to: `<account>/role/<name>`, `<account>/user/<name>`. */
 export interface IamPolicySet {
   byPrincipal: Map<string, NamedPolicy[]>;
+  /** The principals' ARNs as the indexes give them, by key (a principal found only by its file's place has none). */
+  arns: Map<string, string>;
+  /** The files each index lists for a principal, by key, as the index's directory resolves them. */
+  listed: Map<string, string[]>;
   count: number;
 }
 
 /**
- * IAM policy documents among the policy files: a JSON object with `Statement`. Which principal a
- * document belongs to comes from where it lies, as `generate iam` writes it:
- * `.../<account>/<role-or-user-name>.json` (split parts `<name>.2.json`...).
+ * IAM policy documents among the policy files: a JSON object with `Statement`. Which principal a document is for
+ * comes from the index written beside the policies (`iam/<account>/index.json`: principal ARN → policy files), never
+ * from a file name; a policy file no index lists is attributed by its place, `.../<account>/role/<name>.json` or
+ * `.../<account>/user/<name>.json` (model/layout.ts). A policy elsewhere is an issue, as is an index that lists a
+ * file for two principals.
  */
 export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issues: InputIssue[] } {
   const byPrincipal = new Map<string, NamedPolicy[]>();
+  const arns = new Map<string, string>();
+  const listed = new Map<string, string[]>();
+  const owner = new Map<string, string>();
   const issues: InputIssue[] = [];
+  const issue = (code: string, file: string, message: string) =>
+    issues.push({ kind: 'issue', code, file, line: 1, message });
+  for (const d of docs) {
+    if (!isIamIndex(d.object)) continue;
+    const problem = iamIndexProblem(d.object);
+    if (problem) {
+      issue('iam.invalid-index', d.file, `not a valid policy index: ${problem}`);
+      continue;
+    }
+    for (const e of d.object.principals) {
+      const key = iamKeyOfArn(e.arn)!;
+      const files = e.policies.map((f) => normalize(join(dirname(d.file), f)));
+      for (const f of files) {
+        const prev = owner.get(f);
+        if (prev !== undefined && prev !== key)
+          issue('iam.invalid-index', d.file, `${f} is listed for two principals (${prev} and ${key})`);
+        else owner.set(f, key);
+      }
+      arns.set(key, e.arn);
+      listed.set(key, [...(listed.get(key) ?? []), ...files]);
+    }
+  }
   let count = 0;
   for (const d of docs) {
     const o = d.object;
     if (typeof o !== 'object' || o === null || Array.isArray(o) || !('Statement' in o)) continue;
     const problem = readStatements(o);
     if (typeof problem === 'string') {
-      issues.push({ kind: 'issue', code: 'iam.invalid-policy', file: d.file, line: 1, message: problem });
+      issue('iam.invalid-policy', d.file, problem);
       continue;
     }
-    const m = /(?:^|[\\/])([^\\/]+)[\\/]([^\\/]+?)(?:\.\d+)?\.json$/i.exec(d.file);
-    if (!m) {
-      issues.push({
-        kind: 'issue',
-        code: 'iam.unattached-policy',
-        file: d.file,
-        line: 1,
-        message: 'cannot tell which principal this policy is for: lay it out as <account>/<role-or-user-name>.json',
-      });
+    const place = iamPlace(d.file);
+    const key = owner.get(normalize(d.file)) ?? (place && iamKey(place.account, place.kind, place.name));
+    if (!key) {
+      issue(
+        'iam.unattached-policy',
+        d.file,
+        'cannot tell which principal this policy is for: no iam/<account>/index.json beside it lists it, and it does not lie at <account>/role/<name>.json or <account>/user/<name>.json',
+      );
       continue;
     }
-    const key = `${m[1]}/${m[2]}`;
     const list = byPrincipal.get(key) ?? [];
     list.push({ name: d.file, document: o });
     byPrincipal.set(key, list);
     count++;
   }
-  return { set: { byPrincipal, count }, issues };
+  return { set: { byPrincipal, arns, listed, count }, issues };
+}
+
+/** The key an AWS principal's policies are found under, or undefined for one no identity policy attaches to. */
+export function iamPolicyKey(kind: SubjectKind, arn: string): string | undefined {
+  const k = iamKindOf(kind);
+  return k && iamIdentity(arn)?.kind === k ? iamKeyOfArn(arn) : undefined;
 }
 
 /**
@@ -63,9 +99,9 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
   let observed = 0;
   let allowed = 0;
   for (const p of profile.principals) {
-    if (!isAwsKind(p.subject.kind) || !p.aws?.length) continue;
-    const { account, name } = policyName(p.username);
-    const policies = set.byPrincipal.get(`${account}/${name}`) ?? set.byPrincipal.get(`${account}/user.${name}`) ?? [];
+    const key = iamPolicyKey(p.subject.kind, p.username);
+    if (!key || !p.aws?.length) continue;
+    const policies = set.byPrincipal.get(key) ?? [];
     const needs = new Map<
       string,
       {
@@ -127,7 +163,7 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
       const f = iamFinding(p.username, p.subject.kind, access, n.ev);
       if (policies.length === 0) {
         tally(report, p.username, false);
-        report.notAllowed.push({ ...f, detail: `no policy for ${account}/${name}` });
+        report.notAllowed.push({ ...f, detail: noPolicy(set, key) });
         continue;
       }
       const ds = n.probes.map((probe) => evaluateIdentityPolicies(policies, { action: n.action, resource: probe }));
@@ -177,6 +213,13 @@ function targets(need: Need): { resource: string; probes: string[]; unnamed?: st
   for (const u of need.unnamed ?? [])
     u.patterns.forEach((p, i) => out.push({ resource: p, probes: [u.probes[i]!], unnamed: u.why }));
   return out;
+}
+
+function noPolicy(set: IamPolicySet, key: string): string {
+  const files = set.listed.get(key);
+  return files?.length
+    ? `no policy for ${key}: its index lists ${files.join(', ')}, not among the policies read`
+    : `no policy for ${key}: no index lists one, and none lies at ${key}.json`;
 }
 
 function iamFinding(subject: string, subjectKind: string, access: IamFinding['access'], ev: Evidence): IamFinding {

@@ -288,10 +288,11 @@ function takesNoResourceType(action: string): Promise<boolean> {
 
 /** Every `*` or `?` in a Resource is listed as a widening of its action in the evidence file (or is no widening). */
 export async function checkIam(out: string, rel: string, doc: unknown, fail: Fail): Promise<void> {
-  const [, account = '', file = ''] = rel.split('/');
+  // iam/<account>/role/<name>.json (and its parts <name>.2.json...) → evidence/iam/<account>/role/<name>.json.
+  const file = rel.slice('iam/'.length);
   const evidenceOf = (name: string): Obj | undefined => {
     try {
-      return JSON.parse(readFileSync(join(out, 'evidence/iam', account, name), 'utf8')) as Obj;
+      return JSON.parse(readFileSync(join(out, 'evidence/iam', name), 'utf8')) as Obj;
     } catch {
       return undefined;
     }

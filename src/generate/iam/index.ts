@@ -1,14 +1,21 @@
 import { mergeEvidence, type Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
-import { PROFILE_API_VERSION, type Principal, type Profile } from '../../model/profile.js';
-import { isAwsKind } from '../../model/subject.js';
+import { PROFILE_API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
+import { awsIdentityKey, iamIdentity, iamKindOf, type IamIdentity } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { splitPolicy, type PolicyDocument, type Statement } from './policy.js';
 import { tupleKey } from '../../util/key.js';
 import { fold, generalizeKeys, widenMany, widenS3Prefixes } from './widen.js';
-import { policyName } from '../../model/layout.js';
-
-export { policyName };
+import {
+  IAM_INDEX_KIND,
+  iamEvidencePath,
+  iamIndexPath,
+  iamPolicyDir,
+  iamPolicyPaths,
+  policyStem,
+  type IamIndex,
+} from '../../model/layout.js';
+import { caseDistinct } from '../../util/paths.js';
 
 /** Widening options of `generate iam`; all off by default. */
 export interface IamOptions {
@@ -43,7 +50,10 @@ export interface UnmappedCall {
 
 export interface IamArtefact {
   principal: string;
-  /** `iam/<account>/<name>.json`, then `<name>.2.json`... when split over the managed-policy size limit. */
+  /**
+   * `iam/<account>/role/<name>.json` (a user's under `user/`), then `<name>.2.json`... when split over the
+   * managed-policy size limit (model/layout.ts).
+   */
   policies: { path: string; document: PolicyDocument }[];
   evidencePath: string;
   evidence: Record<string, unknown>;
@@ -57,6 +67,12 @@ export interface IamResult {
   denied: { principal: string; eventSource: string; eventName: string; count: number }[];
   /** Service account → role chains (from IRSA and Pod Identity links). */
   chains: { serviceAccount: string; via: string; roleArn: string; count: number }[];
+  /** Per account, `iam/<account>/index.json`: which principal each policy file is for. */
+  indexes: { path: string; document: IamIndex }[];
+  /** Identities no identity policy attaches to, with their calls (the profile's `leftOut`): no file. */
+  leftOut: LeftOutIdentity[];
+  /** Records whose identity type takes a policy but that carry no identity ARN (the profile's `no-identity`). */
+  noIdentity: number;
 }
 
 export interface Grant {
@@ -68,41 +84,75 @@ export interface Grant {
 
 /** Least-privilege identity policies for every AWS principal of the profile. Deterministic. */
 export async function generateIam(profile: Profile, opts: IamOptions = {}): Promise<IamResult> {
-  const result: IamResult = { artefacts: [], widenings: [], unmapped: [], denied: [], chains: [] };
+  const result: IamResult = {
+    artefacts: [],
+    widenings: [],
+    unmapped: [],
+    denied: [],
+    chains: [],
+    indexes: [],
+    leftOut: profile.leftOut ?? [],
+    noIdentity: profile.skipped['no-identity'] ?? 0,
+  };
+  // Links name the role as the AssumeRole* request did: matched to the role by account and name, not by path.
   const assumedBy = new Map<string, { serviceAccount: string; via: string; evidence: Evidence }[]>();
   for (const p of profile.principals) {
     for (const l of p.assumes ?? []) {
       const sa = `${p.subject.namespace ?? ''}/${p.subject.name}`;
-      const list = assumedBy.get(l.roleArn) ?? [];
+      const list = assumedBy.get(awsIdentityKey(l.roleArn)) ?? [];
       list.push({ serviceAccount: sa, via: l.via, evidence: l.evidence });
-      assumedBy.set(l.roleArn, list);
+      assumedBy.set(awsIdentityKey(l.roleArn), list);
       result.chains.push({ serviceAccount: sa, via: l.via, roleArn: l.roleArn, count: l.evidence.count });
     }
   }
-  const used = new Set<string>();
+  const made: { p: Principal; id: IamIdentity; art: { statements: Statement[]; evidence: Record<string, unknown> } }[] =
+    [];
   for (const p of profile.principals) {
-    if (!isAwsKind(p.subject.kind) || !p.aws?.length) continue;
-    const art = await principalPolicy(p, opts, result, assumedBy.get(p.username) ?? []);
-    if (!art) continue;
-    // A role and a user of the same name in one account: the user's files get a `user.` prefix.
-    const { account } = policyName(p.username);
-    let { name } = policyName(p.username);
-    // (Compared without case: `App` and `app` would share a file on a case-insensitive file system.)
-    if (used.has(`${account}/${name}`.toLowerCase()))
-      name = `${p.subject.kind === 'IAMUser' ? 'user' : p.subject.kind.toLowerCase()}.${name}`;
-    used.add(`${account}/${name}`.toLowerCase());
+    // Only roles and users take identity policies; the profile lists the others in leftOut.
+    const kind = iamKindOf(p.subject.kind);
+    const id = kind && p.aws?.length ? iamIdentity(p.username) : undefined;
+    if (!id || id.kind !== kind) continue;
+    const art = await principalPolicy(p, opts, result, assumedBy.get(awsIdentityKey(p.username)) ?? []);
+    if (art) made.push({ p, id, art });
+  }
+  // File stems per directory: from the name alone, told apart where a case-insensitive file system would merge them.
+  const stems = new Map<string, Map<string, string>>();
+  for (const dir of new Set(made.map((m) => iamPolicyDir(m.id.account, m.id.kind))))
+    stems.set(
+      dir,
+      caseDistinct(made.filter((m) => iamPolicyDir(m.id.account, m.id.kind) === dir).map((m) => policyStem(m.id.name))),
+    );
+  const indexes = new Map<string, IamIndex>();
+  for (const { p, id, art } of made) {
+    const stem = stems.get(iamPolicyDir(id.account, id.kind))!.get(policyStem(id.name))!;
     const docs = splitPolicy(art.statements);
-    const policies = docs.map((document, i) => ({
-      path: `iam/${account}/${name}${i === 0 ? '' : `.${i + 1}`}.json`,
-      document,
-    }));
-    art.evidence['policyFiles'] = policies.map((x) => x.path);
+    const paths = iamPolicyPaths(id.account, id.kind, stem, docs.length);
+    const policies = docs.map((document, i) => ({ path: paths[i]!, document }));
+    art.evidence['policyFiles'] = paths;
     result.artefacts.push({
       principal: p.username,
       policies,
-      evidencePath: `evidence/iam/${account}/${name}.json`,
+      evidencePath: iamEvidencePath(id.account, id.kind, stem),
       evidence: art.evidence,
     });
+    let index = indexes.get(id.account);
+    if (!index)
+      indexes.set(
+        id.account,
+        (index = { apiVersion: PROFILE_API_VERSION, kind: IAM_INDEX_KIND, account: id.account, principals: [] }),
+      );
+    const prefix = `iam/${id.account}/`;
+    index.principals.push({
+      arn: p.username,
+      kind: id.kind,
+      name: id.name,
+      path: id.path,
+      policies: paths.map((x) => x.slice(prefix.length)),
+    });
+  }
+  for (const [account, document] of [...indexes].sort((a, b) => cmp(a[0], b[0]))) {
+    document.principals.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.arn, b.arn));
+    result.indexes.push({ path: iamIndexPath(account), document });
   }
   result.chains.sort(
     (a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via),

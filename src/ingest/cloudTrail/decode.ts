@@ -162,9 +162,11 @@ function callProblem(obs: AwsCallObservation, recipient: string): string | undef
   };
   const pr = obs.principal;
   const out =
-    (POLICY_IDENTITY.has(pr.type)
+    // No ARN at all is no identity (counted apart by the profile); a wrong one is bad input.
+    (POLICY_IDENTITY.has(pr.type) && pr.arn !== ''
       ? check('the identity', pr.arn, (x) => identityArnProblem(pr.type as IdentityKind, x))
       : undefined) ??
+    (pr.issuer !== undefined ? check('the session issuer', pr.issuer, issuerProblem) : undefined) ??
     check('eventSource', obs.eventSource, eventSourceProblem) ??
     check('eventName', obs.eventName, eventNameProblem) ??
     check('awsRegion', obs.region, regionProblem) ??
@@ -190,6 +192,13 @@ function callProblem(obs: AwsCallObservation, recipient: string): string | undef
   return undefined;
 }
 
+/** A federated session's issuer: an IAM user or the account's root. */
+function issuerProblem(arn: string): string | undefined {
+  return identityArnProblem('IAMUser', arn) && identityArnProblem('Root', arn)
+    ? 'is not the ARN of an IAM user or an account root'
+    : undefined;
+}
+
 function distinctSorted(xs: string[]): string[] {
   xs.sort();
   let n = 1;
@@ -198,24 +207,34 @@ function distinctSorted(xs: string[]): string[] {
   return xs;
 }
 
+/**
+ * The identity a policy would attach to. An assumed role is its role: the session issuer's ARN (which carries the
+ * role's path), else the role named in the session ARN (path unknown: the profile keys roles by account and name, so
+ * both are one principal). A federated user keeps its issuer, the IAM user or root that asked for the session. An
+ * identity type whose record carries no ARN gives '' (counted as `no-identity`, never a principal).
+ */
 function principalOf(u: Obj): AwsPrincipal {
   const type = str(u['type']);
   const account = str(u['accountId']);
   const arn = str(u['arn']);
+  const ctx = isObj(u['sessionContext']) ? u['sessionContext'] : {};
+  const issuer = isObj(ctx['sessionIssuer']) ? ctx['sessionIssuer'] : {};
+  const issuerArn = str(issuer['arn']);
   switch (type) {
     case 'AssumedRole': {
-      const ctx = isObj(u['sessionContext']) ? u['sessionContext'] : {};
-      const issuer = isObj(ctx['sessionIssuer']) ? str(ctx['sessionIssuer']['arn']) : '';
-      // Without the issuer, the role's name is in the session ARN; its path is then unknown.
+      if (issuerArn && (issuer['type'] === undefined || issuer['type'] === 'Role'))
+        return { type: 'Role', arn: issuerArn, account };
       const m = /^arn:(aws[\w-]*):sts::(\d+):assumed-role\/([^/]+)\//.exec(arn);
-      return { type: 'Role', arn: issuer || (m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : arn), account };
+      return { type: 'Role', arn: m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : arn, account };
     }
     case 'IAMUser':
       return { type: 'IAMUser', arn, account };
     case 'Root':
-      return { type: 'Root', arn: arn || `arn:aws:iam::${account}:root`, account };
-    case 'FederatedUser':
-      return { type: 'FederatedUser', arn, account };
+      return { type: 'Root', arn: arn || (/^\d{12}$/.test(account) ? `arn:aws:iam::${account}:root` : ''), account };
+    case 'FederatedUser': {
+      const by = issuerArn && (issuer['type'] === 'IAMUser' || issuer['type'] === 'Root') ? { issuer: issuerArn } : {};
+      return { type: 'FederatedUser', arn, account, ...by };
+    }
     case 'AWSService':
       return { type: 'AWSService', arn: str(u['invokedBy']), account };
     case 'WebIdentityUser':

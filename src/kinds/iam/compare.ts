@@ -15,19 +15,18 @@ import {
 } from '../../model/finding.js';
 import { actionFacts, awsRiskList, type ActionFacts } from './risks.js';
 import { cmp } from '../../model/issue.js';
-import { policyName } from '../../model/layout.js';
 import type { Profile } from '../../model/profile.js';
-import { isAwsKind } from '../../model/subject.js';
+import type { SubjectKind } from '../../model/subject.js';
 import { globToRegExp } from '../../util/glob.js';
 import { escapeRe, locate } from '../../util/locate.js';
-import type { IamPolicySet } from '../../verify/iam.js';
+import { iamPolicyKey, type IamPolicySet } from '../../verify/iam.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
 /** One permission an Allow statement grants: an action (wildcards expanded) on a resource pattern. */
 export interface IamGrant {
-  /** `<account>/<name>` from the policy file's place. */
+  /** `<account>/role/<name>` or `<account>/user/<name>`: from the index beside the policy, or its place. */
   principal: string;
   action: string;
   resource: string;
@@ -75,7 +74,7 @@ const changeKey = (g: IamGrant) =>
 /** IAM as the Allow statements' permissions per principal, minus the side's own Denies, judged by the IAM evaluator. */
 export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: CompareContext): Promise<Comparison> {
   const sets = sides.map((s) => s.policies.set);
-  const label = labeler(ctx.profile);
+  const label = labeler(ctx.profile, sets);
   const comparison: Comparison<IamGrant> = {
     grants: (i) => iamGrants(sets[i]!, ctx.texts, label),
     covered(g, by): Coverage {
@@ -90,8 +89,8 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
     changeKey,
     finding: (type, items, evidence) => finding(type, items, label, evidence),
     locate(f, side) {
-      const { account, name } = policyName(f.subject);
-      const pol = sets[side]!.byPrincipal.get(`${account}/${name}`)?.[0];
+      const key = iamPolicyKey(f.subjectKind as SubjectKind, f.subject);
+      const pol = key ? sets[side]!.byPrincipal.get(key)?.[0] : undefined;
       return pol ? [{ file: pol.name, line: 1 }] : [];
     },
   };
@@ -229,12 +228,12 @@ function riskOf(items: IamGrant[]): CiFinding['risk'] {
 
 type Usage = Map<string, { action: string; resource: string; ev: Evidence }[]>;
 
-/** Each IAM principal's needed permissions with evidence, by `<account>/<name>`. */
+/** Each IAM principal's needed permissions with evidence, by its policies' key (`<account>/role/<name>`). */
 async function usageOf(profile: Profile): Promise<Usage> {
   const out: Usage = new Map();
   for (const p of profile.principals) {
-    if (!isAwsKind(p.subject.kind)) continue;
-    const { account, name } = policyName(p.username);
+    const key = iamPolicyKey(p.subject.kind, p.username);
+    if (!key) continue;
     const list: { action: string; resource: string; ev: Evidence }[] = [];
     for (const e of p.aws ?? []) {
       if (!e.allowed) continue;
@@ -243,7 +242,7 @@ async function usageOf(profile: Profile): Promise<Usage> {
       for (const perm of needed.permissions)
         for (const r of perm.resources) list.push({ action: perm.action, resource: r, ev: e.allowed });
     }
-    out.set(`${account}/${name}`, list);
+    out.set(key, list);
   }
   return out;
 }
@@ -256,13 +255,13 @@ function evidenceOf(usage: Usage, items: IamGrant[]): CiEvidence {
   return fromEvidence(mergeAll(found));
 }
 
-/** Names IAM principals by ARN when the profile knows them. */
-function labeler(profile: Profile | undefined): (p: string) => string {
+/** Names IAM principals by ARN: as the profile knows them, else as an index gives them, else by their key. */
+function labeler(profile: Profile | undefined, sets: IamPolicySet[]): (p: string) => string {
   const arns = new Map<string, string>();
+  for (const s of sets) for (const [k, arn] of s.arns) if (!arns.has(k)) arns.set(k, arn);
   for (const pr of profile?.principals ?? []) {
-    if (!isAwsKind(pr.subject.kind)) continue;
-    const { account, name } = policyName(pr.username);
-    arns.set(`${account}/${name}`, pr.username);
+    const key = iamPolicyKey(pr.subject.kind, pr.username);
+    if (key) arns.set(key, pr.username);
   }
   return (p) => arns.get(p) ?? p;
 }

@@ -1,20 +1,21 @@
 import { generateIam, type IamOptions, type IamResult } from '../../generate/iam/index.js';
 import { serializePolicy } from '../../generate/iam/policy.js';
-import { isAwsKind } from '../../model/subject.js';
+import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
 import { buildIamPolicySet, verifyIam, type IamPolicySet } from '../../verify/iam.js';
 import { wholeNumber } from '../options.js';
 import type { PolicyKind, SummaryLine } from '../types.js';
 import { compareIam, describeIam } from './compare.js';
 import { iamExcess } from './excess.js';
 import { iamNewness } from './newness.js';
-import { iamReport } from './report.js';
+import { iamReport, leftOutWords } from './report.js';
 
 /** AWS IAM identity policies from CloudTrail calls, replayed with the IAM evaluator. */
 export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
   name: 'iam',
   title: 'IAM',
   description: 'AWS IAM identity policies that allow exactly the calls observed in CloudTrail',
-  outputHelp: 'write DIR/iam/<account>/<name>.json and DIR/evidence/iam/ (default: JSON on stdout)',
+  outputHelp:
+    'write DIR/iam/<account>/{role,user}/<name>.json, the index DIR/iam/<account>/index.json and DIR/evidence/iam/ (default: JSON on stdout)',
   nouns: { policies: 'IAM policies', observations: 'CloudTrail calls' },
   options: [
     {
@@ -47,6 +48,10 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
         out[p.path] = JSON.parse(text);
       }
       files.set(a.evidencePath, JSON.stringify(a.evidence, null, 2) + '\n');
+    }
+    for (const x of r.indexes) {
+      files.set(x.path, JSON.stringify(x.document, null, 2) + '\n');
+      out[x.path] = x.document;
     }
     return {
       kind: 'iam',
@@ -114,6 +119,8 @@ function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
   say(
     `generated ${files} IAM polic${files === 1 ? 'y' : 'ies'} with ${statements} statements (${actions} actions) for ${r.artefacts.length} principals${where}`,
   );
+  if (r.indexes.length)
+    say(`  which policy is whose: ${r.indexes.map((x) => (output ? `${output}/${x.path}` : x.path)).join(', ')}`);
   for (const a of r.artefacts) {
     if (a.policies.length > 1)
       say(
@@ -123,7 +130,7 @@ function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
   if (r.chains.length) {
     say('service account → IAM role:');
     for (const ch of r.chains) {
-      const art = r.artefacts.find((a) => a.principal === ch.roleArn);
+      const art = r.artefacts.find((a) => awsIdentityKey(a.principal) === awsIdentityKey(ch.roleArn));
       const acts = art
         ? [...new Set(art.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action)))].sort()
         : [];
@@ -131,6 +138,19 @@ function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
         `  ${ch.serviceAccount} → ${ch.roleArn} (${ch.via}, ${ch.count}×)${art ? ` → ${acts.length} action${acts.length === 1 ? '' : 's'}: ${acts.slice(0, 6).join(', ')}${acts.length > 6 ? ', …' : ''}` : ' (no calls by the role in the logs)'}`,
       );
     }
+  }
+  if (r.leftOut.length || r.noIdentity) {
+    const calls = r.leftOut.reduce((n, l) => n + l.count, 0) + r.noIdentity;
+    say(
+      `left out: ${calls} call${calls === 1 ? '' : 's'} by identities no identity policy attaches to (counted, not granted):`,
+      'warn',
+    );
+    for (const l of r.leftOut) say(`  ${leftOutWords(l)}`, 'warn');
+    if (r.noIdentity)
+      say(
+        `  ${r.noIdentity} record${r.noIdentity === 1 ? ' that names' : 's that name'} no identity (no ARN in userIdentity)`,
+        'warn',
+      );
   }
   if (r.unmapped.length) {
     say(

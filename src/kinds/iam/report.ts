@@ -2,9 +2,8 @@ import { callPermissions } from '../../generate/iam/permissions.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
 import { riskWords } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
-import { policyName } from '../../model/layout.js';
-import type { Profile } from '../../model/profile.js';
-import { isAwsKind } from '../../model/subject.js';
+import type { LeftOutIdentity, Profile } from '../../model/profile.js';
+import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
 import { sparseWarning, type Permission, type ReportContext, type ReportPart } from '../../report/types.js';
 import { actionFacts, awsRiskList } from './risks.js';
 
@@ -17,7 +16,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
   const unmapped = new Map<string, number>();
   for (const p of profile.principals.filter((x) => isAwsKind(x.subject.kind))) {
     const perms: Permission[] = [];
-    const account = policyName(p.username).account;
+    const account = parseArn(p.username)?.account ?? '';
     const buckets = new Set<string>();
     const rows: {
       action: string;
@@ -85,9 +84,16 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       if (perm.risks.length) part.risks.push({ principal: p.username, permission: perm.text, reasons: perm.risks });
       if (perm.count === 1) part.once++;
     }
+    const key = awsIdentityKey(p.username);
     const assumedBy = profile.principals
-      .filter((x) => x.assumes?.some((l) => l.roleArn === p.username))
+      .filter((x) => x.assumes?.some((l) => awsIdentityKey(l.roleArn) === key))
       .map((x) => `assumed by ${x.username}`);
+    // Federated sessions this user issued: left out (no policy of their own), said where the user is.
+    for (const l of profile.leftOut ?? [])
+      if (l.reason === 'federated-session' && awsIdentityKey(l.arn) === key)
+        assumedBy.push(
+          `issued federated-user sessions: ${l.count} call${l.count === 1 ? '' : 's'}, left out (${l.events.join(', ')})`,
+        );
     const section = {
       kind: 'aws',
       name: p.username,
@@ -101,6 +107,8 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
     const thin = sparseWarning(section);
     if (thin) part.sparse.push(thin);
   }
+  for (const l of profile.leftOut ?? [])
+    part.dropped.push({ reason: `left out: ${l.reason}`, count: l.count, detail: leftOutWords(l) });
   for (const [ev, n] of [...unmapped].sort((a, b) => cmp(a[0], b[0])))
     part.dropped.push({
       reason: 'unmapped CloudTrail event',
@@ -108,4 +116,18 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       detail: `${ev}: no IAM action in the catalogue, so not granted`,
     });
   return part;
+}
+
+/** A left-out identity in words: who, how many calls, which. */
+export function leftOutWords(l: LeftOutIdentity): string {
+  const who =
+    l.reason === 'root-user'
+      ? `the root user ${l.arn}`
+      : l.reason === 'service-linked-role'
+        ? `the service-linked role ${l.arn} (only its service changes its policies)`
+        : /:federated-user\//.test(l.arn)
+          ? `the federated user ${l.arn} (the records do not say who issued the session)`
+          : `federated-user sessions issued by ${l.arn} (a session may do only what this identity's policies and the session policy both allow)`;
+  const events = l.events.slice(0, 5).join(', ') + (l.events.length > 5 ? `, … (${l.events.length} kinds)` : '');
+  return `${who}: ${l.count} call${l.count === 1 ? '' : 's'} (${events})`;
 }
