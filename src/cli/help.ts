@@ -58,7 +58,7 @@ export function findCommand(program: Command, path: string[]): Command {
   return cmd;
 }
 
-/** The names from below the program down to `cmd`: `['generate', 'rbac']`. */
+/** The names from below the program down to `cmd`: `generate rbac` as two names. */
 export function commandPath(cmd: Command): string[] {
   const out: string[] = [];
   for (let c: Command | null = cmd; c?.parent; c = c.parent) out.unshift(c.name());

@@ -19,7 +19,7 @@ export interface CompletionOption {
 }
 
 export interface CompletionNode {
-  /** The names below the program: `['generate', 'rbac']`. */
+  /** The names below the program: `generate rbac` as two names. */
   path: string[];
   description: string;
   commands: CompletionNode[];
