@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/cli/config/schema.js';
@@ -211,5 +211,18 @@ describe('config file', () => {
     for (const { kind, keys } of s.kinds)
       expect(keys.map((k) => k.option.flags)).toEqual(KINDS[kind].options.map((o) => o.flags));
     expect(s.kinds.find((k) => k.kind === KIND_NAMES[0])!.keys.length).toBeGreaterThan(0);
+  });
+
+  it('docs/cli.md "Configuration" lists every key of every section', () => {
+    const doc = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8').split('## Configuration\n')[1]!.split('\n## ')[0]!;
+    const s = configSchema();
+    const table = (section: string) => doc.split('\n').find((l) => l.startsWith(`| \`${section}\` |`))!;
+    for (const k of s.sources) expect(table('sources')).toContain(`\`${k.key}\``);
+    for (const k of s.filters) expect(table('filters')).toContain(`\`${k.key}\``);
+    for (const k of s.shared) expect(table('widenings')).toContain(`\`${k.key}\``);
+    for (const { kind, keys } of s.kinds) {
+      const part = table('widenings').split(`\`${kind}\`: `)[1]!.split(';')[0]!;
+      for (const k of keys) expect(part, `${kind}.${k.key}`).toContain(`\`${k.key}\``);
+    }
   });
 });
