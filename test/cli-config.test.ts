@@ -189,6 +189,18 @@ describe('config file', () => {
     expect(r.stderr.split('\n')[0]).toBe(
       'error: audit2policy.yaml: filters.since: backtest sets its windows itself (--holdout, --split, --folds) (or give --no-config)',
     );
+    // Only what the command would take from the file: sources given on the command line replace it.
+    const p = project(`${HEAD}sources:\n  profile: week.json\n`);
+    const refused = cli(['profile', '-q'], { cwd: p });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      'error: audit2policy.yaml: sources.profile: profile reads logs, not a profile (or give --no-config)',
+    );
+    const replaced = cli(['profile', '--k8s-audit', 'logs/'], { cwd: p });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stderr.split('\n')[0]).toBe(
+      'config: audit2policy.yaml (its sources replaced by those on the command line)',
+    );
   });
 
   it('NetworkPolicy options from the file reach generate netpol (a choice and a negated flag)', () => {

@@ -48,20 +48,15 @@ export async function applyConfig(cmd: Command, io: Io): Promise<void> {
     if (!found?.isFile()) return;
   }
   const config = await loadConfig(file, given ?? CONFIG_FILE, io.cwd);
-  const refused = REFUSED.get(cmd) ?? {};
-  for (const e of config.entries)
-    if (refused[e.path]) throw new UsageError(`${config.name}: ${e.path}: ${refused[e.path]} (or give --no-config)`);
   const fromCli = (attr: string) => cmd.getOptionValueSource(attr) === 'cli';
   const cliSources = SOURCE_KEYS.some((k) => options.has(k) && fromCli(k));
-  let replaced = false;
-  for (const e of config.entries) {
-    if (!options.has(e.attr) || fromCli(e.attr)) continue;
-    if (e.section === 'sources' && cliSources) {
-      replaced = true;
-      continue;
-    }
-    cmd.setOptionValueWithSource(e.attr, e.value, 'config');
-  }
+  // What the command line leaves to the file: sources unless it named one, the rest key by key.
+  const used = config.entries.filter((e) => (e.section === 'sources' ? !cliSources : !fromCli(e.attr)));
+  const refused = REFUSED.get(cmd) ?? {};
+  for (const e of used)
+    if (refused[e.path]) throw new UsageError(`${config.name}: ${e.path}: ${refused[e.path]} (or give --no-config)`);
+  for (const e of used) if (options.has(e.attr)) cmd.setOptionValueWithSource(e.attr, e.value, 'config');
+  const replaced = cliSources && config.entries.some((e) => e.section === 'sources');
   if (!cmd.getOptionValue('quiet'))
     io.stderr.write(
       `config: ${config.name}${replaced ? ' (its sources replaced by those on the command line)' : ''}\n`,
