@@ -53,6 +53,7 @@ describe('backtest', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual([
+      'apiVersion',
       'train',
       'test',
       'observed',

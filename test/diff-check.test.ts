@@ -5,6 +5,7 @@ import Ajv04 from 'ajv-draft-04';
 import { dump, loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import type { CiReport } from '../src/diff/index.js';
+import { API_VERSION } from '../src/model/profile.js';
 import { ghData, ghProperty, render } from '../src/report/ci/index.js';
 import { cli, ROOT, tmp } from './helpers/cli.js';
 
@@ -65,7 +66,7 @@ describe('diff (acceptance on the demo environment)', () => {
     expect(gen.code, gen.stderr).toBe(0);
     const r = json(['diff', POLICY, POLICY, '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.out).toEqual({ newAccess: [], removedAccess: [], undetermined: [] });
+    expect(r.out).toEqual({ apiVersion: API_VERSION, newAccess: [], removedAccess: [], undetermined: [] });
   });
 
   it('one RBAC verb, one NetworkPolicy port and one IAM action removed: exactly those three removed, with their evidence', () => {
@@ -161,7 +162,7 @@ describe('diff (acceptance on the demo environment)', () => {
     }
     const r = json(['diff', POLICY, copy, '--format', 'json', '--profile', profile]);
     expect(r.code, JSON.stringify(r.out).slice(0, 2000)).toBe(0);
-    expect(r.out).toEqual({ newAccess: [], removedAccess: [], undetermined: [] });
+    expect(r.out).toEqual({ apiVersion: API_VERSION, newAccess: [], removedAccess: [], undetermined: [] });
   });
 
   it('a change review: s3:* on * and reading secrets are two risky new-access findings on the lines that changed', () => {

@@ -140,6 +140,10 @@ describe('live inventory through @kubernetes/client-node against a local API ser
     const snap = await cliAsync(['inventory', '--kubeconfig', kubeconfig, '-o', join(dir, 'snap.json')]);
     expect(snap.code, snap.stderr).toBe(0);
     expect(snap.stderr).toMatch(/20 Pod/);
+    // The snapshot is a Kubernetes List (kubectl reads it too): its apiVersion is the List's, first.
+    const snapshot = JSON.parse(readFileSync(join(dir, 'snap.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(snapshot).slice(0, 2)).toEqual(['apiVersion', 'kind']);
+    expect([snapshot['apiVersion'], snapshot['kind']]).toEqual(['v1', 'List']);
     const fromSnap = await cliAsync([
       'profile',
       '--flows',

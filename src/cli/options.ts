@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { SubjectKind } from '../model/subject.js';
 import { DEFAULT_SUBJECT_KINDS, type ScopeOptions } from '../profile/scope.js';
 import { parseTimeSpec } from '../util/time.js';
-import { KIND_NAMES, type KindName } from '../kinds/index.js';
+import { KIND_NAMES, type AnyKind, type KindName } from '../kinds/index.js';
 import { UsageError } from './errors.js';
 
 /** Options every reading command shares, as commander hands them over. */
@@ -35,70 +35,127 @@ export interface SourceFlags {
   verbose?: boolean;
 }
 
+/**
+ * The help groups options are shown in, in this order (commander's `helpGroup`); the config file's
+ * sections (./config.ts) are made from the same option lists, not from these headings.
+ */
+export const GROUP = {
+  sources: 'Sources:',
+  filters: 'Filters:',
+  windows: 'Windows:',
+  widenings: 'Widenings and generator options:',
+  output: 'Output:',
+  options: 'Options:',
+} as const;
+
+/** The source options, as data: the command line and the config file's `sources` are both made from it. */
+export function sourceOptionList(withProfile: boolean): Option[] {
+  const o = (flags: string, description: string) => new Option(flags, description).helpGroup(GROUP.sources);
+  return [
+    o(
+      '--k8s-audit <path...>',
+      'Kubernetes audit logs: files, directories (walked), or - for stdin; gzip detected by content',
+    ),
+    o(
+      '--cloudtrail <path...>',
+      'CloudTrail logs: files or directories (AWSLogs/... layout), .json or .json.gz, or - for stdin',
+    ),
+    o(
+      '--cloudtrail-api',
+      "read CloudTrail's LookupEvents API (management events of the last 90 days) with the default AWS credentials",
+    ),
+    o(
+      '--eks-audit-logs',
+      "read an EKS cluster's audit log from CloudWatch Logs (FilterLogEvents) with the default AWS credentials; needs --region and --cluster-name or --log-group",
+    ),
+    o('--cluster-name <name>', 'the EKS cluster for --eks-audit-logs (log group /aws/eks/NAME/cluster)'),
+    o('--log-group <name>', 'the CloudWatch Logs group for --eks-audit-logs, instead of --cluster-name'),
+    o('--region <region...>', 'regions for --cloudtrail-api; the one region for --eks-audit-logs'),
+    o(
+      '--endpoint <url>',
+      'another endpoint for --cloudtrail-api or --eks-audit-logs (a VPC endpoint, a local test server)',
+    ),
+    o(
+      '--flows <path...>',
+      'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default or custom format with a header); plain or gzip, or -',
+    ),
+    o(
+      '--inventory <path...>',
+      'cluster objects: a `kubectl get ... -A -o json` List or a directory of object files (JSON or YAML), or a snapshot from `audit2policy inventory`',
+    ),
+    o('--cluster', 'read the inventory live from the cluster of the kubeconfig (see --context)'),
+    o('--context <name>', 'kubeconfig context for --cluster'),
+    o('--kubeconfig <file>', 'kubeconfig for --cluster (default: $KUBECONFIG, then ~/.kube/config)'),
+    ...(withProfile ? [o('--profile <file>', 'read a profile made by `audit2policy profile` instead of logs')] : []),
+  ];
+}
+
+/** The scope options, as data: the command line and the config file's `filters` are both made from it. */
+export function filterOptionList(): Option[] {
+  const o = (flags: string, description: string) => new Option(flags, description).helpGroup(GROUP.filters);
+  return [
+    o('--subject <glob...>', 'only subjects whose username matches (system:serviceaccount:shop:*, alice)'),
+    o('--exclude-subject <glob...>', 'leave out subjects whose username matches'),
+    o('--subject-kind <kinds>', 'comma-separated: serviceaccount,user,group').default('serviceaccount,user'),
+    o('--namespace <ns...>', 'only requests in these namespaces (cluster-wide requests are left out)'),
+    o('--since <time>', 'RFC 3339 time, or a duration back from the newest event (7d, 36h)'),
+    o('--until <time>', 'RFC 3339 time, or a duration back from the newest event'),
+    o(
+      '--clock-tolerance <duration>',
+      'the newest records may stand this far apart from the rest and still decide "now" for durations (default 1d)',
+    ),
+    o(
+      '--include-system',
+      'keep control-plane identities (system:kube-*, system:node:*, system:apiserver, kube-system service accounts, system:* groups)',
+    ),
+  ];
+}
+
+/** Whether an option's value is a path (`<path...>`, `<file>`, `<dir>`): a config file's are relative to it. */
+export const isPathOption = (o: Option): boolean => /<(path|file|dir)(\.\.\.)?>/.test(o.flags);
+
 export function addSourceOptions(cmd: Command, withProfile: boolean): Command {
-  cmd.option(
-    '--k8s-audit <path...>',
-    'Kubernetes audit logs: files, directories (walked), or - for stdin; gzip detected by content',
-  );
-  cmd.option(
-    '--cloudtrail <path...>',
-    'CloudTrail logs: files or directories (AWSLogs/... layout), .json or .json.gz, or - for stdin',
-  );
-  cmd.option(
-    '--cloudtrail-api',
-    "read CloudTrail's LookupEvents API (management events of the last 90 days) with the default AWS credentials",
-  );
-  cmd.option(
-    '--eks-audit-logs',
-    "read an EKS cluster's audit log from CloudWatch Logs (FilterLogEvents) with the default AWS credentials; needs --region and --cluster-name or --log-group",
-  );
-  cmd.option('--cluster-name <name>', 'the EKS cluster for --eks-audit-logs (log group /aws/eks/NAME/cluster)');
-  cmd.option('--log-group <name>', 'the CloudWatch Logs group for --eks-audit-logs, instead of --cluster-name');
-  cmd.option('--region <region...>', 'regions for --cloudtrail-api; the one region for --eks-audit-logs');
-  cmd.option(
-    '--endpoint <url>',
-    'another endpoint for --cloudtrail-api or --eks-audit-logs (a VPC endpoint, a local test server)',
-  );
-  cmd.option(
-    '--flows <path...>',
-    'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default or custom format with a header); plain or gzip, or -',
-  );
-  cmd.option(
-    '--inventory <path...>',
-    'cluster objects: a `kubectl get ... -A -o json` List or a directory of object files (JSON or YAML), or a snapshot from `audit2policy inventory`',
-  );
-  cmd.option('--cluster', 'read the inventory live from the cluster of the kubeconfig (see --context)');
-  cmd.option('--context <name>', 'kubeconfig context for --cluster');
-  cmd.option('--kubeconfig <file>', 'kubeconfig for --cluster (default: $KUBECONFIG, then ~/.kube/config)');
-  if (withProfile) cmd.option('--profile <file>', 'read a profile made by `audit2policy profile` instead of logs');
+  for (const o of sourceOptionList(withProfile)) cmd.addOption(o);
   return cmd;
 }
 
 export function addFilterOptions(cmd: Command, onErrorDefault: 'fail' | 'skip'): Command {
+  for (const o of filterOptionList()) cmd.addOption(o);
   return cmd
-    .option('--subject <glob...>', 'only subjects whose username matches (system:serviceaccount:shop:*, alice)')
-    .option('--exclude-subject <glob...>', 'leave out subjects whose username matches')
-    .option('--subject-kind <kinds>', 'comma-separated: serviceaccount,user,group', 'serviceaccount,user')
-    .option('--namespace <ns...>', 'only requests in these namespaces (cluster-wide requests are left out)')
-    .option('--since <time>', 'RFC 3339 time, or a duration back from the newest event (7d, 36h)')
-    .option('--until <time>', 'RFC 3339 time, or a duration back from the newest event')
-    .option(
-      '--clock-tolerance <duration>',
-      'the newest records may stand this far apart from the rest and still decide "now" for durations (default 1d)',
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'threads reading files or byte ranges in parallel (default: number of cores)',
+      ).helpGroup(GROUP.options),
     )
-    .option(
-      '--include-system',
-      'keep control-plane identities (system:kube-*, system:node:*, system:apiserver, kube-system service accounts, system:* groups)',
-    )
-    .option('--workers <n>', 'threads reading files or byte ranges in parallel (default: number of cores)')
     .addOption(
       new Option('--on-error <mode>', 'on bad input: fail (exit 2) or skip (count and go on)')
         .choices(['fail', 'skip'])
-        .default(onErrorDefault),
+        .default(onErrorDefault)
+        .helpGroup(GROUP.options),
     )
-    .option('-q, --quiet', 'no summary on stderr (errors still print)')
-    .option('--verbose', 'stack traces on errors');
+    .addOption(quietOption('no summary on stderr (errors still print)'))
+    .addOption(new Option('--verbose', 'stack traces on errors').helpGroup(GROUP.options));
 }
+
+export const EXACT_HELP =
+  'no generalization: keep names and keys the logs show to be made up (pods of a rollout, CronJob runs, dated keys) exactly as seen';
+
+/** `--exact`, shared by every generator (the config file's `widenings.exact`). */
+export const exactOption = (): Option => new Option('--exact', EXACT_HELP).helpGroup(GROUP.widenings);
+
+/** A kind's generator options as declared in src/kinds/<kind>/index.ts; `prefix` marks whose (`generate all`). */
+export function kindOptionList(kind: AnyKind, prefix = ''): Option[] {
+  return kind.options.map((o) => {
+    const opt = new Option(o.flags, `${prefix}${o.description}`).helpGroup(GROUP.widenings);
+    if (o.choices) opt.choices(o.choices);
+    if (o.default !== undefined) opt.default(o.default);
+    return opt;
+  });
+}
+
+export const quietOption = (description: string): Option =>
+  new Option('-q, --quiet', description).helpGroup(GROUP.output);
 
 const KINDS: Record<string, SubjectKind> = { serviceaccount: 'ServiceAccount', user: 'User', group: 'Group' };
 

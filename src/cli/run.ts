@@ -10,7 +10,10 @@ import { registerBacktest } from './commands/backtest.js';
 import { registerMerge } from './commands/merge.js';
 import { registerProfile } from './commands/profile.js';
 import { registerVerify } from './commands/verify.js';
-import { makeCtx } from './context.js';
+import { applyConfig } from './config/apply.js';
+import { registerCompletion } from './completion/index.js';
+import { makeCtx, type Ctx } from './context.js';
+import { addHelpCommand, configureHelp, examples } from './help.js';
 import { EXIT, UsageError } from './errors.js';
 import { InputAbort } from './input.js';
 import type { Io } from './io.js';
@@ -19,15 +22,29 @@ export type { Io } from './io.js';
 
 export { VERSION };
 
-/** Run the CLI: parse, call the library, format, and return the exit code. Never exits the process. */
-export async function run(argv: string[], io: Io): Promise<number> {
-  const ctx = makeCtx(io);
-  const program = new Command('audit2policy')
-    .description('Turn what staging actually did into least-privilege policy, proven by replay.')
-    .version(VERSION)
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+/** The whole command tree, its actions writing to `ctx`: run() parses with it, tests and completion read it. */
+export function buildProgram(ctx: Ctx): Command {
+  const io = ctx.io;
+  const program = configureHelp(
+    new Command('audit2policy')
+      .description('Turn what staging actually did into least-privilege policy, proven by replay.')
+      .version(VERSION)
+      .exitOverride()
+      .showHelpAfterError('(run with --help for usage)')
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }),
+  );
+  examples(program, [
+    [
+      'profile, generate, verify and report on the bundled demo',
+      'profile --k8s-audit fixtures/demo/k8s-audit -o week.json',
+    ],
+    [
+      'least-privilege RBAC, IAM and NetworkPolicies with their evidence',
+      'generate all --profile week.json -o policy/',
+    ],
+    ['replay what was observed against the policies', 'verify --policies policy/ --profile week.json'],
+    ['the options of one command, by group', 'help generate rbac'],
+  ]);
   registerProfile(program, ctx);
   registerMerge(program, ctx);
   registerGenerate(program, ctx);
@@ -37,8 +54,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
   registerCheck(program, ctx);
   registerReport(program, ctx);
   registerBacktest(program, ctx);
+  registerCompletion(program, ctx, VERSION);
+  addHelpCommand(program);
   for (const cmd of allCommands(program))
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  // The config file's sources, filters and widenings, under what the command line gave.
+  program.hook('preAction', (_program, action) => applyConfig(action, io));
+  return program;
+}
+
+/** Run the CLI: parse, call the library, format, and return the exit code. Never exits the process. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const ctx = makeCtx(io);
+  const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

@@ -90,6 +90,8 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   description: string;
   /** The -o help of `generate <name>`. */
   outputHelp: string;
+  /** Examples for the help of `generate <name>`: what it does, and the arguments after `audit2policy`. */
+  examples: [what: string, line: string][];
   /** A short label for `generate all` help prefixes (`RBAC: `). */
   title: string;
   options: KindOption[];

@@ -5,7 +5,12 @@ import type { NetEdge, WorkloadInfo } from './network.js';
 import type { ImpliedPermission } from './observation.js';
 import type { Subject } from './subject.js';
 
-export const PROFILE_API_VERSION = 'audit2policy.dev/v1alpha1';
+/**
+ * The apiVersion of every document audit2policy writes: the profile, the evidence, and the JSON of verify,
+ * diff, check and backtest (docs/formats.md). One place to bump it.
+ */
+export const API_VERSION = 'audit2policy.dev/v1alpha1';
+export const PROFILE_API_VERSION = API_VERSION;
 
 /** The normal-behaviour graph: who did what, with evidence. Serialised as JSON; see docs/formats.md. */
 export interface Profile {

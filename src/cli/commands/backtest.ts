@@ -6,8 +6,10 @@ import { parseTimeSpec } from '../../util/time.js';
 import type { Ctx } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { observedProfile } from '../input.js';
-import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
-import { addKindOptions, EXACT_HELP } from './generate.js';
+import { addConfigOption, refuseConfigKeys } from '../config/apply.js';
+import { examples } from '../help.js';
+import { addFilterOptions, addSourceOptions, exactOption, GROUP, type SourceFlags } from '../options.js';
+import { addKindOptions } from './generate.js';
 
 interface BacktestFlags extends SourceFlags {
   holdout?: string;
@@ -52,17 +54,48 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
     );
   addSourceOptions(cmd, false);
   addFilterOptions(cmd, 'skip');
+  const window = (flags: string, description: string) => new Option(flags, description).helpGroup(GROUP.windows);
   cmd
-    .option('--holdout <duration>', 'hold out the last DURATION of the logs (2d, 36h)')
-    .option('--split <time>', 'train before TIME, hold out from TIME on')
-    .option(
-      '--folds <k>',
-      'rolling origin over the last K days: train on the days before each, replay it (a learning curve per principal)',
+    .addOption(window('--holdout <duration>', 'hold out the last DURATION of the logs (2d, 36h)'))
+    .addOption(window('--split <time>', 'train before TIME, hold out from TIME on'))
+    .addOption(
+      window(
+        '--folds <k>',
+        'rolling origin over the last K days: train on the days before each, replay it (a learning curve per principal)',
+      ),
     )
-    .option('--exact', EXACT_HELP)
-    .addOption(new Option('--format <fmt>', 'output format').choices(Object.keys(BACKTEST_FORMATS)).default('text'))
-    .option('--fail-on-breakage <pct>', 'exit 1 when more than PCT per cent of the held-out accesses would be denied');
+    .addOption(exactOption())
+    .addOption(
+      new Option('--format <fmt>', 'output format')
+        .choices(Object.keys(BACKTEST_FORMATS))
+        .default('text')
+        .helpGroup(GROUP.output),
+    )
+    .addOption(
+      new Option(
+        '--fail-on-breakage <pct>',
+        'exit 1 when more than PCT per cent of the held-out accesses would be denied',
+      ).helpGroup(GROUP.output),
+    );
   for (const name of KIND_NAMES) addKindOptions(cmd, KINDS[name], `${KINDS[name].title}: `);
+  addConfigOption(cmd);
+  const windows = 'backtest sets its windows itself (--holdout, --split, --folds)';
+  refuseConfigKeys(cmd, {
+    'filters.since': windows,
+    'filters.until': windows,
+    'sources.profile': 'backtest reads logs (a profile has no per-record times to split)',
+  });
+  examples(cmd, [
+    [
+      'train on all but the last 2 days, replay those',
+      'backtest --k8s-audit audit/ --cloudtrail AWSLogs/ --holdout 2d',
+    ],
+    [
+      'a CI gate: fail when more than 1% would be denied',
+      'backtest --k8s-audit audit/ --split 2026-11-08T00:00:00Z --fail-on-breakage 1',
+    ],
+    ['learning curves: was the soak long enough?', 'backtest --k8s-audit audit/ --folds 3 --format markdown'],
+  ]);
   cmd.action(async (flags: BacktestFlags) => {
     const p = plan(flags);
     for (const name of KIND_NAMES) KINDS[name].parseOptions(flags);

@@ -12,7 +12,10 @@ import { CI_FORMATS, counts, FAIL_ON, failing, render, type CiFormat } from '../
 import type { Ctx } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
-import { addFilterOptions, addSourceOptions, parseKinds, type SourceFlags } from '../options.js';
+import { addConfigOption } from '../config/apply.js';
+import { examples } from '../help.js';
+import { addFilterOptions, addSourceOptions, GROUP, parseKinds, quietOption, type SourceFlags } from '../options.js';
+import { policiesOption } from './verify.js';
 import { printIssues } from '../summary.js';
 
 function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): void {
@@ -27,6 +30,9 @@ function finish(ctx: Ctx, r: CiReport, format: CiFormat, failOn: string, quiet: 
   if (!quiet && format !== 'text') ctx.io.stderr.write(`${r.command}: ${counts(r)}\n`);
   ctx.exitCode = failing(r, failOn) ? EXIT.findings : EXIT.ok;
 }
+
+const kindOption = () =>
+  new Option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`).helpGroup(GROUP.filters);
 
 interface DiffFlags {
   allowEmpty?: boolean;
@@ -44,38 +50,58 @@ interface DiffFlags {
  * ...]`
  */
 export function registerDiff(program: Command, ctx: Ctx): void {
-  program
-    .command('diff')
+  const diff = program.command('diff');
+  addConfigOption(diff);
+  examples(diff, [
+    [
+      'what a pull request newly allows, riskiest first, as a comment',
+      'diff main/policy/ policy/ --profile soak.json --format markdown',
+    ],
+    [
+      'a CI gate on risky new access, as GitHub annotations',
+      'diff main/policy/ policy/ --fail-on risky --format github',
+    ],
+    ['is the committed policy in sync with what the soak needs?', 'diff policy/ generated/ --profile soak.json'],
+  ]);
+  diff
     .description(
       'review a policy change by meaning: what HEAD newly allows and no longer allows, riskiest first (exit 1 per --fail-on)',
     )
     .argument('<base>', 'the policy in force (main, or the committed policy): a file or directory, walked recursively')
     .argument('<head>', 'the proposed policy (the pull request, or the freshly generated one): a file or directory')
-    .option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`)
-    .option(
-      '--profile <file>',
-      'a profile: evidence for each line, and the workloads NetworkPolicies are compared over',
+    .addOption(kindOption())
+    .addOption(
+      new Option(
+        '--profile <file>',
+        'a profile: evidence for each line, and the workloads NetworkPolicies are compared over',
+      ).helpGroup(GROUP.sources),
     )
-    .option(
-      '--inventory <path...>',
-      'cluster objects: the workloads NetworkPolicies are compared over (without a profile)',
+    .addOption(
+      new Option(
+        '--inventory <path...>',
+        'cluster objects: the workloads NetworkPolicies are compared over (without a profile)',
+      ).helpGroup(GROUP.sources),
     )
-    .addOption(new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text'))
+    .addOption(
+      new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text').helpGroup(GROUP.output),
+    )
     .addOption(
       new Option(
         '--fail-on <what>',
         'exit 1 on: new-access, removed-access, risky (new access the risk catalogue flags), any, none',
       )
         .choices([...FAIL_ON.diff])
-        .default('any'),
+        .default('any')
+        .helpGroup(GROUP.output),
     )
     .addOption(
       new Option('--on-error <mode>', 'unreadable policy documents: fail (exit 2) or skip')
         .choices(['fail', 'skip'])
-        .default('fail'),
+        .default('fail')
+        .helpGroup(GROUP.options),
     )
     .option('--allow-empty', 'a side without policy documents is no policy at all (default: exit 2)')
-    .option('-q, --quiet', 'no summary on stderr')
+    .addOption(quietOption('no summary on stderr'))
     .action(async (basePath: string, headPath: string, flags: DiffFlags) => {
       const kinds = parseKinds(flags.kind);
       const a = await loadPolicyDocs([basePath], ctx.io.cwd);
@@ -122,16 +148,27 @@ export function registerCheck(program: Command, ctx: Ctx): void {
     .description(
       'the drift gate: what fresh logs did that the enforced policies would deny, and what they grant unused',
     );
-  cmd.requiredOption('--policies <path...>', 'the enforced (committed) policies: files or directories');
+  cmd.addOption(policiesOption('the enforced (committed) policies: files or directories').makeOptionMandatory());
   addSourceOptions(cmd, true);
   addFilterOptions(cmd, 'fail');
+  addConfigOption(cmd);
+  examples(cmd, [
+    [
+      "would the enforced policy deny anything of yesterday's logs?",
+      'check --policies policy/ --k8s-audit yesterday/ --format github',
+    ],
+    ['grants the logs never used', 'check --policies policy/ --profile week.json --fail-on unused'],
+  ]);
   cmd
-    .option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`)
-    .addOption(new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text'))
+    .addOption(kindOption())
+    .addOption(
+      new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text').helpGroup(GROUP.output),
+    )
     .addOption(
       new Option('--fail-on <what>', 'exit 1 when there is something')
         .choices([...FAIL_ON.check])
-        .default('would-deny'),
+        .default('would-deny')
+        .helpGroup(GROUP.output),
     )
     .action(async (flags: CheckFlags) => {
       const kinds = parseKinds(flags.kind);

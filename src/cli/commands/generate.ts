@@ -17,7 +17,16 @@ import type { Profile } from '../../model/profile.js';
 import { UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
 import { observedProfile } from '../input.js';
-import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
+import { addConfigOption } from '../config/apply.js';
+import { examples } from '../help.js';
+import {
+  addFilterOptions,
+  addSourceOptions,
+  exactOption,
+  GROUP,
+  kindOptionList,
+  type SourceFlags,
+} from '../options.js';
 
 interface GenerateFlags extends SourceFlags {
   output?: string;
@@ -26,21 +35,13 @@ interface GenerateFlags extends SourceFlags {
 
 /** A kind's generator options on a command; `prefix` marks whose they are in `generate all`. */
 export function addKindOptions(cmd: Command, kind: AnyKind, prefix: string): void {
-  for (const o of kind.options) {
-    const opt = new Option(o.flags, `${prefix}${o.description}`);
-    if (o.choices) opt.choices(o.choices);
-    if (o.default !== undefined) opt.default(o.default);
-    cmd.addOption(opt);
-  }
+  for (const o of kindOptionList(kind, prefix)) cmd.addOption(o);
 }
 
 function printSummary(ctx: Ctx, lines: SummaryLine[]): void {
   const paint = { plain: (x: string) => x, warn: ctx.c.yellow, hint: ctx.c.dim };
   for (const l of lines) ctx.io.stderr.write(paint[l.tone](`${l.text}\n`));
 }
-
-export const EXACT_HELP =
-  'no generalization: keep names and keys the logs show to be made up (pods of a rollout, CronJob runs, dated keys) exactly as seen';
 
 /** Subjects still meeting new accesses on the soak's last day, as warnings. */
 function learning(made: Generated[], profile: Profile): SummaryLine[] {
@@ -86,15 +87,21 @@ async function writeOutput(ctx: Ctx, dir: string, made: Generated[], quiet: bool
 /** `audit2policy generate rbac (--profile FILE | [sources] [filters]) [-o DIR]` */
 export function registerGenerate(program: Command, ctx: Ctx): void {
   const gen = program.command('generate').description('generate least-privilege policy from a profile or logs');
+  examples(gen, [
+    ['every kind with evidence, into policy/ (with policy/evidence/)', 'generate all --profile week.json -o policy/'],
+    ['RBAC alone, on stdout', 'generate rbac --k8s-audit audit/'],
+  ]);
   // One subcommand per kind: the same sources, filters and output handling, the kind's own widenings.
   for (const name of KIND_NAMES) {
     const k = KINDS[name];
     const cmd = gen.command(k.name).description(k.description);
     addSourceOptions(cmd, true);
     addFilterOptions(cmd, 'skip');
-    cmd.option('-o, --output <dir>', k.outputHelp);
-    cmd.option('--exact', EXACT_HELP);
+    cmd.addOption(new Option('-o, --output <dir>', k.outputHelp).helpGroup(GROUP.output));
+    cmd.addOption(exactOption());
     addKindOptions(cmd, k, '');
+    addConfigOption(cmd);
+    examples(cmd, k.examples);
     cmd.action(async (flags: GenerateFlags) => {
       const options = k.parseOptions(flags);
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
@@ -113,9 +120,21 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     );
   addSourceOptions(all, true);
   addFilterOptions(all, 'skip');
-  all.requiredOption('-o, --output <dir>', 'write DIR/rbac, DIR/iam, DIR/netpol and DIR/evidence/');
-  all.option('--exact', EXACT_HELP);
+  all.addOption(
+    new Option('-o, --output <dir>', 'write DIR/rbac, DIR/iam, DIR/netpol and DIR/evidence/')
+      .makeOptionMandatory()
+      .helpGroup(GROUP.output),
+  );
+  all.addOption(exactOption());
   for (const name of KIND_NAMES) addKindOptions(all, KINDS[name], `${KINDS[name].title}: `);
+  addConfigOption(all);
+  examples(all, [
+    [
+      'RBAC, IAM and NetworkPolicies from the logs of a soak',
+      'generate all --k8s-audit audit/ --cloudtrail AWSLogs/ --flows hubble/ --inventory inventory.json -o policy/',
+    ],
+    ['sources, filters and widenings from ./audit2policy.yaml', 'generate all -o policy/'],
+  ]);
   all.action(async (flags: GenerateFlags) => {
     for (const name of KIND_NAMES) KINDS[name].parseOptions(flags);
     const { profile } = await observedProfile(flags, ctx.io, ctx.c);

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { examples } from '../help.js';
+import { GROUP, quietOption } from '../options.js';
 import { writeFileAtomic } from '../../emit/writeTree.js';
 import { UnreadableInputError } from '../../ingest/inputs.js';
 import { readLiveObjects } from '../../inventory/live.js';
@@ -8,15 +10,23 @@ import { compareTuples } from '../../util/key.js';
 
 /** `audit2policy inventory [--context NAME] [--kubeconfig FILE] [-o inventory.json]`: a snapshot for offline runs. */
 export function registerInventory(program: Command, ctx: Ctx): void {
-  program
-    .command('inventory')
+  const cmd = program.command('inventory');
+  examples(cmd, [
+    ["a snapshot of the current context's cluster", 'inventory -o inventory.json'],
+    ['another context, for later --inventory runs', 'inventory --context staging -o staging-inventory.json'],
+  ]);
+  cmd
     .description(
       'snapshot the cluster objects the network slice needs (namespaces, nodes, pods, workloads, services) for later --inventory runs',
     )
-    .option('--context <name>', 'kubeconfig context (default: the current one)')
-    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)')
-    .option('-o, --output <file>', 'write the snapshot here (default: stdout)')
-    .option('-q, --quiet', 'no summary on stderr')
+    .addOption(new Option('--context <name>', 'kubeconfig context (default: the current one)').helpGroup(GROUP.sources))
+    .addOption(
+      new Option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)').helpGroup(
+        GROUP.sources,
+      ),
+    )
+    .addOption(new Option('-o, --output <file>', 'write the snapshot here (default: stdout)').helpGroup(GROUP.output))
+    .addOption(quietOption('no summary on stderr'))
     .action(async (flags: { context?: string; kubeconfig?: string; output?: string; quiet?: boolean }) => {
       let list;
       try {

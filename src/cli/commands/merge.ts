@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { examples } from '../help.js';
+import { GROUP, quietOption } from '../options.js';
 import { writeFileAtomic } from '../../emit/writeTree.js';
 import { readProfile, serializeProfile } from '../../profile/io.js';
 import { mergeProfiles } from '../../profile/merge.js';
@@ -7,12 +9,17 @@ import type { Ctx } from '../context.js';
 
 /** `audit2policy merge PROFILE... -o merged.json` */
 export function registerMerge(program: Command, ctx: Ctx): void {
-  program
-    .command('merge')
+  const cmd = program.command('merge');
+  examples(cmd, [
+    ['a week from its days and shards, in any order', 'merge monday.json tuesday.json shard-*.json -o week.json'],
+  ]);
+  cmd
     .description('combine profiles of different days or shards (order does not matter)')
     .argument('<profiles...>', 'profile files')
-    .option('-o, --output <file>', 'write the merged profile here (default: stdout)')
-    .option('-q, --quiet', 'no summary on stderr')
+    .addOption(
+      new Option('-o, --output <file>', 'write the merged profile here (default: stdout)').helpGroup(GROUP.output),
+    )
+    .addOption(quietOption('no summary on stderr'))
     .action(async (paths: string[], flags: { output?: string; quiet?: boolean }) => {
       const profiles = [];
       for (const p of paths) profiles.push(await readProfile(resolve(ctx.io.cwd, p)));

@@ -3,7 +3,10 @@ import { writeFileAtomic } from '../../emit/writeTree.js';
 import { serializeProfile } from '../../profile/io.js';
 import type { Ctx } from '../context.js';
 import { observedProfile } from '../input.js';
-import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
+import { Option } from 'commander';
+import { addConfigOption, refuseConfigKeys } from '../config/apply.js';
+import { examples } from '../help.js';
+import { addFilterOptions, addSourceOptions, GROUP, type SourceFlags } from '../options.js';
 import { resolve } from 'node:path';
 
 /** `audit2policy profile [sources] [filters] -o profile.json` */
@@ -13,7 +16,20 @@ export function registerProfile(program: Command, ctx: Ctx): void {
     .description('read logs into a profile: the normal-behaviour graph with evidence');
   addSourceOptions(cmd, false);
   addFilterOptions(cmd, 'skip');
-  cmd.option('-o, --output <file>', 'write the profile here (default: stdout)');
+  cmd.addOption(new Option('-o, --output <file>', 'write the profile here (default: stdout)').helpGroup(GROUP.output));
+  addConfigOption(cmd);
+  refuseConfigKeys(cmd, { 'sources.profile': 'profile reads logs, not a profile' });
+  examples(cmd, [
+    ["a day of the API server's audit log", 'profile --k8s-audit /var/log/kube-audit/ -o monday.json'],
+    [
+      'every source of a soak, with the cluster inventory',
+      'profile --k8s-audit audit/ --cloudtrail AWSLogs/ --flows hubble/ --inventory inventory.json -o week.json',
+    ],
+    [
+      "one namespace's service accounts over the last 7 days",
+      'profile --k8s-audit audit/ --namespace shop --since 7d -o shop.json',
+    ],
+  ]);
   cmd.action(async (flags: SourceFlags & { output?: string }) => {
     const { profile } = await observedProfile(flags, ctx.io, ctx.c);
     const text = serializeProfile(profile);

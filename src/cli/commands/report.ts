@@ -8,7 +8,11 @@ import { renderHtml, renderMarkdown } from '../../report/render.js';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
-import { addFilterOptions, addSourceOptions, type SourceFlags } from '../options.js';
+import { Option } from 'commander';
+import { addConfigOption } from '../config/apply.js';
+import { examples } from '../help.js';
+import { addFilterOptions, addSourceOptions, GROUP, type SourceFlags } from '../options.js';
+import { policiesOption } from './verify.js';
 import { runCheck } from '../../diff/check.js';
 import { KIND_NAMES, generateAll, learningWarnings, stillLearning } from '../../kinds/index.js';
 import { printIssues } from '../summary.js';
@@ -29,46 +33,60 @@ export function registerReport(program: Command, ctx: Ctx): void {
   addSourceOptions(cmd, true);
   addFilterOptions(cmd, 'skip');
   cmd
-    .requiredOption(
-      '-o, --output <file>',
-      'report.html (one self-contained file, no scripts) or report.md (Markdown with a Mermaid diagram)',
+    .addOption(
+      new Option(
+        '-o, --output <file>',
+        'report.html (one self-contained file, no scripts) or report.md (Markdown with a Mermaid diagram)',
+      )
+        .makeOptionMandatory()
+        .helpGroup(GROUP.output),
     )
-    .option('--policies <path...>', 'committed policies: add the check view (would-be-denied and unused grants)')
-    .option('--title <title>', 'the report title', 'audit2policy report')
-    .action(async (flags: ReportFlags) => {
-      const html = /\.html?$/i.test(flags.output);
-      if (!html && !/\.md$/i.test(flags.output))
-        throw new UsageError(`-o: name the report .html or .md (got "${flags.output}")`);
-      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-      let check;
-      if (flags.policies?.length) {
-        const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
-        const side = loadSide(docs, issues);
-        printIssues(ctx.io.stderr, side.issues, ctx.c);
-        if (side.issues.length && flags.onError === 'fail')
-          throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
-        check = (await runCheck(profile, side, [...KIND_NAMES], { cwd: ctx.io.cwd })).report;
-      }
-      // The widenings the generated policy would carry: each kind's generator with its default options.
-      const generated = await generateAll(profile);
-      const widenings = generated.flatMap((g) => g.widenings);
-      const learning = learningWarnings(
-        stillLearning(
-          generated.flatMap((g) => g.classes),
-          profile.window.start,
-          profile.window.end,
-        ),
-      );
-      const model = await buildReport(profile, {
-        widenings,
-        learning,
-        ...(flags.title ? { title: flags.title } : {}),
-        ...(check ? { check } : {}),
-      });
-      await writeFileAtomic(resolve(ctx.io.cwd, flags.output), html ? renderHtml(model) : renderMarkdown(model));
-      if (!flags.quiet)
-        ctx.io.stderr.write(
-          `wrote ${flags.output}: ${model.sections.length} principals and workloads, ${model.risks.length} risky permissions, ${model.coverage.length} coverage warnings\n`,
-        );
+    .addOption(policiesOption('committed policies: add the check view (would-be-denied and unused grants)'))
+    .addOption(
+      new Option('--title <title>', 'the report title').default('audit2policy report').helpGroup(GROUP.output),
+    );
+  addConfigOption(cmd);
+  examples(cmd, [
+    [
+      "the reviewer's report of a soak and the policies made from it",
+      'report --profile week.json --policies policy/ -o report.html',
+    ],
+    ['Markdown with a Mermaid diagram, for a pull request', 'report --profile week.json -o report.md'],
+  ]);
+  cmd.action(async (flags: ReportFlags) => {
+    const html = /\.html?$/i.test(flags.output);
+    if (!html && !/\.md$/i.test(flags.output))
+      throw new UsageError(`-o: name the report .html or .md (got "${flags.output}")`);
+    const { profile } = await observedProfile(flags, ctx.io, ctx.c);
+    let check;
+    if (flags.policies?.length) {
+      const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
+      const side = loadSide(docs, issues);
+      printIssues(ctx.io.stderr, side.issues, ctx.c);
+      if (side.issues.length && flags.onError === 'fail')
+        throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
+      check = (await runCheck(profile, side, [...KIND_NAMES], { cwd: ctx.io.cwd })).report;
+    }
+    // The widenings the generated policy would carry: each kind's generator with its default options.
+    const generated = await generateAll(profile);
+    const widenings = generated.flatMap((g) => g.widenings);
+    const learning = learningWarnings(
+      stillLearning(
+        generated.flatMap((g) => g.classes),
+        profile.window.start,
+        profile.window.end,
+      ),
+    );
+    const model = await buildReport(profile, {
+      widenings,
+      learning,
+      ...(flags.title ? { title: flags.title } : {}),
+      ...(check ? { check } : {}),
     });
+    await writeFileAtomic(resolve(ctx.io.cwd, flags.output), html ? renderHtml(model) : renderMarkdown(model));
+    if (!flags.quiet)
+      ctx.io.stderr.write(
+        `wrote ${flags.output}: ${model.sections.length} principals and workloads, ${model.risks.length} risky permissions, ${model.coverage.length} coverage warnings\n`,
+      );
+  });
 }

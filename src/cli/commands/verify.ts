@@ -6,7 +6,9 @@ import { notJudgedText } from '../../report/notJudged.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
 import { InputAbort, observedProfile } from '../input.js';
-import { addFilterOptions, addSourceOptions, parseKinds, type SourceFlags } from '../options.js';
+import { addConfigOption } from '../config/apply.js';
+import { examples } from '../help.js';
+import { addFilterOptions, addSourceOptions, GROUP, parseKinds, type SourceFlags } from '../options.js';
 import { printIssues } from '../summary.js';
 
 interface VerifyFlags extends SourceFlags {
@@ -15,19 +17,36 @@ interface VerifyFlags extends SourceFlags {
   kind?: string;
 }
 
+/** `--policies PATH...`, in the sources group of the help. */
+export const policiesOption = (description: string): Option =>
+  new Option('--policies <path...>', description).helpGroup(GROUP.sources);
+
 /** `audit2policy verify --policies PATH... (--profile FILE | [sources] [filters]) [--format text|json]` */
 export function registerVerify(program: Command, ctx: Ctx): void {
   const cmd = program
     .command('verify')
     .description('replay every observed authorized request against policies; exit 1 if any would be denied');
-  cmd.requiredOption('--policies <path...>', 'policy files or directories (YAML/JSON, walked recursively)');
+  cmd.addOption(policiesOption('policy files or directories (YAML/JSON, walked recursively)').makeOptionMandatory());
   addSourceOptions(cmd, true);
   addFilterOptions(cmd, 'fail');
-  cmd.option(
-    '--kind <kinds>',
-    `comma-separated: ${KIND_NAMES.join(',')} (default: every kind given both policies and observations)`,
+  cmd.addOption(
+    new Option(
+      '--kind <kinds>',
+      `comma-separated: ${KIND_NAMES.join(',')} (default: every kind given both policies and observations)`,
+    ).helpGroup(GROUP.filters),
   );
-  cmd.addOption(new Option('--format <fmt>', 'output format').choices(Object.keys(VERIFY_FORMATS)).default('text'));
+  cmd.addOption(
+    new Option('--format <fmt>', 'output format')
+      .choices(Object.keys(VERIFY_FORMATS))
+      .default('text')
+      .helpGroup(GROUP.output),
+  );
+  addConfigOption(cmd);
+  examples(cmd, [
+    ['RBAC policies against the profile they were made from', 'verify --policies policy/rbac --profile week.json'],
+    ['every kind against the logs, as JSON', 'verify --policies policy/ --k8s-audit audit.log --format json'],
+    ['the scope of ./audit2policy.yaml, as generate used it', 'verify --policies policy/'],
+  ]);
   cmd.action(async (flags: VerifyFlags) => {
     const kinds = parseKinds(flags.kind);
     const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);

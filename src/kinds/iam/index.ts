@@ -16,6 +16,13 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
   description: 'AWS IAM identity policies that allow exactly the calls observed in CloudTrail',
   outputHelp:
     'write DIR/iam/<account>/{role,user}/<name>.json, the index DIR/iam/<account>/index.json and DIR/evidence/iam/ (default: JSON on stdout)',
+  examples: [
+    ['identity policies from CloudTrail, with their evidence', 'generate iam --cloudtrail AWSLogs/ -o policy/'],
+    [
+      'one prefix wildcard past 50 S3 keys (a listed widening)',
+      'generate iam --profile week.json --s3-prefix-wildcard 50 -o policy/',
+    ],
+  ],
   nouns: { policies: 'IAM policies', observations: 'CloudTrail calls' },
   options: [
     {

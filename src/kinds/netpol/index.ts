@@ -17,6 +17,16 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
   outputHelp:
     'write DIR/netpol/<namespace>/<workload>.yaml, _default-deny.yaml and DIR/evidence/netpol/ (default: YAML on stdout)',
   kubernetesObjects: true,
+  examples: [
+    [
+      'NetworkPolicies from Hubble flows and the inventory',
+      'generate netpol --flows hubble/ --inventory inventory.json -o policy/',
+    ],
+    [
+      'CiliumNetworkPolicies, with toFQDNs for named external peers',
+      'generate netpol --profile week.json --flavor cilium -o policy/',
+    ],
+  ],
   nouns: { policies: 'NetworkPolicies', observations: 'flows' },
   options: [
     {

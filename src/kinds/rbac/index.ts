@@ -27,6 +27,17 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
   description: 'Kubernetes Roles, ClusterRoles and bindings that allow exactly what was observed',
   outputHelp: 'write DIR/rbac/<namespace>/<subject>.yaml and DIR/evidence/ (default: YAML on stdout)',
   kubernetesObjects: true,
+  examples: [
+    ['Roles and bindings from a profile, with their evidence', 'generate rbac --profile week.json -o policy/'],
+    [
+      "one namespace's service accounts, applied as they are made",
+      "generate rbac --k8s-audit audit/ --subject 'system:serviceaccount:shop:*' | kubectl apply -f -",
+    ],
+    [
+      'drop resourceNames past 20 names (a listed widening)',
+      'generate rbac --profile week.json --widen-names 20 -o policy/',
+    ],
+  ],
   nouns: { policies: 'RBAC objects', observations: 'Kubernetes API requests' },
   options: [
     {

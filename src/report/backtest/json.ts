@@ -1,4 +1,5 @@
 import type { BacktestResult } from '../../backtest/index.js';
+import { API_VERSION } from '../../model/profile.js';
 
 /** The documented JSON shape (docs/formats.md, "backtest"). */
 export function backtestJson(res: BacktestResult): string {
@@ -6,6 +7,7 @@ export function backtestJson(res: BacktestResult): string {
   return (
     JSON.stringify(
       {
+        apiVersion: API_VERSION,
         train: { from: r.train.from, until: r.train.until },
         test: { from: r.test.from, until: r.test.until },
         observed: r.observed,

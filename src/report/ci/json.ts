@@ -1,11 +1,18 @@
+import { API_VERSION } from '../../model/profile.js';
 import type { Formatter } from './common.js';
 
 /** One JSON document: the sections of the command. */
 export const json: Formatter = (r) =>
   JSON.stringify(
     r.command === 'diff'
-      ? { newAccess: r.newAccess, removedAccess: r.removedAccess, undetermined: r.undetermined }
+      ? {
+          apiVersion: API_VERSION,
+          newAccess: r.newAccess,
+          removedAccess: r.removedAccess,
+          undetermined: r.undetermined,
+        }
       : {
+          apiVersion: API_VERSION,
           wouldDeny: r.wouldDeny,
           unused: r.unused,
           undetermined: r.undetermined,

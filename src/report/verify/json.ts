@@ -1,10 +1,12 @@
 import type { VerifyReport } from '../../model/finding.js';
+import { API_VERSION } from '../../model/profile.js';
 
 /** `verify --format json`: one object for all kinds (docs/formats.md). */
 export function verifyJson(r: VerifyReport): string {
   return (
     JSON.stringify(
       {
+        apiVersion: API_VERSION,
         observed: r.observed,
         allowed: r.allowed,
         notAllowed: r.notAllowed,

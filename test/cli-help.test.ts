@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { examplesOf } from '../src/cli/help.js';
+import { GROUP } from '../src/cli/options.js';
+import { commands, program, runInProcess } from './helpers/inproc.js';
+
+/** The words of an example up to a pipe or a redirection, single quotes kept together. */
+const words = (line: string) =>
+  (line.split(/\s(?:\||>|&&)\s/)[0]!.match(/'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^'(.*)'$/, '$1'));
+
+/** Whether a command parses a flag (its options, its help option). */
+function takes(cmd: Command, flag: string): boolean {
+  const help = cmd.createHelp();
+  return help.visibleOptions(cmd).some((o) => o.long === flag || o.short === flag);
+}
+
+const headings = (text: string) => text.split('\n').filter((l) => /^[A-Z][\w ]*:$/.test(l));
+
+describe('help', () => {
+  const tree = program();
+  const all = commands(tree);
+
+  it('every command has examples, each naming that command with options it takes', async () => {
+    expect(all.map((c) => c.path.join(' '))).toEqual(
+      expect.arrayContaining(['profile', 'generate rbac', 'generate all', 'verify', 'diff', 'check', 'backtest']),
+    );
+    for (const { cmd, path } of [{ cmd: tree, path: [] as string[] }, ...all]) {
+      if (cmd.name() === 'help' && path.length > 1) continue; // commander's own `generate help`
+      const list = examplesOf(cmd);
+      expect(list.length, path.join(' ') || 'the program').toBeGreaterThan(0);
+      const r = await runInProcess([...path, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('\nExamples:\n');
+      for (const [what, line] of list) {
+        expect(r.stdout).toContain(`  # ${what}\n  $ audit2policy ${line}\n`);
+        const w = words(line);
+        // The example runs the command it documents (the program's own may run any).
+        if (path.length) expect(w.slice(0, path.length), line).toEqual(path);
+        let at: Command = tree;
+        for (const name of w) {
+          const sub = at.commands.find((c) => c.name() === name);
+          if (!sub) break;
+          at = sub;
+        }
+        for (const flag of w.filter((x) => x.startsWith('-') && x !== '-'))
+          expect(takes(at, flag), `${line}: ${flag}`).toBe(true);
+      }
+    }
+  });
+
+  it('options come in groups, in one order: sources, filters, widenings, output, the rest', async () => {
+    const gen = await runInProcess(['help', 'generate', 'rbac']);
+    expect(headings(gen.stdout)).toEqual([
+      GROUP.sources,
+      GROUP.filters,
+      GROUP.widenings,
+      GROUP.output,
+      GROUP.options,
+      'Examples:',
+    ]);
+    expect(gen.stdout).toMatch(/Widenings and generator options:\n {2}--exact[^]*--widen-names <n>[^]*--expand-verbs/);
+    expect(gen.stdout).toMatch(/Output:\n[^]*-o, --output <dir>/);
+    const verify = await runInProcess(['help', 'verify']);
+    expect(headings(verify.stdout)).toEqual([GROUP.sources, GROUP.filters, GROUP.output, GROUP.options, 'Examples:']);
+    expect(verify.stdout).toMatch(/Sources:\n {2}--policies <path\.\.\.>/);
+    const backtest = await runInProcess(['help', 'backtest']);
+    expect(headings(backtest.stdout)).toEqual([
+      GROUP.sources,
+      GROUP.filters,
+      GROUP.windows,
+      GROUP.widenings,
+      GROUP.output,
+      GROUP.options,
+      'Examples:',
+    ]);
+    // Nothing falls out of its group: every source and filter option is under its heading.
+    const section = (text: string, h: string) => text.split(`\n${h}\n`)[1]!.split('\n\n')[0]!;
+    for (const flag of ['--k8s-audit', '--cloudtrail-api', '--eks-audit-logs', '--flows', '--inventory', '--profile'])
+      expect(section(gen.stdout, GROUP.sources)).toContain(flag);
+    for (const flag of ['--subject', '--exclude-subject', '--subject-kind', '--namespace', '--since', '--until'])
+      expect(section(gen.stdout, GROUP.filters)).toContain(flag);
+  });
+
+  it('help generate rbac shows that subcommand, as generate rbac --help does', async () => {
+    const a = await runInProcess(['help', 'generate', 'rbac']);
+    const b = await runInProcess(['generate', 'rbac', '--help']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout.split('\n')[0]).toBe('Usage: audit2policy generate rbac [options]');
+    expect((await runInProcess(['help', 'generate'])).stdout.split('\n')[0]).toBe(
+      'Usage: audit2policy generate [options] [command]',
+    );
+    expect((await runInProcess(['help'])).stdout).toBe((await runInProcess(['--help'])).stdout);
+    const bad = await runInProcess(['help', 'generate', 'rbca']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe(
+      'error: help: no command "generate rbca" (subcommands of generate: rbac, iam, netpol, all)',
+    );
+  });
+});
