@@ -18,7 +18,7 @@ import { cmp } from '../../model/issue.js';
 import { policyName } from '../../model/layout.js';
 import type { Profile } from '../../model/profile.js';
 import { isAwsKind } from '../../model/subject.js';
-import { globToRegExp } from '../../util/glob.js';
+import { compileGlob } from '../../util/glob.js';
 import { escapeRe, locate } from '../../util/locate.js';
 import type { IamPolicySet } from '../../verify/iam.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
@@ -52,8 +52,6 @@ function actionsOf(service: string): Promise<string[]> {
   return hit;
 }
 
-const globRe = (pattern: string, flags = ''): RegExp => globToRegExp(pattern, 's' + flags);
-
 /** `s3:Get*` → the catalogue's matching actions; `*` (every action of every service) stays as it is. */
 export async function expandAction(pattern: string): Promise<string[]> {
   const colon = pattern.indexOf(':');
@@ -62,7 +60,7 @@ export async function expandAction(pattern: string): Promise<string[]> {
   if (/[*?]/.test(service)) return [pattern];
   const actions = await actionsOf(service);
   if (!/[*?]/.test(pattern)) return [actions.find((a) => a.toLowerCase() === pattern.toLowerCase()) ?? pattern];
-  const re = globRe(pattern, 'i');
+  const re = compileGlob(pattern, { caseInsensitive: true });
   const found = actions.filter((a) => re.test(a));
   return found.length ? found : [pattern];
 }
@@ -249,7 +247,10 @@ async function usageOf(profile: Profile): Promise<Usage> {
 }
 
 function evidenceOf(usage: Usage, items: IamGrant[]): CiEvidence {
-  const patterns = items.map((i) => ({ action: globRe(i.action, 'i'), resource: globRe(i.resource) }));
+  const patterns = items.map((i) => ({
+    action: compileGlob(i.action, { caseInsensitive: true }),
+    resource: compileGlob(i.resource),
+  }));
   const found = (usage.get(items[0]!.principal) ?? [])
     .filter((u) => patterns.some((p) => p.action.test(u.action) && p.resource.test(u.resource)))
     .map((u) => u.ev);

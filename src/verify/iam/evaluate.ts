@@ -1,4 +1,4 @@
-import { globToRegExp } from '../../util/glob.js';
+import { compileGlob, type Glob } from '../../util/glob.js';
 import { isObj } from '../../util/json.js';
 
 /**
@@ -71,8 +71,23 @@ export function readStatements(doc: unknown): Statement[] | string {
   return out;
 }
 
+// Compiled once per pattern: a policy's patterns are matched against every request.
+const actionGlobs = new Map<string, Glob>();
+const partGlobs = new Map<string, Glob>();
+const MAX_CACHED = 100_000;
+
+function cached(cache: Map<string, Glob>, pattern: string, caseInsensitive: boolean): Glob {
+  let g = cache.get(pattern);
+  if (!g) {
+    if (cache.size >= MAX_CACHED) cache.clear();
+    g = compileGlob(pattern, { caseInsensitive });
+    cache.set(pattern, g);
+  }
+  return g;
+}
+
 function glob(pattern: string, value: string, caseInsensitive: boolean): boolean {
-  return globToRegExp(pattern, caseInsensitive ? 'is' : 's').test(value);
+  return cached(caseInsensitive ? actionGlobs : partGlobs, pattern, caseInsensitive).test(value);
 }
 
 function actionMatches(pattern: string, action: string): boolean {
