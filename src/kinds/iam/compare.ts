@@ -19,7 +19,6 @@ import { policyName } from '../../model/layout.js';
 import type { Profile } from '../../model/profile.js';
 import { isAwsKind } from '../../model/subject.js';
 import { compileGlob } from '../../util/glob.js';
-import { escapeRe, locate } from '../../util/locate.js';
 import type { IamPolicySet } from '../../verify/iam.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
@@ -123,12 +122,7 @@ async function iamGrants(
       if (typeof stmts === 'string') continue;
       for (const st of stmts) {
         if (st.effect !== 'Allow') continue;
-        const at = locate(
-          pol.name,
-          texts.get(pol.name),
-          0,
-          st.sid.startsWith('#') ? /"Effect"\s*:\s*"Allow"/ : new RegExp(`"Sid"\\s*:\\s*"${escapeRe(st.sid)}"`),
-        );
+        const at = statementLine(pol.name, texts.get(pol.name), st.sid);
         if (st.notActions || st.notResources) {
           unsure(
             principal,
@@ -161,6 +155,24 @@ async function iamGrants(
     }
   }
   return { grants: dedupe(grants, grantKey), undetermined };
+}
+
+// Lines of each statement per policy file, indexed once per file text (a policy of 10,000 statements is located in
+// one pass, not one scan per statement).
+const statementLines = new Map<string, { text: string; sids: Map<string, number>; firstAllow: number }>();
+
+/** The line of the statement's Sid (the first Allow for a statement without one), else line 1. */
+function statementLine(file: string, text: string | undefined, sid: string): Location {
+  let c = statementLines.get(file);
+  if (!c || c.text !== (text ?? '')) {
+    c = { text: text ?? '', sids: new Map(), firstAllow: 0 };
+    for (const [i, line] of c.text.split('\n').entries()) {
+      for (const m of line.matchAll(/"Sid"\s*:\s*"([^"]*)"/g)) if (!c.sids.has(m[1]!)) c.sids.set(m[1]!, i + 1);
+      if (!c.firstAllow && /"Effect"\s*:\s*"Allow"/.test(line)) c.firstAllow = i + 1;
+    }
+    statementLines.set(file, c);
+  }
+  return { file, line: (sid.startsWith('#') ? c.firstAllow : c.sids.get(sid)) || 1 };
 }
 
 function finding(type: FindingType, items: IamGrant[], label: (p: string) => string, evidence?: CiEvidence): CiFinding {
