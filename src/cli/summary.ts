@@ -2,9 +2,14 @@ import type { Writable } from 'node:stream';
 import type { ChalkInstance as Chalk } from 'chalk';
 import type { IngestResult } from '../ingest/index.js';
 import type { InputIssue } from '../model/issue.js';
+import { escapeControls } from '../util/escape.js';
 import { mb } from './progress.js';
 
 const SHOWN_ISSUES = 10;
+/** A file name or message longer than this is cut on stderr (the profile keeps the samples). */
+const SHOWN_CHARS = 1_000;
+/** Text from logs and file names, escaped for the terminal (src/util/escape.ts) and cut. */
+const safe = (s: string) => escapeControls(s, SHOWN_CHARS);
 
 /** The input summary on stderr: what was read, what was dropped and why, what was left out. */
 export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): void {
@@ -18,22 +23,22 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
     `read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.profile.principals.length} principals in scope${net}\n`,
   );
   for (const s of r.profile.sources)
-    if (s.format === 'skipped') err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
+    if (s.format === 'skipped') err.write(c.dim(`notice: skipped ${safe(s.path)}: ${safe(s.notice ?? '')}\n`));
   const envelopes = sumCounts(read.map((s) => s.envelopes));
   const envelopeSkips = sumCounts(read.map((s) => s.envelopeSkipped));
   if (envelopes.length || envelopeSkips.length)
     err.write(
-      `envelopes: ${envelopes.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ') || 'none'}` +
+      `envelopes: ${envelopes.map(([k, n]) => `${safe(k)} ${n.toLocaleString('en-US')}`).join(', ') || 'none'}` +
         (envelopeSkips.length
           ? c.dim(
-              ` (records without an audit event, skipped: ${envelopeSkips.map(([k, n]) => `${k} ${n}`).join(', ')})`,
+              ` (records without an audit event, skipped: ${envelopeSkips.map(([k, n]) => `${safe(k)} ${n}`).join(', ')})`,
             )
           : '') +
         '\n',
     );
   const skipped = Object.entries(r.profile.skipped);
   if (skipped.length) {
-    err.write(`left out of scope: ${skipped.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
+    err.write(`left out of scope: ${skipped.map(([k, n]) => `${safe(k)} ${n.toLocaleString('en-US')}`).join(', ')}`);
     const why: string[] = [];
     const has = (k: string) => skipped.some(([key]) => key === k);
     if (has('system-identity')) why.push('system-identity: control-plane identities; --include-system keeps them');
@@ -55,7 +60,7 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
       ),
     );
     for (const i of r.notices.slice(0, SHOWN_ISSUES))
-      err.write(c.dim(`  notice: ${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+      err.write(c.dim(`  notice: ${safe(i.file)}:${i.line}: ${safe(i.code)}: ${safe(i.message)}\n`));
     if (r.notices.length > SHOWN_ISSUES)
       err.write(c.dim(`  ... and more (listed per file in the profile's sources)\n`));
   }
@@ -82,5 +87,6 @@ function sumCounts(list: (Record<string, number> | undefined)[]): [string, numbe
 
 /** Input or policy issues, one line each: `file:line: code: message`. */
 export function printIssues(err: Writable, issues: InputIssue[], c: Chalk, indent = ''): void {
-  for (const i of issues) err.write(c.yellow(`${indent}${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+  for (const i of issues)
+    err.write(c.yellow(`${indent}${safe(i.file)}:${i.line}: ${safe(i.code)}: ${safe(i.message)}\n`));
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeTree } from '../../emit/writeTree.js';
+import { escapeControls } from '../../util/escape.js';
 import {
   generateAll,
   KINDS,
@@ -34,7 +35,7 @@ export function addKindOptions(cmd: Command, kind: AnyKind, prefix: string): voi
 
 function printSummary(ctx: Ctx, lines: SummaryLine[]): void {
   const paint = { plain: (x: string) => x, warn: ctx.c.yellow, hint: ctx.c.dim };
-  for (const l of lines) ctx.io.stderr.write(paint[l.tone](`${l.text}\n`));
+  for (const l of lines) ctx.io.stderr.write(paint[l.tone](`${escapeControls(l.text)}\n`));
 }
 
 export const EXACT_HELP =
