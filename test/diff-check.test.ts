@@ -354,7 +354,8 @@ describe('CI formats', () => {
   };
 
   it('github annotations escape data and properties (golden)', () => {
-    expect(ghData('a%b\r\nc')).toBe('a%25b%0D%0Ac');
+    // Line breaks and ESC become visible escapes (src/util/escape.ts): no value starts a workflow command.
+    expect(ghData('a%b\r\nc\u001b[2J')).toBe('a%25b\\r\\nc\\x1b[2J');
     expect(ghProperty('a,b:c')).toBe('a%2Cb%3Ac');
     expect(render(hostile, 'github', 'any')).toBe(golden('diff.github.txt', render(hostile, 'github', 'any')));
   });

@@ -286,7 +286,9 @@ describe('log content never writes outside -o', () => {
     const r = cli(['generate', 'rbac', '--k8s-audit', log, '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     const written = files(out);
-    expect(written).toHaveLength(6);
+    // Three policy files, their evidence, and the kustomization listing them.
+    expect(written).toHaveLength(7);
+    expect(written).toContain('kustomization.yaml');
     for (const f of written) for (const seg of f.split('/')) expect(Buffer.byteLength(seg)).toBeLessThanOrEqual(185);
     expect(written.some((f) => /serviceaccount\.shop\.a+.*~h[0-9a-f]{12}\.yaml$/.test(f))).toBe(true);
     const v = cli(['verify', '--policies', join(out, 'rbac'), '--k8s-audit', log]);

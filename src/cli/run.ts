@@ -2,6 +2,7 @@ import { VERSION } from '../version.js';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../model/issue.js';
 import { OutputConflictError } from '../emit/writeTree.js';
+import { escapeControls } from '../util/escape.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInventory } from './commands/inventory.js';
 import { registerCheck, registerDiff } from './commands/diff.js';
@@ -77,8 +78,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const verbose = argv.includes('--verbose');
     const known =
       e instanceof UsageError || e instanceof InputError || e instanceof InputAbort || e instanceof OutputConflictError;
-    io.stderr.write(ctx.c.red(`error: ${(e as Error).message}\n`));
-    if (verbose) io.stderr.write(`${(e as Error).stack ?? ''}\n`);
+    io.stderr.write(ctx.c.red(`error: ${escapeControls((e as Error).message)}\n`));
+    if (verbose)
+      io.stderr.write(
+        `${((e as Error).stack ?? '')
+          .split('\n')
+          .map((l) => escapeControls(l))
+          .join('\n')}\n`,
+      );
     else if (!known)
       io.stderr.write('(an internal error: run again with --verbose for the stack trace, and please report it)\n');
     return EXIT.error;

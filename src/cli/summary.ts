@@ -2,9 +2,14 @@ import type { Writable } from 'node:stream';
 import type { ChalkInstance as Chalk } from 'chalk';
 import type { IngestResult } from '../ingest/index.js';
 import type { InputIssue } from '../model/issue.js';
+import { escapeControls } from '../util/escape.js';
 import { mb } from './progress.js';
 
 const SHOWN_ISSUES = 10;
+/** A file name or message longer than this is cut on stderr (the profile keeps the samples). */
+const SHOWN_CHARS = 1_000;
+/** Text from logs and file names, escaped for the terminal (src/util/escape.ts) and cut. */
+const safe = (s: string) => escapeControls(s, SHOWN_CHARS);
 
 /** The input summary on stderr: what was read, what was dropped and why, what was left out. */
 export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): void {
@@ -25,7 +30,7 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
     if (s.format !== 'skipped') continue;
     if (readPaths.has(s.path)) continue;
     if (s.notice?.startsWith('looks like ')) foreign.set(s.notice, (foreign.get(s.notice) ?? new Set()).add(s.path));
-    else err.write(c.dim(`notice: skipped ${s.path}: ${s.notice}\n`));
+    else err.write(c.dim(`notice: skipped ${safe(s.path)}: ${safe(s.notice ?? '')}\n`));
   }
   for (const [notice, set] of foreign) {
     const paths = [...set];
@@ -33,8 +38,8 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
     err.write(
       c.yellow(
         paths.length === 1
-          ? `notice: skipped ${paths[0]}: ${notice}\n`
-          : `notice: skipped ${paths.length} files that look like ${what}: read them with ${flag} (${paths[0]}, …)\n`,
+          ? `notice: skipped ${safe(paths[0]!)}: ${safe(notice)}\n`
+          : `notice: skipped ${paths.length} files that look like ${what}: read them with ${flag} (${safe(paths[0]!)}, …)\n`,
       ),
     );
   }
@@ -42,10 +47,10 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
   const envelopeSkips = sumCounts(read.map((s) => s.envelopeSkipped));
   if (envelopes.length || envelopeSkips.length)
     err.write(
-      `envelopes: ${envelopes.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ') || 'none'}` +
+      `envelopes: ${envelopes.map(([k, n]) => `${safe(k)} ${n.toLocaleString('en-US')}`).join(', ') || 'none'}` +
         (envelopeSkips.length
           ? c.dim(
-              ` (records without an audit event, skipped: ${envelopeSkips.map(([k, n]) => `${k} ${n}`).join(', ')})`,
+              ` (records without an audit event, skipped: ${envelopeSkips.map(([k, n]) => `${safe(k)} ${n}`).join(', ')})`,
             )
           : '') +
         '\n',
@@ -61,7 +66,7 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
   }
   const skipped = Object.entries(r.profile.skipped);
   if (skipped.length) {
-    err.write(`left out of scope: ${skipped.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
+    err.write(`left out of scope: ${skipped.map(([k, n]) => `${safe(k)} ${n.toLocaleString('en-US')}`).join(', ')}`);
     const why: string[] = [];
     const has = (k: string) => skipped.some(([key]) => key === k);
     if (has('system-identity')) why.push('system-identity: control-plane identities; --include-system keeps them');
@@ -83,7 +88,7 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
       ),
     );
     for (const i of r.notices.slice(0, SHOWN_ISSUES))
-      err.write(c.dim(`  notice: ${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+      err.write(c.dim(`  notice: ${safe(i.file)}:${i.line}: ${safe(i.code)}: ${safe(i.message)}\n`));
     if (r.notices.length > SHOWN_ISSUES)
       err.write(c.dim(`  ... and more (listed per file in the profile's sources)\n`));
   }
@@ -110,5 +115,6 @@ function sumCounts(list: (Record<string, number> | undefined)[]): [string, numbe
 
 /** Input or policy issues, one line each: `file:line: code: message`. */
 export function printIssues(err: Writable, issues: InputIssue[], c: Chalk, indent = ''): void {
-  for (const i of issues) err.write(c.yellow(`${indent}${i.file}:${i.line}: ${i.code}: ${i.message}\n`));
+  for (const i of issues)
+    err.write(c.yellow(`${indent}${safe(i.file)}:${i.line}: ${safe(i.code)}: ${safe(i.message)}\n`));
 }

@@ -1,7 +1,7 @@
 import type { AwsPrincipal } from '../model/observation.js';
 import { isAwsKind, isServiceLinkedRole, type AwsSubjectKind, type SubjectKind } from '../model/subject.js';
 import type { LeftOutIdentity } from '../model/profile.js';
-import { globToRegExp, matchesAny } from '../util/glob.js';
+import { compileGlob, matchesAny, type Glob } from '../util/glob.js';
 import type { TimeSpec } from '../util/time.js';
 
 /** Which principals and requests a run covers. The same scope drives profile, generate and verify. */
@@ -124,8 +124,8 @@ export function isSystemUsername(username: string): boolean {
 
 /** A compiled scope: subject decisions are cached by the caller per username. */
 export class Scope {
-  private readonly include: RegExp[];
-  private readonly exclude: RegExp[];
+  private readonly include: Glob[];
+  private readonly exclude: Glob[];
   private readonly kinds: Set<SubjectKind>;
   private readonly namespaces: Set<string>;
   /** Absolute window bounds (resolved), '' when open. */
@@ -136,8 +136,8 @@ export class Scope {
     readonly options: ScopeOptions,
     resolved: { since?: string; until?: string } = {},
   ) {
-    this.include = options.subjects.map((g) => globToRegExp(g));
-    this.exclude = options.excludeSubjects.map((g) => globToRegExp(g));
+    this.include = options.subjects.map((g) => compileGlob(g));
+    this.exclude = options.excludeSubjects.map((g) => compileGlob(g));
     this.kinds = new Set(options.subjectKinds);
     this.namespaces = new Set(options.namespaces);
     this.since = resolved.since ?? (options.since?.kind === 'absolute' ? options.since.time : '');

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { KUSTOMIZATION, kustomization } from '../../emit/kustomization.js';
 import { writeTree } from '../../emit/writeTree.js';
+import { escapeControls } from '../../util/escape.js';
 import {
   generateAll,
   KINDS,
@@ -40,7 +41,7 @@ export function addKindOptions(cmd: Command, kind: AnyKind, prefix: string): voi
 
 function printSummary(ctx: Ctx, lines: SummaryLine[]): void {
   const paint = { plain: (x: string) => x, warn: ctx.c.yellow, hint: ctx.c.dim };
-  for (const l of lines) ctx.io.stderr.write(paint[l.tone](`${l.text}\n`));
+  for (const l of lines) ctx.io.stderr.write(paint[l.tone](`${escapeControls(l.text)}\n`));
 }
 
 /** Subjects still meeting new accesses on the soak's last day, as warnings. */

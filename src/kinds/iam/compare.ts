@@ -17,8 +17,7 @@ import { actionFacts, awsRiskList, type ActionFacts } from './risks.js';
 import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import type { SubjectKind } from '../../model/subject.js';
-import { globToRegExp } from '../../util/glob.js';
-import { escapeRe, locate } from '../../util/locate.js';
+import { compileGlob } from '../../util/glob.js';
 import { iamPolicyKey, type IamPolicySet } from '../../verify/iam.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
@@ -51,8 +50,6 @@ function actionsOf(service: string): Promise<string[]> {
   return hit;
 }
 
-const globRe = (pattern: string, flags = ''): RegExp => globToRegExp(pattern, 's' + flags);
-
 /** `s3:Get*` → the catalogue's matching actions; `*` (every action of every service) stays as it is. */
 export async function expandAction(pattern: string): Promise<string[]> {
   const colon = pattern.indexOf(':');
@@ -61,7 +58,7 @@ export async function expandAction(pattern: string): Promise<string[]> {
   if (/[*?]/.test(service)) return [pattern];
   const actions = await actionsOf(service);
   if (!/[*?]/.test(pattern)) return [actions.find((a) => a.toLowerCase() === pattern.toLowerCase()) ?? pattern];
-  const re = globRe(pattern, 'i');
+  const re = compileGlob(pattern, { caseInsensitive: true });
   const found = actions.filter((a) => re.test(a));
   return found.length ? found : [pattern];
 }
@@ -124,12 +121,7 @@ async function iamGrants(
       if (typeof stmts === 'string') continue;
       for (const st of stmts) {
         if (st.effect !== 'Allow') continue;
-        const at = locate(
-          pol.name,
-          texts.get(pol.name),
-          0,
-          st.sid.startsWith('#') ? /"Effect"\s*:\s*"Allow"/ : new RegExp(`"Sid"\\s*:\\s*"${escapeRe(st.sid)}"`),
-        );
+        const at = statementLine(pol.name, texts.get(pol.name), st.sid);
         if (st.notActions || st.notResources) {
           unsure(
             principal,
@@ -162,6 +154,24 @@ async function iamGrants(
     }
   }
   return { grants: dedupe(grants, grantKey), undetermined };
+}
+
+// Lines of each statement per policy file, indexed once per file text (a policy of 10,000 statements is located in
+// one pass, not one scan per statement).
+const statementLines = new Map<string, { text: string; sids: Map<string, number>; firstAllow: number }>();
+
+/** The line of the statement's Sid (the first Allow for a statement without one), else line 1. */
+function statementLine(file: string, text: string | undefined, sid: string): Location {
+  let c = statementLines.get(file);
+  if (!c || c.text !== (text ?? '')) {
+    c = { text: text ?? '', sids: new Map(), firstAllow: 0 };
+    for (const [i, line] of c.text.split('\n').entries()) {
+      for (const m of line.matchAll(/"Sid"\s*:\s*"([^"]*)"/g)) if (!c.sids.has(m[1]!)) c.sids.set(m[1]!, i + 1);
+      if (!c.firstAllow && /"Effect"\s*:\s*"Allow"/.test(line)) c.firstAllow = i + 1;
+    }
+    statementLines.set(file, c);
+  }
+  return { file, line: (sid.startsWith('#') ? c.firstAllow : c.sids.get(sid)) || 1 };
 }
 
 function finding(type: FindingType, items: IamGrant[], label: (p: string) => string, evidence?: CiEvidence): CiFinding {
@@ -248,7 +258,10 @@ async function usageOf(profile: Profile): Promise<Usage> {
 }
 
 function evidenceOf(usage: Usage, items: IamGrant[]): CiEvidence {
-  const patterns = items.map((i) => ({ action: globRe(i.action, 'i'), resource: globRe(i.resource) }));
+  const patterns = items.map((i) => ({
+    action: compileGlob(i.action, { caseInsensitive: true }),
+    resource: compileGlob(i.resource),
+  }));
   const found = (usage.get(items[0]!.principal) ?? [])
     .filter((u) => patterns.some((p) => p.action.test(u.action) && p.resource.test(u.resource)))
     .map((u) => u.ev);

@@ -2,11 +2,12 @@ import type { BacktestResult } from '../../backtest/index.js';
 import { backtestJson } from './json.js';
 import { backtestMarkdown } from './markdown.js';
 import { backtestText } from './text.js';
+import { escapeStrings, jsonSafe } from '../../util/escape.js';
 
-/** `backtest --format` choices: one pure function each. */
+/** `backtest --format` choices: one pure function each; strings from logs escaped here (src/util/escape.ts). */
 export const BACKTEST_FORMATS: Record<string, (r: BacktestResult) => string> = {
-  text: backtestText,
-  json: backtestJson,
-  markdown: backtestMarkdown,
+  text: (r) => backtestText(escapeStrings(r)),
+  json: (r) => jsonSafe(backtestJson(r)),
+  markdown: (r) => backtestMarkdown(escapeStrings(r)),
 };
 export { headline } from './text.js';

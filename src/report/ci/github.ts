@@ -1,12 +1,16 @@
 import { RISK_ORDER, type CiFinding, type FindingType } from '../../model/finding.js';
+import { escapeControls } from '../../util/escape.js';
 import { counts, evidenceText, failsRun, riskText, sections, TITLES, type Formatter } from './common.js';
 
 /** GitHub shows about 10 annotations of each level per step: the rest go into the summary line. */
 export const MAX_ANNOTATIONS = 10;
 
-/** Workflow command escaping: the message (data) and property values differ. */
+/**
+ * Workflow command escaping: the message (data) and property values differ. Control characters (ESC included) are
+ * visible escapes first (a no-op on a report render() escaped), so nothing reaches the log raw.
+ */
 export function ghData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return escapeControls(s).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 export function ghProperty(s: string): string {

@@ -6,18 +6,25 @@ import { ndjson } from './ndjson.js';
 import { sarif } from './sarif.js';
 import { text } from './text.js';
 import type { Formatter } from './common.js';
+import { escapeStrings, jsonSafe } from '../../util/escape.js';
 
 /**
  * The outputs of `diff` and `check` for people and CI systems, one pure formatter per file in a
  * literal registry; `--format` choices are its keys. Every string from a policy or a log is escaped
- * for its format.
+ * for its format: control characters and line breaks as visible escapes (src/util/escape.ts) before the human
+ * formats lay out their lines, as JSON escapes in the JSON ones; then each format's own escaping (workflow
+ * commands, Markdown cells).
  */
 export const CI_FORMATTERS = { text, json, ndjson, markdown, sarif, github } satisfies Record<string, Formatter>;
 export type CiFormat = keyof typeof CI_FORMATTERS;
 export const CI_FORMATS = Object.keys(CI_FORMATTERS) as CiFormat[];
 
 export function render(r: CiReport, format: CiFormat, failOn: string): string {
-  return CI_FORMATTERS[format](r, failOn);
+  const f = CI_FORMATTERS[format];
+  if (format === 'json' || format === 'ndjson') return jsonSafe(f(r, failOn));
+  // SARIF is JSON whose messages people read.
+  if (format === 'sarif') return jsonSafe(f(escapeStrings(r), failOn));
+  return f(escapeStrings(r), failOn);
 }
 
 export { counts, failing, failsRun, FAIL_ON, type Formatter } from './common.js';

@@ -1,13 +1,13 @@
+import { escapeControls } from '../../util/escape.js';
 import { notJudgedText } from '../notJudged.js';
 import { counts, evidenceText, failing, riskText, sections, TITLES, type Formatter } from './common.js';
 
 /** Rows shown before a section collapses into <details>. */
 const COLLAPSE_AFTER = 50;
 
-/** A table cell: no pipes, no markup, no HTML, no line breaks, whatever a log or policy held. */
+/** A table cell: no pipes, no markup, no HTML, no line breaks or control characters, whatever a log or policy held. */
 export function mdCell(s: string): string {
-  return s
-    .replace(/\r?\n/g, ' ')
+  return escapeControls(s)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -1,9 +1,13 @@
 import type { VerifyReport } from '../../model/finding.js';
 import { verifyJson } from './json.js';
 import { verifyText } from './text.js';
+import { escapeStrings, jsonSafe } from '../../util/escape.js';
 
-/** Output formats of `verify`; `--format` choices come from these keys. */
+/**
+ * Output formats of `verify`; `--format` choices come from these keys. Strings from logs and policies are escaped at
+ * this boundary (src/util/escape.ts): visibly for text, as JSON escapes for JSON.
+ */
 export const VERIFY_FORMATS: Record<string, (r: VerifyReport) => string> = {
-  text: verifyText,
-  json: verifyJson,
+  text: (r) => verifyText(escapeStrings(r)),
+  json: (r) => jsonSafe(verifyJson(r)),
 };
