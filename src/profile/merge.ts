@@ -25,6 +25,7 @@ import {
 import { tupleKey } from '../util/key.js';
 import { sortImplied } from './edges.js';
 import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './order.js';
+import { pushAll } from '../util/array.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;
@@ -79,11 +80,11 @@ export function mergeProfiles(profiles: Profile[]): Profile {
   const skipped: Record<string, number> = {};
   let start = '';
   let end = '';
-  const sources = [];
+  const sources: Profile['sources'] = [];
   for (const p of profiles) {
     start = minTime(start, p.window.start);
     end = maxTime(end, p.window.end);
-    sources.push(...p.sources);
+    pushAll(sources, p.sources);
     for (const [k, n] of Object.entries(p.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
     for (const pr of p.principals) {
       const k = subjectId(pr.subject);
@@ -93,7 +94,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
           k,
           (acc = { first: pr, groups: new Set(), edges: new Map(), aws: new Map(), links: new Map(), created: [] }),
         );
-      acc.created.push(...(pr.created ?? []));
+      pushAll(acc.created, pr.created ?? []);
       for (const e of pr.aws ?? []) {
         const ek = awsCallKey(e);
         const prev = acc.aws.get(ek);

@@ -15,6 +15,7 @@ import type { AccessClass, PolicyKind, SummaryLine } from '../types.js';
 import { compareRbac, describeRbac } from './compare.js';
 import { rbacNewness } from './newness.js';
 import { rbacReport } from './report.js';
+import { pushAll } from '../../util/array.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
@@ -90,7 +91,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
           }
         }
       }
-      lines.push(...checkLines(checks, gaps, leftOut));
+      pushAll(lines, checkLines(checks, gaps, leftOut));
       if (widenings.length === 0)
         lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
       else {
