@@ -5,7 +5,9 @@
 // no wildcard that is not a listed widening; no grant from a request the log does not show as allowed.
 // FUZZ_SEED=n tries another seed, FUZZ_RUN=i repeats one run, FUZZ_RUNS=n sets the number of runs, and
 // FUZZ_KEEP_GOING=1 runs them all and sums up every failure class instead of stopping at the first failing run.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The second test feeds deep, huge and wildcard-heavy input to `generate all` and `verify`, each case in a child
+// process killed at its time limit (FUZZ_HUGE_CASES=n cases, FUZZ_CASE_MS the limit of each run).
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
@@ -28,9 +30,15 @@ import {
   isObj,
   jsonText,
   makeSandbox,
+  nestedText,
+  RAW,
+  rawControls,
+  hugeString,
   setPath,
   snapshot,
+  withRawText,
 } from './helpers/fuzz.js';
+import { cliTimed } from './helpers/timed.js';
 import type { Fail, Key, Mutation, Obj, Sandbox } from './helpers/fuzz.js';
 
 const env = process.env;
@@ -327,6 +335,8 @@ async function checkRun(s: Sandbox, code: number, stderr: string, before: Map<st
   if (![0, 1, 2].includes(code)) failIn('(exit code)')('exit code not 0, 1 or 2', String(code));
   const trace = /^[ \t]+at\s.*$/m.exec(stderr);
   if (trace) failIn('(stderr)')('stack trace on stderr', trace[0].trim());
+  const raw = rawControls(stderr);
+  if (raw.length) failIn('(stderr)')('raw control character on stderr', raw.join(' '));
   if (/internal error/i.test(stderr)) {
     failIn('(stderr)')(
       'internal error',
@@ -480,4 +490,168 @@ describe('generate all on hostile input', () => {
     const missing = ONLY === undefined ? ['rbac', 'iam', 'netpol'].filter((t) => !produced.has(t)) : [];
     if (missing.length) throw new Error(`no run wrote anything under ${missing.join(', ')}`);
   });
+});
+
+// ---- deep, huge and wildcard-heavy input ---------------------------------------------------------------------------
+const HUGE_CASES = Number(env['FUZZ_HUGE_CASES'] ?? 12);
+const CASE_MS = Number(env['FUZZ_CASE_MS'] ?? 60_000);
+const WILD_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Action: 's3:Get*', Resource: 'arn:aws:s3:::*/*/*/*/*/*/*/*/*/*.json' },
+    { Effect: 'Allow', Action: '*:*?*?*?*?*Object', Resource: 'arn:aws:s3:::*a*a*a*a*a*a*a*a*b' },
+    { Effect: 'Deny', Action: 's3:Delete*', Resource: 'arn:*:s3*:*:*:*?/*?/*?/*?/*?/*?x' },
+  ],
+};
+
+interface SizeCase {
+  what: string;
+  files: Record<string, string[]>;
+  /** A policy of its own beside the generated ones, for verify (a wildcard-heavy IAM document). */
+  wild?: boolean;
+  /** Extra arguments of generate (a subject filter of many stars). */
+  args?: string[];
+  /** The lines of an input the run must report as too deep (`json.too-deep` at file:line). */
+  tooDeep?: string;
+}
+
+const SIZE_KINDS = ['deep-field', 'deep-line', 'huge', 'wild', 'many', 'long'] as const;
+
+/** Case `c`: every kind in turn, its file, field and size drawn from the seed. */
+function sizeCase(r: Rand, c: number): SizeCase {
+  const files: Record<string, string[]> = {
+    'k8s.log': Array.from({ length: 3 }, () => jsonText(pick(r, K8S))),
+    'cloudtrail.jsonl': Array.from({ length: 3 }, () => jsonText(pick(r, CT))),
+    'hubble.json': Array.from({ length: 3 }, () => jsonText(pick(r, HUBBLE))),
+  };
+  const [file, seeds, targets] = pick(r, [
+    ['k8s.log', K8S, K8S_TARGETS],
+    ['cloudtrail.jsonl', CT, CT_TARGETS],
+    ['hubble.json', HUBBLE, HUBBLE_TARGETS],
+  ] as const);
+  const lines = files[file]!;
+  const kind = SIZE_KINDS[c % SIZE_KINDS.length]!;
+  if (kind === 'deep-field') {
+    const t = pick(r, targets);
+    const rec = structuredClone(pick(r, seeds));
+    setPath(rec, t.path, RAW);
+    const depth = pick(r, [600, 6000, 100_000]);
+    lines.push(withRawText(rec, nestedText(depth, pick(r, ['array', 'object', 'mixed'] as const))));
+    return {
+      what: `${file}:${lines.length} ${t.path.join('.')} nested ${depth} deep`,
+      files,
+      tooDeep: `${file}:${lines.length}`,
+    };
+  }
+  if (kind === 'deep-line') {
+    const d = pick(r, [600, 6000, 100_000]);
+    const inner = jsonText(pick(r, seeds));
+    const wrappers = [
+      nestedText(d, 'array'),
+      '['.repeat(d) + inner + ']'.repeat(d),
+      file === 'k8s.log'
+        ? '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":['.repeat(d) + ']}'.repeat(d)
+        : file === 'cloudtrail.jsonl'
+          ? '{"Records":['.repeat(d) + inner + ']}'.repeat(d)
+          : nestedText(d, 'mixed'),
+      file === 'k8s.log'
+        ? JSON.stringify({ events: [{ timestamp: 1, message: '['.repeat(d) + inner + ']'.repeat(d) }] })
+        : file === 'cloudtrail.jsonl'
+          ? '{"detail-type":"AWS API Call via CloudTrail","detail":'.repeat(d) + inner + '}'.repeat(d)
+          : nestedText(d, 'object'),
+    ];
+    lines.push(pick(r, wrappers));
+    return { what: `${file}:${lines.length} a whole line nested ${d} deep`, files, tooDeep: `${file}:${lines.length}` };
+  }
+  if (kind === 'huge') {
+    const t = pick(r, targets);
+    const rec = structuredClone(pick(r, seeds));
+    const size = pick(r, [1_000_000, 8_000_000, 30_000_000]);
+    setPath(rec, t.path, hugeString(size, r));
+    for (let n = int(r, 1, 3); n > 0; n--) lines.push(jsonText(rec));
+    return { what: `${file} ${t.path.join('.')} a string of ${size} characters`, files };
+  }
+  if (kind === 'wild') {
+    // Keys of hundreds of segments (an ARN stays within AWS's 2,048 characters) against wildcard-heavy patterns.
+    const ct = files['cloudtrail.jsonl']!;
+    for (let n = int(r, 1, 4); n > 0; n--) {
+      const rec = structuredClone(pick(r, CT_PROBES));
+      const segs = int(r, 100, 900);
+      setPath(
+        rec,
+        ['requestParameters', 'key'],
+        Array.from({ length: segs }, () => pick(r, ['a', 'b', '?'])).join('/'),
+      );
+      setPath(rec, ['errorCode'], DELETE);
+      ct.push(jsonText(rec));
+    }
+    const args = r() < 0.5 ? ['--subject', '*a*a*a*a*a*a*a*a*a*a*a*a*b'] : [];
+    return { what: 'S3 keys of hundreds of segments, wildcard-heavy policies and filters', files, wild: true, args };
+  }
+  if (kind === 'many') {
+    const n = int(r, 20_000, 60_000);
+    const rec = structuredClone(pick(r, K8S_PROBES));
+    setPath(rec, ['annotations', DECISION], 'allow');
+    setPath(rec, ['responseStatus', 'code'], 200);
+    setPath(rec, ['verb'], 'get');
+    const k8s = files['k8s.log']!;
+    for (let i = 0; i < n; i++) {
+      setPath(rec, ['objectRef', 'name'], `n-${i.toString(36)}`);
+      k8s.push(jsonText(rec));
+    }
+    return { what: `${n} distinct object names for one subject`, files };
+  }
+  // A valid record on a line of several megabytes (padding after it): read, not dropped.
+  const pad = ' '.repeat(int(r, 1, 20) * 1_000_000);
+  lines.push(jsonText(pick(r, seeds)) + pad);
+  return { what: `${file}:${lines.length} a line of ${pad.length} bytes`, files };
+}
+
+describe('generate all and verify on deep, huge and wildcard-heavy input', () => {
+  it(
+    'finishes each case within its limit: exit 0, 1 or 2, no overflow, deep records reported',
+    { timeout: 900_000 },
+    () => {
+      const r = rng((SEED ^ 0x5eed17) >>> 0);
+      const failures: string[] = [];
+      for (let c = 0; c < HUGE_CASES; c++) {
+        const k = sizeCase(r, c);
+        const s = makeSandbox();
+        for (const [name, lines] of Object.entries(k.files))
+          writeFileSync(join(s.inDir, name), lines.join('\n') + '\n');
+        const sources = ['--k8s-audit', 'k8s.log', '--cloudtrail', 'cloudtrail.jsonl', '--flows', 'hubble.json'];
+        const gen = cliTimed(
+          ['generate', 'all', '--workers', '1', '-o', s.out, ...sources, ...(k.args ?? [])],
+          CASE_MS,
+          s.inDir,
+        );
+        const policies = [s.out];
+        if (k.wild) {
+          const dir = join(s.root, 'wild', '111122223333');
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, 'shop-cart.json'), JSON.stringify(WILD_POLICY));
+          policies.push(join(s.root, 'wild'));
+        }
+        const ver = cliTimed(['verify', '--policies', ...policies, ...sources, '--on-error', 'skip'], CASE_MS, s.inDir);
+        const fail = (what: string) => failures.push(`case ${c} (${k.what}): ${what}`);
+        for (const [name, t] of [
+          ['generate all', gen],
+          ['verify', ver],
+        ] as const) {
+          if (t.timedOut) fail(`${name} still running after ${t.ms} ms`);
+          else if (![0, 1, 2].includes(t.code)) fail(`${name} exit ${t.code}`);
+          const bad = /Maximum call stack|Invalid string length|internal error|^\s+at\s/m.exec(t.stderr);
+          if (bad) fail(`${name}: ${bad[0]} on stderr`);
+          const raw = rawControls(t.stderr);
+          if (raw.length) fail(`${name}: raw control characters on stderr: ${raw.join(' ')}`);
+        }
+        if (k.tooDeep && !gen.timedOut && !gen.stderr.includes(`${k.tooDeep}: json.too-deep`))
+          fail(`generate all did not report ${k.tooDeep} as json.too-deep`);
+        console.log(`fuzz-hostile sizes: case ${c} (${k.what}): generate ${gen.ms} ms, verify ${ver.ms} ms`);
+        if (!failures.length) rmSync(s.top, { recursive: true, force: true });
+        else if (!KEEP_GOING) break;
+      }
+      if (failures.length) throw new Error(`FUZZ_SEED=${SEED}\n${failures.join('\n')}`);
+    },
+  );
 });

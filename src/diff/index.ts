@@ -4,6 +4,7 @@ import { RISK_ORDER, type CiFinding, type CiReport, type Finding, type VerifyRep
 import { cmp, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
+import { pushAll } from '../util/array.js';
 
 export type { CiEvidence, CiFinding, CiReport, FindingType, Location } from '../model/finding.js';
 
@@ -86,7 +87,7 @@ export async function diffPolicies(base: PolicySide, head: PolicySide, opts: Com
   for (const [from, to, type] of directions) {
     for (const c of kinds.values()) {
       const { grants, undetermined } = await c.grants(from);
-      report.undetermined.push(...undetermined);
+      pushAll(report.undetermined, undetermined);
       const missing: unknown[] = [];
       for (const g of grants) {
         const cov = c.covered(g, to);
@@ -140,7 +141,7 @@ export async function checkPolicies(
   const totals = new Map<string, { all: number; unused: number }>();
   for (const c of kinds.values()) {
     const { grants, undetermined } = await c.grants(0);
-    report.undetermined.push(...undetermined);
+    pushAll(report.undetermined, undetermined);
     for (const group of groupBy(grants, (g) => c.groupKey(g))) {
       const ev = c.evidence!(group);
       const f = c.finding('unused', group, ev);
@@ -176,6 +177,7 @@ function sortReport(r: CiReport): void {
       return true;
     });
     uniq.sort((a, b) => (ranked ? rank(a) - rank(b) : 0) || cmp(key(a), key(b)));
-    list.splice(0, list.length, ...uniq);
+    list.length = 0;
+    pushAll(list, uniq);
   }
 }

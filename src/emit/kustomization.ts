@@ -19,7 +19,7 @@ export async function kustomization(
   const listed: string[] = [];
   for (const k of kinds) {
     const paths = k.files ? [...k.files] : dir ? await yamlFiles(dir, k.name) : [];
-    listed.push(...paths.filter((p) => p.startsWith(k.name + '/') && /\.ya?ml$/.test(p)));
+    for (const p of paths) if (p.startsWith(k.name + '/') && /\.ya?ml$/.test(p)) listed.push(p);
   }
   if (listed.length === 0) return undefined;
   return (

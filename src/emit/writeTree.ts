@@ -16,6 +16,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { unsafePathProblem } from '../util/paths.js';
+import { pushAll } from '../util/array.js';
 
 /** What marks a file as written by audit2policy, so a rerun may replace it. */
 const MARKERS = [
@@ -258,7 +259,7 @@ async function listEntries(d: string): Promise<{ path: string; file: boolean }[]
   const out: { path: string; file: boolean }[] = [];
   for (const e of await readdir(d, { withFileTypes: true })) {
     const p = join(d, e.name);
-    if (e.isDirectory()) out.push(...(await listEntries(p)));
+    if (e.isDirectory()) pushAll(out, await listEntries(p));
     else out.push({ path: p, file: e.isFile() });
   }
   return out;

@@ -7,6 +7,8 @@ import { mergeDays, plausibleNewest, type Anchor, type DayCounts } from './ancho
 import { mergeProfiles } from '../profile/merge.js';
 import { Scope } from '../profile/scope.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
+import { deeperThan } from '../util/json.js';
+import { MAX_DEPTH } from './jsonLines.js';
 import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import { lookupEvents, type LookupOptions } from './cloudTrail/lookupEvents.js';
 import { readEksAuditLogs, type EksLogsOptions } from './eksLogs.js';
@@ -24,6 +26,7 @@ import { addNotice, emptyNotices, mergeNotices, noticeFields, type NoticeTally }
 import { runPool } from './pool.js';
 import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
 import type { TaskMode, TaskRequest, TaskResult } from './taskRunner.js';
+import { pushAll } from '../util/array.js';
 
 export interface IngestOptions {
   k8sAudit: string[];
@@ -90,8 +93,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     // CloudTrail files are single JSON documents more often than not, and a VPC flow log's header
     // names the fields of every later line: neither is split into byte ranges.
     const files = format !== 'k8s-audit' ? found.files.map((f) => ({ ...f, splittable: false })) : found.files;
-    tasks.push(...planTasks(files, opts.workers, opts.splitBytes ?? SPLIT_BYTES, format));
-    notices.push(...found.notices);
+    pushAll(tasks, planTasks(files, opts.workers, opts.splitBytes ?? SPLIT_BYTES, format));
+    pushAll(notices, found.notices);
     total += files.reduce((n, f) => n + f.size, 0);
     if (paths.includes(STDIN)) tasks.push({ path: STDIN, abs: STDIN, gzip: false, format });
   }
@@ -137,7 +140,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   if (opts.cloudtrailApi) {
     const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
     profile = mergeProfiles([profile, api.profile]);
-    sources.push(...api.sources);
+    pushAll(sources, api.sources);
   }
   if (opts.eksAuditLogs) {
     const eks = await readEksAuditLogs(opts.eksAuditLogs, scope, onProgress);
@@ -301,6 +304,14 @@ async function readLookupEvents(
     try {
       for await (const ev of lookupEvents({ ...api.options, region })) {
         n++;
+        // The event's CloudTrailEvent is JSON text of its own: the depth limit of records read from files holds.
+        if (deeperThan(ev.record, MAX_DEPTH)) {
+          const message = `event ${ev.id}: CloudTrailEvent nested deeper than ${MAX_DEPTH} levels of objects and arrays`;
+          rec.issues++;
+          if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
+            rec.issueSamples.push({ kind: 'issue', code: 'json.too-deep', file: path, line: n, message });
+          continue;
+        }
         const added = decodeCloudTrailValue(ev.record, { file: path, line: n }, (item) => {
           if (item.kind === 'issue' && item.level === 'notice')
             addNotice(tally, { ...item, message: `event ${ev.id}: ${item.message}` });

@@ -1,7 +1,15 @@
 import type { InputIssue } from '../model/issue.js';
+import { deeperThan } from '../util/json.js';
 
 /** Most a single pretty-printed document may hold before it is refused (memory stays bounded). */
 export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The deepest nesting of objects and arrays a record may have (512 levels): far past any audit Event, CloudTrail
+ * record or flow (a Kubernetes object in a RequestResponse event is a few dozen deep), and far below what a
+ * recursive reader of the value could take. A deeper record is an input issue (`json.too-deep`), never read.
+ */
+export const MAX_DEPTH = 512;
 
 export type ValueHandler = (value: unknown, line: number) => void;
 
@@ -58,7 +66,7 @@ export class JsonLineDecoder {
       const values = splitConcatenated(text, e);
       if (values) {
         this.mode = 'lines';
-        for (const x of values) this.onValue(x, n);
+        for (const x of values) this.value(x, n, true);
         return;
       }
       if (this.mode === 'unknown' && this.allowDocument && opensDocument(text)) {
@@ -73,7 +81,20 @@ export class JsonLineDecoder {
       return;
     }
     this.mode = 'lines';
-    this.onValue(v, n);
+    this.value(v, n, opensMoreThan(text, MAX_DEPTH));
+  }
+
+  /**
+   * A parsed value to its reader, unless it nests deeper than MAX_DEPTH. `mayBeDeep`: the text opens more objects
+   * and arrays than the limit (a line with fewer cannot nest deeper, and is not walked: the common case costs a few
+   * native searches, not a visit of every value).
+   */
+  private value(v: unknown, line: number, mayBeDeep: boolean): void {
+    if (mayBeDeep && deeperThan(v, MAX_DEPTH))
+      this.onIssue(
+        this.issue(line, 'json.too-deep', `a JSON value nested deeper than ${MAX_DEPTH} levels of objects and arrays`),
+      );
+    else this.onValue(v, line);
   }
 
   /** Call after the last line. */
@@ -90,12 +111,20 @@ export class JsonLineDecoder {
       this.onIssue(this.issue(line, 'json.malformed', `not valid JSON: ${errorText(e)}`));
       return;
     }
-    this.onValue(v, this.docLine);
+    this.value(v, this.docLine, true);
   }
 
   private issue(line: number, code: string, message: string): InputIssue {
     return { kind: 'issue', code, file: this.file, line, message };
   }
+}
+
+/** Whether the text holds more than `max` of `{` and `[` (in strings or not: an upper bound of the nesting). */
+function opensMoreThan(s: string, max: number): boolean {
+  let n = 0;
+  for (let i = s.indexOf('{'); i >= 0; i = s.indexOf('{', i + 1)) if (++n > max) return true;
+  for (let i = s.indexOf('['); i >= 0; i = s.indexOf('[', i + 1)) if (++n > max) return true;
+  return false;
 }
 
 function isBlank(s: string): boolean {

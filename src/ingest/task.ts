@@ -12,7 +12,7 @@ import { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource } from './sourceOf.js';
 import { countDay, type DayCounts } from './anchor.js';
-import { LineSplitter } from './lines.js';
+import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
 
 /** Which reader a source is for: the option it was given with. */
@@ -150,6 +150,14 @@ export async function runTask(
     skipFirstPartial: !first,
     base: first ? 0 : task.start! - 1,
     limit: task.end ?? Infinity,
+    onLineTooLong: (line, bytes) =>
+      onIssue({
+        kind: 'issue',
+        code: 'line.too-long',
+        file: task.path,
+        line,
+        message: `a line of ${bytes.toLocaleString('en-US')} bytes, over the ${MAX_LINE_BYTES.toLocaleString('en-US')} a record may take: left out`,
+      }),
   });
 
   const raw: Readable =

@@ -121,7 +121,7 @@ function unescapeStem(stem: string): string | undefined {
     if (s[i] === '~') {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 2;
-    } else bytes.push(...Buffer.from(s[i]!, 'utf8'));
+    } else for (const b of Buffer.from(s[i]!, 'utf8')) bytes.push(b);
   }
   return Buffer.from(bytes).toString('utf8');
 }

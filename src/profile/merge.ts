@@ -26,6 +26,7 @@ import { tupleKey } from '../util/key.js';
 import { sortImplied } from './edges.js';
 import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './order.js';
 import { LeftOutAccumulator } from './identities.js';
+import { pushAll } from '../util/array.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;
@@ -82,11 +83,11 @@ export function mergeProfiles(profiles: Profile[]): Profile {
   const leftOut = new LeftOutAccumulator();
   let start = '';
   let end = '';
-  const sources = [];
+  const sources: Profile['sources'] = [];
   for (const p of profiles) {
     start = minTime(start, p.window.start);
     end = maxTime(end, p.window.end);
-    sources.push(...p.sources);
+    pushAll(sources, p.sources);
     for (const [k, n] of Object.entries(p.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
     for (const l of p.leftOut ?? []) leftOut.add(l.reason, l.arn, l.count, l.events);
     for (const pr of p.principals) {
@@ -110,7 +111,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
         acc.username = preferredIamArn(acc.username, pr.username);
         acc.subject = { kind: pr.subject.kind, name: acc.username };
       }
-      acc.created.push(...(pr.created ?? []));
+      pushAll(acc.created, pr.created ?? []);
       for (const e of pr.aws ?? []) {
         const ek = awsCallKey(e);
         const prev = acc.aws.get(ek);

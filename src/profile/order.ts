@@ -2,7 +2,7 @@ import { cmp } from '../model/issue.js';
 import type { AwsCallObservation, ImpliedPermission } from '../model/observation.js';
 import type { AwsCall, CreatedNames, SourceRecord } from '../model/profile.js';
 import type { Subject } from '../model/subject.js';
-import { compareTuples, tupleKey } from '../util/key.js';
+import { compareTuples, tupleKeyOf } from '../util/key.js';
 
 /** The call of an AWS record, as its edge keeps it. */
 export function awsCallOf(obs: AwsCallObservation): AwsCall {
@@ -27,7 +27,7 @@ export function awsCallKey(c: AwsCall): string {
     ...c.resources,
   ];
   for (const i of c.implied) parts.push(i.action, i.resource, i.via);
-  return tupleKey(...parts);
+  return tupleKeyOf(parts);
 }
 
 /** The profile's order of AWS edges: event source, name, then the resources and implied permissions as lists. */

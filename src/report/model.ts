@@ -5,6 +5,7 @@ import { KIND_NAMES, KINDS } from '../kinds/index.js';
 import type { KindWidening } from '../kinds/types.js';
 import { buildGraph } from './graph.js';
 import type { PrincipalSection, RiskRow } from './types.js';
+import { pushAll } from '../util/array.js';
 
 export type { Permission, PrincipalSection } from './types.js';
 
@@ -74,11 +75,11 @@ export async function buildReport(
 
   for (const name of KIND_NAMES) {
     const part = await KINDS[name].report(profile, { widened });
-    sections.push(...part.sections);
-    risks.push(...part.risks);
-    coverage.push(...part.coverage);
-    sparse.push(...part.sparse);
-    kindDropped.push(...part.dropped);
+    pushAll(sections, part.sections);
+    pushAll(risks, part.risks);
+    pushAll(coverage, part.coverage);
+    pushAll(sparse, part.sparse);
+    pushAll(kindDropped, part.dropped);
     denied += part.denied;
     once += part.once;
   }
@@ -86,20 +87,24 @@ export async function buildReport(
   // Coverage.
   if (days < 7)
     coverage.unshift(`the soak covers ${days.toFixed(1)} days, less than a week: weekly jobs may be missing`);
-  coverage.push(...sparse);
+  pushAll(coverage, sparse);
   if (once) coverage.push(`${once} accesses were seen only once`);
   if (denied)
     coverage.push(
       `${denied} accesses were denied in the logs: needed but not granted (check whether the application depends on them)`,
     );
-  if (opts.learning?.length) coverage.push(...opts.learning.map((l) => l.trim()));
+  if (opts.learning?.length)
+    pushAll(
+      coverage,
+      opts.learning.map((l) => l.trim()),
+    );
 
   const dropped: ReportModel['dropped'] = Object.entries(profile.skipped).map(([reason, count]) => ({
     reason,
     count,
     detail: SKIP_REASONS[reason] ?? '',
   }));
-  dropped.push(...kindDropped);
+  pushAll(dropped, kindDropped);
   const issueMap = new Map<string, { count: number; example: string }>();
   for (const s of profile.sources) {
     for (const i of s.issueSamples) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mdCell } from './ci/index.js';
 import type { GraphEdge, Permission, ReportModel } from './model.js';
+import { pushAll } from '../util/array.js';
 
 /**
  * The reviewer's report as one self-contained HTML file (no script at all, a strict
@@ -101,7 +102,7 @@ export function svgGraph(g: ReportModel['graph']): string {
   COLUMN_TITLES.forEach((t, i) =>
     parts.push(`<text x="${COL_X[i]}" y="18" font-size="13" font-weight="600" fill="#1d2433">${t}</text>`),
   );
-  parts.push(...groupLabels);
+  pushAll(parts, groupLabels);
   for (const e of g.edges) {
     const a = pos.get(e.from);
     const b = pos.get(e.to);

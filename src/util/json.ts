@@ -5,3 +5,36 @@ export type JsonObject = Record<string, unknown>;
 export function isObj(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * Whether a parsed JSON value nests objects and arrays deeper than `max` levels (the value itself is level 1).
+ * Iterative and stopping at the first level past the limit: it costs one step per object or array, whatever the
+ * depth, where a recursive visitor overflows the stack at a few thousand levels.
+ */
+export function deeperThan(v: unknown, max: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const stack: object[] = [v];
+  const depths: number[] = [1];
+  while (stack.length) {
+    const x = stack.pop()!;
+    const d = depths.pop()!;
+    if (Array.isArray(x)) {
+      for (const y of x as unknown[])
+        if (typeof y === 'object' && y !== null) {
+          if (d >= max) return true;
+          stack.push(y);
+          depths.push(d + 1);
+        }
+    } else {
+      for (const k in x) {
+        const y = (x as Record<string, unknown>)[k];
+        if (typeof y === 'object' && y !== null) {
+          if (d >= max) return true;
+          stack.push(y);
+          depths.push(d + 1);
+        }
+      }
+    }
+  }
+  return false;
+}

@@ -5,6 +5,11 @@
  * output with `compareTuples` over the fields, never by sorting keys.
  */
 export function tupleKey(...parts: readonly string[]): string {
+  return tupleKeyOf(parts);
+}
+
+/** tupleKey of a list of any length (spreading a long list into tupleKey's arguments overflows the stack). */
+export function tupleKeyOf(parts: readonly string[]): string {
   let k = '';
   for (const p of parts) k += p.length + ':' + p;
   return k;

@@ -327,3 +327,43 @@ export async function checkIam(out: string, rel: string, doc: unknown, fail: Fai
     }
   }
 }
+
+// ---- deep, huge and wildcard-heavy input (issue 17) ----------------------------------------------------------------
+
+/** A raw JSON text put where a placeholder string stands: values JSON.stringify could not write (too deep). */
+export const RAW = '\u0001fuzz:raw\u0001';
+
+/** JSON text of a record whose RAW placeholder (at most one) is replaced by `raw`. */
+export const withRawText = (rec: unknown, raw: string): string => jsonText(rec).replace(JSON.stringify(RAW), () => raw);
+
+/** Objects and arrays nested `depth` deep, as JSON text: `[[[...]]]`, `{"a":{"a":...}}` or a mix. */
+export function nestedText(depth: number, shape: 'array' | 'object' | 'mixed'): string {
+  if (shape === 'array') return '['.repeat(depth) + ']'.repeat(depth);
+  if (shape === 'object') return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  const half = Math.floor(depth / 2);
+  return '[{"a":'.repeat(half) + '1' + '}]'.repeat(half);
+}
+
+/** A string of `n` characters drawn from `alphabet` (control characters, quotes and `*` included by default). */
+export function hugeString(n: number, r: () => number, alphabet = 'ab*?/:\u001b[\n"\\💥'): string {
+  const chars = [...alphabet];
+  const piece = Array.from({ length: 4096 }, () => chars[Math.floor(r() * chars.length)]!).join('');
+  return piece.repeat(Math.ceil(n / piece.length)).slice(0, n);
+}
+
+/** C0, DEL, C1, the line separators and the bidirectional controls: none may reach stderr raw. */
+export function rawControls(text: string): string[] {
+  const found = new Set<string>();
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    const bad =
+      (c < 0x20 && c !== 0x0a) ||
+      (c >= 0x7f && c <= 0x9f) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069);
+    if (bad) found.add(JSON.stringify(ch));
+  }
+  return [...found];
+}

@@ -1,6 +1,6 @@
 // Code that may hang (a backtracking regex, a deep recursion) run in a child process that is killed at a deadline,
 // so a regression fails the test instead of hanging the suite. The child imports the build (npm test builds first).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { BIN, ROOT } from './cli.js';
 
 export interface Timed {
@@ -43,4 +43,38 @@ export function runTimed(body: string, deadlineMs: number): Timed {
 /** Run the built CLI, killed after `deadlineMs`. */
 export function cliTimed(args: string[], deadlineMs: number, cwd = ROOT): Timed {
   return timed([BIN, ...args], deadlineMs, cwd);
+}
+
+/** cliTimed without blocking this process (a test's local server must keep answering). */
+export function cliTimedAsync(
+  args: string[],
+  deadlineMs: number,
+  env: Record<string, string>,
+): Promise<Omit<Timed, 'out'>> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, deadlineMs);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Date.now() - t0,
+        timedOut,
+      });
+    });
+  });
 }

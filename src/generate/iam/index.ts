@@ -4,7 +4,7 @@ import { PROFILE_API_VERSION, type LeftOutIdentity, type Principal, type Profile
 import { awsIdentityKey, iamIdentity, iamKindOf, type IamIdentity } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { splitPolicy, type PolicyDocument, type Statement } from './policy.js';
-import { tupleKey } from '../../util/key.js';
+import { tupleKey, tupleKeyOf } from '../../util/key.js';
 import { fold, generalizeKeys, widenMany, widenS3Prefixes } from './widen.js';
 import {
   IAM_INDEX_KIND,
@@ -16,6 +16,7 @@ import {
   type IamIndex,
 } from '../../model/layout.js';
 import { caseDistinct } from '../../util/paths.js';
+import { pushAll } from '../../util/array.js';
 
 /** Widening options of `generate iam`; all off by default. */
 export interface IamOptions {
@@ -239,7 +240,7 @@ async function principalPolicy(
   result.unmapped.push(
     ...[...unmapped.values()].sort((a, b) => cmp(a.eventSource, b.eventSource) || cmp(a.eventName, b.eventName)),
   );
-  result.denied.push(...denied);
+  pushAll(result.denied, denied);
   const seenW = new Set<string>();
   for (const w of widenings) {
     const k = tupleKey(w.action, w.option, w.detail);
@@ -253,7 +254,7 @@ async function principalPolicy(
   const bySet = new Map<string, { resources: string[]; actions: string[] }>();
   for (const action of [...grants.keys()].sort(cmp)) {
     const resources = [...grants.get(action)!.keys()].sort(cmp);
-    const key = tupleKey(...resources);
+    const key = tupleKeyOf(resources);
     const s = bySet.get(key) ?? { resources, actions: [] };
     s.actions.push(action);
     bySet.set(key, s);

@@ -1,5 +1,6 @@
 import { callNeeds } from '../../knowledge/aws/permissions.js';
 import type { AwsCall } from '../../model/profile.js';
+import { pushAll } from '../../util/array.js';
 
 /**
  * What the generator grants for one observed call: the needs AWS defines (knowledge/aws/permissions.ts)
@@ -35,7 +36,7 @@ export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
     const widened: string[] = [];
     const resources = [...n.resources];
     for (const u of n.unnamed ?? []) {
-      resources.push(...u.patterns);
+      pushAll(resources, u.patterns);
       widened.push(`${u.why} → ${u.patterns.join(', ')}`);
     }
     // Names the event gave without a part of their ARN: a secret's random suffix, an IAM name's path...

@@ -1,4 +1,5 @@
 /** An IAM identity policy document, keys in AWS's order. */
+import { pushAll } from '../../util/array.js';
 export interface Statement {
   Sid: string;
   Effect: 'Allow';
@@ -35,7 +36,7 @@ export function serializePolicy(doc: PolicyDocument): string {
 export function splitPolicy(statements: Statement[], limit = MANAGED_POLICY_LIMIT): PolicyDocument[] {
   const empty = (): PolicyDocument => ({ Version: '2012-10-17', Statement: [] });
   const pieces: Statement[] = [];
-  for (const s of statements) pieces.push(...splitStatement(s, limit));
+  for (const s of statements) pushAll(pieces, splitStatement(s, limit));
   const docs: PolicyDocument[] = [];
   let cur = empty();
   for (const s of pieces) {

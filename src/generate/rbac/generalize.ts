@@ -1,6 +1,7 @@
 import { generatedName, ordinalOf } from '../../knowledge/kubernetes/generatedNames.js';
 import { cmp } from '../../model/issue.js';
 import { grantEvidence, type CreatedNames, type K8sEdge } from '../../model/profile.js';
+import { pushAll } from '../../util/array.js';
 
 /** Names made up by the cluster or by the principal itself, seen for one verb on one resource in one namespace. */
 export interface NameGeneralization {
@@ -92,7 +93,11 @@ function growingOrdinals(names: Map<string, { first: string; last: string }>): s
     list.sort((a, b) => a.ordinal - b.ordinal);
     const lo = Date.parse(list[0]!.first.slice(0, 23) + 'Z');
     const hi = Date.parse(list[list.length - 1]!.first.slice(0, 23) + 'Z');
-    if (hi - lo >= DAY_MS) out.push(...list.map((x) => x.name));
+    if (hi - lo >= DAY_MS)
+      pushAll(
+        out,
+        list.map((x) => x.name),
+      );
   }
   return out;
 }

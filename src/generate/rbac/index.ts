@@ -8,6 +8,7 @@ import { bindingObject, roleObject, objectName, filePath, fileStems } from './ob
 import { ANONYMOUS_NAMES, type RbacOptions } from './options.js';
 import { buildRules, type RuleWithEvidence } from './rules.js';
 import { compareTuples, tupleKey } from '../../util/key.js';
+import { pushAll } from '../../util/array.js';
 
 export type { RbacOptions } from './options.js';
 export type { CheckPermission, LeftOut, RbacGap } from './checks.js';
@@ -42,7 +43,7 @@ export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResu
     });
   const stems = fileStems(withRules.map((x) => x.p.subject));
   for (const { p, grantable } of withRules)
-    artefacts.push(...forPrincipal(p, grantable, opts, widenings, stems.get(subjectId(p.subject))!));
+    pushAll(artefacts, forPrincipal(p, grantable, opts, widenings, stems.get(subjectId(p.subject))!));
   artefacts.sort((a, b) => cmp(subjectKey(a.subject), subjectKey(b.subject)) || cmp(a.namespace, b.namespace));
   widenings.sort(
     (a, b) =>

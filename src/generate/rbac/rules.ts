@@ -3,7 +3,8 @@ import { cmp } from '../../model/issue.js';
 import { CHECK_VERBS, type CreatedNames, type K8sEdge } from '../../model/profile.js';
 import { describeGeneralization, generalizeNames } from './generalize.js';
 import { NAMEABLE_VERBS, type RbacOptions } from './options.js';
-import { compareTuples, tupleKey } from '../../util/key.js';
+import { compareTuples, tupleKey, tupleKeyOf } from '../../util/key.js';
+import { pushAll } from '../../util/array.js';
 
 /** An RBAC PolicyRule in the key order kubectl prints. */
 export interface PolicyRule {
@@ -62,7 +63,7 @@ export function buildRules(edges: K8sEdge[], opts: RbacOptions, created: Created
   }
 
   const out: RuleWithEvidence[] = [];
-  for (const r of byResource.values()) out.push(...resourceRules(r.group, r.resource, r.verbs, opts, created));
+  for (const r of byResource.values()) pushAll(out, resourceRules(r.group, r.resource, r.verbs, opts, created));
   for (const [url, verbs] of byURL) {
     out.push({
       rule: { nonResourceURLs: [url], verbs: [...verbs.keys()].sort(cmp) },
@@ -139,13 +140,13 @@ function resourceRules(
     }
   >();
   for (const [verb, r] of restrict) {
-    const sig = tupleKey(...r.names);
+    const sig = tupleKeyOf(r.names);
     let g = groups.get(sig);
     if (!g) groups.set(sig, (g = { names: r.names, verbs: [], edges: [], widenedBy: new Set(), widenings: [] }));
     g.verbs.push(verb);
-    g.edges.push(...r.edges);
+    pushAll(g.edges, r.edges);
     r.widenedBy.forEach((x) => g.widenedBy.add(x));
-    g.widenings.push(...r.widenings);
+    pushAll(g.widenings, r.widenings);
   }
   return [...groups.values()].map((g) => {
     const rule: PolicyRule =

@@ -12,6 +12,7 @@ import {
 } from '../../knowledge/aws/arn.js';
 import { rulesFor, type ParameterRule } from '../../knowledge/aws/resourceParameters.js';
 import { impliedFromParameters } from './implied.js';
+import { pushAll } from '../../util/array.js';
 
 /**
  * The resources a CloudTrail call touched, as ARNs, from its request parameters: the table of
@@ -49,9 +50,9 @@ export function valuesAt(params: unknown, path: string): string[] {
     for (const v of cur) {
       const x = isObj(v) ? v[name] : undefined;
       if (each) {
-        if (Array.isArray(x)) next.push(...x);
+        if (Array.isArray(x)) pushAll(next, x);
       } else if (keys) {
-        if (isObj(x)) next.push(...Object.keys(x));
+        if (isObj(x)) pushAll(next, Object.keys(x));
       } else next.push(x);
     }
     cur = next;
@@ -224,8 +225,8 @@ export function resourcesFromParameters(service: string, params: unknown, c: Cal
     if (typeof v === 'string' && isArn(v)) out.push(v);
     else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string' && isArn(x)) out.push(x);
   }
-  for (const rule of rulesFor(service, c.eventName ?? '')) out.push(...fromRule(rule, service, params, c));
-  if (service === 'apigateway') out.push(...apiGateway(params, c));
+  for (const rule of rulesFor(service, c.eventName ?? '')) pushAll(out, fromRule(rule, service, params, c));
+  if (service === 'apigateway') pushAll(out, apiGateway(params, c));
   return out;
 }
 

@@ -1,6 +1,7 @@
 import type { InputIssue } from '../../model/issue.js';
 import { shown } from '../../knowledge/kubernetes/names.js';
-import { isObj } from '../../util/json.js';
+import { deeperThan, isObj } from '../../util/json.js';
+import { MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
 import { decodeValue, type Emit, type Loc } from './decode.js';
 import { gkeEntryToEvent } from './gke.js';
 
@@ -183,6 +184,17 @@ export class K8sAuditReader {
         v = JSON.parse(msg);
       } catch {
         return this.shape(loc, where, 'k8s.not-json-message', `${env} messages that are not JSON (another log?)`);
+      }
+      if (deeperThan(v, MAX_JSON_DEPTH)) {
+        const message = `a message nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`;
+        this.emit({
+          kind: 'issue',
+          code: 'json.too-deep',
+          file: loc.file,
+          line: loc.line,
+          message: join(where, message),
+        });
+        return 0;
       }
     } else if (!isObj(msg)) return this.bad(loc, where, `the message is ${msg === null ? 'null' : typeof msg}`);
     const o = v;

@@ -16,6 +16,7 @@ import { compareRbac, describeRbac } from './compare.js';
 import { rbacExcess } from './excess.js';
 import { rbacNewness } from './newness.js';
 import { rbacReport } from './report.js';
+import { pushAll } from '../../util/array.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
@@ -103,7 +104,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
           }
         }
       }
-      lines.push(...checkLines(checks, gaps, leftOut));
+      pushAll(lines, checkLines(checks, gaps, leftOut));
       if (widenings.length === 0)
         lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
       else {

@@ -1,6 +1,7 @@
 import { escapeControls } from '../../util/escape.js';
 import { notJudgedText } from '../notJudged.js';
 import { counts, evidenceText, failing, riskText, sections, TITLES, type Formatter } from './common.js';
+import { pushAll } from '../../util/array.js';
 
 /** Rows shown before a section collapses into <details>. */
 const COLLAPSE_AFTER = 50;
@@ -47,20 +48,14 @@ export const markdown: Formatter = (r, failOn) => {
     );
     const head = ['| kind | principal | access | evidence |', '|---|---|---|---|'];
     out.push(`#### ${TITLES[t]} (${list.length})`, '');
-    if (rows.length <= COLLAPSE_AFTER) out.push(...head, ...rows, '');
-    else
-      out.push(
-        ...head,
-        ...rows.slice(0, COLLAPSE_AFTER),
-        '',
-        `<details><summary>${rows.length - COLLAPSE_AFTER} more</summary>`,
-        '',
-        ...head,
-        ...rows.slice(COLLAPSE_AFTER),
-        '',
-        '</details>',
-        '',
-      );
+    // Rows appended in loops: a section may hold more findings than a call takes arguments.
+    if (rows.length <= COLLAPSE_AFTER) pushAll(out, [...head, ...rows, '']);
+    else {
+      pushAll(out, [...head, ...rows.slice(0, COLLAPSE_AFTER), '']);
+      pushAll(out, [`<details><summary>${rows.length - COLLAPSE_AFTER} more</summary>`, '', ...head]);
+      pushAll(out, rows.slice(COLLAPSE_AFTER));
+      pushAll(out, ['', '</details>', '']);
+    }
   }
   if (r.command === 'check' && Object.keys(r.unusedShare).length) {
     out.push(

@@ -1,6 +1,7 @@
 import { ruleWords, uncovered } from './covers.js';
 import { impersonationChecks } from './impersonation.js';
 import type { PolicyRule, RbacDecision, RbacPolicySet, RbacRequest } from './types.js';
+import { pushAll } from '../../util/array.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const WRITES = new Set(['create', 'update', 'patch']);
@@ -85,7 +86,7 @@ function held(
   const owner = set.rulesFor(req, req.namespace);
   const missing: string[] = [];
   if (!rules) missing.push(unknownWhy);
-  else if (rules.unknown.length) missing.push(...rules.unknown);
+  else if (rules.unknown.length) pushAll(missing, rules.unknown);
   else {
     const left = uncovered(owner.rules, rules.rules);
     if (left.length === 0) return undefined;

@@ -5,6 +5,7 @@ import { readRbacObjects, selectorMatches, type BindingDef, type RoleDef, type R
 import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest, RuleSet } from './types.js';
 import { admit } from './admit.js';
 import { compareTuples, tupleKey } from '../../util/key.js';
+import { pushAll } from '../../util/array.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
 
@@ -83,8 +84,12 @@ class PolicySet implements RbacPolicySet {
       const role = this.roleRules(b.roleKind, b.namespace, b.roleName);
       const where = `${b.kind} ${b.namespace ? b.namespace + '/' : ''}${b.name}`;
       if (!role) unknown.push(`${where} refers to ${b.roleKind} ${b.roleName}, which is not among the policies given`);
-      else if (role.unknown.length) unknown.push(...role.unknown.map((u) => `${where} refers to ${u}`));
-      else rules.push(...role.rules);
+      else if (role.unknown.length)
+        pushAll(
+          unknown,
+          role.unknown.map((u) => `${where} refers to ${u}`),
+        );
+      else pushAll(rules, role.rules);
     }
     return { rules, unknown: [...new Set(unknown)] };
   }
