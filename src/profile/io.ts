@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { canonicalEvidence, type Evidence } from '../model/evidence.js';
 import { InputError, type InputIssue } from '../model/issue.js';
 import {
+  edgeAccess,
   PROFILE_API_VERSION,
   type AwsEdge,
   type K8sEdge,
@@ -150,15 +151,8 @@ function canonicalAwsEdge(e: AwsEdge): AwsEdge {
 }
 
 function canonicalEdge(e: K8sEdge): K8sEdge {
-  const out: K8sEdge = {
-    verb: e.verb,
-    apiGroup: e.apiGroup,
-    resource: e.resource,
-    subresource: e.subresource,
-    namespace: e.namespace,
-    name: e.name,
-    nonResourceURL: e.nonResourceURL,
-  };
+  // The access fields in their canonical order, then the evidence.
+  const out: K8sEdge = edgeAccess(e);
   const opt = (ev: Evidence | undefined) => (ev ? canonicalEvidence(ev) : undefined);
   if (e.allowed) out.allowed = opt(e.allowed)!;
   if (e.denied) out.denied = opt(e.denied)!;
