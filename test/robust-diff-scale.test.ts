@@ -37,9 +37,9 @@ describe('diff at scale', () => {
   it('10,000 statements per side: the one added and the one removed, in seconds (the CLI, killed at 2 min)', () => {
     const dir = tmp('a2p-diffscale-');
     for (const side of ['base', 'head'] as const) {
-      mkdirSync(join(dir, side, '111122223333'), { recursive: true });
+      mkdirSync(join(dir, side, '111122223333', 'role'), { recursive: true });
       const doc = { Version: '2012-10-17', Statement: statements(side, 10_000) };
-      writeFileSync(join(dir, side, '111122223333', 'app.json'), JSON.stringify(doc, null, 2));
+      writeFileSync(join(dir, side, '111122223333', 'role', 'app.json'), JSON.stringify(doc, null, 2));
     }
     const t = cliTimed(['diff', join(dir, 'base'), join(dir, 'head'), '--format', 'json', '--kind', 'iam'], 120_000);
     console.log(`diff of 10,000 IAM statements per side: ${t.ms} ms`);
@@ -52,7 +52,7 @@ describe('diff at scale', () => {
     expect(r.newAccess).toMatchObject([
       {
         summary: 's3:DeleteObject on arn:aws:s3:::bucket-1/new/*',
-        locations: [{ file: join(dir, 'head', '111122223333', 'app.json'), line: 5 + 6 * 9_999 }],
+        locations: [{ file: join(dir, 'head', '111122223333', 'role', 'app.json'), line: 5 + 6 * 9_999 }],
       },
     ]);
     expect(r.removedAccess).toMatchObject([{ summary: 's3:PutObject on arn:aws:s3:::bucket-7/path-7/*' }]);

@@ -135,10 +135,10 @@ describe('IAM evaluator on hostile keys (child process, killed at the deadline)'
       recipientAccountId: '111122223333',
     };
     writeFileSync(join(dir, 'ct.jsonl'), JSON.stringify(rec) + '\n');
-    mkdirSync(join(dir, 'pol', '111122223333'), { recursive: true });
+    mkdirSync(join(dir, 'pol', '111122223333', 'role'), { recursive: true });
     const Resource = 'arn:aws:s3:::bkt/logs/*/*/*/*/*.json';
     const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource }] };
-    writeFileSync(join(dir, 'pol', '111122223333', 'app.json'), JSON.stringify(doc));
+    writeFileSync(join(dir, 'pol', '111122223333', 'role', 'app.json'), JSON.stringify(doc));
     const t = cliTimed(
       ['verify', '--policies', join(dir, 'pol'), '--cloudtrail', join(dir, 'ct.jsonl'), '--format', 'json'],
       20_000,

@@ -78,7 +78,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const verbose = argv.includes('--verbose');
     const known =
       e instanceof UsageError || e instanceof InputError || e instanceof InputAbort || e instanceof OutputConflictError;
-    io.stderr.write(ctx.c.red(`error: ${escapeControls((e as Error).message)}\n`));
+    // Our messages may hold several lines (a config file's mistakes, one per line); each is escaped on its own.
+    const lines = (e as Error).message.split('\n').map((l) => escapeControls(l));
+    io.stderr.write(ctx.c.red(`error: ${lines.join('\n')}\n`));
     if (verbose)
       io.stderr.write(
         `${((e as Error).stack ?? '')
