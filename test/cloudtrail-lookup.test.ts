@@ -161,6 +161,21 @@ describe('LookupEvents through the real SDK client against a local server', () =
     await expect(run()).rejects.toThrow(/Rate exceeded/);
   });
 
+  it('stops with an error when the service hands back a NextToken it gave before, instead of paging forever', async () => {
+    const { endpoint, seen } = await serve(() => ({
+      status: 200,
+      body: { Events: [event('e1', 'GetFunction20150331v2')], NextToken: 'same' },
+    }));
+    const got: string[] = [];
+    const run = async () => {
+      for await (const e of lookupEvents({ region: 'eu-west-1', endpoint, credentials: creds, minIntervalMs: 0 }))
+        got.push(e.id);
+    };
+    await expect(run()).rejects.toThrow(/paging token it had already given, after 2 pages/);
+    expect(seen).toHaveLength(2);
+    expect(got).toEqual(['e1']);
+  });
+
   it('feeds the CLI: profile --cloudtrail-api pages, retries throttling, dedupes by event id and reports a broken event as an issue', async () => {
     const { endpoint, seen } = await serve((req, n) => {
       if (n === 2) return { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };

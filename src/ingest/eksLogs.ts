@@ -13,6 +13,7 @@ import type { Scope } from '../profile/scope.js';
 import { UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
 import type { Progress } from './task.js';
+import { paged } from './paging.js';
 
 /** The stream prefix of the API server's audit log in an EKS cluster's log group. */
 export const EKS_AUDIT_STREAM_PREFIX = 'kube-apiserver-audit-';
@@ -56,47 +57,32 @@ export async function* filterLogEvents(opts: EksLogsOptions): AsyncGenerator<Eks
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
-  const interval = opts.minIntervalMs ?? 250;
-  const seen = new Set<string>();
-  const tokens = new Set<string>();
-  let token: string | undefined;
-  let last = 0;
-  let pages = 0;
   try {
-    do {
-      const wait = last + interval - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      last = Date.now();
-      const page = await client.send(
-        new FilterLogEventsCommand({
-          logGroupName: opts.logGroup,
-          ...(opts.streamPrefix ? { logStreamNamePrefix: opts.streamPrefix } : {}),
-          ...(opts.startTime ? { startTime: opts.startTime.getTime() } : {}),
-          ...(opts.endTime ? { endTime: opts.endTime.getTime() } : {}),
-          ...(token ? { nextToken: token } : {}),
-        }),
-      );
-      pages++;
-      const events = page.events ?? [];
-      opts.onPage?.(events.length);
-      for (const e of events) {
-        const id = e.eventId ?? '';
-        if (id !== '' && seen.has(id)) continue;
-        if (id !== '') seen.add(id);
-        yield {
-          id,
-          logStreamName: e.logStreamName ?? '',
-          ...(e.timestamp !== undefined ? { timestamp: e.timestamp } : {}),
-          message: e.message ?? '',
-        };
-      }
-      token = page.nextToken || undefined;
-      if (token !== undefined && tokens.has(token)) {
-        opts.onRepeatedToken?.(pages);
-        break;
-      }
-      if (token !== undefined) tokens.add(token);
-    } while (token);
+    const events = paged({
+      fetch: (token) =>
+        client.send(
+          new FilterLogEventsCommand({
+            logGroupName: opts.logGroup,
+            ...(opts.streamPrefix ? { logStreamNamePrefix: opts.streamPrefix } : {}),
+            ...(opts.startTime ? { startTime: opts.startTime.getTime() } : {}),
+            ...(opts.endTime ? { endTime: opts.endTime.getTime() } : {}),
+            ...(token ? { nextToken: token } : {}),
+          }),
+        ),
+      items: (page) => page.events ?? [],
+      next: (page) => page.nextToken,
+      id: (e) => e.eventId ?? '',
+      minIntervalMs: opts.minIntervalMs ?? 250,
+      ...(opts.onPage ? { onPage: opts.onPage } : {}),
+      ...(opts.onRepeatedToken ? { onRepeatedToken: opts.onRepeatedToken } : {}),
+    });
+    for await (const e of events)
+      yield {
+        id: e.eventId ?? '',
+        logStreamName: e.logStreamName ?? '',
+        ...(e.timestamp !== undefined ? { timestamp: e.timestamp } : {}),
+        message: e.message ?? '',
+      };
   } finally {
     client.destroy();
   }

@@ -1,3 +1,5 @@
+import { paged } from '../paging.js';
+
 /**
  * CloudTrail's LookupEvents API as a source (groundwork for the CloudTrail slice): pages through
  * NextToken, keeps to the API's low rate limit, lets the SDK's retry strategy handle throttling and
@@ -34,39 +36,32 @@ export async function* lookupEvents(opts: LookupOptions): AsyncGenerator<LookedU
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
-  const interval = opts.minIntervalMs ?? 550;
-  const seen = new Set<string>();
-  let token: string | undefined;
-  let last = 0;
   try {
-    do {
-      const wait = last + interval - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      last = Date.now();
-      const page = await client.send(
-        new LookupEventsCommand({
-          ...(opts.startTime ? { StartTime: opts.startTime } : {}),
-          ...(opts.endTime ? { EndTime: opts.endTime } : {}),
-          MaxResults: 50,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      );
-      const events = page.Events ?? [];
-      opts.onPage?.(events.length);
-      for (const e of events) {
-        const id = e.EventId ?? '';
-        if (id !== '' && seen.has(id)) continue;
-        if (id !== '') seen.add(id);
-        let record: unknown = null;
-        try {
-          record = e.CloudTrailEvent ? JSON.parse(e.CloudTrailEvent) : null;
-        } catch {
-          record = null;
-        }
-        yield { id, record };
+    const events = paged({
+      fetch: (token) =>
+        client.send(
+          new LookupEventsCommand({
+            ...(opts.startTime ? { StartTime: opts.startTime } : {}),
+            ...(opts.endTime ? { EndTime: opts.endTime } : {}),
+            MaxResults: 50,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      items: (page) => page.Events ?? [],
+      next: (page) => page.NextToken,
+      id: (e) => e.EventId ?? '',
+      minIntervalMs: opts.minIntervalMs ?? 550,
+      ...(opts.onPage ? { onPage: opts.onPage } : {}),
+    });
+    for await (const e of events) {
+      let record: unknown = null;
+      try {
+        record = e.CloudTrailEvent ? JSON.parse(e.CloudTrailEvent) : null;
+      } catch {
+        record = null;
       }
-      token = page.NextToken || undefined;
-    } while (token);
+      yield { id: e.EventId ?? '', record };
+    }
   } finally {
     client.destroy();
   }
