@@ -14,6 +14,9 @@ import { UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
 import type { Progress } from './task.js';
 import { paged } from './paging.js';
+import { limitedAwsHandler } from './awsHttp.js';
+import { NetworkRead, networkLimits, type NetworkLimits } from '../util/network.js';
+import type { FilteredLogEvent, FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 
 /** The stream prefix of the API server's audit log in an EKS cluster's log group. */
 export const EKS_AUDIT_STREAM_PREFIX = 'kube-apiserver-audit-';
@@ -39,7 +42,12 @@ export interface EksLogsOptions {
   onPage?: (events: number) => void;
   /** Called when the service returns a nextToken it returned before: reading stops there. */
   onRepeatedToken?: (pages: number) => void;
+  /** Timeouts, deadline and size cap (util/network.ts); the defaults when absent. */
+  limits?: NetworkLimits;
 }
+
+/** The most events a FilterLogEvents page holds (its `limit` defaults to the maximum, 10,000). */
+const PAGE = 10_000;
 
 /** One log event as FilterLogEvents returns it. */
 export interface EksLogEvent {
@@ -51,26 +59,36 @@ export interface EksLogEvent {
 
 export async function* filterLogEvents(opts: EksLogsOptions): AsyncGenerator<EksLogEvent> {
   const { CloudWatchLogsClient, FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+  const read = new NetworkRead(opts.limits ?? networkLimits());
   const client = new CloudWatchLogsClient({
     region: opts.region,
     maxAttempts: opts.maxAttempts ?? 8,
+    requestHandler: limitedAwsHandler(read),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
   try {
-    const events = paged({
+    const events = paged<FilterLogEventsCommandOutput, FilteredLogEvent>({
       fetch: (token) =>
-        client.send(
-          new FilterLogEventsCommand({
-            logGroupName: opts.logGroup,
-            ...(opts.streamPrefix ? { logStreamNamePrefix: opts.streamPrefix } : {}),
-            ...(opts.startTime ? { startTime: opts.startTime.getTime() } : {}),
-            ...(opts.endTime ? { endTime: opts.endTime.getTime() } : {}),
-            ...(token ? { nextToken: token } : {}),
+        client
+          .send(
+            new FilterLogEventsCommand({
+              logGroupName: opts.logGroup,
+              ...(opts.streamPrefix ? { logStreamNamePrefix: opts.streamPrefix } : {}),
+              ...(opts.startTime ? { startTime: opts.startTime.getTime() } : {}),
+              ...(opts.endTime ? { endTime: opts.endTime.getTime() } : {}),
+              ...(token ? { nextToken: token } : {}),
+            }),
+            { abortSignal: read.signal },
+          )
+          .catch((e: unknown) => {
+            throw read.explain(e);
           }),
-        ),
       items: (page) => page.events ?? [],
       next: (page) => page.nextToken,
+      read,
+      maxItems: PAGE,
+      fields: { items: 'events', token: 'nextToken' },
       id: (e) => e.eventId ?? '',
       minIntervalMs: opts.minIntervalMs ?? 250,
       ...(opts.onPage ? { onPage: opts.onPage } : {}),
@@ -84,6 +102,7 @@ export async function* filterLogEvents(opts: EksLogsOptions): AsyncGenerator<Eks
         message: e.message ?? '',
       };
   } finally {
+    read.close();
     client.destroy();
   }
 }

@@ -1,4 +1,7 @@
+import { NetworkRead, networkLimits, type NetworkLimits } from '../../util/network.js';
+import { limitedAwsHandler } from '../awsHttp.js';
 import { paged } from '../paging.js';
+import type { Event as TrailEvent, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 
 /**
  * CloudTrail's LookupEvents API as a source (groundwork for the CloudTrail slice): pages through
@@ -20,7 +23,12 @@ export interface LookupOptions {
   maxAttempts?: number;
   /** Called after each page with the number of events it held. */
   onPage?: (events: number) => void;
+  /** Timeouts, deadline and size cap (util/network.ts); the defaults when absent. */
+  limits?: NetworkLimits;
 }
+
+/** Events asked for per page (the API's most). */
+const PAGE = 50;
 
 /** One event as LookupEvents returns it: the full CloudTrail record, parsed. */
 export interface LookedUpEvent {
@@ -30,25 +38,35 @@ export interface LookedUpEvent {
 
 export async function* lookupEvents(opts: LookupOptions): AsyncGenerator<LookedUpEvent> {
   const { CloudTrailClient, LookupEventsCommand } = await import('@aws-sdk/client-cloudtrail');
+  const read = new NetworkRead(opts.limits ?? networkLimits());
   const client = new CloudTrailClient({
     region: opts.region,
     maxAttempts: opts.maxAttempts ?? 8,
+    requestHandler: limitedAwsHandler(read),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
   });
   try {
-    const events = paged({
+    const events = paged<LookupEventsCommandOutput, TrailEvent>({
       fetch: (token) =>
-        client.send(
-          new LookupEventsCommand({
-            ...(opts.startTime ? { StartTime: opts.startTime } : {}),
-            ...(opts.endTime ? { EndTime: opts.endTime } : {}),
-            MaxResults: 50,
-            ...(token ? { NextToken: token } : {}),
+        client
+          .send(
+            new LookupEventsCommand({
+              ...(opts.startTime ? { StartTime: opts.startTime } : {}),
+              ...(opts.endTime ? { EndTime: opts.endTime } : {}),
+              MaxResults: PAGE,
+              ...(token ? { NextToken: token } : {}),
+            }),
+            { abortSignal: read.signal },
+          )
+          .catch((e: unknown) => {
+            throw read.explain(e);
           }),
-        ),
       items: (page) => page.Events ?? [],
       next: (page) => page.NextToken,
+      read,
+      maxItems: PAGE,
+      fields: { items: 'Events', token: 'NextToken' },
       id: (e) => e.EventId ?? '',
       minIntervalMs: opts.minIntervalMs ?? 550,
       ...(opts.onPage ? { onPage: opts.onPage } : {}),
@@ -63,6 +81,7 @@ export async function* lookupEvents(opts: LookupOptions): AsyncGenerator<LookedU
       yield { id: e.EventId ?? '', record };
     }
   } finally {
+    read.close();
     client.destroy();
   }
 }

@@ -1,0 +1,69 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { PassThrough } from 'node:stream';
+import { limitedRequest, type NetworkRead } from '../util/network.js';
+
+/** The parts of the SDK's HttpRequest (@smithy/protocol-http) a request is made from. */
+interface SdkRequest {
+  method: string;
+  protocol: string;
+  hostname: string;
+  port?: number;
+  path: string;
+  query?: Record<string, string | string[] | null>;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** RFC 3986 escaping, as the SDK's query builder does it. */
+const escape = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+function queryString(query: SdkRequest['query']): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(query ?? {}).sort()) {
+    const v = query![key];
+    if (v === null || v === undefined) parts.push(escape(key));
+    else for (const one of Array.isArray(v) ? v : [v]) parts.push(`${escape(key)}=${escape(one)}`);
+  }
+  return parts.join('&');
+}
+
+/**
+ * An AWS SDK v3 request handler (the `requestHandler` of a client) that makes each request under the read's
+ * limits (util/network.ts). The SDK still signs, retries throttling, 5xx answers and network errors, and parses;
+ * a limit that is hit is no retryable error, so it ends the read at once.
+ */
+export function limitedAwsHandler(read: NetworkRead) {
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  return {
+    metadata: { handlerProtocol: 'http/1.1' },
+    async handle(request: SdkRequest): Promise<{ response: unknown }> {
+      const host = request.hostname.includes(':') ? `[${request.hostname}]` : request.hostname;
+      const url = new URL(`${request.protocol}//${host}${request.port ? `:${request.port}` : ''}${request.path}`);
+      url.search = queryString(request.query);
+      const body = request.body;
+      const res = await limitedRequest(read, {
+        url,
+        method: request.method,
+        headers: request.headers,
+        ...(typeof body === 'string' || body instanceof Uint8Array ? { body } : {}),
+        agent: url.protocol === 'https:' ? agents.https : agents.http,
+      });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      // A stream, as the SDK's own handler gives it (its parsers expect one), of the bytes already read in full.
+      const stream = new PassThrough().end(res.body);
+      return { response: { statusCode: res.status, reason: res.statusMessage, headers, body: stream } };
+    },
+    updateHttpClientConfig(): void {},
+    httpHandlerConfigs(): Record<string, never> {
+      return {};
+    },
+    destroy(): void {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
