@@ -5,6 +5,7 @@ import type { InputIssue } from '../model/issue.js';
 import { canonicalInventory, emptyInventory, type Inventory } from './inventory.js';
 import { addObject } from './objects.js';
 import { InputError } from '../model/issue.js';
+import { limitedRequest, NetworkRead, networkLimits, type NetworkLimits } from '../util/network.js';
 
 /** The kinds a snapshot holds, and how to list each across all namespaces. */
 const LISTS: { kind: string; api: 'core' | 'apps' | 'batch'; method: string }[] = [
@@ -29,6 +30,39 @@ export interface LiveOptions {
   kubeconfig?: string;
   /** Objects per page. */
   pageSize?: number;
+  /** Timeouts, deadline and size cap (util/network.ts); the defaults when absent. */
+  limits?: NetworkLimits;
+}
+
+type K8s = typeof import('@kubernetes/client-node');
+
+/**
+ * The client's HTTP library (its `httpApi`), making each request under the read's limits instead of through
+ * node-fetch, which has no idle timeout and buffers any body whole. The kubeconfig's authentication still sets
+ * the headers and the TLS agent of each request before it comes here.
+ */
+function limitedHttpApi(k8s: K8s, read: NetworkRead) {
+  return {
+    send(req: InstanceType<K8s['RequestContext']>) {
+      const body = req.getBody() as unknown;
+      const answer = limitedRequest(read, {
+        url: new URL(req.getUrl()),
+        method: String(req.getHttpMethod()),
+        headers: req.getHeaders(),
+        ...(typeof body === 'string' ? { body } : {}),
+        ...(req.getAgent() ? { agent: req.getAgent() as import('node:http').Agent } : {}),
+      }).then((res) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        return new k8s.ResponseContext(res.status, headers, {
+          text: async () => res.body.toString('utf8'),
+          binary: async () => res.body,
+        });
+      });
+      return new k8s.Observable(answer);
+    },
+  };
 }
 
 /**
@@ -51,33 +85,60 @@ export async function readLiveObjects(
       throw new InputError(`no context "${opts.context}" in the kubeconfig`);
     kc.setCurrentContext(opts.context);
   }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new InputError('the kubeconfig names no cluster for its current context');
+  const read = new NetworkRead(opts.limits ?? networkLimits());
+  // As kc.makeApiClient does, with the limited HTTP library.
+  const configuration = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kc },
+    httpApi: limitedHttpApi(k8s, read),
+  });
   const apis = {
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    batch: kc.makeApiClient(k8s.BatchV1Api),
+    core: new k8s.CoreV1Api(configuration),
+    apps: new k8s.AppsV1Api(configuration),
+    batch: new k8s.BatchV1Api(configuration),
   };
+  const limit = opts.pageSize ?? 500;
   const items: Record<string, unknown>[] = [];
-  for (const l of LISTS) {
-    const api = apis[l.api] as unknown as Record<
-      string,
-      (p: Record<string, unknown>) => Promise<{ items: unknown[]; metadata?: { _continue?: string } }>
-    >;
-    let cont: string | undefined;
-    do {
-      const page = await api[l.method]!.call(apis[l.api], {
-        limit: opts.pageSize ?? 500,
-        ...(cont ? { _continue: cont } : {}),
-      }).catch((e: unknown) => {
-        throw new InputError(reachProblem(e, server, l.kind));
-      });
-      for (const item of page.items) {
-        // Back to plain data: the client's model objects name every field read here as the API does
-        // (checked against their attribute maps); dates become strings again.
-        const plain = JSON.parse(JSON.stringify(item)) as Record<string, unknown>;
-        items.push({ apiVersion: API_VERSION[l.api], kind: l.kind, ...plain });
-      }
-      cont = page.metadata?._continue || undefined;
-    } while (cont);
+  try {
+    for (const l of LISTS) {
+      const api = apis[l.api] as unknown as Record<
+        string,
+        (p: Record<string, unknown>) => Promise<{ items: unknown; metadata?: { _continue?: unknown } }>
+      >;
+      let cont: string | undefined;
+      const tokens = new Set<string>();
+      do {
+        read.check();
+        const page = await api[l.method]!.call(apis[l.api], { limit, ...(cont ? { _continue: cont } : {}) }).catch(
+          (e: unknown) => {
+            if (read.failure || read.signal.aborted) throw read.explain(e);
+            throw new InputError(reachProblem(e, server, l.kind));
+          },
+        );
+        const got = read.checkPage(page?.items, limit, `${l.kind}List items`);
+        const next = page.metadata?._continue;
+        if (next !== undefined && next !== null && typeof next !== 'string')
+          throw read.fail(`a malformed page (page ${read.pages + 1}): continue is a ${typeof next}, not a string`);
+        read.pages++;
+        for (const item of got) {
+          // Back to plain data: the client's model objects name every field read here as the API does
+          // (checked against their attribute maps); dates become strings again.
+          const plain = JSON.parse(JSON.stringify(item)) as Record<string, unknown>;
+          items.push({ apiVersion: API_VERSION[l.api], kind: l.kind, ...plain });
+        }
+        cont = next || undefined;
+        if (cont !== undefined && tokens.has(cont))
+          throw read.fail(`the server returned a continue token it had already given, after ${read.pages} pages`);
+        if (cont !== undefined) tokens.add(cont);
+      } while (cont);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`listing objects from ${server}: ${read.explain(e).message}`);
+  } finally {
+    read.close();
   }
   return { apiVersion: 'v1', kind: 'List', items };
 }
