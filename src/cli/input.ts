@@ -16,7 +16,7 @@ import { readLiveInventory } from '../inventory/live.js';
 import type { InputIssue } from '../model/issue.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
-import { clockTolerance, scopeOptions, workerCount, type SourceFlags } from './options.js';
+import { clockTolerance, networkLimitsOf, scopeOptions, workerCount, type SourceFlags } from './options.js';
 import { ProgressMeter } from './progress.js';
 import { printIngestSummary } from './summary.js';
 import { printIssues } from './summary.js';
@@ -40,6 +40,7 @@ function lookupOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters
       ...(startTime ? { startTime } : {}),
       ...(endTime ? { endTime } : {}),
       ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+      limits: networkLimitsOf(flags),
     },
   };
 }
@@ -78,6 +79,7 @@ async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inve
       r = await readLiveInventory({
         ...(flags.context ? { context: flags.context } : {}),
         ...(flags.kubeconfig ? { kubeconfig: resolve(io.cwd, flags.kubeconfig) } : {}),
+        limits: networkLimitsOf(flags),
       });
     } catch (e) {
       throw new UnreadableInputError(`cannot read the cluster inventory: ${(e as Error).message}`);
@@ -129,6 +131,9 @@ export async function observedProfile(
   if (flags.cloudtrailApi && !flags.region?.length) throw new UsageError('--cloudtrail-api needs --region R...');
   if (!flags.cloudtrailApi && !flags.eksAuditLogs && (flags.region || flags.endpoint))
     throw new UsageError('--region and --endpoint go with --cloudtrail-api or --eks-audit-logs');
+  if (!flags.cloudtrailApi && !flags.eksAuditLogs && !flags.cluster && (flags.networkTimeout || flags.deadline))
+    throw new UsageError('--network-timeout and --deadline go with --cloudtrail-api, --eks-audit-logs or --cluster');
+  networkLimitsOf(flags);
   if (!flags.eksAuditLogs && (flags.clusterName || flags.logGroup))
     throw new UsageError('--cluster-name and --log-group go with --eks-audit-logs');
   const eks = flags.eksAuditLogs ? eksOptions(flags, scope) : undefined;

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { SubjectKind } from '../model/subject.js';
 import { DEFAULT_SUBJECT_KINDS, type ScopeOptions } from '../profile/scope.js';
 import { parseTimeSpec } from '../util/time.js';
+import { DEFAULT_NETWORK_TIMEOUT_MS, networkLimits, type NetworkLimits } from '../util/network.js';
 import { KIND_NAMES, type AnyKind, type KindName } from '../kinds/index.js';
 import { UsageError } from './errors.js';
 
@@ -20,6 +21,8 @@ export interface SourceFlags {
   kubeconfig?: string;
   region?: string[];
   endpoint?: string;
+  networkTimeout?: string;
+  deadline?: string;
   profile?: string;
   subject?: string[];
   excludeSubject?: string[];
@@ -86,8 +89,44 @@ export function sourceOptionList(withProfile: boolean): Option[] {
     o('--cluster', 'read the inventory live from the cluster of the kubeconfig (see --context)'),
     o('--context <name>', 'kubeconfig context for --cluster'),
     o('--kubeconfig <file>', 'kubeconfig for --cluster (default: $KUBECONFIG, then ~/.kube/config)'),
+    ...networkOptionList(GROUP.sources, '--cloudtrail-api, --eks-audit-logs and --cluster'),
     ...(withProfile ? [o('--profile <file>', 'read a profile made by `audit2policy profile` instead of logs')] : []),
   ];
+}
+
+/** `--network-timeout` and `--deadline`, for the sources read over the network (`whose`). */
+export function networkOptionList(group: string, whose: string): Option[] {
+  const o = (flags: string, description: string) => new Option(flags, description).helpGroup(group);
+  return [
+    o(
+      '--network-timeout <duration>',
+      `for ${whose}: the longest wait to connect or for the next byte of an answer (default ${DEFAULT_NETWORK_TIMEOUT_MS / 1000}s); one page may take 10 times this`,
+    ),
+    o(
+      '--deadline <duration>',
+      `for ${whose}: the longest a whole read may take, every page and retry included (default: none)`,
+    ),
+  ];
+}
+
+/** A duration flag (`30s`, `1.5m`) in milliseconds, or undefined when not given. */
+function durationMs(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const spec = (() => {
+    try {
+      return parseTimeSpec(v);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (spec?.kind !== 'relative' || !(spec.ms > 0))
+    throw new UsageError(`${flag}: expected a duration above zero (30s, 2m, 0.5s), got "${v}"`);
+  return spec.ms;
+}
+
+/** The limits of network reads from `--network-timeout` and `--deadline`. */
+export function networkLimitsOf(f: { networkTimeout?: string; deadline?: string }): NetworkLimits {
+  return networkLimits(durationMs('--network-timeout', f.networkTimeout), durationMs('--deadline', f.deadline));
 }
 
 /** The scope options, as data: the command line and the config file's `filters` are both made from it. */

@@ -29,6 +29,15 @@ function queryString(query: SdkRequest['query']): string {
   return parts.join('&');
 }
 
+function isJson(body: Buffer): boolean {
+  try {
+    JSON.parse(body.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * An AWS SDK v3 request handler (the `requestHandler` of a client) that makes each request under the read's
  * limits (util/network.ts). The SDK still signs, retries throttling, 5xx answers and network errors, and parses;
@@ -50,6 +59,10 @@ export function limitedAwsHandler(read: NetworkRead) {
         ...(typeof body === 'string' || body instanceof Uint8Array ? { body } : {}),
         agent: url.protocol === 'https:' ? agents.https : agents.http,
       });
+      // The APIs read here answer JSON: a 2xx answer that is none is a malformed page, said as one (the SDK's
+      // parser would say it in its own words, over lines).
+      if (res.status >= 200 && res.status < 300 && res.body.length && !isJson(res.body))
+        throw read.fail(`a malformed page (page ${read.pages + 1}): not JSON`);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers))
         if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;

@@ -37,6 +37,27 @@ export interface LiveOptions {
 type K8s = typeof import('@kubernetes/client-node');
 
 /**
+ * A list page as the server sent it, before the client's models see it (they read a string of items as a list of
+ * its characters): a JSON object, its items a list of objects, no more of them than the limit asked for, and its
+ * continue token a string.
+ */
+function checkListPage(read: NetworkRead, url: URL, body: Buffer): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw read.fail(`a malformed page (page ${read.pages + 1}): not JSON`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw read.fail(`a malformed page (page ${read.pages + 1}): not a JSON object`);
+  const page = doc as { items?: unknown; metadata?: { continue?: unknown } };
+  read.checkPage(page.items, Number(url.searchParams.get('limit') ?? Infinity), 'items');
+  const next = page.metadata?.continue;
+  if (next !== undefined && next !== null && typeof next !== 'string')
+    throw read.fail(`a malformed page (page ${read.pages + 1}): metadata.continue is a ${typeof next}, not a string`);
+}
+
+/**
  * The client's HTTP library (its `httpApi`), making each request under the read's limits instead of through
  * node-fetch, which has no idle timeout and buffers any body whole. The kubeconfig's authentication still sets
  * the headers and the TLS agent of each request before it comes here.
@@ -52,6 +73,7 @@ function limitedHttpApi(k8s: K8s, read: NetworkRead) {
         ...(typeof body === 'string' ? { body } : {}),
         ...(req.getAgent() ? { agent: req.getAgent() as import('node:http').Agent } : {}),
       }).then((res) => {
+        if (res.status >= 200 && res.status < 300) checkListPage(read, new URL(req.getUrl()), res.body);
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers))
           if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -117,10 +139,13 @@ export async function readLiveObjects(
             throw new InputError(reachProblem(e, server, l.kind));
           },
         );
-        const got = read.checkPage(page?.items, limit, `${l.kind}List items`);
+        // Checked as sent (checkListPage), and again as the client's models hold it.
+        const got = read.checkPage(page?.items, limit, 'items');
         const next = page.metadata?._continue;
         if (next !== undefined && next !== null && typeof next !== 'string')
-          throw read.fail(`a malformed page (page ${read.pages + 1}): continue is a ${typeof next}, not a string`);
+          throw read.fail(
+            `a malformed page (page ${read.pages + 1}): metadata.continue is a ${typeof next}, not a string`,
+          );
         read.pages++;
         for (const item of got) {
           // Back to plain data: the client's model objects name every field read here as the API does

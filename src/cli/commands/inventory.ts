@@ -1,12 +1,21 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { examples } from '../help.js';
-import { GROUP, quietOption } from '../options.js';
+import { GROUP, networkLimitsOf, networkOptionList, quietOption } from '../options.js';
 import { writeFileAtomic } from '../../emit/writeTree.js';
 import { UnreadableInputError } from '../../ingest/inputs.js';
 import { readLiveObjects } from '../../inventory/live.js';
 import type { Ctx } from '../context.js';
 import { compareTuples } from '../../util/key.js';
+
+interface InventoryFlags {
+  context?: string;
+  kubeconfig?: string;
+  networkTimeout?: string;
+  deadline?: string;
+  output?: string;
+  quiet?: boolean;
+}
 
 /** `audit2policy inventory [--context NAME] [--kubeconfig FILE] [-o inventory.json]`: a snapshot for offline runs. */
 export function registerInventory(program: Command, ctx: Ctx): void {
@@ -24,15 +33,19 @@ export function registerInventory(program: Command, ctx: Ctx): void {
       new Option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)').helpGroup(
         GROUP.sources,
       ),
-    )
+    );
+  for (const o of networkOptionList(GROUP.sources, 'the cluster')) cmd.addOption(o);
+  cmd
     .addOption(new Option('-o, --output <file>', 'write the snapshot here (default: stdout)').helpGroup(GROUP.output))
     .addOption(quietOption('no summary on stderr'))
-    .action(async (flags: { context?: string; kubeconfig?: string; output?: string; quiet?: boolean }) => {
+    .action(async (flags: InventoryFlags) => {
+      const limits = networkLimitsOf(flags);
       let list;
       try {
         list = await readLiveObjects({
           ...(flags.context ? { context: flags.context } : {}),
           ...(flags.kubeconfig ? { kubeconfig: resolve(ctx.io.cwd, flags.kubeconfig) } : {}),
+          limits,
         });
       } catch (e) {
         throw new UnreadableInputError(`cannot read the cluster inventory: ${(e as Error).message}`);
