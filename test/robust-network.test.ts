@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -397,4 +397,31 @@ describe.each(SOURCES)('$name: a page that is not JSON', (src) => {
     const r = await src.run(endpoint, dir, []);
     expectFailure(r, src, endpoint, dir, /a malformed page \(page 1\): not JSON/);
   }, 15_000);
+});
+
+describe('within the limits', () => {
+  it('LookupEvents: pages over kept-alive connections, a connection cut mid-answer retried, exit 0', async () => {
+    const { endpoint, requests } = await serve((_req, res, n) => {
+      if (n === 2) {
+        // Headers and half a body, then the connection drops: a network error the SDK retries.
+        res.writeHead(200, { 'content-type': lookupEvents.contentType, 'content-length': '1000' });
+        res.write('{"Events": [');
+        setTimeout(() => res.destroy(), 50);
+        return;
+      }
+      const page = n === 1 ? 1 : n === 3 ? 2 : 3;
+      json(
+        res,
+        lookupEvents.page([lookupEvents.item(page)], page < 3 ? `t${page}` : undefined),
+        lookupEvents.contentType,
+      );
+    });
+    const dir = tmp();
+    // Pages are 550 ms apart, longer than the network timeout: an idle kept-alive connection is no silence.
+    const r = await lookupEvents.run(endpoint, dir, ['--network-timeout', '0.3s', '--deadline', '20s']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(requests()).toBe(4);
+    const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')) as { sources: { records: number }[] };
+    expect(p.sources[0]!.records).toBe(3);
+  }, 20_000);
 });

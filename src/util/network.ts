@@ -209,7 +209,13 @@ export function limitedRequest(read: NetworkRead, req: LimitedRequest): Promise<
       });
       res.on('error', (e) => done(e));
       res.on('close', () => {
-        if (!res.complete) done(new Error(`the connection to ${where(req.url)} closed in the middle of an answer`));
+        // ECONNRESET, as Node says it: a network error the SDK retries.
+        if (!res.complete)
+          done(
+            Object.assign(new Error(`the connection to ${where(req.url)} closed in the middle of an answer`), {
+              code: 'ECONNRESET',
+            }),
+          );
       });
       res.on('end', () =>
         done(undefined, {
