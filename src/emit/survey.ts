@@ -117,7 +117,7 @@ export async function carryOver(from: string, to: string, scope: string[], skip:
     const dst = join(to, ...r.split('/'));
     const ours = under(r, scope) || above(r, scope);
     if (e.isDirectory()) {
-      if (!ours) await mkdir(dst);
+      if (!ours) await mkdir(dst, { recursive: true });
       await carryOver(from, to, scope, skip, r);
       continue;
     }
