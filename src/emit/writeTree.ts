@@ -93,7 +93,8 @@ async function replaceTree(
     for (const [p, content] of files) owned.set(p, sha256(content));
     let derivedSkipped: string | undefined;
     if (derived) {
-      if (seen.foreign.includes(derived.path)) derivedSkipped = derived.path;
+      const p = derived.path;
+      if (seen.foreign.some((f) => f === p || f.startsWith(p + '/'))) derivedSkipped = p;
       else {
         const text = derived.make([...owned.keys()]);
         if (text !== undefined) {
