@@ -78,7 +78,7 @@ async function writeOutput(
   const say = (text: string) => ctx.io.stderr.write(ctx.c.dim(`notice: ${escapeControls(text)}\n`));
   if (r.lockTakenOver !== undefined)
     say(`took over the lock of ${dir} from an audit2policy run that is gone (pid ${r.lockTakenOver})`);
-  if (r.adopted !== undefined)
+  if (r.adopted)
     say(
       `${dir} had no ${MANIFEST}: ${r.adopted} files carrying audit2policy's marker taken as its own; the manifest now records them`,
     );
