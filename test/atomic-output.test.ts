@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, readTree, rng, shuffle, tmp } from './helpers/cli.js';
 import { generateK8sAudit } from './helpers/k8s-audit-gen.js';
-import { writeTree } from '../src/emit/writeTree.js';
+import { MANIFEST, writeTree } from '../src/emit/writeTree.js';
 
 const SEED = Number(process.env.A2P_ATOMIC_SEED ?? 20261201);
 /** SIGKILL iterations on the tree (one SIGINT iteration follows), and on the single file. */
@@ -303,10 +303,15 @@ describe(`atomic output (seed ${SEED}): a killed run leaves the old output, the 
     const aside = join(parent, `.out.a2p-old-${dead}-0a1b2c3d4e5f`);
     mkdirSync(join(aside, 'rbac', 'shop'), { recursive: true });
     writeFileSync(join(aside, 'README.md'), FOREIGN['README.md']!);
-    writeFileSync(join(aside, 'rbac', 'shop', 'old.yaml'), 'labels:\n  app.kubernetes.io/managed-by: audit2policy\n');
+    writeFileSync(
+      join(aside, 'rbac', 'shop', 'old.yaml'),
+      'metadata:\n  labels:\n    app.kubernetes.io/managed-by: audit2policy\n',
+    );
     mkdirSync(join(parent, `.out.a2p-new-${dead}-0a1b2c3d4e5f`, 'rbac'), { recursive: true });
     await writeTree(dir, ['rbac', 'evidence/rbac'], new Map([['rbac/shop/new.yaml', 'new\n']]));
     expect(readdirSync(parent)).toEqual(['out']);
-    expect(readTree(dir)).toEqual({ 'README.md': FOREIGN['README.md'], 'rbac/shop/new.yaml': 'new\n' });
+    const { [MANIFEST]: manifest, ...tree } = readTree(dir);
+    expect(tree).toEqual({ 'README.md': FOREIGN['README.md'], 'rbac/shop/new.yaml': 'new\n' });
+    expect(Object.keys(JSON.parse(manifest!).files)).toEqual(['rbac/shop/new.yaml']);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -128,12 +128,13 @@ describe('input formats', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('refuses to overwrite files it did not write in the output directory', () => {
+  it('leaves files it did not write in the output directory alone, and says so', () => {
     const out = tmp();
     mkdirSync(join(out, 'rbac/shop'), { recursive: true });
     writeFileSync(join(out, 'rbac/shop/hand-written.yaml'), 'kind: Role\n');
     const r = cli(['generate', 'rbac', '--k8s-audit', '-', '-o', out], { input: jsonl([event(1)]) });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/hand-written\.yaml .* was not written by audit2policy/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/hand-written\.yaml .* was not written by audit2policy .*: left alone/);
+    expect(readFileSync(join(out, 'rbac/shop/hand-written.yaml'), 'utf8')).toBe('kind: Role\n');
   });
 });

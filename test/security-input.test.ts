@@ -286,9 +286,10 @@ describe('log content never writes outside -o', () => {
     const r = cli(['generate', 'rbac', '--k8s-audit', log, '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     const written = files(out);
-    // Three policy files, their evidence, and the kustomization listing them.
-    expect(written).toHaveLength(7);
+    // Three policy files, their evidence, the kustomization listing them and the manifest of what was written.
+    expect(written).toHaveLength(8);
     expect(written).toContain('kustomization.yaml');
+    expect(written).toContain('.audit2policy-manifest.json');
     for (const f of written) for (const seg of f.split('/')) expect(Buffer.byteLength(seg)).toBeLessThanOrEqual(185);
     expect(written.some((f) => /serviceaccount\.shop\.a+.*~h[0-9a-f]{12}\.yaml$/.test(f))).toBe(true);
     const v = cli(['verify', '--policies', join(out, 'rbac'), '--k8s-audit', log]);

@@ -1,29 +1,25 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { dump } from 'js-yaml';
 
 /** The file beside the kind directories that lists every Kubernetes policy file for `kubectl apply -k`. */
 export const KUSTOMIZATION = 'kustomization.yaml';
 
+/** The first line of the kustomization.yaml audit2policy writes (a tree without a manifest is told by it). */
+export const KUSTOMIZATION_HEADER =
+  '# Written by audit2policy (app.kubernetes.io/managed-by: audit2policy): every RBAC and NetworkPolicy file\n';
+
 /**
- * `DIR/kustomization.yaml`: every YAML file of the Kubernetes kinds' directories (`rbac/`, `netpol/`),
- * those of this run and, for a kind not generated now, those already in DIR, so `kubectl apply -k DIR`
- * applies the whole policy. It sits beside the kind directories, not in them: `kubectl apply -R -f
- * DIR/rbac -f DIR/netpol` reads only policy objects (a kustomization file among them is an object
- * kubectl cannot apply). Undefined when there is nothing to list.
+ * `DIR/kustomization.yaml`: every YAML file audit2policy owns in the Kubernetes kinds' directories (`rbac/`,
+ * `netpol/`), those of this run and those of kinds not generated now (`owned`: the paths of the tree's manifest),
+ * so `kubectl apply -k DIR` applies the whole policy. A file of someone else's there is not listed. It sits beside
+ * the kind directories, not in them: `kubectl apply -R -f DIR/rbac -f DIR/netpol` reads only policy objects (a
+ * kustomization file among them is an object kubectl cannot apply). Undefined when there is nothing to list.
  */
-export async function kustomization(
-  dir: string | undefined,
-  kinds: { name: string; files?: Iterable<string> }[],
-): Promise<string | undefined> {
+export function kustomization(owned: Iterable<string>, kinds: string[]): string | undefined {
   const listed: string[] = [];
-  for (const k of kinds) {
-    const paths = k.files ? [...k.files] : dir ? await yamlFiles(dir, k.name) : [];
-    for (const p of paths) if (p.startsWith(k.name + '/') && /\.ya?ml$/.test(p)) listed.push(p);
-  }
+  for (const p of owned) if (kinds.some((k) => p.startsWith(k + '/')) && /\.ya?ml$/.test(p)) listed.push(p);
   if (listed.length === 0) return undefined;
   return (
-    '# Written by audit2policy (app.kubernetes.io/managed-by: audit2policy): every RBAC and NetworkPolicy file\n' +
+    KUSTOMIZATION_HEADER +
     '# of this directory. Apply with `kubectl apply -k DIR` or `kubectl apply -R -f DIR/rbac -f DIR/netpol`;\n' +
     '# the evidence under DIR/evidence is for people, never for the API server.\n' +
     dump(
@@ -35,19 +31,4 @@ export async function kustomization(
       { lineWidth: -1 },
     )
   );
-}
-
-/** The YAML files under DIR/<kind>, as paths relative to DIR with `/`. */
-async function yamlFiles(dir: string, kind: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(join(dir, ...rel.split('/')), { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      const r = `${rel}/${e.name}`;
-      if (e.isDirectory()) await walk(r);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(r);
-    }
-  };
-  await walk(kind);
-  return out;
 }

@@ -1,79 +1,156 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import {
-  copyFile,
-  link,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  realpath,
-  rename,
-  rm,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { lstat, mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { unsafePathProblem } from '../util/paths.js';
-import { pushAll } from '../util/array.js';
+import { OutputConflictError } from './errors.js';
+import { alive, lockOutput } from './lock.js';
+import { MANIFEST, renderManifest, sha256 } from './manifest.js';
+import { entryKind } from './readRegular.js';
+import { carryOver, survey, under } from './survey.js';
 
-/** What marks a file as written by audit2policy, so a rerun may replace it. */
-const MARKERS = [
-  'app.kubernetes.io/managed-by: audit2policy',
-  'apiVersion: audit2policy.dev/',
-  '"apiVersion": "audit2policy.dev/',
-];
+export { OutputConflictError } from './errors.js';
+export { MANIFEST } from './manifest.js';
 
-/** Raised when the output directory holds files audit2policy did not write, or cannot be one. */
-export class OutputConflictError extends Error {}
-
-/**
- * Replace the subtrees `roots` of `dir` with `files` (relative path → content), all at once.
- *
- * The new tree is built in a fresh directory beside `dir` (`.<name>.a2p-new-<pid>-<random>`): what
- * `dir` holds outside `roots` is carried over (hard links; symbolic links as links, never followed),
- * then every file is created there with O_EXCL. Only when all of it is written is `dir` renamed aside
- * and the new tree renamed into its place, so an error, SIGINT or SIGKILL leaves the previous tree or
- * the new one, or, killed between the two renames, no `dir` and the previous tree beside it, which the
- * next run puts back before it starts. Files under `roots` that audit2policy did not write stop the run
- * before anything is created.
- */
-export async function writeTree(dir: string, roots: string[], files: Map<string, string>): Promise<void> {
-  return explained(dir, () => replaceTree(dir, roots, files));
+/** What a tree write did beside writing the files it was given. */
+export interface TreeReport {
+  /** Files of audit2policy's under the roots that this run did not write again: removed. */
+  removed: string[];
+  /** Files under the roots that are not audit2policy's (not in its manifest, or changed since): left as they are. */
+  leftAlone: string[];
+  /** Of `leftAlone`, those the manifest lists whose bytes changed since audit2policy wrote them. */
+  changed: string[];
+  /** The derived file (the kustomization) when one of someone else's is there: not written, left alone. */
+  derivedSkipped?: string;
+  /** The tree had no manifest: how many of its files were taken as audit2policy's by their markers. */
+  adopted?: number;
+  /** The pid of a dead run whose lock this one took over. */
+  lockTakenOver?: number;
 }
 
-async function replaceTree(dir: string, roots: string[], files: Map<string, string>): Promise<void> {
-  for (const rel of files.keys()) {
-    const problem = unsafePathProblem(rel);
+export interface TreeOptions {
+  /** Every root audit2policy may own in the directory (all kinds'): a tree without a manifest is adopted over these. */
+  universe?: string[];
+  /** A file made from every path audit2policy owns in the new tree (the kustomization.yaml listing). */
+  derived?: { path: string; make(owned: string[]): string | undefined };
+}
+
+/**
+ * Replace what audit2policy owns under the subtrees `roots` of `dir` with `files` (relative path → content), all
+ * at once, and keep the record of what it owns (`DIR/.audit2policy-manifest.json`).
+ *
+ * Runs on one directory are kept apart by a lock beside it (a second one stops with exit 2). The new tree is
+ * built in a fresh directory beside `dir` (`.<name>.a2p-new-<pid>-<random>`): what `dir` holds that is not
+ * audit2policy's is carried over (hard links; symbolic links as links, never followed), then every file is
+ * created there with O_EXCL. Only when all of it is written is `dir` renamed aside and the new tree renamed into
+ * its place, so an error, SIGINT or SIGKILL leaves the previous tree or the new one, or, killed between the two
+ * renames, no `dir` and the previous tree beside it, which the next run puts back before it starts. A file that
+ * is not audit2policy's is never replaced nor removed: where this run must write it, nothing is written (exit 2);
+ * elsewhere it stays and is reported. Links and special files under the roots stop the run before anything is
+ * written.
+ */
+export async function writeTree(
+  dir: string,
+  roots: string[],
+  files: Map<string, string>,
+  options: TreeOptions = {},
+): Promise<TreeReport> {
+  let report: TreeReport | undefined;
+  await explained(dir, async () => {
+    report = await replaceTree(dir, roots, files, options);
+  });
+  return report!;
+}
+
+async function replaceTree(
+  dir: string,
+  roots: string[],
+  given: Map<string, string>,
+  options: TreeOptions,
+): Promise<TreeReport> {
+  const derived = options.derived;
+  const scope = derived ? [...roots, derived.path] : roots;
+  for (const rel of [...given.keys(), ...(derived ? [derived.path] : [])]) {
+    const problem = rel === MANIFEST ? 'is the manifest' : unsafePathProblem(rel);
     if (problem) throw new Error(`refusing to write ${JSON.stringify(rel)}: the path ${problem}`);
-    if (!roots.some((r) => rel === r || rel.startsWith(r + '/')))
-      throw new Error(`refusing to write ${JSON.stringify(rel)}: outside ${roots.join(', ')}`);
+    if (!under(rel, scope)) throw new Error(`refusing to write ${JSON.stringify(rel)}: outside ${roots.join(', ')}`);
   }
+  const universe = [...new Set([...scope, ...(options.universe ?? [])])];
   const target = await outputDir(dir);
-  await recoverStale(target);
-  const old = await lstat(target).catch(() => undefined);
-  if (old && !old.isDirectory()) throw new OutputConflictError(`${dir} exists and is not a directory`);
-  if (old) await checkOwned(target, roots);
   await mkdir(dirname(target), { recursive: true });
-  const fresh = tempName(target, 'new');
-  await mkdir(fresh);
+  const lock = await lockOutput(target, dir);
   try {
-    if (old)
-      await carryOver(
-        target,
-        fresh,
-        roots.map((r) => r.split('/').join(sep)),
-      );
-    for (const [rel, content] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const path = join(fresh, ...rel.split('/'));
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content, { flag: 'wx' });
+    await recoverStale(target);
+    const old = await lstat(target).catch(() => undefined);
+    if (old && !old.isDirectory())
+      throw new OutputConflictError(`${dir} exists and is a ${entryKind(old)}, not a directory`);
+    const files = new Map(given);
+    const seen = old
+      ? await survey(target, dir, scope, universe, files)
+      : { hadManifest: false, owned: new Map<string, string>(), foreign: [], changed: new Set<string>() };
+    blocked(dir, [...files.keys()], seen.foreign, seen.changed);
+    // The manifest of the new tree: this run's files, and audit2policy's files outside its roots as they were.
+    const owned = new Map([...seen.owned].filter(([p]) => !under(p, scope)));
+    for (const [p, content] of files) owned.set(p, sha256(content));
+    let derivedSkipped: string | undefined;
+    if (derived) {
+      const p = derived.path;
+      if (seen.foreign.some((f) => f === p || f.startsWith(p + '/'))) derivedSkipped = p;
+      else {
+        const text = derived.make([...owned.keys()]);
+        if (text !== undefined) {
+          files.set(derived.path, text);
+          owned.set(derived.path, sha256(text));
+        }
+      }
     }
-    await swapIn(fresh, target, !!old);
-  } catch (e) {
-    await rm(fresh, { recursive: true, force: true }).catch(() => undefined);
-    throw e;
+    const inScope = [...seen.owned.keys()].filter((p) => under(p, scope));
+    const fresh = tempName(target, 'new');
+    await mkdir(fresh);
+    try {
+      if (old) await carryOver(target, fresh, scope, new Set(inScope));
+      for (const [rel, content] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        const path = join(fresh, ...rel.split('/'));
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, content, { flag: 'wx' });
+      }
+      await writeFile(join(fresh, MANIFEST), renderManifest(owned), { flag: 'wx' });
+      await swapIn(fresh, target, !!old);
+    } catch (e) {
+      await rm(fresh, { recursive: true, force: true }).catch(() => undefined);
+      throw e;
+    }
+    const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return {
+      removed: inScope.filter((p) => !files.has(p)).sort(order),
+      leftAlone: seen.foreign,
+      changed: [...seen.changed].sort(order),
+      ...(derivedSkipped ? { derivedSkipped } : {}),
+      ...(old && !seen.hadManifest ? { adopted: seen.owned.size } : {}),
+      ...(lock.tookOverFrom !== undefined ? { lockTakenOver: lock.tookOverFrom } : {}),
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Someone's file where this run must write (the path itself, or a file where its directory goes): exit 2. */
+function blocked(dir: string, paths: string[], foreign: string[], changed: Set<string>): void {
+  const theirs = new Set(foreign);
+  const dirs = new Map<string, string>();
+  for (const f of foreign) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) dirs.set(f.slice(0, i), f);
+  for (const p of paths.sort()) {
+    const parts = p.split('/');
+    const hit =
+      (theirs.has(p) && p) ||
+      dirs.get(p) ||
+      parts.map((_, i) => parts.slice(0, i + 1).join('/')).find((q) => q !== p && theirs.has(q));
+    if (!hit) continue;
+    const why = changed.has(hit)
+      ? 'was changed since audit2policy wrote it (its bytes are not those its manifest records)'
+      : 'was not written by audit2policy (its manifest does not list it)';
+    throw new OutputConflictError(
+      `${hit} in ${dir} ${why}, and this run writes ${hit === p ? 'that path' : p}; move it or choose another -o directory`,
+    );
   }
 }
 
@@ -114,8 +191,7 @@ async function replaceFile(path: string, content: string): Promise<void> {
   const target = resolve(path);
   await recoverStale(target);
   await mkdir(dirname(target), { recursive: true });
-  const st = await lstat(target).catch(() => undefined);
-  if (st?.isDirectory()) throw new OutputConflictError(`${path} is a directory; give a file name`);
+  await checkFileTarget(target, path);
   const tmp = tempName(target, 'new');
   try {
     await writeFile(tmp, content, { flag: 'wx' });
@@ -126,11 +202,27 @@ async function replaceFile(path: string, content: string): Promise<void> {
   }
 }
 
-/** The directory to replace: `-o` resolved, through a symbolic link the user made to point elsewhere. */
-async function outputDir(dir: string): Promise<string> {
-  let target = resolve(dir);
+/**
+ * What `-o FILE` names may be replaced only if it is a regular file (or nothing yet): a directory, a symbolic link,
+ * a FIFO, a socket or a device is refused (renamed over, `/dev/null` would become a file).
+ */
+async function checkFileTarget(target: string, out: string): Promise<void> {
   const st = await lstat(target).catch(() => undefined);
-  if (st?.isSymbolicLink()) target = await realpath(target);
+  if (!st || st.isFile()) return;
+  if (st.isDirectory()) throw new OutputConflictError(`${out} is a directory; give a file name`);
+  throw new OutputConflictError(
+    `-o ${out} is a ${entryKind(st)}: audit2policy replaces the file it names with a new one, so give a regular file or a new name`,
+  );
+}
+
+/** The directory to replace: `-o` resolved; a symbolic link there is refused (the swap would follow it). */
+async function outputDir(dir: string): Promise<string> {
+  const target = resolve(dir);
+  const st = await lstat(target).catch(() => undefined);
+  if (st?.isSymbolicLink())
+    throw new OutputConflictError(
+      `-o ${dir} is a symbolic link (to ${await realpath(target).catch(() => 'nowhere')}): audit2policy replaces the output directory as a whole, so give the directory itself`,
+    );
   const cwd = resolve('.');
   if (cwd === target || cwd.startsWith(target.endsWith(sep) ? target : target + sep)) {
     throw new OutputConflictError(
@@ -171,16 +263,6 @@ async function recoverStale(target: string): Promise<void> {
   }
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Rename the old tree aside, the new one into place, then drop the old one. */
 async function swapIn(fresh: string, target: string, hadOld: boolean): Promise<void> {
   if (!hadOld) {
@@ -196,71 +278,4 @@ async function swapIn(fresh: string, target: string, hadOld: boolean): Promise<v
     throw e;
   }
   await rm(aside, { recursive: true, force: true });
-}
-
-/** Copy what the output directory holds outside `roots` into the new tree: hard links, links as links. */
-async function carryOver(from: string, to: string, roots: string[], rel = ''): Promise<void> {
-  for (const e of await readdir(join(from, rel), { withFileTypes: true })) {
-    const r = rel ? join(rel, e.name) : e.name;
-    if (roots.includes(r)) continue;
-    const src = join(from, r);
-    const dst = join(to, r);
-    if (e.isDirectory()) {
-      await mkdir(dst);
-      await carryOver(from, to, roots, r);
-    } else if (e.isSymbolicLink()) await symlink(await readlink(src), dst);
-    else if (e.isFile()) await link(src, dst).catch(() => copyFile(src, dst, constants.COPYFILE_EXCL));
-  }
-}
-
-/** Every file under the roots must be one audit2policy wrote; links and other entries are not. */
-async function checkOwned(dir: string, roots: string[]): Promise<void> {
-  for (const root of roots) {
-    const top = join(dir, ...root.split('/'));
-    const st = await lstat(top).catch(() => undefined);
-    if (!st) continue;
-    // A root may be one file (the kustomization.yaml beside the kind directories).
-    if (st.isFile()) {
-      const text = await readFile(top, 'utf8').catch(() => '');
-      if (!MARKERS.some((m) => text.includes(m))) throw conflict(dir, top);
-      continue;
-    }
-    if (!st.isDirectory()) throw conflict(dir, top);
-    for (const f of await listEntries(top)) {
-      if (!f.file) throw conflict(dir, f.path);
-      const text = await readFile(f.path, 'utf8').catch(() => '');
-      if (!MARKERS.some((m) => text.includes(m)) && !(await ownedPolicy(dir, f.path))) throw conflict(dir, f.path);
-    }
-  }
-}
-
-function conflict(dir: string, path: string): OutputConflictError {
-  return new OutputConflictError(
-    `${relative(dir, path).split(sep).join('/')} in ${dir} was not written by audit2policy; move it or choose another -o directory`,
-  );
-}
-
-/**
- * IAM policy files carry no marker (AWS would reject unknown keys; the index beside them, `iam/<account>/index.json`,
- * carries its own): one is ours when the evidence file written for it in evidence/ carries the marker.
- * `iam/<account>/role/<name>.json` and its split parts `<name>.2.json`... → `evidence/iam/<account>/role/<name>.json`
- * (a user's under `user/`; an earlier version's `iam/<account>/<name>.json` → `evidence/iam/<account>/<name>.json`).
- */
-async function ownedPolicy(dir: string, file: string): Promise<boolean> {
-  const rel = relative(dir, file).split(sep).join('/');
-  const m = /^iam\/(.+?)(\.\d+)?\.json$/.exec(rel);
-  if (!m) return false;
-  const evidence = await readFile(join(dir, 'evidence', 'iam', ...`${m[1]}.json`.split('/')), 'utf8').catch(() => '');
-  return MARKERS.some((k) => evidence.includes(k));
-}
-
-/** Entries under a directory (not following links): regular files, and anything else as not a file. */
-async function listEntries(d: string): Promise<{ path: string; file: boolean }[]> {
-  const out: { path: string; file: boolean }[] = [];
-  for (const e of await readdir(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) pushAll(out, await listEntries(p));
-    else out.push({ path: p, file: e.isFile() });
-  }
-  return out;
 }

@@ -1,8 +1,7 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { KUSTOMIZATION, kustomization } from '../../emit/kustomization.js';
-import { writeTree } from '../../emit/writeTree.js';
+import { MANIFEST, writeTree } from '../../emit/writeTree.js';
 import { escapeControls } from '../../util/escape.js';
 import {
   generateAll,
@@ -56,33 +55,50 @@ function learning(made: Generated[], profile: Profile): SummaryLine[] {
 }
 
 /** Each kind's output roots under -o: its policies and its evidence. */
-const roots = (g: Generated) => [g.kind, `evidence/${g.kind}`];
+const kindRoots = (kind: string) => [kind, `evidence/${kind}`];
 
 /**
- * The kinds made now, swapped into DIR whole, with DIR/kustomization.yaml listing every Kubernetes
- * policy file there (this run's, and those of kinds not generated now).
+ * The kinds made now swapped into DIR whole (`scope`: the kinds this command answers for; one of them not made is
+ * removed from DIR), with DIR/kustomization.yaml listing every Kubernetes policy file audit2policy owns there.
+ * What the tree held that is not audit2policy's stays, and is said.
  */
-async function writeOutput(ctx: Ctx, dir: string, made: Generated[], quiet: boolean | undefined): Promise<void> {
-  const files = new Map(made.flatMap((g) => [...g.files]));
-  // A kustomization.yaml someone wrote there is theirs: left as it is, ours not written.
-  const theirs = await readFile(join(dir, KUSTOMIZATION), 'utf8').then(
-    (t) => !t.includes('managed-by: audit2policy'),
-    () => false,
-  );
-  if (theirs) {
-    if (!quiet) ctx.io.stderr.write(ctx.c.dim(`notice: ${KUSTOMIZATION} in ${dir} is not ours: left as it is\n`));
-    await writeTree(dir, made.flatMap(roots), files);
-    return;
+async function writeOutput(
+  ctx: Ctx,
+  dir: string,
+  made: Generated[],
+  scope: string[],
+  quiet: boolean | undefined,
+): Promise<void> {
+  const kube = KIND_NAMES.filter((n) => KINDS[n].kubernetesObjects);
+  const r = await writeTree(dir, scope.flatMap(kindRoots), new Map(made.flatMap((g) => [...g.files])), {
+    universe: KIND_NAMES.flatMap(kindRoots),
+    derived: { path: KUSTOMIZATION, make: (owned) => kustomization(owned, kube) },
+  });
+  if (quiet) return;
+  const say = (text: string) => ctx.io.stderr.write(ctx.c.dim(`notice: ${escapeControls(text)}\n`));
+  if (r.lockTakenOver !== undefined)
+    say(`took over the lock of ${dir} from an audit2policy run that is gone (pid ${r.lockTakenOver})`);
+  if (r.adopted)
+    say(
+      `${dir} had no ${MANIFEST}: ${r.adopted} files carrying audit2policy's marker taken as its own; the manifest now records them`,
+    );
+  for (const name of scope.filter((n) => !made.some((g) => g.kind === n))) {
+    const gone = r.removed.filter((p) => kindRoots(name).some((root) => p.startsWith(root + '/')));
+    if (gone.length)
+      say(
+        `removed ${name}/ and evidence/${name}/ (${gone.length} files of an earlier run): this run has nothing for ${name}`,
+      );
   }
-  const listing = await kustomization(
-    dir,
-    KIND_NAMES.filter((n) => KINDS[n].kubernetesObjects).map((name) => {
-      const g = made.find((x) => x.kind === name);
-      return g ? { name, files: g.files.keys() } : { name };
-    }),
-  );
-  if (listing) files.set(KUSTOMIZATION, listing);
-  await writeTree(dir, [...made.flatMap(roots), KUSTOMIZATION], files);
+  if (r.derivedSkipped) say(`${KUSTOMIZATION} in ${dir} is not audit2policy's: left as it is, not rewritten`);
+  const others = r.leftAlone.filter((p) => p !== r.derivedSkipped);
+  const LIMIT = 10;
+  for (const p of others.slice(0, LIMIT))
+    say(
+      r.changed.includes(p)
+        ? `${p} in ${dir} was changed since audit2policy wrote it: left alone (no longer listed as audit2policy's)`
+        : `${p} in ${dir} was not written by audit2policy (not in its manifest): left alone`,
+    );
+  if (others.length > LIMIT) say(`... and ${others.length - LIMIT} more files not audit2policy's: left alone`);
 }
 
 /** `audit2policy generate rbac (--profile FILE | [sources] [filters]) [-o DIR]` */
@@ -108,7 +124,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       const { profile } = await observedProfile(flags, ctx.io, ctx.c);
       const g = await k.generate(profile, options);
       // Written first: "generated ... in DIR" is said only once DIR holds it.
-      if (flags.output) await writeOutput(ctx, resolve(ctx.io.cwd, flags.output), [g], flags.quiet);
+      if (flags.output) await writeOutput(ctx, resolve(ctx.io.cwd, flags.output), [g], [k.name], flags.quiet);
       else ctx.io.stdout.write(g.stdout);
       if (!flags.quiet) printSummary(ctx, [...g.summary(flags.output), ...learning([g], profile)]);
     });
@@ -144,7 +160,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       throw new UsageError(
         'nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope',
       );
-    await writeOutput(ctx, resolve(ctx.io.cwd, flags.output!), made, flags.quiet);
+    await writeOutput(ctx, resolve(ctx.io.cwd, flags.output!), made, [...KIND_NAMES], flags.quiet);
     if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(flags.output));
     if (!flags.quiet) printSummary(ctx, learning(made, profile));
   });
