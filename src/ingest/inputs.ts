@@ -51,11 +51,26 @@ export async function resolveInputs(
       );
     }
     if (st.isDirectory()) await walk(p, abs, files, notices, new Set(), acceptText);
-    else await classify(p, abs, st.size, files, notices, acceptText);
+    else {
+      const c = await classify(p, abs, st.size, acceptText);
+      if (c.file) files.push(c.file);
+      if (c.notice) notices.push(c.notice);
+    }
   }
   return { files, notices };
 }
 
+/** Entries of a directory looked at (stat, first bytes) this many at a time: the file system's latency overlaps. */
+const LOOK_AHEAD = 32;
+
+/** What one directory entry is: a directory to walk, an input file, a notice, or nothing (a socket...). */
+type Found =
+  { dir: true; display: string; abs: string } | { dir: false; file?: InputFile; notice?: Notice } | undefined;
+
+/**
+ * A directory, walked in name order: its entries are looked at LOOK_AHEAD at a time and what they are appended
+ * in order, each subdirectory walked in its place; the same bytes whatever the timing.
+ */
 async function walk(
   display: string,
   abs: string,
@@ -75,29 +90,37 @@ async function walk(
     throw new UnreadableInputError(`cannot read directory ${display}: ${(e as Error).message}`);
   }
   entries.sort((a, b) => cmp(a.name, b.name));
-  for (const ent of entries) {
-    const childAbs = join(abs, ent.name);
-    const childDisplay = join(display, ent.name);
+  const look = async (name: string): Promise<Found> => {
+    const childAbs = join(abs, name);
+    const childDisplay = join(display, name);
     let st;
     try {
       st = await stat(childAbs);
     } catch {
-      notices.push({ path: childDisplay, bytes: 0, reason: 'unreadable (broken link?)' });
-      continue;
+      return { dir: false, notice: { path: childDisplay, bytes: 0, reason: 'unreadable (broken link?)' } };
     }
-    if (st.isDirectory()) await walk(childDisplay, childAbs, files, notices, seen, acceptText);
-    else if (st.isFile()) await classify(childDisplay, childAbs, st.size, files, notices, acceptText);
+    if (st.isDirectory()) return { dir: true, display: childDisplay, abs: childAbs };
+    if (!st.isFile()) return undefined;
+    return { dir: false, ...(await classify(childDisplay, childAbs, st.size, acceptText)) };
+  };
+  for (let i = 0; i < entries.length; i += LOOK_AHEAD) {
+    const found = await Promise.all(entries.slice(i, i + LOOK_AHEAD).map((e) => look(e.name)));
+    for (const f of found) {
+      if (!f) continue;
+      if (f.dir) await walk(f.display, f.abs, files, notices, seen, acceptText);
+      else if (f.file) files.push(f.file);
+      else if (f.notice) notices.push(f.notice);
+    }
   }
 }
 
+/** A file by its first bytes: an input file, or a notice saying what else it is. */
 async function classify(
   path: string,
   abs: string,
   size: number,
-  files: InputFile[],
-  notices: Notice[],
   acceptText?: (head: Buffer) => boolean,
-): Promise<void> {
+): Promise<{ file?: InputFile; notice?: Notice }> {
   let head: Buffer;
   try {
     const fh = await open(abs, 'r');
@@ -112,17 +135,11 @@ async function classify(
     throw new UnreadableInputError(`cannot read ${path}: ${(e as Error).message}`);
   }
   const kind = sniff(head);
-  if (kind === 'gzip') {
-    files.push({ path, abs, size, gzip: true, splittable: false });
-  } else if (kind === 'json') {
-    files.push({ path, abs, size, gzip: false, splittable: firstLineComplete(head) });
-  } else if (kind === 'empty') {
-    files.push({ path, abs, size, gzip: false, splittable: false });
-  } else if (kind === 'not a log: text that is not JSON' && acceptText?.(head)) {
-    files.push({ path, abs, size, gzip: false, splittable: false });
-  } else {
-    notices.push({ path, bytes: size, reason: kind });
-  }
+  if (kind === 'gzip') return { file: { path, abs, size, gzip: true, splittable: false } };
+  if (kind === 'json') return { file: { path, abs, size, gzip: false, splittable: firstLineComplete(head) } };
+  if (kind === 'empty' || (kind === 'not a log: text that is not JSON' && acceptText?.(head)))
+    return { file: { path, abs, size, gzip: false, splittable: false } };
+  return { notice: { path, bytes: size, reason: kind } };
 }
 
 /** What the first bytes say a file is. */

@@ -49,6 +49,14 @@ export function addSample(samples: Sample[], s: Sample): void {
   if (samples.length > SAMPLE_LIMIT) samples.pop();
 }
 
+/**
+ * Two counts added, stopping at 2^53 - 1: the largest whole number JSON and JavaScript hold exactly, and the
+ * largest a profile may carry (src/profile/schema.ts). Past it a merged profile could not be read back.
+ */
+export function addCounts(a: number, b: number): number {
+  return Math.min(a + b, Number.MAX_SAFE_INTEGER);
+}
+
 export function countOf(stages: Partial<Record<Stage, number>>): number {
   for (const st of STAGE_PRIORITY) {
     const n = stages[st];
@@ -61,7 +69,7 @@ export function countOf(stages: Partial<Record<Stage, number>>): number {
 export function mergeEvidence(a: Evidence, b: Evidence): Evidence {
   const stages: Partial<Record<Stage, number>> = {};
   for (const st of STAGES) {
-    const n = (a.stages[st] ?? 0) + (b.stages[st] ?? 0);
+    const n = addCounts(a.stages[st] ?? 0, b.stages[st] ?? 0);
     if (n) stages[st] = n;
   }
   const samples: Sample[] = [];

@@ -1,6 +1,6 @@
 import { cmp } from './issue.js';
 import { tupleKey } from '../util/key.js';
-import { maxTime, minTime, type Sample } from './evidence.js';
+import { addCounts, maxTime, minTime, type Sample } from './evidence.js';
 
 /**
  * Network observations and the network part of the profile: who talked to whom, on which protocol
@@ -157,8 +157,8 @@ export function mergeFlowEvidence(a: FlowEvidence, b: FlowEvidence): FlowEvidenc
   const samples: Sample[] = [];
   for (const s of [...a.samples, ...b.samples]) addFlowSample(samples, s);
   return {
-    connections: a.connections + b.connections,
-    records: a.records + b.records,
+    connections: addCounts(a.connections, b.connections),
+    records: addCounts(a.records, b.records),
     firstSeen: minTime(a.firstSeen, b.firstSeen),
     lastSeen: maxTime(a.lastSeen, b.lastSeen),
     samples,
@@ -190,6 +190,35 @@ export function mergeWorkload(a: WorkloadInfo, b: WorkloadInfo): WorkloadInfo {
       : {}),
     // Pod counts come whole from one inventory; two views of it (shards, days) do not add up.
     ...(a.pods !== undefined || b.pods !== undefined ? { pods: Math.max(a.pods ?? 0, b.pods ?? 0) } : {}),
+  };
+}
+
+/**
+ * Labels every view that carries any agrees on (a view without labels knows nothing about them); `{}` when
+ * none carries any or they share none. Over the whole set at once, so the answer is the same in any order.
+ */
+export function agreedLabels(views: Record<string, string>[]): Record<string, string> {
+  const known = views.filter((v) => Object.keys(v).length > 0);
+  if (known.length === 0) return {};
+  return sortedRecord(Object.fromEntries(Object.entries(known[0]!).filter(([k, v]) => known.every((x) => x[k] === v))));
+}
+
+/**
+ * Every view of one workload (from several profiles, days, shards) → one, by a rule no order changes: the
+ * inventory's views when there are any (they win over views guessed from flow labels); labels and selector what
+ * all of those views that carry any agree on; kind and service account the smallest in code-unit order; ports
+ * united; host network if any view says so; pods the largest count. Pairwise `mergeWorkload` gives the same but
+ * for labels: an empty intersection of two views reads as "unknown" to the third.
+ */
+export function mergeWorkloads(views: WorkloadInfo[]): WorkloadInfo {
+  const inventory = views.filter((w) => w.source === 'inventory');
+  const use = inventory.length ? inventory : views;
+  let out = use[0]!;
+  for (const w of use.slice(1)) out = mergeWorkload(out, w);
+  return {
+    ...out,
+    selector: agreedLabels(use.map((w) => w.selector)),
+    labels: agreedLabels(use.map((w) => w.labels)),
   };
 }
 

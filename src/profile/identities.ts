@@ -1,3 +1,4 @@
+import { addCounts } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import type { LeftOutIdentity, Principal, Profile } from '../model/profile.js';
 import { awsIdentityKey, isServiceLinkedRole, preferredIamArn, principalId } from '../model/subject.js';
@@ -22,7 +23,7 @@ export class LeftOutAccumulator {
     let e = this.by.get(k);
     if (!e) this.by.set(k, (e = { reason, arn, count: 0, events: new Set() }));
     else e.arn = preferredIamArn(e.arn, arn);
-    e.count += count;
+    e.count = addCounts(e.count, count);
     for (const x of events) e.events.add(x);
   }
 

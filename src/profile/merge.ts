@@ -1,5 +1,5 @@
 import { accessKey, compareAccess } from '../model/access.js';
-import { mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidence.js';
+import { addCounts, mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import {
   PROFILE_API_VERSION,
@@ -17,7 +17,8 @@ import {
   compareWorkloads,
   edgeKey,
   mergeFlowEvidence,
-  mergeWorkload,
+  agreedLabels,
+  mergeWorkloads,
   workloadId,
   type NetEdge,
   type WorkloadInfo,
@@ -88,7 +89,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     start = minTime(start, p.window.start);
     end = maxTime(end, p.window.end);
     pushAll(sources, p.sources);
-    for (const [k, n] of Object.entries(p.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(p.skipped)) skipped[k] = addCounts(skipped[k] ?? 0, n);
     for (const l of p.leftOut ?? []) leftOut.add(l.reason, l.arn, l.count, l.events);
     for (const pr of p.principals) {
       // An IAM role or user is its account and name: the ARN kept is the preferred one of those merged.
@@ -179,17 +180,19 @@ function mergeCreated(list: CreatedNames[]): CreatedNames[] {
 
 /** The network part: workloads by namespace/name, edges by key, names by address, namespaces by name. */
 function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> {
-  const workloads = new Map<string, WorkloadInfo>();
+  // Every view of a workload or a namespace, merged once at the end: the same answer in any order.
+  const workloads = new Map<string, WorkloadInfo[]>();
   const edges = new Map<string, NetEdge>();
   const names = new Map<string, Set<string>>();
-  const namespaces = new Map<string, { name: string; labels: Record<string, string> }>();
+  const namespaces = new Map<string, Record<string, string>[]>();
   let any = false;
   for (const p of profiles) {
     if (p.workloads || p.network) any = true;
     for (const w of p.workloads ?? []) {
       const k = workloadId(w);
-      const prev = workloads.get(k);
-      workloads.set(k, prev ? mergeWorkload(prev, w) : w);
+      const views = workloads.get(k);
+      if (views) views.push(w);
+      else workloads.set(k, [w]);
     }
     for (const e of p.network ?? []) {
       const k = edgeKey(e);
@@ -211,27 +214,23 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
       for (const x of n.names) set.add(x);
       names.set(n.ip, set);
     }
-    // Two views of a namespace (two days' inventories) keep the labels both agree on, as workloads do: the
-    // same answer in any order.
+    // Views of a namespace (two days' inventories) keep the labels all agree on, as workloads do.
     for (const ns of p.namespaces ?? []) {
-      const prev = namespaces.get(ns.name);
-      namespaces.set(ns.name, prev ? { name: ns.name, labels: agreed(prev.labels, ns.labels) } : ns);
+      const views = namespaces.get(ns.name);
+      if (views) views.push(ns.labels);
+      else namespaces.set(ns.name, [ns.labels]);
     }
   }
   const out: Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> = {};
   if (any) {
-    out.workloads = [...workloads.values()].sort(compareWorkloads);
+    out.workloads = [...workloads.values()].map(mergeWorkloads).sort(compareWorkloads);
     out.network = [...edges.values()].sort(compareEdges);
   }
   if (names.size)
     out.dnsNames = [...names.keys()].sort(cmp).map((ip) => ({ ip, names: [...names.get(ip)!].sort(cmp) }));
-  if (namespaces.size) out.namespaces = [...namespaces.keys()].sort(cmp).map((k) => namespaces.get(k)!);
+  if (namespaces.size)
+    out.namespaces = [...namespaces.keys()]
+      .sort(cmp)
+      .map((name) => ({ name, labels: agreedLabels(namespaces.get(name)!) }));
   return out;
-}
-
-/** Labels two views agree on; a view without labels knows nothing about them. Keys in order. */
-function agreed(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
-  const pick = Object.keys(a).length === 0 ? b : Object.keys(b).length === 0 ? a : undefined;
-  const entries = pick ? Object.entries(pick) : Object.entries(a).filter(([k, v]) => b[k] === v);
-  return Object.fromEntries(entries.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)));
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { PROFILE_API_VERSION, type Profile } from '../model/profile.js';
+import { countOf, type Evidence as EvidenceT } from '../model/evidence.js';
 
 /**
  * The profile file format as one JSON Schema (TypeBox): what `readProfile` checks, what
@@ -194,7 +195,7 @@ export const ProfileSchema = Type.Object(
             Type.Literal('service-linked-role'),
           ]),
           arn: Str,
-          count: Type.Integer({ minimum: 0 }),
+          count: Count,
           events: Type.Array(Str),
         }),
       ),
@@ -236,7 +237,32 @@ export function profileSchemaProblem(v: unknown): string | undefined {
     if (k >= 0) return `/principals/${i}/k8s/${k}: has no evidence`;
     const a = (pr.aws ?? []).findIndex((e) => !e.allowed && !e.denied);
     if (a >= 0) return `/principals/${i}/aws/${a}: has no evidence`;
+    const counted =
+      pr.k8s.map((e, j) => stagesProblem(`/principals/${i}/k8s/${j}`, e)).find(Boolean) ??
+      (pr.aws ?? []).map((e, j) => stagesProblem(`/principals/${i}/aws/${j}`, e)).find(Boolean) ??
+      (pr.assumes ?? [])
+        .map((l, j) => countProblem(`/principals/${i}/assumes/${j}/evidence`, l.evidence))
+        .find(Boolean);
+    if (counted) return counted;
   }
   const n = (p.network ?? []).findIndex((e) => !e.allowed && !e.denied);
   return n >= 0 ? `/network/${n}: has no evidence` : undefined;
+}
+
+/**
+ * A count is the count of the latest audit stage seen, and merging recounts it from the stages: one that
+ * disagrees with them would change silently in a merge, so it is refused.
+ */
+function countProblem(path: string, ev: EvidenceT): string | undefined {
+  const n = countOf(ev.stages);
+  return ev.count === n ? undefined : `${path}/count: ${ev.count}, but its stages count ${n}`;
+}
+
+function stagesProblem(path: string, e: { allowed?: EvidenceT; denied?: EvidenceT; undecided?: EvidenceT }) {
+  for (const d of ['allowed', 'denied', 'undecided'] as const) {
+    const ev = e[d];
+    const problem = ev && countProblem(`${path}/${d}`, ev);
+    if (problem) return problem;
+  }
+  return undefined;
 }

@@ -119,3 +119,47 @@ function fold(c: number): number {
   }
   return hit;
 }
+
+/** Characters of a DNS label as Cilium's matchPattern allows them (after lower-casing). */
+const DNS_LABEL = /^[-a-z0-9_]*$/;
+/** Characters a matchPattern may hold: anything else and Cilium refuses the policy. */
+const DNS_PATTERN = /^[-a-z0-9_.*]+$/;
+/** Cilium refuses a matchName or matchPattern longer than this. */
+export const MAX_FQDN_LENGTH = 255;
+
+/** A DNS name as Cilium compares it: lower case, one trailing dot (the fully qualified form) dropped. */
+export function dnsName(name: string): string {
+  const n = name.trim().toLowerCase();
+  return n.endsWith('.') ? n.slice(0, -1) : n;
+}
+
+/**
+ * CiliumNetworkPolicy's `toFQDNs.matchPattern` (Cilium's pkg/fqdn/matchpattern), without a regular expression:
+ * a pattern of `*`s alone (`*`, `**.`) matches every name (labels of DNS characters) and the root; a leading `**.`
+ * matches one or more whole labels; any other run of `*` matches zero or more DNS characters (`-`, `_`, letters,
+ * digits) and never a dot; the rest is literal, in any case. So a name matches label by label: a pattern of k
+ * labels (after a leading `**.`) needs k labels (at least k + 1), each matched by a `*` glob. A pattern Cilium
+ * refuses (over 255 characters, a character other than those and `.` and `*`) matches nothing. Linear: no
+ * backtracking whatever the `*`s.
+ */
+export function compileDnsPattern(pattern: string): Glob {
+  const p = dnsName(pattern);
+  if (pattern.trim().length > MAX_FQDN_LENGTH || !DNS_PATTERN.test(pattern.trim().toLowerCase()))
+    return { test: () => false };
+  const labelsOk = (ls: string[]) => ls.every((l) => l !== '' && DNS_LABEL.test(l));
+  if (/^\*+$/.test(p)) return { test: (name) => dnsName(name) === '' || labelsOk(dnsName(name).split('.')) };
+  const multi = /^\*{2,}\./.exec(p);
+  const labels = (multi ? p.slice(multi[0].length) : p).split('.').map((l) => compileGlob(l.replace(/\*+/g, '*')));
+  return {
+    test(name) {
+      const parts = dnsName(name).split('.');
+      const extra = parts.length - labels.length;
+      if (multi ? extra < 1 || !labelsOk(parts.slice(0, extra)) : extra !== 0) return false;
+      for (let i = 0; i < labels.length; i++) {
+        const part = parts[extra + i]!;
+        if (!DNS_LABEL.test(part) || !labels[i]!.test(part)) return false;
+      }
+      return true;
+    },
+  };
+}

@@ -3,7 +3,8 @@ import { cmp } from '../../model/issue.js';
 import { PROFILE_API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
 import { awsIdentityKey, iamIdentity, iamKindOf, type IamIdentity } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
-import { splitPolicy, type PolicyDocument, type Statement } from './policy.js';
+import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument, type Statement } from './policy.js';
+import { attachWarning, type AttachWarning } from './attach.js';
 import { tupleKey, tupleKeyOf } from '../../util/key.js';
 import { fold, generalizeKeys, widenMany, widenS3Prefixes } from './widen.js';
 import {
@@ -74,6 +75,8 @@ export interface IamResult {
   leftOut: LeftOutIdentity[];
   /** Records whose identity type takes a policy but that carry no identity ARN (the profile's `no-identity`). */
   noIdentity: number;
+  /** Principals needing more managed policies than AWS attaches to one role or user, with a fix where one exists. */
+  oversized: AttachWarning[];
 }
 
 export interface Grant {
@@ -83,18 +86,21 @@ export interface Grant {
   widened?: string;
 }
 
+const emptyResult = (profile: Profile): IamResult => ({
+  artefacts: [],
+  widenings: [],
+  unmapped: [],
+  denied: [],
+  chains: [],
+  indexes: [],
+  leftOut: profile.leftOut ?? [],
+  noIdentity: profile.skipped['no-identity'] ?? 0,
+  oversized: [],
+});
+
 /** Least-privilege identity policies for every AWS principal of the profile. Deterministic. */
 export async function generateIam(profile: Profile, opts: IamOptions = {}): Promise<IamResult> {
-  const result: IamResult = {
-    artefacts: [],
-    widenings: [],
-    unmapped: [],
-    denied: [],
-    chains: [],
-    indexes: [],
-    leftOut: profile.leftOut ?? [],
-    noIdentity: profile.skipped['no-identity'] ?? 0,
-  };
+  const result = emptyResult(profile);
   // Links name the role as the AssumeRole* request did: matched to the role by account and name, not by path.
   const assumedBy = new Map<string, { serviceAccount: string; via: string; evidence: Evidence }[]>();
   for (const p of profile.principals) {
@@ -130,6 +136,18 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
     const paths = iamPolicyPaths(id.account, id.kind, stem, docs.length);
     const policies = docs.map((document, i) => ({ path: paths[i]!, document }));
     art.evidence['policyFiles'] = paths;
+    if (docs.length > ATTACHED_POLICIES) {
+      // Too many to attach: what other options would give, from generations of this principal alone (not kept).
+      const trial = async (o: IamOptions) => {
+        const t = await principalPolicy(p, o, emptyResult(profile), []);
+        return t ? splitPolicy(t.statements).length : 0;
+      };
+      const perms = art.evidence['permissions'] as { action: string; resource: string }[];
+      const w = await attachWarning(p.username, docs.length, perms, opts, trial);
+      result.oversized.push(w);
+      const { principal: _, ...rest } = w;
+      art.evidence['attachment'] = rest;
+    }
     result.artefacts.push({
       principal: p.username,
       policies,

@@ -1,5 +1,4 @@
-/** An IAM identity policy document, keys in AWS's order. */
-import { pushAll } from '../../util/array.js';
+/** An IAM identity policy document, keys in AWS's order, and how statements are packed into documents. */
 export interface Statement {
   Sid: string;
   Effect: 'Allow';
@@ -14,10 +13,16 @@ export interface PolicyDocument {
 
 /** AWS's limit for a customer managed policy, counted without white space. */
 export const MANAGED_POLICY_LIMIT = 6144;
+/** Managed policies one role or user takes by default, and with a quota increase. */
+export const ATTACHED_POLICIES = 10;
+export const ATTACHED_POLICIES_MAX = 20;
 
-/** Size as IAM counts it: the JSON without white space. */
+/**
+ * Size as IAM counts it: the JSON without white space between its tokens. White space inside a name (an
+ * object key with a space) is counted: the safe side, never over the limit.
+ */
 export function policySize(doc: PolicyDocument): number {
-  return JSON.stringify(doc).replace(/\s/g, '').length;
+  return JSON.stringify(doc).length;
 }
 
 /** Serialise with a fixed key order (Sid, Effect, Action, Resource) and a final newline. */
@@ -29,44 +34,90 @@ export function serializePolicy(doc: PolicyDocument): string {
   return JSON.stringify(ordered, null, 2) + '\n';
 }
 
-/**
- * Pack statements into as few documents as fit the managed-policy limit, in order. A statement too
- * big for one document is split by its resources into parts (`Sid` + `Part2`...).
- */
-export function splitPolicy(statements: Statement[], limit = MANAGED_POLICY_LIMIT): PolicyDocument[] {
-  const empty = (): PolicyDocument => ({ Version: '2012-10-17', Statement: [] });
-  const pieces: Statement[] = [];
-  for (const s of statements) pushAll(pieces, splitStatement(s, limit));
-  const docs: PolicyDocument[] = [];
-  let cur = empty();
-  for (const s of pieces) {
-    const next: PolicyDocument = { ...cur, Statement: [...cur.Statement, s] };
-    if (cur.Statement.length > 0 && policySize(next) > limit) {
-      docs.push(cur);
-      cur = { ...empty(), Statement: [s] };
-    } else cur = next;
-  }
-  if (cur.Statement.length > 0) docs.push(cur);
-  return docs;
+const DOC_OVERHEAD = policySize({ Version: '2012-10-17', Statement: [] });
+const stmtSize = (s: Statement) =>
+  JSON.stringify({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: s.Resource }).length;
+
+/** One document being filled: its statements with where they came from, and its size without the overhead. */
+interface Bin {
+  items: { order: number; part: number; st: Statement }[];
+  used: number;
+}
+const room = (b: Bin, cap: number) => cap - b.used - (b.items.length ? 1 : 0);
+function put(b: Bin, order: number, part: number, st: Statement, size: number): void {
+  b.used += size + (b.items.length ? 1 : 0);
+  b.items.push({ order, part, st });
 }
 
-function splitStatement(s: Statement, limit: number): Statement[] {
-  const fits = (st: Statement) => policySize({ Version: '2012-10-17', Statement: [st] }) <= limit;
-  if (fits(s) || s.Resource === '*' || s.Resource.length <= 1) return [s];
-  const out: Statement[] = [];
-  let cur: string[] = [];
-  const make = (resources: string[], i: number): Statement => ({
-    ...s,
-    Sid: i === 0 ? s.Sid : `${s.Sid}Part${i + 1}`,
-    Resource: resources,
-  });
-  for (const r of s.Resource) {
-    if (cur.length > 0 && !fits(make([...cur, r], out.length))) {
-      out.push(make(cur, out.length));
-      cur = [];
+/**
+ * Pack statements into as few documents as the managed-policy limit allows: first fit, largest statement first.
+ * A statement is split only when it is too big for a document alone: by its resources (by its actions when it
+ * names one resource or `*`), its pieces filling the room left in the documents already made, then new ones
+ * each filled to the limit; the first piece keeps its `Sid`, the others get `Sid` + `Part2`....
+ * Inside a document statements keep their given order; documents are ordered by their first statement.
+ * Deterministic: ties keep the given order.
+ */
+export function splitPolicy(statements: Statement[], limit = MANAGED_POLICY_LIMIT): PolicyDocument[] {
+  const cap = limit - DOC_OVERHEAD;
+  const sized = statements.map((st, order) => ({ st, order, size: stmtSize(st) }));
+  sized.sort((a, b) => b.size - a.size || a.order - b.order);
+  const bins: Bin[] = [];
+  for (const { st, order, size } of sized) {
+    const fit = bins.find((b) => room(b, cap) >= size);
+    if (fit) {
+      put(fit, order, 1, st, size);
+      continue;
     }
-    cur.push(r);
+    const field = splitField(st);
+    if (field && size > cap) {
+      fillGaps(bins, st, order, field, cap);
+      continue;
+    }
+    // Alone in a new document (over the limit only when it is one action on one resource: nothing to split).
+    const b: Bin = { items: [], used: 0 };
+    put(b, order, 1, st, size);
+    bins.push(b);
   }
-  if (cur.length) out.push(make(cur, out.length));
-  return out;
+  for (const b of bins) b.items.sort((x, y) => x.order - y.order || x.part - y.part);
+  bins.sort((x, y) => x.items[0]!.order - y.items[0]!.order || x.items[0]!.part - y.items[0]!.part);
+  return bins.map((b) => ({ Version: '2012-10-17', Statement: b.items.map((i) => i.st) }));
+}
+
+/** Which list a statement is split along: its resources, else its actions; undefined when it has one of each. */
+function splitField(st: Statement): 'Resource' | 'Action' | undefined {
+  if (st.Resource !== '*' && st.Resource.length > 1) return 'Resource';
+  return st.Action.length > 1 ? 'Action' : undefined;
+}
+
+/** Place `st` in pieces: into the room left in existing documents (in order), then into new documents. */
+function fillGaps(bins: Bin[], st: Statement, order: number, field: 'Resource' | 'Action', cap: number): void {
+  const list = st[field] as string[];
+  let next = 0;
+  let part = 1;
+  const piece = (): Statement => ({ ...st, Sid: part === 1 ? st.Sid : `${st.Sid}Part${part}`, [field]: [] });
+  const take = (b: Bin, allowEmpty: boolean): boolean => {
+    const base = piece();
+    let size = stmtSize(base);
+    const free = room(b, cap);
+    if (size >= free && !allowEmpty) return false;
+    const from = next;
+    for (; next < list.length; next++) {
+      const add = JSON.stringify(list[next]).length + (next > from ? 1 : 0);
+      if (size + add > free && (next > from || !allowEmpty)) break;
+      size += add;
+    }
+    if (next === from) return false;
+    put(b, order, part, { ...base, [field]: list.slice(from, next) }, size);
+    part++;
+    return true;
+  };
+  for (const b of bins) {
+    if (next >= list.length) break;
+    take(b, false);
+  }
+  while (next < list.length) {
+    const b: Bin = { items: [], used: 0 };
+    bins.push(b);
+    take(b, true);
+  }
 }

@@ -88,7 +88,9 @@ export function widenS3Prefixes(
     const m = s3Object(r);
     if (!m || r.endsWith('*')) continue;
     const prefix = `${m.bucket}/${m.key.slice(0, m.key.lastIndexOf('/') + 1)}`;
-    groups.set(prefix, [...(groups.get(prefix) ?? []), r]);
+    const list = groups.get(prefix);
+    if (list) list.push(r);
+    else groups.set(prefix, [r]);
   }
   for (const prefix of [...groups.keys()].sort(cmp)) {
     const members = groups.get(prefix)!;
@@ -137,7 +139,7 @@ export function widenMany(
 }
 
 /** `arn:aws:s3:::bucket/key` → the bucket's ARN and the key. */
-function s3Object(arn: string): { bucket: string; key: string } | undefined {
+export function s3Object(arn: string): { bucket: string; key: string } | undefined {
   const a = parseArn(arn);
   const slash = a && a.service === 's3' && !a.region && !a.account ? a.resource.indexOf('/') : -1;
   if (!a || slash <= 0 || slash === a.resource.length - 1) return undefined;

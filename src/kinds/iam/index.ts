@@ -1,5 +1,6 @@
 import { generateIam, type IamOptions, type IamResult } from '../../generate/iam/index.js';
 import { serializePolicy } from '../../generate/iam/policy.js';
+import { attachWords } from '../../generate/iam/attach.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
 import { buildIamPolicySet, verifyIam, type IamPolicySet } from '../../verify/iam.js';
 import { wholeNumber } from '../options.js';
@@ -129,11 +130,13 @@ function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
   if (r.indexes.length)
     say(`  which policy is whose: ${r.indexes.map((x) => (output ? `${output}/${x.path}` : x.path)).join(', ')}`);
   for (const a of r.artefacts) {
-    if (a.policies.length > 1)
+    const n = a.policies.length;
+    if (n > 1)
       say(
-        `  ${a.principal}: split over ${a.policies.length} files (${a.policies.map((p) => p.path).join(', ')}): the managed-policy limit is 6,144 characters`,
+        `  ${a.principal}: split over ${n} files (${a.policies[0]!.path}${n > 2 ? ', …' : ''}, ${a.policies[n - 1]!.path}): the managed-policy limit is 6,144 characters`,
       );
   }
+  for (const w of r.oversized) say(`too many policies to attach: ${attachWords(w)}`, 'warn');
   if (r.chains.length) {
     say('service account → IAM role:');
     for (const ch of r.chains) {

@@ -1,4 +1,6 @@
 import { callPermissions } from '../../generate/iam/permissions.js';
+import { generateIam } from '../../generate/iam/index.js';
+import { attachWords } from '../../generate/iam/attach.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
 import { riskWords } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
@@ -107,6 +109,9 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
     const thin = sparseWarning(section);
     if (thin) part.sparse.push(thin);
   }
+  // Policies too many to attach, as the default generation packs them.
+  if (part.sections.length)
+    for (const w of (await generateIam(profile)).oversized) part.coverage.push(`too many policies: ${attachWords(w)}`);
   for (const l of profile.leftOut ?? [])
     part.dropped.push({ reason: `left out: ${l.reason}`, count: l.count, detail: leftOutWords(l) });
   for (const [ev, n] of [...unmapped].sort((a, b) => cmp(a[0], b[0])))

@@ -12,6 +12,7 @@
 import { labelSelectorMatches, readLabelSelector } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
+import { compileDnsPattern, dnsName, MAX_FQDN_LENGTH } from '../../util/glob.js';
 
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -168,13 +169,17 @@ export class NetworkPolicySet {
     const ip = other.kind === 'ip' ? other.ip : other.ip;
     if (!peerOk && cidrs !== undefined && ip) peerOk = arr(cidrs).some((x) => inCidr(ip, str(x)));
     if (!peerOk && fqdns !== undefined && ip) {
-      const names = this.dnsNames.get(ip) ?? [];
-      peerOk = arr(fqdns).some(
-        (f) =>
-          isObj(f) &&
-          (names.includes(str(f['matchName'])) ||
-            (str(f['matchPattern']) !== '' && names.some((n) => globName(str(f['matchPattern']), n)))),
-      );
+      // Names as Cilium compares them: lower case, no trailing dot; patterns by its matchPattern rules.
+      const names = (this.dnsNames.get(ip) ?? []).map(dnsName);
+      peerOk = arr(fqdns).some((f) => {
+        if (!isObj(f)) return false;
+        const name = str(f['matchName']);
+        if (name !== '' && name.length <= MAX_FQDN_LENGTH && names.includes(dnsName(name))) return true;
+        const pattern = str(f['matchPattern']);
+        if (pattern === '') return false;
+        const glob = compileDnsPattern(pattern);
+        return names.some((n) => glob.test(n));
+      });
     }
     if (!peerOk) return false;
     if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
@@ -205,18 +210,6 @@ function prefixed(labels: Record<string, string>): Record<string, string> {
 function ciliumSelector(sel: unknown): Obj {
   if (!isObj(sel)) return {};
   return sel;
-}
-
-function globName(pattern: string, name: string): boolean {
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('*')
-        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('[-a-zA-Z0-9_.]*') +
-      '$',
-  );
-  return re.test(name);
 }
 
 function ciliumPort(pp: Obj, c: Connection): boolean {
