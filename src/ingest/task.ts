@@ -168,8 +168,7 @@ export async function runTask(
   });
 
   const from = first ? 0 : task.resume ? task.start! : task.start! - 1;
-  const raw: Readable =
-    task.abs === '-' ? stdin! : createReadStream(task.abs, { start: from, highWaterMark: CHUNK });
+  const raw: Readable = task.abs === '-' ? stdin! : createReadStream(task.abs, { start: from, highWaterMark: CHUNK });
   let source: AsyncIterable<Buffer> = raw;
   let gzip = task.gzip;
   if (task.abs === '-') {

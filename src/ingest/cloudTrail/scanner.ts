@@ -90,7 +90,6 @@ export class RecordScanner {
   private streamed = false;
   private topLine = 1;
   private topDepth = 0;
-  private elements = 0;
   private first = true;
   private keyMatch = 0;
   private keyEsc = false;
@@ -165,7 +164,7 @@ export class RecordScanner {
     this.sink.issue(
       cut ? this.unitLine : this.line,
       'json.truncated',
-      `the document ends before it closes: the ${this.elements.toLocaleString('en-US')} records before the cut are read${cut ? ', the one it cuts is left out' : ''}`,
+      `the document ends before it closes: the records before the cut are read${cut ? ', the one it cuts is left out' : ''}`,
     );
   }
 
@@ -262,7 +261,6 @@ export class RecordScanner {
     const c = buf[i]!;
     this.topLine = this.line;
     this.topDepth = 0;
-    this.elements = 0;
     this.streamed = false;
     if ((c === LBRACE || c === LBRACKET) && this.mode !== 'document') {
       if (this.nextNl < i) this.nextNl = at(buf.indexOf(NL, i), n);
@@ -439,7 +437,6 @@ export class RecordScanner {
       if (this.maxDepth + 1 > this.topDepth) this.topDepth = this.maxDepth + 1;
       return end;
     }
-    if (this.role === 'element') this.elements++;
     const text = this.take(buf, end, this.unitLine);
     if (text !== undefined) this.sink.value(text, this.unitLine, this.maxDepth, this.role);
     return end;

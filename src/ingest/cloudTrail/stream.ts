@@ -52,7 +52,11 @@ export class CloudTrailStream implements ScanSink {
     } catch (e) {
       const msg = errorText(e);
       const pos = /position (\d+)/.exec(msg);
-      return this.issue(line + (pos ? countNewlines(text, Number(pos[1])) : 0), 'json.malformed', `not valid JSON: ${msg}`);
+      return this.issue(
+        line + (pos ? countNewlines(text, Number(pos[1])) : 0),
+        'json.malformed',
+        `not valid JSON: ${msg}`,
+      );
     }
     if (role !== 'skipped') this.onValue(v, line);
   }
