@@ -112,6 +112,7 @@ export class RecordScanner {
   // Next line break and next `"Records"` in the current chunk (fast path), -1 when unknown.
   private nextNl = -1;
   private nextRec = -1;
+  private nextBs = -1;
 
   constructor(
     private readonly sink: ScanSink,
@@ -139,7 +140,7 @@ export class RecordScanner {
     const n = buf.length;
     let i = 0;
     if (this.pos === 0 && !this.opts.resume && n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
-    this.nextNl = this.nextRec = -1;
+    this.nextNl = this.nextRec = this.nextBs = -1;
     while (i < n && !this.done) i = this.step(buf, i, n);
     if (this.capStart >= 0 && !this.done) {
       this.keep(buf.subarray(this.capStart, n));
@@ -391,15 +392,40 @@ export class RecordScanner {
     for (; i < n; i++) {
       const c = buf[i]!;
       if (inStr) {
-        if (esc) esc = false;
-        else if (c === QUOTE) {
-          inStr = false;
-          if (depth === 0) {
-            this.inStr = false;
-            return this.valEnd(buf, i + 1);
+        if (esc) {
+          esc = false;
+          continue;
+        }
+        // A short string byte by byte (a native call costs more), a long one to its closing quote in one native search;
+        // a backslash or a line break before the quote is found the same way.
+        let d = c;
+        if (d !== QUOTE && d !== BSLASH && d !== NL) {
+          const stop = i + 24 < n ? i + 24 : n;
+          while (++i < stop) {
+            d = buf[i]!;
+            if (d === QUOTE || d === BSLASH || d === NL) break;
           }
-        } else if (c === BSLASH) esc = true;
-        else if (c === NL) return this.fail(buf, i, n, 'a line break inside a string');
+          if (i === n) break;
+          if (i === stop) {
+            const q = at(buf.indexOf(QUOTE, i), n);
+            if (this.nextBs < i) this.nextBs = at(buf.indexOf(BSLASH, i), n);
+            if (this.nextNl < i) this.nextNl = at(buf.indexOf(NL, i), n);
+            i = Math.min(q, this.nextBs, this.nextNl);
+            if (i === n) break;
+            d = buf[i]!;
+          }
+        }
+        if (d === BSLASH) {
+          esc = true;
+          continue;
+        }
+        if (d === NL) return this.fail(buf, i, n, 'a line break inside a string');
+        inStr = false;
+        if (depth === 0) {
+          this.inStr = false;
+          this.esc = false;
+          return this.valEnd(buf, i + 1);
+        }
         continue;
       }
       if (c === QUOTE) inStr = true;
