@@ -1,14 +1,13 @@
 /**
- * A byte scanner for CloudTrail files: the records of a `{"Records":[...]}` document (or of a top-level array) are
- * cut out one by one as they stream, so memory is bounded by one record, not the document (a LookupEvents dump or a
- * Lake export can be hundreds of MB on one line). Everything else a CloudTrail file holds is cut into its top-level
- * values, with the line semantics of the line splitter (docs/adr/0002-line-splitter.md): a value that does not
- * close on its line is malformed, unless it is the file's first (a pretty-printed document).
- *
- * The scanner tracks strings, escapes and the nesting of brackets byte by byte; JSON.parse checks each unit it
- * hands out. A line that holds no `"Records"` and ends within the chunk takes a fast path (JSON.parse of the line).
+ * A byte scanner for CloudTrail files: the records of a `{"Records":[...]}` document (or a top-level array) are cut
+ * out one by one as they stream, so memory is bounded by one record, not the document. Any other value is cut out
+ * whole, with the line splitter's semantics (docs/adr/0002-line-splitter.md): a value that does not close on its line
+ * is malformed, unless it is the file's first (a pretty-printed document). JSON.parse checks each unit; a line that
+ * holds no `"Records"` and ends within the chunk takes a fast path (JSON.parse of the line).
  */
 import { MAX_LINE_BYTES } from '../lines.js';
+import { Capture } from './capture.js';
+import { BSLASH, isWs, LBRACE, LBRACKET, NL, QUOTE, RBRACE, RBRACKET, Scan, shown, ValueScan } from './valueScan.js';
 
 /** `unknown` until the first value ends on its line (`lines`) or spans a line break (`document`). */
 export type ScanMode = 'unknown' | 'lines' | 'document';
@@ -61,19 +60,9 @@ const enum S {
   VAL,
 }
 
-const NL = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const BSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
 const RECORDS = Buffer.from('Records');
 const RECORDS_KEY = Buffer.from('"Records"');
-
-const isWs = (c: number) => c === 0x20 || c === 0x09 || c === CR || c === NL;
-const shown = (c: number) => (c >= 0x20 && c < 0x7f ? `"${String.fromCharCode(c)}"` : `byte 0x${c.toString(16)}`);
+const at = (x: number, n: number) => (x < 0 ? n : x);
 
 export class RecordScanner {
   /** Line of the byte being read (1-based; a range counts from its first byte). */
@@ -83,7 +72,6 @@ export class RecordScanner {
   private state: S = S.TOP;
   private pos: number;
   private readonly limit: number;
-  private readonly max: number;
   private readonly captureElements: boolean;
   // The top-level value being read.
   private container: 'records' | 'array' | 'object' = 'object';
@@ -94,25 +82,15 @@ export class RecordScanner {
   private keyMatch = 0;
   private keyEsc = false;
   private keyStart = 0;
-  // The value being scanned in VAL.
+  // The value scanned in VAL: what it is, where to go after it, its line.
+  private readonly v = new ValueScan(() => this.openNewline());
   private role: UnitRole | 'inner' = 'inner';
   private ret: S = S.TOP;
-  private depth = 0;
-  private maxDepth = 0;
-  private stack = new Uint8Array(64);
-  private inStr = false;
-  private esc = false;
-  private scalar = false;
   private unitLine = 1;
-  // The bytes being kept: pieces of earlier chunks, and where the kept part of this chunk starts (-1: none).
-  private capStart = -1;
-  private pieces: Buffer[] = [];
-  private capBytes = 0;
-  private overflow = false;
-  // Next line break and next `"Records"` in the current chunk (fast path), -1 when unknown.
+  private readonly cap: Capture;
+  // Next line break and next `"Records"` in the current chunk (fast path), -1 when not searched yet.
   private nextNl = -1;
   private nextRec = -1;
-  private nextBs = -1;
 
   constructor(
     private readonly sink: ScanSink,
@@ -120,7 +98,7 @@ export class RecordScanner {
   ) {
     this.pos = opts.base ?? 0;
     this.limit = opts.limit ?? Infinity;
-    this.max = opts.maxBytes ?? MAX_LINE_BYTES;
+    this.cap = new Capture(opts.maxBytes ?? MAX_LINE_BYTES);
     this.captureElements = opts.captureElements ?? true;
     this.mode = opts.resume?.mode ?? 'unknown';
     if (opts.resume) {
@@ -140,12 +118,10 @@ export class RecordScanner {
     const n = buf.length;
     let i = 0;
     if (this.pos === 0 && !this.opts.resume && n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
-    this.nextNl = this.nextRec = this.nextBs = -1;
+    this.nextNl = this.nextRec = -1;
+    this.v.chunk();
     while (i < n && !this.done) i = this.step(buf, i, n);
-    if (this.capStart >= 0 && !this.done) {
-      this.keep(buf.subarray(this.capStart, n));
-      this.capStart = 0;
-    }
+    if (!this.done) this.cap.chunkEnd(buf);
     this.pos += n;
   }
 
@@ -157,9 +133,7 @@ export class RecordScanner {
     if (s === S.TOP || s === S.SKIP) return;
     if (s === S.BARE || (!this.streamed && this.container === 'object')) {
       // Not streamed: JSON.parse of what there is says what is wrong with it ("Unexpected end of JSON input").
-      const text = this.take(null, 0, this.topLine);
-      if (text !== undefined) this.sink.value(text, this.topLine, this.topDepth, 'value');
-      return;
+      return this.emit(null, 0, this.topLine, this.topDepth, 'value');
     }
     const cut = s === S.VAL && this.role === 'element';
     this.sink.issue(
@@ -174,15 +148,12 @@ export class RecordScanner {
       case S.TOP:
         return this.top(buf, i, n);
       case S.VAL:
-        return this.val(buf, i, n);
+        return this.val(buf, this.v.scan(buf, i, n), n);
       case S.BARE:
       case S.SKIP: {
         const nl = buf.indexOf(NL, i);
         if (nl < 0) return n;
-        if (this.state === S.BARE) {
-          const text = this.take(buf, nl, this.topLine);
-          if (text !== undefined) this.sink.value(text, this.topLine, this.topDepth, 'value');
-        }
+        if (this.state === S.BARE) this.emit(buf, nl, this.topLine, this.topDepth, 'value', true);
         this.line++;
         this.state = S.TOP;
         return nl + 1;
@@ -201,7 +172,7 @@ export class RecordScanner {
           this.state = S.OBJ_KEY;
           this.keyMatch = 0;
           this.keyEsc = false;
-          this.keyStart = this.capBytes + (i - this.capStart);
+          this.keyStart = this.cap.offset(i);
           return i + 1;
         }
         if (c === RBRACE && this.state === S.OBJ_OPEN) return this.endObject(buf, i);
@@ -231,7 +202,8 @@ export class RecordScanner {
           this.done = true;
           return n;
         }
-        if (this.first && this.opts.onElement?.(this.pos + i, { container: this.recordsOf(), mode: this.mode })) {
+        const container = this.container === 'array' ? 'array' : 'records';
+        if (this.first && this.opts.onElement?.(this.pos + i, { container, mode: this.mode })) {
           this.done = true;
           return n;
         }
@@ -245,10 +217,6 @@ export class RecordScanner {
         return this.fail(buf, i, n, `expected "," or "]" after a record, found ${shown(c)}`);
     }
     return n;
-  }
-
-  private recordsOf(): 'records' | 'array' {
-    return this.container === 'array' ? 'array' : 'records';
   }
 
   /** Between top-level values: white space, then a value; a whole line that holds no Records goes the fast way. */
@@ -267,7 +235,7 @@ export class RecordScanner {
       if (this.nextNl < i) this.nextNl = at(buf.indexOf(NL, i), n);
       if (this.nextRec < i) this.nextRec = at(buf.indexOf(RECORDS_KEY, i), n);
       const nl = this.nextNl;
-      if (nl < n && this.nextRec > nl && nl - i <= this.max) {
+      if (nl < n && this.nextRec > nl && nl - i <= this.cap.max) {
         if (this.sink.line(buf.toString('utf8', i, nl), this.line)) {
           this.valueDone();
           this.line++;
@@ -275,10 +243,7 @@ export class RecordScanner {
         }
       }
     }
-    this.capStart = i;
-    this.capBytes = 0;
-    this.pieces = [];
-    this.overflow = false;
+    this.cap.begin(i);
     if (c === LBRACE) {
       this.container = 'object';
       this.topDepth = 1;
@@ -288,7 +253,7 @@ export class RecordScanner {
     if (c === LBRACKET) {
       this.container = 'array';
       this.streamed = true;
-      this.capStart = -1;
+      this.cap.drop();
       this.sink.stream(undefined, this.line);
       this.state = S.ARR_OPEN;
       return i + 1;
@@ -314,25 +279,17 @@ export class RecordScanner {
   }
 
   private startRecords(buf: Buffer, i: number): number {
-    let head: string | undefined;
-    if (!this.overflow) {
-      this.keep(buf.subarray(this.capStart, i));
-      head = Buffer.concat(this.pieces).toString('utf8', 0, this.keyStart) + '"Records":[]}';
-    }
-    this.capStart = -1;
-    this.pieces = [];
+    const keys = this.cap.head(buf, i, this.keyStart);
+    this.cap.drop();
     this.streamed = true;
     this.container = 'records';
-    this.sink.stream(head, this.topLine);
+    this.sink.stream(keys === undefined ? undefined : keys + '"Records":[]}', this.topLine);
     this.state = S.ARR_OPEN;
     return i + 1;
   }
 
   private endObject(buf: Buffer, i: number): number {
-    if (!this.streamed) {
-      const text = this.take(buf, i + 1, this.topLine);
-      if (text !== undefined) this.sink.value(text, this.topLine, this.topDepth, 'value');
-    }
+    if (!this.streamed) this.emit(buf, i + 1, this.topLine, this.topDepth, 'value');
     this.valueDone();
     return i + 1;
   }
@@ -345,127 +302,42 @@ export class RecordScanner {
 
   private valueDone(): void {
     this.state = S.TOP;
-    this.capStart = -1;
-    this.pieces = [];
+    this.cap.drop();
     this.first = false;
     if (this.mode === 'unknown') this.mode = 'lines';
   }
 
   private startValue(buf: Buffer, i: number, n: number, role: UnitRole | 'inner', ret: S): number {
-    const c = buf[i]!;
     this.role = role;
     this.ret = ret;
-    this.depth = 0;
-    this.maxDepth = 0;
-    this.inStr = this.esc = this.scalar = false;
     this.unitLine = this.line;
-    if (role !== 'inner') {
-      this.capStart = i;
-      this.capBytes = 0;
-      this.pieces = [];
-      this.overflow = false;
-    }
+    if (role !== 'inner') this.cap.begin(i);
     this.state = S.VAL;
-    if (c === LBRACE || c === LBRACKET) {
-      this.stack[0] = c;
-      this.depth = this.maxDepth = 1;
-    } else if (c === QUOTE) this.inStr = true;
-    else if (c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e) {
-      this.scalar = true;
-      return i;
-    } else return this.fail(buf, i, n, `expected a value, found ${shown(c)}`);
-    return i + 1;
+    return this.val(buf, this.v.start(buf, i), n);
   }
 
-  /** Inside a value: strings, escapes and brackets, until it closes. */
+  /** After the value scanner stopped at `i`: the value's end, a fault, or the chunk's end. */
   private val(buf: Buffer, i: number, n: number): number {
-    if (this.scalar) {
-      for (; i < n; i++) {
-        const c = buf[i]!;
-        if (c === 0x2c || c === RBRACKET || c === RBRACE || isWs(c)) return this.valEnd(buf, i);
-      }
-      return n;
-    }
-    let depth = this.depth;
-    let inStr = this.inStr;
-    let esc = this.esc;
-    for (; i < n; i++) {
-      const c = buf[i]!;
-      if (inStr) {
-        if (esc) {
-          esc = false;
-          continue;
-        }
-        // A short string byte by byte (a native call costs more), a long one to its closing quote in one native search;
-        // a backslash or a line break before the quote is found the same way.
-        let d = c;
-        if (d !== QUOTE && d !== BSLASH && d !== NL) {
-          const stop = i + 24 < n ? i + 24 : n;
-          while (++i < stop) {
-            d = buf[i]!;
-            if (d === QUOTE || d === BSLASH || d === NL) break;
-          }
-          if (i === n) break;
-          if (i === stop) {
-            const q = at(buf.indexOf(QUOTE, i), n);
-            if (this.nextBs < i) this.nextBs = at(buf.indexOf(BSLASH, i), n);
-            if (this.nextNl < i) this.nextNl = at(buf.indexOf(NL, i), n);
-            i = Math.min(q, this.nextBs, this.nextNl);
-            if (i === n) break;
-            d = buf[i]!;
-          }
-        }
-        if (d === BSLASH) {
-          esc = true;
-          continue;
-        }
-        if (d === NL) return this.fail(buf, i, n, 'a line break inside a string');
-        inStr = false;
-        if (depth === 0) {
-          this.inStr = false;
-          this.esc = false;
-          return this.valEnd(buf, i + 1);
-        }
-        continue;
-      }
-      if (c === QUOTE) inStr = true;
-      else if (c === LBRACE || c === LBRACKET) {
-        if (depth === this.stack.length) {
-          const grown = new Uint8Array(depth * 2);
-          grown.set(this.stack);
-          this.stack = grown;
-        }
-        this.stack[depth++] = c;
-        if (depth > this.maxDepth) this.maxDepth = depth;
-      } else if (c === RBRACE || c === RBRACKET) {
-        if (this.stack[--depth] !== c - 2) {
-          this.depth = depth;
-          return this.fail(buf, i, n, `${shown(c)} closes ${depth < 0 ? 'nothing' : 'a different bracket'}`);
-        }
-        if (depth === 0) {
-          this.depth = 0;
-          return this.valEnd(buf, i + 1);
-        }
-      } else if (c === NL) {
-        this.depth = depth;
-        if (!this.openNewline()) return this.fail(buf, i, n, 'a record that does not end on its line');
-      }
-    }
-    this.depth = depth;
-    this.inStr = inStr;
-    this.esc = esc;
-    return n;
-  }
-
-  private valEnd(buf: Buffer, end: number): number {
+    const st = this.v.status;
+    if (st === Scan.FAIL) return this.fail(buf, i, n, this.v.error);
+    if (st !== Scan.DONE) return i;
     this.state = this.ret;
     if (this.role === 'inner') {
-      if (this.maxDepth + 1 > this.topDepth) this.topDepth = this.maxDepth + 1;
-      return end;
-    }
-    const text = this.take(buf, end, this.unitLine);
-    if (text !== undefined) this.sink.value(text, this.unitLine, this.maxDepth, this.role);
-    return end;
+      if (this.v.maxDepth + 1 > this.topDepth) this.topDepth = this.v.maxDepth + 1;
+    } else this.emit(buf, i, this.unitLine, this.v.maxDepth, this.role);
+    return i;
+  }
+
+  /** Hand a unit to the sink, or say it is over the size limit. */
+  private emit(buf: Buffer | null, end: number, line: number, depth: number, role: UnitRole, trimCr = false): void {
+    const text = this.cap.take(buf, end, trimCr);
+    if (typeof text === 'string') this.sink.value(text, line, depth, role);
+    else this.tooLarge(line, text);
+  }
+
+  private tooLarge(line: number, bytes: number): void {
+    const [b, max] = [bytes, this.cap.max].map((x) => x.toLocaleString('en-US'));
+    this.sink.issue(line, 'json.too-large', `a record of ${b} bytes, over the ${max} one record may take: left out`);
   }
 
   /**
@@ -485,7 +357,6 @@ export class RecordScanner {
    * JSON.parse up to the end of the line (its own message), a streamed one is one issue; the next line is read.
    */
   private fail(buf: Buffer, i: number, n: number, what: string): number {
-    const atNl = buf[i] === NL;
     if (this.mode === 'document') {
       this.sink.issue(this.line, 'json.malformed', `not valid JSON: ${what}; the rest of the file is not read`);
       this.done = true;
@@ -494,21 +365,19 @@ export class RecordScanner {
     this.mode = 'lines';
     this.first = false;
     if (!this.streamed && this.container === 'object') {
-      const text = this.take(buf, i, this.topLine);
-      if (atNl || text === undefined) {
-        if (text !== undefined) this.sink.value(text, this.topLine, this.topDepth, 'value');
-        return this.skipLine(buf, i);
+      const text = this.cap.take(buf, i);
+      if (buf[i] !== NL && typeof text === 'string') {
+        // Keep the rest of the line with it.
+        this.cap.restart(text, i);
+        this.state = S.BARE;
+        return i;
       }
-      // Keep the rest of the line with it.
-      this.capStart = i;
-      this.pieces = [Buffer.from(text)];
-      this.capBytes = this.pieces[0]!.length;
-      this.state = S.BARE;
-      return i;
+      if (typeof text === 'string') this.sink.value(text, this.topLine, this.topDepth, 'value');
+      else this.tooLarge(this.topLine, text);
+      return this.skipLine(buf, i);
     }
     this.sink.issue(this.line, 'json.malformed', `not valid JSON: ${what}; the rest of the line is not read`);
-    this.capStart = -1;
-    this.pieces = [];
+    this.cap.drop();
     return this.skipLine(buf, i);
   }
 
@@ -522,42 +391,4 @@ export class RecordScanner {
     this.state = S.SKIP;
     return i;
   }
-
-  /** Keep a piece of the unit being cut out, or count it once the unit is over the limit. */
-  private keep(piece: Buffer): void {
-    this.capBytes += piece.length;
-    if (this.overflow) return;
-    if (this.capBytes > this.max) {
-      this.overflow = true;
-      this.pieces = [];
-      return;
-    }
-    if (piece.length) this.pieces.push(piece);
-  }
-
-  /** The unit's text, from its start to `end` of `buf` (undefined, with its issue, when it was over the limit). */
-  private take(buf: Buffer | null, end: number, line: number): string | undefined {
-    const start = this.capStart;
-    this.capStart = -1;
-    if (buf && start >= 0 && !this.pieces.length && !this.overflow && end - start <= this.max) {
-      let e = end;
-      if (this.state === S.BARE && e > start && buf[e - 1] === CR) e--;
-      return buf.toString('utf8', start, e);
-    }
-    if (buf && start >= 0) this.keep(buf.subarray(start, end));
-    const bytes = this.capBytes;
-    const pieces = this.pieces;
-    this.pieces = [];
-    if (this.overflow) {
-      this.sink.issue(
-        line,
-        'json.too-large',
-        `a record of ${bytes.toLocaleString('en-US')} bytes, over the ${this.max.toLocaleString('en-US')} one record may take: left out`,
-      );
-      return undefined;
-    }
-    return Buffer.concat(pieces).toString('utf8');
-  }
 }
-
-const at = (x: number, n: number) => (x < 0 ? n : x);
