@@ -196,7 +196,7 @@ export class RecordScanner {
         if (c === RBRACE) return this.endObject(buf, i);
         return this.fail(buf, i, n, `expected "," or "}" in an object, found ${shown(c)}`);
       case S.ARR_OPEN:
-      case S.ARR_ELEM:
+      case S.ARR_ELEM: {
         if (c === RBRACKET && this.state === S.ARR_OPEN) return this.endArray(i);
         if (this.pos + i >= this.limit) {
           this.done = true;
@@ -208,6 +208,7 @@ export class RecordScanner {
           return n;
         }
         return this.startValue(buf, i, n, this.captureElements ? 'element' : 'inner', S.ARR_NEXT);
+      }
       case S.ARR_NEXT:
         if (c === 0x2c) {
           this.state = S.ARR_ELEM;
