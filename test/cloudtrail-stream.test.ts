@@ -158,6 +158,7 @@ describe('the byte scanner: records of a document one at a time', () => {
         out.map((i) => [i.code, i.line]),
         text,
       ).toEqual([['cloudtrail.not-a-record', 1]]);
+      if (text.startsWith('{')) expect(out[0]!.message).toBe('Records is an object, not a list of CloudTrail records');
     }
     expect(scan('{"Records": {"a": 1}}').values).toHaveLength(1);
   });
