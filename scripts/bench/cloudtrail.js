@@ -3,7 +3,7 @@
 // `npm run build`) it prints its section of docs/performance.md without touching the file.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCloudTrail, generateCloudTrailDocument } from './gen-cloudtrail.js';
@@ -99,7 +99,17 @@ Before the scanner, the document was parsed whole: 1.06–1.31 GB peak for a 264
 before the change, same machine). A document over 256 MiB on one line was refused (\`line.too-long\`). Reading
 alone (no profile) now peaks at about 140 MB on the ${fmt(docRecords)}-record document; the rest of a run's peak is
 the profile (${fmt(docRecords)} records of S3 data events name ~25,000 distinct calls) and, with 2 workers, two
-worker heaps each holding a partial profile plus the merge. Machine: ${cpus().length} cores, shared.
+worker heaps each holding a partial profile plus the merge.
+
+Measured A/B when the scanner came in (the code before it and after, interleaved, same machine and load): 40
+of the delivery files above (117 MB), one worker: 21.6–23.1 s → 20.5–20.7 s, peak RSS 244–255 → 202–217 MB; 50,000
+records as JSON lines (73 MB, the fast path: a line without \`"Records"\` is parsed whole): 11.4–12.0 s →
+11.0–11.2 s. Profiles byte-identical.
+
+Machine: ${cpus().length} cores, shared with other jobs: load average ${loadavg()
+    .map((x) => fmt(x, 1))
+    .join(', ')} when this section was written. Seconds and ratios to the floor move several-fold with the load
+(rows of one run measured minutes apart); peak RSS much less.
 
 Where the time goes in the directory runs (\`node --cpu-prof\` on one worker, when this section was first
 written, before the scanner): \`JSON.parse\` of the documents about a quarter, garbage collection about 14%,
