@@ -1,5 +1,5 @@
 // One measurement in a fresh process, so peak RSS belongs to it alone. Prints one JSON line.
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -64,8 +64,15 @@ async function floorFlows() {
   }
 }
 
-/** The CloudTrail floor: every .json.gz file of the directory read, gunzipped and JSON.parse'd whole. */
+/**
+ * The CloudTrail floor: every .json.gz file of the directory read, gunzipped and JSON.parse'd whole; a single plain
+ * document is read and JSON.parse'd whole.
+ */
 async function floorCloudTrail() {
+  if (!statSync(file).isDirectory()) {
+    records += JSON.parse(readFileSync(file, 'utf8')).Records.length;
+    return;
+  }
   for (const name of readdirSync(file).sort()) {
     const doc = JSON.parse(gunzipSync(readFileSync(join(file, name))).toString('utf8'));
     records += doc.Records.length;

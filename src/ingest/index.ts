@@ -11,6 +11,7 @@ import { deeperThan } from '../util/json.js';
 import { MAX_DEPTH } from './jsonLines.js';
 import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import { lookupEvents, type LookupOptions } from './cloudTrail/lookupEvents.js';
+import { cloudTrailTasks } from './cloudTrail/ranges.js';
 import { readEksAuditLogs, type EksLogsOptions } from './eksLogs.js';
 import {
   looksLikeVpcFlowLog,
@@ -90,10 +91,16 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   let total = 0;
   for (const [format, paths] of groups) {
     const found = await resolveInputs(paths, opts.cwd, format === 'flows' ? looksLikeVpcFlowLog : undefined);
-    // CloudTrail files are single JSON documents more often than not, and a VPC flow log's header
-    // names the fields of every later line: neither is split into byte ranges.
+    // A VPC flow log's header names the fields of every later line: not split into byte ranges. CloudTrail files
+    // are single JSON documents more often than not: a large one is split at record boundaries (cloudTrail/ranges.ts).
     const files = format !== 'k8s-audit' ? found.files.map((f) => ({ ...f, splittable: false })) : found.files;
-    pushAll(tasks, planTasks(files, opts.workers, opts.splitBytes ?? SPLIT_BYTES, format));
+    const split = opts.splitBytes ?? SPLIT_BYTES;
+    pushAll(
+      tasks,
+      format === 'cloudtrail'
+        ? await cloudTrailTasks(files, opts.workers, split)
+        : planTasks(files, opts.workers, split, format),
+    );
     pushAll(notices, found.notices);
     total += files.reduce((n, f) => n + f.size, 0);
     if (paths.includes(STDIN)) tasks.push({ path: STDIN, abs: STDIN, gzip: false, format });

@@ -5,6 +5,8 @@ import type { InputIssue } from '../model/issue.js';
 import type { Observation } from '../model/observation.js';
 import { emptyInventory, Resolver } from '../inventory/inventory.js';
 import { decodeCloudTrailValue } from './cloudTrail/decode.js';
+import type { ScanResume } from './cloudTrail/scanner.js';
+import { CloudTrailStream } from './cloudTrail/stream.js';
 import { FlowDecoder } from './flows/decode.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { UnreadableInputError } from './inputs.js';
@@ -27,6 +29,8 @@ export interface Task {
   /** Byte range [start, end) of a plain file; whole file when absent. */
   start?: number;
   end?: number;
+  /** A byte range of a CloudTrail document: it starts at a record of the file's first value (cloudTrail/ranges.ts). */
+  resume?: ScanResume;
 }
 
 /** What reading one task produced besides its observations. */
@@ -111,42 +115,45 @@ export async function runTask(
     return !foreign;
   };
   let reader: K8sAuditReader | undefined;
-  let decoder: JsonLineDecoder;
-  let onLine: (text: string, n: number) => void;
+  let decoder: { end(): void };
+  let onLine: (text: string, n: number) => void = () => {};
+  let splitter: { push(c: Buffer): void; end(): void; done: boolean; lineNo: number } | undefined;
   if (task.format === 'flows') {
     // Hubble writes JSON lines; VPC flow logs are text: each line goes where its first character says.
     const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit);
-    decoder = new JsonLineDecoder(
+    const d = (decoder = new JsonLineDecoder(
       task.path,
       (v, line) => (stats.records += mine(v) ? flows.json(v, line) : 0),
       onIssue,
       first,
-    );
+    ));
     onLine = (text, n) => {
       const c = firstChar(text);
-      if (c === 0x7b || c === 0x5b || decoder.inDocument) decoder.line(text, n);
+      if (c === 0x7b || c === 0x5b || d.inDocument) d.line(text, n);
       else stats.records += flows.text(text, n);
     };
   } else if (task.format === 'cloudtrail') {
-    decoder = new JsonLineDecoder(
+    // Records of a document one at a time, whatever its size (cloudTrail/scanner.ts); a range starts at a record.
+    splitter = new CloudTrailStream(
       task.path,
       (v, line) => (stats.records += mine(v) ? decodeCloudTrailValue(v, { file: task.path, line }, emit) : 0),
       onIssue,
-      first,
+      { base: task.start ?? 0, limit: task.end ?? Infinity, ...(task.resume ? { resume: task.resume } : {}) },
+      mine,
     );
-    onLine = (text, n) => decoder.line(text, n);
+    decoder = { end() {} };
   } else {
     // Audit logs: native Events, or Events inside a managed cluster's envelopes (k8sAudit/envelopes.ts).
     const r = (reader = new K8sAuditReader(emit));
-    decoder = new JsonLineDecoder(
+    const d = (decoder = new JsonLineDecoder(
       task.path,
       (v, line) => (stats.records += mine(v) ? r.value(v, { file: task.path, line }) : 0),
       onIssue,
       first,
-    );
-    onLine = (text, n) => decoder.line(text, n);
+    ));
+    onLine = (text, n) => d.line(text, n);
   }
-  const splitter = new LineSplitter(onLine, {
+  splitter ??= new LineSplitter(onLine, {
     skipFirstPartial: !first,
     base: first ? 0 : task.start! - 1,
     limit: task.end ?? Infinity,
@@ -160,10 +167,8 @@ export async function runTask(
       }),
   });
 
-  const raw: Readable =
-    task.abs === '-'
-      ? stdin!
-      : createReadStream(task.abs, { start: first ? 0 : task.start! - 1, highWaterMark: CHUNK });
+  const from = first ? 0 : task.resume ? task.start! : task.start! - 1;
+  const raw: Readable = task.abs === '-' ? stdin! : createReadStream(task.abs, { start: from, highWaterMark: CHUNK });
   let source: AsyncIterable<Buffer> = raw;
   let gzip = task.gzip;
   if (task.abs === '-') {

@@ -23,9 +23,8 @@ import { isObj } from '../../util/json.js';
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
 /**
- * CloudTrail records → observations. Accepts the S3 delivery document `{"Records":[...]}`, EventBridge envelopes and
- * single
- * records; everything else is an issue naming file and line.
+ * CloudTrail records → observations. Accepts the S3 delivery document `{"Records":[...]}` (a large one arrives record
+ * by record: stream.ts), EventBridge envelopes and single records; everything else is an issue naming file and line.
  */
 
 type Emit = (item: AwsCallObservation | RecordSkip | InputIssue) => void;
@@ -43,6 +42,10 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     return 0;
   }
   if (Array.isArray(v['Records'])) return decodeCloudTrailValue(v['Records'], loc, emit);
+  if (v['Records'] !== undefined && typeof v['eventSource'] !== 'string') {
+    issue('cloudtrail.not-a-record', `Records is ${typeName(v['Records'])}, not a list of CloudTrail records`);
+    return 0;
+  }
   // An AWSLogs tree holds digest files beside the logs (CloudTrail-Digest/): integrity records, no events.
   if (typeof v['digestStartTime'] === 'string' && Array.isArray(v['logFiles'])) {
     emit({ kind: 'skip', reason: 'cloudtrail-digest' });
