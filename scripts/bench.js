@@ -24,6 +24,8 @@ import { generateCloudTrail } from './bench/gen-cloudtrail.js';
 import { generateFlows } from './bench/gen-flows.js';
 import { generateLog } from './bench/gen-log.js';
 import { backtestSection } from './bench/backtest.js';
+import { DEFAULT_SIZES, parseSize } from './bench/distinct.js';
+import { scaleSections, spliceSections } from './bench/sections.js';
 
 const root = join(fileURLToPath(import.meta.url), '../..');
 const args = process.argv.slice(2);
@@ -39,6 +41,24 @@ const ctSizeMB = Number(opt('--ct-size-mb', '500'));
 const flowSizeMB = Number(opt('--flows-size-mb', '500'));
 mkdirSync(dir, { recursive: true });
 const log = (s) => process.stderr.write(s + '\n');
+
+// Issue 16's sections (scripts/bench/highcard.js, scripts/bench/distinct.js). `--only highcard,distinct` measures
+// just those and rewrites their sections of the existing document, leaving the others as they are.
+const only = opt('--only', '');
+const scaleOpts = {
+  root,
+  dir,
+  repeats,
+  log,
+  hcSizeMB: Number(opt('--hc-size-mb', '500')),
+  distinctSizes: opt('--distinct', DEFAULT_SIZES).split(',').map(parseSize),
+};
+if (only) {
+  const parts = await scaleSections({ ...scaleOpts, which: only.split(',') });
+  writeFileSync(docPath, spliceSections(readFileSync(docPath, 'utf8'), parts));
+  log(`wrote ${docPath}`);
+  process.exit(0);
+}
 
 const file = join(dir, `audit-${sizeMB}mb.log`);
 const t0 = Date.now();
@@ -157,6 +177,7 @@ const oneThread = ratio(rows.profilePlain, rows.floorPlain);
 const peak = Math.max(...Object.values(rows).map((r) => r.rssMB));
 const rssGrowth = flat[2].rssMB - flat[0].rssMB;
 const backtest = backtestSection(root);
+const scale = Object.values(await scaleSections({ ...scaleOpts, which: ['highcard', 'distinct'] })).join('\n');
 const doc = `# Performance
 
 Measured by \`npm run bench\` (\`scripts/bench.js\`); the figures below are rewritten on every run.
@@ -251,6 +272,7 @@ ${flRow('profile, --workers 2', flRows.profile2, flRows.floor)}
 
 The profiles with 1 and 2 workers are ${flSame ? 'identical apart from their sources' : 'NOT identical (a bug)'}.
 
+${scale}
 ${backtest}
 ## Where the time goes
 
