@@ -55,7 +55,10 @@ const scaleOpts = {
 };
 if (only) {
   const parts = await scaleSections({ ...scaleOpts, which: only.split(',') });
-  writeFileSync(docPath, spliceSections(readFileSync(docPath, 'utf8'), parts));
+  writeFileSync(
+    docPath,
+    spliceSections(existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Performance\n', parts),
+  );
   log(`wrote ${docPath}`);
   process.exit(0);
 }
@@ -307,9 +310,17 @@ ${backtest}
 ## How to run
 
 \`\`\`
-npm run bench                         # 1.1 GB audit log + 500 MB CloudTrail + 500 MB flows, 2 runs each (several minutes; ~4 GB in .bench/)
+npm run bench                         # 1.1 GB audit log + 500 MB CloudTrail + 500 MB flows + 500 MB high-cardinality, 2 runs each, and 200k + 1M distinct accesses once (15+ minutes; ~6 GB in .bench/)
 npm run bench -- --size-mb 200 --ct-size-mb 100 --flows-size-mb 100   # a quicker look
+npm run bench -- --only highcard,distinct           # only the high-cardinality and distinct-accesses sections
+npm run bench -- --only distinct --distinct 5m      # the 5M distinct-accesses set (~4 GB of log; long: run it alone)
 \`\`\`
+
+The default run measures the high-cardinality set (\`--hc-size-mb\`, default 500) and the distinct-accesses sets at
+200k and 1M (\`--distinct\`, a comma list of sizes like \`200k,1m,5m\`); the 5M set only when asked. \`--only\`
+(\`highcard\`, \`distinct\`) measures just those sections and rewrites them in place, the rest of this document as
+it was. Each distinct size's latest figures are kept in \`.bench/distinct-results.json\`: a size not run this time
+keeps its last row, marked with the date and commit it was measured on.
 `;
 writeFileSync(docPath, doc);
 log(`wrote ${docPath}`);
