@@ -122,5 +122,8 @@ else {
   await cli(['profile', source, file, '--quiet', ...rest]);
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
-const maxRssKB = process.resourceUsage().maxRSS;
-process.stdout.write(JSON.stringify({ mode, ms, maxRssKB, records, code, message, accesses }) + '\n');
+const use = process.resourceUsage();
+const maxRssKB = use.maxRSS;
+// CPU time of every thread of the process (user + system), less sensitive than wall time to a shared machine.
+const cpuMs = (use.userCPUTime + use.systemCPUTime) / 1000;
+process.stdout.write(JSON.stringify({ mode, ms, cpuMs, maxRssKB, records, code, message, accesses }) + '\n');

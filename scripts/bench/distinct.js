@@ -6,6 +6,7 @@
 // takes long) keeps its last figures in the table, with the date and commit they were measured on.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { generateDistinct, SHARDS } from './gen-distinct.js';
 import { runChild } from './run-child.js';
@@ -73,7 +74,8 @@ async function measureSize(root, dir, n, log) {
   } catch {
     commit = 'unknown';
   }
-  return { accesses: n, bytes: gen.bytes, date: new Date().toISOString().slice(0, 10), commit, rows };
+  const load = `${loadavg()[0].toFixed(1)} on ${cpus().length} cores`;
+  return { accesses: n, bytes: gen.bytes, date: new Date().toISOString().slice(0, 10), commit, load, rows };
 }
 
 /** Check at the smallest size that the merged profile holds one access per event (read back in a child). */
@@ -111,7 +113,11 @@ export async function distinctSection({ root, dir, sizes, log }) {
     const rec = results[n];
     const when = now.has(String(n)) ? 'this run' : `${rec.date} (${rec.commit})`;
     for (const [k, r] of Object.entries(rec.rows)) {
-      const res = r.ok ? 'ok' : `**failed**: ${r.message.replace(/\|/g, '\\|')}`;
+      const res = r.ok
+        ? 'ok'
+        : r.message.startsWith('not run')
+          ? r.message
+          : `**failed**: ${r.message.replace(/\|/g, '\\|')}`;
       const b = r.bytes === null ? '—' : `${fmt(r.bytes / 1e6)} MB, ${fmt(r.bytes / n)}`;
       const secs = r.s ? fmt(r.s, 1) : '—';
       const rss = r.rssMB ? fmt(r.rssMB) : '—';
@@ -150,6 +156,7 @@ directory of ${SHARDS} files; \`merge\` reads the ${SHARDS} shard profiles; \`ge
 profile. Written: the output file's size and its bytes per distinct access (before gzip). A failed run is a row
 with its message (an exit code, V8's "Invalid string length" or out of memory), and what needs its output is not run.
 Sizes not run this time keep their last figures (\`.bench/distinct-results.json\`) with the date and commit measured.
+Load average at the end of each size's runs: ${sizesShown.map((n) => `${label(n)} ${results[n].load ?? '?'}`).join(', ')}.
 ${counted === undefined ? '' : `\nCheck: the merged profile at ${label(smallest)} holds ${fmt(counted)} distinct accesses (${counted === smallest ? 'one per event, as generated' : `**not** the ${fmt(smallest)} generated`}).\n`}
 | accesses | run | result | seconds | peak RSS MB | written, bytes per access | measured |
 |---|---|---|---|---|---|---|

@@ -56,6 +56,7 @@ export function runChild(args, { nodeArgs = [], log = () => {}, env = process.en
         ? {
             ok: r.code === 0,
             ms: r.ms,
+            cpuMs: r.cpuMs,
             rssMB: r.maxRssKB / 1024,
             code: r.code,
             message: r.code === 0 ? '' : r.message || why(err) || `exit ${r.code}`,
@@ -64,6 +65,7 @@ export function runChild(args, { nodeArgs = [], log = () => {}, env = process.en
         : {
             ok: false,
             ms: wall,
+            cpuMs: undefined,
             rssMB: hwm / 1024,
             code: code ?? signal,
             message: why(err) || (signal ? `killed by ${signal}` : `exit ${code}`),
