@@ -130,12 +130,17 @@ export async function distinctSection({ root, dir, sizes, log }) {
   const failures = (rec) =>
     ['profile', 'merge', 'generate']
       .filter((k) => !rec.rows[k].ok)
-      .map((k) => `${k}: ${rec.rows[k].message}`)
+      .map((k) => `${k}: ${rec.rows[k].message.replace(/\|/g, '\\|')}`)
       .join('; ');
   const largest = sizesShown.filter((n) => at(n).rows.profile.ok).pop();
   const perAccess = largest && at(largest).rows.profile.bytes / largest;
   const m1 = at(1e6);
-  const peak1 = m1 && Math.max(...['profile', 'merge', 'generate'].map((k) => m1.rows[k].rssMB || 0));
+  // The 1M goal is on building and merging profiles (issue 16: "today: fails" is `profile`); `generate all` is shown.
+  const BUILD = ['profile', 'merge'];
+  const peak1 = m1 && Math.max(...BUILD.map((k) => m1.rows[k].rssMB || 0));
+  const built1 = m1 && BUILD.every((k) => m1.rows[k].ok);
+  const rss1 = (k) =>
+    m1.rows[k].ok ? `${k} ${fmt(m1.rows[k].rssMB)} MB` : `${k} ${m1.rows[k].message.replace(/\|/g, '\\|')}`;
   const goal5 = five
     ? `| 5M distinct accesses: profile, merge of ${SHARDS} shards and generate all complete on Node's default heap | ${allOk(five) ? 'all complete' : failures(five)} | ${allOk(five) ? 'yes' : '**no**'} |`
     : `| 5M distinct accesses: profile, merge of ${SHARDS} shards and generate all complete on Node's default heap | not measured yet (\`npm run bench -- --only distinct --distinct 5m\`) | — |`;
@@ -143,8 +148,8 @@ export async function distinctSection({ root, dir, sizes, log }) {
     ? `| the written profile at most 300 bytes per access before gzip | ${fmt(perAccess)} bytes per access (profile of the whole set at ${label(largest)}${five ? '' : '; 5M not measured'}) | ${perAccess <= 300 ? 'yes' : '**no**'} |`
     : `| the written profile at most 300 bytes per access before gzip | no profile written at any size | **no** |`;
   const goalRss = m1
-    ? `| peak RSS at 1M distinct accesses at most 1.2 GB (profile, merge, generate) | ${allOk(m1) ? `${fmt(peak1)} MB` : `fails (${failures(m1)}); ${fmt(peak1)} MB before failing`} | ${allOk(m1) && peak1 <= 1200 ? 'yes' : '**no**'} |`
-    : `| peak RSS at 1M distinct accesses at most 1.2 GB (profile, merge, generate) | not measured yet | — |`;
+    ? `| peak RSS at 1M distinct accesses at most 1.2 GB (profile and merge) | ${built1 ? `${fmt(peak1)} MB` : `fails; ${fmt(peak1)} MB at most before failing`} (${['profile', 'merge', 'generate'].map(rss1).join('; ')}) | ${built1 && peak1 <= 1200 ? 'yes' : '**no**'} |`
+    : `| peak RSS at 1M distinct accesses at most 1.2 GB (profile and merge) | not measured yet | — |`;
   return `## ${DISTINCT_TITLE}
 
 Input: generated Kubernetes audit logs in which every event is a new distinct access (\`scripts/bench/gen-distinct.js\`):
