@@ -24,6 +24,8 @@ import { cloudTrailSection } from './bench/cloudtrail.js';
 import { generateFlows } from './bench/gen-flows.js';
 import { generateLog } from './bench/gen-log.js';
 import { backtestSection } from './bench/backtest.js';
+import { DEFAULT_SIZES, parseSize } from './bench/distinct.js';
+import { scaleSections, spliceSections } from './bench/sections.js';
 
 const root = join(fileURLToPath(import.meta.url), '../..');
 const args = process.argv.slice(2);
@@ -40,6 +42,27 @@ const ctDocRecords = Number(opt('--ct-doc-records', '200000'));
 const flowSizeMB = Number(opt('--flows-size-mb', '500'));
 mkdirSync(dir, { recursive: true });
 const log = (s) => process.stderr.write(s + '\n');
+
+// Issue 16's sections (scripts/bench/highcard.js, scripts/bench/distinct.js). `--only highcard,distinct` measures
+// just those and rewrites their sections of the existing document, leaving the others as they are.
+const only = opt('--only', '');
+const scaleOpts = {
+  root,
+  dir,
+  repeats,
+  log,
+  hcSizeMB: Number(opt('--hc-size-mb', '500')),
+  distinctSizes: opt('--distinct', DEFAULT_SIZES).split(',').map(parseSize),
+};
+if (only) {
+  const parts = await scaleSections({ ...scaleOpts, which: only.split(',') });
+  writeFileSync(
+    docPath,
+    spliceSections(existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Performance\n', parts),
+  );
+  log(`wrote ${docPath}`);
+  process.exit(0);
+}
 
 const file = join(dir, `audit-${sizeMB}mb.log`);
 const t0 = Date.now();
@@ -149,6 +172,7 @@ const oneThread = ratio(rows.profilePlain, rows.floorPlain);
 const peak = Math.max(...Object.values(rows).map((r) => r.rssMB));
 const rssGrowth = flat[2].rssMB - flat[0].rssMB;
 const backtest = backtestSection(root);
+const scale = Object.values(await scaleSections({ ...scaleOpts, which: ['highcard', 'distinct'] })).join('\n');
 const doc = `# Performance
 
 Measured by \`npm run bench\` (\`scripts/bench.js\`); the figures below are rewritten on every run.
@@ -218,6 +242,7 @@ ${flRow('profile, --workers 2', flRows.profile2, flRows.floor)}
 
 The profiles with 1 and 2 workers are ${flSame ? 'identical apart from their sources' : 'NOT identical (a bug)'}.
 
+${scale}
 ${backtest}
 ## Where the time goes
 
@@ -252,10 +277,18 @@ ${backtest}
 ## How to run
 
 \`\`\`
-npm run bench                         # 1.1 GB audit log + 500 MB CloudTrail + a 290 MB CloudTrail document + 500 MB flows, 2 runs each (several minutes; ~4.5 GB in .bench/)
+npm run bench                         # 1.1 GB audit log + 500 MB CloudTrail + a 290 MB CloudTrail document + 500 MB flows + 500 MB high-cardinality, 2 runs each, and 200k + 1M distinct accesses once (15+ minutes; ~7 GB in .bench/)
 npm run bench -- --size-mb 200 --ct-size-mb 100 --ct-doc-records 40000 --flows-size-mb 100   # a quicker look
 npm run build && node scripts/bench/cloudtrail.js   # the CloudTrail section alone, printed (docs untouched)
+npm run bench -- --only highcard,distinct           # only the high-cardinality and distinct-accesses sections
+npm run bench -- --only distinct --distinct 5m      # the 5M distinct-accesses set (~4 GB of log; long: run it alone)
 \`\`\`
+
+The default run measures the high-cardinality set (\`--hc-size-mb\`, default 500) and the distinct-accesses sets at
+200k and 1M (\`--distinct\`, a comma list of sizes like \`200k,1m,5m\`); the 5M set only when asked. \`--only\`
+(\`highcard\`, \`distinct\`) measures just those sections and rewrites them in place, the rest of this document as
+it was. Each distinct size's latest figures are kept in \`.bench/distinct-results.json\`: a size not run this time
+keeps its last row, marked with the date and commit it was measured on.
 `;
 writeFileSync(docPath, doc);
 log(`wrote ${docPath}`);

@@ -1,4 +1,7 @@
 // One measurement in a fresh process, so peak RSS belongs to it alone. Prints one JSON line.
+// Modes: floor, floor-gz, floor-ct, floor-flows (the floors); profile, profile-ct, profile-flows (`profile` of
+// FILE); cli ARGS... (any command, e.g. `cli merge A B -o C`); count PROFILE (its distinct accesses, read with
+// the project's own profile reader). A failing command's last stderr line is in `message`.
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -80,25 +83,54 @@ async function floorCloudTrail() {
 }
 
 let code = 0;
-if (mode === 'floor') await floor(false);
+let message = '';
+let accesses;
+/** run() of the CLI with stderr kept (and passed on), so a failure's message can be reported. */
+async function cli(argv) {
+  let err = '';
+  const stderr = new Writable({
+    write(c, _e, cb) {
+      err = (err + c.toString()).slice(-8192);
+      process.stderr.write(c, cb);
+    },
+  });
+  try {
+    code = await run(argv, {
+      stdout: new Writable({
+        write(_c, _e, cb) {
+          cb();
+        },
+      }),
+      stderr,
+      stdin: process.stdin,
+      env: process.env,
+      stderrIsTTY: false,
+      cwd: process.cwd(),
+    });
+  } catch (e) {
+    code = 70;
+    err += `\n${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (code !== 0) message = err.trim().split('\n').pop() ?? '';
+}
+
+if (mode === 'cli') await cli([file, ...rest]);
+else if (mode === 'count') {
+  const { readProfile } = await import('../../dist/profile/io.js');
+  const p = await readProfile(file);
+  accesses = 0;
+  for (const pr of p.principals) accesses += pr.k8s.length + (pr.aws?.length ?? 0);
+} else if (mode === 'floor') await floor(false);
 else if (mode === 'floor-gz') await floor(true);
 else if (mode === 'floor-ct') await floorCloudTrail();
 else if (mode === 'floor-flows') await floorFlows();
 else {
-  const sink = new Writable({
-    write(_c, _e, cb) {
-      cb();
-    },
-  });
   const source = mode === 'profile-ct' ? '--cloudtrail' : mode === 'profile-flows' ? '--flows' : '--k8s-audit';
-  code = await run(['profile', source, file, '--quiet', ...rest], {
-    stdout: sink,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-    stderrIsTTY: false,
-    cwd: process.cwd(),
-  });
+  await cli(['profile', source, file, '--quiet', ...rest]);
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
-process.stdout.write(JSON.stringify({ mode, ms, maxRssKB: process.resourceUsage().maxRSS, records, code }) + '\n');
+const use = process.resourceUsage();
+const maxRssKB = use.maxRSS;
+// CPU time of every thread of the process (user + system), less sensitive than wall time to a shared machine.
+const cpuMs = (use.userCPUTime + use.systemCPUTime) / 1000;
+process.stdout.write(JSON.stringify({ mode, ms, cpuMs, maxRssKB, records, code, message, accesses }) + '\n');

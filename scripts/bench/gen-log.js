@@ -27,12 +27,25 @@ const SYSTEM = [
   'system:serviceaccount:kube-system:endpoint-controller',
 ];
 
-/** Generate `sizeBytes` of audit log into `file` (reused when its meta matches). Returns {events, bytes}. */
-export async function generateLog(file, sizeBytes, seed = 7) {
+/** The default shape: 8 service accounts per namespace, 6 behaviours each, 4 names per resource. */
+export const DEFAULT_SHAPE = { accounts: 8, repertoire: 6, names: 4 };
+/**
+ * The high-cardinality shape (issue 16): 50 service accounts in each of 40 namespaces, each reading and updating 60
+ * objects out of 1,000 names per resource: about 120,000 distinct accesses at 500 MB instead of a few thousand.
+ */
+export const HIGH_CARDINALITY = { accounts: 50, repertoire: 60, names: 1000 };
+
+/**
+ * Generate `sizeBytes` of audit log into `file` (reused when its meta matches). Returns {events, bytes}.
+ * `shape` sets the service accounts per namespace, the behaviours of each and the names per resource.
+ */
+export async function generateLog(file, sizeBytes, seed = 7, shape = DEFAULT_SHAPE) {
   const metaFile = `${file}.meta.json`;
+  const custom = shape !== DEFAULT_SHAPE;
   if (existsSync(file) && existsSync(metaFile)) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
-    if (meta.seed === seed && meta.target === sizeBytes && statSync(file).size === meta.bytes)
+    const sameShape = JSON.stringify(meta.shape) === JSON.stringify(custom ? shape : undefined);
+    if (meta.seed === seed && meta.target === sizeBytes && statSync(file).size === meta.bytes && sameShape)
       return { ...meta, reused: true };
   }
   const r = mulberry32(seed);
@@ -59,7 +72,7 @@ export async function generateLog(file, sizeBytes, seed = 7) {
         const [group, resource] = RESOURCES[int(RESOURCES.length)];
         const verb = VERBS[int(VERBS.length)];
         const named = verb !== 'list' && verb !== 'watch' && verb !== 'create';
-        const name = named ? `${resource.slice(0, -1)}-${int(4)}` : '';
+        const name = named ? `${resource.slice(0, -1)}-${int(shape.names)}` : '';
         const sub = resource === 'pods' && named && r() < 0.3 ? (r() < 0.5 ? 'log' : 'status') : '';
         list.push({ group, resource, verb, name, sub });
       }
@@ -74,8 +87,11 @@ export async function generateLog(file, sizeBytes, seed = 7) {
       ? SYSTEM[int(SYSTEM.length)]
       : r() < 0.05
         ? `user-${int(20)}@example.com`
-        : `system:serviceaccount:${ns}:svc-${int(8)}`;
-    const { group, resource, verb, name, sub } = behaviours(username, sys ? 12 : username.startsWith('user-') ? 30 : 6);
+        : `system:serviceaccount:${ns}:svc-${int(shape.accounts)}`;
+    const { group, resource, verb, name, sub } = behaviours(
+      username,
+      sys ? 12 : username.startsWith('user-') ? 30 : shape.repertoire,
+    );
     const code = r() < 0.01 ? 403 : verb === 'create' ? 201 : r() < 0.02 ? 404 : 200;
     const t = start + events * 37;
     const ts = new Date(t).toISOString().slice(0, 23) + String(int(1000)).padStart(3, '0') + 'Z';
@@ -120,7 +136,7 @@ export async function generateLog(file, sizeBytes, seed = 7) {
   bytes += buf.length;
   out.end(buf);
   await new Promise((res) => out.on('finish', res));
-  const meta = { seed, target: sizeBytes, bytes, events };
+  const meta = { seed, target: sizeBytes, bytes, events, ...(custom ? { shape } : {}) };
   writeFileSync(metaFile, JSON.stringify(meta) + '\n');
   return { ...meta, reused: false };
 }

@@ -1,0 +1,38 @@
+// Issue 16's sections of docs/performance.md (high-cardinality audit log, distinct accesses): measured by name, and
+// spliced into an existing document when `npm run bench -- --only ...` runs just them.
+import { distinctSection, DISTINCT_TITLE } from './distinct.js';
+import { highCardinalitySection, HIGHCARD_TITLE } from './highcard.js';
+
+export const SECTION_NAMES = ['highcard', 'distinct'];
+
+/** Measure the sections named in `which` (of SECTION_NAMES); returns { title: markdown } in document order. */
+export async function scaleSections({ root, dir, repeats, log, which, hcSizeMB, distinctSizes }) {
+  for (const w of which)
+    if (!SECTION_NAMES.includes(w))
+      throw new Error(`--only: unknown section ${w} (one of ${SECTION_NAMES.join(', ')})`);
+  const out = {};
+  if (which.includes('highcard'))
+    out[HIGHCARD_TITLE] = await highCardinalitySection({ dir, sizeMB: hcSizeMB, repeats, log });
+  if (which.includes('distinct')) out[DISTINCT_TITLE] = await distinctSection({ root, dir, sizes: distinctSizes, log });
+  return out;
+}
+
+/**
+ * `doc` with each `## title` section (up to the next `## ` heading) replaced by its new text; a section the document
+ * lacks goes before `## Backtest on the demo` (else at the end).
+ */
+export function spliceSections(doc, sections) {
+  let text = doc;
+  for (const [title, body] of Object.entries(sections)) {
+    const block = body.endsWith('\n') ? body : body + '\n';
+    const start = text.indexOf(`\n## ${title}\n`);
+    if (start >= 0) {
+      const next = text.indexOf('\n## ', start + 1);
+      text = text.slice(0, start + 1) + block + (next >= 0 ? '\n' + text.slice(next + 1) : '');
+    } else {
+      const at = text.indexOf('\n## Backtest on the demo\n');
+      text = at >= 0 ? text.slice(0, at + 1) + block + '\n' + text.slice(at + 1) : text + '\n' + block;
+    }
+  }
+  return text;
+}
