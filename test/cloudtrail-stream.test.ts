@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeCloudTrailValue } from '../src/ingest/cloudTrail/decode.js';
 import { recordBoundaries } from '../src/ingest/cloudTrail/ranges.js';
@@ -290,4 +291,19 @@ describe('streamed documents read as the whole-document parse did, with 1 or 2 w
     const p = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
     expect(p.sources[0]).toMatchObject({ records: 40, issues: 1 });
   });
+
+  it('the CLI: a record of 300 MB in a gzip document is one json.too-large issue at its line, the next record read', async () => {
+    const out = tmp('a2p-ctstream-');
+    const gz = createGzip({ level: 1 });
+    const done = once(gz.pipe(createWriteStream(join(out, 'big.json.gz'))), 'finish');
+    gz.write('{"Records": [\n' + JSON.stringify(rec('a')) + ',\n{"eventID": "huge", "pad": "');
+    const chunk = Buffer.alloc(1 << 20, 0x61);
+    for (let i = 0; i < 300; i++) if (!gz.write(chunk)) await once(gz, 'drain');
+    gz.end('"},\n' + JSON.stringify(rec('b')) + '\n]}\n');
+    await done;
+    const r = cli(['profile', '--cloudtrail', 'big.json.gz', '-o', 'p.json'], { cwd: out });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/big\.json\.gz:3: json\.too-large/);
+    expect(JSON.parse(readFileSync(join(out, 'p.json'), 'utf8')).sources[0]).toMatchObject({ records: 2, issues: 1 });
+  }, 120_000);
 });
