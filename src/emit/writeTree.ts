@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   copyFile,
   link,
@@ -79,9 +81,13 @@ async function replaceTree(dir: string, roots: string[], files: Map<string, stri
 
 /**
  * Write one file so that it is either the old content or the new, never a part: a temporary created
- * with O_EXCL beside it (a planted link there is never followed), then renamed over it.
+ * with O_EXCL beside it (a planted link there is never followed), then renamed over it. The content is
+ * a string, or pieces written as they come (a streamed profile: never one string of the whole).
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   return explained(path, () => replaceFile(path, content));
 }
 
@@ -110,7 +116,7 @@ async function explained(out: string, write: () => Promise<void>): Promise<void>
   }
 }
 
-async function replaceFile(path: string, content: string): Promise<void> {
+async function replaceFile(path: string, content: string | AsyncIterable<string | Uint8Array>): Promise<void> {
   const target = resolve(path);
   await recoverStale(target);
   await mkdir(dirname(target), { recursive: true });
@@ -118,7 +124,8 @@ async function replaceFile(path: string, content: string): Promise<void> {
   if (st?.isDirectory()) throw new OutputConflictError(`${path} is a directory; give a file name`);
   const tmp = tempName(target, 'new');
   try {
-    await writeFile(tmp, content, { flag: 'wx' });
+    if (typeof content === 'string') await writeFile(tmp, content, { flag: 'wx' });
+    else await pipeline(Readable.from(content), createWriteStream(tmp, { flags: 'wx' }));
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);
