@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { run } from '../dist/cli/run.js';
+import { readProfile } from '../dist/profile/io.js';
 
 const root = join(fileURLToPath(import.meta.url), '../..');
 const out = join(root, 'out');
@@ -98,7 +99,7 @@ for (const name of ['report.html', 'report.md']) {
   if (r.code !== 0) process.exit(r.code);
 }
 
-const profile = JSON.parse(readFileSync(join(out, 'profile.json'), 'utf8'));
+const profile = await readProfile(join(out, 'profile.json'));
 const report = JSON.parse(v.stdout);
 const policyFiles = files(join(out, 'rbac'));
 const rules = policyFiles.reduce(

@@ -5,8 +5,8 @@ import { API_VERSION, PROFILE_API_VERSION } from '../src/model/profile.js';
 import { cli, ROOT, tmp } from './helpers/cli.js';
 
 /**
- * Every JSON document a command prints carries `apiVersion` as its first key, the profile's (one
- * constant, src/model/profile.ts); NDJSON carries it on every line, as a line may travel alone.
+ * Every JSON document a command prints carries `apiVersion` as its first key (`API_VERSION`, src/model/profile.ts;
+ * the profile its own, `PROFILE_API_VERSION`); NDJSON carries it on every line, as a line may travel alone.
  */
 const DEMO = join(ROOT, 'fixtures/demo');
 const DAY = join(DEMO, 'k8s-audit/kube-apiserver-audit-2026-11-02.log.gz');
@@ -34,10 +34,13 @@ function versionedLines(text: string): Record<string, unknown>[] {
 }
 
 describe('apiVersion in every JSON output', () => {
-  it('is the profile’s', () => {
+  it('the profile has its own (v1alpha2, JSON lines: its header line); every other document the one constant', () => {
     expect(made.map((r) => r.code)).toEqual([0, 0]);
-    expect(API_VERSION).toBe(PROFILE_API_VERSION);
-    expect(versioned(readFileSync(profile, 'utf8'))['kind']).toBe('Profile');
+    expect(API_VERSION).toBe('audit2policy.dev/v1alpha1');
+    expect(PROFILE_API_VERSION).toBe('audit2policy.dev/v1alpha2');
+    const header = JSON.parse(readFileSync(profile, 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    expect(Object.keys(header).slice(0, 2)).toEqual(['apiVersion', 'kind']);
+    expect([header['apiVersion'], header['kind']]).toEqual([PROFILE_API_VERSION, 'Profile']);
   });
 
   it('verify --format json', () => {

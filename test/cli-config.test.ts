@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/cli/config/schema.js';
 import { KINDS, KIND_NAMES } from '../src/kinds/index.js';
 import { cli, ROOT, tmp } from './helpers/cli.js';
+import { profileOfText } from './helpers/profile.js';
 
 /**
  * The config file (docs/cli.md, "Configuration"): found in the working directory or given with
@@ -27,7 +28,7 @@ const HEAD = 'apiVersion: audit2policy.dev/v1alpha1\nkind: Config\n';
 const SHOP = `${HEAD}sources:\n  k8sAudit: logs/\nfilters:\n  subject: ['system:serviceaccount:shop:*']\n`;
 
 describe('config file', () => {
-  it('found in the working directory: the same profile, byte for byte, as the flags it stands for', () => {
+  it('found in the working directory: the same profile, byte for byte, as the flags it stands for', async () => {
     const dir = project(SHOP);
     const withConfig = cli(['profile'], { cwd: dir });
     const withFlags = cli(['profile', '--k8s-audit', 'logs/', '--subject', 'system:serviceaccount:shop:*'], {
@@ -36,7 +37,7 @@ describe('config file', () => {
     expect(withConfig.code, withConfig.stderr).toBe(0);
     expect(withConfig.stderr.split('\n')[0]).toBe('config: audit2policy.yaml');
     expect(withConfig.stdout).toBe(withFlags.stdout);
-    const principals = JSON.parse(withConfig.stdout).principals.map((p: { username: string }) => p.username);
+    const principals = (await profileOfText(withConfig.stdout)).principals.map((p: { username: string }) => p.username);
     expect(principals.length).toBeGreaterThan(0);
     expect(principals.every((u: string) => u.startsWith('system:serviceaccount:shop:'))).toBe(true);
     // --no-config leaves it unread: no sources, so no input.
@@ -45,7 +46,7 @@ describe('config file', () => {
     expect(none.stderr).toMatch(/^error: no input/);
   });
 
-  it('--config FILE elsewhere: its relative paths are resolved against its own directory', () => {
+  it('--config FILE elsewhere: its relative paths are resolved against its own directory', async () => {
     const dir = project(
       `${HEAD}sources:\n  k8sAudit: ../logs\nfilters:\n  subject: ['system:serviceaccount:shop:*']\n`,
       'conf/a2p.yaml',
@@ -58,7 +59,9 @@ describe('config file', () => {
     // As if ../logs had been typed in work/: the same bytes, the sources named as from there.
     const flags = cli(['profile', '--k8s-audit', '../logs', '--subject', 'system:serviceaccount:shop:*'], { cwd });
     expect(r.stdout).toBe(flags.stdout);
-    expect(JSON.parse(r.stdout).sources.map((s: { path: string }) => s.path)).toEqual(['../logs/day.log.gz']);
+    expect((await profileOfText(r.stdout)).sources.map((s: { path: string }) => s.path)).toEqual([
+      '../logs/day.log.gz',
+    ]);
     // A --config that is not there is exit 2 with its name, not a silent run without it.
     const missing = cli(['profile', '--config', 'nope.yaml'], { cwd });
     expect(missing.code).toBe(2);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { cli, CORPUS, HAS_CORPUS, readTree, rng, shuffle, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 const K8S = join(CORPUS, 'k8s-audit');
 
@@ -81,7 +82,7 @@ describe.skipIf(!HAS_CORPUS)('the real-log corpus, end to end', () => {
     }
   });
 
-  it('shuffled lines split across plain and gzip files give the same policy bytes, and the halves merge into the whole', () => {
+  it('shuffled lines split across plain and gzip files give the same policy bytes, and the halves merge into the whole', async () => {
     const lines = corpusLines();
     const dir = tmp();
     const mixed = shuffle(lines, rng(42));
@@ -107,8 +108,8 @@ describe.skipIf(!HAS_CORPUS)('the real-log corpus, end to end', () => {
     expect(
       cli(['merge', join(halves, 'p2.json'), join(halves, 'p1.json'), '-o', join(halves, 'merged.json'), '-q']).code,
     ).toBe(0);
-    const strip = (f: string) => ({ ...JSON.parse(readFileSync(join(halves, f), 'utf8')), sources: null });
-    expect(strip('merged.json')).toEqual(strip('whole.json'));
+    const strip = async (f: string) => ({ ...(await readProfileFile(join(halves, f))), sources: null });
+    expect(await strip('merged.json')).toEqual(await strip('whole.json'));
     const fromMerged = cli(['generate', 'rbac', '--profile', join(halves, 'merged.json'), '-q']);
     expect(fromMerged.stdout).toBe(whole.stdout);
   });

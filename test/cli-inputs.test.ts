@@ -6,6 +6,7 @@ import { ingest } from '../src/ingest/index.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
 import { cli, tmp } from './helpers/cli.js';
+import { profileOfText } from './helpers/profile.js';
 
 function event(i: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   const sa = ['web', 'cart', 'api'][i % 3];
@@ -49,7 +50,7 @@ describe('input formats', () => {
     expect(all.stdout).toContain('cfg-3');
   });
 
-  it('skips what is no log at all with a notice, and reports bad lines with file and line, going on', () => {
+  it('skips what is no log at all with a notice, and reports bad lines with file and line, going on', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'README.md'), '# notes\n');
     writeFileSync(join(dir, 'archive.zip'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]));
@@ -66,7 +67,7 @@ describe('input formats', () => {
     expect(r.stderr).toMatch(/audit\.log:2: json\.malformed/);
     expect(r.stderr).toMatch(/audit\.log:4: k8s\.wrong-kind/);
     expect(r.stderr).toMatch(/cut\.gz:\d+: gzip\.truncated/);
-    const profile = JSON.parse(r.stdout);
+    const profile = await profileOfText(r.stdout);
     const src = Object.fromEntries(profile.sources.map((s: { path: string }) => [s.path.split('/').pop(), s]));
     expect(src['audit.log']).toMatchObject({ records: 2, issues: 2 });
     expect(src['README.md']).toMatchObject({ format: 'skipped' });
@@ -82,20 +83,20 @@ describe('input formats', () => {
     expect(r.stderr).toMatch(/audit\.log:2: json\.malformed/);
   });
 
-  it('applies --since as a duration back from the newest event, and as an RFC 3339 time', () => {
+  it('applies --since as a duration back from the newest event, and as an RFC 3339 time', async () => {
     const evs = Array.from({ length: 48 }, (_, i) =>
       event(i, { user: { username: `system:serviceaccount:shop:sa-${i}` } }),
     );
     const dir = tmp();
     writeFileSync(join(dir, 'a.log'), jsonl(evs));
-    const subjects = (args: string[]) => {
+    const subjects = async (args: string[]) => {
       const r = cli(['profile', '--k8s-audit', dir, '-q', ...args]);
       expect(r.code).toBe(0);
-      return JSON.parse(r.stdout).principals.length as number;
+      return (await profileOfText(r.stdout)).principals.length;
     };
-    expect(subjects([])).toBe(48);
-    expect(subjects(['--since', '10h'])).toBe(11);
-    expect(subjects(['--since', '2026-11-03T00:00:00Z', '--until', '2026-11-03T05:00:00Z'])).toBe(6);
+    expect(await subjects([])).toBe(48);
+    expect(await subjects(['--since', '10h'])).toBe(11);
+    expect(await subjects(['--since', '2026-11-03T00:00:00Z', '--until', '2026-11-03T05:00:00Z'])).toBe(6);
   });
 
   it('gives the same profile bytes for 1 worker and for byte ranges split across 3 workers', async () => {

@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 /**
  * Common mistakes get an answer a user can act on: the exit code and the first line of what is said,
@@ -47,7 +48,7 @@ describe('mistakes and their answers', () => {
       'a gzip audit log as --profile',
       ['verify', '--policies', out, '--profile', auditGz],
       2,
-      /: not a profile: a gzip file .*--k8s-audit/,
+      /: not a profile: looks like a Kubernetes audit log: read it with --k8s-audit$/,
     ],
     [
       'a plain audit log as --profile',
@@ -99,17 +100,17 @@ describe('mistakes and their answers', () => {
     expect(JSON.parse(r.stdout).removedAccess.length).toBeGreaterThan(0);
   });
 
-  it('one directory given to every source flag: each file read once by its own flag, no issues, one profile', () => {
+  it('one directory given to every source flag: each file read once by its own flag, no issues, one profile', async () => {
     const all = join(base, 'all.json');
     const r = cli(['profile', '--k8s-audit', mixed, '--cloudtrail', mixed, '-o', all]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/look like/); // every skipped file was read by its own flag
     expect(r.stderr).not.toMatch(/issue/);
-    const strip = (p: string) => {
-      const { sources: _s, ...rest } = JSON.parse(readFileSync(p, 'utf8'));
+    const strip = async (p: string) => {
+      const { sources: _s, ...rest } = await readProfileFile(p);
       return rest;
     };
-    expect(strip(all)).toEqual(strip(profile));
+    expect(await strip(all)).toEqual(await strip(profile));
   });
 
   it('files of another source among the right ones: skipped with one notice per source, not an issue per line', () => {

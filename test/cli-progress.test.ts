@@ -4,6 +4,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/run.js';
 import { tmp } from './helpers/cli.js';
+import { profileOfText } from './helpers/profile.js';
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: Buffer[] = [];
@@ -44,12 +45,12 @@ describe('progress and colour', () => {
     expect(tty.code).toBe(0);
     // eslint-disable-next-line no-control-regex -- the progress line is drawn with an escape sequence
     expect(tty.stderr).toMatch(/\r\x1b\[K[\d.]+ MB\/[\d.]+ MB \(\d+%\), [\d,]+ records/);
-    expect(JSON.parse(tty.stdout).kind).toBe('Profile');
+    expect((await profileOfText(tty.stdout)).kind).toBe('Profile');
     const pipe = await profileWith(false);
     expect(pipe.stderr).not.toContain('\r');
     expect(pipe.stderr).not.toContain('\x1b[');
-    const principals = (s: string) => JSON.parse(s).principals;
-    expect(principals(pipe.stdout)).toEqual(principals(tty.stdout));
+    const principals = async (s: string) => (await profileOfText(s)).principals;
+    expect(await principals(pipe.stdout)).toEqual(await principals(tty.stdout));
   });
 
   it('--quiet silences the summary and the progress', async () => {

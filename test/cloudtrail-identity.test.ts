@@ -1,12 +1,13 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cloudTrail/decode.js';
 import type { InputIssue } from '../src/model/issue.js';
-import type { AwsEdge, Principal, Profile } from '../src/model/profile.js';
+import { LEGACY_PROFILE_API_VERSION, type AwsEdge, type Principal, type Profile } from '../src/model/profile.js';
 import { awsIdentitySkip } from '../src/profile/scope.js';
 import { cli, readTree, ROOT, rng, shuffle, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 /**
  * Who a CloudTrail call is for (issue 11, item 2): a role is its account and name whatever path a record shows, a user
@@ -163,17 +164,20 @@ describe('userIdentity → the identity a policy would attach to', () => {
   });
 });
 
-function profileOf(dir: string, extra: string[] = []): { json: Profile; text: string } {
+async function profileOf(dir: string, extra: string[] = []): Promise<{ json: Profile; text: string }> {
   const out = join(tmp(), 'p.json');
   const r = cli(['profile', '--cloudtrail', dir, '-o', out, '-q', ...extra]);
   expect(r.code, r.stderr).toBe(0);
   const text = readFileSync(out, 'utf8');
-  return { json: JSON.parse(text), text };
+  return { json: await readProfileFile(out), text };
 }
 const calls = (p: Principal) => (p.aws ?? []).reduce((n, e) => n + (e.allowed?.count ?? 0) + (e.denied?.count ?? 0), 0);
 
 describe('a mixed export: paths, a user and a role of one name, root, federation, service-linked roles', () => {
-  const whole = profileOf(FIXTURE).json;
+  let whole: Profile;
+  beforeAll(async () => {
+    whole = (await profileOf(FIXTURE)).json;
+  });
   const out = join(tmp(), 'out');
   const gen = cli(['generate', 'iam', '--cloudtrail', FIXTURE, '-o', out]);
 
@@ -432,7 +436,7 @@ describe('any record order, any split, any worker count: the same bytes', () => 
     return dir;
   };
 
-  it('reversed and shuffled: profile (its graph; with every byte across worker counts) and generate -o', () => {
+  it('reversed and shuffled: profile (its graph; with every byte across worker counts) and generate -o', async () => {
     const orders = [records(), [...records()].reverse(), shuffle(records(), rng(3))];
     const graphs = new Set<string>();
     const trees = new Set<string>();
@@ -440,7 +444,7 @@ describe('any record order, any split, any worker count: the same bytes', () => 
       const dir = layout(rs);
       const texts: string[] = [];
       for (const workers of ['1', '3']) {
-        const p = profileOf(dir, ['--workers', workers]);
+        const p = await profileOf(dir, ['--workers', workers]);
         texts.push(p.text);
         graphs.add(JSON.stringify({ ...p.json, sources: [] }));
         const out = join(tmp(), 'out');
@@ -454,9 +458,9 @@ describe('any record order, any split, any worker count: the same bytes', () => 
     expect(trees.size).toBe(1);
   }, 180_000);
 
-  it('profiles of any split merge into the profile of the whole, the role named by its path either way', () => {
+  it('profiles of any split merge into the profile of the whole, the role named by its path either way', async () => {
     const rs = shuffle(records(), rng(9));
-    const whole = profileOf(FIXTURE).json;
+    const whole = (await profileOf(FIXTURE)).json;
     // A split that puts every record of the role with its path in one half and the pathless ones in the other.
     const pathless = (r: Record<string, unknown>) => !(r['userIdentity'] as Record<string, unknown>)['sessionContext'];
     for (const [a, b] of [
@@ -474,7 +478,7 @@ describe('any record order, any split, any worker count: the same bytes', () => 
         ['b.json', 'a.json'],
       ]) {
         expect(cli(['merge', ...order.map((f) => join(m, f)), '-o', join(m, 'm.json')]).code).toBe(0);
-        const merged = JSON.parse(readFileSync(join(m, 'm.json'), 'utf8'));
+        const merged = await readProfileFile(join(m, 'm.json'));
         expect({ ...merged, sources: [] }).toEqual({ ...whole, sources: [] });
       }
     }
@@ -482,8 +486,8 @@ describe('any record order, any split, any worker count: the same bytes', () => 
 });
 
 describe('a profile written before roles were keyed by account and name', () => {
-  it('reads as this version writes it: one role with and without its path, root, federated and service-linked identities left out', () => {
-    const now = profileOf(FIXTURE).json;
+  it('reads as this version writes it: one role with and without its path, root, federated and service-linked identities left out', async () => {
+    const now = (await profileOf(FIXTURE)).json;
     const ev = (n: number, id: string) => ({
       count: n,
       firstSeen: '2026-11-05T10:00:00.000000Z',
@@ -535,9 +539,9 @@ describe('a profile written before roles were keyed by account and name', () => 
     };
     delete old.leftOut;
     const dir = tmp();
-    writeFileSync(join(dir, 'old.json'), JSON.stringify(old));
+    writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...old, apiVersion: LEGACY_PROFILE_API_VERSION }));
     expect(cli(['merge', join(dir, 'old.json'), '-o', join(dir, 'm.json')]).code).toBe(0);
-    const m = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8')) as Profile;
+    const m = await readProfileFile(join(dir, 'm.json'));
     expect(m.principals).toEqual(now.principals);
     expect(m.skipped).toMatchObject({ 'root-user': 2, 'federated-session': 1, 'service-linked-role': 1 });
     expect(m.leftOut!.map((l) => [l.reason, l.arn, l.count])).toEqual([

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupEvents } from '../src/ingest/cloudTrail/lookupEvents.js';
 import { BIN, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 /** Run the CLI without blocking this process: the test's server must keep answering. */
 function cliAsync(
@@ -223,7 +223,7 @@ describe('LookupEvents through the real SDK client against a local server', () =
     );
     expect(r.code, r.stderr).toBe(0);
     expect(seen.map((s) => s.body['NextToken'] ?? '-')).toEqual(['-', 'p2', 'p2']);
-    const p = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const p = await readProfileFile(join(out, 'p.json'));
     expect(p.sources).toMatchObject([
       { path: 'cloudtrail-api:eu-west-1', format: 'cloudtrail-api', records: 3, issues: 1 },
     ]);

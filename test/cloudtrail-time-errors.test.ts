@@ -9,6 +9,7 @@ import type { InputIssue } from '../src/model/issue.js';
 import type { Profile } from '../src/model/profile.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
 import { normalizeTime, readTime } from '../src/util/time.js';
+import { readProfileFile } from './helpers/profile.js';
 import { cli, ROOT, rng, shuffle, tmp } from './helpers/cli.js';
 
 const LAKE = join(ROOT, 'test/fixtures/cloudtrail-lake/query-results.jsonl');
@@ -144,19 +145,19 @@ describe('error codes (knowledge/aws/errorCodes.ts)', () => {
 });
 
 /** `profile` on the given paths, as JSON. */
-function profile(args: string[]): { code: number; stderr: string; json: Profile } {
+async function profile(args: string[]): Promise<{ code: number; stderr: string; json: Profile }> {
   const out = join(tmp(), 'p.json');
   const r = cli(['profile', ...args, '-o', out]);
   return {
     code: r.code,
     stderr: r.stderr,
-    json: (r.code === 0 ? JSON.parse(readFileSync(out, 'utf8')) : {}) as Profile,
+    json: r.code === 0 ? await readProfileFile(out) : ({} as Profile),
   };
 }
 
 describe('a CloudTrail Lake–style export (test/fixtures/cloudtrail-lake)', () => {
-  it('every record is counted, none dropped for its time; notices name what was read how', () => {
-    const r = profile(['--cloudtrail', LAKE, '--on-error', 'fail']);
+  it('every record is counted, none dropped for its time; notices name what was read how', async () => {
+    const r = await profile(['--cloudtrail', LAKE, '--on-error', 'fail']);
     expect(r.code, r.stderr).toBe(0);
     const [src] = r.json.sources;
     expect(src).toMatchObject({ records: 18, issues: 0, issueSamples: [], notices: 4 });
@@ -191,8 +192,8 @@ describe('a CloudTrail Lake–style export (test/fixtures/cloudtrail-lake)', () 
     expect(r.json.window).toEqual({ start: '2026-11-03T09:15:02.000000Z', end: '2026-11-03T09:26:00.500000Z' });
   });
 
-  it('--since/--until: a timeless record is kept (its time is unknown, not outside the window); a held-out backtest window leaves it to training', () => {
-    const r = profile(['--cloudtrail', LAKE, '--since', '2026-11-03T09:20:00Z']);
+  it('--since/--until: a timeless record is kept (its time is unknown, not outside the window); a held-out backtest window leaves it to training', async () => {
+    const r = await profile(['--cloudtrail', LAKE, '--since', '2026-11-03T09:20:00Z']);
     expect(r.code, r.stderr).toBe(0);
     const daily = r.json.principals[0].aws.find(
       (e: { eventName: string; resources: string[] }) =>
@@ -242,7 +243,7 @@ describe('timeless records: counted, first and last seen unmoved, exact in any o
     return [...base, ...extra];
   };
 
-  it('reversed and shuffled, in one file or four, with 1 or 3 workers: the same profile', () => {
+  it('reversed and shuffled, in one file or four, with 1 or 3 workers: the same profile', async () => {
     const orders = [recs(), [...recs()].reverse(), shuffle(recs(), rng(7)), shuffle(recs(), rng(8))];
     const seen = new Set<string>();
     for (const [k, rs] of orders.entries()) {
@@ -255,7 +256,7 @@ describe('timeless records: counted, first and last seen unmoved, exact in any o
       writeFileSync(join(dir, 'd.json.gz'), gzipSync(JSON.stringify({ Records: parts[3] })));
       const bytes: string[] = [];
       for (const workers of ['1', '3']) {
-        const r = profile(['--cloudtrail', dir, '--workers', workers]);
+        const r = await profile(['--cloudtrail', dir, '--workers', workers]);
         expect(r.code, r.stderr).toBe(0);
         expect(r.json.sources.reduce((n: number, s: { records: number }) => n + s.records, 0)).toBe(22);
         bytes.push(JSON.stringify(r.json));

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { cli, readTree, ROOT, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 const DEMO = join(ROOT, 'fixtures/demo');
 const counts = JSON.parse(readFileSync(join(DEMO, 'counts.json'), 'utf8')) as {
@@ -23,12 +24,12 @@ describe('the demo environment', () => {
     expect(readTree(out)).toEqual(want);
   });
 
-  it('profiles to the documented records, principals and denials, and its generated RBAC verifies', () => {
+  it('profiles to the documented records, principals and denials, and its generated RBAC verifies', async () => {
     const out = tmp();
     const p = cli(['profile', '--k8s-audit', join(DEMO, 'k8s-audit'), '-o', join(out, 'p.json')]);
     expect(p.code).toBe(0);
     expect(p.stderr).not.toMatch(/input issue/);
-    const profile = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const profile = await readProfileFile(join(out, 'p.json'));
     const read = Object.fromEntries(
       profile.sources.map((s: { path: string; records: number }) => [
         s.path.slice(join(DEMO, 'k8s-audit').length + 1),
@@ -66,7 +67,7 @@ describe('the demo environment', () => {
     expect(report.denied).toHaveLength(3);
   });
 
-  it('its CloudTrail profiles to the documented records, roles, links and denials', () => {
+  it('its CloudTrail profiles to the documented records, roles, links and denials', async () => {
     const ct = JSON.parse(readFileSync(join(DEMO, 'cloudtrail-counts.json'), 'utf8')) as {
       records: number;
       files: { path: string; events: number }[];
@@ -76,7 +77,7 @@ describe('the demo environment', () => {
     const p = cli(['profile', '--cloudtrail', join(DEMO, 'cloudtrail'), '-o', join(out, 'p.json')]);
     expect(p.code, p.stderr).toBe(0);
     expect(p.stderr).not.toMatch(/input issue/);
-    const profile = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const profile = await readProfileFile(join(out, 'p.json'));
     const read = Object.fromEntries(
       profile.sources.map((s: { path: string; records: number }) => [
         s.path.slice(join(DEMO, 'cloudtrail').length + 1),
@@ -135,7 +136,7 @@ describe('the demo environment', () => {
     expect(denied).toBe(Object.values(ct.principals).reduce((n, c) => n + c.denied, 0));
   });
 
-  it('its flows profile to the documented records per file, against its inventory', () => {
+  it('its flows profile to the documented records per file, against its inventory', async () => {
     const fc = JSON.parse(readFileSync(join(DEMO, 'flows-counts.json'), 'utf8')) as {
       files: { path: string; records: number }[];
     };
@@ -151,7 +152,7 @@ describe('the demo environment', () => {
     ]);
     expect(p.code, p.stderr).toBe(0);
     expect(p.stderr).not.toMatch(/issue/);
-    const profile = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const profile = await readProfileFile(join(out, 'p.json'));
     const read = Object.fromEntries(
       profile.sources.map((s: { path: string; records: number }) => [
         s.path.slice(join(DEMO, 'flows').length + 1),

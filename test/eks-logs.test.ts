@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { filterLogEvents } from '../src/ingest/eksLogs.js';
 import { BIN, cli, ROOT, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 /** Run the CLI without blocking this process: the test's server must keep answering. */
 function cliAsync(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
@@ -207,8 +208,8 @@ describe('profile --eks-audit-logs', () => {
     expect(live.stderr).toMatch(/envelopes: cloudwatch-logs-api 15\n/);
     const file = cli(['profile', '--k8s-audit', exported, ...args, '-o', join(out, 'file.json')]);
     expect(file.code, file.stderr).toBe(0);
-    const read = (f: string) => JSON.parse(readFileSync(join(out, f), 'utf8'));
-    const [a, b] = [read('live.json'), read('file.json')];
+    const read = (f: string) => readProfileFile(join(out, f));
+    const [a, b] = [await read('live.json'), await read('file.json')];
     expect(a.sources).toEqual([
       {
         path: 'eks-audit-logs:eu-west-1:/aws/eks/shop-staging/cluster',
@@ -250,7 +251,7 @@ describe('profile --eks-audit-logs', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(seen[0]!.body).toEqual({ logGroupName: '/my/audit' });
-    const p = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const p = await readProfileFile(join(out, 'p.json'));
     expect(p.sources[0].issueSamples.map((i: { code: string }) => i.code)).toEqual([
       'k8s.not-json-message',
       'eks.repeated-token',

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
 import { policySize } from '../src/generate/iam/policy.js';
 import { cli, CORPUS, HAS_CORPUS, readTree, ROOT, rng, shuffle, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 const DEMO_CT = join(ROOT, 'fixtures/demo/cloudtrail');
 const ACCOUNT = '111122223333';
@@ -445,7 +446,7 @@ describe('generate iam: determinism, limits, widenings', () => {
     expect(cli(['verify', '--policies', out, '--cloudtrail', dir, '-q']).code).toBe(0);
   });
 
-  it('profiles of two halves merge into the profile of the whole: AWS calls and service account → role links included', () => {
+  it('profiles of two halves merge into the profile of the whole: AWS calls and service account → role links included', async () => {
     const records = shuffle(allRecords(DEMO_CT), rng(5));
     const [a, b, whole] = [tmp(), tmp(), tmp()];
     writeFileSync(join(a, 'a.json'), JSON.stringify({ Records: records.slice(0, 1000) }));
@@ -457,17 +458,16 @@ describe('generate iam: determinism, limits, widenings', () => {
       expect(cli(['profile', '--cloudtrail', dir, '-o', join(whole, `${name}.json`), '-q']).code).toBe(0);
     expect(cli(['merge', join(whole, 'pa.json'), join(whole, 'pb.json'), '-o', join(whole, 'm.json')]).code).toBe(0);
     expect(cli(['profile', '--cloudtrail', DEMO_CT, '-o', join(whole, 'w.json'), '-q']).code).toBe(0);
-    const strip = (f: string) => {
-      const p = JSON.parse(readFileSync(join(whole, f), 'utf8'));
-      delete p.sources;
-      return p;
+    const strip = async (f: string) => {
+      const { sources: _s, ...rest } = await readProfileFile(join(whole, f));
+      return rest;
     };
-    const merged = strip('m.json');
-    expect(merged).toEqual(strip('w.json'));
+    const merged = await strip('m.json');
+    expect(merged).toEqual(await strip('w.json'));
     expect(merged.principals.filter((p: { assumes?: unknown[] }) => p.assumes).length).toBe(5);
   });
 
-  it('--subject globs match ARNs; AWS services and web-identity callers are counted, not profiled', () => {
+  it('--subject globs match ARNs; AWS services and web-identity callers are counted, not profiled', async () => {
     const out = tmp();
     const r = cli([
       'profile',
@@ -480,7 +480,7 @@ describe('generate iam: determinism, limits, widenings', () => {
       join(out, 'p.json'),
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const p = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const p = await readProfileFile(join(out, 'p.json'));
     expect(p.principals.map((x: { username: string }) => x.username)).toEqual([
       `arn:aws:iam::${ACCOUNT}:role/shop-cart`,
       'system:serviceaccount:shop:cart',

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 // The real @kubernetes/client-node client against a local API server that serves the list
 // endpoints from the demo inventory, a few objects per page (so `continue` tokens are followed).
@@ -130,8 +131,8 @@ describe('live inventory through @kubernetes/client-node against a local API ser
     expect(live.stderr).toMatch(/inventory: 6 namespaces, 20 pods, \d+ controllers, 4 services, 3 nodes \(live\)/);
     const file = await cliAsync(['profile', '--flows', FLOWS, '--inventory', INV, '-o', join(dir, 'file.json'), '-q']);
     expect(file.code).toBe(0);
-    const noSources = (f: string) => ({ ...JSON.parse(readFileSync(join(dir, f), 'utf8')), sources: null });
-    expect(noSources('live.json')).toEqual(noSources('file.json'));
+    const noSources = async (f: string) => ({ ...(await readProfileFile(join(dir, f))), sources: null });
+    expect(await noSources('live.json')).toEqual(await noSources('file.json'));
     // Every list was paged through its continue tokens, with the kubeconfig's credentials.
     const pods = seen.filter((s) => s.path === '/api/v1/pods');
     expect(pods.map((s) => s.cont)).toEqual(['', '3', '6', '9', '12', '15', '18']);

@@ -5,14 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { ingest } from '../src/ingest/index.js';
 import { checkProfile, serializeProfile } from '../src/profile/io.js';
 import { ProfileSchema } from '../src/profile/schema.js';
+import { lineKind, lineSchemaProblem, ProfileLineSchema } from '../src/profile/lineSchema.js';
+import { legacyProfileText } from './helpers/profile.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
 import { ROOT } from './helpers/cli.js';
 
 const PUBLISHED = join(ROOT, 'docs/profile.schema.json');
+const LEGACY = join(ROOT, 'docs/profile-v1alpha1.schema.json');
 
 describe('the profile schema, in one place', () => {
-  it('docs/profile.schema.json is what src/profile/schema.ts says (npm run schema rewrites it)', () => {
-    expect(JSON.parse(readFileSync(PUBLISHED, 'utf8'))).toEqual(JSON.parse(JSON.stringify(ProfileSchema)));
+  it('docs/profile.schema.json and profile-v1alpha1.schema.json are what src/profile says (npm run schema)', () => {
+    expect(JSON.parse(readFileSync(PUBLISHED, 'utf8'))).toEqual(JSON.parse(JSON.stringify(ProfileLineSchema)));
+    expect(JSON.parse(readFileSync(LEGACY, 'utf8'))).toEqual(JSON.parse(JSON.stringify(ProfileSchema)));
   });
 
   it('a real profile passes the schema here and, published, in another validator (Ajv)', async () => {
@@ -25,16 +29,30 @@ describe('the profile schema, in one place', () => {
       workers: 1,
       cwd: ROOT,
     });
-    const parsed = JSON.parse(serializeProfile(profile));
-    expect(checkProfile(parsed)).toBeUndefined();
+    // Every line of the v1alpha2 file, here and in Ajv; the v1alpha1 document of the same profile, both ways too.
+    const lines = serializeProfile(profile)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as unknown);
+    expect(lines.length).toBeGreaterThan(100);
     const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(PUBLISHED, 'utf8')));
-    expect(validate(parsed), JSON.stringify(validate.errors)).toBe(true);
+    for (const v of lines) {
+      expect(lineSchemaProblem(lineKind(v)!, v)).toBeUndefined();
+      expect(validate(v), JSON.stringify(validate.errors)).toBe(true);
+    }
+    expect(new Set(lines.map((v) => lineKind(v)))).toEqual(
+      new Set(['header', 'principal', 'k8s', 'aws', 'workload', 'network', 'dnsName', 'end']),
+    );
+    const legacy = JSON.parse(legacyProfileText(profile));
+    expect(checkProfile(legacy)).toBeUndefined();
+    const validateLegacy = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(LEGACY, 'utf8')));
+    expect(validateLegacy(legacy), JSON.stringify(validateLegacy.errors)).toBe(true);
   });
 
   it.each([
     [
       { kind: 'Profile', apiVersion: 'audit2policy.dev/v9' },
-      'apiVersion "audit2policy.dev/v9" is not audit2policy.dev/v1alpha1',
+      'apiVersion "audit2policy.dev/v9" is neither audit2policy.dev/v1alpha2 (JSON lines) nor audit2policy.dev/v1alpha1',
     ],
     [{ kind: 'Nope' }, 'kind is "Nope", expected "Profile"'],
     ['principals[0].k8s[0] without a verb', '/principals/0/k8s/0/verb: Expected required property'],
@@ -76,25 +94,29 @@ describe('merge checks each input against the schema before merging', () => {
     const good = join(dir, 'good.json');
     const r = cli(['profile', '--k8s-audit', join(ROOT, 'fixtures/demo/k8s-audit'), '-o', good, '-q']);
     expect(r.code, r.stderr).toBe(0);
-    const base = JSON.parse(readFileSync(good, 'utf8'));
-    const cases: [string, (p: typeof base) => void, RegExp][] = [
-      ['string-count', (p) => (p.principals[0].k8s[0].allowed.count = '25'), /\/count: Expected integer/],
+    const lines = readFileSync(good, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('{"k8s":'));
+    type Line = { k8s: string[]; allowed?: unknown[]; undecided?: unknown[] } & Record<string, unknown>;
+    const principalAt = lines.findIndex((l) => l.startsWith('{"principal":'));
+    const cases: [string, number, (p: Line) => void, RegExp][] = [
+      ['string-count', at, (p) => (p.allowed![0] = '25'), /\/allowed\/0: Expected integer/],
+      ['huge-count', at, (p) => (p.allowed![0] = 1e308), /\/allowed\/0: Expected integer to be less or equal/],
       [
-        'huge-count',
-        (p) => (p.principals[0].k8s[0].allowed.count = 1e308),
-        /\/count: Expected integer to be less or equal/,
+        'kind-number',
+        principalAt,
+        (p) => ((p['principal'] as { subject: { kind: unknown } }).subject.kind = 5),
+        /\/principal\/subject\/kind: /,
       ],
-      ['kind-number', (p) => (p.principals[0].subject.kind = 5), /\/subject\/kind: /],
     ];
-    for (const [name, spoil, message] of cases) {
-      const p = JSON.parse(JSON.stringify(base));
-      if (!p.principals[0].k8s[0].allowed) p.principals[0].k8s[0].allowed = { ...p.principals[0].k8s[0].undecided };
+    for (const [name, n, spoil, message] of cases) {
+      const p = JSON.parse(lines[n]!) as Line;
+      if (n === at && !p.allowed) p.allowed = p.undecided!;
       spoil(p);
       const bad = join(dir, `${name}.json`);
-      writeFileSync(bad, JSON.stringify(p));
+      writeFileSync(bad, [...lines.slice(0, n), JSON.stringify(p), ...lines.slice(n + 1)].join('\n'));
       const m = cli(['merge', good, bad, '-o', join(dir, 'm.json')]);
       expect(m.code, name).toBe(2);
-      expect(m.stderr, name).toContain(`${name}.json: not a valid profile:`);
+      expect(m.stderr, name).toContain(`${name}.json:${n + 1}: not a valid profile:`);
       expect(m.stderr, name).toMatch(message);
     }
   });

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../src/ingest/lines.js';
 import { ROOT, tmp } from './helpers/cli.js';
 import { cliTimed, cliTimedAsync } from './helpers/timed.js';
+import { readProfileFile } from './helpers/profile.js';
 
 const DEMO = join(ROOT, 'fixtures/demo');
 const firstLine = (p: string) => readFileSync(join(DEMO, p), 'utf8').split('\n')[0]!;
@@ -33,7 +34,7 @@ function issueLines(stderr: string, file: string, code: string): number[] {
 }
 
 describe('deep nesting: an input issue at file:line, the run goes on', () => {
-  it('Kubernetes audit: nested arrays, a nested EventList, a kind nested 100,000 deep, a deep envelope message', () => {
+  it('Kubernetes audit: nested arrays, a nested EventList, a kind nested 100,000 deep, a deep envelope message', async () => {
     const dir = tmp('a2p-deep-');
     const lines = [
       JSON.stringify(K8S),
@@ -51,7 +52,7 @@ describe('deep nesting: an input issue at file:line, the run goes on', () => {
     expect(t.code, t.stderr).toBe(0);
     expect(t.stderr).not.toMatch(/Maximum call stack|internal error/);
     expect(issueLines(t.stderr, 'audit.log', 'json.too-deep')).toEqual([2, 3, 4, 5, 6]);
-    const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8'));
+    const p = await readProfileFile(join(dir, 'p.json'));
     expect(p.sources[0]).toMatchObject({ records: 2, issues: 5 });
     // --on-error fail stops on them (exit 2), nothing written.
     const f = cliTimed(['profile', '--k8s-audit', 'audit.log', '-o', 'f.json', '--on-error', 'fail'], 60_000, dir);
@@ -59,7 +60,7 @@ describe('deep nesting: an input issue at file:line, the run goes on', () => {
     expect(readdirSync(dir)).not.toContain('f.json');
   });
 
-  it('CloudTrail: nested arrays, nested Records, nested EventBridge envelopes, deep requestParameters', () => {
+  it('CloudTrail: nested arrays, nested Records, nested EventBridge envelopes, deep requestParameters', async () => {
     const dir = tmp('a2p-deep-');
     const lines = [
       JSON.stringify(CT),
@@ -76,7 +77,7 @@ describe('deep nesting: an input issue at file:line, the run goes on', () => {
     expect(t.code, t.stderr).toBe(0);
     expect(t.stderr).not.toMatch(/Maximum call stack|internal error/);
     expect(issueLines(t.stderr, 'ct.jsonl', 'json.too-deep')).toEqual([2, 3, 4, 5]);
-    expect(JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')).sources[0]).toMatchObject({ records: 2, issues: 4 });
+    expect((await readProfileFile(join(dir, 'p.json'))).sources[0]).toMatchObject({ records: 2, issues: 4 });
   });
 
   it('Hubble flows: nested arrays, a time nested 100,000 deep', () => {
@@ -127,7 +128,7 @@ describe('deep nesting from the APIs', () => {
       );
       expect(t.timedOut).toBe(false);
       expect(t.code, t.stderr).toBe(0);
-      const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8'));
+      const p = await readProfileFile(join(dir, 'p.json'));
       expect(p.sources[0]).toMatchObject({ records: 2, issues: 1, issueSamples: [{ code: 'json.too-deep', line: 2 }] });
     } finally {
       server.close();
@@ -172,7 +173,7 @@ describe('long lines: an input issue at file:line, memory stays bounded', () => 
     expect(t.timedOut).toBe(false);
     expect(t.code, t.stderr).toBe(0);
     expect(issueLines(t.stderr, 'audit.log.gz', 'line.too-long')).toEqual([1]);
-    expect(JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')).sources[0]).toMatchObject({ records: 1, issues: 1 });
+    expect((await readProfileFile(join(dir, 'p.json'))).sources[0]).toMatchObject({ records: 1, issues: 1 });
   }, 180_000);
 });
 

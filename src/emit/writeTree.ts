@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { lstat, mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { unsafePathProblem } from '../util/paths.js';
@@ -158,7 +161,10 @@ function blocked(dir: string, paths: string[], foreign: string[], changed: Set<s
  * Write one file so that it is either the old content or the new, never a part: a temporary created
  * with O_EXCL beside it (a planted link there is never followed), then renamed over it.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   return explained(path, () => replaceFile(path, content));
 }
 
@@ -187,14 +193,15 @@ async function explained(out: string, write: () => Promise<void>): Promise<void>
   }
 }
 
-async function replaceFile(path: string, content: string): Promise<void> {
+async function replaceFile(path: string, content: string | AsyncIterable<string | Uint8Array>): Promise<void> {
   const target = resolve(path);
   await recoverStale(target);
   await mkdir(dirname(target), { recursive: true });
   await checkFileTarget(target, path);
   const tmp = tempName(target, 'new');
   try {
-    await writeFile(tmp, content, { flag: 'wx' });
+    if (typeof content === 'string') await writeFile(tmp, content, { flag: 'wx' });
+    else await pipeline(Readable.from(content), createWriteStream(tmp, { flags: 'wx' }));
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { PROFILE_API_VERSION } from './profile.js';
+import { API_VERSION } from './profile.js';
 import { iamIdentity } from './subject.js';
 import { bounded, escapeName, unsafePathProblem } from '../util/paths.js';
 
@@ -63,7 +63,7 @@ export interface IamIndexEntry {
 
 /** `iam/<account>/index.json`. */
 export interface IamIndex {
-  apiVersion: typeof PROFILE_API_VERSION;
+  apiVersion: typeof API_VERSION;
   kind: typeof IAM_INDEX_KIND;
   account: string;
   principals: IamIndexEntry[];
@@ -76,7 +76,7 @@ export function isIamIndex(o: unknown): o is IamIndex {
 
 /** What is wrong with an index, or undefined: a principal that is no role or user of its account, a path outside. */
 export function iamIndexProblem(o: IamIndex): string | undefined {
-  if (o.apiVersion !== PROFILE_API_VERSION) return `apiVersion is not ${PROFILE_API_VERSION}`;
+  if (o.apiVersion !== API_VERSION) return `apiVersion is not ${API_VERSION}`;
   if (typeof o.account !== 'string' || !/^\d{12}$/.test(o.account)) return 'account is not a 12-digit account id';
   if (!Array.isArray(o.principals)) return 'principals is not a list';
   for (const [i, e] of o.principals.entries()) {

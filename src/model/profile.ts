@@ -6,11 +6,16 @@ import type { ImpliedPermission } from './observation.js';
 import type { Subject } from './subject.js';
 
 /**
- * The apiVersion of every document audit2policy writes: the profile, the evidence, and the JSON of verify,
- * diff, check and backtest (docs/formats.md). One place to bump it.
+ * The apiVersion of the JSON documents audit2policy writes besides the profile: the evidence, the IAM index, the
+ * config file and the JSON of verify, diff, check and backtest (docs/formats.md).
  */
 export const API_VERSION = 'audit2policy.dev/v1alpha1';
-export const PROFILE_API_VERSION = API_VERSION;
+/**
+ * The profile's own apiVersion: v1alpha2 is the streaming format (JSON lines, docs/formats.md, ADR 0010); v1alpha1,
+ * one JSON document, is still read (`LEGACY_PROFILE_API_VERSION`).
+ */
+export const PROFILE_API_VERSION = 'audit2policy.dev/v1alpha2';
+export const LEGACY_PROFILE_API_VERSION = 'audit2policy.dev/v1alpha1';
 
 /** The normal-behaviour graph: who did what, with evidence. Serialised as JSON; see docs/formats.md. */
 export interface Profile {

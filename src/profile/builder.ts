@@ -26,7 +26,7 @@ import {
   type Profile,
   type RoleLink,
 } from '../model/profile.js';
-import { compareSubjects, preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
+import { preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
 import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope.js';
 import { LeftOutAccumulator } from './identities.js';
 import {
@@ -35,6 +35,7 @@ import {
   canonicalSubject,
   compareAwsCalls,
   compareLinks,
+  comparePrincipals,
   sortCreated,
   sortRecord,
 } from './order.js';
@@ -306,7 +307,7 @@ export class ProfileBuilder {
 
   toProfile(): Profile {
     const principals: Principal[] = [];
-    for (const p of [...this.principals.values()].sort((a, b) => compareSubjects(a.subject, b.subject))) {
+    for (const p of [...this.principals.values()].sort((a, b) => comparePrincipals(a.subject, b.subject))) {
       const k8s: K8sEdge[] = [];
       for (const st of [...p.edges.values()].sort((a, b) => compareAccess(a.access, b.access))) {
         const edge = toEdge(st);

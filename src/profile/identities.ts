@@ -43,7 +43,7 @@ export class LeftOutAccumulator {
 }
 
 /** Why a principal of an older profile is one no policy attaches to (it was profiled before they were left out). */
-function oldLeftOut(p: Principal): Reason | undefined {
+export function oldLeftOut(p: Principal): Reason | undefined {
   if (p.subject.kind === 'AWSAccount') return 'root-user';
   if (p.subject.kind === 'FederatedUser') return 'federated-session';
   if (p.subject.kind === 'IAMRole' && isServiceLinkedRole(p.subject.name)) return 'service-linked-role';

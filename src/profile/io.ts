@@ -1,183 +1,133 @@
-import { SOURCE_WORDS, sourceOf } from '../ingest/sourceOf.js';
 import { readFile } from 'node:fs/promises';
-import { canonicalEvidence, type Evidence } from '../model/evidence.js';
-import { InputError, type InputIssue } from '../model/issue.js';
-import {
-  edgeAccess,
-  PROFILE_API_VERSION,
-  type AwsEdge,
-  type K8sEdge,
-  type Principal,
-  type Profile,
-  type SourceRecord,
-} from '../model/profile.js';
-import { canonicalSubject } from './order.js';
-import { canonicalImplied } from './edges.js';
+import { gunzipSync } from 'node:zlib';
+import { SOURCE_WORDS, sourceOf } from '../ingest/sourceOf.js';
+import { InputError } from '../model/issue.js';
+import { LEGACY_PROFILE_API_VERSION, PROFILE_API_VERSION, type Principal, type Profile } from '../model/profile.js';
+import { canonicalProfile } from './canonical.js';
 import { profileNameProblem } from './names.js';
 import { profileSchemaProblem } from './schema.js';
-import { liftLeftOut, needsNormalizing } from './identities.js';
+import { liftLeftOut } from './identities.js';
 import { mergeProfiles } from './merge.js';
-import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
+import { fileLines, isStreamHeader, streamOf, type ProfileStream } from './read.js';
+import { profileLinesSync } from './write.js';
 
-/** Serialise a profile with a fixed key order, so equal profiles are equal bytes. */
+export { canonicalProfile } from './canonical.js';
+
+/**
+ * A profile in memory as the text of its file (v1alpha2 lines), for profiles that fit in a string (tests, the
+ * library). The commands stream instead (`profileLines`, src/profile/write.ts).
+ */
 export function serializeProfile(p: Profile): string {
-  return JSON.stringify(canonicalProfile(p), null, 2) + '\n';
+  let s = '';
+  for (const line of profileLinesSync(p)) s += line;
+  return s;
 }
 
-export function canonicalProfile(p: Profile): Profile {
-  return {
-    apiVersion: PROFILE_API_VERSION,
-    kind: 'Profile',
-    window: { start: p.window.start, end: p.window.end },
-    sources: p.sources.map(canonicalSource),
-    skipped: { ...p.skipped },
-    principals: p.principals.map(canonicalPrincipal),
-    ...(p.leftOut?.length
-      ? {
-          leftOut: p.leftOut.map((l) => ({ reason: l.reason, arn: l.arn, count: l.count, events: [...l.events] })),
-        }
-      : {}),
-    ...canonicalNetwork(p),
-  };
-}
-
-function canonicalPeer(x: Peer): Peer {
-  return x.kind === 'workload'
-    ? { kind: 'workload', namespace: x.namespace, name: x.name }
-    : { kind: x.kind, ip: x.ip };
-}
-
-function canonicalFlowEvidence(e: FlowEvidence): FlowEvidence {
-  return {
-    connections: e.connections,
-    records: e.records,
-    firstSeen: e.firstSeen,
-    lastSeen: e.lastSeen,
-    samples: e.samples.map((s) => ({ id: s.id, time: s.time })),
-  };
-}
-
-function canonicalNetwork(p: Profile): Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> {
-  const out: Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> = {};
-  if (p.workloads) {
-    out.workloads = p.workloads.map((w) => ({
-      namespace: w.namespace,
-      name: w.name,
-      kind: w.kind,
-      selector: sortedRecord(w.selector),
-      labels: sortedRecord(w.labels),
-      ports: w.ports.map((x) => ({ name: x.name, port: x.port, protocol: x.protocol })),
-      hostNetwork: w.hostNetwork,
-      ...(w.serviceAccount ? { serviceAccount: w.serviceAccount } : {}),
-      ...(w.pods !== undefined ? { pods: w.pods } : {}),
-      source: w.source,
-    }));
-  }
-  if (p.network) {
-    out.network = p.network.map((e) => {
-      const c: NetEdge = { from: canonicalPeer(e.from), to: canonicalPeer(e.to), protocol: e.protocol, port: e.port };
-      if (e.allowed) c.allowed = canonicalFlowEvidence(e.allowed);
-      if (e.denied) c.denied = canonicalFlowEvidence(e.denied);
-      return c;
-    });
-  }
-  if (p.dnsNames) out.dnsNames = p.dnsNames.map((n) => ({ ip: n.ip, names: [...n.names] }));
-  if (p.namespaces) out.namespaces = p.namespaces.map((n) => ({ name: n.name, labels: sortedRecord(n.labels) }));
-  return out;
-}
-
-function sortedCounts(r: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
-  return out;
-}
-
-function canonicalSource(s: SourceRecord): SourceRecord {
-  const out: SourceRecord = {
-    path: s.path,
-    format: s.format,
-    bytes: s.bytes,
-    records: s.records,
-    issues: s.issues,
-    issueSamples: s.issueSamples.map(canonicalIssue),
-  };
-  if (s.notice !== undefined) out.notice = s.notice;
-  if (s.notices) {
-    out.notices = s.notices;
-    out.noticeSamples = (s.noticeSamples ?? []).map(canonicalIssue);
-  }
-  if (s.envelopes !== undefined) out.envelopes = sortedCounts(s.envelopes);
-  if (s.envelopeSkipped !== undefined) out.envelopeSkipped = sortedCounts(s.envelopeSkipped);
-  return out;
-}
-
-function canonicalIssue(i: InputIssue): InputIssue {
-  return { kind: 'issue', code: i.code, file: i.file, line: i.line, message: i.message };
-}
-
-function canonicalPrincipal(p: Principal): Principal {
-  const out: Principal = {
-    subject: canonicalSubject(p.subject),
-    username: p.username,
-    groups: [...p.groups],
-    k8s: p.k8s.map(canonicalEdge),
-  };
-  if (p.aws?.length) out.aws = p.aws.map(canonicalAwsEdge);
-  if (p.assumes?.length)
-    out.assumes = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: canonicalEvidence(l.evidence) }));
-  if (p.created?.length)
-    out.created = p.created.map((c) => ({
-      namespace: c.namespace,
-      apiGroup: c.apiGroup,
-      resource: c.resource,
-      names: [...c.names],
-      ...(c.generated?.length ? { generated: [...c.generated] } : {}),
-    }));
-  return out;
-}
-
-function canonicalAwsEdge(e: AwsEdge): AwsEdge {
-  const out: AwsEdge = {
-    eventSource: e.eventSource,
-    eventName: e.eventName,
-    resources: [...e.resources],
-    implied: e.implied.map((i) => ({ action: i.action, resource: i.resource, via: i.via })),
-  };
-  if (e.region) out.region = e.region;
-  if (e.account) out.account = e.account;
-  if (e.allowed) out.allowed = canonicalEvidence(e.allowed);
-  if (e.denied) out.denied = canonicalEvidence(e.denied);
-  return out;
-}
-
-function canonicalEdge(e: K8sEdge): K8sEdge {
-  // The access fields in their canonical order, then the evidence.
-  const out: K8sEdge = edgeAccess(e);
-  const opt = (ev: Evidence | undefined) => (ev ? canonicalEvidence(ev) : undefined);
-  if (e.allowed) out.allowed = opt(e.allowed)!;
-  if (e.denied) out.denied = opt(e.denied)!;
-  if (e.undecided) out.undecided = opt(e.undecided)!;
-  if (e.implied) out.implied = e.implied.map(canonicalImplied);
-  if (e.roleRefUnknown) out.roleRefUnknown = true;
-  return out;
-}
-
-/** Read and check a profile file; throws an Error naming the file when it is not one. */
-export async function readProfile(path: string): Promise<Profile> {
-  let bytes: Buffer;
+/**
+ * Open a profile file: v1alpha2 (JSON lines, gzip or not) streams, principal by principal; a v1alpha1 file (one JSON
+ * document) is read whole and normalised as this version would have written it. Throws an InputError naming the file
+ * (and the line, for v1alpha2) when it is not a profile.
+ */
+export async function openProfile(path: string): Promise<ProfileStream> {
+  let lines: AsyncGenerator<{ text: string; line: number }>;
+  let first: IteratorResult<{ text: string; line: number }>;
   try {
-    bytes = await readFile(path);
+    lines = fileLines(path);
+    first = await lines.next();
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const err = e as NodeJS.ErrnoException;
     throw new InputError(
       `cannot read profile ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory, not a profile file' : err.message}`,
     );
   }
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b)
-    throw new InputError(
-      `${path}: not a profile: a gzip file (a profile is the JSON \`audit2policy profile\` writes; logs go to --k8s-audit, --cloudtrail or --flows)`,
-    );
-  const text = bytes.toString('utf8');
+  if (!first.done && isStreamHeader(first.value.text)) {
+    const rest = lines;
+    const all = (async function* () {
+      yield first.value;
+      yield* rest;
+    })();
+    return streamOf(path, all);
+  }
+  // JSON lines that are no profile (a log given as --profile): said from the first line, without reading the rest.
+  if (!first.done && first.value.text.trimStart().startsWith('{')) {
+    const v = parsed(first.value.text);
+    if (v !== undefined && !(await lines.next()).done) {
+      await lines.return(undefined);
+      throw new InputError(`${path}: not a profile: ${lookalike(v) ?? checkProfile(v) ?? 'JSON lines'}`);
+    }
+  }
+  await lines.return(undefined);
+  return inMemory(await readLegacyProfile(path));
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Read and check a whole profile file (either version) into memory. */
+export async function readProfile(path: string): Promise<Profile> {
+  return collect(await openProfile(path));
+}
+
+/** A profile's text (either version) read as `readProfile` reads a file; `name` stands for the file in errors. */
+export async function parseProfile(text: string, name = '<text>'): Promise<Profile> {
+  const nl = text.indexOf('\n');
+  if (!isStreamHeader(nl < 0 ? text : text.slice(0, nl))) return legacyFromText(text, name);
+  const lines = (async function* () {
+    let line = 0;
+    for (const t of text.split('\n')) {
+      line++;
+      yield { text: t.endsWith('\r') ? t.slice(0, -1) : t, line };
+    }
+  })();
+  return collect(await streamOf(name, lines));
+}
+
+async function collect(s: ProfileStream): Promise<Profile> {
+  const principals: Principal[] = [];
+  for await (const p of s.principals) principals.push(p);
+  return canonicalProfile({
+    apiVersion: PROFILE_API_VERSION,
+    kind: 'Profile',
+    ...s.head,
+    principals,
+    ...s.tail(),
+  });
+}
+
+/** A profile in memory as a stream (a v1alpha1 file, read whole). */
+export function inMemory(p: Profile): ProfileStream {
+  return {
+    head: p,
+    principals: (async function* () {
+      yield* p.principals;
+    })(),
+    tail: () => p,
+  };
+}
+
+/**
+ * A v1alpha1 profile (one JSON document), checked, in the profile's current order and form: principals of one
+ * identity merged, identities now left out moved to `leftOut`.
+ */
+async function readLegacyProfile(path: string): Promise<Profile> {
+  let bytes = await readFile(path);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new InputError(`${path}: not a profile: a gzip file that does not decompress (${(e as Error).message})`);
+    }
+  }
+  return legacyFromText(bytes.toString('utf8'), path);
+}
+
+function legacyFromText(text: string, path: string): Profile {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -195,9 +145,8 @@ export async function readProfile(path: string): Promise<Profile> {
   if (problem) throw new InputError(`${path}: not a valid profile: ${lookalike(v) ?? problem}`);
   const names = profileNameProblem(v as Profile);
   if (names) throw new InputError(`${path}: not a valid profile: ${names}`);
-  const p = canonicalProfile(v as Profile);
-  // A profile written before roles were keyed by account and name, or root and federated users left out.
-  return needsNormalizing(p) ? canonicalProfile(mergeProfiles([liftLeftOut(p)])) : p;
+  // Sorted in the current order, principals of one identity merged, root and federated users left out.
+  return canonicalProfile(mergeProfiles([liftLeftOut(canonicalProfile(v as Profile))]));
 }
 
 /** `looks like CloudTrail: read it with --cloudtrail` for a file that is another input, or undefined. */
@@ -206,13 +155,13 @@ function lookalike(v: unknown): string | undefined {
   return s && s !== 'profile' ? `looks like ${SOURCE_WORDS[s].label}: read it with ${SOURCE_WORDS[s].flag}` : undefined;
 }
 
-/** What is wrong with a parsed profile (the JSON Schema in ./schema.ts), or undefined. */
+/** What is wrong with a parsed v1alpha1 profile document (the JSON Schema in ./schema.ts), or undefined. */
 export function checkProfile(v: unknown): string | undefined {
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     if (o['kind'] !== 'Profile') return `kind is ${JSON.stringify(o['kind'])}, expected "Profile"`;
-    if (o['apiVersion'] !== PROFILE_API_VERSION)
-      return `apiVersion ${JSON.stringify(o['apiVersion'])} is not ${PROFILE_API_VERSION}`;
+    if (o['apiVersion'] !== LEGACY_PROFILE_API_VERSION)
+      return `apiVersion ${JSON.stringify(o['apiVersion'])} is neither ${PROFILE_API_VERSION} (JSON lines) nor ${LEGACY_PROFILE_API_VERSION}`;
   }
   return profileSchemaProblem(v);
 }

@@ -11,7 +11,7 @@ import {
   type Profile,
   type RoleLink,
 } from '../model/profile.js';
-import { compareSubjects, isAwsKind, preferredIamArn, principalId, type Subject } from '../model/subject.js';
+import { isAwsKind, preferredIamArn, principalId, type Subject } from '../model/subject.js';
 import {
   compareEdges,
   compareWorkloads,
@@ -25,7 +25,15 @@ import {
 } from '../model/network.js';
 import { tupleKey } from '../util/key.js';
 import { sortImplied } from './edges.js';
-import { awsCallKey, compareAwsCalls, compareLinks, sortCreated, sortRecord, sortSources } from './order.js';
+import {
+  awsCallKey,
+  compareAwsCalls,
+  compareLinks,
+  comparePrincipals,
+  sortCreated,
+  sortRecord,
+  sortSources,
+} from './order.js';
 import { LeftOutAccumulator } from './identities.js';
 import { pushAll } from '../util/array.js';
 
@@ -142,7 +150,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     ...net,
     ...(left ? { leftOut: left } : {}),
     principals: [...principals.values()]
-      .sort((a, b) => compareSubjects(a.subject, b.subject))
+      .sort((a, b) => comparePrincipals(a.subject, b.subject))
       .map((acc) => {
         const out: Principal = {
           subject: acc.subject,

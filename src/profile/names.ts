@@ -1,4 +1,5 @@
-import type { Profile } from '../model/profile.js';
+import type { AwsEdge, K8sEdge, Principal, Profile } from '../model/profile.js';
+import type { ProfileTail } from './lines.js';
 import type { K8sAccess } from '../model/access.js';
 import {
   apiGroupProblem,
@@ -39,64 +40,77 @@ import { isAwsKind } from '../model/subject.js';
 export function profileNameProblem(p: Profile): string | undefined {
   for (const [i, pr] of p.principals.entries()) {
     const at = `principals[${i}]`;
-    const s = pr.subject;
-    const subject =
-      s.kind === 'ServiceAccount'
-        ? (check(`${at}.subject.namespace`, s.namespace ?? '', namespaceProblem) ??
-          check(`${at}.subject.name`, s.name, subdomainProblem))
-        : s.kind === 'IAMRole' || s.kind === 'IAMUser'
-          ? check(`${at}.subject.name`, s.name, (x) => identityArnProblem(s.kind === 'IAMRole' ? 'Role' : 'IAMUser', x))
-          : isAwsKind(s.kind)
-            ? check(`${at}.subject.name`, s.name, resourceArnProblem)
-            : check(`${at}.subject.name`, s.name, userNameProblem);
     const found =
-      subject ??
-      (isAwsKind(s.kind) ? undefined : check(`${at}.username`, pr.username, usernameProblem)) ??
-      pr.groups.map((g, j) => check(`${at}.groups[${j}]`, g, userNameProblem)).find(Boolean);
+      principalNameProblem(pr, at) ??
+      pr.k8s.map((e, j) => k8sEdgeNameProblem(e, `${at}.k8s[${j}]`)).find(Boolean) ??
+      (pr.aws ?? []).map((e, j) => awsEdgeNameProblem(e, `${at}.aws[${j}]`)).find(Boolean);
     if (found) return found;
-    for (const [j, e] of pr.k8s.entries()) {
-      const ea = `${at}.k8s[${j}]`;
-      const problem =
-        accessProblem(ea, e, !!e.implied) ??
-        (e.implied ?? [])
-          .map(
-            (x, k) =>
-              accessProblem(`${ea}.implied[${k}].request`, x.request, false) ??
-              (x.as !== undefined ? check(`${ea}.implied[${k}].as`, x.as, usernameProblem) : undefined) ??
-              (x.role !== undefined ? check(`${ea}.implied[${k}].role`, x.role, objectNameProblem) : undefined),
-          )
-          .find(Boolean);
-      if (problem) return problem;
-    }
-    for (const [j, e] of (pr.aws ?? []).entries()) {
-      const ea = `${at}.aws[${j}]`;
-      const problem =
-        check(`${ea}.eventSource`, e.eventSource, eventSourceProblem) ??
-        check(`${ea}.eventName`, e.eventName, eventNameProblem) ??
-        (e.region ? check(`${ea}.region`, e.region, regionProblem) : undefined) ??
-        (e.account ? check(`${ea}.account`, e.account, accountProblem) : undefined) ??
-        e.resources.map((r, k) => check(`${ea}.resources[${k}]`, r, candidateArnProblem)).find(Boolean) ??
-        e.implied
-          .map((x, k) =>
-            x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, candidateArnProblem) : undefined,
-          )
-          .find(Boolean);
-      if (problem) return problem;
-    }
-    const link = (pr.assumes ?? [])
-      .map((l, j) => check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem))
-      .find(Boolean);
-    if (link) return link;
-    for (const [j, c] of (pr.created ?? []).entries()) {
-      const ca = `${at}.created[${j}]`;
-      const problem =
-        (c.namespace ? check(`${ca}.namespace`, c.namespace, namespaceProblem) : undefined) ??
-        check(`${ca}.apiGroup`, c.apiGroup, apiGroupProblem) ??
-        check(`${ca}.resource`, c.resource, resourceProblem) ??
-        c.names.map((n, k) => check(`${ca}.names[${k}]`, n, objectNameProblem)).find(Boolean);
-      if (problem) return problem;
-    }
   }
+  return tailNameProblem(p);
+}
+
+/** The first bad name of a principal's own fields (subject, username, groups, assumed roles, created names). */
+export function principalNameProblem(pr: Principal, at: string): string | undefined {
+  const s = pr.subject;
+  const subject =
+    s.kind === 'ServiceAccount'
+      ? (check(`${at}.subject.namespace`, s.namespace ?? '', namespaceProblem) ??
+        check(`${at}.subject.name`, s.name, subdomainProblem))
+      : s.kind === 'IAMRole' || s.kind === 'IAMUser'
+        ? check(`${at}.subject.name`, s.name, (x) => identityArnProblem(s.kind === 'IAMRole' ? 'Role' : 'IAMUser', x))
+        : isAwsKind(s.kind)
+          ? check(`${at}.subject.name`, s.name, resourceArnProblem)
+          : check(`${at}.subject.name`, s.name, userNameProblem);
+  const found =
+    subject ??
+    (isAwsKind(s.kind) ? undefined : check(`${at}.username`, pr.username, usernameProblem)) ??
+    pr.groups.map((g, j) => check(`${at}.groups[${j}]`, g, userNameProblem)).find(Boolean);
+  if (found) return found;
+  const link = (pr.assumes ?? [])
+    .map((l, j) => check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem))
+    .find(Boolean);
+  if (link) return link;
+  for (const [j, c] of (pr.created ?? []).entries()) {
+    const ca = `${at}.created[${j}]`;
+    const problem =
+      (c.namespace ? check(`${ca}.namespace`, c.namespace, namespaceProblem) : undefined) ??
+      check(`${ca}.apiGroup`, c.apiGroup, apiGroupProblem) ??
+      check(`${ca}.resource`, c.resource, resourceProblem) ??
+      c.names.map((n, k) => check(`${ca}.names[${k}]`, n, objectNameProblem)).find(Boolean);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+export function k8sEdgeNameProblem(e: K8sEdge, ea: string): string | undefined {
+  return (
+    accessProblem(ea, e, !!e.implied) ??
+    (e.implied ?? [])
+      .map(
+        (x, k) =>
+          accessProblem(`${ea}.implied[${k}].request`, x.request, false) ??
+          (x.as !== undefined ? check(`${ea}.implied[${k}].as`, x.as, usernameProblem) : undefined) ??
+          (x.role !== undefined ? check(`${ea}.implied[${k}].role`, x.role, objectNameProblem) : undefined),
+      )
+      .find(Boolean)
+  );
+}
+
+export function awsEdgeNameProblem(e: AwsEdge, ea: string): string | undefined {
+  return (
+    check(`${ea}.eventSource`, e.eventSource, eventSourceProblem) ??
+    check(`${ea}.eventName`, e.eventName, eventNameProblem) ??
+    (e.region ? check(`${ea}.region`, e.region, regionProblem) : undefined) ??
+    (e.account ? check(`${ea}.account`, e.account, accountProblem) : undefined) ??
+    e.resources.map((r, k) => check(`${ea}.resources[${k}]`, r, candidateArnProblem)).find(Boolean) ??
+    e.implied
+      .map((x, k) => (x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, candidateArnProblem) : undefined))
+      .find(Boolean)
+  );
+}
+
+/** The first bad name of the sections after the principals (left-out identities, the network part). */
+export function tailNameProblem(p: ProfileTail): string | undefined {
   for (const [i, l] of (p.leftOut ?? []).entries()) {
     const problem =
       check(`leftOut[${i}].arn`, l.arn, resourceArnProblem) ??

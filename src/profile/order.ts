@@ -1,7 +1,7 @@
 import { cmp } from '../model/issue.js';
 import type { AwsCallObservation, ImpliedPermission } from '../model/observation.js';
 import type { AwsCall, CreatedNames, SourceRecord } from '../model/profile.js';
-import type { Subject } from '../model/subject.js';
+import { compareSubjects, iamIdentity, iamKindOf, principalId, subjectKey, type Subject } from '../model/subject.js';
 import { compareTuples, tupleKeyOf } from '../util/key.js';
 
 /** The call of an AWS record, as its edge keeps it. */
@@ -77,5 +77,27 @@ export function sortRecord(r: Record<string, number>): Record<string, number> {
 export function sortSources(s: SourceRecord[]): SourceRecord[] {
   return [...s].sort(
     (a, b) => cmp(a.path, b.path) || cmp(a.format, b.format) || a.bytes - b.bytes || a.records - b.records,
+  );
+}
+
+/**
+ * A principal's place in a profile: `subjectKey`, except that an IAM role or user is placed by its account, kind and
+ * name without its path (`principalId`), so one identity has one place whatever ARN a profile names it by, and
+ * sorted inputs merge k-way (src/profile/mergeStream.ts) without looking ahead.
+ */
+export function principalOrderKey(s: Subject): string {
+  const kind = iamKindOf(s.kind);
+  const id = kind ? iamIdentity(s.name) : undefined;
+  if (!id || id.kind !== kind) return subjectKey(s);
+  return `${s.kind.toLowerCase()}:arn:${id.partition}:iam::${id.account}:${id.kind}/${id.name}`;
+}
+
+/**
+ * The profile's order of principals: `principalOrderKey`, then `principalId` (so the principals of one identity are
+ * next to each other), then `compareSubjects`.
+ */
+export function comparePrincipals(a: Subject, b: Subject): number {
+  return (
+    cmp(principalOrderKey(a), principalOrderKey(b)) || cmp(principalId(a), principalId(b)) || compareSubjects(a, b)
   );
 }

@@ -1,34 +1,36 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { PROFILE_API_VERSION, type Profile } from '../model/profile.js';
+import { LEGACY_PROFILE_API_VERSION, type Profile } from '../model/profile.js';
 import { countOf, type Evidence as EvidenceT } from '../model/evidence.js';
 
 /**
- * The profile file format as one JSON Schema (TypeBox): what `readProfile` checks, what
- * docs/profile.schema.json publishes (`npm run schema` writes it; a test keeps it in step), and, through
- * `Static`, a type the compiler holds equal to the model's `Profile`. Names inside are checked
- * against the platforms' own rules after this (src/profile/names.ts).
+ * The profile as one JSON document (TypeBox): the v1alpha1 file format, still read (`readProfile`), and, through
+ * `Static`, a type the compiler holds equal to the model's `Profile`. The pieces are those of the v1alpha2 lines
+ * (./lineSchema.ts, published as docs/profile.schema.json). Names inside are checked against the platforms' own
+ * rules after this (src/profile/names.ts).
  */
 
 /** A count: a whole number JSON and JavaScript both hold exactly (1e308 would sum to Infinity, written as null). */
-const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const Str = Type.String();
-const Time = Type.String({ description: 'RFC 3339 UTC with microseconds, or "" when unknown' });
+export const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+export const Str = Type.String();
+export const Time = Type.String({ description: 'RFC 3339 UTC with microseconds, or "" when unknown' });
 
 const Sample = Type.Object({ id: Str, time: Time });
 
-const Evidence = Type.Object({
+export const Stages = Type.Partial(
+  Type.Object({
+    RequestReceived: Count,
+    ResponseStarted: Count,
+    ResponseComplete: Count,
+    Panic: Count,
+  }),
+);
+
+export const Evidence = Type.Object({
   count: Count,
   firstSeen: Time,
   lastSeen: Time,
-  stages: Type.Partial(
-    Type.Object({
-      RequestReceived: Count,
-      ResponseStarted: Count,
-      ResponseComplete: Count,
-      Panic: Count,
-    }),
-  ),
+  stages: Stages,
   samples: Type.Array(Sample),
 });
 
@@ -69,7 +71,7 @@ const AwsEdge = Type.Object({
   denied: Type.Optional(Evidence),
 });
 
-const Subject = Type.Object({
+export const Subject = Type.Object({
   kind: Type.Union([
     Type.Literal('ServiceAccount'),
     Type.Literal('User'),
@@ -81,6 +83,14 @@ const Subject = Type.Object({
   ]),
   name: Str,
   namespace: Type.Optional(Str),
+});
+
+export const Created = Type.Object({
+  namespace: Str,
+  apiGroup: Str,
+  resource: Str,
+  names: Type.Array(Str),
+  generated: Type.Optional(Type.Array(Str)),
 });
 
 const Principal = Type.Object({
@@ -98,29 +108,19 @@ const Principal = Type.Object({
       }),
     ),
   ),
-  created: Type.Optional(
-    Type.Array(
-      Type.Object({
-        namespace: Str,
-        apiGroup: Str,
-        resource: Str,
-        names: Type.Array(Str),
-        generated: Type.Optional(Type.Array(Str)),
-      }),
-    ),
-  ),
+  created: Type.Optional(Type.Array(Created)),
 });
 
-const Protocol = Type.Union([
+export const Protocol = Type.Union([
   Type.Literal('TCP'),
   Type.Literal('UDP'),
   Type.Literal('SCTP'),
   Type.Literal('ICMP'),
   Type.Literal('ICMPv6'),
 ]);
-const Labels = Type.Record(Str, Str);
+export const Labels = Type.Record(Str, Str);
 
-const Workload = Type.Object({
+export const Workload = Type.Object({
   namespace: Str,
   name: Str,
   kind: Str,
@@ -133,13 +133,13 @@ const Workload = Type.Object({
   source: Type.Union([Type.Literal('inventory'), Type.Literal('flow-labels')]),
 });
 
-const Peer = Type.Union([
+export const Peer = Type.Union([
   Type.Object({ kind: Type.Literal('workload'), namespace: Str, name: Str }),
   Type.Object({ kind: Type.Literal('node'), ip: Str }),
   Type.Object({ kind: Type.Literal('ip'), ip: Str }),
 ]);
 
-const FlowEvidence = Type.Object({
+export const FlowEvidence = Type.Object({
   connections: Count,
   records: Count,
   firstSeen: Time,
@@ -147,7 +147,7 @@ const FlowEvidence = Type.Object({
   samples: Type.Array(Sample),
 });
 
-const NetEdge = Type.Object({
+export const NetEdge = Type.Object({
   from: Peer,
   to: Peer,
   protocol: Protocol,
@@ -164,7 +164,7 @@ const Issue = Type.Object({
   message: Str,
 });
 
-const Source = Type.Object({
+export const Source = Type.Object({
   path: Str,
   format: Str,
   bytes: Count,
@@ -178,36 +178,37 @@ const Source = Type.Object({
   envelopeSkipped: Type.Optional(Type.Record(Str, Count)),
 });
 
+export const LeftOut = Type.Object({
+  reason: Type.Union([
+    Type.Literal('root-user'),
+    Type.Literal('federated-session'),
+    Type.Literal('service-linked-role'),
+  ]),
+  arn: Str,
+  count: Count,
+  events: Type.Array(Str),
+});
+
+export const DnsName = Type.Object({ ip: Str, names: Type.Array(Str) });
+export const Namespace = Type.Object({ name: Str, labels: Labels });
+
 export const ProfileSchema = Type.Object(
   {
-    apiVersion: Type.Literal(PROFILE_API_VERSION),
+    apiVersion: Type.Literal(LEGACY_PROFILE_API_VERSION),
     kind: Type.Literal('Profile'),
     window: Type.Object({ start: Time, end: Time }),
     sources: Type.Array(Source),
     skipped: Type.Record(Str, Count),
     principals: Type.Array(Principal),
-    leftOut: Type.Optional(
-      Type.Array(
-        Type.Object({
-          reason: Type.Union([
-            Type.Literal('root-user'),
-            Type.Literal('federated-session'),
-            Type.Literal('service-linked-role'),
-          ]),
-          arn: Str,
-          count: Count,
-          events: Type.Array(Str),
-        }),
-      ),
-    ),
+    leftOut: Type.Optional(Type.Array(LeftOut)),
     workloads: Type.Optional(Type.Array(Workload)),
     network: Type.Optional(Type.Array(NetEdge)),
-    dnsNames: Type.Optional(Type.Array(Type.Object({ ip: Str, names: Type.Array(Str) }))),
-    namespaces: Type.Optional(Type.Array(Type.Object({ name: Str, labels: Labels }))),
+    dnsNames: Type.Optional(Type.Array(DnsName)),
+    namespaces: Type.Optional(Type.Array(Namespace)),
   },
   {
-    $id: 'https://audit2policy.dev/schemas/profile.json',
-    title: 'audit2policy profile',
+    $id: 'https://audit2policy.dev/schemas/profile-v1alpha1.json',
+    title: 'audit2policy profile, v1alpha1 (one JSON document)',
     description: 'The normal-behaviour graph: who did what, with evidence (docs/formats.md).',
   },
 );
@@ -216,8 +217,9 @@ export const ProfileSchema = Type.Object(
 export type ProfileFromSchema = Static<typeof ProfileSchema>;
 /** Compile-time only: the schema's type and the model's `Profile` are each assignable to the other. */
 type Holds<T extends true> = T;
+type Body<T> = Omit<T, 'apiVersion'>;
 export type SchemaMatchesModel = Holds<
-  ProfileFromSchema extends Profile ? (Profile extends ProfileFromSchema ? true : false) : false
+  Body<ProfileFromSchema> extends Body<Profile> ? (Body<Profile> extends Body<ProfileFromSchema> ? true : false) : false
 >;
 
 const compiled = TypeCompiler.Compile(ProfileSchema);
@@ -231,7 +233,7 @@ export function profileSchemaProblem(v: unknown): string | undefined {
     const errors = [...compiled.Errors(v)].slice(0, 3);
     return errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
   }
-  const p = v as Profile;
+  const p = v as Omit<Profile, 'apiVersion'>;
   for (const [i, pr] of p.principals.entries()) {
     const k = pr.k8s.findIndex((e) => !e.allowed && !e.denied && !e.undecided);
     if (k >= 0) return `/principals/${i}/k8s/${k}: has no evidence`;
@@ -253,12 +255,15 @@ export function profileSchemaProblem(v: unknown): string | undefined {
  * A count is the count of the latest audit stage seen, and merging recounts it from the stages: one that
  * disagrees with them would change silently in a merge, so it is refused.
  */
-function countProblem(path: string, ev: EvidenceT): string | undefined {
+export function countProblem(path: string, ev: EvidenceT): string | undefined {
   const n = countOf(ev.stages);
   return ev.count === n ? undefined : `${path}/count: ${ev.count}, but its stages count ${n}`;
 }
 
-function stagesProblem(path: string, e: { allowed?: EvidenceT; denied?: EvidenceT; undecided?: EvidenceT }) {
+export function stagesProblem(
+  path: string,
+  e: { allowed?: EvidenceT; denied?: EvidenceT; undecided?: EvidenceT },
+): string | undefined {
   for (const d of ['allowed', 'denied', 'undecided'] as const) {
     const ev = e[d];
     const problem = ev && countProblem(`${path}/${d}`, ev);

@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { examples } from '../help.js';
 import { GROUP, quietOption } from '../options.js';
-import { writeFileAtomic } from '../../emit/writeTree.js';
-import { readProfile, serializeProfile } from '../../profile/io.js';
-import { mergeProfiles } from '../../profile/merge.js';
+import { openProfile } from '../../profile/io.js';
+import { mergeStreams } from '../../profile/mergeStream.js';
+import type { ProfileStream } from '../../profile/read.js';
+import { writeProfileOutput } from './profile.js';
 import type { Ctx } from '../context.js';
 
 /** `audit2policy merge PROFILE... -o merged.json` */
@@ -17,19 +18,22 @@ export function registerMerge(program: Command, ctx: Ctx): void {
     .description('combine profiles of different days or shards (order does not matter)')
     .argument('<profiles...>', 'profile files')
     .addOption(
-      new Option('-o, --output <file>', 'write the merged profile here (default: stdout)').helpGroup(GROUP.output),
+      new Option(
+        '-o, --output <file>',
+        'write the merged profile here, gzip when it ends in .gz (default: stdout)',
+      ).helpGroup(GROUP.output),
     )
     .addOption(quietOption('no summary on stderr'))
     .action(async (paths: string[], flags: { output?: string; quiet?: boolean }) => {
-      const profiles = [];
-      for (const p of paths) profiles.push(await readProfile(resolve(ctx.io.cwd, p)));
-      const merged = mergeProfiles(profiles);
-      const text = serializeProfile(merged);
-      if (flags.output) await writeFileAtomic(resolve(ctx.io.cwd, flags.output), text);
-      else ctx.io.stdout.write(text);
+      // Each input streams (v1alpha2) or is read whole (v1alpha1): one principal of each in memory at a time.
+      const inputs: ProfileStream[] = [];
+      for (const p of paths) inputs.push(await openProfile(resolve(ctx.io.cwd, p)));
+      const merged = mergeStreams(inputs);
+      await writeProfileOutput(ctx, flags.output, merged);
+      const w = merged.head.window;
       if (!flags.quiet)
         ctx.io.stderr.write(
-          `merged ${paths.length} profiles: ${merged.principals.length} principals, window ${merged.window.start || '?'} .. ${merged.window.end || '?'}\n`,
+          `merged ${paths.length} profiles: ${merged.principalCount()} principals, window ${w.start || '?'} .. ${w.end || '?'}\n`,
         );
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../emit/writeTree.js';
-import { serializeProfile } from '../../profile/io.js';
+import { batched, gzipped, partsOf, profileLines, writeAll, type ProfileParts } from '../../profile/write.js';
 import type { Ctx } from '../context.js';
 import { observedProfile } from '../input.js';
 import { Option } from 'commander';
@@ -16,7 +16,11 @@ export function registerProfile(program: Command, ctx: Ctx): void {
     .description('read logs into a profile: the normal-behaviour graph with evidence');
   addSourceOptions(cmd, false);
   addFilterOptions(cmd, 'skip');
-  cmd.addOption(new Option('-o, --output <file>', 'write the profile here (default: stdout)').helpGroup(GROUP.output));
+  cmd.addOption(
+    new Option('-o, --output <file>', 'write the profile here, gzip when it ends in .gz (default: stdout)').helpGroup(
+      GROUP.output,
+    ),
+  );
   addConfigOption(cmd);
   refuseConfigKeys(cmd, { 'sources.profile': 'profile reads logs, not a profile' });
   examples(cmd, [
@@ -32,10 +36,17 @@ export function registerProfile(program: Command, ctx: Ctx): void {
   ]);
   cmd.action(async (flags: SourceFlags & { output?: string }) => {
     const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-    const text = serializeProfile(profile);
-    if (flags.output) {
-      await writeFileAtomic(resolve(ctx.io.cwd, flags.output), text);
-      if (!flags.quiet) ctx.io.stderr.write(`wrote ${flags.output}\n`);
-    } else ctx.io.stdout.write(text);
+    await writeProfileOutput(ctx, flags.output, partsOf(profile));
+    if (flags.output && !flags.quiet) ctx.io.stderr.write(`wrote ${flags.output}\n`);
   });
+}
+
+/**
+ * A profile to `-o FILE` (replaced at once; gzip when the name ends in `.gz`) or to stdout, line by line as its parts
+ * come: never one string of the whole.
+ */
+export async function writeProfileOutput(ctx: Ctx, output: string | undefined, parts: ProfileParts): Promise<void> {
+  const text = batched(profileLines(parts));
+  if (output) await writeFileAtomic(resolve(ctx.io.cwd, output), output.endsWith('.gz') ? gzipped(text) : text);
+  else await writeAll(ctx.io.stdout, text);
 }

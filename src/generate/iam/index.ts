@@ -1,6 +1,6 @@
 import { mergeEvidence, type Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
-import { PROFILE_API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
+import { API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
 import { awsIdentityKey, iamIdentity, iamKindOf, type IamIdentity } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument, type Statement } from './policy.js';
@@ -158,7 +158,7 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
     if (!index)
       indexes.set(
         id.account,
-        (index = { apiVersion: PROFILE_API_VERSION, kind: IAM_INDEX_KIND, account: id.account, principals: [] }),
+        (index = { apiVersion: API_VERSION, kind: IAM_INDEX_KIND, account: id.account, principals: [] }),
       );
     const prefix = `iam/${id.account}/`;
     index.principals.push({
@@ -313,7 +313,7 @@ async function principalPolicy(
     }
   }
   const evidence: Record<string, unknown> = {
-    apiVersion: PROFILE_API_VERSION,
+    apiVersion: API_VERSION,
     kind: 'IamPolicyEvidence',
     principal: p.username,
     principalKind: p.subject.kind,

@@ -1,6 +1,6 @@
 import { cmp } from '../../model/issue.js';
 import { describePeer, type WorkloadInfo } from '../../model/network.js';
-import { PROFILE_API_VERSION } from '../../model/profile.js';
+import { API_VERSION } from '../../model/profile.js';
 import { sortRules, type Rule } from './rules.js';
 
 export function evidenceDoc(w: WorkloadInfo, out: Map<string, Rule>, inn: Map<string, Rule>): Record<string, unknown> {
@@ -17,7 +17,7 @@ export function evidenceDoc(w: WorkloadInfo, out: Map<string, Rule>, inn: Map<st
     ...(r.dns ? { note: 'cluster DNS: UDP and TCP 53 are both allowed' } : {}),
   });
   return {
-    apiVersion: PROFILE_API_VERSION,
+    apiVersion: API_VERSION,
     kind: 'NetworkPolicyEvidence',
     workload: `${w.namespace}/${w.name}`,
     workloadKind: w.kind,

@@ -1,4 +1,4 @@
-import { PROFILE_API_VERSION, grantEvidence, type K8sEdge, type Principal } from '../../model/profile.js';
+import { API_VERSION, grantEvidence, type K8sEdge, type Principal } from '../../model/profile.js';
 import type { RuleWithEvidence } from './rules.js';
 import { CHECK_NOTES, impliedEntry } from './checks.js';
 
@@ -16,7 +16,7 @@ export function evidenceDoc(
   shared?: SharedBinding,
 ): Record<string, unknown> {
   const doc: Record<string, unknown> = {
-    apiVersion: PROFILE_API_VERSION,
+    apiVersion: API_VERSION,
     kind: 'Evidence',
     subject: p.username,
     subjectKind: p.subject.kind,

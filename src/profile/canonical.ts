@@ -1,0 +1,169 @@
+import { canonicalEvidence, type Evidence } from '../model/evidence.js';
+import type { InputIssue } from '../model/issue.js';
+import {
+  edgeAccess,
+  PROFILE_API_VERSION,
+  type AwsEdge,
+  type K8sEdge,
+  type Principal,
+  type Profile,
+  type SourceRecord,
+} from '../model/profile.js';
+import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
+import { canonicalSubject } from './order.js';
+import { canonicalImplied } from './edges.js';
+import type { ProfileHead, ProfileTail } from './lines.js';
+
+/** A profile's parts with a fixed key order, so equal profiles are equal bytes. */
+
+export function canonicalHead(p: ProfileHead): ProfileHead {
+  return {
+    window: { start: p.window.start, end: p.window.end },
+    sources: p.sources.map(canonicalSource),
+    skipped: { ...p.skipped },
+  };
+}
+
+export function canonicalTail(p: ProfileTail): ProfileTail {
+  return {
+    ...(p.leftOut?.length
+      ? {
+          leftOut: p.leftOut.map((l) => ({ reason: l.reason, arn: l.arn, count: l.count, events: [...l.events] })),
+        }
+      : {}),
+    ...canonicalNetwork(p),
+  };
+}
+
+export function canonicalProfile(p: Profile): Profile {
+  return {
+    apiVersion: PROFILE_API_VERSION,
+    kind: 'Profile',
+    window: { start: p.window.start, end: p.window.end },
+    sources: p.sources.map(canonicalSource),
+    skipped: { ...p.skipped },
+    principals: p.principals.map(canonicalPrincipal),
+    ...canonicalTail(p),
+  };
+}
+
+function canonicalPeer(x: Peer): Peer {
+  return x.kind === 'workload'
+    ? { kind: 'workload', namespace: x.namespace, name: x.name }
+    : { kind: x.kind, ip: x.ip };
+}
+
+function canonicalFlowEvidence(e: FlowEvidence): FlowEvidence {
+  return {
+    connections: e.connections,
+    records: e.records,
+    firstSeen: e.firstSeen,
+    lastSeen: e.lastSeen,
+    samples: e.samples.map((s) => ({ id: s.id, time: s.time })),
+  };
+}
+
+function canonicalNetwork(p: ProfileTail): Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> {
+  const out: Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> = {};
+  if (p.workloads) {
+    out.workloads = p.workloads.map((w) => ({
+      namespace: w.namespace,
+      name: w.name,
+      kind: w.kind,
+      selector: sortedRecord(w.selector),
+      labels: sortedRecord(w.labels),
+      ports: w.ports.map((x) => ({ name: x.name, port: x.port, protocol: x.protocol })),
+      hostNetwork: w.hostNetwork,
+      ...(w.serviceAccount ? { serviceAccount: w.serviceAccount } : {}),
+      ...(w.pods !== undefined ? { pods: w.pods } : {}),
+      source: w.source,
+    }));
+  }
+  if (p.network) {
+    out.network = p.network.map((e) => {
+      const c: NetEdge = { from: canonicalPeer(e.from), to: canonicalPeer(e.to), protocol: e.protocol, port: e.port };
+      if (e.allowed) c.allowed = canonicalFlowEvidence(e.allowed);
+      if (e.denied) c.denied = canonicalFlowEvidence(e.denied);
+      return c;
+    });
+  }
+  if (p.dnsNames) out.dnsNames = p.dnsNames.map((n) => ({ ip: n.ip, names: [...n.names] }));
+  if (p.namespaces) out.namespaces = p.namespaces.map((n) => ({ name: n.name, labels: sortedRecord(n.labels) }));
+  return out;
+}
+
+function sortedCounts(r: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
+  return out;
+}
+
+export function canonicalSource(s: SourceRecord): SourceRecord {
+  const out: SourceRecord = {
+    path: s.path,
+    format: s.format,
+    bytes: s.bytes,
+    records: s.records,
+    issues: s.issues,
+    issueSamples: s.issueSamples.map(canonicalIssue),
+  };
+  if (s.notice !== undefined) out.notice = s.notice;
+  if (s.notices) {
+    out.notices = s.notices;
+    out.noticeSamples = (s.noticeSamples ?? []).map(canonicalIssue);
+  }
+  if (s.envelopes !== undefined) out.envelopes = sortedCounts(s.envelopes);
+  if (s.envelopeSkipped !== undefined) out.envelopeSkipped = sortedCounts(s.envelopeSkipped);
+  return out;
+}
+
+function canonicalIssue(i: InputIssue): InputIssue {
+  return { kind: 'issue', code: i.code, file: i.file, line: i.line, message: i.message };
+}
+
+export function canonicalPrincipal(p: Principal): Principal {
+  const out: Principal = {
+    subject: canonicalSubject(p.subject),
+    username: p.username,
+    groups: [...p.groups],
+    k8s: p.k8s.map(canonicalEdge),
+  };
+  if (p.aws?.length) out.aws = p.aws.map(canonicalAwsEdge);
+  if (p.assumes?.length)
+    out.assumes = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: canonicalEvidence(l.evidence) }));
+  if (p.created?.length)
+    out.created = p.created.map((c) => ({
+      namespace: c.namespace,
+      apiGroup: c.apiGroup,
+      resource: c.resource,
+      names: [...c.names],
+      ...(c.generated?.length ? { generated: [...c.generated] } : {}),
+    }));
+  return out;
+}
+
+function canonicalAwsEdge(e: AwsEdge): AwsEdge {
+  const out: AwsEdge = {
+    eventSource: e.eventSource,
+    eventName: e.eventName,
+    resources: [...e.resources],
+    implied: e.implied.map((i) => ({ action: i.action, resource: i.resource, via: i.via })),
+  };
+  if (e.region) out.region = e.region;
+  if (e.account) out.account = e.account;
+  if (e.allowed) out.allowed = canonicalEvidence(e.allowed);
+  if (e.denied) out.denied = canonicalEvidence(e.denied);
+  return out;
+}
+
+function canonicalEdge(e: K8sEdge): K8sEdge {
+  // The access fields in their canonical order, then the evidence.
+  const out: K8sEdge = edgeAccess(e);
+  const opt = (ev: Evidence | undefined) => (ev ? canonicalEvidence(ev) : undefined);
+  if (e.allowed) out.allowed = opt(e.allowed)!;
+  if (e.denied) out.denied = opt(e.denied)!;
+  if (e.undecided) out.undecided = opt(e.undecided)!;
+  if (e.implied) out.implied = e.implied.map(canonicalImplied);
+  if (e.roleRefUnknown) out.roleRefUnknown = true;
+  return out;
+}

@@ -1,0 +1,237 @@
+import type { K8sAccess } from '../model/access.js';
+import type { Evidence, Sample, Stage } from '../model/evidence.js';
+import {
+  PROFILE_API_VERSION,
+  type AwsEdge,
+  type ImpliedBy,
+  type K8sEdge,
+  type LeftOutIdentity,
+  type Principal,
+  type Profile,
+} from '../model/profile.js';
+import { canonicalEvidence } from '../model/evidence.js';
+
+/**
+ * One line of a v1alpha2 profile to and from its JSON (docs/formats.md, ADR 0010). Lines are compact: an access is a
+ * tuple, evidence a tuple, empty lists and the common stages left out; the reader restores exactly what the writer
+ * left out, so a profile and its lines are the same canonical profile both ways.
+ */
+
+/** What precedes the principals. */
+export type ProfileHead = Pick<Profile, 'window' | 'sources' | 'skipped'>;
+/** What follows them. */
+export type ProfileTail = Pick<Profile, 'leftOut' | 'workloads' | 'network' | 'dnsNames' | 'namespaces'>;
+
+/** The trailing sections in file order: the line key and the profile field. */
+export const TAIL_SECTIONS = [
+  ['leftOut', 'leftOut'],
+  ['workload', 'workloads'],
+  ['network', 'network'],
+  ['dnsName', 'dnsNames'],
+  ['namespace', 'namespaces'],
+] as const;
+
+export type EndCounts = {
+  principals: number;
+  accesses: number;
+  leftOut: number;
+  workloads?: number;
+  network?: number;
+  dnsNames?: number;
+  namespaces?: number;
+};
+
+type CompactEvidence = [number, string, string, string[]] | [number, string, string, string[], Evidence['stages']];
+type AccessTuple = [string, string, string, string, string, string, string];
+
+/** The header line (canonical parts expected). */
+export function headerLine(h: ProfileHead): string {
+  return JSON.stringify({
+    apiVersion: PROFILE_API_VERSION,
+    kind: 'Profile',
+    window: h.window,
+    sources: h.sources,
+    skipped: h.skipped,
+  });
+}
+
+function onlyComplete(ev: Evidence): boolean {
+  const keys = Object.keys(ev.stages);
+  return keys.length === 1 && keys[0] === 'ResponseComplete' && ev.stages.ResponseComplete === ev.count;
+}
+
+function packEvidence(ev: Evidence): CompactEvidence {
+  const samples: string[] = [];
+  for (const s of ev.samples) samples.push(s.id, s.time);
+  const c = canonicalEvidence(ev);
+  return onlyComplete(c)
+    ? [c.count, c.firstSeen, c.lastSeen, samples]
+    : [c.count, c.firstSeen, c.lastSeen, samples, c.stages];
+}
+
+/** The evidence a tuple stands for; undefined when its samples are not `[id, time]` pairs. */
+export function unpackEvidence(t: CompactEvidence): Evidence | undefined {
+  const [count, firstSeen, lastSeen, flat] = t;
+  if (flat.length % 2) return undefined;
+  const samples: Sample[] = [];
+  for (let i = 0; i < flat.length; i += 2) samples.push({ id: flat[i]!, time: flat[i + 1]! });
+  const stages: Partial<Record<Stage, number>> = t.length === 5 ? t[4] : { ResponseComplete: count };
+  return canonicalEvidence({ count, firstSeen, lastSeen, stages, samples });
+}
+
+const packAccess = (a: K8sAccess): AccessTuple => [
+  a.verb,
+  a.apiGroup,
+  a.resource,
+  a.subresource,
+  a.namespace,
+  a.name,
+  a.nonResourceURL,
+];
+
+export const unpackAccess = (t: AccessTuple): K8sAccess => ({
+  verb: t[0],
+  apiGroup: t[1],
+  resource: t[2],
+  subresource: t[3],
+  namespace: t[4],
+  name: t[5],
+  nonResourceURL: t[6],
+});
+
+/** A principal's own line: everything but its accesses (canonical principal expected). */
+export function principalLine(p: Principal): string {
+  const o: Record<string, unknown> = { subject: p.subject, username: p.username, groups: p.groups };
+  if (p.assumes?.length)
+    o['assumes'] = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: packEvidence(l.evidence) }));
+  if (p.created?.length) o['created'] = p.created;
+  return JSON.stringify({ principal: o });
+}
+
+export function k8sLine(e: K8sEdge): string {
+  const o: Record<string, unknown> = { k8s: packAccess(e) };
+  if (e.allowed) o['allowed'] = packEvidence(e.allowed);
+  if (e.denied) o['denied'] = packEvidence(e.denied);
+  if (e.undecided) o['undecided'] = packEvidence(e.undecided);
+  if (e.implied)
+    o['implied'] = e.implied.map((i) => {
+      const x: Record<string, unknown> = { request: packAccess(i.request) };
+      if (i.as !== undefined) x['as'] = i.as;
+      if (i.role !== undefined) x['role'] = i.role;
+      return x;
+    });
+  if (e.roleRefUnknown) o['roleRefUnknown'] = true;
+  return JSON.stringify(o);
+}
+
+export function awsLine(e: AwsEdge): string {
+  const o: Record<string, unknown> = { aws: [e.eventSource, e.eventName, e.region ?? '', e.account ?? ''] };
+  if (e.resources.length) o['resources'] = e.resources;
+  if (e.implied.length) o['implied'] = e.implied.map((i) => [i.action, i.resource, i.via]);
+  if (e.allowed) o['allowed'] = packEvidence(e.allowed);
+  if (e.denied) o['denied'] = packEvidence(e.denied);
+  return JSON.stringify(o);
+}
+
+/** The lines of one principal: its own, then its Kubernetes accesses, then its AWS calls. */
+export function* principalLines(p: Principal): Generator<string> {
+  yield principalLine(p);
+  for (const e of p.k8s) yield k8sLine(e);
+  for (const e of p.aws ?? []) yield awsLine(e);
+}
+
+/** The trailing sections' lines, one per entry. */
+export function* tailLines(t: ProfileTail): Generator<string> {
+  for (const [key, field] of TAIL_SECTIONS) for (const x of t[field] ?? []) yield JSON.stringify({ [key]: x });
+}
+
+export function endLine(c: EndCounts): string {
+  return JSON.stringify({ end: c });
+}
+
+/** The end line's counts of a tail: a section present (even empty) is counted, an absent one is not. */
+export function tailCounts(t: ProfileTail): Omit<EndCounts, 'principals' | 'accesses'> {
+  const out: Omit<EndCounts, 'principals' | 'accesses'> = { leftOut: t.leftOut?.length ?? 0 };
+  for (const [, field] of TAIL_SECTIONS) if (field !== 'leftOut' && t[field]) out[field] = t[field].length;
+  return out;
+}
+
+/** A principal line's value as the principal it starts (its accesses still to come); undefined on bad samples. */
+export function principalOf(v: {
+  subject: Principal['subject'];
+  username: string;
+  groups: string[];
+  assumes?: { roleArn: string; via: 'irsa' | 'pod-identity'; evidence: CompactEvidence }[];
+  created?: Principal['created'];
+}): Principal | undefined {
+  const p: Principal = { subject: v.subject, username: v.username, groups: v.groups, k8s: [] };
+  if (v.assumes?.length) {
+    const links = [];
+    for (const l of v.assumes) {
+      const evidence = unpackEvidence(l.evidence);
+      if (!evidence) return undefined;
+      links.push({ roleArn: l.roleArn, via: l.via, evidence });
+    }
+    p.assumes = links;
+  }
+  if (v.created?.length) p.created = v.created;
+  return p;
+}
+
+/** A k8s line as its edge; a string saying what is wrong when evidence samples are not pairs or none is given. */
+export function k8sEdgeOf(v: {
+  k8s: AccessTuple;
+  allowed?: CompactEvidence;
+  denied?: CompactEvidence;
+  undecided?: CompactEvidence;
+  implied?: { request: AccessTuple; as?: string; role?: string }[];
+  roleRefUnknown?: true;
+}): K8sEdge | string {
+  const e: K8sEdge = unpackAccess(v.k8s);
+  for (const slot of ['allowed', 'denied', 'undecided'] as const) {
+    const t = v[slot];
+    if (!t) continue;
+    const ev = unpackEvidence(t);
+    if (!ev) return `${slot}: samples are not [id, time] pairs`;
+    e[slot] = ev;
+  }
+  if (!e.allowed && !e.denied && !e.undecided) return 'has no evidence';
+  if (v.implied)
+    e.implied = v.implied.map((i) => {
+      const x: ImpliedBy = { request: unpackAccess(i.request) };
+      if (i.as !== undefined) x.as = i.as;
+      if (i.role !== undefined) x.role = i.role;
+      return x;
+    });
+  if (v.roleRefUnknown) e.roleRefUnknown = true;
+  return e;
+}
+
+export function awsEdgeOf(v: {
+  aws: [string, string, string, string];
+  resources?: string[];
+  implied?: [string, string, string][];
+  allowed?: CompactEvidence;
+  denied?: CompactEvidence;
+}): AwsEdge | string {
+  const [eventSource, eventName, region, account] = v.aws;
+  const e: AwsEdge = {
+    eventSource,
+    eventName,
+    resources: v.resources ?? [],
+    implied: (v.implied ?? []).map(([action, resource, via]) => ({ action, resource, via })),
+  };
+  if (region) e.region = region;
+  if (account) e.account = account;
+  for (const slot of ['allowed', 'denied'] as const) {
+    const t = v[slot];
+    if (!t) continue;
+    const ev = unpackEvidence(t);
+    if (!ev) return `${slot}: samples are not [id, time] pairs`;
+    e[slot] = ev;
+  }
+  if (!e.allowed && !e.denied) return 'has no evidence';
+  return e;
+}
+
+export type { LeftOutIdentity };

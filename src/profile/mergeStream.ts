@@ -1,0 +1,82 @@
+import type { Principal, Profile } from '../model/profile.js';
+import { PROFILE_API_VERSION } from '../model/profile.js';
+import { principalId } from '../model/subject.js';
+import { mergeProfiles } from './merge.js';
+import { comparePrincipals } from './order.js';
+import type { ProfileStream } from './read.js';
+import type { ProfileParts } from './write.js';
+import type { ProfileHead, ProfileTail } from './lines.js';
+
+/**
+ * `merge` over profile streams: the headers merged first, then a k-way merge of the principals (each input is sorted
+ * by `comparePrincipals`, which places one identity at one place whatever ARN names it), one principal of each input
+ * in memory at a time, each group merged by `mergeProfiles` restricted to it (the same operation as on whole profiles:
+ * principals merge independently), then the trailing sections, merged in memory (left-out identities, workloads,
+ * connections, DNS names, namespaces: small beside the principals). The result is `mergeProfiles` of the whole inputs,
+ * byte for byte.
+ */
+export function mergeStreams(inputs: ProfileStream[]): ProfileParts & { principalCount: () => number } {
+  const only = (part: Partial<Profile>): Profile => ({
+    apiVersion: PROFILE_API_VERSION,
+    kind: 'Profile',
+    window: { start: '', end: '' },
+    sources: [],
+    skipped: {},
+    principals: [],
+    ...part,
+  });
+  const heads = mergeProfiles(inputs.map((s) => only({ ...pick(s.head) })));
+  const head: ProfileHead = { window: heads.window, sources: heads.sources, skipped: heads.skipped };
+  let count = 0;
+  async function* principals(): AsyncGenerator<Principal> {
+    const its = inputs.map((s) => s.principals[Symbol.asyncIterator]());
+    const cur: (Principal | undefined)[] = [];
+    for (const it of its) cur.push(await value(it));
+    for (;;) {
+      let min: Principal | undefined;
+      for (const p of cur) if (p && (!min || comparePrincipals(p.subject, min.subject) < 0)) min = p;
+      if (!min) return;
+      const id = principalId(min.subject);
+      const group: Principal[] = [];
+      for (let i = 0; i < cur.length; i++) {
+        const p = cur[i];
+        if (!p || principalId(p.subject) !== id) continue;
+        group.push(p);
+        cur[i] = await value(its[i]!);
+      }
+      count++;
+      yield group.length === 1 ? group[0]! : mergeProfiles(group.map((p) => only({ principals: [p] }))).principals[0]!;
+    }
+  }
+  const tail = (): ProfileTail => {
+    const m = mergeProfiles(inputs.map((s) => only(tailOf(s.tail()))));
+    const out: ProfileTail = {};
+    if (m.leftOut) out.leftOut = m.leftOut;
+    if (m.workloads) out.workloads = m.workloads;
+    if (m.network) out.network = m.network;
+    if (m.dnsNames) out.dnsNames = m.dnsNames;
+    if (m.namespaces) out.namespaces = m.namespaces;
+    return out;
+  };
+  return { head, principals: principals(), tail, principalCount: () => count };
+}
+
+function tailOf(t: ProfileTail): ProfileTail {
+  const { leftOut, workloads, network, dnsNames, namespaces } = t;
+  return {
+    ...(leftOut ? { leftOut } : {}),
+    ...(workloads ? { workloads } : {}),
+    ...(network ? { network } : {}),
+    ...(dnsNames ? { dnsNames } : {}),
+    ...(namespaces ? { namespaces } : {}),
+  };
+}
+
+function pick(h: ProfileHead): ProfileHead {
+  return { window: h.window, sources: h.sources, skipped: h.skipped };
+}
+
+async function value(it: AsyncIterator<Principal>): Promise<Principal | undefined> {
+  const r = await it.next();
+  return r.done ? undefined : r.value;
+}

@@ -1,0 +1,220 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { compareAccess } from '../model/access.js';
+import { InputError } from '../model/issue.js';
+import { PROFILE_API_VERSION, type AwsEdge, type Principal } from '../model/profile.js';
+import { principalId } from '../model/subject.js';
+import { LineSplitter, MAX_LINE_BYTES } from '../ingest/lines.js';
+import {
+  awsEdgeOf,
+  k8sEdgeOf,
+  principalOf,
+  TAIL_SECTIONS,
+  tailCounts,
+  type EndCounts,
+  type ProfileHead,
+  type ProfileTail,
+} from './lines.js';
+import { lineKind, lineSchemaProblem, type LineKind } from './lineSchema.js';
+import { countProblem, stagesProblem } from './schema.js';
+import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
+import { compareAwsCalls, comparePrincipals } from './order.js';
+import { oldLeftOut } from './identities.js';
+
+/**
+ * The v1alpha2 reader: a profile file line by line, gzip or not (by its first bytes), each line checked on its own
+ * (schema, names, order) and a bad one reported as `file:line`. Memory is one principal at a time, plus the header and
+ * the trailing sections (left-out identities, the network part), which are small beside the principals.
+ */
+
+/** A profile being read: its header, then its principals one at a time, then what follows them. */
+export interface ProfileStream {
+  head: ProfileHead;
+  /** Each principal with its accesses, in the profile's order. Iterate once. */
+  principals: AsyncIterable<Principal>;
+  /** The trailing sections; valid once `principals` is exhausted (the end line checked). */
+  tail(): ProfileTail;
+}
+
+/** The lines of a file, gunzipped when it starts with gzip's magic bytes. */
+export async function* fileLines(path: string): AsyncGenerator<{ text: string; line: number }> {
+  const fh = await open(path, 'r');
+  const magic = Buffer.alloc(2);
+  let n: number;
+  try {
+    n = (await fh.read(magic, 0, 2, 0)).bytesRead;
+  } finally {
+    await fh.close();
+  }
+  const raw = createReadStream(path);
+  const gzip = n === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  const src: AsyncIterable<Buffer> = gzip ? raw.pipe(createGunzip()) : raw;
+  const pending: { text: string; line: number }[] = [];
+  let tooLong: InputError | undefined;
+  const splitter = new LineSplitter((text, line) => pending.push({ text, line }), {
+    maxLineBytes: MAX_LINE_BYTES,
+    onLineTooLong: (line, bytes) => {
+      tooLong ??= new InputError(`${path}:${line}: not a valid profile: a line of ${bytes} bytes, over the limit`);
+    },
+  });
+  try {
+    for await (const chunk of src) {
+      splitter.push(chunk);
+      if (tooLong) throw tooLong;
+      yield* pending;
+      pending.length = 0;
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`${path}: cannot read the profile: ${(e as Error).message}`);
+  } finally {
+    raw.destroy();
+  }
+  splitter.end();
+  if (tooLong) throw tooLong;
+  yield* pending;
+}
+
+/** Whether a first line is the header of a v1alpha2 profile (else the file is read as one document). */
+export function isStreamHeader(text: string): boolean {
+  if (!text.startsWith('{')) return false;
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    return typeof v === 'object' && v !== null && v['apiVersion'] === PROFILE_API_VERSION;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A v1alpha2 profile from its lines (the first one, its header, included). Throws an InputError naming `path:line` for
+ * the first line that is not what the format says may come there.
+ */
+export async function streamOf(
+  path: string,
+  lines: AsyncIterator<{ text: string; line: number }>,
+): Promise<ProfileStream> {
+  let at = 0;
+  const bad = (why: string): never => {
+    throw new InputError(`${path}:${at}: not a valid profile: ${why}`);
+  };
+  /** The next non-empty line, parsed and checked against its kind's schema; undefined at the end of the file. */
+  const next = async (): Promise<{ kind: LineKind; v: Record<string, unknown> } | undefined> => {
+    for (;;) {
+      const r = await lines.next();
+      if (r.done) return undefined;
+      at = r.value.line;
+      if (r.value.text.trim() === '') continue;
+      let v: unknown;
+      try {
+        v = JSON.parse(r.value.text);
+      } catch (e) {
+        return bad(`not JSON: ${(e as Error).message}`);
+      }
+      const kind = lineKind(v);
+      if (!kind) return bad('a line that is no part of a profile (its first key names no section)');
+      const problem = lineSchemaProblem(kind, v);
+      if (problem) return bad(`${kind} line: ${problem}`);
+      return { kind, v: v as Record<string, unknown> };
+    }
+  };
+  const first = await next();
+  if (!first || first.kind !== 'header') return bad('the first line is not a profile header');
+  const h = first.v as unknown as ProfileHead;
+  const head: ProfileHead = { window: h.window, sources: h.sources, skipped: h.skipped };
+  let tail: ProfileTail | undefined;
+  let pendingLine = await next();
+
+  async function* principals(): AsyncGenerator<Principal> {
+    let prev: Principal | undefined;
+    let principalCount = 0;
+    let accesses = 0;
+    while (pendingLine?.kind === 'principal') {
+      const p = principalOf((pendingLine.v as { principal: Parameters<typeof principalOf>[0] }).principal);
+      if (!p) return bad('assumes: evidence samples are not [id, time] pairs');
+      const name =
+        principalNameProblem(p, 'principal') ??
+        (p.assumes ?? [])
+          .map((l, j) => countProblem(`principal line: /assumes/${j}/evidence`, l.evidence))
+          .find(Boolean);
+      if (name) return bad(name);
+      if (oldLeftOut(p)) return bad(`principal ${p.subject.name}: no identity policy attaches to it (see leftOut)`);
+      if (prev && comparePrincipals(prev.subject, p.subject) >= 0)
+        return bad(
+          principalId(prev.subject) === principalId(p.subject)
+            ? `principal ${p.subject.name} again: one identity is one principal`
+            : `principal ${p.subject.name} out of order (principals are sorted: docs/formats.md)`,
+        );
+      const aws: AwsEdge[] = [];
+      for (;;) {
+        pendingLine = await next();
+        if (pendingLine?.kind === 'k8s') {
+          if (aws.length) bad('a k8s line after aws lines (a principal lists its k8s accesses first)');
+          const e = k8sEdgeOf(pendingLine.v as Parameters<typeof k8sEdgeOf>[0]);
+          if (typeof e === 'string') return bad(`k8s line: ${e}`);
+          const problem = k8sEdgeNameProblem(e, 'k8s') ?? stagesProblem('k8s line', e);
+          if (problem) bad(problem);
+          const last = p.k8s.at(-1);
+          if (last && compareAccess(last, e) >= 0) bad('k8s access out of order or repeated');
+          p.k8s.push(e);
+        } else if (pendingLine?.kind === 'aws') {
+          const e = awsEdgeOf(pendingLine.v as Parameters<typeof awsEdgeOf>[0]);
+          if (typeof e === 'string') return bad(`aws line: ${e}`);
+          const problem = awsEdgeNameProblem(e, 'aws') ?? stagesProblem('aws line', e);
+          if (problem) bad(problem);
+          const last = aws.at(-1);
+          if (last && compareAwsCalls(last, e) >= 0) bad('aws call out of order or repeated');
+          aws.push(e);
+        } else break;
+      }
+      if (aws.length) p.aws = aws;
+      principalCount++;
+      accesses += p.k8s.length + aws.length;
+      prev = p;
+      yield p;
+    }
+    tail = await readTail(principalCount, accesses);
+  }
+
+  async function readTail(principalCount: number, accesses: number): Promise<ProfileTail> {
+    const t: Record<string, unknown[]> = {};
+    let section = 0;
+    for (;;) {
+      const line = pendingLine;
+      if (!line) return bad('the profile ends without its end line: the file is cut short');
+      if (line.kind === 'end') break;
+      const i = TAIL_SECTIONS.findIndex(([key]) => key === line.kind);
+      if (i < 0) return bad(`a ${line.kind} line after the principals' sections`);
+      if (i < section) bad(`a ${line.kind} line after the ${TAIL_SECTIONS[section]![0]} lines`);
+      section = i;
+      const field = TAIL_SECTIONS[i]![1];
+      const x = line.v[line.kind];
+      const problem = tailNameProblem({ [field]: [x] });
+      if (problem) bad(problem.replace('[0]', ''));
+      (t[field] ??= []).push(x);
+      pendingLine = await next();
+    }
+    const end = (pendingLine!.v as { end: EndCounts }).end;
+    const endAt = at;
+    const after = await next();
+    if (after) bad('a line after the end line');
+    at = endAt;
+    for (const [, field] of TAIL_SECTIONS) if (field !== 'leftOut' && end[field] !== undefined) t[field] ??= [];
+    const out = t as ProfileTail;
+    const counts = { principals: principalCount, accesses, ...tailCounts(out) };
+    for (const k of Object.keys(counts) as (keyof EndCounts)[])
+      if (counts[k] !== end[k]) bad(`the end line counts ${end[k] ?? 'no'} ${k}, the file holds ${counts[k]}`);
+    for (const k of Object.keys(end)) if (!(k in counts)) bad(`the end line counts ${k}, which the file has none of`);
+    return out;
+  }
+
+  return {
+    head,
+    principals: principals(),
+    tail: () => {
+      if (!tail) throw new Error(`${path}: the tail of a profile is read after its principals`);
+      return tail;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { Readable, type Writable } from 'node:stream';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
+import type { Principal, Profile } from '../model/profile.js';
+import { canonicalHead, canonicalPrincipal, canonicalTail } from './canonical.js';
+import {
+  endLine,
+  headerLine,
+  principalLines,
+  tailCounts,
+  tailLines,
+  type ProfileHead,
+  type ProfileTail,
+} from './lines.js';
+
+/**
+ * The v1alpha2 writer: a profile as lines, one principal at a time, never one string of the whole (docs/formats.md,
+ * ADR 0010). Written from a profile in memory, from the builder's or a merge's principals as they come.
+ */
+
+/** A profile in parts: the header, the principals in the profile's order, and what follows them. */
+export interface ProfileParts {
+  head: ProfileHead;
+  principals: Iterable<Principal> | AsyncIterable<Principal>;
+  /** Called once the principals are exhausted. */
+  tail: () => ProfileTail;
+}
+
+export function partsOf(p: Profile): ProfileParts {
+  return { head: p, principals: p.principals, tail: () => p };
+}
+
+/** The profile's lines, each with its newline, canonical (key order, principals' parts), in file order. */
+export async function* profileLines(parts: ProfileParts): AsyncGenerator<string> {
+  yield headerLine(canonicalHead(parts.head)) + '\n';
+  let principals = 0;
+  let accesses = 0;
+  for await (const p of parts.principals) {
+    principals++;
+    accesses += p.k8s.length + (p.aws?.length ?? 0);
+    for (const line of principalLines(canonicalPrincipal(p))) yield line + '\n';
+  }
+  const tail = canonicalTail(parts.tail());
+  for (const line of tailLines(tail)) yield line + '\n';
+  yield endLine({ principals, accesses, ...tailCounts(tail) }) + '\n';
+}
+
+/** The same lines, for a profile in memory. */
+export function* profileLinesSync(p: Profile): Generator<string> {
+  yield headerLine(canonicalHead(p)) + '\n';
+  let accesses = 0;
+  for (const pr of p.principals) {
+    accesses += pr.k8s.length + (pr.aws?.length ?? 0);
+    for (const line of principalLines(canonicalPrincipal(pr))) yield line + '\n';
+  }
+  const tail = canonicalTail(p);
+  for (const line of tailLines(tail)) yield line + '\n';
+  yield endLine({ principals: p.principals.length, accesses, ...tailCounts(tail) }) + '\n';
+}
+
+/** Lines joined into pieces of about `size` characters: one write per piece, not per line. */
+export async function* batched(lines: AsyncIterable<string>, size = 1 << 16): AsyncGenerator<string> {
+  let buf = '';
+  for await (const l of lines) {
+    buf += l;
+    if (buf.length >= size) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf) yield buf;
+}
+
+/** The bytes of a file named `*.gz` are gzip (deterministic: zlib's defaults, no name, no time in the header). */
+export function gzipped(text: AsyncIterable<string>): AsyncIterable<Buffer> {
+  return Readable.from(text).pipe(createGzip());
+}
+
+/** Write pieces to a stream, waiting when it asks to (stdout). */
+export async function writeAll(out: Writable, pieces: AsyncIterable<string | Uint8Array>): Promise<void> {
+  for await (const piece of pieces) if (!out.write(piece)) await once(out, 'drain');
+}

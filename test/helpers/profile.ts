@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { canonicalProfile } from '../../src/profile/canonical.js';
+import { parseProfile, readProfile } from '../../src/profile/io.js';
+import { LEGACY_PROFILE_API_VERSION, type Profile } from '../../src/model/profile.js';
+
+/**
+ * Profiles in tests, read by the real reader (src/profile/io.ts): a file `profile` or `merge` wrote, or their stdout.
+ */
+export const readProfileFile = (path: string): Promise<Profile> => readProfile(path);
+export const profileOfText = (text: string, name = '<stdout>'): Promise<Profile> => parseProfile(text, name);
+
+/** The lines of a profile file, each parsed: for tests about the format itself. */
+export function profileLinesOf(path: string): Record<string, unknown>[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** The v1alpha1 writer, as it was: one JSON document with two-space indentation (old profiles for the reader). */
+export function legacyProfileText(p: Profile): string {
+  return JSON.stringify({ ...canonicalProfile(p), apiVersion: LEGACY_PROFILE_API_VERSION }, null, 2) + '\n';
+}

@@ -1,0 +1,247 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ingest } from '../src/ingest/index.js';
+import { PROFILE_API_VERSION, type Principal, type Profile } from '../src/model/profile.js';
+import { openProfile, parseProfile, readProfile, serializeProfile } from '../src/profile/io.js';
+import { mergeProfiles } from '../src/profile/merge.js';
+import { mergeStreams } from '../src/profile/mergeStream.js';
+import { profileLines } from '../src/profile/write.js';
+import { defaultScope, Scope } from '../src/profile/scope.js';
+import { cli, ROOT, tmp } from './helpers/cli.js';
+import { generateK8sAudit } from './helpers/k8s-audit-gen.js';
+import { legacyProfileText, readProfileFile } from './helpers/profile.js';
+
+const D = 'fixtures/demo';
+/** The inputs test/fixtures/profile-v1alpha1/demo-slice.json was written from by the v1alpha1 writer. */
+const SLICE = [
+  '--k8s-audit',
+  `${D}/k8s-audit/webhook`,
+  '--cloudtrail',
+  `${D}/cloudtrail/eventbridge`,
+  `${D}/cloudtrail/lake-export-2026-11-09.jsonl`,
+  '--flows',
+  `${D}/flows/hubble/hubble-2026-11-02.json.gz`,
+  '--inventory',
+  `${D}/inventory`,
+];
+const DAYS = ['02', '03', '04'].map((d) => `${D}/k8s-audit/kube-apiserver-audit-2026-11-${d}.log.gz`);
+
+const dir = tmp('a2p-profstream-');
+const run = (args: string[]) => {
+  const r = cli(args, { cwd: ROOT });
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+};
+
+/** The streamed merge of files, as the text `merge` writes. */
+async function mergedText(paths: string[]): Promise<string> {
+  const inputs = [];
+  for (const p of paths) inputs.push(await openProfile(p));
+  let s = '';
+  for await (const l of profileLines(mergeStreams(inputs))) s += l;
+  return s;
+}
+
+const withoutSources = (p: Profile) => JSON.stringify({ ...p, sources: [] });
+
+describe('the v1alpha2 profile: JSON lines, streamed', () => {
+  it('reads a v1alpha1 file (written by the old writer) to the same canonical profile as the new file', async () => {
+    const out = join(dir, 'slice.json');
+    run(['profile', ...SLICE, '-o', out, '-q']);
+    const text = readFileSync(out, 'utf8');
+    expect(text.startsWith(`{"apiVersion":"${PROFILE_API_VERSION}","kind":"Profile",`)).toBe(true);
+    const now = await readProfile(out);
+    const old = await readProfile(join(ROOT, 'test/fixtures/profile-v1alpha1/demo-slice.json'));
+    expect(now.principals.length).toBeGreaterThan(10);
+    expect(now.network?.length).toBeGreaterThan(10);
+    expect(old).toEqual(now);
+    // And the new writer gives the same bytes from either.
+    expect(serializeProfile(old)).toBe(text);
+  });
+
+  it('round-trips byte for byte, in memory and through a file; the old writer’s text of it reads back the same', async () => {
+    const { profile } = await ingest({
+      k8sAudit: [join(ROOT, D, 'k8s-audit')],
+      cloudtrail: [join(ROOT, D, 'cloudtrail')],
+      flows: [join(ROOT, D, 'flows')],
+      scope: new Scope(defaultScope()),
+      workers: 1,
+      cwd: ROOT,
+    });
+    const text = serializeProfile(profile);
+    const back = await parseProfile(text);
+    expect(serializeProfile(back)).toBe(text);
+    const f = join(dir, 'demo.json');
+    writeFileSync(f, text);
+    expect(serializeProfile(await readProfile(f))).toBe(text);
+    expect(await parseProfile(legacyProfileText(profile))).toEqual(back);
+    // Line by line: a header, principals with their accesses, the network part, the end.
+    const lines = text.split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.at(-2)).toMatch(/^\{"end":\{"principals":\d+,"accesses":\d+,/);
+  });
+
+  it('writes gzip when -o ends in .gz (same bytes inside), and reads it back by its content', async () => {
+    const plain = join(dir, 'g.json');
+    const gz = join(dir, 'g.json.gz');
+    run(['profile', '--k8s-audit', DAYS[0]!, '-o', plain, '-q']);
+    run(['profile', '--k8s-audit', DAYS[0]!, '-o', gz, '-q']);
+    const bytes = readFileSync(gz);
+    expect([...bytes.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(readFileSync(plain, 'utf8'));
+    expect(await readProfile(gz)).toEqual(await readProfile(plain));
+    // merge reads gzip and writes it; generate reads it.
+    const m = join(dir, 'gm.json.gz');
+    run(['merge', gz, plain, '-o', m, '-q']);
+    expect(gunzipSync(readFileSync(m)).toString('utf8')).toBe(await mergedText([plain, plain]));
+    run(['generate', 'rbac', '--profile', gz, '-o', join(dir, 'gpol'), '-q']);
+  });
+
+  it('a file cut short (no end line, or mid-line) is an error naming the file and line, never a smaller profile', async () => {
+    const full = join(dir, 'full.json');
+    run(['profile', '--k8s-audit', DAYS[0]!, '-o', full, '-q']);
+    const lines = readFileSync(full, 'utf8').split('\n');
+    const n = lines.length - 1; // the last element is the empty string after the final newline
+    const noEnd = join(dir, 'no-end.json');
+    writeFileSync(noEnd, lines.slice(0, n - 1).join('\n') + '\n');
+    await expect(readProfile(noEnd)).rejects.toThrow(
+      `${noEnd}:${n - 1}: not a valid profile: the profile ends without`,
+    );
+    const mid = join(dir, 'mid.json');
+    const cut = lines.slice(0, 6).join('\n');
+    writeFileSync(mid, cut.slice(0, cut.length - 20));
+    await expect(readProfile(mid)).rejects.toThrow(`${mid}:6: not a valid profile: not JSON`);
+    const r = cli(['merge', full, noEnd, '-o', join(dir, 'x.json')], { cwd: ROOT });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no-end.json:${n - 1}: not a valid profile`);
+  });
+
+  it('a bad line names file:line: a bad name, an access out of order, a principal twice, counts that do not add up', async () => {
+    const full = join(dir, 'b.json');
+    run(['profile', '--k8s-audit', DAYS[0]!, '-o', full, '-q']);
+    const lines = readFileSync(full, 'utf8').split('\n');
+    const k = lines.findIndex((l) => l.startsWith('{"k8s":'));
+    const p = lines.findIndex((l, i) => i > k && l.startsWith('{"principal":'));
+    const end = lines.findIndex((l) => l.startsWith('{"end":'));
+    const cases: [string, string[], number, string][] = [
+      [
+        'bad-verb',
+        lines.map((l, i) => (i === k ? l.replace(/^\{"k8s":\["[^"]*"/, '{"k8s":["g*t"') : l)),
+        k + 1,
+        'k8s.verb "g*t"',
+      ],
+      ['swapped', [...lines.slice(0, k), lines[k + 1]!, lines[k]!, ...lines.slice(k + 2)], k + 2, 'out of order'],
+      ['twice', [...lines.slice(0, p), lines[p]!, ...lines.slice(p)], p + 2, 'again: one identity is one principal'],
+      [
+        'counts',
+        lines.map((l, i) => (i === end ? l.replace(/"accesses":\d+/, '"accesses":1') : l)),
+        end + 1,
+        'the end line counts 1 accesses',
+      ],
+      ['no-section', lines.map((l, i) => (i === k ? '{"k9s":[]}' : l)), k + 1, 'its first key names no section'],
+    ];
+    for (const [name, text, line, message] of cases) {
+      const f = join(dir, `${name}.json`);
+      writeFileSync(f, text.join('\n'));
+      await expect(readProfile(f), name).rejects.toThrow(`${f}:${line}: not a valid profile: `);
+      await expect(readProfile(f), name).rejects.toThrow(message);
+    }
+  });
+
+  it('merges shards in every order to the same bytes, equal to the in-memory merge and to the profile of the whole', async () => {
+    const shards = DAYS.map((day, i) => {
+      const f = join(dir, `day${i}.json`);
+      run(['profile', '--k8s-audit', day, '-o', f, '-q']);
+      return f;
+    });
+    // One of them in the old format: read whole, merged the same.
+    const old = join(dir, 'day0-v1alpha1.json');
+    writeFileSync(old, legacyProfileText(await readProfile(shards[0]!)));
+    const orders = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ];
+    const want = await mergedText(shards);
+    for (const o of orders) expect(await mergedText(o.map((i) => shards[i]!))).toBe(want);
+    expect(await mergedText([old, shards[1]!, shards[2]!])).toBe(want);
+    const all: Profile[] = [];
+    for (const s of shards) all.push(await readProfile(s));
+    expect(serializeProfile(mergeProfiles(all))).toBe(want);
+    const whole = join(dir, 'whole.json');
+    run(['profile', '--k8s-audit', ...DAYS, '-o', whole, '-q']);
+    expect(withoutSources(await parseProfile(want))).toBe(withoutSources(await readProfileFile(whole)));
+    // The command writes what the library merges.
+    const m = join(dir, 'm.json');
+    run(['merge', shards[2]!, shards[0]!, shards[1]!, '-o', m, '-q']);
+    expect(readFileSync(m, 'utf8')).toBe(want);
+  });
+
+  it('merges one IAM role named with and without its path in different inputs into one principal, in place', async () => {
+    const ev = (id: string) => ({
+      count: 1,
+      firstSeen: '2026-11-02T00:00:00.000000Z',
+      lastSeen: '2026-11-02T00:00:00.000000Z',
+      stages: { ResponseComplete: 1 },
+      samples: [{ id, time: '2026-11-02T00:00:00.000000Z' }],
+    });
+    const role = (arn: string, event: string): Principal => ({
+      subject: { kind: 'IAMRole', name: arn },
+      username: arn,
+      groups: [],
+      k8s: [],
+      aws: [{ eventSource: 's3.amazonaws.com', eventName: event, resources: [], implied: [], allowed: ev(event) }],
+    });
+    const acct = 'arn:aws:iam::111122223333:role/';
+    const profile = (principals: Principal[]): Profile =>
+      mergeProfiles([
+        {
+          apiVersion: PROFILE_API_VERSION,
+          kind: 'Profile',
+          window: { start: '', end: '' },
+          sources: [],
+          skipped: {},
+          principals,
+        },
+      ]);
+    // In one input the role has its path (sorting after `role/b` by ARN), in the other none.
+    const a = profile([role(`${acct}zz/x`, 'GetObject'), role(`${acct}b`, 'ListBuckets'), role(`${acct}y`, 'A')]);
+    const b = profile([role(`${acct}x`, 'PutObject'), role(`${acct}c`, 'ListBuckets')]);
+    const fa = join(dir, 'iam-a.json');
+    const fb = join(dir, 'iam-b.json');
+    writeFileSync(fa, serializeProfile(a));
+    writeFileSync(fb, serializeProfile(b));
+    const text = await mergedText([fa, fb]);
+    expect(await mergedText([fb, fa])).toBe(text);
+    expect(serializeProfile(mergeProfiles([a, b]))).toBe(text);
+    const merged = await parseProfile(text);
+    expect(merged.principals.map((p) => p.username)).toEqual([`${acct}b`, `${acct}c`, `${acct}zz/x`, `${acct}y`]);
+    expect(merged.principals[2]!.aws!.map((e) => e.eventName)).toEqual(['GetObject', 'PutObject']);
+  });
+
+  it('is compact: at most 300 bytes per access of one record, and the demo’s figure', async () => {
+    const log = join(dir, 'gen.log');
+    writeFileSync(log, generateK8sAudit({ seed: 7, namespaces: 8, serviceAccounts: 400, variant: 'A' }));
+    const perAccess = async (paths: string[]) => {
+      const f = join(dir, 'size.json');
+      run(['profile', '--k8s-audit', ...paths, '-o', f, '-q']);
+      const text = readFileSync(f, 'utf8');
+      const p = await parseProfile(text);
+      const accesses = p.principals.reduce((n, x) => n + x.k8s.length + (x.aws?.length ?? 0), 0);
+      return { whole: Buffer.byteLength(text) / accesses, accesses, legacy: legacyProfileText(p).length / accesses };
+    };
+    const gen = await perAccess([log]);
+    expect(gen.accesses).toBeGreaterThan(800);
+    expect(gen.whole).toBeLessThanOrEqual(300);
+    const demo = await perAccess([join(ROOT, D, 'k8s-audit')]);
+    expect(demo.whole).toBeLessThan(demo.legacy / 2);
+    console.log(
+      `profile bytes per access: generated ${gen.whole.toFixed(0)} (v1alpha1 ${gen.legacy.toFixed(0)}), demo audit ${demo.whole.toFixed(0)} (v1alpha1 ${demo.legacy.toFixed(0)})`,
+    );
+  });
+});
