@@ -16,7 +16,10 @@ export type { Inventory } from './inventory/inventory.js';
 // Profile: the normal-behaviour graph as a file.
 export { mergeProfiles } from './profile/merge.js';
 export { filterProfile } from './profile/filter.js';
-export { readProfile, serializeProfile, checkProfile } from './profile/io.js';
+export { readProfile, parseProfile, openProfile, serializeProfile, checkProfile } from './profile/io.js';
+export type { ProfileStream } from './profile/read.js';
+export { mergeStreams } from './profile/mergeStream.js';
+export { profileLines, type ProfileParts } from './profile/write.js';
 export { PROFILE_API_VERSION, type Profile, type Principal, type K8sEdge, type AwsEdge } from './model/profile.js';
 export type { Evidence } from './model/evidence.js';
 export type { InputIssue } from './model/issue.js';
