@@ -5,8 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { API_VERSION } from '../src/model/profile.js';
+import { LEGACY_PROFILE_API_VERSION } from '../src/model/profile.js';
 import { cli, tmp } from './helpers/cli.js';
+import { profileOfText } from './helpers/profile.js';
 
 const T1 = '2026-11-02T08:00:00.000000Z';
 const T2 = '2026-11-03T08:00:00.000000Z';
@@ -23,7 +24,7 @@ type Json = Record<string, unknown>;
 /** A profile of the documented shape with one service account, one IAM role, workloads and namespaces. */
 function profile(over: { principals?: Json[]; workloads?: Json[]; namespaces?: Json[] } = {}): Json {
   return {
-    apiVersion: API_VERSION,
+    apiVersion: LEGACY_PROFILE_API_VERSION,
     kind: 'Profile',
     window: { start: T1, end: T2 },
     sources: [],
@@ -84,6 +85,9 @@ function merge(files: string[]): string {
   return readFileSync(out, 'utf8');
 }
 
+/** A merged profile's text as the reader reads it (v1alpha2 lines), as plain JSON values. */
+const parsed = async (text: string): Promise<Json> => (await profileOfText(text)) as unknown as Json;
+
 function permutations<T>(xs: T[]): T[][] {
   if (xs.length <= 1) return [xs];
   return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest]));
@@ -135,7 +139,7 @@ describe('merge checks every input against the schema', () => {
     );
   });
 
-  it('keeps counts that add up past 2^53 - 1 readable: they stop at 2^53 - 1', () => {
+  it('keeps counts that add up past 2^53 - 1 readable: they stop at 2^53 - 1', async () => {
     const dir = tmp();
     const max = Number.MAX_SAFE_INTEGER;
     const big = profile();
@@ -144,10 +148,12 @@ describe('merge checks every input against the schema', () => {
     a['stages'] = { ResponseComplete: max - 1 };
     const f = write(dir, 'big.json', big);
     const merged = merge([f, f, f]);
-    expect(awsAllowed(JSON.parse(merged))['count']).toBe(max);
+    expect(awsAllowed(await parsed(merged))['count']).toBe(max);
     // Read back and merged again: a valid profile, the same count.
-    const again = merge([write(dir, 'merged.json', JSON.parse(merged)), f]);
-    expect(awsAllowed(JSON.parse(again))['count']).toBe(max);
+    const m = join(dir, 'merged.json');
+    writeFileSync(m, merged);
+    const again = merge([m, f]);
+    expect(awsAllowed(await parsed(again))['count']).toBe(max);
   });
 });
 
@@ -164,7 +170,7 @@ describe('conflicting attributes resolve the same in every input order', () => {
     ...over,
   });
 
-  it('workload labels, selector, kind, service account, ports, host network and pods', () => {
+  it('workload labels, selector, kind, service account, ports, host network and pods', async () => {
     const dir = tmp();
     // Three views: A and B share no label but `app`, B and C share `tier` only with each other; any two merged
     // first used to decide what the third could still agree with.
@@ -193,7 +199,7 @@ describe('conflicting attributes resolve the same in every input order', () => {
     const files = views.map((w, i) => write(dir, `w${i}.json`, profile({ workloads: [w] })));
     const outs = new Set(permutations(files).map(merge));
     expect(outs.size).toBe(1);
-    const [w] = JSON.parse([...outs][0]!).workloads;
+    const [w] = (await parsed([...outs][0]!))['workloads'] as Json[];
     // The documented rule: labels and selector are what every view that carries any agrees on; kind and service
     // account the smallest in code-unit order; ports united; host network if any view says so; pods the largest.
     expect(w).toEqual({
@@ -213,7 +219,7 @@ describe('conflicting attributes resolve the same in every input order', () => {
     });
   });
 
-  it('an inventory view wins over one guessed from flow labels, in any order', () => {
+  it('an inventory view wins over one guessed from flow labels, in any order', async () => {
     const dir = tmp();
     const files = [
       write(dir, 'a.json', profile({ workloads: [workload({ source: 'flow-labels', labels: { app: 'x' } })] })),
@@ -222,10 +228,10 @@ describe('conflicting attributes resolve the same in every input order', () => {
     ];
     const outs = new Set(permutations(files).map(merge));
     expect(outs.size).toBe(1);
-    expect(JSON.parse([...outs][0]!).workloads[0].labels).toEqual({ app: 'web' });
+    expect(((await parsed([...outs][0]!))['workloads'] as Json[])[0]!['labels']).toEqual({ app: 'web' });
   });
 
-  it('namespace labels', () => {
+  it('namespace labels', async () => {
     const dir = tmp();
     const ns = (labels: Json) => profile({ namespaces: [{ name: 'shop', labels }] });
     const files = [
@@ -235,10 +241,10 @@ describe('conflicting attributes resolve the same in every input order', () => {
     ];
     const outs = new Set(permutations(files).map(merge));
     expect(outs.size).toBe(1);
-    expect(JSON.parse([...outs][0]!).namespaces).toEqual([{ name: 'shop', labels: {} }]);
+    expect((await parsed([...outs][0]!))['namespaces']).toEqual([{ name: 'shop', labels: {} }]);
   });
 
-  it('a principal’s groups and an IAM role’s path', () => {
+  it('a principal’s groups and an IAM role’s path', async () => {
     const dir = tmp();
     const base = profile();
     const withGroups = profile();
@@ -253,7 +259,8 @@ describe('conflicting attributes resolve the same in every input order', () => {
     const files = [write(dir, 'a.json', base), write(dir, 'b.json', withGroups), write(dir, 'c.json', other)];
     const outs = new Set(permutations(files).map(merge));
     expect(outs.size).toBe(1);
-    const merged = JSON.parse([...outs][0]!);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const merged = (await parsed([...outs][0]!)) as any;
     const sa = merged.principals.find((p: Json) => (p['subject'] as Json)['kind'] === 'ServiceAccount');
     expect(sa.groups).toEqual(['system:authenticated', 'system:serviceaccounts', 'system:serviceaccounts:shop']);
     const role = merged.principals.find((p: Json) => (p['subject'] as Json)['kind'] === 'IAMRole');
