@@ -13,6 +13,7 @@ import { ProfileBuilder } from '../src/profile/builder.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
 import { CORPUS, HAS_CORPUS, ROOT, cli, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 const rec = (id: string, over: Record<string, unknown> = {}) => ({
   eventVersion: '1.09',
@@ -281,14 +282,14 @@ describe('streamed documents read as the whole-document parse did, with 1 or 2 w
     }
   });
 
-  it('the CLI: a truncated gzip document keeps the records before the cut, one issue at file:line, exit 0 under skip', () => {
+  it('the CLI: a truncated gzip document keeps the records before the cut, one issue at file:line, exit 0 under skip', async () => {
     const out = tmp('a2p-ctstream-');
     const doc = JSON.stringify({ Records: Array.from({ length: 50 }, (_, i) => rec(`r${i}`)) });
     writeFileSync(join(out, 'trail.json.gz'), gzipSync(doc.slice(0, doc.indexOf('"r40"'))));
     const r = cli(['profile', '--cloudtrail', 'trail.json.gz', '-o', 'p.json', '--on-error', 'skip'], { cwd: out });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/trail\.json\.gz:1: json\.truncated/);
-    const p = JSON.parse(readFileSync(join(out, 'p.json'), 'utf8'));
+    const p = await readProfileFile(join(out, 'p.json'));
     expect(p.sources[0]).toMatchObject({ records: 40, issues: 1 });
   });
 
@@ -304,6 +305,6 @@ describe('streamed documents read as the whole-document parse did, with 1 or 2 w
     const r = cli(['profile', '--cloudtrail', 'big.json.gz', '-o', 'p.json'], { cwd: out });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/big\.json\.gz:3: json\.too-large/);
-    expect(JSON.parse(readFileSync(join(out, 'p.json'), 'utf8')).sources[0]).toMatchObject({ records: 2, issues: 1 });
+    expect((await readProfileFile(join(out, 'p.json'))).sources[0]).toMatchObject({ records: 2, issues: 1 });
   }, 120_000);
 });

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, ROOT, tmp, type CliResult } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 // Network sources against servers on 127.0.0.1 that misbehave: they never answer, dribble bytes, page forever,
 // send malformed or oversized pages, or an endless body. Each is read through the CLI with the real clients (the
@@ -421,7 +422,7 @@ describe('within the limits', () => {
     const r = await lookupEvents.run(endpoint, dir, ['--network-timeout', '0.3s', '--deadline', '20s']);
     expect(r.code, r.stderr).toBe(0);
     expect(requests()).toBe(4);
-    const p = JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')) as { sources: { records: number }[] };
+    const p = await readProfileFile(join(dir, 'p.json'));
     expect(p.sources[0]!.records).toBe(3);
   }, 20_000);
 });
