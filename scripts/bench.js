@@ -24,6 +24,7 @@ import { cloudTrailSection } from './bench/cloudtrail.js';
 import { generateFlows } from './bench/gen-flows.js';
 import { generateLog } from './bench/gen-log.js';
 import { backtestSection } from './bench/backtest.js';
+import { withoutSources as profileWithoutSources } from './bench/profileText.js';
 import { DEFAULT_SIZES, parseSize } from './bench/distinct.js';
 import { scaleSections, spliceSections } from './bench/sections.js';
 
@@ -118,7 +119,7 @@ const rows = {
   floorGzip: measure('floor-gz', gz),
   profileGzip: measure('profile', gz, ['--workers', '1', '-o', join(dir, 'p3.json')]),
 };
-const withoutSources = (f) => JSON.stringify({ ...JSON.parse(readFileSync(join(dir, f), 'utf8')), sources: null });
+const withoutSources = (f) => profileWithoutSources(join(dir, f));
 const same =
   withoutSources('p1.json') === withoutSources('p3.json') && withoutSources('p1.json') === withoutSources('p2.json');
 

@@ -2,11 +2,12 @@
 // document, each against its floor, with 1 and 2 workers. Run alone (`node scripts/bench/cloudtrail.js`, after
 // `npm run build`) it prints its section of docs/performance.md without touching the file.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCloudTrail, generateCloudTrailDocument } from './gen-cloudtrail.js';
+import { withoutSources as profileWithoutSources } from './profileText.js';
 
 /** Goal of issue 16: one large document read with memory bounded by a record, not the document. */
 const DOC_RSS_GOAL_MB = 250;
@@ -29,7 +30,7 @@ export function cloudTrailSection({ root, dir, repeats, sizeMB, docRecords, log 
     const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
     return { ms: best.ms, all: runs.map((r) => r.ms), rssMB: Math.max(...runs.map((r) => r.maxRssKB)) / 1024 };
   };
-  const withoutSources = (f) => JSON.stringify({ ...JSON.parse(readFileSync(join(dir, f), 'utf8')), sources: null });
+  const withoutSources = (f) => profileWithoutSources(join(dir, f));
   const profiles = (path, tag) => ({
     profile1: measure('profile-ct', path, ['--workers', '1', '-o', join(dir, `${tag}1.json`)]),
     profile2: measure('profile-ct', path, ['--workers', '2', '-o', join(dir, `${tag}2.json`)]),
