@@ -139,13 +139,13 @@ function opensDocument(text: string): boolean {
   return (t.startsWith('{') || t.startsWith('[')) && !(t.endsWith('}') || t.endsWith(']'));
 }
 
-function countNewlines(s: string, upTo: number): number {
+export function countNewlines(s: string, upTo: number): number {
   let n = 0;
   for (let i = s.indexOf('\n'); i >= 0 && i < upTo; i = s.indexOf('\n', i + 1)) n++;
   return n;
 }
 
-function errorText(e: unknown): string {
+export function errorText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.length > 200 ? m.slice(0, 200) + '…' : m;
 }

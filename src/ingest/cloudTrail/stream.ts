@@ -1,6 +1,6 @@
 import type { InputIssue } from '../../model/issue.js';
 import { deeperThan } from '../../util/json.js';
-import { MAX_DEPTH } from '../jsonLines.js';
+import { countNewlines, errorText, MAX_DEPTH } from '../jsonLines.js';
 import { RecordScanner, type ScanOptions, type ScanSink, type UnitRole } from './scanner.js';
 
 /**
@@ -96,15 +96,4 @@ function opensMoreThan(s: string, max: number): boolean {
   for (let i = s.indexOf('{'); i >= 0; i = s.indexOf('{', i + 1)) if (++n > max) return true;
   for (let i = s.indexOf('['); i >= 0; i = s.indexOf('[', i + 1)) if (++n > max) return true;
   return false;
-}
-
-function countNewlines(s: string, upTo: number): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i >= 0 && i < upTo; i = s.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-function errorText(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.length > 200 ? m.slice(0, 200) + '…' : m;
 }
