@@ -53,7 +53,9 @@ const scaleOpts = {
   repeats,
   log,
   hcSizeMB: Number(opt('--hc-size-mb', '500')),
-  distinctSizes: opt('--distinct', DEFAULT_SIZES).split(',').map(parseSize),
+  // `--distinct none`: measure no size, rewrite the section from the kept results.
+  distinctSizes:
+    opt('--distinct', DEFAULT_SIZES) === 'none' ? [] : opt('--distinct', DEFAULT_SIZES).split(',').map(parseSize),
 };
 if (only) {
   const parts = await scaleSections({ ...scaleOpts, which: only.split(',') });
@@ -286,7 +288,7 @@ npm run bench -- --only distinct --distinct 5m      # the 5M distinct-accesses s
 \`\`\`
 
 The default run measures the high-cardinality set (\`--hc-size-mb\`, default 500) and the distinct-accesses sets at
-200k and 1M (\`--distinct\`, a comma list of sizes like \`200k,1m,5m\`); the 5M set only when asked. \`--only\`
+200k and 1M (\`--distinct\`, a comma list of sizes like \`200k,1m,5m\`, or \`none\` to rewrite the section from the kept results); the 5M set only when asked. \`--only\`
 (\`highcard\`, \`distinct\`) measures just those sections and rewrites them in place, the rest of this document as
 it was. Each distinct size's latest figures are kept in \`.bench/distinct-results.json\`: a size not run this time
 keeps its last row, marked with the date and commit it was measured on.
