@@ -25,6 +25,7 @@ import { generateFlows } from './bench/gen-flows.js';
 import { generateLog } from './bench/gen-log.js';
 import { backtestSection } from './bench/backtest.js';
 import { withoutSources as profileWithoutSources } from './bench/profileText.js';
+import { measureChild } from './bench/measure.js';
 import { DEFAULT_SIZES, parseSize } from './bench/distinct.js';
 import { scaleSections, spliceSections } from './bench/sections.js';
 
@@ -93,23 +94,7 @@ function prefix(fraction) {
   return out;
 }
 
-function measure(mode, path, extra = []) {
-  const runs = [];
-  for (let i = 0; i < repeats; i++) {
-    const outJson = execFileSync(process.execPath, [join(root, 'scripts/bench/child.js'), mode, path, ...extra], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    const r = JSON.parse(outJson.trim().split('\n').pop());
-    if (r.code !== 0) throw new Error(`${mode} ${path} exited ${r.code}`);
-    runs.push(r);
-    log(
-      `  ${mode} ${extra.join(' ')} ${path.split('/').pop()}: ${(r.ms / 1000).toFixed(2)} s, peak RSS ${(r.maxRssKB / 1024).toFixed(0)} MB`,
-    );
-  }
-  const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
-  return { ms: best.ms, all: runs.map((r) => r.ms), rssMB: Math.max(...runs.map((r) => r.maxRssKB)) / 1024 };
-}
+const measure = (mode, path, extra = []) => measureChild({ root, repeats, log }, mode, path, extra);
 
 const bytes = gen.bytes;
 const gzBytes = statSync(gz).size;

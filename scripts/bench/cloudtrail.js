@@ -1,35 +1,20 @@
 // The CloudTrail part of `npm run bench`: a directory of S3 delivery documents (.json.gz) and one large plain
 // document, each against its floor, with 1 and 2 workers. Run alone (`node scripts/bench/cloudtrail.js`, after
 // `npm run build`) it prints its section of docs/performance.md without touching the file.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCloudTrail, generateCloudTrailDocument } from './gen-cloudtrail.js';
 import { withoutSources as profileWithoutSources } from './profileText.js';
+import { measureChild } from './measure.js';
 
 /** Goal of issue 16: one large document read with memory bounded by a record, not the document. */
 const DOC_RSS_GOAL_MB = 250;
 
 export function cloudTrailSection({ root, dir, repeats, sizeMB, docRecords, log }) {
-  const measure = (mode, path, extra = []) => {
-    const runs = [];
-    for (let i = 0; i < repeats; i++) {
-      const out = execFileSync(process.execPath, [join(root, 'scripts/bench/child.js'), mode, path, ...extra], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 20,
-      });
-      const r = JSON.parse(out.trim().split('\n').pop());
-      if (r.code !== 0) throw new Error(`${mode} ${path} exited ${r.code}`);
-      runs.push(r);
-      log(
-        `  ${mode} ${extra.join(' ')} ${path.split('/').pop()}: ${(r.ms / 1000).toFixed(2)} s, peak RSS ${(r.maxRssKB / 1024).toFixed(0)} MB`,
-      );
-    }
-    const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
-    return { ms: best.ms, all: runs.map((r) => r.ms), rssMB: Math.max(...runs.map((r) => r.maxRssKB)) / 1024 };
-  };
+  const measure = (mode, path, extra = []) => measureChild({ root, repeats, log }, mode, path, extra);
+
   const withoutSources = (f) => profileWithoutSources(join(dir, f));
   const profiles = (path, tag) => ({
     profile1: measure('profile-ct', path, ['--workers', '1', '-o', join(dir, `${tag}1.json`)]),

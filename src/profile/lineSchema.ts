@@ -1,7 +1,20 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { PROFILE_API_VERSION } from '../model/profile.js';
-import { Count, Created, DnsName, LeftOut, Namespace, NetEdge, Source, Stages, Str, Time, Workload } from './schema.js';
+import {
+  roleLink,
+  Count,
+  Created,
+  DnsName,
+  LeftOut,
+  Namespace,
+  NetEdge,
+  Source,
+  Stages,
+  Str,
+  Time,
+  Workload,
+} from './schema.js';
 
 /**
  * The v1alpha2 profile: JSON lines (docs/formats.md, ADR 0010). Each line is one JSON object whose first key says
@@ -45,15 +58,7 @@ export const LINE_SCHEMAS = {
       subject: Subject,
       username: Str,
       groups: Type.Array(Str),
-      assumes: Type.Optional(
-        Type.Array(
-          Type.Object({
-            roleArn: Str,
-            via: Type.Union([Type.Literal('irsa'), Type.Literal('pod-identity')]),
-            evidence: CompactEvidence,
-          }),
-        ),
-      ),
+      assumes: Type.Optional(Type.Array(roleLink(CompactEvidence))),
       created: Type.Optional(Type.Array(Created)),
     }),
   }),

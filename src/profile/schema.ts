@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { LEGACY_PROFILE_API_VERSION, type Profile } from '../model/profile.js';
 import { countOf, type Evidence as EvidenceT } from '../model/evidence.js';
@@ -85,6 +85,10 @@ export const Subject = Type.Object({
   namespace: Type.Optional(Str),
 });
 
+/** A service account → IAM role link, its evidence as each format writes it (an object here, a tuple in v1alpha2). */
+export const roleLink = <E extends TSchema>(evidence: E) =>
+  Type.Object({ roleArn: Str, via: Type.Union([Type.Literal('irsa'), Type.Literal('pod-identity')]), evidence });
+
 export const Created = Type.Object({
   namespace: Str,
   apiGroup: Str,
@@ -99,15 +103,7 @@ const Principal = Type.Object({
   groups: Type.Array(Str),
   k8s: Type.Array(K8sEdge),
   aws: Type.Optional(Type.Array(AwsEdge)),
-  assumes: Type.Optional(
-    Type.Array(
-      Type.Object({
-        roleArn: Str,
-        via: Type.Union([Type.Literal('irsa'), Type.Literal('pod-identity')]),
-        evidence: Evidence,
-      }),
-    ),
-  ),
+  assumes: Type.Optional(Type.Array(roleLink(Evidence))),
   created: Type.Optional(Type.Array(Created)),
 });
 
