@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accessKey, type K8sAccess } from '../src/model/access.js';
-import { EvidenceAccumulator, mergeEvidence, type Evidence } from '../src/model/evidence.js';
+import { mergeEvidence, type Evidence } from '../src/model/evidence.js';
+import { EvidenceAccumulator } from '../src/model/evidenceStore.js';
 import type { K8sRequestObservation } from '../src/model/observation.js';
 import { isGrantable, PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
 import { ProfileBuilder } from '../src/profile/builder.js';

@@ -1,4 +1,3 @@
-import { microsToTime, timeToMicros } from '../util/time.js';
 /** Audit stages, in the order a request passes through them. */
 export const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -105,75 +104,4 @@ export function canonicalEvidence(ev: Evidence): Evidence {
     stages,
     samples: ev.samples.map((s) => ({ id: s.id, time: s.time })),
   };
-}
-
-/**
- * The mutable form of Evidence used on the ingest hot path: plain numeric counters and a
- * fast rejection of samples later than the ones kept. `toEvidence()` gives the canonical form.
- */
-export class EvidenceAccumulator {
-  private received = 0;
-  private started = 0;
-  private complete = 0;
-  private panic = 0;
-  /** First and last time in microseconds, -1 while unknown. */
-  private first = -1;
-  private last = -1;
-  private readonly samples: Sample[] = [];
-
-  add(stage: Stage, time: string, id: string): void {
-    switch (stage) {
-      case 'ResponseComplete':
-        this.complete++;
-        break;
-      case 'ResponseStarted':
-        this.started++;
-        break;
-      case 'RequestReceived':
-        this.received++;
-        break;
-      case 'Panic':
-        this.panic++;
-        break;
-    }
-    const s = this.samples;
-    if (time === '') {
-      addSample(s, { id, time });
-      this.updateWorst();
-      return;
-    }
-    const t = timeToMicros(time);
-    // Logs are mostly in time order: one comparison in the common case.
-    if (t > this.last) {
-      this.last = t;
-      if (this.first < 0) this.first = t;
-    } else if (t < this.first) this.first = t;
-    if (t > this.worst) return;
-    addSample(s, { id, time });
-    this.updateWorst();
-  }
-
-  /** The time of the latest kept sample once the list is full: later records cannot enter it. */
-  private worst = Infinity;
-
-  private updateWorst(): void {
-    const s = this.samples;
-    const w = s.length === SAMPLE_LIMIT ? s[SAMPLE_LIMIT - 1]!.time : '';
-    this.worst = w === '' ? Infinity : timeToMicros(w);
-  }
-
-  toEvidence(): Evidence {
-    const stages: Partial<Record<Stage, number>> = {};
-    if (this.received) stages.RequestReceived = this.received;
-    if (this.started) stages.ResponseStarted = this.started;
-    if (this.complete) stages.ResponseComplete = this.complete;
-    if (this.panic) stages.Panic = this.panic;
-    return {
-      count: countOf(stages),
-      firstSeen: this.first < 0 ? '' : microsToTime(this.first),
-      lastSeen: this.last < 0 ? '' : microsToTime(this.last),
-      stages,
-      samples: this.samples.map((x) => ({ id: x.id, time: x.time })),
-    };
-  }
 }

@@ -1,5 +1,5 @@
-import { accessKey, compareAccess } from '../model/access.js';
-import { EvidenceAccumulator, maxTime, minTime } from '../model/evidence.js';
+import { EvidenceStore } from '../model/evidenceStore.js';
+import { maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import { noPermissionReason } from '../knowledge/aws/actions.js';
 import {
@@ -17,11 +17,8 @@ import type { AwsCallObservation, K8sRequestObservation, Observation } from '../
 import type { FlowObservation } from '../model/network.js';
 import {
   PROFILE_API_VERSION,
-  type AwsCall,
-  type AwsEdge,
   type CreatedNames,
   type ImpliedBy,
-  type K8sEdge,
   type Principal,
   type Profile,
   type RoleLink,
@@ -29,18 +26,11 @@ import {
 import { preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
 import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope.js';
 import { LeftOutAccumulator } from './identities.js';
-import {
-  awsCallKey,
-  awsCallOf,
-  canonicalSubject,
-  compareAwsCalls,
-  compareLinks,
-  comparePrincipals,
-  sortCreated,
-  sortRecord,
-} from './order.js';
+import { awsCallKey, canonicalSubject, compareLinks, comparePrincipals, sortCreated, sortRecord } from './order.js';
 import { tupleKey } from '../util/key.js';
-import { countOn, impliedKey, toEdge, type EdgeState } from './edges.js';
+import { AwsCallTable, K8sEdgeTable } from './edges.js';
+import { microsToTime } from '../util/time.js';
+import type { ProfileHead, ProfileTail } from './lines.js';
 
 interface PrincipalState {
   subject: Subject;
@@ -48,9 +38,11 @@ interface PrincipalState {
   groups: Set<string>;
   /** The last groups list added, to skip re-adding the same list record after record. */
   lastGroups: string[];
-  edges: Map<string, EdgeState>;
-  aws: Map<string, { call: AwsCall; allowed?: EvidenceAccumulator; denied?: EvidenceAccumulator }>;
-  links: Map<string, { roleArn: string; via: RoleLink['via']; ev: EvidenceAccumulator }>;
+  /** Kubernetes accesses: `k8sKey` → the edge's number in the builder's columns. */
+  edges: Map<string, number>;
+  /** AWS calls: `awsCallKey` → the call's number. */
+  aws: Map<string, number>;
+  links: Map<string, { roleArn: string; via: RoleLink['via']; ev: number }>;
   /** Names of objects it created, by (namespace, group, resource). */
   created: Map<string, CreatedNames & { set: Set<string>; gen: Set<string> }>;
   /** `[this]`, made once. */
@@ -62,14 +54,16 @@ const NOBODY: readonly PrincipalState[] = [];
 /**
  * Observations → Profile. Memory is bounded by the profile (principals × distinct accesses), never
  * by the input: each record only bumps counters on its edge.
+ * The edges are compact (K8sEdgeTable, AwsCallTable, EvidenceStore; ADR 0010); `parts()` streams the profile.
  */
 export class ProfileBuilder {
   private readonly principals = new Map<string, PrincipalState>();
+  private readonly ev = new EvidenceStore(4096);
+  private readonly k8s = new K8sEdgeTable(this.ev);
+  private readonly awsCalls = new AwsCallTable(this.ev);
   private readonly userCache = new Map<string, PrincipalState | SkipReason>();
   private readonly groupCache = new Map<string, PrincipalState | SkipReason>();
   private readonly skipped: Record<string, number> = {};
-  private start = '';
-  private end = '';
   private readonly wantsGroups: boolean;
 
   constructor(private readonly scope: Scope) {
@@ -130,8 +124,8 @@ export class ProfileBuilder {
       return;
     }
     const user = this.userPrincipal(obs.username);
-    const key = accessKey(obs.access);
     const on = this.recordedOn(user, obs.groups);
+    const key = on.length ? this.k8s.key(obs.access) : '';
     for (const p of on) this.record(p, key, obs);
     if (obs.implied) this.addImplied(obs, on);
     if (on.length === 0) this.skip(typeof user === 'string' ? user : 'subject-filter');
@@ -181,8 +175,7 @@ export class ProfileBuilder {
           ? { request: obs.access, role: c.role }
           : { request: obs.access };
       for (const p of imp ? impersonators! : own) {
-        const edge = countOn(p.edges, accessKey(c.access), c.access, c.decision, obs);
-        (edge.implied ??= new Map()).set(impliedKey(by), by);
+        this.k8s.impliedBy(this.k8s.count(p.edges, this.k8s.key(c.access), c.decision, obs), by);
       }
     }
   }
@@ -204,8 +197,8 @@ export class ProfileBuilder {
       const sa = p as PrincipalState;
       const key = tupleKey(l.roleArn, l.via);
       let link = sa.links.get(key);
-      if (!link) sa.links.set(key, (link = { roleArn: l.roleArn, via: l.via, ev: new EvidenceAccumulator() }));
-      link.ev.add('ResponseComplete', obs.time, obs.id);
+      if (!link) sa.links.set(key, (link = { roleArn: l.roleArn, via: l.via, ev: this.ev.create() }));
+      this.ev.add(link.ev, 'ResponseComplete', obs.time, obs.id);
       return;
     }
     // Identities no policy attaches to, whatever the call: counted, and listed by identity where there is one.
@@ -230,11 +223,7 @@ export class ProfileBuilder {
     if (typeof p === 'string') return this.skip(p);
     // Expired or invalid credentials, a VPC endpoint policy: no identity policy was asked, nothing to grant or deny.
     if (obs.decision === 'unauthenticated') return this.skip('authentication-failure');
-    const key = awsCallKey(obs);
-    let edge = p.aws.get(key);
-    if (!edge) p.aws.set(key, (edge = { call: awsCallOf(obs) }));
-    const slot = obs.decision === 'allow' ? 'allowed' : 'denied';
-    (edge[slot] ??= new EvidenceAccumulator()).add('ResponseComplete', obs.time, obs.id);
+    this.awsCalls.count(p.aws, awsCallKey(obs), obs);
   }
 
   private skip(reason: SkipReason): void {
@@ -242,8 +231,8 @@ export class ProfileBuilder {
   }
 
   private record(p: PrincipalState, key: string, obs: K8sRequestObservation): void {
-    const edge = countOn(p.edges, key, obs.access, obs.decision, obs);
-    if (obs.roleRefUnknown) edge.roleRefUnknown = true;
+    const edge = this.k8s.count(p.edges, key, obs.decision, obs);
+    if (obs.roleRefUnknown) this.k8s.markRoleRefUnknown(edge);
     if (obs.created && obs.decision === 'allow') {
       const a = obs.access;
       const k = tupleKey(a.namespace, a.apiGroup, a.resource);
@@ -305,88 +294,102 @@ export class ProfileBuilder {
     return p;
   }
 
-  toProfile(): Profile {
-    const principals: Principal[] = [];
-    for (const p of [...this.principals.values()].sort((a, b) => comparePrincipals(a.subject, b.subject))) {
-      const k8s: K8sEdge[] = [];
-      for (const st of [...p.edges.values()].sort((a, b) => compareAccess(a.access, b.access))) {
-        const edge = toEdge(st);
-        for (const ev of [edge.allowed, edge.denied, edge.undecided]) {
-          if (!ev) continue;
-          this.start = minTime(this.start, ev.firstSeen);
-          this.end = maxTime(this.end, ev.lastSeen);
-        }
-        k8s.push(edge);
-      }
-      const pr: Principal = {
-        subject: canonicalSubject(p.subject),
-        username: p.username,
-        groups: [...p.groups].sort(cmp),
-        k8s,
-      };
-      if (p.aws.size) {
-        pr.aws = [...p.aws.values()]
-          .sort((a, b) => compareAwsCalls(a.call, b.call))
-          .map((st) => {
-            const e: AwsEdge = { ...st.call };
-            if (st.allowed) e.allowed = st.allowed.toEvidence();
-            if (st.denied) e.denied = st.denied.toEvidence();
-            return e;
-          });
-      }
-      if (p.links.size) {
-        pr.assumes = [...p.links.values()].sort(compareLinks).map((l) => {
-          return { roleArn: l.roleArn, via: l.via, evidence: l.ev.toEvidence() };
-        });
-      }
-      if (p.created.size)
-        pr.created = sortCreated(
-          [...p.created.values()].map((c) => ({
-            namespace: c.namespace,
-            apiGroup: c.apiGroup,
-            resource: c.resource,
-            names: [...c.set],
-            ...(c.gen.size ? { generated: [...c.gen] } : {}),
-          })),
-        );
-      for (const ev of [
-        ...(pr.aws ?? []).flatMap((e) => [e.allowed, e.denied]),
-        ...(pr.assumes ?? []).map((l) => l.evidence),
-      ]) {
-        if (!ev) continue;
-        this.start = minTime(this.start, ev.firstSeen);
-        this.end = maxTime(this.end, ev.lastSeen);
-      }
-      principals.push(pr);
+  /**
+   * The profile in parts, streamed from the builder's state: the header (its window spans every edge's evidence),
+   * then each principal made when it is asked for, in the profile's order, then the trailing sections. Once only:
+   * a principal's state is let go as it is given out, and nothing may be added after.
+   */
+  parts(): { head: ProfileHead; principals: Generator<Principal>; tail: () => ProfileTail; ids: string[] } {
+    let first = Infinity;
+    let last = -Infinity;
+    for (let i = 0; i < this.ev.length; i++) {
+      if (this.ev.firstOf(i) < first) first = this.ev.firstOf(i);
+      if (this.ev.lastOf(i) > last) last = this.ev.lastOf(i);
     }
+    let start = first === Infinity ? '' : microsToTime(first);
+    let end = last === -Infinity ? '' : microsToTime(last);
+    const network = this.net.size || this.workloads.size ? [...this.net.values()].sort(compareEdges) : undefined;
+    for (const e of network ?? []) {
+      for (const ev of [e.allowed, e.denied]) {
+        if (!ev) continue;
+        start = minTime(start, ev.firstSeen);
+        end = maxTime(end, ev.lastSeen);
+      }
+    }
+    const order = [...this.principals.values()].sort((a, b) => comparePrincipals(a.subject, b.subject));
+    const principals = function* (this: ProfileBuilder): Generator<Principal> {
+      for (let i = 0; i < order.length; i++) {
+        const p = order[i]!;
+        // Given out once: its keys and sets are garbage from here, so the output's memory takes the place of the
+        // state's. (The principal is handed over in a box the generator does not keep while it waits.)
+        const box = [this.principalOf(p)];
+        order[i] = undefined!;
+        p.edges.clear();
+        p.aws.clear();
+        p.created.clear();
+        yield box.pop()!;
+      }
+    }.call(this);
+    const tail = (): ProfileTail => {
+      const t: ProfileTail = {};
+      const leftOut = this.leftOut.toList();
+      if (leftOut) t.leftOut = leftOut;
+      if (network) {
+        t.workloads = [...this.workloads.values()].sort(compareWorkloads);
+        t.network = network;
+      }
+      if (this.names.size)
+        t.dnsNames = [...this.names.keys()].sort(cmp).map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
+      return t;
+    };
+    return {
+      head: { window: { start, end }, sources: [], skipped: sortRecord(this.skipped) },
+      principals,
+      tail,
+      ids: order.map((p) => principalId(canonicalSubject(p.subject))),
+    };
+  }
+
+  /** The whole profile in memory (small profiles, tests; `parts()` streams). */
+  toProfile(): Profile {
+    const { head, principals, tail } = this.parts();
     const profile: Profile = {
       apiVersion: PROFILE_API_VERSION,
       kind: 'Profile',
-      window: { start: this.start, end: this.end },
-      sources: [],
-      skipped: sortRecord(this.skipped),
-      principals,
+      window: head.window,
+      sources: head.sources,
+      skipped: head.skipped,
+      principals: [...principals],
     };
-    const leftOut = this.leftOut.toList();
-    if (leftOut) profile.leftOut = leftOut;
-    if (this.net.size || this.workloads.size) {
-      const network = [...this.net.values()].sort(compareEdges);
-      for (const e of network) {
-        for (const ev of [e.allowed, e.denied]) {
-          if (!ev) continue;
-          this.start = minTime(this.start, ev.firstSeen);
-          this.end = maxTime(this.end, ev.lastSeen);
-        }
-      }
-      profile.window = { start: this.start, end: this.end };
-      profile.workloads = [...this.workloads.values()].sort(compareWorkloads);
-      profile.network = network;
+    return Object.assign(profile, tail());
+  }
+
+  /** One principal as the profile has it, made from its state. */
+  private principalOf(p: PrincipalState): Principal {
+    const k8s = this.k8s.edgesOf(p.edges);
+    const pr: Principal = {
+      subject: canonicalSubject(p.subject),
+      username: p.username,
+      groups: [...p.groups].sort(cmp),
+      k8s,
+    };
+    if (p.aws.size) pr.aws = this.awsCalls.edgesOf(p.aws);
+    if (p.links.size) {
+      pr.assumes = [...p.links.values()].sort(compareLinks).map((l) => {
+        return { roleArn: l.roleArn, via: l.via, evidence: this.ev.toEvidence(l.ev) };
+      });
     }
-    if (this.names.size)
-      profile.dnsNames = [...this.names.keys()]
-        .sort(cmp)
-        .map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
-    return profile;
+    if (p.created.size)
+      pr.created = sortCreated(
+        [...p.created.values()].map((c) => ({
+          namespace: c.namespace,
+          apiGroup: c.apiGroup,
+          resource: c.resource,
+          names: [...c.set],
+          ...(c.gen.size ? { generated: [...c.gen] } : {}),
+        })),
+      );
+    return pr;
   }
 }
 

@@ -1,36 +1,11 @@
 import { accessKey, compareAccess, type K8sAccess } from '../model/access.js';
-import { EvidenceAccumulator } from '../model/evidence.js';
-import { cmp } from '../model/issue.js';
-import type { Decision } from '../model/observation.js';
-import { edgeAccess, type ImpliedBy, type K8sEdge } from '../model/profile.js';
 import type { Stage } from '../model/evidence.js';
+import type { EvidenceStore } from '../model/evidenceStore.js';
+import type { AwsCallObservation, Decision } from '../model/observation.js';
+import { cmp } from '../model/issue.js';
+import { edgeAccess, type AwsCall, type AwsEdge, type ImpliedBy, type K8sEdge } from '../model/profile.js';
+import { awsCallOf, compareAwsCalls } from './order.js';
 import { tupleKey } from '../util/key.js';
-
-/** One Kubernetes access of a principal while profiling: counters only. */
-export interface EdgeState {
-  access: K8sAccess;
-  allowed?: EvidenceAccumulator;
-  denied?: EvidenceAccumulator;
-  undecided?: EvidenceAccumulator;
-  /** For an implied check: the requests behind it, by `impliedKey`. */
-  implied?: Map<string, ImpliedBy>;
-  roleRefUnknown?: boolean;
-}
-
-/** Count one record on the edge `key` of `edges` (made on first use). */
-export function countOn(
-  edges: Map<string, EdgeState>,
-  key: string,
-  access: K8sAccess,
-  decision: Decision,
-  record: { stage: Stage; time: string; id: string },
-): EdgeState {
-  let edge = edges.get(key);
-  if (!edge) edges.set(key, (edge = { access }));
-  const slot = decision === 'allow' ? 'allowed' : decision === 'deny' ? 'denied' : 'undecided';
-  (edge[slot] ??= new EvidenceAccumulator()).add(record.stage, record.time, record.id);
-  return edge;
-}
 
 /** The identity of an implied-by entry as a map key. */
 export function impliedKey(i: ImpliedBy): string {
@@ -55,13 +30,121 @@ export function canonicalImplied(i: ImpliedBy): ImpliedBy {
   return out;
 }
 
-/** The profile form of an edge's state. */
-export function toEdge(st: EdgeState): K8sEdge {
-  const edge: K8sEdge = edgeAccess(st.access);
-  if (st.allowed) edge.allowed = st.allowed.toEvidence();
-  if (st.denied) edge.denied = st.denied.toEvidence();
-  if (st.undecided) edge.undecided = st.undecided.toEvidence();
-  if (st.implied) edge.implied = sortImplied(st.implied.values());
-  if (st.roleRefUnknown) edge.roleRefUnknown = true;
-  return edge;
+/**
+ * The Kubernetes edges of a builder, compact (ADR 0010 addendum): an edge is a key in its principal's map (the number
+ * of its interned access-without-name, then its name) whose value is the edge's number; per number, the evidence
+ * accumulators of its allowed, denied and undecided records in the builder's EvidenceStore (-1: none), and, rarely,
+ * the requests that implied it or that its roleRef was unknown.
+ */
+export class K8sEdgeTable {
+  /** Interned (namespace, group, resource, subresource, URL, verb) tuples: the access without its name. */
+  private readonly prefixIds = new Map<string, number>();
+  private readonly prefixes: K8sAccess[] = [];
+  private slots = new Int32Array(3 * 4096);
+  private size = 0;
+  private readonly implied = new Map<number, Map<string, ImpliedBy>>();
+  private readonly roleRefUnknown = new Set<number>();
+
+  constructor(private readonly ev: EvidenceStore) {}
+
+  /** The key of an access in its principal's map: a few characters more than its name. */
+  key(a: K8sAccess): string {
+    const pk = tupleKey(a.namespace, a.apiGroup, a.resource, a.subresource, a.nonResourceURL, a.verb);
+    let id = this.prefixIds.get(pk);
+    if (id === undefined) {
+      id = this.prefixes.length;
+      this.prefixes.push(edgeAccess({ ...a, name: '' }));
+      this.prefixIds.set(pk, id);
+    }
+    return id + ':' + a.name;
+  }
+
+  /** Count one record on the edge `key` of `edges` (made on first use); returns the edge's number. */
+  count(edges: Map<string, number>, key: string, decision: Decision, r: { stage: Stage; time: string; id: string }) {
+    let edge = edges.get(key);
+    if (edge === undefined) {
+      edge = this.size++;
+      if (3 * edge + 3 > this.slots.length) this.slots = grown(this.slots);
+      this.slots.fill(-1, 3 * edge, 3 * edge + 3);
+      edges.set(key, edge);
+    }
+    const slot = 3 * edge + (decision === 'allow' ? 0 : decision === 'deny' ? 1 : 2);
+    let e = this.slots[slot]!;
+    if (e < 0) this.slots[slot] = e = this.ev.create();
+    this.ev.add(e, r.stage, r.time, r.id);
+    return edge;
+  }
+
+  /** Mark edge `n` as implied by `by` (a request, an impersonator or a role). */
+  impliedBy(n: number, by: ImpliedBy): void {
+    let m = this.implied.get(n);
+    if (!m) this.implied.set(n, (m = new Map()));
+    m.set(impliedKey(by), by);
+  }
+
+  markRoleRefUnknown(n: number): void {
+    this.roleRefUnknown.add(n);
+  }
+
+  /** The edges of one principal's map as the profile has them, in its order. */
+  edgesOf(edges: Map<string, number>): K8sEdge[] {
+    const out: K8sEdge[] = [];
+    for (const [key, n] of edges) {
+      const colon = key.indexOf(':');
+      const edge: K8sEdge = edgeAccess({ ...this.prefixes[Number(key.slice(0, colon))]!, name: key.slice(colon + 1) });
+      const [a, d, u] = [this.slots[3 * n]!, this.slots[3 * n + 1]!, this.slots[3 * n + 2]!];
+      if (a >= 0) edge.allowed = this.ev.toEvidence(a);
+      if (d >= 0) edge.denied = this.ev.toEvidence(d);
+      if (u >= 0) edge.undecided = this.ev.toEvidence(u);
+      const implied = this.implied.get(n);
+      if (implied) edge.implied = sortImplied(implied.values());
+      if (this.roleRefUnknown.has(n)) edge.roleRefUnknown = true;
+      out.push(edge);
+    }
+    return out.sort(compareAccess);
+  }
+}
+
+/** The AWS calls of a builder: per number, the call and the evidence of its allowed and denied records (-1: none). */
+export class AwsCallTable {
+  private readonly calls: AwsCall[] = [];
+  private slots = new Int32Array(2 * 1024);
+
+  constructor(private readonly ev: EvidenceStore) {}
+
+  /** Count one record of `obs` on the call `key` of `calls` (made on first use). */
+  count(calls: Map<string, number>, key: string, obs: AwsCallObservation): void {
+    let n = calls.get(key);
+    if (n === undefined) {
+      n = this.calls.length;
+      this.calls.push(awsCallOf(obs));
+      if (2 * n + 2 > this.slots.length) this.slots = grown(this.slots);
+      this.slots.fill(-1, 2 * n, 2 * n + 2);
+      calls.set(key, n);
+    }
+    const slot = 2 * n + (obs.decision === 'allow' ? 0 : 1);
+    let e = this.slots[slot]!;
+    if (e < 0) this.slots[slot] = e = this.ev.create();
+    this.ev.add(e, 'ResponseComplete', obs.time, obs.id);
+  }
+
+  /** The calls of one principal's map as the profile has them, in its order. */
+  edgesOf(calls: Map<string, number>): AwsEdge[] {
+    return [...calls.values()]
+      .sort((x, y) => compareAwsCalls(this.calls[x]!, this.calls[y]!))
+      .map((n) => {
+        const e: AwsEdge = { ...this.calls[n]! };
+        const [a, d] = [this.slots[2 * n]!, this.slots[2 * n + 1]!];
+        if (a >= 0) e.allowed = this.ev.toEvidence(a);
+        if (d >= 0) e.denied = this.ev.toEvidence(d);
+        return e;
+      });
+  }
+}
+
+/** A copy of `a` twice as long. */
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
