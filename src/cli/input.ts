@@ -1,7 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { ChalkInstance as Chalk } from 'chalk';
-import { ingest, type IngestResult } from '../ingest/index.js';
+import {
+  ingest,
+  ingestStream,
+  type IngestInfo,
+  type IngestOptions,
+  type IngestResult,
+  type IngestStream,
+} from '../ingest/index.js';
 import { InputError } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import { filterProfile } from '../profile/filter.js';
@@ -110,6 +117,20 @@ export async function observedProfile(
   window?: Pick<ScopeOptions, 'since' | 'until' | 'untimed'>,
 ): Promise<{ profile: Profile; ingest?: IngestResult }> {
   const scope = new Scope({ ...scopeOptions(flags), ...(window ?? {}) });
+  const run = await sourcesOf(flags, io, c, scope);
+  if (typeof run !== 'function') return run;
+  const result = await run(ingest);
+  checkIngest(flags, io, c, result);
+  return { profile: result.profile, ingest: result };
+}
+
+/** What the flags say to read after checking them: `--profile`'s profile, or a function that reads the logs. */
+async function sourcesOf(
+  flags: SourceFlags,
+  io: Io,
+  c: Chalk,
+  scope: Scope,
+): Promise<{ profile: Profile } | (<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>)> {
   const hasLogs =
     (flags.k8sAudit?.length ?? 0) > 0 ||
     (flags.cloudtrail?.length ?? 0) > 0 ||
@@ -149,31 +170,66 @@ export async function observedProfile(
     throw new UsageError(
       'no input: give --k8s-audit PATH..., --eks-audit-logs, --cloudtrail PATH..., --cloudtrail-api or --flows PATH... (or --profile FILE)',
     );
-  const inventory = wantsInventory ? await readInventory(flags, io, c) : undefined;
-  const meter = new ProgressMeter(io.stderr, io.stderrIsTTY && !flags.quiet);
-  let result: IngestResult;
+  return ingestRun(flags, io, c, scope, eks, wantsInventory);
+}
+
+/**
+ * The profile built from logs, streaming (`profile`): the same checks and summary as `observedProfile`, but the
+ * principals come one at a time as the caller writes them. The caller must `close()` it.
+ */
+export async function observedStream(flags: SourceFlags, io: Io, c: Chalk): Promise<IngestStream> {
+  const scope = new Scope(scopeOptions(flags));
+  const run = await sourcesOf(flags, io, c, scope);
+  if (typeof run !== 'function') throw new UsageError('profile reads logs, not a profile');
+  const stream = await run(ingestStream);
   try {
-    result = await ingest({
-      k8sAudit: flags.k8sAudit ?? [],
-      cloudtrail: flags.cloudtrail ?? [],
-      flows: flags.flows ?? [],
-      ...(inventory ? { inventory } : {}),
-      ...(flags.cloudtrailApi ? { cloudtrailApi: lookupOptions(flags, scope) } : {}),
-      ...(eks ? { eksAuditLogs: eks } : {}),
-      scope,
-      workers: workerCount(flags, availableParallelism()),
-      ...(flags.clockTolerance !== undefined ? { clockTolerance: clockTolerance(flags.clockTolerance) } : {}),
-      cwd: io.cwd,
-      stdin: io.stdin,
-      onTotal: (n) => meter.setTotal(n),
-      onProgress: meter.add,
-    });
-  } finally {
-    meter.done();
+    checkIngest(flags, io, c, stream);
+  } catch (e) {
+    await stream.close();
+    throw e;
   }
+  return stream;
+}
+
+/** Reads the sources the flags name with `read` (`ingest` or `ingestStream`), with the progress meter. */
+async function ingestRun(
+  flags: SourceFlags,
+  io: Io,
+  c: Chalk,
+  scope: Scope,
+  eks: ReturnType<typeof eksOptions> | undefined,
+  wantsInventory: boolean,
+): Promise<<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>> {
+  const inventory = wantsInventory ? await readInventory(flags, io, c) : undefined;
+  return async (read) => {
+    const meter = new ProgressMeter(io.stderr, io.stderrIsTTY && !flags.quiet);
+    try {
+      return await read({
+        k8sAudit: flags.k8sAudit ?? [],
+        cloudtrail: flags.cloudtrail ?? [],
+        flows: flags.flows ?? [],
+        ...(inventory ? { inventory } : {}),
+        ...(flags.cloudtrailApi ? { cloudtrailApi: lookupOptions(flags, scope) } : {}),
+        ...(eks ? { eksAuditLogs: eks } : {}),
+        scope,
+        workers: workerCount(flags, availableParallelism()),
+        ...(flags.clockTolerance !== undefined ? { clockTolerance: clockTolerance(flags.clockTolerance) } : {}),
+        cwd: io.cwd,
+        stdin: io.stdin,
+        onTotal: (n) => meter.setTotal(n),
+        onProgress: meter.add,
+      });
+    } finally {
+      meter.done();
+    }
+  };
+}
+
+/** The summary on stderr, and the reasons to stop: nothing of the flags' kinds read, issues under `--on-error fail`. */
+function checkIngest(flags: SourceFlags, io: Io, c: Chalk, result: IngestInfo): void {
   if (!flags.quiet || (result.issueCount > 0 && flags.onError === 'fail')) printIngestSummary(io.stderr, result, c);
   // Every file given was another source's: a mistake of flags, not an empty soak.
-  const sources = result.profile.sources;
+  const sources = result.sources;
   const foreign = sources.filter((s) => s.format === 'skipped' && s.notice?.startsWith('looks like '));
   if (foreign.length && sources.every((s) => s.records === 0)) {
     const hints = [...new Set(foreign.map((s) => s.notice!.slice('looks like '.length)))];
@@ -184,5 +240,4 @@ export async function observedProfile(
       `${result.issueCount} input issue${result.issueCount === 1 ? '' : 's'} with --on-error fail: nothing was written (use --on-error skip to go on without the bad records)`,
     );
   }
-  return { profile: result.profile, ingest: result };
 }

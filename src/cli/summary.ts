@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { ChalkInstance as Chalk } from 'chalk';
-import type { IngestResult } from '../ingest/index.js';
+import type { IngestInfo } from '../ingest/index.js';
 import type { InputIssue } from '../model/issue.js';
 import { escapeControls } from '../util/escape.js';
 import { mb } from './progress.js';
@@ -12,21 +12,20 @@ const SHOWN_CHARS = 1_000;
 const safe = (s: string) => escapeControls(s, SHOWN_CHARS);
 
 /** The input summary on stderr: what was read, what was dropped and why, what was left out. */
-export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): void {
-  const read = r.profile.sources.filter((s) => s.format !== 'skipped');
+export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void {
+  const read = r.sources.filter((s) => s.format !== 'skipped');
   const bytes = read.reduce((n, s) => n + s.bytes, 0);
   const records = read.reduce((n, s) => n + s.records, 0);
-  const net = r.profile.network
-    ? `, ${(r.profile.workloads ?? []).length} workloads, ${r.profile.network.length} network paths`
-    : '';
+  const net =
+    r.counts.network !== undefined ? `, ${r.counts.workloads ?? 0} workloads, ${r.counts.network} network paths` : '';
   err.write(
-    `read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.profile.principals.length} principals in scope${net}\n`,
+    `read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.counts.principals} principals in scope${net}\n`,
   );
   // Files of another source: one notice per source they look like, not one per file.
   const foreign = new Map<string, Set<string>>();
   // A file read under its own flag is not news when another flag given the same directory skipped it.
   const readPaths = new Set(read.map((s) => s.path));
-  for (const s of r.profile.sources) {
+  for (const s of r.sources) {
     if (s.format !== 'skipped') continue;
     if (readPaths.has(s.path)) continue;
     if (s.notice?.startsWith('looks like ')) foreign.set(s.notice, (foreign.get(s.notice) ?? new Set()).add(s.path));
@@ -64,7 +63,7 @@ export function printIngestSummary(err: Writable, r: IngestResult, c: Chalk): vo
         ),
       );
   }
-  const skipped = Object.entries(r.profile.skipped);
+  const skipped = Object.entries(r.skipped);
   if (skipped.length) {
     err.write(`left out of scope: ${skipped.map(([k, n]) => `${safe(k)} ${n.toLocaleString('en-US')}`).join(', ')}`);
     const why: string[] = [];

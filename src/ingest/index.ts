@@ -1,16 +1,24 @@
 import type { Readable } from 'node:stream';
 import { compareIssues, type InputIssue } from '../model/issue.js';
-import { ISSUE_SAMPLE_LIMIT, type Profile, type SourceRecord } from '../model/profile.js';
+import {
+  ISSUE_SAMPLE_LIMIT,
+  PROFILE_API_VERSION,
+  type Principal,
+  type Profile,
+  type SourceRecord,
+} from '../model/profile.js';
+import { principalId } from '../model/subject.js';
+import { mergeStreams } from '../profile/mergeStream.js';
+import type { ProfileStream } from '../profile/read.js';
+import type { ProfileParts } from '../profile/write.js';
+import type { ProfileHead } from '../profile/lines.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import { sortSources } from '../profile/order.js';
 import { mergeDays, plausibleNewest, type Anchor, type DayCounts } from './anchor.js';
-import { mergeProfiles } from '../profile/merge.js';
 import { Scope } from '../profile/scope.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
-import { deeperThan } from '../util/json.js';
-import { MAX_DEPTH } from './jsonLines.js';
-import { decodeCloudTrailValue } from './cloudTrail/decode.js';
-import { lookupEvents, type LookupOptions } from './cloudTrail/lookupEvents.js';
+import type { LookupOptions } from './cloudTrail/lookupEvents.js';
+import { readLookupEvents } from './cloudTrail/lookupSource.js';
 import { cloudTrailTasks } from './cloudTrail/ranges.js';
 import { readEksAuditLogs, type EksLogsOptions } from './eksLogs.js';
 import {
@@ -23,10 +31,10 @@ import {
 } from './inputs.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { workloadsOfInventory } from '../inventory/workloads.js';
-import { addNotice, emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './notices.js';
+import { emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './notices.js';
 import { runPool } from './pool.js';
 import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
-import type { TaskMode, TaskRequest, TaskResult } from './taskRunner.js';
+import type { TaskMode, TaskRequest } from './taskRunner.js';
 import { pushAll } from '../util/array.js';
 
 export interface IngestOptions {
@@ -55,8 +63,14 @@ export interface IngestOptions {
   clockTolerance?: number;
 }
 
-export interface IngestResult {
-  profile: Profile;
+/** What reading the sources found, besides the profile. */
+export interface IngestInfo {
+  /** The sources read, in the profile's order. */
+  sources: SourceRecord[];
+  /** Records left out of scope, by reason. */
+  skipped: Record<string, number>;
+  /** Principals in scope; workloads and network paths when there was flow data. */
+  counts: { principals: number; workloads?: number; network?: number };
   /** Total input issues across sources. */
   issueCount: number;
   /** First issues across all sources, in file and line order. */
@@ -72,13 +86,24 @@ export interface IngestResult {
   anchor?: Anchor;
 }
 
+export interface IngestResult extends IngestInfo {
+  profile: Profile;
+}
+
+export interface IngestStream extends IngestInfo {
+  parts: ProfileParts;
+  /** Ends the workers that hold the profile; call when done reading it (or on giving up). */
+  close(): Promise<void>;
+}
+
 const SPLIT_BYTES = 32 * 1024 * 1024;
 
 /**
- * Read every source into a profile. The result is byte-identical whatever the worker count or the
- * order of the inputs (apart from the order-free list of sources).
+ * Read every source into a profile that streams: its header, then its principals one at a time as they are asked
+ * for (from the builder's state, or a batch at a time from the workers that hold them), then what follows them. Call
+ * `close()` once done with it (the workers stay until then).
  */
-export async function ingest(opts: IngestOptions): Promise<IngestResult> {
+export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
   const groups: [SourceFormat, string[]][] = [
     ['k8s-audit', opts.k8sAudit],
     ['cloudtrail', opts.cloudtrail ?? []],
@@ -129,58 +154,133 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     });
   }
 
-  let profile: Profile;
+  const inputs: { stream: ProfileStream; ids: string[] }[] = [];
   let stats: TaskStats[];
-  if (opts.workers <= 1 || tasks.length <= 1 || stdinCount) {
-    // One thread: one builder for everything, no partial profiles to merge.
-    const builder = new ProfileBuilder(scope);
-    const resolver = opts.inventory ? new Resolver(opts.inventory) : undefined;
-    stats = [];
-    for (const t of tasks) stats.push(await runTask(t, (o) => builder.add(o), onProgress, opts.stdin, false, resolver));
-    profile = builder.toProfile();
-  } else {
-    const { results, profiles } = await execute(tasks, scope, 'profile', opts.workers, onProgress, opts.inventory);
-    stats = results.map((r) => r.stats);
-    profile = mergeProfiles(profiles);
+  let close = async () => {};
+  try {
+    if (opts.workers <= 1 || tasks.length <= 1 || stdinCount) {
+      // One thread: one builder for everything, no partial profiles to merge.
+      const builder = new ProfileBuilder(scope);
+      const resolver = opts.inventory ? new Resolver(opts.inventory) : undefined;
+      stats = [];
+      for (const t of tasks)
+        stats.push(await runTask(t, (o) => builder.add(o), onProgress, opts.stdin, false, resolver));
+      const parts = builder.parts();
+      inputs.push({
+        stream: { head: parts.head, principals: asAsync(parts.principals), tail: parts.tail },
+        ids: parts.ids,
+      });
+    } else {
+      const pool = await execute(tasks, scope, 'profile', opts.workers, onProgress, opts.inventory);
+      close = pool.close;
+      stats = pool.results.map((r) => r.stats);
+      pushAll(inputs, pool.profiles);
+    }
+    const sources = sourceRecords(tasks, stats);
+    if (opts.cloudtrailApi) {
+      const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
+      inputs.push(inMemory(api.profile));
+      pushAll(sources, api.sources);
+    }
+    if (opts.eksAuditLogs) {
+      const eks = await readEksAuditLogs(opts.eksAuditLogs, scope, onProgress);
+      inputs.push(inMemory(eks.profile));
+      sources.push(eks.source);
+    }
+    // A file no flag can read is said once, whichever flags named it.
+    const said = new Set<string>();
+    for (const n of notices) {
+      const key = JSON.stringify([n.path, n.reason]);
+      if (said.has(key)) continue;
+      said.add(key);
+      sources.push({
+        path: n.path,
+        format: 'skipped',
+        bytes: n.bytes,
+        records: 0,
+        issues: 0,
+        issueSamples: [],
+        notice: n.reason,
+      });
+    }
+    let parts: ProfileParts =
+      inputs.length === 1 ? partsOfStream(inputs[0]!.stream) : mergeStreams(inputs.map((x) => x.stream));
+    const ids = new Set<string>();
+    for (const x of inputs) for (const id of x.ids) ids.add(id);
+    // Every workload and namespace of the inventory joins the profile, traffic or not: `generate netpol` lists the
+    // quiet ones, and `verify` checks that the policies keep them apart.
+    if (opts.inventory)
+      parts = mergeStreams([streamOfParts(parts), inMemory(inventoryPart(opts.inventory, scope)).stream]);
+    const sorted = sortSources(sources);
+    const head: ProfileHead = { ...parts.head, sources: sorted };
+    const tail = parts.tail();
+    const issues = sorted.flatMap((s) => s.issueSamples).sort(compareIssues);
+    return {
+      parts: { head, principals: parts.principals, tail: () => tail },
+      sources: sorted,
+      skipped: head.skipped,
+      counts: {
+        principals: ids.size,
+        ...(tail.network ? { workloads: (tail.workloads ?? []).length, network: tail.network.length } : {}),
+      },
+      issueCount: sorted.reduce((n, s) => n + s.issues, 0),
+      issues,
+      noticeCount: sorted.reduce((n, s) => n + (s.notices ?? 0), 0),
+      notices: sorted.flatMap((s) => s.noticeSamples ?? []).sort(compareIssues),
+      window: { since: scope.since, until: scope.until },
+      ...(anchor ? { anchor } : {}),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
   }
-  const sources = sourceRecords(tasks, stats);
-  if (opts.cloudtrailApi) {
-    const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
-    profile = mergeProfiles([profile, api.profile]);
-    pushAll(sources, api.sources);
+}
+
+/**
+ * Read every source into a profile in memory (`ingestStream` streams it). The result is byte-identical whatever the
+ * worker count or the order of the inputs (apart from the order-free list of sources).
+ */
+export async function ingest(opts: IngestOptions): Promise<IngestResult> {
+  const { parts, close, ...info } = await ingestStream(opts);
+  try {
+    const principals: Principal[] = [];
+    for await (const p of parts.principals) principals.push(p);
+    const profile: Profile = {
+      apiVersion: PROFILE_API_VERSION,
+      kind: 'Profile',
+      ...parts.head,
+      principals,
+      ...parts.tail(),
+    };
+    return { ...info, profile };
+  } finally {
+    await close();
   }
-  if (opts.eksAuditLogs) {
-    const eks = await readEksAuditLogs(opts.eksAuditLogs, scope, onProgress);
-    profile = mergeProfiles([profile, eks.profile]);
-    sources.push(eks.source);
-  }
-  // A file no flag can read is said once, whichever flags named it.
-  const said = new Set<string>();
-  for (const n of notices) {
-    const key = JSON.stringify([n.path, n.reason]);
-    if (said.has(key)) continue;
-    said.add(key);
-    sources.push({
-      path: n.path,
-      format: 'skipped',
-      bytes: n.bytes,
-      records: 0,
-      issues: 0,
-      issueSamples: [],
-      notice: n.reason,
-    });
-  }
-  profile = { ...profile, sources: sortSources(sources) };
-  if (opts.inventory) profile = withInventory(profile, opts.inventory, scope);
-  const issues = profile.sources.flatMap((s) => s.issueSamples).sort(compareIssues);
+}
+
+async function* asAsync<T>(it: Iterable<T>): AsyncGenerator<T> {
+  yield* it;
+}
+
+/** A profile in memory as an input of the merge. */
+function inMemory(p: Profile): { stream: ProfileStream; ids: string[] } {
   return {
-    profile,
-    issueCount: profile.sources.reduce((n, s) => n + s.issues, 0),
-    issues,
-    noticeCount: profile.sources.reduce((n, s) => n + (s.notices ?? 0), 0),
-    notices: profile.sources.flatMap((s) => s.noticeSamples ?? []).sort(compareIssues),
-    window: { since: scope.since, until: scope.until },
-    ...(anchor ? { anchor } : {}),
+    stream: { head: p, principals: asAsync(p.principals), tail: () => p },
+    ids: p.principals.map((x) => principalId(x.subject)),
+  };
+}
+
+function partsOfStream(s: ProfileStream): ProfileParts {
+  return { head: s.head, principals: s.principals, tail: () => s.tail() };
+}
+
+function streamOfParts(p: ProfileParts): ProfileStream {
+  const principals = p.principals;
+  return {
+    head: p.head,
+    principals: Symbol.asyncIterator in principals ? principals : asAsync(principals),
+    tail: p.tail,
   };
 }
 
@@ -191,7 +291,7 @@ function execute(
   workers: number,
   onProgress: Progress,
   inventory?: Inventory,
-): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
+): ReturnType<typeof runPool> {
   const reqs: TaskRequest[] = tasks.map((task) => ({
     task,
     scope: scope.toJSON(),
@@ -201,14 +301,11 @@ function execute(
   return runPool(reqs, Math.max(1, workers), onProgress);
 }
 
-/**
- * Every workload and namespace of the inventory joins the profile, traffic or not: `generate netpol`
- * lists the quiet ones, and `verify` checks that the policies keep them apart.
- */
-function withInventory(profile: Profile, inv: Inventory, scope: Scope): Profile {
+/** The inventory's part of a profile: every workload and namespace in scope. */
+function inventoryPart(inv: Inventory, scope: Scope): Profile {
   const inScope = (ns: string) => !scope.namespaceSkip(ns);
-  const extra: Profile = {
-    apiVersion: profile.apiVersion,
+  return {
+    apiVersion: PROFILE_API_VERSION,
     kind: 'Profile',
     window: { start: '', end: '' },
     sources: [],
@@ -218,7 +315,6 @@ function withInventory(profile: Profile, inv: Inventory, scope: Scope): Profile 
     network: [],
     namespaces: inv.namespaces.map((n) => ({ name: n.name, labels: n.labels })),
   };
-  return { ...mergeProfiles([profile, extra]), sources: profile.sources };
 }
 
 /** Whole files, and plain files big enough to be worth splitting into one range per worker. */
@@ -289,52 +385,4 @@ export function addCounts(a: Record<string, number> | undefined, b: Record<strin
   const out = { ...(a ?? {}) };
   for (const [k, n] of Object.entries(b)) out[k] = (out[k] ?? 0) + n;
   return out;
-}
-
-/**
- * Read CloudTrail's LookupEvents API for each region into a profile of its own (merged by the caller).
- * Each region is one source, `cloudtrail-api:<region>`; an answer the API gives that is no record is an
- * issue of that source, and a failed request (after the SDK's retries) makes the input unreadable.
- */
-async function readLookupEvents(
-  api: NonNullable<IngestOptions['cloudtrailApi']>,
-  scope: Scope,
-  onProgress: Progress,
-): Promise<{ profile: Profile; sources: SourceRecord[] }> {
-  const builder = new ProfileBuilder(scope);
-  const sources: SourceRecord[] = [];
-  for (const region of [...new Set(api.regions)].sort()) {
-    const path = `cloudtrail-api:${region}`;
-    const rec: SourceRecord = { path, format: 'cloudtrail-api', bytes: 0, records: 0, issues: 0, issueSamples: [] };
-    const tally = emptyNotices();
-    let n = 0;
-    try {
-      for await (const ev of lookupEvents({ ...api.options, region })) {
-        n++;
-        // The event's CloudTrailEvent is JSON text of its own: the depth limit of records read from files holds.
-        if (deeperThan(ev.record, MAX_DEPTH)) {
-          const message = `event ${ev.id}: CloudTrailEvent nested deeper than ${MAX_DEPTH} levels of objects and arrays`;
-          rec.issues++;
-          if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
-            rec.issueSamples.push({ kind: 'issue', code: 'json.too-deep', file: path, line: n, message });
-          continue;
-        }
-        const added = decodeCloudTrailValue(ev.record, { file: path, line: n }, (item) => {
-          if (item.kind === 'issue' && item.level === 'notice')
-            addNotice(tally, { ...item, message: `event ${ev.id}: ${item.message}` });
-          else if (item.kind === 'issue') {
-            rec.issues++;
-            if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
-              rec.issueSamples.push({ ...item, message: `event ${ev.id}: ${item.message}` });
-          } else builder.add(item);
-        });
-        rec.records += added;
-        onProgress(0, added);
-      }
-    } catch (e) {
-      throw new UnreadableInputError(`cannot read CloudTrail LookupEvents in ${region}: ${(e as Error).message}`);
-    }
-    sources.push({ ...rec, ...noticeFields(tally) });
-  }
-  return { profile: builder.toProfile(), sources };
 }

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UnreadableInputError } from './inputs.js';
 import type { Progress } from './task.js';
-import type { Profile } from '../model/profile.js';
+import type { Principal } from '../model/profile.js';
+import type { ProfileStream } from '../profile/read.js';
 import type { TaskRequest, TaskResult } from './taskRunner.js';
 
 /**
@@ -17,20 +18,31 @@ function workerFile(): string {
     : join(dirname(here), 'worker.js');
 }
 
+/** A partial profile still held by a worker: read it through `stream`, then `close` the pool. */
+export interface WorkerProfile {
+  stream: ProfileStream;
+  /** Its principals' ids, in order. */
+  ids: string[];
+}
+
 /**
- * Run requests on up to `size` worker threads; results come back in request order. In `profile` mode
- * each worker then hands back the one partial profile of all the tasks it ran (`profiles`); which
- * worker ran which task does not matter, as merging is exact.
+ * Run requests on up to `size` worker threads; results come back in request order. In `profile` mode each worker
+ * then hands back the one partial profile of all the tasks it ran (`profiles`), a batch of principals at a time as
+ * the caller reads it, so the whole is never objects on either side; which worker ran which task does not matter,
+ * as merging is exact. The workers stay until `close()` (they do not keep the process alive).
  */
 export async function runPool(
   requests: TaskRequest[],
   size: number,
   onProgress: Progress,
-): Promise<{ results: TaskResult[]; profiles: Profile[] }> {
+): Promise<{ results: TaskResult[]; profiles: WorkerProfile[]; close: () => Promise<void> }> {
   const results: TaskResult[] = new Array(requests.length);
-  const profiles: Profile[] = [];
+  const profiles: WorkerProfile[] = [];
   let next = 0;
   const workers: Worker[] = [];
+  const close = async () => {
+    await Promise.all(workers.splice(0).map((w) => w.terminate()));
+  };
   try {
     await Promise.all(
       Array.from({ length: Math.min(size, requests.length) }, async () => {
@@ -44,14 +56,29 @@ export async function runPool(
           ran = requests[i]!;
           results[i] = await runOne(w, ran, onProgress);
         }
-        if (ran?.mode === 'profile')
-          profiles.push((await runOne(w, { scope: ran.scope, mode: 'flush' }, onProgress)).profile!);
+        if (ran?.mode === 'profile') profiles.push(await workerProfile(w, ran.scope, onProgress));
       }),
     );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+  } catch (e) {
+    await close();
+    throw e;
   }
-  return { results, profiles };
+  if (!profiles.length) await close();
+  for (const w of workers) w.unref();
+  return { results, profiles, close };
+}
+
+/** The partial profile a worker holds, as a stream that asks it for the next batch of principals when needed. */
+async function workerProfile(w: Worker, scope: TaskRequest['scope'], onProgress: Progress): Promise<WorkerProfile> {
+  const { head, tail, ids } = (await runOne(w, { scope, mode: 'open' }, onProgress)).open!;
+  async function* principals(): AsyncGenerator<Principal> {
+    for (;;) {
+      const r = await runOne(w, { scope, mode: 'next' }, onProgress);
+      yield* r.batch!;
+      if (r.done) break;
+    }
+  }
+  return { stream: { head, principals: principals(), tail: () => tail }, ids };
 }
 
 function runOne(w: Worker, req: TaskRequest, onProgress: Progress): Promise<TaskResult> {

@@ -1,4 +1,5 @@
-import type { Profile } from '../model/profile.js';
+import type { Principal } from '../model/profile.js';
+import type { ProfileHead, ProfileTail } from '../profile/lines.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import { Scope } from '../profile/scope.js';
@@ -7,14 +8,18 @@ import { runTask, type Progress, type Task, type TaskStats } from './task.js';
 
 /**
  * `profile`: add the task's observations to the runner's builder (kept across tasks, so a worker
- * reading many small files hands back one partial profile, not one per file); `flush`: hand back that
- * profile and start afresh; `newest`: only find the newest record time.
+ * reading many small files hands back one partial profile, not one per file); `open`: start handing that profile
+ * back (its header, trailing sections and principal ids) and start afresh; `next`: the next principals of it, a
+ * batch at a time, so neither side ever holds the whole as objects; `newest`: only find the newest record time.
  */
-export type TaskMode = 'profile' | 'newest' | 'flush';
+export type TaskMode = 'profile' | 'newest' | 'open' | 'next';
+
+/** A batch of `next` holds whole principals, up to about this many accesses. */
+const BATCH_ACCESSES = 20_000;
 
 /** A message to a worker: one task, the scope, and whether to build a profile or only find the newest time. */
 export interface TaskRequest {
-  /** Absent for `flush`. */
+  /** Absent for `open` and `next`. */
   task?: Task;
   scope: ReturnType<Scope['toJSON']>;
   mode: TaskMode;
@@ -24,8 +29,11 @@ export interface TaskRequest {
 
 export interface TaskResult {
   stats: TaskStats;
-  /** Partial profile (sources left empty) of every task since the last flush; only from `flush`. */
-  profile?: Profile;
+  /** From `open`: the partial profile's header (sources left empty), trailing sections and principal ids in order. */
+  open?: { head: ProfileHead; tail: ProfileTail; ids: string[] };
+  /** From `next`: the next principals; `done` once there are no more. */
+  batch?: Principal[];
+  done?: boolean;
 }
 
 const EMPTY: TaskStats = {
@@ -41,12 +49,28 @@ const EMPTY: TaskStats = {
 /** Runs tasks one after another (in a worker thread), accumulating one profile until flushed. */
 export class TaskRunner {
   private builder: ProfileBuilder | undefined;
+  private principals: Iterator<Principal> | undefined;
 
   async run(req: TaskRequest, onProgress: Progress): Promise<TaskResult> {
-    if (req.mode === 'flush') {
-      const profile = (this.builder ?? new ProfileBuilder(Scope.fromJSON(req.scope))).toProfile();
+    if (req.mode === 'open') {
+      const parts = (this.builder ?? new ProfileBuilder(Scope.fromJSON(req.scope))).parts();
       this.builder = undefined;
-      return { stats: EMPTY, profile };
+      this.principals = parts.principals;
+      return { stats: EMPTY, open: { head: parts.head, tail: parts.tail(), ids: parts.ids } };
+    }
+    if (req.mode === 'next') {
+      const batch: Principal[] = [];
+      let accesses = 0;
+      while (this.principals && accesses < BATCH_ACCESSES) {
+        const r = this.principals.next();
+        if (r.done) {
+          this.principals = undefined;
+          break;
+        }
+        batch.push(r.value);
+        accesses += r.value.k8s.length + (r.value.aws?.length ?? 0) + 1;
+      }
+      return { stats: EMPTY, batch, done: !this.principals };
     }
     const resolver = req.inventory ? new Resolver(req.inventory) : undefined;
     if (req.mode === 'newest')

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../emit/writeTree.js';
-import { batched, gzipped, partsOf, profileLines, writeAll, type ProfileParts } from '../../profile/write.js';
+import { batched, gzipped, profileLines, writeAll, type ProfileParts } from '../../profile/write.js';
 import type { Ctx } from '../context.js';
-import { observedProfile } from '../input.js';
+import { observedStream } from '../input.js';
 import { Option } from 'commander';
 import { addConfigOption, refuseConfigKeys } from '../config/apply.js';
 import { examples } from '../help.js';
@@ -35,8 +35,13 @@ export function registerProfile(program: Command, ctx: Ctx): void {
     ],
   ]);
   cmd.action(async (flags: SourceFlags & { output?: string }) => {
-    const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-    await writeProfileOutput(ctx, flags.output, partsOf(profile));
+    // Streamed: each principal is made from the builder's state (or a worker's) as it is written.
+    const stream = await observedStream(flags, ctx.io, ctx.c);
+    try {
+      await writeProfileOutput(ctx, flags.output, stream.parts);
+    } finally {
+      await stream.close();
+    }
     if (flags.output && !flags.quiet) ctx.io.stderr.write(`wrote ${flags.output}\n`);
   });
 }
