@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The only place that touches the process: exit code = await run(argv, io).
+import { tuneHeap } from '../dist/cli/heap.js';
 import { run } from '../dist/cli/run.js';
+
+tuneHeap(process.execArgv, process.env.NODE_OPTIONS);
 
 // A reader that stops early (`| head`) is not an error of ours.
 process.stdout.on('error', (e) => {
