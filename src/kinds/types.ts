@@ -48,8 +48,8 @@ export interface Generated {
   kind: KindName;
   /** Policies and their evidence: relative path under the output directory → content. */
   files: Map<string, string>;
-  /** The policies alone, as printed when there is no output directory. */
-  stdout: string;
+  /** The policies alone, as printed when there is no output directory (made only then: with -o it is never needed). */
+  stdout: () => string;
   widenings: KindWidening[];
   /**
    * The access classes of the policy (a rule, a permission, a peer), each with when the first access

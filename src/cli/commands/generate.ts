@@ -125,7 +125,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       const g = await k.generate(profile, options);
       // Written first: "generated ... in DIR" is said only once DIR holds it.
       if (flags.output) await writeOutput(ctx, resolve(ctx.io.cwd, flags.output), [g], [k.name], flags.quiet);
-      else ctx.io.stdout.write(g.stdout);
+      else ctx.io.stdout.write(g.stdout());
       if (!flags.quiet) printSummary(ctx, [...g.summary(flags.output), ...learning([g], profile)]);
     });
   }

@@ -64,7 +64,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     return {
       kind: 'iam',
       files,
-      stdout: JSON.stringify(out, null, 2) + '\n',
+      stdout: () => JSON.stringify(out, null, 2) + '\n',
       classes: r.artefacts.flatMap((a) =>
         ((a.evidence['permissions'] ?? []) as { action: string; resource: string; firstSeen: string }[]).map((x) => ({
           subject: a.principal,

@@ -78,7 +78,7 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     return {
       kind: 'netpol',
       files,
-      stdout: toYamlDocuments(r.artefacts.flatMap((a) => a.objects)),
+      stdout: () => toYamlDocuments(r.artefacts.flatMap((a) => a.objects)),
       classes: r.artefacts.flatMap((a) => {
         const ev = a.evidence as
           | {

@@ -120,7 +120,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     return {
       kind: 'rbac',
       files,
-      stdout: toYamlDocuments(artefacts.flatMap((a) => a.objects)),
+      stdout: () => toYamlDocuments(artefacts.flatMap((a) => a.objects)),
       classes: artefacts.flatMap((a) => rbacClasses(a.evidence)),
       widenings: widenings.map((w) => ({
         kind: 'rbac',
