@@ -58,6 +58,26 @@ describe('EvidenceStore', () => {
     for (const i of ids) expect(store.toEvidence(i), `accumulator ${i}`).toEqual(reference(fed.get(i)!));
   });
 
+  it('keeps the times of records from any four-digit year (years 0-99 are not 1900-1999)', () => {
+    const store = new EvidenceStore();
+    // Exact to the microsecond from 1685 to 2255; outside, to 16 µs (util/time.ts): whole and half seconds there.
+    const times = [
+      '0001-01-01T00:00:00.000000Z',
+      '0050-06-15T12:30:45.500000Z',
+      '0099-12-31T23:59:59.000000Z',
+      '0999-02-28T01:02:03.000000Z',
+      '9999-12-31T23:59:59.500000Z',
+      '1700-03-01T00:00:00.500000Z',
+      '2026-11-02T08:00:00.123456Z',
+      '2255-06-01T00:00:00.654321Z',
+    ];
+    for (const t of times) {
+      const i = store.create();
+      store.add(i, 'ResponseComplete', t, 'x');
+      expect(store.toEvidence(i)).toMatchObject({ firstSeen: t, lastSeen: t, samples: [{ id: 'x', time: t }] });
+    }
+  });
+
   it('an accumulator with only timeless records has no first or last time, and keeps its ids in order', () => {
     const store = new EvidenceStore();
     const i = store.create();

@@ -201,7 +201,8 @@ export function resolveTimeSpec(spec: TimeSpec, newest: string): string {
 }
 
 /**
- * A normalised time as whole microseconds since the epoch (exact: below 2^53 until the year 2255).
+ * A normalised time as whole microseconds since the epoch: exact from 1685 to 2255 (below 2^53); before and after,
+ * rounded to a few microseconds (at most 16 in the year 9999), order kept. Evidence keeps its times this way.
  * Numbers update in place where strings would allocate, which keeps per-record evidence updates
  * free of garbage.
  */
@@ -210,17 +211,19 @@ export function timeToMicros(t: string): number {
   // Records come in bursts within the same hour: reuse that hour's start.
   if (!t.startsWith(hourKey)) {
     hourKey = t.slice(0, 13);
-    hourMs = Date.UTC(
-      d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3),
-      d(5) * 10 + d(6) - 1,
-      d(8) * 10 + d(9),
-      d(11) * 10 + d(12),
-    );
+    const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+    // Date.UTC reads years 0 to 99 as 1900 to 1999: such a year is taken 400 years (one whole Gregorian cycle) later.
+    const early = year < 100;
+    hourMs =
+      Date.UTC(early ? year + 400 : year, d(5) * 10 + d(6) - 1, d(8) * 10 + d(9), d(11) * 10 + d(12)) -
+      (early ? GREGORIAN_CYCLE_MS : 0);
   }
   const ms = hourMs + (d(14) * 10 + d(15)) * 60_000 + (d(17) * 10 + d(18)) * 1000;
   return ms * 1000 + (d(20) * 100000 + d(21) * 10000 + d(22) * 1000 + d(23) * 100 + d(24) * 10 + d(25));
 }
 let hourKey = '\u0000';
+/** 400 Gregorian years: 146,097 days. */
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
 let hourMs = 0;
 
 export function microsToTime(us: number): string {
