@@ -78,32 +78,38 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       files.set(a.path, toYamlDocuments(a.objects));
       files.set(a.evidencePath, toYamlDocuments([a.evidence]));
     }
+    // What the summary and stdout need, taken now: the artefacts (every object and its evidence) are let go once
+    // their files are made, so a large profile's policies are held once, as text.
+    const objects = artefacts.reduce((n, a) => n + a.objects.length, 0);
+    const rules = artefacts.reduce(
+      (n, a) => n + a.objects.reduce((m, o) => m + ('rules' in o ? (o.rules?.length ?? 0) : 0), 0),
+      0,
+    );
+    const subjects = new Set(artefacts.map((a) => a.evidence['subject'])).size;
+    const hints: SummaryLine[] = [];
+    for (const a of artefacts) {
+      for (const o of a.objects) {
+        if (!('rules' in o)) continue;
+        for (const r of o.rules ?? []) {
+          if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST) {
+            hints.push({
+              tone: 'hint',
+              text: `hint: ${a.evidence['subject']} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names`,
+            });
+          }
+        }
+      }
+    }
+    const policyFiles = artefacts.map((a) => a.path);
+    const classes = artefacts.flatMap((a) => rbacClasses(a.evidence));
     const summary = (output: string | undefined): SummaryLine[] => {
       const lines: SummaryLine[] = [];
-      const objects = artefacts.reduce((n, a) => n + a.objects.length, 0);
-      const rules = artefacts.reduce(
-        (n, a) => n + a.objects.reduce((m, o) => m + ('rules' in o ? (o.rules?.length ?? 0) : 0), 0),
-        0,
-      );
-      const subjects = new Set(artefacts.map((a) => a.evidence['subject'])).size;
       const where = output ? ` in ${output}/rbac (evidence in ${output}/evidence/rbac)` : '';
       lines.push({
         tone: 'plain',
         text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}`,
       });
-      for (const a of artefacts) {
-        for (const o of a.objects) {
-          if (!('rules' in o)) continue;
-          for (const r of o.rules ?? []) {
-            if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST) {
-              lines.push({
-                tone: 'hint',
-                text: `hint: ${a.evidence['subject']} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names`,
-              });
-            }
-          }
-        }
-      }
+      pushAll(lines, hints);
       pushAll(lines, checkLines(checks, gaps, leftOut));
       if (widenings.length === 0)
         lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
@@ -120,8 +126,13 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     return {
       kind: 'rbac',
       files,
-      stdout: () => toYamlDocuments(artefacts.flatMap((a) => a.objects)),
-      classes: artefacts.flatMap((a) => rbacClasses(a.evidence)),
+      // The objects of every policy file in order: the same text as toYamlDocuments of them all.
+      stdout: () =>
+        policyFiles
+          .map((p) => files.get(p)!)
+          .filter((t) => t !== '')
+          .join('---\n'),
+      classes,
       widenings: widenings.map((w) => ({
         kind: 'rbac',
         option: w.option,
