@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addSample, countOf, maxTime, minTime, STAGES, type Evidence, type Stage } from '../src/model/evidence.js';
 import { EvidenceStore } from '../src/model/evidenceStore.js';
+import { tuneHeap } from '../src/cli/heap.js';
 import { ingest, ingestStream } from '../src/ingest/index.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { profileLines } from '../src/profile/write.js';
@@ -167,5 +168,13 @@ describe('a profile streamed from the builder and from workers', () => {
         await s.close();
       }
     }
+  });
+});
+
+describe("the CLI's heap setting", () => {
+  it('sets the heap growth unless node was given one, in its arguments or NODE_OPTIONS', () => {
+    expect(tuneHeap(['--heap-growing-percent=10'], undefined)).toBe(false);
+    expect(tuneHeap([], '--max-old-space-size=512 --heap_growing_percent=5')).toBe(false);
+    expect(tuneHeap(['--expose-gc'], '--max-old-space-size=4096')).toBe(true);
   });
 });
