@@ -154,14 +154,19 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
   ]);
   all.action(async (flags: GenerateFlags) => {
     for (const name of KIND_NAMES) KINDS[name].parseOptions(flags);
-    const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-    const made = await generateAll(profile, flags);
+    // The profile is let go before the files are written (a large one is much of the memory): only the learning
+    // warnings, made from its window, are needed after generating.
+    const { made, stillLearning } = await (async () => {
+      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
+      const made = await generateAll(profile, flags);
+      return { made, stillLearning: learning(made, profile) };
+    })();
     if (made.length === 0)
       throw new UsageError(
         'nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope',
       );
     await writeOutput(ctx, resolve(ctx.io.cwd, flags.output!), made, [...KIND_NAMES], flags.quiet);
     if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(flags.output));
-    if (!flags.quiet) printSummary(ctx, learning(made, profile));
+    if (!flags.quiet) printSummary(ctx, stillLearning);
   });
 }
