@@ -31,14 +31,23 @@ export function canonicalImplied(i: ImpliedBy): ImpliedBy {
 }
 
 /**
- * The Kubernetes edges of a builder, compact (ADR 0010 addendum): an edge is a key in its principal's map (the number
- * of its interned access-without-name, then its name) whose value is the edge's number; per number, the evidence
- * accumulators of its allowed, denied and undecided records in the builder's EvidenceStore (-1: none), and, rarely,
- * the requests that implied it or that its roleRef was unknown.
+ * A principal's Kubernetes edges: per interned access-without-name (K8sEdgeTable.prefixOf), the edges by name, each
+ * the edge's number. Looked up with the record's own strings: nothing is built per record.
+ */
+export type K8sEdges = Map<number, Map<string, number>>;
+
+/** Interned prefixes: one level per field of the access without its name, the prefix's number at the last. */
+type PrefixTrie = Map<string, PrefixTrie | number>;
+
+/**
+ * The Kubernetes edges of a builder, compact (ADR 0010 addendum): an edge is an entry of its principal's K8sEdges
+ * (the number of its interned access-without-name, then its name) whose value is the edge's number; per number, the
+ * evidence accumulators of its allowed, denied and undecided records in the builder's EvidenceStore (-1: none), and,
+ * rarely, the requests that implied it or that its roleRef was unknown.
  */
 export class K8sEdgeTable {
   /** Interned (namespace, group, resource, subresource, URL, verb) tuples: the access without its name. */
-  private readonly prefixIds = new Map<string, number>();
+  private readonly prefixIds: PrefixTrie = new Map();
   private readonly prefixes: K8sAccess[] = [];
   private slots = new Int32Array(3 * 4096);
   private size = 0;
@@ -47,26 +56,38 @@ export class K8sEdgeTable {
 
   constructor(private readonly ev: EvidenceStore) {}
 
-  /** The key of an access in its principal's map: a few characters more than its name. */
-  key(a: K8sAccess): string {
-    const pk = tupleKey(a.namespace, a.apiGroup, a.resource, a.subresource, a.nonResourceURL, a.verb);
-    let id = this.prefixIds.get(pk);
+  /** The number of an access's prefix (all of it but its name), made on first use. */
+  prefixOf(a: K8sAccess): number {
+    const m = level(
+      level(level(level(level(this.prefixIds, a.namespace), a.apiGroup), a.resource), a.subresource),
+      a.nonResourceURL,
+    );
+    let id = m.get(a.verb) as number | undefined;
     if (id === undefined) {
       id = this.prefixes.length;
       this.prefixes.push(edgeAccess({ ...a, name: '' }));
-      this.prefixIds.set(pk, id);
+      m.set(a.verb, id);
     }
-    return id + ':' + a.name;
+    return id;
   }
 
-  /** Count one record on the edge `key` of `edges` (made on first use); returns the edge's number. */
-  count(edges: Map<string, number>, key: string, decision: Decision, r: { stage: Stage; time: string; id: string }) {
-    let edge = edges.get(key);
+  /** Count one record on the edge (`prefix`, `name`) of `edges` (made on first use); returns the edge's number. */
+  count(
+    edges: K8sEdges,
+    prefix: number,
+    name: string,
+    decision: Decision,
+    r: { stage: Stage; time: string; id: string },
+  ): number {
+    let byName = edges.get(prefix);
+    if (byName === undefined) edges.set(prefix, (byName = new Map()));
+    let edge = byName.get(name);
     if (edge === undefined) {
       edge = this.size++;
-      if (3 * edge + 3 > this.slots.length) this.slots = grown(this.slots);
-      this.slots.fill(-1, 3 * edge, 3 * edge + 3);
-      edges.set(key, edge);
+      const s = 3 * edge;
+      if (s + 3 > this.slots.length) this.slots = grown(this.slots);
+      this.slots[s] = this.slots[s + 1] = this.slots[s + 2] = -1;
+      byName.set(name, edge);
     }
     const slot = 3 * edge + (decision === 'allow' ? 0 : decision === 'deny' ? 1 : 2);
     let e = this.slots[slot]!;
@@ -87,19 +108,21 @@ export class K8sEdgeTable {
   }
 
   /** The edges of one principal's map as the profile has them, in its order. */
-  edgesOf(edges: Map<string, number>): K8sEdge[] {
+  edgesOf(edges: K8sEdges): K8sEdge[] {
     const out: K8sEdge[] = [];
-    for (const [key, n] of edges) {
-      const colon = key.indexOf(':');
-      const edge: K8sEdge = edgeAccess({ ...this.prefixes[Number(key.slice(0, colon))]!, name: key.slice(colon + 1) });
-      const [a, d, u] = [this.slots[3 * n]!, this.slots[3 * n + 1]!, this.slots[3 * n + 2]!];
-      if (a >= 0) edge.allowed = this.ev.toEvidence(a);
-      if (d >= 0) edge.denied = this.ev.toEvidence(d);
-      if (u >= 0) edge.undecided = this.ev.toEvidence(u);
-      const implied = this.implied.get(n);
-      if (implied) edge.implied = sortImplied(implied.values());
-      if (this.roleRefUnknown.has(n)) edge.roleRefUnknown = true;
-      out.push(edge);
+    for (const [prefix, byName] of edges) {
+      const p = this.prefixes[prefix]!;
+      for (const [name, n] of byName) {
+        const edge: K8sEdge = edgeAccess({ ...p, name });
+        const [a, d, u] = [this.slots[3 * n]!, this.slots[3 * n + 1]!, this.slots[3 * n + 2]!];
+        if (a >= 0) edge.allowed = this.ev.toEvidence(a);
+        if (d >= 0) edge.denied = this.ev.toEvidence(d);
+        if (u >= 0) edge.undecided = this.ev.toEvidence(u);
+        const implied = this.implied.get(n);
+        if (implied) edge.implied = sortImplied(implied.values());
+        if (this.roleRefUnknown.has(n)) edge.roleRefUnknown = true;
+        out.push(edge);
+      }
     }
     return out.sort(compareAccess);
   }
@@ -140,6 +163,13 @@ export class AwsCallTable {
         return e;
       });
   }
+}
+
+/** The trie below `m` at `k`, made on first use. */
+function level(m: PrefixTrie, k: string): PrefixTrie {
+  let next = m.get(k) as PrefixTrie | undefined;
+  if (next === undefined) m.set(k, (next = new Map()));
+  return next;
 }
 
 /** A copy of `a` twice as long. */
