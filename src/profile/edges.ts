@@ -113,8 +113,19 @@ export class K8sEdgeTable {
     for (const [prefix, byName] of edges) {
       const p = this.prefixes[prefix]!;
       for (const [name, n] of byName) {
-        const edge: K8sEdge = edgeAccess({ ...p, name });
-        const [a, d, u] = [this.slots[3 * n]!, this.slots[3 * n + 1]!, this.slots[3 * n + 2]!];
+        // edgeAccess's fields in its order, made at once.
+        const edge: K8sEdge = {
+          verb: p.verb,
+          apiGroup: p.apiGroup,
+          resource: p.resource,
+          subresource: p.subresource,
+          namespace: p.namespace,
+          name,
+          nonResourceURL: p.nonResourceURL,
+        };
+        const a = this.slots[3 * n]!;
+        const d = this.slots[3 * n + 1]!;
+        const u = this.slots[3 * n + 2]!;
         if (a >= 0) edge.allowed = this.ev.toEvidence(a);
         if (d >= 0) edge.denied = this.ev.toEvidence(d);
         if (u >= 0) edge.undecided = this.ev.toEvidence(u);
