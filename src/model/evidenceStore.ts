@@ -124,10 +124,15 @@ export class EvidenceStore {
     }
     const first = this.first[i]!;
     const last = this.last[i]!;
+    // The first and last times are most often a sample's: its text is reused, not made again.
+    const text = (t: number): string => {
+      for (let k = 0; k < samples.length; k++) if (this.sampleTime[base + k] === t) return samples[k]!.time;
+      return microsToTime(t);
+    };
     return {
       count: countOf(stages),
-      firstSeen: first === Infinity ? '' : microsToTime(first),
-      lastSeen: last === -Infinity ? '' : microsToTime(last),
+      firstSeen: first === Infinity ? '' : text(first),
+      lastSeen: last === -Infinity ? '' : text(last),
       stages,
       samples,
     };

@@ -28,7 +28,7 @@ import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope
 import { LeftOutAccumulator } from './identities.js';
 import { awsCallKey, canonicalSubject, compareLinks, comparePrincipals, sortCreated, sortRecord } from './order.js';
 import { tupleKey } from '../util/key.js';
-import { AwsCallTable, K8sEdgeTable } from './edges.js';
+import { AwsCallTable, K8sEdgeTable, type K8sEdges } from './edges.js';
 import { microsToTime } from '../util/time.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 
@@ -38,8 +38,8 @@ interface PrincipalState {
   groups: Set<string>;
   /** The last groups list added, to skip re-adding the same list record after record. */
   lastGroups: string[];
-  /** Kubernetes accesses: `k8sKey` → the edge's number in the builder's columns. */
-  edges: Map<string, number>;
+  /** Kubernetes accesses: prefix number → name → the edge's number in the builder's columns. */
+  edges: K8sEdges;
   /** AWS calls: `awsCallKey` → the call's number. */
   aws: Map<string, number>;
   links: Map<string, { roleArn: string; via: RoleLink['via']; ev: number }>;
@@ -125,8 +125,8 @@ export class ProfileBuilder {
     }
     const user = this.userPrincipal(obs.username);
     const on = this.recordedOn(user, obs.groups);
-    const key = on.length ? this.k8s.key(obs.access) : '';
-    for (const p of on) this.record(p, key, obs);
+    const prefix = on.length ? this.k8s.prefixOf(obs.access) : -1;
+    for (const p of on) this.record(p, prefix, obs);
     if (obs.implied) this.addImplied(obs, on);
     if (on.length === 0) this.skip(typeof user === 'string' ? user : 'subject-filter');
     // The window is the span of the edges' evidence, taken in toProfile(): no work per record.
@@ -175,7 +175,7 @@ export class ProfileBuilder {
           ? { request: obs.access, role: c.role }
           : { request: obs.access };
       for (const p of imp ? impersonators! : own) {
-        this.k8s.impliedBy(this.k8s.count(p.edges, this.k8s.key(c.access), c.decision, obs), by);
+        this.k8s.impliedBy(this.k8s.count(p.edges, this.k8s.prefixOf(c.access), c.access.name, c.decision, obs), by);
       }
     }
   }
@@ -230,8 +230,8 @@ export class ProfileBuilder {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
   }
 
-  private record(p: PrincipalState, key: string, obs: K8sRequestObservation): void {
-    const edge = this.k8s.count(p.edges, key, obs.decision, obs);
+  private record(p: PrincipalState, prefix: number, obs: K8sRequestObservation): void {
+    const edge = this.k8s.count(p.edges, prefix, obs.access.name, obs.decision, obs);
     if (obs.roleRefUnknown) this.k8s.markRoleRefUnknown(edge);
     if (obs.created && obs.decision === 'allow') {
       const a = obs.access;

@@ -31,48 +31,106 @@ export function canonicalImplied(i: ImpliedBy): ImpliedBy {
 }
 
 /**
- * The Kubernetes edges of a builder, compact (ADR 0010 addendum): an edge is a key in its principal's map (the number
- * of its interned access-without-name, then its name) whose value is the edge's number; per number, the evidence
- * accumulators of its allowed, denied and undecided records in the builder's EvidenceStore (-1: none), and, rarely,
- * the requests that implied it or that its roleRef was unknown.
+ * A principal's Kubernetes edges by name. A name with few edges (most: one or two verbs on one resource) has the
+ * number of its newest edge, the others following it in K8sEdgeTable's chain; a name with more (a list across many
+ * resources, a well-known name in every namespace) has its edges by prefix number. Looked up with the record's own
+ * name string: nothing is built per record.
+ */
+export type K8sEdges = Map<string, number | Map<number, number>>;
+
+/** Most edges of one name chained before they go into a map by prefix. */
+const CHAIN_LIMIT = 8;
+
+/** Interned prefixes: one level per field of the access without its name, the prefix's number at the last. */
+type PrefixTrie = Map<string, PrefixTrie | number>;
+
+/**
+ * The Kubernetes edges of a builder, compact (ADR 0010 addendum): an edge is a number reached from its principal's
+ * K8sEdges by its name and the number of its interned access-without-name (its prefix); per number, in `slots`, the
+ * evidence accumulators of its allowed, denied and undecided records in the builder's EvidenceStore (-1: none), its
+ * prefix and the next edge of its chain (-1: none); and, rarely, the requests that implied it or that its roleRef was
+ * unknown.
  */
 export class K8sEdgeTable {
   /** Interned (namespace, group, resource, subresource, URL, verb) tuples: the access without its name. */
-  private readonly prefixIds = new Map<string, number>();
+  private readonly prefixIds: PrefixTrie = new Map();
   private readonly prefixes: K8sAccess[] = [];
-  private slots = new Int32Array(3 * 4096);
+  private slots = new Int32Array(STRIDE * 4096);
   private size = 0;
   private readonly implied = new Map<number, Map<string, ImpliedBy>>();
   private readonly roleRefUnknown = new Set<number>();
 
   constructor(private readonly ev: EvidenceStore) {}
 
-  /** The key of an access in its principal's map: a few characters more than its name. */
-  key(a: K8sAccess): string {
-    const pk = tupleKey(a.namespace, a.apiGroup, a.resource, a.subresource, a.nonResourceURL, a.verb);
-    let id = this.prefixIds.get(pk);
+  /** The number of an access's prefix (all of it but its name), made on first use. */
+  prefixOf(a: K8sAccess): number {
+    const m = level(
+      level(level(level(level(this.prefixIds, a.namespace), a.apiGroup), a.resource), a.subresource),
+      a.nonResourceURL,
+    );
+    let id = m.get(a.verb) as number | undefined;
     if (id === undefined) {
       id = this.prefixes.length;
       this.prefixes.push(edgeAccess({ ...a, name: '' }));
-      this.prefixIds.set(pk, id);
+      m.set(a.verb, id);
     }
-    return id + ':' + a.name;
+    return id;
   }
 
-  /** Count one record on the edge `key` of `edges` (made on first use); returns the edge's number. */
-  count(edges: Map<string, number>, key: string, decision: Decision, r: { stage: Stage; time: string; id: string }) {
-    let edge = edges.get(key);
-    if (edge === undefined) {
-      edge = this.size++;
-      if (3 * edge + 3 > this.slots.length) this.slots = grown(this.slots);
-      this.slots.fill(-1, 3 * edge, 3 * edge + 3);
-      edges.set(key, edge);
-    }
-    const slot = 3 * edge + (decision === 'allow' ? 0 : decision === 'deny' ? 1 : 2);
+  /** Count one record on the edge (`prefix`, `name`) of `edges` (made on first use); returns the edge's number. */
+  count(
+    edges: K8sEdges,
+    prefix: number,
+    name: string,
+    decision: Decision,
+    r: { stage: Stage; time: string; id: string },
+  ): number {
+    const edge = this.edgeOf(edges, prefix, name);
+    const slot = STRIDE * edge + (decision === 'allow' ? 0 : decision === 'deny' ? 1 : 2);
     let e = this.slots[slot]!;
     if (e < 0) this.slots[slot] = e = this.ev.create();
     this.ev.add(e, r.stage, r.time, r.id);
     return edge;
+  }
+
+  /** The number of the edge (`prefix`, `name`) of `edges`, made on first use. */
+  private edgeOf(edges: K8sEdges, prefix: number, name: string): number {
+    const v = edges.get(name);
+    if (v === undefined) {
+      const n = this.newEdge(prefix, -1);
+      edges.set(name, n);
+      return n;
+    }
+    if (typeof v !== 'number') {
+      let n = v.get(prefix);
+      if (n === undefined) v.set(prefix, (n = this.newEdge(prefix, -1)));
+      return n;
+    }
+    let length = 0;
+    for (let n = v; n >= 0; n = this.slots[STRIDE * n + NEXT]!, length++)
+      if (this.slots[STRIDE * n + PREFIX] === prefix) return n;
+    if (length < CHAIN_LIMIT) {
+      const n = this.newEdge(prefix, v);
+      edges.set(name, n);
+      return n;
+    }
+    // A long chain becomes a map by prefix (its edges keep their numbers; the chain is no longer read).
+    const byPrefix = new Map<number, number>();
+    for (let n = v; n >= 0; n = this.slots[STRIDE * n + NEXT]!) byPrefix.set(this.slots[STRIDE * n + PREFIX]!, n);
+    const n = this.newEdge(prefix, -1);
+    byPrefix.set(prefix, n);
+    edges.set(name, byPrefix);
+    return n;
+  }
+
+  private newEdge(prefix: number, next: number): number {
+    const n = this.size++;
+    const s = STRIDE * n;
+    if (s + STRIDE > this.slots.length) this.slots = grown(this.slots);
+    this.slots[s] = this.slots[s + 1] = this.slots[s + 2] = -1;
+    this.slots[s + PREFIX] = prefix;
+    this.slots[s + NEXT] = next;
+    return n;
   }
 
   /** Mark edge `n` as implied by `by` (a request, an impersonator or a role). */
@@ -86,20 +144,37 @@ export class K8sEdgeTable {
     this.roleRefUnknown.add(n);
   }
 
+  /** Edge `n`, named `name`, as the profile has it. */
+  private edge(name: string, n: number): K8sEdge {
+    const p = this.prefixes[this.slots[STRIDE * n + PREFIX]!]!;
+    // edgeAccess's fields in its order, made at once.
+    const edge: K8sEdge = {
+      verb: p.verb,
+      apiGroup: p.apiGroup,
+      resource: p.resource,
+      subresource: p.subresource,
+      namespace: p.namespace,
+      name,
+      nonResourceURL: p.nonResourceURL,
+    };
+    const a = this.slots[STRIDE * n]!;
+    const d = this.slots[STRIDE * n + 1]!;
+    const u = this.slots[STRIDE * n + 2]!;
+    if (a >= 0) edge.allowed = this.ev.toEvidence(a);
+    if (d >= 0) edge.denied = this.ev.toEvidence(d);
+    if (u >= 0) edge.undecided = this.ev.toEvidence(u);
+    const implied = this.implied.get(n);
+    if (implied) edge.implied = sortImplied(implied.values());
+    if (this.roleRefUnknown.has(n)) edge.roleRefUnknown = true;
+    return edge;
+  }
+
   /** The edges of one principal's map as the profile has them, in its order. */
-  edgesOf(edges: Map<string, number>): K8sEdge[] {
+  edgesOf(edges: K8sEdges): K8sEdge[] {
     const out: K8sEdge[] = [];
-    for (const [key, n] of edges) {
-      const colon = key.indexOf(':');
-      const edge: K8sEdge = edgeAccess({ ...this.prefixes[Number(key.slice(0, colon))]!, name: key.slice(colon + 1) });
-      const [a, d, u] = [this.slots[3 * n]!, this.slots[3 * n + 1]!, this.slots[3 * n + 2]!];
-      if (a >= 0) edge.allowed = this.ev.toEvidence(a);
-      if (d >= 0) edge.denied = this.ev.toEvidence(d);
-      if (u >= 0) edge.undecided = this.ev.toEvidence(u);
-      const implied = this.implied.get(n);
-      if (implied) edge.implied = sortImplied(implied.values());
-      if (this.roleRefUnknown.has(n)) edge.roleRefUnknown = true;
-      out.push(edge);
+    for (const [name, v] of edges) {
+      if (typeof v !== 'number') for (const n of v.values()) out.push(this.edge(name, n));
+      else for (let n = v; n >= 0; n = this.slots[STRIDE * n + NEXT]!) out.push(this.edge(name, n));
     }
     return out.sort(compareAccess);
   }
@@ -140,6 +215,18 @@ export class AwsCallTable {
         return e;
       });
   }
+}
+
+/** Per K8s edge in `slots`: allowed, denied and undecided accumulators, prefix number, next edge of its chain. */
+const STRIDE = 5;
+const PREFIX = 3;
+const NEXT = 4;
+
+/** The trie below `m` at `k`, made on first use. */
+function level(m: PrefixTrie, k: string): PrefixTrie {
+  let next = m.get(k) as PrefixTrie | undefined;
+  if (next === undefined) m.set(k, (next = new Map()));
+  return next;
 }
 
 /** A copy of `a` twice as long. */

@@ -56,6 +56,12 @@ function issue(loc: Loc, code: string, message: string): InputIssue {
   return { kind: 'issue', code, file: loc.file, line: loc.line, message };
 }
 
+/** Emit an issue for a record that is left out; 0 observations. */
+function rejected(loc: Loc, emit: Emit, code: string, message: string): 0 {
+  emit(issue(loc, code, message));
+  return 0;
+}
+
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
@@ -117,26 +123,28 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     emit(issue(loc, 'k8s.not-an-event', 'not an audit Event: verb or user.username missing'));
     return 0;
   }
-  const bad = (code: string, message: string) => {
-    emit(issue(loc, code, message));
-    return 0;
-  };
   // A field of the wrong type never becomes a default: a code "403" read as no code would grant a denial.
   const typeProblem = wrongType(ev);
-  if (typeProblem) return bad('k8s.bad-type', typeProblem);
+  if (typeProblem) return rejected(loc, emit, 'k8s.bad-type', typeProblem);
   const imp = ev['impersonatedUser'];
   const effective = imp === undefined || imp === null ? userObj : (imp as Record<string, unknown>);
   const username = effective['username'] as string;
   const groupsRaw = effective['groups'];
   const groups = Array.isArray(groupsRaw) ? (groupsRaw as string[]) : NO_GROUPS;
   const up = usernameProblem(username);
-  if (up) return bad('k8s.bad-name', `${imp ? 'impersonatedUser' : 'user'}.username ${shown(username)} ${up}`);
+  if (up)
+    return rejected(
+      loc,
+      emit,
+      'k8s.bad-name',
+      `${imp ? 'impersonatedUser' : 'user'}.username ${shown(username)} ${up}`,
+    );
   for (const g of groups) {
     const gp = userNameProblem(g);
-    if (gp) return bad('k8s.bad-name', `group ${shown(g)} ${gp}`);
+    if (gp) return rejected(loc, emit, 'k8s.bad-name', `group ${shown(g)} ${gp}`);
   }
   const vp = verbProblem(verb);
-  if (vp) return bad('k8s.bad-name', `verb ${shown(verb)} ${vp}`);
+  if (vp) return rejected(loc, emit, 'k8s.bad-name', `verb ${shown(verb)} ${vp}`);
 
   const stageRaw = ev['stage'];
   const status = ev['responseStatus'];
@@ -144,7 +152,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   let stage = knownStage(stageRaw);
   if (stage === undefined && stageRaw === undefined)
     stage = code === undefined ? 'RequestReceived' : 'ResponseComplete';
-  if (stage === undefined) return bad('k8s.bad-stage', `unknown stage ${shownValue(stageRaw)}`);
+  if (stage === undefined) return rejected(loc, emit, 'k8s.bad-stage', `unknown stage ${shownValue(stageRaw)}`);
 
   const access = decodeAccess(ev, verb, loc, emit);
   if (!access) return 0;
@@ -171,7 +179,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     if (gn && created.startsWith(gn)) obs.generateName = true;
   }
   const problem = addChecks(ev, obs, code, imp ? userObj : undefined, effective);
-  if (problem) return bad(problem.code, problem.message);
+  if (problem) return rejected(loc, emit, problem.code, problem.message);
   emit(obs);
   return 1;
 }
@@ -218,31 +226,26 @@ function generateNameOf(ev: Record<string, unknown>): string {
   return isObj(m) ? str(m['generateName']) : '';
 }
 
-const STRING_FIELDS = ['stage', 'auditID', 'requestURI', 'level'] as const;
 const K8S_TIME = { source: 'k8s', field: 'timestamp' };
-const OBJECT_FIELDS = ['objectRef', 'responseStatus', 'annotations', 'impersonatedUser'] as const;
 
 /**
  * The first field whose type is not what audit.k8s.io/v1 defines (null stands for absent), or
- * undefined. Only the fields a decision or a rule is made from are checked.
+ * undefined. Only the fields a decision or a rule is made from are checked. Field by field, written out: called
+ * once per record.
  */
 function wrongType(ev: Record<string, unknown>): string | undefined {
-  for (const f of STRING_FIELDS) {
-    const v = ev[f];
-    if (v !== undefined && v !== null && typeof v !== 'string') return `${f} is ${typeName(v)}, not a string`;
-  }
-  for (const f of OBJECT_FIELDS) {
-    const v = ev[f];
-    if (v !== undefined && v !== null && !isObj(v)) return `${f} is ${typeName(v)}, not an object`;
-  }
-  for (const who of ['user', 'impersonatedUser'] as const) {
-    const u = ev[who];
-    if (!isObj(u)) continue;
-    if (typeof u['username'] !== 'string') return `${who}.username is ${typeName(u['username'])}, not a string`;
-    const g = u['groups'];
-    if (g !== undefined && g !== null && !(Array.isArray(g) && g.every((x) => typeof x === 'string')))
-      return `${who}.groups is not a list of strings`;
-  }
+  const problem =
+    notString('stage', ev['stage']) ??
+    notString('auditID', ev['auditID']) ??
+    notString('requestURI', ev['requestURI']) ??
+    notString('level', ev['level']) ??
+    notObject('objectRef', ev['objectRef']) ??
+    notObject('responseStatus', ev['responseStatus']) ??
+    notObject('annotations', ev['annotations']) ??
+    notObject('impersonatedUser', ev['impersonatedUser']) ??
+    userProblem('user', ev['user']) ??
+    userProblem('impersonatedUser', ev['impersonatedUser']);
+  if (problem) return problem;
   const status = ev['responseStatus'];
   if (isObj(status) && status['code'] !== undefined && status['code'] !== null) {
     const c = status['code'];
@@ -255,6 +258,24 @@ function wrongType(ev: Record<string, unknown>): string | undefined {
     if (d !== undefined && d !== null && typeof d !== 'string')
       return `the authorization.k8s.io/decision annotation is ${typeName(d)}, not a string`;
   }
+  return undefined;
+}
+
+function notString(f: string, v: unknown): string | undefined {
+  return v !== undefined && v !== null && typeof v !== 'string' ? `${f} is ${typeName(v)}, not a string` : undefined;
+}
+
+function notObject(f: string, v: unknown): string | undefined {
+  return v !== undefined && v !== null && !isObj(v) ? `${f} is ${typeName(v)}, not an object` : undefined;
+}
+
+function userProblem(who: string, u: unknown): string | undefined {
+  if (!isObj(u)) return undefined;
+  if (typeof u['username'] !== 'string') return `${who}.username is ${typeName(u['username'])}, not a string`;
+  const g = u['groups'];
+  if (g === undefined || g === null) return undefined;
+  if (!Array.isArray(g)) return `${who}.groups is not a list of strings`;
+  for (let i = 0; i < g.length; i++) if (typeof g[i] !== 'string') return `${who}.groups is not a list of strings`;
   return undefined;
 }
 
@@ -277,32 +298,30 @@ function decide(ev: Record<string, unknown>, code: number | undefined): Decision
 }
 
 function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit: Emit): K8sAccess | undefined {
-  const bad = (code: string, message: string) => {
-    emit(issue(loc, code, message));
-    return undefined;
-  };
   const ref = ev['objectRef'];
   if (ref === undefined || ref === null) {
     const uri = str(ev['requestURI']);
-    if (uri === '') return bad('k8s.no-target', 'event has neither objectRef nor requestURI');
+    if (uri === '') return void rejected(loc, emit, 'k8s.no-target', 'event has neither objectRef nor requestURI');
     const cut = uri.search(/[?#]/);
     const path = cut < 0 ? uri : uri.slice(0, cut);
     const up = nonResourceUrlProblem(path);
-    if (up) return bad('k8s.bad-name', `requestURI path ${shown(path)} ${up}`);
+    if (up) return void rejected(loc, emit, 'k8s.bad-name', `requestURI path ${shown(path)} ${up}`);
     return { verb, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: path };
   }
   if (!isObj(ref) || typeof ref['resource'] !== 'string' || ref['resource'] === '')
-    return bad('k8s.bad-objectref', 'objectRef without a resource');
+    return void rejected(loc, emit, 'k8s.bad-objectref', 'objectRef without a resource');
   // A field of the wrong type must not quietly become '' (a missing name would widen the rule).
-  for (const f of ['apiGroup', 'subresource', 'namespace', 'name']) {
-    const v = ref[f];
-    if (v !== undefined && v !== null && typeof v !== 'string')
-      return bad('k8s.bad-objectref', `objectRef.${f} is ${typeName(v)}, not a string`);
-  }
+  const refProblem =
+    notString('objectRef.apiGroup', ref['apiGroup']) ??
+    notString('objectRef.subresource', ref['subresource']) ??
+    notString('objectRef.namespace', ref['namespace']) ??
+    notString('objectRef.name', ref['name']);
+  if (refProblem) return void rejected(loc, emit, 'k8s.bad-objectref', refProblem);
   const resource = ref['resource'];
   // A record without objectRef.apiGroup is not core by default (apiGroups.ts): undetermined is an issue.
   const group = apiGroupOf(str(ref['apiGroup']), resource, str(ev['requestURI']));
-  if ('problem' in group) return bad('k8s.undetermined-api-group', `resource ${shown(resource)}: ${group.problem}`);
+  if ('problem' in group)
+    return void rejected(loc, emit, 'k8s.undetermined-api-group', `resource ${shown(resource)}: ${group.problem}`);
   const apiGroup = group.group;
   const subresource = str(ref['subresource']);
   const namespace = str(ref['namespace']);
@@ -317,7 +336,7 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
     field('objectRef.apiGroup', apiGroup, apiGroupProblem) ??
     (namespace ? field('objectRef.namespace', namespace, namespaceProblem) : undefined) ??
     (refName ? field('objectRef.name', refName, objectNameProblem) : undefined);
-  if (problem) return bad('k8s.bad-name', problem);
+  if (problem) return void rejected(loc, emit, 'k8s.bad-name', problem);
   return { verb, apiGroup, resource, subresource, namespace, name, nonResourceURL: '' };
 }
 
