@@ -1,7 +1,8 @@
 /**
  * audit2policy as a library: the pipeline the CLI runs, as typed functions.
  *
- *   ingest (logs → Profile) → mergeProfiles / filterProfile → generateAll (Profile → Generated per kind)
+ *   ingest (logs → Profile) → mergeProfiles / filterProfile → generateAll (Profile → Generated per kind;
+ *   runKinds over a ProfileSource for a profile file too large to hold, each file to a sink as it is made)
  *   → verifyAll (replay the Profile against policies) / diffPolicies / runCheck / backtest → buildReport
  *
  * Every command of the CLI is one of these calls followed by a formatter; see docs/design.md.
@@ -15,7 +16,7 @@ export type { Inventory } from './inventory/inventory.js';
 
 // Profile: the normal-behaviour graph as a file.
 export { mergeProfiles } from './profile/merge.js';
-export { filterProfile } from './profile/filter.js';
+export { filterProfile, filterStream } from './profile/filter.js';
 export { readProfile, parseProfile, openProfile, serializeProfile, checkProfile } from './profile/io.js';
 export type { ProfileStream } from './profile/read.js';
 export { mergeStreams } from './profile/mergeStream.js';
@@ -30,12 +31,26 @@ export {
   KINDS,
   KIND_NAMES,
   generateAll,
+  allKinds,
+  generateKinds,
+  runKinds,
+  sourceOf,
   defaultWidenings,
   readAllPolicies,
   verifyAll,
   policyIssues,
 } from './kinds/index.js';
-export type { Generated, KindName, KindPolicies, KindWidening, PolicyKind, SummaryLine } from './kinds/index.js';
+export type {
+  FileSink,
+  Generated,
+  KindName,
+  KindPolicies,
+  KindWidening,
+  Made,
+  PolicyKind,
+  ProfileSource,
+  SummaryLine,
+} from './kinds/index.js';
 export { loadPolicyDocs, type PolicyDoc } from './policy/load.js';
 export type { VerifyReport, Finding } from './model/finding.js';
 
@@ -52,7 +67,7 @@ export {
 export { runCheck } from './diff/check.js';
 
 // Writing output.
-export { writeTree, writeFileAtomic, OutputConflictError } from './emit/writeTree.js';
+export { writeTree, writeFileAtomic, OutputConflictError, type TreeFiles } from './emit/writeTree.js';
 
 // The reviewer's report.
 export { buildReport } from './report/model.js';

@@ -11,8 +11,9 @@ import {
 } from '../ingest/index.js';
 import { InputError } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
-import { filterProfile } from '../profile/filter.js';
-import { readProfile } from '../profile/io.js';
+import { checkProfileScope, filterProfile, filterStream } from '../profile/filter.js';
+import { openProfile, readProfile } from '../profile/io.js';
+import { sourceOf, type ProfileSource } from '../kinds/run.js';
 import { Scope, type ScopeOptions } from '../profile/scope.js';
 import type { TimeSpec } from '../util/time.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
@@ -118,19 +119,49 @@ export async function observedProfile(
 ): Promise<{ profile: Profile; ingest?: IngestResult }> {
   const scope = new Scope({ ...scopeOptions(flags), ...(window ?? {}) });
   const run = await sourcesOf(flags, io, c, scope);
-  if (typeof run !== 'function') return run;
+  if (typeof run !== 'function') {
+    const whole = await readProfile(run.file);
+    return { profile: scoped(() => filterProfile(whole, scope)) };
+  }
   const result = await run(ingest);
   checkIngest(flags, io, c, result);
   return { profile: result.profile, ingest: result };
 }
 
-/** What the flags say to read after checking them: `--profile`'s profile, or a function that reads the logs. */
+/**
+ * The profile the flags name as a source its generators read principal by principal (`generate`): `--profile`'s
+ * file, opened again for each pass (memory is one principal at a time); else the profile made from the logs, in
+ * memory, with the same checks and summary as `observedProfile`.
+ */
+export async function observedSource(flags: SourceFlags, io: Io, c: Chalk): Promise<ProfileSource> {
+  const scope = new Scope(scopeOptions(flags));
+  const run = await sourcesOf(flags, io, c, scope);
+  if (typeof run !== 'function') {
+    scoped(() => checkProfileScope(scope));
+    const file = run.file;
+    return async () => filterStream(await openProfile(file), scope);
+  }
+  const result = await run(ingest);
+  checkIngest(flags, io, c, result);
+  return sourceOf(result.profile);
+}
+
+/** A filter's refusal (`--since` on a profile) as a usage error. */
+function scoped<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** What the flags say to read after checking them: `--profile`'s file, or a function that reads the logs. */
 async function sourcesOf(
   flags: SourceFlags,
   io: Io,
   c: Chalk,
   scope: Scope,
-): Promise<{ profile: Profile } | (<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>)> {
+): Promise<{ file: string } | (<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>)> {
   const hasLogs =
     (flags.k8sAudit?.length ?? 0) > 0 ||
     (flags.cloudtrail?.length ?? 0) > 0 ||
@@ -158,14 +189,7 @@ async function sourcesOf(
   if (!flags.eksAuditLogs && (flags.clusterName || flags.logGroup))
     throw new UsageError('--cluster-name and --log-group go with --eks-audit-logs');
   const eks = flags.eksAuditLogs ? eksOptions(flags, scope) : undefined;
-  if (flags.profile !== undefined) {
-    const whole = await readProfile(resolve(io.cwd, flags.profile));
-    try {
-      return { profile: filterProfile(whole, scope) };
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  if (flags.profile !== undefined) return { file: resolve(io.cwd, flags.profile) };
   if (!hasLogs && !wantsInventory)
     throw new UsageError(
       'no input: give --k8s-audit PATH..., --eks-audit-logs, --cloudtrail PATH..., --cloudtrail-api or --flows PATH... (or --profile FILE)',

@@ -15,6 +15,11 @@ export interface Survey {
   foreign: string[];
   /** Those of `foreign` the manifest lists but whose bytes changed since (edited by hand). */
   changed: Set<string>;
+  /**
+   * Without a manifest: files under the run's roots with no marker (path → SHA-256). Each is audit2policy's if this
+   * run writes the same bytes there, and someone else's otherwise: the writer decides as it writes.
+   */
+  undecided: Map<string, string>;
 }
 
 export const under = (rel: string, roots: string[]): boolean => roots.some((r) => rel === r || rel.startsWith(r + '/'));
@@ -31,16 +36,11 @@ function refuse(out: string, rel: string, kind: string, roots: string[]): Output
  * Walk the previous tree: refuse links and special files under the run's roots (`scope`) and on the way to them,
  * and tell audit2policy's files from anyone else's. With a manifest it alone decides (and the bytes must still be
  * those recorded); without one (a tree of an earlier version) a file is adopted when it carries the generators'
- * marker where they put it, is an IAM policy whose evidence does, or is byte for byte what this run writes there.
- * `universe` is every root audit2policy may own (all kinds), so a tree without a manifest is adopted whole.
+ * marker where they put it, or is an IAM policy whose evidence does; one under the run's roots that does neither is
+ * `undecided` (adopted if the run writes the same bytes there). `universe` is every root audit2policy may own (all
+ * kinds), so a tree without a manifest is adopted whole.
  */
-export async function survey(
-  target: string,
-  out: string,
-  scope: string[],
-  universe: string[],
-  files: Map<string, string>,
-): Promise<Survey> {
+export async function survey(target: string, out: string, scope: string[], universe: string[]): Promise<Survey> {
   const mst = await lstat(join(target, MANIFEST)).catch(() => undefined);
   if (mst && !mst.isFile()) throw refuse(out, MANIFEST, entryKind(mst), [MANIFEST]);
   const bytes = mst ? await readRegular(join(target, MANIFEST)) : undefined;
@@ -51,7 +51,7 @@ export async function survey(
   const foreign: string[] = [];
   const changed = new Set<string>();
   // Without a manifest: each file's hash, and whether it carries the marker.
-  const legacy = new Map<string, { sha: string; marked: boolean; same: boolean }>();
+  const legacy = new Map<string, { sha: string; marked: boolean }>();
   const walk = async (rel: string): Promise<void> => {
     const entries = await readdir(rel ? join(target, ...rel.split('/')) : target, { withFileTypes: true });
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -85,23 +85,20 @@ export async function survey(
         }
         continue;
       }
-      const next = files.get(r);
-      legacy.set(r, {
-        sha,
-        marked: legacyMarked(r, content),
-        same: next !== undefined && content.equals(Buffer.from(next)),
-      });
+      legacy.set(r, { sha, marked: legacyMarked(r, content) });
     }
   };
   await walk('');
+  const undecided = new Map<string, string>();
   for (const [r, f] of legacy) {
     const evidence = legacyEvidenceOf(r);
-    const ok = f.marked || f.same || (evidence !== undefined && legacy.get(evidence)?.marked === true);
+    const ok = f.marked || (evidence !== undefined && legacy.get(evidence)?.marked === true);
     if (ok && under(r, universe)) owned.set(r, f.sha);
-    else if (under(r, scope) || above(r, scope)) foreign.push(r);
+    else if (under(r, scope)) undecided.set(r, f.sha);
+    else if (above(r, scope)) foreign.push(r);
   }
   foreign.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return { hadManifest: !!listed, owned, foreign, changed };
+  return { hadManifest: !!listed, owned, foreign, changed, undecided };
 }
 
 /**
@@ -126,4 +123,12 @@ export async function carryOver(from: string, to: string, scope: string[], skip:
     else if (e.isFile()) await link(src, dst).catch(() => copyFile(src, dst, constants.COPYFILE_EXCL));
     else await link(src, dst); // a FIFO, socket or device of the user's: the same node, never opened
   }
+}
+
+/** One file of the previous tree carried over into the new one as it is (a hard link, else a copy). */
+export async function carryFile(from: string, to: string, rel: string): Promise<void> {
+  const src = join(from, ...rel.split('/'));
+  const dst = join(to, ...rel.split('/'));
+  await mkdir(dirname(dst), { recursive: true });
+  await link(src, dst).catch(() => copyFile(src, dst, constants.COPYFILE_EXCL));
 }

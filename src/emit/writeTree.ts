@@ -9,7 +9,7 @@ import { OutputConflictError } from './errors.js';
 import { alive, lockOutput } from './lock.js';
 import { MANIFEST, renderManifest, sha256 } from './manifest.js';
 import { entryKind } from './readRegular.js';
-import { carryOver, survey, under } from './survey.js';
+import { carryFile, carryOver, survey, under } from './survey.js';
 
 export { OutputConflictError } from './errors.js';
 export { MANIFEST } from './manifest.js';
@@ -38,23 +38,30 @@ export interface TreeOptions {
 }
 
 /**
- * Replace what audit2policy owns under the subtrees `roots` of `dir` with `files` (relative path → content), all
- * at once, and keep the record of what it owns (`DIR/.audit2policy-manifest.json`).
+ * The files of a tree write: relative path → content, or a function that hands them to `put` one at a time as they
+ * are made (then none is held: a generated policy larger than memory is written as it is made).
+ */
+export type TreeFiles =
+  Map<string, string> | ((put: (path: string, content: string) => Promise<void>) => Promise<void>);
+
+/**
+ * Replace what audit2policy owns under the subtrees `roots` of `dir` with `files`, all at once, and keep the record of
+ * what it owns (`DIR/.audit2policy-manifest.json`).
  *
  * Runs on one directory are kept apart by a lock beside it (a second one stops with exit 2). The new tree is
  * built in a fresh directory beside `dir` (`.<name>.a2p-new-<pid>-<random>`): what `dir` holds that is not
  * audit2policy's is carried over (hard links; symbolic links as links, never followed), then every file is
- * created there with O_EXCL. Only when all of it is written is `dir` renamed aside and the new tree renamed into
- * its place, so an error, SIGINT or SIGKILL leaves the previous tree or the new one, or, killed between the two
- * renames, no `dir` and the previous tree beside it, which the next run puts back before it starts. A file that
- * is not audit2policy's is never replaced nor removed: where this run must write it, nothing is written (exit 2);
- * elsewhere it stays and is reported. Links and special files under the roots stop the run before anything is
- * written.
+ * created there with O_EXCL as it comes. Only when all of it is written is `dir` renamed aside and the new tree
+ * renamed into its place, so an error (of the writer or of whatever makes the files), SIGINT or SIGKILL leaves the
+ * previous tree or the new one, or, killed between the two renames, no `dir` and the previous tree beside it, which
+ * the next run puts back before it starts. A file that is not audit2policy's is never replaced nor removed: where
+ * this run must write it, nothing is written (exit 2); elsewhere it stays and is reported. Links and special files
+ * under the roots stop the run before anything is written.
  */
 export async function writeTree(
   dir: string,
   roots: string[],
-  files: Map<string, string>,
+  files: TreeFiles,
   options: TreeOptions = {},
 ): Promise<TreeReport> {
   let report: TreeReport | undefined;
@@ -64,19 +71,21 @@ export async function writeTree(
   return report!;
 }
 
-async function replaceTree(
-  dir: string,
-  roots: string[],
-  given: Map<string, string>,
-  options: TreeOptions,
-): Promise<TreeReport> {
+async function replaceTree(dir: string, roots: string[], given: TreeFiles, options: TreeOptions): Promise<TreeReport> {
   const derived = options.derived;
   const scope = derived ? [...roots, derived.path] : roots;
-  for (const rel of [...given.keys(), ...(derived ? [derived.path] : [])]) {
+  const checkPath = (rel: string) => {
     const problem = rel === MANIFEST ? 'is the manifest' : unsafePathProblem(rel);
     if (problem) throw new Error(`refusing to write ${JSON.stringify(rel)}: the path ${problem}`);
     if (!under(rel, scope)) throw new Error(`refusing to write ${JSON.stringify(rel)}: outside ${roots.join(', ')}`);
-  }
+  };
+  const produce =
+    typeof given === 'function'
+      ? given
+      : async (put: (path: string, content: string) => Promise<void>) => {
+          for (const rel of given.keys()) checkPath(rel); // every path before anything is written
+          for (const [rel, content] of [...given].sort((a, b) => (a[0] < b[0] ? -1 : 1))) await put(rel, content);
+        };
   const universe = [...new Set([...scope, ...(options.universe ?? [])])];
   const target = await outputDir(dir);
   await mkdir(dirname(target), { recursive: true });
@@ -86,35 +95,63 @@ async function replaceTree(
     const old = await lstat(target).catch(() => undefined);
     if (old && !old.isDirectory())
       throw new OutputConflictError(`${dir} exists and is a ${entryKind(old)}, not a directory`);
-    const files = new Map(given);
     const seen = old
-      ? await survey(target, dir, scope, universe, files)
-      : { hadManifest: false, owned: new Map<string, string>(), foreign: [], changed: new Set<string>() };
-    blocked(dir, [...files.keys()], seen.foreign, seen.changed);
+      ? await survey(target, dir, scope, universe)
+      : {
+          hadManifest: false,
+          owned: new Map<string, string>(),
+          foreign: [],
+          changed: new Set<string>(),
+          undecided: new Map<string, string>(),
+        };
     // The manifest of the new tree: this run's files, and audit2policy's files outside its roots as they were.
     const owned = new Map([...seen.owned].filter(([p]) => !under(p, scope)));
-    for (const [p, content] of files) owned.set(p, sha256(content));
-    let derivedSkipped: string | undefined;
-    if (derived) {
-      const p = derived.path;
-      if (seen.foreign.some((f) => f === p || f.startsWith(p + '/'))) derivedSkipped = p;
-      else {
-        const text = derived.make([...owned.keys()]);
-        if (text !== undefined) {
-          files.set(derived.path, text);
-          owned.set(derived.path, sha256(text));
-        }
-      }
-    }
+    const written = new Set<string>();
+    const undecided = new Map(seen.undecided);
+    let adoptedNow = 0;
+    const conflicts = blockers(dir, [...seen.foreign, ...undecided.keys()], seen.changed);
     const inScope = [...seen.owned.keys()].filter((p) => under(p, scope));
     const fresh = tempName(target, 'new');
     await mkdir(fresh);
+    let derivedSkipped: string | undefined;
+    let foreign = seen.foreign;
     try {
-      if (old) await carryOver(target, fresh, scope, new Set(inScope));
-      for (const [rel, content] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      if (old) await carryOver(target, fresh, scope, new Set([...inScope, ...undecided.keys()]));
+      const made = new Set<string>();
+      const write = async (rel: string, content: string) => {
         const path = join(fresh, ...rel.split('/'));
-        await mkdir(dirname(path), { recursive: true });
+        const parent = dirname(path);
+        if (!made.has(parent)) {
+          await mkdir(parent, { recursive: true });
+          made.add(parent);
+        }
         await writeFile(path, content, { flag: 'wx' });
+        owned.set(rel, sha256(content));
+        written.add(rel);
+      };
+      await produce(async (rel, content) => {
+        checkPath(rel);
+        if (derived && rel === derived.path)
+          throw new Error(`refusing to write ${JSON.stringify(rel)}: it is made from the tree`);
+        if (written.has(rel)) throw new Error(`internal error: ${rel} written twice`);
+        // A file of a tree without a manifest, with no marker: audit2policy's if it is what this run writes there.
+        const before = undecided.get(rel);
+        if (before !== undefined && before === sha256(content)) {
+          undecided.delete(rel);
+          adoptedNow++;
+        } else conflicts(rel);
+        await write(rel, content);
+      });
+      // What stays undecided is someone else's: carried over as it is, and left alone.
+      for (const rel of undecided.keys()) await carryFile(target, fresh, rel);
+      foreign = [...seen.foreign, ...undecided.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      if (derived) {
+        const p = derived.path;
+        if (foreign.some((f) => f === p || f.startsWith(p + '/'))) derivedSkipped = p;
+        else {
+          const text = derived.make([...owned.keys()]);
+          if (text !== undefined) await write(p, text);
+        }
       }
       await writeFile(join(fresh, MANIFEST), renderManifest(owned), { flag: 'wx' });
       await swapIn(fresh, target, !!old);
@@ -124,11 +161,11 @@ async function replaceTree(
     }
     const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     return {
-      removed: inScope.filter((p) => !files.has(p)).sort(order),
-      leftAlone: seen.foreign,
+      removed: inScope.filter((p) => !written.has(p)).sort(order),
+      leftAlone: foreign,
       changed: [...seen.changed].sort(order),
       ...(derivedSkipped ? { derivedSkipped } : {}),
-      ...(old && !seen.hadManifest ? { adopted: seen.owned.size } : {}),
+      ...(old && !seen.hadManifest ? { adopted: seen.owned.size + adoptedNow } : {}),
       ...(lock.tookOverFrom !== undefined ? { lockTakenOver: lock.tookOverFrom } : {}),
     };
   } finally {
@@ -136,25 +173,29 @@ async function replaceTree(
   }
 }
 
-/** Someone's file where this run must write (the path itself, or a file where its directory goes): exit 2. */
-function blocked(dir: string, paths: string[], foreign: string[], changed: Set<string>): void {
+/**
+ * A check for each path the run writes: someone's file there (the path itself, or a file where its directory goes)
+ * stops the run (exit 2), before the swap.
+ */
+function blockers(dir: string, foreign: string[], changed: Set<string>): (path: string) => void {
   const theirs = new Set(foreign);
   const dirs = new Map<string, string>();
   for (const f of foreign) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) dirs.set(f.slice(0, i), f);
-  for (const p of paths.sort()) {
+  return (p) => {
+    if (theirs.size === 0) return;
     const parts = p.split('/');
     const hit =
       (theirs.has(p) && p) ||
       dirs.get(p) ||
       parts.map((_, i) => parts.slice(0, i + 1).join('/')).find((q) => q !== p && theirs.has(q));
-    if (!hit) continue;
+    if (!hit) return;
     const why = changed.has(hit)
       ? 'was changed since audit2policy wrote it (its bytes are not those its manifest records)'
       : 'was not written by audit2policy (its manifest does not list it)';
     throw new OutputConflictError(
       `${hit} in ${dir} ${why}, and this run writes ${hit === p ? 'that path' : p}; move it or choose another -o directory`,
     );
-  }
+  };
 }
 
 /**

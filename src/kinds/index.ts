@@ -10,6 +10,9 @@ import type { AnyKind, Generated, KindName, KindPolicies, KindWidening } from '.
 
 export type {
   AccessClass,
+  FileSink,
+  Made,
+  ProfileRest,
   AnyKind,
   Generated,
   KindName,
@@ -28,15 +31,17 @@ export const KINDS: Record<KindName, AnyKind> = { rbac, iam, netpol };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
 export { learningWarnings, stillLearning } from './learning.js';
+export { generateKind, generateKinds, runKinds, sourceOf, type ProfileSource } from './run.js';
+import { generateKinds, sourceOf } from './run.js';
 
 /** Every kind the profile holds evidence for, generated with its options (defaults where none are given). */
 export async function generateAll(profile: Profile, flags: Record<string, unknown> = {}): Promise<Generated[]> {
-  const options = new Map(KIND_NAMES.map((n) => [n, KINDS[n].parseOptions(flags)]));
-  const out: Generated[] = [];
-  for (const name of KIND_NAMES)
-    if (KINDS[name].hasEvidence(profile)) out.push(await KINDS[name].generate(profile, options.get(name)));
-  return out;
+  return (await generateKinds(allKinds(flags), sourceOf(profile))).generated;
 }
+
+/** Every kind with its options from command-line values (defaults where none are given). */
+export const allKinds = (flags: Record<string, unknown> = {}): { kind: AnyKind; options: unknown }[] =>
+  KIND_NAMES.map((n) => ({ kind: KINDS[n], options: KINDS[n].parseOptions(flags) }));
 
 /** The widenings the generators apply with their default options (resources the logs did not name, cluster DNS...). */
 export async function defaultWidenings(profile: Profile): Promise<KindWidening[]> {

@@ -15,15 +15,33 @@ export function stillLearning(
 ): { subject: string; label: string; firstSeen: string }[] {
   if (!windowEnd || !windowStart || timeToMicros(windowEnd) - timeToMicros(windowStart) < 2 * DAY_US) return [];
   const lastDay = microsToTime(timeToMicros(windowEnd) - DAY_US);
-  const newest = new Map<string, AccessClass>();
-  for (const c of classes) {
-    const prev = newest.get(c.subject);
-    if (!prev || c.firstSeen > prev.firstSeen) newest.set(c.subject, c);
-  }
-  return [...newest.values()]
+  return NewestClasses.of(classes)
     .filter((c) => c.firstSeen && c.firstSeen > lastDay)
     .map((c) => ({ subject: c.subject, label: c.label, firstSeen: c.firstSeen }))
     .sort((a, b) => cmp(a.subject, b.subject));
+}
+
+/**
+ * Each subject's newest access class as classes come (the first of the newest on a tie, as `stillLearning` picks):
+ * all a generator keeps of its classes, however many names its rules list.
+ */
+export class NewestClasses {
+  private readonly newest = new Map<string, AccessClass>();
+
+  add(c: AccessClass): void {
+    const prev = this.newest.get(c.subject);
+    if (!prev || c.firstSeen > prev.firstSeen) this.newest.set(c.subject, c);
+  }
+
+  list(): AccessClass[] {
+    return [...this.newest.values()];
+  }
+
+  static of(classes: Iterable<AccessClass>): AccessClass[] {
+    const n = new NewestClasses();
+    for (const c of classes) n.add(c);
+    return n.list();
+  }
 }
 
 /** Warning lines: who was still learning, and what to run. */

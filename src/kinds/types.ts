@@ -10,7 +10,8 @@ import type {
 } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
 import type { WorkloadInfo } from '../model/network.js';
-import type { Profile } from '../model/profile.js';
+import type { Principal, Profile } from '../model/profile.js';
+import type { ProfileHead, ProfileTail } from '../profile/lines.js';
 import type { PolicyDoc } from '../policy/load.js';
 import type { ReportPart, ReportContext } from '../report/types.js';
 
@@ -43,21 +44,47 @@ export interface SummaryLine {
   tone: 'plain' | 'warn' | 'hint';
 }
 
-/** What one kind's generator made of a profile. */
-export interface Generated {
+/** Where a kind's files go as they are made: the path under the output directory, and the content. */
+export type FileSink = (path: string, content: string) => Promise<void>;
+
+/** What a kind made of a profile beside its files. */
+export interface Made {
   kind: KindName;
-  /** Policies and their evidence: relative path under the output directory → content. */
-  files: Map<string, string>;
-  /** The policies alone, as printed when there is no output directory (made only then: with -o it is never needed). */
-  stdout: () => string;
   widenings: KindWidening[];
   /**
-   * The access classes of the policy (a rule, a permission, a peer), each with when the first access
-   * it covers was seen: a subject whose newest class appeared on the soak's last day was still learning.
+   * Per subject, its newest access class (a rule, a permission, a peer) with when the first access it covers was
+   * seen: a subject whose newest class appeared on the soak's last day was still learning (kinds/learning.ts).
    */
   classes: AccessClass[];
   /** Words for stderr; `output` is the directory given with -o, if any. */
   summary(output: string | undefined): SummaryLine[];
+  /** The policies alone, as printed when there is no output directory, from the files made (in the order made). */
+  stdout(files: ReadonlyMap<string, string>): string;
+}
+
+/** What one kind's generator made of a profile held in memory (`generateKind`, kinds/run.ts). */
+export interface Generated extends Omit<Made, 'stdout'> {
+  /** Policies and their evidence: relative path under the output directory → content. */
+  files: Map<string, string>;
+  /** The policies alone, as printed when there is no output directory (made only then: with -o it is never needed). */
+  stdout: () => string;
+}
+
+/** The parts of a profile around its principals: the header, and the sections after them. */
+export type ProfileRest = ProfileHead & ProfileTail;
+
+/**
+ * One kind's generation from a profile read principal by principal, twice (kinds/run.ts drives it), so that a
+ * profile too large to hold is generated from its file: `survey` sees every principal first (file names depend on
+ * the other subjects), `principal` then hands each one's files to the sink, `finish` makes the rest from the
+ * header and the trailing sections.
+ */
+export interface KindRun {
+  survey(p: Principal): void | Promise<void>;
+  principal(p: Principal): Promise<void>;
+  /** Whether the profile held anything this kind is made from (`PolicyKind.hasEvidence`), after both passes. */
+  hasEvidence(rest: ProfileRest): boolean;
+  finish(rest: ProfileRest): Promise<Made>;
 }
 
 /** A command-line option a kind's generator takes (the CLI registers it; the kind parses its value). */
@@ -103,7 +130,8 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   parseOptions(flags: Record<string, unknown>): O;
   /** Whether the profile holds anything this kind is made from. */
   hasEvidence(profile: Profile): boolean;
-  generate(profile: Profile, options: O): Promise<Generated>;
+  /** Its generator with these options, handing files to `sink` as it makes them. */
+  start(options: O, sink: FileSink): KindRun;
   readPolicies(docs: PolicyDoc[]): KindPolicies<S>;
   /** Replay the profile's observations of this kind against the policies, adding to `report`. */
   verify(profile: Profile, policies: KindPolicies<S>, report: VerifyReport): Promise<void>;

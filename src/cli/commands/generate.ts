@@ -1,22 +1,25 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { KUSTOMIZATION, kustomization } from '../../emit/kustomization.js';
-import { MANIFEST, writeTree } from '../../emit/writeTree.js';
+import { MANIFEST, writeTree, type TreeFiles } from '../../emit/writeTree.js';
 import { escapeControls } from '../../util/escape.js';
 import {
-  generateAll,
+  allKinds,
+  generateKind,
   KINDS,
   KIND_NAMES,
   learningWarnings,
+  runKinds,
   stillLearning,
   type AnyKind,
-  type Generated,
+  type KindName,
+  type Made,
+  type ProfileRest,
   type SummaryLine,
 } from '../../kinds/index.js';
-import type { Profile } from '../../model/profile.js';
 import { UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
-import { observedProfile } from '../input.js';
+import { observedSource } from '../input.js';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
@@ -44,12 +47,12 @@ function printSummary(ctx: Ctx, lines: SummaryLine[]): void {
 }
 
 /** Subjects still meeting new accesses on the soak's last day, as warnings. */
-function learning(made: Generated[], profile: Profile): SummaryLine[] {
+function learning(made: Pick<Made, 'classes'>[], rest: ProfileRest): SummaryLine[] {
   return learningWarnings(
     stillLearning(
       made.flatMap((g) => g.classes),
-      profile.window.start,
-      profile.window.end,
+      rest.window.start,
+      rest.window.end,
     ),
   ).map((text) => ({ text, tone: 'warn' as const }));
 }
@@ -58,19 +61,21 @@ function learning(made: Generated[], profile: Profile): SummaryLine[] {
 const kindRoots = (kind: string) => [kind, `evidence/${kind}`];
 
 /**
- * The kinds made now swapped into DIR whole (`scope`: the kinds this command answers for; one of them not made is
- * removed from DIR), with DIR/kustomization.yaml listing every Kubernetes policy file audit2policy owns there.
- * What the tree held that is not audit2policy's stays, and is said.
+ * The kinds made now (their files handed over as they are made) swapped into DIR whole (`scope`: the kinds this
+ * command answers for; one of them not made, `madeKinds` once the files are made, is removed from DIR), with
+ * DIR/kustomization.yaml listing every Kubernetes policy file audit2policy owns there. What the tree held that is
+ * not audit2policy's stays, and is said.
  */
 async function writeOutput(
   ctx: Ctx,
   dir: string,
-  made: Generated[],
+  files: TreeFiles,
   scope: string[],
   quiet: boolean | undefined,
+  madeKinds: () => KindName[],
 ): Promise<void> {
   const kube = KIND_NAMES.filter((n) => KINDS[n].kubernetesObjects);
-  const r = await writeTree(dir, scope.flatMap(kindRoots), new Map(made.flatMap((g) => [...g.files])), {
+  const r = await writeTree(dir, scope.flatMap(kindRoots), files, {
     universe: KIND_NAMES.flatMap(kindRoots),
     derived: { path: KUSTOMIZATION, make: (owned) => kustomization(owned, kube) },
   });
@@ -82,7 +87,7 @@ async function writeOutput(
     say(
       `${dir} had no ${MANIFEST}: ${r.adopted} files carrying audit2policy's marker taken as its own; the manifest now records them`,
     );
-  for (const name of scope.filter((n) => !made.some((g) => g.kind === n))) {
+  for (const name of scope.filter((n) => !madeKinds().includes(n as KindName))) {
     const gone = r.removed.filter((p) => kindRoots(name).some((root) => p.startsWith(root + '/')));
     if (gone.length)
       say(
@@ -121,12 +126,23 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     examples(cmd, k.examples);
     cmd.action(async (flags: GenerateFlags) => {
       const options = k.parseOptions(flags);
-      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-      const g = await k.generate(profile, options);
+      const source = await observedSource(flags, ctx.io, ctx.c);
+      let made: Made;
+      let rest: ProfileRest;
       // Written first: "generated ... in DIR" is said only once DIR holds it.
-      if (flags.output) await writeOutput(ctx, resolve(ctx.io.cwd, flags.output), [g], [k.name], flags.quiet);
-      else ctx.io.stdout.write(g.stdout());
-      if (!flags.quiet) printSummary(ctx, [...g.summary(flags.output), ...learning([g], profile)]);
+      if (flags.output) {
+        const files: TreeFiles = async (put) => {
+          const r = await runKinds(source, [k.start(options, put)], false);
+          made = r.made[0]!;
+          rest = r.rest;
+        };
+        await writeOutput(ctx, resolve(ctx.io.cwd, flags.output), files, [k.name], flags.quiet, () => [k.name]);
+      } else {
+        const g = await generateKind(k, source, options);
+        ctx.io.stdout.write(g.generated.stdout());
+        [made, rest] = [g.generated, g.rest];
+      }
+      if (!flags.quiet) printSummary(ctx, [...made!.summary(flags.output), ...learning([made!], rest!)]);
     });
   }
 
@@ -153,20 +169,29 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     ['sources, filters and widenings from ./audit2policy.yaml', 'generate all -o policy/'],
   ]);
   all.action(async (flags: GenerateFlags) => {
-    for (const name of KIND_NAMES) KINDS[name].parseOptions(flags);
-    // The profile is let go before the files are written (a large one is much of the memory): only the learning
-    // warnings, made from its window, are needed after generating.
-    const { made, stillLearning } = await (async () => {
-      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-      const made = await generateAll(profile, flags);
-      return { made, stillLearning: learning(made, profile) };
-    })();
-    if (made.length === 0)
-      throw new UsageError(
-        'nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope',
+    const kinds = allKinds(flags);
+    const source = await observedSource(flags, ctx.io, ctx.c);
+    // Each principal's files are written as they are made: neither the profile (read from its file principal by
+    // principal) nor the policies are held whole.
+    let made: Made[] = [];
+    let rest: ProfileRest | undefined;
+    const files: TreeFiles = async (put) => {
+      const r = await runKinds(
+        source,
+        kinds.map((k) => k.kind.start(k.options, put)),
+        true,
       );
-    await writeOutput(ctx, resolve(ctx.io.cwd, flags.output!), made, [...KIND_NAMES], flags.quiet);
+      made = r.made.filter((m) => m !== undefined);
+      rest = r.rest;
+      if (made.length === 0)
+        throw new UsageError(
+          'nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope',
+        );
+    };
+    await writeOutput(ctx, resolve(ctx.io.cwd, flags.output!), files, [...KIND_NAMES], flags.quiet, () =>
+      made.map((m) => m.kind),
+    );
     if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(flags.output));
-    if (!flags.quiet) printSummary(ctx, stillLearning);
+    if (!flags.quiet) printSummary(ctx, learning(made, rest!));
   });
 }

@@ -1,12 +1,11 @@
-import { mergeEvidence, type Evidence } from '../../model/evidence.js';
+import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
 import { awsIdentityKey, iamIdentity, iamKindOf, type IamIdentity } from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
-import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument, type Statement } from './policy.js';
+import { principalPolicy } from './principal.js';
+import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument } from './policy.js';
 import { attachWarning, type AttachWarning } from './attach.js';
-import { tupleKey, tupleKeyOf } from '../../util/key.js';
-import { fold, generalizeKeys, widenMany, widenS3Prefixes } from './widen.js';
 import {
   IAM_INDEX_KIND,
   iamEvidencePath,
@@ -98,40 +97,57 @@ const emptyResult = (profile: Profile): IamResult => ({
   oversized: [],
 });
 
-/** Least-privilege identity policies for every AWS principal of the profile. Deterministic. */
-export async function generateIam(profile: Profile, opts: IamOptions = {}): Promise<IamResult> {
-  const result = emptyResult(profile);
+/** What one principal adds to the IAM policies: its artefact (if it is given any permission) and what is listed. */
+export type IamPart = Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized'> & { artefact?: IamArtefact };
+
+/**
+ * Least-privilege identity policies for the AWS principals of a profile, principal by principal, in two passes
+ * (so a profile too large to hold is generated from its file). `survey` sees every principal first: the links of
+ * service accounts to the roles they assume (evidence of the role), and which identities get a policy file, since a
+ * file's name depends on the others in its directory (stems told apart by case). `principal` then makes each one's
+ * policy and evidence; `finish` the per-account indexes. Deterministic.
+ */
+export class IamGenerator {
   // Links name the role as the AssumeRole* request did: matched to the role by account and name, not by path.
-  const assumedBy = new Map<string, { serviceAccount: string; via: string; evidence: Evidence }[]>();
-  for (const p of profile.principals) {
-    for (const l of p.assumes ?? []) {
-      const sa = `${p.subject.namespace ?? ''}/${p.subject.name}`;
-      const list = assumedBy.get(awsIdentityKey(l.roleArn)) ?? [];
-      list.push({ serviceAccount: sa, via: l.via, evidence: l.evidence });
-      assumedBy.set(awsIdentityKey(l.roleArn), list);
-      result.chains.push({ serviceAccount: sa, via: l.via, roleArn: l.roleArn, count: l.evidence.count });
-    }
-  }
-  const made: { p: Principal; id: IamIdentity; art: { statements: Statement[]; evidence: Record<string, unknown> } }[] =
-    [];
-  for (const p of profile.principals) {
-    // Only roles and users take identity policies; the profile lists the others in leftOut.
+  private readonly assumedBy = new Map<string, { serviceAccount: string; via: string; evidence: Evidence }[]>();
+  private readonly chains: IamResult['chains'] = [];
+  private readonly withPolicy: IamIdentity[] = [];
+  private stems: Map<string, Map<string, string>> | undefined;
+  private readonly indexes = new Map<string, IamIndex>();
+
+  constructor(private readonly opts: IamOptions = {}) {}
+
+  /** The identity a principal's policy is for: only roles and users take identity policies. */
+  private static identity(p: Principal): IamIdentity | undefined {
     const kind = iamKindOf(p.subject.kind);
     const id = kind && p.aws?.length ? iamIdentity(p.username) : undefined;
-    if (!id || id.kind !== kind) continue;
-    const art = await principalPolicy(p, opts, result, assumedBy.get(awsIdentityKey(p.username)) ?? []);
-    if (art) made.push({ p, id, art });
+    return id && id.kind === kind ? id : undefined;
   }
-  // File stems per directory: from the name alone, told apart where a case-insensitive file system would merge them.
-  const stems = new Map<string, Map<string, string>>();
-  for (const dir of new Set(made.map((m) => iamPolicyDir(m.id.account, m.id.kind))))
-    stems.set(
-      dir,
-      caseDistinct(made.filter((m) => iamPolicyDir(m.id.account, m.id.kind) === dir).map((m) => policyStem(m.id.name))),
-    );
-  const indexes = new Map<string, IamIndex>();
-  for (const { p, id, art } of made) {
-    const stem = stems.get(iamPolicyDir(id.account, id.kind))!.get(policyStem(id.name))!;
+
+  /** First pass: every principal, in the profile's order. */
+  async survey(p: Principal): Promise<void> {
+    for (const l of p.assumes ?? []) {
+      const sa = `${p.subject.namespace ?? ''}/${p.subject.name}`;
+      const list = this.assumedBy.get(awsIdentityKey(l.roleArn)) ?? [];
+      list.push({ serviceAccount: sa, via: l.via, evidence: l.evidence });
+      this.assumedBy.set(awsIdentityKey(l.roleArn), list);
+      this.chains.push({ serviceAccount: sa, via: l.via, roleArn: l.roleArn, count: l.evidence.count });
+    }
+    const id = IamGenerator.identity(p);
+    if (id && (await grantsAny(p))) this.withPolicy.push(id);
+  }
+
+  /** Second pass: one principal's policy files, evidence and what is listed about it. */
+  async principal(p: Principal): Promise<IamPart> {
+    const part: IamPart = { widenings: [], unmapped: [], denied: [], oversized: [] };
+    const id = IamGenerator.identity(p);
+    if (!id) return part;
+    const art = await principalPolicy(p, this.opts, part, this.assumedBy.get(awsIdentityKey(p.username)) ?? []);
+    if (!art) return part;
+    // File stems per directory: from the name alone, told apart where a case-insensitive file system would merge them.
+    this.stems ??= stemsByDir(this.withPolicy);
+    const stem = this.stems.get(iamPolicyDir(id.account, id.kind))?.get(policyStem(id.name));
+    if (stem === undefined) throw new Error(`IAM: ${p.username} was not in the first pass over the profile`);
     const docs = splitPolicy(art.statements);
     const paths = iamPolicyPaths(id.account, id.kind, stem, docs.length);
     const policies = docs.map((document, i) => ({ path: paths[i]!, document }));
@@ -139,24 +155,24 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
     if (docs.length > ATTACHED_POLICIES) {
       // Too many to attach: what other options would give, from generations of this principal alone (not kept).
       const trial = async (o: IamOptions) => {
-        const t = await principalPolicy(p, o, emptyResult(profile), []);
+        const t = await principalPolicy(p, o, { widenings: [], unmapped: [], denied: [] }, []);
         return t ? splitPolicy(t.statements).length : 0;
       };
       const perms = art.evidence['permissions'] as { action: string; resource: string }[];
-      const w = await attachWarning(p.username, docs.length, perms, opts, trial);
-      result.oversized.push(w);
+      const w = await attachWarning(p.username, docs.length, perms, this.opts, trial);
+      part.oversized.push(w);
       const { principal: _, ...rest } = w;
       art.evidence['attachment'] = rest;
     }
-    result.artefacts.push({
+    part.artefact = {
       principal: p.username,
       policies,
       evidencePath: iamEvidencePath(id.account, id.kind, stem),
       evidence: art.evidence,
-    });
-    let index = indexes.get(id.account);
+    };
+    let index = this.indexes.get(id.account);
     if (!index)
-      indexes.set(
+      this.indexes.set(
         id.account,
         (index = { apiVersion: API_VERSION, kind: IAM_INDEX_KIND, account: id.account, principals: [] }),
       );
@@ -168,178 +184,56 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
       path: id.path,
       policies: paths.map((x) => x.slice(prefix.length)),
     });
+    return part;
   }
-  for (const [account, document] of [...indexes].sort((a, b) => cmp(a[0], b[0]))) {
-    document.principals.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.arn, b.arn));
-    result.indexes.push({ path: iamIndexPath(account), document });
+
+  /** After both passes: the per-account indexes and the role chains, sorted. */
+  finish(): Pick<IamResult, 'indexes' | 'chains'> {
+    const indexes: IamResult['indexes'] = [];
+    for (const [account, document] of [...this.indexes].sort((a, b) => cmp(a[0], b[0]))) {
+      document.principals.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.name, b.name) || cmp(a.arn, b.arn));
+      indexes.push({ path: iamIndexPath(account), document });
+    }
+    const chains = [...this.chains].sort(
+      (a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via),
+    );
+    return { indexes, chains };
   }
-  result.chains.sort(
-    (a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via),
-  );
-  return result;
 }
 
-async function principalPolicy(
-  p: Principal,
-  opts: IamOptions,
-  result: IamResult,
-  links: { serviceAccount: string; via: string; evidence: Evidence }[],
-): Promise<{ statements: Statement[]; evidence: Record<string, unknown> } | undefined> {
-  const grants = new Map<string, Map<string, Grant>>();
-  const widenings: IamWidening[] = [];
-  const unmapped = new Map<string, UnmappedCall>();
-  const denied: IamResult['denied'] = [];
+/** Whether a principal is granted anything: an allowed call that maps to at least one action (see principalPolicy). */
+async function grantsAny(p: Principal): Promise<boolean> {
   for (const e of p.aws ?? []) {
-    const event = `${e.eventSource} ${e.eventName}`;
-    if (e.denied)
-      denied.push({ principal: p.username, eventSource: e.eventSource, eventName: e.eventName, count: e.denied.count });
     if (!e.allowed) continue;
     const needed = await callPermissions(e);
-    if (needed.kind !== 'actions') {
-      if (needed.kind === 'unmapped') {
-        const u = unmapped.get(event) ?? {
-          principal: p.username,
-          eventSource: e.eventSource,
-          eventName: e.eventName,
-          reason: needed.reason,
-          count: 0,
-        };
-        u.count += e.allowed.count;
-        unmapped.set(event, u);
-      }
-      continue;
-    }
-    for (const perm of needed.permissions) {
-      let byRes = grants.get(perm.action);
-      if (!byRes) grants.set(perm.action, (byRes = new Map()));
-      const why = perm.widened ?? perm.star;
-      for (const r of perm.resources) {
-        const g = byRes.get(r);
-        if (!g)
-          byRes.set(r, {
-            ev: e.allowed,
-            events: new Set([event]),
-            implied: new Set(perm.implied ? [perm.implied] : []),
-            ...(why ? { widened: why } : {}),
-          });
-        else {
-          g.ev = mergeEvidence(g.ev, e.allowed);
-          g.events.add(event);
-          if (perm.implied) g.implied.add(perm.implied);
-          if (why && !g.widened) g.widened = why;
-        }
-      }
-      if (why)
-        widenings.push({
-          principal: p.username,
-          action: perm.action,
-          option: perm.star ? 'no-resource-type' : 'undetermined-resource',
-          detail: why,
-        });
-    }
+    if (needed.kind === 'actions' && needed.permissions.length > 0) return true;
   }
-  const createdStreams = new Set(
-    (p.aws ?? [])
-      .filter((e) => e.allowed && e.eventName === 'CreateLogStream')
-      .flatMap((e) => e.resources.filter((r) => r.includes(':log-stream:'))),
-  );
-  for (const [action, byRes] of grants) {
-    if (!opts.exact) generalizeKeys(p.username, action, byRes, createdStreams, widenings);
-    if (opts.s3PrefixWildcard !== undefined && action.startsWith('s3:'))
-      widenS3Prefixes(p.username, action, byRes, opts.s3PrefixWildcard, widenings);
-    if (opts.widenResources !== undefined) widenMany(p.username, action, byRes, opts.widenResources, widenings);
-    // `*` covers every other resource of the action: fold them in.
-    const star = byRes.get('*');
-    if (star && byRes.size > 1) {
-      for (const [r, g] of byRes) if (r !== '*') fold(star, g);
-      for (const r of [...byRes.keys()]) if (r !== '*') byRes.delete(r);
-    }
-  }
-  result.unmapped.push(
-    ...[...unmapped.values()].sort((a, b) => cmp(a.eventSource, b.eventSource) || cmp(a.eventName, b.eventName)),
-  );
-  pushAll(result.denied, denied);
-  const seenW = new Set<string>();
-  for (const w of widenings) {
-    const k = tupleKey(w.action, w.option, w.detail);
-    if (seenW.has(k)) continue;
-    seenW.add(k);
-    result.widenings.push(w);
-  }
-  if (grants.size === 0) return undefined;
-
-  // Statements: actions grouped by identical resource sets.
-  const bySet = new Map<string, { resources: string[]; actions: string[] }>();
-  for (const action of [...grants.keys()].sort(cmp)) {
-    const resources = [...grants.get(action)!.keys()].sort(cmp);
-    const key = tupleKeyOf(resources);
-    const s = bySet.get(key) ?? { resources, actions: [] };
-    s.actions.push(action);
-    bySet.set(key, s);
-  }
-  const groups = [...bySet.values()].sort(
-    (a, b) => cmp(a.actions[0]!, b.actions[0]!) || cmp(a.resources.join(','), b.resources.join(',')),
-  );
-  const counters = new Map<string, number>();
-  const statements: Statement[] = groups.map((g) => {
-    const base = [...new Set(g.actions.map((a) => a.split(':')[0]!))].map(pascal).join('');
-    const n = (counters.get(base) ?? 0) + 1;
-    counters.set(base, n);
-    return {
-      Sid: `${base}Access${n}`,
-      Effect: 'Allow',
-      Action: g.actions,
-      Resource: g.resources.length === 1 && g.resources[0] === '*' ? '*' : g.resources,
-    };
-  });
-
-  const permissions = [];
-  for (const action of [...grants.keys()].sort(cmp)) {
-    const byRes = grants.get(action)!;
-    for (const r of [...byRes.keys()].sort(cmp)) {
-      const g = byRes.get(r)!;
-      const entry: Record<string, unknown> = {
-        action,
-        resource: r,
-        count: g.ev.count,
-        firstSeen: g.ev.firstSeen,
-        lastSeen: g.ev.lastSeen,
-        samples: g.ev.samples.map((s) => s.id),
-        events: [...g.events].sort(cmp),
-      };
-      if (g.implied.size) entry['implied'] = [...g.implied].sort(cmp);
-      if (g.widened) entry['widened'] = g.widened;
-      permissions.push(entry);
-    }
-  }
-  const evidence: Record<string, unknown> = {
-    apiVersion: API_VERSION,
-    kind: 'IamPolicyEvidence',
-    principal: p.username,
-    principalKind: p.subject.kind,
-    policyFiles: [],
-    assumedBy: links
-      .map((l) => ({
-        serviceAccount: l.serviceAccount,
-        via: l.via,
-        count: l.evidence.count,
-        firstSeen: l.evidence.firstSeen,
-        lastSeen: l.evidence.lastSeen,
-        samples: l.evidence.samples.map((s) => s.id),
-      }))
-      .sort((a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.via, b.via)),
-    permissions,
-    widenings: result.widenings.filter((w) => w.principal === p.username).map(({ principal: _, ...w }) => w),
-    denied: denied.map(({ principal: _, ...d }) => d),
-    unmapped: [...unmapped.values()].map(({ principal: _, ...u }) => u),
-  };
-  return { statements, evidence };
+  return false;
 }
 
-function pascal(service: string): string {
-  return service
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join('');
+function stemsByDir(ids: IamIdentity[]): Map<string, Map<string, string>> {
+  const byDir = new Map<string, string[]>();
+  for (const id of ids) {
+    const dir = iamPolicyDir(id.account, id.kind);
+    const list = byDir.get(dir);
+    if (list) list.push(policyStem(id.name));
+    else byDir.set(dir, [policyStem(id.name)]);
+  }
+  return new Map([...byDir].map(([dir, stems]) => [dir, caseDistinct(stems)]));
+}
+
+/** Least-privilege identity policies for every AWS principal of a whole profile: `IamGenerator`'s two passes. */
+export async function generateIam(profile: Profile, opts: IamOptions = {}): Promise<IamResult> {
+  const g = new IamGenerator(opts);
+  for (const p of profile.principals) await g.survey(p);
+  const result = emptyResult(profile);
+  for (const p of profile.principals) {
+    const part = await g.principal(p);
+    if (part.artefact) result.artefacts.push(part.artefact);
+    pushAll(result.widenings, part.widenings);
+    pushAll(result.unmapped, part.unmapped);
+    pushAll(result.denied, part.denied);
+    pushAll(result.oversized, part.oversized);
+  }
+  return { ...result, ...g.finish() };
 }

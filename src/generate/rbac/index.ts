@@ -2,7 +2,7 @@ import { cmp } from '../../model/issue.js';
 import type { Artefact, KubeObject, Widening } from './artefact.js';
 import { grantableEdges, type CreatedNames, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
 import { checkPermissions, roleRefGaps, type CheckPermission, type LeftOut, type RbacGap } from './checks.js';
-import { subjectId, subjectKey } from '../../model/subject.js';
+import { subjectId, subjectKey, type Subject } from '../../model/subject.js';
 import { evidenceDoc, type SharedBinding } from './evidence.js';
 import { bindingObject, roleObject, objectName, filePath, fileStems } from './objects.js';
 import { ANONYMOUS_NAMES, type RbacOptions } from './options.js';
@@ -24,34 +24,82 @@ export interface RbacResult {
   leftOut: LeftOut[];
 }
 
+/** What one principal adds to the RBAC policy (its files' artefacts, and what the summary lists). */
+export interface RbacPart {
+  artefacts: Artefact[];
+  widenings: Widening[];
+  checks: CheckPermission[];
+  gaps: RbacGap[];
+}
+
 /**
- * Profile → RBAC. Per subject: a Role and RoleBinding in each namespace where it acted; a
- * ClusterRole and ClusterRoleBinding only for cluster-scoped, all-namespace and non-resource
- * requests. Pure and deterministic: sorted everywhere, no timestamps.
+ * Profile → RBAC, principal by principal, in two passes over the profile (so a profile too large to hold is
+ * generated from its file): `survey` sees every principal first, since a file's name depends on the other subjects
+ * (stems told apart by case); then `principal` makes each one's artefacts, which depend on it alone. Per subject: a
+ * Role and RoleBinding in each namespace where it acted; a ClusterRole and ClusterRoleBinding only for
+ * cluster-scoped, all-namespace and non-resource requests. Pure and deterministic: sorted everywhere, no timestamps.
  */
+export class RbacGenerator {
+  private readonly subjects: Subject[] = [];
+  /** Anonymous subjects left out (without `includeAnonymous`), in profile order. */
+  readonly leftOut: LeftOut[] = [];
+  private stems: Map<string, string> | undefined;
+
+  constructor(private readonly opts: RbacOptions = {}) {}
+
+  /** The edges a principal gets rules for; undefined when it gets none (nothing grantable, or left out). */
+  private granted(p: Principal): K8sEdge[] | undefined {
+    const grantable = grantableEdges(p);
+    if (grantable.length === 0) return undefined;
+    return !this.opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username) ? undefined : grantable;
+  }
+
+  /** First pass: every principal, in the profile's order. */
+  survey(p: Principal): void {
+    const grantable = grantableEdges(p);
+    if (grantable.length === 0) return;
+    if (!this.opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username))
+      this.leftOut.push({ subject: p.username, kind: p.subject.kind, accesses: grantable.length });
+    else this.subjects.push(p.subject);
+  }
+
+  /** Second pass: one principal's artefacts (cluster-wide first, then by namespace), widenings, checks and gaps. */
+  principal(p: Principal): RbacPart {
+    const grantable = this.granted(p);
+    if (!grantable) return { artefacts: [], widenings: [], checks: [], gaps: [] };
+    this.stems ??= fileStems(this.subjects);
+    const stem = this.stems.get(subjectId(p.subject));
+    if (stem === undefined) throw new Error(`RBAC: ${p.username} was not in the first pass over the profile`);
+    const widenings: Widening[] = [];
+    const artefacts = forPrincipal(p, grantable, this.opts, widenings, stem);
+    return { artefacts, widenings, checks: checkPermissions(p, grantable), gaps: roleRefGaps(p, grantable) };
+  }
+}
+
+/** The order RBAC artefacts are listed and printed in: by subject, then namespace (cluster-wide first). */
+export const compareArtefacts = (
+  a: { subject: Subject; namespace: string },
+  b: { subject: Subject; namespace: string },
+): number => cmp(subjectKey(a.subject), subjectKey(b.subject)) || cmp(a.namespace, b.namespace);
+
+export const compareWidenings = (a: Widening, b: Widening): number =>
+  cmp(a.subject, b.subject) || cmp(a.namespace, b.namespace) || cmp(a.option, b.option) || cmp(a.detail, b.detail);
+
+/** A whole profile → RBAC: `RbacGenerator`'s two passes over its principals. */
 export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResult {
-  const artefacts: Artefact[] = [];
-  const widenings: Widening[] = [];
-  const leftOut: LeftOut[] = [];
-  const withRules = profile.principals
-    .map((p) => ({ p, grantable: grantableEdges(p) }))
-    .filter((x) => x.grantable.length > 0)
-    .filter(({ p, grantable }) => {
-      const anonymous = !opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username);
-      if (anonymous) leftOut.push({ subject: p.username, kind: p.subject.kind, accesses: grantable.length });
-      return !anonymous;
-    });
-  const stems = fileStems(withRules.map((x) => x.p.subject));
-  for (const { p, grantable } of withRules)
-    pushAll(artefacts, forPrincipal(p, grantable, opts, widenings, stems.get(subjectId(p.subject))!));
-  artefacts.sort((a, b) => cmp(subjectKey(a.subject), subjectKey(b.subject)) || cmp(a.namespace, b.namespace));
-  widenings.sort(
-    (a, b) =>
-      cmp(a.subject, b.subject) || cmp(a.namespace, b.namespace) || cmp(a.option, b.option) || cmp(a.detail, b.detail),
-  );
-  const checks = withRules.flatMap(({ p, grantable }) => checkPermissions(p, grantable));
-  const gaps = withRules.flatMap(({ p, grantable }) => roleRefGaps(p, grantable));
-  return { artefacts, widenings, checks, gaps, leftOut };
+  const g = new RbacGenerator(opts);
+  for (const p of profile.principals) g.survey(p);
+  const out: RbacResult = { artefacts: [], widenings: [], checks: [], gaps: [], leftOut: g.leftOut };
+  for (const p of profile.principals) {
+    const part = g.principal(p);
+    pushAll(out.artefacts, part.artefacts);
+    pushAll(out.widenings, part.widenings);
+    pushAll(out.checks, part.checks);
+    pushAll(out.gaps, part.gaps);
+  }
+  out.artefacts.sort(compareArtefacts);
+  out.widenings.sort(compareWidenings);
+  return out;
 }
 
 function forPrincipal(

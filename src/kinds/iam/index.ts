@@ -1,4 +1,7 @@
-import { generateIam, type IamOptions, type IamResult } from '../../generate/iam/index.js';
+import { IamGenerator, type IamOptions, type IamResult } from '../../generate/iam/index.js';
+import type { Principal } from '../../model/profile.js';
+import { pushAll } from '../../util/array.js';
+import { NewestClasses } from '../learning.js';
 import { serializePolicy } from '../../generate/iam/policy.js';
 import { attachWords } from '../../generate/iam/attach.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
@@ -44,42 +47,71 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     if (flags['exact']) opts.exact = true;
     return opts;
   },
-  hasEvidence: (profile) => profile.principals.some((p) => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0),
-  async generate(profile, options) {
-    const r = await generateIam(profile, options);
-    const files = new Map<string, string>();
-    const out: Record<string, unknown> = {};
-    for (const a of r.artefacts) {
-      for (const p of a.policies) {
-        const text = serializePolicy(p.document);
-        files.set(p.path, text);
-        out[p.path] = JSON.parse(text);
-      }
-      files.set(a.evidencePath, JSON.stringify(a.evidence, null, 2) + '\n');
-    }
-    for (const x of r.indexes) {
-      files.set(x.path, JSON.stringify(x.document, null, 2) + '\n');
-      out[x.path] = x.document;
-    }
+  hasEvidence: (profile) => profile.principals.some(hasAwsEvidence),
+  start(options, sink) {
+    const g = new IamGenerator(options);
+    let evidence = false;
+    const tally: IamTally = { artefacts: [], widenings: [], unmapped: [], denied: [], oversized: [] };
+    const newest = new NewestClasses();
+    // Policy files and indexes, for stdout: path → document, in the order made.
+    const policyPaths: string[] = [];
+    const put = async (path: string, text: string, policy: boolean) => {
+      await sink(path, text);
+      if (policy) policyPaths.push(path);
+    };
     return {
-      kind: 'iam',
-      files,
-      stdout: () => JSON.stringify(out, null, 2) + '\n',
-      classes: r.artefacts.flatMap((a) =>
-        ((a.evidence['permissions'] ?? []) as { action: string; resource: string; firstSeen: string }[]).map((x) => ({
-          subject: a.principal,
-          label: `${x.action} on ${x.resource}`,
-          firstSeen: x.firstSeen,
-        })),
-      ),
-      widenings: r.widenings.map((w) => ({
-        kind: 'iam',
-        option: w.option,
-        subject: w.principal,
-        detail: w.detail,
-        text: `${w.option === 'undetermined-resource' ? 'resource not in the logs' : iamLabel(w.option)}: ${w.detail}`,
-      })),
-      summary: (output) => iamSummary(r, output),
+      survey: async (p) => {
+        if (hasAwsEvidence(p)) evidence = true;
+        await g.survey(p);
+      },
+      async principal(p) {
+        const part = await g.principal(p);
+        pushAll(tally.widenings, part.widenings);
+        pushAll(tally.unmapped, part.unmapped);
+        pushAll(tally.denied, part.denied);
+        pushAll(tally.oversized, part.oversized);
+        const a = part.artefact;
+        if (!a) return;
+        for (const x of a.policies) await put(x.path, serializePolicy(x.document), true);
+        await put(a.evidencePath, JSON.stringify(a.evidence, null, 2) + '\n', false);
+        tally.artefacts.push({
+          principal: a.principal,
+          paths: a.policies.map((x) => x.path),
+          statements: a.policies.reduce((n, x) => n + x.document.Statement.length, 0),
+          actions: [...new Set(a.policies.flatMap((x) => x.document.Statement.flatMap((st) => st.Action)))].sort(),
+        });
+        for (const x of (a.evidence['permissions'] ?? []) as { action: string; resource: string; firstSeen: string }[])
+          newest.add({ subject: a.principal, label: `${x.action} on ${x.resource}`, firstSeen: x.firstSeen });
+      },
+      hasEvidence: () => evidence,
+      async finish(rest) {
+        const { indexes, chains } = g.finish();
+        for (const x of indexes) await put(x.path, JSON.stringify(x.document, null, 2) + '\n', true);
+        const r: IamTally & Pick<IamResult, 'indexes' | 'chains' | 'leftOut' | 'noIdentity'> = {
+          ...tally,
+          indexes,
+          chains,
+          leftOut: rest.leftOut ?? [],
+          noIdentity: rest.skipped['no-identity'] ?? 0,
+        };
+        return {
+          kind: 'iam',
+          stdout: (files) => {
+            const out: Record<string, unknown> = {};
+            for (const path of policyPaths) out[path] = JSON.parse(files.get(path)!);
+            return JSON.stringify(out, null, 2) + '\n';
+          },
+          classes: newest.list(),
+          widenings: r.widenings.map((w) => ({
+            kind: 'iam',
+            option: w.option,
+            subject: w.principal,
+            detail: w.detail,
+            text: `${w.option === 'undetermined-resource' ? 'resource not in the logs' : iamLabel(w.option)}: ${w.detail}`,
+          })),
+          summary: (output) => iamSummary(r, output),
+        };
+      },
     };
   },
   readPolicies(docs) {
@@ -103,6 +135,14 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
   report: iamReport,
 };
 
+/** A principal the IAM kind is made from: an AWS identity with calls. */
+const hasAwsEvidence = (p: Principal): boolean => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0;
+
+/** What the summary needs of the generated policies: per principal its files, statements and actions. */
+interface IamTally extends Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized'> {
+  artefacts: { principal: string; paths: string[]; statements: number; actions: string[] }[];
+}
+
 /** An option by its flag; what the generator does by default by its words. */
 function iamLabel(option: string): string {
   if (option === 'undetermined-resource') return '(resource not in the event)';
@@ -111,18 +151,15 @@ function iamLabel(option: string): string {
   return `--${option}`;
 }
 
-function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
+function iamSummary(
+  r: IamTally & Pick<IamResult, 'indexes' | 'chains' | 'leftOut' | 'noIdentity'>,
+  output: string | undefined,
+): SummaryLine[] {
   const lines: SummaryLine[] = [];
   const say = (text: string, tone: SummaryLine['tone'] = 'plain') => lines.push({ text, tone });
-  const files = r.artefacts.reduce((n, a) => n + a.policies.length, 0);
-  const statements = r.artefacts.reduce(
-    (n, a) => n + a.policies.reduce((m, p) => m + p.document.Statement.length, 0),
-    0,
-  );
-  const actions = r.artefacts.reduce(
-    (n, a) => n + new Set(a.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action))).size,
-    0,
-  );
+  const files = r.artefacts.reduce((n, a) => n + a.paths.length, 0);
+  const statements = r.artefacts.reduce((n, a) => n + a.statements, 0);
+  const actions = r.artefacts.reduce((n, a) => n + a.actions.length, 0);
   const where = output ? ` in ${output}/iam (evidence in ${output}/evidence/iam)` : '';
   say(
     `generated ${files} IAM polic${files === 1 ? 'y' : 'ies'} with ${statements} statements (${actions} actions) for ${r.artefacts.length} principals${where}`,
@@ -130,10 +167,10 @@ function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
   if (r.indexes.length)
     say(`  which policy is whose: ${r.indexes.map((x) => (output ? `${output}/${x.path}` : x.path)).join(', ')}`);
   for (const a of r.artefacts) {
-    const n = a.policies.length;
+    const n = a.paths.length;
     if (n > 1)
       say(
-        `  ${a.principal}: split over ${n} files (${a.policies[0]!.path}${n > 2 ? ', …' : ''}, ${a.policies[n - 1]!.path}): the managed-policy limit is 6,144 characters`,
+        `  ${a.principal}: split over ${n} files (${a.paths[0]!}${n > 2 ? ', …' : ''}, ${a.paths[n - 1]!}): the managed-policy limit is 6,144 characters`,
       );
   }
   for (const w of r.oversized) say(`too many policies to attach: ${attachWords(w)}`, 'warn');
@@ -141,9 +178,7 @@ function iamSummary(r: IamResult, output: string | undefined): SummaryLine[] {
     say('service account → IAM role:');
     for (const ch of r.chains) {
       const art = r.artefacts.find((a) => awsIdentityKey(a.principal) === awsIdentityKey(ch.roleArn));
-      const acts = art
-        ? [...new Set(art.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Action)))].sort()
-        : [];
+      const acts = art ? art.actions : [];
       say(
         `  ${ch.serviceAccount} → ${ch.roleArn} (${ch.via}, ${ch.count}×)${art ? ` → ${acts.length} action${acts.length === 1 ? '' : 's'}: ${acts.slice(0, 6).join(', ')}${acts.length > 6 ? ', …' : ''}` : ' (no calls by the role in the logs)'}`,
       );

@@ -1,6 +1,8 @@
 import { toYamlDocuments } from '../../emit/yaml.js';
 import { generateNetpol, type NetpolOptions, type NetpolResult } from '../../generate/netpol/index.js';
 import { UsageError } from '../../model/issue.js';
+import { PROFILE_API_VERSION } from '../../model/profile.js';
+import { NewestClasses } from '../learning.js';
 import { readNetworkPolicies, verifyNetpol } from '../../verify/netpol.js';
 import type { PolicyKind, SummaryLine } from '../types.js';
 import { compareNetpol, describeNetpol } from './compare.js';
@@ -68,38 +70,50 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     return opts;
   },
   hasEvidence: (profile) => (profile.network?.length ?? 0) > 0,
-  async generate(profile, options) {
-    const r = generateNetpol(profile, options);
-    const files = new Map<string, string>();
-    for (const a of r.artefacts) {
-      files.set(a.path, toYamlDocuments(a.objects));
-      if (a.evidencePath && a.evidence) files.set(a.evidencePath, toYamlDocuments([a.evidence]));
-    }
+  // Made from the sections after the principals (workloads, flows, names): nothing to do per principal.
+  start(options, sink) {
     return {
-      kind: 'netpol',
-      files,
-      stdout: () => toYamlDocuments(r.artefacts.flatMap((a) => a.objects)),
-      classes: r.artefacts.flatMap((a) => {
-        const ev = a.evidence as
-          | {
-              workload?: string;
-              egress?: { peer: string; firstSeen: string }[];
-              ingress?: { peer: string; firstSeen: string }[];
-            }
-          | undefined;
-        if (!ev?.workload) return [];
-        const side = (dir: string, list: { peer: string; firstSeen: string }[] = []) =>
-          list.map((x) => ({ subject: ev.workload!, label: `${dir} ${x.peer}`, firstSeen: x.firstSeen }));
-        return [...side('egress', ev.egress), ...side('ingress', ev.ingress)];
-      }),
-      widenings: r.widenings.map((w) => ({
-        kind: 'netpol',
-        option: w.option,
-        subject: w.workload,
-        detail: w.detail,
-        text: `${w.option}: ${w.detail}`,
-      })),
-      summary: (output) => netpolSummary(r, output),
+      survey: () => undefined,
+      principal: async () => undefined,
+      hasEvidence: (rest) => (rest.network?.length ?? 0) > 0,
+      finish: async (rest) => {
+        const r = generateNetpol(
+          { apiVersion: PROFILE_API_VERSION, kind: 'Profile', ...rest, principals: [] },
+          options,
+        );
+        for (const a of r.artefacts) {
+          await sink(a.path, toYamlDocuments(a.objects));
+          if (a.evidencePath && a.evidence) await sink(a.evidencePath, toYamlDocuments([a.evidence]));
+        }
+        const objects = r.artefacts.flatMap((a) => a.objects);
+        return {
+          kind: 'netpol',
+          stdout: () => toYamlDocuments(objects),
+          classes: NewestClasses.of(
+            r.artefacts.flatMap((a) => {
+              const ev = a.evidence as
+                | {
+                    workload?: string;
+                    egress?: { peer: string; firstSeen: string }[];
+                    ingress?: { peer: string; firstSeen: string }[];
+                  }
+                | undefined;
+              if (!ev?.workload) return [];
+              const side = (dir: string, list: { peer: string; firstSeen: string }[] = []) =>
+                list.map((x) => ({ subject: ev.workload!, label: `${dir} ${x.peer}`, firstSeen: x.firstSeen }));
+              return [...side('egress', ev.egress), ...side('ingress', ev.ingress)];
+            }),
+          ),
+          widenings: r.widenings.map((w) => ({
+            kind: 'netpol',
+            option: w.option,
+            subject: w.workload,
+            detail: w.detail,
+            text: `${w.option}: ${w.detail}`,
+          })),
+          summary: (output) => netpolSummary(r, output),
+        };
+      },
     };
   },
   readPolicies(docs) {

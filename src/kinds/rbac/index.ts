@@ -1,7 +1,9 @@
 import { describeAccess } from '../../model/access.js';
 import { toYamlDocuments } from '../../emit/yaml.js';
 import {
-  generateRbac,
+  compareArtefacts,
+  compareWidenings,
+  RbacGenerator,
   type CheckPermission,
   type LeftOut,
   type RbacGap,
@@ -11,7 +13,10 @@ import { buildRbacPolicySet } from '../../verify/rbac/policySet.js';
 import { verifyRbac } from '../../verify/rbac.js';
 import type { RbacPolicySet } from '../../verify/rbac/types.js';
 import { wholeNumber } from '../options.js';
-import type { AccessClass, PolicyKind, SummaryLine } from '../types.js';
+import type { AccessClass, Made, PolicyKind, SummaryLine } from '../types.js';
+import { NewestClasses } from '../learning.js';
+import type { Subject } from '../../model/subject.js';
+import type { Widening } from '../../generate/rbac/artefact.js';
 import { compareRbac, describeRbac } from './compare.js';
 import { rbacExcess } from './excess.js';
 import { rbacNewness } from './newness.js';
@@ -71,77 +76,108 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     return opts;
   },
   hasEvidence: (profile) => profile.principals.some((p) => p.k8s.length > 0),
-  async generate(profile, options) {
-    const { artefacts, widenings, checks, gaps, leftOut } = generateRbac(profile, options);
-    const files = new Map<string, string>();
-    for (const a of artefacts) {
-      files.set(a.path, toYamlDocuments(a.objects));
-      files.set(a.evidencePath, toYamlDocuments([a.evidence]));
-    }
-    // What the summary and stdout need, taken now: the artefacts (every object and its evidence) are let go once
-    // their files are made, so a large profile's policies are held once, as text.
-    const objects = artefacts.reduce((n, a) => n + a.objects.length, 0);
-    const rules = artefacts.reduce(
-      (n, a) => n + a.objects.reduce((m, o) => m + ('rules' in o ? (o.rules?.length ?? 0) : 0), 0),
-      0,
-    );
-    const subjects = new Set(artefacts.map((a) => a.evidence['subject'])).size;
-    const hints: SummaryLine[] = [];
-    for (const a of artefacts) {
-      for (const o of a.objects) {
-        if (!('rules' in o)) continue;
-        for (const r of o.rules ?? []) {
-          if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST) {
-            hints.push({
-              tone: 'hint',
-              text: `hint: ${a.evidence['subject']} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names`,
-            });
+  start(options, sink) {
+    const g = new RbacGenerator(options);
+    let evidence = false;
+    const widenings: Widening[] = [];
+    const checks: CheckPermission[] = [];
+    const gaps: RbacGap[] = [];
+    // What the summary and stdout need, taken as each principal's files are made: its artefacts (every object and
+    // its evidence) are let go then.
+    let objects = 0;
+    let rules = 0;
+    const subjectNames = new Set<string>();
+    const hints: { at: { subject: Subject; namespace: string }; line: SummaryLine }[] = [];
+    const policyFiles: { subject: Subject; namespace: string; path: string }[] = [];
+    const newest = new NewestClasses();
+    return {
+      survey(p) {
+        if (p.k8s.length > 0) evidence = true;
+        g.survey(p);
+      },
+      async principal(p) {
+        const part = g.principal(p);
+        for (const a of part.artefacts) {
+          await sink(a.path, toYamlDocuments(a.objects));
+          await sink(a.evidencePath, toYamlDocuments([a.evidence]));
+          objects += a.objects.length;
+          subjectNames.add(String(a.evidence['subject']));
+          policyFiles.push({ subject: a.subject, namespace: a.namespace, path: a.path });
+          for (const c of rbacClasses(a.evidence)) newest.add(c);
+          for (const o of a.objects) {
+            if (!('rules' in o)) continue;
+            rules += o.rules?.length ?? 0;
+            for (const r of o.rules ?? [])
+              if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST)
+                hints.push({
+                  at: a,
+                  line: {
+                    tone: 'hint',
+                    text: `hint: ${String(a.evidence['subject'])} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names`,
+                  },
+                });
           }
         }
-      }
-    }
-    const policyFiles = artefacts.map((a) => a.path);
-    const classes = artefacts.flatMap((a) => rbacClasses(a.evidence));
-    const summary = (output: string | undefined): SummaryLine[] => {
-      const lines: SummaryLine[] = [];
-      const where = output ? ` in ${output}/rbac (evidence in ${output}/evidence/rbac)` : '';
-      lines.push({
-        tone: 'plain',
-        text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}`,
-      });
-      pushAll(lines, hints);
-      pushAll(lines, checkLines(checks, gaps, leftOut));
-      if (widenings.length === 0)
-        lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
-      else {
-        lines.push({ tone: 'warn', text: `widenings: ${widenings.length} (rules broader than observed, by request):` });
-        for (const w of widenings)
+        pushAll(widenings, part.widenings);
+        pushAll(checks, part.checks);
+        pushAll(gaps, part.gaps);
+      },
+      hasEvidence: () => evidence,
+      finish: async () => made(),
+    };
+
+    function made(): Made {
+      widenings.sort(compareWidenings);
+      policyFiles.sort(compareArtefacts);
+      hints.sort((x, y) => compareArtefacts(x.at, y.at));
+      const subjects = subjectNames.size;
+      const leftOut = g.leftOut;
+      const summary = (output: string | undefined): SummaryLine[] => {
+        const lines: SummaryLine[] = [];
+        const where = output ? ` in ${output}/rbac (evidence in ${output}/evidence/rbac)` : '';
+        lines.push({
+          tone: 'plain',
+          text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}`,
+        });
+        pushAll(
+          lines,
+          hints.map((h) => h.line),
+        );
+        pushAll(lines, checkLines(checks, gaps, leftOut));
+        if (widenings.length === 0)
+          lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
+        else {
           lines.push({
             tone: 'warn',
-            text: `  ${label(w.option)} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
+            text: `widenings: ${widenings.length} (rules broader than observed, by request):`,
           });
-      }
-      return lines;
-    };
-    return {
-      kind: 'rbac',
-      files,
-      // The objects of every policy file in order: the same text as toYamlDocuments of them all.
-      stdout: () =>
-        policyFiles
-          .map((p) => files.get(p)!)
-          .filter((t) => t !== '')
-          .join('---\n'),
-      classes,
-      widenings: widenings.map((w) => ({
+          for (const w of widenings)
+            lines.push({
+              tone: 'warn',
+              text: `  ${label(w.option)} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
+            });
+        }
+        return lines;
+      };
+      return {
         kind: 'rbac',
-        option: w.option,
-        subject: w.subject,
-        detail: w.detail,
-        text: `${label(w.option)}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
-      })),
-      summary,
-    };
+        // The objects of every policy file in order: the same text as toYamlDocuments of them all.
+        stdout: (files) =>
+          policyFiles
+            .map((p) => files.get(p.path)!)
+            .filter((t) => t !== '')
+            .join('---\n'),
+        classes: newest.list(),
+        widenings: widenings.map((w) => ({
+          kind: 'rbac',
+          option: w.option,
+          subject: w.subject,
+          detail: w.detail,
+          text: `${label(w.option)}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
+        })),
+        summary,
+      };
+    }
   },
   readPolicies(docs) {
     const built = buildRbacPolicySet(docs);
