@@ -158,8 +158,9 @@ new object; Metadata-level events of the main set's shape without \`extra\` (abo
 into ${SHARDS} files (shards). Each run once, in a fresh child on Node's default heap (\`NODE_OPTIONS\` cleared;
 \`--workers 1\`, so the figures do not depend on the core count). The whole-set profile is \`profile\` of the
 directory of ${SHARDS} files; \`merge\` reads the ${SHARDS} shard profiles; \`generate all\` reads the merged
-profile. Written: the output file's size and its bytes per distinct access (before gzip). A failed run is a row
-with its message (an exit code, V8's "Invalid string length" or out of memory), and what needs its output is not run.
+profile twice, principal by principal, and writes each policy file as it is made (ADR 0010). Written: the output
+file's size and its bytes per distinct access (before gzip). A failed run is a row with its message (an exit
+code, V8's "Invalid string length" or out of memory), and what needs its output is not run.
 Sizes not run this time keep their last figures (\`.bench/distinct-results.json\`) with the date and commit measured.
 Load average at the end of each size's runs: ${sizesShown.map((n) => `${label(n)} ${results[n].load ?? '?'}`).join(', ')}.
 ${counted === undefined ? '' : `\nCheck: the merged profile at ${label(smallest)} holds ${fmt(counted)} distinct accesses (${counted === smallest ? 'one per event, as generated' : `**not** the ${fmt(smallest)} generated`}).\n`}
