@@ -204,13 +204,13 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       });
     }
     let parts: ProfileParts =
-      inputs.length === 1 ? partsOfStream(inputs[0]!.stream) : mergeStreams(inputs.map((x) => x.stream));
+      inputs.length === 1 ? inputs[0]!.stream : mergeStreams(inputs.map((x) => x.stream));
     const ids = new Set<string>();
     for (const x of inputs) for (const id of x.ids) ids.add(id);
     // Every workload and namespace of the inventory joins the profile, traffic or not: `generate netpol` lists the
     // quiet ones, and `verify` checks that the policies keep them apart.
     if (opts.inventory)
-      parts = mergeStreams([streamOfParts(parts), inMemory(inventoryPart(opts.inventory, scope)).stream]);
+      parts = mergeStreams([parts, inMemory(inventoryPart(opts.inventory, scope)).stream]);
     const sorted = sortSources(sources);
     const head: ProfileHead = { ...parts.head, sources: sorted };
     const tail = parts.tail();
@@ -268,19 +268,6 @@ function inMemory(p: Profile): { stream: ProfileStream; ids: string[] } {
   return {
     stream: { head: p, principals: asAsync(p.principals), tail: () => p },
     ids: p.principals.map((x) => principalId(x.subject)),
-  };
-}
-
-function partsOfStream(s: ProfileStream): ProfileParts {
-  return { head: s.head, principals: s.principals, tail: () => s.tail() };
-}
-
-function streamOfParts(p: ProfileParts): ProfileStream {
-  const principals = p.principals;
-  return {
-    head: p.head,
-    principals: Symbol.asyncIterator in principals ? principals : asAsync(principals),
-    tail: p.tail,
   };
 }
 

@@ -3,7 +3,6 @@ import { PROFILE_API_VERSION } from '../model/profile.js';
 import { principalId } from '../model/subject.js';
 import { mergeProfiles } from './merge.js';
 import { comparePrincipals } from './order.js';
-import type { ProfileStream } from './read.js';
 import type { ProfileParts } from './write.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 
@@ -15,7 +14,7 @@ import type { ProfileHead, ProfileTail } from './lines.js';
  * connections, DNS names, namespaces: small beside the principals). The result is `mergeProfiles` of the whole inputs,
  * byte for byte.
  */
-export function mergeStreams(inputs: ProfileStream[]): ProfileParts & { principalCount: () => number } {
+export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principalCount: () => number } {
   const only = (part: Partial<Profile>): Profile => ({
     apiVersion: PROFILE_API_VERSION,
     kind: 'Profile',
@@ -29,7 +28,7 @@ export function mergeStreams(inputs: ProfileStream[]): ProfileParts & { principa
   const head: ProfileHead = { window: heads.window, sources: heads.sources, skipped: heads.skipped };
   let count = 0;
   async function* principals(): AsyncGenerator<Principal> {
-    const its = inputs.map((s) => s.principals[Symbol.asyncIterator]());
+    const its = inputs.map((s) => iteratorOf(s.principals));
     const cur: (Principal | undefined)[] = [];
     for (const it of its) cur.push(await value(it));
     for (;;) {
@@ -76,7 +75,12 @@ function pick(h: ProfileHead): ProfileHead {
   return { window: h.window, sources: h.sources, skipped: h.skipped };
 }
 
-async function value(it: AsyncIterator<Principal>): Promise<Principal | undefined> {
+async function value(it: AsyncIterator<Principal> | Iterator<Principal>): Promise<Principal | undefined> {
   const r = await it.next();
   return r.done ? undefined : r.value;
+}
+
+/** An iterator over principals, whether they come one by one (a file being read) or from an array. */
+function iteratorOf<T>(it: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> | Iterator<T> {
+  return Symbol.asyncIterator in it ? it[Symbol.asyncIterator]() : it[Symbol.iterator]();
 }
