@@ -1,20 +1,20 @@
-import { compareWorkloads, mergeWorkload, type WorkloadInfo } from '../model/network.js';
+import { addView, compareWorkloads, WorkloadViews, type WorkloadInfo } from '../model/network.js';
 import { Resolver, stableLabels, type Inventory } from './inventory.js';
 import { tupleKey } from '../util/key.js';
 
 /** The workloads of an inventory's pods (host-network pods included: they are peers by node IP). */
 export function workloadsOfInventory(inv: Inventory): WorkloadInfo[] {
   const r = new Resolver(inv);
-  const out = new Map<string, WorkloadInfo>();
+  const views = new Map<string, WorkloadViews>();
   const pods = new Map<string, number>();
   for (const p of inv.pods) {
     const w = r.workloadOf(p);
     const k = tupleKey(w.namespace, w.name);
-    const prev = out.get(k);
-    out.set(k, prev ? mergeWorkload(prev, w) : w);
+    addView(views, k, w);
     pods.set(k, (pods.get(k) ?? 0) + 1);
   }
-  for (const [k, n] of pods) out.set(k, { ...out.get(k)!, pods: n });
+  const out = new Map<string, WorkloadInfo>();
+  for (const [k, n] of pods) out.set(k, { ...views.get(k)!.get(), pods: n });
   // Top-level controllers with no pods (a CronJob that never ran, a Deployment scaled to zero): workloads too.
   for (const c of inv.controllers) {
     if (c.owner || !c.template) continue;

@@ -204,22 +204,66 @@ export function agreedLabels(views: Record<string, string>[]): Record<string, st
 }
 
 /**
- * Every view of one workload (from several profiles, days, shards) → one, by a rule no order changes: the
+ * Every view of one workload (from several profiles, days, shards, pods) → one, by a rule no order changes: the
  * inventory's views when there are any (they win over views guessed from flow labels); labels and selector what
  * all of those views that carry any agree on; kind and service account the smallest in code-unit order; ports
  * united; host network if any view says so; pods the largest count. Pairwise `mergeWorkload` gives the same but
  * for labels: an empty intersection of two views reads as "unknown" to the third.
  */
 export function mergeWorkloads(views: WorkloadInfo[]): WorkloadInfo {
-  const inventory = views.filter((w) => w.source === 'inventory');
-  const use = inventory.length ? inventory : views;
-  let out = use[0]!;
-  for (const w of use.slice(1)) out = mergeWorkload(out, w);
-  return {
-    ...out,
-    selector: agreedLabels(use.map((w) => w.selector)),
-    labels: agreedLabels(use.map((w) => w.labels)),
-  };
+  const acc = new WorkloadViews(views[0]!);
+  for (const w of views.slice(1)) acc.add(w);
+  return acc.get();
+}
+
+/**
+ * `mergeWorkloads` as views come (while reading flows or an inventory's pods), in any order the same: the labels and
+ * selector agreed so far are kept apart from the rest, so that none agreed (two views sharing no label) stays "none",
+ * where a pairwise merge would read it as "unknown" and take the next view's labels whole.
+ */
+export class WorkloadViews {
+  private base: WorkloadInfo;
+  /** Undefined while no view of the winning source carried any. */
+  private selector: Record<string, string> | undefined;
+  private labels: Record<string, string> | undefined;
+
+  constructor(first: WorkloadInfo) {
+    this.base = first;
+    this.selector = agree(undefined, first.selector);
+    this.labels = agree(undefined, first.labels);
+  }
+
+  add(w: WorkloadInfo): void {
+    if (w.source !== this.base.source) {
+      // An inventory's view wins over those guessed from flow labels: they are forgotten, later ones ignored.
+      if (w.source !== 'inventory') return;
+      this.base = w;
+      this.selector = agree(undefined, w.selector);
+      this.labels = agree(undefined, w.labels);
+      return;
+    }
+    this.base = mergeWorkload(this.base, w);
+    this.selector = agree(this.selector, w.selector);
+    this.labels = agree(this.labels, w.labels);
+  }
+
+  get(): WorkloadInfo {
+    return { ...this.base, selector: this.selector ?? {}, labels: this.labels ?? {} };
+  }
+}
+
+/** A view's workload merged into the map's (by key), or the first view of it. */
+export function addView(views: Map<string, WorkloadViews>, key: string, w: WorkloadInfo): void {
+  const known = views.get(key);
+  if (known) known.add(w);
+  else views.set(key, new WorkloadViews(w));
+}
+
+/** Labels agreed so far and a view's: a view without labels knows nothing about them. */
+function agree(acc: Record<string, string> | undefined, r: Record<string, string>): Record<string, string> | undefined {
+  if (Object.keys(r).length === 0) return acc;
+  if (acc === undefined) return sortedRecord(r);
+  return sortedRecord(Object.fromEntries(Object.entries(acc).filter(([k, v]) => r[k] === v)));
 }
 
 export function sortedRecord(r: Record<string, string>): Record<string, string> {

@@ -7,11 +7,11 @@ import {
   compareEdges,
   compareWorkloads,
   edgeKey,
-  mergeWorkload,
+  addView,
+  WorkloadViews,
   newFlowEvidence,
   workloadId,
   type NetEdge,
-  type WorkloadInfo,
 } from '../model/network.js';
 import type { AwsCallObservation, K8sRequestObservation, Observation } from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';
@@ -84,7 +84,7 @@ export class ProfileBuilder {
     this.addK8s(obs);
   }
 
-  private readonly workloads = new Map<string, WorkloadInfo>();
+  private readonly workloads = new Map<string, WorkloadViews>();
   private readonly net = new Map<string, NetEdge>();
   private readonly names = new Map<string, Set<string>>();
 
@@ -104,11 +104,7 @@ export class ProfileBuilder {
       const inNs = [obs.from, obs.to].some((p) => p.kind === 'workload' && !this.scope.namespaceSkip(p.namespace));
       if (!inNs) return this.skip('namespace-filter');
     }
-    for (const w of obs.workloads) {
-      const k = workloadId(w);
-      const prev = this.workloads.get(k);
-      this.workloads.set(k, prev ? mergeWorkload(prev, w) : w);
-    }
+    for (const w of obs.workloads) addView(this.workloads, workloadId(w), w);
     this.addNames(obs.names);
     const key = edgeKey(obs);
     let e = this.net.get(key);
@@ -335,7 +331,7 @@ export class ProfileBuilder {
       const leftOut = this.leftOut.toList();
       if (leftOut) t.leftOut = leftOut;
       if (network) {
-        t.workloads = [...this.workloads.values()].sort(compareWorkloads);
+        t.workloads = [...this.workloads.values()].map((v) => v.get()).sort(compareWorkloads);
         t.network = network;
       }
       if (this.names.size)
