@@ -77,6 +77,14 @@ describe('generate from a profile file, principal by principal', () => {
     }
   });
 
+  it('a profile on a pipe is refused with the reason (it is read twice), not an internal error', () => {
+    const r = cli(['generate', 'all', '--profile', '/dev/stdin', '-o', join(tmp(), 'out')], {
+      input: readFileSync(profilePath),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/dev/stdin: a pipe or a device, not a file: save the profile to a file first');
+  });
+
   it('filterStream counts what it leaves out as filterProfile does, once the principals are read', async () => {
     const scope = new Scope({
       ...defaultScope(),

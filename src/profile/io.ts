@@ -23,6 +23,15 @@ export function serializeProfile(p: Profile): string {
   return s;
 }
 
+/** Why a path cannot be read as a profile file, by error code. */
+const PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'a directory, not a profile file',
+  // A pipe or a device: a profile is read from a file (generate reads it twice); save it to one first.
+  ESPIPE: 'a pipe or a device, not a file: save the profile to a file first (gzip is read as it is)',
+  ENXIO: 'a pipe or a device, not a file: save the profile to a file first (gzip is read as it is)',
+};
+
 /**
  * Open a profile file: v1alpha2 (JSON lines, gzip or not) streams, principal by principal; a v1alpha1 file (one JSON
  * document) is read whole and normalised as this version would have written it. Throws an InputError naming the file
@@ -37,9 +46,7 @@ export async function openProfile(path: string): Promise<ProfileStream> {
   } catch (e) {
     if (e instanceof InputError) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new InputError(
-      `cannot read profile ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory, not a profile file' : err.message}`,
-    );
+    throw new InputError(`cannot read profile ${path}: ${PROBLEMS[err.code ?? ''] ?? err.message}`);
   }
   if (!first.done && isStreamHeader(first.value.text)) {
     const rest = lines;
