@@ -110,7 +110,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
             for (const r of o.rules ?? [])
               if ((r.resourceNames?.length ?? 0) > LONG_NAME_LIST)
                 hints.push({
-                  at: a,
+                  at: { subject: a.subject, namespace: a.namespace },
                   line: {
                     tone: 'hint',
                     text: `hint: ${String(a.evidence['subject'])} uses ${r.resourceNames!.length} names of ${r.resources!.join(',')}${a.namespace ? ' in ' + a.namespace : ''}; --widen-names N drops resourceNames above N names`,
@@ -139,10 +139,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
           tone: 'plain',
           text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}`,
         });
-        pushAll(
-          lines,
-          hints.map((h) => h.line),
-        );
+        for (const h of hints) lines.push(h.line);
         pushAll(lines, checkLines(checks, gaps, leftOut));
         if (widenings.length === 0)
           lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
