@@ -170,7 +170,7 @@ describe('--cloudtrail reads a saved LookupEvents answer ({"Events": [...]})', (
       {
         ...EVENTS[7],
         EventId: 'c0ffee00-bad0-4deep-8000-000000000004',
-        CloudTrailEvent: '['.repeat(600) + ']'.repeat(600),
+        CloudTrailEvent: '['.repeat(100_000) + ']'.repeat(100_000),
       },
       'not an event',
     ];
