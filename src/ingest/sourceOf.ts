@@ -45,11 +45,25 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   if (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string' && 'eventVersion' in v)
     return 'cloudtrail';
   if (v['detail-type'] === 'AWS API Call via CloudTrail') return 'cloudtrail';
+  if (Array.isArray(v['Events']) && lookupEventsAnswer(v, v['Events'])) return 'cloudtrail';
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && isObj(v['IP']))) return 'flows';
   if (kind === 'List' && Array.isArray(v['items']))
     return v['items'].some((i) => isObj(i) && WORKLOAD_KINDS.has(String(i['kind']))) ? 'inventory' : undefined;
   if (typeof kind === 'string' && WORKLOAD_KINDS.has(kind) && isObj(v['metadata'])) return 'inventory';
   return undefined;
+}
+
+/**
+ * LookupEvents' answer as the AWS CLI saves it (`aws cloudtrail lookup-events`): its first event carries the
+ * record (`CloudTrailEvent`) or CloudTrail's summary of it (`EventId`, `EventSource`); with no events, the answer's
+ * keys alone.
+ */
+function lookupEventsAnswer(v: Record<string, unknown>, events: unknown[]): boolean {
+  const e = events[0];
+  if (e === undefined) return Object.keys(v).every((k) => k === 'Events' || k === 'NextToken');
+  return (
+    isObj(e) && (typeof e['CloudTrailEvent'] === 'string' || (typeof e['EventId'] === 'string' && 'EventSource' in e))
+  );
 }
 
 /** The notice of a file skipped as another source's, or undefined when it is this source's. */

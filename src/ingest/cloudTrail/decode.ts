@@ -19,12 +19,14 @@ import { impliedPermissions, partitionOf, resourcesFromParameters } from './reso
 import { withRequestActions } from './requestActions.js';
 import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { isObj } from '../../util/json.js';
+import { lookedUpRecords } from './lookupFile.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
 /**
  * CloudTrail records → observations. Accepts the S3 delivery document `{"Records":[...]}` (a large one arrives record
- * by record: stream.ts), EventBridge envelopes and single records; everything else is an issue naming file and line.
+ * by record: stream.ts), the LookupEvents answer `{"Events":[...]}` the AWS CLI saves (each event's `CloudTrailEvent`:
+ * lookupFile.ts), EventBridge envelopes and single records; everything else is an issue naming file and line.
  */
 
 type Emit = (item: AwsCallObservation | RecordSkip | InputIssue) => void;
@@ -44,6 +46,19 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   if (Array.isArray(v['Records'])) return decodeCloudTrailValue(v['Records'], loc, emit);
   if (v['Records'] !== undefined && typeof v['eventSource'] !== 'string') {
     issue('cloudtrail.not-a-record', `Records is ${typeName(v['Records'])}, not a list of CloudTrail records`);
+    return 0;
+  }
+  if (Array.isArray(v['Events']) && typeof v['eventSource'] !== 'string') {
+    // Each event's record at the document's line; its issues and notices name the event (Events[3], event "...").
+    let n = 0;
+    for (const { record, where } of lookedUpRecords(v['Events'], loc, emit))
+      n += decodeCloudTrailValue(record, loc, (item) =>
+        emit(item.kind === 'issue' ? { ...item, message: `${where}: ${item.message}` } : item),
+      );
+    return n;
+  }
+  if (v['Events'] !== undefined && typeof v['eventSource'] !== 'string') {
+    issue('cloudtrail.not-a-record', `Events is ${typeName(v['Events'])}, not a list of LookupEvents events`);
     return 0;
   }
   // An AWSLogs tree holds digest files beside the logs (CloudTrail-Digest/): integrity records, no events.
