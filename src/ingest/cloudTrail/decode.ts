@@ -19,7 +19,7 @@ import { impliedPermissions, partitionOf, resourcesFromParameters } from './reso
 import { withRequestActions } from './requestActions.js';
 import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { isObj } from '../../util/json.js';
-import { lookedUpRecords } from './lookupFile.js';
+import { lookedUpRecords, typeName } from './lookupFile.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
@@ -161,10 +161,6 @@ function wrongType(v: Obj): string | undefined {
     return 'resources is not a list of {ARN} objects';
   }
   return undefined;
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 const POLICY_IDENTITY = new Set<AwsPrincipal['type']>(['Role', 'IAMUser', 'Root', 'FederatedUser']);

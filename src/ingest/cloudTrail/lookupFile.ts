@@ -62,6 +62,7 @@ export function* lookedUpRecords(
   }
 }
 
-function typeName(v: unknown): string {
+/** `null`, `a list`, `an object`, `a string`...: a JSON value's type in words. */
+export function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
