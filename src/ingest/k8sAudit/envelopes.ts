@@ -289,6 +289,7 @@ function fieldsOf(row: unknown[]): Obj {
 function describe(v: Obj): [string, string] {
   if (
     Array.isArray(v['Records']) ||
+    Array.isArray(v['Events']) ||
     (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string') ||
     v['detail-type'] === 'AWS API Call via CloudTrail'
   )
