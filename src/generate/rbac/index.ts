@@ -47,18 +47,22 @@ export class RbacGenerator {
 
   constructor(private readonly opts: RbacOptions = {}) {}
 
+  /** Anonymous subjects get no binding unless asked for. */
+  private leftOutAnonymous(p: Principal): boolean {
+    return !this.opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username);
+  }
+
   /** The edges a principal gets rules for; undefined when it gets none (nothing grantable, or left out). */
   private granted(p: Principal): K8sEdge[] | undefined {
     const grantable = grantableEdges(p);
-    if (grantable.length === 0) return undefined;
-    return !this.opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username) ? undefined : grantable;
+    return grantable.length === 0 || this.leftOutAnonymous(p) ? undefined : grantable;
   }
 
   /** First pass: every principal, in the profile's order. */
   survey(p: Principal): void {
     const grantable = grantableEdges(p);
     if (grantable.length === 0) return;
-    if (!this.opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username))
+    if (this.leftOutAnonymous(p))
       this.leftOut.push({ subject: p.username, kind: p.subject.kind, accesses: grantable.length });
     else this.subjects.push(p.subject);
   }
