@@ -203,14 +203,12 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
         notice: n.reason,
       });
     }
-    let parts: ProfileParts =
-      inputs.length === 1 ? inputs[0]!.stream : mergeStreams(inputs.map((x) => x.stream));
+    let parts: ProfileParts = inputs.length === 1 ? inputs[0]!.stream : mergeStreams(inputs.map((x) => x.stream));
     const ids = new Set<string>();
     for (const x of inputs) for (const id of x.ids) ids.add(id);
     // Every workload and namespace of the inventory joins the profile, traffic or not: `generate netpol` lists the
     // quiet ones, and `verify` checks that the policies keep them apart.
-    if (opts.inventory)
-      parts = mergeStreams([parts, inMemory(inventoryPart(opts.inventory, scope)).stream]);
+    if (opts.inventory) parts = mergeStreams([parts, inMemory(inventoryPart(opts.inventory, scope)).stream]);
     const sorted = sortSources(sources);
     const head: ProfileHead = { ...parts.head, sources: sorted };
     const tail = parts.tail();
