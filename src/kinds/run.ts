@@ -38,7 +38,9 @@ export async function runKinds(
     generated++;
     for (const r of runs) await r.principal(p);
   }
-  const rest: ProfileRest = { ...second.head, ...second.tail() };
+  // The tail first: a filtered stream's header counts what it left out only once its principals are read.
+  const tail = second.tail();
+  const rest: ProfileRest = { ...second.head, ...tail };
   // A file replaced between the two passes would name files from one profile and fill them from another.
   if (generated !== surveyed)
     throw new InputError(`the profile changed while it was read: ${surveyed} principals, then ${generated}`);
