@@ -3,7 +3,8 @@
  *
  *   ingest (logs → Profile) → mergeProfiles / filterProfile → generateAll (Profile → Generated per kind;
  *   runKinds over a ProfileSource for a profile file too large to hold, each file to a sink as it is made)
- *   → verifyAll (replay the Profile against policies) / diffPolicies / runCheck / backtest → buildReport
+ *   → verifyAll (replay the Profile against policies; verifySource reads a profile file once, principal by
+ *   principal) / diffPolicies / runCheck / backtest → buildReport
  *
  * Every command of the CLI is one of these calls followed by a formatter; see docs/design.md.
  */
@@ -38,13 +39,16 @@ export {
   defaultWidenings,
   readAllPolicies,
   verifyAll,
+  verifySource,
   policyIssues,
 } from './kinds/index.js';
 export type {
   FileSink,
   Generated,
+  KindEvidence,
   KindName,
   KindPolicies,
+  KindReplay,
   KindWidening,
   Made,
   PolicyKind,

@@ -1,9 +1,10 @@
 // The distinct-accesses rows of docs/performance.md (issue 16): generated sets in which every event is a new access
 // (scripts/bench/gen-distinct.js, 4 shard files each), at 200k, 1M and (when asked) 5M accesses. Per size, once each:
-// `profile` of the whole set, `profile` of each shard, `merge` of the 4 shard profiles and `generate all` from the
-// merged profile, in fresh children on Node's default heap (NODE_OPTIONS cleared). A run that fails is a row that
-// says so. Each size's latest results are kept in .bench/distinct-results.json, so a size not run this time (5M
-// takes long) keeps its last figures in the table, with the date and commit they were measured on.
+// `profile` of the whole set, `profile` of each shard, `merge` of the 4 shard profiles, `generate all` from the
+// merged profile and `verify` of the merged profile against what it generated, in fresh children on Node's default
+// heap (NODE_OPTIONS cleared). A run that fails is a row that says so. Each size's latest results are kept in
+// .bench/distinct-results.json, so a size not run this time (5M takes long) keeps its last figures in the table, with
+// the date and commit they were measured on.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -67,6 +68,10 @@ async function measureSize(root, dir, n, log) {
   rows.generate = rows.merge.ok
     ? await cli(['generate', 'all', '--profile', out('merged.json'), '-o', out('generated')], out('generated'))
     : { ok: false, s: 0, rssMB: 0, message: 'not run: no merged profile', bytes: null };
+  // Every access replayed against what was generated from it: exit 0 only when all are allowed.
+  rows.verify = rows.generate.ok
+    ? await cli(['verify', '--policies', out('generated'), '--profile', out('merged.json')])
+    : { ok: false, s: 0, rssMB: 0, message: 'not run: nothing generated', bytes: null };
   rmSync(out('generated'), { recursive: true, force: true });
   let commit;
   try {
@@ -104,6 +109,7 @@ export async function distinctSection({ root, dir, sizes, log }) {
     shard: 'profile, one shard, --workers 1 (slowest of 4)',
     merge: `merge of ${SHARDS} shard profiles`,
     generate: 'generate all, from the merged profile',
+    verify: 'verify the merged profile against what generate wrote',
   };
   const sizesShown = Object.keys(results)
     .map(Number)
@@ -158,8 +164,9 @@ new object; Metadata-level events of the main set's shape without \`extra\` (abo
 into ${SHARDS} files (shards). Each run once, in a fresh child on Node's default heap (\`NODE_OPTIONS\` cleared;
 \`--workers 1\`, so the figures do not depend on the core count). The whole-set profile is \`profile\` of the
 directory of ${SHARDS} files; \`merge\` reads the ${SHARDS} shard profiles; \`generate all\` reads the merged
-profile twice, principal by principal, and writes each policy file as it is made (ADR 0010). Written: the output
-file's size and its bytes per distinct access (before gzip). A failed run is a row with its message (an exit
+profile twice, principal by principal, and writes each policy file as it is made (ADR 0010); \`verify\` replays
+the merged profile, read once principal by principal, against the generated policies (exit 0: all allowed).
+Written: the output file's size and its bytes per distinct access (before gzip). A failed run is a row with its message (an exit
 code, V8's "Invalid string length" or out of memory), and what needs its output is not run.
 Sizes not run this time keep their last figures (\`.bench/distinct-results.json\`) with the date and commit measured.
 Load average at the end of each size's runs: ${sizesShown.map((n) => `${label(n)} ${results[n].load ?? '?'}`).join(', ')}.

@@ -6,7 +6,8 @@ import type { InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { emptyReport } from '../verify/rbac.js';
-import type { AnyKind, Generated, KindName, KindPolicies, KindWidening } from './types.js';
+import { pushAll } from '../util/array.js';
+import type { AnyKind, Generated, KindName, KindPolicies, KindReplay, KindWidening, ProfileRest } from './types.js';
 
 export type {
   AccessClass,
@@ -17,7 +18,9 @@ export type {
   Generated,
   KindName,
   KindOption,
+  KindEvidence,
   KindPolicies,
+  KindReplay,
   KindWidening,
   PolicyKind,
   SummaryLine,
@@ -32,7 +35,7 @@ export const KINDS: Record<KindName, AnyKind> = { rbac, iam, netpol };
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
 export { learningWarnings, stillLearning } from './learning.js';
 export { generateKind, generateKinds, runKinds, sourceOf, type ProfileSource } from './run.js';
-import { generateKinds, sourceOf } from './run.js';
+import { generateKinds, sourceOf, type ProfileSource } from './run.js';
 
 /** Every kind the profile holds evidence for, generated with its options (defaults where none are given). */
 export async function generateAll(profile: Profile, flags: Record<string, unknown> = {}): Promise<Generated[]> {
@@ -57,13 +60,8 @@ export function readAllPolicies(docs: PolicyDoc[]): Map<KindName, KindPolicies<u
  * Why a kind cannot be judged: its policies or its observations are missing (undefined when both are
  * there, or neither: then there is nothing to say).
  */
-export function unjudged(
-  name: KindName,
-  profile: Profile,
-  policies: KindPolicies<unknown> | undefined,
-): string | undefined {
+function unjudged(name: KindName, policies: KindPolicies<unknown> | undefined, seen: boolean): string | undefined {
   const given = (policies?.count ?? 0) > 0;
-  const seen = KINDS[name].hasEvidence(profile);
   if (given === seen) return undefined;
   const n = KINDS[name].nouns;
   return given ? `no ${n.observations} in scope` : `no ${n.policies} given`;
@@ -79,15 +77,63 @@ export async function verifyAll(
   policies: Map<KindName, KindPolicies<unknown>>,
   kinds: readonly KindName[] = KIND_NAMES,
 ): Promise<VerifyReport> {
-  const report = emptyReport(profile);
-  for (const name of KIND_NAMES) {
-    if (!kinds.includes(name)) continue;
-    const p = policies.get(name);
-    const why = unjudged(name, profile, p);
-    if (why) (report.notJudged ??= {})[name] = why;
-    else if (p && p.count > 0) await KINDS[name].verify(profile, p, report);
+  return verifySource(sourceOf(profile), policies, kinds);
+}
+
+/**
+ * `verifyAll` of a profile read once, principal by principal (a `--profile` file larger than the heap): each kind
+ * given policies replays each principal as it comes into a report of its own; the kinds' reports are joined in
+ * KINDS order at the end, so findings and subjects come in the order a replay of one kind after another gives.
+ */
+export async function verifySource(
+  source: ProfileSource,
+  policies: Map<KindName, KindPolicies<unknown>>,
+  kinds: readonly KindName[] = KIND_NAMES,
+): Promise<VerifyReport> {
+  const names = KIND_NAMES.filter((n) => kinds.includes(n));
+  const runs = new Map<KindName, { part: VerifyReport; replay: KindReplay }>();
+  for (const n of names) {
+    const p = policies.get(n);
+    if (!p || p.count === 0) continue;
+    const part = emptyReport({ skipped: {} });
+    runs.set(n, { part, replay: KINDS[n].replay(p, part) });
+  }
+  const seen = new Set<KindName>();
+  const stream = await source();
+  for await (const p of stream.principals) {
+    for (const n of names) if (KINDS[n].evidence.principal(p)) seen.add(n);
+    for (const r of runs.values()) await r.replay.principal(p);
+  }
+  // The tail first: a filtered stream's header counts what it left out only once its principals are read.
+  const tail = stream.tail();
+  const rest: ProfileRest = { ...stream.head, ...tail };
+  const report = emptyReport(rest);
+  for (const n of names) {
+    if (KINDS[n].evidence.rest(rest)) seen.add(n);
+    const why = unjudged(n, policies.get(n), seen.has(n));
+    const run = runs.get(n);
+    if (why) (report.notJudged ??= {})[n] = why;
+    else if (run) {
+      run.replay.finish(rest);
+      joinReport(report, run.part);
+    }
   }
   return report;
+}
+
+/** A kind's replay added to the report: its counts, its findings after those before it, its subjects' tallies. */
+function joinReport(report: VerifyReport, part: VerifyReport): void {
+  report.observed += part.observed;
+  report.allowed += part.allowed;
+  pushAll(report.notAllowed, part.notAllowed);
+  pushAll(report.undetermined, part.undetermined);
+  pushAll(report.denied, part.denied);
+  Object.assign(report.byKind, part.byKind);
+  for (const [s, t] of Object.entries(part.bySubject ?? {})) {
+    const to = ((report.bySubject ??= {})[s] ??= { observed: 0, allowed: 0 });
+    to.observed += t.observed;
+    to.allowed += t.allowed;
+  }
 }
 
 /** The kinds a report judged (replayed). */

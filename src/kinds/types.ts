@@ -128,13 +128,19 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   nouns: { policies: string; observations: string };
   /** Command-line values (commander's camel-cased keys) → generator options; throws UsageError on bad values. */
   parseOptions(flags: Record<string, unknown>): O;
-  /** Whether the profile holds anything this kind is made from. */
-  hasEvidence(profile: Profile): boolean;
+  /**
+   * Whether the profile holds anything this kind is made from, told a principal at a time and from the sections
+   * after the principals (`hasEvidence` in ./index.ts asks both of a profile in memory).
+   */
+  evidence: KindEvidence;
   /** Its generator with these options, handing files to `sink` as it makes them. */
   start(options: O, sink: FileSink): KindRun;
   readPolicies(docs: PolicyDoc[]): KindPolicies<S>;
-  /** Replay the profile's observations of this kind against the policies, adding to `report`. */
-  verify(profile: Profile, policies: KindPolicies<S>, report: VerifyReport): Promise<void>;
+  /**
+   * Its evaluator over the policies: each principal's observations of this kind replayed as the principal comes,
+   * then the sections after the principals; findings and counts go to `report` (./verify.ts drives it).
+   */
+  replay(policies: KindPolicies<S>, report: VerifyReport): KindReplay;
   /** The grants of one or two sides of policies, for `diff` and `check`. */
   compare(sides: CompareSide<S>[], ctx: CompareContext): Promise<Comparison>;
   /** A verified observation (a would-be denial) as a CI finding's access and words. */
@@ -157,6 +163,19 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   newness(f: Finding<K>, train: Profile): string;
   /** The report's sections for what this kind is made from: permissions, risks, coverage. */
   report(profile: Profile, ctx: ReportContext): Promise<ReportPart>;
+}
+
+/** Where a kind's evidence lies: in a principal, or in the sections after the principals. */
+export interface KindEvidence {
+  principal(p: Principal): boolean;
+  rest(rest: ProfileRest): boolean;
+}
+
+/** One kind's replay of a profile read principal by principal (`PolicyKind.replay`). */
+export interface KindReplay {
+  principal(p: Principal): void | Promise<void>;
+  /** After the last principal, with the header and the sections that follow them. */
+  finish(rest: ProfileRest): void;
 }
 
 /** One side of a comparison: its policies of the kind and the documents they came from. */

@@ -5,7 +5,7 @@ import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
 import { cmp } from '../model/issue.js';
-import type { Profile } from '../model/profile.js';
+import type { Principal, Profile } from '../model/profile.js';
 import { iamIdentity, iamKindOf, type SubjectKind } from '../model/subject.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
@@ -96,106 +96,125 @@ export function iamPolicyKey(kind: SubjectKind, arn: string): string | undefined
  * principal, action and resource; calls that map to no IAM action are undetermined.
  */
 export async function verifyIam(profile: Profile, set: IamPolicySet, report: VerifyReport): Promise<void> {
+  const replay = iamReplay(set, report);
+  for (const p of profile.principals) await replay.principal(p);
+  replay.finish();
+}
+
+/**
+ * `verifyIam` a principal at a time, as a profile file is read (kinds/verify.ts): each principal's findings go to
+ * `report` as it comes, the counts at `finish`.
+ */
+export function iamReplay(
+  set: IamPolicySet,
+  report: VerifyReport,
+): { principal(p: Principal): Promise<void>; finish(): void } {
   let observed = 0;
   let allowed = 0;
-  for (const p of profile.principals) {
-    const key = iamPolicyKey(p.subject.kind, p.username);
-    if (!key || !p.aws?.length) continue;
-    const policies = set.byPrincipal.get(key) ?? [];
-    const needs = new Map<
-      string,
-      {
-        action: string;
-        resource: string;
-        probes: string[];
-        ev: Evidence;
-        events: Set<string>;
-        implied: Set<string>;
-        unnamed?: string;
-      }
-    >();
-    for (const e of p.aws) {
-      const event = `${e.eventSource} ${e.eventName}`;
-      if (e.denied && !e.allowed)
-        report.denied.push(
-          iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.denied),
-        );
-      if (!e.allowed) continue;
-      const needed = await callNeeds(e);
-      if (needed.kind === 'no-permission') continue;
-      if (needed.kind === 'unmapped') {
-        observed++;
-        tally(report, p.username, false);
-        report.undetermined.push({
-          ...iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.allowed),
-          detail: needed.reason,
-        });
-        continue;
-      }
-      for (const need of needed.needs) {
-        for (const t of targets(need)) {
-          const k = tupleKey(need.action, t.resource);
-          const n = needs.get(k);
-          if (!n)
-            needs.set(k, {
-              action: need.action,
-              ...t,
-              ev: e.allowed,
-              events: new Set([event]),
-              implied: new Set(need.implied ? [need.implied] : []),
-            });
-          else {
-            n.ev = mergeEvidence(n.ev, e.allowed);
-            n.events.add(event);
-            if (need.implied) n.implied.add(need.implied);
+  return {
+    async principal(p) {
+      const key = iamPolicyKey(p.subject.kind, p.username);
+      if (!key || !p.aws?.length) return;
+      const policies = set.byPrincipal.get(key) ?? [];
+      const needs = new Map<
+        string,
+        {
+          action: string;
+          resource: string;
+          probes: string[];
+          ev: Evidence;
+          events: Set<string>;
+          implied: Set<string>;
+          unnamed?: string;
+        }
+      >();
+      for (const e of p.aws) {
+        const event = `${e.eventSource} ${e.eventName}`;
+        if (e.denied && !e.allowed)
+          report.denied.push(
+            iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.denied),
+          );
+        if (!e.allowed) continue;
+        const needed = await callNeeds(e);
+        if (needed.kind === 'no-permission') continue;
+        if (needed.kind === 'unmapped') {
+          observed++;
+          tally(report, p.username, false);
+          report.undetermined.push({
+            ...iamFinding(p.username, p.subject.kind, { action: '', resource: '', events: [event] }, e.allowed),
+            detail: needed.reason,
+          });
+          continue;
+        }
+        for (const need of needed.needs) {
+          for (const t of targets(need)) {
+            const k = tupleKey(need.action, t.resource);
+            const n = needs.get(k);
+            if (!n)
+              needs.set(k, {
+                action: need.action,
+                ...t,
+                ev: e.allowed,
+                events: new Set([event]),
+                implied: new Set(need.implied ? [need.implied] : []),
+              });
+            else {
+              n.ev = mergeEvidence(n.ev, e.allowed);
+              n.events.add(event);
+              if (need.implied) n.implied.add(need.implied);
+            }
           }
         }
       }
-    }
-    for (const n of [...needs.values()].sort((a, b) => cmp(a.action, b.action) || cmp(a.resource, b.resource))) {
-      observed++;
-      const access = {
-        action: n.action,
-        resource: n.resource,
-        events: [...n.events].sort(cmp),
-        ...(n.implied.size ? { implied: [...n.implied].sort(cmp) } : {}),
-      };
-      const f = iamFinding(p.username, p.subject.kind, access, n.ev);
-      if (policies.length === 0) {
-        tally(report, p.username, false);
-        report.notAllowed.push({ ...f, detail: noPolicy(set, key) });
-        continue;
+      for (const n of [...needs.values()].sort((a, b) => cmp(a.action, b.action) || cmp(a.resource, b.resource))) {
+        observed++;
+        const access = {
+          action: n.action,
+          resource: n.resource,
+          events: [...n.events].sort(cmp),
+          ...(n.implied.size ? { implied: [...n.implied].sort(cmp) } : {}),
+        };
+        const f = iamFinding(p.username, p.subject.kind, access, n.ev);
+        if (policies.length === 0) {
+          tally(report, p.username, false);
+          report.notAllowed.push({ ...f, detail: noPolicy(set, key) });
+          continue;
+        }
+        const ds = n.probes.map((probe) => evaluateIdentityPolicies(policies, { action: n.action, resource: probe }));
+        const denied = ds.find((d) => d.result === 'deny');
+        tally(
+          report,
+          p.username,
+          ds.every((d) => d.result === 'allow'),
+        );
+        if (ds.every((d) => d.result === 'allow')) allowed++;
+        else if (denied?.explicit)
+          report.notAllowed.push({ ...f, detail: `explicitly denied by ${denied.policy} ${denied.sid}` });
+        else if (ds.some((d) => d.result === 'undetermined'))
+          report.undetermined.push({
+            ...f,
+            detail: ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])).join('; '),
+          });
+        else if (n.unnamed && ds.some((d) => d.result === 'allow')) {
+          report.undetermined.push({
+            ...f,
+            detail: `${n.unnamed}; the policy covers some of the resources it could be, not all`,
+          });
+        } else
+          report.notAllowed.push({
+            ...f,
+            detail: n.unnamed
+              ? `${n.unnamed}; no statement covers every resource it could be`
+              : 'no statement allows it',
+          });
       }
-      const ds = n.probes.map((probe) => evaluateIdentityPolicies(policies, { action: n.action, resource: probe }));
-      const denied = ds.find((d) => d.result === 'deny');
-      tally(
-        report,
-        p.username,
-        ds.every((d) => d.result === 'allow'),
-      );
-      if (ds.every((d) => d.result === 'allow')) allowed++;
-      else if (denied?.explicit)
-        report.notAllowed.push({ ...f, detail: `explicitly denied by ${denied.policy} ${denied.sid}` });
-      else if (ds.some((d) => d.result === 'undetermined'))
-        report.undetermined.push({
-          ...f,
-          detail: ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])).join('; '),
-        });
-      else if (n.unnamed && ds.some((d) => d.result === 'allow')) {
-        report.undetermined.push({
-          ...f,
-          detail: `${n.unnamed}; the policy covers some of the resources it could be, not all`,
-        });
-      } else
-        report.notAllowed.push({
-          ...f,
-          detail: n.unnamed ? `${n.unnamed}; no statement covers every resource it could be` : 'no statement allows it',
-        });
-    }
-  }
-  report.observed += observed;
-  report.allowed += allowed;
-  report.byKind['iam'] = { observed, allowed };
+    },
+    finish() {
+      report.observed += observed;
+      report.allowed += allowed;
+      report.byKind['iam'] = { observed, allowed };
+    },
+  };
 }
 
 /**

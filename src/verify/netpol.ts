@@ -95,7 +95,7 @@ function finding(e: NetEdge, ev: FlowEvidence, detail?: string): NetpolFinding {
  * still let talk on some port.
  */
 export function verifyNetpol(
-  profile: Profile,
+  profile: Pick<Profile, 'workloads' | 'namespaces' | 'dnsNames' | 'network'>,
   policies: ReturnType<typeof readNetworkPolicies>['policies'],
   report: VerifyReport,
 ): void {

@@ -30,37 +30,54 @@ export function verifyRbac(
   policies: RbacPolicySet,
   report: VerifyReport = emptyReport(profile),
 ): VerifyReport {
+  const replay = rbacReplay(policies, report);
+  for (const p of profile.principals) replay.principal(p);
+  replay.finish();
+  return report;
+}
+
+/**
+ * `verifyRbac` a principal at a time, as a profile file is read (kinds/verify.ts): each principal's findings go to
+ * `report` as it comes, the counts at `finish`.
+ */
+export function rbacReplay(
+  policies: RbacPolicySet,
+  report: VerifyReport,
+): { principal(p: Principal): void; finish(): void } {
   let observed = 0;
   let allowed = 0;
-  for (const p of profile.principals) {
-    for (const e of p.k8s) if (e.denied && !e.allowed) report.denied.push(finding(p, e, e.denied));
-    const grantable = grantableEdges(p);
-    const checks = writeChecks(p, new Set(grantable));
-    for (const e of grantable) {
-      if (e.implied && (e.verb === 'bind' || e.verb === 'escalate')) continue;
-      observed++;
-      let d = decide(policies, request(p, e), e, checks.get(accessKey(e)));
-      if (d.result !== 'allow' && ANONYMOUS.has(p.username))
-        d = {
-          result: 'undetermined',
-          reasons: [
-            `${p.username}: generate rbac binds anonymous subjects only with --include-anonymous; the cluster's own bindings may allow it`,
-          ],
+  return {
+    principal(p) {
+      for (const e of p.k8s) if (e.denied && !e.allowed) report.denied.push(finding(p, e, e.denied));
+      const grantable = grantableEdges(p);
+      const checks = writeChecks(p, new Set(grantable));
+      for (const e of grantable) {
+        if (e.implied && (e.verb === 'bind' || e.verb === 'escalate')) continue;
+        observed++;
+        let d = decide(policies, request(p, e), e, checks.get(accessKey(e)));
+        if (d.result !== 'allow' && ANONYMOUS.has(p.username))
+          d = {
+            result: 'undetermined',
+            reasons: [
+              `${p.username}: generate rbac binds anonymous subjects only with --include-anonymous; the cluster's own bindings may allow it`,
+            ],
+          };
+        tally(report, p.username, d.result === 'allow');
+        const f = (reasons: string[] = []) => {
+          const detail = [...reasons, ...impersonating(e)].join('; ');
+          return { ...finding(p, e, grantEvidence(e)!), ...(detail ? { detail } : {}) };
         };
-      tally(report, p.username, d.result === 'allow');
-      const f = (reasons: string[] = []) => {
-        const detail = [...reasons, ...impersonating(e)].join('; ');
-        return { ...finding(p, e, grantEvidence(e)!), ...(detail ? { detail } : {}) };
-      };
-      if (d.result === 'allow') allowed++;
-      else if (d.result === 'deny') report.notAllowed.push(f(d.reasons));
-      else report.undetermined.push(f(d.reasons));
-    }
-  }
-  report.observed += observed;
-  report.allowed += allowed;
-  report.byKind['rbac'] = { observed, allowed };
-  return report;
+        if (d.result === 'allow') allowed++;
+        else if (d.result === 'deny') report.notAllowed.push(f(d.reasons));
+        else report.undetermined.push(f(d.reasons));
+      }
+    },
+    finish() {
+      report.observed += observed;
+      report.allowed += allowed;
+      report.byKind['rbac'] = { observed, allowed };
+    },
+  };
 }
 
 /** For an impersonate check: the requests that needed it, in words. */
@@ -120,7 +137,7 @@ function decide(policies: RbacPolicySet, req: RbacRequest, e: K8sEdge, c: WriteC
 }
 
 /** A report with nothing replayed yet: the profile's skipped counts. */
-export function emptyReport(profile: Profile): VerifyReport {
+export function emptyReport(profile: Pick<Profile, 'skipped'>): VerifyReport {
   return {
     observed: 0,
     allowed: 0,

@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import { loadPolicyDocs } from '../../policy/load.js';
 import { VERIFY_FORMATS } from '../../report/verify/index.js';
-import { KIND_NAMES, policyIssues, readAllPolicies, verifyAll } from '../../kinds/index.js';
+import { KIND_NAMES, policyIssues, readAllPolicies, verifySource } from '../../kinds/index.js';
 import { notJudgedText } from '../../report/notJudged.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
-import { InputAbort, observedProfile } from '../input.js';
+import { InputAbort, observedSource } from '../input.js';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import { addFilterOptions, addSourceOptions, GROUP, parseKinds, type SourceFlags } from '../options.js';
@@ -63,8 +63,8 @@ export function registerVerify(program: Command, ctx: Ctx): void {
         `policies: ${[...policies.values()].map((p) => p.label).join(', ')}${ignored > 0 ? ` (other documents ignored: ${ignored})` : ''}\n`,
       );
     }
-    const { profile } = await observedProfile(flags, ctx.io, ctx.c);
-    const report = await verifyAll(profile, policies, kinds);
+    // A --profile file is read once, a principal at a time (memory does not grow with it).
+    const report = await verifySource(await observedSource(flags, ctx.io, ctx.c), policies, kinds);
     // A gate that checked nothing must not look like one that passed: exit 2, saying why.
     if (report.observed === 0) {
       const nj = notJudgedText(report.notJudged);

@@ -5,7 +5,7 @@ import { NewestClasses } from '../learning.js';
 import { serializePolicy } from '../../generate/iam/policy.js';
 import { attachWords } from '../../generate/iam/attach.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
-import { buildIamPolicySet, verifyIam, type IamPolicySet } from '../../verify/iam.js';
+import { buildIamPolicySet, iamReplay, type IamPolicySet } from '../../verify/iam.js';
 import { wholeNumber } from '../options.js';
 import type { PolicyKind, SummaryLine } from '../types.js';
 import { compareIam, describeIam } from './compare.js';
@@ -47,7 +47,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     if (flags['exact']) opts.exact = true;
     return opts;
   },
-  hasEvidence: (profile) => profile.principals.some(hasAwsEvidence),
+  evidence: { principal: (p) => hasAwsEvidence(p), rest: () => false },
   start(options, sink) {
     const g = new IamGenerator(options);
     let evidence = false;
@@ -61,7 +61,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     };
     return {
       survey: async (p) => {
-        if (hasAwsEvidence(p)) evidence = true;
+        if (iam.evidence.principal(p)) evidence = true;
         await g.survey(p);
       },
       async principal(p) {
@@ -118,8 +118,9 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     const { set, issues } = buildIamPolicySet(docs);
     return { set, issues, count: set.count, label: `${set.count} IAM policies` };
   },
-  async verify(profile, policies, report) {
-    await verifyIam(profile, policies.set, report);
+  replay(policies, report) {
+    const r = iamReplay(policies.set, report);
+    return { principal: (p) => r.principal(p), finish: () => r.finish() };
   },
   compare: compareIam,
   describe: describeIam,

@@ -69,13 +69,13 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     }
     return opts;
   },
-  hasEvidence: (profile) => (profile.network?.length ?? 0) > 0,
+  evidence: { principal: () => false, rest: (rest) => (rest.network?.length ?? 0) > 0 },
   // Made from the sections after the principals (workloads, flows, names): nothing to do per principal.
   start(options, sink) {
     return {
       survey: () => undefined,
       principal: async () => undefined,
-      hasEvidence: (rest) => (rest.network?.length ?? 0) > 0,
+      hasEvidence: (rest) => netpol.evidence.rest(rest),
       finish: async (rest) => {
         const r = generateNetpol(
           { apiVersion: PROFILE_API_VERSION, kind: 'Profile', ...rest, principals: [] },
@@ -120,9 +120,11 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     const { policies, issues } = readNetworkPolicies(docs);
     return { set: policies, issues, count: policies.length, label: `${policies.length} network policies` };
   },
-  async verify(profile, policies, report) {
-    verifyNetpol(profile, policies.set, report);
-  },
+  // Flows are in the sections after the principals.
+  replay: (policies, report) => ({
+    principal: () => undefined,
+    finish: (rest) => verifyNetpol(rest, policies.set, report),
+  }),
   compare: compareNetpol,
   describe: describeNetpol,
   words: (f) => ({

@@ -10,7 +10,7 @@ import {
   type RbacOptions,
 } from '../../generate/rbac/index.js';
 import { buildRbacPolicySet } from '../../verify/rbac/policySet.js';
-import { verifyRbac } from '../../verify/rbac.js';
+import { rbacReplay } from '../../verify/rbac.js';
 import type { RbacPolicySet } from '../../verify/rbac/types.js';
 import { wholeNumber } from '../options.js';
 import type { AccessClass, Made, PolicyKind, SummaryLine } from '../types.js';
@@ -75,7 +75,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     if (flags['includeAnonymous']) opts.includeAnonymous = true;
     return opts;
   },
-  hasEvidence: (profile) => profile.principals.some((p) => p.k8s.length > 0),
+  evidence: { principal: (p) => p.k8s.length > 0, rest: () => false },
   start(options, sink) {
     const g = new RbacGenerator(options);
     let evidence = false;
@@ -92,7 +92,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     const newest = new NewestClasses();
     return {
       survey(p) {
-        if (p.k8s.length > 0) evidence = true;
+        if (rbac.evidence.principal(p)) evidence = true;
         g.survey(p);
       },
       async principal(p) {
@@ -186,8 +186,9 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       label: `${n.roles} Roles, ${n.clusterRoles} ClusterRoles, ${n.roleBindings} RoleBindings, ${n.clusterRoleBindings} ClusterRoleBindings`,
     };
   },
-  async verify(profile, policies, report) {
-    verifyRbac(profile, policies.set, report);
+  replay(policies, report) {
+    const r = rbacReplay(policies.set, report);
+    return { principal: (p) => r.principal(p), finish: () => r.finish() };
   },
   compare: compareRbac,
   describe: describeRbac,
