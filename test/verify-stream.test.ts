@@ -11,6 +11,8 @@ import { filterProfile } from '../src/profile/filter.js';
 import { openProfile, readProfile } from '../src/profile/io.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
 import { VERIFY_FORMATS } from '../src/report/verify/index.js';
+import { ingest } from '../src/ingest/index.js';
+import { loadInventory } from '../src/inventory/load.js';
 import { cli, tmp } from './helpers/cli.js';
 
 const DEMO = [
@@ -76,6 +78,37 @@ describe('verify from a profile file, principal by principal', () => {
       );
       expect(r.stdout).toBe(VERIFY_FORMATS['json']!(inMemory));
       if (c.args.length) expect(Object.values(inMemory.skipped).some((n) => n > 0)).toBe(true);
+    }
+  });
+
+  it('from logs, replays the principals as the builders hand them over: what the profile in memory gives', async () => {
+    const inventory = await loadInventory(['fixtures/demo/inventory'], process.cwd());
+    const { profile: read } = await ingest({
+      k8sAudit: ['fixtures/demo/k8s-audit'],
+      cloudtrail: ['fixtures/demo/cloudtrail'],
+      flows: ['fixtures/demo/flows'],
+      inventory: inventory.inventory,
+      scope: new Scope({ ...defaultScope(), namespaces: ['shop', 'payments'] }),
+      workers: 1,
+      cwd: process.cwd(),
+    });
+    const expected = VERIFY_FORMATS['json']!(await verifyAll(read, policies));
+    for (const workers of ['1', '3']) {
+      const j = cli([
+        'verify',
+        '--policies',
+        policyDir,
+        ...DEMO,
+        '--namespace',
+        'shop',
+        'payments',
+        '--workers',
+        workers,
+        '--format',
+        'json',
+      ]);
+      expect(j.code, j.stderr).toBe(1);
+      expect(j.stdout).toBe(expected);
     }
   });
 

@@ -10,6 +10,7 @@ import {
   type IngestStream,
 } from '../ingest/index.js';
 import { InputError } from '../model/issue.js';
+import { asAsync } from '../util/array.js';
 import type { Profile } from '../model/profile.js';
 import { checkProfileScope, filterProfile, filterStream } from '../profile/filter.js';
 import { openProfile, readProfile } from '../profile/io.js';
@@ -146,6 +147,35 @@ export async function observedSource(flags: SourceFlags, io: Io, c: Chalk): Prom
   return sourceOf(result.profile);
 }
 
+/**
+ * The profile the flags name, for a command that reads it once, principal by principal (`verify`): `--profile`'s
+ * file; else the profile as the logs were read, handed over from the builders' state a principal at a time (never
+ * whole in memory), with the same checks and summary as `observedProfile`. Call `close()` when done with it.
+ */
+export async function observedOnce(
+  flags: SourceFlags,
+  io: Io,
+  c: Chalk,
+): Promise<{ source: ProfileSource; close(): Promise<void> }> {
+  const scope = new Scope(scopeOptions(flags));
+  const run = await sourcesOf(flags, io, c, scope);
+  if (typeof run !== 'function') {
+    scoped(() => checkProfileScope(scope));
+    const file = run.file;
+    return { source: async () => filterStream(await openProfile(file), scope), close: async () => {} };
+  }
+  const stream = await checkedStream(flags, io, c, run);
+  let read = false;
+  return {
+    source: async () => {
+      if (read) throw new Error('internal error: a profile made from logs is handed over once');
+      read = true;
+      return { head: stream.parts.head, principals: asAsync(stream.parts.principals), tail: stream.parts.tail };
+    },
+    close: stream.close,
+  };
+}
+
 /** A filter's refusal (`--since` on a profile) as a usage error. */
 function scoped<T>(f: () => T): T {
   try {
@@ -205,6 +235,16 @@ export async function observedStream(flags: SourceFlags, io: Io, c: Chalk): Prom
   const scope = new Scope(scopeOptions(flags));
   const run = await sourcesOf(flags, io, c, scope);
   if (typeof run !== 'function') throw new UsageError('profile reads logs, not a profile');
+  return checkedStream(flags, io, c, run);
+}
+
+/** The logs read by `run` as a stream, its summary printed and its issues checked (closed if they stop the run). */
+async function checkedStream(
+  flags: SourceFlags,
+  io: Io,
+  c: Chalk,
+  run: <T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>,
+): Promise<IngestStream> {
   const stream = await run(ingestStream);
   try {
     checkIngest(flags, io, c, stream);

@@ -35,7 +35,7 @@ import { emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './no
 import { runPool } from './pool.js';
 import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
 import type { TaskMode, TaskRequest } from './taskRunner.js';
-import { pushAll } from '../util/array.js';
+import { asAsync, pushAll } from '../util/array.js';
 
 export interface IngestOptions {
   k8sAudit: string[];
@@ -255,10 +255,6 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   } finally {
     await close();
   }
-}
-
-async function* asAsync<T>(it: Iterable<T>): AsyncGenerator<T> {
-  yield* it;
 }
 
 /** A profile in memory as an input of the merge. */

@@ -10,6 +10,7 @@ import { liftLeftOut } from './identities.js';
 import { mergeProfiles } from './merge.js';
 import { fileLines, isStreamHeader, streamOf, type ProfileStream } from './read.js';
 import { profileLinesSync } from './write.js';
+import { asAsync } from '../util/array.js';
 
 export { canonicalProfile } from './canonical.js';
 
@@ -111,9 +112,7 @@ async function collect(s: ProfileStream): Promise<Profile> {
 export function inMemory(p: Profile): ProfileStream {
   return {
     head: p,
-    principals: (async function* () {
-      yield* p.principals;
-    })(),
+    principals: asAsync(p.principals),
     tail: () => p,
   };
 }

@@ -6,3 +6,8 @@ export function pushAll<T>(target: T[], items: Iterable<T>): T[] {
   for (const x of items) target.push(x);
   return target;
 }
+
+/** The items of an iterable, or of an async iterable, as an async iterable (a stream of either kind read alike). */
+export async function* asAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
+  yield* items;
+}

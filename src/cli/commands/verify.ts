@@ -5,7 +5,7 @@ import { KIND_NAMES, policyIssues, readAllPolicies, verifySource } from '../../k
 import { notJudgedText } from '../../report/notJudged.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
-import { InputAbort, observedSource } from '../input.js';
+import { InputAbort, observedOnce } from '../input.js';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import { addFilterOptions, addSourceOptions, GROUP, parseKinds, type SourceFlags } from '../options.js';
@@ -63,8 +63,14 @@ export function registerVerify(program: Command, ctx: Ctx): void {
         `policies: ${[...policies.values()].map((p) => p.label).join(', ')}${ignored > 0 ? ` (other documents ignored: ${ignored})` : ''}\n`,
       );
     }
-    // A --profile file is read once, a principal at a time (memory does not grow with it).
-    const report = await verifySource(await observedSource(flags, ctx.io, ctx.c), policies, kinds);
+    // The profile is read once, a principal at a time, from its file or as the logs were read: never whole.
+    const observed = await observedOnce(flags, ctx.io, ctx.c);
+    let report;
+    try {
+      report = await verifySource(observed.source, policies, kinds);
+    } finally {
+      await observed.close();
+    }
     // A gate that checked nothing must not look like one that passed: exit 2, saying why.
     if (report.observed === 0) {
       const nj = notJudgedText(report.notJudged);
