@@ -49,7 +49,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
   ]);
   cmd.action(async (flags: VerifyFlags) => {
     const kinds = parseKinds(flags.kind);
-    const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
+    const { docs, issues, evidence } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
     const policies = readAllPolicies(docs);
     const problems = [...issues, ...policyIssues(policies)];
     printIssues(ctx.io.stderr, problems, ctx.c);
@@ -58,7 +58,8 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     }
     if (!flags.quiet) {
       const claimed = [...policies.values()].reduce((n, p) => n + p.count, 0);
-      const ignored = docs.length - claimed;
+      // The evidence files beside generated policies are documents no kind reads, skipped unparsed.
+      const ignored = docs.length - claimed + evidence;
       ctx.io.stderr.write(
         `policies: ${[...policies.values()].map((p) => p.label).join(', ')}${ignored > 0 ? ` (other documents ignored: ${ignored})` : ''}\n`,
       );
