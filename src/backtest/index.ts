@@ -14,6 +14,7 @@ import type { Profile } from '../model/profile.js';
 import { mergeProfiles } from '../profile/merge.js';
 import { parsePolicyText, type PolicyDoc } from '../policy/load.js';
 import { microsToTime, timeToMicros } from '../util/time.js';
+import { put } from '../util/own.js';
 
 /**
  * The backtest: generate from a training window, replay a held-out window that the policy was not made
@@ -175,7 +176,7 @@ async function folds(
         c.stillLearning = i === runs.length - 1;
       }
     }
-    learning[subject] = c;
+    put(learning, subject, c);
   }
   return { run: runs[runs.length - 1]!, folds: runs, learning: sortRecord(learning), issues };
 }
@@ -202,11 +203,15 @@ async function evaluate(
   }
   const byPrincipal: Record<string, Tally> = {};
   for (const [s, v] of Object.entries(report.bySubject ?? {}).sort((a, b) => cmp(a[0], b[0]))) {
-    byPrincipal[s] = tallyOf(
-      v.observed,
-      v.allowed,
-      report.notAllowed.filter((f) => f.subject === s).length,
-      report.undetermined.filter((f) => f.subject === s).length,
+    put(
+      byPrincipal,
+      s,
+      tallyOf(
+        v.observed,
+        v.allowed,
+        report.notAllowed.filter((f) => f.subject === s).length,
+        report.undetermined.filter((f) => f.subject === s).length,
+      ),
     );
   }
   const excess = await excessOf(train, test, policies, report);

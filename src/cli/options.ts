@@ -5,6 +5,7 @@ import { parseTimeSpec } from '../util/time.js';
 import { DEFAULT_NETWORK_TIMEOUT_MS, networkLimits, type NetworkLimits } from '../util/network.js';
 import { KIND_NAMES, type AnyKind, type KindName } from '../kinds/index.js';
 import { UsageError } from './errors.js';
+import { own } from '../util/own.js';
 
 /** Options every reading command shares, as commander hands them over. */
 export interface SourceFlags {
@@ -205,7 +206,7 @@ export function scopeOptions(f: SourceFlags): ScopeOptions {
     .filter(Boolean);
   const subjectKinds: SubjectKind[] = [];
   for (const k of kinds) {
-    const kind = KINDS[k.replace(/s$/, '')];
+    const kind = own(KINDS, k.replace(/s$/, ''));
     if (!kind) throw new UsageError(`--subject-kind: unknown kind "${k}" (choose from serviceaccount, user, group)`);
     if (!subjectKinds.includes(kind)) subjectKinds.push(kind);
   }

@@ -5,6 +5,7 @@ import { cmp, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { pushAll } from '../util/array.js';
+import { put } from '../util/own.js';
 
 export type { CiEvidence, CiFinding, CiReport, FindingType, Location } from '../model/finding.js';
 
@@ -154,7 +155,7 @@ export async function checkPolicies(
   }
   for (const k of [...totals.keys()].sort(cmp)) {
     const t = totals.get(k)!;
-    report.unusedShare[k] = Math.round((t.unused / t.all) * 100) / 100;
+    put(report.unusedShare, k, Math.round((t.unused / t.all) * 100) / 100);
   }
   sortReport(report);
   return report;

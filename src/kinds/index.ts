@@ -36,6 +36,7 @@ export const KIND_NAMES = Object.keys(KINDS) as KindName[];
 export { learningWarnings, stillLearning } from './learning.js';
 export { generateKind, generateKinds, runKinds, sourceOf, type ProfileSource } from './run.js';
 import { generateKinds, sourceOf, type ProfileSource } from './run.js';
+import { entryOf } from '../util/own.js';
 
 /** Every kind the profile holds evidence for, generated with its options (defaults where none are given). */
 export async function generateAll(profile: Profile, flags: Record<string, unknown> = {}): Promise<Generated[]> {
@@ -130,7 +131,7 @@ function joinReport(report: VerifyReport, part: VerifyReport): void {
   pushAll(report.denied, part.denied);
   Object.assign(report.byKind, part.byKind);
   for (const [s, t] of Object.entries(part.bySubject ?? {})) {
-    const to = ((report.bySubject ??= {})[s] ??= { observed: 0, allowed: 0 });
+    const to = entryOf((report.bySubject ??= {}), s, () => ({ observed: 0, allowed: 0 }));
     to.observed += t.observed;
     to.allowed += t.allowed;
   }

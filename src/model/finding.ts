@@ -1,4 +1,5 @@
 import type { K8sAccess } from './access.js';
+import { entryOf } from '../util/own.js';
 
 /**
  * Findings, one shape for every policy kind. Each kind names the access its findings carry in the two
@@ -103,7 +104,7 @@ export interface VerifyReport {
 /** Count one replayed access of a subject. */
 export function tally(report: VerifyReport, subject: string, allowed: boolean): void {
   const by = (report.bySubject ??= {});
-  const t = (by[subject] ??= { observed: 0, allowed: 0 });
+  const t = entryOf(by, subject, () => ({ observed: 0, allowed: 0 }));
   t.observed++;
   if (allowed) t.allowed++;
 }

@@ -1,6 +1,7 @@
 import { cmp } from './issue.js';
 import { tupleKey } from '../util/key.js';
 import { addCounts, maxTime, minTime, type Sample } from './evidence.js';
+import { put } from '../util/own.js';
 
 /**
  * Network observations and the network part of the profile: who talked to whom, on which protocol
@@ -268,6 +269,6 @@ function agree(acc: Record<string, string> | undefined, r: Record<string, string
 
 export function sortedRecord(r: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k]!;
+  for (const k of Object.keys(r).sort(cmp)) put(out, k, r[k]!);
   return out;
 }

@@ -13,6 +13,7 @@ import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../mod
 import { canonicalSubject } from './order.js';
 import { canonicalImplied } from './edges.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
+import { put } from '../util/own.js';
 
 /** A profile's parts with a fixed key order, so equal profiles are equal bytes. */
 
@@ -94,7 +95,7 @@ function canonicalNetwork(p: ProfileTail): Pick<Profile, 'workloads' | 'network'
 
 function sortedCounts(r: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
+  for (const k of Object.keys(r).sort()) put(out, k, r[k]!);
   return out;
 }
 

@@ -119,7 +119,7 @@ export function lineKind(v: unknown): LineKind | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   for (const k in v) {
     if (k === 'apiVersion' || k === 'kind') return 'header';
-    return k in LINE_SCHEMAS && k !== 'header' ? (k as LineKind) : undefined;
+    return Object.hasOwn(LINE_SCHEMAS, k) && k !== 'header' ? (k as LineKind) : undefined;
   }
   return undefined;
 }

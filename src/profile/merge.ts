@@ -36,6 +36,7 @@ import {
 } from './order.js';
 import { LeftOutAccumulator } from './identities.js';
 import { pushAll } from '../util/array.js';
+import { own, put } from '../util/own.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;
@@ -97,7 +98,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     start = minTime(start, p.window.start);
     end = maxTime(end, p.window.end);
     pushAll(sources, p.sources);
-    for (const [k, n] of Object.entries(p.skipped)) skipped[k] = addCounts(skipped[k] ?? 0, n);
+    for (const [k, n] of Object.entries(p.skipped)) put(skipped, k, addCounts(own(skipped, k) ?? 0, n));
     for (const l of p.leftOut ?? []) leftOut.add(l.reason, l.arn, l.count, l.events);
     for (const pr of p.principals) {
       // An IAM role or user is its account and name: the ARN kept is the preferred one of those merged.

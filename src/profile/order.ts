@@ -3,6 +3,7 @@ import type { AwsCallObservation, ImpliedPermission } from '../model/observation
 import type { AwsCall, CreatedNames, SourceRecord } from '../model/profile.js';
 import { compareSubjects, iamIdentity, iamKindOf, principalId, subjectKey, type Subject } from '../model/subject.js';
 import { compareTuples, tupleKeyOf } from '../util/key.js';
+import { put } from '../util/own.js';
 
 /** The call of an AWS record, as its edge keeps it. */
 export function awsCallOf(obs: AwsCallObservation): AwsCall {
@@ -70,7 +71,7 @@ export function canonicalSubject(s: Subject): Subject {
 
 export function sortRecord(r: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of Object.keys(r).sort(cmp)) out[k] = r[k]!;
+  for (const k of Object.keys(r).sort(cmp)) put(out, k, r[k]!);
   return out;
 }
 

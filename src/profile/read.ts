@@ -205,7 +205,8 @@ export async function streamOf(
     const counts = { principals: principalCount, accesses, ...tailCounts(out) };
     for (const k of Object.keys(counts) as (keyof EndCounts)[])
       if (counts[k] !== end[k]) bad(`the end line counts ${end[k] ?? 'no'} ${k}, the file holds ${counts[k]}`);
-    for (const k of Object.keys(end)) if (!(k in counts)) bad(`the end line counts ${k}, which the file has none of`);
+    for (const k of Object.keys(end))
+      if (!Object.hasOwn(counts, k)) bad(`the end line counts ${k}, which the file has none of`);
     return out;
   }
 

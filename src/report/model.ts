@@ -6,6 +6,7 @@ import type { KindWidening } from '../kinds/types.js';
 import { buildGraph } from './graph.js';
 import type { PrincipalSection, RiskRow } from './types.js';
 import { pushAll } from '../util/array.js';
+import { own } from '../util/own.js';
 
 export type { Permission, PrincipalSection } from './types.js';
 
@@ -102,7 +103,7 @@ export async function buildReport(
   const dropped: ReportModel['dropped'] = Object.entries(profile.skipped).map(([reason, count]) => ({
     reason,
     count,
-    detail: SKIP_REASONS[reason] ?? '',
+    detail: own(SKIP_REASONS, reason) ?? '',
   }));
   pushAll(dropped, kindDropped);
   const issueMap = new Map<string, { count: number; example: string }>();

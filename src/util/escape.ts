@@ -1,3 +1,5 @@
+import { put } from './own.js';
+
 /**
  * Text from a log, a policy or a file name, made safe for a terminal or a CI log: every control character is
  * written as a visible escape, so no value can start a line of its own (`::error::` or `::add-mask::` in GitHub
@@ -63,7 +65,7 @@ function copy(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Object.getPrototypeOf(v) !== Object.prototype) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[escapeControls(k)] = copy(x);
+  for (const [k, x] of Object.entries(v)) put(out, escapeControls(k), copy(x));
   return out;
 }
 

@@ -57,6 +57,11 @@ export const HOSTILE: readonly unknown[] = [
   '&a',
   '!!js/function',
   '<script>alert(1)</script>',
+  // Names every JavaScript object inherits: a lookup or a count by them must not reach Object.prototype.
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
   'CON',
   'nul',
   ' leading',

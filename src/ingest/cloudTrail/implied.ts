@@ -2,6 +2,7 @@ import type { ImpliedPermission } from '../../model/observation.js';
 import { isObj } from '../../util/json.js';
 import { isArn, parseArn } from '../../knowledge/aws/arn.js';
 import type { CallContext } from './resources.js';
+import { own } from '../../util/own.js';
 
 /**
  * The permissions a call needs besides its own action, each with the request parameter that says so
@@ -222,7 +223,7 @@ function s3Implied(
       );
     }
   }
-  const versioned = S3_VERSIONED[eventName];
+  const versioned = own(S3_VERSIONED, eventName);
   if (versioned && object && str(params['versionId'])) add(versioned, object, 'requestParameters.versionId');
   if (S3_WRITES.has(eventName) && object)
     for (const h of ACL_HEADERS)

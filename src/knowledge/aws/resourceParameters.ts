@@ -1,3 +1,4 @@
+import { own } from '../../util/own.js';
 /**
  * Which request parameters of a CloudTrail record name which resource, per IAM service prefix (and per
  * event where it differs), as CloudTrail logs them: camelCase request fields (`dBInstanceIdentifier`,
@@ -247,7 +248,7 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
 
 /** The rows of a service that apply to an event. */
 export function rulesFor(service: string, eventName: string): ParameterRule[] {
-  return (PARAMETER_RULES[service] ?? []).filter((x) => !x.events || x.events.includes(eventName));
+  return (own(PARAMETER_RULES, service) ?? []).filter((x) => !x.events || x.events.includes(eventName));
 }
 
 /** Which parameters of an event name a resource type (of `service`), for the reasons the generator gives. */

@@ -13,6 +13,7 @@ import { labelSelectorMatches, readLabelSelector } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
 import { compileDnsPattern, dnsName, MAX_FQDN_LENGTH } from '../../util/glob.js';
+import { put } from '../../util/own.js';
 
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -200,7 +201,7 @@ export class NetworkPolicySet {
 function prefixed(labels: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) {
-    out[k] = v;
+    put(out, k, v);
     out[`k8s:${k}`] = v;
   }
   return out;

@@ -2,6 +2,7 @@ import { labelSelectorMatches, type LabelSelector } from '../../util/labels.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { isObj } from '../../util/json.js';
+import { own, put } from '../../util/own.js';
 
 /** A PolicyRule with every list present (empty when absent). */
 export interface Rule {
@@ -74,7 +75,7 @@ export function readRbacObjects(docs: PolicyDoc[]): {
       !['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(kind) ||
       !API_VERSIONS.has(o['apiVersion'] as string)
     ) {
-      ignored[kind] = (ignored[kind] ?? 0) + 1;
+      put(ignored, kind, (own(ignored, kind) ?? 0) + 1);
       return;
     }
     const bad = (msg: string) =>
