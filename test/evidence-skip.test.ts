@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readAllPolicies } from '../src/kinds/index.js';
 import { isOwnEvidence, loadPolicyDocs, parsePolicyText, type PolicyDoc } from '../src/policy/load.js';
 import type { InputIssue } from '../src/model/issue.js';
-import { cli, rng, tmp } from './helpers/cli.js';
+import { cli, DEMO_SOURCES, rng, tmp } from './helpers/cli.js';
 
 let out: string;
 let evidence: { file: string; text: string }[];
@@ -19,21 +19,7 @@ const walk = (dir: string): string[] =>
 
 beforeAll(() => {
   out = join(tmp(), 'out');
-  const r = cli([
-    'generate',
-    'all',
-    '--k8s-audit',
-    'fixtures/demo/k8s-audit',
-    '--cloudtrail',
-    'fixtures/demo/cloudtrail',
-    '--flows',
-    'fixtures/demo/flows',
-    '--inventory',
-    'fixtures/demo/inventory',
-    '-o',
-    out,
-    '-q',
-  ]);
+  const r = cli(['generate', 'all', ...DEMO_SOURCES, '-o', out, '-q']);
   expect(r.code, r.stderr).toBe(0);
   evidence = walk(join(out, 'evidence'))
     .filter((f) => f.endsWith('.yaml'))
@@ -146,19 +132,7 @@ describe('evidence files are skipped only when they can hold nothing else', () =
     const loaded = await loadPolicyDocs([out], process.cwd());
     expect(loaded.evidence).toBe(evidence.length);
     expect(loaded.docs.some((d) => d.file.includes('/evidence/') && d.file.endsWith('.yaml'))).toBe(false);
-    const r = cli([
-      'verify',
-      '--policies',
-      out,
-      '--k8s-audit',
-      'fixtures/demo/k8s-audit',
-      '--cloudtrail',
-      'fixtures/demo/cloudtrail',
-      '--flows',
-      'fixtures/demo/flows',
-      '--inventory',
-      'fixtures/demo/inventory',
-    ]);
+    const r = cli(['verify', '--policies', out, ...DEMO_SOURCES]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^OK: (\d+) of \1 observed accesses allowed/);
     // The IAM evidence (JSON), the IAM indexes' and kustomization's documents are read and ignored as before.

@@ -12,25 +12,14 @@ import type { Profile } from '../src/model/profile.js';
 import { filterProfile, filterStream } from '../src/profile/filter.js';
 import { openProfile, readProfile } from '../src/profile/io.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
-import { cli, readTree, tmp } from './helpers/cli.js';
-
-const DEMO = [
-  '--k8s-audit',
-  'fixtures/demo/k8s-audit',
-  '--cloudtrail',
-  'fixtures/demo/cloudtrail',
-  '--flows',
-  'fixtures/demo/flows',
-  '--inventory',
-  'fixtures/demo/inventory',
-];
+import { cli, DEMO_SOURCES, readTree, tmp } from './helpers/cli.js';
 
 let profilePath: string;
 let profile: Profile;
 
 beforeAll(async () => {
   profilePath = join(tmp(), 'demo.json');
-  const r = cli(['profile', ...DEMO, '-o', profilePath, '-q']);
+  const r = cli(['profile', ...DEMO_SOURCES, '-o', profilePath, '-q']);
   expect(r.code, r.stderr).toBe(0);
   profile = await readProfile(profilePath);
 }, 120_000);
@@ -68,7 +57,7 @@ describe('generate from a profile file, principal by principal', () => {
   it('prints on stdout what it prints from the profile in memory, and the same summary from the file as from logs', () => {
     for (const kind of ['rbac', 'iam', 'netpol']) {
       const fromFile = cli(['generate', kind, '--profile', profilePath]);
-      const fromLogs = cli(['generate', kind, ...DEMO]);
+      const fromLogs = cli(['generate', kind, ...DEMO_SOURCES]);
       expect(fromFile.code, fromFile.stderr).toBe(0);
       expect(fromFile.stdout.length).toBeGreaterThan(1000);
       expect(fromFile.stdout).toBe(fromLogs.stdout);

@@ -13,18 +13,8 @@ import { defaultScope, Scope } from '../src/profile/scope.js';
 import { VERIFY_FORMATS } from '../src/report/verify/index.js';
 import { ingest } from '../src/ingest/index.js';
 import { loadInventory } from '../src/inventory/load.js';
-import { cli, tmp } from './helpers/cli.js';
+import { cli, DEMO_SOURCES, tmp } from './helpers/cli.js';
 
-const DEMO = [
-  '--k8s-audit',
-  'fixtures/demo/k8s-audit',
-  '--cloudtrail',
-  'fixtures/demo/cloudtrail',
-  '--flows',
-  'fixtures/demo/flows',
-  '--inventory',
-  'fixtures/demo/inventory',
-];
 // Policies that leave much of the demo out, so every kind has findings: RBAC and NetworkPolicies of one namespace,
 // and IAM without the policies of one role.
 const LEFT_OUT_ROLE = 'arn:aws:iam::111122223333:role/shop-cart';
@@ -39,7 +29,7 @@ beforeAll(async () => {
   profilePath = join(base, 'demo.json');
   policyDir = join(base, 'policies');
   const made = [
-    cli(['profile', ...DEMO, '-o', profilePath, '-q']),
+    cli(['profile', ...DEMO_SOURCES, '-o', profilePath, '-q']),
     cli(['generate', 'rbac', '--profile', profilePath, '--namespace', 'payments', '-o', policyDir, '-q']),
     cli(['generate', 'netpol', '--profile', profilePath, '--namespace', 'payments', '-o', policyDir, '-q']),
     cli(['generate', 'iam', '--profile', profilePath, '--exclude-subject', LEFT_OUT_ROLE, '-o', policyDir, '-q']),
@@ -98,7 +88,7 @@ describe('verify from a profile file, principal by principal', () => {
         'verify',
         '--policies',
         policyDir,
-        ...DEMO,
+        ...DEMO_SOURCES,
         '--namespace',
         'shop',
         'payments',

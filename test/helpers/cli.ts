@@ -9,6 +9,18 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CORPUS = resolve(ROOT, '../shared/corpus');
 export const BIN = join(ROOT, 'bin/audit2policy.js');
 
+/** The demo environment's sources, as `npm run demo` reads them (scripts/demo.js), relative to the project. */
+export const DEMO_SOURCES: readonly string[] = [
+  '--k8s-audit',
+  'fixtures/demo/k8s-audit',
+  '--cloudtrail',
+  'fixtures/demo/cloudtrail',
+  '--flows',
+  'fixtures/demo/flows',
+  '--inventory',
+  'fixtures/demo/inventory',
+];
+
 /**
  * Whether ../shared/corpus is beside the project (CI has it; a bare clone does not: those tests skip, said once per
  * file).
