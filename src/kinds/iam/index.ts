@@ -118,10 +118,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     const { set, issues } = buildIamPolicySet(docs);
     return { set, issues, count: set.count, label: `${set.count} IAM policies` };
   },
-  replay(policies, report) {
-    const r = iamReplay(policies.set, report);
-    return { principal: (p) => r.principal(p), finish: () => r.finish() };
-  },
+  replay: (policies, report) => iamReplay(policies.set, report),
   compare: compareIam,
   describe: describeIam,
   words: (f) => ({

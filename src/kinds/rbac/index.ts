@@ -186,10 +186,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       label: `${n.roles} Roles, ${n.clusterRoles} ClusterRoles, ${n.roleBindings} RoleBindings, ${n.clusterRoleBindings} ClusterRoleBindings`,
     };
   },
-  replay(policies, report) {
-    const r = rbacReplay(policies.set, report);
-    return { principal: (p) => r.principal(p), finish: () => r.finish() };
-  },
+  replay: (policies, report) => rbacReplay(policies.set, report),
   compare: compareRbac,
   describe: describeRbac,
   words: (f) => ({ full: describeAccess(f.access), brief: describeAccess(f.access) }),
