@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { run } from '../dist/cli/run.js';
 import { readProfile } from '../dist/profile/io.js';
+import { DEMO_SOURCES } from './lib/demo-sources.js';
 
 const root = join(fileURLToPath(import.meta.url), '../..');
 const out = join(root, 'out');
@@ -47,18 +48,7 @@ function files(dir) {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
-// The demo environment's sources, as every step below reads them.
-const sources = [
-  '--k8s-audit',
-  'fixtures/demo/k8s-audit',
-  '--cloudtrail',
-  'fixtures/demo/cloudtrail',
-  '--flows',
-  'fixtures/demo/flows',
-  '--inventory',
-  'fixtures/demo/inventory',
-];
-const p = await step('profile the 8-day soak', ['profile', ...sources, '-o', 'out/profile.json']);
+const p = await step('profile the 8-day soak', ['profile', ...DEMO_SOURCES, '-o', 'out/profile.json']);
 if (p.code !== 0) process.exit(p.code);
 const g = await step('generate least-privilege RBAC, IAM and NetworkPolicies', [
   'generate',
@@ -78,7 +68,7 @@ if (v.code === 2) process.exit(2);
 // The days after the soak: policy from days 1-6, replayed on days 7-8 (what enforcing it would have met).
 const b = await step(
   'backtest: generate from days 1-6, replay days 7-8',
-  ['backtest', ...sources, '--split', '2026-11-08T00:00:00Z', '--format', 'json', '-q'],
+  ['backtest', ...DEMO_SOURCES, '--split', '2026-11-08T00:00:00Z', '--format', 'json', '-q'],
   true,
 );
 if (b.code === 2) process.exit(2);

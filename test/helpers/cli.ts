@@ -9,17 +9,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CORPUS = resolve(ROOT, '../shared/corpus');
 export const BIN = join(ROOT, 'bin/audit2policy.js');
 
-/** The demo environment's sources, as `npm run demo` reads them (scripts/demo.js), relative to the project. */
-export const DEMO_SOURCES: readonly string[] = [
-  '--k8s-audit',
-  'fixtures/demo/k8s-audit',
-  '--cloudtrail',
-  'fixtures/demo/cloudtrail',
-  '--flows',
-  'fixtures/demo/flows',
-  '--inventory',
-  'fixtures/demo/inventory',
-];
+/** The demo environment's sources, as `npm run demo` reads them, relative to the project. */
+export { DEMO_SOURCES } from '../../scripts/lib/demo-sources.js';
 
 /**
  * Whether ../shared/corpus is beside the project (CI has it; a bare clone does not: those tests skip, said once per
