@@ -13,6 +13,8 @@ export interface PolicyDoc {
 }
 
 const POLICY_EXT = /\.(ya?ml|json)$/i;
+/** The most YAML aliases (`*name`) a policy document may hold (parsePolicyText). */
+const MAX_ALIASES = 16;
 
 /**
  * Read policy files and directories (walked recursively, sorted) as people commit them:
@@ -85,7 +87,9 @@ export function isOwnEvidence(text: string): boolean {
 /** The documents of one policy file's text (multi-document YAML or JSON), or an issue with its line. */
 export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], issues: InputIssue[]): void {
   try {
-    const parsed = loadAll(text) as unknown[];
+    // Aliases share nodes, and readers walk every place a node sits: a few levels of them (`&a [*b, *b, ...]`)
+    // make a file of a few hundred bytes millions of objects. Policies hardly use them; 16 keep that bounded.
+    const parsed = loadAll(text, { maxAliases: MAX_ALIASES }) as unknown[];
     parsed.forEach((object, index) => {
       if (object !== null && object !== undefined) docs.push({ file, index, object });
     });

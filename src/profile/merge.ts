@@ -169,22 +169,21 @@ export function mergeProfiles(profiles: Profile[]): Profile {
 
 /** Created names of the same (namespace, group, resource) joined. */
 function mergeCreated(list: CreatedNames[]): CreatedNames[] {
-  const by = new Map<string, CreatedNames>();
+  // Each key's lists grow in place (copied once from its first entry): copying them at every entry was n².
+  const by = new Map<string, { first: CreatedNames; names: string[]; generated: string[]; merged: boolean }>();
   for (const c of list) {
     const k = tupleKey(c.namespace, c.apiGroup, c.resource);
     const prev = by.get(k);
-    by.set(
-      k,
-      prev
-        ? {
-            ...prev,
-            names: [...prev.names, ...c.names],
-            generated: [...(prev.generated ?? []), ...(c.generated ?? [])],
-          }
-        : c,
-    );
+    if (!prev) by.set(k, { first: c, names: [...c.names], generated: [...(c.generated ?? [])], merged: false });
+    else {
+      pushAll(prev.names, c.names);
+      pushAll(prev.generated, c.generated ?? []);
+      prev.merged = true;
+    }
   }
-  return sortCreated([...by.values()]);
+  return sortCreated(
+    [...by.values()].map((x) => (x.merged ? { ...x.first, names: x.names, generated: x.generated } : x.first)),
+  );
 }
 
 /** The network part: workloads by namespace/name, edges by key, names by address, namespaces by name. */

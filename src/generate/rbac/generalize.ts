@@ -85,7 +85,9 @@ function growingOrdinals(names: Map<string, { first: string; last: string }>): s
   for (const [name, t] of names) {
     const o = ordinalOf(name);
     if (!o || !t.first) continue;
-    byBase.set(o.base, [...(byBase.get(o.base) ?? []), { name, ordinal: o.ordinal, first: t.first }]);
+    let list = byBase.get(o.base);
+    if (!list) byBase.set(o.base, (list = []));
+    list.push({ name, ordinal: o.ordinal, first: t.first });
   }
   const out: string[] = [];
   for (const list of byBase.values()) {

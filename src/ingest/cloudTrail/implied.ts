@@ -209,7 +209,10 @@ function s3Implied(
     const src = str(params['x-amz-copy-source']);
     if (src) {
       // "bucket/key", URL-encoded, optionally "?versionId=..."; a leading slash is allowed.
-      let path = src.replace(/^\//, '').replace(/\?.*$/, '');
+      let path = src.replace(/^\//, '');
+      // Cut at the query (a scan, not /\?.*$/: that tries every `?` of the value to its end).
+      const query = path.indexOf('?');
+      if (query >= 0) path = path.slice(0, query);
       try {
         path = decodeURIComponent(path);
       } catch {

@@ -38,11 +38,19 @@ const VPC_DEFAULT = [
 ];
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
 
+/** `N fields (a b c ...)`, the list cut past 1,000 characters. */
+function fieldsText(fields: readonly string[]): string {
+  const all = fields.join(' ');
+  return `${fields.length} fields (${all.length > 1000 ? `${all.slice(0, 1000)}…` : all})`;
+}
+
 /** Cilium's own labels: identity bookkeeping, never a pod's selector. */
 const CILIUM_LABEL = /^(io\.cilium\.|io\.kubernetes\.pod\.namespace$)/;
 
 export class FlowDecoder {
   private fields = VPC_DEFAULT;
+  /** The fields in words for issues, made once per header (a header can be long; lines that do not fit it many). */
+  private fieldsText = fieldsText(VPC_DEFAULT);
 
   constructor(
     private readonly file: string,
@@ -228,14 +236,11 @@ export class FlowDecoder {
     if (parts.length === 1 && parts[0] === '') return 0;
     if (parts.includes('srcaddr') && parts.includes('dstaddr')) {
       this.fields = parts;
+      this.fieldsText = fieldsText(parts);
       return 0;
     }
     if (parts.length !== this.fields.length) {
-      this.issue(
-        line,
-        'flow.vpc-fields',
-        `expected ${this.fields.length} fields (${this.fields.join(' ')}), got ${parts.length}`,
-      );
+      this.issue(line, 'flow.vpc-fields', `expected ${this.fieldsText}, got ${parts.length}`);
       return 0;
     }
     const rec: Record<string, string> = {};
