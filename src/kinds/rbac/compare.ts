@@ -12,8 +12,7 @@ import {
 import { k8sRiskList } from './risks.js';
 import { cmp } from '../../model/issue.js';
 import { grantEvidence, isGrantable, type Principal, type Profile } from '../../model/profile.js';
-import { escapeRe, locate } from '../../util/locate.js';
-import type { RbacPolicySet, RbacRequest } from '../../verify/rbac/types.js';
+import type { BindingGrant, RbacPolicySet, RbacRequest } from '../../verify/rbac/types.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
@@ -42,12 +41,25 @@ const grantKey = (g: RbacGrant) =>
 
 const changeKey = (g: RbacGrant) => JSON.stringify([g.subject, g.namespace, g.rule]);
 
-const bindingLine = (file: string, texts: Map<string, string>, name: string) =>
-  locate(file, texts.get(file), 0, new RegExp(`name:\\s*['"]?${escapeRe(name)}['"]?\\s*$`));
+/** The first line of a file naming a binding (`name: <it>`), else the file's first line. */
+const bindingLine = (file: string, texts: Map<string, string>, name: string): Location => {
+  const line = lineIndex(texts, file).names.get(name);
+  return { file, line: line ?? 1 };
+};
 
 /** RBAC as grants over every binding's effective rules, judged by the RBAC evaluator `verify` uses. */
 export async function compareRbac(sides: CompareSide<RbacPolicySet>[], ctx: CompareContext): Promise<Comparison> {
   const sets = sides.map((s) => s.policies.set);
+  // A subject's first binding, per side: asked once per finding (`check` locates every would-be denial).
+  const firsts: Map<string, BindingGrant>[] = [];
+  const firstGrant = (side: number) => {
+    let m = firsts[side];
+    if (!m) {
+      firsts[side] = m = new Map();
+      for (const g of sets[side]!.grants()) if (!m.has(g.binding.subjectName)) m.set(g.binding.subjectName, g);
+    }
+    return m;
+  };
   const comparison: Comparison<RbacGrant> = {
     async grants(i) {
       return rbacGrants(sets[i]!, ctx.texts);
@@ -62,12 +74,15 @@ export async function compareRbac(sides: CompareSide<RbacPolicySet>[], ctx: Comp
     changeKey,
     finding,
     locate(f, side) {
-      const g = sets[side]!.grants().find((x) => x.binding.subjectName === f.subject);
+      const g = firstGrant(side).get(f.subject);
       return g ? [bindingLine(g.binding.file, ctx.texts, g.binding.bindingName)] : [];
     },
   };
   const profile = ctx.profile;
-  if (profile) comparison.evidence = (group) => evidenceOf(profile, group);
+  if (profile) {
+    const bySubject = principalsBySubject(profile);
+    comparison.evidence = (group) => evidenceOf(bySubject, group);
+  }
   return comparison as Comparison;
 }
 
@@ -216,34 +231,87 @@ function finding(type: FindingType, items: RbacGrant[], evidence?: CiEvidence): 
  * index-th item of its `rules:` list. Undefined when it cannot be told (JSON, an aggregated role).
  */
 function ruleLine(file: string, texts: Map<string, string>, kind: string, name: string, index: number) {
-  const lines = (texts.get(file) ?? '').split('\n');
+  const rules = lineIndex(texts, file).rules.get(JSON.stringify([kind, name]));
+  const line = rules?.[index];
+  return line === undefined ? undefined : { file, line };
+}
+
+/** Where names and rules are in one file: built once per file text (a diff locates every rule of every binding). */
+interface LineIndex {
+  /** A value of `name:` to the first line holding it. */
+  names: Map<string, number>;
+  /** `[kind, name]` of a document to the lines of the items of its `rules:` list (the first such document). */
+  rules: Map<string, number[]>;
+}
+
+const indexes = new WeakMap<Map<string, string>, Map<string, LineIndex>>();
+
+function lineIndex(texts: Map<string, string>, file: string): LineIndex {
+  let byFile = indexes.get(texts);
+  if (!byFile) indexes.set(texts, (byFile = new Map()));
+  let index = byFile.get(file);
+  if (!index) byFile.set(file, (index = indexLines((texts.get(file) ?? '').split('\n'))));
+  return index;
+}
+
+/** A `name:` value as written, without the quotes around it. */
+function nameValues(line: string): string[] {
+  const out: string[] = [];
+  for (let at = line.indexOf('name:'); at >= 0; at = line.indexOf('name:', at + 1)) {
+    let v = line.slice(at + 5).trim();
+    if (v.startsWith("'") || v.startsWith('"')) v = v.slice(1);
+    if (v.endsWith("'") || v.endsWith('"')) v = v.slice(0, -1);
+    out.push(v);
+  }
+  return out;
+}
+
+const KIND = /^kind:\s*['"]?([^'"\s]*)['"]?\s*$/;
+
+function indexLines(lines: string[]): LineIndex {
+  const names = new Map<string, number>();
+  const rules = new Map<string, number[]>();
   let start = 0;
   for (let i = 0; i <= lines.length; i++) {
-    if (i < lines.length && !/^---(\s|$)/.test(lines[i]!)) continue;
-    const doc = lines.slice(start, i);
-    const isRole =
-      doc.some((l) => new RegExp(`^kind:\\s*['"]?${kind}['"]?\\s*$`).test(l)) &&
-      doc.some((l) => new RegExp(`^\\s+name:\\s*['"]?${escapeRe(name)}['"]?\\s*$`).test(l));
-    if (isRole) {
-      const rules = doc.findIndex((l) => /^rules:\s*$/.test(l));
-      if (rules < 0) return undefined;
-      let indent = -1;
-      let n = -1;
-      for (let j = rules + 1; j < doc.length; j++) {
-        const m = /^(\s*)- /.exec(doc[j]!);
-        if (!m) {
-          if (/^\S/.test(doc[j]!)) break;
-          continue;
-        }
-        if (indent < 0) indent = m[1]!.length;
-        if (m[1]!.length !== indent) continue;
-        if (++n === index) return { file, line: start + j + 1 };
-      }
-      return undefined;
+    if (i < lines.length) {
+      for (const v of nameValues(lines[i]!)) if (!names.has(v)) names.set(v, i + 1);
+      if (!/^---(\s|$)/.test(lines[i]!)) continue;
     }
+    // One document: lines start..i-1.
+    const kinds: string[] = [];
+    const docNames: string[] = [];
+    let ruleItems: number[] | undefined;
+    for (let j = start; j < i; j++) {
+      const l = lines[j]!;
+      const k = KIND.exec(l);
+      if (k) kinds.push(k[1]!);
+      else if (/^\s+name:/.test(l)) docNames.push(...nameValues(l).slice(0, 1));
+      else if (ruleItems === undefined && /^rules:\s*$/.test(l)) ruleItems = ruleItemLines(lines, j + 1, i);
+    }
+    for (const k of kinds)
+      for (const n of docNames) {
+        const key = JSON.stringify([k, n]);
+        if (!rules.has(key)) rules.set(key, ruleItems ?? []);
+      }
     start = i + 1;
   }
-  return undefined;
+  return { names, rules };
+}
+
+/** The 1-based lines of the items of a `rules:` list whose first item line is at or after `from` (before `end`). */
+function ruleItemLines(lines: string[], from: number, end: number): number[] {
+  const out: number[] = [];
+  let indent = -1;
+  for (let j = from; j < end; j++) {
+    const m = /^(\s*)- /.exec(lines[j]!);
+    if (!m) {
+      if (/^\S/.test(lines[j]!)) break;
+      continue;
+    }
+    if (indent < 0) indent = m[1]!.length;
+    if (m[1]!.length === indent) out.push(j + 1);
+  }
+  return out;
 }
 
 const wild = (pattern: string, v: string) => pattern === '*' || pattern === v;
@@ -267,14 +335,40 @@ function covers(i: RbacGrant, e: Principal['k8s'][number]): boolean {
   );
 }
 
+interface PrincipalIndex {
+  principals: Principal[];
+  /** Positions in `principals` by username, and by group. */
+  users: Map<string, number[]>;
+  groups: Map<string, number[]>;
+}
+
+/** The profile's principals by username and by group (a diff asks once per group of grants). */
+function principalsBySubject(profile: Profile): PrincipalIndex {
+  const users = new Map<string, number[]>();
+  const groups = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, k: string, i: number) => {
+    const list = m.get(k);
+    if (!list) m.set(k, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  profile.principals.forEach((p, i) => {
+    add(users, p.username, i);
+    for (const g of p.groups) add(groups, g, i);
+  });
+  return { principals: profile.principals, users, groups };
+}
+
 /** Evidence of the profile's accesses that a group of grants covers. */
-function evidenceOf(profile: Profile, items: RbacGrant[]): CiEvidence {
+function evidenceOf(by: PrincipalIndex, items: RbacGrant[]): CiEvidence {
   const found: Evidence[] = [];
   const g = items[0]!;
-  for (const p of profile.principals) {
-    if (p.username !== g.subject && !(g.subjectKind === 'Group' && p.groups.includes(g.subject))) continue;
-    for (const e of p.k8s) if (isGrantable(e) && items.some((i) => covers(i, e))) found.push(grantEvidence(e)!);
-  }
+  const users = by.users.get(g.subject) ?? [];
+  const members = g.subjectKind === 'Group' ? (by.groups.get(g.subject) ?? []) : [];
+  // In profile order, each principal once, as a walk over the whole profile finds them.
+  const at = members.length ? [...new Set([...users, ...members])].sort((a, b) => a - b) : users;
+  for (const i of at)
+    for (const e of by.principals[i]!.k8s)
+      if (isGrantable(e) && items.some((x) => covers(x, e))) found.push(grantEvidence(e)!);
   return fromEvidence(mergeAll(found));
 }
 

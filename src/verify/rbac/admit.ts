@@ -88,10 +88,10 @@ function held(
   if (!rules) missing.push(unknownWhy);
   else if (rules.unknown.length) pushAll(missing, rules.unknown);
   else {
-    const left = uncovered(owner.rules, rules.rules);
-    if (left.length === 0) return undefined;
-    const shown = left.slice(0, 3).map(ruleWords).join('; ');
-    missing.push(`${of} holds rules it does not: ${shown}${left.length > 3 ? `; and ${left.length - 3} more` : ''}`);
+    const left = uncovered(owner.rules, rules.rules, 3);
+    if (left.count === 0) return undefined;
+    const shown = left.first.map(ruleWords).join('; ');
+    missing.push(`${of} holds rules it does not: ${shown}${left.count > 3 ? `; and ${left.count - 3} more` : ''}`);
   }
   const reasons = [`the API server checks ${what}: not allowed, and ${missing.join('; ')}`];
   return owner.unknown.length
