@@ -18,7 +18,8 @@ export type { Inventory } from './inventory/inventory.js';
 // Profile: the normal-behaviour graph as a file.
 export { mergeProfiles } from './profile/merge.js';
 export { filterProfile, filterStream } from './profile/filter.js';
-export { readProfile, parseProfile, openProfile, serializeProfile, checkProfile } from './profile/io.js';
+export { readProfile, parseProfile, openProfile, serializeProfile } from './profile/io.js';
+export { checkProfile } from './profile/schema.js';
 export type { ProfileStream } from './profile/read.js';
 export { mergeStreams } from './profile/mergeStream.js';
 export { profileLines, type ProfileParts } from './profile/write.js';

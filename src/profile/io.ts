@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { SOURCE_WORDS, sourceOf } from '../ingest/sourceOf.js';
 import { InputError } from '../model/issue.js';
-import { LEGACY_PROFILE_API_VERSION, PROFILE_API_VERSION, type Principal, type Profile } from '../model/profile.js';
+import { PROFILE_API_VERSION, type Principal, type Profile } from '../model/profile.js';
 import { canonicalProfile } from './canonical.js';
 import { profileNameProblem } from './names.js';
-import { profileSchemaProblem } from './schema.js';
+import { schemaChecks, type SchemaChecks } from './checks.js';
 import { liftLeftOut } from './identities.js';
 import { mergeProfiles } from './merge.js';
 import { fileLines, isStreamHeader, streamOf, type ProfileStream } from './read.js';
@@ -62,6 +62,7 @@ export async function openProfile(path: string): Promise<ProfileStream> {
     const v = parsed(first.value.text);
     if (v !== undefined && !(await lines.next()).done) {
       await lines.return(undefined);
+      const { checkProfile } = await schemaChecks();
       throw new InputError(`${path}: not a profile: ${lookalike(v) ?? checkProfile(v) ?? 'JSON lines'}`);
     }
   }
@@ -85,7 +86,7 @@ export async function readProfile(path: string): Promise<Profile> {
 /** A profile's text (either version) read as `readProfile` reads a file; `name` stands for the file in errors. */
 export async function parseProfile(text: string, name = '<text>'): Promise<Profile> {
   const nl = text.indexOf('\n');
-  if (!isStreamHeader(nl < 0 ? text : text.slice(0, nl))) return legacyFromText(text, name);
+  if (!isStreamHeader(nl < 0 ? text : text.slice(0, nl))) return legacyFromText(text, name, await schemaChecks());
   const lines = (async function* () {
     let line = 0;
     for (const t of text.split('\n')) {
@@ -130,10 +131,10 @@ async function readLegacyProfile(path: string): Promise<Profile> {
       throw new InputError(`${path}: not a profile: a gzip file that does not decompress (${(e as Error).message})`);
     }
   }
-  return legacyFromText(bytes.toString('utf8'), path);
+  return legacyFromText(bytes.toString('utf8'), path, await schemaChecks());
 }
 
-function legacyFromText(text: string, path: string): Profile {
+function legacyFromText(text: string, path: string, { checkProfile }: SchemaChecks): Profile {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -159,15 +160,4 @@ function legacyFromText(text: string, path: string): Profile {
 function lookalike(v: unknown): string | undefined {
   const s = sourceOf(v);
   return s && s !== 'profile' ? `looks like ${SOURCE_WORDS[s].label}: read it with ${SOURCE_WORDS[s].flag}` : undefined;
-}
-
-/** What is wrong with a parsed v1alpha1 profile document (the JSON Schema in ./schema.ts), or undefined. */
-export function checkProfile(v: unknown): string | undefined {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    if (o['kind'] !== 'Profile') return `kind is ${JSON.stringify(o['kind'])}, expected "Profile"`;
-    if (o['apiVersion'] !== LEGACY_PROFILE_API_VERSION)
-      return `apiVersion ${JSON.stringify(o['apiVersion'])} is neither ${PROFILE_API_VERSION} (JSON lines) nor ${LEGACY_PROFILE_API_VERSION}`;
-  }
-  return profileSchemaProblem(v);
 }

@@ -16,8 +16,8 @@ import {
   type ProfileHead,
   type ProfileTail,
 } from './lines.js';
-import { lineKind, lineSchemaProblem, type LineKind } from './lineSchema.js';
-import { countProblem, stagesProblem } from './schema.js';
+import type { LineKind } from './lineSchema.js';
+import { countProblem, schemaChecks, stagesProblem } from './checks.js';
 import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
 import { compareAwsCalls, comparePrincipals } from './order.js';
 import { oldLeftOut } from './identities.js';
@@ -95,6 +95,7 @@ export async function streamOf(
   path: string,
   lines: AsyncIterator<{ text: string; line: number }>,
 ): Promise<ProfileStream> {
+  const { lineKind, lineSchemaProblem } = await schemaChecks();
   let at = 0;
   const bad = (why: string): never => {
     throw new InputError(`${path}:${at}: not a valid profile: ${why}`);

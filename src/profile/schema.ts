@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { LEGACY_PROFILE_API_VERSION, type Profile } from '../model/profile.js';
-import { countOf, type Evidence as EvidenceT } from '../model/evidence.js';
+import { LEGACY_PROFILE_API_VERSION, PROFILE_API_VERSION, type Profile } from '../model/profile.js';
+import { countProblem, stagesProblem } from './checks.js';
 
 /**
  * The profile as one JSON document (TypeBox): the v1alpha1 file format, still read (`readProfile`), and, through
@@ -247,23 +247,13 @@ export function profileSchemaProblem(v: unknown): string | undefined {
   return n >= 0 ? `/network/${n}: has no evidence` : undefined;
 }
 
-/**
- * A count is the count of the latest audit stage seen, and merging recounts it from the stages: one that
- * disagrees with them would change silently in a merge, so it is refused.
- */
-export function countProblem(path: string, ev: EvidenceT): string | undefined {
-  const n = countOf(ev.stages);
-  return ev.count === n ? undefined : `${path}/count: ${ev.count}, but its stages count ${n}`;
-}
-
-export function stagesProblem(
-  path: string,
-  e: { allowed?: EvidenceT; denied?: EvidenceT; undecided?: EvidenceT },
-): string | undefined {
-  for (const d of ['allowed', 'denied', 'undecided'] as const) {
-    const ev = e[d];
-    const problem = ev && countProblem(`${path}/${d}`, ev);
-    if (problem) return problem;
+/** What is wrong with a parsed v1alpha1 profile document (the JSON Schema above), or undefined. */
+export function checkProfile(v: unknown): string | undefined {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (o['kind'] !== 'Profile') return `kind is ${JSON.stringify(o['kind'])}, expected "Profile"`;
+    if (o['apiVersion'] !== LEGACY_PROFILE_API_VERSION)
+      return `apiVersion ${JSON.stringify(o['apiVersion'])} is neither ${PROFILE_API_VERSION} (JSON lines) nor ${LEGACY_PROFILE_API_VERSION}`;
   }
-  return undefined;
+  return profileSchemaProblem(v);
 }
