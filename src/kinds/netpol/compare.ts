@@ -69,8 +69,15 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
       for (const a of u.endpoints) {
         for (const b of u.endpoints) {
           if (a === b || (a.ep.kind !== 'pod' && b.ep.kind !== 'pod')) continue;
+          // A port is allowed only if some port is (each side's rule that allows it allows "any port" too), so a
+          // pair nothing may pass is asked once, not once per port. Not ICMP: a Cilium rule of `icmps` alone
+          // allows ICMP but no port.
+          const some = sets[i]!.allows({ src: a.ep, dst: b.ep }).allowed;
           for (const p of portList)
-            if (sets[i]!.allows({ src: a.ep, dst: b.ep, protocol: p.protocol, port: p.port }).allowed)
+            if (
+              (some || p.protocol === 'ICMP' || p.protocol === 'ICMPv6') &&
+              sets[i]!.allows({ src: a.ep, dst: b.ep, protocol: p.protocol, port: p.port }).allowed
+            )
               out.push({ from: a.name, to: b.name, ...p, at: location(sides[i]!.docs, a.ep, b.ep) });
         }
       }

@@ -9,7 +9,7 @@
  * address, toPorts, icmps); both kinds combine as Cilium enforces them: any allow suffices.
  */
 
-import { labelSelectorMatches, readLabelSelector } from '../../util/labels.js';
+import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
 import { compileDnsPattern, dnsName, MAX_FQDN_LENGTH } from '../../util/glob.js';
@@ -44,11 +44,20 @@ interface Policy {
   kind: 'NetworkPolicy' | 'CiliumNetworkPolicy';
   namespace: string;
   spec: Obj;
+  /** The directions it isolates (policyTypes, or what its rules imply). */
+  types: Set<'Ingress' | 'Egress'>;
 }
+
+/** Selectors as read, by the object written in the policy (a pair of workloads asks each many times). */
+const readSelectors = new WeakMap<object, LabelSelector | undefined>();
 
 /** Label selector semantics on a selector as written in a policy (see util/labels.ts). */
 export function selectorMatches(sel: unknown, labels: Record<string, string>): boolean {
-  const s = readLabelSelector(sel);
+  let s: LabelSelector | undefined;
+  if (typeof sel === 'object' && sel !== null) {
+    if (readSelectors.has(sel)) s = readSelectors.get(sel);
+    else readSelectors.set(sel, (s = readLabelSelector(sel)));
+  } else s = readLabelSelector(sel);
   return s !== undefined && labelSelectorMatches(s, labels);
 }
 
@@ -56,6 +65,11 @@ export { inCidr };
 
 export class NetworkPolicySet {
   readonly policies: Policy[] = [];
+  /** The policies of each namespace: a pod is selected only by its own namespace's. */
+  private readonly byNamespace = new Map<string, Policy[]>();
+  /** The policies isolating an endpoint, per direction, by the endpoint object (pairs reuse theirs). */
+  private isolating = new WeakMap<Endpoint, { Ingress?: Policy[]; Egress?: Policy[] }>();
+  private readonly nsLabelsOf = new Map<string, Record<string, string>>();
 
   constructor(
     /** Namespace labels; `kubernetes.io/metadata.name` is added for every namespace. */
@@ -65,11 +79,33 @@ export class NetworkPolicySet {
   ) {}
 
   add(kind: Policy['kind'], name: string, namespace: string, spec: Obj): void {
-    this.policies.push({ kind, name, namespace, spec });
+    const p: Policy = { kind, name, namespace, spec, types: typesOf(kind, spec) };
+    this.policies.push(p);
+    const list = this.byNamespace.get(namespace);
+    if (list) list.push(p);
+    else this.byNamespace.set(namespace, [p]);
+    this.isolating = new WeakMap();
   }
 
   private nsLabels(ns: string): Record<string, string> {
-    return { ...(this.namespaceLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
+    let labels = this.nsLabelsOf.get(ns);
+    if (!labels) {
+      labels = { ...(this.namespaceLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
+      this.nsLabelsOf.set(ns, labels);
+    }
+    return labels;
+  }
+
+  /** The policies that select a pod and isolate it in a direction, in the order they were added. */
+  private applicable(pod: Extract<Endpoint, { kind: 'pod' }>, dir: 'Ingress' | 'Egress'): Policy[] {
+    let cached = this.isolating.get(pod);
+    if (!cached) this.isolating.set(pod, (cached = {}));
+    let list = cached[dir];
+    if (!list) {
+      list = (this.byNamespace.get(pod.namespace) ?? []).filter((p) => p.types.has(dir) && this.selects(p, pod));
+      cached[dir] = list;
+    }
+    return list;
   }
 
   private selects(p: Policy, pod: Extract<Endpoint, { kind: 'pod' }>): boolean {
@@ -79,20 +115,6 @@ export class NetworkPolicySet {
       ...prefixed(pod.labels),
       'k8s:io.kubernetes.pod.namespace': pod.namespace,
     });
-  }
-
-  private types(p: Policy): Set<'Ingress' | 'Egress'> {
-    if (p.kind === 'CiliumNetworkPolicy') {
-      const t = new Set<'Ingress' | 'Egress'>();
-      if (p.spec['ingress'] !== undefined || p.spec['ingressDeny'] !== undefined) t.add('Ingress');
-      if (p.spec['egress'] !== undefined || p.spec['egressDeny'] !== undefined) t.add('Egress');
-      return t;
-    }
-    const given = arr(p.spec['policyTypes']).filter(
-      (x): x is 'Ingress' | 'Egress' => x === 'Ingress' || x === 'Egress',
-    );
-    if (given.length) return new Set(given);
-    return new Set(p.spec['egress'] !== undefined ? ['Ingress', 'Egress'] : ['Ingress']);
   }
 
   /** Whether the connection is allowed, and by what (or why not). */
@@ -108,7 +130,7 @@ export class NetworkPolicySet {
     const self = dir === 'Egress' ? c.src : c.dst;
     const other = dir === 'Egress' ? c.dst : c.src;
     if (self.kind !== 'pod') return { allowed: true, detail: `${dir.toLowerCase()}: not a pod` };
-    const applicable = this.policies.filter((p) => this.selects(p, self) && this.types(p).has(dir));
+    const applicable = this.applicable(self, dir);
     if (applicable.length === 0) return { allowed: true, detail: `${dir.toLowerCase()}: not isolated` };
     for (const p of applicable) {
       const rules = arr(p.spec[dir === 'Egress' ? 'egress' : 'ingress']);
@@ -196,6 +218,18 @@ export class NetworkPolicySet {
     if (r['toPorts'] === undefined) return r['icmps'] === undefined;
     return arr(r['toPorts']).some((tp) => isObj(tp) && arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c)));
   }
+}
+
+function typesOf(kind: Policy['kind'], spec: Obj): Set<'Ingress' | 'Egress'> {
+  if (kind === 'CiliumNetworkPolicy') {
+    const t = new Set<'Ingress' | 'Egress'>();
+    if (spec['ingress'] !== undefined || spec['ingressDeny'] !== undefined) t.add('Ingress');
+    if (spec['egress'] !== undefined || spec['egressDeny'] !== undefined) t.add('Egress');
+    return t;
+  }
+  const given = arr(spec['policyTypes']).filter((x): x is 'Ingress' | 'Egress' => x === 'Ingress' || x === 'Egress');
+  if (given.length) return new Set(given);
+  return new Set(spec['egress'] !== undefined ? ['Ingress', 'Egress'] : ['Ingress']);
 }
 
 function prefixed(labels: Record<string, string>): Record<string, string> {
