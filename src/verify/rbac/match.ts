@@ -15,6 +15,15 @@ export function ruleAllows(rule: Rule, req: RbacRequest): boolean {
   );
 }
 
+/**
+ * Whether a rule could allow requests of this one's kind on its resource (its group, resource and subresource, or
+ * any non-resource URL), whatever their verb and name: ruleAllows is never true where this is false.
+ */
+export function ruleMayAllow(rule: Rule, req: RbacRequest): boolean {
+  if (req.nonResourceURL !== '') return rule.nonResourceURLs.length > 0;
+  return has(rule.apiGroups, req.apiGroup) && resourceMatches(rule.resources, req.resource, req.subresource);
+}
+
 /** `*` or the exact value. */
 function has(list: string[], v: string): boolean {
   for (const x of list) if (x === '*' || x === v) return true;

@@ -1,10 +1,10 @@
 import { type InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
-import { ruleAllows } from './match.js';
+import { ruleAllows, ruleMayAllow } from './match.js';
 import { readRbacObjects, selectorMatches, type BindingDef, type RoleDef, type Rule } from './objects.js';
 import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest, RuleSet } from './types.js';
 import { admit } from './admit.js';
-import { compareTuples, tupleKey } from '../../util/key.js';
+import { compareTuples, tupleKey, tupleKeyOf } from '../../util/key.js';
 import { pushAll } from '../../util/array.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
@@ -42,16 +42,23 @@ class PolicySet implements RbacPolicySet {
     // Deterministic order: the first granting binding is reported.
     const sorted = [...bindings].sort((a, b) => compareTuples(order(a), order(b)));
     this.allBindings = sorted;
-    for (const b of sorted) {
+    for (const [i, b] of sorted.entries()) {
+      this.rank.set(b, i);
       for (const s of b.subjects) {
         const key = subjectKey(b, s);
         if (key === undefined) continue;
-        const list = this.bySubject.get(key) ?? [];
-        if (!list.includes(b)) list.push(b);
-        this.bySubject.set(key, list);
+        const list = this.bySubject.get(key);
+        // A binding's subjects come together: one naming a subject twice is listed once.
+        if (!list) this.bySubject.set(key, [b]);
+        else if (list[list.length - 1] !== b) list.push(b);
       }
     }
   }
+
+  /** Each binding's place in binding order. */
+  private readonly rank = new Map<BindingDef, number>();
+  /** The candidates of each user and its groups, as asked (a principal asks once per access). */
+  private readonly candidatesOf = new Map<string, BindingDef[]>();
 
   private readonly allBindings: BindingDef[] = [];
 
@@ -102,7 +109,7 @@ class PolicySet implements RbacPolicySet {
 
   authorize(req: RbacRequest): RbacDecision {
     const reasons: string[] = [];
-    for (const b of this.candidates(req)) {
+    for (const b of this.relevant(req)) {
       if (b.kind === 'RoleBinding' && (req.namespace === '' || b.namespace !== req.namespace)) continue;
       const role =
         b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
@@ -121,21 +128,65 @@ class PolicySet implements RbacPolicySet {
     return reasons.length ? { result: 'undetermined', reasons: [...new Set(reasons)] } : { result: 'deny' };
   }
 
+  /**
+   * The candidates whose role could allow a request on this resource (or URL), and those whose role is not known,
+   * in binding order. A group every user is in (`system:authenticated`) may be bound thousands of times, and each
+   * request of each user walked every binding: each subject's bindings are filtered once per resource and kept.
+   */
+  private relevant(req: RbacRequest): BindingDef[] {
+    const key = req.nonResourceURL !== '' ? 'url' : tupleKey('res', req.apiGroup, req.resource, req.subresource);
+    const parts: BindingDef[][] = [];
+    for (const list of this.subjectLists(req)) {
+      let byResource = this.relevantOf.get(list);
+      if (!byResource) this.relevantOf.set(list, (byResource = new Map()));
+      let kept = byResource.get(key);
+      if (!kept) {
+        kept = list.filter((b) => {
+          const role =
+            b.roleKind === 'Role'
+              ? this.roles.get(tupleKey(b.namespace, b.roleName))
+              : this.clusterRoles.get(b.roleName);
+          return !role || 'unknown' in role || role.rules.some((r) => ruleMayAllow(r, req));
+        });
+        byResource.set(key, kept);
+      }
+      if (kept.length) parts.push(kept);
+    }
+    return parts.length === 1 ? parts[0]! : this.inOrder(parts);
+  }
+
+  private readonly relevantOf = new WeakMap<BindingDef[], Map<string, BindingDef[]>>();
+
   /** Bindings naming the user, one of its groups, or its service account; in binding order. */
   private candidates(req: { username: string; groups: readonly string[] }): BindingDef[] {
+    const key = tupleKeyOf([req.username, ...[...req.groups].sort()]);
+    let found = this.candidatesOf.get(key);
+    if (!found) this.candidatesOf.set(key, (found = this.inOrder(this.subjectLists(req))));
+    return found;
+  }
+
+  /** The bindings of each subject a request is made as: the user, its service account, its groups. */
+  private subjectLists(req: { username: string; groups: readonly string[] }): BindingDef[][] {
     const groups = new Set(req.groups);
     if (req.username.startsWith(SA_PREFIX)) {
       const ns = req.username.slice(SA_PREFIX.length).split(':')[0]!;
       groups.add('system:serviceaccounts').add(`system:serviceaccounts:${ns}`).add('system:authenticated');
     }
-    const found = new Set<BindingDef>();
-    const add = (k: string) => this.bySubject.get(k)?.forEach((b) => found.add(b));
-    if (req.username !== '') {
-      add(`u:${req.username}`);
-      add(`sa:${req.username}`);
+    const keys = req.username !== '' ? [`u:${req.username}`, `sa:${req.username}`] : [];
+    for (const g of groups) keys.push(`g:${g}`);
+    const out: BindingDef[][] = [];
+    for (const k of keys) {
+      const list = this.bySubject.get(k);
+      if (list) out.push(list);
     }
-    for (const g of groups) add(`g:${g}`);
-    return [...found].sort((a, b) => compareTuples(order(a), order(b)));
+    return out;
+  }
+
+  /** Lists of bindings as one, each binding once, in binding order. */
+  private inOrder(lists: BindingDef[][]): BindingDef[] {
+    const found = new Set<BindingDef>();
+    for (const list of lists) for (const b of list) found.add(b);
+    return [...found].sort((a, b) => this.rank.get(a)! - this.rank.get(b)!);
   }
 }
 
