@@ -97,7 +97,10 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
       return doc ? [{ file: doc.file, line: 1 }] : [];
     },
   };
-  if (profile) comparison.evidence = (items) => evidenceOf(profile, items[0]!);
+  if (profile) {
+    const observed = observedFlows(profile);
+    comparison.evidence = (items) => evidenceOf(observed, items[0]!);
+  }
   return comparison as Comparison;
 }
 
@@ -161,19 +164,26 @@ function finding(type: FindingType, g: NetGrant, evidence?: CiEvidence, risk?: C
 /** Names as the universe gives them: `ns/name` for workloads, the address for nodes and IPs. */
 const peerName = (p: Peer) => (p.kind === 'workload' ? `${p.namespace}/${p.name}` : p.ip);
 
-function evidenceOf(profile: Profile, g: NetGrant): CiEvidence {
-  let ev: FlowEvidence | undefined;
+const flowKey = (from: string, to: string, protocol: string, port: number) =>
+  JSON.stringify([from, to, protocol, port]);
+
+/**
+ * The allowed evidence of the profile's connections by (from, to, protocol, port), merged in profile order: a diff
+ * asks once per group of grants, and walking every connection each time was pairs × connections.
+ */
+function observedFlows(profile: Profile): Map<string, FlowEvidence> {
+  const out = new Map<string, FlowEvidence>();
   for (const e of profile.network ?? []) {
-    if (
-      !e.allowed ||
-      peerName(e.from) !== g.from ||
-      peerName(e.to) !== g.to ||
-      e.protocol !== g.protocol ||
-      e.port !== g.port
-    )
-      continue;
-    ev = ev ? mergeFlowEvidence(ev, e.allowed) : e.allowed;
+    if (!e.allowed) continue;
+    const k = flowKey(peerName(e.from), peerName(e.to), e.protocol, e.port);
+    const ev = out.get(k);
+    out.set(k, ev ? mergeFlowEvidence(ev, e.allowed) : e.allowed);
   }
+  return out;
+}
+
+function evidenceOf(observed: Map<string, FlowEvidence>, g: NetGrant): CiEvidence {
+  const ev = observed.get(flowKey(g.from, g.to, g.protocol, g.port));
   return ev
     ? {
         used: true,
