@@ -62,11 +62,17 @@ class PolicySet implements RbacPolicySet {
 
   private readonly allBindings: BindingDef[] = [];
 
+  /** The role a binding's roleRef names, resolved; undefined when it is not among the policies. */
+  private roleOf(b: BindingDef): Resolved | undefined {
+    return b.roleKind === 'Role'
+      ? this.roles.get(tupleKey(b.namespace, b.roleName))
+      : this.clusterRoles.get(b.roleName);
+  }
+
   grants(): BindingGrant[] {
     const out: BindingGrant[] = [];
     for (const b of this.allBindings) {
-      const role =
-        b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
+      const role = this.roleOf(b);
       for (const s of b.subjects) {
         const subjectName =
           s.kind === 'ServiceAccount' ? `${SA_PREFIX}${s.namespace || b.namespace}:${s.name}` : s.name;
@@ -111,8 +117,7 @@ class PolicySet implements RbacPolicySet {
     const reasons: string[] = [];
     for (const b of this.relevant(req)) {
       if (b.kind === 'RoleBinding' && (req.namespace === '' || b.namespace !== req.namespace)) continue;
-      const role =
-        b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
+      const role = this.roleOf(b);
       if (!role) {
         reasons.push(
           `${b.kind} ${b.namespace ? b.namespace + '/' : ''}${b.name} refers to ${b.roleKind} ${b.roleName}, which is not among the policies given`,
@@ -142,10 +147,7 @@ class PolicySet implements RbacPolicySet {
       let kept = byResource.get(key);
       if (!kept) {
         kept = list.filter((b) => {
-          const role =
-            b.roleKind === 'Role'
-              ? this.roles.get(tupleKey(b.namespace, b.roleName))
-              : this.clusterRoles.get(b.roleName);
+          const role = this.roleOf(b);
           return !role || 'unknown' in role || role.rules.some((r) => ruleMayAllow(r, req));
         });
         byResource.set(key, kept);
