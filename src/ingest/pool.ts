@@ -71,11 +71,20 @@ export async function runPool(
 /** The partial profile a worker holds, as a stream that asks it for the next batch of principals when needed. */
 async function workerProfile(w: Worker, scope: TaskRequest['scope'], onProgress: Progress): Promise<WorkerProfile> {
   const { head, tail, ids } = (await runOne(w, { scope, mode: 'open' }, onProgress)).open!;
+  // The next batch is asked for as soon as one arrives, so the worker makes it while this thread merges and writes
+  // the one before.
+  const ask = () => {
+    const p = runOne(w, { scope, mode: 'next' }, onProgress);
+    // Awaited below; until then (or if the reader stops early), a failure must not count as unhandled.
+    p.catch(() => {});
+    return p;
+  };
   async function* principals(): AsyncGenerator<Principal> {
-    for (;;) {
-      const r = await runOne(w, { scope, mode: 'next' }, onProgress);
+    let pending: Promise<TaskResult> | undefined = ask();
+    while (pending) {
+      const r: TaskResult = await pending;
+      pending = r.done ? undefined : ask();
       yield* r.batch!;
-      if (r.done) break;
     }
   }
   return { stream: { head, principals: principals(), tail: () => tail }, ids };

@@ -14,8 +14,13 @@ import { runTask, type Progress, type Task, type TaskStats } from './task.js';
  */
 export type TaskMode = 'profile' | 'newest' | 'open' | 'next';
 
-/** A batch of `next` holds whole principals, up to about this many accesses. */
-const BATCH_ACCESSES = 20_000;
+/**
+ * A batch of `next` holds whole principals, up to about this many accesses. Small, so that a batch the main thread
+ * has received dies young there rather than being promoted while it is merged and written: 20,000 took a third more
+ * CPU time and up to 1.8× the peak RSS with two workers on high-cardinality sets (docs/performance.md, "Handing
+ * partial profiles back"); below a few hundred the round trips start to show.
+ */
+const BATCH_ACCESSES = 500;
 
 /** A message to a worker: one task, the scope, and whether to build a profile or only find the newest time. */
 export interface TaskRequest {
