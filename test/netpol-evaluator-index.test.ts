@@ -1,7 +1,8 @@
 // The NetworkPolicy evaluator keeps policies by namespace and, per endpoint object, the policies isolating it;
 // `diff` asks "anything at all?" of a pair before asking each port. Checked on random policies: a long-lived set,
 // asked many times about the same endpoint objects, decides as a fresh set asked once about copies; a port is
-// never allowed where "anything at all?" is not, ICMP aside (the reason diff still asks ICMP of every pair).
+// never allowed where "anything at all?" is not, ICMP aside (the reason diff still asks ICMP of every pair). A rule
+// with a long list of peers is read by namespace: it decides as the same peers written one rule each.
 import { describe, expect, it } from 'vitest';
 import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '../src/verify/netpol/evaluate.js';
 import { rng } from './helpers/cli.js';
@@ -175,5 +176,93 @@ describe('the NetworkPolicy evaluator with its indexes', () => {
     expect(set.allows({ src: web, dst: db, protocol: 'TCP', port: 5432 }).allowed).toBe(true);
     set.add('NetworkPolicy', 'deny', 'shop', { podSelector: {}, policyTypes: ['Ingress'] });
     expect(set.allows({ src: web, dst: db, protocol: 'TCP', port: 5432 }).allowed).toBe(false);
+  });
+
+  it('a long peer list, read by namespace, decides as its peers written one rule each', () => {
+    let allowed = 0;
+    let denied = 0;
+    let byName = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const { rand, one, endpoints } = world(seed);
+      const nsSelector = (): unknown => {
+        const r = rand();
+        if (r < 0.35) return { matchLabels: { 'kubernetes.io/metadata.name': one([...NAMESPACES, 'elsewhere']) } };
+        if (r < 0.45) return { matchLabels: { 'kubernetes.io/metadata.name': one(NAMESPACES), team: 'shop' } };
+        if (r < 0.5) return { matchLabels: { 'kubernetes.io/metadata.name': 7 } };
+        if (r < 0.6)
+          return {
+            matchLabels: { 'kubernetes.io/metadata.name': one(NAMESPACES) },
+            matchExpressions: [{ key: 'pci', operator: one(['Exists', 'DoesNotExist']) }],
+          };
+        if (r < 0.7)
+          return {
+            matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [one(NAMESPACES)] }],
+          };
+        if (r < 0.8) return { matchLabels: { team: one(['shop', 'sre', 'payments']) } };
+        return {};
+      };
+      const peer = (): unknown => {
+        const r = rand();
+        if (r < 0.03) return one([42, null, 'x']);
+        if (r < 0.15) return { ipBlock: { cidr: one(['10.0.0.0/8', '52.0.0.0/8']), except: [] } };
+        const p: Record<string, unknown> = {};
+        if (rand() < 0.75) p['namespaceSelector'] = nsSelector();
+        if (rand() < 0.7)
+          p['podSelector'] = rand() < 0.2 ? {} : { matchLabels: { app: one(['web', 'cart', 'db', 'prom']) } };
+        return p;
+      };
+      const ports = () => (rand() < 0.5 ? { ports: [{ port: one([80, 9090]), protocol: 'TCP' }] } : {});
+      const long: Pol[] = [];
+      const split: Pol[] = [];
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) {
+        const ns = one(NAMESPACES);
+        const dir = rand() < 0.5 ? 'ingress' : 'egress';
+        const rules = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => ({
+          [dir === 'ingress' ? 'from' : 'to']: Array.from({ length: 8 + Math.floor(rand() * 16) }, peer),
+          ...ports(),
+        }));
+        const spec = {
+          podSelector: rand() < 0.5 ? {} : { matchLabels: { app: one(['web', 'db', 'prom']) } },
+          policyTypes: [dir === 'ingress' ? 'Ingress' : 'Egress'],
+          [dir]: rules,
+        };
+        const one1 = {
+          ...spec,
+          [dir]: rules.flatMap((r) => {
+            const { from, to, ...rest } = r as Record<string, unknown>;
+            return ((from ?? to) as unknown[]).map((x) => ({ [dir === 'ingress' ? 'from' : 'to']: [x], ...rest }));
+          }),
+        };
+        long.push({ kind: 'NetworkPolicy', ns, spec });
+        split.push({ kind: 'NetworkPolicy', ns, spec: one1 });
+        // The same spec object in a second namespace: peers without a namespaceSelector are that namespace's.
+        if (rand() < 0.3) {
+          const other = one(NAMESPACES);
+          long.push({ kind: 'NetworkPolicy', ns: other, spec });
+          split.push({ kind: 'NetworkPolicy', ns: other, spec: one1 });
+        }
+      }
+      const a = setOf(long);
+      const b = setOf(split);
+      for (const src of endpoints)
+        for (const dst of endpoints)
+          for (const c of [
+            { src, dst },
+            { src, dst, protocol: 'TCP' as Proto, port: one([80, 9090, 443]) },
+          ]) {
+            const d = a.allows(c);
+            expect(d.allowed, JSON.stringify({ long, c })).toBe(b.allows(c).allowed);
+            expect(a.isAllowed(c)).toBe(d.allowed);
+            if (!d.allowed) denied++;
+            else if (/NetworkPolicy \S+ rule/.test(d.detail)) {
+              allowed++;
+              // Allowed by a rule across namespaces: a peer found in another namespace's part of a list.
+              if (c.src.kind === 'pod' && c.dst.kind === 'pod' && c.src.namespace !== c.dst.namespace) byName++;
+            }
+          }
+    }
+    expect(allowed).toBeGreaterThan(3000);
+    expect(denied).toBeGreaterThan(900);
+    expect(byName).toBeGreaterThan(1400);
   });
 });

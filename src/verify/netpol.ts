@@ -139,28 +139,36 @@ export function verifyNetpol(
   // Narrowness: pairs of known workloads that never connected (each direction on its own). Workloads
   // of one namespace with identical labels are one group: no NetworkPolicy can tell their pods apart,
   // so a pair is over groups, and a group pair talked when any of its members did.
-  const groupOf = new Map<string, string>();
-  const groups = new Map<string, { name: string; ep: Endpoint }>();
+  // Groups are numbered in order of their first workload; a pair of groups is one number.
+  const groupOf = new Map<string, number>();
+  const numbered = new Map<string, number>();
+  const groups: { name: string; ep: Endpoint }[] = [];
   for (const w of [...workloads.values()].filter((x) => !x.hostNetwork).sort(compareWorkloads)) {
     const ep = endpointOf({ kind: 'workload', namespace: w.namespace, name: w.name }, workloads);
     const key = tupleKey(w.namespace, JSON.stringify(ep.kind === 'pod' ? Object.entries(ep.labels).sort() : []));
-    groupOf.set(peerId({ kind: 'workload', namespace: w.namespace, name: w.name }), key);
-    if (!groups.has(key)) groups.set(key, { name: `${w.namespace}/${w.name}`, ep });
+    let g = numbered.get(key);
+    if (g === undefined) {
+      numbered.set(key, (g = groups.length));
+      groups.push({ name: `${w.namespace}/${w.name}`, ep });
+    }
+    groupOf.set(peerId({ kind: 'workload', namespace: w.namespace, name: w.name }), g);
   }
-  const talkedGroups = new Set<string>();
+  const talkedGroups = new Set<number>();
   for (const [a, b] of talked) {
     const ga = groupOf.get(peerId(a));
     const gb = groupOf.get(peerId(b));
-    if (ga && gb) talkedGroups.add(ga + gb);
+    if (ga !== undefined && gb !== undefined) talkedGroups.add(ga * groups.length + gb);
   }
   let pairs = 0;
   let open = 0;
   const examples: string[] = [];
-  for (const [ka, a] of groups) {
-    for (const [kb, b] of groups) {
-      if (ka === kb || talkedGroups.has(ka + kb)) continue;
+  for (let ia = 0; ia < groups.length; ia++) {
+    const a = groups[ia]!;
+    for (let ib = 0; ib < groups.length; ib++) {
+      const b = groups[ib]!;
+      if (ia === ib || talkedGroups.has(ia * groups.length + ib)) continue;
       pairs++;
-      if (set.allows({ src: a.ep, dst: b.ep }).allowed) {
+      if (set.isAllowed({ src: a.ep, dst: b.ep })) {
         open++;
         if (examples.length < 10) examples.push(`${a.name} → ${b.name}`);
       }

@@ -72,11 +72,11 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
           // A port is allowed only if some port is (each side's rule that allows it allows "any port" too), so a
           // pair nothing may pass is asked once, not once per port. Not ICMP: a Cilium rule of `icmps` alone
           // allows ICMP but no port.
-          const some = sets[i]!.allows({ src: a.ep, dst: b.ep }).allowed;
+          const some = sets[i]!.isAllowed({ src: a.ep, dst: b.ep });
           for (const p of portList)
             if (
               (some || p.protocol === 'ICMP' || p.protocol === 'ICMPv6') &&
-              sets[i]!.allows({ src: a.ep, dst: b.ep, protocol: p.protocol, port: p.port }).allowed
+              sets[i]!.isAllowed({ src: a.ep, dst: b.ep, protocol: p.protocol, port: p.port })
             )
               out.push({ from: a.name, to: b.name, ...p, at: location(sides[i]!.docs, a.ep, b.ep) });
         }
@@ -86,7 +86,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     covered(g, by) {
       const src = byName.get(g.from)!;
       const dst = byName.get(g.to)!;
-      return sets[by]!.allows({ src, dst, protocol: g.protocol, port: g.port }).allowed ? 'yes' : 'no';
+      return sets[by]!.isAllowed({ src, dst, protocol: g.protocol, port: g.port }) ? 'yes' : 'no';
     },
     groupKey: key,
     finding: (type, items, evidence) => finding(type, items[0]!, evidence, riskOf(byName, items[0]!)),
@@ -110,11 +110,22 @@ const isNetpol = (d: PolicyDoc) => {
 };
 const namespaceOf = (d: PolicyDoc) => (d.object as { metadata?: { namespace?: string } }).metadata?.namespace;
 
+/** The file of each namespace's first NetworkPolicy document, per side's documents (built on first use). */
+const firstFiles = new WeakMap<PolicyDoc[], Map<string, string>>();
+
 function location(docs: PolicyDoc[], a: Endpoint, b: Endpoint): Location {
   // The file of a policy of the destination's namespace (or the source's), for annotations.
   const ns = b.kind === 'pod' ? b.namespace : a.kind === 'pod' ? a.namespace : '';
-  const doc = docs.find((d) => isNetpol(d) && namespaceOf(d) === ns);
-  return { file: doc?.file ?? docs[0]?.file ?? '', line: 1 };
+  let files = firstFiles.get(docs);
+  if (!files) {
+    files = new Map();
+    for (const d of docs) {
+      const n = isNetpol(d) ? namespaceOf(d) : undefined;
+      if (n !== undefined && !files.has(n)) files.set(n, d.file);
+    }
+    firstFiles.set(docs, files);
+  }
+  return { file: files.get(ns) ?? docs[0]?.file ?? '', line: 1 };
 }
 
 function namedPorts(set: NetworkPolicySet): { protocol: Proto; port: number }[] {

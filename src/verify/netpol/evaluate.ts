@@ -70,6 +70,8 @@ export class NetworkPolicySet {
   /** The policies isolating an endpoint, per direction, by the endpoint object (pairs reuse theirs). */
   private isolating = new WeakMap<Endpoint, { Ingress?: Policy[]; Egress?: Policy[] }>();
   private readonly nsLabelsOf = new Map<string, Record<string, string>>();
+  /** Long peer lists split by namespace (`indexPeers`), by the list as written and the policy's namespace. */
+  private readonly peerIndexes = new WeakMap<unknown[], Map<string, PeerIndex>>();
 
   constructor(
     /** Namespace labels; `kubernetes.io/metadata.name` is added for every namespace. */
@@ -90,7 +92,7 @@ export class NetworkPolicySet {
   private nsLabels(ns: string): Record<string, string> {
     let labels = this.nsLabelsOf.get(ns);
     if (!labels) {
-      labels = { ...(this.namespaceLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
+      labels = { ...(this.namespaceLabels.get(ns) ?? {}), [NAME_LABEL]: ns };
       this.nsLabelsOf.set(ns, labels);
     }
     return labels;
@@ -126,7 +128,12 @@ export class NetworkPolicySet {
     return { allowed: true, detail: `${eg.detail}; ${ing.detail}` };
   }
 
-  private side(c: Connection, dir: 'Ingress' | 'Egress'): { allowed: boolean; detail: string } {
+  /** Whether the connection is allowed, without saying by what (for questions asked of every pair). */
+  isAllowed(c: Connection): boolean {
+    return this.side(c, 'Egress', false).allowed && this.side(c, 'Ingress', false).allowed;
+  }
+
+  private side(c: Connection, dir: 'Ingress' | 'Egress', explain = true): { allowed: boolean; detail: string } {
     const self = dir === 'Egress' ? c.src : c.dst;
     const other = dir === 'Egress' ? c.dst : c.src;
     if (self.kind !== 'pod') return { allowed: true, detail: `${dir.toLowerCase()}: not a pod` };
@@ -140,9 +147,14 @@ export class NetworkPolicySet {
           p.kind === 'NetworkPolicy'
             ? this.k8sRule(r, dir, p.namespace, other, c)
             : this.ciliumRule(r, dir, p.namespace, other, c);
-        if (ok) return { allowed: true, detail: `${dir.toLowerCase()}: ${p.kind} ${p.namespace}/${p.name} rule ${i}` };
+        if (ok)
+          return {
+            allowed: true,
+            detail: explain ? `${dir.toLowerCase()}: ${p.kind} ${p.namespace}/${p.name} rule ${i}` : '',
+          };
       }
     }
+    if (!explain) return { allowed: false, detail: '' };
     return {
       allowed: false,
       detail: `${dir.toLowerCase()} of ${self.namespace} pod isolated by ${applicable.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it`,
@@ -151,11 +163,29 @@ export class NetworkPolicySet {
 
   private k8sRule(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, c: Connection): boolean {
     const peers = r[dir === 'Egress' ? 'to' : 'from'];
-    const peerOk =
-      peers === undefined ||
-      arr(peers).length === 0 ||
-      arr(peers).some((p) => isObj(p) && this.k8sPeer(p, policyNs, other));
+    const list = arr(peers);
+    const matches = (p: unknown) => isObj(p) && this.k8sPeer(p, policyNs, other);
+    let peerOk = peers === undefined || list.length === 0;
+    if (!peerOk && list.length < INDEX_PEERS_FROM) peerOk = list.some(matches);
+    else if (!peerOk) {
+      // A rule listing one peer per workload of the cluster (a metrics scraper's egress, a DNS server's ingress) is
+      // asked about every pair it takes part in: only the peers that could match in the other side's namespace are
+      // read. Whether any peer matches is the same as over the whole list.
+      const index = this.peerIndex(list, policyNs);
+      peerOk =
+        index.ip.some(matches) ||
+        (other.kind === 'pod' &&
+          ((index.byNamespace.get(other.namespace)?.some(matches) ?? false) || index.anyNamespace.some(matches)));
+    }
     return peerOk && k8sPorts(r['ports'], c);
+  }
+
+  private peerIndex(list: unknown[], policyNs: string): PeerIndex {
+    let byPolicyNs = this.peerIndexes.get(list);
+    if (!byPolicyNs) this.peerIndexes.set(list, (byPolicyNs = new Map()));
+    let index = byPolicyNs.get(policyNs);
+    if (!index) byPolicyNs.set(policyNs, (index = indexPeers(list, policyNs)));
+    return index;
   }
 
   private k8sPeer(p: Obj, policyNs: string, ep: Endpoint): boolean {
@@ -219,6 +249,50 @@ export class NetworkPolicySet {
     return arr(r['toPorts']).some((tp) => isObj(tp) && arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c)));
   }
 }
+
+/** Peer lists at least this long are split by namespace; shorter ones are read in full. */
+const INDEX_PEERS_FROM = 8;
+
+interface PeerIndex {
+  /** Peers with an ipBlock (they match by address, pods included). */
+  ip: Obj[];
+  /** Peers that can only match pods of one namespace: no namespaceSelector (the policy's), or one naming it. */
+  byNamespace: Map<string, Obj[]>;
+  /** Every other peer. */
+  anyNamespace: Obj[];
+}
+
+/**
+ * A peer list split as `k8sPeer` reads it: an ipBlock peer is decided by address alone; otherwise a peer without a
+ * namespaceSelector matches only in the policy's namespace, and one whose namespaceSelector's matchLabels names
+ * `kubernetes.io/metadata.name` only in that namespace (the evaluator sets that label to the namespace's own name).
+ */
+function indexPeers(list: unknown[], policyNs: string): PeerIndex {
+  const index: PeerIndex = { ip: [], byNamespace: new Map(), anyNamespace: [] };
+  for (const p of list) {
+    if (!isObj(p)) continue;
+    if (isObj(p['ipBlock'])) {
+      index.ip.push(p);
+      continue;
+    }
+    const nsSel = p['namespaceSelector'];
+    let ns: string | undefined;
+    if (nsSel === undefined) ns = policyNs;
+    else if (isObj(nsSel) && isObj(nsSel['matchLabels']) && Object.hasOwn(nsSel['matchLabels'], NAME_LABEL)) {
+      const v = nsSel['matchLabels'][NAME_LABEL];
+      if (typeof v === 'string') ns = v;
+    }
+    if (ns === undefined) index.anyNamespace.push(p);
+    else {
+      const l = index.byNamespace.get(ns);
+      if (l) l.push(p);
+      else index.byNamespace.set(ns, [p]);
+    }
+  }
+  return index;
+}
+
+const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 function typesOf(kind: Policy['kind'], spec: Obj): Set<'Ingress' | 'Egress'> {
   if (kind === 'CiliumNetworkPolicy') {
