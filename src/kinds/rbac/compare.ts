@@ -342,10 +342,20 @@ interface PrincipalIndex {
   /** Positions in `principals` by username, and by group. */
   users: Map<string, number[]>;
   groups: Map<string, number[]>;
+  /** The grantable accesses of a group's principals by API group and resource (built when first asked). */
+  groupAccesses: Map<string, GroupAccesses>;
+}
+
+type K8sEdge = Principal['k8s'][number];
+
+interface GroupAccesses {
+  all: K8sEdge[];
+  urls: K8sEdge[];
+  byResource: Map<string, Map<string, K8sEdge[]>>;
 }
 
 /** The profile's principals by username and by group (a diff asks once per group of grants). */
-function principalsBySubject(profile: Profile): PrincipalIndex {
+export function principalsBySubject(profile: Profile): PrincipalIndex {
   const users = new Map<string, number[]>();
   const groups = new Map<string, number[]>();
   const add = (m: Map<string, number[]>, k: string, i: number) => {
@@ -357,21 +367,72 @@ function principalsBySubject(profile: Profile): PrincipalIndex {
     add(users, p.username, i);
     for (const g of p.groups) add(groups, g, i);
   });
-  return { principals: profile.principals, users, groups };
+  return { principals: profile.principals, users, groups, groupAccesses: new Map() };
 }
 
 /** Evidence of the profile's accesses that a group of grants covers. */
-function evidenceOf(by: PrincipalIndex, items: RbacGrant[]): CiEvidence {
-  const found: Evidence[] = [];
+export function evidenceOf(by: PrincipalIndex, items: RbacGrant[]): CiEvidence {
   const g = items[0]!;
+  // Grants of one rule's resourceNames differ in name alone: an access is tried against those of its name (a URL
+  // grant's name is not compared).
+  const anyName = items.filter((x) => x.name === '*' || x.nonResourceURL !== '');
+  const byName = new Map<string, RbacGrant[]>();
+  for (const x of items) {
+    if (x.name === '*' || x.nonResourceURL !== '') continue;
+    const l = byName.get(x.name);
+    if (l) l.push(x);
+    else byName.set(x.name, [x]);
+  }
+  const found: Evidence[] = [];
+  const take = (e: K8sEdge) => {
+    if (anyName.some((x) => covers(x, e)) || byName.get(e.name)?.some((x) => covers(x, e)))
+      found.push(grantEvidence(e)!);
+  };
   const users = by.users.get(g.subject) ?? [];
   const members = g.subjectKind === 'Group' ? (by.groups.get(g.subject) ?? []) : [];
-  // In profile order, each principal once, as a walk over the whole profile finds them.
-  const at = members.length ? [...new Set([...users, ...members])].sort((a, b) => a - b) : users;
-  for (const i of at)
-    for (const e of by.principals[i]!.k8s)
-      if (isGrantable(e) && items.some((x) => covers(x, e))) found.push(grantEvidence(e)!);
+  if (!members.length) {
+    for (const i of users) for (const e of by.principals[i]!.k8s) if (isGrantable(e)) take(e);
+    return fromEvidence(mergeAll(found));
+  }
+  // A group (`system:authenticated` is every principal) is asked once per group of grants: its members' accesses
+  // are kept by API group and resource, and only those the grants could cover are read (the lists are disjoint, so
+  // each access once). Evidence merges the same in any order.
+  let acc = by.groupAccesses.get(g.subject);
+  if (!acc) by.groupAccesses.set(g.subject, (acc = groupAccesses(by, [...new Set([...users, ...members])])));
+  const lists = new Set<K8sEdge[]>();
+  for (const x of items) {
+    if (x.nonResourceURL) lists.add(acc.urls);
+    else if (x.apiGroup === '*' || x.resource === '*') {
+      lists.clear();
+      lists.add(acc.all);
+      break;
+    } else {
+      const list = acc.byResource.get(x.apiGroup)?.get(x.resource);
+      if (list) lists.add(list);
+    }
+  }
+  for (const list of lists) for (const e of list) take(e);
   return fromEvidence(mergeAll(found));
+}
+
+/** The grantable accesses of some principals (each once), by API group and resource, and those of URLs. */
+function groupAccesses(by: PrincipalIndex, at: number[]): GroupAccesses {
+  const acc: GroupAccesses = { all: [], urls: [], byResource: new Map() };
+  for (const i of at)
+    for (const e of by.principals[i]!.k8s) {
+      if (!isGrantable(e)) continue;
+      acc.all.push(e);
+      if (e.nonResourceURL !== '') {
+        acc.urls.push(e);
+        continue;
+      }
+      let byGroup = acc.byResource.get(e.apiGroup);
+      if (!byGroup) acc.byResource.set(e.apiGroup, (byGroup = new Map()));
+      const list = byGroup.get(e.resource);
+      if (list) list.push(e);
+      else byGroup.set(e.resource, [e]);
+    }
+  return acc;
 }
 
 /** A would-be denial as a CI finding's access and words. */
