@@ -64,10 +64,16 @@ class PolicySet implements RbacPolicySet {
 
   /** The role a binding's roleRef names, resolved; undefined when it is not among the policies. */
   private roleOf(b: BindingDef): Resolved | undefined {
-    return b.roleKind === 'Role'
-      ? this.roles.get(tupleKey(b.namespace, b.roleName))
-      : this.clusterRoles.get(b.roleName);
+    // Kept per binding: a request walks its subject's bindings, and a key built per binding per request was most
+    // of `diff`'s time with thousands of bindings to one group.
+    if (this.roleOfBinding.has(b)) return this.roleOfBinding.get(b);
+    const role =
+      b.roleKind === 'Role' ? this.roles.get(tupleKey(b.namespace, b.roleName)) : this.clusterRoles.get(b.roleName);
+    this.roleOfBinding.set(b, role);
+    return role;
   }
+
+  private readonly roleOfBinding = new Map<BindingDef, Resolved | undefined>();
 
   grants(): BindingGrant[] {
     const out: BindingGrant[] = [];
@@ -145,19 +151,61 @@ class PolicySet implements RbacPolicySet {
       let byResource = this.relevantOf.get(list);
       if (!byResource) this.relevantOf.set(list, (byResource = new Map()));
       let kept = byResource.get(key);
-      if (!kept) {
-        kept = list.filter((b) => {
-          const role = this.roleOf(b);
-          return !role || 'unknown' in role || role.rules.some((r) => ruleMayAllow(r, req));
-        });
-        byResource.set(key, kept);
-      }
+      if (!kept) byResource.set(key, (kept = this.mayAllow(list, req)));
       if (kept.length) parts.push(kept);
     }
     return parts.length === 1 ? parts[0]! : this.inOrder(parts);
   }
 
   private readonly relevantOf = new WeakMap<BindingDef[], Map<string, BindingDef[]>>();
+
+  /**
+   * The bindings of a list whose role could allow requests on this resource (or URL), or is not known, in list
+   * order. Only those whose role names the request's API group (or `*`, or any URL for a URL) are tried: when each
+   * role names an API group of its own, a list of N bindings is asked about ~N resources.
+   */
+  private mayAllow(list: BindingDef[], req: RbacRequest): BindingDef[] {
+    let index = this.listIndexes.get(list);
+    if (!index) this.listIndexes.set(list, (index = this.indexList(list)));
+    const sources =
+      req.nonResourceURL !== ''
+        ? [index.url, index.unknown]
+        : [index.byGroup.get(req.apiGroup) ?? [], index.byGroup.get('*') ?? [], index.unknown];
+    const positions = [...new Set(sources.flat())].sort((a, b) => a - b);
+    const out: BindingDef[] = [];
+    for (const i of positions) {
+      const b = list[i]!;
+      const role = this.roleOf(b);
+      if (!role || 'unknown' in role || role.rules.some((r) => ruleMayAllow(r, req))) out.push(b);
+    }
+    return out;
+  }
+
+  private readonly listIndexes = new WeakMap<BindingDef[], ListIndex>();
+
+  private indexList(list: BindingDef[]): ListIndex {
+    const index: ListIndex = { byGroup: new Map(), url: [], unknown: [] };
+    list.forEach((b, i) => {
+      const role = this.roleOf(b);
+      if (!role || 'unknown' in role) {
+        index.unknown.push(i);
+        return;
+      }
+      const groups = new Set<string>();
+      let url = false;
+      for (const r of role.rules) {
+        for (const g of r.apiGroups) groups.add(g);
+        if (r.nonResourceURLs.length) url = true;
+      }
+      for (const g of groups) {
+        const l = index.byGroup.get(g);
+        if (l) l.push(i);
+        else index.byGroup.set(g, [i]);
+      }
+      if (url) index.url.push(i);
+    });
+    return index;
+  }
 
   /** Bindings naming the user, one of its groups, or its service account; in binding order. */
   private candidates(req: { username: string; groups: readonly string[] }): BindingDef[] {
@@ -190,6 +238,13 @@ class PolicySet implements RbacPolicySet {
     for (const list of lists) for (const b of list) found.add(b);
     return [...found].sort((a, b) => this.rank.get(a)! - this.rank.get(b)!);
   }
+}
+
+/** A subject's bindings by position: by an API group their role's rules name, with URL rules, role not known. */
+interface ListIndex {
+  byGroup: Map<string, number[]>;
+  url: number[];
+  unknown: number[];
 }
 
 function order(b: BindingDef): string[] {
