@@ -27,7 +27,9 @@ import { backtestSection } from './bench/backtest.js';
 import { withoutSources as profileWithoutSources } from './bench/profileText.js';
 import { measureChild } from './bench/measure.js';
 import { DEFAULT_SIZES, parseSize } from './bench/distinct.js';
-import { scaleSections, spliceSections } from './bench/sections.js';
+import { scaleSections, sectionOf, spliceSections } from './bench/sections.js';
+
+const WHERE_TITLE = 'Where the time goes';
 
 const root = join(fileURLToPath(import.meta.url), '../..');
 const args = process.argv.slice(2);
@@ -281,6 +283,10 @@ The default run measures the high-cardinality set (\`--hc-size-mb\`, default 500
 it was. Each distinct size's latest figures are kept in \`.bench/distinct-results.json\`: a size not run this time
 keeps its last row, marked with the date and commit it was measured on.
 `;
-writeFileSync(docPath, doc);
+// "Where the time goes" is written by hand as the code changes (figures measured by hand, A/B runs): the
+// document's own text is kept, and the one above is only for a document that has none.
+const kept = existsSync(docPath) ? sectionOf(readFileSync(docPath, 'utf8'), WHERE_TITLE) : undefined;
+const out = kept ? spliceSections(doc, { [WHERE_TITLE]: kept }) : doc;
+writeFileSync(docPath, out);
 log(`wrote ${docPath}`);
-process.stdout.write(doc);
+process.stdout.write(out);

@@ -36,3 +36,11 @@ export function spliceSections(doc, sections) {
   }
   return text;
 }
+
+/** The text of a document's `## title` section, heading included, up to the next `## ` heading (undefined if none). */
+export function sectionOf(doc, title) {
+  const start = doc.indexOf(`\n## ${title}\n`);
+  if (start < 0) return undefined;
+  const next = doc.indexOf('\n## ', start + 1);
+  return doc.slice(start + 1, next >= 0 ? next : undefined);
+}
