@@ -4,7 +4,8 @@
 // with covering written out from RBAC's rules, for groups as `check` makes them (one verb and resource, many names)
 // and as `diff` does (one rule: several verbs, resources and URLs).
 import { describe, expect, it } from 'vitest';
-import { evidenceOf, principalsBySubject, type RbacGrant } from '../src/kinds/rbac/compare.js';
+import type { RbacGrant } from '../src/kinds/rbac/compare.js';
+import { evidenceOf, principalsBySubject } from '../src/kinds/rbac/evidence.js';
 import { fromEvidence, mergeAll } from '../src/kinds/findings.js';
 import type { Evidence } from '../src/model/evidence.js';
 import type { K8sEdge, Principal, Profile } from '../src/model/profile.js';

@@ -1,4 +1,3 @@
-import type { Evidence } from '../../model/evidence.js';
 import {
   topRisk,
   type CiEvidence,
@@ -11,9 +10,9 @@ import {
 } from '../../model/finding.js';
 import { k8sRiskList } from './risks.js';
 import { cmp } from '../../model/issue.js';
-import { grantEvidence, isGrantable, type Principal, type Profile } from '../../model/profile.js';
 import type { BindingGrant, RbacPolicySet, RbacRequest } from '../../verify/rbac/types.js';
-import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
+import { dedupe, uniqueLocations } from '../findings.js';
+import { evidenceOf, principalsBySubject } from './evidence.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
 /** One thing a binding grants: a verb on a resource name in a namespace ('' = cluster-wide), or on a URL. */
@@ -314,125 +313,6 @@ function ruleItemLines(lines: string[], from: number, end: number): number[] {
     if (m[1]!.length === indent) out.push(j + 1);
   }
   return out;
-}
-
-const wild = (pattern: string, v: string) => pattern === '*' || pattern === v;
-
-/** Whether a grant covers an observed access (its `*` covering every value). */
-function covers(i: RbacGrant, e: Principal['k8s'][number]): boolean {
-  if (!wild(i.verb, e.verb)) return false;
-  if (i.nonResourceURL)
-    return (
-      e.nonResourceURL !== '' &&
-      (i.nonResourceURL === e.nonResourceURL ||
-        (i.nonResourceURL.endsWith('*') && e.nonResourceURL.startsWith(i.nonResourceURL.slice(0, -1))))
-    );
-  return (
-    e.nonResourceURL === '' &&
-    (i.namespace === '' || i.namespace === e.namespace) &&
-    wild(i.apiGroup, e.apiGroup) &&
-    wild(i.resource, e.resource) &&
-    (i.subresource === e.subresource || i.subresource === '*') &&
-    (i.name === '*' || i.name === e.name)
-  );
-}
-
-interface PrincipalIndex {
-  principals: Principal[];
-  /** Positions in `principals` by username, and by group. */
-  users: Map<string, number[]>;
-  groups: Map<string, number[]>;
-  /** The grantable accesses of a group's principals by API group and resource (built when first asked). */
-  groupAccesses: Map<string, GroupAccesses>;
-}
-
-type K8sEdge = Principal['k8s'][number];
-
-interface GroupAccesses {
-  all: K8sEdge[];
-  urls: K8sEdge[];
-  byResource: Map<string, Map<string, K8sEdge[]>>;
-}
-
-/** The profile's principals by username and by group (a diff asks once per group of grants). */
-export function principalsBySubject(profile: Profile): PrincipalIndex {
-  const users = new Map<string, number[]>();
-  const groups = new Map<string, number[]>();
-  const add = (m: Map<string, number[]>, k: string, i: number) => {
-    const list = m.get(k);
-    if (!list) m.set(k, [i]);
-    else if (list[list.length - 1] !== i) list.push(i);
-  };
-  profile.principals.forEach((p, i) => {
-    add(users, p.username, i);
-    for (const g of p.groups) add(groups, g, i);
-  });
-  return { principals: profile.principals, users, groups, groupAccesses: new Map() };
-}
-
-/** Evidence of the profile's accesses that a group of grants covers. */
-export function evidenceOf(by: PrincipalIndex, items: RbacGrant[]): CiEvidence {
-  const g = items[0]!;
-  // Grants of one rule's resourceNames differ in name alone: an access is tried against those of its name (a URL
-  // grant's name is not compared).
-  const anyName = items.filter((x) => x.name === '*' || x.nonResourceURL !== '');
-  const byName = new Map<string, RbacGrant[]>();
-  for (const x of items) {
-    if (x.name === '*' || x.nonResourceURL !== '') continue;
-    const l = byName.get(x.name);
-    if (l) l.push(x);
-    else byName.set(x.name, [x]);
-  }
-  const found: Evidence[] = [];
-  const take = (e: K8sEdge) => {
-    if (anyName.some((x) => covers(x, e)) || byName.get(e.name)?.some((x) => covers(x, e)))
-      found.push(grantEvidence(e)!);
-  };
-  const users = by.users.get(g.subject) ?? [];
-  const members = g.subjectKind === 'Group' ? (by.groups.get(g.subject) ?? []) : [];
-  if (!members.length) {
-    for (const i of users) for (const e of by.principals[i]!.k8s) if (isGrantable(e)) take(e);
-    return fromEvidence(mergeAll(found));
-  }
-  // A group (`system:authenticated` is every principal) is asked once per group of grants: its members' accesses
-  // are kept by API group and resource, and only those the grants could cover are read (the lists are disjoint, so
-  // each access once). Evidence merges the same in any order.
-  let acc = by.groupAccesses.get(g.subject);
-  if (!acc) by.groupAccesses.set(g.subject, (acc = groupAccesses(by, [...new Set([...users, ...members])])));
-  const lists = new Set<K8sEdge[]>();
-  for (const x of items) {
-    if (x.nonResourceURL) lists.add(acc.urls);
-    else if (x.apiGroup === '*' || x.resource === '*') {
-      lists.clear();
-      lists.add(acc.all);
-      break;
-    } else {
-      const list = acc.byResource.get(x.apiGroup)?.get(x.resource);
-      if (list) lists.add(list);
-    }
-  }
-  for (const list of lists) for (const e of list) take(e);
-  return fromEvidence(mergeAll(found));
-}
-
-/** The grantable accesses of some principals (each once), by API group and resource, and those of URLs. */
-function groupAccesses(by: PrincipalIndex, at: number[]): GroupAccesses {
-  const acc: GroupAccesses = { all: [], urls: [], byResource: new Map() };
-  for (const i of at)
-    for (const e of by.principals[i]!.k8s) {
-      if (!isGrantable(e)) continue;
-      acc.all.push(e);
-      if (e.nonResourceURL !== '') {
-        acc.urls.push(e);
-        continue;
-      }
-      let byGroup = acc.byResource.get(e.apiGroup);
-      if (!byGroup) acc.byResource.set(e.apiGroup, (byGroup = new Map()));
-      const list = byGroup.get(e.resource);
-      if (list) list.push(e);
-      else byGroup.set(e.resource, [e]);
-    }
-  return acc;
 }
 
 /** A would-be denial as a CI finding's access and words. */
