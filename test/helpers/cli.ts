@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +42,22 @@ export function cli(
   return { code: r.status ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
 }
 
+const made: string[] = [];
+
+/** A fresh directory under the system's temporary directory, removed after the test file (`removeTmp`). */
 export function tmp(prefix = 'a2p-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/**
+ * Remove every directory `tmp` made in this test file: test/helpers/cleanup.ts (vitest's setup file) calls it after
+ * each file. A2P_KEEP_TMP=1 keeps them, to look at what a failing test wrote.
+ */
+export function removeTmp(): void {
+  if (process.env.A2P_KEEP_TMP === '1') return;
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Every file under dir with its content, keyed by relative path (sorted). */
