@@ -1,16 +1,14 @@
 import { type InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { ruleAllows, ruleMayAllow } from './match.js';
-import { readRbacObjects, selectorMatches, type BindingDef, type RoleDef, type Rule } from './objects.js';
+import { readRbacObjects, type BindingDef, type RoleDef, type Rule } from './objects.js';
+import { aggregate, type Resolved } from './aggregate.js';
 import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest, RuleSet } from './types.js';
 import { admit } from './admit.js';
 import { compareTuples, tupleKey, tupleKeyOf } from '../../util/key.js';
 import { pushAll } from '../../util/array.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
-
-/** Effective rules of a role, or why they cannot be known. */
-type Resolved = { rules: Rule[] } | { unknown: string };
 
 /** Build an evaluator over the RBAC objects among the documents. */
 export function buildRbacPolicySet(docs: PolicyDoc[]): {
@@ -152,12 +150,64 @@ class PolicySet implements RbacPolicySet {
       if (!byResource) this.relevantOf.set(list, (byResource = new Map()));
       let kept = byResource.get(key);
       if (!kept) byResource.set(key, (kept = this.mayAllow(list, req)));
-      if (kept.length) parts.push(kept);
+      const named = req.nonResourceURL !== '' ? kept : this.byName(kept, req);
+      if (named.length) parts.push(named);
     }
     return parts.length === 1 ? parts[0]! : this.inOrder(parts);
   }
 
   private readonly relevantOf = new WeakMap<BindingDef[], Map<string, BindingDef[]>>();
+
+  /**
+   * Of the bindings kept for a resource, those whose role could allow a request for this name: a role whose rules
+   * on the resource all list resourceNames allows none but those names (and no request without a name). When every
+   * team's role names its own ConfigMaps, a request walked every binding, and `diff` asks once per grant.
+   */
+  private byName(kept: BindingDef[], req: RbacRequest): BindingDef[] {
+    let index = this.nameIndexes.get(kept);
+    if (!index) this.nameIndexes.set(kept, (index = this.indexNames(kept, req)));
+    if (index.byName.size === 0) return kept;
+    const named = req.name === '' ? undefined : index.byName.get(req.name);
+    if (!named) return index.any;
+    // Both in binding order, and no binding in both: merged by rank.
+    const out: BindingDef[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < named.length || j < index.any.length) {
+      const a = named[i];
+      const b = index.any[j];
+      if (b === undefined || (a !== undefined && this.rank.get(a)! < this.rank.get(b)!)) {
+        out.push(a!);
+        i++;
+      } else {
+        out.push(b);
+        j++;
+      }
+    }
+    return out;
+  }
+
+  private readonly nameIndexes = new WeakMap<BindingDef[], NameIndex>();
+
+  /** `kept` (every binding in it may allow `req`'s resource) by the names its roles' rules on that resource list. */
+  private indexNames(kept: BindingDef[], req: RbacRequest): NameIndex {
+    const index: NameIndex = { byName: new Map(), any: [] };
+    for (const b of kept) {
+      const role = this.roleOf(b);
+      const rules = !role || 'unknown' in role ? undefined : role.rules.filter((r) => ruleMayAllow(r, req));
+      if (!rules || rules.some((r) => r.resourceNames.length === 0)) {
+        index.any.push(b);
+        continue;
+      }
+      for (const r of rules)
+        for (const name of r.resourceNames) {
+          const l = index.byName.get(name);
+          if (!l) index.byName.set(name, [b]);
+          else if (l[l.length - 1] !== b) l.push(b);
+        }
+    }
+    return index;
+  }
 
   /**
    * The bindings of a list whose role could allow requests on this resource (or URL), or is not known, in list
@@ -240,6 +290,15 @@ class PolicySet implements RbacPolicySet {
   }
 }
 
+/**
+ * Bindings kept for a resource by name: under each name their role's rules on it list (when they all list names),
+ * or in `any` (a rule without names, or a role not known); each in binding order.
+ */
+interface NameIndex {
+  byName: Map<string, BindingDef[]>;
+  any: BindingDef[];
+}
+
 /** A subject's bindings by position: by an API group their role's rules name, with URL rules, role not known. */
 interface ListIndex {
   byGroup: Map<string, number[]>;
@@ -276,103 +335,4 @@ function grant(b: BindingDef): GrantRef {
     roleName: b.roleName,
     file: b.file,
   };
-}
-
-/**
- * ClusterRole aggregation as the controller does it: an aggregated role's rules are its own plus those of every
- * other ClusterRole one of its selectors matches, with theirs aggregated in turn: the fixed point, whatever the
- * graph (roles that aggregate each other, chains of any length). Roles that reach each other share one rule list
- * (a strongly connected component, found without recursion); each rule is kept once.
- */
-function aggregate(all: RoleDef[]): Map<string, Resolved> {
-  // A name given twice: the last definition, as a later apply would leave it.
-  const roles = [...new Map(all.map((r) => [r.name, r])).values()];
-  const edges = roles.map((r, i) => {
-    const out: number[] = [];
-    if (r.selectors)
-      for (const [j, other] of roles.entries())
-        if (j !== i && r.selectors.some((s) => selectorMatches(s, other.labels))) out.push(j);
-    return out;
-  });
-  const comp = components(edges);
-  const members: number[][] = [];
-  for (const [i, c] of comp.entries()) (members[c] ??= []).push(i);
-  // Components come sinks first: every component a role aggregates from is resolved before it.
-  const shared: Rule[][] = [];
-  for (const [c, list] of members.entries()) {
-    const seen = new Set<string>();
-    const rules: Rule[] = [];
-    const add = (rule: Rule) => {
-      const k = JSON.stringify([rule.verbs, rule.apiGroups, rule.resources, rule.resourceNames, rule.nonResourceURLs]);
-      if (!seen.has(k)) {
-        seen.add(k);
-        rules.push(rule);
-      }
-    };
-    const from = new Set<number>();
-    for (const m of list) {
-      for (const rule of roles[m]!.rules) add(rule);
-      for (const j of edges[m]!) if (comp[j] !== c) from.add(comp[j]!);
-    }
-    for (const f of [...from].sort((a, b) => a - b)) for (const rule of shared[f]!) add(rule);
-    shared[c] = rules;
-  }
-  const out = new Map<string, Resolved>();
-  for (const [i, r] of roles.entries()) {
-    const effective = shared[comp[i]!]!;
-    if (r.selectors && effective.length === 0)
-      out.set(r.name, {
-        unknown: `aggregated ClusterRole ${r.name}, whose source ClusterRoles are not among the policies given`,
-      });
-    else out.set(r.name, { rules: effective });
-  }
-  return out;
-}
-
-/** Tarjan's strongly connected components, iterative: the component of each node, sinks first. */
-function components(edges: number[][]): number[] {
-  const n = edges.length;
-  const index = new Array<number>(n).fill(-1);
-  const low = new Array<number>(n).fill(0);
-  const comp = new Array<number>(n).fill(-1);
-  const onStack = new Array<boolean>(n).fill(false);
-  const stack: number[] = [];
-  let next = 0;
-  let count = 0;
-  const visit = (v: number, work: [number, number][]) => {
-    index[v] = low[v] = next++;
-    stack.push(v);
-    onStack[v] = true;
-    work.push([v, 0]);
-  };
-  for (let root = 0; root < n; root++) {
-    if (index[root] !== -1) continue;
-    const work: [number, number][] = [];
-    visit(root, work);
-    while (work.length) {
-      const top = work[work.length - 1]!;
-      const v = top[0];
-      if (top[1] < edges[v]!.length) {
-        const w = edges[v]![top[1]++]!;
-        if (index[w] === -1) visit(w, work);
-        else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
-        continue;
-      }
-      work.pop();
-      if (work.length) {
-        const u = work[work.length - 1]![0];
-        low[u] = Math.min(low[u]!, low[v]!);
-      }
-      if (low[v] === index[v]) {
-        let w: number;
-        do {
-          w = stack.pop()!;
-          onStack[w] = false;
-          comp[w] = count;
-        } while (w !== v);
-        count++;
-      }
-    }
-  }
-  return comp;
 }
