@@ -23,12 +23,13 @@ function world(seed: number) {
     Array.from({ length: 1 + Math.floor(rand() * max) }, () => one(xs));
   const rule = () =>
     rand() < 0.15
-      ? { verbs: some(VERBS, 2), nonResourceURLs: some(['/healthz', '/metrics', '/api/*'], 2) }
+      ? { verbs: some(VERBS, 2), nonResourceURLs: some(['/healthz', '/metrics', '/api/*', '/api/v**'], 2) }
       : {
           apiGroups: some(GROUPS, 2),
           resources: some(RESOURCES, 2),
           verbs: some(VERBS, 2),
-          ...(rand() < 0.3 ? { resourceNames: some(['a', 'b'], 2) } : {}),
+          // `""` names a request without a name (a list), `*` only an object named `*`.
+          ...(rand() < 0.3 ? { resourceNames: some(['a', 'b', '', '*'], 2) } : {}),
         };
   const objects: unknown[] = [];
   const roles: { kind: 'Role' | 'ClusterRole'; ns: string; name: string }[] = [];
@@ -73,8 +74,10 @@ function world(seed: number) {
       resource: url ? '' : res,
       subresource: url || rand() < 0.7 ? '' : 'log',
       namespace: url ? '' : one([...NAMESPACES, '']),
-      name: url ? '' : one(['', 'a', 'b', 'c']),
+      name: url ? '' : one(['', 'a', 'b', 'c', '*']),
       nonResourceURL: url ? one(['/healthz', '/metrics', '/api/v1']) : '',
+      // What `diff` asks of a rule without names: every name at once.
+      ...(!url && rand() < 0.2 ? { anyName: true } : {}),
     };
   };
   const docs: PolicyDoc[] = objects.map((object, index) => ({ file: 'p.yaml', index, object }));
@@ -119,7 +122,9 @@ function reference(docs: PolicyDoc[], req: RbacRequest): { result: string; bindi
     if (req.nonResourceURL)
       return (r.nonResourceURLs ?? []).some(
         (u) =>
-          u === '*' || u === req.nonResourceURL || (u.endsWith('*') && req.nonResourceURL.startsWith(u.slice(0, -1))),
+          u === '*' ||
+          u === req.nonResourceURL ||
+          (u.endsWith('*') && req.nonResourceURL.startsWith(u.replace(/\*+$/, ''))),
       );
     const combined = req.subresource ? `${req.resource}/${req.subresource}` : req.resource;
     const resourceOk = (r.resources ?? []).some(
@@ -127,9 +132,7 @@ function reference(docs: PolicyDoc[], req: RbacRequest): { result: string; bindi
     );
     const names = r.resourceNames ?? [];
     return (
-      has(r.apiGroups, req.apiGroup) &&
-      resourceOk &&
-      (names.length === 0 || (req.name !== '' && names.includes(req.name)))
+      has(r.apiGroups, req.apiGroup) && resourceOk && (names.length === 0 || (!req.anyName && names.includes(req.name)))
     );
   };
   let unknown = false;

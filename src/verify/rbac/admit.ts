@@ -44,6 +44,7 @@ export function admit(set: Checks, req: RbacRequest): RbacDecision {
     namespace: req.namespace,
     name: req.name,
     nonResourceURL: req.nonResourceURL,
+    ...(req.anyName ? { anyName: true } : {}),
   };
   const d = set.authorize(own);
   if (d.result !== 'allow' || req.groups.includes('system:masters')) return d;

@@ -11,7 +11,7 @@ export function ruleAllows(rule: Rule, req: RbacRequest): boolean {
   return (
     has(rule.apiGroups, req.apiGroup) &&
     resourceMatches(rule.resources, req.resource, req.subresource) &&
-    resourceNameMatches(rule.resourceNames, req.name)
+    resourceNameMatches(rule.resourceNames, req)
   );
 }
 
@@ -43,17 +43,28 @@ function resourceMatches(rules: string[], resource: string, sub: string): boolea
   return false;
 }
 
-/** No names: any object. Names: the request must name one of them. */
-function resourceNameMatches(names: string[], name: string): boolean {
+/**
+ * No names: any object. Names: the request must name one of them, compared as written: `*` is a name like any other,
+ * and `""` matches a request without a name (a list, a create), as Kubernetes' ResourceNameMatches compares them. A
+ * request standing for every name (`anyName`) is allowed only by a rule without names.
+ */
+function resourceNameMatches(names: string[], req: RbacRequest): boolean {
   if (names.length === 0) return true;
-  return name !== '' && names.includes(name);
+  return !req.anyName && names.includes(req.name);
 }
 
-/** `*`, the exact path, or a prefix ending in `*`. */
+/** `*`, the exact path, or a prefix ending in `*` (every trailing `*` dropped: `/metrics**` is `/metrics*`). */
 function nonResourceURLMatches(urls: string[], path: string): boolean {
   for (const u of urls) {
     if (u === '*' || u === path) return true;
-    if (u.endsWith('*') && path.startsWith(u.slice(0, -1))) return true;
+    if (u.endsWith('*') && path.startsWith(trimStars(u))) return true;
   }
   return false;
+}
+
+/** A URL without its trailing `*`s, by a scan (a regular expression would try every run of `*`s). */
+export function trimStars(u: string): string {
+  let end = u.length;
+  while (end > 0 && u.charCodeAt(end - 1) === 0x2a) end--;
+  return u.slice(0, end);
 }

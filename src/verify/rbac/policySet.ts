@@ -160,14 +160,15 @@ class PolicySet implements RbacPolicySet {
 
   /**
    * Of the bindings kept for a resource, those whose role could allow a request for this name: a role whose rules
-   * on the resource all list resourceNames allows none but those names (and no request without a name). When every
-   * team's role names its own ConfigMaps, a request walked every binding, and `diff` asks once per grant.
+   * on the resource all list resourceNames allows none but those names (`""` among them: a request without a name),
+   * and no request standing for every name. When every team's role names its own ConfigMaps, a request walked every
+   * binding, and `diff` asks once per grant.
    */
   private byName(kept: BindingDef[], req: RbacRequest): BindingDef[] {
     let index = this.nameIndexes.get(kept);
     if (!index) this.nameIndexes.set(kept, (index = this.indexNames(kept, req)));
     if (index.byName.size === 0) return kept;
-    const named = req.name === '' ? undefined : index.byName.get(req.name);
+    const named = req.anyName ? undefined : index.byName.get(req.name);
     if (!named) return index.any;
     // Both in binding order, and no binding in both: merged by rank.
     const out: BindingDef[] = [];

@@ -18,6 +18,12 @@ export interface RbacRequest extends K8sAccess {
   roleRef?: { kind: 'Role' | 'ClusterRole'; name: string };
   /** A Role or ClusterRole write: the rules written, when the request body was logged (for `escalate`). */
   roleRules?: readonly PolicyRule[];
+  /**
+   * The request stands for every name of its resource (what a rule without resourceNames grants, as `diff` and
+   * `check` ask): only a rule without names allows it, and `name` is not compared. No name can stand for this: `*`
+   * and `""` are names a rule may list.
+   */
+  anyName?: boolean;
 }
 
 /** A PolicyRule with every list present. */
