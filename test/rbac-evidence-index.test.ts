@@ -42,8 +42,8 @@ function world(seed: number) {
       resource: url ? '' : one(RESOURCES),
       subresource: url || rand() < 0.8 ? '' : 'status',
       namespace: url ? '' : one(NAMESPACES),
-      name: url ? '' : one(NAMES),
-      nonResourceURL: url ? one(URLS) : '',
+      name: url ? '' : one([...NAMES, '*']),
+      nonResourceURL: url ? one([...URLS, '/healthz/live']) : '',
     };
     const r = rand();
     if (r < 0.7) e.allowed = evidence();
@@ -71,9 +71,10 @@ function world(seed: number) {
       apiGroup: url ? '' : rand() < 0.15 ? '*' : one(API_GROUPS),
       resource: url ? '' : rand() < 0.15 ? '*' : one(RESOURCES),
       subresource: url ? '' : one(['', '', 'status', '*']),
-      name: url ? '' : rand() < 0.4 ? '*' : one(NAMES.slice(1)),
+      // No name: any name. `*` and `""` are names as written (`""`: a request without one).
+      name: url ? '' : rand() < 0.4 ? undefined : one([...NAMES, '*']),
       verb,
-      nonResourceURL: url ? one([...URLS, '/healthz*', '*']) : '',
+      nonResourceURL: url ? one([...URLS, '/healthz*', '/healthz**', '*']) : '',
       at: { file: 'f.yaml', line: 1 },
       rule: 'r',
     };
@@ -81,7 +82,7 @@ function world(seed: number) {
   return { rand, one, profile, grant };
 }
 
-/** RBAC's covering, written out: `*` matches any value, a URL ending in `*` is a prefix. */
+/** RBAC's covering, written out: `*` matches any value but a name, a URL ending in `*`s is a prefix. */
 function coversRef(i: RbacGrant, e: K8sEdge): boolean {
   const w = (p: string, v: string) => p === '*' || p === v;
   if (!w(i.verb, e.verb)) return false;
@@ -89,7 +90,7 @@ function coversRef(i: RbacGrant, e: K8sEdge): boolean {
     return (
       e.nonResourceURL !== '' &&
       (i.nonResourceURL === e.nonResourceURL ||
-        (i.nonResourceURL.endsWith('*') && e.nonResourceURL.startsWith(i.nonResourceURL.slice(0, -1))))
+        (i.nonResourceURL.endsWith('*') && e.nonResourceURL.startsWith(i.nonResourceURL.replace(/\*+$/, ''))))
     );
   return (
     e.nonResourceURL === '' &&
@@ -97,7 +98,7 @@ function coversRef(i: RbacGrant, e: K8sEdge): boolean {
     w(i.apiGroup, e.apiGroup) &&
     w(i.resource, e.resource) &&
     w(i.subresource, e.subresource) &&
-    (i.name === '*' || i.name === e.name)
+    (i.name === undefined || i.name === e.name)
   );
 }
 
@@ -132,7 +133,7 @@ describe('evidence of a group of RBAC grants', () => {
           const first = grant(subject, kind, one(VERBS));
           items = Array.from({ length: n }, () => ({
             ...first,
-            name: first.nonResourceURL ? '' : one(['*', ...NAMES.slice(1)]),
+            name: first.nonResourceURL ? '' : one([undefined, '*', ...NAMES]),
           }));
         } else items = Array.from({ length: n }, () => grant(subject, kind, one([...VERBS, '*'])));
         const got = evidenceOf(by, items);

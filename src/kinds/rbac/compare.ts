@@ -23,8 +23,11 @@ export interface RbacGrant {
   apiGroup: string;
   resource: string;
   subresource: string;
-  /** `*` when the rule names no resourceNames. */
-  name: string;
+  /**
+   * The resourceName granted; undefined when the rule names none (any name). `*` and `""` are names as written:
+   * Kubernetes compares them literally (`""` is a request without a name), so neither may stand for any name.
+   */
+  name: string | undefined;
   verb: string;
   nonResourceURL: string;
   at: Location;
@@ -134,7 +137,7 @@ function rbacGrants(
             const slash = res.indexOf('/');
             const resource = slash < 0 ? res : res.slice(0, slash);
             const subresource = slash < 0 ? '' : res.slice(slash + 1);
-            for (const name of r.resourceNames.length ? r.resourceNames : ['*'])
+            for (const name of r.resourceNames.length ? r.resourceNames : [undefined])
               grants.push({
                 ...base,
                 namespace,
@@ -163,8 +166,10 @@ function request(g: RbacGrant): RbacRequest {
     resource: g.resource,
     subresource: g.subresource,
     namespace: g.namespace,
-    name: g.name,
+    name: g.name ?? '',
     nonResourceURL: g.nonResourceURL,
+    // Any name: covered only by a rule without names (a rule listing `*` or `""` covers those names alone).
+    ...(g.name === undefined ? { anyName: true } : {}),
   };
 }
 
@@ -179,7 +184,7 @@ function summary(items: RbacGrant[]): string {
   if (urls.length === items.length) return `${verbs} ${uniq(urls.map((i) => i.nonResourceURL)).join(', ')}`;
   const resources = uniq(items.filter((i) => !i.nonResourceURL).map(resOf)).join(', ');
   const named = items.filter((i) => !i.nonResourceURL);
-  const names = named.map((i) => i.name).filter((n) => n !== '*');
+  const names = named.flatMap((i) => (i.name === undefined ? [] : [shownName(i.name)]));
   const nameText = names.length && names.length === named.length ? ' ' + uniq(names).join(', ') : '';
   return `${verbs} ${resources}${nameText}${g.namespace ? ' in ' + g.namespace : ' (cluster-wide)'}`;
 }
@@ -193,9 +198,13 @@ function riskOf(items: RbacGrant[]): CiFinding['risk'] {
   return level ? { level, reasons: list.map((r) => r.reason) } : undefined;
 }
 
+/** A name in words: `*` and `""` quoted, so neither reads as any name or as nothing. */
+const shownName = (n: string) => (n === '' || n === '*' ? JSON.stringify(n) : n);
+
 function finding(type: FindingType, items: RbacGrant[], evidence?: CiEvidence): CiFinding {
   const g = items[0]!;
-  const names = [...new Set(items.map((i) => i.name))].sort(cmp);
+  const anyName = items.some((i) => i.name === undefined);
+  const names = [...new Set(items.flatMap((i) => (i.name === undefined ? [] : [i.name])))].sort(cmp);
   const verbs = uniq(items.map((i) => i.verb));
   const resources = uniq(items.map((i) => (i.subresource ? `${i.resource}/${i.subresource}` : i.resource)));
   const risk = type === 'undetermined' ? undefined : riskOf(items);
@@ -216,7 +225,7 @@ function finding(type: FindingType, items: RbacGrant[], evidence?: CiEvidence): 
           verb: g.verb,
           ...(verbs.length > 1 ? { verbs } : {}),
           ...(resources.length > 1 ? { resources } : {}),
-          resourceNames: names.includes('*') ? [] : names,
+          resourceNames: anyName ? [] : names,
         },
     summary: summary(items),
     ...(risk ? { risk } : {}),

@@ -3,6 +3,7 @@ import type { CiEvidence } from '../../model/finding.js';
 import { grantEvidence, isGrantable, type Principal, type Profile } from '../../model/profile.js';
 import { fromEvidence, mergeAll } from '../findings.js';
 import type { RbacGrant } from './compare.js';
+import { trimStars } from '../../verify/rbac/match.js';
 
 /**
  * The evidence `diff --profile`, `check` and `report --policies` attach to a group of RBAC grants: the profile's
@@ -11,14 +12,14 @@ import type { RbacGrant } from './compare.js';
 
 const wild = (pattern: string, v: string) => pattern === '*' || pattern === v;
 
-/** Whether a grant covers an observed access (its `*` covering every value). */
+/** Whether a grant covers an observed access (its `*` covering every value but a name's; no name: any). */
 function covers(i: RbacGrant, e: Principal['k8s'][number]): boolean {
   if (!wild(i.verb, e.verb)) return false;
   if (i.nonResourceURL)
     return (
       e.nonResourceURL !== '' &&
       (i.nonResourceURL === e.nonResourceURL ||
-        (i.nonResourceURL.endsWith('*') && e.nonResourceURL.startsWith(i.nonResourceURL.slice(0, -1))))
+        (i.nonResourceURL.endsWith('*') && e.nonResourceURL.startsWith(trimStars(i.nonResourceURL))))
     );
   return (
     e.nonResourceURL === '' &&
@@ -26,7 +27,7 @@ function covers(i: RbacGrant, e: Principal['k8s'][number]): boolean {
     wild(i.apiGroup, e.apiGroup) &&
     wild(i.resource, e.resource) &&
     (i.subresource === e.subresource || i.subresource === '*') &&
-    (i.name === '*' || i.name === e.name)
+    (i.name === undefined || i.name === e.name)
   );
 }
 
@@ -68,10 +69,10 @@ export function evidenceOf(by: PrincipalIndex, items: RbacGrant[]): CiEvidence {
   const g = items[0]!;
   // Grants of one rule's resourceNames differ in name alone: an access is tried against those of its name (a URL
   // grant's name is not compared).
-  const anyName = items.filter((x) => x.name === '*' || x.nonResourceURL !== '');
+  const anyName = items.filter((x) => x.name === undefined || x.nonResourceURL !== '');
   const byName = new Map<string, RbacGrant[]>();
   for (const x of items) {
-    if (x.name === '*' || x.nonResourceURL !== '') continue;
+    if (x.name === undefined || x.nonResourceURL !== '') continue;
     const l = byName.get(x.name);
     if (l) l.push(x);
     else byName.set(x.name, [x]);
