@@ -4,10 +4,11 @@ import { selectorMatches, type RoleDef, type Rule } from './objects.js';
 export type Resolved = { rules: Rule[] } | { unknown: string };
 
 /**
- * ClusterRole aggregation as the controller does it: an aggregated role's rules are its own plus those of every
- * other ClusterRole one of its selectors matches, with theirs aggregated in turn: the fixed point, whatever the
- * graph (roles that aggregate each other, chains of any length). Roles that reach each other share one rule list
- * (a strongly connected component, found without recursion); each rule is kept once.
+ * ClusterRole aggregation as the controller does it (pkg/controller/clusterroleaggregation): an aggregated role's
+ * rules are replaced by those of every other ClusterRole one of its selectors matches, its own `rules` dropped (the
+ * controller writes the union over them), with an aggregated role matched taking its aggregated rules: the fixed
+ * point, whatever the graph (roles that aggregate each other, chains of any length). Roles that reach each other
+ * share one rule list (a strongly connected component, found without recursion); each rule is kept once.
  */
 export function aggregate(all: RoleDef[]): Map<string, Resolved> {
   // A name given twice: the last definition, as a later apply would leave it.
@@ -36,7 +37,8 @@ export function aggregate(all: RoleDef[]): Map<string, Resolved> {
     };
     const from = new Set<number>();
     for (const m of list) {
-      for (const rule of roles[m]!.rules) add(rule);
+      // Only a role without an aggregationRule keeps what it lists: the controller overwrites the others' rules.
+      if (!roles[m]!.selectors) for (const rule of roles[m]!.rules) add(rule);
       for (const j of edges[m]!) if (comp[j] !== c) from.add(comp[j]!);
     }
     for (const f of [...from].sort((a, b) => a - b)) for (const rule of shared[f]!) add(rule);
