@@ -41,7 +41,9 @@ export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
     }
     // Names the event gave without a part of their ARN: a secret's random suffix, an IAM name's path...
     const partial = n.resources.filter((r) => /[*?]/.test(r));
-    if (partial.length) widened.push(`${n.action}: ${partial.map(builtWildcard).join('; ')}`);
+    // An implied permission on a pattern whose `via` says why (`requestParameters.x: the created volume...`).
+    if (partial.length && n.implied?.includes(': ')) widened.push(`${n.action}: ${n.implied} → ${partial.join(', ')}`);
+    else if (partial.length) widened.push(`${n.action}: ${partial.map(builtWildcard).join('; ')}`);
     return {
       ...base,
       resources: [...new Set(resources)].sort(),

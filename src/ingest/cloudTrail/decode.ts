@@ -15,8 +15,9 @@ import {
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
-import { impliedPermissions, partitionOf, resourcesFromParameters } from './resources.js';
+import { impliedPermissions, partitionOf, resourcesFromParameters, type CallContext } from './resources.js';
 import { withRequestActions } from './requestActions.js';
+import { isCreatedPattern } from './tagOnCreate.js';
 import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
@@ -116,7 +117,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
   const link = linkOf(v, obs);
   if (link) obs.link = link;
-  const problem = callProblem(obs, str(v['recipientAccountId']));
+  const problem = callProblem(obs, str(v['recipientAccountId']), ctx);
   if (problem) {
     issue('cloudtrail.bad-name', problem);
     return 0;
@@ -169,7 +170,7 @@ const POLICY_IDENTITY = new Set<AwsPrincipal['type']>(['Role', 'IAMUser', 'Root'
  * A name that no real record carries, in a field a policy is made from: the identity's ARN, the event,
  * the region and account, every resource and implied permission, a service account link.
  */
-function callProblem(obs: AwsCallObservation, recipient: string): string | undefined {
+function callProblem(obs: AwsCallObservation, recipient: string, ctx: CallContext): string | undefined {
   const check = (what: string, value: string, fn: (x: string) => string | undefined) => {
     const p = fn(value);
     return p ? `${what} ${shown(value)} ${p}` : undefined;
@@ -192,7 +193,9 @@ function callProblem(obs: AwsCallObservation, recipient: string): string | undef
     if (p) return p;
   }
   for (const i of obs.implied) {
-    const p = i.resource === '' ? undefined : check(`${i.action} resource`, i.resource, candidateArnProblem);
+    // A created resource the record does not name is a catalogue pattern built from the call's context alone.
+    const built = i.resource === '' || isCreatedPattern(i.resource, ctx);
+    const p = built ? undefined : check(`${i.action} resource`, i.resource, candidateArnProblem);
     if (p) return p;
   }
   const l = obs.link;

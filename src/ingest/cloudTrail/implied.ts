@@ -3,6 +3,7 @@ import { isObj } from '../../util/json.js';
 import { isArn, parseArn } from '../../knowledge/aws/arn.js';
 import type { CallContext } from './resources.js';
 import { own } from '../../util/own.js';
+import { tagOnCreate } from './tagOnCreate.js';
 
 /**
  * The permissions a call needs besides its own action, each with the request parameter that says so
@@ -13,11 +14,13 @@ import { own } from '../../util/own.js';
  * - s3:GetObject (s3:GetObjectVersion with a versionId) on a copy source;
  * - s3:GetObjectVersion, s3:DeleteObjectVersion... when a versionId is given;
  * - s3:PutObjectAcl when a write sets an ACL (x-amz-acl, x-amz-grant-*);
- * - kms:GenerateDataKey (and kms:Decrypt for multipart uploads) when an S3 write names a KMS key, kms:Decrypt when
- *   the record shows a read of an SSE-KMS object;
+ * - kms:GenerateDataKey (and kms:Decrypt for multipart uploads) when an S3 write names a KMS key or its response
+ *   shows one (a bucket's default SSE-KMS), kms:Decrypt for an upload part into an SSE-KMS upload and when the
+ *   record shows a read of an SSE-KMS object;
  * - kms:CreateGrant, kms:DescribeKey (and kms:GenerateDataKeyWithoutPlaintext for EBS) where a service uses a key on
  *   the caller's behalf (EBS volumes and snapshots, RDS instances and clusters);
- * - iam:TagRole, iam:TagUser when a create carries tags;
+ * - iam:TagRole, iam:TagUser when a create carries tags; the tag action of EC2, ECS and Secrets Manager creates
+ *   that carry tags (tagOnCreate.ts);
  * - secretsmanager:GetSecretValue for BatchGetSecretValue, and secretsmanager:ListSecrets when it uses filters;
  * - cloudformation:ListStacks for DescribeStacks without a stack name.
  */
@@ -91,6 +94,15 @@ const ACL_HEADERS = [
   'x-amz-grant-full-control',
 ];
 const S3_KMS_KEY = ['x-amz-server-side-encryption-aws-kms-key-id', 'SSEKMSKeyId'];
+const RESP_KMS_KEY = 'x-amz-server-side-encryption-aws-kms-key-id';
+/** S3 writes that use the object's KMS key, and the KMS actions each needs on it. */
+const S3_KMS_WRITES: Record<string, string[]> = {
+  PutObject: ['kms:GenerateDataKey'],
+  CopyObject: ['kms:GenerateDataKey'],
+  CreateMultipartUpload: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  UploadPart: ['kms:Decrypt'],
+  UploadPartCopy: ['kms:Decrypt'],
+};
 
 /** Calls through which a service uses a KMS key on the caller's behalf: event → the key parameter and the actions. */
 const KEY_FOR_SERVICE: Record<string, { param: string; actions: string[] }> = {
@@ -170,6 +182,8 @@ export function impliedFromParameters(
     }
   }
 
+  tagOnCreate(service, eventName, params, c, record, add);
+
   if (key === 'secretsmanager:BatchGetSecretValue') {
     const ids = Array.isArray(params['secretIdList']) ? params['secretIdList'].map(str).filter(Boolean) : [];
     ids.forEach((id, i) =>
@@ -232,11 +246,21 @@ function s3Implied(
     for (const h of ACL_HEADERS)
       if (params[h] !== undefined && params[h] !== '') add('s3:PutObjectAcl', object, `requestParameters.${h}`);
 
-  const kmsParam = S3_KMS_KEY.find((h) => str(params[h]));
-  if (S3_WRITES.has(eventName) && kmsParam) {
-    const arn = keyArn(str(params[kmsParam]), c);
-    add('kms:GenerateDataKey', arn, `requestParameters.${kmsParam}`);
-    if (eventName === 'CreateMultipartUpload') add('kms:Decrypt', arn, `requestParameters.${kmsParam}`);
+  // Writes into SSE-KMS: the key the request names, else the one the response says S3 used (a bucket's default
+  // encryption, an upload part of an SSE-KMS upload). S3 API reference: a PUT or copy needs kms:GenerateDataKey on
+  // the key; CreateMultipartUpload kms:GenerateDataKey (and kms:Decrypt, which the upload's parts need: the
+  // multipart upload guide asks for both), UploadPart and UploadPartCopy kms:Decrypt.
+  const kmsActions = own(S3_KMS_WRITES, eventName);
+  if (kmsActions) {
+    const resp = isObj(record['responseElements']) ? record['responseElements'] : {};
+    const kmsParam = S3_WRITES.has(eventName) ? S3_KMS_KEY.find((h) => str(params[h])) : undefined;
+    const respKey = str(resp[RESP_KMS_KEY]);
+    const found = kmsParam
+      ? { id: str(params[kmsParam]), via: `requestParameters.${kmsParam}` }
+      : respKey
+        ? { id: respKey, via: `responseElements.${RESP_KMS_KEY}` }
+        : undefined;
+    if (found) for (const a of kmsActions) add(a, keyArn(found.id, c), found.via);
   }
   if (eventName === 'GetObject' || eventName === 'HeadObject') {
     // Reads of SSE-KMS objects: the key is in the response, or only the fact in additionalEventData.
