@@ -78,6 +78,10 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
       why.push(
         'authentication-failure: calls refused before any policy was asked (expired or invalid credentials, a VPC endpoint policy)',
       );
+    if (has('before-authorization'))
+      why.push(
+        'before-authorization: Kubernetes requests answered 429 before authorization (max-in-flight, priority and fairness), neither granted nor denied',
+      );
     err.write(c.dim(why.length ? ` (${why.join('; ')})\n` : '\n'));
   }
   if (r.noticeCount > 0) {

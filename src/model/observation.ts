@@ -16,7 +16,11 @@ export interface K8sRequestObservation {
   username: string;
   groups: string[];
   access: K8sAccess;
-  decision: Decision;
+  /**
+   * `unreached`: answered before authorization (429 from max-in-flight or priority and fairness, without a decision
+   * annotation): no evidence either way; the profile counts it in `skipped.before-authorization`.
+   */
+  decision: Decision | 'unreached';
   stage: Stage;
   /** Normalised RFC 3339 UTC time with microseconds; '' when the record had none. */
   time: string;

@@ -13,7 +13,7 @@ import {
   workloadId,
   type NetEdge,
 } from '../model/network.js';
-import type { AwsCallObservation, K8sRequestObservation, Observation } from '../model/observation.js';
+import type { AwsCallObservation, Decision, K8sRequestObservation, Observation } from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';
 import {
   PROFILE_API_VERSION,
@@ -30,6 +30,7 @@ import { awsCallKey, canonicalSubject, compareLinks, comparePrincipals, sortCrea
 import { tupleKey } from '../util/key.js';
 import { AwsCallTable, K8sEdgeTable, type K8sEdges } from './edges.js';
 import { microsToTime } from '../util/time.js';
+import { sameList } from '../util/array.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 
 interface PrincipalState {
@@ -119,10 +120,16 @@ export class ProfileBuilder {
       this.skip(reason);
       return;
     }
+    // No evidence either way; impersonation runs before the refusal, so its checks count for the impersonator.
+    if (obs.decision === 'unreached') {
+      this.skip(this.scope.unreachedSkip(obs.username, obs.groups));
+      if (obs.implied) this.addImplied(obs, NOBODY);
+      return;
+    }
     const user = this.userPrincipal(obs.username);
     const on = this.recordedOn(user, obs.groups);
     const prefix = on.length ? this.k8s.prefixOf(obs.access) : -1;
-    for (const p of on) this.record(p, prefix, obs);
+    for (const p of on) this.record(p, prefix, obs, obs.decision);
     if (obs.implied) this.addImplied(obs, on);
     if (on.length === 0) this.skip(typeof user === 'string' ? user : 'subject-filter');
     // The window is the span of the edges' evidence, taken in toProfile(): no work per record.
@@ -226,8 +233,8 @@ export class ProfileBuilder {
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
   }
 
-  private record(p: PrincipalState, prefix: number, obs: K8sRequestObservation): void {
-    const edge = this.k8s.count(p.edges, prefix, obs.access.name, obs.decision, obs);
+  private record(p: PrincipalState, prefix: number, obs: K8sRequestObservation, decision: Decision): void {
+    const edge = this.k8s.count(p.edges, prefix, obs.access.name, decision, obs);
     if (obs.roleRefUnknown) this.k8s.markRoleRefUnknown(edge);
     if (obs.created && obs.decision === 'allow') {
       const a = obs.access;
@@ -387,10 +394,4 @@ export class ProfileBuilder {
       );
     return pr;
   }
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

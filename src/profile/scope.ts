@@ -1,5 +1,11 @@
 import type { AwsPrincipal } from '../model/observation.js';
-import { isAwsKind, isServiceLinkedRole, type AwsSubjectKind, type SubjectKind } from '../model/subject.js';
+import {
+  isAwsKind,
+  isServiceLinkedRole,
+  subjectFromUsername,
+  type AwsSubjectKind,
+  type SubjectKind,
+} from '../model/subject.js';
 import type { LeftOutIdentity } from '../model/profile.js';
 import { compileGlob, matchesAny, type Glob } from '../util/glob.js';
 import type { TimeSpec } from '../util/time.js';
@@ -62,6 +68,11 @@ export type SkipReason =
    * endpoint policy: knowledge/aws/errorCodes.ts). Never granted, never denied evidence.
    */
   | 'authentication-failure'
+  /**
+   * Kubernetes: requests answered before authorization (429 from max-in-flight or priority and fairness) whose record
+   * carries no decision: never granted, never denied evidence.
+   */
+  | 'before-authorization'
   /** Flows: the reply direction of a connection (counted from its initiating side). */
   | 'reply'
   /** Flows: VPC flow log records with no data (NODATA, SKIPDATA). */
@@ -162,6 +173,16 @@ export class Scope {
     if (this.include.length > 0 && !matchesAny(username, this.include)) return 'subject-filter';
     if (matchesAny(username, this.exclude)) return 'subject-filter';
     return undefined;
+  }
+
+  /**
+   * Why a request answered before authorization is left out: its subject's scope reason when none of the principals
+   * it would count for is in scope, else `before-authorization`. No principal is made for it.
+   */
+  unreachedSkip(username: string, groups: readonly string[]): SkipReason {
+    const own = this.subjectSkip(subjectFromUsername(username).kind, username);
+    const group = this.wantsGroups && groups.some((g) => !this.subjectSkip('Group', g));
+    return own && !group ? own : 'before-authorization';
   }
 
   namespaceSkip(namespace: string): SkipReason | undefined {

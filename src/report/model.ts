@@ -174,6 +174,8 @@ const SKIP_REASONS: Record<string, string> = {
   'federated-session': 'calls in federated-user sessions (no policy of their own; listed below by issuer)',
   'service-linked-role': 'calls by service-linked roles (only their service changes their policies; listed below)',
   'authentication-failure': 'CloudTrail calls refused before any policy was asked (expired or invalid credentials)',
+  'before-authorization':
+    'Kubernetes requests answered before authorization (429: max-in-flight, priority and fairness), neither granted nor denied',
   reply: 'the answering side of connections (counted from the side that opened them)',
   'no-data': 'VPC flow log lines without data',
   'unsupported-protocol': 'flows of protocols a NetworkPolicy cannot name',

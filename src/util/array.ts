@@ -11,3 +11,10 @@ export function pushAll<T>(target: T[], items: Iterable<T>): T[] {
 export async function* asAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
   yield* items;
 }
+
+/** Whether two lists hold the same items in the same order. */
+export function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -128,6 +128,7 @@ function resourceRules(
       }
     }
   }
+  websocketCreate(group, resource, restrict);
   // Merge verbs whose name restriction is the same.
   const groups = new Map<
     string,
@@ -154,6 +155,41 @@ function resourceRules(
         ? { apiGroups: [group], resources: [resource], resourceNames: g.names, verbs: g.verbs.sort(cmp) }
         : { apiGroups: [group], resources: [resource], verbs: g.verbs.sort(cmp) };
     return { rule, observed: g.edges, widenedBy: [...g.widenedBy].sort(cmp), widenings: g.widenings };
+  });
+}
+
+/** The pod subresources a websocket upgrade (`get` in the log) connects to. */
+const WEBSOCKET_CONNECT = new Set(['pods/exec', 'pods/attach', 'pods/portforward']);
+
+/**
+ * `create` beside `get` on pods/exec, pods/attach and pods/portforward, on the same objects, listed
+ * (`websocket-create`). A websocket upgrade is authorized as `get`, and from Kubernetes 1.35 the pod registry also
+ * authorizes `create` (AuthorizePodWebsocketUpgradeCreatePermission, beta, on by default): `get` alone breaks there.
+ * The log cannot tell the cluster's version, and `create` adds no power `get` lacked (before 1.35 `get` alone already
+ * opens a session; `create` opens the same one over SPDY), so it is always added.
+ */
+function websocketCreate(
+  group: string,
+  resource: string,
+  restrict: Map<
+    string,
+    { names: string[]; edges: K8sEdge[]; widenedBy: string[]; widenings: { option: string; detail: string }[] }
+  >,
+): void {
+  const get = group === '' && WEBSOCKET_CONNECT.has(resource) ? restrict.get('get') : undefined;
+  if (!get) return;
+  const have = restrict.get('create');
+  if (have && (have.names.length === 0 || get.names.every((n) => have.names.includes(n)))) return;
+  const names = !have ? get.names : get.names.length === 0 ? [] : [...new Set([...have.names, ...get.names])].sort(cmp);
+  const on = get.names.length
+    ? ` on ${get.names.length === 1 ? get.names[0] : `the ${get.names.length} names it allows`}`
+    : '';
+  const detail = `create ${resource} added beside get${on}: Kubernetes 1.35 and later also check create on a websocket exec, attach or port-forward (AuthorizePodWebsocketUpgradeCreatePermission), which the audit log records as get`;
+  restrict.set('create', {
+    names,
+    edges: have?.edges ?? [],
+    widenedBy: ['websocket-create', ...(have?.widenedBy ?? [])],
+    widenings: [{ option: 'websocket-create', detail }, ...(have?.widenings ?? [])],
   });
 }
 

@@ -75,6 +75,10 @@ export function escalationChecks(
   const isRole = req.resource === 'roles' || req.resource === 'clusterroles';
   const isBinding = req.resource === 'rolebindings' || req.resource === 'clusterrolebindings';
   if ((!isRole && !isBinding) || groups.includes('system:masters')) return none;
+  // The RBAC storage (pkg/registry/rbac/*/policybased) makes no bind or escalate check on an update that changes only
+  // what the garbage collector changes (rbacregistry.IsOnlyMutatingGCFields). The old object is not logged, so only a
+  // patch whose body touches nothing else proves it; any other write keeps its check.
+  if (req.verb === 'patch' && gcOnlyPatch(ev['requestObject'])) return none;
   const d = checkDecision(decision, code);
   if (d === undefined) return none;
   if (isRole) {
@@ -107,6 +111,48 @@ export function escalationChecks(
     implied: [{ access: access('bind', RBAC, resource, req.namespace, name), decision: d }],
     roleRefUnknown: false,
   };
+}
+
+/** The fields IsOnlyMutatingGCFields lets change (selfLink and managedFields apart: no client patches them). */
+const GC_FIELDS = ['finalizers', 'ownerReferences'];
+
+/**
+ * Keys a merge or strategic merge patch's `metadata` may hold and still change only the GC fields: those fields,
+ * their strategic-merge directives, and `uid` and `resourceVersion`, preconditions (the garbage collector sends
+ * `uid` with its ownerReferences patches) that a request answered without error met, so they changed nothing.
+ */
+const GC_PATCH_KEYS = new Set([
+  ...GC_FIELDS,
+  ...GC_FIELDS.map((f) => `$setElementOrder/${f}`),
+  '$deleteFromPrimitiveList/finalizers',
+  'uid',
+  'resourceVersion',
+]);
+
+const isGcPath = (p: unknown): boolean =>
+  typeof p === 'string' && GC_FIELDS.some((f) => p === `/metadata/${f}` || p.startsWith(`/metadata/${f}/`));
+
+/**
+ * Whether a patch body (the audit record's requestObject at Request level and above) changes nothing but
+ * metadata.finalizers and metadata.ownerReferences: a JSON patch (a list of operations) whose every operation but
+ * `test` writes (and for move and copy reads) only there, or a merge or strategic merge patch whose only key is
+ * `metadata`, holding only `GC_PATCH_KEYS`. A server-side apply body names apiVersion and kind, so it never passes.
+ */
+function gcOnlyPatch(body: unknown): boolean {
+  if (Array.isArray(body))
+    return body.every((op) => {
+      if (!isObj(op)) return false;
+      const o = op['op'];
+      if (o === 'test') return true;
+      if (o === 'add' || o === 'remove' || o === 'replace') return isGcPath(op['path']);
+      return (o === 'move' || o === 'copy') && isGcPath(op['path']) && isGcPath(op['from']);
+    });
+  if (!isObj(body)) return false;
+  const keys = Object.keys(body);
+  if (keys.some((k) => k !== 'metadata')) return false;
+  const md = body['metadata'];
+  if (md === undefined) return true;
+  return isObj(md) && Object.keys(md).every((k) => GC_PATCH_KEYS.has(k));
 }
 
 /** The roleRef of the stored object (responseObject), else of the request body; undefined when neither has one. */

@@ -16,7 +16,7 @@ import {
 } from '../../knowledge/kubernetes/names.js';
 import { apiGroupOf } from '../../knowledge/kubernetes/apiGroups.js';
 import { remembered } from '../../util/memo.js';
-import { escalationChecks, impersonationChecks, type CheckProblem } from './checks.js';
+import { escalationChecks, impersonationChecks, type CheckProblem, type Checks } from './checks.js';
 import { isObj } from '../../util/json.js';
 
 // User and group names repeat record after record and take the most checking: checked once each. The
@@ -195,7 +195,12 @@ function addChecks(
   impersonator: Record<string, unknown> | undefined,
   effective: Record<string, unknown>,
 ): CheckProblem | undefined {
-  const esc = escalationChecks(ev, obs.access, obs.decision, code, obs.stage, obs.groups);
+  // A request refused before authorization never reached the storage's bind and escalate checks; impersonation
+  // comes before the refusal in the handler chain, so its checks were passed.
+  const esc =
+    obs.decision === 'unreached'
+      ? NO_CHECKS
+      : escalationChecks(ev, obs.access, obs.decision, code, obs.stage, obs.groups);
   if ('code' in esc) return esc;
   if (esc.roleRefUnknown) obs.roleRefUnknown = true;
   if (!impersonator) {
@@ -218,6 +223,7 @@ function addChecks(
 }
 
 const NO_GROUPS: string[] = [];
+const NO_CHECKS: Checks = { implied: [], roleRefUnknown: false };
 
 /** `requestObject.metadata.generateName` of a create logged at Request level or above, or ''. */
 function generateNameOf(ev: Record<string, unknown>): string {
@@ -288,13 +294,29 @@ function shownValue(v: unknown): string {
   return typeof v === 'string' ? shown(v) : shown(JSON.stringify(v) ?? String(v)).slice(1, -1);
 }
 
-function decide(ev: Record<string, unknown>, code: number | undefined): Decision {
+/**
+ * Codes the API server answers with before a request reaches its authorizer, and never after it for a request the
+ * authorizer allowed unless the record says so: in the handler chain (k8s.io/apiserver pkg/server/config.go,
+ * DefaultBuildHandlerChain) max-in-flight or priority and fairness refuse with 429 between impersonation and
+ * authorization. An eviction refused by a PodDisruptionBudget also answers 429, after authorization, but its record
+ * then carries the decision annotation, which wins.
+ */
+const BEFORE_AUTHORIZATION = new Set([429]);
+
+/**
+ * The authorization decision: the `authorization.k8s.io/decision` annotation when the record has it (the
+ * authorizer wrote it); without it, 401 and 403 were refusals, a code the API server answers before authorization
+ * (`BEFORE_AUTHORIZATION`) says nothing either way (`unreached`: neither granted nor denied evidence, counted in
+ * `skipped.before-authorization`), and any other code came from a request that got past authorization.
+ */
+function decide(ev: Record<string, unknown>, code: number | undefined): Decision | 'unreached' {
   const ann = ev['annotations'];
   const d = isObj(ann) ? ann['authorization.k8s.io/decision'] : undefined;
   if (d === 'allow') return 'allow';
   if (d === 'forbid' || d === 'deny') return 'deny';
   if (code === undefined || code === null) return 'undecided';
-  return code === 401 || code === 403 ? 'deny' : 'allow';
+  if (code === 401 || code === 403) return 'deny';
+  return BEFORE_AUTHORIZATION.has(code) ? 'unreached' : 'allow';
 }
 
 function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit: Emit): K8sAccess | undefined {
@@ -303,7 +325,12 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
     const uri = str(ev['requestURI']);
     if (uri === '') return void rejected(loc, emit, 'k8s.no-target', 'event has neither objectRef nor requestURI');
     const cut = uri.search(/[?#]/);
-    const path = cut < 0 ? uri : uri.slice(0, cut);
+    const raw = cut < 0 ? uri : uri.slice(0, cut);
+    // requestURI is the escaped form the client sent; the authorizer sees the decoded path (requestinfo reads
+    // req.URL.Path), which is what a rule must name.
+    const path = decodedPath(raw);
+    if (path === undefined)
+      return void rejected(loc, emit, 'k8s.bad-name', `requestURI path ${shown(raw)} holds a malformed %-escape`);
     const up = nonResourceUrlProblem(path);
     if (up) return void rejected(loc, emit, 'k8s.bad-name', `requestURI path ${shown(path)} ${up}`);
     return { verb, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', nonResourceURL: path };
@@ -338,6 +365,20 @@ function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit:
     (refName ? field('objectRef.name', refName, objectNameProblem) : undefined);
   if (problem) return void rejected(loc, emit, 'k8s.bad-name', problem);
   return { verb, apiGroup, resource, subresource, namespace, name, nonResourceURL: '' };
+}
+
+/**
+ * A URL path with its %-escapes decoded as Go's url.PathUnescape does (`+` stays `+`), or undefined when an escape is
+ * malformed or the bytes are not UTF-8 (Go's server refuses the former with 400 before any audit record; the latter
+ * no RBAC rule written as text can name). A path without `%` is its own decoding.
+ */
+function decodedPath(p: string): string | undefined {
+  if (!p.includes('%')) return p;
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return undefined;
+  }
 }
 
 function field(what: string, v: string, check: (v: string) => string | undefined): string | undefined {

@@ -256,4 +256,8 @@ function rbacClasses(doc: Record<string, unknown>): AccessClass[] {
 
 /** An option by its flag; the generalization the generator makes by default (off with --exact) by its words. */
 const label = (option: string) =>
-  option === 'generated-names' ? '(made-up names; --exact keeps them)' : `--${option}`;
+  option === 'generated-names'
+    ? '(made-up names; --exact keeps them)'
+    : option === 'websocket-create'
+      ? '(create for websocket exec, attach, port-forward: Kubernetes 1.35)'
+      : `--${option}`;

@@ -54,14 +54,13 @@ export function verbProblem(v: string): string | undefined {
 }
 
 /**
- * A non-resource URL path: starts with `/`, printable ASCII only, and no `*` (RBAC's nonResourceURLs
- * read a trailing `*` as a prefix wildcard).
+ * A non-resource URL path as the authorizer sees it: the decoded path (Go's `URL.Path`, so `/logs/kube apiserver.log`
+ * for a request to `/logs/kube%20apiserver.log`), starting with `/`; no `*` (RBAC's nonResourceURLs read a trailing
+ * `*` as a prefix wildcard) and no control characters. Blanks and non-ASCII letters are the path's own.
  */
 export function nonResourceUrlProblem(v: string): string | undefined {
   if (!v.startsWith('/') || v.length > 2048) return 'must be a path starting with /';
-  return /^[\x21-\x7e]+$/.test(v) && !v.includes('*')
-    ? undefined
-    : 'holds *, a blank, a control or a non-ASCII character';
+  return v.includes('*') || CONTROL.test(v) ? 'holds * or a control character' : undefined;
 }
 
 /** A user or group name: any text the authenticator gave, but no control characters, and at most 1,024. */

@@ -47,6 +47,19 @@ export function admit(set: Checks, req: RbacRequest): RbacDecision {
     ...(req.anyName ? { anyName: true } : {}),
   };
   const d = set.authorize(own);
+  if (d.result === 'allow' && isWebsocketConnect(own)) {
+    // Kubernetes 1.35 and later also authorize create on a websocket upgrade (logged as get); earlier versions do
+    // not, and the log does not say which ran: a policy without create is undetermined, not denied.
+    const c = set.authorize({ ...own, verb: 'create' });
+    if (c.result !== 'allow')
+      return {
+        result: 'undetermined',
+        reasons: [
+          `Kubernetes 1.35 and later also check create on ${own.resource}/${own.subresource} for a websocket upgrade (AuthorizePodWebsocketUpgradeCreatePermission, on by default), which the policies do not allow: refused there, allowed before 1.35`,
+          ...(c.reasons ?? []),
+        ],
+      };
+  }
   if (d.result !== 'allow' || req.groups.includes('system:masters')) return d;
   if (req.apiGroup !== RBAC || req.subresource !== '' || !WRITES.has(req.verb)) return d;
   if (req.resource === 'rolebindings' || req.resource === 'clusterrolebindings') {
@@ -74,6 +87,13 @@ export function admit(set: Checks, req: RbacRequest): RbacDecision {
   }
   return d;
 }
+
+/** A `get` of pods/exec, pods/attach or pods/portforward: a websocket upgrade (SPDY's POST is `create` itself). */
+const isWebsocketConnect = (r: RbacRequest): boolean =>
+  r.verb === 'get' &&
+  r.apiGroup === '' &&
+  r.resource === 'pods' &&
+  (r.subresource === 'exec' || r.subresource === 'attach' || r.subresource === 'portforward');
 
 /** undefined when the user holds every rule (so the write goes through), else why not. */
 function held(
