@@ -6,7 +6,8 @@ export type Resolved = { rules: Rule[] } | { unknown: string };
 /**
  * ClusterRole aggregation as the controller does it (pkg/controller/clusterroleaggregation): an aggregated role's
  * rules are replaced by those of every other ClusterRole one of its selectors matches, its own `rules` dropped (the
- * controller writes the union over them), with an aggregated role matched taking its aggregated rules: the fixed
+ * controller writes the union over them; they stand only when it matches none of the roles given, as the
+ * controller's last output), with an aggregated role matched taking its aggregated rules: the fixed
  * point, whatever the graph (roles that aggregate each other, chains of any length). Roles that reach each other
  * share one rule list (a strongly connected component, found without recursion); each rule is kept once.
  */
@@ -37,8 +38,10 @@ export function aggregate(all: RoleDef[]): Map<string, Resolved> {
     };
     const from = new Set<number>();
     for (const m of list) {
-      // Only a role without an aggregationRule keeps what it lists: the controller overwrites the others' rules.
-      if (!roles[m]!.selectors) for (const rule of roles[m]!.rules) add(rule);
+      // A role without an aggregationRule keeps what it lists; the controller overwrites an aggregated one's rules
+      // with its sources'. One none of whose sources is given keeps its own: then they are what the controller last
+      // wrote (a snapshot of a live cluster's admin or edit without the aggregate-to-* roles), or nothing.
+      if (!roles[m]!.selectors || edges[m]!.length === 0) for (const rule of roles[m]!.rules) add(rule);
       for (const j of edges[m]!) if (comp[j] !== c) from.add(comp[j]!);
     }
     for (const f of [...from].sort((a, b) => a - b)) for (const rule of shared[f]!) add(rule);
