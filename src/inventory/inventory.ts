@@ -1,6 +1,7 @@
 import { cmp } from '../model/issue.js';
 import { sortedRecord, type L4Protocol, type Peer, type WorkloadInfo } from '../model/network.js';
 import { tupleKey } from '../util/key.js';
+import { inClusterRange } from '../knowledge/network/cidr.js';
 
 /**
  * A cluster inventory: what the network slice needs of the cluster's objects to turn IP addresses
@@ -43,7 +44,7 @@ export interface InvService {
   name: string;
   clusterIPs: string[];
   selector: Record<string, string>;
-  ports: { name: string; port: number; targetPort: number | string; protocol: L4Protocol }[];
+  ports: { name: string; port: number; targetPort: number | string; protocol: L4Protocol; nodePort?: number }[];
 }
 
 export const emptyInventory = (): Inventory => ({ namespaces: [], pods: [], controllers: [], services: [], nodes: [] });
@@ -100,6 +101,10 @@ export function workloadNameFromPod(pod: string, labels: Record<string, string> 
   return { name: pod, kind: 'Pod' };
 }
 
+const PROTOCOL_BASE: Partial<Record<L4Protocol, number>> = { TCP: 0, UDP: 1 << 16, SCTP: 2 << 16 };
+/** A port and protocol as one number; protocols without ports (ICMP) fall outside every port's range. */
+const servedKey = (port: number, protocol: L4Protocol): number => port + (PROTOCOL_BASE[protocol] ?? 3 << 16);
+
 /** Turns addresses and pod names into peers, with the inventory when there is one. */
 export class Resolver {
   private readonly podsByIp = new Map<string, InvPod>();
@@ -108,15 +113,49 @@ export class Resolver {
   private readonly servicesByIp = new Map<string, InvService>();
   private readonly nodeIps = new Set<string>();
   private readonly cache = new Map<string, WorkloadInfo>();
+  /** Per address, the ports something there is declared to listen on, as `servedKey` numbers (no string per lookup). */
+  private readonly served = new Map<string, Set<number>>();
+  /** The /24 networks of the pods' IPv4 addresses (`10.1.0`). */
+  private readonly podNets = new Set<string>();
 
   constructor(readonly inventory: Inventory) {
     for (const p of inventory.pods) {
       this.podsByName.set(tupleKey(p.namespace, p.name), p);
       if (!p.hostNetwork) for (const ip of p.ips) this.podsByIp.set(ip, p);
+      if (!p.hostNetwork)
+        for (const ip of p.ips) if (ip.includes('.')) this.podNets.add(ip.slice(0, ip.lastIndexOf('.')));
+      // A host-network pod's ports are the node's: its ips are the node's addresses.
+      for (const ip of p.ips) for (const c of p.ports) this.serve(ip, c.port, c.protocol);
     }
     for (const c of inventory.controllers) this.controllers.set(tupleKey(c.namespace, c.kind, c.name), c);
-    for (const s of inventory.services) for (const ip of s.clusterIPs) this.servicesByIp.set(ip, s);
     for (const n of inventory.nodes) for (const ip of n.ips) this.nodeIps.add(ip);
+    const nodeIps = [...this.nodeIps];
+    for (const s of inventory.services) {
+      for (const ip of s.clusterIPs) this.servicesByIp.set(ip, s);
+      for (const sp of s.ports) {
+        for (const ip of s.clusterIPs) this.serve(ip, sp.port, sp.protocol);
+        if (sp.nodePort) for (const ip of nodeIps) this.serve(ip, sp.nodePort, sp.protocol);
+        // Containers need not declare the ports they listen on; a Service's numeric targetPort says it for them.
+        if (typeof sp.targetPort === 'number' && Object.keys(s.selector).length)
+          for (const p of inventory.pods)
+            if (p.namespace === s.namespace && Object.entries(s.selector).every(([k, v]) => p.labels[k] === v))
+              for (const ip of p.ips) this.serve(ip, sp.targetPort, sp.protocol);
+      }
+    }
+  }
+
+  private serve(ip: string, port: number, protocol: L4Protocol): void {
+    let set = this.served.get(ip);
+    if (!set) this.served.set(ip, (set = new Set()));
+    set.add(servedKey(port, protocol));
+  }
+
+  /**
+   * Whether the inventory says something at `ip` listens on `port`: a pod's containerPort (a host-network pod's on
+   * its node's address), a Service's port on its ClusterIP or numeric targetPort on its pods, a NodePort on every node.
+   */
+  serves(ip: string, port: number, protocol: L4Protocol): boolean {
+    return this.served.get(ip)?.has(servedKey(port, protocol)) ?? false;
   }
 
   get empty(): boolean {
@@ -195,6 +234,17 @@ export class Resolver {
       if (target) out.push({ pod: p, port: target });
     }
     return out;
+  }
+
+  /**
+   * Whether an address no pod has looks like a pod's all the same (one that came and went before the inventory was
+   * taken): private, and for IPv4 in a /24 where the inventory has pods, so that load balancers and databases in
+   * subnets of their own do not count. Any ULA IPv6 address counts.
+   */
+  looksLikePod(ip: string): boolean {
+    if (!inClusterRange(ip)) return false;
+    const dot = ip.lastIndexOf('.');
+    return dot < 0 || this.podNets.has(ip.slice(0, dot));
   }
 
   /** An address seen in a flow, as a peer (a workload when the inventory knows the pod). */

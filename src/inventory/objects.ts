@@ -138,6 +138,10 @@ export function addObject(
               ? p['port']
               : 0,
         protocol: proto(p['protocol']),
+        // Every node answers on a NodePort: VPC flow logs show it as the server's side of a record.
+        ...(typeof p['nodePort'] === 'number' && !portProblem(p['nodePort']) && p['nodePort'] > 0
+          ? { nodePort: p['nodePort'] }
+          : {}),
       }));
       const selector = labelsOf(spec['selector']);
       const p = [...ips].map((ip) => named('cluster IP', ip, ipProblem)).find(Boolean) ?? labelsProblem(selector);

@@ -36,6 +36,8 @@ const VPC_DEFAULT = [
   'action',
   'log-status',
 ];
+/** Where Linux's default ephemeral (client) port range starts (net.ipv4.ip_local_port_range: 32768-60999). */
+const EPHEMERAL = 32768;
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
 
 /** `N fields (a b c ...)`, the list cut past 1,000 characters. */
@@ -188,8 +190,13 @@ export class FlowDecoder {
     const labels = Array.isArray(ep['labels']) ? ep['labels'].filter((x): x is string => typeof x === 'string') : [];
     const namespace = str(ep['namespace']);
     const podName = str(ep['pod_name']);
+    // A host-network pod shares its node's address, and NetworkPolicies see its traffic as the node's: a podSelector
+    // never selects it, so it is a peer by node address (Cilium gives it the host's identity).
+    if (labels.includes('reserved:host') || labels.includes('reserved:remote-node'))
+      return { peer: { kind: 'node', ip } };
     if (namespace && podName) {
       const pod = this.resolver.pod(namespace, podName);
+      if (pod?.hostNetwork) return { peer: { kind: 'node', ip: ip || (pod.ips[0] ?? '') } };
       if (pod) {
         const w = this.resolver.workloadOf(pod);
         return { peer: { kind: 'workload', namespace, name: w.name }, workload: w };
@@ -225,8 +232,6 @@ export class FlowDecoder {
       };
       return { peer: { kind: 'workload', namespace, name: w.name }, workload: w };
     }
-    if (labels.includes('reserved:host') || labels.includes('reserved:remote-node'))
-      return { peer: { kind: 'node', ip } };
     return this.resolver.peerOf(ip);
   }
 
@@ -278,15 +283,7 @@ export class FlowDecoder {
       this.issue(line, 'flow.vpc-bad-record', `action ${JSON.stringify(action)} is neither ACCEPT nor REJECT`);
       return 0;
     }
-    // VPC flow logs record both directions; the lower port is the server's (ephemeral ports are high).
-    const flags = Number(rec['tcp-flags'] ?? NaN);
-    const isReply =
-      protocol === 'ICMP' || protocol === 'ICMPv6'
-        ? false
-        : Number.isFinite(flags) && (flags & 18) === 18 && (flags & 2) !== 0
-          ? true
-          : sport < dport;
-    if (isReply) {
+    if (!this.fromClient(protocol, rec['tcp-flags'], srcIp, sport, dstIp, dport, line)) {
       this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
     }
@@ -311,7 +308,63 @@ export class FlowDecoder {
     }
     for (const f of flows) if (!this.checked(f, line)) return 0;
     for (const f of flows) this.emit(f);
+    if (!this.resolver.empty) {
+      this.unknownAddress(from.peer, line);
+      for (const t of to) this.unknownAddress(t.peer, line);
+    }
     return 1;
+  }
+
+  /**
+   * Whether a VPC record is the client's side of its connection. Flow logs keep each direction of a connection as a
+   * record of its own and do not say who started it, so in order: the TCP flags when the format has them (AWS ORs
+   * the flags of the aggregation window, so a short connection's records are 3 and 19: SYN marks the client's, and
+   * 16 only ever comes with SYN, as SYN-ACK, from the server); then the ports the inventory says are listened on
+   * (a pod's containerPort, a Service's port, targetPort or NodePort); only then the lower port, as the server's.
+   * That guess is a notice unless one port is below the ephemeral range and the other in it.
+   */
+  private fromClient(
+    protocol: L4Protocol,
+    tcpFlags: string | undefined,
+    srcIp: string,
+    sport: number,
+    dstIp: string,
+    dport: number,
+    line: number,
+  ): boolean {
+    if (protocol === 'ICMP' || protocol === 'ICMPv6') return true;
+    if (protocol === 'TCP' && tcpFlags !== undefined) {
+      const flags = Number(tcpFlags);
+      if (Number.isInteger(flags) && (flags & 2) !== 0) return (flags & 16) === 0;
+    }
+    const toServer = this.resolver.serves(dstIp, dport, protocol);
+    if (toServer !== this.resolver.serves(srcIp, sport, protocol)) return toServer;
+    const client = sport >= dport;
+    if (Math.min(sport, dport) >= EPHEMERAL || Math.max(sport, dport) < EPHEMERAL)
+      this.emit({
+        kind: 'issue',
+        level: 'notice',
+        perFile: true,
+        code: 'flow.direction-guessed',
+        file: this.file,
+        line,
+        message: `${srcIp}:${sport} > ${dstIp}:${dport}: neither TCP flags (add tcp-flags to the flow log format) nor the inventory's ports say which side started the connection; taken as ${client ? 'a request to' : 'the answer from'} port ${Math.min(sport, dport)}, the lower one`,
+      });
+    return client;
+  }
+
+  /** An address no pod, Service or node of the inventory has, near its pods': a pod that came and went? */
+  private unknownAddress(peer: Peer, line: number): void {
+    if (peer.kind !== 'ip' || !this.resolver.looksLikePod(peer.ip)) return;
+    this.emit({
+      kind: 'issue',
+      level: 'notice',
+      perFile: true,
+      code: 'flow.unknown-address',
+      file: this.file,
+      line,
+      message: `${peer.ip} is a private address beside the inventory's pods that no pod, Service or node of it has (a pod gone before the inventory was taken?): kept as an address, a /32 block in policies`,
+    });
   }
 
   /** A Service ClusterIP stands for its backing workloads, on the target port. */

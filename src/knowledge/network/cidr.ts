@@ -51,3 +51,25 @@ export function isPrivateAddress(ip: string): boolean {
   const f = family(ip);
   return !!f && PRIVATE.check(ip, f);
 }
+
+/**
+ * Whether `ip` is in a range clusters take their pod, node and Service addresses from: RFC 1918, CGNAT
+ * (100.64.0.0/10), IPv6 ULA (fc00::/7). Read by hand rather than through a BlockList: it is asked of flow records'
+ * addresses, and a BlockList check costs microseconds each.
+ */
+export function inClusterRange(ip: string): boolean {
+  if (!ip.includes('.')) {
+    // IPv6: the ULA block is every address whose first group is fcXX or fdXX.
+    const f = ip.charCodeAt(0) | 0x20;
+    const g = ip.charCodeAt(1) | 0x20;
+    return f === 0x66 && (g === 0x63 || g === 0x64) && ip.charCodeAt(4) === 0x3a;
+  }
+  // IPv4, or IPv4-mapped IPv6 (::ffff:10.0.0.1): the first two numbers decide.
+  let i = ip.startsWith('::ffff:') ? 7 : 0;
+  let a = 0;
+  for (; i < ip.length && ip.charCodeAt(i) !== 0x2e; i++) a = a * 10 + ip.charCodeAt(i) - 0x30;
+  let b = 0;
+  for (i++; i < ip.length && ip.charCodeAt(i) !== 0x2e; i++) b = b * 10 + ip.charCodeAt(i) - 0x30;
+  const rfc1918 = a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  return rfc1918 || (a === 100 && b >= 64 && b <= 127);
+}
