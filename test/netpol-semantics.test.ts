@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { generateNetpol, type NetpolOptions } from '../src/generate/netpol/index.js';
+import type { NetEdge, WorkloadInfo } from '../src/model/network.js';
+import { PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
 import { NetworkPolicySet, type Connection, type Endpoint } from '../src/verify/netpol/evaluate.js';
+import { readNetworkPolicies, verifyNetpol } from '../src/verify/netpol.js';
+import { emptyReport } from '../src/verify/rbac.js';
 
 // Where the evaluator and the generator must follow what Kubernetes and Cilium actually enforce: the API server's
 // policyTypes defaulting, Cilium's empty rule lists, named ports and selector keys without a source prefix, and the
@@ -253,4 +258,130 @@ describe('NetworkPolicy and CiliumNetworkPolicy semantics', () => {
   it.each(cases)('%s', (_name, pols, conn, want) => {
     expect(allowed(pols, conn)).toBe(want);
   });
+});
+
+// A small cluster: Prometheus resolving names through CoreDNS (UDP only seen) and scraping its metrics port.
+const EV = {
+  connections: 1,
+  records: 1,
+  firstSeen: '2026-11-02T08:00:00.000000Z',
+  lastSeen: '2026-11-02T08:00:00.000000Z',
+  samples: [{ id: 'f1', time: '2026-11-02T08:00:00.000000Z' }],
+};
+const workload = (namespace: string, name: string, selector: Record<string, string>, ports: WorkloadInfo['ports']) => ({
+  namespace,
+  name,
+  kind: 'Deployment',
+  selector,
+  labels: selector,
+  ports,
+  hostNetwork: false,
+  source: 'inventory' as const,
+});
+const COREDNS = workload('kube-system', 'coredns', { 'k8s-app': 'kube-dns' }, [
+  { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+  { name: 'dns', port: 53, protocol: 'UDP' },
+  { name: 'metrics', port: 9153, protocol: 'TCP' },
+]);
+const PROMW = workload('monitoring', 'prom', { app: 'prom' }, []);
+const edge = (protocol: 'TCP' | 'UDP', port: number): NetEdge => ({
+  from: { kind: 'workload', namespace: 'monitoring', name: 'prom' },
+  to: { kind: 'workload', namespace: 'kube-system', name: 'coredns' },
+  protocol,
+  port,
+  allowed: EV,
+});
+const PROFILE: Profile = {
+  apiVersion: PROFILE_API_VERSION,
+  kind: 'Profile',
+  window: { start: EV.firstSeen, end: EV.lastSeen },
+  sources: [],
+  skipped: {},
+  principals: [],
+  workloads: [COREDNS, PROMW],
+  network: [edge('UDP', 53), edge('TCP', 9153)],
+  namespaces: ['kube-system', 'monitoring'].map((name) => ({ name, labels: {} })),
+};
+const promPod = pod('monitoring', PROMW.labels);
+const dnsPod = pod('kube-system', COREDNS.labels, COREDNS.ports);
+
+function generated(opts: NetpolOptions) {
+  const r = generateNetpol(PROFILE, opts);
+  const docs = r.artefacts.flatMap((a) => a.objects.map((object, index) => ({ file: a.path, index, object })));
+  const { policies, issues } = readNetworkPolicies(docs);
+  expect(issues).toEqual([]);
+  const set = new NetworkPolicySet(new Map());
+  for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
+  const report = emptyReport(PROFILE);
+  verifyNetpol(PROFILE, policies, report);
+  const spec = (ns: string, name: string) =>
+    r.artefacts.find((a) => a.path === `netpol/${ns}/${name}.yaml`)!.objects[0]!['spec'] as Record<string, unknown>;
+  return { r, set, report, spec };
+}
+
+describe('generate netpol: what the policies say is what Cilium and Kubernetes enforce', () => {
+  it('cilium: a direction without rules is written as one empty rule (default deny), never an empty list', () => {
+    const { set, spec } = generated({ flavor: 'cilium' });
+    // kube-system has no default deny: coredns's own policy is all that keeps its egress and ingress closed.
+    expect(spec('kube-system', 'coredns').egress).toEqual([{}]);
+    expect(spec('monitoring', 'prom').ingress).toEqual([{}]);
+    expect(set.allows({ src: dnsPod, dst: promPod }).allowed).toBe(false);
+    expect(set.allows({ src: dnsPod, dst: ip('1.2.3.4') }).allowed).toBe(false);
+  });
+
+  it('cilium: the DNS server’s other observed ports stay allowed beside the DNS rule', () => {
+    const { report, spec, set } = generated({ flavor: 'cilium' });
+    expect(report.notAllowed).toEqual([]);
+    expect(report.allowed).toBe(2);
+    expect(spec('monitoring', 'prom').egress).toEqual([
+      {
+        toEndpoints: [{ matchLabels: { 'k8s-app': 'kube-dns', 'k8s:io.kubernetes.pod.namespace': 'kube-system' } }],
+        toPorts: [
+          { ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } },
+          { ports: [{ port: 'metrics', protocol: 'TCP' }] },
+        ],
+      },
+    ]);
+    // Nothing beyond: the server's other declared ports are not opened.
+    expect(
+      set.allows(
+        tcp(
+          promPod,
+          pod('kube-system', COREDNS.labels, [...COREDNS.ports, { name: 'x', port: 8080, protocol: 'TCP' }]),
+          8080,
+        ),
+      ).allowed,
+    ).toBe(false);
+  });
+
+  it.each([['kubernetes'], ['cilium']] as const)(
+    '%s: the DNS server admits its clients on UDP and TCP 53, and lists that widening',
+    (flavor) => {
+      const { r, set } = generated({ flavor });
+      expect(set.allows(tcp(promPod, dnsPod, 53)).allowed).toBe(true);
+      expect(set.allows(udp(promPod, dnsPod, 53)).allowed).toBe(true);
+      const dns = r.widenings.filter((w) => w.option === 'dns');
+      const seen = 'TCP/metrics,UDP/dns';
+      expect(dns).toEqual([
+        {
+          workload: 'kube-system/coredns',
+          option: 'dns',
+          detail: `DNS from monitoring/prom on UDP and TCP 53 (seen: ${seen})`,
+        },
+        {
+          workload: 'monitoring/prom',
+          option: 'dns',
+          detail: `DNS to kube-system/coredns on UDP and TCP 53 (seen: ${seen})`,
+        },
+      ]);
+      const ev = r.artefacts.find((a) => a.path === 'netpol/kube-system/coredns.yaml')!.evidence!;
+      expect(ev['ingress']).toMatchObject([
+        {
+          peer: 'monitoring/prom',
+          ports: ['TCP/dns-tcp', 'TCP/metrics', 'UDP/dns'],
+          note: 'cluster DNS: UDP and TCP 53 are both allowed',
+        },
+      ]);
+    },
+  );
 });
