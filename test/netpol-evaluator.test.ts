@@ -58,8 +58,13 @@ const cases: Case[] = [
     true,
   ],
   [
-    'policyTypes absent with an egress section: Egress too',
-    [{ ns: 'shop', spec: { podSelector: { matchLabels: { app: 'web' } }, egress: [] } }],
+    'policyTypes absent with egress rules: Egress too',
+    [
+      {
+        ns: 'shop',
+        spec: { podSelector: { matchLabels: { app: 'web' } }, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] },
+      },
+    ],
     tcp(WEB, ip('1.1.1.1'), 443),
     false,
   ],

@@ -147,7 +147,8 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
       if (e.to.kind === 'node') result.nodePeers.push({ workload: src, ip: e.to.ip, direction: 'egress' });
     }
     if (dst) {
-      addRule(ingress, dst, e.from, e, e.allowed, port);
+      const r = addRule(ingress, dst, e.from, e, e.allowed, port);
+      if (e.port === DNS_PORT && isDnsServer(dstW)) r.dns = true;
       if (e.from.kind === 'node') result.nodePeers.push({ workload: dst, ip: e.from.ip, direction: 'ingress' });
     }
   }
@@ -169,22 +170,33 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     const out = egress.get(key) ?? new Map<string, Rule>();
     const inn = ingress.get(key) ?? new Map<string, Rule>();
     if (flavor === 'kubernetes') rotatingNames(key, out, names, result);
-    // DNS: the cluster DNS pods on UDP and TCP 53, whichever was seen.
-    for (const r of out.values()) {
-      if (!r.dns) continue;
-      const had = [...r.ports.keys()].sort().join(',');
-      const dnsW = r.peer.kind === 'workload' ? workloads.get(wkey(r.peer.namespace, r.peer.name)) : undefined;
-      for (const protocol of ['UDP', 'TCP'] as const) {
-        const port =
-          dnsW?.ports.find((p) => p.port === DNS_PORT && p.protocol === protocol && p.name)?.name ?? DNS_PORT;
-        r.ports.set(`${protocol}/${port}`, { protocol, port });
+    // DNS: the cluster DNS pods on UDP and TCP 53, whichever was seen; on both ends, as the server's ingress that
+    // admitted only UDP would still cut off the fallback to TCP its clients' egress allows.
+    for (const [rules, dir] of [
+      [out, 'to'],
+      [inn, 'from'],
+    ] as const) {
+      for (const r of rules.values()) {
+        if (!r.dns) continue;
+        const had = [...r.ports.keys()].sort().join(',');
+        const dnsW =
+          dir === 'from'
+            ? w
+            : r.peer.kind === 'workload'
+              ? workloads.get(wkey(r.peer.namespace, r.peer.name))
+              : undefined;
+        for (const protocol of ['UDP', 'TCP'] as const) {
+          const port =
+            dnsW?.ports.find((p) => p.port === DNS_PORT && p.protocol === protocol && p.name)?.name ?? DNS_PORT;
+          r.ports.set(`${protocol}/${port}`, { protocol, port });
+        }
+        if ([...r.ports.keys()].sort().join(',') !== had)
+          result.widenings.push({
+            workload: key,
+            option: 'dns',
+            detail: `DNS ${dir} ${describePeer(r.peer)} on UDP and TCP 53 (seen: ${had})`,
+          });
       }
-      if ([...r.ports.keys()].sort().join(',') !== had)
-        result.widenings.push({
-          workload: key,
-          option: 'dns',
-          detail: `DNS to ${describePeer(r.peer)} on UDP and TCP 53 (seen: ${had})`,
-        });
     }
     if (opts.widenPorts) {
       for (const r of [...out.values(), ...inn.values()]) {

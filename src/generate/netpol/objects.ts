@@ -4,6 +4,7 @@ import { sortRules, wkey, type Rule } from './rules.js';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' };
 const NS_LABEL = 'kubernetes.io/metadata.name';
+const DNS_PORT = 53;
 
 const cidrOf = (ip: string) => (ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`);
 
@@ -98,9 +99,10 @@ export function ciliumPolicy(
       'k8s:io.kubernetes.pod.namespace': p.namespace,
     },
   });
-  const toPorts = (r: Rule) => {
+  // `dnsPort` drops the DNS ports of a rule to the cluster DNS, which its own toPorts entry carries.
+  const toPorts = (r: Rule, dnsPort?: (p: { protocol: string; port: number | string }) => boolean) => {
     if (r.allPorts) return {};
-    const l4 = [...r.ports.values()].filter((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6');
+    const l4 = [...r.ports.values()].filter((p) => p.protocol !== 'ICMP' && p.protocol !== 'ICMPv6' && !dnsPort?.(p));
     const icmp = [...r.ports.values()].filter((p) => p.protocol === 'ICMP' || p.protocol === 'ICMPv6');
     return {
       ...(l4.length
@@ -134,11 +136,16 @@ export function ciliumPolicy(
   let fqdn = false;
   let dnsRule = false;
   for (const r of sortRules(out)) {
-    if (r.peer.kind === 'workload') {
-      const base = { toEndpoints: [endpoint(r.peer)], ...toPorts(r) };
-      if (r.dns) dnsRule = true;
-      egress.push(r.dns ? { ...base, toPorts: dnsPorts } : base);
-    } else if (r.names.size) {
+    if (r.peer.kind === 'workload' && r.dns) {
+      // The DNS server's other observed ports (its metrics, say) stay beside the DNS entry.
+      const server = workloads.get(wkey(r.peer.namespace, r.peer.name));
+      const dnsPort = (p: { protocol: string; port: number | string }) =>
+        (typeof p.port === 'number' ? p.port : server?.ports.find((d) => d.name === p.port)?.port) === DNS_PORT;
+      const rest = toPorts(r, dnsPort);
+      dnsRule = true;
+      egress.push({ toEndpoints: [endpoint(r.peer)], ...rest, toPorts: [...dnsPorts, ...(rest.toPorts ?? [])] });
+    } else if (r.peer.kind === 'workload') egress.push({ toEndpoints: [endpoint(r.peer)], ...toPorts(r) });
+    else if (r.names.size) {
       fqdn = true;
       egress.push({ toFQDNs: [...r.names].sort(cmp).map((n) => ({ matchName: n })), ...toPorts(r) });
     } else egress.push({ toCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
@@ -162,7 +169,13 @@ export function ciliumPolicy(
       labels: { ...MANAGED_BY },
       annotations: { 'audit2policy.dev/workload': `${w.kind}/${w.name}`, ...namesAnnotation(out, inn) },
     },
-    spec: { endpointSelector: { matchLabels: { ...w.selector } }, ingress, egress },
+    // An empty list would leave that direction unenforced by this policy (Cilium: an omitted or empty list does not
+    // apply); one empty rule is Cilium's default-deny idiom: the direction is enforced and the rule allows nothing.
+    spec: {
+      endpointSelector: { matchLabels: { ...w.selector } },
+      ingress: ingress.length ? ingress : [{}],
+      egress: egress.length ? egress : [{}],
+    },
   };
 }
 

@@ -6,14 +6,15 @@
  * namespaceSelector (with podSelector), ipBlock with except; ports with protocol (TCP by default),
  * numbers, names resolved on the destination pod, and endPort. A subset of CiliumNetworkPolicy is
  * understood too (endpointSelector, from/toEndpoints, from/toCIDR, toFQDNs by the names seen for an
- * address, toPorts, icmps); both kinds combine as Cilium enforces them: any allow suffices.
+ * address, toPorts with numbers or names, icmps, enableDefaultDeny; see cilium.ts); both kinds combine as
+ * Cilium enforces them: any allow suffices. policyTypes is defaulted as the API server does.
  */
 
 import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
 import { compileDnsPattern, dnsName, MAX_FQDN_LENGTH } from '../../util/glob.js';
-import { put } from '../../util/own.js';
+import { ciliumLabels, ciliumPort, ciliumRuled, ciliumSelector, ciliumTypes, POD_NAMESPACE } from './cilium.js';
 
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -46,6 +47,16 @@ interface Policy {
   spec: Obj;
   /** The directions it isolates (policyTypes, or what its rules imply). */
   types: Set<'Ingress' | 'Egress'>;
+  /** The directions whose rules are read: a CiliumNetworkPolicy's allow rules count without it isolating. */
+  ruled: Set<'Ingress' | 'Egress'>;
+}
+
+/** The policies selecting a pod in one direction. */
+interface Selecting {
+  /** Those putting it into default deny there. */
+  isolating: Policy[];
+  /** Those whose rules may allow a connection there. */
+  ruled: Policy[];
 }
 
 /** Selectors as read, by the object written in the policy (a pair of workloads asks each many times). */
@@ -67,8 +78,8 @@ export class NetworkPolicySet {
   readonly policies: Policy[] = [];
   /** The policies of each namespace: a pod is selected only by its own namespace's. */
   private readonly byNamespace = new Map<string, Policy[]>();
-  /** The policies isolating an endpoint, per direction, by the endpoint object (pairs reuse theirs). */
-  private isolating = new WeakMap<Endpoint, { Ingress?: Policy[]; Egress?: Policy[] }>();
+  /** The policies selecting an endpoint, per direction, by the endpoint object (pairs reuse theirs). */
+  private isolating = new WeakMap<Endpoint, { Ingress?: Selecting; Egress?: Selecting }>();
   private readonly nsLabelsOf = new Map<string, Record<string, string>>();
   /** Long peer lists split by namespace (`indexPeers`), by the list as written and the policy's namespace. */
   private readonly peerIndexes = new WeakMap<unknown[], Map<string, PeerIndex>>();
@@ -81,7 +92,15 @@ export class NetworkPolicySet {
   ) {}
 
   add(kind: Policy['kind'], name: string, namespace: string, spec: Obj): void {
-    const p: Policy = { kind, name, namespace, spec, types: typesOf(kind, spec) };
+    const types = typesOf(kind, spec);
+    const p: Policy = {
+      kind,
+      name,
+      namespace,
+      spec,
+      types,
+      ruled: kind === 'NetworkPolicy' ? types : ciliumRuled(spec),
+    };
     this.policies.push(p);
     const list = this.byNamespace.get(namespace);
     if (list) list.push(p);
@@ -98,25 +117,25 @@ export class NetworkPolicySet {
     return labels;
   }
 
-  /** The policies that select a pod and isolate it in a direction, in the order they were added. */
-  private applicable(pod: Extract<Endpoint, { kind: 'pod' }>, dir: 'Ingress' | 'Egress'): Policy[] {
+  /** The policies selecting a pod that isolate it in a direction, and those whose rules count there, in order added. */
+  private applicable(pod: Extract<Endpoint, { kind: 'pod' }>, dir: 'Ingress' | 'Egress'): Selecting {
     let cached = this.isolating.get(pod);
     if (!cached) this.isolating.set(pod, (cached = {}));
-    let list = cached[dir];
-    if (!list) {
-      list = (this.byNamespace.get(pod.namespace) ?? []).filter((p) => p.types.has(dir) && this.selects(p, pod));
-      cached[dir] = list;
+    let sel = cached[dir];
+    if (!sel) {
+      const selecting = (this.byNamespace.get(pod.namespace) ?? []).filter(
+        (p) => (p.types.has(dir) || p.ruled.has(dir)) && this.selects(p, pod),
+      );
+      sel = { isolating: selecting.filter((p) => p.types.has(dir)), ruled: selecting.filter((p) => p.ruled.has(dir)) };
+      cached[dir] = sel;
     }
-    return list;
+    return sel;
   }
 
   private selects(p: Policy, pod: Extract<Endpoint, { kind: 'pod' }>): boolean {
     if (p.namespace !== pod.namespace) return false;
     if (p.kind === 'NetworkPolicy') return selectorMatches(p.spec['podSelector'] ?? {}, pod.labels);
-    return selectorMatches(ciliumSelector(p.spec['endpointSelector']), {
-      ...prefixed(pod.labels),
-      'k8s:io.kubernetes.pod.namespace': pod.namespace,
-    });
+    return labelSelectorMatches(ciliumSelector(p.spec['endpointSelector']), ciliumLabels(pod));
   }
 
   /** Whether the connection is allowed, and by what (or why not). */
@@ -137,9 +156,9 @@ export class NetworkPolicySet {
     const self = dir === 'Egress' ? c.src : c.dst;
     const other = dir === 'Egress' ? c.dst : c.src;
     if (self.kind !== 'pod') return { allowed: true, detail: `${dir.toLowerCase()}: not a pod` };
-    const applicable = this.applicable(self, dir);
-    if (applicable.length === 0) return { allowed: true, detail: `${dir.toLowerCase()}: not isolated` };
-    for (const p of applicable) {
+    const { isolating, ruled } = this.applicable(self, dir);
+    if (isolating.length === 0) return { allowed: true, detail: `${dir.toLowerCase()}: not isolated` };
+    for (const p of ruled) {
       const rules = arr(p.spec[dir === 'Egress' ? 'egress' : 'ingress']);
       for (const [i, r] of rules.entries()) {
         if (!isObj(r)) continue;
@@ -157,7 +176,7 @@ export class NetworkPolicySet {
     if (!explain) return { allowed: false, detail: '' };
     return {
       allowed: false,
-      detail: `${dir.toLowerCase()} of ${self.namespace} pod isolated by ${applicable.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it`,
+      detail: `${dir.toLowerCase()} of ${self.namespace} pod isolated by ${isolating.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it`,
     };
   }
 
@@ -207,16 +226,22 @@ export class NetworkPolicySet {
     const eps = r[dir === 'Egress' ? 'toEndpoints' : 'fromEndpoints'];
     const cidrs = r[dir === 'Egress' ? 'toCIDR' : 'fromCIDR'];
     const fqdns = dir === 'Egress' ? r['toFQDNs'] : undefined;
+    // A rule naming no peer at all: with toPorts or icmps it is an L4 rule for any peer; empty (`{}`, the
+    // default-deny idiom) it allows nothing. Peer kinds this evaluator does not read (toEntities, toServices...)
+    // count as any peer: verify then errs towards allowing.
+    const side = dir === 'Egress' ? 'to' : 'from';
+    const named = Object.keys(r).some((k) => k.startsWith(side) && k !== 'toPorts' && k !== `${side}Requires`);
+    if (!named && r['toPorts'] === undefined && r['icmps'] === undefined) return false;
     const anyPeer = eps === undefined && cidrs === undefined && fqdns === undefined;
     let peerOk = anyPeer;
     if (!peerOk && eps !== undefined && other.kind === 'pod') {
-      const labels = { ...prefixed(other.labels), 'k8s:io.kubernetes.pod.namespace': other.namespace };
+      const labels = ciliumLabels(other);
       peerOk = arr(eps).some((sel) => {
         const s = ciliumSelector(sel);
-        const ml = isObj(s['matchLabels']) ? s['matchLabels'] : {};
         // A selector that names no namespace means the policy's own.
-        const nsGiven = Object.keys(ml).some((k) => k === 'k8s:io.kubernetes.pod.namespace');
-        return (nsGiven || other.namespace === policyNs) && selectorMatches(s, labels);
+        const nsGiven =
+          Object.hasOwn(s.matchLabels, POD_NAMESPACE) || s.matchExpressions.some((e) => e.key === POD_NAMESPACE);
+        return (nsGiven || other.namespace === policyNs) && labelSelectorMatches(s, labels);
       });
     }
     const ip = other.kind === 'ip' ? other.ip : other.ip;
@@ -295,40 +320,12 @@ function indexPeers(list: unknown[], policyNs: string): PeerIndex {
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 function typesOf(kind: Policy['kind'], spec: Obj): Set<'Ingress' | 'Egress'> {
-  if (kind === 'CiliumNetworkPolicy') {
-    const t = new Set<'Ingress' | 'Egress'>();
-    if (spec['ingress'] !== undefined || spec['ingressDeny'] !== undefined) t.add('Ingress');
-    if (spec['egress'] !== undefined || spec['egressDeny'] !== undefined) t.add('Egress');
-    return t;
-  }
+  if (kind === 'CiliumNetworkPolicy') return ciliumTypes(spec);
   const given = arr(spec['policyTypes']).filter((x): x is 'Ingress' | 'Egress' => x === 'Ingress' || x === 'Egress');
   if (given.length) return new Set(given);
-  return new Set(spec['egress'] !== undefined ? ['Ingress', 'Egress'] : ['Ingress']);
-}
-
-function prefixed(labels: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) {
-    put(out, k, v);
-    out[`k8s:${k}`] = v;
-  }
-  return out;
-}
-
-/** Cilium selectors may prefix keys with their source (`k8s:app`); labels are matched with and without it. */
-function ciliumSelector(sel: unknown): Obj {
-  if (!isObj(sel)) return {};
-  return sel;
-}
-
-function ciliumPort(pp: Obj, c: Connection): boolean {
-  const proto = str(pp['protocol']) || 'ANY';
-  if (c.protocol !== undefined && proto !== 'ANY' && proto !== c.protocol) return false;
-  if (c.port === undefined) return true;
-  const port = Number(str(pp['port']) || pp['port']);
-  if (!port) return true;
-  const end = Number(pp['endPort'] ?? 0);
-  return end ? c.port >= port && c.port <= end : c.port === port;
+  // The API server's defaulting: Ingress always, Egress only for a non-empty egress list (`egress: []` without
+  // policyTypes leaves egress open).
+  return new Set(arr(spec['egress']).length ? ['Ingress', 'Egress'] : ['Ingress']);
 }
 
 function k8sPorts(ports: unknown, c: Connection): boolean {
