@@ -44,7 +44,12 @@ export function addressValue(ip: string): bigint | undefined {
   if (f !== 'ipv6' || ip.includes('%')) return undefined;
   // A dotted IPv4 tail (`::ffff:1.2.3.4`) is the last two groups.
   const text = ip.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>
-    [[a, b], [c, d]].map(([x, y]) => ((Number(x) << 8) | Number(y)).toString(16)).join(':'),
+    [
+      [a, b],
+      [c, d],
+    ]
+      .map(([x, y]) => ((Number(x) << 8) | Number(y)).toString(16))
+      .join(':'),
   );
   const [head = '', rest] = text.split('::');
   const groups = (s: string) => (s === '' ? [] : s.split(':').map((g) => BigInt(parseInt(g, 16))));
