@@ -15,7 +15,7 @@ import { mergeFlowEvidence, type FlowEvidence, type Peer } from '../../model/net
 import type { Profile } from '../../model/profile.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import type { readNetworkPolicies } from '../../verify/netpol.js';
-import { NetworkPolicySet, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
+import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
 import { noEvidence } from '../findings.js';
 import type { CompareContext, CompareSide, Comparison } from '../types.js';
 import {
@@ -114,52 +114,45 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
 function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, FlowEvidence> | undefined): Run[] {
   const out: Run[] = [];
   const cilium = sets.map((s) => s.policies.some((p) => p.kind === 'CiliumNetworkPolicy'));
+  // The ports the profile saw per pair, so the loop over intervals (millions of questions) makes no keys.
+  const seenPorts = new Map<string, Set<string>>();
+  for (const k of observed?.keys() ?? []) {
+    const [from, to, protocol, port] = JSON.parse(k) as [string, string, string, number];
+    const pair = JSON.stringify([from, to]);
+    seenPorts.set(pair, (seenPorts.get(pair) ?? new Set()).add(`${protocol}/${port}`));
+  }
   for (const a of u.endpoints) {
     for (const b of u.endpoints) {
       if (a === b || (a.ep.kind !== 'pod' && b.ep.kind !== 'pod')) continue;
-      const c = { src: a.ep, dst: b.ep };
-      const some = sets.map((s) => s.isAllowed(c));
+      const some = sets.map((s) => s.isAllowed({ src: a.ep, dst: b.ep }));
+      const seen = seenPorts.get(JSON.stringify([a.name, b.name]));
+      const push = (protocol: Proto, port: number, endPort: number, sides: number, observed: boolean) =>
+        out.push({ a, b, from: a.name, to: b.name, protocol, port, endPort, sides, observed, full: 0 });
       for (const protocol of some.some(Boolean) ? PORT_PROTOCOLS : []) {
-        const asks = sets.map((s, i) => some[i]! && s.isAllowed({ ...c, protocol }));
+        // One question object per protocol, its port moved along (the evaluator keeps none).
+        const c: Connection = { src: a.ep, dst: b.ep, protocol };
+        const asks = sets.map((s, i) => some[i]! && s.isAllowed(c));
         if (!asks.some(Boolean)) continue;
         const first = out.length;
         let full = (1 << sets.length) - 1;
         let run: Run | undefined;
         for (const [port, endPort] of u.ports.get(protocol)!) {
+          c.port = port;
           let mask = 0;
-          sets.forEach((s, i) => {
-            if (asks[i] && s.isAllowed({ ...c, protocol, port })) mask |= 1 << i;
-          });
+          for (let i = 0; i < sets.length; i++) if (asks[i] && sets[i]!.isAllowed(c)) mask |= 1 << i;
           full &= mask;
-          const seen = port === endPort && (observed?.has(flowKey(a.name, b.name, protocol, port)) ?? false);
-          if (mask && run && run.sides === mask && !run.observed && !seen) run.endPort = endPort;
-          else if (mask)
-            out.push(
-              (run = { a, b, from: a.name, to: b.name, protocol, port, endPort, sides: mask, observed: seen, full: 0 }),
-            );
+          const isSeen = port === endPort && seen !== undefined && seen.has(`${protocol}/${port}`);
+          if (mask && run && run.sides === mask && !run.observed && !isSeen) run.endPort = endPort;
+          else if (mask) run = out[push(protocol, port, endPort, mask, isSeen) - 1];
           else run = undefined;
         }
         for (let k = first; k < out.length; k++) out[k]!.full = full;
       }
       for (const protocol of ['ICMP', 'ICMPv6'] as const) {
+        const c: Connection = { src: a.ep, dst: b.ep, protocol, port: 0 };
         let mask = 0;
-        sets.forEach((s, i) => {
-          if ((some[i] || cilium[i]) && s.isAllowed({ ...c, protocol, port: 0 })) mask |= 1 << i;
-        });
-        const seen = observed?.has(flowKey(a.name, b.name, protocol, 0)) ?? false;
-        if (mask)
-          out.push({
-            a,
-            b,
-            from: a.name,
-            to: b.name,
-            protocol,
-            port: 0,
-            endPort: 0,
-            sides: mask,
-            observed: seen,
-            full: 0,
-          });
+        for (let i = 0; i < sets.length; i++) if ((some[i] || cilium[i]) && sets[i]!.isAllowed(c)) mask |= 1 << i;
+        if (mask) push(protocol, 0, 0, mask, seen?.has(`${protocol}/0`) ?? false);
       }
     }
   }

@@ -39,6 +39,17 @@ const v4Value = (ip: string): bigint => ip.split('.').reduce((n, x) => (n << 8n)
 
 /** The address's number (IPv4 mapped), or undefined when it does not parse. */
 export function addressValue(ip: string): bigint | undefined {
+  let v = values.get(ip);
+  if (v === undefined) {
+    // A diff asks about the same few thousand addresses millions of times.
+    if (values.size >= 100_000) values.clear();
+    values.set(ip, (v = readAddress(ip) ?? null));
+  }
+  return v ?? undefined;
+}
+const values = new Map<string, bigint | null>();
+
+function readAddress(ip: string): bigint | undefined {
   const f = family(ip);
   if (f === 'ipv4') return MAPPED_V4 | v4Value(ip);
   if (f !== 'ipv6' || ip.includes('%')) return undefined;
