@@ -173,8 +173,14 @@ export interface IamCiAccess {
   resources: string[];
   events?: string[];
 }
-/** NetworkPolicy: a connection. */
-export type NetCiAccess = NetAccess;
+/**
+ * NetworkPolicy: connections of one protocol between a source and a destination (a workload, an address, or
+ * address blocks as `0.0.0.0/0 except 1.2.3.4/32`); `port` is the first port (0 for ICMP).
+ */
+export type NetCiAccess = NetAccess & {
+  /** When more than one port: every port and range (`443`, `8081-9000`). */
+  ports?: string[];
+};
 
 /** One finding per principal and access, the affected resources listed inside it (docs/formats.md). */
 export type CiFinding<K extends KindName = KindName> = {

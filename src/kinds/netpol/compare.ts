@@ -1,3 +1,4 @@
+import { formatAddress } from '../../knowledge/network/cidr.js';
 import {
   topRisk,
   type CiEvidence,
@@ -6,43 +7,57 @@ import {
   type Location,
   type NetCiAccess,
   type NetpolFinding,
+  type Risk,
 } from '../../model/finding.js';
-import { netRiskList } from './risks.js';
+import { netPortRiskList, netRiskList } from './risks.js';
 import { cmp } from '../../model/issue.js';
-import { mergeFlowEvidence, type FlowEvidence, type Peer, type WorkloadInfo } from '../../model/network.js';
+import { mergeFlowEvidence, type FlowEvidence, type Peer } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import type { readNetworkPolicies } from '../../verify/netpol.js';
-import { NetworkPolicySet, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
+import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
 import { noEvidence } from '../findings.js';
 import type { CompareContext, CompareSide, Comparison } from '../types.js';
+import {
+  describeAddresses,
+  portRanges,
+  PORT_PROTOCOLS,
+  universeFor,
+  type Universe,
+  type UniverseEndpoint,
+} from './universe.js';
 
 type Policies = ReturnType<typeof readNetworkPolicies>['policies'];
 
-/** One connection a side's NetworkPolicies allow between two endpoints of the universe. */
+/**
+ * Connections a side's NetworkPolicies allow between two endpoints of the universe: a run of adjacent port
+ * intervals of one protocol (ICMP: port 0) along which no side's answer changes, so one question decides it.
+ */
 export interface NetGrant {
   from: string;
   to: string;
   protocol: Proto;
   port: number;
+  endPort: number;
+  /** The sides that allow it. */
+  sides: number;
+  /** The side whose grant it is. */
+  side: number;
+  /** That side allows every port of the protocol between these endpoints. */
+  all: boolean;
+  /** A run of one port the profile saw used between these endpoints. */
+  observed: boolean;
   at: Location;
 }
 
-/** The workloads and addresses NetworkPolicy grants are enumerated over. */
-export interface Universe {
-  endpoints: { name: string; ep: Endpoint }[];
-  /** Ports to try per destination (beside every port the policies name). */
-  ports: { protocol: Proto; port: number }[];
-  namespaceLabels: Map<string, Record<string, string>>;
-  dnsNames: Map<string, string[]>;
-}
+type Run = Omit<NetGrant, 'side' | 'all' | 'at'> & { a: UniverseEndpoint; b: UniverseEndpoint; full: number };
 
-const key = (g: NetGrant) => JSON.stringify([g.from, g.to, g.protocol, String(g.port).padStart(5, '0')]);
+/** An endpoint as grouping sees it: a workload by name, every address region alike (they are described together). */
+const groupName = (name: string, byName: Map<string, UniverseEndpoint>) => (byName.get(name)?.range ? '' : name);
 
 /**
- * NetworkPolicies as the connections they allow over a universe of workloads and addresses (the
- * profile's, an inventory's, or pseudo-pods from the policies' own selectors), judged by the
- * NetworkPolicy evaluator `verify` uses.
+ * NetworkPolicies as the connections they allow over a universe of workloads, address regions and port intervals
+ * (`universe.ts`), judged by the NetworkPolicy evaluator `verify` uses.
  */
 export async function compareNetpol(sides: CompareSide<Policies>[], ctx: CompareContext): Promise<Comparison> {
   const u = universeFor(
@@ -57,39 +72,29 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     return set;
   });
   const none = sides.every((s) => s.policies.count === 0);
-  const ports = new Map<string, { protocol: Proto; port: number }>();
-  for (const p of [...u.ports, ...sets.flatMap(namedPorts)]) ports.set(`${p.protocol}/${p.port}`, p);
-  const portList = [...ports.values()].sort((a, b) => cmp(a.protocol, b.protocol) || a.port - b.port);
-  const byName = new Map(u.endpoints.map((e) => [e.name, e.ep]));
+  const byName = new Map(u.endpoints.map((e) => [e.name, e]));
+  const spell = spellOf(u.endpoints);
   const profile = ctx.profile;
+  const observed = profile ? observedFlows(profile) : undefined;
+  let runs: Run[] | undefined;
+  const keyOf = (g: NetGrant) => [groupName(g.from, byName), groupName(g.to, byName), g.protocol];
   const comparison: Comparison<NetGrant> = {
     async grants(i) {
       if (none) return { grants: [], undetermined: [] };
+      runs ??= runsOf(u, sets, observed);
       const out: NetGrant[] = [];
-      for (const a of u.endpoints) {
-        for (const b of u.endpoints) {
-          if (a === b || (a.ep.kind !== 'pod' && b.ep.kind !== 'pod')) continue;
-          // A port is allowed only if some port is (each side's rule that allows it allows "any port" too), so a
-          // pair nothing may pass is asked once, not once per port. Not ICMP: a Cilium rule of `icmps` alone
-          // allows ICMP but no port.
-          const some = sets[i]!.isAllowed({ src: a.ep, dst: b.ep });
-          for (const p of portList)
-            if (
-              (some || p.protocol === 'ICMP' || p.protocol === 'ICMPv6') &&
-              sets[i]!.isAllowed({ src: a.ep, dst: b.ep, protocol: p.protocol, port: p.port })
-            )
-              out.push({ from: a.name, to: b.name, ...p, at: location(sides[i]!.docs, a.ep, b.ep) });
-        }
-      }
+      for (const { a, b, full, ...r } of runs)
+        if (r.sides & (1 << i))
+          out.push({ ...r, side: i, all: (full & (1 << i)) !== 0, at: location(sides[i]!.docs, a.ep, b.ep) });
       return { grants: out, undetermined: [] };
     },
-    covered(g, by) {
-      const src = byName.get(g.from)!;
-      const dst = byName.get(g.to)!;
-      return sets[by]!.isAllowed({ src, dst, protocol: g.protocol, port: g.port }) ? 'yes' : 'no';
-    },
-    groupKey: key,
-    finding: (type, items, evidence) => finding(type, items[0]!, evidence, riskOf(byName, items[0]!)),
+    // Runs are cut wherever any side's answer changes, so what a side says of the run's first port it says of all.
+    covered: (g, by) => (g.sides & (1 << by) ? 'yes' : 'no'),
+    // check: what the profile saw, each on its own (used); the rest of a peer (or of the addresses) in one finding.
+    groupKey: (g) => JSON.stringify([...keyOf(g), g.observed ? [g.from, g.to, g.port] : []]),
+    // diff: one finding per peer (or the addresses) and protocol, the ports and address blocks named inside.
+    changeKey: (g) => JSON.stringify(keyOf(g)),
+    finding: (type, items, evidence) => finding(type, items, byName, spell, evidence),
     locate(f, side) {
       if (f.kind !== 'netpol') return [];
       const ns = f.access.to.includes('/') ? f.access.to.split('/')[0] : f.access.from.split('/')[0];
@@ -97,11 +102,61 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
       return doc ? [{ file: doc.file, line: 1 }] : [];
     },
   };
-  if (profile) {
-    const observed = observedFlows(profile);
-    comparison.evidence = (items) => evidenceOf(observed, items[0]!);
-  }
+  if (observed) comparison.evidence = (items) => evidenceOf(observed, items);
   return comparison as Comparison;
+}
+
+/**
+ * Every side's answer for every question of the universe, as runs. A pair that nothing may pass, or a protocol no
+ * port of which may pass, is asked once, not once per interval (a rule that allows a port allows "any port" and
+ * "any port of its protocol" too). Not ICMP under a Cilium policy: a rule of `icmps` alone allows ICMP but no port.
+ */
+function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, FlowEvidence> | undefined): Run[] {
+  const out: Run[] = [];
+  const cilium = sets.map((s) => s.policies.some((p) => p.kind === 'CiliumNetworkPolicy'));
+  // The ports the profile saw per pair, so the loop over intervals (millions of questions) makes no keys.
+  const seenPorts = new Map<string, Set<string>>();
+  for (const k of observed?.keys() ?? []) {
+    const [from, to, protocol, port] = JSON.parse(k) as [string, string, string, number];
+    const pair = JSON.stringify([from, to]);
+    seenPorts.set(pair, (seenPorts.get(pair) ?? new Set()).add(`${protocol}/${port}`));
+  }
+  for (const a of u.endpoints) {
+    for (const b of u.endpoints) {
+      if (a === b || (a.ep.kind !== 'pod' && b.ep.kind !== 'pod')) continue;
+      const some = sets.map((s) => s.isAllowed({ src: a.ep, dst: b.ep }));
+      const seen = seenPorts.get(JSON.stringify([a.name, b.name]));
+      const push = (protocol: Proto, port: number, endPort: number, sides: number, observed: boolean) =>
+        out.push({ a, b, from: a.name, to: b.name, protocol, port, endPort, sides, observed, full: 0 });
+      for (const protocol of some.some(Boolean) ? PORT_PROTOCOLS : []) {
+        // One question object per protocol, its port moved along (the evaluator keeps none).
+        const c: Connection = { src: a.ep, dst: b.ep, protocol };
+        const asks = sets.map((s, i) => some[i]! && s.isAllowed(c));
+        if (!asks.some(Boolean)) continue;
+        const first = out.length;
+        let full = (1 << sets.length) - 1;
+        let run: Run | undefined;
+        for (const [port, endPort] of u.ports.get(protocol)!) {
+          c.port = port;
+          let mask = 0;
+          for (let i = 0; i < sets.length; i++) if (asks[i] && sets[i]!.isAllowed(c)) mask |= 1 << i;
+          full &= mask;
+          const isSeen = port === endPort && seen !== undefined && seen.has(`${protocol}/${port}`);
+          if (mask && run && run.sides === mask && !run.observed && !isSeen) run.endPort = endPort;
+          else if (mask) run = out[push(protocol, port, endPort, mask, isSeen) - 1];
+          else run = undefined;
+        }
+        for (let k = first; k < out.length; k++) out[k]!.full = full;
+      }
+      for (const protocol of ['ICMP', 'ICMPv6'] as const) {
+        const c: Connection = { src: a.ep, dst: b.ep, protocol, port: 0 };
+        let mask = 0;
+        for (let i = 0; i < sets.length; i++) if ((some[i] || cilium[i]) && sets[i]!.isAllowed(c)) mask |= 1 << i;
+        if (mask) push(protocol, 0, 0, mask, seen?.has(`${protocol}/0`) ?? false);
+      }
+    }
+  }
+  return out;
 }
 
 const isNetpol = (d: PolicyDoc) => {
@@ -128,50 +183,6 @@ function location(docs: PolicyDoc[], a: Endpoint, b: Endpoint): Location {
   return { file: files.get(ns) ?? docs[0]?.file ?? '', line: 1 };
 }
 
-function namedPorts(set: NetworkPolicySet): { protocol: Proto; port: number }[] {
-  const out: { protocol: Proto; port: number }[] = [];
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(visit);
-    if (typeof v !== 'object' || v === null) return;
-    const o = v as Record<string, unknown>;
-    if (
-      (typeof o['port'] === 'number' || (typeof o['port'] === 'string' && /^\d+$/.test(o['port']))) &&
-      ('protocol' in o || 'endPort' in o || typeof o['port'] === 'number')
-    ) {
-      const proto = (typeof o['protocol'] === 'string' && o['protocol'] !== 'ANY' ? o['protocol'] : 'TCP') as Proto;
-      out.push({ protocol: proto, port: Number(o['port']) });
-    }
-    Object.values(o).forEach(visit);
-  };
-  for (const p of set.policies) visit(p.spec);
-  return out;
-}
-
-/** An address peer's risks: egress to the internet, ingress from outside the cluster. */
-function riskOf(byName: Map<string, Endpoint>, g: NetGrant): CiFinding['risk'] {
-  const to = byName.get(g.to);
-  const from = byName.get(g.from);
-  const list = [
-    ...(to?.kind === 'ip' ? netRiskList({ kind: 'ip', ip: to.ip }, 'from') : []),
-    ...(from?.kind === 'ip' ? netRiskList({ kind: 'ip', ip: from.ip }, 'to') : []),
-  ];
-  const level = topRisk(list);
-  return level ? { level, reasons: list.map((r) => r.reason) } : undefined;
-}
-
-function finding(type: FindingType, g: NetGrant, evidence?: CiEvidence, risk?: CiFinding['risk']): CiFinding {
-  return {
-    type,
-    kind: 'netpol',
-    principal: g.from,
-    access: { from: g.from, to: g.to, protocol: g.protocol, port: g.port },
-    summary: `${g.from} → ${g.to} ${g.protocol}/${g.port}`,
-    ...(risk && type !== 'undetermined' ? { risk } : {}),
-    ...(evidence ? { evidence } : {}),
-    locations: [g.at],
-  };
-}
-
 /** Names as the universe gives them: `ns/name` for workloads, the address for nodes and IPs. */
 const peerName = (p: Peer) => (p.kind === 'workload' ? `${p.namespace}/${p.name}` : p.ip);
 
@@ -193,8 +204,13 @@ function observedFlows(profile: Profile): Map<string, FlowEvidence> {
   return out;
 }
 
-function evidenceOf(observed: Map<string, FlowEvidence>, g: NetGrant): CiEvidence {
-  const ev = observed.get(flowKey(g.from, g.to, g.protocol, g.port));
+/** The evidence of the connections of a group the profile saw (runs of one observed port), merged. */
+function evidenceOf(observed: Map<string, FlowEvidence>, items: NetGrant[]): CiEvidence {
+  let ev: FlowEvidence | undefined;
+  for (const g of items) {
+    const e = g.observed ? observed.get(flowKey(g.from, g.to, g.protocol, g.port)) : undefined;
+    if (e) ev = ev ? mergeFlowEvidence(ev, e) : e;
+  }
   return ev
     ? {
         used: true,
@@ -206,89 +222,94 @@ function evidenceOf(observed: Map<string, FlowEvidence>, g: NetGrant): CiEvidenc
     : noEvidence();
 }
 
+/**
+ * A group of grants between one source and one destination (a workload, or the addresses together) on one protocol,
+ * in words: the ports as ranges, address regions as the blocks they make up; regions granted different ports are
+ * named apart (`0.0.0.0/0 except 1.2.3.4/32 TCP/443; 1.2.3.4 TCP/80`).
+ */
+function finding(
+  type: FindingType,
+  items: NetGrant[],
+  byName: Map<string, UniverseEndpoint>,
+  spell: (v: bigint) => string,
+  evidence?: CiEvidence,
+): CiFinding {
+  const g = items[0]!;
+  const peers = (names: string[]) => {
+    const regions = names.map((n) => byName.get(n)?.range).filter((r) => r !== undefined);
+    return regions.length ? describeAddresses(regions, spell) : names[0]!;
+  };
+  const ports = (list: NetGrant[]) =>
+    g.port === 0 && g.endPort === 0 ? [] : portRanges(list.map((x) => [x.port, x.endPort]));
+  const words = (list: string[]) => (list.length ? `${g.protocol}/${list.join(', ')}` : g.protocol);
+  // The ports of each pair of endpoints, then the pairs with the same ports together.
+  const pairs = new Map<string, NetGrant[]>();
+  for (const x of items) {
+    const k = JSON.stringify([x.from, x.to]);
+    pairs.set(k, [...(pairs.get(k) ?? []), x]);
+  }
+  const parts = new Map<string, { from: string[]; to: string[] }>();
+  for (const list of pairs.values()) {
+    const k = words(ports(list));
+    const part = parts.get(k) ?? { from: [], to: [] };
+    part.from.push(list[0]!.from);
+    part.to.push(list[0]!.to);
+    parts.set(k, part);
+  }
+  const all = ports(items);
+  const from = peers(items.map((x) => x.from));
+  const to = peers(items.map((x) => x.to));
+  const summary = [...parts]
+    .map(([w, p]) => `${peers(p.from)} → ${peers(p.to)} ${w}`)
+    .sort(cmp)
+    .join('; ');
+  const risk = riskOf(items, byName);
+  return {
+    type,
+    kind: 'netpol',
+    principal: from,
+    access: {
+      from,
+      to,
+      protocol: g.protocol,
+      port: g.port,
+      ...(all.length > 1 || all[0]?.includes('-') ? { ports: all } : {}),
+    },
+    summary,
+    ...(risk && type !== 'undetermined' ? { risk } : {}),
+    ...(evidence ? { evidence } : {}),
+    locations: [g.at],
+  };
+}
+
+/** A region of one address by the name the universe gave it (the profile's spelling), else as formatted. */
+function spellOf(endpoints: UniverseEndpoint[]): (v: bigint) => string {
+  const names = new Map<bigint, string>();
+  for (const e of endpoints) if (e.range && e.range.lo === e.range.hi) names.set(e.range.lo, e.name);
+  return (v) => names.get(v) ?? formatAddress(v);
+}
+
+/**
+ * The catalogue's risks of a group (risks.ts): an address peer's (egress to the internet, ingress from outside the
+ * cluster; a region is wholly private or not, so its first address speaks for it) and a grant of every port.
+ */
+function riskOf(items: NetGrant[], byName: Map<string, UniverseEndpoint>): CiFinding['risk'] {
+  const list: Risk[] = [];
+  for (const g of items) {
+    const to = byName.get(g.to)?.ep;
+    const from = byName.get(g.from)?.ep;
+    if (to?.kind === 'ip') list.push(...netRiskList({ kind: 'ip', ip: to.ip }, 'from'));
+    if (from?.kind === 'ip') list.push(...netRiskList({ kind: 'ip', ip: from.ip }, 'to'));
+    if (g.all) list.push(...netPortRiskList());
+  }
+  const level = topRisk(list);
+  return level ? { level, reasons: [...new Set(list.map((r) => r.reason))] } : undefined;
+}
+
 /** A would-be denial as a CI finding's access and words. */
 export function describeNetpol(f: NetpolFinding): { access: NetCiAccess; summary: string } {
   return {
     access: { ...f.access },
     summary: `${f.access.from} → ${f.access.to} ${f.access.protocol}/${f.access.port}`,
-  };
-}
-
-/** /32 and /128 ipBlocks of the policies: the external peers they name. */
-function policyAddresses(docs: PolicyDoc[]): string[] {
-  const out: string[] = [];
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(visit);
-    if (typeof v !== 'object' || v === null) return;
-    const o = v as Record<string, unknown>;
-    for (const key of ['cidr', 'toCIDR', 'fromCIDR']) {
-      for (const c of ([] as unknown[]).concat(o[key] ?? []))
-        if (typeof c === 'string' && /\/(32|128)$/.test(c)) out.push(c.replace(/\/\d+$/, ''));
-    }
-    Object.values(o).forEach(visit);
-  };
-  for (const d of docs) visit(d.object);
-  return out;
-}
-
-function universeFor(
-  profile: Profile | undefined,
-  inventoryWorkloads: WorkloadInfo[],
-  namespaces: { name: string; labels: Record<string, string> }[],
-  sides: PolicyDoc[][],
-): Universe {
-  const workloads = profile?.workloads?.length ? profile.workloads : inventoryWorkloads;
-  const addresses = [
-    ...(profile?.network ?? []).flatMap((e) => [e.from, e.to]).flatMap((p) => (p.kind === 'workload' ? [] : [p.ip])),
-    ...sides.flatMap(policyAddresses),
-  ];
-  return universeOf(workloads, addresses, profile?.namespaces ?? namespaces, profile?.dnsNames ?? [], sides);
-}
-/** The universe from a profile's workloads (and the addresses it saw), or from the policies' own selectors. */
-function universeOf(
-  workloads: WorkloadInfo[],
-  addresses: string[],
-  namespaces: { name: string; labels: Record<string, string> }[],
-  dnsNames: { ip: string; names: string[] }[],
-  sides: PolicyDoc[][],
-): Universe {
-  const endpoints: Universe['endpoints'] = [];
-  const ports = new Map<string, { protocol: Proto; port: number }>();
-  if (workloads.length) {
-    for (const w of workloads) {
-      if (w.hostNetwork) continue;
-      endpoints.push({
-        name: `${w.namespace}/${w.name}`,
-        ep: { kind: 'pod', namespace: w.namespace, labels: { ...w.labels, ...w.selector }, ports: w.ports },
-      });
-      for (const p of w.ports) ports.set(`${p.protocol}/${p.port}`, { protocol: p.protocol as Proto, port: p.port });
-    }
-  } else {
-    // No workloads given: one pseudo-pod per podSelector the policies use.
-    const seen = new Set<string>();
-    for (const docs of sides) {
-      for (const d of docs) {
-        const o = d.object as { kind?: string; metadata?: { namespace?: string }; spec?: Record<string, unknown> };
-        if (o?.kind !== 'NetworkPolicy' || !o.metadata?.namespace) continue;
-        const sel =
-          (o.spec?.['podSelector'] as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
-        if (Object.keys(sel).length === 0) continue;
-        const name = `${o.metadata.namespace}/${Object.entries(sel)
-          .map(([k, v]) => `${k}=${v}`)
-          .sort()
-          .join(',')}`;
-        if (seen.has(name)) continue;
-        seen.add(name);
-        endpoints.push({ name, ep: { kind: 'pod', namespace: o.metadata.namespace, labels: sel, ports: [] } });
-      }
-    }
-  }
-  for (const ip of [...new Set(addresses)].sort(cmp)) endpoints.push({ name: ip, ep: { kind: 'ip', ip } });
-  endpoints.sort((a, b) => cmp(a.name, b.name));
-  return {
-    endpoints,
-    ports: [...ports.values()],
-    namespaceLabels: new Map(namespaces.map((n) => [n.name, n.labels])),
-    dnsNames: new Map(dnsNames.map((n) => [n.ip, n.names])),
   };
 }

@@ -13,3 +13,8 @@ export function netRiskList(peer: Peer, self: 'from' | 'to'): Risk[] {
   if (peer.kind === 'node') out.push({ level: 'low', reason: 'a node or host-network peer' });
   return out;
 }
+
+/** A grant of every port of a protocol to a peer: no port restriction, the network's wildcard. */
+export function netPortRiskList(): Risk[] {
+  return [{ level: 'medium', reason: 'every port (no port restriction)' }];
+}

@@ -28,14 +28,120 @@ export function blocks(cidrs: string[]): BlockList {
   return list;
 }
 
-/** Whether `ip` lies in `cidr` (IPv4 or IPv6; false when either does not parse). */
-export function inCidr(ip: string, cidr: string): boolean {
+/**
+ * Addresses as numbers in one 128-bit space, as BlockList compares them: an IPv4 address is its IPv4-mapped IPv6
+ * address (`1.2.3.4` is `::ffff:1.2.3.4`), so an IPv4 block holds the mapped addresses and `::/0` every IPv4 one.
+ */
+export const MAPPED_V4 = 0xffffn << 32n;
+export const ADDRESS_SPACE = 1n << 128n;
+
+const v4Value = (ip: string): bigint => ip.split('.').reduce((n, x) => (n << 8n) | BigInt(Number(x)), 0n);
+
+/** The address's number (IPv4 mapped), or undefined when it does not parse. */
+export function addressValue(ip: string): bigint | undefined {
+  let v = values.get(ip);
+  if (v === undefined) {
+    // A diff asks about the same few thousand addresses millions of times.
+    if (values.size >= 100_000) values.clear();
+    values.set(ip, (v = readAddress(ip) ?? null));
+  }
+  return v ?? undefined;
+}
+const values = new Map<string, bigint | null>();
+
+function readAddress(ip: string): bigint | undefined {
   const f = family(ip);
-  return !!f && blocks([cidr]).check(ip, f);
+  if (f === 'ipv4') return MAPPED_V4 | v4Value(ip);
+  if (f !== 'ipv6' || ip.includes('%')) return undefined;
+  // A dotted IPv4 tail (`::ffff:1.2.3.4`) is the last two groups.
+  const text = ip.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>
+    [
+      [a, b],
+      [c, d],
+    ]
+      .map(([x, y]) => ((Number(x) << 8) | Number(y)).toString(16))
+      .join(':'),
+  );
+  const [head = '', rest] = text.split('::');
+  const groups = (s: string) => (s === '' ? [] : s.split(':').map((g) => BigInt(parseInt(g, 16))));
+  const left = groups(head);
+  const right = rest === undefined ? [] : groups(rest);
+  const zeros = 8 - left.length - right.length;
+  return [...left, ...Array<bigint>(rest === undefined ? 0 : zeros).fill(0n), ...right].reduce(
+    (n, g) => (n << 16n) | g,
+    0n,
+  );
+}
+
+/** An address's number as text: IPv4 inside the mapped range, else IPv6 with the longest run of zeros as `::`. */
+export function formatAddress(v: bigint): string {
+  if (v >> 32n === 0xffffn) return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
+  const g = [7n, 6n, 5n, 4n, 3n, 2n, 1n, 0n].map((i) => Number((v >> (16n * i)) & 0xffffn));
+  let best = -1;
+  let len = 1;
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > len) [best, len] = [i, j - i];
+  }
+  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + len))}`;
+}
+
+/** The addresses a block holds, first and last, as `blocks` reads it (undefined when it would leave it out). */
+export function cidrRange(cidr: string): { lo: bigint; hi: bigint } | undefined {
+  let r = ranges.get(cidr);
+  if (r === undefined) {
+    // Policies and universes name a few thousand blocks, asked about millions of times by a diff.
+    if (ranges.size >= 100_000) ranges.clear();
+    ranges.set(cidr, (r = readRange(cidr) ?? null));
+  }
+  return r ?? undefined;
+}
+const ranges = new Map<string, { lo: bigint; hi: bigint } | null>();
+
+function readRange(cidr: string): { lo: bigint; hi: bigint } | undefined {
+  const [base = '', lenText] = cidr.split('/');
+  const f = family(base);
+  const v = f ? addressValue(base) : undefined;
+  if (!f || v === undefined) return undefined;
+  const bits = f === 'ipv4' ? 32 : 128;
+  const len = lenText === undefined ? bits : Number(lenText);
+  if (!Number.isInteger(len) || len < 0 || len > bits || (lenText !== undefined && !/^\d+$/.test(lenText)))
+    return undefined;
+  const size = 1n << BigInt(bits - len);
+  const lo = v - (v % size);
+  return { lo, hi: lo + size - 1n };
+}
+
+/** The fewest blocks that hold exactly the addresses lo..hi, in order, as `[base, prefix length]` of 128 bits. */
+export function cidrCover(lo: bigint, hi: bigint): [bigint, number][] {
+  const out: [bigint, number][] = [];
+  while (lo <= hi) {
+    let len = 128;
+    // Widen while the block stays aligned at lo and inside lo..hi.
+    while (len > 0 && lo % (1n << BigInt(129 - len)) === 0n && lo + (1n << BigInt(129 - len)) - 1n <= hi) len--;
+    out.push([lo, len]);
+    lo += 1n << BigInt(128 - len);
+  }
+  return out;
+}
+
+/** A block as people write it: IPv4 (`10.0.0.0/8`) when it lies in the mapped range, else IPv6. */
+export function formatCidr(base: bigint, len: number): string {
+  return len >= 96 && base >> 32n === 0xffffn ? `${formatAddress(base)}/${len - 96}` : `${formatAddress(base)}/${len}`;
+}
+
+/** Whether `ip` lies in `cidr` (IPv4 or IPv6, compared as BlockList does; false when either does not parse). */
+export function inCidr(ip: string, cidr: string): boolean {
+  const r = cidrRange(cidr);
+  if (!r) return false;
+  const v = addressValue(ip);
+  return v !== undefined && v >= r.lo && v <= r.hi;
 }
 
 /** Addresses that never leave a private network: RFC 1918, CGNAT (100.64.0.0/10), loopback, link-local, ULA. */
-const PRIVATE = blocks([
+export const PRIVATE_BLOCKS = [
   '10.0.0.0/8',
   '172.16.0.0/12',
   '192.168.0.0/16',
@@ -45,7 +151,8 @@ const PRIVATE = blocks([
   'fc00::/7',
   'fe80::/10',
   '::1/128',
-]);
+];
+const PRIVATE = blocks(PRIVATE_BLOCKS);
 
 export function isPrivateAddress(ip: string): boolean {
   const f = family(ip);
