@@ -193,6 +193,8 @@ describe('unnamed resources: partition, region and account pinned, with a true r
       `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/*`,
       `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-0a1b2c3d4e5f60718`,
       `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/subnet-0123456789abcdef0`,
+      // The launch's EBS volumes, which the catalogue marks optional (UNNAMED_NEEDED).
+      `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/*`,
       `arn:aws:ec2:${REGION}::image/ami-0abcdef1234567890`,
     ]);
     expect(g.widened).toContain('ec2:RunInstances: RunInstances creates the instance: AWS makes up its name');

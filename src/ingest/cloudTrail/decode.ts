@@ -93,6 +93,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     region,
     account: str(v['recipientAccountId']) || principal.account,
     eventName,
+    ...(principal.type === 'IAMUser' && principal.arn ? { caller: principal.arn } : {}),
   };
   const params = v['requestParameters'];
   const resources = resourcesFromParameters(service, params, ctx);

@@ -6,6 +6,7 @@ import {
   fillFormat,
   formatPattern,
   isArn,
+  isContextPlaceholder,
   matchFormat,
   parseArn,
   resourceFormats,
@@ -33,6 +34,8 @@ export interface CallContext {
   /** The account the call went to (recipientAccountId), else the caller's. */
   account: string;
   eventName?: string;
+  /** The caller's IAM user ARN, when an IAM user's access key signed the call (IAM's user when none is named). */
+  caller?: string;
 }
 
 /** `arn:aws-cn:...` principals live in another partition; everything else is `aws`. */
@@ -105,9 +108,9 @@ function read(rule: ParameterRule, p: string, v: string, params: Obj, c: CallCon
   });
   switch (rule.read) {
     case 'iam-name': {
-      // A create carries the path (`path`, default `/`); any other call names the entity without it.
+      // The entity's create carries the path (`path`, default `/`); any other call names it without it.
       const path = str(params['path']);
-      if (path || (c.eventName ?? '').startsWith('Create')) return [as(`${(path || '/').replace(/^\//, '')}${v}`)];
+      if (path || rule.creates?.includes(c.eventName ?? '')) return [as(`${(path || '/').replace(/^\//, '')}${v}`)];
       return [as(v), as(`*/${v}`)];
     }
     case 'lower':
@@ -152,12 +155,31 @@ function read(rule: ParameterRule, p: string, v: string, params: Obj, c: CallCon
   }
 }
 
+/**
+ * An ARN a request gives, as IAM authorizes it. Secrets Manager takes a partial secret ARN (without the `-` and six
+ * random characters it appends to the name) but authorizes the full one; as Secrets Manager reads it, an ARN whose
+ * name ends in `-` and six characters is a full one.
+ */
+function asAuthorized(arn: string): string {
+  const a = parseArn(arn);
+  if (a?.service !== 'secretsmanager' || !a.resource.startsWith('secret:')) return arn;
+  // A name read by the `secret` reader already ends in `-??????`.
+  return /-(?:[A-Za-z0-9]{6}|\?{6})$/.test(a.resource) ? arn : `${arn}-??????`;
+}
+
 /** The ARNs one row builds from the record. */
 function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallContext): string[] {
   const typeService = rule.service ?? service;
-  const entries = Object.entries(rule.from);
-  const lists = entries.map(([, path]) => valuesAt(params, path));
-  if (lists.some((l) => l.length === 0)) return [];
+  // An account or region the request leaves out is the call's own (AWS's default): the context fills it.
+  const valued = Object.entries(rule.from).map(([p, path]) => [p, valuesAt(params, path)] as const);
+  const kept = valued.filter(([p, l]) => l.length > 0 || !isContextPlaceholder(p));
+  const entries = kept.map(([p]) => p);
+  const lists = kept.map(([, l]) => l);
+  if (lists.some((l) => l.length === 0)) {
+    // Without its UserName an IAM call acts on the user who signed it, path and all.
+    const self = rule.callerWhenAbsent?.includes(c.eventName ?? '') ? c.caller : undefined;
+    return self && arnIsOf(typeService, rule.type, self) ? [self] : [];
+  }
   const out: string[] = [];
   // Rows name at most one list; the product of the others is their single values.
   const combos = lists.reduce<string[][]>((acc, l) => acc.flatMap((a) => l.map((v) => [...a, v])), [[]]);
@@ -166,10 +188,10 @@ function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallCont
     let reads: Read[] = [];
     let ok = true;
     combo.forEach((v, i) => {
-      const p = entries[i]![0];
+      const p = entries[i]!;
       const arn = parseArn(v);
       if (arn) {
-        out.push(v);
+        out.push(asAuthorized(v));
         // A cluster ARN where a service's ARN needs the cluster's name: its placeholders, read through its format.
         const got = Object.values(resourceFormats(typeService))
           .map((f) => matchFormat(f, v))
@@ -190,7 +212,7 @@ function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallCont
       if (!format) continue;
       for (const f of format.split(', ')) {
         const arn = fillFormat(f, { ...values, ...r.values }, c);
-        if (arn) out.push(arn + (r.suffix ?? ''));
+        if (arn) out.push(asAuthorized(arn) + (r.suffix ?? ''));
       }
     }
   }
@@ -220,14 +242,21 @@ function apiGateway(p: Obj, c: CallContext): string[] {
 
 /** Candidate ARNs for a call: every top-level ARN-valued parameter (and list of them), and what the table builds. */
 export function resourcesFromParameters(service: string, params: unknown, c: CallContext): string[] {
-  if (!isObj(params)) return [];
+  // CloudTrail logs a request without parameters as null: what it names is then only what AWS defaults to.
+  if (!isObj(params)) return service === 'apigateway' ? [] : fromDefaults(service, c);
   const out: string[] = [];
   for (const v of Object.values(params)) {
-    if (typeof v === 'string' && isArn(v)) out.push(v);
-    else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string' && isArn(x)) out.push(x);
+    if (typeof v === 'string' && isArn(v)) out.push(asAuthorized(v));
+    else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string' && isArn(x)) out.push(asAuthorized(x));
   }
   for (const rule of rulesFor(service, c.eventName ?? '')) pushAll(out, fromRule(rule, service, params, c));
   if (service === 'apigateway') pushAll(out, apiGateway(params, c));
+  return out;
+}
+
+function fromDefaults(service: string, c: CallContext): string[] {
+  const out: string[] = [];
+  for (const rule of rulesFor(service, c.eventName ?? '')) pushAll(out, fromRule(rule, service, {}, c));
   return out;
 }
 

@@ -23,6 +23,10 @@ const SERVICE_RENAMES: Record<string, string> = {
   'mturk-requester': 'mechanicalturk',
   'streams.dynamodb': 'dynamodb',
   tagging: 'tag',
+  // RDS Data API: `rdsdataapi` per EventBridge's event reference ("Amazon RDS Data API events"), `rdsdata` in older
+  // records; its actions are `rds-data:ExecuteStatement`...
+  rdsdataapi: 'rds-data',
+  rdsdata: 'rds-data',
 };
 
 const SIGN_IN = 'sign-in is not an API permission';
@@ -108,6 +112,8 @@ const S3_ACTIONS: Record<string, string[]> = {
   PutObjectLockConfiguration: ['PutBucketObjectLockConfiguration'],
   DeleteBucketOwnershipControls: ['PutBucketOwnershipControls'],
   SelectObjectContent: ['GetObject'],
+  // An upload by an HTML form (S3 user guide, CloudTrail table: "POST Object" → PostObject).
+  PostObject: ['PutObject'],
 };
 // Analytics, inventory, metrics and Intelligent-Tiering configurations: Get/List → Get…, Put/Delete → Put…
 // (REFERENCE.md 8.3; S3 API reference for the Intelligent-Tiering operations).

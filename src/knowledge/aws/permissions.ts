@@ -12,7 +12,8 @@ import {
   resourceFormats,
   type ArnContext,
 } from './arn.js';
-import { NOT_LOGGED, STAR_WHEN_UNNAMED, parametersNaming } from './resourceParameters.js';
+import { NOT_LOGGED, STAR_WHEN_UNNAMED, UNNAMED_NEEDED, parametersNaming } from './resourceParameters.js';
+import { own } from '../../util/own.js';
 
 /**
  * What one observed AWS call needed, as AWS defines it: its action(s) (./actions.ts), each on the
@@ -115,6 +116,9 @@ export async function scopeNeed(
   let open: ResourceType[];
   if (required.length > 1) open = types.filter((t, i) => t.required && byType[i]!.length === 0);
   else open = named.length ? [] : required.length ? required : types;
+  // Optional in the catalogue, yet authorized on whenever the call runs (a launch's volumes).
+  const needed = own(UNNAMED_NEEDED, action);
+  if (needed) open = types.filter((t, i) => open.includes(t) || (own(needed, t.name) && byType[i]!.length === 0));
   if (open.length === 0) return { resources: named };
   if (named.length === 0 && STAR_WHEN_UNNAMED[action])
     return { resources: ['*'], star: `${action}: ${STAR_WHEN_UNNAMED[action]}` };
@@ -173,7 +177,7 @@ function unnamedOf(
   const list = [...patterns].sort();
   return {
     type: t.name,
-    why: `${action}: ${whyUnnamed(t, event, impliedVia, [...used].sort(), candidates)}`,
+    why: `${action}: ${whyUnnamed(action, t, event, impliedVia, [...used].sort(), candidates)}`,
     patterns: list,
     probes: list.map(concreteProbe),
     partial: used.size > 0,
@@ -181,6 +185,7 @@ function unnamedOf(
 }
 
 function whyUnnamed(
+  action: string,
   t: ResourceType,
   event: CallEvent | undefined,
   impliedVia: string | undefined,
@@ -188,6 +193,8 @@ function whyUnnamed(
   candidates: string[],
 ): string {
   if (impliedVia) return impliedVia;
+  const needed = own(own(UNNAMED_NEEDED, action) ?? {}, t.name);
+  if (needed) return needed;
   const notLogged = event ? NOT_LOGGED[`${event.service}:${event.eventName}`] : undefined;
   if (notLogged) return notLogged;
   if (partial.length) return `the event names ${partial.join(', ')} but no ${t.name}`;

