@@ -140,6 +140,32 @@ describe('RBAC generalization, from evidence', () => {
     ).toEqual(['job-a7x2k', 'job-m2n5p', 'job-q9z4w', 'job-t6v8b']);
   });
 
+  it("a Secret's name that only looks made up is kept when it is the one such name; two or more are dropped", () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    // A legacy service-account token Secret: generateName's suffix, but the same name for the account's life.
+    k8s(b, SA, { verb: 'get', resource: 'secrets', name: 'web-token-2x9kq' }, day(2));
+    k8s(b, SA, { verb: 'get', resource: 'secrets', name: 'db-password' }, day(3));
+    // The same pattern on pods is dropped from one name (pods come and go).
+    k8s(b, SA, { verb: 'get', resource: 'pods', name: 'web-7c9d8f6b5d-x2klq' }, day(3));
+    const one = rulesOf(b.toProfile(), false);
+    expect(one).toContainEqual(
+      expect.objectContaining({ resources: ['secrets'], resourceNames: ['db-password', 'web-token-2x9kq'] }),
+    );
+    expect(one).toContainEqual(expect.objectContaining({ resources: ['pods'], verbs: ['get'] }));
+    expect(one.find((r) => r.resources?.[0] === 'pods')!.resourceNames).toBeUndefined();
+    // A second made-up name of the kind: the names are dropped, listed as a widening.
+    const b2 = new ProfileBuilder(new Scope(defaultScope()));
+    k8s(b2, SA, { verb: 'get', resource: 'secrets', name: 'web-token-2x9kq' }, day(2));
+    k8s(b2, SA, { verb: 'get', resource: 'secrets', name: 'db-password' }, day(3));
+    k8s(b2, SA, { verb: 'get', resource: 'secrets', name: 'job-token-7b4mz' }, day(4));
+    const profile = b2.toProfile();
+    const two = rulesOf(profile, false).find((r) => r.resources?.[0] === 'secrets')!;
+    expect(two.resourceNames).toBeUndefined();
+    expect(generateRbac(profile).widenings.map((w) => w.detail)).toContainEqual(
+      expect.stringMatching(/get secrets: 2 made-up names .*job-token-7b4mz, web-token-2x9kq/),
+    );
+  });
+
   it('StatefulSet ordinals: kept while the set is stable, dropped once it grew during the soak', () => {
     const stable = new ProfileBuilder(new Scope(defaultScope()));
     const grew = new ProfileBuilder(new Scope(defaultScope()));

@@ -54,14 +54,22 @@ export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): Name
       .filter((c) => c.namespace === e0.namespace && c.apiGroup === e0.apiGroup && c.resource === e0.resource)
       .flatMap((c) => c.generated ?? []),
   );
+  const byPattern: string[] = [];
   for (const n of names.keys()) {
     if (generated.has(n)) made.set(n, 'objects it created with generateName');
     else if (own.has(n)) made.set(n, 'objects it created itself in the soak');
     else {
       const g = generatedName(n);
-      if (g) made.set(n, g.why);
+      if (g) {
+        made.set(n, g.why);
+        byPattern.push(n);
+      }
     }
   }
+  // Dropping a Secret's names grants every Secret of the namespace: one name that only looks made up (a legacy
+  // token Secret, `web-token-2x9kq`, keeps its name for the service account's life) is not evidence enough; two or
+  // more such names are (the next run will name another).
+  if (e0.apiGroup === '' && e0.resource === 'secrets' && byPattern.length === 1) made.delete(byPattern[0]!);
   for (const n of growingOrdinals(names))
     if (!made.has(n)) made.set(n, 'ordinals of a StatefulSet that grew during the soak');
   if (made.size === 0) return undefined;
