@@ -26,6 +26,7 @@ import {
   type Universe,
   type UniverseEndpoint,
 } from './universe.js';
+import { pushAll } from '../../util/array.js';
 
 type Policies = ReturnType<typeof readNetworkPolicies>['policies'];
 
@@ -298,9 +299,9 @@ function riskOf(items: NetGrant[], byName: Map<string, UniverseEndpoint>): CiFin
   for (const g of items) {
     const to = byName.get(g.to)?.ep;
     const from = byName.get(g.from)?.ep;
-    if (to?.kind === 'ip') list.push(...netRiskList({ kind: 'ip', ip: to.ip }, 'from'));
-    if (from?.kind === 'ip') list.push(...netRiskList({ kind: 'ip', ip: from.ip }, 'to'));
-    if (g.all) list.push(...netPortRiskList());
+    if (to?.kind === 'ip') pushAll(list, netRiskList({ kind: 'ip', ip: to.ip }, 'from'));
+    if (from?.kind === 'ip') pushAll(list, netRiskList({ kind: 'ip', ip: from.ip }, 'to'));
+    if (g.all) pushAll(list, netPortRiskList());
   }
   const level = topRisk(list);
   return level ? { level, reasons: [...new Set(list.map((r) => r.reason))] } : undefined;

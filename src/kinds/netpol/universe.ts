@@ -13,6 +13,7 @@ import type { WorkloadInfo } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import type { Endpoint } from '../../verify/netpol/evaluate.js';
+import { pushAll } from '../../util/array.js';
 
 /** The protocols a policy gives ports for; ICMP and ICMPv6 have none. */
 export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -54,7 +55,7 @@ export function universeFor(
   const seen = (profile?.network ?? [])
     .flatMap((e) => [e.from, e.to])
     .flatMap((p) => (p.kind === 'workload' ? [] : [p.ip]));
-  endpoints.push(...addressRegions(seen, sides));
+  pushAll(endpoints, addressRegions(seen, sides));
   endpoints.sort((a, b) => cmp(a.name, b.name));
   const cuts = new Map<PortProtocol, Set<number>>(PORT_PROTOCOLS.map((p) => [p, new Set([1, LAST_PORT + 1])]));
   const cut = (protocol: unknown, first: number, last = first) => {
@@ -203,7 +204,7 @@ export function describeAddresses(regions: { lo: bigint; hi: bigint }[], spell: 
   const gaps: [bigint, number][] = [];
   let at = base;
   for (const r of [...merged, { lo: base + (1n << BigInt(128 - len)), hi: 0n }]) {
-    if (r.lo > at) gaps.push(...cidrCover(at, r.lo - 1n));
+    if (r.lo > at) pushAll(gaps, cidrCover(at, r.lo - 1n));
     at = r.hi + 1n;
   }
   const list = (blocks: [bigint, number][]) =>
