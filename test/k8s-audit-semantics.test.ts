@@ -83,6 +83,36 @@ describe('a request answered before authorization', () => {
     expect(skipped(file)).toEqual({ 'before-authorization': 1 });
   });
 
+  it('on GKE: RESOURCE_EXHAUSTED (gRPC 8) with no authorizationInfo is the same 429; with a grant it passed', () => {
+    const entry = (id: string, extra: Record<string, unknown>) => ({
+      insertId: id,
+      timestamp: '2026-11-02T08:00:00.123456Z',
+      operation: { id, producer: 'k8s.io', first: true, last: true },
+      protoPayload: {
+        '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
+        serviceName: 'k8s.io',
+        methodName: 'io.k8s.core.v1.secrets.get',
+        resourceName: 'core/v1/namespaces/shop/secrets/db-root',
+        authenticationInfo: { principalEmail: 'system:serviceaccount:shop:web' },
+        status: { code: 8, message: 'Too many requests, please try again later.' },
+        ...extra,
+      },
+    });
+    const refused = log([entry('op-1', {})]);
+    const r = cli(['generate', 'rbac', '--k8s-audit', refused]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rulesOf(r.stdout)).toEqual([]);
+    expect(r.stderr).toContain('left out of scope: before-authorization 1');
+    // authorizationInfo says the authorizer ran and granted it: the 429 came after (an eviction's budget).
+    const granted = { permission: 'io.k8s.core.v1.secrets.get', granted: true };
+    const after = log([entry('op-2', { authorizationInfo: [granted] })]);
+    const g = cli(['generate', 'rbac', '--k8s-audit', after]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(rulesOf(g.stdout)).toEqual([
+      expect.objectContaining({ resources: ['secrets'], resourceNames: ['db-root'], verbs: ['get'] }),
+    ]);
+  });
+
   it('is counted under its subject scope reason when the subject is out of scope', () => {
     const file = log([getSecret({ responseStatus: tooMany })]);
     expect(skipped(file, ['--exclude-subject', 'system:serviceaccount:shop:*'])).toEqual({ 'subject-filter': 1 });

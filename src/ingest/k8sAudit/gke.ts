@@ -15,7 +15,9 @@ import { isObj } from '../../util/json.js';
  * - `authenticationInfo.principalEmail` is the user (GKE writes no groups: the profile's principals carry none);
  * - the decision: the entry's `authorization.k8s.io/decision` label when present, else `authorizationInfo[].granted`
  *   (any false is a denial), else `status.code` (a gRPC code: 7 PERMISSION_DENIED and 16 UNAUTHENTICATED are
- *   denials; any other, NOT_FOUND included, passed authorization, as a native 404 does);
+ *   denials; 8 RESOURCE_EXHAUSTED, with no authorizationInfo, is the API server's 429 before authorization, written
+ *   back as that response without a decision; any other, NOT_FOUND included, passed authorization, as a native 404
+ *   does);
  * - `operation.id` (the request's audit ID) or else `insertId` is the sample id, `timestamp` the time; every entry
  *   is one complete request (ResponseComplete).
  */
@@ -26,6 +28,8 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const AUDIT_LOG = 'type.googleapis.com/google.cloud.audit.AuditLog';
 /** gRPC codes that mean the request was refused by authentication or authorization. */
 const DENIED_CODES = new Set([7, 16]);
+/** gRPC RESOURCE_EXHAUSTED: HTTP 429, which max-in-flight and priority and fairness answer before authorization. */
+const EXHAUSTED = 8;
 
 export type GkeEntryResult = { event: Obj } | { skip: string } | { problem: string };
 
@@ -56,7 +60,11 @@ export function gkeEntryToEvent(entry: Obj): GkeEntryResult {
     stage: 'ResponseComplete',
     verb,
     user: { username },
-    annotations: { 'authorization.k8s.io/decision': decision },
+    // Refused before the authorizer ran: the native record's 429 without a decision, which the decoder counts as
+    // neither granted nor denied.
+    ...(decision === 'unreached'
+      ? { responseStatus: { metadata: {}, code: 429 } }
+      : { annotations: { 'authorization.k8s.io/decision': decision } }),
   };
   const time = entry['timestamp'];
   if (time !== undefined) event['requestReceivedTimestamp'] = time;
@@ -66,8 +74,8 @@ export function gkeEntryToEvent(entry: Obj): GkeEntryResult {
   return { event };
 }
 
-/** `allow` or `forbid` as a native event's annotation says it, or a problem. */
-function decisionOf(entry: Obj, p: Obj): 'allow' | 'forbid' | { problem: string } {
+/** `allow` or `forbid` as a native event's annotation says it, `unreached` for a 429, or a problem. */
+function decisionOf(entry: Obj, p: Obj): 'allow' | 'forbid' | 'unreached' | { problem: string } {
   const labels = entry['labels'];
   const label = isObj(labels) ? labels['authorization.k8s.io/decision'] : undefined;
   if (label === 'allow' || label === 'forbid') return label;
@@ -87,6 +95,7 @@ function decisionOf(entry: Obj, p: Obj): 'allow' | 'forbid' | { problem: string 
   if (code === undefined || code === null) return 'allow';
   if (typeof code !== 'number' || !Number.isInteger(code))
     return { problem: 'protoPayload.status.code is not a whole number' };
+  if (code === EXHAUSTED && !(Array.isArray(infos) && infos.length > 0)) return 'unreached';
   return DENIED_CODES.has(code) ? 'forbid' : 'allow';
 }
 
