@@ -117,6 +117,8 @@ export class Resolver {
   private readonly served = new Map<string, Set<number>>();
   /** The /24 networks of the pods' IPv4 addresses (`10.1.0`). */
   private readonly podNets = new Set<string>();
+  /** Namespace and name of top-level controllers of more than one kind with one name (`tupleKey`). */
+  private readonly sharedNames = new Set<string>();
 
   constructor(readonly inventory: Inventory) {
     for (const p of inventory.pods) {
@@ -128,6 +130,14 @@ export class Resolver {
       for (const ip of p.ips) for (const c of p.ports) this.serve(ip, c.port, c.protocol);
     }
     for (const c of inventory.controllers) this.controllers.set(tupleKey(c.namespace, c.kind, c.name), c);
+    const kinds = new Map<string, string>();
+    for (const c of inventory.controllers) {
+      if (c.owner) continue;
+      const k = tupleKey(c.namespace, c.name);
+      const seen = kinds.get(k);
+      if (seen === undefined) kinds.set(k, c.kind);
+      else if (seen !== c.kind) this.sharedNames.add(k);
+    }
     for (const n of inventory.nodes) for (const ip of n.ips) this.nodeIps.add(ip);
     const nodeIps = [...this.nodeIps];
     for (const s of inventory.services) {
@@ -180,6 +190,18 @@ export class Resolver {
     return this.servicesByIp.get(ip);
   }
 
+  /**
+   * A top-level controller's workload name: its own, unless another kind of controller in its namespace has the
+   * same name (a Deployment and a StatefulSet `cache`): then all but the Deployment take their kind as a suffix
+   * (`cache.statefulset`, a DNS subdomain like the name), so the two never become one workload with the selector
+   * their labels share.
+   */
+  workloadName(namespace: string, kind: string, name: string): string {
+    return kind !== 'Deployment' && this.sharedNames.has(tupleKey(namespace, name))
+      ? `${name}.${kind.toLowerCase()}`
+      : name;
+  }
+
   /** The workload a pod belongs to: the top of its owner chain, selected by its selector. */
   workloadOf(pod: InvPod): WorkloadInfo {
     const key = tupleKey(pod.namespace, pod.name);
@@ -205,7 +227,7 @@ export class Resolver {
     const selector = !jobLike && ctl?.selector ? ctl.selector : stableLabels(pod.labels);
     const w: WorkloadInfo = {
       namespace: pod.namespace,
-      name: top.name,
+      name: this.workloadName(pod.namespace, top.kind, top.name),
       kind: top.kind,
       selector,
       labels: stableLabels(pod.labels),

@@ -18,13 +18,14 @@ export function workloadsOfInventory(inv: Inventory): WorkloadInfo[] {
   // Top-level controllers with no pods (a CronJob that never ran, a Deployment scaled to zero): workloads too.
   for (const c of inv.controllers) {
     if (c.owner || !c.template) continue;
-    const k = tupleKey(c.namespace, c.name);
+    const name = r.workloadName(c.namespace, c.kind, c.name);
+    const k = tupleKey(c.namespace, name);
     if (out.has(k)) continue;
     const labels = stableLabels(c.template.labels);
     const jobLike = c.kind === 'Job' || c.kind === 'CronJob';
     out.set(k, {
       namespace: c.namespace,
-      name: c.name,
+      name,
       kind: c.kind,
       selector: !jobLike && c.selector ? c.selector : labels,
       labels,
