@@ -140,6 +140,13 @@ export class Resolver {
     }
     for (const n of inventory.nodes) for (const ip of n.ips) this.nodeIps.add(ip);
     const nodeIps = [...this.nodeIps];
+    // A Service selects pods of its own namespace only: each looks among those, not every pod of the cluster.
+    const podsIn = new Map<string, InvPod[]>();
+    for (const p of inventory.pods) {
+      const list = podsIn.get(p.namespace);
+      if (list) list.push(p);
+      else podsIn.set(p.namespace, [p]);
+    }
     for (const s of inventory.services) {
       for (const ip of s.clusterIPs) this.servicesByIp.set(ip, s);
       for (const sp of s.ports) {
@@ -147,8 +154,8 @@ export class Resolver {
         if (sp.nodePort) for (const ip of nodeIps) this.serve(ip, sp.nodePort, sp.protocol);
         // Containers need not declare the ports they listen on; a Service's numeric targetPort says it for them.
         if (typeof sp.targetPort === 'number' && Object.keys(s.selector).length)
-          for (const p of inventory.pods)
-            if (p.namespace === s.namespace && Object.entries(s.selector).every(([k, v]) => p.labels[k] === v))
+          for (const p of podsIn.get(s.namespace) ?? [])
+            if (Object.entries(s.selector).every(([k, v]) => p.labels[k] === v))
               for (const ip of p.ips) this.serve(ip, sp.targetPort, sp.protocol);
       }
     }
