@@ -243,3 +243,44 @@ describe('event sources and names that differ from their actions', () => {
     expect(await simulate(policy, WORKER, 'rds-data:ExecuteStatement', `${cluster}2`)).toBe('ImplicitlyDenied');
   });
 });
+
+describe('KMS ReEncrypt', () => {
+  const source = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1111aaaa-2222-3333-4444-555566667777`;
+  const destination = `arn:aws:kms:${REGION}:${ACCOUNT}:key/8888bbbb-9999-aaaa-bbbb-ccccddddeeee`;
+  // As the KMS developer guide logs it: both keys in resources[], the request naming each.
+  const resources = [source, destination].map((ARN) => ({ accountId: ACCOUNT, type: 'AWS::KMS::Key', ARN }));
+  const named = lazy(() =>
+    generate([
+      record(
+        'kms.amazonaws.com',
+        'ReEncrypt',
+        {
+          sourceKeyId: source,
+          destinationKeyId: destination,
+          sourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+          destinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+        },
+        { resources },
+      ),
+    ]),
+  );
+
+  it('naming both keys: ReEncryptFrom on the source key alone, ReEncryptTo on the destination alone', async () => {
+    const { policy, verified } = named();
+    expect(verified).toBe(0);
+    expect(grants(policy, 'kms:ReEncryptFrom')).toEqual([source]);
+    expect(grants(policy, 'kms:ReEncryptTo')).toEqual([destination]);
+    expect(await simulate(policy, WORKER, 'kms:ReEncryptFrom', source)).toBe('Allowed');
+    expect(await simulate(policy, WORKER, 'kms:ReEncryptFrom', destination)).toBe('ImplicitlyDenied');
+    expect(await simulate(policy, WORKER, 'kms:ReEncryptTo', source)).toBe('ImplicitlyDenied');
+  });
+
+  it('without sourceKeyId (a symmetric key, read from the ciphertext): both actions on the keys of the record', () => {
+    const { policy, verified } = generate([
+      record('kms.amazonaws.com', 'ReEncrypt', { destinationKeyId: destination }, { resources }),
+    ]);
+    expect(verified).toBe(0);
+    expect(grants(policy, 'kms:ReEncryptFrom')).toEqual([source, destination].sort());
+    expect(grants(policy, 'kms:ReEncryptTo')).toEqual([source, destination].sort());
+  });
+});

@@ -22,7 +22,8 @@ import { tagOnCreate } from './tagOnCreate.js';
  * - iam:TagRole, iam:TagUser when a create carries tags; the tag action of EC2, ECS and Secrets Manager creates
  *   that carry tags (tagOnCreate.ts);
  * - secretsmanager:GetSecretValue for BatchGetSecretValue, and secretsmanager:ListSecrets when it uses filters;
- * - cloudformation:ListStacks for DescribeStacks without a stack name.
+ * - cloudformation:ListStacks for DescribeStacks without a stack name;
+ * - kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key of a ReEncrypt naming both.
  */
 
 type Obj = Record<string, unknown>;
@@ -183,6 +184,19 @@ export function impliedFromParameters(
   }
 
   tagOnCreate(service, eventName, params, c, record, add);
+
+  // ReEncrypt is authorized as kms:ReEncryptFrom on the key that decrypts and kms:ReEncryptTo on the one that
+  // encrypts (KMS API reference). The call's resources hold both keys without saying which is which, so the action's
+  // two permissions would each be granted on both; with both keys named in the request, each gets its own (and
+  // callNeeds grants them only so). Without sourceKeyId (a symmetric key, read from the ciphertext) it stays as it was.
+  if (key === 'kms:ReEncrypt') {
+    const from = str(params['sourceKeyId']);
+    const to = str(params['destinationKeyId']);
+    if (from && to) {
+      add('kms:ReEncryptFrom', keyArn(from, c), 'requestParameters.sourceKeyId');
+      add('kms:ReEncryptTo', keyArn(to, c), 'requestParameters.destinationKeyId');
+    }
+  }
 
   if (key === 'secretsmanager:BatchGetSecretValue') {
     const ids = Array.isArray(params['secretIdList']) ? params['secretIdList'].map(str).filter(Boolean) : [];

@@ -222,14 +222,22 @@ export function contextOf(call: AwsCall): ArnContext {
 }
 
 /** The permissions one observed call needed. */
+/** Actions of a call that its request can name a resource of its own for (implied.ts adds them so). */
+const SCOPED_BY_REQUEST = new Set(['kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+
 export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
   const mapping = await mapEventToActions(call.eventSource, call.eventName);
   if (mapping.kind !== 'actions') return mapping;
   const context = contextOf(call);
   const event = { service: servicePrefix(call.eventSource), eventName: call.eventName };
   const needs: Need[] = [];
+  // An action of the call the request scopes itself (ReEncrypt's From and To, each on its own key) is granted as
+  // implied below, not on every resource of the call.
+  const scoped = new Set(
+    call.implied.filter((i) => SCOPED_BY_REQUEST.has(i.action) && i.resource).map((i) => i.action),
+  );
   for (const action of mapping.actions)
-    needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
+    if (!scoped.has(action)) needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
   for (const imp of call.implied) {
     const scoped =
       imp.resource === ''
