@@ -284,3 +284,32 @@ describe('KMS ReEncrypt', () => {
     expect(grants(policy, 'kms:ReEncryptTo')).toEqual([source, destination].sort());
   });
 });
+
+describe('S3 reads of one version', () => {
+  const object = 'arn:aws:s3:::acme-data/in/a.json';
+  const read = (eventName: string, versionId?: string) =>
+    record('s3.amazonaws.com', eventName, {
+      bucketName: 'acme-data',
+      key: 'in/a.json',
+      ...(versionId ? { versionId } : {}),
+      Host: 'acme-data.s3.eu-west-1.amazonaws.com',
+    });
+
+  it('GetObject and HeadObject with a versionId need s3:GetObjectVersion alone (S3 API reference)', async () => {
+    const { policy, verified } = generate([
+      read('GetObject', '3HL4kqtJlcpXroDTDmJ'),
+      read('HeadObject', 'DVBH40Nr8X8g'),
+    ]);
+    expect(verified).toBe(0);
+    expect(grants(policy, 's3:GetObjectVersion')).toEqual([object]);
+    expect(grants(policy, 's3:GetObject')).toEqual([]);
+    expect(await simulate(policy, WORKER, 's3:GetObjectVersion', object)).toBe('Allowed');
+    expect(await simulate(policy, WORKER, 's3:GetObject', object)).toBe('ImplicitlyDenied');
+  });
+
+  it('without a versionId, s3:GetObject as before', () => {
+    const { policy } = generate([read('GetObject')]);
+    expect(grants(policy, 's3:GetObject')).toEqual([object]);
+    expect(grants(policy, 's3:GetObjectVersion')).toEqual([]);
+  });
+});

@@ -224,6 +224,8 @@ export function contextOf(call: AwsCall): ArnContext {
 /** The permissions one observed call needed. */
 /** Actions of a call that its request can name a resource of its own for (implied.ts adds them so). */
 const SCOPED_BY_REQUEST = new Set(['kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+/** S3 reads of an object that, given a versionId, are authorized as s3:GetObjectVersion instead of s3:GetObject. */
+const VERSION_READS = new Set(['GetObject', 'HeadObject']);
 
 export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
   const mapping = await mapEventToActions(call.eventSource, call.eventName);
@@ -233,11 +235,15 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
   const needs: Need[] = [];
   // An action of the call the request scopes itself (ReEncrypt's From and To, each on its own key) is granted as
   // implied below, not on every resource of the call.
-  const scoped = new Set(
+  const replaced = new Set(
     call.implied.filter((i) => SCOPED_BY_REQUEST.has(i.action) && i.resource).map((i) => i.action),
   );
+  // A read of one version needs the version action alone (S3 API reference, GetObject: "The s3:GetObject permission
+  // is not required in this scenario"); implied.ts adds it from requestParameters.versionId.
+  if (VERSION_READS.has(call.eventName) && call.implied.some((i) => i.via === 'requestParameters.versionId'))
+    replaced.add('s3:GetObject');
   for (const action of mapping.actions)
-    if (!scoped.has(action)) needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
+    if (!replaced.has(action)) needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
   for (const imp of call.implied) {
     const scoped =
       imp.resource === ''
