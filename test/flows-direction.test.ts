@@ -236,6 +236,26 @@ describe('flow endpoints', () => {
     expect(edges(bare)).toEqual([{ from: 'node:10.0.3.1', to: 'grpc', port: 50051 }]);
   });
 
+  it("a Hubble destination seen before translation, a Service's ClusterIP, is its backends on the target port", () => {
+    const toService = JSON.stringify({
+      flow: {
+        time: '2026-11-02T00:00:00.000000Z',
+        verdict: 'FORWARDED',
+        IP: { source: '10.1.0.10', destination: '172.20.0.30', ipVersion: 'IPv4' },
+        l4: { TCP: { source_port: 40002, destination_port: 50052, flags: { SYN: true } } },
+        source: { namespace: 'shop', pod_name: 'web-6b746f74dc-9rcxx', labels: ['k8s:app=web'] },
+        destination: { identity: 2, labels: ['reserved:world'] },
+        destination_service: { name: 'batch', namespace: 'shop' },
+        Type: 'L3_L4',
+        is_reply: false,
+        traffic_direction: 'EGRESS',
+      },
+    });
+    expect(edges(decode([toService], shop()))).toEqual([{ from: 'web', to: 'batch', port: 50052 }]);
+    // Without the inventory nothing says whose address it is: it stays one.
+    expect(edges(decode([toService]))).toEqual([{ from: 'web', to: 'ip:172.20.0.30', port: 50052 }]);
+  });
+
   it('a private address the inventory does not know stays an address, with a notice; public ones and no inventory: none', () => {
     const out = decode([vpc('10.1.0.99', '10.1.0.20', 40000, 50051), vpc('10.1.0.10', '1.2.3.4', 40001, 443)], shop());
     expect(edges(out)).toEqual([

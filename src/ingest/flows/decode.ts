@@ -167,21 +167,25 @@ export class FlowDecoder {
         (l4['SCTP'] as Obj | undefined)?.['source_port'] ??
         0,
     );
-    const flow: FlowObservation = {
+    // A destination Hubble saw before translation (a Service's ClusterIP) stands for its backends, on the target
+    // port, as a VPC record's does.
+    const targets =
+      to.peer.kind === 'ip' && this.resolver.service(dst) ? this.serviceOrPeer(dst, port, protocol) : [{ ...to, port }];
+    const flows: FlowObservation[] = targets.map((t) => ({
       kind: 'flow',
       from: from.peer,
-      to: to.peer,
+      to: t.peer,
       protocol,
-      port,
+      port: t.port,
       decision,
       starts,
       time,
       id: `${src}:${sport}>${dst}:${port}`,
-      workloads: [from.workload, to.workload].filter((w): w is WorkloadInfo => !!w),
+      workloads: [from.workload, t.workload].filter((w): w is WorkloadInfo => !!w),
       names,
-    };
-    if (!this.checked(flow, line)) return 0;
-    this.emit(flow);
+    }));
+    for (const f of flows) if (!this.checked(f, line)) return 0;
+    for (const f of flows) this.emit(f);
     return 1;
   }
 
