@@ -256,6 +256,31 @@ describe('flow endpoints', () => {
     expect(edges(decode([toService]))).toEqual([{ from: 'web', to: 'ip:172.20.0.30', port: 50052 }]);
   });
 
+  it('a Service whose pods are on the host network leads to their node on the target port, not to its ClusterIP', () => {
+    const inv = shop();
+    const issues: InputIssue[] = [];
+    // The agent (hostNetwork, metrics on 49100) behind a Service: port 80 → targetPort metrics.
+    addObject(
+      inv,
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'agent', namespace: 'shop' },
+        spec: {
+          clusterIP: '172.20.0.40',
+          clusterIPs: ['172.20.0.40'],
+          selector: { app: 'agent' },
+          ports: [{ name: 'metrics', port: 80, targetPort: 'metrics', protocol: 'TCP' }],
+        },
+      },
+      { file: 'inv.json', line: 1 },
+      issues,
+    );
+    expect(issues).toEqual([]);
+    const out = decode([vpc('10.1.0.10', '172.20.0.40', 40003, 80)], canonicalInventory(inv));
+    expect(edges(out)).toEqual([{ from: 'web', to: 'node:10.0.3.1', port: 49100 }]);
+  });
+
   it('a private address the inventory does not know stays an address, with a notice; public ones and no inventory: none', () => {
     const out = decode([vpc('10.1.0.99', '10.1.0.20', 40000, 50051), vpc('10.1.0.10', '1.2.3.4', 40001, 443)], shop());
     expect(edges(out)).toEqual([

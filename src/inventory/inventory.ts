@@ -250,11 +250,55 @@ export class Resolver {
 
   /** The pods a Service sends to, and for each the port a service port maps to. */
   backends(svc: InvService, port: number, protocol: L4Protocol): { pod: InvPod; port: number }[] {
+    // Asked once per flow record to a ClusterIP: kept per Service, port and protocol.
+    let byPort = this.backendsOf.get(svc);
+    if (!byPort) this.backendsOf.set(svc, (byPort = new Map()));
+    const key = servedKey(port, protocol);
+    let found = byPort.get(key);
+    if (!found) byPort.set(key, (found = this.findBackends(svc, port, protocol)));
+    return found;
+  }
+
+  /**
+   * The peers a destination address stands for, each with its port: a Service's ClusterIP its backing workloads on the
+   * target port (a host-network backend its node, as policies see it), any other address what `peerOf` makes it.
+   */
+  serviceOrPeer(
+    ip: string,
+    port: number,
+    protocol: L4Protocol,
+  ): { peer: Peer; workload?: WorkloadInfo; port: number }[] {
+    const svc = this.service(ip);
+    if (svc) {
+      const seen = new Map<string, { peer: Peer; workload?: WorkloadInfo; port: number }>();
+      for (const b of this.backends(svc, port, protocol)) {
+        if (b.pod.hostNetwork) {
+          const node = b.pod.ips[0];
+          if (node)
+            seen.set(tupleKey('node', node, String(b.port)), { peer: { kind: 'node', ip: node }, port: b.port });
+          continue;
+        }
+        const w = this.workloadOf(b.pod);
+        seen.set(tupleKey(w.namespace, w.name, String(b.port)), {
+          peer: { kind: 'workload', namespace: w.namespace, name: w.name },
+          workload: w,
+          port: b.port,
+        });
+      }
+      if (seen.size) return [...seen.values()];
+    }
+    return [{ ...this.peerOf(ip), port }];
+  }
+
+  private readonly backendsOf = new WeakMap<InvService, Map<number, { pod: InvPod; port: number }[]>>();
+
+  /** A Service's pods (host-network ones too: the caller makes them their node) with the target port of `port`. */
+  private findBackends(svc: InvService, port: number, protocol: L4Protocol): { pod: InvPod; port: number }[] {
     const sp = svc.ports.find((p) => p.port === port && p.protocol === protocol);
     if (!sp || Object.keys(svc.selector).length === 0) return [];
     const out: { pod: InvPod; port: number }[] = [];
     for (const p of this.inventory.pods) {
-      if (p.namespace !== svc.namespace || p.hostNetwork) continue;
+      if (p.namespace !== svc.namespace) continue;
       if (!Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v)) continue;
       const target =
         typeof sp.targetPort === 'number'

@@ -3,7 +3,6 @@ import type { InputIssue } from '../../model/issue.js';
 import type { FlowObservation, FlowNames, RecordSkip, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
 import { normalizeTime } from '../../util/time.js';
 import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
-import { tupleKey } from '../../util/key.js';
 import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
 
@@ -170,7 +169,9 @@ export class FlowDecoder {
     // A destination Hubble saw before translation (a Service's ClusterIP) stands for its backends, on the target
     // port, as a VPC record's does.
     const targets =
-      to.peer.kind === 'ip' && this.resolver.service(dst) ? this.serviceOrPeer(dst, port, protocol) : [{ ...to, port }];
+      to.peer.kind === 'ip' && this.resolver.service(dst)
+        ? this.resolver.serviceOrPeer(dst, port, protocol)
+        : [{ ...to, port }];
     const flows: FlowObservation[] = targets.map((t) => ({
       kind: 'flow',
       from: from.peer,
@@ -292,7 +293,7 @@ export class FlowDecoder {
       return 1;
     }
     const time = new Date(start * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
-    const to = this.serviceOrPeer(dstIp, dport, protocol);
+    const to = this.resolver.serviceOrPeer(dstIp, dport, protocol);
     const from = this.resolver.peerOf(srcIp);
     const flows: FlowObservation[] = [];
     for (const t of to) {
@@ -369,28 +370,6 @@ export class FlowDecoder {
       line,
       message: `${peer.ip} is a private address beside the inventory's pods that no pod, Service or node of it has (a pod gone before the inventory was taken?): kept as an address, a /32 block in policies`,
     });
-  }
-
-  /** A Service ClusterIP stands for its backing workloads, on the target port. */
-  private serviceOrPeer(
-    ip: string,
-    port: number,
-    protocol: L4Protocol,
-  ): { peer: Peer; workload?: WorkloadInfo; port: number }[] {
-    const svc = this.resolver.service(ip);
-    if (svc) {
-      const seen = new Map<string, { peer: Peer; workload?: WorkloadInfo; port: number }>();
-      for (const b of this.resolver.backends(svc, port, protocol)) {
-        const w = this.resolver.workloadOf(b.pod);
-        seen.set(tupleKey(w.namespace, w.name, String(b.port)), {
-          peer: { kind: 'workload', namespace: w.namespace, name: w.name },
-          workload: w,
-          port: b.port,
-        });
-      }
-      if (seen.size) return [...seen.values()];
-    }
-    return [{ ...this.resolver.peerOf(ip), port }];
   }
 }
 
