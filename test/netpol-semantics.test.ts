@@ -252,6 +252,33 @@ const cases: Case[] = [
     udp(PROM, DNS, 53),
     false,
   ],
+  // "Some port" (the narrowness count, the diff's first question): a named port a pod does not declare is none.
+  [
+    'NetworkPolicy: a named port the destination does not declare allows no port at all',
+    [{ ns: 'shop', spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ ports: [{ port: 'http' }] }] } }],
+    { src: WEB, dst: DB },
+    false,
+  ],
+  [
+    'NetworkPolicy: a named port the destination declares allows some port',
+    [{ ns: 'shop', spec: { podSelector: { matchLabels: { app: 'api' } }, ingress: [{ ports: [{ port: 'http' }] }] } }],
+    { src: WEB, dst: API },
+    true,
+  ],
+  [
+    'NetworkPolicy: a named port declared for another protocol allows no port',
+    [
+      {
+        ns: 'shop',
+        spec: {
+          podSelector: { matchLabels: { app: 'api' } },
+          ingress: [{ ports: [{ port: 'probe', protocol: 'TCP' }] }],
+        },
+      },
+    ],
+    { src: WEB, dst: API },
+    false,
+  ],
 ];
 
 describe('NetworkPolicy and CiliumNetworkPolicy semantics', () => {

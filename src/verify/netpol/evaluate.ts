@@ -334,12 +334,15 @@ function k8sPorts(ports: unknown, c: Connection): boolean {
     if (!isObj(p)) return false;
     const proto = str(p['protocol']) || 'TCP';
     if (c.protocol !== undefined && proto !== c.protocol) return false;
-    if (c.port === undefined || p['port'] === undefined) return true;
+    if (p['port'] === undefined) return true;
     if (typeof p['port'] === 'string') {
-      // A named port is the destination pod's.
+      // A named port is the destination pod's: a pod that does not declare the name has no port it matches.
       if (c.dst.kind !== 'pod') return false;
-      return c.dst.ports.some((dp) => dp.name === p['port'] && dp.protocol === proto && dp.port === c.port);
+      return c.dst.ports.some(
+        (dp) => dp.name === p['port'] && dp.protocol === proto && (c.port === undefined || dp.port === c.port),
+      );
     }
+    if (c.port === undefined) return true;
     const n = Number(p['port']);
     const end = typeof p['endPort'] === 'number' ? p['endPort'] : undefined;
     return end !== undefined ? c.port >= n && c.port <= end : c.port === n;
