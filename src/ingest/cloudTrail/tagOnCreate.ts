@@ -114,7 +114,7 @@ const ECS_CREATES: Record<string, { type: string; key: string }> = {
   StartTask: { type: 'task', key: 'taskArn' },
 };
 
-/** A create whose tags are also authorized on a tag action: the created resource's catalogue type and where it is named. */
+/** A create whose tags are also authorized on a tag action: the created resource's type and where it is named. */
 interface More {
   action: string;
   type: string;
@@ -173,7 +173,7 @@ const MORE_CREATES: Record<string, More> = {
 };
 
 /** A name a request gave that an ARN can hold as it is (no wildcard, no `:`). */
-const PLAIN_NAME = /^[\w.\/#+=,@-]{1,512}$/;
+const PLAIN_NAME = /^[\w./#+=,@-]{1,512}$/;
 
 /** The resource a create of MORE_CREATES made: from the response, else from the name in the request, else a pattern. */
 function moreCreated(m: More, params: Obj, response: Obj, c: CallContext, add: Add): void {
@@ -250,10 +250,10 @@ export function tagOnCreate(
 const PATTERN_SERVICES = new Set(['ec2', 'ecs', ...Object.values(MORE_CREATES).map((m) => m.action.split(':')[0]!)]);
 
 /**
- * Whether `arn` is a pattern `created` or `moreCreated` writes for a resource the record does not name: one of the catalogue's ARN
- * formats of a service here with `*` for every name, in the call's partition, region and account. Nothing in it is
- * a logged value (the logged type only picks a format), so decode accepts its wildcards, which it refuses in any
- * logged name.
+ * Whether `arn` is a pattern `created` or `moreCreated` writes for a resource the record does not name: one of the
+ * catalogue's ARN formats of a service here with `*` for every name, in the call's partition, region and account.
+ * Nothing in it is a logged value (the logged type only picks a format), so decode accepts its wildcards, which it
+ * refuses in any logged name.
  */
 export function isCreatedPattern(arn: string, c: CallContext): boolean {
   const service = parseArn(arn)?.service ?? '';
