@@ -16,11 +16,11 @@ import { tagOnCreate } from './tagOnCreate.js';
  * - s3:PutObjectAcl when a write sets an ACL (x-amz-acl, x-amz-grant-*);
  * - kms:GenerateDataKey (and kms:Decrypt for multipart uploads) when an S3 write names a KMS key or its response
  *   shows one (a bucket's default SSE-KMS), kms:Decrypt for an upload part into an SSE-KMS upload and when the
- *   record shows a read of an SSE-KMS object;
+ *   record shows a read of an SSE-KMS object; on the account's keys when the record shows SSE-KMS but no key;
  * - kms:CreateGrant, kms:DescribeKey (and kms:GenerateDataKeyWithoutPlaintext for EBS) where a service uses a key on
  *   the caller's behalf (EBS volumes and snapshots, RDS instances and clusters);
- * - iam:TagRole, iam:TagUser when a create carries tags; the tag action of EC2, ECS and Secrets Manager creates
- *   that carry tags (tagOnCreate.ts);
+ * - iam:TagRole, iam:TagUser when a create carries tags; the tag action of EC2, ECS, Secrets Manager, ELB, EFS, KMS,
+ *   Lambda, CloudWatch Logs, SQS and SNS creates that carry tags (tagOnCreate.ts);
  * - secretsmanager:GetSecretValue for BatchGetSecretValue, and secretsmanager:ListSecrets when it uses filters;
  * - cloudformation:ListStacks for DescribeStacks without a stack name;
  * - kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key of a ReEncrypt naming both.
@@ -96,6 +96,7 @@ const ACL_HEADERS = [
 ];
 const S3_KMS_KEY = ['x-amz-server-side-encryption-aws-kms-key-id', 'SSEKMSKeyId'];
 const RESP_KMS_KEY = 'x-amz-server-side-encryption-aws-kms-key-id';
+const SSE_HEADER = 'x-amz-server-side-encryption';
 /** S3 writes that use the object's KMS key, and the KMS actions each needs on it. */
 const S3_KMS_WRITES: Record<string, string[]> = {
   PutObject: ['kms:GenerateDataKey'],
@@ -275,6 +276,21 @@ function s3Implied(
         ? { id: respKey, via: `responseElements.${RESP_KMS_KEY}` }
         : undefined;
     if (found) for (const a of kmsActions) add(a, keyArn(found.id, c), found.via);
+    else {
+      // SSE-KMS known only as a fact (additionalEventData.SSEApplied, the response's x-amz-server-side-encryption): the
+      // key is the bucket's default or the upload's, which the record does not name; '' grants the KMS actions on the
+      // call's account and Region's keys, listed with this reason. Not when the request itself asked for aws:kms with
+      // no key id: S3 then uses the AWS managed key aws/s3 (S3 API reference, PutObject), whose key policy lets the
+      // account's principals use it through S3 without an IAM grant.
+      const extra = isObj(record['additionalEventData']) ? record['additionalEventData'] : {};
+      const applied = str(extra['SSEApplied']);
+      const asked = S3_WRITES.has(eventName) && str(params[SSE_HEADER]).startsWith('aws:kms');
+      const kms = str(resp[SSE_HEADER]).startsWith('aws:kms') || applied === 'SSE_KMS' || applied === 'Default_SSE_KMS';
+      const source = applied ? `additionalEventData.SSEApplied (${applied})` : `responseElements.${SSE_HEADER}`;
+      if (kms && !asked)
+        for (const a of kmsActions)
+          add(a, '', `${source}: the write is SSE-KMS encrypted, its key is not in the event`);
+    }
   }
   if (eventName === 'GetObject' || eventName === 'HeadObject') {
     // Reads of SSE-KMS objects: the key is in the response, or only the fact in additionalEventData.

@@ -10,6 +10,7 @@ import {
 } from '../../knowledge/aws/arn.js';
 import type { CallContext } from './resources.js';
 import { own } from '../../util/own.js';
+import { baseEventName } from '../../knowledge/aws/actions.js';
 
 /**
  * Tag on create: services that authorize the tags a create carries as a call of their own tag action, on the
@@ -24,17 +25,32 @@ import { own } from '../../util/own.js';
  *   ecs:TagResource;
  * - Secrets Manager API reference, CreateSecret: "If you include tags in the secret, you also need
  *   secretsmanager:TagResource" (the service has no CreateAction key; the API reference says it).
+ * - the creates of MORE_CREATES below, each with the page that says so.
  * IAM's CreateRole and CreateUser (iam:TagRole, iam:TagUser) are in implied.ts.
+ *
+ * Checked and left out (nothing found that says the create is also authorized on a tag action): CloudFormation
+ * CreateStack/CreateStackSet (the catalogue gives cloudformation:TagResource a CreateAction key, but no page found says
+ * a stack's Tags are checked on it); RDS, DynamoDB, Step Functions, EventBridge, IAM's other creates (CreatePolicy,
+ * CreateInstanceProfile, CreateOpenIDConnectProvider...): no such statement found; ECR CreateRepository ("Using
+ * Tag-Based Access Control" says the additional check is made on ecr:CreateRepository itself). Elastic Load
+ * Balancing's CreateTargetGroup, CreateListener and CreateRule are documented (below) but left out: the catalogue
+ * merges ELB v1 and v2 and lists only `loadbalancer` for elasticloadbalancing:AddTags, so a target group, listener or
+ * rule ARN would be turned into a grant on load balancers.
  */
 
 type Obj = Record<string, unknown>;
 type Add = (action: string, resource: string, via: string) => void;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** Tags as CloudTrail logs them: a list of `{key, value}`, or EC2's `{items: [...]}`. */
+/**
+ * Tags as CloudTrail logs them: a list of `{key, value}` (KMS: `{tagKey, tagValue}`), EC2's `{items: [...]}`, or a
+ * map `{"team": "data"}` (SQS, Lambda, CloudWatch Logs).
+ */
 function hasTags(v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0;
-  return isObj(v) && Array.isArray(v['items']) && v['items'].length > 0;
+  if (!isObj(v)) return false;
+  if (Object.hasOwn(v, 'items')) return Array.isArray(v['items']) && v['items'].length > 0;
+  return Object.keys(v).length > 0;
 }
 
 /** Every string under `key` in `v`, at any depth (the created resources of a response: `instancesSet.items[]`). */
@@ -98,6 +114,94 @@ const ECS_CREATES: Record<string, { type: string; key: string }> = {
   StartTask: { type: 'task', key: 'taskArn' },
 };
 
+/** A create whose tags are also authorized on a tag action: the created resource's type and where it is named. */
+interface More {
+  action: string;
+  type: string;
+  /** Response keys holding the created resource's ARN or id, in order. */
+  ids: string[];
+  /** The request parameter holding its name (the ARN is built from it when the response does not name it). */
+  name?: string;
+  /** Why every resource of the type in the call's account and Region, whatever the record names. */
+  every?: string;
+}
+
+/** Services' creates that carry `requestParameters.tags`, keyed by IAM prefix and event name (Lambda's unversioned). */
+const MORE_CREATES: Record<string, More> = {
+  // Elastic Load Balancing user guide, "Elastic Load Balancing API permissions to tag resources during creation":
+  // with tags, elasticloadbalancing:AddTags is authorized besides the create. The catalogue's `loadbalancer` format
+  // (v1's) holds v2's `loadbalancer/app/NAME/ID` too.
+  'elasticloadbalancing:CreateLoadBalancer': {
+    action: 'elasticloadbalancing:AddTags',
+    type: 'loadbalancer',
+    ids: ['loadBalancerArn'],
+    name: 'loadBalancerName',
+  },
+  // EFS user guide, "Using tags with Amazon EFS": CreateFileSystem and CreateAccessPoint with tags are also authorized
+  // on elasticfilesystem:TagResource.
+  'elasticfilesystem:CreateFileSystem': {
+    action: 'elasticfilesystem:TagResource',
+    type: 'file-system',
+    ids: ['fileSystemArn', 'fileSystemId'],
+  },
+  'elasticfilesystem:CreateAccessPoint': {
+    action: 'elasticfilesystem:TagResource',
+    type: 'access-point',
+    ids: ['accessPointArn', 'accessPointId'],
+  },
+  // KMS developer guide, "Managing KMS key tags with API operations": CreateKey with Tags needs kms:TagResource in an
+  // IAM policy that covers at least every KMS key of the account and Region.
+  'kms:CreateKey': {
+    action: 'kms:TagResource',
+    type: 'key',
+    ids: [],
+    every: 'KMS authorizes the tags of CreateKey on every key of the account and Region (KMS developer guide)',
+  },
+  // Lambda developer guide, "Using tags on Lambda functions": lambda:TagResource for tagging on create.
+  'lambda:CreateFunction': {
+    action: 'lambda:TagResource',
+    type: 'function',
+    ids: ['functionArn'],
+    name: 'functionName',
+  },
+  // CloudWatch Logs API reference, CreateLogGroup: tags need logs:TagResource or logs:TagLogGroup (either: the first).
+  'logs:CreateLogGroup': { action: 'logs:TagResource', type: 'log-group', ids: [], name: 'logGroupName' },
+  // SQS API reference, CreateQueue: tagging a queue on creation needs sqs:TagQueue besides sqs:CreateQueue.
+  'sqs:CreateQueue': { action: 'sqs:TagQueue', type: 'queue', ids: [], name: 'queueName' },
+  // SNS API reference, CreateTopic: tagging a topic on creation needs sns:TagResource besides sns:CreateTopic.
+  'sns:CreateTopic': { action: 'sns:TagResource', type: 'topic', ids: ['topicArn'], name: 'name' },
+};
+
+/** A name a request gave that an ARN can hold as it is (no wildcard, no `:`). */
+const PLAIN_NAME = /^[\w./#+=,@-]{1,512}$/;
+
+/** The resource a create of MORE_CREATES made: from the response, else from the name in the request, else a pattern. */
+function moreCreated(m: More, params: Obj, response: Obj, c: CallContext, add: Add): void {
+  const [service] = m.action.split(':') as [string];
+  const format = arnFormat(service, m.type);
+  const names = format ? placeholders(format).filter((p) => !isContextPlaceholder(p)) : [];
+  const one = names.length === 1 ? names[0]! : undefined;
+  const fill = (v: string) => (format && one ? fillFormat(format, { [one]: v }, c, '*') : undefined);
+  const via = 'requestParameters.tags';
+  if (m.every) return add(m.action, format ? fillFormat(format, {}, c, '*')! : '', `${via}: ${m.every}`);
+  for (const key of m.ids) {
+    const arns = [...new Set(valuesOf(response, key, []))]
+      .sort()
+      .flatMap((id) => (isArn(id) ? [id] : /^[\w.-]+$/.test(id) ? [fill(id) ?? ''] : []))
+      .filter(Boolean);
+    if (arns.length > 0) return arns.forEach((a) => add(m.action, a, via));
+  }
+  const name = m.name ? str(params[m.name]) : '';
+  const byName = PLAIN_NAME.test(name) ? fill(name) : undefined;
+  if (byName) return add(m.action, byName, via);
+  const what = [...m.ids.map((k) => `responseElements.${k}`), ...(m.name ? [`requestParameters.${m.name}`] : [])];
+  add(
+    m.action,
+    format ? fillFormat(format, {}, c, '*')! : '',
+    `${via}: the record names no created ${m.type} (it carries none of ${what.join(', ')})`,
+  );
+}
+
 export function tagOnCreate(
   service: string,
   eventName: string,
@@ -138,17 +242,22 @@ export function tagOnCreate(
         : '';
     add('secretsmanager:TagResource', resource, 'requestParameters.tags');
   }
+  const more = own(MORE_CREATES, `${service}:${baseEventName(service, eventName)}`);
+  if (more && hasTags(params['tags'])) moreCreated(more, params, response, c, add);
 }
 
+/** The services whose created resources may be written as patterns. */
+const PATTERN_SERVICES = new Set(['ec2', 'ecs', ...Object.values(MORE_CREATES).map((m) => m.action.split(':')[0]!)]);
+
 /**
- * Whether `arn` is a pattern `created` writes for a resource the record does not name: one of the catalogue's ARN
- * formats of a service here with `*` for every name, in the call's partition, region and account. Nothing in it is
- * a logged value (the logged type only picks a format), so decode accepts its wildcards, which it refuses in any
- * logged name.
+ * Whether `arn` is a pattern `created` or `moreCreated` writes for a resource the record does not name: one of the
+ * catalogue's ARN formats of a service here with `*` for every name, in the call's partition, region and account.
+ * Nothing in it is a logged value (the logged type only picks a format), so decode accepts its wildcards, which it
+ * refuses in any logged name.
  */
 export function isCreatedPattern(arn: string, c: CallContext): boolean {
   const service = parseArn(arn)?.service ?? '';
-  if (service !== 'ec2' && service !== 'ecs') return false;
+  if (!PATTERN_SERVICES.has(service)) return false;
   return Object.values(resourceFormats(service)).some((list) =>
     list.split(', ').some((f) => fillFormat(f, {}, c, '*') === arn),
   );
