@@ -12,6 +12,7 @@ import {
   resourceFormats,
 } from '../../knowledge/aws/arn.js';
 import { rulesFor, type ParameterRule } from '../../knowledge/aws/resourceParameters.js';
+import { apiGatewayRequests, filledRequestPath } from '../../knowledge/aws/apiGateway.js';
 import { impliedFromParameters } from './implied.js';
 import { pushAll } from '../../util/array.js';
 import { own } from '../../util/own.js';
@@ -219,31 +220,24 @@ function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallCont
   return out;
 }
 
-/** API Gateway's management calls are authorized on paths under `arn:aws:apigateway:REGION::`. */
+/**
+ * API Gateway's management calls are authorized on their request path, `arn:PARTITION:apigateway:REGION::PATH`: each
+ * request of the operation (knowledge/aws/apiGateway.ts) filled from the parameters, or up to the last one given (the
+ * rest becomes `*` where the call's needs are made, with its reason). An operation of neither API names nothing.
+ */
 function apiGateway(p: Obj, c: CallContext): string[] {
-  const api = str(p['restApiId']);
-  const base = `arn:${c.partition}:apigateway:${c.region}::`;
-  if (!api) return [`${base}/restapis`];
-  let path = `/restapis/${api}`;
-  const res = str(p['resourceId']);
-  if (res) {
-    path += `/resources/${res}`;
-    const m = str(p['httpMethod']);
-    if (m) path += `/methods/${m}`;
-  } else if (str(p['stageName'])) path += `/stages/${str(p['stageName'])}`;
-  else if (str(p['deploymentId'])) path += `/deployments/${str(p['deploymentId'])}`;
-  else {
-    // A list call (GetResources, GetStages...) reads the collection under the API.
-    const plural = /^Get([A-Z][a-z]+s)$/.exec(c.eventName ?? '')?.[1];
-    if (plural) path += `/${plural.toLowerCase()}`;
+  const out: string[] = [];
+  for (const r of apiGatewayRequests(c.eventName ?? '') ?? []) {
+    const path = filledRequestPath(r.path, p);
+    if (path) out.push(`arn:${c.partition}:apigateway:${c.region}::${path}`);
   }
-  return [`${base}${path}`];
+  return out;
 }
 
 /** Candidate ARNs for a call: every top-level ARN-valued parameter (and list of them), and what the table builds. */
 export function resourcesFromParameters(service: string, params: unknown, c: CallContext): string[] {
   // CloudTrail logs a request without parameters as null: what it names is then only what AWS defaults to.
-  if (!isObj(params)) return service === 'apigateway' ? [] : fromDefaults(service, c);
+  if (!isObj(params)) return service === 'apigateway' ? apiGateway({}, c) : fromDefaults(service, c);
   const out: string[] = [];
   for (const v of Object.values(params)) {
     if (typeof v === 'string' && isArn(v)) out.push(asAuthorized(v));

@@ -1,4 +1,5 @@
 import { actionDetails, actionExists, serviceExists } from './catalogue.js';
+import { API_GATEWAY_ACTION_ALIASES, API_GATEWAY_METHODS, apiGatewayRequests } from './apiGateway.js';
 import { tupleKey } from '../../util/key.js';
 import { own } from '../../util/own.js';
 
@@ -179,23 +180,20 @@ export const DYNAMODB_REQUEST_ACTIONS = {
 };
 
 /**
- * API Gateway's management API is authorized by HTTP method (REFERENCE.md 8.4): `apigateway:GET` on
- * `arn:aws:apigateway:<region>::/restapis/...`. The method follows the operation's verb.
+ * API Gateway's management calls (REFERENCE.md 8.4; ./apiGateway.ts): the operation's own action where the catalogue
+ * has one (portals, routing rules: `apigateway:CreatePortal`), else the HTTP method(s) of its request in AWS's service
+ * models (`apigateway:POST`). An operation of neither API is unmapped, with its reason.
  */
-function apiGatewayMethod(eventName: string): string[] | undefined {
-  const verb = /^(Get|Create|Put|Update|Delete|Import|Flush|Test)/.exec(eventName)?.[1];
-  const method: Record<string, string> = {
-    Get: 'GET',
-    Create: 'POST',
-    Put: 'PUT',
-    Update: 'PATCH',
-    Delete: 'DELETE',
-    Import: 'PUT',
-    Flush: 'DELETE',
-    Test: 'POST',
-  };
-  const m = verb ? own(method, verb) : undefined;
-  return m ? [m] : undefined;
+async function apiGatewayActions(eventName: string): Promise<string[] | ActionMapping> {
+  const requests = apiGatewayRequests(eventName);
+  if (!requests)
+    return {
+      kind: 'unmapped',
+      reason: `apigateway.amazonaws.com ${eventName}: no operation of that name in API Gateway's v1 or v2 service model`,
+    };
+  const ownName = own(API_GATEWAY_ACTION_ALIASES, eventName) ?? eventName;
+  if (!API_GATEWAY_METHODS.has(ownName.toUpperCase()) && (await actionExists('apigateway', ownName))) return [ownName];
+  return [...new Set(requests.map((r) => r.method))].sort();
 }
 
 const prefixes = new Map<string, string>();
@@ -251,8 +249,10 @@ async function resolve(eventSource: string, eventName: string): Promise<ActionMa
   if (skip) return { kind: 'no-permission', reason: skip };
   // The actions are the call's implied permissions, read from its request.
   if (service === 'dynamodb' && own(DYNAMODB_REQUEST_ACTIONS.events, name)) return { kind: 'actions', actions: [] };
+  const gateway = service === 'apigateway' ? await apiGatewayActions(name) : undefined;
+  if (gateway && !Array.isArray(gateway)) return gateway;
   const wanted = (service === 's3' ? own(S3_ACTIONS, name) : undefined) ??
-    (service === 'apigateway' ? apiGatewayMethod(name) : undefined) ??
+    gateway ??
     OTHER_ACTIONS[`${service}:${name}`] ?? [name];
   const actions: string[] = [];
   for (const a of wanted) {

@@ -1,6 +1,7 @@
 import { actionDetails } from './catalogue.js';
 import type { AwsCall } from '../../model/profile.js';
 import { mapEventToActions, servicePrefix } from './actions.js';
+import { apiGatewayScope } from './apiGateway.js';
 import {
   fillFormat,
   formatPattern,
@@ -221,6 +222,13 @@ export function contextOf(call: AwsCall): ArnContext {
   };
 }
 
+/** API Gateway: on its request path (./apiGateway.ts), not the catalogue types (which list v1 types alone). */
+async function gatewayNeed(action: string, call: AwsCall, context: ArnContext): Promise<Omit<Need, 'action'>> {
+  const s = apiGatewayScope(action, call.eventName, call.resources, context, await resourceTypes(action));
+  const unnamed = s.unnamed.map((u) => ({ ...u, probes: u.patterns.map(concreteProbe) }));
+  return { resources: s.resources, ...(unnamed.length ? { unnamed } : {}) };
+}
+
 /** The permissions one observed call needed. */
 /** Actions of a call that its request can name a resource of its own for (implied.ts adds them so). */
 const SCOPED_BY_REQUEST = new Set(['kms:ReEncryptFrom', 'kms:ReEncryptTo']);
@@ -243,7 +251,9 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
   if (VERSION_READS.has(call.eventName) && call.implied.some((i) => i.via === 'requestParameters.versionId'))
     replaced.add('s3:GetObject');
   for (const action of mapping.actions)
-    if (!replaced.has(action)) needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
+    if (replaced.has(action)) continue;
+    else if (event.service === 'apigateway') needs.push({ action, ...(await gatewayNeed(action, call, context)) });
+    else needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
   for (const imp of call.implied) {
     const scoped =
       imp.resource === ''
