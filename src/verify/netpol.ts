@@ -61,7 +61,7 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
 
 /** A workload's pods as the evaluator sees them: its labels (with its selector's) and declared ports. */
 function endpointOf(p: Peer, workloads: Map<string, WorkloadInfo>): Endpoint {
-  if (p.kind !== 'workload') return { kind: 'ip', ip: p.ip };
+  if (p.kind !== 'workload') return p.kind === 'node' ? { kind: 'ip', ip: p.ip, node: true } : { kind: 'ip', ip: p.ip };
   const w = workloads.get(tupleKey(p.namespace, p.name));
   return {
     kind: 'pod',
@@ -122,6 +122,8 @@ export function verifyNetpol(
     });
     tally(report, describePeer(e.from), d.allowed);
     if (d.allowed) allowed++;
+    // A Cilium peer the profile cannot place (an entity, a Service) decides it: neither allowed nor denied.
+    else if (d.undetermined) report.undetermined.push(finding(e, e.allowed, d.detail));
     else if (
       (e.protocol === 'ICMP' || e.protocol === 'ICMPv6') &&
       !policies.some((p) => p.kind === 'CiliumNetworkPolicy')
