@@ -34,10 +34,9 @@ const node = (a: string): Endpoint => ({ kind: 'ip', ip: a, node: true });
 const FRONTEND = pod('shop', { role: 'frontend', env: 'dev' });
 const BACKEND = pod('shop', { role: 'backend' });
 const PUBLIC = pod('shop', { role: 'public' });
-const OTHER = pod('other', { role: 'backend' });
 const INTERNET = ip('203.0.113.7');
 const INTERNET6 = ip('2001:db8::7');
-/** A private address that is no pod or node of the inventory: a VPC database, or an unlisted endpoint of the cluster. */
+/** A private address no pod or node of the inventory has: a VPC database, or an unlisted endpoint of the cluster. */
 const PRIVATE = ip('10.20.0.5');
 const NODE = node('10.0.0.11');
 
