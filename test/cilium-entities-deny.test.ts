@@ -432,3 +432,27 @@ describe('diff: removing or narrowing a deny, or widening an entity, is new acce
     expect(new Set(r.removedAccess.map((f) => (f.access as { to: string }).to))).toEqual(new Set(['shop/backend']));
   });
 });
+
+describe('an entity Cilium does not define', () => {
+  it('is an issue naming the file, and selects nothing', () => {
+    const spec = egress({ role: 'frontend' }, [{ toEntities: ['world', 'wrold'] }]);
+    const { policies, issues } = readNetworkPolicies(docs('p.yaml', [cnp('fe', spec)]));
+    expect(issues).toEqual([
+      {
+        kind: 'issue',
+        code: 'policy.cilium-unknown-entity',
+        file: 'p.yaml',
+        line: 1,
+        message:
+          'CiliumNetworkPolicy shop/fe (document 1): egress rule 0 toEntities: "wrold" is no Cilium entity; it selects nothing here',
+      },
+    ]);
+    expect(policies).toHaveLength(1);
+    const set = setOf([spec]);
+    expect(set.answer(tcp(FRONTEND, INTERNET, 443))).toBe(YES);
+    expect(set.answer(tcp(FRONTEND, BACKEND, 443))).toBe(NO);
+    expect(setOf([egress({ role: 'frontend' }, [{ toEntities: ['none'] }])]).answer(tcp(FRONTEND, INTERNET, 1))).toBe(
+      NO,
+    );
+  });
+});

@@ -13,6 +13,7 @@ import {
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
+import { ciliumProblems } from './netpol/cilium.js';
 import { tupleKey } from '../util/key.js';
 import { isObj } from '../util/json.js';
 
@@ -53,6 +54,15 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
       });
       return;
     }
+    if (o['kind'] === 'CiliumNetworkPolicy')
+      for (const message of ciliumProblems(spec))
+        issues.push({
+          kind: 'issue',
+          code: 'policy.cilium-unknown-entity',
+          file: d.file,
+          line: 1,
+          message: `CiliumNetworkPolicy ${namespace}/${name} (document ${d.index + 1}): ${message}`,
+        });
     policies.push({ kind: o['kind'], name, namespace, spec });
   };
   for (const d of docs) visit(d.object, d);

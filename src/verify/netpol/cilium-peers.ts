@@ -47,6 +47,8 @@ export const ENTITIES = new Set([
   'world-ipv4',
   'world-ipv6',
   'all',
+  // Selects nothing (the CRD's enum has it).
+  'none',
 ]);
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');

@@ -61,6 +61,24 @@ export function ciliumDenied(spec: Obj): Set<'Ingress' | 'Egress'> {
   return t;
 }
 
+/**
+ * What a CiliumNetworkPolicy writes that Cilium does not define, in words: an entity outside Cilium's list selects
+ * nothing here (Cilium's CRD would reject the policy).
+ */
+export function ciliumProblems(spec: Obj): string[] {
+  const out: string[] = [];
+  for (const key of ['ingress', 'egress', 'ingressDeny', 'egressDeny']) {
+    for (const [i, r] of arr(spec[key]).entries()) {
+      if (!isObj(r)) continue;
+      for (const field of ['toEntities', 'fromEntities'])
+        for (const e of arr(r[field]))
+          if (typeof e !== 'string' || !ENTITIES.has(e))
+            out.push(`${key} rule ${i} ${field}: ${JSON.stringify(e)} is no Cilium entity; it selects nothing here`);
+    }
+  }
+  return out;
+}
+
 /** The namespace label Cilium gives every pod's endpoint. */
 export const POD_NAMESPACE = 'io.kubernetes.pod.namespace';
 
