@@ -373,8 +373,9 @@ describe('diff: removing or narrowing a deny, or widening an entity, is new acce
   it('a deny narrowed to one port: every other port is new', async () => {
     const narrowed = { ...toBackend, toPorts: [{ ports: [{ port: '5432', protocol: 'TCP' }] }] };
     const r = await diff([cnp('fe', denyBackend(toBackend))], [cnp('fe', denyBackend(narrowed))]);
-    expect(summaries(r.newAccess)).toContain('shop/frontend → shop/backend TCP/1-5431, 5433-65535');
-    expect(summaries(r.newAccess).some((s) => /TCP\/.*\b5432\b(?!-)/.test(s.replace('5433', '')))).toBe(false);
+    expect(summaries(r.newAccess).filter((x) => x.includes('TCP'))).toEqual([
+      'shop/frontend → shop/backend TCP/1-5431, 5433-65535',
+    ]);
   });
 
   it('world widened to world and cluster: the backend and the node are new, the addresses are not', async () => {
