@@ -191,7 +191,12 @@ export interface CompareContext {
   /** Evidence for each finding, and the workloads NetworkPolicies are compared over. */
   profile?: Profile;
   /** Cluster objects given instead of a profile. */
-  inventory?: { workloads: WorkloadInfo[]; namespaces: { name: string; labels: Record<string, string> }[] };
+  inventory?: {
+    workloads: WorkloadInfo[];
+    namespaces: { name: string; labels: Record<string, string> }[];
+    /** The cluster's Services (CiliumNetworkPolicy `toServices` resolves on them); absent when not known. */
+    services?: { namespace: string; name: string; selector: Record<string, string>; labels?: Record<string, string> }[];
+  };
   /** The sides in words, by index: `committed`, `generated`. */
   names: string[];
 }

@@ -13,6 +13,7 @@ import {
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
+import { ciliumProblems } from './netpol/cilium.js';
 import { tupleKey } from '../util/key.js';
 import { isObj } from '../util/json.js';
 
@@ -53,6 +54,15 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
       });
       return;
     }
+    if (o['kind'] === 'CiliumNetworkPolicy')
+      for (const message of ciliumProblems(spec))
+        issues.push({
+          kind: 'issue',
+          code: 'policy.cilium-unknown-entity',
+          file: d.file,
+          line: 1,
+          message: `CiliumNetworkPolicy ${namespace}/${name} (document ${d.index + 1}): ${message}`,
+        });
     policies.push({ kind: o['kind'], name, namespace, spec });
   };
   for (const d of docs) visit(d.object, d);
@@ -61,7 +71,7 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
 
 /** A workload's pods as the evaluator sees them: its labels (with its selector's) and declared ports. */
 function endpointOf(p: Peer, workloads: Map<string, WorkloadInfo>): Endpoint {
-  if (p.kind !== 'workload') return { kind: 'ip', ip: p.ip };
+  if (p.kind !== 'workload') return p.kind === 'node' ? { kind: 'ip', ip: p.ip, node: true } : { kind: 'ip', ip: p.ip };
   const w = workloads.get(tupleKey(p.namespace, p.name));
   return {
     kind: 'pod',
@@ -122,6 +132,8 @@ export function verifyNetpol(
     });
     tally(report, describePeer(e.from), d.allowed);
     if (d.allowed) allowed++;
+    // A Cilium peer the profile cannot place (an entity, a Service) decides it: neither allowed nor denied.
+    else if (d.undetermined) report.undetermined.push(finding(e, e.allowed, d.detail));
     else if (
       (e.protocol === 'ICMP' || e.protocol === 'ICMPv6') &&
       !policies.some((p) => p.kind === 'CiliumNetworkPolicy')

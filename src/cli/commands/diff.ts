@@ -127,7 +127,13 @@ export function registerDiff(program: Command, ctx: Ctx): void {
         texts: t,
         ...(profile ? { profile } : {}),
         ...(inv
-          ? { inventory: { workloads: workloadsOfInventory(inv.inventory), namespaces: inv.inventory.namespaces } }
+          ? {
+              inventory: {
+                workloads: workloadsOfInventory(inv.inventory),
+                namespaces: inv.inventory.namespaces,
+                services: inv.inventory.services,
+              },
+            }
           : {}),
       });
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);

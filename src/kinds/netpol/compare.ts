@@ -16,6 +16,7 @@ import type { Profile } from '../../model/profile.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import type { readNetworkPolicies } from '../../verify/netpol.js';
 import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
+import { NO, YES } from '../../verify/netpol/cilium-peers.js';
 import { noEvidence } from '../findings.js';
 import type { CompareContext, CompareSide, Comparison } from '../types.js';
 import {
@@ -40,8 +41,10 @@ export interface NetGrant {
   protocol: Proto;
   port: number;
   endPort: number;
-  /** The sides that allow it. */
+  /** The sides that allow it, or may (a Cilium peer the model cannot place). */
   sides: number;
+  /** The sides that surely allow it. */
+  sure: number;
   /** The side whose grant it is. */
   side: number;
   /** That side allows every port of the protocol between these endpoints. */
@@ -68,7 +71,11 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     sides.map((s) => s.docs),
   );
   const sets = sides.map((s) => {
-    const set = new NetworkPolicySet(u.namespaceLabels, u.dnsNames);
+    const set = new NetworkPolicySet(
+      u.namespaceLabels,
+      u.dnsNames,
+      ctx.inventory?.services ? { services: ctx.inventory.services } : {},
+    );
     for (const p of s.policies.set) set.add(p.kind, p.name, p.namespace, p.spec);
     return set;
   });
@@ -89,8 +96,16 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
           out.push({ ...r, side: i, all: (full & (1 << i)) !== 0, at: location(sides[i]!.docs, a.ep, b.ep) });
       return { grants: out, undetermined: [] };
     },
-    // Runs are cut wherever any side's answer changes, so what a side says of the run's first port it says of all.
-    covered: (g, by) => (g.sides & (1 << by) ? 'yes' : 'no'),
+    // Runs are cut wherever any side's answer changes, so what a side says of the run's first port it says of all. A
+    // side that may allow covers a grant the granting side is no surer of; one it surely grants is undetermined.
+    covered: (g, by) =>
+      g.sure & (1 << by) || (g.sides & (1 << by) && !(g.sure & (1 << g.side)))
+        ? 'yes'
+        : g.sides & (1 << by)
+          ? {
+              undetermined: `${sides.length > 1 ? ctx.names[by] : 'the other side'} may allow it or not: it depends on a Cilium peer (an entity, a Service) the inventory and flows cannot place`,
+            }
+          : 'no',
     // check: what the profile saw, each on its own (used); the rest of a peer (or of the addresses) in one finding.
     groupKey: (g) => JSON.stringify([...keyOf(g), g.observed ? [g.from, g.to, g.port] : []]),
     // diff: one finding per peer (or the addresses) and protocol, the ports and address blocks named inside.
@@ -127,8 +142,8 @@ function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, Flo
       if (a === b || (a.ep.kind !== 'pod' && b.ep.kind !== 'pod')) continue;
       const some = sets.map((s) => s.isAllowed({ src: a.ep, dst: b.ep }));
       const seen = seenPorts.get(JSON.stringify([a.name, b.name]));
-      const push = (protocol: Proto, port: number, endPort: number, sides: number, observed: boolean) =>
-        out.push({ a, b, from: a.name, to: b.name, protocol, port, endPort, sides, observed, full: 0 });
+      const push = (protocol: Proto, port: number, endPort: number, sides: number, sure: number, observed: boolean) =>
+        out.push({ a, b, from: a.name, to: b.name, protocol, port, endPort, sides, sure, observed, full: 0 });
       for (const protocol of some.some(Boolean) ? PORT_PROTOCOLS : []) {
         // One question object per protocol, its port moved along (the evaluator keeps none).
         const c: Connection = { src: a.ep, dst: b.ep, protocol };
@@ -140,11 +155,16 @@ function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, Flo
         for (const [port, endPort] of u.ports.get(protocol)!) {
           c.port = port;
           let mask = 0;
-          for (let i = 0; i < sets.length; i++) if (asks[i] && sets[i]!.isAllowed(c)) mask |= 1 << i;
+          let sure = 0;
+          for (let i = 0; i < sets.length; i++) {
+            const t = asks[i] ? sets[i]!.answer(c) : NO;
+            if (t !== NO) mask |= 1 << i;
+            if (t === YES) sure |= 1 << i;
+          }
           full &= mask;
           const isSeen = port === endPort && seen !== undefined && seen.has(`${protocol}/${port}`);
-          if (mask && run && run.sides === mask && !run.observed && !isSeen) run.endPort = endPort;
-          else if (mask) run = out[push(protocol, port, endPort, mask, isSeen) - 1];
+          if (mask && run && run.sides === mask && run.sure === sure && !run.observed && !isSeen) run.endPort = endPort;
+          else if (mask) run = out[push(protocol, port, endPort, mask, sure, isSeen) - 1];
           else run = undefined;
         }
         for (let k = first; k < out.length; k++) out[k]!.full = full;
@@ -152,8 +172,13 @@ function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, Flo
       for (const protocol of ['ICMP', 'ICMPv6'] as const) {
         const c: Connection = { src: a.ep, dst: b.ep, protocol, port: 0 };
         let mask = 0;
-        for (let i = 0; i < sets.length; i++) if ((some[i] || cilium[i]) && sets[i]!.isAllowed(c)) mask |= 1 << i;
-        if (mask) push(protocol, 0, 0, mask, seen?.has(`${protocol}/0`) ?? false);
+        let sure = 0;
+        for (let i = 0; i < sets.length; i++) {
+          const t = some[i] || cilium[i] ? sets[i]!.answer(c) : NO;
+          if (t !== NO) mask |= 1 << i;
+          if (t === YES) sure |= 1 << i;
+        }
+        if (mask) push(protocol, 0, 0, mask, sure, seen?.has(`${protocol}/0`) ?? false);
       }
     }
   }

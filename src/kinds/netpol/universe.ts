@@ -52,10 +52,11 @@ export function universeFor(
 ): Universe {
   const workloads = profile?.workloads?.length ? profile.workloads : inventoryWorkloads;
   const endpoints = workloads.length ? workloadEndpoints(workloads) : pseudoPods(sides);
-  const seen = (profile?.network ?? [])
-    .flatMap((e) => [e.from, e.to])
-    .flatMap((p) => (p.kind === 'workload' ? [] : [p.ip]));
-  pushAll(endpoints, addressRegions(seen, sides));
+  const peers = (profile?.network ?? []).flatMap((e) => [e.from, e.to]);
+  const seen = peers.flatMap((p) => (p.kind === 'workload' ? [] : [p.ip]));
+  // A node's address is Cilium's host or remote-node, never world: its region says so.
+  const nodes = new Set(peers.flatMap((p) => (p.kind === 'node' ? [addressValue(p.ip)] : [])));
+  pushAll(endpoints, addressRegions(seen, sides, nodes));
   endpoints.sort((a, b) => cmp(a.name, b.name));
   const cuts = new Map<PortProtocol, Set<number>>(PORT_PROTOCOLS.map((p) => [p, new Set([1, LAST_PORT + 1])]));
   const cut = (protocol: unknown, first: number, last = first) => {
@@ -127,7 +128,7 @@ function visitPorts(v: unknown, cut: (protocol: unknown, first: number, last?: n
   Object.values(o).forEach((x) => visitPorts(x, cut));
 }
 
-/** The blocks a policy writes: ipBlock `cidr` and `except`, Cilium's `toCIDR`/`fromCIDR` (and `toCIDRSet`). */
+/** Blocks a policy writes: ipBlock `cidr` and `except`, Cilium's `toCIDR`, `fromCIDR`, `toCIDRSet` (deny rules too). */
 function visitBlocks(v: unknown, add: (cidr: string) => void): void {
   if (Array.isArray(v)) return v.forEach((x) => visitBlocks(x, add));
   if (typeof v !== 'object' || v === null) return;
@@ -142,7 +143,7 @@ function visitBlocks(v: unknown, add: (cidr: string) => void): void {
  * risk is its representative's) and the addresses the profile saw cut the address space into. A region of one
  * address is named by the address as the profile (or a policy) spells it, so evidence and DNS names find it.
  */
-function addressRegions(seen: string[], sides: PolicyDoc[][]): UniverseEndpoint[] {
+function addressRegions(seen: string[], sides: PolicyDoc[][], nodes: Set<bigint | undefined>): UniverseEndpoint[] {
   const cuts = new Set<bigint>([0n, ADDRESS_SPACE, MAPPED_V4, MAPPED_V4 + (1n << 32n)]);
   const spelling = new Map<bigint, string>();
   const block = (cidr: string) => {
@@ -172,7 +173,7 @@ function addressRegions(seen: string[], sides: PolicyDoc[][]): UniverseEndpoint[
     const ip = spelling.get(lo) ?? formatAddress(lo);
     return {
       name: lo === hi ? ip : `${formatAddress(lo)}-${formatAddress(hi)}`,
-      ep: { kind: 'ip', ip },
+      ep: lo === hi && nodes.has(lo) ? { kind: 'ip', ip, node: true } : { kind: 'ip', ip },
       range: { lo, hi },
     };
   });

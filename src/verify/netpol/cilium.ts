@@ -1,12 +1,27 @@
 /**
- * The parts of CiliumNetworkPolicy semantics the evaluator (evaluate.ts) needs beside its rule walk: which
- * directions a policy isolates and which it has rules in, selectors over a pod's labels, and toPorts entries.
+ * The parts of CiliumNetworkPolicy semantics the evaluator (evaluate.ts) needs beside its walk over policies: which
+ * directions a policy isolates and which it has allow or deny rules in, selectors over a pod's labels, and whether
+ * one rule (allow or deny) matches a connection, in three values (cilium-peers.ts).
  */
 
-import { readLabelSelector, type LabelSelector } from '../../util/labels.js';
+import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
+import { inCidr } from '../../knowledge/network/cidr.js';
+import { compileDnsPattern, dnsName, MAX_FQDN_LENGTH } from '../../util/glob.js';
 import { isObj } from '../../util/json.js';
 import { put } from '../../util/own.js';
 import type { Connection, Endpoint } from './evaluate.js';
+import {
+  cidrSetMatch,
+  entitiesMatch,
+  ENTITIES,
+  MAYBE,
+  NO,
+  opaquePeer,
+  servicesMatch,
+  YES,
+  type ClusterFacts,
+  type Tri,
+} from './cilium-peers.js';
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -36,6 +51,32 @@ export function ciliumRuled(spec: Obj): Set<'Ingress' | 'Egress'> {
   if (arr(spec['ingress']).length) t.add('Ingress');
   if (arr(spec['egress']).length) t.add('Egress');
   return t;
+}
+
+/** The directions in which a CiliumNetworkPolicy has deny rules (`ingressDeny`, `egressDeny`). */
+export function ciliumDenied(spec: Obj): Set<'Ingress' | 'Egress'> {
+  const t = new Set<'Ingress' | 'Egress'>();
+  if (arr(spec['ingressDeny']).length) t.add('Ingress');
+  if (arr(spec['egressDeny']).length) t.add('Egress');
+  return t;
+}
+
+/**
+ * What a CiliumNetworkPolicy writes that Cilium does not define, in words: an entity outside Cilium's list selects
+ * nothing here (Cilium's CRD would reject the policy).
+ */
+export function ciliumProblems(spec: Obj): string[] {
+  const out: string[] = [];
+  for (const key of ['ingress', 'egress', 'ingressDeny', 'egressDeny']) {
+    for (const [i, r] of arr(spec[key]).entries()) {
+      if (!isObj(r)) continue;
+      for (const field of ['toEntities', 'fromEntities'])
+        for (const e of arr(r[field]))
+          if (typeof e !== 'string' || !ENTITIES.has(e))
+            out.push(`${key} rule ${i} ${field}: ${JSON.stringify(e)} is no Cilium entity; it selects nothing here`);
+    }
+  }
+  return out;
 }
 
 /** The namespace label Cilium gives every pod's endpoint. */
@@ -95,4 +136,159 @@ export function ciliumPort(pp: Obj, c: Connection): boolean {
   }
   const end = Number(pp['endPort'] ?? 0);
   return end ? c.port >= port && c.port <= end : c.port === port;
+}
+
+/** What a rule is judged with beside the connection. */
+export interface RuleContext {
+  /** DNS names seen per address (for toFQDNs). */
+  dnsNames: Map<string, string[]>;
+  facts: ClusterFacts;
+}
+
+/** Fields of a rule that name no peer. */
+const NOT_PEERS = new Set(['toPorts', 'icmps', 'authentication', 'toRequires', 'fromRequires']);
+
+/**
+ * Whether a rule's peers select the other endpoint: the largest answer of its peer fields (Cilium ORs them), or
+ * undefined when it names none. An address is never selected by labels; a pod is selected by a CIDR only through
+ * the address it was given (as NetworkPolicy ipBlocks are read).
+ */
+function ciliumPeer(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, ctx: RuleContext) {
+  const side = dir === 'Egress' ? 'to' : 'from';
+  let named = false;
+  let out: Tri = NO;
+  for (const key of Object.keys(r)) {
+    if (!key.startsWith(side) || NOT_PEERS.has(key)) continue;
+    named = true;
+    const v = r[key];
+    let t: Tri;
+    switch (key.slice(side.length)) {
+      case 'Endpoints':
+        t = endpointsMatch(v, policyNs, other);
+        break;
+      case 'CIDR':
+        t = other.ip !== undefined && arr(v).some((x) => inCidr(other.ip!, str(x))) ? YES : NO;
+        break;
+      case 'CIDRSet':
+        t = cidrSetMatch(v, other);
+        break;
+      case 'Entities':
+        t = entitiesMatch(v, other);
+        break;
+      case 'FQDNs':
+        t = key === 'toFQDNs' ? fqdnsMatch(v, other, ctx) : opaquePeer(key, other);
+        break;
+      case 'Services':
+        t = key === 'toServices' ? servicesMatch(v, other, policyNs, ctx.facts) : opaquePeer(key, other);
+        break;
+      default:
+        t = opaquePeer(key, other);
+    }
+    if (t > out) out = t;
+    if (out === YES) break;
+  }
+  return named ? out : undefined;
+}
+
+/** A selector naming only a `reserved:` label selects that entity (`reserved:host`, `reserved:remote-node`...). */
+function reservedEntity(sel: unknown): string | undefined {
+  if (!isObj(sel) || arr(sel['matchExpressions']).length || !isObj(sel['matchLabels'])) return undefined;
+  const keys = Object.keys(sel['matchLabels']);
+  const m = keys.length === 1 ? /^reserved:(.+)$/.exec(keys[0]!) : null;
+  return m && ENTITIES.has(m[1]!) ? m[1] : undefined;
+}
+
+function endpointsMatch(list: unknown, policyNs: string, other: Endpoint): Tri {
+  let out: Tri = NO;
+  for (const sel of arr(list)) {
+    const entity = reservedEntity(sel);
+    let t: Tri = NO;
+    if (entity !== undefined) t = entitiesMatch([entity], other);
+    else if (other.kind === 'pod') {
+      const s = ciliumSelector(sel);
+      // A selector that names no namespace means the policy's own.
+      const nsGiven =
+        Object.hasOwn(s.matchLabels, POD_NAMESPACE) || s.matchExpressions.some((e) => e.key === POD_NAMESPACE);
+      t = (nsGiven || other.namespace === policyNs) && labelSelectorMatches(s, ciliumLabels(other)) ? YES : NO;
+    }
+    if (t > out) out = t;
+    if (out === YES) break;
+  }
+  return out;
+}
+
+/** toFQDNs by the names seen for the address: lower case, no trailing dot, patterns by Cilium's matchPattern rules. */
+function fqdnsMatch(list: unknown, other: Endpoint, ctx: RuleContext): Tri {
+  if (other.ip === undefined) return NO;
+  const names = (ctx.dnsNames.get(other.ip) ?? []).map(dnsName);
+  const hit = arr(list).some((f) => {
+    if (!isObj(f)) return false;
+    const name = str(f['matchName']);
+    if (name !== '' && name.length <= MAX_FQDN_LENGTH && names.includes(dnsName(name))) return true;
+    const pattern = str(f['matchPattern']);
+    if (pattern === '') return false;
+    const glob = compileDnsPattern(pattern);
+    return names.some((n) => glob.test(n));
+  });
+  return hit ? YES : NO;
+}
+
+/**
+ * Whether one rule of a CiliumNetworkPolicy matches a connection. A rule naming no peer: with toPorts or icmps it is
+ * an L4 rule for any peer; empty (`{}`, the default-deny idiom) it matches nothing. An allow rule matches when it
+ * allows some of what is asked (a port, or for a question without one, any port); a deny rule (`ingressDeny`,
+ * `egressDeny`) only when it denies all of it, so that a deny of some ports never hides the others.
+ */
+export function ciliumRule(
+  r: Obj,
+  dir: 'Ingress' | 'Egress',
+  policyNs: string,
+  other: Endpoint,
+  c: Connection,
+  ctx: RuleContext,
+  deny: boolean,
+): Tri {
+  let peer = ciliumPeer(r, dir, policyNs, other, ctx);
+  if (peer === undefined) {
+    if (r['toPorts'] === undefined && r['icmps'] === undefined) return NO;
+    peer = YES;
+  }
+  if (peer === NO) return NO;
+  const l4 = deny ? denyL4(r, c) : allowL4(r, c) ? YES : NO;
+  return Math.min(peer, l4) as Tri;
+}
+
+const icmpFamily = (c: Connection) => (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6');
+
+function allowL4(r: Obj, c: Connection): boolean {
+  if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
+    if (r['icmps'] === undefined) return r['toPorts'] === undefined;
+    return arr(r['icmps']).some(
+      (x) => isObj(x) && arr(x['fields']).some((f) => isObj(f) && (f['family'] ?? 'IPv4') === icmpFamily(c)),
+    );
+  }
+  if (r['toPorts'] === undefined) return r['icmps'] === undefined;
+  return arr(r['toPorts']).some((tp) => isObj(tp) && arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c)));
+}
+
+/** Whether a deny rule's ports and ICMP types cover all that is asked: a protocol without a port, every port of it. */
+function denyL4(r: Obj, c: Connection): Tri {
+  const l3 = r['toPorts'] === undefined && r['icmps'] === undefined;
+  if (l3) return YES;
+  if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
+    // A type names some ICMP messages: the connection's type is not known.
+    const fields = arr(r['icmps']).flatMap((x) => (isObj(x) ? arr(x['fields']) : []));
+    const same = fields.filter((f) => isObj(f) && (f['family'] ?? 'IPv4') === icmpFamily(c)) as Obj[];
+    return same.some((f) => f['type'] === undefined) ? YES : same.length ? MAYBE : NO;
+  }
+  if (c.protocol === undefined) return NO;
+  const ports = arr(r['toPorts']).flatMap((tp) => (isObj(tp) ? arr(tp['ports']).filter(isObj) : []));
+  if (c.port !== undefined) return ports.some((pp) => ciliumPort(pp, c)) ? YES : NO;
+  return ports.some((pp) => {
+    const proto = str(pp['protocol']) || 'ANY';
+    const w = pp['port'];
+    return (proto === 'ANY' || proto === c.protocol) && (w === undefined || w === '' || w === 0 || w === '0');
+  })
+    ? YES
+    : NO;
 }

@@ -6,15 +6,28 @@
  * namespaceSelector (with podSelector), ipBlock with except; ports with protocol (TCP by default),
  * numbers, names resolved on the destination pod, and endPort. A subset of CiliumNetworkPolicy is
  * understood too (endpointSelector, from/toEndpoints, from/toCIDR, toFQDNs by the names seen for an
- * address, toPorts with numbers or names, icmps, enableDefaultDeny; see cilium.ts); both kinds combine as
- * Cilium enforces them: any allow suffices. policyTypes is defaulted as the API server does.
+ * address, toPorts with numbers or names, icmps, enableDefaultDeny, entities, Services, and ingressDeny/egressDeny,
+ * which override every allow; see cilium.ts); both kinds combine as Cilium enforces them: any allow suffices, any
+ * deny wins. policyTypes is defaulted as the API server does. Where a Cilium peer depends on what the model does
+ * not know, a side's answer is a maybe: `allows` claims only what is sure and says when it cannot, `isAllowed`
+ * counts what may pass, and `answer` gives all three.
  */
 
 import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
-import { compileDnsPattern, dnsName, MAX_FQDN_LENGTH } from '../../util/glob.js';
-import { ciliumLabels, ciliumPort, ciliumRuled, ciliumSelector, ciliumTypes, POD_NAMESPACE } from './cilium.js';
+import {
+  ciliumDenied,
+  ciliumLabels,
+  ciliumRule,
+  ciliumRuled,
+  ciliumSelector,
+  ciliumTypes,
+  type RuleContext,
+} from './cilium.js';
+import { MAYBE, NO, YES, type ClusterFacts, type Tri } from './cilium-peers.js';
+
+export type { ClusterFacts, ServiceFact, Tri } from './cilium-peers.js';
 
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -26,7 +39,8 @@ export type Endpoint =
       ports: { name: string; port: number; protocol: string }[];
       ip?: string;
     }
-  | { kind: 'ip'; ip: string };
+  /** An address; `node` when it is a node's (Cilium's host or remote-node, never world). */
+  | { kind: 'ip'; ip: string; node?: boolean };
 
 export interface Connection {
   src: Endpoint;
@@ -49,6 +63,8 @@ interface Policy {
   types: Set<'Ingress' | 'Egress'>;
   /** The directions whose rules are read: a CiliumNetworkPolicy's allow rules count without it isolating. */
   ruled: Set<'Ingress' | 'Egress'>;
+  /** The directions with deny rules (CiliumNetworkPolicy `ingressDeny`/`egressDeny`). */
+  denies: Set<'Ingress' | 'Egress'>;
 }
 
 /** The policies selecting a pod in one direction. */
@@ -57,6 +73,8 @@ interface Selecting {
   isolating: Policy[];
   /** Those whose rules may allow a connection there. */
   ruled: Policy[];
+  /** Those with deny rules there. */
+  denying: Policy[];
 }
 
 /** Selectors as read, by the object written in the policy (a pair of workloads asks each many times). */
@@ -89,6 +107,8 @@ export class NetworkPolicySet {
     private readonly namespaceLabels: Map<string, Record<string, string>>,
     /** DNS names seen per address (for toFQDNs). */
     private readonly dnsNames: Map<string, string[]> = new Map(),
+    /** What else is known of the cluster (its Services, for toServices). */
+    private readonly facts: ClusterFacts = {},
   ) {}
 
   add(kind: Policy['kind'], name: string, namespace: string, spec: Obj): void {
@@ -100,6 +120,7 @@ export class NetworkPolicySet {
       spec,
       types,
       ruled: kind === 'NetworkPolicy' ? types : ciliumRuled(spec),
+      denies: kind === 'NetworkPolicy' ? new Set() : ciliumDenied(spec),
     };
     this.policies.push(p);
     const list = this.byNamespace.get(namespace);
@@ -124,9 +145,13 @@ export class NetworkPolicySet {
     let sel = cached[dir];
     if (!sel) {
       const selecting = (this.byNamespace.get(pod.namespace) ?? []).filter(
-        (p) => (p.types.has(dir) || p.ruled.has(dir)) && this.selects(p, pod),
+        (p) => (p.types.has(dir) || p.ruled.has(dir) || p.denies.has(dir)) && this.selects(p, pod),
       );
-      sel = { isolating: selecting.filter((p) => p.types.has(dir)), ruled: selecting.filter((p) => p.ruled.has(dir)) };
+      sel = {
+        isolating: selecting.filter((p) => p.types.has(dir)),
+        ruled: selecting.filter((p) => p.ruled.has(dir)),
+        denying: selecting.filter((p) => p.denies.has(dir)),
+      };
       cached[dir] = sel;
     }
     return sel;
@@ -138,47 +163,93 @@ export class NetworkPolicySet {
     return labelSelectorMatches(ciliumSelector(p.spec['endpointSelector']), ciliumLabels(pod));
   }
 
-  /** Whether the connection is allowed, and by what (or why not). */
-  allows(c: Connection): { allowed: boolean; detail: string } {
+  /**
+   * Whether the connection is surely allowed, and by what (or why not). `undetermined` when it may be: a Cilium peer
+   * the model cannot place decides it (the detail says which rule).
+   */
+  allows(c: Connection): { allowed: boolean; detail: string; undetermined?: boolean } {
     const eg = this.side(c, 'Egress');
-    if (!eg.allowed) return eg;
+    if (eg.answer === NO) return { allowed: false, detail: eg.detail };
     const ing = this.side(c, 'Ingress');
-    if (!ing.allowed) return ing;
-    return { allowed: true, detail: `${eg.detail}; ${ing.detail}` };
+    if (ing.answer === NO) return { allowed: false, detail: ing.detail };
+    if (eg.answer === YES && ing.answer === YES) return { allowed: true, detail: `${eg.detail}; ${ing.detail}` };
+    const why = [eg, ing].filter((x) => x.answer === MAYBE).map((x) => x.detail);
+    return { allowed: false, undetermined: true, detail: why.join('; ') };
   }
 
-  /** Whether the connection is allowed, without saying by what (for questions asked of every pair). */
+  /** Whether the connection may be allowed, without saying by what (for questions asked of every pair). */
   isAllowed(c: Connection): boolean {
-    return this.side(c, 'Egress', false).allowed && this.side(c, 'Ingress', false).allowed;
+    return this.answer(c) !== NO;
   }
 
-  private side(c: Connection, dir: 'Ingress' | 'Egress', explain = true): { allowed: boolean; detail: string } {
+  /** Whether the connection is allowed: yes, no, or maybe (it depends on what the model does not know). */
+  answer(c: Connection): Tri {
+    const eg = this.side(c, 'Egress', false).answer;
+    return eg === NO ? NO : (Math.min(eg, this.side(c, 'Ingress', false).answer) as Tri);
+  }
+
+  private side(c: Connection, dir: 'Ingress' | 'Egress', explain = true): { answer: Tri; detail: string } {
     const self = dir === 'Egress' ? c.src : c.dst;
     const other = dir === 'Egress' ? c.dst : c.src;
-    if (self.kind !== 'pod') return { allowed: true, detail: `${dir.toLowerCase()}: not a pod` };
-    const { isolating, ruled } = this.applicable(self, dir);
-    if (isolating.length === 0) return { allowed: true, detail: `${dir.toLowerCase()}: not isolated` };
-    for (const p of ruled) {
-      const rules = arr(p.spec[dir === 'Egress' ? 'egress' : 'ingress']);
-      for (const [i, r] of rules.entries()) {
+    const d = dir.toLowerCase();
+    if (self.kind !== 'pod') return { answer: YES, detail: `${d}: not a pod` };
+    const { isolating, ruled, denying } = this.applicable(self, dir);
+    // Deny rules first: one that matches overrides every allow, of either policy kind.
+    let denied: Tri = NO;
+    let deniedBy = '';
+    for (const p of denying) {
+      for (const [i, r] of arr(p.spec[`${d}Deny`]).entries()) {
         if (!isObj(r)) continue;
-        const ok =
-          p.kind === 'NetworkPolicy'
-            ? this.k8sRule(r, dir, p.namespace, other, c)
-            : this.ciliumRule(r, dir, p.namespace, other, c);
-        if (ok)
-          return {
-            allowed: true,
-            detail: explain ? `${dir.toLowerCase()}: ${p.kind} ${p.namespace}/${p.name} rule ${i}` : '',
-          };
+        const t = ciliumRule(r, dir, p.namespace, other, c, this.context, true);
+        if (t > denied) {
+          denied = t;
+          if (explain) deniedBy = `${p.kind} ${p.namespace}/${p.name} ${d}Deny rule ${i}`;
+        }
+        if (denied === YES) return { answer: NO, detail: explain ? `${d}: denied by ${deniedBy}` : '' };
       }
     }
-    if (!explain) return { allowed: false, detail: '' };
+    let allowed: Tri = isolating.length === 0 ? YES : NO;
+    let allowedBy = 'not isolated';
+    for (const p of allowed === YES ? [] : ruled) {
+      for (const [i, r] of arr(p.spec[d]).entries()) {
+        if (!isObj(r)) continue;
+        const t =
+          p.kind === 'NetworkPolicy'
+            ? this.k8sRule(r, dir, p.namespace, other, c)
+              ? YES
+              : NO
+            : ciliumRule(r, dir, p.namespace, other, c, this.context, false);
+        if (t > allowed) {
+          allowed = t;
+          if (explain) allowedBy = `${p.kind} ${p.namespace}/${p.name} rule ${i}`;
+        }
+        if (allowed === YES) break;
+      }
+      if (allowed === YES) break;
+    }
+    const answer = Math.min(allowed, YES - denied) as Tri;
+    if (!explain) return { answer, detail: '' };
+    if (answer === YES) return { answer, detail: `${d}: ${allowedBy}` };
+    if (answer === MAYBE) {
+      const parts = [];
+      if (allowed === MAYBE) parts.push(`${allowedBy} may allow it`);
+      if (denied === MAYBE) parts.push(`${deniedBy} may deny it`);
+      return {
+        answer,
+        detail: `${d}: ${parts.join(', ')}, by a peer the inventory and flows cannot place (entities, Services, groups)`,
+      };
+    }
     return {
-      allowed: false,
-      detail: `${dir.toLowerCase()} of ${self.namespace} pod isolated by ${isolating.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it`,
+      answer,
+      detail: `${d} of ${self.namespace} pod isolated by ${isolating.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it`,
     };
   }
+
+  /** What a Cilium rule is judged with beside the connection. */
+  private get context(): RuleContext {
+    return (this.ruleContext ??= { dnsNames: this.dnsNames, facts: this.facts });
+  }
+  private ruleContext: RuleContext | undefined;
 
   private k8sRule(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, c: Connection): boolean {
     const peers = r[dir === 'Egress' ? 'to' : 'from'];
@@ -220,58 +291,6 @@ export class NetworkPolicySet {
     } else if (ep.namespace !== policyNs) return false;
     if (p['podSelector'] !== undefined) return selectorMatches(p['podSelector'], ep.labels);
     return p['namespaceSelector'] !== undefined;
-  }
-
-  private ciliumRule(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, c: Connection): boolean {
-    const eps = r[dir === 'Egress' ? 'toEndpoints' : 'fromEndpoints'];
-    const cidrs = r[dir === 'Egress' ? 'toCIDR' : 'fromCIDR'];
-    const fqdns = dir === 'Egress' ? r['toFQDNs'] : undefined;
-    // A rule naming no peer at all: with toPorts or icmps it is an L4 rule for any peer; empty (`{}`, the
-    // default-deny idiom) it allows nothing. Peer kinds this evaluator does not read (toEntities, toServices...)
-    // count as any peer: verify then errs towards allowing.
-    const side = dir === 'Egress' ? 'to' : 'from';
-    const named = Object.keys(r).some((k) => k.startsWith(side) && k !== 'toPorts' && k !== `${side}Requires`);
-    if (!named && r['toPorts'] === undefined && r['icmps'] === undefined) return false;
-    const anyPeer = eps === undefined && cidrs === undefined && fqdns === undefined;
-    let peerOk = anyPeer;
-    if (!peerOk && eps !== undefined && other.kind === 'pod') {
-      const labels = ciliumLabels(other);
-      peerOk = arr(eps).some((sel) => {
-        const s = ciliumSelector(sel);
-        // A selector that names no namespace means the policy's own.
-        const nsGiven =
-          Object.hasOwn(s.matchLabels, POD_NAMESPACE) || s.matchExpressions.some((e) => e.key === POD_NAMESPACE);
-        return (nsGiven || other.namespace === policyNs) && labelSelectorMatches(s, labels);
-      });
-    }
-    const ip = other.kind === 'ip' ? other.ip : other.ip;
-    if (!peerOk && cidrs !== undefined && ip) peerOk = arr(cidrs).some((x) => inCidr(ip, str(x)));
-    if (!peerOk && fqdns !== undefined && ip) {
-      // Names as Cilium compares them: lower case, no trailing dot; patterns by its matchPattern rules.
-      const names = (this.dnsNames.get(ip) ?? []).map(dnsName);
-      peerOk = arr(fqdns).some((f) => {
-        if (!isObj(f)) return false;
-        const name = str(f['matchName']);
-        if (name !== '' && name.length <= MAX_FQDN_LENGTH && names.includes(dnsName(name))) return true;
-        const pattern = str(f['matchPattern']);
-        if (pattern === '') return false;
-        const glob = compileDnsPattern(pattern);
-        return names.some((n) => glob.test(n));
-      });
-    }
-    if (!peerOk) return false;
-    if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
-      if (r['icmps'] === undefined) return r['toPorts'] === undefined;
-      return arr(r['icmps']).some(
-        (x) =>
-          isObj(x) &&
-          arr(x['fields']).some(
-            (f) => isObj(f) && (f['family'] ?? 'IPv4') === (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6'),
-          ),
-      );
-    }
-    if (r['toPorts'] === undefined) return r['icmps'] === undefined;
-    return arr(r['toPorts']).some((tp) => isObj(tp) && arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c)));
   }
 }
 
