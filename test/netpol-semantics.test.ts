@@ -279,6 +279,28 @@ const cases: Case[] = [
     { src: WEB, dst: API },
     false,
   ],
+  [
+    'Cilium: a named toPorts port the destination does not declare allows no port at all',
+    [
+      cnp('shop', {
+        endpointSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ fromEndpoints: [webOnly], toPorts: [{ ports: [{ port: 'http' }] }] }],
+      }),
+    ],
+    { src: WEB, dst: DB },
+    false,
+  ],
+  [
+    'Cilium: a named toPorts port the destination declares allows some port',
+    [
+      cnp('shop', {
+        endpointSelector: { matchLabels: { app: 'api' } },
+        ingress: [{ fromEndpoints: [webOnly], toPorts: [{ ports: [{ port: 'http' }] }] }],
+      }),
+    ],
+    { src: WEB, dst: API },
+    true,
+  ],
 ];
 
 describe('NetworkPolicy and CiliumNetworkPolicy semantics', () => {

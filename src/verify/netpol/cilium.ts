@@ -120,20 +120,21 @@ export function ciliumSelector(sel: unknown): LabelSelector {
 export function ciliumPort(pp: Obj, c: Connection): boolean {
   const proto = str(pp['protocol']) || 'ANY';
   if (c.protocol !== undefined && proto !== 'ANY' && proto !== c.protocol) return false;
-  if (c.port === undefined) return true;
   const written = pp['port'];
   // No port, or port 0: every port of the protocol.
   if (written === undefined || written === '' || written === 0 || written === '0') return true;
   const port = typeof written === 'number' ? written : /^\d+$/.test(str(written)) ? Number(written) : undefined;
   if (port === undefined) {
     // A name is resolved as Kubernetes does: on the destination endpoint's named container ports, of the rule's
-    // protocol (any when ANY); an address has no names.
+    // protocol (any when ANY); an address has no names, nor a pod that does not declare it ("some port" too).
     const name = str(written);
     if (c.dst.kind !== 'pod') return false;
     return c.dst.ports.some(
-      (dp) => dp.name === name && dp.port === c.port && (proto === 'ANY' || dp.protocol === proto),
+      (dp) =>
+        dp.name === name && (c.port === undefined || dp.port === c.port) && (proto === 'ANY' || dp.protocol === proto),
     );
   }
+  if (c.port === undefined) return true;
   const end = Number(pp['endPort'] ?? 0);
   return end ? c.port >= port && c.port <= end : c.port === port;
 }
