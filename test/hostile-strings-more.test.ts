@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resourceArnProblem } from '../src/knowledge/aws/names.js';
 import { objectNameProblem, userNameProblem, usernameProblem } from '../src/knowledge/kubernetes/names.js';
+import { escapeControls, jsonSafe } from '../src/util/escape.js';
 import { cli, tmp } from './helpers/cli.js';
 
 /** One allowed `get configmaps/NAME` in namespace shop per username, as the API server logs it (audit.k8s.io/v1). */
@@ -83,5 +84,60 @@ describe('unpaired surrogates in names', () => {
     expect(r.stderr).toMatch(/audit\.log:2\b/);
     expect(filesUnder(join(out, 'rbac'))).toEqual(['shop/user.bob.yaml']);
     expect(readFileSync(join(out, 'rbac/shop/user.bob.yaml'), 'utf8')).not.toMatch(/\ufffd/);
+  });
+});
+
+// ---- 2. Invisible characters in what a person reads ------------------------------------------------------------
+// The Kubernetes rules let a user name (from OIDC) hold any character but controls; S3 keys too. Printed raw, a zero
+// width space makes `b\u200bob` read as `bob`, a tag character (U+E0041) hides text, a soft hyphen or a word joiner
+// vanishes. escapeControls wrote the C0, C1 and bidirectional controls visibly but kept these.
+const INVISIBLE: [string, string, string][] = [
+  ['zero width space', 'b\u200bob', 'b\\u200bob'],
+  ['zero width joiner and non-joiner', 'a\u200cb\u200dc', 'a\\u200cb\\u200dc'],
+  ['left-to-right and right-to-left marks', 'a\u200eb\u200fc', 'a\\u200eb\\u200fc'],
+  ['Arabic letter mark', 'a\u061cb', 'a\\u061cb'],
+  ['word joiner and invisible operators', 'a\u2060b\u2062c', 'a\\u2060b\\u2062c'],
+  ['byte order mark', '\ufeffroot', '\\ufeffroot'],
+  ['soft hyphen', 'ad\u00admin', 'ad\\xadmin'],
+  ['Hangul filler (blank, a letter by category)', 'a\u3164b', 'a\\u3164b'],
+  ['interlinear annotation', 'a\ufff9b', 'a\\ufff9b'],
+  ['tag characters (an invisible "AB")', 'x\u{e0041}\u{e0042}y', 'x\\u{e0041}\\u{e0042}y'],
+  ['an unpaired surrogate', 'a\ud800b', 'a\\ud800b'],
+];
+
+describe('escapeControls: invisible and format characters', () => {
+  it.each(INVISIBLE)('%s is written as a visible escape', (_, raw, shown) => {
+    expect(escapeControls(raw)).toBe(shown);
+    expect(escapeControls(escapeControls(raw))).toBe(shown);
+  });
+
+  it.each([
+    ['letters of any script', 'Ünïcødé ñame 名前 اسم'],
+    ['an emoji (a surrogate pair)', 'alice💥'],
+    ['a backslash', 'C:\\logs'],
+  ])('%s is kept as it is', (_, v) => expect(escapeControls(v)).toBe(v));
+
+  it('cuts after escaping as before, never inside a pair', () => {
+    expect(escapeControls('ab\u200bcd', 3)).toBe('ab\\u200b…(2 more characters)');
+    expect(escapeControls('a💥\u{e0041}', 2)).toBe('a…(4 more characters)');
+  });
+
+  it.each(INVISIBLE)('jsonSafe writes %s as JSON escapes: the same value, nothing invisible', (_, raw) => {
+    const text = jsonSafe(JSON.stringify({ [raw]: [raw] }));
+    expect(JSON.parse(text)).toEqual({ [raw]: [raw] });
+    expect(text).toMatch(/^[\x20-\x7e]*$/);
+  });
+
+  it('verify: a user name with a zero width space is printed so that it cannot pass for another user', () => {
+    const { dir, log } = writeLog(['bob']);
+    const out = join(dir, 'out');
+    expect(cli(['generate', 'rbac', '--k8s-audit', log, '-o', out, '-q']).code).toBe(0);
+    const log2 = join(dir, 'audit2.log');
+    writeFileSync(log2, auditLog(['bob', 'b\u200bob', 'x\u{e0041}y']));
+    const r = cli(['verify', '--k8s-audit', log2, '--policies', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('b\\u200bob: get configmaps cfg1 in shop');
+    expect(r.stdout).toContain('x\\u{e0041}y: get configmaps cfg2 in shop');
+    expect(r.stdout).not.toMatch(/[\u200b\u{e0041}]/u);
   });
 });
