@@ -141,3 +141,40 @@ describe('escapeControls: invisible and format characters', () => {
     expect(r.stdout).not.toMatch(/[\u200b\u{e0041}]/u);
   });
 });
+
+// ---- 3. The HTML report: characters that reorder or hide what a reviewer reads ----------------------------------
+// Markup was escaped (no script runs: test/report.test.ts proves it in Chromium), but a right-to-left override in a
+// user name (`evil\u202eoc.exe`, shown as `evilexe.co`) reversed the rest of its line, warnings and counts included,
+// and a zero width space let `b\u200bob` pass for `bob`. The terminal and Markdown wrote them as escapes already.
+const REORDERING: [string, string, string][] = [
+  ['a right-to-left override', 'evil\u202eoc.exe', 'evil\\u202eoc.exe'],
+  ['a right-to-left isolate', 'a\u2067b', 'a\\u2067b'],
+  ['a zero width space', 'b\u200bob', 'b\\u200bob'],
+  ['a tag character', 'x\u{e0041}y', 'x\\u{e0041}y'],
+  ['a right-to-left mark', 'a\u200fb', 'a\\u200fb'],
+];
+
+describe('the HTML report shows invisible and reordering characters as escapes', () => {
+  it.each(REORDERING)('%s, in a user name', (_, user, shown) => {
+    const { dir, log } = writeLog([user, 'bob']);
+    const html = join(dir, 'r.html');
+    const r = cli(['report', '--k8s-audit', log, '-o', html, '-q']);
+    expect(r.code).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    expect(text).toContain(`<span class="mono">${shown}</span>`);
+    // Nothing a browser would reorder or hide, anywhere in the file.
+    expect(text).not.toMatch(/[\p{Cf}\p{Default_Ignorable_Code_Point}\u2028\u2029]/u);
+  });
+
+  it('an emoji cut at the graph label width is cut before it, not inside its surrogate pair', async () => {
+    const { svgGraph } = await import('../src/report/render.js');
+    const label = 'a'.repeat(32) + '💥💥';
+    const svg = svgGraph({
+      nodes: [{ id: 'n', column: 0, group: 'g', label, risky: false }],
+      edges: [],
+      collapsed: [],
+    } as never);
+    expect(svg).toContain(`>${'a'.repeat(32)}…</text>`);
+    expect(svg).not.toMatch(/\\ud83d/);
+  });
+});
