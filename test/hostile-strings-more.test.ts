@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resourceArnProblem } from '../src/knowledge/aws/names.js';
 import { objectNameProblem, userNameProblem, usernameProblem } from '../src/knowledge/kubernetes/names.js';
+import type { CiFinding, CiReport } from '../src/model/finding.js';
+import { mdCell, render } from '../src/report/ci/index.js';
 import { escapeControls, jsonSafe } from '../src/util/escape.js';
 import { cli, tmp } from './helpers/cli.js';
 
@@ -176,5 +178,143 @@ describe('the HTML report shows invisible and reordering characters as escapes',
     } as never);
     expect(svg).toContain(`>${'a'.repeat(32)}…</text>`);
     expect(svg).not.toMatch(/\\ud83d/);
+  });
+});
+
+// ---- 4. Markdown for pull requests: links and mentions -----------------------------------------------------------
+// A pull-request comment (`diff --format markdown`, `check`, the report as .md) is rendered by GitHub: a bare URL in
+// text becomes a link (GFM's extended autolinks: `https://`, `www.`, e-mail addresses), and `@org/team` or `@user`
+// after a non-word character notifies them. Backslash escapes and entities do not stop either (both act on the text
+// after it is parsed); code does (no autolink or mention inside a code span or a <code> element). An IAM role name may
+// hold `@` (`deploy-@security`), an OIDC user name any of these, so a log could ping a team or plant a phishing link in
+// a bot's comment under the heading "risky new access".
+const LINKY: [string, string][] = [
+  ['a team mention', '@octo-org/security-team'],
+  ['a user mention after a hyphen (an IAM name may hold @)', 'deploy-@octocat'],
+  ['a URL', 'https://evil.example/approve?pr=1'],
+  ['a www. autolink', 'www.evil.example'],
+  ['an e-mail autolink', 'alice@evil.example'],
+  ['a mailto: link', 'mailto:alice@evil.example'],
+  ['a URL with pipes and backticks', 'https://evil.example/|`x`|``y``'],
+  ['a mention with markup', '@octocat <img src=x onerror=alert(1)> [x](javascript:alert(1))'],
+];
+
+/**
+ * A Markdown line with its code spans (CommonMark: a run of n backticks to the next run of exactly n) and <code> taken
+ * out.
+ */
+function outsideCode(line: string): string {
+  let out = '';
+  let i = 0;
+  while (i < line.length) {
+    if (line[i] === '\\') {
+      out += line.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (line.startsWith('<code>', i)) {
+      const end = line.indexOf('</code>', i);
+      if (end > 0) {
+        i = end + 7;
+        continue;
+      }
+    }
+    if (line[i] === '`') {
+      const run = /^`+/.exec(line.slice(i))![0];
+      const close = new RegExp(`(?<!\`)${run}(?!\`)`, 'g');
+      close.lastIndex = i + run.length;
+      const m = close.exec(line);
+      if (m) {
+        i = m.index + run.length;
+        continue;
+      }
+    }
+    out += line[i];
+    i++;
+  }
+  return out;
+}
+
+/** The cells of a table row: split at pipes that no backslash escapes (GFM does this before reading code spans). */
+const cells = (row: string) => row.replace(/^\| | \|$/g, '').split(/(?<!\\)\|/);
+
+/** What a reader is shown of a code span: its content, `\|` read as `|` (GFM tables), one padding blank each side. */
+function codeContent(cell: string): string {
+  const m = /^(`+) (.*) \1$/.exec(cell.trim());
+  if (!m) return cell;
+  return m[2]!.replace(/\\\|/g, '|');
+}
+
+const LINKABLE = /@|:\/\/|www\.|mailto:/i;
+
+const ciFinding = (principal: string): CiFinding =>
+  ({
+    type: 'new-access',
+    kind: 'iam',
+    principal,
+    access: {},
+    summary: `s3:GetObject on arn:aws:s3:::b/${principal}`,
+    risk: { level: 'high', reasons: ['reads any object'] },
+    evidence: {
+      used: true,
+      count: 1,
+      firstSeen: '2026-11-09T00:00:00Z',
+      lastSeen: '2026-11-09T00:00:00Z',
+      samples: [],
+    },
+    locations: [{ file: 'iam/111122223333/role/x.json', line: 3 }],
+  }) as CiFinding;
+
+describe('Markdown: no value from a log becomes a link or a mention', () => {
+  it.each(LINKY)('%s: a table cell holds it as code, the text unchanged', (_, v) => {
+    const cell = mdCell(v);
+    expect(outsideCode(cell)).not.toMatch(LINKABLE);
+    expect(codeContent(cell)).toBe(v);
+    expect(cells(`| a | ${cell} | b |`)).toHaveLength(3);
+  });
+
+  it.each(LINKY)('%s: diff --format markdown keeps every row to its cells, links and mentions in code', (_, v) => {
+    const r: CiReport = {
+      command: 'diff',
+      newAccess: [ciFinding(v), { ...ciFinding(`arn:aws:iam::111122223333:role/${v}`), risk: undefined } as CiFinding],
+      removedAccess: [],
+      undetermined: [],
+      wouldDeny: [],
+      unused: [],
+      unusedShare: {},
+      kinds: ['iam'],
+    };
+    const md = render(r, 'markdown', 'any');
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| risk') && !l.startsWith('| kind'));
+    expect(rows).toHaveLength(2);
+    expect(cells(rows[0]!)).toHaveLength(5);
+    expect(cells(rows[1]!)).toHaveLength(4);
+    for (const l of md.split('\n')) expect(outsideCode(l)).not.toMatch(LINKABLE);
+    expect(codeContent(cells(rows[0]!)[2]!)).toBe(v);
+  });
+
+  it('the report as Markdown: user names in summaries, warnings and tables as code', () => {
+    const users = ['@octo-org/security', 'https://evil.example/x', 'www.evil.example', 'bob'];
+    const { dir, log } = writeLog(users);
+    const md = join(dir, 'r.md');
+    expect(cli(['report', '--k8s-audit', log, '-o', md, '-q']).code).toBe(0);
+    const lines = readFileSync(md, 'utf8').split('\n');
+    for (const l of lines) expect(outsideCode(l), l).not.toMatch(LINKABLE);
+    for (const u of users.slice(0, 3))
+      expect(lines).toContain(`<details><summary><code>${u}</code> (User, 1 permissions, 1 events)</summary>`);
+    expect(lines).toContain('<details><summary>bob (User, 1 permissions, 1 events)</summary>');
+  });
+
+  it("the report's HTML lines in Markdown: markup and Markdown punctuation as entities, each once", () => {
+    const { dir, log } = writeLog(["o'brien [x](javascript:alert(1)) <b>&#"]);
+    const md = join(dir, 'r.md');
+    expect(cli(['report', '--k8s-audit', log, '-o', md, '-q']).code).toBe(0);
+    expect(readFileSync(md, 'utf8')).toContain(
+      '<details><summary>o&#39;brien &#91;x&#93;&#40;javascript:alert&#40;1&#41;&#41; &#60;b&#62;&#38;&#35; (User,',
+    );
+  });
+
+  it('plain names keep their old escaping: markup characters escaped, no code', () => {
+    expect(mdCell('a|b`c <img> [x](y)')).toBe('a\\|b\\`c &lt;img&gt; \\[x\\]\\(y\\)');
   });
 });

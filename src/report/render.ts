@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mdCell } from './ci/index.js';
+import { LINKABLE, mdCell } from './ci/index.js';
 import { escapeControls } from '../util/escape.js';
 import type { GraphEdge, Permission, ReportModel } from './model.js';
 import { pushAll } from '../util/array.js';
@@ -302,6 +302,16 @@ function mermaid(g: ReportModel['graph']): string {
   return lines.join('\n');
 }
 
+/**
+ * Text in a line of HTML inside Markdown (`<details><summary>`, an HTML block: Markdown is not read there, so
+ * `mdCell`'s backslashes would show): HTML-escaped, Markdown's punctuation as numeric entities (literal text for a
+ * reader that parses the line as Markdown after all), and inside <code> when GitHub would make a mention or link of it.
+ */
+function mdHtml(s: string): string {
+  const e = escapeControls(s).replace(/[&<>"'\\`*_{}[\]()#+!|~]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return LINKABLE.test(s) ? `<code>${e}</code>` : e;
+}
+
 export function renderMarkdown(m: ReportModel): string {
   const out: string[] = [];
   out.push(
@@ -364,7 +374,7 @@ export function renderMarkdown(m: ReportModel): string {
   out.push('## Per principal and workload', '');
   for (const s of m.sections) {
     out.push(
-      `<details><summary>${mdCell(s.name)} (${mdCell(s.subjectKind)}, ${s.permissions.length} permissions, ${s.events} events)</summary>`,
+      `<details><summary>${mdHtml(s.name)} (${mdHtml(s.subjectKind)}, ${s.permissions.length} permissions, ${s.events} events)</summary>`,
       '',
     );
     for (const l of s.links) out.push(`${mdCell(l)}`, '');
