@@ -4,10 +4,20 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resourceArnProblem } from '../src/knowledge/aws/names.js';
-import { objectNameProblem, userNameProblem, usernameProblem } from '../src/knowledge/kubernetes/names.js';
+import {
+  objectNameProblem,
+  subdomainProblem,
+  userNameProblem,
+  usernameProblem,
+} from '../src/knowledge/kubernetes/names.js';
 import type { CiFinding, CiReport } from '../src/model/finding.js';
 import { mdCell, render } from '../src/report/ci/index.js';
 import { escapeControls, jsonSafe } from '../src/util/escape.js';
+import { generateNetpol } from '../src/generate/netpol/index.js';
+import type { NetEdge, WorkloadInfo } from '../src/model/network.js';
+import { PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
+import { readNetworkPolicies, verifyNetpol } from '../src/verify/netpol.js';
+import { emptyReport } from '../src/verify/rbac.js';
 import { cli, tmp } from './helpers/cli.js';
 
 /** One allowed `get configmaps/NAME` in namespace shop per username, as the API server logs it (audit.k8s.io/v1). */
@@ -316,5 +326,77 @@ describe('Markdown: no value from a log becomes a link or a mention', () => {
 
   it('plain names keep their old escaping: markup characters escaped, no code', () => {
     expect(mdCell('a|b`c <img> [x](y)')).toBe('a\\|b\\`c &lt;img&gt; \\[x\\]\\(y\\)');
+  });
+});
+
+// ---- 5. Object names the API server would refuse ----------------------------------------------------------------
+// A NetworkPolicy (and a CiliumNetworkPolicy) is named `audit2policy-<workload>`: a DNS-1123 subdomain of at most 253
+// characters. A workload's name may itself be up to 253 (a Deployment or DaemonSet of a long name, from the inventory
+// or a flow), so the policy's name passed 253 and `kubectl apply` refused the file: breakage, from a valid name.
+const EV = {
+  connections: 1,
+  records: 1,
+  firstSeen: '2026-11-02T08:00:00.000000Z',
+  lastSeen: '2026-11-02T08:00:00.000000Z',
+  samples: [{ id: 'f1', time: '2026-11-02T08:00:00.000000Z' }],
+};
+const workload = (name: string, app: string): WorkloadInfo => ({
+  namespace: 'shop',
+  name,
+  kind: 'Deployment',
+  selector: { app },
+  labels: { app },
+  ports: [],
+  hostNetwork: false,
+  source: 'inventory',
+});
+const long = (n: number, tail = '') => ('a' + 'b'.repeat(n)).slice(0, n - tail.length) + tail;
+const LONG_NAMES: [string, string, string][] = [
+  ['240 characters: the name just fits', long(240), long(240, 'x')],
+  ['241 characters: one over', long(241), long(241, 'y')],
+  ['253 characters, the longest workload name', long(253), long(253, 'z')],
+  [
+    '253 characters with dots where the cut falls',
+    `${'c'.repeat(228)}.${'d'.repeat(24)}`,
+    `${'c'.repeat(228)}.${'e'.repeat(24)}`,
+  ],
+  ['a dash where the cut falls', `${'f'.repeat(228)}-${'g'.repeat(24)}`, `${'f'.repeat(228)}-${'h'.repeat(24)}`],
+];
+
+describe('generate netpol: policy names the API server accepts, whatever the workload name', () => {
+  it.each(LONG_NAMES)('%s', (_, a, b) => {
+    const profile: Profile = {
+      apiVersion: PROFILE_API_VERSION,
+      kind: 'Profile',
+      window: { start: EV.firstSeen, end: EV.lastSeen },
+      sources: [],
+      skipped: {},
+      principals: [],
+      workloads: [workload(a, 'a'), workload(b, 'b')],
+      network: [
+        {
+          from: { kind: 'workload', namespace: 'shop', name: a },
+          to: { kind: 'workload', namespace: 'shop', name: b },
+          protocol: 'TCP',
+          port: 8080,
+          allowed: EV,
+        } as NetEdge,
+      ],
+      namespaces: [{ name: 'shop', labels: {} }],
+    };
+    for (const flavor of ['kubernetes', 'cilium'] as const) {
+      const r = generateNetpol(profile, { flavor });
+      const objects = r.artefacts.flatMap((x) => x.objects.map((object, index) => ({ file: x.path, index, object })));
+      const names = objects.map((o) => (o.object['metadata'] as { name: string }).name);
+      for (const n of names) expect(subdomainProblem(n), n).toBeUndefined();
+      expect(new Set(names).size, 'two policies share a name').toBe(names.length);
+      // Still the policies of those workloads: the replay allows what was seen.
+      const { policies, issues } = readNetworkPolicies(objects);
+      expect(issues).toEqual([]);
+      const report = emptyReport(profile);
+      verifyNetpol(profile, policies, report);
+      expect(report.notAllowed).toEqual([]);
+      expect(report.allowed).toBeGreaterThan(0);
+    }
   });
 });
