@@ -18,6 +18,8 @@ import type { NetEdge, WorkloadInfo } from '../src/model/network.js';
 import { PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
 import { readNetworkPolicies, verifyNetpol } from '../src/verify/netpol.js';
 import { emptyReport } from '../src/verify/rbac.js';
+import { iamPlace, iamPolicyPaths, policyStem } from '../src/model/layout.js';
+import { nameSegment } from '../src/util/paths.js';
 import { cli, tmp } from './helpers/cli.js';
 
 /** One allowed `get configmaps/NAME` in namespace shop per username, as the API server logs it (audit.k8s.io/v1). */
@@ -398,5 +400,59 @@ describe('generate netpol: policy names the API server accepts, whatever the wor
       expect(report.notAllowed).toEqual([]);
       expect(report.allowed).toBeGreaterThan(0);
     }
+  });
+});
+
+// ---- 6. File names Windows reserves ------------------------------------------------------------------------------
+// `con`, `nul`, `aux`, `prn`, `com1`...`lpt9` are valid namespaces and workload names, and CON or NUL valid IAM role
+// names; Windows opens the device for such a file name whatever its extension (`nul.yaml`, `CON.2.json`), and Git for
+// Windows refuses to check such a path out, so a repository of generated policies could not be cloned there.
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
+const RESERVED_NAMES = ['con', 'CON', 'nul', 'Nul', 'aux', 'prn', 'com1', 'LPT9', 'com0'];
+
+describe('file names from names Windows reserves', () => {
+  it.each(RESERVED_NAMES)('%s: a namespace directory, a workload file and an IAM policy file are not reserved', (n) => {
+    expect(nameSegment(n)).not.toMatch(WINDOWS_RESERVED);
+    for (const p of iamPolicyPaths('111122223333', 'role', policyStem(n), 2))
+      for (const seg of p.split('/')) expect(seg).not.toMatch(WINDOWS_RESERVED);
+    // Read back by its place as the same role.
+    expect(iamPlace(iamPolicyPaths('111122223333', 'role', policyStem(n), 2)[1]!)).toEqual({
+      account: '111122223333',
+      kind: 'role',
+      name: n,
+    });
+  });
+
+  it.each([['console'], ['con-1'], ['nulls'], ['com10'], ['auxiliary']])('%s is left as it was', (n) => {
+    expect(nameSegment(n)).toBe(n);
+    expect(policyStem(n)).toBe(n);
+  });
+
+  it('generate netpol: namespace con, workload nul', () => {
+    const profile: Profile = {
+      apiVersion: PROFILE_API_VERSION,
+      kind: 'Profile',
+      window: { start: EV.firstSeen, end: EV.lastSeen },
+      sources: [],
+      skipped: {},
+      principals: [],
+      workloads: [
+        { ...workload('nul', 'a'), namespace: 'con' },
+        { ...workload('aux', 'b'), namespace: 'con' },
+      ],
+      network: [
+        {
+          from: { kind: 'workload', namespace: 'con', name: 'nul' },
+          to: { kind: 'workload', namespace: 'con', name: 'aux' },
+          protocol: 'TCP',
+          port: 8080,
+          allowed: EV,
+        } as NetEdge,
+      ],
+      namespaces: [{ name: 'con', labels: {} }],
+    };
+    const paths = generateNetpol(profile).artefacts.flatMap((a) => [a.path, a.evidencePath ?? '']);
+    expect(paths.length).toBeGreaterThan(2);
+    for (const p of paths.filter(Boolean)) for (const seg of p.split('/')) expect(seg, p).not.toMatch(WINDOWS_RESERVED);
   });
 });
