@@ -1,6 +1,9 @@
 // Hostile strings from logs, the second round (after ADR 0008 and issue 17): values that pass the platform's name rules
 // or reach an output by another road. Each table row is an input a log can carry and what must (not) come of it.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resourceArnProblem } from '../src/knowledge/aws/names.js';
@@ -20,7 +23,7 @@ import { readNetworkPolicies, verifyNetpol } from '../src/verify/netpol.js';
 import { emptyReport } from '../src/verify/rbac.js';
 import { iamPlace, iamPolicyPaths, policyStem } from '../src/model/layout.js';
 import { nameSegment } from '../src/util/paths.js';
-import { cli, tmp } from './helpers/cli.js';
+import { BIN, cli, tmp } from './helpers/cli.js';
 
 /** One allowed `get configmaps/NAME` in namespace shop per username, as the API server logs it (audit.k8s.io/v1). */
 function auditLog(users: string[]): string {
@@ -454,5 +457,70 @@ describe('file names from names Windows reserves', () => {
     const paths = generateNetpol(profile).artefacts.flatMap((a) => [a.path, a.evidencePath ?? '']);
     expect(paths.length).toBeGreaterThan(2);
     for (const p of paths.filter(Boolean)) for (const seg of p.split('/')) expect(seg, p).not.toMatch(WINDOWS_RESERVED);
+  });
+});
+
+// ---- 7. `inventory` to stdout ------------------------------------------------------------------------------------
+// The snapshot holds whole objects, annotations included, which anyone who may annotate a pod writes. JSON.stringify
+// leaves C1 controls (the 8-bit CSI, U+009B), the bidirectional overrides and invisible characters raw, and
+// `audit2policy inventory` printed them to the terminal; every other JSON output goes through jsonSafe.
+describe('inventory: the snapshot printed to a terminal', () => {
+  it('holds no raw control, bidirectional or invisible character, and the same values', async () => {
+    const hostile = 'x\u009b31m\u001b]0;t\u0007\u202eevil\u200b\u{e0041}';
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const items =
+        path === '/api/v1/namespaces'
+          ? [{ metadata: { name: 'shop', annotations: { note: hostile }, labels: { team: 'a' } } }]
+          : [];
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const dir = tmp('a2p-hostile-inv-');
+      const kubeconfig = join(dir, 'config');
+      const port = (server.address() as AddressInfo).port;
+      writeFileSync(
+        kubeconfig,
+        `apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: http://127.0.0.1:${port}
+    insecure-skip-tls-verify: true
+users:
+- name: tester
+  user:
+    token: test-token
+contexts:
+- name: local
+  context:
+    cluster: local
+    user: tester
+current-context: local
+`,
+      );
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'inventory', '--kubeconfig', kubeconfig, '-q'], {
+          env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', HOME: dir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (c: Buffer) => out.push(c));
+        child.stderr.on('data', (c: Buffer) => err.push(c));
+        child.on('close', (code) =>
+          resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+        );
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^[\x20-\x7e\n]*$/);
+      const list = JSON.parse(r.stdout) as { items: { metadata: { annotations?: Record<string, string> } }[] };
+      expect(list.items.map((i) => i.metadata.annotations?.['note'])).toContain(hostile);
+    } finally {
+      server.close();
+    }
   });
 });
