@@ -23,19 +23,24 @@ const NASTY = [
   '\u007f\u0000\t\u000b\u000c',
 ].join('|');
 
-/** C0, DEL, C1, the line separators, the bidirectional controls (written here again, not imported). */
+/**
+ * C0, DEL, C1, the line separators, the bidirectional controls (written here again, not imported), and the format and
+ * other invisible characters (test/hostile-strings-more.test.ts).
+ */
 const UNSAFE = (c: number) =>
   c < 0x20 ||
   (c >= 0x7f && c <= 0x9f) ||
   c === 0x2028 ||
   c === 0x2029 ||
   (c >= 0x202a && c <= 0x202e) ||
-  (c >= 0x2066 && c <= 0x2069);
+  (c >= 0x2066 && c <= 0x2069) ||
+  /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u.test(String.fromCharCode(c));
 
-/** The raw characters a human output may hold besides its own line breaks: none. */
+/** The raw characters a human output may hold besides its own line breaks (and the Markdown's own ⚠️): none. */
 function rawControls(out: string): string[] {
   const found = new Set<string>();
-  for (const ch of out) if (ch !== '\n' && UNSAFE(ch.charCodeAt(0))) found.add(JSON.stringify(ch));
+  for (const ch of out.replaceAll('\u26a0\ufe0f', ''))
+    if (ch !== '\n' && UNSAFE(ch.charCodeAt(0))) found.add(JSON.stringify(ch));
   return [...found];
 }
 

@@ -1,6 +1,6 @@
 import { API_VERSION } from './profile.js';
 import { iamIdentity } from './subject.js';
-import { bounded, escapeName, unsafePathProblem } from '../util/paths.js';
+import { bounded, escapeName, notDevice, unsafePathProblem } from '../util/paths.js';
 
 /**
  * The IAM output layout that writers and readers share:
@@ -28,9 +28,12 @@ export function iamKeyOfArn(arn: string): string | undefined {
   return id ? iamKey(id.account, id.kind, id.name) : undefined;
 }
 
-/** A role or user name as a file stem: IAM name characters stay, `.` is escaped (split parts end in `.2.json`). */
+/**
+ * A role or user name as a file stem: IAM name characters stay, `.` is escaped (split parts end in `.2.json`), a name
+ * Windows reserves (`CON`) has its first letter escaped.
+ */
 export function policyStem(name: string): string {
-  return bounded(escapeName(name, /[A-Za-z0-9+=,@_-]/));
+  return notDevice(bounded(escapeName(name, /[A-Za-z0-9+=,@_-]/)));
 }
 
 /** The directory of an account's policies of one kind, relative to the output directory. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mdCell } from './ci/index.js';
+import { LINKABLE, mdCell } from './ci/index.js';
+import { escapeControls } from '../util/escape.js';
 import type { GraphEdge, Permission, ReportModel } from './model.js';
 import { pushAll } from '../util/array.js';
 
@@ -11,8 +12,13 @@ import { pushAll } from '../util/array.js';
  * that a browser would follow or run.
  */
 
+/**
+ * Text for HTML: markup characters as entities, and what a browser would reorder or not show (bidirectional
+ * overrides and marks, zero width and other invisible characters, controls) as the visible escapes the terminal
+ * shows (`escapeControls`), so no name can reverse the rest of its line or pass for another.
+ */
 export function esc(s: string | number): string {
-  return String(s)
+  return escapeControls(String(s))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -65,8 +71,13 @@ const EDGE_COLOR: Record<GraphEdge['kind'], string> = {
   network: '#12b76a',
 };
 
+/** At most n UTF-16 units, `…` last when cut; never inside a surrogate pair. */
 function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+  if (s.length <= n) return s;
+  let cut = n - 1;
+  const c = s.charCodeAt(cut - 1);
+  if (c >= 0xd800 && c <= 0xdbff) cut--;
+  return `${s.slice(0, cut)}…`;
 }
 
 export function svgGraph(g: ReportModel['graph']): string {
@@ -291,6 +302,16 @@ function mermaid(g: ReportModel['graph']): string {
   return lines.join('\n');
 }
 
+/**
+ * Text in a line of HTML inside Markdown (`<details><summary>`, an HTML block: Markdown is not read there, so
+ * `mdCell`'s backslashes would show): HTML-escaped, Markdown's punctuation as numeric entities (literal text for a
+ * reader that parses the line as Markdown after all), and inside <code> when GitHub would make a mention or link of it.
+ */
+function mdHtml(s: string): string {
+  const e = escapeControls(s).replace(/[&<>"'\\`*_{}[\]()#+!|~]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return LINKABLE.test(s) ? `<code>${e}</code>` : e;
+}
+
 export function renderMarkdown(m: ReportModel): string {
   const out: string[] = [];
   out.push(
@@ -353,7 +374,7 @@ export function renderMarkdown(m: ReportModel): string {
   out.push('## Per principal and workload', '');
   for (const s of m.sections) {
     out.push(
-      `<details><summary>${mdCell(s.name)} (${mdCell(s.subjectKind)}, ${s.permissions.length} permissions, ${s.events} events)</summary>`,
+      `<details><summary>${mdHtml(s.name)} (${mdHtml(s.subjectKind)}, ${s.permissions.length} permissions, ${s.events} events)</summary>`,
       '',
     );
     for (const l of s.links) out.push(`${mdCell(l)}`, '');

@@ -3,11 +3,14 @@ import { put } from './own.js';
 /**
  * Text from a log, a policy or a file name, made safe for a terminal or a CI log: every control character is
  * written as a visible escape, so no value can start a line of its own (`::error::` or `::add-mask::` in GitHub
- * Actions), move the cursor, set the window title or clear the screen. Escaped: C0 (U+0000–U+001F, ESC and the
- * line breaks among them: `\n`, `\r`, `\t`, else `\xHH`), DEL and C1 (U+007F–U+009F, NEL and the 8-bit CSI
- * included), the Unicode line and paragraph separators (U+2028, U+2029) and the bidirectional overrides and
- * isolates (U+202A–U+202E, U+2066–U+2069) that reorder what a terminal shows (`\uHHHH`). Everything else is kept,
- * the backslash included. Idempotent: escaping twice changes nothing more.
+ * Actions), move the cursor, set the window title or clear the screen; and every character a reader cannot see is
+ * written as one too, so no value can pass for another (`b\u200bob` for `bob`) or hide text. Escaped: C0
+ * (U+0000–U+001F, ESC and the line breaks among them: `\n`, `\r`, `\t`, else `\xHH`), DEL and C1 (U+007F–U+009F,
+ * NEL and the 8-bit CSI included), the Unicode line and paragraph separators (U+2028, U+2029), the format characters
+ * (category Cf: the bidirectional overrides, isolates and marks that reorder what a terminal shows, zero width spaces
+ * and joiners, the byte order mark, the soft hyphen, tag characters), the other default-ignorable code points (Hangul
+ * fillers, variation selectors) and unpaired surrogates, as `\uHHHH` (`\u{HHHHH}` past U+FFFF). Everything else is
+ * kept, the backslash included. Idempotent: escaping twice changes nothing more.
  *
  * The output boundary calls it once per value: the CLI's summary and issue lines, and the reports' human formats
  * (text, GitHub annotations, Markdown, SARIF messages) through escapeStrings. JSON outputs keep their data and
@@ -17,38 +20,34 @@ export function escapeControls(s: string, max = Number.POSITIVE_INFINITY): strin
   let cut = s.length > max ? Math.max(0, Math.floor(max)) : s.length;
   // Never split a surrogate pair.
   if (cut < s.length && cut > 0 && isHighSurrogate(s.charCodeAt(cut - 1))) cut--;
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < cut; i++) {
-    const c = s.charCodeAt(i);
-    if (!isUnsafe(c)) continue;
-    out += s.slice(from, i) + escapeOne(c);
-    from = i + 1;
-  }
-  out += from === 0 && cut === s.length ? s : s.slice(from, cut);
+  const head = cut === s.length ? s : s.slice(0, cut);
+  let out = UNSAFE_ANY.test(head) ? head.replace(UNSAFE_ALL, escapeOne) : head;
   if (cut < s.length) out += `…(${(s.length - cut).toLocaleString('en-US')} more characters)`;
   return out;
 }
 
-/** Whether a UTF-16 code unit is one escapeControls escapes. */
-export function isUnsafe(c: number): boolean {
-  return (
-    c < 0x20 ||
-    (c >= 0x7f && c <= 0x9f) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    (c >= 0x202a && c <= 0x202e) ||
-    (c >= 0x2066 && c <= 0x2069)
-  );
+/**
+ * What escapeControls escapes, one code point at a time (`u` mode: a pair is one code point, `\p{Cs}` matches an
+ * unpaired surrogate only).
+ */
+const UNSAFE_SOURCE = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_Point}]|\\p{Cs}';
+const UNSAFE_ANY = new RegExp(UNSAFE_SOURCE, 'u');
+const UNSAFE_ALL = new RegExp(UNSAFE_SOURCE, 'gu');
+
+/** Whether a character (one code point, or an unpaired surrogate) is one escapeControls escapes. */
+export function isUnsafe(ch: string): boolean {
+  return UNSAFE_ANY.test(ch);
 }
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
-function escapeOne(c: number): string {
+function escapeOne(ch: string): string {
+  const c = ch.codePointAt(0)!;
   if (c === 10) return '\\n';
   if (c === 13) return '\\r';
   if (c === 9) return '\\t';
-  return c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+  if (c <= 0xff) return `\\x${c.toString(16).padStart(2, '0')}`;
+  return c <= 0xffff ? `\\u${c.toString(16).padStart(4, '0')}` : `\\u{${c.toString(16)}}`;
 }
 
 /**
@@ -71,18 +70,18 @@ function copy(v: unknown): unknown {
 
 /**
  * JSON text (JSON.stringify's) with the characters escapeControls escapes that JSON.stringify leaves raw (DEL, C1,
- * the separators and the bidirectional controls) written as `\uHHHH` escapes: the same values once parsed, and no
- * raw control character when the JSON is printed to a terminal or a CI log.
+ * the separators, the format and other invisible characters) written as `\uHHHH` escapes (a pair of them past
+ * U+FFFF): the same values once parsed, and nothing raw that a terminal or a CI log would act on or hide.
+ * JSON.stringify writes C0 characters and unpaired surrogates inside strings as escapes itself; outside them a line
+ * break is layout.
  */
 export function jsonSafe(json: string): string {
+  return UNSAFE_ANY.test(json) ? json.replace(UNSAFE_ALL, jsonEscape) : json;
+}
+
+function jsonEscape(ch: string): string {
+  if (ch.charCodeAt(0) < 0x7f) return ch;
   let out = '';
-  let from = 0;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    // C0 characters never stand raw inside JSON.stringify's strings; outside them a line break is layout.
-    if (c < 0x7f || !isUnsafe(c)) continue;
-    out += json.slice(from, i) + `\\u${c.toString(16).padStart(4, '0')}`;
-    from = i + 1;
-  }
-  return from === 0 ? json : out + json.slice(from);
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
 }

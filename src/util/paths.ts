@@ -13,10 +13,22 @@ export const MAX_SEGMENT = 180;
 
 const SAFE_DEFAULT = /[A-Za-z0-9_.-]/;
 
-/** A name as one path segment: escaped (`escapeName`) and bounded. */
+/** A name as one path segment: escaped (`escapeName`), bounded, and no name Windows reserves (`notDevice`). */
 export function escapeSegment(name: string, safe: RegExp = SAFE_DEFAULT): string {
-  return bounded(escapeName(name, safe));
+  return notDevice(bounded(escapeName(name, safe)));
 }
+
+/**
+ * An escaped segment whose stem (before the first `.`) is a device name Windows reserves (`con`, `nul.yaml`,
+ * `COM1.2.json`, any case) with its first letter escaped (`~63on`): Windows opens the device for such a name
+ * whatever its extension, and Git for Windows refuses to check it out. Reads back as the name by the `~XX` escape.
+ */
+export function notDevice(segment: string): string {
+  if (!WINDOWS_DEVICE.test(segment)) return segment;
+  return '~' + segment.charCodeAt(0).toString(16).toUpperCase() + segment.slice(1);
+}
+
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
 
 /**
  * Escape a name for a file name, unbounded (callers joining parts bound the whole); `safe` says which

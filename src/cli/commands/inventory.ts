@@ -7,6 +7,7 @@ import { UnreadableInputError } from '../../ingest/inputs.js';
 import { readLiveObjects } from '../../inventory/live.js';
 import type { Ctx } from '../context.js';
 import { compareTuples } from '../../util/key.js';
+import { jsonSafe } from '../../util/escape.js';
 
 interface InventoryFlags {
   context?: string;
@@ -56,7 +57,8 @@ export function registerInventory(program: Command, ctx: Ctx): void {
         return [String(o['kind']), String(m['namespace'] ?? ''), String(m['name'] ?? '')];
       };
       list.items.sort((a, b) => compareTuples(key(a), key(b)));
-      const text = JSON.stringify(list, null, 2) + '\n';
+      // Annotations are anyone's text: C1 controls, bidirectional and invisible characters as JSON escapes.
+      const text = jsonSafe(JSON.stringify(list, null, 2)) + '\n';
       if (flags.output) await writeFileAtomic(resolve(ctx.io.cwd, flags.output), text);
       else ctx.io.stdout.write(text);
       if (!flags.quiet) {

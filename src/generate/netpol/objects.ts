@@ -1,6 +1,7 @@
 import { cmp } from '../../model/issue.js';
 import type { Peer, WorkloadInfo } from '../../model/network.js';
 import { sortRules, wkey, type Rule } from './rules.js';
+import { hash } from '../../util/paths.js';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' };
 const NS_LABEL = 'kubernetes.io/metadata.name';
@@ -41,6 +42,20 @@ function namesAnnotation(out: Map<string, Rule>, inn: Map<string, Rule>): Record
   return lines.length ? { 'audit2policy.dev/dns-names': [...new Set(lines)].join(' ') } : {};
 }
 
+/**
+ * `audit2policy-<workload>`, a DNS-1123 subdomain of at most 253 characters as the API server requires of a
+ * NetworkPolicy's (and a CiliumNetworkPolicy's) name. A workload's own name may be 253 long: past the limit the name
+ * keeps its head and ends in `-` and a hash of the whole, so two long names never meet.
+ */
+export function policyName(workload: string): string {
+  const name = `audit2policy-${workload}`;
+  if (name.length <= MAX_NAME) return name;
+  const head = name.slice(0, MAX_NAME - 11).replace(/[-.]+$/, '');
+  return `${head}-${hash(name, 10)}`;
+}
+
+const MAX_NAME = 253;
+
 export function networkPolicy(
   w: WorkloadInfo,
   out: Map<string, Rule>,
@@ -72,7 +87,7 @@ export function networkPolicy(
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: {
-      name: `audit2policy-${w.name}`,
+      name: policyName(w.name),
       namespace: w.namespace,
       labels: { ...MANAGED_BY },
       annotations: { 'audit2policy.dev/workload': `${w.kind}/${w.name}`, ...namesAnnotation(out, inn) },
@@ -164,7 +179,7 @@ export function ciliumPolicy(
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumNetworkPolicy',
     metadata: {
-      name: `audit2policy-${w.name}`,
+      name: policyName(w.name),
       namespace: w.namespace,
       labels: { ...MANAGED_BY },
       annotations: { 'audit2policy.dev/workload': `${w.kind}/${w.name}`, ...namesAnnotation(out, inn) },

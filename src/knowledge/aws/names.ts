@@ -4,9 +4,12 @@
  * wildcard in an IAM policy, and `${...}` as a policy variable.
  */
 
-// Control characters are what this pattern is for.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Control characters are what this pattern is for. An unpaired UTF-16 surrogate (JSON may write `\ud800` alone) is
+// no character: no API server or AWS service logs one, and written out as UTF-8 it becomes U+FFFD, so two names
+// that differ only there would become one subject and one file.
+const CONTROL =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const PARTITION = 'aws(?:-[a-z]+)*';
 /** IAM user and role names, and path characters other than `*` and `?` (printable ASCII, as IAM allows). */
 const IAM_NAME = '[\\w+=,.@-]{1,64}';

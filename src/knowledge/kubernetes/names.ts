@@ -7,10 +7,13 @@
 
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** Control characters (C0, DEL, C1), line and paragraph separators. */
-// Control characters are what this pattern is for.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** Control characters (C0, DEL, C1), line and paragraph separators, unpaired surrogates. */
+// Control characters are what this pattern is for. An unpaired UTF-16 surrogate (JSON may write `\ud800` alone) is
+// no character: no API server or AWS service logs one, and written out as UTF-8 it becomes U+FFFD, so two names
+// that differ only there would become one subject and one file.
+const CONTROL =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** A namespace: a DNS-1123 label. */
 export function namespaceProblem(v: string): string | undefined {

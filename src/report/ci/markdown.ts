@@ -6,14 +6,35 @@ import { pushAll } from '../../util/array.js';
 /** Rows shown before a section collapses into <details>. */
 const COLLAPSE_AFTER = 50;
 
-/** A table cell: no pipes, no markup, no HTML, no line breaks or control characters, whatever a log or policy held. */
+/**
+ * What GitHub would make a link or a mention of in text: `@user`, `@org/team` and e-mail addresses, URLs and `www.`
+ * (GFM's extended autolinks). Backslash escapes and entities cannot stop them (both act on text after parsing); a code
+ * span can.
+ */
+export const LINKABLE = /@|:\/\/|www\.|mailto:|xmpp:/i;
+
+/**
+ * A table cell: no pipes, no markup, no HTML, no line breaks or control characters, whatever a log or policy held;
+ * and no link or mention: a value holding what GitHub would link (LINKABLE) is a code span, pipes escaped as GFM
+ * tables read them.
+ */
 export function mdCell(s: string): string {
-  return escapeControls(s)
+  const e = escapeControls(s);
+  if (LINKABLE.test(e)) return codeSpan(e);
+  return e
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1')
     .replace(/^(\s*)-/, '$1\\-');
+}
+
+/** `` `x` ``: the fence one backtick longer than any run inside, a blank on each side (CommonMark strips one). */
+function codeSpan(s: string): string {
+  let longest = 0;
+  for (const run of s.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const fence = '`'.repeat(longest + 1);
+  return `${fence} ${s.replace(/\|/g, '\\|')} ${fence}`;
 }
 
 /** A pull-request comment: the verdict, a table per section (collapsed past COLLAPSE_AFTER rows). */
