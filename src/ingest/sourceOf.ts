@@ -1,4 +1,5 @@
 import { isObj } from '../util/json.js';
+import { cloudWatchEnvelope, firstCloudWatchMessage, looksLikeVpcFlowLine } from './cloudWatchLogs.js';
 
 /**
  * What a JSON value read from a file looks like, whichever flag it was given to: the first value of a
@@ -11,7 +12,7 @@ export type SourceKind = 'k8s-audit' | 'cloudtrail' | 'flows' | 'inventory' | 'p
 export const SOURCE_WORDS: Record<SourceKind, { label: string; flag: string }> = {
   'k8s-audit': { label: 'a Kubernetes audit log', flag: '--k8s-audit' },
   cloudtrail: { label: 'CloudTrail', flag: '--cloudtrail' },
-  flows: { label: 'Hubble flows', flag: '--flows' },
+  flows: { label: 'flow logs', flag: '--flows' },
   inventory: { label: 'Kubernetes cluster objects', flag: '--inventory' },
   profile: { label: 'an audit2policy profile', flag: '--profile' },
 };
@@ -36,7 +37,8 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   const apiVersion = typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '';
   if ((kind === 'Event' || kind === 'EventList') && apiVersion.startsWith('audit.k8s.io/')) return 'k8s-audit';
   if (typeof v['auditID'] === 'string' && typeof v['verb'] === 'string') return 'k8s-audit';
-  if (Array.isArray(v['logEvents']) || v['messageType'] === 'DATA_MESSAGE') return 'k8s-audit';
+  // CloudWatch Logs carries any service's log: its first message says whose (none: each reader judges).
+  if (cloudWatchEnvelope(v)) return sourceOfMessage(firstCloudWatchMessage(v));
   if (isObj(v['protoPayload']) && v['protoPayload']['serviceName'] === 'k8s.io') return 'k8s-audit';
   if (Array.isArray(v['records']) && v['records'].some((r) => isObj(r) && /^kube-audit/.test(String(r['category']))))
     return 'k8s-audit';
@@ -51,6 +53,20 @@ export function sourceOf(v: unknown): SourceKind | undefined {
     return v['items'].some((i) => isObj(i) && WORKLOAD_KINDS.has(String(i['kind']))) ? 'inventory' : undefined;
   if (typeof kind === 'string' && WORKLOAD_KINDS.has(kind) && isObj(v['metadata'])) return 'inventory';
   return undefined;
+}
+
+/** What a CloudWatch Logs message is: JSON text of a record, or a VPC flow log line. */
+function sourceOfMessage(m: unknown): SourceKind | undefined {
+  if (typeof m !== 'string') return isObj(m) ? sourceOf(m) : undefined;
+  const t = m.trimStart();
+  if (t.startsWith('{')) {
+    try {
+      return sourceOf(JSON.parse(t));
+    } catch {
+      return undefined;
+    }
+  }
+  return looksLikeVpcFlowLine(t) ? 'flows' : undefined;
 }
 
 /**

@@ -19,8 +19,10 @@ import { impliedPermissions, partitionOf, resourcesFromParameters, type CallCont
 import { withRequestActions } from './requestActions.js';
 import { isCreatedPattern } from './tagOnCreate.js';
 import { partitionOfRegion } from '../../knowledge/aws/arn.js';
-import { isObj } from '../../util/json.js';
+import { deeperThan, isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
+import { cloudWatchEnvelope, cloudWatchItems } from '../cloudWatchLogs.js';
+import { errorText, MAX_DEPTH } from '../jsonLines.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
@@ -73,6 +75,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   }
   if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObj(v['detail']))
     return decodeCloudTrailValue(v['detail'], loc, emit);
+  if (typeof v['eventSource'] !== 'string' && cloudWatchEnvelope(v)) return cloudWatchRecords(v, loc, emit);
   if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
     issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
     return 0;
@@ -127,6 +130,45 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   obs.time = recordTime(v['eventTime'], EVENT_TIME, loc, emit);
   emit(obs);
   return 1;
+}
+
+/**
+ * A trail that sends its events to CloudWatch Logs: each log event's message is one record as JSON text (a
+ * `filter-log-events` save, a subscription record). Issues name the log event (`logEvents[2]: ...`).
+ */
+function cloudWatchRecords(v: Obj, loc: { file: string; line: number }, emit: Emit): number {
+  let n = 0;
+  for (const item of cloudWatchItems(v)) {
+    if ('control' in item) continue;
+    const issue = (code: string, message: string) =>
+      emit({ kind: 'issue', code, file: loc.file, line: loc.line, message: `${item.where}: ${message}` });
+    if ('problem' in item) {
+      issue('cloudtrail.not-a-record', item.problem);
+      continue;
+    }
+    const m = item.message;
+    let record: unknown = m;
+    if (typeof m === 'string') {
+      try {
+        record = JSON.parse(m);
+      } catch (e) {
+        issue('json.malformed', `the message is not a CloudTrail record as JSON: ${errorText(e)}`);
+        continue;
+      }
+      if (deeperThan(record, MAX_DEPTH)) {
+        issue('json.too-deep', `a message nested deeper than ${MAX_DEPTH} levels of objects and arrays`);
+        continue;
+      }
+    }
+    if (!isObj(record)) {
+      issue('cloudtrail.not-a-record', `the message is ${typeName(record)}, not a CloudTrail record`);
+      continue;
+    }
+    n += decodeCloudTrailValue(record, loc, (x) =>
+      emit(x.kind === 'issue' ? { ...x, message: `${item.where}: ${x.message}` } : x),
+    );
+  }
+  return n;
 }
 
 /** Refused: denied evidence. Unauthenticated: counted apart. Any other error passed the permission check. */

@@ -1,0 +1,208 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ingest } from '../src/ingest/index.js';
+import type { Profile } from '../src/model/profile.js';
+import { serializeProfile } from '../src/profile/io.js';
+import { defaultScope, Scope } from '../src/profile/scope.js';
+import { ROOT, tmp } from './helpers/cli.js';
+
+/**
+ * Records as managed services deliver them, each shape built from the provider's documented example, read to the
+ * same profile as the same records in the plain format (apart from `sources`), with no issue. Each case names the
+ * page its shape comes from.
+ */
+
+type Flag = 'k8sAudit' | 'cloudtrail' | 'flows';
+
+const everyone = () =>
+  new Scope({ ...defaultScope(), includeSystem: true, subjectKinds: ['ServiceAccount', 'User', 'Group'] });
+
+async function read(flag: Flag, path: string) {
+  return ingest({
+    k8sAudit: flag === 'k8sAudit' ? [path] : [],
+    ...(flag === 'cloudtrail' ? { cloudtrail: [path] } : {}),
+    ...(flag === 'flows' ? { flows: [path] } : {}),
+    scope: everyone(),
+    workers: 1,
+    cwd: ROOT,
+  });
+}
+
+const withoutSources = (p: Profile) => serializeProfile({ ...p, sources: [] });
+
+// ---- CloudTrail: two records, as a trail writes them (eventTime in whole seconds, UTC).
+const trailRecord = (i: number, time: string) => ({
+  eventVersion: '1.09',
+  userIdentity: {
+    type: 'AssumedRole',
+    principalId: 'AROAEXAMPLEAPP:s1',
+    arn: 'arn:aws:sts::111122223333:assumed-role/app/s1',
+    accountId: '111122223333',
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLEAPP',
+        arn: 'arn:aws:iam::111122223333:role/app',
+        accountId: '111122223333',
+        userName: 'app',
+      },
+    },
+  },
+  eventTime: time,
+  eventSource: 'sqs.amazonaws.com',
+  eventName: i === 1 ? 'SendMessage' : 'DeleteMessage',
+  awsRegion: 'eu-west-1',
+  sourceIPAddress: '10.0.4.20',
+  userAgent: 'aws-sdk-go-v2/1.30.0',
+  requestParameters: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/orders' },
+  responseElements: null,
+  requestID: `req-${i}`,
+  eventID: `5e1a0000-0000-4000-8000-00000000000${i}`,
+  readOnly: false,
+  eventType: 'AwsApiCall',
+  managementEvent: false,
+  recipientAccountId: '111122223333',
+  eventCategory: 'Data',
+});
+const TRAIL = [trailRecord(1, '2026-11-03T09:15:02Z'), trailRecord(2, '2026-11-03T09:16:40Z')];
+const TRAIL_PLAIN = TRAIL.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const trailMs = (r: { eventTime: string }) => Date.parse(r.eventTime);
+
+// ---- VPC flow log records, default format (version 2), as the S3 file holds them with its header.
+const VPC = [
+  '2 111122223333 eni-0a1b2c3d4e5f60718 10.0.1.20 10.0.2.30 40112 5432 6 10 3767 1794063600 1794063660 ACCEPT OK',
+  '2 111122223333 eni-0a1b2c3d4e5f60718 10.0.1.21 10.0.2.31 40113 443 6 4 600 1794063601 1794063660 REJECT OK',
+];
+
+/** `aws logs filter-log-events` output, as the AWS CLI prints it (pretty-printed). */
+const filterLogEvents = (stream: string, events: { timestamp: number; message: string }[]) =>
+  JSON.stringify(
+    {
+      events: events.map((e, i) => ({
+        logStreamName: stream,
+        timestamp: e.timestamp,
+        message: e.message,
+        ingestionTime: e.timestamp + 2000,
+        eventId: `3800000000000000000000000000000000000000000000000000000${i}`,
+      })),
+      searchedLogStreams: [],
+    },
+    null,
+    4,
+  ) + '\n';
+
+/** A subscription filter's record as Firehose delivers it to S3: back to back, no newline between records. */
+const subscription = (group: string, stream: string, events: { timestamp: number; message: string }[]) =>
+  JSON.stringify({
+    messageType: 'DATA_MESSAGE',
+    owner: '111122223333',
+    logGroup: group,
+    logStream: stream,
+    subscriptionFilters: ['to-firehose'],
+    logEvents: events.map((e, i) => ({ id: `3800000000000000000000000000000000000000000000000000000${i}`, ...e })),
+  });
+const CONTROL = JSON.stringify({
+  messageType: 'CONTROL_MESSAGE',
+  owner: 'CloudwatchLogs',
+  logGroup: '',
+  logStream: '',
+  subscriptionFilters: [],
+  logEvents: [
+    { id: '', timestamp: 1794063600000, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' },
+  ],
+});
+
+interface Case {
+  /** The shape, and the page that documents it. */
+  name: string;
+  flag: Flag;
+  plain: string;
+  file: string;
+  content: string | Buffer;
+}
+
+const TRAIL_EVENTS = TRAIL.map((r) => ({ timestamp: trailMs(r), message: JSON.stringify(r) }));
+const VPC_EVENTS = VPC.map((m) => ({ timestamp: Number(m.split(' ')[10]) * 1000, message: m }));
+const CT_GROUP = 'aws-cloudtrail-logs-111122223333';
+const CT_STREAM = '111122223333_CloudTrail_eu-west-1';
+
+const CASES: Case[] = [
+  {
+    // CloudTrail user guide, "Sending events to CloudWatch Logs"; CloudWatch Logs API, FilterLogEvents.
+    name: 'CloudTrail sent to CloudWatch Logs, saved with aws logs filter-log-events',
+    flag: 'cloudtrail',
+    plain: TRAIL_PLAIN,
+    file: 'ct-filter-log-events.json',
+    content: filterLogEvents(CT_STREAM, TRAIL_EVENTS),
+  },
+  {
+    // CloudWatch Logs user guide, "Subscription filters with Amazon Data Firehose": gzip, records back to back.
+    name: 'CloudTrail in CloudWatch Logs, a subscription delivered by Firehose to S3 (gzip, with a control message)',
+    flag: 'cloudtrail',
+    plain: TRAIL_PLAIN,
+    file: 'ct-firehose.gz',
+    content: gzipSync(
+      CONTROL +
+        subscription(CT_GROUP, CT_STREAM, TRAIL_EVENTS.slice(0, 1)) +
+        subscription(CT_GROUP, CT_STREAM, TRAIL_EVENTS.slice(1)),
+    ),
+  },
+  {
+    name: 'CloudTrail subscription records, one per line (a Lambda or Kinesis consumer’s save)',
+    flag: 'cloudtrail',
+    plain: TRAIL_PLAIN,
+    file: 'ct-subscription.jsonl',
+    content: TRAIL_EVENTS.map((e) => subscription(CT_GROUP, CT_STREAM, [e])).join('\n') + '\n',
+  },
+];
+
+describe('records in a managed service’s envelope read as the same records in the plain format', () => {
+  const dir = tmp();
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const sub = join(dir, c.file.replace(/\W/g, '_'));
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'plain'), c.plain);
+    writeFileSync(join(sub, c.file), c.content);
+    const plain = await read(c.flag, join(sub, 'plain'));
+    const wrapped = await read(c.flag, join(sub, c.file));
+    expect(plain.issueCount).toBe(0);
+    expect(wrapped.issues).toEqual([]);
+    expect(wrapped.profile.sources.map((s) => [s.format, s.records, s.notice])).toEqual([
+      [plain.profile.sources[0]!.format, plain.profile.sources[0]!.records, undefined],
+    ]);
+    // Not vacuous: the plain records make accesses or network paths.
+    expect(withoutSources(plain.profile)).toMatch(/"(aws|network)"/);
+    expect(withoutSources(wrapped.profile)).toBe(withoutSources(plain.profile));
+  });
+});
+
+describe('a CloudWatch Logs envelope given to the wrong flag says whose it is', () => {
+  const dir = tmp();
+  it.each([
+    [
+      'CloudTrail subscription records to --k8s-audit',
+      'k8sAudit',
+      subscription(CT_GROUP, CT_STREAM, TRAIL_EVENTS),
+      /looks like CloudTrail: read it with --cloudtrail/,
+    ],
+    [
+      'VPC flow log subscription records to --cloudtrail',
+      'cloudtrail',
+      subscription('vpc', 'eni-1-all', VPC_EVENTS),
+      /looks like flow logs: read it with --flows/,
+    ],
+    [
+      'CloudTrail filter-log-events output to --flows',
+      'flows',
+      filterLogEvents(CT_STREAM, TRAIL_EVENTS),
+      /looks like CloudTrail: read it with --cloudtrail/,
+    ],
+  ] as const)('%s', async (name, flag, content, notice) => {
+    const path = join(dir, name.replace(/\W/g, '_'));
+    writeFileSync(path, content);
+    const r = await read(flag as Flag, path);
+    expect(r.profile.sources.map((s) => [s.format, s.notice])).toEqual([['skipped', expect.stringMatching(notice)]]);
+  });
+});
