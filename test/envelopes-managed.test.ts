@@ -71,10 +71,13 @@ const TRAIL_PLAIN = TRAIL.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const trailMs = (r: { eventTime: string }) => Date.parse(r.eventTime);
 
 // ---- VPC flow log records, default format (version 2), as the S3 file holds them with its header.
+const VPC_HEADER =
+  'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 const VPC = [
   '2 111122223333 eni-0a1b2c3d4e5f60718 10.0.1.20 10.0.2.30 40112 5432 6 10 3767 1794063600 1794063660 ACCEPT OK',
   '2 111122223333 eni-0a1b2c3d4e5f60718 10.0.1.21 10.0.2.31 40113 443 6 4 600 1794063601 1794063660 REJECT OK',
 ];
+const VPC_PLAIN = [VPC_HEADER, ...VPC].join('\n') + '\n';
 
 /** `aws logs filter-log-events` output, as the AWS CLI prints it (pretty-printed). */
 const filterLogEvents = (stream: string, events: { timestamp: number; message: string }[]) =>
@@ -155,6 +158,21 @@ const CASES: Case[] = [
     plain: TRAIL_PLAIN,
     file: 'ct-subscription.jsonl',
     content: TRAIL_EVENTS.map((e) => subscription(CT_GROUP, CT_STREAM, [e])).join('\n') + '\n',
+  },
+  {
+    // VPC user guide, "Publish flow logs to CloudWatch Logs": one log stream per interface, a record per log event.
+    name: 'VPC flow log published to CloudWatch Logs, saved with aws logs filter-log-events',
+    flag: 'flows',
+    plain: VPC_PLAIN,
+    file: 'vpc-filter-log-events.json',
+    content: filterLogEvents('eni-0a1b2c3d4e5f60718-all', VPC_EVENTS),
+  },
+  {
+    name: 'VPC flow log in CloudWatch Logs, a subscription delivered by Firehose to S3 (gzip)',
+    flag: 'flows',
+    plain: VPC_PLAIN,
+    file: 'vpc-firehose.gz',
+    content: gzipSync(CONTROL + subscription('vpc-flow-logs', 'eni-0a1b2c3d4e5f60718-all', VPC_EVENTS)),
   },
 ];
 
