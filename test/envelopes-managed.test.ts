@@ -174,6 +174,72 @@ const CASES: Case[] = [
     file: 'vpc-firehose.gz',
     content: gzipSync(CONTROL + subscription('vpc-flow-logs', 'eni-0a1b2c3d4e5f60718-all', VPC_EVENTS)),
   },
+  {
+    // Splunk search manual, "Export data using the Splunk REST API" (output_mode=json): a line per result.
+    name: 'CloudTrail exported from Splunk as JSON (result._raw)',
+    flag: 'cloudtrail',
+    plain: TRAIL_PLAIN,
+    file: 'splunk-export.json',
+    content:
+      TRAIL.map((r, i) =>
+        JSON.stringify({
+          preview: false,
+          offset: i,
+          ...(i === TRAIL.length - 1 ? { lastrow: true } : {}),
+          result: {
+            _raw: JSON.stringify(r),
+            _time: r.eventTime.replace('Z', '.000+00:00'),
+            host: 'hf-1',
+            source: 's3://trail-bucket/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/03/x.json.gz',
+            sourcetype: 'aws:cloudtrail',
+            index: 'aws',
+          },
+        }),
+      ).join('\n') + '\n',
+  },
+  {
+    name: 'CloudTrail Splunk results saved alone (_raw)',
+    flag: 'cloudtrail',
+    plain: TRAIL_PLAIN,
+    file: 'splunk-raw.jsonl',
+    content: TRAIL.map((r) => JSON.stringify({ _raw: JSON.stringify(r), sourcetype: 'aws:cloudtrail' })).join('\n'),
+  },
+  {
+    // Elasticsearch reference, search API: hits.hits[]._source; a document per line as dump tools write them.
+    name: 'CloudTrail from Elasticsearch / OpenSearch: a search answer (hits.hits[]._source)',
+    flag: 'cloudtrail',
+    plain: TRAIL_PLAIN,
+    file: 'elastic-search.json',
+    content: JSON.stringify(
+      {
+        took: 3,
+        timed_out: false,
+        hits: {
+          total: { value: 2, relation: 'eq' },
+          hits: TRAIL.map((r, i) => ({ _index: 'cloudtrail', _id: `d${i}`, _score: 1, _source: r })),
+        },
+      },
+      null,
+      2,
+    ),
+  },
+  {
+    name: 'CloudTrail from Elastic’s AWS integration: ECS documents keeping the record in event.original',
+    flag: 'cloudtrail',
+    plain: TRAIL_PLAIN,
+    file: 'elastic-ecs.jsonl',
+    content: TRAIL.map((r, i) =>
+      JSON.stringify({
+        _index: '.ds-logs-aws.cloudtrail-default',
+        _id: `d${i}`,
+        _source: {
+          '@timestamp': r.eventTime,
+          event: { original: JSON.stringify(r), provider: r.eventSource, action: r.eventName },
+          aws: { cloudtrail: { event_version: r.eventVersion } },
+        },
+      }),
+    ).join('\n'),
+  },
 ];
 
 describe('records in a managed service’s envelope read as the same records in the plain format', () => {
@@ -222,5 +288,59 @@ describe('a CloudWatch Logs envelope given to the wrong flag says whose it is', 
     writeFileSync(path, content);
     const r = await read(flag as Flag, path);
     expect(r.profile.sources.map((s) => [s.format, s.notice])).toEqual([['skipped', expect.stringMatching(notice)]]);
+  });
+});
+
+describe('a bad record in an envelope is an issue naming the file, its line and the inner record; the others are read', () => {
+  const dir = tmp();
+  const good = JSON.stringify(TRAIL[0]);
+  it.each([
+    [
+      'a CloudTrail log event whose message is not JSON',
+      'cloudtrail',
+      filterLogEvents(CT_STREAM, [
+        { timestamp: 1, message: good },
+        { timestamp: 2, message: 'not json' },
+      ]),
+      [1, 'json.malformed', /^events\[1\]: the message is not a CloudTrail record as JSON/],
+    ],
+    [
+      'a CloudTrail record without its identity in a subscription record',
+      'cloudtrail',
+      subscription(CT_GROUP, CT_STREAM, [
+        { timestamp: 1, message: good },
+        { timestamp: 2, message: JSON.stringify({ ...TRAIL[1], userIdentity: undefined }) },
+      ]) + '\n',
+      [1, 'cloudtrail.not-a-record', /^logEvents\[1\]: not a CloudTrail record/],
+    ],
+    [
+      'a VPC flow log line of another format in CloudWatch Logs (no header)',
+      'flows',
+      filterLogEvents('eni-1-all', [
+        VPC_EVENTS[0]!,
+        { timestamp: 3, message: '5 vpc-1 subnet-1 10.0.1.20 10.0.2.30 40112 5432 6 ACCEPT OK' },
+      ]),
+      [1, 'flow.vpc-fields', /^events\[1\]: expected 14 fields/],
+    ],
+    [
+      'a Splunk result whose _raw is not JSON',
+      'cloudtrail',
+      `${JSON.stringify({ result: { _raw: good } })}\n${JSON.stringify({ result: { _raw: '{"eventVersion":' } })}\n`,
+      [2, 'json.malformed', /^result\._raw is not a CloudTrail record as JSON/],
+    ],
+    [
+      'an ECS document without event.original',
+      'cloudtrail',
+      `${JSON.stringify({ _source: TRAIL[0] })}\n${JSON.stringify({ _source: { '@timestamp': 'x', event: { action: 'SendMessage' } } })}\n`,
+      [2, 'cloudtrail.not-a-record', /^_source holds no CloudTrail record \(ECS fields are not read/],
+    ],
+  ] as const)('%s', async (name, flag, content, [line, code, message]) => {
+    const path = join(dir, name.replace(/\W/g, '_'));
+    writeFileSync(path, content);
+    const r = await read(flag as Flag, path);
+    expect(r.issues.map((i) => [i.file, i.line, i.code, i.message])).toEqual([
+      [path, line, code, expect.stringMatching(message)],
+    ]);
+    expect(r.profile.sources[0]!.records).toBe(1);
   });
 });

@@ -39,6 +39,11 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   if (typeof v['auditID'] === 'string' && typeof v['verb'] === 'string') return 'k8s-audit';
   // CloudWatch Logs carries any service's log: its first message says whose (none: each reader judges).
   if (cloudWatchEnvelope(v)) return sourceOfMessage(firstCloudWatchMessage(v));
+  // A SIEM's export keeps the record whole: Splunk's raw event, an Elasticsearch document's source.
+  const result = v['result'];
+  if (isObj(result) && typeof result['_raw'] === 'string') return sourceOfMessage(result['_raw']);
+  if (typeof v['_raw'] === 'string') return sourceOfMessage(v['_raw']);
+  if (isObj(v['_source'])) return sourceOf(v['_source']);
   if (isObj(v['protoPayload']) && v['protoPayload']['serviceName'] === 'k8s.io') return 'k8s-audit';
   if (Array.isArray(v['records']) && v['records'].some((r) => isObj(r) && /^kube-audit/.test(String(r['category']))))
     return 'k8s-audit';

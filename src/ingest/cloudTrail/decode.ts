@@ -22,6 +22,7 @@ import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { deeperThan, isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
 import { cloudWatchEnvelope, cloudWatchItems } from '../cloudWatchLogs.js';
+import { siemRecords } from './siem.js';
 import { errorText, MAX_DEPTH } from '../jsonLines.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
@@ -76,6 +77,19 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObj(v['detail']))
     return decodeCloudTrailValue(v['detail'], loc, emit);
   if (typeof v['eventSource'] !== 'string' && cloudWatchEnvelope(v)) return cloudWatchRecords(v, loc, emit);
+  const siem = typeof v['eventSource'] !== 'string' ? siemRecords(v) : undefined;
+  if (siem && 'problem' in siem) {
+    issue(siem.code, siem.problem);
+    return 0;
+  }
+  if (siem) {
+    let n = 0;
+    for (const { record, where } of siem.records)
+      n += decodeCloudTrailValue(record, loc, (x) =>
+        emit(x.kind === 'issue' ? { ...x, message: `${where}: ${x.message}` } : x),
+      );
+    return n;
+  }
   if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
     issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
     return 0;
