@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +116,49 @@ const CONTROL = JSON.stringify({
     { id: '', timestamp: 1794063600000, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' },
   ],
 });
+
+// ---- Kubernetes audit Events: the envelope fixtures' native events (every kind of request they are about).
+const EVENTS_PLAIN = readFileSync(join(ROOT, 'fixtures/envelopes/native/events.jsonl'), 'utf8');
+const EVENTS = EVENTS_PLAIN.split('\n')
+  .filter((l) => l.trim())
+  .map((l) => JSON.parse(l) as Record<string, unknown>);
+const AKS_ID =
+  '/SUBSCRIPTIONS/00000000-1111-2222-3333-444444444444/RESOURCEGROUPS/SHOP/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/SHOP';
+/** Log Analytics' datetime: 100 ns ticks, seven fractional digits. */
+const ticks = (t: unknown) =>
+  String(t).replace(/(\.\d+)?Z$/, (_m, f: string = '') => (f + '0000000').slice(0, 8) + 'Z');
+
+/**
+ * A row of the AKSAudit table (Azure Monitor table reference, AKSAudit) as `az monitor log-analytics query` prints it:
+ * dynamic columns as JSON text, an empty one as "".
+ */
+function aksAuditRow(e: Record<string, unknown>, dynamic: (v: unknown) => unknown) {
+  const d = (v: unknown) => (v === undefined ? '' : dynamic(v));
+  return {
+    TenantId: 'aaaaaaaa-0000-0000-0000-000000000000',
+    TimeGenerated: ticks(e['stageTimestamp']),
+    Level: e['level'],
+    AuditId: e['auditID'],
+    Stage: e['stage'],
+    RequestUri: e['requestURI'] ?? '',
+    Verb: e['verb'],
+    User: d(e['user']),
+    ImpersonatedUser: d(e['impersonatedUser']),
+    UserAgent: e['userAgent'] ?? '',
+    SourceIps: d(e['sourceIPs']),
+    ObjectRef: d(e['objectRef']),
+    ResponseStatus: d(e['responseStatus']),
+    RequestObject: d(e['requestObject']),
+    ResponseObject: d(e['responseObject']),
+    RequestReceivedTime: ticks(e['requestReceivedTimestamp']),
+    StageReceivedTime: ticks(e['stageTimestamp']),
+    Annotations: d(e['annotations']),
+    PodName: 'kube-apiserver-6d5b7c9f8-abcde',
+    SourceSystem: 'Azure',
+    Type: 'AKSAudit',
+    _ResourceId: AKS_ID.toLowerCase(),
+  };
+}
 
 interface Case {
   /** The shape, and the page that documents it. */
@@ -240,6 +283,54 @@ const CASES: Case[] = [
       }),
     ).join('\n'),
   },
+  {
+    // AKS, "Monitor and query apiserver requests": kube-audit to Log Analytics, the AzureDiagnostics table's log_s.
+    name: 'AKS kube-audit in Log Analytics, AzureDiagnostics rows (az monitor log-analytics query)',
+    flag: 'k8sAudit',
+    plain: EVENTS_PLAIN,
+    file: 'aks-azurediagnostics.json',
+    content: JSON.stringify(
+      EVENTS.map((e) => ({
+        TenantId: 'aaaaaaaa-0000-0000-0000-000000000000',
+        TimeGenerated: ticks(e['stageTimestamp']),
+        ResourceId: AKS_ID,
+        Category: 'kube-audit',
+        ResourceGroup: 'SHOP',
+        SubscriptionId: '00000000-1111-2222-3333-444444444444',
+        ResourceProvider: 'MICROSOFT.CONTAINERSERVICE',
+        Resource: 'SHOP',
+        ResourceType: 'MANAGEDCLUSTERS',
+        OperationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read',
+        log_s: JSON.stringify(e),
+        pod_s: 'kube-apiserver-6d5b7c9f8-abcde',
+        stream_s: 'stdout',
+        SourceSystem: 'Azure',
+        Type: 'AzureDiagnostics',
+        _ResourceId: AKS_ID.toLowerCase(),
+      })),
+      null,
+      2,
+    ),
+  },
+  {
+    // Azure Monitor table reference, AKSAudit: the resource-specific table, one column per Event field.
+    name: 'AKS kube-audit in Log Analytics, AKSAudit rows with dynamic columns as JSON text',
+    flag: 'k8sAudit',
+    plain: EVENTS_PLAIN,
+    file: 'aks-aksaudit.json',
+    content: JSON.stringify(
+      EVENTS.map((e) => aksAuditRow(e, (v) => JSON.stringify(v))),
+      null,
+      2,
+    ),
+  },
+  {
+    name: 'AKS kube-audit-admin in Log Analytics, AKSAuditAdmin rows with dynamic columns as objects, one per line',
+    flag: 'k8sAudit',
+    plain: EVENTS_PLAIN,
+    file: 'aks-aksauditadmin.jsonl',
+    content: EVENTS.map((e) => JSON.stringify({ ...aksAuditRow(e, (v) => v), Type: 'AKSAuditAdmin' })).join('\n'),
+  },
 ];
 
 describe('records in a managed service’s envelope read as the same records in the plain format', () => {
@@ -257,7 +348,7 @@ describe('records in a managed service’s envelope read as the same records in 
       [plain.profile.sources[0]!.format, plain.profile.sources[0]!.records, undefined],
     ]);
     // Not vacuous: the plain records make accesses or network paths.
-    expect(withoutSources(plain.profile)).toMatch(/"(aws|network)"/);
+    expect(withoutSources(plain.profile)).toMatch(/"(k8s|aws|network)"/);
     expect(withoutSources(wrapped.profile)).toBe(withoutSources(plain.profile));
   });
 });
@@ -333,6 +424,17 @@ describe('a bad record in an envelope is an issue naming the file, its line and 
       'cloudtrail',
       `${JSON.stringify({ _source: TRAIL[0] })}\n${JSON.stringify({ _source: { '@timestamp': 'x', event: { action: 'SendMessage' } } })}\n`,
       [2, 'cloudtrail.not-a-record', /^_source holds no CloudTrail record \(ECS fields are not read/],
+    ],
+    [
+      'an AKSAudit row whose User column is cut short',
+      'k8sAudit',
+      [
+        aksAuditRow(EVENTS[0]!, (v) => JSON.stringify(v)),
+        { ...aksAuditRow(EVENTS[1]!, (v) => JSON.stringify(v)), User: '{"username":"sys' },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+      [2, 'k8s.bad-envelope', /^AuditId "13c6ef36-58ff-4317-8453-808d12dfd808", User is not JSON$/],
     ],
   ] as const)('%s', async (name, flag, content, [line, code, message]) => {
     const path = join(dir, name.replace(/\W/g, '_'));
