@@ -446,3 +446,28 @@ describe('a bad record in an envelope is an issue naming the file, its line and 
     expect(r.profile.sources[0]!.records).toBe(1);
   });
 });
+
+describe('a shape that holds no record is one issue saying what it is and what to read instead', () => {
+  const dir = tmp();
+  it('a CloudTrail Lake query answer (aws cloudtrail get-query-results): columns as text, not records', async () => {
+    // CloudTrail API reference, GetQueryResults: QueryResultRows is a list of rows, each a list of column→text maps.
+    const path = join(dir, 'lake-results.json');
+    const row = [
+      { eventTime: '2026-11-03 09:15:02.000' },
+      { eventSource: 'sqs.amazonaws.com' },
+      { eventName: 'SendMessage' },
+      { userIdentity: '{type=AssumedRole, arn=arn:aws:sts::111122223333:assumed-role/app/s1}' },
+    ];
+    const answer = {
+      QueryStatus: 'FINISHED',
+      QueryStatistics: { ResultsCount: 2, TotalResultsCount: 2, BytesScanned: 1024 },
+      QueryResultRows: [row, row],
+    };
+    writeFileSync(path, JSON.stringify(answer, null, 4));
+    const r = await read('cloudtrail', path);
+    expect(r.issues.map((i) => [i.line, i.code, i.message])).toEqual([
+      [1, 'cloudtrail.not-a-record', expect.stringMatching(/^a CloudTrail Lake query answer \(get-query-results\)/)],
+    ]);
+    expect(r.issues[0]!.message).toMatch(/2 rows/);
+  });
+});

@@ -65,6 +65,17 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     issue('cloudtrail.not-a-record', `Events is ${typeName(v['Events'])}, not a list of LookupEvents events`);
     return 0;
   }
+  // CloudTrail Lake's answer holds each column as text (a struct as `{type=AssumedRole, arn=...}`): no record to read.
+  if (Array.isArray(v['QueryResultRows']) && typeof v['eventSource'] !== 'string') {
+    const n = v['QueryResultRows'].length;
+    issue(
+      'cloudtrail.not-a-record',
+      `a CloudTrail Lake query answer (get-query-results), ${n} row${n === 1 ? '' : 's'} left out: its rows hold ` +
+        "columns as text, not records (userIdentity, requestParameters are not JSON); read the trail's files, or " +
+        'the events with --cloudtrail-api',
+    );
+    return 0;
+  }
   // An AWSLogs tree holds digest files beside the logs (CloudTrail-Digest/): integrity records, no events.
   if (typeof v['digestStartTime'] === 'string' && Array.isArray(v['logFiles'])) {
     emit({ kind: 'skip', reason: 'cloudtrail-digest' });
