@@ -160,6 +160,17 @@ function aksAuditRow(e: Record<string, unknown>, dynamic: (v: unknown) => unknow
   };
 }
 
+// ---- GKE: Cloud Logging entries as a log sink writes them to Cloud Storage, one per line.
+const GKE_PLAIN = readFileSync(join(ROOT, 'fixtures/envelopes/gke/log-sink.jsonl'), 'utf8');
+const GKE = GKE_PLAIN.split('\n').filter((l) => l.trim());
+/** A Pub/Sub message (Pub/Sub reference, PubsubMessage): the LogEntry as base64 JSON. */
+const pubsubMessage = (entry: string, i: number) => ({
+  attributes: { 'logging.googleapis.com/timestamp': (JSON.parse(entry) as { timestamp: string }).timestamp },
+  data: Buffer.from(entry).toString('base64'),
+  messageId: String(9000 + i),
+  publishTime: '2026-11-02T08:00:03.123456789Z',
+});
+
 interface Case {
   /** The shape, and the page that documents it. */
   name: string;
@@ -330,6 +341,28 @@ const CASES: Case[] = [
     plain: EVENTS_PLAIN,
     file: 'aks-aksauditadmin.jsonl',
     content: EVENTS.map((e) => JSON.stringify({ ...aksAuditRow(e, (v) => v), Type: 'AKSAuditAdmin' })).join('\n'),
+  },
+  {
+    // Cloud Logging, "Route logs to Pub/Sub"; gcloud pubsub subscriptions pull --format=json: ReceivedMessage list.
+    name: 'GKE audit logs routed to Pub/Sub, pulled with gcloud pubsub subscriptions pull --format=json',
+    flag: 'k8sAudit',
+    plain: GKE_PLAIN,
+    file: 'gke-pubsub-pull.json',
+    content: JSON.stringify(
+      GKE.map((e, i) => ({ ackId: `ack-${i}`, message: pubsubMessage(e, i) })),
+      null,
+      2,
+    ),
+  },
+  {
+    // Pub/Sub push subscriptions: each request body holds one message and the subscription's name.
+    name: 'GKE audit logs routed to Pub/Sub, push request bodies saved one per line',
+    flag: 'k8sAudit',
+    plain: GKE_PLAIN,
+    file: 'gke-pubsub-push.jsonl',
+    content: GKE.map((e, i) =>
+      JSON.stringify({ message: pubsubMessage(e, i), subscription: 'projects/shop-staging-1234/subscriptions/audit' }),
+    ).join('\n'),
   },
 ];
 

@@ -22,6 +22,9 @@ import { put } from '../../util/own.js';
  * - `aks-diagnostics`: Azure diagnostic-settings records (`{"records": [...]}` or one per line) of category
  *   `kube-audit` or `kube-audit-admin` with the Event in `properties.log` (or Log Analytics' AzureDiagnostics rows,
  *   `Category` and `log_s`); other categories are skipped and counted;
+ * - `pubsub`: Pub/Sub messages as `gcloud pubsub subscriptions pull --format=json` or a push request gives them
+ *   (`{"ackId" | "subscription", "message": {"data": "<base64>", "messageId", "publishTime"}}`), the data being a
+ *   Cloud Logging entry routed to Pub/Sub (GKE);
  * - `aks-log-analytics`: rows of Log Analytics' AKSAudit and AKSAuditAdmin tables, one column per Event field (aks.ts).
  *
  * An issue inside an envelope names the file, the line of the envelope record, and which inner record it was
@@ -114,6 +117,14 @@ export class K8sAuditReader {
       case 'aks-diagnostics':
         if (!Array.isArray(v['records'])) return this.aksRecord(v, loc, where, depth);
         return this.list(v['records'], loc, where, 'records', (r, w) => this.aksRecord(r, loc, w, depth));
+      case 'pubsub': {
+        // The message's data is the LogEntry, as base64 JSON.
+        const m = v['message'] as Obj;
+        const id = str(m['messageId']);
+        const w = id ? join(where, `messageId ${shown(id)}`) : where;
+        const text = Buffer.from(str(m['data']), 'base64').toString('utf8');
+        return this.inner(text, loc, w, envelope, depth, m['publishTime']);
+      }
       case 'aks-log-analytics': {
         this.count(envelope);
         const r = aksAuditRowToEvent(v);
@@ -288,6 +299,9 @@ function envelopeOf(v: Obj): string | undefined {
   if (Array.isArray(v['records']) || (typeof v['category'] === 'string' && isObj(v['properties'])))
     return 'aks-diagnostics';
   if (typeof v['Category'] === 'string' && typeof v['log_s'] === 'string') return 'aks-diagnostics';
+  // A Pub/Sub message as a pull (`ackId`) or a push (`subscription`) gives it.
+  const message = v['message'];
+  if (isObj(message) && typeof message['data'] === 'string' && ('ackId' in v || 'subscription' in v)) return 'pubsub';
   if (isAksAuditRow(v)) return 'aks-log-analytics';
   return undefined;
 }
