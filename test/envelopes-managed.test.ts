@@ -504,3 +504,31 @@ describe('a shape that holds no record is one issue saying what it is and what t
     expect(r.issues[0]!.message).toMatch(/2 rows/);
   });
 });
+
+describe('a CSV export is skipped with a notice that says which JSON export to use instead', () => {
+  const dir = tmp();
+  const q = (x: string) => `"${x.replace(/"/g, '""')}"`;
+  it.each([
+    [
+      // CloudWatch Logs console, Logs Insights: results downloaded as a CSV table.
+      'Logs Insights results downloaded as CSV',
+      'k8sAudit',
+      `@timestamp,@message\n${EVENTS.slice(0, 2)
+        .map((e) => `2026-11-02 08:00:00.127,${q(JSON.stringify(e))}`)
+        .join('\n')}\n`,
+      /Logs Insights.*aws logs get-query-results/,
+    ],
+    [
+      'Splunk results exported as CSV',
+      'cloudtrail',
+      `"_time","_raw",sourcetype\n${TRAIL.map((r) => `"${r.eventTime}",${q(JSON.stringify(r))},aws:cloudtrail`).join('\n')}\n`,
+      /Splunk.*output_mode=json/,
+    ],
+  ] as const)('%s', async (name, flag, content, notice) => {
+    const path = join(dir, name.replace(/\W/g, '_') + '.csv');
+    writeFileSync(path, content);
+    const r = await read(flag as Flag, path).catch((e: Error) => e);
+    const text = r instanceof Error ? r.message : JSON.stringify(r.profile.sources);
+    expect(text).toMatch(notice);
+  });
+});
