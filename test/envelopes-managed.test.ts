@@ -171,6 +171,63 @@ const pubsubMessage = (entry: string, i: number) => ({
   publishTime: '2026-11-02T08:00:03.123456789Z',
 });
 
+/** A console sign-in and a service event, as CloudTrail records them (CloudTrail user guide, non-API events). */
+const SIGNIN = {
+  eventVersion: '1.09',
+  userIdentity: {
+    type: 'IAMUser',
+    principalId: 'AIDAEXAMPLEALICE',
+    arn: 'arn:aws:iam::111122223333:user/alice',
+    accountId: '111122223333',
+    userName: 'alice',
+  },
+  eventTime: '2026-11-03T09:10:00Z',
+  eventSource: 'signin.amazonaws.com',
+  eventName: 'ConsoleLogin',
+  awsRegion: 'us-east-1',
+  sourceIPAddress: '192.0.2.10',
+  userAgent: 'Mozilla/5.0',
+  requestParameters: null,
+  responseElements: { ConsoleLogin: 'Success' },
+  additionalEventData: { MFAUsed: 'Yes' },
+  eventID: '5e1a0000-0000-4000-8000-000000000011',
+  readOnly: false,
+  eventType: 'AwsConsoleSignIn',
+  managementEvent: true,
+  recipientAccountId: '111122223333',
+  eventCategory: 'Management',
+};
+const SERVICE_EVENT = {
+  eventVersion: '1.09',
+  userIdentity: { accountId: '111122223333', invokedBy: 'kms.amazonaws.com' },
+  eventTime: '2026-11-03T09:12:00Z',
+  eventSource: 'kms.amazonaws.com',
+  eventName: 'RotateKey',
+  awsRegion: 'eu-west-1',
+  sourceIPAddress: 'kms.amazonaws.com',
+  userAgent: 'kms.amazonaws.com',
+  requestParameters: null,
+  responseElements: null,
+  eventID: '5e1a0000-0000-4000-8000-000000000012',
+  readOnly: false,
+  eventType: 'AwsServiceEvent',
+  managementEvent: true,
+  recipientAccountId: '111122223333',
+  eventCategory: 'Management',
+};
+/** An EventBridge event CloudTrail sends to the default bus (EventBridge user guide, events via CloudTrail). */
+const eventBridge = (detailType: string, detail: { eventTime: string; awsRegion: string }) => ({
+  version: '0',
+  id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+  'detail-type': detailType,
+  source: 'aws.cloudtrail',
+  account: '111122223333',
+  time: detail.eventTime,
+  region: detail.awsRegion,
+  resources: [],
+  detail,
+});
+
 interface Case {
   /** The shape, and the page that documents it. */
   name: string;
@@ -363,6 +420,21 @@ const CASES: Case[] = [
     content: GKE.map((e, i) =>
       JSON.stringify({ message: pubsubMessage(e, i), subscription: 'projects/shop-staging-1234/subscriptions/audit' }),
     ).join('\n'),
+  },
+  {
+    // EventBridge user guide, "AWS service events delivered via AWS CloudTrail": one detail-type per kind of event.
+    name: 'CloudTrail events from EventBridge of every detail-type (API call, console sign-in, service event)',
+    flag: 'cloudtrail',
+    plain: [TRAIL[0], SIGNIN, SERVICE_EVENT].map((r) => JSON.stringify(r)).join('\n') + '\n',
+    file: 'eventbridge.jsonl',
+    content:
+      [
+        eventBridge('AWS API Call via CloudTrail', TRAIL[0]!),
+        eventBridge('AWS Console Signin via CloudTrail', SIGNIN),
+        eventBridge('AWS Service Event via CloudTrail', SERVICE_EVENT),
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
   },
 ];
 

@@ -51,13 +51,23 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   if (Array.isArray(v['Records']) && (v['Records'].length === 0 || isObj(v['Records'][0]))) return 'cloudtrail';
   if (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string' && 'eventVersion' in v)
     return 'cloudtrail';
-  if (v['detail-type'] === 'AWS API Call via CloudTrail') return 'cloudtrail';
+  if (viaCloudTrail(v)) return 'cloudtrail';
   if (Array.isArray(v['Events']) && lookupEventsAnswer(v, v['Events'])) return 'cloudtrail';
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && isObj(v['IP']))) return 'flows';
   if (kind === 'List' && Array.isArray(v['items']))
     return v['items'].some((i) => isObj(i) && WORKLOAD_KINDS.has(String(i['kind']))) ? 'inventory' : undefined;
   if (typeof kind === 'string' && WORKLOAD_KINDS.has(kind) && isObj(v['metadata'])) return 'inventory';
   return undefined;
+}
+
+/**
+ * Whether a JSON object is an EventBridge event CloudTrail sent (its record in `detail`): every detail-type CloudTrail
+ * uses ends so (`AWS API Call via CloudTrail`, `AWS Console Signin via CloudTrail`, `AWS Service Event via
+ * CloudTrail`, `AWS Console Action via CloudTrail`, `AWS Insight via CloudTrail`).
+ */
+export function viaCloudTrail(v: Record<string, unknown>): boolean {
+  const t = v['detail-type'];
+  return typeof t === 'string' && t.endsWith(' via CloudTrail') && isObj(v['detail']);
 }
 
 /** What a CloudWatch Logs message is: JSON text of a record, or a VPC flow log line. */

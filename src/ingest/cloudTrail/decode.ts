@@ -23,6 +23,7 @@ import { deeperThan, isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
 import { cloudWatchEnvelope, cloudWatchItems } from '../cloudWatchLogs.js';
 import { siemRecords } from './siem.js';
+import { viaCloudTrail } from '../sourceOf.js';
 import { errorText, MAX_DEPTH } from '../jsonLines.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
@@ -85,8 +86,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     emit({ kind: 'skip', reason: 'cloudtrail-insight' });
     return 1;
   }
-  if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObj(v['detail']))
-    return decodeCloudTrailValue(v['detail'], loc, emit);
+  if (viaCloudTrail(v)) return decodeCloudTrailValue(v['detail'], loc, emit);
   if (typeof v['eventSource'] !== 'string' && cloudWatchEnvelope(v)) return cloudWatchRecords(v, loc, emit);
   const siem = typeof v['eventSource'] !== 'string' ? siemRecords(v) : undefined;
   if (siem && 'problem' in siem) {

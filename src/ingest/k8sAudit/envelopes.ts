@@ -5,6 +5,7 @@ import { MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
 import { decodeValue, type Emit, type Loc } from './decode.js';
 import { gkeEntryToEvent } from './gke.js';
 import { aksAuditRowToEvent, isAksAuditRow } from './aks.js';
+import { viaCloudTrail } from '../sourceOf.js';
 import { put } from '../../util/own.js';
 
 /**
@@ -319,7 +320,7 @@ function describe(v: Obj): [string, string] {
     Array.isArray(v['Records']) ||
     Array.isArray(v['Events']) ||
     (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string') ||
-    v['detail-type'] === 'AWS API Call via CloudTrail'
+    viaCloudTrail(v)
   )
     return ['k8s.foreign-format', 'looks like a CloudTrail document or record: pass it with --cloudtrail'];
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && 'source' in v))
