@@ -85,11 +85,11 @@ export class FlowDecoder {
       return 0;
     }
     if (typeof v['_raw'] === 'string') return this.text(v['_raw'], line);
-    if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
     const f = isObj(v['flow']) ? v['flow'] : v;
     if (!isObj(f['IP']) && !isObj(f['l4'])) {
       // hubble observe also prints node status and lost-event notices: no traffic in them.
       if (isObj(v['node_status']) || isObj(v['lost_events'])) return 0;
+      if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
       this.issue(line, 'flow.not-a-flow', 'a JSON object without IP or l4: not a Hubble flow');
       return 0;
     }
