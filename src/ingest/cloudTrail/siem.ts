@@ -31,7 +31,7 @@ export function siemRecords(v: Obj): SiemUnwrapped | undefined {
       const r = isObj(h) && isObj(h['_source']) ? source(h['_source'], `hits.hits[${i}]._source`) : undefined;
       if (!r) return { code: 'cloudtrail.not-a-record', problem: `hits.hits[${i}] has no _source` };
       if ('problem' in r) return r;
-      records.push(...r.records);
+      for (const x of r.records) records.push(x);
     }
     return { records };
   }
