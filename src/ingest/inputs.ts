@@ -154,7 +154,22 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | string {
   if (i >= head.length) return 'empty';
   const c = head[i];
   if (c === 0x7b || c === 0x5b) return 'json';
-  return looksBinary(head) ? 'not a log: binary data' : 'not a log: text that is not JSON';
+  if (looksBinary(head)) return 'not a log: binary data';
+  return csvExport(head) ?? 'not a log: text that is not JSON';
+}
+
+/** A query's results saved as CSV, whose header names the column that holds the record: what to export instead. */
+function csvExport(head: Buffer): string | undefined {
+  const nl = head.indexOf(0x0a);
+  const columns = head
+    .toString('utf8', 0, nl < 0 ? head.length : nl)
+    .split(',')
+    .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  if (columns.includes('@message'))
+    return 'not a log: Logs Insights results as CSV: save them as JSON instead (aws logs get-query-results)';
+  if (columns.includes('_raw'))
+    return 'not a log: Splunk results as CSV: export them as JSON instead (splunk search -output json, or output_mode=json)';
+  return undefined;
 }
 
 function looksBinary(head: Buffer): boolean {

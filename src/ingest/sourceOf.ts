@@ -1,4 +1,5 @@
 import { isObj } from '../util/json.js';
+import { cloudWatchEnvelope, firstCloudWatchMessage, looksLikeVpcFlowLine } from './cloudWatchLogs.js';
 
 /**
  * What a JSON value read from a file looks like, whichever flag it was given to: the first value of a
@@ -11,7 +12,7 @@ export type SourceKind = 'k8s-audit' | 'cloudtrail' | 'flows' | 'inventory' | 'p
 export const SOURCE_WORDS: Record<SourceKind, { label: string; flag: string }> = {
   'k8s-audit': { label: 'a Kubernetes audit log', flag: '--k8s-audit' },
   cloudtrail: { label: 'CloudTrail', flag: '--cloudtrail' },
-  flows: { label: 'Hubble flows', flag: '--flows' },
+  flows: { label: 'flow logs', flag: '--flows' },
   inventory: { label: 'Kubernetes cluster objects', flag: '--inventory' },
   profile: { label: 'an audit2policy profile', flag: '--profile' },
 };
@@ -36,7 +37,13 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   const apiVersion = typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '';
   if ((kind === 'Event' || kind === 'EventList') && apiVersion.startsWith('audit.k8s.io/')) return 'k8s-audit';
   if (typeof v['auditID'] === 'string' && typeof v['verb'] === 'string') return 'k8s-audit';
-  if (Array.isArray(v['logEvents']) || v['messageType'] === 'DATA_MESSAGE') return 'k8s-audit';
+  // CloudWatch Logs carries any service's log: its first message says whose (none: each reader judges).
+  if (cloudWatchEnvelope(v)) return sourceOfMessage(firstCloudWatchMessage(v));
+  // A SIEM's export keeps the record whole: Splunk's raw event, an Elasticsearch document's source.
+  const result = v['result'];
+  if (isObj(result) && typeof result['_raw'] === 'string') return sourceOfMessage(result['_raw']);
+  if (typeof v['_raw'] === 'string') return sourceOfMessage(v['_raw']);
+  if (isObj(v['_source'])) return sourceOf(v['_source']);
   if (isObj(v['protoPayload']) && v['protoPayload']['serviceName'] === 'k8s.io') return 'k8s-audit';
   if (Array.isArray(v['records']) && v['records'].some((r) => isObj(r) && /^kube-audit/.test(String(r['category']))))
     return 'k8s-audit';
@@ -44,13 +51,37 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   if (Array.isArray(v['Records']) && (v['Records'].length === 0 || isObj(v['Records'][0]))) return 'cloudtrail';
   if (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string' && 'eventVersion' in v)
     return 'cloudtrail';
-  if (v['detail-type'] === 'AWS API Call via CloudTrail') return 'cloudtrail';
+  if (viaCloudTrail(v)) return 'cloudtrail';
   if (Array.isArray(v['Events']) && lookupEventsAnswer(v, v['Events'])) return 'cloudtrail';
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && isObj(v['IP']))) return 'flows';
   if (kind === 'List' && Array.isArray(v['items']))
     return v['items'].some((i) => isObj(i) && WORKLOAD_KINDS.has(String(i['kind']))) ? 'inventory' : undefined;
   if (typeof kind === 'string' && WORKLOAD_KINDS.has(kind) && isObj(v['metadata'])) return 'inventory';
   return undefined;
+}
+
+/**
+ * Whether a JSON object is an EventBridge event CloudTrail sent (its record in `detail`): every detail-type CloudTrail
+ * uses ends so (`AWS API Call via CloudTrail`, `AWS Console Signin via CloudTrail`, `AWS Service Event via
+ * CloudTrail`, `AWS Console Action via CloudTrail`, `AWS Insight via CloudTrail`).
+ */
+export function viaCloudTrail(v: Record<string, unknown>): boolean {
+  const t = v['detail-type'];
+  return typeof t === 'string' && t.endsWith(' via CloudTrail') && isObj(v['detail']);
+}
+
+/** What a CloudWatch Logs message is: JSON text of a record, or a VPC flow log line. */
+function sourceOfMessage(m: unknown): SourceKind | undefined {
+  if (typeof m !== 'string') return isObj(m) ? sourceOf(m) : undefined;
+  const t = m.trimStart();
+  if (t.startsWith('{')) {
+    try {
+      return sourceOf(JSON.parse(t));
+    } catch {
+      return undefined;
+    }
+  }
+  return looksLikeVpcFlowLine(t) ? 'flows' : undefined;
 }
 
 /**

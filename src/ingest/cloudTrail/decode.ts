@@ -19,8 +19,12 @@ import { impliedPermissions, partitionOf, resourcesFromParameters, type CallCont
 import { withRequestActions } from './requestActions.js';
 import { isCreatedPattern } from './tagOnCreate.js';
 import { partitionOfRegion } from '../../knowledge/aws/arn.js';
-import { isObj } from '../../util/json.js';
+import { deeperThan, isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
+import { cloudWatchEnvelope, cloudWatchItems } from '../cloudWatchLogs.js';
+import { siemRecords } from './siem.js';
+import { viaCloudTrail } from '../sourceOf.js';
+import { errorText, MAX_DEPTH } from '../jsonLines.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
@@ -62,6 +66,17 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     issue('cloudtrail.not-a-record', `Events is ${typeName(v['Events'])}, not a list of LookupEvents events`);
     return 0;
   }
+  // CloudTrail Lake's answer holds each column as text (a struct as `{type=AssumedRole, arn=...}`): no record to read.
+  if (Array.isArray(v['QueryResultRows']) && typeof v['eventSource'] !== 'string') {
+    const n = v['QueryResultRows'].length;
+    issue(
+      'cloudtrail.not-a-record',
+      `a CloudTrail Lake query answer (get-query-results), ${n} row${n === 1 ? '' : 's'} left out: its rows hold ` +
+        "columns as text, not records (userIdentity, requestParameters are not JSON); read the trail's files, or " +
+        'the events with --cloudtrail-api',
+    );
+    return 0;
+  }
   // An AWSLogs tree holds digest files beside the logs (CloudTrail-Digest/): integrity records, no events.
   if (typeof v['digestStartTime'] === 'string' && Array.isArray(v['logFiles'])) {
     emit({ kind: 'skip', reason: 'cloudtrail-digest' });
@@ -71,8 +86,21 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     emit({ kind: 'skip', reason: 'cloudtrail-insight' });
     return 1;
   }
-  if (v['detail-type'] === 'AWS API Call via CloudTrail' && isObj(v['detail']))
-    return decodeCloudTrailValue(v['detail'], loc, emit);
+  if (viaCloudTrail(v)) return decodeCloudTrailValue(v['detail'], loc, emit);
+  if (typeof v['eventSource'] !== 'string' && cloudWatchEnvelope(v)) return cloudWatchRecords(v, loc, emit);
+  const siem = typeof v['eventSource'] !== 'string' ? siemRecords(v) : undefined;
+  if (siem && 'problem' in siem) {
+    issue(siem.code, siem.problem);
+    return 0;
+  }
+  if (siem) {
+    let n = 0;
+    for (const { record, where } of siem.records)
+      n += decodeCloudTrailValue(record, loc, (x) =>
+        emit(x.kind === 'issue' ? { ...x, message: `${where}: ${x.message}` } : x),
+      );
+    return n;
+  }
   if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
     issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
     return 0;
@@ -127,6 +155,45 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   obs.time = recordTime(v['eventTime'], EVENT_TIME, loc, emit);
   emit(obs);
   return 1;
+}
+
+/**
+ * A trail that sends its events to CloudWatch Logs: each log event's message is one record as JSON text (a
+ * `filter-log-events` save, a subscription record). Issues name the log event (`logEvents[2]: ...`).
+ */
+function cloudWatchRecords(v: Obj, loc: { file: string; line: number }, emit: Emit): number {
+  let n = 0;
+  for (const item of cloudWatchItems(v)) {
+    if ('control' in item) continue;
+    const issue = (code: string, message: string) =>
+      emit({ kind: 'issue', code, file: loc.file, line: loc.line, message: `${item.where}: ${message}` });
+    if ('problem' in item) {
+      issue('cloudtrail.not-a-record', item.problem);
+      continue;
+    }
+    const m = item.message;
+    let record: unknown = m;
+    if (typeof m === 'string') {
+      try {
+        record = JSON.parse(m);
+      } catch (e) {
+        issue('json.malformed', `the message is not a CloudTrail record as JSON: ${errorText(e)}`);
+        continue;
+      }
+      if (deeperThan(record, MAX_DEPTH)) {
+        issue('json.too-deep', `a message nested deeper than ${MAX_DEPTH} levels of objects and arrays`);
+        continue;
+      }
+    }
+    if (!isObj(record)) {
+      issue('cloudtrail.not-a-record', `the message is ${typeName(record)}, not a CloudTrail record`);
+      continue;
+    }
+    n += decodeCloudTrailValue(record, loc, (x) =>
+      emit(x.kind === 'issue' ? { ...x, message: `${item.where}: ${x.message}` } : x),
+    );
+  }
+  return n;
 }
 
 /** Refused: denied evidence. Unauthenticated: counted apart. Any other error passed the permission check. */

@@ -5,6 +5,7 @@ import { normalizeTime } from '../../util/time.js';
 import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
 import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
+import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
@@ -59,8 +60,11 @@ export class FlowDecoder {
     private readonly emit: Emit,
   ) {}
 
+  /** The log event of a CloudWatch Logs envelope being read (`logEvents[2]`), for issues; '' outside one. */
+  private where = '';
   private issue(line: number, code: string, message: string): void {
-    this.emit({ kind: 'issue', code, file: this.file, line, message });
+    const text = this.where ? `${this.where}: ${message}` : message;
+    this.emit({ kind: 'issue', code, file: this.file, line, message: text });
   }
 
   /** A flow or names with a name no real record carries become an issue and allow nothing. */
@@ -85,10 +89,28 @@ export class FlowDecoder {
     if (!isObj(f['IP']) && !isObj(f['l4'])) {
       // hubble observe also prints node status and lost-event notices: no traffic in them.
       if (isObj(v['node_status']) || isObj(v['lost_events'])) return 0;
+      if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
       this.issue(line, 'flow.not-a-flow', 'a JSON object without IP or l4: not a Hubble flow');
       return 0;
     }
     return this.hubble(f, line);
+  }
+
+  /** A flow log published to CloudWatch Logs: each message is a VPC flow log line (no header) or a flow as JSON. */
+  private cloudWatch(v: Obj, line: number): number {
+    const n = cloudWatchTexts(
+      v,
+      (m, where) => {
+        this.where = where;
+        return m.trimStart().startsWith('{') ? this.json(parseOr(m), line) : this.text(m, line);
+      },
+      (where, problem) => {
+        this.where = where;
+        this.issue(line, 'flow.not-a-flow', problem);
+      },
+    );
+    this.where = '';
+    return n;
   }
 
   private hubble(f: Obj, line: number): number {

@@ -4,6 +4,8 @@ import { deeperThan, isObj } from '../../util/json.js';
 import { MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
 import { decodeValue, type Emit, type Loc } from './decode.js';
 import { gkeEntryToEvent } from './gke.js';
+import { aksAuditRowToEvent, isAksAuditRow } from './aks.js';
+import { viaCloudTrail } from '../sourceOf.js';
 import { put } from '../../util/own.js';
 
 /**
@@ -19,7 +21,12 @@ import { put } from '../../util/own.js';
  * - `gke-cloud-logging`: Cloud Logging entries with a `k8s.io` AuditLog payload (gke.ts); entries of other services
  *   or without an audit payload are skipped and counted;
  * - `aks-diagnostics`: Azure diagnostic-settings records (`{"records": [...]}` or one per line) of category
- *   `kube-audit` or `kube-audit-admin` with the Event in `properties.log`; other categories are skipped and counted.
+ *   `kube-audit` or `kube-audit-admin` with the Event in `properties.log` (or Log Analytics' AzureDiagnostics rows,
+ *   `Category` and `log_s`); other categories are skipped and counted;
+ * - `pubsub`: Pub/Sub messages as `gcloud pubsub subscriptions pull --format=json` or a push request gives them
+ *   (`{"ackId" | "subscription", "message": {"data": "<base64>", "messageId", "publishTime"}}`), the data being a
+ *   Cloud Logging entry routed to Pub/Sub (GKE);
+ * - `aks-log-analytics`: rows of Log Analytics' AKSAudit and AKSAuditAdmin tables, one column per Event field (aks.ts).
  *
  * An issue inside an envelope names the file, the line of the envelope record, and which inner record it was
  * (`events[3]`, `logEvents[0]`, `records[12]`, `insertId ...`). A file of records in a shape this reader does not
@@ -111,6 +118,20 @@ export class K8sAuditReader {
       case 'aks-diagnostics':
         if (!Array.isArray(v['records'])) return this.aksRecord(v, loc, where, depth);
         return this.list(v['records'], loc, where, 'records', (r, w) => this.aksRecord(r, loc, w, depth));
+      case 'pubsub': {
+        // The message's data is the LogEntry, as base64 JSON.
+        const m = v['message'] as Obj;
+        const id = str(m['messageId']);
+        const w = id ? join(where, `messageId ${shown(id)}`) : where;
+        const text = Buffer.from(str(m['data']), 'base64').toString('utf8');
+        return this.inner(text, loc, w, envelope, depth, m['publishTime']);
+      }
+      case 'aks-log-analytics': {
+        this.count(envelope);
+        const r = aksAuditRowToEvent(v);
+        const w = join(where, `AuditId ${shown(str(v['AuditId']))}`);
+        return 'problem' in r ? this.bad(loc, w, r.problem) : this.decode(r.event, loc, w);
+      }
       default:
         return this.unknown(v, loc, where);
     }
@@ -167,13 +188,15 @@ export class K8sAuditReader {
   private aksRecord(r: unknown, loc: Loc, where: string, depth: number): number {
     const env = 'aks-diagnostics';
     if (!isObj(r)) return this.bad(loc, where, 'not a diagnostic record object');
-    const category = str(r['category']);
+    // A row of Log Analytics' AzureDiagnostics table names its fields otherwise (Category, log_s, TimeGenerated).
+    const row = typeof r['log_s'] === 'string';
+    const category = str(r[row ? 'Category' : 'category']);
     if (category !== 'kube-audit' && category !== 'kube-audit-admin')
       return this.skip(env, `category:${category || 'none'}`);
     const props = r['properties'];
-    const log = isObj(props) ? props['log'] : undefined;
+    const log = row ? r['log_s'] : isObj(props) ? props['log'] : undefined;
     if (log === undefined) return this.bad(loc, where, 'properties.log is missing');
-    return this.inner(log, loc, where, env, depth, r['time']);
+    return this.inner(log, loc, where, env, depth, r[row ? 'TimeGenerated' : 'time']);
   }
 
   /** The Event inside an envelope: a JSON string or an object; its time from the envelope when it has none. */
@@ -276,6 +299,11 @@ function envelopeOf(v: Obj): string | undefined {
   if (isObj(v['protoPayload']) || (entry && ('jsonPayload' in v || 'textPayload' in v))) return 'gke-cloud-logging';
   if (Array.isArray(v['records']) || (typeof v['category'] === 'string' && isObj(v['properties'])))
     return 'aks-diagnostics';
+  if (typeof v['Category'] === 'string' && typeof v['log_s'] === 'string') return 'aks-diagnostics';
+  // A Pub/Sub message as a pull (`ackId`) or a push (`subscription`) gives it.
+  const message = v['message'];
+  if (isObj(message) && typeof message['data'] === 'string' && ('ackId' in v || 'subscription' in v)) return 'pubsub';
+  if (isAksAuditRow(v)) return 'aks-log-analytics';
   return undefined;
 }
 
@@ -292,7 +320,7 @@ function describe(v: Obj): [string, string] {
     Array.isArray(v['Records']) ||
     Array.isArray(v['Events']) ||
     (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string') ||
-    v['detail-type'] === 'AWS API Call via CloudTrail'
+    viaCloudTrail(v)
   )
     return ['k8s.foreign-format', 'looks like a CloudTrail document or record: pass it with --cloudtrail'];
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && 'source' in v))
