@@ -82,7 +82,15 @@ describe('diff of NetworkPolicies: address blocks and port ranges', () => {
       {
         summary: 'shop/web → 0.0.0.0/0 except 1.2.3.4/32 TCP/443',
         access: { from: 'shop/web', to: '0.0.0.0/0 except 1.2.3.4/32', protocol: 'TCP', port: 443 },
-        risk: { level: 'medium', reasons: ['egress to the internet'] },
+        // 0.0.0.0/0 holds the cloud metadata address, and is the whole internet (risks-catalogue.test.ts).
+        risk: {
+          level: 'high',
+          reasons: [
+            'egress to the cloud metadata service (169.254.169.254): node credentials',
+            'egress to any internet address (0.0.0.0/0)',
+            'egress to the internet',
+          ],
+        },
       },
     ]);
     // The way back is removed access, and an except is a region of its own.

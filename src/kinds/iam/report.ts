@@ -57,6 +57,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       }
     }
     const merged = new Map<string, Permission>();
+    const principal = { passesRole: rows.some((r) => r.action.toLowerCase() === 'iam:passrole') };
     for (const r of rows) {
       const f = await actionFacts(r.action);
       const text = `${r.action} on ${r.resource}`;
@@ -78,7 +79,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
           firstSeen: ev.firstSeen,
           lastSeen: ev.lastSeen,
           denied: false,
-          risks: awsRiskList(r.action, r.resource, account, buckets.size, f).map(riskWords),
+          risks: awsRiskList(r.action, r.resource, account, buckets.size, f, principal).map(riskWords),
         });
     }
     for (const perm of [...merged.values()].sort((a, b) => cmp(a.text, b.text))) {

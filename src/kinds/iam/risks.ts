@@ -1,10 +1,9 @@
 import { actionDetails, actionExists } from '../../knowledge/aws/catalogue.js';
-import { parseArn } from '../../knowledge/aws/arn.js';
 import type { Risk } from '../../model/finding.js';
 
 // ---- the documented catalogue of risky permissions (docs/report.md): AWS ------------------------
 
-const IAM_WRITE = /^(iam|sts):(?!(Get|List|Generate|Simulate|Decode))/;
+const IAM_WRITE = /^(iam|sts):(?!(get|list|generate|simulate|decode))/i;
 
 /** What the catalogue says of an action: its access level, and whether it can be scoped to resources. */
 export interface ActionFacts {
@@ -39,12 +38,83 @@ export function actionFacts(action: string): Promise<ActionFacts> {
  */
 function scopedMatters(action: string, f: ActionFacts): boolean {
   if (/Write|Permissions management|Tagging/.test(f.accessLevel)) return true;
-  return f.accessLevel === 'Read' && !/:(Describe|List)/.test(action);
+  return f.accessLevel === 'Read' && !/:(describe|list)/i.test(action);
+}
+
+// Sources, by title: Rhino Security Labs "AWS IAM Privilege Escalation – Methods and Mitigation" (the IAM writes
+// that grant their caller more, iam:PassRole with a service that runs code as the passed role, code and command
+// paths into what already runs with a role); AWS KMS "Best practices for IAM policies" (`*` as an IAM policy's
+// KMS resource is every key of every account whose key policy lets the account use it); the IAM User Guide's
+// "Grammar of the IAM JSON policy language" and "IAM JSON policy elements: Action" (action names are compared
+// case-insensitively).
+
+/** IAM writes that give their caller (or someone) more permissions, with what each does. */
+const ESCALATIONS: Record<string, string> = {
+  'iam:createpolicyversion': 'rewrites a managed policy',
+  'iam:setdefaultpolicyversion': 'switches a managed policy to another version',
+  'iam:attachuserpolicy': 'attaches a policy to a user',
+  'iam:attachgrouppolicy': 'attaches a policy to a group',
+  'iam:attachrolepolicy': 'attaches a policy to a role',
+  'iam:putuserpolicy': 'writes a user inline policy',
+  'iam:putgrouppolicy': 'writes a group inline policy',
+  'iam:putrolepolicy': 'writes a role inline policy',
+  'iam:createaccesskey': "creates another user's access key",
+  'iam:createloginprofile': 'sets a console password for a user',
+  'iam:updateloginprofile': "changes a user's console password",
+  'iam:updateassumerolepolicy': 'changes who may assume a role',
+  'iam:addusertogroup': 'adds a user to a group and its policies',
+};
+
+/** Actions that run the caller's code or commands where something already runs with a role. */
+const CODE_PATHS: Record<string, string> = {
+  'lambda:updatefunctioncode': "runs new code as a function's role",
+  'glue:updatedevendpoint': 'puts an SSH key on a Glue dev endpoint (and its role)',
+  'ssm:sendcommand': 'runs commands on instances',
+  'ssm:startsession': 'opens a shell on instances',
+  'ec2-instance-connect:sendsshpublickey': 'pushes an SSH key to instances',
+  'ec2-instance-connect:sendserialconsolesshpublickey': "pushes an SSH key to instances' serial console",
+};
+
+/** Services that run code as the role iam:PassRole hands them: with it, a privilege escalation path. */
+const PASSROLE_TARGETS = new Set([
+  'lambda:createfunction',
+  'ec2:runinstances',
+  'ecs:runtask',
+  'ecs:starttask',
+  'ecs:registertaskdefinition',
+  'glue:createdevendpoint',
+  'glue:createjob',
+  'cloudformation:createstack',
+  'cloudformation:updatestack',
+  'sagemaker:createnotebookinstance',
+  'sagemaker:createtrainingjob',
+  'sagemaker:createprocessingjob',
+  'datapipeline:createpipeline',
+  'codebuild:createproject',
+]);
+
+/** `*`, or an ARN naming every resource of its kind anywhere: `arn:aws:s3:::*\/*`, `arn:aws:iam::*:role/*`. */
+function anyResource(resource: string): boolean {
+  if (resource === '*') return true;
+  const parts = resource.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return false;
+  const account = parts[4]!;
+  const name = parts.slice(5).join(':');
+  // `bucket/*` is one bucket's objects, `hostedzone/*` an account's zones: only a wildcard account widens a type.
+  if (account === '' || account === '*') if (/^[*/]+$/.test(name)) return true;
+  return account === '*' && /^[a-z-]+[/:][*/]+$/i.test(name);
+}
+
+/** What else the principal holds, for risks of a combination; absent where it is not known. */
+export interface PrincipalContext {
+  /** The principal may pass roles (iam:PassRole). */
+  passesRole?: boolean;
 }
 
 /**
  * Why one AWS permission is risky, with levels. `*` as the resource is flagged only where the action
- * could name resources: `ec2:DescribeInstances` on `*` is what AWS requires.
+ * could name resources: `ec2:DescribeInstances` on `*` is what AWS requires. Action names are read
+ * case-insensitively, as AWS reads them.
  */
 export function awsRiskList(
   action: string,
@@ -52,23 +122,38 @@ export function awsRiskList(
   principalAccount: string,
   bucketsOfPrincipal: number,
   f: ActionFacts,
+  principal: PrincipalContext = {},
 ): Risk[] {
   const out: Risk[] = [];
   const add = (level: Risk['level'], reason: string) => out.push({ level, reason });
-  if (action === 'iam:PassRole') add('high', 'iam:PassRole: hands a role to a service');
-  else if (action === 'sts:AssumeRole') {
-    const arn = parseArn(resource);
-    const acct = arn?.service === 'iam' ? arn.account : undefined;
-    if (acct && acct !== principalAccount) add('high', `cross-account sts:AssumeRole into ${acct}`);
+  const act = action.toLowerCase();
+  const every = anyResource(resource);
+  if (act === 'iam:passrole') {
+    add('high', 'iam:PassRole: hands a role to a service');
+    if (every) add('high', 'iam:PassRole on any role');
+  } else if (act === 'sts:assumerole') {
+    const parts = resource.split(':');
+    const acct = parts[0] === 'arn' && parts[2]?.toLowerCase() === 'iam' ? parts[4] : undefined;
+    if (every || acct === '*' || /^role\/\*$/.test(parts.slice(5).join(':')))
+      add('high', 'sts:AssumeRole on any role that trusts the account');
+    else if (acct && acct !== principalAccount) add('high', `cross-account sts:AssumeRole into ${acct}`);
     else add('medium', 'sts:AssumeRole');
-  } else if (IAM_WRITE.test(action)) out.push({ level: 'high', reason: 'an IAM or STS write', about: action });
+  } else if (ESCALATIONS[act])
+    out.push({ level: 'high', reason: `privilege escalation: ${ESCALATIONS[act]}`, about: action });
+  else if (IAM_WRITE.test(act)) out.push({ level: 'high', reason: 'an IAM or STS write', about: action });
   else if (f.accessLevel.includes('Permissions management'))
     out.push({ level: 'high', reason: 'changes who may do what', about: action });
-  if (action === 'kms:Decrypt') add('medium', 'kms:Decrypt');
-  if (action === 'secretsmanager:GetSecretValue') add('high', 'reads secrets (Secrets Manager)');
-  if (action.startsWith('s3:') && bucketsOfPrincipal > 3) add('low', `S3 on ${bucketsOfPrincipal} buckets`);
-  if (action.includes('*')) add('high', 'a wildcard action');
-  else if (resource === '*' && !f.wildcardOnly && scopedMatters(action, f))
+  if (CODE_PATHS[act]) out.push({ level: 'high', reason: `runs code with a role: ${CODE_PATHS[act]}`, about: action });
+  if (PASSROLE_TARGETS.has(act) && principal.passesRole)
+    out.push({ level: 'high', reason: 'with iam:PassRole: runs code as a passed role', about: action });
+  if (act === 'kms:decrypt') {
+    if (every) add('high', 'kms:Decrypt with any key');
+    else add('medium', 'kms:Decrypt');
+  }
+  if (act === 'secretsmanager:getsecretvalue') add('high', 'reads secrets (Secrets Manager)');
+  if (act.startsWith('s3:') && bucketsOfPrincipal > 3) add('low', `S3 on ${bucketsOfPrincipal} buckets`);
+  if (act.includes('*')) add('high', 'a wildcard action');
+  else if (every && !f.wildcardOnly && scopedMatters(act, f))
     add('medium', 'a wildcard resource where the action can name one');
   return out;
 }

@@ -1,6 +1,7 @@
 import { formatAddress } from '../../knowledge/network/cidr.js';
 import {
   topRisk,
+  RISK_ORDER,
   type CiEvidence,
   type CiFinding,
   type FindingType,
@@ -9,7 +10,7 @@ import {
   type NetpolFinding,
   type Risk,
 } from '../../model/finding.js';
-import { netPortRiskList, netRiskList } from './risks.js';
+import { netPortRiskList, netRegionsRiskList, netRiskList, type Region } from './risks.js';
 import { cmp } from '../../model/issue.js';
 import { mergeFlowEvidence, type FlowEvidence, type Peer } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
@@ -321,14 +322,20 @@ function spellOf(endpoints: UniverseEndpoint[]): (v: bigint) => string {
  */
 function riskOf(items: NetGrant[], byName: Map<string, UniverseEndpoint>): CiFinding['risk'] {
   const list: Risk[] = [];
+  const regions: Record<'from' | 'to', Region[]> = { from: [], to: [] };
   for (const g of items) {
-    const to = byName.get(g.to)?.ep;
-    const from = byName.get(g.from)?.ep;
-    if (to?.kind === 'ip') pushAll(list, netRiskList({ kind: 'ip', ip: to.ip }, 'from'));
-    if (from?.kind === 'ip') pushAll(list, netRiskList({ kind: 'ip', ip: from.ip }, 'to'));
+    const to = byName.get(g.to);
+    const from = byName.get(g.from);
+    if (to?.ep.kind === 'ip') pushAll(list, netRiskList({ kind: 'ip', ip: to.ep.ip }, 'from', g, to.range));
+    if (from?.ep.kind === 'ip') pushAll(list, netRiskList({ kind: 'ip', ip: from.ep.ip }, 'to', g, from.range));
+    if (to?.range) regions.from.push(to.range);
+    if (from?.range) regions.to.push(from.range);
     if (g.all) pushAll(list, netPortRiskList());
   }
+  for (const self of ['from', 'to'] as const) pushAll(list, netRegionsRiskList(regions[self], self));
   const level = topRisk(list);
+  // Highest level first, as CiFinding's risk promises (a stable sort keeps the catalogue's order within a level).
+  list.sort((a, b) => RISK_ORDER[a.level] - RISK_ORDER[b.level]);
   return level ? { level, reasons: [...new Set(list.map((r) => r.reason))] } : undefined;
 }
 

@@ -20,7 +20,7 @@ export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
         self === 'from'
           ? `→ ${describePeer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
           : `← ${describePeer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
-      const r = isDenied ? [] : netRiskList(self === 'from' ? e.to : e.from, self).map((x) => x.reason);
+      const r = isDenied ? [] : netRiskList(self === 'from' ? e.to : e.from, self, e).map((x) => x.reason);
       const list = byWorkload.get(key) ?? [];
       list.push({
         text,

@@ -1,5 +1,6 @@
 import {
   topRisk,
+  RISK_ORDER,
   type CiEvidence,
   type CiFinding,
   type FindingType,
@@ -193,7 +194,8 @@ function summary(items: RbacGrant[]): string {
 function riskOf(items: RbacGrant[]): CiFinding['risk'] {
   const all = new Map<string, Risk>();
   for (const i of items) for (const r of k8sRiskList(i)) if (!all.has(r.reason)) all.set(r.reason, r);
-  const list = [...all.values()];
+  // Highest level first, as CiFinding's risk promises (a stable sort keeps the catalogue's order within a level).
+  const list = [...all.values()].sort((a, b) => RISK_ORDER[a.level] - RISK_ORDER[b.level]);
   const level = topRisk(list);
   return level ? { level, reasons: list.map((r) => r.reason) } : undefined;
 }
