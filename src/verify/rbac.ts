@@ -124,6 +124,9 @@ const isWriteOf = (e: K8sAccess, resources: string[]) =>
 
 /** The evaluator's decision on one access; a check the soak itself refused is not replayed (nothing passed it). */
 function decide(policies: RbacPolicySet, req: RbacRequest, e: K8sEdge, c: WriteChecks | undefined): RbacDecision {
+  // Every allowed record changed only finalizers and ownerReferences: no bind or escalate check was made.
+  if (e.gcOnly && isWriteOf(e, ['rolebindings', 'clusterrolebindings', 'roles', 'clusterroles']))
+    return policies.admit({ ...req, gcOnly: true });
   if (isWriteOf(e, ['rolebindings', 'clusterrolebindings'])) {
     if (!c?.roleRefs.length) return c?.refused && !e.roleRefUnknown ? policies.authorize(req) : policies.admit(req);
     let d: RbacDecision = { result: 'deny' };
