@@ -113,9 +113,8 @@ function reference(docs: PolicyDoc[], req: RbacRequest): { result: string; bindi
       for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
       return 0;
     });
+  // Exactly the groups the request carries: the evaluator adds none (the request builders give them).
   const groups = new Set(req.groups);
-  const sa = /^system:serviceaccount:([^:]+):/.exec(req.username);
-  if (sa) groups.add('system:serviceaccounts').add(`system:serviceaccounts:${sa[1]}`).add('system:authenticated');
   const has = (l: string[] | undefined, v: string) => (l ?? []).some((x) => x === '*' || x === v);
   const allows = (r: NonNullable<Obj['rules']>[number]) => {
     if (!has(r.verbs, req.verb)) return false;

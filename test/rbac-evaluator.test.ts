@@ -248,13 +248,32 @@ const cases: Case[] = [
     'allow',
   ],
   [
-    'a service account belongs to system:serviceaccounts:<ns> implicitly',
-    { username: 'system:serviceaccount:ci:runner', resource: 'events', verb: 'create', namespace: 'ci', name: '' },
+    'a service account with the groups its token gives belongs to system:serviceaccounts:<ns>',
+    {
+      username: 'system:serviceaccount:ci:runner',
+      groups: ['system:authenticated', 'system:serviceaccounts', 'system:serviceaccounts:ci'],
+      resource: 'events',
+      verb: 'create',
+      namespace: 'ci',
+      name: '',
+    },
     'allow',
   ],
   [
     "…not to another namespace's group",
-    { username: 'system:serviceaccount:shop:runner', resource: 'events', verb: 'create', namespace: 'ci', name: '' },
+    {
+      username: 'system:serviceaccount:shop:runner',
+      groups: ['system:authenticated', 'system:serviceaccounts', 'system:serviceaccounts:shop'],
+      resource: 'events',
+      verb: 'create',
+      namespace: 'ci',
+      name: '',
+    },
+    'deny',
+  ],
+  [
+    'a username that reads as a service account gains no group the request does not carry',
+    { username: 'system:serviceaccount:ci:runner', resource: 'events', verb: 'create', namespace: 'ci', name: '' },
     'deny',
   ],
   [

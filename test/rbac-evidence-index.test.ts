@@ -106,7 +106,11 @@ function reference(profile: Profile, items: RbacGrant[]) {
   const g = items[0]!;
   const found: Evidence[] = [];
   for (const p of profile.principals) {
-    if (p.username !== g.subject && !(g.subjectKind === 'Group' && p.groups.includes(g.subject))) continue;
+    // A principal is in the groups its requests carried; a service account whose requests carried none, in its own.
+    const ns = /^system:serviceaccount:([^:]+):/.exec(p.username)?.[1];
+    const own = ns ? ['system:authenticated', 'system:serviceaccounts', `system:serviceaccounts:${ns}`] : [];
+    const groups = p.groups.length ? p.groups : own;
+    if (p.username !== g.subject && !(g.subjectKind === 'Group' && groups.includes(g.subject))) continue;
     for (const e of p.k8s) {
       const ev = e.allowed ?? (e.denied ? undefined : e.undecided);
       if (ev && items.some((x) => coversRef(x, e))) found.push(ev);

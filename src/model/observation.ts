@@ -36,6 +36,11 @@ export interface K8sRequestObservation {
   impersonator?: { username: string; groups: string[] };
   /** A binding write whose record does not carry the roleRef (audit level Metadata): the bind it needed is unknown. */
   roleRefUnknown?: boolean;
+  /**
+   * A patch of a Role, ClusterRole, RoleBinding or ClusterRoleBinding: whether its logged body changes only
+   * metadata.finalizers and metadata.ownerReferences (no bind or escalate check; false when no body shows it).
+   */
+  gcOnly?: boolean;
 }
 
 /**

@@ -157,6 +157,12 @@ export interface K8sEdge extends K8sAccess {
   implied?: ImpliedBy[];
   /** A binding write some of whose records did not carry the roleRef: the bind it needed is unknown. */
   roleRefUnknown?: true;
+  /**
+   * A patch of an RBAC object every allowed record of which changed only metadata.finalizers and
+   * metadata.ownerReferences, as its logged body shows: the API server makes no bind or escalate check for it
+   * (IsOnlyMutatingGCFields). Absent when any allowed record was another write, or showed no body.
+   */
+  gcOnly?: true;
 }
 
 /** The request behind an implied check. */

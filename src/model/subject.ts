@@ -35,6 +35,31 @@ export function subjectFromUsername(username: string): Subject {
   return { kind: 'User', name: username };
 }
 
+/**
+ * The groups the API server gives every request of a service account (its token authenticator's:
+ * `system:serviceaccounts`, `system:serviceaccounts:NS`, and `system:authenticated` as for any authenticated user);
+ * none for any other subject.
+ */
+export function serviceAccountGroups(s: Subject): string[] {
+  if (s.kind !== 'ServiceAccount' || !s.namespace) return [];
+  return ['system:authenticated', 'system:serviceaccounts', `system:serviceaccounts:${s.namespace}`];
+}
+
+/**
+ * Who a Kubernetes request made by a principal is judged as, its groups explicit (an evaluator adds none): a group
+ * as an anonymous member of it; anyone else as `username` with the groups its requests carried (an audit record's
+ * user.groups), exactly, when there are any; a service account whose requests carried none (a binding's subject in
+ * `diff`, a log without user.groups), with the groups its token gives (`serviceAccountGroups`).
+ */
+export function k8sRequester(
+  s: Subject,
+  username: string,
+  recorded: readonly string[] = [],
+): { username: string; groups: string[] } {
+  if (s.kind === 'Group') return { username: '', groups: [username] };
+  return { username, groups: recorded.length ? [...recorded] : serviceAccountGroups(s) };
+}
+
 /** Stable key, also the sort key of principals: `serviceaccount:shop:web`, `user:alice`, `group:devs`. */
 export function subjectKey(s: Subject): string {
   switch (s.kind) {

@@ -236,6 +236,8 @@ export class ProfileBuilder {
   private record(p: PrincipalState, prefix: number, obs: K8sRequestObservation, decision: Decision): void {
     const edge = this.k8s.count(p.edges, prefix, obs.access.name, decision, obs);
     if (obs.roleRefUnknown) this.k8s.markRoleRefUnknown(edge);
+    // Only allowed records say what was written (a RequestReceived record shows no body, a refused one wrote nothing).
+    if (obs.gcOnly !== undefined && decision === 'allow') this.k8s.markWrite(edge, obs.gcOnly);
     if (obs.created && obs.decision === 'allow') {
       const a = obs.access;
       const k = tupleKey(a.namespace, a.apiGroup, a.resource);

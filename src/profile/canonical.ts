@@ -166,5 +166,6 @@ function canonicalEdge(e: K8sEdge): K8sEdge {
   if (e.undecided) out.undecided = opt(e.undecided)!;
   if (e.implied) out.implied = e.implied.map(canonicalImplied);
   if (e.roleRefUnknown) out.roleRefUnknown = true;
+  if (e.gcOnly) out.gcOnly = true;
   return out;
 }

@@ -48,8 +48,8 @@ type PrefixTrie = Map<string, PrefixTrie | number>;
  * The Kubernetes edges of a builder, compact (ADR 0010 addendum): an edge is a number reached from its principal's
  * K8sEdges by its name and the number of its interned access-without-name (its prefix); per number, in `slots`, the
  * evidence accumulators of its allowed, denied and undecided records in the builder's EvidenceStore (-1: none), its
- * prefix and the next edge of its chain (-1: none); and, rarely, the requests that implied it or that its roleRef was
- * unknown.
+ * prefix and the next edge of its chain (-1: none); and, rarely, the requests that implied it, that its roleRef was
+ * unknown, or that it wrote only GC fields.
  */
 export class K8sEdgeTable {
   /** Interned (namespace, group, resource, subresource, URL, verb) tuples: the access without its name. */
@@ -59,6 +59,8 @@ export class K8sEdgeTable {
   private size = 0;
   private readonly implied = new Map<number, Map<string, ImpliedBy>>();
   private readonly roleRefUnknown = new Set<number>();
+  /** RBAC object patches: whether every allowed record changed only GC fields (K8sEdge.gcOnly). */
+  private readonly gcOnly = new Map<number, boolean>();
 
   constructor(private readonly ev: EvidenceStore) {}
 
@@ -144,6 +146,11 @@ export class K8sEdgeTable {
     this.roleRefUnknown.add(n);
   }
 
+  /** An allowed record of an RBAC object patch on edge `n`: GC fields only or not (any other write wins). */
+  markWrite(n: number, gcOnly: boolean): void {
+    this.gcOnly.set(n, gcOnly && this.gcOnly.get(n) !== false);
+  }
+
   /** Edge `n`, named `name`, as the profile has it. */
   private edge(name: string, n: number): K8sEdge {
     const p = this.prefixes[this.slots[STRIDE * n + PREFIX]!]!;
@@ -166,6 +173,7 @@ export class K8sEdgeTable {
     const implied = this.implied.get(n);
     if (implied) edge.implied = sortImplied(implied.values());
     if (this.roleRefUnknown.has(n)) edge.roleRefUnknown = true;
+    if (this.gcOnly.get(n) === true) edge.gcOnly = true;
     return edge;
   }
 

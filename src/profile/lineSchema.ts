@@ -71,6 +71,7 @@ export const LINE_SCHEMAS = {
       Type.Array(Type.Object({ request: AccessTuple, as: Type.Optional(Str), role: Type.Optional(Str) })),
     ),
     roleRefUnknown: Type.Optional(Type.Literal(true)),
+    gcOnly: Type.Optional(Type.Literal(true)),
   }),
   aws: Type.Object({
     /** eventSource, eventName, region, account (`""` when unknown). */

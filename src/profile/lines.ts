@@ -121,6 +121,7 @@ export function k8sLine(e: K8sEdge): string {
       return x;
     });
   if (e.roleRefUnknown) o['roleRefUnknown'] = true;
+  if (e.gcOnly) o['gcOnly'] = true;
   return JSON.stringify(o);
 }
 
@@ -186,6 +187,7 @@ export function k8sEdgeOf(v: {
   undecided?: CompactEvidence;
   implied?: { request: AccessTuple; as?: string; role?: string }[];
   roleRefUnknown?: true;
+  gcOnly?: true;
 }): K8sEdge | string {
   const e: K8sEdge = unpackAccess(v.k8s);
   for (const slot of ['allowed', 'denied', 'undecided'] as const) {
@@ -204,6 +206,7 @@ export function k8sEdgeOf(v: {
       return x;
     });
   if (v.roleRefUnknown) e.roleRefUnknown = true;
+  if (v.gcOnly) e.gcOnly = true;
   return e;
 }
 

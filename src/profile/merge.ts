@@ -67,6 +67,8 @@ function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
   // The requests behind an implied check are a set union; an unknown roleRef in either stays unknown.
   if (a.implied || b.implied) out.implied = sortImplied([...(a.implied ?? []), ...(b.implied ?? [])]);
   if (a.roleRefUnknown || b.roleRefUnknown) out.roleRefUnknown = true;
+  // GC fields only when every allowed record wrote only them: a side without allowed records says nothing.
+  if ((a.gcOnly || !a.allowed) && (b.gcOnly || !b.allowed) && (a.gcOnly || b.gcOnly)) out.gcOnly = true;
   return out;
 }
 

@@ -56,6 +56,7 @@ const K8sEdge = Type.Object({
   undecided: Type.Optional(Evidence),
   implied: Type.Optional(Type.Array(ImpliedBy)),
   roleRefUnknown: Type.Optional(Type.Literal(true)),
+  gcOnly: Type.Optional(Type.Literal(true)),
 });
 
 const Implied = Type.Object({ action: Str, resource: Str, via: Str });

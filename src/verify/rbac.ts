@@ -1,6 +1,7 @@
 import { accessKey, describeAccess, type K8sAccess } from '../model/access.js';
 import { tally, type Finding, type FindingEvidence, type VerifyReport } from '../model/finding.js';
 import type { Evidence } from '../model/evidence.js';
+import { k8sRequester } from '../model/subject.js';
 import {
   edgeAccess,
   grantableEdges,
@@ -123,6 +124,9 @@ const isWriteOf = (e: K8sAccess, resources: string[]) =>
 
 /** The evaluator's decision on one access; a check the soak itself refused is not replayed (nothing passed it). */
 function decide(policies: RbacPolicySet, req: RbacRequest, e: K8sEdge, c: WriteChecks | undefined): RbacDecision {
+  // Every allowed record changed only finalizers and ownerReferences: no bind or escalate check was made.
+  if (e.gcOnly && isWriteOf(e, ['rolebindings', 'clusterrolebindings', 'roles', 'clusterroles']))
+    return policies.admit({ ...req, gcOnly: true });
   if (isWriteOf(e, ['rolebindings', 'clusterrolebindings'])) {
     if (!c?.roleRefs.length) return c?.refused && !e.roleRefUnknown ? policies.authorize(req) : policies.admit(req);
     let d: RbacDecision = { result: 'deny' };
@@ -149,14 +153,12 @@ export function emptyReport(profile: Pick<Profile, 'skipped'>): VerifyReport {
   };
 }
 
-/** The request a principal's access stands for. A group principal is replayed as an anonymous member. */
+/**
+ * The request a principal's access stands for, with the groups its records carried (`k8sRequester`). A group
+ * principal is replayed as an anonymous member.
+ */
 function request(p: Principal, e: K8sEdge): RbacRequest {
-  const isGroup = p.subject.kind === 'Group';
-  return {
-    username: isGroup ? '' : p.username,
-    groups: isGroup ? [p.username] : p.groups,
-    ...edgeAccess(e),
-  };
+  return { ...k8sRequester(p.subject, p.username, p.groups), ...edgeAccess(e) };
 }
 
 function finding(p: Principal, e: K8sEdge, ev: Evidence): Finding {

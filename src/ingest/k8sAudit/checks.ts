@@ -78,7 +78,7 @@ export function escalationChecks(
   // The RBAC storage (pkg/registry/rbac/*/policybased) makes no bind or escalate check on an update that changes only
   // what the garbage collector changes (rbacregistry.IsOnlyMutatingGCFields). The old object is not logged, so only a
   // patch whose body touches nothing else proves it; any other write keeps its check.
-  if (req.verb === 'patch' && gcOnlyPatch(ev['requestObject'])) return none;
+  if (gcOnlyWrite(ev, req)) return none;
   const d = checkDecision(decision, code);
   if (d === undefined) return none;
   if (isRole) {
@@ -111,6 +111,16 @@ export function escalationChecks(
     implied: [{ access: access('bind', RBAC, resource, req.namespace, name), decision: d }],
     roleRefUnknown: false,
   };
+}
+
+/**
+ * For a patch of a Role, ClusterRole, RoleBinding or ClusterRoleBinding: whether its body shows it changes only what
+ * the garbage collector changes (`gcOnlyPatch`); undefined for any other request.
+ */
+export function gcOnlyWrite(ev: Record<string, unknown>, req: K8sAccess): boolean | undefined {
+  if (req.verb !== 'patch' || req.apiGroup !== RBAC || req.subresource !== '') return undefined;
+  if (!['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].includes(req.resource)) return undefined;
+  return gcOnlyPatch(ev['requestObject']);
 }
 
 /** The fields IsOnlyMutatingGCFields lets change (selfLink and managedFields apart: no client patches them). */

@@ -16,7 +16,7 @@ import {
 } from '../../knowledge/kubernetes/names.js';
 import { apiGroupOf } from '../../knowledge/kubernetes/apiGroups.js';
 import { remembered } from '../../util/memo.js';
-import { escalationChecks, impersonationChecks, type CheckProblem, type Checks } from './checks.js';
+import { escalationChecks, gcOnlyWrite, impersonationChecks, type CheckProblem, type Checks } from './checks.js';
 import { isObj } from '../../util/json.js';
 
 // User and group names repeat record after record and take the most checking: checked once each. The
@@ -203,6 +203,8 @@ function addChecks(
       : escalationChecks(ev, obs.access, obs.decision, code, obs.stage, obs.groups);
   if ('code' in esc) return esc;
   if (esc.roleRefUnknown) obs.roleRefUnknown = true;
+  const gc = obs.decision === 'unreached' ? undefined : gcOnlyWrite(ev, obs.access);
+  if (gc !== undefined) obs.gcOnly = gc;
   if (!impersonator) {
     if (esc.implied.length) obs.implied = esc.implied;
     return undefined;

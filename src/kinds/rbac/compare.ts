@@ -11,6 +11,7 @@ import {
 } from '../../model/finding.js';
 import { k8sRiskList } from './risks.js';
 import { cmp } from '../../model/issue.js';
+import { k8sRequester, subjectFromUsername, type Subject } from '../../model/subject.js';
 import type { BindingGrant, RbacPolicySet, RbacRequest } from '../../verify/rbac/types.js';
 import { dedupe, uniqueLocations } from '../findings.js';
 import { evidenceOf, principalsBySubject } from './evidence.js';
@@ -157,11 +158,16 @@ function rbacGrants(
   return { grants: dedupe(grants, grantKey), undetermined };
 }
 
+/**
+ * The request a grant stands for, made by its subject: a group's by an anonymous member, anyone else's with the groups
+ * the API server gives them (a service account's token: `system:serviceaccounts` and its namespace's; see
+ * `k8sRequester`). A User subject named `system:serviceaccount:NS:N` is that service account: its requests carry them.
+ */
 function request(g: RbacGrant): RbacRequest {
-  const isGroup = g.subjectKind === 'Group';
+  const subject: Subject =
+    g.subjectKind === 'Group' ? { kind: 'Group', name: g.subject } : subjectFromUsername(g.subject);
   return {
-    username: isGroup ? '' : g.subject,
-    groups: isGroup ? [g.subject] : [],
+    ...k8sRequester(subject, g.subject),
     verb: g.verb,
     apiGroup: g.apiGroup,
     resource: g.resource,

@@ -1,6 +1,7 @@
 import type { Evidence } from '../../model/evidence.js';
 import type { CiEvidence } from '../../model/finding.js';
 import { grantEvidence, isGrantable, type Principal, type Profile } from '../../model/profile.js';
+import { serviceAccountGroups } from '../../model/subject.js';
 import { fromEvidence, mergeAll } from '../findings.js';
 import type { RbacGrant } from './compare.js';
 import { trimStars } from '../../verify/rbac/match.js';
@@ -59,7 +60,8 @@ export function principalsBySubject(profile: Profile): PrincipalIndex {
   };
   profile.principals.forEach((p, i) => {
     add(users, p.username, i);
-    for (const g of p.groups) add(groups, g, i);
+    // The groups its requests are judged with: those they carried, else a service account's own (`k8sRequester`).
+    for (const g of p.groups.length ? p.groups : serviceAccountGroups(p.subject)) add(groups, g, i);
   });
   return { principals: profile.principals, users, groups, groupAccesses: new Map() };
 }

@@ -17,7 +17,7 @@ type Checks = Pick<RbacPolicySet, 'authorize' | 'rulesFor' | 'roleRules'>;
  * 3. a RoleBinding or ClusterRoleBinding write (create, update, patch): `bind` on the role its roleRef names, in
  *    the binding's namespace, or the user holds every rule of that role there; a Role or ClusterRole write:
  *    `escalate` on it (with the request's own name), or the user holds every rule written. Members of
- *    system:masters skip 3.
+ *    system:masters skip 3, and so does a write changing only finalizers and ownerReferences (`gcOnly`).
  * Rules that are not known (a role not among the policies, such as the built-in admin; a body not logged) are
  * not taken as held: the write is refused, and the reason says why. Bindings of the user's whose roles are not
  * given make a refusal undetermined (they might hold the rules).
@@ -62,7 +62,7 @@ export function admit(set: Checks, req: RbacRequest): RbacDecision {
       };
   }
   if (d.result !== 'allow' || req.groups.includes('system:masters')) return d;
-  if (req.apiGroup !== RBAC || req.subresource !== '' || !WRITES.has(req.verb)) return d;
+  if (req.apiGroup !== RBAC || req.subresource !== '' || !WRITES.has(req.verb) || req.gcOnly) return d;
   if (req.resource === 'rolebindings' || req.resource === 'clusterrolebindings') {
     const ref = req.roleRef;
     if (!ref)

@@ -266,13 +266,11 @@ class PolicySet implements RbacPolicySet {
     return found;
   }
 
-  /** The bindings of each subject a request is made as: the user, its service account, its groups. */
+  /** The bindings of each subject a request is made as: the user, its service account, its groups (as given). */
   private subjectLists(req: { username: string; groups: readonly string[] }): BindingDef[][] {
+    // Exactly the groups given: a username that reads as a service account's gains none here (the request builders
+    // give a service account principal its groups, ../../model/subject.ts `serviceAccountGroups`).
     const groups = new Set(req.groups);
-    if (req.username.startsWith(SA_PREFIX)) {
-      const ns = req.username.slice(SA_PREFIX.length).split(':')[0]!;
-      groups.add('system:serviceaccounts').add(`system:serviceaccounts:${ns}`).add('system:authenticated');
-    }
     const keys = req.username !== '' ? [`u:${req.username}`, `sa:${req.username}`] : [];
     for (const g of groups) keys.push(`g:${g}`);
     const out: BindingDef[][] = [];

@@ -19,6 +19,11 @@ export interface RbacRequest extends K8sAccess {
   /** A Role or ClusterRole write: the rules written, when the request body was logged (for `escalate`). */
   roleRules?: readonly PolicyRule[];
   /**
+   * An RBAC object write that changes only metadata.finalizers and metadata.ownerReferences: the API server makes no
+   * bind or escalate check for it (IsOnlyMutatingGCFields), only the request's own authorization.
+   */
+  gcOnly?: boolean;
+  /**
    * The request stands for every name of its resource (what a rule without resourceNames grants, as `diff` and
    * `check` ask): only a rule without names allows it, and `name` is not compared. No name can stand for this: `*`
    * and `""` are names a rule may list.
