@@ -29,21 +29,28 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
   const visit = (o: unknown, d: PolicyDoc) => {
     if (!isObj(o)) return;
     if (o['kind'] === 'List' && Array.isArray(o['items'])) return o['items'].forEach((x) => visit(x, d));
-    if (o['kind'] !== 'NetworkPolicy' && o['kind'] !== 'CiliumNetworkPolicy') return;
+    const clusterwide = o['kind'] === 'CiliumClusterwideNetworkPolicy';
+    if (o['kind'] !== 'NetworkPolicy' && o['kind'] !== 'CiliumNetworkPolicy' && !clusterwide) return;
     const meta = isObj(o['metadata']) ? o['metadata'] : {};
     const name = typeof meta['name'] === 'string' ? meta['name'] : '';
-    const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
-    if (!name || !namespace || !isObj(o['spec'])) {
-      issues.push({
-        kind: 'issue',
-        code: 'policy.invalid-netpol',
-        file: d.file,
-        line: 1,
-        message: `${o['kind']} needs metadata.name, metadata.namespace and spec (document ${d.index + 1}); left out`,
-      });
+    // A clusterwide policy has no namespace: it is kept under '' (no namespaced object has it), which the evaluator
+    // reads as selecting endpoints, and peers that name no namespace, in every namespace.
+    const namespace = clusterwide ? '' : typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
+    const issue = (message: string) =>
+      issues.push({ kind: 'issue', code: 'policy.invalid-netpol', file: d.file, line: 1, message });
+    if (!name || (!namespace && !clusterwide) || !isObj(o['spec'])) {
+      const needs = clusterwide ? 'metadata.name and spec' : 'metadata.name, metadata.namespace and spec';
+      issue(`${o['kind']} needs ${needs} (document ${d.index + 1}); left out`);
       return;
     }
     const spec = o['spec'];
+    if (clusterwide && spec['nodeSelector'] !== undefined) {
+      // A host policy: it selects nodes, which no flow here is judged as (their pods' traffic is the pods').
+      issue(
+        `CiliumClusterwideNetworkPolicy ${name} selects nodes (nodeSelector): host policies are not evaluated; left out`,
+      );
+      return;
+    }
     if (o['kind'] === 'NetworkPolicy' && !isObj(spec['podSelector'])) {
       issues.push({
         kind: 'issue',
@@ -54,16 +61,21 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
       });
       return;
     }
-    if (o['kind'] === 'CiliumNetworkPolicy')
+    if (o['kind'] !== 'NetworkPolicy')
       for (const message of ciliumProblems(spec))
         issues.push({
           kind: 'issue',
           code: 'policy.cilium-unknown-entity',
           file: d.file,
           line: 1,
-          message: `CiliumNetworkPolicy ${namespace}/${name} (document ${d.index + 1}): ${message}`,
+          message: `${o['kind']} ${clusterwide ? name : `${namespace}/${name}`} (document ${d.index + 1}): ${message}`,
         });
-    policies.push({ kind: o['kind'], name, namespace, spec });
+    policies.push({
+      kind: o['kind'] === 'NetworkPolicy' ? 'NetworkPolicy' : 'CiliumNetworkPolicy',
+      name,
+      namespace,
+      spec,
+    });
   };
   for (const d of docs) visit(d.object, d);
   return { policies, issues };

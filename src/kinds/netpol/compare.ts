@@ -188,7 +188,7 @@ function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, Flo
 
 const isNetpol = (d: PolicyDoc) => {
   const k = (d.object as { kind?: string } | null)?.kind;
-  return k === 'NetworkPolicy' || k === 'CiliumNetworkPolicy';
+  return k === 'NetworkPolicy' || k === 'CiliumNetworkPolicy' || k === 'CiliumClusterwideNetworkPolicy';
 };
 const namespaceOf = (d: PolicyDoc) => (d.object as { metadata?: { namespace?: string } }).metadata?.namespace;
 

@@ -207,9 +207,11 @@ function endpointsMatch(list: unknown, policyNs: string, other: Endpoint): Tri {
     if (entity !== undefined) t = entitiesMatch([entity], other);
     else if (other.kind === 'pod') {
       const s = ciliumSelector(sel);
-      // A selector that names no namespace means the policy's own.
+      // A selector that names no namespace means the policy's own; a clusterwide policy's (policyNs '') any.
       const nsGiven =
-        Object.hasOwn(s.matchLabels, POD_NAMESPACE) || s.matchExpressions.some((e) => e.key === POD_NAMESPACE);
+        policyNs === '' ||
+        Object.hasOwn(s.matchLabels, POD_NAMESPACE) ||
+        s.matchExpressions.some((e) => e.key === POD_NAMESPACE);
       t = (nsGiven || other.namespace === policyNs) && labelSelectorMatches(s, ciliumLabels(other)) ? YES : NO;
     }
     if (t > out) out = t;

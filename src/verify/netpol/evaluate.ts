@@ -94,7 +94,10 @@ export { inCidr };
 
 export class NetworkPolicySet {
   readonly policies: Policy[] = [];
-  /** The policies of each namespace: a pod is selected only by its own namespace's. */
+  /**
+   * The policies of each namespace: a pod is selected only by its own namespace's, and by the clusterwide ones (a
+   * CiliumClusterwideNetworkPolicy, kept under the namespace '', which no namespaced object has).
+   */
   private readonly byNamespace = new Map<string, Policy[]>();
   /** The policies selecting an endpoint, per direction, by the endpoint object (pairs reuse theirs). */
   private isolating = new WeakMap<Endpoint, { Ingress?: Selecting; Egress?: Selecting }>();
@@ -144,7 +147,9 @@ export class NetworkPolicySet {
     if (!cached) this.isolating.set(pod, (cached = {}));
     let sel = cached[dir];
     if (!sel) {
-      const selecting = (this.byNamespace.get(pod.namespace) ?? []).filter(
+      const own = this.byNamespace.get(pod.namespace) ?? [];
+      const clusterwide = this.byNamespace.get('') ?? [];
+      const selecting = (clusterwide.length ? [...clusterwide, ...own] : own).filter(
         (p) => (p.types.has(dir) || p.ruled.has(dir) || p.denies.has(dir)) && this.selects(p, pod),
       );
       sel = {
@@ -158,7 +163,7 @@ export class NetworkPolicySet {
   }
 
   private selects(p: Policy, pod: Extract<Endpoint, { kind: 'pod' }>): boolean {
-    if (p.namespace !== pod.namespace) return false;
+    if (p.namespace !== '' && p.namespace !== pod.namespace) return false;
     if (p.kind === 'NetworkPolicy') return selectorMatches(p.spec['podSelector'] ?? {}, pod.labels);
     return labelSelectorMatches(ciliumSelector(p.spec['endpointSelector']), ciliumLabels(pod));
   }
@@ -203,7 +208,7 @@ export class NetworkPolicySet {
         const t = ciliumRule(r, dir, p.namespace, other, c, this.context, true);
         if (t > denied) {
           denied = t;
-          if (explain) deniedBy = `${p.kind} ${p.namespace}/${p.name} ${d}Deny rule ${i}`;
+          if (explain) deniedBy = `${policyName(p)} ${d}Deny rule ${i}`;
         }
         if (denied === YES) return { answer: NO, detail: explain ? `${d}: denied by ${deniedBy}` : '' };
       }
@@ -221,7 +226,7 @@ export class NetworkPolicySet {
             : ciliumRule(r, dir, p.namespace, other, c, this.context, false);
         if (t > allowed) {
           allowed = t;
-          if (explain) allowedBy = `${p.kind} ${p.namespace}/${p.name} rule ${i}`;
+          if (explain) allowedBy = `${policyName(p)} rule ${i}`;
         }
         if (allowed === YES) break;
       }
@@ -241,7 +246,7 @@ export class NetworkPolicySet {
     }
     return {
       answer,
-      detail: `${d} of ${self.namespace} pod isolated by ${isolating.map((p) => `${p.namespace}/${p.name}`).join(', ')}; no rule allows it`,
+      detail: `${d} of ${self.namespace} pod isolated by ${isolating.map((p) => (p.namespace ? `${p.namespace}/${p.name}` : p.name)).join(', ')}; no rule allows it`,
     };
   }
 
@@ -292,6 +297,11 @@ export class NetworkPolicySet {
     if (p['podSelector'] !== undefined) return selectorMatches(p['podSelector'], ep.labels);
     return p['namespaceSelector'] !== undefined;
   }
+}
+
+/** A policy as findings name it: `CiliumNetworkPolicy ns/name`, `CiliumClusterwideNetworkPolicy name`. */
+function policyName(p: Policy): string {
+  return p.namespace ? `${p.kind} ${p.namespace}/${p.name}` : `CiliumClusterwideNetworkPolicy ${p.name}`;
 }
 
 /** Peer lists at least this long are split by namespace; shorter ones are read in full. */
