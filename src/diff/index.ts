@@ -87,8 +87,10 @@ export async function diffPolicies(base: PolicySide, head: PolicySide, opts: Com
   ];
   for (const [from, to, type] of directions) {
     for (const c of kinds.values()) {
-      const { grants, undetermined } = await c.grants(from);
+      const { grants, undetermined, changes } = await c.grants(from);
       pushAll(report.undetermined, undetermined);
+      const list = type === 'new-access' ? report.newAccess : report.removedAccess;
+      for (const f of changes ?? []) list.push({ ...f, type });
       const missing: unknown[] = [];
       for (const g of grants) {
         const cov = c.covered(g, to);
@@ -96,7 +98,6 @@ export async function diffPolicies(base: PolicySide, head: PolicySide, opts: Com
         else if (cov !== 'yes')
           report.undetermined.push({ ...c.finding('undetermined', [g]), detail: cov.undetermined });
       }
-      const list = type === 'new-access' ? report.newAccess : report.removedAccess;
       for (const group of groupBy(missing, (g) => (c.changeKey ?? c.groupKey)(g)))
         list.push(c.finding(type, group, c.evidence?.(group)));
     }

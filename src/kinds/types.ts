@@ -206,8 +206,12 @@ export type Coverage = 'yes' | 'no' | { undetermined: string };
 
 /** One kind's grants over the sides given, each judged by the evaluator `verify` uses. */
 export interface Comparison<G = unknown> {
-  /** Every grant of a side, with a finding for each that cannot be stated (a Condition, a missing role). */
-  grants(side: number): Promise<{ grants: G[]; undetermined: CiFinding[] }>;
+  /**
+   * Every grant of a side, with a finding for each that cannot be stated (a Condition, a missing role), and, in a
+   * `diff` of two sides, `changes`: findings the kind decides whole (an IAM NotAction statement the other side does
+   * not have is new or removed access as such).
+   */
+  grants(side: number): Promise<{ grants: G[]; undetermined: CiFinding[]; changes?: CiFinding[] }>;
   /** Whether side `by` grants at least `g`. */
   covered(g: G, by: number): Coverage;
   /** Grants with one key are one finding (the resources or names listed inside it). */

@@ -72,7 +72,7 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
   const sets = sides.map((s) => s.policies.set);
   const label = labeler(ctx.profile, sets);
   const comparison: Comparison<IamGrant> = {
-    grants: (i) => iamGrants(sets[i]!, ctx.texts, label),
+    grants: (i) => iamGrants(sets[i]!, ctx.texts, label, sets.length === 2 ? sets[1 - i] : undefined),
     covered(g, by): Coverage {
       const policies = sets[by]!.byPrincipal.get(g.principal) ?? [];
       if (policies.length === 0) return 'no';
@@ -97,13 +97,23 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
   return comparison as Comparison;
 }
 
+/**
+ * A side's grants. With the other side of a diff (`other`), an Allow this side cannot enumerate is no longer only
+ * undetermined, which no `--fail-on` fails on: a NotAction or NotResource statement the other side does not have word
+ * for word (Sid aside) is a change as a whole, a high risk; a conditional Allow's grants are asked of the other side
+ * as if unconditional, and those it does not cover are a change "under a Condition". Without `other` (`check`), or
+ * when the other side has the same statement, they stay undetermined.
+ */
 async function iamGrants(
   set: IamPolicySet,
   texts: Map<string, string>,
   label: (p: string) => string,
-): Promise<{ grants: IamGrant[]; undetermined: CiFinding[] }> {
+  other?: IamPolicySet,
+): Promise<{ grants: IamGrant[]; undetermined: CiFinding[]; changes: CiFinding[] }> {
   const grants: IamGrant[] = [];
   const undetermined: CiFinding[] = [];
+  const changes: CiFinding[] = [];
+  const twins = other ? statementKeys(other) : undefined;
   const unsure = (principal: string, detail: string, at: Location) =>
     undetermined.push({
       type: 'undetermined',
@@ -118,15 +128,51 @@ async function iamGrants(
     for (const pol of policies) {
       const stmts = readStatements(pol.document);
       if (typeof stmts === 'string') continue;
-      for (const st of stmts) {
+      for (const [index, st] of stmts.entries()) {
         if (st.effect !== 'Allow') continue;
         const at = statementLine(pol.name, texts.get(pol.name), st.sid);
+        const twin = !twins || twins.has(statementKey(principal, pol.document, index));
+        if ((st.notActions || st.notResources) && !twin) {
+          const not = st.notActions ? 'NotAction' : 'NotResource';
+          const listed = (st.notActions ?? st.notResources)!.join(', ');
+          changes.push({
+            type: 'new-access',
+            kind: 'iam',
+            principal: label(principal),
+            access: {
+              action: st.notActions ? `NotAction ${listed}` : st.actions!.join(', '),
+              resources: st.notResources ? [`NotResource ${listed}`] : st.resources!,
+            },
+            summary: `statement ${st.sid}: ${not} allows everything but ${listed}${st.conditional ? ', under a Condition' : ''}`,
+            risk: { level: 'high', reasons: [`${not}: allows everything but what it lists`] },
+            locations: [at],
+          });
+          continue;
+        }
         if (st.notActions || st.notResources) {
           unsure(
             principal,
             `${pol.name} ${st.sid}: ${st.notActions ? 'NotAction' : 'NotResource'} allows everything but what it lists; compared only through the other side's grants`,
             at,
           );
+          continue;
+        }
+        if (st.conditional && !twin && other) {
+          const uncovered: IamGrant[] = [];
+          for (const pattern of st.actions!)
+            for (const action of await expandAction(pattern))
+              for (const resource of st.resources!) {
+                // What the side's own Deny statements take away is not granted, Condition or not.
+                if (evaluateIdentityPolicies(policies, { action, resource }).result === 'deny') continue;
+                const theirs = other.byPrincipal.get(principal) ?? [];
+                if (theirs.length && evaluateIdentityPolicies(theirs, { action, resource }).result === 'allow')
+                  continue;
+                uncovered.push({ principal, action, resource, at, pattern, facts: await actionFacts(action) });
+              }
+          for (const group of groupByPattern(uncovered)) {
+            const f = finding('new-access', group, label);
+            changes.push({ ...f, summary: `${f.summary}, under a Condition` });
+          }
           continue;
         }
         if (st.conditional) {
@@ -152,7 +198,52 @@ async function iamGrants(
       }
     }
   }
-  return { grants: dedupe(grants, grantKey), undetermined };
+  return { grants: dedupe(grants, grantKey), undetermined, changes };
+}
+
+/** Grants of one statement, one group per action pattern as written. */
+function groupByPattern(items: IamGrant[]): IamGrant[][] {
+  const by = new Map<string, IamGrant[]>();
+  for (const g of items) {
+    const list = by.get(g.pattern);
+    if (list) list.push(g);
+    else by.set(g.pattern, [g]);
+  }
+  return [...by.values()];
+}
+
+/** A statement word for word, its Sid aside, keys sorted: the same permission whatever its place or Sid. */
+function statementKey(principal: string, doc: unknown, index: number): string {
+  const raw = (doc as { Statement?: unknown }).Statement;
+  const s = (Array.isArray(raw) ? raw[index] : raw) as Record<string, unknown>;
+  const { Sid: _sid, ...rest } = s;
+  return JSON.stringify([principal, sorted(rest)]);
+}
+
+function sorted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sorted);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+  );
+}
+
+const keysOf = new WeakMap<IamPolicySet, Set<string>>();
+
+/** The keys of every statement of a side, per principal (built once per side). */
+function statementKeys(set: IamPolicySet): Set<string> {
+  let keys = keysOf.get(set);
+  if (keys) return keys;
+  keys = new Set();
+  for (const [principal, policies] of set.byPrincipal)
+    for (const pol of policies) {
+      const stmts = readStatements(pol.document);
+      if (typeof stmts !== 'string') for (const i of stmts.keys()) keys.add(statementKey(principal, pol.document, i));
+    }
+  keysOf.set(set, keys);
+  return keys;
 }
 
 // Lines of each statement per policy file, indexed once per file text (a policy of 10,000 statements is located in
