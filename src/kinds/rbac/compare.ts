@@ -66,7 +66,7 @@ export async function compareRbac(sides: CompareSide<RbacPolicySet>[], ctx: Comp
   };
   const comparison: Comparison<RbacGrant> = {
     async grants(i) {
-      return rbacGrants(sets[i]!, ctx.texts);
+      return rbacGrants(sets[i]!, ctx.texts, sets.length === 2 ? sets[1 - i] : undefined);
     },
     covered(g, by): Coverage {
       const d = sets[by]!.authorize(request(g));
@@ -90,16 +90,57 @@ export async function compareRbac(sides: CompareSide<RbacPolicySet>[], ctx: Comp
   return comparison as Comparison;
 }
 
+/** A subject bound to a role, the binding's own name aside: the same grant whatever the binding is called. */
+const bindingKey = (b: BindingGrant['binding']) =>
+  JSON.stringify([
+    b.subjectKind,
+    b.subjectName,
+    b.bindingKind,
+    b.bindingKind === 'RoleBinding' ? b.bindingNamespace : '',
+    b.roleKind,
+    b.roleName,
+  ]);
+
+const bindingKeysOf = new WeakMap<RbacPolicySet, Set<string>>();
+function bindingKeys(set: RbacPolicySet): Set<string> {
+  let keys = bindingKeysOf.get(set);
+  if (!keys) bindingKeysOf.set(set, (keys = new Set(set.grants().map((g) => bindingKey(g.binding)))));
+  return keys;
+}
+
+/**
+ * A side's grants. A binding whose role's rules are not known (a role not given, an aggregated role without its
+ * sources) is undetermined, which no `--fail-on` fails on; in a `diff` (`other`), one the other side does not have
+ * (the same subject bound to the same role) is a change as a whole, a high risk: binding a service account to
+ * `cluster-admin`, a built-in role no repository holds, passed `--fail-on any`.
+ */
 function rbacGrants(
   set: RbacPolicySet,
   texts: Map<string, string>,
-): { grants: RbacGrant[]; undetermined: CiFinding[] } {
+  other?: RbacPolicySet,
+): { grants: RbacGrant[]; undetermined: CiFinding[]; changes: CiFinding[] } {
   const grants: RbacGrant[] = [];
   const undetermined: CiFinding[] = [];
+  const changes: CiFinding[] = [];
+  const twins = other ? bindingKeys(other) : undefined;
   for (const g of set.grants()) {
     const b = g.binding;
     const at = bindingLine(b.file, texts, b.bindingName);
     const subject = b.subjectName;
+    if (!g.rules && twins && !twins.has(bindingKey(b))) {
+      const where = b.bindingKind === 'RoleBinding' ? `in ${b.bindingNamespace}` : 'cluster-wide';
+      const why = b.roleName === 'cluster-admin' && b.roleKind === 'ClusterRole' ? ': every permission' : '';
+      changes.push({
+        type: 'new-access',
+        kind: 'rbac',
+        principal: subject,
+        access: { verb: '*', ...(b.bindingKind === 'RoleBinding' ? { namespace: b.bindingNamespace } : {}) },
+        summary: `${b.bindingKind} ${b.bindingNamespace ? b.bindingNamespace + '/' : ''}${b.bindingName} binds ${b.roleKind} ${b.roleName} ${where}: ${g.unknown}`,
+        risk: { level: 'high', reasons: [`binds a role whose rules are not known${why}`] },
+        locations: [at],
+      });
+      continue;
+    }
     if (!g.rules) {
       const detail = `${b.bindingKind} ${b.bindingNamespace ? b.bindingNamespace + '/' : ''}${b.bindingName}: ${g.unknown}`;
       undetermined.push({
@@ -155,7 +196,7 @@ function rbacGrants(
       }
     }
   }
-  return { grants: dedupe(grants, grantKey), undetermined };
+  return { grants: dedupe(grants, grantKey), undetermined, changes };
 }
 
 /**
