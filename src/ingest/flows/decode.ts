@@ -1,7 +1,7 @@
 import { stableLabels, workloadNameFromPod, type Resolver } from '../../inventory/inventory.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { FlowObservation, FlowNames, RecordSkip, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
-import { normalizeTime } from '../../util/time.js';
+import { recordTime, type TimeField } from '../../util/time.js';
 import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
 import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
@@ -17,6 +17,7 @@ import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.
 type Emit = (item: FlowObservation | RecordSkip | FlowNames | InputIssue) => void;
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const FLOW_TIME: TimeField = { source: 'flow', field: 'time' };
 /** A number field (absent: 0); any other type is NaN, which the port check refuses. */
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);
 
@@ -114,11 +115,9 @@ export class FlowDecoder {
   }
 
   private hubble(f: Obj, line: number): number {
-    const time = normalizeTime(str(f['time'])) ?? '';
-    if (f['time'] !== undefined && time === '') {
-      this.issue(line, 'flow.bad-time', `time ${JSON.stringify(f['time'])} is not RFC 3339`);
-      return 0;
-    }
+    // Time is evidence, not authorization (as for audit and CloudTrail records): a flow whose time is missing or
+    // unreadable is kept, its time unknown, with a notice; another form than RFC 3339 is read, with a notice.
+    const time = recordTime(f['time'], FLOW_TIME, { file: this.file, line }, this.emit);
     const ip = isObj(f['IP']) ? f['IP'] : {};
     const l4 = isObj(f['l4']) ? f['l4'] : {};
     const src = str(ip['source']);
