@@ -1,8 +1,6 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simulate } from './helpers/iamSimulate.js';
-import { cli, tmp } from './helpers/cli.js';
+import { generateIam as generate, grants } from './helpers/iamGenerate.js';
 import { ACCOUNT, REGION, ROLE, record } from './helpers/cloudtrailRecords.js';
 import { filledRequestPath } from '../src/knowledge/aws/apiGateway.js';
 import { API_GATEWAY_OPERATIONS } from '../src/knowledge/aws/apiGatewayOperations.js';
@@ -17,7 +15,6 @@ import { mapEventToActions } from '../src/knowledge/aws/actions.js';
  * fields flat (`{apiId, integrationType, integrationUri...}`).
  */
 
-type Policy = { Version: string; Statement: { Action: string[]; Resource: string[] | string }[] };
 const AGW = 'apigateway.amazonaws.com';
 const REST = 'a1b2c3d4e5';
 const OTHER_REST = 'z9y8x7w6v5';
@@ -26,32 +23,6 @@ const OTHER_HTTP = 'q2w3e4r5t6';
 const DOMAIN = 'api.example.com';
 const arn = (path: string) => `arn:aws:apigateway:${REGION}::${path}`;
 const own = (path: string) => `arn:aws:apigateway:${REGION}:${ACCOUNT}:${path}`;
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
-}
-
-function generate(records: Record<string, unknown>[]): { policy: Policy; stderr: string; verified: number } {
-  const dir = tmp();
-  const input = join(dir, 'trail.json');
-  writeFileSync(input, JSON.stringify({ Records: records }));
-  const out = join(dir, 'out');
-  const gen = cli(['generate', 'iam', '--cloudtrail', input, '-o', out]);
-  expect(gen.code, gen.stderr).toBe(0);
-  const written = files(join(out, 'iam', ACCOUNT)).filter((f) => !f.endsWith('index.json'));
-  expect(written).toHaveLength(1);
-  const verify = cli(['verify', '--policies', out, '--cloudtrail', input]);
-  return {
-    policy: JSON.parse(readFileSync(written[0]!, 'utf8')),
-    stderr: gen.stdout + gen.stderr,
-    verified: verify.code,
-  };
-}
-
-const grants = (p: Policy, action: string): string[] =>
-  p.Statement.filter((s) => s.Action.includes(action))
-    .flatMap((s) => (s.Resource === '*' ? ['*'] : s.Resource))
-    .sort();
 
 interface Case {
   event: string;

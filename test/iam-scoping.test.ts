@@ -1,8 +1,6 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { simulate as simulated } from './helpers/iamSimulate.js';
 import { describe, expect, it } from 'vitest';
-import { cli, tmp } from './helpers/cli.js';
+import { generateIam as generate, grants, type Policy } from './helpers/iamGenerate.js';
 import { ACCOUNT, REGION, record } from './helpers/cloudtrailRecords.js';
 
 /**
@@ -11,40 +9,11 @@ import { ACCOUNT, REGION, record } from './helpers/cloudtrailRecords.js';
  * (the observed call allowed, a neighbouring resource denied) and with verify.
  */
 
-type Policy = { Version: string; Statement: { Action: string[]; Resource: string[] | string }[] };
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
-}
-
 /** Generated once, when a test first asks (a generate that fails then fails the tests, not the collection). */
 function lazy<T>(make: () => T): () => T {
   let v: { value: T } | undefined;
   return () => (v ??= { value: make() }).value;
 }
-
-/** Generate from the records; the one principal's policy, the widenings printed, and verify's exit code. */
-function generate(records: Record<string, unknown>[]): { policy: Policy; stderr: string; verified: number } {
-  const dir = tmp();
-  const input = join(dir, 'trail.json');
-  writeFileSync(input, JSON.stringify({ Records: records }));
-  const out = join(dir, 'out');
-  const gen = cli(['generate', 'iam', '--cloudtrail', input, '-o', out]);
-  expect(gen.code, gen.stderr).toBe(0);
-  const written = files(join(out, 'iam', ACCOUNT)).filter((f) => !f.endsWith('index.json'));
-  expect(written).toHaveLength(1);
-  const verify = cli(['verify', '--policies', out, '--cloudtrail', input]);
-  return {
-    policy: JSON.parse(readFileSync(written[0]!, 'utf8')) as Policy,
-    stderr: gen.stdout + gen.stderr,
-    verified: verify.code,
-  };
-}
-
-const grants = (p: Policy, action: string): string[] =>
-  p.Statement.filter((s) => s.Action.includes(action))
-    .flatMap((s) => (s.Resource === '*' ? ['*'] : s.Resource))
-    .sort();
 
 const simulate = (policy: Policy, principal: string, action: string, resource: string): Promise<string> =>
   simulated(policy, { principal, action, resource });
