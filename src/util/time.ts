@@ -85,6 +85,7 @@ export function recordTime(
   f: TimeField,
   loc: { file: string; line: number },
   emit: (i: InputIssue) => void,
+  shipped?: unknown,
 ): string {
   if (typeof raw === 'string') {
     const fast = fastTime(raw);
@@ -101,6 +102,17 @@ export function recordTime(
       message,
     });
   if (raw === undefined || raw === null || raw === '') {
+    // A log shipper (Logstash, Filebeat, Fluent Bit's es output) that moved the record's own time into its
+    // `@timestamp`: read it, and say so once per file, as it may be when the record was shipped, not made.
+    const s = typeof shipped === 'string' ? readTime(shipped) : undefined;
+    if (s) {
+      notice(
+        `${f.source}.shipper-time`,
+        `no ${f.field}: read the shipper's @timestamp ${JSON.stringify(shipped)} as the record's time (it may be when the record was shipped)`,
+        true,
+      );
+      return s.time;
+    }
     notice(`${f.source}.no-time`, `no ${f.field}: the record is kept, its time unknown`);
     return '';
   }

@@ -152,7 +152,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     return 0;
   }
   // Time is evidence, not authorization: a record kept is kept whatever its time (notices say why).
-  obs.time = recordTime(v['eventTime'], EVENT_TIME, loc, emit);
+  obs.time = recordTime(v['eventTime'], EVENT_TIME, loc, emit, v['@timestamp']);
   emit(obs);
   return 1;
 }

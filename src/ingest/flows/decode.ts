@@ -94,7 +94,7 @@ export class FlowDecoder {
       this.issue(line, 'flow.not-a-flow', 'a JSON object without IP or l4: not a Hubble flow');
       return 0;
     }
-    return this.hubble(f, line);
+    return this.hubble(f, line, v['@timestamp']);
   }
 
   /** A flow log published to CloudWatch Logs: each message is a VPC flow log line (no header) or a flow as JSON. */
@@ -114,10 +114,10 @@ export class FlowDecoder {
     return n;
   }
 
-  private hubble(f: Obj, line: number): number {
+  private hubble(f: Obj, line: number, shipped: unknown): number {
     // Time is evidence, not authorization (as for audit and CloudTrail records): a flow whose time is missing or
     // unreadable is kept, its time unknown, with a notice; another form than RFC 3339 is read, with a notice.
-    const time = recordTime(f['time'], FLOW_TIME, { file: this.file, line }, this.emit);
+    const time = recordTime(f['time'], FLOW_TIME, { file: this.file, line }, this.emit, shipped);
     const ip = isObj(f['IP']) ? f['IP'] : {};
     const l4 = isObj(f['l4']) ? f['l4'] : {};
     const src = str(ip['source']);

@@ -159,7 +159,7 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   // Time is evidence, not authorization: a record is kept whatever its time (util/time.ts recordTime).
   const meta = isObj(ev['metadata']) ? ev['metadata']['creationTimestamp'] : undefined;
   const rawTime = firstTime(ev['requestReceivedTimestamp'], ev['timestamp'], ev['stageTimestamp'], meta);
-  const time = recordTime(rawTime, K8S_TIME, loc, emit);
+  const time = recordTime(rawTime, K8S_TIME, loc, emit, ev['@timestamp']);
   const created =
     verb === 'create' && !access.subresource && isObj(ev['objectRef']) ? str(ev['objectRef']['name']) : '';
 
