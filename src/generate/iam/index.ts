@@ -34,9 +34,17 @@ export interface IamWidening {
   action: string;
   /**
    * The option that asked for it; `undetermined-resource` when the event did not name the resource (the grant keeps
-   * what is known: partition, region, account); `no-resource-type` for a grant on `*` where nothing narrower exists.
+   * what is known: partition, region, account); `no-resource-type` for a grant on `*` where nothing narrower exists;
+   * `beyond-catalogue` for a grant on a resource of a type AWS documents for the action but the catalogue does not list
+   * (knowledge/aws/beyondCatalogue.ts).
    */
-  option: 's3-prefix-wildcard' | 'widen-resources' | 'undetermined-resource' | 'generated-keys' | 'no-resource-type';
+  option:
+    | 's3-prefix-wildcard'
+    | 'widen-resources'
+    | 'undetermined-resource'
+    | 'generated-keys'
+    | 'no-resource-type'
+    | 'beyond-catalogue';
   detail: string;
 }
 

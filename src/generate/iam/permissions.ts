@@ -19,6 +19,8 @@ export interface NeededPermission {
   star?: string;
   /** Set for implied permissions: where the event says it (`requestParameters.role`). */
   implied?: string;
+  /** Set when the resources are of a type the catalogue does not list for the action: why AWS takes them. */
+  beyond?: string;
 }
 
 export type CallPermissions =
@@ -31,7 +33,11 @@ export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
   const needed = await callNeeds(call);
   if (needed.kind !== 'actions') return needed;
   const permissions: NeededPermission[] = needed.needs.map((n) => {
-    const base = { action: n.action, ...(n.implied ? { implied: n.implied } : {}) };
+    const base = {
+      action: n.action,
+      ...(n.implied ? { implied: n.implied } : {}),
+      ...(n.beyond ? { beyond: `${n.beyond} → ${n.resources.join(', ')}` } : {}),
+    };
     if (n.star) return { ...base, resources: ['*'], star: n.star };
     const widened: string[] = [];
     const resources = [...n.resources];

@@ -46,7 +46,7 @@ export async function principalPolicy(
     for (const perm of needed.permissions) {
       let byRes = grants.get(perm.action);
       if (!byRes) grants.set(perm.action, (byRes = new Map()));
-      const why = perm.widened ?? perm.star;
+      const why = perm.widened ?? perm.star ?? perm.beyond;
       for (const r of perm.resources) {
         const g = byRes.get(r);
         if (!g)
@@ -63,13 +63,15 @@ export async function principalPolicy(
           if (why && !g.widened) g.widened = why;
         }
       }
-      if (why)
+      if (perm.widened ?? perm.star)
         widenings.push({
           principal: p.username,
           action: perm.action,
           option: perm.star ? 'no-resource-type' : 'undetermined-resource',
-          detail: why,
+          detail: (perm.widened ?? perm.star)!,
         });
+      if (perm.beyond)
+        widenings.push({ principal: p.username, action: perm.action, option: 'beyond-catalogue', detail: perm.beyond });
     }
   }
   const createdStreams = new Set(

@@ -4,6 +4,7 @@ import { isArn, parseArn } from '../../knowledge/aws/arn.js';
 import type { CallContext } from './resources.js';
 import { own } from '../../util/own.js';
 import { tagOnCreate } from './tagOnCreate.js';
+import { apiGatewayImplied } from './apiGatewayImplied.js';
 
 /**
  * The permissions a call needs besides its own action, each with the request parameter that says so
@@ -23,7 +24,9 @@ import { tagOnCreate } from './tagOnCreate.js';
  *   Lambda, CloudWatch Logs, SQS and SNS creates that carry tags (tagOnCreate.ts);
  * - secretsmanager:GetSecretValue for BatchGetSecretValue, and secretsmanager:ListSecrets when it uses filters;
  * - cloudformation:ListStacks for DescribeStacks without a stack name;
- * - kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key of a ReEncrypt naming both.
+ * - kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key of a ReEncrypt naming both;
+ * - API Gateway's additional authorization (UpdateRestApiPolicy, SetWebACL, AddCertificateToDomain...) when the request
+ *   shows what it guards (apiGatewayImplied.ts).
  */
 
 type Obj = Record<string, unknown>;
@@ -185,6 +188,7 @@ export function impliedFromParameters(
   }
 
   tagOnCreate(service, eventName, params, c, record, add);
+  apiGatewayImplied(service, eventName, params, c, add);
 
   // ReEncrypt is authorized as kms:ReEncryptFrom on the key that decrypts and kms:ReEncryptTo on the one that
   // encrypts (KMS API reference). The call's resources hold both keys without saying which is which, so the action's

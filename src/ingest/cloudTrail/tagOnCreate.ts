@@ -2,6 +2,7 @@ import { isObj } from '../../util/json.js';
 import {
   arnFormat,
   fillFormat,
+  formatPattern,
   isArn,
   isContextPlaceholder,
   parseArn,
@@ -11,6 +12,7 @@ import {
 import type { CallContext } from './resources.js';
 import { own } from '../../util/own.js';
 import { baseEventName } from '../../knowledge/aws/actions.js';
+import { ELB_TAGGED_TYPES } from '../../knowledge/aws/beyondCatalogue.js';
 
 /**
  * Tag on create: services that authorize the tags a create carries as a call of their own tag action, on the
@@ -32,10 +34,11 @@ import { baseEventName } from '../../knowledge/aws/actions.js';
  * CreateStack/CreateStackSet (the catalogue gives cloudformation:TagResource a CreateAction key, but no page found says
  * a stack's Tags are checked on it); RDS, DynamoDB, Step Functions, EventBridge, IAM's other creates (CreatePolicy,
  * CreateInstanceProfile, CreateOpenIDConnectProvider...): no such statement found; ECR CreateRepository ("Using
- * Tag-Based Access Control" says the additional check is made on ecr:CreateRepository itself). Elastic Load
- * Balancing's CreateTargetGroup, CreateListener and CreateRule are documented (below) but left out: the catalogue
- * merges ELB v1 and v2 and lists only `loadbalancer` for elasticloadbalancing:AddTags, so a target group, listener or
- * rule ARN would be turned into a grant on load balancers.
+ * Tag-Based Access Control" says the additional check is made on ecr:CreateRepository itself); ELB CreateTrustStore
+ * (it takes tags, but no page found maps it to AddTags).
+ * Elastic Load Balancing's CreateTargetGroup, CreateListener and CreateRule (ELB_CREATES below) grant AddTags on the
+ * created target group, listener or rule: the catalogue lists only `loadbalancer` for elasticloadbalancing:AddTags, so
+ * these grants are of types it does not list for the action (knowledge/aws/beyondCatalogue.ts), listed as such.
  */
 
 type Obj = Record<string, unknown>;
@@ -202,6 +205,41 @@ function moreCreated(m: More, params: Obj, response: Obj, c: CallContext, add: A
   );
 }
 
+/**
+ * ELB v2 creates of other resources than load balancers (CloudTrail: `requestParameters.tags` as `{key, value}`, the
+ * created resource in `responseElements.targetGroups[].targetGroupArn`, `listeners[].listenerArn`, `rules[].ruleArn`):
+ * the response key of its ARN, and its catalogue types, told apart by the load balancer's kind (`app`, `net`, `gwy`)
+ * in the request's loadBalancerArn or listenerArn.
+ */
+const ELB_CREATES: Record<string, { key: string; kindOf?: string; prefix: string }> = {
+  CreateTargetGroup: { key: 'targetGroupArn', prefix: 'targetgroup' },
+  CreateListener: { key: 'listenerArn', kindOf: 'loadBalancerArn', prefix: 'listener' },
+  CreateRule: { key: 'ruleArn', kindOf: 'listenerArn', prefix: 'listener-rule' },
+};
+
+function elbCreated(eventName: string, params: Obj, response: Obj, c: CallContext, add: Add): void {
+  const m = own(ELB_CREATES, eventName);
+  if (!m || !hasTags(params['tags'])) return;
+  // The kinds the created resource can be of: the one the parent's ARN shows, else every kind of the prefix.
+  const kind = m.kindOf ? /:(?:loadbalancer|listener)\/(app|net|gwy)\//.exec(str(params[m.kindOf]))?.[1] : undefined;
+  const types = ELB_TAGGED_TYPES.filter(
+    (t) => t === m.prefix || (t.startsWith(`${m.prefix}/`) && (!kind || t === `${m.prefix}/${kind}`)),
+  );
+  const formats = types.flatMap((t) => (arnFormat('elasticloadbalancing', t) ?? '').split(', ').filter(Boolean));
+  const via = 'requestParameters.tags';
+  // The created ARN as the response gives it, when it is of one of those types.
+  const arns = [...new Set(valuesOf(response, m.key, []))]
+    .filter((a) => isArn(a) && formats.some((f) => formatPattern(f).re.test(a)))
+    .sort();
+  if (arns.length > 0) return arns.forEach((a) => add('elasticloadbalancing:AddTags', a, via));
+  for (const f of formats)
+    add(
+      'elasticloadbalancing:AddTags',
+      fillFormat(f, {}, c, '*')!,
+      `${via}: the record names no created ${m.prefix} (responseElements carries no ${m.key})`,
+    );
+}
+
 export function tagOnCreate(
   service: string,
   eventName: string,
@@ -242,6 +280,7 @@ export function tagOnCreate(
         : '';
     add('secretsmanager:TagResource', resource, 'requestParameters.tags');
   }
+  if (service === 'elasticloadbalancing') elbCreated(eventName, params, response, c, add);
   const more = own(MORE_CREATES, `${service}:${baseEventName(service, eventName)}`);
   if (more && hasTags(params['tags'])) moreCreated(more, params, response, c, add);
 }

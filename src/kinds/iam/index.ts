@@ -146,6 +146,7 @@ function iamLabel(option: string): string {
   if (option === 'undetermined-resource') return '(resource not in the event)';
   if (option === 'generated-keys') return '(made-up keys; --exact keeps them)';
   if (option === 'no-resource-type') return '(no narrower resource exists)';
+  if (option === 'beyond-catalogue') return '(a resource type the catalogue does not list for the action)';
   return `--${option}`;
 }
 

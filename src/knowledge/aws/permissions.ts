@@ -2,6 +2,7 @@ import { actionDetails } from './catalogue.js';
 import type { AwsCall } from '../../model/profile.js';
 import { mapEventToActions, servicePrefix } from './actions.js';
 import { apiGatewayScope } from './apiGateway.js';
+import { beyondCatalogue } from './beyondCatalogue.js';
 import {
   fillFormat,
   formatPattern,
@@ -35,6 +36,8 @@ export interface Need {
   unnamed?: Unnamed[];
   /** For implied permissions: where the event says it (`requestParameters.role`). */
   implied?: string;
+  /** Set when the resources are of a type the catalogue does not list for the action: why (./beyondCatalogue.ts). */
+  beyond?: string;
 }
 
 export interface Unnamed {
@@ -255,8 +258,11 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
     else if (event.service === 'apigateway') needs.push({ action, ...(await gatewayNeed(action, call, context)) });
     else needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
   for (const imp of call.implied) {
-    const scoped =
-      imp.resource === ''
+    // A resource AWS documents for the action where the catalogue lists another type: kept as named, with the reason.
+    const beyond = imp.resource === '' ? undefined : beyondCatalogue(imp.action, imp.resource);
+    const scoped = beyond
+      ? { resources: [imp.resource], beyond }
+      : imp.resource === ''
         ? await scopeNeed(imp.action, [], context, event, imp.via)
         : await scopeNeed(imp.action, [imp.resource], context, event);
     needs.push({ action: imp.action, ...scoped, implied: imp.via });
