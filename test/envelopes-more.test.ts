@@ -21,7 +21,7 @@ import { profileOfText } from './helpers/profile.js';
  * What cannot be read is one issue naming the file and the line.
  */
 
-type Flag = 'k8sAudit' | 'flows';
+type Flag = 'k8sAudit' | 'flows' | 'cloudtrail';
 
 const everyone = () =>
   new Scope({ ...defaultScope(), includeSystem: true, subjectKinds: ['ServiceAccount', 'User', 'Group'] });
@@ -30,6 +30,7 @@ async function read(flag: Flag, path: string, vpcFields?: string[]) {
   return ingest({
     k8sAudit: flag === 'k8sAudit' ? [path] : [],
     ...(flag === 'flows' ? { flows: [path] } : {}),
+    ...(flag === 'cloudtrail' ? { cloudtrail: [path] } : {}),
     ...(vpcFields ? { vpcFields } : {}),
     scope: everyone(),
     workers: 1,
@@ -554,5 +555,16 @@ describe('what cannot be read is an issue naming the file, the line and the row;
     expect(r.issues[0]!.message).toMatch(
       /^a JSON object with keys TimeGenerated, ContainerName, LogMessage: .* \(first at tables\[0\]\.rows\[0\]\) \(and 2 more records/,
     );
+  });
+});
+
+describe('GKE’s BigQuery rows given to another flag say whose they are', () => {
+  it('to --cloudtrail: skipped with one notice naming --k8s-audit', async () => {
+    const path = join(tmp(), 'gke-bigquery.jsonl');
+    writeFileSync(path, GKE.map((e) => JSON.stringify(bigQueryRow(e))).join('\n') + '\n');
+    const r = await read('cloudtrail', path);
+    expect(r.profile.sources.map((s) => [s.format, s.notice])).toEqual([
+      ['skipped', expect.stringMatching(/looks like a Kubernetes audit log: read it with --k8s-audit/)],
+    ]);
   });
 });
