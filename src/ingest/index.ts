@@ -121,7 +121,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     const found = await resolveInputs(
       paths,
       opts.cwd,
-      format === 'flows' ? (head) => looksLikeVpcFlowLog(head, opts.vpcFields) : undefined,
+      format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) : undefined,
     );
     // A VPC flow log's header names the fields of every later line: not split into byte ranges. CloudTrail files
     // are single JSON documents more often than not: a large one is split at record boundaries (cloudTrail/ranges.ts).
