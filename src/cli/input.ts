@@ -25,7 +25,14 @@ import { readLiveInventory } from '../inventory/live.js';
 import type { InputIssue } from '../model/issue.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
-import { clockTolerance, networkLimitsOf, scopeOptions, workerCount, type SourceFlags } from './options.js';
+import {
+  clockTolerance,
+  networkLimitsOf,
+  scopeOptions,
+  vpcFieldsOf,
+  workerCount,
+  type SourceFlags,
+} from './options.js';
 import { ProgressMeter } from './progress.js';
 import { printIngestSummary } from './summary.js';
 import { printIssues } from './summary.js';
@@ -218,6 +225,8 @@ async function sourcesOf(
   networkLimitsOf(flags);
   if (!flags.eksAuditLogs && (flags.clusterName || flags.logGroup))
     throw new UsageError('--cluster-name and --log-group go with --eks-audit-logs');
+  if (flags.vpcFormat !== undefined && !flags.flows?.length) throw new UsageError('--vpc-format goes with --flows');
+  vpcFieldsOf(flags);
   const eks = flags.eksAuditLogs ? eksOptions(flags, scope) : undefined;
   if (flags.profile !== undefined) return { file: resolve(io.cwd, flags.profile) };
   if (!hasLogs && !wantsInventory)
@@ -265,6 +274,7 @@ async function ingestRun(
   wantsInventory: boolean,
 ): Promise<<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>> {
   const inventory = wantsInventory ? await readInventory(flags, io, c) : undefined;
+  const vpcFields = vpcFieldsOf(flags);
   return async (read) => {
     const meter = new ProgressMeter(io.stderr, io.stderrIsTTY && !flags.quiet);
     try {
@@ -272,6 +282,7 @@ async function ingestRun(
         k8sAudit: flags.k8sAudit ?? [],
         cloudtrail: flags.cloudtrail ?? [],
         flows: flags.flows ?? [],
+        ...(vpcFields ? { vpcFields } : {}),
         ...(inventory ? { inventory } : {}),
         ...(flags.cloudtrailApi ? { cloudtrailApi: lookupOptions(flags, scope) } : {}),
         ...(eks ? { eksAuditLogs: eks } : {}),

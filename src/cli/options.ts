@@ -6,6 +6,7 @@ import { DEFAULT_NETWORK_TIMEOUT_MS, networkLimits, type NetworkLimits } from '.
 import { KIND_NAMES, type AnyKind, type KindName } from '../kinds/index.js';
 import { UsageError } from './errors.js';
 import { own } from '../util/own.js';
+import { parseVpcFormat } from '../ingest/flows/vpcFormat.js';
 
 /** Options every reading command shares, as commander hands them over. */
 export interface SourceFlags {
@@ -16,6 +17,7 @@ export interface SourceFlags {
   clusterName?: string;
   logGroup?: string;
   flows?: string[];
+  vpcFormat?: string;
   inventory?: string[];
   cluster?: boolean;
   context?: string;
@@ -81,7 +83,11 @@ export function sourceOptionList(withProfile: boolean): Option[] {
     ),
     o(
       '--flows <path...>',
-      'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default or custom format with a header); plain or gzip, or -',
+      'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default format, a custom one with its header line, or see --vpc-format), also in CloudWatch Logs; plain or gzip, or -',
+    ),
+    o(
+      '--vpc-format <format>',
+      "the format of VPC flow log records without a header line (CloudWatch Logs messages, headerless files): the flow log's LogFormat ('${version} ${account-id} ...') or its field names; default: AWS's default format",
     ),
     o(
       '--inventory <path...>',
@@ -274,4 +280,12 @@ export function parseKinds(v: string | undefined): KindName[] {
     if (!out.includes(k as KindName)) out.push(k as KindName);
   }
   return out;
+}
+
+/** `--vpc-format`'s fields, or undefined when not given; a format this reader cannot use is a usage error. */
+export function vpcFieldsOf(f: SourceFlags): string[] | undefined {
+  if (f.vpcFormat === undefined) return undefined;
+  const r = parseVpcFormat(String(f.vpcFormat));
+  if ('problem' in r) throw new UsageError(`--vpc-format: ${r.problem}`);
+  return r.fields;
 }

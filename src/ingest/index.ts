@@ -43,6 +43,8 @@ export interface IngestOptions {
   cloudtrail?: string[];
   /** Flow logs: Hubble JSON, VPC flow logs. */
   flows?: string[];
+  /** The fields of VPC flow log records that come without a header line (`--vpc-format`); default: AWS's default. */
+  vpcFields?: string[];
   /** The cluster inventory that turns flow addresses and pod names into workloads. */
   inventory?: Inventory;
   /** CloudTrail's LookupEvents API, one read per region. */
@@ -115,20 +117,24 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
   const notices: Notice[] = [];
   let total = 0;
   for (const [format, paths] of groups) {
-    const found = await resolveInputs(paths, opts.cwd, format === 'flows' ? looksLikeVpcFlowLog : undefined);
+    const vpc = format === 'flows' ? opts.vpcFields : undefined;
+    const found = await resolveInputs(
+      paths,
+      opts.cwd,
+      format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) : undefined,
+    );
     // A VPC flow log's header names the fields of every later line: not split into byte ranges. CloudTrail files
     // are single JSON documents more often than not: a large one is split at record boundaries (cloudTrail/ranges.ts).
     const files = format !== 'k8s-audit' ? found.files.map((f) => ({ ...f, splittable: false })) : found.files;
     const split = opts.splitBytes ?? SPLIT_BYTES;
-    pushAll(
-      tasks,
+    const planned =
       format === 'cloudtrail'
         ? await cloudTrailTasks(files, opts.workers, split)
-        : planTasks(files, opts.workers, split, format),
-    );
+        : planTasks(files, opts.workers, split, format);
+    if (paths.includes(STDIN)) planned.push({ path: STDIN, abs: STDIN, gzip: false, format });
+    pushAll(tasks, vpc ? planned.map((t) => ({ ...t, vpcFields: vpc })) : planned);
     pushAll(notices, found.notices);
     total += files.reduce((n, f) => n + f.size, 0);
-    if (paths.includes(STDIN)) tasks.push({ path: STDIN, abs: STDIN, gzip: false, format });
   }
   opts.onTotal?.(total);
   const onProgress = opts.onProgress ?? (() => {});

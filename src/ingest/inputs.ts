@@ -1,6 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cmp, InputError } from '../model/issue.js';
+import { fitsVpcFields } from './flows/vpcFormat.js';
 
 /** One file to read, as found on the command line or in a walked directory. */
 export interface InputFile {
@@ -189,11 +190,15 @@ function firstLineComplete(head: Buffer): boolean {
   }
 }
 
-/** A VPC flow log in text: a header naming srcaddr and dstaddr, or a default-format (v2+) record. */
-export function looksLikeVpcFlowLog(head: Buffer): boolean {
+/**
+ * A VPC flow log in text: a header naming srcaddr and dstaddr, a default-format (v2+) record, or a record of the
+ * fields `--vpc-format` names.
+ */
+export function looksLikeVpcFlowLog(head: Buffer, fields?: readonly string[]): boolean {
   const text = head.toString('utf8', 0, Math.min(head.length, 4096));
   const first = text.split('\n', 1)[0]!.trim();
   if (/\bsrcaddr\b/.test(first) && /\bdstaddr\b/.test(first)) return true;
+  if (fields && fitsVpcFields(first, fields)) return true;
   return /^\d+ \S+ \S+ [0-9a-fA-F:.-]+ [0-9a-fA-F:.-]+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (ACCEPT|REJECT|-) (OK|NODATA|SKIPDATA)/.test(
     first,
   );

@@ -45,6 +45,9 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   if (typeof v['_raw'] === 'string') return sourceOfMessage(v['_raw']);
   if (isObj(v['_source'])) return sourceOf(v['_source']);
   if (isObj(v['protoPayload']) && v['protoPayload']['serviceName'] === 'k8s.io') return 'k8s-audit';
+  // The same entry as a row of the BigQuery table a log sink writes to.
+  const bq = v['protopayload_auditlog'];
+  if (isObj(bq) && bq['serviceName'] === 'k8s.io') return 'k8s-audit';
   if (Array.isArray(v['records']) && v['records'].some((r) => isObj(r) && /^kube-audit/.test(String(r['category']))))
     return 'k8s-audit';
   if (kind === 'Profile' && apiVersion.startsWith('audit2policy')) return 'profile';

@@ -31,6 +31,8 @@ export interface Task {
   end?: number;
   /** A byte range of a CloudTrail document: it starts at a record of the file's first value (cloudTrail/ranges.ts). */
   resume?: ScanResume;
+  /** Flows: the fields of VPC flow log records without a header line (`--vpc-format`); default: AWS's default. */
+  vpcFields?: string[];
 }
 
 /** What reading one task produced besides its observations. */
@@ -120,7 +122,7 @@ export async function runTask(
   let splitter: { push(c: Buffer): void; end(): void; done: boolean; lineNo: number } | undefined;
   if (task.format === 'flows') {
     // Hubble writes JSON lines; VPC flow logs are text: each line goes where its first character says.
-    const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit);
+    const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
     const d = (decoder = new JsonLineDecoder(
       task.path,
       (v, line) => (stats.records += mine(v) ? flows.json(v, line) : 0),

@@ -6,6 +6,7 @@ import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
 import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
 import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.js';
+import { VPC_DEFAULT } from './vpcFormat.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
@@ -21,22 +22,6 @@ const FLOW_TIME: TimeField = { source: 'flow', field: 'time' };
 /** A number field (absent: 0); any other type is NaN, which the port check refuses. */
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);
 
-const VPC_DEFAULT = [
-  'version',
-  'account-id',
-  'interface-id',
-  'srcaddr',
-  'dstaddr',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
-  'action',
-  'log-status',
-];
 /** Where Linux's default ephemeral (client) port range starts (net.ipv4.ip_local_port_range: 32768-60999). */
 const EPHEMERAL = 32768;
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
@@ -51,15 +36,22 @@ function fieldsText(fields: readonly string[]): string {
 const CILIUM_LABEL = /^(io\.cilium\.|io\.kubernetes\.pod\.namespace$)/;
 
 export class FlowDecoder {
-  private fields = VPC_DEFAULT;
+  private fields: readonly string[];
   /** The fields in words for issues, made once per header (a header can be long; lines that do not fit it many). */
-  private fieldsText = fieldsText(VPC_DEFAULT);
+  private fieldsText: string;
+  /** Whether a header line of the input named the fields (else they are `--vpc-format`'s or the default). */
+  private headed = false;
 
   constructor(
     private readonly file: string,
     private readonly resolver: Resolver,
     private readonly emit: Emit,
-  ) {}
+    /** The fields of records that come without a header line (`--vpc-format`); default: the v2 default format. */
+    headerless: readonly string[] = VPC_DEFAULT,
+  ) {
+    this.fields = headerless;
+    this.fieldsText = fieldsText(headerless);
+  }
 
   /** The log event of a CloudWatch Logs envelope being read (`logEvents[2]`), for issues; '' outside one. */
   private where = '';
@@ -268,10 +260,14 @@ export class FlowDecoder {
     if (parts.includes('srcaddr') && parts.includes('dstaddr')) {
       this.fields = parts;
       this.fieldsText = fieldsText(parts);
+      this.headed = true;
       return 0;
     }
     if (parts.length !== this.fields.length) {
-      this.issue(line, 'flow.vpc-fields', `expected ${this.fieldsText}, got ${parts.length}`);
+      const hint = this.headed
+        ? ''
+        : " (a record without a header line has the format --vpc-format gives, else AWS's default)";
+      this.issue(line, 'flow.vpc-fields', `expected ${this.fieldsText}, got ${parts.length}${hint}`);
       return 0;
     }
     const rec: Record<string, string> = {};

@@ -3,7 +3,8 @@ import { shown } from '../../knowledge/kubernetes/names.js';
 import { deeperThan, isObj } from '../../util/json.js';
 import { MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
 import { decodeValue, type Emit, type Loc } from './decode.js';
-import { gkeEntryToEvent } from './gke.js';
+import { gkeBigQueryRowToEntry, gkeEntryToEvent } from './gke.js';
+import { answerError, answerRows, isLogAnalyticsAnswer } from './logAnalytics.js';
 import { aksAuditRowToEvent, isAksAuditRow } from './aks.js';
 import { viaCloudTrail } from '../sourceOf.js';
 import { put } from '../../util/own.js';
@@ -26,7 +27,11 @@ import { put } from '../../util/own.js';
  * - `pubsub`: Pub/Sub messages as `gcloud pubsub subscriptions pull --format=json` or a push request gives them
  *   (`{"ackId" | "subscription", "message": {"data": "<base64>", "messageId", "publishTime"}}`), the data being a
  *   Cloud Logging entry routed to Pub/Sub (GKE);
- * - `aks-log-analytics`: rows of Log Analytics' AKSAudit and AKSAuditAdmin tables, one column per Event field (aks.ts).
+ * - `aks-log-analytics`: rows of Log Analytics' AKSAudit and AKSAuditAdmin tables, one column per Event field (aks.ts);
+ * - `log-analytics-answer`: Log Analytics' query API answer (`tables[].columns[]`, `tables[].rows[]`), each row read by
+ *   its column names as an AKSAudit, AKSAuditAdmin or AzureDiagnostics row (logAnalytics.ts);
+ * - `gke-bigquery`: rows of the BigQuery table a Cloud Logging sink routes GKE's audit entries to
+ *   (`protopayload_auditlog`), exported as JSON: turned back into the entry (gke.ts).
  *
  * An issue inside an envelope names the file, the line of the envelope record, and which inner record it was
  * (`events[3]`, `logEvents[0]`, `records[12]`, `insertId ...`). A file of records in a shape this reader does not
@@ -114,7 +119,11 @@ export class K8sAuditReader {
           this.insightsRow(Array.isArray(row) ? fieldsOf(row) : row, loc, w, depth),
         );
       case 'gke-cloud-logging':
-        return this.gke(v, loc, where);
+        return this.gke(v, loc, where, envelope);
+      case 'gke-bigquery':
+        return this.gke(gkeBigQueryRowToEntry(v), loc, where, envelope);
+      case 'log-analytics-answer':
+        return this.answer(v, loc, where, depth);
       case 'aks-diagnostics':
         if (!Array.isArray(v['records'])) return this.aksRecord(v, loc, where, depth);
         return this.list(v['records'], loc, where, 'records', (r, w) => this.aksRecord(r, loc, w, depth));
@@ -173,16 +182,40 @@ export class K8sAuditReader {
     return this.inner(row['@message'], loc, where, env, depth, row['@timestamp']);
   }
 
-  private gke(v: Obj, loc: Loc, where: string): number {
-    const env = 'gke-cloud-logging';
+  private gke(v: Obj, loc: Loc, where: string, env: string): number {
     if (!isObj(v['protoPayload'])) return this.skip(env, 'not-an-audit-log');
     const r = gkeEntryToEvent(v);
     if ('skip' in r) return this.skip(env, r.skip);
     this.count(env);
     const id = v['insertId'];
     const w = typeof id === 'string' ? join(where, `insertId ${shown(id)}`) : where;
-    if ('problem' in r) return this.bad(loc, w, r.problem);
+    // A BigQuery row names the payload's column as the table does.
+    if ('problem' in r)
+      return this.bad(
+        loc,
+        w,
+        env === 'gke-bigquery' ? r.problem.replace(/^protoPayload\./, 'protopayload_auditlog.') : r.problem,
+      );
     return this.decode(r.event, loc, w);
+  }
+
+  /** Log Analytics' query answer: each row by its column names; an answer that says it is incomplete, an issue. */
+  private answer(v: Obj, loc: Loc, where: string, depth: number): number {
+    const error = answerError(v);
+    if (error)
+      this.emit({
+        kind: 'issue',
+        code: 'k8s.partial-results',
+        file: loc.file,
+        line: loc.line,
+        message: join(where, `the query answer carries an error (${error}): its results are incomplete`),
+      });
+    let n = 0;
+    for (const item of answerRows(v)) {
+      const w = join(where, item.where);
+      n += 'problem' in item ? this.bad(loc, w, item.problem) : this.any(item.row, loc, w, depth + 1);
+    }
+    return n;
   }
 
   private aksRecord(r: unknown, loc: Loc, where: string, depth: number): number {
@@ -295,6 +328,8 @@ function envelopeOf(v: Obj): string | undefined {
   }
   if (typeof v['messageType'] === 'string' && ('logEvents' in v || 'logGroup' in v)) return 'cloudwatch-subscription';
   if ((Array.isArray(v['results']) && ('status' in v || 'statistics' in v)) || '@message' in v) return 'logs-insights';
+  if (isObj(v['protopayload_auditlog'])) return 'gke-bigquery';
+  if (isLogAnalyticsAnswer(v)) return 'log-analytics-answer';
   const entry = typeof v['logName'] === 'string' || typeof v['insertId'] === 'string';
   if (isObj(v['protoPayload']) || (entry && ('jsonPayload' in v || 'textPayload' in v))) return 'gke-cloud-logging';
   if (Array.isArray(v['records']) || (typeof v['category'] === 'string' && isObj(v['properties'])))

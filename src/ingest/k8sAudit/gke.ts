@@ -131,3 +131,40 @@ function targetOf(parts: string[], resourceName: string, verb: string): { fields
   if (subresource !== '') ref['subresource'] = subresource;
   return { fields: { objectRef: ref, requestURI: path } };
 }
+
+/**
+ * A row of the BigQuery table a Cloud Logging sink routes audit log entries to (Cloud Logging, "BigQuery schema for
+ * logs"), as an export of it gives it (`bq extract --destination_format NEWLINE_DELIMITED_JSON`, a query's JSON
+ * results), turned back into the LogEntry it was made from:
+ *
+ * - the LogEntry's own fields keep their names (`insertId`, `timestamp`, `operation`, `labels`, `logName`);
+ * - the payload whose `@type` is `type.googleapis.com/google.cloud.audit.AuditLog` is the column
+ *   `protopayload_auditlog`, its fields named as in the AuditLog (`methodName`, `resourceName`, `serviceName`,
+ *   `authenticationInfo.principalEmail`, `authorizationInfo[].granted`, `status.code`);
+ * - characters a column name cannot hold become `_`: the label `authorization.k8s.io/decision` is
+ *   `labels.authorization_k8s_io_decision`;
+ * - a JSON export writes an INT64 as a string (`status.code` `"7"`), a TIMESTAMP as
+ *   `2026-11-02 08:00:00.123456 UTC`.
+ */
+export function gkeBigQueryRowToEntry(row: Obj): Obj {
+  const payload: Obj = { ...(row['protopayload_auditlog'] as Obj), '@type': AUDIT_LOG };
+  const status = payload['status'];
+  const code = isObj(status) ? status['code'] : undefined;
+  if (typeof code === 'string' && /^-?\d{1,10}$/.test(code))
+    payload['status'] = { ...(status as Obj), code: Number(code) };
+  const entry: Obj = { protoPayload: payload };
+  for (const k of ['insertId', 'operation', 'logName', 'resource'])
+    if (row[k] !== undefined && row[k] !== null) entry[k] = row[k];
+  const time = row['timestamp'];
+  if (time !== undefined && time !== null) entry['timestamp'] = typeof time === 'string' ? rfc3339(time) : time;
+  const labels = row['labels'];
+  const decision = isObj(labels) ? labels['authorization_k8s_io_decision'] : undefined;
+  if (decision !== undefined && decision !== null) entry['labels'] = { 'authorization.k8s.io/decision': decision };
+  return entry;
+}
+
+/** BigQuery's `2026-11-02 08:00:00.123456 UTC` as RFC 3339; any other text as it is (the decoder judges it). */
+function rfc3339(t: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d{1,9})?)(?: UTC|Z|\+00:?00)$/.exec(t);
+  return m ? `${m[1]}T${m[2]}Z` : t;
+}

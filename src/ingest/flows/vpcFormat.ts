@@ -1,0 +1,110 @@
+/**
+ * The fields of an AWS VPC flow log record. A record is its values separated by spaces, in the order of the flow
+ * log's format: the default format (the version 2 fields, in the order of AWS's table of available fields) or a
+ * custom one (`LogFormat`, `${version} ${account-id} ...`). A file delivered to S3 starts with a header line naming
+ * the fields; a message in CloudWatch Logs (and a headerless file) does not, so its format is the default one unless
+ * `--vpc-format` names it.
+ *
+ * The field names are AWS's (Amazon VPC user guide, "Flow log records", available fields; AWS CDK `ec2.LogFormat`):
+ * version 2 (the default format), 3, 4, 5, the ECS fields of version 7, and `reject-reason`, `resource-id` and
+ * `encryption-status` of the later versions.
+ */
+
+/** Every field AWS documents, in the order of its table. */
+export const VPC_FIELDS: readonly string[] = [
+  // version 2: the default format, in this order
+  'version',
+  'account-id',
+  'interface-id',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'action',
+  'log-status',
+  // version 3
+  'vpc-id',
+  'subnet-id',
+  'instance-id',
+  'tcp-flags',
+  'type',
+  'pkt-srcaddr',
+  'pkt-dstaddr',
+  // version 4
+  'region',
+  'az-id',
+  'sublocation-type',
+  'sublocation-id',
+  // version 5
+  'pkt-src-aws-service',
+  'pkt-dst-aws-service',
+  'flow-direction',
+  'traffic-path',
+  // version 7: ECS
+  'ecs-cluster-arn',
+  'ecs-cluster-name',
+  'ecs-container-instance-arn',
+  'ecs-container-instance-id',
+  'ecs-container-id',
+  'ecs-second-container-id',
+  'ecs-service-name',
+  'ecs-task-definition-arn',
+  'ecs-task-arn',
+  'ecs-task-id',
+  // later versions
+  'reject-reason',
+  'resource-id',
+  'encryption-status',
+];
+
+/** The default format: the version 2 fields. */
+export const VPC_DEFAULT: readonly string[] = VPC_FIELDS.slice(0, 14);
+
+/** What this reader needs of a record: who talked to whom, on which port and protocol, when, and whether allowed. */
+const NEEDED = ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'start', 'action'];
+
+const KNOWN = new Set(VPC_FIELDS);
+
+/**
+ * The fields a format names, in order: AWS's `LogFormat` (`${version} ${account-id} ...`) or the field names as a
+ * file's header line gives them (`version account-id ...`), either form for each field. A field AWS does not document,
+ * a field named twice, or a format without a field this reader needs is a problem, in words.
+ */
+export function parseVpcFormat(text: string): { fields: string[] } | { problem: string } {
+  const tokens = text.trim().split(/\s+/).filter(Boolean);
+  if (tokens.length === 0) return { problem: 'no field given' };
+  const fields: string[] = [];
+  for (const token of tokens) {
+    const m = /^\$\{([^}]*)\}$/.exec(token);
+    const name = m ? m[1]! : token;
+    const shown = JSON.stringify(token.length > 60 ? `${token.slice(0, 60)}…` : token);
+    if (!m && /[${}]/.test(token)) return { problem: `${shown} is neither \${field} nor a field name` };
+    if (!KNOWN.has(name))
+      return {
+        problem: `unknown field ${shown} (VPC flow log fields: ${VPC_FIELDS.join(', ')})`,
+      };
+    if (fields.includes(name)) return { problem: `${name} is named twice` };
+    fields.push(name);
+  }
+  const missing = NEEDED.filter((f) => !fields.includes(f));
+  if (missing.length)
+    return { problem: `the format lacks ${missing.join(', ')}: flows cannot be read without ${NEEDED.join(', ')}` };
+  return { fields };
+}
+
+/**
+ * Whether a line is a record of the given fields: as many values, an action (`ACCEPT`, `REJECT`, `-`) where the
+ * format has it, and a log status where it has one.
+ */
+export function fitsVpcFields(line: string, fields: readonly string[]): boolean {
+  const parts = line.trim().split(/\s+/);
+  if (parts.length !== fields.length) return false;
+  const at = (f: string) => parts[fields.indexOf(f)];
+  if (fields.includes('action') && !['ACCEPT', 'REJECT', '-'].includes(at('action')!)) return false;
+  return !fields.includes('log-status') || ['OK', 'NODATA', 'SKIPDATA'].includes(at('log-status')!);
+}
