@@ -86,7 +86,7 @@ describe("a shipper's @timestamp when the record has no time of its own", () => 
     expect(notices(out)).toEqual([[`${kind}.no-time`, 'notice', false]]);
   });
 
-  it('a Hubble flow inside its hubble-observe wrapper: the wrapper\'s @timestamp', () => {
+  it("a Hubble flow inside its hubble-observe wrapper: the wrapper's @timestamp", () => {
     const out = run('flow', { flow: FLOW, node_name: 'n1', '@timestamp': '2026-11-02T08:00:01Z' });
     expect(observed(out)).toEqual(['2026-11-02T08:00:01.000000Z']);
     expect(notices(out)).toEqual([['flow.shipper-time', 'notice', true]]);

@@ -19,7 +19,7 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
   const net =
     r.counts.network !== undefined ? `, ${r.counts.workloads ?? 0} workloads, ${r.counts.network} network paths` : '';
   err.write(
-    `read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.counts.principals} principals in scope${net}\n`,
+    `read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.counts.principals} principal${r.counts.principals === 1 ? '' : 's'} in scope${net}\n`,
   );
   // Files of another source: one notice per source they look like, not one per file.
   const foreign = new Map<string, Set<string>>();

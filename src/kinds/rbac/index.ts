@@ -22,6 +22,7 @@ import { rbacExcess } from './excess.js';
 import { rbacNewness } from './newness.js';
 import { rbacReport } from './report.js';
 import { pushAll } from '../../util/array.js';
+import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
@@ -90,6 +91,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     const hints: { at: { subject: Subject; namespace: string }; line: SummaryLine }[] = [];
     const policyFiles: { subject: Subject; namespace: string; path: string }[] = [];
     const newest = new NewestClasses();
+    const sessions = new SessionUsers();
     return {
       survey(p) {
         if (rbac.evidence.principal(p)) evidence = true;
@@ -97,6 +99,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       },
       async principal(p) {
         const part = g.principal(p);
+        if (part.artefacts.length) sessions.add(p);
         for (const a of part.artefacts) {
           await sink(a.path, toYamlDocuments(a.objects));
           await sink(a.evidencePath, toYamlDocuments([a.evidence]));
@@ -140,6 +143,8 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
           text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}`,
         });
         for (const h of hints) lines.push(h.line);
+        for (const r of sessions.list())
+          lines.push({ tone: 'warn', text: `per-session usernames: ${sessionWarning(r)}` });
         pushAll(lines, checkLines(checks, gaps, leftOut));
         if (widenings.length === 0)
           lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });

@@ -1,10 +1,16 @@
+import { sessionUser } from '../../knowledge/kubernetes/sessionUsers.js';
 import type { RbacFinding } from '../../model/finding.js';
 import type { Profile } from '../../model/profile.js';
 
 /** Why a held-out request is new: a new principal, namespace, resource, verb or name. */
 export function rbacNewness(f: RbacFinding, train: Profile): string {
   const p = train.principals.find((x) => x.username === f.subject && x.subject.kind === f.subjectKind);
-  if (!p) return 'a new principal: not seen in training';
+  if (!p) {
+    const s = f.subjectKind === 'User' ? sessionUser(f.subject) : undefined;
+    return s
+      ? `a new session of IAM role ${s.role}: its Kubernetes username (${s.template}) changes each session`
+      : 'a new principal: not seen in training';
+  }
   const a = f.access;
   const seen = p.k8s.filter((e) => e.allowed || e.undecided);
   if (a.nonResourceURL)

@@ -9,11 +9,14 @@ import {
   type ReportPart,
 } from '../../report/types.js';
 import { k8sRisks } from './risks.js';
+import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 
 /** The report's Kubernetes principals: each request they made, risky ones flagged, their role links. */
 export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
   const part: ReportPart = { sections: [], risks: [], coverage: [], sparse: [], dropped: [], denied: 0, once: 0 };
+  const sessions = new SessionUsers();
   for (const p of profile.principals.filter((x) => !isAwsKind(x.subject.kind))) {
+    if (p.k8s.some(isGrantable)) sessions.add(p);
     const perms: Permission[] = [];
     for (const e of p.k8s) {
       const ev = grantEvidence(e) ?? e.denied!;
@@ -45,5 +48,6 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
     const thin = sparseWarning(section);
     if (thin) part.sparse.push(thin);
   }
+  for (const r of sessions.list()) part.coverage.push(sessionWarning(r));
   return part;
 }
