@@ -119,11 +119,14 @@ describe('diff: a broad peer HEAD adds is a risk of its own', () => {
         'high',
       ],
       ['NetworkPolicy shop/db ingress[0]: from ipBlock ::/0 on TCP/5432 (pods app=db in shop)', 'high'],
-      ['NetworkPolicy shop/web ingress[0]: from no from (every source) on TCP/443 (pods app=web in shop)', 'high'],
+      [
+        'NetworkPolicy shop/web ingress[0]: from any source (a rule without from) on TCP/443 (pods app=web in shop)',
+        'high',
+      ],
     ]);
     const web = r.out.newAccess.find((f) => f.summary.startsWith('NetworkPolicy shop/web'))!;
     expect(web.risk!.reasons).toEqual([
-      'ingress from everything: NetworkPolicy shop/web, ingress[0], peer no from (every source)',
+      'ingress from everything: NetworkPolicy shop/web, ingress[0], peer any source (a rule without from)',
     ]);
   });
 
@@ -132,7 +135,10 @@ describe('diff: a broad peer HEAD adds is a risk of its own', () => {
     const r = diff([db([])], [db([]), open]);
     expect(r.code).toBe(1);
     expect(broad(r.out.newAccess)).toEqual([
-      ['NetworkPolicy shop/web egress[0]: to no to (every destination) on every port (every pod in shop)', 'high'],
+      [
+        'NetworkPolicy shop/web egress[0]: to any destination (a rule without to) on every port (every pod in shop)',
+        'high',
+      ],
     ]);
     // policyTypes without Egress: its egress rules are not read (the API server's meaning), so nothing is opened.
     const ingressOnly = netpol('web', {
@@ -219,7 +225,10 @@ describe('diff: a broad peer HEAD adds is a risk of its own', () => {
       ['CiliumNetworkPolicy shop/fe-out egress[0]: to toEntities all on every port (pods app=fe in shop)', 'high'],
       ['CiliumNetworkPolicy shop/fe-out egress[1]: to toCIDR 0.0.0.0/0 on every port (pods app=fe in shop)', 'high'],
       ['CiliumNetworkPolicy shop/fe-out egress[2]: to toCIDRSet ::/0 on every port (pods app=fe in shop)', 'high'],
-      ['CiliumNetworkPolicy shop/fe-out egress[3]: to no to* peer on UDP/53 (pods app=fe in shop)', 'high'],
+      [
+        'CiliumNetworkPolicy shop/fe-out egress[3]: to any peer (a rule of ports without to* peers) on UDP/53 (pods app=fe in shop)',
+        'high',
+      ],
       [
         'CiliumNetworkPolicy shop/fe-in ingress[1]: from fromEntities cluster on every port (pods app=fe in shop)',
         'medium',

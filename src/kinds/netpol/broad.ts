@@ -80,7 +80,7 @@ function k8sBroad(rule: Obj, dir: Dir): [string, Reach][] {
   const field = dir === 'Ingress' ? 'from' : 'to';
   const peers = arr(rule[field]);
   if (peers.length === 0)
-    return [[`no ${field} (every ${dir === 'Ingress' ? 'source' : 'destination'})`, 'everything']];
+    return [[`any ${dir === 'Ingress' ? 'source' : 'destination'} (a rule without ${field})`, 'everything']];
   const out: [string, Reach][] = [];
   for (const p of peers) {
     if (!isObj(p)) continue;
@@ -109,7 +109,9 @@ function ciliumBroad(rule: Obj, dir: Dir, clusterwide: boolean): [string, Reach]
   const fields = Object.keys(rule).filter((k) => k.startsWith(side) && !NOT_PEERS.has(k));
   if (fields.length === 0)
     // `{}` allows nothing (the default-deny idiom); ports or ICMP types alone are an L4 rule for every peer.
-    return rule['toPorts'] === undefined && rule['icmps'] === undefined ? [] : [[`no ${side}* peer`, 'everything']];
+    return rule['toPorts'] === undefined && rule['icmps'] === undefined
+      ? []
+      : [[`any peer (a rule of ports without ${side}* peers)`, 'everything']];
   const out: [string, Reach][] = [];
   for (const f of fields.sort(cmp)) {
     const v = rule[f];
