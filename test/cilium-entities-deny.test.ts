@@ -383,7 +383,11 @@ describe('diff: removing or narrowing a deny, or widening an entity, is new acce
     const wider = egress({ role: 'frontend' }, [{ toEntities: ['world', 'cluster'] }]);
     const r = await diff([cnp('fe', world)], [cnp('fe', wider)]);
     const to = new Set(r.newAccess.map((f) => (f.access as { to: string }).to));
-    expect(to).toEqual(new Set(['shop/backend', '10.0.0.11']));
+    // The pairs, and the rule's new broad peer (diff-broad-peers.test.ts): `world` was there, `cluster` is not.
+    expect(to).toEqual(new Set(['shop/backend', '10.0.0.11', 'every pod of every namespace']));
+    expect(r.newAccess.find((f) => f.summary.includes('toEntities'))!.summary).toMatch(
+      /egress\[0\]: to toEntities cluster /,
+    );
     expect(r.removedAccess).toEqual([]);
   });
 
@@ -394,7 +398,8 @@ describe('diff: removing or narrowing a deny, or widening an entity, is new acce
     const to = new Set(r.newAccess.map((f) => (f.access as { to: string }).to));
     expect(to.has('shop/backend')).toBe(false);
     expect(to.has('10.0.0.11')).toBe(false);
-    expect([...to]).toEqual([expect.stringMatching(/^::\/0 except /)]);
+    // The addresses, and the rule's broad peer as written (diff-broad-peers.test.ts).
+    expect([...to].sort()).toEqual([expect.stringMatching(/^::\/0 except /), 'outside the cluster']);
     expect(new Set(r.removedAccess.map((f) => (f.access as { to: string }).to))).toEqual(new Set(['shop/backend']));
   });
 

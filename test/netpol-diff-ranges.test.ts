@@ -79,6 +79,14 @@ describe('diff of NetworkPolicies: address blocks and port ranges', () => {
     expect(r.code).toBe(1);
     expect(r.out.removedAccess).toEqual([]);
     expect(r.out.newAccess).toMatchObject([
+      // The rule's peer as written, a broad peer BASE did not have (diff-broad-peers.test.ts).
+      {
+        summary: 'NetworkPolicy shop/web egress[1]: to ipBlock 0.0.0.0/0 on TCP/443 (pods app=web in shop)',
+        risk: {
+          level: 'high',
+          reasons: ['egress to every address: NetworkPolicy shop/web, egress[1], peer ipBlock 0.0.0.0/0'],
+        },
+      },
       {
         summary: 'shop/web → 0.0.0.0/0 except 1.2.3.4/32 TCP/443',
         access: { from: 'shop/web', to: '0.0.0.0/0 except 1.2.3.4/32', protocol: 'TCP', port: 443 },

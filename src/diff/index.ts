@@ -41,10 +41,15 @@ const emptyReport = (command: CiReport['command'], kinds: KindName[]): CiReport 
   kinds,
 });
 
-async function comparisons(sides: PolicySide[], opts: CompareOptions): Promise<Map<KindName, Comparison>> {
+async function comparisons(
+  sides: PolicySide[],
+  opts: CompareOptions,
+  newSide?: number,
+): Promise<Map<KindName, Comparison>> {
   const ctx: CompareContext = {
     texts: opts.texts,
     names: ['base', 'head'],
+    ...(newSide === undefined ? {} : { newSide }),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
   };
@@ -80,7 +85,8 @@ function groupBy<G>(xs: G[], key: (g: G) => string): G[][] {
  */
 export async function diffPolicies(base: PolicySide, head: PolicySide, opts: CompareOptions): Promise<CiReport> {
   const report = emptyReport('diff', opts.kinds);
-  const kinds = await comparisons([base, head], opts);
+  // HEAD (side 1) is the proposed policy: its gains are the new access.
+  const kinds = await comparisons([base, head], opts, 1);
   const directions: [number, number, 'removed-access' | 'new-access'][] = [
     [0, 1, 'removed-access'],
     [1, 0, 'new-access'],

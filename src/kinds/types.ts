@@ -199,6 +199,11 @@ export interface CompareContext {
   };
   /** The sides in words, by index: `committed`, `generated`. */
   names: string[];
+  /**
+   * In a `diff`, the proposed side (HEAD): what it has that the other side does not is new access, and risks that
+   * only a gain carries (a broad peer, a privilege-escalation combination) are judged on it. Absent in `check`.
+   */
+  newSide?: number;
 }
 
 /** Whether the other side grants at least a grant: an undetermined answer says why. */

@@ -13,7 +13,7 @@ import {
   type Location,
   type Risk,
 } from '../../model/finding.js';
-import { actionFacts, awsRiskList, type ActionFacts } from './risks.js';
+import { actionFacts, awsRiskList, type ActionFacts, type PrincipalContext } from './risks.js';
 import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import type { SubjectKind } from '../../model/subject.js';
@@ -21,6 +21,8 @@ import { compileGlob } from '../../util/glob.js';
 import { iamPolicyKey, type IamPolicySet } from '../../verify/iam.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
+import { heldCombination } from './passrole.js';
+import { statementKey, statementKeys } from './statements.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
 /** One permission an Allow statement grants: an action (wildcards expanded) on a resource pattern. */
@@ -34,6 +36,8 @@ export interface IamGrant {
   pattern: string;
   /** What the catalogue says of the action, for its risk. */
   facts: ActionFacts;
+  /** The side whose grant it is. */
+  side: number;
 }
 
 const serviceActions = new Map<string, Promise<string[]>>();
@@ -71,8 +75,11 @@ const changeKey = (g: IamGrant) =>
 export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: CompareContext): Promise<Comparison> {
   const sets = sides.map((s) => s.policies.set);
   const label = labeler(ctx.profile, sets);
+  // A diff's new access is judged with what its principal holds on the proposed side (the iam:PassRole combination).
+  const held = (side: number, principal: string) =>
+    side === ctx.newSide ? heldCombination(sets[side]!, principal) : undefined;
   const comparison: Comparison<IamGrant> = {
-    grants: (i) => iamGrants(sets[i]!, ctx.texts, label, sets.length === 2 ? sets[1 - i] : undefined),
+    grants: (i) => iamGrants(sets[i]!, i, ctx.texts, label, sets.length === 2 ? sets[1 - i] : undefined, held),
     covered(g, by): Coverage {
       const policies = sets[by]!.byPrincipal.get(g.principal) ?? [];
       if (policies.length === 0) return 'no';
@@ -83,7 +90,8 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
     },
     groupKey,
     changeKey,
-    finding: (type, items, evidence) => finding(type, items, label, evidence),
+    finding: (type, items, evidence) =>
+      finding(type, items, label, evidence, held(items[0]!.side, items[0]!.principal)),
     locate(f, side) {
       const key = iamPolicyKey(f.subjectKind as SubjectKind, f.subject);
       const pol = key ? sets[side]!.byPrincipal.get(key)?.[0] : undefined;
@@ -106,9 +114,11 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
  */
 async function iamGrants(
   set: IamPolicySet,
+  side: number,
   texts: Map<string, string>,
   label: (p: string) => string,
-  other?: IamPolicySet,
+  other: IamPolicySet | undefined,
+  held: (side: number, principal: string) => PrincipalContext | undefined,
 ): Promise<{ grants: IamGrant[]; undetermined: CiFinding[]; changes: CiFinding[] }> {
   const grants: IamGrant[] = [];
   const undetermined: CiFinding[] = [];
@@ -167,10 +177,10 @@ async function iamGrants(
                 const theirs = other.byPrincipal.get(principal) ?? [];
                 if (theirs.length && evaluateIdentityPolicies(theirs, { action, resource }).result === 'allow')
                   continue;
-                uncovered.push({ principal, action, resource, at, pattern, facts: await actionFacts(action) });
+                uncovered.push({ principal, action, resource, at, pattern, facts: await actionFacts(action), side });
               }
           for (const group of groupByPattern(uncovered)) {
-            const f = finding('new-access', group, label);
+            const f = finding('new-access', group, label, undefined, held(side, principal));
             changes.push({ ...f, summary: `${f.summary}, under a Condition` });
           }
           continue;
@@ -189,7 +199,7 @@ async function iamGrants(
               // What the side's own Deny statements take away is not granted.
               const own = evaluateIdentityPolicies(policies, { action, resource });
               if (own.result === 'allow')
-                grants.push({ principal, action, resource, at, pattern, facts: await actionFacts(action) });
+                grants.push({ principal, action, resource, at, pattern, facts: await actionFacts(action), side });
               else if (own.result === 'undetermined')
                 unsure(principal, `${action} on ${resource}: ${own.reasons.join('; ')}`, at);
             }
@@ -212,40 +222,6 @@ function groupByPattern(items: IamGrant[]): IamGrant[][] {
   return [...by.values()];
 }
 
-/** A statement word for word, its Sid aside, keys sorted: the same permission whatever its place or Sid. */
-function statementKey(principal: string, doc: unknown, index: number): string {
-  const raw = (doc as { Statement?: unknown }).Statement;
-  const s = (Array.isArray(raw) ? raw[index] : raw) as Record<string, unknown>;
-  const { Sid: _sid, ...rest } = s;
-  return JSON.stringify([principal, sorted(rest)]);
-}
-
-function sorted(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sorted);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(
-    Object.keys(v)
-      .sort()
-      .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
-  );
-}
-
-const keysOf = new WeakMap<IamPolicySet, Set<string>>();
-
-/** The keys of every statement of a side, per principal (built once per side). */
-function statementKeys(set: IamPolicySet): Set<string> {
-  let keys = keysOf.get(set);
-  if (keys) return keys;
-  keys = new Set();
-  for (const [principal, policies] of set.byPrincipal)
-    for (const pol of policies) {
-      const stmts = readStatements(pol.document);
-      if (typeof stmts !== 'string') for (const i of stmts.keys()) keys.add(statementKey(principal, pol.document, i));
-    }
-  keysOf.set(set, keys);
-  return keys;
-}
-
 // Lines of each statement per policy file, indexed once per file text (a policy of 10,000 statements is located in
 // one pass, not one scan per statement).
 const statementLines = new Map<string, { text: string; sids: Map<string, number>; firstAllow: number }>();
@@ -264,7 +240,13 @@ function statementLine(file: string, text: string | undefined, sid: string): Loc
   return { file, line: (sid.startsWith('#') ? c.firstAllow : c.sids.get(sid)) || 1 };
 }
 
-function finding(type: FindingType, items: IamGrant[], label: (p: string) => string, evidence?: CiEvidence): CiFinding {
+function finding(
+  type: FindingType,
+  items: IamGrant[],
+  label: (p: string) => string,
+  evidence?: CiEvidence,
+  held?: PrincipalContext,
+): CiFinding {
   const g = items[0]!;
   const resources = [...new Set(items.map((i) => i.resource))].sort(cmp);
   const actions = [...new Set(items.map((i) => i.action))].sort(cmp);
@@ -273,7 +255,7 @@ function finding(type: FindingType, items: IamGrant[], label: (p: string) => str
     resources.length > 3
       ? `${resources.slice(0, 3).join(', ')} and ${resources.length - 3} more`
       : resources.join(', ');
-  const risk = type === 'undetermined' ? undefined : riskOf(items);
+  const risk = type === 'undetermined' ? undefined : riskOf(items, held);
   // A wildcard's expansion is one finding, its riskiest actions named first.
   const notable = one ? [] : [...actions].sort((a, b) => weight(items, a) - weight(items, b) || cmp(a, b)).slice(0, 3);
   return {
@@ -301,9 +283,11 @@ function weight(items: IamGrant[], action: string): number {
 
 /**
  * The catalogue's risks of a finding's permissions, each reason once. A wildcard action is risky when
- * its expansion writes or manages permissions; read-only wildcards on `*` that AWS requires are not.
+ * its expansion writes or manages permissions; read-only wildcards on `*` that AWS requires are not. With `held`
+ * (a diff's new access: what the principal holds on the proposed side), iam:PassRole and a compute create are the
+ * privilege escalation they make together, whichever of them is new.
  */
-function riskOf(items: IamGrant[]): CiFinding['risk'] {
+function riskOf(items: IamGrant[], held: PrincipalContext = {}): CiFinding['risk'] {
   // Reasons about one permission each (an IAM write) are said once with the permissions they concern.
   const all = new Map<string, { risk: Risk; about: Set<string> }>();
   const add = (r: Risk) => {
@@ -312,7 +296,7 @@ function riskOf(items: IamGrant[]): CiFinding['risk'] {
     all.set(r.reason, hit);
   };
   for (const i of items)
-    for (const r of awsRiskList(i.action, i.resource, i.principal.split('/')[0]!, 0, i.facts)) add(r);
+    for (const r of awsRiskList(i.action, i.resource, i.principal.split('/')[0]!, 0, i.facts, held)) add(r);
   const g = items[0]!;
   if (/[*?]/.test(g.pattern) && items.some((i) => !/^(List|Read)$/.test(i.facts.accessLevel)))
     add({ level: 'high', reason: `a wildcard action (${g.pattern}) that includes writes` });

@@ -75,23 +75,30 @@ const CODE_PATHS: Record<string, string> = {
   'ec2-instance-connect:sendserialconsolesshpublickey': "pushes an SSH key to instances' serial console",
 };
 
-/** Services that run code as the role iam:PassRole hands them: with it, a privilege escalation path. */
-const PASSROLE_TARGETS = new Set([
-  'lambda:createfunction',
-  'ec2:runinstances',
-  'ecs:runtask',
-  'ecs:starttask',
-  'ecs:registertaskdefinition',
-  'glue:createdevendpoint',
-  'glue:createjob',
-  'cloudformation:createstack',
-  'cloudformation:updatestack',
-  'sagemaker:createnotebookinstance',
-  'sagemaker:createtrainingjob',
-  'sagemaker:createprocessingjob',
-  'datapipeline:createpipeline',
-  'codebuild:createproject',
-]);
+/**
+ * Compute creates that run code as the role iam:PassRole hands them: held with it, a privilege escalation path. The
+ * report flags them beside iam:PassRole, and `diff` a principal that gains the combination (kinds/iam/passrole.ts).
+ */
+export const PASSROLE_TARGETS: readonly string[] = [
+  'lambda:CreateFunction',
+  'ec2:RunInstances',
+  'ecs:RunTask',
+  'ecs:StartTask',
+  'ecs:RegisterTaskDefinition',
+  'glue:CreateDevEndpoint',
+  'glue:CreateJob',
+  'cloudformation:CreateStack',
+  'cloudformation:UpdateStack',
+  'sagemaker:CreateNotebookInstance',
+  'sagemaker:CreateTrainingJob',
+  'sagemaker:CreateProcessingJob',
+  'datapipeline:CreatePipeline',
+  'codebuild:CreateProject',
+];
+const PASSROLE_TARGET_SET = new Set(PASSROLE_TARGETS.map((a) => a.toLowerCase()));
+
+/** Whether an action is one of the compute creates of the iam:PassRole combination (case-insensitive). */
+export const isPassRoleTarget = (action: string): boolean => PASSROLE_TARGET_SET.has(action.toLowerCase());
 
 /** `*`, or an ARN naming every resource of its kind anywhere: `arn:aws:s3:::*\/*`, `arn:aws:iam::*:role/*`. */
 function anyResource(resource: string): boolean {
@@ -109,6 +116,8 @@ function anyResource(resource: string): boolean {
 export interface PrincipalContext {
   /** The principal may pass roles (iam:PassRole). */
   passesRole?: boolean;
+  /** The compute creates of the combination (PASSROLE_TARGETS) the principal holds, as named in the catalogue. */
+  computeCreates?: readonly string[];
 }
 
 /**
@@ -131,6 +140,12 @@ export function awsRiskList(
   if (act === 'iam:passrole') {
     add('high', 'iam:PassRole: hands a role to a service');
     if (every) add('high', 'iam:PassRole on any role');
+    if (principal.computeCreates?.length)
+      out.push({
+        level: 'high',
+        reason: `with ${principal.computeCreates.join(', ')}: runs code as a passed role`,
+        about: action,
+      });
   } else if (act === 'sts:assumerole') {
     const parts = resource.split(':');
     const acct = parts[0] === 'arn' && parts[2]?.toLowerCase() === 'iam' ? parts[4] : undefined;
@@ -144,7 +159,7 @@ export function awsRiskList(
   else if (f.accessLevel.includes('Permissions management'))
     out.push({ level: 'high', reason: 'changes who may do what', about: action });
   if (CODE_PATHS[act]) out.push({ level: 'high', reason: `runs code with a role: ${CODE_PATHS[act]}`, about: action });
-  if (PASSROLE_TARGETS.has(act) && principal.passesRole)
+  if (PASSROLE_TARGET_SET.has(act) && principal.passesRole)
     out.push({ level: 'high', reason: 'with iam:PassRole: runs code as a passed role', about: action });
   if (act === 'kms:decrypt') {
     if (every) add('high', 'kms:Decrypt with any key');

@@ -19,6 +19,7 @@ import type { readNetworkPolicies } from '../../verify/netpol.js';
 import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
 import { NO, YES } from '../../verify/netpol/cilium-peers.js';
 import { noEvidence } from '../findings.js';
+import { broadPeers, newBroadPeers } from './broad.js';
 import type { CompareContext, CompareSide, Comparison } from '../types.js';
 import {
   describeAddresses,
@@ -95,7 +96,12 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
       for (const { a, b, full, ...r } of runs)
         if (r.sides & (1 << i))
           out.push({ ...r, side: i, all: (full & (1 << i)) !== 0, at: location(sides[i]!.docs, a.ep, b.ep) });
-      return { grants: out, undetermined: [] };
+      // A diff's proposed side: the broad peers (every address, every pod) its rules open that the other side's do not.
+      const changes =
+        sides.length === 2 && ctx.newSide === i
+          ? newBroadPeers(broadPeers(sides[i]!.docs, ctx.texts), broadPeers(sides[1 - i]!.docs, ctx.texts))
+          : [];
+      return { grants: out, undetermined: [], changes };
     },
     // Runs are cut wherever any side's answer changes, so what a side says of the run's first port it says of all. A
     // side that may allow covers a grant the granting side is no surer of; one it surely grants is undetermined.

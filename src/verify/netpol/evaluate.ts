@@ -122,7 +122,7 @@ export class NetworkPolicySet {
       namespace,
       spec,
       types,
-      ruled: kind === 'NetworkPolicy' ? types : ciliumRuled(spec),
+      ruled: ruledOf(kind, spec),
       denies: kind === 'NetworkPolicy' ? new Set() : ciliumDenied(spec),
     };
     this.policies.push(p);
@@ -347,6 +347,11 @@ function indexPeers(list: unknown[], policyNs: string): PeerIndex {
 }
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** The directions whose allow rules are read: a NetworkPolicy's policyTypes, a CiliumNetworkPolicy's rule lists. */
+export function ruledOf(kind: Policy['kind'], spec: Obj): Set<'Ingress' | 'Egress'> {
+  return kind === 'NetworkPolicy' ? typesOf(kind, spec) : ciliumRuled(spec);
+}
 
 function typesOf(kind: Policy['kind'], spec: Obj): Set<'Ingress' | 'Egress'> {
   if (kind === 'CiliumNetworkPolicy') return ciliumTypes(spec);

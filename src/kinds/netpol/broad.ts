@@ -1,0 +1,247 @@
+import { cidrRange } from '../../knowledge/network/cidr.js';
+import type { CiFinding, Location, RiskLevel } from '../../model/finding.js';
+import { cmp } from '../../model/issue.js';
+import type { PolicyDoc } from '../../policy/load.js';
+import { readNetworkPolicies } from '../../verify/netpol.js';
+import { ruledOf } from '../../verify/netpol/evaluate.js';
+import { isObj } from '../../util/json.js';
+
+// ---- broad peers: a rule open to every address or every pod, as written (docs/report.md's catalogue) --------------
+//
+// Sources, by title: Kubernetes API reference "NetworkPolicy" (an ingress rule whose `from`, or an egress rule whose
+// `to`, is empty or missing matches every source or destination; a peer's namespaceSelector present but empty selects
+// every namespace, and its podSelector, absent or empty, every pod of them); Cilium "Layer 3 Examples" (entities:
+// `world` every peer outside the cluster, world-ipv4 and world-ipv6 its halves, `all` the world and every cluster,
+// `cluster` every endpoint of the local cluster; CIDR and CIDR-set peers; a rule naming no peer with toPorts is an
+// L4 rule for any peer). The pairs a diff lists are between the endpoints it knows: a rule open to everything is
+// named here as written, so a reviewer sees the breadth and not only the pairs it happens to reach.
+
+type Obj = Record<string, unknown>;
+type Dir = 'Ingress' | 'Egress';
+
+/** One broad peer of one rule of a side's policies. */
+export interface BroadPeer {
+  /** The same grant whatever the policy's name or the rule's place: kind, namespace, pods, direction, peer, ports. */
+  key: string;
+  /** The key with every port: a rule with no port restriction covers the same peer on any ports. */
+  anyPort: string;
+  finding: CiFinding;
+}
+
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** A value with its object keys sorted, lists of objects in a stable order: the same shape, the same text. */
+function canon(v: unknown): string {
+  const norm = (x: unknown): unknown => {
+    if (x === undefined) return null;
+    if (Array.isArray(x))
+      return x
+        .map(norm)
+        .map((y) => JSON.stringify(y))
+        .sort(cmp)
+        .map((y) => JSON.parse(y) as unknown);
+    if (!isObj(x)) return x;
+    return Object.fromEntries(
+      Object.keys(x)
+        .sort(cmp)
+        .map((k) => [k, norm(x[k])]),
+    );
+  };
+  return JSON.stringify(norm(v ?? null));
+}
+
+/** A selector present and empty: no matchLabels and no matchExpressions (it selects everything). */
+function emptySelector(v: unknown): boolean {
+  if (!isObj(v)) return false;
+  const labels = isObj(v['matchLabels']) ? Object.keys(v['matchLabels']).length : 0;
+  return labels === 0 && arr(v['matchExpressions']).length === 0;
+}
+
+/** A block holding every address of its family (`0.0.0.0/0`, `::/0`). */
+function everyAddress(cidr: string): boolean {
+  const r = cidrRange(cidr);
+  if (!r) return false;
+  const v4 = cidrRange('0.0.0.0/0')!;
+  return (r.lo === v4.lo && r.hi === v4.hi) || (r.lo === 0n && r.hi === (1n << 128n) - 1n);
+}
+
+/** How far a peer reaches: every pod and address, every address outside the cluster, every pod of the cluster. */
+type Reach = 'everything' | 'every address' | 'outside the cluster' | 'every pod of every namespace';
+const LEVEL: Record<Reach, RiskLevel> = {
+  everything: 'high',
+  'every address': 'high',
+  'outside the cluster': 'high',
+  'every pod of every namespace': 'medium',
+};
+
+/** The broad peers of a NetworkPolicy rule, each as written and how far it reaches. */
+function k8sBroad(rule: Obj, dir: Dir): [string, Reach][] {
+  const field = dir === 'Ingress' ? 'from' : 'to';
+  const peers = arr(rule[field]);
+  if (peers.length === 0)
+    return [[`any ${dir === 'Ingress' ? 'source' : 'destination'} (a rule without ${field})`, 'everything']];
+  const out: [string, Reach][] = [];
+  for (const p of peers) {
+    if (!isObj(p)) continue;
+    if (isObj(p['ipBlock'])) {
+      const cidr = str(p['ipBlock']['cidr']);
+      const except = arr(p['ipBlock']['except']).map(str).sort(cmp);
+      if (everyAddress(cidr))
+        out.push([`ipBlock ${cidr}${except.length ? ` except ${except.join(', ')}` : ''}`, 'every address']);
+      continue;
+    }
+    if (emptySelector(p['namespaceSelector']) && (p['podSelector'] === undefined || emptySelector(p['podSelector'])))
+      out.push([
+        `namespaceSelector: {}${p['podSelector'] === undefined ? '' : ', podSelector: {}'}`,
+        'every pod of every namespace',
+      ]);
+  }
+  return out;
+}
+
+/** Fields of a Cilium rule that name no peer (as the evaluator reads them, verify/netpol/cilium.ts). */
+const NOT_PEERS = new Set(['toPorts', 'icmps', 'authentication', 'toRequires', 'fromRequires']);
+
+/** The broad peers of a CiliumNetworkPolicy rule; `clusterwide` for a CiliumClusterwideNetworkPolicy's. */
+function ciliumBroad(rule: Obj, dir: Dir, clusterwide: boolean): [string, Reach][] {
+  const side = dir === 'Egress' ? 'to' : 'from';
+  const fields = Object.keys(rule).filter((k) => k.startsWith(side) && !NOT_PEERS.has(k));
+  if (fields.length === 0)
+    // `{}` allows nothing (the default-deny idiom); ports or ICMP types alone are an L4 rule for every peer.
+    return rule['toPorts'] === undefined && rule['icmps'] === undefined
+      ? []
+      : [[`any peer (a rule of ports without ${side}* peers)`, 'everything']];
+  const out: [string, Reach][] = [];
+  for (const f of fields.sort(cmp)) {
+    const v = rule[f];
+    if (f === `${side}Entities`)
+      for (const e of arr(v).map(str)) {
+        if (e === 'all') out.push([`${f} all`, 'everything']);
+        else if (e === 'world' || e === 'world-ipv4' || e === 'world-ipv6')
+          out.push([`${f} ${e}`, 'outside the cluster']);
+        else if (e === 'cluster') out.push([`${f} cluster`, 'every pod of every namespace']);
+      }
+    else if (f === `${side}CIDR`) {
+      for (const c of arr(v).map(str)) if (everyAddress(c)) out.push([`${f} ${c}`, 'every address']);
+    } else if (f === `${side}CIDRSet`) {
+      for (const s of arr(v)) {
+        if (!isObj(s) || !everyAddress(str(s['cidr']))) continue;
+        const except = arr(s['except']).map(str).sort(cmp);
+        out.push([`${f} ${str(s['cidr'])}${except.length ? ` except ${except.join(', ')}` : ''}`, 'every address']);
+      }
+    } else if (f === `${side}Endpoints` && clusterwide)
+      // A clusterwide policy's selector naming no namespace selects in every namespace: `{}` is every pod.
+      for (const s of arr(v)) if (emptySelector(s)) out.push([`${f} {}`, 'every pod of every namespace']);
+  }
+  return out;
+}
+
+/** Label selector in words: `app=db, tier In (a, b)`; `every pod` when empty. */
+function selectorWords(sel: unknown): string {
+  if (!isObj(sel) || emptySelector(sel)) return 'every pod';
+  const labels = isObj(sel['matchLabels'])
+    ? Object.entries(sel['matchLabels']).map(([k, v]) => `${k}=${String(v)}`)
+    : [];
+  const exprs = arr(sel['matchExpressions']).map((e) => {
+    const x = isObj(e) ? e : {};
+    const values = arr(x['values']).map(String);
+    return `${str(x['key'])} ${str(x['operator'])}${values.length ? ` (${values.join(', ')})` : ''}`;
+  });
+  return `pods ${[...labels, ...exprs].join(', ')}`;
+}
+
+/** The ports of a rule in words: `TCP/5432, UDP/53`; `every port` without a restriction. */
+function portWords(kind: string, rule: Obj): string[] {
+  const out: string[] = [];
+  if (kind === 'NetworkPolicy')
+    for (const p of arr(rule['ports'])) {
+      if (!isObj(p)) continue;
+      const end = p['endPort'] === undefined ? '' : `-${String(p['endPort'])}`;
+      out.push(`${str(p['protocol']) || 'TCP'}${p['port'] === undefined ? '' : `/${String(p['port'])}${end}`}`);
+    }
+  else {
+    for (const tp of arr(rule['toPorts']))
+      for (const p of isObj(tp) ? arr(tp['ports']) : []) {
+        if (!isObj(p)) continue;
+        const end = p['endPort'] === undefined ? '' : `-${String(p['endPort'])}`;
+        out.push(`${str(p['protocol']) || 'ANY'}${p['port'] === undefined ? '' : `/${String(p['port'])}${end}`}`);
+      }
+    if (rule['icmps'] !== undefined) out.push('ICMP types');
+  }
+  return out;
+}
+
+/** The protocols of a rule's ports (`TCP, UDP`), `any` without a restriction. */
+const protocols = (ports: string[]) => [...new Set(ports.map((p) => p.split('/')[0]!))].sort(cmp).join(', ') || 'any';
+
+/** The line of a policy's `name:` in its file (YAML or JSON), else 1. */
+function nameLine(text: string | undefined, name: string): number {
+  if (!text) return 1;
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`^\\s*-?\\s*["']?name["']?\\s*:\\s*["']?${esc}["']?\\s*,?\\s*$`);
+  const i = text.split('\n').findIndex((l) => re.test(l));
+  return i < 0 ? 1 : i + 1;
+}
+
+/**
+ * The broad peers of a side's policies, one per peer of an allow rule of a direction the policy's rules count in:
+ * a rule with no peer (every source or destination), an address block of a whole family, Cilium's `world`, `all`
+ * and `cluster` entities, an empty namespaceSelector (every pod of every namespace).
+ */
+export function broadPeers(docs: PolicyDoc[], texts: Map<string, string>): BroadPeer[] {
+  const out: BroadPeer[] = [];
+  for (const d of docs) {
+    for (const p of readNetworkPolicies([d]).policies) {
+      const clusterwide = p.kind === 'CiliumNetworkPolicy' && p.namespace === '';
+      const kind = clusterwide ? 'CiliumClusterwideNetworkPolicy' : p.kind;
+      const name = clusterwide ? `${kind} ${p.name}` : `${kind} ${p.namespace}/${p.name}`;
+      const selector = p.kind === 'NetworkPolicy' ? p.spec['podSelector'] : p.spec['endpointSelector'];
+      const selected = `${selectorWords(selector)} in ${clusterwide ? 'every namespace' : p.namespace}`;
+      const at: Location = { file: d.file, line: nameLine(texts.get(d.file), p.name) };
+      for (const dir of ['Ingress', 'Egress'] as const) {
+        if (!ruledOf(p.kind, p.spec).has(dir)) continue;
+        const list = dir === 'Ingress' ? 'ingress' : 'egress';
+        for (const [i, rule] of arr(p.spec[list]).entries()) {
+          if (!isObj(rule)) continue;
+          const peers = p.kind === 'NetworkPolicy' ? k8sBroad(rule, dir) : ciliumBroad(rule, dir, clusterwide);
+          const ports = portWords(p.kind, rule);
+          const portText = ports.length ? ` on ${ports.join(', ')}` : ' on every port';
+          const portKey =
+            p.kind === 'NetworkPolicy'
+              ? canon(rule['ports'] ?? [])
+              : canon({ toPorts: rule['toPorts'], icmps: rule['icmps'] });
+          const allPorts = p.kind === 'NetworkPolicy' ? canon([]) : canon({ toPorts: undefined, icmps: undefined });
+          for (const [peer, reach] of peers) {
+            const base = [p.kind, p.namespace, canon(selector ?? {}), dir, peer];
+            const way = dir === 'Ingress' ? `ingress from ${reach}` : `egress to ${reach}`;
+            const [from, to] = dir === 'Ingress' ? [reach, selected] : [selected, reach];
+            out.push({
+              key: JSON.stringify([...base, portKey]),
+              anyPort: JSON.stringify([...base, allPorts]),
+              finding: {
+                type: 'new-access',
+                kind: 'netpol',
+                principal: from,
+                access: { from, to, protocol: protocols(ports), port: 0, ...(ports.length ? { ports } : {}) },
+                summary: `${name} ${list}[${i}]: ${dir === 'Ingress' ? 'from' : 'to'} ${peer}${portText} (${selected})`,
+                risk: { level: LEVEL[reach], reasons: [`${way}: ${name}, ${list}[${i}], peer ${peer}`] },
+                locations: [at],
+              },
+            });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The broad peers of the side `side` that `other` does not have: the same peer for the same pods in the same
+ * direction, on the same ports or with no port restriction, whatever the policy's name or the rule's place.
+ */
+export function newBroadPeers(side: BroadPeer[], other: BroadPeer[]): CiFinding[] {
+  const had = new Set(other.map((b) => b.key));
+  return side.filter((b) => !had.has(b.key) && !had.has(b.anyPort)).map((b) => b.finding);
+}
