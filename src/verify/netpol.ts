@@ -14,6 +14,7 @@ import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
 import { ciliumProblems } from './netpol/cilium.js';
+import { portProblems } from './netpol/cilium-l7.js';
 import { tupleKey } from '../util/key.js';
 import { isObj } from '../util/json.js';
 
@@ -61,6 +62,9 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
       });
       return;
     }
+    if (o['kind'] !== 'NetworkPolicy')
+      for (const message of portProblems(spec))
+        issue(`${o['kind']} ${clusterwide ? name : `${namespace}/${name}`} (document ${d.index + 1}): ${message}`);
     if (o['kind'] !== 'NetworkPolicy')
       for (const message of ciliumProblems(spec))
         issues.push({
@@ -144,7 +148,8 @@ export function verifyNetpol(
     });
     tally(report, describePeer(e.from), d.allowed);
     if (d.allowed) allowed++;
-    // A Cilium peer the profile cannot place (an entity, a Service) decides it: neither allowed nor denied.
+    // What the profile cannot tell decides it (a Cilium peer such as an entity or a Service, an L7 rule, a
+    // requirement): neither allowed nor denied.
     else if (d.undetermined) report.undetermined.push(finding(e, e.allowed, d.detail));
     else if (
       (e.protocol === 'ICMP' || e.protocol === 'ICMPv6') &&
