@@ -5,6 +5,7 @@ import { diffPolicies, loadSide } from '../src/diff/index.js';
 import type { FlowEvidence, NetEdge, Peer, WorkloadInfo } from '../src/model/network.js';
 import { PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
 import type { PolicyDoc } from '../src/policy/load.js';
+import { loadInventory } from '../src/inventory/load.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { NetworkPolicySet, type Connection, type Endpoint, type Tri } from '../src/verify/netpol/evaluate.js';
 import { readNetworkPolicies, verifyNetpol } from '../src/verify/netpol.js';
@@ -408,5 +409,122 @@ describe('CLI: verify of a profile against an L7 policy', () => {
     ]);
     expect(l4.code).toBe(0);
     expect(JSON.parse(l4.stdout)).toMatchObject({ allowed: 1, undetermined: [], notAllowed: [] });
+  });
+});
+
+// toServices in verify and check: the Services of the inventory the logs were read with, as `diff --inventory` has
+// them (a profile keeps none). A pod client talks to a pod db behind the Service db (labels tier=data).
+const HUBBLE_FLOW = {
+  flow: {
+    time: '2026-11-02T00:02:58.666086623Z',
+    verdict: 'FORWARDED',
+    IP: { source: '10.0.1.10', destination: '10.0.1.20', ipVersion: 'IPv4' },
+    l4: { TCP: { source_port: 40002, destination_port: 5432, flags: { SYN: true } } },
+    source: { ID: 1, identity: 20001, namespace: 'shop', labels: ['k8s:app=client'], pod_name: 'client' },
+    destination: { ID: 2, identity: 20002, namespace: 'shop', labels: ['k8s:app=db'], pod_name: 'db' },
+    Type: 'L3_L4',
+    node_name: 'n1',
+    is_reply: false,
+    traffic_direction: 'EGRESS',
+  },
+  node_name: 'n1',
+  time: '2026-11-02T00:02:58.666Z',
+};
+const INVENTORY = {
+  apiVersion: 'v1',
+  kind: 'List',
+  items: [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'client', namespace: 'shop', labels: { app: 'client' } },
+      spec: { containers: [{ name: 'c' }] },
+      status: { podIP: '10.0.1.10' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'db', namespace: 'shop', labels: { app: 'db' } },
+      spec: { containers: [{ name: 'c', ports: [{ containerPort: 5432 }] }] },
+      status: { podIP: '10.0.1.20' },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'db', namespace: 'shop', labels: { tier: 'data' } },
+      spec: { selector: { app: 'db' }, clusterIP: '10.96.0.10', ports: [{ port: 5432 }] },
+    },
+  ],
+};
+const clientTo = (service: Spec) =>
+  cnp('client', { endpointSelector: { matchLabels: { app: 'client' } }, egress: [{ toServices: [service] }] });
+const BY_NAME = clientTo({ k8sService: { serviceName: 'db', namespace: 'shop' } });
+const BY_LABELS = clientTo({ k8sServiceSelector: { selector: { matchLabels: { tier: 'data' } } } });
+const BY_OTHER_LABELS = clientTo({ k8sServiceSelector: { selector: { matchLabels: { tier: 'cache' } } } });
+
+describe('toServices in verify: the inventory’s Services, labels included', () => {
+  it('the inventory loader keeps a Service’s metadata.labels', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(INVENTORY));
+    const { inventory, issues } = await loadInventory([join(dir, 'inventory.json')], dir);
+    expect(issues).toEqual([]);
+    expect(inventory.services.map((s) => [s.name, s.selector, s.labels])).toEqual([
+      ['db', { app: 'db' }, { tier: 'data' }],
+    ]);
+  });
+
+  it('verifyNetpol: resolved with the Services, a maybe without', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(INVENTORY));
+    const { inventory } = await loadInventory([join(dir, 'inventory.json')], dir);
+    const profile: Profile = {
+      ...PROFILE,
+      workloads: [workload('client', { app: 'client' }), workload('db', { app: 'db' })],
+      network: [{ from: W('client'), to: W('db'), protocol: 'TCP', port: 5432, allowed: EV } as NetEdge],
+    };
+    const run = (policy: unknown, services?: typeof inventory.services) => {
+      const { policies } = readNetworkPolicies(docs('client.yaml', [policy]));
+      const report = emptyReport(profile);
+      verifyNetpol(profile, policies, report, services ? { services } : {});
+      return report;
+    };
+    for (const policy of [BY_NAME, BY_LABELS]) {
+      expect(run(policy, inventory.services)).toMatchObject({ allowed: 1, undetermined: [], notAllowed: [] });
+      const without = run(policy);
+      expect(without.allowed).toBe(0);
+      expect(without.undetermined.map((f) => f.detail)).toEqual([
+        'egress: CiliumNetworkPolicy shop/client rule 0 may allow it (toServices: no Services are known (an inventory read with the logs gives them))',
+      ]);
+    }
+    expect(run(BY_OTHER_LABELS, inventory.services).notAllowed).toHaveLength(1);
+    // Services whose labels were not kept: a selection by labels stays a maybe.
+    const unlabelled = inventory.services.map(({ labels: _labels, ...s }) => s);
+    expect(run(BY_LABELS, unlabelled).undetermined).toHaveLength(1);
+  });
+
+  it('CLI: verify and check with --flows and --inventory resolve toServices; without the inventory, undetermined', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'flows.json'), JSON.stringify(HUBBLE_FLOW) + '\n');
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(INVENTORY));
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(BY_LABELS));
+    const sources = ['--policies', join(dir, 'policy.json'), '--flows', join(dir, 'flows.json'), '--format', 'json'];
+    const inv = ['--inventory', join(dir, 'inventory.json')];
+
+    const withInv = cli(['verify', ...sources, ...inv]);
+    expect(withInv.code).toBe(0);
+    expect(JSON.parse(withInv.stdout)).toMatchObject({ observed: 1, allowed: 1, undetermined: [], notAllowed: [] });
+    const without = cli(['verify', ...sources]);
+    expect(without.code).toBe(0);
+    const w = JSON.parse(without.stdout) as { allowed: number; undetermined: { detail: string }[] };
+    expect(w.allowed).toBe(0);
+    expect(w.undetermined.map((f) => f.detail)).toEqual([expect.stringMatching(/toServices: no Services are known/)]);
+
+    type Check = { wouldDeny: unknown[]; undetermined?: { summary: string }[] };
+    const checked = JSON.parse(cli(['check', ...sources, ...inv]).stdout) as Check;
+    expect(checked.wouldDeny).toEqual([]);
+    expect(checked.undetermined ?? []).toEqual([]);
+    const unchecked = JSON.parse(cli(['check', ...sources]).stdout) as Check;
+    expect((unchecked.undetermined ?? []).map((f) => f.summary)).toEqual(['shop/client → shop/db TCP/5432']);
   });
 });

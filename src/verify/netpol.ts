@@ -12,7 +12,7 @@ import {
 } from '../model/network.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
-import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
+import { NetworkPolicySet, type ClusterFacts, type Endpoint } from './netpol/evaluate.js';
 import { ciliumProblems } from './netpol/cilium.js';
 import { portProblems } from './netpol/cilium-l7.js';
 import { tupleKey } from '../util/key.js';
@@ -124,12 +124,14 @@ export function verifyNetpol(
   profile: Pick<Profile, 'workloads' | 'namespaces' | 'dnsNames' | 'network'>,
   policies: ReturnType<typeof readNetworkPolicies>['policies'],
   report: VerifyReport,
+  /** The cluster's Services, when an inventory gave them (`toServices`); without, a Service peer is a maybe. */
+  facts: ClusterFacts = {},
 ): void {
   const workloads = new Map<string, WorkloadInfo>();
   for (const w of profile.workloads ?? []) workloads.set(workloadId(w), w);
   const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
   const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
-  const set = new NetworkPolicySet(nsLabels, names);
+  const set = new NetworkPolicySet(nsLabels, names, facts);
   for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
 
   let observed = 0;

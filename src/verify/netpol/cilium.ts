@@ -224,7 +224,12 @@ function ciliumPeer(
       default:
         t = opaquePeer(key, other);
     }
-    if (t === MAYBE && key.slice(side.length) !== 'Endpoints') why?.push(`${key} cannot be placed`);
+    if (t === MAYBE && key.slice(side.length) !== 'Endpoints')
+      why?.push(
+        key === 'toServices' && !ctx.facts.services
+          ? 'toServices: no Services are known (an inventory read with the logs gives them)'
+          : `${key} cannot be placed`,
+      );
     if (t > out) out = t;
     if (out === YES) break;
   }
