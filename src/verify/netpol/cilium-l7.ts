@@ -47,6 +47,17 @@ function passesAll(list: (typeof L7_LISTS)[number], rule: unknown): boolean {
  * undefined when it asks nothing more or passes every request of its protocol.
  */
 export function beyondL4(tp: Obj): string | undefined {
+  // Asked for every pair of workloads a rule takes part in: read once per entry as written.
+  const seen = beyondCache.get(tp);
+  if (seen !== undefined) return seen ?? undefined;
+  const said = readBeyondL4(tp);
+  beyondCache.set(tp, said ?? null);
+  return said;
+}
+
+const beyondCache = new WeakMap<object, string | null>();
+
+function readBeyondL4(tp: Obj): string | undefined {
   const out: string[] = [];
   for (const f of PROXY_FIELDS) if (given(tp[f])) out.push(f);
   const rules = tp['rules'];
