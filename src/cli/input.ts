@@ -124,7 +124,7 @@ export async function observedProfile(
   io: Io,
   c: Chalk,
   window?: Pick<ScopeOptions, 'since' | 'until' | 'untimed'>,
-): Promise<{ profile: Profile; ingest?: IngestResult }> {
+): Promise<{ profile: Profile; ingest?: IngestResult; inventory?: Inventory }> {
   const scope = new Scope({ ...scopeOptions(flags), ...(window ?? {}) });
   const run = await sourcesOf(flags, io, c, scope);
   if (typeof run !== 'function') {
@@ -133,7 +133,7 @@ export async function observedProfile(
   }
   const result = await run(ingest);
   checkIngest(flags, io, c, result);
-  return { profile: result.profile, ingest: result };
+  return { profile: result.profile, ingest: result, ...(run.inventory ? { inventory: run.inventory } : {}) };
 }
 
 /**
@@ -157,13 +157,14 @@ export async function observedSource(flags: SourceFlags, io: Io, c: Chalk): Prom
 /**
  * The profile the flags name, for a command that reads it once, principal by principal (`verify`): `--profile`'s
  * file; else the profile as the logs were read, handed over from the builders' state a principal at a time (never
- * whole in memory), with the same checks and summary as `observedProfile`. Call `close()` when done with it.
+ * whole in memory), with the same checks and summary as `observedProfile`, and the inventory they were read with.
+ * Call `close()` when done with it.
  */
 export async function observedOnce(
   flags: SourceFlags,
   io: Io,
   c: Chalk,
-): Promise<{ source: ProfileSource; close(): Promise<void> }> {
+): Promise<{ source: ProfileSource; close(): Promise<void>; inventory?: Inventory }> {
   const scope = new Scope(scopeOptions(flags));
   const run = await sourcesOf(flags, io, c, scope);
   if (typeof run !== 'function') {
@@ -180,6 +181,7 @@ export async function observedOnce(
       return { head: stream.parts.head, principals: asAsync(stream.parts.principals), tail: stream.parts.tail };
     },
     close: stream.close,
+    ...(run.inventory ? { inventory: run.inventory } : {}),
   };
 }
 
@@ -192,13 +194,14 @@ function scoped<T>(f: () => T): T {
   }
 }
 
+/**
+ * A function that reads the logs the flags name with `read`; `inventory` is the cluster inventory it reads them with,
+ * when one was given (its Services are facts the network evaluator uses: CiliumNetworkPolicy `toServices`).
+ */
+type LogRun = (<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>) & { inventory?: Inventory };
+
 /** What the flags say to read after checking them: `--profile`'s file, or a function that reads the logs. */
-async function sourcesOf(
-  flags: SourceFlags,
-  io: Io,
-  c: Chalk,
-  scope: Scope,
-): Promise<{ file: string } | (<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>)> {
+async function sourcesOf(flags: SourceFlags, io: Io, c: Chalk, scope: Scope): Promise<{ file: string } | LogRun> {
   const hasLogs =
     (flags.k8sAudit?.length ?? 0) > 0 ||
     (flags.cloudtrail?.length ?? 0) > 0 ||
@@ -272,10 +275,10 @@ async function ingestRun(
   scope: Scope,
   eks: ReturnType<typeof eksOptions> | undefined,
   wantsInventory: boolean,
-): Promise<<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>> {
+): Promise<LogRun> {
   const inventory = wantsInventory ? await readInventory(flags, io, c) : undefined;
   const vpcFields = vpcFieldsOf(flags);
-  return async (read) => {
+  const run: LogRun = async (read) => {
     const meter = new ProgressMeter(io.stderr, io.stderrIsTTY && !flags.quiet);
     try {
       return await read({
@@ -298,6 +301,8 @@ async function ingestRun(
       meter.done();
     }
   };
+  if (inventory) run.inventory = inventory;
+  return run;
 }
 
 /** The summary on stderr, and the reasons to stop: nothing of the flags' kinds read, issues under `--on-error fail`. */

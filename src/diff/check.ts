@@ -30,7 +30,8 @@ export async function runCheck(
 ): Promise<{ report: CiReport; observed: number }> {
   // A kind is judged only when its policies and its observations are both there: committed IAM
   // policies checked against Kubernetes logs alone are neither denied nor unused, they are not judged.
-  const report = await verifyAll(profile, side.policies, kinds);
+  const services = opts.inventory?.services;
+  const report = await verifyAll(profile, side.policies, kinds, services ? { services } : {});
   const judged = judgedKinds(report);
   const r = await checkPolicies(side, report, {
     kinds: judged,

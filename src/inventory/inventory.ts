@@ -44,6 +44,11 @@ export interface InvService {
   name: string;
   clusterIPs: string[];
   selector: Record<string, string>;
+  /**
+   * `metadata.labels` (CiliumNetworkPolicy `toServices.k8sServiceSelector` selects Services by them); absent in an
+   * inventory built by other means, where a selection by labels stays a maybe.
+   */
+  labels?: Record<string, string>;
   ports: { name: string; port: number; targetPort: number | string; protocol: L4Protocol; nodePort?: number }[];
 }
 

@@ -146,7 +146,9 @@ export function addObject(
       const selector = labelsOf(spec['selector']);
       const p = [...ips].map((ip) => named('cluster IP', ip, ipProblem)).find(Boolean) ?? labelsProblem(selector);
       if (p) return issue('inventory.bad-name', `Service ${shown(name)}: ${p}`);
-      inv.services.push({ namespace, name, clusterIPs: [...ips].sort(cmp), selector, ports });
+      // Its labels were checked with its name (objectProblem); kept for toServices' k8sServiceSelector.
+      const labels = labelsOf(meta['labels']);
+      inv.services.push({ namespace, name, clusterIPs: [...ips].sort(cmp), selector, labels, ports });
       return;
     }
     default:

@@ -7,7 +7,16 @@ import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { emptyReport } from '../verify/rbac.js';
 import { pushAll } from '../util/array.js';
-import type { AnyKind, Generated, KindName, KindPolicies, KindReplay, KindWidening, ProfileRest } from './types.js';
+import type {
+  AnyKind,
+  Generated,
+  KindName,
+  KindPolicies,
+  KindReplay,
+  KindWidening,
+  ProfileRest,
+  ReplayFacts,
+} from './types.js';
 
 export type {
   AccessClass,
@@ -23,6 +32,7 @@ export type {
   KindReplay,
   KindWidening,
   PolicyKind,
+  ReplayFacts,
   SummaryLine,
 } from './types.js';
 
@@ -77,8 +87,9 @@ export async function verifyAll(
   profile: Profile,
   policies: Map<KindName, KindPolicies<unknown>>,
   kinds: readonly KindName[] = KIND_NAMES,
+  facts: ReplayFacts = {},
 ): Promise<VerifyReport> {
-  return verifySource(sourceOf(profile), policies, kinds);
+  return verifySource(sourceOf(profile), policies, kinds, facts);
 }
 
 /**
@@ -90,6 +101,7 @@ export async function verifySource(
   source: ProfileSource,
   policies: Map<KindName, KindPolicies<unknown>>,
   kinds: readonly KindName[] = KIND_NAMES,
+  facts: ReplayFacts = {},
 ): Promise<VerifyReport> {
   const names = KIND_NAMES.filter((n) => kinds.includes(n));
   const runs = new Map<KindName, { part: VerifyReport; replay: KindReplay }>();
@@ -97,7 +109,7 @@ export async function verifySource(
     const p = policies.get(n);
     if (!p || p.count === 0) continue;
     const part = emptyReport({ skipped: {} });
-    runs.set(n, { part, replay: KINDS[n].replay(p, part) });
+    runs.set(n, { part, replay: KINDS[n].replay(p, part, facts) });
   }
   const seen = new Set<KindName>();
   const stream = await source();

@@ -140,7 +140,7 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
    * Its evaluator over the policies: each principal's observations of this kind replayed as the principal comes,
    * then the sections after the principals; findings and counts go to `report` (./verify.ts drives it).
    */
-  replay(policies: KindPolicies<S>, report: VerifyReport): KindReplay;
+  replay(policies: KindPolicies<S>, report: VerifyReport, facts?: ReplayFacts): KindReplay;
   /** The grants of one or two sides of policies, for `diff` and `check`. */
   compare(sides: CompareSide<S>[], ctx: CompareContext): Promise<Comparison>;
   /** A verified observation (a would-be denial) as a CI finding's access and words. */
@@ -169,6 +169,14 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
 export interface KindEvidence {
   principal(p: Principal): boolean;
   rest(rest: ProfileRest): boolean;
+}
+
+/**
+ * What a replay may know of the cluster beside the profile: its Services, when the logs were read with an inventory
+ * (a profile keeps none), so that CiliumNetworkPolicy `toServices` resolves as `diff --inventory` resolves it.
+ */
+export interface ReplayFacts {
+  services?: { namespace: string; name: string; selector: Record<string, string>; labels?: Record<string, string> }[];
 }
 
 /** One kind's replay of a profile read principal by principal (`PolicyKind.replay`). */

@@ -12,8 +12,9 @@ import {
 } from '../model/network.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
-import { NetworkPolicySet, type Endpoint } from './netpol/evaluate.js';
+import { NetworkPolicySet, type ClusterFacts, type Endpoint } from './netpol/evaluate.js';
 import { ciliumProblems } from './netpol/cilium.js';
+import { portProblems } from './netpol/cilium-l7.js';
 import { tupleKey } from '../util/key.js';
 import { isObj } from '../util/json.js';
 
@@ -61,6 +62,9 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
       });
       return;
     }
+    if (o['kind'] !== 'NetworkPolicy')
+      for (const message of portProblems(spec))
+        issue(`${o['kind']} ${clusterwide ? name : `${namespace}/${name}`} (document ${d.index + 1}): ${message}`);
     if (o['kind'] !== 'NetworkPolicy')
       for (const message of ciliumProblems(spec))
         issues.push({
@@ -120,12 +124,14 @@ export function verifyNetpol(
   profile: Pick<Profile, 'workloads' | 'namespaces' | 'dnsNames' | 'network'>,
   policies: ReturnType<typeof readNetworkPolicies>['policies'],
   report: VerifyReport,
+  /** The cluster's Services, when an inventory gave them (`toServices`); without, a Service peer is a maybe. */
+  facts: ClusterFacts = {},
 ): void {
   const workloads = new Map<string, WorkloadInfo>();
   for (const w of profile.workloads ?? []) workloads.set(workloadId(w), w);
   const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
   const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
-  const set = new NetworkPolicySet(nsLabels, names);
+  const set = new NetworkPolicySet(nsLabels, names, facts);
   for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
 
   let observed = 0;
@@ -144,7 +150,8 @@ export function verifyNetpol(
     });
     tally(report, describePeer(e.from), d.allowed);
     if (d.allowed) allowed++;
-    // A Cilium peer the profile cannot place (an entity, a Service) decides it: neither allowed nor denied.
+    // What the profile cannot tell decides it (a Cilium peer such as an entity or a Service, an L7 rule, a
+    // requirement): neither allowed nor denied.
     else if (d.undetermined) report.undetermined.push(finding(e, e.allowed, d.detail));
     else if (
       (e.protocol === 'ICMP' || e.protocol === 'ICMPv6') &&

@@ -179,10 +179,15 @@ export function registerCheck(program: Command, ctx: Ctx): void {
     .action(async (flags: CheckFlags) => {
       const kinds = parseKinds(flags.kind);
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
-      const { profile } = await observedProfile(flags, ctx.io, ctx.c);
+      const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c);
       const side = loadSide(docs, issues);
       reportIssues(ctx, side.issues, flags.onError);
-      const { report: r, observed } = await runCheck(profile, side, kinds, { cwd: ctx.io.cwd });
+      // The inventory the logs were read with lends its Services (toServices) alone: the workloads compared stay the
+      // profile's, which the filters scoped.
+      const { report: r, observed } = await runCheck(profile, side, kinds, {
+        cwd: ctx.io.cwd,
+        ...(inventory ? { inventory: { workloads: [], namespaces: [], services: inventory.services } } : {}),
+      });
       if (observed === 0 && !flags.quiet)
         ctx.io.stderr.write(
           ctx.c.yellow(

@@ -66,9 +66,11 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     }
     // The profile is read once, a principal at a time, from its file or as the logs were read: never whole.
     const observed = await observedOnce(flags, ctx.io, ctx.c);
+    // The inventory the logs were read with gives the cluster's Services (CiliumNetworkPolicy toServices).
+    const services = observed.inventory?.services;
     let report;
     try {
-      report = await verifySource(observed.source, policies, kinds);
+      report = await verifySource(observed.source, policies, kinds, services ? { services } : {});
     } finally {
       await observed.close();
     }

@@ -43,7 +43,7 @@ export interface NetGrant {
   protocol: Proto;
   port: number;
   endPort: number;
-  /** The sides that allow it, or may (a Cilium peer the model cannot place). */
+  /** The sides that allow it, or may (a Cilium peer the model cannot place, an L7 rule, a requirement). */
   sides: number;
   /** The sides that surely allow it. */
   sure: number;
@@ -110,7 +110,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
         ? 'yes'
         : g.sides & (1 << by)
           ? {
-              undetermined: `${sides.length > 1 ? ctx.names[by] : 'the other side'} may allow it or not: it depends on a Cilium peer (an entity, a Service) the inventory and flows cannot place`,
+              undetermined: `${sides.length > 1 ? ctx.names[by] : 'the other side'} may allow it or not: it depends on what the inventory and flows cannot tell (a Cilium peer such as an entity or a Service, an L7 rule's requests, a fromRequires/toRequires)`,
             }
           : 'no',
     // check: what the profile saw, each on its own (used); the rest of a peer (or of the addresses) in one finding.

@@ -121,9 +121,9 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     return { set: policies, issues, count: policies.length, label: `${policies.length} network policies` };
   },
   // Flows are in the sections after the principals.
-  replay: (policies, report) => ({
+  replay: (policies, report, facts) => ({
     principal: () => undefined,
-    finish: (rest) => verifyNetpol(rest, policies.set, report),
+    finish: (rest) => verifyNetpol(rest, policies.set, report, facts?.services ? { services: facts.services } : {}),
   }),
   compare: compareNetpol,
   describe: describeNetpol,

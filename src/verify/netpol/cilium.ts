@@ -9,7 +9,9 @@ import { inCidr } from '../../knowledge/network/cidr.js';
 import { compileDnsPattern, dnsName, MAX_FQDN_LENGTH } from '../../util/glob.js';
 import { isObj } from '../../util/json.js';
 import { put } from '../../util/own.js';
+import { pushAll } from '../../util/array.js';
 import type { Connection, Endpoint } from './evaluate.js';
+import { beyondL4, denyEntryInvalid, L7_WHY } from './cilium-l7.js';
 import {
   cidrSetMatch,
   entitiesMatch,
@@ -146,15 +148,46 @@ export interface RuleContext {
   facts: ClusterFacts;
 }
 
-/** Fields of a rule that name no peer. */
+/**
+ * Fields of a rule that name no peer. `fromRequires`/`toRequires` narrow the peers of other rules (`Requires`); a rule
+ * with nothing else allows nothing.
+ */
 const NOT_PEERS = new Set(['toPorts', 'icmps', 'authentication', 'toRequires', 'fromRequires']);
+
+/**
+ * The `fromRequires` (ingress) or `toRequires` (egress) selectors of every rule of the policies selecting an endpoint,
+ * as written: Cilium up to 1.17 adds them to each `fromEndpoints`/`toEndpoints` selector of every rule of the same
+ * kind (allow or deny) of those policies, so a peer they do not select is reached through no endpoint selector
+ * (security/policy/language, "Additional Label Requirements"). Deprecated in Cilium 1.17; Cilium 1.18 applies them to
+ * their own rule only, and 1.19 removed the fields from the CRDs (the API server drops or refuses them). A peer only
+ * they keep out is therefore a maybe, never a no: some versions let it through.
+ */
+export interface Requires {
+  allow: unknown[];
+  deny: unknown[];
+}
+export const NO_REQUIRES: Requires = { allow: [], deny: [] };
+
+/** Whether a peer meets every requirement (a selector over its labels; an address has none Cilium's selectors read). */
+function meetsRequires(req: unknown[], other: Endpoint): boolean {
+  const labels = other.kind === 'pod' ? ciliumLabels(other) : {};
+  return req.every((sel) => labelSelectorMatches(ciliumSelector(sel), labels));
+}
 
 /**
  * Whether a rule's peers select the other endpoint: the largest answer of its peer fields (Cilium ORs them), or
  * undefined when it names none. An address is never selected by labels; a pod is selected by a CIDR only through
  * the address it was given (as NetworkPolicy ipBlocks are read).
  */
-function ciliumPeer(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, ctx: RuleContext) {
+function ciliumPeer(
+  r: Obj,
+  dir: 'Ingress' | 'Egress',
+  policyNs: string,
+  other: Endpoint,
+  ctx: RuleContext,
+  req: unknown[],
+  why?: string[],
+) {
   const side = dir === 'Egress' ? 'to' : 'from';
   let named = false;
   let out: Tri = NO;
@@ -166,6 +199,12 @@ function ciliumPeer(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: 
     switch (key.slice(side.length)) {
       case 'Endpoints':
         t = endpointsMatch(v, policyNs, other);
+        if (t === YES && req.length && !meetsRequires(req, other)) {
+          t = MAYBE;
+          why?.push(
+            `${side}Requires of the policies selecting the endpoint keep the peer out on Cilium up to 1.17 (deprecated there, removed in 1.19)`,
+          );
+        }
         break;
       case 'CIDR':
         t = other.ip !== undefined && arr(v).some((x) => inCidr(other.ip!, str(x))) ? YES : NO;
@@ -185,6 +224,12 @@ function ciliumPeer(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: 
       default:
         t = opaquePeer(key, other);
     }
+    if (t === MAYBE && key.slice(side.length) !== 'Endpoints')
+      why?.push(
+        key === 'toServices' && !ctx.facts.services
+          ? 'toServices: no Services are known (an inventory read with the logs gives them)'
+          : `${key} cannot be placed`,
+      );
     if (t > out) out = t;
     if (out === YES) break;
   }
@@ -250,32 +295,66 @@ export function ciliumRule(
   c: Connection,
   ctx: RuleContext,
   deny: boolean,
+  req: Requires = NO_REQUIRES,
+  why?: string[],
 ): Tri {
-  let peer = ciliumPeer(r, dir, policyNs, other, ctx);
+  const peerWhy: string[] | undefined = why ? [] : undefined;
+  let peer = ciliumPeer(r, dir, policyNs, other, ctx, deny ? req.deny : req.allow, peerWhy);
   if (peer === undefined) {
     if (r['toPorts'] === undefined && r['icmps'] === undefined) return NO;
     peer = YES;
   }
   if (peer === NO) return NO;
-  const l4 = deny ? denyL4(r, c) : allowL4(r, c) ? YES : NO;
-  return Math.min(peer, l4) as Tri;
+  const l4Why: string[] | undefined = why ? [] : undefined;
+  let l4 = deny ? denyL4(r, c, l4Why) : allowL4(r, c, l4Why);
+  // Mutual authentication (`authentication.mode: required`): only peers that complete the handshake pass.
+  if (!deny && l4 === YES && isObj(r['authentication']) && r['authentication']['mode'] === 'required') {
+    l4 = MAYBE;
+    l4Why?.push('authentication.mode required: only peers that complete mutual authentication pass');
+  }
+  const out = Math.min(peer, l4) as Tri;
+  if (why && out === MAYBE) {
+    if (peer === MAYBE) pushAll(why, peerWhy!);
+    if (l4 === MAYBE) pushAll(why, l4Why!);
+  }
+  return out;
 }
 
 const icmpFamily = (c: Connection) => (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6');
 
-function allowL4(r: Obj, c: Connection): boolean {
+/**
+ * Whether an allow rule's ports and ICMP types take the connection: yes through a port entry that asks nothing more,
+ * a maybe through one with L7 rules (or a listener, TLS, server names) alone, since a flow carries no request. A
+ * plain entry beside one with L7 rules wins, as in Cilium (an L4 rule makes the L7 rules of a similar one moot).
+ */
+function allowL4(r: Obj, c: Connection, why?: string[]): Tri {
   if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
-    if (r['icmps'] === undefined) return r['toPorts'] === undefined;
+    if (r['icmps'] === undefined) return r['toPorts'] === undefined ? YES : NO;
     return arr(r['icmps']).some(
       (x) => isObj(x) && arr(x['fields']).some((f) => isObj(f) && (f['family'] ?? 'IPv4') === icmpFamily(c)),
-    );
+    )
+      ? YES
+      : NO;
   }
-  if (r['toPorts'] === undefined) return r['icmps'] === undefined;
-  return arr(r['toPorts']).some((tp) => isObj(tp) && arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c)));
+  if (r['toPorts'] === undefined) return r['icmps'] === undefined ? YES : NO;
+  let out: Tri = NO;
+  const l7: string[] = [];
+  for (const [j, tp] of arr(r['toPorts']).entries()) {
+    if (!isObj(tp) || !arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c))) continue;
+    const beyond = beyondL4(tp);
+    if (beyond === undefined) return YES;
+    out = MAYBE;
+    l7.push(`toPorts[${j}] ${beyond}`);
+  }
+  if (why && l7.length) why.push(`${l7.join('; ')}: ${L7_WHY}`);
+  return out;
 }
 
-/** Whether a deny rule's ports and ICMP types cover all that is asked: a protocol without a port, every port of it. */
-function denyL4(r: Obj, c: Connection): Tri {
+/**
+ * Whether a deny rule's ports and ICMP types cover all that is asked: a protocol without a port, every port of it. A
+ * port entry carrying what a deny cannot (L7 rules: `portProblems`) denies only maybe.
+ */
+function denyL4(r: Obj, c: Connection, why?: string[]): Tri {
   const l3 = r['toPorts'] === undefined && r['icmps'] === undefined;
   if (l3) return YES;
   if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
@@ -285,13 +364,18 @@ function denyL4(r: Obj, c: Connection): Tri {
     return same.some((f) => f['type'] === undefined) ? YES : same.length ? MAYBE : NO;
   }
   if (c.protocol === undefined) return NO;
-  const ports = arr(r['toPorts']).flatMap((tp) => (isObj(tp) ? arr(tp['ports']).filter(isObj) : []));
-  if (c.port !== undefined) return ports.some((pp) => ciliumPort(pp, c)) ? YES : NO;
-  return ports.some((pp) => {
+  const covers = (pp: Obj) => {
+    if (c.port !== undefined) return ciliumPort(pp, c);
     const proto = str(pp['protocol']) || 'ANY';
     const w = pp['port'];
     return (proto === 'ANY' || proto === c.protocol) && (w === undefined || w === '' || w === 0 || w === '0');
-  })
-    ? YES
-    : NO;
+  };
+  let out: Tri = NO;
+  for (const [j, tp] of arr(r['toPorts']).entries()) {
+    if (!isObj(tp) || !arr(tp['ports']).some((pp) => isObj(pp) && covers(pp))) continue;
+    if (!denyEntryInvalid(tp)) return YES;
+    out = MAYBE;
+    why?.push(`toPorts[${j}] has fields a deny rule cannot carry: Cilium drops or refuses them`);
+  }
+  return out;
 }

@@ -6,11 +6,12 @@
  * namespaceSelector (with podSelector), ipBlock with except; ports with protocol (TCP by default),
  * numbers, names resolved on the destination pod, and endPort. A subset of CiliumNetworkPolicy is
  * understood too (endpointSelector, from/toEndpoints, from/toCIDR, toFQDNs by the names seen for an
- * address, toPorts with numbers or names, icmps, enableDefaultDeny, entities, Services, and ingressDeny/egressDeny,
- * which override every allow; see cilium.ts); both kinds combine as Cilium enforces them: any allow suffices, any
- * deny wins. policyTypes is defaulted as the API server does. Where a Cilium peer depends on what the model does
- * not know, a side's answer is a maybe: `allows` claims only what is sure and says when it cannot, `isAllowed`
- * counts what may pass, and `answer` gives all three.
+ * address, toPorts with numbers or names, icmps, enableDefaultDeny, entities, Services, fromRequires/toRequires, and
+ * ingressDeny/egressDeny, which override every allow; see cilium.ts; a port entry with L7 rules allows only some
+ * requests, which a flow does not carry: cilium-l7.ts); both kinds combine as Cilium enforces them: any allow
+ * suffices, any deny wins. policyTypes is defaulted as the API server does. Where a Cilium rule depends on what the
+ * model does not know, a side's answer is a maybe: `allows` claims only what is sure and says when it cannot,
+ * `isAllowed` counts what may pass, and `answer` gives all three.
  */
 
 import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
@@ -23,9 +24,13 @@ import {
   ciliumRuled,
   ciliumSelector,
   ciliumTypes,
+  NO_REQUIRES,
+  type Requires,
   type RuleContext,
 } from './cilium.js';
+import { pushAll } from '../../util/array.js';
 import { MAYBE, NO, YES, type ClusterFacts, type Tri } from './cilium-peers.js';
+import { INDEX_PEERS_FROM, indexPeers, NAME_LABEL, type PeerIndex } from './peer-index.js';
 
 export type { ClusterFacts, ServiceFact, Tri } from './cilium-peers.js';
 
@@ -75,6 +80,8 @@ interface Selecting {
   ruled: Policy[];
   /** Those with deny rules there. */
   denying: Policy[];
+  /** The `fromRequires`/`toRequires` of their rules, allow and deny apart (cilium.ts `Requires`). */
+  requires: Requires;
 }
 
 /** Selectors as read, by the object written in the policy (a pair of workloads asks each many times). */
@@ -156,6 +163,7 @@ export class NetworkPolicySet {
         isolating: selecting.filter((p) => p.types.has(dir)),
         ruled: selecting.filter((p) => p.ruled.has(dir)),
         denying: selecting.filter((p) => p.denies.has(dir)),
+        requires: requiresOf(selecting, dir),
       };
       cached[dir] = sel;
     }
@@ -170,7 +178,7 @@ export class NetworkPolicySet {
 
   /**
    * Whether the connection is surely allowed, and by what (or why not). `undetermined` when it may be: a Cilium peer
-   * the model cannot place decides it (the detail says which rule).
+   * the model cannot place, an L7 rule or a requirement decides it (the detail says which rule, and why).
    */
   allows(c: Connection): { allowed: boolean; detail: string; undetermined?: boolean } {
     const eg = this.side(c, 'Egress');
@@ -198,23 +206,34 @@ export class NetworkPolicySet {
     const other = dir === 'Egress' ? c.dst : c.src;
     const d = dir.toLowerCase();
     if (self.kind !== 'pod') return { answer: YES, detail: `${d}: not a pod` };
-    const { isolating, ruled, denying } = this.applicable(self, dir);
+    const { isolating, ruled, denying, requires } = this.applicable(self, dir);
+    // The rule that decided a maybe, asked again for its reasons when they are to be said.
+    const why = (p: Policy, r: Obj, deny: boolean) => {
+      const out: string[] = [];
+      ciliumRule(r, dir, p.namespace, other, c, this.context, deny, requires, out);
+      return out.length ? ` (${out.join('; ')})` : '';
+    };
     // Deny rules first: one that matches overrides every allow, of either policy kind.
     let denied: Tri = NO;
     let deniedBy = '';
+    let denyAt: [Policy, Obj] | undefined;
     for (const p of denying) {
       for (const [i, r] of arr(p.spec[`${d}Deny`]).entries()) {
         if (!isObj(r)) continue;
-        const t = ciliumRule(r, dir, p.namespace, other, c, this.context, true);
+        const t = ciliumRule(r, dir, p.namespace, other, c, this.context, true, requires);
         if (t > denied) {
           denied = t;
-          if (explain) deniedBy = `${policyName(p)} ${d}Deny rule ${i}`;
+          if (explain) {
+            deniedBy = `${policyName(p)} ${d}Deny rule ${i}`;
+            denyAt = [p, r];
+          }
         }
-        if (denied === YES) return { answer: NO, detail: explain ? `${d}: denied by ${deniedBy}` : '' };
+        if (denied === YES) return { answer: NO, detail: `${d}: denied by ${deniedBy}` };
       }
     }
     let allowed: Tri = isolating.length === 0 ? YES : NO;
     let allowedBy = 'not isolated';
+    let allowAt: [Policy, Obj] | undefined;
     for (const p of allowed === YES ? [] : ruled) {
       for (const [i, r] of arr(p.spec[d]).entries()) {
         if (!isObj(r)) continue;
@@ -223,10 +242,13 @@ export class NetworkPolicySet {
             ? this.k8sRule(r, dir, p.namespace, other, c)
               ? YES
               : NO
-            : ciliumRule(r, dir, p.namespace, other, c, this.context, false);
+            : ciliumRule(r, dir, p.namespace, other, c, this.context, false, requires);
         if (t > allowed) {
           allowed = t;
-          if (explain) allowedBy = `${policyName(p)} rule ${i}`;
+          if (explain) {
+            allowedBy = `${policyName(p)} rule ${i}`;
+            allowAt = [p, r];
+          }
         }
         if (allowed === YES) break;
       }
@@ -236,13 +258,11 @@ export class NetworkPolicySet {
     if (!explain) return { answer, detail: '' };
     if (answer === YES) return { answer, detail: `${d}: ${allowedBy}` };
     if (answer === MAYBE) {
+      // What decides it: a peer the inventory and flows cannot place, an L7 rule, a requirement.
       const parts = [];
-      if (allowed === MAYBE) parts.push(`${allowedBy} may allow it`);
-      if (denied === MAYBE) parts.push(`${deniedBy} may deny it`);
-      return {
-        answer,
-        detail: `${d}: ${parts.join(', ')}, by a peer the inventory and flows cannot place (entities, Services, groups)`,
-      };
+      if (allowed === MAYBE) parts.push(`${allowedBy} may allow it${allowAt ? why(...allowAt, false) : ''}`);
+      if (denied === MAYBE) parts.push(`${deniedBy} may deny it${denyAt ? why(...denyAt, true) : ''}`);
+      return { answer, detail: `${d}: ${parts.join(', ')}` };
     }
     return {
       answer,
@@ -299,54 +319,26 @@ export class NetworkPolicySet {
   }
 }
 
+/** The `fromRequires` (ingress) or `toRequires` (egress) of every rule of the Cilium policies selecting an endpoint. */
+function requiresOf(selecting: Policy[], dir: 'Ingress' | 'Egress'): Requires {
+  const d = dir.toLowerCase();
+  const key = dir === 'Egress' ? 'toRequires' : 'fromRequires';
+  const out: Requires = { allow: [], deny: [] };
+  for (const p of selecting) {
+    if (p.kind === 'NetworkPolicy') continue;
+    for (const [list, to] of [
+      [p.spec[d], out.allow],
+      [p.spec[`${d}Deny`], out.deny],
+    ] as const)
+      for (const r of arr(list)) if (isObj(r)) pushAll(to, arr(r[key]));
+  }
+  return out.allow.length || out.deny.length ? out : NO_REQUIRES;
+}
+
 /** A policy as findings name it: `CiliumNetworkPolicy ns/name`, `CiliumClusterwideNetworkPolicy name`. */
 function policyName(p: Policy): string {
   return p.namespace ? `${p.kind} ${p.namespace}/${p.name}` : `CiliumClusterwideNetworkPolicy ${p.name}`;
 }
-
-/** Peer lists at least this long are split by namespace; shorter ones are read in full. */
-const INDEX_PEERS_FROM = 8;
-
-interface PeerIndex {
-  /** Peers with an ipBlock (they match by address, pods included). */
-  ip: Obj[];
-  /** Peers that can only match pods of one namespace: no namespaceSelector (the policy's), or one naming it. */
-  byNamespace: Map<string, Obj[]>;
-  /** Every other peer. */
-  anyNamespace: Obj[];
-}
-
-/**
- * A peer list split as `k8sPeer` reads it: an ipBlock peer is decided by address alone; otherwise a peer without a
- * namespaceSelector matches only in the policy's namespace, and one whose namespaceSelector's matchLabels names
- * `kubernetes.io/metadata.name` only in that namespace (the evaluator sets that label to the namespace's own name).
- */
-function indexPeers(list: unknown[], policyNs: string): PeerIndex {
-  const index: PeerIndex = { ip: [], byNamespace: new Map(), anyNamespace: [] };
-  for (const p of list) {
-    if (!isObj(p)) continue;
-    if (isObj(p['ipBlock'])) {
-      index.ip.push(p);
-      continue;
-    }
-    const nsSel = p['namespaceSelector'];
-    let ns: string | undefined;
-    if (nsSel === undefined) ns = policyNs;
-    else if (isObj(nsSel) && isObj(nsSel['matchLabels']) && Object.hasOwn(nsSel['matchLabels'], NAME_LABEL)) {
-      const v = nsSel['matchLabels'][NAME_LABEL];
-      if (typeof v === 'string') ns = v;
-    }
-    if (ns === undefined) index.anyNamespace.push(p);
-    else {
-      const l = index.byNamespace.get(ns);
-      if (l) l.push(p);
-      else index.byNamespace.set(ns, [p]);
-    }
-  }
-  return index;
-}
-
-const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** The directions whose allow rules are read: a NetworkPolicy's policyTypes, a CiliumNetworkPolicy's rule lists. */
 export function ruledOf(kind: Policy['kind'], spec: Obj): Set<'Ingress' | 'Egress'> {
