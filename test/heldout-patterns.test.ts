@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { firstVariableSegment } from '../src/knowledge/aws/variableSegments.js';
 import { generatedName } from '../src/knowledge/kubernetes/generatedNames.js';
 
 /**
@@ -75,4 +76,29 @@ describe('names controllers and tools make up, from their source', () => {
     expect(generatedName('sh.helm.release.v1.web.v3')?.alone).toBe(true);
     expect(generatedName('web-token-2x9kq')?.alone).toBeFalsy();
   });
+});
+
+describe('object keys and log streams written per run, from the documentation of their writers', () => {
+  it.each([
+    // Athena: Hive-style partitions `key=value` (`year=2021/month=01/day=26/`).
+    ['events/dt=2026-11-08/hour=01/part-00000.parquet', 1, 'a date'],
+    ['logs/year=2026/month=11/day=08/x.json', 1, 'a date (year/month/day)'],
+    ['tbl/country=us/dt=2026-11-08-01/x.json', 2, 'a date'],
+    ['tbl/ingest_ts=1762041600/x.json', 1, 'a Unix time'],
+    // Firehose: `YYYY/MM/dd/HH/<stream>-<version>-<year>-<month>-<day>-<hour>-<minute>-<second>-<uuid>`.
+    ['2026/11/08/01/orders-1-2026-11-08-01-00-00-3f2a1b6c-9d4e-4f5a-8b7c-0123456789ab', 0, 'a date (year/month/day)'],
+    // Athena query results: `<query id>.csv`.
+    ['athena-results/3f2a1b6c-9d4e-4f5a-8b7c-0123456789ab.csv', 1, 'a UUID'],
+    // Lambda: `YYYY/MM/DD/[$LATEST]<hex>`; ECS awslogs: `<prefix>/<container>/<task id>`; EKS control plane.
+    ['2026/11/08/[$LATEST]35aa9c956b4fe8e908a7834893e8d9af', 0, 'a date (year/month/day)'],
+    ['ecs/web/0b1c2d3e4f5a46b7a8c9d0e1f2a3b4c5', 2, 'a hex id'],
+  ] as const)('%s: variable from segment %i (%s)', (key, index, why) => {
+    expect(firstVariableSegment(key.split('/'))).toEqual({ index, why });
+  });
+  it.each([
+    'tbl/country=us/x.json',
+    'tbl/region=eu-west-1/latest.json',
+    'year=2026/summary.csv',
+    'conf/env=prod/app.yaml',
+  ])('%s is stable', (key) => expect(firstVariableSegment(key.split('/'))).toBeUndefined());
 });
