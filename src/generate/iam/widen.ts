@@ -1,6 +1,7 @@
 import { mergeEvidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
+import { perRunResource } from '../../knowledge/aws/runResources.js';
 import { firstVariableSegment } from '../../knowledge/aws/variableSegments.js';
 import type { Grant, IamWidening } from './index.js';
 
@@ -14,6 +15,8 @@ export function fold(into: Grant, g: Grant): void {
  * Object keys and log streams that change every run (a date, a UUID, a run id in the path; a stream the
  * principal created itself) become a wildcard at their first variable segment, keeping the stable
  * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen.
+ * Resources AWS makes one of per run (an ECS task, a Step Functions execution: knowledge/aws/runResources.ts)
+ * become a wildcard under their parent (`task/jobs/*`).
  * Listed as `generated-keys`; `--exact` keeps every key as seen.
  */
 export function generalizeKeys(
@@ -25,12 +28,18 @@ export function generalizeKeys(
 ): void {
   const groups = new Map<string, { members: string[]; why: Set<string> }>();
   for (const r of [...byRes.keys()].sort(cmp)) {
-    if (/[*?]/.test(r)) continue;
+    // A run's ARN may carry a wildcard after the run's own part (the `express:<machine>:<name>:*` an execution
+    // implies): its parent's wildcard covers it.
+    const run = perRunResource(r);
+    if (/[*?]/.test(run?.prefix ?? r)) continue;
     let wide: string | undefined;
     let why: string | undefined;
     const s3 = s3Object(r);
     const stream = logStream(r);
-    if (s3) {
+    if (run) {
+      wide = `${run.prefix}*`;
+      why = run.why;
+    } else if (s3) {
       const segments = s3.key.split('/');
       const v = firstVariableSegment(segments);
       if (v) {

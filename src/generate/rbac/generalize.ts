@@ -62,13 +62,14 @@ export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): Name
       const g = generatedName(n);
       if (g) {
         made.set(n, g.why);
-        byPattern.push(n);
+        if (!g.alone) byPattern.push(n);
       }
     }
   }
   // Dropping a Secret's names grants every Secret of the namespace: one name that only looks made up (a legacy
   // token Secret, `web-token-2x9kq`, keeps its name for the service account's life) is not evidence enough; two or
-  // more such names are (the next run will name another).
+  // more such names are (the next run will name another). A pattern that is evidence alone (a Helm release's revision:
+  // the next upgrade writes the next) counts from one name.
   if (e0.apiGroup === '' && e0.resource === 'secrets' && byPattern.length === 1) made.delete(byPattern[0]!);
   for (const n of growingOrdinals(names))
     if (!made.has(n)) made.set(n, 'ordinals of a StatefulSet that grew during the soak');

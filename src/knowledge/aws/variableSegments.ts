@@ -30,19 +30,30 @@ function variableToken(t: string): string | undefined {
  */
 export function firstVariableSegment(segments: string[]): { index: number; why: string } | undefined {
   for (let i = 0; i < segments.length; i++) {
-    const s = segments[i]!.toLowerCase();
-    if (YEAR.test(s) && MONTH.test(segments[i + 1] ?? '')) return { index: i, why: 'a date (year/month/day)' };
+    const s = partitionValue(segments[i]!.toLowerCase());
+    if (YEAR.test(s) && MONTH.test(partitionValue(segments[i + 1] ?? '')))
+      return { index: i, why: 'a date (year/month/day)' };
     if (
       UUID.test(s) ||
       UUID.test(s.replace(/^.*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}).*$/, '$1'))
     )
       return { index: i, why: 'a UUID' };
     if (DATE.test(s) || DATE_INSIDE.test(s)) return { index: i, why: 'a date' };
-    if (/^\d{4,}$/.test(s) && !YEAR.test(s)) return { index: i, why: 'a numeric id' };
+    if (/^\d{4,}$/.test(s) && !YEAR.test(s)) return { index: i, why: variableToken(s) ?? 'a numeric id' };
     for (const t of s.split(TOKEN_SPLIT)) {
       const why = variableToken(t);
       if (why) return { index: i, why };
     }
   }
   return undefined;
+}
+
+/**
+ * A Hive-style partition `key=value` (Athena's `dt=2026-11-08/`, `year=2026/month=11/day=08/`; Firehose and Glue write
+ * them too) is judged by its value: the key is a column name, the value the run's date or id. Other segments as they
+ * are.
+ */
+function partitionValue(segment: string): string {
+  const m = /^[a-z_][a-z0-9_]*=(.+)$/i.exec(segment);
+  return m ? m[1]! : segment;
 }

@@ -14,9 +14,22 @@ interface NamePattern {
   id: string;
   why: string;
   test: (name: string) => boolean;
+  /**
+   * The name alone is evidence, even for the one Secret of its kind: whatever made it never names the next object
+   * the same (a Helm revision). Without it, one Secret name of the shape is kept (see rbac/generalize.ts).
+   */
+  alone?: boolean;
 }
 
-const DATE = /(?:^|[-_.])(?:19|20)\d{2}[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])(?:t\d{4,6}z?)?(?:$|[-_.])/;
+/** `k8s.io/apimachinery` ComputeHash: SafeEncodeString of a decimal FNV-32a maps the digits 0-9 to these ten. */
+const FNV_ENC = '[4-9bcdf]';
+/** kustomize `api/hasher` Encode: sha256 hex, its first ten characters, with 0,1,3,a,e mapped to g,h,k,m,t. */
+const KUSTOMIZE = '[2456789bcdfghkmt]';
+const hasDigitAndLetter = (s: string) => /\d/.test(s) && /[a-z]/.test(s);
+
+// The time may follow the date with or without a `t`: Velero's scheduled Backups are `<schedule>-20060102150405`.
+const DATE =
+  /(?:^|[-_.])(?:19|20)\d{2}[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])(?:(?:t\d{4,6}|\d{4}(?:\d{2})?)z?)?(?:$|[-_.])/;
 const EPOCH = /(?:^|[-_.])(?:1[5-9]\d{8}|1[5-9]\d{11})(?:$|[-_.])/;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
@@ -31,6 +44,22 @@ function isDate(d: string): boolean {
 }
 
 const PATTERNS: NamePattern[] = [
+  {
+    // helm pkg/storage makeKey: `sh.helm.release.v1.<release>.v<revision>`, for the Secret (or ConfigMap) that holds
+    // each revision. An upgrade writes the next revision and updates the one before; a reader of the current one
+    // reads the next after the upgrade.
+    id: 'helm-release',
+    why: "a Helm release's revision (sh.helm.release.v1.<release>.v<N>): every upgrade or rollback writes the next",
+    test: (n) => /^sh\.helm\.release\.v1\..+\.v\d+$/.test(n),
+    alone: true,
+  },
+  {
+    // client-go tools/record (and tools/events): an Event is `<involved object>.<time in Unix nanoseconds, hex>`, 16
+    // hex digits since 2006. Recorders patch their Events by name to count repeats.
+    id: 'event',
+    why: 'an Event: the name of its object and the time it was recorded, in hex nanoseconds',
+    test: (n) => /\.[0-9a-f]{15,16}$/.test(n),
+  },
   {
     id: 'replicaset-pod',
     why: 'a pod of a ReplicaSet: its pod-template hash and a random suffix change with every rollout and restart',
@@ -55,6 +84,60 @@ const PATTERNS: NamePattern[] = [
   { id: 'dated', why: 'a name with a date or time in it', test: (n) => DATE.test(n) || EPOCH.test(n) },
   { id: 'uuid', why: 'a name with a UUID in it', test: (n) => UUID.test(n) },
   {
+    // EC2 node names: the private IP DNS name (`ip-10-0-1-23.ec2.internal`, `....<region>.compute.internal`) or, with
+    // resource-based naming, the instance id. An autoscaled or replaced node (Karpenter, a node group's rollout) is
+    // another instance, at another address.
+    id: 'ec2-node',
+    why: 'a node named after its EC2 instance (private IP or instance id): a replaced node has another',
+    test: (n) =>
+      /^ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(?:\.|$)/.test(n) || /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})(?:\.|$)/.test(n),
+  },
+  {
+    // Argo Workflows GeneratePodName: `<workflow>-<template>-<FNV-32a of the node name, decimal>` (v1: the node id,
+    // `<workflow>-<same hash>`); cert-manager ComputeName: Orders `<request>-<FNV-32, decimal>`, Challenges
+    // `<order>-<FNV-32, decimal>`. Nine or ten digits for all but 2% of hashes.
+    id: 'fnv-hash',
+    why: 'a decimal hash controllers append (Argo Workflows pods, cert-manager Orders and Challenges)',
+    test: (n) => /-\d{9,10}$/.test(n),
+  },
+  {
+    // Spark on Kubernetes, KubernetesUtils.uniqueID: three random bytes and the time in milliseconds, in hex (16
+    // digits), in driver and executor pod names (`spark-pi-<id>-driver`, `spark-pi-<id>-exec-<n>`); git SHAs and
+    // other long hex ids in names. Twelve digits or more: controller-runtime's Lease `8f7c1a2b.acme.io` is stable.
+    id: 'hex-id',
+    why: 'a name with a long hex id in it (a Spark application id, a commit)',
+    test: (n) => [...n.matchAll(/(?:^|[-.])([0-9a-f]{12,})(?=$|[-.])/g)].some((m) => hasDigitAndLetter(m[1]!)),
+  },
+  {
+    // A ReplicaSet `<deployment>-<pod-template-hash>`, a ControllerRevision `<statefulset or daemonset>-<hash>`:
+    // each rollout makes another.
+    id: 'replicaset',
+    why: "a ReplicaSet or ControllerRevision: its pod template's hash changes with every rollout",
+    test: (n) => {
+      const m = new RegExp(`-(${FNV_ENC}{6,10})$`).exec(n);
+      return !!m && hasDigitAndLetter(m[1]!);
+    },
+  },
+  {
+    // configMapGenerator/secretGenerator name `<name>-<hash>`: new content, new name.
+    id: 'kustomize-hash',
+    why: 'a kustomize-generated ConfigMap or Secret: ten characters of a content hash, a new name when it changes',
+    test: (n) => {
+      const m = new RegExp(`-(${KUSTOMIZE}{10})$`).exec(n);
+      return !!m && hasDigitAndLetter(m[1]!);
+    },
+  },
+  {
+    // Tekton: a PipelineRun from generateName, its TaskRuns `<pipelinerun>-<task>`, their pods `<taskrun>-pod`
+    // (`-pod-retry<N>` when retried).
+    id: 'tekton-pod',
+    why: "a Tekton TaskRun's pod: the PipelineRun's generateName suffix, the task, `-pod`",
+    test: (n) => {
+      const m = new RegExp(`-(${RAND}{5})-(?:[a-z0-9-]+-)?pod(?:-retry\\d+)?$`).exec(n);
+      return !!m && /\d/.test(m[1]!);
+    },
+  },
+  {
     id: 'generated-suffix',
     // A word of five consonants is not impossible: one digit at least is asked for.
     why: 'a generateName suffix (five random characters), as Jobs give their pods and tools their objects',
@@ -66,9 +149,9 @@ const PATTERNS: NamePattern[] = [
 ];
 
 /** What made a name up, or undefined for a name that looks chosen. */
-export function generatedName(name: string): { id: string; why: string } | undefined {
+export function generatedName(name: string): { id: string; why: string; alone?: boolean } | undefined {
   const lower = name.toLowerCase();
-  for (const p of PATTERNS) if (p.test(lower)) return { id: p.id, why: p.why };
+  for (const p of PATTERNS) if (p.test(lower)) return { id: p.id, why: p.why, ...(p.alone ? { alone: true } : {}) };
   return undefined;
 }
 

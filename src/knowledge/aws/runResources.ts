@@ -1,0 +1,31 @@
+import { parseArn } from './arn.js';
+
+/**
+ * Resources AWS makes one of per run, named by the run: the next run is another ARN under the same parent. Only the
+ * types listed here; tables, queues, buckets, functions and the like are created once and keep their names (a
+ * DynamoDB table or SQS queue named with a date is still the one the principal uses tomorrow).
+ *
+ * - ECS `task/<cluster>/<task id>`: the task id is AWS's (32 hex digits, a UUID in the old ARN format), one per task.
+ * - Step Functions `execution:<state machine>:<name>` (and `express:`): a name "must be unique for your account,
+ *   Region, and state machine for 90 days", a UUID when StartExecution gives none (StartExecution, API reference).
+ *
+ * Not here, as their runs are not resources a policy names: CodeBuild builds (`project:<uuid>`; BatchGetBuilds and
+ * StopBuild are authorized on the project), Glue job runs (GetJobRun, on the job), SSM command ids
+ * (GetCommandInvocation takes no resource type; SendCommand is on the document and the instances), KMS grants (on
+ * the key): the catalogue's resource types of each.
+ */
+const RUNS: { service: string; re: RegExp; why: string }[] = [
+  { service: 'ecs', re: /^(task\/(?:[^/]+\/)?)[^/]+$/, why: 'an ECS task id' },
+  { service: 'states', re: /^((?:execution|express):[^:]+:).+$/, why: "an execution's name" },
+];
+
+/** `arn:...:task/jobs/0b1c...` → the ARN up to the run's own part (`...:task/jobs/`) and why; undefined for others. */
+export function perRunResource(arn: string): { prefix: string; why: string } | undefined {
+  const a = parseArn(arn);
+  if (!a) return undefined;
+  for (const r of RUNS) {
+    const m = a.service === r.service ? r.re.exec(a.resource) : null;
+    if (m) return { prefix: arn.slice(0, arn.length - a.resource.length) + m[1], why: r.why };
+  }
+  return undefined;
+}
