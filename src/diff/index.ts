@@ -4,6 +4,7 @@ import { RISK_ORDER, type CiFinding, type CiReport, type Finding, type VerifyRep
 import { cmp, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
+import { kustomizeIssues } from '../policy/kustomize.js';
 import { pushAll } from '../util/array.js';
 import { put } from '../util/own.js';
 
@@ -18,7 +19,7 @@ export interface PolicySide {
 
 export function loadSide(docs: PolicyDoc[], issues: InputIssue[] = []): PolicySide {
   const policies = readAllPolicies(docs);
-  return { docs, policies, issues: [...issues, ...policyIssues(policies)] };
+  return { docs, policies, issues: [...issues, ...kustomizeIssues(docs), ...policyIssues(policies)] };
 }
 
 /** What diff and check know beside the policies: evidence, the workloads NetworkPolicies are compared over. */

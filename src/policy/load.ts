@@ -10,6 +10,8 @@ export interface PolicyDoc {
   file: string;
   /** 0-based document index within the file (`---`-separated, or 0 for JSON). */
   index: number;
+  /** 1-based line where the document starts (its first line of content), when the text's markers tell it. */
+  line?: number;
   object: unknown;
 }
 
@@ -93,8 +95,11 @@ export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], i
     // Aliases share nodes, and readers walk every place a node sits: a few levels of them (`&a [*b, *b, ...]`)
     // make a file of a few hundred bytes millions of objects. Policies hardly use them; 16 keep that bounded.
     const parsed = loadAll(text, { maxAliases: MAX_ALIASES }) as unknown[];
+    const lines = documentLines(text);
+    const known = lines.length === parsed.length;
     parsed.forEach((object, index) => {
-      if (object !== null && object !== undefined) docs.push({ file, index, object });
+      if (object !== null && object !== undefined)
+        docs.push({ file, index, ...(known ? { line: lines[index]! } : {}), object });
     });
   } catch (e) {
     const mark = (e as { mark?: { line?: number } }).mark;
@@ -107,6 +112,40 @@ export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], i
       message: `not valid YAML or JSON: ${((e as Error).message ?? '').split('\n')[0]}`,
     });
   }
+}
+
+const MARKER_START = /^---(?:[ \t]|$)/;
+const MARKER_END = /^\.\.\.(?:[ \t]|$)/;
+const NOTHING = /^[ \t]*(?:#.*)?$/;
+
+/**
+ * The 1-based line each YAML document of a text starts on (its first line of content, or its `---` when it has
+ * none), for issues and locations. Document markers are recognised at column 0 only, as YAML does everywhere (inside
+ * a block or quoted scalar too); the caller uses the lines only when their count is the parser's document count.
+ */
+export function documentLines(text: string): number[] {
+  const starts: number[] = [];
+  let open = false;
+  let empty = false;
+  const lines = text.split('\n');
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (MARKER_START.test(line)) {
+      starts.push(i + 1);
+      open = true;
+      empty = NOTHING.test(line.slice(3));
+    } else if (MARKER_END.test(line)) open = false;
+    else if (NOTHING.test(line) || (!open && line.startsWith('%'))) continue;
+    else if (!open) {
+      starts.push(i + 1);
+      open = true;
+      empty = false;
+    } else if (empty) {
+      starts[starts.length - 1] = i + 1;
+      empty = false;
+    }
+  }
+  return starts;
 }
 
 async function walk(display: string, abs: string, out: string[], seen: Set<string>): Promise<void> {

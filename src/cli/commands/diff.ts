@@ -17,6 +17,7 @@ import { examples } from '../help.js';
 import { addFilterOptions, addSourceOptions, GROUP, parseKinds, quietOption, type SourceFlags } from '../options.js';
 import { policiesOption } from './verify.js';
 import { printIssues } from '../summary.js';
+import { notJudgedText } from '../../report/notJudged.js';
 
 function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): void {
   printIssues(ctx.io.stderr, issues, ctx.c);
@@ -188,12 +189,13 @@ export function registerCheck(program: Command, ctx: Ctx): void {
         cwd: ctx.io.cwd,
         ...(inventory ? { inventory: { workloads: [], namespaces: [], services: inventory.services } } : {}),
       });
-      if (observed === 0 && !flags.quiet)
-        ctx.io.stderr.write(
-          ctx.c.yellow(
-            'warning: no authorized access in scope was observed: nothing was checked (check the sources and filters)\n',
-          ),
+      // A gate that checked nothing must not look like one that passed (as verify): exit 2, saying why.
+      if (observed === 0) {
+        const nj = notJudgedText(r.notJudged);
+        throw new UsageError(
+          `nothing to check: no authorized access in scope was observed for the policies given${nj ? ` (${nj})` : ''}; check the sources, filters and --kind`,
         );
+      }
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { loadPolicyDocs } from '../../policy/load.js';
+import { kustomizeIssues } from '../../policy/kustomize.js';
 import { VERIFY_FORMATS } from '../../report/verify/index.js';
 import { KIND_NAMES, policyIssues, readAllPolicies, verifySource } from '../../kinds/index.js';
 import { notJudgedText } from '../../report/notJudged.js';
@@ -51,7 +52,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     const kinds = parseKinds(flags.kind);
     const { docs, issues, evidence } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
     const policies = readAllPolicies(docs);
-    const problems = [...issues, ...policyIssues(policies)];
+    const problems = [...issues, ...kustomizeIssues(docs), ...policyIssues(policies)];
     printIssues(ctx.io.stderr, problems, ctx.c);
     if (problems.length && flags.onError === 'fail') {
       throw new InputAbort(`${problems.length} policy issue${problems.length === 1 ? '' : 's'} with --on-error fail`);

@@ -3,6 +3,7 @@ import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
+import { lastDefinitions } from './duplicates.js';
 
 /** A PolicyRule with every list present (empty when absent). */
 export interface Rule {
@@ -61,14 +62,15 @@ export function readRbacObjects(docs: PolicyDoc[]): {
   const bindings: BindingDef[] = [];
   const issues: InputIssue[] = [];
   const ignored: Record<string, number> = {};
-  const visit = (o: unknown, file: string, where: string) => {
+  const places = new Map<RoleDef | BindingDef, { file: string; line: number; document: number }>();
+  const visit = (o: unknown, file: string, where: string, line: number, document: number) => {
     if (!isObj(o)) {
       ignored['(not an object)'] = (ignored['(not an object)'] ?? 0) + 1;
       return;
     }
     const kind = typeof o['kind'] === 'string' ? o['kind'] : '(no kind)';
     if (Array.isArray(o['items']) && kind.endsWith('List')) {
-      o['items'].forEach((item, i) => visit(item, file, `${where}.items[${i}]`));
+      o['items'].forEach((item, i) => visit(item, file, `${where}.items[${i}]`, line, document));
       return;
     }
     if (
@@ -83,7 +85,7 @@ export function readRbacObjects(docs: PolicyDoc[]): {
         kind: 'issue',
         code: 'policy.invalid-rbac',
         file,
-        line: 0,
+        line,
         message: `${where} (${kind}): ${msg}; left out`,
       });
     const md = o['metadata'];
@@ -102,6 +104,7 @@ export function readRbacObjects(docs: PolicyDoc[]): {
         role.selectors = agg['clusterRoleSelectors'].filter(isObj).map(readSelector);
       }
       roles.push(role);
+      places.set(role, { file, line, document });
       return;
     }
     const ref = o['roleRef'];
@@ -121,7 +124,7 @@ export function readRbacObjects(docs: PolicyDoc[]): {
         namespace: typeof s['namespace'] === 'string' ? s['namespace'] : '',
       });
     }
-    bindings.push({
+    const binding: BindingDef = {
       kind: kind as BindingDef['kind'],
       namespace: namespaced ? namespace : '',
       name,
@@ -129,10 +132,17 @@ export function readRbacObjects(docs: PolicyDoc[]): {
       roleName: ref['name'],
       subjects,
       file,
-    });
+    };
+    bindings.push(binding);
+    places.set(binding, { file, line, document });
   };
-  for (const d of docs) visit(d.object, d.file, `document ${d.index}`);
-  return { roles, bindings, issues, ignored };
+  for (const d of docs) visit(d.object, d.file, `document ${d.index}`, d.line ?? 1, d.index);
+  // One object per kind, namespace and name: a second one that says otherwise is an issue (a kustomize patch beside
+  // its base reads as one), the last kept as an apply in file order leaves it.
+  const where = (d: RoleDef | BindingDef) => places.get(d)!;
+  const r = lastDefinitions(roles, where);
+  const b = lastDefinitions(bindings, where);
+  return { roles: r.kept, bindings: b.kept, issues: [...issues, ...r.issues, ...b.issues], ignored };
 }
 
 function readRules(v: unknown): Rule[] | undefined {
