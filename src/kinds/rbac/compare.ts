@@ -10,6 +10,8 @@ import {
   type Risk,
 } from '../../model/finding.js';
 import { k8sRiskList } from './risks.js';
+import { feedChanges } from './feeds.js';
+import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
 import { k8sRequester, subjectFromUsername, type Subject } from '../../model/subject.js';
 import type { BindingGrant, RbacPolicySet, RbacRequest } from '../../verify/rbac/types.js';
@@ -46,7 +48,7 @@ const grantKey = (g: RbacGrant) =>
 const changeKey = (g: RbacGrant) => JSON.stringify([g.subject, g.namespace, g.rule]);
 
 /** The first line of a file naming a binding (`name: <it>`), else the file's first line. */
-const bindingLine = (file: string, texts: Map<string, string>, name: string): Location => {
+export const bindingLine = (file: string, texts: Map<string, string>, name: string): Location => {
   const line = lineIndex(texts, file).names.get(name);
   return { file, line: line ?? 1 };
 };
@@ -196,6 +198,7 @@ function rbacGrants(
       }
     }
   }
+  if (other) pushAll(changes, feedChanges(set, other, texts));
   return { grants: dedupe(grants, grantKey), undetermined, changes };
 }
 
@@ -287,7 +290,7 @@ function finding(type: FindingType, items: RbacGrant[], evidence?: CiEvidence): 
  * The line of rule `index` of a role in a YAML file: the role's document (its kind and name), then the
  * index-th item of its `rules:` list. Undefined when it cannot be told (JSON, an aggregated role).
  */
-function ruleLine(file: string, texts: Map<string, string>, kind: string, name: string, index: number) {
+export function ruleLine(file: string, texts: Map<string, string>, kind: string, name: string, index: number) {
   const rules = lineIndex(texts, file).rules.get(JSON.stringify([kind, name]));
   const line = rules?.[index];
   return line === undefined ? undefined : { file, line };

@@ -1,3 +1,4 @@
+import type { AggregationFeed } from './feeds.js';
 import type { K8sAccess } from '../../model/access.js';
 
 /**
@@ -86,6 +87,8 @@ export interface RbacPolicySet {
   /** Every (binding, subject) with the rules it grants: what `diff` and `check` enumerate. */
   grants(): BindingGrant[];
   readonly counts: { roles: number; clusterRoles: number; roleBindings: number; clusterRoleBindings: number };
+  /** ClusterRoles whose aggregate-to label extends a role not given (`view`, `edit`, `admin`): see ./feeds.ts. */
+  readonly feeds: readonly AggregationFeed[];
 }
 
 /** Rules, and why more may exist that are not known. */

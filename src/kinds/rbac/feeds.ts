@@ -1,0 +1,57 @@
+import type { CiFinding } from '../../model/finding.js';
+import type { AggregationFeed } from '../../verify/rbac/feeds.js';
+import type { RbacPolicySet } from '../../verify/rbac/types.js';
+import { bindingLine, ruleLine } from './compare.js';
+
+/** Kubernetes' default roles built by aggregation (the API server's bootstrap policy). */
+const DEFAULT_AGGREGATED = new Set(['admin', 'edit', 'view']);
+
+/** A feed's identity across sides: the role, the role it feeds and its rules, each list in any order. */
+function feedKey(f: AggregationFeed): string {
+  const rules = f.rules.map((r) =>
+    JSON.stringify([r.verbs, r.apiGroups, r.resources, r.resourceNames, r.nonResourceURLs].map((l) => [...l].sort())),
+  );
+  return JSON.stringify([f.role, f.into, rules.sort()]);
+}
+
+/** A rule in words: `get, list secrets`, `get /healthz`. */
+function ruleText(r: AggregationFeed['rules'][number]): string {
+  const what = [
+    ...r.resources.map((res) => (r.apiGroups.some((g) => g !== '') ? `${res} (${r.apiGroups.join(', ')})` : res)),
+    ...r.nonResourceURLs,
+  ].join(', ');
+  const names = r.resourceNames.length ? ` named ${r.resourceNames.join(', ')}` : '';
+  return `${r.verbs.join(', ')} ${what}${names}`;
+}
+
+/**
+ * `diff`: a ClusterRole whose labels extend an aggregated role (`view`, `edit`, `admin`, or one given), and that the
+ * other side does not feed into it with the same rules, is a change as a whole and a high risk. No binding names it:
+ * for a role not given the grants of bindings never show it, and for a given role whose other sources are not they
+ * are only undetermined; in a cluster, every subject bound to the role it feeds gains its rules (a pull request adding
+ * `get secrets` to `view` through a label passed `--fail-on any`).
+ */
+export function feedChanges(set: RbacPolicySet, other: RbacPolicySet, texts: Map<string, string>): CiFinding[] {
+  const twins = new Set(other.feeds.map(feedKey));
+  const out: CiFinding[] = [];
+  for (const f of set.feeds) {
+    if (twins.has(feedKey(f))) continue;
+    const rules = f.rules.length ? f.rules.map(ruleText).join('; ') : 'no rules';
+    const builtin = DEFAULT_AGGREGATED.has(f.into) ? ", one of Kubernetes' default roles" : '';
+    out.push({
+      type: 'new-access',
+      kind: 'rbac',
+      principal: `every subject bound to ClusterRole ${f.into}`,
+      access: { verb: '*' },
+      summary: `ClusterRole ${f.role} aggregates into ClusterRole ${f.into}${f.given ? '' : ' (not among the policies given)'}: ${rules}`,
+      risk: {
+        level: 'high',
+        reasons: [
+          `extends ClusterRole ${f.into}${builtin} through its labels: every subject bound to it gains these rules, though no binding names ${f.role}`,
+        ],
+      },
+      locations: [ruleLine(f.file, texts, 'ClusterRole', f.role, 0) ?? bindingLine(f.file, texts, f.role)],
+    });
+  }
+  return out;
+}
