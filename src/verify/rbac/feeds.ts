@@ -16,8 +16,9 @@ export interface AggregationFeed {
 
 /**
  * ClusterRoles whose labels add their rules to an aggregated ClusterRole: one among the policies whose aggregationRule
- * selects them, or one not given named by an `rbac.authorization.k8s.io/aggregate-to-<role>: "true"` label (Kubernetes'
- * default roles aggregate `admin`, `edit` and `view` so, and `edit` and `view` feed the roles above them). Every subject
+ * selects them, or one not given named by an `rbac.authorization.k8s.io/aggregate-to-<role>: "true"` label
+ * (Kubernetes' default roles aggregate `admin`, `edit` and `view` so, and `edit` and `view` feed the roles above
+ * them). Every subject
  * bound to that role gains their rules, though no binding among the policies names them: `diff` reports a feed the
  * other side does not have, since when the aggregated role's other sources are not given its bindings alone say only
  * "undetermined". The last definition of a name counts, as `aggregate` reads them.
