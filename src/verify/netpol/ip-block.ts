@@ -64,10 +64,12 @@ export class IpBlocks {
       const n = ep.ips.filter(holds).length;
       covered = n === 0 ? NO : n === ep.ips.length ? YES : MAYBE;
       what =
-        n === ep.ips.length ? 'holds the addresses of its pods' : `holds ${n} of its pods' ${ep.ips.length} addresses`;
+        n === ep.ips.length
+          ? "holds the peer pods' addresses"
+          : `holds ${n} of the peer pods' ${ep.ips.length} addresses`;
     } else {
       covered = this.mayHoldPod(b, cidr, excepts) ? MAYBE : NO;
-      what = 'may hold the address of its pods, which are not known (an inventory read with the flows gives them)';
+      what = "may hold the peer pods' addresses, which are not known (an inventory read with the flows gives them)";
     }
     if (covered === NO) return { t: NO };
     if (this.plugin && covered === YES) return { t: YES };
