@@ -7,7 +7,9 @@ import {
   type Generated,
   type KindName,
   type KindWidening,
+  type ReplayFacts,
 } from '../kinds/index.js';
+import { hostsOf } from '../verify/netpol.js';
 import type { Finding, VerifyReport } from '../model/finding.js';
 import { cmp, InputError, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
@@ -100,9 +102,11 @@ export async function backtest(
   read: WindowReader,
   flags: Record<string, unknown>,
   plan: BacktestPlan,
+  /** What the evaluators know beside the profiles (read when the first window is: the inventory's plugin). */
+  facts: ReplayFacts = {},
 ): Promise<BacktestResult> {
   const issues: InputIssue[] = [];
-  if ('folds' in plan) return folds(read, flags, plan.folds, issues);
+  if ('folds' in plan) return folds(read, flags, plan.folds, issues, facts);
   let test: Profile;
   let split: string;
   if ('holdoutMs' in plan) {
@@ -121,6 +125,7 @@ export async function backtest(
     issues,
     { from: train.window.start, until: split },
     { from: split, until: test.window.end },
+    facts,
   );
   return { run, issues };
 }
@@ -131,6 +136,7 @@ async function folds(
   flags: Record<string, unknown>,
   k: number,
   issues: InputIssue[],
+  facts: ReplayFacts,
 ): Promise<BacktestResult> {
   const all = (await read({ heldOut: false })).profile;
   if (!all.window.end) throw new InputError('no record in the input carries a time: there is nothing to hold out');
@@ -159,6 +165,7 @@ async function folds(
         issues,
         { from: train.window.start || all.window.start, until: starts[i]! },
         { from: starts[i]!, until: i + 1 < k ? starts[i + 1]! : all.window.end },
+        facts,
       ),
     );
     // Records without a time stay with training: the held-out days hold only timed records.
@@ -189,11 +196,13 @@ async function evaluate(
   issues: InputIssue[],
   trainWindow: Window,
   testWindow: Window,
+  facts: ReplayFacts,
 ): Promise<BacktestRun> {
   const generated = await generateAll(train, flags);
   const docs = policyDocs(generated, issues);
   const policies = readAllPolicies(docs);
-  const report = await verifyAll(test, policies);
+  // The addresses training saw as addresses or nodes are no pods' either (the policies' ipBlocks name them).
+  const report = await verifyAll(test, policies, KIND_NAMES, { ...facts, hosts: hostsOf(train.network, facts.hosts) });
   const wouldDenyList = report.notAllowed.map((f) => ({ ...f, reason: KINDS[f.kind].newness(f, train) }));
   const byKind: BacktestRun['byKind'] = {};
   for (const [k, v] of Object.entries(report.byKind)) {

@@ -7,6 +7,7 @@ import { KIND_NAMES, type AnyKind, type KindName } from '../kinds/index.js';
 import { UsageError } from './errors.js';
 import { own } from '../util/own.js';
 import { parseVpcFormat } from '../ingest/flows/vpcFormat.js';
+import { NETWORK_PLUGIN_CHOICES, networkPluginNamed } from '../knowledge/network/plugins.js';
 
 /** Options every reading command shares, as commander hands them over. */
 export interface SourceFlags {
@@ -127,7 +128,7 @@ function durationMs(flag: string, v: string | undefined): number | undefined {
     }
   })();
   if (spec?.kind !== 'relative' || !(spec.ms > 0))
-    throw new UsageError(`${flag}: expected a duration above zero (30s, 2m, 0.5s), got "${v}"`);
+    throw new UsageError(`${flag}: expected a duration above zero (30s, 2m, 0.5s), got ${JSON.stringify(v)}`);
   return spec.ms;
 }
 
@@ -249,7 +250,7 @@ export function workerCount(f: SourceFlags, cores: number): number {
 export function nonNegativeInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -263,7 +264,8 @@ export function clockTolerance(v: string | undefined): number | undefined {
       return undefined;
     }
   })();
-  if (spec?.kind !== 'relative') throw new UsageError(`--clock-tolerance: expected a duration (12h, 2d), got "${v}"`);
+  if (spec?.kind !== 'relative')
+    throw new UsageError(`--clock-tolerance: expected a duration (12h, 2d), got ${JSON.stringify(v)}`);
   return spec.ms;
 }
 
@@ -288,4 +290,24 @@ export function vpcFieldsOf(f: SourceFlags): string[] | undefined {
   const r = parseVpcFormat(String(f.vpcFormat));
   if ('problem' in r) throw new UsageError(`--vpc-format: ${r.problem}`);
   return r.fields;
+}
+
+/** `--network-plugin NAME`: the plugin enforcing NetworkPolicies (an ipBlock covering a pod depends on it). */
+export const networkPluginOption = (): Option =>
+  new Option(
+    '--network-plugin <name>',
+    `the network plugin enforcing NetworkPolicies, for ipBlocks that cover pods: ${NETWORK_PLUGIN_CHOICES.join(', ')} (default: the one whose agent the inventory shows, else unknown: such an ipBlock is undetermined)`,
+  ).helpGroup(GROUP.options);
+
+/** The `--network-plugin` value, checked (a usage error naming the option and the choices). */
+export function networkPluginFlag(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  try {
+    networkPluginNamed(v);
+  } catch {
+    throw new UsageError(
+      `--network-plugin: expected one of ${NETWORK_PLUGIN_CHOICES.join(', ')}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
 }

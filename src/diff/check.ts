@@ -26,18 +26,24 @@ export async function runCheck(
   profile: Profile,
   side: PolicySide,
   kinds: KindName[],
-  opts: { cwd: string; inventory?: CompareOptions['inventory'] },
+  opts: { cwd: string; inventory?: CompareOptions['inventory']; plugin?: CompareOptions['plugin'] },
 ): Promise<{ report: CiReport; observed: number }> {
   // A kind is judged only when its policies and its observations are both there: committed IAM
   // policies checked against Kubernetes logs alone are neither denied nor unused, they are not judged.
   const services = opts.inventory?.services;
-  const report = await verifyAll(profile, side.policies, kinds, services ? { services } : {});
+  const podAddresses = opts.inventory?.podAddresses;
+  const report = await verifyAll(profile, side.policies, kinds, {
+    ...(services ? { services } : {}),
+    ...(podAddresses ? { podAddresses } : {}),
+    ...(opts.plugin ? { plugin: opts.plugin } : {}),
+  });
   const judged = judgedKinds(report);
   const r = await checkPolicies(side, report, {
     kinds: judged,
     profile,
     texts: await texts(side.docs, opts.cwd),
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
+    ...(opts.plugin ? { plugin: opts.plugin } : {}),
   });
   if (report.notJudged) r.notJudged = report.notJudged;
   return { report: r, observed: report.observed };

@@ -29,6 +29,8 @@ export interface CompareOptions {
   texts: Map<string, string>;
   profile?: Profile;
   inventory?: CompareContext['inventory'];
+  /** The network plugin enforcing NetworkPolicies, when known (`--network-plugin`, or the inventory's agents). */
+  plugin?: CompareContext['plugin'];
 }
 
 const emptyReport = (command: CiReport['command'], kinds: KindName[]): CiReport => ({
@@ -53,6 +55,7 @@ async function comparisons(
     ...(newSide === undefined ? {} : { newSide }),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
+    ...(opts.plugin ? { plugin: opts.plugin } : {}),
   };
   const out = new Map<KindName, Comparison>();
   for (const k of KIND_NAMES.filter((n) => opts.kinds.includes(n)))

@@ -10,6 +10,7 @@ import type {
 } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
 import type { WorkloadInfo } from '../model/network.js';
+import type { NetworkPlugin } from '../knowledge/network/plugins.js';
 import type { Principal, Profile } from '../model/profile.js';
 import type { ProfileHead, ProfileTail } from '../profile/lines.js';
 import type { PolicyDoc } from '../policy/load.js';
@@ -177,6 +178,12 @@ export interface KindEvidence {
  */
 export interface ReplayFacts {
   services?: { namespace: string; name: string; selector: Record<string, string>; labels?: Record<string, string> }[];
+  /** The network plugin enforcing NetworkPolicies, when known (`--network-plugin`, or the inventory's agents). */
+  plugin?: NetworkPlugin;
+  /** Each workload's pod addresses (`tupleKey(namespace, name)`), when an inventory gave them. */
+  podAddresses?: ReadonlyMap<string, readonly string[]>;
+  /** Addresses known not to be pods' beyond those the replayed profile saw as addresses or nodes (the backtest's). */
+  hosts?: readonly string[];
 }
 
 /** One kind's replay of a profile read principal by principal (`PolicyKind.replay`). */
@@ -204,7 +211,11 @@ export interface CompareContext {
     namespaces: { name: string; labels: Record<string, string> }[];
     /** The cluster's Services (CiliumNetworkPolicy `toServices` resolves on them); absent when not known. */
     services?: { namespace: string; name: string; selector: Record<string, string>; labels?: Record<string, string> }[];
+    /** Each workload's pod addresses (`tupleKey(namespace, name)`), for ipBlocks that may cover pods. */
+    podAddresses?: ReadonlyMap<string, readonly string[]>;
   };
+  /** The network plugin enforcing NetworkPolicies, when known: an ipBlock covering a pod depends on it. */
+  plugin?: NetworkPlugin;
   /** The sides in words, by index: `committed`, `generated`. */
   names: string[];
   /**

@@ -85,16 +85,32 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
   return { policies, issues };
 }
 
-/** A workload's pods as the evaluator sees them: its labels (with its selector's) and declared ports. */
-function endpointOf(p: Peer, workloads: Map<string, WorkloadInfo>): Endpoint {
+/** A workload's pods as the evaluator sees them: its labels (with its selector's), declared ports and addresses. */
+function endpointOf(
+  p: Peer,
+  workloads: Map<string, WorkloadInfo>,
+  addresses?: ReadonlyMap<string, readonly string[]>,
+): Endpoint {
   if (p.kind !== 'workload') return p.kind === 'node' ? { kind: 'ip', ip: p.ip, node: true } : { kind: 'ip', ip: p.ip };
   const w = workloads.get(tupleKey(p.namespace, p.name));
+  const ips = addresses?.get(tupleKey(p.namespace, p.name));
   return {
     kind: 'pod',
     namespace: p.namespace,
     labels: { ...(w?.labels ?? {}), ...(w?.selector ?? {}) },
     ports: w?.ports ?? [],
+    ...(ips?.length ? { ips } : {}),
   };
+}
+
+/** What verify and diff know beside the profile: the inventory's Services and pod addresses, the network plugin. */
+export type NetFacts = ClusterFacts & { podAddresses?: ReadonlyMap<string, readonly string[]> };
+
+/** The addresses the flows saw as addresses or nodes, and `more`: none is a pod's (an ipBlock of them holds no pod). */
+export function hostsOf(network: readonly NetEdge[] | undefined, more: readonly string[] = []): string[] {
+  const out = new Set(more);
+  for (const e of network ?? []) for (const p of [e.from, e.to]) if (p.kind !== 'workload') out.add(p.ip);
+  return [...out];
 }
 
 const evidenceOf = (ev: FlowEvidence): FindingEvidence => ({
@@ -124,14 +140,18 @@ export function verifyNetpol(
   profile: Pick<Profile, 'workloads' | 'namespaces' | 'dnsNames' | 'network'>,
   policies: ReturnType<typeof readNetworkPolicies>['policies'],
   report: VerifyReport,
-  /** The cluster's Services, when an inventory gave them (`toServices`); without, a Service peer is a maybe. */
-  facts: ClusterFacts = {},
+  /**
+   * The cluster's Services, when an inventory gave them (`toServices`; without, a Service peer is a maybe), its pods'
+   * addresses and the network plugin (an ipBlock that covers a pod).
+   */
+  facts: NetFacts = {},
 ): void {
   const workloads = new Map<string, WorkloadInfo>();
   for (const w of profile.workloads ?? []) workloads.set(workloadId(w), w);
   const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
   const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
-  const set = new NetworkPolicySet(nsLabels, names, facts);
+  const { podAddresses, ...known } = facts;
+  const set = new NetworkPolicySet(nsLabels, names, { ...known, hosts: hostsOf(profile.network, facts.hosts) });
   for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
 
   let observed = 0;
@@ -143,8 +163,8 @@ export function verifyNetpol(
     talked.push([e.from, e.to]);
     observed++;
     const d = set.allows({
-      src: endpointOf(e.from, workloads),
-      dst: endpointOf(e.to, workloads),
+      src: endpointOf(e.from, workloads, podAddresses),
+      dst: endpointOf(e.to, workloads, podAddresses),
       protocol: e.protocol,
       port: e.port,
     });
@@ -175,7 +195,7 @@ export function verifyNetpol(
   const numbered = new Map<string, number>();
   const groups: { name: string; ep: Endpoint }[] = [];
   for (const w of [...workloads.values()].filter((x) => !x.hostNetwork).sort(compareWorkloads)) {
-    const ep = endpointOf({ kind: 'workload', namespace: w.namespace, name: w.name }, workloads);
+    const ep = endpointOf({ kind: 'workload', namespace: w.namespace, name: w.name }, workloads, podAddresses);
     const key = tupleKey(w.namespace, JSON.stringify(ep.kind === 'pod' ? Object.entries(ep.labels).sort() : []));
     let g = numbered.get(key);
     if (g === undefined) {

@@ -8,11 +8,22 @@ import { EXIT, UsageError } from '../errors.js';
 import { observedProfile } from '../input.js';
 import { addConfigOption, refuseConfigKeys } from '../config/apply.js';
 import { examples } from '../help.js';
-import { addFilterOptions, addSourceOptions, exactOption, GROUP, type SourceFlags } from '../options.js';
+import {
+  addFilterOptions,
+  addSourceOptions,
+  exactOption,
+  GROUP,
+  networkPluginFlag,
+  networkPluginOption,
+  type SourceFlags,
+} from '../options.js';
+import { networkFacts } from '../../inventory/network.js';
+import type { ReplayFacts } from '../../kinds/index.js';
 import { addKindOptions } from './generate.js';
 
 interface BacktestFlags extends SourceFlags {
   holdout?: string;
+  networkPlugin?: string;
   split?: string;
   folds?: string;
   format: string;
@@ -65,6 +76,7 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
       ),
     )
     .addOption(exactOption())
+    .addOption(networkPluginOption())
     .addOption(
       new Option('--format <fmt>', 'output format')
         .choices(Object.keys(BACKTEST_FORMATS))
@@ -102,6 +114,9 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
     const threshold = flags.failOnBreakage === undefined ? undefined : Number(flags.failOnBreakage);
     if (threshold !== undefined && !(threshold >= 0 && threshold <= 100))
       throw new UsageError(`--fail-on-breakage: expected a per cent from 0 to 100, got "${flags.failOnBreakage}"`);
+    const plugin = networkPluginFlag(flags.networkPlugin);
+    // The network plugin (--network-plugin, else the inventory's), known once the first window is read.
+    const facts: ReplayFacts = {};
     let reads = 0;
     const read: WindowReader = async (w) => {
       // The input summary once; later reads of the same sources say nothing new.
@@ -115,9 +130,10 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
         ...(w.heldOut ? { untimed: 'skip' as const } : {}),
       };
       const r = await observedProfile({ ...flags, quiet }, ctx.io, ctx.c, window);
+      if (reads === 1) Object.assign(facts, networkFacts(plugin, r.inventory));
       return { profile: r.profile, since: r.ingest?.window.since ?? '', until: r.ingest?.window.until ?? '' };
     };
-    const result = await backtest(read, flags, p);
+    const result = await backtest(read, flags, p, facts);
     ctx.io.stdout.write(BACKTEST_FORMATS[flags.format]!(result));
     ctx.exitCode = threshold !== undefined && result.run.breakage > threshold ? EXIT.findings : EXIT.ok;
   });

@@ -14,7 +14,17 @@ import { EXIT, UsageError } from '../errors.js';
 import { InputAbort, observedProfile } from '../input.js';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
-import { addFilterOptions, addSourceOptions, GROUP, parseKinds, quietOption, type SourceFlags } from '../options.js';
+import {
+  addFilterOptions,
+  addSourceOptions,
+  GROUP,
+  networkPluginFlag,
+  networkPluginOption,
+  parseKinds,
+  quietOption,
+  type SourceFlags,
+} from '../options.js';
+import { networkFacts } from '../../inventory/network.js';
 import { policiesOption } from './verify.js';
 import { printIssues } from '../summary.js';
 import { notJudgedText } from '../../report/notJudged.js';
@@ -36,6 +46,7 @@ const kindOption = () =>
   new Option('--kind <kinds>', `comma-separated: ${KIND_NAMES.join(',')} (default: all)`).helpGroup(GROUP.filters);
 
 interface DiffFlags {
+  networkPlugin?: string;
   allowEmpty?: boolean;
   kind?: string;
   profile?: string;
@@ -103,8 +114,10 @@ export function registerDiff(program: Command, ctx: Ctx): void {
     )
     .option('--allow-empty', 'a side without policy documents is no policy at all (default: exit 2)')
     .addOption(quietOption('no summary on stderr'))
+    .addOption(networkPluginOption())
     .action(async (basePath: string, headPath: string, flags: DiffFlags) => {
       const kinds = parseKinds(flags.kind);
+      const plugin = networkPluginFlag(flags.networkPlugin);
       const a = await loadPolicyDocs([basePath], ctx.io.cwd);
       const b = await loadPolicyDocs([headPath], ctx.io.cwd);
       // An empty side reads as "no policy at all": every grant of the other side would be a change.
@@ -123,6 +136,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
       const head = loadSide(b.docs, b.issues);
       reportIssues(ctx, [...base.issues, ...head.issues, ...(inv?.issues ?? [])], flags.onError);
       const t = await texts([...a.docs, ...b.docs], ctx.io.cwd);
+      const net = networkFacts(plugin, inv?.inventory);
       const r = await diffPolicies(base, head, {
         kinds,
         texts: t,
@@ -133,15 +147,18 @@ export function registerDiff(program: Command, ctx: Ctx): void {
                 workloads: workloadsOfInventory(inv.inventory),
                 namespaces: inv.inventory.namespaces,
                 services: inv.inventory.services,
+                ...(net.podAddresses ? { podAddresses: net.podAddresses } : {}),
               },
             }
           : {}),
+        ...(net.plugin ? { plugin: net.plugin } : {}),
       });
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }
 
 interface CheckFlags extends SourceFlags {
+  networkPlugin?: string;
   policies: string[];
   kind?: string;
   format: CiFormat;
@@ -177,17 +194,30 @@ export function registerCheck(program: Command, ctx: Ctx): void {
         .default('would-deny')
         .helpGroup(GROUP.output),
     )
+    .addOption(networkPluginOption())
     .action(async (flags: CheckFlags) => {
       const kinds = parseKinds(flags.kind);
+      const plugin = networkPluginFlag(flags.networkPlugin);
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
       const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c);
       const side = loadSide(docs, issues);
       reportIssues(ctx, side.issues, flags.onError);
-      // The inventory the logs were read with lends its Services (toServices) alone: the workloads compared stay the
-      // profile's, which the filters scoped.
+      // The inventory the logs were read with lends its Services (toServices), its pods' addresses and its network
+      // plugin (ipBlocks covering pods) alone: the workloads compared stay the profile's, which the filters scoped.
+      const net = networkFacts(plugin, inventory);
       const { report: r, observed } = await runCheck(profile, side, kinds, {
         cwd: ctx.io.cwd,
-        ...(inventory ? { inventory: { workloads: [], namespaces: [], services: inventory.services } } : {}),
+        ...(inventory
+          ? {
+              inventory: {
+                workloads: [],
+                namespaces: [],
+                services: inventory.services,
+                ...(net.podAddresses ? { podAddresses: net.podAddresses } : {}),
+              },
+            }
+          : {}),
+        ...(net.plugin ? { plugin: net.plugin } : {}),
       });
       // A gate that checked nothing must not look like one that passed (as verify): exit 2, saying why.
       if (observed === 0) {

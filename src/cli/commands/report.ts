@@ -11,7 +11,15 @@ import { InputAbort, observedProfile } from '../input.js';
 import { Option } from 'commander';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
-import { addFilterOptions, addSourceOptions, GROUP, type SourceFlags } from '../options.js';
+import {
+  addFilterOptions,
+  addSourceOptions,
+  GROUP,
+  networkPluginFlag,
+  networkPluginOption,
+  type SourceFlags,
+} from '../options.js';
+import { networkFacts } from '../../inventory/network.js';
 import { policiesOption } from './verify.js';
 import { runCheck } from '../../diff/check.js';
 import { KIND_NAMES, generateAll, learningWarnings, stillLearning } from '../../kinds/index.js';
@@ -21,6 +29,7 @@ interface ReportFlags extends SourceFlags {
   output: string;
   policies?: string[];
   title?: string;
+  networkPlugin?: string;
 }
 
 /** `audit2policy report (--profile FILE | [sources]) [--policies PATH...] -o report.html|report.md [--title T]` */
@@ -42,6 +51,7 @@ export function registerReport(program: Command, ctx: Ctx): void {
         .helpGroup(GROUP.output),
     )
     .addOption(policiesOption('committed policies: add the check view (would-be-denied and unused grants)'))
+    .addOption(networkPluginOption())
     .addOption(
       new Option('--title <title>', 'the report title').default('audit2policy report').helpGroup(GROUP.output),
     );
@@ -57,7 +67,8 @@ export function registerReport(program: Command, ctx: Ctx): void {
     const html = /\.html?$/i.test(flags.output);
     if (!html && !/\.md$/i.test(flags.output))
       throw new UsageError(`-o: name the report .html or .md (got "${flags.output}")`);
-    const { profile } = await observedProfile(flags, ctx.io, ctx.c);
+    const plugin = networkPluginFlag(flags.networkPlugin);
+    const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c);
     let check;
     if (flags.policies?.length) {
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
@@ -65,7 +76,18 @@ export function registerReport(program: Command, ctx: Ctx): void {
       printIssues(ctx.io.stderr, side.issues, ctx.c);
       if (side.issues.length && flags.onError === 'fail')
         throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
-      check = (await runCheck(profile, side, [...KIND_NAMES], { cwd: ctx.io.cwd })).report;
+      // Of the inventory the logs were read with, what check takes: Services, pod addresses, the network plugin.
+      const net = networkFacts(plugin, inventory);
+      const inv = inventory
+        ? { workloads: [], namespaces: [], services: inventory.services, podAddresses: net.podAddresses! }
+        : undefined;
+      check = (
+        await runCheck(profile, side, [...KIND_NAMES], {
+          cwd: ctx.io.cwd,
+          ...(inv ? { inventory: inv } : {}),
+          ...(net.plugin ? { plugin: net.plugin } : {}),
+        })
+      ).report;
     }
     // The widenings the generated policy would carry: each kind's generator with its default options.
     const generated = await generateAll(profile);

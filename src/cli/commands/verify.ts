@@ -9,13 +9,23 @@ import type { Ctx } from '../context.js';
 import { InputAbort, observedOnce } from '../input.js';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
-import { addFilterOptions, addSourceOptions, GROUP, parseKinds, type SourceFlags } from '../options.js';
+import {
+  addFilterOptions,
+  addSourceOptions,
+  GROUP,
+  networkPluginFlag,
+  networkPluginOption,
+  parseKinds,
+  type SourceFlags,
+} from '../options.js';
+import { networkFacts } from '../../inventory/network.js';
 import { printIssues } from '../summary.js';
 
 interface VerifyFlags extends SourceFlags {
   policies: string[];
   format: string;
   kind?: string;
+  networkPlugin?: string;
 }
 
 /** `--policies PATH...`, in the sources group of the help. */
@@ -42,6 +52,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
       .default('text')
       .helpGroup(GROUP.output),
   );
+  cmd.addOption(networkPluginOption());
   addConfigOption(cmd);
   examples(cmd, [
     ['RBAC policies against the profile they were made from', 'verify --policies policy/rbac --profile week.json'],
@@ -50,6 +61,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
   ]);
   cmd.action(async (flags: VerifyFlags) => {
     const kinds = parseKinds(flags.kind);
+    const plugin = networkPluginFlag(flags.networkPlugin);
     const { docs, issues, evidence } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
     const policies = readAllPolicies(docs);
     const problems = [...issues, ...kustomizeIssues(docs), ...policyIssues(policies)];
@@ -67,11 +79,13 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     }
     // The profile is read once, a principal at a time, from its file or as the logs were read: never whole.
     const observed = await observedOnce(flags, ctx.io, ctx.c);
-    // The inventory the logs were read with gives the cluster's Services (CiliumNetworkPolicy toServices).
+    // The inventory the logs were read with gives the cluster's Services (CiliumNetworkPolicy toServices), its pods'
+    // addresses and its network plugin (ipBlocks covering pods), which --network-plugin overrides.
     const services = observed.inventory?.services;
+    const facts = { ...(services ? { services } : {}), ...networkFacts(plugin, observed.inventory) };
     let report;
     try {
-      report = await verifySource(observed.source, policies, kinds, services ? { services } : {});
+      report = await verifySource(observed.source, policies, kinds, facts);
     } finally {
       await observed.close();
     }

@@ -15,7 +15,7 @@ import { cmp } from '../../model/issue.js';
 import { mergeFlowEvidence, type FlowEvidence, type Peer } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
 import type { PolicyDoc } from '../../policy/load.js';
-import type { readNetworkPolicies } from '../../verify/netpol.js';
+import { hostsOf, type readNetworkPolicies } from '../../verify/netpol.js';
 import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
 import { NO, YES } from '../../verify/netpol/cilium-peers.js';
 import { noEvidence } from '../findings.js';
@@ -71,13 +71,15 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     ctx.inventory?.workloads ?? [],
     ctx.inventory?.namespaces ?? [],
     sides.map((s) => s.docs),
+    ctx.inventory?.podAddresses,
   );
+  const facts = {
+    ...(ctx.inventory?.services ? { services: ctx.inventory.services } : {}),
+    ...(ctx.plugin ? { plugin: ctx.plugin } : {}),
+    hosts: hostsOf(ctx.profile?.network),
+  };
   const sets = sides.map((s) => {
-    const set = new NetworkPolicySet(
-      u.namespaceLabels,
-      u.dnsNames,
-      ctx.inventory?.services ? { services: ctx.inventory.services } : {},
-    );
+    const set = new NetworkPolicySet(u.namespaceLabels, u.dnsNames, facts);
     for (const p of s.policies.set) set.add(p.kind, p.name, p.namespace, p.spec);
     return set;
   });
@@ -110,7 +112,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
         ? 'yes'
         : g.sides & (1 << by)
           ? {
-              undetermined: `${sides.length > 1 ? ctx.names[by] : 'the other side'} may allow it or not: it depends on what the inventory and flows cannot tell (a Cilium peer such as an entity or a Service, an L7 rule's requests, a fromRequires/toRequires)`,
+              undetermined: `${sides.length > 1 ? ctx.names[by] : 'the other side'} may allow it or not: it depends on what the inventory and flows cannot tell (a Cilium peer such as an entity or a Service, an L7 rule's requests, a fromRequires/toRequires, an ipBlock covering pods: --network-plugin)`,
             }
           : 'no',
     // check: what the profile saw, each on its own (used); the rest of a peer (or of the addresses) in one finding.

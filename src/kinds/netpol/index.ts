@@ -123,7 +123,7 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
   // Flows are in the sections after the principals.
   replay: (policies, report, facts) => ({
     principal: () => undefined,
-    finish: (rest) => verifyNetpol(rest, policies.set, report, facts?.services ? { services: facts.services } : {}),
+    finish: (rest) => verifyNetpol(rest, policies.set, report, facts ?? {}),
   }),
   compare: compareNetpol,
   describe: describeNetpol,

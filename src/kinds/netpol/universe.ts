@@ -14,6 +14,7 @@ import type { Profile } from '../../model/profile.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import type { Endpoint } from '../../verify/netpol/evaluate.js';
 import { pushAll } from '../../util/array.js';
+import { tupleKey } from '../../util/key.js';
 
 /** The protocols a policy gives ports for; ICMP and ICMPv6 have none. */
 export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -49,9 +50,11 @@ export function universeFor(
   inventoryWorkloads: WorkloadInfo[],
   namespaces: { name: string; labels: Record<string, string> }[],
   sides: PolicyDoc[][],
+  /** Each workload's pod addresses, when an inventory gave them (an ipBlock may cover them). */
+  podAddresses?: ReadonlyMap<string, readonly string[]>,
 ): Universe {
   const workloads = profile?.workloads?.length ? profile.workloads : inventoryWorkloads;
-  const endpoints = workloads.length ? workloadEndpoints(workloads) : pseudoPods(sides);
+  const endpoints = workloads.length ? workloadEndpoints(workloads, podAddresses) : pseudoPods(sides);
   const peers = (profile?.network ?? []).flatMap((e) => [e.from, e.to]);
   const seen = peers.flatMap((p) => (p.kind === 'workload' ? [] : [p.ip]));
   // A node's address is Cilium's host or remote-node, never world: its region says so.
@@ -84,13 +87,25 @@ export function universeFor(
   };
 }
 
-function workloadEndpoints(workloads: WorkloadInfo[]): UniverseEndpoint[] {
+function workloadEndpoints(
+  workloads: WorkloadInfo[],
+  podAddresses?: ReadonlyMap<string, readonly string[]>,
+): UniverseEndpoint[] {
   return workloads
     .filter((w) => !w.hostNetwork)
-    .map((w) => ({
-      name: `${w.namespace}/${w.name}`,
-      ep: { kind: 'pod', namespace: w.namespace, labels: { ...w.labels, ...w.selector }, ports: w.ports },
-    }));
+    .map((w) => {
+      const ips = podAddresses?.get(tupleKey(w.namespace, w.name));
+      return {
+        name: `${w.namespace}/${w.name}`,
+        ep: {
+          kind: 'pod',
+          namespace: w.namespace,
+          labels: { ...w.labels, ...w.selector },
+          ports: w.ports,
+          ...(ips?.length ? { ips } : {}),
+        },
+      };
+    });
 }
 
 /** No workloads given: one pseudo-pod per podSelector the policies use. */

@@ -6,6 +6,7 @@
  * outside the cluster. `verify` claims an allow only when it is sure; `diff` counts what may be allowed.
  */
 
+import type { NetworkPlugin } from '../../knowledge/network/plugins.js';
 import { inCidr, isPrivateAddress } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
 import { labelSelectorMatches, readLabelSelector } from '../../util/labels.js';
@@ -31,6 +32,10 @@ export interface ServiceFact {
 export interface ClusterFacts {
   /** Every Service of the cluster, when an inventory gave them; absent: unknown, and `toServices` is a maybe. */
   services?: ServiceFact[];
+  /** The network plugin enforcing the policies, when known: whether an ipBlock matches a pod or node is its choice. */
+  plugin?: NetworkPlugin;
+  /** Addresses the flows saw as addresses or nodes, not pods: an ipBlock holding only these holds no pod. */
+  hosts?: readonly string[];
 }
 
 /** The entities Cilium defines (Documentation/security/policy/language, "Entities based"). */

@@ -11,7 +11,7 @@
  * requests, which a flow does not carry: cilium-l7.ts); both kinds combine as Cilium enforces them: any allow
  * suffices, any deny wins. policyTypes is defaulted as the API server does. Where a Cilium rule depends on what the
  * model does not know, a side's answer is a maybe: `allows` claims only what is sure and says when it cannot,
- * `isAllowed` counts what may pass, and `answer` gives all three.
+ * `isAllowed` counts what may pass, and `answer` gives all three; so do ipBlocks covering pods (ip-block.ts).
  */
 
 import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
@@ -31,6 +31,7 @@ import {
 import { pushAll } from '../../util/array.js';
 import { MAYBE, NO, YES, type ClusterFacts, type Tri } from './cilium-peers.js';
 import { INDEX_PEERS_FROM, indexPeers, NAME_LABEL, type PeerIndex } from './peer-index.js';
+import { IpBlocks } from './ip-block.js';
 
 export type { ClusterFacts, ServiceFact, Tri } from './cilium-peers.js';
 
@@ -43,6 +44,8 @@ export type Endpoint =
       labels: Record<string, string>;
       ports: { name: string; port: number; protocol: string }[];
       ip?: string;
+      /** Its pods' addresses, when an inventory gave them (an ipBlock peer may cover them: ip-block.ts). */
+      ips?: readonly string[];
     }
   /** An address; `node` when it is a node's (Cilium's host or remote-node, never world). */
   | { kind: 'ip'; ip: string; node?: boolean };
@@ -119,7 +122,9 @@ export class NetworkPolicySet {
     private readonly dnsNames: Map<string, string[]> = new Map(),
     /** What else is known of the cluster (its Services, for toServices). */
     private readonly facts: ClusterFacts = {},
-  ) {}
+  ) {
+    this.ipBlocks = new IpBlocks(facts.plugin, facts.hosts);
+  }
 
   add(kind: Policy['kind'], name: string, namespace: string, spec: Obj): void {
     const types = typesOf(kind, spec);
@@ -210,7 +215,8 @@ export class NetworkPolicySet {
     // The rule that decided a maybe, asked again for its reasons when they are to be said.
     const why = (p: Policy, r: Obj, deny: boolean) => {
       const out: string[] = [];
-      ciliumRule(r, dir, p.namespace, other, c, this.context, deny, requires, out);
+      if (p.kind === 'NetworkPolicy') this.k8sRule(r, dir, p.namespace, other, c, out);
+      else ciliumRule(r, dir, p.namespace, other, c, this.context, deny, requires, out);
       return out.length ? ` (${out.join('; ')})` : '';
     };
     // Deny rules first: one that matches overrides every allow, of either policy kind.
@@ -240,8 +246,6 @@ export class NetworkPolicySet {
         const t =
           p.kind === 'NetworkPolicy'
             ? this.k8sRule(r, dir, p.namespace, other, c)
-              ? YES
-              : NO
             : ciliumRule(r, dir, p.namespace, other, c, this.context, false, requires);
         if (t > allowed) {
           allowed = t;
@@ -258,7 +262,7 @@ export class NetworkPolicySet {
     if (!explain) return { answer, detail: '' };
     if (answer === YES) return { answer, detail: `${d}: ${allowedBy}` };
     if (answer === MAYBE) {
-      // What decides it: a peer the inventory and flows cannot place, an L7 rule, a requirement.
+      // What decides it: a peer the inventory and flows cannot place, an L7 rule, a requirement, an ipBlock.
       const parts = [];
       if (allowed === MAYBE) parts.push(`${allowedBy} may allow it${allowAt ? why(...allowAt, false) : ''}`);
       if (denied === MAYBE) parts.push(`${deniedBy} may deny it${denyAt ? why(...denyAt, true) : ''}`);
@@ -276,23 +280,43 @@ export class NetworkPolicySet {
   }
   private ruleContext: RuleContext | undefined;
 
-  private k8sRule(r: Obj, dir: 'Ingress' | 'Egress', policyNs: string, other: Endpoint, c: Connection): boolean {
+  /** How ipBlock peers match, with what is known of the plugin and of which addresses are not pods. */
+  private readonly ipBlocks: IpBlocks;
+
+  /** Whether a NetworkPolicy rule allows the connection: the best its peers say (a maybe's reasons into `why`). */
+  private k8sRule(
+    r: Obj,
+    dir: 'Ingress' | 'Egress',
+    policyNs: string,
+    other: Endpoint,
+    c: Connection,
+    why?: string[],
+  ): Tri {
+    if (!k8sPorts(r['ports'], c)) return NO;
     const peers = r[dir === 'Egress' ? 'to' : 'from'];
     const list = arr(peers);
-    const matches = (p: unknown) => isObj(p) && this.k8sPeer(p, policyNs, other);
-    let peerOk = peers === undefined || list.length === 0;
-    if (!peerOk && list.length < INDEX_PEERS_FROM) peerOk = list.some(matches);
-    else if (!peerOk) {
-      // A rule listing one peer per workload of the cluster (a metrics scraper's egress, a DNS server's ingress) is
-      // asked about every pair it takes part in: only the peers that could match in the other side's namespace are
-      // read. Whether any peer matches is the same as over the whole list.
+    if (peers === undefined || list.length === 0) return YES;
+    let best: Tri = NO;
+    const visit = (ps: unknown[]) => {
+      for (const p of ps) {
+        if (best === YES) return;
+        if (!isObj(p)) continue;
+        const t = this.k8sPeer(p, policyNs, other, why);
+        if (t > best) best = t;
+      }
+    };
+    if (list.length < INDEX_PEERS_FROM) visit(list);
+    else {
+      // A rule listing one peer per workload (a metrics scraper's egress) is asked about every pair it takes part in:
+      // only the peers that could match in the other side's namespace are read, which say what the whole list says.
       const index = this.peerIndex(list, policyNs);
-      peerOk =
-        index.ip.some(matches) ||
-        (other.kind === 'pod' &&
-          ((index.byNamespace.get(other.namespace)?.some(matches) ?? false) || index.anyNamespace.some(matches)));
+      visit(index.ip);
+      if (other.kind === 'pod') {
+        visit(index.byNamespace.get(other.namespace) ?? []);
+        visit(index.anyNamespace);
+      }
     }
-    return peerOk && k8sPorts(r['ports'], c);
+    return best;
   }
 
   private peerIndex(list: unknown[], policyNs: string): PeerIndex {
@@ -303,19 +327,18 @@ export class NetworkPolicySet {
     return index;
   }
 
-  private k8sPeer(p: Obj, policyNs: string, ep: Endpoint): boolean {
+  private k8sPeer(p: Obj, policyNs: string, ep: Endpoint, why?: string[]): Tri {
     if (isObj(p['ipBlock'])) {
-      const ip = ep.kind === 'ip' ? ep.ip : ep.ip;
-      if (!ip) return false;
-      const b = p['ipBlock'];
-      return inCidr(ip, str(b['cidr'])) && !arr(b['except']).some((x) => inCidr(ip, str(x)));
+      const m = this.ipBlocks.match(p['ipBlock'], ep);
+      if (m.why && why) why.push(m.why);
+      return m.t;
     }
-    if (ep.kind !== 'pod') return false;
+    if (ep.kind !== 'pod') return NO;
     if (p['namespaceSelector'] !== undefined) {
-      if (!selectorMatches(p['namespaceSelector'], this.nsLabels(ep.namespace))) return false;
-    } else if (ep.namespace !== policyNs) return false;
-    if (p['podSelector'] !== undefined) return selectorMatches(p['podSelector'], ep.labels);
-    return p['namespaceSelector'] !== undefined;
+      if (!selectorMatches(p['namespaceSelector'], this.nsLabels(ep.namespace))) return NO;
+    } else if (ep.namespace !== policyNs) return NO;
+    if (p['podSelector'] !== undefined) return selectorMatches(p['podSelector'], ep.labels) ? YES : NO;
+    return p['namespaceSelector'] !== undefined ? YES : NO;
   }
 }
 
