@@ -57,7 +57,8 @@ export function firstVariablePart(segments: string[]): { index: number; at: numb
 
 /**
  * Every kind of variable part found in one segment, in the order firstVariableSegment asks (its `why` is the first's),
- * each with the character of the lower-cased segment where it starts. `next` is the segment after it, for a date spread over segments.
+ * each with the character of the lower-cased segment where it starts. `next` is the segment after it, for a date
+ * spread over segments.
  */
 function variableParts(segment: string, next: string | undefined): { at: number; why: string }[] {
   const lower = segment.toLowerCase();
