@@ -323,7 +323,7 @@ describe('names RBAC can restrict, and resources the catalogue can scope', () =>
     expect(rules.find((r) => r.resources?.[0] === 'configmaps')!.resourceNames).toBeUndefined();
   });
 
-  it('log streams of a group whose name holds / are scoped to the group, and streams it created are generalized', async () => {
+  it('log streams of a group whose name holds / are scoped to the group, and streams it created are generalized to the start they share', async () => {
     const b = new ProfileBuilder(new Scope(defaultScope()));
     for (let d = 2; d <= 4; d++) {
       const stream = `arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs:log-stream:run-${d}abc`;
@@ -339,7 +339,9 @@ describe('names RBAC can restrict, and resources the catalogue can scope', () =>
     }
     const r = await generateIam(b.toProfile());
     const resources = r.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource);
-    expect([...new Set(resources)]).toEqual(['arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs:log-stream:*']);
+    expect([...new Set(resources)]).toEqual([
+      'arn:aws:logs:eu-west-1:111122223333:log-group:/acme/jobs:log-stream:run-*',
+    ]);
     expect(r.widenings.map((w) => w.detail)).toEqual([
       expect.stringMatching(/3 resources named with a stream it created itself/),
       expect.stringMatching(/3 resources named with a stream it created itself/),

@@ -1,6 +1,7 @@
 import { mergeEvidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
+import { sharedStablePrefix, streamStablePrefix } from '../../knowledge/aws/logStreams.js';
 import { perRunResource } from '../../knowledge/aws/runResources.js';
 import { firstVariableSegment } from '../../knowledge/aws/variableSegments.js';
 import type { Grant, IamWidening } from './index.js';
@@ -14,7 +15,10 @@ export function fold(into: Grant, g: Grant): void {
 /**
  * Object keys and log streams that change every run (a date, a UUID, a run id in the path; a stream the
  * principal created itself) become a wildcard at their first variable segment, keeping the stable
- * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen.
+ * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen. A log
+ * stream keeps the stable start of its name, to the character (`log-stream:kube-apiserver-audit-*`,
+ * knowledge/aws/logStreams.ts); a stream it created keeps the start all the streams it created in that group
+ * share, and no more than its own stable start.
  * Resources AWS makes one of per run (an ECS task, a Step Functions execution: knowledge/aws/runResources.ts)
  * become a wildcard under their parent (`task/jobs/*`).
  * Listed as `generated-keys`; `--exact` keeps every key as seen.
@@ -27,6 +31,7 @@ export function generalizeKeys(
   out: IamWidening[],
 ): void {
   const groups = new Map<string, { members: string[]; why: Set<string> }>();
+  const shared = createdPrefixes(createdStreams);
   for (const r of [...byRes.keys()].sort(cmp)) {
     // A run's ARN may carry a wildcard after the run's own part (the `express:<machine>:<name>:*` an execution
     // implies): its parent's wildcard covers it.
@@ -50,11 +55,14 @@ export function generalizeKeys(
         why = v.why;
       }
     } else if (stream) {
-      const v = createdStreams.has(r)
-        ? { why: 'a stream it created itself' }
-        : firstVariableSegment(stream.name.split('/'));
-      if (v) {
-        wide = `${stream.prefix}*`;
+      const v = streamStablePrefix(stream.name);
+      if (createdStreams.has(r)) {
+        const all = shared.get(stream.prefix);
+        const keep = all === undefined ? (v?.prefix ?? '') : v && v.prefix.length < all.length ? v.prefix : all;
+        wide = `${stream.prefix}${keep}*`;
+        why = 'a stream it created itself';
+      } else if (v) {
+        wide = `${stream.prefix}${v.prefix}*`;
         why = v.why;
       }
     }
@@ -153,6 +161,22 @@ export function s3Object(arn: string): { bucket: string; key: string } | undefin
   const slash = a && a.service === 's3' && !a.region && !a.account ? a.resource.indexOf('/') : -1;
   if (!a || slash <= 0 || slash === a.resource.length - 1) return undefined;
   return { bucket: arn.slice(0, arn.length - a.resource.length + slash), key: a.resource.slice(slash + 1) };
+}
+
+/**
+ * Per log group (the stream ARN up to `log-stream:`), the start every stream the principal created there shares;
+ * undefined for a group where it created one (one name shows no pattern: its own stable start, if any, applies).
+ */
+function createdPrefixes(createdStreams: Set<string>): Map<string, string | undefined> {
+  const names = new Map<string, string[]>();
+  for (const r of createdStreams) {
+    const s = logStream(r);
+    if (!s) continue;
+    const list = names.get(s.prefix);
+    if (list) list.push(s.name);
+    else names.set(s.prefix, [s.name]);
+  }
+  return new Map([...names].map(([g, n]) => [g, n.length > 1 ? sharedStablePrefix(n) : undefined]));
 }
 
 /** `arn:aws:logs:R:A:log-group:G:log-stream:S` → everything up to the stream's name, and the name. */

@@ -7,7 +7,7 @@
 
 const TOKEN_SPLIT = /[-_.+=,@:]/;
 const DATE = /^(19|20)\d{2}[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(t\d{2}(:?\d{2}){0,2}(\.\d+)?z?)?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const DATE_INSIDE = /(^|[-_.])(19|20)\d{2}[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(t\d{2,6}z?)?($|[-_.])/;
 const YEAR = /^(19|20)\d{2}$/;
 const MONTH = /^(0[1-9]|1[0-2])$/;
@@ -30,22 +30,61 @@ function variableToken(t: string): string | undefined {
  */
 export function firstVariableSegment(segments: string[]): { index: number; why: string } | undefined {
   for (let i = 0; i < segments.length; i++) {
-    const s = partitionValue(segments[i]!.toLowerCase());
-    if (YEAR.test(s) && MONTH.test(partitionValue(segments[i + 1] ?? '')))
-      return { index: i, why: 'a date (year/month/day)' };
-    if (
-      UUID.test(s) ||
-      UUID.test(s.replace(/^.*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}).*$/, '$1'))
-    )
-      return { index: i, why: 'a UUID' };
-    if (DATE.test(s) || DATE_INSIDE.test(s)) return { index: i, why: 'a date' };
-    if (/^\d{4,}$/.test(s) && !YEAR.test(s)) return { index: i, why: variableToken(s) ?? 'a numeric id' };
-    for (const t of s.split(TOKEN_SPLIT)) {
-      const why = variableToken(t);
-      if (why) return { index: i, why };
+    const found = variableParts(segments[i]!, segments[i + 1]);
+    if (found.length > 0) return { index: i, why: found[0]!.why };
+  }
+  return undefined;
+}
+
+/**
+ * Where the first variable part of `segments` starts: the segment, the character within it (`kube-apiserver-audit-`
+ * is stable before the hex id at 21) and why; undefined when every segment looks stable. The same judgement as
+ * firstVariableSegment, to the character: a log stream's name is often one segment with a stable start.
+ */
+export function firstVariablePart(segments: string[]): { index: number; at: number; why: string } | undefined {
+  for (let i = 0; i < segments.length; i++) {
+    const found = variableParts(segments[i]!, segments[i + 1]);
+    if (found.length > 0) {
+      const first = found.reduce((a, b) => (b.at < a.at ? b : a));
+      // Offsets are into the lower-cased segment: where lower-casing changed its length (a few non-ASCII letters),
+      // the whole segment counts as variable.
+      const at = segments[i]!.toLowerCase().length === segments[i]!.length ? first.at : 0;
+      return { index: i, at, why: first.why };
     }
   }
   return undefined;
+}
+
+/**
+ * Every kind of variable part found in one segment, in the order firstVariableSegment asks (its `why` is the first's),
+ * each with the character of the lower-cased segment where it starts. `next` is the segment after it, for a date
+ * spread over segments.
+ */
+function variableParts(segment: string, next: string | undefined): { at: number; why: string }[] {
+  const lower = segment.toLowerCase();
+  const s = partitionValue(lower);
+  const base = lower.length - s.length;
+  const out: { at: number; why: string }[] = [];
+  if (YEAR.test(s) && MONTH.test(partitionValue(next ?? ''))) out.push({ at: base, why: 'a date (year/month/day)' });
+  // As before this took offsets: a UUID inside a segment counts when the segment is one line.
+  const uuid = /[\n\r\u2028\u2029]/.test(s) ? null : UUID_INSIDE.exec(s);
+  if (uuid) out.push({ at: base + uuid.index, why: 'a UUID' });
+  const date = DATE.test(s) ? 0 : DATE_INSIDE.exec(s);
+  if (date !== null) {
+    const at = date === 0 ? 0 : date.index + (date[1] ? 1 : 0);
+    out.push({ at: base + at, why: 'a date' });
+  }
+  if (/^\d{4,}$/.test(s) && !YEAR.test(s)) out.push({ at: base, why: variableToken(s) ?? 'a numeric id' });
+  let at = 0;
+  for (const t of s.split(TOKEN_SPLIT)) {
+    const why = variableToken(t);
+    if (why) {
+      out.push({ at: base + at, why });
+      break;
+    }
+    at += t.length + 1;
+  }
+  return out;
 }
 
 /**

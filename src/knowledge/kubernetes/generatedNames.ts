@@ -19,6 +19,8 @@ interface NamePattern {
    * the same (a Helm revision). Without it, one Secret name of the shape is kept (see rbac/generalize.ts).
    */
   alone?: boolean;
+  /** Where the made-up part starts (after `<replicaset>-`), for the shapes pods are named by; others from 0. */
+  from?: RegExp;
 }
 
 /** `k8s.io/apimachinery` ComputeHash: SafeEncodeString of a decimal FNV-32a maps the digits 0-9 to these ten. */
@@ -64,6 +66,7 @@ const PATTERNS: NamePattern[] = [
     id: 'replicaset-pod',
     why: 'a pod of a ReplicaSet: its pod-template hash and a random suffix change with every rollout and restart',
     test: (n) => new RegExp(`-${RAND}{6,10}-${RAND}{5}$`).test(n),
+    from: new RegExp(`-${RAND}{6,10}-${RAND}{5}$`),
   },
   {
     id: 'cronjob-pod',
@@ -72,6 +75,7 @@ const PATTERNS: NamePattern[] = [
       const m = new RegExp(`-(\\d{8})-${RAND}{5}$`).exec(n);
       return !!m && cronMinute(m[1]!);
     },
+    from: new RegExp(`-\\d{8}-${RAND}{5}$`),
   },
   {
     id: 'cronjob-run',
@@ -136,6 +140,7 @@ const PATTERNS: NamePattern[] = [
       const m = new RegExp(`-(${RAND}{5})-(?:[a-z0-9-]+-)?pod(?:-retry\\d+)?$`).exec(n);
       return !!m && /\d/.test(m[1]!);
     },
+    from: new RegExp(`-${RAND}{5}-(?:[a-z0-9-]+-)?pod(?:-retry\\d+)?$`),
   },
   {
     id: 'generated-suffix',
@@ -145,6 +150,7 @@ const PATTERNS: NamePattern[] = [
       const m = new RegExp(`-(${RAND}{5})$`).exec(n);
       return !!m && /\d/.test(m[1]!);
     },
+    from: new RegExp(`-${RAND}{5}$`),
   },
 ];
 
@@ -152,6 +158,21 @@ const PATTERNS: NamePattern[] = [
 export function generatedName(name: string): { id: string; why: string; alone?: boolean } | undefined {
   const lower = name.toLowerCase();
   for (const p of PATTERNS) if (p.test(lower)) return { id: p.id, why: p.why, ...(p.alone ? { alone: true } : {}) };
+  return undefined;
+}
+
+/**
+ * Where the made-up part of a name starts: after `web-` in a ReplicaSet's pod `web-7d9f8b6c5d-x2x9k`, a Job's pod, a
+ * CronJob run's pod, a Tekton TaskRun's pod; 0 for names made up by other shapes (the whole name may change);
+ * undefined for a name that looks chosen.
+ */
+export function generatedFrom(name: string): number | undefined {
+  const lower = name.toLowerCase();
+  for (const p of PATTERNS) {
+    if (!p.test(lower)) continue;
+    const m = p.from?.exec(lower);
+    return m && lower.length === name.length ? m.index + 1 : 0;
+  }
   return undefined;
 }
 
