@@ -161,6 +161,7 @@ async function walk(display: string, abs: string, out: string[], seen: Set<strin
     const type = e.isFile() || e.isDirectory() ? e : await stat(childAbs).catch(() => undefined);
     if (!type) continue;
     if (type.isDirectory()) await walk(child, childAbs, out, seen);
-    else if (type.isFile() && POLICY_EXT.test(e.name)) out.push(child);
+    // `Kustomization` (no extension) is a name kustomize reads its kustomization from: read, so its fields are seen.
+    else if (type.isFile() && (POLICY_EXT.test(e.name) || e.name === 'Kustomization')) out.push(child);
   }
 }

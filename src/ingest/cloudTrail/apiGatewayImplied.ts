@@ -30,7 +30,8 @@ import type { CallContext } from './resources.js';
 type Obj = Record<string, unknown>;
 type Add = (action: string, resource: string, via: string) => void;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const lower = (s: string) => s[0]!.toLowerCase() + s.slice(1);
+// The record's eventName is checked after this runs (decode.ts callProblem): an empty one must not throw here.
+const lower = (s: string) => s.slice(0, 1).toLowerCase() + s.slice(1);
 
 /** The request body: v1's `<operation>Input` object with its path, else the parameters themselves. */
 function body(eventName: string, params: Obj): { b: Obj; at: string } {

@@ -37,6 +37,13 @@ export function* answerRows(v: Obj): Generator<AnswerItem> {
       continue;
     }
     const names = columns.map((c) => (c as Obj)['name'] as string);
+    // Rows are read by column name: two columns of one name would leave one value of the two, chosen silently.
+    const seen = new Set<string>();
+    const twice = names.find((n) => seen.size === seen.add(n).size);
+    if (twice !== undefined) {
+      yield { problem: `the column ${shown(twice)} is named twice: its rows are not read`, where };
+      continue;
+    }
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as unknown;
       const at = `${where}.rows[${r}]`;

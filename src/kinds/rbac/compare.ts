@@ -10,7 +10,7 @@ import {
   type Risk,
 } from '../../model/finding.js';
 import { k8sRiskList } from './risks.js';
-import { feedChanges } from './feeds.js';
+import { aggregationRuleChanges, feedChanges } from './feeds.js';
 import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
 import { k8sRequester, subjectFromUsername, type Subject } from '../../model/subject.js';
@@ -198,7 +198,10 @@ function rbacGrants(
       }
     }
   }
-  if (other) pushAll(changes, feedChanges(set, other, texts));
+  if (other) {
+    pushAll(changes, feedChanges(set, other, texts));
+    pushAll(changes, aggregationRuleChanges(set, other, texts));
+  }
   return { grants: dedupe(grants, grantKey), undetermined, changes };
 }
 

@@ -55,3 +55,34 @@ export function feedChanges(set: RbacPolicySet, other: RbacPolicySet, texts: Map
   }
   return out;
 }
+
+/**
+ * `diff`: an aggregated ClusterRole whose aggregationRule the other side does not have (the same role, the same
+ * selectors in any order) is a change as a whole and a high risk. The evaluator knows only the roles given, and keeps
+ * a role's own rules when none of them is selected; in a cluster, the controller overwrites them with the rules of
+ * every ClusterRole the selectors match (a pull request adding `aggregate-to-admin` to a bound role's aggregationRule,
+ * its rules kept as they were, passed `--fail-on any`).
+ */
+export function aggregationRuleChanges(
+  set: RbacPolicySet,
+  other: RbacPolicySet,
+  texts: Map<string, string>,
+): CiFinding[] {
+  const had = new Set(other.aggregations.map((a) => JSON.stringify([a.role, a.key])));
+  return set.aggregations
+    .filter((a) => !had.has(JSON.stringify([a.role, a.key])))
+    .map((a) => ({
+      type: 'new-access' as const,
+      kind: 'rbac' as const,
+      principal: `every subject bound to ClusterRole ${a.role}`,
+      access: { verb: '*' },
+      summary: `ClusterRole ${a.role} aggregates the ClusterRoles its aggregationRule selects: ${a.text}`,
+      risk: {
+        level: 'high' as const,
+        reasons: [
+          `its aggregationRule is not the other side's: every subject bound to it gains the rules of every ClusterRole of the cluster those selectors match, among the policies given or not (the aggregation controller overwrites the role's own rules with theirs)`,
+        ],
+      },
+      locations: [bindingLine(a.file, texts, a.role)],
+    }));
+}

@@ -3,7 +3,7 @@ import type { PolicyDoc } from '../../policy/load.js';
 import { ruleAllows, ruleMayAllow } from './match.js';
 import { readRbacObjects, type BindingDef, type RoleDef, type Rule } from './objects.js';
 import { aggregate, type Resolved } from './aggregate.js';
-import { aggregationFeeds, type AggregationFeed } from './feeds.js';
+import { aggregationFeeds, aggregationRules, type AggregationFeed, type AggregationRule } from './feeds.js';
 import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest, RuleSet } from './types.js';
 import { admit } from './admit.js';
 import { compareTuples, tupleKey, tupleKeyOf } from '../../util/key.js';
@@ -24,6 +24,7 @@ export function buildRbacPolicySet(docs: PolicyDoc[]): {
 class PolicySet implements RbacPolicySet {
   readonly counts;
   readonly feeds: AggregationFeed[];
+  readonly aggregations: AggregationRule[];
   private readonly roles = new Map<string, Resolved>();
   private readonly clusterRoles = new Map<string, Resolved>();
   /** Bindings by the subject they name: `u:alice`, `g:devs`, `sa:system:serviceaccount:ns:name`. */
@@ -40,6 +41,7 @@ class PolicySet implements RbacPolicySet {
     const cluster = roles.filter((r) => r.kind === 'ClusterRole');
     for (const [name, res] of aggregate(cluster)) this.clusterRoles.set(name, res);
     this.feeds = aggregationFeeds(cluster);
+    this.aggregations = aggregationRules(cluster);
     // Deterministic order: the first granting binding is reported.
     const sorted = [...bindings].sort((a, b) => compareTuples(order(a), order(b)));
     this.allBindings = sorted;

@@ -1,4 +1,4 @@
-import type { AggregationFeed } from './feeds.js';
+import type { AggregationFeed, AggregationRule } from './feeds.js';
 import type { K8sAccess } from '../../model/access.js';
 
 /**
@@ -89,6 +89,8 @@ export interface RbacPolicySet {
   readonly counts: { roles: number; clusterRoles: number; roleBindings: number; clusterRoleBindings: number };
   /** ClusterRoles whose aggregate-to label extends a role not given (`view`, `edit`, `admin`): see ./feeds.ts. */
   readonly feeds: readonly AggregationFeed[];
+  /** The aggregationRule of each aggregated ClusterRole given: see ./feeds.ts. */
+  readonly aggregations: readonly AggregationRule[];
 }
 
 /** Rules, and why more may exist that are not known. */
