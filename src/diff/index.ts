@@ -102,14 +102,25 @@ export async function diffPolicies(base: PolicySide, head: PolicySide, opts: Com
       const list = type === 'new-access' ? report.newAccess : report.removedAccess;
       for (const f of changes ?? []) list.push({ ...f, type });
       const missing: unknown[] = [];
+      // Grants this side surely allows and the other only under a Condition of its own: a restriction one side
+      // drops (removing an IAM Condition from a pull request widens it), so a change, not an open question.
+      const restricted: unknown[] = [];
       for (const g of grants) {
         const cov = c.covered(g, to);
         if (cov === 'no') missing.push(g);
-        else if (cov !== 'yes')
-          report.undetermined.push({ ...c.finding('undetermined', [g]), detail: cov.undetermined });
+        else if (cov !== 'yes') {
+          if (cov.context && c.covered(g, from) === 'yes') restricted.push(g);
+          else report.undetermined.push({ ...c.finding('undetermined', [g]), detail: cov.undetermined });
+        }
       }
       for (const group of groupBy(missing, (g) => (c.changeKey ?? c.groupKey)(g)))
         list.push(c.finding(type, group, c.evidence?.(group)));
+      const [names, other] = [['BASE', 'HEAD'][from]!, ['BASE', 'HEAD'][to]!];
+      for (const group of groupBy(restricted, (g) => (c.changeKey ?? c.groupKey)(g)))
+        list.push({
+          ...c.finding(type, group, c.evidence?.(group)),
+          detail: `${other} allows it only under a Condition of its own (or a conditional Deny may refuse it); ${names} allows it without one`,
+        });
     }
   }
   sortReport(report);

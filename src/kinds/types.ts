@@ -226,7 +226,12 @@ export interface CompareContext {
 }
 
 /** Whether the other side grants at least a grant: an undetermined answer says why. */
-export type Coverage = 'yes' | 'no' | { undetermined: string };
+/**
+ * Whether a side grants a grant of the other. `context`: the side allows it only in some request contexts its own
+ * policy names (an IAM Condition, or a conditional Deny that may refuse it), not for want of facts: against a side
+ * that surely allows it, that is a difference of access, not an open question.
+ */
+export type Coverage = 'yes' | 'no' | { undetermined: string; context?: true };
 
 /** One kind's grants over the sides given, each judged by the evaluator `verify` uses. */
 export interface Comparison<G = unknown> {

@@ -86,7 +86,7 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
       const d = evaluateIdentityPolicies(policies, { action: g.action, resource: g.resource });
       if (d.result === 'allow') return 'yes';
       if (d.result === 'deny') return 'no';
-      return { undetermined: 'a Condition on the other side may or may not allow it' };
+      return { undetermined: 'a Condition on the other side may or may not allow it', context: true };
     },
     groupKey,
     changeKey,

@@ -1,0 +1,80 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tmp } from './helpers/cli.js';
+
+// A pull request that removes an IAM Condition (or a conditional Deny) widens the policy: HEAD allows in every
+// context what BASE allowed only in some. `diff` asked BASE whether it covers HEAD's grant, got "a Condition may or
+// may not allow it", and reported the grant as undetermined, which no --fail-on fails on: `--fail-on any` passed it.
+
+type Statement = Record<string, unknown>;
+function side(statements: Statement[]): string {
+  const dir = join(tmp(), 'policy');
+  mkdirSync(join(dir, 'iam/111122223333/role'), { recursive: true });
+  const doc = { Version: '2012-10-17', Statement: statements };
+  writeFileSync(join(dir, 'iam/111122223333/role/app.json'), JSON.stringify(doc, null, 2) + '\n');
+  return dir;
+}
+type F = { summary: string; detail?: string; risk?: { level: string } };
+function diff(base: Statement[], head: Statement[], failOn: string) {
+  const r = cli(['diff', side(base), side(head), '--kind', 'iam', '--format', 'json', '--fail-on', failOn]);
+  expect(r.stderr).not.toMatch(/error/i);
+  return { code: r.code, out: JSON.parse(r.stdout) as Record<string, F[]> };
+}
+
+const FROM_VPCE = { StringEquals: { 'aws:SourceVpce': 'vpce-0abc' } };
+const READ = { Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::orders/*' };
+const READ_FROM_VPCE = { ...READ, Condition: FROM_VPCE };
+const DENY_OUTSIDE = {
+  Sid: 'OnlyFromVpce',
+  Effect: 'Deny',
+  Action: 's3:GetObject',
+  Resource: 'arn:aws:s3:::orders/*',
+  Condition: { StringNotEquals: { 'aws:SourceVpce': 'vpce-0abc' } },
+};
+
+describe('diff: a Condition one side drops', () => {
+  it('HEAD removes the Condition of an Allow: new access, failing --fail-on any, saying why', () => {
+    const r = diff([READ_FROM_VPCE], [READ], 'any');
+    expect(r.code).toBe(1);
+    expect(r.out['newAccess']!.map((f) => [f.summary, f.detail])).toEqual([
+      [
+        's3:GetObject on arn:aws:s3:::orders/*',
+        'BASE allows it only under a Condition of its own (or a conditional Deny may refuse it); HEAD allows it without one',
+      ],
+    ]);
+    expect(r.out['undetermined']).toEqual([]);
+  });
+
+  it('HEAD removes a conditional Deny: new access as well', () => {
+    const r = diff([READ, DENY_OUTSIDE], [READ], 'new-access');
+    expect(r.code).toBe(1);
+    expect(r.out['newAccess']!.map((f) => f.summary)).toEqual(['s3:GetObject on arn:aws:s3:::orders/*']);
+  });
+
+  it('HEAD adds the Condition: removed access, not new', () => {
+    const r = diff([READ], [READ_FROM_VPCE], 'removed-access');
+    expect(r.code).toBe(1);
+    expect(r.out['removedAccess']!.map((f) => [f.summary, f.detail])).toEqual([
+      [
+        's3:GetObject on arn:aws:s3:::orders/*',
+        'HEAD allows it only under a Condition of its own (or a conditional Deny may refuse it); BASE allows it without one',
+      ],
+    ]);
+    expect(r.out['newAccess']).toEqual([]);
+  });
+
+  it('the same conditional Deny on both sides: nothing changes, undetermined as before', () => {
+    const r = diff([READ, DENY_OUTSIDE], [READ, { ...DENY_OUTSIDE, Sid: 'Renamed' }], 'any');
+    expect(r.code).toBe(0);
+    expect(r.out['newAccess']).toEqual([]);
+    expect(r.out['removedAccess']).toEqual([]);
+  });
+
+  it('the same conditional Allow on both sides: nothing changes', () => {
+    const r = diff([READ_FROM_VPCE], [{ ...READ_FROM_VPCE, Sid: 'Renamed' }], 'any');
+    expect(r.code).toBe(0);
+    expect(r.out['newAccess']).toEqual([]);
+    expect(r.out['removedAccess']).toEqual([]);
+  });
+});
