@@ -105,7 +105,7 @@ describe('diff: a principal that gains iam:PassRole with a compute create', () =
     expect(r.code).toBe(1);
     const reasons = risk(r.out, 'ecs:*')!.reasons;
     expect(reasons.find((x) => x.includes(WITH_PASSROLE))).toMatch(
-      /^with iam:PassRole: runs code as a passed role: 3 actions \(ecs:RegisterTaskDefinition, ecs:RunTask, ecs:StartTask\)$/,
+      /^with iam:PassRole: runs code as a passed role: 5 actions \(ecs:CreateService, ecs:RegisterTaskDefinition, ecs:RunTask…\)$/,
     );
   });
 

@@ -305,6 +305,11 @@ describe('the AWS catalogue', () => {
     ['glue:CreateDevEndpoint', 'arn:aws:glue:eu-west-1:111122223333:devEndpoint/d'],
     ['cloudformation:CreateStack', 'arn:aws:cloudformation:eu-west-1:111122223333:stack/s/*'],
     ['sagemaker:CreateNotebookInstance', 'arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/n'],
+    ['lambda:UpdateFunctionConfiguration', 'arn:aws:lambda:eu-west-1:111122223333:function:f'],
+    ['ec2:AssociateIamInstanceProfile', 'arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc'],
+    ['ecs:CreateService', 'arn:aws:ecs:eu-west-1:111122223333:service/c/s'],
+    ['states:CreateStateMachine', 'arn:aws:states:eu-west-1:111122223333:stateMachine:sm'],
+    ['elasticmapreduce:RunJobFlow', '*'],
   ])('%s beside iam:PassRole is a privilege escalation path', async (action, resource) => {
     const f = await actionFacts(action);
     expect(shape(awsRiskList(action, resource, ACCOUNT, 0, f, { passesRole: true }))).toEqual([

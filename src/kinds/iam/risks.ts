@@ -94,6 +94,22 @@ export const PASSROLE_TARGETS: readonly string[] = [
   'sagemaker:CreateProcessingJob',
   'datapipeline:CreatePipeline',
   'codebuild:CreateProject',
+  // Calls that hand an existing resource a role to run as, with the same effect (each takes a role parameter AWS
+  // checks iam:PassRole on): a function's or a project's role changed, an instance profile attached to a running
+  // instance, a service run from a task definition, a state machine, a batch job definition, an EMR cluster.
+  'lambda:UpdateFunctionConfiguration',
+  'ec2:AssociateIamInstanceProfile',
+  'ec2:ReplaceIamInstanceProfileAssociation',
+  'ecs:CreateService',
+  'ecs:UpdateService',
+  'glue:UpdateJob',
+  'glue:UpdateDevEndpoint',
+  'codebuild:UpdateProject',
+  'states:CreateStateMachine',
+  'states:UpdateStateMachine',
+  'batch:RegisterJobDefinition',
+  'elasticmapreduce:RunJobFlow',
+  'apprunner:CreateService',
 ];
 const PASSROLE_TARGET_SET = new Set(PASSROLE_TARGETS.map((a) => a.toLowerCase()));
 
