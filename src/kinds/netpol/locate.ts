@@ -22,7 +22,6 @@ interface Origin {
   start?: number;
   end?: number;
   item?: number;
-  name: string;
 }
 
 const KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
@@ -38,29 +37,32 @@ export class NetpolLocator {
   /** Each policy's place, by the spec object the evaluator holds (read from the document, never copied). */
   private readonly origins = new WeakMap<object, Origin>();
   private readonly lines = new Map<string, string[]>();
+  /** Each document's content lines, and the lines of paths asked (a diff locates many grants of one rule). */
+  private readonly blocks = new Map<string, Line[]>();
+  private readonly found = new Map<string, number | undefined>();
 
   constructor(
     private readonly sides: { docs: PolicyDoc[]; set: NetworkPolicySet }[],
     private readonly texts: Map<string, string>,
   ) {
     for (const { docs } of sides) {
-      // A document ends where the next one of its file starts.
-      const starts = new Map<string, number[]>();
+      // A document ends where the next one of its file starts (documents come in file order, a file's in line order).
+      const ends = new Map<PolicyDoc, number>();
+      let last: PolicyDoc | undefined;
       for (const d of docs) {
         if (d.line === undefined) continue;
-        const list = starts.get(d.file);
-        if (list) list.push(d.line);
-        else starts.set(d.file, [d.line]);
+        if (last?.file === d.file) ends.set(last, d.line - 1);
+        last = d;
       }
       for (const d of docs) {
-        const next = d.line === undefined ? undefined : starts.get(d.file)!.find((l) => l > d.line!);
-        const place = { file: d.file, ...(d.line === undefined ? {} : { start: d.line, end: (next ?? Infinity) - 1 }) };
+        const place = {
+          file: d.file,
+          ...(d.line === undefined ? {} : { start: d.line, end: ends.get(d) ?? Infinity }),
+        };
         const visit = (o: unknown, item?: number) => {
           if (!isObj(o) || !isObj(o['spec']) || !KINDS.has(o['kind'] as string)) return;
-          const meta = isObj(o['metadata']) ? o['metadata'] : {};
-          const name = typeof meta['name'] === 'string' ? meta['name'] : '';
           if (!this.origins.has(o['spec']))
-            this.origins.set(o['spec'], { ...place, name, ...(item === undefined ? {} : { item }) });
+            this.origins.set(o['spec'], { ...place, ...(item === undefined ? {} : { item }) });
         };
         const o = d.object;
         if (isObj(o) && o['kind'] === 'List' && Array.isArray(o['items'])) o['items'].forEach((x, i) => visit(x, i));
@@ -149,16 +151,26 @@ export class NetpolLocator {
   /** The line of a path in a policy's document, when its text is block YAML or indented JSON that holds it. */
   private pathLine(o: Origin, path: (string | number)[]): number | undefined {
     if (o.start === undefined) return undefined;
-    let lines = this.lines.get(o.file);
-    if (!lines) this.lines.set(o.file, (lines = (this.texts.get(o.file) ?? '').split('\n')));
-    const block: Line[] = [];
-    for (let n = o.start; n <= Math.min(o.end ?? lines.length, lines.length); n++) {
-      const raw = lines[n - 1]!.replace(/\r$/, '');
-      const text = raw.trimStart();
-      if (text === '' || text.startsWith('#') || /^(---|\.\.\.)(\s|$)/.test(raw)) continue;
-      block.push({ n, indent: raw.length - text.length, text });
+    const full = o.item === undefined ? path : ['items', o.item, ...path];
+    const doc = JSON.stringify([o.file, o.start]);
+    const key = JSON.stringify([o.file, o.start, full]);
+    if (this.found.has(key)) return this.found.get(key);
+    let block = this.blocks.get(doc);
+    if (!block) {
+      let lines = this.lines.get(o.file);
+      if (!lines) this.lines.set(o.file, (lines = (this.texts.get(o.file) ?? '').split('\n')));
+      block = [];
+      for (let n = o.start; n <= Math.min(o.end ?? lines.length, lines.length); n++) {
+        const raw = lines[n - 1]!.replace(/\r$/, '');
+        const text = raw.trimStart();
+        if (text === '' || text.startsWith('#') || /^(---|\.\.\.)(\s|$)/.test(raw)) continue;
+        block.push({ n, indent: raw.length - text.length, text });
+      }
+      this.blocks.set(doc, block);
     }
-    return walk(block, o.item === undefined ? path : ['items', o.item, ...path]);
+    const line = walk(block, full);
+    this.found.set(key, line);
+    return line;
   }
 }
 
