@@ -494,7 +494,7 @@ describe('toServices in verify: the inventory’s Services, labels included', ()
       const without = run(policy);
       expect(without.allowed).toBe(0);
       expect(without.undetermined.map((f) => f.detail)).toEqual([
-        'egress: CiliumNetworkPolicy shop/client rule 0 may allow it (toServices: no Services are known (an inventory read with the logs gives them))',
+        'egress: CiliumNetworkPolicy shop/client rule 0 may allow it (toServices: no Services are known (--inventory or --cluster gives them, beside the logs or a profile))',
       ]);
     }
     expect(run(BY_OTHER_LABELS, inventory.services).notAllowed).toHaveLength(1);

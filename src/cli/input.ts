@@ -116,6 +116,15 @@ async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inve
 export class InputAbort extends Error {}
 
 /**
+ * `besideProfile`: the command takes `--inventory`/`--cluster` beside `--profile` (verify, check, report with
+ * `--policies`) for what a profile does not keep: the Services (Cilium toServices), the pods' addresses and the network
+ * plugin. The workloads stay the profile's: the inventory it was made with gave them, scoped as it was.
+ */
+export interface SourceUse {
+  besideProfile?: boolean;
+}
+
+/**
  * The profile a command works on: read from `--profile` (and narrowed by the filters), or built
  * from logs with the filters applied while reading. Prints the input summary on stderr.
  */
@@ -124,12 +133,16 @@ export async function observedProfile(
   io: Io,
   c: Chalk,
   window?: Pick<ScopeOptions, 'since' | 'until' | 'untimed'>,
+  use: SourceUse = {},
 ): Promise<{ profile: Profile; ingest?: IngestResult; inventory?: Inventory }> {
   const scope = new Scope({ ...scopeOptions(flags), ...(window ?? {}) });
-  const run = await sourcesOf(flags, io, c, scope);
+  const run = await sourcesOf(flags, io, c, scope, use);
   if (typeof run !== 'function') {
     const whole = await readProfile(run.file);
-    return { profile: scoped(() => filterProfile(whole, scope)) };
+    return {
+      profile: scoped(() => filterProfile(whole, scope)),
+      ...(run.inventory ? { inventory: run.inventory } : {}),
+    };
   }
   const result = await run(ingest);
   checkIngest(flags, io, c, result);
@@ -164,13 +177,18 @@ export async function observedOnce(
   flags: SourceFlags,
   io: Io,
   c: Chalk,
+  use: SourceUse = {},
 ): Promise<{ source: ProfileSource; close(): Promise<void>; inventory?: Inventory }> {
   const scope = new Scope(scopeOptions(flags));
-  const run = await sourcesOf(flags, io, c, scope);
+  const run = await sourcesOf(flags, io, c, scope, use);
   if (typeof run !== 'function') {
     scoped(() => checkProfileScope(scope));
     const file = run.file;
-    return { source: async () => filterStream(await openProfile(file), scope), close: async () => {} };
+    return {
+      source: async () => filterStream(await openProfile(file), scope),
+      close: async () => {},
+      ...(run.inventory ? { inventory: run.inventory } : {}),
+    };
   }
   const stream = await checkedStream(flags, io, c, run);
   let read = false;
@@ -200,8 +218,17 @@ function scoped<T>(f: () => T): T {
  */
 type LogRun = (<T>(read: (o: IngestOptions) => Promise<T>) => Promise<T>) & { inventory?: Inventory };
 
-/** What the flags say to read after checking them: `--profile`'s file, or a function that reads the logs. */
-async function sourcesOf(flags: SourceFlags, io: Io, c: Chalk, scope: Scope): Promise<{ file: string } | LogRun> {
+/**
+ * What the flags say to read after checking them: `--profile`'s file (with the inventory given beside it, when the
+ * command takes one: `use`), or a function that reads the logs.
+ */
+async function sourcesOf(
+  flags: SourceFlags,
+  io: Io,
+  c: Chalk,
+  scope: Scope,
+  use: SourceUse = {},
+): Promise<{ file: string; inventory?: Inventory } | LogRun> {
   const hasLogs =
     (flags.k8sAudit?.length ?? 0) > 0 ||
     (flags.cloudtrail?.length ?? 0) > 0 ||
@@ -213,9 +240,9 @@ async function sourcesOf(flags: SourceFlags, io: Io, c: Chalk, scope: Scope): Pr
       'give either --profile or log sources (--k8s-audit, --eks-audit-logs, --cloudtrail, --cloudtrail-api, --flows), not both',
     );
   const wantsInventory = (flags.inventory?.length ?? 0) > 0 || !!flags.cluster;
-  if (flags.profile !== undefined && wantsInventory)
+  if (flags.profile !== undefined && wantsInventory && !use.besideProfile)
     throw new UsageError(
-      'a profile already holds the inventory it was made with: give --inventory/--cluster when profiling',
+      'a profile keeps the workloads of the inventory it was made with: give --inventory/--cluster when profiling (verify, check and report --policies take one beside --profile, for its Services, pod addresses and network plugin)',
     );
   if (flags.inventory?.length && flags.cluster) throw new UsageError('give either --inventory or --cluster, not both');
   if ((flags.context || flags.kubeconfig) && !flags.cluster)
@@ -231,7 +258,10 @@ async function sourcesOf(flags: SourceFlags, io: Io, c: Chalk, scope: Scope): Pr
   if (flags.vpcFormat !== undefined && !flags.flows?.length) throw new UsageError('--vpc-format goes with --flows');
   vpcFieldsOf(flags);
   const eks = flags.eksAuditLogs ? eksOptions(flags, scope) : undefined;
-  if (flags.profile !== undefined) return { file: resolve(io.cwd, flags.profile) };
+  if (flags.profile !== undefined) {
+    const file = resolve(io.cwd, flags.profile);
+    return wantsInventory ? { file, inventory: await readInventory(flags, io, c) } : { file };
+  }
   if (!hasLogs && !wantsInventory)
     throw new UsageError(
       'no input: give --k8s-audit PATH..., --eks-audit-logs, --cloudtrail PATH..., --cloudtrail-api or --flows PATH... (or --profile FILE)',

@@ -55,9 +55,15 @@ export const GROUP = {
   options: 'Options:',
 } as const;
 
-/** The source options, as data: the command line and the config file's `sources` are both made from it. */
-export function sourceOptionList(withProfile: boolean): Option[] {
+/**
+ * The source options, as data: the command line and the config file's `sources` are both made from it. `beside`: the
+ * command takes an inventory beside `--profile` (verify, check; report with `--policies`), and its help says what for.
+ */
+export function sourceOptionList(withProfile: boolean, beside?: { when: string }): Option[] {
   const o = (flags: string, description: string) => new Option(flags, description).helpGroup(GROUP.sources);
+  const besideProfile = beside
+    ? `; beside --profile${beside.when}, only what a profile does not keep: Services (Cilium toServices), pod addresses and the network plugin (the workloads judged stay the profile's)`
+    : '';
   return [
     o(
       '--k8s-audit <path...>',
@@ -92,9 +98,12 @@ export function sourceOptionList(withProfile: boolean): Option[] {
     ),
     o(
       '--inventory <path...>',
-      'cluster objects: a `kubectl get ... -A -o json` List or a directory of object files (JSON or YAML), or a snapshot from `audit2policy inventory`',
+      `cluster objects: a \`kubectl get ... -A -o json\` List or a directory of object files (JSON or YAML), or a snapshot from \`audit2policy inventory\`${besideProfile}`,
     ),
-    o('--cluster', 'read the inventory live from the cluster of the kubeconfig (see --context)'),
+    o(
+      '--cluster',
+      `read the inventory live from the cluster of the kubeconfig (see --context)${beside ? '; beside --profile as --inventory' : ''}`,
+    ),
     o('--context <name>', 'kubeconfig context for --cluster'),
     o('--kubeconfig <file>', 'kubeconfig for --cluster (default: $KUBECONFIG, then ~/.kube/config)'),
     ...networkOptionList(GROUP.sources, '--cloudtrail-api, --eks-audit-logs and --cluster'),
@@ -161,8 +170,8 @@ export function filterOptionList(): Option[] {
 /** Whether an option's value is a path (`<path...>`, `<file>`, `<dir>`): a config file's are relative to it. */
 export const isPathOption = (o: Option): boolean => /<(path|file|dir)(\.\.\.)?>/.test(o.flags);
 
-export function addSourceOptions(cmd: Command, withProfile: boolean): Command {
-  for (const o of sourceOptionList(withProfile)) cmd.addOption(o);
+export function addSourceOptions(cmd: Command, withProfile: boolean, beside?: { when: string }): Command {
+  for (const o of sourceOptionList(withProfile, beside)) cmd.addOption(o);
   return cmd;
 }
 

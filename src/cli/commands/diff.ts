@@ -173,7 +173,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       'the drift gate: what fresh logs did that the enforced policies would deny, and what they grant unused',
     );
   cmd.addOption(policiesOption('the enforced (committed) policies: files or directories').makeOptionMandatory());
-  addSourceOptions(cmd, true);
+  addSourceOptions(cmd, true, { when: '' });
   addFilterOptions(cmd, 'fail');
   addConfigOption(cmd);
   examples(cmd, [
@@ -182,6 +182,10 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       'check --policies policy/ --k8s-audit yesterday/ --format github',
     ],
     ['grants the logs never used', 'check --policies policy/ --profile week.json --fail-on unused'],
+    [
+      "a profile, with the cluster's Services, pod addresses and network plugin",
+      'check --policies policy/ --profile week.json --inventory inventory.json',
+    ],
   ]);
   cmd
     .addOption(kindOption())
@@ -199,11 +203,12 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       const kinds = parseKinds(flags.kind);
       const plugin = networkPluginFlag(flags.networkPlugin);
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
-      const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c);
+      const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c, undefined, { besideProfile: true });
       const side = loadSide(docs, issues);
       reportIssues(ctx, side.issues, flags.onError);
-      // The inventory the logs were read with lends its Services (toServices), its pods' addresses and its network
-      // plugin (ipBlocks covering pods) alone: the workloads compared stay the profile's, which the filters scoped.
+      // The inventory the logs were read with, or given beside --profile, lends its Services (toServices), its pods'
+      // addresses and its network plugin (ipBlocks covering pods) alone: the workloads compared stay the profile's,
+      // which the filters scoped.
       const net = networkFacts(plugin, inventory);
       const { report: r, observed } = await runCheck(profile, side, kinds, {
         cwd: ctx.io.cwd,

@@ -39,7 +39,7 @@ export function registerReport(program: Command, ctx: Ctx): void {
     .description(
       "the security reviewer's report: what each principal may do and why, risky permissions, coverage gaps",
     );
-  addSourceOptions(cmd, true);
+  addSourceOptions(cmd, true, { when: ' (with --policies)' });
   addFilterOptions(cmd, 'skip');
   cmd
     .addOption(
@@ -68,7 +68,10 @@ export function registerReport(program: Command, ctx: Ctx): void {
     if (!html && !/\.md$/i.test(flags.output))
       throw new UsageError(`-o: name the report .html or .md (got "${flags.output}")`);
     const plugin = networkPluginFlag(flags.networkPlugin);
-    const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c);
+    // Beside --profile, an inventory serves the check view alone (--policies): the rest of the report is the profile's.
+    const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c, undefined, {
+      besideProfile: !!flags.policies?.length,
+    });
     let check;
     if (flags.policies?.length) {
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
@@ -76,7 +79,8 @@ export function registerReport(program: Command, ctx: Ctx): void {
       printIssues(ctx.io.stderr, side.issues, ctx.c);
       if (side.issues.length && flags.onError === 'fail')
         throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
-      // Of the inventory the logs were read with, what check takes: Services, pod addresses, the network plugin.
+      // Of the inventory the logs were read with (or given beside --profile), what check takes: Services, pod
+      // addresses, the network plugin.
       const net = networkFacts(plugin, inventory);
       const inv = inventory
         ? { workloads: [], namespaces: [], services: inventory.services, podAddresses: net.podAddresses! }

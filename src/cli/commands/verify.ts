@@ -38,7 +38,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     .command('verify')
     .description('replay every observed authorized request against policies; exit 1 if any would be denied');
   cmd.addOption(policiesOption('policy files or directories (YAML/JSON, walked recursively)').makeOptionMandatory());
-  addSourceOptions(cmd, true);
+  addSourceOptions(cmd, true, { when: '' });
   addFilterOptions(cmd, 'fail');
   cmd.addOption(
     new Option(
@@ -58,6 +58,10 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     ['RBAC policies against the profile they were made from', 'verify --policies policy/rbac --profile week.json'],
     ['every kind against the logs, as JSON', 'verify --policies policy/ --k8s-audit audit.log --format json'],
     ['the scope of ./audit2policy.yaml, as generate used it', 'verify --policies policy/'],
+    [
+      "a profile, with the cluster's Services, pod addresses and network plugin",
+      'verify --policies policy/ --profile week.json --inventory inventory.json',
+    ],
   ]);
   cmd.action(async (flags: VerifyFlags) => {
     const kinds = parseKinds(flags.kind);
@@ -78,9 +82,10 @@ export function registerVerify(program: Command, ctx: Ctx): void {
       );
     }
     // The profile is read once, a principal at a time, from its file or as the logs were read: never whole.
-    const observed = await observedOnce(flags, ctx.io, ctx.c);
-    // The inventory the logs were read with gives the cluster's Services (CiliumNetworkPolicy toServices), its pods'
-    // addresses and its network plugin (ipBlocks covering pods), which --network-plugin overrides.
+    const observed = await observedOnce(flags, ctx.io, ctx.c, { besideProfile: true });
+    // The inventory the logs were read with, or given beside --profile, gives the cluster's Services
+    // (CiliumNetworkPolicy toServices), its pods' addresses and its network plugin (ipBlocks covering pods), which
+    // --network-plugin overrides; the workloads judged are the profile's.
     const services = observed.inventory?.services;
     const facts = { ...(services ? { services } : {}), ...networkFacts(plugin, observed.inventory) };
     let report;

@@ -4,7 +4,7 @@ import type { Option } from 'commander';
 import { loadAll } from 'js-yaml';
 import { KINDS } from '../../kinds/index.js';
 import { UsageError } from '../errors.js';
-import { isPathOption, scopeOptions } from '../options.js';
+import { isPathOption, networkPluginFlag, scopeOptions } from '../options.js';
 import { yamlLines } from './lines.js';
 import {
   allKeyPaths,
@@ -186,7 +186,8 @@ function check(entries: ConfigEntry[], schema: ConfigSchema, fail: (path: string
   const kindOf = new Map(schema.kinds.flatMap(({ kind, keys }) => keys.map((k) => [k.key, kind] as const)));
   for (const e of entries) {
     try {
-      if (e.section === 'filters') scopeOptions({ [e.attr]: e.value });
+      if (e.attr === 'networkPlugin') networkPluginFlag(e.value as string);
+      else if (e.section === 'filters') scopeOptions({ [e.attr]: e.value });
       const kind = kindOf.get(e.attr);
       if (kind) KINDS[kind].parseOptions({ [e.attr]: e.value });
     } catch (err) {

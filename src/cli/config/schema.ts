@@ -1,6 +1,6 @@
 import type { Option } from 'commander';
 import { KINDS, KIND_NAMES, type KindName } from '../../kinds/index.js';
-import { exactOption, filterOptionList, kindOptionList, sourceOptionList } from '../options.js';
+import { exactOption, filterOptionList, kindOptionList, networkPluginOption, sourceOptionList } from '../options.js';
 import { API_VERSION } from '../../model/profile.js';
 
 /** The file looked for in the working directory when no `--config` is given; its apiVersion is the profile's. */
@@ -27,13 +27,16 @@ const keys = (options: Option[]): ConfigKey[] => options.map((option) => ({ key:
 
 /**
  * The config file's sections, each key an option of the command line: sources and filters from the
- * option lists of ../options.ts, widenings from each kind's declared options. Nothing is listed twice,
+ * option lists of ../options.ts (filters with `--network-plugin`, the fact verify, check, diff, report and backtest
+ * judge NetworkPolicies with), widenings from each kind's declared options. Nothing is listed twice,
  * so the file and the flags cannot drift apart.
  */
 export function configSchema(): ConfigSchema {
   return {
     sources: keys(sourceOptionList(true)),
-    filters: keys(filterOptionList()),
+    // The network plugin goes with the filters, overridden key by key: a profile given on the command line replaces
+    // the file's sources, and must not drop it. A command without the option (generate, profile) does not use it.
+    filters: keys([...filterOptionList(), networkPluginOption()]),
     shared: keys([exactOption()]),
     kinds: KIND_NAMES.map((kind) => ({ kind, keys: keys(kindOptionList(KINDS[kind])) })),
   };

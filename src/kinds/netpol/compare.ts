@@ -1,4 +1,4 @@
-import { formatAddress } from '../../knowledge/network/cidr.js';
+import { addressValue, formatAddress } from '../../knowledge/network/cidr.js';
 import {
   topRisk,
   RISK_ORDER,
@@ -14,7 +14,6 @@ import { netPortRiskList, netRegionsRiskList, netRiskList, type Region } from '.
 import { cmp } from '../../model/issue.js';
 import { mergeFlowEvidence, type FlowEvidence, type Peer } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
-import type { PolicyDoc } from '../../policy/load.js';
 import { hostsOf, type readNetworkPolicies } from '../../verify/netpol.js';
 import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
 import { NO, YES } from '../../verify/netpol/cilium-peers.js';
@@ -30,6 +29,7 @@ import {
   type UniverseEndpoint,
 } from './universe.js';
 import { pushAll } from '../../util/array.js';
+import { NetpolLocator, locationsOnce } from './locate.js';
 
 type Policies = ReturnType<typeof readNetworkPolicies>['policies'];
 
@@ -53,10 +53,12 @@ export interface NetGrant {
   all: boolean;
   /** A run of one port the profile saw used between these endpoints. */
   observed: boolean;
-  at: Location;
+  /** The endpoints as the evaluator sees them: a finding's location is asked of the rules that decide them. */
+  src: Endpoint;
+  dst: Endpoint;
 }
 
-type Run = Omit<NetGrant, 'side' | 'all' | 'at'> & { a: UniverseEndpoint; b: UniverseEndpoint; full: number };
+type Run = Omit<NetGrant, 'side' | 'all' | 'src' | 'dst'> & { a: UniverseEndpoint; b: UniverseEndpoint; full: number };
 
 /** An endpoint as grouping sees it: a workload by name, every address region alike (they are described together). */
 const groupName = (name: string, byName: Map<string, UniverseEndpoint>) => (byName.get(name)?.range ? '' : name);
@@ -84,6 +86,19 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     return set;
   });
   const none = sides.every((s) => s.policies.count === 0);
+  const locator = new NetpolLocator(
+    sides.map((s, i) => ({ docs: s.docs, set: sets[i]! })),
+    ctx.texts,
+  );
+  // A grant's rules; in a diff, those of the directions the other side says less of.
+  const where = (items: NetGrant[]): Location[] => {
+    const out: Location[] = [];
+    for (const g of items) {
+      const c: Connection = { src: g.src, dst: g.dst, protocol: g.protocol, port: g.port };
+      pushAll(out, locator.grant(g.side, sides.length === 2 ? 1 - g.side : undefined, c));
+    }
+    return locationsOnce(out);
+  };
   const byName = new Map(u.endpoints.map((e) => [e.name, e]));
   const spell = spellOf(u.endpoints);
   const profile = ctx.profile;
@@ -96,8 +111,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
       runs ??= runsOf(u, sets, observed);
       const out: NetGrant[] = [];
       for (const { a, b, full, ...r } of runs)
-        if (r.sides & (1 << i))
-          out.push({ ...r, side: i, all: (full & (1 << i)) !== 0, at: location(sides[i]!.docs, a.ep, b.ep) });
+        if (r.sides & (1 << i)) out.push({ ...r, side: i, all: (full & (1 << i)) !== 0, src: a.ep, dst: b.ep });
       // A diff's proposed side: the broad peers (every address, every pod) its rules open that the other side's do not.
       const changes =
         sides.length === 2 && ctx.newSide === i
@@ -119,12 +133,13 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     groupKey: (g) => JSON.stringify([...keyOf(g), g.observed ? [g.from, g.to, g.port] : []]),
     // diff: one finding per peer (or the addresses) and protocol, the ports and address blocks named inside.
     changeKey: (g) => JSON.stringify(keyOf(g)),
-    finding: (type, items, evidence) => finding(type, items, byName, spell, evidence),
+    finding: (type, items, evidence) => finding(type, items, byName, spell, where(items), evidence),
+    // A would-be denial (or an undetermined observation): where the rule it lacks goes, or the rule that decides it.
     locate(f, side) {
       if (f.kind !== 'netpol') return [];
-      const ns = f.access.to.includes('/') ? f.access.to.split('/')[0] : f.access.from.split('/')[0];
-      const doc = sides[side]!.docs.find((d) => isNetpol(d) && namespaceOf(d) === ns);
-      return doc ? [{ file: doc.file, line: 1 }] : [];
+      const ep = (name: string) => byName.get(name.replace(/^node /, ''))?.ep ?? endpointNamed(name);
+      const { from, to, protocol, port } = f.access;
+      return locator.denial(side, { src: ep(from), dst: ep(to), protocol: protocol as Proto, port });
     },
   };
   if (observed) comparison.evidence = (items) => evidenceOf(observed, items);
@@ -194,28 +209,12 @@ function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, Flo
   return out;
 }
 
-const isNetpol = (d: PolicyDoc) => {
-  const k = (d.object as { kind?: string } | null)?.kind;
-  return k === 'NetworkPolicy' || k === 'CiliumNetworkPolicy' || k === 'CiliumClusterwideNetworkPolicy';
-};
-const namespaceOf = (d: PolicyDoc) => (d.object as { metadata?: { namespace?: string } }).metadata?.namespace;
-
-/** The file of each namespace's first NetworkPolicy document, per side's documents (built on first use). */
-const firstFiles = new WeakMap<PolicyDoc[], Map<string, string>>();
-
-function location(docs: PolicyDoc[], a: Endpoint, b: Endpoint): Location {
-  // The file of a policy of the destination's namespace (or the source's), for annotations.
-  const ns = b.kind === 'pod' ? b.namespace : a.kind === 'pod' ? a.namespace : '';
-  let files = firstFiles.get(docs);
-  if (!files) {
-    files = new Map();
-    for (const d of docs) {
-      const n = isNetpol(d) ? namespaceOf(d) : undefined;
-      if (n !== undefined && !files.has(n)) files.set(n, d.file);
-    }
-    firstFiles.set(docs, files);
-  }
-  return { file: files.get(ns) ?? docs[0]?.file ?? '', line: 1 };
+/** An endpoint by the name a verify finding gives it (`ns/name`, `node 10.0.0.1`, an address) the universe lacks. */
+function endpointNamed(name: string): Endpoint {
+  if (name.startsWith('node ')) return { kind: 'ip', ip: name.slice(5), node: true };
+  return addressValue(name) === undefined && name.includes('/')
+    ? { kind: 'pod', namespace: name.slice(0, name.indexOf('/')), labels: {}, ports: [] }
+    : { kind: 'ip', ip: name };
 }
 
 /** Names as the universe gives them: `ns/name` for workloads, the address for nodes and IPs. */
@@ -267,6 +266,7 @@ function finding(
   items: NetGrant[],
   byName: Map<string, UniverseEndpoint>,
   spell: (v: bigint) => string,
+  locations: Location[],
   evidence?: CiEvidence,
 ): CiFinding {
   const g = items[0]!;
@@ -313,7 +313,7 @@ function finding(
     summary,
     ...(risk && type !== 'undetermined' ? { risk } : {}),
     ...(evidence ? { evidence } : {}),
-    locations: [g.at],
+    locations,
   };
 }
 

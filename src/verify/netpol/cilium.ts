@@ -227,7 +227,7 @@ function ciliumPeer(
     if (t === MAYBE && key.slice(side.length) !== 'Endpoints')
       why?.push(
         key === 'toServices' && !ctx.facts.services
-          ? 'toServices: no Services are known (an inventory read with the logs gives them)'
+          ? 'toServices: no Services are known (--inventory or --cluster gives them, beside the logs or a profile)'
           : `${key} cannot be placed`,
       );
     if (t > out) out = t;

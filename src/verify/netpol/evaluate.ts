@@ -21,19 +21,17 @@ import {
   ciliumDenied,
   ciliumLabels,
   ciliumRule,
-  ciliumRuled,
   ciliumSelector,
-  ciliumTypes,
-  NO_REQUIRES,
   type Requires,
   type RuleContext,
 } from './cilium.js';
-import { pushAll } from '../../util/array.js';
 import { MAYBE, NO, YES, type ClusterFacts, type Tri } from './cilium-peers.js';
 import { INDEX_PEERS_FROM, indexPeers, NAME_LABEL, type PeerIndex } from './peer-index.js';
 import { IpBlocks } from './ip-block.js';
+import { k8sPorts, requiresOf, ruledOf, typesOf } from './directions.js';
 
 export type { ClusterFacts, ServiceFact, Tri } from './cilium-peers.js';
+export { ruledOf };
 
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -59,10 +57,10 @@ export interface Connection {
 }
 
 type Obj = Record<string, unknown>;
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-interface Policy {
+/** A policy as the evaluator holds it: its spec is the object read from the document (a finding's location). */
+export interface Policy {
   name: string;
   kind: 'NetworkPolicy' | 'CiliumNetworkPolicy';
   namespace: string;
@@ -73,6 +71,22 @@ interface Policy {
   ruled: Set<'Ingress' | 'Egress'>;
   /** The directions with deny rules (CiliumNetworkPolicy `ingressDeny`/`egressDeny`). */
   denies: Set<'Ingress' | 'Egress'>;
+}
+
+/** A rule of a policy: `list` is the spec's field (`egress`, `ingressDeny`...), `index` its place there. */
+export interface RuleAt {
+  policy: Policy;
+  list: string;
+  index: number;
+}
+
+/** What decides one direction of a connection (`NetworkPolicySet.decision`). */
+export interface Decision {
+  answer: Tri;
+  /** The allow rule that lets it through (or may), or the deny rule that stops it (or may); none when not isolated. */
+  rule?: RuleAt;
+  /** The policies selecting the endpoint there that isolate it, in the order added (clusterwide ones first). */
+  isolating: Policy[];
 }
 
 /** The policies selecting a pod in one direction. */
@@ -195,6 +209,20 @@ export class NetworkPolicySet {
     return { allowed: false, undetermined: true, detail: why.join('; ') };
   }
 
+  /**
+   * What decides one direction of a connection, for a finding's location: the first allow rule that lets it through
+   * (in the order policies were added), or the deny rule that stops it, and the policies isolating the endpoint there.
+   */
+  decision(c: Connection, dir: 'Ingress' | 'Egress'): Decision {
+    const self = dir === 'Egress' ? c.src : c.dst;
+    const { answer, rule } = this.side(c, dir);
+    return {
+      answer,
+      ...(rule ? { rule } : {}),
+      isolating: self.kind === 'pod' ? this.applicable(self, dir).isolating : [],
+    };
+  }
+
   /** Whether the connection may be allowed, without saying by what (for questions asked of every pair). */
   isAllowed(c: Connection): boolean {
     return this.answer(c) !== NO;
@@ -206,7 +234,11 @@ export class NetworkPolicySet {
     return eg === NO ? NO : (Math.min(eg, this.side(c, 'Ingress', false).answer) as Tri);
   }
 
-  private side(c: Connection, dir: 'Ingress' | 'Egress', explain = true): { answer: Tri; detail: string } {
+  private side(
+    c: Connection,
+    dir: 'Ingress' | 'Egress',
+    explain = true,
+  ): { answer: Tri; detail: string; rule?: RuleAt } {
     const self = dir === 'Egress' ? c.src : c.dst;
     const other = dir === 'Egress' ? c.dst : c.src;
     const d = dir.toLowerCase();
@@ -222,7 +254,7 @@ export class NetworkPolicySet {
     // Deny rules first: one that matches overrides every allow, of either policy kind.
     let denied: Tri = NO;
     let deniedBy = '';
-    let denyAt: [Policy, Obj] | undefined;
+    let denyAt: [Policy, Obj, number] | undefined;
     for (const p of denying) {
       for (const [i, r] of arr(p.spec[`${d}Deny`]).entries()) {
         if (!isObj(r)) continue;
@@ -231,15 +263,15 @@ export class NetworkPolicySet {
           denied = t;
           if (explain) {
             deniedBy = `${policyName(p)} ${d}Deny rule ${i}`;
-            denyAt = [p, r];
+            denyAt = [p, r, i];
           }
         }
-        if (denied === YES) return { answer: NO, detail: `${d}: denied by ${deniedBy}` };
+        if (denied === YES) return { answer: NO, detail: `${d}: denied by ${deniedBy}`, ...at(denyAt, `${d}Deny`) };
       }
     }
     let allowed: Tri = isolating.length === 0 ? YES : NO;
     let allowedBy = 'not isolated';
-    let allowAt: [Policy, Obj] | undefined;
+    let allowAt: [Policy, Obj, number] | undefined;
     for (const p of allowed === YES ? [] : ruled) {
       for (const [i, r] of arr(p.spec[d]).entries()) {
         if (!isObj(r)) continue;
@@ -251,7 +283,7 @@ export class NetworkPolicySet {
           allowed = t;
           if (explain) {
             allowedBy = `${policyName(p)} rule ${i}`;
-            allowAt = [p, r];
+            allowAt = [p, r, i];
           }
         }
         if (allowed === YES) break;
@@ -260,13 +292,15 @@ export class NetworkPolicySet {
     }
     const answer = Math.min(allowed, YES - denied) as Tri;
     if (!explain) return { answer, detail: '' };
-    if (answer === YES) return { answer, detail: `${d}: ${allowedBy}` };
+    if (answer === YES) return { answer, detail: `${d}: ${allowedBy}`, ...at(allowAt, d) };
     if (answer === MAYBE) {
       // What decides it: a peer the inventory and flows cannot place, an L7 rule, a requirement, an ipBlock.
       const parts = [];
-      if (allowed === MAYBE) parts.push(`${allowedBy} may allow it${allowAt ? why(...allowAt, false) : ''}`);
-      if (denied === MAYBE) parts.push(`${deniedBy} may deny it${denyAt ? why(...denyAt, true) : ''}`);
-      return { answer, detail: `${d}: ${parts.join(', ')}` };
+      if (allowed === MAYBE)
+        parts.push(`${allowedBy} may allow it${allowAt ? why(allowAt[0], allowAt[1], false) : ''}`);
+      if (denied === MAYBE) parts.push(`${deniedBy} may deny it${denyAt ? why(denyAt[0], denyAt[1], true) : ''}`);
+      // The maybe of the allow rule when there is one (the rule a reviewer reads), else the deny rule's.
+      return { answer, detail: `${d}: ${parts.join(', ')}`, ...(allowAt ? at(allowAt, d) : at(denyAt, `${d}Deny`)) };
     }
     return {
       answer,
@@ -342,58 +376,11 @@ export class NetworkPolicySet {
   }
 }
 
-/** The `fromRequires` (ingress) or `toRequires` (egress) of every rule of the Cilium policies selecting an endpoint. */
-function requiresOf(selecting: Policy[], dir: 'Ingress' | 'Egress'): Requires {
-  const d = dir.toLowerCase();
-  const key = dir === 'Egress' ? 'toRequires' : 'fromRequires';
-  const out: Requires = { allow: [], deny: [] };
-  for (const p of selecting) {
-    if (p.kind === 'NetworkPolicy') continue;
-    for (const [list, to] of [
-      [p.spec[d], out.allow],
-      [p.spec[`${d}Deny`], out.deny],
-    ] as const)
-      for (const r of arr(list)) if (isObj(r)) pushAll(to, arr(r[key]));
-  }
-  return out.allow.length || out.deny.length ? out : NO_REQUIRES;
-}
+/** The rule a decision names, for `side`'s answer. */
+const at = (x: [Policy, Obj, number] | undefined, list: string): { rule?: RuleAt } =>
+  x ? { rule: { policy: x[0], list, index: x[2] } } : {};
 
 /** A policy as findings name it: `CiliumNetworkPolicy ns/name`, `CiliumClusterwideNetworkPolicy name`. */
 function policyName(p: Policy): string {
   return p.namespace ? `${p.kind} ${p.namespace}/${p.name}` : `CiliumClusterwideNetworkPolicy ${p.name}`;
-}
-
-/** The directions whose allow rules are read: a NetworkPolicy's policyTypes, a CiliumNetworkPolicy's rule lists. */
-export function ruledOf(kind: Policy['kind'], spec: Obj): Set<'Ingress' | 'Egress'> {
-  return kind === 'NetworkPolicy' ? typesOf(kind, spec) : ciliumRuled(spec);
-}
-
-function typesOf(kind: Policy['kind'], spec: Obj): Set<'Ingress' | 'Egress'> {
-  if (kind === 'CiliumNetworkPolicy') return ciliumTypes(spec);
-  const given = arr(spec['policyTypes']).filter((x): x is 'Ingress' | 'Egress' => x === 'Ingress' || x === 'Egress');
-  if (given.length) return new Set(given);
-  // The API server's defaulting: Ingress always, Egress only for a non-empty egress list (`egress: []` without
-  // policyTypes leaves egress open).
-  return new Set(arr(spec['egress']).length ? ['Ingress', 'Egress'] : ['Ingress']);
-}
-
-function k8sPorts(ports: unknown, c: Connection): boolean {
-  if (ports === undefined || arr(ports).length === 0) return true;
-  return arr(ports).some((p) => {
-    if (!isObj(p)) return false;
-    const proto = str(p['protocol']) || 'TCP';
-    if (c.protocol !== undefined && proto !== c.protocol) return false;
-    if (p['port'] === undefined) return true;
-    if (typeof p['port'] === 'string') {
-      // A named port is the destination pod's: a pod that does not declare the name has no port it matches.
-      if (c.dst.kind !== 'pod') return false;
-      return c.dst.ports.some(
-        (dp) => dp.name === p['port'] && dp.protocol === proto && (c.port === undefined || dp.port === c.port),
-      );
-    }
-    if (c.port === undefined) return true;
-    const n = Number(p['port']);
-    const end = typeof p['endPort'] === 'number' ? p['endPort'] : undefined;
-    return end !== undefined ? c.port >= n && c.port <= end : c.port === n;
-  });
 }
