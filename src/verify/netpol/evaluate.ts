@@ -17,14 +17,7 @@
 import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
-import {
-  ciliumDenied,
-  ciliumLabels,
-  ciliumRule,
-  ciliumSelector,
-  type Requires,
-  type RuleContext,
-} from './cilium.js';
+import { ciliumDenied, ciliumLabels, ciliumRule, ciliumSelector, type Requires, type RuleContext } from './cilium.js';
 import { MAYBE, NO, YES, type ClusterFacts, type Tri } from './cilium-peers.js';
 import { INDEX_PEERS_FROM, indexPeers, NAME_LABEL, type PeerIndex } from './peer-index.js';
 import { IpBlocks } from './ip-block.js';
