@@ -216,4 +216,12 @@ export interface CiReport {
   kinds: KindName[];
   /** check: kinds with only one side given, and which is missing (never reported as denied or unused). */
   notJudged?: Partial<Record<KindName, string>>;
+  /**
+   * Policy input issues left out under `--on-error skip`: how many, and the first SKIPPED_SHOWN. What they held was
+   * not compared, so a reader of the report (a pull-request comment) must see that it is partial.
+   */
+  skipped?: { count: number; issues: { file: string; line: number; code: string; message: string }[] };
 }
+
+/** How many skipped issues a CI report names; the rest are counted. */
+export const SKIPPED_SHOWN = 10;

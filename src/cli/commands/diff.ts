@@ -6,6 +6,7 @@ import { KIND_NAMES } from '../../kinds/index.js';
 import { loadInventory } from '../../inventory/load.js';
 import { workloadsOfInventory } from '../../inventory/workloads.js';
 import type { InputIssue } from '../../model/issue.js';
+import { SKIPPED_SHOWN } from '../../model/finding.js';
 import { loadPolicyDocs } from '../../policy/load.js';
 import { readProfile } from '../../profile/io.js';
 import { CI_FORMATS, counts, FAIL_ON, failing, render, type CiFormat } from '../../report/ci/index.js';
@@ -29,11 +30,18 @@ import { policiesOption } from './verify.js';
 import { printIssues } from '../summary.js';
 import { notJudgedText } from '../../report/notJudged.js';
 
-function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): void {
+function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): CiReport['skipped'] {
   printIssues(ctx.io.stderr, issues, ctx.c);
   // A CI gate must not pass on input it could not read.
   if (issues.length && onError !== 'skip')
     throw new InputAbort(`${issues.length} policy issue${issues.length === 1 ? '' : 's'} with --on-error fail`);
+  // Under skip, the report says so itself (a pull-request comment is read without the job's stderr).
+  const errors = issues.filter((i) => i.level !== 'notice');
+  if (errors.length === 0) return undefined;
+  const shown = errors
+    .slice(0, SKIPPED_SHOWN)
+    .map((i) => ({ file: i.file, line: i.line, code: i.code, message: i.message }));
+  return { count: errors.length, issues: shown };
 }
 
 function finish(ctx: Ctx, r: CiReport, format: CiFormat, failOn: string, quiet: boolean | undefined): void {
@@ -134,7 +142,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);
       const base = loadSide(a.docs, a.issues);
       const head = loadSide(b.docs, b.issues);
-      reportIssues(ctx, [...base.issues, ...head.issues, ...(inv?.issues ?? [])], flags.onError);
+      const skipped = reportIssues(ctx, [...base.issues, ...head.issues, ...(inv?.issues ?? [])], flags.onError);
       const t = await texts([...a.docs, ...b.docs], ctx.io.cwd);
       const net = networkFacts(plugin, inv?.inventory);
       const r = await diffPolicies(base, head, {
@@ -153,6 +161,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
           : {}),
         ...(net.plugin ? { plugin: net.plugin } : {}),
       });
+      if (skipped) r.skipped = skipped;
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }
@@ -205,7 +214,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
       const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c, undefined, { besideProfile: true });
       const side = loadSide(docs, issues);
-      reportIssues(ctx, side.issues, flags.onError);
+      const skipped = reportIssues(ctx, side.issues, flags.onError);
       // The inventory the logs were read with, or given beside --profile, lends its Services (toServices), its pods'
       // addresses and its network plugin (ipBlocks covering pods) alone: the workloads compared stay the profile's,
       // which the filters scoped.
@@ -231,6 +240,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
           `nothing to check: no authorized access in scope was observed for the policies given${nj ? ` (${nj})` : ''}; check the sources, filters and --kind`,
         );
       }
+      if (skipped) r.skipped = skipped;
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }

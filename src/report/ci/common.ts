@@ -51,6 +51,14 @@ export function sections(r: CiReport): [FindingType, CiFinding[]][] {
       ];
 }
 
+/** The line a CI report gives its skipped input issues, or '' when there are none. */
+export function skippedText(r: CiReport): string {
+  const n = r.skipped?.count ?? 0;
+  return n
+    ? `${n} policy input issue${n === 1 ? '' : 's'} skipped (--on-error skip): what ${n === 1 ? 'it' : 'they'} held was not compared`
+    : '';
+}
+
 export function counts(r: CiReport): string {
   const parts = sections(r).map(([t, l]) => `${l.length} ${TITLES[t]}`);
   if (r.command === 'diff') {

@@ -1,6 +1,6 @@
 import { RISK_ORDER, type CiFinding, type FindingType } from '../../model/finding.js';
 import { escapeControls } from '../../util/escape.js';
-import { counts, evidenceText, failsRun, riskText, sections, TITLES, type Formatter } from './common.js';
+import { counts, evidenceText, failsRun, riskText, sections, skippedText, TITLES, type Formatter } from './common.js';
 
 /** GitHub shows about 10 annotations of each level per step: the rest go into the summary line. */
 export const MAX_ANNOTATIONS = 10;
@@ -33,6 +33,11 @@ export const github: Formatter = (r, failOn) => {
     .sort((a, b) => a.i - b.i)
     .map((y) => y.x);
   const out: string[] = [];
+  // Input the run could not read comes first: the annotations below are of a partial comparison.
+  for (const i of r.skipped?.issues ?? [])
+    out.push(
+      `::warning file=${ghProperty(i.file)},line=${Math.max(1, i.line)},title=${ghProperty('policy input skipped (--on-error skip)')}::${ghData(`${i.code}: ${i.message}`)}`,
+    );
   for (const { t, f, fails } of shown) {
     const level = fails ? 'error' : t === 'undetermined' ? 'notice' : 'warning';
     const loc = f.locations[0];
@@ -52,7 +57,7 @@ export const github: Formatter = (r, failOn) => {
   const more = all.length - shown.length;
   out.push(
     ghData(
-      `audit2policy ${r.command}: ${counts(r)}${more > 0 ? `; ${more} more not annotated (see --format markdown or json)` : ''}`,
+      `audit2policy ${r.command}: ${counts(r)}${more > 0 ? `; ${more} more not annotated (see --format markdown or json)` : ''}${r.skipped ? `; ${skippedText(r)}` : ''}`,
     ),
   );
   return out.join('\n') + '\n';

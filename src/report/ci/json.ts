@@ -10,6 +10,7 @@ export const json: Formatter = (r) =>
           newAccess: r.newAccess,
           removedAccess: r.removedAccess,
           undetermined: r.undetermined,
+          ...(r.skipped ? { skipped: r.skipped } : {}),
         }
       : {
           apiVersion: API_VERSION,
@@ -18,6 +19,7 @@ export const json: Formatter = (r) =>
           undetermined: r.undetermined,
           unusedShare: r.unusedShare,
           ...(r.notJudged ? { notJudged: r.notJudged } : {}),
+          ...(r.skipped ? { skipped: r.skipped } : {}),
         },
     null,
     2,

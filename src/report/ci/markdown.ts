@@ -1,6 +1,6 @@
 import { escapeControls } from '../../util/escape.js';
 import { notJudgedText } from '../notJudged.js';
-import { counts, evidenceText, failing, riskText, sections, TITLES, type Formatter } from './common.js';
+import { counts, evidenceText, failing, riskText, sections, skippedText, TITLES, type Formatter } from './common.js';
 import { pushAll } from '../../util/array.js';
 
 /** Rows shown before a section collapses into <details>. */
@@ -44,6 +44,12 @@ export const markdown: Formatter = (r, failOn) => {
   const out = [`### ${title}: ${bad ? '❌' : '✅'} ${mdCell(counts(r))}`, ''];
   const nj = notJudgedText(r.notJudged);
   if (nj) out.push(mdCell(nj), '');
+  if (r.skipped) {
+    out.push(`⚠️ ${mdCell(skippedText(r))}:`, '');
+    for (const i of r.skipped.issues)
+      out.push(`- ${mdCell(`${i.file}:${i.line}`)}: ${mdCell(`${i.code}: ${i.message}`)}`);
+    out.push('');
+  }
   // A change review leads with what a reviewer must look at: risky new access, with where it is.
   const risky = r.command === 'diff' ? r.newAccess.filter((f) => f.risk) : [];
   if (risky.length) {

@@ -57,6 +57,26 @@ export const sarif: Formatter = (r, failOn) => {
       run.addResult(result);
     }
   }
+  // Input the run could not read: notifications of the run, so code scanning shows the comparison was partial.
+  if (r.skipped)
+    run.run.invocations = [
+      {
+        executionSuccessful: true,
+        toolExecutionNotifications: r.skipped.issues.map((i) => ({
+          level: 'warning' as const,
+          message: { text: `${i.code}: ${i.message}` },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: i.file.split('\\').join('/') },
+                region: { startLine: Math.max(1, i.line) },
+              },
+            },
+          ],
+        })),
+        ...(r.skipped.count > r.skipped.issues.length ? { properties: { skippedIssues: r.skipped.count } } : {}),
+      },
+    ];
   builder.addRun(run);
   return builder.buildSarifJsonString({ indent: true }) + '\n';
 };

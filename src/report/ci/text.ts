@@ -1,5 +1,5 @@
 import { notJudgedText } from '../notJudged.js';
-import { counts, evidenceText, failing, riskText, sections, TITLES, type Formatter } from './common.js';
+import { counts, evidenceText, failing, riskText, sections, skippedText, TITLES, type Formatter } from './common.js';
 
 /**
  * Plain text for a terminal or a CI log: a verdict line, then each section. Changes of a diff come
@@ -9,6 +9,10 @@ export const text: Formatter = (r, failOn) => {
   const lines = [`${failing(r, failOn) ? 'FAIL' : 'OK'}: ${counts(r)} (${r.kinds.join(', ')})`];
   const nj = notJudgedText(r.notJudged);
   if (nj) lines.push(nj);
+  if (r.skipped) {
+    lines.push(skippedText(r));
+    for (const i of r.skipped.issues) lines.push(`  ${i.file}:${i.line}: ${i.code}: ${i.message}`);
+  }
   for (const [t, list] of sections(r)) {
     if (!list.length) continue;
     lines.push('', `${TITLES[t]} (${list.length}):`);
