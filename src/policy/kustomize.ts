@@ -56,7 +56,18 @@ export function kustomizeIssues(docs: PolicyDoc[]): InputIssue[] {
       ((kind === 'Kustomization' || kind === 'Component') &&
         (api === '' || api.startsWith('kustomize.config.k8s.io/'))) ||
       (kind === undefined && KUSTOMIZE_FILE.test(basename(d.file)));
-    if (!isKustomization) continue;
+    if (!isKustomization) {
+      const flux = fluxTransforms(o, api);
+      if (flux.length)
+        issues.push({
+          kind: 'issue',
+          code: 'policy.kustomize-transform',
+          file: d.file,
+          line: d.line ?? 1,
+          message: `a Flux Kustomization with spec.${flux.join(', spec.')}: Flux changes the objects it applies from its path, and audit2policy reads the files as written; give it what \`flux build kustomization\` (or \`kustomize build\`) writes instead`,
+        });
+      continue;
+    }
     const unread = unreadResources(o, d.file, read, dirs);
     if (unread.length)
       issues.push({
@@ -105,3 +116,28 @@ function unreadResources(o: Record<string, unknown>, file: string, read: Set<str
   }
   return out;
 }
+
+/**
+ * Flux's Kustomization (kustomize.toolkit.fluxcd.io) applies the manifests of its `spec.path` after its own
+ * transforms: patches, a target namespace, name prefixes and suffixes, labels and annotations on every object
+ * (`commonMetadata`), components, and variable substitution (`postBuild`), any of which changes RBAC objects read
+ * from those files. The fields it uses, or none.
+ */
+function fluxTransforms(o: Record<string, unknown>, api: string): string[] {
+  if (o['kind'] !== 'Kustomization' || !api.startsWith('kustomize.toolkit.fluxcd.io/')) return [];
+  const spec = o['spec'];
+  if (!isObj(spec)) return [];
+  return FLUX_TRANSFORMS.filter((k) => Object.hasOwn(spec, k));
+}
+
+const FLUX_TRANSFORMS = [
+  'patches',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+  'targetNamespace',
+  'namePrefix',
+  'nameSuffix',
+  'commonMetadata',
+  'components',
+  'postBuild',
+];
