@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, ROOT, tmp } from './helpers/cli.js';
+import { cli, demoPolicies, ROOT } from './helpers/cli.js';
 
 /**
  * The drift gate as a scheduled CI job runs it (docs/ci.md): `check` on the committed policy and a later window of
@@ -8,26 +8,7 @@ import { cli, ROOT, tmp } from './helpers/cli.js';
  * (exit 2, saying which side is missing), and it printed `OK` with exit 0 instead.
  */
 const DEMO = join(ROOT, 'fixtures/demo');
-const base = tmp();
-const profile = join(base, 'profile.json');
-const out = join(base, 'out');
-const made = [
-  cli([
-    'profile',
-    '--k8s-audit',
-    join(DEMO, 'k8s-audit'),
-    '--cloudtrail',
-    join(DEMO, 'cloudtrail'),
-    '--flows',
-    join(DEMO, 'flows'),
-    '--inventory',
-    join(DEMO, 'inventory'),
-    '-o',
-    profile,
-    '-q',
-  ]),
-  cli(['generate', 'all', '--profile', profile, '-o', out, '-q']),
-];
+const { policy: out, made } = demoPolicies();
 const logs = ['--k8s-audit', join(DEMO, 'k8s-audit'), join(DEMO, 'drift')];
 
 describe('check as the daily drift gate', () => {

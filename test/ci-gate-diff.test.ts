@@ -2,34 +2,14 @@ import { cpSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { documentLines } from '../src/policy/load.js';
-import { cli, ROOT, tmp } from './helpers/cli.js';
+import { cli, demoPolicies, tmp } from './helpers/cli.js';
 
 /**
  * Pull requests on committed policy as the review job of docs/ci.md judges them (`diff BASE HEAD`, the main branch's
  * policy against the pull request's), on the demo's generated policy: the edits a reviewer must see fail the gate or
  * stop it, the ones that change nothing pass, and every format gives the same bytes twice.
  */
-const DEMO = join(ROOT, 'fixtures/demo');
-const work = tmp();
-const profile = join(work, 'profile.json');
-const BASE = join(work, 'base');
-const made = [
-  cli([
-    'profile',
-    '--k8s-audit',
-    join(DEMO, 'k8s-audit'),
-    '--cloudtrail',
-    join(DEMO, 'cloudtrail'),
-    '--flows',
-    join(DEMO, 'flows'),
-    '--inventory',
-    join(DEMO, 'inventory'),
-    '-o',
-    profile,
-    '-q',
-  ]),
-  cli(['generate', 'all', '--profile', profile, '-o', BASE, '-q']),
-];
+const { policy: BASE, made } = demoPolicies();
 const WEB = 'rbac/shop/serviceaccount.shop.web.yaml';
 
 /** A pull request: a copy of BASE with `edit` applied to it. */

@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { cli, tmp } from './helpers/cli.js';
+import { cli } from './helpers/cli.js';
+import { rbacSide } from './helpers/policySides.js';
 
 // Kubernetes' default roles `admin`, `edit` and `view` are aggregated: a ClusterRole labelled
 // `rbac.authorization.k8s.io/aggregate-to-view: "true"` adds its rules to `view`, and so to every subject bound to
@@ -32,12 +30,6 @@ const feed = (into: string, rules: unknown[], name = 'secrets-viewer') => ({
 });
 const SECRETS = [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }];
 
-function side(objects: unknown[]): string {
-  const dir = join(tmp(), 'policy');
-  mkdirSync(join(dir, 'rbac'), { recursive: true });
-  writeFileSync(join(dir, 'rbac/all.yaml'), objects.map((o) => dump(o)).join('---\n'));
-  return dir;
-}
 type Finding = {
   summary: string;
   principal: string;
@@ -46,7 +38,7 @@ type Finding = {
 };
 type Out = Record<string, Finding[]>;
 function diff(base: unknown[], head: unknown[], failOn: string) {
-  const r = cli(['diff', side(base), side(head), '--kind', 'rbac', '--format', 'json', '--fail-on', failOn]);
+  const r = cli(['diff', rbacSide(base), rbacSide(head), '--kind', 'rbac', '--format', 'json', '--fail-on', failOn]);
   expect(r.stderr).not.toMatch(/error/i);
   return { code: r.code, out: JSON.parse(r.stdout) as Out };
 }

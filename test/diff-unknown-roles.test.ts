@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { cli, tmp } from './helpers/cli.js';
+import { cli } from './helpers/cli.js';
+import { rbacSide } from './helpers/policySides.js';
 
 // `diff` of a binding to a role whose rules are not among the policies given (a built-in such as cluster-admin, an
 // aggregated role without its sources). It was only "undetermined", which no --fail-on fails on: a pull request binding
@@ -30,15 +28,9 @@ const binding = (kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, role:
   roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
   subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'shop' }],
 });
-function side(objects: unknown[]): string {
-  const dir = join(tmp(), 'policy');
-  mkdirSync(join(dir, 'rbac'), { recursive: true });
-  writeFileSync(join(dir, 'rbac/all.yaml'), objects.map((o) => dump(o)).join('---\n'));
-  return dir;
-}
 type Out = Record<string, { summary: string; risk?: { level: string; reasons: string[] } }[]>;
 function diff(base: unknown[], head: unknown[], failOn: string) {
-  const r = cli(['diff', side(base), side(head), '--kind', 'rbac', '--format', 'json', '--fail-on', failOn]);
+  const r = cli(['diff', rbacSide(base), rbacSide(head), '--kind', 'rbac', '--format', 'json', '--fail-on', failOn]);
   return { code: r.code, out: JSON.parse(r.stdout) as Out };
 }
 

@@ -1,23 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, tmp } from './helpers/cli.js';
+import { cli } from './helpers/cli.js';
+import { iamSide } from './helpers/policySides.js';
 
 // A pull request that removes an IAM Condition (or a conditional Deny) widens the policy: HEAD allows in every
 // context what BASE allowed only in some. `diff` asked BASE whether it covers HEAD's grant, got "a Condition may or
 // may not allow it", and reported the grant as undetermined, which no --fail-on fails on: `--fail-on any` passed it.
 
 type Statement = Record<string, unknown>;
-function side(statements: Statement[]): string {
-  const dir = join(tmp(), 'policy');
-  mkdirSync(join(dir, 'iam/111122223333/role'), { recursive: true });
-  const doc = { Version: '2012-10-17', Statement: statements };
-  writeFileSync(join(dir, 'iam/111122223333/role/app.json'), JSON.stringify(doc, null, 2) + '\n');
-  return dir;
-}
 type F = { summary: string; detail?: string; risk?: { level: string } };
 function diff(base: Statement[], head: Statement[], failOn: string) {
-  const r = cli(['diff', side(base), side(head), '--kind', 'iam', '--format', 'json', '--fail-on', failOn]);
+  const r = cli(['diff', iamSide(base), iamSide(head), '--kind', 'iam', '--format', 'json', '--fail-on', failOn]);
   expect(r.stderr).not.toMatch(/error/i);
   return { code: r.code, out: JSON.parse(r.stdout) as Record<string, F[]> };
 }

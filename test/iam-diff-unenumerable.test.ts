@@ -1,22 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, tmp } from './helpers/cli.js';
+import { cli } from './helpers/cli.js';
+import { iamSide } from './helpers/policySides.js';
 
 // `diff` of IAM policies whose Allow statements cannot be enumerated: NotAction/NotResource, and Allows under a
 // Condition. They were only "undetermined", which no --fail-on fails on, so a pull request adding
 // `"NotAction": "iam:*", "Resource": "*"` (everything but IAM) passed `--fail-on any` and `--fail-on risky`.
 
 type Statement = Record<string, unknown>;
-function side(statements: Statement[]): string {
-  const dir = join(tmp(), 'policy');
-  mkdirSync(join(dir, 'iam/111122223333/role'), { recursive: true });
-  const doc = { Version: '2012-10-17', Statement: statements };
-  writeFileSync(join(dir, 'iam/111122223333/role/app.json'), JSON.stringify(doc, null, 2) + '\n');
-  return dir;
-}
 function diff(base: Statement[], head: Statement[], failOn: string) {
-  const r = cli(['diff', side(base), side(head), '--kind', 'iam', '--format', 'json', '--fail-on', failOn]);
+  const r = cli(['diff', iamSide(base), iamSide(head), '--kind', 'iam', '--format', 'json', '--fail-on', failOn]);
   return { code: r.code, out: JSON.parse(r.stdout) as Record<string, { summary: string; risk?: { level: string } }[]> };
 }
 

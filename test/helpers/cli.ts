@@ -10,7 +10,8 @@ export const CORPUS = resolve(ROOT, '../shared/corpus');
 export const BIN = join(ROOT, 'bin/audit2policy.js');
 
 /** The demo environment's sources, as `npm run demo` reads them, relative to the project. */
-export { DEMO_SOURCES } from '../../scripts/lib/demo-sources.js';
+import { DEMO_SOURCES } from '../../scripts/lib/demo-sources.js';
+export { DEMO_SOURCES };
 
 /**
  * Whether ../shared/corpus is beside the project (CI has it; a bare clone does not: those tests skip, said once per
@@ -49,6 +50,21 @@ export function tmp(prefix = 'a2p-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   made.push(dir);
   return dir;
+}
+
+/**
+ * The demo environment profiled and every kind generated from it, as `npm run demo` does, into a fresh directory:
+ * `profile` (the profile file), `policy` (the generated tree) and each command's result, to assert they ran.
+ */
+export function demoPolicies(): { profile: string; policy: string; made: CliResult[] } {
+  const dir = tmp();
+  const profile = join(dir, 'profile.json');
+  const policy = join(dir, 'policy');
+  const made = [
+    cli(['profile', ...DEMO_SOURCES, '-o', profile, '-q']),
+    cli(['generate', 'all', '--profile', profile, '-o', policy, '-q']),
+  ];
+  return { profile, policy, made };
 }
 
 /**
