@@ -11,6 +11,7 @@ import { NetworkPolicySet, type Connection, type Endpoint, type Tri } from '../s
 import { readNetworkPolicies, verifyNetpol } from '../src/verify/netpol.js';
 import { emptyReport } from '../src/verify/rbac.js';
 import { cli, tmp } from './helpers/cli.js';
+import { CLIENT_DB_FLOW, clientDbInventory } from './helpers/clientDb.js';
 
 // CiliumNetworkPolicy rules that decide on more than addresses and ports, with policies shaped as the examples of
 // Cilium's documentation (security/policy/layer7: "Allow GET /public", the DNS policy and its visibility variant;
@@ -414,49 +415,12 @@ describe('CLI: verify of a profile against an L7 policy', () => {
 
 // toServices in verify and check: the Services of the inventory the logs were read with, as `diff --inventory` has
 // them (a profile keeps none). A pod client talks to a pod db behind the Service db (labels tier=data).
-const HUBBLE_FLOW = {
-  flow: {
-    time: '2026-11-02T00:02:58.666086623Z',
-    verdict: 'FORWARDED',
-    IP: { source: '10.0.1.10', destination: '10.0.1.20', ipVersion: 'IPv4' },
-    l4: { TCP: { source_port: 40002, destination_port: 5432, flags: { SYN: true } } },
-    source: { ID: 1, identity: 20001, namespace: 'shop', labels: ['k8s:app=client'], pod_name: 'client' },
-    destination: { ID: 2, identity: 20002, namespace: 'shop', labels: ['k8s:app=db'], pod_name: 'db' },
-    Type: 'L3_L4',
-    node_name: 'n1',
-    is_reply: false,
-    traffic_direction: 'EGRESS',
-  },
-  node_name: 'n1',
-  time: '2026-11-02T00:02:58.666Z',
-};
-const INVENTORY = {
+const INVENTORY = clientDbInventory({
   apiVersion: 'v1',
-  kind: 'List',
-  items: [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'client', namespace: 'shop', labels: { app: 'client' } },
-      spec: { containers: [{ name: 'c' }] },
-      status: { podIP: '10.0.1.10' },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'db', namespace: 'shop', labels: { app: 'db' } },
-      spec: { containers: [{ name: 'c', ports: [{ containerPort: 5432 }] }] },
-      status: { podIP: '10.0.1.20' },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'db', namespace: 'shop', labels: { tier: 'data' } },
-      spec: { selector: { app: 'db' }, clusterIP: '10.96.0.10', ports: [{ port: 5432 }] },
-    },
-  ],
-};
+  kind: 'Service',
+  metadata: { name: 'db', namespace: 'shop', labels: { tier: 'data' } },
+  spec: { selector: { app: 'db' }, clusterIP: '10.96.0.10', ports: [{ port: 5432 }] },
+});
 const clientTo = (service: Spec) =>
   cnp('client', { endpointSelector: { matchLabels: { app: 'client' } }, egress: [{ toServices: [service] }] });
 const BY_NAME = clientTo({ k8sService: { serviceName: 'db', namespace: 'shop' } });
@@ -505,7 +469,7 @@ describe('toServices in verify: the inventory’s Services, labels included', ()
 
   it('CLI: verify and check with --flows and --inventory resolve toServices; without the inventory, undetermined', () => {
     const dir = tmp();
-    writeFileSync(join(dir, 'flows.json'), JSON.stringify(HUBBLE_FLOW) + '\n');
+    writeFileSync(join(dir, 'flows.json'), JSON.stringify(CLIENT_DB_FLOW) + '\n');
     writeFileSync(join(dir, 'inventory.json'), JSON.stringify(INVENTORY));
     writeFileSync(join(dir, 'policy.json'), JSON.stringify(BY_LABELS));
     const sources = ['--policies', join(dir, 'policy.json'), '--flows', join(dir, 'flows.json'), '--format', 'json'];

@@ -6,6 +6,7 @@ import { loadInventory } from '../src/inventory/load.js';
 import { networkPluginOf, podAddressesOf } from '../src/inventory/network.js';
 import { NetworkPolicySet, type ClusterFacts, type Connection, type Endpoint } from '../src/verify/netpol/evaluate.js';
 import { cli, tmp } from './helpers/cli.js';
+import { CLIENT_DB_FLOW, clientDbInventory, daemonSet } from './helpers/clientDb.js';
 
 // Whether a NetworkPolicy ipBlock applies to a pod's address is the network plugin's choice (Kubernetes "Network
 // Policies"; Cilium "Layer 3 Examples", IP/CIDR based: CIDR rules do not apply between endpoints it manages, nor to
@@ -134,34 +135,8 @@ describe('an ipBlock peer, per network plugin', () => {
 });
 
 // The inventory: a client and a db pod, and the DaemonSets of a cluster's agents.
-const daemonSet = (namespace: string, name: string) => ({
-  apiVersion: 'apps/v1',
-  kind: 'DaemonSet',
-  metadata: { name, namespace },
-  spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } } } },
-});
-const inventory = (...agents: [string, string][]) => ({
-  apiVersion: 'v1',
-  kind: 'List',
-  items: [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'client', namespace: 'shop', labels: { app: 'client' } },
-      spec: { containers: [{ name: 'c' }] },
-      status: { podIP: '10.0.1.10' },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'db', namespace: 'shop', labels: { app: 'db' } },
-      spec: { containers: [{ name: 'c', ports: [{ containerPort: 5432 }] }] },
-      status: { podIP: '10.0.1.20' },
-    },
-    ...agents.map(([ns, name]) => daemonSet(ns, name)),
-  ],
-});
+const inventory = (...agents: [string, string][]) =>
+  clientDbInventory(...agents.map(([ns, name]) => daemonSet(ns, name)));
 
 describe('the plugin an inventory shows', () => {
   const pluginOf = async (...agents: [string, string][]) => {
@@ -199,22 +174,6 @@ describe('the plugin an inventory shows', () => {
 });
 
 // CLI: a committed policy letting 10.0.0.0/8 reach the db, and a Hubble flow client → db.
-const FLOW = {
-  flow: {
-    time: '2026-11-02T00:02:58.666086623Z',
-    verdict: 'FORWARDED',
-    IP: { source: '10.0.1.10', destination: '10.0.1.20', ipVersion: 'IPv4' },
-    l4: { TCP: { source_port: 40002, destination_port: 5432, flags: { SYN: true } } },
-    source: { ID: 1, identity: 20001, namespace: 'shop', labels: ['k8s:app=client'], pod_name: 'client' },
-    destination: { ID: 2, identity: 20002, namespace: 'shop', labels: ['k8s:app=db'], pod_name: 'db' },
-    Type: 'L3_L4',
-    node_name: 'n1',
-    is_reply: false,
-    traffic_direction: 'EGRESS',
-  },
-  node_name: 'n1',
-  time: '2026-11-02T00:02:58.666Z',
-};
 const POLICY = {
   apiVersion: 'networking.k8s.io/v1',
   kind: 'NetworkPolicy',
@@ -231,7 +190,7 @@ describe('CLI: verify and check of a committed ipBlock policy', () => {
   };
   beforeAll(() => {
     dir = tmp();
-    writeFileSync(join(dir, 'flows.json'), JSON.stringify(FLOW) + '\n');
+    writeFileSync(join(dir, 'flows.json'), JSON.stringify(CLIENT_DB_FLOW) + '\n');
     writeFileSync(join(dir, 'policy.json'), JSON.stringify(POLICY));
     sources = ['--policies', join(dir, 'policy.json'), '--flows', join(dir, 'flows.json'), '--format', 'json', '-q'];
   });

@@ -5,57 +5,21 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cli, tmp } from './helpers/cli.js';
+import { CLIENT_DB_FLOW, clientDbInventory, daemonSet, shopPod } from './helpers/clientDb.js';
 
 // A profile keeps the workloads of the inventory it was made with, but not its Services (CiliumNetworkPolicy
 // toServices), its pods' addresses or its network plugin (an ipBlock covering pods). verify and check take
 // --inventory/--cluster beside --profile for those alone, as they take it beside logs; the workloads judged stay the
 // profile's. A Hubble flow client → db, profiled with an inventory; policies that need the facts to decide.
 
-const FLOW = {
-  flow: {
-    time: '2026-11-02T00:02:58.666086623Z',
-    verdict: 'FORWARDED',
-    IP: { source: '10.0.1.10', destination: '10.0.1.20', ipVersion: 'IPv4' },
-    l4: { TCP: { source_port: 40002, destination_port: 5432, flags: { SYN: true } } },
-    source: { ID: 1, identity: 20001, namespace: 'shop', labels: ['k8s:app=client'], pod_name: 'client' },
-    destination: { ID: 2, identity: 20002, namespace: 'shop', labels: ['k8s:app=db'], pod_name: 'db' },
-    Type: 'L3_L4',
-    node_name: 'n1',
-    is_reply: false,
-    traffic_direction: 'EGRESS',
-  },
-  node_name: 'n1',
-  time: '2026-11-02T00:02:58.666Z',
+const DB_SERVICE = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'db', namespace: 'shop', labels: { tier: 'data' } },
+  spec: { selector: { app: 'db' }, clusterIP: '10.96.0.10', ports: [{ port: 5432 }] },
 };
-const pod = (name: string, ip: string, ports: { containerPort: number }[] = []) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace: 'shop', labels: { app: name } },
-  spec: { containers: [{ name: 'c', ports }] },
-  status: { podIP: ip },
-});
-const daemonSet = (namespace: string, name: string) => ({
-  apiVersion: 'apps/v1',
-  kind: 'DaemonSet',
-  metadata: { name, namespace },
-  spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } } } },
-});
-const inventory = (...more: unknown[]) => ({
-  apiVersion: 'v1',
-  kind: 'List',
-  items: [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
-    pod('client', '10.0.1.10'),
-    pod('db', '10.0.1.20', [{ containerPort: 5432 }]),
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'db', namespace: 'shop', labels: { tier: 'data' } },
-      spec: { selector: { app: 'db' }, clusterIP: '10.96.0.10', ports: [{ port: 5432 }] },
-    },
-    ...more,
-  ],
-});
+const inventory = (...more: unknown[]) => clientDbInventory(DB_SERVICE, ...more);
+
 /** client may reach the Services labelled tier=data: only the inventory's Services say db is one. */
 const TO_SERVICES = {
   apiVersion: 'cilium.io/v2',
@@ -106,11 +70,11 @@ const check = (...args: string[]) => {
 
 beforeAll(() => {
   dir = tmp('a2p-pinv-');
-  writeFileSync(join(dir, 'flows.json'), JSON.stringify(FLOW) + '\n');
+  writeFileSync(join(dir, 'flows.json'), JSON.stringify(CLIENT_DB_FLOW) + '\n');
   writeFileSync(join(dir, 'inv.json'), JSON.stringify(inventory()));
   writeFileSync(join(dir, 'inv-cilium.json'), JSON.stringify(inventory(daemonSet('kube-system', 'cilium'))));
   // The same cluster a day later: one more workload, which a profile of the day before never saw.
-  writeFileSync(join(dir, 'inv-later.json'), JSON.stringify(inventory(pod('extra', '10.0.1.30'))));
+  writeFileSync(join(dir, 'inv-later.json'), JSON.stringify(inventory(shopPod('extra', '10.0.1.30'))));
   writeFileSync(join(dir, 'to-services.json'), JSON.stringify(TO_SERVICES));
   writeFileSync(join(dir, 'ip-block.json'), JSON.stringify(IP_BLOCK));
   const made = run(['profile', '--flows', 'flows.json', '--inventory', 'inv.json', '-o', 'p.json', '-q']);
