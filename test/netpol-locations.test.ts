@@ -232,6 +232,9 @@ describe('diff: a NetworkPolicy change points at the rule that makes it', () => 
           {
             file: 'head/netpol/shop/web.yaml',
             line: lineOf(dir, 'head/netpol/shop/web.yaml', '- to:   # the new rule'),
+            // diff's BASE here is head/: its file is where review formats annotate (src/diff/locations.ts).
+            side: 'base',
+            head: 'base/netpol/shop/web.yaml',
           },
         ],
       ],
@@ -288,6 +291,8 @@ describe('diff: a NetworkPolicy change points at the rule that makes it', () => 
       {
         file: 'base/netpol/shop/_default-deny.yaml',
         line: lineOf(dir, 'base/netpol/shop/_default-deny.yaml', 'name:'),
+        // A file HEAD dropped: no HEAD file to annotate.
+        side: 'base',
       },
     ]);
   });

@@ -138,6 +138,13 @@ export function topRisk(risks: readonly Risk[]): RiskLevel | undefined {
 export interface Location {
   file: string;
   line: number;
+  /**
+   * diff: the place is in a BASE file that HEAD does not have under that name (removed access, a rule HEAD dropped).
+   * `head` is HEAD's file at the same path under HEAD's root, when it has one: where a review annotation can go, as
+   * GitHub and code scanning attach annotations to the pull request's files only (src/diff/locations.ts).
+   */
+  side?: 'base';
+  head?: string;
 }
 
 /** What a CI finding says: evidence when logs or a profile were given. */

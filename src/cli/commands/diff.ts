@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { diffPolicies, loadSide, type CiReport } from '../../diff/index.js';
+import { markBaseLocations } from '../../diff/locations.js';
 import { runCheck, texts } from '../../diff/check.js';
 import { KIND_NAMES } from '../../kinds/index.js';
 import { loadInventory } from '../../inventory/load.js';
@@ -162,6 +163,8 @@ export function registerDiff(program: Command, ctx: Ctx): void {
         ...(net.plugin ? { plugin: net.plugin } : {}),
       });
       if (skipped) r.skipped = skipped;
+      const files = (docs: { file: string }[]) => new Set(docs.map((d) => d.file));
+      markBaseLocations(r, basePath, headPath, files(a.docs), files(b.docs));
       finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }

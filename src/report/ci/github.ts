@@ -1,4 +1,5 @@
 import { RISK_ORDER, type CiFinding, type FindingType } from '../../model/finding.js';
+import { annotationPlace } from '../../diff/locations.js';
 import { escapeControls } from '../../util/escape.js';
 import { counts, evidenceText, failsRun, riskText, sections, skippedText, TITLES, type Formatter } from './common.js';
 
@@ -40,18 +41,18 @@ export const github: Formatter = (r, failOn) => {
     );
   for (const { t, f, fails } of shown) {
     const level = fails ? 'error' : t === 'undetermined' ? 'notice' : 'warning';
-    const loc = f.locations[0];
+    const at = annotationPlace(f.locations[0]);
     const risk = riskText(f);
     const props = [
-      loc ? `file=${ghProperty(loc.file)}` : '',
-      loc ? `line=${loc.line}` : '',
+      at.file !== undefined ? `file=${ghProperty(at.file)}` : '',
+      at.line !== undefined ? `line=${at.line}` : '',
       `title=${ghProperty(`${TITLES[t]}${f.risk ? ` (${f.risk.level} risk)` : ''}: ${f.kind} ${f.principal}`)}`,
     ]
       .filter(Boolean)
       .join(',');
     const ev = evidenceText(f);
     out.push(
-      `::${level} ${props}::${ghData(`${f.summary}${risk ? ` [risk ${risk}]` : ''}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`)}`,
+      `::${level} ${props}::${ghData(`${at.note}${f.summary}${risk ? ` [risk ${risk}]` : ''}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`)}`,
     );
   }
   const more = all.length - shown.length;

@@ -1,3 +1,4 @@
+import { annotationPlace } from '../../diff/locations.js';
 import type { FindingType } from '../../model/finding.js';
 import { VERSION } from '../../version.js';
 import { createHash } from 'node:crypto';
@@ -37,14 +38,15 @@ export const sarif: Formatter = (r, failOn) => {
     );
   for (const [t, list] of sections(r)) {
     for (const f of list) {
-      const loc = f.locations[0];
+      const at = annotationPlace(f.locations[0]);
       const ev = evidenceText(f);
       const risk = riskText(f);
       const result = new SarifResultBuilder().initSimple({
         level: failsRun(f, failOn) ? 'error' : t === 'undetermined' ? 'note' : 'warning',
-        messageText: `${f.kind} ${f.principal}: ${f.summary}${risk ? ` [risk ${risk}]` : ''}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`,
+        messageText: `${at.note}${f.kind} ${f.principal}: ${f.summary}${risk ? ` [risk ${risk}]` : ''}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`,
         ruleId: `audit2policy/${t}`,
-        ...(loc ? { fileUri: loc.file.split('\\').join('/'), startLine: Math.max(1, loc.line) } : {}),
+        ...(at.file !== undefined ? { fileUri: at.file.split('\\').join('/') } : {}),
+        ...(at.line !== undefined ? { startLine: Math.max(1, at.line) } : {}),
       });
       // Stable across reruns and line moves: code scanning matches alerts by this, not by line.
       result.result.partialFingerprints = {
