@@ -1,7 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FlowDecoder } from '../src/ingest/flows/decode.js';
 import { ingest } from '../src/ingest/index.js';
+import { emptyInventory, Resolver } from '../src/inventory/inventory.js';
+import type { InputIssue } from '../src/model/issue.js';
+import type { FlowObservation } from '../src/model/network.js';
 import type { Profile } from '../src/model/profile.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
@@ -95,17 +99,29 @@ describe('VPC flow logs: a header line in the middle of a file', () => {
     const joined = profile(dir, ['joined.log']);
     expect(joined.paths).toHaveLength(4);
     expect(joined.r.stderr).toMatch(/notice: joined\.log:3: flow\.vpc-header-changed: /);
-    // A file that starts with blank lines and then its header has no header in its middle.
-    writeFileSync(join(dir, 'blank.log'), `\n\n${text(FILE_C)}`);
-    const blank = profile(dir, ['blank.log']);
-    expect(blank.paths).toHaveLength(2);
-    expect(blank.r.stderr).not.toContain('flow.vpc-header');
+  });
+
+  it("a header after nothing but blank lines is the file's own: no notice (the decoder, as stdin or _raw lines reach it)", () => {
+    const decode = (lines: string[]) => {
+      const out: (FlowObservation | InputIssue | { kind: string })[] = [];
+      const d = new FlowDecoder('f.log', new Resolver(emptyInventory()), (x) => out.push(x));
+      lines.forEach((l, i) => d.text(l, i + 1));
+      const issues = out.filter((o): o is InputIssue => o.kind === 'issue');
+      return { flows: out.filter((o) => o.kind === 'flow').length, issues: issues.map((i) => [i.line, i.code]) };
+    };
+    expect(decode(['', '  ', ...FILE_C])).toEqual({ flows: 2, issues: [] });
+    // Not vacuous: a record before the header makes it one in the middle.
+    expect(decode(['', FILE_A[1]!, ...FILE_C])).toEqual({ flows: 3, issues: [[3, 'flow.vpc-header-changed']] });
   });
 
   it.each([
     ['a field named twice', CUSTOM.replace('srcport', 'dstport'), 'dstport is named twice'],
     ['a field the reader needs misspelt', CUSTOM.replace('srcaddr', 'srcadr'), 'lacks srcaddr'],
-    ['a header and a record on one line', `${CUSTOM} ${custom('10.1.0.9', '10.1.0.8', 40009, 22)}`, '"10.1.0.8"'],
+    [
+      'a header and a record on one line',
+      `${CUSTOM} ${custom('10.1.0.9', '10.1.0.8', 40009, 22)}`,
+      '"2" is no field name',
+    ],
   ])(
     'a broken header (%s): an issue naming file and line; the records up to the next valid header are issues, not read',
     (_name, broken, problem) => {
@@ -132,6 +148,17 @@ describe('VPC flow logs: a header line in the middle of a file', () => {
       expect(strict.code).toBe(2);
     },
   );
+
+  it('a header naming a field newer than this reader (a name of its shape): a format, the fields around it in place', () => {
+    const dir = tmp();
+    const later = `${CUSTOM} ecs-future-field`;
+    const content = text(FILE_A, [later, `${custom('10.1.0.13', '10.1.0.40', 40003, 8443)} x-1`]);
+    writeFileSync(join(dir, 'joined.log'), content);
+    const joined = profile(dir, ['joined.log']);
+    expect(joined.paths).toContain('10.1.0.13 > 10.1.0.40:8443');
+    expect(joined.sources[0]!['issues']).toBe(0);
+    expect(joined.r.stderr).toMatch(/joined\.log:4: flow\.vpc-header-changed: .*13 fields \(.* ecs-future-field\)/);
+  });
 
   it('a broken header as the first line: nothing is read with the default format', () => {
     const dir = tmp();
