@@ -117,6 +117,8 @@ describe('flow decoding', () => {
       },
       { kind: 'skip', reason: 'reply' },
       { kind: 'skip', reason: 'no-data' },
+      // A header after records: the format changes from the next line on, with a notice (vpc-header-midfile.test.ts).
+      { kind: 'issue', level: 'notice', code: 'flow.vpc-header-changed', line: 4 },
       { kind: 'flow', from: { kind: 'ip', ip: '10.0.1.101' }, decision: 'deny', port: 443 },
       { kind: 'issue', code: 'flow.vpc-fields', file: 'f.log', line: 6 },
     ]);

@@ -123,7 +123,8 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       opts.cwd,
       format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) : undefined,
     );
-    // A VPC flow log's header names the fields of every later line: not split into byte ranges. CloudTrail files
+    // A VPC flow log's header names the fields of every later line, and one in the middle (files joined) changes them
+    // (flows/vpcHeader.ts): a range would start without the format in force, so flows are not split. CloudTrail files
     // are single JSON documents more often than not: a large one is split at record boundaries (cloudTrail/ranges.ts).
     const files = format !== 'k8s-audit' ? found.files.map((f) => ({ ...f, splittable: false })) : found.files;
     const split = opts.splitBytes ?? SPLIT_BYTES;

@@ -7,6 +7,7 @@ import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
 import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.js';
 import { VPC_DEFAULT } from './vpcFormat.js';
+import { VpcFormat } from './vpcHeader.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
@@ -26,21 +27,12 @@ const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof 
 const EPHEMERAL = 32768;
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
 
-/** `N fields (a b c ...)`, the list cut past 1,000 characters. */
-function fieldsText(fields: readonly string[]): string {
-  const all = fields.join(' ');
-  return `${fields.length} fields (${all.length > 1000 ? `${all.slice(0, 1000)}…` : all})`;
-}
-
 /** Cilium's own labels: identity bookkeeping, never a pod's selector. */
 const CILIUM_LABEL = /^(io\.cilium\.|io\.kubernetes\.pod\.namespace$)/;
 
 export class FlowDecoder {
-  private fields: readonly string[];
-  /** The fields in words for issues, made once per header (a header can be long; lines that do not fit it many). */
-  private fieldsText: string;
-  /** Whether a header line of the input named the fields (else they are `--vpc-format`'s or the default). */
-  private headed = false;
+  /** The format of VPC flow log records in force: header lines change it (vpcHeader.ts). */
+  private readonly vpc: VpcFormat;
 
   constructor(
     private readonly file: string,
@@ -49,15 +41,16 @@ export class FlowDecoder {
     /** The fields of records that come without a header line (`--vpc-format`); default: the v2 default format. */
     headerless: readonly string[] = VPC_DEFAULT,
   ) {
-    this.fields = headerless;
-    this.fieldsText = fieldsText(headerless);
+    this.vpc = new VpcFormat(headerless, (line, code, message, notice) => this.issue(line, code, message, notice));
   }
 
   /** The log event of a CloudWatch Logs envelope being read (`logEvents[2]`), for issues; '' outside one. */
   private where = '';
-  private issue(line: number, code: string, message: string): void {
+  /** An issue (the record dropped), or a notice counted once per file (read, with something to say). */
+  private issue(line: number, code: string, message: string, notice = false): void {
     const text = this.where ? `${this.where}: ${message}` : message;
-    this.emit({ kind: 'issue', code, file: this.file, line, message: text });
+    const level = notice ? ({ level: 'notice', perFile: true } as const) : {};
+    this.emit({ kind: 'issue', code, file: this.file, line, message: text, ...level });
   }
 
   /** A flow or names with a name no real record carries become an issue and allow nothing. */
@@ -256,22 +249,22 @@ export class FlowDecoder {
   /** One text line of a VPC flow log (a header line sets the field order). Returns flows decoded. */
   text(text: string, line: number): number {
     const parts = text.trim().split(/\s+/);
-    if (parts.length === 1 && parts[0] === '') return 0;
-    if (parts.includes('srcaddr') && parts.includes('dstaddr')) {
-      this.fields = parts;
-      this.fieldsText = fieldsText(parts);
-      this.headed = true;
-      return 0;
-    }
-    if (parts.length !== this.fields.length) {
-      const hint = this.headed
-        ? ''
-        : " (a record without a header line has the format --vpc-format gives, else AWS's default)";
-      this.issue(line, 'flow.vpc-fields', `expected ${this.fieldsText}, got ${parts.length}${hint}`);
-      return 0;
+    const vpc = this.vpc;
+    // A record of the format in force has as many values and an action where the format has one; a header line never
+    // has (a field name stands there). Only a line that is no such record is looked at as a header line.
+    const act = parts[vpc.actionAt];
+    if (parts.length !== vpc.fields.length || (act !== 'ACCEPT' && act !== 'REJECT' && act !== '-')) {
+      if (vpc.take(parts, line)) return 0;
+      if (parts.length !== vpc.fields.length) {
+        const hint = vpc.headed
+          ? ''
+          : " (a record without a header line has the format --vpc-format gives, else AWS's default)";
+        this.issue(line, 'flow.vpc-fields', `expected ${vpc.text}, got ${parts.length}${hint}`);
+        return 0;
+      }
     }
     const rec: Record<string, string> = {};
-    this.fields.forEach((f, i) => put(rec, f, parts[i]!));
+    vpc.fields.forEach((f, i) => put(rec, f, parts[i]!));
     if (rec['log-status'] === 'NODATA' || rec['log-status'] === 'SKIPDATA' || rec['srcaddr'] === '-') {
       this.emit({ kind: 'skip', reason: 'no-data' });
       return 0;

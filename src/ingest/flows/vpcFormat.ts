@@ -76,7 +76,22 @@ const KNOWN = new Set(VPC_FIELDS);
  * a field named twice, or a format without a field this reader needs is a problem, in words.
  */
 export function parseVpcFormat(text: string): { fields: string[] } | { problem: string } {
-  const tokens = text.trim().split(/\s+/).filter(Boolean);
+  return vpcFields(text.trim().split(/\s+/).filter(Boolean), false);
+}
+
+/**
+ * The fields of a file's header line, as `parseVpcFormat` reads a format, but a name AWS does not document yet is
+ * kept when it has a field name's shape (a field of a later version than this reader knows: the values are
+ * positional, so the fields around it are still read in place, and its own is not read).
+ */
+export function parseVpcHeader(parts: readonly string[]): { fields: string[] } | { problem: string } {
+  return vpcFields(parts, true);
+}
+
+/** A field name's shape: lower-case words joined by hyphens, as every name AWS documents. */
+const NAME_SHAPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+function vpcFields(tokens: readonly string[], header: boolean): { fields: string[] } | { problem: string } {
   if (tokens.length === 0) return { problem: 'no field given' };
   const fields: string[] = [];
   for (const token of tokens) {
@@ -84,9 +99,9 @@ export function parseVpcFormat(text: string): { fields: string[] } | { problem: 
     const name = m ? m[1]! : token;
     const shown = JSON.stringify(token.length > 60 ? `${token.slice(0, 60)}…` : token);
     if (!m && /[${}]/.test(token)) return { problem: `${shown} is neither \${field} nor a field name` };
-    if (!KNOWN.has(name))
+    if (!KNOWN.has(name) && !(header && NAME_SHAPE.test(name)))
       return {
-        problem: `unknown field ${shown} (VPC flow log fields: ${VPC_FIELDS.join(', ')})`,
+        problem: `${header ? `${shown} is no field name` : `unknown field ${shown}`} (VPC flow log fields: ${VPC_FIELDS.join(', ')})`,
       };
     if (fields.includes(name)) return { problem: `${name} is named twice` };
     fields.push(name);
@@ -95,6 +110,21 @@ export function parseVpcFormat(text: string): { fields: string[] } | { problem: 
   if (missing.length)
     return { problem: `the format lacks ${missing.join(', ')}: flows cannot be read without ${NEEDED.join(', ')}` };
   return { fields };
+}
+
+/**
+ * Whether a line that is no record of the format in force is meant as a header line: it names at least three fields
+ * AWS documents. A record never does: of its values only an ECS cluster's and service's names are chosen by people
+ * (two at most), the others are numbers, addresses, ids and AWS's own words. Fewer than three (a header cut short
+ * after two names) is read as a record, which fits no format: an issue of its own.
+ */
+export function isVpcHeaderAttempt(parts: readonly string[]): boolean {
+  let named = 0;
+  for (const p of parts) {
+    const name = p.startsWith('${') && p.endsWith('}') ? p.slice(2, -1) : p;
+    if (KNOWN.has(name) && ++named === 3) return true;
+  }
+  return false;
 }
 
 /**
