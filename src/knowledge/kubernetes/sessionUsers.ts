@@ -84,7 +84,7 @@ const MARKER = /(\{\{(?:SessionName|SessionNameRaw|AccessKeyID)\}\})/;
 export const MAX_MARKERS = 2;
 
 /** How many markers a template holds. */
-export function markers(template: string): number {
+function markers(template: string): number {
   return (template.split(MARKER).length - 1) / 2;
 }
 
@@ -101,8 +101,7 @@ export function templateSession(template: string, username: string): string | un
   );
   const m = re.exec(username);
   if (!m) return undefined;
-  const markers = parts.filter((_, i) => i % 2);
-  const at = markers.findIndex((x) => x !== ACCESS_KEY);
+  const at = parts.filter((_, i) => i % 2).findIndex((x) => x !== ACCESS_KEY);
   return m[(at < 0 ? 0 : at) + 1];
 }
 
