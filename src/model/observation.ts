@@ -41,6 +41,18 @@ export interface K8sRequestObservation {
    * metadata.finalizers and metadata.ownerReferences (no bind or escalate check; false when no body shows it).
    */
   gcOnly?: boolean;
+  /**
+   * The IAM role session the request's user signed in as, from its `user.extra` (aws-iam-authenticator, EKS): absent
+   * when the record shows none (no `canonicalArn`, not a role's, no `sessionName`) and for impersonated requests.
+   */
+  iam?: IamSession;
+}
+
+/** An IAM role's session as `user.extra` names it: `canonicalArn`, `sessionName`, `accessKeyId` ('' when absent). */
+export interface IamSession {
+  role: string;
+  session: string;
+  accessKeyId: string;
 }
 
 /**

@@ -103,6 +103,21 @@ export interface Principal {
   assumes?: RoleLink[];
   /** Objects the principal created itself (allowed creates), by namespace and resource, sorted (absent when none). */
   created?: CreatedNames[];
+  /**
+   * A User whose username names one session of an IAM role, as its requests' `user.extra` showed (the role's
+   * `canonicalArn`, and the session's name or access key inside the username): each role with the username's
+   * template, sorted by role then template. Absent when no record showed it, and when the username's own shape does
+   * (EKS's default `arn:…:assumed-role/ROLE/{{SessionName}}`, knowledge/kubernetes/sessionUsers.ts).
+   */
+  roleSessions?: RoleSession[];
+}
+
+/** An IAM role a username is one session of, and the username with the session's part as its template marker. */
+export interface RoleSession {
+  /** `arn:PARTITION:iam::ACCOUNT:role/NAME`, as the authenticator gives it (without the role's path). */
+  role: string;
+  /** `admin:{{SessionName}}`: the username with `{{SessionName}}`, `{{SessionNameRaw}}` or `{{AccessKeyID}}`. */
+  template: string;
 }
 
 /** Names of objects a principal created: later reads and deletes of them are of names it made, not stable ones. */

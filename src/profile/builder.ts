@@ -15,40 +15,17 @@ import {
 } from '../model/network.js';
 import type { AwsCallObservation, Decision, K8sRequestObservation, Observation } from '../model/observation.js';
 import type { FlowObservation } from '../model/network.js';
-import {
-  PROFILE_API_VERSION,
-  type CreatedNames,
-  type ImpliedBy,
-  type Principal,
-  type Profile,
-  type RoleLink,
-} from '../model/profile.js';
+import { PROFILE_API_VERSION, type ImpliedBy, type Principal, type Profile } from '../model/profile.js';
 import { preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
 import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope.js';
 import { LeftOutAccumulator } from './identities.js';
 import { awsCallKey, canonicalSubject, compareLinks, comparePrincipals, sortCreated, sortRecord } from './order.js';
 import { tupleKey } from '../util/key.js';
-import { AwsCallTable, K8sEdgeTable, type K8sEdges } from './edges.js';
+import { AwsCallTable, K8sEdgeTable } from './edges.js';
 import { microsToTime } from '../util/time.js';
 import { sameList } from '../util/array.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
-
-interface PrincipalState {
-  subject: Subject;
-  username: string;
-  groups: Set<string>;
-  /** The last groups list added, to skip re-adding the same list record after record. */
-  lastGroups: string[];
-  /** Kubernetes accesses: prefix number → name → the edge's number in the builder's columns. */
-  edges: K8sEdges;
-  /** AWS calls: `awsCallKey` → the call's number. */
-  aws: Map<string, number>;
-  links: Map<string, { roleArn: string; via: RoleLink['via']; ev: number }>;
-  /** Names of objects it created, by (namespace, group, resource). */
-  created: Map<string, CreatedNames & { set: Set<string>; gen: Set<string> }>;
-  /** `[this]`, made once. */
-  alone: PrincipalState[];
-}
+import { newPrincipalState, noteSession, roleSessionsOf, type PrincipalState } from './principalState.js';
 
 const NOBODY: readonly PrincipalState[] = [];
 
@@ -127,6 +104,7 @@ export class ProfileBuilder {
       return;
     }
     const user = this.userPrincipal(obs.username);
+    if (obs.iam && typeof user !== 'string') noteSession(user, obs.iam);
     const on = this.recordedOn(user, obs.groups);
     const prefix = on.length ? this.k8s.prefixOf(obs.access) : -1;
     for (const p of on) this.record(p, prefix, obs, obs.decision);
@@ -281,21 +259,7 @@ export class ProfileBuilder {
   private principal(subject: Subject, username: string): PrincipalState {
     const key = principalId(subject);
     let p = this.principals.get(key);
-    if (!p) {
-      p = {
-        subject,
-        username,
-        groups: new Set(),
-        lastGroups: [],
-        edges: new Map(),
-        aws: new Map(),
-        links: new Map(),
-        created: new Map(),
-        alone: [],
-      };
-      p.alone.push(p);
-      this.principals.set(key, p);
-    }
+    if (!p) this.principals.set(key, (p = newPrincipalState(subject, username)));
     return p;
   }
 
@@ -394,6 +358,8 @@ export class ProfileBuilder {
           ...(c.gen.size ? { generated: [...c.gen] } : {}),
         })),
       );
+    const sessions = roleSessionsOf(p);
+    if (sessions) pr.roleSessions = sessions;
     return pr;
   }
 }

@@ -140,6 +140,7 @@ export function canonicalPrincipal(p: Principal): Principal {
       names: [...c.names],
       ...(c.generated?.length ? { generated: [...c.generated] } : {}),
     }));
+  if (p.roleSessions?.length) out.roleSessions = p.roleSessions.map((r) => ({ role: r.role, template: r.template }));
   return out;
 }
 

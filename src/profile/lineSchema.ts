@@ -9,6 +9,7 @@ import {
   LeftOut,
   Namespace,
   NetEdge,
+  RoleSession,
   Source,
   Stages,
   Str,
@@ -60,6 +61,7 @@ export const LINE_SCHEMAS = {
       groups: Type.Array(Str),
       assumes: Type.Optional(Type.Array(roleLink(CompactEvidence))),
       created: Type.Optional(Type.Array(Created)),
+      roleSessions: Type.Optional(Type.Array(RoleSession)),
     }),
   }),
   k8s: Type.Object({

@@ -105,6 +105,7 @@ export function principalLine(p: Principal): string {
   if (p.assumes?.length)
     o['assumes'] = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: packEvidence(l.evidence) }));
   if (p.created?.length) o['created'] = p.created;
+  if (p.roleSessions?.length) o['roleSessions'] = p.roleSessions;
   return JSON.stringify({ principal: o });
 }
 
@@ -164,6 +165,7 @@ export function principalOf(v: {
   groups: string[];
   assumes?: { roleArn: string; via: 'irsa' | 'pod-identity'; evidence: CompactEvidence }[];
   created?: Principal['created'];
+  roleSessions?: Principal['roleSessions'];
 }): Principal | undefined {
   const p: Principal = { subject: v.subject, username: v.username, groups: v.groups, k8s: [] };
   if (v.assumes?.length) {
@@ -176,6 +178,7 @@ export function principalOf(v: {
     p.assumes = links;
   }
   if (v.created?.length) p.created = v.created;
+  if (v.roleSessions?.length) p.roleSessions = v.roleSessions;
   return p;
 }
 

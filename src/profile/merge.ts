@@ -10,6 +10,7 @@ import {
   type Principal,
   type Profile,
   type RoleLink,
+  type RoleSession,
 } from '../model/profile.js';
 import { isAwsKind, preferredIamArn, principalId, type Subject } from '../model/subject.js';
 import {
@@ -30,6 +31,7 @@ import {
   compareAwsCalls,
   compareLinks,
   comparePrincipals,
+  compareRoleSessions,
   sortCreated,
   sortRecord,
   sortSources,
@@ -89,6 +91,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       aws: Map<string, AwsEdge>;
       links: Map<string, RoleLink>;
       created: CreatedNames[];
+      sessions: Map<string, RoleSession>;
     }
   >();
   const skipped: Record<string, number> = {};
@@ -117,6 +120,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
             aws: new Map(),
             links: new Map(),
             created: [],
+            sessions: new Map(),
           }),
         );
       else if (isAwsKind(pr.subject.kind) && pr.username !== acc.username) {
@@ -135,6 +139,8 @@ export function mergeProfiles(profiles: Profile[]): Profile {
         acc.links.set(lk, prev ? { ...l, evidence: mergeEvidence(prev.evidence, l.evidence) } : l);
       }
       for (const g of pr.groups) acc.groups.add(g);
+      // A username two roles' sessions share (`{{SessionName}}` alone) is a session of each: the union, sorted.
+      for (const r of pr.roleSessions ?? []) acc.sessions.set(tupleKey(r.role, r.template), r);
       for (const e of pr.k8s) {
         const ek = accessKey(e);
         const prev = acc.edges.get(ek);
@@ -164,6 +170,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
         if (acc.aws.size) out.aws = [...acc.aws.values()].sort(compareAwsCalls);
         if (acc.links.size) out.assumes = [...acc.links.values()].sort(compareLinks);
         if (acc.created.length) out.created = mergeCreated(acc.created);
+        if (acc.sessions.size) out.roleSessions = [...acc.sessions.values()].sort(compareRoleSessions);
         return out;
       }),
   };

@@ -26,6 +26,8 @@ import {
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
 import { isAwsKind } from '../model/subject.js';
+import { templateSession } from '../knowledge/kubernetes/sessionUsers.js';
+import { compareRoleSessions } from './order.js';
 
 /**
  * A secret named without its ARN's random suffix carries the generator's `-??????` (see
@@ -78,6 +80,22 @@ export function principalNameProblem(pr: Principal, at: string): string | undefi
       check(`${ca}.resource`, c.resource, resourceProblem) ??
       c.names.map((n, k) => check(`${ca}.names[${k}]`, n, objectNameProblem)).find(Boolean);
     if (problem) return problem;
+  }
+  return roleSessionsProblem(pr, at);
+}
+
+/** A User's role sessions: role ARNs, templates (one marker or two) its username fits, sorted and distinct. */
+function roleSessionsProblem(pr: Principal, at: string): string | undefined {
+  const list = pr.roleSessions ?? [];
+  if (list.length && pr.subject.kind !== 'User') return `${at}.roleSessions: only a User is a session of an IAM role`;
+  for (const [j, r] of list.entries()) {
+    const ra = `${at}.roleSessions[${j}]`;
+    const fits = (t: string) =>
+      userNameProblem(t) ??
+      (templateSession(t, pr.username) === undefined ? `is not a template ${shown(pr.username)} fits` : undefined);
+    const problem = check(`${ra}.role`, r.role, roleArnProblem) ?? check(`${ra}.template`, r.template, fits);
+    if (problem) return problem;
+    if (j > 0 && compareRoleSessions(list[j - 1]!, r) >= 0) return `${ra}: out of order or repeated`;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { cmp } from '../model/issue.js';
 import type { AwsCallObservation, ImpliedPermission } from '../model/observation.js';
-import type { AwsCall, CreatedNames, SourceRecord } from '../model/profile.js';
+import type { AwsCall, CreatedNames, RoleSession, SourceRecord } from '../model/profile.js';
 import { compareSubjects, iamIdentity, iamKindOf, principalId, subjectKey, type Subject } from '../model/subject.js';
 import { compareTuples, tupleKeyOf } from '../util/key.js';
 import { put } from '../util/own.js';
@@ -101,4 +101,9 @@ export function comparePrincipals(a: Subject, b: Subject): number {
   return (
     cmp(principalOrderKey(a), principalOrderKey(b)) || cmp(principalId(a), principalId(b)) || compareSubjects(a, b)
   );
+}
+
+/** The profile's order of a principal's role sessions: by role, then template. */
+export function compareRoleSessions(a: RoleSession, b: RoleSession): number {
+  return cmp(a.role, b.role) || cmp(a.template, b.template);
 }

@@ -98,6 +98,9 @@ export const Created = Type.Object({
   generated: Type.Optional(Type.Array(Str)),
 });
 
+/** An IAM role a User's username is one session of (`roleSessions`, v1alpha2 only). */
+export const RoleSession = Type.Object({ role: Str, template: Str });
+
 const Principal = Type.Object({
   subject: Subject,
   username: Str,

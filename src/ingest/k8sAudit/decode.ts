@@ -18,6 +18,7 @@ import { apiGroupOf } from '../../knowledge/kubernetes/apiGroups.js';
 import { remembered } from '../../util/memo.js';
 import { escalationChecks, gcOnlyWrite, impersonationChecks, type CheckProblem, type Checks } from './checks.js';
 import { isObj } from '../../util/json.js';
+import { iamSession } from './iamExtra.js';
 
 // User and group names repeat record after record and take the most checking: checked once each. The
 // other fields are one short regular expression each, cheaper than a lookup.
@@ -180,6 +181,11 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   }
   const problem = addChecks(ev, obs, code, imp ? userObj : undefined, effective);
   if (problem) return rejected(loc, emit, problem.code, problem.message);
+  // The authenticator's extra is the signed-in user's; an impersonated request is another user's, named by hand.
+  if (effective === userObj) {
+    const iam = iamSession(userObj, loc, emit);
+    if (iam) obs.iam = iam;
+  }
   emit(obs);
   return 1;
 }

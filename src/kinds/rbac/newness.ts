@@ -1,12 +1,33 @@
-import { sessionUser } from '../../knowledge/kubernetes/sessionUsers.js';
+import { sessionUser, templateSession } from '../../knowledge/kubernetes/sessionUsers.js';
 import type { RbacFinding } from '../../model/finding.js';
-import type { Profile } from '../../model/profile.js';
+import type { Profile, RoleSession } from '../../model/profile.js';
+
+/**
+ * The training profile's role sessions by template (each once), the most fixed text first; a template of markers
+ * only (`{{SessionName}}`) is left out: any new username fits it, a new principal as well as a new session.
+ */
+const templatesOf = new WeakMap<Profile, RoleSession[]>();
+
+const fixedText = (t: string) => t.replace(/\{\{(?:SessionName|SessionNameRaw|AccessKeyID)\}\}/g, '').length;
+
+/** The role and template of a training User's sessions that a username fits, if any. */
+function trainedSession(username: string, train: Profile): RoleSession | undefined {
+  let list = templatesOf.get(train);
+  if (!list) {
+    const seen = new Map<string, RoleSession>();
+    for (const p of train.principals)
+      for (const r of p.roleSessions ?? []) if (fixedText(r.template) && !seen.has(r.template)) seen.set(r.template, r);
+    list = [...seen.values()].sort((a, b) => fixedText(b.template) - fixedText(a.template));
+    templatesOf.set(train, list);
+  }
+  return list.find((r) => templateSession(r.template, username) !== undefined);
+}
 
 /** Why a held-out request is new: a new principal, namespace, resource, verb or name. */
 export function rbacNewness(f: RbacFinding, train: Profile): string {
   const p = train.principals.find((x) => x.username === f.subject && x.subject.kind === f.subjectKind);
   if (!p) {
-    const s = f.subjectKind === 'User' ? sessionUser(f.subject) : undefined;
+    const s = f.subjectKind === 'User' ? (sessionUser(f.subject) ?? trainedSession(f.subject, train)) : undefined;
     return s
       ? `a new session of IAM role ${s.role}: its Kubernetes username (${s.template}) changes each session`
       : 'a new principal: not seen in training';

@@ -1,4 +1,6 @@
 import { cmp } from '../../model/issue.js';
+import type { IamSession } from '../../model/observation.js';
+import type { RoleSession } from '../../model/profile.js';
 
 /**
  * Kubernetes usernames that name one session of an IAM role, not the role.
@@ -11,7 +13,11 @@ import { cmp } from '../../model/issue.js';
  * denied. RBAC has no pattern for subjects; what every session of the role keeps is the access entry's
  * `kubernetesGroups`, carried in the request's groups.
  *
- * Only EKS's default form is recognized by its shape: a custom template (`admin:{{SessionName}}`) shows nothing of it.
+ * EKS's default form is recognized by its shape. A custom template (`admin:{{SessionName}}`) shows nothing of it in the
+ * username; the request's `user.extra` does: aws-iam-authenticator, which EKS runs, puts there `arn`, `canonicalArn`
+ * (the role's ARN without its path, for a role's session), `sessionName` and `accessKeyId`, each a list of one string
+ * (pkg/server/server.go), and renders a username template with `{{SessionName}}` as the session's name with `@` made
+ * `-`, `{{SessionNameRaw}}` as it is, `{{AccessKeyID}}` as the session's access key (`renderTemplate`).
  */
 
 /** The session of an IAM role a username names, when it is EKS's default form of one. */
@@ -38,6 +44,67 @@ export function sessionUser(username: string): SessionUser | undefined {
   };
 }
 
+const SESSION_NAME = '{{SessionName}}';
+const ACCESS_KEY = '{{AccessKeyID}}';
+
+/**
+ * The role and username template a username is a session of, from the session `user.extra` named: undefined when the
+ * username holds neither the session's name (either form) nor its access key, so is the same for every session.
+ * The end is taken first, as EKS recommends ending a custom username with the session's name and the fixed part may
+ * hold a short one (`dev:{{SessionName}}` as `dev:dev`); elsewhere every occurrence is, as the authenticator replaces
+ * every one (the access key's always: 16 characters or more, it is no accident).
+ */
+export function sessionTemplate(username: string, s: IamSession): RoleSession | undefined {
+  const subs: [string, string][] = [];
+  if (s.session.length >= 2) {
+    const name = s.session.replaceAll('@', '-');
+    subs.push([name, SESSION_NAME]);
+    if (name !== s.session) subs.push([s.session, '{{SessionNameRaw}}']);
+  }
+  if (s.accessKeyId.length >= 16) subs.push([s.accessKeyId, ACCESS_KEY]);
+  let rest = username;
+  let end = '';
+  for (const [v, marker] of subs)
+    if (username.endsWith(v)) {
+      rest = username.slice(0, -v.length);
+      end = marker;
+      break;
+    }
+  for (const [v, marker] of subs)
+    if (!end || (marker === ACCESS_KEY && end !== ACCESS_KEY)) rest = rest.split(v).join(marker);
+  const template = rest + end;
+  return template === username || markers(template) > MAX_MARKERS ? undefined : { role: s.role, template };
+}
+
+const MARKER = /(\{\{(?:SessionName|SessionNameRaw|AccessKeyID)\}\})/;
+/**
+ * A template holds one marker or two (a session's name and its access key): more come only of a session's name
+ * repeated in the fixed text, and each is one more free part when a username is matched against the template.
+ */
+export const MAX_MARKERS = 2;
+
+/** How many markers a template holds. */
+function markers(template: string): number {
+  return (template.split(MARKER).length - 1) / 2;
+}
+
+/**
+ * Whether a username fits a template, and the session it names: the part where the session's name is, else where
+ * its access key is; undefined when it does not fit (or the template is not one: no marker, or too many).
+ */
+export function templateSession(template: string, username: string): string | undefined {
+  const parts = template.split(MARKER);
+  if (parts.length < 3 || parts.length > 2 * MAX_MARKERS + 1) return undefined;
+  const re = new RegExp(
+    '^' + parts.map((x, i) => (i % 2 ? '(.+)' : x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('') + '$',
+    's',
+  );
+  const m = re.exec(username);
+  if (!m) return undefined;
+  const at = parts.filter((_, i) => i % 2).findIndex((x) => x !== ACCESS_KEY);
+  return m[(at < 0 ? 0 : at) + 1];
+}
+
 /** The sessions of one IAM role seen as Kubernetes Users, and the groups every one of them carried. */
 export interface RoleSessions {
   role: string;
@@ -52,15 +119,25 @@ export interface RoleSessions {
 export class SessionUsers {
   private readonly byRole = new Map<string, { template: string; sessions: Set<string>; groups?: Set<string> }>();
 
-  add(p: { subject: { kind: string }; username: string; groups: readonly string[] }): void {
+  /** A principal: a session by its username's shape, else by the sessions its records' `user.extra` showed. */
+  add(p: {
+    subject: { kind: string };
+    username: string;
+    groups: readonly string[];
+    roleSessions?: readonly RoleSession[];
+  }): void {
     if (p.subject.kind !== 'User') return;
-    const s = sessionUser(p.username);
-    if (!s) return;
-    let r = this.byRole.get(s.role);
-    if (!r) this.byRole.set(s.role, (r = { template: s.template, sessions: new Set() }));
-    r.sessions.add(s.session);
-    const own = new Set(p.groups.filter((g) => !g.startsWith('system:')));
-    r.groups = r.groups ? new Set([...r.groups].filter((g) => own.has(g))) : own;
+    const shape = sessionUser(p.username);
+    const found = shape
+      ? [shape]
+      : (p.roleSessions ?? []).map((r) => ({ ...r, session: templateSession(r.template, p.username) ?? p.username }));
+    for (const s of found) {
+      let r = this.byRole.get(s.role);
+      if (!r) this.byRole.set(s.role, (r = { template: s.template, sessions: new Set() }));
+      r.sessions.add(s.session);
+      const own = new Set(p.groups.filter((g) => !g.startsWith('system:')));
+      r.groups = r.groups ? new Set([...r.groups].filter((g) => own.has(g))) : own;
+    }
   }
 
   list(): RoleSessions[] {
