@@ -367,12 +367,16 @@ describe('verify and diff read L7 rules as a maybe', () => {
     expect(r.removedAccess).toEqual([]);
   });
 
-  it('diff: an L4 rule narrowed to L7 rules is undetermined, not removed', async () => {
+  it('diff: an L4 rule narrowed to L7 rules is removed access (HEAD lets only some requests through)', async () => {
     const r = await diff([webL4], [webL7]);
     expect(r.newAccess).toEqual([]);
-    expect(r.removedAccess).toEqual([]);
-    expect(r.undetermined.map((f) => f.summary)).toEqual(['shop/client → shop/web TCP/80']);
-    expect(r.undetermined[0]!.detail).toMatch(/^head may allow it or not: .*an L7 rule/);
+    expect(r.undetermined).toEqual([]);
+    expect(r.removedAccess.map((f) => [f.summary, f.detail])).toEqual([
+      [
+        'shop/client → shop/web TCP/80',
+        'HEAD allows it only under an L7 rule (http) of its own; BASE allows it without one',
+      ],
+    ]);
   });
 });
 

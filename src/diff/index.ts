@@ -5,7 +5,7 @@ import { cmp, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { kustomizeIssues } from '../policy/kustomize.js';
-import { pushAll } from '../util/array.js';
+import { andList, pushAll } from '../util/array.js';
 import { put } from '../util/own.js';
 
 export type { CiEvidence, CiFinding, CiReport, FindingType, Location } from '../model/finding.js';
@@ -116,11 +116,21 @@ export async function diffPolicies(base: PolicySide, head: PolicySide, opts: Com
       for (const group of groupBy(missing, (g) => (c.changeKey ?? c.groupKey)(g)))
         list.push(c.finding(type, group, c.evidence?.(group)));
       const [names, other] = [['BASE', 'HEAD'][from]!, ['BASE', 'HEAD'][to]!];
-      for (const group of groupBy(restricted, (g) => (c.changeKey ?? c.groupKey)(g)))
+      for (const group of groupBy(restricted, (g) => (c.changeKey ?? c.groupKey)(g))) {
+        // What the other side restricts it with, as the kind names it (a NetworkPolicy's L7 rule), else IAM's words.
+        const own = new Set<string>();
+        for (const g of group) {
+          const cov = c.covered(g, to);
+          if (cov !== 'yes' && cov !== 'no') for (const r of cov.restrictions ?? []) own.add(r);
+        }
+        const under = own.size
+          ? `${andList([...own].sort(cmp))} of its own`
+          : 'a Condition of its own (or a conditional Deny may refuse it)';
         list.push({
           ...c.finding(type, group, c.evidence?.(group)),
-          detail: `${other} allows it only under a Condition of its own (or a conditional Deny may refuse it); ${names} allows it without one`,
+          detail: `${other} allows it only under ${under}; ${names} allows it without one`,
         });
+      }
     }
   }
   sortReport(report);

@@ -225,13 +225,14 @@ export interface CompareContext {
   newSide?: number;
 }
 
-/** Whether the other side grants at least a grant: an undetermined answer says why. */
 /**
- * Whether a side grants a grant of the other. `context`: the side allows it only in some request contexts its own
- * policy names (an IAM Condition, or a conditional Deny that may refuse it), not for want of facts: against a side
- * that surely allows it, that is a difference of access, not an open question.
+ * Whether a side grants a grant of the other: an undetermined answer says why. `context`: the side allows it only in
+ * some request contexts its own policy names (an IAM Condition, or a conditional Deny that may refuse it; a
+ * NetworkPolicy's L7 rule or requirement), not for want of facts: against a side that surely allows it, that is a
+ * difference of access, not an open question. `restrictions`: those of its own, in words (`an L7 rule (http)`), when
+ * the kind names them; absent, they are IAM's Condition or conditional Deny.
  */
-export type Coverage = 'yes' | 'no' | { undetermined: string; context?: true };
+export type Coverage = 'yes' | 'no' | { undetermined: string; context?: true; restrictions?: string[] };
 
 /** One kind's grants over the sides given, each judged by the evaluator `verify` uses. */
 export interface Comparison<G = unknown> {

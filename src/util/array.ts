@@ -12,6 +12,11 @@ export async function* asAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncG
   yield* items;
 }
 
+/** Items in words, in the order given: `a`, `a and b`, `a, b and c`. */
+export function andList(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`;
+}
+
 /** Whether two lists hold the same items in the same order. */
 export function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;

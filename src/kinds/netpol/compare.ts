@@ -19,7 +19,7 @@ import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '..
 import { NO, YES } from '../../verify/netpol/cilium-peers.js';
 import { noEvidence } from '../findings.js';
 import { broadPeers, newBroadPeers } from './broad.js';
-import type { CompareContext, CompareSide, Comparison } from '../types.js';
+import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 import {
   describeAddresses,
   portRanges,
@@ -28,7 +28,7 @@ import {
   type Universe,
   type UniverseEndpoint,
 } from './universe.js';
-import { pushAll } from '../../util/array.js';
+import { andList, pushAll } from '../../util/array.js';
 import { NetpolLocator, locationsOnce } from './locate.js';
 
 type Policies = ReturnType<typeof readNetworkPolicies>['policies'];
@@ -47,6 +47,8 @@ export interface NetGrant {
   sides: number;
   /** The sides that surely allow it. */
   sure: number;
+  /** For each side that may allow it, by index, what its maybe comes from (`NetworkPolicySet.maybeOf`). */
+  causes?: (MaybeCause | undefined)[];
   /** The side whose grant it is. */
   side: number;
   /** That side allows every port of the protocol between these endpoints. */
@@ -58,7 +60,16 @@ export interface NetGrant {
   dst: Endpoint;
 }
 
-type Run = Omit<NetGrant, 'side' | 'all' | 'src' | 'dst'> & { a: UniverseEndpoint; b: UniverseEndpoint; full: number };
+/** What a side's maybe comes from: facts the model lacks, or only the policy's own restrictions (named in words). */
+export type MaybeCause = NonNullable<ReturnType<NetworkPolicySet['maybeOf']>>;
+
+/** A run; `why` is its causes as one string, so that a run is cut where they change. */
+type Run = Omit<NetGrant, 'side' | 'all' | 'src' | 'dst'> & {
+  a: UniverseEndpoint;
+  b: UniverseEndpoint;
+  full: number;
+  why: string;
+};
 
 /** An endpoint as grouping sees it: a workload by name, every address region alike (they are described together). */
 const groupName = (name: string, byName: Map<string, UniverseEndpoint>) => (byName.get(name)?.range ? '' : name);
@@ -110,7 +121,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
       if (none) return { grants: [], undetermined: [] };
       runs ??= runsOf(u, sets, observed);
       const out: NetGrant[] = [];
-      for (const { a, b, full, ...r } of runs)
+      for (const { a, b, full, why: _, ...r } of runs)
         if (r.sides & (1 << i)) out.push({ ...r, side: i, all: (full & (1 << i)) !== 0, src: a.ep, dst: b.ep });
       // A diff's proposed side: the broad peers (every address, every pod) its rules open that the other side's do not.
       const changes =
@@ -119,16 +130,26 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
           : [];
       return { grants: out, undetermined: [], changes };
     },
-    // Runs are cut wherever any side's answer changes, so what a side says of the run's first port it says of all. A
-    // side that may allow covers a grant the granting side is no surer of; one it surely grants is undetermined.
-    covered: (g, by) =>
-      g.sure & (1 << by) || (g.sides & (1 << by) && !(g.sure & (1 << g.side)))
-        ? 'yes'
-        : g.sides & (1 << by)
-          ? {
-              undetermined: `${sides.length > 1 ? ctx.names[by] : 'the other side'} may allow it or not: it depends on what the inventory and flows cannot tell (a Cilium peer such as an entity or a Service, an L7 rule's requests, a fromRequires/toRequires, an ipBlock covering pods: --network-plugin)`,
-            }
-          : 'no',
+    // Runs are cut wherever any side's answer (or what its maybe comes from) changes, so what a side says of the run's
+    // first port it says of all. A side that may allow covers a grant the granting side is no surer of. One it surely
+    // grants: against a maybe of the other's own restrictions only (an L7 rule, a requirement), a difference of
+    // access (the granting side allows all of it, the other only part); against one of missing facts, undetermined.
+    covered(g, by): Coverage {
+      if (g.sure & (1 << by) || (g.sides & (1 << by) && !(g.sure & (1 << g.side)))) return 'yes';
+      if (!(g.sides & (1 << by))) return 'no';
+      const who = sides.length > 1 ? ctx.names[by] : 'the other side';
+      const cause = g.causes?.[by];
+      const own = cause?.restrictions ?? [];
+      if (cause && !cause.facts && own.length)
+        return {
+          undetermined: `${who} allows it only under ${andList(own)} of its own`,
+          context: true,
+          restrictions: own,
+        };
+      return {
+        undetermined: `${who} may allow it or not: it depends on what the inventory and flows cannot tell (a Cilium peer such as an entity or a Service, a deny rule that may cover it, an ipBlock covering pods: --network-plugin)${own.length ? `, beside ${andList(own)} of its own` : ''}`,
+      };
+    },
     // check: what the profile saw, each on its own (used); the rest of a peer (or of the addresses) in one finding.
     groupKey: (g) => JSON.stringify([...keyOf(g), g.observed ? [g.from, g.to, g.port] : []]),
     // diff: one finding per peer (or the addresses) and protocol, the ports and address blocks named inside.
@@ -166,8 +187,8 @@ function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, Flo
       if (a === b || (a.ep.kind !== 'pod' && b.ep.kind !== 'pod')) continue;
       const some = sets.map((s) => s.isAllowed({ src: a.ep, dst: b.ep }));
       const seen = seenPorts.get(JSON.stringify([a.name, b.name]));
-      const push = (protocol: Proto, port: number, endPort: number, sides: number, sure: number, observed: boolean) =>
-        out.push({ a, b, from: a.name, to: b.name, protocol, port, endPort, sides, sure, observed, full: 0 });
+      const push = (protocol: Proto, port: number, endPort: number, x: Answers, observed: boolean) =>
+        out.push({ a, b, from: a.name, to: b.name, protocol, port, endPort, ...x, observed, full: 0 });
       for (const protocol of some.some(Boolean) ? PORT_PROTOCOLS : []) {
         // One question object per protocol, its port moved along (the evaluator keeps none).
         const c: Connection = { src: a.ep, dst: b.ep, protocol };
@@ -178,35 +199,44 @@ function runsOf(u: Universe, sets: NetworkPolicySet[], observed: Map<string, Flo
         let run: Run | undefined;
         for (const [port, endPort] of u.ports.get(protocol)!) {
           c.port = port;
-          let mask = 0;
-          let sure = 0;
-          for (let i = 0; i < sets.length; i++) {
-            const t = asks[i] ? sets[i]!.answer(c) : NO;
-            if (t !== NO) mask |= 1 << i;
-            if (t === YES) sure |= 1 << i;
-          }
-          full &= mask;
+          const x = answers(sets, c, (i) => asks[i]!);
+          full &= x.sides;
           const isSeen = port === endPort && seen !== undefined && seen.has(`${protocol}/${port}`);
-          if (mask && run && run.sides === mask && run.sure === sure && !run.observed && !isSeen) run.endPort = endPort;
-          else if (mask) run = out[push(protocol, port, endPort, mask, sure, isSeen) - 1];
+          const same = run && run.sides === x.sides && run.sure === x.sure && run.why === x.why;
+          if (x.sides && run && same && !run.observed && !isSeen) run.endPort = endPort;
+          else if (x.sides) run = out[push(protocol, port, endPort, x, isSeen) - 1];
           else run = undefined;
         }
         for (let k = first; k < out.length; k++) out[k]!.full = full;
       }
       for (const protocol of ['ICMP', 'ICMPv6'] as const) {
         const c: Connection = { src: a.ep, dst: b.ep, protocol, port: 0 };
-        let mask = 0;
-        let sure = 0;
-        for (let i = 0; i < sets.length; i++) {
-          const t = some[i] || cilium[i] ? sets[i]!.answer(c) : NO;
-          if (t !== NO) mask |= 1 << i;
-          if (t === YES) sure |= 1 << i;
-        }
-        if (mask) push(protocol, 0, 0, mask, sure, seen?.has(`${protocol}/0`) ?? false);
+        const x = answers(sets, c, (i) => some[i]! || cilium[i]!);
+        if (x.sides) push(protocol, 0, 0, x, seen?.has(`${protocol}/0`) ?? false);
       }
     }
   }
   return out;
+}
+
+type Answers = Pick<Run, 'sides' | 'sure' | 'causes' | 'why'>;
+
+/**
+ * Every side's answer to one question (`ask(i)`: whether side i may allow anything of it at all). When one side surely
+ * allows it and another only may, what that maybe comes from: their own restrictions, or facts the model lacks.
+ */
+function answers(sets: NetworkPolicySet[], c: Connection, ask: (i: number) => boolean): Answers {
+  let sides = 0;
+  let sure = 0;
+  for (let i = 0; i < sets.length; i++) {
+    const t = ask(i) ? sets[i]!.answer(c) : NO;
+    if (t !== NO) sides |= 1 << i;
+    if (t === YES) sure |= 1 << i;
+  }
+  if (!sure || sides === sure) return { sides, sure, why: '' };
+  const causes: (MaybeCause | undefined)[] = [];
+  for (let i = 0; i < sets.length; i++) if (sides & ~sure & (1 << i)) causes[i] = sets[i]!.maybeOf(c);
+  return { sides, sure, causes, why: JSON.stringify(causes) };
 }
 
 /** An endpoint by the name a verify finding gives it (`ns/name`, `node 10.0.0.1`, an address) the universe lacks. */

@@ -47,6 +47,11 @@ function passesAll(list: (typeof L7_LISTS)[number], rule: unknown): boolean {
  * undefined when it asks nothing more or passes every request of its protocol.
  */
 export function beyondL4(tp: Obj): string | undefined {
+  return beyondL4Parts(tp)?.join(', ');
+}
+
+/** `beyondL4` as a list of what the entry asks (`rules.http`, `serverNames`...), undefined when nothing. */
+export function beyondL4Parts(tp: Obj): readonly string[] | undefined {
   // Asked for every pair of workloads a rule takes part in: read once per entry as written.
   const seen = beyondCache.get(tp);
   if (seen !== undefined) return seen ?? undefined;
@@ -55,9 +60,9 @@ export function beyondL4(tp: Obj): string | undefined {
   return said;
 }
 
-const beyondCache = new WeakMap<object, string | null>();
+const beyondCache = new WeakMap<object, readonly string[] | null>();
 
-function readBeyondL4(tp: Obj): string | undefined {
+function readBeyondL4(tp: Obj): string[] | undefined {
   const out: string[] = [];
   for (const f of PROXY_FIELDS) if (given(tp[f])) out.push(f);
   const rules = tp['rules'];
@@ -69,7 +74,27 @@ function readBeyondL4(tp: Obj): string | undefined {
     if (given(rules['l7proto']) && !out.includes('rules.l7'))
       out.push(`rules.l7proto ${JSON.stringify(rules['l7proto'])}`);
   }
-  return out.length ? out.join(', ') : undefined;
+  return out.length ? out : undefined;
+}
+
+/**
+ * What a policy's own restrictions of a connection are (the parts `beyondL4Parts` gives, `fromRequires`/`toRequires`,
+ * `authentication`), as a diff names them: `an L7 rule (http)`, `a TLS rule (serverNames)`, `a fromRequires`. Sorted.
+ */
+export function restrictionWords(parts: Iterable<string>): string[] {
+  const l7 = new Set<string>();
+  const tls = new Set<string>();
+  const out = new Set<string>();
+  for (const p of parts) {
+    if (p.startsWith('rules.')) l7.add(p.slice('rules.'.length));
+    else if (p === 'serverNames' || p === 'terminatingTLS' || p === 'originatingTLS') tls.add(p);
+    else if (p === 'listener') out.add('a listener (a CiliumEnvoyConfig)');
+    else if (p === 'authentication') out.add('mutual authentication (authentication.mode required)');
+    else out.add(`a ${p}`);
+  }
+  if (l7.size) out.add(`an L7 rule (${[...l7].sort().join(', ')})`);
+  if (tls.size) out.add(`a TLS rule (${[...tls].sort().join(', ')})`);
+  return [...out].sort();
 }
 
 /** The words a maybe through a port entry gives: what decides it. */

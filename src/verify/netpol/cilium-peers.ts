@@ -18,6 +18,21 @@ export const NO: Tri = 0;
 export const MAYBE: Tri = 1;
 export const YES: Tri = 2;
 
+/**
+ * How a maybe for want of facts (an entity, a Service, a node or security group, an ipBlock that may hold pods, a deny
+ * that may apply) is read. Unset (verify, check, diff's answers): a maybe. `low`: each such fact goes against the
+ * connection (an allow's peer is not matched, a deny's is), `high`: for it. A maybe in both worlds comes from the
+ * policies' own restrictions alone (L7 rules, TLS, listeners, requirements, mutual authentication): whatever the
+ * facts, the policy itself lets only part of the connection through (`NetworkPolicySet.maybeOf`).
+ */
+export type FactsWorld = 'low' | 'high';
+
+/** A maybe for want of facts, in a world (`FactsWorld`): in a deny rule (`deny`), the world's answer turned around. */
+export function fact(world: FactsWorld | undefined, deny: boolean): Tri {
+  if (world === undefined) return MAYBE;
+  return (world === 'low') !== deny ? NO : YES;
+}
+
 /** A Service as `toServices` reads it (the inventory's, with its labels when known). */
 export interface ServiceFact {
   namespace: string;

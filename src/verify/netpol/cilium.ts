@@ -1,7 +1,7 @@
 /**
- * The parts of CiliumNetworkPolicy semantics the evaluator (evaluate.ts) needs beside its walk over policies: which
- * directions a policy isolates and which it has allow or deny rules in, selectors over a pod's labels, and whether
- * one rule (allow or deny) matches a connection, in three values (cilium-peers.ts).
+ * The parts of CiliumNetworkPolicy semantics the evaluator (evaluate.ts) needs beside its walk over policies:
+ * selectors over a pod's labels, and whether one rule (allow or deny) matches a connection, in three values
+ * (cilium-peers.ts). Which directions a policy isolates and has allow or deny rules in: directions.ts.
  */
 
 import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
@@ -11,57 +11,25 @@ import { isObj } from '../../util/json.js';
 import { put } from '../../util/own.js';
 import { pushAll } from '../../util/array.js';
 import type { Connection, Endpoint } from './evaluate.js';
-import { beyondL4, denyEntryInvalid, L7_WHY } from './cilium-l7.js';
+import { beyondL4Parts, denyEntryInvalid, L7_WHY } from './cilium-l7.js';
 import {
   cidrSetMatch,
   entitiesMatch,
   ENTITIES,
+  fact,
   MAYBE,
   NO,
   opaquePeer,
   servicesMatch,
   YES,
   type ClusterFacts,
+  type FactsWorld,
   type Tri,
 } from './cilium-peers.js';
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-/** The directions a CiliumNetworkPolicy isolates. */
-export function ciliumTypes(spec: Obj): Set<'Ingress' | 'Egress'> {
-  // Cilium: an omitted or empty list does not apply in its direction (`[{}]` is the default-deny idiom); a
-  // direction with rules isolates unless `enableDefaultDeny` (Cilium 1.15) says otherwise, and says so for a
-  // direction without rules too.
-  const t = new Set<'Ingress' | 'Egress'>();
-  const given = isObj(spec['enableDefaultDeny']) ? spec['enableDefaultDeny'] : {};
-  for (const [dir, key] of [
-    ['Ingress', 'ingress'],
-    ['Egress', 'egress'],
-  ] as const) {
-    const deny = given[key];
-    const ruled = arr(spec[key]).length > 0 || arr(spec[`${key}Deny`]).length > 0;
-    if (typeof deny === 'boolean' ? deny : ruled) t.add(dir);
-  }
-  return t;
-}
-
-/** The directions in which a CiliumNetworkPolicy has allow rules. */
-export function ciliumRuled(spec: Obj): Set<'Ingress' | 'Egress'> {
-  const t = new Set<'Ingress' | 'Egress'>();
-  if (arr(spec['ingress']).length) t.add('Ingress');
-  if (arr(spec['egress']).length) t.add('Egress');
-  return t;
-}
-
-/** The directions in which a CiliumNetworkPolicy has deny rules (`ingressDeny`, `egressDeny`). */
-export function ciliumDenied(spec: Obj): Set<'Ingress' | 'Egress'> {
-  const t = new Set<'Ingress' | 'Egress'>();
-  if (arr(spec['ingressDeny']).length) t.add('Ingress');
-  if (arr(spec['egressDeny']).length) t.add('Egress');
-  return t;
-}
 
 /**
  * What a CiliumNetworkPolicy writes that Cilium does not define, in words: an entity outside Cilium's list selects
@@ -146,6 +114,10 @@ export interface RuleContext {
   /** DNS names seen per address (for toFQDNs). */
   dnsNames: Map<string, string[]>;
   facts: ClusterFacts;
+  /** Set while a maybe is asked what it comes from (`NetworkPolicySet.maybeOf`): a maybe for want of facts resolved. */
+  world?: FactsWorld;
+  /** Set with `world`: each allow rule that answers a maybe adds the restrictions of its own behind it. */
+  restrictions?: string[];
 }
 
 /**
@@ -185,6 +157,7 @@ function ciliumPeer(
   policyNs: string,
   other: Endpoint,
   ctx: RuleContext,
+  deny: boolean,
   req: unknown[],
   why?: string[],
 ) {
@@ -198,9 +171,12 @@ function ciliumPeer(
     let t: Tri;
     switch (key.slice(side.length)) {
       case 'Endpoints':
+        // A maybe: a `reserved:` entity the endpoint may be (facts); a requirement it misses, in an allow rule the
+        // policy's own restriction, in a deny rule a deny that may apply (which Cilium version runs is a fact).
         t = endpointsMatch(v, policyNs, other);
+        if (t === MAYBE) t = fact(ctx.world, deny);
         if (t === YES && req.length && !meetsRequires(req, other)) {
-          t = MAYBE;
+          t = deny ? fact(ctx.world, true) : MAYBE;
           why?.push(
             `${side}Requires of the policies selecting the endpoint keep the peer out on Cilium up to 1.17 (deprecated there, removed in 1.19)`,
           );
@@ -224,12 +200,14 @@ function ciliumPeer(
       default:
         t = opaquePeer(key, other);
     }
-    if (t === MAYBE && key.slice(side.length) !== 'Endpoints')
+    if (t === MAYBE && key.slice(side.length) !== 'Endpoints') {
       why?.push(
         key === 'toServices' && !ctx.facts.services
           ? 'toServices: no Services are known (--inventory or --cluster gives them, beside the logs or a profile)'
           : `${key} cannot be placed`,
       );
+      t = fact(ctx.world, deny);
+    }
     if (t > out) out = t;
     if (out === YES) break;
   }
@@ -299,23 +277,33 @@ export function ciliumRule(
   why?: string[],
 ): Tri {
   const peerWhy: string[] | undefined = why ? [] : undefined;
-  let peer = ciliumPeer(r, dir, policyNs, other, ctx, deny ? req.deny : req.allow, peerWhy);
+  let peer = ciliumPeer(r, dir, policyNs, other, ctx, deny, deny ? req.deny : req.allow, peerWhy);
   if (peer === undefined) {
     if (r['toPorts'] === undefined && r['icmps'] === undefined) return NO;
     peer = YES;
   }
   if (peer === NO) return NO;
   const l4Why: string[] | undefined = why ? [] : undefined;
-  let l4 = deny ? denyL4(r, c, l4Why) : allowL4(r, c, l4Why);
+  // What the rule's ports ask beyond them (its own restrictions), when asked for (`RuleContext.restrictions`).
+  const own: string[] | undefined = ctx.restrictions && !deny ? [] : undefined;
+  let l4 = deny ? denyL4(r, c, l4Why) : allowL4(r, c, l4Why, own);
+  // A deny that may cover the port (a shape Cilium drops, an ICMP type): a fact of the cluster.
+  if (deny && l4 === MAYBE) l4 = fact(ctx.world, true);
   // Mutual authentication (`authentication.mode: required`): only peers that complete the handshake pass.
   if (!deny && l4 === YES && isObj(r['authentication']) && r['authentication']['mode'] === 'required') {
     l4 = MAYBE;
     l4Why?.push('authentication.mode required: only peers that complete mutual authentication pass');
+    own?.push('authentication');
   }
   const out = Math.min(peer, l4) as Tri;
   if (why && out === MAYBE) {
     if (peer === MAYBE) pushAll(why, peerWhy!);
     if (l4 === MAYBE) pushAll(why, l4Why!);
+  }
+  // With the facts resolved (`ctx.world`), an allow's peer is a maybe only through a requirement it misses.
+  if (own && out === MAYBE) {
+    if (peer === MAYBE) ctx.restrictions!.push(dir === 'Egress' ? 'toRequires' : 'fromRequires');
+    if (l4 === MAYBE) pushAll(ctx.restrictions!, own);
   }
   return out;
 }
@@ -327,7 +315,7 @@ const icmpFamily = (c: Connection) => (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6');
  * a maybe through one with L7 rules (or a listener, TLS, server names) alone, since a flow carries no request. A
  * plain entry beside one with L7 rules wins, as in Cilium (an L4 rule makes the L7 rules of a similar one moot).
  */
-function allowL4(r: Obj, c: Connection, why?: string[]): Tri {
+function allowL4(r: Obj, c: Connection, why?: string[], own?: string[]): Tri {
   if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
     if (r['icmps'] === undefined) return r['toPorts'] === undefined ? YES : NO;
     return arr(r['icmps']).some(
@@ -341,10 +329,11 @@ function allowL4(r: Obj, c: Connection, why?: string[]): Tri {
   const l7: string[] = [];
   for (const [j, tp] of arr(r['toPorts']).entries()) {
     if (!isObj(tp) || !arr(tp['ports']).some((pp) => isObj(pp) && ciliumPort(pp, c))) continue;
-    const beyond = beyondL4(tp);
+    const beyond = beyondL4Parts(tp);
     if (beyond === undefined) return YES;
     out = MAYBE;
-    l7.push(`toPorts[${j}] ${beyond}`);
+    l7.push(`toPorts[${j}] ${beyond.join(', ')}`);
+    if (own) pushAll(own, beyond);
   }
   if (why && l7.length) why.push(`${l7.join('; ')}: ${L7_WHY}`);
   return out;

@@ -4,7 +4,7 @@
  * requirements of the Cilium policies selecting an endpoint.
  */
 
-import { ciliumRuled, ciliumTypes, NO_REQUIRES, type Requires } from './cilium.js';
+import { NO_REQUIRES, type Requires } from './cilium.js';
 import type { Connection, Policy } from './evaluate.js';
 import { isObj } from '../../util/json.js';
 import { pushAll } from '../../util/array.js';
@@ -47,6 +47,40 @@ export function k8sPorts(ports: unknown, c: Connection): boolean {
     const end = typeof p['endPort'] === 'number' ? p['endPort'] : undefined;
     return end !== undefined ? c.port >= n && c.port <= end : c.port === n;
   });
+}
+
+/** The directions a CiliumNetworkPolicy isolates. */
+export function ciliumTypes(spec: Obj): Set<'Ingress' | 'Egress'> {
+  // Cilium: an omitted or empty list does not apply in its direction (`[{}]` is the default-deny idiom); a
+  // direction with rules isolates unless `enableDefaultDeny` (Cilium 1.15) says otherwise, and says so for a
+  // direction without rules too.
+  const t = new Set<'Ingress' | 'Egress'>();
+  const given = isObj(spec['enableDefaultDeny']) ? spec['enableDefaultDeny'] : {};
+  for (const [dir, key] of [
+    ['Ingress', 'ingress'],
+    ['Egress', 'egress'],
+  ] as const) {
+    const deny = given[key];
+    const ruled = arr(spec[key]).length > 0 || arr(spec[`${key}Deny`]).length > 0;
+    if (typeof deny === 'boolean' ? deny : ruled) t.add(dir);
+  }
+  return t;
+}
+
+/** The directions in which a CiliumNetworkPolicy has allow rules. */
+export function ciliumRuled(spec: Obj): Set<'Ingress' | 'Egress'> {
+  const t = new Set<'Ingress' | 'Egress'>();
+  if (arr(spec['ingress']).length) t.add('Ingress');
+  if (arr(spec['egress']).length) t.add('Egress');
+  return t;
+}
+
+/** The directions in which a CiliumNetworkPolicy has deny rules (`ingressDeny`, `egressDeny`). */
+export function ciliumDenied(spec: Obj): Set<'Ingress' | 'Egress'> {
+  const t = new Set<'Ingress' | 'Egress'>();
+  if (arr(spec['ingressDeny']).length) t.add('Ingress');
+  if (arr(spec['egressDeny']).length) t.add('Egress');
+  return t;
 }
 
 /** The `fromRequires` (ingress) or `toRequires` (egress) of every rule of the Cilium policies selecting an endpoint. */

@@ -4,7 +4,7 @@
  * it; a connection is allowed when the source's egress and the destination's ingress both allow it
  * (a side that is not a pod, or not isolated, allows). Peers: podSelector in the policy's namespace,
  * namespaceSelector (with podSelector), ipBlock with except; ports with protocol (TCP by default),
- * numbers, names resolved on the destination pod, and endPort. A subset of CiliumNetworkPolicy is
+ * numbers, names resolved on the destination pod, and endPort (k8s-rules.ts). A subset of CiliumNetworkPolicy is
  * understood too (endpointSelector, from/toEndpoints, from/toCIDR, toFQDNs by the names seen for an
  * address, toPorts with numbers or names, icmps, enableDefaultDeny, entities, Services, fromRequires/toRequires, and
  * ingressDeny/egressDeny, which override every allow; see cilium.ts; a port entry with L7 rules allows only some
@@ -12,19 +12,23 @@
  * suffices, any deny wins. policyTypes is defaulted as the API server does. Where a Cilium rule depends on what the
  * model does not know, a side's answer is a maybe: `allows` claims only what is sure and says when it cannot,
  * `isAllowed` counts what may pass, and `answer` gives all three; so do ipBlocks covering pods (ip-block.ts).
+ * `maybeOf` tells a maybe the policy itself makes (its L7 rules, requirements: it lets only part of the connection
+ * through) from one that facts the model lacks decide.
  */
 
-import { labelSelectorMatches, readLabelSelector, type LabelSelector } from '../../util/labels.js';
+import { labelSelectorMatches } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
-import { ciliumDenied, ciliumLabels, ciliumRule, ciliumSelector, type Requires, type RuleContext } from './cilium.js';
+import { ciliumLabels, ciliumRule, ciliumSelector, type Requires, type RuleContext } from './cilium.js';
 import { MAYBE, NO, YES, type ClusterFacts, type Tri } from './cilium-peers.js';
-import { INDEX_PEERS_FROM, indexPeers, NAME_LABEL, type PeerIndex } from './peer-index.js';
 import { IpBlocks } from './ip-block.js';
-import { k8sPorts, requiresOf, ruledOf, typesOf } from './directions.js';
+import { ciliumDenied, requiresOf, ruledOf, typesOf } from './directions.js';
+import { K8sRules, selectorMatches } from './k8s-rules.js';
+import { restrictionWords } from './cilium-l7.js';
+import { pushAll } from '../../util/array.js';
 
 export type { ClusterFacts, ServiceFact, Tri } from './cilium-peers.js';
-export { ruledOf };
+export { ruledOf, selectorMatches };
 
 export type Proto = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -94,19 +98,6 @@ interface Selecting {
   requires: Requires;
 }
 
-/** Selectors as read, by the object written in the policy (a pair of workloads asks each many times). */
-const readSelectors = new WeakMap<object, LabelSelector | undefined>();
-
-/** Label selector semantics on a selector as written in a policy (see util/labels.ts). */
-export function selectorMatches(sel: unknown, labels: Record<string, string>): boolean {
-  let s: LabelSelector | undefined;
-  if (typeof sel === 'object' && sel !== null) {
-    if (readSelectors.has(sel)) s = readSelectors.get(sel);
-    else readSelectors.set(sel, (s = readLabelSelector(sel)));
-  } else s = readLabelSelector(sel);
-  return s !== undefined && labelSelectorMatches(s, labels);
-}
-
 export { inCidr };
 
 export class NetworkPolicySet {
@@ -118,19 +109,18 @@ export class NetworkPolicySet {
   private readonly byNamespace = new Map<string, Policy[]>();
   /** The policies selecting an endpoint, per direction, by the endpoint object (pairs reuse theirs). */
   private isolating = new WeakMap<Endpoint, { Ingress?: Selecting; Egress?: Selecting }>();
-  private readonly nsLabelsOf = new Map<string, Record<string, string>>();
-  /** Long peer lists split by namespace (`indexPeers`), by the list as written and the policy's namespace. */
-  private readonly peerIndexes = new WeakMap<unknown[], Map<string, PeerIndex>>();
+  /** How Kubernetes NetworkPolicy rules match (k8s-rules.ts). */
+  private readonly k8s: K8sRules;
 
   constructor(
     /** Namespace labels; `kubernetes.io/metadata.name` is added for every namespace. */
-    private readonly namespaceLabels: Map<string, Record<string, string>>,
+    namespaceLabels: Map<string, Record<string, string>>,
     /** DNS names seen per address (for toFQDNs). */
     private readonly dnsNames: Map<string, string[]> = new Map(),
     /** What else is known of the cluster (its Services, for toServices). */
     private readonly facts: ClusterFacts = {},
   ) {
-    this.ipBlocks = new IpBlocks(facts.plugin, facts.hosts);
+    this.k8s = new K8sRules(namespaceLabels, new IpBlocks(facts.plugin, facts.hosts));
   }
 
   add(kind: Policy['kind'], name: string, namespace: string, spec: Obj): void {
@@ -149,15 +139,6 @@ export class NetworkPolicySet {
     if (list) list.push(p);
     else this.byNamespace.set(namespace, [p]);
     this.isolating = new WeakMap();
-  }
-
-  private nsLabels(ns: string): Record<string, string> {
-    let labels = this.nsLabelsOf.get(ns);
-    if (!labels) {
-      labels = { ...(this.namespaceLabels.get(ns) ?? {}), [NAME_LABEL]: ns };
-      this.nsLabelsOf.set(ns, labels);
-    }
-    return labels;
   }
 
   /** The policies selecting a pod that isolate it in a direction, and those whose rules count there, in order added. */
@@ -227,6 +208,34 @@ export class NetworkPolicySet {
     return eg === NO ? NO : (Math.min(eg, this.side(c, 'Ingress', false).answer) as Tri);
   }
 
+  /**
+   * What a maybe of the connection (`answer`) comes from, asked again with each fact the model lacks resolved for it
+   * and against it (cilium-peers.ts `FactsWorld`). `restrictions`: the policies' own restrictions that keep it a maybe
+   * when every such fact goes for it, in words (`an L7 rule (http)`, `a fromRequires`); `facts`: whether such facts
+   * decide it too (it is not a maybe when they go against it). Undefined when nothing keeps it a maybe.
+   */
+  maybeOf(c: Connection): { facts: boolean; restrictions: string[] } | undefined {
+    const ctx = this.context;
+    try {
+      ctx.world = 'high';
+      const own: string[] = [];
+      let high: Tri = YES;
+      for (const dir of ['Egress', 'Ingress'] as const) {
+        ctx.restrictions = [];
+        const t = this.side(c, dir, false).answer;
+        if (t === MAYBE) pushAll(own, ctx.restrictions);
+        high = Math.min(high, t) as Tri;
+      }
+      ctx.restrictions = undefined;
+      if (high === NO) return undefined;
+      ctx.world = 'low';
+      return { facts: high === YES || this.answer(c) !== MAYBE, restrictions: restrictionWords(own) };
+    } finally {
+      ctx.world = undefined;
+      ctx.restrictions = undefined;
+    }
+  }
+
   private side(
     c: Connection,
     dir: 'Ingress' | 'Egress',
@@ -240,7 +249,7 @@ export class NetworkPolicySet {
     // The rule that decided a maybe, asked again for its reasons when they are to be said.
     const why = (p: Policy, r: Obj, deny: boolean) => {
       const out: string[] = [];
-      if (p.kind === 'NetworkPolicy') this.k8sRule(r, dir, p.namespace, other, c, out);
+      if (p.kind === 'NetworkPolicy') this.k8s.rule(r, dir, p.namespace, other, c, undefined, out);
       else ciliumRule(r, dir, p.namespace, other, c, this.context, deny, requires, out);
       return out.length ? ` (${out.join('; ')})` : '';
     };
@@ -270,7 +279,7 @@ export class NetworkPolicySet {
         if (!isObj(r)) continue;
         const t =
           p.kind === 'NetworkPolicy'
-            ? this.k8sRule(r, dir, p.namespace, other, c)
+            ? this.k8s.rule(r, dir, p.namespace, other, c, this.context.world)
             : ciliumRule(r, dir, p.namespace, other, c, this.context, false, requires);
         if (t > allowed) {
           allowed = t;
@@ -306,67 +315,6 @@ export class NetworkPolicySet {
     return (this.ruleContext ??= { dnsNames: this.dnsNames, facts: this.facts });
   }
   private ruleContext: RuleContext | undefined;
-
-  /** How ipBlock peers match, with what is known of the plugin and of which addresses are not pods. */
-  private readonly ipBlocks: IpBlocks;
-
-  /** Whether a NetworkPolicy rule allows the connection: the best its peers say (a maybe's reasons into `why`). */
-  private k8sRule(
-    r: Obj,
-    dir: 'Ingress' | 'Egress',
-    policyNs: string,
-    other: Endpoint,
-    c: Connection,
-    why?: string[],
-  ): Tri {
-    if (!k8sPorts(r['ports'], c)) return NO;
-    const peers = r[dir === 'Egress' ? 'to' : 'from'];
-    const list = arr(peers);
-    if (peers === undefined || list.length === 0) return YES;
-    let best: Tri = NO;
-    const visit = (ps: unknown[]) => {
-      for (const p of ps) {
-        if (best === YES) return;
-        if (!isObj(p)) continue;
-        const t = this.k8sPeer(p, policyNs, other, why);
-        if (t > best) best = t;
-      }
-    };
-    if (list.length < INDEX_PEERS_FROM) visit(list);
-    else {
-      // A rule listing one peer per workload (a metrics scraper's egress) is asked about every pair it takes part in:
-      // only the peers that could match in the other side's namespace are read, which say what the whole list says.
-      const index = this.peerIndex(list, policyNs);
-      visit(index.ip);
-      if (other.kind === 'pod') {
-        visit(index.byNamespace.get(other.namespace) ?? []);
-        visit(index.anyNamespace);
-      }
-    }
-    return best;
-  }
-
-  private peerIndex(list: unknown[], policyNs: string): PeerIndex {
-    let byPolicyNs = this.peerIndexes.get(list);
-    if (!byPolicyNs) this.peerIndexes.set(list, (byPolicyNs = new Map()));
-    let index = byPolicyNs.get(policyNs);
-    if (!index) byPolicyNs.set(policyNs, (index = indexPeers(list, policyNs)));
-    return index;
-  }
-
-  private k8sPeer(p: Obj, policyNs: string, ep: Endpoint, why?: string[]): Tri {
-    if (isObj(p['ipBlock'])) {
-      const m = this.ipBlocks.match(p['ipBlock'], ep);
-      if (m.why && why) why.push(m.why);
-      return m.t;
-    }
-    if (ep.kind !== 'pod') return NO;
-    if (p['namespaceSelector'] !== undefined) {
-      if (!selectorMatches(p['namespaceSelector'], this.nsLabels(ep.namespace))) return NO;
-    } else if (ep.namespace !== policyNs) return NO;
-    if (p['podSelector'] !== undefined) return selectorMatches(p['podSelector'], ep.labels) ? YES : NO;
-    return p['namespaceSelector'] !== undefined ? YES : NO;
-  }
 }
 
 /** The rule a decision names, for `side`'s answer. */
