@@ -1,10 +1,10 @@
 // `diff` of NetworkPolicies names a broad peer HEAD adds as a risk of its own: the pairs it lists are between the
 // endpoints it knows (here one pseudo-pod per podSelector), so a pull request opening a database to every namespace
 // or to 0.0.0.0/0 showed no new pair, or one pair of the risk of an address, and passed `--fail-on risky`.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cli, tmp } from './helpers/cli.js';
+import { cli } from './helpers/cli.js';
+import { docsSide, shopCnp } from './helpers/policySides.js';
 
 type Obj = Record<string, unknown>;
 interface Finding {
@@ -25,12 +25,7 @@ const netpol = (name: string, spec: Obj, namespace = 'shop'): Obj => ({
   metadata: { name, namespace },
   spec,
 });
-const cnp = (name: string, spec: Obj): Obj => ({
-  apiVersion: 'cilium.io/v2',
-  kind: 'CiliumNetworkPolicy',
-  metadata: { name, namespace: 'shop' },
-  spec,
-});
+const cnp = shopCnp;
 const ccnp = (name: string, spec: Obj): Obj => ({
   apiVersion: 'cilium.io/v2',
   kind: 'CiliumClusterwideNetworkPolicy',
@@ -38,13 +33,7 @@ const ccnp = (name: string, spec: Obj): Obj => ({
   spec,
 });
 
-/** A policy tree of the documents given, one file each. */
-function side(docs: Obj[]): string {
-  const dir = join(tmp(), 'policy');
-  mkdirSync(dir, { recursive: true });
-  for (const [i, d] of docs.entries()) writeFileSync(join(dir, `p${i}.json`), JSON.stringify(d, null, 2) + '\n');
-  return dir;
-}
+const side = docsSide;
 
 function diff(base: Obj[], head: Obj[], failOn = 'risky') {
   const r = cli(['diff', side(base), side(head), '--kind', 'netpol', '--format', 'json', '--fail-on', failOn]);

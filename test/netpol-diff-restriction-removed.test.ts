@@ -3,10 +3,11 @@
 // `diff` asked BASE whether it covers HEAD's grant, got "maybe" (a flow carries no request), and reported the grant
 // as undetermined, which no --fail-on fails on. A maybe of the policy's own restriction is now a difference of access
 // (as a removed IAM Condition is: iam-diff-condition-removed.test.ts); one of facts the model lacks stays undetermined.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tmp } from './helpers/cli.js';
+import { docsSide, shopCnp } from './helpers/policySides.js';
 import { clientDbInventory } from './helpers/clientDb.js';
 import { NetworkPolicySet, type Connection, type Endpoint } from '../src/verify/netpol/evaluate.js';
 
@@ -19,20 +20,9 @@ interface F {
 }
 type Out = Record<'newAccess' | 'removedAccess' | 'undetermined', F[]>;
 
-const cnp = (name: string, spec: Obj): Obj => ({
-  apiVersion: 'cilium.io/v2',
-  kind: 'CiliumNetworkPolicy',
-  metadata: { name, namespace: 'shop' },
-  spec,
-});
+const cnp = shopCnp;
 
-/** A policy tree of the documents given, one file each; the inventory (client 10.0.1.10, db 10.0.1.20) beside it. */
-function side(docs: Obj[]): string {
-  const dir = join(tmp(), 'policy');
-  mkdirSync(dir, { recursive: true });
-  for (const [i, d] of docs.entries()) writeFileSync(join(dir, `p${i}.json`), JSON.stringify(d, null, 2) + '\n');
-  return dir;
-}
+const side = docsSide;
 
 function diff(base: Obj[], head: Obj[], failOn = 'any') {
   const inv = join(tmp(), 'inventory.json');

@@ -19,3 +19,19 @@ export function rbacSide(objects: unknown[]): string {
   writeFileSync(join(dir, 'rbac/all.yaml'), objects.map((o) => dump(o)).join('---\n'));
   return dir;
 }
+
+/** A policy tree of these documents, one JSON file each (`p0.json`, `p1.json`, ...). */
+export function docsSide(docs: unknown[]): string {
+  const dir = join(tmp(), 'policy');
+  mkdirSync(dir, { recursive: true });
+  for (const [i, d] of docs.entries()) writeFileSync(join(dir, `p${i}.json`), JSON.stringify(d, null, 2) + '\n');
+  return dir;
+}
+
+/** A CiliumNetworkPolicy of namespace shop. */
+export const shopCnp = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'cilium.io/v2',
+  kind: 'CiliumNetworkPolicy',
+  metadata: { name, namespace: 'shop' },
+  spec,
+});
