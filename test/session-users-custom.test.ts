@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sessionTemplate, templateSession } from '../src/knowledge/kubernetes/sessionUsers.js';
+import { SessionUsers, sessionTemplate, templateSession } from '../src/knowledge/kubernetes/sessionUsers.js';
 import { cli, readTree, tmp } from './helpers/cli.js';
 
 // A custom access-entry username (`admin:{{SessionName}}`) shows nothing of the role in its shape; the request's
@@ -43,6 +43,35 @@ describe('sessionTemplate: the username with its session part as the template ma
     expect(templateSession('admin:{{SessionName}}', 'ops:dave')).toBeUndefined();
     expect(templateSession('a.{{SessionName}}', 'abdave')).toBeUndefined(); // literal parts are literal
     expect(templateSession('admin', 'admin')).toBeUndefined(); // no marker: no template
+  });
+});
+
+describe('SessionUsers: a role whose sessions show several templates', () => {
+  const user = (username: string, template: string) => ({
+    subject: { kind: 'User' },
+    username,
+    groups: ['ops', 'system:authenticated'],
+    roleSessions: [{ role: ROLE, template }],
+  });
+  const a = user('admin:alice', 'admin:{{SessionName}}');
+  const b = user('ops-bob', 'ops-{{SessionName}}');
+
+  it('names every template, sorted, whatever order the principals come in', () => {
+    for (const order of [
+      [a, b],
+      [b, a],
+    ]) {
+      const s = new SessionUsers();
+      for (const p of order) s.add(p);
+      expect(s.list()).toEqual([
+        {
+          role: ROLE,
+          template: 'admin:{{SessionName}}, ops-{{SessionName}}',
+          sessions: ['alice', 'bob'],
+          groups: ['ops'],
+        },
+      ]);
+    }
   });
 });
 

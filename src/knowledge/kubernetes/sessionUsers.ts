@@ -108,6 +108,7 @@ export function templateSession(template: string, username: string): string | un
 /** The sessions of one IAM role seen as Kubernetes Users, and the groups every one of them carried. */
 export interface RoleSessions {
   role: string;
+  /** The usernames' template, or the templates (sorted, joined with `, `) when its sessions showed several. */
   template: string;
   /** Sorted. */
   sessions: string[];
@@ -117,7 +118,7 @@ export interface RoleSessions {
 
 /** Collects the per-session Users of a profile, principal by principal, by IAM role. */
 export class SessionUsers {
-  private readonly byRole = new Map<string, { template: string; sessions: Set<string>; groups?: Set<string> }>();
+  private readonly byRole = new Map<string, { templates: Set<string>; sessions: Set<string>; groups?: Set<string> }>();
 
   /** A principal: a session by its username's shape, else by the sessions its records' `user.extra` showed. */
   add(p: {
@@ -133,7 +134,8 @@ export class SessionUsers {
       : (p.roleSessions ?? []).map((r) => ({ ...r, session: templateSession(r.template, p.username) ?? p.username }));
     for (const s of found) {
       let r = this.byRole.get(s.role);
-      if (!r) this.byRole.set(s.role, (r = { template: s.template, sessions: new Set() }));
+      if (!r) this.byRole.set(s.role, (r = { templates: new Set(), sessions: new Set() }));
+      r.templates.add(s.template);
       r.sessions.add(s.session);
       const own = new Set(p.groups.filter((g) => !g.startsWith('system:')));
       r.groups = r.groups ? new Set([...r.groups].filter((g) => own.has(g))) : own;
@@ -144,7 +146,7 @@ export class SessionUsers {
     return [...this.byRole]
       .map(([role, r]) => ({
         role,
-        template: r.template,
+        template: [...r.templates].sort(cmp).join(', '),
         sessions: [...r.sessions].sort(cmp),
         groups: [...(r.groups ?? [])].sort(cmp),
       }))
