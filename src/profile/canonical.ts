@@ -144,6 +144,18 @@ export function canonicalPrincipal(p: Principal): Principal {
   return out;
 }
 
+/**
+ * The principal with its own fields canonical and its accesses as they are: what the line writer needs, since it
+ * writes each access and its evidence as tuples in a fixed order whatever the order of the objects' keys (a copy of
+ * every access, made per access in the profile's hot writer, would be garbage at once).
+ */
+export function canonicalForLines(p: Principal): Principal {
+  const out = canonicalPrincipal({ ...p, k8s: [], aws: undefined });
+  out.k8s = p.k8s;
+  if (p.aws?.length) out.aws = p.aws;
+  return out;
+}
+
 function canonicalAwsEdge(e: AwsEdge): AwsEdge {
   const out: AwsEdge = {
     eventSource: e.eventSource,

@@ -9,7 +9,7 @@ import {
   type Principal,
   type Profile,
 } from '../model/profile.js';
-import { canonicalEvidence } from '../model/evidence.js';
+import { canonicalEvidence, STAGES } from '../model/evidence.js';
 
 /**
  * One line of a v1alpha2 profile to and from its JSON (docs/formats.md, ADR 0010). Lines are compact: an access is a
@@ -69,6 +69,28 @@ function packEvidence(ev: Evidence): CompactEvidence {
     : [c.count, c.firstSeen, c.lastSeen, samples, c.stages];
 }
 
+/**
+ * `JSON.stringify(packEvidence(ev))`, written out: the profile's hot writer makes one per access (a tuple of
+ * strings and numbers needs no object of its own to be stringified).
+ */
+function evidenceJson(ev: Evidence): string {
+  let out = `[${ev.count},${JSON.stringify(ev.firstSeen)},${JSON.stringify(ev.lastSeen)},[`;
+  for (let i = 0; i < ev.samples.length; i++) {
+    const s = ev.samples[i]!;
+    out += `${i ? ',' : ''}${JSON.stringify(s.id)},${JSON.stringify(s.time)}`;
+  }
+  out += ']';
+  // packEvidence's test on the canonical stages (those with a count), made without them.
+  let kinds = 0;
+  for (const st of STAGES) if (ev.stages[st]) kinds++;
+  if (kinds !== 1 || !ev.stages.ResponseComplete || ev.stages.ResponseComplete !== ev.count) {
+    const stages: Partial<Record<Stage, number>> = {};
+    for (const st of STAGES) if (ev.stages[st]) stages[st] = ev.stages[st];
+    out += `,${JSON.stringify(stages)}`;
+  }
+  return out + ']';
+}
+
 /** The evidence a tuple stands for; undefined when its samples are not `[id, time]` pairs. */
 export function unpackEvidence(t: CompactEvidence): Evidence | undefined {
   const [count, firstSeen, lastSeen, flat] = t;
@@ -110,20 +132,29 @@ export function principalLine(p: Principal): string {
 }
 
 export function k8sLine(e: K8sEdge): string {
-  const o: Record<string, unknown> = { k8s: packAccess(e) };
-  if (e.allowed) o['allowed'] = packEvidence(e.allowed);
-  if (e.denied) o['denied'] = packEvidence(e.denied);
-  if (e.undecided) o['undecided'] = packEvidence(e.undecided);
+  // JSON.stringify of the line's object, written out: the fields in the same order, so the same bytes.
+  let out = `{"k8s":${accessJson(e)}`;
+  if (e.allowed) out += `,"allowed":${evidenceJson(e.allowed)}`;
+  if (e.denied) out += `,"denied":${evidenceJson(e.denied)}`;
+  if (e.undecided) out += `,"undecided":${evidenceJson(e.undecided)}`;
   if (e.implied)
-    o['implied'] = e.implied.map((i) => {
-      const x: Record<string, unknown> = { request: packAccess(i.request) };
-      if (i.as !== undefined) x['as'] = i.as;
-      if (i.role !== undefined) x['role'] = i.role;
-      return x;
-    });
-  if (e.roleRefUnknown) o['roleRefUnknown'] = true;
-  if (e.gcOnly) o['gcOnly'] = true;
-  return JSON.stringify(o);
+    out += `,"implied":${JSON.stringify(
+      e.implied.map((i) => {
+        const x: Record<string, unknown> = { request: packAccess(i.request) };
+        if (i.as !== undefined) x['as'] = i.as;
+        if (i.role !== undefined) x['role'] = i.role;
+        return x;
+      }),
+    )}`;
+  if (e.roleRefUnknown) out += ',"roleRefUnknown":true';
+  if (e.gcOnly) out += ',"gcOnly":true';
+  return out + '}';
+}
+
+/** `JSON.stringify(packAccess(a))`, written out. */
+function accessJson(a: K8sAccess): string {
+  const q = JSON.stringify;
+  return `[${q(a.verb)},${q(a.apiGroup)},${q(a.resource)},${q(a.subresource)},${q(a.namespace)},${q(a.name)},${q(a.nonResourceURL)}]`;
 }
 
 export function awsLine(e: AwsEdge): string {

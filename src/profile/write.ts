@@ -2,7 +2,7 @@ import { Readable, type Writable } from 'node:stream';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { Principal, Profile } from '../model/profile.js';
-import { canonicalHead, canonicalPrincipal, canonicalTail } from './canonical.js';
+import { canonicalForLines, canonicalHead, canonicalTail } from './canonical.js';
 import {
   endLine,
   headerLine,
@@ -36,7 +36,7 @@ export async function* profileLines(parts: ProfileParts): AsyncGenerator<string>
     accesses += p.k8s.length + (p.aws?.length ?? 0);
     // A principal's lines go out joined into pieces of about 1 MB: one write per piece, never one string of a huge
     // principal.
-    for (const piece of chunks(principalLines(canonicalPrincipal(p)))) yield piece;
+    for (const piece of chunks(principalLines(canonicalForLines(p)))) yield piece;
   }
   const tail = canonicalTail(parts.tail());
   for (const line of tailLines(tail)) yield line + '\n';
@@ -67,7 +67,7 @@ export function* profileLinesSync(p: Profile): Generator<string> {
   let accesses = 0;
   for (const pr of p.principals) {
     accesses += pr.k8s.length + (pr.aws?.length ?? 0);
-    for (const line of principalLines(canonicalPrincipal(pr))) yield line + '\n';
+    for (const line of principalLines(canonicalForLines(pr))) yield line + '\n';
   }
   const tail = canonicalTail(p);
   for (const line of tailLines(tail)) yield line + '\n';
