@@ -12,11 +12,13 @@ import {
   iamIndexPath,
   iamPolicyDir,
   iamPolicyPaths,
+  partitionStem,
   policyStem,
   type IamIndex,
 } from '../../model/layout.js';
 import { caseDistinct } from '../../util/paths.js';
 import { pushAll } from '../../util/array.js';
+import { tupleKey } from '../../util/key.js';
 
 /** Widening options of `generate iam`; all off by default. */
 export interface IamOptions {
@@ -154,7 +156,7 @@ export class IamGenerator {
     if (!art) return part;
     // File stems per directory: from the name alone, told apart where a case-insensitive file system would merge them.
     this.stems ??= stemsByDir(this.withPolicy);
-    const stem = this.stems.get(iamPolicyDir(id.account, id.kind))?.get(policyStem(id.name));
+    const stem = this.stems.get(iamPolicyDir(id.account, id.kind))?.get(tupleKey(id.partition, policyStem(id.name)));
     if (stem === undefined) throw new Error(`IAM: ${p.username} was not in the first pass over the profile`);
     const docs = splitPolicy(art.statements);
     const paths = iamPolicyPaths(id.account, id.kind, stem, docs.length);
@@ -219,15 +221,36 @@ async function grantsAny(p: Principal): Promise<boolean> {
   return false;
 }
 
+/**
+ * Each identity's file stem, by directory and (partition, name stem): the name's, told apart where a case-insensitive
+ * file system would merge two; a twin of another partition (same account id, kind and name: partitions have separate
+ * IAMs) outside `aws` gets its partition as a suffix (`partitionStem`).
+ */
 function stemsByDir(ids: IamIdentity[]): Map<string, Map<string, string>> {
-  const byDir = new Map<string, string[]>();
+  const byDir = new Map<string, { partition: string; stem: string }[]>();
   for (const id of ids) {
     const dir = iamPolicyDir(id.account, id.kind);
     const list = byDir.get(dir);
-    if (list) list.push(policyStem(id.name));
-    else byDir.set(dir, [policyStem(id.name)]);
+    const entry = { partition: id.partition, stem: policyStem(id.name) };
+    if (list) list.push(entry);
+    else byDir.set(dir, [entry]);
   }
-  return new Map([...byDir].map(([dir, stems]) => [dir, caseDistinct(stems)]));
+  const out = new Map<string, Map<string, string>>();
+  for (const [dir, entries] of byDir) {
+    const cased = caseDistinct(entries.map((e) => e.stem));
+    const partitions = new Map<string, Set<string>>();
+    for (const e of entries) partitions.set(e.stem, (partitions.get(e.stem) ?? new Set()).add(e.partition));
+    const stems = new Map<string, string>();
+    for (const e of entries) {
+      const stem = cased.get(e.stem)!;
+      stems.set(
+        tupleKey(e.partition, e.stem),
+        partitions.get(e.stem)!.size > 1 ? partitionStem(stem, e.partition) : stem,
+      );
+    }
+    out.set(dir, stems);
+  }
+  return out;
 }
 
 /** Least-privilege identity policies for every AWS principal of a whole profile: `IamGenerator`'s two passes. */

@@ -1,0 +1,124 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, readTree, tmp } from './helpers/cli.js';
+
+/**
+ * Real principals have paths, twins and sessions (the `userIdentity` shapes of AWS's "CloudTrail userIdentity
+ * element"). Twins must stay apart end to end (profile → generate → verify): each partition has its own IAM ("each AWS
+ * account is scoped to one partition", AWS Fault Isolation Boundaries: Partitions), so a role of one name and account
+ * id in `aws` and in `aws-cn` is two roles.
+ */
+const A = '111122223333';
+
+type Rec = Record<string, unknown>;
+
+function session(partition: string, account: string, role: string, path: string, name: string): Rec {
+  return {
+    type: 'AssumedRole',
+    principalId: `AROAEXAMPLE:${name}`,
+    arn: `arn:${partition}:sts::${account}:assumed-role/${role}/${name}`,
+    accountId: account,
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLE',
+        arn: `arn:${partition}:iam::${account}:role${path}${role}`,
+        accountId: account,
+        userName: role,
+      },
+      attributes: { creationDate: '2026-11-05T08:00:00Z', mfaAuthenticated: 'false' },
+    },
+  };
+}
+
+function sendMessage(userIdentity: Rec, id: string, region: string, queueUrl: string, time = '2026-11-05T10:00:00Z') {
+  return {
+    eventVersion: '1.09',
+    userIdentity,
+    eventTime: time,
+    eventSource: 'sqs.amazonaws.com',
+    eventName: 'SendMessage',
+    awsRegion: region,
+    eventID: id,
+    recipientAccountId: userIdentity['accountId'],
+    requestParameters: { queueUrl, messageBody: 'x' },
+  };
+}
+
+function write(records: Rec[]): string {
+  const dir = tmp();
+  writeFileSync(join(dir, 'ct.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return dir;
+}
+
+const verify = (policies: string, logs: string) => {
+  const v = cli(['verify', '--policies', policies, '--cloudtrail', logs, '--format', 'json']);
+  return { code: v.code, report: JSON.parse(v.stdout || '{}'), stderr: v.stderr };
+};
+
+describe('twins in two partitions: the same account id and role name in aws and aws-cn', () => {
+  const logs = write([
+    sendMessage(
+      session('aws', A, 'app', '/', 's1'),
+      'g1',
+      'eu-west-1',
+      `https://sqs.eu-west-1.amazonaws.com/${A}/global-q`,
+    ),
+    sendMessage(
+      session('aws-cn', A, 'app', '/', 's1'),
+      'c1',
+      'cn-north-1',
+      `https://sqs.cn-north-1.amazonaws.com.cn/${A}/china-q`,
+    ),
+  ]);
+  const out = join(tmp(), 'out');
+  const gen = cli(['generate', 'iam', '--cloudtrail', logs, '-o', out]);
+
+  it('get a policy file each, each with its own partition, and an index naming whose each is', () => {
+    expect(gen.code, gen.stderr).toBe(0);
+    const files = readTree(join(out, 'iam', A));
+    expect(Object.keys(files).sort()).toEqual(['index.json', 'role/app.json', 'role/app~aws-cn.json']);
+    expect(files['role/app.json']).toContain(`arn:aws:sqs:eu-west-1:${A}:global-q`);
+    expect(files['role/app.json']).not.toContain('china-q');
+    expect(files['role/app~aws-cn.json']).toContain(`arn:aws-cn:sqs:cn-north-1:${A}:china-q`);
+    expect(files['role/app~aws-cn.json']).not.toContain('global-q');
+    const index = JSON.parse(files['index.json']!);
+    expect(index.principals.map((p: { arn: string; policies: string[] }) => [p.arn, p.policies])).toEqual([
+      [`arn:aws-cn:iam::${A}:role/app`, ['role/app~aws-cn.json']],
+      [`arn:aws:iam::${A}:role/app`, ['role/app.json']],
+    ]);
+  });
+
+  it('verify judges each twin by its own file: both allowed; without one file only that twin is denied', () => {
+    const v = verify(out, logs);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.report.byKind.iam).toEqual({ observed: 2, allowed: 2 });
+    for (const [file, denied] of [
+      ['role/app~aws-cn.json', `arn:aws-cn:iam::${A}:role/app`],
+      ['role/app.json', `arn:aws:iam::${A}:role/app`],
+    ] as const) {
+      const copy = join(tmp(), 'p');
+      cpSync(out, copy, { recursive: true });
+      rmSync(join(copy, 'iam', A, file));
+      const r = verify(copy, logs);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.report.notAllowed.map((f: { subject: string }) => f.subject)).toEqual([denied]);
+    }
+  });
+
+  it('by place, without the index: the partition suffix is read back', () => {
+    const copy = join(tmp(), 'p');
+    cpSync(out, copy, { recursive: true });
+    rmSync(join(copy, 'iam', A, 'index.json'));
+    const v = verify(copy, logs);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.report.byKind.iam).toEqual({ observed: 2, allowed: 2 });
+    // Swapped contents: each twin is judged by the file of its own partition, so both are denied.
+    const [g, c] = [join(copy, 'iam', A, 'role/app.json'), join(copy, 'iam', A, 'role/app~aws-cn.json')];
+    const [gt, ct] = [readFileSync(g, 'utf8'), readFileSync(c, 'utf8')];
+    writeFileSync(g, ct);
+    writeFileSync(c, gt);
+    expect(verify(copy, logs).report.notAllowed).toHaveLength(2);
+  });
+});
