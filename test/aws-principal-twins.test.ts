@@ -122,3 +122,58 @@ describe('twins in two partitions: the same account id and role name in aws and 
     expect(verify(copy, logs).report.notAllowed).toHaveLength(2);
   });
 });
+
+describe('IAM Identity Center roles: a policy goes in the permission set, not on the role', () => {
+  // The role a permission set makes in each account it is provisioned to (AWS, IAM Identity Center: "Referencing
+  // permission sets in resource policies"): AWSReservedSSO_<set>_<suffix> at /aws-reserved/sso.amazonaws.com/<region>/.
+  // IAM refuses changes to it ("Cannot perform the operation on the protected role ... only modifiable by AWS").
+  const B = '444455556666';
+  const sso = (account: string, suffix: string) => `AWSReservedSSO_Data_Eng_${suffix}`;
+  const logs = write([
+    sendMessage(
+      session('aws', A, sso(A, '0123456789abcdef'), '/aws-reserved/sso.amazonaws.com/eu-west-1/', 'alice@example.com'),
+      's1',
+      'eu-west-1',
+      `https://sqs.eu-west-1.amazonaws.com/${A}/q-a`,
+    ),
+    sendMessage(
+      session('aws', A, sso(A, '0123456789abcdef'), '/aws-reserved/sso.amazonaws.com/eu-west-1/', 'bob@example.com'),
+      's2',
+      'eu-west-1',
+      `https://sqs.eu-west-1.amazonaws.com/${A}/q-a`,
+    ),
+    sendMessage(
+      session('aws', B, sso(B, 'fedcba9876543210'), '/aws-reserved/sso.amazonaws.com/', 'alice@example.com'),
+      's3',
+      'eu-west-1',
+      `https://sqs.eu-west-1.amazonaws.com/${B}/q-b`,
+    ),
+  ]);
+
+  it('one principal per role whatever the session (each user a session name); the summary says where each file goes', () => {
+    const out = join(tmp(), 'out');
+    const g = cli(['generate', 'iam', '--cloudtrail', logs, '-o', out]);
+    expect(g.code, g.stderr).toBe(0);
+    const tree = readTree(join(out, 'iam'));
+    expect(Object.keys(tree).sort()).toEqual([
+      `${A}/index.json`,
+      `${A}/role/AWSReservedSSO_Data_Eng_0123456789abcdef.json`,
+      `${B}/index.json`,
+      `${B}/role/AWSReservedSSO_Data_Eng_fedcba9876543210.json`,
+    ]);
+    expect(g.stderr).toMatch(
+      /IAM Identity Center roles: IAM refuses changes to them; put each policy in its permission set \(inline, or a customer managed policy\) instead:/,
+    );
+    expect(g.stderr).toMatch(
+      new RegExp(
+        `permission set Data_Eng: ${out}/iam/${A}/role/AWSReservedSSO_Data_Eng_0123456789abcdef\\.json, ` +
+          `${out}/iam/${B}/role/AWSReservedSSO_Data_Eng_fedcba9876543210\\.json`,
+      ),
+    );
+    const ev = JSON.parse(
+      readFileSync(join(out, 'evidence', 'iam', A, 'role', 'AWSReservedSSO_Data_Eng_0123456789abcdef.json'), 'utf8'),
+    );
+    expect(ev.permissionSet).toBe('Data_Eng');
+    expect(ev.permissions.map((x: { count: number }) => x.count)).toEqual([2]);
+  });
+});

@@ -1,7 +1,13 @@
 import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
-import { awsIdentityKey, iamIdentity, iamKindOf, type IamIdentity } from '../../model/subject.js';
+import {
+  awsIdentityKey,
+  iamIdentity,
+  iamKindOf,
+  identityCenterPermissionSet,
+  type IamIdentity,
+} from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { principalPolicy } from './principal.js';
 import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument } from './policy.js';
@@ -86,6 +92,8 @@ export interface IamResult {
   noIdentity: number;
   /** Principals needing more managed policies than AWS attaches to one role or user, with a fix where one exists. */
   oversized: AttachWarning[];
+  /** IAM Identity Center roles given a policy: it belongs in their permission set (IAM refuses changes to the role). */
+  permissionSets: { principal: string; permissionSet: string; paths: string[] }[];
 }
 
 export interface Grant {
@@ -105,10 +113,13 @@ const emptyResult = (profile: Profile): IamResult => ({
   leftOut: profile.leftOut ?? [],
   noIdentity: profile.skipped['no-identity'] ?? 0,
   oversized: [],
+  permissionSets: [],
 });
 
 /** What one principal adds to the IAM policies: its artefact (if it is given any permission) and what is listed. */
-export type IamPart = Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized'> & { artefact?: IamArtefact };
+export type IamPart = Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized' | 'permissionSets'> & {
+  artefact?: IamArtefact;
+};
 
 /**
  * Least-privilege identity policies for the AWS principals of a profile, principal by principal, in two passes
@@ -149,7 +160,7 @@ export class IamGenerator {
 
   /** Second pass: one principal's policy files, evidence and what is listed about it. */
   async principal(p: Principal): Promise<IamPart> {
-    const part: IamPart = { widenings: [], unmapped: [], denied: [], oversized: [] };
+    const part: IamPart = { widenings: [], unmapped: [], denied: [], oversized: [], permissionSets: [] };
     const id = IamGenerator.identity(p);
     if (!id) return part;
     const art = await principalPolicy(p, this.opts, part, this.assumedBy.get(awsIdentityKey(p.username)) ?? []);
@@ -173,6 +184,11 @@ export class IamGenerator {
       part.oversized.push(w);
       const { principal: _, ...rest } = w;
       art.evidence['attachment'] = rest;
+    }
+    const permissionSet = identityCenterPermissionSet(p.username);
+    if (permissionSet !== undefined) {
+      art.evidence['permissionSet'] = permissionSet;
+      part.permissionSets.push({ principal: p.username, permissionSet, paths });
     }
     part.artefact = {
       principal: p.username,
@@ -265,6 +281,7 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
     pushAll(result.unmapped, part.unmapped);
     pushAll(result.denied, part.denied);
     pushAll(result.oversized, part.oversized);
+    pushAll(result.permissionSets, part.permissionSets);
   }
   return { ...result, ...g.finish() };
 }
