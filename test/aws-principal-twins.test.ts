@@ -2,6 +2,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, readTree, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
 
 /**
  * Real principals have paths, twins and sessions (the `userIdentity` shapes of AWS's "CloudTrail userIdentity
@@ -175,5 +176,25 @@ describe('IAM Identity Center roles: a policy goes in the permission set, not on
     );
     expect(ev.permissionSet).toBe('Data_Eng');
     expect(ev.permissions.map((x: { count: number }) => x.count)).toEqual([2]);
+  });
+});
+
+describe("a partition's root user whose record carries no ARN", () => {
+  it('is named in the partition of the call, not always aws', async () => {
+    const r = (region: string, id: string) => ({
+      eventVersion: '1.09',
+      userIdentity: { type: 'Root', principalId: A, accountId: A },
+      eventTime: '2026-11-05T10:00:00Z',
+      eventSource: 's3.amazonaws.com',
+      eventName: 'ListBuckets',
+      awsRegion: region,
+      eventID: id,
+      recipientAccountId: A,
+    });
+    const p = join(tmp(), 'p.json');
+    const g = cli(['profile', '--cloudtrail', write([r('cn-north-1', 'r1'), r('us-gov-west-1', 'r2')]), '-o', p, '-q']);
+    expect(g.code, g.stderr).toBe(0);
+    const tail = await readProfileFile(p);
+    expect(tail.leftOut!.map((l) => l.arn)).toEqual([`arn:aws-cn:iam::${A}:root`, `arn:aws-us-gov:iam::${A}:root`]);
   });
 });
