@@ -198,3 +198,28 @@ describe("a partition's root user whose record carries no ARN", () => {
     expect(tail.leftOut!.map((l) => l.arn)).toEqual([`arn:aws-cn:iam::${A}:root`, `arn:aws-us-gov:iam::${A}:root`]);
   });
 });
+
+describe('sessions stay one principal across a backtest split', () => {
+  it('a new session name each run, IRSA and Pod Identity sessions, a held-out record without its issuer: no breakage', () => {
+    const q = `https://sqs.eu-west-1.amazonaws.com/${A}/jobs`;
+    const irsa = session('aws', A, 'worker', '/apps/', 'botocore-session-1762336800');
+    (irsa['sessionContext'] as Rec)['webIdFederationData'] = {
+      federatedProvider: `arn:aws:iam::${A}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE`,
+      attributes: {},
+    };
+    const pod = session('aws', A, 'worker', '/apps/', 'eks-shop-worker-7d9f-0f1e2d3c');
+    const pathless = { ...session('aws', A, 'worker', '/apps/', 'run-3') };
+    delete pathless['sessionContext'];
+    const logs = write([
+      sendMessage(session('aws', A, 'worker', '/apps/', 'run-1'), 't1', 'eu-west-1', q, '2026-11-05T10:00:00Z'),
+      sendMessage(irsa, 'h1', 'eu-west-1', q, '2026-11-09T10:00:00Z'),
+      sendMessage(pod, 'h2', 'eu-west-1', q, '2026-11-09T11:00:00Z'),
+      sendMessage(pathless, 'h3', 'eu-west-1', q, '2026-11-09T12:00:00Z'),
+    ]);
+    const b = cli(['backtest', '--cloudtrail', logs, '--split', '2026-11-08T00:00:00Z', '--format', 'json']);
+    expect(b.code, b.stderr).toBe(0);
+    const r = JSON.parse(b.stdout);
+    expect(Object.keys(r.byPrincipal)).toEqual([`arn:aws:iam::${A}:role/apps/worker`]);
+    expect(r.byPrincipal[`arn:aws:iam::${A}:role/apps/worker`]).toMatchObject({ observed: 1, allowed: 1 });
+  });
+});
