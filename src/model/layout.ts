@@ -36,6 +36,20 @@ export function policyStem(name: string): string {
   return notDevice(bounded(escapeName(name, /[A-Za-z0-9+=,@_-]/)));
 }
 
+/**
+ * The stem of a policy of a role or user in a partition other than `aws` whose account id and name a principal of
+ * another partition shares (twins: partitions have separate IAMs): `app~aws-cn`. `~` followed by no two hex digits
+ * comes from no escaped name, so it reads back (`iamPlace`).
+ */
+export function partitionStem(stem: string, partition: string): string {
+  return partition === 'aws' ? stem : `${stem}~${partition}`;
+}
+
+/** A policy key qualified by its partition, for twins (`iamKey` alone names one in `aws`, or the only one). */
+export function partitionKey(partition: string, key: string): string {
+  return `${partition}:${key}`;
+}
+
 /** The directory of an account's policies of one kind, relative to the output directory. */
 export const iamPolicyDir = (account: string, kind: IamKind): string => `iam/${account}/${kind}`;
 
@@ -104,15 +118,20 @@ const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /**
  * The principal a policy file no index lists is for, by its place: `.../<account>/role/<name>.json` or
- * `.../<account>/user/<name>.json` (`<name>.2.json`... are parts of one policy; `~XX` escapes read back).
+ * `.../<account>/user/<name>.json` (`<name>.2.json`... are parts of one policy; `~XX` escapes read back; a twin's
+ * `~<partition>` suffix names its partition).
  * Undefined when the file lies anywhere else.
  */
-export function iamPlace(file: string): { account: string; kind: IamKind; name: string } | undefined {
+export function iamPlace(
+  file: string,
+): { account: string; kind: IamKind; name: string; partition: string } | undefined {
   const m = /(?:^|[\\/])(\d{12})[\\/](role|user)[\\/]([^\\/]+?)(?:\.\d+)?\.json$/i.exec(file);
   if (!m) return undefined;
-  const name = unescapeStem(m[3]!);
+  // A twin's partition suffix (`partitionStem`); a stem without one is the `aws` partition's, or the only one's.
+  const twin = /~(aws(?:-[a-z]+)+)$/.exec(m[3]!);
+  const name = unescapeStem(twin ? m[3]!.slice(0, twin.index) : m[3]!);
   if (name === undefined || !IAM_NAME.test(name)) return undefined;
-  return { account: m[1]!, kind: m[2]!.toLowerCase() as IamKind, name };
+  return { account: m[1]!, kind: m[2]!.toLowerCase() as IamKind, name, partition: twin ? twin[1]! : 'aws' };
 }
 
 /** `a~2Eb` → `a.b`; a case-distinguishing `~h<hash>` suffix (util/paths.ts) is dropped. */

@@ -168,3 +168,16 @@ export function isServiceLinkedRole(arn: string): boolean {
     !!id && id.kind === 'role' && (id.path.startsWith('/aws-service-role/') || id.name.startsWith('AWSServiceRoleFor'))
   );
 }
+
+/**
+ * The permission set an IAM Identity Center role stands for, or undefined: Identity Center makes one role per
+ * permission set and account, `AWSReservedSSO_<set>_<suffix>` at `/aws-reserved/sso.amazonaws.com/` (then the region,
+ * for newer ones). IAM refuses changes to it; its policies are the permission set's. A session ARN carries no path,
+ * so the name alone decides when the path is not known (`/`).
+ */
+export function identityCenterPermissionSet(arn: string): string | undefined {
+  const id = iamIdentity(arn);
+  if (!id || id.kind !== 'role') return undefined;
+  if (id.path !== '/' && !id.path.startsWith('/aws-reserved/sso.amazonaws.com/')) return undefined;
+  return /^AWSReservedSSO_(.+)_[0-9a-f]+$/.exec(id.name)?.[1];
+}

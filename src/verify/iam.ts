@@ -1,6 +1,6 @@
 import { dirname, join, normalize } from 'node:path';
 import { callNeeds, concreteProbe, type Need } from '../knowledge/aws/permissions.js';
-import { iamIndexProblem, iamKey, iamKeyOfArn, iamPlace, isIamIndex } from '../model/layout.js';
+import { iamIndexProblem, iamKey, iamKeyOfArn, iamPlace, isIamIndex, partitionKey } from '../model/layout.js';
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
@@ -19,6 +19,13 @@ export interface IamPolicySet {
   arns: Map<string, string>;
   /** The files each index lists for a principal, by key, as the index's directory resolves them. */
   listed: Map<string, string[]>;
+  /**
+   * Keys that name principals of more than one partition (twins: the same account id, kind and name in `aws` and
+   * `aws-cn`, say; partitions have separate IAMs). Their policies are found by `partitionKey` in `byIdentity`, so each
+   * twin is judged by its own files only; `byPrincipal` holds both.
+   */
+  twins: Set<string>;
+  byIdentity: Map<string, NamedPolicy[]>;
   count: number;
 }
 
@@ -34,6 +41,11 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
   const arns = new Map<string, string>();
   const listed = new Map<string, string[]>();
   const owner = new Map<string, string>();
+  // The partition of each file an index lists, and the partitions seen per key (of index entries and places).
+  const partitionOf = new Map<string, string>();
+  const partitions = new Map<string, Set<string>>();
+  const seen = (key: string, partition: string) =>
+    partitions.set(key, (partitions.get(key) ?? new Set()).add(partition));
   const issues: InputIssue[] = [];
   const issue = (code: string, file: string, message: string) =>
     issues.push({ kind: 'issue', code, file, line: 1, message });
@@ -46,18 +58,24 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     }
     for (const e of d.object.principals) {
       const key = iamKeyOfArn(e.arn)!;
+      const partition = iamIdentity(e.arn)!.partition;
+      seen(key, partition);
       const files = e.policies.map((f) => normalize(join(dirname(d.file), f)));
       for (const f of files) {
         const prev = owner.get(f);
-        if (prev !== undefined && prev !== key)
+        if (prev !== undefined && (prev !== key || partitionOf.get(f) !== partition))
           issue('iam.invalid-index', d.file, `${f} is listed for two principals (${prev} and ${key})`);
-        else owner.set(f, key);
+        else {
+          owner.set(f, key);
+          partitionOf.set(f, partition);
+        }
       }
       arns.set(key, e.arn);
       listed.set(key, [...(listed.get(key) ?? []), ...files]);
     }
   }
   let count = 0;
+  const byIdentity = new Map<string, NamedPolicy[]>();
   for (const d of docs) {
     const o = d.object;
     if (typeof o !== 'object' || o === null || Array.isArray(o) || !('Statement' in o)) continue;
@@ -67,7 +85,8 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
       continue;
     }
     const place = iamPlace(d.file);
-    const key = owner.get(normalize(d.file)) ?? (place && iamKey(place.account, place.kind, place.name));
+    const listedKey = owner.get(normalize(d.file));
+    const key = listedKey ?? (place && iamKey(place.account, place.kind, place.name));
     if (!key) {
       issue(
         'iam.unattached-policy',
@@ -79,9 +98,24 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     const list = byPrincipal.get(key) ?? [];
     list.push({ name: d.file, document: o });
     byPrincipal.set(key, list);
+    const partition = listedKey !== undefined ? partitionOf.get(normalize(d.file))! : place!.partition;
+    if (listedKey === undefined) seen(key, partition);
+    const own = partitionKey(partition, key);
+    byIdentity.set(own, [...(byIdentity.get(own) ?? []), { name: d.file, document: o }]);
     count++;
   }
-  return { set: { byPrincipal, arns, listed, count }, issues };
+  const twins = new Set([...partitions].filter(([, ps]) => ps.size > 1).map(([k]) => k));
+  return { set: { byPrincipal, arns, listed, twins, byIdentity, count }, issues };
+}
+
+/**
+ * The policies a principal is judged by, and the key naming it: its `iamPolicyKey`'s, or for a twin of another
+ * partition its partition's own (`IamPolicySet.twins`).
+ */
+export function policiesOf(set: IamPolicySet, key: string, arn: string): { key: string; policies: NamedPolicy[] } {
+  if (!set.twins.has(key)) return { key, policies: set.byPrincipal.get(key) ?? [] };
+  const own = partitionKey(iamIdentity(arn)?.partition ?? 'aws', key);
+  return { key: own, policies: set.byIdentity.get(own) ?? [] };
 }
 
 /** The key an AWS principal's policies are found under, or undefined for one no identity policy attaches to. */
@@ -113,9 +147,9 @@ export function iamReplay(
   let allowed = 0;
   return {
     async principal(p) {
-      const key = iamPolicyKey(p.subject.kind, p.username);
-      if (!key || !p.aws?.length) return;
-      const policies = set.byPrincipal.get(key) ?? [];
+      const policyKey = iamPolicyKey(p.subject.kind, p.username);
+      if (!policyKey || !p.aws?.length) return;
+      const { key, policies } = policiesOf(set, policyKey, p.username);
       const needs = new Map<
         string,
         {
@@ -235,6 +269,8 @@ function targets(need: Need): { resource: string; probes: string[]; unnamed?: st
 }
 
 function noPolicy(set: IamPolicySet, key: string): string {
+  if (!set.listed.has(key) && key.includes(':'))
+    return `no policy for ${key}: of the policies read, those of its account and name are its twin's in another partition`;
   const files = set.listed.get(key);
   return files?.length
     ? `no policy for ${key}: its index lists ${files.join(', ')}, not among the policies read`

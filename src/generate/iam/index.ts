@@ -1,7 +1,13 @@
 import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
-import { awsIdentityKey, iamIdentity, iamKindOf, type IamIdentity } from '../../model/subject.js';
+import {
+  awsIdentityKey,
+  iamIdentity,
+  iamKindOf,
+  identityCenterPermissionSet,
+  type IamIdentity,
+} from '../../model/subject.js';
 import { callPermissions } from './permissions.js';
 import { principalPolicy } from './principal.js';
 import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument } from './policy.js';
@@ -12,11 +18,13 @@ import {
   iamIndexPath,
   iamPolicyDir,
   iamPolicyPaths,
+  partitionStem,
   policyStem,
   type IamIndex,
 } from '../../model/layout.js';
 import { caseDistinct } from '../../util/paths.js';
 import { pushAll } from '../../util/array.js';
+import { tupleKey } from '../../util/key.js';
 
 /** Widening options of `generate iam`; all off by default. */
 export interface IamOptions {
@@ -84,6 +92,8 @@ export interface IamResult {
   noIdentity: number;
   /** Principals needing more managed policies than AWS attaches to one role or user, with a fix where one exists. */
   oversized: AttachWarning[];
+  /** IAM Identity Center roles given a policy: it belongs in their permission set (IAM refuses changes to the role). */
+  permissionSets: { principal: string; permissionSet: string; paths: string[] }[];
 }
 
 export interface Grant {
@@ -103,10 +113,13 @@ const emptyResult = (profile: Profile): IamResult => ({
   leftOut: profile.leftOut ?? [],
   noIdentity: profile.skipped['no-identity'] ?? 0,
   oversized: [],
+  permissionSets: [],
 });
 
 /** What one principal adds to the IAM policies: its artefact (if it is given any permission) and what is listed. */
-export type IamPart = Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized'> & { artefact?: IamArtefact };
+export type IamPart = Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized' | 'permissionSets'> & {
+  artefact?: IamArtefact;
+};
 
 /**
  * Least-privilege identity policies for the AWS principals of a profile, principal by principal, in two passes
@@ -147,14 +160,14 @@ export class IamGenerator {
 
   /** Second pass: one principal's policy files, evidence and what is listed about it. */
   async principal(p: Principal): Promise<IamPart> {
-    const part: IamPart = { widenings: [], unmapped: [], denied: [], oversized: [] };
+    const part: IamPart = { widenings: [], unmapped: [], denied: [], oversized: [], permissionSets: [] };
     const id = IamGenerator.identity(p);
     if (!id) return part;
     const art = await principalPolicy(p, this.opts, part, this.assumedBy.get(awsIdentityKey(p.username)) ?? []);
     if (!art) return part;
     // File stems per directory: from the name alone, told apart where a case-insensitive file system would merge them.
     this.stems ??= stemsByDir(this.withPolicy);
-    const stem = this.stems.get(iamPolicyDir(id.account, id.kind))?.get(policyStem(id.name));
+    const stem = this.stems.get(iamPolicyDir(id.account, id.kind))?.get(tupleKey(id.partition, policyStem(id.name)));
     if (stem === undefined) throw new Error(`IAM: ${p.username} was not in the first pass over the profile`);
     const docs = splitPolicy(art.statements);
     const paths = iamPolicyPaths(id.account, id.kind, stem, docs.length);
@@ -171,6 +184,11 @@ export class IamGenerator {
       part.oversized.push(w);
       const { principal: _, ...rest } = w;
       art.evidence['attachment'] = rest;
+    }
+    const permissionSet = identityCenterPermissionSet(p.username);
+    if (permissionSet !== undefined) {
+      art.evidence['permissionSet'] = permissionSet;
+      part.permissionSets.push({ principal: p.username, permissionSet, paths });
     }
     part.artefact = {
       principal: p.username,
@@ -219,15 +237,36 @@ async function grantsAny(p: Principal): Promise<boolean> {
   return false;
 }
 
+/**
+ * Each identity's file stem, by directory and (partition, name stem): the name's, told apart where a case-insensitive
+ * file system would merge two; a twin of another partition (same account id, kind and name: partitions have separate
+ * IAMs) outside `aws` gets its partition as a suffix (`partitionStem`).
+ */
 function stemsByDir(ids: IamIdentity[]): Map<string, Map<string, string>> {
-  const byDir = new Map<string, string[]>();
+  const byDir = new Map<string, { partition: string; stem: string }[]>();
   for (const id of ids) {
     const dir = iamPolicyDir(id.account, id.kind);
     const list = byDir.get(dir);
-    if (list) list.push(policyStem(id.name));
-    else byDir.set(dir, [policyStem(id.name)]);
+    const entry = { partition: id.partition, stem: policyStem(id.name) };
+    if (list) list.push(entry);
+    else byDir.set(dir, [entry]);
   }
-  return new Map([...byDir].map(([dir, stems]) => [dir, caseDistinct(stems)]));
+  const out = new Map<string, Map<string, string>>();
+  for (const [dir, entries] of byDir) {
+    const cased = caseDistinct(entries.map((e) => e.stem));
+    const partitions = new Map<string, Set<string>>();
+    for (const e of entries) partitions.set(e.stem, (partitions.get(e.stem) ?? new Set()).add(e.partition));
+    const stems = new Map<string, string>();
+    for (const e of entries) {
+      const stem = cased.get(e.stem)!;
+      stems.set(
+        tupleKey(e.partition, e.stem),
+        partitions.get(e.stem)!.size > 1 ? partitionStem(stem, e.partition) : stem,
+      );
+    }
+    out.set(dir, stems);
+  }
+  return out;
 }
 
 /** Least-privilege identity policies for every AWS principal of a whole profile: `IamGenerator`'s two passes. */
@@ -242,6 +281,7 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
     pushAll(result.unmapped, part.unmapped);
     pushAll(result.denied, part.denied);
     pushAll(result.oversized, part.oversized);
+    pushAll(result.permissionSets, part.permissionSets);
   }
   return { ...result, ...g.finish() };
 }

@@ -111,11 +111,11 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     return 0;
   }
   const errorCode = str(v['errorCode']);
-  const principal = principalOf(v['userIdentity'] as Obj);
+  const region = str(v['awsRegion']);
+  const principal = principalOf(v['userIdentity'] as Obj, region ? partitionOfRegion(region) : 'aws');
   const eventSource = v['eventSource'];
   const service = servicePrefix(eventSource);
   const eventName = baseEventName(service, v['eventName']);
-  const region = str(v['awsRegion']);
   const ctx = {
     partition: region ? partitionOfRegion(region) : partitionOf(principal.arn),
     region,
@@ -296,9 +296,10 @@ function distinctSorted(xs: string[]): string[] {
  * The identity a policy would attach to. An assumed role is its role: the session issuer's ARN (which carries the
  * role's path), else the role named in the session ARN (path unknown: the profile keys roles by account and name, so
  * both are one principal). A federated user keeps its issuer, the IAM user or root that asked for the session. An
- * identity type whose record carries no ARN gives '' (counted as `no-identity`, never a principal).
+ * identity type whose record carries no ARN gives '' (counted as `no-identity`, never a principal). `partition` is the
+ * call's (from its region), for the root user whose record names only its account.
  */
-function principalOf(u: Obj): AwsPrincipal {
+function principalOf(u: Obj, partition: string): AwsPrincipal {
   const type = str(u['type']);
   const account = str(u['accountId']);
   const arn = str(u['arn']);
@@ -315,7 +316,12 @@ function principalOf(u: Obj): AwsPrincipal {
     case 'IAMUser':
       return { type: 'IAMUser', arn, account };
     case 'Root':
-      return { type: 'Root', arn: arn || (/^\d{12}$/.test(account) ? `arn:aws:iam::${account}:root` : ''), account };
+      // Without its ARN, the root of the account in the call's partition (each partition has its own accounts).
+      return {
+        type: 'Root',
+        arn: arn || (/^\d{12}$/.test(account) ? `arn:${partition}:iam::${account}:root` : ''),
+        account,
+      };
     case 'FederatedUser': {
       const by = issuerArn && (issuer['type'] === 'IAMUser' || issuer['type'] === 'Root') ? { issuer: issuerArn } : {};
       return { type: 'FederatedUser', arn, account, ...by };

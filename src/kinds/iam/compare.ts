@@ -18,7 +18,7 @@ import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import type { SubjectKind } from '../../model/subject.js';
 import { compileGlob } from '../../util/glob.js';
-import { iamPolicyKey, type IamPolicySet } from '../../verify/iam.js';
+import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
@@ -94,7 +94,7 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
       finding(type, items, label, evidence, held(items[0]!.side, items[0]!.principal)),
     locate(f, side) {
       const key = iamPolicyKey(f.subjectKind as SubjectKind, f.subject);
-      const pol = key ? sets[side]!.byPrincipal.get(key)?.[0] : undefined;
+      const pol = key ? policiesOf(sets[side]!, key, f.subject).policies[0] : undefined;
       return pol ? [{ file: pol.name, line: 1 }] : [];
     },
   };

@@ -1,5 +1,6 @@
 import { IamGenerator, type IamOptions, type IamResult } from '../../generate/iam/index.js';
 import type { Principal } from '../../model/profile.js';
+import { cmp } from '../../model/issue.js';
 import { pushAll } from '../../util/array.js';
 import { NewestClasses } from '../learning.js';
 import { serializePolicy } from '../../generate/iam/policy.js';
@@ -51,7 +52,14 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
   start(options, sink) {
     const g = new IamGenerator(options);
     let evidence = false;
-    const tally: IamTally = { artefacts: [], widenings: [], unmapped: [], denied: [], oversized: [] };
+    const tally: IamTally = {
+      artefacts: [],
+      widenings: [],
+      unmapped: [],
+      denied: [],
+      oversized: [],
+      permissionSets: [],
+    };
     const newest = new NewestClasses();
     // Policy files and indexes, for stdout: path → document, in the order made.
     const policyPaths: string[] = [];
@@ -70,6 +78,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
         pushAll(tally.unmapped, part.unmapped);
         pushAll(tally.denied, part.denied);
         pushAll(tally.oversized, part.oversized);
+        pushAll(tally.permissionSets, part.permissionSets);
         const a = part.artefact;
         if (!a) return;
         for (const x of a.policies) await put(x.path, serializePolicy(x.document), true);
@@ -137,7 +146,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
 const hasAwsEvidence = (p: Principal): boolean => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0;
 
 /** What the summary needs of the generated policies: per principal its files, statements and actions. */
-interface IamTally extends Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized'> {
+interface IamTally extends Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized' | 'permissionSets'> {
   artefacts: { principal: string; paths: string[]; statements: number; actions: string[] }[];
 }
 
@@ -173,6 +182,24 @@ function iamSummary(
       );
   }
   for (const w of r.oversized) say(`too many policies to attach: ${attachWords(w)}`, 'warn');
+  if (r.permissionSets.length) {
+    say(
+      'IAM Identity Center roles: IAM refuses changes to them; put each policy in its permission set (inline, or a ' +
+        'customer managed policy) instead:',
+      'warn',
+    );
+    // A permission set is one policy wherever it is provisioned: its roles' files together, to be merged into it.
+    const bySet = new Map<string, string[]>();
+    for (const x of r.permissionSets) bySet.set(x.permissionSet, [...(bySet.get(x.permissionSet) ?? []), ...x.paths]);
+    for (const [set, paths] of [...bySet].sort((a, b) => cmp(a[0], b[0])))
+      say(
+        `  permission set ${set}: ${paths
+          .map((x) => (output ? `${output}/${x}` : x))
+          .sort(cmp)
+          .join(', ')}`,
+        'warn',
+      );
+  }
   if (r.chains.length) {
     say('service account → IAM role:');
     for (const ch of r.chains) {
