@@ -58,12 +58,21 @@ function access(e: K8sEdge): Record<string, string> {
   return a;
 }
 
+/** One observed access behind a rule (one per access: written field by field, no spread of objects). */
 function observedEntry(e: K8sEdge): Record<string, unknown> {
   const ev = grantEvidence(e)!;
-  const out: Record<string, unknown> = { ...access(e), ...stats(ev) };
+  const out: Record<string, unknown> = access(e);
+  out['count'] = ev.count;
+  out['firstSeen'] = ev.firstSeen;
+  out['lastSeen'] = ev.lastSeen;
+  out['samples'] = ev.samples.map((s) => s.id);
   if (!e.allowed)
     out['note'] = 'only RequestReceived records: the decision was not logged, the request is taken as authorized';
-  return { ...out, ...implied(e) };
+  if (e.implied) {
+    out['check'] = CHECK_NOTES[e.verb] ?? 'checked beyond a request';
+    out['impliedBy'] = e.implied.map(impliedEntry);
+  }
+  return out;
 }
 
 /** For a check the API server made beyond a request: why, and the requests behind it. */
