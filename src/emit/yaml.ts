@@ -67,25 +67,15 @@ function sequence(a: unknown[], indent: string, out: string[], inline: boolean):
 
 /** A value after `key:` or `-` at `indent`, to the end of its last line. */
 function after(v: unknown, indent: string, out: string[], item: boolean): void {
-  if (isArray(v)) {
-    if (v.length === 0) out.push(' []\n');
-    else if (item) {
-      out.push(' ');
-      sequence(v, `${indent}  `, out, true);
-    } else {
-      out.push('\n');
-      sequence(v, `${indent}  `, out, false);
-    }
-  } else if (isPlainObject(v)) {
-    if (isEmptyObject(v)) out.push(' {}\n');
-    else if (item) {
-      out.push(' ');
-      mapping(v, `${indent}  `, out, true);
-    } else {
-      out.push('\n');
-      mapping(v, `${indent}  `, out, false);
-    }
-  } else out.push(' ', scalarText(v), '\n');
+  const list = isArray(v);
+  if (!list && !isPlainObject(v)) out.push(' ', scalarText(v), '\n');
+  else if (list ? v.length === 0 : isEmptyObject(v)) out.push(list ? ' []\n' : ' {}\n');
+  else {
+    // An item's collection starts on the item's line; a mapping value's on the next.
+    out.push(item ? ' ' : '\n');
+    if (list) sequence(v, `${indent}  `, out, item);
+    else mapping(v, `${indent}  `, out, item);
+  }
 }
 
 function scalarText(v: unknown): string {
