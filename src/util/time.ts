@@ -181,6 +181,20 @@ function isCanonical(s: string, zAt: number): boolean {
   return day <= 28 || dayExists(Number(s.slice(0, 4)), month, day);
 }
 
+/** 10000-01-01T00:00:00Z in microseconds since the epoch: the first instant a four-digit year cannot write. */
+const YEAR_10000_MICROS = 253_402_300_800_000_000;
+
+/**
+ * A time given as a number since the epoch (CloudWatch Logs' `timestamp` in milliseconds, a VPC flow log's `start` in
+ * seconds: `unitMicros` 1000 or 1e6), normalised; undefined for one before the epoch, past the year 9999 or no number
+ * at all. Fractions below a microsecond are cut, never rounded, as in readTime.
+ */
+export function epochTime(n: number, unitMicros: number): string | undefined {
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  const us = Math.floor(n * unitMicros);
+  return us < YEAR_10000_MICROS ? microsToTime(us) : undefined;
+}
+
 /** Milliseconds since the epoch of a normalised time. */
 export function timeToMs(t: string): number {
   return Date.parse(t.slice(0, 23) + 'Z');
