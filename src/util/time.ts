@@ -219,11 +219,15 @@ export function parseTimeSpec(text: string): TimeSpec {
   throw new InputError(`"${text}" is neither an RFC 3339 time (2026-11-02T08:00:00Z) nor a duration (7d, 36h, 90m)`);
 }
 
-/** Resolve a spec against the newest event time. */
+/**
+ * Resolve a spec against the newest event time, to the microsecond (the newest record's own, and a duration's
+ * fraction of a millisecond), so both ends of the window hold the record exactly a duration before the newest.
+ */
 export function resolveTimeSpec(spec: TimeSpec, newest: string): string {
   if (spec.kind === 'absolute') return spec.time;
   if (newest === '') throw new InputError(`cannot apply "${spec.text}": no event in the input carries a time`);
-  return msToTime(timeToMs(newest) - spec.ms);
+  // No earlier than 0000-01-01, the first day a normalised time can write.
+  return microsToTime(Math.max(timeToMicros(newest) - Math.round(spec.ms * 1000), FIRST_DAY * 86_400_000_000));
 }
 
 /**
