@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../src/ingest/index.js';
@@ -155,5 +155,24 @@ describe('an envelope time that is no time is a notice naming the file and the l
     own.records[0]!.properties = { log: JSON.stringify(event('2026-11-02T08:00:00.5Z')) };
     const r = await read(file(tmp(), 'env.json', own));
     expect(r.profile.window.start).toBe('2026-11-02T08:00:00.500000Z');
+  });
+});
+
+describe('GKE: a LogEntry’s timestamp with nanoseconds or an offset (Cloud Logging, LogEntry)', () => {
+  // The fixture's first entry, at 2026-11-02T08:00:00.123456Z.
+  const entry = JSON.parse(readFileSync(join(ROOT, 'fixtures/envelopes/gke/log-sink.jsonl'), 'utf8').split('\n')[0]!);
+
+  it.each([
+    '2026-11-02T08:00:00.123456789Z',
+    '2026-11-02T09:00:00.1234567+01:00',
+    '2026-11-02T05:30:00.123456-02:30',
+    '2026-11-02t08:00:00.123456z',
+  ])('%s: the profile of the entry at 08:00:00.123456Z', async (t) => {
+    const dir = tmp();
+    const plain = await read(file(join(dir, 'p'), 'entry.jsonl', entry));
+    const r = await read(file(join(dir, 'e'), 'entry.jsonl', { ...entry, timestamp: t }));
+    expect(r.notices).toEqual([]);
+    expect(r.profile.window.start).toBe('2026-11-02T08:00:00.123456Z');
+    expect(withoutSources(r.profile)).toBe(withoutSources(plain.profile));
   });
 });
