@@ -30,6 +30,8 @@ function fastTime(s: string): string | undefined {
   // The API server's own MicroTime form is already normal.
   if (s.length === 27 && s.charCodeAt(26) === 90 && isCanonical(s, 26)) return s;
   if (s.length === 24 && s.charCodeAt(23) === 90 && isCanonical(s, 23)) return s.slice(0, 23) + '000Z';
+  // Nanoseconds, as Go's protobuf JSON writes a Timestamp (Hubble flows, GKE's LogEntry): cut to microseconds.
+  if (s.length === 30 && s.charCodeAt(29) === 90 && isCanonical(s, 29)) return s.slice(0, 26) + 'Z';
   // CloudTrail's form: whole seconds.
   if (s.length === 20 && s.charCodeAt(19) === 90 && isCanonical(s, 19)) return s.slice(0, 19) + '.000000Z';
   return undefined;
