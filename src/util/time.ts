@@ -30,6 +30,8 @@ function fastTime(s: string): string | undefined {
   // The API server's own MicroTime form is already normal.
   if (s.length === 27 && s.charCodeAt(26) === 90 && isCanonical(s, 26)) return s;
   if (s.length === 24 && s.charCodeAt(23) === 90 && isCanonical(s, 23)) return s.slice(0, 23) + '000Z';
+  // Nanoseconds, as Go's protobuf JSON writes a Timestamp (Hubble flows, GKE's LogEntry): cut to microseconds.
+  if (s.length === 30 && s.charCodeAt(29) === 90 && isCanonical(s, 29)) return s.slice(0, 26) + 'Z';
   // CloudTrail's form: whole seconds.
   if (s.length === 20 && s.charCodeAt(19) === 90 && isCanonical(s, 19)) return s.slice(0, 19) + '.000000Z';
   return undefined;
@@ -181,6 +183,20 @@ function isCanonical(s: string, zAt: number): boolean {
   return day <= 28 || dayExists(Number(s.slice(0, 4)), month, day);
 }
 
+/** 10000-01-01T00:00:00Z in microseconds since the epoch: the first instant a four-digit year cannot write. */
+const YEAR_10000_MICROS = 253_402_300_800_000_000;
+
+/**
+ * A time given as a number since the epoch (CloudWatch Logs' `timestamp` in milliseconds, a VPC flow log's `start` in
+ * seconds: `unitMicros` 1000 or 1e6), normalised; undefined for one before the epoch, past the year 9999 or no number
+ * at all. Fractions below a microsecond are cut, never rounded, as in readTime.
+ */
+export function epochTime(n: number, unitMicros: number): string | undefined {
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  const us = Math.floor(n * unitMicros);
+  return us < YEAR_10000_MICROS ? microsToTime(us) : undefined;
+}
+
 /** Milliseconds since the epoch of a normalised time. */
 export function timeToMs(t: string): number {
   return Date.parse(t.slice(0, 23) + 'Z');
@@ -205,11 +221,15 @@ export function parseTimeSpec(text: string): TimeSpec {
   throw new InputError(`"${text}" is neither an RFC 3339 time (2026-11-02T08:00:00Z) nor a duration (7d, 36h, 90m)`);
 }
 
-/** Resolve a spec against the newest event time. */
+/**
+ * Resolve a spec against the newest event time, to the microsecond (the newest record's own, and a duration's
+ * fraction of a millisecond), so both ends of the window hold the record exactly a duration before the newest.
+ */
 export function resolveTimeSpec(spec: TimeSpec, newest: string): string {
   if (spec.kind === 'absolute') return spec.time;
   if (newest === '') throw new InputError(`cannot apply "${spec.text}": no event in the input carries a time`);
-  return msToTime(timeToMs(newest) - spec.ms);
+  // No earlier than 0000-01-01, the first day a normalised time can write.
+  return microsToTime(Math.max(timeToMicros(newest) - Math.round(spec.ms * 1000), FIRST_DAY * 86_400_000_000));
 }
 
 /**

@@ -1,12 +1,12 @@
 import { stableLabels, workloadNameFromPod, type Resolver } from '../../inventory/inventory.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { FlowObservation, FlowNames, RecordSkip, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
-import { recordTime, type TimeField } from '../../util/time.js';
+import { firstTime, recordTime, type TimeField } from '../../util/time.js';
 import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
 import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
 import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.js';
-import { VPC_DEFAULT } from './vpcFormat.js';
+import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
 
 /**
@@ -27,6 +27,9 @@ const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof 
 const EPHEMERAL = 32768;
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
 
+/** What Hubble's GetFlowsResponse and the exporter's ExportEvent hold instead of a flow: no traffic in them. */
+const NO_TRAFFIC = ['node_status', 'lost_events', 'agent_event', 'debug_event'];
+
 /** Cilium's own labels: identity bookkeeping, never a pod's selector. */
 const CILIUM_LABEL = /^(io\.cilium\.|io\.kubernetes\.pod\.namespace$)/;
 
@@ -46,10 +49,10 @@ export class FlowDecoder {
 
   /** The log event of a CloudWatch Logs envelope being read (`logEvents[2]`), for issues; '' outside one. */
   private where = '';
-  /** An issue (the record dropped), or a notice counted once per file (read, with something to say). */
-  private issue(line: number, code: string, message: string, notice = false): void {
+  /** An issue (the record dropped), or a notice, counted once per file or given per record (the record read). */
+  private issue(line: number, code: string, message: string, notice: boolean | 'per-record' = false): void {
     const text = this.where ? `${this.where}: ${message}` : message;
-    const level = notice ? ({ level: 'notice', perFile: true } as const) : {};
+    const level = notice ? ({ level: 'notice', ...(notice === true ? { perFile: true } : {}) } as const) : {};
     this.emit({ kind: 'issue', code, file: this.file, line, message: text, ...level });
   }
 
@@ -73,13 +76,14 @@ export class FlowDecoder {
     if (typeof v['_raw'] === 'string') return this.text(v['_raw'], line);
     const f = isObj(v['flow']) ? v['flow'] : v;
     if (!isObj(f['IP']) && !isObj(f['l4'])) {
-      // hubble observe also prints node status and lost-event notices: no traffic in them.
-      if (isObj(v['node_status']) || isObj(v['lost_events'])) return 0;
+      // hubble observe also prints node status and lost-event notices, the exporter agent and debug events: no traffic.
+      if (NO_TRAFFIC.some((k) => isObj(v[k]))) return 0;
       if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
       this.issue(line, 'flow.not-a-flow', 'a JSON object without IP or l4: not a Hubble flow');
       return 0;
     }
-    return this.hubble(f, line, v['@timestamp']);
+    // GetFlowsResponse and the exporter's ExportEvent carry when the event was observed beside the flow.
+    return this.hubble(f, line, v['@timestamp'], f === v ? undefined : v['time']);
   }
 
   /** A flow log published to CloudWatch Logs: each message is a VPC flow log line (no header) or a flow as JSON. */
@@ -99,10 +103,10 @@ export class FlowDecoder {
     return n;
   }
 
-  private hubble(f: Obj, line: number, shipped: unknown): number {
+  private hubble(f: Obj, line: number, shipped: unknown, observed: unknown): number {
     // Time is evidence, not authorization (as for audit and CloudTrail records): a flow whose time is missing or
     // unreadable is kept, its time unknown, with a notice; another form than RFC 3339 is read, with a notice.
-    const time = recordTime(f['time'], FLOW_TIME, { file: this.file, line }, this.emit, shipped);
+    const time = recordTime(firstTime(f['time'], observed), FLOW_TIME, { file: this.file, line }, this.emit, shipped);
     const ip = isObj(f['IP']) ? f['IP'] : {};
     const l4 = isObj(f['l4']) ? f['l4'] : {};
     const src = str(ip['source']);
@@ -278,18 +282,16 @@ export class FlowDecoder {
     const dstIp = rec['pkt-dstaddr'] && rec['pkt-dstaddr'] !== '-' ? rec['pkt-dstaddr'] : rec['dstaddr']!;
     const sport = Number(rec['srcport']);
     const dport = Number(rec['dstport']);
-    const start = Number(rec['start']);
     if (
       !Number.isInteger(sport) ||
       !Number.isInteger(dport) ||
-      !Number.isFinite(start) ||
       !/^[0-9a-fA-F:.]+$/.test(srcIp) ||
       !/^[0-9a-fA-F:.]+$/.test(dstIp)
     ) {
       this.issue(
         line,
         'flow.vpc-bad-record',
-        `cannot read addresses, ports or start time in ${JSON.stringify(text.slice(0, 120))}`,
+        `cannot read addresses or ports in ${JSON.stringify(text.slice(0, 120))}`,
       );
       return 0;
     }
@@ -298,11 +300,14 @@ export class FlowDecoder {
       this.issue(line, 'flow.vpc-bad-record', `action ${JSON.stringify(action)} is neither ACCEPT nor REJECT`);
       return 0;
     }
+    // Time is evidence, not authorization: a `start` that is no time keeps the record, its time unknown (as in Hubble).
+    const start = vpcStartTime(rec['start']!);
+    if ('problem' in start) this.issue(line, 'flow.bad-time', start.problem, 'per-record');
+    const time = 'time' in start ? start.time : '';
     if (!this.fromClient(protocol, rec['tcp-flags'], srcIp, sport, dstIp, dport, line)) {
       this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
     }
-    const time = new Date(start * 1000).toISOString().replace(/\.\d{3}Z$/, '.000000Z');
     const to = this.resolver.serviceOrPeer(dstIp, dport, protocol);
     const from = this.resolver.peerOf(srcIp);
     const flows: FlowObservation[] = [];

@@ -1,3 +1,5 @@
+import { epochTime } from '../../util/time.js';
+
 /**
  * The fields of an AWS VPC flow log record. A record is its values separated by spaces, in the order of the flow
  * log's format: the default format (the version 2 fields, in the order of AWS's table of available fields) or a
@@ -137,4 +139,15 @@ export function fitsVpcFields(line: string, fields: readonly string[]): boolean 
   const at = (f: string) => parts[fields.indexOf(f)];
   if (fields.includes('action') && !['ACCEPT', 'REJECT', '-'].includes(at('action')!)) return false;
   return !fields.includes('log-status') || ['OK', 'NODATA', 'SKIPDATA'].includes(at('log-status')!);
+}
+
+/**
+ * A record's `start`, the Unix seconds its capture window began (Amazon VPC user guide, "Flow log records"),
+ * normalised; a problem for anything else (a sign, a fraction, hexadecimal, milliseconds past the year 9999).
+ */
+export function vpcStartTime(start: string): { time: string } | { problem: string } {
+  const time = /^\d{1,12}$/.test(start) ? epochTime(Number(start), 1e6) : undefined;
+  if (time !== undefined) return { time };
+  const shown = JSON.stringify(start.slice(0, 40));
+  return { problem: `start ${shown} is not a time in Unix seconds: the record is kept, its time unknown` };
 }

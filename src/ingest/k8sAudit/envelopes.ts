@@ -8,6 +8,7 @@ import { answerError, answerRows, isLogAnalyticsAnswer } from './logAnalytics.js
 import { aksAuditRowToEvent, isAksAuditRow } from './aks.js';
 import { viaCloudTrail } from '../sourceOf.js';
 import { put } from '../../util/own.js';
+import { epochTime } from '../../util/time.js';
 
 /**
  * Managed clusters deliver the API server's audit Events inside envelopes. Each is recognised by its content,
@@ -49,6 +50,8 @@ const OTHER_EKS_STREAM =
 /** Fields only an audit Event has: a record with one of them is read (and judged) as an Event. */
 const EVENT_FIELDS = ['verb', 'user', 'auditID', 'objectRef', 'requestURI', 'stage', 'impersonatedUser'];
 const TIME_FIELDS = ['requestReceivedTimestamp', 'timestamp', 'stageTimestamp'];
+/** Logs Insights' `@timestamp`: UTC, milliseconds, no zone. */
+const INSIGHTS_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,9})?$/;
 
 /** A CloudWatch Logs event as the exports, subscriptions and the API give it. */
 export interface LogEvent {
@@ -179,7 +182,10 @@ export class K8sAuditReader {
       return this.shape(loc, where, 'k8s.no-message', 'Logs Insights results without @message: add `fields @message`');
     const other = OTHER_EKS_STREAM.exec(str(row['@logStream']));
     if (other) return this.skip(env, `stream:${other[1]}`);
-    return this.inner(row['@message'], loc, where, env, depth, row['@timestamp']);
+    // Logs Insights writes `@timestamp` in UTC without a zone (`2026-11-02 08:00:00.123`): say so, no notice.
+    const t = row['@timestamp'];
+    const utc = typeof t === 'string' && INSIGHTS_TIME.test(t) ? t + 'Z' : t;
+    return this.inner(row['@message'], loc, where, env, depth, utc);
   }
 
   private gke(v: Obj, loc: Loc, where: string, env: string): number {
@@ -255,9 +261,9 @@ export class K8sAuditReader {
       }
     } else if (!isObj(msg)) return this.bad(loc, where, `the message is ${msg === null ? 'null' : typeof msg}`);
     const o = v;
-    if (isObj(o) && !TIME_FIELDS.some((f) => f in o)) {
+    if (isObj(o) && !TIME_FIELDS.some((f) => o[f] !== undefined && o[f] !== null && o[f] !== '')) {
       const t = timeOf(time);
-      if (t) v = { ...o, requestReceivedTimestamp: t };
+      if (t !== undefined) v = { ...o, requestReceivedTimestamp: t };
     }
     return this.any(v, loc, where, depth + 1);
   }
@@ -375,14 +381,13 @@ function describe(v: Obj): [string, string] {
   ];
 }
 
-/** An envelope's time as RFC 3339 (epoch milliseconds, Logs Insights' `2026-11-02 08:00:00.000`), or ''. */
-function timeOf(t: unknown): string {
-  let ms = NaN;
-  if (typeof t === 'number') ms = t;
-  else if (typeof t === 'string') {
-    const s = t.includes('T') ? t : t.replace(' ', 'T');
-    ms = Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(s) ? s : s + 'Z');
-  }
-  if (!Number.isFinite(ms) || ms < 0 || ms > 253402300799999) return '';
-  return new Date(ms).toISOString();
+/**
+ * An envelope's time for an Event without one of its own, read by the decoder as the Event's own time would be
+ * (util/time.ts recordTime: the same instant whatever the form, a notice naming the file and line for one that is no
+ * time): text as it is, epoch milliseconds (CloudWatch Logs) as their instant, or as text when they are none (before
+ * 1970, past the year 9999). Undefined when the envelope has no time either.
+ */
+function timeOf(t: unknown): unknown {
+  if (typeof t === 'number') return epochTime(t, 1000) ?? String(t);
+  return t === null || t === '' ? undefined : t;
 }
