@@ -259,6 +259,67 @@ describe('profile --eks-audit-logs', () => {
     expect(p.sources[0].issues).toBe(2);
   }, 30_000);
 
+  it('--until asks the API for the Events logged up to 70 minutes later: a watch received before it is kept', async () => {
+    // CloudWatch filters on the log event's timestamp, which is when the API server logged the Event: a watch
+    // received at 09:50 and ended at 10:20 is logged at 10:20. The scope keeps Events by when they were received.
+    const event = (id: string, verb: string, received: string, logged: string) => ({
+      logStreamName: 'kube-apiserver-audit-0a1b2c3d',
+      timestamp: Date.parse(logged),
+      ingestionTime: Date.parse(logged) + 1000,
+      eventId: id,
+      message: JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        level: 'Metadata',
+        auditID: id,
+        stage: 'ResponseComplete',
+        requestURI: `/api/v1/namespaces/shop/configmaps${verb === 'watch' ? '?watch=true' : ''}`,
+        verb,
+        user: {
+          username: 'system:serviceaccount:shop:cart',
+          groups: ['system:serviceaccounts', 'system:serviceaccounts:shop', 'system:authenticated'],
+        },
+        objectRef: { resource: 'configmaps', namespace: 'shop', apiVersion: 'v1' },
+        responseStatus: { metadata: {}, code: 200 },
+        requestReceivedTimestamp: received,
+        stageTimestamp: logged,
+        annotations: { 'authorization.k8s.io/decision': 'allow' },
+      }),
+    });
+    const events = [
+      event('watch-1', 'watch', '2026-11-02T09:50:00.000000Z', '2026-11-02T10:20:00.000000Z'),
+      event('list-late', 'list', '2026-11-02T10:05:00.000000Z', '2026-11-02T10:05:00.100000Z'),
+    ];
+    const { endpoint, seen } = await serve((req) => {
+      const end = Number(req.body['endTime'] ?? Infinity);
+      return { status: 200, body: { events: events.filter((e) => e.timestamp <= end) } };
+    });
+    const out = tmp();
+    const r = await cliAsync(
+      [
+        'profile',
+        '--eks-audit-logs',
+        '--cluster-name',
+        'shop-staging',
+        '--region',
+        'eu-west-1',
+        '--endpoint',
+        endpoint,
+        '--until',
+        '2026-11-02T10:00:00Z',
+        '-o',
+        join(out, 'p.json'),
+      ],
+      env(out),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen[0]!.body['endTime']).toBe(Date.parse('2026-11-02T11:10:00Z'));
+    const p = await readProfileFile(join(out, 'p.json'));
+    const cart = p.principals.find((x: { username: string }) => x.username === 'system:serviceaccount:shop:cart');
+    expect(cart.k8s.map((e: { verb: string }) => e.verb)).toEqual(['watch']);
+    expect(p.skipped['outside-window']).toBe(1);
+  }, 30_000);
+
   it.each([
     [['--eks-audit-logs', '--cluster-name', 'c'], /--eks-audit-logs needs --region/],
     [['--eks-audit-logs', '--region', 'a', '--region', 'b', '--cluster-name', 'c'], /reads one region/],

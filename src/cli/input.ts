@@ -65,6 +65,12 @@ function lookupOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 
+/**
+ * How long after it was received an Event may be logged: a watch's longest timeout (the API server picks one
+ * between --min-request-timeout, 30 minutes by default, and twice that) and ten minutes for delivery.
+ */
+export const EKS_LATE_LOG_MS = 70 * 60_000;
+
 /** `--eks-audit-logs`: the log group (the cluster's, or the one given), one region, the window of --since/--until. */
 function eksOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters<typeof ingest>[0]['eksAuditLogs']> {
   if (!flags.region?.length) throw new UsageError('--eks-audit-logs needs --region R');
@@ -77,6 +83,10 @@ function eksOptions(flags: SourceFlags, scope: Scope): NonNullable<Parameters<ty
   if (flags.logGroup && !LOG_GROUP.test(flags.logGroup))
     throw new UsageError(`--log-group: "${flags.logGroup}" is not a CloudWatch Logs group name`);
   const { options } = lookupOptions(flags, scope);
+  // FilterLogEvents filters on the log event's timestamp, written when the API server logs the Event: a watch
+  // received before --until is logged when it ends, up to an hour later. The API is asked for that much more; the
+  // scope then keeps exactly the Events received by --until, as it does for an exported file.
+  if (options.endTime) options.endTime = new Date(options.endTime.getTime() + EKS_LATE_LOG_MS);
   return {
     ...options,
     region: flags.region[0]!,
