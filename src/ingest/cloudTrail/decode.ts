@@ -102,7 +102,13 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     return n;
   }
   if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
-    issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
+    issue(
+      'cloudtrail.not-a-record',
+      typeof v['eventsource'] === 'string' && typeof v['eventname'] === 'string'
+        ? // An Athena table over a trail names its columns in lower case and keeps several as text: no record.
+          "a row of an Athena CloudTrail table (lower-case columns: eventsource, eventname, useridentity), not a CloudTrail record: read the trail's files, in the S3 location the table reads, with --cloudtrail"
+        : 'not a CloudTrail record: eventSource, eventName or userIdentity missing',
+    );
     return 0;
   }
   const typeProblem = wrongType(v);
