@@ -423,6 +423,7 @@ describe('file names from names Windows reserves', () => {
       account: '111122223333',
       kind: 'role',
       name: n,
+      partition: 'aws',
     });
   });
 
