@@ -2,11 +2,13 @@
 // the systems that read audit2policy's outputs. Each output is parsed as its reader parses it: a GitHub Actions log
 // line by line as the runner reads workflow commands, YAML with a YAML parser, JSON with JSON.parse, SARIF URIs as
 // URIs, and compared with the values that went in.
-import { writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadAll } from 'js-yaml';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CiFinding, CiReport } from '../src/model/finding.js';
 import { CI_FORMATS, render } from '../src/report/ci/index.js';
+import { toYamlDocuments } from '../src/emit/yaml.js';
 import { escapeControls, jsonSafe } from '../src/util/escape.js';
 import { cli, tmp } from './helpers/cli.js';
 
@@ -154,5 +156,140 @@ describe('no value from a log gives a GitHub Actions workflow command', () => {
         format === 'github' ? ['warning', ...Array.from({ length: COMMANDING.length }, () => 'error'), 'notice'] : [];
       expect(commands(log), log).toEqual(expected);
     }
+  });
+});
+
+// ---- 2. Generated YAML ------------------------------------------------------------------------------------------
+// js-yaml writes C0, C1, the line separators and the byte order mark as escapes, but kept the bidirectional controls,
+// zero width spaces, joiners, tag characters and the other invisible characters raw: a RoleBinding for the user
+// `evil\u202eoc.exe` read as `evilexe.co` wherever the file was shown (a terminal, `kubectl apply` output, a review),
+// and a `##[` in a name went to the CI log raw when the YAML was printed (generate without -o).
+
+/** The characters a reader must see as escapes in a file: the classes escapeControls escapes, written anew. */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+
+const YAML_NAMES = [
+  'evil\u202eoc.exe',
+  'b\u200bob',
+  '\ufeffbom',
+  'x\u{e0041}y',
+  'a\u2067b\u2069',
+  'soft\u00adhyphen',
+  'hangul\u3164filler',
+  'x##[add-mask]system',
+  '::set-output name=v::',
+  '---',
+  '...',
+  '*alias',
+  '&anchor',
+  '!tag',
+  '%YAML 1.2',
+  '@at',
+  '`tick',
+  'a: b',
+  'a #comment',
+  '"dq" \\ \'sq\'',
+  '? key',
+  '- item',
+  '|literal',
+  '>folded',
+  '{a: 1}',
+  '[b]',
+  'yes',
+  'NO',
+  'on',
+  '~',
+  'null',
+  '0x1F',
+  '1_000',
+  '0o17',
+  '1:20',
+  '.inf',
+  '2026-11-09',
+  '<<',
+  'u'.repeat(1024),
+];
+
+describe('generated YAML: every name read back as it was, nothing hidden', () => {
+  it('toYamlDocuments: each string class, as a key, a value and an item, parses to the same document', () => {
+    const chars = ['\u0000', '\u0007', '\u001b', '\n', '\r', '\t', '\u0085', '\u009b', '\u00a0', '\u2028', '\u2029'];
+    const strings = [...YAML_NAMES, ...chars.map((c) => `a${c}b`), 'a\n---\nkind: Secret', 'pair \u{1f4a5}'];
+    const docs = strings.map((s) => ({ metadata: { name: s, labels: { [s]: s } }, list: [s, { [s]: [s] }] }));
+    const text = toYamlDocuments(docs);
+    expect(loadAll(text)).toEqual(docs);
+    expect(text.replace(/\n/g, '')).not.toMatch(HIDDEN);
+    expect(text).not.toMatch(/##\[/);
+    // One document per object: no value adds a `---` line of its own.
+    expect(text.split('\n').filter((l) => l === '---')).toHaveLength(docs.length - 1);
+  });
+
+  it('a document without such strings is what js-yaml writes', () => {
+    const doc = { kind: 'Role', metadata: { name: 'a: b', namespace: 'shop' }, rules: [{ verbs: ['get'] }] };
+    expect(toYamlDocuments([doc])).toBe(
+      "kind: Role\nmetadata:\n  name: 'a: b'\n  namespace: shop\nrules:\n  - verbs:\n      - get\n",
+    );
+  });
+
+  it('generate rbac: subjects and resourceNames read back exactly, no hidden character, verify allows every request', () => {
+    const dir = tmp('a2p-yaml-');
+    const log = join(dir, 'audit.log');
+    // Object names follow the API server's path-segment rule (no `/`, `%`, `*` or blank, at most 253); a date in a
+    // name reads as a made-up name, whose rule keeps no resourceNames.
+    const objects = YAML_NAMES.map((n, i) => (/[/%*\s]|\d{4}-\d\d/.test(n) || n.length > 253 ? `cfg${i}` : n));
+    writeFileSync(
+      log,
+      auditLog(YAML_NAMES, (i) => objects[i]!),
+    );
+    const out = join(dir, 'policy');
+    const gen = cli(['generate', 'rbac', '--k8s-audit', log, '-o', out, '-q']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const subjects = new Set<string>();
+    const names = new Set<string>();
+    const files = readdirSync(out, { recursive: true, withFileTypes: true }).filter(
+      (e) => e.isFile() && e.name.endsWith('.yaml'),
+    );
+    for (const e of files) {
+      const text = readFileSync(join(e.parentPath, e.name), 'utf8');
+      expect(text.replace(/\n/g, ''), e.name).not.toMatch(HIDDEN);
+      expect(commands(text), e.name).toEqual([]);
+      for (const d of loadAll(text) as { subjects?: { name: string }[]; rules?: { resourceNames?: string[] }[] }[]) {
+        for (const s of d?.subjects ?? []) subjects.add(s.name);
+        for (const r of d?.rules ?? []) for (const n of r.resourceNames ?? []) names.add(n);
+      }
+    }
+    expect([...subjects].sort()).toEqual([...YAML_NAMES].sort());
+    expect([...names].sort()).toEqual([...objects].sort());
+    // The same YAML on stdout, for `| kubectl apply -f -`.
+    const stdout = cli(['generate', 'rbac', '--k8s-audit', log, '-q']);
+    expect(stdout.stdout.replace(/\n/g, '')).not.toMatch(HIDDEN);
+    expect(commands(stdout.stdout)).toEqual([]);
+    expect(
+      (loadAll(stdout.stdout) as { subjects?: { name: string }[] }[]).flatMap((d) => d?.subjects ?? []).length,
+    ).toBe(YAML_NAMES.length);
+    const v = cli(['verify', '--k8s-audit', log, '--policies', out, '--format', 'json', '-q']);
+    expect(v.code, v.stdout).toBe(0);
+    expect((JSON.parse(v.stdout) as { allowed: number }).allowed).toBe(YAML_NAMES.length);
+  });
+});
+
+describe('diff locates rules of quoted names', () => {
+  it('a rule of a user whose name is written double-quoted is located at its line, as one of a plain name', () => {
+    const dir = tmp('a2p-yaml-diff-');
+    const log = join(dir, 'audit.log');
+    const users = ['evil\u202eoc.exe', 'x##[y]z', '\ufeffbom', "o'brien", 'bob'];
+    writeFileSync(log, auditLog(users));
+    const base = join(dir, 'base');
+    const head = join(dir, 'head');
+    expect(cli(['generate', 'rbac', '--k8s-audit', log, '-o', base, '-q']).code).toBe(0);
+    cpSync(base, head, { recursive: true });
+    const files = readdirSync(join(head, 'rbac/shop')).map((f) => join(head, 'rbac/shop', f));
+    for (const f of files)
+      writeFileSync(f, readFileSync(f, 'utf8').replace('      - get\n', '      - get\n      - list\n'));
+    const r = cli(['diff', base, head, '--format', 'json', '-q']);
+    const found = (JSON.parse(r.stdout) as { newAccess: CiFinding[] }).newAccess;
+    expect(found.map((f) => f.principal).sort()).toEqual([...users].sort());
+    const lines = new Set(found.map((f) => f.locations[0]!.line));
+    expect([...lines]).toHaveLength(1);
+    expect([...lines][0]).toBeGreaterThan(1);
   });
 });

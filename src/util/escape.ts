@@ -51,7 +51,7 @@ const UNSAFE_SOURCE = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_P
 const UNSAFE_ANY = new RegExp(UNSAFE_SOURCE, 'u');
 const UNSAFE_ALL = new RegExp(UNSAFE_SOURCE, 'gu');
 
-/** Whether a character (one code point, or an unpaired surrogate) is one escapeControls escapes. */
+/** Whether a string holds a character (a code point, or an unpaired surrogate) that escapeControls escapes. */
 export function isUnsafe(ch: string): boolean {
   return UNSAFE_ANY.test(ch);
 }
