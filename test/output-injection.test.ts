@@ -11,6 +11,7 @@ import { CI_FORMATS, render } from '../src/report/ci/index.js';
 import { toYamlDocuments } from '../src/emit/yaml.js';
 import { escapeControls, jsonSafe } from '../src/util/escape.js';
 import { cli, tmp } from './helpers/cli.js';
+import { record } from './helpers/cloudtrailRecords.js';
 
 /** One allowed `get configmaps/NAME` in namespace shop per username (audit.k8s.io/v1). */
 function auditLog(users: string[], name = (i: number) => `cfg${i}`): string {
@@ -291,5 +292,41 @@ describe('diff locates rules of quoted names', () => {
     const lines = new Set(found.map((f) => f.locations[0]!.line));
     expect([...lines]).toHaveLength(1);
     expect([...lines][0]).toBeGreaterThan(1);
+  });
+});
+
+// ---- 3. IAM policies and their evidence (JSON) --------------------------------------------------------------------
+// An S3 key may hold any character: JSON.stringify kept the bidirectional controls and invisible characters raw in the
+// policy files, their evidence, the index and `generate iam` on stdout (every other JSON output went through jsonSafe).
+const KEYS = ['evil\u202eoc.exe', 'b\u200bob.txt', 'tag\u{e0041}.txt', 'x##[add-mask]arn', '\u061cmark', 'plain.txt'];
+
+describe('generate iam: resources read back exactly, nothing hidden', () => {
+  it('policy files, evidence, index and stdout parse to the keys given; no raw invisible character or ##[', () => {
+    const dir = tmp('a2p-iam-json-');
+    const ct = join(dir, 'ct.json');
+    writeFileSync(
+      ct,
+      JSON.stringify({
+        Records: KEYS.map((key) => record('s3.amazonaws.com', 'GetObject', { bucketName: 'shop-b', key })),
+      }),
+    );
+    const out = join(dir, 'policy');
+    const gen = cli(['generate', 'iam', '--cloudtrail', ct, '-o', out, '-q']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const texts = readdirSync(out, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.json'))
+      .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'));
+    const stdout = cli(['generate', 'iam', '--cloudtrail', ct, '-q']).stdout;
+    for (const t of [...texts, stdout]) {
+      expect(t.replace(/\n/g, '')).not.toMatch(HIDDEN);
+      expect(commands(t)).toEqual([]);
+    }
+    const resources = (JSON.parse(stdout) as Record<string, { Statement: { Resource: string[] }[] }>)[
+      'iam/111122223333/role/worker.json'
+    ]!.Statement.flatMap((st) => st.Resource);
+    expect(resources.sort()).toEqual(KEYS.map((k) => `arn:aws:s3:::shop-b/${k}`).sort());
+    const v = cli(['verify', '--cloudtrail', ct, '--policies', out, '--format', 'json', '-q']);
+    expect(v.code, v.stdout).toBe(0);
+    expect((JSON.parse(v.stdout) as { allowed: number }).allowed).toBe(KEYS.length);
   });
 });
