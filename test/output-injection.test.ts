@@ -89,6 +89,20 @@ const commands = (log: string) =>
     .map(runnerCommand)
     .filter((c): c is string => c !== undefined);
 
+/** A finding whose every string is `v`, located in file `v`. */
+function findingOf(type: CiFinding['type'], v: string): CiFinding {
+  return {
+    type,
+    kind: 'rbac',
+    principal: v,
+    access: {},
+    summary: v,
+    detail: v,
+    evidence: { used: true, count: 1, firstSeen: v, lastSeen: v, samples: [v] },
+    locations: [{ file: v, line: 1 }],
+  } as CiFinding;
+}
+
 describe('no value from a log gives a GitHub Actions workflow command', () => {
   it.each(COMMANDING)('escapeControls(%j) cannot start a command, whatever comes before or after it', (v) => {
     const e = escapeControls(v);
@@ -124,18 +138,7 @@ describe('no value from a log gives a GitHub Actions workflow command', () => {
     expect(subjects.sort()).toEqual([...COMMANDING].sort());
   });
 
-  const finding = (type: CiFinding['type'], v: string): CiFinding =>
-    ({
-      type,
-      kind: 'rbac',
-      principal: v,
-      access: {},
-      summary: v,
-      detail: v,
-      evidence: { used: true, count: 1, firstSeen: v, lastSeen: v, samples: [v] },
-      locations: [{ file: v, line: 1 }],
-    }) as CiFinding;
-
+  const finding = (type: CiFinding['type'], v: string): CiFinding => findingOf(type, v);
   it.each(CI_FORMATS)('diff and check --format %s: only the annotations the format means to give', (format) => {
     for (const command of ['diff', 'check'] as const) {
       const r: CiReport = {
@@ -328,5 +331,66 @@ describe('generate iam: resources read back exactly, nothing hidden', () => {
     const v = cli(['verify', '--cloudtrail', ct, '--policies', out, '--format', 'json', '-q']);
     expect(v.code, v.stdout).toBe(0);
     expect((JSON.parse(v.stdout) as { allowed: number }).allowed).toBe(KEYS.length);
+  });
+});
+
+// ---- 4. SARIF: file names as URIs -----------------------------------------------------------------------------------
+// `artifactLocation.uri` is a URI reference (SARIF 2.1.0, RFC 3986). Policy file names went in as they were: a blank or
+// a `%` made an invalid URI, a `#` or `?` cut the path (the rest read as fragment or query), a `:` in a first segment
+// read as a scheme; and the path was escaped for reading first, so a control character became `\x1b` and then, its
+// backslash read as a Windows separator, `/x1b`: another file.
+const FILES = [
+  'policy/my role #1.yaml',
+  'policy/a?b=c.yaml',
+  'policy/100%.yaml',
+  'c:role.yaml',
+  'policy/évil\u202eoc.yaml',
+  'policy/x\u001b[2J.yaml',
+  'policy\\win\\r.yaml',
+  "policy/it's (1)*!.yaml",
+];
+
+/** RFC 3986 relative-ref of path segments only: pchar and `/`, `%` only before two hex digits, no `:` in the first. */
+const URI_PATH = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
+
+describe('sarif: file names are URIs of the same files', () => {
+  it('every artifactLocation.uri is a URI path reference that decodes to the file given', () => {
+    const f = (file: string): CiFinding =>
+      ({ ...findingOf('new-access', 'bob'), locations: [{ file, line: 2 }] }) as CiFinding;
+    const r: CiReport = {
+      command: 'diff',
+      newAccess: FILES.map(f),
+      removedAccess: [],
+      undetermined: [],
+      wouldDeny: [],
+      unused: [],
+      unusedShare: {},
+      kinds: ['rbac'],
+      skipped: { count: 1, issues: [{ file: FILES[0]!, line: 3, code: 'x', message: 'y' }] },
+    };
+    const sarif = JSON.parse(render(r, 'sarif', 'any')) as {
+      runs: {
+        results: {
+          message: { text: string };
+          locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+        }[];
+        invocations: {
+          toolExecutionNotifications: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
+        }[];
+      }[];
+    };
+    const run = sarif.runs[0]!;
+    const uris = [
+      ...run.results.map((x) => x.locations[0]!.physicalLocation.artifactLocation.uri),
+      run.invocations[0]!.toolExecutionNotifications[0]!.locations[0]!.physicalLocation.artifactLocation.uri,
+    ];
+    for (const u of uris) {
+      expect(u, u).toMatch(URI_PATH);
+      expect(u.split('/')[0], u).not.toMatch(/:/);
+    }
+    const decoded = uris.map((u) => u.split('/').map(decodeURIComponent).join('/'));
+    expect(decoded).toEqual([...FILES, FILES[0]!].map((p) => p.replace(/\\/g, '/')));
+    // The messages stay text for people: nothing raw a terminal or a log would act on.
+    for (const x of run.results) expect(x.message.text).not.toMatch(HIDDEN);
   });
 });
