@@ -7,7 +7,7 @@ import { loadAll } from 'js-yaml';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CiFinding, CiReport } from '../src/model/finding.js';
-import { CI_FORMATS, render } from '../src/report/ci/index.js';
+import { CI_FORMATS, mdCell, render } from '../src/report/ci/index.js';
 import { toYamlDocuments } from '../src/emit/yaml.js';
 import { escapeControls, jsonSafe } from '../src/util/escape.js';
 import { cli, tmp } from './helpers/cli.js';
@@ -392,5 +392,51 @@ describe('sarif: file names are URIs of the same files', () => {
     expect(decoded).toEqual([...FILES, FILES[0]!].map((p) => p.replace(/\\/g, '/')));
     // The messages stay text for people: nothing raw a terminal or a log would act on.
     for (const x of run.results) expect(x.message.text).not.toMatch(HIDDEN);
+  });
+});
+
+// ---- 5. Markdown for pull requests: math and references ------------------------------------------------------------
+// GitHub renders `$...$` and `$$...$$` as LaTeX (MathJax) in comments, and a backslash does not stop it: a user name
+// `$\color{red}{\textsf{APPROVED}}$` showed as large red text in a bot's "risky new access" table. `#12`, `GH-12` and
+// `owner/repo#12` link an issue and add a "mentioned this" event to its timeline, in another repository too. Code spans
+// and <code> keep both as text (test/hostile-strings-more.test.ts reads them the same way for links and mentions).
+const MARKUP = ['$\\color{red}{\\textsf{APPROVED}}$', '$$x$$ cost', 'see #12', 'GH-7 fixed', 'octo/repo#5', 'a$b'];
+
+/** A Markdown line with its code spans and <code> elements taken out, as GitHub would read text in it. */
+function outsideCode(line: string): string {
+  return line.replace(/<code>.*?<\/code>/g, '').replace(/(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, '');
+}
+
+const TEXT_MARKUP = /\$|#\d|\bgh-\d/i;
+
+describe('Markdown: no value from a log becomes math or an issue reference', () => {
+  it.each(MARKUP)('mdCell(%j) holds it in code, the text unchanged', (v) => {
+    const cell = mdCell(v);
+    expect(outsideCode(cell)).not.toMatch(TEXT_MARKUP);
+    expect(/^(`+) (.*) \1$/.exec(cell)?.[2]).toBe(v);
+  });
+
+  it('diff --format markdown and the report as Markdown', () => {
+    const r: CiReport = {
+      command: 'diff',
+      newAccess: MARKUP.map(
+        (v) => ({ ...findingOf('new-access', v), risk: { level: 'high', reasons: [v] } }) as CiFinding,
+      ),
+      removedAccess: MARKUP.map((v) => findingOf('removed-access', v)),
+      undetermined: [],
+      wouldDeny: [],
+      unused: [],
+      unusedShare: {},
+      kinds: ['rbac'],
+    };
+    for (const l of render(r, 'markdown', 'any').split('\n')) expect(outsideCode(l), l).not.toMatch(TEXT_MARKUP);
+    const dir = tmp('a2p-md-');
+    const log = join(dir, 'audit.log');
+    writeFileSync(log, auditLog(MARKUP));
+    const md = join(dir, 'r.md');
+    expect(cli(['report', '--k8s-audit', log, '-o', md, '-q']).code).toBe(0);
+    const lines = readFileSync(md, 'utf8').split('\n');
+    for (const l of lines) expect(outsideCode(l), l).not.toMatch(TEXT_MARKUP);
+    expect(lines).toContain('<details><summary><code>see &#35;12</code> (User, 1 permissions, 1 events)</summary>');
   });
 });
