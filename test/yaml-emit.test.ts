@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dump, load } from 'js-yaml';
+import { dumpDocument, needsQuoting } from '../src/emit/yamlQuote.js';
 import { toYamlDocuments, yamlDocument } from '../src/emit/yaml.js';
 import { mulberry32 } from '../scripts/lib/prng.js';
 
 // The YAML writer lays out blocks itself and asks js-yaml only for string styles (src/emit/yaml.ts). Whatever
-// the document, its text must be js-yaml's dump with the project's options, byte for byte: the policies and
+// the document, its text must be what js-yaml's dump with the project's options writes, with the strings a reader
+// could not see as they are swapped for their double-quoted forms (`dumpDocument`), byte for byte: the policies and
 // evidence `generate` writes must not change with how fast they are written.
 const OPTIONS = { lineWidth: -1, noRefs: true } as const;
 
@@ -149,7 +151,7 @@ describe('YAML documents', () => {
   it('every string of the table, as a value, an item and a key, is written as js-yaml writes it', () => {
     for (const s of STRINGS) {
       for (const doc of [{ k: s }, [s], { [s]: s }, { a: { b: [s, { c: s }] } }, [[s]], [{ [s]: [s] }]]) {
-        if (!hasMarkerKey(doc)) expect(yamlDocument(doc), JSON.stringify(doc)).toBe(dump(doc, OPTIONS));
+        if (!hasMarkerKey(doc)) expect(yamlDocument(doc), JSON.stringify(doc)).toBe(dumpDocument(doc));
         expect(load(yamlDocument(doc)), JSON.stringify(doc)).toEqual(doc);
       }
     }
@@ -167,7 +169,7 @@ describe('YAML documents', () => {
       Object.assign(Object.create(null) as Record<string, unknown>, { bare: 'object' }),
       { when: new Date(0) },
     ];
-    for (const d of docs) expect(yamlDocument(d), String(JSON.stringify(d))).toBe(dump(d, OPTIONS));
+    for (const d of docs) expect(yamlDocument(d), String(JSON.stringify(d))).toBe(dumpDocument(d));
   });
 
   it('5,000 random documents of those strings: the same bytes, and they read back to the same value', () => {
@@ -176,7 +178,7 @@ describe('YAML documents', () => {
       const doc = randomDoc(r, 4);
       if (typeof doc !== 'object' || doc === null) continue;
       const text = yamlDocument(doc);
-      expect(text, JSON.stringify(doc)).toBe(dump(doc, OPTIONS));
+      expect(text, JSON.stringify(doc)).toBe(dumpDocument(doc));
       expect(load(text)).toEqual(doc);
     }
   });
@@ -187,10 +189,25 @@ describe('YAML documents', () => {
       expect(text.split('\n')[0]).toMatch(/^'/);
       expect(load(text)).toEqual({ [k]: 'v', kind: 'Role' });
       // Below the top level the key is not at a line's start, and js-yaml's text is kept.
-      expect(yamlDocument({ a: { [k]: 1 } })).toBe(dump({ a: { [k]: 1 } }, OPTIONS));
-      // A document js-yaml writes whole (a multi-line string) would come out broken: refused instead.
-      expect(() => yamlDocument({ [k]: 'multi\nline' })).toThrow(/document marker/);
+      expect(yamlDocument({ a: { [k]: 1 } })).toBe(dumpDocument({ a: { [k]: 1 } }));
+      // A document js-yaml writes whole (one holding an object of a class) would come out broken: refused instead.
+      expect(() => yamlDocument({ [k]: new Date(0) })).toThrow(/document marker/);
     }
+  });
+
+  it("strings a reader could not see as they are are double-quoted with escapes; the others are js-yaml's own", () => {
+    const hidden = STRINGS.filter(needsQuoting);
+    expect(hidden.length).toBeGreaterThan(8);
+    for (const s of hidden) {
+      const line = yamlDocument({ k: s });
+      expect(line, JSON.stringify(s)).toMatch(/^k: "/);
+      // One line, and nothing in it a reader could not see.
+      expect(line.indexOf('\n')).toBe(line.length - 1);
+      expect(needsQuoting(line.slice(0, -1)), line).toBe(false);
+      expect(load(line)).toEqual({ k: s });
+    }
+    for (const s of STRINGS.filter((x) => !needsQuoting(x)))
+      expect(yamlDocument({ k: s })).toBe(dump({ k: s }, OPTIONS));
   });
 
   it('documents are joined with ---, each written on its own', () => {
@@ -198,6 +215,6 @@ describe('YAML documents', () => {
       { kind: 'Role', rules: [{ verbs: ['get'] }] },
       { kind: 'RoleBinding', x: 'multi\nline' },
     ];
-    expect(toYamlDocuments(docs)).toBe(docs.map((d) => dump(d, OPTIONS)).join('---\n'));
+    expect(toYamlDocuments(docs)).toBe(docs.map((d) => dumpDocument(d)).join('---\n'));
   });
 });

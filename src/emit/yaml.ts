@@ -1,23 +1,23 @@
 import { dump } from 'js-yaml';
-
-const OPTIONS = { lineWidth: -1, noRefs: true } as const;
+import { dumpDocument, needsQuoting, yamlQuoted, YAML_OPTIONS as OPTIONS } from './yamlQuote.js';
 
 /**
  * Multi-document YAML that `kubectl apply -f -` reads back unchanged: each document dumped on its
  * own with no line folding, joined with `---`. Key order is the order objects were built in.
  *
- * The text is js-yaml's `dump` with these options, byte for byte. The block layout of plain objects, arrays,
- * strings, integers, booleans and null is written here, since evidence files hold hundreds of thousands of
- * entries and `dump` spent most of `generate`'s time on them; each string's style (plain, quoted) is still the one
- * `dump` chooses, asked of it once per distinct string, except for three shapes whose style is known without it.
- * Anything else in a document (a multi-line string, a fraction, a key written as `? `...) has the whole document
- * dumped by js-yaml. test/yaml-emit.test.ts holds the two to the same bytes (but for `markerKey`'s case).
+ * A string a reader could not see as it is is written double-quoted with escapes (src/emit/yamlQuote.ts); every
+ * other string as js-yaml's `dump` writes it with these options. The block layout of plain objects, arrays, strings,
+ * integers, booleans and null is written here, since evidence files hold hundreds of thousands of entries and `dump`
+ * spent most of `generate`'s time on them; each string's style (plain, quoted) is still the one `dump` chooses, asked
+ * of it once per distinct string, except for three shapes whose style is known without it. A document with anything
+ * else (a key `dump` writes as `? `, an object of a class...) is written by `dumpDocument`, js-yaml with the quoted
+ * strings swapped in. test/yaml-emit.test.ts holds the two to the same bytes (but for `markerKey`'s case).
  */
 export function toYamlDocuments(docs: unknown[]): string {
   return docs.map(yamlDocument).join('---\n');
 }
 
-/** One document, as `dump(doc, OPTIONS)` writes it. */
+/** One document, as `dumpDocument` writes it. */
 export function yamlDocument(doc: unknown): string {
   try {
     const out: string[] = [];
@@ -27,7 +27,7 @@ export function yamlDocument(doc: unknown): string {
     } else if (isPlainObject(doc)) {
       if (isEmptyObject(doc)) return '{}\n';
       mapping(doc, '', out, false);
-    } else return dump(doc, OPTIONS);
+    } else return dumpDocument(doc);
     return out.join('');
   } catch (e) {
     if (e !== UNSUPPORTED) throw e;
@@ -35,11 +35,11 @@ export function yamlDocument(doc: unknown): string {
       throw new Error(`a top-level YAML key would read as a document marker: ${JSON.stringify(Object.keys(doc))}`, {
         cause: e,
       });
-    return dump(doc, OPTIONS);
+    return dumpDocument(doc);
   }
 }
 
-/** Thrown where the layout here does not cover a value: the document is then dumped by js-yaml. */
+/** Thrown where the layout here does not cover a value: the document is then written by `dumpDocument`. */
 const UNSUPPORTED = new Error('not written here');
 
 /** A mapping's entries at `indent`; the first on the current line when `inline` (an item of a sequence). */
@@ -112,10 +112,13 @@ function stringText(s: string): string {
   if (TIME.test(s)) return `'${s}'`;
   let t = values.get(s);
   if (t === undefined) {
-    // A mapping value: in any block mapping or sequence, a one-line string takes the same style.
-    const d = dump({ k: s }, OPTIONS);
-    if (!d.startsWith('k: ') || d.indexOf('\n') !== d.length - 1) throw UNSUPPORTED;
-    t = d.slice(3, -1);
+    if (needsQuoting(s)) t = yamlQuoted(s);
+    else {
+      // A mapping value: in any block mapping or sequence, a one-line string takes the same style.
+      const d = dump({ k: s }, OPTIONS);
+      if (!d.startsWith('k: ') || d.indexOf('\n') !== d.length - 1) throw UNSUPPORTED;
+      t = d.slice(3, -1);
+    }
     if (values.size >= LIMIT) values = new Map();
     values.set(s, t);
   }
@@ -126,9 +129,15 @@ function keyText(k: string): string {
   if (PLAIN_WORD.test(k) && k.length <= 256) return k;
   let t = keys.get(k);
   if (t === undefined) {
-    const d = dump({ [k]: 0 }, OPTIONS);
-    if (!d.endsWith(': 0\n') || d.startsWith('? ') || d.indexOf('\n') !== d.length - 1) throw UNSUPPORTED;
-    t = d.slice(0, -4);
+    if (needsQuoting(k)) {
+      // (A key of 1,024 characters or more is written `? key` by js-yaml: left to it.)
+      if (k.length >= 1024) throw UNSUPPORTED;
+      t = yamlQuoted(k);
+    } else {
+      const d = dump({ [k]: 0 }, OPTIONS);
+      if (!d.endsWith(': 0\n') || d.startsWith('? ') || d.indexOf('\n') !== d.length - 1) throw UNSUPPORTED;
+      t = d.slice(0, -4);
+    }
     if (keys.size >= LIMIT) keys = new Map();
     keys.set(k, t);
   }

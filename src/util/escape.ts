@@ -22,9 +22,26 @@ export function escapeControls(s: string, max = Number.POSITIVE_INFINITY): strin
   if (cut < s.length && cut > 0 && isHighSurrogate(s.charCodeAt(cut - 1))) cut--;
   const head = cut === s.length ? s : s.slice(0, cut);
   let out = UNSAFE_ANY.test(head) ? head.replace(UNSAFE_ALL, escapeOne) : head;
+  out = notCommand(out);
   if (cut < s.length) out += `…(${(s.length - cut).toLocaleString('en-US')} more characters)`;
   return out;
 }
+
+/**
+ * The two ways a GitHub Actions runner reads a workflow command in a line of a step's log (actions/runner,
+ * ActionCommand.cs): `::name props::data` when the line, its leading white space trimmed, starts with `::`, and the
+ * legacy `##[name props]data` anywhere in the line. Either can set a step output (`set-output`), mask text
+ * (`add-mask`), stop every later command (`stop-commands`) or add an annotation. A value is written so it can start
+ * neither: its first `:` as `\x3a` when it starts (after blanks) with `::`, the second `#` of `##[` as `\x23`.
+ */
+function notCommand(s: string): string {
+  let out = s.includes('##[') ? s.replace(LEGACY_COMMAND, '\\x23[') : s;
+  if (LEADING_COMMAND.test(out)) out = out.replace(LEADING_COMMAND, '$1\\x3a:');
+  return out;
+}
+
+const LEGACY_COMMAND = /(?<=#)#\[/g;
+const LEADING_COMMAND = /^(\s*)::/u;
 
 /**
  * What escapeControls escapes, one code point at a time (`u` mode: a pair is one code point, `\p{Cs}` matches an
@@ -34,7 +51,7 @@ const UNSAFE_SOURCE = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_P
 const UNSAFE_ANY = new RegExp(UNSAFE_SOURCE, 'u');
 const UNSAFE_ALL = new RegExp(UNSAFE_SOURCE, 'gu');
 
-/** Whether a character (one code point, or an unpaired surrogate) is one escapeControls escapes. */
+/** Whether a string holds a character (a code point, or an unpaired surrogate) that escapeControls escapes. */
 export function isUnsafe(ch: string): boolean {
   return UNSAFE_ANY.test(ch);
 }
@@ -76,7 +93,10 @@ function copy(v: unknown): unknown {
  * break is layout.
  */
 export function jsonSafe(json: string): string {
-  return UNSAFE_ANY.test(json) ? json.replace(UNSAFE_ALL, jsonEscape) : json;
+  const out = UNSAFE_ANY.test(json) ? json.replace(UNSAFE_ALL, jsonEscape) : json;
+  // A legacy workflow command (`##[add-mask]...`, see notCommand) is read anywhere in a line of a CI log, so also
+  // in a JSON string; no JSON line starts with `::`.
+  return out.includes('##[') ? out.replace(LEGACY_COMMAND, '\\u0023[') : out;
 }
 
 function jsonEscape(ch: string): string {

@@ -1,3 +1,5 @@
+import { jsonSafe } from '../../util/escape.js';
+
 /** An IAM identity policy document, keys in AWS's order, and how statements are packed into documents. */
 export interface Statement {
   Sid: string;
@@ -22,21 +24,25 @@ export const ATTACHED_POLICIES_MAX = 20;
  * object key with a space) is counted: the safe side, never over the limit.
  */
 export function policySize(doc: PolicyDocument): number {
-  return JSON.stringify(doc).length;
+  return jsonSafe(JSON.stringify(doc)).length;
 }
 
-/** Serialise with a fixed key order (Sid, Effect, Action, Resource) and a final newline. */
+/**
+ * Serialise with a fixed key order (Sid, Effect, Action, Resource) and a final newline. An S3 key may hold any
+ * character, so a resource may hold a bidirectional override or an invisible one: written as a JSON escape
+ * (`jsonSafe`), the same policy once parsed; sizes are counted as written.
+ */
 export function serializePolicy(doc: PolicyDocument): string {
   const ordered = {
     Version: doc.Version,
     Statement: doc.Statement.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: s.Resource })),
   };
-  return JSON.stringify(ordered, null, 2) + '\n';
+  return jsonSafe(JSON.stringify(ordered, null, 2)) + '\n';
 }
 
 const DOC_OVERHEAD = policySize({ Version: '2012-10-17', Statement: [] });
 const stmtSize = (s: Statement) =>
-  JSON.stringify({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: s.Resource }).length;
+  jsonSafe(JSON.stringify({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: s.Resource })).length;
 
 /** One document being filled: its statements with where they came from, and its size without the overhead. */
 interface Bin {

@@ -2,6 +2,7 @@ import { IamGenerator, type IamOptions, type IamResult } from '../../generate/ia
 import type { Principal } from '../../model/profile.js';
 import { cmp } from '../../model/issue.js';
 import { pushAll } from '../../util/array.js';
+import { jsonSafe } from '../../util/escape.js';
 import { NewestClasses } from '../learning.js';
 import { serializePolicy } from '../../generate/iam/policy.js';
 import { attachWords } from '../../generate/iam/attach.js';
@@ -82,7 +83,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
         const a = part.artefact;
         if (!a) return;
         for (const x of a.policies) await put(x.path, serializePolicy(x.document), true);
-        await put(a.evidencePath, JSON.stringify(a.evidence, null, 2) + '\n', false);
+        await put(a.evidencePath, jsonSafe(JSON.stringify(a.evidence, null, 2)) + '\n', false);
         tally.artefacts.push({
           principal: a.principal,
           paths: a.policies.map((x) => x.path),
@@ -95,7 +96,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
       hasEvidence: () => evidence,
       async finish(rest) {
         const { indexes, chains } = g.finish();
-        for (const x of indexes) await put(x.path, JSON.stringify(x.document, null, 2) + '\n', true);
+        for (const x of indexes) await put(x.path, jsonSafe(JSON.stringify(x.document, null, 2)) + '\n', true);
         const r: IamTally & Pick<IamResult, 'indexes' | 'chains' | 'leftOut' | 'noIdentity'> = {
           ...tally,
           indexes,
@@ -108,7 +109,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
           stdout: (files) => {
             const out: Record<string, unknown> = {};
             for (const path of policyPaths) out[path] = JSON.parse(files.get(path)!);
-            return JSON.stringify(out, null, 2) + '\n';
+            return jsonSafe(JSON.stringify(out, null, 2)) + '\n';
           },
           classes: newest.list(),
           widenings: r.widenings.map((w) => ({

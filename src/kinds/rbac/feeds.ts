@@ -1,7 +1,7 @@
 import type { CiFinding } from '../../model/finding.js';
 import type { AggregationFeed } from '../../verify/rbac/feeds.js';
 import type { RbacPolicySet } from '../../verify/rbac/types.js';
-import { bindingLine, ruleLine } from './compare.js';
+import { bindingLine, ruleLine } from './lines.js';
 
 /** Kubernetes' default roles built by aggregation (the API server's bootstrap policy). */
 const DEFAULT_AGGREGATED = new Set(['admin', 'edit', 'view']);

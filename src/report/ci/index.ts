@@ -22,8 +22,8 @@ export const CI_FORMATS = Object.keys(CI_FORMATTERS) as CiFormat[];
 export function render(r: CiReport, format: CiFormat, failOn: string): string {
   const f = CI_FORMATTERS[format];
   if (format === 'json' || format === 'ndjson') return jsonSafe(f(r, failOn));
-  // SARIF is JSON whose messages people read.
-  if (format === 'sarif') return jsonSafe(f(escapeStrings(r), failOn));
+  // SARIF is JSON whose messages people read: it escapes them itself, and percent-encodes file names as URIs.
+  if (format === 'sarif') return jsonSafe(f(r, failOn));
   return f(escapeStrings(r), failOn);
 }
 

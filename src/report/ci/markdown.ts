@@ -8,10 +8,12 @@ const COLLAPSE_AFTER = 50;
 
 /**
  * What GitHub would make a link or a mention of in text: `@user`, `@org/team` and e-mail addresses, URLs and `www.`
- * (GFM's extended autolinks). Backslash escapes and entities cannot stop them (both act on text after parsing); a code
- * span can.
+ * (GFM's extended autolinks); an issue or pull request reference (`#12`, `GH-12`, `owner/repo#12`: a link, and a
+ * "mentioned this" event in that issue's timeline, of another repository too); and `$`, which opens math (`$...$`
+ * renders as LaTeX: large, coloured text of a name's choosing in a bot's comment). Backslash escapes and entities
+ * cannot stop them (both act on text after parsing; GitHub reads `\$` as math too); a code span can.
  */
-export const LINKABLE = /@|:\/\/|www\.|mailto:|xmpp:/i;
+export const LINKABLE = /@|:\/\/|www\.|mailto:|xmpp:|#\d|\bgh-\d|\$/i;
 
 /**
  * A table cell: no pipes, no markup, no HTML, no line breaks or control characters, whatever a log or policy held;

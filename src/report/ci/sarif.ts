@@ -4,6 +4,7 @@ import { VERSION } from '../../version.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { evidenceText, failsRun, riskText, sections, TITLES, type Formatter } from './common.js';
+import { escapeControls, escapeStrings } from '../../util/escape.js';
 
 /** SARIF 2.1.0 (node-sarif-builder): a rule per finding type, a result per finding, located in its policy file. */
 const RULES: Record<FindingType, string> = {
@@ -37,15 +38,18 @@ export const sarif: Formatter = (r, failOn) => {
       }),
     );
   for (const [t, list] of sections(r)) {
-    for (const f of list) {
+    for (const raw of list) {
+      // Messages are text people read, escaped (src/util/escape.ts); the file is a URI, percent-encoded from the path.
+      const f = escapeStrings(raw);
       const at = annotationPlace(f.locations[0]);
+      const file = annotationPlace(raw.locations[0]).file;
       const ev = evidenceText(f);
       const risk = riskText(f);
       const result = new SarifResultBuilder().initSimple({
         level: failsRun(f, failOn) ? 'error' : t === 'undetermined' ? 'note' : 'warning',
         messageText: `${at.note}${f.kind} ${f.principal}: ${f.summary}${risk ? ` [risk ${risk}]` : ''}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`,
         ruleId: `audit2policy/${t}`,
-        ...(at.file !== undefined ? { fileUri: at.file.split('\\').join('/') } : {}),
+        ...(file !== undefined ? { fileUri: sarifUri(file) } : {}),
         ...(at.line !== undefined ? { startLine: Math.max(1, at.line) } : {}),
       });
       // Stable across reruns and line moves: code scanning matches alerts by this, not by line.
@@ -66,11 +70,11 @@ export const sarif: Formatter = (r, failOn) => {
         executionSuccessful: true,
         toolExecutionNotifications: r.skipped.issues.map((i) => ({
           level: 'warning' as const,
-          message: { text: `${i.code}: ${i.message}` },
+          message: { text: escapeControls(`${i.code}: ${i.message}`) },
           locations: [
             {
               physicalLocation: {
-                artifactLocation: { uri: i.file.split('\\').join('/') },
+                artifactLocation: { uri: sarifUri(i.file) },
                 region: { startLine: Math.max(1, i.line) },
               },
             },
@@ -82,3 +86,15 @@ export const sarif: Formatter = (r, failOn) => {
   builder.addRun(run);
   return builder.buildSarifJsonString({ indent: true }) + '\n';
 };
+
+/**
+ * A policy file's path as the URI reference SARIF's `artifactLocation.uri` is (RFC 3986): `\` read as `/`, each
+ * segment percent-encoded from its UTF-8 bytes but for the unreserved characters, so a blank, `#`, `?`, `%`, a `:`
+ * (a scheme, in a first segment) or a control character in a file name stays the file's name.
+ */
+export function sarifUri(path: string): string {
+  return path
+    .split(/[\\/]/)
+    .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}
