@@ -89,12 +89,17 @@ export const sarif: Formatter = (r, failOn) => {
 
 /**
  * A policy file's path as the URI reference SARIF's `artifactLocation.uri` is (RFC 3986): `\` read as `/`, each
- * segment percent-encoded from its UTF-8 bytes but for the unreserved characters, so a blank, `#`, `?`, `%`, a `:`
- * (a scheme, in a first segment) or a control character in a file name stays the file's name.
+ * segment percent-encoded from its UTF-8 bytes but for what a path segment may hold as it is (unreserved characters,
+ * sub-delims, `@`, and `:` past the first segment, where it would read as a scheme), so a blank, `#`, `?`, `%` or a
+ * control character in a file name stays the file's name, and a name as most are (`a,b.yaml`) is written as it is.
  */
 export function sarifUri(path: string): string {
   return path
     .split(/[\\/]/)
-    .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .map((seg, i) =>
+      encodeURIComponent(seg).replace(/%(24|26|2B|2C|3B|3D|40|3A)/g, (m, hex: string) =>
+        hex === '3A' && i === 0 ? m : String.fromCharCode(parseInt(hex, 16)),
+      ),
+    )
     .join('/');
 }
