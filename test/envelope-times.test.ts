@@ -77,6 +77,25 @@ const ENVELOPES: Record<string, (t: unknown) => unknown> = {
     log_s: JSON.stringify(event()),
     ResourceId: RID,
   }),
+  // A row of the AKSAudit table whose RequestReceivedTime and StageReceivedTime are empty: its TimeGenerated.
+  'aks-log-analytics-row': (t) => {
+    const e = event();
+    return {
+      Type: 'AKSAudit',
+      TimeGenerated: t,
+      AuditId: e.auditID,
+      Level: e.level,
+      Stage: e.stage,
+      RequestUri: e.requestURI,
+      Verb: e.verb,
+      User: JSON.stringify(e.user),
+      ObjectRef: JSON.stringify(e.objectRef),
+      ResponseStatus: JSON.stringify(e.responseStatus),
+      Annotations: JSON.stringify(e.annotations),
+      RequestReceivedTime: '',
+      StageReceivedTime: '',
+    };
+  },
 };
 
 /** Writes `name` with the value as one JSON line; returns its path. */
@@ -96,6 +115,7 @@ describe('an envelope’s time is read to the same instant as the record’s own
     'logs-insights': '2026-11-02 08:00:00.123',
     'aks-storage': '2026-11-02T08:00:00.1230000Z',
     'azure-diagnostics-row': '2026-11-02T09:00:00.123+01:00',
+    'aks-log-analytics-row': '2026-11-02T08:00:00.1230000Z',
   };
 
   it.each(Object.keys(ENVELOPES))('%s: epoch milliseconds, no zone, seven digits, an offset', async (name) => {

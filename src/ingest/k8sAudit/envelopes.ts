@@ -142,7 +142,10 @@ export class K8sAuditReader {
         this.count(envelope);
         const r = aksAuditRowToEvent(v);
         const w = join(where, `AuditId ${shown(str(v['AuditId']))}`);
-        return 'problem' in r ? this.bad(loc, w, r.problem) : this.decode(r.event, loc, w);
+        // A row without RequestReceivedTime and StageReceivedTime: the time Log Analytics gave it.
+        return 'problem' in r
+          ? this.bad(loc, w, r.problem)
+          : this.decode(withEnvelopeTime(r.event, v['TimeGenerated']), loc, w);
       }
       default:
         return this.unknown(v, loc, where);
@@ -260,12 +263,7 @@ export class K8sAuditReader {
         return 0;
       }
     } else if (!isObj(msg)) return this.bad(loc, where, `the message is ${msg === null ? 'null' : typeof msg}`);
-    const o = v;
-    if (isObj(o) && !TIME_FIELDS.some((f) => o[f] !== undefined && o[f] !== null && o[f] !== '')) {
-      const t = timeOf(time);
-      if (t !== undefined) v = { ...o, requestReceivedTimestamp: t };
-    }
-    return this.any(v, loc, where, depth + 1);
+    return this.any(withEnvelopeTime(v, time), loc, where, depth + 1);
   }
 
   private decode(v: unknown, loc: Loc, where: string): number {
@@ -387,6 +385,13 @@ function describe(v: Obj): [string, string] {
  * time): text as it is, epoch milliseconds (CloudWatch Logs) as their instant, or as text when they are none (before
  * 1970, past the year 9999). Undefined when the envelope has no time either.
  */
+/** An Event without a time of its own takes its envelope's, read as its own would be (`recordTime`). */
+function withEnvelopeTime(v: unknown, time: unknown): unknown {
+  if (!isObj(v) || TIME_FIELDS.some((f) => v[f] !== undefined && v[f] !== null && v[f] !== '')) return v;
+  const t = timeOf(time);
+  return t === undefined ? v : { ...v, requestReceivedTimestamp: t };
+}
+
 function timeOf(t: unknown): unknown {
   if (typeof t === 'number') return epochTime(t, 1000) ?? String(t);
   return t === null || t === '' ? undefined : t;
