@@ -167,6 +167,17 @@ describe('FilterLogEvents through the real SDK client against a local server', (
 
 describe('profile --eks-audit-logs', () => {
   const exported = join(ROOT, 'fixtures/envelopes/eks/filter-log-events.json');
+  /** `profile` of the audit streams of cluster shop-staging in eu-west-1, read from the server at `endpoint`. */
+  const cluster = (endpoint: string) => [
+    'profile',
+    '--eks-audit-logs',
+    '--cluster-name',
+    'shop-staging',
+    '--region',
+    'eu-west-1',
+    '--endpoint',
+    endpoint,
+  ];
   const env = (home: string) => ({
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'secret',
@@ -188,22 +199,7 @@ describe('profile --eks-audit-logs', () => {
     });
     const out = tmp();
     const args = ['--since', '2026-11-01T00:00:00Z', '--include-system', '--subject-kind', 'serviceaccount,user,group'];
-    const live = await cliAsync(
-      [
-        'profile',
-        '--eks-audit-logs',
-        '--cluster-name',
-        'shop-staging',
-        '--region',
-        'eu-west-1',
-        '--endpoint',
-        endpoint,
-        ...args,
-        '-o',
-        join(out, 'live.json'),
-      ],
-      env(out),
-    );
+    const live = await cliAsync([...cluster(endpoint), ...args, '-o', join(out, 'live.json')], env(out));
     expect(live.code, live.stderr).toBe(0);
     expect(live.stderr).toMatch(/envelopes: cloudwatch-logs-api 15\n/);
     const file = cli(['profile', '--k8s-audit', exported, ...args, '-o', join(out, 'file.json')]);
@@ -296,20 +292,7 @@ describe('profile --eks-audit-logs', () => {
     });
     const out = tmp();
     const r = await cliAsync(
-      [
-        'profile',
-        '--eks-audit-logs',
-        '--cluster-name',
-        'shop-staging',
-        '--region',
-        'eu-west-1',
-        '--endpoint',
-        endpoint,
-        '--until',
-        '2026-11-02T10:00:00Z',
-        '-o',
-        join(out, 'p.json'),
-      ],
+      [...cluster(endpoint), '--until', '2026-11-02T10:00:00Z', '-o', join(out, 'p.json')],
       env(out),
     );
     expect(r.code, r.stderr).toBe(0);

@@ -24,34 +24,9 @@ import { emptyReport } from '../src/verify/rbac.js';
 import { iamPlace, iamPolicyPaths, policyStem } from '../src/model/layout.js';
 import { nameSegment } from '../src/util/paths.js';
 import { BIN, cli, tmp } from './helpers/cli.js';
+import { configMapGets } from './helpers/k8s-audit-gen.js';
 
-/** One allowed `get configmaps/NAME` in namespace shop per username, as the API server logs it (audit.k8s.io/v1). */
-function auditLog(users: string[]): string {
-  return (
-    users
-      .map((username, i) => {
-        const ts = new Date(Date.parse('2026-11-09T00:00:00Z') + i * 1000).toISOString().replace('Z', '000Z');
-        return JSON.stringify({
-          kind: 'Event',
-          apiVersion: 'audit.k8s.io/v1',
-          level: 'Metadata',
-          auditID: `00000000-0000-4000-a000-${String(i).padStart(12, '0')}`,
-          stage: 'ResponseComplete',
-          requestURI: `/api/v1/namespaces/shop/configmaps/cfg${i}`,
-          verb: 'get',
-          user: { username, groups: ['system:authenticated'] },
-          sourceIPs: ['10.0.0.1'],
-          userAgent: 'kubectl/v1.31.2 (linux/amd64) kubernetes/abcdef',
-          objectRef: { resource: 'configmaps', namespace: 'shop', name: `cfg${i}`, apiVersion: 'v1' },
-          responseStatus: { metadata: {}, code: 200 },
-          requestReceivedTimestamp: ts,
-          stageTimestamp: ts,
-          annotations: { 'authorization.k8s.io/decision': 'allow' },
-        });
-      })
-      .join('\n') + '\n'
-  );
-}
+const auditLog = (users: string[]) => configMapGets(users);
 
 function writeLog(users: string[]): { dir: string; log: string } {
   const dir = tmp('a2p-hostile-');

@@ -11,35 +11,11 @@ import { CI_FORMATS, mdCell, render } from '../src/report/ci/index.js';
 import { toYamlDocuments } from '../src/emit/yaml.js';
 import { escapeControls, jsonSafe } from '../src/util/escape.js';
 import { cli, tmp } from './helpers/cli.js';
+import { configMapGets } from './helpers/k8s-audit-gen.js';
 import { record } from './helpers/cloudtrailRecords.js';
 
-/** One allowed `get configmaps/NAME` in namespace shop per username (audit.k8s.io/v1). */
-function auditLog(users: string[], name = (i: number) => `cfg${i}`): string {
-  return (
-    users
-      .map((username, i) => {
-        const ts = new Date(Date.parse('2026-11-09T00:00:00Z') + i * 1000).toISOString().replace('Z', '000Z');
-        return JSON.stringify({
-          kind: 'Event',
-          apiVersion: 'audit.k8s.io/v1',
-          level: 'Metadata',
-          auditID: `00000000-0000-4000-a000-${String(i).padStart(12, '0')}`,
-          stage: 'ResponseComplete',
-          requestURI: `/api/v1/namespaces/shop/configmaps/${encodeURIComponent(name(i))}`,
-          verb: 'get',
-          user: { username, groups: ['system:authenticated'] },
-          sourceIPs: ['10.0.0.1'],
-          userAgent: username,
-          objectRef: { resource: 'configmaps', namespace: 'shop', name: name(i), apiVersion: 'v1' },
-          responseStatus: { metadata: {}, code: 200 },
-          requestReceivedTimestamp: ts,
-          stageTimestamp: ts,
-          annotations: { 'authorization.k8s.io/decision': 'allow' },
-        });
-      })
-      .join('\n') + '\n'
-  );
-}
+/** One allowed `get configmaps/NAME` in namespace shop per username, its user agent the username itself. */
+const auditLog = (users: string[], name?: (i: number) => string) => configMapGets(users, name, (u) => u);
 
 // ---- 1. Workflow commands in a GitHub Actions log ---------------------------------------------------------------
 // The runner (actions/runner, src/Runner.Common/ActionCommand.cs, read through ActionCommandManager.TryProcessCommand)

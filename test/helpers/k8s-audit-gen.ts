@@ -79,3 +79,39 @@ export function generateK8sAudit(o: AuditGenOptions): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/**
+ * One allowed `get configmaps/NAME` in namespace shop per username, as the API server logs it (audit.k8s.io/v1), a
+ * second apart from 2026-11-09: the log the tests of names from logs feed the CLI. `name` gives each object's name,
+ * `userAgent` each record's user agent.
+ */
+export function configMapGets(
+  users: string[],
+  name: (i: number) => string = (i) => `cfg${i}`,
+  userAgent: (username: string) => string = () => 'kubectl/v1.31.2 (linux/amd64) kubernetes/abcdef',
+): string {
+  return (
+    users
+      .map((username, i) => {
+        const ts = new Date(Date.parse('2026-11-09T00:00:00Z') + i * 1000).toISOString().replace('Z', '000Z');
+        return JSON.stringify({
+          kind: 'Event',
+          apiVersion: 'audit.k8s.io/v1',
+          level: 'Metadata',
+          auditID: `00000000-0000-4000-a000-${String(i).padStart(12, '0')}`,
+          stage: 'ResponseComplete',
+          requestURI: `/api/v1/namespaces/shop/configmaps/${encodeURIComponent(name(i))}`,
+          verb: 'get',
+          user: { username, groups: ['system:authenticated'] },
+          sourceIPs: ['10.0.0.1'],
+          userAgent: userAgent(username),
+          objectRef: { resource: 'configmaps', namespace: 'shop', name: name(i), apiVersion: 'v1' },
+          responseStatus: { metadata: {}, code: 200 },
+          requestReceivedTimestamp: ts,
+          stageTimestamp: ts,
+          annotations: { 'authorization.k8s.io/decision': 'allow' },
+        });
+      })
+      .join('\n') + '\n'
+  );
+}
