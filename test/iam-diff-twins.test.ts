@@ -191,7 +191,7 @@ describe('check keeps partition twins apart', () => {
     expect(r.unusedShare).toEqual({ [CN_ROLE]: 0, [AWS_ROLE]: 0 });
   });
 
-  it("a grant of what only the other twin did is unused, for the twin whose file holds it", () => {
+  it('a grant of what only the other twin did is unused, for the twin whose file holds it', () => {
     const h = head((dir) => {
       const doc = read(dir, AWS_FILE);
       doc.Statement.push(grant('Del', 'sqs:DeleteMessage', `arn:*:sqs:*:${A}:*`));
