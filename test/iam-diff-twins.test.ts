@@ -204,4 +204,21 @@ describe('check keeps partition twins apart', () => {
     expect(r.unused[0]!.locations.map((l) => l.file)).toEqual([join(h, AWS_FILE)]);
     expect(r.unusedShare).toEqual({ [CN_ROLE]: 0, [AWS_ROLE]: 0.5 });
   });
+
+  it("twins of the logs with the policy of one only: its grants are judged by its own calls, not its twin's", () => {
+    const h = head((dir) => {
+      rmSync(join(dir, AWS_FILE));
+      const index = JSON.parse(readFileSync(join(dir, INDEX), 'utf8')) as { principals: { arn: string }[] };
+      index.principals = index.principals.filter((p) => p.arn !== AWS_ROLE);
+      write(dir, INDEX, index);
+      const doc = read(dir, CN_FILE);
+      doc.Statement.push(grant('Send', 'sqs:SendMessage', `arn:*:sqs:*:${A}:*`));
+      write(dir, CN_FILE, doc);
+    });
+    const r = check(h);
+    expect(r.unused.map((f) => `${f.principal}: ${f.summary}`)).toEqual([
+      `${CN_ROLE}: sqs:SendMessage on arn:*:sqs:*:${A}:*`,
+    ]);
+    expect(r.unusedShare).toEqual({ [CN_ROLE]: 0.5 });
+  });
 });
