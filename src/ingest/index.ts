@@ -9,6 +9,7 @@ import {
 } from '../model/profile.js';
 import { principalId } from '../model/subject.js';
 import { mergeStreams } from '../profile/mergeStream.js';
+import { decideAws, keptPrincipals, type DeferredAws } from '../profile/deferred.js';
 import type { ProfileStream } from '../profile/read.js';
 import type { ProfileParts } from '../profile/write.js';
 import type { ProfileHead } from '../profile/lines.js';
@@ -161,7 +162,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     });
   }
 
-  const inputs: { stream: ProfileStream; ids: string[] }[] = [];
+  const inputs: { stream: ProfileStream; ids: string[]; deferred?: DeferredAws }[] = [];
   let stats: TaskStats[];
   let close = async () => {};
   try {
@@ -176,6 +177,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       inputs.push({
         stream: { head: parts.head, principals: asAsync(parts.principals), tail: parts.tail },
         ids: parts.ids,
+        ...(parts.deferred ? { deferred: parts.deferred } : {}),
       });
     } else {
       const pool = await execute(tasks, scope, 'profile', opts.workers, onProgress, opts.inventory);
@@ -186,7 +188,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     const sources = sourceRecords(tasks, stats);
     if (opts.cloudtrailApi) {
       const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
-      inputs.push(inMemory(api.profile));
+      inputs.push({ ...inMemory(api.profile), ...(api.deferred ? { deferred: api.deferred } : {}) });
       pushAll(sources, api.sources);
     }
     if (opts.eksAuditLogs) {
@@ -213,6 +215,16 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     let parts: ProfileParts = inputs.length === 1 ? inputs[0]!.stream : mergeStreams(inputs.map((x) => x.stream));
     const ids = new Set<string>();
     for (const x of inputs) for (const id of x.ids) ids.add(id);
+    // AWS principals judged by subject globs on their final ARNs, now that every part is merged (profile/deferred.ts).
+    const decided = decideAws(
+      inputs.map((x) => ({ head: x.stream.head, ...(x.deferred ? { deferred: x.deferred } : {}) })),
+      parts.head,
+      scope,
+    );
+    if (decided) {
+      parts = { ...parts, head: decided.head, principals: keptPrincipals(parts.principals, decided.excluded) };
+      for (const id of decided.excluded) ids.delete(id);
+    }
     // Every workload and namespace of the inventory joins the profile, traffic or not: `generate netpol` lists the
     // quiet ones, and `verify` checks that the policies keep them apart.
     if (opts.inventory) parts = mergeStreams([parts, inMemory(inventoryPart(opts.inventory, scope)).stream]);

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { UnreadableInputError } from './inputs.js';
 import type { Progress } from './task.js';
 import type { Principal } from '../model/profile.js';
+import type { DeferredAws } from '../profile/deferred.js';
 import type { ProfileStream } from '../profile/read.js';
 import type { TaskRequest, TaskResult } from './taskRunner.js';
 
@@ -23,6 +24,8 @@ export interface WorkerProfile {
   stream: ProfileStream;
   /** Its principals' ids, in order. */
   ids: string[];
+  /** Its AWS principals, not yet judged by subject globs (profile/deferred.ts). */
+  deferred?: DeferredAws;
 }
 
 /**
@@ -70,7 +73,7 @@ export async function runPool(
 
 /** The partial profile a worker holds, as a stream that asks it for the next batch of principals when needed. */
 async function workerProfile(w: Worker, scope: TaskRequest['scope'], onProgress: Progress): Promise<WorkerProfile> {
-  const { head, tail, ids } = (await runOne(w, { scope, mode: 'open' }, onProgress)).open!;
+  const { head, tail, ids, deferred } = (await runOne(w, { scope, mode: 'open' }, onProgress)).open!;
   // The next batch is asked for as soon as one arrives, so the worker makes it while this thread merges and writes
   // the one before.
   const ask = () => {
@@ -87,7 +90,7 @@ async function workerProfile(w: Worker, scope: TaskRequest['scope'], onProgress:
       yield* r.batch!;
     }
   }
-  return { stream: { head, principals: principals(), tail: () => tail }, ids };
+  return { stream: { head, principals: principals(), tail: () => tail }, ids, ...(deferred ? { deferred } : {}) };
 }
 
 function runOne(w: Worker, req: TaskRequest, onProgress: Progress): Promise<TaskResult> {

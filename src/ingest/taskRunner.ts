@@ -2,6 +2,7 @@ import type { Principal } from '../model/profile.js';
 import type { ProfileHead, ProfileTail } from '../profile/lines.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { ProfileBuilder } from '../profile/builder.js';
+import type { DeferredAws } from '../profile/deferred.js';
 import { Scope } from '../profile/scope.js';
 import { emptyNotices } from './notices.js';
 import { runTask, type Progress, type Task, type TaskStats } from './task.js';
@@ -35,7 +36,7 @@ export interface TaskRequest {
 export interface TaskResult {
   stats: TaskStats;
   /** From `open`: the partial profile's header (sources left empty), trailing sections and principal ids in order. */
-  open?: { head: ProfileHead; tail: ProfileTail; ids: string[] };
+  open?: { head: ProfileHead; tail: ProfileTail; ids: string[]; deferred?: DeferredAws };
   /** From `next`: the next principals; `done` once there are no more. */
   batch?: Principal[];
   done?: boolean;
@@ -61,7 +62,8 @@ export class TaskRunner {
       const parts = (this.builder ?? new ProfileBuilder(Scope.fromJSON(req.scope))).parts();
       this.builder = undefined;
       this.principals = parts.principals;
-      return { stats: EMPTY, open: { head: parts.head, tail: parts.tail(), ids: parts.ids } };
+      const open = { head: parts.head, tail: parts.tail(), ids: parts.ids };
+      return { stats: EMPTY, open: parts.deferred ? { ...open, deferred: parts.deferred } : open };
     }
     if (req.mode === 'next') {
       const batch: Principal[] = [];

@@ -50,6 +50,12 @@ export function partitionKey(partition: string, key: string): string {
   return `${partition}:${key}`;
 }
 
+/** `partitionKey` read back (a partition has no `:`). */
+export function splitPartitionKey(qualified: string): { partition: string; key: string } {
+  const colon = qualified.indexOf(':');
+  return { partition: qualified.slice(0, colon), key: qualified.slice(colon + 1) };
+}
+
 /** The directory of an account's policies of one kind, relative to the output directory. */
 export const iamPolicyDir = (account: string, kind: IamKind): string => `iam/${account}/${kind}`;
 

@@ -22,10 +22,10 @@ import { LeftOutAccumulator } from './identities.js';
 import { awsCallKey, canonicalSubject, compareLinks, comparePrincipals, sortCreated, sortRecord } from './order.js';
 import { tupleKey } from '../util/key.js';
 import { AwsCallTable, K8sEdgeTable } from './edges.js';
-import { microsToTime } from '../util/time.js';
 import { sameList } from '../util/array.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 import { newPrincipalState, noteSession, roleSessionsOf, type PrincipalState } from './principalState.js';
+import { decideAws, deferredOf, defersAws, spanOf, type DeferredAws } from './deferred.js';
 
 const NOBODY: readonly PrincipalState[] = [];
 
@@ -38,14 +38,19 @@ export class ProfileBuilder {
   private readonly principals = new Map<string, PrincipalState>();
   private readonly ev = new EvidenceStore(4096);
   private readonly k8s = new K8sEdgeTable(this.ev);
-  private readonly awsCalls = new AwsCallTable(this.ev);
+  // AWS calls' evidence apart, so that the window without them is known (deferred.ts).
+  private readonly awsEv = new EvidenceStore(4096);
+  private readonly awsCalls = new AwsCallTable(this.awsEv);
   private readonly userCache = new Map<string, PrincipalState | SkipReason>();
   private readonly groupCache = new Map<string, PrincipalState | SkipReason>();
   private readonly skipped: Record<string, number> = {};
   private readonly wantsGroups: boolean;
+  /** Subject globs decide AWS principals on their final ARNs, once every partial profile is merged (deferred.ts). */
+  private readonly deferAws: boolean;
 
   constructor(private readonly scope: Scope) {
     this.wantsGroups = scope.wantsGroups;
+    this.deferAws = defersAws(scope);
   }
 
   add(obs: Observation): void {
@@ -161,7 +166,7 @@ export class ProfileBuilder {
     }
   }
 
-  private readonly awsCache = new Map<string, PrincipalState | SkipReason>();
+  private readonly awsCache = new Map<string, PrincipalState>();
   private readonly leftOut = new LeftOutAccumulator();
 
   private addAws(obs: AwsCallObservation): void {
@@ -193,17 +198,21 @@ export class ProfileBuilder {
     const arn = obs.principal.arn;
     let p = this.awsCache.get(arn);
     if (p === undefined) {
-      // One principal per role or user, whatever path a record shows; named by the preferred ARN of those seen.
-      p = this.scope.subjectSkip(kind!, arn) ?? this.principal({ kind: kind!, name: arn }, arn);
-      if (typeof p !== 'string' && p.username !== arn) {
+      // One principal per role or user, whatever path a record shows; named by the preferred ARN of those seen, and
+      // judged by subject globs on that ARN once all are seen (deferred.ts).
+      p = this.principal({ kind: kind!, name: arn }, arn);
+      if (p.username !== arn) {
         p.username = preferredIamArn(p.username, arn);
         p.subject = { kind: kind!, name: p.username };
       }
       this.awsCache.set(arn, p);
     }
-    if (typeof p === 'string') return this.skip(p);
     // Expired or invalid credentials, a VPC endpoint policy: no identity policy was asked, nothing to grant or deny.
-    if (obs.decision === 'unauthenticated') return this.skip('authentication-failure');
+    if (obs.decision === 'unauthenticated') {
+      if (this.deferAws) p.unauthenticated = (p.unauthenticated ?? 0) + 1;
+      else this.skip('authentication-failure');
+      return;
+    }
     this.awsCalls.count(p.aws, awsCallKey(obs), obs);
   }
 
@@ -268,15 +277,15 @@ export class ProfileBuilder {
    * then each principal made when it is asked for, in the profile's order, then the trailing sections. Once only:
    * a principal's state is let go as it is given out, and nothing may be added after.
    */
-  parts(): { head: ProfileHead; principals: Generator<Principal>; tail: () => ProfileTail; ids: string[] } {
-    let first = Infinity;
-    let last = -Infinity;
-    for (let i = 0; i < this.ev.length; i++) {
-      if (this.ev.firstOf(i) < first) first = this.ev.firstOf(i);
-      if (this.ev.lastOf(i) > last) last = this.ev.lastOf(i);
-    }
-    let start = first === Infinity ? '' : microsToTime(first);
-    let end = last === -Infinity ? '' : microsToTime(last);
+  parts(): {
+    head: ProfileHead;
+    principals: Generator<Principal>;
+    tail: () => ProfileTail;
+    ids: string[];
+    /** With subject globs: what each AWS principal's leaving out would take away, for `decideAws`. */
+    deferred?: DeferredAws;
+  } {
+    let { start, end } = spanOf(this.ev);
     const network = this.net.size || this.workloads.size ? [...this.net.values()].sort(compareEdges) : undefined;
     for (const e of network ?? []) {
       for (const ev of [e.allowed, e.denied]) {
@@ -285,6 +294,10 @@ export class ProfileBuilder {
         end = maxTime(end, ev.lastSeen);
       }
     }
+    const rest = { start, end };
+    const calls = spanOf(this.awsEv);
+    start = minTime(start, calls.start);
+    end = maxTime(end, calls.end);
     const order = [...this.principals.values()].sort((a, b) => comparePrincipals(a.subject, b.subject));
     const principals = function* (this: ProfileBuilder): Generator<Principal> {
       for (let i = 0; i < order.length; i++) {
@@ -311,17 +324,28 @@ export class ProfileBuilder {
         t.dnsNames = [...this.names.keys()].sort(cmp).map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
       return t;
     };
+    const deferred = this.deferAws ? deferredOf(rest, order, (p) => this.awsCalls.edgesOf(p.aws)) : undefined;
     return {
       head: { window: { start, end }, sources: [], skipped: sortRecord(this.skipped) },
       principals,
       tail,
       ids: order.map((p) => principalId(canonicalSubject(p.subject))),
+      ...(deferred ? { deferred } : {}),
     };
   }
 
-  /** The whole profile in memory (small profiles, tests; `parts()` streams). */
+  /** The whole profile in memory (small profiles, tests; `parts()` streams), AWS principals judged (deferred.ts). */
   toProfile(): Profile {
-    const { head, principals, tail } = this.parts();
+    const { profile, deferred } = this.partial();
+    const decided = deferred && decideAws([{ head: profile, deferred }], profile, this.scope);
+    if (!decided) return profile;
+    const principals = profile.principals.filter((p) => !decided.excluded.has(principalId(p.subject)));
+    return { ...profile, window: decided.head.window, skipped: decided.head.skipped, principals };
+  }
+
+  /** The profile in memory as one part of a merge: its AWS principals not yet judged (`deferred`, as `parts()`). */
+  partial(): { profile: Profile; deferred?: DeferredAws } {
+    const { head, principals, tail, deferred } = this.parts();
     const profile: Profile = {
       apiVersion: PROFILE_API_VERSION,
       kind: 'Profile',
@@ -330,7 +354,7 @@ export class ProfileBuilder {
       skipped: head.skipped,
       principals: [...principals],
     };
-    return Object.assign(profile, tail());
+    return { profile: Object.assign(profile, tail()), ...(deferred ? { deferred } : {}) };
   }
 
   /** One principal as the profile has it, made from its state. */

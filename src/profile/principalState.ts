@@ -22,6 +22,8 @@ export interface PrincipalState {
   created: Map<string, CreatedNames & { set: Set<string>; gen: Set<string> }>;
   /** `[this]`, made once. */
   alone: PrincipalState[];
+  /** An AWS principal's records refused before any policy was asked, while its scope waits (profile/deferred.ts). */
+  unauthenticated?: number;
   /** The IAM role sessions its records' `user.extra` named (a User's only); made at the first. */
   sessions?: { last: IamSession; found: Map<string, RoleSession> };
 }

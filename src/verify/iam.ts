@@ -17,6 +17,8 @@ export interface IamPolicySet {
   byPrincipal: Map<string, NamedPolicy[]>;
   /** The principals' ARNs as the indexes give them, by key (a principal found only by its file's place has none). */
   arns: Map<string, string>;
+  /** The same by `partitionKey` (of twins, `arns` holds one). */
+  identityArns: Map<string, string>;
   /** The files each index lists for a principal, by key, as the index's directory resolves them. */
   listed: Map<string, string[]>;
   /**
@@ -39,6 +41,7 @@ export interface IamPolicySet {
 export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issues: InputIssue[] } {
   const byPrincipal = new Map<string, NamedPolicy[]>();
   const arns = new Map<string, string>();
+  const identityArns = new Map<string, string>();
   const listed = new Map<string, string[]>();
   const owner = new Map<string, string>();
   // The partition of each file an index lists, and the partitions seen per key (of index entries and places).
@@ -71,6 +74,7 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
         }
       }
       arns.set(key, e.arn);
+      identityArns.set(partitionKey(partition, key), e.arn);
       listed.set(key, [...(listed.get(key) ?? []), ...files]);
     }
   }
@@ -105,7 +109,7 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     count++;
   }
   const twins = new Set([...partitions].filter(([, ps]) => ps.size > 1).map(([k]) => k));
-  return { set: { byPrincipal, arns, listed, twins, byIdentity, count }, issues };
+  return { set: { byPrincipal, arns, identityArns, listed, twins, byIdentity, count }, issues };
 }
 
 /**

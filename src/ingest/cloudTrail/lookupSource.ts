@@ -1,5 +1,6 @@
 import { ISSUE_SAMPLE_LIMIT, type Profile, type SourceRecord } from '../../model/profile.js';
 import { ProfileBuilder } from '../../profile/builder.js';
+import type { DeferredAws } from '../../profile/deferred.js';
 import type { Scope } from '../../profile/scope.js';
 import { deeperThan } from '../../util/json.js';
 import { MAX_DEPTH } from '../jsonLines.js';
@@ -18,7 +19,7 @@ export async function readLookupEvents(
   api: { regions: string[]; options: Omit<LookupOptions, 'region'> },
   scope: Scope,
   onProgress: Progress,
-): Promise<{ profile: Profile; sources: SourceRecord[] }> {
+): Promise<{ profile: Profile; sources: SourceRecord[]; deferred?: DeferredAws }> {
   const builder = new ProfileBuilder(scope);
   const sources: SourceRecord[] = [];
   for (const region of [...new Set(api.regions)].sort()) {
@@ -54,5 +55,7 @@ export async function readLookupEvents(
     }
     sources.push({ ...rec, ...noticeFields(tally) });
   }
-  return { profile: builder.toProfile(), sources };
+  // Merged with the files' profiles: its AWS principals are judged after the merge (profile/deferred.ts).
+  const { profile, deferred } = builder.partial();
+  return { profile, sources, ...(deferred ? { deferred } : {}) };
 }

@@ -22,12 +22,16 @@ import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
+import { iamSides, keyAccount, type IamSides } from './sides.js';
 import { statementKey, statementKeys } from './statements.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
 /** One permission an Allow statement grants: an action (wildcards expanded) on a resource pattern. */
 export interface IamGrant {
-  /** `<account>/role/<name>` or `<account>/user/<name>`: from the index beside the policy, or its place. */
+  /**
+   * `<account>/role/<name>` or `<account>/user/<name>`: from the index beside the policy, or its place; a partition
+   * twin outside `aws` qualified by its partition (sides.ts).
+   */
   principal: string;
   action: string;
   resource: string;
@@ -73,8 +77,9 @@ const changeKey = (g: IamGrant) =>
 
 /** IAM as the Allow statements' permissions per principal, minus the side's own Denies, judged by the IAM evaluator. */
 export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: CompareContext): Promise<Comparison> {
-  const sets = sides.map((s) => s.policies.set);
-  const label = labeler(ctx.profile, sets);
+  const read = sides.map((s) => s.policies.set);
+  // Twins apart: a principal's grants, coverage and evidence are its own under its key (sides.ts).
+  const { sets, key, label } = iamSides(read, ctx.profile);
   // A diff's new access is judged with what its principal holds on the proposed side (the iam:PassRole combination).
   const held = (side: number, principal: string) =>
     side === ctx.newSide ? heldCombination(sets[side]!, principal) : undefined;
@@ -93,13 +98,14 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
     finding: (type, items, evidence) =>
       finding(type, items, label, evidence, held(items[0]!.side, items[0]!.principal)),
     locate(f, side) {
-      const key = iamPolicyKey(f.subjectKind as SubjectKind, f.subject);
-      const pol = key ? policiesOf(sets[side]!, key, f.subject).policies[0] : undefined;
+      // The file `verify` judged the principal by.
+      const k = iamPolicyKey(f.subjectKind as SubjectKind, f.subject);
+      const pol = k ? policiesOf(read[side]!, k, f.subject).policies[0] : undefined;
       return pol ? [{ file: pol.name, line: 1 }] : [];
     },
   };
   if (ctx.profile) {
-    const usage = await usageOf(ctx.profile);
+    const usage = await usageOf(ctx.profile, key);
     comparison.evidence = (items) => evidenceOf(usage, items);
   }
   return comparison as Comparison;
@@ -296,7 +302,7 @@ function riskOf(items: IamGrant[], held: PrincipalContext = {}): CiFinding['risk
     all.set(r.reason, hit);
   };
   for (const i of items)
-    for (const r of awsRiskList(i.action, i.resource, i.principal.split('/')[0]!, 0, i.facts, held)) add(r);
+    for (const r of awsRiskList(i.action, i.resource, keyAccount(i.principal), 0, i.facts, held)) add(r);
   const g = items[0]!;
   if (/[*?]/.test(g.pattern) && items.some((i) => !/^(List|Read)$/.test(i.facts.accessLevel)))
     add({ level: 'high', reason: `a wildcard action (${g.pattern}) that includes writes` });
@@ -312,11 +318,11 @@ function riskOf(items: IamGrant[], held: PrincipalContext = {}): CiFinding['risk
 
 type Usage = Map<string, { action: string; resource: string; ev: Evidence }[]>;
 
-/** Each IAM principal's needed permissions with evidence, by its policies' key (`<account>/role/<name>`). */
-async function usageOf(profile: Profile): Promise<Usage> {
+/** Each IAM principal's needed permissions with evidence, by its key (`<account>/role/<name>`: sides.ts). */
+async function usageOf(profile: Profile, keyOf: IamSides['key']): Promise<Usage> {
   const out: Usage = new Map();
   for (const p of profile.principals) {
-    const key = iamPolicyKey(p.subject.kind, p.username);
+    const key = keyOf(p.subject.kind, p.username);
     if (!key) continue;
     const list: { action: string; resource: string; ev: Evidence }[] = [];
     for (const e of p.aws ?? []) {
@@ -340,17 +346,6 @@ function evidenceOf(usage: Usage, items: IamGrant[]): CiEvidence {
     .filter((u) => patterns.some((p) => p.action.test(u.action) && p.resource.test(u.resource)))
     .map((u) => u.ev);
   return fromEvidence(mergeAll(found));
-}
-
-/** Names IAM principals by ARN: as the profile knows them, else as an index gives them, else by their key. */
-function labeler(profile: Profile | undefined, sets: IamPolicySet[]): (p: string) => string {
-  const arns = new Map<string, string>();
-  for (const s of sets) for (const [k, arn] of s.arns) if (!arns.has(k)) arns.set(k, arn);
-  for (const pr of profile?.principals ?? []) {
-    const key = iamPolicyKey(pr.subject.kind, pr.username);
-    if (key) arns.set(key, pr.username);
-  }
-  return (p) => arns.get(p) ?? p;
 }
 
 /** A would-be denial as a CI finding's access and words. */
