@@ -167,7 +167,8 @@ export async function streamOf(
   let pendingLine = await next();
 
   async function* principals(): AsyncGenerator<Principal> {
-    let prev: Principal | undefined;
+    // The last principal's subject, not the principal: its accesses are garbage once it is handed over.
+    let prev: Principal['subject'] | undefined;
     let principalCount = 0;
     let accesses = 0;
     while (pendingLine?.kind === 'principal') {
@@ -180,9 +181,9 @@ export async function streamOf(
           .find(Boolean);
       if (name) return bad(name);
       if (oldLeftOut(p)) return bad(`principal ${p.subject.name}: no identity policy attaches to it (see leftOut)`);
-      if (prev && comparePrincipals(prev.subject, p.subject) >= 0)
+      if (prev && comparePrincipals(prev, p.subject) >= 0)
         return bad(
-          principalId(prev.subject) === principalId(p.subject)
+          principalId(prev) === principalId(p.subject)
             ? `principal ${p.subject.name} again: one identity is one principal`
             : `principal ${p.subject.name} out of order (principals are sorted: docs/formats.md)`,
         );
@@ -212,7 +213,7 @@ export async function streamOf(
       if (aws.length) p.aws = aws;
       principalCount++;
       accesses += p.k8s.length + aws.length;
-      prev = p;
+      prev = p.subject;
       yield p;
     }
     tail = await readTail(principalCount, accesses);
