@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addSample, countOf, maxTime, minTime, STAGES, type Evidence, type Stage } from '../src/model/evidence.js';
 import { EvidenceStore } from '../src/model/evidenceStore.js';
-import { tuneHeap } from '../src/cli/heap.js';
+import { principalsDieYoung, tuneHeap } from '../src/cli/heap.js';
 import { ingest, ingestStream } from '../src/ingest/index.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { profileLines } from '../src/profile/write.js';
@@ -176,5 +176,14 @@ describe("the CLI's heap setting", () => {
     expect(tuneHeap(['--heap-growing-percent=10'], undefined)).toBe(false);
     expect(tuneHeap([], '--max-old-space-size=512 --heap_growing_percent=5')).toBe(false);
     expect(tuneHeap(['--expose-gc'], '--max-old-space-size=4096')).toBe(true);
+  });
+
+  it('turns allocation-site pretenuring off for a profile read once, unless node was given the flag', () => {
+    tuneHeap(['--allocation-site-pretenuring'], undefined);
+    expect(principalsDieYoung()).toBe(false);
+    tuneHeap([], '--max-old-space-size=512 --no_allocation_site_pretenuring');
+    expect(principalsDieYoung()).toBe(false);
+    tuneHeap(['--expose-gc'], undefined);
+    expect(principalsDieYoung()).toBe(true);
   });
 });

@@ -179,3 +179,45 @@ describe('the RBAC evaluator with its per-subject index', () => {
     for (const n of Object.values(seen)) expect(n).toBeGreaterThan(300);
   });
 });
+
+describe('the RBAC evaluator asked as a replay asks: runs of requests alike but for one field', () => {
+  it('decides as a fresh set when each request changes one field of the last (user, groups, resource)', () => {
+    // A replay asks for one principal's accesses in turn, sorted by resource: the evaluator keeps the last subject's
+    // bindings and the last resource's key. A request that differs in one of them only must not get the last's.
+    const changes: ((r: RbacRequest, rand: () => number) => RbacRequest)[] = [
+      (r) => ({ ...r }),
+      (r) => ({ ...r, username: r.username === 'alice' ? 'bob' : 'alice' }),
+      (r) => ({ ...r, groups: [...r.groups].reverse() }),
+      (r) => ({ ...r, groups: r.groups.slice(1) }),
+      (r, rand) => ({ ...r, groups: [...r.groups, GROUP_NAMES[Math.floor(rand() * GROUP_NAMES.length)]!] }),
+      (r) => ({ ...r, apiGroup: r.apiGroup === '' ? 'apps' : '' }),
+      (r) => ({ ...r, resource: r.resource === 'pods' ? 'configmaps' : 'pods' }),
+      (r) => ({ ...r, subresource: r.subresource === '' ? 'log' : '' }),
+      (r) => ({ ...r, name: r.name === 'a' ? 'b' : 'a' }),
+    ];
+    const seen = { allow: 0, deny: 0, undetermined: 0 };
+    let asked = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const rand = rng(seed * 7919);
+      const { docs, request } = world(seed);
+      const kept = buildRbacPolicySet(docs).set;
+      let req = request();
+      for (let q = 0; q < 60; q++) {
+        if (req.nonResourceURL !== '' || rand() < 0.1) req = request();
+        else req = changes[Math.floor(rand() * changes.length)]!(req, rand);
+        const fresh = buildRbacPolicySet(structuredClone(docs)).set.authorize(structuredClone(req));
+        const got = kept.authorize(req);
+        expect(got, JSON.stringify({ docs, req })).toEqual(fresh);
+        const want = reference(docs, req);
+        expect(
+          { result: got.result, binding: got.result === 'allow' ? got.grantedBy.bindingName : undefined },
+          JSON.stringify({ docs, req }),
+        ).toEqual(want);
+        seen[fresh.result]++;
+        asked++;
+      }
+    }
+    expect(asked).toBe(150 * 60);
+    for (const n of Object.values(seen)) expect(n).toBeGreaterThan(150);
+  });
+});

@@ -24,6 +24,7 @@ import { loadInventory } from '../inventory/load.js';
 import { readLiveInventory } from '../inventory/live.js';
 import type { InputIssue } from '../model/issue.js';
 import { UsageError } from './errors.js';
+import { principalsDieYoung } from './heap.js';
 import type { Io } from './io.js';
 import {
   clockTolerance,
@@ -193,6 +194,8 @@ export async function observedOnce(
   const run = await sourcesOf(flags, io, c, scope, use);
   if (typeof run !== 'function') {
     scoped(() => checkProfileScope(scope));
+    // Read once, a principal at a time, nothing kept: what the reader makes dies young.
+    principalsDieYoung();
     const file = run.file;
     return {
       source: async () => filterStream(await openProfile(file), scope),

@@ -232,6 +232,8 @@ export function grantEvidence(e: K8sEdge): Evidence | undefined {
  * - a bind or escalate check none of whose requests may become a rule (a RequestReceived record beside a denial).
  */
 export function grantableEdges(p: Principal): K8sEdge[] {
+  // Without checks (most principals), the edges that may become rules are those requests: no key is needed.
+  if (!p.k8s.some((e) => e.implied)) return p.k8s.filter(isGrantable);
   const asOther = new Set<string>();
   for (const e of p.k8s)
     if (e.verb === 'impersonate') for (const i of e.implied ?? []) asOther.add(accessKey(i.request));

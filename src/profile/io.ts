@@ -8,7 +8,7 @@ import { profileNameProblem } from './names.js';
 import { schemaChecks, type SchemaChecks } from './checks.js';
 import { liftLeftOut } from './identities.js';
 import { mergeProfiles } from './merge.js';
-import { fileLines, isStreamHeader, streamOf, type ProfileStream } from './read.js';
+import { fileLineBatches, isStreamHeader, streamOf, type Line, type ProfileStream } from './read.js';
 import { profileLinesSync } from './write.js';
 import { asAsync } from '../util/array.js';
 
@@ -39,28 +39,24 @@ const PROBLEMS: Record<string, string> = {
  * (and the line, for v1alpha2) when it is not a profile.
  */
 export async function openProfile(path: string): Promise<ProfileStream> {
-  let lines: AsyncGenerator<{ text: string; line: number }>;
-  let first: IteratorResult<{ text: string; line: number }>;
+  let lines: AsyncGenerator<Line[]>;
+  let first: IteratorResult<Line[]>;
   try {
-    lines = fileLines(path);
+    lines = fileLineBatches(path);
     first = await lines.next();
   } catch (e) {
     if (e instanceof InputError) throw e;
     const err = e as NodeJS.ErrnoException;
     throw new InputError(`cannot read profile ${path}: ${PROBLEMS[err.code ?? ''] ?? err.message}`);
   }
-  if (!first.done && isStreamHeader(first.value.text)) {
-    const rest = lines;
-    const all = (async function* () {
-      yield first.value;
-      yield* rest;
-    })();
-    return streamOf(path, all);
-  }
+  // A batch is never empty: its first line is the file's first.
+  const batch = first.done ? [] : first.value;
+  const head = batch[0]?.text;
+  if (head !== undefined && isStreamHeader(head)) return streamOf(path, batch, lines);
   // JSON lines that are no profile (a log given as --profile): said from the first line, without reading the rest.
-  if (!first.done && first.value.text.trimStart().startsWith('{')) {
-    const v = parsed(first.value.text);
-    if (v !== undefined && !(await lines.next()).done) {
+  if (head !== undefined && head.trimStart().startsWith('{')) {
+    const v = parsed(head);
+    if (v !== undefined && (batch.length > 1 || !(await lines.next()).done)) {
       await lines.return(undefined);
       const { checkProfile } = await schemaChecks();
       throw new InputError(`${path}: not a profile: ${lookalike(v) ?? checkProfile(v) ?? 'JSON lines'}`);
@@ -87,13 +83,7 @@ export async function readProfile(path: string): Promise<Profile> {
 export async function parseProfile(text: string, name = '<text>'): Promise<Profile> {
   const nl = text.indexOf('\n');
   if (!isStreamHeader(nl < 0 ? text : text.slice(0, nl))) return legacyFromText(text, name, await schemaChecks());
-  const lines = (async function* () {
-    let line = 0;
-    for (const t of text.split('\n')) {
-      line++;
-      yield { text: t.endsWith('\r') ? t.slice(0, -1) : t, line };
-    }
-  })();
+  const lines = text.split('\n').map((t, i) => ({ text: t.endsWith('\r') ? t.slice(0, -1) : t, line: i + 1 }));
   return collect(await streamOf(name, lines));
 }
 

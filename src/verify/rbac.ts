@@ -52,10 +52,11 @@ export function rbacReplay(
       for (const e of p.k8s) if (e.denied && !e.allowed) report.denied.push(finding(p, e, e.denied));
       const grantable = grantableEdges(p);
       const checks = writeChecks(p, new Set(grantable));
+      const who = k8sRequester(p.subject, p.username, p.groups);
       for (const e of grantable) {
         if (e.implied && (e.verb === 'bind' || e.verb === 'escalate')) continue;
         observed++;
-        let d = decide(policies, request(p, e), e, checks.get(accessKey(e)));
+        let d = decide(policies, request(who, e), e, checks.size ? checks.get(accessKey(e)) : undefined);
         if (d.result !== 'allow' && ANONYMOUS.has(p.username))
           d = {
             result: 'undetermined',
@@ -154,11 +155,22 @@ export function emptyReport(profile: Pick<Profile, 'skipped'>): VerifyReport {
 }
 
 /**
- * The request a principal's access stands for, with the groups its records carried (`k8sRequester`). A group
- * principal is replayed as an anonymous member.
+ * The request a principal's access stands for, as `who` (the principal's `k8sRequester`: the groups its records
+ * carried; a group principal as an anonymous member). Written out field by field: an object spread of two objects
+ * took most of the replay's time (V8 copies the second one property by property, slowly).
  */
-function request(p: Principal, e: K8sEdge): RbacRequest {
-  return { ...k8sRequester(p.subject, p.username, p.groups), ...edgeAccess(e) };
+function request(who: { username: string; groups: readonly string[] }, e: K8sEdge): RbacRequest {
+  return {
+    username: who.username,
+    groups: who.groups,
+    verb: e.verb,
+    apiGroup: e.apiGroup,
+    resource: e.resource,
+    subresource: e.subresource,
+    namespace: e.namespace,
+    name: e.name,
+    nonResourceURL: e.nonResourceURL,
+  };
 }
 
 function finding(p: Principal, e: K8sEdge, ev: Evidence): Finding {

@@ -148,7 +148,7 @@ class PolicySet implements RbacPolicySet {
    * request of each user walked every binding: each subject's bindings are filtered once per resource and kept.
    */
   private relevant(req: RbacRequest): BindingDef[] {
-    const key = req.nonResourceURL !== '' ? 'url' : tupleKey('res', req.apiGroup, req.resource, req.subresource);
+    const key = req.nonResourceURL !== '' ? 'url' : this.resourceKey(req);
     const parts: BindingDef[][] = [];
     for (const list of this.subjectLists(req)) {
       let byResource = this.relevantOf.get(list);
@@ -162,6 +162,23 @@ class PolicySet implements RbacPolicySet {
   }
 
   private readonly relevantOf = new WeakMap<BindingDef[], Map<string, BindingDef[]>>();
+
+  /** A request's resource as a key; the last one is kept (a principal's accesses come sorted by resource). */
+  private resourceKey(req: RbacRequest): string {
+    const last = this.lastResource;
+    if (
+      last &&
+      last.apiGroup === req.apiGroup &&
+      last.resource === req.resource &&
+      last.subresource === req.subresource
+    )
+      return last.key;
+    const key = tupleKey('res', req.apiGroup, req.resource, req.subresource);
+    this.lastResource = { apiGroup: req.apiGroup, resource: req.resource, subresource: req.subresource, key };
+    return key;
+  }
+
+  private lastResource: { apiGroup: string; resource: string; subresource: string; key: string } | undefined;
 
   /**
    * Of the bindings kept for a resource, those whose role could allow a request for this name: a role whose rules
@@ -271,8 +288,21 @@ class PolicySet implements RbacPolicySet {
     return found;
   }
 
-  /** The bindings of each subject a request is made as: the user, its service account, its groups (as given). */
+  /**
+   * The bindings of each subject a request is made as: the user, its service account, its groups (as given). The
+   * last answer is kept: a replay asks for each access of a principal in turn, with the same user and groups.
+   */
   private subjectLists(req: { username: string; groups: readonly string[] }): BindingDef[][] {
+    const last = this.lastSubject;
+    if (last && last.username === req.username && sameList(last.groups, req.groups)) return last.lists;
+    const lists = this.listsOf(req);
+    this.lastSubject = { username: req.username, groups: [...req.groups], lists };
+    return lists;
+  }
+
+  private lastSubject: { username: string; groups: string[]; lists: BindingDef[][] } | undefined;
+
+  private listsOf(req: { username: string; groups: readonly string[] }): BindingDef[][] {
     // Exactly the groups given: a username that reads as a service account's gains none here (the request builders
     // give a service account principal its groups, ../../model/subject.ts `serviceAccountGroups`).
     const groups = new Set(req.groups);
@@ -308,6 +338,12 @@ interface ListIndex {
   byGroup: Map<string, number[]>;
   url: number[];
   unknown: number[];
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function order(b: BindingDef): string[] {
