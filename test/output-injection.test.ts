@@ -376,14 +376,32 @@ describe('sarif: file names are URIs of the same files', () => {
 // `$\color{red}{\textsf{APPROVED}}$` showed as large red text in a bot's "risky new access" table. `#12`, `GH-12` and
 // `owner/repo#12` link an issue and add a "mentioned this" event to its timeline, in another repository too. Code spans
 // and <code> keep both as text (test/hostile-strings-more.test.ts reads them the same way for links and mentions).
-const MARKUP = ['$\\color{red}{\\textsf{APPROVED}}$', '$$x$$ cost', 'see #12', 'GH-7 fixed', 'octo/repo#5', 'a$b'];
+// An emoji shortcode (`:white_check_mark:` beside a finding reads as a verdict; `:+1:` has no letter) and a word of
+// 7 to 40 hex digits (a link to the commit of that hash, when the repository has one) are read as text only in code.
+const MARKUP = [
+  '$\\color{red}{\\textsf{APPROVED}}$',
+  '$$x$$ cost',
+  'see #12',
+  'GH-7 fixed',
+  'octo/repo#5',
+  'a$b',
+  ':white_check_mark: reviewed',
+  'ci:+1:',
+  'deploy-:X:',
+  'fixed in 3f2a8e8b2c1d',
+  'DEADBEEF00',
+];
 
 /** A Markdown line with its code spans and <code> elements taken out, as GitHub would read text in it. */
 function outsideCode(line: string): string {
   return line.replace(/<code>.*?<\/code>/g, '').replace(/(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, '');
 }
 
-const TEXT_MARKUP = /\$|#\d|\bgh-\d/i;
+const TEXT_MARKUP = /\$|#\d|\bgh-\d|:[\w+-]*[a-z][\w+-]*:|:[+-]1:|\b[0-9a-f]{7,40}\b/i;
+
+it.each(['10:00:00Z', 'web-7d9f', 'abc1234x', 'a:b c:d'])('%j stays text: no shortcode, no hash', (v) => {
+  expect(mdCell(v)).not.toMatch(/^`/);
+});
 
 describe('Markdown: no value from a log becomes math or an issue reference', () => {
   it.each(MARKUP)('mdCell(%j) holds it in code, the text unchanged', (v) => {

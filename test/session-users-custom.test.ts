@@ -216,7 +216,11 @@ describe('custom-template usernames through the pipeline', () => {
     const out = join(tmp(), 'report.md');
     const r = cli(['report', '--k8s-audit', soak, '-o', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(out, 'utf8').replace(/\\/g, '')).toContain(`- ${WARNING}`);
+    // A warning naming an ARN is a code span (an emoji shortcode reads out of `:iam:`-like runs otherwise).
+    const items = readFileSync(out, 'utf8')
+      .split('\n')
+      .map((l) => l.replace(/^- (`+) (.*) \1$/, '- $2').replace(/\\/g, ''));
+    expect(items.filter((l) => l.startsWith(`- ${WARNING}`))).toHaveLength(1);
   });
 
   it('a fixed custom username (no session in it) is no session, whatever its extra says', () => {

@@ -10,10 +10,12 @@ const COLLAPSE_AFTER = 50;
  * What GitHub would make a link or a mention of in text: `@user`, `@org/team` and e-mail addresses, URLs and `www.`
  * (GFM's extended autolinks); an issue or pull request reference (`#12`, `GH-12`, `owner/repo#12`: a link, and a
  * "mentioned this" event in that issue's timeline, of another repository too); and `$`, which opens math (`$...$`
- * renders as LaTeX: large, coloured text of a name's choosing in a bot's comment). Backslash escapes and entities
- * cannot stop them (both act on text after parsing; GitHub reads `\$` as math too); a code span can.
+ * renders as LaTeX: large, coloured text of a name's choosing in a bot's comment); an emoji shortcode (`:x:`,
+ * `:white_check_mark:` beside a finding reads as a verdict); and a word of 7 to 40 hex digits, which GitHub links to
+ * the commit of that hash when the repository has one. Backslash escapes and entities cannot stop them (all act on
+ * text after parsing; GitHub reads `\$` as math too); a code span can.
  */
-export const LINKABLE = /@|:\/\/|www\.|mailto:|xmpp:|#\d|\bgh-\d|\$/i;
+export const LINKABLE = /@|:\/\/|www\.|mailto:|xmpp:|#\d|\bgh-\d|\$|:[a-z0-9_+-]*[a-z][a-z0-9_+-]*:|:[+-]1:|\b[0-9a-f]{7,40}\b/i;
 
 /**
  * A table cell: no pipes, no markup, no HTML, no line breaks or control characters, whatever a log or policy held;
