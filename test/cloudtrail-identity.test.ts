@@ -7,6 +7,7 @@ import type { InputIssue } from '../src/model/issue.js';
 import { LEGACY_PROFILE_API_VERSION, type AwsEdge, type Principal, type Profile } from '../src/model/profile.js';
 import { awsIdentitySkip } from '../src/profile/scope.js';
 import { cli, readTree, ROOT, rng, shuffle, tmp } from './helpers/cli.js';
+import { mdRead } from './helpers/markdown.js';
 import { readProfileFile } from './helpers/profile.js';
 
 /**
@@ -413,7 +414,7 @@ describe('a mixed export: paths, a user and a role of one name, root, federation
     const md = join(tmp(), 'r.md');
     const r = cli(['report', '--profile', p, '-o', md]);
     expect(r.code, r.stderr).toBe(0);
-    const text = readFileSync(md, 'utf8');
+    const text = mdRead(readFileSync(md, 'utf8'));
     expect(text).toMatch(/left out: root-user.*2.*the root user arn:aws:iam::111122223333:root/);
     expect(text).toMatch(/issued federated-user sessions: 1 call, left out \\?\(s3\.amazonaws\.com GetObject\\?\)/);
     expect(text).toMatch(/service-linked role arn:aws:iam::111122223333:role\/aws-service-role\//);

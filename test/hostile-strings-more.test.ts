@@ -25,6 +25,7 @@ import { iamPlace, iamPolicyPaths, policyStem } from '../src/model/layout.js';
 import { nameSegment } from '../src/util/paths.js';
 import { BIN, cli, tmp } from './helpers/cli.js';
 import { configMapGets } from './helpers/k8s-audit-gen.js';
+import { mdRead } from './helpers/markdown.js';
 
 const auditLog = (users: string[]) => configMapGets(users);
 
@@ -229,11 +230,8 @@ function outsideCode(line: string): string {
 const cells = (row: string) => row.replace(/^\| | \|$/g, '').split(/(?<!\\)\|/);
 
 /** What a reader is shown of a code span: its content, `\|` read as `|` (GFM tables), one padding blank each side. */
-function codeContent(cell: string): string {
-  const m = /^(`+) (.*) \1$/.exec(cell.trim());
-  if (!m) return cell;
-  return m[2]!.replace(/\\\|/g, '|');
-}
+/** A cell's text as a reader sees it. */
+const codeContent = (cell: string): string => mdRead(cell.trim());
 
 const LINKABLE = /@|:\/\/|www\.|mailto:/i;
 

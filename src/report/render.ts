@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LINKABLE, mdCell } from './ci/index.js';
+import { byWord, mdCell } from './ci/index.js';
 import { escapeControls } from '../util/escape.js';
 import type { GraphEdge, Permission, ReportModel } from './model.js';
 import { pushAll } from '../util/array.js';
@@ -305,11 +305,11 @@ function mermaid(g: ReportModel['graph']): string {
 /**
  * Text in a line of HTML inside Markdown (`<details><summary>`, an HTML block: Markdown is not read there, so
  * `mdCell`'s backslashes would show): HTML-escaped, Markdown's punctuation as numeric entities (literal text for a
- * reader that parses the line as Markdown after all), and inside <code> when GitHub would make a mention or link of it.
+ * reader that parses the line as Markdown after all), and each word GitHub would make a mention or link of in <code>.
  */
 function mdHtml(s: string): string {
-  const e = escapeControls(s).replace(/[&<>"'\\`*_{}[\]()#+!|~]/g, (c) => `&#${c.charCodeAt(0)};`);
-  return LINKABLE.test(s) ? `<code>${e}</code>` : e;
+  const ent = (w: string) => w.replace(/[&<>"'\\`*_{}[\]()#+!|~]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return byWord(escapeControls(s), (w) => `<code>${ent(w)}</code>`, ent);
 }
 
 export function renderMarkdown(m: ReportModel): string {

@@ -28,5 +28,5 @@ export function render(r: CiReport, format: CiFormat, failOn: string): string {
 }
 
 export { counts, failing, failsRun, FAIL_ON, type Formatter } from './common.js';
-export { LINKABLE, mdCell } from './markdown.js';
+export { byWord, LINKABLE, mdCell } from './markdown.js';
 export { ghData, ghProperty } from './github.js';

@@ -19,18 +19,30 @@ export const LINKABLE = /@|:\/\/|www\.|mailto:|xmpp:|#\d|\bgh-\d|\$|:[a-z0-9_+-]
 
 /**
  * A table cell: no pipes, no markup, no HTML, no line breaks or control characters, whatever a log or policy held;
- * and no link or mention: a value holding what GitHub would link (LINKABLE) is a code span, pipes escaped as GFM
- * tables read them.
+ * and no link or mention: each blank-delimited word holding what GitHub would link (LINKABLE) is a code span, pipes
+ * escaped as GFM tables read them. What GitHub links, mentions or renders never spans a blank but math, whose every
+ * `$` is then in code, so the rest of a sentence naming `system:serviceaccount:ops:web` stays text.
  */
 export function mdCell(s: string): string {
-  const e = escapeControls(s);
-  if (LINKABLE.test(e)) return codeSpan(e);
+  return byWord(escapeControls(s), codeSpan, mdText).replace(/^(\s*)-/, '$1\\-');
+}
+
+/** Text with Markdown's punctuation escaped. */
+function mdText(e: string): string {
   return e
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1')
-    .replace(/^(\s*)-/, '$1\\-');
+    .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1');
+}
+
+/** `e` with each blank-delimited word GitHub would link given to `code`, the other words to `text`; blanks kept. */
+export function byWord(e: string, code: (w: string) => string, text: (w: string) => string): string {
+  if (!LINKABLE.test(e)) return text(e);
+  return e
+    .split(/(\s+)/)
+    .map((w, i) => (i % 2 === 1 || !w ? w : LINKABLE.test(w) ? code(w) : text(w)))
+    .join('');
 }
 
 /** `` `x` ``: the fence one backtick longer than any run inside, a blank on each side (CommonMark strips one). */
