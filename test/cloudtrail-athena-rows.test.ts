@@ -432,6 +432,17 @@ describe('rows of an Athena CloudTrail table read as the records they were made 
       ])
         expect(text).toContain(x);
       expect(withoutSources(rows.profile)).toBe(text);
+      // Cut at row boundaries for two workers (a large document is): the same profile.
+      const split = await ingest({
+        k8sAudit: [],
+        cloudtrail: [path],
+        scope: everyone(),
+        workers: 2,
+        splitBytes: 1024,
+        cwd: ROOT,
+      });
+      expect(split.issues).toEqual([]);
+      expect(withoutSources(split.profile)).toBe(text);
     },
   );
 });
@@ -484,6 +495,27 @@ describe('rows that make no record are issues at their line, naming the column; 
     expect(r.issues.map((i) => [i.line, i.code, i.message])).toEqual([
       [1, 'cloudtrail.bad-type', 'a row of an Athena CloudTrail table: requestParameters is a list, not an object'],
     ]);
+  });
+
+  it('an Athena query answer (get-query-results) holds columns as text: one issue saying so and what to read', async () => {
+    // Athena API reference, GetQueryResults: ResultSet.Rows[].Data[].VarCharValue, the first row the column names.
+    const dir = tmp();
+    const path = join(dir, 'athena-results.json');
+    const text = (xs: string[]) => ({ Data: xs.map((x) => ({ VarCharValue: x })) });
+    const answer = {
+      UpdateCount: 0,
+      ResultSet: {
+        Rows: [
+          text(['eventsource', 'eventname', 'useridentity']),
+          text(['sqs.amazonaws.com', 'SendMessage', `{type=AssumedRole, arn=arn:aws:sts::${A}:assumed-role/app/s1}`]),
+        ],
+        ResultSetMetadata: { ColumnInfo: [{ Name: 'eventsource', Type: 'varchar' }] },
+      },
+    };
+    writeFileSync(path, JSON.stringify(answer, null, 4));
+    const r = await read(path);
+    expect(r.issues.map((i) => [i.line, i.code])).toEqual([[1, 'cloudtrail.not-a-record']]);
+    expect(r.issues[0]!.message).toMatch(/^an Athena query answer \(get-query-results\), 2 rows left out: .*UNLOAD/);
   });
 
   it('other objects keep the plain message', async () => {

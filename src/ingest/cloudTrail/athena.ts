@@ -180,3 +180,19 @@ function struct(v: Obj, fields: Struct): Obj {
   }
   return out;
 }
+
+/**
+ * Athena's query answer (`aws athena get-query-results`: `{"ResultSet": {"Rows": [{"Data": [{"VarCharValue"}]}],
+ * "ResultSetMetadata"}}`) holds every column as text, a struct as `{type=AssumedRole, arn=...}`: no record can be
+ * read back from it. The problem that says so, or undefined for any other value.
+ */
+export function athenaQueryAnswer(v: Obj): string | undefined {
+  const set = v['ResultSet'];
+  if (!isObj(set) || !Array.isArray(set['Rows'])) return undefined;
+  const n = set['Rows'].length;
+  return (
+    `an Athena query answer (get-query-results), ${n} row${n === 1 ? '' : 's'} left out: its rows hold columns as ` +
+    "text, not records (useridentity, requestparameters are not JSON); UNLOAD the query WITH (format = 'JSON') " +
+    "and read the files it writes, or read the trail's files"
+  );
+}

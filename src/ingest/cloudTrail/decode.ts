@@ -23,7 +23,7 @@ import { deeperThan, isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
 import { cloudWatchEnvelope, cloudWatchItems } from '../cloudWatchLogs.js';
 import { siemRecords } from './siem.js';
-import { athenaRecord, isAthenaRow } from './athena.js';
+import { athenaQueryAnswer, athenaRecord, isAthenaRow } from './athena.js';
 import { viaCloudTrail } from '../sourceOf.js';
 import { errorText, MAX_DEPTH } from '../jsonLines.js';
 
@@ -104,6 +104,11 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     return n;
   }
   if (typeof v['eventSource'] !== 'string' && isAthenaRow(v)) return athenaRow(v, loc, emit);
+  const athenaAnswer = typeof v['eventSource'] !== 'string' ? athenaQueryAnswer(v) : undefined;
+  if (athenaAnswer) {
+    issue('cloudtrail.not-a-record', athenaAnswer);
+    return 0;
+  }
   if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
     issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
     return 0;
