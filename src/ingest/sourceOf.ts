@@ -54,6 +54,9 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   if (Array.isArray(v['Records']) && (v['Records'].length === 0 || isObj(v['Records'][0]))) return 'cloudtrail';
   if (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string' && 'eventVersion' in v)
     return 'cloudtrail';
+  // A row of an Athena table over a trail: the same columns in lower case (cloudTrail/athena.ts).
+  if (typeof v['eventsource'] === 'string' && typeof v['eventname'] === 'string' && 'eventversion' in v)
+    return 'cloudtrail';
   if (viaCloudTrail(v)) return 'cloudtrail';
   if (Array.isArray(v['Events']) && lookupEventsAnswer(v, v['Events'])) return 'cloudtrail';
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && isObj(v['IP']))) return 'flows';

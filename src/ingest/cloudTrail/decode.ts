@@ -23,6 +23,7 @@ import { deeperThan, isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
 import { cloudWatchEnvelope, cloudWatchItems } from '../cloudWatchLogs.js';
 import { siemRecords } from './siem.js';
+import { athenaQueryAnswer, athenaRecord, isAthenaRow } from './athena.js';
 import { viaCloudTrail } from '../sourceOf.js';
 import { errorText, MAX_DEPTH } from '../jsonLines.js';
 
@@ -31,7 +32,8 @@ export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 /**
  * CloudTrail records → observations. Accepts the S3 delivery document `{"Records":[...]}` (a large one arrives record
  * by record: stream.ts), the LookupEvents answer `{"Events":[...]}` the AWS CLI saves (each event's `CloudTrailEvent`:
- * lookupFile.ts), EventBridge envelopes and single records; everything else is an issue naming file and line.
+ * lookupFile.ts), EventBridge envelopes, rows of an Athena table over a trail (athena.ts) and single records;
+ * everything else is an issue naming file and line.
  */
 
 type Emit = (item: AwsCallObservation | RecordSkip | InputIssue) => void;
@@ -101,14 +103,14 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
       );
     return n;
   }
+  if (typeof v['eventSource'] !== 'string' && isAthenaRow(v)) return athenaRow(v, loc, emit);
+  const athenaAnswer = typeof v['eventSource'] !== 'string' ? athenaQueryAnswer(v) : undefined;
+  if (athenaAnswer) {
+    issue('cloudtrail.not-a-record', athenaAnswer);
+    return 0;
+  }
   if (typeof v['eventSource'] !== 'string' || typeof v['eventName'] !== 'string' || !isObj(v['userIdentity'])) {
-    issue(
-      'cloudtrail.not-a-record',
-      typeof v['eventsource'] === 'string' && typeof v['eventname'] === 'string'
-        ? // An Athena table over a trail names its columns in lower case and keeps several as text: no record.
-          "a row of an Athena CloudTrail table (lower-case columns: eventsource, eventname, useridentity), not a CloudTrail record: read the trail's files, in the S3 location the table reads, with --cloudtrail"
-        : 'not a CloudTrail record: eventSource, eventName or userIdentity missing',
-    );
+    issue('cloudtrail.not-a-record', 'not a CloudTrail record: eventSource, eventName or userIdentity missing');
     return 0;
   }
   const typeProblem = wrongType(v);
@@ -201,6 +203,23 @@ function cloudWatchRecords(v: Obj, loc: { file: string; line: number }, emit: Em
   }
   return n;
 }
+
+/**
+ * A row of an Athena table over a trail (athena.ts): read as the record it stands for. Its issues say it was a row;
+ * one whose columns make no record is an issue naming the column.
+ */
+function athenaRow(v: Obj, loc: { file: string; line: number }, emit: Emit): number {
+  const r = athenaRecord(v);
+  if ('problem' in r) {
+    emit({ kind: 'issue', code: r.code, file: loc.file, line: loc.line, message: `${ATHENA_ROW}${r.problem}` });
+    return 0;
+  }
+  return decodeCloudTrailValue(r.record, loc, (x) =>
+    emit(x.kind === 'issue' ? { ...x, message: `${ATHENA_ROW}${x.message}` } : x),
+  );
+}
+
+const ATHENA_ROW = 'a row of an Athena CloudTrail table: ';
 
 /** Refused: denied evidence. Unauthenticated: counted apart. Any other error passed the permission check. */
 const DECISIONS = { denied: 'deny', unauthenticated: 'unauthenticated', passed: 'allow' } as const;
