@@ -24,7 +24,7 @@ import type { Endpoint } from './evaluate.js';
 
 type Obj = Record<string, unknown>;
 
-/** Whether a policy as read (`readNetworkPolicies`) is a host policy: a clusterwide Cilium policy with a nodeSelector. */
+/** Whether a policy as read (`readNetworkPolicies`) is a host policy: a clusterwide policy with a nodeSelector. */
 export function isHostPolicy(kind: string, namespace: string, spec: Obj): boolean {
   return kind === 'CiliumNetworkPolicy' && namespace === '' && spec['nodeSelector'] !== undefined;
 }
