@@ -11,7 +11,7 @@ import { emptyReport } from '../src/verify/rbac.js';
 // CiliumNetworkPolicy, except policies are not namespaced and are cluster-scoped, and it enables the use of Node
 // Selector"). It was never read: a clusterwide deny or default deny was silently left out of verify, check and diff.
 // Its endpointSelector selects pods of every namespace, and a peer selector naming no namespace matches pods of
-// every namespace (a namespaced policy's means its own). A host policy (nodeSelector) selects nodes: left out, said.
+// every namespace (a namespaced policy's means its own). A host policy (nodeSelector) selects nodes, never pods.
 
 type Spec = Record<string, unknown>;
 const pod = (namespace: string, labels: Record<string, string>): Endpoint => ({
@@ -100,18 +100,16 @@ describe('CiliumClusterwideNetworkPolicy', () => {
     expect(set.allows(tcp(WEB, API, 8080)).allowed).toBe(true);
   });
 
-  it('a host policy (nodeSelector) is left out with an issue, as is one without a name', () => {
+  it('a host policy (nodeSelector) is read, to be judged on nodes (cilium-host-policy.test.ts); one without a name is left out', () => {
     const host = {
       nodeSelector: { matchLabels: { type: 'ingress-worker' } },
       ingress: [{ fromEntities: ['cluster'] }],
     };
     const { policies, issues } = setOf([ccnp('lock-down-ingress-worker-node', host), ccnp('', DNS_FROM_ALL)]);
-    expect(policies).toEqual([]);
+    expect(policies.map((p) => [p.kind, p.namespace, p.name])).toEqual([
+      ['CiliumNetworkPolicy', '', 'lock-down-ingress-worker-node'],
+    ]);
     expect(issues.map((i) => [i.code, i.message])).toEqual([
-      [
-        'policy.invalid-netpol',
-        'CiliumClusterwideNetworkPolicy lock-down-ingress-worker-node selects nodes (nodeSelector): host policies are not evaluated; left out',
-      ],
       ['policy.invalid-netpol', 'CiliumClusterwideNetworkPolicy needs metadata.name and spec (document 2); left out'],
     ]);
   });

@@ -32,9 +32,11 @@ export async function runCheck(
   // policies checked against Kubernetes logs alone are neither denied nor unused, they are not judged.
   const services = opts.inventory?.services;
   const podAddresses = opts.inventory?.podAddresses;
+  const nodes = opts.inventory?.nodes;
   const report = await verifyAll(profile, side.policies, kinds, {
     ...(services ? { services } : {}),
     ...(podAddresses ? { podAddresses } : {}),
+    ...(nodes ? { nodes } : {}),
     ...(opts.plugin ? { plugin: opts.plugin } : {}),
   });
   const judged = judgedKinds(report);

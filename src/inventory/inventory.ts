@@ -13,7 +13,18 @@ export interface Inventory {
   /** ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs. */
   controllers: InvController[];
   services: InvService[];
-  nodes: { name: string; ips: string[] }[];
+  nodes: InvNode[];
+}
+
+/**
+ * A node: its addresses (InternalIP, ExternalIP) and `metadata.labels`, which a Cilium host policy's `nodeSelector`
+ * selects it by. `labels` is absent where they are not known (an inventory built by other means, or labels no API
+ * server would accept): a host policy's selection of the node is then a maybe.
+ */
+export interface InvNode {
+  name: string;
+  ips: string[];
+  labels?: Record<string, string>;
 }
 
 export interface InvPod {

@@ -1,7 +1,7 @@
 import { networkPluginNamed, POLICY_AGENTS, type NetworkPlugin } from '../knowledge/network/plugins.js';
 import { cmp } from '../model/issue.js';
 import { tupleKey } from '../util/key.js';
-import { Resolver, type Inventory } from './inventory.js';
+import { Resolver, type Inventory, type InvNode } from './inventory.js';
 
 /**
  * What an inventory tells the NetworkPolicy evaluator beyond its workloads: which plugin enforces the policies (an
@@ -44,12 +44,16 @@ export function podAddressesOf(inv: Inventory): Map<string, string[]> {
 
 /**
  * The network facts for the evaluator: `--network-plugin` when given (`unknown` says unknown, whatever the inventory
- * shows), else what the inventory shows; and the pods' addresses when an inventory was read.
+ * shows), else what the inventory shows; and the pods' addresses and the nodes (their addresses and labels, which
+ * Cilium host policies select by) when an inventory was read.
  */
 export function networkFacts(
   flag: string | undefined,
   inv: Inventory | undefined,
-): { plugin?: NetworkPlugin; podAddresses?: Map<string, string[]> } {
+): { plugin?: NetworkPlugin; podAddresses?: Map<string, string[]>; nodes?: InvNode[] } {
   const plugin = flag !== undefined ? networkPluginNamed(flag) : inv ? networkPluginOf(inv) : undefined;
-  return { ...(plugin ? { plugin } : {}), ...(inv ? { podAddresses: podAddressesOf(inv) } : {}) };
+  return {
+    ...(plugin ? { plugin } : {}),
+    ...(inv ? { podAddresses: podAddressesOf(inv), nodes: inv.nodes } : {}),
+  };
 }

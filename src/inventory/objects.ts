@@ -80,7 +80,12 @@ export function addObject(
         .sort(cmp);
       const p = ips.map((ip) => named('node address', ip, ipProblem)).find(Boolean);
       if (p) return issue('inventory.bad-name', `Node ${shown(name)}: ${p}`);
-      inv.nodes.push({ name, ips });
+      // Its labels are what a Cilium host policy's nodeSelector reads. Labels no API server would accept are an
+      // issue, and the node is kept with its addresses but no labels: its selection by a host policy is a maybe.
+      const labels = labelsOf(meta['labels']);
+      const bad = labelsProblem(labels);
+      if (bad) issue('inventory.bad-name', `Node ${shown(name)}: ${bad}; its labels are left out`);
+      inv.nodes.push({ name, ips, ...(bad ? {} : { labels }) });
       return;
     }
     case 'Pod': {

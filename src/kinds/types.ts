@@ -11,6 +11,7 @@ import type {
 import type { InputIssue } from '../model/issue.js';
 import type { WorkloadInfo } from '../model/network.js';
 import type { NetworkPlugin } from '../knowledge/network/plugins.js';
+import type { NodeFact } from '../verify/netpol/cilium-peers.js';
 import type { Principal, Profile } from '../model/profile.js';
 import type { ProfileHead, ProfileTail } from '../profile/lines.js';
 import type { PolicyDoc } from '../policy/load.js';
@@ -184,6 +185,8 @@ export interface ReplayFacts {
   podAddresses?: ReadonlyMap<string, readonly string[]>;
   /** Addresses known not to be pods' beyond those the replayed profile saw as addresses or nodes (the backtest's). */
   hosts?: readonly string[];
+  /** The cluster's nodes (addresses, labels), when an inventory gave them: Cilium host policies select by them. */
+  nodes?: readonly NodeFact[];
 }
 
 /** One kind's replay of a profile read principal by principal (`PolicyKind.replay`). */
@@ -213,6 +216,8 @@ export interface CompareContext {
     services?: { namespace: string; name: string; selector: Record<string, string>; labels?: Record<string, string> }[];
     /** Each workload's pod addresses (`tupleKey(namespace, name)`), for ipBlocks that may cover pods. */
     podAddresses?: ReadonlyMap<string, readonly string[]>;
+    /** The cluster's nodes (addresses, labels), for Cilium host policies' nodeSelectors; absent when not known. */
+    nodes?: readonly NodeFact[];
   };
   /** The network plugin enforcing NetworkPolicies, when known: an ipBlock covering a pod depends on it. */
   plugin?: NetworkPlugin;

@@ -20,7 +20,10 @@ import { isObj } from '../util/json.js';
 
 type Obj = Record<string, unknown>;
 
-/** NetworkPolicies and CiliumNetworkPolicies among the policy documents. */
+/**
+ * NetworkPolicies and CiliumNetworkPolicies among the policy documents; a CiliumClusterwideNetworkPolicy is kept as a
+ * CiliumNetworkPolicy of the namespace '' (a host policy too: the evaluator tells it by its nodeSelector).
+ */
 export function readNetworkPolicies(docs: PolicyDoc[]): {
   policies: { kind: 'NetworkPolicy' | 'CiliumNetworkPolicy'; name: string; namespace: string; spec: Obj }[];
   issues: InputIssue[];
@@ -45,12 +48,22 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
       return;
     }
     const spec = o['spec'];
-    if (clusterwide && spec['nodeSelector'] !== undefined) {
-      // A host policy: it selects nodes, which no flow here is judged as (their pods' traffic is the pods').
-      issue(
-        `CiliumClusterwideNetworkPolicy ${name} selects nodes (nodeSelector): host policies are not evaluated; left out`,
-      );
-      return;
+    // A host policy (a clusterwide policy with a nodeSelector) selects nodes and is judged on them (netpol/host.ts).
+    // Cilium's Rule type: nodeSelector and endpointSelector are mutually exclusive, and nodeSelector is valid only in a
+    // CiliumClusterwideNetworkPolicy; a policy breaking either is refused, as its CRD's validation would.
+    if (spec['nodeSelector'] !== undefined) {
+      const shown = clusterwide ? name : `${namespace}/${name}`;
+      const wrong = !clusterwide
+        ? 'a nodeSelector is valid only in a CiliumClusterwideNetworkPolicy'
+        : !isObj(spec['nodeSelector'])
+          ? 'its nodeSelector is not a label selector'
+          : spec['endpointSelector'] !== undefined
+            ? 'it has both a nodeSelector and an endpointSelector, which are mutually exclusive'
+            : undefined;
+      if (wrong) {
+        issue(`${o['kind']} ${shown} (document ${d.index + 1}): ${wrong}; left out`);
+        return;
+      }
     }
     if (o['kind'] === 'NetworkPolicy' && !isObj(spec['podSelector'])) {
       issues.push({

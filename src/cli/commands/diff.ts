@@ -157,6 +157,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
                 namespaces: inv.inventory.namespaces,
                 services: inv.inventory.services,
                 ...(net.podAddresses ? { podAddresses: net.podAddresses } : {}),
+                ...(net.nodes ? { nodes: net.nodes } : {}),
               },
             }
           : {}),
@@ -219,8 +220,8 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       const side = loadSide(docs, issues);
       const skipped = reportIssues(ctx, side.issues, flags.onError);
       // The inventory the logs were read with, or given beside --profile, lends its Services (toServices), its pods'
-      // addresses and its network plugin (ipBlocks covering pods) alone: the workloads compared stay the profile's,
-      // which the filters scoped.
+      // addresses, its nodes (host policies' nodeSelectors) and its network plugin (ipBlocks covering pods) alone: the
+      // workloads compared stay the profile's, which the filters scoped.
       const net = networkFacts(plugin, inventory);
       const { report: r, observed } = await runCheck(profile, side, kinds, {
         cwd: ctx.io.cwd,
@@ -231,6 +232,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
                 namespaces: [],
                 services: inventory.services,
                 ...(net.podAddresses ? { podAddresses: net.podAddresses } : {}),
+                ...(net.nodes ? { nodes: net.nodes } : {}),
               },
             }
           : {}),

@@ -80,10 +80,16 @@ export function registerReport(program: Command, ctx: Ctx): void {
       if (side.issues.length && flags.onError === 'fail')
         throw new InputAbort(`${side.issues.length} policy issues with --on-error fail`);
       // Of the inventory the logs were read with (or given beside --profile), what check takes: Services, pod
-      // addresses, the network plugin.
+      // addresses, its nodes (host policies), the network plugin.
       const net = networkFacts(plugin, inventory);
       const inv = inventory
-        ? { workloads: [], namespaces: [], services: inventory.services, podAddresses: net.podAddresses! }
+        ? {
+            workloads: [],
+            namespaces: [],
+            services: inventory.services,
+            podAddresses: net.podAddresses!,
+            nodes: net.nodes!,
+          }
         : undefined;
       check = (
         await runCheck(profile, side, [...KIND_NAMES], {

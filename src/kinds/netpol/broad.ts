@@ -4,6 +4,7 @@ import { cmp } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { readNetworkPolicies } from '../../verify/netpol.js';
 import { ruledOf } from '../../verify/netpol/evaluate.js';
+import { isHostPolicy } from '../../verify/netpol/host.js';
 import { isObj } from '../../util/json.js';
 
 // ---- broad peers: a rule open to every address or every pod, as written (docs/report.md's catalogue) --------------
@@ -138,8 +139,8 @@ function ciliumBroad(rule: Obj, dir: Dir, clusterwide: boolean): [string, Reach]
 }
 
 /** Label selector in words: `app=db, tier In (a, b)`; `every pod` when empty. */
-function selectorWords(sel: unknown): string {
-  if (!isObj(sel) || emptySelector(sel)) return 'every pod';
+function selectorWords(sel: unknown, what: 'pod' | 'node' = 'pod'): string {
+  if (!isObj(sel) || emptySelector(sel)) return `every ${what}`;
   const labels = isObj(sel['matchLabels'])
     ? Object.entries(sel['matchLabels']).map(([k, v]) => `${k}=${String(v)}`)
     : [];
@@ -148,7 +149,7 @@ function selectorWords(sel: unknown): string {
     const values = arr(x['values']).map(String);
     return `${str(x['key'])} ${str(x['operator'])}${values.length ? ` (${values.join(', ')})` : ''}`;
   });
-  return `pods ${[...labels, ...exprs].join(', ')}`;
+  return `${what}s ${[...labels, ...exprs].join(', ')}`;
 }
 
 /** The ports of a rule in words: `TCP/5432, UDP/53`; `every port` without a restriction. */
@@ -196,8 +197,13 @@ export function broadPeers(docs: PolicyDoc[], texts: Map<string, string>): Broad
       const clusterwide = p.kind === 'CiliumNetworkPolicy' && p.namespace === '';
       const kind = clusterwide ? 'CiliumClusterwideNetworkPolicy' : p.kind;
       const name = clusterwide ? `${kind} ${p.name}` : `${kind} ${p.namespace}/${p.name}`;
-      const selector = p.kind === 'NetworkPolicy' ? p.spec['podSelector'] : p.spec['endpointSelector'];
-      const selected = `${selectorWords(selector)} in ${clusterwide ? 'every namespace' : p.namespace}`;
+      // A host policy selects nodes (their host namespace and host-network pods), never pods: said so, and keyed apart.
+      const host = isHostPolicy(p.kind, p.namespace, p.spec);
+      const selector =
+        p.kind === 'NetworkPolicy' ? p.spec['podSelector'] : p.spec[host ? 'nodeSelector' : 'endpointSelector'];
+      const selected = host
+        ? selectorWords(selector, 'node')
+        : `${selectorWords(selector)} in ${clusterwide ? 'every namespace' : p.namespace}`;
       const at: Location = { file: d.file, line: nameLine(texts.get(d.file), p.name) };
       for (const dir of ['Ingress', 'Egress'] as const) {
         if (!ruledOf(p.kind, p.spec).has(dir)) continue;
@@ -213,7 +219,7 @@ export function broadPeers(docs: PolicyDoc[], texts: Map<string, string>): Broad
               : canon({ toPorts: rule['toPorts'], icmps: rule['icmps'] });
           const allPorts = p.kind === 'NetworkPolicy' ? canon([]) : canon({ toPorts: undefined, icmps: undefined });
           for (const [peer, reach] of peers) {
-            const base = [p.kind, p.namespace, canon(selector ?? {}), dir, peer];
+            const base = [p.kind, p.namespace, host ? 'nodes' : 'pods', canon(selector ?? {}), dir, peer];
             const way = dir === 'Ingress' ? `ingress from ${reach}` : `egress to ${reach}`;
             const [from, to] = dir === 'Ingress' ? [reach, selected] : [selected, reach];
             out.push({

@@ -89,6 +89,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
   const facts = {
     ...(ctx.inventory?.services ? { services: ctx.inventory.services } : {}),
     ...(ctx.plugin ? { plugin: ctx.plugin } : {}),
+    ...(ctx.inventory?.nodes ? { nodes: ctx.inventory.nodes } : {}),
     hosts: hostsOf(ctx.profile?.network),
   };
   const sets = sides.map((s) => {

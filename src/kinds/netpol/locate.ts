@@ -119,7 +119,9 @@ export class NetpolLocator {
     const list = dir.toLowerCase();
     const hasRules = (p: Policy) => Array.isArray(p.spec[list]) && (p.spec[list] as unknown[]).length > 0;
     const own = (p: Policy) =>
-      !emptySelector(p.kind === 'NetworkPolicy' ? p.spec['podSelector'] : p.spec['endpointSelector']);
+      !emptySelector(
+        p.kind === 'NetworkPolicy' ? p.spec['podSelector'] : p.spec[p.host ? 'nodeSelector' : 'endpointSelector'],
+      );
     const p = d.isolating.find((x) => own(x) && hasRules(x)) ?? d.isolating.find(hasRules) ?? d.isolating[0];
     return p ? this.policyLine(p, list) : undefined;
   }

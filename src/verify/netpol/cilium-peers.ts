@@ -51,6 +51,18 @@ export interface ClusterFacts {
   plugin?: NetworkPlugin;
   /** Addresses the flows saw as addresses or nodes, not pods: an ipBlock holding only these holds no pod. */
   hosts?: readonly string[];
+  /**
+   * The cluster's nodes, when an inventory gave them: their addresses and labels (absent: not known), which a host
+   * policy's `nodeSelector` selects by. Absent: which node an address is, and its labels, are not known.
+   */
+  nodes?: readonly NodeFact[];
+}
+
+/** A node as host policies see it (the inventory's). */
+export interface NodeFact {
+  name: string;
+  ips: readonly string[];
+  labels?: Record<string, string>;
 }
 
 /** The entities Cilium defines (Documentation/security/policy/language, "Entities based"). */

@@ -26,6 +26,7 @@ import { ciliumDenied, requiresOf, ruledOf, typesOf } from './directions.js';
 import { K8sRules, selectorMatches } from './k8s-rules.js';
 import { restrictionWords } from './cilium-l7.js';
 import { pushAll } from '../../util/array.js';
+import { HostNodes, isHostPolicy } from './host.js';
 
 export type { ClusterFacts, ServiceFact, Tri } from './cilium-peers.js';
 export { ruledOf, selectorMatches };
@@ -68,6 +69,8 @@ export interface Policy {
   ruled: Set<'Ingress' | 'Egress'>;
   /** The directions with deny rules (CiliumNetworkPolicy `ingressDeny`/`egressDeny`). */
   denies: Set<'Ingress' | 'Egress'>;
+  /** A host policy (a clusterwide one with a nodeSelector, host.ts): it selects nodes, never pods. */
+  host: boolean;
 }
 
 /** A rule of a policy: `list` is the spec's field (`egress`, `ingressDeny`...), `index` its place there. */
@@ -86,7 +89,7 @@ export interface Decision {
   isolating: Policy[];
 }
 
-/** The policies selecting a pod in one direction. */
+/** The policies selecting a pod (or perhaps a node: host policies) in one direction. */
 interface Selecting {
   /** Those putting it into default deny there. */
   isolating: Policy[];
@@ -111,6 +114,10 @@ export class NetworkPolicySet {
   private isolating = new WeakMap<Endpoint, { Ingress?: Selecting; Egress?: Selecting }>();
   /** How Kubernetes NetworkPolicy rules match (k8s-rules.ts). */
   private readonly k8s: K8sRules;
+  /** The host policies, in the order added: they select nodes only (host.ts). */
+  private readonly hostPolicies: Policy[] = [];
+  /** The nodes known, for host policies' nodeSelectors. */
+  private readonly nodes: HostNodes;
 
   constructor(
     /** Namespace labels; `kubernetes.io/metadata.name` is added for every namespace. */
@@ -121,6 +128,7 @@ export class NetworkPolicySet {
     private readonly facts: ClusterFacts = {},
   ) {
     this.k8s = new K8sRules(namespaceLabels, new IpBlocks(facts.plugin, facts.hosts));
+    this.nodes = new HostNodes(facts.nodes);
   }
 
   add(kind: Policy['kind'], name: string, namespace: string, spec: Obj): void {
@@ -133,25 +141,34 @@ export class NetworkPolicySet {
       types,
       ruled: ruledOf(kind, spec),
       denies: kind === 'NetworkPolicy' ? new Set() : ciliumDenied(spec),
+      host: isHostPolicy(kind, namespace, spec),
     };
     this.policies.push(p);
+    this.isolating = new WeakMap();
+    // A host policy selects no pod: it is kept apart from the namespaces' policies.
+    if (p.host) return void this.hostPolicies.push(p);
     const list = this.byNamespace.get(namespace);
     if (list) list.push(p);
     else this.byNamespace.set(namespace, [p]);
-    this.isolating = new WeakMap();
   }
 
-  /** The policies selecting a pod that isolate it in a direction, and those whose rules count there, in order added. */
-  private applicable(pod: Extract<Endpoint, { kind: 'pod' }>, dir: 'Ingress' | 'Egress'): Selecting {
-    let cached = this.isolating.get(pod);
-    if (!cached) this.isolating.set(pod, (cached = {}));
+  /**
+   * The policies selecting an endpoint that isolate it in a direction, and those whose rules count there, in order
+   * added: a pod's by its namespace and labels; an address's, the host policies that select (or may select) the node
+   * it is (`hostSelects` says how surely).
+   */
+  private applicable(ep: Endpoint, dir: 'Ingress' | 'Egress'): Selecting {
+    let cached = this.isolating.get(ep);
+    if (!cached) this.isolating.set(ep, (cached = {}));
     let sel = cached[dir];
     if (!sel) {
-      const own = this.byNamespace.get(pod.namespace) ?? [];
-      const clusterwide = this.byNamespace.get('') ?? [];
-      const selecting = (clusterwide.length ? [...clusterwide, ...own] : own).filter(
-        (p) => (p.types.has(dir) || p.ruled.has(dir) || p.denies.has(dir)) && this.selects(p, pod),
-      );
+      let candidates: Policy[];
+      if (ep.kind === 'pod') {
+        const own = this.byNamespace.get(ep.namespace) ?? [];
+        const clusterwide = this.byNamespace.get('') ?? [];
+        candidates = (clusterwide.length ? [...clusterwide, ...own] : own).filter((p) => this.selects(p, ep));
+      } else candidates = this.hostPolicies.filter((p) => this.nodes.selects(p.spec, ep, undefined) !== NO);
+      const selecting = candidates.filter((p) => p.types.has(dir) || p.ruled.has(dir) || p.denies.has(dir));
       sel = {
         isolating: selecting.filter((p) => p.types.has(dir)),
         ruled: selecting.filter((p) => p.ruled.has(dir)),
@@ -193,7 +210,7 @@ export class NetworkPolicySet {
     return {
       answer,
       ...(rule ? { rule } : {}),
-      isolating: self.kind === 'pod' ? this.applicable(self, dir).isolating : [],
+      isolating: self.kind === 'pod' || this.hostPolicies.length ? this.applicable(self, dir).isolating : [],
     };
   }
 
@@ -244,13 +261,17 @@ export class NetworkPolicySet {
     const self = dir === 'Egress' ? c.src : c.dst;
     const other = dir === 'Egress' ? c.dst : c.src;
     const d = dir.toLowerCase();
-    if (self.kind !== 'pod') return { answer: YES, detail: `${d}: not a pod` };
+    if (self.kind !== 'pod' && this.hostPolicies.length === 0) return { answer: YES, detail: `${d}: not a pod` };
     const { isolating, ruled, denying, requires } = this.applicable(self, dir);
+    // How surely a policy selects the endpoint: a pod's surely; a node's by its labels, perhaps not known (host.ts).
+    const world = this.context.world;
+    const selected = (p: Policy): Tri => (p.host ? this.nodes.selects(p.spec, self, world) : YES);
     // The rule that decided a maybe, asked again for its reasons when they are to be said.
     const why = (p: Policy, r: Obj, deny: boolean) => {
       const out: string[] = [];
       if (p.kind === 'NetworkPolicy') this.k8s.rule(r, dir, p.namespace, other, c, undefined, out);
       else ciliumRule(r, dir, p.namespace, other, c, this.context, deny, requires, out);
+      if (selected(p) === MAYBE) out.push(this.nodes.reason(self));
       return out.length ? ` (${out.join('; ')})` : '';
     };
     // Deny rules first: one that matches overrides every allow, of either policy kind.
@@ -260,7 +281,7 @@ export class NetworkPolicySet {
     for (const p of denying) {
       for (const [i, r] of arr(p.spec[`${d}Deny`]).entries()) {
         if (!isObj(r)) continue;
-        const t = ciliumRule(r, dir, p.namespace, other, c, this.context, true, requires);
+        const t = Math.min(ciliumRule(r, dir, p.namespace, other, c, this.context, true, requires), selected(p)) as Tri;
         if (t > denied) {
           denied = t;
           if (explain) {
@@ -271,16 +292,20 @@ export class NetworkPolicySet {
         if (denied === YES) return { answer: NO, detail: `${d}: denied by ${deniedBy}`, ...at(denyAt, `${d}Deny`) };
       }
     }
-    let allowed: Tri = isolating.length === 0 ? YES : NO;
-    let allowedBy = 'not isolated';
+    // Isolated when a policy that selects it isolates it; a maybe when the only such policies may select it.
+    const isolated = isolating.reduce((m, p) => Math.max(m, selected(p)) as Tri, NO);
+    let allowed: Tri = isolated === NO ? YES : isolated === MAYBE ? MAYBE : NO;
+    let allowedBy = isolated === MAYBE ? this.nodes.why(self, isolating) : 'not isolated';
     let allowAt: [Policy, Obj, number] | undefined;
     for (const p of allowed === YES ? [] : ruled) {
       for (const [i, r] of arr(p.spec[d]).entries()) {
         if (!isObj(r)) continue;
-        const t =
+        const t = Math.min(
           p.kind === 'NetworkPolicy'
             ? this.k8s.rule(r, dir, p.namespace, other, c, this.context.world)
-            : ciliumRule(r, dir, p.namespace, other, c, this.context, false, requires);
+            : ciliumRule(r, dir, p.namespace, other, c, this.context, false, requires),
+          selected(p),
+        ) as Tri;
         if (t > allowed) {
           allowed = t;
           if (explain) {
@@ -306,7 +331,7 @@ export class NetworkPolicySet {
     }
     return {
       answer,
-      detail: `${d} of ${self.namespace} pod isolated by ${isolating.map((p) => (p.namespace ? `${p.namespace}/${p.name}` : p.name)).join(', ')}; no rule allows it`,
+      detail: `${d} of ${self.kind === 'pod' ? `${self.namespace} pod` : `node ${self.ip}`} isolated by ${isolating.map((p) => (p.namespace ? `${p.namespace}/${p.name}` : p.name)).join(', ')}; no rule allows it`,
     };
   }
 
