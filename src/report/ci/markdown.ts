@@ -15,7 +15,8 @@ const COLLAPSE_AFTER = 50;
  * the commit of that hash when the repository has one. Backslash escapes and entities cannot stop them (all act on
  * text after parsing; GitHub reads `\$` as math too); a code span can.
  */
-export const LINKABLE = /@|:\/\/|www\.|mailto:|xmpp:|#\d|\bgh-\d|\$|:[a-z0-9_+-]*[a-z][a-z0-9_+-]*:|:[+-]1:|\b[0-9a-f]{7,40}\b/i;
+export const LINKABLE =
+  /@|:\/\/|www\.|mailto:|xmpp:|#\d|\bgh-\d|\$|:[a-z0-9_+-]*[a-z][a-z0-9_+-]*:|:[+-]1:|\b[0-9a-f]{7,40}\b/i;
 
 /**
  * A table cell: no pipes, no markup, no HTML, no line breaks or control characters, whatever a log or policy held;
