@@ -223,3 +223,45 @@ describe('sessions stay one principal across a backtest split', () => {
     expect(r.byPrincipal[`arn:aws:iam::${A}:role/apps/worker`]).toMatchObject({ observed: 1, allowed: 1 });
   });
 });
+
+describe("a tree holding only one partition's policy for an account id and name", () => {
+  // ListBuckets is authorized on `*`, so a grant of one partition would allow it in another if the partition were
+  // not asked: the tree is generated from aws-cn's logs only, then verified against the same role in aws.
+  const listBuckets = (userIdentity: Rec, id: string) => ({
+    eventVersion: '1.09',
+    userIdentity,
+    eventTime: '2026-11-05T10:00:00Z',
+    eventSource: 's3.amazonaws.com',
+    eventName: 'ListBuckets',
+    awsRegion: 'cn-north-1',
+    eventID: id,
+    recipientAccountId: A,
+    requestParameters: null,
+  });
+  const china = write([listBuckets(session('aws-cn', A, 'app', '/', 's1'), 'c1')]);
+  const global = write([listBuckets(session('aws', A, 'app', '/', 's1'), 'g1')]);
+  const out = join(tmp(), 'out');
+  const gen = cli(['generate', 'iam', '--cloudtrail', china, '-o', out]);
+
+  it('judges a principal of another partition by none of it (its index names the partition)', () => {
+    expect(gen.code, gen.stderr).toBe(0);
+    expect(readFileSync(join(out, 'iam', A, 'role/app.json'), 'utf8')).toContain('s3:ListAllMyBuckets');
+    expect(verify(out, china).code).toBe(0);
+    const v = verify(out, global);
+    expect(v.code, v.stderr).toBe(1);
+    expect(v.report.notAllowed.map((f: { subject: string; detail?: string }) => [f.subject, f.detail])).toEqual([
+      [
+        `arn:aws:iam::${A}:role/app`,
+        `no policy for aws:${A}/role/app: of the policies read, those of its account and name are its twin's in another partition`,
+      ],
+    ]);
+  });
+
+  it('by place, without the index, a file without a partition suffix is the only one and judges either', () => {
+    const copy = join(tmp(), 'p');
+    cpSync(out, copy, { recursive: true });
+    rmSync(join(copy, 'iam', A, 'index.json'));
+    expect(verify(copy, global).code).toBe(0);
+    expect(verify(copy, china).code).toBe(0);
+  });
+});

@@ -27,6 +27,12 @@ export interface IamPolicySet {
    * twin is judged by its own files only; `byPrincipal` holds both.
    */
   twins: Set<string>;
+  /**
+   * The partition a key's policies are said to be for, where the tree says (an index's ARN, a file's `~aws-cn`
+   * suffix): a principal of another partition is judged by none of them. A file found only by a place without a
+   * suffix says nothing, and judges the principal of its account and name in whichever partition.
+   */
+  keyPartition: Map<string, string>;
   byIdentity: Map<string, NamedPolicy[]>;
   count: number;
 }
@@ -47,8 +53,11 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
   // The partition of each file an index lists, and the partitions seen per key (of index entries and places).
   const partitionOf = new Map<string, string>();
   const partitions = new Map<string, Set<string>>();
-  const seen = (key: string, partition: string) =>
+  const said = new Map<string, string>();
+  const seen = (key: string, partition: string, explicit = true) => {
     partitions.set(key, (partitions.get(key) ?? new Set()).add(partition));
+    if (explicit) said.set(key, partition);
+  };
   const issues: InputIssue[] = [];
   const issue = (code: string, file: string, message: string) =>
     issues.push({ kind: 'issue', code, file, line: 1, message });
@@ -103,13 +112,14 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     list.push({ name: d.file, document: o });
     byPrincipal.set(key, list);
     const partition = listedKey !== undefined ? partitionOf.get(normalize(d.file))! : place!.partition;
-    if (listedKey === undefined) seen(key, partition);
+    if (listedKey === undefined) seen(key, partition, partition !== 'aws');
     const own = partitionKey(partition, key);
     byIdentity.set(own, [...(byIdentity.get(own) ?? []), { name: d.file, document: o }]);
     count++;
   }
   const twins = new Set([...partitions].filter(([, ps]) => ps.size > 1).map(([k]) => k));
-  return { set: { byPrincipal, arns, identityArns, listed, twins, byIdentity, count }, issues };
+  const keyPartition = new Map([...said].filter(([k]) => !twins.has(k)));
+  return { set: { byPrincipal, arns, identityArns, listed, twins, keyPartition, byIdentity, count }, issues };
 }
 
 /**
@@ -117,8 +127,11 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
  * partition its partition's own (`IamPolicySet.twins`).
  */
 export function policiesOf(set: IamPolicySet, key: string, arn: string): { key: string; policies: NamedPolicy[] } {
+  const partition = iamIdentity(arn)?.partition ?? 'aws';
+  const only = set.keyPartition.get(key);
+  if (only !== undefined && only !== partition) return { key: partitionKey(partition, key), policies: [] };
   if (!set.twins.has(key)) return { key, policies: set.byPrincipal.get(key) ?? [] };
-  const own = partitionKey(iamIdentity(arn)?.partition ?? 'aws', key);
+  const own = partitionKey(partition, key);
   return { key: own, policies: set.byIdentity.get(own) ?? [] };
 }
 
