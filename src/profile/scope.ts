@@ -6,6 +6,7 @@ import {
   type AwsSubjectKind,
   type SubjectKind,
 } from '../model/subject.js';
+import { isManagedGroup, isManagedUsername } from '../knowledge/kubernetes/managedIdentities.js';
 import type { LeftOutIdentity } from '../model/profile.js';
 import { compileGlob, matchesAny, type Glob } from '../util/glob.js';
 import type { TimeSpec } from '../util/time.js';
@@ -124,15 +125,6 @@ export const LEFT_OUT_REASONS: ReadonlySet<string> = new Set<LeftOutIdentity['re
   'service-linked-role',
 ]);
 
-/** Control-plane identities, left out unless `--include-system`. */
-const SYSTEM_USERS = [/^system:kube-/, /^system:node:/, /^system:apiserver$/, /^system:serviceaccount:kube-system:/];
-/** Built-in groups: a binding to one reaches every member (system:authenticated is everyone). */
-const SYSTEM_GROUP = /^system:/;
-
-export function isSystemUsername(username: string): boolean {
-  return SYSTEM_USERS.some((r) => r.test(username));
-}
-
 /** A compiled scope: subject decisions are cached by the caller per username. */
 export class Scope {
   private readonly include: Glob[];
@@ -165,7 +157,8 @@ export class Scope {
 
   /** Whether a subject (by kind and the name its requests carry) is in scope, or why not. */
   subjectSkip(kind: SubjectKind, username: string): SkipReason | undefined {
-    if (!this.options.includeSystem && (kind === 'Group' ? SYSTEM_GROUP.test(username) : isSystemUsername(username))) {
+    // Control planes' and managed providers' own identities (knowledge/kubernetes/managedIdentities.ts).
+    if (!this.options.includeSystem && (kind === 'Group' ? isManagedGroup(username) : isManagedUsername(username))) {
       return 'system-identity';
     }
     // --subject-kind chooses among Kubernetes subjects; AWS identities are chosen by --subject globs on their ARNs.

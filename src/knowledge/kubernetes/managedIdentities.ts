@@ -1,0 +1,45 @@
+/**
+ * Kubernetes identities that belong to the cluster's control plane or to its managed provider, not to anything the
+ * cluster's owner deploys: a policy written for one would be a policy for the provider's own component, which the
+ * provider binds (and changes) itself. They are left out of scope unless `--include-system`.
+ *
+ * - Kubernetes reserves the `system:` prefix of users and groups for its own use (RBAC documentation, "Referring to
+ *   subjects"). Of the usernames under it, two are not the control plane's: a workload's
+ *   service account (`system:serviceaccount:<namespace>:<name>`, outside `kube-system`, whose controllers are the
+ *   control plane's) and `system:anonymous` (unauthenticated requests, whose grants the owner decides). The rest are
+ *   components: `system:kube-controller-manager`, `system:kube-scheduler`, `system:node:<name>`, `system:apiserver`,
+ *   GKE's `system:gcp-controller-manager`, `system:addon-manager`, `system:clustermetrics`, OpenShift's
+ *   `system:admin`, and whatever a distribution adds under the prefix.
+ * - Amazon EKS: a custom username or group of an access entry "can't start with `system:`, `eks:`, `aws:`, `amazon:`,
+ *   or `iam:`" (EKS user guide, "Create access entries"), as EKS names its own components there: the users of
+ *   "Default Amazon EKS Kubernetes roles and users" (`eks:authenticator`, `eks:certificate-controller`,
+ *   `eks:cluster-event-watcher`, `eks:fargate-scheduler`, `eks:k8s-metrics`, `eks:nodewatcher`,
+ *   `eks:pod-identity-mutating-webhook`, `eks:addon-manager`, `eks:node-manager`...) and EKS Auto Mode's `eks:managed`
+ *   group. Auto Mode's controllers sign in as the service-linked role `AWSServiceRoleForAmazonEKS` (EKS user guide,
+ *   "Grant additional Kubernetes RBAC to EKS Auto Mode managed controllers"), so as EKS's default username of a role
+ *   session, `arn:<partition>:sts::<account>:assumed-role/AWSServiceRoleFor…/<session>`: a service-linked role's
+ *   policies are the service's to change (IAM user guide, "Using service-linked roles"), as on the CloudTrail side.
+ * - GKE: Google's service agents call the API server as their e-mail, `service-<project number>@container-engine-
+ *   robot.iam.gserviceaccount.com` and `service-<project number>@gcp-sa-<service>.iam.gserviceaccount.com` (Google
+ *   Cloud IAM, "Service agents"); a project's own service accounts are `<name>@<project id>.iam.gserviceaccount.com`.
+ */
+
+const WORKLOAD_SERVICE_ACCOUNT = /^system:serviceaccount:(?!kube-system:)[^:]+:[^:]+$/;
+const EKS_RESERVED = /^(?:eks|aws|amazon|iam):/;
+const SERVICE_LINKED_SESSION = /^arn:aws(?:-[a-z]+)*:sts::\d{12}:assumed-role\/AWSServiceRoleFor[\w+=,.@-]*\/[^/]+$/;
+const GOOGLE_SERVICE_AGENT = /^service-\d+@(?:container-engine-robot|gcp-sa-[a-z0-9-]+)\.iam\.gserviceaccount\.com$/;
+
+/** Whether a Kubernetes username is a control plane's or a managed provider's own (see above). */
+export function isManagedUsername(username: string): boolean {
+  if (username.startsWith('system:'))
+    return username !== 'system:anonymous' && !WORKLOAD_SERVICE_ACCOUNT.test(username);
+  return EKS_RESERVED.test(username) || SERVICE_LINKED_SESSION.test(username) || GOOGLE_SERVICE_AGENT.test(username);
+}
+
+/**
+ * Whether a group is Kubernetes' own (`system:authenticated`, `system:serviceaccounts:<ns>`, `system:masters`...: a
+ * binding to one reaches every member, everyone for `system:authenticated`) or a managed provider's (`eks:managed`).
+ */
+export function isManagedGroup(group: string): boolean {
+  return group.startsWith('system:') || EKS_RESERVED.test(group);
+}
