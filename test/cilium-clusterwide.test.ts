@@ -110,7 +110,10 @@ describe('CiliumClusterwideNetworkPolicy', () => {
       ['CiliumNetworkPolicy', '', 'lock-down-ingress-worker-node'],
     ]);
     expect(issues.map((i) => [i.code, i.message])).toEqual([
-      ['policy.invalid-netpol', 'CiliumClusterwideNetworkPolicy needs metadata.name and spec (document 2); left out'],
+      [
+        'policy.invalid-netpol',
+        'CiliumClusterwideNetworkPolicy needs metadata.name and spec or specs (document 2); left out',
+      ],
     ]);
   });
 });

@@ -146,7 +146,7 @@ describe('host policies in the evaluator', () => {
     expect(issues.map((i) => i.message)).toEqual([
       'CiliumClusterwideNetworkPolicy both (document 2): it has both a nodeSelector and an endpointSelector, which are mutually exclusive; left out',
       'CiliumNetworkPolicy shop/ns (document 3): a nodeSelector is valid only in a CiliumClusterwideNetworkPolicy; left out',
-      'CiliumClusterwideNetworkPolicy needs metadata.name and spec (document 4); left out',
+      'CiliumClusterwideNetworkPolicy needs metadata.name and spec or specs (document 4); left out',
     ]);
   });
 });

@@ -42,57 +42,65 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
     const namespace = clusterwide ? '' : typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
     const issue = (message: string) =>
       issues.push({ kind: 'issue', code: 'policy.invalid-netpol', file: d.file, line: 1, message });
-    if (!name || (!namespace && !clusterwide) || !isObj(o['spec'])) {
-      const needs = clusterwide ? 'metadata.name and spec' : 'metadata.name, metadata.namespace and spec';
+    const shown = clusterwide ? name : `${namespace}/${name}`;
+    if (o['kind'] === 'NetworkPolicy') {
+      if (!name || !namespace || !isObj(o['spec'])) {
+        issue(`NetworkPolicy needs metadata.name, metadata.namespace and spec (document ${d.index + 1}); left out`);
+        return;
+      }
+      if (!isObj(o['spec']['podSelector'])) {
+        issue(`NetworkPolicy ${shown} has no spec.podSelector; left out`);
+        return;
+      }
+      policies.push({ kind: 'NetworkPolicy', name, namespace, spec: o['spec'] });
+      return;
+    }
+    // Cilium's policies hold one rule in `spec`, more in `specs`, or both: each rule applies on its own (its own
+    // endpointSelector or nodeSelector), as Cilium reads them; a rule of `specs` is named by its place in messages.
+    const specs = o['specs'];
+    const rules: [Obj, string][] = isObj(o['spec']) ? [[o['spec'], '']] : [];
+    if (Array.isArray(specs))
+      for (const [i, r] of specs.entries())
+        if (isObj(r)) rules.push([r, ` specs[${i}]`]);
+        else issue(`${o['kind']} ${shown} (document ${d.index + 1}): specs[${i}] is not a rule; left out`);
+    else if (specs !== undefined && specs !== null)
+      issue(`${o['kind']} ${shown} (document ${d.index + 1}): specs is not a list of rules; left out`);
+    if (!name || (!namespace && !clusterwide) || (rules.length === 0 && !(Array.isArray(specs) && specs.length > 0))) {
+      const needs = clusterwide
+        ? 'metadata.name and spec or specs'
+        : 'metadata.name, metadata.namespace and spec or specs';
       issue(`${o['kind']} needs ${needs} (document ${d.index + 1}); left out`);
       return;
     }
-    const spec = o['spec'];
-    // A host policy (a clusterwide policy with a nodeSelector) selects nodes and is judged on them (netpol/host.ts).
-    // Cilium's Rule type: nodeSelector and endpointSelector are mutually exclusive, and nodeSelector is valid only in a
-    // CiliumClusterwideNetworkPolicy; a policy breaking either is refused, as its CRD's validation would.
-    if (spec['nodeSelector'] !== undefined) {
-      const shown = clusterwide ? name : `${namespace}/${name}`;
-      const wrong = !clusterwide
-        ? 'a nodeSelector is valid only in a CiliumClusterwideNetworkPolicy'
-        : !isObj(spec['nodeSelector'])
-          ? 'its nodeSelector is not a label selector'
-          : spec['endpointSelector'] !== undefined
-            ? 'it has both a nodeSelector and an endpointSelector, which are mutually exclusive'
-            : undefined;
-      if (wrong) {
-        issue(`${o['kind']} ${shown} (document ${d.index + 1}): ${wrong}; left out`);
-        return;
+    for (const [spec, where] of rules) {
+      const at = `${o['kind']} ${shown}${where} (document ${d.index + 1})`;
+      // A host policy (a clusterwide policy with a nodeSelector) selects nodes and is judged on them (netpol/host.ts).
+      // Cilium's Rule type: nodeSelector and endpointSelector are mutually exclusive, and nodeSelector is valid only in
+      // a CiliumClusterwideNetworkPolicy; a rule breaking either is refused, as its CRD's validation would.
+      if (spec['nodeSelector'] !== undefined) {
+        const wrong = !clusterwide
+          ? 'a nodeSelector is valid only in a CiliumClusterwideNetworkPolicy'
+          : !isObj(spec['nodeSelector'])
+            ? 'its nodeSelector is not a label selector'
+            : spec['endpointSelector'] !== undefined
+              ? 'it has both a nodeSelector and an endpointSelector, which are mutually exclusive'
+              : undefined;
+        if (wrong) {
+          issue(`${at}: ${wrong}; left out`);
+          continue;
+        }
       }
-    }
-    if (o['kind'] === 'NetworkPolicy' && !isObj(spec['podSelector'])) {
-      issues.push({
-        kind: 'issue',
-        code: 'policy.invalid-netpol',
-        file: d.file,
-        line: 1,
-        message: `NetworkPolicy ${namespace}/${name} has no spec.podSelector; left out`,
-      });
-      return;
-    }
-    if (o['kind'] !== 'NetworkPolicy')
-      for (const message of portProblems(spec))
-        issue(`${o['kind']} ${clusterwide ? name : `${namespace}/${name}`} (document ${d.index + 1}): ${message}`);
-    if (o['kind'] !== 'NetworkPolicy')
+      for (const message of portProblems(spec)) issue(`${at}: ${message}`);
       for (const message of ciliumProblems(spec))
         issues.push({
           kind: 'issue',
           code: 'policy.cilium-unknown-entity',
           file: d.file,
           line: 1,
-          message: `${o['kind']} ${clusterwide ? name : `${namespace}/${name}`} (document ${d.index + 1}): ${message}`,
+          message: `${at}: ${message}`,
         });
-    policies.push({
-      kind: o['kind'] === 'NetworkPolicy' ? 'NetworkPolicy' : 'CiliumNetworkPolicy',
-      name,
-      namespace,
-      spec,
-    });
+      policies.push({ kind: 'CiliumNetworkPolicy', name, namespace, spec });
+    }
   };
   for (const d of docs) visit(d.object, d);
   return { policies, issues };
