@@ -32,6 +32,12 @@ describe('sessionTemplate: the username with its session part as the template ma
 
   it.each([
     ['admin', S('alice-session')], // a fixed username: the same for every session
+    ['ci', S('GitHubActions', 'ASIAEXAMPLE0000000001')],
+  ])('a fixed username is its own template, without a marker: %s', (username, session) => {
+    expect(sessionTemplate(username, session)).toEqual({ role: ROLE, template: username });
+  });
+
+  it.each([
     ['admin:alice-session', S('')], // no session named (an IAM user's sessionName is empty)
     ['a:b', S('b')], // a one-character name is no STS session name
     ['x-dev-dev-dev-y', S('dev')], // three markers: not a template taken
@@ -222,10 +228,58 @@ describe('custom-template usernames through the pipeline', () => {
 
   it('a fixed custom username (no session in it) is no session, whatever its extra says', () => {
     const fixed = file(log(SOAK.map((r) => ({ ...r, username: 'admin' }))));
-    expect(principalLines(profile(fixed))[0]!.roleSessions).toBeUndefined();
+    // The profile says whose sessions sign in as it, the username its own template.
+    expect(principalLines(profile(fixed))[0]!.roleSessions).toEqual([{ role: ROLE, template: 'admin' }]);
     const r = cli(['generate', 'rbac', '--k8s-audit', fixed, '-o', join(tmp(), 'out')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('per-session usernames');
+  });
+
+  // A fixed username that a session's name happens to equal (CI assuming the role as `ci`, its access entry's
+  // username `ci`) read as `{{SessionName}}` and warned that every session signs in anew; another session of the same
+  // username (`GitHubActions`) shows it fixed. Each shard saw one of them: the merge, one profile of both and either
+  // order answer the same.
+  const CI: Rec[] = [
+    { username: 'ci', session: 'ci', day: 2 },
+    { username: 'ci', session: 'GitHubActions', day: 3 },
+    { username: 'dev:dev', session: 'dev', day: 3 },
+    { username: 'dev:dev', session: 'alice', day: 4 },
+  ];
+  it("a fixed username a session's name equals by chance is no session once another session shows it fixed", () => {
+    const both = file(log(CI));
+    const ps = principalLines(profile(both));
+    expect(ps.map((p) => [p.username, p.roleSessions])).toEqual([
+      [
+        'ci',
+        [
+          { role: ROLE, template: 'ci' },
+          { role: ROLE, template: '{{SessionName}}' },
+        ],
+      ],
+      [
+        'dev:dev',
+        [
+          { role: ROLE, template: 'dev:dev' },
+          { role: ROLE, template: 'dev:{{SessionName}}' },
+        ],
+      ],
+    ]);
+    const r = cli(['generate', 'rbac', '--k8s-audit', both, '-o', join(tmp(), 'out')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('per-session usernames');
+    // One session alone cannot tell: the warning stays, as a missed one would cost a broken binding.
+    const one = cli(['generate', 'rbac', '--k8s-audit', file(log(CI.slice(0, 1))), '-o', join(tmp(), 'out')]);
+    expect(one.stderr).toContain('per-session usernames');
+    // Shards of one session each merge to the profile of both, in either order.
+    const shards = CI.map((r) => file(profile(file(log([r]))), 'p.json'));
+    const merged = (files: string[]) => {
+      const out = join(tmp(), 'merged.json');
+      const m = cli(['merge', ...files, '-o', out, '-q']);
+      expect(m.code, m.stderr).toBe(0);
+      return principalLines(readFileSync(out, 'utf8'));
+    };
+    expect(merged(shards)).toEqual(ps);
+    expect(merged([...shards].reverse())).toEqual(ps);
   });
 });
 
@@ -311,8 +365,8 @@ describe('old and bad input', () => {
       { role: 'arn:aws:iam::111122223333:user/alice', template: 'admin:{{SessionName}}' },
       /is not the ARN of an IAM role/,
     ],
-    [{ role: ROLE, template: 'ops:{{SessionName}}' }, /is not a template "admin:alice-session" fits/],
-    [{ role: ROLE, template: 'admin:alice-session' }, /is not a template/],
+    [{ role: ROLE, template: 'ops:{{SessionName}}' }, /is neither "admin:alice-session" nor a template it fits/],
+    [{ role: ROLE, template: 'admin:alice' }, /is neither "admin:alice-session" nor a template it fits/],
   ])('the reader refuses a bad role session, naming the line: %j', (rs, message) => {
     const text = profile(file(log(SOAK)));
     const bad = text.replace(/"roleSessions":\[[^\]]*\]/, `"roleSessions":[${JSON.stringify(rs)}]`);

@@ -84,7 +84,10 @@ export function principalNameProblem(pr: Principal, at: string): string | undefi
   return roleSessionsProblem(pr, at);
 }
 
-/** A User's role sessions: role ARNs, templates (one marker or two) its username fits, sorted and distinct. */
+/**
+ * A User's role sessions: role ARNs, and templates (one marker or two) its username fits or the username itself (a
+ * session of the role the username does not name), sorted and distinct.
+ */
 function roleSessionsProblem(pr: Principal, at: string): string | undefined {
   const list = pr.roleSessions ?? [];
   if (list.length && pr.subject.kind !== 'User') return `${at}.roleSessions: only a User is a session of an IAM role`;
@@ -92,7 +95,9 @@ function roleSessionsProblem(pr: Principal, at: string): string | undefined {
     const ra = `${at}.roleSessions[${j}]`;
     const fits = (t: string) =>
       userNameProblem(t) ??
-      (templateSession(t, pr.username) === undefined ? `is not a template ${shown(pr.username)} fits` : undefined);
+      (t !== pr.username && templateSession(t, pr.username) === undefined
+        ? `is neither ${shown(pr.username)} nor a template it fits`
+        : undefined);
     const problem = check(`${ra}.role`, r.role, roleArnProblem) ?? check(`${ra}.template`, r.template, fits);
     if (problem) return problem;
     if (j > 0 && compareRoleSessions(list[j - 1]!, r) >= 0) return `${ra}: out of order or repeated`;

@@ -1,4 +1,4 @@
-import { sessionUser, templateSession } from '../../knowledge/kubernetes/sessionUsers.js';
+import { sessionRoles, sessionUser, templateSession } from '../../knowledge/kubernetes/sessionUsers.js';
 import type { RbacFinding } from '../../model/finding.js';
 import type { Profile, RoleSession } from '../../model/profile.js';
 
@@ -16,7 +16,8 @@ function trainedSession(username: string, train: Profile): RoleSession | undefin
   if (!list) {
     const seen = new Map<string, RoleSession>();
     for (const p of train.principals)
-      for (const r of p.roleSessions ?? []) if (fixedText(r.template) && !seen.has(r.template)) seen.set(r.template, r);
+      for (const r of sessionRoles(p.roleSessions ?? []))
+        if (fixedText(r.template) && !seen.has(r.template)) seen.set(r.template, r);
     list = [...seen.values()].sort((a, b) => fixedText(b.template) - fixedText(a.template));
     templatesOf.set(train, list);
   }

@@ -48,9 +48,12 @@ const SESSION_NAME = '{{SessionName}}';
 const ACCESS_KEY = '{{AccessKeyID}}';
 
 /**
- * The role and username template a username is a session of, from the session `user.extra` named: undefined when the
- * username holds neither the session's name (either form) nor its access key, so is the same for every session.
- * The end is taken first, as EKS recommends ending a custom username with the session's name and the fixed part may
+ * The role and username template a username is a session of, from the session `user.extra` named. When the username
+ * holds neither the session's name (either form) nor its access key, the template is the username itself, without a
+ * marker: the username is fixed for that role, which tells that a template another session of it showed came of a
+ * session's name found in the fixed text by chance (`ci` signed in by sessions `ci` and `GitHubActions`; `sessionRoles`
+ * weighs them). Undefined when the session gives nothing to look for (a one-character name and no access key) or the
+ * template would hold too many markers. The end is taken first, as EKS recommends ending a custom username with the session's name and the fixed part may
  * hold a short one (`dev:{{SessionName}}` as `dev:dev`); elsewhere every occurrence is, as the authenticator replaces
  * every one (the access key's always: 16 characters or more, it is no accident).
  */
@@ -62,6 +65,7 @@ export function sessionTemplate(username: string, s: IamSession): RoleSession | 
     if (name !== s.session) subs.push([s.session, '{{SessionNameRaw}}']);
   }
   if (s.accessKeyId.length >= 16) subs.push([s.accessKeyId, ACCESS_KEY]);
+  if (subs.length === 0) return undefined;
   let rest = username;
   let end = '';
   for (const [v, marker] of subs)
@@ -73,7 +77,24 @@ export function sessionTemplate(username: string, s: IamSession): RoleSession | 
   for (const [v, marker] of subs)
     if (!end || (marker === ACCESS_KEY && end !== ACCESS_KEY)) rest = rest.split(v).join(marker);
   const template = rest + end;
-  return template === username || markers(template) > MAX_MARKERS ? undefined : { role: s.role, template };
+  return markers(template) > MAX_MARKERS ? undefined : { role: s.role, template };
+}
+
+/**
+ * The roles a User's username is a session of, each with its template: a role whose sessions all showed the same
+ * template, with a marker. A role one of whose sessions showed the username fixed (a template without a marker), or
+ * whose sessions showed two templates, is none: a session's name was in the fixed username by chance. The evidence
+ * of every session is kept in the profile (`roleSessions`), so that shards and workers that each saw some sessions
+ * merge to the same answer.
+ */
+export function sessionRoles(list: readonly RoleSession[]): RoleSession[] {
+  const byRole = new Map<string, RoleSession[]>();
+  for (const r of list) {
+    const rs = byRole.get(r.role);
+    if (rs) rs.push(r);
+    else byRole.set(r.role, [r]);
+  }
+  return [...byRole.values()].flatMap((rs) => (rs.length === 1 && markers(rs[0]!.template) > 0 ? rs : []));
 }
 
 const MARKER = /(\{\{(?:SessionName|SessionNameRaw|AccessKeyID)\}\})/;
@@ -131,7 +152,10 @@ export class SessionUsers {
     const shape = sessionUser(p.username);
     const found = shape
       ? [shape]
-      : (p.roleSessions ?? []).map((r) => ({ ...r, session: templateSession(r.template, p.username) ?? p.username }));
+      : sessionRoles(p.roleSessions ?? []).map((r) => ({
+          ...r,
+          session: templateSession(r.template, p.username) ?? p.username,
+        }));
     for (const s of found) {
       let r = this.byRole.get(s.role);
       if (!r) this.byRole.set(s.role, (r = { templates: new Set(), sessions: new Set() }));
