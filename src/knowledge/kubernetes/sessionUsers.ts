@@ -53,9 +53,10 @@ const ACCESS_KEY = '{{AccessKeyID}}';
  * marker: the username is fixed for that role, which tells that a template another session of it showed came of a
  * session's name found in the fixed text by chance (`ci` signed in by sessions `ci` and `GitHubActions`; `sessionRoles`
  * weighs them). Undefined when the session gives nothing to look for (a one-character name and no access key) or the
- * template would hold too many markers. The end is taken first, as EKS recommends ending a custom username with the session's name and the fixed part may
- * hold a short one (`dev:{{SessionName}}` as `dev:dev`); elsewhere every occurrence is, as the authenticator replaces
- * every one (the access key's always: 16 characters or more, it is no accident).
+ * template would hold too many markers. The end is taken first, as EKS recommends ending a custom username with the
+ * session's name and the fixed part may hold a short one (`dev:{{SessionName}}` as `dev:dev`); elsewhere every
+ * occurrence is, as the authenticator replaces every one (the access key's always: 16 characters or more, it is no
+ * accident).
  */
 export function sessionTemplate(username: string, s: IamSession): RoleSession | undefined {
   const subs: [string, string][] = [];
