@@ -40,7 +40,7 @@ function setOf(objects: unknown[], facts: ClusterFacts = { nodes: NODES }) {
   const { policies, issues } = readNetworkPolicies(objects.map((object, index) => ({ file: 'p.yaml', index, object })));
   const set = new NetworkPolicySet(new Map(), new Map(), facts);
   for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
-  return { set, issues };
+  return { set, issues, policies };
 }
 
 // Ingress to nodes labelled node-access=ssh: SSH from the bastion pods only (the host firewall tutorial, narrowed).
@@ -147,6 +147,23 @@ describe('host policies in the evaluator', () => {
       'CiliumClusterwideNetworkPolicy both (document 2): it has both a nodeSelector and an endpointSelector, which are mutually exclusive; left out',
       'CiliumNetworkPolicy shop/ns (document 3): a nodeSelector is valid only in a CiliumClusterwideNetworkPolicy; left out',
       'CiliumClusterwideNetworkPolicy needs metadata.name and spec or specs (document 4); left out',
+    ]);
+  });
+
+  it('an L7 rule other than DNS in a host policy is an issue, the policy left out; a DNS rule is none', () => {
+    const port = (rules: Record<string, unknown>) => [{ ports: [{ port: '80', protocol: 'TCP' }], rules }];
+    const { issues, policies } = setOf([
+      ccnp('http', { nodeSelector: {}, ingress: [{ fromEntities: ['world'], toPorts: port({ http: [{}] }) }] }),
+      ccnp('kafka', { nodeSelector: {}, egress: [{}, { toEntities: ['world'], toPorts: port({ kafka: [{}] }) }] }),
+      ccnp('dns', {
+        nodeSelector: {},
+        egress: [{ toEntities: ['cluster'], toPorts: port({ dns: [{ matchPattern: '*' }] }) }],
+      }),
+    ]);
+    expect(policies.map((p) => p.name)).toEqual(['dns']);
+    expect(issues.map((i) => i.message)).toEqual([
+      'CiliumClusterwideNetworkPolicy http (document 1): ingress rule 0 has an L7 rule (http): a host policy may hold L7 DNS rules only; left out',
+      'CiliumClusterwideNetworkPolicy kafka (document 2): egress rule 1 has an L7 rule (kafka): a host policy may hold L7 DNS rules only; left out',
     ]);
   });
 });

@@ -15,6 +15,7 @@ import type { PolicyDoc } from '../policy/load.js';
 import { NetworkPolicySet, type ClusterFacts, type Endpoint } from './netpol/evaluate.js';
 import { ciliumProblems } from './netpol/cilium.js';
 import { portProblems } from './netpol/cilium-l7.js';
+import { hostL7Problem } from './netpol/host.js';
 import { tupleKey } from '../util/key.js';
 import { isObj } from '../util/json.js';
 
@@ -84,7 +85,7 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
             ? 'its nodeSelector is not a label selector'
             : spec['endpointSelector'] !== undefined
               ? 'it has both a nodeSelector and an endpointSelector, which are mutually exclusive'
-              : undefined;
+              : hostL7Problem(spec);
         if (wrong) {
           issue(`${at}: ${wrong}; left out`);
           continue;

@@ -17,12 +17,36 @@
 
 import { isPrivateAddress } from '../../knowledge/network/cidr.js';
 import { labelSelectorMatches, type LabelSelector } from '../../util/labels.js';
+import { isObj } from '../../util/json.js';
 import { put } from '../../util/own.js';
 import { ciliumSelector } from './cilium.js';
 import { fact, MAYBE, NO, YES, type FactsWorld, type NodeFact, type Tri } from './cilium-peers.js';
 import type { Endpoint } from './evaluate.js';
 
 type Obj = Record<string, unknown>;
+
+/**
+ * An L7 rule a host policy may not hold, in words, or undefined: "Host policies can have layer 3 and layer 4 rules
+ * on both ingress and egress. They can also have layer 7 DNS rules, but no other kinds of layer 7 rules" (Host
+ * Policies). An HTTP, Kafka or generic (`l7proto`) rule in one is refused, as Cilium refuses the policy.
+ */
+export function hostL7Problem(spec: Obj): string | undefined {
+  for (const dir of ['ingress', 'egress'])
+    for (const [i, r] of (Array.isArray(spec[dir]) ? (spec[dir] as unknown[]) : []).entries()) {
+      const ports = isObj(r) && Array.isArray(r['toPorts']) ? (r['toPorts'] as unknown[]) : [];
+      for (const tp of ports) {
+        const rules = isObj(tp) ? tp['rules'] : undefined;
+        if (!isObj(rules)) continue;
+        const kinds = ['http', 'kafka', 'l7proto', 'l7'].filter((k) => {
+          const v = rules[k];
+          return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
+        });
+        if (kinds.length)
+          return `${dir} rule ${i} has an L7 rule (${kinds.join(', ')}): a host policy may hold L7 DNS rules only`;
+      }
+    }
+  return undefined;
+}
 
 /** Whether a policy as read (`readNetworkPolicies`) is a host policy: a clusterwide policy with a nodeSelector. */
 export function isHostPolicy(kind: string, namespace: string, spec: Obj): boolean {
