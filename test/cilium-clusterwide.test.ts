@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { diffPolicies, loadSide } from '../src/diff/index.js';
 import type { FlowEvidence, NetEdge, Peer, WorkloadInfo } from '../src/model/network.js';
 import { PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
-import type { PolicyDoc } from '../src/policy/load.js';
-import { NetworkPolicySet, type Connection, type Endpoint } from '../src/verify/netpol/evaluate.js';
+import type { Endpoint } from '../src/verify/netpol/evaluate.js';
 import { readNetworkPolicies, verifyNetpol } from '../src/verify/netpol.js';
 import { emptyReport } from '../src/verify/rbac.js';
+import { docsOf as docs, pod, readPolicySet, tcp, udp } from './helpers/netpolEval.js';
 
 // CiliumClusterwideNetworkPolicy (Cilium's policy language reference: "CiliumClusterwideNetworkPolicy is similar to
 // CiliumNetworkPolicy, except policies are not namespaced and are cluster-scoped, and it enables the use of Node
@@ -14,18 +14,10 @@ import { emptyReport } from '../src/verify/rbac.js';
 // every namespace (a namespaced policy's means its own). A host policy (nodeSelector) selects nodes, never pods.
 
 type Spec = Record<string, unknown>;
-const pod = (namespace: string, labels: Record<string, string>): Endpoint => ({
-  kind: 'pod',
-  namespace,
-  labels,
-  ports: [],
-});
 const WEB = pod('shop', { app: 'web' });
 const API = pod('payments', { app: 'api' });
 const DNS = pod('kube-system', { 'k8s-app': 'kube-dns' });
 const WORLD: Endpoint = { kind: 'ip', ip: '203.0.113.7' };
-const tcp = (src: Endpoint, dst: Endpoint, port: number): Connection => ({ src, dst, protocol: 'TCP', port });
-const udp = (src: Endpoint, dst: Endpoint, port: number): Connection => ({ src, dst, protocol: 'UDP', port });
 
 const ccnp = (name: string, spec: Spec, extra: Spec = {}) => ({
   apiVersion: 'cilium.io/v2',
@@ -39,15 +31,7 @@ const cnp = (name: string, namespace: string, spec: Spec) => ({
   metadata: { name, namespace },
   spec,
 });
-const docs = (file: string, objects: unknown[]): PolicyDoc[] =>
-  objects.map((object, index) => ({ file, index, object }));
-
-function setOf(objects: unknown[]) {
-  const { policies, issues } = readNetworkPolicies(docs('p.yaml', objects));
-  const set = new NetworkPolicySet(new Map());
-  for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
-  return { set, issues, policies };
-}
+const setOf = (objects: unknown[]) => readPolicySet(objects);
 
 // The documentation's example: every endpoint of the cluster may reach kube-dns on UDP 53.
 const DNS_FROM_ALL = {

@@ -1,11 +1,11 @@
 import { writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readNetworkPolicies } from '../src/verify/netpol.js';
-import { NetworkPolicySet, type ClusterFacts, type Connection, type Endpoint } from '../src/verify/netpol/evaluate.js';
+import type { ClusterFacts, Endpoint } from '../src/verify/netpol/evaluate.js';
 import { MAYBE, NO, YES } from '../src/verify/netpol/cilium-peers.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { cli, removeTmp, ROOT, tmp } from './helpers/cli.js';
+import { pod, readPolicySet, tcp } from './helpers/netpolEval.js';
 
 // Cilium host policies ("Host Policies", "Host Firewall" in Cilium's documentation): a CiliumClusterwideNetworkPolicy
 // with a nodeSelector selects nodes by their labels and applies to the host endpoint (the node itself and its
@@ -19,12 +19,6 @@ const ccnp = (name: string, spec: Spec) => ({
   metadata: { name },
   spec,
 });
-const pod = (namespace: string, labels: Record<string, string>): Endpoint => ({
-  kind: 'pod',
-  namespace,
-  labels,
-  ports: [],
-});
 const BASTION = pod('ops', { app: 'bastion' });
 const WEB = pod('shop', { app: 'web' });
 const SSH_NODE: Endpoint = { kind: 'ip', ip: '10.0.1.23', node: true };
@@ -34,14 +28,8 @@ const NODES: ClusterFacts['nodes'] = [
   { name: 'a', ips: ['10.0.1.23'], labels: { 'node-access': 'ssh', 'kubernetes.io/hostname': 'a' } },
   { name: 'b', ips: ['10.0.2.41'], labels: { 'node-access': 'none', 'kubernetes.io/hostname': 'b' } },
 ];
-const tcp = (src: Endpoint, dst: Endpoint, port: number): Connection => ({ src, dst, protocol: 'TCP', port });
 
-function setOf(objects: unknown[], facts: ClusterFacts = { nodes: NODES }) {
-  const { policies, issues } = readNetworkPolicies(objects.map((object, index) => ({ file: 'p.yaml', index, object })));
-  const set = new NetworkPolicySet(new Map(), new Map(), facts);
-  for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
-  return { set, issues, policies };
-}
+const setOf = (objects: unknown[], facts: ClusterFacts = { nodes: NODES }) => readPolicySet(objects, facts);
 
 // Ingress to nodes labelled node-access=ssh: SSH from the bastion pods only (the host firewall tutorial, narrowed).
 const SSH_FROM_BASTION = ccnp('ssh-from-bastion', {

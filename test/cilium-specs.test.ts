@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PolicyDoc } from '../src/policy/load.js';
-import { NetworkPolicySet, type Connection, type Endpoint } from '../src/verify/netpol/evaluate.js';
-import { readNetworkPolicies } from '../src/verify/netpol.js';
+import { pod, readPolicySet, tcp } from './helpers/netpolEval.js';
 
 // A CiliumNetworkPolicy (or clusterwide one) holds its rules in `spec`, in `specs` (a list of rules), or both; each
 // rule applies with its own endpointSelector (Cilium's CRD: `Spec *api.Rule`, `Specs api.Rules`; the policy language
@@ -9,16 +7,9 @@ import { readNetworkPolicies } from '../src/verify/netpol.js';
 // having no spec, which stopped verify and check on a policy Cilium enforces.
 
 type Spec = Record<string, unknown>;
-const pod = (namespace: string, labels: Record<string, string>): Endpoint => ({
-  kind: 'pod',
-  namespace,
-  labels,
-  ports: [],
-});
 const WEB = pod('shop', { app: 'web' });
 const API = pod('shop', { app: 'api' });
 const DB = pod('shop', { app: 'db' });
-const tcp = (src: Endpoint, dst: Endpoint, port: number): Connection => ({ src, dst, protocol: 'TCP', port });
 
 const API_FROM_WEB: Spec = {
   endpointSelector: { matchLabels: { app: 'api' } },
@@ -39,13 +30,10 @@ const policy = (body: Spec, kind = 'CiliumNetworkPolicy') => ({
   ...body,
 });
 
-function read(objects: unknown[]) {
-  const docs: PolicyDoc[] = objects.map((object, index) => ({ file: 'p.yaml', index, object }));
-  const { policies, issues } = readNetworkPolicies(docs);
-  const set = new NetworkPolicySet(new Map());
-  for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
-  return { set, issues: issues.map((i) => [i.code, i.message]), policies };
-}
+const read = (objects: unknown[]) => {
+  const r = readPolicySet(objects);
+  return { ...r, issues: r.issues.map((i) => [i.code, i.message]) };
+};
 
 describe('CiliumNetworkPolicy specs', () => {
   it('each rule of specs selects and allows on its own', () => {
