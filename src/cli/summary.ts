@@ -68,7 +68,8 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
     err.write(`left out of scope: ${skipped.map(([k, n]) => `${safe(k)} ${n.toLocaleString('en-US')}`).join(', ')}`);
     const why: string[] = [];
     const has = (k: string) => skipped.some(([key]) => key === k);
-    if (has('system-identity')) why.push('system-identity: control-plane identities; --include-system keeps them');
+    if (has('system-identity'))
+      why.push("system-identity: control planes' and managed providers' identities; --include-system keeps them");
     if (has('aws-service')) why.push('aws-service: AWS services acting on their own, no identity policy to write');
     if (has('no-permission'))
       why.push('no-permission: calls that need no IAM permission, such as sts:GetCallerIdentity and console sign-in');

@@ -160,7 +160,7 @@ export async function buildReport(
 }
 
 const SKIP_REASONS: Record<string, string> = {
-  'system-identity': 'control-plane identities (--include-system keeps them)',
+  'system-identity': "control planes' and managed providers' identities (--include-system keeps them)",
   'subject-kind': 'subjects of kinds not asked for (--subject-kind)',
   'subject-filter': 'left out by --subject / --exclude-subject',
   'namespace-filter': 'outside --namespace',
