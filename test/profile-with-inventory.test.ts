@@ -258,7 +258,7 @@ describe('help', () => {
     for (const cmd of ['verify', 'check']) {
       const help = run([cmd, '--help']).stdout.replace(/\s+/g, ' ');
       expect(help).toContain(
-        "beside --profile, only what a profile does not keep: Services (Cilium toServices), pod addresses and the network plugin (the workloads judged stay the profile's)",
+        "beside --profile, only what a profile does not keep: Services (Cilium toServices), pod addresses, nodes and their labels (host policies) and the network plugin (the workloads judged stay the profile's)",
       );
       expect(help).toContain(`${cmd} --policies policy/ --profile week.json --inventory inventory.json`);
     }

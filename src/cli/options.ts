@@ -62,7 +62,7 @@ export const GROUP = {
 export function sourceOptionList(withProfile: boolean, beside?: { when: string }): Option[] {
   const o = (flags: string, description: string) => new Option(flags, description).helpGroup(GROUP.sources);
   const besideProfile = beside
-    ? `; beside --profile${beside.when}, only what a profile does not keep: Services (Cilium toServices), pod addresses and the network plugin (the workloads judged stay the profile's)`
+    ? `; beside --profile${beside.when}, only what a profile does not keep: Services (Cilium toServices), pod addresses, nodes and their labels (host policies) and the network plugin (the workloads judged stay the profile's)`
     : '';
   return [
     o(
