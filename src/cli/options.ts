@@ -162,7 +162,7 @@ export function filterOptionList(): Option[] {
     ),
     o(
       '--include-system',
-      "keep the control plane's and managed providers' identities (system:* users but system:anonymous and service accounts outside kube-system; EKS's eks:*, aws:*, amazon:*, iam:*; service-linked role sessions; Google's service agents; system:* and eks:* groups)",
+      "keep the control plane's and managed providers' identities (system:* users but system:anonymous and service accounts outside kube-system, kube-public, kube-node-lease and OpenShift's openshift-* namespaces; EKS's eks:*, aws:*, amazon:*, iam:*; service-linked role sessions; Google's service agents; system:* and eks:* groups)",
     ),
   ];
 }

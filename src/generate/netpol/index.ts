@@ -1,3 +1,4 @@
+import { isPlatformNamespace } from '../../knowledge/kubernetes/platformNamespaces.js';
 import { cmp } from '../../model/issue.js';
 import {
   describePeer,
@@ -19,7 +20,10 @@ export interface NetpolOptions {
   flavor?: 'kubernetes' | 'cilium';
   /** One deny-all policy per namespace with generated policies (on by default). */
   defaultDeny?: boolean;
-  /** A default deny in kube-system, kube-public and kube-node-lease too (off: their add-ons are listed instead). */
+  /**
+   * A default deny in the platform's namespaces too (`kube-system`, `kube-public`, `kube-node-lease`, OpenShift's
+   * `openshift` and `openshift-*`; off: each is listed instead).
+   */
   denySystemNamespaces?: boolean;
   /** All ports to an observed peer. */
   widenPorts?: boolean;
@@ -58,9 +62,6 @@ export interface NetpolResult {
 }
 
 const DNS_PORT = 53;
-
-/** Namespaces the control plane and cluster add-ons own: no default deny unless asked. */
-const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
 /** A DNS server workload: something in kube-system answering on 53, or labelled as cluster DNS. */
 function isDnsServer(w: WorkloadInfo | undefined): boolean {
@@ -239,7 +240,8 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     // workload off.
     const unselectable = new Set(result.skipped.map((s) => s.workload.split('/')[0]!));
     for (const ns of [...byNamespace.keys()].sort(cmp)) {
-      if (SYSTEM_NAMESPACES.has(ns) && !opts.denySystemNamespaces) {
+      // Namespaces the control plane, add-ons and the distribution's operators own: no default deny unless asked.
+      if (isPlatformNamespace(ns) && !opts.denySystemNamespaces) {
         result.widenings.push({
           workload: ns,
           option: 'no-default-deny',

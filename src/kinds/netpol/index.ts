@@ -43,7 +43,8 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     },
     {
       flags: '--deny-system-namespaces',
-      description: 'a default deny in kube-system, kube-public and kube-node-lease too (off by default, listed)',
+      description:
+        "a default deny in the platform's namespaces too: kube-system, kube-public, kube-node-lease, OpenShift's openshift and openshift-* (off by default, listed)",
     },
     { flags: '--widen-ports', description: 'all ports to an observed peer (widening, listed)' },
     {

@@ -1,12 +1,15 @@
+import { isPlatformNamespace } from './platformNamespaces.js';
+
 /**
  * Kubernetes identities that belong to the cluster's control plane or to its managed provider, not to anything the
  * cluster's owner deploys: a policy written for one would be a policy for the provider's own component, which the
  * provider binds (and changes) itself. They are left out of scope unless `--include-system`.
  *
  * - Kubernetes reserves the `system:` prefix of users and groups for its own use (RBAC documentation, "Referring to
- *   subjects"). Of the usernames under it, two are not the control plane's: a workload's
- *   service account (`system:serviceaccount:<namespace>:<name>`, outside `kube-system`, whose controllers are the
- *   control plane's) and `system:anonymous` (unauthenticated requests, whose grants the owner decides). The rest are
+ *   subjects"). Of the usernames under it, two are not the control plane's: a workload's service account
+ *   (`system:serviceaccount:<namespace>:<name>`, outside the platform's namespaces: `kube-system`, whose controllers
+ *   are the control plane's, and OpenShift's `openshift-*`; see platformNamespaces.ts) and `system:anonymous`
+ *   (unauthenticated requests, whose grants the owner decides). The rest are
  *   components: `system:kube-controller-manager`, `system:kube-scheduler`, `system:node:<name>`, `system:apiserver`,
  *   GKE's `system:gcp-controller-manager`, `system:addon-manager`, `system:clustermetrics`, OpenShift's
  *   `system:admin`, and whatever a distribution adds under the prefix.
@@ -24,15 +27,18 @@
  *   Cloud IAM, "Service agents"); a project's own service accounts are `<name>@<project id>.iam.gserviceaccount.com`.
  */
 
-const WORKLOAD_SERVICE_ACCOUNT = /^system:serviceaccount:(?!kube-system:)[^:]+:[^:]+$/;
+const SERVICE_ACCOUNT = /^system:serviceaccount:([^:]+):[^:]+$/;
 const EKS_RESERVED = /^(?:eks|aws|amazon|iam):/;
 const SERVICE_LINKED_SESSION = /^arn:aws(?:-[a-z]+)*:sts::\d{12}:assumed-role\/AWSServiceRoleFor[\w+=,.@-]*\/[^/]+$/;
 const GOOGLE_SERVICE_AGENT = /^service-\d+@(?:container-engine-robot|gcp-sa-[a-z0-9-]+)\.iam\.gserviceaccount\.com$/;
 
 /** Whether a Kubernetes username is a control plane's or a managed provider's own (see above). */
 export function isManagedUsername(username: string): boolean {
-  if (username.startsWith('system:'))
-    return username !== 'system:anonymous' && !WORKLOAD_SERVICE_ACCOUNT.test(username);
+  if (username.startsWith('system:')) {
+    if (username === 'system:anonymous') return false;
+    const sa = SERVICE_ACCOUNT.exec(username);
+    return sa === null || isPlatformNamespace(sa[1]!);
+  }
   return EKS_RESERVED.test(username) || SERVICE_LINKED_SESSION.test(username) || GOOGLE_SERVICE_AGENT.test(username);
 }
 
