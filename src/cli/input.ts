@@ -13,6 +13,7 @@ import { InputError } from '../model/issue.js';
 import { asAsync } from '../util/array.js';
 import type { Profile } from '../model/profile.js';
 import { checkProfileScope, filterProfile, filterStream } from '../profile/filter.js';
+import { mapped, nameMapOf } from './mapFlag.js';
 import { openProfile, readProfile } from '../profile/io.js';
 import { sourceOf, type ProfileSource } from '../kinds/run.js';
 import { Scope, type ScopeOptions } from '../profile/scope.js';
@@ -147,17 +148,24 @@ export async function observedProfile(
   use: SourceUse = {},
 ): Promise<{ profile: Profile; ingest?: IngestResult; inventory?: Inventory }> {
   const scope = new Scope({ ...scopeOptions(flags), ...(window ?? {}) });
+  const map = nameMapOf(flags);
   const run = await sourcesOf(flags, io, c, scope, use);
   if (typeof run !== 'function') {
     const whole = await readProfile(run.file);
     return {
-      profile: scoped(() => filterProfile(whole, scope)),
+      profile: mapped(
+        scoped(() => filterProfile(whole, scope)),
+        map,
+        flags,
+        io,
+      ),
       ...(run.inventory ? { inventory: run.inventory } : {}),
     };
   }
   const result = await run(ingest);
   checkIngest(flags, io, c, result);
-  return { profile: result.profile, ingest: result, ...(run.inventory ? { inventory: run.inventory } : {}) };
+  const profile = mapped(result.profile, map, flags, io);
+  return { profile, ingest: result, ...(run.inventory ? { inventory: run.inventory } : {}) };
 }
 
 /**
@@ -166,6 +174,8 @@ export async function observedProfile(
  * memory, with the same checks and summary as `observedProfile`.
  */
 export async function observedSource(flags: SourceFlags, io: Io, c: Chalk): Promise<ProfileSource> {
+  // A map may make two principals one, so it needs the profile whole (profile/nameMap.ts).
+  if (flags.map?.length) return sourceOf((await observedProfile(flags, io, c)).profile);
   const scope = new Scope(scopeOptions(flags));
   const run = await sourcesOf(flags, io, c, scope);
   if (typeof run !== 'function') {
@@ -190,6 +200,10 @@ export async function observedOnce(
   c: Chalk,
   use: SourceUse = {},
 ): Promise<{ source: ProfileSource; close(): Promise<void>; inventory?: Inventory }> {
+  if (flags.map?.length) {
+    const { profile, inventory } = await observedProfile(flags, io, c, undefined, use);
+    return { source: sourceOf(profile), close: async () => {}, ...(inventory ? { inventory } : {}) };
+  }
   const scope = new Scope(scopeOptions(flags));
   const run = await sourcesOf(flags, io, c, scope, use);
   if (typeof run !== 'function') {

@@ -40,6 +40,8 @@ export interface SourceFlags {
   onError?: 'fail' | 'skip';
   quiet?: boolean;
   verbose?: boolean;
+  /** `--map FROM=TO...`: staging's AWS names as production's (profile/nameMap.ts). */
+  map?: string[];
 }
 
 /**
@@ -320,3 +322,10 @@ export function networkPluginFlag(v: string | undefined): string | undefined {
   }
   return v;
 }
+
+/** `--map FROM=TO...` (the config file's `filters.map`): on the commands that judge or write production's policy. */
+export const mapOption = (): Option =>
+  new Option(
+    '--map <from=to...>',
+    "staging's AWS names as production's: FROM becomes TO in every ARN and in calls' account and region, before anything is made or replayed (111122223333=444455556666 acme-staging=acme-prod us-west-2=us-east-1); give generate and verify the same",
+  ).helpGroup(GROUP.filters);

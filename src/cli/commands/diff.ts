@@ -18,6 +18,7 @@ import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
   addFilterOptions,
+  mapOption,
   addSourceOptions,
   GROUP,
   networkPluginFlag,
@@ -187,7 +188,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
     );
   cmd.addOption(policiesOption('the enforced (committed) policies: files or directories').makeOptionMandatory());
   addSourceOptions(cmd, true, { when: '' });
-  addFilterOptions(cmd, 'fail');
+  addFilterOptions(cmd, 'fail').addOption(mapOption());
   addConfigOption(cmd);
   examples(cmd, [
     [

@@ -24,6 +24,7 @@ import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
   addFilterOptions,
+  mapOption,
   addSourceOptions,
   exactOption,
   GROUP,
@@ -118,7 +119,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     const k = KINDS[name];
     const cmd = gen.command(k.name).description(k.description);
     addSourceOptions(cmd, true);
-    addFilterOptions(cmd, 'skip');
+    addFilterOptions(cmd, 'skip').addOption(mapOption());
     cmd.addOption(new Option('-o, --output <dir>', k.outputHelp).helpGroup(GROUP.output));
     cmd.addOption(exactOption());
     addKindOptions(cmd, k, '');
@@ -152,7 +153,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       'every kind the profile has evidence for: RBAC from Kubernetes requests, IAM from CloudTrail, NetworkPolicies from flows',
     );
   addSourceOptions(all, true);
-  addFilterOptions(all, 'skip');
+  addFilterOptions(all, 'skip').addOption(mapOption());
   all.addOption(
     new Option('-o, --output <dir>', 'write DIR/rbac, DIR/iam, DIR/netpol and DIR/evidence/')
       .makeOptionMandatory()

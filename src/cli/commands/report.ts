@@ -13,6 +13,7 @@ import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
   addFilterOptions,
+  mapOption,
   addSourceOptions,
   GROUP,
   networkPluginFlag,
@@ -40,7 +41,7 @@ export function registerReport(program: Command, ctx: Ctx): void {
       "the security reviewer's report: what each principal may do and why, risky permissions, coverage gaps",
     );
   addSourceOptions(cmd, true, { when: ' (with --policies)' });
-  addFilterOptions(cmd, 'skip');
+  addFilterOptions(cmd, 'skip').addOption(mapOption());
   cmd
     .addOption(
       new Option(

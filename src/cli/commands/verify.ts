@@ -11,6 +11,7 @@ import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
   addFilterOptions,
+  mapOption,
   addSourceOptions,
   GROUP,
   networkPluginFlag,
@@ -39,7 +40,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     .description('replay every observed authorized request against policies; exit 1 if any would be denied');
   cmd.addOption(policiesOption('policy files or directories (YAML/JSON, walked recursively)').makeOptionMandatory());
   addSourceOptions(cmd, true, { when: '' });
-  addFilterOptions(cmd, 'fail');
+  addFilterOptions(cmd, 'fail').addOption(mapOption());
   cmd.addOption(
     new Option(
       '--kind <kinds>',

@@ -1,6 +1,13 @@
 import type { Option } from 'commander';
 import { KINDS, KIND_NAMES, type KindName } from '../../kinds/index.js';
-import { exactOption, filterOptionList, kindOptionList, networkPluginOption, sourceOptionList } from '../options.js';
+import {
+  exactOption,
+  filterOptionList,
+  kindOptionList,
+  mapOption,
+  networkPluginOption,
+  sourceOptionList,
+} from '../options.js';
 import { API_VERSION } from '../../model/profile.js';
 
 /** The file looked for in the working directory when no `--config` is given; its apiVersion is the profile's. */
@@ -36,7 +43,9 @@ export function configSchema(): ConfigSchema {
     sources: keys(sourceOptionList(true)),
     // The network plugin goes with the filters, overridden key by key: a profile given on the command line replaces
     // the file's sources, and must not drop it. A command without the option (generate, profile) does not use it.
-    filters: keys([...filterOptionList(), networkPluginOption()]),
+    // So does the map: `profile` does not take it (a profile keeps what was seen), the commands that make or judge
+    // production's policy do.
+    filters: keys([...filterOptionList(), networkPluginOption(), mapOption()]),
     shared: keys([exactOption()]),
     kinds: KIND_NAMES.map((kind) => ({ kind, keys: keys(kindOptionList(KINDS[kind])) })),
   };

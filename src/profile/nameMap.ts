@@ -1,0 +1,156 @@
+import { InputError } from '../model/issue.js';
+import type { AwsEdge, Principal, Profile, RoleLink, RoleSession } from '../model/profile.js';
+import { cmp } from '../model/issue.js';
+import type { ImpliedPermission } from '../model/observation.js';
+import { compareTuples, tupleKey } from '../util/key.js';
+import { mergeProfiles } from './merge.js';
+
+/**
+ * `--map FROM=TO`: the staging soak's AWS names as production's. A policy made from staging names staging's account,
+ * region and resources (`arn:aws:s3:::shop-staging-uploads/*` in account 111122223333); production's roles need
+ * production's. The map rewrites the observations before anything is made of them, so every generator writes, and
+ * every evaluator replays, production's names: `generate` and `verify` given the same map agree, as without one.
+ *
+ * What it rewrites: every ARN the profile holds (AWS principals', resources, implied permissions' resources, the roles
+ * of IRSA links and of per-session usernames, a Kubernetes username that is an ARN, left-out identities), and the
+ * account and region of each AWS call. Nothing else: Kubernetes namespaces, names and workloads stay as seen. Each
+ * FROM is literal text, replaced wherever it occurs, all pairs in one pass (the longest FROM first where two start at
+ * one place), so `a=b` and `b=a` swap. Principals that become one (two staging accounts mapped to one) are merged, as
+ * `merge` would, and counted.
+ */
+export class NameMap {
+  private readonly pairs: { from: string; to: string }[];
+  /** Strings the map changed, counted once per distinct string. */
+  readonly changed = new Set<string>();
+  private readonly memo = new Map<string, string>();
+  /** Each FROM's distinct strings changed. */
+  private readonly hits = new Map<string, number>();
+
+  private readonly given: string[];
+
+  constructor(specs: readonly string[]) {
+    const seen = new Set<string>();
+    this.pairs = specs.map((spec) => {
+      const eq = spec.indexOf('=');
+      if (eq <= 0)
+        throw new InputError(
+          `--map: expected FROM=TO (111122223333=444455556666, acme-staging=acme-prod), got "${spec}"`,
+        );
+      const from = spec.slice(0, eq);
+      const to = spec.slice(eq + 1);
+      // A map writes names, never patterns: a wildcard or a policy variable in TO would widen the policy.
+      if (/[*?$]/.test(to)) throw new InputError(`--map: "${spec}": TO may not hold * ? or $ (it would be a pattern)`);
+      if (seen.has(from)) throw new InputError(`--map: "${from}" is mapped twice`);
+      seen.add(from);
+      return { from, to };
+    });
+    this.given = this.pairs.map((p) => p.from);
+    this.pairs.sort((a, b) => b.from.length - a.from.length || cmp(a.from, b.from));
+  }
+
+  get empty(): boolean {
+    return this.pairs.length === 0;
+  }
+
+  /** The pairs as given, for the summary: `FROM=TO`. */
+  describe(): string[] {
+    return this.given.map((f) => `${f}=${this.pairs.find((p) => p.from === f)!.to}`);
+  }
+
+  /** The FROMs that matched nothing so far, in the order given. */
+  unused(): string[] {
+    return this.given.filter((f) => !this.hits.has(f));
+  }
+
+  /** `s` with every FROM replaced by its TO, in one pass. */
+  text(s: string): string {
+    const known = this.memo.get(s);
+    if (known !== undefined) return known;
+    let out = '';
+    let i = 0;
+    while (i < s.length) {
+      const p = this.pairs.find((q) => s.startsWith(q.from, i));
+      if (p) {
+        if (!this.memo.has(s)) this.hits.set(p.from, (this.hits.get(p.from) ?? 0) + 1);
+        out += p.to;
+        i += p.from.length;
+      } else out += s[i++];
+    }
+    if (out !== s) {
+      this.changed.add(s);
+      // An ARN must stay one: a map that takes its `arn:` away is a mistake to say, not a name to write.
+      if (s.startsWith('arn:') && !/^arn:[^:]+:[^:]*:/.test(out))
+        throw new InputError(`--map makes the ARN ${s} into "${out}", which is no ARN`);
+    }
+    this.memo.set(s, out);
+    return out;
+  }
+
+  /**
+   * A call's account or region, mapped as it stands in an ARN (`:eu-west-1:`), so a pair written with the colons to
+   * keep it to that field of ARNs (not an IAM path holding the region) maps it too.
+   */
+  private field(v: string): string {
+    if (v === '') return v;
+    const out = this.text(`:${v}:`);
+    if (!out.startsWith(':') || !out.endsWith(':') || out.length < 3)
+      throw new InputError(`--map makes the account or region "${v}" into "${out.slice(1, -1)}"`);
+    return out.slice(1, -1);
+  }
+
+  /** An ARN mapped; anything else (a Kubernetes name) as it is. */
+  arn(s: string): string {
+    return s.startsWith('arn:') ? this.text(s) : s;
+  }
+
+  private call(e: AwsEdge): AwsEdge {
+    const out: AwsEdge = {
+      ...e,
+      resources: [...new Set(e.resources.map((r) => this.arn(r)))].sort(cmp),
+      implied: sortedImplied(e.implied.map((i) => ({ ...i, resource: this.arn(i.resource) }))),
+    };
+    if (e.region !== undefined) out.region = this.field(e.region);
+    if (e.account !== undefined) out.account = this.field(e.account);
+    return out;
+  }
+
+  principal(p: Principal): Principal {
+    const out: Principal = {
+      ...p,
+      subject: { ...p.subject, name: this.arn(p.subject.name) },
+      username: this.arn(p.username),
+    };
+    if (p.aws) out.aws = p.aws.map((e) => this.call(e));
+    if (p.assumes) out.assumes = p.assumes.map((l): RoleLink => ({ ...l, roleArn: this.arn(l.roleArn) }));
+    if (p.roleSessions)
+      out.roleSessions = p.roleSessions.map((s): RoleSession => ({
+        ...s,
+        role: this.arn(s.role),
+        template: this.arn(s.template),
+      }));
+    return out;
+  }
+}
+
+/** Implied permissions in a call's order (action, resource, via), each once: the map may make two one. */
+function sortedImplied(list: ImpliedPermission[]): ImpliedPermission[] {
+  const once = new Map(list.map((i) => [tupleKey(i.action, i.resource, i.via), i]));
+  const order = (i: ImpliedPermission) => [i.action, i.resource, i.via];
+  return [...once.values()].sort((a, b) => compareTuples(order(a), order(b)));
+}
+
+/**
+ * The profile with the map applied, then made canonical again as `merge` makes it: what the map made equal (two
+ * principals, two calls) is one, with its evidence summed, and everything is in the profile's order again.
+ * `joined` counts the principals that became one with another.
+ */
+export function mapProfile(profile: Profile, map: NameMap): { profile: Profile; joined: number } {
+  if (map.empty) return { profile, joined: 0 };
+  const mapped: Profile = {
+    ...profile,
+    principals: profile.principals.map((p) => map.principal(p)),
+    ...(profile.leftOut ? { leftOut: profile.leftOut.map((l) => ({ ...l, arn: map.arn(l.arn) })) } : {}),
+  };
+  const merged = mergeProfiles([mapped]);
+  return { profile: merged, joined: profile.principals.length - merged.principals.length };
+}

@@ -1,0 +1,151 @@
+// `--map FROM=TO`: the staging soak's AWS names (account, region, resource names) written as production's. The demo's
+// CloudTrail is a staging account (111122223333, eu-west-1, buckets acme-staging-*): its policy, generated with the
+// map, must name only production's, and replay with the same map must allow every observed call, as without one.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mapProfile, NameMap } from '../src/profile/nameMap.js';
+import { cli, ROOT, tmp } from './helpers/cli.js';
+import { readProfileFile } from './helpers/profile.js';
+
+const CT = ['--cloudtrail', join(ROOT, 'fixtures/demo/cloudtrail')];
+const MAP = ['111122223333=444455556666', 'acme-staging=acme-prod', ':eu-west-1:=:eu-central-1:'];
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name));
+}
+
+describe('NameMap', () => {
+  it('replaces every FROM in one pass, the longest first where two start at one place: x=y y=x swaps', () => {
+    const m = new NameMap(['blue=green', 'green=blue', 'staging=prod', 'staging-eu=prod-us']);
+    expect(m.text('arn:aws:s3:::blue-green')).toBe('arn:aws:s3:::green-blue');
+    expect(m.text('staging-eu staging')).toBe('prod-us prod');
+    expect(m.unused()).toEqual([]);
+  });
+
+  it('refuses what is no pair, a FROM given twice, and a TO that would be a pattern', () => {
+    for (const bad of ['nothing', '=x', '']) expect(() => new NameMap([bad]), bad).toThrow(/expected FROM=TO/);
+    expect(() => new NameMap(['a=b', 'a=c'])).toThrow(/mapped twice/);
+    for (const bad of ['acme=*', 'acme=a?', 'acme=${aws:username}'])
+      expect(() => new NameMap([bad]), bad).toThrow(/would be a pattern/);
+  });
+
+  it('refuses to make an ARN into no ARN, or an account into nothing', () => {
+    expect(() => new NameMap(['arn:aws:=']).arn('arn:aws:s3:::b')).toThrow(/no ARN/);
+    expect(() => new NameMap(['111122223333=']).principal(awsPrincipal('111122223333'))).toThrow(/account or region/);
+  });
+
+  it('leaves a Kubernetes name alone; maps a username that is an ARN', () => {
+    const m = new NameMap(['111122223333=444455556666', 'shop=store']);
+    expect(m.arn('system:serviceaccount:shop:web')).toBe('system:serviceaccount:shop:web');
+    expect(m.arn('arn:aws:sts::111122223333:assumed-role/shop-admin/alice')).toBe(
+      'arn:aws:sts::444455556666:assumed-role/store-admin/alice',
+    );
+  });
+});
+
+function awsPrincipal(account: string) {
+  const arn = `arn:aws:iam::${account}:role/web`;
+  return {
+    subject: { kind: 'IAMRole' as const, name: arn },
+    username: arn,
+    groups: [],
+    k8s: [],
+    aws: [{ eventSource: 's3.amazonaws.com', eventName: 'GetObject', resources: [], implied: [], account }],
+  };
+}
+
+describe('a profile mapped', () => {
+  const dir = tmp();
+  const file = join(dir, 'p.json');
+  const made = cli(['profile', ...CT, '-o', file, '-q']);
+
+  it('by a map that matches nothing is the same profile', async () => {
+    expect(made.code, made.stderr).toBe(0);
+    const p = await readProfileFile(file);
+    const m = new NameMap(['no-such-name=x']);
+    const r = mapProfile(p, m);
+    expect(r.profile).toEqual(p);
+    expect(r.joined).toBe(0);
+    expect(m.unused()).toEqual(['no-such-name']);
+  });
+
+  it('holds no staging name after the map, nor a principal fewer', async () => {
+    const p = await readProfileFile(file);
+    const r = mapProfile(p, new NameMap(MAP));
+    const text = JSON.stringify(r.profile.principals);
+    expect(text).not.toMatch(/111122223333|acme-staging|eu-west-1:/);
+    expect(text).toMatch(/arn:aws:s3:::acme-prod-/);
+    expect(r.profile.principals).toHaveLength(p.principals.length);
+  });
+});
+
+describe('generate and verify with --map', () => {
+  const out = join(tmp(), 'policy');
+  const g = cli(['generate', 'iam', ...CT, '--map', ...MAP, '-o', out]);
+
+  it("writes production's names only, under production's account, and says what it did", () => {
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toMatch(
+      /^map 111122223333=444455556666 acme-staging=acme-prod :eu-west-1:=:eu-central-1:: \d+ names rewritten$/m,
+    );
+    expect(readdirSync(join(out, 'iam'))).toEqual(['444455556666']);
+    const all = filesUnder(out).map((f) => readFileSync(f, 'utf8'));
+    expect(all.join('\n')).not.toMatch(/111122223333|acme-staging|:eu-west-1:/);
+    expect(all.join('\n')).toMatch(/arn:aws:s3:::acme-prod-backups/);
+    // The IAM path of the Identity Center role holds the region too; the pair with colons keeps it to ARNs' field.
+    expect(all.join('\n')).toMatch(/aws-reserved\/sso\.amazonaws\.com\/eu-west-1\//);
+  });
+
+  it('verify with the same map allows every call; without it, none of the IAM ones', () => {
+    const ok = cli(['verify', ...CT, '--policies', out, '--map', ...MAP]);
+    expect(ok.code, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stdout + ok.stderr).toMatch(/OK: (\d+) of \1 observed accesses allowed \(iam (\d+)\/\2\)/);
+    const bare = cli(['verify', ...CT, '--policies', out]);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout + bare.stderr).toMatch(/iam 0\/\d+/);
+  });
+
+  it('merges two roles a map makes one, and the merged policy still allows both roles’ calls', () => {
+    const joined = join(tmp(), 'policy');
+    const map = [...MAP, 'role/ci/ci-deployer=role/shop-cart'];
+    const r = cli(['generate', 'iam', ...CT, '--map', ...map, '-o', joined]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/; 1 principal merged into another/);
+    const roles = readdirSync(join(joined, 'iam/444455556666/role'));
+    expect(roles).toContain('shop-cart.json');
+    expect(roles).not.toContain('ci-deployer.json');
+    const v = cli(['verify', ...CT, '--policies', joined, '--map', ...map]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+
+  it('warns of a pair that matched nothing, even with --quiet', () => {
+    const r = cli(['generate', 'iam', ...CT, '--map', 'acme-stagin=acme-prod', 'acme-prd=x', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('warning: --map acme-prd=…: "acme-prd" is in no ARN, account or region\n');
+  });
+
+  it('refuses a wildcard TO with exit 2, writing nothing', () => {
+    const r = cli(['generate', 'iam', ...CT, '--map', 'acme-staging-carts=*', '-o', join(tmp(), 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/TO may not hold \* \? or \$/);
+  });
+
+  it('takes the map from the config file, as filters.map', () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'audit2policy.yaml'),
+      [
+        'apiVersion: audit2policy.dev/v1alpha1',
+        'kind: Config',
+        'filters:',
+        '  map:',
+        ...MAP.map((m) => `    - "${m}"`),
+      ].join('\n') + '\n',
+    );
+    const r = cli(['verify', ...CT, '--policies', out], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
