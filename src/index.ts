@@ -18,6 +18,7 @@ export type { Inventory } from './inventory/inventory.js';
 // Profile: the normal-behaviour graph as a file.
 export { mergeProfiles } from './profile/merge.js';
 export { filterProfile, filterStream } from './profile/filter.js';
+export { mapProfile, NameMap } from './profile/nameMap.js';
 export { readProfile, parseProfile, openProfile, serializeProfile } from './profile/io.js';
 export { checkProfile } from './profile/schema.js';
 export type { ProfileStream } from './profile/read.js';
