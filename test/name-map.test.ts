@@ -148,4 +148,34 @@ describe('generate and verify with --map', () => {
     const r = cli(['verify', ...CT, '--policies', out], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
+
+  it('the report says the map it read the names with, escaped like every string in it', () => {
+    const dir = tmp();
+    const html = join(dir, 'r.html');
+    const r = cli([
+      'report',
+      ...CT,
+      '--map',
+      ...MAP,
+      'acme-staging-backups=<img src=x onerror=alert(1)>',
+      '-o',
+      html,
+      '-q',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    expect(text).toMatch(
+      /AWS names are shown as production&#39;s, read with --map 111122223333=444455556666 acme-staging=acme-prod/,
+    );
+    expect(text).not.toMatch(/<img src=x/);
+    expect(text).toMatch(/&lt;img src=x onerror=alert\(1\)&gt;/);
+    const md = join(dir, 'r.md');
+    expect(cli(['report', ...CT, '--map', ...MAP, '-o', md, '-q']).code).toBe(0);
+    expect(readFileSync(md, 'utf8')).toMatch(
+      /AWS names are shown as production's, read with --map .*acme-staging=acme-prod/,
+    );
+    const bare = join(dir, 'bare.md');
+    expect(cli(['report', ...CT, '-o', bare, '-q']).code).toBe(0);
+    expect(readFileSync(bare, 'utf8')).not.toMatch(/--map/);
+  });
 });

@@ -32,6 +32,8 @@ export interface GraphEdge {
 export interface ReportModel {
   title: string;
   window: { start: string; end: string; days: number };
+  /** `--map`'s pairs (FROM=TO) the observations were read with, when any: the names shown are production's. */
+  mapped?: string[];
   sources: { path: string; format: string; bytes: number; records: number; issues: number; notice?: string }[];
   dropped: { reason: string; count: number; detail: string }[];
   issues: { code: string; count: number; example: string }[];
@@ -60,7 +62,7 @@ function widenedBy(widenings: KindWidening[]): Map<string, string[]> {
  */
 export async function buildReport(
   profile: Profile,
-  opts: { title?: string; check?: CiReport; widenings?: KindWidening[]; learning?: string[] } = {},
+  opts: { title?: string; check?: CiReport; widenings?: KindWidening[]; learning?: string[]; mapped?: string[] } = {},
 ): Promise<ReportModel> {
   const widened = widenedBy(opts.widenings ?? []);
   const start = profile.window.start;
@@ -127,6 +129,7 @@ export async function buildReport(
   const model: ReportModel = {
     title: opts.title ?? 'audit2policy report',
     window: { start, end, days },
+    ...(opts.mapped?.length ? { mapped: opts.mapped } : {}),
     sources: profile.sources.map((s) => ({
       path: s.path,
       format: s.format,
@@ -182,3 +185,8 @@ const SKIP_REASONS: Record<string, string> = {
   'cloudtrail-digest': 'CloudTrail digest files (log integrity records, no events)',
   'cloudtrail-insight': 'CloudTrail Insights events (summaries of unusual activity, not API calls)',
 };
+
+/** After the window's sentence: the map the names were read with (`--map`), or nothing. */
+export function mappedNote(m: ReportModel): string {
+  return m.mapped ? ` AWS names are shown as production's, read with --map ${m.mapped.join(' ')}.` : '';
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { byWord, mdCell } from './ci/index.js';
 import { escapeControls } from '../util/escape.js';
-import type { GraphEdge, Permission, ReportModel } from './model.js';
+import { mappedNote, type GraphEdge, type Permission, type ReportModel } from './model.js';
 import { pushAll } from '../util/array.js';
 
 /**
@@ -163,7 +163,7 @@ export function renderHtml(m: ReportModel): string {
   );
   h.push(`<h1>${esc(m.title)}</h1>`);
   h.push(
-    `<p class="muted">Observation window ${esc(m.window.start || '?')} to ${esc(m.window.end || '?')} (${m.window.days.toFixed(1)} days).</p>`,
+    `<p class="muted">Observation window ${esc(m.window.start || '?')} to ${esc(m.window.end || '?')} (${m.window.days.toFixed(1)} days).${esc(mappedNote(m))}</p>`,
   );
   h.push('<div class="cards">');
   const cards: [string, number][] = [
@@ -317,7 +317,7 @@ export function renderMarkdown(m: ReportModel): string {
   out.push(
     `# ${mdCell(m.title)}`,
     '',
-    `Observation window ${mdCell(m.window.start || '?')} to ${mdCell(m.window.end || '?')} (${m.window.days.toFixed(1)} days).`,
+    `Observation window ${mdCell(m.window.start || '?')} to ${mdCell(m.window.end || '?')} (${m.window.days.toFixed(1)} days).${mdCell(mappedNote(m))}`,
     '',
   );
   out.push(

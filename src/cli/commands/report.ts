@@ -115,6 +115,7 @@ export function registerReport(program: Command, ctx: Ctx): void {
       learning,
       ...(flags.title ? { title: flags.title } : {}),
       ...(check ? { check } : {}),
+      ...(flags.map?.length ? { mapped: flags.map } : {}),
     });
     await writeFileAtomic(resolve(ctx.io.cwd, flags.output), html ? renderHtml(model) : renderMarkdown(model));
     if (!flags.quiet)
