@@ -7,6 +7,7 @@ import { mergeStreams } from '../../profile/mergeStream.js';
 import type { ProfileStream } from '../../profile/read.js';
 import { writeProfileOutput } from './profile.js';
 import type { Ctx } from '../context.js';
+import { tupleKey } from '../../util/key.js';
 
 /** `audit2policy merge PROFILE... -o merged.json` */
 export function registerMerge(program: Command, ctx: Ctx): void {
@@ -28,6 +29,8 @@ export function registerMerge(program: Command, ctx: Ctx): void {
       // Each input streams (v1alpha2) or is read whole (v1alpha1): one principal of each in memory at a time.
       const inputs: ProfileStream[] = [];
       for (const p of paths) inputs.push(await openProfile(resolve(ctx.io.cwd, p)));
+      // Said even with --quiet: the merged profile would count those records twice.
+      for (const line of overlaps(paths, inputs)) ctx.io.stderr.write(`warning: ${line}\n`);
       const merged = mergeStreams(inputs);
       await writeProfileOutput(ctx, flags.output, merged);
       const w = merged.head.window;
@@ -36,4 +39,33 @@ export function registerMerge(program: Command, ctx: Ctx): void {
           `merged ${paths.length} profiles: ${merged.principalCount()} principals, window ${w.start || '?'} .. ${w.end || '?'}\n`,
         );
     });
+}
+
+const SHOWN_OVERLAPS = 5;
+
+/**
+ * Logs two inputs both hold (the same path, format, size and record count), each said once: a day merged twice, or a
+ * merged profile merged again with its own parts. Their records would be counted twice; nothing else changes (a
+ * merge is a union of what was seen), so it is a warning, not a refusal.
+ */
+export function overlaps(paths: string[], inputs: Pick<ProfileStream, 'head'>[]): string[] {
+  const first = new Map<string, number>();
+  const found: string[] = [];
+  inputs.forEach((input, i) => {
+    for (const s of input.head.sources) {
+      if (s.format === 'skipped' || s.records === 0) continue;
+      const key = tupleKey(s.path, s.format, String(s.bytes), String(s.records));
+      const j = first.get(key);
+      if (j === undefined) first.set(key, i);
+      else if (j !== i)
+        found.push(
+          `${paths[j]} and ${paths[i]} both hold ${s.path} (${s.bytes.toLocaleString('en-US')} bytes, ${s.records.toLocaleString('en-US')} records): its records are counted twice`,
+        );
+    }
+  });
+  if (found.length === 0) return [];
+  const shown = found.slice(0, SHOWN_OVERLAPS);
+  if (found.length > SHOWN_OVERLAPS) shown.push(`${found.length - SHOWN_OVERLAPS} more logs are in two inputs`);
+  shown.push('merge each profile once: a merged profile already holds the profiles it was merged from');
+  return shown;
 }
