@@ -178,4 +178,18 @@ describe('generate and verify with --map', () => {
     expect(cli(['report', ...CT, '-o', bare, '-q']).code).toBe(0);
     expect(readFileSync(bare, 'utf8')).not.toMatch(/--map/);
   });
+
+  it('from a profile file: the same tree, byte for byte, and verify --profile allows every call', () => {
+    const prof = join(tmp(), 'p.json');
+    expect(cli(['profile', ...CT, '-o', prof, '-q']).code).toBe(0);
+    const fromProfile = join(tmp(), 'policy');
+    expect(cli(['generate', 'iam', '--profile', prof, '--map', ...MAP, '-o', fromProfile, '-q']).code).toBe(0);
+    const read = (root: string) =>
+      filesUnder(root)
+        .map((f) => [f.slice(root.length), readFileSync(f, 'utf8')])
+        .sort();
+    expect(read(fromProfile)).toEqual(read(out));
+    const v = cli(['verify', '--profile', prof, '--policies', out, '--map', ...MAP]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
 });
