@@ -1,7 +1,7 @@
 // `--map FROM=TO`: the staging soak's AWS names (account, region, resource names) written as production's. The demo's
 // CloudTrail is a staging account (111122223333, eu-west-1, buckets acme-staging-*): its policy, generated with the
 // map, must name only production's, and replay with the same map must allow every observed call, as without one.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mapProfile, NameMap } from '../src/profile/nameMap.js';
@@ -46,14 +46,14 @@ describe('NameMap', () => {
   });
 });
 
-function awsPrincipal(account: string) {
+function awsPrincipal(account: string, resources: string[] = []) {
   const arn = `arn:aws:iam::${account}:role/web`;
   return {
     subject: { kind: 'IAMRole' as const, name: arn },
     username: arn,
     groups: [],
     k8s: [],
-    aws: [{ eventSource: 's3.amazonaws.com', eventName: 'GetObject', resources: [], implied: [], account }],
+    aws: [{ eventSource: 's3.amazonaws.com', eventName: 'GetObject', resources, implied: [], account }],
   };
 }
 
@@ -79,6 +79,20 @@ describe('a profile mapped', () => {
     expect(text).not.toMatch(/111122223333|acme-staging|eu-west-1:/);
     expect(text).toMatch(/arn:aws:s3:::acme-prod-/);
     expect(r.profile.principals).toHaveLength(p.principals.length);
+  });
+
+  it('refuses a map that makes a name no log could hold, rather than write or drop it', async () => {
+    const p = await readProfileFile(file);
+    // An account of four digits: no IAM policy would be written for its roles, silently.
+    expect(() => mapProfile(p, new NameMap(['111122223333=4444']))).toThrow(/no log could hold: .*"arn:aws:iam::4444:/);
+    expect(() => mapProfile(p, new NameMap(['acme-staging=acme\nprod']))).toThrow(/holds a control character/);
+    expect(() => mapProfile(p, new NameMap([':eu-west-1:=:EU/x:']))).toThrow(/"EU\/x" is not a region/);
+    // A `$` seen and a TO's `{`: a policy variable, though the TO holds no `$`.
+    const dollar = { ...p, principals: [awsPrincipal('111122223333', ['arn:aws:s3:::acme/price$list'])] };
+    expect(() => mapProfile(dollar, new NameMap(['list={aws:username}']))).toThrow(/policy variable/);
+    expect(mapProfile(dollar, new NameMap(['list=table'])).profile.principals[0]!.aws![0]!.resources).toEqual([
+      'arn:aws:s3:::acme/price$table',
+    ]);
   });
 });
 
@@ -131,6 +145,16 @@ describe('generate and verify with --map', () => {
     const r = cli(['generate', 'iam', ...CT, '--map', 'acme-staging-carts=*', '-o', join(tmp(), 'x')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/TO may not hold \* \? or \$/);
+  });
+
+  it('refuses with exit 2, writing nothing, a map that makes an account no account', () => {
+    const dir = join(tmp(), 'x');
+    const r = cli(['generate', 'iam', ...CT, '--map', '111122223333=4444', '-o', dir]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /--map makes a name no log could hold: .*"arn:aws:iam::4444:.*" is not the ARN of an IAM role/,
+    );
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('takes the map from the config file, as filters.map', () => {

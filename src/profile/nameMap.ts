@@ -2,8 +2,10 @@ import { InputError } from '../model/issue.js';
 import type { AwsEdge, Principal, Profile, RoleLink, RoleSession } from '../model/profile.js';
 import { cmp } from '../model/issue.js';
 import type { ImpliedPermission } from '../model/observation.js';
+import { principalId } from '../model/subject.js';
 import { compareTuples, tupleKey } from '../util/key.js';
 import { mergeProfiles } from './merge.js';
+import { awsEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
 
 /**
  * `--map FROM=TO`: the staging soak's AWS names as production's. A policy made from staging names staging's account,
@@ -25,6 +27,8 @@ export class NameMap {
   private readonly memo = new Map<string, string>();
   /** Each FROM's distinct strings changed. */
   private readonly hits = new Map<string, number>();
+  /** Strings `text` was asked for and changed, each time (a principal whose names it changed is checked). */
+  rewrites = 0;
 
   private readonly given: string[];
 
@@ -65,7 +69,10 @@ export class NameMap {
   /** `s` with every FROM replaced by its TO, in one pass. */
   text(s: string): string {
     const known = this.memo.get(s);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      if (known !== s) this.rewrites++;
+      return known;
+    }
     let out = '';
     let i = 0;
     while (i < s.length) {
@@ -77,6 +84,7 @@ export class NameMap {
       } else out += s[i++];
     }
     if (out !== s) {
+      this.rewrites++;
       this.changed.add(s);
       // An ARN must stay one: a map that takes its `arn:` away is a mistake to say, not a name to write.
       if (s.startsWith('arn:') && !/^arn:[^:]+:[^:]*:/.test(out))
@@ -146,11 +154,38 @@ function sortedImplied(list: ImpliedPermission[]): ImpliedPermission[] {
  */
 export function mapProfile(profile: Profile, map: NameMap): { profile: Profile; joined: number } {
   if (map.empty) return { profile, joined: 0 };
+  // The principals (and left-out identities) whose names the map changed: their names are checked again.
+  const touched = new Set<string>();
+  const principals = profile.principals.map((p) => {
+    const before = map.rewrites;
+    const out = map.principal(p);
+    if (map.rewrites !== before) touched.add(principalId(out.subject));
+    return out;
+  });
+  const before = map.rewrites;
   const mapped: Profile = {
     ...profile,
-    principals: profile.principals.map((p) => map.principal(p)),
+    principals,
     ...(profile.leftOut ? { leftOut: profile.leftOut.map((l) => ({ ...l, arn: map.arn(l.arn) })) } : {}),
   };
   const merged = mergeProfiles([mapped]);
+  const problem = mappedNameProblem(merged, touched, map.rewrites !== before);
+  if (problem) throw new InputError(`--map makes a name no log could hold: ${problem}`);
   return { profile: merged, joined: profile.principals.length - merged.principals.length };
+}
+
+/**
+ * The first name the map made that a profile file could not hold (profile/names.ts: the decoders' rules). A TO is
+ * text, so it may break what it lands in where `*`, `?` and `$` alone are refused: an account that is no longer 12
+ * digits (no IAM policy is written for its roles), a control character, a `${` made of a `$` seen and a TO's `{`.
+ */
+function mappedNameProblem(p: Profile, touched: ReadonlySet<string>, leftOut: boolean): string | undefined {
+  for (const pr of p.principals) {
+    if (!touched.has(principalId(pr.subject))) continue;
+    const problem =
+      principalNameProblem(pr, 'principal') ??
+      (pr.aws ?? []).map((e, j) => awsEdgeNameProblem(e, `principal.aws[${j}]`)).find(Boolean);
+    if (problem) return problem;
+  }
+  return leftOut ? tailNameProblem({ leftOut: p.leftOut }) : undefined;
 }
