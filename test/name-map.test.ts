@@ -96,6 +96,44 @@ describe('a profile mapped', () => {
   });
 });
 
+describe('--map on Kubernetes users that are ARNs', () => {
+  it("maps the user an impersonation names as it maps the user: the impersonator may impersonate production's", () => {
+    const dir = tmp();
+    const bot = 'arn:aws:sts::111122223333:assumed-role/acme-staging-admin/bot';
+    const log = join(dir, 'audit.log');
+    writeFileSync(
+      log,
+      JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        level: 'Metadata',
+        auditID: '00000000-0000-0000-0000-000000000009',
+        stage: 'ResponseComplete',
+        requestURI: '/api/v1/namespaces/shop/configmaps/cfg',
+        verb: 'get',
+        user: { username: 'alice', groups: ['system:authenticated'] },
+        impersonatedUser: { username: bot, groups: ['system:authenticated'] },
+        objectRef: { resource: 'configmaps', namespace: 'shop', name: 'cfg', apiVersion: 'v1' },
+        responseStatus: { code: 200 },
+        requestReceivedTimestamp: '2026-11-09T00:00:09.000000Z',
+        stageTimestamp: '2026-11-09T00:00:09.100000Z',
+        annotations: { 'authorization.k8s.io/decision': 'allow' },
+      }) + '\n',
+    );
+    const out = join(dir, 'policy');
+    const map = ['--map', '111122223333=444455556666', 'acme-staging=acme-prod'];
+    const g = cli(['generate', 'rbac', '--k8s-audit', log, ...map, '-o', out, '-q']);
+    expect(g.code, g.stderr).toBe(0);
+    const all = filesUnder(out).map((f) => readFileSync(f, 'utf8'));
+    expect(all.join('\n')).not.toMatch(/111122223333|acme-staging/);
+    expect(readFileSync(join(out, 'rbac/_cluster/user.alice.yaml'), 'utf8')).toContain(
+      'arn:aws:sts::444455556666:assumed-role/acme-prod-admin/bot',
+    );
+    const v = cli(['verify', '--k8s-audit', log, ...map, '--policies', out]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+});
+
 describe('generate and verify with --map', () => {
   const out = join(tmp(), 'policy');
   const g = cli(['generate', 'iam', ...CT, '--map', ...MAP, '-o', out]);

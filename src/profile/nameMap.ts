@@ -1,9 +1,10 @@
 import { InputError } from '../model/issue.js';
-import type { AwsEdge, Principal, Profile, RoleLink, RoleSession } from '../model/profile.js';
+import type { AwsEdge, K8sEdge, Principal, Profile, RoleLink, RoleSession } from '../model/profile.js';
 import { cmp } from '../model/issue.js';
 import type { ImpliedPermission } from '../model/observation.js';
 import { principalId } from '../model/subject.js';
 import { compareTuples, tupleKey } from '../util/key.js';
+import { sortImplied } from './edges.js';
 import { mergeProfiles } from './merge.js';
 import { awsEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
 
@@ -14,11 +15,11 @@ import { awsEdgeNameProblem, principalNameProblem, tailNameProblem } from './nam
  * every evaluator replays, production's names: `generate` and `verify` given the same map agree, as without one.
  *
  * What it rewrites: every ARN the profile holds (AWS principals', resources, implied permissions' resources, the roles
- * of IRSA links and of per-session usernames, a Kubernetes username that is an ARN, left-out identities), and the
- * account and region of each AWS call. Nothing else: Kubernetes namespaces, names and workloads stay as seen. Each
- * FROM is literal text, replaced wherever it occurs, all pairs in one pass (the longest FROM first where two start at
- * one place), so `a=b` and `b=a` swap. Principals that become one (two staging accounts mapped to one) are merged, as
- * `merge` would, and counted.
+ * of IRSA links and of per-session usernames, a Kubernetes username that is an ARN, an impersonated one too, left-out
+ * identities), and the account and region of each AWS call. Nothing else: Kubernetes namespaces, names and workloads
+ * stay as seen. Each FROM is literal text, replaced wherever it occurs, all pairs in one pass (the longest FROM first
+ * where two start at one place), so `a=b` and `b=a` swap. Principals that become one (two staging accounts mapped to
+ * one) are merged, as `merge` would, and counted.
  */
 export class NameMap {
   private readonly pairs: { from: string; to: string }[];
@@ -122,12 +123,23 @@ export class NameMap {
     return out;
   }
 
+  /** An impersonate check with the identity it names, and the users its requests were made as, mapped. */
+  private impersonation(e: K8sEdge): K8sEdge {
+    if (e.verb !== 'impersonate') return e;
+    const out: K8sEdge = { ...e, name: this.arn(e.name) };
+    if (e.implied)
+      out.implied = sortImplied(e.implied.map((i) => (i.as === undefined ? i : { ...i, as: this.arn(i.as) })));
+    return out;
+  }
+
   principal(p: Principal): Principal {
     const out: Principal = {
       ...p,
       subject: { ...p.subject, name: this.arn(p.subject.name) },
       username: this.arn(p.username),
     };
+    // An impersonation names the user (its extras, as `userextras/arn`) the request was made as: a username too.
+    if (p.k8s.some((e) => e.verb === 'impersonate')) out.k8s = p.k8s.map((e) => this.impersonation(e));
     if (p.aws) out.aws = p.aws.map((e) => this.call(e));
     if (p.assumes) out.assumes = p.assumes.map((l): RoleLink => ({ ...l, roleArn: this.arn(l.roleArn) }));
     if (p.roleSessions)
