@@ -179,6 +179,14 @@ describe('generate and verify with --map', () => {
     expect(r.stderr).toBe('warning: --map acme-prd=…: "acme-prd" is in no ARN, account or region\n');
   });
 
+  it('writes a pair holding a line break on one line: no pair starts a line of its own (::error:: in CI)', () => {
+    const r = cli(['verify', ...CT, '--policies', out, '--map', ...MAP, 'none\n::error::x=\n::error::y']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/^::error::/m);
+    expect(r.stderr).toMatch(/^map .* none\\n::error::x=\\n::error::y: \d+ names rewritten$/m);
+    expect(r.stderr).toMatch(/^warning: --map none\\n::error::x=…: "none\\n::error::x" is in no ARN/m);
+  });
+
   it('refuses a wildcard TO with exit 2, writing nothing', () => {
     const r = cli(['generate', 'iam', ...CT, '--map', 'acme-staging-carts=*', '-o', join(tmp(), 'x')]);
     expect(r.code).toBe(2);

@@ -1,5 +1,6 @@
 import type { Profile } from '../model/profile.js';
 import { mapProfile, NameMap } from '../profile/nameMap.js';
+import { escapeControls } from '../util/escape.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 import type { SourceFlags } from './options.js';
@@ -21,11 +22,13 @@ export function mapped(profile: Profile, map: NameMap | undefined, flags: Source
   const unused = map.unused();
   if (!flags.quiet) {
     const joined = r.joined ? `; ${r.joined} principal${r.joined === 1 ? '' : 's'} merged into another` : '';
-    io.stderr.write(
-      `map ${map.describe().join(' ')}: ${map.changed.size} name${map.changed.size === 1 ? '' : 's'} rewritten${joined}\n`,
-    );
+    // The pairs are text from the command line or a config file: a line break in one must not start a line of its own.
+    const pairs = escapeControls(map.describe().join(' '));
+    const n = map.changed.size;
+    io.stderr.write(`map ${pairs}: ${n} name${n === 1 ? '' : 's'} rewritten${joined}\n`);
   }
   // Said even with --quiet: a map that did nothing leaves staging's names in production's policy.
-  for (const from of unused) io.stderr.write(`warning: --map ${from}=…: "${from}" is in no ARN, account or region\n`);
+  for (const from of unused.map((f) => escapeControls(f)))
+    io.stderr.write(`warning: --map ${from}=…: "${from}" is in no ARN, account or region\n`);
   return r.profile;
 }
