@@ -244,6 +244,8 @@ describe('generate and verify with --map', () => {
     expect(readFileSync(md, 'utf8')).toMatch(
       /AWS names are shown as production's, read with --map .*acme-staging=acme-prod/,
     );
+    // Each pair as given: the sentence's full stop is no part of the last one's code span.
+    expect(readFileSync(md, 'utf8')).toContain('` :eu-west-1:=:eu-central-1: `');
     const bare = join(dir, 'bare.md');
     expect(cli(['report', ...CT, '-o', bare, '-q']).code).toBe(0);
     expect(readFileSync(bare, 'utf8')).not.toMatch(/--map/);

@@ -186,7 +186,10 @@ const SKIP_REASONS: Record<string, string> = {
   'cloudtrail-insight': 'CloudTrail Insights events (summaries of unusual activity, not API calls)',
 };
 
-/** After the window's sentence: the map the names were read with (`--map`), or nothing. */
+/**
+ * After the window's sentence: the map the names were read with (`--map`), or nothing. The pairs are not the last
+ * word: Markdown shows a pair as a code span, which would take in the sentence's full stop (`:eu-central-1:.`).
+ */
 export function mappedNote(m: ReportModel): string {
-  return m.mapped ? ` AWS names are shown as production's, read with --map ${m.mapped.join(' ')}.` : '';
+  return m.mapped ? ` AWS names are shown as production's, read with --map ${m.mapped.join(' ')} (FROM=TO).` : '';
 }
