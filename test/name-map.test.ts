@@ -176,7 +176,7 @@ describe('generate and verify with --map', () => {
   it('warns of a pair that matched nothing, even with --quiet', () => {
     const r = cli(['generate', 'iam', ...CT, '--map', 'acme-stagin=acme-prod', 'acme-prd=x', '-q']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('warning: --map acme-prd=…: "acme-prd" is in no ARN, account or region\n');
+    expect(r.stderr).toBe('warning: --map acme-prd=…: "acme-prd" is in no ARN, account, region or DNS name\n');
   });
 
   it('writes a pair holding a line break on one line: no pair starts a line of its own (::error:: in CI)', () => {
@@ -263,5 +263,22 @@ describe('generate and verify with --map', () => {
     expect(read(fromProfile)).toEqual(read(out));
     const v = cli(['verify', '--profile', prof, '--policies', out, '--map', ...MAP]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+
+  it("Cilium's toFQDNs name production's DNS names; replay with the same map allows every flow, without it not", () => {
+    const flows = ['--flows', join(ROOT, 'fixtures/demo/flows'), '--inventory', join(ROOT, 'fixtures/demo/inventory')];
+    const dnsMap = ['acme-staging=acme-prod', 'eu-west-1=eu-central-1'];
+    const np = join(tmp(), 'policy');
+    const g = cli(['generate', 'netpol', ...flows, '--flavor', 'cilium', '--map', ...dnsMap, '-o', np, '-q']);
+    expect(g.code, g.stderr).toBe(0);
+    const text = filesUnder(np)
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    expect(text).toMatch(/matchName: acme-prod-backups\.s3\.eu-central-1\.amazonaws\.com/);
+    expect(text).not.toMatch(/acme-staging|eu-west-1/);
+    const ok = cli(['verify', ...flows, '--policies', np, '--map', ...dnsMap]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    const bare = cli(['verify', ...flows, '--policies', np]);
+    expect(bare.code).toBe(1);
   });
 });

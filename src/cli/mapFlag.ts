@@ -29,6 +29,6 @@ export function mapped(profile: Profile, map: NameMap | undefined, flags: Source
   }
   // Said even with --quiet: a map that did nothing leaves staging's names in production's policy.
   for (const from of unused.map((f) => escapeControls(f)))
-    io.stderr.write(`warning: --map ${from}=…: "${from}" is in no ARN, account or region\n`);
+    io.stderr.write(`warning: --map ${from}=…: "${from}" is in no ARN, account, region or DNS name\n`);
   return r.profile;
 }

@@ -16,10 +16,10 @@ import { awsEdgeNameProblem, principalNameProblem, tailNameProblem } from './nam
  *
  * What it rewrites: every ARN the profile holds (AWS principals', resources, implied permissions' resources, the roles
  * of IRSA links and of per-session usernames, a Kubernetes username that is an ARN, an impersonated one too, left-out
- * identities), and the account and region of each AWS call. Nothing else: Kubernetes namespaces, names and workloads
- * stay as seen. Each FROM is literal text, replaced wherever it occurs, all pairs in one pass (the longest FROM first
- * where two start at one place), so `a=b` and `b=a` swap. Principals that become one (two staging accounts mapped to
- * one) are merged, as `merge` would, and counted.
+ * identities), the account and region of each AWS call, and the DNS names flows saw. Nothing else: Kubernetes
+ * namespaces, names and workloads, and addresses, stay as seen. Each FROM is literal text, replaced wherever it
+ * occurs, all pairs in one pass (the longest FROM first where two start at one place), so `a=b` and `b=a` swap.
+ * Principals that become one (two staging accounts mapped to one) are merged, as `merge` would, and counted.
  */
 export class NameMap {
   private readonly pairs: { from: string; to: string }[];
@@ -179,6 +179,11 @@ export function mapProfile(profile: Profile, map: NameMap): { profile: Profile; 
     ...profile,
     principals,
     ...(profile.leftOut ? { leftOut: profile.leftOut.map((l) => ({ ...l, arn: map.arn(l.arn) })) } : {}),
+    // The DNS names flows saw (a bucket's `acme-staging-uploads.s3.eu-west-1.amazonaws.com`): what a Cilium
+    // toFQDNs rule names, so they are production's too. The addresses stay: no map can tell production's.
+    ...(profile.dnsNames
+      ? { dnsNames: profile.dnsNames.map((n) => ({ ...n, names: n.names.map((x) => map.text(x)) })) }
+      : {}),
   };
   const merged = mergeProfiles([mapped]);
   const problem = mappedNameProblem(merged, touched, map.rewrites !== before);
@@ -191,7 +196,7 @@ export function mapProfile(profile: Profile, map: NameMap): { profile: Profile; 
  * text, so it may break what it lands in where `*`, `?` and `$` alone are refused: an account that is no longer 12
  * digits (no IAM policy is written for its roles), a control character, a `${` made of a `$` seen and a TO's `{`.
  */
-function mappedNameProblem(p: Profile, touched: ReadonlySet<string>, leftOut: boolean): string | undefined {
+function mappedNameProblem(p: Profile, touched: ReadonlySet<string>, tail: boolean): string | undefined {
   for (const pr of p.principals) {
     if (!touched.has(principalId(pr.subject))) continue;
     const problem =
@@ -199,5 +204,5 @@ function mappedNameProblem(p: Profile, touched: ReadonlySet<string>, leftOut: bo
       (pr.aws ?? []).map((e, j) => awsEdgeNameProblem(e, `principal.aws[${j}]`)).find(Boolean);
     if (problem) return problem;
   }
-  return leftOut ? tailNameProblem({ leftOut: p.leftOut }) : undefined;
+  return tail ? tailNameProblem({ leftOut: p.leftOut, dnsNames: p.dnsNames }) : undefined;
 }
