@@ -327,5 +327,5 @@ export function networkPluginFlag(v: string | undefined): string | undefined {
 export const mapOption = (): Option =>
   new Option(
     '--map <from=to...>',
-    "staging's AWS names as production's: FROM becomes TO in every ARN and in calls' account and region, before anything is made or replayed (111122223333=444455556666 acme-staging=acme-prod us-west-2=us-east-1); give generate and verify the same",
+    "staging's AWS names as production's: FROM becomes TO in every ARN, in calls' account and region and in the DNS names flows saw, before anything is made or replayed (111122223333=444455556666 acme-staging=acme-prod us-west-2=us-east-1); give generate and verify the same",
   ).helpGroup(GROUP.filters);
