@@ -285,15 +285,7 @@ function targets(need: Need): { resource: string; probes: string[]; unnamed?: st
   return out;
 }
 
-/** The accounts a set holds policies for, once per set. */
-const ACCOUNTS = new WeakMap<IamPolicySet, Set<string>>();
-
 function noPolicy(set: IamPolicySet, key: string): string {
-  let accounts = ACCOUNTS.get(set);
-  if (!accounts) ACCOUNTS.set(set, (accounts = new Set([...set.byPrincipal.keys()].map((k) => k.split('/')[0]!))));
-  // Policies of other accounts only: a tree made for production (`generate --map`) judged against staging's calls.
-  if (accounts.size && !accounts.has(key.split('/')[0]!))
-    return `no policy for ${key}: the IAM policies read are for account ${[...accounts].sort(cmp).join(', ')} only (made with --map? give the same pairs here)`;
   if (!set.listed.has(key) && key.includes(':'))
     return `no policy for ${key}: of the policies read, those of its account and name are its twin's in another partition`;
   const files = set.listed.get(key);

@@ -14,8 +14,7 @@ export function verifyText(r: VerifyReport): string {
   if (nj) lines.push(nj);
   if (r.notAllowed.length) {
     lines.push('', `not allowed (${r.notAllowed.length}):`);
-    // Why, where the evaluator says (no policy for the principal, what isolates a pod): the first thing to fix.
-    for (const f of r.notAllowed) lines.push(f.detail ? `${line(f)}\n      ${f.detail}` : line(f));
+    for (const f of r.notAllowed) lines.push(line(f));
   }
   if (r.undetermined.length) {
     lines.push('', `undetermined (${r.undetermined.length}): the policies refer to something not given`);
