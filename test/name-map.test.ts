@@ -158,6 +158,10 @@ describe('generate and verify with --map', () => {
     const bare = cli(['verify', ...CT, '--policies', out]);
     expect(bare.code).toBe(1);
     expect(bare.stdout + bare.stderr).toMatch(/iam 0\/\d+/);
+    // Each says why, and what to do: the tree is production's, the calls staging's.
+    expect(bare.stdout).toMatch(
+      /\n {6}no policy for 111122223333\/role\/shop-cart: the IAM policies read are for account 444455556666 only \(made with --map\? give the same pairs here\)\n/,
+    );
   });
 
   it('merges two roles a map makes one, and the merged policy still allows both roles’ calls', () => {

@@ -180,8 +180,9 @@ describe('verify outputs', () => {
     expect(rawControls(out)).toEqual([]);
     // GitHub Actions reads a workflow command at the start of a line (leading blanks aside).
     expect(out.split('\n').filter((l) => /^::/.test(l.trimStart()))).toEqual([]);
-    // One line per finding (3), the undetermined one's detail, the narrowness example and the skipped reason.
-    expect(out.split('\n').filter((l) => /injected/.test(l))).toHaveLength(3 + 1 + 2);
+    // One line per finding (3), each finding's detail (the not-allowed ones' and the undetermined one's), the
+    // narrowness example and the skipped reason.
+    expect(out.split('\n').filter((l) => /injected/.test(l))).toHaveLength(3 + 3 + 2);
   });
 
   it('json: the same values, no raw control character', () => {

@@ -1,6 +1,14 @@
 import { dirname, join, normalize } from 'node:path';
 import { callNeeds, concreteProbe, type Need } from '../knowledge/aws/permissions.js';
-import { iamIndexProblem, iamKey, iamKeyOfArn, iamPlace, isIamIndex, partitionKey } from '../model/layout.js';
+import {
+  iamIndexProblem,
+  iamKey,
+  iamKeyOfArn,
+  iamPlace,
+  isIamIndex,
+  partitionKey,
+  splitPartitionKey,
+} from '../model/layout.js';
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
 import type { InputIssue } from '../model/issue.js';
@@ -285,7 +293,17 @@ function targets(need: Need): { resource: string; probes: string[]; unnamed?: st
   return out;
 }
 
+/** The accounts a set holds policies for, once per set. */
+const ACCOUNTS = new WeakMap<IamPolicySet, Set<string>>();
+
 function noPolicy(set: IamPolicySet, key: string): string {
+  let accounts = ACCOUNTS.get(set);
+  if (!accounts) ACCOUNTS.set(set, (accounts = new Set([...set.byPrincipal.keys()].map((k) => k.split('/')[0]!))));
+  // Policies of other accounts only: a tree made for production (`generate --map`) judged against staging's calls.
+  // A twin's key carries its partition (`aws:<account>/role/<name>`).
+  const account = (key.includes(':') ? splitPartitionKey(key).key : key).split('/')[0]!;
+  if (accounts.size && !accounts.has(account))
+    return `no policy for ${key}: the IAM policies read are for account ${[...accounts].sort(cmp).join(', ')} only (made with --map? give the same pairs here)`;
   if (!set.listed.has(key) && key.includes(':'))
     return `no policy for ${key}: of the policies read, those of its account and name are its twin's in another partition`;
   const files = set.listed.get(key);

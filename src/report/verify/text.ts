@@ -14,7 +14,8 @@ export function verifyText(r: VerifyReport): string {
   if (nj) lines.push(nj);
   if (r.notAllowed.length) {
     lines.push('', `not allowed (${r.notAllowed.length}):`);
-    for (const f of r.notAllowed) lines.push(line(f));
+    // Why, where the evaluator says (no policy for the principal, what isolates a pod): the first thing to fix.
+    for (const f of r.notAllowed) lines.push(f.detail ? `${line(f)}\n      ${f.detail}` : line(f));
   }
   if (r.undetermined.length) {
     lines.push('', `undetermined (${r.undetermined.length}): the policies refer to something not given`);
