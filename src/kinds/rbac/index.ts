@@ -22,7 +22,9 @@ import { rbacExcess } from './excess.js';
 import { rbacNewness } from './newness.js';
 import { rbacReport } from './report.js';
 import { pushAll } from '../../util/array.js';
+import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
+import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
@@ -92,6 +94,8 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     const policyFiles: { subject: Subject; namespace: string; path: string }[] = [];
     const newest = new NewestClasses();
     const sessions = new SessionUsers();
+    // Users RBAC cannot restrict (system:masters): their files are made, and the summary says they bind nothing.
+    const privileged: string[] = [];
     return {
       survey(p) {
         if (rbac.evidence.principal(p)) evidence = true;
@@ -100,6 +104,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       async principal(p) {
         const part = g.principal(p);
         if (part.artefacts.length) sessions.add(p);
+        if (part.artefacts.length && p.groups.includes(PRIVILEGED_GROUP)) privileged.push(p.username);
         for (const a of part.artefacts) {
           await sink(a.path, toYamlDocuments(a.objects));
           await sink(a.evidencePath, toYamlDocuments([a.evidence]));
@@ -145,6 +150,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
         for (const h of hints) lines.push(h.line);
         for (const r of sessions.list())
           lines.push({ tone: 'warn', text: `per-session usernames: ${sessionWarning(r)}` });
+        for (const u of privileged.sort(cmp)) lines.push({ tone: 'warn', text: privilegedGroupWarning(u) });
         pushAll(lines, checkLines(checks, gaps, leftOut));
         if (widenings.length === 0)
           lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });

@@ -10,6 +10,7 @@ import {
 } from '../../report/types.js';
 import { k8sRisks } from './risks.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
+import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 
 /** The report's Kubernetes principals: each request they made, risky ones flagged, their role links. */
 export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
@@ -17,6 +18,8 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
   const sessions = new SessionUsers();
   for (const p of profile.principals.filter((x) => !isAwsKind(x.subject.kind))) {
     if (p.k8s.some(isGrantable)) sessions.add(p);
+    if (p.k8s.some(isGrantable) && p.groups.includes(PRIVILEGED_GROUP))
+      part.coverage.push(privilegedGroupWarning(p.username));
     const perms: Permission[] = [];
     for (const e of p.k8s) {
       const ev = grantEvidence(e) ?? e.denied!;

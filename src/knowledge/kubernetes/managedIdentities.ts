@@ -49,3 +49,20 @@ export function isManagedUsername(username: string): boolean {
 export function isManagedGroup(group: string): boolean {
   return group.startsWith('system:') || EKS_RESERVED.test(group);
 }
+
+/**
+ * Kubernetes' privileged group. The API server puts an authorizer ahead of every other that allows each request of
+ * a member of `system:masters` (`user.SystemPrivilegedGroup` in its source), so no RBAC object restricts one: removing
+ * every binding that names the group changes nothing. Credentials made for it: AKS's admin kubeconfig (`masterclient`),
+ * kubeadm's `kubernetes-admin` before 1.29 and its `super-admin.conf` since, client certificates whose organisation is
+ * the group. A Role made for such a user takes effect only once its credential leaves the group.
+ */
+export const PRIVILEGED_GROUP = 'system:masters';
+
+/** What to say of a user whose requests carried the privileged group. */
+export function privilegedGroupWarning(username: string): string {
+  return (
+    `${username} is in ${PRIVILEGED_GROUP}: the API server allows its every request before RBAC is asked, so the ` +
+    `RBAC made for it restricts nothing until its credential leaves that group`
+  );
+}
