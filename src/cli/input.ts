@@ -15,6 +15,8 @@ import type { Profile } from '../model/profile.js';
 import { checkProfileScope, filterProfile, filterStream } from '../profile/filter.js';
 import { mapped, nameMapOf } from './mapFlag.js';
 import { openProfile, readProfile } from '../profile/io.js';
+import { mixedFiltersWarning } from '../profile/filters.js';
+import { escapeControls } from '../util/escape.js';
 import { sourceOf, type ProfileSource } from '../kinds/run.js';
 import { Scope, type ScopeOptions } from '../profile/scope.js';
 import type { TimeSpec } from '../util/time.js';
@@ -152,6 +154,7 @@ export async function observedProfile(
   const run = await sourcesOf(flags, io, c, scope, use);
   if (typeof run !== 'function') {
     const whole = await readProfile(run.file);
+    warnMixed(whole.filters, io);
     return {
       profile: mapped(
         scoped(() => filterProfile(whole, scope)),
@@ -168,6 +171,23 @@ export async function observedProfile(
   return { profile, ingest: result, ...(run.inventory ? { inventory: run.inventory } : {}) };
 }
 
+/** `--profile`'s file as a source, opened again for each pass; a merge of differently filtered parts said once. */
+function profileFileSource(file: string, scope: Scope, io: Io): ProfileSource {
+  let said = false;
+  return async () => {
+    const s = await openProfile(file);
+    if (!said) warnMixed(s.head.filters, io);
+    said = true;
+    return filterStream(s, scope);
+  };
+}
+
+/** Said even with --quiet, as `merge` says it: the policy of a principal one part left out may deny what it did. */
+function warnMixed(filters: Profile['filters'], io: Io): void {
+  const w = mixedFiltersWarning(filters);
+  if (w) io.stderr.write(`warning: ${escapeControls(w)}\n`);
+}
+
 /**
  * The profile the flags name as a source its generators read principal by principal (`generate`): `--profile`'s
  * file, opened again for each pass (memory is one principal at a time); else the profile made from the logs, in
@@ -180,8 +200,7 @@ export async function observedSource(flags: SourceFlags, io: Io, c: Chalk): Prom
   const run = await sourcesOf(flags, io, c, scope);
   if (typeof run !== 'function') {
     scoped(() => checkProfileScope(scope));
-    const file = run.file;
-    return async () => filterStream(await openProfile(file), scope);
+    return profileFileSource(run.file, scope, io);
   }
   const result = await run(ingest);
   checkIngest(flags, io, c, result);
@@ -210,9 +229,8 @@ export async function observedOnce(
     scoped(() => checkProfileScope(scope));
     // Read once, a principal at a time, nothing kept: what the reader makes dies young.
     principalsDieYoung();
-    const file = run.file;
     return {
-      source: async () => filterStream(await openProfile(file), scope),
+      source: profileFileSource(run.file, scope, io),
       close: async () => {},
       ...(run.inventory ? { inventory: run.inventory } : {}),
     };

@@ -17,6 +17,7 @@ import { ProfileBuilder } from '../profile/builder.js';
 import { sortSources } from '../profile/order.js';
 import { mergeDays, plausibleNewest, type Anchor, type DayCounts } from './anchor.js';
 import { Scope } from '../profile/scope.js';
+import { profileFilters } from '../profile/filters.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
 import type { LookupOptions } from './cloudTrail/lookupEvents.js';
 import { readLookupEvents } from './cloudTrail/lookupSource.js';
@@ -229,7 +230,9 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     // quiet ones, and `verify` checks that the policies keep them apart.
     if (opts.inventory) parts = mergeStreams([parts, inMemory(inventoryPart(opts.inventory, scope)).stream]);
     const sorted = sortSources(sources);
-    const head: ProfileHead = { ...parts.head, sources: sorted };
+    // The filters it was made with, for a merge to tell parts that saw different things (profile/filters.ts).
+    const filters = profileFilters(scope.options);
+    const head: ProfileHead = { ...parts.head, sources: sorted, ...(filters ? { filters: [filters] } : {}) };
     const tail = parts.tail();
     const issues = sorted.flatMap((s) => s.issueSamples).sort(compareIssues);
     return {

@@ -27,6 +27,11 @@ export interface Profile {
   sources: SourceRecord[];
   /** Records left out of scope, by reason (`system-identity`, `subject-filter`, ...). */
   skipped: Record<string, number>;
+  /**
+   * The filters the profile was made with (profile/filters.ts): one set for a profile of logs, each distinct set of
+   * the inputs for a merge (`{}` for an unfiltered one); absent when no filter was given.
+   */
+  filters?: ProfileFilters[];
   principals: Principal[];
   /**
    * AWS identities no identity policy attaches to (an account's root user, federated-user sessions, service-linked
@@ -43,6 +48,15 @@ export interface Profile {
   dnsNames?: { ip: string; names: string[] }[];
   /** Namespaces with their labels (from the inventory), for evaluating namespace selectors. */
   namespaces?: { name: string; labels: Record<string, string> }[];
+}
+
+/** The non-default subject and namespace filters of a run; lists sorted. */
+export interface ProfileFilters {
+  subjects?: string[];
+  excludeSubjects?: string[];
+  subjectKinds?: Subject['kind'][];
+  namespaces?: string[];
+  includeSystem?: true;
 }
 
 /** An AWS identity whose calls were left out because no identity policy attaches to it. */

@@ -14,6 +14,7 @@ import { canonicalSubject } from './order.js';
 import { canonicalImplied } from './edges.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 import { put } from '../util/own.js';
+import { canonicalFilters } from './filters.js';
 
 /** A profile's parts with a fixed key order, so equal profiles are equal bytes. */
 
@@ -22,6 +23,7 @@ export function canonicalHead(p: ProfileHead): ProfileHead {
     window: { start: p.window.start, end: p.window.end },
     sources: p.sources.map(canonicalSource),
     skipped: { ...p.skipped },
+    ...(p.filters ? { filters: p.filters.map(canonicalFilters) } : {}),
   };
 }
 
@@ -43,6 +45,7 @@ export function canonicalProfile(p: Profile): Profile {
     window: { start: p.window.start, end: p.window.end },
     sources: p.sources.map(canonicalSource),
     skipped: { ...p.skipped },
+    ...(p.filters ? { filters: p.filters.map(canonicalFilters) } : {}),
     principals: p.principals.map(canonicalPrincipal),
     ...canonicalTail(p),
   };

@@ -53,6 +53,19 @@ export const LINE_SCHEMAS = {
     window: Type.Object({ start: Time, end: Time }),
     sources: Type.Array(Source),
     skipped: Type.Record(Str, Count),
+    filters: Type.Optional(
+      Type.Array(
+        Type.Object({
+          subjects: Type.Optional(Type.Array(Str)),
+          excludeSubjects: Type.Optional(Type.Array(Str)),
+          subjectKinds: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('ServiceAccount'), Type.Literal('User'), Type.Literal('Group')])),
+          ),
+          namespaces: Type.Optional(Type.Array(Str)),
+          includeSystem: Type.Optional(Type.Literal(true)),
+        }),
+      ),
+    ),
   }),
   principal: Type.Object({
     principal: Type.Object({

@@ -18,7 +18,7 @@ import { canonicalEvidence, STAGES } from '../model/evidence.js';
  */
 
 /** What precedes the principals. */
-export type ProfileHead = Pick<Profile, 'window' | 'sources' | 'skipped'>;
+export type ProfileHead = Pick<Profile, 'window' | 'sources' | 'skipped' | 'filters'>;
 /** What follows them. */
 export type ProfileTail = Pick<Profile, 'leftOut' | 'workloads' | 'network' | 'dnsNames' | 'namespaces'>;
 
@@ -52,6 +52,7 @@ export function headerLine(h: ProfileHead): string {
     window: h.window,
     sources: h.sources,
     skipped: h.skipped,
+    ...(h.filters ? { filters: h.filters } : {}),
   });
 }
 

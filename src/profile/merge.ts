@@ -37,6 +37,7 @@ import {
   sortSources,
 } from './order.js';
 import { LeftOutAccumulator } from './identities.js';
+import { unionFilters } from './filters.js';
 import { pushAll } from '../util/array.js';
 import { own, put } from '../util/own.js';
 
@@ -150,12 +151,14 @@ export function mergeProfiles(profiles: Profile[]): Profile {
   }
   const net = mergeNetwork(profiles);
   const left = leftOut.toList();
+  const filters = unionFilters(profiles.map((p) => p.filters));
   return {
     apiVersion: PROFILE_API_VERSION,
     kind: 'Profile',
     window: { start, end },
     sources: sortSources(sources),
     skipped: sortRecord(skipped),
+    ...(filters ? { filters } : {}),
     ...net,
     ...(left ? { leftOut: left } : {}),
     principals: [...principals.values()]

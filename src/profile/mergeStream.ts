@@ -25,7 +25,12 @@ export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principal
     ...part,
   });
   const heads = mergeProfiles(inputs.map((s) => only({ ...pick(s.head) })));
-  const head: ProfileHead = { window: heads.window, sources: heads.sources, skipped: heads.skipped };
+  const head: ProfileHead = {
+    window: heads.window,
+    sources: heads.sources,
+    skipped: heads.skipped,
+    ...(heads.filters ? { filters: heads.filters } : {}),
+  };
   let count = 0;
   async function* principals(): AsyncGenerator<Principal> {
     const its = inputs.map((s) => iteratorOf(s.principals));
@@ -72,7 +77,7 @@ function tailOf(t: ProfileTail): ProfileTail {
 }
 
 function pick(h: ProfileHead): ProfileHead {
-  return { window: h.window, sources: h.sources, skipped: h.skipped };
+  return { window: h.window, sources: h.sources, skipped: h.skipped, ...(h.filters ? { filters: h.filters } : {}) };
 }
 
 async function value(it: AsyncIterator<Principal> | Iterator<Principal>): Promise<Principal | undefined> {

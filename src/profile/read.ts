@@ -21,6 +21,7 @@ import { countProblem, schemaChecks, stagesProblem } from './checks.js';
 import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
 import { compareAwsCalls, comparePrincipals } from './order.js';
 import { oldLeftOut } from './identities.js';
+import { canonicalFilters } from './filters.js';
 
 /**
  * The v1alpha2 reader: a profile file line by line, gzip or not (by its first bytes), each line checked on its own
@@ -162,7 +163,12 @@ export async function streamOf(
   const first = await next();
   if (!first || first.kind !== 'header') return bad('the first line is not a profile header');
   const h = first.v as unknown as ProfileHead;
-  const head: ProfileHead = { window: h.window, sources: h.sources, skipped: h.skipped };
+  const head: ProfileHead = {
+    window: h.window,
+    sources: h.sources,
+    skipped: h.skipped,
+    ...(h.filters ? { filters: h.filters.map(canonicalFilters) } : {}),
+  };
   let tail: ProfileTail | undefined;
   let pendingLine = await next();
 

@@ -8,6 +8,8 @@ import type { ProfileStream } from '../../profile/read.js';
 import { writeProfileOutput } from './profile.js';
 import type { Ctx } from '../context.js';
 import { tupleKey } from '../../util/key.js';
+import { mixedFiltersWarning } from '../../profile/filters.js';
+import { escapeControls } from '../../util/escape.js';
 
 /** `audit2policy merge PROFILE... -o merged.json` */
 export function registerMerge(program: Command, ctx: Ctx): void {
@@ -32,6 +34,9 @@ export function registerMerge(program: Command, ctx: Ctx): void {
       // Said even with --quiet: the merged profile would count those records twice.
       for (const line of overlaps(paths, inputs)) ctx.io.stderr.write(`warning: ${line}\n`);
       const merged = mergeStreams(inputs);
+      // Said even with --quiet, as the overlaps: a principal one input left out is the others' view of it only.
+      const mixed = mixedFiltersWarning(merged.head.filters);
+      if (mixed) ctx.io.stderr.write(`warning: ${escapeControls(mixed)}\n`);
       await writeProfileOutput(ctx, flags.output, merged);
       const w = merged.head.window;
       if (!flags.quiet)
