@@ -93,5 +93,7 @@ describe('users in system:masters', () => {
     const text = readFileSync(html, 'utf8');
     const warnings = [...text.matchAll(/<li>([^<]*is in system:masters[^<]*)<\/li>/g)].map((m) => m[1]);
     expect(warnings.sort()).toEqual([WARNING('kubernetes-admin'), WARNING('masterclient')]);
+    // One request each: said in the singular.
+    expect(text).toContain('<li>masterclient made only 1 request: its profile may be incomplete</li>');
   });
 });

@@ -91,7 +91,7 @@ export async function buildReport(
   if (days < 7)
     coverage.unshift(`the soak covers ${days.toFixed(1)} days, less than a week: weekly jobs may be missing`);
   pushAll(coverage, sparse);
-  if (once) coverage.push(`${once} accesses were seen only once`);
+  if (once) coverage.push(once === 1 ? '1 access was seen only once' : `${once} accesses were seen only once`);
   if (denied)
     coverage.push(
       `${denied} accesses were denied in the logs: needed but not granted (check whether the application depends on them)`,

@@ -58,6 +58,6 @@ export interface ReportPart {
 /** A principal with under 10 requests: its profile may miss what it does less often. */
 export function sparseWarning(s: PrincipalSection): string | undefined {
   return s.events > 0 && s.events < 10
-    ? `${s.name} made only ${s.events} requests: its profile may be incomplete`
+    ? `${s.name} made only ${s.events} request${s.events === 1 ? '' : 's'}: its profile may be incomplete`
     : undefined;
 }
