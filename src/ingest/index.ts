@@ -124,6 +124,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       paths,
       opts.cwd,
       format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) : undefined,
+      format === 'flows',
     );
     // A VPC flow log's header names the fields of every later line, and one in the middle (files joined) changes them
     // (flows/vpcHeader.ts): a range would start without the format in force, so flows are not split. CloudTrail files
@@ -331,7 +332,7 @@ export function planTasks(
   for (const f of files) {
     const parts = workers > 1 && f.splittable ? Math.min(workers, Math.floor(f.size / splitBytes)) : 1;
     if (parts <= 1) {
-      tasks.push({ path: f.path, abs: f.abs, gzip: f.gzip, format });
+      tasks.push({ path: f.path, abs: f.abs, gzip: f.gzip, format, ...(f.parquet ? { parquet: true } : {}) });
       continue;
     }
     const step = Math.ceil(f.size / parts);

@@ -13,6 +13,8 @@ export interface InputFile {
   gzip: boolean;
   /** Plain file whose first line is a complete JSON value: safe to split into byte ranges. */
   splittable: boolean;
+  /** An Apache Parquet file (VPC flow logs delivered to S3 as Parquet: flows/parquet.ts). */
+  parquet?: true;
 }
 
 /** A file read but recognised as something other than a log. */
@@ -37,6 +39,8 @@ export async function resolveInputs(
   paths: string[],
   cwd: string,
   acceptText?: (head: Buffer) => boolean,
+  /** Whether Parquet files are read (flows), else a notice. */
+  parquet = false,
 ): Promise<{ files: InputFile[]; notices: Notice[] }> {
   const files: InputFile[] = [];
   const notices: Notice[] = [];
@@ -51,9 +55,9 @@ export async function resolveInputs(
         `cannot read ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
       );
     }
-    if (st.isDirectory()) await walk(p, abs, files, notices, new Set(), acceptText);
+    if (st.isDirectory()) await walk(p, abs, files, notices, new Set(), acceptText, parquet);
     else {
-      const c = await classify(p, abs, st.size, acceptText);
+      const c = await classify(p, abs, st.size, acceptText, parquet);
       if (c.file) files.push(c.file);
       if (c.notice) notices.push(c.notice);
     }
@@ -79,6 +83,7 @@ async function walk(
   notices: Notice[],
   seen: Set<string>,
   acceptText?: (head: Buffer) => boolean,
+  parquet = false,
 ): Promise<void> {
   const real = await stat(abs);
   const id = `${real.dev}:${real.ino}`;
@@ -102,13 +107,13 @@ async function walk(
     }
     if (st.isDirectory()) return { dir: true, display: childDisplay, abs: childAbs };
     if (!st.isFile()) return undefined;
-    return { dir: false, ...(await classify(childDisplay, childAbs, st.size, acceptText)) };
+    return { dir: false, ...(await classify(childDisplay, childAbs, st.size, acceptText, parquet)) };
   };
   for (let i = 0; i < entries.length; i += LOOK_AHEAD) {
     const found = await Promise.all(entries.slice(i, i + LOOK_AHEAD).map((e) => look(e.name)));
     for (const f of found) {
       if (!f) continue;
-      if (f.dir) await walk(f.display, f.abs, files, notices, seen, acceptText);
+      if (f.dir) await walk(f.display, f.abs, files, notices, seen, acceptText, parquet);
       else if (f.file) files.push(f.file);
       else if (f.notice) notices.push(f.notice);
     }
@@ -121,6 +126,7 @@ async function classify(
   abs: string,
   size: number,
   acceptText?: (head: Buffer) => boolean,
+  parquet = false,
 ): Promise<{ file?: InputFile; notice?: Notice }> {
   let head: Buffer;
   try {
@@ -137,16 +143,31 @@ async function classify(
   }
   const kind = sniff(head);
   if (kind === 'gzip') return { file: { path, abs, size, gzip: true, splittable: false } };
+  if (kind === PARQUET) {
+    if (parquet) return { file: { path, abs, size, gzip: false, splittable: false, parquet: true } };
+    return {
+      notice: {
+        path,
+        bytes: size,
+        reason:
+          'not a log: an Apache Parquet file (of the logs read, only VPC flow logs are read as Parquet, by --flows)',
+      },
+    };
+  }
   if (kind === 'json') return { file: { path, abs, size, gzip: false, splittable: firstLineComplete(head) } };
   if (kind === 'empty' || (kind === 'not a log: text that is not JSON' && acceptText?.(head)))
     return { file: { path, abs, size, gzip: false, splittable: false } };
   return { notice: { path, bytes: size, reason: kind } };
 }
 
+const PARQUET = 'parquet';
+
 /** What the first bytes say a file is. */
-export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | string {
+export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET | string {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'not a log: zip archive';
+  // Apache Parquet opens (and ends) with `PAR1`.
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x50415231) return PARQUET;
   // Avro object container files: Event Hubs Capture writes AKS diagnostic records this way.
   if (head.length >= 4 && head.readUInt32BE(0) === 0x4f626a01)
     return "not a log: an Avro container (Event Hubs Capture?): pass the JSON records of each event's Body instead";

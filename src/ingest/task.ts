@@ -8,6 +8,7 @@ import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import type { ScanResume } from './cloudTrail/scanner.js';
 import { CloudTrailStream } from './cloudTrail/stream.js';
 import { FlowDecoder } from './flows/decode.js';
+import { readParquetFlows } from './flows/parquet.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
@@ -31,6 +32,8 @@ export interface Task {
   end?: number;
   /** A byte range of a CloudTrail document: it starts at a record of the file's first value (cloudTrail/ranges.ts). */
   resume?: ScanResume;
+  /** Flows: an Apache Parquet file (flows/parquet.ts), read whole. */
+  parquet?: true;
   /** Flows: the fields of VPC flow log records without a header line (`--vpc-format`); default: AWS's default. */
   vpcFields?: string[];
 }
@@ -116,6 +119,13 @@ export async function runTask(
     }
     return !foreign;
   };
+  if (task.parquet) {
+    const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
+    const read = await readParquetFlows(task.path, task.abs, flows, onIssue, onProgress).catch((e: Error) => {
+      throw new UnreadableInputError(`cannot read ${task.path}: ${e.message}`);
+    });
+    return { ...stats, bytes: read.bytes, records: read.records, lines: read.rows };
+  }
   let reader: K8sAuditReader | undefined;
   let decoder: { end(): void };
   let onLine: (text: string, n: number) => void = () => {};
