@@ -62,6 +62,21 @@ describe('profile filters in the header', () => {
     expect(same.stderr).not.toMatch(/different filters/);
   });
 
+  it('the report says what a filtered profile covers, and that a merged one mixes filters', () => {
+    const md = (profile: string, out: string) => {
+      expect(cli(['report', '--profile', p(profile), '-o', p(out), '-q']).code).toBe(0);
+      return readFileSync(p(out), 'utf8');
+    };
+    expect(md('shop2.json', 'shop.md')).toContain(
+      '- the profile was made with --namespace shop: what that left out is in neither this report nor the policies made from it\n',
+    );
+    expect(cli(['merge', p('shop2.json'), p('all3.json'), '-o', p('mixed2.json'), '-q']).code).toBe(0);
+    expect(md('mixed2.json', 'mixed.md')).toMatch(
+      /\n- the profiles were made with different filters \\\(--namespace shop; no filter\\\)/,
+    );
+    expect(md('all3.json', 'all.md')).not.toMatch(/made with/);
+  });
+
   it('a header whose filters are not the shape is refused with the file named', () => {
     const lines = readFileSync(p('shop2.json'), 'utf8').split('\n');
     const h = JSON.parse(lines[0]!);

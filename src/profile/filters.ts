@@ -61,6 +61,15 @@ export function describeFilters(f: ProfileFilters): string {
   return words.length ? words.join(' ') : 'no filter';
 }
 
+/** The report's word on a filtered profile: what it covers; the warning when its parts were filtered differently. */
+export function filtersCoverage(filters: readonly ProfileFilters[] | undefined): string | undefined {
+  if (!filters?.length) return undefined;
+  return (
+    mixedFiltersWarning(filters) ??
+    `the profile was made with ${describeFilters(filters[0]!)}: what that left out is in neither this report nor the policies made from it`
+  );
+}
+
 /**
  * What to say of a profile whose inputs were made with different filters: a principal or namespace one left out
  * holds only what the others saw of it, so its policy would be narrower than what it did. Undefined when they agree.

@@ -7,6 +7,7 @@ import { buildGraph } from './graph.js';
 import type { PrincipalSection, RiskRow } from './types.js';
 import { pushAll } from '../util/array.js';
 import { own } from '../util/own.js';
+import { filtersCoverage } from '../profile/filters.js';
 
 export type { Permission, PrincipalSection } from './types.js';
 
@@ -90,6 +91,8 @@ export async function buildReport(
   // Coverage.
   if (days < 7)
     coverage.unshift(`the soak covers ${days.toFixed(1)} days, less than a week: weekly jobs may be missing`);
+  const filtered = filtersCoverage(profile.filters);
+  if (filtered) coverage.unshift(filtered);
   pushAll(coverage, sparse);
   if (once) coverage.push(once === 1 ? '1 access was seen only once' : `${once} accesses were seen only once`);
   if (denied)
