@@ -2,6 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cmp, InputError } from '../model/issue.js';
 import { fitsVpcFields } from './flows/vpcFormat.js';
+import { afterTimePrefix } from './timePrefix.js';
 
 /** One file to read, as found on the command line or in a walked directory. */
 export interface InputFile {
@@ -176,6 +177,9 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET 
   if (i >= head.length) return 'empty';
   const c = head[i];
   if (c === 0x7b || c === 0x5b) return 'json';
+  // A CloudWatch Logs export (timePrefix.ts): each line the event's time, then a JSON message.
+  const message = afterTimePrefix(head);
+  if (message !== undefined && (message.startsWith('{') || message.startsWith('['))) return 'json';
   if (looksBinary(head)) return 'not a log: binary data';
   return csvExport(head) ?? 'not a log: text that is not JSON';
 }
@@ -217,7 +221,8 @@ function firstLineComplete(head: Buffer): boolean {
  */
 export function looksLikeVpcFlowLog(head: Buffer, fields?: readonly string[]): boolean {
   const text = head.toString('utf8', 0, Math.min(head.length, 4096));
-  const first = text.split('\n', 1)[0]!.trim();
+  // A flow log's CloudWatch Logs export: each line the event's time, then the record (timePrefix.ts).
+  const first = (afterTimePrefix(text) ?? text.split('\n', 1)[0]!).trim();
   if (/\bsrcaddr\b/.test(first) && /\bdstaddr\b/.test(first)) return true;
   if (fields && fitsVpcFields(first, fields)) return true;
   return /^\d+ \S+ \S+ [0-9a-fA-F:.-]+ [0-9a-fA-F:.-]+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (ACCEPT|REJECT|-) (OK|NODATA|SKIPDATA)/.test(

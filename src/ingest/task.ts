@@ -16,6 +16,7 @@ import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource } from './sourceOf.js';
 import { countDay, type DayCounts } from './anchor.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
+import { afterTimePrefix, timePrefixLength } from './timePrefix.js';
 import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
 
 /** Which reader a source is for: the option it was given with. */
@@ -130,6 +131,7 @@ export async function runTask(
   let decoder: { end(): void };
   let onLine: (text: string, n: number) => void = () => {};
   let splitter: { push(c: Buffer): void; end(): void; done: boolean; lineNo: number } | undefined;
+  let cloudTrailReader: ((head: Buffer) => typeof splitter) | undefined;
   if (task.format === 'flows') {
     // Hubble writes JSON lines; VPC flow logs are text: each line goes where its first character says.
     const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
@@ -139,21 +141,32 @@ export async function runTask(
       onIssue,
       first,
     ));
-    onLine = (text, n) => {
+    onLine = (line, n) => {
+      const text = unprefixed(line);
       const c = firstChar(text);
       if (c === 0x7b || c === 0x5b || d.inDocument) d.line(text, n);
       else stats.records += flows.text(text, n);
     };
   } else if (task.format === 'cloudtrail') {
-    // Records of a document one at a time, whatever its size (cloudTrail/scanner.ts); a range starts at a record.
-    splitter = new CloudTrailStream(
-      task.path,
-      (v, line) => (stats.records += mine(v) ? decodeCloudTrailValue(v, { file: task.path, line }, emit) : 0),
-      onIssue,
-      { base: task.start ?? 0, limit: task.end ?? Infinity, ...(task.resume ? { resume: task.resume } : {}) },
-      mine,
-    );
+    const record = (v: unknown, line: number) =>
+      (stats.records += mine(v) ? decodeCloudTrailValue(v, { file: task.path, line }, emit) : 0);
     decoder = { end() {} };
+    // Chosen by the first bytes (after gzip): a CloudWatch Logs export's lines (timePrefix.ts) are read line by line.
+    cloudTrailReader = (head) => {
+      if (first && afterTimePrefix(head) !== undefined) {
+        const d = (decoder = new JsonLineDecoder(task.path, record, onIssue, first));
+        onLine = (line, n) => d.line(unprefixed(line), n);
+        return undefined;
+      }
+      // Records of a document one at a time, whatever its size (cloudTrail/scanner.ts); a range starts at a record.
+      return new CloudTrailStream(
+        task.path,
+        record,
+        onIssue,
+        { base: task.start ?? 0, limit: task.end ?? Infinity, ...(task.resume ? { resume: task.resume } : {}) },
+        mine,
+      );
+    };
   } else {
     // Audit logs: native Events, or Events inside a managed cluster's envelopes (k8sAudit/envelopes.ts).
     const r = (reader = new K8sAuditReader(emit));
@@ -163,21 +176,24 @@ export async function runTask(
       onIssue,
       first,
     ));
-    onLine = (text, n) => d.line(text, n);
+    onLine = (line, n) => d.line(unprefixed(line), n);
   }
-  splitter ??= new LineSplitter(onLine, {
-    skipFirstPartial: !first,
-    base: first ? 0 : task.start! - 1,
-    limit: task.end ?? Infinity,
-    onLineTooLong: (line, bytes) =>
-      onIssue({
-        kind: 'issue',
-        code: 'line.too-long',
-        file: task.path,
-        line,
-        message: `a line of ${bytes.toLocaleString('en-US')} bytes, over the ${MAX_LINE_BYTES.toLocaleString('en-US')} a record may take: left out`,
-      }),
-  });
+  const lineSplitter = () =>
+    new LineSplitter((text, n) => onLine(text, n), {
+      skipFirstPartial: !first,
+      base: first ? 0 : task.start! - 1,
+      limit: task.end ?? Infinity,
+      onLineTooLong: (line, bytes) =>
+        onIssue({
+          kind: 'issue',
+          code: 'line.too-long',
+          file: task.path,
+          line,
+          message: `a line of ${bytes.toLocaleString('en-US')} bytes, over the ${MAX_LINE_BYTES.toLocaleString('en-US')} a record may take: left out`,
+        }),
+    });
+  /** The reader, made at the first bytes: a CloudTrail file's shape is known only then (after gzip). */
+  const readerFor = (head: Buffer) => (cloudTrailReader ? cloudTrailReader(head) : undefined) ?? lineSplitter();
 
   const from = first ? 0 : task.resume ? task.start! : task.start! - 1;
   const raw: Readable = task.abs === '-' ? stdin! : createReadStream(task.abs, { start: from, highWaterMark: CHUNK });
@@ -197,16 +213,17 @@ export async function runTask(
       if (!sniffed) {
         sniffed = true;
         const c = firstNonSpace(chunk);
-        if (c !== undefined && c !== 0x7b && c !== 0x5b && task.format !== 'flows') {
+        const json = c === undefined || c === 0x7b || c === 0x5b || /^[{[]/.test(afterTimePrefix(chunk) ?? '');
+        if (!json && task.format !== 'flows') {
           stats.notice = 'not a log: compressed content is not JSON';
           break;
         }
       }
-      splitter.push(chunk);
+      (splitter ??= readerFor(chunk)).push(chunk);
       onProgress(gzip ? 0 : chunk.length, stats.records - before);
       if (splitter.done || foreign) break;
     }
-    splitter.end();
+    (splitter ??= readerFor(Buffer.alloc(0))).end();
     decoder.end();
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -218,10 +235,10 @@ export async function runTask(
         kind: 'issue',
         code: truncated ? 'gzip.truncated' : 'gzip.corrupt',
         file: task.path,
-        line: splitter.lineNo + 1,
+        line: (splitter?.lineNo ?? 0) + 1,
         message: truncated
-          ? `gzip stream ends early after line ${splitter.lineNo}: the rest of the file is lost`
-          : `gzip data is corrupt after line ${splitter.lineNo}: ${err.message}`,
+          ? `gzip stream ends early after line ${splitter?.lineNo ?? 0}: the rest of the file is lost`
+          : `gzip data is corrupt after line ${splitter?.lineNo ?? 0}: ${err.message}`,
       });
     } else {
       throw new UnreadableInputError(`cannot read ${task.path}: ${err.message}`);
@@ -234,10 +251,16 @@ export async function runTask(
     if (Object.keys(reader.envelopes).length) stats.envelopes = { ...reader.envelopes };
     if (Object.keys(reader.skipped).length) stats.envelopeSkipped = { ...reader.skipped };
   }
-  stats.lines = splitter.lineNo;
+  stats.lines = splitter?.lineNo ?? 0;
   // A range reads past its end to finish its last line; its bytes are its own range.
   if (task.end !== undefined) stats.bytes = task.end - (task.start ?? 0);
   return stats;
+}
+
+/** A line without a CloudWatch Logs export's time before it (timePrefix.ts). */
+function unprefixed(line: string): string {
+  const n = timePrefixLength(line);
+  return n ? line.slice(n) : line;
 }
 
 function firstChar(s: string): number {
