@@ -116,6 +116,19 @@ describe('VPC flow logs as Parquet', () => {
     expect(head.sources.map((s) => s.records)).toEqual([0, 81]);
   });
 
+  it('on stdin: read to its end, the same profile as the file', () => {
+    const file = join(pq, 'eni-0a1b2c3d4e5f60718_20261107T1500Z_hash.log.parquet');
+    const r = cli(['profile', '--flows', '-', '--inventory', INVENTORY, '-o', join(dir, 'stdin.json')], {
+      input: readFileSync(file),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/issue|notice/);
+    expect(profile(file, 'file.json').code).toBe(0);
+    expect(withoutSources(join(dir, 'stdin.json'))).toEqual(withoutSources(join(dir, 'file.json')));
+    const other = cli(['profile', '--k8s-audit', '-', '-o', join(dir, 'x.json')], { input: readFileSync(file) });
+    expect(other.stderr).toContain('skipped -: not a log: an Apache Parquet file');
+  });
+
   it('given to --cloudtrail or --k8s-audit: skipped with a notice saying what it is', () => {
     for (const flag of ['--cloudtrail', '--k8s-audit']) {
       const r = cli(['profile', flag, pq, '-o', join(dir, 'ct.json')]);

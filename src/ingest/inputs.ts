@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { cmp, InputError } from '../model/issue.js';
 import { fitsVpcFields } from './flows/vpcFormat.js';
 import { afterTimePrefix } from './timePrefix.js';
+import { isParquet, PARQUET_NOTICE } from './flows/parquet.js';
 
 /** One file to read, as found on the command line or in a walked directory. */
 export interface InputFile {
@@ -150,8 +151,7 @@ async function classify(
       notice: {
         path,
         bytes: size,
-        reason:
-          'not a log: an Apache Parquet file (of the logs read, only VPC flow logs are read as Parquet, by --flows)',
+        reason: PARQUET_NOTICE,
       },
     };
   }
@@ -168,7 +168,7 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET 
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'not a log: zip archive';
   // Apache Parquet opens (and ends) with `PAR1`.
-  if (head.length >= 4 && head.readUInt32BE(0) === 0x50415231) return PARQUET;
+  if (isParquet(head)) return PARQUET;
   // Avro object container files: Event Hubs Capture writes AKS diagnostic records this way.
   if (head.length >= 4 && head.readUInt32BE(0) === 0x4f626a01)
     return "not a log: an Avro container (Event Hubs Capture?): pass the JSON records of each event's Body instead";

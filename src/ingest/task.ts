@@ -8,7 +8,7 @@ import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import type { ScanResume } from './cloudTrail/scanner.js';
 import { CloudTrailStream } from './cloudTrail/stream.js';
 import { FlowDecoder } from './flows/decode.js';
-import { readParquetFlows } from './flows/parquet.js';
+import { isParquet, PARQUET_NOTICE, readParquetFlows } from './flows/parquet.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
@@ -203,6 +203,13 @@ export async function runTask(
     const peeked = await peek(raw);
     gzip = peeked.head.length >= 2 && peeked.head[0] === 0x1f && peeked.head[1] === 0x8b;
     source = peeked.stream;
+    // Parquet on stdin: read to its end (its index is at the end), as a file would be.
+    if (isParquet(peeked.head)) {
+      if (task.format !== 'flows') return { ...stats, notice: PARQUET_NOTICE };
+      const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
+      const read = await readParquetFlows(task.path, source, flows, onIssue, onProgress);
+      return { ...stats, bytes: read.bytes, records: read.records, lines: read.rows };
+    }
   }
   let sniffed = gzip ? false : true;
   try {

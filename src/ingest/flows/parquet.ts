@@ -31,12 +31,13 @@ const COMPRESSORS = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(inp
 
 export async function readParquetFlows(
   path: string,
-  abs: string,
+  /** The file, or its bytes (stdin, read to its end). */
+  abs: string | AsyncIterable<Buffer>,
   flows: FlowDecoder,
   emit: Emit,
   onProgress: (bytes: number, records: number) => void,
 ): Promise<ParquetRead> {
-  const data = await readFile(abs);
+  const data = typeof abs === 'string' ? await readFile(abs) : await collect(abs);
   const file = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   onProgress(data.byteLength, 0);
   const out: ParquetRead = { bytes: data.byteLength, records: 0, rows: 0 };
@@ -95,6 +96,21 @@ export async function readParquetFlows(
     rowStart = rowEnd;
   }
   return out;
+}
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/** Why a Parquet file given with another flag is skipped. */
+export const PARQUET_NOTICE =
+  'not a log: an Apache Parquet file (of the logs read, only VPC flow logs are read as Parquet, by --flows)';
+
+/** Whether bytes start as Apache Parquet does (`PAR1`). */
+export function isParquet(head: Buffer): boolean {
+  return head.length >= 4 && head.readUInt32BE(0) === 0x50415231;
 }
 
 /** A value as the text record holds it: `-` for none. */
