@@ -32,6 +32,11 @@ export interface K8sRequestObservation {
   generateName?: boolean;
   /** Checks the API server made for this request besides authorizing it (escalation prevention, impersonation). */
   implied?: ImpliedCheck[];
+  /**
+   * An allowed request whose `authorization.k8s.io/reason` is not RBAC's (`RBAC: allowed by …`): another authorizer
+   * allowed it (a webhook: EKS access policies, GKE IAM, AKS Azure RBAC). The reason, made safe (outsideRbac.ts).
+   */
+  outsideRbac?: string;
   /** The user who made an impersonated request (`user`); the request itself is `username`'s. */
   impersonator?: { username: string; groups: string[] };
   /** A binding write whose record does not carry the roleRef (audit level Metadata): the bind it needed is unknown. */

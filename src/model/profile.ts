@@ -50,6 +50,12 @@ export interface Profile {
   namespaces?: { name: string; labels: Record<string, string> }[];
 }
 
+/** Requests another authorizer than RBAC allowed: how many, and the smallest reason as an example. */
+export interface OutsideRbac {
+  count: number;
+  reason: string;
+}
+
 /** The non-default subject and namespace filters of a run; lists sorted. */
 export interface ProfileFilters {
   subjects?: string[];
@@ -124,6 +130,11 @@ export interface Principal {
    * (EKS's default `arn:…:assumed-role/ROLE/{{SessionName}}`, knowledge/kubernetes/sessionUsers.ts).
    */
   roleSessions?: RoleSession[];
+  /**
+   * (Kubernetes) Allowed requests an authorizer other than RBAC allowed (their `authorization.k8s.io/reason` is not
+   * RBAC's), with the smallest reason seen: RBAC made for the principal does not restrict what that authorizer grants.
+   */
+  outsideRbac?: OutsideRbac;
 }
 
 /** An IAM role a username is one session of, and the username with the session's part as its template marker. */

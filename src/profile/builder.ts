@@ -26,6 +26,7 @@ import { sameList } from '../util/array.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 import { newPrincipalState, noteSession, roleSessionsOf, type PrincipalState } from './principalState.js';
 import { decideAws, deferredOf, defersAws, spanOf, type DeferredAws } from './deferred.js';
+import { addOutsideRbac } from '../knowledge/kubernetes/outsideRbac.js';
 
 const NOBODY: readonly PrincipalState[] = [];
 
@@ -113,6 +114,7 @@ export class ProfileBuilder {
     const on = this.recordedOn(user, obs.groups);
     const prefix = on.length ? this.k8s.prefixOf(obs.access) : -1;
     for (const p of on) this.record(p, prefix, obs, obs.decision);
+    if (obs.outsideRbac) for (const p of on) p.outsideRbac = addOutsideRbac(p.outsideRbac, obs.outsideRbac);
     if (obs.implied) this.addImplied(obs, on);
     if (on.length === 0) this.skip(typeof user === 'string' ? user : 'subject-filter');
     // The window is the span of the edges' evidence, taken in toProfile(): no work per record.
@@ -384,6 +386,7 @@ export class ProfileBuilder {
       );
     const sessions = roleSessionsOf(p);
     if (sessions) pr.roleSessions = sessions;
+    if (p.outsideRbac) pr.outsideRbac = { ...p.outsideRbac };
     return pr;
   }
 }

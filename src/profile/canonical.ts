@@ -144,6 +144,7 @@ export function canonicalPrincipal(p: Principal): Principal {
       ...(c.generated?.length ? { generated: [...c.generated] } : {}),
     }));
   if (p.roleSessions?.length) out.roleSessions = p.roleSessions.map((r) => ({ role: r.role, template: r.template }));
+  if (p.outsideRbac) out.outsideRbac = { count: p.outsideRbac.count, reason: p.outsideRbac.reason };
   return out;
 }
 

@@ -75,6 +75,7 @@ export const LINE_SCHEMAS = {
       assumes: Type.Optional(Type.Array(roleLink(CompactEvidence))),
       created: Type.Optional(Type.Array(Created)),
       roleSessions: Type.Optional(Type.Array(RoleSession)),
+      outsideRbac: Type.Optional(Type.Object({ count: Count, reason: Str })),
     }),
   }),
   k8s: Type.Object({

@@ -129,6 +129,7 @@ export function principalLine(p: Principal): string {
     o['assumes'] = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: packEvidence(l.evidence) }));
   if (p.created?.length) o['created'] = p.created;
   if (p.roleSessions?.length) o['roleSessions'] = p.roleSessions;
+  if (p.outsideRbac) o['outsideRbac'] = { count: p.outsideRbac.count, reason: p.outsideRbac.reason };
   return JSON.stringify({ principal: o });
 }
 
@@ -198,6 +199,7 @@ export function principalOf(v: {
   assumes?: { roleArn: string; via: 'irsa' | 'pod-identity'; evidence: CompactEvidence }[];
   created?: Principal['created'];
   roleSessions?: Principal['roleSessions'];
+  outsideRbac?: Principal['outsideRbac'];
 }): Principal | undefined {
   const p: Principal = { subject: v.subject, username: v.username, groups: v.groups, k8s: [] };
   if (v.assumes?.length) {
@@ -211,6 +213,7 @@ export function principalOf(v: {
   }
   if (v.created?.length) p.created = v.created;
   if (v.roleSessions?.length) p.roleSessions = v.roleSessions;
+  if (v.outsideRbac) p.outsideRbac = { count: v.outsideRbac.count, reason: v.outsideRbac.reason };
   return p;
 }
 

@@ -10,6 +10,7 @@ import {
   type Principal,
   type Profile,
   type RoleLink,
+  type OutsideRbac,
   type RoleSession,
 } from '../model/profile.js';
 import { isAwsKind, preferredIamArn, principalId, type Subject } from '../model/subject.js';
@@ -40,6 +41,7 @@ import { LeftOutAccumulator } from './identities.js';
 import { unionFilters } from './filters.js';
 import { pushAll } from '../util/array.js';
 import { own, put } from '../util/own.js';
+import { addOutsideRbac } from '../knowledge/kubernetes/outsideRbac.js';
 
 function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | undefined {
   if (!a) return b;
@@ -93,6 +95,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       links: Map<string, RoleLink>;
       created: CreatedNames[];
       sessions: Map<string, RoleSession>;
+      outsideRbac?: OutsideRbac;
     }
   >();
   const skipped: Record<string, number> = {};
@@ -142,6 +145,13 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       for (const g of pr.groups) acc.groups.add(g);
       // A username two roles' sessions share (`{{SessionName}}` alone) is a session of each: the union, sorted.
       for (const r of pr.roleSessions ?? []) acc.sessions.set(tupleKey(r.role, r.template), r);
+      if (pr.outsideRbac) {
+        const o = addOutsideRbac(acc.outsideRbac, pr.outsideRbac.reason, pr.outsideRbac.count);
+        acc.outsideRbac = {
+          count: addCounts(acc.outsideRbac ? acc.outsideRbac.count : 0, pr.outsideRbac.count),
+          reason: o.reason,
+        };
+      }
       for (const e of pr.k8s) {
         const ek = accessKey(e);
         const prev = acc.edges.get(ek);
@@ -174,6 +184,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
         if (acc.links.size) out.assumes = [...acc.links.values()].sort(compareLinks);
         if (acc.created.length) out.created = mergeCreated(acc.created);
         if (acc.sessions.size) out.roleSessions = [...acc.sessions.values()].sort(compareRoleSessions);
+        if (acc.outsideRbac) out.outsideRbac = acc.outsideRbac;
         return out;
       }),
   };

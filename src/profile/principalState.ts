@@ -1,6 +1,6 @@
 import { sessionTemplate, sessionUser } from '../knowledge/kubernetes/sessionUsers.js';
 import type { IamSession } from '../model/observation.js';
-import type { CreatedNames, RoleLink, RoleSession } from '../model/profile.js';
+import type { CreatedNames, OutsideRbac, RoleLink, RoleSession } from '../model/profile.js';
 import type { Subject } from '../model/subject.js';
 import { tupleKey } from '../util/key.js';
 import type { K8sEdges } from './edges.js';
@@ -24,6 +24,8 @@ export interface PrincipalState {
   alone: PrincipalState[];
   /** An AWS principal's records refused before any policy was asked, while its scope waits (profile/deferred.ts). */
   unauthenticated?: number;
+  /** Its allowed requests another authorizer than RBAC allowed (knowledge/kubernetes/outsideRbac.ts). */
+  outsideRbac?: OutsideRbac;
   /** The IAM role sessions its records' `user.extra` named (a User's only); made at the first. */
   sessions?: { last: IamSession; found: Map<string, RoleSession> };
 }

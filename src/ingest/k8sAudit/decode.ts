@@ -19,6 +19,7 @@ import { remembered } from '../../util/memo.js';
 import { escalationChecks, gcOnlyWrite, impersonationChecks, type CheckProblem, type Checks } from './checks.js';
 import { isObj } from '../../util/json.js';
 import { iamSession } from './iamExtra.js';
+import { outsideRbacReason } from '../../knowledge/kubernetes/outsideRbac.js';
 
 // User and group names repeat record after record and take the most checking: checked once each. The
 // other fields are one short regular expression each, cheaper than a lookup.
@@ -174,6 +175,8 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
     time,
     id: str(ev['auditID']),
   };
+  const other = obs.decision === 'allow' ? outsideRbacReason(ev['annotations']) : undefined;
+  if (other) obs.outsideRbac = other;
   if (created) {
     obs.created = created;
     const gn = generateNameOf(ev);

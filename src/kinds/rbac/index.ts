@@ -25,6 +25,7 @@ import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
+import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
@@ -96,6 +97,8 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     const sessions = new SessionUsers();
     // Users RBAC cannot restrict (system:masters): their files are made, and the summary says they bind nothing.
     const privileged: string[] = [];
+    // Principals another authorizer than RBAC allowed (EKS access policies, GKE IAM, Azure RBAC): said as privileged.
+    const outside: string[] = [];
     return {
       survey(p) {
         if (rbac.evidence.principal(p)) evidence = true;
@@ -105,6 +108,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
         const part = g.principal(p);
         if (part.artefacts.length) sessions.add(p);
         if (part.artefacts.length && p.groups.includes(PRIVILEGED_GROUP)) privileged.push(p.username);
+        if (part.artefacts.length && p.outsideRbac) outside.push(outsideRbacWarning(p.username, p.outsideRbac));
         for (const a of part.artefacts) {
           await sink(a.path, toYamlDocuments(a.objects));
           await sink(a.evidencePath, toYamlDocuments([a.evidence]));
@@ -151,6 +155,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
         for (const r of sessions.list())
           lines.push({ tone: 'warn', text: `per-session usernames: ${sessionWarning(r)}` });
         for (const u of privileged.sort(cmp)) lines.push({ tone: 'warn', text: privilegedGroupWarning(u) });
+        for (const w of outside.sort(cmp)) lines.push({ tone: 'warn', text: w });
         pushAll(lines, checkLines(checks, gaps, leftOut));
         if (widenings.length === 0)
           lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });

@@ -11,6 +11,7 @@ import {
 import { k8sRisks } from './risks.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
+import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
 
 /** The report's Kubernetes principals: each request they made, risky ones flagged, their role links. */
 export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
@@ -20,6 +21,7 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
     if (p.k8s.some(isGrantable)) sessions.add(p);
     if (p.k8s.some(isGrantable) && p.groups.includes(PRIVILEGED_GROUP))
       part.coverage.push(privilegedGroupWarning(p.username));
+    if (p.outsideRbac) part.coverage.push(outsideRbacWarning(p.username, p.outsideRbac));
     const perms: Permission[] = [];
     for (const e of p.k8s) {
       const ev = grantEvidence(e) ?? e.denied!;

@@ -1,0 +1,103 @@
+// The API server asks its authorizers in turn, and the record's `authorization.k8s.io/reason` is the reason of the one
+// that allowed the request: RBAC's starts `RBAC: ` ("RBAC: allowed by RoleBinding ..."). A principal whose requests
+// another authorizer allowed (a webhook: EKS access policies, GKE IAM, AKS Azure RBAC) is not restricted by the RBAC
+// made for it: the profile counts those requests with the smallest reason, merges them as it merges evidence, and
+// generate and the report say so. The webhook reasons below are made up (free text, whatever the webhook answers):
+// the rule is RBAC's prefix, not any provider's wording.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tmp } from './helpers/cli.js';
+import { profileLinesOf } from './helpers/profile.js';
+import { outsideRbacReason } from '../src/knowledge/kubernetes/outsideRbac.js';
+
+const WEBHOOK = 'allowed by access policy "ClusterEdit" associated with the principal';
+const WEBHOOK_B = 'access granted by cloud IAM role "developer"';
+const RBAC = 'RBAC: allowed by RoleBinding "web/shop" of Role "web" to ServiceAccount "web/shop"';
+
+function event(id: string, user: string, verb: string, decision: string, reason: string | undefined, t: number) {
+  return JSON.stringify({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: id,
+    stage: 'ResponseComplete',
+    requestURI: `/api/v1/namespaces/shop/configmaps`,
+    verb,
+    user: { username: user, groups: ['system:authenticated'] },
+    sourceIPs: ['10.0.0.5'],
+    objectRef: { resource: 'configmaps', namespace: 'shop', apiVersion: 'v1' },
+    responseStatus: { metadata: {}, code: decision === 'allow' ? 200 : 403 },
+    requestReceivedTimestamp: new Date(Date.UTC(2026, 10, 2, 10, 0, t)).toISOString(),
+    stageTimestamp: new Date(Date.UTC(2026, 10, 2, 10, 0, t)).toISOString(),
+    annotations: {
+      'authorization.k8s.io/decision': decision,
+      ...(reason === undefined ? {} : { 'authorization.k8s.io/reason': reason }),
+    },
+  });
+}
+
+const LINES = [
+  event('a1', 'dev@example.com', 'list', 'allow', WEBHOOK, 1),
+  event('a2', 'dev@example.com', 'get', 'allow', WEBHOOK_B, 2),
+  event('a3', 'dev@example.com', 'watch', 'allow', RBAC, 3),
+  // Refused, or no reason: not counted.
+  event('a4', 'dev@example.com', 'delete', 'forbid', 'denied by webhook', 4),
+  event('a5', 'dev@example.com', 'create', 'allow', '', 5),
+  event('b1', 'system:serviceaccount:shop:web', 'list', 'allow', RBAC, 6),
+];
+
+type PrincipalLine = { principal: { username: string; outsideRbac?: { count: number; reason: string } } };
+const principals = (file: string) =>
+  profileLinesOf(file)
+    .filter((l): l is PrincipalLine => 'principal' in l)
+    .map((l) => l.principal);
+
+describe('requests allowed by another authorizer than RBAC', () => {
+  const dir = tmp('outside-rbac-');
+  const p = (n: string) => join(dir, n);
+  writeFileSync(p('all.log'), LINES.join('\n') + '\n');
+  writeFileSync(p('a.log'), [LINES[1], LINES[3]].join('\n') + '\n');
+  writeFileSync(p('b.log'), [LINES[0], LINES[2], LINES[4], LINES[5]].join('\n') + '\n');
+
+  it('the profile counts them per principal with the smallest reason; RBAC, refused and empty reasons do not count', () => {
+    expect(cli(['profile', '--k8s-audit', p('all.log'), '-o', p('all.json'), '-q']).code).toBe(0);
+    const all = principals(p('all.json'));
+    expect(all.map((x) => x.username)).toEqual(['system:serviceaccount:shop:web', 'dev@example.com']);
+    const [web, dev] = all;
+    expect(dev!.outsideRbac).toEqual({ count: 2, reason: WEBHOOK_B });
+    expect(web).not.toHaveProperty('outsideRbac');
+  });
+
+  it('merged from shards in either order: the profile of the whole', () => {
+    for (const s of ['a', 'b'])
+      expect(cli(['profile', '--k8s-audit', p(`${s}.log`), '-o', p(`${s}.json`), '-q']).code).toBe(0);
+    expect(cli(['merge', p('a.json'), p('b.json'), '-o', p('ab.json'), '-q']).code).toBe(0);
+    expect(cli(['merge', p('b.json'), p('a.json'), '-o', p('ba.json'), '-q']).code).toBe(0);
+    expect(readFileSync(p('ab.json'))).toEqual(readFileSync(p('ba.json')));
+    expect(principals(p('ab.json'))).toEqual(principals(p('all.json')));
+  });
+
+  it('generate and the report say that the RBAC made for it does not restrict what that authorizer grants', () => {
+    const warning =
+      `dev@example.com: 2 requests were allowed by another authorizer than RBAC (e.g. "${WEBHOOK_B}"): the RBAC ` +
+      'made for it does not restrict what that authorizer grants; narrow it there';
+    const g = cli(['generate', 'rbac', '--k8s-audit', p('all.log'), '-o', p('policy')]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr.split('\n')).toContain(warning);
+    expect(g.stderr).not.toMatch(/shop:web: \d+ requests? w/);
+    expect(cli(['report', '--profile', p('all.json'), '-o', p('r.html'), '-q']).code).toBe(0);
+    expect(readFileSync(p('r.html'), 'utf8')).toContain(`<li>${warning.replace(/"/g, '&quot;')}</li>`);
+  });
+
+  it('a reason is made safe: control characters and line breaks as spaces, bounded, RBAC by its exact prefix', () => {
+    expect(outsideRbacReason({ 'authorization.k8s.io/reason': 'a\nb\u001b[31mc\u2028d' })).toBe('a b [31mc d');
+    expect(outsideRbacReason({ 'authorization.k8s.io/reason': 'x'.repeat(500) })).toBe('x'.repeat(200) + '…');
+    expect(outsideRbacReason({ 'authorization.k8s.io/reason': RBAC })).toBeUndefined();
+    // Another authorizer's reason that only mentions RBAC is still another authorizer's.
+    expect(outsideRbacReason({ 'authorization.k8s.io/reason': 'RBACish: allowed' })).toBe('RBACish: allowed');
+    for (const none of [undefined, null, '', ' \n ', 42, ['x']])
+      expect(outsideRbacReason({ 'authorization.k8s.io/reason': none })).toBeUndefined();
+    expect(outsideRbacReason(undefined)).toBeUndefined();
+  });
+});
