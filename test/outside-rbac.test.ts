@@ -90,6 +90,43 @@ describe('requests allowed by another authorizer than RBAC', () => {
     expect(readFileSync(p('r.html'), 'utf8')).toContain(`<li>${warning.replace(/"/g, '&quot;')}</li>`);
   });
 
+  it('GKE: the reason label of a Cloud Logging entry (and of its BigQuery row) counts as the annotation does', () => {
+    const entry = (id: string, reason: string) => ({
+      insertId: id,
+      logName: 'projects/acme/logs/cloudaudit.googleapis.com%2Fdata_access',
+      labels: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': reason },
+      operation: { id, producer: 'k8s.io', first: true, last: true },
+      protoPayload: {
+        '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
+        authenticationInfo: { principalEmail: 'dev@acme.example' },
+        methodName: 'io.k8s.core.v1.configmaps.list',
+        resourceName: 'core/v1/namespaces/shop/configmaps',
+        serviceName: 'k8s.io',
+      },
+      timestamp: '2026-11-02T10:00:00.000000Z',
+    });
+    writeFileSync(p('gke.json'), JSON.stringify([entry('g1', WEBHOOK_B), entry('g2', RBAC)]));
+    const row = {
+      insertId: 'g3',
+      timestamp: '2026-11-02 10:00:01.000000 UTC',
+      labels: { authorization_k8s_io_decision: 'allow', authorization_k8s_io_reason: WEBHOOK },
+      operation: { id: 'g3' },
+      protopayload_auditlog: {
+        authenticationInfo: { principalEmail: 'dev@acme.example' },
+        methodName: 'io.k8s.core.v1.configmaps.get',
+        resourceName: 'core/v1/namespaces/shop/configmaps/app',
+        serviceName: 'k8s.io',
+      },
+    };
+    writeFileSync(p('gke-bq.json'), JSON.stringify(row) + '\n');
+    const r = cli(['profile', '--k8s-audit', p('gke.json'), p('gke-bq.json'), '-o', p('gke-profile.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/3 records/);
+    expect(principals(p('gke-profile.json'))).toEqual([
+      expect.objectContaining({ username: 'dev@acme.example', outsideRbac: { count: 2, reason: WEBHOOK_B } }),
+    ]);
+  });
+
   it('a reason is made safe: control characters and line breaks as spaces, bounded, RBAC by its exact prefix', () => {
     expect(outsideRbacReason({ 'authorization.k8s.io/reason': 'a\nb\u001b[31mc\u2028d' })).toBe('a b [31mc d');
     expect(outsideRbacReason({ 'authorization.k8s.io/reason': 'x'.repeat(500) })).toBe('x'.repeat(200) + '…');

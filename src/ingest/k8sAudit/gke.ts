@@ -13,7 +13,8 @@ import { isObj } from '../../util/json.js';
  * - `resourceName` `<group>/<version>/[namespaces/<ns>/]<resource>[/<name>[/<subresource>]]` with `core` for the
  *   core group gives the group, namespace and name (read as the request path it stands for);
  * - `authenticationInfo.principalEmail` is the user (GKE writes no groups: the profile's principals carry none);
- * - the decision: the entry's `authorization.k8s.io/decision` label when present, else `authorizationInfo[].granted`
+ * - the decision: the entry's `authorization.k8s.io/decision` label when present (with its `…/reason` label, which
+ *   says which authorizer allowed it: outsideRbac.ts), else `authorizationInfo[].granted`
  *   (any false is a denial), else `status.code` (a gRPC code: 7 PERMISSION_DENIED and 16 UNAUTHENTICATED are
  *   denials; 8 RESOURCE_EXHAUSTED, with no authorizationInfo, is the API server's 429 before authorization, written
  *   back as that response without a decision; any other, NOT_FOUND included, passed authorization, as a native 404
@@ -64,7 +65,7 @@ export function gkeEntryToEvent(entry: Obj): GkeEntryResult {
     // neither granted nor denied.
     ...(decision === 'unreached'
       ? { responseStatus: { metadata: {}, code: 429 } }
-      : { annotations: { 'authorization.k8s.io/decision': decision } }),
+      : { annotations: { 'authorization.k8s.io/decision': decision, ...reasonOf(entry) } }),
   };
   const time = entry['timestamp'];
   if (time !== undefined) event['requestReceivedTimestamp'] = time;
@@ -72,6 +73,13 @@ export function gkeEntryToEvent(entry: Obj): GkeEntryResult {
   if ('problem' in target) return target;
   Object.assign(event, target.fields);
   return { event };
+}
+
+/** The entry's `authorization.k8s.io/reason` label, as the native annotation (which authorizer allowed it). */
+function reasonOf(entry: Obj): Obj {
+  const labels = entry['labels'];
+  const reason = isObj(labels) ? labels['authorization.k8s.io/reason'] : undefined;
+  return typeof reason === 'string' ? { 'authorization.k8s.io/reason': reason } : {};
 }
 
 /** `allow` or `forbid` as a native event's annotation says it, `unreached` for a 429, or a problem. */
@@ -159,7 +167,12 @@ export function gkeBigQueryRowToEntry(row: Obj): Obj {
   if (time !== undefined && time !== null) entry['timestamp'] = typeof time === 'string' ? rfc3339(time) : time;
   const labels = row['labels'];
   const decision = isObj(labels) ? labels['authorization_k8s_io_decision'] : undefined;
-  if (decision !== undefined && decision !== null) entry['labels'] = { 'authorization.k8s.io/decision': decision };
+  const reason = isObj(labels) ? labels['authorization_k8s_io_reason'] : undefined;
+  if (decision !== undefined && decision !== null)
+    entry['labels'] = {
+      'authorization.k8s.io/decision': decision,
+      ...(typeof reason === 'string' ? { 'authorization.k8s.io/reason': reason } : {}),
+    };
   return entry;
 }
 
