@@ -2,7 +2,7 @@
 // generated tree's bytes). Skipping must never hide a policy: a text is skipped only when it can be nothing but one
 // evidence document, and any edit that could carry a policy (another document, another top-level key, a top-level
 // flow mapping) makes it read as before.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -128,15 +128,24 @@ describe('evidence files are skipped only when they can hold nothing else', () =
     expect(refused).toBeGreaterThan(1000);
   });
 
-  it('verify counts the skipped evidence among the documents it ignores, and judges as before', async () => {
+  it('verify names the skipped evidence and the tree’s own files apart from documents it ignores, and judges as before', async () => {
     const loaded = await loadPolicyDocs([out], process.cwd());
     expect(loaded.evidence).toBe(evidence.length);
     expect(loaded.docs.some((d) => d.file.includes('/evidence/') && d.file.endsWith('.yaml'))).toBe(false);
     const r = cli(['verify', '--policies', out, ...DEMO_SOURCES]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^OK: (\d+) of \1 observed accesses allowed/);
-    // The IAM evidence (JSON), the IAM indexes' and kustomization's documents are read and ignored as before.
-    const ignored = Number(/other documents ignored: (\d+)/.exec(r.stderr)?.[1]);
-    expect(ignored).toBeGreaterThan(evidence.length);
+    // The YAML evidence skipped and the IAM evidence (JSON) read: all counted as evidence; the tree's IAM index,
+    // kustomization and manifest named; nothing of a tree `generate -o` wrote is "ignored".
+    const besides = /\(besides: (\d+) evidence documents, 1 IAM index, 1 kustomization, 1 output manifest\)\n/.exec(
+      r.stderr,
+    );
+    expect(besides, r.stderr).not.toBeNull();
+    expect(Number(besides![1])).toBeGreaterThan(evidence.length);
+    expect(r.stderr).not.toMatch(/ignored/);
+    // A document no kind reads is still said.
+    writeFileSync(join(out, 'extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
+    const more = cli(['verify', '--policies', out, ...DEMO_SOURCES]);
+    expect(more.stderr).toMatch(/output manifest; other documents ignored: 1\)\n/);
   });
 });

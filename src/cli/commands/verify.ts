@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
-import { loadPolicyDocs } from '../../policy/load.js';
+import { loadPolicyDocs, type PolicyDoc } from '../../policy/load.js';
+import { isIamIndex } from '../../model/layout.js';
+import { API_VERSION } from '../../model/profile.js';
 import { kustomizeIssues } from '../../policy/kustomize.js';
 import { VERIFY_FORMATS } from '../../report/verify/index.js';
 import { KIND_NAMES, policyIssues, readAllPolicies, verifySource } from '../../kinds/index.js';
@@ -76,10 +78,9 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     }
     if (!flags.quiet) {
       const claimed = [...policies.values()].reduce((n, p) => n + p.count, 0);
-      // The evidence files beside generated policies are documents no kind reads, skipped unparsed.
-      const ignored = docs.length - claimed + evidence;
+      const besides = treeNote(docs, claimed, evidence);
       ctx.io.stderr.write(
-        `policies: ${[...policies.values()].map((p) => p.label).join(', ')}${ignored > 0 ? ` (other documents ignored: ${ignored})` : ''}\n`,
+        `policies: ${[...policies.values()].map((p) => p.label).join(', ')}${besides ? ` (${besides})` : ''}\n`,
       );
     }
     // The profile is read once, a principal at a time, from its file or as the logs were read: never whole.
@@ -105,4 +106,42 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     ctx.io.stdout.write(VERIFY_FORMATS[flags.format]!(report));
     ctx.exitCode = report.notAllowed.length === 0 ? EXIT.ok : EXIT.findings;
   });
+}
+
+/**
+ * What else the policy tree held, so that a tree `generate -o` wrote reads as whole: its evidence (YAML files skipped
+ * unparsed, JSON documents read and set aside), its IAM indexes (read to attribute policies), its kustomization and
+ * output manifest; then whatever no kind reads, as `other documents ignored`.
+ */
+export function treeNote(docs: readonly PolicyDoc[], claimed: number, evidenceFiles: number): string {
+  const own = { evidence: evidenceFiles, index: 0, kustomization: 0, manifest: 0 };
+  let parsedOwn = 0;
+  for (const d of docs) {
+    const o = d.object as { apiVersion?: unknown; kind?: unknown } | null;
+    const ours = !!o && o.apiVersion === API_VERSION && typeof o.kind === 'string';
+    const kind = ours ? String(o.kind) : '';
+    const which = isIamIndex(d.object)
+      ? 'index'
+      : kind.endsWith('Evidence')
+        ? 'evidence'
+        : kind === 'OutputManifest'
+          ? 'manifest'
+          : o?.kind === 'Kustomization' && String(o.apiVersion).startsWith('kustomize.config.k8s.io/')
+            ? 'kustomization'
+            : undefined;
+    if (!which) continue;
+    own[which]++;
+    parsedOwn++;
+  }
+  const other = docs.length - claimed - parsedOwn;
+  const n = (k: number, one: string, many: string) => (k ? [`${k} ${k === 1 ? one : many}`] : []);
+  const listed = [
+    ...n(own.evidence, 'evidence document', 'evidence documents'),
+    ...n(own.index, 'IAM index', 'IAM indexes'),
+    ...n(own.kustomization, 'kustomization', 'kustomizations'),
+    ...n(own.manifest, 'output manifest', 'output manifests'),
+  ];
+  const parts = listed.length ? [`besides: ${listed.join(', ')}`] : [];
+  if (other > 0) parts.push(`other documents ignored: ${other}`);
+  return parts.join('; ');
 }
