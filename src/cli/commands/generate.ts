@@ -143,7 +143,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
         ctx.io.stdout.write(g.generated.stdout());
         [made, rest] = [g.generated, g.rest];
       }
-      if (!flags.quiet) printSummary(ctx, [...made!.summary(flags.output), ...learning([made!], rest!)]);
+      if (!flags.quiet) printSummary(ctx, [...made!.summary(shownDir(flags.output)), ...learning([made!], rest!)]);
     });
   }
 
@@ -192,7 +192,14 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     await writeOutput(ctx, resolve(ctx.io.cwd, flags.output!), files, [...KIND_NAMES], flags.quiet, () =>
       made.map((m) => m.kind),
     );
-    if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(flags.output));
+    if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(shownDir(flags.output)));
     if (!flags.quiet) printSummary(ctx, learning(made, rest!));
   });
+}
+
+/** An output directory as summaries name it: `policy/` and `policy` alike, so `policy/rbac`, never `policy//rbac`. */
+export function shownDir(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  const trimmed = dir.replace(/[\\/]+$/, '');
+  return trimmed === '' ? dir.slice(0, 1) : trimmed;
 }
