@@ -221,6 +221,19 @@ describe.skipIf(!hasBrowser)('the HTML report in headless Chromium', () => {
 });
 
 describe('the report without a browser', () => {
+  it('a denied access says so once, whatever its kind (an IAM call said it twice)', () => {
+    const out = join(tmp(), 'report.md');
+    const src = ['--k8s-audit', join(DEMO, 'k8s-audit'), '--cloudtrail', join(DEMO, 'cloudtrail')];
+    expect(cli(['report', ...src, '-o', out, '-q']).code).toBe(0);
+    const rows = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('(denied)'));
+    // Kubernetes requests and AWS calls both (the demo's denied DeleteFunction and PutSecretValue).
+    expect(rows.some((l) => l.includes('DeleteFunction'))).toBe(true);
+    expect(rows.some((l) => /secrets .* in shop/.test(l))).toBe(true);
+    for (const l of rows) expect(l.match(/\(denied\)/g), l).toHaveLength(1);
+  });
+
   it('Markdown: log strings cannot break tables, add links or inject Mermaid', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'audit.log'), hostileAudit());

@@ -30,7 +30,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       if (e.denied && !e.allowed) {
         part.denied++;
         perms.push({
-          text: `${e.eventSource} ${e.eventName} (denied)`,
+          text: `${e.eventSource} ${e.eventName}`,
           count: e.denied.count,
           firstSeen: e.denied.firstSeen,
           lastSeen: e.denied.lastSeen,
