@@ -69,7 +69,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
   cmd.action(async (flags: VerifyFlags) => {
     const kinds = parseKinds(flags.kind);
     const plugin = networkPluginFlag(flags.networkPlugin);
-    const { docs, issues, evidence } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
+    const { docs, issues, evidence, profiles } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
     const policies = readAllPolicies(docs);
     const problems = [...issues, ...kustomizeIssues(docs), ...policyIssues(policies)];
     printIssues(ctx.io.stderr, problems, ctx.c);
@@ -78,7 +78,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     }
     if (!flags.quiet) {
       const claimed = [...policies.values()].reduce((n, p) => n + p.count, 0);
-      const besides = treeNote(docs, claimed, evidence);
+      const besides = treeNote(docs, claimed, evidence, profiles);
       ctx.io.stderr.write(
         `policies: ${[...policies.values()].map((p) => p.label).join(', ')}${besides ? ` (${besides})` : ''}\n`,
       );
@@ -113,8 +113,8 @@ export function registerVerify(program: Command, ctx: Ctx): void {
  * unparsed, JSON documents read and set aside), its IAM indexes (read to attribute policies), its kustomization and
  * output manifest; then whatever no kind reads, as `other documents ignored`.
  */
-export function treeNote(docs: readonly PolicyDoc[], claimed: number, evidenceFiles: number): string {
-  const own = { evidence: evidenceFiles, index: 0, kustomization: 0, manifest: 0 };
+export function treeNote(docs: readonly PolicyDoc[], claimed: number, evidenceFiles: number, profiles = 0): string {
+  const own = { evidence: evidenceFiles, index: 0, kustomization: 0, manifest: 0, profile: profiles };
   let parsedOwn = 0;
   for (const d of docs) {
     const o = d.object as { apiVersion?: unknown; kind?: unknown } | null;
@@ -126,9 +126,11 @@ export function treeNote(docs: readonly PolicyDoc[], claimed: number, evidenceFi
         ? 'evidence'
         : kind === 'OutputManifest'
           ? 'manifest'
-          : o?.kind === 'Kustomization' && String(o.apiVersion).startsWith('kustomize.config.k8s.io/')
-            ? 'kustomization'
-            : undefined;
+          : o?.kind === 'Profile' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('audit2policy.dev/')
+            ? 'profile'
+            : o?.kind === 'Kustomization' && String(o.apiVersion).startsWith('kustomize.config.k8s.io/')
+              ? 'kustomization'
+              : undefined;
     if (!which) continue;
     own[which]++;
     parsedOwn++;
@@ -140,6 +142,7 @@ export function treeNote(docs: readonly PolicyDoc[], claimed: number, evidenceFi
     ...n(own.index, 'IAM index', 'IAM indexes'),
     ...n(own.kustomization, 'kustomization', 'kustomizations'),
     ...n(own.manifest, 'output manifest', 'output manifests'),
+    ...n(own.profile, 'profile', 'profiles'),
   ];
   const parts = listed.length ? [`besides: ${listed.join(', ')}`] : [];
   if (other > 0) parts.push(`other documents ignored: ${other}`);
