@@ -20,7 +20,12 @@ const INT64 = new Set(['protocol', 'packets', 'bytes', 'start', 'end']);
 type Column = { name: string; data: unknown[]; type: 'INT32' | 'INT64' | 'STRING' };
 
 /** A Parquet file of text records (a header line, then records), as AWS writes them: Gzip, AWS's column names. */
-function parquetOf(lines: string[], rowGroupSize = 1000, rename: (c: string) => string = (c) => c): Uint8Array {
+function parquetOf(
+  lines: string[],
+  rowGroupSize = 1000,
+  rename: (c: string) => string = (c) => c,
+  codec: 'GZIP' | 'SNAPPY' = 'GZIP',
+): Uint8Array {
   const fields = lines[0]!.trim().split(/\s+/);
   const rows = lines.slice(1).map((l) => l.trim().split(/\s+/));
   const columnData: Column[] = fields.map((f, i) => {
@@ -32,7 +37,7 @@ function parquetOf(lines: string[], rowGroupSize = 1000, rename: (c: string) => 
   });
   const buf = parquetWriteBuffer({
     columnData,
-    codec: 'GZIP',
+    codec,
     compressors: { GZIP: (b: Uint8Array) => new Uint8Array(gzipSync(b)) },
     rowGroupSize,
   });
@@ -114,6 +119,20 @@ describe('VPC flow logs as Parquet', () => {
     expect(r.stderr).toMatch(/cut\.parquet:0: flow\.parquet-unreadable: not a Parquet file that can be read/);
     const head = profileLinesOf(join(dir, 'cut.json'))[0] as { sources: { path: string; records: number }[] };
     expect(head.sources.map((s) => s.records)).toEqual([0, 81]);
+  });
+
+  it('Snappy pages (other writers’ default, an Athena CTAS) read as Gzip ones do', () => {
+    const d = join(dir, 'snappy');
+    mkdirSync(d);
+    writeFileSync(
+      join(d, 's.parquet'),
+      parquetOf(DEMO_TEXT, 7, (c) => c, 'SNAPPY'),
+    );
+    const r = profile(d, 'snappy.json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/issue/);
+    expect(profile(VPC_DIR, 'text2.json').code).toBe(0);
+    expect(withoutSources(join(dir, 'snappy.json'))).toEqual(withoutSources(join(dir, 'text2.json')));
   });
 
   it('on stdin: read to its end, the same profile as the file', () => {

@@ -26,8 +26,30 @@ export interface ParquetRead {
   rows: number;
 }
 
-/** Decompressors for the codecs AWS and common writers use that the decoder does not carry itself (it has Snappy). */
-const COMPRESSORS = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) };
+/**
+ * The largest page a file may declare: a page's header says its size before it is decoded, and a hostile file could
+ * claim gigabytes (AWS's pages are well under a megabyte). A larger one is an issue, not an allocation.
+ */
+const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
+function pageSize(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_PAGE_BYTES)
+    throw new Error(`a page declares ${n} bytes, over the ${MAX_PAGE_BYTES} a page may take`);
+  return n;
+}
+
+/** The decompressors of the codecs AWS and common writers use, each bounded by the page size the header declares. */
+function compressors(snappy: (input: Uint8Array, output: Uint8Array) => void) {
+  return {
+    GZIP: (input: Uint8Array, n: number) =>
+      new Uint8Array(gunzipSync(input, { maxOutputLength: Math.max(1, pageSize(n)) })),
+    SNAPPY: (input: Uint8Array, n: number) => {
+      const out = new Uint8Array(pageSize(n));
+      snappy(input, out);
+      return out;
+    },
+  };
+}
 
 export async function readParquetFlows(
   path: string,
@@ -43,7 +65,8 @@ export async function readParquetFlows(
   const out: ParquetRead = { bytes: data.byteLength, records: 0, rows: 0 };
   const issue = (line: number, code: string, message: string) =>
     emit({ kind: 'issue', code, file: path, line, message });
-  const { parquetMetadata, parquetRead, parquetSchema } = await import('hyparquet');
+  const { parquetMetadata, parquetRead, parquetSchema, snappyUncompress } = await import('hyparquet');
+  const COMPRESSORS = compressors(snappyUncompress);
   let metadata: ReturnType<typeof parquetMetadata>;
   try {
     metadata = parquetMetadata(file);
