@@ -127,6 +127,24 @@ describe('requests allowed by another authorizer than RBAC', () => {
     ]);
   });
 
+  it('check: an RBAC denial of such a principal says that another authorizer allowed its requests in those logs', () => {
+    writeFileSync(p('soak.log'), LINES[2] + '\n');
+    expect(cli(['generate', 'rbac', '--k8s-audit', p('soak.log'), '-o', p('soak-policy'), '-q']).code).toBe(0);
+    const r = cli(['check', '--policies', p('soak-policy/rbac'), '--k8s-audit', p('all.log')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      `      in these logs another authorizer than RBAC allowed 2 of its requests (e.g. "${WEBHOOK_B}"): RBAC alone ` +
+        'would deny this, the cluster may not while that grant stays\n',
+    );
+    // dev's three denials carry it; the service account's (its requests were RBAC's) does not.
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => l.includes('another authorizer'))).toHaveLength(3);
+    const web = lines.indexOf('  rbac system:serviceaccount:shop:web');
+    expect(web).toBeGreaterThan(0);
+    expect(lines[web + 1]).toMatch(/^ {4}list configmaps in shop /);
+    expect(lines[web + 2] ?? '').not.toContain('another authorizer');
+  });
+
   it('a reason is made safe: control characters and line breaks as spaces, bounded, RBAC by its exact prefix', () => {
     expect(outsideRbacReason({ 'authorization.k8s.io/reason': 'a\nb\u001b[31mc\u2028d' })).toBe('a b [31mc d');
     expect(outsideRbacReason({ 'authorization.k8s.io/reason': 'x'.repeat(500) })).toBe('x'.repeat(200) + '…');

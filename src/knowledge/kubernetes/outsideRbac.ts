@@ -45,3 +45,11 @@ export function outsideRbacWarning(username: string, o: OutsideRbac): string {
     `(e.g. "${o.reason}"): the RBAC made for it does not restrict what that authorizer grants; narrow it there`
   );
 }
+
+/** What `check` adds to an RBAC denial of such a principal: RBAC alone would deny it; the cluster may not. */
+export function outsideRbacCheckNote(o: OutsideRbac): string {
+  return (
+    `in these logs another authorizer than RBAC allowed ${o.count} of its requests ` +
+    `(e.g. "${o.reason}"): RBAC alone would deny this, the cluster may not while that grant stays`
+  );
+}
