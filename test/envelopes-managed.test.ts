@@ -596,6 +596,25 @@ describe('a CSV export is skipped with a notice that says which JSON export to u
       `"_time","_raw",sourcetype\n${TRAIL.map((r) => `"${r.eventTime}",${q(JSON.stringify(r))},aws:cloudtrail`).join('\n')}\n`,
       /Splunk.*output_mode=json/,
     ],
+    [
+      // Athena's console download of `SELECT * FROM cloudtrail_logs`: lower-case columns, structs as Hive text.
+      'Athena CloudTrail results downloaded as CSV',
+      'cloudtrail',
+      `"eventversion","useridentity","eventtime","eventsource","eventname"\n${TRAIL.map(
+        (r) =>
+          `"1.08",${q(`{type=${r.userIdentity.type}, arn=${r.userIdentity.arn}}`)},"${r.eventTime}","${r.eventSource}","${r.eventName}"`,
+      ).join('\n')}\n`,
+      /CloudTrail query results as CSV.*UNLOAD the query WITH \(format = 'JSON'\)/,
+    ],
+    [
+      // CloudTrail Lake's saved results (gzip CSV), camelCase columns.
+      'CloudTrail Lake results saved as gzip CSV',
+      'cloudtrail',
+      gzipSync(
+        `eventID,eventTime,eventSource,eventName,userIdentity\n${TRAIL.map((r) => `${r.eventID},${r.eventTime},${r.eventSource},${r.eventName},"{type=${r.userIdentity.type}}"`).join('\n')}\n`,
+      ),
+      /CloudTrail query results as CSV/,
+    ],
   ] as const)('%s', async (name, flag, content, notice) => {
     const path = join(dir, name.replace(/\W/g, '_') + '.csv');
     writeFileSync(path, content);

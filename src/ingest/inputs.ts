@@ -185,7 +185,7 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET 
 }
 
 /** A query's results saved as CSV, whose header names the column that holds the record: what to export instead. */
-function csvExport(head: Buffer): string | undefined {
+export function csvExport(head: Buffer): string | undefined {
   const nl = head.indexOf(0x0a);
   const columns = head
     .toString('utf8', 0, nl < 0 ? head.length : nl)
@@ -195,6 +195,14 @@ function csvExport(head: Buffer): string | undefined {
     return 'not a log: Logs Insights results as CSV: save them as JSON instead (aws logs get-query-results)';
   if (columns.includes('_raw'))
     return 'not a log: Splunk results as CSV: export them as JSON instead (splunk search -output json, or output_mode=json)';
+  // A CloudTrail query's results as CSV (Athena's console download, CloudTrail Lake's saved results): its structs and
+  // maps are text (`{type=AssumedRole, arn=...}`), which cannot be read back into records unambiguously.
+  const lower = new Set(columns.map((c) => c.toLowerCase()));
+  if (lower.has('eventsource') && lower.has('eventname') && (lower.has('useridentity') || lower.has('eventtime')))
+    return (
+      'not a log: CloudTrail query results as CSV (Athena, CloudTrail Lake): their structs are text that cannot be ' +
+      "read back; UNLOAD the query WITH (format = 'JSON') instead, or read the trail's own files"
+    );
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import { CloudTrailStream } from './cloudTrail/stream.js';
 import { FlowDecoder } from './flows/decode.js';
 import { isParquet, PARQUET_NOTICE, readParquetFlows } from './flows/parquet.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
-import { UnreadableInputError } from './inputs.js';
+import { csvExport, UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource } from './sourceOf.js';
@@ -222,7 +222,7 @@ export async function runTask(
         const c = firstNonSpace(chunk);
         const json = c === undefined || c === 0x7b || c === 0x5b || /^[{[]/.test(afterTimePrefix(chunk) ?? '');
         if (!json && task.format !== 'flows') {
-          stats.notice = 'not a log: compressed content is not JSON';
+          stats.notice = csvExport(chunk) ?? 'not a log: compressed content is not JSON';
           break;
         }
       }
