@@ -120,13 +120,15 @@ export async function runTask(
     }
     return !foreign;
   };
-  if (task.parquet) {
+  /** A Parquet file (flows/parquet.ts), from its path or its bytes on stdin: read whole. */
+  const parquet = async (from: string | AsyncIterable<Buffer>): Promise<TaskStats> => {
     const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
-    const read = await readParquetFlows(task.path, task.abs, flows, onIssue, onProgress).catch((e: Error) => {
+    const read = await readParquetFlows(task.path, from, flows, onIssue, onProgress).catch((e: Error) => {
       throw new UnreadableInputError(`cannot read ${task.path}: ${e.message}`);
     });
     return { ...stats, bytes: read.bytes, records: read.records, lines: read.rows };
-  }
+  };
+  if (task.parquet) return parquet(task.abs);
   let reader: K8sAuditReader | undefined;
   let decoder: { end(): void };
   let onLine: (text: string, n: number) => void = () => {};
@@ -204,12 +206,7 @@ export async function runTask(
     gzip = peeked.head.length >= 2 && peeked.head[0] === 0x1f && peeked.head[1] === 0x8b;
     source = peeked.stream;
     // Parquet on stdin: read to its end (its index is at the end), as a file would be.
-    if (isParquet(peeked.head)) {
-      if (task.format !== 'flows') return { ...stats, notice: PARQUET_NOTICE };
-      const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
-      const read = await readParquetFlows(task.path, source, flows, onIssue, onProgress);
-      return { ...stats, bytes: read.bytes, records: read.records, lines: read.rows };
-    }
+    if (isParquet(peeked.head)) return task.format === 'flows' ? parquet(source) : { ...stats, notice: PARQUET_NOTICE };
   }
   let sniffed = gzip ? false : true;
   try {
