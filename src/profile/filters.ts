@@ -8,26 +8,29 @@ import { DEFAULT_SUBJECT_KINDS, type ScopeOptions } from './scope.js';
  * logs. A time window is no filter here: days are merged by design, and each profile's `window` says its span.
  */
 
-/** The non-default filters of a scope in canonical form (sorted, once each), or undefined when there are none. */
+/** Sorted, once each. */
+const list = <T extends string>(xs: readonly T[]): T[] => [...new Set(xs)].sort(cmp);
+
+/** The non-default filters of a scope in canonical form, or undefined when there are none. */
 export function profileFilters(o: Pick<ScopeOptions, keyof ProfileFilters>): ProfileFilters | undefined {
-  const f: ProfileFilters = {};
-  const list = (xs: readonly string[]) => [...new Set(xs)].sort(cmp);
-  if (o.subjects.length) f.subjects = list(o.subjects);
-  if (o.excludeSubjects.length) f.excludeSubjects = list(o.excludeSubjects);
-  const kinds = list(o.subjectKinds) as ProfileFilters['subjectKinds'] & string[];
-  if (kinds.join() !== list(DEFAULT_SUBJECT_KINDS).join()) f.subjectKinds = kinds;
-  if (o.namespaces.length) f.namespaces = list(o.namespaces);
-  if (o.includeSystem) f.includeSystem = true;
+  const kinds = list(o.subjectKinds) as NonNullable<ProfileFilters['subjectKinds']>;
+  const f = canonicalFilters({
+    subjects: o.subjects,
+    excludeSubjects: o.excludeSubjects,
+    namespaces: o.namespaces,
+    ...(kinds.join() !== list(DEFAULT_SUBJECT_KINDS).join() ? { subjectKinds: kinds } : {}),
+    ...(o.includeSystem ? { includeSystem: true as const } : {}),
+  });
   return Object.keys(f).length ? f : undefined;
 }
 
-/** One filter set with a fixed key order and sorted lists: equal sets are equal JSON. */
+/** One filter set in a fixed key order, lists sorted and once each, empty ones left out: equal sets, equal JSON. */
 export function canonicalFilters(f: ProfileFilters): ProfileFilters {
   const out: ProfileFilters = {};
-  if (f.subjects?.length) out.subjects = [...f.subjects].sort(cmp);
-  if (f.excludeSubjects?.length) out.excludeSubjects = [...f.excludeSubjects].sort(cmp);
-  if (f.subjectKinds?.length) out.subjectKinds = [...f.subjectKinds].sort(cmp);
-  if (f.namespaces?.length) out.namespaces = [...f.namespaces].sort(cmp);
+  if (f.subjects?.length) out.subjects = list(f.subjects);
+  if (f.excludeSubjects?.length) out.excludeSubjects = list(f.excludeSubjects);
+  if (f.subjectKinds?.length) out.subjectKinds = list(f.subjectKinds);
+  if (f.namespaces?.length) out.namespaces = list(f.namespaces);
   if (f.includeSystem) out.includeSystem = true;
   return out;
 }

@@ -145,13 +145,8 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       for (const g of pr.groups) acc.groups.add(g);
       // A username two roles' sessions share (`{{SessionName}}` alone) is a session of each: the union, sorted.
       for (const r of pr.roleSessions ?? []) acc.sessions.set(tupleKey(r.role, r.template), r);
-      if (pr.outsideRbac) {
-        const o = addOutsideRbac(acc.outsideRbac, pr.outsideRbac.reason, pr.outsideRbac.count);
-        acc.outsideRbac = {
-          count: addCounts(acc.outsideRbac ? acc.outsideRbac.count : 0, pr.outsideRbac.count),
-          reason: o.reason,
-        };
-      }
+      if (pr.outsideRbac)
+        acc.outsideRbac = addOutsideRbac(acc.outsideRbac, pr.outsideRbac.reason, pr.outsideRbac.count);
       for (const e of pr.k8s) {
         const ek = accessKey(e);
         const prev = acc.edges.get(ek);

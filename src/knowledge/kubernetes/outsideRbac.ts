@@ -1,3 +1,4 @@
+import { addCounts } from '../../model/evidence.js';
 import type { OutsideRbac } from '../../model/profile.js';
 
 /**
@@ -35,7 +36,7 @@ export function outsideRbacReason(annotations: unknown): string | undefined {
 /** One more such request onto a principal's tally: counts add, the smallest reason is kept (any order, same result). */
 export function addOutsideRbac(prev: OutsideRbac | undefined, reason: string, count = 1): OutsideRbac {
   if (!prev) return { count, reason };
-  return { count: prev.count + count, reason: reason < prev.reason ? reason : prev.reason };
+  return { count: addCounts(prev.count, count), reason: reason < prev.reason ? reason : prev.reason };
 }
 
 /** What generate and the report say of such a principal. */
