@@ -5,7 +5,6 @@ import type { CiReport } from '../model/finding.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { checkPolicies, type CompareOptions, type PolicySide } from './index.js';
-import { outsideRbacCheckNote } from '../knowledge/kubernetes/outsideRbac.js';
 
 /** The text of every policy file, for file:line locations of findings (read synchronously, as loadPolicyDocs). */
 export async function texts(docs: PolicyDoc[], cwd: string): Promise<Map<string, string>> {
@@ -49,11 +48,5 @@ export async function runCheck(
     ...(opts.plugin ? { plugin: opts.plugin } : {}),
   });
   if (report.notJudged) r.notJudged = report.notJudged;
-  // RBAC would deny it, but another authorizer allowed its requests in these logs: say so where the finding is read.
-  const outside = new Map(profile.principals.flatMap((p) => (p.outsideRbac ? [[p.username, p.outsideRbac]] : [])));
-  for (const f of r.wouldDeny) {
-    const o = f.kind === 'rbac' ? outside.get(f.principal) : undefined;
-    if (o) f.detail = f.detail ? `${f.detail}; ${outsideRbacCheckNote(o)}` : outsideRbacCheckNote(o);
-  }
   return { report: r, observed: report.observed };
 }

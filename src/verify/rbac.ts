@@ -11,6 +11,7 @@ import {
   type Profile,
 } from '../model/profile.js';
 import type { RbacDecision, RbacPolicySet, RbacRequest } from './rbac/types.js';
+import { outsideRbacCheckNote } from '../knowledge/kubernetes/outsideRbac.js';
 
 /** Who requests without credentials: `generate rbac` binds them only when asked to. */
 const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
@@ -70,7 +71,11 @@ export function rbacReplay(
           return { ...finding(p, e, grantEvidence(e)!), ...(detail ? { detail } : {}) };
         };
         if (d.result === 'allow') allowed++;
-        else if (d.result === 'deny') report.notAllowed.push(f(d.reasons));
+        // RBAC would deny it, but another authorizer allowed this principal's requests in these logs: say so.
+        else if (d.result === 'deny')
+          report.notAllowed.push(
+            f([...(d.reasons ?? []), ...(p.outsideRbac ? [outsideRbacCheckNote(p.outsideRbac)] : [])]),
+          );
         else report.undetermined.push(f(d.reasons));
       }
     },
