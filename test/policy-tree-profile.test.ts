@@ -37,5 +37,17 @@ describe('a profile inside a policy tree', () => {
     expect(isOwnProfile(readFileSync(join(out, 'profile.json'), 'utf8'))).toBe(true);
     expect(isOwnProfile('# {"apiVersion":"audit2policy.dev/v1alpha2","kind":"Profile",\nkind: Role\n')).toBe(false);
     expect(isOwnProfile('{"kind":"Profile","apiVersion":"audit2policy.dev/v1alpha2"}')).toBe(false);
+    // A profile's header with a Role after it, in a second YAML document: read, so diff and verify see the Role.
+    const head = readFileSync(join(out, 'profile.json'), 'utf8').split('\n')[0]!;
+    const smuggled = `${head}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: x, namespace: shop}\nrules: [{apiGroups: [''], resources: [secrets], verbs: ['*']}]\n`;
+    expect(isOwnProfile(smuggled)).toBe(false);
+    const tree = join(dir, 'smuggled');
+    cpSync(join(out, 'rbac'), join(tree, 'rbac'), { recursive: true });
+    writeFileSync(join(tree, 'profile.json'), smuggled);
+    const roles = (policies: string) => {
+      const r = cli(['verify', '--policies', policies, '--profile', join(out, 'profile.json'), '--kind', 'rbac']);
+      return Number(/policies: (\d+) Roles/.exec(r.stderr)?.[1]);
+    };
+    expect(roles(tree)).toBe(roles(join(out, 'rbac')) + 1);
   });
 });

@@ -65,11 +65,17 @@ const PROFILE_HEAD = `{"apiVersion":${JSON.stringify(PROFILE_API_VERSION)},"kind
 
 /**
  * Whether a text is a profile `profile` or `merge` wrote (JSON lines: `npm run demo` leaves `out/profile.json` in the
- * tree it generates): skipped unparsed, as evidence is. Its lines are no YAML stream, so read as a policy file it
- * could only be an issue; nothing in it is a policy.
+ * tree it generates): skipped unparsed, as evidence is. It opens with the profile header and every other line is a
+ * JSON object too, so it holds no `---` and no second YAML document: read as a policy file it could only be an issue,
+ * and nothing in it is a policy. A text that adds a line of anything else (a `---` and a Role) is read as any other.
  */
 export function isOwnProfile(text: string): boolean {
-  return text.startsWith(PROFILE_HEAD);
+  if (!text.startsWith(PROFILE_HEAD)) return false;
+  for (let i = text.indexOf('\n'); i !== -1 && i + 1 < text.length; i = text.indexOf('\n', i + 1)) {
+    const next = text.charCodeAt(i + 1);
+    if (next !== 0x7b && next !== 0x0a && next !== 0x0d) return false;
+  }
+  return true;
 }
 
 /** The top-level keys of the YAML evidence documents `generate` writes beside its policies, by their kind. */
