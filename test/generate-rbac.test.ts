@@ -86,6 +86,8 @@ describe('RBAC generation', () => {
     const r = gen([
       { verb: 'list', resource: 'pods' },
       { verb: 'get', resource: 'nodes', name: 'n1' },
+      { verb: 'get', nonResourceURL: '/metrics' },
+      // Every cluster grants this one (system:discovery, system:public-info-viewer): no rule is written for it.
       { verb: 'get', nonResourceURL: '/healthz' },
       { verb: 'get', resource: 'pods', namespace: 'shop', name: 'p' },
     ]);
@@ -96,8 +98,9 @@ describe('RBAC generation', () => {
     expect(rulesOf(r, 'ClusterRole')).toEqual([
       { apiGroups: [''], resources: ['nodes'], resourceNames: ['n1'], verbs: ['get'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-      { nonResourceURLs: ['/healthz'], verbs: ['get'] },
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
     ]);
+    expect(r.defaults.map((d) => `${d.clusterRole}: ${d.edge.nonResourceURL}`)).toEqual(['system:discovery: /healthz']);
   });
 
   it('denied requests never generate rules', () => {

@@ -223,7 +223,7 @@ async function evaluate(
       ),
     );
   }
-  const excess = await excessOf(train, test, policies, report);
+  const excess = await excessOf(train, test, policies, report, facts);
   return {
     train: trainWindow,
     test: testWindow,
@@ -262,13 +262,14 @@ async function excessOf(
   test: Profile,
   policies: ReturnType<typeof readAllPolicies>,
   report: VerifyReport,
+  facts: ReplayFacts,
 ): Promise<BacktestRun['excess']> {
   const both = mergeProfiles([train, test]);
   const out: BacktestRun['excess'] = {};
   for (const k of KIND_NAMES) {
     const p = policies.get(k);
     if (!p || p.count === 0) continue;
-    const e = await KINDS[k].excess(both, p, report);
+    const e = await KINDS[k].excess(both, p, report, facts);
     if (e) out[k] = { ...e, share: Math.round((10000 * e.allowed) / e.samples) / 100 };
   }
   return out;

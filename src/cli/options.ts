@@ -310,6 +310,21 @@ export const networkPluginOption = (): Option =>
     `the network plugin enforcing NetworkPolicies, for ipBlocks that cover pods: ${NETWORK_PLUGIN_CHOICES.join(', ')} (default: the one whose agent the inventory shows, else unknown: such an ipBlock is undetermined)`,
   ).helpGroup(GROUP.options);
 
+/**
+ * `--no-default-grants` on the commands that judge RBAC (verify, check): the cluster removed Kubernetes' default
+ * bindings, so discovery, health and self-review requests are allowed only by the policies given. The generators'
+ * option of the same name (generate rbac, backtest) also writes rules for them.
+ */
+export const defaultGrantsOption = (): Option =>
+  new Option(
+    '--no-default-grants',
+    "RBAC: the cluster removed Kubernetes' default bindings (system:discovery, system:basic-user...): only the policies given allow discovery, health and self-review requests",
+  ).helpGroup(GROUP.options);
+
+/** The replay facts the `--no-default-grants` flag (`defaultGrants: false`) gives. */
+export const defaultGrantsFacts = (flags: object): { defaultGrants?: false } =>
+  (flags as Record<string, unknown>)['defaultGrants'] === false ? { defaultGrants: false } : {};
+
 /** The `--network-plugin` value, checked (a usage error naming the option and the choices). */
 export function networkPluginFlag(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;

@@ -26,7 +26,13 @@ export async function runCheck(
   profile: Profile,
   side: PolicySide,
   kinds: KindName[],
-  opts: { cwd: string; inventory?: CompareOptions['inventory']; plugin?: CompareOptions['plugin'] },
+  opts: {
+    cwd: string;
+    inventory?: CompareOptions['inventory'];
+    plugin?: CompareOptions['plugin'];
+    /** false: the cluster removed Kubernetes' default RBAC bindings (`--no-default-grants`). */
+    defaultGrants?: false;
+  },
 ): Promise<{ report: CiReport; observed: number }> {
   // A kind is judged only when its policies and its observations are both there: committed IAM
   // policies checked against Kubernetes logs alone are neither denied nor unused, they are not judged.
@@ -38,6 +44,7 @@ export async function runCheck(
     ...(podAddresses ? { podAddresses } : {}),
     ...(nodes ? { nodes } : {}),
     ...(opts.plugin ? { plugin: opts.plugin } : {}),
+    ...(opts.defaultGrants === false ? { defaultGrants: false as const } : {}),
   });
   const judged = judgedKinds(report);
   const r = await checkPolicies(side, report, {

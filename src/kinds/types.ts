@@ -158,6 +158,7 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
     both: Profile,
     policies: KindPolicies<S>,
     heldOut: VerifyReport,
+    facts?: ReplayFacts,
   ): Promise<{ samples: number; allowed: number } | undefined>;
   /** What the excess samples are, in words: `other principals' accesses`. */
   excessSamples: string;
@@ -187,6 +188,11 @@ export interface ReplayFacts {
   hosts?: readonly string[];
   /** The cluster's nodes (addresses, labels), when an inventory gave them: Cilium host policies select by them. */
   nodes?: readonly NodeFact[];
+  /**
+   * false: the cluster removed Kubernetes' default RBAC bindings (`--no-default-grants`), so what they grant every
+   * authenticated user (discovery, health, self-reviews) is allowed only by the policies given.
+   */
+  defaultGrants?: false;
 }
 
 /** One kind's replay of a profile read principal by principal (`PolicyKind.replay`). */

@@ -88,6 +88,8 @@ export interface VerifyReport {
     {
       observed: number;
       allowed: number;
+      /** RBAC: of those allowed, how many only the cluster's default ClusterRoles allow (discovery, health). */
+      byDefaultGrants?: number;
       unobservedPairs?: number;
       unobservedAllowed?: number;
       unobservedAllowedExamples?: string[];

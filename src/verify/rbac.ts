@@ -12,6 +12,7 @@ import {
 } from '../model/profile.js';
 import type { RbacDecision, RbacPolicySet, RbacRequest } from './rbac/types.js';
 import { outsideRbacCheckNote } from '../knowledge/kubernetes/outsideRbac.js';
+import { DEFAULTS_FILE, defaultGrantFor } from './rbac/defaults.js';
 
 /** Who requests without credentials: `generate rbac` binds them only when asked to. */
 const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
@@ -24,6 +25,9 @@ const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
  * - the bind and escalate checks the profile records are not replayed on their own but with their request;
  *   impersonate checks are the impersonator's own step and are replayed as such (the request itself belongs to
  *   the impersonated user, as whom it is replayed);
+ * - a request the policies do not allow but the cluster's default ClusterRoles do (discovery, health, self-reviews:
+ *   knowledge/kubernetes/defaultGrants.ts) is allowed, and counted apart, unless `defaultGrants` is false (a cluster
+ *   that removed those bindings: `--no-default-grants`);
  * - what anonymous subjects did and the policies do not allow is undetermined (the cluster's own bindings of
  *   system:unauthenticated may allow it; `generate rbac` binds them only with --include-anonymous).
  */
@@ -31,8 +35,9 @@ export function verifyRbac(
   profile: Profile,
   policies: RbacPolicySet,
   report: VerifyReport = emptyReport(profile),
+  defaultGrants = true,
 ): VerifyReport {
-  const replay = rbacReplay(policies, report);
+  const replay = rbacReplay(policies, report, defaultGrants);
   for (const p of profile.principals) replay.principal(p);
   replay.finish();
   return report;
@@ -45,9 +50,11 @@ export function verifyRbac(
 export function rbacReplay(
   policies: RbacPolicySet,
   report: VerifyReport,
+  defaultGrants = true,
 ): { principal(p: Principal): void; finish(): void } {
   let observed = 0;
   let allowed = 0;
+  let byDefaults = 0;
   return {
     principal(p) {
       for (const e of p.k8s) if (e.denied && !e.allowed) report.denied.push(finding(p, e, e.denied));
@@ -57,7 +64,16 @@ export function rbacReplay(
       for (const e of grantable) {
         if (e.implied && (e.verb === 'bind' || e.verb === 'escalate')) continue;
         observed++;
-        let d = decide(policies, request(who, e), e, checks.size ? checks.get(accessKey(e)) : undefined);
+        const req = request(who, e);
+        let d = decide(policies, req, e, checks.size ? checks.get(accessKey(e)) : undefined);
+        // A request of its own (not a check beside another) that a default ClusterRole allows in any cluster.
+        if (d.result !== 'allow' && defaultGrants && !e.implied) {
+          const role = defaultGrantFor(req);
+          if (role) {
+            byDefaults++;
+            d = { result: 'allow', grantedBy: defaultGrant(role) };
+          }
+        }
         if (d.result !== 'allow' && ANONYMOUS.has(p.username))
           d = {
             result: 'undetermined',
@@ -82,10 +98,21 @@ export function rbacReplay(
     finish() {
       report.observed += observed;
       report.allowed += allowed;
-      report.byKind['rbac'] = { observed, allowed };
+      report.byKind['rbac'] = { observed, allowed, ...(byDefaults ? { byDefaultGrants: byDefaults } : {}) };
     },
   };
 }
+
+/** The default ClusterRole and its binding (of the same name) as what allowed a request. */
+const defaultGrant = (role: string) =>
+  ({
+    bindingKind: 'ClusterRoleBinding',
+    bindingNamespace: '',
+    bindingName: role,
+    roleKind: 'ClusterRole',
+    roleName: role,
+    file: DEFAULTS_FILE,
+  }) as const;
 
 /** For an impersonate check: the requests that needed it, in words. */
 function impersonating(e: K8sEdge): string[] {

@@ -14,6 +14,7 @@ import {
   exactOption,
   GROUP,
   networkPluginFlag,
+  defaultGrantsFacts,
   networkPluginOption,
   type SourceFlags,
 } from '../options.js';
@@ -116,7 +117,8 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
       throw new UsageError(`--fail-on-breakage: expected a per cent from 0 to 100, got "${flags.failOnBreakage}"`);
     const plugin = networkPluginFlag(flags.networkPlugin);
     // The network plugin (--network-plugin, else the inventory's), known once the first window is read.
-    const facts: ReplayFacts = {};
+    // --no-default-grants (RBAC's generator option): the cluster removed its default bindings; replay knows it too.
+    const facts: ReplayFacts = { ...defaultGrantsFacts(flags) };
     let reads = 0;
     const read: WindowReader = async (w) => {
       // The input summary once; later reads of the same sources say nothing new.

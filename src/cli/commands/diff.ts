@@ -21,6 +21,8 @@ import {
   mapOption,
   addSourceOptions,
   GROUP,
+  defaultGrantsFacts,
+  defaultGrantsOption,
   networkPluginFlag,
   networkPluginOption,
   parseKinds,
@@ -173,6 +175,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
 
 interface CheckFlags extends SourceFlags {
   networkPlugin?: string;
+  defaultGrants?: boolean;
   policies: string[];
   kind?: string;
   format: CiFormat;
@@ -213,6 +216,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
         .helpGroup(GROUP.output),
     )
     .addOption(networkPluginOption())
+    .addOption(defaultGrantsOption())
     .action(async (flags: CheckFlags) => {
       const kinds = parseKinds(flags.kind);
       const plugin = networkPluginFlag(flags.networkPlugin);
@@ -238,6 +242,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
             }
           : {}),
         ...(net.plugin ? { plugin: net.plugin } : {}),
+        ...defaultGrantsFacts(flags),
       });
       // A gate that checked nothing must not look like one that passed (as verify): exit 2, saying why.
       if (observed === 0) {

@@ -16,6 +16,8 @@ import {
   mapOption,
   addSourceOptions,
   GROUP,
+  defaultGrantsFacts,
+  defaultGrantsOption,
   networkPluginFlag,
   networkPluginOption,
   parseKinds,
@@ -29,6 +31,7 @@ interface VerifyFlags extends SourceFlags {
   format: string;
   kind?: string;
   networkPlugin?: string;
+  defaultGrants?: boolean;
 }
 
 /** `--policies PATH...`, in the sources group of the help. */
@@ -55,7 +58,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
       .default('text')
       .helpGroup(GROUP.output),
   );
-  cmd.addOption(networkPluginOption());
+  cmd.addOption(networkPluginOption()).addOption(defaultGrantsOption());
   addConfigOption(cmd);
   examples(cmd, [
     ['RBAC policies against the profile they were made from', 'verify --policies policy/rbac --profile week.json'],
@@ -89,7 +92,11 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     // (CiliumNetworkPolicy toServices), its pods' addresses and its network plugin (ipBlocks covering pods), which
     // --network-plugin overrides; the workloads judged are the profile's.
     const services = observed.inventory?.services;
-    const facts = { ...(services ? { services } : {}), ...networkFacts(plugin, observed.inventory) };
+    const facts = {
+      ...(services ? { services } : {}),
+      ...networkFacts(plugin, observed.inventory),
+      ...defaultGrantsFacts(flags),
+    };
     let report;
     try {
       report = await verifySource(observed.source, policies, kinds, facts);

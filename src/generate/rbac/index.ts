@@ -2,7 +2,8 @@ import { cmp } from '../../model/issue.js';
 import type { Artefact, KubeObject, Widening } from './artefact.js';
 import { grantableEdges, type CreatedNames, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
 import { checkPermissions, roleRefGaps, type CheckPermission, type LeftOut, type RbacGap } from './checks.js';
-import { subjectId, subjectKey, type Subject } from '../../model/subject.js';
+import { k8sRequester, subjectId, subjectKey, type Subject } from '../../model/subject.js';
+import { defaultGrantOf } from '../../knowledge/kubernetes/defaultGrants.js';
 import { evidenceDoc, type SharedBinding } from './evidence.js';
 import { bindingObject, roleObject, objectName, filePath, fileStems } from './objects.js';
 import { ANONYMOUS_NAMES, type RbacOptions } from './options.js';
@@ -13,6 +14,13 @@ import { pushAll } from '../../util/array.js';
 export type { RbacOptions } from './options.js';
 export type { CheckPermission, LeftOut, RbacGap } from './checks.js';
 
+/** An access no rule is written for: a default ClusterRole of every cluster grants it (`clusterRole`). */
+export interface DefaultGranted {
+  subject: string;
+  clusterRole: string;
+  edge: K8sEdge;
+}
+
 export interface RbacResult {
   artefacts: Artefact[];
   widenings: Widening[];
@@ -22,6 +30,8 @@ export interface RbacResult {
   gaps: RbacGap[];
   /** Anonymous subjects left out (without `includeAnonymous`). */
   leftOut: LeftOut[];
+  /** Accesses left to the cluster's default grants (without `writeDefaultGrants`). */
+  defaults: DefaultGranted[];
 }
 
 /** What one principal adds to the RBAC policy (its files' artefacts, and what the summary lists). */
@@ -30,6 +40,7 @@ export interface RbacPart {
   widenings: Widening[];
   checks: CheckPermission[];
   gaps: RbacGap[];
+  defaults: DefaultGranted[];
 }
 
 /**
@@ -52,15 +63,33 @@ export class RbacGenerator {
     return !this.opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username);
   }
 
-  /** The edges a principal gets rules for; undefined when it gets none (nothing grantable, or left out). */
-  private granted(p: Principal): K8sEdge[] | undefined {
+  /**
+   * The edges a principal may get rules for, and those the cluster's default ClusterRoles already grant it (unless
+   * `writeDefaultGrants`): a request of its own, not a check made beside another request.
+   */
+  private split(p: Principal): { edges: K8sEdge[]; defaults: DefaultGranted[] } {
     const grantable = grantableEdges(p);
-    return grantable.length === 0 || this.leftOutAnonymous(p) ? undefined : grantable;
+    if (this.opts.writeDefaultGrants) return { edges: grantable, defaults: [] };
+    const who = k8sRequester(p.subject, p.username, p.groups);
+    const edges: K8sEdge[] = [];
+    const defaults: DefaultGranted[] = [];
+    for (const e of grantable) {
+      const clusterRole = e.implied ? undefined : defaultGrantOf(e, who);
+      if (clusterRole) defaults.push({ subject: p.username, clusterRole, edge: e });
+      else edges.push(e);
+    }
+    return { edges, defaults };
+  }
+
+  /** The edges a principal gets rules for; undefined when it gets none (nothing grantable, or left out). */
+  private granted(p: Principal): { edges: K8sEdge[]; defaults: DefaultGranted[] } | undefined {
+    const s = this.split(p);
+    return s.edges.length === 0 || this.leftOutAnonymous(p) ? undefined : s;
   }
 
   /** First pass: every principal, in the profile's order. */
   survey(p: Principal): void {
-    const grantable = grantableEdges(p);
+    const grantable = this.split(p).edges;
     if (grantable.length === 0) return;
     if (this.leftOutAnonymous(p))
       this.leftOut.push({ subject: p.username, kind: p.subject.kind, accesses: grantable.length });
@@ -69,14 +98,23 @@ export class RbacGenerator {
 
   /** Second pass: one principal's artefacts (cluster-wide first, then by namespace), widenings, checks and gaps. */
   principal(p: Principal): RbacPart {
-    const grantable = this.granted(p);
-    if (!grantable) return { artefacts: [], widenings: [], checks: [], gaps: [] };
+    const granted = this.granted(p);
+    // What is left to the defaults is listed even for a principal that gets no file (nothing else, or anonymous).
+    const defaults = granted?.defaults ?? this.split(p).defaults;
+    if (!granted) return { artefacts: [], widenings: [], checks: [], gaps: [], defaults };
+    const grantable = granted.edges;
     this.stems ??= fileStems(this.subjects);
     const stem = this.stems.get(subjectId(p.subject));
     if (stem === undefined) throw new Error(`RBAC: ${p.username} was not in the first pass over the profile`);
     const widenings: Widening[] = [];
     const artefacts = forPrincipal(p, grantable, this.opts, widenings, stem);
-    return { artefacts, widenings, checks: checkPermissions(p, grantable), gaps: roleRefGaps(p, grantable) };
+    return {
+      artefacts,
+      widenings,
+      checks: checkPermissions(p, grantable),
+      gaps: roleRefGaps(p, grantable),
+      defaults,
+    };
   }
 }
 
@@ -93,13 +131,14 @@ export const compareWidenings = (a: Widening, b: Widening): number =>
 export function generateRbac(profile: Profile, opts: RbacOptions = {}): RbacResult {
   const g = new RbacGenerator(opts);
   for (const p of profile.principals) g.survey(p);
-  const out: RbacResult = { artefacts: [], widenings: [], checks: [], gaps: [], leftOut: g.leftOut };
+  const out: RbacResult = { artefacts: [], widenings: [], checks: [], gaps: [], leftOut: g.leftOut, defaults: [] };
   for (const p of profile.principals) {
     const part = g.principal(p);
     pushAll(out.artefacts, part.artefacts);
     pushAll(out.widenings, part.widenings);
     pushAll(out.checks, part.checks);
     pushAll(out.gaps, part.gaps);
+    pushAll(out.defaults, part.defaults);
   }
   out.artefacts.sort(compareArtefacts);
   out.widenings.sort(compareWidenings);

@@ -16,6 +16,12 @@ export interface RbacOptions {
    * a binding to them reaches every unauthenticated client, so they are listed instead.
    */
   includeAnonymous?: boolean;
+  /**
+   * Write rules for accesses the cluster's default ClusterRoles grant every authenticated user or service account
+   * (discovery, health, self-reviews: knowledge/kubernetes/defaultGrants.ts), for a cluster whose default bindings
+   * were removed. Off by default: they are left to the cluster and listed.
+   */
+  writeDefaultGrants?: boolean;
 }
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' } as const;

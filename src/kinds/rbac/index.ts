@@ -5,6 +5,7 @@ import {
   compareWidenings,
   RbacGenerator,
   type CheckPermission,
+  type DefaultGranted,
   type LeftOut,
   type RbacGap,
   type RbacOptions,
@@ -63,6 +64,12 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       description: 'add list ⇄ watch and get beside list, as client-go informers need (widening, listed)',
     },
     {
+      flags: '--no-default-grants',
+      description:
+        "the cluster removed Kubernetes' default bindings: write rules for discovery, health and self-review " +
+        'requests too (by default every cluster grants them, so they are left to it and listed)',
+    },
+    {
       flags: '--include-anonymous',
       description:
         'bind system:anonymous and system:unauthenticated too (by default they get no binding and are listed)',
@@ -77,6 +84,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     if (flags['expandVerbs']) opts.expandVerbs = true;
     if (flags['exact']) opts.exact = true;
     if (flags['includeAnonymous']) opts.includeAnonymous = true;
+    if (flags['defaultGrants'] === false) opts.writeDefaultGrants = true;
     return opts;
   },
   evidence: { principal: (p) => p.k8s.length > 0, rest: () => false },
@@ -86,6 +94,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     const widenings: Widening[] = [];
     const checks: CheckPermission[] = [];
     const gaps: RbacGap[] = [];
+    const defaults: DefaultGranted[] = [];
     // What the summary and stdout need, taken as each principal's files are made: its artefacts (every object and
     // its evidence) are let go then.
     let objects = 0;
@@ -133,6 +142,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
         pushAll(widenings, part.widenings);
         pushAll(checks, part.checks);
         pushAll(gaps, part.gaps);
+        pushAll(defaults, part.defaults);
       },
       hasEvidence: () => evidence,
       finish: async () => made(),
@@ -157,6 +167,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
         for (const u of privileged.sort(cmp)) lines.push({ tone: 'warn', text: privilegedGroupWarning(u) });
         for (const w of outside.sort(cmp)) lines.push({ tone: 'warn', text: w });
         pushAll(lines, checkLines(checks, gaps, leftOut));
+        pushAll(lines, defaultLines(defaults));
         if (widenings.length === 0)
           lines.push({ tone: 'plain', text: 'widenings: none (every rule allows only what was observed)' });
         else {
@@ -202,7 +213,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       label: `${n.roles} Roles, ${n.clusterRoles} ClusterRoles, ${n.roleBindings} RoleBindings, ${n.clusterRoleBindings} ClusterRoleBindings`,
     };
   },
-  replay: (policies, report) => rbacReplay(policies.set, report),
+  replay: (policies, report, facts) => rbacReplay(policies.set, report, facts?.defaultGrants !== false),
   compare: compareRbac,
   describe: describeRbac,
   words: (f) => ({ full: describeAccess(f.access), brief: describeAccess(f.access) }),
@@ -243,6 +254,34 @@ function checkLines(checks: CheckPermission[], gaps: RbacGap[], leftOut: LeftOut
       text: `left out: ${l.kind} ${l.subject} (${n(l.accesses, 'access', 'accesses')}): no binding for anonymous requests; --include-anonymous generates it`,
     });
   return lines;
+}
+
+/**
+ * What was left to the cluster's default ClusterRoles: one line, with the accesses of each role (a few named).
+ * Said plainly: nothing is wider for it, but a cluster that removed those bindings needs --no-default-grants.
+ */
+function defaultLines(defaults: DefaultGranted[]): SummaryLine[] {
+  if (defaults.length === 0) return [];
+  const byRole = new Map<string, Set<string>>();
+  for (const d of defaults) {
+    const set = byRole.get(d.clusterRole) ?? new Set<string>();
+    byRole.set(d.clusterRole, set.add(describeAccess(d.edge)));
+  }
+  const roles = [...byRole.entries()].sort((a, b) => cmp(a[0], b[0]));
+  const what = roles.map(([role, set]) => {
+    const list = [...set].sort(cmp);
+    return `${role}: ${list.slice(0, 4).join(', ')}${list.length > 4 ? `, and ${list.length - 4} more` : ''}`;
+  });
+  const subjects = new Set(defaults.map((d) => d.subject)).size;
+  const n = defaults.length;
+  return [
+    {
+      tone: 'plain',
+      text:
+        `left to the cluster's default grants: ${n} access${n === 1 ? '' : 'es'} of ${subjects} subject${subjects === 1 ? '' : 's'} ` +
+        `(${what.join('; ')}), which every cluster with Kubernetes' default bindings allows; --no-default-grants writes rules for them`,
+    },
+  ];
 }
 
 /**

@@ -12,6 +12,12 @@ export function verifyText(r: VerifyReport): string {
   lines.push(`${verdict}: ${r.allowed} of ${r.observed} observed accesses allowed (${kinds})`);
   const nj = notJudgedText(r.notJudged);
   if (nj) lines.push(nj);
+  // Allowed by the cluster's default ClusterRoles rather than the policies: a cluster without them would deny these.
+  const byDefaults = Object.values(r.byKind).reduce((n, v) => n + (v.byDefaultGrants ?? 0), 0);
+  if (byDefaults)
+    lines.push(
+      `of those, ${byDefaults} allowed by Kubernetes' default ClusterRoles (discovery, health, self-reviews), not by the policies; --no-default-grants if the cluster removed their bindings`,
+    );
   if (r.notAllowed.length) {
     lines.push('', `not allowed (${r.notAllowed.length}):`);
     // Why, where the evaluator says (no policy for the principal, what isolates a pod): the first thing to fix.

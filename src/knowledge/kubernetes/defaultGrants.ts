@@ -1,0 +1,156 @@
+import type { K8sAccess } from '../../model/access.js';
+
+/**
+ * What every Kubernetes cluster grants by default, before anyone writes a binding: the bootstrap ClusterRoles the
+ * API server reconciles at start (labelled `kubernetes.io/bootstrapping=rbac-defaults`) that are bound to groups
+ * every identity of a kind belongs to. From plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go and the
+ * Kubernetes documentation ("Using RBAC Authorization", API discovery roles):
+ *
+ * - `system:discovery` (to `system:authenticated`; also to `system:unauthenticated` before 1.14): GET on the
+ *   discovery and health URLs (`/api`, `/apis` and below, `/openapi`, `/version`, `/healthz`, `/livez`, `/readyz`);
+ * - `system:public-info-viewer` (to `system:authenticated` and `system:unauthenticated`, 1.14+): GET on `/healthz`,
+ *   `/livez`, `/readyz`, `/version`;
+ * - `system:basic-user` (to `system:authenticated`): create self-subject access and rules reviews, and (1.28+,
+ *   `kubectl auth whoami`) self-subject reviews;
+ * - `system:service-account-issuer-discovery` (to `system:serviceaccounts`, 1.20+): GET on the service-account
+ *   issuer's OIDC discovery document and keys.
+ *
+ * The API server puts every authenticated request in `system:authenticated` and every service account's in
+ * `system:serviceaccounts`, whatever else the authenticator says. So a request these cover is allowed in any cluster
+ * that keeps its default bindings, whatever RBAC a tool writes: writing it again is a ClusterRole and binding that
+ * add nothing (audit2rbac leaves discovery out for that reason). A cluster that removed them (some hardening guides
+ * do) is told with `--no-default-grants`, and then they are written like any other access.
+ *
+ * The generator asks `defaultGrantOf` (its own matcher); the evaluator reads `defaultGrantObjects` as it reads any
+ * ClusterRole and binding, so the two share the facts but not the matching.
+ */
+export interface DefaultGrant {
+  clusterRole: string;
+  /** The groups its default ClusterRoleBinding (of the same name) binds. */
+  groups: string[];
+  rules: { verbs: string[]; apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[] }[];
+}
+
+export const AUTHENTICATED = 'system:authenticated';
+export const UNAUTHENTICATED = 'system:unauthenticated';
+const SERVICE_ACCOUNTS = 'system:serviceaccounts';
+
+export const DEFAULT_GRANTS: readonly DefaultGrant[] = [
+  {
+    clusterRole: 'system:basic-user',
+    groups: [AUTHENTICATED],
+    rules: [
+      {
+        verbs: ['create'],
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+      },
+      { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
+    ],
+  },
+  {
+    clusterRole: 'system:discovery',
+    groups: [AUTHENTICATED],
+    rules: [
+      {
+        verbs: ['get'],
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+      },
+    ],
+  },
+  {
+    clusterRole: 'system:public-info-viewer',
+    groups: [AUTHENTICATED, UNAUTHENTICATED],
+    rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'] }],
+  },
+  {
+    clusterRole: 'system:service-account-issuer-discovery',
+    groups: [SERVICE_ACCOUNTS],
+    rules: [
+      {
+        verbs: ['get'],
+        nonResourceURLs: [
+          '/.well-known/openid-configuration',
+          '/.well-known/openid-configuration/',
+          '/openid/v1/jwks',
+          '/openid/v1/jwks/',
+        ],
+      },
+    ],
+  },
+];
+
+/**
+ * The groups the API server gives a requester beyond those recorded: `system:authenticated` to anyone named but
+ * `system:anonymous`, `system:serviceaccounts` to a service account. A group principal (no username) gets none.
+ */
+export function impliedGroups(who: { username: string; groups: readonly string[] }): string[] {
+  const out = new Set(who.groups);
+  if (who.username !== '' && who.username !== 'system:anonymous' && !out.has(UNAUTHENTICATED)) out.add(AUTHENTICATED);
+  if (who.username.startsWith('system:serviceaccount:')) out.add(SERVICE_ACCOUNTS);
+  return [...out].sort();
+}
+
+/**
+ * The default ClusterRole that allows this access to this requester, if any (the first by name). Resource requests
+ * match on group, resource and verb (the defaults name no objects and no subresources); non-resource ones on the
+ * path, exact or under a `/*` prefix.
+ */
+export function defaultGrantOf(
+  access: K8sAccess,
+  who: { username: string; groups: readonly string[] },
+): string | undefined {
+  const groups = impliedGroups(who);
+  for (const g of DEFAULT_GRANTS) {
+    if (!g.groups.some((x) => groups.includes(x))) continue;
+    for (const r of g.rules) {
+      if (!r.verbs.includes(access.verb)) continue;
+      if (access.nonResourceURL !== '') {
+        if (r.nonResourceURLs?.some((u) => urlCovers(u, access.nonResourceURL))) return g.clusterRole;
+      } else if (
+        access.subresource === '' &&
+        r.apiGroups?.includes(access.apiGroup) &&
+        r.resources?.includes(access.resource)
+      )
+        return g.clusterRole;
+    }
+  }
+  return undefined;
+}
+
+const urlCovers = (pattern: string, path: string): boolean =>
+  pattern.endsWith('/*') ? path.startsWith(pattern.slice(0, -1)) : pattern === path;
+
+/** The default ClusterRoles and their bindings as the objects a cluster holds, for an evaluator to read. */
+export function defaultGrantObjects(): Record<string, unknown>[] {
+  const meta = (name: string) => ({ name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } });
+  const out: Record<string, unknown>[] = [];
+  for (const g of DEFAULT_GRANTS) {
+    out.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: meta(g.clusterRole),
+      rules: g.rules.map((r) => ({ ...r })),
+    });
+    out.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: meta(g.clusterRole),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: g.clusterRole },
+      subjects: g.groups.map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name })),
+    });
+  }
+  return out;
+}
