@@ -229,6 +229,19 @@ describe('generate, verify, check and backtest with the default grants', () => {
     const v = cli(['verify', '--policies', out, '--k8s-audit', audit, '--no-default-grants']);
     expect(v.code, v.stdout).toBe(0);
     expect(v.stdout).toContain('OK: 11 of 11 observed accesses allowed');
+
+    // diff of that tree (committed by an older release, say) against the default one: no access changed where the
+    // cluster keeps its default bindings; where it removed them, the rules' removal is removed access.
+    const soft = tmp('dg-soft-');
+    expect(cli(['generate', 'rbac', '--k8s-audit', audit, '-o', soft, '-q']).code).toBe(0);
+    const same = cli(['diff', join(out, 'rbac'), join(soft, 'rbac')]);
+    expect(same.code, same.stdout).toBe(0);
+    expect(same.stdout).toContain('OK: 0 new access (0 risky), 0 removed access');
+    const hard = cli(['diff', join(out, 'rbac'), join(soft, 'rbac'), '--no-default-grants', '--format', 'json']);
+    expect(hard.code).toBe(1);
+    const removed = (JSON.parse(hard.stdout) as { removedAccess: { summary: string }[] }).removedAccess;
+    expect(removed.map((f) => f.summary)).toContain('get /.well-known/openid-configuration');
+    expect(removed).toHaveLength(9);
   });
 
   it("the backtest: discovery after the split is not breakage, and other principals' discovery is no excess", () => {

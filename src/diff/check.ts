@@ -53,6 +53,7 @@ export async function runCheck(
     texts: await texts(side.docs, opts.cwd),
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
     ...(opts.plugin ? { plugin: opts.plugin } : {}),
+    ...(opts.defaultGrants === false ? { defaultGrants: false as const } : {}),
   });
   if (report.notJudged) r.notJudged = report.notJudged;
   return { report: r, observed: report.observed };

@@ -31,6 +31,8 @@ export interface CompareOptions {
   inventory?: CompareContext['inventory'];
   /** The network plugin enforcing NetworkPolicies, when known (`--network-plugin`, or the inventory's agents). */
   plugin?: CompareContext['plugin'];
+  /** false: the cluster removed Kubernetes' default RBAC bindings (`--no-default-grants`). */
+  defaultGrants?: false;
 }
 
 const emptyReport = (command: CiReport['command'], kinds: KindName[]): CiReport => ({
@@ -56,6 +58,7 @@ async function comparisons(
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
     ...(opts.plugin ? { plugin: opts.plugin } : {}),
+    ...(opts.defaultGrants === false ? { defaultGrants: false as const } : {}),
   };
   const out = new Map<KindName, Comparison>();
   for (const k of KIND_NAMES.filter((n) => opts.kinds.includes(n)))

@@ -59,6 +59,7 @@ const kindOption = () =>
 
 interface DiffFlags {
   networkPlugin?: string;
+  defaultGrants?: boolean;
   allowEmpty?: boolean;
   kind?: string;
   profile?: string;
@@ -127,6 +128,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
     .option('--allow-empty', 'a side without policy documents is no policy at all (default: exit 2)')
     .addOption(quietOption('no summary on stderr'))
     .addOption(networkPluginOption())
+    .addOption(defaultGrantsOption())
     .action(async (basePath: string, headPath: string, flags: DiffFlags) => {
       const kinds = parseKinds(flags.kind);
       const plugin = networkPluginFlag(flags.networkPlugin);
@@ -165,6 +167,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
             }
           : {}),
         ...(net.plugin ? { plugin: net.plugin } : {}),
+        ...defaultGrantsFacts(flags),
       });
       if (skipped) r.skipped = skipped;
       const files = (docs: { file: string }[]) => new Set(docs.map((d) => d.file));

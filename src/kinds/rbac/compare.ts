@@ -1,3 +1,4 @@
+import { defaultGrantFor } from '../../verify/rbac/defaults.js';
 import {
   topRisk,
   RISK_ORDER,
@@ -66,8 +67,11 @@ export async function compareRbac(sides: CompareSide<RbacPolicySet>[], ctx: Comp
       return rbacGrants(sets[i]!, ctx.texts, sets.length === 2 ? sets[1 - i] : undefined);
     },
     covered(g, by): Coverage {
-      const d = sets[by]!.authorize(request(g));
+      const req = request(g);
+      const d = sets[by]!.authorize(req);
       if (d.result === 'allow') return 'yes';
+      // What Kubernetes' default ClusterRoles grant, every cluster grants beside either side (ADR 0013).
+      if (ctx.defaultGrants !== false && defaultGrantFor(req)) return 'yes';
       if (d.result === 'deny') return 'no';
       return { undetermined: `the ${ctx.names[by]} side may grant it through something not given` };
     },
