@@ -229,7 +229,7 @@ export interface CompareContext {
   plugin?: NetworkPlugin;
   /** The sides in words, by index: `committed`, `generated`. */
   names: string[];
-  /** false: the cluster removed Kubernetes' default RBAC bindings (`--no-default-grants`); else both sides have them. */
+  /** false: the cluster removed Kubernetes' default RBAC bindings (`--no-default-grants`); else both sides have them */
   defaultGrants?: false;
   /**
    * In a `diff`, the proposed side (HEAD): what it has that the other side does not is new access, and risks that
