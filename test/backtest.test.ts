@@ -157,9 +157,30 @@ describe('backtest', () => {
     expect(cli(['backtest', '--k8s-audit', log, '--holdout', '2d', '--since', '3d']).stderr).toContain(
       'backtest sets the windows itself',
     );
+    // Refused, so not listed in the help as if they worked (the other filters are).
+    const help = cli(['backtest', '--help']).stdout;
+    expect(help).not.toMatch(/--since|--until/);
+    expect(help).toContain('--subject <glob...>');
     expect(cli(['backtest', '--k8s-audit', log, '--holdout', '2026-11-08T00:00:00Z']).stderr).toContain(
       '--holdout: expected a duration',
     );
     expect(cli(['backtest', '--k8s-audit', log, '--folds', '20']).stderr).toContain('too few days');
+  });
+});
+
+describe('backtest days label', () => {
+  it('counts days from the first record; a split before every record says there was no training data', async () => {
+    const { daysLabel } = await import('../src/report/backtest/days.js');
+    const w = (from: string, until: string) => ({ from, until });
+    expect(
+      daysLabel(
+        w('2026-11-02T00:00:15.707093Z', '2026-11-08T00:00:00.000000Z'),
+        w('2026-11-08T00:00:00.000000Z', '2026-11-09T23:35:45.000000Z'),
+      ),
+    ).toBe('days 1-6 -> 7-8');
+    // trailscraper's records split in 2016: nothing before the split, 376 days after it.
+    expect(
+      daysLabel(w('', '2016-01-01T00:00:00.000000Z'), w('2016-01-01T00:00:00.000000Z', '2017-01-10T12:00:00.000000Z')),
+    ).toBe('no training data -> days 1-376');
   });
 });

@@ -66,6 +66,9 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
     );
   addSourceOptions(cmd, false);
   addFilterOptions(cmd, 'skip');
+  // The filters' --since/--until are refused here (the windows are the backtest's): kept so the refusal says what to
+  // use instead, but not listed in the help as if they worked.
+  for (const o of cmd.options) if (o.long === '--since' || o.long === '--until') o.hideHelp();
   const window = (flags: string, description: string) => new Option(flags, description).helpGroup(GROUP.windows);
   cmd
     .addOption(window('--holdout <duration>', 'hold out the last DURATION of the logs (2d, 36h)'))

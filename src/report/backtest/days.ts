@@ -16,5 +16,7 @@ export function daysLabel(train: Window, test: Window): string {
     return dayOf(until, start);
   };
   const span = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
+  // No record before the split: there are no training days to count (and the policies allow nothing).
+  if (!train.from) return `no training data -> days ${span(1, last(test))}`;
   return `days ${span(1, last(train))} -> ${span(dayOf(test.from, start), last(test))}`;
 }
