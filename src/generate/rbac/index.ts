@@ -3,7 +3,7 @@ import type { Artefact, KubeObject, Widening } from './artefact.js';
 import { grantableEdges, type CreatedNames, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
 import { checkPermissions, roleRefGaps, type CheckPermission, type LeftOut, type RbacGap } from './checks.js';
 import { k8sRequester, subjectId, subjectKey, type Subject } from '../../model/subject.js';
-import { defaultGrantOf } from '../../knowledge/kubernetes/defaultGrants.js';
+import { defaultGrantMatcher } from '../../knowledge/kubernetes/defaultGrants.js';
 import { evidenceDoc, type SharedBinding } from './evidence.js';
 import { bindingObject, roleObject, objectName, filePath, fileStems } from './objects.js';
 import { ANONYMOUS_NAMES, type RbacOptions } from './options.js';
@@ -70,11 +70,11 @@ export class RbacGenerator {
   private split(p: Principal): { edges: K8sEdge[]; defaults: DefaultGranted[] } {
     const grantable = grantableEdges(p);
     if (this.opts.writeDefaultGrants) return { edges: grantable, defaults: [] };
-    const who = k8sRequester(p.subject, p.username, p.groups);
+    const grantOf = defaultGrantMatcher(k8sRequester(p.subject, p.username, p.groups));
     const edges: K8sEdge[] = [];
     const defaults: DefaultGranted[] = [];
     for (const e of grantable) {
-      const clusterRole = e.implied ? undefined : defaultGrantOf(e, who);
+      const clusterRole = e.implied ? undefined : grantOf(e);
       if (clusterRole) defaults.push({ subject: p.username, clusterRole, edge: e });
       else edges.push(e);
     }

@@ -1,7 +1,7 @@
 import { describeAccess } from '../../model/access.js';
 import { grantEvidence, isGrantable, type Profile } from '../../model/profile.js';
 import { isAwsKind, k8sRequester } from '../../model/subject.js';
-import { defaultGrantOf } from '../../knowledge/kubernetes/defaultGrants.js';
+import { defaultGrantMatcher } from '../../knowledge/kubernetes/defaultGrants.js';
 import {
   sparseWarning,
   type Permission,
@@ -24,14 +24,14 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
       part.coverage.push(privilegedGroupWarning(p.username));
     if (p.outsideRbac) part.coverage.push(outsideRbacWarning(p.username, p.outsideRbac));
     const perms: Permission[] = [];
-    const who = k8sRequester(p.subject, p.username, p.groups);
+    const grantOf = defaultGrantMatcher(k8sRequester(p.subject, p.username, p.groups));
     for (const e of p.k8s) {
       const ev = grantEvidence(e) ?? e.denied!;
       const isDenied = !isGrantable(e);
       if (isDenied) part.denied++;
       const r = isDenied ? [] : k8sRisks(e);
       // Discovery, health, self-reviews: every cluster grants them (generate writes no rule for them by default).
-      const byDefault = isDenied || e.implied ? undefined : defaultGrantOf(e, who);
+      const byDefault = isDenied || e.implied ? undefined : grantOf(e);
       perms.push({
         text: byDefault ? `${describeAccess(e)} (granted by default: ${byDefault})` : describeAccess(e),
         count: ev.count,

@@ -112,22 +112,32 @@ export function defaultGrantOf(
   access: K8sAccess,
   who: { username: string; groups: readonly string[] },
 ): string | undefined {
+  return defaultGrantMatcher(who)(access);
+}
+
+/**
+ * `defaultGrantOf` for one requester's many accesses: the grants its groups reach are found once. Most accesses
+ * leave at the first test (every default grants `get` on URLs or `create` on resources).
+ */
+export function defaultGrantMatcher(who: {
+  username: string;
+  groups: readonly string[];
+}): (access: K8sAccess) => string | undefined {
   const groups = impliedGroups(who);
-  for (const g of DEFAULT_GRANTS) {
-    if (!g.groups.some((x) => groups.includes(x))) continue;
-    for (const r of g.rules) {
-      if (!r.verbs.includes(access.verb)) continue;
-      if (access.nonResourceURL !== '') {
-        if (r.nonResourceURLs?.some((u) => urlCovers(u, access.nonResourceURL))) return g.clusterRole;
-      } else if (
-        access.subresource === '' &&
-        r.apiGroups?.includes(access.apiGroup) &&
-        r.resources?.includes(access.resource)
-      )
-        return g.clusterRole;
-    }
-  }
-  return undefined;
+  const grants = DEFAULT_GRANTS.filter((g) => g.groups.some((x) => groups.includes(x)));
+  return (access) => {
+    if (access.nonResourceURL === '' ? access.verb !== 'create' || access.subresource !== '' : access.verb !== 'get')
+      return undefined;
+    for (const g of grants)
+      for (const r of g.rules) {
+        if (!r.verbs.includes(access.verb)) continue;
+        if (access.nonResourceURL !== '') {
+          if (r.nonResourceURLs?.some((u) => urlCovers(u, access.nonResourceURL))) return g.clusterRole;
+        } else if (r.apiGroups?.includes(access.apiGroup) && r.resources?.includes(access.resource))
+          return g.clusterRole;
+      }
+    return undefined;
+  };
 }
 
 const urlCovers = (pattern: string, path: string): boolean =>
