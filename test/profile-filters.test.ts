@@ -75,6 +75,13 @@ describe('profile filters in the header', () => {
       /\n- the profiles were made with different filters \\\(--namespace shop; no filter\\\)/,
     );
     expect(md('all3.json', 'all.md')).not.toMatch(/made with/);
+    // A profile narrowed while read: its header names only its own filters, the report these too.
+    const narrowed = cli(['report', '--profile', p('all3.json'), '--namespace', 'shop', '-o', p('n.md'), '-q']);
+    expect(narrowed.code).toBe(0);
+    expect(readFileSync(p('n.md'), 'utf8')).toContain(
+      '- this report covers what --namespace shop keeps of the profile given: the rest of the profile is not in it\n',
+    );
+    expect(readFileSync(p('all.md'), 'utf8')).not.toMatch(/keeps of the profile/);
   });
 
   it('a header whose filters are not the shape is refused with the file named', () => {

@@ -63,7 +63,15 @@ function widenedBy(widenings: KindWidening[]): Map<string, string[]> {
  */
 export async function buildReport(
   profile: Profile,
-  opts: { title?: string; check?: CiReport; widenings?: KindWidening[]; learning?: string[]; mapped?: string[] } = {},
+  opts: {
+    title?: string;
+    check?: CiReport;
+    widenings?: KindWidening[];
+    learning?: string[];
+    mapped?: string[];
+    /** The filters a `--profile` was narrowed with while read (`--namespace shop`), in words. */
+    narrowed?: string;
+  } = {},
 ): Promise<ReportModel> {
   const widened = widenedBy(opts.widenings ?? []);
   const start = profile.window.start;
@@ -92,6 +100,10 @@ export async function buildReport(
   if (days < 7)
     coverage.unshift(`the soak covers ${days.toFixed(1)} days, less than a week: weekly jobs may be missing`);
   const filtered = filtersCoverage(profile.filters);
+  if (opts.narrowed)
+    coverage.unshift(
+      `this report covers what ${opts.narrowed} keeps of the profile given: the rest of the profile is not in it`,
+    );
   if (filtered) coverage.unshift(filtered);
   pushAll(coverage, sparse);
   if (once) coverage.push(once === 1 ? '1 access was seen only once' : `${once} accesses were seen only once`);

@@ -18,8 +18,10 @@ import {
   GROUP,
   networkPluginFlag,
   networkPluginOption,
+  scopeOptions,
   type SourceFlags,
 } from '../options.js';
+import { describeFilters, profileFilters } from '../../profile/filters.js';
 import { networkFacts } from '../../inventory/network.js';
 import { policiesOption } from './verify.js';
 import { runCheck } from '../../diff/check.js';
@@ -116,6 +118,7 @@ export function registerReport(program: Command, ctx: Ctx): void {
       ...(flags.title ? { title: flags.title } : {}),
       ...(check ? { check } : {}),
       ...(flags.map?.length ? { mapped: flags.map } : {}),
+      ...narrowedBy(flags),
     });
     await writeFileAtomic(resolve(ctx.io.cwd, flags.output), html ? renderHtml(model) : renderMarkdown(model));
     if (!flags.quiet)
@@ -123,4 +126,14 @@ export function registerReport(program: Command, ctx: Ctx): void {
         `wrote ${flags.output}: ${model.sections.length} principals and workloads, ${model.risks.length} risky permissions, ${model.coverage.length} coverage warnings\n`,
       );
   });
+}
+
+/**
+ * A profile file narrowed while read (`--profile week.json --namespace shop`): its header names only the filters it
+ * was made with, so the report says these too. Logs read with filters record them in the profile itself.
+ */
+function narrowedBy(flags: ReportFlags): { narrowed?: string } {
+  if (!flags.profile) return {};
+  const f = profileFilters(scopeOptions(flags));
+  return f ? { narrowed: describeFilters(f) } : {};
 }
