@@ -299,3 +299,48 @@ describe('generate, verify, check and backtest with the default grants', () => {
     expect(md).not.toMatch(/list pods in shop \\\(granted/);
   });
 });
+
+/** A GKE Cloud Logging entry (as `gcloud logging read --format=json` prints it): GKE records no groups. */
+function gkeEntry(n: number, user: string, method: string, resourceName: string) {
+  return {
+    protoPayload: {
+      '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
+      authenticationInfo: { principalEmail: user },
+      authorizationInfo: [{ permission: method, granted: true, resource: resourceName }],
+      methodName: method,
+      requestMetadata: { callerIp: '203.0.113.9', callerSuppliedUserAgent: 'kubectl/v1.34.1 (linux/amd64)' },
+      resourceName,
+      serviceName: 'k8s.io',
+      status: {},
+    },
+    insertId: `gke-${n}`,
+    resource: { type: 'k8s_cluster', labels: { cluster_name: 'shop-staging', location: 'europe-west1' } },
+    timestamp: `2026-11-02T08:0${n}:00.123456Z`,
+    logName: 'projects/shop-staging-1234/logs/cloudaudit.googleapis.com%2Fdata_access',
+    operation: { id: `0000000${n}-a81a-4808-8945-cfa8cfb85cfa`, producer: 'k8s.io', first: true, last: true },
+  };
+}
+
+describe('GKE: a user whose entries carry no groups is still in system:authenticated', () => {
+  it("kubectl's discovery is left to the cluster, its pods get a Role, and verify allows both", () => {
+    const file = join(tmp('dg-gke-'), 'gke.json');
+    const user = 'dev@example.com';
+    writeFileSync(
+      file,
+      JSON.stringify([
+        gkeEntry(1, user, 'io.k8s.get', 'api'),
+        gkeEntry(2, user, 'io.k8s.get', 'apis/apps/v1'),
+        gkeEntry(3, user, 'io.k8s.core.v1.pods.list', 'core/v1/namespaces/shop/pods'),
+      ]),
+    );
+    const out = tmp('dg-gke-out-');
+    const g = cli(['generate', 'rbac', '--k8s-audit', file, '-o', out]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toContain(
+      "left to the cluster's default grants: 2 accesses of 1 subject (system:discovery: get /api, get /apis/apps/v1)",
+    );
+    expect(files(join(out, 'rbac'))).toEqual(['shop/user.dev~40example~2Ecom.yaml']);
+    const v = cli(['verify', '--policies', out, '--k8s-audit', file]);
+    expect(v.stdout).toContain('OK: 3 of 3 observed accesses allowed');
+  });
+});
