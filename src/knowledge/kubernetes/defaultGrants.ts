@@ -18,8 +18,9 @@ import type { K8sAccess } from '../../model/access.js';
  * The API server puts every authenticated request in `system:authenticated` and every service account's in
  * `system:serviceaccounts`, whatever else the authenticator says. So a request these cover is allowed in any cluster
  * that keeps its default bindings, whatever RBAC a tool writes: writing it again is a ClusterRole and binding that
- * add nothing (audit2rbac leaves discovery out for that reason). A cluster that removed them (some hardening guides
- * do) is told with `--no-default-grants`, and then they are written like any other access.
+ * add nothing (audit2rbac leaves discovery out for that reason). A cluster that removed them (the API server
+ * restores them at start unless annotated `rbac.authorization.kubernetes.io/autoupdate: "false"`) is told with
+ * `--no-default-grants`, and then they are written like any other access.
  *
  * The generator asks `defaultGrantOf` (its own matcher); the evaluator reads `defaultGrantObjects` as it reads any
  * ClusterRole and binding, so the two share the facts but not the matching.
