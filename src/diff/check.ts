@@ -56,5 +56,7 @@ export async function runCheck(
     ...(opts.defaultGrants === false ? { defaultGrants: false as const } : {}),
   });
   if (report.notJudged) r.notJudged = report.notJudged;
+  const byDefaults = report.byKind['rbac']?.byDefaultGrants;
+  if (byDefaults) r.byDefaultGrants = byDefaults;
   return { report: r, observed: report.observed };
 }

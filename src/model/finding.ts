@@ -226,6 +226,11 @@ export interface CiReport {
   /** check: kinds with only one side given, and which is missing (never reported as denied or unused). */
   notJudged?: Partial<Record<KindName, string>>;
   /**
+   * check: observed accesses the policies do not allow but Kubernetes' default ClusterRoles do (discovery, health,
+   * self-reviews), so they are no would-be denials unless the cluster removed those bindings (`--no-default-grants`).
+   */
+  byDefaultGrants?: number;
+  /**
    * Policy input issues left out under `--on-error skip`: how many, and the first SKIPPED_SHOWN. What they held was
    * not compared, so a reader of the report (a pull-request comment) must see that it is partial.
    */

@@ -52,6 +52,14 @@ export function sections(r: CiReport): [FindingType, CiFinding[]][] {
 }
 
 /** The line a CI report gives its skipped input issues, or '' when there are none. */
+/** check: how many accesses only Kubernetes' default ClusterRoles allowed, and what to give if the cluster has none. */
+export function defaultGrantsText(r: CiReport): string {
+  const n = r.byDefaultGrants ?? 0;
+  return n
+    ? `${n} observed access${n === 1 ? ' was' : 'es were'} allowed only by Kubernetes' default ClusterRoles (discovery, health, self-reviews), not by the policies: give --no-default-grants if the cluster removed their bindings`
+    : '';
+}
+
 export function skippedText(r: CiReport): string {
   const n = r.skipped?.count ?? 0;
   return n

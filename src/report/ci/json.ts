@@ -19,6 +19,7 @@ export const json: Formatter = (r) =>
           undetermined: r.undetermined,
           unusedShare: r.unusedShare,
           ...(r.notJudged ? { notJudged: r.notJudged } : {}),
+          ...(r.byDefaultGrants ? { byDefaultGrants: r.byDefaultGrants } : {}),
           ...(r.skipped ? { skipped: r.skipped } : {}),
         },
     null,

@@ -1,6 +1,16 @@
 import { escapeControls } from '../../util/escape.js';
 import { notJudgedText } from '../notJudged.js';
-import { counts, evidenceText, failing, riskText, sections, skippedText, TITLES, type Formatter } from './common.js';
+import {
+  counts,
+  defaultGrantsText,
+  evidenceText,
+  failing,
+  riskText,
+  sections,
+  skippedText,
+  TITLES,
+  type Formatter,
+} from './common.js';
 import { pushAll } from '../../util/array.js';
 
 /** Rows shown before a section collapses into <details>. */
@@ -61,6 +71,8 @@ export const markdown: Formatter = (r, failOn) => {
   const out = [`### ${title}: ${bad ? '❌' : '✅'} ${mdCell(counts(r))}`, ''];
   const nj = notJudgedText(r.notJudged);
   if (nj) out.push(mdCell(nj), '');
+  const dg = defaultGrantsText(r);
+  if (dg) out.push(mdCell(dg), '');
   if (r.skipped) {
     out.push(`⚠️ ${mdCell(skippedText(r))}:`, '');
     for (const i of r.skipped.issues)

@@ -1,5 +1,15 @@
 import { notJudgedText } from '../notJudged.js';
-import { counts, evidenceText, failing, riskText, sections, skippedText, TITLES, type Formatter } from './common.js';
+import {
+  counts,
+  defaultGrantsText,
+  evidenceText,
+  failing,
+  riskText,
+  sections,
+  skippedText,
+  TITLES,
+  type Formatter,
+} from './common.js';
 
 /**
  * Plain text for a terminal or a CI log: a verdict line, then each section. Changes of a diff come
@@ -9,6 +19,8 @@ export const text: Formatter = (r, failOn) => {
   const lines = [`${failing(r, failOn) ? 'FAIL' : 'OK'}: ${counts(r)} (${r.kinds.join(', ')})`];
   const nj = notJudgedText(r.notJudged);
   if (nj) lines.push(nj);
+  const dg = defaultGrantsText(r);
+  if (dg) lines.push(dg);
   if (r.skipped) {
     lines.push(skippedText(r));
     for (const i of r.skipped.issues) lines.push(`  ${i.file}:${i.line}: ${i.code}: ${i.message}`);
