@@ -56,7 +56,8 @@ export async function runCheck(
     ...(opts.defaultGrants === false ? { defaultGrants: false as const } : {}),
   });
   if (report.notJudged) r.notJudged = report.notJudged;
-  const byDefaults = report.byKind['rbac']?.byDefaultGrants;
+  // What a kind's evaluator allowed only by the cluster's defaults (RBAC's default ClusterRoles), whatever the kind.
+  const byDefaults = Object.values(report.byKind).reduce((n, k) => n + (k.byDefaultGrants ?? 0), 0);
   if (byDefaults) r.byDefaultGrants = byDefaults;
   return { report: r, observed: report.observed };
 }
