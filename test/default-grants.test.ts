@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tmp } from './helpers/cli.js';
-import { defaultGrantOf, impliedGroups } from '../src/knowledge/kubernetes/defaultGrants.js';
+import { defaultGrantMatcher, impliedGroups } from '../src/knowledge/kubernetes/defaultGrants.js';
 import { defaultGrantFor } from '../src/verify/rbac/defaults.js';
 import type { K8sAccess } from '../src/model/access.js';
 
@@ -66,6 +66,12 @@ const TABLE: [string, K8sAccess, { username: string; groups: string[] }, string 
   ['only create', res('get', 'authorization.k8s.io', 'selfsubjectaccessreviews'), USER, undefined],
   ['no self-review for anonymous', res('create', 'authorization.k8s.io', 'selfsubjectaccessreviews'), ANON, undefined],
   ['pods are never a default', res('list', '', 'pods'), USER, undefined],
+  [
+    'no subresource of a self-review',
+    res('create', 'authorization.k8s.io', 'selfsubjectaccessreviews', 'x'),
+    USER,
+    undefined,
+  ],
   ['OIDC discovery, a service account', url('get', '/.well-known/openid-configuration'), SA, DISCO()],
   ['OIDC keys, a service account', url('get', '/openid/v1/jwks'), SA, DISCO()],
   ['OIDC keys, a user', url('get', '/openid/v1/jwks'), USER, undefined],
@@ -79,7 +85,7 @@ function DISCO(): string {
 
 describe("the cluster's default grants: the generator's matcher and the evaluator agree", () => {
   it.each(TABLE)('%s', (_what, access, who, role) => {
-    expect(defaultGrantOf(access, who)).toBe(role);
+    expect(defaultGrantMatcher(who)(access)).toBe(role);
     // The evaluator reads the same facts as ClusterRoles and bindings and judges them as the authorizer does.
     expect(defaultGrantFor({ ...who, ...access })).toBe(role);
   });

@@ -22,7 +22,7 @@ import type { K8sAccess } from '../../model/access.js';
  * restores them at start unless annotated `rbac.authorization.kubernetes.io/autoupdate: "false"`) is told with
  * `--no-default-grants`, and then they are written like any other access.
  *
- * The generator asks `defaultGrantOf` (its own matcher); the evaluator reads `defaultGrantObjects` as it reads any
+ * The generator asks `defaultGrantMatcher` (its own matching); the evaluator reads `defaultGrantObjects` as it reads any
  * ClusterRole and binding, so the two share the facts but not the matching.
  */
 export interface DefaultGrant {
@@ -32,8 +32,8 @@ export interface DefaultGrant {
   rules: { verbs: string[]; apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[] }[];
 }
 
-export const AUTHENTICATED = 'system:authenticated';
-export const UNAUTHENTICATED = 'system:unauthenticated';
+const AUTHENTICATED = 'system:authenticated';
+const UNAUTHENTICATED = 'system:unauthenticated';
 const SERVICE_ACCOUNTS = 'system:serviceaccounts';
 
 export const DEFAULT_GRANTS: readonly DefaultGrant[] = [
@@ -105,20 +105,9 @@ export function impliedGroups(who: { username: string; groups: readonly string[]
 }
 
 /**
- * The default ClusterRole that allows this access to this requester, if any (the first by name). Resource requests
- * match on group, resource and verb (the defaults name no objects and no subresources); non-resource ones on the
- * path, exact or under a `/*` prefix.
- */
-export function defaultGrantOf(
-  access: K8sAccess,
-  who: { username: string; groups: readonly string[] },
-): string | undefined {
-  return defaultGrantMatcher(who)(access);
-}
-
-/**
- * `defaultGrantOf` for one requester's many accesses: the grants its groups reach are found once. Most accesses
- * leave at the first test (every default grants `get` on URLs or `create` on resources).
+ * The default ClusterRole that allows a requester's accesses, if any (the first by name), the grants its groups reach
+ * found once. Resource requests match on group, resource and verb (the defaults name no objects and no
+ * subresources); non-resource ones on the path, exact or under a `/*` prefix.
  */
 export function defaultGrantMatcher(who: {
   username: string;
@@ -126,15 +115,20 @@ export function defaultGrantMatcher(who: {
 }): (access: K8sAccess) => string | undefined {
   const groups = impliedGroups(who);
   const grants = DEFAULT_GRANTS.filter((g) => g.groups.some((x) => groups.includes(x)));
+  // Most accesses are of a verb no reachable rule names, and leave here.
+  const verbs = new Set(grants.flatMap((g) => g.rules.flatMap((r) => r.verbs)));
   return (access) => {
-    if (access.nonResourceURL === '' ? access.verb !== 'create' || access.subresource !== '' : access.verb !== 'get')
-      return undefined;
+    if (!verbs.has(access.verb)) return undefined;
     for (const g of grants)
       for (const r of g.rules) {
         if (!r.verbs.includes(access.verb)) continue;
         if (access.nonResourceURL !== '') {
           if (r.nonResourceURLs?.some((u) => urlCovers(u, access.nonResourceURL))) return g.clusterRole;
-        } else if (r.apiGroups?.includes(access.apiGroup) && r.resources?.includes(access.resource))
+        } else if (
+          access.subresource === '' &&
+          r.apiGroups?.includes(access.apiGroup) &&
+          r.resources?.includes(access.resource)
+        )
           return g.clusterRole;
       }
     return undefined;
