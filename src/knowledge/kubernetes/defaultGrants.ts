@@ -22,7 +22,7 @@ import type { K8sAccess } from '../../model/access.js';
  * restores them at start unless annotated `rbac.authorization.kubernetes.io/autoupdate: "false"`) is told with
  * `--no-default-grants`, and then they are written like any other access.
  *
- * The generator asks `defaultGrantMatcher` (its own matching); the evaluator reads `defaultGrantObjects` as it reads any
+ * The generator asks `defaultGrantMatcher` (its own matching); the evaluator reads `defaultGrantObjects` as any
  * ClusterRole and binding, so the two share the facts but not the matching.
  */
 export interface DefaultGrant {
