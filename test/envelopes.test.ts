@@ -188,7 +188,7 @@ describe('bad records inside envelopes', () => {
         1,
         'k8s.unknown-format',
         'a JSON object with keys a, b: not an audit Event, nor an envelope of one this tool reads (CloudWatch Logs, ' +
-          'Cloud Logging, Azure diagnostic records) (and 1 more record like it in this input, all left out)',
+          'Cloud Logging, Azure diagnostic records, Splunk or Elasticsearch exports) (and 1 more record like it in this input, all left out)',
       ],
       [
         'pods.json.gz',

@@ -1,5 +1,6 @@
 import { isObj } from '../util/json.js';
 import { cloudWatchEnvelope, firstCloudWatchMessage, looksLikeVpcFlowLine } from './cloudWatchLogs.js';
+import { siemEnvelope, siemRecords } from './siem.js';
 
 /**
  * What a JSON value read from a file looks like, whichever flag it was given to: the first value of a
@@ -40,10 +41,13 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   // CloudWatch Logs carries any service's log: its first message says whose (none: each reader judges).
   if (cloudWatchEnvelope(v)) return sourceOfMessage(firstCloudWatchMessage(v));
   // A SIEM's export keeps the record whole: Splunk's raw event, an Elasticsearch document's source.
-  const result = v['result'];
-  if (isObj(result) && typeof result['_raw'] === 'string') return sourceOfMessage(result['_raw']);
-  if (typeof v['_raw'] === 'string') return sourceOfMessage(v['_raw']);
-  if (isObj(v['_source'])) return sourceOf(v['_source']);
+  if (siemEnvelope(v)) {
+    const first = siemRecords(v, 'record', (s) => (sourceOf(s) ? { value: s } : undefined))[0];
+    return first && 'value' in first ? sourceOfMessage(first.value) : undefined;
+  }
+  // Elastic's Kubernetes integration keeps the Event under kubernetes.audit (k8sAudit/siem.ts).
+  const k8s = v['kubernetes'];
+  if (isObj(k8s) && isObj(k8s['audit'])) return 'k8s-audit';
   if (isObj(v['protoPayload']) && v['protoPayload']['serviceName'] === 'k8s.io') return 'k8s-audit';
   // The same entry as a row of the BigQuery table a log sink writes to.
   const bq = v['protopayload_auditlog'];

@@ -22,7 +22,7 @@ import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { deeperThan, isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
 import { cloudWatchEnvelope, cloudWatchItems } from '../cloudWatchLogs.js';
-import { siemRecords } from './siem.js';
+import { cloudTrailInSiem } from './siem.js';
 import { athenaQueryAnswer, athenaRecord, isAthenaRow } from './athena.js';
 import { viaCloudTrail } from '../sourceOf.js';
 import { errorText, MAX_DEPTH } from '../jsonLines.js';
@@ -90,17 +90,15 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   }
   if (viaCloudTrail(v)) return decodeCloudTrailValue(v['detail'], loc, emit);
   if (typeof v['eventSource'] !== 'string' && cloudWatchEnvelope(v)) return cloudWatchRecords(v, loc, emit);
-  const siem = typeof v['eventSource'] !== 'string' ? siemRecords(v) : undefined;
-  if (siem && 'problem' in siem) {
-    issue(siem.code, siem.problem);
-    return 0;
-  }
+  const siem = typeof v['eventSource'] !== 'string' ? cloudTrailInSiem(v) : undefined;
   if (siem) {
     let n = 0;
-    for (const { record, where } of siem.records)
-      n += decodeCloudTrailValue(record, loc, (x) =>
-        emit(x.kind === 'issue' ? { ...x, message: `${where}: ${x.message}` } : x),
-      );
+    for (const r of siem)
+      if ('problem' in r) issue(r.code, `${r.where} ${r.problem}`);
+      else
+        n += decodeCloudTrailValue(r.record, loc, (x) =>
+          emit(x.kind === 'issue' ? { ...x, message: `${r.where}: ${x.message}` } : x),
+        );
     return n;
   }
   if (typeof v['eventSource'] !== 'string' && isAthenaRow(v)) return athenaRow(v, loc, emit);

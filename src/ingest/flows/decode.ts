@@ -6,15 +6,17 @@ import { flowProblem, namesProblem } from '../../knowledge/network/names.js';
 import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
 import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.js';
+import { siemEnvelope, siemRecords } from '../siem.js';
+import { fromClient } from './direction.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
  * `{"flow": {...}}` wrapper) and AWS VPC flow logs (text lines: the default v2 format, or a custom
- * format announced by its header line; also JSON objects carrying such a line in `_raw`, as log
- * shippers store them). Peers become workloads through the inventory (pod IPs, Service ClusterIPs →
- * their backends), or, for Hubble, from the pod name and labels the flow carries.
+ * format announced by its header line; also such lines and flows saved from a SIEM, ../siem.ts). Peers
+ * become workloads through the inventory (pod IPs, Service ClusterIPs → their backends), or, for Hubble, from the
+ * pod name and labels the flow carries.
  */
 type Emit = (item: FlowObservation | RecordSkip | FlowNames | InputIssue) => void;
 type Obj = Record<string, unknown>;
@@ -23,8 +25,6 @@ const FLOW_TIME: TimeField = { source: 'flow', field: 'time' };
 /** A number field (absent: 0); any other type is NaN, which the port check refuses. */
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);
 
-/** Where Linux's default ephemeral (client) port range starts (net.ipv4.ip_local_port_range: 32768-60999). */
-const EPHEMERAL = 32768;
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
 
 /** What Hubble's GetFlowsResponse and the exporter's ExportEvent hold instead of a flow: no traffic in them. */
@@ -73,9 +73,9 @@ export class FlowDecoder {
       this.issue(line, 'flow.not-a-flow', 'expected a Hubble flow object');
       return 0;
     }
-    if (typeof v['_raw'] === 'string') return this.text(v['_raw'], line);
     const f = isObj(v['flow']) ? v['flow'] : v;
     if (!isObj(f['IP']) && !isObj(f['l4'])) {
+      if (!this.where && siemEnvelope(v)) return this.siem(v, line);
       // hubble observe also prints node status and lost-event notices, the exporter agent and debug events: no traffic.
       if (NO_TRAFFIC.some((k) => isObj(v[k]))) return 0;
       if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
@@ -92,7 +92,7 @@ export class FlowDecoder {
       v,
       (m, where) => {
         this.where = where;
-        return m.trimStart().startsWith('{') ? this.json(parseOr(m), line) : this.text(m, line);
+        return this.message(m, line);
       },
       (where, problem) => {
         this.where = where;
@@ -101,6 +101,24 @@ export class FlowDecoder {
     );
     this.where = '';
     return n;
+  }
+
+  /** Flows saved from a SIEM (../siem.ts): Splunk's `_raw` (a VPC flow log line or a flow as JSON), a `_source`. */
+  private siem(v: Obj, line: number): number {
+    let n = 0;
+    for (const r of siemRecords(v, 'flow', (s) => (isObj(s['flow']) || isObj(s['IP']) ? { value: s } : undefined))) {
+      this.where = r.where;
+      if ('problem' in r) this.issue(line, 'flow.not-a-flow', r.problem);
+      else n += this.message(r.value, line);
+    }
+    this.where = '';
+    return n;
+  }
+
+  /** A wrapper's record: a flow (JSON text or parsed) or a VPC flow log line. */
+  private message(m: string | Obj, line: number): number {
+    if (typeof m !== 'string') return this.json(m, line);
+    return m.trimStart().startsWith('{') ? this.json(parseOr(m), line) : this.text(m, line);
   }
 
   private hubble(f: Obj, line: number, shipped: unknown, observed: unknown): number {
@@ -304,7 +322,17 @@ export class FlowDecoder {
     const start = vpcStartTime(rec['start']!);
     if ('problem' in start) this.issue(line, 'flow.bad-time', start.problem, 'per-record');
     const time = 'time' in start ? start.time : '';
-    if (!this.fromClient(protocol, rec['tcp-flags'], srcIp, sport, dstIp, dport, line)) {
+    const guessed = (message: string) =>
+      this.emit({
+        kind: 'issue',
+        level: 'notice',
+        perFile: true,
+        code: 'flow.direction-guessed',
+        file: this.file,
+        line,
+        message,
+      });
+    if (!fromClient(this.resolver, guessed, protocol, rec['tcp-flags'], srcIp, sport, dstIp, dport)) {
       this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
     }
@@ -333,44 +361,6 @@ export class FlowDecoder {
       for (const t of to) this.unknownAddress(t.peer, line);
     }
     return 1;
-  }
-
-  /**
-   * Whether a VPC record is the client's side of its connection. Flow logs keep each direction of a connection as a
-   * record of its own and do not say who started it, so in order: the TCP flags when the format has them (AWS ORs
-   * the flags of the aggregation window, so a short connection's records are 3 and 19: SYN marks the client's, and
-   * 16 only ever comes with SYN, as SYN-ACK, from the server); then the ports the inventory says are listened on
-   * (a pod's containerPort, a Service's port, targetPort or NodePort); only then the lower port, as the server's.
-   * That guess is a notice unless one port is below the ephemeral range and the other in it.
-   */
-  private fromClient(
-    protocol: L4Protocol,
-    tcpFlags: string | undefined,
-    srcIp: string,
-    sport: number,
-    dstIp: string,
-    dport: number,
-    line: number,
-  ): boolean {
-    if (protocol === 'ICMP' || protocol === 'ICMPv6') return true;
-    if (protocol === 'TCP' && tcpFlags !== undefined) {
-      const flags = Number(tcpFlags);
-      if (Number.isInteger(flags) && (flags & 2) !== 0) return (flags & 16) === 0;
-    }
-    const toServer = this.resolver.serves(dstIp, dport, protocol);
-    if (toServer !== this.resolver.serves(srcIp, sport, protocol)) return toServer;
-    const client = sport >= dport;
-    if (Math.min(sport, dport) >= EPHEMERAL || Math.max(sport, dport) < EPHEMERAL)
-      this.emit({
-        kind: 'issue',
-        level: 'notice',
-        perFile: true,
-        code: 'flow.direction-guessed',
-        file: this.file,
-        line,
-        message: `${srcIp}:${sport} > ${dstIp}:${dport}: neither TCP flags (add tcp-flags to the flow log format) nor the inventory's ports say which side started the connection; taken as ${client ? 'a request to' : 'the answer from'} port ${Math.min(sport, dport)}, the lower one`,
-      });
-    return client;
   }
 
   /** An address no pod, Service or node of the inventory has, near its pods': a pod that came and went? */

@@ -4,10 +4,11 @@ import { deeperThan, isObj } from '../../util/json.js';
 import { MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
 import { decodeValue, type Emit, type Loc } from './decode.js';
 import { gkeBigQueryRowToEntry, gkeEntryToEvent } from './gke.js';
-import { answerError, answerRows, isLogAnalyticsAnswer } from './logAnalytics.js';
-import { aksAuditRowToEvent, isAksAuditRow } from './aks.js';
-import { viaCloudTrail } from '../sourceOf.js';
-import { put } from '../../util/own.js';
+import { answerError, answerRows } from './logAnalytics.js';
+import { aksAuditRowToEvent } from './aks.js';
+import { siemRecords } from '../siem.js';
+import { describe, envelopeOf, EVENT_FIELDS, fieldsOf } from './shapes.js';
+import { auditEventOf, ecsAuditEvent } from './siem.js';
 import { epochTime } from '../../util/time.js';
 
 /**
@@ -47,8 +48,6 @@ const MAX_DEPTH = 3;
 /** EKS control-plane log streams that are not the audit log (`kube-apiserver-audit-…` is). */
 const OTHER_EKS_STREAM =
   /^(kube-apiserver|authenticator|kube-controller-manager|kube-scheduler|cloud-controller-manager)-[0-9a-f]{6,}$/;
-/** Fields only an audit Event has: a record with one of them is read (and judged) as an Event. */
-const EVENT_FIELDS = ['verb', 'user', 'auditID', 'objectRef', 'requestURI', 'stage', 'impersonatedUser'];
 const TIME_FIELDS = ['requestReceivedTimestamp', 'timestamp', 'stageTimestamp'];
 /** Logs Insights' `@timestamp`: UTC, milliseconds, no zone. */
 const INSIGHTS_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,9})?$/;
@@ -106,6 +105,11 @@ export class K8sAuditReader {
     }
     if (!isObj(v)) return this.decode(v, loc, where);
     const kind = v['kind'];
+    // An ECS document of Elastic's Kubernetes integration (its `user` is ECS's, not the Event's): the Event inside.
+    if (kind === undefined && depth < MAX_DEPTH && isObj(v['kubernetes'])) {
+      const ecs = ecsAuditEvent(v);
+      if (ecs) return this.inner(ecs.value, loc, join(where, ecs.where), 'elasticsearch', depth, v['@timestamp']);
+    }
     if (kind === 'Event' || kind === 'EventList' || (kind === undefined && EVENT_FIELDS.some((f) => f in v)))
       return this.decode(v, loc, where);
     // A kind that is no string is a broken record, judged on its own.
@@ -138,6 +142,9 @@ export class K8sAuditReader {
         const text = Buffer.from(str(m['data']), 'base64').toString('utf8');
         return this.inner(text, loc, w, envelope, depth, m['publishTime']);
       }
+      case 'splunk':
+      case 'elasticsearch':
+        return this.siem(v, loc, where, depth);
       case 'aks-log-analytics': {
         this.count(envelope);
         const r = aksAuditRowToEvent(v);
@@ -206,6 +213,17 @@ export class K8sAuditReader {
         env === 'gke-bigquery' ? r.problem.replace(/^protoPayload\./, 'protopayload_auditlog.') : r.problem,
       );
     return this.decode(r.event, loc, w);
+  }
+
+  /** Records saved from a SIEM (../siem.ts): Splunk's `_raw` text, an Elasticsearch document's `_source`. */
+  private siem(v: Obj, loc: Loc, where: string, depth: number): number {
+    let n = 0;
+    for (const r of siemRecords(v, 'audit Event', auditEventOf)) {
+      const w = join(where, r.where);
+      if ('problem' in r) n += this.shape(loc, w, 'k8s.unknown-format', `${SIEM_RECORD[r.envelope]} that ${r.problem}`);
+      else n += this.inner(r.value, loc, w, r.envelope, depth, r.time);
+    }
+    return n;
   }
 
   /** Log Analytics' query answer: each row by its column names; an answer that says it is incomplete, an issue. */
@@ -320,64 +338,9 @@ export class K8sAuditReader {
   }
 }
 
+const SIEM_RECORD = { splunk: 'a Splunk result', elasticsearch: 'an Elasticsearch document' } as const;
+
 const join = (a: string, b: string) => (a ? `${a}, ${b}` : b);
-
-/** Which envelope a record is, by its fields. */
-function envelopeOf(v: Obj): string | undefined {
-  const events = v['events'];
-  if (Array.isArray(events)) {
-    const first = events[0];
-    if (isObj(first) ? 'message' in first : 'nextToken' in v || 'nextForwardToken' in v || 'searchedLogStreams' in v)
-      return 'cloudwatch-logs';
-  }
-  if (typeof v['messageType'] === 'string' && ('logEvents' in v || 'logGroup' in v)) return 'cloudwatch-subscription';
-  if ((Array.isArray(v['results']) && ('status' in v || 'statistics' in v)) || '@message' in v) return 'logs-insights';
-  if (isObj(v['protopayload_auditlog'])) return 'gke-bigquery';
-  if (isLogAnalyticsAnswer(v)) return 'log-analytics-answer';
-  const entry = typeof v['logName'] === 'string' || typeof v['insertId'] === 'string';
-  if (isObj(v['protoPayload']) || (entry && ('jsonPayload' in v || 'textPayload' in v))) return 'gke-cloud-logging';
-  if (Array.isArray(v['records']) || (typeof v['category'] === 'string' && isObj(v['properties'])))
-    return 'aks-diagnostics';
-  if (typeof v['Category'] === 'string' && typeof v['log_s'] === 'string') return 'aks-diagnostics';
-  // A Pub/Sub message as a pull (`ackId`) or a push (`subscription`) gives it.
-  const message = v['message'];
-  if (isObj(message) && typeof message['data'] === 'string' && ('ackId' in v || 'subscription' in v)) return 'pubsub';
-  if (isAksAuditRow(v)) return 'aks-log-analytics';
-  return undefined;
-}
-
-/** `[{"field": "@message", "value": "..."}...]` → `{"@message": "..."}` (get-query-results rows). */
-function fieldsOf(row: unknown[]): Obj {
-  const out: Obj = {};
-  for (const f of row) if (isObj(f) && typeof f['field'] === 'string') put(out, f['field'], f['value']);
-  return out;
-}
-
-/** What a record of an unknown shape looks like: the issue code and a description. */
-function describe(v: Obj): [string, string] {
-  if (
-    Array.isArray(v['Records']) ||
-    Array.isArray(v['Events']) ||
-    (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string') ||
-    viaCloudTrail(v)
-  )
-    return ['k8s.foreign-format', 'looks like a CloudTrail document or record: pass it with --cloudtrail'];
-  if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && 'source' in v))
-    return ['k8s.foreign-format', 'looks like Hubble flows: pass them with --flows'];
-  if (typeof v['kind'] === 'string')
-    return [
-      'k8s.wrong-kind',
-      `a Kubernetes ${shown(v['kind'])} object, not an audit Event (cluster objects go to --inventory)`,
-    ];
-  const keys = Object.keys(v);
-  if (keys.length === 0) return ['k8s.unknown-format', 'an empty JSON object, not an audit Event'];
-  const names = keys.slice(0, 8).map((k) => (/^[\w@.$-]{1,40}$/.test(k) ? k : shown(k)));
-  return [
-    'k8s.unknown-format',
-    `a JSON object with keys ${names.join(', ')}${keys.length > 8 ? ', …' : ''}: not an audit Event, nor an ` +
-      'envelope of one this tool reads (CloudWatch Logs, Cloud Logging, Azure diagnostic records)',
-  ];
-}
 
 /**
  * An envelope's time for an Event without one of its own, read by the decoder as the Event's own time would be
@@ -385,7 +348,6 @@ function describe(v: Obj): [string, string] {
  * time): text as it is, epoch milliseconds (CloudWatch Logs) as their instant, or as text when they are none (before
  * 1970, past the year 9999). Undefined when the envelope has no time either.
  */
-/** An Event without a time of its own takes its envelope's, read as its own would be (`recordTime`). */
 function withEnvelopeTime(v: unknown, time: unknown): unknown {
   if (!isObj(v) || TIME_FIELDS.some((f) => v[f] !== undefined && v[f] !== null && v[f] !== '')) return v;
   const t = timeOf(time);

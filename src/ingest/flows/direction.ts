@@ -1,0 +1,40 @@
+import type { Resolver } from '../../inventory/inventory.js';
+import type { L4Protocol } from '../../model/network.js';
+
+/** Where Linux's default ephemeral (client) port range starts (net.ipv4.ip_local_port_range: 32768-60999). */
+const EPHEMERAL = 32768;
+
+/**
+ * Whether a VPC record is the client's side of its connection. Flow logs keep each direction of a connection as a
+ * record of its own and do not say who started it, so in order: the TCP flags when the format has them (AWS ORs
+ * the flags of the aggregation window, so a short connection's records are 3 and 19: SYN marks the client's, and
+ * 16 only ever comes with SYN, as SYN-ACK, from the server); then the ports the inventory says are listened on
+ * (a pod's containerPort, a Service's port, targetPort or NodePort); only then the lower port, as the server's.
+ * That guess is a notice (`guessed`) unless one port is below the ephemeral range and the other in it.
+ */
+export function fromClient(
+  resolver: Resolver,
+  guessed: (message: string) => void,
+  protocol: L4Protocol,
+  tcpFlags: string | undefined,
+  srcIp: string,
+  sport: number,
+  dstIp: string,
+  dport: number,
+): boolean {
+  if (protocol === 'ICMP' || protocol === 'ICMPv6') return true;
+  if (protocol === 'TCP' && tcpFlags !== undefined) {
+    const flags = Number(tcpFlags);
+    if (Number.isInteger(flags) && (flags & 2) !== 0) return (flags & 16) === 0;
+  }
+  const toServer = resolver.serves(dstIp, dport, protocol);
+  if (toServer !== resolver.serves(srcIp, sport, protocol)) return toServer;
+  const client = sport >= dport;
+  if (Math.min(sport, dport) >= EPHEMERAL || Math.max(sport, dport) < EPHEMERAL)
+    guessed(
+      `${srcIp}:${sport} > ${dstIp}:${dport}: neither TCP flags (add tcp-flags to the flow log format) nor the ` +
+        `inventory's ports say which side started the connection; taken as ${client ? 'a request to' : 'the answer from'} ` +
+        `port ${Math.min(sport, dport)}, the lower one`,
+    );
+  return client;
+}
