@@ -23,13 +23,13 @@ type Obj = Record<string, unknown>;
 const everyone = () =>
   new Scope({ ...defaultScope(), includeSystem: true, subjectKinds: ['ServiceAccount', 'User', 'Group'] });
 
-async function read(flag: Flag, path: string) {
+async function read(flag: Flag, path: string, workers = 1) {
   return ingest({
     k8sAudit: flag === 'k8sAudit' ? [path] : [],
     ...(flag === 'cloudtrail' ? { cloudtrail: [path] } : {}),
     ...(flag === 'flows' ? { flows: [path] } : {}),
     scope: everyone(),
-    workers: 1,
+    workers,
     cwd: ROOT,
   });
 }
@@ -298,6 +298,9 @@ describe('records saved from a SIEM read as the same records in the plain format
     // Not vacuous: the plain records make accesses or network paths.
     expect(withoutSources(plain.profile)).toMatch(/"(k8s|aws|network)"/);
     expect(withoutSources(wrapped.profile)).toBe(withoutSources(plain.profile));
+    // Two workers read the same bytes (a document spanning lines, or a line per record).
+    const two = await read(c.flag, join(sub, 'siem.json'), 2);
+    expect(serializeProfile(two.profile)).toBe(serializeProfile(wrapped.profile));
     if (c.envelope)
       expect(wrapped.profile.sources[0]!.envelopes).toEqual({
         [c.envelope]: c.flag === 'k8sAudit' ? EVENTS.length : 0,
