@@ -36,6 +36,11 @@ const BARE_USER = { username: 'bob', groups: [] as string[] };
 const ANON = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 const GROUP_DEVS = { username: '', groups: ['devs'] };
 const GROUP_AUTH = { username: '', groups: ['system:authenticated'] };
+// An OpenShift user signed in through its OAuth server, and one with a client certificate (no OAuth group).
+const OC_USER = { username: 'alice', groups: ['system:authenticated:oauth', 'system:authenticated'] };
+const named = (access: K8sAccess, name: string): K8sAccess => ({ ...access, name });
+const OS_USERS = res('get', 'user.openshift.io', 'users');
+const OS_PROJECTS = 'project.openshift.io';
 
 // [what, access, requester, the default ClusterRole that allows it (or undefined)]
 const TABLE: [string, K8sAccess, { username: string; groups: string[] }, string | undefined][] = [
@@ -77,7 +82,48 @@ const TABLE: [string, K8sAccess, { username: string; groups: string[] }, string 
   ['OIDC keys, a user', url('get', '/openid/v1/jwks'), USER, undefined],
   ['a group principal: an anonymous member of devs', url('get', '/api'), GROUP_DEVS, undefined],
   ['a group principal: system:authenticated itself', url('get', '/api'), GROUP_AUTH, 'system:discovery'],
+  // OpenShift's own, on its own API groups (openshift-apiserver pkg/bootstrappolicy).
+  ['oc whoami: users ~', named(OS_USERS, '~'), OC_USER, 'basic-user'],
+  ['oc whoami by a service account', named(OS_USERS, '~'), SA, 'basic-user'],
+  ['another user by name is not granted', named(OS_USERS, 'bob'), OC_USER, undefined],
+  ['users ~ in the core group is not OpenShift', named(res('get', '', 'users'), '~'), OC_USER, undefined],
+  ['users ~ for anonymous', named(OS_USERS, '~'), ANON, undefined],
+  ['oc projects: list', res('list', OS_PROJECTS, 'projects'), OC_USER, 'basic-user'],
+  [
+    'a project by name: view or admin, not a default',
+    named(res('get', OS_PROJECTS, 'projects'), 'shop'),
+    OC_USER,
+    undefined,
+  ],
+  ['oc new-project, an OAuth user', res('create', OS_PROJECTS, 'projectrequests'), OC_USER, 'self-provisioner'],
+  ['oc new-project, a certificate user', res('create', OS_PROJECTS, 'projectrequests'), USER, undefined],
+  ['oc new-project, a service account', res('create', OS_PROJECTS, 'projectrequests'), SA, undefined],
+  ['OpenShift rules review', res('create', 'authorization.openshift.io', 'selfsubjectrulesreviews'), SA, 'basic-user'],
+  [
+    'OpenShift rules review, anonymous',
+    res('create', 'authorization.openshift.io', 'selfsubjectrulesreviews'),
+    ANON,
+    'self-access-reviewer',
+  ],
+  ['oc logout', named(res('delete', 'oauth.openshift.io', 'oauthaccesstokens'), 'sha256~x'), OC_USER, OAUTH_DEL()],
+  [
+    'a Git host’s push hook',
+    named(res('create', 'build.openshift.io', 'buildconfigs', 'webhooks'), 'web'),
+    ANON,
+    'system:webhook',
+  ],
+  ['a build config itself is not', named(res('get', 'build.openshift.io', 'buildconfigs'), 'web'), USER, undefined],
+  [
+    'rbac clusterroles: basic-user’s too, but on every cluster’s group',
+    res('list', 'rbac.authorization.k8s.io', 'clusterroles'),
+    OC_USER,
+    undefined,
+  ],
 ];
+
+function OAUTH_DEL(): string {
+  return 'system:oauth-token-deleter';
+}
 
 function DISCO(): string {
   return 'system:service-account-issuer-discovery';

@@ -27,6 +27,7 @@ import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
+import { DEFAULT_GRANTS } from '../../knowledge/kubernetes/defaultGrants.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
@@ -274,12 +275,14 @@ function defaultLines(defaults: DefaultGranted[]): SummaryLine[] {
   });
   const subjects = new Set(defaults.map((d) => d.subject)).size;
   const n = defaults.length;
+  const openShift = roles.some(([role]) => DEFAULT_GRANTS.find((g) => g.clusterRole === role)?.platform);
+  const whose = openShift ? "Kubernetes' and OpenShift's" : "Kubernetes'";
   return [
     {
       tone: 'plain',
       text:
         `left to the cluster's default grants: ${n} access${n === 1 ? '' : 'es'} of ${subjects} subject${subjects === 1 ? '' : 's'} ` +
-        `(${what.join('; ')}), which every cluster with Kubernetes' default bindings allows; --no-default-grants writes rules for them`,
+        `(${what.join('; ')}), which every cluster with ${whose} default bindings allows; --no-default-grants writes rules for them`,
     },
   ];
 }

@@ -22,21 +22,78 @@ import type { K8sAccess } from '../../model/access.js';
  * restores them at start unless annotated `rbac.authorization.kubernetes.io/autoupdate: "false"`) is told with
  * `--no-default-grants`, and then they are written like any other access.
  *
+ * OpenShift adds its own (openshift/openshift-apiserver pkg/bootstrappolicy, policy.go and constants.go), of which
+ * only the rules on OpenShift's own API groups (`*.openshift.io`) are taken: a request there was answered by
+ * OpenShift's API server, so the request itself says the cluster has them, where a rule on a group every cluster
+ * serves (`basic-user` also reads `clusterroles` and `storageclasses`) would need the tool to know the platform:
+ *
+ * - `basic-user` (binding `basic-users`, to `system:authenticated`): get `users` named `~` (`oc whoami`), list and
+ *   watch `projects` (`oc projects`), list `projectrequests`, get and list OpenShift's `clusterroles`, create
+ *   `selfsubjectrulesreviews`;
+ * - `self-access-reviewer` (`self-access-reviewers`, to `system:authenticated` and `system:unauthenticated`): create
+ *   `selfsubjectrulesreviews`;
+ * - `self-provisioner` (`self-provisioners`, to `system:authenticated:oauth`, the group OpenShift's OAuth server puts
+ *   its users in: not service accounts): create `projectrequests` (`oc new-project`);
+ * - `system:oauth-token-deleter` (`system:oauth-token-deleters`, to both): delete OAuth tokens (`oc logout`);
+ * - `system:webhook` (`system:webhooks`, to both): get and create `buildconfigs/webhooks` (a Git host's push hook).
+ *
  * The generator asks `defaultGrantMatcher` (its own matching); the evaluator reads `defaultGrantObjects` as any
- * ClusterRole and binding, so the two share the facts but not the matching.
+ * ClusterRole and binding, so the two share the facts but not the matching. The list is sorted by ClusterRole name:
+ * where two allow a request, both name the first.
  */
 export interface DefaultGrant {
   clusterRole: string;
-  /** The groups its default ClusterRoleBinding (of the same name) binds. */
+  /** The platform that adds it, for one Kubernetes does not. */
+  platform?: 'OpenShift';
+  /** Its default ClusterRoleBinding's name, when not the ClusterRole's. */
+  binding?: string;
+  /** The groups that binding binds. */
   groups: string[];
-  rules: { verbs: string[]; apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[] }[];
+  rules: {
+    verbs: string[];
+    apiGroups?: string[];
+    /** `resource` or `resource/subresource`. */
+    resources?: string[];
+    resourceNames?: string[];
+    nonResourceURLs?: string[];
+  }[];
 }
 
 const AUTHENTICATED = 'system:authenticated';
 const UNAUTHENTICATED = 'system:unauthenticated';
 const SERVICE_ACCOUNTS = 'system:serviceaccounts';
+const OAUTH_USERS = 'system:authenticated:oauth';
+const OS_AUTHZ = 'authorization.openshift.io';
+const OS_PROJECT = 'project.openshift.io';
 
 export const DEFAULT_GRANTS: readonly DefaultGrant[] = [
+  {
+    clusterRole: 'basic-user',
+    platform: 'OpenShift',
+    binding: 'basic-users',
+    groups: [AUTHENTICATED],
+    rules: [
+      { verbs: ['get'], apiGroups: ['user.openshift.io'], resources: ['users'], resourceNames: ['~'] },
+      { verbs: ['list'], apiGroups: [OS_PROJECT], resources: ['projectrequests'] },
+      { verbs: ['get', 'list'], apiGroups: [OS_AUTHZ], resources: ['clusterroles'] },
+      { verbs: ['list', 'watch'], apiGroups: [OS_PROJECT], resources: ['projects'] },
+      { verbs: ['create'], apiGroups: [OS_AUTHZ], resources: ['selfsubjectrulesreviews'] },
+    ],
+  },
+  {
+    clusterRole: 'self-access-reviewer',
+    platform: 'OpenShift',
+    binding: 'self-access-reviewers',
+    groups: [AUTHENTICATED, UNAUTHENTICATED],
+    rules: [{ verbs: ['create'], apiGroups: [OS_AUTHZ], resources: ['selfsubjectrulesreviews'] }],
+  },
+  {
+    clusterRole: 'self-provisioner',
+    platform: 'OpenShift',
+    binding: 'self-provisioners',
+    groups: [OAUTH_USERS],
+    rules: [{ verbs: ['create'], apiGroups: [OS_PROJECT], resources: ['projectrequests'] }],
+  },
   {
     clusterRole: 'system:basic-user',
     groups: [AUTHENTICATED],
@@ -72,6 +129,19 @@ export const DEFAULT_GRANTS: readonly DefaultGrant[] = [
     ],
   },
   {
+    clusterRole: 'system:oauth-token-deleter',
+    platform: 'OpenShift',
+    binding: 'system:oauth-token-deleters',
+    groups: [AUTHENTICATED, UNAUTHENTICATED],
+    rules: [
+      {
+        verbs: ['delete'],
+        apiGroups: ['oauth.openshift.io'],
+        resources: ['oauthaccesstokens', 'oauthauthorizetokens'],
+      },
+    ],
+  },
+  {
     clusterRole: 'system:public-info-viewer',
     groups: [AUTHENTICATED, UNAUTHENTICATED],
     rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'] }],
@@ -91,6 +161,13 @@ export const DEFAULT_GRANTS: readonly DefaultGrant[] = [
       },
     ],
   },
+  {
+    clusterRole: 'system:webhook',
+    platform: 'OpenShift',
+    binding: 'system:webhooks',
+    groups: [AUTHENTICATED, UNAUTHENTICATED],
+    rules: [{ verbs: ['get', 'create'], apiGroups: ['build.openshift.io'], resources: ['buildconfigs/webhooks'] }],
+  },
 ];
 
 /**
@@ -106,8 +183,8 @@ export function impliedGroups(who: { username: string; groups: readonly string[]
 
 /**
  * The default ClusterRole that allows a requester's accesses, if any (the first by name), the grants its groups reach
- * found once. Resource requests match on group, resource and verb (the defaults name no objects and no
- * subresources); non-resource ones on the path, exact or under a `/*` prefix.
+ * found once. Resource requests match on group, resource (with its subresource), verb and, where a rule names
+ * objects, the object's name; non-resource ones on the path, exact or under a `/*` prefix.
  */
 export function defaultGrantMatcher(who: {
   username: string;
@@ -125,9 +202,9 @@ export function defaultGrantMatcher(who: {
         if (access.nonResourceURL !== '') {
           if (r.nonResourceURLs?.some((u) => urlCovers(u, access.nonResourceURL))) return g.clusterRole;
         } else if (
-          access.subresource === '' &&
           r.apiGroups?.includes(access.apiGroup) &&
-          r.resources?.includes(access.resource)
+          r.resources?.includes(access.subresource ? `${access.resource}/${access.subresource}` : access.resource) &&
+          (!r.resourceNames || (access.name !== '' && r.resourceNames.includes(access.name)))
         )
           return g.clusterRole;
       }
@@ -152,7 +229,7 @@ export function defaultGrantObjects(): Record<string, unknown>[] {
     out.push({
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
-      metadata: meta(g.clusterRole),
+      metadata: meta(g.binding ?? g.clusterRole),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: g.clusterRole },
       subjects: g.groups.map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name })),
     });
