@@ -4,6 +4,7 @@ import {
   generateAll,
   readAllPolicies,
   verifyAll,
+  type Excess,
   type Generated,
   type KindName,
   type KindWidening,
@@ -57,7 +58,7 @@ export interface BacktestRun extends Tally {
    * Excess, by negative samples. RBAC and IAM: accesses other principals made that this one never did,
    * replayed as its own; NetworkPolicy: pairs of workloads that never talked, as verify counts them.
    */
-  excess: Partial<Record<KindName, { samples: number; allowed: number; share: number }>>;
+  excess: Partial<Record<KindName, Excess & { share: number }>>;
 }
 
 /** Per principal, over rolling folds: new access classes per held-out day. */

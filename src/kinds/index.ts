@@ -24,6 +24,7 @@ export type {
   Made,
   ProfileRest,
   AnyKind,
+  Excess,
   Generated,
   KindName,
   KindOption,

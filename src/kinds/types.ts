@@ -109,6 +109,18 @@ export interface KindPolicies<S> {
 }
 
 /**
+ * A kind's excess in a backtest: of `samples`, how many the policy allows; per subject whose policy allows any (the
+ * samples given it as its own, and how many were allowed), and a few allowed samples in words where the kind names
+ * them (NetworkPolicy's pairs).
+ */
+export interface Excess {
+  samples: number;
+  allowed: number;
+  bySubject?: Record<string, { samples: number; allowed: number }>;
+  examples?: string[];
+}
+
+/**
  * Everything one policy kind brings: its generator with its options, the reader of its policies and the
  * evaluator that replays observations against them. Commands loop over the registry; adding a kind
  * is a folder of its own and one line in ./index.ts.
@@ -159,7 +171,7 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
     policies: KindPolicies<S>,
     heldOut: VerifyReport,
     facts?: ReplayFacts,
-  ): Promise<{ samples: number; allowed: number } | undefined>;
+  ): Promise<Excess | undefined>;
   /** What the excess samples are, in words: `other principals' accesses`. */
   excessSamples: string;
   /** Why a held-out observation the policy would deny is new, against what training saw (backtest). */

@@ -2,7 +2,8 @@ import type { Principal, Profile } from '../../model/profile.js';
 import type { IamPolicySet } from '../../verify/iam.js';
 import { verifyIam } from '../../verify/iam.js';
 import { emptyReport } from '../../verify/rbac.js';
-import type { KindPolicies } from '../types.js';
+import type { Excess, KindPolicies } from '../types.js';
+import { excessBySubject } from '../excessBySubject.js';
 
 type Call = NonNullable<Principal['aws']>[number];
 
@@ -12,10 +13,7 @@ const key = (e: Call) => JSON.stringify([e.eventSource, e.eventName, e.region, e
  * Excess by negative samples: each principal that made calls is given, as if its own, every distinct
  * call the other principals made and it never did; the share its policy allows is its excess.
  */
-export async function iamExcess(
-  both: Profile,
-  policies: KindPolicies<IamPolicySet>,
-): Promise<{ samples: number; allowed: number } | undefined> {
+export async function iamExcess(both: Profile, policies: KindPolicies<IamPolicySet>): Promise<Excess | undefined> {
   const negatives: Principal[] = [];
   for (const p of both.principals) {
     if ((p.aws?.length ?? 0) === 0) continue;
@@ -41,5 +39,5 @@ export async function iamExcess(
   const report = emptyReport(sampled);
   await verifyIam(sampled, policies.set, report);
   const v = report.byKind['iam'];
-  return v?.observed ? { samples: v.observed, allowed: v.allowed } : undefined;
+  return v?.observed ? { samples: v.observed, allowed: v.allowed, ...excessBySubject(report) } : undefined;
 }

@@ -136,7 +136,13 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
   // Pairs of known workloads that never connected, measured by the replay itself.
   excess: async (_both, _policies, heldOut) => {
     const np = heldOut.byKind['netpol'];
-    return np?.unobservedPairs ? { samples: np.unobservedPairs, allowed: np.unobservedAllowed ?? 0 } : undefined;
+    if (!np?.unobservedPairs) return undefined;
+    const examples = np.unobservedAllowedExamples ?? [];
+    return {
+      samples: np.unobservedPairs,
+      allowed: np.unobservedAllowed ?? 0,
+      ...(examples.length ? { examples: [...examples] } : {}),
+    };
   },
   excessSamples: 'workload pairs that never talked',
   report: async (profile, ctx) => netpolReport(profile, ctx),

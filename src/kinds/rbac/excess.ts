@@ -1,7 +1,8 @@
 import type { Principal, Profile } from '../../model/profile.js';
 import type { RbacPolicySet } from '../../verify/rbac/types.js';
 import { emptyReport, verifyRbac } from '../../verify/rbac.js';
-import type { KindPolicies, ReplayFacts } from '../types.js';
+import type { Excess, KindPolicies, ReplayFacts } from '../types.js';
+import { excessBySubject } from '../excessBySubject.js';
 import { k8sRequester } from '../../model/subject.js';
 import { defaultGrantFor } from '../../verify/rbac/defaults.js';
 
@@ -25,7 +26,7 @@ export async function rbacExcess(
   policies: KindPolicies<RbacPolicySet>,
   _heldOut?: unknown,
   facts: ReplayFacts = {},
-): Promise<{ samples: number; allowed: number } | undefined> {
+): Promise<Excess | undefined> {
   const defaults = facts.defaultGrants !== false;
   const negatives: Principal[] = [];
   for (const p of both.principals) {
@@ -41,6 +42,7 @@ export async function rbacExcess(
     if (k8s.size) negatives.push({ ...p, k8s: [...k8s.values()] });
   }
   const sampled = { ...both, principals: negatives, network: [], workloads: [] };
-  const v = verifyRbac(sampled, policies.set, emptyReport(sampled), defaults).byKind['rbac'];
-  return v?.observed ? { samples: v.observed, allowed: v.allowed } : undefined;
+  const report = verifyRbac(sampled, policies.set, emptyReport(sampled), defaults);
+  const v = report.byKind['rbac'];
+  return v?.observed ? { samples: v.observed, allowed: v.allowed, ...excessBySubject(report) } : undefined;
 }

@@ -1,6 +1,7 @@
 import type { BacktestResult } from '../../backtest/index.js';
 import { mdCell } from '../ci/index.js';
-import { findingLine, headline } from './text.js';
+import { KINDS, type KindName } from '../../kinds/index.js';
+import { broadest, findingLine, headline } from './text.js';
 
 /** A pull-request comment: the figure, the would-be denials, the generalizations, per principal. */
 export function backtestMarkdown(res: BacktestResult): string {
@@ -17,6 +18,22 @@ export function backtestMarkdown(res: BacktestResult): string {
     out.push('', '<details><summary>would be denied</summary>', '', '| access | why it is new |', '|---|---|');
     for (const f of r.wouldDenyList) out.push(`| ${mdCell(findingLine(f))} | ${mdCell(f.reason)} |`);
     out.push('', '</details>');
+  }
+  const ex = Object.entries(r.excess);
+  if (ex.length) {
+    out.push(
+      '',
+      'Excess: what the policy allows that its subject never did.',
+      '',
+      '| kind | samples | allowed | share | most allowed |',
+      '|---|---:|---:|---:|---|',
+    );
+    for (const [k, e] of ex)
+      out.push(
+        `| ${k} (${KINDS[k as KindName].excessSamples}) | ${e.samples} | ${e.allowed} | ${e.share.toFixed(1)}% | ${mdCell(
+          [...broadest(e), ...(e.examples ?? []).slice(0, 3)].join('; '),
+        )} |`,
+      );
   }
   if (r.generalized.length) {
     out.push('', '<details><summary>generalizations and widenings in the policy</summary>', '');

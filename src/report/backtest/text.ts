@@ -1,6 +1,7 @@
 import type { BacktestResult, BacktestRun, Tally } from '../../backtest/index.js';
-import { KINDS, type KindName } from '../../kinds/index.js';
+import { KINDS, type Excess, type KindName } from '../../kinds/index.js';
 import type { Finding } from '../../model/finding.js';
+import { cmp } from '../../model/issue.js';
 import { daysLabel } from './days.js';
 
 /** One line per access: what, by whom, how often, since when. */
@@ -43,10 +44,14 @@ export function backtestText(res: BacktestResult): string {
   const ex = Object.entries(r.excess);
   if (ex.length) {
     out.push('', 'excess (negative samples: what the policy allows that this subject never did):');
-    for (const [k, e] of ex)
+    for (const [k, e] of ex) {
       out.push(
         `  ${k}: ${e.allowed} of ${e.samples} ${KINDS[k as KindName].excessSamples} allowed (${e.share.toFixed(1)}%)`,
       );
+      const most = broadest(e);
+      if (most.length) out.push(`    most: ${most.join(', ')}`);
+      for (const x of (e.examples ?? []).slice(0, 5)) out.push(`    e.g. ${x}`);
+    }
   }
   out.push('', 'by principal (observed, allowed, breakage):');
   for (const [s, t] of Object.entries(r.byPrincipal)) out.push(`  ${s}: ${t.observed}, ${t.allowed}, ${pct(t)}`);
@@ -61,4 +66,12 @@ export function backtestText(res: BacktestResult): string {
     }
   }
   return out.join('\n') + '\n';
+}
+
+/** The subjects whose policies allowed the most samples (at most five), as `who N of M (P%)`. */
+export function broadest(e: Excess): string[] {
+  return Object.entries(e.bySubject ?? {})
+    .sort((a, b) => b[1].allowed - a[1].allowed || cmp(a[0], b[0]))
+    .slice(0, 5)
+    .map(([s, t]) => `${s} ${t.allowed} of ${t.samples} (${((100 * t.allowed) / t.samples).toFixed(1)}%)`);
 }
