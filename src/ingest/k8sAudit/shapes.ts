@@ -1,6 +1,7 @@
 import { shown } from '../../knowledge/kubernetes/names.js';
 import { isObj, type JsonObject as Obj } from '../../util/json.js';
 import { put } from '../../util/own.js';
+import { cloudWatchEnvelope } from '../cloudWatchLogs.js';
 import { siemEnvelope } from '../siem.js';
 import { viaCloudTrail } from '../sourceOf.js';
 import { isAksAuditRow } from './aks.js';
@@ -13,13 +14,8 @@ export const EVENT_FIELDS = ['verb', 'user', 'auditID', 'objectRef', 'requestURI
 export function envelopeOf(v: Obj): string | undefined {
   const siem = siemEnvelope(v);
   if (siem) return siem;
-  const events = v['events'];
-  if (Array.isArray(events)) {
-    const first = events[0];
-    if (isObj(first) ? 'message' in first : 'nextToken' in v || 'nextForwardToken' in v || 'searchedLogStreams' in v)
-      return 'cloudwatch-logs';
-  }
-  if (typeof v['messageType'] === 'string' && ('logEvents' in v || 'logGroup' in v)) return 'cloudwatch-subscription';
+  const cloudWatch = cloudWatchEnvelope(v);
+  if (cloudWatch) return cloudWatch;
   if ((Array.isArray(v['results']) && ('status' in v || 'statistics' in v)) || '@message' in v) return 'logs-insights';
   if (isObj(v['protopayload_auditlog'])) return 'gke-bigquery';
   if (isLogAnalyticsAnswer(v)) return 'log-analytics-answer';
