@@ -197,6 +197,37 @@ const documents = (sources: Obj[]) =>
     .map((s, i) => JSON.stringify({ _index: 'logs', _type: '_doc', _id: `d${i}`, _score: 1, _source: s }))
     .join('\n');
 
+/** `logcli query --output jsonl`: a line per entry (json.Marshal: keys sorted). */
+const logcliJsonl = (lines: string[]) =>
+  lines
+    .map((line, i) =>
+      JSON.stringify({
+        labels: { job: 'kube-apiserver-audit', cluster: 'staging' },
+        line,
+        timestamp: `2026-11-03T09:15:0${i % 10}.123456789+01:00`,
+      }),
+    )
+    .join('\n') + '\n';
+/** The HTTP API's answer to /loki/api/v1/query_range: streams of [epoch ns, line] pairs. */
+const lokiAnswer = (lines: string[]) =>
+  JSON.stringify({
+    status: 'success',
+    data: {
+      resultType: 'streams',
+      result: [
+        {
+          stream: { job: 'a' },
+          values: lines.filter((_, i) => i % 2 === 0).map((l, i) => [`17940636${i}0000000000`, l]),
+        },
+        {
+          stream: { job: 'b' },
+          values: lines.filter((_, i) => i % 2 === 1).map((l, i) => [`17940637${i}0000000000`, l, { trace_id: 'x' }]),
+        },
+      ],
+      stats: { summary: { bytesProcessedPerSecond: 1 } },
+    },
+  });
+
 const CASES: { name: string; flag: Flag; plain: string; content: string; envelope?: string }[] = [
   {
     name: 'audit Events exported from Splunk, a line per result (result._raw)',
@@ -245,6 +276,32 @@ const CASES: { name: string; flag: Flag; plain: string; content: string; envelop
     plain: EVENTS_PLAIN,
     content: searchAnswer(EVENTS.map((e) => ecsDoc(e, true))),
     envelope: 'elasticsearch',
+  },
+  {
+    name: 'audit Events from Grafana Loki, logcli query --output jsonl',
+    flag: 'k8sAudit',
+    plain: EVENTS_PLAIN,
+    content: logcliJsonl(EVENTS.map((e) => JSON.stringify(e))),
+    envelope: 'loki',
+  },
+  {
+    name: 'audit Events from Grafana Loki, the query_range API answer (two streams, structured metadata)',
+    flag: 'k8sAudit',
+    plain: EVENTS_PLAIN,
+    content: lokiAnswer(EVENTS.map((e) => JSON.stringify(e))),
+    envelope: 'loki',
+  },
+  {
+    name: 'CloudTrail from Grafana Loki, the query_range API answer',
+    flag: 'cloudtrail',
+    plain: TRAIL_PLAIN,
+    content: lokiAnswer(TRAIL.map((r) => JSON.stringify(r))),
+  },
+  {
+    name: 'VPC flow log lines from Grafana Loki, logcli jsonl',
+    flag: 'flows',
+    plain: VPC_PLAIN,
+    content: logcliJsonl(VPC),
   },
   {
     name: 'CloudTrail as a Splunk search job’s results document',
@@ -322,6 +379,27 @@ describe('records saved from a SIEM read as the same records in the plain format
   });
 });
 
+describe('an Event without a time of its own takes the store’s', () => {
+  it('Loki’s epoch nanoseconds, read to the microsecond', async () => {
+    const dir = tmp();
+    const { requestReceivedTimestamp: _r, stageTimestamp: _s, ...untimed } = NATIVE[0]!;
+    const path = join(dir, 'loki.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        status: 'success',
+        data: {
+          resultType: 'streams',
+          result: [{ stream: {}, values: [['1794063600123456789', JSON.stringify(untimed)]] }],
+        },
+      }),
+    );
+    const { profile, issues } = await read('k8sAudit', path);
+    expect(issues).toEqual([]);
+    expect(serializeProfile(profile)).toContain('2026-11-07T15:00:00.123456Z');
+  });
+});
+
 describe('a SIEM record that holds no record is an issue naming file, line and the record; the others are read', () => {
   const dir = tmp();
   it.each([
@@ -338,6 +416,19 @@ describe('a SIEM record that holds no record is an issue naming file, line and t
       'k8sAudit',
       `${splunkExport([JSON.stringify(NATIVE[0])], 'kube:apiserver:audit')}${JSON.stringify({ preview: false, offset: 1, result: { verb: 'get', count: '3' } })}\n`,
       [2, 'k8s.unknown-format', /^a Splunk result that has no _raw: the search kept fields, not the events/],
+    ],
+    [
+      'k8sAudit',
+      `${JSON.stringify({
+        status: 'success',
+        data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, '3']] }] },
+      })}\n${JSON.stringify(NATIVE[0])}\n`,
+      [1, 'k8s.unknown-format', /^a Loki entry that is "matrix", not streams: a metric query's samples/],
+    ],
+    [
+      'cloudtrail',
+      lokiAnswer([JSON.stringify(TRAIL[0])]).replace('"values":[]', '"values":[["1794063600000000000"]]'),
+      [1, 'cloudtrail.not-a-record', /^data\.result\[1\]\.values\[0\] is not a \[time, line\] pair$/],
     ],
     [
       'cloudtrail',

@@ -1,8 +1,10 @@
 import { isObj, type JsonObject as Obj } from '../util/json.js';
+import { epochTime } from '../util/time.js';
 
 /**
- * Logs saved from a SIEM keep each record whole inside the SIEM's own wrapper, whatever the log: every reader
- * (`--k8s-audit`, `--cloudtrail`, `--flows`) unwraps the same shapes here and judges what it finds as its own.
+ * Logs saved from a SIEM or a log store keep each record whole inside the store's own wrapper, whatever the log:
+ * every reader (`--k8s-audit`, `--cloudtrail`, `--flows`) unwraps the same shapes here and judges what it finds as
+ * its own.
  *
  * - Splunk, which indexes each record as its raw event: a search exported as JSON (`splunk search … -output json`,
  *   the REST export with `output_mode=json`) writes one line per event, `{"preview": false, "offset": N, "result":
@@ -12,6 +14,10 @@ import { isObj, type JsonObject as Obj } from '../util/json.js';
  * - Elasticsearch / OpenSearch: a search answer `{"hits": {"hits": [{"_index", "_id", "_source": {…}}]}}`, or its
  *   documents one per line as dump tools write them. What `_source` holds depends on how the log was indexed (the
  *   record as it is, or an integration's mapping of it): the reader of each log says which (`OwnRecord`).
+ * - Grafana Loki: `logcli query --output jsonl` writes a line per entry, `{"labels": {…}, "line": "<record>",
+ *   "timestamp": "<RFC 3339>"}` (labels absent with `--no-labels`); the HTTP API's query answer
+ *   (`/loki/api/v1/query_range`) is `{"status", "data": {"resultType": "streams", "result": [{"stream": {…},
+ *   "values": [["<epoch ns>", "<record>"], …]}]}}`, a value's third element (structured metadata) not read.
  */
 
 /** A record inside a SIEM's wrapper: its text (Splunk's `_raw`) or an object (from a document's `_source`). */
@@ -19,7 +25,7 @@ export type SiemRecord =
   | { where: string; value: string | Obj; time?: unknown; envelope: SiemEnvelope }
   | { where: string; problem: string; envelope: SiemEnvelope };
 
-export type SiemEnvelope = 'splunk' | 'elasticsearch';
+export type SiemEnvelope = 'splunk' | 'elasticsearch' | 'loki';
 
 /** What a reader finds in a document's `_source`: its record (as it is, or from an integration's mapping). */
 export type OwnRecord = (source: Obj) => { value: string | Obj; where?: string } | undefined;
@@ -33,6 +39,9 @@ export function siemEnvelope(v: Obj): SiemEnvelope | undefined {
   if (isObj(v['_source'])) return 'elasticsearch';
   const hits = v['hits'];
   if (isObj(hits) && Array.isArray(hits['hits'])) return 'elasticsearch';
+  if (typeof v['line'] === 'string' && ('timestamp' in v || isObj(v['labels']))) return 'loki';
+  const data = v['data'];
+  if (typeof v['status'] === 'string' && isObj(data) && typeof data['resultType'] === 'string') return 'loki';
   return undefined;
 }
 
@@ -56,6 +65,7 @@ export function siemRecords(v: Obj, what: string, own: OwnRecord): SiemRecord[] 
     );
   }
   if (envelope === undefined) return [];
+  if (envelope === 'loki') return lokiRecords(v);
   const doc = (s: Obj, where: string): SiemRecord => {
     const time = s['@timestamp'];
     const mine = own(s);
@@ -85,4 +95,33 @@ export function ecsOriginal(s: Obj): string | undefined {
   const event = s['event'];
   const original = isObj(event) ? event['original'] : undefined;
   return typeof original === 'string' ? original : undefined;
+}
+
+function lokiRecords(v: Obj): SiemRecord[] {
+  const envelope = 'loki';
+  if (typeof v['line'] === 'string') return [{ envelope, where: 'line', value: v['line'], time: v['timestamp'] }];
+  const data = v['data'] as Obj;
+  if (data['resultType'] !== 'streams' || !Array.isArray(data['result'])) {
+    const problem = `is ${JSON.stringify(String(data['resultType'])).slice(0, 40)}, not streams: a metric query's samples, not log lines`;
+    return [{ envelope, where: 'data.resultType', problem }];
+  }
+  const out: SiemRecord[] = [];
+  data['result'].forEach((stream: unknown, i) => {
+    const values = isObj(stream) ? stream['values'] : undefined;
+    if (!Array.isArray(values))
+      return void out.push({ envelope, where: `data.result[${i}]`, problem: 'has no values' });
+    values.forEach((pair: unknown, j) => {
+      const where = `data.result[${i}].values[${j}]`;
+      if (Array.isArray(pair) && typeof pair[1] === 'string')
+        out.push({ envelope, where, value: pair[1], time: nsTime(pair[0]) });
+      else out.push({ envelope, where, problem: 'is not a [time, line] pair' });
+    });
+  });
+  return out;
+}
+
+/** Loki's time of an entry, epoch nanoseconds as text, as an RFC 3339 time (microseconds); else as it is. */
+function nsTime(t: unknown): unknown {
+  if (typeof t !== 'string' || !/^\d{10,19}$/.test(t)) return t;
+  return epochTime(Number(t.slice(0, -3)), 1) ?? t;
 }

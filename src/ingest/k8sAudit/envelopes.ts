@@ -144,6 +144,7 @@ export class K8sAuditReader {
       }
       case 'splunk':
       case 'elasticsearch':
+      case 'loki':
         return this.siem(v, loc, where, depth);
       case 'aks-log-analytics': {
         this.count(envelope);
@@ -338,7 +339,11 @@ export class K8sAuditReader {
   }
 }
 
-const SIEM_RECORD = { splunk: 'a Splunk result', elasticsearch: 'an Elasticsearch document' } as const;
+const SIEM_RECORD = {
+  splunk: 'a Splunk result',
+  elasticsearch: 'an Elasticsearch document',
+  loki: 'a Loki entry',
+} as const;
 
 const join = (a: string, b: string) => (a ? `${a}, ${b}` : b);
 
