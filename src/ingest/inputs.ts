@@ -2,7 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cmp, InputError } from '../model/issue.js';
 import { fitsVpcFields } from './flows/vpcFormat.js';
-import { afterTimePrefix } from './timePrefix.js';
+import { afterLinePrefix } from './linePrefix.js';
 import { isParquet, PARQUET_NOTICE } from './flows/parquet.js';
 
 /** One file to read, as found on the command line or in a walked directory. */
@@ -177,8 +177,8 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET 
   if (i >= head.length) return 'empty';
   const c = head[i];
   if (c === 0x7b || c === 0x5b) return 'json';
-  // A CloudWatch Logs export (timePrefix.ts): each line the event's time, then a JSON message.
-  const message = afterTimePrefix(head);
+  // A CloudWatch Logs export or oc adm node-logs (linePrefix.ts): a time or a node's name, then a JSON message.
+  const message = afterLinePrefix(head);
   if (message !== undefined && (message.startsWith('{') || message.startsWith('['))) return 'json';
   if (looksBinary(head)) return 'not a log: binary data';
   return csvExport(head) ?? 'not a log: text that is not JSON';
@@ -229,8 +229,8 @@ function firstLineComplete(head: Buffer): boolean {
  */
 export function looksLikeVpcFlowLog(head: Buffer, fields?: readonly string[]): boolean {
   const text = head.toString('utf8', 0, Math.min(head.length, 4096));
-  // A flow log's CloudWatch Logs export: each line the event's time, then the record (timePrefix.ts).
-  const first = (afterTimePrefix(text) ?? text.split('\n', 1)[0]!).trim();
+  // A flow log's CloudWatch Logs export: each line the event's time, then the record (linePrefix.ts).
+  const first = (afterLinePrefix(text) ?? text.split('\n', 1)[0]!).trim();
   if (/\bsrcaddr\b/.test(first) && /\bdstaddr\b/.test(first)) return true;
   if (fields && fitsVpcFields(first, fields)) return true;
   return /^\d+ \S+ \S+ [0-9a-fA-F:.-]+ [0-9a-fA-F:.-]+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (ACCEPT|REJECT|-) (OK|NODATA|SKIPDATA)/.test(

@@ -16,7 +16,7 @@ import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource } from './sourceOf.js';
 import { countDay, type DayCounts } from './anchor.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
-import { afterTimePrefix, timePrefixLength } from './timePrefix.js';
+import { afterLinePrefix, linePrefixLength } from './linePrefix.js';
 import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
 
 /** Which reader a source is for: the option it was given with. */
@@ -153,9 +153,9 @@ export async function runTask(
     const record = (v: unknown, line: number) =>
       (stats.records += mine(v) ? decodeCloudTrailValue(v, { file: task.path, line }, emit) : 0);
     decoder = { end() {} };
-    // Chosen by the first bytes (after gzip): a CloudWatch Logs export's lines (timePrefix.ts) are read line by line.
+    // Chosen by the first bytes (after gzip): lines with a prefix (linePrefix.ts) are read line by line.
     cloudTrailReader = (head) => {
-      if (first && afterTimePrefix(head) !== undefined) {
+      if (first && afterLinePrefix(head) !== undefined) {
         const d = (decoder = new JsonLineDecoder(task.path, record, onIssue, first));
         onLine = (line, n) => d.line(unprefixed(line), n);
         return undefined;
@@ -217,7 +217,7 @@ export async function runTask(
       if (!sniffed) {
         sniffed = true;
         const c = firstNonSpace(chunk);
-        const json = c === undefined || c === 0x7b || c === 0x5b || /^[{[]/.test(afterTimePrefix(chunk) ?? '');
+        const json = c === undefined || c === 0x7b || c === 0x5b || /^[{[]/.test(afterLinePrefix(chunk) ?? '');
         if (!json && task.format !== 'flows') {
           stats.notice = csvExport(chunk) ?? 'not a log: compressed content is not JSON';
           break;
@@ -261,9 +261,9 @@ export async function runTask(
   return stats;
 }
 
-/** A line without a CloudWatch Logs export's time before it (timePrefix.ts). */
+/** A line without what comes before its record (linePrefix.ts: an export's time, a node's name). */
 function unprefixed(line: string): string {
-  const n = timePrefixLength(line);
+  const n = linePrefixLength(line);
   return n ? line.slice(n) : line;
 }
 
