@@ -47,12 +47,41 @@ describe('oc adm node-logs over several nodes: the node name before each line', 
   });
 });
 
+describe("Loki's logcli default output", () => {
+  const dir = tmp('logcli-');
+  const day = join(DEMO, 'k8s-audit/kube-apiserver-audit-2026-11-03.log.gz');
+  const events = gunzipSync(readFileSync(day)).toString('utf8').trimEnd().split('\n').slice(0, 50);
+
+  it('with --no-labels (the time in the local zone, then the line): read as the lines', () => {
+    writeFileSync(join(dir, 'nolabels.log'), events.map((e) => `2026-11-03T09:00:00+01:00 ${e}`).join('\n') + '\n');
+    writeFileSync(join(dir, 'raw.log'), events.join('\n') + '\n');
+    const a = cli(['profile', '--k8s-audit', join(dir, 'raw.log'), '-o', join(dir, 'raw.json'), '-q']);
+    const b = cli(['profile', '--k8s-audit', join(dir, 'nolabels.log'), '-o', join(dir, 'nolabels.json')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).not.toMatch(/issue|notice|not a log/);
+    expect(withoutSources(join(dir, 'nolabels.json'))).toEqual(withoutSources(join(dir, 'raw.json')));
+  });
+
+  it('with labels (its default): a notice naming the output to use, not an issue per line', () => {
+    const lines = events.map((e) => `2026-11-03T08:00:00Z {cluster="staging", job="audit"} ${e}`);
+    writeFileSync(join(dir, 'default.log'), lines.join('\n') + '\n');
+    const r = cli(['profile', '--k8s-audit', join(dir, 'default.log'), '-o', join(dir, 'default.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      "not a log: Loki's logcli default output (a time and labels before each line): save the query with --output raw or --output jsonl",
+    );
+    expect(r.stderr).not.toMatch(/json\.malformed/);
+  });
+});
+
 describe('what counts as a prefix', () => {
   it.each([
     ['a JSON line', '{"kind":"Event"}', 0],
     ['a node name before JSON', 'master-0 {"kind":"Event"}', 9],
     ['a node name with dots', 'ip-10-0-1-23.ec2.internal [1]', 26],
     ['a CloudWatch export time', '2026-11-02T08:00:00.123Z {"kind":"Event"}', 25],
+    ['a time with a zone offset', '2026-11-02T09:00:00+01:00 {"kind":"Event"}', 26],
     ['a time before a VPC record', '2026-11-02T08:00:00.123Z 2 1111 eni-1 a b 1 2 6 1 1 1 2 ACCEPT OK', 25],
     [
       'a VPC record (version, then a digit)',

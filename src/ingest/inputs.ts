@@ -162,6 +162,11 @@ async function classify(
 }
 
 const PARQUET = 'parquet';
+/**
+ * `logcli query`'s default output: the entry's time (RFC 3339, UTC or local), its labels in Loki's own syntax
+ * (`{job="audit", node="m-0"}`) and the line (grafana/loki pkg/logcli/output/default.go): the labels are no JSON.
+ */
+const LOGCLI_DEFAULT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) \{[A-Za-z_][A-Za-z0-9_]*="/;
 
 /** What the first bytes say a file is. */
 export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET | string {
@@ -177,6 +182,8 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET 
   if (i >= head.length) return 'empty';
   const c = head[i];
   if (c === 0x7b || c === 0x5b) return 'json';
+  if (LOGCLI_DEFAULT.test(head.toString('utf8', i, Math.min(head.length, i + 512))))
+    return "not a log: Loki's logcli default output (a time and labels before each line): save the query with --output raw or --output jsonl";
   // A CloudWatch Logs export or oc adm node-logs (linePrefix.ts): a time or a node's name, then a JSON message.
   const message = afterLinePrefix(head);
   if (message !== undefined && (message.startsWith('{') || message.startsWith('['))) return 'json';

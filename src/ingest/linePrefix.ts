@@ -12,12 +12,17 @@
  *   documentation reads the control plane's audit logs) puts the node's name and a space before every line, unless a
  *   single node was named (openshift/oc, pkg/cli/admin/node/logs.go): `master-0 {"kind":"Event",...}`. Taken only
  *   before JSON (`{` or `[`), as a node's name: a DNS subdomain.
+ * - Grafana Loki's `logcli query --no-labels` writes the entry's time and the line (grafana/loki
+ *   pkg/logcli/output/default.go); with labels (its default) the labels come between, which is no log (inputs.ts).
  */
 
 const DIGIT0 = 0x30;
 const DIGIT9 = 0x39;
-/** The export's time: RFC 3339 in UTC with milliseconds (fractions of other lengths accepted), then one space. */
-const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z /;
+/**
+ * The export's time: RFC 3339 in UTC with milliseconds (fractions of other lengths, and a zone offset, accepted: Loki's
+ * `logcli query --no-labels` writes the entry's time in the local zone), then one space.
+ */
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}) /;
 /** A node's name (a DNS subdomain: lowercase letters, digits, `-` and `.`) before JSON. */
 const NODE = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])? $/;
 
