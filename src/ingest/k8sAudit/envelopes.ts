@@ -33,7 +33,10 @@ import { epochTime } from '../../util/time.js';
  * - `log-analytics-answer`: Log Analytics' query API answer (`tables[].columns[]`, `tables[].rows[]`), each row read by
  *   its column names as an AKSAudit, AKSAuditAdmin or AzureDiagnostics row (logAnalytics.ts);
  * - `gke-bigquery`: rows of the BigQuery table a Cloud Logging sink routes GKE's audit entries to
- *   (`protopayload_auditlog`), exported as JSON: turned back into the entry (gke.ts).
+ *   (`protopayload_auditlog`), exported as JSON: turned back into the entry (gke.ts);
+ * - `splunk`, `elasticsearch`, `loki`: Events saved in a SIEM or log store (../siem.ts): Splunk's `_raw`, an
+ *   Elasticsearch document's `_source` (the Event as it is, or Elastic's Kubernetes integration's `kubernetes.audit`,
+ *   siem.ts), Loki's `line`.
  *
  * An issue inside an envelope names the file, the line of the envelope record, and which inner record it was
  * (`events[3]`, `logEvents[0]`, `records[12]`, `insertId ...`). A file of records in a shape this reader does not
