@@ -33,8 +33,9 @@ function event(verb: string, uri: string, objectRef?: Record<string, string>) {
 }
 
 /** An OpenShift user's session with oc: who am I, my projects, a new project, its pods, log out. */
-function log(): string {
+function log(extra: ReturnType<typeof event>[] = []): string {
   const events = [
+    ...extra,
     event('get', '/apis/user.openshift.io/v1/users/~', {
       resource: 'users',
       name: '~',
@@ -66,6 +67,7 @@ function log(): string {
     }),
   ];
   const file = join(tmp('os-defaults-'), 'audit.log');
+  events.sort((a, b) => (a.requestReceivedTimestamp < b.requestReceivedTimestamp ? -1 : 1));
   writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   return file;
 }
@@ -121,5 +123,39 @@ describe("OpenShift's default grants", () => {
     const yaml = yamlOf(join(out, 'rbac'));
     for (const r of ['users', 'projectrequests', 'oauthaccesstokens']) expect(yaml).toContain(`- ${r}`);
     expect(g.stderr).not.toContain('default grants');
+  });
+});
+
+describe('the report on OpenShift: SCCs are granted outside what the logs show', () => {
+  const deployer = {
+    ...event('create', '/apis/apps/v1/namespaces/shop/deployments', {
+      resource: 'deployments',
+      namespace: 'shop',
+      apiGroup: 'apps',
+      apiVersion: 'v1',
+    }),
+    user: { username: 'system:serviceaccount:ci:deployer', groups: ['system:serviceaccounts', 'system:authenticated'] },
+  };
+
+  it('names the principals that wrote pods or workloads, and says why their SCC is not in the policy', () => {
+    const out = join(tmp('os-report-'), 'report.md');
+    const r = cli(['report', '--k8s-audit', log([deployer]), '--subject-kind', 'ServiceAccount,User', '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const md = readFileSync(out, 'utf8');
+    // Markdown escapes parentheses and the star, and puts names with colons in code spans.
+    expect(md).toContain('OpenShift \\(requests to \\*.openshift.io groups were answered\\)');
+    expect(md).toMatch(/system:serviceaccount:ci:deployer[ `]* wrote pods or workloads/);
+    expect(md).toContain('the generated RBAC grants no SCC');
+  });
+
+  it('says nothing of SCCs where no OpenShift group was answered', () => {
+    const out = join(tmp('os-report-'), 'report.md');
+    const plain = join(tmp('os-plain-'), 'audit.log');
+    writeFileSync(plain, JSON.stringify(deployer) + '\n');
+    const r = cli(['report', '--k8s-audit', plain, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toContain('deployments');
+    expect(md).not.toContain('SecurityContextConstraints');
   });
 });

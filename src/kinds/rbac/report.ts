@@ -10,9 +10,11 @@ import {
   type ReportPart,
 } from '../../report/types.js';
 import { k8sRisks } from './risks.js';
+import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
+import { isOpenShiftGroup, makesPods, sccWarning } from '../../knowledge/kubernetes/openShift.js';
 
 /** The report's Kubernetes principals: each request they made, risky ones flagged, their role links. */
 export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
@@ -58,5 +60,10 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
     if (thin) part.sparse.push(thin);
   }
   for (const r of sessions.list()) part.coverage.push(sessionWarning(r));
+  const k8s = profile.principals.filter((x) => !isAwsKind(x.subject.kind));
+  if (k8s.some((p) => p.k8s.some((e) => isGrantable(e) && isOpenShiftGroup(e.apiGroup)))) {
+    const writers = k8s.filter((p) => p.k8s.some((e) => isGrantable(e) && makesPods(e))).map((p) => p.username);
+    if (writers.length) part.coverage.push(sccWarning(writers.sort(cmp)));
+  }
   return part;
 }

@@ -1,0 +1,37 @@
+import type { K8sAccess } from '../../model/access.js';
+
+/**
+ * What only OpenShift's API server serves: its own API groups (`project.openshift.io`, `user.openshift.io`,
+ * `security.openshift.io`…). A request there that was answered says the cluster is OpenShift.
+ */
+export const isOpenShiftGroup = (apiGroup: string): boolean => apiGroup.endsWith('.openshift.io');
+
+/** Writes that make pods, directly or through a controller, in the groups each resource lives in. */
+const POD_MAKERS: Record<string, readonly string[]> = {
+  '': ['pods', 'replicationcontrollers'],
+  apps: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
+  batch: ['jobs', 'cronjobs'],
+  'apps.openshift.io': ['deploymentconfigs'],
+};
+const WRITES = new Set(['create', 'update', 'patch']);
+
+/** Whether an access writes pods or a workload that makes pods (a pod template). */
+export function makesPods(a: K8sAccess): boolean {
+  return WRITES.has(a.verb) && a.subresource === '' && (POD_MAKERS[a.apiGroup]?.includes(a.resource) ?? false);
+}
+
+/**
+ * OpenShift admits a pod only if its service account, or the user who created it, may `use` a
+ * SecurityContextConstraints (the `use` verb on `securitycontextconstraints.security.openshift.io`). Admission asks
+ * that itself: no request of the principal's records it, so RBAC made from audit logs grants none. The SCC the pod
+ * was admitted under is written on it (annotation `openshift.io/scc`), not in a Metadata-level audit log.
+ */
+export function sccWarning(writers: readonly string[]): string {
+  const shown = writers.slice(0, 3).join(', ') + (writers.length > 3 ? `, and ${writers.length - 3} more` : '');
+  return (
+    `OpenShift (requests to *.openshift.io groups were answered): ${shown} wrote pods or workloads, whose pods are ` +
+    'admitted only if their service account or creator may use a SecurityContextConstraints; admission checks that ' +
+    'without a logged request, so the generated RBAC grants no SCC. Keep the SCC bindings the workloads need ' +
+    '(oc adm policy add-scc-to-user; the SCC a pod ran under is its openshift.io/scc annotation) beside the policy'
+  );
+}
