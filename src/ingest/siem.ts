@@ -1,5 +1,6 @@
 import { isObj, type JsonObject as Obj } from '../util/json.js';
 import { epochTime } from '../util/time.js';
+import { shown } from '../knowledge/kubernetes/names.js';
 
 /**
  * Logs saved from a SIEM or a log store keep each record whole inside the store's own wrapper, whatever the log:
@@ -102,7 +103,7 @@ function lokiRecords(v: Obj): SiemRecord[] {
   if (typeof v['line'] === 'string') return [{ envelope, where: 'line', value: v['line'], time: v['timestamp'] }];
   const data = v['data'] as Obj;
   if (data['resultType'] !== 'streams' || !Array.isArray(data['result'])) {
-    const problem = `is ${JSON.stringify(String(data['resultType'])).slice(0, 40)}, not streams: a metric query's samples, not log lines`;
+    const problem = `is ${shown(String(data['resultType']))}, not streams: a metric query's samples, not log lines`;
     return [{ envelope, where: 'data.resultType', problem }];
   }
   const out: SiemRecord[] = [];
