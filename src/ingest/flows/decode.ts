@@ -106,7 +106,8 @@ export class FlowDecoder {
   /** Flows saved from a SIEM (../siem.ts): Splunk's `_raw` (a VPC flow log line or a flow as JSON), a `_source`. */
   private siem(v: Obj, line: number): number {
     let n = 0;
-    for (const r of siemRecords(v, 'flow', (s) => (isObj(s['flow']) || isObj(s['IP']) ? { value: s } : undefined))) {
+    const own = (s: Obj) => (isObj(s['flow']) || isObj(s['IP']) || isObj(s['l4']) ? { value: s } : undefined);
+    for (const r of siemRecords(v, 'flow', own)) {
       this.where = r.where;
       if ('problem' in r) this.issue(line, 'flow.not-a-flow', r.problem);
       else n += this.message(r.value, line);
