@@ -80,7 +80,27 @@ const UNSTABLE = new Set([
 ]);
 
 export function stableLabels(labels: Record<string, string>): Record<string, string> {
-  return sortedRecord(Object.fromEntries(Object.entries(labels).filter(([k]) => !UNSTABLE.has(k))));
+  const dc = deploymentConfigOf(labels) !== undefined;
+  return sortedRecord(
+    Object.fromEntries(Object.entries(labels).filter(([k]) => !UNSTABLE.has(k) && !(dc && k === DC_ROLLOUT))),
+  );
+}
+
+/** OpenShift's DeploymentConfig labels (openshift/api apps/v1: DeploymentConfigLabel, DeploymentLabel). */
+const DC_LABEL = 'deploymentconfig';
+const DC_ROLLOUT = 'deployment';
+
+/**
+ * The DeploymentConfig a pod's labels say it belongs to, or undefined. Each rollout of a DeploymentConfig `web` is a
+ * ReplicationController `web-<version>`, whose pods carry `deploymentconfig: web` and `deployment: web-<version>`:
+ * the second changes with every rollout, like a ReplicaSet's pod-template-hash. Only that pair is taken, so a
+ * `deployment` label someone set themselves stays a label.
+ */
+export function deploymentConfigOf(labels: Record<string, string>): string | undefined {
+  const dc = labels[DC_LABEL];
+  const rollout = labels[DC_ROLLOUT];
+  if (!dc || rollout === undefined || !rollout.startsWith(dc + '-')) return undefined;
+  return /^\d+$/.test(rollout.slice(dc.length + 1)) ? dc : undefined;
 }
 
 /** Sort every list so that the same objects in any order give the same inventory. */
@@ -101,6 +121,8 @@ export function canonicalInventory(inv: Inventory): Inventory {
 
 /** Strip controller suffixes from a pod name: `productpage-v1-6b746f74dc-9rcxx` → `productpage-v1`. */
 export function workloadNameFromPod(pod: string, labels: Record<string, string> = {}): { name: string; kind: string } {
+  const dc = deploymentConfigOf(labels);
+  if (dc && pod.startsWith(labels[DC_ROLLOUT] + '-')) return { name: dc, kind: 'DeploymentConfig' };
   if (labels['statefulset.kubernetes.io/pod-name'] === pod)
     return { name: pod.replace(/-\d+$/, ''), kind: 'StatefulSet' };
   const job = labels['batch.kubernetes.io/job-name'] ?? labels['job-name'];
@@ -244,6 +266,10 @@ export class Resolver {
         top = { kind: 'Deployment', name: pod.owner.name.replace(/-[a-z0-9]{6,10}$/, '') };
       else if (pod.owner.kind === 'Job' && /-\d{8,}$/.test(pod.owner.name))
         top = { kind: 'CronJob', name: pod.owner.name.replace(/-\d{8,}$/, '') };
+      else if (pod.owner.kind === 'ReplicationController' && pod.owner.name === pod.labels[DC_ROLLOUT]) {
+        const dc = deploymentConfigOf(pod.labels);
+        if (dc) top = { kind: 'DeploymentConfig', name: dc };
+      }
     }
     // Jobs select on their controller-uid: the pods' stable labels are the selector that survives the next run.
     const jobLike = top.kind === 'Job' || top.kind === 'CronJob';
