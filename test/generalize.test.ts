@@ -177,6 +177,49 @@ describe('RBAC generalization, from evidence', () => {
     expect(rulesOf(stable.toProfile(), false)[0]!.resourceNames).toEqual(['db-0', 'db-1']);
     expect(rulesOf(grew.toProfile(), false)[0]!.resourceNames).toBeUndefined();
   });
+
+  it.each([
+    [
+      'GKE',
+      ['gke-prod-default-pool-239f5d02-gyn2', 'gke-prod-default-pool-239f5d02-x1kf'],
+      'gke-prod-default-pool-239f5d02-q8zt',
+    ],
+    [
+      'AKS',
+      ['aks-nodepool1-11400876-vmss000000', 'aks-nodepool1-11400876-vmss000001'],
+      'aks-nodepool1-11400876-vmss000002',
+    ],
+  ])(
+    "a node agent's writes to %s nodes by name: the node an upgrade adds next is allowed, --exact denies it",
+    (_, seen, next) => {
+      const agent = 'system:serviceaccount:monitoring:node-problem-detector';
+      const b = new ProfileBuilder(new Scope(defaultScope()));
+      for (let d = 2; d <= 5; d++)
+        for (const node of seen)
+          k8s(b, agent, { verb: 'patch', resource: 'nodes', subresource: 'status', namespace: '', name: node }, day(d));
+      const training = b.toProfile();
+      const heldOut = new ProfileBuilder(new Scope(defaultScope()));
+      k8s(
+        heldOut,
+        agent,
+        { verb: 'patch', resource: 'nodes', subresource: 'status', namespace: '', name: next },
+        day(7),
+      );
+      const profile = heldOut.toProfile();
+      const replay = (exact: boolean) => {
+        const { artefacts } = generateRbac(training, exact ? { exact: true } : {});
+        const set = buildRbacPolicySet(
+          artefacts.flatMap((a) => a.objects.map((object, index) => ({ file: a.path, index, object }))),
+        ).set;
+        return verifyRbac(profile, set, emptyReport(profile)).notAllowed.length;
+      };
+      expect(replay(false)).toBe(0);
+      expect(replay(true)).toBe(1);
+      expect(generateRbac(training).widenings.map((w) => w.detail)).toContainEqual(
+        expect.stringMatching(/patch nodes\/status: 2 made-up names \(an? (GKE|AKS) node/),
+      );
+    },
+  );
 });
 
 /** Random profiles whose names mix made-up and chosen ones. */

@@ -44,6 +44,15 @@ describe('names controllers and tools make up, from their source', () => {
     ['ip-10-0-1-23.ec2.internal', 'ec2-node'],
     ['ip-10-0-1-23.eu-west-1.compute.internal', 'ec2-node'],
     ['i-0abc1234def567890.eu-west-1.compute.internal', 'ec2-node'],
+    // GKE nodes: `gke-<cluster>-<pool>-<instance group hash>-<random>` (Kubernetes' AppArmor tutorial); `gk3-`.
+    ['gke-test-default-pool-239f5d02-gyn2', 'gke-node'],
+    ['gk3-prod-autopilot-pool-2-9f8e7d6c-x7k2', 'gke-node'],
+    // AKS nodes: the scale set and its base-36 instance id (`vmss00000z` too), or an availability set's ordinal.
+    ['aks-nodepool1-11400876-vmss000000', 'aks-node'],
+    ['aks-nodepool1-51397738-vmss00000z', 'aks-node'],
+    ['aks-nodepool1-79590246-0', 'aks-node'],
+    // Nodes named by their address (OKE virtual nodes).
+    ['10.0.5.207', 'address-node'],
     // Tekton: a PipelineRun's generateName suffix, its TaskRun and the TaskRun's `-pod`.
     ['build-run-x2k9p-fetch-pod', 'tekton-pod'],
     ['build-run-x2k9p-fetch-pod-retry1', 'tekton-pod'],
@@ -77,6 +86,13 @@ describe('names controllers and tools make up, from their source', () => {
     'web.config',
     'coredns-12345',
     'default',
+    // Near the node shapes: a chosen name, a version, a pool.
+    'gke-metadata-server',
+    'aks-nodepool1',
+    'aks-ingress-12345678',
+    '10.0.5',
+    'v1.29.7',
+    '300.1.2.3',
   ])('%s looks chosen', (name) => expect(generatedName(name)).toBeUndefined());
 
   it('a Helm release Secret is made up even alone; a Secret that only has a generateName shape is not', () => {

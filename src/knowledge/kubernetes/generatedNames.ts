@@ -97,6 +97,30 @@ const PATTERNS: NamePattern[] = [
       /^ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(?:\.|$)/.test(n) || /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})(?:\.|$)/.test(n),
   },
   {
+    // GKE: a node is its Compute Engine instance, `gke-<cluster>-<pool>-<8 hex of the instance group>-<4 random>`
+    // (`gk3-` on Autopilot); the instance group makes a new random part for every instance it adds or recreates
+    // (an upgrade, autoscaling, auto-repair). Kubernetes' AppArmor tutorial lists
+    // `gke-test-default-pool-239f5d02-gyn2`.
+    id: 'gke-node',
+    why: 'a GKE node: its instance group adds new random characters for every instance it creates or recreates',
+    test: (n) => /^gk[e3]-[a-z0-9-]+-[0-9a-f]{8}-[0-9a-z]{4}$/.test(n),
+  },
+  {
+    // AKS: `aks-<pool>-<8 digits>-vmss<6 base-36 digits>`, the VM scale set and its instance id, which grows with
+    // every node added (scale-out, a surge upgrade, a node image upgrade); availability-set pools `aks-<pool>-<8
+    // digits>-<N>` (AKS documentation's `aks-nodepool1-12345678-vmss000000`, `aks-nodepool1-79590246-0`).
+    id: 'aks-node',
+    why: 'an AKS node: its scale set numbers every instance it adds anew (scale-out, upgrades)',
+    test: (n) => /^aks-[a-z0-9]+-\d{8}-(?:vmss[0-9a-z]{6}|\d{1,4})$/.test(n),
+  },
+  {
+    // Nodes named by their address: OKE's virtual nodes (Oracle's "Generated Worker Node Name Formats"), kubelets
+    // whose hostname is their IP. A replaced node has another address.
+    id: 'address-node',
+    why: 'a node named by its IP address: a replaced node has another',
+    test: (n) => /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(n),
+  },
+  {
     // Argo Workflows GeneratePodName: `<workflow>-<template>-<FNV-32a of the node name, decimal>` (v1: the node id,
     // `<workflow>-<same hash>`); cert-manager ComputeName: Orders `<request>-<FNV-32, decimal>`, Challenges
     // `<order>-<FNV-32, decimal>`. Nine or ten digits for all but 2% of hashes.
