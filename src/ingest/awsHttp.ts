@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { PassThrough } from 'node:stream';
-import { limitedRequest, type NetworkRead } from '../util/network.js';
+import { limitedRequest, networkLimits, NetworkRead, type NetworkLimits } from '../util/network.js';
 
 /** The parts of the SDK's HttpRequest (@smithy/protocol-http) a request is made from. */
 interface SdkRequest {
@@ -79,4 +79,39 @@ export function limitedAwsHandler(read: NetworkRead) {
       agents.https.destroy();
     },
   };
+}
+
+/** What every source read from an AWS API takes: where, as whom, how often and how long. */
+export interface AwsApiOptions {
+  region: string;
+  startTime?: Date;
+  endTime?: Date;
+  /** Another endpoint (tests point this at a server on 127.0.0.1). */
+  endpoint?: string;
+  /** Static credentials; without them the SDK's default provider chain is used. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Least time between two requests (the APIs read here have low per-account rate quotas). */
+  minIntervalMs?: number;
+  /** Attempts per request, throttling and 5xx included (the SDK's standard retry strategy). */
+  maxAttempts?: number;
+  /** Called after each page with the number of events it held. */
+  onPage?: (events: number) => void;
+  /** Timeouts, deadline and size cap (util/network.ts); the defaults when absent. */
+  limits?: NetworkLimits;
+}
+
+/**
+ * A read under the options' limits and the configuration of an SDK client that makes its requests through it: the
+ * region, endpoint and credentials given, the SDK's retries (8 attempts unless told), and the limited handler.
+ */
+export function awsApiClient(opts: AwsApiOptions) {
+  const read = new NetworkRead(opts.limits ?? networkLimits());
+  const config = {
+    region: opts.region,
+    maxAttempts: opts.maxAttempts ?? 8,
+    requestHandler: limitedAwsHandler(read),
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+  };
+  return { read, config };
 }

@@ -14,8 +14,7 @@ import { UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
 import type { Progress } from './task.js';
 import { paged } from './paging.js';
-import { limitedAwsHandler } from './awsHttp.js';
-import { NetworkRead, networkLimits, type NetworkLimits } from '../util/network.js';
+import { awsApiClient, type AwsApiOptions } from './awsHttp.js';
 import type { FilteredLogEvent, FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 
 /** The stream prefix of the API server's audit log in an EKS cluster's log group. */
@@ -23,27 +22,12 @@ export const EKS_AUDIT_STREAM_PREFIX = 'kube-apiserver-audit-';
 
 export const eksLogGroup = (cluster: string) => `/aws/eks/${cluster}/cluster`;
 
-export interface EksLogsOptions {
-  region: string;
+export interface EksLogsOptions extends AwsApiOptions {
   logGroup: string;
   /** Only streams starting with this (the audit streams of an EKS cluster's group); all streams when absent. */
   streamPrefix?: string;
-  startTime?: Date;
-  endTime?: Date;
-  /** Another endpoint (tests point this at a server on 127.0.0.1). */
-  endpoint?: string;
-  /** Static credentials; without them the SDK's default provider chain is used. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Least time between two requests (FilterLogEvents has a low per-account rate quota). */
-  minIntervalMs?: number;
-  /** Attempts per request, throttling and 5xx included (the SDK's standard retry strategy). */
-  maxAttempts?: number;
-  /** Called after each page with the number of events it held. */
-  onPage?: (events: number) => void;
   /** Called when the service returns a nextToken it returned before: reading stops there. */
   onRepeatedToken?: (pages: number) => void;
-  /** Timeouts, deadline and size cap (util/network.ts); the defaults when absent. */
-  limits?: NetworkLimits;
 }
 
 /** The most events a FilterLogEvents page holds (its `limit` defaults to the maximum, 10,000). */
@@ -59,14 +43,8 @@ export interface EksLogEvent {
 
 export async function* filterLogEvents(opts: EksLogsOptions): AsyncGenerator<EksLogEvent> {
   const { CloudWatchLogsClient, FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
-  const read = new NetworkRead(opts.limits ?? networkLimits());
-  const client = new CloudWatchLogsClient({
-    region: opts.region,
-    maxAttempts: opts.maxAttempts ?? 8,
-    requestHandler: limitedAwsHandler(read),
-    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-  });
+  const { read, config } = awsApiClient(opts);
+  const client = new CloudWatchLogsClient(config);
   try {
     const events = paged<FilterLogEventsCommandOutput, FilteredLogEvent>({
       fetch: (token) =>

@@ -1,5 +1,4 @@
-import { NetworkRead, networkLimits, type NetworkLimits } from '../../util/network.js';
-import { limitedAwsHandler } from '../awsHttp.js';
+import { awsApiClient, type AwsApiOptions } from '../awsHttp.js';
 import { paged } from '../paging.js';
 import type { Event as TrailEvent, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
 
@@ -9,23 +8,7 @@ import type { Event as TrailEvent, LookupEventsCommandOutput } from '@aws-sdk/cl
  * 5xx answers, and yields each event once (deduplicated by event id). The SDK is loaded only here,
  * lazily, so runs that never use the API never pay for it.
  */
-export interface LookupOptions {
-  region: string;
-  startTime?: Date;
-  endTime?: Date;
-  /** Another endpoint (tests point this at a server on 127.0.0.1). */
-  endpoint?: string;
-  /** Static credentials; without them the SDK's default provider chain is used. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Least time between two requests. LookupEvents allows 2 per second per account and region. */
-  minIntervalMs?: number;
-  /** Attempts per request, throttling and 5xx included (the SDK's standard retry strategy). */
-  maxAttempts?: number;
-  /** Called after each page with the number of events it held. */
-  onPage?: (events: number) => void;
-  /** Timeouts, deadline and size cap (util/network.ts); the defaults when absent. */
-  limits?: NetworkLimits;
-}
+export type LookupOptions = AwsApiOptions;
 
 /** Events asked for per page (the API's most). */
 const PAGE = 50;
@@ -38,14 +21,8 @@ export interface LookedUpEvent {
 
 export async function* lookupEvents(opts: LookupOptions): AsyncGenerator<LookedUpEvent> {
   const { CloudTrailClient, LookupEventsCommand } = await import('@aws-sdk/client-cloudtrail');
-  const read = new NetworkRead(opts.limits ?? networkLimits());
-  const client = new CloudTrailClient({
-    region: opts.region,
-    maxAttempts: opts.maxAttempts ?? 8,
-    requestHandler: limitedAwsHandler(read),
-    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-  });
+  const { read, config } = awsApiClient(opts);
+  const client = new CloudTrailClient(config);
   try {
     const events = paged<LookupEventsCommandOutput, TrailEvent>({
       fetch: (token) =>
@@ -68,6 +45,7 @@ export async function* lookupEvents(opts: LookupOptions): AsyncGenerator<LookedU
       maxItems: PAGE,
       fields: { items: 'Events', token: 'NextToken' },
       id: (e) => e.EventId ?? '',
+      // LookupEvents allows 2 requests per second per account and region.
       minIntervalMs: opts.minIntervalMs ?? 550,
       ...(opts.onPage ? { onPage: opts.onPage } : {}),
     });
