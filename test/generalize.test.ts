@@ -313,9 +313,15 @@ describe('IAM generalization of object keys', () => {
       'arn:aws:s3:::acme-exports/config/settings.json',
     ]);
     expect(r.widenings.filter((w) => w.option === 'generated-keys').map((w) => w.detail)).toEqual([
-      expect.stringMatching(/^6 resources named with a UUID .* → arn:aws:s3:::acme-exports\/exports\/\*$/),
-      expect.stringMatching(/^6 resources named with a date .* → arn:aws:s3:::acme-exports\/nightly\/\*$/),
-      expect.stringMatching(/^6 resources named with a date \(year\/month\/day\) .* → arn:aws:s3:::acme-logs\/\*$/),
+      expect.stringMatching(
+        /^s3:PutObject: 6 resources named with a UUID .* → arn:aws:s3:::acme-exports\/exports\/\*$/,
+      ),
+      expect.stringMatching(
+        /^s3:PutObject: 6 resources named with a date .* → arn:aws:s3:::acme-exports\/nightly\/\*$/,
+      ),
+      expect.stringMatching(
+        /^s3:PutObject: 6 resources named with a date \(year\/month\/day\) .* → arn:aws:s3:::acme-logs\/\*$/,
+      ),
     ]);
     const { set } = buildIamPolicySet(
       r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))),

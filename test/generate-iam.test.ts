@@ -411,10 +411,10 @@ describe('generate iam: determinism, limits, widenings', () => {
     ]);
     expect(grants(p, 'sqs:SendMessage')).toEqual([`arn:aws:sqs:eu-west-1:${ACCOUNT}:export-*`]);
     expect(r.stderr).toMatch(
-      /--s3-prefix-wildcard .*exporter: 100 object keys under arn:aws:s3:::acme-staging-exports\/exports\/2026\/11\/daily\//,
+      /--s3-prefix-wildcard .*exporter: s3:PutObject: 100 object keys under arn:aws:s3:::acme-staging-exports\/exports\/2026\/11\/daily\//,
     );
     expect(r.stderr).toMatch(
-      /--widen-resources .*exporter: 4 resources → arn:aws:sqs:eu-west-1:111122223333:export-\*/,
+      /--widen-resources .*exporter: sqs:SendMessage: 4 resources → arn:aws:sqs:eu-west-1:111122223333:export-\*/,
     );
     const ev = evidenceOf(out, 'exporter');
     expect(ev.permissions.find((x) => x.resource.endsWith('hourly/*'))!.count).toBe(200);

@@ -177,10 +177,14 @@ describe('IAM: per-run resources beyond keys and streams', () => {
     expect(byAction.get('dynamodb:GetItem')).toEqual([`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/etl-state-2026`]);
     expect(r.widenings.filter((w) => w.option === 'generated-keys').map((w) => w.detail)).toEqual([
       expect.stringMatching(
-        /^4 resources named with an ECS task id .* → arn:aws:ecs:eu-west-1:111122223333:task\/jobs\/\*$/,
+        /^ecs:DescribeTasks: 4 resources named with an ECS task id .* → arn:aws:ecs:eu-west-1:111122223333:task\/jobs\/\*$/,
       ),
-      expect.stringMatching(/^4 resources named with an execution's name .* → .*:execution:nightly-etl:\*$/),
-      expect.stringMatching(/^4 resources named with an execution's name .* → .*:express:nightly-etl:\*$/),
+      expect.stringMatching(
+        /^states:DescribeExecution: 4 resources named with an execution's name .* → .*:execution:nightly-etl:\*$/,
+      ),
+      expect.stringMatching(
+        /^states:DescribeExecution: 4 resources named with an execution's name .* → .*:express:nightly-etl:\*$/,
+      ),
     ]);
     const exact = await generateIam(b.toProfile(), { exact: true });
     expect(exact.widenings.filter((w) => w.option === 'generated-keys')).toEqual([]);

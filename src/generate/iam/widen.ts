@@ -86,9 +86,9 @@ export function generalizeKeys(
         .pop() ?? '';
     const examples = g.members.slice(0, 2).map((m) => parseArn(m)?.resource ?? m);
     const n = g.members.length;
-    const detail = `${n} resource${n === 1 ? '' : 's'} named with ${[...g.why].sort(cmp).join(', ')} (${examples.join(', ')}${n > 2 ? ', …' : ''}; seen ${first} .. ${last}) → ${wide}`;
-    collapse(byRes, g.members, wide, `made-up keys: ${detail}`);
-    out.push({ principal, action, option: 'generated-keys', detail });
+    const what = `${n} resource${n === 1 ? '' : 's'} named with ${[...g.why].sort(cmp).join(', ')} (${examples.join(', ')}${n > 2 ? ', …' : ''}; seen ${first} .. ${last}) → ${wide}`;
+    collapse(byRes, g.members, wide, `made-up keys: ${what}`);
+    out.push({ principal, action, option: 'generated-keys', detail: `${action}: ${what}` });
   }
 }
 
@@ -112,9 +112,9 @@ export function widenS3Prefixes(
   for (const prefix of [...groups.keys()].sort(cmp)) {
     const members = groups.get(prefix)!;
     if (members.length <= n) continue;
-    const detail = `${members.length} object keys under ${prefix} → ${prefix}*`;
-    collapse(byRes, members, `${prefix}*`, `--s3-prefix-wildcard: ${detail}`);
-    out.push({ principal, action, option: 's3-prefix-wildcard', detail });
+    const what = `${members.length} object keys under ${prefix} → ${prefix}*`;
+    collapse(byRes, members, `${prefix}*`, `--s3-prefix-wildcard: ${what}`);
+    out.push({ principal, action, option: 's3-prefix-wildcard', detail: `${action}: ${what}` });
   }
 }
 
@@ -150,9 +150,9 @@ export function widenMany(
   for (const a of arns) while (!a.startsWith(prefix)) prefix = prefix.slice(0, -1);
   // A `?` or `*` already in the prefix is part of a wildcard: cut before it.
   prefix = prefix.replace(/[*?].*$/, '');
-  const detail = `${arns.length} resources → ${prefix}*`;
-  collapse(byRes, arns, `${prefix}*`, `--widen-resources: ${detail}`);
-  out.push({ principal, action, option: 'widen-resources', detail });
+  const what = `${arns.length} resources → ${prefix}*`;
+  collapse(byRes, arns, `${prefix}*`, `--widen-resources: ${what}`);
+  out.push({ principal, action, option: 'widen-resources', detail: `${action}: ${what}` });
 }
 
 /** `arn:aws:s3:::bucket/key` → the bucket's ARN and the key. */
