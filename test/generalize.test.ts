@@ -335,6 +335,31 @@ describe('IAM generalization of object keys', () => {
     expect(exact.widenings.filter((w) => w.option === 'generated-keys')).toEqual([]);
     expect(exact.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource).length).toBe(19);
   });
+
+  it('uploads keyed by random ids of letters and digits (nanoid, Stripe-style): the next upload is allowed', async () => {
+    // nanoid's alphabet is letters, digits, `_` and `-`; a Stripe-style id is a prefix, `_` and 14 letters and digits.
+    const training = ['V1StGXR8_Z5jdHi6B-myT', 'x3Qp9LmZ2kWv7rTn4sYbC', 'cus_NffrFeUfNV2Hib', 'cus_Q8mZr2XkT5wLp9Vd'];
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    training.forEach((id, i) => b.add(call(`uploads/${id}/avatar.png`, day(2 + i))));
+    b.add(call('uploads/README.txt', day(3)));
+    const r = await generateIam(b.toProfile());
+    const put = r.artefacts[0]!.policies[0]!.document.Statement.find((s) => s.Action.includes('s3:PutObject'))!;
+    // The stable key keeps its own grant (and evidence) beside the wildcard.
+    expect(put.Resource).toEqual([
+      'arn:aws:s3:::acme-exports/uploads/*',
+      'arn:aws:s3:::acme-exports/uploads/README.txt',
+    ]);
+    const { set } = buildIamPolicySet(
+      r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))),
+    );
+    const heldOut = new ProfileBuilder(new Scope(defaultScope()));
+    heldOut.add(call('uploads/Uh7Yk2pQ9xZrB4mT_w8sL/avatar.png', day(8)));
+    const profile = heldOut.toProfile();
+    const report = emptyReport(profile);
+    await verifyIam(profile, set, report);
+    expect(report.notAllowed).toEqual([]);
+    expect(report.observed).toBe(1);
+  });
 });
 
 describe('network: one DNS name at several addresses', () => {

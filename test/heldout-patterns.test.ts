@@ -115,6 +115,10 @@ describe('object keys and log streams written per run, from the documentation of
     // Lambda: `YYYY/MM/DD/[$LATEST]<hex>`; ECS awslogs: `<prefix>/<container>/<task id>`; EKS control plane.
     ['2026/11/08/[$LATEST]35aa9c956b4fe8e908a7834893e8d9af', 0, 'a date (year/month/day)'],
     ['ecs/web/0b1c2d3e4f5a46b7a8c9d0e1f2a3b4c5', 2, 'a hex id'],
+    // Random ids in letters and digits: nanoid (its `_` and `-` split it), Stripe-style ids, short lower-case ids.
+    ['uploads/V1StGXR8_Z5jdHi6B-myT.png', 1, 'a generated id'],
+    ['invoices/cus_NffrFeUfNV2Hib/2.pdf', 1, 'a generated id'],
+    ['cache/x7k2m9q4/blob', 1, 'a generated id'],
   ] as const)('%s: variable from segment %i (%s)', (key, index, why) => {
     expect(firstVariableSegment(key.split('/'))).toEqual({ index, why });
   });
@@ -123,6 +127,12 @@ describe('object keys and log streams written per run, from the documentation of
     'tbl/region=eu-west-1/latest.json',
     'year=2026/summary.csv',
     'conf/env=prod/app.yaml',
+    // Words, camelCase names and versions with digits change class between few neighbours.
+    'assets/S3Bucket/OAuth2Token.json',
+    'tools/sha256sum/Html5Game.zip',
+    'devices/iPhone12Pro/K8sCluster.yaml',
+    'reports/Quarterly_Report-2024.pdf',
+    'media/thumbs200x200/JavaScript.png',
   ])('%s is stable', (key) => expect(firstVariableSegment(key.split('/'))).toBeUndefined());
 });
 

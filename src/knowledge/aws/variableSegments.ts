@@ -12,8 +12,27 @@ const DATE_INSIDE = /(^|[-_.])(19|20)\d{2}[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12
 const YEAR = /^(19|20)\d{2}$/;
 const MONTH = /^(0[1-9]|1[0-2])$/;
 
+/**
+ * Random ids in letters and digits: nanoid and other base64url ids (split here at their `-` and `_`), Stripe-style
+ * `cus_NffrFeUfNV2Hib`, short lower-case ids `x7k2m9q4`. Eight or more characters of at least two of upper case, lower
+ * case and digits, the class changing between most neighbours: words, camelCase names and versions change class
+ * rarely (`S3Bucket`, `OAuth2Token`, `sha256sum`, `Html5Game`). `t` as written: case is half the evidence.
+ */
+function mixedId(t: string): boolean {
+  if (t.length < 8 || !/^[0-9a-z]+$/i.test(t)) return false;
+  const cls = (c: number) => (c <= 0x39 ? 0 : c <= 0x5a ? 1 : 2);
+  const seen = new Set<number>();
+  let changes = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = cls(t.charCodeAt(i));
+    seen.add(c);
+    if (i > 0 && c !== cls(t.charCodeAt(i - 1))) changes++;
+  }
+  return seen.size >= 2 && changes * 2 > t.length - 1;
+}
+
 /** Why a single token (between separators) is one of a kind that varies per run, or undefined. */
-function variableToken(t: string): string | undefined {
+function variableToken(t: string, written = t): string | undefined {
   if (DATE.test(t)) return 'a date';
   if (/^(1[5-9]\d{8}|1[5-9]\d{11})$/.test(t)) return 'a Unix time';
   if (/^\d{5,}$/.test(t)) return 'a numeric id';
@@ -21,6 +40,7 @@ function variableToken(t: string): string | undefined {
   if (/^[0-9a-f]{7,}$/.test(t) && /\d/.test(t) && /[a-f]/.test(t)) return 'a hex id';
   // Base32/base62 ids (ULIDs, KSUIDs, random keys): sixteen or more letters and digits, mixed.
   if (/^[0-9a-z]{16,}$/i.test(t) && /\d/.test(t) && /[a-z]/i.test(t)) return 'a generated id';
+  if (mixedId(written)) return 'a generated id';
   return undefined;
 }
 
@@ -75,9 +95,11 @@ function variableParts(segment: string, next: string | undefined): { at: number;
     out.push({ at: base + at, why: 'a date' });
   }
   if (/^\d{4,}$/.test(s) && !YEAR.test(s)) out.push({ at: base, why: variableToken(s) ?? 'a numeric id' });
+  // The same tokens as written (lower-casing keeps the length of all but a few non-ASCII letters).
+  const written = (lower.length === segment.length ? partitionValue(segment) : s).split(TOKEN_SPLIT);
   let at = 0;
-  for (const t of s.split(TOKEN_SPLIT)) {
-    const why = variableToken(t);
+  for (const [i, t] of s.split(TOKEN_SPLIT).entries()) {
+    const why = variableToken(t, written[i]);
     if (why) {
       out.push({ at: base + at, why });
       break;
