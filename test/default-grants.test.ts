@@ -251,7 +251,7 @@ describe('generate, verify, check and backtest with the default grants', () => {
     const v = cli(['verify', '--policies', out, '--k8s-audit', audit]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toContain('OK: 11 of 11 observed accesses allowed (rbac 11/11)');
-    expect(v.stdout).toContain("of those, 9 allowed by Kubernetes' default ClusterRoles");
+    expect(v.stdout).toContain("of those, 9 allowed by the cluster's default ClusterRoles");
 
     // A cluster that removed the default bindings: verify says what it would deny, and why.
     const hard = cli(['verify', '--policies', out, '--k8s-audit', audit, '--no-default-grants']);
@@ -269,7 +269,7 @@ describe('generate, verify, check and backtest with the default grants', () => {
     const soft = cli(['check', '--policies', out, '--k8s-audit', audit]);
     expect(soft.code).toBe(0);
     expect(soft.stdout).toContain(
-      "9 observed accesses were allowed only by Kubernetes' default ClusterRoles (discovery, health, self-reviews)",
+      "9 observed accesses were allowed only by the cluster's default ClusterRoles (discovery, health, self-reviews; OpenShift's for every user)",
     );
     const softJson = cli(['check', '--policies', out, '--k8s-audit', audit, '--format', 'json']);
     expect((JSON.parse(softJson.stdout) as { byDefaultGrants?: number }).byDefaultGrants).toBe(9);

@@ -32,7 +32,7 @@ import {
   type Notice,
 } from './inputs.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
-import { workloadsOfInventory } from '../inventory/workloads.js';
+import { inventoryPart } from '../inventory/profilePart.js';
 import { emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './notices.js';
 import { runPool } from './pool.js';
 import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
@@ -229,7 +229,11 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     }
     // Every workload and namespace of the inventory joins the profile, traffic or not: `generate netpol` lists the
     // quiet ones, and `verify` checks that the policies keep them apart.
-    if (opts.inventory) parts = mergeStreams([parts, inMemory(inventoryPart(opts.inventory, scope)).stream]);
+    if (opts.inventory) {
+      const part = inventoryPart(opts.inventory, scope);
+      for (const p of part.principals) ids.add(principalId(p.subject));
+      parts = mergeStreams([parts, inMemory(part).stream]);
+    }
     const sorted = sortSources(sources);
     // The filters it was made with, for a merge to tell parts that saw different things (profile/filters.ts).
     const filters = profileFilters(scope.options);
@@ -303,22 +307,6 @@ function execute(
     ...(inventory && task.format === 'flows' ? { inventory } : {}),
   }));
   return runPool(reqs, Math.max(1, workers), onProgress);
-}
-
-/** The inventory's part of a profile: every workload and namespace in scope. */
-function inventoryPart(inv: Inventory, scope: Scope): Profile {
-  const inScope = (ns: string) => !scope.namespaceSkip(ns);
-  return {
-    apiVersion: PROFILE_API_VERSION,
-    kind: 'Profile',
-    window: { start: '', end: '' },
-    sources: [],
-    skipped: {},
-    principals: [],
-    workloads: workloadsOfInventory(inv).filter((w) => inScope(w.namespace)),
-    network: [],
-    namespaces: inv.namespaces.map((n) => ({ name: n.name, labels: n.labels })),
-  };
 }
 
 /** Whole files, and plain files big enough to be worth splitting into one range per worker. */

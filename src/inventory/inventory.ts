@@ -37,6 +37,8 @@ export interface InvPod {
   serviceAccount: string;
   owner?: { kind: string; name: string };
   ports: { name: string; port: number; protocol: L4Protocol }[];
+  /** The SecurityContextConstraints OpenShift admitted it under (its `openshift.io/scc` annotation), if any. */
+  scc?: string;
 }
 
 export interface InvController {

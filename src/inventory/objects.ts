@@ -11,6 +11,7 @@ import {
 import { ipProblem, portProblem } from '../knowledge/network/names.js';
 import type { Inventory, InvPod } from './inventory.js';
 import { isObj } from '../util/json.js';
+import { SCC_ANNOTATION } from '../knowledge/kubernetes/openShift.js';
 
 const CONTROLLER_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
@@ -102,9 +103,11 @@ export function addObject(
         }
       }
       const serviceAccount = str(spec['serviceAccountName']) || 'default';
+      const scc = isObj(meta['annotations']) ? str(meta['annotations'][SCC_ANNOTATION]) : '';
       const p =
         [...ips].map((ip) => named('pod address', ip, ipProblem)).find(Boolean) ??
         named('service account', serviceAccount, subdomainProblem) ??
+        (scc ? named(`annotation ${SCC_ANNOTATION}`, scc, subdomainProblem) : undefined) ??
         ports
           .map((x) =>
             x.name
@@ -125,6 +128,7 @@ export function addObject(
         serviceAccount,
         ...(owner ? { owner } : {}),
         ports: ports.sort((a, b) => a.port - b.port || cmp(a.name, b.name)),
+        ...(scc ? { scc } : {}),
       });
       return;
     }

@@ -217,9 +217,10 @@ export interface ImpliedBy {
 
 /**
  * Verbs that are never requests of their own: the API server checks them while serving other requests, on the
- * role or identity the request is about.
+ * role or identity the request is about; OpenShift's admission checks `use` of the SecurityContextConstraints a pod
+ * is admitted under (inventory/scc.ts). Named by what they are for, never generalized by name.
  */
-export const CHECK_VERBS: ReadonlySet<string> = new Set(['bind', 'escalate', 'impersonate']);
+export const CHECK_VERBS: ReadonlySet<string> = new Set(['bind', 'escalate', 'impersonate', 'use']);
 
 /** The access of an edge, without its evidence and annotations. */
 export function edgeAccess(e: K8sAccess): K8sAccess {

@@ -14,7 +14,7 @@ import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
-import { isOpenShiftGroup, makesPods, sccWarning } from '../../knowledge/kubernetes/openShift.js';
+import { isOpenShiftGroup, makesPods, SCC_RESOURCE, sccWarning } from '../../knowledge/kubernetes/openShift.js';
 
 /** The report's Kubernetes principals: each request they made, risky ones flagged, their role links. */
 export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
@@ -63,7 +63,8 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
   const k8s = profile.principals.filter((x) => !isAwsKind(x.subject.kind));
   if (k8s.some((p) => p.k8s.some((e) => isGrantable(e) && isOpenShiftGroup(e.apiGroup)))) {
     const writers = k8s.filter((p) => p.k8s.some((e) => isGrantable(e) && makesPods(e))).map((p) => p.username);
-    if (writers.length) part.coverage.push(sccWarning(writers.sort(cmp)));
+    const fromInventory = k8s.some((p) => p.k8s.some((e) => e.verb === 'use' && e.resource === SCC_RESOURCE));
+    if (writers.length) part.coverage.push(sccWarning(writers.sort(cmp), fromInventory));
   }
   return part;
 }

@@ -8,7 +8,9 @@ import type { Risk } from '../../model/finding.js';
 // Kubernetes "Using RBAC Authorization" (how `*`, `*/subresource` and groups match; `pods/*` is no wildcard);
 // Kubernetes "Authenticating" (which resources impersonation names); "Ephemeral Containers" (added to a running
 // pod through its `ephemeralcontainers` subresource); "NodeRestriction" admission (node labels steer workloads);
-// CVE-2021-25740 (Endpoints and EndpointSlice writes forward traffic across namespaces).
+// CVE-2021-25740 (Endpoints and EndpointSlice writes forward traffic across namespaces); OpenShift "Managing
+// security context constraints" (pods admitted under an SCC other than the default restricted-v2 may run as any
+// user, privileged, or with the host's namespaces and file system).
 
 /** One access or one grant as the catalogue reads it: a grant may carry `*` in its verb, group and resource. */
 export interface K8sRiskInput {
@@ -103,6 +105,9 @@ export function k8sRiskList(a: K8sRiskInput): Risk[] {
       add('high', `writes admission webhooks (${r}): sees or changes objects written`);
   if (on('namespaces', [CORE]) && verb('update', 'patch'))
     add('medium', 'changes namespaces: labels decide Pod Security admission and NetworkPolicy selection');
+  // Every authenticated identity already uses restricted-v2 (the default grants): a grant is for another SCC.
+  if (on('securitycontextconstraints', ['security.openshift.io']) && verb('use'))
+    add('medium', 'use on SecurityContextConstraints: pods may run with more privilege than restricted-v2');
   if ((on('endpoints', [CORE]) || on('endpointslices', ['discovery.k8s.io'])) && verb(...CHANGES))
     add('medium', `writes ${a.resource}: can forward a Service to any address (CVE-2021-25740)`);
   return dedupeReasons(out);

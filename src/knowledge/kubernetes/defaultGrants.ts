@@ -35,7 +35,9 @@ import type { K8sAccess } from '../../model/access.js';
  * - `self-provisioner` (`self-provisioners`, to `system:authenticated:oauth`, the group OpenShift's OAuth server puts
  *   its users in: not service accounts): create `projectrequests` (`oc new-project`);
  * - `system:oauth-token-deleter` (`system:oauth-token-deleters`, to both): delete OAuth tokens (`oc logout`);
- * - `system:webhook` (`system:webhooks`, to both): get and create `buildconfigs/webhooks` (a Git host's push hook).
+ * - `system:webhook` (`system:webhooks`, to both): get and create `buildconfigs/webhooks` (a Git host's push hook);
+ * - `system:openshift:scc:restricted-v2` (4.11+, from the kube-apiserver operator, to `system:authenticated`): `use`
+ *   the SecurityContextConstraints `restricted-v2`, the one pods are admitted under by default.
  *
  * The generator asks `defaultGrantMatcher` (its own matching); the evaluator reads `defaultGrantObjects` as any
  * ClusterRole and binding, so the two share the facts but not the matching. The list is sorted by ClusterRole name:
@@ -138,6 +140,22 @@ export const DEFAULT_GRANTS: readonly DefaultGrant[] = [
         verbs: ['delete'],
         apiGroups: ['oauth.openshift.io'],
         resources: ['oauthaccesstokens', 'oauthauthorizetokens'],
+      },
+    ],
+  },
+  {
+    // OpenShift 4.11+ (openshift/cluster-kube-apiserver-operator, bindata/bootkube/scc-manifests: the ClusterRole
+    // `system:openshift:scc:restricted-v2` and its binding to system:authenticated): every authenticated identity may
+    // have its pods admitted under the default SCC.
+    clusterRole: 'system:openshift:scc:restricted-v2',
+    platform: 'OpenShift',
+    groups: [AUTHENTICATED],
+    rules: [
+      {
+        verbs: ['use'],
+        apiGroups: ['security.openshift.io'],
+        resources: ['securitycontextconstraints'],
+        resourceNames: ['restricted-v2'],
       },
     ],
   },

@@ -6,6 +6,11 @@ import type { K8sAccess } from '../../model/access.js';
  */
 export const isOpenShiftGroup = (apiGroup: string): boolean => apiGroup.endsWith('.openshift.io');
 
+/** Where OpenShift writes the SecurityContextConstraints it admitted a pod under (apiserver-library-go). */
+export const SCC_ANNOTATION = 'openshift.io/scc';
+export const SCC_GROUP = 'security.openshift.io';
+export const SCC_RESOURCE = 'securitycontextconstraints';
+
 /** Writes that make pods, directly or through a controller, in the groups each resource lives in. */
 const POD_MAKERS: Record<string, readonly string[]> = {
   '': ['pods', 'replicationcontrollers'],
@@ -23,15 +28,21 @@ export function makesPods(a: K8sAccess): boolean {
 /**
  * OpenShift admits a pod only if its service account, or the user who created it, may `use` a
  * SecurityContextConstraints (the `use` verb on `securitycontextconstraints.security.openshift.io`). Admission asks
- * that itself: no request of the principal's records it, so RBAC made from audit logs grants none. The SCC the pod
- * was admitted under is written on it (annotation `openshift.io/scc`), not in a Metadata-level audit log.
+ * that itself: no request of the principal's records it. The SCC the pod was admitted under is written on it
+ * (annotation `openshift.io/scc`): with an inventory, the generated RBAC grants each service account the SCCs its
+ * controller-made pods ran under (inventory/profilePart.ts); without one, none.
  */
-export function sccWarning(writers: readonly string[]): string {
+export function sccWarning(writers: readonly string[], fromInventory: boolean): string {
   const shown = writers.slice(0, 3).join(', ') + (writers.length > 3 ? `, and ${writers.length - 3} more` : '');
+  const granted = fromInventory
+    ? 'the generated RBAC grants each service account the SCCs its controller-made pods ran under in the inventory, ' +
+      'none for pods a user created directly or workloads the inventory did not hold'
+    : 'the generated RBAC grants no SCC (an --inventory of the pods, whose openshift.io/scc annotation names it, ' +
+      'would)';
   return (
     `OpenShift (requests to *.openshift.io groups were answered): ${shown} wrote pods or workloads, whose pods are ` +
     'admitted only if their service account or creator may use a SecurityContextConstraints; admission checks that ' +
-    'without a logged request, so the generated RBAC grants no SCC. Keep the SCC bindings the workloads need ' +
-    '(oc adm policy add-scc-to-user; the SCC a pod ran under is its openshift.io/scc annotation) beside the policy'
+    `without a logged request, so ${granted}. Keep the SCC bindings the others need (oc adm policy ` +
+    'add-scc-to-user) beside the policy'
   );
 }

@@ -56,7 +56,7 @@ export function sections(r: CiReport): [FindingType, CiFinding[]][] {
 export function defaultGrantsText(r: CiReport): string {
   const n = r.byDefaultGrants ?? 0;
   return n
-    ? `${n} observed access${n === 1 ? ' was' : 'es were'} allowed only by Kubernetes' default ClusterRoles (discovery, health, self-reviews), not by the policies: give --no-default-grants if the cluster removed their bindings`
+    ? `${n} observed access${n === 1 ? ' was' : 'es were'} allowed only by the cluster's default ClusterRoles (discovery, health, self-reviews; OpenShift's for every user), not by the policies: give --no-default-grants if the cluster removed their bindings`
     : '';
 }
 

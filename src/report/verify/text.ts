@@ -16,7 +16,7 @@ export function verifyText(r: VerifyReport): string {
   const byDefaults = Object.values(r.byKind).reduce((n, v) => n + (v.byDefaultGrants ?? 0), 0);
   if (byDefaults)
     lines.push(
-      `of those, ${byDefaults} allowed by Kubernetes' default ClusterRoles (discovery, health, self-reviews), not by the policies; --no-default-grants if the cluster removed their bindings`,
+      `of those, ${byDefaults} allowed by the cluster's default ClusterRoles (discovery, health, self-reviews; OpenShift's for every user), not by the policies; --no-default-grants if the cluster removed their bindings`,
     );
   if (r.notAllowed.length) {
     lines.push('', `not allowed (${r.notAllowed.length}):`);
