@@ -34,6 +34,21 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
   const visit = (o: unknown, d: PolicyDoc) => {
     if (!isObj(o)) return;
     if (o['kind'] === 'List' && Array.isArray(o['items'])) return o['items'].forEach((x) => visit(x, d));
+    const unread = notEvaluated(o);
+    if (unread) {
+      const meta = isObj(o['metadata']) ? o['metadata'] : {};
+      const at = [meta['namespace'], meta['name']].filter((x) => typeof x === 'string' && x).join('/');
+      issues.push({
+        kind: 'issue',
+        code: 'policy.netpol-not-evaluated',
+        file: d.file,
+        line: 1,
+        message:
+          `${String(o['kind'])} ${shownName(at)} (${String(o['apiVersion'])}, document ${d.index + 1}) is not ` +
+          `evaluated: ${unread}; the network findings judge NetworkPolicies and Cilium's policies alone`,
+      });
+      return;
+    }
     const clusterwide = o['kind'] === 'CiliumClusterwideNetworkPolicy';
     if (o['kind'] !== 'NetworkPolicy' && o['kind'] !== 'CiliumNetworkPolicy' && !clusterwide) return;
     const meta = isObj(o['metadata']) ? o['metadata'] : {};
@@ -106,6 +121,36 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
   for (const d of docs) visit(d.object, d);
   return { policies, issues };
 }
+
+/**
+ * Other kinds that decide pod traffic, by API group and kind, with what they decide. Left out of the evaluation, each
+ * said: a network finding that ignored one could call allowed what the cluster denies, or the reverse.
+ * - Kubernetes' AdminNetworkPolicy and BaselineAdminNetworkPolicy (sigs.k8s.io/network-policy-api; OVN-Kubernetes,
+ *   Antrea, Calico): cluster-wide tiers, the admin one asked before any NetworkPolicy, the baseline one for traffic no
+ *   NetworkPolicy isolates.
+ * - Calico's own policies (`projectcalico.org/v3`, whose NetworkPolicy shares the Kubernetes kind's name), Antrea's
+ *   (`crd.antrea.io`), and the egress firewalls of OVN-Kubernetes (`k8s.ovn.org` EgressFirewall) and of OpenShift SDN
+ *   (`network.openshift.io` EgressNetworkPolicy).
+ */
+const NOT_EVALUATED: Record<string, string> = {
+  'policy.networking.k8s.io/AdminNetworkPolicy': 'its rules allow or deny before any NetworkPolicy is asked',
+  'policy.networking.k8s.io/BaselineAdminNetworkPolicy': 'its rules decide the traffic no NetworkPolicy isolates',
+  'projectcalico.org/NetworkPolicy': "Calico's own policy, ordered with the Kubernetes ones",
+  'projectcalico.org/GlobalNetworkPolicy': "Calico's cluster-wide policy, ordered with the Kubernetes ones",
+  'crd.antrea.io/ClusterNetworkPolicy': "Antrea's cluster-wide tiers, asked before NetworkPolicies",
+  'crd.antrea.io/NetworkPolicy': "Antrea's own policy, in tiers before NetworkPolicies",
+  'k8s.ovn.org/EgressFirewall': "it allows or denies a namespace's egress outside the cluster",
+  'network.openshift.io/EgressNetworkPolicy': "it allows or denies a namespace's egress outside the cluster",
+};
+
+/** What an object of a kind that decides pod traffic but is not evaluated decides, or undefined. */
+function notEvaluated(o: Obj): string | undefined {
+  const api = typeof o['apiVersion'] === 'string' ? o['apiVersion'] : '';
+  const group = api.includes('/') ? api.slice(0, api.indexOf('/')) : '';
+  return typeof o['kind'] === 'string' ? NOT_EVALUATED[`${group}/${o['kind']}`] : undefined;
+}
+
+const shownName = (s: string) => (s ? JSON.stringify(s) : '(unnamed)');
 
 /** A workload's pods as the evaluator sees them: its labels (with its selector's), declared ports and addresses. */
 function endpointOf(
