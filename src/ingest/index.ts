@@ -228,7 +228,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       for (const id of decided.excluded) ids.delete(id);
     }
     // Every workload and namespace of the inventory joins the profile, traffic or not: `generate netpol` lists the
-    // quiet ones, and `verify` checks that the policies keep them apart.
+    // quiet ones, and `verify` checks that the policies keep them apart. So do its pods' SCC admissions (OpenShift).
     if (opts.inventory) {
       const part = inventoryPart(opts.inventory, scope);
       for (const p of part.principals) ids.add(principalId(p.subject));
