@@ -25,6 +25,7 @@ import { rbacReport } from './report.js';
 import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
+import { ReadsLogged } from '../../knowledge/kubernetes/readsLogged.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
 import { DEFAULT_GRANTS } from '../../knowledge/kubernetes/defaultGrants.js';
@@ -109,6 +110,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     const privileged: string[] = [];
     // Principals another authorizer than RBAC allowed (EKS access policies, GKE IAM, Azure RBAC): said as privileged.
     const outside: string[] = [];
+    const reads = new ReadsLogged();
     return {
       survey(p) {
         if (rbac.evidence.principal(p)) evidence = true;
@@ -116,6 +118,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       },
       async principal(p) {
         const part = g.principal(p);
+        reads.add(p);
         if (part.artefacts.length) sessions.add(p);
         if (part.artefacts.length && p.groups.includes(PRIVILEGED_GROUP)) privileged.push(p.username);
         if (part.artefacts.length && p.outsideRbac) outside.push(outsideRbacWarning(p.username, p.outsideRbac));
@@ -163,6 +166,8 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
           text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}`,
         });
         for (const h of hints) lines.push(h.line);
+        const noReads = reads.warning();
+        if (noReads) lines.push({ tone: 'warn', text: noReads });
         for (const r of sessions.list())
           lines.push({ tone: 'warn', text: `per-session usernames: ${sessionWarning(r)}` });
         for (const u of privileged.sort(cmp)) lines.push({ tone: 'warn', text: privilegedGroupWarning(u) });

@@ -12,6 +12,7 @@ import {
 import { k8sRisks } from './risks.js';
 import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
+import { ReadsLogged } from '../../knowledge/kubernetes/readsLogged.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
 import { isOpenShiftGroup, makesPods, SCC_RESOURCE, sccWarning } from '../../knowledge/kubernetes/openShift.js';
@@ -20,7 +21,9 @@ import { isOpenShiftGroup, makesPods, SCC_RESOURCE, sccWarning } from '../../kno
 export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
   const part: ReportPart = { sections: [], risks: [], coverage: [], sparse: [], dropped: [], denied: 0, once: 0 };
   const sessions = new SessionUsers();
+  const reads = new ReadsLogged();
   for (const p of profile.principals.filter((x) => !isAwsKind(x.subject.kind))) {
+    reads.add(p);
     if (p.k8s.some(isGrantable)) sessions.add(p);
     if (p.k8s.some(isGrantable) && p.groups.includes(PRIVILEGED_GROUP))
       part.coverage.push(privilegedGroupWarning(p.username));
@@ -60,6 +63,8 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
     if (thin) part.sparse.push(thin);
   }
   for (const r of sessions.list()) part.coverage.push(sessionWarning(r));
+  const noReads = reads.warning();
+  if (noReads) part.coverage.push(noReads);
   const k8s = profile.principals.filter((x) => !isAwsKind(x.subject.kind));
   if (k8s.some((p) => p.k8s.some((e) => isGrantable(e) && isOpenShiftGroup(e.apiGroup)))) {
     const writers = k8s.filter((p) => p.k8s.some((e) => isGrantable(e) && makesPods(e))).map((p) => p.username);

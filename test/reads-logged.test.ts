@@ -1,0 +1,63 @@
+// AKS's cheaper diagnostic category, kube-audit-admin (Log Analytics table AKSAuditAdmin), leaves get and list out
+// ("excluding events with the get and list verbs": Azure Monitor's table reference), and so does any audit policy at
+// level None for reads. RBAC made from such logs grants no reads; a backtest on the same logs cannot see it. The
+// generate summary and the report say so; logs with reads say nothing.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { cli, tmp } from './helpers/cli.js';
+
+const AUDIT = 'fixtures/demo/k8s-audit';
+const RID =
+  '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/SHOP/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/STAGING';
+
+/** The demo's audit log as AKS's diagnostic setting writes kube-audit-admin to a storage account: no get, no list. */
+function adminOnly(): string {
+  const records: unknown[] = [];
+  // The API server's log files (the webhook batches in the directory beside them are left out).
+  const files = readdirSync(AUDIT)
+    .sort()
+    .filter((f) => statSync(join(AUDIT, f)).isFile());
+  for (const f of files) {
+    const bytes = readFileSync(join(AUDIT, f));
+    const text = (f.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const e = JSON.parse(line) as { verb: string; stageTimestamp: string };
+      if (e.verb === 'get' || e.verb === 'list') continue;
+      records.push({
+        time: e.stageTimestamp,
+        resourceId: RID,
+        category: 'kube-audit-admin',
+        operationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read',
+        properties: { log: line, stream: 'stdout', pod: 'kube-apiserver-6b4f8f9d8c-x2klq' },
+      });
+    }
+  }
+  const file = join(tmp('reads-'), 'PT1H.json');
+  writeFileSync(file, JSON.stringify({ records }));
+  return file;
+}
+
+const SAID = /the audit logs hold no get or list request among [\d,]+ others: their audit policy left reads out/;
+
+describe('audit logs that left reads out', () => {
+  it('generate and the report say so for kube-audit-admin; the same soak with its reads says nothing', () => {
+    const admin = adminOnly();
+    const g = cli(['generate', 'rbac', '--k8s-audit', admin, '-o', tmp('reads-out-')]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toMatch(SAID);
+    expect(g.stderr).toContain("AKS's kube-audit-admin category and AKSAuditAdmin table do");
+    const md = join(tmp('reads-report-'), 'report.md');
+    expect(cli(['report', '--k8s-audit', admin, '-o', md]).code).toBe(0);
+    expect(readFileSync(md, 'utf8')).toMatch(SAID);
+
+    const full = cli(['generate', 'rbac', '--k8s-audit', AUDIT, '-o', tmp('reads-out-')]);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stderr).not.toMatch(/hold no get or list/);
+    const fullMd = join(tmp('reads-report-'), 'report.md');
+    expect(cli(['report', '--k8s-audit', AUDIT, '-o', fullMd]).code).toBe(0);
+    expect(readFileSync(fullMd, 'utf8')).not.toMatch(/hold no get or list/);
+  });
+});
