@@ -60,4 +60,21 @@ describe('audit logs that left reads out', () => {
     expect(cli(['report', '--k8s-audit', AUDIT, '-o', fullMd]).code).toBe(0);
     expect(readFileSync(fullMd, 'utf8')).not.toMatch(/hold no get or list/);
   });
+
+  it('backtest puts it beside its figure, which such logs cannot move', () => {
+    const split = ['--split', '2026-11-08T00:00:00Z'];
+    const admin = adminOnly();
+    const text = cli(['backtest', '--k8s-audit', admin, ...split]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/breakage 0\.0%\)\ntrain .*\nby kind: .*\ncaveat: the audit logs hold no get or list/);
+    const json = JSON.parse(cli(['backtest', '--k8s-audit', admin, ...split, '--format', 'json']).stdout) as {
+      caveats?: string[];
+    };
+    expect(json.caveats).toEqual([expect.stringMatching(SAID)]);
+    expect(cli(['backtest', '--k8s-audit', admin, ...split, '--format', 'markdown']).stdout).toMatch(
+      /> ⚠️ the audit logs hold no get or list/,
+    );
+    const full = JSON.parse(cli(['backtest', '--k8s-audit', AUDIT, ...split, '--format', 'json']).stdout) as object;
+    expect(full).not.toHaveProperty('caveats');
+  });
 });

@@ -1,3 +1,4 @@
+import { ReadsLogged } from '../knowledge/kubernetes/readsLogged.js';
 import {
   KIND_NAMES,
   KINDS,
@@ -78,6 +79,8 @@ export interface BacktestResult {
   learning?: Record<string, LearningCurve>;
   /** Issues reading the policies the generator wrote back (none unless a generator is broken). */
   issues: InputIssue[];
+  /** What the figures cannot show about the logs themselves: logs that left reads out break nothing they hold. */
+  caveats: string[];
 }
 
 /** The held-out window: `holdout` back from the newest record, a split time, or the last K days in K folds. */
@@ -128,7 +131,15 @@ export async function backtest(
     { from: split, until: test.window.end },
     facts,
   );
-  return { run, issues };
+  return { run, issues, caveats: caveats(train, test) };
+}
+
+/** The logs' own gaps, which no held-out window of them can show (knowledge/kubernetes/readsLogged.ts). */
+function caveats(...profiles: Profile[]): string[] {
+  const reads = new ReadsLogged();
+  for (const p of profiles) for (const x of p.principals) reads.add(x);
+  const w = reads.warning();
+  return w ? [w] : [];
 }
 
 /** Rolling origin over the last K days: train on everything before day i, test on day i. */
@@ -186,7 +197,7 @@ async function folds(
     }
     put(learning, subject, c);
   }
-  return { run: runs[runs.length - 1]!, folds: runs, learning: sortRecord(learning), issues };
+  return { run: runs[runs.length - 1]!, folds: runs, learning: sortRecord(learning), issues, caveats: caveats(all) };
 }
 
 /** Generate from `train`, replay `test` against it, and measure. */

@@ -19,6 +19,7 @@ export function backtestJson(res: BacktestResult): string {
         byPrincipal: r.byPrincipal,
         generalized: r.generalized,
         excess: r.excess,
+        ...(res.caveats.length ? { caveats: res.caveats } : {}),
         ...(res.folds
           ? {
               folds: res.folds.map((f) => ({

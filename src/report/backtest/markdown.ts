@@ -11,6 +11,7 @@ export function backtestMarkdown(res: BacktestResult): string {
     `Trained on ${mdCell(r.train.from)} .. ${mdCell(r.train.until)}, replayed ${mdCell(r.test.from)} .. ${mdCell(r.test.until)}.`,
     '',
   );
+  for (const c of res.caveats) out.push(`> ⚠️ ${mdCell(c)}`, '');
   out.push('| kind | observed | allowed | would be denied | breakage |', '|---|---:|---:|---:|---:|');
   for (const [k, t] of Object.entries(r.byKind))
     out.push(`| ${k} | ${t.observed} | ${t.allowed} | ${t.wouldDeny} | ${t.breakage.toFixed(1)}% |`);

@@ -30,6 +30,7 @@ export function backtestText(res: BacktestResult): string {
         .join(', ') || 'nothing observed in the held-out window'
     }`,
   );
+  for (const c of res.caveats) out.push(`caveat: ${c}`);
   if (r.undetermined) out.push(`undetermined: ${r.undetermined}`);
   if (r.wouldDenyList.length) {
     out.push('', `would be denied (${r.wouldDenyList.length}):`);
