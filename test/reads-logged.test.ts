@@ -1,7 +1,8 @@
 // AKS's cheaper diagnostic category, kube-audit-admin (Log Analytics table AKSAuditAdmin), leaves get and list out
-// ("excluding events with the get and list verbs": Azure Monitor's table reference), and so does any audit policy at
-// level None for reads. RBAC made from such logs grants no reads; a backtest on the same logs cannot see it. The
-// generate summary and the report say so; logs with reads say nothing.
+// ("excluding events with the get and list verbs": Azure Monitor's table reference), GKE writes reads only to Data
+// Access logs a project must enable, and any audit policy at level None for reads does the same. RBAC made from such
+// logs grants no reads; a backtest on the same logs cannot see it. The generate summary, the report and backtest say
+// so; logs with reads say nothing.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -49,6 +50,7 @@ describe('audit logs that left reads out', () => {
     expect(g.code, g.stderr).toBe(0);
     expect(g.stderr).toMatch(SAID);
     expect(g.stderr).toContain("AKS's kube-audit-admin category and AKSAuditAdmin table do");
+    expect(g.stderr).toContain('GKE: enable Data Access audit logs for Kubernetes Engine');
     const md = join(tmp('reads-report-'), 'report.md');
     expect(cli(['report', '--k8s-audit', admin, '-o', md]).code).toBe(0);
     expect(readFileSync(md, 'utf8')).toMatch(SAID);
