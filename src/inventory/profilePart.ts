@@ -47,8 +47,8 @@ export function sccAdmissions(inv: Inventory): K8sRequestObservation[] {
 
 /**
  * The inventory's part of a profile: every workload and namespace in scope, and the SCC uses OpenShift's admission
- * checked for its pods (sccAdmissions, above), as the service accounts' accesses. Its pods are no records: nothing of it
- * counts as read or left out.
+ * checked for its pods (sccAdmissions, above), as the service accounts' accesses. Its pods are no records: nothing
+ * of it counts as read or left out.
  */
 export function inventoryPart(inv: Inventory, scope: Scope): Profile {
   const inScope = (ns: string) => !scope.namespaceSkip(ns);
