@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateIam } from '../src/generate/iam/index.js';
+import { buildIamPolicySet, verifyIam } from '../src/verify/iam.js';
+import { emptyReport } from '../src/verify/rbac.js';
 import { firstVariableSegment } from '../src/knowledge/aws/variableSegments.js';
 import { generatedName } from '../src/knowledge/kubernetes/generatedNames.js';
 import type { AwsCallObservation } from '../src/model/observation.js';
@@ -198,6 +200,45 @@ describe('IAM: per-run resources beyond keys and streams', () => {
     ]);
     const exact = await generateIam(b.toProfile(), { exact: true });
     expect(exact.widenings.filter((w) => w.option === 'generated-keys')).toEqual([]);
+  });
+
+  it('revisions AWS numbers at each deploy (task and job definitions, Lambda versions) become the family; aliases stay', async () => {
+    const ecs = `arn:aws:ecs:eu-west-1:${ACCOUNT}`;
+    const batch = `arn:aws:batch:eu-west-1:${ACCOUNT}`;
+    const lambda = `arn:aws:lambda:eu-west-1:${ACCOUNT}`;
+    const training = new ProfileBuilder(new Scope(defaultScope()));
+    for (let d = 2; d <= 4; d++) {
+      const t = `2026-11-0${d}T01:00:00.000000Z`;
+      training.add(awsCall('ecs.amazonaws.com', 'RunTask', [`${ecs}:task-definition/etl:${40 + d}`], t));
+      training.add(awsCall('batch.amazonaws.com', 'SubmitJob', [`${batch}:job-definition/nightly:${6 + d}`], t));
+      training.add(awsCall('lambda.amazonaws.com', 'Invoke', [`${lambda}:function:resize:${10 + d}`], t));
+      training.add(awsCall('lambda.amazonaws.com', 'Invoke', [`${lambda}:function:thumbnail:live`], t));
+    }
+    const r = await generateIam(training.toProfile());
+    // (SubmitJob also takes a job queue and a job, which the call here does not name: listed apart.)
+    const resources = r.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource)
+      .filter((x) => /definition|function/.test(x))
+      .sort();
+    expect(resources).toEqual([
+      `${batch}:job-definition/nightly:*`,
+      `${ecs}:task-definition/etl:*`,
+      `${lambda}:function:resize:*`,
+      `${lambda}:function:thumbnail:live`,
+    ]);
+    // The next deploy's revisions, on the held-out day, are allowed; another family is not.
+    const { set } = buildIamPolicySet(
+      r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))),
+    );
+    const heldOut = new ProfileBuilder(new Scope(defaultScope()));
+    const t = '2026-11-08T01:00:00.000000Z';
+    heldOut.add(awsCall('ecs.amazonaws.com', 'RunTask', [`${ecs}:task-definition/etl:45`], t));
+    heldOut.add(awsCall('batch.amazonaws.com', 'SubmitJob', [`${batch}:job-definition/nightly:11`], t));
+    heldOut.add(awsCall('lambda.amazonaws.com', 'Invoke', [`${lambda}:function:resize:15`], t));
+    heldOut.add(awsCall('ecs.amazonaws.com', 'RunTask', [`${ecs}:task-definition/other:1`], t));
+    const profile = heldOut.toProfile();
+    const report = emptyReport(profile);
+    await verifyIam(profile, set, report);
+    expect(report.notAllowed.map((f) => f.access.resource)).toEqual([`${ecs}:task-definition/other:1`]);
   });
 });
 

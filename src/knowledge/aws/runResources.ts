@@ -8,6 +8,13 @@ import { parseArn } from './arn.js';
  * - ECS `task/<cluster>/<task id>`: the task id is AWS's (32 hex digits, a UUID in the old ARN format), one per task.
  * - Step Functions `execution:<state machine>:<name>` (and `express:`): a name "must be unique for your account,
  *   Region, and state machine for 90 days", a UUID when StartExecution gives none (StartExecution, API reference).
+ * - Revisions AWS numbers itself, one more at every registration or publish, so the next deploy is the next number
+ *   (and production's numbers are not staging's): an ECS task definition `task-definition/<family>:<revision>` (the
+ *   first registration of a family is revision 1, each later one the next: ECS API reference, TaskDefinition); an
+ *   AWS Batch job definition `job-definition/<name>:<revision>` (the same: Batch API reference,
+ *   RegisterJobDefinition); a Lambda function's published version `function:<name>:<number>` (each publish the next
+ *   number; an alias, a name, stays). They become `<family>:*`, which also covers the family's other revisions (and,
+ *   for Lambda, its aliases): listed.
  *
  * Not here, as their runs are not resources a policy names: CodeBuild builds (`project:<uuid>`; BatchGetBuilds and
  * StopBuild are authorized on the project), Glue job runs (GetJobRun, on the job), SSM command ids
@@ -17,6 +24,9 @@ import { parseArn } from './arn.js';
 const RUNS: { service: string; re: RegExp; why: string }[] = [
   { service: 'ecs', re: /^(task\/(?:[^/]+\/)?)[^/]+$/, why: 'an ECS task id' },
   { service: 'states', re: /^((?:execution|express):[^:]+:).+$/, why: "an execution's name" },
+  { service: 'ecs', re: /^(task-definition\/[^:/]+:)\d+$/, why: "a task definition's revision" },
+  { service: 'batch', re: /^(job-definition\/[^:/]+:)\d+$/, why: "a job definition's revision" },
+  { service: 'lambda', re: /^(function:[^:]+:)\d+$/, why: "a function's published version" },
 ];
 
 /** `arn:...:task/jobs/0b1c...` → the ARN up to the run's own part (`...:task/jobs/`) and why; undefined for others. */
