@@ -240,6 +240,36 @@ describe('IAM: per-run resources beyond keys and streams', () => {
     await verifyIam(profile, set, report);
     expect(report.notAllowed.map((f) => f.access.resource)).toEqual([`${ecs}:task-definition/other:1`]);
   });
+
+  it('SageMaker jobs named by the SDK (`<base>-<time>`) keep their base; a name without a run part stays', async () => {
+    const sm = `arn:aws:sagemaker:eu-west-1:${ACCOUNT}`;
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (let d = 2; d <= 4; d++) {
+      const t = `2026-11-0${d}T01:00:00.000000Z`;
+      b.add(
+        awsCall(
+          'sagemaker.amazonaws.com',
+          'DescribeTrainingJob',
+          [`${sm}:training-job/churn-2026-11-0${d}-01-00-07-${d}12`],
+          t,
+        ),
+      );
+      b.add(
+        awsCall('sagemaker.amazonaws.com', 'DescribeProcessingJob', [`${sm}:processing-job/prep-26110${d}-0100`], t),
+      );
+      b.add(awsCall('sagemaker.amazonaws.com', 'DescribeTrainingJob', [`${sm}:training-job/golden-run`], t));
+    }
+    const r = await generateIam(b.toProfile());
+    const resources = r.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource).sort();
+    expect(resources).toEqual([
+      `${sm}:processing-job/prep-*`,
+      `${sm}:training-job/churn-*`,
+      `${sm}:training-job/golden-run`,
+    ]);
+    expect(r.widenings.map((w) => w.detail)).toContainEqual(
+      expect.stringMatching(/^sagemaker:DescribeTrainingJob: 3 resources named with a job's name with a date in it /),
+    );
+  });
 });
 
 /**

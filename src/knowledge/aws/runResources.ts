@@ -1,4 +1,5 @@
 import { parseArn } from './arn.js';
+import { firstVariablePart } from './variableSegments.js';
 
 /**
  * Resources AWS makes one of per run, named by the run: the next run is another ARN under the same parent. Only the
@@ -15,18 +16,29 @@ import { parseArn } from './arn.js';
  *   RegisterJobDefinition); a Lambda function's published version `function:<name>:<number>` (each publish the next
  *   number; an alias, a name, stays). They become `<family>:*`, which also covers the family's other revisions (and,
  *   for Lambda, its aliases): listed.
+ * - SageMaker jobs `training-job/<name>` (processing, transform, tuning, compilation, AutoML): a job's name is unique
+ *   in its account and region, so each run names another; the SageMaker Python SDK names them `<base>-<UTC time to
+ *   the millisecond>` (`name_from_base`, `sagemaker_timestamp`). Kept up to the first variable part of the name
+ *   (`training-job/churn-*`, variableSegments.ts); a name with none stays as it is.
  *
  * Not here, as their runs are not resources a policy names: CodeBuild builds (`project:<uuid>`; BatchGetBuilds and
  * StopBuild are authorized on the project), Glue job runs (GetJobRun, on the job), SSM command ids
  * (GetCommandInvocation takes no resource type; SendCommand is on the document and the instances), KMS grants (on
  * the key): the catalogue's resource types of each.
  */
-const RUNS: { service: string; re: RegExp; why: string }[] = [
+/** `name`: the run's own part is a name whose stable start is kept (variableSegments.ts), not the whole part. */
+const RUNS: { service: string; re: RegExp; why: string; name?: true }[] = [
   { service: 'ecs', re: /^(task\/(?:[^/]+\/)?)[^/]+$/, why: 'an ECS task id' },
   { service: 'states', re: /^((?:execution|express):[^:]+:).+$/, why: "an execution's name" },
   { service: 'ecs', re: /^(task-definition\/[^:/]+:)\d+$/, why: "a task definition's revision" },
   { service: 'batch', re: /^(job-definition\/[^:/]+:)\d+$/, why: "a job definition's revision" },
   { service: 'lambda', re: /^(function:[^:]+:)\d+$/, why: "a function's published version" },
+  {
+    service: 'sagemaker',
+    re: /^((?:training|processing|transform|hyper-parameter-tuning|compilation|auto-ml)-job\/)([^/]+)$/,
+    why: "a job's name",
+    name: true,
+  },
 ];
 
 /** `arn:...:task/jobs/0b1c...` → the ARN up to the run's own part (`...:task/jobs/`) and why; undefined for others. */
@@ -35,7 +47,11 @@ export function perRunResource(arn: string): { prefix: string; why: string } | u
   if (!a) return undefined;
   for (const r of RUNS) {
     const m = a.service === r.service ? r.re.exec(a.resource) : null;
-    if (m) return { prefix: arn.slice(0, arn.length - a.resource.length) + m[1], why: r.why };
+    if (!m) continue;
+    const parent = arn.slice(0, arn.length - a.resource.length) + m[1];
+    if (!r.name) return { prefix: parent, why: r.why };
+    const v = firstVariablePart([m[2]!]);
+    return v ? { prefix: parent + m[2]!.slice(0, v.at), why: `${r.why} with ${v.why} in it` } : undefined;
   }
   return undefined;
 }
