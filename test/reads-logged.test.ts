@@ -41,6 +41,51 @@ function adminOnly(): string {
   return file;
 }
 
+/**
+ * A week of a deployer's writes as GKE's Admin Activity audit log holds them (Cloud Logging entries of service k8s.io,
+ * `cloudaudit.googleapis.com%2Factivity`, one per line as a log sink writes them): its reads would be Data Access
+ * entries, which the project never enabled.
+ */
+function gkeAdminActivity(): string {
+  const lines: string[] = [];
+  const writes = [
+    ['io.k8s.apps.v1.deployments.patch', 'apps/v1/namespaces/shop/deployments/web'],
+    ['io.k8s.core.v1.configmaps.update', 'core/v1/namespaces/shop/configmaps/web-config'],
+    ['io.k8s.core.v1.secrets.create', 'core/v1/namespaces/shop/secrets'],
+  ];
+  for (let i = 0; i < 24; i++) {
+    const [method, resourceName] = writes[i % writes.length]!;
+    const t = `2026-11-0${2 + (i % 7)}T0${i % 10}:00:00.123456Z`;
+    lines.push(
+      JSON.stringify({
+        protoPayload: {
+          '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
+          authenticationInfo: { principalEmail: 'system:serviceaccount:ci:deployer' },
+          authorizationInfo: [{ permission: method, granted: true, resource: resourceName }],
+          methodName: method,
+          requestMetadata: { callerIp: '10.0.0.17', callerSuppliedUserAgent: 'kubectl/v1.34.1 (linux/amd64)' },
+          resourceName,
+          serviceName: 'k8s.io',
+          status: {},
+        },
+        insertId: `gke-${i}`,
+        resource: {
+          type: 'k8s_cluster',
+          labels: { cluster_name: 'shop-staging', location: 'europe-west1', project_id: 'shop-staging-1234' },
+        },
+        timestamp: t,
+        severity: 'NOTICE',
+        logName: 'projects/shop-staging-1234/logs/cloudaudit.googleapis.com%2Factivity',
+        operation: { id: `op-${i}`, producer: 'k8s.io', first: true, last: true },
+        receiveTimestamp: t,
+      }),
+    );
+  }
+  const file = join(tmp('reads-gke-'), 'activity.jsonl');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
 const SAID = /the audit logs hold no get or list request among [\d,]+ others: their audit policy left reads out/;
 
 describe('audit logs that left reads out', () => {
@@ -61,6 +106,13 @@ describe('audit logs that left reads out', () => {
     const fullMd = join(tmp('reads-report-'), 'report.md');
     expect(cli(['report', '--k8s-audit', AUDIT, '-o', fullMd]).code).toBe(0);
     expect(readFileSync(fullMd, 'utf8')).not.toMatch(/hold no get or list/);
+  });
+
+  it("GKE's Admin Activity log alone (Data Access logs not enabled) says so too", () => {
+    const g = cli(['generate', 'rbac', '--k8s-audit', gkeAdminActivity(), '-o', tmp('reads-out-')]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toContain('read 1 file');
+    expect(g.stderr).toMatch(/the audit logs hold no get or list request among 24 others/);
   });
 
   it('backtest puts it beside its figure, which such logs cannot move', () => {
