@@ -15,6 +15,26 @@ import type { Connection, Endpoint } from './evaluate.js';
 type Obj = Record<string, unknown>;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/**
+ * OpenShift's policy groups, namespace labels no namespace carries that its network plugins (OVN-Kubernetes, and
+ * OpenShift SDN for the ingress one) match in a NetworkPolicy's namespaceSelector (OpenShift 4.6 and 4.7 release
+ * notes; "About network policy"): `host-network` selects traffic from the host network (a node's address, host-network
+ * pods), `ingress` the Ingress Controller's, whether its router pods (namespace `openshift-ingress`) run on the cluster
+ * network or on the host's. Matched only where a selector names the key: `namespaceSelector: {}` stays every pod.
+ */
+const OS_HOST_NETWORK = 'policy-group.network.openshift.io/host-network';
+const OS_INGRESS = 'policy-group.network.openshift.io/ingress';
+const OS_ROUTERS = 'openshift-ingress';
+
+/** Whether a selector names `key` and matches a namespace carrying it (empty value). */
+function selectsGroup(sel: unknown, key: string): boolean {
+  if (!isObj(sel)) return false;
+  const named =
+    (isObj(sel['matchLabels']) && Object.hasOwn(sel['matchLabels'], key)) ||
+    arr(sel['matchExpressions']).some((e) => isObj(e) && e['key'] === key);
+  return named && selectorMatches(sel, { [key]: '' });
+}
+
 /** Selectors as read, by the object written in the policy (a pair of workloads asks each many times). */
 const readSelectors = new WeakMap<object, LabelSelector | undefined>();
 
@@ -43,7 +63,11 @@ export class K8sRules {
   private nsLabels(ns: string): Record<string, string> {
     let labels = this.nsLabelsOf.get(ns);
     if (!labels) {
-      labels = { ...(this.namespaceLabels.get(ns) ?? {}), [NAME_LABEL]: ns };
+      labels = {
+        ...(this.namespaceLabels.get(ns) ?? {}),
+        [NAME_LABEL]: ns,
+        ...(ns === OS_ROUTERS ? { [OS_INGRESS]: '' } : {}),
+      };
       this.nsLabelsOf.set(ns, labels);
     }
     return labels;
@@ -82,6 +106,8 @@ export class K8sRules {
       // only the peers that could match in the other side's namespace are read, which say what the whole list says.
       const index = this.peerIndex(list, policyNs);
       visit(index.ip);
+      // A node is matched by OpenShift's policy groups, which index with the selectors of any namespace.
+      if (other.kind !== 'pod' && other.node) visit(index.anyNamespace);
       if (other.kind === 'pod') {
         visit(index.byNamespace.get(other.namespace) ?? []);
         visit(index.anyNamespace);
@@ -104,11 +130,23 @@ export class K8sRules {
       if (m.why && why) why.push(m.why);
       return m.t;
     }
-    if (ep.kind !== 'pod') return NO;
+    if (ep.kind !== 'pod') return ep.node ? this.hostGroup(p, why) : NO;
     if (p['namespaceSelector'] !== undefined) {
       if (!selectorMatches(p['namespaceSelector'], this.nsLabels(ep.namespace))) return NO;
     } else if (ep.namespace !== policyNs) return NO;
     if (p['podSelector'] !== undefined) return selectorMatches(p['podSelector'], ep.labels) ? YES : NO;
     return p['namespaceSelector'] !== undefined ? YES : NO;
+  }
+
+  /** A node's address against OpenShift's policy groups: host-network matches; ingress may (a host-network router). */
+  private hostGroup(p: Obj, why?: string[]): Tri {
+    const sel = p['namespaceSelector'];
+    if (p['podSelector'] !== undefined && !selectorMatches(p['podSelector'], {})) return NO;
+    if (selectsGroup(sel, OS_HOST_NETWORK)) return YES;
+    if (!selectsGroup(sel, OS_INGRESS)) return NO;
+    why?.push(
+      `OpenShift's ingress policy group: a node's address is the Ingress Controller's only when its router runs on the host network`,
+    );
+    return MAYBE;
   }
 }
