@@ -1,4 +1,5 @@
 import { isPlatformNamespace } from '../../knowledge/kubernetes/platformNamespaces.js';
+import { HOST_NETWORK_GROUP, OVN_NAMESPACE } from '../../knowledge/kubernetes/openShift.js';
 import { cmp } from '../../model/issue.js';
 import {
   describePeer,
@@ -29,11 +30,13 @@ export interface NetpolOptions {
   widenPorts?: boolean;
   /** External addresses into blocks of this prefix length (IPv4; IPv6 keeps /128). */
   aggregateCidr?: number;
+  /** Peers as seen: on OpenShift with OVN-Kubernetes, nodes by address rather than the host-network policy group. */
+  exact?: boolean;
 }
 
 export interface NetpolWidening {
   workload: string;
-  option: 'widen-ports' | 'aggregate-cidr' | 'dns' | 'unselectable-peer' | 'no-default-deny';
+  option: 'widen-ports' | 'aggregate-cidr' | 'dns' | 'unselectable-peer' | 'no-default-deny' | 'host-network';
   detail: string;
 }
 
@@ -87,6 +90,10 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
   };
   const workloads = new Map<string, WorkloadInfo>();
   for (const w of profile.workloads ?? []) workloads.set(wkey(w.namespace, w.name), w);
+  // OpenShift with OVN-Kubernetes: a node's traffic is selected by the host-network policy group, which a replaced
+  // node (another address) keeps; elsewhere only by address.
+  const hostGroup =
+    flavor === 'kubernetes' && !opts.exact && (profile.namespaces ?? []).some((n) => n.name === OVN_NAMESPACE);
   const names = new Map<string, string[]>();
   for (const n of profile.dnsNames ?? []) names.set(n.ip, n.names);
 
@@ -150,7 +157,8 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     if (dst) {
       const r = addRule(ingress, dst, e.from, e, e.allowed, port);
       if (e.port === DNS_PORT && isDnsServer(dstW)) r.dns = true;
-      if (e.from.kind === 'node') result.nodePeers.push({ workload: dst, ip: e.from.ip, direction: 'ingress' });
+      if (e.from.kind === 'node' && !hostGroup)
+        result.nodePeers.push({ workload: dst, ip: e.from.ip, direction: 'ingress' });
     }
   }
 
@@ -223,9 +231,16 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
         });
       }
     }
+    const nodes = hostGroup ? [...inn.values()].filter((r) => r.peer.kind === 'node') : [];
+    if (nodes.length)
+      result.widenings.push({
+        workload: key,
+        option: 'host-network',
+        detail: `ingress from ${nodes.map((r) => describePeer(r.peer)).join(', ')} allowed from OpenShift's host-network policy group (${HOST_NETWORK_GROUP}): a replaced node has another address`,
+      });
     const evidence = evidenceDoc(w, out, inn);
     const objects =
-      flavor === 'cilium' ? [ciliumPolicy(w, out, inn, workloads)] : [networkPolicy(w, out, inn, workloads)];
+      flavor === 'cilium' ? [ciliumPolicy(w, out, inn, workloads)] : [networkPolicy(w, out, inn, workloads, hostGroup)];
     result.artefacts.push({
       namespace: w.namespace,
       path: `netpol/${nameSegment(w.namespace)}/${nameSegment(w.name)}.yaml`,

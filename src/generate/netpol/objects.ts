@@ -2,10 +2,14 @@ import { cmp } from '../../model/issue.js';
 import type { Peer, WorkloadInfo } from '../../model/network.js';
 import { sortRules, wkey, type Rule } from './rules.js';
 import { hash } from '../../util/paths.js';
+import { HOST_NETWORK_GROUP } from '../../knowledge/kubernetes/openShift.js';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'audit2policy' };
 const NS_LABEL = 'kubernetes.io/metadata.name';
 const DNS_PORT = 53;
+
+/** OpenShift's host-network policy group as a peer (knowledge/kubernetes/openShift.ts): a new object each time. */
+const hostNetworkPeer = () => ({ namespaceSelector: { matchLabels: { [HOST_NETWORK_GROUP]: '' } } });
 
 const cidrOf = (ip: string) => (ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`);
 
@@ -61,6 +65,8 @@ export function networkPolicy(
   out: Map<string, Rule>,
   inn: Map<string, Rule>,
   workloads: Map<string, WorkloadInfo>,
+  /** Nodes as sources by OpenShift's host-network policy group (OVN-Kubernetes), not by address. */
+  hostGroup = false,
 ): Record<string, unknown> {
   // ICMP-only rules have no ports to write and a NetworkPolicy cannot name ICMP: leave them out.
   const expressible = (r: Rule) =>
@@ -69,13 +75,17 @@ export function networkPolicy(
   const rules = (dir: 'to' | 'from', table: Map<string, Rule>) => {
     const groups = new Map<
       string,
-      { peers: Record<string, unknown>[]; ports: Record<string, unknown>[] | undefined }
+      { peers: Record<string, unknown>[]; ports: Record<string, unknown>[] | undefined; hostNetwork?: boolean }
     >();
     for (const r of sortRules(table).filter(expressible)) {
       const ports = portsOf(r);
       const key = JSON.stringify(ports ?? null);
       const g = groups.get(key) ?? { peers: [], ports };
-      g.peers.push(k8sPeer(r.peer, w, workloads));
+      if (dir === 'from' && hostGroup && r.peer.kind === 'node') {
+        // Every node is one peer: the group, once per rule.
+        if (!g.hostNetwork) g.peers.push(hostNetworkPeer());
+        g.hostNetwork = true;
+      } else g.peers.push(k8sPeer(r.peer, w, workloads));
       groups.set(key, g);
     }
     return [...groups.values()].map((g) => ({

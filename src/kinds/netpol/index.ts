@@ -59,6 +59,7 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     };
     if (flags['widenPorts']) opts.widenPorts = true;
     if (flags['denySystemNamespaces']) opts.denySystemNamespaces = true;
+    if (flags['exact']) opts.exact = true;
     const agg = flags['aggregateCidr'];
     if (agg !== undefined) {
       const n = Number(String(agg).replace(/^\//, ''));
@@ -172,8 +173,14 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
   if (r.widenings.length === 0) say('widenings: none (every rule allows only what was observed)');
   else {
     say(`widenings: ${r.widenings.length} (rules broader than observed):`, 'warn');
-    for (const w of r.widenings)
-      say(`  ${w.option === 'dns' ? '(cluster DNS)' : '--' + w.option} ${w.workload}: ${w.detail}`, 'warn');
+    for (const w of r.widenings) say(`  ${netpolLabel(w.option)} ${w.workload}: ${w.detail}`, 'warn');
   }
   return lines;
+}
+
+/** An option by its flag; what the generator does by default by its words. */
+function netpolLabel(option: string): string {
+  if (option === 'dns') return '(cluster DNS)';
+  if (option === 'host-network') return '(host network; --exact keeps node addresses)';
+  return `--${option}`;
 }

@@ -11,6 +11,18 @@ export const SCC_ANNOTATION = 'openshift.io/scc';
 export const SCC_GROUP = 'security.openshift.io';
 export const SCC_RESOURCE = 'securitycontextconstraints';
 
+/**
+ * OpenShift's policy groups: namespace labels no namespace carries, which its network plugins match in a
+ * NetworkPolicy's namespaceSelector (OpenShift 4.6 and 4.7 release notes; "About network policy"). `host-network`
+ * (OVN-Kubernetes) selects traffic from the host network: a node's address, host-network pods; `ingress` the Ingress
+ * Controller's, whether its router pods (namespace `openshift-ingress`) run on the cluster network or the host's.
+ */
+export const HOST_NETWORK_GROUP = 'policy-group.network.openshift.io/host-network';
+export const INGRESS_GROUP = 'policy-group.network.openshift.io/ingress';
+export const ROUTER_NAMESPACE = 'openshift-ingress';
+/** The namespace of OVN-Kubernetes' pods on OpenShift: an inventory holding it is of a cluster using that plugin. */
+export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
+
 /** Writes that make pods, directly or through a controller, in the groups each resource lives in. */
 const POD_MAKERS: Record<string, readonly string[]> = {
   '': ['pods', 'replicationcontrollers'],

@@ -11,22 +11,16 @@ import { INDEX_PEERS_FROM, indexPeers, NAME_LABEL, type PeerIndex } from './peer
 import { IpBlocks } from './ip-block.js';
 import { k8sPorts } from './directions.js';
 import type { Connection, Endpoint } from './evaluate.js';
+import { HOST_NETWORK_GROUP, INGRESS_GROUP, ROUTER_NAMESPACE } from '../../knowledge/kubernetes/openShift.js';
 
 type Obj = Record<string, unknown>;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /**
- * OpenShift's policy groups, namespace labels no namespace carries that its network plugins (OVN-Kubernetes, and
- * OpenShift SDN for the ingress one) match in a NetworkPolicy's namespaceSelector (OpenShift 4.6 and 4.7 release
- * notes; "About network policy"): `host-network` selects traffic from the host network (a node's address, host-network
- * pods), `ingress` the Ingress Controller's, whether its router pods (namespace `openshift-ingress`) run on the cluster
- * network or on the host's. Matched only where a selector names the key: `namespaceSelector: {}` stays every pod.
+ * Whether a selector names `key` and matches a namespace carrying it (empty value): OpenShift's policy groups
+ * (knowledge/kubernetes/openShift.ts) are matched only where a selector names them (`namespaceSelector: {}` stays
+ * every pod).
  */
-const OS_HOST_NETWORK = 'policy-group.network.openshift.io/host-network';
-const OS_INGRESS = 'policy-group.network.openshift.io/ingress';
-const OS_ROUTERS = 'openshift-ingress';
-
-/** Whether a selector names `key` and matches a namespace carrying it (empty value). */
 function selectsGroup(sel: unknown, key: string): boolean {
   if (!isObj(sel)) return false;
   const named =
@@ -66,7 +60,7 @@ export class K8sRules {
       labels = {
         ...(this.namespaceLabels.get(ns) ?? {}),
         [NAME_LABEL]: ns,
-        ...(ns === OS_ROUTERS ? { [OS_INGRESS]: '' } : {}),
+        ...(ns === ROUTER_NAMESPACE ? { [INGRESS_GROUP]: '' } : {}),
       };
       this.nsLabelsOf.set(ns, labels);
     }
@@ -142,8 +136,8 @@ export class K8sRules {
   private hostGroup(p: Obj, why?: string[]): Tri {
     const sel = p['namespaceSelector'];
     if (p['podSelector'] !== undefined && !selectorMatches(p['podSelector'], {})) return NO;
-    if (selectsGroup(sel, OS_HOST_NETWORK)) return YES;
-    if (!selectsGroup(sel, OS_INGRESS)) return NO;
+    if (selectsGroup(sel, HOST_NETWORK_GROUP)) return YES;
+    if (!selectsGroup(sel, INGRESS_GROUP)) return NO;
     why?.push(
       `OpenShift's ingress policy group: a node's address is the Ingress Controller's only when its router runs on the host network`,
     );
