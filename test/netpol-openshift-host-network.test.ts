@@ -76,6 +76,14 @@ describe('nodes as sources on OpenShift with OVN-Kubernetes', () => {
     expect(ve.code).toBe(1);
     const denied = (JSON.parse(ve.stdout) as { notAllowed: { access: { from: string; to: string } }[] }).notAllowed;
     expect(denied.map((f) => [f.access.from, f.access.to])).toEqual([['node 10.0.3.99', 'shop/web']]);
+
+    // diff, BASE by address and HEAD by the group: HEAD lets every node of the inventory in, a node's low risk.
+    const d = cli(['diff', join(exact, 'netpol'), join(out, 'netpol'), ...inv, '--format', 'json']);
+    expect(d.code).toBe(1);
+    const found = JSON.parse(d.stdout) as { added: { risk?: string; reasons?: string[]; text?: string }[] };
+    expect(JSON.stringify(found)).toContain('10.0.3.99');
+    expect(JSON.stringify(found)).toContain('a node or host-network peer');
+    expect(JSON.stringify(found)).not.toContain('ingress from outside the cluster');
   });
 
   it('elsewhere (no OVN-Kubernetes namespace) nodes stay addresses, as the demo has them', () => {

@@ -85,6 +85,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     ctx.inventory?.namespaces ?? [],
     sides.map((s) => s.docs),
     ctx.inventory?.podAddresses,
+    (ctx.inventory?.nodes ?? []).flatMap((n) => n.ips),
   );
   const facts = {
     ...(ctx.inventory?.services ? { services: ctx.inventory.services } : {}),
@@ -365,8 +366,11 @@ function riskOf(items: NetGrant[], byName: Map<string, UniverseEndpoint>): CiFin
   for (const g of items) {
     const to = byName.get(g.to);
     const from = byName.get(g.from);
-    if (to?.ep.kind === 'ip') pushAll(list, netRiskList({ kind: 'ip', ip: to.ep.ip }, 'from', g, to.range));
-    if (from?.ep.kind === 'ip') pushAll(list, netRiskList({ kind: 'ip', ip: from.ep.ip }, 'to', g, from.range));
+    // A region that is one node's address is a node peer (its risk is a node's, not the internet's).
+    const peer = (ep: { kind: 'ip'; ip: string; node?: boolean }) =>
+      ep.node ? { kind: 'node' as const, ip: ep.ip } : { kind: 'ip' as const, ip: ep.ip };
+    if (to?.ep.kind === 'ip') pushAll(list, netRiskList(peer(to.ep), 'from', g, to.range));
+    if (from?.ep.kind === 'ip') pushAll(list, netRiskList(peer(from.ep), 'to', g, from.range));
     if (to?.range) regions.from.push(to.range);
     if (from?.range) regions.to.push(from.range);
     if (g.all) pushAll(list, netPortRiskList());

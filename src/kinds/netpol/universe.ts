@@ -52,13 +52,18 @@ export function universeFor(
   sides: PolicyDoc[][],
   /** Each workload's pod addresses, when an inventory gave them (an ipBlock may cover them). */
   podAddresses?: ReadonlyMap<string, readonly string[]>,
+  /** The inventory's node addresses: each a region of its own, a node (OpenShift's host-network group selects it). */
+  nodeAddresses: readonly string[] = [],
 ): Universe {
   const workloads = profile?.workloads?.length ? profile.workloads : inventoryWorkloads;
   const endpoints = workloads.length ? workloadEndpoints(workloads, podAddresses) : pseudoPods(sides);
   const peers = (profile?.network ?? []).flatMap((e) => [e.from, e.to]);
-  const seen = peers.flatMap((p) => (p.kind === 'workload' ? [] : [p.ip]));
+  const seen = [...peers.flatMap((p) => (p.kind === 'workload' ? [] : [p.ip])), ...nodeAddresses];
   // A node's address is Cilium's host or remote-node, never world: its region says so.
-  const nodes = new Set(peers.flatMap((p) => (p.kind === 'node' ? [addressValue(p.ip)] : [])));
+  const nodes = new Set([
+    ...peers.flatMap((p) => (p.kind === 'node' ? [addressValue(p.ip)] : [])),
+    ...nodeAddresses.map(addressValue),
+  ]);
   pushAll(endpoints, addressRegions(seen, sides, nodes));
   endpoints.sort((a, b) => cmp(a.name, b.name));
   const cuts = new Map<PortProtocol, Set<number>>(PORT_PROTOCOLS.map((p) => [p, new Set([1, LAST_PORT + 1])]));
