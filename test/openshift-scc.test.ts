@@ -63,7 +63,54 @@ const rulesOf = (yaml: string): Rule[] =>
     .map((d) => load(d) as { kind?: string; rules?: Rule[] })
     .flatMap((o) => (o?.kind === 'Role' ? (o.rules ?? []) : []));
 
+/** A deployer's requests on an OpenShift cluster: a Deployment patched, a project read (an OpenShift group). */
+function deployerLog(dir: string, days: number[]): string {
+  const file = join(dir, 'audit.log');
+  const ev = (n: number, day: number, verb: string, uri: string, objectRef: Record<string, string>) => ({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: `0c000000-0000-4000-8000-0000000${day}000${n}`,
+    stage: 'ResponseComplete',
+    requestURI: uri,
+    verb,
+    user: { username: 'system:serviceaccount:ci:deployer', groups: ['system:serviceaccounts', 'system:authenticated'] },
+    objectRef,
+    responseStatus: { metadata: {}, code: 200 },
+    requestReceivedTimestamp: `2026-11-0${day}T10:00:0${n}.000000Z`,
+    stageTimestamp: `2026-11-0${day}T10:00:0${n}.010000Z`,
+    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
+  });
+  const events = days.flatMap((d) => [
+    ev(1, d, 'patch', '/apis/apps/v1/namespaces/shop/deployments/legacy', {
+      resource: 'deployments',
+      namespace: 'shop',
+      name: 'legacy',
+      apiGroup: 'apps',
+      apiVersion: 'v1',
+    }),
+    ev(2, d, 'get', '/apis/project.openshift.io/v1/projects/shop', {
+      resource: 'projects',
+      name: 'shop',
+      apiGroup: 'project.openshift.io',
+      apiVersion: 'v1',
+    }),
+  ]);
+  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  return file;
+}
+
 describe('SCCs from the inventory: the pods OpenShift admitted, as their service accounts’ use of the SCC', () => {
+  it('backtest says the SCCs are in no log unless the inventory gave them', () => {
+    const audit = deployerLog(tmp('scc-bt-'), [2, 3, 4, 5]);
+    const split = ['--split', '2026-11-04T00:00:00Z', '--format', 'json'];
+    const without = JSON.parse(cli(['backtest', '--k8s-audit', audit, ...split]).stdout) as { caveats?: string[] };
+    expect(without.caveats).toEqual([expect.stringContaining('so the generated RBAC grants no SCC')]);
+    const withInv = cli(['backtest', '--k8s-audit', audit, '--inventory', inventory(), ...split]);
+    expect(withInv.code, withInv.stderr).toBe(0);
+    expect(JSON.parse(withInv.stdout) as object).not.toHaveProperty('caveats');
+  });
+
   it('reads the annotation, and names the file of a value no API server would accept', async () => {
     const good = await loadInventory([inventory()], process.cwd());
     expect(good.issues).toEqual([]);
@@ -172,46 +219,7 @@ describe('SCCs from the inventory: the pods OpenShift admitted, as their service
       }),
     ).toEqual([]);
     const dir = tmp('scc-report-');
-    const audit = join(dir, 'audit.log');
-    // A deployer that writes a Deployment, on a cluster that answered an OpenShift group.
-    const ev = (n: number, verb: string, uri: string, objectRef: Record<string, string>) => ({
-      kind: 'Event',
-      apiVersion: 'audit.k8s.io/v1',
-      level: 'Metadata',
-      auditID: `0c000000-0000-4000-8000-00000000000${n}`,
-      stage: 'ResponseComplete',
-      requestURI: uri,
-      verb,
-      user: {
-        username: 'system:serviceaccount:ci:deployer',
-        groups: ['system:serviceaccounts', 'system:authenticated'],
-      },
-      objectRef,
-      responseStatus: { metadata: {}, code: 200 },
-      requestReceivedTimestamp: `2026-11-02T10:00:0${n}.000000Z`,
-      stageTimestamp: `2026-11-02T10:00:0${n}.010000Z`,
-      annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
-    });
-    writeFileSync(
-      audit,
-      [
-        ev(1, 'patch', '/apis/apps/v1/namespaces/shop/deployments/legacy', {
-          resource: 'deployments',
-          namespace: 'shop',
-          name: 'legacy',
-          apiGroup: 'apps',
-          apiVersion: 'v1',
-        }),
-        ev(2, 'get', '/apis/project.openshift.io/v1/projects/shop', {
-          resource: 'projects',
-          name: 'shop',
-          apiGroup: 'project.openshift.io',
-          apiVersion: 'v1',
-        }),
-      ]
-        .map((e) => JSON.stringify(e))
-        .join('\n') + '\n',
-    );
+    const audit = deployerLog(dir, [2]);
     const md = join(dir, 'report.md');
     const r = cli(['report', '--k8s-audit', audit, '--inventory', inventory(), '-o', md]);
     expect(r.code, r.stderr).toBe(0);

@@ -1,4 +1,5 @@
 import { ReadsLogged } from '../knowledge/kubernetes/readsLogged.js';
+import { sccCoverage, sccWarning } from '../knowledge/kubernetes/openShift.js';
 import {
   KIND_NAMES,
   KINDS,
@@ -138,8 +139,13 @@ export async function backtest(
 function caveats(...profiles: Profile[]): string[] {
   const reads = new ReadsLogged();
   for (const p of profiles) for (const x of p.principals) reads.add(x);
+  const out: string[] = [];
   const w = reads.warning();
-  return w ? [w] : [];
+  if (w) out.push(w);
+  // OpenShift's SCC admissions are in no log: without an inventory's, the policy grants none and no day shows it.
+  const scc = sccCoverage(profiles.flatMap((p) => p.principals));
+  if (scc && !scc.fromInventory) out.push(sccWarning(scc.writers, false));
+  return out;
 }
 
 /** Rolling origin over the last K days: train on everything before day i, test on day i. */

@@ -10,12 +10,11 @@ import {
   type ReportPart,
 } from '../../report/types.js';
 import { k8sRisks } from './risks.js';
-import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 import { ReadsLogged } from '../../knowledge/kubernetes/readsLogged.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
-import { isOpenShiftGroup, makesPods, SCC_RESOURCE, sccWarning } from '../../knowledge/kubernetes/openShift.js';
+import { sccCoverage, sccWarning } from '../../knowledge/kubernetes/openShift.js';
 
 /** The report's Kubernetes principals: each request they made, risky ones flagged, their role links. */
 export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
@@ -65,11 +64,7 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
   for (const r of sessions.list()) part.coverage.push(sessionWarning(r));
   const noReads = reads.warning();
   if (noReads) part.coverage.push(noReads);
-  const k8s = profile.principals.filter((x) => !isAwsKind(x.subject.kind));
-  if (k8s.some((p) => p.k8s.some((e) => isGrantable(e) && isOpenShiftGroup(e.apiGroup)))) {
-    const writers = k8s.filter((p) => p.k8s.some((e) => isGrantable(e) && makesPods(e))).map((p) => p.username);
-    const fromInventory = k8s.some((p) => p.k8s.some((e) => e.verb === 'use' && e.resource === SCC_RESOURCE));
-    if (writers.length) part.coverage.push(sccWarning(writers.sort(cmp), fromInventory));
-  }
+  const scc = sccCoverage(profile.principals.filter((x) => !isAwsKind(x.subject.kind)));
+  if (scc) part.coverage.push(sccWarning(scc.writers, scc.fromInventory));
   return part;
 }

@@ -1,4 +1,6 @@
 import type { K8sAccess } from '../../model/access.js';
+import { cmp } from '../../model/issue.js';
+import { isGrantable, type Principal } from '../../model/profile.js';
 
 /**
  * What only OpenShift's API server serves: its own API groups (`project.openshift.io`, `user.openshift.io`,
@@ -57,4 +59,19 @@ export function sccWarning(writers: readonly string[], fromInventory: boolean): 
     `without a logged request, so ${granted}. Keep the SCC bindings the others need (oc adm policy ` +
     'add-scc-to-user) beside the policy'
   );
+}
+
+/**
+ * On OpenShift (a request to one of its groups was answered, or an SCC admission came from the inventory), the
+ * principals that wrote pods or workloads, and whether SCC admissions came from an inventory: what `sccWarning`
+ * says; undefined elsewhere or when nobody wrote pods.
+ */
+export function sccCoverage(
+  principals: readonly Principal[],
+): { writers: string[]; fromInventory: boolean } | undefined {
+  if (!principals.some((p) => p.k8s.some((e) => isGrantable(e) && isOpenShiftGroup(e.apiGroup)))) return undefined;
+  const writers = principals.filter((p) => p.k8s.some((e) => isGrantable(e) && makesPods(e))).map((p) => p.username);
+  if (!writers.length) return undefined;
+  const fromInventory = principals.some((p) => p.k8s.some((e) => e.verb === 'use' && e.resource === SCC_RESOURCE));
+  return { writers: [...new Set(writers)].sort(cmp), fromInventory };
 }
