@@ -101,6 +101,16 @@ function deployerLog(dir: string, days: number[]): string {
 }
 
 describe('SCCs from the inventory: the pods OpenShift admitted, as their service accounts’ use of the SCC', () => {
+  it("generate's summary says which SCCs the policy grants: none without an inventory, the inventory's with one", () => {
+    const audit = deployerLog(tmp('scc-gen-'), [2]);
+    const without = cli(['generate', 'rbac', '--k8s-audit', audit, '-o', tmp('scc-gen-out-')]);
+    expect(without.code, without.stderr).toBe(0);
+    expect(without.stderr).toMatch(/system:serviceaccount:ci:deployer wrote pods or workloads.*grants no SCC/);
+    const withInv = cli(['generate', 'rbac', '--k8s-audit', audit, '--inventory', inventory(), '-o', tmp('scc-gen-')]);
+    expect(withInv.code, withInv.stderr).toBe(0);
+    expect(withInv.stderr).toContain('grants each service account the SCCs its controller-made pods ran under');
+  });
+
   it('backtest says the SCCs are in no log unless the inventory gave them', () => {
     const audit = deployerLog(tmp('scc-bt-'), [2, 3, 4, 5]);
     const split = ['--split', '2026-11-04T00:00:00Z', '--format', 'json'];

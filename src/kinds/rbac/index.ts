@@ -26,6 +26,7 @@ import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 import { ReadsLogged } from '../../knowledge/kubernetes/readsLogged.js';
+import { SccCoverage, sccWarning } from '../../knowledge/kubernetes/openShift.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
 import { DEFAULT_GRANTS } from '../../knowledge/kubernetes/defaultGrants.js';
@@ -111,6 +112,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     // Principals another authorizer than RBAC allowed (EKS access policies, GKE IAM, Azure RBAC): said as privileged.
     const outside: string[] = [];
     const reads = new ReadsLogged();
+    const scc = new SccCoverage();
     return {
       survey(p) {
         if (rbac.evidence.principal(p)) evidence = true;
@@ -119,6 +121,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       async principal(p) {
         const part = g.principal(p);
         reads.add(p);
+        scc.add(p);
         if (part.artefacts.length) sessions.add(p);
         if (part.artefacts.length && p.groups.includes(PRIVILEGED_GROUP)) privileged.push(p.username);
         if (part.artefacts.length && p.outsideRbac) outside.push(outsideRbacWarning(p.username, p.outsideRbac));
@@ -168,6 +171,8 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
         for (const h of hints) lines.push(h.line);
         const noReads = reads.warning();
         if (noReads) lines.push({ tone: 'warn', text: noReads });
+        const sccs = scc.result();
+        if (sccs) lines.push({ tone: 'warn', text: sccWarning(sccs.writers, sccs.fromInventory) });
         for (const r of sessions.list())
           lines.push({ tone: 'warn', text: `per-session usernames: ${sessionWarning(r)}` });
         for (const u of privileged.sort(cmp)) lines.push({ tone: 'warn', text: privilegedGroupWarning(u) });

@@ -64,14 +64,32 @@ export function sccWarning(writers: readonly string[], fromInventory: boolean): 
 /**
  * On OpenShift (a request to one of its groups was answered, or an SCC admission came from the inventory), the
  * principals that wrote pods or workloads, and whether SCC admissions came from an inventory: what `sccWarning`
- * says; undefined elsewhere or when nobody wrote pods.
+ * says. Principals are added one at a time (generate streams them); `result` is undefined elsewhere or when nobody
+ * wrote pods.
  */
-export function sccCoverage(
-  principals: readonly Principal[],
-): { writers: string[]; fromInventory: boolean } | undefined {
-  if (!principals.some((p) => p.k8s.some((e) => isGrantable(e) && isOpenShiftGroup(e.apiGroup)))) return undefined;
-  const writers = principals.filter((p) => p.k8s.some((e) => isGrantable(e) && makesPods(e))).map((p) => p.username);
-  if (!writers.length) return undefined;
-  const fromInventory = principals.some((p) => p.k8s.some((e) => e.verb === 'use' && e.resource === SCC_RESOURCE));
-  return { writers: [...new Set(writers)].sort(cmp), fromInventory };
+export class SccCoverage {
+  private openShift = false;
+  private fromInventory = false;
+  private readonly writers = new Set<string>();
+
+  add(p: Principal): void {
+    for (const e of p.k8s) {
+      if (!isGrantable(e)) continue;
+      if (isOpenShiftGroup(e.apiGroup)) this.openShift = true;
+      if (makesPods(e)) this.writers.add(p.username);
+      if (e.verb === 'use' && e.resource === SCC_RESOURCE) this.fromInventory = true;
+    }
+  }
+
+  result(): { writers: string[]; fromInventory: boolean } | undefined {
+    if (!this.openShift || this.writers.size === 0) return undefined;
+    return { writers: [...this.writers].sort(cmp), fromInventory: this.fromInventory };
+  }
+}
+
+/** `SccCoverage` over principals in memory. */
+export function sccCoverage(principals: readonly Principal[]): ReturnType<SccCoverage['result']> {
+  const c = new SccCoverage();
+  for (const p of principals) c.add(p);
+  return c.result();
 }
