@@ -1,3 +1,4 @@
+import { namesPolicyGroup } from '../../knowledge/kubernetes/openShift.js';
 import { addressValue, formatAddress } from '../../knowledge/network/cidr.js';
 import {
   topRisk,
@@ -85,7 +86,10 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     ctx.inventory?.namespaces ?? [],
     sides.map((s) => s.docs),
     ctx.inventory?.podAddresses,
-    (ctx.inventory?.nodes ?? []).flatMap((n) => n.ips),
+    // Only where a side selects nodes by OpenShift's policy groups: a region per node is a row of questions each.
+    sides.some((s) => s.docs.some((d) => namesPolicyGroup(d.object)))
+      ? (ctx.inventory?.nodes ?? []).flatMap((n) => n.ips)
+      : [],
   );
   const facts = {
     ...(ctx.inventory?.services ? { services: ctx.inventory.services } : {}),

@@ -22,6 +22,11 @@ export const SCC_RESOURCE = 'securitycontextconstraints';
 export const HOST_NETWORK_GROUP = 'policy-group.network.openshift.io/host-network';
 export const INGRESS_GROUP = 'policy-group.network.openshift.io/ingress';
 export const ROUTER_NAMESPACE = 'openshift-ingress';
+/** Whether a policy document names one of OpenShift's policy groups anywhere. */
+export function namesPolicyGroup(o: unknown): boolean {
+  const text = JSON.stringify(o) ?? '';
+  return text.includes(HOST_NETWORK_GROUP) || text.includes(INGRESS_GROUP);
+}
 /** The namespace of OVN-Kubernetes' pods on OpenShift: an inventory holding it is of a cluster using that plugin. */
 export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
 
