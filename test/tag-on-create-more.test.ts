@@ -52,14 +52,20 @@ const CASES: Case[] = [
     implied: [],
   },
   {
-    name: 'EFS CreateFileSystem with tags: elasticfilesystem:TagResource on fileSystemArn',
+    name: 'EFS CreateFileSystem with tags: elasticfilesystem:TagResource on the file systems it creates (fileSystemArn is this one)',
     record: record(
       'elasticfilesystem.amazonaws.com',
       'CreateFileSystem',
       { creationToken: 'tok-1', performanceMode: 'generalPurpose', encrypted: true, tags: TAGS },
       { responseElements: { fileSystemId: 'fs-0123456789abcdef0', fileSystemArn: FS, lifeCycleState: 'creating' } },
     ),
-    implied: [{ action: 'elasticfilesystem:TagResource', resource: FS, via }],
+    implied: [
+      {
+        action: 'elasticfilesystem:TagResource',
+        resource: FS.replace(/fs-\w+$/, '*'),
+        via: `${via}: AWS gives each file-system it creates a new id, so the next create tags another than the one logged`,
+      },
+    ],
   },
   {
     name: 'EFS CreateFileSystem with tags, no response: every file system of the account, with the reason',
@@ -73,14 +79,20 @@ const CASES: Case[] = [
     ],
   },
   {
-    name: 'EFS CreateAccessPoint with tags: elasticfilesystem:TagResource on accessPointArn',
+    name: 'EFS CreateAccessPoint with tags: elasticfilesystem:TagResource on the access points it creates (accessPointArn is this one)',
     record: record(
       'elasticfilesystem.amazonaws.com',
       'CreateAccessPoint',
       { clientToken: 'tok-3', fileSystemId: 'fs-0123456789abcdef0', tags: TAGS },
       { responseElements: { accessPointId: 'fsap-0123456789abcdef0', accessPointArn: AP } },
     ),
-    implied: [{ action: 'elasticfilesystem:TagResource', resource: AP, via }],
+    implied: [
+      {
+        action: 'elasticfilesystem:TagResource',
+        resource: AP.replace(/fsap-\w+$/, '*'),
+        via: `${via}: AWS gives each access-point it creates a new id, so the next create tags another than the one logged`,
+      },
+    ],
   },
   {
     name: 'KMS CreateKey with tags: kms:TagResource on every key of the account and Region (as KMS requires)',
@@ -272,7 +284,12 @@ describe('generate iam grants the tag action on what was created, and nothing el
       LB,
       `arn:aws:elasticloadbalancing:${R}:${A}:loadbalancer/app/other/1111111111111111`,
     ],
-    ['elasticfilesystem:TagResource', AP, `arn:aws:elasticfilesystem:${R}:${A}:access-point/fsap-0fffffffffffffff0`],
+    // The next access point has another id (granted); one of another Region is not.
+    [
+      'elasticfilesystem:TagResource',
+      AP,
+      `arn:aws:elasticfilesystem:us-east-1:${A}:access-point/fsap-0fffffffffffffff0`,
+    ],
     ['lambda:TagResource', FN, `arn:aws:lambda:${R}:${A}:function:other`],
     ['logs:TagResource', `arn:aws:logs:${R}:${A}:log-group:/app/orders`, `arn:aws:logs:${R}:${A}:log-group:/app/x`],
     ['sqs:TagQueue', `arn:aws:sqs:${R}:${A}:orders.fifo`, `arn:aws:sqs:${R}:${A}:other`],

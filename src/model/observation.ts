@@ -126,6 +126,11 @@ export interface AwsCallObservation {
   /** ARNs the call touched: CloudTrail's `resources[]` and those built from request parameters, sorted, distinct. */
   resources: string[];
   implied: ImpliedPermission[];
+  /**
+   * What the call created under ids AWS made up, as ARNs (`snapshot/snap-…` from CreateSnapshot's response), sorted,
+   * distinct; absent when none: later calls on them name ids the principal made, not stable ones.
+   */
+  created?: string[];
   link?: ServiceAccountLink;
 }
 

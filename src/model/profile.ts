@@ -124,6 +124,11 @@ export interface Principal {
   /** Objects the principal created itself (allowed creates), by namespace and resource, sorted (absent when none). */
   created?: CreatedNames[];
   /**
+   * (AWS) Resources it created under ids AWS made up (EC2 instances, volumes, snapshots, images, security groups; KMS
+   * keys), as the ARNs later calls name them: from allowed creates' responses, sorted, distinct (absent when none).
+   */
+  createdArns?: string[];
+  /**
    * A User whose username names one session of an IAM role, as its requests' `user.extra` showed (the role's
    * `canonicalArn`, and the session's name or access key inside the username): each role with the username's
    * template, sorted by role then template. Absent when no record showed it, and when the username's own shape does

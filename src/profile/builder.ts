@@ -216,6 +216,10 @@ export class ProfileBuilder {
       return;
     }
     this.awsCalls.count(p.aws, awsCallKey(obs), obs);
+    if (obs.created && obs.decision === 'allow') {
+      const set = (p.createdArns ??= new Set());
+      for (const r of obs.created) set.add(r);
+    }
   }
 
   private skip(reason: SkipReason): void {
@@ -311,6 +315,7 @@ export class ProfileBuilder {
         p.edges.clear();
         p.aws.clear();
         p.created.clear();
+        p.createdArns = undefined;
         yield box.pop()!;
       }
     }.call(this);
@@ -384,6 +389,7 @@ export class ProfileBuilder {
           ...(c.gen.size ? { generated: [...c.gen] } : {}),
         })),
       );
+    if (p.createdArns?.size) pr.createdArns = [...p.createdArns].sort(cmp);
     const sessions = roleSessionsOf(p);
     if (sessions) pr.roleSessions = sessions;
     if (p.outsideRbac) pr.outsideRbac = { ...p.outsideRbac };

@@ -1,5 +1,5 @@
 import { canonicalEvidence, type Evidence } from '../model/evidence.js';
-import type { InputIssue } from '../model/issue.js';
+import { cmp, type InputIssue } from '../model/issue.js';
 import {
   edgeAccess,
   PROFILE_API_VERSION,
@@ -143,6 +143,7 @@ export function canonicalPrincipal(p: Principal): Principal {
       names: [...c.names],
       ...(c.generated?.length ? { generated: [...c.generated] } : {}),
     }));
+  if (p.createdArns?.length) out.createdArns = [...new Set(p.createdArns)].sort(cmp);
   if (p.roleSessions?.length) out.roleSessions = p.roleSessions.map((r) => ({ role: r.role, template: r.template }));
   if (p.outsideRbac) out.outsideRbac = { count: p.outsideRbac.count, reason: p.outsideRbac.reason };
   return out;

@@ -74,6 +74,7 @@ export const LINE_SCHEMAS = {
       groups: Type.Array(Str),
       assumes: Type.Optional(Type.Array(roleLink(CompactEvidence))),
       created: Type.Optional(Type.Array(Created)),
+      createdArns: Type.Optional(Type.Array(Str)),
       roleSessions: Type.Optional(Type.Array(RoleSession)),
       outsideRbac: Type.Optional(Type.Object({ count: Count, reason: Str })),
     }),

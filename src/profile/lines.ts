@@ -128,6 +128,7 @@ export function principalLine(p: Principal): string {
   if (p.assumes?.length)
     o['assumes'] = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: packEvidence(l.evidence) }));
   if (p.created?.length) o['created'] = p.created;
+  if (p.createdArns?.length) o['createdArns'] = p.createdArns;
   if (p.roleSessions?.length) o['roleSessions'] = p.roleSessions;
   if (p.outsideRbac) o['outsideRbac'] = { count: p.outsideRbac.count, reason: p.outsideRbac.reason };
   return JSON.stringify({ principal: o });
@@ -198,6 +199,7 @@ export function principalOf(v: {
   groups: string[];
   assumes?: { roleArn: string; via: 'irsa' | 'pod-identity'; evidence: CompactEvidence }[];
   created?: Principal['created'];
+  createdArns?: Principal['createdArns'];
   roleSessions?: Principal['roleSessions'];
   outsideRbac?: Principal['outsideRbac'];
 }): Principal | undefined {
@@ -212,6 +214,7 @@ export function principalOf(v: {
     p.assumes = links;
   }
   if (v.created?.length) p.created = v.created;
+  if (v.createdArns?.length) p.createdArns = v.createdArns;
   if (v.roleSessions?.length) p.roleSessions = v.roleSessions;
   if (v.outsideRbac) p.outsideRbac = { count: v.outsideRbac.count, reason: v.outsideRbac.reason };
   return p;

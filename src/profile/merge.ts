@@ -94,6 +94,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       aws: Map<string, AwsEdge>;
       links: Map<string, RoleLink>;
       created: CreatedNames[];
+      createdArns: Set<string>;
       sessions: Map<string, RoleSession>;
       outsideRbac?: OutsideRbac;
     }
@@ -124,6 +125,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
             aws: new Map(),
             links: new Map(),
             created: [],
+            createdArns: new Set(),
             sessions: new Map(),
           }),
         );
@@ -132,6 +134,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
         acc.subject = { kind: pr.subject.kind, name: acc.username };
       }
       pushAll(acc.created, pr.created ?? []);
+      for (const r of pr.createdArns ?? []) acc.createdArns.add(r);
       for (const e of pr.aws ?? []) {
         const ek = awsCallKey(e);
         const prev = acc.aws.get(ek);
@@ -178,6 +181,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
         if (acc.aws.size) out.aws = [...acc.aws.values()].sort(compareAwsCalls);
         if (acc.links.size) out.assumes = [...acc.links.values()].sort(compareLinks);
         if (acc.created.length) out.created = mergeCreated(acc.created);
+        if (acc.createdArns.size) out.createdArns = [...acc.createdArns].sort(cmp);
         if (acc.sessions.size) out.roleSessions = [...acc.sessions.values()].sort(compareRoleSessions);
         if (acc.outsideRbac) out.outsideRbac = acc.outsideRbac;
         return out;

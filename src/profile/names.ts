@@ -17,6 +17,7 @@ import {
 import {
   accountProblem,
   candidateArnProblem,
+  impliedArnProblem,
   eventNameProblem,
   eventSourceProblem,
   identityArnProblem,
@@ -51,7 +52,7 @@ export function profileNameProblem(p: Profile): string | undefined {
   return tailNameProblem(p);
 }
 
-/** The first bad name of a principal's own fields (subject, username, groups, assumed roles, created names). */
+/** The first bad name of a principal's own fields (subject, username, groups, assumed roles, what it created). */
 export function principalNameProblem(pr: Principal, at: string): string | undefined {
   const s = pr.subject;
   const subject =
@@ -81,6 +82,12 @@ export function principalNameProblem(pr: Principal, at: string): string | undefi
       c.names.map((n, k) => check(`${ca}.names[${k}]`, n, objectNameProblem)).find(Boolean);
     if (problem) return problem;
   }
+  if (pr.createdArns?.length && !isAwsKind(pr.subject.kind))
+    return `${at}.createdArns: only an AWS identity creates AWS resources`;
+  const made = (pr.createdArns ?? [])
+    .map((r, j) => check(`${at}.createdArns[${j}]`, r, candidateArnProblem))
+    .find(Boolean);
+  if (made) return made;
   return roleSessionsProblem(pr, at);
 }
 
@@ -127,7 +134,7 @@ export function awsEdgeNameProblem(e: AwsEdge, ea: string): string | undefined {
     (e.account ? check(`${ea}.account`, e.account, accountProblem) : undefined) ??
     e.resources.map((r, k) => check(`${ea}.resources[${k}]`, r, candidateArnProblem)).find(Boolean) ??
     e.implied
-      .map((x, k) => (x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, candidateArnProblem) : undefined))
+      .map((x, k) => (x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, impliedArnProblem) : undefined))
       .find(Boolean)
   );
 }

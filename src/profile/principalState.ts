@@ -20,6 +20,8 @@ export interface PrincipalState {
   links: Map<string, { roleArn: string; via: RoleLink['via']; ev: number }>;
   /** Names of objects it created, by (namespace, group, resource). */
   created: Map<string, CreatedNames & { set: Set<string>; gen: Set<string> }>;
+  /** (AWS) ARNs of what it created under ids AWS made up; made at the first. */
+  createdArns?: Set<string>;
   /** `[this]`, made once. */
   alone: PrincipalState[];
   /** An AWS principal's records refused before any policy was asked, while its scope waits (profile/deferred.ts). */

@@ -38,3 +38,15 @@ export function deeperThan(v: unknown, max: number): boolean {
   }
   return false;
 }
+
+/** Every string under `key` in `v`, up to eight levels deep (a response's `instancesSet.items[].instanceId`). */
+export function stringsUnder(v: unknown, key: string, out: string[] = [], depth = 0): string[] {
+  if (depth > 8) return out;
+  if (Array.isArray(v)) for (const x of v) stringsUnder(x, key, out, depth + 1);
+  else if (isObj(v))
+    for (const [k, x] of Object.entries(v)) {
+      if (k === key && typeof x === 'string') out.push(x);
+      else stringsUnder(x, key, out, depth + 1);
+    }
+  return out;
+}

@@ -7,6 +7,12 @@ const ec2Arn = (type: string, id: string) => `arn:aws:ec2:${R}:${A}:${type}/${id
 const tagSet = (...types: string[]) => ({
   items: types.map((resourceType) => ({ resourceType, tags: [{ key: 'team', value: 'data' }] })),
 });
+/** Tags of a created EC2 resource: on every one of its type, since AWS gives the next create another id. */
+const fresh = (type: string, item = 0) => ({
+  action: 'ec2:CreateTags',
+  resource: ec2Arn(type, '*'),
+  via: `requestParameters.tagSpecificationSet.items[${item}]: AWS gives each ${type} it creates a new id, so the next create tags another than the one logged`,
+});
 const SSE_KMS = { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': KEY_ARN };
 
 /**
@@ -19,23 +25,17 @@ const SSE_KMS = { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-
 export const TAG_KMS_CASES: ImpliedCase[] = [
   {
     // EC2 user guide, tag on create: additional authorization on ec2:CreateTags for the resource created.
-    name: 'ec2 CreateVolume with tags: ec2:CreateTags on the volume the response names',
+    name: 'ec2 CreateVolume with tags: ec2:CreateTags on the volumes it creates (the response names this one)',
     record: record(
       'ec2.amazonaws.com',
       'CreateVolume',
       { size: 8, zone: `${R}a`, volumeType: 'gp3', tagSpecificationSet: tagSet('volume') },
       { responseElements: { volumeId: VOL, size: '8', zone: `${R}a`, status: 'creating' } },
     ),
-    implied: [
-      {
-        action: 'ec2:CreateTags',
-        resource: ec2Arn('volume', VOL),
-        via: 'requestParameters.tagSpecificationSet.items[0]',
-      },
-    ],
+    implied: [fresh('volume')],
   },
   {
-    name: 'ec2 RunInstances tagging instances and volumes: the instances named, the volumes (not in the response) by pattern',
+    name: 'ec2 RunInstances tagging instances and volumes: the instances it creates, the volumes (not in the response) by pattern',
     record: record(
       'ec2.amazonaws.com',
       'RunInstances',
@@ -57,16 +57,7 @@ export const TAG_KMS_CASES: ImpliedCase[] = [
       },
     ),
     implied: [
-      {
-        action: 'ec2:CreateTags',
-        resource: ec2Arn('instance', 'i-0aaaaaaaaaaaaaaa1'),
-        via: 'requestParameters.tagSpecificationSet.items[0]',
-      },
-      {
-        action: 'ec2:CreateTags',
-        resource: ec2Arn('instance', 'i-0aaaaaaaaaaaaaaa2'),
-        via: 'requestParameters.tagSpecificationSet.items[0]',
-      },
+      fresh('instance'),
       {
         action: 'ec2:CreateTags',
         resource: ec2Arn('volume', '*'),
@@ -75,23 +66,17 @@ export const TAG_KMS_CASES: ImpliedCase[] = [
     ],
   },
   {
-    name: 'ec2 CreateVpc with tags: ec2:CreateTags on vpc.vpcId',
+    name: 'ec2 CreateVpc with tags: ec2:CreateTags on the VPCs it creates (vpc.vpcId is this one)',
     record: record(
       'ec2.amazonaws.com',
       'CreateVpc',
       { cidrBlock: '10.0.0.0/16', tagSpecificationSet: tagSet('vpc') },
       { responseElements: { vpc: { vpcId: 'vpc-0123456789abcdef0', cidrBlock: '10.0.0.0/16' } } },
     ),
-    implied: [
-      {
-        action: 'ec2:CreateTags',
-        resource: ec2Arn('vpc', 'vpc-0123456789abcdef0'),
-        via: 'requestParameters.tagSpecificationSet.items[0]',
-      },
-    ],
+    implied: [fresh('vpc')],
   },
   {
-    name: 'ec2 CreateSecurityGroup with tags: ec2:CreateTags on the groupId',
+    name: 'ec2 CreateSecurityGroup with tags: ec2:CreateTags on the security groups it creates (groupId is this one)',
     record: record(
       'ec2.amazonaws.com',
       'CreateSecurityGroup',
@@ -103,13 +88,7 @@ export const TAG_KMS_CASES: ImpliedCase[] = [
       },
       { responseElements: { _return: true, groupId: 'sg-0123456789abcdef0' } },
     ),
-    implied: [
-      {
-        action: 'ec2:CreateTags',
-        resource: ec2Arn('security-group', 'sg-0123456789abcdef0'),
-        via: 'requestParameters.tagSpecificationSet.items[0]',
-      },
-    ],
+    implied: [fresh('security-group')],
   },
   {
     name: 'ec2 CreateVolume with an empty tag list: no ec2:CreateTags',

@@ -6,7 +6,7 @@ import { tupleKey, tupleKeyOf } from '../../util/key.js';
 import type { Grant, IamOptions, IamResult, IamWidening, UnmappedCall } from './index.js';
 import { callPermissions } from './permissions.js';
 import type { Statement } from './policy.js';
-import { fold, generalizeKeys, widenMany, widenS3Prefixes } from './widen.js';
+import { fold, generalizeKeys, ownResources, widenMany, widenS3Prefixes } from './widen.js';
 
 /**
  * One principal's statements and evidence document from its observed calls (undefined when it is granted nothing),
@@ -74,13 +74,9 @@ export async function principalPolicy(
         widenings.push({ principal: p.username, action: perm.action, option: 'beyond-catalogue', detail: perm.beyond });
     }
   }
-  const createdStreams = new Set(
-    (p.aws ?? [])
-      .filter((e) => e.allowed && e.eventName === 'CreateLogStream')
-      .flatMap((e) => e.resources.filter((r) => r.includes(':log-stream:'))),
-  );
+  const own = ownResources(p);
   for (const [action, byRes] of grants) {
-    if (!opts.exact) generalizeKeys(p.username, action, byRes, createdStreams, widenings);
+    if (!opts.exact) generalizeKeys(p.username, action, byRes, own, widenings);
     if (opts.s3PrefixWildcard !== undefined && action.startsWith('s3:'))
       widenS3Prefixes(p.username, action, byRes, opts.s3PrefixWildcard, widenings);
     if (opts.widenResources !== undefined) widenMany(p.username, action, byRes, opts.widenResources, widenings);

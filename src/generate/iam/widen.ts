@@ -4,12 +4,47 @@ import { parseArn } from '../../knowledge/aws/arn.js';
 import { sharedStablePrefix, streamStablePrefix } from '../../knowledge/aws/logStreams.js';
 import { perRunResource } from '../../knowledge/aws/runResources.js';
 import { firstVariableSegment } from '../../knowledge/aws/variableSegments.js';
+import type { Principal } from '../../model/profile.js';
 import type { Grant, IamWidening } from './index.js';
 
 export function fold(into: Grant, g: Grant): void {
   into.ev = mergeEvidence(into.ev, g.ev);
   for (const e of g.events) into.events.add(e);
   for (const i of g.implied) into.implied.add(i);
+}
+
+/** Distinct resources of a type a principal must have created before the ids AWS gave them count as made up. */
+const MIN_CREATED = 3;
+
+/** What a principal created itself, as the ARNs later calls name: log streams, and ids AWS made up. */
+export interface OwnResources {
+  /** Log streams it created (CreateLogStream names them). */
+  streams: Set<string>;
+  /** Resources it kept creating under ids AWS made up (three or more of a type): ARN → the type's ARN up to the id. */
+  ids: Map<string, string>;
+}
+
+/**
+ * A principal's own resources. A resource it created once and then maintains (a VPC, a key it rotates) keeps its
+ * id; one of a type it kept creating (a snapshot a night, an instance per image build) is one of many: the next run
+ * deletes or tags another, so later calls on such ids become a wildcard of the type (`snapshot/*`).
+ */
+export function ownResources(p: Principal): OwnResources {
+  const streams = new Set(
+    (p.aws ?? [])
+      .filter((e) => e.allowed && e.eventName === 'CreateLogStream')
+      .flatMap((e) => e.resources.filter((r) => r.includes(':log-stream:'))),
+  );
+  const byType = new Map<string, string[]>();
+  for (const r of p.createdArns ?? []) {
+    const slash = r.lastIndexOf('/');
+    if (slash < 0 || !parseArn(r)) continue;
+    const type = r.slice(0, slash + 1);
+    byType.set(type, [...(byType.get(type) ?? []), r]);
+  }
+  const ids = new Map<string, string>();
+  for (const [type, list] of byType) if (list.length >= MIN_CREATED) for (const r of list) ids.set(r, type);
+  return { streams, ids };
 }
 
 /**
@@ -20,18 +55,19 @@ export function fold(into: Grant, g: Grant): void {
  * knowledge/aws/logStreams.ts); a stream it created keeps the start all the streams it created in that group
  * share, and no more than its own stable start.
  * Resources AWS makes one of per run (an ECS task, a Step Functions execution: knowledge/aws/runResources.ts)
- * become a wildcard under their parent (`task/jobs/*`).
+ * become a wildcard under their parent (`task/jobs/*`); so do ids AWS gave resources the principal kept creating
+ * (`snapshot/*`, ownResources).
  * Listed as `generated-keys`; `--exact` keeps every key as seen.
  */
 export function generalizeKeys(
   principal: string,
   action: string,
   byRes: Map<string, Grant>,
-  createdStreams: Set<string>,
+  own: OwnResources,
   out: IamWidening[],
 ): void {
   const groups = new Map<string, { members: string[]; why: Set<string> }>();
-  const shared = createdPrefixes(createdStreams);
+  const shared = createdPrefixes(own.streams);
   for (const r of [...byRes.keys()].sort(cmp)) {
     // A run's ARN may carry a wildcard after the run's own part (the `express:<machine>:<name>:*` an execution
     // implies): its parent's wildcard covers it.
@@ -41,9 +77,13 @@ export function generalizeKeys(
     let why: string | undefined;
     const s3 = s3Object(r);
     const stream = logStream(r);
+    const type = own.ids.get(r);
     if (run) {
       wide = `${run.prefix}*`;
       why = run.why;
+    } else if (type) {
+      wide = `${type}*`;
+      why = 'an id AWS gave a resource of a type it kept creating';
     } else if (s3) {
       const segments = s3.key.split('/');
       const v = firstVariableSegment(segments);
@@ -56,7 +96,7 @@ export function generalizeKeys(
       }
     } else if (stream) {
       const v = streamStablePrefix(stream.name);
-      if (createdStreams.has(r)) {
+      if (own.streams.has(r)) {
         const all = shared.get(stream.prefix);
         const keep = all === undefined ? (v?.prefix ?? '') : v && v.prefix.length < all.length ? v.prefix : all;
         wide = `${stream.prefix}${keep}*`;

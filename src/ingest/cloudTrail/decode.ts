@@ -15,9 +15,15 @@ import {
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
-import { impliedPermissions, partitionOf, resourcesFromParameters, type CallContext } from './resources.js';
+import {
+  createdResources,
+  impliedPermissions,
+  partitionOf,
+  resourcesFromParameters,
+  type CallContext,
+} from './resources.js';
 import { withRequestActions } from './requestActions.js';
-import { isCreatedPattern } from './tagOnCreate.js';
+import { isCreatedPattern, isFreshIdGrant } from './tagOnCreate.js';
 import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { deeperThan, isObj } from '../../util/json.js';
 import { lookedUpRecords, typeName } from './lookupFile.js';
@@ -150,6 +156,8 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   };
   // DynamoDB transactions and PartiQL statements: the item actions their requests need (requestActions.ts).
   obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
+  const created = createdResources(service, v['responseElements'], ctx);
+  if (created.length) obs.created = distinctSorted(created);
   const link = linkOf(v, obs);
   if (link) obs.link = link;
   const problem = callProblem(obs, str(v['recipientAccountId']), ctx);
@@ -283,9 +291,13 @@ function callProblem(obs: AwsCallObservation, recipient: string, ctx: CallContex
     const p = check('resource', r, candidateArnProblem);
     if (p) return p;
   }
+  for (const r of obs.created ?? []) {
+    const p = check('created resource', r, candidateArnProblem);
+    if (p) return p;
+  }
   for (const i of obs.implied) {
     // A created resource the record does not name is a catalogue pattern built from the call's context alone.
-    const built = i.resource === '' || isCreatedPattern(i.resource, ctx);
+    const built = i.resource === '' || isCreatedPattern(i.resource, ctx) || isFreshIdGrant(i);
     const p = built ? undefined : check(`${i.action} resource`, i.resource, candidateArnProblem);
     if (p) return p;
   }

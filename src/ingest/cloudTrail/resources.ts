@@ -1,6 +1,6 @@
 import type { ImpliedPermission } from '../../model/observation.js';
 import { compareTuples } from '../../util/key.js';
-import { isObj } from '../../util/json.js';
+import { isObj, stringsUnder } from '../../util/json.js';
 import {
   arnFormat,
   fillFormat,
@@ -11,7 +11,7 @@ import {
   parseArn,
   resourceFormats,
 } from '../../knowledge/aws/arn.js';
-import { rulesFor, type ParameterRule } from '../../knowledge/aws/resourceParameters.js';
+import { CREATED_BY_ID, rulesFor, type ParameterRule } from '../../knowledge/aws/resourceParameters.js';
 import { apiGatewayRequests, filledRequestPath } from '../../knowledge/aws/apiGateway.js';
 import { impliedFromParameters } from './implied.js';
 import { pushAll } from '../../util/array.js';
@@ -251,6 +251,27 @@ export function resourcesFromParameters(service: string, params: unknown, c: Cal
 function fromDefaults(service: string, c: CallContext): string[] {
   const out: string[] = [];
   for (const rule of rulesFor(service, c.eventName ?? '')) pushAll(out, fromRule(rule, service, {}, c));
+  return out;
+}
+
+/**
+ * What a create made under an id AWS made up (a snapshot, an instance and its network interfaces, a KMS key), as ARNs
+ * built by the same rows that name it in later calls: the ids under the row's parameter name anywhere in the record's
+ * response (`responseElements.instancesSet.items[].instanceId`, `keyMetadata.keyId`), each read as that row reads a
+ * request's (an id of another shape builds nothing). Empty for every other call.
+ */
+export function createdResources(service: string, response: unknown, c: CallContext): string[] {
+  const rows = isObj(response) ? CREATED_BY_ID.get(`${service}:${c.eventName ?? ''}`) : undefined;
+  if (!rows) return [];
+  const out: string[] = [];
+  for (const row of rows) {
+    const paths = Object.values(row.from);
+    // Rows of creates name one id by a plain key; the response nests it (`instancesSet.items[]`).
+    if (paths.length !== 1 || !/^\w+$/.test(paths[0]!)) continue;
+    const key = paths[0]!;
+    for (const id of new Set(stringsUnder(response, key)))
+      if (/^[\w.-]+$/.test(id)) pushAll(out, fromRule(row, service, { [key]: id }, c));
+  }
   return out;
 }
 

@@ -1,15 +1,18 @@
-import { isObj } from '../../util/json.js';
+import { isObj, stringsUnder } from '../../util/json.js';
 import {
   arnFormat,
   fillFormat,
   formatPattern,
   isArn,
   isContextPlaceholder,
+  matchFormat,
   parseArn,
   placeholders,
   resourceFormats,
 } from '../../knowledge/aws/arn.js';
 import type { CallContext } from './resources.js';
+import type { ImpliedPermission } from '../../model/observation.js';
+import { impliedArnProblem } from '../../knowledge/aws/names.js';
 import { own } from '../../util/own.js';
 import { baseEventName } from '../../knowledge/aws/actions.js';
 import { ELB_TAGGED_TYPES } from '../../knowledge/aws/beyondCatalogue.js';
@@ -56,22 +59,39 @@ function hasTags(v: unknown): boolean {
   return Object.keys(v).length > 0;
 }
 
-/** Every string under `key` in `v`, at any depth (the created resources of a response: `instancesSet.items[]`). */
-function valuesOf(v: unknown, key: string, out: string[], depth = 0): string[] {
-  if (depth > 8) return out;
-  if (Array.isArray(v)) for (const x of v) valuesOf(x, key, out, depth + 1);
-  else if (isObj(v))
-    for (const [k, x] of Object.entries(v)) {
-      if (k === key && typeof x === 'string') out.push(x);
-      else valuesOf(x, key, out, depth + 1);
-    }
-  return out;
+/** Why a created resource's id is `*`: it is AWS's, new at each create. */
+const FRESH = 'it creates a new id, so the next create tags another than the one logged';
+const freshVia = (via: string, type: string) => `${via}: AWS gives each ${type} ${FRESH}`;
+
+/**
+ * Whether an implied permission is a created resource's ARN with its AWS-assigned ids as `*` (withFreshIds): made here,
+ * its other parts logged values without a wildcard, checked as any ARN's (decode accepts it as it accepts the
+ * patterns of isCreatedPattern).
+ */
+export function isFreshIdGrant(i: ImpliedPermission): boolean {
+  return i.via.endsWith(FRESH) && impliedArnProblem(i.resource) === undefined;
+}
+
+/**
+ * A created resource's ARN with every id AWS assigns at the create (a placeholder `…Id`: `${InstanceId}`,
+ * `${FileSystemId}`, ECS's `${TaskId}`) as `*`: the tags of the next create are authorized on a resource that did not
+ * exist in the soak, so a grant on the logged id would be used once. Names the request chose stay. Undefined when the
+ * ARN holds no such id (or is not of the format).
+ */
+export function withFreshIds(format: string, arn: string, c: CallContext): string | undefined {
+  const values = matchFormat(format, arn);
+  const fresh = values ? Object.keys(values).filter((p) => !isContextPlaceholder(p) && /Id$/.test(p)) : [];
+  if (!values || fresh.length === 0) return undefined;
+  // A logged wildcard anywhere else is refused as such (decode), never carried into a pattern.
+  if (Object.entries(values).some(([p, v]) => !fresh.includes(p) && /[*?]/.test(v))) return undefined;
+  for (const p of fresh) values[p] = '*';
+  return fillFormat(format, values, c, '*');
 }
 
 /**
  * The created resource of a type: its ARN from the id the response carries (the type's ARN placeholder, in
- * CloudTrail's lower camel case: `VolumeId` → `volumeId`), else the type's pattern in the call's account, with
- * the reason in `via` (the generator lists it as a widening).
+ * CloudTrail's lower camel case: `VolumeId` → `volumeId`), with an id AWS assigned as `*` (withFreshIds), else the
+ * type's pattern in the call's account, with the reason in `via` (the generator lists it as a widening).
  */
 function created(
   service: string,
@@ -86,12 +106,16 @@ function created(
   const names = format ? placeholders(format).filter((p) => !isContextPlaceholder(p)) : [];
   const one = names.length === 1 ? names[0]! : undefined;
   const key = idKey ?? (one ? one[0]!.toLowerCase() + one.slice(1) : undefined);
-  const ids = key ? [...new Set(valuesOf(response, key, []))].sort() : [];
+  const ids = key ? [...new Set(stringsUnder(response, key, []))].sort() : [];
   // An ARN as the response gives it, or one built from an id (a plain id, nothing an ARN cannot hold).
   const arns = ids.flatMap((id) =>
     isArn(id) ? [id] : format && one && /^[\w.-]+$/.test(id) ? [fillFormat(format, { [one]: id }, c, '*')!] : [],
   );
-  for (const arn of arns) add(arn, via);
+  for (const arn of new Set(arns)) {
+    const every = format ? withFreshIds(format, arn, c) : undefined;
+    if (every) add(every, freshVia(via, type));
+    else add(arn, via);
+  }
   if (arns.length > 0) return;
   if (format)
     add(
@@ -188,11 +212,16 @@ function moreCreated(m: More, params: Obj, response: Obj, c: CallContext, add: A
   const via = 'requestParameters.tags';
   if (m.every) return add(m.action, format ? fillFormat(format, {}, c, '*')! : '', `${via}: ${m.every}`);
   for (const key of m.ids) {
-    const arns = [...new Set(valuesOf(response, key, []))]
+    const arns = [...new Set(stringsUnder(response, key, []))]
       .sort()
       .flatMap((id) => (isArn(id) ? [id] : /^[\w.-]+$/.test(id) ? [fill(id) ?? ''] : []))
       .filter(Boolean);
-    if (arns.length > 0) return arns.forEach((a) => add(m.action, a, via));
+    for (const a of arns) {
+      const every = format ? withFreshIds(format, a, c) : undefined;
+      if (every) add(m.action, every, freshVia(via, m.type));
+      else add(m.action, a, via);
+    }
+    if (arns.length > 0) return;
   }
   const name = m.name ? str(params[m.name]) : '';
   const byName = PLAIN_NAME.test(name) ? fill(name) : undefined;
@@ -228,7 +257,7 @@ function elbCreated(eventName: string, params: Obj, response: Obj, c: CallContex
   const formats = types.flatMap((t) => (arnFormat('elasticloadbalancing', t) ?? '').split(', ').filter(Boolean));
   const via = 'requestParameters.tags';
   // The created ARN as the response gives it, when it is of one of those types.
-  const arns = [...new Set(valuesOf(response, m.key, []))]
+  const arns = [...new Set(stringsUnder(response, m.key, []))]
     .filter((a) => isArn(a) && formats.some((f) => formatPattern(f).re.test(a)))
     .sort();
   if (arns.length > 0) return arns.forEach((a) => add('elasticloadbalancing:AddTags', a, via));

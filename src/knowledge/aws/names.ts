@@ -1,3 +1,5 @@
+import { fillFormat, matchFormat, resourceFormats } from './arn.js';
+
 /**
  * What AWS accepts in the identity and resource fields of a CloudTrail record. A value outside these
  * rules is an input issue and the record grants nothing: a `*` or `?` in a logged name would read as a
@@ -90,4 +92,30 @@ const BUILT_WILDCARDS: [RegExp, string][] = [
 export function candidateArnProblem(arn: string): string | undefined {
   for (const [re, to] of BUILT_WILDCARDS) if (re.test(arn)) return resourceArnProblem(arn.replace(re, to));
   return resourceArnProblem(arn);
+}
+
+/** Stand-ins for a pattern's `*` parts while the rest of it is checked as an ARN. */
+const STAND_IN: Readonly<Record<string, string>> = { Region: 'us-east-1', Account: '000000000000' };
+
+/**
+ * An implied permission's resource as the profile keeps it: a candidate ARN, or a pattern audit2policy built where the
+ * record could not name the resource: one of the catalogue's ARN formats of its service with whole placeholders as
+ * `*` (a created volume AWS gave no id in the response, the next instance's id, every key of a Region:
+ * ingest/cloudTrail/tagOnCreate.ts), every other part checked as any ARN's. A `*` inside a value is refused.
+ */
+export function impliedArnProblem(arn: string): string | undefined {
+  const problem = candidateArnProblem(arn);
+  if (!problem || !/[*?]/.test(arn)) return problem;
+  const service = /^arn:[^:]*:([a-z0-9-]+):/.exec(arn)?.[1] ?? '';
+  for (const list of Object.values(resourceFormats(service)))
+    for (const format of list.split(', ')) {
+      const values = matchFormat(format, arn);
+      if (!values) continue;
+      const filled: Record<string, string> = {};
+      for (const [p, v] of Object.entries(values)) filled[p] = v === '*' ? (STAND_IN[p] ?? 'x') : v;
+      if (Object.values(filled).some((v) => /[*?]/.test(v))) continue;
+      const concrete = fillFormat(format, filled, { partition: 'aws', region: '', account: '' });
+      if (concrete && !candidateArnProblem(concrete)) return undefined;
+    }
+  return problem;
 }

@@ -296,6 +296,21 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
   ],
 };
 
+/**
+ * The rows naming what an event creates under an id AWS makes up (`created`), keyed `service:eventName`: the id is in
+ * the record's response, under the row's parameter name (`snapshotId`, `instancesSet.items[].instanceId`).
+ */
+export const CREATED_BY_ID: ReadonlyMap<string, readonly ParameterRule[]> = (() => {
+  const out = new Map<string, ParameterRule[]>();
+  for (const [service, rows] of Object.entries(PARAMETER_RULES))
+    for (const row of rows)
+      for (const e of row.created ?? []) {
+        const k = `${service}:${e}`;
+        out.set(k, [...(out.get(k) ?? []), row]);
+      }
+  return out;
+})();
+
 /** The rows of a service that apply to an event. */
 export function rulesFor(service: string, eventName: string): ParameterRule[] {
   return (own(PARAMETER_RULES, service) ?? []).filter((x) => !x.events || x.events.includes(eventName));

@@ -1,0 +1,291 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tmp } from './helpers/cli.js';
+import { ACCOUNT as A, REGION as R, record } from './helpers/cloudtrailRecords.js';
+
+/**
+ * Resources whose ids AWS makes up at each create (EC2 instances, snapshots, images; tag-on-create), judged on days
+ * the policy was not made from: a nightly snapshot job, an image build that launches and terminates an instance, a
+ * VPC created once and maintained. Records as the EC2 API reference and the CloudTrail user guide show them
+ * (`responseElements.snapshotId`, `instancesSet.items[].instanceId`, `tagSpecificationSet.items[]`).
+ */
+type Rec = Record<string, unknown>;
+const SPLIT = '2026-11-08T00:00:00Z';
+const at = (day: number, hour: number) =>
+  `2026-11-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00Z`;
+/** An EC2 id of the day: `snap-02fffffffffffffff`. */
+const id = (prefix: string, day: number) => `${prefix}-${String(day).padStart(2, '0')}${'f'.repeat(15)}`;
+const as = (role: string, r: Rec, time: string): Rec => {
+  const u = structuredClone(r['userIdentity']) as Rec;
+  u['arn'] = `arn:aws:sts::${A}:assumed-role/${role}/s`;
+  ((u['sessionContext'] as Rec)['sessionIssuer'] as Rec)['arn'] = `arn:aws:iam::${A}:role/${role}`;
+  return { ...r, userIdentity: u, eventTime: time, eventID: `${role}-${String(r['eventName'])}-${time}` };
+};
+const ec2 = (name: string, req: Rec, resp: Rec) => record('ec2.amazonaws.com', name, req, { responseElements: resp });
+
+/** A snapshot a night of one volume; from the fourth night on, the snapshot of three nights before is deleted. */
+function snapshots(): Rec[] {
+  const out: Rec[] = [];
+  for (let d = 2; d <= 9; d++) {
+    out.push(
+      as(
+        'ops-snapshots',
+        ec2(
+          'CreateSnapshot',
+          { volumeId: 'vol-0a1b2c3d4e5f67890', description: 'nightly' },
+          { requestId: 'r', snapshotId: id('snap', d), volumeId: 'vol-0a1b2c3d4e5f67890', status: 'pending' },
+        ),
+        at(d, 2),
+      ),
+    );
+    if (d >= 5)
+      out.push(
+        as(
+          'ops-snapshots',
+          ec2('DeleteSnapshot', { snapshotId: id('snap', d - 3) }, { requestId: 'r', _return: true }),
+          at(d, 3),
+        ),
+      );
+  }
+  return out;
+}
+
+/** An image build a day: launch a tagged instance, image it, terminate it. */
+function imageBuilds(): Rec[] {
+  const out: Rec[] = [];
+  for (let d = 2; d <= 9; d++) {
+    const instance = id('i', d);
+    out.push(
+      as(
+        'ci/image-builder',
+        ec2(
+          'RunInstances',
+          {
+            instancesSet: { items: [{ imageId: 'ami-0abcdef1234567890', minCount: 1, maxCount: 1 }] },
+            instanceType: 't3.small',
+            subnetId: 'subnet-0123456789abcdef0',
+            tagSpecificationSet: { items: [{ resourceType: 'instance', tags: [{ key: 'build', value: `b${d}` }] }] },
+          },
+          {
+            reservationId: `r-${String(d).padStart(2, '0')}${'e'.repeat(15)}`,
+            instancesSet: {
+              items: [
+                {
+                  instanceId: instance,
+                  imageId: 'ami-0abcdef1234567890',
+                  networkInterfaceSet: { items: [{ networkInterfaceId: id('eni', d) }] },
+                },
+              ],
+            },
+          },
+        ),
+        at(d, 10),
+      ),
+      as(
+        'ci/image-builder',
+        ec2('CreateImage', { instanceId: instance, name: `base-${d}` }, { imageId: id('ami', d) }),
+        at(d, 11),
+      ),
+      as(
+        'ci/image-builder',
+        ec2(
+          'TerminateInstances',
+          { instancesSet: { items: [{ instanceId: instance }] } },
+          { instancesSet: { items: [{ instanceId: instance, currentState: { code: 32, name: 'shutting-down' } }] } },
+        ),
+        at(d, 12),
+      ),
+    );
+  }
+  return out;
+}
+
+/** One VPC created on the first day and then maintained: its id is stable, and stays as it is. */
+function vpc(): Rec[] {
+  const v = 'vpc-0123456789abcdef0';
+  const out = [as('infra', ec2('CreateVpc', { cidrBlock: '10.0.0.0/16' }, { vpc: { vpcId: v } }), at(2, 9))];
+  for (let d = 2; d <= 9; d++)
+    out.push(
+      as(
+        'infra',
+        ec2('ModifyVpcAttribute', { vpcId: v, enableDnsHostnames: { value: true } }, { _return: true }),
+        at(d, 9),
+      ),
+    );
+  return out;
+}
+
+function write(records: Rec[]): string {
+  const dir = tmp();
+  const file = join(dir, 'trail.json');
+  writeFileSync(file, JSON.stringify({ Records: records }));
+  return file;
+}
+
+const backtest = (file: string, ...more: string[]) => {
+  const r = cli(['backtest', '--cloudtrail', file, '--split', SPLIT, '--format', 'json', '-q', ...more]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as {
+    observed: number;
+    byPrincipal: Record<string, { observed: number; allowed: number }>;
+    wouldDeny: { subject: string; access: { action: string; resource: string } }[];
+  };
+};
+const role = (name: string) => `arn:aws:iam::${A}:role/${name}`;
+
+describe('ids AWS gives what a principal kept creating: the next run is allowed', () => {
+  const file = write([...snapshots(), ...imageBuilds(), ...vpc()]);
+
+  it('the profile keeps what each role created, as the ARNs later calls name', () => {
+    const out = join(tmp(), 'p.jsonl');
+    const r = cli(['profile', '--cloudtrail', file, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const principals = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"principal"'))
+      .map((l) => JSON.parse(l).principal as { username: string; createdArns?: string[] });
+    const made = Object.fromEntries(principals.map((p) => [p.username, p.createdArns]));
+    expect(made[role('ops-snapshots')]).toEqual(
+      [2, 3, 4, 5, 6, 7, 8, 9].map((d) => `arn:aws:ec2:${R}::snapshot/${id('snap', d)}`),
+    );
+    expect(made[role('ci/image-builder')]).toContain(`arn:aws:ec2:${R}:${A}:instance/${id('i', 2)}`);
+    expect(made[role('ci/image-builder')]).toContain(`arn:aws:ec2:${R}:${A}:network-interface/${id('eni', 2)}`);
+    expect(made[role('ci/image-builder')]).toContain(`arn:aws:ec2:${R}::image/${id('ami', 2)}`);
+    expect(made[role('infra')]).toEqual([`arn:aws:ec2:${R}:${A}:vpc/vpc-0123456789abcdef0`]);
+  });
+
+  it('held-out days: deleting the next snapshots, launching, imaging and terminating the next instances are allowed', () => {
+    const b = backtest(file);
+    expect(b.wouldDeny).toEqual([]);
+    expect(b.byPrincipal[role('ops-snapshots')]).toMatchObject({ observed: 4, allowed: 4 });
+    expect(b.byPrincipal[role('ci/image-builder')]!.observed).toBeGreaterThanOrEqual(3);
+  });
+
+  it('--exact keeps every id as seen: the same days are denied, which is what the default saves', () => {
+    const denied = backtest(file, '--exact').wouldDeny.map((n) => `${n.subject} ${n.access.action}`);
+    expect(denied.some((d) => d.includes('ec2:DeleteSnapshot'))).toBe(true);
+    expect(denied.some((d) => d.includes('ec2:TerminateInstances'))).toBe(true);
+    // Tag on create is authorized on the instance being made whatever --exact says: the logged id never comes back.
+    expect(denied.some((d) => d.includes('ec2:CreateTags'))).toBe(false);
+  });
+
+  it('the policy names the wildcard of each type, lists why, and keeps the VPC it created once by its id', () => {
+    const out = join(tmp(), 'out');
+    const g = cli(['generate', 'iam', '--cloudtrail', file, '-o', out]);
+    expect(g.code, g.stderr).toBe(0);
+    // Files are named by the role's name; its path is in index.json.
+    const doc = (name: string) =>
+      JSON.parse(readFileSync(join(out, 'iam', A, 'role', `${name.split('/').pop()}.json`), 'utf8')) as {
+        Statement: { Action: string[]; Resource: string[] | string }[];
+      };
+    const on = (name: string, action: string) =>
+      doc(name)
+        .Statement.filter((s) => s.Action.includes(action))
+        .flatMap((s) => s.Resource);
+    expect(on('ops-snapshots', 'ec2:DeleteSnapshot')).toEqual([`arn:aws:ec2:${R}::snapshot/*`]);
+    expect(on('ci/image-builder', 'ec2:TerminateInstances')).toEqual([`arn:aws:ec2:${R}:${A}:instance/*`]);
+    expect(on('ci/image-builder', 'ec2:CreateTags')).toEqual([`arn:aws:ec2:${R}:${A}:instance/*`]);
+    expect(on('infra', 'ec2:ModifyVpcAttribute')).toEqual([`arn:aws:ec2:${R}:${A}:vpc/vpc-0123456789abcdef0`]);
+    expect(g.stderr).toMatch(
+      /ec2:DeleteSnapshot: 5 resources named with an id AWS gave a resource of a type it kept creating \(snapshot\/snap-02f+, snapshot\/snap-03f+, …; seen .*\) → arn:aws:ec2:eu-west-1::snapshot\/\*/,
+    );
+    expect(g.stderr).not.toMatch(/ModifyVpcAttribute: .*named with/);
+  });
+});
+
+describe('created ids in profiles: shards, merges and bad input', () => {
+  it('profiles of two shards merged in either order are the bytes of the whole', () => {
+    const dir = tmp();
+    const all = [...snapshots(), ...imageBuilds()];
+    const half = Math.floor(all.length / 2);
+    const whole = write(all);
+    const parts = [write(all.slice(0, half)), write(all.slice(half))];
+    expect(cli(['profile', '--cloudtrail', whole, '-o', join(dir, 'whole.jsonl'), '-q']).code).toBe(0);
+    parts.forEach((f, i) =>
+      expect(cli(['profile', '--cloudtrail', f, '-o', join(dir, `p${i}.jsonl`), '-q']).code).toBe(0),
+    );
+    for (const order of [
+      ['p0', 'p1'],
+      ['p1', 'p0'],
+    ]) {
+      const m = cli(['merge', ...order.map((o) => join(dir, `${o}.jsonl`)), '-o', join(dir, 'm.jsonl'), '-q']);
+      expect(m.code, m.stderr).toBe(0);
+      const principals = (f: string) =>
+        readFileSync(join(dir, f), 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('{"principal"'));
+      expect(principals('m.jsonl')).toEqual(principals('whole.jsonl'));
+      expect(principals('m.jsonl').join('\n')).toContain('createdArns');
+    }
+  });
+
+  it('a profile whose createdArns holds a wildcard, or that gives them to a Kubernetes user, is refused by line', () => {
+    const dir = tmp();
+    const file = join(dir, 'p.jsonl');
+    expect(cli(['profile', '--cloudtrail', write(snapshots()), '-o', file, '-q']).code).toBe(0);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const n = lines.findIndex((l) => l.includes('createdArns'));
+    const edit = (to: (p: Rec) => void) => {
+      const v = JSON.parse(lines[n]!) as { principal: Rec };
+      to(v.principal);
+      const bad = join(dir, 'bad.jsonl');
+      writeFileSync(bad, [...lines.slice(0, n), JSON.stringify(v), ...lines.slice(n + 1)].join('\n'));
+      return cli(['generate', 'iam', '--profile', bad, '-o', join(dir, 'out')]);
+    };
+    const star = edit((p) => (p['createdArns'] = [`arn:aws:ec2:${R}::snapshot/*`]));
+    expect(star.code).toBe(2);
+    expect(star.stderr).toContain(`bad.jsonl:${n + 1}:`);
+    expect(star.stderr).toMatch(/createdArns\[0\] .* holds \* or \?/);
+    const user = edit((p) => {
+      p['subject'] = { kind: 'User', name: 'alice' };
+      p['username'] = 'alice';
+    });
+    expect(user.code).toBe(2);
+    expect(user.stderr).toContain('only an AWS identity creates AWS resources');
+  });
+});
+
+describe('tag on create: the resource being created, never one the logs named', () => {
+  it('a profile written from tagged creates reads back, and generates what the logs do', () => {
+    const dir = tmp();
+    const file = write(imageBuilds());
+    const profile = join(dir, 'p.jsonl');
+    expect(cli(['profile', '--cloudtrail', file, '-o', profile]).code).toBe(0);
+    const fromProfile = cli(['generate', 'iam', '--profile', profile, '-o', join(dir, 'a')]);
+    expect(fromProfile.code, fromProfile.stderr).toBe(0);
+    const fromLogs = cli(['generate', 'iam', '--cloudtrail', file, '-o', join(dir, 'b')]);
+    expect(fromLogs.code, fromLogs.stderr).toBe(0);
+    const policy = (d: string) => readFileSync(join(dir, d, 'iam', A, 'role', 'image-builder.json'), 'utf8');
+    expect(policy('a')).toBe(policy('b'));
+  });
+
+  it('an ECS task created with tags: ecs:TagResource on its cluster’s tasks; a logged wildcard is refused', () => {
+    const runTask = (taskArn: string) =>
+      as(
+        'ci/image-builder',
+        record(
+          'ecs.amazonaws.com',
+          'RunTask',
+          { cluster: 'jobs', taskDefinition: 'etl:3', count: 1, tags: [{ key: 'run', value: 'r1' }] },
+          { responseElements: { tasks: [{ taskArn, lastStatus: 'PROVISIONING' }], failures: [] } },
+        ),
+        at(3, 4),
+      );
+    const dir = tmp();
+    const good = write([runTask(`arn:aws:ecs:${R}:${A}:task/jobs/0123456789abcdef0123456789abcdef`)]);
+    const g = cli(['generate', 'iam', '--cloudtrail', good, '-o', join(dir, 'a'), '--exact']);
+    expect(g.code, g.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, 'a', 'iam', A, 'role', 'image-builder.json'), 'utf8')) as {
+      Statement: { Action: string[]; Resource: string[] }[];
+    };
+    expect(doc.Statement.filter((s) => s.Action.includes('ecs:TagResource')).flatMap((s) => s.Resource)).toEqual([
+      `arn:aws:ecs:${R}:${A}:task/jobs/*`,
+    ]);
+    // A response naming `task/*/…` would widen the grant from log content: the record is bad input, counted.
+    const bad = write([runTask(`arn:aws:ecs:${R}:${A}:task/*/0123456789abcdef0123456789abcdef`)]);
+    const b = cli(['generate', 'iam', '--cloudtrail', bad, '-o', join(dir, 'b'), '--on-error', 'skip']);
+    expect(b.stderr).toMatch(/cloudtrail\.bad-name/);
+    expect(b.stderr).toMatch(/task\/\*\/0123456789abcdef0123456789abcdef/);
+  });
+});
