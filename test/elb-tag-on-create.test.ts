@@ -24,6 +24,13 @@ const TG = `${base}:targetgroup/web-tg/73e2d6bc24d8a067`;
 const LISTENER = `${base}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
 const RULE = `${base}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`;
 const via = 'requestParameters.tags';
+// What is created gets a new id at each create: the grant is on the resource's own id as `*` (a listener's load
+// balancer, which existed before, keeps its id).
+const TG_NEXT = `${base}:targetgroup/web-tg/*`;
+const LISTENER_NEXT = `${base}:listener/app/web/50dc6c495c0c9188/*`;
+const RULE_NEXT = `${base}:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/*`;
+const fresh = (type: string) =>
+  `${via}: AWS gives each ${type} it creates a new id, so the next create tags another than the one logged`;
 
 const createTargetGroup = (tags?: unknown, response = true) =>
   record(
@@ -81,18 +88,20 @@ describe('what the catalogue says of elasticloadbalancing:AddTags', () => {
   });
 });
 
-describe('ELB v2 creates with tags: AddTags on the created resource, exactly', () => {
-  it('CreateTargetGroup: on targetGroupArn of the response', () => {
+describe('ELB v2 creates with tags: AddTags on what the create makes, by the ARN in the response', () => {
+  it('CreateTargetGroup: on targetGroupArn of the response, its id as *', () => {
     expect(observe(createTargetGroup(TAGS)).implied).toEqual([
-      { action: 'elasticloadbalancing:AddTags', resource: TG, via },
+      { action: 'elasticloadbalancing:AddTags', resource: TG_NEXT, via: fresh('targetgroup') },
     ]);
   });
 
-  it('CreateListener: on listenerArn; CreateRule: on ruleArn', () => {
+  it('CreateListener: on listenerArn; CreateRule: on ruleArn (their own ids as *)', () => {
     expect(observe(createListener()).implied).toEqual([
-      { action: 'elasticloadbalancing:AddTags', resource: LISTENER, via },
+      { action: 'elasticloadbalancing:AddTags', resource: LISTENER_NEXT, via: fresh('listener') },
     ]);
-    expect(observe(createRule()).implied).toEqual([{ action: 'elasticloadbalancing:AddTags', resource: RULE, via }]);
+    expect(observe(createRule()).implied).toEqual([
+      { action: 'elasticloadbalancing:AddTags', resource: RULE_NEXT, via: fresh('listener-rule') },
+    ]);
   });
 
   it('without tags, or with an empty list: nothing', () => {
@@ -128,7 +137,7 @@ describe('ELB v2 creates with tags: AddTags on the created resource, exactly', (
     if (needs.kind !== 'actions') throw new Error(needs.kind);
     const add = needs.needs.filter((n) => n.action === 'elasticloadbalancing:AddTags');
     expect(add).toHaveLength(1);
-    expect(add[0]!.resources).toEqual([TG]);
+    expect(add[0]!.resources).toEqual([TG_NEXT]);
     expect(add[0]!.unnamed).toBeUndefined();
     expect(add[0]!.beyond).toContain('the catalogue lists only loadbalancer for elasticloadbalancing:AddTags');
   });
@@ -143,16 +152,16 @@ describe('generate iam grants AddTags on what was created, listed, and verify re
   it('grants AddTags on the target group, listener and rule alone', () => {
     const { policy, verified } = run();
     expect(verified).toBe(0);
-    expect(grants(policy, 'elasticloadbalancing:AddTags')).toEqual([LISTENER, RULE, TG].sort());
+    expect(grants(policy, 'elasticloadbalancing:AddTags')).toEqual([LISTENER_NEXT, RULE_NEXT, TG_NEXT].sort());
   });
 
   it('lists each grant as of a type the catalogue does not list for the action', () => {
     const { stderr } = run();
     expect(stderr).toContain('the catalogue lists only loadbalancer for elasticloadbalancing:AddTags');
     expect(stderr).toContain('(a resource type the catalogue does not list for the action)');
-    expect(stderr).toContain(`(targetgroup) → ${TG}`);
-    expect(stderr).toContain(`(listener/app) → ${LISTENER}`);
-    expect(stderr).toContain(`(listener-rule/app) → ${RULE}`);
+    expect(stderr).toContain(`(targetgroup) → ${TG_NEXT}`);
+    expect(stderr).toContain(`(listener/app) → ${LISTENER_NEXT}`);
+    expect(stderr).toContain(`(listener-rule/app) → ${RULE_NEXT}`);
   });
 
   it('iam-simulate judges the load balancers it knows: AddTags on one stays denied', async () => {

@@ -32,14 +32,20 @@ const via = 'requestParameters.tags';
 
 const CASES: Case[] = [
   {
-    name: 'ELB CreateLoadBalancer with tags: elasticloadbalancing:AddTags on the load balancer the response names',
+    name: 'ELB CreateLoadBalancer with tags: elasticloadbalancing:AddTags on the load balancers of its name (the response names this one)',
     record: record(
       'elasticloadbalancing.amazonaws.com',
       'CreateLoadBalancer',
       { name: 'web', type: 'application', subnets: ['subnet-0a', 'subnet-0b'], tags: TAGS },
       { responseElements: { loadBalancers: [{ loadBalancerName: 'web', loadBalancerArn: LB, type: 'application' }] } },
     ),
-    implied: [{ action: 'elasticloadbalancing:AddTags', resource: LB, via }],
+    implied: [
+      {
+        action: 'elasticloadbalancing:AddTags',
+        resource: LB.replace(/\/\w+$/, '/*'),
+        via: `${via}: AWS gives each loadbalancer it creates a new id, so the next create tags another than the one logged`,
+      },
+    ],
   },
   {
     name: 'ELB CreateLoadBalancer without tags: no elasticloadbalancing:AddTags',

@@ -73,19 +73,33 @@ export function isFreshIdGrant(i: ImpliedPermission): boolean {
 }
 
 /**
- * A created resource's ARN with every id AWS assigns at the create (a placeholder `…Id`: `${InstanceId}`,
- * `${FileSystemId}`, ECS's `${TaskId}`) as `*`: the tags of the next create are authorized on a resource that did not
- * exist in the soak, so a grant on the logged id would be used once. Names the request chose stay. Undefined when the
- * ARN holds no such id (or is not of the format).
+ * A created resource's ARN with its own id as `*`, where AWS assigns it at the create (the format's last placeholder,
+ * an `…Id`: `${InstanceId}`, `${FileSystemId}`, ECS's `${TaskId}`, an ELB listener's `${ListenerId}`): the tags of the
+ * next create are authorized on a resource that did not exist in the soak, so a grant on the logged id would be used
+ * once. Names the request chose, and the ids of parents that existed before (the load balancer of a listener), stay.
+ * Undefined when the ARN's own part is no such id (or the ARN is not of the format).
  */
 export function withFreshIds(format: string, arn: string, c: CallContext): string | undefined {
   const values = matchFormat(format, arn);
-  const fresh = values ? Object.keys(values).filter((p) => !isContextPlaceholder(p) && /Id$/.test(p)) : [];
-  if (!values || fresh.length === 0) return undefined;
+  const own = placeholders(format).filter((p) => !isContextPlaceholder(p)).pop();
+  if (!values || !own || !/Id$/.test(own)) return undefined;
   // A logged wildcard anywhere else is refused as such (decode), never carried into a pattern.
-  if (Object.entries(values).some(([p, v]) => !fresh.includes(p) && /[*?]/.test(v))) return undefined;
-  for (const p of fresh) values[p] = '*';
+  if (Object.entries(values).some(([p, v]) => p !== own && /[*?]/.test(v))) return undefined;
+  values[own] = '*';
   return fillFormat(format, values, c, '*');
+}
+
+/**
+ * withFreshIds with the first of the service's formats (any type) that finds an AWS-assigned id in the ARN: an ELB v2
+ * load balancer's `loadbalancer/app/NAME/ID`, which the catalogue's `loadbalancer` type (v1's) holds as a name.
+ */
+function freshPattern(service: string, arn: string, c: CallContext): string | undefined {
+  for (const list of Object.values(resourceFormats(service)))
+    for (const f of list.split(', ')) {
+      const every = withFreshIds(f, arn, c);
+      if (every) return every;
+    }
+  return undefined;
 }
 
 /**
@@ -112,7 +126,7 @@ function created(
     isArn(id) ? [id] : format && one && /^[\w.-]+$/.test(id) ? [fillFormat(format, { [one]: id }, c, '*')!] : [],
   );
   for (const arn of new Set(arns)) {
-    const every = format ? withFreshIds(format, arn, c) : undefined;
+    const every = freshPattern(service, arn, c);
     if (every) add(every, freshVia(via, type));
     else add(arn, via);
   }
@@ -217,7 +231,7 @@ function moreCreated(m: More, params: Obj, response: Obj, c: CallContext, add: A
       .flatMap((id) => (isArn(id) ? [id] : /^[\w.-]+$/.test(id) ? [fill(id) ?? ''] : []))
       .filter(Boolean);
     for (const a of arns) {
-      const every = format ? withFreshIds(format, a, c) : undefined;
+      const every = freshPattern(service, a, c);
       if (every) add(m.action, every, freshVia(via, m.type));
       else add(m.action, a, via);
     }
@@ -260,7 +274,12 @@ function elbCreated(eventName: string, params: Obj, response: Obj, c: CallContex
   const arns = [...new Set(stringsUnder(response, m.key, []))]
     .filter((a) => isArn(a) && formats.some((f) => formatPattern(f).re.test(a)))
     .sort();
-  if (arns.length > 0) return arns.forEach((a) => add('elasticloadbalancing:AddTags', a, via));
+  for (const a of arns) {
+    const every = freshPattern('elasticloadbalancing', a, c);
+    if (every) add('elasticloadbalancing:AddTags', every, freshVia(via, m.prefix));
+    else add('elasticloadbalancing:AddTags', a, via);
+  }
+  if (arns.length > 0) return;
   for (const f of formats)
     add(
       'elasticloadbalancing:AddTags',
