@@ -81,7 +81,9 @@ export function isFreshIdGrant(i: ImpliedPermission): boolean {
  */
 export function withFreshIds(format: string, arn: string, c: CallContext): string | undefined {
   const values = matchFormat(format, arn);
-  const own = placeholders(format).filter((p) => !isContextPlaceholder(p)).pop();
+  const own = placeholders(format)
+    .filter((p) => !isContextPlaceholder(p))
+    .pop();
   if (!values || !own || !/Id$/.test(own)) return undefined;
   // A logged wildcard anywhere else is refused as such (decode), never carried into a pattern.
   if (Object.entries(values).some(([p, v]) => p !== own && /[*?]/.test(v))) return undefined;
