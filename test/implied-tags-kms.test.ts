@@ -95,6 +95,20 @@ describe('generate iam grants what AWS checks beyond the call (iam-simulate as t
       expect(await simulate(without(policy(), action), action, resource, context)).not.toBe('Allowed');
     });
 
+  it('grants ec2:CreateTags for the creates that tagged, never to tag an instance or volume at will', async () => {
+    expect(gen.code, gen.stderr).toBe(0);
+    const instance = `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0bbbbbbbbbbbbbbb9`;
+    // The next launch's instance: a new id, allowed while RunInstances tags it.
+    expect(await simulate(policy(), 'ec2:CreateTags', instance, { 'ec2:CreateAction': 'RunInstances' })).toBe(
+      'Allowed',
+    );
+    // A CreateTags call of its own carries no ec2:CreateAction; another create is not the one observed.
+    expect(await simulate(policy(), 'ec2:CreateTags', instance)).not.toBe('Allowed');
+    expect(await simulate(policy(), 'ec2:CreateTags', instance, { 'ec2:CreateAction': 'CreateSnapshot' })).not.toBe(
+      'Allowed',
+    );
+  });
+
   it('does not let the tag actions tag resources of other kinds', async () => {
     expect(gen.code, gen.stderr).toBe(0);
     const other = `arn:aws:ec2:${REGION}:${ACCOUNT}:subnet/subnet-0123456789abcdef0`;

@@ -280,8 +280,13 @@ describe('generate iam grants the tag action on what was created, and nothing el
   const out = join(dir, 'out');
   const gen = cli(['generate', 'iam', '--cloudtrail', trail, '-o', out]);
   const policy = () => JSON.parse(readFileSync(join(out, 'iam', A, 'role', 'worker.json'), 'utf8')) as SimPolicy;
-  const simulate = (action: string, resource: string) =>
-    simulated(policy(), { principal: ROLE, action, resource, context: {} });
+  const simulate = (action: string, resource: string, context: Record<string, string> = {}) =>
+    simulated(policy(), { principal: ROLE, action, resource, context });
+  // Tag on create is granted under the create's `<service>:CreateAction` key (EC2, ECS, ELB, EFS): asked with it.
+  const onCreate: Record<string, Record<string, string>> = {
+    'elasticloadbalancing:AddTags': { 'elasticloadbalancing:CreateAction': 'CreateLoadBalancer' },
+    'elasticfilesystem:TagResource': { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' },
+  };
 
   // The observed resource, and one of the same type that nothing observed names.
   const checks: [string, string, string | undefined][] = [
@@ -311,8 +316,19 @@ describe('generate iam grants the tag action on what was created, and nothing el
   for (const [action, resource, other] of checks)
     it(`allows ${action} on ${resource}${other ? `, not on ${other}` : ''}`, async () => {
       expect(gen.code, gen.stderr).toBe(0);
-      expect(await simulate(action, resource)).toBe('Allowed');
-      if (other) expect(await simulate(action, other)).not.toBe('Allowed');
+      const context = onCreate[action] ?? {};
+      expect(await simulate(action, resource, context)).toBe('Allowed');
+      if (other) expect(await simulate(action, other, context)).not.toBe('Allowed');
+    });
+
+  for (const [action, context] of Object.entries(onCreate))
+    it(`allows ${action} only for the create that needed it, never as a call of its own`, async () => {
+      expect(gen.code, gen.stderr).toBe(0);
+      const resource = checks.find((c) => c[0] === action)![1];
+      expect(await simulate(action, resource, context)).toBe('Allowed');
+      expect(await simulate(action, resource)).not.toBe('Allowed');
+      const [key] = Object.keys(context) as [string];
+      expect(await simulate(action, resource, { [key]: 'CreateSomethingElse' })).not.toBe('Allowed');
     });
 
   it('grants no tag action for the creates without tags', async () => {

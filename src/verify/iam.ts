@@ -1,5 +1,6 @@
 import { dirname, join, normalize } from 'node:path';
 import { callNeeds, concreteProbe, type Need } from '../knowledge/aws/permissions.js';
+import { createActionKey } from '../knowledge/aws/createAction.js';
 import {
   iamIndexProblem,
   iamKey,
@@ -185,6 +186,8 @@ export function iamReplay(
           events: Set<string>;
           implied: Set<string>;
           unnamed?: string;
+          /** The create whose tags it authorizes (the `<service>:CreateAction` key), null for a call of its own. */
+          createAction: string | null;
         }
       >();
       for (const e of p.aws) {
@@ -206,13 +209,16 @@ export function iamReplay(
           continue;
         }
         for (const need of needed.needs) {
+          // Tag on create: the tag action asked with the create in its context, once per create.
+          const createAction = need.implied && createActionKey(need.action) ? e.eventName : null;
           for (const t of targets(need)) {
-            const k = tupleKey(need.action, t.resource);
+            const k = tupleKey(need.action, t.resource, createAction ?? '');
             const n = needs.get(k);
             if (!n)
               needs.set(k, {
                 action: need.action,
                 ...t,
+                createAction,
                 ev: e.allowed,
                 events: new Set([event]),
                 implied: new Set(need.implied ? [need.implied] : []),
@@ -225,7 +231,10 @@ export function iamReplay(
           }
         }
       }
-      for (const n of [...needs.values()].sort((a, b) => cmp(a.action, b.action) || cmp(a.resource, b.resource))) {
+      for (const n of [...needs.values()].sort(
+        (a, b) =>
+          cmp(a.action, b.action) || cmp(a.resource, b.resource) || cmp(a.createAction ?? '', b.createAction ?? ''),
+      )) {
         observed++;
         const access = {
           action: n.action,
@@ -239,7 +248,9 @@ export function iamReplay(
           report.notAllowed.push({ ...f, detail: noPolicy(set, key) });
           continue;
         }
-        const ds = n.probes.map((probe) => evaluateIdentityPolicies(policies, { action: n.action, resource: probe }));
+        const ds = n.probes.map((probe) =>
+          evaluateIdentityPolicies(policies, { action: n.action, resource: probe, createAction: n.createAction }),
+        );
         const denied = ds.find((d) => d.result === 'deny');
         tally(
           report,

@@ -101,6 +101,10 @@ export interface Grant {
   events: Set<string>;
   implied: Set<string>;
   widened?: string;
+  /** Tag on create: the creates whose tags it authorizes (written as a `<service>:CreateAction` Condition)... */
+  onCreate?: Set<string>;
+  /** ...unless a call of its own needed it too: then it is granted without one. */
+  direct?: true;
 }
 
 const emptyResult = (profile: Profile): IamResult => ({

@@ -6,7 +6,18 @@ export interface Statement {
   Effect: 'Allow';
   Action: string[];
   Resource: string[] | '*';
+  /** Tag on create only: `{"StringEquals": {"ec2:CreateAction": ["RunInstances"]}}` (knowledge/aws/createAction.ts). */
+  Condition?: { StringEquals: Record<string, string[]> };
 }
+
+/** A statement's fields in AWS's order (Sid, Effect, Action, Resource, Condition). */
+const ordered = (s: Statement) => ({
+  Sid: s.Sid,
+  Effect: s.Effect,
+  Action: s.Action,
+  Resource: s.Resource,
+  ...(s.Condition ? { Condition: s.Condition } : {}),
+});
 
 export interface PolicyDocument {
   Version: '2012-10-17';
@@ -28,21 +39,17 @@ export function policySize(doc: PolicyDocument): number {
 }
 
 /**
- * Serialise with a fixed key order (Sid, Effect, Action, Resource) and a final newline. An S3 key may hold any
- * character, so a resource may hold a bidirectional override or an invisible one: written as a JSON escape
+ * Serialise with a fixed key order (Sid, Effect, Action, Resource, Condition) and a final newline. An S3 key may hold
+ * any character, so a resource may hold a bidirectional override or an invisible one: written as a JSON escape
  * (`jsonSafe`), the same policy once parsed; sizes are counted as written.
  */
 export function serializePolicy(doc: PolicyDocument): string {
-  const ordered = {
-    Version: doc.Version,
-    Statement: doc.Statement.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: s.Resource })),
-  };
-  return jsonSafe(JSON.stringify(ordered, null, 2)) + '\n';
+  const out = { Version: doc.Version, Statement: doc.Statement.map(ordered) };
+  return jsonSafe(JSON.stringify(out, null, 2)) + '\n';
 }
 
 const DOC_OVERHEAD = policySize({ Version: '2012-10-17', Statement: [] });
-const stmtSize = (s: Statement) =>
-  jsonSafe(JSON.stringify({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: s.Resource })).length;
+const stmtSize = (s: Statement) => jsonSafe(JSON.stringify(ordered(s))).length;
 
 /** One document being filled: its statements with where they came from, and its size without the overhead. */
 interface Bin {

@@ -5,6 +5,7 @@ import { pushAll } from '../../util/array.js';
 import { tupleKey, tupleKeyOf } from '../../util/key.js';
 import type { Grant, IamOptions, IamResult, IamWidening, UnmappedCall } from './index.js';
 import { callPermissions } from './permissions.js';
+import { createActionKey } from '../../knowledge/aws/createAction.js';
 import type { Statement } from './policy.js';
 import { fold, generalizeKeys, ownResources, widenMany, widenS3Prefixes } from './widen.js';
 
@@ -47,6 +48,8 @@ export async function principalPolicy(
       let byRes = grants.get(perm.action);
       if (!byRes) grants.set(perm.action, (byRes = new Map()));
       const why = perm.widened ?? perm.star ?? perm.beyond;
+      // Tag on create: granted only for the creates that needed it (a Condition on the create), never to tag at will.
+      const onCreate = perm.implied && createActionKey(perm.action) ? e.eventName : undefined;
       for (const r of perm.resources) {
         const g = byRes.get(r);
         if (!g)
@@ -55,12 +58,15 @@ export async function principalPolicy(
             events: new Set([event]),
             implied: new Set(perm.implied ? [perm.implied] : []),
             ...(why ? { widened: why } : {}),
+            ...(onCreate ? { onCreate: new Set([onCreate]) } : { direct: true }),
           });
         else {
           g.ev = mergeEvidence(g.ev, e.allowed);
           g.events.add(event);
           if (perm.implied) g.implied.add(perm.implied);
           if (why && !g.widened) g.widened = why;
+          if (onCreate) (g.onCreate ??= new Set()).add(onCreate);
+          else g.direct = true;
         }
       }
       if (perm.widened ?? perm.star)
@@ -100,17 +106,32 @@ export async function principalPolicy(
   }
   if (grants.size === 0) return undefined;
 
-  // Statements: actions grouped by identical resource sets.
-  const bySet = new Map<string, { resources: string[]; actions: string[] }>();
+  // Statements: actions grouped by identical resource sets and Condition (tag on create: the creates it is for).
+  const bySet = new Map<string, { resources: string[]; actions: string[]; on?: [string, string[]] }>();
   for (const action of [...grants.keys()].sort(cmp)) {
-    const resources = [...grants.get(action)!.keys()].sort(cmp);
-    const key = tupleKeyOf(resources);
-    const s = bySet.get(key) ?? { resources, actions: [] };
-    s.actions.push(action);
-    bySet.set(key, s);
+    const byCondition = new Map<string, { resources: string[]; on?: [string, string[]] }>();
+    for (const r of [...grants.get(action)!.keys()].sort(cmp)) {
+      const g = grants.get(action)!.get(r)!;
+      const key = createActionKey(action);
+      const on: [string, string[]] | undefined =
+        key && !g.direct && g.onCreate?.size ? [key, [...g.onCreate].sort(cmp)] : undefined;
+      const k = on ? tupleKeyOf([on[0], ...on[1]]) : '';
+      const c = byCondition.get(k) ?? { resources: [], ...(on ? { on } : {}) };
+      c.resources.push(r);
+      byCondition.set(k, c);
+    }
+    for (const c of byCondition.values()) {
+      const key = tupleKeyOf([...c.resources, '', ...(c.on ? [c.on[0], ...c.on[1]] : [])]);
+      const s = bySet.get(key) ?? { resources: c.resources, actions: [], ...(c.on ? { on: c.on } : {}) };
+      s.actions.push(action);
+      bySet.set(key, s);
+    }
   }
   const groups = [...bySet.values()].sort(
-    (a, b) => cmp(a.actions[0]!, b.actions[0]!) || cmp(a.resources.join(','), b.resources.join(',')),
+    (a, b) =>
+      cmp(a.actions[0]!, b.actions[0]!) ||
+      cmp(a.resources.join(','), b.resources.join(',')) ||
+      cmp(JSON.stringify(a.on ?? []), JSON.stringify(b.on ?? [])),
   );
   const counters = new Map<string, number>();
   const statements: Statement[] = groups.map((g) => {
@@ -122,6 +143,7 @@ export async function principalPolicy(
       Effect: 'Allow',
       Action: g.actions,
       Resource: g.resources.length === 1 && g.resources[0] === '*' ? '*' : g.resources,
+      ...(g.on ? { Condition: { StringEquals: { [g.on[0]]: g.on[1] } } } : {}),
     };
   });
 
@@ -140,6 +162,8 @@ export async function principalPolicy(
         events: [...g.events].sort(cmp),
       };
       if (g.implied.size) entry['implied'] = [...g.implied].sort(cmp);
+      // Granted under a `<service>:CreateAction` Condition: for the tags of these creates only.
+      if (g.onCreate?.size && !g.direct && createActionKey(action)) entry['onCreate'] = [...g.onCreate].sort(cmp);
       if (g.widened) entry['widened'] = g.widened;
       permissions.push(entry);
     }

@@ -11,6 +11,8 @@ export function fold(into: Grant, g: Grant): void {
   into.ev = mergeEvidence(into.ev, g.ev);
   for (const e of g.events) into.events.add(e);
   for (const i of g.implied) into.implied.add(i);
+  if (g.direct) into.direct = true;
+  for (const c of g.onCreate ?? []) (into.onCreate ??= new Set()).add(c);
 }
 
 /** Distinct resources of a type a principal must have created before the ids AWS gave them count as made up. */
@@ -165,6 +167,8 @@ function collapse(byRes: Map<string, Grant>, members: string[], wide: string, wi
     ev: first.ev,
     events: new Set(first.events),
     implied: new Set(first.implied),
+    ...(first.direct ? { direct: true } : {}),
+    ...(first.onCreate ? { onCreate: new Set(first.onCreate) } : {}),
   };
   const fresh = !byRes.has(wide);
   for (const r of members) {

@@ -42,6 +42,11 @@ export interface IamGrant {
   facts: ActionFacts;
   /** The side whose grant it is. */
   side: number;
+  /**
+   * Tag on create: the create it is granted for, from a statement whose Condition names the `<service>:CreateAction`
+   * alone (each value is a grant of its own); absent for a grant without a Condition.
+   */
+  createAction?: string;
 }
 
 const serviceActions = new Map<string, Promise<string[]>>();
@@ -70,7 +75,8 @@ export async function expandAction(pattern: string): Promise<string[]> {
   return found.length ? found : [pattern];
 }
 
-const grantKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase(), g.resource]);
+const grantKey = (g: IamGrant) =>
+  JSON.stringify([g.principal, g.action.toLowerCase(), g.resource, g.createAction ?? null]);
 const groupKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase()]);
 const changeKey = (g: IamGrant) =>
   JSON.stringify([g.principal, g.at.file, String(g.at.line).padStart(9, '0'), g.pattern.toLowerCase()]);
@@ -88,7 +94,12 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
     covered(g, by): Coverage {
       const policies = sets[by]!.byPrincipal.get(g.principal) ?? [];
       if (policies.length === 0) return 'no';
-      const d = evaluateIdentityPolicies(policies, { action: g.action, resource: g.resource });
+      // A grant without a Condition is asked as a call of its own: a tag on create grant elsewhere does not cover it.
+      const d = evaluateIdentityPolicies(policies, {
+        action: g.action,
+        resource: g.resource,
+        createAction: g.createAction ?? null,
+      });
       if (d.result === 'allow') return 'yes';
       if (d.result === 'deny') return 'no';
       return { undetermined: 'a Condition on the other side may or may not allow it', context: true };
@@ -171,6 +182,29 @@ async function iamGrants(
             `${pol.name} ${st.sid}: ${st.notActions ? 'NotAction' : 'NotResource'} allows everything but what it lists; compared only through the other side's grants`,
             at,
           );
+          continue;
+        }
+        if (st.createAction) {
+          // Tag on create: a grant per create the Condition names, judged with it in the request's context.
+          for (const pattern of st.actions!)
+            for (const action of await expandAction(pattern))
+              for (const resource of st.resources!)
+                for (const createAction of st.createAction.values) {
+                  const own = evaluateIdentityPolicies(policies, { action, resource, createAction });
+                  if (own.result === 'allow')
+                    grants.push({
+                      principal,
+                      action,
+                      resource,
+                      at,
+                      pattern,
+                      facts: await actionFacts(action),
+                      side,
+                      createAction,
+                    });
+                  else if (own.result === 'undetermined')
+                    unsure(principal, `${action} on ${resource}: ${own.reasons.join('; ')}`, at);
+                }
           continue;
         }
         if (st.conditional && !twin && other) {
@@ -262,6 +296,9 @@ function finding(
       ? `${resources.slice(0, 3).join(', ')} and ${resources.length - 3} more`
       : resources.join(', ');
   const risk = type === 'undetermined' ? undefined : riskOf(items, held);
+  // Tag on create: for which creates (their `<service>:CreateAction`).
+  const creates = [...new Set(items.flatMap((i) => (i.createAction ? [i.createAction] : [])))].sort(cmp);
+  const when = creates.length ? ` (tagging what ${creates.join(', ')} creates)` : '';
   // A wildcard's expansion is one finding, its riskiest actions named first.
   const notable = one ? [] : [...actions].sort((a, b) => weight(items, a) - weight(items, b) || cmp(a, b)).slice(0, 3);
   return {
@@ -270,8 +307,8 @@ function finding(
     principal: label(g.principal),
     access: { action: one ? g.action : g.pattern, ...(one ? {} : { actions }), resources },
     summary: one
-      ? `${g.action} on ${on}`
-      : `${g.pattern} on ${on}: ${actions.length} actions, including ${notable.join(', ')}${actions.length > 3 ? '…' : ''}`,
+      ? `${g.action} on ${on}${when}`
+      : `${g.pattern} on ${on}${when}: ${actions.length} actions, including ${notable.join(', ')}${actions.length > 3 ? '…' : ''}`,
     ...(risk ? { risk } : {}),
     ...(evidence ? { evidence } : {}),
     locations: uniqueLocations(items.map((i) => i.at)),

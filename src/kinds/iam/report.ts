@@ -1,4 +1,5 @@
 import { callPermissions } from '../../generate/iam/permissions.js';
+import { createActionKey } from '../../knowledge/aws/createAction.js';
 import { generateIam } from '../../generate/iam/index.js';
 import { attachWords } from '../../generate/iam/attach.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
@@ -25,6 +26,8 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       resource: string;
       ev: NonNullable<typeof p.aws>[number]['allowed'];
       denied: boolean;
+      /** Tag on create: the create whose tags it is for. */
+      on?: string;
     }[] = [];
     for (const e of p.aws ?? []) {
       if (e.denied && !e.allowed) {
@@ -49,8 +52,10 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       }
       if (needed.kind !== 'actions') continue;
       for (const perm of needed.permissions) {
+        // Tag on create: granted under the create's CreateAction key, for that create's tags only.
+        const on = perm.implied && createActionKey(perm.action) ? e.eventName : undefined;
         for (const r of perm.resources) {
-          rows.push({ action: perm.action, resource: r, ev: e.allowed, denied: false });
+          rows.push({ action: perm.action, resource: r, ev: e.allowed, denied: false, ...(on ? { on } : {}) });
           const a = parseArn(r);
           if (a?.service === 's3' && !a.region && perm.action.startsWith('s3:')) buckets.add(a.resource.split('/')[0]!);
         }
@@ -60,7 +65,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
     const principal = { passesRole: rows.some((r) => r.action.toLowerCase() === 'iam:passrole') };
     for (const r of rows) {
       const f = await actionFacts(r.action);
-      const text = `${r.action} on ${r.resource}`;
+      const text = `${r.action} on ${r.resource}${r.on ? ` (tagging what ${r.on} creates)` : ''}`;
       const prev = merged.get(text);
       const ev = r.ev!;
       if (prev) {

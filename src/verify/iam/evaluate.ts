@@ -7,13 +7,20 @@ import { isObj } from '../../util/json.js';
  * for the CloudTrail slice; it shares no code with any generator): an explicit Deny wins, then an
  * Allow, else the request is implicitly denied. Action/NotAction and Resource/NotResource take `*`
  * and `?`. A statement with a Condition, or a policy variable in its resources, cannot be judged
- * without the request's context: if it could change the outcome the result is `undetermined`.
+ * without the request's context: if it could change the outcome the result is `undetermined`. One Condition is judged
+ * where the request says what it knows of it: a StringEquals or StringLike on a `<service>:CreateAction` key alone,
+ * the key of tag on create (knowledge/aws/createAction.ts).
  */
 export interface IamRequest {
   /** `s3:GetObject` (the service prefix and action name match case-insensitively). */
   action: string;
   /** The resource ARN, or `*` for actions without resource-level support. */
   resource: string;
+  /**
+   * The `<service>:CreateAction` key of the request's context: the create whose tags it authorizes (`RunInstances`),
+   * `null` when the request is known to carry no such key (a call of its own), undefined when not known.
+   */
+  createAction?: string | null;
 }
 
 export type IamDecision =
@@ -34,6 +41,38 @@ interface Statement {
   resources?: string[];
   notResources?: string[];
   conditional: boolean;
+  /** A Condition that is a StringEquals or StringLike on a `<service>:CreateAction` key alone, read. */
+  createAction?: CreateActionCondition;
+}
+
+/** `{"StringEquals": {"ec2:CreateAction": ["RunInstances"]}}`, read: the key's service, its values, how compared. */
+export interface CreateActionCondition {
+  service: string;
+  values: string[];
+  like: boolean;
+}
+
+/** A Condition block that only names the create of tag on create, read; undefined for any other. */
+function createActionCondition(c: unknown): CreateActionCondition | undefined {
+  if (!isObj(c)) return undefined;
+  const ops = Object.keys(c);
+  if (ops.length !== 1 || (ops[0] !== 'StringEquals' && ops[0] !== 'StringLike')) return undefined;
+  const block = c[ops[0]];
+  if (!isObj(block) || Object.keys(block).length !== 1) return undefined;
+  const [key, raw] = Object.entries(block)[0]!;
+  // Condition keys are not case-sensitive (IAM User Guide, "IAM JSON policy elements: Condition").
+  const m = /^([a-z0-9-]+):createaction$/i.exec(key);
+  const values = list(raw);
+  if (!m || !values) return undefined;
+  return { service: m[1]!.toLowerCase(), values, like: ops[0] === 'StringLike' };
+}
+
+/** Whether a request's context satisfies a CreateAction condition (values compare case-sensitively). */
+function createActionHolds(c: CreateActionCondition, req: IamRequest): boolean {
+  if (typeof req.createAction !== 'string') return false;
+  if (req.action.slice(0, req.action.indexOf(':')).toLowerCase() !== c.service) return false;
+  const got = req.createAction;
+  return c.values.some((v) => (c.like ? compileGlob(v).test(got) : v === got));
 }
 
 const list = (v: unknown): string[] | undefined =>
@@ -54,6 +93,8 @@ export function readStatements(doc: unknown): Statement[] | string {
       effect,
       conditional: s['Condition'] !== undefined,
     };
+    const onCreate = createActionCondition(s['Condition']);
+    if (onCreate) st.createAction = onCreate;
     for (const [key, field] of [
       ['Action', 'actions'],
       ['NotAction', 'notActions'],
@@ -200,7 +241,10 @@ export function evaluateIdentityPolicies(policies: NamedPolicy[], req: IamReques
     const st = c.st;
     if (!actionApplies(c, req.action)) continue;
     if (!c.variable && !resourceApplies(c, req.resource, parts)) continue;
-    const unknowable = st.conditional || c.variable;
+    // A CreateAction condition the request knows of: a statement whose condition fails does not apply.
+    const judged = st.createAction !== undefined && req.createAction !== undefined;
+    if (judged && !createActionHolds(st.createAction!, req)) continue;
+    const unknowable = (st.conditional && !judged) || c.variable;
     if (st.effect === 'Deny') {
       if (!unknowable) return { result: 'deny', explicit: true, policy: c.policy, sid: st.sid };
       maybe.push(
