@@ -101,6 +101,51 @@ function imageBuilds(): Rec[] {
   return out;
 }
 
+/**
+ * A database backup job: an RDS snapshot a night named with its date (as backup scripts name them), and a DynamoDB
+ * on-demand backup (AWS gives its ARN an id); from the fourth night on, the ones of three nights before are deleted.
+ */
+function dbBackups(): Rec[] {
+  const out: Rec[] = [];
+  const snap = (d: number) => `nightly-202611${String(d).padStart(2, '0')}`;
+  const backup = (d: number) =>
+    `arn:aws:dynamodb:${R}:${A}:table/orders/backup/0176209${String(d).padStart(2, '0')}00000-${'c'.repeat(7)}${d}`;
+  for (let d = 2; d <= 9; d++) {
+    out.push(
+      as(
+        'db-backup',
+        record(
+          'rds.amazonaws.com',
+          'CreateDBSnapshot',
+          { dBSnapshotIdentifier: snap(d), dBInstanceIdentifier: 'orders' },
+          { responseElements: { dBSnapshotIdentifier: snap(d), dBInstanceIdentifier: 'orders', status: 'creating' } },
+        ),
+        at(d, 1),
+      ),
+      as(
+        'db-backup',
+        record(
+          'dynamodb.amazonaws.com',
+          'CreateBackup',
+          { tableName: 'orders', backupName: `orders-${d}` },
+          { responseElements: { backupDetails: { backupArn: backup(d), backupName: `orders-${d}` } } },
+        ),
+        at(d, 1),
+      ),
+    );
+    if (d >= 5)
+      out.push(
+        as(
+          'db-backup',
+          record('rds.amazonaws.com', 'DeleteDBSnapshot', { dBSnapshotIdentifier: snap(d - 3) }),
+          at(d, 4),
+        ),
+        as('db-backup', record('dynamodb.amazonaws.com', 'DeleteBackup', { backupArn: backup(d - 3) }), at(d, 4)),
+      );
+  }
+  return out;
+}
+
 /** One VPC created on the first day and then maintained: its id is stable, and stays as it is. */
 function vpc(): Rec[] {
   const v = 'vpc-0123456789abcdef0';
@@ -191,6 +236,35 @@ describe('ids AWS gives what a principal kept creating: the next run is allowed'
       /ec2:DeleteSnapshot: 5 resources named with an id AWS gave a resource of a type it kept creating \(snapshot\/snap-02f+, snapshot\/snap-03f+, …; seen .*\) → arn:aws:ec2:eu-west-1::snapshot\/\*/,
     );
     expect(g.stderr).not.toMatch(/ModifyVpcAttribute: .*named with/);
+  });
+});
+
+describe('snapshots and backups named per night', () => {
+  it('the next nights create and delete under names the soak never saw: allowed; --exact denies them', () => {
+    const file = write(dbBackups());
+    const b = backtest(file);
+    expect(b.wouldDeny).toEqual([]);
+    expect(b.byPrincipal[role('db-backup')]).toMatchObject({ observed: 8, allowed: 8 });
+    const exact = backtest(file, '--exact').wouldDeny.map((n) => `${n.access.action} ${n.access.resource}`);
+    expect(exact).toEqual(
+      expect.arrayContaining([
+        `rds:CreateDBSnapshot arn:aws:rds:${R}:${A}:snapshot:nightly-20261108`,
+        `rds:DeleteDBSnapshot arn:aws:rds:${R}:${A}:snapshot:nightly-20261105`,
+        expect.stringMatching(/^dynamodb:DeleteBackup arn:aws:dynamodb:.*:table\/orders\/backup\/0176209050/),
+      ]),
+    );
+    const out = join(tmp(), 'out');
+    const g = cli(['generate', 'iam', '--cloudtrail', file, '-o', out]);
+    expect(g.code, g.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(out, 'iam', A, 'role', 'db-backup.json'), 'utf8')) as {
+      Statement: { Action: string[]; Resource: string[] }[];
+    };
+    const on = (action: string) => doc.Statement.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource);
+    expect(on('rds:DeleteDBSnapshot')).toEqual([`arn:aws:rds:${R}:${A}:snapshot:nightly-*`]);
+    expect(on('dynamodb:DeleteBackup')).toEqual([`arn:aws:dynamodb:${R}:${A}:table/orders/backup/*`]);
+    // The database and the table are named as they are.
+    expect(on('rds:CreateDBSnapshot')).toContain(`arn:aws:rds:${R}:${A}:db:orders`);
+    expect(on('dynamodb:CreateBackup')).toEqual([`arn:aws:dynamodb:${R}:${A}:table/orders`]);
   });
 });
 

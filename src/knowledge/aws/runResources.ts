@@ -20,6 +20,11 @@ import { firstVariablePart } from './variableSegments.js';
  *   in its account and region, so each run names another; the SageMaker Python SDK names them `<base>-<UTC time to
  *   the millisecond>` (`name_from_base`, `sagemaker_timestamp`). Kept up to the first variable part of the name
  *   (`training-job/churn-*`, variableSegments.ts); a name with none stays as it is.
+ * - Snapshots and backups a job takes at every run: RDS DB and cluster snapshots (`snapshot:<name>`; the automated ones
+ *   AWS names `rds:<db>-<date>-<time>`), Redshift snapshots (`snapshot:<cluster>/<name>`), ElastiCache snapshots
+ *   (`snapshot:<name>`): the name a backup script gives carries its night (`nightly-20261102`, `pre-deploy-<sha>`), and
+ *   is kept up to its first variable part (`snapshot:nightly-*`); a name without one (`final`) stays. DynamoDB's
+ *   on-demand backups and exports (`table/<table>/backup/<id>`, `…/export/<id>`) get an id from AWS at each.
  *
  * Not here, as their runs are not resources a policy names: CodeBuild builds (`project:<uuid>`; BatchGetBuilds and
  * StopBuild are authorized on the project), Glue job runs (GetJobRun, on the job), SSM command ids
@@ -33,6 +38,10 @@ const RUNS: { service: string; re: RegExp; why: string; name?: true }[] = [
   { service: 'ecs', re: /^(task-definition\/[^:/]+:)\d+$/, why: "a task definition's revision" },
   { service: 'batch', re: /^(job-definition\/[^:/]+:)\d+$/, why: "a job definition's revision" },
   { service: 'lambda', re: /^(function:[^:]+:)\d+$/, why: "a function's published version" },
+  { service: 'rds', re: /^((?:cluster-)?snapshot:)(.+)$/, why: "a snapshot's name", name: true },
+  { service: 'redshift', re: /^(snapshot:[^/]+\/)(.+)$/, why: "a snapshot's name", name: true },
+  { service: 'elasticache', re: /^(snapshot:)(.+)$/, why: "a snapshot's name", name: true },
+  { service: 'dynamodb', re: /^(table\/[^/]+\/(?:backup|export)\/)[^/]+$/, why: "a backup's or export's id" },
   {
     service: 'sagemaker',
     re: /^((?:training|processing|transform|hyper-parameter-tuning|compilation|auto-ml)-job\/)([^/]+)$/,
