@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cloudTrail/decode.js';
 import { cli, tmp } from './helpers/cli.js';
 import { ACCOUNT as A, REGION as R, record } from './helpers/cloudtrailRecords.js';
 
@@ -236,6 +237,56 @@ describe('ids AWS gives what a principal kept creating: the next run is allowed'
       /ec2:DeleteSnapshot: 5 resources named with an id AWS gave a resource of a type it kept creating \(snapshot\/snap-02f+, snapshot\/snap-03f+, …; seen .*\) → arn:aws:ec2:eu-west-1::snapshot\/\*/,
     );
     expect(g.stderr).not.toMatch(/ModifyVpcAttribute: .*named with/);
+  });
+});
+
+describe('what a record says it created', () => {
+  const decode = (rec: Rec): AwsCallObservation => {
+    const out: unknown[] = [];
+    decodeCloudTrailValue(rec, { file: 'f.json', line: 1 }, (x) => out.push(x));
+    expect(out, JSON.stringify(out)).toMatchObject([{ kind: 'aws-call' }]);
+    return out[0] as AwsCallObservation;
+  };
+
+  it("CreateSnapshots (an instance's volumes at once): every snapshot of snapshotSet", () => {
+    const obs = decode(
+      ec2(
+        'CreateSnapshots',
+        { instanceSpecification: { instanceId: 'i-0123456789abcdef0' } },
+        {
+          snapshotSet: {
+            items: [
+              { snapshotId: 'snap-0aaaaaaaaaaaaaaa1', volumeId: 'vol-0aaaaaaaaaaaaaaa1' },
+              { snapshotId: 'snap-0aaaaaaaaaaaaaaa2', volumeId: 'vol-0aaaaaaaaaaaaaaa2' },
+            ],
+          },
+        },
+      ),
+    );
+    expect(obs.created).toEqual([
+      `arn:aws:ec2:${R}::snapshot/snap-0aaaaaaaaaaaaaaa1`,
+      `arn:aws:ec2:${R}::snapshot/snap-0aaaaaaaaaaaaaaa2`,
+    ]);
+  });
+
+  it('a refused create made nothing; an id of another shape, or a read, names nothing', () => {
+    const refused = ec2(
+      'CreateSnapshot',
+      { volumeId: 'vol-0aaaaaaaaaaaaaaa1' },
+      { snapshotId: 'snap-0aaaaaaaaaaaaaaa3' },
+    );
+    refused['errorCode'] = 'Client.UnauthorizedOperation';
+    refused['responseElements'] = null;
+    expect(decode(refused).created).toBeUndefined();
+    expect(decode(ec2('CreateSnapshot', { volumeId: 'vol-0aaaaaaaaaaaaaaa1' }, { snapshotId: 'snap-*' })).created).toBe(
+      undefined,
+    );
+    const read = ec2(
+      'DescribeSnapshots',
+      { snapshotSet: {} },
+      { snapshotSet: { items: [{ snapshotId: 'snap-0aaaaaaaaaaaaaaa1' }] } },
+    );
+    expect(decode(read).created).toBeUndefined();
   });
 });
 

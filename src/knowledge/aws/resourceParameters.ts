@@ -153,7 +153,11 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r('instance', { InstanceId: 'instanceId' }, { read: 'ec2-id', created: ['RunInstances'] }),
     r('instance', { InstanceId: 'instancesSet.items[].instanceId' }, { read: 'ec2-id' }),
     r('volume', { VolumeId: 'volumeId' }, { read: 'ec2-id', created: ['CreateVolume'] }),
-    r('snapshot', { SnapshotId: 'snapshotId' }, { read: 'ec2-id', created: ['CreateSnapshot', 'CopySnapshot'] }),
+    r(
+      'snapshot',
+      { SnapshotId: 'snapshotId' },
+      { read: 'ec2-id', created: ['CreateSnapshot', 'CreateSnapshots', 'CopySnapshot'] },
+    ),
     r('snapshot', { SnapshotId: 'sourceSnapshotId' }, { read: 'ec2-id' }),
     r('image', { ImageId: 'imageId' }, { read: 'ec2-id', created: ['CreateImage', 'CopyImage', 'RegisterImage'] }),
     r('image', { ImageId: 'sourceImageId' }, { read: 'ec2-id' }),
