@@ -110,9 +110,9 @@ export async function principalPolicy(
   const bySet = new Map<string, { resources: string[]; actions: string[]; on?: [string, string[]] }>();
   for (const action of [...grants.keys()].sort(cmp)) {
     const byCondition = new Map<string, { resources: string[]; on?: [string, string[]] }>();
+    const key = createActionKey(action);
     for (const r of [...grants.get(action)!.keys()].sort(cmp)) {
       const g = grants.get(action)!.get(r)!;
-      const key = createActionKey(action);
       const on: [string, string[]] | undefined =
         key && !g.direct && g.onCreate?.size ? [key, [...g.onCreate].sort(cmp)] : undefined;
       const k = on ? tupleKeyOf([on[0], ...on[1]]) : '';

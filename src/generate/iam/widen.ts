@@ -42,7 +42,9 @@ export function ownResources(p: Principal): OwnResources {
     const slash = r.lastIndexOf('/');
     if (slash < 0 || !parseArn(r)) continue;
     const type = r.slice(0, slash + 1);
-    byType.set(type, [...(byType.get(type) ?? []), r]);
+    const list = byType.get(type);
+    if (list) list.push(r);
+    else byType.set(type, [r]);
   }
   const ids = new Map<string, string>();
   for (const [type, list] of byType) if (list.length >= MIN_CREATED) for (const r of list) ids.set(r, type);

@@ -64,8 +64,8 @@ const FRESH = 'it creates a new id, so the next create tags another than the one
 const freshVia = (via: string, type: string) => `${via}: AWS gives each ${type} ${FRESH}`;
 
 /**
- * Whether an implied permission is a created resource's ARN with its AWS-assigned ids as `*` (withFreshIds): made here,
- * its other parts logged values without a wildcard, checked as any ARN's (decode accepts it as it accepts the
+ * Whether an implied permission is a created resource's ARN with its own AWS-assigned id as `*` (withFreshIds): made
+ * here, its other parts logged values without a wildcard, checked as any ARN's (decode accepts it as it accepts the
  * patterns of isCreatedPattern).
  */
 export function isFreshIdGrant(i: ImpliedPermission): boolean {
