@@ -156,7 +156,8 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r(
       'snapshot',
       { SnapshotId: 'snapshotId' },
-      { read: 'ec2-id', created: ['CreateSnapshot', 'CreateSnapshots', 'CopySnapshot'] },
+      // CreateImage of an EBS-backed instance snapshots its volumes (EC2 user guide, "Create an Amazon EBS-backed AMI").
+      { read: 'ec2-id', created: ['CreateSnapshot', 'CreateSnapshots', 'CopySnapshot', 'CreateImage'] },
     ),
     r('snapshot', { SnapshotId: 'sourceSnapshotId' }, { read: 'ec2-id' }),
     r('image', { ImageId: 'imageId' }, { read: 'ec2-id', created: ['CreateImage', 'CopyImage', 'RegisterImage'] }),
