@@ -156,7 +156,7 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r(
       'snapshot',
       { SnapshotId: 'snapshotId' },
-      // CreateImage of an EBS-backed instance snapshots its volumes (EC2 user guide, "Create an Amazon EBS-backed AMI").
+      // CreateImage of an EBS-backed instance snapshots its volumes (EC2 user guide, "Create an EBS-backed AMI").
       { read: 'ec2-id', created: ['CreateSnapshot', 'CreateSnapshots', 'CopySnapshot', 'CreateImage'] },
     ),
     r('snapshot', { SnapshotId: 'sourceSnapshotId' }, { read: 'ec2-id' }),
