@@ -1,6 +1,6 @@
 import { dirname, join, normalize } from 'node:path';
 import { callNeeds, concreteProbe, type Need } from '../knowledge/aws/permissions.js';
-import { createActionKey } from '../knowledge/aws/createAction.js';
+import { tagOnCreateOf } from '../knowledge/aws/createAction.js';
 import {
   iamIndexProblem,
   iamKey,
@@ -210,7 +210,7 @@ export function iamReplay(
         }
         for (const need of needed.needs) {
           // Tag on create: the tag action asked with the create in its context, once per create.
-          const createAction = need.implied && createActionKey(need.action) ? e.eventName : null;
+          const createAction = tagOnCreateOf(need, e.eventName) ?? null;
           for (const t of targets(need)) {
             const k = tupleKey(need.action, t.resource, createAction ?? '');
             const n = needs.get(k);

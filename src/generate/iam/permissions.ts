@@ -1,3 +1,4 @@
+import { tagOnCreateOf } from '../../knowledge/aws/createAction.js';
 import { callNeeds } from '../../knowledge/aws/permissions.js';
 import type { AwsCall } from '../../model/profile.js';
 import { pushAll } from '../../util/array.js';
@@ -21,6 +22,11 @@ export interface NeededPermission {
   implied?: string;
   /** Set when the resources are of a type the catalogue does not list for the action: why AWS takes them. */
   beyond?: string;
+  /**
+   * Tag on create: the create whose tags this implied tag action authorizes, granted under its `<service>:CreateAction`
+   * key (knowledge/aws/createAction.ts) and never to tag at will.
+   */
+  onCreate?: string;
 }
 
 export type CallPermissions =
@@ -36,6 +42,7 @@ export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
     const base = {
       action: n.action,
       ...(n.implied ? { implied: n.implied } : {}),
+      ...(tagOnCreateOf(n, call.eventName) ? { onCreate: call.eventName } : {}),
       ...(n.beyond ? { beyond: `${n.beyond} → ${n.resources.join(', ')}` } : {}),
     };
     if (n.star) return { ...base, resources: ['*'], star: n.star };

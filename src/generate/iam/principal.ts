@@ -48,8 +48,7 @@ export async function principalPolicy(
       let byRes = grants.get(perm.action);
       if (!byRes) grants.set(perm.action, (byRes = new Map()));
       const why = perm.widened ?? perm.star ?? perm.beyond;
-      // Tag on create: granted only for the creates that needed it (a Condition on the create), never to tag at will.
-      const onCreate = perm.implied && createActionKey(perm.action) ? e.eventName : undefined;
+      const onCreate = perm.onCreate;
       for (const r of perm.resources) {
         const g = byRes.get(r);
         if (!g)
@@ -110,11 +109,11 @@ export async function principalPolicy(
   const bySet = new Map<string, { resources: string[]; actions: string[]; on?: [string, string[]] }>();
   for (const action of [...grants.keys()].sort(cmp)) {
     const byCondition = new Map<string, { resources: string[]; on?: [string, string[]] }>();
-    const key = createActionKey(action);
+    const conditionKey = createActionKey(action);
     for (const r of [...grants.get(action)!.keys()].sort(cmp)) {
       const g = grants.get(action)!.get(r)!;
       const on: [string, string[]] | undefined =
-        key && !g.direct && g.onCreate?.size ? [key, [...g.onCreate].sort(cmp)] : undefined;
+        conditionKey && !g.direct && g.onCreate?.size ? [conditionKey, [...g.onCreate].sort(cmp)] : undefined;
       const k = on ? tupleKeyOf([on[0], ...on[1]]) : '';
       const c = byCondition.get(k) ?? { resources: [], ...(on ? { on } : {}) };
       c.resources.push(r);

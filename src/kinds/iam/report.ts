@@ -1,5 +1,4 @@
 import { callPermissions } from '../../generate/iam/permissions.js';
-import { createActionKey } from '../../knowledge/aws/createAction.js';
 import { generateIam } from '../../generate/iam/index.js';
 import { attachWords } from '../../generate/iam/attach.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
@@ -52,8 +51,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       }
       if (needed.kind !== 'actions') continue;
       for (const perm of needed.permissions) {
-        // Tag on create: granted under the create's CreateAction key, for that create's tags only.
-        const on = perm.implied && createActionKey(perm.action) ? e.eventName : undefined;
+        const on = perm.onCreate;
         for (const r of perm.resources) {
           rows.push({ action: perm.action, resource: r, ev: e.allowed, denied: false, ...(on ? { on } : {}) });
           const a = parseArn(r);

@@ -19,5 +19,13 @@ export function createActionKey(action: string): string | undefined {
   return Object.hasOwn(KEYS, action.toLowerCase()) ? KEYS[action.toLowerCase()] : undefined;
 }
 
+/**
+ * The create whose tags a needed permission authorizes (its `<service>:CreateAction` value): the call's own event
+ * for a tag action the call implies (tag on create), else undefined (a tag call of its own carries no such key).
+ */
+export function tagOnCreateOf(need: { action: string; implied?: string }, eventName: string): string | undefined {
+  return need.implied && createActionKey(need.action) ? eventName : undefined;
+}
+
 /** Every tag action with a CreateAction key, as `service:Action` in lowercase (for tests). */
 export const CREATE_ACTION_TAG_ACTIONS: readonly string[] = Object.keys(KEYS);
