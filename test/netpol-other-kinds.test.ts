@@ -16,6 +16,8 @@ const OTHERS = [
   ['policy.networking.k8s.io/v1alpha1', 'BaselineAdminNetworkPolicy', { name: 'default' }],
   ['projectcalico.org/v3', 'NetworkPolicy', { name: 'allow-web', namespace: 'shop' }],
   ['projectcalico.org/v3', 'GlobalNetworkPolicy', { name: 'deny-all' }],
+  ['projectcalico.org/v3', 'StagedNetworkPolicy', { name: 'allow-web', namespace: 'shop' }],
+  ['projectcalico.org/v3', 'StagedGlobalNetworkPolicy', { name: 'deny-all' }],
   ['crd.antrea.io/v1beta1', 'ClusterNetworkPolicy', { name: 'isolate' }],
   ['k8s.ovn.org/v1', 'EgressFirewall', { name: 'default', namespace: 'shop' }],
   ['network.openshift.io/v1', 'EgressNetworkPolicy', { name: 'default', namespace: 'shop' }],

@@ -18,18 +18,31 @@ import { portProblems } from './netpol/cilium-l7.js';
 import { hostL7Problem } from './netpol/host.js';
 import { tupleKey } from '../util/key.js';
 import { isObj } from '../util/json.js';
+import { isStagedKubernetesPolicy, promotedSpec } from '../knowledge/network/staged.js';
 
 type Obj = Record<string, unknown>;
 
+/** A policy as the evaluator reads it. */
+export interface ReadPolicy {
+  kind: 'NetworkPolicy' | 'CiliumNetworkPolicy';
+  name: string;
+  namespace: string;
+  spec: Obj;
+  /** Read from a Calico StagedKubernetesNetworkPolicy: the NetworkPolicy it would enforce once promoted. */
+  staged?: true;
+}
+
 /**
  * NetworkPolicies and CiliumNetworkPolicies among the policy documents; a CiliumClusterwideNetworkPolicy is kept as a
- * CiliumNetworkPolicy of the namespace '' (a host policy too: the evaluator tells it by its nodeSelector).
+ * CiliumNetworkPolicy of the namespace '' (a host policy too: the evaluator tells it by its nodeSelector). A Calico
+ * StagedKubernetesNetworkPolicy is read as the NetworkPolicy it previews (knowledge/network/staged.ts): `verify`,
+ * `check` and `diff` say what it would deny once promoted, the question staging asks.
  */
 export function readNetworkPolicies(docs: PolicyDoc[]): {
-  policies: { kind: 'NetworkPolicy' | 'CiliumNetworkPolicy'; name: string; namespace: string; spec: Obj }[];
+  policies: ReadPolicy[];
   issues: InputIssue[];
 } {
-  const policies: { kind: 'NetworkPolicy' | 'CiliumNetworkPolicy'; name: string; namespace: string; spec: Obj }[] = [];
+  const policies: ReadPolicy[] = [];
   const issues: InputIssue[] = [];
   const visit = (o: unknown, d: PolicyDoc) => {
     if (!isObj(o)) return;
@@ -50,7 +63,8 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
       return;
     }
     const clusterwide = o['kind'] === 'CiliumClusterwideNetworkPolicy';
-    if (o['kind'] !== 'NetworkPolicy' && o['kind'] !== 'CiliumNetworkPolicy' && !clusterwide) return;
+    const staged = isStagedKubernetesPolicy(o);
+    if (o['kind'] !== 'NetworkPolicy' && o['kind'] !== 'CiliumNetworkPolicy' && !clusterwide && !staged) return;
     const meta = isObj(o['metadata']) ? o['metadata'] : {};
     const name = typeof meta['name'] === 'string' ? meta['name'] : '';
     // A clusterwide policy has no namespace: it is kept under '' (no namespaced object has it), which the evaluator
@@ -59,16 +73,28 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
     const issue = (message: string) =>
       issues.push({ kind: 'issue', code: 'policy.invalid-netpol', file: d.file, line: 1, message });
     const shown = clusterwide ? name : `${namespace}/${name}`;
-    if (o['kind'] === 'NetworkPolicy') {
+    if (o['kind'] === 'NetworkPolicy' || staged) {
+      const kind = String(o['kind']);
       if (!name || !namespace || !isObj(o['spec'])) {
-        issue(`NetworkPolicy needs metadata.name, metadata.namespace and spec (document ${d.index + 1}); left out`);
+        issue(`${kind} needs metadata.name, metadata.namespace and spec (document ${d.index + 1}); left out`);
         return;
       }
-      if (!isObj(o['spec']['podSelector'])) {
-        issue(`NetworkPolicy ${shown} has no spec.podSelector; left out`);
+      const promoted = staged ? promotedSpec(o['spec']) : { spec: o['spec'] };
+      if ('why' in promoted) {
+        issues.push({
+          kind: 'issue',
+          code: 'policy.netpol-not-evaluated',
+          file: d.file,
+          line: 1,
+          message: `${kind} ${shown} (document ${d.index + 1}) is not evaluated: ${promoted.why}`,
+        });
         return;
       }
-      policies.push({ kind: 'NetworkPolicy', name, namespace, spec: o['spec'] });
+      if (!isObj(promoted.spec['podSelector'])) {
+        issue(`${kind} ${shown} has no spec.podSelector; left out`);
+        return;
+      }
+      policies.push({ kind: 'NetworkPolicy', name, namespace, spec: promoted.spec, ...(staged ? { staged } : {}) });
       return;
     }
     // Cilium's policies hold one rule in `spec`, more in `specs`, or both: each rule applies on its own (its own
@@ -128,7 +154,8 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
  * - Kubernetes' AdminNetworkPolicy and BaselineAdminNetworkPolicy (sigs.k8s.io/network-policy-api; OVN-Kubernetes,
  *   Antrea, Calico): cluster-wide tiers, the admin one asked before any NetworkPolicy, the baseline one for traffic no
  *   NetworkPolicy isolates.
- * - Calico's own policies (`projectcalico.org/v3`, whose NetworkPolicy shares the Kubernetes kind's name), Antrea's
+ * - Calico's own policies (`projectcalico.org/v3`, whose NetworkPolicy shares the Kubernetes kind's name; their staged
+ *   kinds too, which decide nothing until promoted but are Calico's model, not the Kubernetes one), Antrea's
  *   (`crd.antrea.io`), and the egress firewalls of OVN-Kubernetes (`k8s.ovn.org` EgressFirewall) and of OpenShift SDN
  *   (`network.openshift.io` EgressNetworkPolicy).
  */
@@ -137,6 +164,9 @@ const NOT_EVALUATED: Record<string, string> = {
   'policy.networking.k8s.io/BaselineAdminNetworkPolicy': 'its rules decide the traffic no NetworkPolicy isolates',
   'projectcalico.org/NetworkPolicy': "Calico's own policy, ordered with the Kubernetes ones",
   'projectcalico.org/GlobalNetworkPolicy': "Calico's cluster-wide policy, ordered with the Kubernetes ones",
+  'projectcalico.org/StagedNetworkPolicy': "Calico's own policy, staged: it would be ordered with the Kubernetes ones",
+  'projectcalico.org/StagedGlobalNetworkPolicy':
+    "Calico's cluster-wide policy, staged: ordered with the others once enforced",
   'crd.antrea.io/ClusterNetworkPolicy': "Antrea's cluster-wide tiers, asked before NetworkPolicies",
   'crd.antrea.io/NetworkPolicy': "Antrea's own policy, in tiers before NetworkPolicies",
   'k8s.ovn.org/EgressFirewall': "it allows or denies a namespace's egress outside the cluster",

@@ -13,6 +13,7 @@ import {
 import type { Profile } from '../../model/profile.js';
 import { nameSegment } from '../../util/paths.js';
 import { evidenceDoc } from './evidence.js';
+import { asStaged } from '../../knowledge/network/staged.js';
 import { ciliumPolicy, defaultDenyPolicy, networkPolicy } from './objects.js';
 import { aggregate, wkey, type Rule } from './rules.js';
 
@@ -32,6 +33,11 @@ export interface NetpolOptions {
   aggregateCidr?: number;
   /** Peers as seen: on OpenShift with OVN-Kubernetes, nodes by address rather than the host-network policy group. */
   exact?: boolean;
+  /**
+   * Calico StagedKubernetesNetworkPolicies instead of NetworkPolicies (the kubernetes flavor): the same spec,
+   * watched in Calico's flow logs before it is enforced (knowledge/network/staged.ts).
+   */
+  staged?: boolean;
 }
 
 export interface NetpolWidening {
@@ -62,6 +68,8 @@ export interface NetpolResult {
   quiet: string[];
   /** Flows the logs show as dropped: listed, never allowed. */
   denied: { from: string; to: string; protocol: string; port: number; records: number }[];
+  /** The policies are Calico StagedKubernetesNetworkPolicies (`--staged`). */
+  staged?: true;
 }
 
 const DNS_PORT = 53;
@@ -283,6 +291,12 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     }
   }
   result.artefacts.sort((a, b) => cmp(a.path, b.path));
+  // Staged: every policy as Calico's StagedKubernetesNetworkPolicy, the default deny too (promoting only part of a
+  // namespace's policies is its own outage).
+  if (opts.staged && flavor === 'kubernetes') {
+    for (const a of result.artefacts) a.objects = a.objects.map((o) => asStaged(o));
+    result.staged = true;
+  }
   // Host-network pods are outside NetworkPolicy's reach: they are peers by node address, never quiet workloads.
   result.quiet = [...workloads.keys()]
     .filter((k) => !active.has(k) && workloads.get(k)!.source === 'inventory' && !workloads.get(k)!.hostNetwork)

@@ -1,4 +1,5 @@
 import { cidrRange } from '../../knowledge/network/cidr.js';
+import { STAGED_KIND } from '../../knowledge/network/staged.js';
 import type { CiFinding, Location, RiskLevel } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
@@ -195,7 +196,7 @@ export function broadPeers(docs: PolicyDoc[], texts: Map<string, string>): Broad
   for (const d of docs) {
     for (const p of readNetworkPolicies([d]).policies) {
       const clusterwide = p.kind === 'CiliumNetworkPolicy' && p.namespace === '';
-      const kind = clusterwide ? 'CiliumClusterwideNetworkPolicy' : p.kind;
+      const kind = clusterwide ? 'CiliumClusterwideNetworkPolicy' : p.staged ? STAGED_KIND : p.kind;
       const name = clusterwide ? `${kind} ${p.name}` : `${kind} ${p.namespace}/${p.name}`;
       // A host policy selects nodes (their host namespace and host-network pods), never pods: said so, and keyed apart.
       const host = isHostPolicy(p.kind, p.namespace, p.spec);

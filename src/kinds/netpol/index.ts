@@ -46,6 +46,11 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
       description:
         "a default deny in the platform's namespaces too: kube-system, kube-public, kube-node-lease, OpenShift's openshift and openshift-* (off by default, listed)",
     },
+    {
+      flags: '--staged',
+      description:
+        "Calico StagedKubernetesNetworkPolicy (projectcalico.org/v3): the same policies, which Calico's flow logs judge without enforcing them until promoted",
+    },
     { flags: '--widen-ports', description: 'all ports to an observed peer (widening, listed)' },
     {
       flags: '--aggregate-cidr <prefix>',
@@ -57,6 +62,13 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
       flavor: flags['flavor'] === 'cilium' ? 'cilium' : 'kubernetes',
       defaultDeny: flags['defaultDeny'] !== false,
     };
+    if (flags['staged']) {
+      if (opts.flavor === 'cilium')
+        throw new UsageError(
+          '--staged writes Calico StagedKubernetesNetworkPolicies, a kubernetes-flavor policy; Cilium has no staged kind (its policy audit mode is set on the agent or an endpoint)',
+        );
+      opts.staged = true;
+    }
     if (flags['widenPorts']) opts.widenPorts = true;
     if (flags['denySystemNamespaces']) opts.denySystemNamespaces = true;
     if (flags['exact']) opts.exact = true;
@@ -158,6 +170,10 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
   const denies = r.artefacts.length - policies;
   const where = output ? ` in ${output}/netpol (evidence in ${output}/evidence/netpol)` : '';
   say(`generated ${policies} network policies${denies ? ` and ${denies} default-deny policies` : ''}${where}`);
+  if (r.staged)
+    say(
+      "  staged: Calico StagedKubernetesNetworkPolicies (projectcalico.org/v3, served by Calico's API server): nothing is enforced; Calico's flow logs show what each would allow or deny; promote by applying them as NetworkPolicies (regenerate without --staged)",
+    );
   for (const s of r.skipped) say(`  no policy for ${s.workload}: ${s.reason}`, 'warn');
   if (r.quiet.length)
     say(

@@ -1,4 +1,5 @@
 import type { Location } from '../../model/finding.js';
+import { STAGED_KIND } from '../../knowledge/network/staged.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { isObj } from '../../util/json.js';
 import { YES } from '../../verify/netpol/cilium-peers.js';
@@ -24,7 +25,7 @@ interface Origin {
   item?: number;
 }
 
-const KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
+const KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', STAGED_KIND]);
 
 /** One content line of a YAML or JSON text: its 1-based number, its indent, the text after the indent. */
 interface Line {

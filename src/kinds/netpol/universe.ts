@@ -1,3 +1,4 @@
+import { STAGED_KIND } from '../../knowledge/network/staged.js';
 import {
   ADDRESS_SPACE,
   MAPPED_V4,
@@ -120,7 +121,7 @@ function pseudoPods(sides: PolicyDoc[][]): UniverseEndpoint[] {
   for (const docs of sides) {
     for (const d of docs) {
       const o = d.object as { kind?: string; metadata?: { namespace?: string }; spec?: Record<string, unknown> };
-      if (o?.kind !== 'NetworkPolicy' || !o.metadata?.namespace) continue;
+      if ((o?.kind !== 'NetworkPolicy' && o?.kind !== STAGED_KIND) || !o.metadata?.namespace) continue;
       const sel = (o.spec?.['podSelector'] as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
       if (Object.keys(sel).length === 0) continue;
       const name = `${o.metadata.namespace}/${Object.entries(sel)
