@@ -292,6 +292,24 @@ export class Resolver {
     return w;
   }
 
+  private byWorkload?: Map<string, WorkloadInfo>;
+
+  /**
+   * A workload by its name in a namespace (as workloadName gives it), as the inventory's pods of it make it: a flow
+   * log that names a pod's workload but not a pod the inventory holds (one replaced since) still selects it.
+   */
+  workloadNamed(namespace: string, name: string): WorkloadInfo | undefined {
+    if (!this.byWorkload) {
+      this.byWorkload = new Map();
+      for (const p of this.inventory.pods) {
+        const w = p.hostNetwork ? undefined : this.workloadOf(p);
+        if (w && !this.byWorkload.has(tupleKey(w.namespace, w.name)))
+          this.byWorkload.set(tupleKey(w.namespace, w.name), w);
+      }
+    }
+    return this.byWorkload.get(tupleKey(namespace, name));
+  }
+
   /** The pods a Service sends to, and for each the port a service port maps to. */
   backends(svc: InvService, port: number, protocol: L4Protocol): { pod: InvPod; port: number }[] {
     // Asked once per flow record to a ClusterIP: kept per Service, port and protocol.

@@ -8,6 +8,7 @@ import { own, put } from '../../util/own.js';
 import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.js';
 import { siemEnvelope, siemRecords } from '../siem.js';
 import { fromClient } from './direction.js';
+import { decodeGcpFlow, gcpFlowRecord } from './gcp.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
 
@@ -78,8 +79,14 @@ export class FlowDecoder {
       if (!this.where && siemEnvelope(v)) return this.siem(v, line);
       // hubble observe also prints node status and lost-event notices, the exporter agent and debug events: no traffic.
       if (NO_TRAFFIC.some((k) => isObj(v[k]))) return 0;
+      const gcp = gcpFlowRecord(v);
+      if (gcp) return decodeGcpFlow(gcp, v, { file: this.file, line }, this.resolver, this.emit);
       if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
-      this.issue(line, 'flow.not-a-flow', 'a JSON object without IP or l4: not a Hubble flow');
+      this.issue(
+        line,
+        'flow.not-a-flow',
+        'a JSON object without IP or l4: not a Hubble flow or a VPC Flow Logs record',
+      );
       return 0;
     }
     // GetFlowsResponse and the exporter's ExportEvent carry when the event was observed beside the flow.
