@@ -131,18 +131,36 @@ describe('reading a StagedKubernetesNetworkPolicy', () => {
     ]);
   });
 
-  it('a staged deletion enforces no rules of its own: an issue, never read as a policy', () => {
+  it('once promoted it replaces the NetworkPolicy of its name, and a staged deletion removes it', () => {
+    const np = (name: string) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name, namespace: 'shop' },
+      spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] },
+    });
     const { policies, issues } = readNetworkPolicies([
-      doc(staged({ stagedAction: 'Delete', podSelector: {}, policyTypes: ['Ingress', 'Egress'] })),
+      doc(np('web')),
+      doc(np('cart'), 1),
+      doc(np('db'), 2),
+      doc(staged({ podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] }), 3),
+      doc(staged({ stagedAction: 'Delete' }, 'cart'), 4),
     ]);
+    expect(issues).toEqual([]);
+    expect(policies.map((p) => [p.name, p.staged ?? false])).toEqual([
+      ['db', false],
+      ['web', true],
+    ]);
+  });
+
+  it('another stagedAction is an issue, never read as a policy', () => {
+    const { policies, issues } = readNetworkPolicies([doc(staged({ stagedAction: 'Learn', podSelector: {} }))]);
     expect(policies).toEqual([]);
     expect(issues).toEqual([
       expect.objectContaining({
         code: 'policy.netpol-not-evaluated',
         file: 'staged.yaml',
-        message: expect.stringContaining(
-          'StagedKubernetesNetworkPolicy shop/web (document 1) is not evaluated: it stages the deletion',
-        ),
+        message:
+          'StagedKubernetesNetworkPolicy shop/web (document 1) is not evaluated: its stagedAction "Learn" is not Set or Delete',
       }),
     ]);
   });

@@ -138,7 +138,10 @@ describe('Google Cloud VPC Flow Logs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('generated 0 network policies');
-    expect(r.stderr).toContain('no policy for shop/web: no stable labels to select its pods by');
+    expect(r.stderr).toContain(
+      'no policy for shop/web: no stable labels to select its pods by (an empty podSelector would select the whole ' +
+        'namespace); known only from flows: --inventory or --cluster gives its labels',
+    );
   });
 
   it('verify replays every record, and a backtest on the held-out days denies nothing', () => {

@@ -35,8 +35,9 @@ export interface ReadPolicy {
 /**
  * NetworkPolicies and CiliumNetworkPolicies among the policy documents; a CiliumClusterwideNetworkPolicy is kept as a
  * CiliumNetworkPolicy of the namespace '' (a host policy too: the evaluator tells it by its nodeSelector). A Calico
- * StagedKubernetesNetworkPolicy is read as the NetworkPolicy it previews (knowledge/network/staged.ts): `verify`,
- * `check` and `diff` say what it would deny once promoted, the question staging asks.
+ * StagedKubernetesNetworkPolicy is read as the NetworkPolicy it previews (knowledge/network/staged.ts), which replaces
+ * the NetworkPolicy of its namespace and name (a staged deletion removes it): `verify`, `check` and `diff` say what
+ * would be denied once the staged policies are promoted, the question staging asks.
  */
 export function readNetworkPolicies(docs: PolicyDoc[]): {
   policies: ReadPolicy[];
@@ -44,6 +45,8 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
 } {
   const policies: ReadPolicy[] = [];
   const issues: InputIssue[] = [];
+  // Staged policies replace (Set) or remove (Delete) the NetworkPolicy of their namespace and name once promoted.
+  const promoted = new Set<string>();
   const visit = (o: unknown, d: PolicyDoc) => {
     if (!isObj(o)) return;
     if (o['kind'] === 'List' && Array.isArray(o['items'])) return o['items'].forEach((x) => visit(x, d));
@@ -79,22 +82,24 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
         issue(`${kind} needs metadata.name, metadata.namespace and spec (document ${d.index + 1}); left out`);
         return;
       }
-      const promoted = staged ? promotedSpec(o['spec']) : { spec: o['spec'] };
-      if ('why' in promoted) {
+      const read = staged ? promotedSpec(o['spec']) : { spec: o['spec'] };
+      if (staged) promoted.add(tupleKey(namespace, name));
+      if ('deletes' in read) return;
+      if ('why' in read) {
         issues.push({
           kind: 'issue',
           code: 'policy.netpol-not-evaluated',
           file: d.file,
           line: 1,
-          message: `${kind} ${shown} (document ${d.index + 1}) is not evaluated: ${promoted.why}`,
+          message: `${kind} ${shown} (document ${d.index + 1}) is not evaluated: ${read.why}`,
         });
         return;
       }
-      if (!isObj(promoted.spec['podSelector'])) {
+      if (!isObj(read.spec['podSelector'])) {
         issue(`${kind} ${shown} has no spec.podSelector; left out`);
         return;
       }
-      policies.push({ kind: 'NetworkPolicy', name, namespace, spec: promoted.spec, ...(staged ? { staged } : {}) });
+      policies.push({ kind: 'NetworkPolicy', name, namespace, spec: read.spec, ...(staged ? { staged } : {}) });
       return;
     }
     // Cilium's policies hold one rule in `spec`, more in `specs`, or both: each rule applies on its own (its own
@@ -145,7 +150,10 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
     }
   };
   for (const d of docs) visit(d.object, d);
-  return { policies, issues };
+  if (promoted.size === 0) return { policies, issues };
+  const replaced = (p: ReadPolicy) =>
+    p.kind === 'NetworkPolicy' && !p.staged && promoted.has(tupleKey(p.namespace, p.name));
+  return { policies: policies.filter((p) => !replaced(p)), issues };
 }
 
 /**

@@ -180,7 +180,9 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     if (Object.keys(w.selector).length === 0) {
       result.skipped.push({
         workload: key,
-        reason: 'no stable labels to select its pods by (an empty podSelector would select the whole namespace)',
+        reason:
+          'no stable labels to select its pods by (an empty podSelector would select the whole namespace)' +
+          (w.source === 'flow-labels' ? '; known only from flows: --inventory or --cluster gives its labels' : ''),
       });
       continue;
     }

@@ -10,8 +10,8 @@
  * - projectcalico/api, `StagedKubernetesNetworkPolicySpec`: the NetworkPolicySpec's fields (`podSelector`, `ingress`,
  *   `egress`, `policyTypes`, same JSON names and types; `podSelector` may be left out) plus `stagedAction`, `Set` when
  *   left out; promoting one (`ConvertStagedKubernetesPolicyToK8SEnforced`) copies metadata and spec into a
- *   `networking.k8s.io/v1` NetworkPolicy and returns the action beside it. `Delete` stages the removal of the enforced
- *   policy of that name, so its spec says nothing that would be enforced.
+ *   `networking.k8s.io/v1` NetworkPolicy and returns the action beside it: `Set` creates or replaces the NetworkPolicy of
+ *   that namespace and name, `Delete` stages its removal.
  * - Calico's own staged kinds (`StagedNetworkPolicy`, `StagedGlobalNetworkPolicy`) preview Calico's own policy model
  *   (tiers, ordered rules, actions), which the evaluator does not read.
  */
@@ -30,19 +30,17 @@ export function isStagedKubernetesPolicy(o: Record<string, unknown>): boolean {
 }
 
 /**
- * The NetworkPolicy spec a staged one would enforce once promoted, or why there is none: a `stagedAction` other than
- * `Set` (a staged deletion enforces nothing of its own). A left-out podSelector is the empty one, as promotion copies
- * it.
+ * What a staged policy does once promoted: `Set` (or no action) makes the NetworkPolicy of its name this spec, `Delete`
+ * removes the NetworkPolicy of its name; any other action is not read (`why`). A left-out podSelector is the empty
+ * one, as promotion copies it.
  */
-export function promotedSpec(spec: Record<string, unknown>): { spec: Record<string, unknown> } | { why: string } {
+export function promotedSpec(
+  spec: Record<string, unknown>,
+): { spec: Record<string, unknown> } | { deletes: true } | { why: string } {
   const action = spec['stagedAction'];
+  if (action === 'Delete') return { deletes: true };
   if (action !== undefined && action !== 'Set')
-    return {
-      why:
-        action === 'Delete'
-          ? 'it stages the deletion of the NetworkPolicy of its name, not rules of its own'
-          : `its stagedAction ${JSON.stringify(action)} is not Set`,
-    };
+    return { why: `its stagedAction ${JSON.stringify(action)} is not Set or Delete` };
   // The spec object itself where it can be (the evaluator reads no stagedAction; findings find it by identity).
   return { spec: spec['podSelector'] === undefined ? { ...spec, podSelector: {} } : spec };
 }
