@@ -10,8 +10,8 @@
  * - projectcalico/api, `StagedKubernetesNetworkPolicySpec`: the NetworkPolicySpec's fields (`podSelector`, `ingress`,
  *   `egress`, `policyTypes`, same JSON names and types; `podSelector` may be left out) plus `stagedAction`, `Set` when
  *   left out; promoting one (`ConvertStagedKubernetesPolicyToK8SEnforced`) copies metadata and spec into a
- *   `networking.k8s.io/v1` NetworkPolicy and returns the action beside it: `Set` creates or replaces the NetworkPolicy of
- *   that namespace and name, `Delete` stages its removal.
+ *   `networking.k8s.io/v1` NetworkPolicy and returns the action beside it: `Set` creates or replaces the NetworkPolicy
+ *   of that namespace and name, `Delete` stages its removal.
  * - Calico's own staged kinds (`StagedNetworkPolicy`, `StagedGlobalNetworkPolicy`) preview Calico's own policy model
  *   (tiers, ordered rules, actions), which the evaluator does not read.
  */
