@@ -152,9 +152,19 @@ describe('reading a StagedKubernetesNetworkPolicy', () => {
     ]);
   });
 
-  it('another stagedAction is an issue, never read as a policy', () => {
-    const { policies, issues } = readNetworkPolicies([doc(staged({ stagedAction: 'Learn', podSelector: {} }))]);
-    expect(policies).toEqual([]);
+  it('another stagedAction is an issue, never read as a policy, and replaces nothing', () => {
+    const enforced = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    };
+    const { policies, issues } = readNetworkPolicies([
+      doc(staged({ stagedAction: 'Learn', podSelector: {} })),
+      doc(enforced, 1),
+    ]);
+    // Nor does it replace the NetworkPolicy of its name.
+    expect(policies.map((p) => [p.name, p.staged ?? false])).toEqual([['web', false]]);
     expect(issues).toEqual([
       expect.objectContaining({
         code: 'policy.netpol-not-evaluated',

@@ -83,7 +83,8 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
         return;
       }
       const read = staged ? promotedSpec(o['spec']) : { spec: o['spec'] };
-      if (staged) promoted.add(tupleKey(namespace, name));
+      // An action that is not read replaces nothing: the NetworkPolicy of its name stays as it is.
+      if (staged && !('why' in read)) promoted.add(tupleKey(namespace, name));
       if ('deletes' in read) return;
       if ('why' in read) {
         issues.push({
