@@ -9,6 +9,7 @@ import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.
 import { siemEnvelope, siemRecords } from '../siem.js';
 import { fromClient } from './direction.js';
 import { decodeGcpFlow, gcpFlowRecord } from './gcp.js';
+import { decodeAzureFlows, isAzureFlowLog } from './azure.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
 
@@ -79,6 +80,7 @@ export class FlowDecoder {
       if (!this.where && siemEnvelope(v)) return this.siem(v, line);
       // hubble observe also prints node status and lost-event notices, the exporter agent and debug events: no traffic.
       if (NO_TRAFFIC.some((k) => isObj(v[k]))) return 0;
+      if (isAzureFlowLog(v)) return decodeAzureFlows(v, { file: this.file, line }, this.resolver, this.emit);
       const gcp = gcpFlowRecord(v);
       if (gcp) return decodeGcpFlow(gcp, v, { file: this.file, line }, this.resolver, this.emit);
       if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
