@@ -85,7 +85,7 @@ describe('Azure flow logs', () => {
       f,
       vnet({
         DefaultRule_AllowVnetOutBound: [
-          // cart → db, seen leaving cart's interface (O) and reaching db's (I): two tuples, one connection.
+          // cart → db, seen leaving cart's interface (O) and reaching db's (I): one connection, counted where it left.
           `${day(3)},${CART},${DB},41000,5432,6,O,B,NX,0,0,0,0`,
           `${day(3) + 40},${CART},${DB},41000,5432,6,O,E,NX,9,1200,8,4000`,
           `${day(3)},${CART},${DB},41000,5432,6,I,B,NX,0,0,0,0`,
@@ -104,7 +104,7 @@ describe('Azure flow logs', () => {
       .split('\n')
       .find((l) => l.startsWith('{"network":') && l.includes('"port":5432'))!;
     expect(JSON.parse(cartDb).network.allowed).toMatchObject({
-      connections: 2,
+      connections: 1,
       records: 3,
       firstSeen: '2026-11-03T10:00:00.000000Z',
     });

@@ -1,8 +1,9 @@
 import type { Resolver } from '../../inventory/inventory.js';
 import { flowProblem } from '../../knowledge/network/names.js';
 import type { InputIssue } from '../../model/issue.js';
-import type { FlowObservation, L4Protocol, RecordSkip, WorkloadInfo } from '../../model/network.js';
+import type { FlowObservation, L4Protocol, RecordSkip } from '../../model/network.js';
 import { isObj } from '../../util/json.js';
+import { recordFlows } from './observation.js';
 import { own } from '../../util/own.js';
 import { microsToTime } from '../../util/time.js';
 
@@ -133,23 +134,16 @@ function tuple(
       message: `${where}: ${JSON.stringify(time)} is no epoch time; kept, its time unknown`,
     });
   const portless = protocol === 'ICMP' || protocol === 'ICMPv6';
-  const port = portless ? 0 : ports[1]!;
   const from = resolver.peerOf(src!);
-  const to = resolver.serviceOrPeer(dst!, port, protocol);
-  const flows: FlowObservation[] = to.map((x) => ({
-    kind: 'flow',
-    from: from.peer,
-    to: x.peer,
-    protocol,
-    port: portless ? 0 : x.port,
+  const flows = recordFlows(resolver, from, resolver.peerOf(dst!), dst!, portless ? 0 : ports[1]!, protocol, {
     decision: denied ? 'deny' : 'allow',
-    // A begin, a denial, or a version 1 tuple (no state): a connection opened.
-    starts: state === '' || state === 'B' || state === 'D',
+    // A begin, a denial or a version 1 tuple (no state) opens a connection; one arriving at an interface from a pod or
+    // node of the inventory was also logged leaving it: counted there.
+    starts: (state === '' || state === 'B' || state === 'D') && !(direction === 'I' && from.peer.kind !== 'ip'),
     time: stamp,
     id: `${src}:${ports[0]}>${dst}:${ports[1]}`,
-    workloads: [from.workload, x.workload].filter((w): w is WorkloadInfo => !!w),
     names: [],
-  }));
+  });
   for (const x of flows) {
     const problem = flowProblem(x);
     if (problem) return bad(problem);

@@ -10,6 +10,7 @@ import { siemEnvelope, siemRecords } from '../siem.js';
 import { fromClient } from './direction.js';
 import { decodeGcpFlow, gcpFlowRecord } from './gcp.js';
 import { decodeAzureFlows, isAzureFlowLog } from './azure.js';
+import { recordFlows } from './observation.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
 
@@ -205,24 +206,9 @@ export class FlowDecoder {
         0,
     );
     // A destination Hubble saw before translation (a Service's ClusterIP) stands for its backends, on the target
-    // port, as a VPC record's does.
-    const targets =
-      to.peer.kind === 'ip' && this.resolver.service(dst)
-        ? this.resolver.serviceOrPeer(dst, port, protocol)
-        : [{ ...to, port }];
-    const flows: FlowObservation[] = targets.map((t) => ({
-      kind: 'flow',
-      from: from.peer,
-      to: t.peer,
-      protocol,
-      port: t.port,
-      decision,
-      starts,
-      time,
-      id: `${src}:${sport}>${dst}:${port}`,
-      workloads: [from.workload, t.workload].filter((w): w is WorkloadInfo => !!w),
-      names,
-    }));
+    // port, as a flow log record's does.
+    const id = `${src}:${sport}>${dst}:${port}`;
+    const flows = recordFlows(this.resolver, from, to, dst, port, protocol, { decision, starts, time, id, names });
     for (const f of flows) if (!this.checked(f, line)) return 0;
     for (const f of flows) this.emit(f);
     return 1;
@@ -346,29 +332,26 @@ export class FlowDecoder {
       this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
     }
-    const to = this.resolver.serviceOrPeer(dstIp, dport, protocol);
-    const from = this.resolver.peerOf(srcIp);
-    const flows: FlowObservation[] = [];
-    for (const t of to) {
-      flows.push({
-        kind: 'flow',
-        from: from.peer,
-        to: t.peer,
-        protocol,
-        port: protocol.startsWith('ICMP') ? 0 : t.port,
+    const flows = recordFlows(
+      this.resolver,
+      this.resolver.peerOf(srcIp),
+      this.resolver.peerOf(dstIp),
+      dstIp,
+      protocol.startsWith('ICMP') ? 0 : dport,
+      protocol,
+      {
         decision: action === 'ACCEPT' ? 'allow' : 'deny',
         starts: true,
         time,
         id: `${srcIp}:${sport}>${dstIp}:${dport}`,
-        workloads: [from.workload, t.workload].filter((w): w is WorkloadInfo => !!w),
         names: [],
-      });
-    }
+      },
+    );
     for (const f of flows) if (!this.checked(f, line)) return 0;
     for (const f of flows) this.emit(f);
     if (!this.resolver.empty) {
-      this.unknownAddress(from.peer, line);
-      for (const t of to) this.unknownAddress(t.peer, line);
+      this.unknownAddress(flows[0]!.from, line);
+      for (const f of flows) this.unknownAddress(f.to, line);
     }
     return 1;
   }

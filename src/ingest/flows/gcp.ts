@@ -2,11 +2,12 @@ import type { Resolver } from '../../inventory/inventory.js';
 import { workloadNameFromPod } from '../../inventory/inventory.js';
 import { flowProblem } from '../../knowledge/network/names.js';
 import type { InputIssue } from '../../model/issue.js';
-import type { FlowObservation, L4Protocol, Peer, RecordSkip, WorkloadInfo } from '../../model/network.js';
+import type { FlowObservation, L4Protocol, RecordSkip, WorkloadInfo } from '../../model/network.js';
 import { isObj } from '../../util/json.js';
 import { own } from '../../util/own.js';
 import { firstTime, recordTime, type TimeField } from '../../util/time.js';
 import { fromClient } from './direction.js';
+import { recordFlows, type Side } from './observation.js';
 
 /**
  * Google Cloud VPC Flow Logs records (Google Cloud's "About VPC Flow Logs records"): a Cloud Logging LogEntry whose
@@ -104,24 +105,13 @@ export function decodeGcpFlow(
   }
   const from = endpoint(resolver, srcIp, srcGke, p['src_instance']);
   const to = endpoint(resolver, dstIp, dstGke, p['dest_instance']);
-  // A destination the inventory holds as a Service's ClusterIP stands for its backends, on the target port.
-  const targets =
-    to.peer.kind === 'ip' && resolver.service(dstIp)
-      ? resolver.serviceOrPeer(dstIp, Number(dport), protocol)
-      : [{ ...to, port: Number(dport) }];
-  const flows: FlowObservation[] = targets.map((t) => ({
-    kind: 'flow',
-    from: from.peer,
-    to: t.peer,
-    protocol,
-    port: t.port,
+  const flows = recordFlows(resolver, from, to, dstIp, Number(dport), protocol, {
     decision: disposition === 'DROPPED' ? 'deny' : 'allow',
     starts: true,
     time,
     id: `${srcIp}:${String(sport)}>${dstIp}:${String(dport)}`,
-    workloads: [from.workload, t.workload].filter((w): w is WorkloadInfo => !!w),
     names: [],
-  }));
+  });
   for (const f of flows) {
     const problem = flowProblem(f);
     if (problem) {
@@ -137,12 +127,7 @@ export function decodeGcpFlow(
  * A side of a record: what the inventory knows at its address; else the GKE pod the metadata names (its workload, or
  * the pod name without its controller's suffixes), a GKE node (cluster metadata on a VM, no pod), or the address.
  */
-function endpoint(
-  resolver: Resolver,
-  ip: string,
-  gke: Obj | undefined,
-  instance: unknown,
-): { peer: Peer; workload?: WorkloadInfo } {
+function endpoint(resolver: Resolver, ip: string, gke: Obj | undefined, instance: unknown): Side {
   const known = resolver.peerOf(ip);
   if (known.peer.kind !== 'ip') return known;
   const pod = obj(gke?.['pod']);
