@@ -96,7 +96,7 @@ function tuple(
     });
     return 0;
   };
-  if (typeof t !== 'string') return bad('a flow tuple is text');
+  if (typeof t !== 'string') return bad(`a flow tuple is comma-separated text, got ${typeof t}`);
   const f = t.split(',');
   const [time, src, dst, sport, dport, proto, direction, third, fourth] = f;
   if (vnet ? f.length !== 13 : f.length !== 8 && f.length !== 13)

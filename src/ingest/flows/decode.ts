@@ -88,7 +88,7 @@ export class FlowDecoder {
       this.issue(
         line,
         'flow.not-a-flow',
-        'a JSON object without IP or l4: not a Hubble flow or a VPC Flow Logs record',
+        'a JSON object without IP or l4: not a Hubble flow, a Google Cloud VPC Flow Logs record or an Azure flow log',
       );
       return 0;
     }

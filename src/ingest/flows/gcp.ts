@@ -58,14 +58,15 @@ export function decodeGcpFlow(
   resolver: Resolver,
   emit: Emit,
 ): number {
-  const issue = (code: string, message: string, level?: 'per-file' | 'per-record') =>
+  /** An issue (the record allows nothing), or a notice counted once per file. */
+  const issue = (code: string, message: string, perFileNotice = false) =>
     emit({
       kind: 'issue',
       code,
       file: at.file,
       line: at.line,
       message,
-      ...(level ? { level: 'notice' as const, ...(level === 'per-file' ? { perFile: true } : {}) } : {}),
+      ...(perFileNotice ? { level: 'notice' as const, perFile: true } : {}),
     });
   const c = p['connection'] as Obj;
   const protocol = own(IANA, String(c['protocol'] ?? ''));
@@ -96,9 +97,9 @@ export function decodeGcpFlow(
       'flow.gcp-coverage',
       'VPC Flow Logs sample flows and show traffic between pods of one node only with intranode visibility: a ' +
         'connection no record shows is denied (for the soak: flow sampling 1.0, --enable-intra-node-visibility)',
-      'per-file',
+      true,
     );
-  const guessed = (message: string) => issue('flow.direction-guessed', message, 'per-file');
+  const guessed = (message: string) => issue('flow.direction-guessed', message, true);
   if (!fromClient(resolver, guessed, protocol, undefined, srcIp, Number(sport), dstIp, Number(dport))) {
     emit({ kind: 'skip', reason: 'reply' });
     return 1;
