@@ -149,10 +149,12 @@ describe('VPC flow logs as Parquet', () => {
   });
 
   it('given to --cloudtrail or --k8s-audit: skipped with a notice saying what it is', () => {
-    for (const flag of ['--cloudtrail', '--k8s-audit']) {
-      const r = cli(['profile', flag, pq, '-o', join(dir, 'ct.json')]);
-      expect(r.code).toBe(0);
-      expect(r.stderr).toContain('not a log: an Apache Parquet file (of the logs read, only VPC flow logs');
-    }
+    // The only file given is another flag's: nothing read, said as for a JSON file of another source.
+    const ct = cli(['profile', '--cloudtrail', pq, '-o', join(dir, 'ct.json')]);
+    expect(ct.code).toBe(2);
+    expect(ct.stderr).toContain('looks like VPC flow logs as Parquet: read it with --flows');
+    const k8s = cli(['profile', '--k8s-audit', pq, '-o', join(dir, 'k8s.json')]);
+    expect(k8s.code).toBe(0);
+    expect(k8s.stderr).toContain('not a log: an Apache Parquet file (of the logs read, only VPC flow logs');
   });
 });

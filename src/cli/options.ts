@@ -73,7 +73,7 @@ export function sourceOptionList(withProfile: boolean, beside?: { when: string }
     ),
     o(
       '--cloudtrail <path...>',
-      'CloudTrail logs: files or directories (AWSLogs/... layout), .json or .json.gz, or - for stdin',
+      'CloudTrail logs: files or directories (AWSLogs/... layout), .json or .json.gz, Security Lake (OCSF) Parquet or JSON, or - for stdin',
     ),
     o(
       '--cloudtrail-api',

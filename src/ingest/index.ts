@@ -124,7 +124,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       paths,
       opts.cwd,
       format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) : undefined,
-      format === 'flows',
+      format !== 'k8s-audit',
     );
     // A VPC flow log's header names the fields of every later line, and one in the middle (files joined) changes them
     // (flows/vpcHeader.ts): a range would start without the format in force, so flows are not split. CloudTrail files

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { cmp, InputError } from '../model/issue.js';
 import { fitsVpcFields } from './flows/vpcFormat.js';
 import { afterLinePrefix } from './linePrefix.js';
-import { isParquet, PARQUET_NOTICE } from './flows/parquet.js';
+import { isParquet, PARQUET_NOTICE } from './parquet.js';
 
 /** One file to read, as found on the command line or in a walked directory. */
 export interface InputFile {
@@ -15,7 +15,7 @@ export interface InputFile {
   gzip: boolean;
   /** Plain file whose first line is a complete JSON value: safe to split into byte ranges. */
   splittable: boolean;
-  /** An Apache Parquet file (VPC flow logs delivered to S3 as Parquet: flows/parquet.ts). */
+  /** An Apache Parquet file (VPC flow logs, Security Lake's CloudTrail records: parquet.ts). */
   parquet?: true;
 }
 
@@ -41,7 +41,7 @@ export async function resolveInputs(
   paths: string[],
   cwd: string,
   acceptText?: (head: Buffer) => boolean,
-  /** Whether Parquet files are read (flows), else a notice. */
+  /** Whether Parquet files are read (flows, CloudTrail), else a notice. */
   parquet = false,
 ): Promise<{ files: InputFile[]; notices: Notice[] }> {
   const files: InputFile[] = [];

@@ -62,6 +62,9 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   if (typeof v['eventsource'] === 'string' && typeof v['eventname'] === 'string' && 'eventversion' in v)
     return 'cloudtrail';
   if (viaCloudTrail(v)) return 'cloudtrail';
+  // Security Lake's OCSF record of a CloudTrail event (cloudTrail/ocsf.ts).
+  const product = isObj(v['metadata']) ? v['metadata']['product'] : undefined;
+  if (isObj(product) && product['name'] === 'CloudTrail' && isObj(v['api'])) return 'cloudtrail';
   if (Array.isArray(v['Events']) && lookupEventsAnswer(v, v['Events'])) return 'cloudtrail';
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && isObj(v['IP']))) return 'flows';
   if (kind === 'List' && Array.isArray(v['items']))

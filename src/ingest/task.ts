@@ -8,7 +8,9 @@ import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import type { ScanResume } from './cloudTrail/scanner.js';
 import { CloudTrailStream } from './cloudTrail/stream.js';
 import { FlowDecoder } from './flows/decode.js';
-import { isParquet, PARQUET_NOTICE, readParquetFlows } from './flows/parquet.js';
+import { readParquetFlows } from './flows/parquet.js';
+import { readParquetCloudTrail } from './cloudTrail/parquet.js';
+import { isParquet, PARQUET_NOTICE } from './parquet.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { csvExport, UnreadableInputError } from './inputs.js';
 import { K8sAuditReader } from './k8sAudit/envelopes.js';
@@ -120,12 +122,22 @@ export async function runTask(
     }
     return !foreign;
   };
-  /** A Parquet file (flows/parquet.ts), from its path or its bytes on stdin: read whole. */
+  /** A Parquet file (flows/parquet.ts, cloudTrail/parquet.ts), from its path or its bytes on stdin: read whole. */
   const parquet = async (from: string | AsyncIterable<Buffer>): Promise<TaskStats> => {
-    const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
-    const read = await readParquetFlows(task.path, from, flows, onIssue, onProgress).catch((e: Error) => {
+    const reading =
+      task.format === 'flows'
+        ? readParquetFlows(
+            task.path,
+            from,
+            new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields),
+            onIssue,
+            onProgress,
+          )
+        : readParquetCloudTrail(task.path, from, emit, onProgress);
+    const read = await reading.catch((e: Error) => {
       throw new UnreadableInputError(`cannot read ${task.path}: ${e.message}`);
     });
+    if (read.foreign) return { ...stats, bytes: read.bytes, notice: read.foreign };
     return { ...stats, bytes: read.bytes, records: read.records, lines: read.rows };
   };
   if (task.parquet) return parquet(task.abs);
@@ -206,7 +218,8 @@ export async function runTask(
     gzip = peeked.head.length >= 2 && peeked.head[0] === 0x1f && peeked.head[1] === 0x8b;
     source = peeked.stream;
     // Parquet on stdin: read to its end (its index is at the end), as a file would be.
-    if (isParquet(peeked.head)) return task.format === 'flows' ? parquet(source) : { ...stats, notice: PARQUET_NOTICE };
+    if (isParquet(peeked.head))
+      return task.format === 'k8s-audit' ? { ...stats, notice: PARQUET_NOTICE } : parquet(source);
   }
   let sniffed = gzip ? false : true;
   try {

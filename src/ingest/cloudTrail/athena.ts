@@ -183,10 +183,19 @@ function struct(v: Obj, fields: Struct): Obj {
 
 /**
  * Athena's query answer (`aws athena get-query-results`: `{"ResultSet": {"Rows": [{"Data": [{"VarCharValue"}]}],
- * "ResultSetMetadata"}}`) holds every column as text, a struct as `{type=AssumedRole, arn=...}`: no record can be
- * read back from it. The problem that says so, or undefined for any other value.
+ * "ResultSetMetadata"}}`) and CloudTrail Lake's (`{"QueryResultRows": [...]}`) hold every column as text, a struct as
+ * `{type=AssumedRole, arn=...}`: no record can be read back from them. The problem that says so, or undefined for
+ * any other value.
  */
 export function athenaQueryAnswer(v: Obj): string | undefined {
+  if (Array.isArray(v['QueryResultRows'])) {
+    const n = v['QueryResultRows'].length;
+    return (
+      `a CloudTrail Lake query answer (get-query-results), ${n} row${n === 1 ? '' : 's'} left out: its rows hold ` +
+      "columns as text, not records (userIdentity, requestParameters are not JSON); read the trail's files, or " +
+      'the events with --cloudtrail-api'
+    );
+  }
   const set = v['ResultSet'];
   if (!isObj(set) || !Array.isArray(set['Rows'])) return undefined;
   const n = set['Rows'].length;

@@ -30,6 +30,7 @@ import { lookedUpRecords, typeName } from './lookupFile.js';
 import { cloudWatchEnvelope, cloudWatchItems } from '../cloudWatchLogs.js';
 import { cloudTrailInSiem } from './siem.js';
 import { athenaQueryAnswer, athenaRecord, isAthenaRow } from './athena.js';
+import { isOcsfRecord, ocsfRecord } from './ocsf.js';
 import { viaCloudTrail } from '../sourceOf.js';
 import { errorText, MAX_DEPTH } from '../jsonLines.js';
 
@@ -38,8 +39,8 @@ export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 /**
  * CloudTrail records → observations. Accepts the S3 delivery document `{"Records":[...]}` (a large one arrives record
  * by record: stream.ts), the LookupEvents answer `{"Events":[...]}` the AWS CLI saves (each event's `CloudTrailEvent`:
- * lookupFile.ts), EventBridge envelopes, rows of an Athena table over a trail (athena.ts) and single records;
- * everything else is an issue naming file and line.
+ * lookupFile.ts), EventBridge envelopes, rows of an Athena table over a trail (athena.ts), Security Lake's OCSF
+ * records (ocsf.ts) and single records; everything else is an issue naming file and line.
  */
 
 type Emit = (item: AwsCallObservation | RecordSkip | InputIssue) => void;
@@ -74,17 +75,6 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
     issue('cloudtrail.not-a-record', `Events is ${typeName(v['Events'])}, not a list of LookupEvents events`);
     return 0;
   }
-  // CloudTrail Lake's answer holds each column as text (a struct as `{type=AssumedRole, arn=...}`): no record to read.
-  if (Array.isArray(v['QueryResultRows']) && typeof v['eventSource'] !== 'string') {
-    const n = v['QueryResultRows'].length;
-    issue(
-      'cloudtrail.not-a-record',
-      `a CloudTrail Lake query answer (get-query-results), ${n} row${n === 1 ? '' : 's'} left out: its rows hold ` +
-        "columns as text, not records (userIdentity, requestParameters are not JSON); read the trail's files, or " +
-        'the events with --cloudtrail-api',
-    );
-    return 0;
-  }
   // An AWSLogs tree holds digest files beside the logs (CloudTrail-Digest/): integrity records, no events.
   if (typeof v['digestStartTime'] === 'string' && Array.isArray(v['logFiles'])) {
     emit({ kind: 'skip', reason: 'cloudtrail-digest' });
@@ -107,7 +97,8 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
         );
     return n;
   }
-  if (typeof v['eventSource'] !== 'string' && isAthenaRow(v)) return athenaRow(v, loc, emit);
+  if (typeof v['eventSource'] !== 'string' && isAthenaRow(v)) return readAs(athenaRecord(v), ATHENA_ROW, loc, emit);
+  if (typeof v['eventSource'] !== 'string' && isOcsfRecord(v)) return readAs(ocsfRecord(v), OCSF, loc, emit);
   const athenaAnswer = typeof v['eventSource'] !== 'string' ? athenaQueryAnswer(v) : undefined;
   if (athenaAnswer) {
     issue('cloudtrail.not-a-record', athenaAnswer);
@@ -211,21 +202,28 @@ function cloudWatchRecords(v: Obj, loc: { file: string; line: number }, emit: Em
 }
 
 /**
- * A row of an Athena table over a trail (athena.ts): read as the record it stands for. Its issues say it was a row;
- * one whose columns make no record is an issue naming the column.
+ * A row of an Athena table over a trail (athena.ts), or a Security Lake record (ocsf.ts): read as the record it stands
+ * for. Its issues say what it was; one that makes no record is an issue naming the field.
  */
-function athenaRow(v: Obj, loc: { file: string; line: number }, emit: Emit): number {
-  const r = athenaRecord(v);
+function readAs(
+  r: { record: Obj; notice?: string } | { code: string; problem: string },
+  what: string,
+  loc: { file: string; line: number },
+  emit: Emit,
+): number {
   if ('problem' in r) {
-    emit({ kind: 'issue', code: r.code, file: loc.file, line: loc.line, message: `${ATHENA_ROW}${r.problem}` });
+    emit({ kind: 'issue', code: r.code, file: loc.file, line: loc.line, message: `${what}${r.problem}` });
     return 0;
   }
+  if (r.notice)
+    emit({ kind: 'issue', level: 'notice', perFile: true, code: 'cloudtrail.ocsf-v1', ...loc, message: r.notice });
   return decodeCloudTrailValue(r.record, loc, (x) =>
-    emit(x.kind === 'issue' ? { ...x, message: `${ATHENA_ROW}${x.message}` } : x),
+    emit(x.kind === 'issue' ? { ...x, message: `${what}${x.message}` } : x),
   );
 }
 
 const ATHENA_ROW = 'a row of an Athena CloudTrail table: ';
+const OCSF = 'an OCSF record (Security Lake): ';
 
 /** Refused: denied evidence. Unauthenticated: counted apart. Any other error passed the permission check. */
 const DECISIONS = { denied: 'deny', unauthenticated: 'unauthenticated', passed: 'allow' } as const;

@@ -13,8 +13,14 @@ import { RecordScanner, type ScanResume, type ScanSink } from './scanner.js';
 export async function cloudTrailTasks(files: InputFile[], workers: number, splitBytes: number): Promise<Task[]> {
   const tasks: Task[] = [];
   for (const f of files) {
-    const whole: Task = { path: f.path, abs: f.abs, gzip: f.gzip, format: 'cloudtrail' };
-    const parts = workers > 1 && !f.gzip ? Math.min(workers, Math.floor(f.size / splitBytes)) : 1;
+    const whole: Task = {
+      path: f.path,
+      abs: f.abs,
+      gzip: f.gzip,
+      format: 'cloudtrail',
+      ...(f.parquet ? { parquet: true } : {}),
+    };
+    const parts = workers > 1 && !f.gzip && !f.parquet ? Math.min(workers, Math.floor(f.size / splitBytes)) : 1;
     const bounds = parts > 1 ? await recordBoundaries(f.abs, f.size, parts) : [];
     if (!bounds.length) {
       tasks.push(whole);

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import type { SchemaTree } from 'hyparquet';
+
+/**
+ * Apache Parquet files, read whole (a file's index is at its end) and decoded one row group at a time by `hyparquet`
+ * (MIT, no dependencies, pure JavaScript), loaded only when a Parquet file is met: VPC flow logs (flows/parquet.ts)
+ * and Security Lake's CloudTrail records (cloudTrail/parquet.ts). Rows are numbered from 1; a problem with the whole
+ * file or its columns is at row 0.
+ */
+
+/**
+ * The largest page a file may declare: a page's header says its size before it is decoded, and a hostile file could
+ * claim gigabytes (AWS's pages are well under a megabyte). A larger one is an issue, not an allocation.
+ */
+const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
+function pageSize(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_PAGE_BYTES)
+    throw new Error(`a page declares ${n} bytes, over the ${MAX_PAGE_BYTES} a page may take`);
+  return n;
+}
+
+/** The decompressors of the codecs AWS and common writers use, each bounded by the page size the header declares. */
+function compressors(snappy: (input: Uint8Array, output: Uint8Array) => void) {
+  return {
+    GZIP: (input: Uint8Array, n: number) =>
+      new Uint8Array(gunzipSync(input, { maxOutputLength: Math.max(1, pageSize(n)) })),
+    SNAPPY: (input: Uint8Array, n: number) => {
+      const out = new Uint8Array(pageSize(n));
+      snappy(input, out);
+      return out;
+    },
+  };
+}
+
+export interface ParquetRows<Row> {
+  /**
+   * The file's top-level columns: undefined to read the rows; a problem that keeps every row from being read (an
+   * issue); or `foreign`, a file of another flag's source, skipped whole with that notice as JSON files are.
+   */
+  columns(columns: SchemaTree[]): string | { foreign: string } | undefined;
+  /** Each row, with its number (1 for the first). */
+  row(row: Row, n: number): void;
+  /** A problem with the file (row 0) or with a row group (its first row): `unreadable` or `columns`. */
+  issue(row: number, what: 'unreadable' | 'columns', message: string): void;
+  /** Bytes read (once, the whole file) and records made since the last call. */
+  progress(bytes: number): void;
+}
+
+/** Read a Parquet file's rows, as arrays of the columns' values or as objects (structs and maps as objects). */
+export async function readParquetRows<Row>(
+  abs: string | AsyncIterable<Buffer>,
+  rowFormat: 'array' | 'object',
+  to: ParquetRows<Row>,
+): Promise<{ bytes: number; rows: number; foreign?: string }> {
+  const data = typeof abs === 'string' ? await readFile(abs) : await collect(abs);
+  const file = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  to.progress(data.byteLength);
+  const out = { bytes: data.byteLength, rows: 0 };
+  const { parquetMetadata, parquetRead, parquetSchema, snappyUncompress } = await import('hyparquet');
+  let metadata: ReturnType<typeof parquetMetadata>;
+  try {
+    metadata = parquetMetadata(file);
+  } catch (e) {
+    to.issue(0, 'unreadable', `not a Parquet file that can be read: ${(e as Error).message}`);
+    return out;
+  }
+  const problem = to.columns(parquetSchema(metadata).children);
+  if (typeof problem === 'object') return { ...out, foreign: problem.foreign };
+  if (problem) {
+    to.issue(0, 'columns', problem);
+    return out;
+  }
+  const COMPRESSORS = compressors(snappyUncompress);
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    let rows: Row[] = [];
+    try {
+      await parquetRead({
+        file,
+        metadata,
+        rowStart,
+        rowEnd,
+        compressors: COMPRESSORS,
+        ...(rowFormat === 'object' ? { rowFormat: 'object' as const } : {}),
+        onComplete: (r: unknown[]) => (rows = r as Row[]),
+      });
+    } catch (e) {
+      to.issue(rowStart + 1, 'unreadable', `rows ${rowStart + 1}-${rowEnd} cannot be decoded: ${(e as Error).message}`);
+      rowStart = rowEnd;
+      continue;
+    }
+    for (let i = 0; i < rows.length; i++) to.row(rows[i]!, rowStart + i + 1);
+    out.rows += rows.length;
+    rowStart = rowEnd;
+  }
+  return out;
+}
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/** Why a Parquet file given with a flag that reads none is skipped. */
+export const PARQUET_NOTICE =
+  'not a log: an Apache Parquet file (of the logs read, only VPC flow logs and Security Lake CloudTrail records ' +
+  'are read as Parquet, by --flows and --cloudtrail)';
+
+/** The top-level columns every Security Lake (OCSF) CloudTrail record has. */
+export const OCSF_COLUMNS = ['api', 'metadata', 'class_uid'];
+
+/** The notice for a Parquet file of another flag's source. */
+export const parquetOf = (what: string, flag: string) => `looks like ${what} as Parquet: read it with ${flag}`;
+
+/** Whether bytes start as Apache Parquet does (`PAR1`). */
+export function isParquet(head: Buffer): boolean {
+  return head.length >= 4 && head.readUInt32BE(0) === 0x50415231;
+}
