@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT, tmp } from './helpers/cli.js';
-import { demoCloudTrailRecords, ocsfParquet, toOcsf } from './helpers/ocsf.js';
+import { demoCloudTrailRecords, ocsfFlowParquet, ocsfParquet, toOcsf, vpcToOcsf } from './helpers/ocsf.js';
 
 const DEMO = join(ROOT, 'fixtures/demo/cloudtrail');
 const SPLIT = '2026-11-08T00:00:00Z';
@@ -318,4 +318,79 @@ it('Security Lake CloudTrail Parquet given to --flows is skipped, naming --cloud
   const r = cli(['profile', '--flows', f, '-o', join(d, 'p.json')]);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toContain("looks like Security Lake's CloudTrail records as Parquet: read it with --cloudtrail");
+});
+
+describe('VPC flow logs as Security Lake stores them (OCSF Network Activity)', () => {
+  const VPC = join(ROOT, 'fixtures/demo/flows/vpc/eni-0a1b2c3d4e5f60718-2026-11-07T15.log');
+  const INVENTORY = join(ROOT, 'fixtures/demo/inventory');
+  const [head, ...lines] = readFileSync(VPC, 'utf8').split('\n').filter(Boolean);
+  const fields = head!.split(' ');
+  const byName = (line: string) => Object.fromEntries(line.split(' ').map((x, i) => [fields[i]!, x]));
+  const lake = lines.map((l) => vpcToOcsf(byName(l)));
+  const dir = tmp();
+  const native = join(dir, 'native.json');
+  expect(cli(['profile', '--flows', VPC, '--inventory', INVENTORY, '-o', native, '-q']).code).toBe(0);
+
+  it('as JSON and as Parquet: the same profile as the text flow log, for 1 and 2 workers', () => {
+    writeFileSync(join(dir, 'lake.jsonl'), lake.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(join(dir, 'lake.gz.parquet'), ocsfFlowParquet(lake, 7));
+    for (const f of ['lake.jsonl', 'lake.gz.parquet'])
+      for (const workers of ['1', '2']) {
+        const out = join(dir, `${f}-${workers}.json`);
+        const r = cli(['profile', '--flows', join(dir, f), '--inventory', INVENTORY, '--workers', workers, '-o', out]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).not.toMatch(/issue/);
+        expect(principalLines(out)).toBe(principalLines(native));
+      }
+  });
+
+  it("the packet's own addresses (pkt-srcaddr) are the peers, as in the text record", () => {
+    const d = tmp();
+    // The demo's first connection seen at an interface whose own address is not the pod's (10.0.99.99).
+    const rec = { ...byName(lines[0]!), srcaddr: '10.0.99.99', 'pkt-srcaddr': byName(lines[0]!)['srcaddr']! };
+    const order = [...fields, 'pkt-srcaddr'];
+    writeFileSync(join(d, 'text.log'), [order.join(' '), order.map((f) => rec[f]).join(' ')].join('\n') + '\n');
+    const ocsf = vpcToOcsf(rec);
+    expect(ocsf['src_endpoint']).toMatchObject({ ip: rec['pkt-srcaddr'], intermediate_ips: ['10.0.99.99'] });
+    writeFileSync(join(d, 'lake.jsonl'), JSON.stringify(ocsf) + '\n');
+    for (const f of ['text.log', 'lake.jsonl'])
+      expect(cli(['profile', '--flows', join(d, f), '--inventory', INVENTORY, '-o', join(d, `${f}.json`)]).code).toBe(
+        0,
+      );
+    expect(principalLines(join(d, 'lake.jsonl.json'))).toBe(principalLines(join(d, 'text.log.json')));
+    expect(principalLines(join(d, 'lake.jsonl.json'))).toContain('"workload"');
+  });
+
+  it('a denied record allows nothing; no action, or another product, is an issue naming the line', () => {
+    const d = tmp();
+    const first = vpcToOcsf(byName(lines[0]!));
+    const rejected = { ...first, action: 'Denied', action_id: 2, disposition: 'Blocked' };
+    const noAction = { ...first };
+    delete noAction['action'];
+    delete noAction['action_id'];
+    delete noAction['disposition'];
+    const other = { ...first, metadata: { version: '1.1.0', product: { name: 'Zeek' } } };
+    const netpol = (recs: unknown[], name: string) => {
+      const file = join(d, `${name}.jsonl`);
+      writeFileSync(file, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      const r = cli(['generate', 'netpol', '--flows', file, '--inventory', INVENTORY]);
+      expect(r.code, r.stderr).toBe(0);
+      return { ...r, file };
+    };
+    // The same connection accepted makes a rule admitting its client; refused, it makes none.
+    expect(netpol([first], 'accepted').stdout).toContain('cidr: 10.0.0.50/32');
+    const r = netpol([rejected, noAction, other], 'mixed');
+    expect(r.stdout).not.toContain('cidr: 10.0.0.50/32');
+    expect(r.stderr).toContain(`${r.file}:2: flow.vpc-bad-record: action "-" is neither ACCEPT nor REJECT`);
+    expect(r.stderr).toContain(
+      `${r.file}:3: flow.not-a-flow: an OCSF Network Activity record of Zeek, not a VPC flow log`,
+    );
+  });
+
+  it('Security Lake VPC flow Parquet given to --cloudtrail is skipped, naming --flows', () => {
+    const f = join(dir, 'for-cloudtrail.parquet');
+    writeFileSync(f, ocsfFlowParquet(lake.slice(0, 3)));
+    const r = cli(['profile', '--cloudtrail', f, '-o', join(dir, 'ct.json')]);
+    expect(r.stderr).toContain("looks like Security Lake's VPC flow records as Parquet: read it with --flows");
+  });
 });

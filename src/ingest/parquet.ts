@@ -36,10 +36,11 @@ function compressors(snappy: (input: Uint8Array, output: Uint8Array) => void) {
 
 export interface ParquetRows<Row> {
   /**
-   * The file's top-level columns: undefined to read the rows; a problem that keeps every row from being read (an
-   * issue); or `foreign`, a file of another flag's source, skipped whole with that notice as JSON files are.
+   * The file's top-level columns: how to read the rows (as arrays of the columns' values, or as objects: structs and
+   * maps as objects); a problem that keeps every row from being read (an issue); or `foreign`, a file of another
+   * flag's source, skipped whole with that notice as JSON files are.
    */
-  columns(columns: SchemaTree[]): string | { foreign: string } | undefined;
+  columns(columns: SchemaTree[]): 'array' | 'object' | { problem: string } | { foreign: string };
   /** Each row, with its number (1 for the first). */
   row(row: Row, n: number): void;
   /** A problem with the file (row 0) or with a row group (its first row): `unreadable` or `columns`. */
@@ -48,10 +49,9 @@ export interface ParquetRows<Row> {
   progress(bytes: number): void;
 }
 
-/** Read a Parquet file's rows, as arrays of the columns' values or as objects (structs and maps as objects). */
+/** Read a Parquet file's rows. */
 export async function readParquetRows<Row>(
   abs: string | AsyncIterable<Buffer>,
-  rowFormat: 'array' | 'object',
   to: ParquetRows<Row>,
 ): Promise<{ bytes: number; rows: number; foreign?: string }> {
   const data = typeof abs === 'string' ? await readFile(abs) : await collect(abs);
@@ -66,10 +66,10 @@ export async function readParquetRows<Row>(
     to.issue(0, 'unreadable', `not a Parquet file that can be read: ${(e as Error).message}`);
     return out;
   }
-  const problem = to.columns(parquetSchema(metadata).children);
-  if (typeof problem === 'object') return { ...out, foreign: problem.foreign };
-  if (problem) {
-    to.issue(0, 'columns', problem);
+  const rowFormat = to.columns(parquetSchema(metadata).children);
+  if (typeof rowFormat === 'object') {
+    if ('foreign' in rowFormat) return { ...out, foreign: rowFormat.foreign };
+    to.issue(0, 'columns', rowFormat.problem);
     return out;
   }
   const COMPRESSORS = compressors(snappyUncompress);
@@ -110,8 +110,14 @@ export const PARQUET_NOTICE =
   'not a log: an Apache Parquet file (of the logs read, only VPC flow logs and Security Lake CloudTrail records ' +
   'are read as Parquet, by --flows and --cloudtrail)';
 
-/** The top-level columns every Security Lake (OCSF) CloudTrail record has. */
-export const OCSF_COLUMNS = ['api', 'metadata', 'class_uid'];
+/** What a Security Lake (OCSF) table holds, by its top-level columns: CloudTrail's API calls, VPC flow records. */
+export function lakeTable(columns: SchemaTree[]): 'cloudtrail' | 'flows' | undefined {
+  const has = (n: string) => columns.some((c) => c.element.name === n);
+  if (!has('class_uid') || !has('metadata')) return undefined;
+  if (has('api')) return 'cloudtrail';
+  if (has('src_endpoint') && has('dst_endpoint') && has('connection_info')) return 'flows';
+  return undefined;
+}
 
 /** The notice for a Parquet file of another flag's source. */
 export const parquetOf = (what: string, flag: string) => `looks like ${what} as Parquet: read it with ${flag}`;

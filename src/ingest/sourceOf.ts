@@ -65,6 +65,7 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   // Security Lake's OCSF record of a CloudTrail event (cloudTrail/ocsf.ts).
   const product = isObj(v['metadata']) ? v['metadata']['product'] : undefined;
   if (isObj(product) && product['name'] === 'CloudTrail' && isObj(v['api'])) return 'cloudtrail';
+  if (isObj(product) && product['name'] === 'Amazon VPC' && Number(v['class_uid']) === 4001) return 'flows';
   if (Array.isArray(v['Events']) && lookupEventsAnswer(v, v['Events'])) return 'cloudtrail';
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && isObj(v['IP']))) return 'flows';
   if (kind === 'List' && Array.isArray(v['items']))

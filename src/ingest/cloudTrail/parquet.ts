@@ -1,7 +1,7 @@
 import type { InputIssue } from '../../model/issue.js';
 import type { RecordSkip } from '../../model/network.js';
 import { isVpcHeaderAttempt } from '../flows/vpcFormat.js';
-import { OCSF_COLUMNS, parquetOf, readParquetRows } from '../parquet.js';
+import { lakeTable, parquetOf, readParquetRows } from '../parquet.js';
 import { decodeCloudTrailValue, type AwsCallObservation } from './decode.js';
 
 /**
@@ -22,18 +22,19 @@ export async function readParquetCloudTrail(
   onProgress: (bytes: number, records: number) => void,
 ): Promise<{ bytes: number; records: number; rows: number; foreign?: string }> {
   let records = 0;
-  const read = await readParquetRows<Record<string, unknown>>(abs, 'object', {
+  const read = await readParquetRows<Record<string, unknown>>(abs, {
     columns(columns) {
+      const table = lakeTable(columns);
+      if (table === 'cloudtrail') return 'object';
       const names = columns.map((c) => c.element.name);
-      const missing = OCSF_COLUMNS.filter((r) => !names.includes(r));
-      if (!missing.length) return undefined;
-      if (isVpcHeaderAttempt(names.map((n) => n.replace(/_/g, '-'))))
-        return { foreign: parquetOf('VPC flow logs', '--flows') };
+      if (table === 'flows' || isVpcHeaderAttempt(names.map((n) => n.replace(/_/g, '-'))))
+        return { foreign: parquetOf(table ? "Security Lake's VPC flow records" : 'VPC flow logs', '--flows') };
       const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? ', ...' : '');
-      return (
-        `its columns (${shown}) are not Security Lake's CloudTrail records (OCSF; ${missing.join(', ')} missing); ` +
-        'no row is read'
-      );
+      return {
+        problem:
+          `its columns (${shown}) are not Security Lake's CloudTrail records (OCSF: class_uid, metadata, api); ` +
+          'no row is read',
+      };
     },
     row(row, n) {
       const made = decodeCloudTrailValue(row, { file: path, line: n }, emit);

@@ -10,6 +10,7 @@ import { siemEnvelope, siemRecords } from '../siem.js';
 import { fromClient } from './direction.js';
 import { decodeGcpFlow, gcpFlowRecord } from './gcp.js';
 import { decodeAzureFlows, isAzureFlowLog } from './azure.js';
+import { isOcsfNetworkActivity, isVpcProduct, ocsfProduct, ocsfVpcRecord } from './ocsf.js';
 import { recordFlows } from './observation.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
@@ -82,18 +83,30 @@ export class FlowDecoder {
       // hubble observe also prints node status and lost-event notices, the exporter agent and debug events: no traffic.
       if (NO_TRAFFIC.some((k) => isObj(v[k]))) return 0;
       if (isAzureFlowLog(v)) return decodeAzureFlows(v, { file: this.file, line }, this.resolver, this.emit);
+      if (isOcsfNetworkActivity(v)) return this.ocsf(v, line);
       const gcp = gcpFlowRecord(v);
       if (gcp) return decodeGcpFlow(gcp, v, { file: this.file, line }, this.resolver, this.emit);
       if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
       this.issue(
         line,
         'flow.not-a-flow',
-        'a JSON object without IP or l4: not a Hubble flow, a Google Cloud VPC Flow Logs record or an Azure flow log',
+        'a JSON object without IP or l4: not a Hubble flow, a Google Cloud VPC Flow Logs record, an Azure flow log ' +
+          'or a Security Lake VPC flow record',
       );
       return 0;
     }
     // GetFlowsResponse and the exporter's ExportEvent carry when the event was observed beside the flow.
     return this.hubble(f, line, v['@timestamp'], f === v ? undefined : v['time']);
+  }
+
+  /** A Security Lake record (OCSF Network Activity of Amazon VPC): read as the VPC flow log record it was made from. */
+  ocsf(v: Obj, line: number): number {
+    if (isVpcProduct(v)) {
+      const rec = ocsfVpcRecord(v);
+      return this.vpcRecord(rec, line, Object.values(rec).join(' '));
+    }
+    this.issue(line, 'flow.not-a-flow', `an OCSF Network Activity record of ${ocsfProduct(v)}, not a VPC flow log`);
+    return 0;
   }
 
   /** A flow log published to CloudWatch Logs: each message is a VPC flow log line (no header) or a flow as JSON. */
@@ -283,6 +296,11 @@ export class FlowDecoder {
     }
     const rec: Record<string, string> = {};
     vpc.fields.forEach((f, i) => put(rec, f, parts[i]!));
+    return this.vpcRecord(rec, line, text);
+  }
+
+  /** One VPC flow log record, its fields by name: a text line's, or a Security Lake record's (ocsf.ts). */
+  private vpcRecord(rec: Record<string, string>, line: number, text: string): number {
     if (rec['log-status'] === 'NODATA' || rec['log-status'] === 'SKIPDATA' || rec['srcaddr'] === '-') {
       this.emit({ kind: 'skip', reason: 'no-data' });
       return 0;

@@ -1,5 +1,5 @@
 import type { InputIssue } from '../../model/issue.js';
-import { OCSF_COLUMNS, parquetOf, readParquetRows } from '../parquet.js';
+import { lakeTable, parquetOf, readParquetRows } from '../parquet.js';
 import type { FlowDecoder } from './decode.js';
 import { isVpcHeaderAttempt, parseVpcHeader } from './vpcFormat.js';
 
@@ -33,23 +33,32 @@ export async function readParquetFlows(
   onProgress: (bytes: number, records: number) => void,
 ): Promise<ParquetRead> {
   let records = 0;
-  const read = await readParquetRows<unknown[]>(abs, 'array', {
+  let lake = false;
+  const read = await readParquetRows<unknown[] | Record<string, unknown>>(abs, {
     columns(columns) {
-      if (OCSF_COLUMNS.every((c) => columns.some((x) => x.element.name === c)))
-        return { foreign: parquetOf("Security Lake's CloudTrail records", '--cloudtrail') };
+      const table = lakeTable(columns);
+      if (table === 'cloudtrail') return { foreign: parquetOf("Security Lake's CloudTrail records", '--cloudtrail') };
+      // Security Lake's VPC flow records: each row an OCSF record (ocsf.ts).
+      if (table === 'flows') {
+        lake = true;
+        return 'object';
+      }
       const nested = columns.filter((c) => c.children.length > 0).map((c) => c.element.name);
-      if (nested.length) return `columns ${nested.join(', ')} are nested: a VPC flow log's columns are flat`;
+      if (nested.length)
+        return { problem: `columns ${nested.join(', ')} are nested: a VPC flow log's columns are flat` };
       const names = columns.map((c) => c.element.name.replace(/_/g, '-'));
       const header = parseVpcHeader(names);
       if ('problem' in header || !isVpcHeaderAttempt(names)) {
         const why = 'problem' in header ? header.problem : 'too few VPC flow log fields';
-        return `its columns are no VPC flow log format: ${why}; no row is read`;
+        return { problem: `its columns are no VPC flow log format: ${why}; no row is read` };
       }
       flows.text(names.join(' '), 0);
-      return undefined;
+      return 'array';
     },
     row(row, n) {
-      const made = flows.text(row.map(value).join(' '), n);
+      const made = lake
+        ? flows.ocsf(row as Record<string, unknown>, n)
+        : flows.text((row as unknown[]).map(value).join(' '), n);
       records += made;
       onProgress(0, made);
     },
