@@ -41,6 +41,8 @@ export interface ParquetRows<Row> {
    * flag's source, skipped whole with that notice as JSON files are.
    */
   columns(columns: SchemaTree[]): 'array' | 'object' | { problem: string } | { foreign: string };
+  /** Read as objects, only these top-level columns (those the file has): what a record is made from. */
+  select?: readonly string[];
   /** Each row, with its number (1 for the first). */
   row(row: Row, n: number): void;
   /** A problem with the file (row 0) or with a row group (its first row): `unreadable` or `columns`. */
@@ -66,7 +68,9 @@ export async function readParquetRows<Row>(
     to.issue(0, 'unreadable', `not a Parquet file that can be read: ${(e as Error).message}`);
     return out;
   }
-  const rowFormat = to.columns(parquetSchema(metadata).children);
+  const tree = parquetSchema(metadata).children;
+  const rowFormat = to.columns(tree);
+  const columns = to.select?.filter((c) => tree.some((t) => t.element.name === c));
   if (typeof rowFormat === 'object') {
     if ('foreign' in rowFormat) return { ...out, foreign: rowFormat.foreign };
     to.issue(0, 'columns', rowFormat.problem);
@@ -85,6 +89,7 @@ export async function readParquetRows<Row>(
         rowEnd,
         compressors: COMPRESSORS,
         ...(rowFormat === 'object' ? { rowFormat: 'object' as const } : {}),
+        ...(rowFormat === 'object' && columns ? { columns } : {}),
         onComplete: (r: unknown[]) => (rows = r as Row[]),
       });
     } catch (e) {

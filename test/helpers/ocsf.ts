@@ -51,6 +51,12 @@ export function toOcsf(r: Obj, opts: OcsfOptions = {}): Obj {
     category_uid: 6,
     class_uid: 6003,
     class_name: 'API Activity',
+    severity: 'Informational',
+    severity_id: 1,
+    // Columns no record is read from (the reader leaves them undecoded), as Security Lake's tables have them.
+    observables: u['arn']
+      ? [{ name: 'actor.user.uid', type: 'Resource UID', type_id: 10, value: u['arn'] }]
+      : undefined,
     time: Date.parse(String(r['eventTime'])),
     status: errorCode ? 'Failure' : 'Success',
     status_id: errorCode ? 2 : 1,
@@ -137,6 +143,9 @@ const SHAPE: Record<string, Shape> = {
   category_uid: 'INT32',
   class_uid: 'INT32',
   class_name: S,
+  severity: S,
+  severity_id: 'INT32',
+  observables: { list: { name: S, type: S, type_id: 'INT32', value: S } },
   time: 'INT64',
   status: S,
   status_id: 'INT32',

@@ -25,6 +25,24 @@ import { typeName } from './lookupFile.js';
 
 type Obj = Record<string, unknown>;
 
+/** The top-level fields a record is read from (a Parquet file's other columns are not decoded). */
+export const OCSF_FIELDS = [
+  'class_uid',
+  'class_name',
+  'metadata',
+  'actor',
+  'api',
+  'cloud',
+  'src_endpoint',
+  'http_request',
+  'time',
+  'time_dt',
+  'status',
+  'status_id',
+  'resources',
+  'unmapped',
+];
+
 /** Classes Security Lake maps CloudTrail management and data events to. */
 const CLASSES = new Set([6003, 3001, 3002]);
 

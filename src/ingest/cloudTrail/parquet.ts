@@ -3,6 +3,7 @@ import type { RecordSkip } from '../../model/network.js';
 import { isVpcHeaderAttempt } from '../flows/vpcFormat.js';
 import { lakeTable, parquetOf, readParquetRows } from '../parquet.js';
 import { decodeCloudTrailValue, type AwsCallObservation } from './decode.js';
+import { OCSF_FIELDS } from './ocsf.js';
 
 /**
  * CloudTrail events as Amazon Security Lake stores them: Parquet files of OCSF records (Security Lake user guide,
@@ -36,6 +37,7 @@ export async function readParquetCloudTrail(
           'no row is read',
       };
     },
+    select: OCSF_FIELDS,
     row(row, n) {
       const made = decodeCloudTrailValue(row, { file: path, line: n }, emit);
       records += made;

@@ -26,6 +26,27 @@ export function isOcsfNetworkActivity(v: Obj): boolean {
   return Number(v['class_uid']) === 4001 && isObj(v['metadata']);
 }
 
+/** The top-level fields a record is read from (a Parquet file's other columns are not decoded). */
+export const OCSF_FLOW_FIELDS = [
+  'class_uid',
+  'metadata',
+  'cloud',
+  'time',
+  'time_dt',
+  'start_time',
+  'start_time_dt',
+  'end_time',
+  'end_time_dt',
+  'src_endpoint',
+  'dst_endpoint',
+  'connection_info',
+  'traffic',
+  'action',
+  'action_id',
+  'disposition',
+  'status_code',
+];
+
 /** The product an OCSF record names, for messages. */
 export function ocsfProduct(v: Obj): string {
   const p = obj(obj(v['metadata'])['product']);

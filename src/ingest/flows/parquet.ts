@@ -2,6 +2,7 @@ import type { InputIssue } from '../../model/issue.js';
 import { lakeTable, parquetOf, readParquetRows } from '../parquet.js';
 import type { FlowDecoder } from './decode.js';
 import { isVpcHeaderAttempt, parseVpcHeader } from './vpcFormat.js';
+import { OCSF_FLOW_FIELDS } from './ocsf.js';
 
 /**
  * VPC flow logs delivered to S3 as Apache Parquet (the flow log's `FileFormat` `parquet`; Amazon VPC user guide,
@@ -55,6 +56,7 @@ export async function readParquetFlows(
       flows.text(names.join(' '), 0);
       return 'array';
     },
+    select: OCSF_FLOW_FIELDS,
     row(row, n) {
       const made = lake
         ? flows.ocsf(row as Record<string, unknown>, n)
