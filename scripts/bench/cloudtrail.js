@@ -97,10 +97,10 @@ generator (123 MB as JSON, 11 MB as S3 delivery files) rewritten as the lake's O
 in 5 Parquet files of 20,000 rows (row groups of 5,000, Snappy, 15 MB). One worker, three interleaved runs: the
 delivery files 3.3–3.9 s, 141–144 MB peak; the Parquet files 9.6–10.1 s, 264–273 MB; the same records as OCSF JSON
 lines (165 MB) 4.3–5.3 s, 143–145 MB. The Parquet floor (read each file and decode its row groups to objects with
-hyparquet, nothing else) is 6.8–8.0 s at 485–497 MB: the profile runs at about 75% of it, in about half its memory,
-as only the columns a record is read from are decoded. Most of the time is the decoder's (assembling nested columns
-into objects, and the garbage it leaves: 40% of the profile's CPU time is garbage collection). Profiles identical to
-the delivery files'. A Parquet file is held whole with one row group's objects, so memory follows the lake's file
+hyparquet, nothing else) is 6.8–8.0 s at 485–497 MB, 6.0–7.4 s at 430–440 MB decoding only the columns the reader
+decodes: the profile runs at 60–75% of it, with a lower peak (the floor's is the decoder's garbage before a
+collection). Most of the profile's time is the decoder's (assembling nested columns into objects, and the garbage
+it leaves: 40% of its CPU time is garbage collection). Profiles identical to the delivery files'. A Parquet file is held whole with one row group's objects, so memory follows the lake's file
 and row group sizes, not the number of files.
 
 Machine: ${cpus().length} cores, shared with other jobs: load average ${loadavg()
