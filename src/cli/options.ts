@@ -92,7 +92,7 @@ export function sourceOptionList(withProfile: boolean, beside?: { when: string }
     ),
     o(
       '--flows <path...>',
-      'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default format, a custom one with its header line, or see --vpc-format), also in CloudWatch Logs or as Parquet; Google Cloud VPC Flow Logs (Cloud Logging JSON), Azure VNet and NSG flow logs, Security Lake (OCSF) Parquet or JSON; plain or gzip, or -',
+      'flow logs: Hubble JSON lines (hubble observe -o json), AWS VPC flow logs (default format, a custom one with its header line, or see --vpc-format), also in CloudWatch Logs or as Parquet; Google Cloud VPC Flow Logs (Cloud Logging JSON), Azure VNet and NSG flow logs, Route 53 Resolver query logs (DNS names), Security Lake (OCSF) Parquet or JSON; plain or gzip, or -',
     ),
     o(
       '--vpc-format <format>',

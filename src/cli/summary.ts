@@ -70,6 +70,10 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
     const has = (k: string) => skipped.some(([key]) => key === k);
     if (has('system-identity'))
       why.push("system-identity: control planes' and managed providers' identities; --include-system keeps them");
+    if (has('dns-answer'))
+      why.push(
+        'dns-answer: DNS query log records, read for the names they give addresses (no connection of their own)',
+      );
     if (has('aws-service')) why.push('aws-service: AWS services acting on their own, no identity policy to write');
     if (has('no-permission'))
       why.push('no-permission: calls that need no IAM permission, such as sts:GetCallerIdentity and console sign-in');

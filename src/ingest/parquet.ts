@@ -120,7 +120,8 @@ export function lakeTable(columns: SchemaTree[]): 'cloudtrail' | 'flows' | undef
   const has = (n: string) => columns.some((c) => c.element.name === n);
   if (!has('class_uid') || !has('metadata')) return undefined;
   if (has('api')) return 'cloudtrail';
-  if (has('src_endpoint') && has('dst_endpoint') && has('connection_info')) return 'flows';
+  // Network Activity (VPC flow logs) and DNS Activity (Route 53 Resolver query logs).
+  if (has('src_endpoint')) return 'flows';
   return undefined;
 }
 

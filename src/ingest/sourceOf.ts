@@ -66,6 +66,9 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   const product = isObj(v['metadata']) ? v['metadata']['product'] : undefined;
   if (isObj(product) && product['name'] === 'CloudTrail' && isObj(v['api'])) return 'cloudtrail';
   if (isObj(product) && product['name'] === 'Amazon VPC' && Number(v['class_uid']) === 4001) return 'flows';
+  // DNS query logs name the addresses flows reach (flows/dns.ts): Route 53 Resolver's, and as Security Lake keeps them.
+  if (isObj(product) && product['name'] === 'Route 53' && Number(v['class_uid']) === 4003) return 'flows';
+  if (typeof v['query_name'] === 'string' && typeof v['query_timestamp'] === 'string') return 'flows';
   if (Array.isArray(v['Events']) && lookupEventsAnswer(v, v['Events'])) return 'cloudtrail';
   if (isObj(v['flow']) || (typeof v['verdict'] === 'string' && isObj(v['IP']))) return 'flows';
   if (kind === 'List' && Array.isArray(v['items']))

@@ -80,6 +80,8 @@ export type SkipReason =
   | 'no-data'
   /** Flows: protocols a NetworkPolicy cannot name (neither TCP, UDP, SCTP nor ICMP). */
   | 'unsupported-protocol'
+  /** Flows: DNS query log records (Route 53 Resolver): names for addresses, no connection of their own. */
+  | 'dns-answer'
   /** CloudTrail: digest files (log integrity), not events. */
   | 'cloudtrail-digest'
   /** CloudTrail: Insights events (unusual activity summaries), not API calls. */

@@ -197,6 +197,7 @@ const SKIP_REASONS: Record<string, string> = {
   reply: 'the answering side of connections (counted from the side that opened them)',
   'no-data': 'VPC flow log lines without data',
   'unsupported-protocol': 'flows of protocols a NetworkPolicy cannot name',
+  'dns-answer': 'DNS query log records (names for the addresses they answered, no connection of their own)',
   'cloudtrail-digest': 'CloudTrail digest files (log integrity records, no events)',
   'cloudtrail-insight': 'CloudTrail Insights events (summaries of unusual activity, not API calls)',
 };

@@ -307,3 +307,22 @@ const NETWORK_SHAPE: Record<string, Shape> = {
 export function ocsfFlowParquet(records: Obj[], rowGroupSize = 1000): Buffer {
   return parquetOfShape(NETWORK_SHAPE, records, rowGroupSize);
 }
+
+const DNS_SHAPE: Record<string, Shape> = {
+  class_uid: 'INT32',
+  class_name: S,
+  metadata: { version: S, product: { name: S, vendor_name: S, version: S } },
+  cloud: { provider: S, region: S, account: { uid: S } },
+  time: 'INT64',
+  query: { hostname: S, type: S, class: S },
+  answers: { list: { rdata: S, type: S, class: S } },
+  rcode: S,
+  src_endpoint: { ip: S, port: 'INT32', vpc_uid: S, instance_uid: S },
+  connection_info: { protocol_name: S },
+  disposition: S,
+};
+
+/** Security Lake Route 53 Resolver records (OCSF DNS Activity) as one Parquet file. */
+export function ocsfDnsParquet(records: Obj[]): Buffer {
+  return parquetOfShape(DNS_SHAPE, records, 1000);
+}

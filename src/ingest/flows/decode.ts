@@ -11,7 +11,8 @@ import { fromClient } from './direction.js';
 import { decodeGcpFlow, gcpFlowRecord } from './gcp.js';
 import { decodeAzureFlows, isAzureFlowLog } from './azure.js';
 import { isOcsfNetworkActivity, isVpcProduct, ocsfProduct, ocsfVpcRecord } from './ocsf.js';
-import { recordFlows } from './observation.js';
+import { dnsAnswer, type DnsAnswer } from './dns.js';
+import { recordFlows, unknownAddress } from './observation.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
 
@@ -26,6 +27,7 @@ type Emit = (item: FlowObservation | RecordSkip | FlowNames | InputIssue) => voi
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const FLOW_TIME: TimeField = { source: 'flow', field: 'time' };
+const DNS_TIME: TimeField = { source: 'flow', field: 'query_timestamp' };
 /** A number field (absent: 0); any other type is NaN, which the port check refuses. */
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);
 
@@ -84,14 +86,16 @@ export class FlowDecoder {
       if (NO_TRAFFIC.some((k) => isObj(v[k]))) return 0;
       if (isAzureFlowLog(v)) return decodeAzureFlows(v, { file: this.file, line }, this.resolver, this.emit);
       if (isOcsfNetworkActivity(v)) return this.ocsf(v, line);
+      const dns = dnsAnswer(v);
+      if (dns) return this.dns(dns, line);
       const gcp = gcpFlowRecord(v);
       if (gcp) return decodeGcpFlow(gcp, v, { file: this.file, line }, this.resolver, this.emit);
       if (!this.where && cloudWatchEnvelope(v)) return this.cloudWatch(v, line);
       this.issue(
         line,
         'flow.not-a-flow',
-        'a JSON object without IP or l4: not a Hubble flow, a Google Cloud VPC Flow Logs record, an Azure flow log ' +
-          'or a Security Lake VPC flow record',
+        'a JSON object without IP or l4: not a Hubble flow, a Google Cloud VPC Flow Logs record, an Azure flow log, ' +
+          'a Route 53 Resolver query log record or a Security Lake VPC flow record',
       );
       return 0;
     }
@@ -99,8 +103,20 @@ export class FlowDecoder {
     return this.hubble(f, line, v['@timestamp'], f === v ? undefined : v['time']);
   }
 
+  /** A DNS query log record (dns.ts): the names its answers give addresses, no flow of its own. */
+  private dns(a: DnsAnswer, line: number): number {
+    const t =
+      typeof a.time === 'number' || typeof a.time === 'bigint' ? new Date(Number(a.time)).toISOString() : a.time;
+    const time = recordTime(t, DNS_TIME, { file: this.file, line }, this.emit);
+    const answer: FlowNames = { kind: 'flow-names', names: a.addresses.map((ip) => ({ ip, names: [a.name] })), time };
+    if (a.addresses.length && !this.checked(answer, line)) return 0;
+    if (a.addresses.length) this.emit(answer);
+    this.emit({ kind: 'skip', reason: 'dns-answer' });
+    return 1;
+  }
+
   /** A Security Lake record (OCSF Network Activity of Amazon VPC): read as the VPC flow log record it was made from. */
-  ocsf(v: Obj, line: number): number {
+  private ocsf(v: Obj, line: number): number {
     if (isVpcProduct(v)) {
       const rec = ocsfVpcRecord(v);
       return this.vpcRecord(rec, line, Object.values(rec).join(' '));
@@ -367,25 +383,12 @@ export class FlowDecoder {
     );
     for (const f of flows) if (!this.checked(f, line)) return 0;
     for (const f of flows) this.emit(f);
-    if (!this.resolver.empty) {
-      this.unknownAddress(flows[0]!.from, line);
-      for (const f of flows) this.unknownAddress(f.to, line);
-    }
+    if (!this.resolver.empty)
+      for (const peer of [flows[0]!.from, ...flows.map((f) => f.to)]) {
+        const notice = unknownAddress(this.resolver, peer, { file: this.file, line });
+        if (notice) this.emit(notice);
+      }
     return 1;
-  }
-
-  /** An address no pod, Service or node of the inventory has, near its pods': a pod that came and went? */
-  private unknownAddress(peer: Peer, line: number): void {
-    if (peer.kind !== 'ip' || !this.resolver.looksLikePod(peer.ip)) return;
-    this.emit({
-      kind: 'issue',
-      level: 'notice',
-      perFile: true,
-      code: 'flow.unknown-address',
-      file: this.file,
-      line,
-      message: `${peer.ip} is a private address beside the inventory's pods that no pod, Service or node of it has (a pod gone before the inventory was taken?): kept as an address, a /32 block in policies`,
-    });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Resolver } from '../../inventory/inventory.js';
+import type { InputIssue } from '../../model/issue.js';
 import type { FlowObservation, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
 
 /** One side of a record, as a decoder resolved it. */
@@ -38,4 +39,21 @@ export function recordFlows(
     workloads: [from.workload, t.workload].filter((w): w is WorkloadInfo => !!w),
     names: rest.names,
   }));
+}
+
+/** An address no pod, Service or node of the inventory has, near its pods' (a pod that came and went?): a notice. */
+export function unknownAddress(
+  resolver: Resolver,
+  peer: Peer,
+  at: { file: string; line: number },
+): InputIssue | undefined {
+  if (peer.kind !== 'ip' || !resolver.looksLikePod(peer.ip)) return undefined;
+  return {
+    kind: 'issue',
+    level: 'notice',
+    perFile: true,
+    code: 'flow.unknown-address',
+    ...at,
+    message: `${peer.ip} is a private address beside the inventory's pods that no pod, Service or node of it has (a pod gone before the inventory was taken?): kept as an address, a /32 block in policies`,
+  };
 }

@@ -45,6 +45,9 @@ export const OCSF_FLOW_FIELDS = [
   'action_id',
   'disposition',
   'status_code',
+  // Route 53 Resolver query logs (DNS Activity): names for addresses (dns.ts).
+  'query',
+  'answers',
 ];
 
 /** The product an OCSF record names, for messages. */

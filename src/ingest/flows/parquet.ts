@@ -58,9 +58,7 @@ export async function readParquetFlows(
     },
     select: OCSF_FLOW_FIELDS,
     row(row, n) {
-      const made = lake
-        ? flows.ocsf(row as Record<string, unknown>, n)
-        : flows.text((row as unknown[]).map(value).join(' '), n);
+      const made = lake ? flows.json(row, n) : flows.text((row as unknown[]).map(value).join(' '), n);
       records += made;
       onProgress(0, made);
     },
