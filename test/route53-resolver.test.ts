@@ -125,3 +125,44 @@ describe('Route 53 Resolver query logs name the addresses VPC flows reach', () =
     expect(ct.stderr).toContain('looks like flow logs: read it with --flows');
   });
 });
+
+it('held out: the service moves to another address behind its name; a /32 breaks, toFQDNs holds', () => {
+  const d = tmp();
+  const later = '203.0.113.99';
+  // Day 1 (training) reaches api.stripe.com at STRIPE; day 3 (held out) at another address, resolved the same way.
+  writeFileSync(
+    join(d, 'flows.log'),
+    VPC +
+      `\n5 111122223333 eni-0a1b2c3d4e5f60718 ${POD} ${later} 41235 443 6 10 900 1794236400 1794236460 ACCEPT OK 2\n`,
+  );
+  const moved = resolverRecord({
+    query_timestamp: '2026-11-09T15:00:00Z',
+    answers: [{ Rdata: later, Type: 'A', Class: 'IN' }],
+  });
+  writeFileSync(join(d, 'resolver.jsonl'), lines(resolverRecord(), moved));
+  const run = (flavor: string[]) => {
+    const r = cli([
+      'backtest',
+      '--flows',
+      join(d, 'flows.log'),
+      join(d, 'resolver.jsonl'),
+      '--inventory',
+      INVENTORY,
+      '--split',
+      '2026-11-08T00:00:00Z',
+      '--format',
+      'json',
+      ...flavor,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { observed: number; allowed: number; wouldDeny: { reason: string }[] };
+  };
+  const plain = run([]);
+  expect([plain.observed, plain.allowed]).toEqual([1, 0]);
+  expect(plain.wouldDeny[0]!.reason).toBe(
+    `a new peer ${later}, a new address of api.stripe.com (reached at ${STRIPE} in training): the policy's block ` +
+      'names the address, not the name (--flavor cilium allows the name with toFQDNs)',
+  );
+  const cilium = run(['--flavor', 'cilium']);
+  expect([cilium.observed, cilium.allowed]).toEqual([1, 1]);
+});

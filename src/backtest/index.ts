@@ -221,7 +221,7 @@ async function evaluate(
   const policies = readAllPolicies(docs);
   // The addresses training saw as addresses or nodes are no pods' either (the policies' ipBlocks name them).
   const report = await verifyAll(test, policies, KIND_NAMES, { ...facts, hosts: hostsOf(train.network, facts.hosts) });
-  const wouldDenyList = report.notAllowed.map((f) => ({ ...f, reason: KINDS[f.kind].newness(f, train) }));
+  const wouldDenyList = report.notAllowed.map((f) => ({ ...f, reason: KINDS[f.kind].newness(f, train, test) }));
   const byKind: BacktestRun['byKind'] = {};
   for (const [k, v] of Object.entries(report.byKind)) {
     const deny = report.notAllowed.filter((f) => f.kind === k).length;

@@ -174,8 +174,11 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   ): Promise<Excess | undefined>;
   /** What the excess samples are, in words: `other principals' accesses`. */
   excessSamples: string;
-  /** Why a held-out observation the policy would deny is new, against what training saw (backtest). */
-  newness(f: Finding<K>, train: Profile): string;
+  /**
+   * Why a held-out observation the policy would deny is new, against what training saw (backtest); `heldOut` is the
+   * held-out window's profile, for what it says of the observation beyond the finding (an address's DNS names).
+   */
+  newness(f: Finding<K>, train: Profile, heldOut: Profile): string;
   /** The report's sections for what this kind is made from: permissions, risks, coverage. */
   report(profile: Profile, ctx: ReportContext): Promise<ReportPart>;
 }
