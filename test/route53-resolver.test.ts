@@ -78,6 +78,11 @@ describe('Route 53 Resolver query logs name the addresses VPC flows reach', () =
     const bare = netpol(tmp(), { 'flows.log': VPC });
     expect(bare.stdout).toContain(`cidr: ${STRIPE}/32`);
     expect(bare.stdout).not.toContain('api.stripe.com');
+    // The summary says which public addresses have no name, and what would give one.
+    expect(bare.stderr).toContain(
+      `addresses reached with no DNS name seen (1): payments/payments-api → ${STRIPE}; a /32 block follows the address`,
+    );
+    expect(bare.stderr).toContain('Route 53 Resolver query logs given with --flows');
 
     const d = tmp();
     const named = netpol(d, { 'flows.log': VPC, 'resolver.jsonl': lines(resolverRecord()) });
@@ -85,7 +90,7 @@ describe('Route 53 Resolver query logs name the addresses VPC flows reach', () =
     expect(named.stdout).toContain(`cidr: ${STRIPE}/32`);
     // The CNAME's target is no address: it names nothing.
     expect(named.stdout).not.toContain('fastly');
-    expect(named.stderr).not.toMatch(/issue/);
+    expect(named.stderr).not.toMatch(/issue|no DNS name seen/);
 
     const cilium = netpol(d, { 'flows.log': VPC, 'resolver.jsonl': lines(resolverRecord()) }, ['--flavor', 'cilium']);
     expect(cilium.stdout).toMatch(/toFQDNs:\n\s+- matchName: api\.stripe\.com/);

@@ -14,6 +14,7 @@ import type { Profile } from '../../model/profile.js';
 import { nameSegment } from '../../util/paths.js';
 import { evidenceDoc } from './evidence.js';
 import { asStaged } from '../../knowledge/network/staged.js';
+import { isPrivateAddress } from '../../knowledge/network/cidr.js';
 import { ciliumPolicy, defaultDenyPolicy, networkPolicy } from './objects.js';
 import { aggregate, wkey, type Rule } from './rules.js';
 
@@ -66,6 +67,11 @@ export interface NetpolResult {
   skipped: { workload: string; reason: string }[];
   /** Workloads of the inventory that had no observed traffic. */
   quiet: string[];
+  /**
+   * Public addresses a workload reached with no DNS name seen for them: a `/32` follows the address, not the service.
+   * (Private ones are left out: most are the cluster's own, such as the API server's, reached by address.)
+   */
+  unnamed: { workload: string; ip: string }[];
   /** Flows the logs show as dropped: listed, never allowed. */
   denied: { from: string; to: string; protocol: string; port: number; records: number }[];
   /** The policies are Calico StagedKubernetesNetworkPolicies (`--staged`). */
@@ -94,6 +100,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     nodePeers: [],
     skipped: [],
     quiet: [],
+    unnamed: [],
     denied: [],
   };
   const workloads = new Map<string, WorkloadInfo>();
@@ -189,6 +196,9 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     const out = egress.get(key) ?? new Map<string, Rule>();
     const inn = ingress.get(key) ?? new Map<string, Rule>();
     if (flavor === 'kubernetes') rotatingNames(key, out, names, result);
+    for (const r of out.values())
+      if (r.peer.kind === 'ip' && !r.names.size && !isPrivateAddress(r.peer.ip))
+        result.unnamed.push({ workload: key, ip: r.peer.ip });
     // DNS: the cluster DNS pods on UDP and TCP 53, whichever was seen; on both ends, as the server's ingress that
     // admitted only UDP would still cut off the fallback to TCP its clients' egress allows.
     for (const [rules, dir] of [

@@ -180,6 +180,11 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
       `workloads in the inventory with no observed traffic (${r.quiet.length}; the default deny covers them): ${r.quiet.join(', ')}`,
     );
   for (const x of uniq(r.inexpressible.map((i) => `  ${i.workload}: ${i.detail}`))) say(x, 'warn');
+  if (r.unnamed.length)
+    say(
+      `addresses reached with no DNS name seen (${r.unnamed.length}): ${r.unnamed.map((u) => `${u.workload} → ${u.ip}`).join(', ')}; ` +
+        "a /32 block follows the address, not the service behind it: DNS answers (Hubble's DNS visibility, or Route 53 Resolver query logs given with --flows) name them",
+    );
   const nodes = uniq(r.nodePeers.map((n) => `${n.workload} ${n.direction} ${n.ip}`));
   if (nodes.length) say(`node or host-network peers (allowed by node IP; review): ${nodes.join('; ')}`, 'warn');
   if (r.denied.length)
