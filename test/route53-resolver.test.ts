@@ -113,6 +113,12 @@ describe('Route 53 Resolver query logs name the addresses VPC flows reach', () =
     const lakeBlocked = { ...lakeRecord(resolverRecord()), disposition: 'Blocked' };
     const r = netpol(d, { 'flows.log': VPC, 'resolver.jsonl': lines(blocked, lakeBlocked) });
     expect(r.stdout).not.toContain('api.stripe.com');
+    // ALERT only logs: the answer is the name's.
+    const alert = netpol(d, {
+      'flows.log': VPC,
+      'resolver.jsonl': lines(resolverRecord({ firewall_rule_action: 'ALERT' })),
+    });
+    expect(alert.stdout).toContain(`audit2policy.dev/dns-names: ${STRIPE}=api.stripe.com`);
     const bad = netpol(d, { 'flows.log': VPC, 'bad.jsonl': lines(resolverRecord({ query_name: 'api stripe.com.' })) });
     expect(bad.stdout).not.toContain('stripe');
     expect(bad.stderr).toMatch(/bad\.jsonl:1: flow\.bad-name/);

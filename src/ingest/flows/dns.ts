@@ -9,8 +9,8 @@ import { isObj } from '../../util/json.js';
  *
  * An A or AAAA answer names its address for every client, as a Hubble DNS answer does (VPC flow logs carry no names):
  * an external address a workload then reached is written with the names it was resolved from (a `toFQDNs` rule with
- * `--flavor cilium`). An answer the DNS Firewall wrote (`firewall_rule_action` `BLOCK`, an OCSF disposition other
- * than allowed) names nothing: its address is the firewall's override, not the name's.
+ * `--flavor cilium`). An answer the DNS Firewall wrote (`firewall_rule_action` `BLOCK`, OCSF disposition `Blocked`)
+ * names nothing: its address is the firewall's override, not the name's. `ALERT` lets the query through.
  */
 
 type Obj = Record<string, unknown>;
@@ -27,13 +27,13 @@ export interface DnsAnswer {
 /** A query log record's answer, or undefined for anything that is no DNS query log record. */
 export function dnsAnswer(v: Obj): DnsAnswer | undefined {
   if (typeof v['query_name'] === 'string' && typeof v['query_timestamp'] === 'string') {
-    const blocked = typeof v['firewall_rule_action'] === 'string' && v['firewall_rule_action'] !== 'ALLOW';
+    // ALERT lets the query through (the answer is the name's); only BLOCK answers in the firewall's stead.
+    const blocked = v['firewall_rule_action'] === 'BLOCK';
     return answer(v['query_name'], blocked ? [] : v['answers'], 'Rdata', 'Type', v['query_timestamp']);
   }
   const product = isObj(v['metadata']) && isObj(v['metadata']['product']) ? v['metadata']['product'] : {};
   if (Number(v['class_uid']) === 4003 && product['name'] === 'Route 53' && isObj(v['query'])) {
-    const d = v['disposition'];
-    const blocked = d !== undefined && d !== null && d !== 'Allowed';
+    const blocked = v['disposition'] === 'Blocked' || Number(v['disposition_id']) === 2;
     return answer(v['query']['hostname'], blocked ? [] : v['answers'], 'rdata', 'type', v['time'] ?? v['time_dt']);
   }
   return undefined;
