@@ -245,13 +245,19 @@ describe('records in the shapes Security Lake writes', () => {
     unknown.status = 'Failure';
     unknown.status_id = 2;
     const ok = v2('GetObject', 's3.amazonaws.com', { bucketName: 'b', key: 'k' });
-    const r = generateIam([denied, unknown, ok]);
+    const numeric = v2('DeleteBucket', 's3.amazonaws.com', { bucketName: 'b' });
+    (numeric.api.response as Record<string, unknown>) = { error: 403 };
+    const r = generateIam([denied, unknown, ok, numeric]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.stringify(r.policies['iam/111122223333/role/orders.json']);
     expect(doc).toContain('s3:GetObject');
     expect(doc).not.toContain('s3:DeleteObject');
     expect(doc).not.toContain('s3:PutObject');
     expect(r.stderr).toContain(`${r.file}:2: cloudtrail.ocsf-unknown-failure`);
+    expect(doc).not.toContain('s3:DeleteBucket');
+    expect(r.stderr).toContain(
+      `${r.file}:4: cloudtrail.bad-type: an OCSF record (Security Lake): api.response.error is a number`,
+    );
   });
 
   it('Authentication (console sign-in) needs no permission; an OCSF record of another product is an issue', () => {

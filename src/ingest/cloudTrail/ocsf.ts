@@ -73,7 +73,11 @@ export function ocsfRecord(v: Obj): OcsfRecord {
     );
   const request = obj(api['request']);
   const response = obj(api['response']);
-  const errorCode = str(response['error']);
+  // An error of another type read as none would grant a refused call (as CloudTrail's errorCode: decode.ts).
+  const error = response['error'];
+  if (error !== undefined && error !== null && typeof error !== 'string')
+    return badType(`api.response.error is ${typeName(error)}, not a string`);
+  const errorCode = str(error);
   if (!errorCode && (v['status'] === 'Failure' || Number(v['status_id']) === 2))
     return {
       code: 'cloudtrail.ocsf-unknown-failure',
