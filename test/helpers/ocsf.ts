@@ -101,10 +101,10 @@ export function toOcsf(r: Obj, opts: OcsfOptions = {}): Obj {
       : { domain: r['sourceIPAddress'], uid: r['vpcEndpointId'] },
     http_request: { user_agent: r['userAgent'] },
     resources: Array.isArray(r['resources'])
-      ? r['resources'].map((x: Obj) => ({
-          uid: x['ARN'],
-          type: x['type'],
-          owner: { account: { uid: x['accountId'] } },
+      ? r['resources'].map((x: unknown) => ({
+          uid: o(x)['ARN'],
+          type: o(x)['type'],
+          owner: { account: { uid: o(x)['accountId'] } },
         }))
       : undefined,
     unmapped: Object.keys(unmapped).length ? (opts.jsonText ? JSON.stringify(unmapped) : unmapped) : undefined,
