@@ -176,4 +176,19 @@ it('held out: the service moves to another address behind its name; a /32 breaks
   );
   const cilium = run(['--flavor', 'cilium']);
   expect([cilium.observed, cilium.allowed]).toEqual([1, 1]);
+  // Both addresses of the name, on one port, are one rule by name.
+  const g = cli([
+    'generate',
+    'netpol',
+    '--flows',
+    join(d, 'flows.log'),
+    join(d, 'resolver.jsonl'),
+    '--inventory',
+    INVENTORY,
+    '--flavor',
+    'cilium',
+  ]);
+  expect(g.code, g.stderr).toBe(0);
+  expect(g.stdout.match(/toFQDNs/g)).toHaveLength(1);
+  expect(g.stdout).toContain(`audit2policy.dev/dns-names: ${STRIPE}=api.stripe.com ${later}=api.stripe.com`);
 });

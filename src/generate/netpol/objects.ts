@@ -160,6 +160,7 @@ export function ciliumPolicy(
   const dnsPorts = [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }];
   let fqdn = false;
   let dnsRule = false;
+  const byName = new Set<string>();
   for (const r of sortRules(out)) {
     if (r.peer.kind === 'workload' && r.dns) {
       // The DNS server's other observed ports (its metrics, say) stay beside the DNS entry.
@@ -172,7 +173,11 @@ export function ciliumPolicy(
     } else if (r.peer.kind === 'workload') egress.push({ toEndpoints: [endpoint(r.peer)], ...toPorts(r) });
     else if (r.names.size) {
       fqdn = true;
-      egress.push({ toFQDNs: [...r.names].sort(cmp).map((n) => ({ matchName: n })), ...toPorts(r) });
+      // Addresses of one name on the same ports are one rule by name (a service seen at several addresses).
+      const rule = { toFQDNs: [...r.names].sort(cmp).map((n) => ({ matchName: n })), ...toPorts(r) };
+      const key = JSON.stringify(rule);
+      if (!byName.has(key)) egress.push(rule);
+      byName.add(key);
     } else egress.push({ toCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
   }
   if (fqdn && !dnsRule)
