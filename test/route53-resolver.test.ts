@@ -192,3 +192,27 @@ it('held out: the service moves to another address behind its name; a /32 breaks
   expect(g.stdout.match(/toFQDNs/g)).toHaveLength(1);
   expect(g.stdout).toContain(`audit2policy.dev/dns-names: ${STRIPE}=api.stripe.com ${later}=api.stripe.com`);
 });
+
+it('resolver records as log stores deliver them: CloudWatch Logs subscription, Splunk _raw, Elasticsearch _source', () => {
+  const d = tmp();
+  const rec = resolverRecord();
+  const text = JSON.stringify(rec);
+  const shapes = {
+    'cloudwatch.json': {
+      messageType: 'DATA_MESSAGE',
+      owner: '111122223333',
+      logGroup: '/aws/route53/resolver',
+      logStream: 'vpc-0example_i-0d15cd0d3example',
+      subscriptionFilters: ['to-s3'],
+      logEvents: [{ id: '1', timestamp: Date.parse(rec.query_timestamp), message: text }],
+    },
+    'splunk.json': { preview: false, result: { _raw: text, _time: rec.query_timestamp } },
+    'elastic.json': { hits: { hits: [{ _index: 'route53', _id: '1', _source: rec }] } },
+  };
+  const named = netpol(d, { 'flows.log': VPC, 'resolver.jsonl': lines(rec) }).stdout;
+  for (const [name, v] of Object.entries(shapes)) {
+    const r = netpol(d, { 'flows.log': VPC, [name]: lines(v) });
+    expect(r.stderr, name).not.toMatch(/issue/);
+    expect(r.stdout, name).toBe(named);
+  }
+});

@@ -12,6 +12,7 @@ import { decodeGcpFlow, gcpFlowRecord } from './gcp.js';
 import { decodeAzureFlows, isAzureFlowLog } from './azure.js';
 import { isOcsfNetworkActivity, isVpcProduct, ocsfProduct, ocsfVpcRecord } from './ocsf.js';
 import { dnsAnswer, type DnsAnswer } from './dns.js';
+import { isFlowLogRecord } from './records.js';
 import { recordFlows, unknownAddress } from './observation.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
@@ -145,7 +146,7 @@ export class FlowDecoder {
   /** Flows saved from a SIEM (../siem.ts): Splunk's `_raw` (a VPC flow log line or a flow as JSON), a `_source`. */
   private siem(v: Obj, line: number): number {
     let n = 0;
-    const own = (s: Obj) => (isObj(s['flow']) || isObj(s['IP']) || isObj(s['l4']) ? { value: s } : undefined);
+    const own = (s: Obj) => (isFlowLogRecord(s) ? { value: s } : undefined);
     for (const r of siemRecords(v, 'flow', own)) {
       this.where = r.where;
       if ('problem' in r) this.issue(line, 'flow.not-a-flow', r.problem);
