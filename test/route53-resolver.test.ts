@@ -4,7 +4,7 @@
 // (OCSF DNS Activity of Route 53: query.hostname, answers[].rdata/type, time in milliseconds, the OCSF project's
 // mapping). An A/AAAA answer names its address, so the payments pod's VPC flow to the address is written with the
 // name it was resolved from (src/ingest/flows/dns.ts).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT, tmp } from './helpers/cli.js';
@@ -215,4 +215,21 @@ it('resolver records as log stores deliver them: CloudWatch Logs subscription, S
     expect(r.stderr, name).not.toMatch(/issue/);
     expect(r.stdout, name).toBe(named);
   }
+});
+
+it("the reviewer's report shows an address with its names, and lists the public addresses that have none", () => {
+  const d = tmp();
+  writeFileSync(join(d, 'flows.log'), VPC + '\n');
+  writeFileSync(join(d, 'resolver.jsonl'), lines(resolverRecord()));
+  const report = (files: string[]) => {
+    const out = join(d, `r${files.length}.md`);
+    const r = cli(['report', '--flows', ...files.map((f) => join(d, f)), '--inventory', INVENTORY, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    return readFileSync(out, 'utf8');
+  };
+  const bare = report(['flows.log']);
+  expect(bare).toContain(`1 public address reached with no DNS name seen \\(${STRIPE}\\)`);
+  const named = report(['flows.log', 'resolver.jsonl']);
+  expect(named).toContain(`→ ${STRIPE} \\(api.stripe.com\\) TCP/443`);
+  expect(named).not.toContain('no DNS name seen');
 });

@@ -1,5 +1,6 @@
 import { cmp } from '../../model/issue.js';
-import { describePeer } from '../../model/network.js';
+import { describePeer, type Peer } from '../../model/network.js';
+import { isPrivateAddress } from '../../knowledge/network/cidr.js';
 import type { Profile } from '../../model/profile.js';
 import type { Permission, ReportContext, ReportPart } from '../../report/types.js';
 import { netRiskList } from './risks.js';
@@ -8,7 +9,22 @@ import { netRiskList } from './risks.js';
 export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
   const part: ReportPart = { sections: [], risks: [], coverage: [], sparse: [], dropped: [], denied: 0, once: 0 };
   const byWorkload = new Map<string, Permission[]>();
+  // An address with the DNS names seen for it (Hubble's answers, Route 53 Resolver query logs): what a reviewer knows.
+  const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
+  const peer = (p: Peer) => {
+    const known = p.kind === 'ip' ? names.get(p.ip) : undefined;
+    return known?.length ? `${describePeer(p)} (${known.join(', ')})` : describePeer(p);
+  };
+  const unnamed = new Set<string>();
   for (const e of profile.network ?? []) {
+    if (
+      e.allowed &&
+      e.from.kind === 'workload' &&
+      e.to.kind === 'ip' &&
+      !names.has(e.to.ip) &&
+      !isPrivateAddress(e.to.ip)
+    )
+      unnamed.add(e.to.ip);
     for (const self of ['from', 'to'] as const) {
       const w = e[self];
       if (w.kind !== 'workload') continue;
@@ -18,8 +34,8 @@ export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
       if (isDenied && self === 'from') part.denied++;
       const text =
         self === 'from'
-          ? `→ ${describePeer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
-          : `← ${describePeer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
+          ? `→ ${peer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
+          : `← ${peer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
       const r = isDenied ? [] : netRiskList(self === 'from' ? e.to : e.from, self, e).map((x) => x.reason);
       const list = byWorkload.get(key) ?? [];
       list.push({
@@ -52,5 +68,11 @@ export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
       else if (!w.hostNetwork) part.coverage.push(`workload ${key} had no observed traffic`);
     }
   }
+  if (unnamed.size)
+    part.coverage.push(
+      `${unnamed.size} public address${unnamed.size === 1 ? '' : 'es'} reached with no DNS name seen ` +
+        `(${[...unnamed].sort(cmp).join(', ')}): their policies name the address, not the service behind it; ` +
+        "Hubble's DNS visibility or Route 53 Resolver query logs would name them",
+    );
   return part;
 }
