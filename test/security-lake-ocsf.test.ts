@@ -400,3 +400,31 @@ describe('VPC flow logs as Security Lake stores them (OCSF Network Activity)', (
     expect(r.stderr).toContain("looks like Security Lake's VPC flow records as Parquet: read it with --flows");
   });
 });
+
+it('Zstandard pages, as pipelines writing OCSF to a lake often choose, read as Snappy ones do; a page whose frame declares another size is an issue', () => {
+  const d = tmp();
+  const part = records.slice(0, 300).map((r) => toOcsf(r, { jsonText: true }));
+  writeFileSync(join(d, 'snappy.parquet'), ocsfParquet(part, 100));
+  writeFileSync(join(d, 'zstd.parquet'), ocsfParquet(part, 100, 'ZSTD'));
+  for (const f of ['snappy', 'zstd']) {
+    const r = cli(['profile', '--cloudtrail', join(d, `${f}.parquet`), '-o', join(d, `${f}.json`)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/issue/);
+  }
+  expect(principalLines(join(d, 'zstd.json'))).toBe(principalLines(join(d, 'snappy.json')));
+  // Every frame's declared content size one byte short: the pages are refused, named by their rows.
+  const bytes = readFileSync(join(d, 'zstd.parquet'));
+  const magic = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+  let frames = 0;
+  for (let at = bytes.indexOf(magic); at >= 0; at = bytes.indexOf(magic, at + 4)) {
+    const size = bytes.readUInt32LE(at + 5);
+    if (size > 0) bytes.writeUInt32LE(size - 1, at + 5);
+    frames += size > 0 ? 1 : 0;
+  }
+  expect(frames).toBeGreaterThan(10);
+  writeFileSync(join(d, 'bad.parquet'), bytes);
+  const r = cli(['profile', '--cloudtrail', join(d, 'bad.parquet'), '-o', join(d, 'bad.json')]);
+  expect(r.stderr).toMatch(
+    /bad\.parquet:1: cloudtrail\.parquet-unreadable: rows 1-100 cannot be decoded: .*Zstandard page holds/,
+  );
+});

@@ -21,9 +21,22 @@ function pageSize(n: number): number {
   return n;
 }
 
-/** The decompressors of the codecs AWS and common writers use, each bounded by the page size the header declares. */
-function compressors(snappy: (input: Uint8Array, output: Uint8Array) => void) {
+/**
+ * The decompressors of the codecs AWS and common writers use (Gzip for AWS's flow logs and Security Lake's `.gz.parquet`,
+ * Snappy, and Zstandard, which pipelines writing OCSF to a lake often choose), each bounded by the page size the header
+ * declares. Zstandard is `fzstd` (MIT, pure JavaScript, no dependencies), loaded with the reader.
+ */
+function compressors(
+  snappy: (input: Uint8Array, output: Uint8Array) => void,
+  zstd: (input: Uint8Array, output: Uint8Array) => Uint8Array,
+) {
   return {
+    ZSTD: (input: Uint8Array, n: number) => {
+      const size = zstdContentSize(input);
+      if (size !== undefined && size !== n)
+        throw new Error(`a Zstandard page holds ${size} bytes, not the ${n} its header declares`);
+      return zstd(input, new Uint8Array(pageSize(n)));
+    },
     GZIP: (input: Uint8Array, n: number) =>
       new Uint8Array(gunzipSync(input, { maxOutputLength: Math.max(1, pageSize(n)) })),
     SNAPPY: (input: Uint8Array, n: number) => {
@@ -32,6 +45,23 @@ function compressors(snappy: (input: Uint8Array, output: Uint8Array) => void) {
       return out;
     },
   };
+}
+
+/**
+ * The content size a Zstandard frame's header declares (RFC 8878, 3.1.1.1), or undefined when it declares none. A
+ * page is one frame; more output than the page declares is refused by the bounded buffer, less by this.
+ */
+function zstdContentSize(f: Uint8Array): number | undefined {
+  if (f.length < 6 || f[0] !== 0x28 || f[1] !== 0xb5 || f[2] !== 0x2f || f[3] !== 0xfd) return undefined;
+  const fhd = f[4]!;
+  const single = (fhd >> 5) & 1;
+  const sizeBytes = [single ? 1 : 0, 2, 4, 8][fhd >> 6]!;
+  if (!sizeBytes) return undefined;
+  const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]!;
+  if (f.length < at + sizeBytes) return undefined;
+  let v = 0;
+  for (let i = sizeBytes - 1; i >= 0; i--) v = v * 256 + f[at + i]!;
+  return sizeBytes === 2 ? v + 256 : v;
 }
 
 export interface ParquetRows<Row> {
@@ -76,7 +106,8 @@ export async function readParquetRows<Row>(
     to.issue(0, 'columns', rowFormat.problem);
     return out;
   }
-  const COMPRESSORS = compressors(snappyUncompress);
+  const { decompress } = await import('fzstd');
+  const COMPRESSORS = compressors(snappyUncompress, decompress);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);

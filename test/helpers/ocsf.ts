@@ -220,16 +220,42 @@ function columnValue(v: unknown, shape: Shape): unknown {
 }
 
 /** OCSF records (toOcsf) as one Security Lake Parquet file, `rowGroupSize` rows per group. */
-export function ocsfParquet(records: Obj[], rowGroupSize = 1000): Buffer {
-  return parquetOfShape(SHAPE, records, rowGroupSize);
+export function ocsfParquet(records: Obj[], rowGroupSize = 1000, codec: 'SNAPPY' | 'ZSTD' = 'SNAPPY'): Buffer {
+  return parquetOfShape(SHAPE, records, rowGroupSize, codec);
 }
 
-function parquetOfShape(shape: Record<string, Shape>, records: Obj[], rowGroupSize: number): Buffer {
+/**
+ * A Zstandard frame holding `data` in raw blocks (RFC 8878: magic, a frame header declaring a 4-byte content size,
+ * blocks of at most 128 KiB, the last one flagged): valid Zstandard that needs no compressor, which Node 20 lacks.
+ */
+export function rawZstdFrame(data: Uint8Array): Uint8Array {
+  const head = Buffer.alloc(9);
+  head.writeUInt32LE(0xfd2fb528, 0);
+  head[4] = 0xa0; // Frame_Content_Size in 4 bytes, single segment, no checksum, no dictionary
+  head.writeUInt32LE(data.length, 5);
+  const parts: Buffer[] = [head];
+  let off = 0;
+  do {
+    const n = Math.min(128 * 1024, data.length - off);
+    const h = (n << 3) | (off + n >= data.length ? 1 : 0); // Block_Type 0: raw
+    parts.push(Buffer.from([h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff]), Buffer.from(data.subarray(off, off + n)));
+    off += n;
+  } while (off < data.length);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+function parquetOfShape(
+  shape: Record<string, Shape>,
+  records: Obj[],
+  rowGroupSize: number,
+  codec: 'SNAPPY' | 'ZSTD' = 'SNAPPY',
+): Buffer {
   const columns = Object.entries(shape);
   const schema = [{ name: 'root', num_children: columns.length }, ...columns.flatMap(([k, s]) => elements(k, s))];
   const columnData = columns.map(([k, s]) => ({ name: k, data: records.map((r) => columnValue(r[k], s)) }));
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return Buffer.from(parquetWriteBuffer({ columnData, schema: schema as any, rowGroupSize, codec: 'SNAPPY' } as any));
+  const compressors = { ZSTD: rawZstdFrame };
+  const options = { columnData, schema, rowGroupSize, codec, compressors };
+  return Buffer.from(parquetWriteBuffer(options as unknown as Parameters<typeof parquetWriteBuffer>[0]));
 }
 
 /**
