@@ -22,9 +22,9 @@ function pageSize(n: number): number {
 }
 
 /**
- * The decompressors of the codecs AWS and common writers use (Gzip for AWS's flow logs and Security Lake's `.gz.parquet`,
- * Snappy, and Zstandard, which pipelines writing OCSF to a lake often choose), each bounded by the page size the header
- * declares. Zstandard is `fzstd` (MIT, pure JavaScript, no dependencies), loaded with the reader.
+ * The decompressors of the codecs AWS and common writers use (Gzip for AWS's flow logs and Security Lake's
+ * `.gz.parquet`, Snappy, and Zstandard, which pipelines writing OCSF to a lake often choose), each bounded by the page
+ * size the header declares. Zstandard is `fzstd` (MIT, pure JavaScript, no dependencies), loaded with the reader.
  */
 function compressors(
   snappy: (input: Uint8Array, output: Uint8Array) => void,
