@@ -206,7 +206,7 @@ function cloudWatchRecords(v: Obj, loc: { file: string; line: number }, emit: Em
  * for. Its issues say what it was; one that makes no record is an issue naming the field.
  */
 function readAs(
-  r: { record: Obj; notice?: string } | { code: string; problem: string },
+  r: { record: Obj; notice?: { code: string; message: string } } | { code: string; problem: string },
   what: string,
   loc: { file: string; line: number },
   emit: Emit,
@@ -215,8 +215,7 @@ function readAs(
     emit({ kind: 'issue', code: r.code, file: loc.file, line: loc.line, message: `${what}${r.problem}` });
     return 0;
   }
-  if (r.notice)
-    emit({ kind: 'issue', level: 'notice', perFile: true, code: 'cloudtrail.ocsf-v1', ...loc, message: r.notice });
+  if (r.notice) emit({ kind: 'issue', level: 'notice', perFile: true, ...loc, ...r.notice });
   return decodeCloudTrailValue(r.record, loc, (x) =>
     emit(x.kind === 'issue' ? { ...x, message: `${what}${x.message}` } : x),
   );

@@ -51,7 +51,8 @@ export function isOcsfRecord(v: Obj): boolean {
   return (v['class_uid'] !== undefined || v['class_name'] !== undefined) && isObj(v['metadata']);
 }
 
-export type OcsfRecord = { record: Obj; notice?: string } | { code: string; problem: string };
+export type OcsfRecord =
+  { record: Obj; notice?: { code: string; message: string } } | { code: string; problem: string };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
@@ -132,10 +133,13 @@ export function ocsfRecord(v: Obj): OcsfRecord {
   if (version.startsWith('1.0.0-rc') && record['requestParameters'] === undefined)
     return {
       record,
-      notice:
-        `OCSF ${version} (Security Lake source version 1) keeps no request parameters whole: a resource the request ` +
-        'named may be missing from its record, and is then granted as the event leaves it (listed as a widening); ' +
-        'source version 2 (OCSF 1.1) keeps them in api.request.data',
+      notice: {
+        code: 'cloudtrail.ocsf-v1',
+        message:
+          `OCSF ${version} (Security Lake source version 1) keeps no request parameters whole: a resource the request ` +
+          'named may be missing from its record, and is then granted as the event leaves it (listed as a widening); ' +
+          'source version 2 (OCSF 1.1) keeps them in api.request.data',
+      },
     };
   return { record };
 }
