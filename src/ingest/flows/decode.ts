@@ -109,9 +109,11 @@ export class FlowDecoder {
     const t =
       typeof a.time === 'number' || typeof a.time === 'bigint' ? new Date(Number(a.time)).toISOString() : a.time;
     const time = recordTime(t, DNS_TIME, { file: this.file, line }, this.emit);
-    const answer: FlowNames = { kind: 'flow-names', names: a.addresses.map((ip) => ({ ip, names: [a.name] })), time };
-    if (a.addresses.length && !this.checked(answer, line)) return 0;
-    if (a.addresses.length) this.emit(answer);
+    if (a.addresses.length) {
+      const answer: FlowNames = { kind: 'flow-names', names: a.addresses.map((ip) => ({ ip, names: [a.name] })), time };
+      if (!this.checked(answer, line)) return 0;
+      this.emit(answer);
+    }
     this.emit({ kind: 'skip', reason: 'dns-answer' });
     return 1;
   }
