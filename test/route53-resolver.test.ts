@@ -233,3 +233,46 @@ it("the reviewer's report shows an address with its names, and lists the public 
   expect(named).toContain(`→ ${STRIPE} \\(api.stripe.com\\) TCP/443`);
   expect(named).not.toContain('no DNS name seen');
 });
+
+it('check: a denied connection to an address says which name the DNS answers gave it', () => {
+  const d = tmp();
+  const later = '203.0.113.99';
+  writeFileSync(join(d, 'day1.log'), VPC + '\n');
+  writeFileSync(join(d, 'resolver.jsonl'), lines(resolverRecord()));
+  const policy = join(d, 'policy');
+  const g = cli([
+    'generate',
+    'netpol',
+    '--flows',
+    join(d, 'day1.log'),
+    join(d, 'resolver.jsonl'),
+    '--inventory',
+    INVENTORY,
+    '-o',
+    policy,
+  ]);
+  expect(g.code, g.stderr).toBe(0);
+  // Day 3: the same service at another address.
+  writeFileSync(
+    join(d, 'day3.log'),
+    VPC.split('\n')[0] +
+      `\n5 111122223333 eni-0a1b2c3d4e5f60718 ${POD} ${later} 41235 443 6 10 900 1794236400 1794236460 ACCEPT OK 2\n`,
+  );
+  const moved = resolverRecord({
+    query_timestamp: '2026-11-09T15:00:00Z',
+    answers: [{ Rdata: later, Type: 'A', Class: 'IN' }],
+  });
+  writeFileSync(join(d, 'resolver3.jsonl'), lines(moved));
+  const c = cli([
+    'check',
+    '--policies',
+    policy,
+    '--flows',
+    join(d, 'day3.log'),
+    join(d, 'resolver3.jsonl'),
+    '--inventory',
+    INVENTORY,
+  ]);
+  expect(c.code).toBe(1);
+  expect(c.stdout + c.stderr).toContain(`no rule allows it; ${later} is api.stripe.com (DNS answers)`);
+});

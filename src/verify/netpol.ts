@@ -291,7 +291,13 @@ export function verifyNetpol(
           `${e.protocol}: a Kubernetes NetworkPolicy cannot allow it by protocol; whether isolated pods pass it depends on the network plugin (${d.detail})`,
         ),
       );
-    } else report.notAllowed.push(finding(e, e.allowed, d.detail));
+    } else {
+      // An address's DNS names say what it is: a service that moved to another address is seen here.
+      const ip = e.to.kind === 'ip' ? e.to.ip : undefined;
+      const known = ip ? names.get(ip) : undefined;
+      const named = known?.length ? `${ip} is ${known.join(', ')} (DNS answers)` : undefined;
+      report.notAllowed.push(finding(e, e.allowed, [d.detail, named].filter(Boolean).join('; ') || undefined));
+    }
   }
   // Narrowness: pairs of known workloads that never connected (each direction on its own). Workloads
   // of one namespace with identical labels are one group: no NetworkPolicy can tell their pods apart,
