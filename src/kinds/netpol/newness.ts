@@ -18,7 +18,7 @@ export function netpolNewness(f: NetpolFinding, train: Profile, heldOut: Profile
 
 /** `, a new address of NAME (reached at IP in training): ...` when the held-out names of `to` were reached before. */
 function movedName(to: string, edges: NonNullable<Profile['network']>, train: Profile, heldOut: Profile): string {
-  const namesOf = (p: Profile, ip: string) => p.dnsNames?.find((n) => n.ip === ip)?.names ?? [];
+  const namesOf = (p: Profile, ip: string) => namesByAddress(p).get(ip) ?? [];
   const now = namesOf(heldOut, to);
   if (!now.length) return '';
   for (const e of edges) {
@@ -31,4 +31,12 @@ function movedName(to: string, edges: NonNullable<Profile['network']>, train: Pr
       );
   }
   return '';
+}
+
+/** A profile's DNS names by address, made once per profile (a backtest asks for every denied connection). */
+const byAddress = new WeakMap<Profile, Map<string, string[]>>();
+function namesByAddress(p: Profile): Map<string, string[]> {
+  let m = byAddress.get(p);
+  if (!m) byAddress.set(p, (m = new Map((p.dnsNames ?? []).map((n) => [n.ip, n.names]))));
+  return m;
 }
