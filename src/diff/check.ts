@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { judgedKinds, verifyAll, type KindName } from '../kinds/index.js';
 import type { CiReport } from '../model/finding.js';
+import { compileGlob } from '../util/glob.js';
 import type { Profile } from '../model/profile.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { checkPolicies, type CompareOptions, type PolicySide } from './index.js';
@@ -56,8 +57,26 @@ export async function runCheck(
     ...(opts.defaultGrants === false ? { defaultGrants: false as const } : {}),
   });
   if (report.notJudged) r.notJudged = report.notJudged;
+  keepChosenSubjects(r, profile);
   // What a kind's evaluator allowed only by the cluster's defaults (RBAC's default ClusterRoles), whatever the kind.
   const byDefaults = Object.values(report.byKind).reduce((n, k) => n + (k.byDefaultGrants ?? 0), 0);
   if (byDefaults) r.byDefaultGrants = byDefaults;
   return { report: r, observed: report.observed };
+}
+
+/**
+ * With `--subject`/`--exclude-subject`, only the chosen principals' grants are judged unused: the policies read hold
+ * others too (an account's every role, a whole tree), whose calls the filter left out of the logs, so their grants
+ * would all read as unused. Findings of the policy side are kept for the principals the filters choose.
+ */
+function keepChosenSubjects(r: CiReport, profile: Profile): void {
+  const f = profile.filters?.length === 1 ? profile.filters[0]! : undefined;
+  if (!f?.subjects?.length && !f?.excludeSubjects?.length) return;
+  const include = (f.subjects ?? []).map((g) => compileGlob(g));
+  const exclude = (f.excludeSubjects ?? []).map((g) => compileGlob(g));
+  const chosen = (principal: string) =>
+    (include.length === 0 || include.some((g) => g.test(principal))) && !exclude.some((g) => g.test(principal));
+  r.unused = r.unused.filter((x) => chosen(x.principal));
+  r.undetermined = r.undetermined.filter((x) => chosen(x.principal));
+  r.unusedShare = Object.fromEntries(Object.entries(r.unusedShare).filter(([p]) => chosen(p)));
 }

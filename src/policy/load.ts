@@ -5,6 +5,7 @@ import { loadAll } from 'js-yaml';
 import { cmp, type InputIssue } from '../model/issue.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
 import { PROFILE_API_VERSION } from '../model/profile.js';
+import { isAuthorizationDetails } from './iamAuthorization.js';
 
 /** One parsed document of a policy file. */
 export interface PolicyDoc {
@@ -14,6 +15,8 @@ export interface PolicyDoc {
   /** 1-based line where the document starts (its first line of content), when the text's markers tell it. */
   line?: number;
   object: unknown;
+  /** The text of a file of an account's authorization details (one large JSON answer): lines are found in it later. */
+  text?: string;
 }
 
 const POLICY_EXT = /\.(ya?ml|json)$/i;
@@ -55,7 +58,11 @@ export async function loadPolicyDocs(
     }
     if (isOwnEvidence(text)) evidence++;
     else if (isOwnProfile(text)) profiles++;
-    else parsePolicyText(file, text, docs, issues);
+    else {
+      const from = docs.length;
+      parsePolicyText(file, text, docs, issues);
+      for (const d of docs.slice(from)) if (isAuthorizationDetails(d.object)) d.text = text;
+    }
   }
   return { docs, issues, evidence, profiles };
 }

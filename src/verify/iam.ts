@@ -17,6 +17,7 @@ import { cmp } from '../model/issue.js';
 import type { Principal, Profile } from '../model/profile.js';
 import { iamIdentity, iamKindOf, type SubjectKind } from '../model/subject.js';
 import type { PolicyDoc } from '../policy/load.js';
+import { authorizationPolicies, isAuthorizationDetails } from '../policy/iamAuthorization.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
 import { findingEvidence } from './rbac.js';
 import { tupleKey } from '../util/key.js';
@@ -43,6 +44,8 @@ export interface IamPolicySet {
    */
   keyPartition: Map<string, string>;
   byIdentity: Map<string, NamedPolicy[]>;
+  /** The principals an account's authorization details list, by key: the file that lists them. */
+  authorized: Map<string, string>;
   count: number;
 }
 
@@ -126,9 +129,32 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     byIdentity.set(own, [...(byIdentity.get(own) ?? []), { name: d.file, document: o }]);
     count++;
   }
+  // An account's authorization details: each role's and user's policies as IAM holds them, by its ARN.
+  const authorization = authorizationPolicies(
+    docs.flatMap((d) =>
+      isAuthorizationDetails(d.object) ? [{ file: d.file, object: d.object, ...(d.text ? { text: d.text } : {}) }] : [],
+    ),
+  );
+  issues.push(...authorization.issues);
+  const authorized = new Map<string, string>();
+  for (const p of authorization.principals) {
+    const key = iamKeyOfArn(p.arn)!;
+    const partition = iamIdentity(p.arn)!.partition;
+    seen(key, partition);
+    if (!arns.has(key)) arns.set(key, p.arn);
+    identityArns.set(partitionKey(partition, key), p.arn);
+    authorized.set(key, p.file);
+    byPrincipal.set(key, [...(byPrincipal.get(key) ?? []), ...p.policies]);
+    const own = partitionKey(partition, key);
+    byIdentity.set(own, [...(byIdentity.get(own) ?? []), ...p.policies]);
+    count += p.policies.filter((x) => x.unknown === undefined).length;
+  }
   const twins = new Set([...partitions].filter(([, ps]) => ps.size > 1).map(([k]) => k));
   const keyPartition = new Map([...said].filter(([k]) => !twins.has(k)));
-  return { set: { byPrincipal, arns, identityArns, listed, twins, keyPartition, byIdentity, count }, issues };
+  return {
+    set: { byPrincipal, arns, identityArns, listed, twins, keyPartition, byIdentity, authorized, count },
+    issues,
+  };
 }
 
 /**
@@ -260,6 +286,11 @@ export function iamReplay(
         if (ds.every((d) => d.result === 'allow')) allowed++;
         else if (denied?.explicit)
           report.notAllowed.push({ ...f, detail: `explicitly denied by ${denied.policy} ${denied.sid}` });
+        else if (denied?.boundary)
+          report.notAllowed.push({
+            ...f,
+            detail: `outside its permissions boundary ${denied.boundary}, which does not allow it`,
+          });
         else if (ds.some((d) => d.result === 'undetermined'))
           report.undetermined.push({
             ...f,
@@ -318,6 +349,9 @@ function noPolicy(set: IamPolicySet, key: string): string {
   if (!set.listed.has(key) && key.includes(':'))
     return `no policy for ${key}: of the policies read, those of its account and name are its twin's in another partition`;
   const files = set.listed.get(key);
+  const authorized = set.authorized.get(key);
+  if (authorized !== undefined && !files?.length)
+    return `no policy for ${key}: the authorization details in ${authorized} list it with no policy attached`;
   return files?.length
     ? `no policy for ${key}: its index lists ${files.join(', ')}, not among the policies read`
     : `no policy for ${key}: no index lists one, and none lies at ${key}.json`;

@@ -112,7 +112,7 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
       // The file `verify` judged the principal by.
       const k = iamPolicyKey(f.subjectKind as SubjectKind, f.subject);
       const pol = k ? policiesOf(read[side]!, k, f.subject).policies[0] : undefined;
-      return pol ? [{ file: pol.name, line: 1 }] : [];
+      return pol ? [pol.at ?? { file: pol.name, line: 1 }] : [];
     },
   };
   if (ctx.profile) {
@@ -153,11 +153,15 @@ async function iamGrants(
     });
   for (const [principal, policies] of set.byPrincipal) {
     for (const pol of policies) {
+      // A permissions boundary grants nothing (its limits are in the evaluation); a policy not read, nothing known.
+      if (pol.unknown !== undefined && !pol.boundary)
+        unsure(principal, `${pol.name}: not compared, ${pol.unknown}`, pol.at ?? { file: pol.name, line: 1 });
+      if (pol.boundary || pol.unknown !== undefined) continue;
       const stmts = readStatements(pol.document);
       if (typeof stmts === 'string') continue;
       for (const [index, st] of stmts.entries()) {
         if (st.effect !== 'Allow') continue;
-        const at = statementLine(pol.name, texts.get(pol.name), st.sid);
+        const at = pol.at ?? statementLine(pol.name, texts.get(pol.name), st.sid);
         const twin = !twins || twins.has(statementKey(principal, pol.document, index));
         if ((st.notActions || st.notResources) && !twin) {
           const not = st.notActions ? 'NotAction' : 'NotResource';

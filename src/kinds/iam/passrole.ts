@@ -1,6 +1,11 @@
 import { compileGlob } from '../../util/glob.js';
 import type { IamPolicySet } from '../../verify/iam.js';
-import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from '../../verify/iam/evaluate.js';
+import {
+  evaluateIdentityPolicies,
+  grantingPolicies,
+  readStatements,
+  type NamedPolicy,
+} from '../../verify/iam/evaluate.js';
 import { PASSROLE_TARGETS, type PrincipalContext } from './risks.js';
 
 /**
@@ -32,7 +37,7 @@ const cache = new WeakMap<IamPolicySet, Map<string, PrincipalContext>>();
 
 /** Whether an Allow statement of the policies covers the action on a resource that no own unconditional Deny takes. */
 function holds(policies: NamedPolicy[], action: string): boolean {
-  for (const pol of policies) {
+  for (const pol of grantingPolicies(policies)) {
     const stmts = readStatements(pol.document);
     if (typeof stmts === 'string') continue;
     for (const st of stmts) {

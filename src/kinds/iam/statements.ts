@@ -1,5 +1,5 @@
 import type { IamPolicySet } from '../../verify/iam.js';
-import { readStatements } from '../../verify/iam/evaluate.js';
+import { grantingPolicies, readStatements } from '../../verify/iam/evaluate.js';
 
 /** Statements compared word for word between the sides of a diff (compare.ts). */
 
@@ -29,7 +29,7 @@ export function statementKeys(set: IamPolicySet): Set<string> {
   if (keys) return keys;
   keys = new Set();
   for (const [principal, policies] of set.byPrincipal)
-    for (const pol of policies) {
+    for (const pol of grantingPolicies(policies)) {
       const stmts = readStatements(pol.document);
       if (typeof stmts !== 'string') for (const i of stmts.keys()) keys.add(statementKey(principal, pol.document, i));
     }

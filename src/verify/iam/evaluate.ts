@@ -25,13 +25,38 @@ export interface IamRequest {
 
 export type IamDecision =
   | { result: 'allow'; policy: string; sid: string }
-  | { result: 'deny'; explicit: boolean; policy?: string; sid?: string }
+  | {
+      result: 'deny';
+      explicit: boolean;
+      policy?: string;
+      sid?: string;
+      /** An implicit deny of what the principal's policies allow: the permissions boundary that does not. */
+      boundary?: string;
+    }
   | { result: 'undetermined'; reasons: string[] };
 
 export interface NamedPolicy {
+  /** The file, or for a policy of an account's authorization details, the file and the policy in words. */
   name: string;
   document: unknown;
+  /**
+   * A permissions boundary (IAM User Guide, "Permissions boundaries for IAM entities"): it grants nothing; what the
+   * other policies allow is allowed only where a boundary allows it too, and a Deny in it denies.
+   */
+  boundary?: true;
+  /**
+   * A policy attached to the principal whose document was not among what was read (why, in words): what the rest
+   * deny, it may allow (undetermined), and a boundary not read leaves every allow undetermined. Its `document` is
+   * not read.
+   */
+  unknown?: string;
+  /** Where it was read from when `name` is no file: the file, and the line the policy (or its principal) is at. */
+  at?: { file: string; line: number };
 }
+
+/** The policies that grant: neither boundaries nor policies not read. */
+export const grantingPolicies = (policies: readonly NamedPolicy[]): NamedPolicy[] =>
+  policies.filter((p) => !p.boundary && p.unknown === undefined);
 
 interface Statement {
   sid: string;
@@ -230,8 +255,66 @@ function resourceApplies(c: Compiled, arn: string, parts: string[] | undefined):
   return c.resources ? c.resources.some((g) => g.test(arn, parts)) : !c.notResources!.some((g) => g.test(arn, parts));
 }
 
-/** Evaluate identity policies for one request. Invalid documents must be rejected first (readStatements). */
+/** A principal's policies in their roles (identity, boundary, not read), split once per list. */
+interface Parts {
+  identity: NamedPolicy[];
+  boundary: NamedPolicy[];
+  unknown: NamedPolicy[];
+  unknownBoundary: NamedPolicy[];
+}
+const partsOf = new WeakMap<readonly NamedPolicy[], Parts | null>();
+
+function split(policies: readonly NamedPolicy[]): Parts | null {
+  const hit = partsOf.get(policies);
+  if (hit !== undefined) return hit;
+  let parts: Parts | null = null;
+  if (policies.some((p) => p.boundary || p.unknown !== undefined)) {
+    const known = (p: NamedPolicy) => p.unknown === undefined;
+    parts = {
+      identity: policies.filter((p) => !p.boundary && known(p)),
+      boundary: policies.filter((p) => p.boundary && known(p)),
+      unknown: policies.filter((p) => !p.boundary && !known(p)),
+      unknownBoundary: policies.filter((p) => p.boundary && !known(p)),
+    };
+  }
+  partsOf.set(policies, parts);
+  return parts;
+}
+
+/**
+ * Evaluate a principal's policies for one request. Invalid documents must be rejected first (readStatements). With a
+ * permissions boundary, an explicit Deny in either denies, and the request is allowed only where both allow (IAM's
+ * evaluation logic for identity-based policies with boundaries); a policy attached but not read makes an implicit deny
+ * undetermined, a boundary not read every allow.
+ */
 export function evaluateIdentityPolicies(policies: NamedPolicy[], req: IamRequest): IamDecision {
+  const parts = split(policies);
+  if (!parts) return evaluateSet(policies, req);
+  let d = evaluateSet(parts.identity, req);
+  if (d.result === 'deny' && d.explicit) return d;
+  if (d.result === 'deny' && parts.unknown.length)
+    d = { result: 'undetermined', reasons: parts.unknown.map((u) => `${u.name} may allow it (${u.unknown!})`) };
+  if (!parts.boundary.length && !parts.unknownBoundary.length) return d;
+  const b = parts.boundary.length ? evaluateSet(parts.boundary, req) : undefined;
+  if (b?.result === 'deny' && b.explicit) return b;
+  const outside = b?.result === 'deny' && !parts.unknownBoundary.length;
+  const byBoundary = {
+    result: 'deny',
+    explicit: false,
+    boundary: parts.boundary.map((p) => p.name).join(', '),
+  } as const;
+  // What the boundary surely does not allow is denied, whatever the policies may say.
+  if (d.result !== 'allow') return d.result === 'undetermined' && outside ? byBoundary : d;
+  if (outside) return byBoundary;
+  if (b?.result === 'allow' && !parts.unknownBoundary.length) return d;
+  const reasons = [
+    ...(b?.result === 'undetermined' ? b.reasons.map((r) => `permissions boundary: ${r}`) : []),
+    ...parts.unknownBoundary.map((u) => `${u.name}, its permissions boundary, may not allow it (${u.unknown!})`),
+  ];
+  return { result: 'undetermined', reasons };
+}
+
+function evaluateSet(policies: NamedPolicy[], req: IamRequest): IamDecision {
   let allow: { policy: string; sid: string } | undefined;
   const maybe: string[] = [];
   const ix = indexFor(policies);

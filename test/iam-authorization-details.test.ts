@@ -1,0 +1,506 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { authorizationPolicies, isAuthorizationDetails } from '../src/policy/iamAuthorization.js';
+import { evaluateIdentityPolicies, type NamedPolicy } from '../src/verify/iam/evaluate.js';
+import { cli, rng, tmp } from './helpers/cli.js';
+
+/**
+ * The policies an account enforces, read as `aws iam get-account-authorization-details` writes them (the shape of
+ * the IAM API reference's GetAccountAuthorizationDetails and the AWS CLI's example output): `check` and `diff` judge
+ * fresh logs against what IAM holds, not only against a tree audit2policy wrote.
+ */
+const A = '111122223333';
+const doc = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement });
+const BUCKET = 'arn:aws:s3:::acme-staging-carts';
+
+describe('permissions boundaries: the evaluator agrees with iam-simulate', () => {
+  const ACTIONS: [string, string[]][] = [
+    ['s3:GetObject', [`${BUCKET}/c/1.json`, 'arn:aws:s3:::acme-staging-backups/x']],
+    ['s3:PutObject', [`${BUCKET}/c/1.json`]],
+    ['sqs:SendMessage', [`arn:aws:sqs:eu-west-1:${A}:orders`]],
+    ['dynamodb:GetItem', [`arn:aws:dynamodb:eu-west-1:${A}:table/carts`]],
+  ];
+  const PATTERNS = ['*', `${BUCKET}/*`, 'arn:aws:s3:::acme-staging-*', `arn:aws:sqs:*:${A}:orders`];
+  const ACTION_PATTERNS = ['s3:*', 's3:Get*', 's3:PutObject', 'sqs:*', 'dynamodb:GetItem', '*'];
+
+  it('agrees on random identity policies under random boundaries (explicit denies in either)', async () => {
+    const r = rng(1204);
+    const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+    const statements = (deny: number) =>
+      Array.from({ length: 1 + Math.floor(r() * 2) }, () => ({
+        Effect: r() < deny ? 'Deny' : 'Allow',
+        Action: pick(ACTION_PATTERNS),
+        Resource: pick(PATTERNS),
+      }));
+    const tally = { allow: 0, deny: 0, byBoundary: 0 };
+    for (let i = 0; i < 200; i++) {
+      const identity = statements(0.15);
+      const boundary = statements(0.15);
+      const [action, arns] = pick(ACTIONS);
+      const resource = pick(arns);
+      const policies: NamedPolicy[] = [
+        { name: 'id', document: doc(...identity) },
+        { name: 'boundary', document: doc(...boundary), boundary: true },
+      ];
+      const ours = evaluateIdentityPolicies(policies, { action, resource });
+      const sim = await runSimulation(
+        {
+          identityPolicies: [{ name: 'id', policy: doc(...identity) }],
+          permissionBoundaryPolicies: [{ name: 'boundary', policy: doc(...boundary) }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: undefined,
+          request: {
+            action,
+            principal: `arn:aws:iam::${A}:role/shop-cart`,
+            resource: { accountId: A, resource },
+            contextVariables: {},
+          },
+        } as never,
+        {},
+      );
+      expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
+      const theirs = (sim as { overallResult: string }).overallResult === 'Allowed' ? 'allow' : 'deny';
+      expect([i, JSON.stringify({ identity, boundary }), action, resource, ours.result]).toEqual([
+        i,
+        JSON.stringify({ identity, boundary }),
+        action,
+        resource,
+        theirs,
+      ]);
+      tally[ours.result === 'allow' ? 'allow' : 'deny']++;
+      if (ours.result === 'deny' && ours.boundary) tally.byBoundary++;
+    }
+    // The table exercises both outcomes, and denials the boundary alone makes.
+    expect(tally.allow).toBeGreaterThan(20);
+    expect(tally.byBoundary).toBeGreaterThan(10);
+  });
+
+  it('a policy not read leaves undetermined what the rest deny; a boundary not read, what they allow', () => {
+    const known: NamedPolicy = {
+      name: 'id',
+      document: doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }),
+    };
+    const missing: NamedPolicy = { name: 'ReadOnlyAccess', document: {}, unknown: 'not in the file' };
+    const req = (action: string) => ({ action, resource: `${BUCKET}/c/1.json` });
+    expect(evaluateIdentityPolicies([known, missing], req('s3:GetObject')).result).toBe('allow');
+    const d = evaluateIdentityPolicies([known, missing], req('s3:PutObject'));
+    expect(d).toEqual({ result: 'undetermined', reasons: ['ReadOnlyAccess may allow it (not in the file)'] });
+    const b = evaluateIdentityPolicies([known, { ...missing, boundary: true }], req('s3:GetObject'));
+    expect(b.result).toBe('undetermined');
+    // An explicit Deny of a policy read denies, whatever the one not read holds.
+    const deny: NamedPolicy = {
+      name: 'deny',
+      document: doc({ Effect: 'Deny', Action: 's3:PutObject', Resource: '*' }),
+    };
+    expect(evaluateIdentityPolicies([known, deny, missing], req('s3:PutObject'))).toMatchObject({
+      result: 'deny',
+      explicit: true,
+    });
+  });
+});
+
+/** An answer as the CLI writes it (documents as objects), for one account. */
+function answer(encode: (d: unknown) => unknown = (d) => d) {
+  return {
+    UserDetailList: [
+      {
+        Path: '/',
+        UserName: 'ana',
+        UserId: 'AIDAEXAMPLEANA',
+        Arn: `arn:aws:iam::${A}:user/ana`,
+        CreateDate: '2026-01-10T10:00:00Z',
+        UserPolicyList: [],
+        GroupList: ['readers', 'gone'],
+        AttachedManagedPolicies: [],
+        Tags: [],
+      },
+    ],
+    GroupDetailList: [
+      {
+        Path: '/',
+        GroupName: 'readers',
+        GroupId: 'AGPAEXAMPLE',
+        Arn: `arn:aws:iam::${A}:group/readers`,
+        CreateDate: '2026-01-10T10:00:00Z',
+        GroupPolicyList: [
+          {
+            PolicyName: 'read-carts',
+            PolicyDocument: encode(doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/*` })),
+          },
+        ],
+        AttachedManagedPolicies: [],
+      },
+    ],
+    RoleDetailList: [
+      {
+        Path: '/app/',
+        RoleName: 'shop-cart',
+        RoleId: 'AROAEXAMPLECART',
+        Arn: `arn:aws:iam::${A}:role/app/shop-cart`,
+        CreateDate: '2026-01-10T10:00:00Z',
+        AssumeRolePolicyDocument: encode(doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } })),
+        InstanceProfileList: [],
+        RolePolicyList: [
+          {
+            PolicyName: 'queue',
+            PolicyDocument: encode(doc({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' })),
+          },
+        ],
+        AttachedManagedPolicies: [
+          { PolicyName: 'carts', PolicyArn: `arn:aws:iam::${A}:policy/carts` },
+          { PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+        ],
+        PermissionsBoundary: {
+          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+          PermissionsBoundaryArn: `arn:aws:iam::${A}:policy/boundary`,
+        },
+        Tags: [],
+        RoleLastUsed: {},
+      },
+      {
+        Path: '/aws-service-role/support.amazonaws.com/',
+        RoleName: 'AWSServiceRoleForSupport',
+        Arn: `arn:aws:iam::${A}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport`,
+        RolePolicyList: [],
+        AttachedManagedPolicies: [
+          { PolicyName: 'x', PolicyArn: 'arn:aws:iam::aws:policy/aws-service-role/AWSSupportServiceRolePolicy' },
+        ],
+      },
+    ],
+    Policies: [
+      {
+        PolicyName: 'carts',
+        PolicyId: 'ANPAEXAMPLE1',
+        Arn: `arn:aws:iam::${A}:policy/carts`,
+        Path: '/',
+        DefaultVersionId: 'v2',
+        AttachmentCount: 1,
+        PermissionsBoundaryUsageCount: 0,
+        IsAttachable: true,
+        PolicyVersionList: [
+          {
+            Document: encode(doc({ Effect: 'Allow', Action: '*', Resource: '*' })),
+            VersionId: 'v1',
+            IsDefaultVersion: false,
+          },
+          {
+            Document: encode(
+              doc({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `${BUCKET}/*` }),
+            ),
+            VersionId: 'v2',
+            IsDefaultVersion: true,
+          },
+        ],
+      },
+      {
+        PolicyName: 'boundary',
+        Arn: `arn:aws:iam::${A}:policy/boundary`,
+        DefaultVersionId: 'v1',
+        PolicyVersionList: [
+          {
+            Document: encode(
+              doc(
+                { Effect: 'Allow', Action: ['s3:*', 'sqs:*'], Resource: '*' },
+                { Effect: 'Deny', Action: 's3:PutObject', Resource: `${BUCKET}/locked/*` },
+              ),
+            ),
+            VersionId: 'v1',
+          },
+        ],
+      },
+    ],
+    IsTruncated: false,
+  };
+}
+
+const asText = (d: unknown) => JSON.stringify(d);
+// RFC 3986 percent-encoding, as the API returns documents (and the JavaScript SDK passes them on).
+const urlEncoded = (d: unknown) => encodeURIComponent(JSON.stringify(d));
+
+describe('reading an account authorization details answer', () => {
+  const read = (object: unknown, text?: string) =>
+    authorizationPolicies([{ file: 'authz.json', object: object as never, ...(text ? { text } : {}) }]);
+  const decide = (policies: NamedPolicy[], action: string, resource: string) =>
+    evaluateIdentityPolicies(policies, { action, resource });
+
+  for (const [form, encode] of [
+    ['objects (the CLI, boto3)', (d: unknown) => d],
+    ['JSON text', asText],
+    ['URL-encoded (the API, the JavaScript SDK)', urlEncoded],
+  ] as const) {
+    it(`a role's inline, managed (default version) and boundary policies, documents as ${form}`, () => {
+      const a = answer(encode);
+      expect(isAuthorizationDetails(a)).toBe(true);
+      const { principals, issues } = read(a);
+      expect(issues).toEqual([]);
+      // The service-linked role is not read: AWS alone changes its policies.
+      expect(principals.map((p) => p.arn)).toEqual([
+        `arn:aws:iam::${A}:role/app/shop-cart`,
+        `arn:aws:iam::${A}:user/ana`,
+      ]);
+      const role = principals[0]!.policies;
+      expect(role.map((p) => [p.name, p.boundary ?? false, p.unknown ?? null])).toEqual([
+        ['authz.json: role/shop-cart inline policy queue', false, null],
+        [`authz.json: arn:aws:iam::${A}:policy/carts`, false, null],
+        [
+          'authz.json: arn:aws:iam::aws:policy/ReadOnlyAccess',
+          false,
+          `attached to arn:aws:iam::${A}:role/app/shop-cart, but not among the managed policies (Policies) of the files read`,
+        ],
+        [`authz.json: arn:aws:iam::${A}:policy/boundary`, true, null],
+      ]);
+      // The default version (v2), not v1's `*`.
+      expect(decide(role, 's3:PutObject', `${BUCKET}/c/1.json`).result).toBe('allow');
+      expect(decide(role, 'sqs:SendMessage', `arn:aws:sqs:eu-west-1:${A}:orders`).result).toBe('allow');
+      // The boundary's Deny.
+      expect(decide(role, 's3:PutObject', `${BUCKET}/locked/1.json`)).toMatchObject({ result: 'deny', explicit: true });
+      // Outside the boundary: denied whatever ReadOnlyAccess (not read) holds.
+      expect(decide(role, 'dynamodb:GetItem', `arn:aws:dynamodb:eu-west-1:${A}:table/carts`)).toMatchObject({
+        result: 'deny',
+        boundary: `authz.json: arn:aws:iam::${A}:policy/boundary`,
+      });
+      // Inside the boundary, not granted by what was read: ReadOnlyAccess may grant it.
+      expect(decide(role, 's3:GetObject', 'arn:aws:s3:::other/x').result).toBe('undetermined');
+      // A user's groups: the one listed grants; the one not listed leaves the rest undetermined.
+      const user = principals[1]!.policies;
+      expect(user.map((p) => p.name)).toEqual([
+        'authz.json: group/readers inline policy read-carts',
+        'authz.json: group gone',
+      ]);
+      expect(decide(user, 's3:GetObject', `${BUCKET}/c/1.json`).result).toBe('allow');
+      expect(decide(user, 's3:PutObject', `${BUCKET}/c/1.json`).result).toBe('undetermined');
+    });
+  }
+
+  it('an unreadable or invalid document is an issue with its file and line, and the policy counts as not read', () => {
+    const a = answer();
+    a.RoleDetailList[0]!.RolePolicyList[0]!.PolicyDocument = '%7B%22Statement' as never;
+    a.Policies[0]!.PolicyVersionList[1]!.Document = doc({ Action: 's3:GetObject', Resource: '*' }) as never;
+    const text = JSON.stringify(a, null, 2);
+    const { principals, issues } = read(a, text);
+    const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(issues.map((i) => [i.code, i.file, i.line, i.message])).toEqual([
+      [
+        'iam.invalid-policy',
+        'authz.json',
+        lineOf(`"Arn": "arn:aws:iam::${A}:role/app/shop-cart"`),
+        'authz.json: role/shop-cart inline policy queue: its document is not a JSON object, as text or URL-encoded',
+      ],
+      [
+        'iam.invalid-policy',
+        'authz.json',
+        lineOf(`"Arn": "arn:aws:iam::${A}:policy/carts"`),
+        `authz.json: arn:aws:iam::${A}:policy/carts: Statement[0].Effect must be Allow or Deny`,
+      ],
+    ]);
+    const role = principals[0]!.policies;
+    expect(role.filter((p) => p.unknown !== undefined).map((p) => p.unknown)).toEqual([
+      'its document could not be read',
+      'its document is not a valid policy',
+      expect.stringContaining('not among the managed policies'),
+    ]);
+    // Never narrowed to what could be read: what the unreadable ones may grant is undetermined.
+    expect(decide(role, 's3:PutObject', `${BUCKET}/c/1.json`).result).toBe('undetermined');
+  });
+
+  it('pages of a paginated answer in separate files are read together; a truncated page is said', () => {
+    const a = answer();
+    const page1 = { ...a, Policies: [], IsTruncated: true, Marker: 'next' };
+    const page2 = {
+      UserDetailList: [],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: a.Policies,
+      IsTruncated: false,
+    };
+    const { principals, issues } = authorizationPolicies([
+      { file: 'page1.json', object: page1 as never },
+      { file: 'page2.json', object: page2 as never },
+    ]);
+    expect(issues.map((i) => [i.code, i.file, i.level])).toEqual([['iam.authorization-page', 'page1.json', 'notice']]);
+    const role = principals.find((p) => p.arn.endsWith('shop-cart'))!.policies;
+    expect(role.filter((p) => p.unknown === undefined).map((p) => p.name)).toEqual([
+      'page1.json: role/shop-cart inline policy queue',
+      `page2.json: arn:aws:iam::${A}:policy/carts`,
+      `page2.json: arn:aws:iam::${A}:policy/boundary`,
+    ]);
+  });
+
+  it('other JSON is not taken for an answer', () => {
+    expect(isAuthorizationDetails(doc({ Effect: 'Allow', Action: '*', Resource: '*' }))).toBe(false);
+    expect(isAuthorizationDetails({ apiVersion: 'v1', kind: 'List', Policies: [] })).toBe(false);
+    expect(isAuthorizationDetails({ Roles: [] })).toBe(false);
+  });
+});
+
+describe('check and diff against the account as IAM holds it (the demo)', () => {
+  const dir = tmp();
+  const tree = join(dir, 'policy');
+  const gen = cli([
+    'generate',
+    'iam',
+    '--cloudtrail',
+    'fixtures/demo/cloudtrail',
+    '--until',
+    '2026-11-03T00:00:00Z',
+    '-o',
+    tree,
+    '-q',
+  ]);
+  type Index = {
+    account: string;
+    principals: { arn: string; kind: string; name: string; path: string; policies: string[] }[];
+  };
+  const indexFile = join(tree, `iam/${A}/index.json`);
+
+  /** The generated tree as the account would hold it once applied: roles with inline policies. */
+  function account(encode: (d: unknown) => unknown, edit: (a: Record<string, unknown[]>) => void = () => {}): string {
+    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as Index;
+    const roles = index.principals.map((p) => ({
+      Path: p.path,
+      RoleName: p.name,
+      Arn: p.arn,
+      RolePolicyList: p.policies.map((f, i) => ({
+        PolicyName: `audit2policy-${i + 1}`,
+        PolicyDocument: encode(JSON.parse(readFileSync(join(dirname(indexFile), f), 'utf8'))),
+      })),
+      AttachedManagedPolicies: [],
+    }));
+    expect(index.principals.every((p) => p.kind === 'role')).toBe(true);
+    const a: Record<string, unknown[]> = {
+      UserDetailList: [],
+      GroupDetailList: [],
+      RoleDetailList: roles,
+      Policies: [],
+    };
+    edit(a);
+    const file = join(tmp(), 'authorization.json');
+    writeFileSync(file, JSON.stringify(a, null, 4));
+    return file;
+  }
+  // Trained on days 1-2, judged on days 3-8: some held-out calls are breakage, the same whichever form is read.
+  const heldOut = ['--cloudtrail', 'fixtures/demo/cloudtrail', '--since', '2026-11-03T00:00:00Z'];
+  type Finding = { principal: string; summary: string; detail?: string; locations: { file: string; line: number }[] };
+  type Check = {
+    wouldDeny: Finding[];
+    unused: Finding[];
+    undetermined: Finding[];
+    unusedShare: Record<string, number>;
+  };
+  const check = (policies: string, ...more: string[]) => {
+    const r = cli(['check', '--policies', policies, ...heldOut, '--format', 'json', '--fail-on', 'none', ...more]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Check;
+  };
+  const words = (fs: Finding[]) => fs.map((f) => `${f.principal}: ${f.summary}`);
+
+  it('judges the held-out days as the tree does, documents as objects or URL-encoded', () => {
+    expect(gen.code, gen.stderr).toBe(0);
+    const fromTree = check(tree);
+    for (const encode of [(d: unknown) => d, urlEncoded]) {
+      const fromAccount = check(account(encode));
+      expect(words(fromAccount.wouldDeny)).toEqual(words(fromTree.wouldDeny));
+      expect(words(fromAccount.unused)).toEqual(words(fromTree.unused));
+      expect(fromAccount.unusedShare).toEqual(fromTree.unusedShare);
+      expect(fromAccount.undetermined).toEqual([]);
+    }
+    // Five roles judged on the held-out days, six of their calls breakage.
+    expect(Object.keys(fromTree.unusedShare)).toHaveLength(5);
+    expect(fromTree.wouldDeny).toHaveLength(6);
+    const d = cli(['diff', tree, account(urlEncoded), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout)).toMatchObject({ newAccess: [], removedAccess: [], undetermined: [] });
+  });
+
+  it("the account's boundary, wider grants and a policy not in the file: denied, unused, undetermined", () => {
+    const file = account(
+      (d) => d,
+      (a) => {
+        const roles = a['RoleDetailList'] as Record<string, unknown>[];
+        const payments = roles.find((r) => r['RoleName'] === 'payments-api')!;
+        payments['PermissionsBoundary'] = {
+          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+          PermissionsBoundaryArn: `arn:aws:iam::${A}:policy/no-kms`,
+        };
+        a['Policies']!.push({
+          PolicyName: 'no-kms',
+          Arn: `arn:aws:iam::${A}:policy/no-kms`,
+          DefaultVersionId: 'v1',
+          PolicyVersionList: [
+            {
+              VersionId: 'v1',
+              IsDefaultVersion: true,
+              Document: doc({
+                Effect: 'Allow',
+                Action: ['dynamodb:*', 'secretsmanager:*', 'sqs:*', 's3:*'],
+                Resource: '*',
+              }),
+            },
+          ],
+        });
+        const report = roles.find((r) => r['RoleName'] === 'ops-report')!;
+        (report['RolePolicyList'] as unknown[]).push({
+          PolicyName: 'wide',
+          PolicyDocument: doc({
+            Sid: 'Wide',
+            Effect: 'Allow',
+            Action: 's3:DeleteObject',
+            Resource: 'arn:aws:s3:::acme-staging-reports/*',
+          }),
+        });
+        const cart = roles.find((r) => r['RoleName'] === 'shop-cart')!;
+        cart['RolePolicyList'] = [];
+        cart['AttachedManagedPolicies'] = [
+          { PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+        ];
+      },
+    );
+    const r = check(file);
+    const before = new Set(words(check(tree).wouldDeny));
+    const payments = `arn:aws:iam::${A}:role/payments-api`;
+    // The boundary leaves out KMS: the role's key calls would be denied, each saying by what.
+    const denied = r.wouldDeny.filter((f) => !before.has(`${f.principal}: ${f.summary}`));
+    expect(denied.every((f) => f.principal === payments)).toBe(true);
+    expect(denied.map((f) => f.summary)).toEqual([
+      expect.stringMatching(/^kms:Decrypt on /),
+      expect.stringMatching(/^kms:GenerateDataKey on /),
+    ]);
+    for (const f of denied)
+      expect(f.detail).toContain(`outside its permissions boundary ${file}: arn:aws:iam::${A}:policy/no-kms`);
+    // The wider grant is listed unused, at the line of the role in the answer.
+    const unused = r.unused.filter((f) => f.summary.startsWith('s3:DeleteObject'));
+    expect(unused.map((f) => f.principal)).toEqual([`arn:aws:iam::${A}:role/ops-report`]);
+    const text = readFileSync(file, 'utf8').split('\n');
+    expect(text[unused[0]!.locations[0]!.line - 1]).toContain(`"Arn": "arn:aws:iam::${A}:role/ops-report"`);
+    // shop-cart's only policy is not in the file: its calls are undetermined, never "would be denied".
+    const cart = r.undetermined.filter((f) => f.principal === `arn:aws:iam::${A}:role/shop-cart`);
+    expect(cart.length).toBeGreaterThan(3);
+    expect(cart.some((f) => f.summary.includes('ReadOnlyAccess: not compared'))).toBe(true);
+    expect(cart.filter((f) => f.detail?.includes('ReadOnlyAccess may allow it')).length).toBe(cart.length - 1);
+  });
+
+  it('an idle role of the account is all unused; --subject judges only the roles it chooses', () => {
+    const file = account(
+      (d) => d,
+      (a) =>
+        a['RoleDetailList']!.push({
+          Path: '/',
+          RoleName: 'idle',
+          Arn: `arn:aws:iam::${A}:role/idle`,
+          RolePolicyList: [
+            { PolicyName: 'x', PolicyDocument: doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }) },
+          ],
+        }),
+    );
+    const all = check(file);
+    expect(all.unusedShare[`arn:aws:iam::${A}:role/idle`]).toBe(1);
+    expect(words(all.unused)).toContain(`arn:aws:iam::${A}:role/idle: s3:GetObject on *`);
+    const one = check(file, '--subject', `arn:aws:iam::*:role/payments-*`);
+    expect(Object.keys(one.unusedShare)).toEqual([`arn:aws:iam::${A}:role/payments-api`]);
+    expect(one.unused.every((f) => f.principal === `arn:aws:iam::${A}:role/payments-api`)).toBe(true);
+    expect(words(one.wouldDeny)).toEqual(words(all.wouldDeny).filter((w) => w.includes('role/payments-api:')));
+  });
+});
