@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { authorizationPolicies, isAuthorizationDetails } from '../src/policy/iamAuthorization.js';
+import { isTerraformJson, terraformPolicies } from '../src/policy/terraform.js';
 import { evaluateIdentityPolicies, type NamedPolicy } from '../src/verify/iam/evaluate.js';
 import { cli, rng, tmp } from './helpers/cli.js';
 
@@ -502,5 +503,373 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
     expect(Object.keys(one.unusedShare)).toEqual([`arn:aws:iam::${A}:role/payments-api`]);
     expect(one.unused.every((f) => f.principal === `arn:aws:iam::${A}:role/payments-api`)).toBe(true);
     expect(words(one.wouldDeny)).toEqual(words(all.wouldDeny).filter((w) => w.includes('role/payments-api:')));
+  });
+});
+
+describe('check and diff against IAM as Terraform declares it (plan, shown state, state file)', () => {
+  const dir = tmp();
+  const tree = join(dir, 'policy');
+  const gen = cli([
+    'generate',
+    'iam',
+    '--cloudtrail',
+    'fixtures/demo/cloudtrail',
+    '--until',
+    '2026-11-03T00:00:00Z',
+    '-o',
+    tree,
+    '-q',
+  ]);
+  type Index = { principals: { arn: string; name: string; path: string; policies: string[] }[] };
+  const indexFile = join(tree, `iam/${A}/index.json`);
+  const heldOut = ['--cloudtrail', 'fixtures/demo/cloudtrail', '--since', '2026-11-03T00:00:00Z'];
+  type Finding = { principal: string; summary: string; detail?: string };
+  type Check = {
+    wouldDeny: Finding[];
+    unused: Finding[];
+    undetermined: Finding[];
+    unusedShare: Record<string, number>;
+  };
+  const check = (policies: string) => {
+    const r = cli(['check', '--policies', policies, ...heldOut, '--format', 'json', '--fail-on', 'none']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Check;
+  };
+  const words = (fs: Finding[]) => fs.map((f) => `${f.principal}: ${f.summary}`);
+  type Json = Record<string, unknown>;
+
+  /**
+   * The generated tree as a plan would hold it (Terraform's JSON output format): payments-api an existing role with
+   * an `aws_iam_role_policy`; shop-cart new, in a module, its managed policy new too, so the attachment's `role` and
+   * `policy_arn` are known only after apply and followed through `configuration`; every other role with
+   * `inline_policy` blocks. The account of the new role comes from the others' ARNs.
+   */
+  function plan(edit: (root: Json[], cart: Json[], prior: Json[]) => void = () => {}): Json {
+    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as Index;
+    const text = (f: string) => JSON.stringify(JSON.parse(readFileSync(join(dirname(indexFile), f), 'utf8')));
+    const root: Json[] = [];
+    const cart: Json[] = [];
+    const cartConfig: Json[] = [];
+    for (const p of index.principals) {
+      const id = p.name.replace(/\W/g, '_');
+      const role = (values: Json, address = `aws_iam_role.${id}`) => ({
+        address,
+        mode: 'managed',
+        type: 'aws_iam_role',
+        name: address.split('.').pop(),
+        provider_name: 'registry.terraform.io/hashicorp/aws',
+        schema_version: 0,
+        values: { name: p.name, path: p.path, max_session_duration: 3600, ...values },
+        sensitive_values: {},
+      });
+      if (p.name === 'payments-api') {
+        root.push(role({ arn: p.arn, id: p.name }));
+        p.policies.forEach((f, i) =>
+          root.push({
+            address: `aws_iam_role_policy.${id}_${i}`,
+            mode: 'managed',
+            type: 'aws_iam_role_policy',
+            name: `${id}_${i}`,
+            values: { name: `audit2policy-${i}`, role: p.name, policy: text(f) },
+          }),
+        );
+      } else if (p.name === 'shop-cart') {
+        cart.push({ ...role({}, 'module.cart.aws_iam_role.this'), name: 'this' });
+        cartConfig.push({ address: 'aws_iam_role.this', mode: 'managed', type: 'aws_iam_role', name: 'this' });
+        p.policies.forEach((f, i) => {
+          cart.push({
+            address: `module.cart.aws_iam_policy.this[${i}]`,
+            mode: 'managed',
+            type: 'aws_iam_policy',
+            name: 'this',
+            index: i,
+            values: { name: `shop-cart-${i}`, path: '/', policy: text(f) },
+          });
+          cart.push({
+            address: `module.cart.aws_iam_role_policy_attachment.this[${i}]`,
+            mode: 'managed',
+            type: 'aws_iam_role_policy_attachment',
+            name: 'this',
+            index: i,
+            values: {},
+          });
+        });
+        cartConfig.push({
+          address: 'aws_iam_role_policy_attachment.this',
+          mode: 'managed',
+          type: 'aws_iam_role_policy_attachment',
+          name: 'this',
+          expressions: {
+            role: { references: ['aws_iam_role.this.id', 'aws_iam_role.this'] },
+            policy_arn: { references: ['aws_iam_policy.this[count.index]', 'aws_iam_policy.this'] },
+          },
+          count_expression: { constant_value: p.policies.length },
+        });
+      } else
+        root.push(
+          role({
+            arn: p.arn,
+            id: p.name,
+            inline_policy: p.policies.map((f, i) => ({ name: `audit2policy-${i}`, policy: text(f) })),
+            managed_policy_arns: [],
+            permissions_boundary: '',
+          }),
+        );
+    }
+    const prior: Json[] = [];
+    edit(root, cart, prior);
+    return {
+      format_version: '1.2',
+      terraform_version: '1.9.8',
+      planned_values: {
+        root_module: { resources: root, child_modules: [{ address: 'module.cart', resources: cart }] },
+      },
+      resource_changes: [],
+      prior_state: { format_version: '1.0', values: { root_module: { resources: prior } } },
+      configuration: {
+        root_module: {
+          resources: [],
+          module_calls: { cart: { source: './modules/role', module: { resources: cartConfig } } },
+        },
+      },
+    };
+  }
+  const write = (o: unknown) => {
+    const file = join(tmp(), 'plan.json');
+    writeFileSync(file, JSON.stringify(o, null, 2));
+    return file;
+  };
+
+  it('a plan judges the held-out days as the tree does: new role and policy followed through the configuration', () => {
+    expect(gen.code, gen.stderr).toBe(0);
+    const fromTree = check(tree);
+    const fromPlan = check(write(plan()));
+    expect(words(fromPlan.wouldDeny)).toEqual(words(fromTree.wouldDeny));
+    expect(words(fromPlan.unused)).toEqual(words(fromTree.unused));
+    expect(fromPlan.unusedShare).toEqual(fromTree.unusedShare);
+    expect(fromPlan.undetermined).toEqual([]);
+    expect(fromTree.wouldDeny).toHaveLength(6);
+    const d = cli(['diff', tree, write(plan()), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout)).toMatchObject({ newAccess: [], removedAccess: [], undetermined: [] });
+  });
+
+  it('the same as a state: shown (`terraform show -json`) and as the state file (version 4)', () => {
+    const p = plan() as {
+      planned_values: { root_module: { resources: Json[]; child_modules: { resources: Json[] }[] } };
+    };
+    const resources = [
+      ...p.planned_values.root_module.resources,
+      ...p.planned_values.root_module.child_modules[0]!.resources,
+    ];
+    // Applied: every value known, the new role's and policies' ARNs too.
+    for (const r of resources) {
+      const v = r['values'] as Json;
+      if (r['type'] === 'aws_iam_role' && !v['arn']) v['arn'] = `arn:aws:iam::${A}:role/shop-cart`;
+      if (r['type'] === 'aws_iam_policy') v['arn'] = `arn:aws:iam::${A}:policy/${v['name'] as string}`;
+      if (r['type'] === 'aws_iam_role_policy_attachment') {
+        v['role'] = 'shop-cart';
+        v['policy_arn'] = `arn:aws:iam::${A}:policy/shop-cart-${r['index'] as number}`;
+      }
+    }
+    const fromTree = check(tree);
+    const shown = {
+      format_version: '1.0',
+      terraform_version: '1.9.8',
+      values: { root_module: p.planned_values.root_module },
+    };
+    const file = {
+      version: 4,
+      terraform_version: '1.9.8',
+      serial: 12,
+      lineage: 'b1c0a7f2-0000-4000-8000-000000000000',
+      outputs: {},
+      resources: resources.map((r) => ({
+        ...(String(r['address']).startsWith('module.cart.') ? { module: 'module.cart' } : {}),
+        mode: 'managed',
+        type: r['type'],
+        name: r['name'],
+        provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+        instances: [
+          {
+            ...(r['index'] !== undefined ? { index_key: r['index'] } : {}),
+            schema_version: 0,
+            attributes: r['values'],
+          },
+        ],
+      })),
+    };
+    for (const form of [shown, file]) {
+      const r = check(write(form));
+      expect(words(r.wouldDeny)).toEqual(words(fromTree.wouldDeny));
+      expect(words(r.unused)).toEqual(words(fromTree.unused));
+      expect(r.undetermined).toEqual([]);
+    }
+  });
+
+  it('an AWS managed policy the plan does not declare is undetermined; as a data source it is read', () => {
+    const readOnly = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+    const attach = (root: Json[]) => {
+      const report = root.find((r) => (r['values'] as Json)['name'] === 'ops-report')!;
+      (report['values'] as Json)['inline_policy'] = [];
+      (report['values'] as Json)['managed_policy_arns'] = [readOnly];
+    };
+    const without = check(write(plan(attach)));
+    const report = `arn:aws:iam::${A}:role/ops-report`;
+    expect(without.wouldDeny.filter((f) => f.principal === report)).toEqual([]);
+    const unsure = without.undetermined.filter((f) => f.principal === report);
+    expect(unsure.some((f) => f.summary.includes(`${readOnly}: not compared`))).toBe(true);
+    expect(unsure.some((f) => f.detail?.includes('not declared in the plan'))).toBe(true);
+    const withData = check(
+      write(
+        plan((root, _cart, prior) => {
+          attach(root);
+          prior.push({
+            address: 'data.aws_iam_policy.s3_read_only',
+            mode: 'data',
+            type: 'aws_iam_policy',
+            name: 's3_read_only',
+            values: {
+              arn: readOnly,
+              name: 'AmazonS3ReadOnlyAccess',
+              policy: JSON.stringify(doc({ Effect: 'Allow', Action: ['s3:Get*', 's3:List*'], Resource: '*' })),
+            },
+          });
+        }),
+      ),
+    );
+    // Read: S3 reads allowed, its other calls (log writes, PutObject) denied, each named; nothing undetermined.
+    expect(withData.undetermined.filter((f) => f.principal === report)).toEqual([]);
+    const denied = withData.wouldDeny.filter((f) => f.principal === report).map((f) => f.summary.split(' ')[0]);
+    expect(denied).toContain('s3:PutObject');
+    expect(denied).not.toContain('s3:GetObject');
+  });
+});
+
+describe('Terraform documents: what cannot be placed is said, never guessed', () => {
+  const role = (name: string, values: Record<string, unknown> = {}) => ({
+    address: `aws_iam_role.${name}`,
+    mode: 'managed',
+    type: 'aws_iam_role',
+    name,
+    values: { name, path: '/', ...values },
+  });
+  const planOf = (resources: unknown[], extra: Record<string, unknown> = {}) => ({
+    format_version: '1.2',
+    planned_values: { root_module: { resources } },
+    ...extra,
+  });
+  const policy = JSON.stringify(doc({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }));
+
+  it('a new role in a plan that names no account (or two) is an issue at its line; not read', () => {
+    const o = planOf([role('app', { inline_policy: [{ name: 'q', policy }] })]);
+    const text = JSON.stringify(o, null, 2);
+    expect(isTerraformJson(o)).toBe(true);
+    const r = terraformPolicies([{ file: 'plan.json', object: o as never, text }]);
+    expect(r.principals).toEqual([]);
+    expect(r.issues.map((i) => [i.code, i.file, i.line])).toEqual([
+      [
+        'iam.terraform-account',
+        'plan.json',
+        text.split('\n').findIndex((l) => l.includes('"address": "aws_iam_role.app"')) + 1,
+      ],
+    ]);
+    expect(r.issues[0]!.message).toContain(
+      'role/app: its ARN is known only after apply, and the plan names no account',
+    );
+    const two = planOf([
+      role('app'),
+      role('a', { arn: `arn:aws:iam::${A}:role/a` }),
+      role('b', { arn: 'arn:aws:iam::444455556666:role/b' }),
+    ]);
+    expect(terraformPolicies([{ file: 'p.json', object: two as never }]).issues[0]!.message).toContain('2 accounts');
+  });
+
+  it('the account of aws_caller_identity places a new role; an attachment to a role the plan does not declare is partial', () => {
+    const o = planOf(
+      [
+        role('app', { inline_policy: [{ name: 'q', policy }] }),
+        {
+          address: 'aws_iam_role_policy.elsewhere',
+          mode: 'managed',
+          type: 'aws_iam_role_policy',
+          name: 'elsewhere',
+          values: { name: 'x', role: 'made-by-another-stack', policy },
+        },
+      ],
+      {
+        prior_state: {
+          values: {
+            root_module: {
+              resources: [
+                {
+                  address: 'data.aws_caller_identity.current',
+                  mode: 'data',
+                  type: 'aws_caller_identity',
+                  name: 'current',
+                  values: { account_id: A, arn: `arn:aws:sts::${A}:assumed-role/ci/run`, id: A },
+                },
+              ],
+            },
+          },
+        },
+      },
+    );
+    const r = terraformPolicies([{ file: 'plan.json', object: o as never }]);
+    expect(r.issues).toEqual([]);
+    expect(r.principals.map((p) => [p.arn, p.policies.map((x) => x.unknown ?? 'read')])).toEqual([
+      [`arn:aws:iam::${A}:role/app`, ['read']],
+      [
+        `arn:aws:iam::${A}:role/made-by-another-stack`,
+        ['read', 'the plan attaches policies to it but does not declare it: its other policies are not in the plan'],
+      ],
+    ]);
+  });
+
+  it('another major format version, references of any shape and unknown names are issues, never crashes', () => {
+    expect(
+      terraformPolicies([{ file: 'v2.json', object: { format_version: '2.0', values: {} } as never }]).issues[0]!.code,
+    ).toBe('iam.terraform-version');
+    const o = planOf(
+      [
+        role('app', { arn: `arn:aws:iam::${A}:role/app` }),
+        {
+          address: 'aws_iam_role_policy_attachment.x',
+          mode: 'managed',
+          type: 'aws_iam_role_policy_attachment',
+          name: 'x',
+          values: {},
+        },
+        {
+          address: 'aws_iam_role.np',
+          mode: 'managed',
+          type: 'aws_iam_role',
+          name: 'np',
+          values: { name_prefix: 'np-' },
+        },
+      ],
+      {
+        configuration: {
+          root_module: {
+            resources: [
+              {
+                address: 'aws_iam_role_policy_attachment.x',
+                expressions: {
+                  role: { references: [7, 'aws_iam_role.app[each.key]', 'aws_iam_role.app["k\\"]'] },
+                  policy_arn: { references: ['aws_iam_policy.gone[0].arn', null] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    );
+    const r = terraformPolicies([{ file: 'plan.json', object: o as never }]);
+    expect(r.issues.map((i) => i.code)).toEqual(['iam.terraform-unknown']);
+    expect(r.issues[0]!.message).toContain('aws_iam_role.np: its name is known only after apply');
+    // The attachment's role is traced (app); its policy is not: not read.
+    expect(r.principals.map((p) => [p.arn, p.policies.map((x) => x.unknown ?? 'read')])).toEqual([
+      [`arn:aws:iam::${A}:role/app`, [expect.stringContaining('known only after apply and not traceable')]],
+    ]);
   });
 });

@@ -83,42 +83,8 @@ export function authorizationPolicies(docs: AuthorizationDoc[]): {
     }
   }
 
-  /** A document as the answer holds it: an object, JSON text, or JSON text URL-encoded. */
-  const decode = (v: unknown): unknown => {
-    if (isObj(v)) return v;
-    if (typeof v !== 'string') return undefined;
-    for (const text of [v, () => decodeURIComponent(v)]) {
-      try {
-        const parsed: unknown = JSON.parse(typeof text === 'string' ? text : text());
-        if (isObj(parsed)) return parsed;
-      } catch {
-        // Not this form: the next.
-      }
-    }
-    return undefined;
-  };
-
-  /** A policy of the answer as a NamedPolicy: read, or not read with why (and an issue when it is the file's fault). */
-  const policy = (
-    d: AuthorizationDoc,
-    line: number,
-    name: string,
-    raw: unknown,
-    extra: Partial<NamedPolicy> = {},
-  ): NamedPolicy => {
-    const at = { file: d.file, line };
-    const document = decode(raw);
-    if (document === undefined) {
-      issue(d, line, 'iam.invalid-policy', `${name}: its document is not a JSON object, as text or URL-encoded`);
-      return { name, document: {}, unknown: 'its document could not be read', at, ...extra };
-    }
-    const problem = readStatements(document);
-    if (typeof problem === 'string') {
-      issue(d, line, 'iam.invalid-policy', `${name}: ${problem}`);
-      return { name, document: {}, unknown: 'its document is not a valid policy', at, ...extra };
-    }
-    return { name, document, at, ...extra };
-  };
+  const policy = (d: AuthorizationDoc, line: number, name: string, raw: unknown, extra: Partial<NamedPolicy> = {}) =>
+    readPolicy(d.file, line, name, raw, issues, extra);
 
   const managedPolicy = (d: AuthorizationDoc, owner: string, arn: string, extra: Partial<NamedPolicy> = {}) => {
     const name = `${d.file}: ${arn}`;
@@ -214,8 +180,51 @@ export function authorizationPolicies(docs: AuthorizationDoc[]): {
   return { principals, issues };
 }
 
-const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.filter(isObj) : []);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** A document as an answer or a plan holds it: an object, JSON text, or JSON text URL-encoded. */
+function decode(v: unknown): unknown {
+  if (isObj(v)) return v;
+  if (typeof v !== 'string') return undefined;
+  for (const text of [v, () => decodeURIComponent(v)]) {
+    try {
+      const parsed: unknown = JSON.parse(typeof text === 'string' ? text : text());
+      if (isObj(parsed)) return parsed;
+    } catch {
+      // Not this form: the next.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A policy document of an account's answer or a plan as a NamedPolicy: read, or not read with why (and an
+ * `iam.invalid-policy` issue at its line, since that is the file's fault).
+ */
+export function readPolicy(
+  file: string,
+  line: number,
+  name: string,
+  raw: unknown,
+  issues: InputIssue[],
+  extra: Partial<NamedPolicy> = {},
+): NamedPolicy {
+  const at = { file, line };
+  const issue = (message: string) =>
+    issues.push({ kind: 'issue', code: 'iam.invalid-policy', file, line, message: `${name}: ${message}` });
+  const document = decode(raw);
+  if (document === undefined) {
+    issue('its document is not a JSON object, as text or URL-encoded');
+    return { name, document: {}, unknown: 'its document could not be read', at, ...extra };
+  }
+  const problem = readStatements(document);
+  if (typeof problem === 'string') {
+    issue(problem);
+    return { name, document: {}, unknown: 'its document is not a valid policy', at, ...extra };
+  }
+  return { name, document, at, ...extra };
+}
+
+export const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.filter(isObj) : []);
+export const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The partition and account of an IAM ARN (a group's). */
 function iamArnParts(arn: string | undefined): { partition: string; account: string } | undefined {
@@ -223,10 +232,10 @@ function iamArnParts(arn: string | undefined): { partition: string; account: str
   return m ? { partition: m[1]!, account: m[2]! } : undefined;
 }
 
-type LineFinder = (key: string, value: string) => number;
+export type LineFinder = (key: string, value: string) => number;
 
 /** The 1-based line of the first `"key": "value"` in a JSON text (1 when not found or no text). */
-function lineFinder(text: string | undefined): LineFinder {
+export function lineFinder(text: string | undefined): LineFinder {
   return (key, value) => {
     if (!text) return 1;
     const quoted = JSON.stringify(value).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

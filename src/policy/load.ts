@@ -6,6 +6,7 @@ import { cmp, type InputIssue } from '../model/issue.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
 import { PROFILE_API_VERSION } from '../model/profile.js';
 import { isAuthorizationDetails } from './iamAuthorization.js';
+import { isTerraformJson } from './terraform.js';
 
 /** One parsed document of a policy file. */
 export interface PolicyDoc {
@@ -15,7 +16,7 @@ export interface PolicyDoc {
   /** 1-based line where the document starts (its first line of content), when the text's markers tell it. */
   line?: number;
   object: unknown;
-  /** The text of a file of an account's authorization details (one large JSON answer): lines are found in it later. */
+  /** The text of an account's authorization details or a Terraform plan (one large JSON), for its lines. */
   text?: string;
 }
 
@@ -61,7 +62,8 @@ export async function loadPolicyDocs(
     else {
       const from = docs.length;
       parsePolicyText(file, text, docs, issues);
-      for (const d of docs.slice(from)) if (isAuthorizationDetails(d.object)) d.text = text;
+      for (const d of docs.slice(from))
+        if (isAuthorizationDetails(d.object) || isTerraformJson(d.object)) d.text = text;
     }
   }
   return { docs, issues, evidence, profiles };

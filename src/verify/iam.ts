@@ -18,6 +18,8 @@ import type { Principal, Profile } from '../model/profile.js';
 import { iamIdentity, iamKindOf, type SubjectKind } from '../model/subject.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { authorizationPolicies, isAuthorizationDetails } from '../policy/iamAuthorization.js';
+import { isTerraformJson, terraformPolicies } from '../policy/terraform.js';
+import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
 import { findingEvidence } from './rbac.js';
 import { tupleKey } from '../util/key.js';
@@ -44,7 +46,7 @@ export interface IamPolicySet {
    */
   keyPartition: Map<string, string>;
   byIdentity: Map<string, NamedPolicy[]>;
-  /** The principals an account's authorization details list, by key: the file that lists them. */
+  /** The principals an account's authorization details or a Terraform plan declare, by key: the file. */
   authorized: Map<string, string>;
   count: number;
 }
@@ -130,14 +132,16 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     count++;
   }
   // An account's authorization details: each role's and user's policies as IAM holds them, by its ARN.
-  const authorization = authorizationPolicies(
+  // And a Terraform plan's or state's: each role's and user's policies as the configuration declares them.
+  const of = (is: (o: unknown) => boolean) =>
     docs.flatMap((d) =>
-      isAuthorizationDetails(d.object) ? [{ file: d.file, object: d.object, ...(d.text ? { text: d.text } : {}) }] : [],
-    ),
-  );
-  issues.push(...authorization.issues);
+      is(d.object) ? [{ file: d.file, object: d.object as JsonObject, ...(d.text ? { text: d.text } : {}) }] : [],
+    );
+  const authorization = authorizationPolicies(of(isAuthorizationDetails));
+  const terraform = terraformPolicies(of(isTerraformJson));
+  issues.push(...authorization.issues, ...terraform.issues);
   const authorized = new Map<string, string>();
-  for (const p of authorization.principals) {
+  for (const p of [...authorization.principals, ...terraform.principals]) {
     const key = iamKeyOfArn(p.arn)!;
     const partition = iamIdentity(p.arn)!.partition;
     seen(key, partition);
@@ -351,7 +355,7 @@ function noPolicy(set: IamPolicySet, key: string): string {
   const files = set.listed.get(key);
   const authorized = set.authorized.get(key);
   if (authorized !== undefined && !files?.length)
-    return `no policy for ${key}: the authorization details in ${authorized} list it with no policy attached`;
+    return `no policy for ${key}: ${authorized} declares it with no policy attached`;
   return files?.length
     ? `no policy for ${key}: its index lists ${files.join(', ')}, not among the policies read`
     : `no policy for ${key}: no index lists one, and none lies at ${key}.json`;

@@ -1,0 +1,400 @@
+import { cmp, type InputIssue } from '../model/issue.js';
+import { isServiceLinkedRole } from '../model/subject.js';
+import { isObj, type JsonObject } from '../util/json.js';
+import type { NamedPolicy } from '../verify/iam/evaluate.js';
+import { lineFinder, list, readPolicy, str, type AuthorizedPrincipal, type LineFinder } from './iamAuthorization.js';
+
+/**
+ * IAM as a Terraform configuration declares it, from the JSON Terraform writes of a plan or a state (`terraform show
+ * -json plan.out`, `terraform show -json`; Terraform's "JSON Output Format": `planned_values` / `values`, each a
+ * `root_module` of `resources` and `child_modules`), or a state file itself (`terraform state pull`: version 4,
+ * `resources[].instances[].attributes`). The AWS provider's resources are read by their documented arguments:
+ *
+ * - principals: `aws_iam_role` (`name`, `path`, `arn`; `inline_policy` blocks, `managed_policy_arns`,
+ *   `permissions_boundary`) and `aws_iam_user` (the same but inline policies);
+ * - inline policies: `aws_iam_role_policy` (`role`), `aws_iam_user_policy` (`user`), `aws_iam_group_policy` (`group`);
+ * - managed policies: `aws_iam_policy` (`arn`, `policy`), also as a data source, attached by
+ *   `aws_iam_role_policy_attachment`, `aws_iam_user_policy_attachment`, `aws_iam_group_policy_attachment` and
+ *   `aws_iam_policy_attachment` (`roles`, `users`, `groups`);
+ * - groups: `aws_iam_user_group_membership` (`user`, `groups`) and `aws_iam_group_membership` (`group`, `users`).
+ *
+ * A plan leaves out what is known only after apply (a new policy's `arn`, a new role's `id`): such an argument is
+ * followed through the plan's `configuration` to the resource it references in the same module (`policy_arn =
+ * aws_iam_policy.cart.arn`, `role = aws_iam_role.app.id`). A new role's account, not in its unknown ARN, is the one
+ * account the plan's known IAM ARNs and `aws_caller_identity` name. As for an account's answer, nothing is assumed of
+ * what the plan does not hold: a managed policy attached by ARN that the plan does not declare (an AWS managed policy
+ * without a `data "aws_iam_policy"`), a value unknown and not traceable, a role declared outside the plan (its other
+ * policies), each is a policy not read (`NamedPolicy.unknown`).
+ */
+
+/** A parsed policy file that is Terraform's JSON of a plan or a state, or a state file. */
+export function isTerraformJson(o: unknown): o is JsonObject {
+  if (!isObj(o) || 'Statement' in o || 'kind' in o) return false;
+  if (typeof o['format_version'] === 'string' && (isObj(o['planned_values']) || isObj(o['values']))) return true;
+  return (
+    typeof o['version'] === 'number' && typeof o['terraform_version'] === 'string' && Array.isArray(o['resources'])
+  );
+}
+
+export interface TerraformDoc {
+  file: string;
+  object: JsonObject;
+  text?: string;
+}
+
+/** One resource instance of the plan or state: its address, module, the address without module and index. */
+interface Res {
+  address: string;
+  module: string;
+  /** `aws_iam_policy.cart` (data sources `data.aws_iam_policy.x`), without module and index. */
+  base: string;
+  index?: string | number;
+  type: string;
+  data: boolean;
+  values: JsonObject;
+  doc: TerraformDoc;
+}
+
+/** The instances a document holds: a plan's planned values (and the data sources of its prior state), a state's. */
+function resourcesOf(d: TerraformDoc): Res[] {
+  const o = d.object;
+  const out: Res[] = [];
+  const seen = new Set<string>();
+  const add = (r: Omit<Res, 'doc'>) => {
+    if (seen.has(r.address)) return;
+    seen.add(r.address);
+    out.push({ ...r, doc: d });
+  };
+  const walk = (mod: unknown, onlyData: boolean) => {
+    if (!isObj(mod)) return;
+    const module = str(mod['address']) ?? '';
+    for (const r of list(mod['resources'])) {
+      const type = str(r['type']);
+      const name = str(r['name']);
+      const address = str(r['address']);
+      const data = r['mode'] === 'data';
+      if (!type || !name || !address || !isObj(r['values']) || (onlyData && !data)) continue;
+      const index = r['index'];
+      add({
+        address,
+        module,
+        base: `${data ? 'data.' : ''}${type}.${name}`,
+        ...(typeof index === 'string' || typeof index === 'number' ? { index } : {}),
+        type,
+        data,
+        values: r['values'],
+      });
+    }
+    for (const c of list(mod['child_modules'])) walk(c, onlyData);
+  };
+  const values = (v: unknown) => (isObj(v) ? v['root_module'] : undefined);
+  if (isObj(o['planned_values'])) {
+    walk(values(o['planned_values']), false);
+    if (isObj(o['prior_state'])) walk(values(o['prior_state']['values']), true);
+  } else if (isObj(o['values'])) walk(values(o['values']), false);
+  else
+    for (const r of list(o['resources'])) {
+      const type = str(r['type']);
+      const name = str(r['name']);
+      if (!type || !name) continue;
+      const module = str(r['module']) ?? '';
+      const data = r['mode'] === 'data';
+      const base = `${data ? 'data.' : ''}${type}.${name}`;
+      for (const inst of list(r['instances'])) {
+        if (!isObj(inst['attributes'])) continue;
+        const index = inst['index_key'];
+        const key = typeof index === 'string' || typeof index === 'number' ? index : undefined;
+        add({
+          address: `${module ? module + '.' : ''}${base}${key === undefined ? '' : `[${JSON.stringify(key)}]`}`,
+          module,
+          base,
+          ...(key === undefined ? {} : { index: key }),
+          type,
+          data,
+          values: inst['attributes'],
+        });
+      }
+    }
+  return out;
+}
+
+/** The configuration of a module (`module.a.module.b`) of a plan, or undefined. */
+function moduleConfig(o: JsonObject, module: string): JsonObject | undefined {
+  let mod: unknown = isObj(o['configuration']) ? o['configuration']['root_module'] : undefined;
+  for (const m of module ? module.split(/\.?module\./).filter(Boolean) : []) {
+    const call = m.replace(/\[.*\]$/, '');
+    const calls = isObj(mod) ? mod['module_calls'] : undefined;
+    mod = isObj(calls) && isObj(calls[call]) ? calls[call]['module'] : undefined;
+  }
+  return isObj(mod) ? mod : undefined;
+}
+
+const IAM_ARN = /^arn:(aws[\w-]*):iam::(\d{12}):/;
+
+/** A reference's index as written when it is a literal (`0`, `"k"`), else undefined (`count.index`, `each.key`). */
+function literalIndex(text: string): string | number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (/^"(?:[^"\\]|\\.)*"$/.test(text)) {
+    try {
+      return JSON.parse(text) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Every role's and user's policies that the Terraform documents declare, and the issues met reading them. */
+export function terraformPolicies(docs: TerraformDoc[]): { principals: AuthorizedPrincipal[]; issues: InputIssue[] } {
+  const issues: InputIssue[] = [];
+  const finders = new Map<TerraformDoc, LineFinder>();
+  const lineOf = (r: Res) => {
+    let f = finders.get(r.doc);
+    if (!f) finders.set(r.doc, (f = lineFinder(r.doc.text)));
+    return f('address', r.address);
+  };
+  const issue = (r: Res | TerraformDoc, code: string, message: string, level?: 'notice') =>
+    issues.push({
+      kind: 'issue',
+      code,
+      file: 'doc' in r ? r.doc.file : r.file,
+      line: 'doc' in r ? lineOf(r) : 1,
+      message,
+      ...(level ? { level } : {}),
+    });
+
+  const all: Res[] = [];
+  for (const d of docs) {
+    const version = str(d.object['format_version']);
+    if (version !== undefined && !version.startsWith('1.')) {
+      issue(d, 'iam.terraform-version', `format_version ${version}: only Terraform's JSON format 1.x is read`);
+      continue;
+    }
+    all.push(...resourcesOf(d));
+  }
+
+  // The accounts the documents name: of known IAM ARNs, and of `aws_caller_identity`.
+  const accounts = new Set<string>();
+  for (const r of all) {
+    const m = IAM_ARN.exec(str(r.values['arn']) ?? '');
+    if (m && m[2] !== undefined && r.type.startsWith('aws_iam_')) accounts.add(`${m[1]!}:${m[2]}`);
+    if (r.type === 'aws_caller_identity' && str(r.values['account_id'])) {
+      const partition = /^arn:(aws[\w-]*):/.exec(str(r.values['arn']) ?? '')?.[1] ?? 'aws';
+      accounts.add(`${partition}:${str(r.values['account_id'])!}`);
+    }
+  }
+
+  /** The resource an argument of `r` references, through the plan's configuration, when it is one instance. */
+  const referenced = (r: Res, arg: string, type: string): Res | undefined => {
+    const config = moduleConfig(r.doc.object, r.module);
+    const own = list(config?.['resources']).find((c) => c['address'] === r.base);
+    const expr = isObj(own?.['expressions']) ? own['expressions'][arg] : undefined;
+    const refs = isObj(expr) && Array.isArray(expr['references']) ? expr['references'] : [];
+    for (const ref of refs) {
+      const m = typeof ref === 'string' ? /^((?:data\.)?([\w-]+)\.[\w-]+)(?:\[(.+?)\])?/.exec(ref) : null;
+      if (!m || m[2] !== type) continue;
+      const targets = all.filter((x) => x.doc === r.doc && x.module === r.module && x.base === m[1]);
+      // `[0]`, `["k"]`; `[count.index]`, `[each.key]` (or no index) stand for the referring instance's own.
+      const index = m[3] !== undefined ? literalIndex(m[3]) : undefined;
+      const one =
+        targets.length === 1
+          ? targets[0]
+          : targets.find((t) => t.index === (index !== undefined ? index : r.index) && t.index !== undefined);
+      if (one) return one;
+    }
+    return undefined;
+  };
+
+  /** A name argument (`role`, `user`, `group`): as the plan holds it, else the referenced resource's name. */
+  const nameArg = (r: Res, arg: string, type: string): string | undefined =>
+    str(r.values[arg]) ?? str(referenced(r, arg, type)?.values['name']);
+
+  // Managed policies: by ARN where known, by address (a plan's new ones).
+  const byArn = new Map<string, Res>();
+  for (const r of all)
+    if (r.type === 'aws_iam_policy') {
+      const arn = str(r.values['arn']);
+      if (arn && !byArn.has(arn)) byArn.set(arn, r);
+    }
+
+  const managed = (
+    from: Res,
+    arn: string | undefined,
+    arg: string,
+    owner: string,
+    extra: Partial<NamedPolicy> = {},
+  ) => {
+    const target = (arn !== undefined ? byArn.get(arn) : undefined) ?? referenced(from, arg, 'aws_iam_policy');
+    const at = { file: from.doc.file, line: lineOf(from) };
+    if (!target) {
+      const what = arn ?? `${from.address}'s ${arg}`;
+      return {
+        name: `${from.doc.file}: ${what}`,
+        document: {},
+        unknown:
+          arn === undefined
+            ? `the policy ${from.address} attaches to ${owner} is known only after apply and not traceable in the plan`
+            : `attached to ${owner} by ${from.address}, but not declared in the plan (an AWS managed policy can be given as a data "aws_iam_policy")`,
+        at,
+        ...extra,
+      } satisfies NamedPolicy;
+    }
+    const name = `${target.doc.file}: ${target.address}`;
+    if (str(target.values['policy']) === undefined)
+      return {
+        name,
+        document: {},
+        unknown: 'its document is known only after apply',
+        at: { file: target.doc.file, line: lineOf(target) },
+        ...extra,
+      } satisfies NamedPolicy;
+    return readPolicy(target.doc.file, lineOf(target), name, target.values['policy'], issues, extra);
+  };
+
+  interface Principal {
+    kind: 'role' | 'user';
+    name: string;
+    declared?: Res;
+    policies: NamedPolicy[];
+  }
+  const principals = new Map<string, Principal>();
+  const principal = (kind: 'role' | 'user', name: string) => {
+    const k = `${kind}/${name}`;
+    let p = principals.get(k);
+    if (!p) principals.set(k, (p = { kind, name, policies: [] }));
+    return p;
+  };
+  const groupPolicies = new Map<string, NamedPolicy[]>();
+  const memberships: { user: string; group: string; from: Res }[] = [];
+  const group = (name: string) => {
+    let g = groupPolicies.get(name);
+    if (!g) groupPolicies.set(name, (g = []));
+    return g;
+  };
+  const inline = (r: Res, label: string) =>
+    readPolicy(r.doc.file, lineOf(r), `${r.doc.file}: ${r.address}${label}`, r.values['policy'], issues);
+  const unnamed = (r: Res, arg: string) =>
+    issue(
+      r,
+      'iam.terraform-unknown',
+      `${r.address}: its ${arg} is known only after apply and not traceable in the plan`,
+    );
+
+  for (const r of all) {
+    if (r.data) continue;
+    const v = r.values;
+    switch (r.type) {
+      case 'aws_iam_role':
+      case 'aws_iam_user': {
+        const kind = r.type === 'aws_iam_role' ? 'role' : 'user';
+        const name = str(v['name']);
+        if (!name) {
+          unnamed(r, 'name');
+          break;
+        }
+        const p = principal(kind, name);
+        p.declared = r;
+        for (const [i, b] of list(v['inline_policy']).entries())
+          if (str(b['policy']) !== undefined || str(b['name']) !== undefined)
+            p.policies.push(inline({ ...r, values: b }, ` inline_policy ${str(b['name']) ?? `#${i}`}`));
+        const arns = Array.isArray(v['managed_policy_arns']) ? v['managed_policy_arns'] : [];
+        for (const arn of arns)
+          if (typeof arn === 'string') p.policies.push(managed(r, arn, 'managed_policy_arns', `${kind}/${name}`));
+        const boundary = str(v['permissions_boundary']);
+        if (boundary)
+          p.policies.push(managed(r, boundary, 'permissions_boundary', `${kind}/${name}`, { boundary: true }));
+        break;
+      }
+      case 'aws_iam_role_policy':
+      case 'aws_iam_user_policy':
+      case 'aws_iam_group_policy': {
+        const arg = r.type.slice('aws_iam_'.length, -'_policy'.length) as 'role' | 'user' | 'group';
+        const owner = nameArg(r, arg, `aws_iam_${arg}`);
+        if (!owner) {
+          unnamed(r, arg);
+          break;
+        }
+        const pol = inline(r, '');
+        if (arg === 'group') group(owner).push(pol);
+        else principal(arg, owner).policies.push(pol);
+        break;
+      }
+      case 'aws_iam_role_policy_attachment':
+      case 'aws_iam_user_policy_attachment':
+      case 'aws_iam_group_policy_attachment': {
+        const arg = r.type.slice('aws_iam_'.length, -'_policy_attachment'.length) as 'role' | 'user' | 'group';
+        const owner = nameArg(r, arg, `aws_iam_${arg}`);
+        if (!owner) {
+          unnamed(r, arg);
+          break;
+        }
+        const pol = managed(r, str(v['policy_arn']), 'policy_arn', `${arg}/${owner}`);
+        if (arg === 'group') group(owner).push(pol);
+        else principal(arg, owner).policies.push(pol);
+        break;
+      }
+      case 'aws_iam_policy_attachment': {
+        const names = (arg: string) => (Array.isArray(v[arg]) ? v[arg].filter((x) => typeof x === 'string') : []);
+        for (const kind of ['role', 'user', 'group'] as const)
+          for (const owner of names(`${kind}s`)) {
+            const pol = managed(r, str(v['policy_arn']), 'policy_arn', `${kind}/${owner}`);
+            if (kind === 'group') group(owner).push(pol);
+            else principal(kind, owner).policies.push(pol);
+          }
+        break;
+      }
+      case 'aws_iam_user_group_membership': {
+        const user = nameArg(r, 'user', 'aws_iam_user');
+        const groups = Array.isArray(v['groups']) ? v['groups'].filter((x) => typeof x === 'string') : [];
+        if (!user) unnamed(r, 'user');
+        else for (const g of groups) memberships.push({ user, group: g, from: r });
+        break;
+      }
+      case 'aws_iam_group_membership': {
+        const g = nameArg(r, 'group', 'aws_iam_group');
+        const users = Array.isArray(v['users']) ? v['users'].filter((x) => typeof x === 'string') : [];
+        if (!g) unnamed(r, 'group');
+        else for (const user of users) memberships.push({ user, group: g, from: r });
+        break;
+      }
+    }
+  }
+  for (const m of memberships) {
+    const policies = groupPolicies.get(m.group) ?? [];
+    principal('user', m.user).policies.push(...policies);
+  }
+
+  const only = accounts.size === 1 ? [...accounts][0]! : undefined;
+  const out: AuthorizedPrincipal[] = [];
+  for (const p of [...principals.values()].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.name, b.name))) {
+    const known = str(p.declared?.values['arn']);
+    const path = str(p.declared?.values['path']) ?? '/';
+    const arn =
+      known ??
+      (only
+        ? `arn:${only.slice(0, only.indexOf(':'))}:iam::${only.slice(only.indexOf(':') + 1)}:${p.kind}${path}${p.name}`
+        : undefined);
+    const where = p.declared ?? undefined;
+    if (!arn) {
+      const file = where?.doc.file ?? p.policies[0]?.at?.file ?? docs[0]?.file ?? '';
+      issues.push({
+        kind: 'issue',
+        code: 'iam.terraform-account',
+        file,
+        line: where ? lineOf(where) : (p.policies[0]?.at?.line ?? 1),
+        message: `${p.kind}/${p.name}: its ARN is known only after apply, and the plan names ${accounts.size ? `${accounts.size} accounts (${[...accounts].sort(cmp).join(', ')})` : 'no account'} to place it in; not read`,
+      });
+      continue;
+    }
+    if (isServiceLinkedRole(arn)) continue;
+    if (!p.declared)
+      p.policies.push({
+        name: `${p.policies[0]?.at?.file ?? ''}: ${p.kind}/${p.name}`,
+        document: {},
+        unknown: 'the plan attaches policies to it but does not declare it: its other policies are not in the plan',
+        ...(p.policies[0]?.at ? { at: p.policies[0].at } : {}),
+      });
+    out.push({ arn, file: where?.doc.file ?? p.policies[0]?.at?.file ?? '', policies: p.policies });
+  }
+  return { principals: out.sort((a, b) => cmp(a.arn, b.arn)), issues };
+}
