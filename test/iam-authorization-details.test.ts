@@ -88,7 +88,11 @@ describe('permissions boundaries: the evaluator agrees with iam-simulate', () =>
     const req = (action: string) => ({ action, resource: `${BUCKET}/c/1.json` });
     expect(evaluateIdentityPolicies([known, missing], req('s3:GetObject')).result).toBe('allow');
     const d = evaluateIdentityPolicies([known, missing], req('s3:PutObject'));
-    expect(d).toEqual({ result: 'undetermined', reasons: ['ReadOnlyAccess may allow it (not in the file)'] });
+    expect(d).toEqual({
+      result: 'undetermined',
+      reasons: ['ReadOnlyAccess may allow it (not in the file)'],
+      notRead: true,
+    });
     const b = evaluateIdentityPolicies([known, { ...missing, boundary: true }], req('s3:GetObject'));
     expect(b.result).toBe('undetermined');
     // An explicit Deny of a policy read denies, whatever the one not read holds.
@@ -481,6 +485,20 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
     expect(cart.length).toBeGreaterThan(3);
     expect(cart.some((f) => f.summary.includes('ReadOnlyAccess: not compared'))).toBe(true);
     expect(cart.filter((f) => f.detail?.includes('ReadOnlyAccess may allow it')).length).toBe(cart.length - 1);
+
+    // Adopting the generated tree, as a diff: KMS is new access (the boundary kept it out), the wider grant is
+    // removed, and shop-cart's grants are open questions (ReadOnlyAccess not read), not new access under a Condition.
+    const d = cli(['diff', file, tree, '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
+    expect(d.code, d.stderr).toBe(0);
+    const diff = JSON.parse(d.stdout) as { newAccess: Finding[]; removedAccess: Finding[]; undetermined: Finding[] };
+    expect(words(diff.newAccess).filter((w) => !w.startsWith(`${payments}: kms:`))).toEqual([]);
+    expect(diff.newAccess).toHaveLength(2);
+    expect(words(diff.removedAccess)).toEqual([
+      `arn:aws:iam::${A}:role/ops-report: s3:DeleteObject on arn:aws:s3:::acme-staging-reports/*`,
+    ]);
+    const open = diff.undetermined.filter((f) => f.principal === `arn:aws:iam::${A}:role/shop-cart`);
+    expect(open.length).toBeGreaterThan(3);
+    expect(open.filter((f) => f.detail?.includes('ReadOnlyAccess may allow it')).length).toBe(open.length - 1);
   });
 
   it('an idle role of the account is all unused; --subject judges only the roles it chooses', () => {

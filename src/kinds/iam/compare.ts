@@ -102,6 +102,8 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
       });
       if (d.result === 'allow') return 'yes';
       if (d.result === 'deny') return 'no';
+      // A policy of the other side that was not read: an open question, not a restriction that side makes.
+      if (d.notRead) return { undetermined: d.reasons.join('; ') };
       return { undetermined: 'a Condition on the other side may or may not allow it', context: true };
     },
     groupKey,

@@ -33,7 +33,12 @@ export type IamDecision =
       /** An implicit deny of what the principal's policies allow: the permissions boundary that does not. */
       boundary?: string;
     }
-  | { result: 'undetermined'; reasons: string[] };
+  | {
+      result: 'undetermined';
+      reasons: string[];
+      /** Undetermined because a policy attached to the principal was not read, not for a request's context. */
+      notRead?: true;
+    };
 
 export interface NamedPolicy {
   /** The file, or for a policy of an account's authorization details, the file and the policy in words. */
@@ -293,7 +298,11 @@ export function evaluateIdentityPolicies(policies: NamedPolicy[], req: IamReques
   let d = evaluateSet(parts.identity, req);
   if (d.result === 'deny' && d.explicit) return d;
   if (d.result === 'deny' && parts.unknown.length)
-    d = { result: 'undetermined', reasons: parts.unknown.map((u) => `${u.name} may allow it (${u.unknown!})`) };
+    d = {
+      result: 'undetermined',
+      reasons: parts.unknown.map((u) => `${u.name} may allow it (${u.unknown!})`),
+      notRead: true,
+    };
   if (!parts.boundary.length && !parts.unknownBoundary.length) return d;
   const b = parts.boundary.length ? evaluateSet(parts.boundary, req) : undefined;
   if (b?.result === 'deny' && b.explicit) return b;
@@ -311,7 +320,7 @@ export function evaluateIdentityPolicies(policies: NamedPolicy[], req: IamReques
     ...(b?.result === 'undetermined' ? b.reasons.map((r) => `permissions boundary: ${r}`) : []),
     ...parts.unknownBoundary.map((u) => `${u.name}, its permissions boundary, may not allow it (${u.unknown!})`),
   ];
-  return { result: 'undetermined', reasons };
+  return { result: 'undetermined', reasons, ...(parts.unknownBoundary.length ? { notRead: true as const } : {}) };
 }
 
 function evaluateSet(policies: NamedPolicy[], req: IamRequest): IamDecision {
