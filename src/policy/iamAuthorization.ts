@@ -234,15 +234,33 @@ function iamArnParts(arn: string | undefined): { partition: string; account: str
 
 export type LineFinder = (key: string, value: string) => number;
 
-/** The 1-based line of the first `"key": "value"` in a JSON text (1 when not found or no text). */
+/**
+ * The 1-based line of the first `"key": "value"` in a JSON text (1 when not found or no text). Each key's values are
+ * found in one pass over the text, the first time the key is asked for: an account's answer of tens of megabytes is
+ * asked for thousands of lines.
+ */
 export function lineFinder(text: string | undefined): LineFinder {
+  const byKey = new Map<string, Map<string, number>>();
   return (key, value) => {
     if (!text) return 1;
-    const quoted = JSON.stringify(value).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    const m = new RegExp(`"${key}"\\s*:\\s*${quoted}`).exec(text);
-    if (!m) return 1;
-    let line = 1;
-    for (let i = text.indexOf('\n'); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
-    return line;
+    let lines = byKey.get(key);
+    if (!lines) {
+      byKey.set(key, (lines = new Map()));
+      const re = new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`, 'g');
+      let line = 1;
+      let at = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        for (let i = text.indexOf('\n', at); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
+        at = m.index;
+        let v: string;
+        try {
+          v = JSON.parse(`"${m[1]!}"`) as string;
+        } catch {
+          continue;
+        }
+        if (!lines.has(v)) lines.set(v, line);
+      }
+    }
+    return lines.get(value) ?? 1;
   };
 }
