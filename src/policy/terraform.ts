@@ -1,5 +1,5 @@
 import { cmp, type InputIssue } from '../model/issue.js';
-import { isServiceLinkedRole } from '../model/subject.js';
+import { iamIdentity, isServiceLinkedRole } from '../model/subject.js';
 import { isObj, type JsonObject } from '../util/json.js';
 import type { NamedPolicy } from '../verify/iam/evaluate.js';
 import { lineFinder, list, readPolicy, str, type AuthorizedPrincipal, type LineFinder } from './iamAuthorization.js';
@@ -368,6 +368,14 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
   const out: AuthorizedPrincipal[] = [];
   for (const p of [...principals.values()].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.name, b.name))) {
     const known = str(p.declared?.values['arn']);
+    if (known !== undefined && iamIdentity(known)?.kind !== p.kind) {
+      issue(
+        p.declared!,
+        'iam.terraform-invalid',
+        `${p.declared!.address}: its arn ${known} is not the ARN of a ${p.kind}`,
+      );
+      continue;
+    }
     const path = str(p.declared?.values['path']) ?? '/';
     const arn =
       known ??
@@ -383,6 +391,17 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
         file,
         line: where ? lineOf(where) : (p.policies[0]?.at?.line ?? 1),
         message: `${p.kind}/${p.name}: its ARN is known only after apply, and the plan names ${accounts.size ? `${accounts.size} accounts (${[...accounts].sort(cmp).join(', ')})` : 'no account'} to place it in; not read`,
+      });
+      continue;
+    }
+    const id = iamIdentity(arn);
+    if (id?.kind !== p.kind || id.name !== p.name) {
+      issues.push({
+        kind: 'issue',
+        code: 'iam.terraform-invalid',
+        file: where?.doc.file ?? p.policies[0]?.at?.file ?? '',
+        line: where ? lineOf(where) : (p.policies[0]?.at?.line ?? 1),
+        message: `${p.kind}/${p.name}: its name and path (${path}) make no ARN of a ${p.kind} (${arn}); not read`,
       });
       continue;
     }

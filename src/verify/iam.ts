@@ -142,7 +142,8 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
   issues.push(...authorization.issues, ...terraform.issues);
   const authorized = new Map<string, string>();
   for (const p of [...authorization.principals, ...terraform.principals]) {
-    const key = iamKeyOfArn(p.arn)!;
+    const key = iamKeyOfArn(p.arn);
+    if (key === undefined) continue;
     const partition = iamIdentity(p.arn)!.partition;
     seen(key, partition);
     if (!arns.has(key)) arns.set(key, p.arn);
