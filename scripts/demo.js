@@ -72,6 +72,34 @@ const b = await step(
   true,
 );
 if (b.code === 2) process.exit(2);
+// The account as it stands (fixtures/demo/iam/account.json, its get-account-authorization-details): what the soak
+// used of it, and what adopting the generated IAM would take away.
+const today = 'fixtures/demo/iam/account.json';
+const c = await step(
+  "check: the account's IAM today against the soak",
+  ['check', '--policies', today, '--profile', 'out/profile.json', '--format', 'json', '--fail-on', 'none', '-q'],
+  true,
+);
+if (c.code === 2) process.exit(2);
+const d = await step(
+  "diff: the account's IAM today → the generated IAM",
+  [
+    'diff',
+    today,
+    'out/iam',
+    '--profile',
+    'out/profile.json',
+    '--kind',
+    'iam',
+    '--format',
+    'json',
+    '--fail-on',
+    'none',
+    '-q',
+  ],
+  true,
+);
+if (d.code === 2) process.exit(2);
 for (const name of ['report.html', 'report.md']) {
   const r = await step(`the reviewer's report: out/${name}`, [
     'report',
@@ -122,6 +150,12 @@ const skipped =
   Object.entries(profile.skipped)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ') || 'none';
+const ck = JSON.parse(c.stdout);
+const df = JSON.parse(d.stdout);
+const shares = Object.entries(ck.unusedShare)
+  .filter(([, x]) => x > 0)
+  .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+  .map(([arn, x]) => `${arn.replace(/^arn:aws:iam::\d+:/, '')} ${Math.round(x * 100)}%`);
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 
 const lines = [
@@ -138,6 +172,8 @@ const lines = [
   `verify            ${report.allowed}/${report.observed} observed accesses allowed (${Object.entries(report.byKind)
     .map(([k, x]) => `${k} ${x.allowed}/${x.observed}`)
     .join(', ')})${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
+  `IAM today         ${today}: ${ck.wouldDeny.length} calls of the soak denied, ${ck.unused.length} grants never used (${shares.slice(0, 3).join(', ')}${shares.length > 3 ? ', …' : ''})`,
+  `                  adopting out/iam: ${df.removedAccess.length} grants removed (${df.removedAccess.filter((f) => f.risk?.level === 'high').length} high risk), ${df.newAccess.length} added`,
   `report            out/report.html (open it in a browser: no network, no scripts) and out/report.md`,
   `narrowness        ${np.unobservedAllowed} of ${np.unobservedPairs} workload pairs that never talked would be allowed`,
   `backtest  days 1-${lastDay(bt.train.until)} -> ${day(bt.test.from)}-${lastDay(bt.test.until)}: ${bt.allowed}/${bt.observed} allowed (breakage ${bt.breakage.toFixed(1)}%)`,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { generateCloudTrail } from './lib/demo-cloudtrail.js';
+import { writeDemoAccount } from './lib/demo-iam.js';
 import { generateNetwork } from './lib/demo-network.js';
 import { mulberry32 } from './lib/prng.js';
 import {
@@ -750,6 +751,11 @@ writeFileSync(join(out, 'flows-counts.json'), JSON.stringify(net, null, 2) + '\n
 process.stderr.write(
   `wrote an inventory of ${net.inventoryObjects} objects and ${net.files.reduce((n, f) => n + f.records, 0)} flow records in ${net.files.length} files\n`,
 );
+
+// The account's IAM as it stood before the soak: broad hand-written policies, for check and diff.
+rmSync(join(out, 'iam'), { recursive: true, force: true });
+writeDemoAccount(out);
+process.stderr.write(`wrote the account's IAM (authorization details) to ${join(out, 'iam/account.json')}\n`);
 
 // Drift: the day after the soak. The same traffic as its last day, and one new call: the storefront
 // starts reading configmap feature-flags-v2 (authorized in staging, not in the generated policy).

@@ -891,3 +891,51 @@ describe('Terraform documents: what cannot be placed is said, never guessed', ()
     ]);
   });
 });
+
+describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/account.json)", () => {
+  const account = 'fixtures/demo/iam/account.json';
+  type Finding = { principal: string; summary: string; risk?: { level: string } };
+  const role = (name: string) => `arn:aws:iam::${A}:role/${name}`;
+
+  it('allows everything the soak did; most of what it grants was never used', () => {
+    const r = cli(['check', '--policies', account, '--cloudtrail', 'fixtures/demo/cloudtrail', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout) as {
+      wouldDeny: Finding[];
+      undetermined: Finding[];
+      unusedShare: Record<string, number>;
+    };
+    expect(c.wouldDeny).toEqual([]);
+    expect(c.undetermined).toEqual([]);
+    const share = c.unusedShare;
+    expect(share[role('legacy-etl')]).toBe(1);
+    expect(share[`arn:aws:iam::${A}:user/report-viewer`]).toBe(1);
+    for (const name of ['shop-cart', 'ops-backup', 'ops-report', 'ci/ci-deployer'])
+      expect(share[role(name)]).toBeGreaterThan(0.9);
+    // The service-linked role is not read; AdministratorAccess's `*` is one grant, and it was used.
+    expect(Object.keys(share).some((k) => k.includes('AWSServiceRoleFor'))).toBe(false);
+    expect(
+      share[role('aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d')],
+    ).toBe(0);
+  });
+
+  it('adopting the generated IAM only removes: every wildcard the account grants, nothing added', () => {
+    const out = tmp();
+    expect(cli(['generate', 'iam', '--cloudtrail', 'fixtures/demo/cloudtrail', '-o', out, '-q']).code).toBe(0);
+    const r = cli(['diff', account, join(out, 'iam'), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout) as { newAccess: Finding[]; removedAccess: Finding[]; undetermined: Finding[] };
+    expect(d.newAccess).toEqual([]);
+    expect(d.undetermined).toEqual([]);
+    const removed = d.removedAccess.map(
+      (f) => `${f.principal.replace(/^arn:aws:iam::\d+:/, '')}: ${f.summary.split(':').slice(0, 2).join(':')}`,
+    );
+    for (const w of [
+      'role/shop-cart: s3:* on arn',
+      'role/legacy-etl: glue:* on *',
+      'role/ci/ci-deployer: lambda:* on arn',
+    ])
+      expect(removed.some((x) => x.startsWith(w))).toBe(true);
+    expect(d.removedAccess.filter((f) => f.risk?.level === 'high').length).toBeGreaterThanOrEqual(10);
+  });
+});

@@ -1,0 +1,256 @@
+// The demo account's IAM as it stood before the soak (fixtures/demo/iam/account.json): what
+// `aws iam get-account-authorization-details` would write for account 111122223333. Hand-made as teams write
+// policies without evidence: each role allowed what its service needs and a good deal more (whole services on whole
+// buckets and tables), one idle role, an IAM Identity Center role with AdministratorAccess, a permissions boundary,
+// a user in a group and a service-linked role (which audit2policy does not read). Everything the soak did is allowed,
+// so `check` finds nothing denied and reports what was never used. No randomness: the same bytes every time.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const A = '111122223333';
+const R = 'eu-west-1';
+const doc = (...Statement) => ({ Version: '2012-10-17', Statement });
+const allow = (Sid, Action, Resource) => ({ Sid, Effect: 'Allow', Action, Resource });
+const trust = (principal) =>
+  doc({
+    Effect: 'Allow',
+    Principal: principal,
+    Action: ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+  });
+const OIDC = {
+  Federated: `arn:aws:iam::${A}:oidc-provider/oidc.eks.${R}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`,
+};
+const created = '2026-03-02T09:00:00Z';
+
+function role(name, path, extra) {
+  return {
+    Path: path,
+    RoleName: name,
+    RoleId: `AROA${name
+      .replace(/[^A-Za-z]/g, '')
+      .toUpperCase()
+      .slice(0, 12)
+      .padEnd(12, 'X')}EXAMPLE`,
+    Arn: `arn:aws:iam::${A}:role${path}${name}`,
+    CreateDate: created,
+    AssumeRolePolicyDocument: trust(OIDC),
+    InstanceProfileList: [],
+    RolePolicyList: [],
+    AttachedManagedPolicies: [],
+    Tags: [],
+    RoleLastUsed: {},
+    ...extra,
+  };
+}
+
+function managed(name, arn, document, description) {
+  return {
+    PolicyName: name,
+    PolicyId: `ANPA${name
+      .replace(/[^A-Za-z]/g, '')
+      .toUpperCase()
+      .slice(0, 12)
+      .padEnd(12, 'X')}EXAMPLE`,
+    Arn: arn,
+    Path: '/',
+    DefaultVersionId: 'v2',
+    AttachmentCount: 1,
+    PermissionsBoundaryUsageCount: 0,
+    IsAttachable: true,
+    Description: description,
+    CreateDate: created,
+    UpdateDate: '2026-06-15T12:00:00Z',
+    PolicyVersionList: [
+      // v1 was narrower and is kept, not in force: the default version is what IAM enforces.
+      {
+        Document: doc(allow('Old', ['s3:GetObject'], ['*'])),
+        VersionId: 'v1',
+        IsDefaultVersion: false,
+        CreateDate: created,
+      },
+      { Document: document, VersionId: 'v2', IsDefaultVersion: true, CreateDate: '2026-06-15T12:00:00Z' },
+    ],
+  };
+}
+
+export function demoAccount() {
+  const boundary = `arn:aws:iam::${A}:policy/acme-workload-boundary`;
+  const ciDeploy = `arn:aws:iam::${A}:policy/acme-ci-deploy`;
+  const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
+  const roles = [
+    role('shop-cart', '/', {
+      RolePolicyList: [
+        {
+          PolicyName: 'shop-data',
+          PolicyDocument: doc(
+            allow('Carts', ['s3:*'], ['arn:aws:s3:::acme-staging-carts', 'arn:aws:s3:::acme-staging-carts/*']),
+            allow('Table', ['dynamodb:*'], [`arn:aws:dynamodb:${R}:${A}:table/carts`]),
+            allow('Events', ['sqs:*'], [`arn:aws:sqs:${R}:${A}:cart-events`]),
+          ),
+        },
+      ],
+    }),
+    role('payments-api', '/', {
+      AssumeRolePolicyDocument: trust({ Service: 'pods.eks.amazonaws.com' }),
+      RolePolicyList: [
+        {
+          PolicyName: 'payments-secrets',
+          PolicyDocument: doc(
+            allow(
+              'Secrets',
+              ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+              [`arn:aws:secretsmanager:${R}:${A}:secret:payments/*`],
+            ),
+            allow(
+              'Key',
+              ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+              [`arn:aws:kms:${R}:${A}:key/7f3c2a1e-5b4d-4c6e-9a8b-0d1e2f3a4b5c`],
+            ),
+          ),
+        },
+      ],
+      PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary },
+    }),
+    role('ci-deployer', '/ci/', {
+      AttachedManagedPolicies: [{ PolicyName: 'acme-ci-deploy', PolicyArn: ciDeploy }],
+    }),
+    role('ops-backup', '/', {
+      RolePolicyList: [
+        {
+          PolicyName: 'backups',
+          PolicyDocument: doc(
+            allow('Bucket', ['s3:*'], ['arn:aws:s3:::acme-staging-backups', 'arn:aws:s3:::acme-staging-backups/*']),
+          ),
+        },
+      ],
+    }),
+    role('ops-report', '/', {
+      RolePolicyList: [
+        {
+          PolicyName: 'reports',
+          PolicyDocument: doc(
+            allow(
+              'Reports',
+              ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
+              ['arn:aws:s3:::acme-staging-reports', 'arn:aws:s3:::acme-staging-reports/*'],
+            ),
+            allow('Logs', ['logs:*'], [`arn:aws:logs:${R}:${A}:log-group:/acme/jobs:*`]),
+          ),
+        },
+      ],
+    }),
+    // Made for a nightly ETL that was retired; still there, never used in the soak.
+    role('legacy-etl', '/', {
+      AssumeRolePolicyDocument: trust({ Service: 'glue.amazonaws.com' }),
+      RolePolicyList: [{ PolicyName: 'etl', PolicyDocument: doc(allow('Everything', ['s3:*', 'glue:*'], ['*'])) }],
+    }),
+    role('AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d', `/aws-reserved/sso.amazonaws.com/${R}/`, {
+      AssumeRolePolicyDocument: trust({
+        Federated: `arn:aws:iam::${A}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE`,
+      }),
+      AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: admin }],
+    }),
+    role('AWSServiceRoleForAmazonEKS', '/aws-service-role/eks.amazonaws.com/', {
+      AssumeRolePolicyDocument: trust({ Service: 'eks.amazonaws.com' }),
+      AttachedManagedPolicies: [
+        {
+          PolicyName: 'AmazonEKSServiceRolePolicy',
+          PolicyArn: 'arn:aws:iam::aws:policy/aws-service-role/AmazonEKSServiceRolePolicy',
+        },
+      ],
+    }),
+  ];
+  const policies = [
+    managed(
+      'acme-ci-deploy',
+      ciDeploy,
+      doc(
+        allow('Registry', ['ecr:*'], [`arn:aws:ecr:${R}:${A}:repository/shop/*`]),
+        allow('Login', ['ecr:GetAuthorizationToken'], ['*']),
+        allow('Functions', ['lambda:*'], [`arn:aws:lambda:${R}:${A}:function:*`]),
+        allow('Pass', ['iam:PassRole'], [`arn:aws:iam::${A}:role/lambda/*`]),
+      ),
+      'CI: push images, deploy functions',
+    ),
+    managed(
+      'acme-workload-boundary',
+      boundary,
+      doc(allow('Workloads', ['s3:*', 'dynamodb:*', 'sqs:*', 'secretsmanager:*', 'kms:*', 'logs:*'], ['*']), {
+        Sid: 'NoIam',
+        Effect: 'Deny',
+        Action: ['iam:*', 'organizations:*'],
+        Resource: ['*'],
+      }),
+      'The most a workload role may ever be given',
+    ),
+    {
+      PolicyName: 'AdministratorAccess',
+      PolicyId: 'ANPAIWMBCKSKIEE64ZLYK',
+      Arn: admin,
+      Path: '/',
+      DefaultVersionId: 'v1',
+      AttachmentCount: 1,
+      PermissionsBoundaryUsageCount: 0,
+      IsAttachable: true,
+      CreateDate: '2015-02-06T18:39:46Z',
+      UpdateDate: '2015-02-06T18:39:46Z',
+      PolicyVersionList: [
+        {
+          Document: doc({ Effect: 'Allow', Action: '*', Resource: '*' }),
+          VersionId: 'v1',
+          IsDefaultVersion: true,
+          CreateDate: '2015-02-06T18:39:46Z',
+        },
+      ],
+    },
+  ];
+  const users = [
+    {
+      Path: '/',
+      UserName: 'report-viewer',
+      UserId: 'AIDAREPORTVIEWEREXAMPLE',
+      Arn: `arn:aws:iam::${A}:user/report-viewer`,
+      CreateDate: created,
+      UserPolicyList: [],
+      GroupList: ['analysts'],
+      AttachedManagedPolicies: [],
+      Tags: [],
+    },
+  ];
+  const groups = [
+    {
+      Path: '/',
+      GroupName: 'analysts',
+      GroupId: 'AGPAANALYSTSEXAMPLE',
+      Arn: `arn:aws:iam::${A}:group/analysts`,
+      CreateDate: created,
+      GroupPolicyList: [
+        {
+          PolicyName: 'read-reports',
+          PolicyDocument: doc(
+            allow(
+              'Read',
+              ['s3:GetObject', 's3:ListBucket'],
+              ['arn:aws:s3:::acme-staging-reports', 'arn:aws:s3:::acme-staging-reports/*'],
+            ),
+          ),
+        },
+      ],
+      AttachedManagedPolicies: [],
+    },
+  ];
+  return {
+    UserDetailList: users,
+    GroupDetailList: groups,
+    RoleDetailList: roles,
+    Policies: policies,
+    IsTruncated: false,
+  };
+}
+
+/** Writes fixtures/demo/iam/account.json under `out`, as the AWS CLI indents its answers (4 spaces). */
+export function writeDemoAccount(out) {
+  const dir = join(out, 'iam');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'account.json'), JSON.stringify(demoAccount(), null, 4) + '\n');
+}
