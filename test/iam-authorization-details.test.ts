@@ -725,6 +725,28 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
     }
   });
 
+  it("a role's computed inline_policy counts in a plan only where its configuration sets it", () => {
+    const backup = `arn:aws:iam::${A}:role/ops-backup`;
+    // The same planned values; the configuration names the role without (then with) an inline_policy block.
+    const withConfig = (expressions: Record<string, unknown>) => {
+      const p = plan() as { configuration: { root_module: { resources: unknown[] } } };
+      p.configuration.root_module.resources.push({
+        address: 'aws_iam_role.ops_backup',
+        mode: 'managed',
+        type: 'aws_iam_role',
+        name: 'ops_backup',
+        expressions: { name: { constant_value: 'ops-backup' }, ...expressions },
+      });
+      return check(write(p));
+    };
+    // A pull request that removed the role's aws_iam_role_policy: the plan still shows the policy in the role's
+    // computed inline_policy, carried over from the state; it is not in force once applied.
+    const removed = withConfig({});
+    expect(removed.wouldDeny.filter((f) => f.principal === backup).length).toBeGreaterThan(2);
+    const set = withConfig({ inline_policy: [{ name: { constant_value: 'audit2policy-0' } }] });
+    expect(words(set.wouldDeny)).toEqual(words(check(tree).wouldDeny));
+  });
+
   it('an AWS managed policy the plan does not declare is undetermined; as a data source it is read', () => {
     const readOnly = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
     const attach = (root: Json[]) => {

@@ -205,6 +205,16 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
     return undefined;
   };
 
+  /** Whether the plan's configuration of `r` sets an argument (or a block of that name); true without one. */
+  const configures = (r: Res, arg: string): boolean => {
+    const config = moduleConfig(r.doc.object, r.module);
+    if (!config) return true;
+    const own = list(config['resources']).find((c) => c['address'] === r.base);
+    if (!own) return true;
+    const expr = own['expressions'];
+    return isObj(expr) && arg in expr;
+  };
+
   /** A name argument (`role`, `user`, `group`): as the plan holds it, else the referenced resource's name. */
   const nameArg = (r: Res, arg: string, type: string): string | undefined =>
     str(r.values[arg]) ?? str(referenced(r, arg, type)?.values['name']);
@@ -294,10 +304,17 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
         }
         const p = principal(kind, name);
         p.declared = r;
-        for (const [i, b] of list(v['inline_policy']).entries())
-          if (str(b['policy']) !== undefined || str(b['name']) !== undefined)
-            p.policies.push(inline({ ...r, values: b }, ` inline_policy ${str(b['name']) ?? `#${i}`}`));
-        const arns = Array.isArray(v['managed_policy_arns']) ? v['managed_policy_arns'] : [];
+        // A role's `inline_policy` and `managed_policy_arns` are computed: a plan carries the prior state's over for a
+        // role whose configuration does not set them, the policies of `aws_iam_role_policy` resources and attachments
+        // included, and a pull request that removes one of those would still show it. In a plan they are read only
+        // when the configuration sets them; in a state they are what AWS held at the last refresh.
+        const inPlan = (arg: string) => !isObj(r.doc.object['planned_values']) || configures(r, arg);
+        if (inPlan('inline_policy'))
+          for (const [i, b] of list(v['inline_policy']).entries())
+            if (str(b['policy']) !== undefined || str(b['name']) !== undefined)
+              p.policies.push(inline({ ...r, values: b }, ` inline_policy ${str(b['name']) ?? `#${i}`}`));
+        const arns =
+          inPlan('managed_policy_arns') && Array.isArray(v['managed_policy_arns']) ? v['managed_policy_arns'] : [];
         for (const arn of arns)
           if (typeof arn === 'string') p.policies.push(managed(r, arn, 'managed_policy_arns', `${kind}/${name}`));
         const boundary = str(v['permissions_boundary']);
