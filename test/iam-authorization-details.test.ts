@@ -341,25 +341,42 @@ describe('reading an account authorization details answer', () => {
   });
 });
 
-describe('check and diff against the account as IAM holds it (the demo)', () => {
-  const dir = tmp();
-  const tree = join(dir, 'policy');
-  const gen = cli([
-    'generate',
-    'iam',
-    '--cloudtrail',
-    'fixtures/demo/cloudtrail',
-    '--until',
-    '2026-11-03T00:00:00Z',
-    '-o',
-    tree,
-    '-q',
-  ]);
-  type Index = {
-    account: string;
-    principals: { arn: string; kind: string; name: string; path: string; policies: string[] }[];
+/**
+ * The demo's IAM generated from days 1-2 (once for the file), and `check` of other policies on days 3-8: some held-out
+ * calls are breakage, the same whichever form the policies are read in.
+ */
+const trained = (() => {
+  let tree: string | undefined;
+  return () => {
+    if (tree === undefined) {
+      tree = join(tmp(), 'policy');
+      const args = ['generate', 'iam', '--cloudtrail', 'fixtures/demo/cloudtrail', '--until', '2026-11-03T00:00:00Z'];
+      const gen = cli([...args, '-o', tree, '-q']);
+      expect(gen.code, gen.stderr).toBe(0);
+    }
+    return tree;
   };
-  const indexFile = join(tree, `iam/${A}/index.json`);
+})();
+type Index = { principals: { arn: string; kind: string; name: string; path: string; policies: string[] }[] };
+const trainedIndex = () => join(trained(), `iam/${A}/index.json`);
+type Finding = { principal: string; summary: string; detail?: string; locations: { file: string; line: number }[] };
+type HeldOutCheck = {
+  wouldDeny: Finding[];
+  unused: Finding[];
+  undetermined: Finding[];
+  unusedShare: Record<string, number>;
+};
+const HELD_OUT = ['--cloudtrail', 'fixtures/demo/cloudtrail', '--since', '2026-11-03T00:00:00Z'];
+function checkHeldOut(policies: string, ...more: string[]): HeldOutCheck {
+  const r = cli(['check', '--policies', policies, ...HELD_OUT, '--format', 'json', '--fail-on', 'none', ...more]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as HeldOutCheck;
+}
+const words = (fs: { principal: string; summary: string }[]) => fs.map((f) => `${f.principal}: ${f.summary}`);
+
+describe('check and diff against the account as IAM holds it (the demo)', () => {
+  const tree = trained();
+  const indexFile = trainedIndex();
 
   /** The generated tree as the account would hold it once applied: roles with inline policies. */
   function account(encode: (d: unknown) => unknown, edit: (a: Record<string, unknown[]>) => void = () => {}): string {
@@ -386,24 +403,9 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
     writeFileSync(file, JSON.stringify(a, null, 4));
     return file;
   }
-  // Trained on days 1-2, judged on days 3-8: some held-out calls are breakage, the same whichever form is read.
-  const heldOut = ['--cloudtrail', 'fixtures/demo/cloudtrail', '--since', '2026-11-03T00:00:00Z'];
-  type Finding = { principal: string; summary: string; detail?: string; locations: { file: string; line: number }[] };
-  type Check = {
-    wouldDeny: Finding[];
-    unused: Finding[];
-    undetermined: Finding[];
-    unusedShare: Record<string, number>;
-  };
-  const check = (policies: string, ...more: string[]) => {
-    const r = cli(['check', '--policies', policies, ...heldOut, '--format', 'json', '--fail-on', 'none', ...more]);
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout) as Check;
-  };
-  const words = (fs: Finding[]) => fs.map((f) => `${f.principal}: ${f.summary}`);
+  const check = checkHeldOut;
 
   it('judges the held-out days as the tree does, documents as objects or URL-encoded', () => {
-    expect(gen.code, gen.stderr).toBe(0);
     const fromTree = check(tree);
     for (const encode of [(d: unknown) => d, urlEncoded]) {
       const fromAccount = check(account(encode));
@@ -525,35 +527,9 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
 });
 
 describe('check and diff against IAM as Terraform declares it (plan, shown state, state file)', () => {
-  const dir = tmp();
-  const tree = join(dir, 'policy');
-  const gen = cli([
-    'generate',
-    'iam',
-    '--cloudtrail',
-    'fixtures/demo/cloudtrail',
-    '--until',
-    '2026-11-03T00:00:00Z',
-    '-o',
-    tree,
-    '-q',
-  ]);
-  type Index = { principals: { arn: string; name: string; path: string; policies: string[] }[] };
-  const indexFile = join(tree, `iam/${A}/index.json`);
-  const heldOut = ['--cloudtrail', 'fixtures/demo/cloudtrail', '--since', '2026-11-03T00:00:00Z'];
-  type Finding = { principal: string; summary: string; detail?: string };
-  type Check = {
-    wouldDeny: Finding[];
-    unused: Finding[];
-    undetermined: Finding[];
-    unusedShare: Record<string, number>;
-  };
-  const check = (policies: string) => {
-    const r = cli(['check', '--policies', policies, ...heldOut, '--format', 'json', '--fail-on', 'none']);
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout) as Check;
-  };
-  const words = (fs: Finding[]) => fs.map((f) => `${f.principal}: ${f.summary}`);
+  const tree = trained();
+  const indexFile = trainedIndex();
+  const check = (policies: string) => checkHeldOut(policies);
   type Json = Record<string, unknown>;
 
   /**
@@ -659,7 +635,6 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
   };
 
   it('a plan judges the held-out days as the tree does: new role and policy followed through the configuration', () => {
-    expect(gen.code, gen.stderr).toBe(0);
     const fromTree = check(tree);
     const fromPlan = check(write(plan()));
     expect(words(fromPlan.wouldDeny)).toEqual(words(fromTree.wouldDeny));
