@@ -281,6 +281,10 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
     if (!g) groupPolicies.set(name, (g = []));
     return g;
   };
+  const give = (kind: 'role' | 'user' | 'group', owner: string, pol: NamedPolicy) => {
+    if (kind === 'group') group(owner).push(pol);
+    else principal(kind, owner).policies.push(pol);
+  };
   const inline = (r: Res, label: string) =>
     readPolicy(r.doc.file, lineOf(r), `${r.doc.file}: ${r.address}${label}`, r.values['policy'], issues);
   const unnamed = (r: Res, arg: string) =>
@@ -324,39 +328,31 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
       }
       case 'aws_iam_role_policy':
       case 'aws_iam_user_policy':
-      case 'aws_iam_group_policy': {
-        const arg = r.type.slice('aws_iam_'.length, -'_policy'.length) as 'role' | 'user' | 'group';
-        const owner = nameArg(r, arg, `aws_iam_${arg}`);
-        if (!owner) {
-          unnamed(r, arg);
-          break;
-        }
-        const pol = inline(r, '');
-        if (arg === 'group') group(owner).push(pol);
-        else principal(arg, owner).policies.push(pol);
-        break;
-      }
+      case 'aws_iam_group_policy':
       case 'aws_iam_role_policy_attachment':
       case 'aws_iam_user_policy_attachment':
       case 'aws_iam_group_policy_attachment': {
-        const arg = r.type.slice('aws_iam_'.length, -'_policy_attachment'.length) as 'role' | 'user' | 'group';
+        // An inline policy of its role, user or group, or a managed policy attached to it.
+        const [, arg, attachment] = /^aws_iam_(role|user|group)_policy(_attachment)?$/.exec(r.type) as unknown as [
+          string,
+          'role' | 'user' | 'group',
+          string | undefined,
+        ];
         const owner = nameArg(r, arg, `aws_iam_${arg}`);
-        if (!owner) {
-          unnamed(r, arg);
-          break;
-        }
-        const pol = managed(r, str(v['policy_arn']), 'policy_arn', `${arg}/${owner}`);
-        if (arg === 'group') group(owner).push(pol);
-        else principal(arg, owner).policies.push(pol);
+        if (!owner) unnamed(r, arg);
+        else
+          give(
+            arg,
+            owner,
+            attachment ? managed(r, str(v['policy_arn']), 'policy_arn', `${arg}/${owner}`) : inline(r, ''),
+          );
         break;
       }
       case 'aws_iam_policy_attachment': {
         const names = (arg: string) => (Array.isArray(v[arg]) ? v[arg].filter((x) => typeof x === 'string') : []);
         for (const kind of ['role', 'user', 'group'] as const)
           for (const owner of names(`${kind}s`)) {
-            const pol = managed(r, str(v['policy_arn']), 'policy_arn', `${kind}/${owner}`);
-            if (kind === 'group') group(owner).push(pol);
-            else principal(kind, owner).policies.push(pol);
+            give(kind, owner, managed(r, str(v['policy_arn']), 'policy_arn', `${kind}/${owner}`));
           }
         break;
       }
