@@ -1,3 +1,4 @@
+import { pushAll } from '../util/array.js';
 import { cmp, type InputIssue } from '../model/issue.js';
 import { iamIdentity, isServiceLinkedRole } from '../model/subject.js';
 import { isObj, type JsonObject } from '../util/json.js';
@@ -164,10 +165,8 @@ export function authorizationPolicies(docs: AuthorizationDoc[]): {
               continue;
             }
             const gl = lineOf(group.doc, 'Arn', str(group.entry['Arn'])!);
-            own.push(
-              ...inline(group.doc, `group/${g}`, list(group.entry['GroupPolicyList']), gl),
-              ...attached(group.doc, str(group.entry['Arn'])!, group.entry),
-            );
+            pushAll(own, inline(group.doc, `group/${g}`, list(group.entry['GroupPolicyList']), gl));
+            pushAll(own, attached(group.doc, str(group.entry['Arn'])!, group.entry));
           }
         const boundary = e['PermissionsBoundary'];
         const boundaryArn = isObj(boundary) ? str(boundary['PermissionsBoundaryArn']) : undefined;

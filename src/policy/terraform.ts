@@ -1,3 +1,4 @@
+import { pushAll } from '../util/array.js';
 import { cmp, type InputIssue } from '../model/issue.js';
 import { iamIdentity, isServiceLinkedRole } from '../model/subject.js';
 import { isObj, type JsonObject } from '../util/json.js';
@@ -170,7 +171,7 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
       issue(d, 'iam.terraform-version', `format_version ${version}: only Terraform's JSON format 1.x is read`);
       continue;
     }
-    all.push(...resourcesOf(d));
+    pushAll(all, resourcesOf(d));
   }
 
   // The accounts the documents name: of known IAM ARNs, and of `aws_caller_identity`.
@@ -374,7 +375,7 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
   }
   for (const m of memberships) {
     const policies = groupPolicies.get(m.group) ?? [];
-    principal('user', m.user).policies.push(...policies);
+    pushAll(principal('user', m.user).policies, policies);
   }
 
   const only = accounts.size === 1 ? [...accounts][0]! : undefined;

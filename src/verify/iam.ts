@@ -22,6 +22,7 @@ import { isTerraformJson, terraformPolicies } from '../policy/terraform.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
 import { findingEvidence } from './rbac.js';
+import { pushAll } from '../util/array.js';
 import { tupleKey } from '../util/key.js';
 
 /** Identity policies by the principal they attach to: `<account>/role/<name>`, `<account>/user/<name>`. */
@@ -139,7 +140,7 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     );
   const authorization = authorizationPolicies(of(isAuthorizationDetails));
   const terraform = terraformPolicies(of(isTerraformJson));
-  issues.push(...authorization.issues, ...terraform.issues);
+  pushAll(pushAll(issues, authorization.issues), terraform.issues);
   const authorized = new Map<string, string>();
   for (const p of [...authorization.principals, ...terraform.principals]) {
     const key = iamKeyOfArn(p.arn);
