@@ -916,6 +916,39 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
     ).toBe(0);
   });
 
+  it("production's account judged on staging's soak through --map: the same answer under production's names", () => {
+    const prod = join(tmp(), 'production.json');
+    writeFileSync(
+      prod,
+      readFileSync(account, 'utf8').replaceAll(A, '444455556666').replaceAll('acme-staging-', 'acme-prod-'),
+    );
+    const args = ['--cloudtrail', 'fixtures/demo/cloudtrail', '--format', 'json'];
+    const staging = JSON.parse(cli(['check', '--policies', account, ...args]).stdout) as {
+      unusedShare: Record<string, number>;
+    };
+    const r = cli([
+      'check',
+      '--policies',
+      prod,
+      ...args,
+      '--map',
+      `${A}=444455556666`,
+      '--map',
+      'acme-staging-=acme-prod-',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout) as { wouldDeny: Finding[]; unusedShare: Record<string, number> };
+    expect(c.wouldDeny).toEqual([]);
+    expect(c.unusedShare).toEqual(
+      Object.fromEntries(Object.entries(staging.unusedShare).map(([k, v]) => [k.replace(A, '444455556666'), v])),
+    );
+    // Without the pairs, production's roles are other principals: every call is judged against no policy.
+    const unmapped = JSON.parse(cli(['check', '--policies', prod, ...args, '--fail-on', 'none']).stdout) as {
+      wouldDeny: Finding[];
+    };
+    expect(unmapped.wouldDeny.length).toBeGreaterThan(10);
+  });
+
   it('adopting the generated IAM only removes: every wildcard the account grants, nothing added', () => {
     const out = tmp();
     expect(cli(['generate', 'iam', '--cloudtrail', 'fixtures/demo/cloudtrail', '-o', out, '-q']).code).toBe(0);
