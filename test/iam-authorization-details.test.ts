@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { authorizationPolicies, isAuthorizationDetails } from '../src/policy/iamAuthorization.js';
-import { isTerraformJson, terraformPolicies } from '../src/policy/terraform.js';
+import { terraformPolicies } from '../src/policy/terraform.js';
+import { isTerraformJson } from '../src/policy/terraformJson.js';
 import { evaluateIdentityPolicies, type NamedPolicy } from '../src/verify/iam/evaluate.js';
 import { cli, rng, tmp } from './helpers/cli.js';
 

@@ -6,7 +6,7 @@ import { cmp, type InputIssue } from '../model/issue.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
 import { PROFILE_API_VERSION } from '../model/profile.js';
 import { isAuthorizationDetails } from './iamAuthorization.js';
-import { isTerraformJson } from './terraform.js';
+import { isTerraformJson } from './terraformJson.js';
 
 /** One parsed document of a policy file. */
 export interface PolicyDoc {

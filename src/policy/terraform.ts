@@ -1,9 +1,10 @@
 import { pushAll } from '../util/array.js';
 import { cmp, type InputIssue } from '../model/issue.js';
 import { iamIdentity, isServiceLinkedRole } from '../model/subject.js';
-import { isObj, type JsonObject } from '../util/json.js';
+import { isObj } from '../util/json.js';
 import type { NamedPolicy } from '../verify/iam/evaluate.js';
 import { lineFinder, list, readPolicy, str, type AuthorizedPrincipal, type LineFinder } from './iamAuthorization.js';
+import { resourcesOf, terraformReferences, type TerraformDoc, type TerraformResource as Res } from './terraformJson.js';
 
 /**
  * IAM as a Terraform configuration declares it, from the JSON Terraform writes of a plan or a state (`terraform show
@@ -28,122 +29,7 @@ import { lineFinder, list, readPolicy, str, type AuthorizedPrincipal, type LineF
  * policies), each is a policy not read (`NamedPolicy.unknown`).
  */
 
-/** A parsed policy file that is Terraform's JSON of a plan or a state, or a state file. */
-export function isTerraformJson(o: unknown): o is JsonObject {
-  if (!isObj(o) || 'Statement' in o || 'kind' in o) return false;
-  if (typeof o['format_version'] === 'string' && (isObj(o['planned_values']) || isObj(o['values']))) return true;
-  return (
-    typeof o['version'] === 'number' && typeof o['terraform_version'] === 'string' && Array.isArray(o['resources'])
-  );
-}
-
-export interface TerraformDoc {
-  file: string;
-  object: JsonObject;
-  text?: string;
-}
-
-/** One resource instance of the plan or state: its address, module, the address without module and index. */
-interface Res {
-  address: string;
-  module: string;
-  /** `aws_iam_policy.cart` (data sources `data.aws_iam_policy.x`), without module and index. */
-  base: string;
-  index?: string | number;
-  type: string;
-  data: boolean;
-  values: JsonObject;
-  doc: TerraformDoc;
-}
-
-/** The instances a document holds: a plan's planned values (and the data sources of its prior state), a state's. */
-function resourcesOf(d: TerraformDoc): Res[] {
-  const o = d.object;
-  const out: Res[] = [];
-  const seen = new Set<string>();
-  const add = (r: Omit<Res, 'doc'>) => {
-    if (seen.has(r.address)) return;
-    seen.add(r.address);
-    out.push({ ...r, doc: d });
-  };
-  const walk = (mod: unknown, onlyData: boolean) => {
-    if (!isObj(mod)) return;
-    const module = str(mod['address']) ?? '';
-    for (const r of list(mod['resources'])) {
-      const type = str(r['type']);
-      const name = str(r['name']);
-      const address = str(r['address']);
-      const data = r['mode'] === 'data';
-      if (!type || !name || !address || !isObj(r['values']) || (onlyData && !data)) continue;
-      const index = r['index'];
-      add({
-        address,
-        module,
-        base: `${data ? 'data.' : ''}${type}.${name}`,
-        ...(typeof index === 'string' || typeof index === 'number' ? { index } : {}),
-        type,
-        data,
-        values: r['values'],
-      });
-    }
-    for (const c of list(mod['child_modules'])) walk(c, onlyData);
-  };
-  const values = (v: unknown) => (isObj(v) ? v['root_module'] : undefined);
-  if (isObj(o['planned_values'])) {
-    walk(values(o['planned_values']), false);
-    if (isObj(o['prior_state'])) walk(values(o['prior_state']['values']), true);
-  } else if (isObj(o['values'])) walk(values(o['values']), false);
-  else
-    for (const r of list(o['resources'])) {
-      const type = str(r['type']);
-      const name = str(r['name']);
-      if (!type || !name) continue;
-      const module = str(r['module']) ?? '';
-      const data = r['mode'] === 'data';
-      const base = `${data ? 'data.' : ''}${type}.${name}`;
-      for (const inst of list(r['instances'])) {
-        if (!isObj(inst['attributes'])) continue;
-        const index = inst['index_key'];
-        const key = typeof index === 'string' || typeof index === 'number' ? index : undefined;
-        add({
-          address: `${module ? module + '.' : ''}${base}${key === undefined ? '' : `[${JSON.stringify(key)}]`}`,
-          module,
-          base,
-          ...(key === undefined ? {} : { index: key }),
-          type,
-          data,
-          values: inst['attributes'],
-        });
-      }
-    }
-  return out;
-}
-
-/** The configuration of a module (`module.a.module.b`) of a plan, or undefined. */
-function moduleConfig(o: JsonObject, module: string): JsonObject | undefined {
-  let mod: unknown = isObj(o['configuration']) ? o['configuration']['root_module'] : undefined;
-  for (const m of module ? module.split(/\.?module\./).filter(Boolean) : []) {
-    const call = m.replace(/\[.*\]$/, '');
-    const calls = isObj(mod) ? mod['module_calls'] : undefined;
-    mod = isObj(calls) && isObj(calls[call]) ? calls[call]['module'] : undefined;
-  }
-  return isObj(mod) ? mod : undefined;
-}
-
 const IAM_ARN = /^arn:(aws[\w-]*):iam::(\d{12}):/;
-
-/** A reference's index as written when it is a literal (`0`, `"k"`), else undefined (`count.index`, `each.key`). */
-function literalIndex(text: string): string | number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  if (/^"(?:[^"\\]|\\.)*"$/.test(text)) {
-    try {
-      return JSON.parse(text) as string;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
 
 /** Every role's and user's policies that the Terraform documents declare, and the issues met reading them. */
 export function terraformPolicies(docs: TerraformDoc[]): { principals: AuthorizedPrincipal[]; issues: InputIssue[] } {
@@ -185,36 +71,7 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
     }
   }
 
-  /** The resource an argument of `r` references, through the plan's configuration, when it is one instance. */
-  const referenced = (r: Res, arg: string, type: string): Res | undefined => {
-    const config = moduleConfig(r.doc.object, r.module);
-    const own = list(config?.['resources']).find((c) => c['address'] === r.base);
-    const expr = isObj(own?.['expressions']) ? own['expressions'][arg] : undefined;
-    const refs = isObj(expr) && Array.isArray(expr['references']) ? expr['references'] : [];
-    for (const ref of refs) {
-      const m = typeof ref === 'string' ? /^((?:data\.)?([\w-]+)\.[\w-]+)(?:\[(.+?)\])?/.exec(ref) : null;
-      if (!m || m[2] !== type) continue;
-      const targets = all.filter((x) => x.doc === r.doc && x.module === r.module && x.base === m[1]);
-      // `[0]`, `["k"]`; `[count.index]`, `[each.key]` (or no index) stand for the referring instance's own.
-      const index = m[3] !== undefined ? literalIndex(m[3]) : undefined;
-      const one =
-        targets.length === 1
-          ? targets[0]
-          : targets.find((t) => t.index === (index !== undefined ? index : r.index) && t.index !== undefined);
-      if (one) return one;
-    }
-    return undefined;
-  };
-
-  /** Whether the plan's configuration of `r` sets an argument (or a block of that name); true without one. */
-  const configures = (r: Res, arg: string): boolean => {
-    const config = moduleConfig(r.doc.object, r.module);
-    if (!config) return true;
-    const own = list(config['resources']).find((c) => c['address'] === r.base);
-    if (!own) return true;
-    const expr = own['expressions'];
-    return isObj(expr) && arg in expr;
-  };
+  const { referenced, configures } = terraformReferences(all);
 
   /** A name argument (`role`, `user`, `group`): as the plan holds it, else the referenced resource's name. */
   const nameArg = (r: Res, arg: string, type: string): string | undefined =>

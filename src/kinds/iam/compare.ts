@@ -23,7 +23,7 @@ import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evalu
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
 import { iamSides, keyAccount, type IamSides } from './sides.js';
-import { statementKey, statementKeys } from './statements.js';
+import { statementKey, statementKeys, statementLine } from './statements.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
 /** One permission an Allow statement grants: an action (wildcards expanded) on a resource pattern. */
@@ -266,24 +266,6 @@ function groupByPattern(items: IamGrant[]): IamGrant[][] {
     else by.set(g.pattern, [g]);
   }
   return [...by.values()];
-}
-
-// Lines of each statement per policy file, indexed once per file text (a policy of 10,000 statements is located in
-// one pass, not one scan per statement).
-const statementLines = new Map<string, { text: string; sids: Map<string, number>; firstAllow: number }>();
-
-/** The line of the statement's Sid (the first Allow for a statement without one), else line 1. */
-function statementLine(file: string, text: string | undefined, sid: string): Location {
-  let c = statementLines.get(file);
-  if (!c || c.text !== (text ?? '')) {
-    c = { text: text ?? '', sids: new Map(), firstAllow: 0 };
-    for (const [i, line] of c.text.split('\n').entries()) {
-      for (const m of line.matchAll(/"Sid"\s*:\s*"([^"]*)"/g)) if (!c.sids.has(m[1]!)) c.sids.set(m[1]!, i + 1);
-      if (!c.firstAllow && /"Effect"\s*:\s*"Allow"/.test(line)) c.firstAllow = i + 1;
-    }
-    statementLines.set(file, c);
-  }
-  return { file, line: (sid.startsWith('#') ? c.firstAllow : c.sids.get(sid)) || 1 };
 }
 
 function finding(
