@@ -842,6 +842,35 @@ describe('Terraform documents: what cannot be placed is said, never guessed', ()
     ]);
   });
 
+  it('two plans (two workspaces) with a role of one name in two accounts: two principals, each its own policy', () => {
+    const other = '444455556666';
+    const q = (account: string, action: string) =>
+      planOf([
+        role('deployer', { arn: `arn:aws:iam::${account}:role/deployer` }),
+        role('app', {
+          inline_policy: [
+            { name: 'q', policy: JSON.stringify(doc({ Effect: 'Allow', Action: action, Resource: '*' })) },
+          ],
+        }),
+      ]);
+    const r = terraformPolicies([
+      { file: 'a.json', object: q(A, 'sqs:SendMessage') as never },
+      { file: 'b.json', object: q(other, 'sns:Publish') as never },
+    ]);
+    expect(r.issues).toEqual([]);
+    const apps = r.principals.filter((p) => p.arn.endsWith(':role/app'));
+    expect(
+      apps.map((p) => [
+        p.arn,
+        p.file,
+        (p.policies[0]!.document as { Statement: { Action: string }[] }).Statement[0]!.Action,
+      ]),
+    ).toEqual([
+      [`arn:aws:iam::${A}:role/app`, 'a.json', 'sqs:SendMessage'],
+      [`arn:aws:iam::${other}:role/app`, 'b.json', 'sns:Publish'],
+    ]);
+  });
+
   it('another major format version, references of any shape and unknown names are issues, never crashes', () => {
     expect(
       terraformPolicies([{ file: 'v2.json', object: { format_version: '2.0', values: {} } as never }]).issues[0]!.code,

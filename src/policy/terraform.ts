@@ -31,34 +31,34 @@ import { resourcesOf, terraformReferences, type TerraformDoc, type TerraformReso
 
 const IAM_ARN = /^arn:(aws[\w-]*):iam::(\d{12}):/;
 
-/** Every role's and user's policies that the Terraform documents declare, and the issues met reading them. */
+/**
+ * Every role's and user's policies that the Terraform documents declare, and the issues met reading them. Each
+ * document is read on its own (a plan is one workspace: two plans may hold roles of one name in two accounts); a
+ * principal two of them declare gets the policies of both.
+ */
 export function terraformPolicies(docs: TerraformDoc[]): { principals: AuthorizedPrincipal[]; issues: InputIssue[] } {
   const issues: InputIssue[] = [];
+  const principals: AuthorizedPrincipal[] = [];
+  for (const d of docs) pushAll(principals, onePlan(d, issues));
+  return { principals: principals.sort((a, b) => cmp(a.arn, b.arn)), issues };
+}
+
+function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
   const finders = new Map<TerraformDoc, LineFinder>();
   const lineOf = (r: Res) => {
     let f = finders.get(r.doc);
     if (!f) finders.set(r.doc, (f = lineFinder(r.doc.text)));
     return f('address', r.address);
   };
-  const issue = (r: Res | TerraformDoc, code: string, message: string, level?: 'notice') =>
-    issues.push({
-      kind: 'issue',
-      code,
-      file: 'doc' in r ? r.doc.file : r.file,
-      line: 'doc' in r ? lineOf(r) : 1,
-      message,
-      ...(level ? { level } : {}),
-    });
+  const issue = (r: Res | undefined, code: string, message: string) =>
+    issues.push({ kind: 'issue', code, file: d.file, line: r ? lineOf(r) : 1, message });
 
-  const all: Res[] = [];
-  for (const d of docs) {
-    const version = str(d.object['format_version']);
-    if (version !== undefined && !version.startsWith('1.')) {
-      issue(d, 'iam.terraform-version', `format_version ${version}: only Terraform's JSON format 1.x is read`);
-      continue;
-    }
-    pushAll(all, resourcesOf(d));
+  const version = str(d.object['format_version']);
+  if (version !== undefined && !version.startsWith('1.')) {
+    issue(undefined, 'iam.terraform-version', `format_version ${version}: only Terraform's JSON format 1.x is read`);
+    return [];
   }
+  const all = resourcesOf(d);
 
   // The accounts the documents name: of known IAM ARNs, and of `aws_caller_identity`.
   const accounts = new Set<string>();
@@ -253,25 +253,26 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
       (only
         ? `arn:${only.slice(0, only.indexOf(':'))}:iam::${only.slice(only.indexOf(':') + 1)}:${p.kind}${path}${p.name}`
         : undefined);
-    const where = p.declared ?? undefined;
+    // Where the principal is declared, else where the first policy given to it is.
+    const at = {
+      kind: 'issue' as const,
+      file: d.file,
+      line: p.declared ? lineOf(p.declared) : (p.policies[0]?.at?.line ?? 1),
+    };
     if (!arn) {
-      const file = where?.doc.file ?? p.policies[0]?.at?.file ?? docs[0]?.file ?? '';
+      const named = accounts.size ? `${accounts.size} accounts (${[...accounts].sort(cmp).join(', ')})` : 'no account';
       issues.push({
-        kind: 'issue',
+        ...at,
         code: 'iam.terraform-account',
-        file,
-        line: where ? lineOf(where) : (p.policies[0]?.at?.line ?? 1),
-        message: `${p.kind}/${p.name}: its ARN is known only after apply, and the plan names ${accounts.size ? `${accounts.size} accounts (${[...accounts].sort(cmp).join(', ')})` : 'no account'} to place it in; not read`,
+        message: `${p.kind}/${p.name}: its ARN is known only after apply, and the plan names ${named} to place it in; not read`,
       });
       continue;
     }
     const id = iamIdentity(arn);
     if (id?.kind !== p.kind || id.name !== p.name) {
       issues.push({
-        kind: 'issue',
+        ...at,
         code: 'iam.terraform-invalid',
-        file: where?.doc.file ?? p.policies[0]?.at?.file ?? '',
-        line: where ? lineOf(where) : (p.policies[0]?.at?.line ?? 1),
         message: `${p.kind}/${p.name}: its name and path (${path}) make no ARN of a ${p.kind} (${arn}); not read`,
       });
       continue;
@@ -279,12 +280,12 @@ export function terraformPolicies(docs: TerraformDoc[]): { principals: Authorize
     if (isServiceLinkedRole(arn)) continue;
     if (!p.declared)
       p.policies.push({
-        name: `${p.policies[0]?.at?.file ?? ''}: ${p.kind}/${p.name}`,
+        name: `${d.file}: ${p.kind}/${p.name}`,
         document: {},
         unknown: 'the plan attaches policies to it but does not declare it: its other policies are not in the plan',
-        ...(p.policies[0]?.at ? { at: p.policies[0].at } : {}),
+        at: { file: d.file, line: at.line },
       });
-    out.push({ arn, file: where?.doc.file ?? p.policies[0]?.at?.file ?? '', policies: p.policies });
+    out.push({ arn, file: d.file, policies: p.policies });
   }
-  return { principals: out.sort((a, b) => cmp(a.arn, b.arn)), issues };
+  return out;
 }
