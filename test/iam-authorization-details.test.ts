@@ -312,6 +312,23 @@ describe('reading an account authorization details answer', () => {
     expect(decide(role, 's3:PutObject', `${BUCKET}/c/1.json`).result).toBe('undetermined');
   });
 
+  it('a bad managed policy attached to two principals is one issue', () => {
+    const a = answer();
+    a.Policies[0]!.PolicyVersionList[1]!.Document = doc({ Action: 's3:GetObject', Resource: '*' }) as never;
+    a.UserDetailList[0]!.AttachedManagedPolicies = [
+      { PolicyName: 'carts', PolicyArn: `arn:aws:iam::${A}:policy/carts` },
+    ] as never;
+    const { principals, issues } = read(a);
+    expect(issues.map((i) => i.message)).toEqual([
+      `authz.json: arn:aws:iam::${A}:policy/carts: Statement[0].Effect must be Allow or Deny`,
+    ]);
+    const bad = principals.map((p) => p.policies.find((x) => x.name.endsWith('policy/carts'))!);
+    expect(bad.map((x) => x.unknown)).toEqual([
+      'its document is not a valid policy',
+      'its document is not a valid policy',
+    ]);
+  });
+
   it('pages of a paginated answer in separate files are read together; a truncated page is said', () => {
     const a = answer();
     const page1 = { ...a, Policies: [], IsTruncated: true, Marker: 'next' };

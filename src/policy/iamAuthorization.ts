@@ -87,9 +87,13 @@ export function authorizationPolicies(docs: AuthorizationDoc[]): {
   const policy = (d: AuthorizationDoc, line: number, name: string, raw: unknown, extra: Partial<NamedPolicy> = {}) =>
     readPolicy(d.file, line, name, raw, issues, extra);
 
+  // A managed policy attached to many principals is read once (and a bad one is one issue), as itself or as a boundary.
+  const read = new Map<string, NamedPolicy>();
   const managedPolicy = (d: AuthorizationDoc, owner: string, arn: string, extra: Partial<NamedPolicy> = {}) => {
     const name = `${d.file}: ${arn}`;
     const found = managed.get(arn);
+    const key = `${arn}\u0000${extra.boundary ? 'boundary' : ''}`;
+    if (found && read.has(key)) return read.get(key)!;
     if (!found)
       return {
         name,
@@ -112,7 +116,9 @@ export function authorizationPolicies(docs: AuthorizationDoc[]): {
         at: { file: found.doc.file, line },
         ...extra,
       } satisfies NamedPolicy;
-    return policy(found.doc, line, `${found.doc.file}: ${arn}`, version['Document'], extra);
+    const p = policy(found.doc, line, `${found.doc.file}: ${arn}`, version['Document'], extra);
+    read.set(key, p);
+    return p;
   };
 
   /** Inline policies of a list (`RolePolicyList`...), named after their owner. */

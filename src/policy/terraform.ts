@@ -85,6 +85,8 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
       if (arn && !byArn.has(arn)) byArn.set(arn, r);
     }
 
+  // A managed policy attached to many principals is read once (and a bad one is one issue).
+  const read = new Map<string, NamedPolicy>();
   const managed = (
     from: Res,
     arn: string | undefined,
@@ -108,6 +110,9 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
       } satisfies NamedPolicy;
     }
     const name = `${target.doc.file}: ${target.address}`;
+    const key = `${target.address}\u0000${extra.boundary ? 'boundary' : ''}`;
+    const hit = read.get(key);
+    if (hit) return hit;
     if (str(target.values['policy']) === undefined)
       return {
         name,
@@ -116,7 +121,9 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
         at: { file: target.doc.file, line: lineOf(target) },
         ...extra,
       } satisfies NamedPolicy;
-    return readPolicy(target.doc.file, lineOf(target), name, target.values['policy'], issues, extra);
+    const p = readPolicy(target.doc.file, lineOf(target), name, target.values['policy'], issues, extra);
+    read.set(key, p);
+    return p;
   };
 
   interface Principal {
