@@ -956,11 +956,12 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
     expect(share[`arn:aws:iam::${A}:user/report-viewer`]).toBe(1);
     for (const name of ['shop-cart', 'ops-backup', 'ops-report', 'ci/ci-deployer'])
       expect(share[role(name)]).toBeGreaterThan(0.9);
-    // The service-linked role is not read; AdministratorAccess's `*` is one grant, and it was used.
+    // The service-linked role is not read; AdministratorAccess's `*` is judged service by service: the console
+    // session used a few services of the hundreds it may use.
     expect(Object.keys(share).some((k) => k.includes('AWSServiceRoleFor'))).toBe(false);
-    expect(
-      share[role('aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d')],
-    ).toBe(0);
+    const admin = role('aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d');
+    expect(share[admin]).toBeGreaterThan(0.95);
+    expect(share[admin]).toBeLessThan(1);
   });
 
   it("production's account judged on staging's soak through --map: the same answer under production's names", () => {

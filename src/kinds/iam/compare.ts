@@ -1,4 +1,4 @@
-import { actionsForService } from '../../knowledge/aws/catalogue.js';
+import { actionsForService, allServices } from '../../knowledge/aws/catalogue.js';
 import { callPermissions } from '../../generate/iam/permissions.js';
 import type { Evidence } from '../../model/evidence.js';
 import {
@@ -240,7 +240,11 @@ async function iamGrants(
           continue;
         }
         for (const pattern of st.actions!) {
-          for (const action of await expandAction(pattern)) {
+          // `check` (no other side) asks of `*` service by service, so that an administrator who used three services
+          // is not counted as using every grant it has; a diff keeps it one grant (ADR 0007).
+          const actions =
+            !other && pattern === '*' ? (await allServices()).map((s) => `${s}:*`) : await expandAction(pattern);
+          for (const action of actions) {
             for (const resource of st.resources!) {
               // What the side's own Deny statements take away is not granted.
               const own = evaluateIdentityPolicies(policies, { action, resource });

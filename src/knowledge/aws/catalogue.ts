@@ -16,6 +16,12 @@ export async function serviceExists(service: string): Promise<boolean> {
   return (await services).has(service.toLowerCase());
 }
 
+/** Every service prefix of the catalogue, lower case, sorted. */
+export async function allServices(): Promise<string[]> {
+  services ??= iamServiceKeys().then((keys) => new Set(keys.map((k) => k.toLowerCase())));
+  return [...(await services)].sort();
+}
+
 /** Whether the catalogue has the action of the service (both case-insensitive). */
 export async function actionExists(service: string, action: string): Promise<boolean> {
   if (!(await serviceExists(service))) return false;
