@@ -155,7 +155,7 @@ const df = JSON.parse(d.stdout);
 const shares = Object.entries(ck.unusedShare)
   .filter(([, x]) => x > 0)
   .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-  .map(([arn, x]) => `${arn.replace(/^arn:aws:iam::\d+:/, '')} ${Math.round(x * 100)}%`);
+  .map(([arn, x]) => `${arn.replace(/^arn:aws:iam::\d+:(role|user)\/(?:.*\/)?/, '$1/')} ${Math.round(x * 100)}%`);
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 
 const lines = [
