@@ -997,6 +997,19 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
     expect(unmapped.wouldDeny.length).toBeGreaterThan(10);
   });
 
+  it("the report's Markdown puts each role's unused share first and folds the thousands of grants never used", () => {
+    const md = join(tmp(), 'report.md');
+    const r = cli(['report', '--cloudtrail', 'fixtures/demo/cloudtrail', '--policies', account, '-o', md]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(md, 'utf8');
+    const section = text.slice(text.indexOf('## Committed policy'), text.indexOf('## Per principal'));
+    expect(section).toContain('| ` arn:aws:iam::111122223333:role/legacy-etl ` | 100% |');
+    expect(section.indexOf('| principal | unused share |')).toBeLessThan(
+      section.indexOf('<details><summary>granted, never used'),
+    );
+    expect(section.match(/^- never used: /gm)!.length).toBe(1697);
+  });
+
   it('adopting the generated IAM only removes: every wildcard the account grants, nothing added', () => {
     const out = tmp();
     expect(cli(['generate', 'iam', '--cloudtrail', 'fixtures/demo/cloudtrail', '-o', out, '-q']).code).toBe(0);

@@ -105,3 +105,12 @@ function jsonEscape(ch: string): string {
   for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
   return out;
 }
+
+/** At most n UTF-16 units, `…` last when cut; never inside a surrogate pair. */
+export function truncate(s: string, n: number): string {
+  if (s.length <= n) return s;
+  let cut = n - 1;
+  const c = s.charCodeAt(cut - 1);
+  if (c >= 0xd800 && c <= 0xdbff) cut--;
+  return `${s.slice(0, cut)}…`;
+}
