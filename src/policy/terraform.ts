@@ -31,6 +31,9 @@ import { resourcesOf, terraformReferences, type TerraformDoc, type TerraformReso
 
 const IAM_ARN = /^arn:(aws[\w-]*):iam::(\d{12}):/;
 
+/** The strings of a list argument (`groups`, `users`, `roles`); none for anything else. */
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
 /**
  * Every role's and user's policies that the Terraform documents declare, and the issues met reading them. Each
  * document is read on its own (a plan is one workspace: two plans may hold roles of one name in two accounts); a
@@ -140,7 +143,7 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
     return p;
   };
   const groupPolicies = new Map<string, NamedPolicy[]>();
-  const memberships: { user: string; group: string; from: Res }[] = [];
+  const memberships: { user: string; group: string }[] = [];
   const group = (name: string) => {
     let g = groupPolicies.get(name);
     if (!g) groupPolicies.set(name, (g = []));
@@ -214,25 +217,22 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
         break;
       }
       case 'aws_iam_policy_attachment': {
-        const names = (arg: string) => (Array.isArray(v[arg]) ? v[arg].filter((x) => typeof x === 'string') : []);
         for (const kind of ['role', 'user', 'group'] as const)
-          for (const owner of names(`${kind}s`)) {
+          for (const owner of strings(v[`${kind}s`]))
             give(kind, owner, managed(r, str(v['policy_arn']), 'policy_arn', `${kind}/${owner}`));
-          }
         break;
       }
       case 'aws_iam_user_group_membership': {
+        // A user's groups, or a group's users.
         const user = nameArg(r, 'user', 'aws_iam_user');
-        const groups = Array.isArray(v['groups']) ? v['groups'].filter((x) => typeof x === 'string') : [];
         if (!user) unnamed(r, 'user');
-        else for (const g of groups) memberships.push({ user, group: g, from: r });
+        else for (const group of strings(v['groups'])) memberships.push({ user, group });
         break;
       }
       case 'aws_iam_group_membership': {
-        const g = nameArg(r, 'group', 'aws_iam_group');
-        const users = Array.isArray(v['users']) ? v['users'].filter((x) => typeof x === 'string') : [];
-        if (!g) unnamed(r, 'group');
-        else for (const user of users) memberships.push({ user, group: g, from: r });
+        const group = nameArg(r, 'group', 'aws_iam_group');
+        if (!group) unnamed(r, 'group');
+        else for (const user of strings(v['users'])) memberships.push({ user, group });
         break;
       }
     }
