@@ -327,6 +327,8 @@ describe('reading an account authorization details answer', () => {
       'its document is not a valid policy',
       'its document is not a valid policy',
     ]);
+    // One policy, shared by both: counted once among the policies read.
+    expect(bad[0]).toBe(bad[1]);
   });
 
   it('pages of a paginated answer in separate files are read together; a truncated page is said', () => {
@@ -995,6 +997,13 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
       wouldDeny: Finding[];
     };
     expect(unmapped.wouldDeny.length).toBeGreaterThan(10);
+  });
+
+  it('counts the policies read: inline, managed, group and boundary', () => {
+    const r = cli(['verify', '--policies', account, '--cloudtrail', 'fixtures/demo/cloudtrail']);
+    expect(r.code, r.stderr).toBe(0);
+    // One policy each for the seven roles read and the user (through its group), and payments-api's boundary: 9.
+    expect(r.stderr).toContain(', 9 IAM policies,');
   });
 
   it("the report's Markdown puts each role's unused share first and folds the thousands of grants never used", () => {

@@ -22,15 +22,19 @@ const OIDC = {
 };
 const created = '2026-03-02T09:00:00Z';
 
+/** An IAM unique id of the documented shape (its prefix, then letters), made from the name: the same every time. */
+const uniqueId = (prefix, name) =>
+  `${prefix}${name
+    .replace(/[^A-Za-z]/g, '')
+    .toUpperCase()
+    .slice(0, 12)
+    .padEnd(12, 'X')}EXAMPLE`;
+
 function role(name, path, extra) {
   return {
     Path: path,
     RoleName: name,
-    RoleId: `AROA${name
-      .replace(/[^A-Za-z]/g, '')
-      .toUpperCase()
-      .slice(0, 12)
-      .padEnd(12, 'X')}EXAMPLE`,
+    RoleId: uniqueId('AROA', name),
     Arn: `arn:aws:iam::${A}:role${path}${name}`,
     CreateDate: created,
     AssumeRolePolicyDocument: trust(OIDC),
@@ -46,11 +50,7 @@ function role(name, path, extra) {
 function managed(name, arn, document, description) {
   return {
     PolicyName: name,
-    PolicyId: `ANPA${name
-      .replace(/[^A-Za-z]/g, '')
-      .toUpperCase()
-      .slice(0, 12)
-      .padEnd(12, 'X')}EXAMPLE`,
+    PolicyId: uniqueId('ANPA', name),
     Arn: arn,
     Path: '/',
     DefaultVersionId: 'v2',

@@ -143,6 +143,7 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
   const terraform = terraformPolicies(of(isTerraformJson));
   pushAll(pushAll(issues, authorization.issues), terraform.issues);
   const authorized = new Map<string, string>();
+  const read = new Set<NamedPolicy>();
   for (const p of [...authorization.principals, ...terraform.principals]) {
     const key = iamKeyOfArn(p.arn);
     if (key === undefined) continue;
@@ -154,8 +155,10 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     byPrincipal.set(key, [...(byPrincipal.get(key) ?? []), ...p.policies]);
     const own = partitionKey(partition, key);
     byIdentity.set(own, [...(byIdentity.get(own) ?? []), ...p.policies]);
-    count += p.policies.filter((x) => x.unknown === undefined).length;
+    for (const x of p.policies) if (x.unknown === undefined) read.add(x);
   }
+  // A managed policy attached to many principals is one policy (its reader shares the object).
+  count += read.size;
   const twins = new Set([...partitions].filter(([, ps]) => ps.size > 1).map(([k]) => k));
   const keyPartition = new Map([...said].filter(([k]) => !twins.has(k)));
   return {
