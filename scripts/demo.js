@@ -158,6 +158,22 @@ const shares = Object.entries(ck.unusedShare)
   .map(([arn, x]) => `${arn.replace(/^arn:aws:iam::\d+:(role|user)\/(?:.*\/)?/, '$1/')} ${Math.round(x * 100)}%`);
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 
+/** The account's trust policies that let service accounts in beyond those the soak shows (check's trust findings). */
+function trustWords(unused) {
+  const trusts = unused.filter((f) => f.access.action === 'sts:AssumeRoleWithWebIdentity');
+  const role = (f) => f.principal.slice(f.principal.indexOf(':role/') + 1);
+  const any = trusts.filter((f) => f.risk?.level === 'high').map(role);
+  const pattern = trusts.filter((f) => f.risk?.level === 'medium').map(role);
+  return (
+    [
+      any.length ? `any service account of the cluster may become ${any.join(', ')} (high)` : '',
+      pattern.length ? `a pattern lets in more than the soak used for ${pattern.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ') || 'only the service accounts the soak shows'
+  );
+}
+
 const lines = [
   '',
   '== summary',
@@ -173,6 +189,7 @@ const lines = [
     .map(([k, x]) => `${k} ${x.allowed}/${x.observed}`)
     .join(', ')})${report.notAllowed.length ? `, ${report.notAllowed.length} NOT ALLOWED` : ''}`,
   `IAM today         ${today}: ${ck.wouldDeny.length} calls of the soak denied, ${ck.unused.length} grants never used (${shares.slice(0, 3).join(', ')}${shares.length > 3 ? ', …' : ''})`,
+  `                  who may assume its roles: ${trustWords(ck.unused)}`,
   `                  adopting out/iam: ${df.removedAccess.length} grants removed (${df.removedAccess.filter((f) => f.risk?.level === 'high').length} high risk), ${df.newAccess.length} added`,
   `report            out/report.html (open it in a browser: no network, no scripts) and out/report.md`,
   `narrowness        ${np.unobservedAllowed} of ${np.unobservedPairs} workload pairs that never talked would be allowed`,

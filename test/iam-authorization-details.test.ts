@@ -147,7 +147,9 @@ function answer(encode: (d: unknown) => unknown = (d) => d) {
         RoleId: 'AROAEXAMPLECART',
         Arn: `arn:aws:iam::${A}:role/app/shop-cart`,
         CreateDate: '2026-01-10T10:00:00Z',
-        AssumeRolePolicyDocument: encode(doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } })),
+        AssumeRolePolicyDocument: encode(
+          doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+        ),
         InstanceProfileList: [],
         RolePolicyList: [
           {
@@ -558,6 +560,32 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
    * `policy_arn` are known only after apply and followed through `configuration`; every other role with
    * `inline_policy` blocks. The account of the new role comes from the others' ARNs.
    */
+  /** Each role's trust as the EKS User Guide writes it: the service account the soak shows assuming it, exactly. */
+  const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/5E1A9C3B7D2F4E6A8B0C1D2E3F4A5B6C';
+  const SERVICE_ACCOUNTS: Record<string, string> = {
+    'ci-deployer': 'ci:deployer',
+    'ops-backup': 'ops:backup',
+    'ops-report': 'ops:report',
+    'shop-cart': 'shop:cart',
+  };
+  const trustFor = (role: string) =>
+    role === 'payments-api'
+      ? doc({
+          Effect: 'Allow',
+          Principal: { Service: 'pods.eks.amazonaws.com' },
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+        })
+      : doc({
+          Effect: 'Allow',
+          Principal: { Federated: `arn:aws:iam::${A}:oidc-provider/${ISSUER}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              [`${ISSUER}:sub`]: `system:serviceaccount:${SERVICE_ACCOUNTS[role] ?? 'none:none'}`,
+              [`${ISSUER}:aud`]: 'sts.amazonaws.com',
+            },
+          },
+        });
   function plan(edit: (root: Json[], cart: Json[], prior: Json[]) => void = () => {}): Json {
     const index = JSON.parse(readFileSync(indexFile, 'utf8')) as Index;
     const text = (f: string) => JSON.stringify(JSON.parse(readFileSync(join(dirname(indexFile), f), 'utf8')));
@@ -573,7 +601,13 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
         name: address.split('.').pop(),
         provider_name: 'registry.terraform.io/hashicorp/aws',
         schema_version: 0,
-        values: { name: p.name, path: p.path, max_session_duration: 3600, ...values },
+        values: {
+          name: p.name,
+          path: p.path,
+          max_session_duration: 3600,
+          assume_role_policy: JSON.stringify(trustFor(p.name)),
+          ...values,
+        },
         sensitive_values: {},
       });
       if (p.name === 'payments-api') {
@@ -1016,7 +1050,8 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
     expect(section.indexOf('| principal | unused share |')).toBeLessThan(
       section.indexOf('<details><summary>granted, never used'),
     );
-    expect(section.match(/^- never used: /gm)!.length).toBe(1697);
+    // 1,697 grants of the roles' policies and 3 trust policies' subjects (two without a condition, one pattern).
+    expect(section.match(/^- never used: /gm)!.length).toBe(1700);
   });
 
   it('adopting the generated IAM only removes: every wildcard the account grants, nothing added', () => {

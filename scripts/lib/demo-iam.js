@@ -11,15 +11,17 @@ const A = '111122223333';
 const R = 'eu-west-1';
 const doc = (...Statement) => ({ Version: '2012-10-17', Statement });
 const allow = (Sid, Action, Resource) => ({ Sid, Effect: 'Allow', Action, Resource });
-const trust = (principal) =>
+// Trust policies as the EKS User Guide writes them: IRSA through the cluster's OIDC provider (the issuer the soak's
+// AssumeRoleWithWebIdentity records name), Pod Identity and other services by their service principal.
+const ISSUER = `oidc.eks.${R}.amazonaws.com/id/5E1A9C3B7D2F4E6A8B0C1D2E3F4A5B6C`;
+const irsa = (Condition) =>
   doc({
     Effect: 'Allow',
-    Principal: principal,
-    Action: ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+    Principal: { Federated: `arn:aws:iam::${A}:oidc-provider/${ISSUER}` },
+    Action: 'sts:AssumeRoleWithWebIdentity',
+    ...(Condition ? { Condition } : {}),
   });
-const OIDC = {
-  Federated: `arn:aws:iam::${A}:oidc-provider/oidc.eks.${R}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`,
-};
+const service = (Service, Action = 'sts:AssumeRole') => doc({ Effect: 'Allow', Principal: { Service }, Action });
 const created = '2026-03-02T09:00:00Z';
 
 /** An IAM unique id of the documented shape (its prefix, then letters), made from the name: the same every time. */
@@ -37,7 +39,8 @@ function role(name, path, extra) {
     RoleId: uniqueId('AROA', name),
     Arn: `arn:aws:iam::${A}:role${path}${name}`,
     CreateDate: created,
-    AssumeRolePolicyDocument: trust(OIDC),
+    // No condition on the token's subject: every service account of the cluster may become it (check says so).
+    AssumeRolePolicyDocument: irsa(),
     InstanceProfileList: [],
     RolePolicyList: [],
     AttachedManagedPolicies: [],
@@ -79,6 +82,9 @@ export function demoAccount() {
   const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
   const roles = [
     role('shop-cart', '/', {
+      AssumeRolePolicyDocument: irsa({
+        StringEquals: { [`${ISSUER}:sub`]: 'system:serviceaccount:shop:cart', [`${ISSUER}:aud`]: 'sts.amazonaws.com' },
+      }),
       RolePolicyList: [
         {
           PolicyName: 'shop-data',
@@ -91,7 +97,7 @@ export function demoAccount() {
       ],
     }),
     role('payments-api', '/', {
-      AssumeRolePolicyDocument: trust({ Service: 'pods.eks.amazonaws.com' }),
+      AssumeRolePolicyDocument: service('pods.eks.amazonaws.com', ['sts:AssumeRole', 'sts:TagSession']),
       RolePolicyList: [
         {
           PolicyName: 'payments-secrets',
@@ -112,6 +118,7 @@ export function demoAccount() {
       PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary },
     }),
     role('ci-deployer', '/ci/', {
+      AssumeRolePolicyDocument: irsa({ StringLike: { [`${ISSUER}:sub`]: 'system:serviceaccount:ci:*' } }),
       AttachedManagedPolicies: [{ PolicyName: 'acme-ci-deploy', PolicyArn: ciDeploy }],
     }),
     role('ops-backup', '/', {
@@ -141,17 +148,20 @@ export function demoAccount() {
     }),
     // Made for a nightly ETL that was retired; still there, never used in the soak.
     role('legacy-etl', '/', {
-      AssumeRolePolicyDocument: trust({ Service: 'glue.amazonaws.com' }),
+      AssumeRolePolicyDocument: service('glue.amazonaws.com'),
       RolePolicyList: [{ PolicyName: 'etl', PolicyDocument: doc(allow('Everything', ['s3:*', 'glue:*'], ['*'])) }],
     }),
     role('AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d', `/aws-reserved/sso.amazonaws.com/${R}/`, {
-      AssumeRolePolicyDocument: trust({
-        Federated: `arn:aws:iam::${A}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE`,
+      AssumeRolePolicyDocument: doc({
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${A}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE` },
+        Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession'],
+        Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
       }),
       AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: admin }],
     }),
     role('AWSServiceRoleForAmazonEKS', '/aws-service-role/eks.amazonaws.com/', {
-      AssumeRolePolicyDocument: trust({ Service: 'eks.amazonaws.com' }),
+      AssumeRolePolicyDocument: service('eks.amazonaws.com'),
       AttachedManagedPolicies: [
         {
           PolicyName: 'AmazonEKSServiceRolePolicy',

@@ -176,8 +176,9 @@ export async function checkPolicies(
   for (const f of verify.undetermined) report.undetermined.push(judged('undetermined', f));
   const totals = new Map<string, { all: number; unused: number }>();
   for (const c of kinds.values()) {
-    const { grants, undetermined } = await c.grants(0);
+    const { grants, undetermined, unused } = await c.grants(0);
     pushAll(report.undetermined, undetermined);
+    pushAll(report.unused, unused ?? []);
     for (const group of groupBy(grants, (g) => c.groupKey(g))) {
       const ev = c.evidence!(group);
       const f = c.finding('unused', group, ev);

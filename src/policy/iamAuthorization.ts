@@ -3,6 +3,7 @@ import { cmp, type InputIssue } from '../model/issue.js';
 import { iamIdentity, isServiceLinkedRole } from '../model/subject.js';
 import { isObj, type JsonObject } from '../util/json.js';
 import { readStatements, type NamedPolicy } from '../verify/iam/evaluate.js';
+import { readTrust } from '../verify/iam/trust.js';
 
 /**
  * The IAM policies an account enforces, as `aws iam get-account-authorization-details` writes them (IAM API
@@ -17,8 +18,9 @@ import { readStatements, type NamedPolicy } from '../verify/iam/evaluate.js';
  * Nothing is assumed of what is not in the files: a managed policy attached but not listed (fetched with a `--filter`
  * that left it out, on a page not given), a group not listed, a document that cannot be read, each is a policy not
  * read (`NamedPolicy.unknown`), which leaves undetermined what the rest would deny. Service-linked roles are not read
- * (only AWS changes their policies; profiles leave their calls out). Service control policies, session policies and
- * resource policies are not in the answer and not judged.
+ * (only AWS changes their policies; profiles leave their calls out). A role's trust policy
+ * (`AssumeRolePolicyDocument`) is read beside its policies: who may become the role (verify/iam/trust.ts). Service
+ * control policies, session policies and resource policies are not in the answer and not judged.
  */
 
 /** A parsed policy file that is an account's authorization details: one of the four lists at its top. */
@@ -42,6 +44,8 @@ export interface AuthorizedPrincipal {
   /** The file that lists it. */
   file: string;
   policies: NamedPolicy[];
+  /** A role's trust policy (who may assume it), when the input holds one: read, or not read with why. */
+  trust?: NamedPolicy;
 }
 
 /** Every role's and user's policies in the authorization details given, and the issues met reading them. */
@@ -177,7 +181,15 @@ export function authorizationPolicies(docs: AuthorizationDoc[]): {
         const boundary = e['PermissionsBoundary'];
         const boundaryArn = isObj(boundary) ? str(boundary['PermissionsBoundaryArn']) : undefined;
         if (boundaryArn) own.push(managedPolicy(d, arn, boundaryArn, { boundary: true }));
-        principals.push({ arn, file: d.file, policies: own });
+        const trust = kind === 'role' ? e['AssumeRolePolicyDocument'] : undefined;
+        principals.push({
+          arn,
+          file: d.file,
+          policies: own,
+          ...(trust !== undefined
+            ? { trust: readPolicy(d.file, line, `${label} trust policy`, trust, issues, {}, true) }
+            : {}),
+        });
       }
     }
   }
@@ -211,6 +223,8 @@ export function readPolicy(
   raw: unknown,
   issues: InputIssue[],
   extra: Partial<NamedPolicy> = {},
+  /** A role's trust policy: Principal and no Resource (read by verify/iam/trust.ts). */
+  trust = false,
 ): NamedPolicy {
   const at = { file, line };
   const issue = (message: string) =>
@@ -220,7 +234,7 @@ export function readPolicy(
     issue('its document is not a JSON object, as text or URL-encoded');
     return { name, document: {}, unknown: 'its document could not be read', at, ...extra };
   }
-  const problem = readStatements(document);
+  const problem = trust ? readTrust(document) : readStatements(document);
   if (typeof problem === 'string') {
     issue(problem);
     return { name, document: {}, unknown: 'its document is not a valid policy', at, ...extra };

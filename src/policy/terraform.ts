@@ -162,6 +162,14 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
       `${r.address}: its ${arg} is known only after apply and not traceable in the plan`,
     );
 
+  // A role's `assume_role_policy`: who may become it (verify/iam/trust.ts); a value known only after apply is not read.
+  const trustOf = (r: Res): NamedPolicy => {
+    const name = `${r.doc.file}: ${r.address} assume_role_policy`;
+    const raw = r.values['assume_role_policy'];
+    if (typeof raw === 'string' && raw !== '') return readPolicy(r.doc.file, lineOf(r), name, raw, issues, {}, true);
+    return { name, document: {}, unknown: 'it is known only after apply', at: { file: r.doc.file, line: lineOf(r) } };
+  };
+
   for (const r of all) {
     if (r.data) continue;
     const v = r.values;
@@ -292,7 +300,12 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
         unknown: 'the plan attaches policies to it but does not declare it: its other policies are not in the plan',
         at: { file: d.file, line: at.line },
       });
-    out.push({ arn, file: d.file, policies: p.policies });
+    out.push({
+      arn,
+      file: d.file,
+      policies: p.policies,
+      ...(p.kind === 'role' && p.declared ? { trust: trustOf(p.declared) } : {}),
+    });
   }
   return out;
 }

@@ -22,6 +22,7 @@ import { terraformPolicies } from '../policy/terraform.js';
 import { isTerraformJson } from '../policy/terraformJson.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
+import { judgeTrust } from './iam/trust.js';
 import { findingEvidence } from './rbac.js';
 import { pushAll } from '../util/array.js';
 import { tupleKey } from '../util/key.js';
@@ -50,6 +51,8 @@ export interface IamPolicySet {
   byIdentity: Map<string, NamedPolicy[]>;
   /** The principals an account's authorization details or a Terraform plan declare, by key: the file. */
   authorized: Map<string, string>;
+  /** Roles' trust policies (who may assume them), by `partitionKey` of the role: from those same inputs. */
+  trusts: Map<string, NamedPolicy>;
   count: number;
 }
 
@@ -143,6 +146,7 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
   const terraform = terraformPolicies(of(isTerraformJson));
   pushAll(pushAll(issues, authorization.issues), terraform.issues);
   const authorized = new Map<string, string>();
+  const trusts = new Map<string, NamedPolicy>();
   const read = new Set<NamedPolicy>();
   for (const p of [...authorization.principals, ...terraform.principals]) {
     const key = iamKeyOfArn(p.arn);
@@ -156,13 +160,14 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     const own = partitionKey(partition, key);
     byIdentity.set(own, [...(byIdentity.get(own) ?? []), ...p.policies]);
     for (const x of p.policies) if (x.unknown === undefined) read.add(x);
+    if (p.trust) trusts.set(own, p.trust);
   }
   // A managed policy attached to many principals is one policy (its reader shares the object).
   count += read.size;
   const twins = new Set([...partitions].filter(([, ps]) => ps.size > 1).map(([k]) => k));
   const keyPartition = new Map([...said].filter(([k]) => !twins.has(k)));
   return {
-    set: { byPrincipal, arns, identityArns, listed, twins, keyPartition, byIdentity, authorized, count },
+    set: { byPrincipal, arns, identityArns, listed, twins, keyPartition, byIdentity, authorized, trusts, count },
     issues,
   };
 }
@@ -178,6 +183,13 @@ export function policiesOf(set: IamPolicySet, key: string, arn: string): { key: 
   if (!set.twins.has(key)) return { key, policies: set.byPrincipal.get(key) ?? [] };
   const own = partitionKey(partition, key);
   return { key: own, policies: set.byIdentity.get(own) ?? [] };
+}
+
+/** A role's trust policy among those read, by the role's ARN (with or without its path). */
+export function trustOf(set: IamPolicySet, roleArn: string): NamedPolicy | undefined {
+  const key = iamKeyOfArn(roleArn);
+  const id = iamIdentity(roleArn);
+  return key && id?.kind === 'role' ? set.trusts.get(partitionKey(id.partition, key)) : undefined;
 }
 
 /** The key an AWS principal's policies are found under, or undefined for one no identity policy attaches to. */
@@ -209,6 +221,16 @@ export function iamReplay(
   let allowed = 0;
   return {
     async principal(p) {
+      for (const l of p.assumes ?? []) {
+        const t = trustOf(set, l.roleArn);
+        const judged = t && judgeTrust(p.username, l, t);
+        if (!judged) continue;
+        observed++;
+        tally(report, p.username, judged.result === 'allow');
+        const f = iamFinding(p.username, p.subject.kind, judged.access, l.evidence);
+        if (judged.result === 'allow') allowed++;
+        else (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({ ...f, detail: judged.detail });
+      }
       const policyKey = iamPolicyKey(p.subject.kind, p.username);
       if (!policyKey || !p.aws?.length) return;
       const { key, policies } = policiesOf(set, policyKey, p.username);

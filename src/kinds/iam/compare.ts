@@ -18,12 +18,13 @@ import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import type { SubjectKind } from '../../model/subject.js';
 import { compileGlob } from '../../util/glob.js';
-import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js';
+import { iamPolicyKey, policiesOf, trustOf, type IamPolicySet } from '../../verify/iam.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
 import { iamSides, keyAccount, type IamSides } from './sides.js';
 import { statementKey, statementKeys, statementLine } from './statements.js';
+import { trustFindings } from './trust.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
 /** One permission an Allow statement grants: an action (wildcards expanded) on a resource pattern. */
@@ -90,7 +91,13 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
   const held = (side: number, principal: string) =>
     side === ctx.newSide ? heldCombination(sets[side]!, principal) : undefined;
   const comparison: Comparison<IamGrant> = {
-    grants: (i) => iamGrants(sets[i]!, i, ctx.texts, label, sets.length === 2 ? sets[1 - i] : undefined, held),
+    async grants(i) {
+      const other = sets.length === 2 ? sets[1 - i] : undefined;
+      const own = await iamGrants(sets[i]!, i, ctx.texts, label, other, held);
+      // Who may become each role (its trust policy), where the input holds it: unused in `check`, changes in `diff`.
+      const trust = trustFindings(sets[i]!, other, ctx.profile, label);
+      return { ...own, changes: [...own.changes, ...trust.changes], unused: trust.unused };
+    },
     covered(g, by): Coverage {
       const policies = sets[by]!.byPrincipal.get(g.principal) ?? [];
       if (policies.length === 0) return 'no';
@@ -111,6 +118,10 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
     finding: (type, items, evidence) =>
       finding(type, items, label, evidence, held(items[0]!.side, items[0]!.principal)),
     locate(f, side) {
+      // A service account's assumption: the role's trust policy, where it was read.
+      const trust =
+        f.kind === 'iam' && f.subjectKind === 'ServiceAccount' ? trustOf(read[side]!, f.access.resource) : undefined;
+      if (trust) return [trust.at ?? { file: trust.name, line: 1 }];
       // The file `verify` judged the principal by.
       const k = iamPolicyKey(f.subjectKind as SubjectKind, f.subject);
       const pol = k ? policiesOf(read[side]!, k, f.subject).policies[0] : undefined;

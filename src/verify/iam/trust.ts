@@ -1,0 +1,391 @@
+import { compileGlob } from '../../util/glob.js';
+import { isObj } from '../../util/json.js';
+import type { IamAccess } from '../../model/finding.js';
+import type { RoleLink } from '../../model/profile.js';
+import type { NamedPolicy } from './evaluate.js';
+
+/**
+ * Who may become a role: its trust policy, judged for the two ways a Kubernetes service account does (written from
+ * the IAM User Guide's "Policy evaluation logic" and "IAM JSON policy elements: Condition operators", and the EKS
+ * User Guide's IRSA and Pod Identity pages; it shares no code with a generator).
+ *
+ * - IRSA: `sts:AssumeRoleWithWebIdentity` by a `Federated` OIDC provider, the token's subject
+ *   `system:serviceaccount:NS:NAME` in the `<issuer>:sub` key and its audience (`sts.amazonaws.com`, what EKS's
+ *   webhook asks for by default) in `<issuer>:aud`.
+ * - EKS Pod Identity: `sts:AssumeRole` and `sts:TagSession` by the service `pods.eks.amazonaws.com`, the session tags
+ *   `kubernetes-namespace` and `kubernetes-service-account` in `aws:RequestTag/...`.
+ *
+ * Which cluster's issuer the token came from is not compared: a soak runs in staging, whose issuer is not
+ * production's, and the logs' provider is not kept. Every OIDC provider the trust names is tried. A Condition on a
+ * key the request does not say (`aws:SourceIp`, a pod's name) or an operator not read here leaves the statement
+ * undetermined, never allowed.
+ */
+export interface TrustRequest {
+  via: 'irsa' | 'pod-identity';
+  namespace: string;
+  serviceAccount: string;
+}
+
+export type TrustDecision = { result: 'allow' | 'deny' | 'undetermined'; reason: string };
+
+/** The default audience of an EKS service account token for IRSA. */
+export const IRSA_AUDIENCE = 'sts.amazonaws.com';
+export const POD_IDENTITY_SERVICE = 'pods.eks.amazonaws.com';
+
+interface TrustStatement {
+  sid: string;
+  effect: 'Allow' | 'Deny';
+  actions: string[];
+  /** NotAction instead of Action. */
+  notAction: boolean;
+  /** `*` for everyone; else by principal type (`Federated`, `Service`, `AWS`), the values. */
+  principal: '*' | Record<string, string[]>;
+  notPrincipal: boolean;
+  condition: Record<string, Record<string, unknown>>;
+}
+
+const strings = (v: unknown): string[] | undefined =>
+  typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+
+/** A trust policy's statements, or what is wrong with it. */
+export function readTrust(doc: unknown): TrustStatement[] | string {
+  if (!isObj(doc)) return 'a trust policy must be a JSON object';
+  const raw = doc['Statement'];
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const out: TrustStatement[] = [];
+  for (const [i, s] of list.entries()) {
+    if (!isObj(s)) return `Statement[${i}] is not an object`;
+    const effect = s['Effect'];
+    if (effect !== 'Allow' && effect !== 'Deny') return `Statement[${i}].Effect must be Allow or Deny`;
+    const notAction = s['Action'] === undefined && s['NotAction'] !== undefined;
+    const actions = strings(notAction ? s['NotAction'] : s['Action']);
+    if (!actions) return `Statement[${i}] needs Action or NotAction, a string or a list of strings`;
+    const notPrincipal = s['Principal'] === undefined && s['NotPrincipal'] !== undefined;
+    const p = notPrincipal ? s['NotPrincipal'] : s['Principal'];
+    let principal: TrustStatement['principal'];
+    if (p === '*') principal = '*';
+    else if (isObj(p)) {
+      principal = {};
+      for (const [type, v] of Object.entries(p)) {
+        const values = strings(v);
+        if (!values) return `Statement[${i}].Principal.${type} must be a string or a list of strings`;
+        principal[type] = values;
+      }
+    } else return `Statement[${i}] needs Principal or NotPrincipal`;
+    const c = s['Condition'];
+    if (c !== undefined && !(isObj(c) && Object.values(c).every(isObj)))
+      return `Statement[${i}].Condition must map operators to objects of keys`;
+    const sid = typeof s['Sid'] === 'string' && s['Sid'] !== '' ? s['Sid'] : `#${i}`;
+    out.push({
+      sid,
+      effect,
+      actions,
+      notAction,
+      principal,
+      notPrincipal,
+      condition: (c ?? {}) as TrustStatement['condition'],
+    });
+  }
+  return out;
+}
+
+/** `oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE` of `arn:aws:iam::111122223333:oidc-provider/oidc.eks...`. */
+export function issuerOf(providerArn: string): string | undefined {
+  const m = /^arn:[^:]+:iam::[^:]*:oidc-provider\/(.+)$/.exec(providerArn);
+  return m ? m[1]! : undefined;
+}
+
+/** The values a principal type names (`*` names every one). */
+function principalsOf(st: TrustStatement, type: string): string[] {
+  if (st.principal === '*') return ['*'];
+  const k = Object.keys(st.principal).find((t) => t.toLowerCase() === type.toLowerCase());
+  return k ? st.principal[k]! : [];
+}
+
+/** The OIDC issuers an Allow or Deny statement names: by its Federated principals, or with `*` by its keys. */
+function issuersOf(st: TrustStatement): string[] {
+  const fed = principalsOf(st, 'Federated');
+  const named = fed.flatMap((f) => (f === '*' ? [] : [issuerOf(f) ?? []].flat()));
+  if (!fed.includes('*')) return named;
+  const keyed = Object.values(st.condition).flatMap((block) =>
+    Object.keys(block).flatMap((k) => {
+      const m = /^(.+):(sub|aud|amr)$/i.exec(k);
+      return m && !m[1]!.includes(':') ? [m[1]!] : [];
+    }),
+  );
+  return [...named, ...keyed];
+}
+
+/** A statement whose principal is everyone, or every federated identity. */
+const anyFederated = (st: TrustStatement) => !st.notPrincipal && principalsOf(st, 'Federated').includes('*');
+
+/** Issuers each once (compared without case, as condition keys are), as first spelt. */
+function distinct(issuers: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const i of issuers) if (!seen.has(i.toLowerCase())) seen.set(i.toLowerCase(), i);
+  return [...seen.values()];
+}
+
+/** The issuers a trust policy names anywhere, each once, in their order. */
+export function trustIssuers(statements: readonly TrustStatement[]): string[] {
+  return distinct(statements.flatMap(issuersOf));
+}
+
+const actionMatches = (st: TrustStatement, action: string) => {
+  const hit = st.actions.some((a) => compileGlob(a, { caseInsensitive: true }).test(action));
+  return st.notAction ? !hit : hit;
+};
+
+function principalMatches(st: TrustStatement, type: string, value: string): boolean {
+  const named = principalsOf(st, type);
+  const hit = named.some((v) => v === '*' || v.toLowerCase() === value.toLowerCase());
+  return st.notPrincipal ? !hit : hit;
+}
+
+type Tri = true | false | 'unknown';
+
+/**
+ * One condition block (an operator and its keys) against what the request says: `context` maps lower-case keys to
+ * their value; a key in `absent` is known not to be in the request; any other key is not known.
+ */
+function conditionHolds(
+  operator: string,
+  keys: Record<string, unknown>,
+  context: ReadonlyMap<string, string>,
+  absent: (key: string) => boolean,
+): Tri {
+  const m = /^(ForAnyValue:|ForAllValues:)?(.+?)(IfExists)?$/.exec(operator);
+  if (!m) return 'unknown';
+  const [, set, base, ifExists] = m;
+  let result: Tri = true;
+  for (const [rawKey, rawValues] of Object.entries(keys)) {
+    const key = rawKey.toLowerCase();
+    const value = context.get(key);
+    if (value === undefined && !absent(key)) {
+      result = 'unknown';
+      continue;
+    }
+    let holds: boolean | undefined;
+    if (base === 'Null') {
+      const v = typeof rawValues === 'boolean' ? String(rawValues) : strings(rawValues)?.[0];
+      if (v !== 'true' && v !== 'false') return 'unknown';
+      holds = (value === undefined) === (v === 'true');
+    } else {
+      const values = strings(rawValues);
+      if (!values) return 'unknown';
+      const negated = /^StringNot/.test(base!);
+      const like = /Like$/.test(base!);
+      const fold = /IgnoreCase$/.test(base!);
+      if (!/^String(Not)?(Equals|EqualsIgnoreCase|Like)$/.test(base!)) return 'unknown';
+      if (values.some((v) => v.includes('${'))) return 'unknown';
+      if (value === undefined) holds = Boolean(ifExists) || negated || set === 'ForAllValues:';
+      else {
+        const one = (v: string) =>
+          like ? compileGlob(v).test(value) : fold ? v.toLowerCase() === value.toLowerCase() : v === value;
+        const any = values.some(one);
+        holds = negated ? !any : any;
+      }
+    }
+    if (!holds) return false;
+  }
+  return result;
+}
+
+function statementHolds(st: TrustStatement, context: ReadonlyMap<string, string>, absent: (k: string) => boolean): Tri {
+  let result: Tri = true;
+  for (const [op, keys] of Object.entries(st.condition)) {
+    const r = conditionHolds(op, keys, context, absent);
+    if (r === false) return false;
+    if (r === 'unknown') result = 'unknown';
+  }
+  return result;
+}
+
+/** The request's asks: per action, the principal and the condition context it carries. */
+interface Ask {
+  action: string;
+  type: string;
+  principal: string;
+  context: Map<string, string>;
+  absent: (key: string) => boolean;
+}
+
+function asks(req: TrustRequest, issuer: string | undefined): Ask[] {
+  if (req.via === 'irsa') {
+    const i = issuer!.toLowerCase();
+    const context = new Map([
+      [`${i}:sub`, `system:serviceaccount:${req.namespace}:${req.serviceAccount}`],
+      [`${i}:aud`, IRSA_AUDIENCE],
+    ]);
+    // Another issuer's keys are not in a token of this one.
+    const absent = (k: string) => /^[^:]+:(sub|aud|amr)$/.test(k) && !k.startsWith(`${i}:`);
+    return [
+      { action: 'sts:AssumeRoleWithWebIdentity', type: 'Federated', principal: `oidc-provider/${i}`, context, absent },
+    ];
+  }
+  const context = new Map([
+    ['aws:requesttag/kubernetes-namespace', req.namespace],
+    ['aws:requesttag/kubernetes-service-account', req.serviceAccount],
+  ]);
+  const none = () => false;
+  return ['sts:AssumeRole', 'sts:TagSession'].map((action) => ({
+    action,
+    type: 'Service',
+    principal: POD_IDENTITY_SERVICE,
+    context,
+    absent: none,
+  }));
+}
+
+/** A Federated principal names the issuer asked (or every one). */
+function federatedMatches(st: TrustStatement, issuer: string): boolean {
+  if (st.principal === '*') return !st.notPrincipal;
+  const hit = principalsOf(st, 'Federated').some(
+    (f) => f === '*' || issuerOf(f)?.toLowerCase() === issuer.toLowerCase(),
+  );
+  return st.notPrincipal ? !hit : hit;
+}
+
+function decideAsk(statements: readonly TrustStatement[], ask: Ask, issuer: string | undefined): TrustDecision {
+  let allow: TrustStatement | undefined;
+  const unsure: string[] = [];
+  for (const st of statements) {
+    if (!actionMatches(st, ask.action)) continue;
+    const who = issuer !== undefined ? federatedMatches(st, issuer) : principalMatches(st, ask.type, ask.principal);
+    if (!who) continue;
+    const holds = statementHolds(st, ask.context, ask.absent);
+    if (holds === false) continue;
+    if (st.effect === 'Deny') {
+      if (holds === true) return { result: 'deny', reason: `statement ${st.sid} denies ${ask.action}` };
+      unsure.push(`statement ${st.sid} denies ${ask.action} under a Condition not judged here`);
+    } else if (holds === true) allow ??= st;
+    else unsure.push(`statement ${st.sid} allows ${ask.action} under a Condition not judged here`);
+  }
+  if (allow && unsure.every((u) => !u.includes(' denies ')))
+    return { result: 'allow', reason: `statement ${allow.sid}` };
+  if (unsure.length) return { result: 'undetermined', reason: unsure.join('; ') };
+  return { result: 'deny', reason: `no statement allows ${ask.action} for it` };
+}
+
+/** Whether a role's trust policy lets the service account become the role, the way it did. */
+export function evaluateTrust(statements: readonly TrustStatement[], req: TrustRequest): TrustDecision {
+  if (req.via === 'pod-identity') {
+    const ds = asks(req, undefined).map((a) => decideAsk(statements, a, undefined));
+    return ds.find((d) => d.result === 'deny') ?? ds.find((d) => d.result === 'undetermined') ?? ds[0]!;
+  }
+  let issuers = trustIssuers(statements);
+  if (issuers.length === 0) {
+    if (!statements.some(anyFederated))
+      return { result: 'deny', reason: 'it trusts no OIDC provider, so no service account token (IRSA) can assume it' };
+    issuers = ['*'];
+  }
+  const ds = issuers.map((i) => ({ i, d: decideAsk(statements, asks(req, i)[0]!, i) }));
+  const allowed = ds.find((x) => x.d.result === 'allow');
+  if (allowed) return { result: 'allow', reason: `${allowed.d.reason} (issuer ${allowed.i})` };
+  const unsure = ds.filter((x) => x.d.result === 'undetermined');
+  if (unsure.length) return { result: 'undetermined', reason: unsure.map((x) => x.d.reason).join('; ') };
+  return { result: 'deny', reason: ds.map((x) => `issuer ${x.i}: ${x.d.reason}`).join('; ') };
+}
+
+/** Who an Allow lets assume a role through IRSA, and which of the observed subjects each value lets in. */
+export interface TrustBreadth {
+  sid: string;
+  issuer: string;
+  /**
+   * `any`: no condition on the token's subject (every service account of every cluster with that issuer); else each
+   * subject value, whether it is a pattern (StringLike with `*` or `?`), and the observed subjects it lets in.
+   */
+  subjects: 'any' | { value: string; wildcard: boolean; observed: string[] }[];
+  /** With `any`: the observed subjects (all of them). */
+  observed: string[];
+}
+
+/** A subject value of a trust's condition, and how it compares. */
+interface SubjectValue {
+  value: string;
+  op: 'Equals' | 'EqualsIgnoreCase' | 'Like';
+}
+
+/** The subject condition of an Allow for an issuer: the values of positive string operators on `<issuer>:sub`. */
+function subjectValues(st: TrustStatement, issuer: string): SubjectValue[] | 'any' {
+  const values: SubjectValue[] = [];
+  for (const [op, keys] of Object.entries(st.condition)) {
+    const m = /^(?:ForAnyValue:|ForAllValues:)?String(Equals|EqualsIgnoreCase|Like)(IfExists)?$/.exec(op);
+    // A negated operator or IfExists does not narrow who may come.
+    if (!m || m[2]) continue;
+    for (const [k, v] of Object.entries(keys))
+      if (k.toLowerCase() === `${issuer.toLowerCase()}:sub`)
+        for (const value of strings(v) ?? []) values.push({ value, op: m[1] as SubjectValue['op'] });
+  }
+  return values.length ? values : 'any';
+}
+
+const subjectMatches = (v: SubjectValue, s: string) =>
+  v.op === 'Like'
+    ? compileGlob(v.value).test(s)
+    : v.op === 'EqualsIgnoreCase'
+      ? v.value.toLowerCase() === s.toLowerCase()
+      : v.value === s;
+
+/**
+ * What each IRSA Allow of a trust policy lets in, with the observed subjects it covers: for `check`, the trust's
+ * grants to subjects never seen. `observed` are `system:serviceaccount:NS:NAME` of the links to this role.
+ */
+export function trustBreadth(statements: readonly TrustStatement[], observed: readonly string[]): TrustBreadth[] {
+  const out: TrustBreadth[] = [];
+  for (const st of statements) {
+    if (st.effect !== 'Allow' || st.notPrincipal || !actionMatches(st, 'sts:AssumeRoleWithWebIdentity')) continue;
+    const issuers = distinct(issuersOf(st));
+    // `*` (or a Federated `*`) without an issuer's key in its Condition: any token of any issuer.
+    if (issuers.length === 0 && anyFederated(st)) issuers.push('*');
+    for (const issuer of issuers) {
+      const sub = subjectValues(st, issuer);
+      if (sub === 'any') {
+        out.push({ sid: st.sid, issuer, subjects: 'any', observed: [...observed] });
+        continue;
+      }
+      const subjects = sub.map((v) => ({
+        value: v.value,
+        wildcard: v.op === 'Like' && /[*?]/.test(v.value),
+        observed: observed.filter((s) => subjectMatches(v, s)),
+      }));
+      out.push({ sid: st.sid, issuer, subjects, observed: [...new Set(subjects.flatMap((x) => x.observed))] });
+    }
+  }
+  return out;
+}
+
+const SERVICE_ACCOUNT = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+/**
+ * A service account's assumption of a role (IRSA, Pod Identity) judged by the role's trust policy: the call it made
+ * as an access, and the decision in words; undefined for a username that is no service account's.
+ */
+export function judgeTrust(
+  username: string,
+  link: RoleLink,
+  trust: NamedPolicy,
+): { access: IamAccess; result: 'allow' | 'deny' | 'undetermined'; detail: string } | undefined {
+  const m = SERVICE_ACCOUNT.exec(username);
+  if (!m) return undefined;
+  const irsa = link.via === 'irsa';
+  const access = {
+    action: irsa ? 'sts:AssumeRoleWithWebIdentity' : 'sts:AssumeRole',
+    resource: link.roleArn,
+    events: [irsa ? 'sts.amazonaws.com AssumeRoleWithWebIdentity' : 'sts.amazonaws.com AssumeRole'],
+  };
+  const of = `the trust policy of ${link.roleArn} (${trust.name})`;
+  if (trust.unknown !== undefined)
+    return { access, result: 'undetermined', detail: `${of} was not read: ${trust.unknown}` };
+  const statements = readTrust(trust.document);
+  if (typeof statements === 'string') return { access, result: 'undetermined', detail: `${of}: ${statements}` };
+  const d = evaluateTrust(statements, { via: link.via, namespace: m[1]!, serviceAccount: m[2]! });
+  const how = irsa ? 'its token (IRSA)' : 'EKS Pod Identity';
+  const detail =
+    d.result === 'allow'
+      ? `${of} allows it: ${d.reason}`
+      : d.result === 'deny'
+        ? `${of} does not let it assume the role with ${how}: ${d.reason}`
+        : `${of} may or may not let it assume the role with ${how}: ${d.reason}`;
+  return { access, result: d.result, detail };
+}

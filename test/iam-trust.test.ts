@@ -1,0 +1,420 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CiFinding, CiReport } from '../src/model/finding.js';
+import { authorizationPolicies } from '../src/policy/iamAuthorization.js';
+import { terraformPolicies } from '../src/policy/terraform.js';
+import { evaluateTrust, readTrust, trustBreadth, type TrustRequest } from '../src/verify/iam/trust.js';
+import { cli, tmp } from './helpers/cli.js';
+
+/**
+ * Who may become a role: trust policies in the shapes the EKS User Guide gives them ("Assign IAM roles to
+ * Kubernetes service accounts": a Federated OIDC provider, StringEquals on `<issuer>:sub` and `<issuer>:aud`; "EKS
+ * Pod Identity": the service `pods.eks.amazonaws.com`, `sts:AssumeRole` and `sts:TagSession`), judged for the service
+ * accounts the logs show assuming them, and read from an account's answer and a Terraform plan.
+ */
+const A = '111122223333';
+const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/5E1A9C3B7D2F4E6A8B0C1D2E3F4A5B6C';
+const OTHER = 'oidc.eks.us-east-1.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9';
+const provider = (issuer: string) => `arn:aws:iam::${A}:oidc-provider/${issuer}`;
+const doc = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement });
+const irsa = (Condition?: unknown, issuer = ISSUER, extra: Record<string, unknown> = {}) => ({
+  Effect: 'Allow',
+  Principal: { Federated: provider(issuer) },
+  Action: 'sts:AssumeRoleWithWebIdentity',
+  ...(Condition ? { Condition } : {}),
+  ...extra,
+});
+const sub = (ns: string, sa: string) => `system:serviceaccount:${ns}:${sa}`;
+const asks = (namespace: string, serviceAccount: string, via: TrustRequest['via'] = 'irsa'): TrustRequest => ({
+  via,
+  namespace,
+  serviceAccount,
+});
+const judge = (document: unknown, req: TrustRequest) => {
+  const st = readTrust(document);
+  if (typeof st === 'string') throw new Error(st);
+  return evaluateTrust(st, req);
+};
+const exact = doc(
+  irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'cart'), [`${ISSUER}:aud`]: 'sts.amazonaws.com' } }),
+);
+
+describe('the trust evaluator, case by case', () => {
+  const cases: [string, unknown, TrustRequest, 'allow' | 'deny' | 'undetermined'][] = [
+    ['the EKS guide: exact subject and audience, that subject', exact, asks('shop', 'cart'), 'allow'],
+    ['the EKS guide: another service account', exact, asks('shop', 'web'), 'deny'],
+    ['the same subject in another namespace', exact, asks('ops', 'cart'), 'deny'],
+    ['no condition: any service account', doc(irsa()), asks('kube-system', 'anything'), 'allow'],
+    [
+      'StringLike on a namespace',
+      doc(irsa({ StringLike: { [`${ISSUER}:sub`]: 'system:serviceaccount:ci:*' } })),
+      asks('ci', 'deployer'),
+      'allow',
+    ],
+    [
+      'StringLike on a namespace, another namespace',
+      doc(irsa({ StringLike: { [`${ISSUER}:sub`]: 'system:serviceaccount:ci:*' } })),
+      asks('shop', 'web'),
+      'deny',
+    ],
+    ['a wrong audience', doc(irsa({ StringEquals: { [`${ISSUER}:aud`]: 'vault' } })), asks('shop', 'cart'), 'deny'],
+    [
+      'condition keys are not case-sensitive',
+      doc(irsa({ StringEquals: { [`${ISSUER.toUpperCase()}:SUB`]: sub('shop', 'cart') } })),
+      asks('shop', 'cart'),
+      'allow',
+    ],
+    [
+      'values are',
+      doc(irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'Cart') } })),
+      asks('shop', 'cart'),
+      'deny',
+    ],
+    [
+      'StringEqualsIgnoreCase',
+      doc(irsa({ StringEqualsIgnoreCase: { [`${ISSUER}:sub`]: sub('shop', 'Cart') } })),
+      asks('shop', 'cart'),
+      'allow',
+    ],
+    [
+      'a list of subjects',
+      doc(irsa({ StringEquals: { [`${ISSUER}:sub`]: [sub('shop', 'web'), sub('shop', 'cart')] } })),
+      asks('shop', 'cart'),
+      'allow',
+    ],
+    [
+      'ForAnyValue:StringLike on a single-valued key',
+      doc(irsa({ 'ForAnyValue:StringLike': { [`${ISSUER}:sub`]: 'system:serviceaccount:shop:*' } })),
+      asks('shop', 'cart'),
+      'allow',
+    ],
+    [
+      'StringNotEquals: every subject but one',
+      doc(irsa({ StringNotEquals: { [`${ISSUER}:sub`]: sub('shop', 'cart') } })),
+      asks('shop', 'web'),
+      'allow',
+    ],
+    [
+      'StringNotEquals: that one',
+      doc(irsa({ StringNotEquals: { [`${ISSUER}:sub`]: sub('shop', 'cart') } })),
+      asks('shop', 'cart'),
+      'deny',
+    ],
+    [
+      'Null false on the subject (present in every token)',
+      doc(irsa({ Null: { [`${ISSUER}:sub`]: 'false' } })),
+      asks('shop', 'cart'),
+      'allow',
+    ],
+    [
+      'two clusters, the second one names it',
+      doc(
+        irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'web') } }),
+        irsa({ StringEquals: { [`${OTHER}:sub`]: sub('shop', 'cart') } }, OTHER),
+      ),
+      asks('shop', 'cart'),
+      'allow',
+    ],
+    [
+      "one statement, two providers: a key of the other issuer is not in this issuer's token",
+      doc({
+        Effect: 'Allow',
+        Principal: { Federated: [provider(ISSUER), provider(OTHER)] },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${OTHER}:sub`]: sub('shop', 'web') } },
+      }),
+      asks('shop', 'cart'),
+      'deny',
+    ],
+    [
+      'an explicit Deny of the subject wins',
+      doc(irsa(), irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'cart') } }, ISSUER, { Effect: 'Deny' })),
+      asks('shop', 'cart'),
+      'deny',
+    ],
+    [
+      'a key the request does not say (aws:SourceIp)',
+      doc(irsa({ IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } })),
+      asks('shop', 'cart'),
+      'undetermined',
+    ],
+    [
+      'a Deny under a key not said',
+      doc(irsa(), irsa({ StringEquals: { 'aws:PrincipalTag/team': 'x' } }, ISSUER, { Effect: 'Deny' })),
+      asks('shop', 'cart'),
+      'undetermined',
+    ],
+    [
+      'a policy variable in a value',
+      doc(irsa({ StringLike: { [`${ISSUER}:sub`]: 'system:serviceaccount:${aws:PrincipalTag/ns}:*' } })),
+      asks('shop', 'cart'),
+      'undetermined',
+    ],
+    ['sts:* covers the action', doc({ ...irsa(), Action: 'sts:*' }), asks('shop', 'cart'), 'allow'],
+    ['Principal *', doc({ Effect: 'Allow', Principal: '*', Action: 'sts:*' }), asks('shop', 'cart'), 'allow'],
+    [
+      'only sts:AssumeRole (no web identity)',
+      doc({ ...irsa(), Action: 'sts:AssumeRole' }),
+      asks('shop', 'cart'),
+      'deny',
+    ],
+    [
+      'a trust of services only: no token can assume it',
+      doc({
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+      }),
+      asks('shop', 'cart'),
+      'deny',
+    ],
+    [
+      'Pod Identity, as the EKS guide writes it',
+      doc({
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+      }),
+      asks('payments', 'payments-api', 'pod-identity'),
+      'allow',
+    ],
+    [
+      'Pod Identity without sts:TagSession (the session tags are refused)',
+      doc({ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      asks('payments', 'payments-api', 'pod-identity'),
+      'deny',
+    ],
+    [
+      'Pod Identity narrowed by the namespace tag',
+      doc({
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: { StringEquals: { 'aws:RequestTag/kubernetes-namespace': 'shop' } },
+      }),
+      asks('payments', 'payments-api', 'pod-identity'),
+      'deny',
+    ],
+    [
+      'Pod Identity under aws:SourceAccount (not in the logs)',
+      doc({
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: { StringEquals: { 'aws:SourceAccount': A } },
+      }),
+      asks('payments', 'payments-api', 'pod-identity'),
+      'undetermined',
+    ],
+    ['Pod Identity on an IRSA trust', exact, asks('shop', 'cart', 'pod-identity'), 'deny'],
+  ];
+  for (const [what, document, req, want] of cases)
+    it(`${what}: ${want}`, () => {
+      const d = judge(document, req);
+      expect(d.result, d.reason).toBe(want);
+      expect(d.reason).not.toBe('');
+    });
+
+  it('says why it denies', () => {
+    expect(judge(exact, asks('shop', 'web')).reason).toContain('no statement allows sts:AssumeRoleWithWebIdentity');
+    expect(judge(doc({ ...irsa(), Principal: { Service: 'x' } }), asks('a', 'b')).reason).toContain(
+      'trusts no OIDC provider',
+    );
+  });
+
+  it('refuses what is no trust policy', () => {
+    expect(readTrust([])).toMatch(/JSON object/);
+    expect(readTrust(doc({ Effect: 'Maybe', Principal: '*', Action: 'sts:*' }))).toMatch(/Effect/);
+    expect(readTrust(doc({ Effect: 'Allow', Action: 'sts:*' }))).toMatch(/Principal/);
+    expect(readTrust(doc({ Effect: 'Allow', Principal: '*' }))).toMatch(/Action/);
+    expect(readTrust(doc({ Effect: 'Allow', Principal: '*', Action: 'sts:*', Condition: 'x' }))).toMatch(/Condition/);
+  });
+});
+
+describe('who a trust lets in beyond what was seen', () => {
+  const breadth = (document: unknown, seen: string[]) => {
+    const st = readTrust(document);
+    if (typeof st === 'string') throw new Error(st);
+    return trustBreadth(st, seen);
+  };
+
+  it('no subject condition: any; a pattern: its matches; exact values: those seen', () => {
+    expect(breadth(doc(irsa()), [sub('ops', 'backup')])).toEqual([
+      { sid: '#0', issuer: ISSUER, subjects: 'any', observed: [sub('ops', 'backup')] },
+    ]);
+    const b = breadth(
+      doc(
+        irsa({
+          StringLike: { [`${ISSUER}:sub`]: ['system:serviceaccount:ci:*', sub('ops', 'old')] },
+          StringEquals: { [`${ISSUER}:aud`]: 'sts.amazonaws.com' },
+        }),
+      ),
+      [sub('ci', 'deployer'), sub('shop', 'web')],
+    );
+    expect(b).toHaveLength(1);
+    expect(b[0]!.subjects).toEqual([
+      { value: 'system:serviceaccount:ci:*', wildcard: true, observed: [sub('ci', 'deployer')] },
+      { value: sub('ops', 'old'), wildcard: false, observed: [] },
+    ]);
+  });
+
+  it('a negated subject condition narrows nothing; a Deny and a service principal let no one in', () => {
+    const b = breadth(doc(irsa({ StringNotEquals: { [`${ISSUER}:sub`]: sub('a', 'b') } })), []);
+    expect(b[0]!.subjects).toBe('any');
+    expect(breadth(doc({ ...irsa(), Effect: 'Deny' }), [])).toEqual([]);
+    expect(
+      breadth(doc({ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: 'sts:*' }), []),
+    ).toEqual([]);
+  });
+});
+
+/** The demo account's answer with one role's trust policy replaced. */
+function accountWith(role: string, trust: unknown, urlEncoded = false): string {
+  const o = JSON.parse(readFileSync('fixtures/demo/iam/account.json', 'utf8')) as {
+    RoleDetailList: { RoleName: string; AssumeRolePolicyDocument: unknown }[];
+  };
+  const r = o.RoleDetailList.find((x) => x.RoleName === role)!;
+  r.AssumeRolePolicyDocument = urlEncoded ? encodeURIComponent(JSON.stringify(trust)) : trust;
+  const file = join(tmp(), 'account.json');
+  writeFileSync(file, JSON.stringify(o, null, 4));
+  return file;
+}
+
+const CLOUDTRAIL = ['--cloudtrail', 'fixtures/demo/cloudtrail'];
+const check = (policies: string, ...more: string[]) => {
+  const r = cli(['check', '--policies', policies, ...CLOUDTRAIL, '--format', 'json', ...more]);
+  return { code: r.code, report: JSON.parse(r.stdout) as CiReport, stderr: r.stderr };
+};
+const ASSUMES = new Set(['sts:AssumeRoleWithWebIdentity', 'sts:AssumeRole']);
+const trustFindings = (fs: CiFinding[]) => fs.filter((f) => 'action' in f.access && ASSUMES.has(f.access.action));
+
+describe('check: trust policies of the demo account', () => {
+  it('flags the trusts that let any service account in (high) and a namespace pattern (medium); none denied', () => {
+    const { code, report } = check('fixtures/demo/iam/account.json', '--fail-on', 'would-deny');
+    expect(code).toBe(0);
+    expect(report.wouldDeny).toEqual([]);
+    const t = trustFindings(report.unused).map((f) => [f.principal, f.risk?.level, f.locations[0]!.file]);
+    expect(t).toEqual([
+      [`arn:aws:iam::${A}:role/ci/ci-deployer`, 'medium', 'fixtures/demo/iam/account.json'],
+      [`arn:aws:iam::${A}:role/ops-backup`, 'high', 'fixtures/demo/iam/account.json'],
+      [`arn:aws:iam::${A}:role/ops-report`, 'high', 'fixtures/demo/iam/account.json'],
+    ]);
+    const backup = trustFindings(report.unused).find((f) => f.principal.endsWith('ops-backup'))!;
+    expect(backup.summary).toContain(`no condition on the token's subject (${ISSUER}:sub)`);
+    expect(backup.summary).toContain('assumed in the logs by system:serviceaccount:ops:backup');
+  });
+
+  it("a trust that names another service account denies the pod's assumption, at the role's line", () => {
+    const file = accountWith(
+      'shop-cart',
+      doc(irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'carts') } })),
+      true,
+    );
+    const { code, report } = check(file, '--fail-on', 'would-deny');
+    expect(code).toBe(1);
+    expect(report.wouldDeny).toHaveLength(1);
+    const f = report.wouldDeny[0]!;
+    expect(f.principal).toBe('system:serviceaccount:shop:cart');
+    expect(f.access).toMatchObject({
+      action: 'sts:AssumeRoleWithWebIdentity',
+      resources: [`arn:aws:iam::${A}:role/shop-cart`],
+    });
+    expect(f.detail).toContain('does not let it assume the role with its token (IRSA)');
+    expect(f.locations).toHaveLength(1);
+    const line = readFileSync(file, 'utf8').split('\n')[f.locations[0]!.line - 1]!;
+    expect(line).toContain(`"Arn": "arn:aws:iam::${A}:role/shop-cart"`);
+    // The subject it names was never seen: an unused grant, no risk of its own.
+    const carts = trustFindings(report.unused).find((x) => x.summary.includes(sub('shop', 'carts')))!;
+    expect(carts.risk).toBeUndefined();
+    expect(carts.summary).toContain('never assumed by it in the logs');
+  });
+
+  it('a trust under a key the logs cannot say is undetermined, never allowed or denied', () => {
+    const file = accountWith('ops-backup', doc(irsa({ IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } })));
+    const { report } = check(file, '--fail-on', 'none');
+    expect(report.wouldDeny).toEqual([]);
+    const u = report.undetermined.filter((f) => f.principal === 'system:serviceaccount:ops:backup');
+    expect(u).toHaveLength(1);
+    expect(u[0]!.detail).toContain('under a Condition not judged here');
+  });
+
+  it('a Pod Identity trust switched to IRSA denies the pod that uses Pod Identity', () => {
+    const file = accountWith('payments-api', exact);
+    const { report } = check(file, '--fail-on', 'none');
+    expect(report.wouldDeny.map((f) => [f.principal, (f.access as { action: string }).action])).toEqual([
+      ['system:serviceaccount:payments:payments-api', 'sts:AssumeRole'],
+    ]);
+  });
+});
+
+describe('diff: a trust change is a change of who may become the role', () => {
+  it('dropping the subject condition is new access (high); the exact subject it had is removed', () => {
+    const base = accountWith('shop-cart', exact);
+    const head = accountWith('shop-cart', doc(irsa()));
+    const r = cli(['diff', base, head, '--kind', 'iam', '--format', 'json', '--fail-on', 'risky']);
+    expect(r.code).toBe(1);
+    const d = JSON.parse(r.stdout) as CiReport;
+    expect(trustFindings(d.newAccess).map((f) => [f.principal, f.type, f.risk?.level])).toEqual([
+      [`arn:aws:iam::${A}:role/shop-cart`, 'new-access', 'high'],
+    ]);
+    expect(trustFindings(d.removedAccess).map((f) => f.summary)).toEqual([
+      `sts:AssumeRoleWithWebIdentity by ${sub('shop', 'cart')}: statement #0: never assumed by it in the logs`,
+    ]);
+  });
+
+  it('the same trust on both sides is no change', () => {
+    const base = accountWith('shop-cart', exact);
+    const head = accountWith('shop-cart', exact, true);
+    const d = JSON.parse(
+      cli(['diff', base, head, '--kind', 'iam', '--format', 'json', '--fail-on', 'none']).stdout,
+    ) as CiReport;
+    expect(trustFindings([...d.newAccess, ...d.removedAccess])).toEqual([]);
+  });
+});
+
+describe('where trust policies are read from', () => {
+  it("an account's answer: objects and URL-encoded alike; a broken one is an issue at its role", () => {
+    const text = JSON.stringify({
+      RoleDetailList: [
+        { RoleName: 'a', Arn: `arn:aws:iam::${A}:role/a`, AssumeRolePolicyDocument: exact },
+        {
+          RoleName: 'b',
+          Arn: `arn:aws:iam::${A}:role/b`,
+          AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(exact)),
+        },
+        { RoleName: 'c', Arn: `arn:aws:iam::${A}:role/c`, AssumeRolePolicyDocument: '%7B%22Statement' },
+      ],
+    });
+    const r = authorizationPolicies([{ file: 'acct.json', object: JSON.parse(text) as never, text }]);
+    const [a, b, c] = r.principals.map((p) => p.trust!);
+    expect(a!.document).toEqual(exact);
+    expect(b!.document).toEqual(exact);
+    expect(c!.unknown).toBe('its document could not be read');
+    expect(r.issues.map((i) => [i.code, i.message])).toEqual([
+      ['iam.invalid-policy', 'role/c trust policy: its document is not a JSON object, as text or URL-encoded'],
+    ]);
+  });
+
+  it("a Terraform plan's assume_role_policy; one known only after apply is not read", () => {
+    const role = (name: string, values: Record<string, unknown>) => ({
+      address: `aws_iam_role.${name}`,
+      mode: 'managed',
+      type: 'aws_iam_role',
+      name,
+      values: { name, path: '/', arn: `arn:aws:iam::${A}:role/${name}`, ...values },
+    });
+    const plan = {
+      format_version: '1.2',
+      planned_values: {
+        root_module: {
+          resources: [role('shop-cart', { assume_role_policy: JSON.stringify(exact) }), role('later', {})],
+        },
+      },
+    };
+    const r = terraformPolicies([{ file: 'plan.json', object: plan as never }]);
+    const byArn = new Map(r.principals.map((p) => [p.arn, p.trust]));
+    expect(byArn.get(`arn:aws:iam::${A}:role/shop-cart`)!.document).toEqual(exact);
+    expect(byArn.get(`arn:aws:iam::${A}:role/later`)!.unknown).toBe('it is known only after apply');
+  });
+});
