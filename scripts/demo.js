@@ -164,10 +164,14 @@ function trustWords(unused) {
   const role = (f) => f.principal.slice(f.principal.indexOf(':role/') + 1);
   const any = trusts.filter((f) => f.risk?.level === 'high').map(role);
   const pattern = trusts.filter((f) => f.risk?.level === 'medium').map(role);
+  const pods = unused
+    .filter((f) => f.access.action === 'sts:AssumeRole' && f.summary.includes('Pod Identity'))
+    .map(role);
   return (
     [
       any.length ? `any service account of the cluster may become ${any.join(', ')} (high)` : '',
       pattern.length ? `a pattern lets in more than the soak used for ${pattern.join(', ')}` : '',
+      pods.length ? `any Pod Identity association may hand out ${pods.join(', ')}` : '',
     ]
       .filter(Boolean)
       .join('; ') || 'only the service accounts the soak shows'

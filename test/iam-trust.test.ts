@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { CiFinding, CiReport } from '../src/model/finding.js';
 import { authorizationPolicies } from '../src/policy/iamAuthorization.js';
 import { terraformPolicies } from '../src/policy/terraform.js';
-import { evaluateTrust, readTrust, trustBreadth, type TrustRequest } from '../src/verify/iam/trust.js';
+import { evaluateTrust, readTrust, type TrustRequest } from '../src/verify/iam/trust.js';
+import { trustBreadth } from '../src/verify/iam/trustBreadth.js';
 import { cli, tmp } from './helpers/cli.js';
 
 /**
@@ -233,15 +234,15 @@ describe('the trust evaluator, case by case', () => {
 });
 
 describe('who a trust lets in beyond what was seen', () => {
-  const breadth = (document: unknown, seen: string[]) => {
+  const breadth = (document: unknown, seen: string[], pods: string[] = []) => {
     const st = readTrust(document);
     if (typeof st === 'string') throw new Error(st);
-    return trustBreadth(st, seen);
+    return trustBreadth(st, seen, pods);
   };
 
   it('no subject condition: any; a pattern: its matches; exact values: those seen', () => {
     expect(breadth(doc(irsa()), [sub('ops', 'backup')])).toEqual([
-      { sid: '#0', issuer: ISSUER, subjects: 'any', observed: [sub('ops', 'backup')] },
+      { sid: '#0', via: 'irsa', issuer: ISSUER, subjects: 'any', observed: [sub('ops', 'backup')] },
     ]);
     const b = breadth(
       doc(
@@ -259,13 +260,29 @@ describe('who a trust lets in beyond what was seen', () => {
     ]);
   });
 
-  it('a negated subject condition narrows nothing; a Deny and a service principal let no one in', () => {
+  it('a negated subject condition narrows nothing; a Deny and another service let no one in', () => {
     const b = breadth(doc(irsa({ StringNotEquals: { [`${ISSUER}:sub`]: sub('a', 'b') } })), []);
     expect(b[0]!.subjects).toBe('any');
     expect(breadth(doc({ ...irsa(), Effect: 'Deny' }), [])).toEqual([]);
     expect(
-      breadth(doc({ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: 'sts:*' }), []),
+      breadth(doc({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:*' }), []),
     ).toEqual([]);
+  });
+
+  it('Pod Identity: any association unless a session tag narrows it (the EKS User Guide)', () => {
+    const pods = (Condition?: unknown) =>
+      doc({
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        ...(Condition ? { Condition } : {}),
+      });
+    expect(breadth(pods(), [sub('pay', 'api')])).toEqual([
+      { sid: '#0', via: 'pod-identity', issuer: 'pods.eks.amazonaws.com', subjects: 'any', observed: [] },
+    ]);
+    expect(breadth(pods(), [], [sub('pay', 'api')])[0]!.observed).toEqual([sub('pay', 'api')]);
+    expect(breadth(pods({ StringEquals: { 'aws:RequestTag/kubernetes-namespace': 'pay' } }), [])).toEqual([]);
+    expect(breadth(pods({ StringEquals: { 'aws:SourceAccount': A } }), [])).toHaveLength(1);
   });
 });
 
@@ -290,7 +307,7 @@ const ASSUMES = new Set(['sts:AssumeRoleWithWebIdentity', 'sts:AssumeRole']);
 const trustFindings = (fs: CiFinding[]) => fs.filter((f) => 'action' in f.access && ASSUMES.has(f.access.action));
 
 describe('check: trust policies of the demo account', () => {
-  it('flags the trusts that let any service account in (high) and a namespace pattern (medium); none denied', () => {
+  it('flags trusts that let any service account in (high), a pattern or any Pod Identity association (medium)', () => {
     const { code, report } = check('fixtures/demo/iam/account.json', '--fail-on', 'would-deny');
     expect(code).toBe(0);
     expect(report.wouldDeny).toEqual([]);
@@ -299,7 +316,14 @@ describe('check: trust policies of the demo account', () => {
       [`arn:aws:iam::${A}:role/ci/ci-deployer`, 'medium', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/ops-backup`, 'high', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/ops-report`, 'high', 'fixtures/demo/iam/account.json'],
+      [`arn:aws:iam::${A}:role/payments-api`, 'medium', 'fixtures/demo/iam/account.json'],
     ]);
+    const pay = trustFindings(report.unused).find((f) => f.principal.endsWith('payments-api'))!;
+    expect(pay.summary).toBe(
+      'sts:AssumeRole by any EKS Pod Identity association: statement #0 sets no condition on the session tags ' +
+        'kubernetes-namespace and kubernetes-service-account; assumed in the logs by ' +
+        'system:serviceaccount:payments:payments-api',
+    );
     const backup = trustFindings(report.unused).find((f) => f.principal.endsWith('ops-backup'))!;
     expect(backup.summary).toContain(`no condition on the token's subject (${ISSUER}:sub)`);
     expect(backup.summary).toContain('assumed in the logs by system:serviceaccount:ops:backup');
@@ -349,7 +373,7 @@ describe('check: trust policies of the demo account', () => {
 });
 
 describe('diff: a trust change is a change of who may become the role', () => {
-  it('dropping the subject condition is new access (high); the exact subject it had is removed', () => {
+  it('dropping the subject condition is new access (high); the subject it had is still let in, not removed', () => {
     const base = accountWith('shop-cart', exact);
     const head = accountWith('shop-cart', doc(irsa()));
     const r = cli(['diff', base, head, '--kind', 'iam', '--format', 'json', '--fail-on', 'risky']);
@@ -357,6 +381,24 @@ describe('diff: a trust change is a change of who may become the role', () => {
     const d = JSON.parse(r.stdout) as CiReport;
     expect(trustFindings(d.newAccess).map((f) => [f.principal, f.type, f.risk?.level])).toEqual([
       [`arn:aws:iam::${A}:role/shop-cart`, 'new-access', 'high'],
+    ]);
+    expect(trustFindings(d.removedAccess)).toEqual([]);
+    // The reverse: narrowing to one subject removes "any", and adds nothing.
+    const back = JSON.parse(
+      cli(['diff', head, base, '--kind', 'iam', '--format', 'json', '--fail-on', 'none']).stdout,
+    ) as CiReport;
+    expect(trustFindings(back.newAccess)).toEqual([]);
+    expect(trustFindings(back.removedAccess).map((f) => f.risk?.level)).toEqual(['high']);
+  });
+
+  it('moving a subject to another service account: one removed, one new', () => {
+    const base = accountWith('shop-cart', exact);
+    const head = accountWith('shop-cart', doc(irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'web') } })));
+    const d = JSON.parse(
+      cli(['diff', base, head, '--kind', 'iam', '--format', 'json', '--fail-on', 'none']).stdout,
+    ) as CiReport;
+    expect(trustFindings(d.newAccess).map((f) => f.summary)).toEqual([
+      `sts:AssumeRoleWithWebIdentity by ${sub('shop', 'web')}: statement #0: never assumed by it in the logs`,
     ]);
     expect(trustFindings(d.removedAccess).map((f) => f.summary)).toEqual([
       `sts:AssumeRoleWithWebIdentity by ${sub('shop', 'cart')}: statement #0: never assumed by it in the logs`,

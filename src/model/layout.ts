@@ -67,6 +67,13 @@ export function iamPolicyPaths(account: string, kind: IamKind, stem: string, par
   );
 }
 
+/**
+ * A role's trust policy: `iam/<account>/role/<stem>.trust.json`. A stem holds no `.` (`policyStem` escapes it), so no
+ * policy file of another role is named so.
+ */
+export const iamTrustPath = (account: string, stem: string): string =>
+  `${iamPolicyDir(account, 'role')}/${stem}.trust.json`;
+
 export const iamIndexPath = (account: string): string => `iam/${account}/index.json`;
 export const iamEvidencePath = (account: string, kind: IamKind, stem: string): string =>
   `evidence/iam/${account}/${kind}/${stem}.json`;
@@ -82,6 +89,8 @@ export interface IamIndexEntry {
   path: string;
   /** Relative to the index's directory: `role/shop-cart.json`, `role/shop-cart.2.json`. */
   policies: string[];
+  /** A role's trust policy, relative to the index's directory: `role/shop-cart.trust.json` (absent when none). */
+  trust?: string;
 }
 
 /** `iam/<account>/index.json`. */
@@ -116,6 +125,13 @@ export function iamIndexProblem(o: IamIndex): string | undefined {
       const problem = unsafePathProblem(p) ?? (/\.json$/i.test(p) ? undefined : 'is not a .json file');
       if (problem) return `${at}.policies: ${JSON.stringify(p)} ${problem}`;
     }
+    if (e.trust !== undefined) {
+      if (typeof e.trust !== 'string') return `${at}.trust is not a file name`;
+      if (e.kind !== 'role') return `${at}.trust: only a role has a trust policy`;
+      const problem = unsafePathProblem(e.trust) ?? (/\.json$/i.test(e.trust) ? undefined : 'is not a .json file');
+      if (problem) return `${at}.trust: ${JSON.stringify(e.trust)} ${problem}`;
+      if (e.policies.includes(e.trust)) return `${at}.trust is also among its policies`;
+    }
   }
   return undefined;
 }
@@ -131,6 +147,8 @@ const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 export function iamPlace(
   file: string,
 ): { account: string; kind: IamKind; name: string; partition: string } | undefined {
+  // A trust policy (`iamTrustPath`) is no policy of a principal named `<stem>.trust`: `iamTrustPlace`.
+  if (TRUST_FILE.test(file)) return undefined;
   const m = /(?:^|[\\/])(\d{12})[\\/](role|user)[\\/]([^\\/]+?)(?:\.\d+)?\.json$/i.exec(file);
   if (!m) return undefined;
   // A twin's partition suffix (`partitionStem`); a stem without one is the `aws` partition's, or the only one's.
@@ -138,6 +156,17 @@ export function iamPlace(
   const name = unescapeStem(twin ? m[3]!.slice(0, twin.index) : m[3]!);
   if (name === undefined || !IAM_NAME.test(name)) return undefined;
   return { account: m[1]!, kind: m[2]!.toLowerCase() as IamKind, name, partition: twin ? twin[1]! : 'aws' };
+}
+
+const TRUST_FILE = /\.trust\.json$/i;
+
+/** The role a trust policy file is for by its place, `.../<account>/role/<stem>.trust.json`, or undefined. */
+export function iamTrustPlace(
+  file: string,
+): { account: string; kind: 'role'; name: string; partition: string } | undefined {
+  if (!TRUST_FILE.test(file)) return undefined;
+  const place = iamPlace(file.replace(TRUST_FILE, '.json'));
+  return place?.kind === 'role' ? { ...place, kind: 'role' } : undefined;
 }
 
 /** `a~2Eb` → `a.b`; a case-distinguishing `~h<hash>` suffix (util/paths.ts) is dropped. */

@@ -93,6 +93,8 @@ export interface ServiceAccountLink {
   serviceAccount: string;
   roleArn: string;
   via: 'irsa' | 'pod-identity';
+  /** IRSA: the OIDC provider of the token (the record's `userIdentity.identityProvider`), when it names one. */
+  provider?: string;
 }
 
 /** A permission a call needs besides its own action. */

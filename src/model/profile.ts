@@ -186,6 +186,11 @@ export interface AwsEdge extends AwsCall {
 export interface RoleLink {
   roleArn: string;
   via: 'irsa' | 'pod-identity';
+  /**
+   * IRSA: the OIDC providers (ARNs) whose tokens the service account assumed the role with, sorted, distinct: a
+   * generated trust names them. Absent for Pod Identity, and where no record named one (profiles written before).
+   */
+  providers?: string[];
   evidence: Evidence;
 }
 

@@ -185,7 +185,8 @@ export class ProfileBuilder {
       const sa = p as PrincipalState;
       const key = tupleKey(l.roleArn, l.via);
       let link = sa.links.get(key);
-      if (!link) sa.links.set(key, (link = { roleArn: l.roleArn, via: l.via, ev: this.ev.create() }));
+      if (!link) sa.links.set(key, (link = { ...l, providers: new Set(), ev: this.ev.create() }));
+      if (l.provider) link.providers.add(l.provider);
       this.ev.add(link.ev, 'ResponseComplete', obs.time, obs.id);
       return;
     }
@@ -376,7 +377,8 @@ export class ProfileBuilder {
     if (p.aws.size) pr.aws = this.awsCalls.edgesOf(p.aws);
     if (p.links.size) {
       pr.assumes = [...p.links.values()].sort(compareLinks).map((l) => {
-        return { roleArn: l.roleArn, via: l.via, evidence: this.ev.toEvidence(l.ev) };
+        const providers = l.providers.size ? { providers: [...l.providers].sort(cmp) } : {};
+        return { roleArn: l.roleArn, via: l.via, ...providers, evidence: this.ev.toEvidence(l.ev) };
       });
     }
     if (p.created.size)

@@ -134,7 +134,12 @@ export function canonicalPrincipal(p: Principal): Principal {
   };
   if (p.aws?.length) out.aws = p.aws.map(canonicalAwsEdge);
   if (p.assumes?.length)
-    out.assumes = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: canonicalEvidence(l.evidence) }));
+    out.assumes = p.assumes.map((l) => ({
+      roleArn: l.roleArn,
+      via: l.via,
+      ...(l.providers?.length ? { providers: [...new Set(l.providers)].sort(cmp) } : {}),
+      evidence: canonicalEvidence(l.evidence),
+    }));
   if (p.created?.length)
     out.created = p.created.map((c) => ({
       namespace: c.namespace,

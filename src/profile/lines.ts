@@ -126,7 +126,12 @@ export const unpackAccess = (t: AccessTuple): K8sAccess => ({
 export function principalLine(p: Principal): string {
   const o: Record<string, unknown> = { subject: p.subject, username: p.username, groups: p.groups };
   if (p.assumes?.length)
-    o['assumes'] = p.assumes.map((l) => ({ roleArn: l.roleArn, via: l.via, evidence: packEvidence(l.evidence) }));
+    o['assumes'] = p.assumes.map((l) => ({
+      roleArn: l.roleArn,
+      via: l.via,
+      ...(l.providers?.length ? { providers: l.providers } : {}),
+      evidence: packEvidence(l.evidence),
+    }));
   if (p.created?.length) o['created'] = p.created;
   if (p.createdArns?.length) o['createdArns'] = p.createdArns;
   if (p.roleSessions?.length) o['roleSessions'] = p.roleSessions;
@@ -197,7 +202,7 @@ export function principalOf(v: {
   subject: Principal['subject'];
   username: string;
   groups: string[];
-  assumes?: { roleArn: string; via: 'irsa' | 'pod-identity'; evidence: CompactEvidence }[];
+  assumes?: { roleArn: string; via: 'irsa' | 'pod-identity'; providers?: string[]; evidence: CompactEvidence }[];
   created?: Principal['created'];
   createdArns?: Principal['createdArns'];
   roleSessions?: Principal['roleSessions'];
@@ -209,7 +214,8 @@ export function principalOf(v: {
     for (const l of v.assumes) {
       const evidence = unpackEvidence(l.evidence);
       if (!evidence) return undefined;
-      links.push({ roleArn: l.roleArn, via: l.via, evidence });
+      const providers = l.providers?.length ? { providers: l.providers } : {};
+      links.push({ roleArn: l.roleArn, via: l.via, ...providers, evidence });
     }
     p.assumes = links;
   }

@@ -61,6 +61,17 @@ function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
 
 const linkKey = (l: RoleLink) => tupleKey(l.roleArn, l.via);
 
+/** One link of two profiles: evidence merged, the providers their union. */
+function mergeLink(a: RoleLink, b: RoleLink): RoleLink {
+  const providers = [...new Set([...(a.providers ?? []), ...(b.providers ?? [])])].sort(cmp);
+  return {
+    roleArn: a.roleArn,
+    via: a.via,
+    ...(providers.length ? { providers } : {}),
+    evidence: mergeEvidence(a.evidence, b.evidence),
+  };
+}
+
 function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
   const out: K8sEdge = edgeAccess(a);
   const allowed = mergeOpt(a.allowed, b.allowed);
@@ -143,7 +154,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
       for (const l of pr.assumes ?? []) {
         const lk = linkKey(l);
         const prev = acc.links.get(lk);
-        acc.links.set(lk, prev ? { ...l, evidence: mergeEvidence(prev.evidence, l.evidence) } : l);
+        acc.links.set(lk, prev ? mergeLink(prev, l) : l);
       }
       for (const g of pr.groups) acc.groups.add(g);
       // A username two roles' sessions share (`{{SessionName}}` alone) is a session of each: the union, sorted.

@@ -141,7 +141,12 @@ export class NameMap {
     // An impersonation names the user (its extras, as `userextras/arn`) the request was made as: a username too.
     if (p.k8s.some((e) => e.verb === 'impersonate')) out.k8s = p.k8s.map((e) => this.impersonation(e));
     if (p.aws) out.aws = p.aws.map((e) => this.call(e));
-    if (p.assumes) out.assumes = p.assumes.map((l): RoleLink => ({ ...l, roleArn: this.arn(l.roleArn) }));
+    if (p.assumes)
+      out.assumes = p.assumes.map((l): RoleLink => ({
+        ...l,
+        roleArn: this.arn(l.roleArn),
+        ...(l.providers ? { providers: [...new Set(l.providers.map((x) => this.arn(x)))].sort(cmp) } : {}),
+      }));
     if (p.roleSessions)
       out.roleSessions = p.roleSessions.map((s): RoleSession => ({
         ...s,

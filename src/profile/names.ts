@@ -23,6 +23,7 @@ import {
   identityArnProblem,
   regionProblem,
   resourceArnProblem,
+  oidcProviderProblem,
   roleArnProblem,
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
@@ -70,7 +71,10 @@ export function principalNameProblem(pr: Principal, at: string): string | undefi
     pr.groups.map((g, j) => check(`${at}.groups[${j}]`, g, userNameProblem)).find(Boolean);
   if (found) return found;
   const link = (pr.assumes ?? [])
-    .map((l, j) => check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem))
+    .flatMap((l, j) => [
+      check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem),
+      ...(l.providers ?? []).map((x, k) => check(`${at}.assumes[${j}].providers[${k}]`, x, oidcProviderProblem)),
+    ])
     .find(Boolean);
   if (link) return link;
   for (const [j, c] of (pr.created ?? []).entries()) {

@@ -88,7 +88,12 @@ export const Subject = Type.Object({
 
 /** A service account → IAM role link, its evidence as each format writes it (an object here, a tuple in v1alpha2). */
 export const roleLink = <E extends TSchema>(evidence: E) =>
-  Type.Object({ roleArn: Str, via: Type.Union([Type.Literal('irsa'), Type.Literal('pod-identity')]), evidence });
+  Type.Object({
+    roleArn: Str,
+    via: Type.Union([Type.Literal('irsa'), Type.Literal('pod-identity')]),
+    providers: Type.Optional(Type.Array(Str)),
+    evidence,
+  });
 
 export const Created = Type.Object({
   namespace: Str,

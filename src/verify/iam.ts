@@ -22,7 +22,7 @@ import { terraformPolicies } from '../policy/terraform.js';
 import { isTerraformJson } from '../policy/terraformJson.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
-import { judgeTrust } from './iam/trust.js';
+import { readTrustFiles, replayTrusts } from './iam/trusts.js';
 import { findingEvidence } from './rbac.js';
 import { pushAll } from '../util/array.js';
 import { tupleKey } from '../util/key.js';
@@ -51,8 +51,12 @@ export interface IamPolicySet {
   byIdentity: Map<string, NamedPolicy[]>;
   /** The principals an account's authorization details or a Terraform plan declare, by key: the file. */
   authorized: Map<string, string>;
-  /** Roles' trust policies (who may assume them), by `partitionKey` of the role: from those same inputs. */
+  /**
+   * Roles' trust policies (who may assume them), by `partitionKey` of the role: the files an index lists as trusts
+   * (`trustFiles` of them), and those an account's answer or a Terraform document holds.
+   */
   trusts: Map<string, NamedPolicy>;
+  trustFiles: number;
   count: number;
 }
 
@@ -78,6 +82,8 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
     if (explicit) said.set(key, partition);
   };
   const issues: InputIssue[] = [];
+  // Trust policies: by the file an index lists as a role's trust (or a role's `.trust.json` by its place).
+  const trustListed = new Map<string, string>();
   const issue = (code: string, file: string, message: string) =>
     issues.push({ kind: 'issue', code, file, line: 1, message });
   for (const d of docs) {
@@ -101,6 +107,8 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
           partitionOf.set(f, partition);
         }
       }
+      if (typeof e.trust === 'string')
+        trustListed.set(normalize(join(dirname(d.file), e.trust)), partitionKey(partition, key));
       arns.set(key, e.arn);
       identityArns.set(partitionKey(partition, key), e.arn);
       listed.set(key, [...(listed.get(key) ?? []), ...files]);
@@ -108,9 +116,10 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
   }
   let count = 0;
   const byIdentity = new Map<string, NamedPolicy[]>();
+  const { trusts, read: trustDocs } = readTrustFiles(docs, trustListed, issues);
   for (const d of docs) {
     const o = d.object;
-    if (typeof o !== 'object' || o === null || Array.isArray(o) || !('Statement' in o)) continue;
+    if (typeof o !== 'object' || o === null || Array.isArray(o) || !('Statement' in o) || trustDocs.has(d)) continue;
     const problem = readStatements(o);
     if (typeof problem === 'string') {
       issue('iam.invalid-policy', d.file, problem);
@@ -146,7 +155,6 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
   const terraform = terraformPolicies(of(isTerraformJson));
   pushAll(pushAll(issues, authorization.issues), terraform.issues);
   const authorized = new Map<string, string>();
-  const trusts = new Map<string, NamedPolicy>();
   const read = new Set<NamedPolicy>();
   for (const p of [...authorization.principals, ...terraform.principals]) {
     const key = iamKeyOfArn(p.arn);
@@ -167,7 +175,19 @@ export function buildIamPolicySet(docs: PolicyDoc[]): { set: IamPolicySet; issue
   const twins = new Set([...partitions].filter(([, ps]) => ps.size > 1).map(([k]) => k));
   const keyPartition = new Map([...said].filter(([k]) => !twins.has(k)));
   return {
-    set: { byPrincipal, arns, identityArns, listed, twins, keyPartition, byIdentity, authorized, trusts, count },
+    set: {
+      byPrincipal,
+      arns,
+      identityArns,
+      listed,
+      twins,
+      keyPartition,
+      byIdentity,
+      authorized,
+      trusts,
+      trustFiles: trustDocs.size,
+      count,
+    },
     issues,
   };
 }
@@ -183,13 +203,6 @@ export function policiesOf(set: IamPolicySet, key: string, arn: string): { key: 
   if (!set.twins.has(key)) return { key, policies: set.byPrincipal.get(key) ?? [] };
   const own = partitionKey(partition, key);
   return { key: own, policies: set.byIdentity.get(own) ?? [] };
-}
-
-/** A role's trust policy among those read, by the role's ARN (with or without its path). */
-export function trustOf(set: IamPolicySet, roleArn: string): NamedPolicy | undefined {
-  const key = iamKeyOfArn(roleArn);
-  const id = iamIdentity(roleArn);
-  return key && id?.kind === 'role' ? set.trusts.get(partitionKey(id.partition, key)) : undefined;
 }
 
 /** The key an AWS principal's policies are found under, or undefined for one no identity policy attaches to. */
@@ -221,16 +234,9 @@ export function iamReplay(
   let allowed = 0;
   return {
     async principal(p) {
-      for (const l of p.assumes ?? []) {
-        const t = trustOf(set, l.roleArn);
-        const judged = t && judgeTrust(p.username, l, t);
-        if (!judged) continue;
-        observed++;
-        tally(report, p.username, judged.result === 'allow');
-        const f = iamFinding(p.username, p.subject.kind, judged.access, l.evidence);
-        if (judged.result === 'allow') allowed++;
-        else (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({ ...f, detail: judged.detail });
-      }
+      const t = replayTrusts(set.trusts, p, report);
+      observed += t.observed;
+      allowed += t.allowed;
       const policyKey = iamPolicyKey(p.subject.kind, p.username);
       if (!policyKey || !p.aws?.length) return;
       const { key, policies } = policiesOf(set, policyKey, p.username);

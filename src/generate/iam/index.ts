@@ -12,11 +12,13 @@ import { callPermissions } from './permissions.js';
 import { principalPolicy } from './principal.js';
 import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument } from './policy.js';
 import { attachWarning, type AttachWarning } from './attach.js';
+import { trustPolicy, trustSize, type TrustDocument, type TrustLink } from './trust.js';
 import {
   IAM_INDEX_KIND,
   iamEvidencePath,
   iamIndexPath,
   iamPolicyDir,
+  iamTrustPath,
   iamPolicyPaths,
   partitionStem,
   policyStem,
@@ -72,6 +74,8 @@ export interface IamArtefact {
    * managed-policy size limit (model/layout.ts).
    */
   policies: { path: string; document: PolicyDocument }[];
+  /** A role's trust policy, from the service accounts seen assuming it: `iam/<account>/role/<name>.trust.json`. */
+  trust?: { path: string; document: TrustDocument };
   evidencePath: string;
   evidence: Record<string, unknown>;
 }
@@ -94,6 +98,11 @@ export interface IamResult {
   oversized: AttachWarning[];
   /** IAM Identity Center roles given a policy: it belongs in their permission set (IAM refuses changes to the role). */
   permissionSets: { principal: string; permissionSet: string; paths: string[] }[];
+  /**
+   * Roles service accounts assumed: the trust written (`path`, its `size`), and the service accounts whose records
+   * named no OIDC provider, so that no IRSA statement could be written for them.
+   */
+  trusts: { principal: string; path?: string; size?: number; noProvider: string[] }[];
 }
 
 export interface Grant {
@@ -118,10 +127,14 @@ const emptyResult = (profile: Profile): IamResult => ({
   noIdentity: profile.skipped['no-identity'] ?? 0,
   oversized: [],
   permissionSets: [],
+  trusts: [],
 });
 
 /** What one principal adds to the IAM policies: its artefact (if it is given any permission) and what is listed. */
-export type IamPart = Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized' | 'permissionSets'> & {
+export type IamPart = Pick<
+  IamResult,
+  'widenings' | 'unmapped' | 'denied' | 'oversized' | 'permissionSets' | 'trusts'
+> & {
   artefact?: IamArtefact;
 };
 
@@ -134,7 +147,7 @@ export type IamPart = Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'ove
  */
 export class IamGenerator {
   // Links name the role as the AssumeRole* request did: matched to the role by account and name, not by path.
-  private readonly assumedBy = new Map<string, { serviceAccount: string; via: string; evidence: Evidence }[]>();
+  private readonly assumedBy = new Map<string, TrustLink[]>();
   private readonly chains: IamResult['chains'] = [];
   private readonly withPolicy: IamIdentity[] = [];
   private stems: Map<string, Map<string, string>> | undefined;
@@ -154,7 +167,12 @@ export class IamGenerator {
     for (const l of p.assumes ?? []) {
       const sa = `${p.subject.namespace ?? ''}/${p.subject.name}`;
       const list = this.assumedBy.get(awsIdentityKey(l.roleArn)) ?? [];
-      list.push({ serviceAccount: sa, via: l.via, evidence: l.evidence });
+      list.push({
+        serviceAccount: sa,
+        via: l.via,
+        evidence: l.evidence,
+        ...(l.providers ? { providers: l.providers } : {}),
+      });
       this.assumedBy.set(awsIdentityKey(l.roleArn), list);
       this.chains.push({ serviceAccount: sa, via: l.via, roleArn: l.roleArn, count: l.evidence.count });
     }
@@ -164,10 +182,11 @@ export class IamGenerator {
 
   /** Second pass: one principal's policy files, evidence and what is listed about it. */
   async principal(p: Principal): Promise<IamPart> {
-    const part: IamPart = { widenings: [], unmapped: [], denied: [], oversized: [], permissionSets: [] };
+    const part: IamPart = { widenings: [], unmapped: [], denied: [], oversized: [], permissionSets: [], trusts: [] };
     const id = IamGenerator.identity(p);
     if (!id) return part;
-    const art = await principalPolicy(p, this.opts, part, this.assumedBy.get(awsIdentityKey(p.username)) ?? []);
+    const links = this.assumedBy.get(awsIdentityKey(p.username)) ?? [];
+    const art = await principalPolicy(p, this.opts, part, links);
     if (!art) return part;
     // File stems per directory: from the name alone, told apart where a case-insensitive file system would merge them.
     this.stems ??= stemsByDir(this.withPolicy);
@@ -200,6 +219,17 @@ export class IamGenerator {
       evidencePath: iamEvidencePath(id.account, id.kind, stem),
       evidence: art.evidence,
     };
+    // Who may become the role: the service accounts seen assuming it, exactly.
+    const trust = id.kind === 'role' && links.length ? trustPolicy(links) : undefined;
+    if (trust) {
+      const path = trust.document ? iamTrustPath(id.account, stem) : undefined;
+      if (path) {
+        part.artefact.trust = { path, document: trust.document! };
+        art.evidence['trustFile'] = path;
+      }
+      const size = trust.document ? { size: trustSize(trust.document) } : {};
+      part.trusts.push({ principal: p.username, ...(path ? { path } : {}), ...size, noProvider: trust.noProvider });
+    }
     let index = this.indexes.get(id.account);
     if (!index)
       this.indexes.set(
@@ -213,6 +243,7 @@ export class IamGenerator {
       name: id.name,
       path: id.path,
       policies: paths.map((x) => x.slice(prefix.length)),
+      ...(part.artefact.trust ? { trust: part.artefact.trust.path.slice(prefix.length) } : {}),
     });
     return part;
   }
@@ -286,6 +317,7 @@ export async function generateIam(profile: Profile, opts: IamOptions = {}): Prom
     pushAll(result.denied, part.denied);
     pushAll(result.oversized, part.oversized);
     pushAll(result.permissionSets, part.permissionSets);
+    pushAll(result.trusts, part.trusts);
   }
   return { ...result, ...g.finish() };
 }

@@ -18,7 +18,7 @@ export async function principalPolicy(
   p: Principal,
   opts: IamOptions,
   result: Pick<IamResult, 'widenings' | 'unmapped' | 'denied'>,
-  links: { serviceAccount: string; via: string; evidence: Evidence }[],
+  links: { serviceAccount: string; via: string; providers?: string[]; evidence: Evidence }[],
 ): Promise<{ statements: Statement[]; evidence: Record<string, unknown> } | undefined> {
   const grants = new Map<string, Map<string, Grant>>();
   const widenings: IamWidening[] = [];
@@ -177,6 +177,7 @@ export async function principalPolicy(
       .map((l) => ({
         serviceAccount: l.serviceAccount,
         via: l.via,
+        ...(l.providers?.length ? { providers: l.providers } : {}),
         count: l.evidence.count,
         firstSeen: l.evidence.firstSeen,
         lastSeen: l.evidence.lastSeen,

@@ -11,6 +11,7 @@ import {
   identityArnProblem,
   regionProblem,
   candidateArnProblem,
+  oidcProviderProblem,
   roleArnProblem,
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
@@ -303,7 +304,8 @@ function callProblem(obs: AwsCallObservation, recipient: string, ctx: CallContex
     return (
       check('the service account namespace', l.namespace, namespaceProblem) ??
       check('the service account', l.serviceAccount, subdomainProblem) ??
-      check('the assumed role', l.roleArn, roleArnProblem)
+      check('the assumed role', l.roleArn, roleArnProblem) ??
+      (l.provider !== undefined ? check('the OIDC provider', l.provider, oidcProviderProblem) : undefined)
     );
   }
   return undefined;
@@ -380,7 +382,10 @@ function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined
   if (obs.eventName === 'AssumeRoleWithWebIdentity') {
     const u = v['userIdentity'] as Obj;
     const m = SA_SUBJECT.exec(str(u['userName']));
-    return m ? { namespace: m[1]!, serviceAccount: m[2]!, roleArn, via: 'irsa' } : undefined;
+    const provider = str(u['identityProvider']);
+    return m
+      ? { namespace: m[1]!, serviceAccount: m[2]!, roleArn, via: 'irsa', ...(provider ? { provider } : {}) }
+      : undefined;
   }
   if (obs.eventName === 'AssumeRole' || obs.eventName === 'TagSession') {
     const tags = Array.isArray(params['tags']) ? params['tags'].filter(isObj) : [];

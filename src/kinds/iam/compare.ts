@@ -8,8 +8,6 @@ import {
   type CiEvidence,
   type CiFinding,
   type FindingType,
-  type IamCiAccess,
-  type IamFinding,
   type Location,
   type Risk,
 } from '../../model/finding.js';
@@ -18,7 +16,8 @@ import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import type { SubjectKind } from '../../model/subject.js';
 import { compileGlob } from '../../util/glob.js';
-import { iamPolicyKey, policiesOf, trustOf, type IamPolicySet } from '../../verify/iam.js';
+import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js';
+import { trustOf } from '../../verify/iam/trusts.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
@@ -120,7 +119,9 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
     locate(f, side) {
       // A service account's assumption: the role's trust policy, where it was read.
       const trust =
-        f.kind === 'iam' && f.subjectKind === 'ServiceAccount' ? trustOf(read[side]!, f.access.resource) : undefined;
+        f.kind === 'iam' && f.subjectKind === 'ServiceAccount'
+          ? trustOf(read[side]!.trusts, f.access.resource)
+          : undefined;
       if (trust) return [trust.at ?? { file: trust.name, line: 1 }];
       // The file `verify` judged the principal by.
       const k = iamPolicyKey(f.subjectKind as SubjectKind, f.subject);
@@ -386,18 +387,4 @@ function evidenceOf(usage: Usage, items: IamGrant[]): CiEvidence {
     .filter((u) => patterns.some((p) => p.action.test(u.action) && p.resource.test(u.resource)))
     .map((u) => u.ev);
   return fromEvidence(mergeAll(found));
-}
-
-/** A would-be denial as a CI finding's access and words. */
-export function describeIam(f: IamFinding): { access: IamCiAccess; summary: string } {
-  return {
-    access: {
-      action: f.access.action,
-      resources: f.access.resource ? [f.access.resource] : [],
-      events: f.access.events,
-    },
-    summary: f.access.action
-      ? `${f.access.action} on ${f.access.resource} (${f.access.events.join(', ')})`
-      : f.access.events.join(', '),
-  };
 }

@@ -5,12 +5,15 @@ import { pushAll } from '../../util/array.js';
 import { jsonSafe } from '../../util/escape.js';
 import { NewestClasses } from '../learning.js';
 import { serializePolicy } from '../../generate/iam/policy.js';
+import { serializeTrust } from '../../generate/iam/trust.js';
+import { trustSummary } from './trustSummary.js';
 import { attachWords } from '../../generate/iam/attach.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
 import { buildIamPolicySet, iamReplay, type IamPolicySet } from '../../verify/iam.js';
 import { wholeNumber } from '../options.js';
 import type { PolicyKind, SummaryLine } from '../types.js';
-import { compareIam, describeIam } from './compare.js';
+import { compareIam } from './compare.js';
+import { describeIam } from './describe.js';
 import { iamExcess } from './excess.js';
 import { iamNewness } from './newness.js';
 import { iamReport, leftOutWords } from './report.js';
@@ -60,6 +63,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
       denied: [],
       oversized: [],
       permissionSets: [],
+      trusts: [],
     };
     const newest = new NewestClasses();
     // Policy files and indexes, for stdout: path → document, in the order made.
@@ -80,9 +84,11 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
         pushAll(tally.denied, part.denied);
         pushAll(tally.oversized, part.oversized);
         pushAll(tally.permissionSets, part.permissionSets);
+        pushAll(tally.trusts, part.trusts);
         const a = part.artefact;
         if (!a) return;
         for (const x of a.policies) await put(x.path, serializePolicy(x.document), true);
+        if (a.trust) await put(a.trust.path, serializeTrust(a.trust.document), true);
         await put(a.evidencePath, jsonSafe(JSON.stringify(a.evidence, null, 2)) + '\n', false);
         tally.artefacts.push({
           principal: a.principal,
@@ -126,7 +132,9 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
   },
   readPolicies(docs) {
     const { set, issues } = buildIamPolicySet(docs);
-    return { set, issues, count: set.count, label: `${set.count} IAM policies` };
+    const trusts = [...set.trusts.values()].filter((t) => t.unknown === undefined).length;
+    const also = trusts ? `, ${trusts} trust polic${trusts === 1 ? 'y' : 'ies'}` : '';
+    return { set, issues, count: set.count + set.trustFiles, label: `${set.count} IAM policies${also}` };
   },
   replay: (policies, report) => iamReplay(policies.set, report),
   compare: compareIam,
@@ -147,7 +155,10 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
 const hasAwsEvidence = (p: Principal): boolean => isAwsKind(p.subject.kind) && (p.aws?.length ?? 0) > 0;
 
 /** What the summary needs of the generated policies: per principal its files, statements and actions. */
-interface IamTally extends Pick<IamResult, 'widenings' | 'unmapped' | 'denied' | 'oversized' | 'permissionSets'> {
+interface IamTally extends Pick<
+  IamResult,
+  'widenings' | 'unmapped' | 'denied' | 'oversized' | 'permissionSets' | 'trusts'
+> {
   artefacts: { principal: string; paths: string[]; statements: number; actions: string[] }[];
 }
 
@@ -211,6 +222,7 @@ function iamSummary(
       );
     }
   }
+  pushAll(lines, trustSummary(r.trusts, output));
   if (r.leftOut.length || r.noIdentity) {
     const calls = r.leftOut.reduce((n, l) => n + l.count, 0) + r.noIdentity;
     say(

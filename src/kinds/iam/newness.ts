@@ -4,6 +4,11 @@ import type { Profile } from '../../model/profile.js';
 /** Why a held-out call is new: a new principal, call or resource. */
 export function iamNewness(f: IamFinding, train: Profile): string {
   const p = train.principals.find((x) => x.username === f.subject);
+  // A service account's assumption of a role, judged by the role's trust (verify/iam/trusts.ts).
+  if (f.subjectKind === 'ServiceAccount')
+    return p?.assumes?.some((l) => l.roleArn === f.access.resource)
+      ? `${f.access.resource} assumed another way (or with another cluster's token) than in training`
+      : `a service account not seen assuming ${f.access.resource} in training`;
   if (!p) return 'a new principal: not seen in training';
   const events = new Set((p.aws ?? []).filter((e) => e.allowed).map((e) => `${e.eventSource} ${e.eventName}`));
   if (!f.access.events.some((e) => events.has(e)))

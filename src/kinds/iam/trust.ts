@@ -4,15 +4,18 @@ import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import type { IamPolicySet } from '../../verify/iam.js';
-import { readTrust, trustBreadth, type TrustBreadth } from '../../verify/iam/trust.js';
+import { evaluateTrust, readTrust } from '../../verify/iam/trust.js';
+import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
 
 /**
  * Who may become a role through a service account's token (IRSA), beyond what the logs show: per role whose trust
  * policy was read (an account's answer, a Terraform plan or state), each subject its Allow statements let in. For
  * `check`, those no service account of the logs used (`unused`): a trust without a condition on the token's subject,
  * which lets every service account of every cluster with that issuer become the role, is a high risk; a pattern
- * (`system:serviceaccount:shop:*`) a medium one. For `diff`, those one side lets in and the other does not, as changes.
- * EKS Pod Identity is left out: its association, not the trust policy, says which service account gets the role.
+ * (`system:serviceaccount:shop:*`) a medium one. An EKS Pod Identity trust with no condition on the session tags
+ * `kubernetes-namespace` and `kubernetes-service-account` lets any Pod Identity association of the account hand the
+ * role to a pod (the EKS User Guide): a medium risk, the association being a control of its own. For `diff`, those one
+ * side lets in and the other does not, as changes.
  */
 export function trustFindings(
   set: IamPolicySet,
@@ -28,9 +31,28 @@ export function trustFindings(
   for (const e of entries(set, observed, label)) {
     if (!other) {
       if (!e.used) unused.push(e.finding);
-    } else if (!known.has(e.key) && !unread(other, e.role)) changes.push(e.finding);
+    } else if (!unread(other, e.role) && !covered(e, other, known)) changes.push(e.finding);
   }
   return { unused, changes };
+}
+
+/**
+ * Whether the other side's trust lets in what an entry does: the same grant; for an exact subject, the other trust
+ * allowing that service account's token of that issuer; for a pattern or any subject, the other letting in any
+ * subject of that issuer too.
+ */
+function covered(e: Entry, other: IamPolicySet, known: ReadonlySet<string>): boolean {
+  if (known.has(e.key)) return true;
+  if (e.exact) {
+    const trust = other.trusts.get(e.role);
+    const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
+    if (!statements || typeof statements === 'string') return false;
+    return evaluateTrust(statements, { via: 'irsa', ...e.exact }, e.issuer).result === 'allow';
+  }
+  return (
+    e.via === 'irsa' &&
+    (known.has(JSON.stringify([e.role, e.issuer.toLowerCase(), ''])) || known.has(JSON.stringify([e.role, '*', ''])))
+  );
 }
 
 /**
@@ -45,13 +67,21 @@ function unread(other: IamPolicySet, qualified: string): boolean {
 interface Entry {
   /** The role, as `partitionKey`. */
   role: string;
+  via: 'irsa' | 'pod-identity';
+  issuer: string;
+  /** An exact subject that names a service account: it, for a `diff` to ask the other side's trust. */
+  exact?: { namespace: string; serviceAccount: string };
   key: string;
   used: boolean;
   finding: CiFinding;
 }
 
 /** Each role's trust grants, one per subject value (or `any`) of each issuer. */
-function entries(set: IamPolicySet, observed: Map<string, string[]>, label: (key: string) => string): Entry[] {
+function entries(
+  set: IamPolicySet,
+  observed: Map<string, { irsa: string[]; podIdentity: string[] }>,
+  label: (key: string) => string,
+): Entry[] {
   const out: Entry[] = [];
   for (const [qualified, trust] of [...set.trusts].sort((a, b) => cmp(a[0], b[0]))) {
     if (trust.unknown !== undefined) continue;
@@ -60,23 +90,48 @@ function entries(set: IamPolicySet, observed: Map<string, string[]>, label: (key
     const { partition, key } = splitPartitionKey(qualified);
     const principal = label(set.twins.has(key) && partition !== 'aws' ? qualified : key);
     const roleArn = set.identityArns.get(qualified) ?? principal;
-    const seen = observed.get(qualified) ?? [];
+    const seen = observed.get(qualified) ?? { irsa: [], podIdentity: [] };
     const at = trust.at ?? { file: trust.name, line: 1 };
-    const finding = (who: string, level: RiskLevel | undefined, reason: string, summary: string): CiFinding => ({
+    const finding = (
+      who: string,
+      level: RiskLevel | undefined,
+      reason: string,
+      summary: string,
+      action = 'sts:AssumeRoleWithWebIdentity',
+    ): CiFinding => ({
       type: 'unused',
       kind: 'iam',
       principal,
-      access: { action: 'sts:AssumeRoleWithWebIdentity', resources: [roleArn] },
-      summary: `sts:AssumeRoleWithWebIdentity by ${who}: ${summary}`,
+      access: { action, resources: [roleArn] },
+      summary: `${action} by ${who}: ${summary}`,
       ...(level ? { risk: { level, reasons: [reason] } } : {}),
       locations: [at],
     });
-    for (const b of trustBreadth(statements, seen)) {
+    for (const b of trustBreadth(statements, seen.irsa, seen.podIdentity)) {
       const by = observedWords(b);
+      if (b.via === 'pod-identity') {
+        out.push({
+          role: qualified,
+          via: 'pod-identity',
+          issuer: b.issuer,
+          key: JSON.stringify([qualified, b.issuer, '']),
+          used: false,
+          finding: finding(
+            'any EKS Pod Identity association',
+            'medium',
+            'a Pod Identity trust without conditions on the session tags lets any association of the account hand the role to a pod',
+            `statement ${b.sid} sets no condition on the session tags kubernetes-namespace and kubernetes-service-account; ${by}`,
+            'sts:AssumeRole',
+          ),
+        });
+        continue;
+      }
       if (b.subjects === 'any') {
         const issuer = b.issuer === '*' ? 'any issuer' : b.issuer;
         out.push({
           role: qualified,
+          via: 'irsa',
+          issuer: b.issuer,
           key: JSON.stringify([qualified, b.issuer.toLowerCase(), '']),
           used: false,
           finding: finding(
@@ -90,8 +145,12 @@ function entries(set: IamPolicySet, observed: Map<string, string[]>, label: (key
       }
       for (const s of b.subjects) {
         const used = s.observed.length > 0 && !s.wildcard;
+        const sa = s.wildcard ? undefined : SERVICE_ACCOUNT.exec(s.value);
         out.push({
           role: qualified,
+          via: 'irsa',
+          issuer: b.issuer,
+          ...(sa ? { exact: { namespace: sa[1]!, serviceAccount: sa[2]! } } : {}),
           key: JSON.stringify([qualified, b.issuer.toLowerCase(), s.value]),
           used,
           finding: s.wildcard
@@ -109,20 +168,26 @@ function entries(set: IamPolicySet, observed: Map<string, string[]>, label: (key
   return out;
 }
 
+const SERVICE_ACCOUNT = /^system:serviceaccount:([^:*?]+):([^:*?]+)$/;
+
 const observedWords = (b: TrustBreadth) =>
   b.observed.length ? `assumed in the logs by ${b.observed.join(', ')}` : 'never assumed in the logs';
 
-/** The service accounts that assumed each role through IRSA, by `partitionKey` of the role. */
-function observedSubjects(profile: Profile | undefined): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** The service accounts that assumed each role, by `partitionKey` of the role and how (IRSA, Pod Identity). */
+function observedSubjects(profile: Profile | undefined): Map<string, { irsa: string[]; podIdentity: string[] }> {
+  const out = new Map<string, { irsa: string[]; podIdentity: string[] }>();
   for (const p of profile?.principals ?? [])
     for (const l of p.assumes ?? []) {
-      if (l.via !== 'irsa' || !p.username.startsWith('system:serviceaccount:')) continue;
+      if (!p.username.startsWith('system:serviceaccount:')) continue;
       const key = iamKeyOfArn(l.roleArn);
       const id = iamIdentity(l.roleArn);
       if (!key || id?.kind !== 'role') continue;
       const k = partitionKey(id.partition, key);
-      out.set(k, [...(out.get(k) ?? []), p.username].sort(cmp));
+      let seen = out.get(k);
+      if (!seen) out.set(k, (seen = { irsa: [], podIdentity: [] }));
+      const list = l.via === 'irsa' ? seen.irsa : seen.podIdentity;
+      list.push(p.username);
+      list.sort(cmp);
     }
   return out;
 }

@@ -32,6 +32,17 @@ export function identityArnProblem(kind: IdentityKind, arn: string): string | un
 }
 
 /** A role ARN a call names (a role passed to a service, an IRSA role). */
+/**
+ * An IAM OIDC identity provider: `arn:PARTITION:iam::ACCOUNT:oidc-provider/ISSUER`, the issuer a host and a path of
+ * letters, digits, `.`, `-`, `_` and `/` (an EKS cluster's `oidc.eks.REGION.amazonaws.com/id/ID`), at most 255.
+ */
+export function oidcProviderProblem(arn: string): string | undefined {
+  return arn.length <= 2048 && OIDC_PROVIDER.test(arn) ? undefined : 'is not the ARN of an IAM OIDC provider';
+}
+const OIDC_PROVIDER = new RegExp(
+  `^arn:${PARTITION}:iam::\\d{12}:oidc-provider/[A-Za-z0-9.-]{1,253}(/[A-Za-z0-9._-]+)*$`,
+);
+
 export function roleArnProblem(arn: string): string | undefined {
   return ROLE.test(arn) ? undefined : 'is not the ARN of an IAM role';
 }

@@ -32,7 +32,7 @@ export type TrustDecision = { result: 'allow' | 'deny' | 'undetermined'; reason:
 export const IRSA_AUDIENCE = 'sts.amazonaws.com';
 export const POD_IDENTITY_SERVICE = 'pods.eks.amazonaws.com';
 
-interface TrustStatement {
+export interface TrustStatement {
   sid: string;
   effect: 'Allow' | 'Deny';
   actions: string[];
@@ -44,7 +44,7 @@ interface TrustStatement {
   condition: Record<string, Record<string, unknown>>;
 }
 
-const strings = (v: unknown): string[] | undefined =>
+export const strings = (v: unknown): string[] | undefined =>
   typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 
 /** A trust policy's statements, or what is wrong with it. */
@@ -103,7 +103,7 @@ function principalsOf(st: TrustStatement, type: string): string[] {
 }
 
 /** The OIDC issuers an Allow or Deny statement names: by its Federated principals, or with `*` by its keys. */
-function issuersOf(st: TrustStatement): string[] {
+export function issuersOf(st: TrustStatement): string[] {
   const fed = principalsOf(st, 'Federated');
   const named = fed.flatMap((f) => (f === '*' ? [] : [issuerOf(f) ?? []].flat()));
   if (!fed.includes('*')) return named;
@@ -117,10 +117,10 @@ function issuersOf(st: TrustStatement): string[] {
 }
 
 /** A statement whose principal is everyone, or every federated identity. */
-const anyFederated = (st: TrustStatement) => !st.notPrincipal && principalsOf(st, 'Federated').includes('*');
+export const anyFederated = (st: TrustStatement) => !st.notPrincipal && principalsOf(st, 'Federated').includes('*');
 
 /** Issuers each once (compared without case, as condition keys are), as first spelt. */
-function distinct(issuers: string[]): string[] {
+export function distinct(issuers: string[]): string[] {
   const seen = new Map<string, string>();
   for (const i of issuers) if (!seen.has(i.toLowerCase())) seen.set(i.toLowerCase(), i);
   return [...seen.values()];
@@ -131,12 +131,12 @@ export function trustIssuers(statements: readonly TrustStatement[]): string[] {
   return distinct(statements.flatMap(issuersOf));
 }
 
-const actionMatches = (st: TrustStatement, action: string) => {
+export const actionMatches = (st: TrustStatement, action: string) => {
   const hit = st.actions.some((a) => compileGlob(a, { caseInsensitive: true }).test(action));
   return st.notAction ? !hit : hit;
 };
 
-function principalMatches(st: TrustStatement, type: string, value: string): boolean {
+export function principalMatches(st: TrustStatement, type: string, value: string): boolean {
   const named = principalsOf(st, type);
   const hit = named.some((v) => v === '*' || v.toLowerCase() === value.toLowerCase());
   return st.notPrincipal ? !hit : hit;
@@ -268,12 +268,17 @@ function decideAsk(statements: readonly TrustStatement[], ask: Ask, issuer: stri
 }
 
 /** Whether a role's trust policy lets the service account become the role, the way it did. */
-export function evaluateTrust(statements: readonly TrustStatement[], req: TrustRequest): TrustDecision {
+export function evaluateTrust(
+  statements: readonly TrustStatement[],
+  req: TrustRequest,
+  /** IRSA: a token of this issuer only (a `diff` compares two trusts issuer by issuer); else every issuer named. */
+  onlyIssuer?: string,
+): TrustDecision {
   if (req.via === 'pod-identity') {
     const ds = asks(req, undefined).map((a) => decideAsk(statements, a, undefined));
     return ds.find((d) => d.result === 'deny') ?? ds.find((d) => d.result === 'undetermined') ?? ds[0]!;
   }
-  let issuers = trustIssuers(statements);
+  let issuers = onlyIssuer !== undefined ? [onlyIssuer] : trustIssuers(statements);
   if (issuers.length === 0) {
     if (!statements.some(anyFederated))
       return { result: 'deny', reason: 'it trusts no OIDC provider, so no service account token (IRSA) can assume it' };
@@ -285,74 +290,6 @@ export function evaluateTrust(statements: readonly TrustStatement[], req: TrustR
   const unsure = ds.filter((x) => x.d.result === 'undetermined');
   if (unsure.length) return { result: 'undetermined', reason: unsure.map((x) => x.d.reason).join('; ') };
   return { result: 'deny', reason: ds.map((x) => `issuer ${x.i}: ${x.d.reason}`).join('; ') };
-}
-
-/** Who an Allow lets assume a role through IRSA, and which of the observed subjects each value lets in. */
-export interface TrustBreadth {
-  sid: string;
-  issuer: string;
-  /**
-   * `any`: no condition on the token's subject (every service account of every cluster with that issuer); else each
-   * subject value, whether it is a pattern (StringLike with `*` or `?`), and the observed subjects it lets in.
-   */
-  subjects: 'any' | { value: string; wildcard: boolean; observed: string[] }[];
-  /** With `any`: the observed subjects (all of them). */
-  observed: string[];
-}
-
-/** A subject value of a trust's condition, and how it compares. */
-interface SubjectValue {
-  value: string;
-  op: 'Equals' | 'EqualsIgnoreCase' | 'Like';
-}
-
-/** The subject condition of an Allow for an issuer: the values of positive string operators on `<issuer>:sub`. */
-function subjectValues(st: TrustStatement, issuer: string): SubjectValue[] | 'any' {
-  const values: SubjectValue[] = [];
-  for (const [op, keys] of Object.entries(st.condition)) {
-    const m = /^(?:ForAnyValue:|ForAllValues:)?String(Equals|EqualsIgnoreCase|Like)(IfExists)?$/.exec(op);
-    // A negated operator or IfExists does not narrow who may come.
-    if (!m || m[2]) continue;
-    for (const [k, v] of Object.entries(keys))
-      if (k.toLowerCase() === `${issuer.toLowerCase()}:sub`)
-        for (const value of strings(v) ?? []) values.push({ value, op: m[1] as SubjectValue['op'] });
-  }
-  return values.length ? values : 'any';
-}
-
-const subjectMatches = (v: SubjectValue, s: string) =>
-  v.op === 'Like'
-    ? compileGlob(v.value).test(s)
-    : v.op === 'EqualsIgnoreCase'
-      ? v.value.toLowerCase() === s.toLowerCase()
-      : v.value === s;
-
-/**
- * What each IRSA Allow of a trust policy lets in, with the observed subjects it covers: for `check`, the trust's
- * grants to subjects never seen. `observed` are `system:serviceaccount:NS:NAME` of the links to this role.
- */
-export function trustBreadth(statements: readonly TrustStatement[], observed: readonly string[]): TrustBreadth[] {
-  const out: TrustBreadth[] = [];
-  for (const st of statements) {
-    if (st.effect !== 'Allow' || st.notPrincipal || !actionMatches(st, 'sts:AssumeRoleWithWebIdentity')) continue;
-    const issuers = distinct(issuersOf(st));
-    // `*` (or a Federated `*`) without an issuer's key in its Condition: any token of any issuer.
-    if (issuers.length === 0 && anyFederated(st)) issuers.push('*');
-    for (const issuer of issuers) {
-      const sub = subjectValues(st, issuer);
-      if (sub === 'any') {
-        out.push({ sid: st.sid, issuer, subjects: 'any', observed: [...observed] });
-        continue;
-      }
-      const subjects = sub.map((v) => ({
-        value: v.value,
-        wildcard: v.op === 'Like' && /[*?]/.test(v.value),
-        observed: observed.filter((s) => subjectMatches(v, s)),
-      }));
-      out.push({ sid: st.sid, issuer, subjects, observed: [...new Set(subjects.flatMap((x) => x.observed))] });
-    }
-  }
-  return out;
 }
 
 const SERVICE_ACCOUNT = /^system:serviceaccount:([^:]+):([^:]+)$/;

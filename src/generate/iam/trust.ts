@@ -1,0 +1,98 @@
+import type { Evidence } from '../../model/evidence.js';
+import { cmp } from '../../model/issue.js';
+import { jsonSafe } from '../../util/escape.js';
+
+/**
+ * A role's trust policy from the service accounts the logs show assuming it, as the EKS User Guide writes them, and
+ * no more: for IRSA, one statement per OIDC provider the tokens came from, `sts:AssumeRoleWithWebIdentity` under
+ * StringEquals on `ISSUER:sub` (exactly the service accounts seen) and `ISSUER:aud` (`sts.amazonaws.com`); for EKS
+ * Pod Identity, `sts:AssumeRole` and `sts:TagSession` by `pods.eks.amazonaws.com` under StringEquals on the session
+ * tags `kubernetes-namespace` and `kubernetes-service-account`, one statement per namespace (two lists in one
+ * statement would let a service account of one namespace in under the other's name). A link whose records named no
+ * provider (a profile written before providers were kept) cannot be written as IRSA: it is listed, not guessed.
+ */
+export interface TrustLink {
+  /** `ns/name`. */
+  serviceAccount: string;
+  via: 'irsa' | 'pod-identity';
+  providers?: string[];
+  evidence: Evidence;
+}
+
+export interface TrustStatementOut {
+  Sid: string;
+  Effect: 'Allow';
+  Principal: { Federated: string } | { Service: string };
+  Action: string | string[];
+  Condition: { StringEquals: Record<string, string | string[]> };
+}
+
+export interface TrustDocument {
+  Version: '2012-10-17';
+  Statement: TrustStatementOut[];
+}
+
+/** IAM's default limit on a role's trust policy, counted without white space (a quota raises it to 4,096). */
+export const TRUST_POLICY_LIMIT = 2048;
+
+/** What a role's links make: its trust (absent when no link can be written) and the service accounts left out. */
+export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocument; noProvider: string[] } {
+  const byProvider = new Map<string, Set<string>>();
+  const byNamespace = new Map<string, Set<string>>();
+  const noProvider = new Set<string>();
+  for (const l of links) {
+    const slash = l.serviceAccount.indexOf('/');
+    const [ns, sa] = [l.serviceAccount.slice(0, slash), l.serviceAccount.slice(slash + 1)];
+    if (l.via === 'pod-identity') {
+      byNamespace.set(ns, (byNamespace.get(ns) ?? new Set()).add(sa));
+      continue;
+    }
+    if (!l.providers?.length) noProvider.add(l.serviceAccount);
+    for (const p of l.providers ?? [])
+      byProvider.set(p, (byProvider.get(p) ?? new Set()).add(`system:serviceaccount:${ns}:${sa}`));
+  }
+  const one = (xs: Set<string>) => {
+    const sorted = [...xs].sort(cmp);
+    return sorted.length === 1 ? sorted[0]! : sorted;
+  };
+  const sid = (base: string, i: number) => (i === 0 ? base : `${base}${i + 1}`);
+  const statements: TrustStatementOut[] = [];
+  [...byProvider]
+    .sort((a, b) => cmp(a[0], b[0]))
+    .forEach(([provider, subs], i) => {
+      const issuer = provider.slice(provider.indexOf(':oidc-provider/') + ':oidc-provider/'.length);
+      statements.push({
+        Sid: sid('ServiceAccountTokens', i),
+        Effect: 'Allow',
+        Principal: { Federated: provider },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${issuer}:sub`]: one(subs), [`${issuer}:aud`]: 'sts.amazonaws.com' } },
+      });
+    });
+  [...byNamespace]
+    .sort((a, b) => cmp(a[0], b[0]))
+    .forEach(([ns, sas], i) => {
+      statements.push({
+        Sid: sid('PodIdentity', i),
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: {
+          StringEquals: {
+            'aws:RequestTag/kubernetes-namespace': ns,
+            'aws:RequestTag/kubernetes-service-account': one(sas),
+          },
+        },
+      });
+    });
+  const out = { noProvider: [...noProvider].sort(cmp) };
+  return statements.length ? { ...out, document: { Version: '2012-10-17', Statement: statements } } : out;
+}
+
+/** A trust document as written: two-space JSON, non-ASCII escaped (`jsonSafe`), a final newline. */
+export function serializeTrust(doc: TrustDocument): string {
+  return jsonSafe(JSON.stringify(doc, null, 2)) + '\n';
+}
+
+/** Its size as IAM counts it (no white space). */
+export const trustSize = (doc: TrustDocument): number => jsonSafe(JSON.stringify(doc)).length;

@@ -1,0 +1,29 @@
+import { TRUST_POLICY_LIMIT } from '../../generate/iam/trust.js';
+import type { IamResult } from '../../generate/iam/index.js';
+import type { SummaryLine } from '../types.js';
+
+/** What `generate iam` says of the trust policies it wrote: how many, and what it could not write or is too long. */
+export function trustSummary(trusts: IamResult['trusts'], output: string | undefined): SummaryLine[] {
+  const lines: SummaryLine[] = [];
+  const written = trusts.filter((t) => t.path);
+  if (written.length)
+    lines.push({
+      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by exactly the service accounts seen (${written
+        .map((t) => (output ? `${output}/${t.path!}` : t.path!))
+        .join(', ')})`,
+      tone: 'plain',
+    });
+  for (const t of trusts) {
+    if (t.noProvider.length)
+      lines.push({
+        text: `  ${t.principal}: no IRSA statement for ${t.noProvider.join(', ')}: the records name no OIDC provider (profiles written before audit2policy kept it; profile the logs again)`,
+        tone: 'warn',
+      });
+    if (t.size !== undefined && t.size > TRUST_POLICY_LIMIT)
+      lines.push({
+        text: `  ${t.principal}: its trust policy is ${t.size} characters, over IAM's default ${TRUST_POLICY_LIMIT.toLocaleString('en-US')} (a quota raises it to 4,096)`,
+        tone: 'warn',
+      });
+  }
+  return lines;
+}

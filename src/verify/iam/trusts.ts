@@ -1,0 +1,84 @@
+import { normalize } from 'node:path';
+import { iamKey, iamKeyOfArn, iamTrustPlace, partitionKey } from '../../model/layout.js';
+import type { InputIssue } from '../../model/issue.js';
+import type { PolicyDoc } from '../../policy/load.js';
+import { tally, type VerifyReport } from '../../model/finding.js';
+import type { Principal } from '../../model/profile.js';
+import { iamIdentity } from '../../model/subject.js';
+import { findingEvidence } from '../rbac.js';
+import type { NamedPolicy } from './evaluate.js';
+import { judgeTrust, readTrust } from './trust.js';
+
+/** A role's trust policy among those read (`IamPolicySet.trusts`), by the role's ARN (with or without its path). */
+export function trustOf(trusts: ReadonlyMap<string, NamedPolicy>, roleArn: string): NamedPolicy | undefined {
+  const key = iamKeyOfArn(roleArn);
+  const id = iamIdentity(roleArn);
+  return key && id?.kind === 'role' ? trusts.get(partitionKey(id.partition, key)) : undefined;
+}
+
+/**
+ * A service account's assumptions of roles (the profile's `assumes`) replayed against the roles' trust policies, where
+ * they were read: each an IAM access of the service account, allowed, not allowed or undetermined. A role whose trust
+ * was not read is not judged (a tree without trust files, an account answer that lacks the role).
+ */
+export function replayTrusts(
+  trusts: ReadonlyMap<string, NamedPolicy>,
+  p: Principal,
+  report: VerifyReport,
+): { observed: number; allowed: number } {
+  let observed = 0;
+  let allowed = 0;
+  for (const l of p.assumes ?? []) {
+    const t = trustOf(trusts, l.roleArn);
+    const judged = t && judgeTrust(p.username, l, t);
+    if (!judged) continue;
+    observed++;
+    tally(report, p.username, judged.result === 'allow');
+    const f = {
+      kind: 'iam' as const,
+      subject: p.username,
+      subjectKind: p.subject.kind,
+      access: judged.access,
+      evidence: findingEvidence(l.evidence),
+    };
+    if (judged.result === 'allow') allowed++;
+    else (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({ ...f, detail: judged.detail });
+  }
+  return { observed, allowed };
+}
+
+/**
+ * The trust policy files among the policy documents: those an index lists as a role's `trust` (`listed`: file → the
+ * role's `partitionKey`), and without an index a role's `.../<account>/role/<name>.trust.json` by its place. Each
+ * read as a trust (`Principal`, no `Resource`); one that is not is an `iam.invalid-policy` issue. `read`: the
+ * documents taken as trusts, which are no identity policies.
+ */
+export function readTrustFiles(
+  docs: readonly PolicyDoc[],
+  listed: ReadonlyMap<string, string>,
+  issues: InputIssue[],
+): { trusts: Map<string, NamedPolicy>; read: Set<PolicyDoc> } {
+  const trusts = new Map<string, NamedPolicy>();
+  const read = new Set<PolicyDoc>();
+  for (const d of docs) {
+    const o = d.object;
+    if (typeof o !== 'object' || o === null || Array.isArray(o) || !('Statement' in o)) continue;
+    const place = iamTrustPlace(d.file);
+    const key =
+      listed.get(normalize(d.file)) ??
+      (place && partitionKey(place.partition, iamKey(place.account, 'role', place.name)));
+    if (key === undefined) continue;
+    read.add(d);
+    const bad = readTrust(o);
+    if (typeof bad === 'string')
+      issues.push({
+        kind: 'issue',
+        code: 'iam.invalid-policy',
+        file: d.file,
+        line: 1,
+        message: `a trust policy: ${bad}`,
+      });
+    else trusts.set(key, { name: d.file, document: o });
+  }
+  return { trusts, read };
+}
