@@ -249,7 +249,26 @@ describe('CloudTrail records', () => {
       serviceAccount: 'cart',
       roleArn: 'arn:aws:iam::111122223333:role/apps/shop-cart',
       via: 'irsa',
+      provider: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X',
     });
+  });
+
+  it("takes the IRSA token's provider from STS's answer where the identity lacks it (an Athena table's rows)", () => {
+    const provider = 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/Y';
+    const irsa = (answer: string) =>
+      record({
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'AssumeRoleWithWebIdentity',
+        userIdentity: { type: 'WebIdentityUser', userName: 'system:serviceaccount:shop:cart' },
+        requestParameters: { roleArn: 'arn:aws:iam::111122223333:role/shop-cart' },
+        responseElements: { subjectFromWebIdentityToken: 'system:serviceaccount:shop:cart', provider: answer },
+      });
+    expect(calls(decode(irsa(provider)))[0]!.link!.provider).toBe(provider);
+    // A provider that is no OIDC provider's ARN is a bad name: the record grants nothing.
+    const bad = decode(irsa('arn:aws:iam::111122223333:oidc-provider/x y'));
+    expect(calls(bad)).toEqual([]);
+    expect(bad.map((x) => (x as InputIssue).code)).toEqual(['cloudtrail.bad-name']);
+    expect((bad[0] as InputIssue).message).toContain('is not the ARN of an IAM OIDC provider');
   });
 
   it('links a service account through EKS Pod Identity session tags', () => {

@@ -382,7 +382,9 @@ function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined
   if (obs.eventName === 'AssumeRoleWithWebIdentity') {
     const u = v['userIdentity'] as Obj;
     const m = SA_SUBJECT.exec(str(u['userName']));
-    const provider = str(u['identityProvider']);
+    // The token's issuer: the identity's provider, else STS's answer (an Athena table's userIdentity lacks it).
+    const answer = isObj(v['responseElements']) ? v['responseElements'] : {};
+    const provider = str(u['identityProvider']) || str(answer['provider']);
     return m
       ? { namespace: m[1]!, serviceAccount: m[2]!, roleArn, via: 'irsa', ...(provider ? { provider } : {}) }
       : undefined;

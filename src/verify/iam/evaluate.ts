@@ -92,7 +92,7 @@ function createActionCondition(c: unknown): CreateActionCondition | undefined {
   const [key, raw] = Object.entries(block)[0]!;
   // Condition keys are not case-sensitive (IAM User Guide, "IAM JSON policy elements: Condition").
   const m = /^([a-z0-9-]+):createaction$/i.exec(key);
-  const values = list(raw);
+  const values = stringList(raw);
   if (!m || !values) return undefined;
   return { service: m[1]!.toLowerCase(), values, like: ops[0] === 'StringLike' };
 }
@@ -105,19 +105,35 @@ function createActionHolds(c: CreateActionCondition, req: IamRequest): boolean {
   return c.values.some((v) => (c.like ? compileGlob(v).test(got) : v === got));
 }
 
-const list = (v: unknown): string[] | undefined =>
+export const stringList = (v: unknown): string[] | undefined =>
   typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 
-/** The statements of a policy document, or a message saying what is wrong with it. */
-export function readStatements(doc: unknown): Statement[] | string {
-  if (!isObj(doc)) return 'a policy document must be a JSON object';
+/**
+ * A document's statements as objects with their Effect (a lone statement object is a list of one), or what is wrong:
+ * the part every IAM document shares, identity policies and trust policies alike (trust.ts).
+ */
+export function effectStatements(
+  doc: unknown,
+  what: string,
+): { i: number; s: Record<string, unknown>; effect: 'Allow' | 'Deny' }[] | string {
+  if (!isObj(doc)) return `${what} must be a JSON object`;
   const raw = doc['Statement'];
-  const stmts = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  const out: Statement[] = [];
-  for (const [i, s] of stmts.entries()) {
+  const out = [];
+  for (const [i, s] of (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).entries()) {
     if (!isObj(s)) return `Statement[${i}] is not an object`;
     const effect = s['Effect'];
     if (effect !== 'Allow' && effect !== 'Deny') return `Statement[${i}].Effect must be Allow or Deny`;
+    out.push({ i, s, effect: effect as 'Allow' | 'Deny' });
+  }
+  return out;
+}
+
+/** The statements of a policy document, or a message saying what is wrong with it. */
+export function readStatements(doc: unknown): Statement[] | string {
+  const stmts = effectStatements(doc, 'a policy document');
+  if (typeof stmts === 'string') return stmts;
+  const out: Statement[] = [];
+  for (const { i, s, effect } of stmts) {
     const st: Statement = {
       sid: typeof s['Sid'] === 'string' ? s['Sid'] : `#${i}`,
       effect,
@@ -132,7 +148,7 @@ export function readStatements(doc: unknown): Statement[] | string {
       ['NotResource', 'notResources'],
     ] as const) {
       if (s[key] === undefined) continue;
-      const l = list(s[key]);
+      const l = stringList(s[key]);
       if (!l) return `Statement[${i}].${key} must be a string or a list of strings`;
       st[field] = l;
     }

@@ -2,7 +2,7 @@ import { compileGlob } from '../../util/glob.js';
 import { isObj } from '../../util/json.js';
 import type { IamAccess } from '../../model/finding.js';
 import type { RoleLink } from '../../model/profile.js';
-import type { NamedPolicy } from './evaluate.js';
+import { effectStatements, stringList, type NamedPolicy } from './evaluate.js';
 
 /**
  * Who may become a role: its trust policy, judged for the two ways a Kubernetes service account does (written from
@@ -44,19 +44,14 @@ export interface TrustStatement {
   condition: Record<string, Record<string, unknown>>;
 }
 
-export const strings = (v: unknown): string[] | undefined =>
-  typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+export const strings = stringList;
 
 /** A trust policy's statements, or what is wrong with it. */
 export function readTrust(doc: unknown): TrustStatement[] | string {
-  if (!isObj(doc)) return 'a trust policy must be a JSON object';
-  const raw = doc['Statement'];
-  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const stmts = effectStatements(doc, 'a trust policy');
+  if (typeof stmts === 'string') return stmts;
   const out: TrustStatement[] = [];
-  for (const [i, s] of list.entries()) {
-    if (!isObj(s)) return `Statement[${i}] is not an object`;
-    const effect = s['Effect'];
-    if (effect !== 'Allow' && effect !== 'Deny') return `Statement[${i}].Effect must be Allow or Deny`;
+  for (const { i, s, effect } of stmts) {
     const notAction = s['Action'] === undefined && s['NotAction'] !== undefined;
     const actions = strings(notAction ? s['NotAction'] : s['Action']);
     if (!actions) return `Statement[${i}] needs Action or NotAction, a string or a list of strings`;
