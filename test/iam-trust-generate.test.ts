@@ -199,7 +199,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     expect(d.code).toBe(1);
     const r = JSON.parse(d.stdout) as { newAccess: { principal: string; summary: string }[] };
     expect(r.newAccess.map((f) => f.summary)).toEqual([
-      'sts:AssumeRoleWithWebIdentity by system:serviceaccount:shop:web: statement ServiceAccountTokens: never assumed by it in the logs',
+      'sts:AssumeRoleWithWebIdentity by system:serviceaccount:shop:web: statement ServiceAccountTokens lets it in',
     ]);
   });
 });

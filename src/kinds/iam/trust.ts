@@ -26,9 +26,11 @@ export function trustFindings(
   const observed = observedSubjects(profile);
   const unused: CiFinding[] = [];
   const changes: CiFinding[] = [];
-  const theirs = other ? entries(other, observed, label) : undefined;
+  // What the logs show is said only where logs were given (a `diff` without a profile has none).
+  const words = profile ? observedWords : () => '';
+  const theirs = other ? entries(other, observed, label, words) : undefined;
   const known = new Set(theirs?.map((e) => e.key));
-  for (const e of entries(set, observed, label)) {
+  for (const e of entries(set, observed, label, words)) {
     if (!other) {
       if (!e.used) unused.push(e.finding);
     } else if (!unread(other, e.role) && !covered(e, other, known)) changes.push(e.finding);
@@ -81,6 +83,7 @@ function entries(
   set: IamPolicySet,
   observed: Map<string, { irsa: string[]; podIdentity: string[] }>,
   label: (key: string) => string,
+  words: (b: TrustBreadth) => string,
 ): Entry[] {
   const out: Entry[] = [];
   for (const [qualified, trust] of [...set.trusts].sort((a, b) => cmp(a[0], b[0]))) {
@@ -108,7 +111,8 @@ function entries(
       locations: [at],
     });
     for (const b of trustBreadth(statements, seen.irsa, seen.podIdentity)) {
-      const by = observedWords(b);
+      const by = words(b);
+      const then = by ? `; ${by}` : '';
       if (b.via === 'pod-identity') {
         out.push({
           role: qualified,
@@ -120,7 +124,7 @@ function entries(
             'any EKS Pod Identity association',
             'medium',
             'a Pod Identity trust without conditions on the session tags lets any association of the account hand the role to a pod',
-            `statement ${b.sid} sets no condition on the session tags kubernetes-namespace and kubernetes-service-account; ${by}`,
+            `statement ${b.sid} sets no condition on the session tags kubernetes-namespace and kubernetes-service-account${then}`,
             'sts:AssumeRole',
           ),
         });
@@ -138,7 +142,7 @@ function entries(
             `any service account (${issuer})`,
             'high',
             'a trust policy without a condition on the token subject (:sub) lets every service account of a cluster with that issuer assume the role',
-            `statement ${b.sid} sets no condition on the token's subject${b.issuer === '*' ? '' : ` (${b.issuer}:sub)`}; ${by}`,
+            `statement ${b.sid} sets no condition on the token's subject${b.issuer === '*' ? '' : ` (${b.issuer}:sub)`}${then}`,
           ),
         });
         continue;
@@ -158,9 +162,14 @@ function entries(
                 s.value,
                 'medium',
                 'a wildcard in the trust policy lets service accounts never seen assume the role',
-                `statement ${b.sid} lets in every service account the pattern matches; ${by}`,
+                `statement ${b.sid} lets in every service account the pattern matches${then}`,
               )
-            : finding(s.value, undefined, '', `statement ${b.sid}: never assumed by it in the logs`),
+            : finding(
+                s.value,
+                undefined,
+                '',
+                `statement ${b.sid} lets it in${by ? `; ${exactWords(s.observed)}` : ''}`,
+              ),
         });
       }
     }
@@ -169,6 +178,8 @@ function entries(
 }
 
 const SERVICE_ACCOUNT = /^system:serviceaccount:([^:*?]+):([^:*?]+)$/;
+
+const exactWords = (seen: string[]) => (seen.length ? 'assumed by it in the logs' : 'never assumed by it in the logs');
 
 const observedWords = (b: TrustBreadth) =>
   b.observed.length ? `assumed in the logs by ${b.observed.join(', ')}` : 'never assumed in the logs';
