@@ -224,6 +224,12 @@ describe('the trust evaluator, case by case', () => {
     );
   });
 
+  it('a principal type named __proto__ in the file is a key like any other', () => {
+    const text = `{"Statement":[{"Effect":"Allow","Principal":{"__proto__":["x"],"Federated":"${provider(ISSUER)}"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`;
+    expect(judge(JSON.parse(text), asks('shop', 'cart')).result).toBe('allow');
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+
   it('refuses what is no trust policy', () => {
     expect(readTrust([])).toMatch(/JSON object/);
     expect(readTrust(doc({ Effect: 'Maybe', Principal: '*', Action: 'sts:*' }))).toMatch(/Effect/);

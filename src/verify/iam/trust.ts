@@ -60,7 +60,8 @@ export function readTrust(doc: unknown): TrustStatement[] | string {
     let principal: TrustStatement['principal'];
     if (p === '*') principal = '*';
     else if (isObj(p)) {
-      principal = {};
+      // No prototype: a principal type read from a file is a key like any other (`__proto__` included).
+      principal = Object.create(null) as Record<string, string[]>;
       for (const [type, v] of Object.entries(p)) {
         const values = strings(v);
         if (!values) return `Statement[${i}].Principal.${type} must be a string or a list of strings`;
@@ -100,7 +101,10 @@ function principalsOf(st: TrustStatement, type: string): string[] {
 /** The OIDC issuers an Allow or Deny statement names: by its Federated principals, or with `*` by its keys. */
 export function issuersOf(st: TrustStatement): string[] {
   const fed = principalsOf(st, 'Federated');
-  const named = fed.flatMap((f) => (f === '*' ? [] : [issuerOf(f) ?? []].flat()));
+  const named = fed.flatMap((f) => {
+    const issuer = f === '*' ? undefined : issuerOf(f);
+    return issuer ? [issuer] : [];
+  });
   if (!fed.includes('*')) return named;
   const keyed = Object.values(st.condition).flatMap((block) =>
     Object.keys(block).flatMap((k) => {
