@@ -149,6 +149,20 @@ describe('request parameters → resource types (knowledge/aws/resourceParameter
     expect(gov.resources).toEqual(['arn:aws-us-gov:s3:::b', 'arn:aws-us-gov:s3:::b/k']);
   });
 
+  it("an ARN parameter keeps its own account and region: no twin of the resource in the caller's account", () => {
+    // STS's AssumeRole of a role in another account (the STS API reference: RoleArn, any account's role).
+    const other = 'arn:aws:iam::444455556666:role/deploy/prod-deployer';
+    const assume = observe(record('sts.amazonaws.com', 'AssumeRole', { roleArn: other, roleSessionName: 'deploy-1' }));
+    expect(assume.resources).toEqual([other]);
+    // ECS: a service named in a cluster given by its ARN, in another account and region.
+    const cluster = 'arn:aws:ecs:us-east-1:444455556666:cluster/jobs';
+    const ecs = observe(record('ecs.amazonaws.com', 'DescribeServices', { cluster, services: ['api'] }));
+    expect(ecs.resources).toEqual([cluster, 'arn:aws:ecs:us-east-1:444455556666:service/jobs/api']);
+    // Of the caller's own account, the ARN as given (once).
+    const own = `arn:aws:iam::${ACCOUNT}:role/readonly`;
+    expect(observe(record('sts.amazonaws.com', 'AssumeRole', { roleArn: own })).resources).toEqual([own]);
+  });
+
   it('reads no wildcard into a logged value: a `*` in a name is an issue, never a built pattern', () => {
     for (const params of [{ roleName: '*' }, { roleName: 'a?' }]) {
       const out: unknown[] = [];

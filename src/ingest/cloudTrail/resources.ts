@@ -188,6 +188,9 @@ function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallCont
     const values: Record<string, string> = {};
     let reads: Read[] = [];
     let ok = true;
+    // Where an ARN is given, the resource is in its partition, region and account, not the call's: a role of another
+    // account (`sts:AssumeRole` across accounts) names no role of the caller's.
+    let ctx = c;
     combo.forEach((v, i) => {
       const p = entries[i]!;
       const arn = parseArn(v);
@@ -197,9 +200,18 @@ function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallCont
         const got = Object.values(resourceFormats(typeService))
           .map((f) => matchFormat(f, v))
           .find((x) => x?.[p] !== undefined);
-        if (got) values[p] = got[p]!;
-        else ok = false;
-      } else if (i === 0 && !/[*?]/.test(v)) reads = read(rule, p, v, params, c);
+        const own = {
+          ...ctx,
+          partition: arn.partition,
+          region: arn.region || ctx.region,
+          account: arn.account || ctx.account,
+        };
+        if (!got || (ctx !== c && (own.partition !== ctx.partition || own.account !== ctx.account))) ok = false;
+        else {
+          values[p] = got[p]!;
+          ctx = own;
+        }
+      } else if (i === 0 && !/[*?]/.test(v)) reads = read(rule, p, v, params, ctx);
       else values[p] = v;
     });
     if (!ok) continue;
@@ -212,7 +224,7 @@ function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallCont
       const format = arnFormat(typeService, r.type ?? rule.type);
       if (!format) continue;
       for (const f of format.split(', ')) {
-        const arn = fillFormat(f, { ...values, ...r.values }, c);
+        const arn = fillFormat(f, { ...values, ...r.values }, ctx);
         if (arn) out.push(asAuthorized(arn) + (r.suffix ?? ''));
       }
     }
