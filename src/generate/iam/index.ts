@@ -13,6 +13,7 @@ import { principalPolicy } from './principal.js';
 import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument } from './policy.js';
 import { attachWarning, type AttachWarning } from './attach.js';
 import { trustPolicy, trustSize, type TrustDocument, type TrustLink } from './trust.js';
+import { roleAssumptions } from '../../model/roleAssumption.js';
 import {
   IAM_INDEX_KIND,
   iamEvidencePath,
@@ -176,6 +177,12 @@ export class IamGenerator {
       this.assumedBy.set(awsIdentityKey(l.roleArn), list);
       this.chains.push({ serviceAccount: sa, via: l.via, roleArn: l.roleArn, count: l.evidence.count });
     }
+    // IAM roles and users that assumed a role with sts:AssumeRole: its trust lets them in.
+    for (const a of roleAssumptions(p)) {
+      const list = this.assumedBy.get(awsIdentityKey(a.roleArn)) ?? [];
+      list.push({ principal: p.username, via: 'assume-role', actions: a.actions, evidence: a.evidence });
+      this.assumedBy.set(awsIdentityKey(a.roleArn), list);
+    }
     const id = IamGenerator.identity(p);
     if (id && (await grantsAny(p))) this.withPolicy.push(id);
   }
@@ -219,7 +226,7 @@ export class IamGenerator {
       evidencePath: iamEvidencePath(id.account, id.kind, stem),
       evidence: art.evidence,
     };
-    // Who may become the role: the service accounts seen assuming it, exactly.
+    // Who may become the role: the service accounts and IAM principals seen assuming it, exactly.
     const trust = id.kind === 'role' && links.length ? trustPolicy(links) : undefined;
     if (trust) {
       const path = trust.document ? iamTrustPath(id.account, stem) : undefined;

@@ -1,4 +1,4 @@
-import { mergeEvidence, type Evidence } from '../../model/evidence.js';
+import { mergeEvidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { API_VERSION, type Principal } from '../../model/profile.js';
 import { pushAll } from '../../util/array.js';
@@ -7,6 +7,7 @@ import type { Grant, IamOptions, IamResult, IamWidening, UnmappedCall } from './
 import { callPermissions } from './permissions.js';
 import { createActionKey } from '../../knowledge/aws/createAction.js';
 import type { Statement } from './policy.js';
+import type { TrustLink } from './trust.js';
 import { fold, generalizeKeys, ownResources, widenMany, widenS3Prefixes } from './widen.js';
 
 /**
@@ -18,7 +19,7 @@ export async function principalPolicy(
   p: Principal,
   opts: IamOptions,
   result: Pick<IamResult, 'widenings' | 'unmapped' | 'denied'>,
-  links: { serviceAccount: string; via: string; providers?: string[]; evidence: Evidence }[],
+  links: readonly TrustLink[],
 ): Promise<{ statements: Statement[]; evidence: Record<string, unknown> } | undefined> {
   const grants = new Map<string, Map<string, Grant>>();
   const widenings: IamWidening[] = [];
@@ -175,15 +176,19 @@ export async function principalPolicy(
     policyFiles: [],
     assumedBy: links
       .map((l) => ({
-        serviceAccount: l.serviceAccount,
-        via: l.via,
-        ...(l.providers?.length ? { providers: l.providers } : {}),
+        ...(l.via === 'assume-role'
+          ? { principal: l.principal, via: l.via, actions: l.actions }
+          : {
+              serviceAccount: l.serviceAccount,
+              via: l.via,
+              ...(l.providers?.length ? { providers: l.providers } : {}),
+            }),
         count: l.evidence.count,
         firstSeen: l.evidence.firstSeen,
         lastSeen: l.evidence.lastSeen,
         samples: l.evidence.samples.map((s) => s.id),
       }))
-      .sort((a, b) => cmp(a.serviceAccount, b.serviceAccount) || cmp(a.via, b.via)),
+      .sort((a, b) => cmp(who(a), who(b)) || cmp(a.via, b.via)),
     permissions,
     widenings: result.widenings.filter((w) => w.principal === p.username).map(({ principal: _, ...w }) => w),
     denied: denied.map(({ principal: _, ...d }) => d),
@@ -191,6 +196,9 @@ export async function principalPolicy(
   };
   return { statements, evidence };
 }
+
+/** The service account or IAM principal of an `assumedBy` entry. */
+const who = (x: { serviceAccount?: string; principal?: string }) => x.serviceAccount ?? x.principal ?? '';
 
 function pascal(service: string): string {
   return service

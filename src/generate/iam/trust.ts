@@ -3,28 +3,41 @@ import { cmp } from '../../model/issue.js';
 import { jsonSafe } from '../../util/escape.js';
 
 /**
- * A role's trust policy from the service accounts the logs show assuming it, as the EKS User Guide writes them, and
- * no more: for IRSA, one statement per OIDC provider the tokens came from, `sts:AssumeRoleWithWebIdentity` under
- * StringEquals on `ISSUER:sub` (exactly the service accounts seen) and `ISSUER:aud` (`sts.amazonaws.com`); for EKS
- * Pod Identity, `sts:AssumeRole` and `sts:TagSession` by `pods.eks.amazonaws.com` under StringEquals on the session
- * tags `kubernetes-namespace` and `kubernetes-service-account`, one statement per namespace (two lists in one
- * statement would let a service account of one namespace in under the other's name). A link whose records named no
- * provider (a profile written before providers were kept) cannot be written as IRSA: it is listed, not guessed.
+ * A role's trust policy from those the logs show assuming it, as the EKS User Guide and the IAM User Guide write
+ * them, and no more: for IRSA, one statement per OIDC provider the tokens came from,
+ * `sts:AssumeRoleWithWebIdentity` under StringEquals on `ISSUER:sub` (exactly the service accounts seen) and
+ * `ISSUER:aud` (`sts.amazonaws.com`); for EKS Pod Identity, `sts:AssumeRole` and `sts:TagSession` by
+ * `pods.eks.amazonaws.com` under StringEquals on the session tags `kubernetes-namespace` and
+ * `kubernetes-service-account`, one statement per namespace (two lists in one
+ * statement would let a service account of one namespace in under the other's name); for IAM roles and users that
+ * called `sts:AssumeRole` (role chaining, a user switching into the role), their ARNs as `AWS` principals (never the
+ * account's `:root`, which would let in every principal its identity policies allow), one statement per set of actions
+ * they needed (`sts:TagSession`, `sts:SetSourceIdentity` where they passed session tags or a source identity). A link
+ * whose records named no provider (a profile written before providers were kept) cannot be written as IRSA: it is
+ * listed, not guessed.
  */
-export interface TrustLink {
-  /** `ns/name`. */
-  serviceAccount: string;
-  via: 'irsa' | 'pod-identity';
-  providers?: string[];
-  evidence: Evidence;
-}
+export type TrustLink =
+  | {
+      /** `ns/name`. */
+      serviceAccount: string;
+      via: 'irsa' | 'pod-identity';
+      providers?: string[];
+      evidence: Evidence;
+    }
+  | {
+      /** The ARN of the IAM role or user that assumed the role. */
+      principal: string;
+      via: 'assume-role';
+      actions: string[];
+      evidence: Evidence;
+    };
 
 export interface TrustStatementOut {
   Sid: string;
   Effect: 'Allow';
-  Principal: { Federated: string } | { Service: string };
+  Principal: { Federated: string } | { Service: string } | { AWS: string | string[] };
   Action: string | string[];
-  Condition: { StringEquals: Record<string, string | string[]> };
+  Condition?: { StringEquals: Record<string, string | string[]> };
 }
 
 export interface TrustDocument {
@@ -40,7 +53,13 @@ export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocu
   const byProvider = new Map<string, Set<string>>();
   const byNamespace = new Map<string, Set<string>>();
   const noProvider = new Set<string>();
+  const byActions = new Map<string, Set<string>>();
   for (const l of links) {
+    if (l.via === 'assume-role') {
+      const k = l.actions.join(',');
+      byActions.set(k, (byActions.get(k) ?? new Set()).add(l.principal));
+      continue;
+    }
     const slash = l.serviceAccount.indexOf('/');
     const [ns, sa] = [l.serviceAccount.slice(0, slash), l.serviceAccount.slice(slash + 1)];
     if (l.via === 'pod-identity') {
@@ -83,6 +102,17 @@ export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocu
             'aws:RequestTag/kubernetes-service-account': one(sas),
           },
         },
+      });
+    });
+  [...byActions]
+    .sort((a, b) => cmp(a[0], b[0]))
+    .forEach(([actions, principals], i) => {
+      const list = actions.split(',');
+      statements.push({
+        Sid: sid('AssumedByPrincipals', i),
+        Effect: 'Allow',
+        Principal: { AWS: one(principals) },
+        Action: list.length === 1 ? list[0]! : list,
       });
     });
   const out = { noProvider: [...noProvider].sort(cmp) };

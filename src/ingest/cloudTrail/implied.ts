@@ -24,6 +24,7 @@ import { apiGatewayImplied } from './apiGatewayImplied.js';
  *   Lambda, CloudWatch Logs, SQS and SNS creates that carry tags (tagOnCreate.ts);
  * - secretsmanager:GetSecretValue for BatchGetSecretValue, and secretsmanager:ListSecrets when it uses filters;
  * - cloudformation:ListStacks for DescribeStacks without a stack name;
+ * - sts:TagSession and sts:SetSourceIdentity on the role for AssumeRole with session tags or a source identity;
  * - kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key of a ReEncrypt naming both;
  * - API Gateway's additional authorization (UpdateRestApiPolicy, SetWebACL, AddCertificateToDomain...) when the request
  *   shows what it guards (apiGatewayImplied.ts).
@@ -184,6 +185,19 @@ export function impliedFromParameters(
         `arn:${c.partition}:iam::${c.account}:${kind}/${path}${name}`,
         'requestParameters.tags',
       );
+    }
+  }
+
+  // AssumeRole passing session tags or a source identity: the caller needs sts:TagSession / sts:SetSourceIdentity on
+  // the role as well (IAM User Guide, "Permissions required to add session tags", "Permissions required to use source
+  // identity"), and so does the role's trust policy.
+  if (key === 'sts:AssumeRole') {
+    const role = str(params['roleArn']);
+    const listed = (k: string) => Array.isArray(params[k]) && (params[k] as unknown[]).length > 0;
+    if (role && isRoleArn(role)) {
+      if (listed('tags')) add('sts:TagSession', role, 'requestParameters.tags');
+      else if (listed('transitiveTagKeys')) add('sts:TagSession', role, 'requestParameters.transitiveTagKeys');
+      if (str(params['sourceIdentity'])) add('sts:SetSourceIdentity', role, 'requestParameters.sourceIdentity');
     }
   }
 

@@ -7,6 +7,8 @@ import { cmp } from '../../model/issue.js';
 import type { LeftOutIdentity, Profile } from '../../model/profile.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
 import { sparseWarning, type Permission, type ReportContext, type ReportPart } from '../../report/types.js';
+import { roleAssumptions } from '../../model/roleAssumption.js';
+import { pushAll } from '../../util/array.js';
 import { actionFacts, awsRiskList } from './risks.js';
 
 /**
@@ -16,6 +18,13 @@ import { actionFacts, awsRiskList } from './risks.js';
 export async function iamReport(profile: Profile, ctx: ReportContext): Promise<ReportPart> {
   const part: ReportPart = { sections: [], risks: [], coverage: [], sparse: [], dropped: [], denied: 0, once: 0 };
   const unmapped = new Map<string, number>();
+  // IAM roles and users that became a role with sts:AssumeRole (role chaining, a user switching into it), by role.
+  const callers = new Map<string, string[]>();
+  for (const x of profile.principals)
+    for (const a of roleAssumptions(x)) {
+      const k = awsIdentityKey(a.roleArn);
+      callers.set(k, [...(callers.get(k) ?? []), `assumed by ${x.username} (sts:AssumeRole, ${a.evidence.count}×)`]);
+    }
   for (const p of profile.principals.filter((x) => isAwsKind(x.subject.kind))) {
     const perms: Permission[] = [];
     const account = parseArn(p.username)?.account ?? '';
@@ -94,6 +103,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
     const assumedBy = profile.principals
       .filter((x) => x.assumes?.some((l) => awsIdentityKey(l.roleArn) === key))
       .map((x) => `assumed by ${x.username}`);
+    pushAll(assumedBy, callers.get(key) ?? []);
     // Federated sessions this user issued: left out (no policy of their own), said where the user is.
     for (const l of profile.leftOut ?? [])
       if (l.reason === 'federated-session' && awsIdentityKey(l.arn) === key)

@@ -4,8 +4,10 @@ import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import type { IamPolicySet } from '../../verify/iam.js';
-import { evaluateTrust, readTrust } from '../../verify/iam/trust.js';
+import { evaluateTrust, readTrust, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
+import { callerBreadth, evaluateCallerTrust } from '../../verify/iam/trustCallers.js';
+import { roleAssumptions } from '../../model/roleAssumption.js';
 
 /**
  * Who may become a role through a service account's token (IRSA), beyond what the logs show: per role whose trust
@@ -28,9 +30,9 @@ export function trustFindings(
   const changes: CiFinding[] = [];
   // What the logs show is said only where logs were given (a `diff` without a profile has none).
   const words = profile ? observedWords : () => '';
-  const theirs = other ? entries(other, observed, label, words) : undefined;
+  const theirs = other ? entries(other, observed, label, words, !!profile) : undefined;
   const known = new Set(theirs?.map((e) => e.key));
-  for (const e of entries(set, observed, label, words)) {
+  for (const e of entries(set, observed, label, words, !!profile)) {
     if (!other) {
       if (!e.used) unused.push(e.finding);
     } else if (!unread(other, e.role) && !covered(e, other, known)) changes.push(e.finding);
@@ -45,6 +47,12 @@ export function trustFindings(
  */
 function covered(e: Entry, other: IamPolicySet, known: ReadonlySet<string>): boolean {
   if (known.has(e.key)) return true;
+  if (e.caller) {
+    const trust = other.trusts.get(e.role);
+    const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
+    if (!statements || typeof statements === 'string') return false;
+    return evaluateCallerTrust(statements, e.caller, ['sts:AssumeRole']).result === 'allow';
+  }
   if (e.exact) {
     const trust = other.trusts.get(e.role);
     const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
@@ -69,10 +77,12 @@ function unread(other: IamPolicySet, qualified: string): boolean {
 interface Entry {
   /** The role, as `partitionKey`. */
   role: string;
-  via: 'irsa' | 'pod-identity';
+  via: 'irsa' | 'pod-identity' | 'assume-role';
   issuer: string;
   /** An exact subject that names a service account: it, for a `diff` to ask the other side's trust. */
   exact?: { namespace: string; serviceAccount: string };
+  /** An IAM role or user named exactly (`sts:AssumeRole`): its ARN, for a `diff` to ask the other side's trust. */
+  caller?: string;
   key: string;
   used: boolean;
   finding: CiFinding;
@@ -81,9 +91,10 @@ interface Entry {
 /** Each role's trust grants, one per subject value (or `any`) of each issuer. */
 function entries(
   set: IamPolicySet,
-  observed: Map<string, { irsa: string[]; podIdentity: string[] }>,
+  observed: Map<string, Seen>,
   label: (key: string) => string,
   words: (b: TrustBreadth) => string,
+  logs: boolean,
 ): Entry[] {
   const out: Entry[] = [];
   for (const [qualified, trust] of [...set.trusts].sort((a, b) => cmp(a[0], b[0]))) {
@@ -93,7 +104,7 @@ function entries(
     const { partition, key } = splitPartitionKey(qualified);
     const principal = label(set.twins.has(key) && partition !== 'aws' ? qualified : key);
     const roleArn = set.identityArns.get(qualified) ?? principal;
-    const seen = observed.get(qualified) ?? { irsa: [], podIdentity: [] };
+    const seen = observed.get(qualified) ?? { irsa: [], podIdentity: [], callers: [] };
     const at = trust.at ?? { file: trust.name, line: 1 };
     const finding = (
       who: string,
@@ -173,8 +184,78 @@ function entries(
         });
       }
     }
+    callerEntries(statements, qualified, roleArn, seen.callers, finding, logs, out);
   }
   return out;
+}
+
+/** The entries of a trust's Allows to IAM principals (`sts:AssumeRole`): an account or anyone is a risk of its own. */
+function callerEntries(
+  statements: TrustStatement[] | string,
+  role: string,
+  roleArn: string,
+  callers: string[],
+  finding: (who: string, level: RiskLevel | undefined, reason: string, summary: string, action?: string) => CiFinding,
+  logs: boolean,
+  out: Entry[],
+): void {
+  if (typeof statements === 'string') return;
+  const own = iamIdentity(roleArn)?.account;
+  for (const b of callerBreadth(statements, callers)) {
+    const seen = !logs
+      ? ''
+      : b.observed.length
+        ? `; assumed in the logs by ${b.observed.join(', ')}`
+        : '; never assumed in the logs';
+    const entry = (who: string, level: RiskLevel | undefined, reason: string, summary: string, used = false) =>
+      out.push({
+        role,
+        via: 'assume-role',
+        issuer: '',
+        ...(b.scope === 'principal' && !b.wildcard ? { caller: b.value } : {}),
+        key: JSON.stringify([role, 'aws', b.scope, b.value.toLowerCase()]),
+        used,
+        finding: finding(who, level, reason, summary, 'sts:AssumeRole'),
+      });
+    if (b.scope === 'anyone')
+      entry(
+        'any AWS principal',
+        'high',
+        'a trust policy with the principal * lets a principal of any AWS account assume the role, its Condition the only check',
+        `statement ${b.sid} names every principal${seen}`,
+      );
+    else if (b.scope === 'account')
+      entry(
+        `any principal of account ${b.value}`,
+        b.value === own ? 'medium' : 'high',
+        b.value === own
+          ? "naming the role's own account lets every principal of it whose identity policy allows sts:AssumeRole assume the role"
+          : 'naming another account lets every principal of it whose identity policies allow sts:AssumeRole assume the role',
+        `statement ${b.sid} names the account, not a principal${seen}`,
+      );
+    else if (b.wildcard)
+      entry(
+        b.value,
+        'medium',
+        'a pattern of principals in the trust policy lets roles and users never seen assume the role',
+        `statement ${b.sid} lets in every principal the pattern matches${seen}`,
+      );
+    else
+      entry(
+        b.value,
+        undefined,
+        '',
+        `statement ${b.sid} lets it in${logs ? `; ${exactWords(b.observed)}` : ''}`,
+        b.observed.length > 0,
+      );
+  }
+}
+
+interface Seen {
+  irsa: string[];
+  podIdentity: string[];
+  /** IAM roles and users that assumed the role with sts:AssumeRole (their ARNs). */
+  callers: string[];
 }
 
 const SERVICE_ACCOUNT = /^system:serviceaccount:([^:*?]+):([^:*?]+)$/;
@@ -184,21 +265,28 @@ const exactWords = (seen: string[]) => (seen.length ? 'assumed by it in the logs
 const observedWords = (b: TrustBreadth) =>
   b.observed.length ? `assumed in the logs by ${b.observed.join(', ')}` : 'never assumed in the logs';
 
-/** The service accounts that assumed each role, by `partitionKey` of the role and how (IRSA, Pod Identity). */
-function observedSubjects(profile: Profile | undefined): Map<string, { irsa: string[]; podIdentity: string[] }> {
-  const out = new Map<string, { irsa: string[]; podIdentity: string[] }>();
-  for (const p of profile?.principals ?? [])
-    for (const l of p.assumes ?? []) {
-      if (!p.username.startsWith('system:serviceaccount:')) continue;
-      const key = iamKeyOfArn(l.roleArn);
-      const id = iamIdentity(l.roleArn);
-      if (!key || id?.kind !== 'role') continue;
-      const k = partitionKey(id.partition, key);
-      let seen = out.get(k);
-      if (!seen) out.set(k, (seen = { irsa: [], podIdentity: [] }));
-      const list = l.via === 'irsa' ? seen.irsa : seen.podIdentity;
-      list.push(p.username);
-      list.sort(cmp);
-    }
+/**
+ * Who assumed each role, by `partitionKey` of the role and how: service accounts (IRSA, Pod Identity), IAM roles and
+ * users (sts:AssumeRole).
+ */
+function observedSubjects(profile: Profile | undefined): Map<string, Seen> {
+  const out = new Map<string, Seen>();
+  const add = (roleArn: string, who: string, list: (s: Seen) => string[]) => {
+    const key = iamKeyOfArn(roleArn);
+    const id = iamIdentity(roleArn);
+    if (!key || id?.kind !== 'role') return;
+    const k = partitionKey(id.partition, key);
+    let seen = out.get(k);
+    if (!seen) out.set(k, (seen = { irsa: [], podIdentity: [], callers: [] }));
+    const l = list(seen);
+    if (!l.includes(who)) l.push(who);
+    l.sort(cmp);
+  };
+  for (const p of profile?.principals ?? []) {
+    for (const l of p.assumes ?? [])
+      if (p.username.startsWith('system:serviceaccount:'))
+        add(l.roleArn, p.username, (s) => (l.via === 'irsa' ? s.irsa : s.podIdentity));
+    for (const a of roleAssumptions(p)) add(a.roleArn, p.username, (s) => s.callers);
+  }
   return out;
 }

@@ -92,7 +92,7 @@ export function issuerOf(providerArn: string): string | undefined {
 }
 
 /** The values a principal type names (`*` names every one). */
-function principalsOf(st: TrustStatement, type: string): string[] {
+export function principalsOf(st: TrustStatement, type: string): string[] {
   if (st.principal === '*') return ['*'];
   const k = Object.keys(st.principal).find((t) => t.toLowerCase() === type.toLowerCase());
   return k ? st.principal[k]! : [];
@@ -172,15 +172,23 @@ function conditionHolds(
     } else {
       const values = strings(rawValues);
       if (!values) return 'unknown';
-      const negated = /^StringNot/.test(base!);
+      const negated = /^(String|Arn)Not/.test(base!);
       const like = /Like$/.test(base!);
       const fold = /IgnoreCase$/.test(base!);
-      if (!/^String(Not)?(Equals|EqualsIgnoreCase|Like)$/.test(base!)) return 'unknown';
+      // ArnEquals and ArnLike match alike: each of an ARN's six parts on its own, with wildcards (IAM's operators).
+      const arn = /^Arn(Not)?(Equals|Like)$/.test(base!);
+      if (!arn && !/^String(Not)?(Equals|EqualsIgnoreCase|Like)$/.test(base!)) return 'unknown';
       if (values.some((v) => v.includes('${'))) return 'unknown';
       if (value === undefined) holds = Boolean(ifExists) || negated || set === 'ForAllValues:';
       else {
         const one = (v: string) =>
-          like ? compileGlob(v).test(value) : fold ? v.toLowerCase() === value.toLowerCase() : v === value;
+          arn
+            ? arnLike(v, value)
+            : like
+              ? compileGlob(v).test(value)
+              : fold
+                ? v.toLowerCase() === value.toLowerCase()
+                : v === value;
         const any = values.some(one);
         holds = negated ? !any : any;
       }
@@ -190,7 +198,25 @@ function conditionHolds(
   return result;
 }
 
-function statementHolds(st: TrustStatement, context: ReadonlyMap<string, string>, absent: (k: string) => boolean): Tri {
+/** The six parts of an ARN (the last one holds the rest, colons and all), or undefined for no ARN. */
+function arnParts(s: string): string[] | undefined {
+  const parts = s.split(':');
+  return parts.length >= 6 ? [...parts.slice(0, 5), parts.slice(5).join(':')] : undefined;
+}
+
+/** `ArnLike`: each part of the pattern matches the same part of the ARN, `*` and `?` within it. */
+export function arnLike(pattern: string, arn: string): boolean {
+  if (pattern === '*') return true;
+  const p = arnParts(pattern);
+  const a = arnParts(arn);
+  return !!p && !!a && p.every((x, i) => compileGlob(x).test(a[i]!));
+}
+
+export function statementHolds(
+  st: TrustStatement,
+  context: ReadonlyMap<string, string>,
+  absent: (k: string) => boolean,
+): Tri {
   let result: Tri = true;
   for (const [op, keys] of Object.entries(st.condition)) {
     const r = conditionHolds(op, keys, context, absent);

@@ -8,6 +8,8 @@ import { iamIdentity } from '../../model/subject.js';
 import { findingEvidence } from '../rbac.js';
 import type { NamedPolicy } from './evaluate.js';
 import { judgeTrust, readTrust } from './trust.js';
+import { judgeCallerTrust } from './trustCallers.js';
+import { roleAssumptions } from '../../model/roleAssumption.js';
 
 /** A role's trust policy among those read (`IamPolicySet.trusts`), by the role's ARN (with or without its path). */
 export function trustOf(trusts: ReadonlyMap<string, NamedPolicy>, roleArn: string): NamedPolicy | undefined {
@@ -17,9 +19,10 @@ export function trustOf(trusts: ReadonlyMap<string, NamedPolicy>, roleArn: strin
 }
 
 /**
- * A service account's assumptions of roles (the profile's `assumes`) replayed against the roles' trust policies, where
- * they were read: each an IAM access of the service account, allowed, not allowed or undetermined. A role whose trust
- * was not read is not judged (a tree without trust files, an account answer that lacks the role).
+ * A principal's assumptions of roles replayed against the roles' trust policies, where they were read: a service
+ * account's (the profile's `assumes`: IRSA, Pod Identity), and an IAM role's or user's `sts:AssumeRole` calls (role
+ * chaining, switching into a role). Each an IAM access of the principal, allowed, not allowed or undetermined. A role
+ * whose trust was not read is not judged (a tree without trust files, an account answer that lacks the role).
  */
 export function replayTrusts(
   trusts: ReadonlyMap<string, NamedPolicy>,
@@ -28,9 +31,21 @@ export function replayTrusts(
 ): { observed: number; allowed: number } {
   let observed = 0;
   let allowed = 0;
-  for (const l of p.assumes ?? []) {
+  const judgements = [
+    ...(p.assumes ?? []).map((l) => ({
+      evidence: l.evidence,
+      judge: (t: NamedPolicy) => judgeTrust(p.username, l, t),
+      roleArn: l.roleArn,
+    })),
+    ...roleAssumptions(p).map((a) => ({
+      evidence: a.evidence,
+      judge: (t: NamedPolicy) => judgeCallerTrust(p.username, a, t),
+      roleArn: a.roleArn,
+    })),
+  ];
+  for (const l of judgements) {
     const t = trustOf(trusts, l.roleArn);
-    const judged = t && judgeTrust(p.username, l, t);
+    const judged = t && l.judge(t);
     if (!judged) continue;
     observed++;
     tally(report, p.username, judged.result === 'allow');

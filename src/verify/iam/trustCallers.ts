@@ -1,0 +1,197 @@
+import type { IamAccess } from '../../model/finding.js';
+import type { RoleAssumption } from '../../model/roleAssumption.js';
+import { iamIdentity, type IamIdentity } from '../../model/subject.js';
+import type { NamedPolicy } from './evaluate.js';
+import {
+  actionMatches,
+  arnLike,
+  principalsOf,
+  readTrust,
+  statementHolds,
+  type TrustDecision,
+  type TrustStatement,
+} from './trust.js';
+
+/**
+ * Who may become a role with `sts:AssumeRole` as an IAM principal: a session of another role (role chaining), an IAM
+ * user, of the role's account or of another. Written from the IAM User Guide ("AWS JSON policy elements: Principal",
+ * "Policy evaluation logic", "AWS global condition context keys"), sharing no code with a generator:
+ *
+ * - `AWS: "*"` (or `Principal: "*"`) lets everyone in; an account, as `arn:PARTITION:iam::ACCOUNT:root` or `ACCOUNT`,
+ *   every principal of that account (its identity policies decide which: judged with the caller's own policy, not
+ *   here); a role's ARN every session of the role; a user's ARN the user. An assumed-role session's ARN names one
+ *   session, whose name the profile does not keep: undetermined.
+ * - Conditions read: `aws:PrincipalArn` (a role session's is its role's ARN), `aws:PrincipalAccount`,
+ *   `aws:PrincipalType` (`AssumedRole`, `User`) and a user's `aws:username`, under the String and Arn operators. Any
+ *   other key (`sts:ExternalId`, `aws:PrincipalOrgID`, `aws:MultiFactorAuthPresent`, the session's tags) is not in
+ *   the profile: the statement is undetermined, never allowed.
+ * - Every action the caller needed (`sts:AssumeRole`, and `sts:TagSession` / `sts:SetSourceIdentity` where it passed
+ *   session tags or a source identity) must be allowed.
+ */
+type Tri = true | false | 'unknown';
+
+const SESSION = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
+
+function valueMatches(v: string, id: IamIdentity, caller: string): Tri {
+  if (v === '*' || v.toLowerCase() === caller.toLowerCase()) return true;
+  if (v === id.account || v === `arn:${id.partition}:iam::${id.account}:root`) return true;
+  const s = SESSION.exec(v);
+  if (
+    s &&
+    id.kind === 'role' &&
+    s[1] === id.partition &&
+    s[2] === id.account &&
+    s[3]!.toLowerCase() === id.name.toLowerCase()
+  )
+    return 'unknown';
+  return false;
+}
+
+function callerMatches(st: TrustStatement, id: IamIdentity, caller: string): Tri {
+  let hit: Tri = st.principal === '*';
+  if (!hit)
+    for (const v of principalsOf(st, 'AWS')) {
+      const m = valueMatches(v, id, caller);
+      if (m === true) {
+        hit = true;
+        break;
+      }
+      if (m === 'unknown') hit = 'unknown';
+    }
+  if (!st.notPrincipal) return hit;
+  return hit === 'unknown' ? 'unknown' : !hit;
+}
+
+function decide(statements: readonly TrustStatement[], action: string, id: IamIdentity, caller: string): TrustDecision {
+  const context = new Map([
+    ['aws:principalarn', caller],
+    ['aws:principalaccount', id.account],
+    ['aws:principaltype', id.kind === 'role' ? 'AssumedRole' : 'User'],
+  ]);
+  if (id.kind === 'user') context.set('aws:username', id.name);
+  // A role session's request carries no aws:username.
+  const absent = (k: string) => id.kind === 'role' && k === 'aws:username';
+  let allow: TrustStatement | undefined;
+  const unsure: string[] = [];
+  for (const st of statements) {
+    if (!actionMatches(st, action)) continue;
+    const who = callerMatches(st, id, caller);
+    if (who === false) continue;
+    const holds = statementHolds(st, context, absent);
+    if (holds === false) continue;
+    const sure = who === true && holds === true;
+    const why = who === true ? 'under a Condition not judged here' : 'for one session of the role, not known here';
+    if (st.effect === 'Deny') {
+      if (sure) return { result: 'deny', reason: `statement ${st.sid} denies ${action}` };
+      unsure.push(`statement ${st.sid} denies ${action} ${why}`);
+    } else if (sure) allow ??= st;
+    else unsure.push(`statement ${st.sid} allows ${action} ${why}`);
+  }
+  if (allow && unsure.every((u) => !u.includes(' denies ')))
+    return { result: 'allow', reason: `statement ${allow.sid}` };
+  if (unsure.length) return { result: 'undetermined', reason: unsure.join('; ') };
+  return { result: 'deny', reason: `no statement allows ${action} for it` };
+}
+
+/** Whether a role's trust policy lets an IAM role or user (`caller`, its ARN) assume it with these actions. */
+export function evaluateCallerTrust(
+  statements: readonly TrustStatement[],
+  caller: string,
+  actions: readonly string[],
+): TrustDecision {
+  const id = iamIdentity(caller);
+  if (!id) return { result: 'undetermined', reason: `${caller} is no IAM role or user` };
+  const ds = actions.map((a) => decide(statements, a, id, caller));
+  return ds.find((d) => d.result === 'deny') ?? ds.find((d) => d.result === 'undetermined') ?? ds[0]!;
+}
+
+/** An IAM principal's assumption of a role judged by the role's trust policy: the call as an access, and why. */
+export function judgeCallerTrust(
+  caller: string,
+  a: RoleAssumption,
+  trust: NamedPolicy,
+): { access: IamAccess; result: 'allow' | 'deny' | 'undetermined'; detail: string } {
+  const access = { action: 'sts:AssumeRole', resource: a.roleArn, events: ['sts.amazonaws.com AssumeRole'] };
+  const of = `the trust policy of ${a.roleArn} (${trust.name})`;
+  if (trust.unknown !== undefined)
+    return { access, result: 'undetermined', detail: `${of} was not read: ${trust.unknown}` };
+  const statements = readTrust(trust.document);
+  if (typeof statements === 'string') return { access, result: 'undetermined', detail: `${of}: ${statements}` };
+  const d = evaluateCallerTrust(statements, caller, a.actions);
+  const what = a.actions.join(', ');
+  const detail =
+    d.result === 'allow'
+      ? `${of} allows it: ${d.reason}`
+      : d.result === 'deny'
+        ? `${of} does not let it assume the role (${what}): ${d.reason}`
+        : `${of} may or may not let it assume the role (${what}): ${d.reason}`;
+  return { access, result: d.result, detail };
+}
+
+/** Who one Allow lets assume the role as an IAM principal, beyond the callers seen (`check`), or for a `diff`. */
+export interface CallerBreadth {
+  sid: string;
+  /**
+   * `anyone`: any principal of any account; `account`: every principal of an account its identity policies allow
+   * (`value` is the account); `principal`: one role, user or session, or a pattern of them (`wildcard`), by its ARN.
+   */
+  scope: 'anyone' | 'account' | 'principal';
+  value: string;
+  wildcard: boolean;
+  /** The callers seen that it lets in. */
+  observed: string[];
+}
+
+/** The positive values of an Allow's Condition on `aws:PrincipalArn` (they narrow who its principals are). */
+function principalArnValues(st: TrustStatement): { value: string; like: boolean }[] {
+  const out: { value: string; like: boolean }[] = [];
+  for (const [op, keys] of Object.entries(st.condition)) {
+    const m = /^(?:ForAnyValue:)?(String|Arn)(Equals|EqualsIgnoreCase|Like)$/.exec(op);
+    if (!m) continue;
+    for (const [k, v] of Object.entries(keys))
+      if (k.toLowerCase() === 'aws:principalarn')
+        for (const value of Array.isArray(v) ? v : [v])
+          if (typeof value === 'string') out.push({ value, like: m[1] === 'Arn' || m[2] === 'Like' });
+  }
+  return out;
+}
+
+const ACCOUNT_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
+
+/**
+ * What each Allow of `sts:AssumeRole` to AWS principals lets in, with the callers seen it covers (`observed`: ARNs of
+ * the IAM roles and users that assumed the role). A Condition on `aws:PrincipalArn` narrows an account or `*` to
+ * its values.
+ */
+export function callerBreadth(statements: readonly TrustStatement[], observed: readonly string[]): CallerBreadth[] {
+  const out: CallerBreadth[] = [];
+  for (const st of statements) {
+    if (st.effect !== 'Allow' || st.notPrincipal || !actionMatches(st, 'sts:AssumeRole')) continue;
+    const values = st.principal === '*' ? ['*'] : principalsOf(st, 'AWS');
+    if (!values.length) continue;
+    const narrowed = principalArnValues(st);
+    const lets = (caller: string) => {
+      const id = iamIdentity(caller);
+      return !!id && values.some((v) => valueMatches(v, id, caller) !== false);
+    };
+    if (narrowed.length) {
+      for (const n of narrowed) {
+        const wildcard = n.like && /[*?]/.test(n.value);
+        const covers = (c: string) =>
+          lets(c) && (n.like ? arnLike(n.value, c) : n.value.toLowerCase() === c.toLowerCase());
+        out.push({ sid: st.sid, scope: 'principal', value: n.value, wildcard, observed: observed.filter(covers) });
+      }
+      continue;
+    }
+    for (const v of values) {
+      const account = /^\d{12}$/.test(v) ? v : ACCOUNT_ROOT.exec(v)?.[1];
+      const scope = v === '*' ? 'anyone' : account !== undefined ? 'account' : 'principal';
+      const covers = (c: string) => {
+        const id = iamIdentity(c);
+        return !!id && valueMatches(v, id, c) !== false;
+      };
+      out.push({ sid: st.sid, scope, value: account ?? v, wildcard: false, observed: observed.filter(covers) });
+    }
+  }
+  return out;
+}
