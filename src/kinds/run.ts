@@ -31,7 +31,8 @@ export async function runKinds(
     surveyed++;
     for (const r of runs) await r.survey(p);
   }
-  first.tail();
+  const firstTail = first.tail();
+  for (const r of runs) r.surveyTail?.(firstTail);
   const second = await source();
   let generated = 0;
   for await (const p of second.principals) {

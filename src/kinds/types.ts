@@ -83,6 +83,8 @@ export type ProfileRest = ProfileHead & ProfileTail;
  */
 export interface KindRun {
   survey(p: Principal): void | Promise<void>;
+  /** The sections after the principals, at the end of the first pass (IAM: the roles AWS services assumed). */
+  surveyTail?(tail: ProfileTail): void;
   principal(p: Principal): Promise<void>;
   /** Whether the profile held anything this kind is made from (`PolicyKind.hasEvidence`), after both passes. */
   hasEvidence(rest: ProfileRest): boolean;

@@ -134,6 +134,8 @@ export interface AwsCallObservation {
    */
   created?: string[];
   link?: ServiceAccountLink;
+  /** An AWS service's AssumeRole of a role (not a Pod Identity link): the service and the role. */
+  serviceLink?: { service: string; roleArn: string };
 }
 
 /** Everything ingest yields: observations of any source, and issues. */

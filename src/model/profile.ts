@@ -48,6 +48,20 @@ export interface Profile {
   dnsNames?: { ip: string; names: string[] }[];
   /** Namespaces with their labels (from the inventory), for evaluating namespace selectors. */
   namespaces?: { name: string; labels: Record<string, string> }[];
+  /**
+   * Roles AWS services assumed (an allowed AssumeRole by `userIdentity.type` AWSService: Lambda, EC2, ECS tasks), with
+   * the service, for the roles' trust policies; sorted by role and service; absent when none. The services' calls stay
+   * out of the principals (`skipped['aws-service']`).
+   */
+  serviceAssumptions?: ServiceAssumption[];
+}
+
+/** An AWS service's assumption of a role, with the AssumeRole events that show it. */
+export interface ServiceAssumption {
+  roleArn: string;
+  /** The service principal, `lambda.amazonaws.com` (the record's `userIdentity.invokedBy`). */
+  service: string;
+  evidence: Evidence;
 }
 
 /** Requests another authorizer than RBAC allowed: how many, and the smallest reason as an example. */

@@ -19,7 +19,15 @@ import { PROFILE_API_VERSION, type ImpliedBy, type Principal, type Profile } fro
 import { preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
 import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope.js';
 import { LeftOutAccumulator } from './identities.js';
-import { awsCallKey, canonicalSubject, compareLinks, comparePrincipals, sortCreated, sortRecord } from './order.js';
+import {
+  awsCallKey,
+  canonicalSubject,
+  compareLinks,
+  comparePrincipals,
+  compareServiceAssumptions,
+  sortCreated,
+  sortRecord,
+} from './order.js';
 import { tupleKey } from '../util/key.js';
 import { AwsCallTable, K8sEdgeTable } from './edges.js';
 import { sameList } from '../util/array.js';
@@ -170,6 +178,7 @@ export class ProfileBuilder {
 
   private readonly awsCache = new Map<string, PrincipalState>();
   private readonly leftOut = new LeftOutAccumulator();
+  private readonly serviceLinks = new Map<string, { roleArn: string; service: string; ev: number }>();
 
   private addAws(obs: AwsCallObservation): void {
     const t = this.scope.timeSkip(obs.time);
@@ -189,6 +198,13 @@ export class ProfileBuilder {
       if (l.provider) link.providers.add(l.provider);
       this.ev.add(link.ev, 'ResponseComplete', obs.time, obs.id);
       return;
+    }
+    // A service becoming a role: kept for the role's trust; the service's record is still no principal's.
+    if (obs.serviceLink) {
+      const key = tupleKey(obs.serviceLink.roleArn, obs.serviceLink.service);
+      let s = this.serviceLinks.get(key);
+      if (!s) this.serviceLinks.set(key, (s = { ...obs.serviceLink, ev: this.ev.create() }));
+      this.ev.add(s.ev, 'ResponseComplete', obs.time, obs.id);
     }
     // Identities no policy attaches to, whatever the call: counted, and listed by identity where there is one.
     const kind = AWS_KINDS[obs.principal.type];
@@ -330,6 +346,10 @@ export class ProfileBuilder {
       }
       if (this.names.size)
         t.dnsNames = [...this.names.keys()].sort(cmp).map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
+      if (this.serviceLinks.size)
+        t.serviceAssumptions = [...this.serviceLinks.values()]
+          .map((l) => ({ roleArn: l.roleArn, service: l.service, evidence: this.ev.toEvidence(l.ev) }))
+          .sort(compareServiceAssumptions);
       return t;
     };
     const deferred = this.deferAws ? deferredOf(rest, order, (p) => this.awsCalls.edgesOf(p.aws)) : undefined;

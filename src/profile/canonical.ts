@@ -35,6 +35,15 @@ export function canonicalTail(p: ProfileTail): ProfileTail {
         }
       : {}),
     ...canonicalNetwork(p),
+    ...(p.serviceAssumptions
+      ? {
+          serviceAssumptions: p.serviceAssumptions.map((a) => ({
+            roleArn: a.roleArn,
+            service: a.service,
+            evidence: canonicalEvidence(a.evidence),
+          })),
+        }
+      : {}),
   };
 }
 

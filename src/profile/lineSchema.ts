@@ -10,6 +10,7 @@ import {
   Namespace,
   NetEdge,
   RoleSession,
+  ServiceAssumption,
   Source,
   Stages,
   Str,
@@ -104,6 +105,7 @@ export const LINE_SCHEMAS = {
   network: Type.Object({ network: NetEdge }),
   dnsName: Type.Object({ dnsName: DnsName }),
   namespace: Type.Object({ namespace: Namespace }),
+  serviceAssumption: Type.Object({ serviceAssumption: ServiceAssumption }),
   end: Type.Object({
     end: Type.Object({
       principals: Count,
@@ -113,6 +115,7 @@ export const LINE_SCHEMAS = {
       network: Type.Optional(Count),
       dnsNames: Type.Optional(Count),
       namespaces: Type.Optional(Count),
+      serviceAssumptions: Type.Optional(Count),
     }),
   }),
 } satisfies Record<string, TSchema>;

@@ -20,7 +20,10 @@ import { canonicalEvidence, STAGES } from '../model/evidence.js';
 /** What precedes the principals. */
 export type ProfileHead = Pick<Profile, 'window' | 'sources' | 'skipped' | 'filters'>;
 /** What follows them. */
-export type ProfileTail = Pick<Profile, 'leftOut' | 'workloads' | 'network' | 'dnsNames' | 'namespaces'>;
+export type ProfileTail = Pick<
+  Profile,
+  'leftOut' | 'workloads' | 'network' | 'dnsNames' | 'namespaces' | 'serviceAssumptions'
+>;
 
 /** The trailing sections in file order: the line key and the profile field. */
 export const TAIL_SECTIONS = [
@@ -29,6 +32,7 @@ export const TAIL_SECTIONS = [
   ['network', 'network'],
   ['dnsName', 'dnsNames'],
   ['namespace', 'namespaces'],
+  ['serviceAssumption', 'serviceAssumptions'],
 ] as const;
 
 export type EndCounts = {
@@ -39,6 +43,7 @@ export type EndCounts = {
   network?: number;
   dnsNames?: number;
   namespaces?: number;
+  serviceAssumptions?: number;
 };
 
 type CompactEvidence = [number, string, string, string[]] | [number, string, string, string[], Evidence['stages']];

@@ -9,6 +9,7 @@ import {
   type K8sEdge,
   type Principal,
   type Profile,
+  type ServiceAssumption,
   type RoleLink,
   type OutsideRbac,
   type RoleSession,
@@ -31,6 +32,7 @@ import {
   awsCallKey,
   compareAwsCalls,
   compareLinks,
+  compareServiceAssumptions,
   comparePrincipals,
   compareRoleSessions,
   sortCreated,
@@ -170,6 +172,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
   }
   const net = mergeNetwork(profiles);
   const left = leftOut.toList();
+  const services = mergeServiceAssumptions(profiles);
   const filters = unionFilters(profiles.map((p) => p.filters));
   return {
     apiVersion: PROFILE_API_VERSION,
@@ -180,6 +183,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     ...(filters ? { filters } : {}),
     ...net,
     ...(left ? { leftOut: left } : {}),
+    ...(services.length ? { serviceAssumptions: services } : {}),
     principals: [...principals.values()]
       .sort((a, b) => comparePrincipals(a.subject, b.subject))
       .map((acc) => {
@@ -217,6 +221,18 @@ function mergeCreated(list: CreatedNames[]): CreatedNames[] {
   return sortCreated(
     [...by.values()].map((x) => (x.merged ? { ...x.first, names: x.names, generated: x.generated } : x.first)),
   );
+}
+
+/** AWS services' assumptions of roles, by role and service, their evidence merged. */
+function mergeServiceAssumptions(profiles: Profile[]): ServiceAssumption[] {
+  const by = new Map<string, ServiceAssumption>();
+  for (const p of profiles)
+    for (const a of p.serviceAssumptions ?? []) {
+      const k = tupleKey(a.roleArn, a.service);
+      const prev = by.get(k);
+      by.set(k, prev ? { ...prev, evidence: mergeEvidence(prev.evidence, a.evidence) } : a);
+    }
+  return [...by.values()].sort(compareServiceAssumptions);
 }
 
 /** The network part: workloads by namespace/name, edges by key, names by address, namespaces by name. */

@@ -60,14 +60,16 @@ export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principal
     if (m.network) out.network = m.network;
     if (m.dnsNames) out.dnsNames = m.dnsNames;
     if (m.namespaces) out.namespaces = m.namespaces;
+    if (m.serviceAssumptions) out.serviceAssumptions = m.serviceAssumptions;
     return out;
   };
   return { head, principals: principals(), tail, principalCount: () => count };
 }
 
 function tailOf(t: ProfileTail): ProfileTail {
-  const { leftOut, workloads, network, dnsNames, namespaces } = t;
+  const { leftOut, workloads, network, dnsNames, namespaces, serviceAssumptions } = t;
   return {
+    ...(serviceAssumptions ? { serviceAssumptions } : {}),
     ...(leftOut ? { leftOut } : {}),
     ...(workloads ? { workloads } : {}),
     ...(network ? { network } : {}),

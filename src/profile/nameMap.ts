@@ -184,6 +184,9 @@ export function mapProfile(profile: Profile, map: NameMap): { profile: Profile; 
     ...profile,
     principals,
     ...(profile.leftOut ? { leftOut: profile.leftOut.map((l) => ({ ...l, arn: map.arn(l.arn) })) } : {}),
+    ...(profile.serviceAssumptions
+      ? { serviceAssumptions: profile.serviceAssumptions.map((a) => ({ ...a, roleArn: map.arn(a.roleArn) })) }
+      : {}),
     // The DNS names flows saw (a bucket's `acme-staging-uploads.s3.eu-west-1.amazonaws.com`): what a Cilium
     // toFQDNs rule names, so they are production's too. The addresses stay: no map can tell production's.
     ...(profile.dnsNames
@@ -209,5 +212,7 @@ function mappedNameProblem(p: Profile, touched: ReadonlySet<string>, tail: boole
       (pr.aws ?? []).map((e, j) => awsEdgeNameProblem(e, `principal.aws[${j}]`)).find(Boolean);
     if (problem) return problem;
   }
-  return tail ? tailNameProblem({ leftOut: p.leftOut, dnsNames: p.dnsNames }) : undefined;
+  return tail
+    ? tailNameProblem({ leftOut: p.leftOut, dnsNames: p.dnsNames, serviceAssumptions: p.serviceAssumptions })
+    : undefined;
 }

@@ -25,6 +25,7 @@ import {
   resourceArnProblem,
   oidcProviderProblem,
   roleArnProblem,
+  servicePrincipalProblem,
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
 import { isAwsKind } from '../model/subject.js';
@@ -178,6 +179,12 @@ export function tailNameProblem(p: ProfileTail): string | undefined {
   if (names) return `dnsNames: ${names}`;
   for (const [i, ns] of (p.namespaces ?? []).entries()) {
     const problem = check(`namespaces[${i}].name`, ns.name, namespaceProblem);
+    if (problem) return problem;
+  }
+  for (const [i, a] of (p.serviceAssumptions ?? []).entries()) {
+    const problem =
+      check(`serviceAssumptions[${i}].roleArn`, a.roleArn, roleArnProblem) ??
+      check(`serviceAssumptions[${i}].service`, a.service, servicePrincipalProblem);
     if (problem) return problem;
   }
   return undefined;

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { compareAccess } from '../model/access.js';
 import { InputError } from '../model/issue.js';
-import { PROFILE_API_VERSION, type AwsEdge, type Principal } from '../model/profile.js';
+import { PROFILE_API_VERSION, type AwsEdge, type Principal, type ServiceAssumption } from '../model/profile.js';
 import { principalId } from '../model/subject.js';
 import { LineSplitter, MAX_LINE_BYTES } from '../ingest/lines.js';
 import {
@@ -19,7 +19,7 @@ import {
 import type { LineKind } from './lineSchema.js';
 import { countProblem, schemaChecks, stagesProblem } from './checks.js';
 import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
-import { compareAwsCalls, comparePrincipals } from './order.js';
+import { compareAwsCalls, comparePrincipals, compareServiceAssumptions } from './order.js';
 import { oldLeftOut } from './identities.js';
 import { canonicalFilters } from './filters.js';
 
@@ -238,9 +238,19 @@ export async function streamOf(
       section = i;
       const field = TAIL_SECTIONS[i]![1];
       const x = line.v[line.kind];
-      const problem = tailNameProblem({ [field]: [x] });
+      const problem =
+        tailNameProblem({ [field]: [x] }) ??
+        (field === 'serviceAssumptions'
+          ? countProblem('serviceAssumption: /evidence', (x as ServiceAssumption).evidence)
+          : undefined);
       if (problem) bad(problem.replace('[0]', ''));
-      (t[field] ??= []).push(x);
+      const list = (t[field] ??= []);
+      if (field === 'serviceAssumptions' && list.length) {
+        const prev = list[list.length - 1] as ServiceAssumption;
+        if (compareServiceAssumptions(prev, x as ServiceAssumption) >= 0)
+          bad('serviceAssumption: out of order or repeated');
+      }
+      list.push(x);
       pendingLine = await next();
     }
     const end = (pendingLine!.v as { end: EndCounts }).end;

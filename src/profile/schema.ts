@@ -196,6 +196,8 @@ export const LeftOut = Type.Object({
 
 export const DnsName = Type.Object({ ip: Str, names: Type.Array(Str) });
 export const Namespace = Type.Object({ name: Str, labels: Labels });
+/** An AWS service's assumption of a role (v1alpha2 only). */
+export const ServiceAssumption = Type.Object({ roleArn: Str, service: Str, evidence: Evidence });
 
 export const ProfileSchema = Type.Object(
   {

@@ -22,7 +22,7 @@ import { terraformPolicies } from '../policy/terraform.js';
 import { isTerraformJson } from '../policy/terraformJson.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
-import { readTrustFiles, replayTrusts } from './iam/trusts.js';
+import { readTrustFiles, replayServiceTrusts, replayTrusts } from './iam/trusts.js';
 import { findingEvidence } from './rbac.js';
 import { pushAll } from '../util/array.js';
 import { tupleKey } from '../util/key.js';
@@ -219,7 +219,7 @@ export function iamPolicyKey(kind: SubjectKind, arn: string): string | undefined
 export async function verifyIam(profile: Profile, set: IamPolicySet, report: VerifyReport): Promise<void> {
   const replay = iamReplay(set, report);
   for (const p of profile.principals) await replay.principal(p);
-  replay.finish();
+  replay.finish(profile);
 }
 
 /**
@@ -229,7 +229,7 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
 export function iamReplay(
   set: IamPolicySet,
   report: VerifyReport,
-): { principal(p: Principal): Promise<void>; finish(): void } {
+): { principal(p: Principal): Promise<void>; finish(rest?: Pick<Profile, 'serviceAssumptions'>): void } {
   let observed = 0;
   let allowed = 0;
   return {
@@ -348,7 +348,11 @@ export function iamReplay(
           });
       }
     },
-    finish() {
+    finish(rest) {
+      // AWS services' assumptions of roles (the sections after the principals), each judged by the role's trust.
+      const t = replayServiceTrusts(set.trusts, rest?.serviceAssumptions ?? [], report);
+      observed += t.observed;
+      allowed += t.allowed;
       report.observed += observed;
       report.allowed += allowed;
       report.byKind['iam'] = { observed, allowed };

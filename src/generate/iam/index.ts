@@ -1,6 +1,12 @@
 import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
-import { API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
+import {
+  API_VERSION,
+  type LeftOutIdentity,
+  type Principal,
+  type Profile,
+  type ServiceAssumption,
+} from '../../model/profile.js';
 import {
   awsIdentityKey,
   iamIdentity,
@@ -187,6 +193,15 @@ export class IamGenerator {
     if (id && (await grantsAny(p))) this.withPolicy.push(id);
   }
 
+  /** After the first pass: the roles AWS services assumed (the profile's `serviceAssumptions`). */
+  surveyServices(assumptions: readonly ServiceAssumption[]): void {
+    for (const a of assumptions) {
+      const list = this.assumedBy.get(awsIdentityKey(a.roleArn)) ?? [];
+      list.push({ service: a.service, via: 'service', evidence: a.evidence });
+      this.assumedBy.set(awsIdentityKey(a.roleArn), list);
+    }
+  }
+
   /** Second pass: one principal's policy files, evidence and what is listed about it. */
   async principal(p: Principal): Promise<IamPart> {
     const part: IamPart = { widenings: [], unmapped: [], denied: [], oversized: [], permissionSets: [], trusts: [] };
@@ -315,6 +330,7 @@ function stemsByDir(ids: IamIdentity[]): Map<string, Map<string, string>> {
 export async function generateIam(profile: Profile, opts: IamOptions = {}): Promise<IamResult> {
   const g = new IamGenerator(opts);
   for (const p of profile.principals) await g.survey(p);
+  g.surveyServices(profile.serviceAssumptions ?? []);
   const result = emptyResult(profile);
   for (const p of profile.principals) {
     const part = await g.principal(p);

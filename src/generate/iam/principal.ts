@@ -178,11 +178,13 @@ export async function principalPolicy(
       .map((l) => ({
         ...(l.via === 'assume-role'
           ? { principal: l.principal, via: l.via, actions: l.actions }
-          : {
-              serviceAccount: l.serviceAccount,
-              via: l.via,
-              ...(l.providers?.length ? { providers: l.providers } : {}),
-            }),
+          : l.via === 'service'
+            ? { service: l.service, via: l.via }
+            : {
+                serviceAccount: l.serviceAccount,
+                via: l.via,
+                ...(l.providers?.length ? { providers: l.providers } : {}),
+              }),
         count: l.evidence.count,
         firstSeen: l.evidence.firstSeen,
         lastSeen: l.evidence.lastSeen,
@@ -198,7 +200,8 @@ export async function principalPolicy(
 }
 
 /** The service account or IAM principal of an `assumedBy` entry. */
-const who = (x: { serviceAccount?: string; principal?: string }) => x.serviceAccount ?? x.principal ?? '';
+const who = (x: { serviceAccount?: string; principal?: string; service?: string }) =>
+  x.serviceAccount ?? x.principal ?? x.service ?? '';
 
 function pascal(service: string): string {
   return service

@@ -12,7 +12,8 @@ import { jsonSafe } from '../../util/escape.js';
  * statement would let a service account of one namespace in under the other's name); for IAM roles and users that
  * called `sts:AssumeRole` (role chaining, a user switching into the role), their ARNs as `AWS` principals (never the
  * account's `:root`, which would let in every principal its identity policies allow), one statement per set of actions
- * they needed (`sts:TagSession`, `sts:SetSourceIdentity` where they passed session tags or a source identity). A link
+ * they needed (`sts:TagSession`, `sts:SetSourceIdentity` where they passed session tags or a source identity); for
+ * AWS services that assumed it (Lambda, EC2, ECS tasks), one `sts:AssumeRole` statement naming them. A link
  * whose records named no provider (a profile written before providers were kept) cannot be written as IRSA: it is
  * listed, not guessed.
  */
@@ -30,12 +31,18 @@ export type TrustLink =
       via: 'assume-role';
       actions: string[];
       evidence: Evidence;
+    }
+  | {
+      /** The AWS service that assumed the role (`lambda.amazonaws.com`). */
+      service: string;
+      via: 'service';
+      evidence: Evidence;
     };
 
 export interface TrustStatementOut {
   Sid: string;
   Effect: 'Allow';
-  Principal: { Federated: string } | { Service: string } | { AWS: string | string[] };
+  Principal: { Federated: string } | { Service: string | string[] } | { AWS: string | string[] };
   Action: string | string[];
   Condition?: { StringEquals: Record<string, string | string[]> };
 }
@@ -54,7 +61,12 @@ export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocu
   const byNamespace = new Map<string, Set<string>>();
   const noProvider = new Set<string>();
   const byActions = new Map<string, Set<string>>();
+  const services = new Set<string>();
   for (const l of links) {
+    if (l.via === 'service') {
+      services.add(l.service);
+      continue;
+    }
     if (l.via === 'assume-role') {
       const k = l.actions.join(',');
       byActions.set(k, (byActions.get(k) ?? new Set()).add(l.principal));
@@ -114,6 +126,13 @@ export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocu
         Principal: { AWS: one(principals) },
         Action: list.length === 1 ? list[0]! : list,
       });
+    });
+  if (services.size)
+    statements.push({
+      Sid: 'AssumedByServices',
+      Effect: 'Allow',
+      Principal: { Service: one(services) },
+      Action: 'sts:AssumeRole',
     });
   const out = { noProvider: [...noProvider].sort(cmp) };
   return statements.length ? { ...out, document: { Version: '2012-10-17', Statement: statements } } : out;

@@ -1,5 +1,7 @@
 import type { InputIssue } from '../../model/issue.js';
 import type { AwsCallObservation, AwsPrincipal, ServiceAccountLink } from '../../model/observation.js';
+import { iamIdentity } from '../../model/subject.js';
+import { servicePrincipalProblem } from '../../knowledge/aws/names.js';
 import type { RecordSkip } from '../../model/network.js';
 import { recordTime } from '../../util/time.js';
 import { errorClass } from '../../knowledge/aws/errorCodes.js';
@@ -152,6 +154,12 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   if (created.length) obs.created = distinctSorted(created);
   const link = linkOf(v, obs);
   if (link) obs.link = link;
+  else if (obs.principal.type === 'AWSService' && obs.decision === 'allow' && eventName === 'AssumeRole') {
+    // A service becoming a role (Lambda, EC2, ECS tasks): the role's trust must let the service in.
+    const roleArn = str(isObj(params) ? params['roleArn'] : undefined);
+    if (!servicePrincipalProblem(obs.principal.arn) && iamIdentity(roleArn)?.kind === 'role')
+      obs.serviceLink = { service: obs.principal.arn, roleArn };
+  }
   const problem = callProblem(obs, str(v['recipientAccountId']), ctx);
   if (problem) {
     issue('cloudtrail.bad-name', problem);

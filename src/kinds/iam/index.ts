@@ -77,6 +77,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
         if (iam.evidence.principal(p)) evidence = true;
         await g.survey(p);
       },
+      surveyTail: (t) => g.surveyServices(t.serviceAssumptions ?? []),
       async principal(p) {
         const part = await g.principal(p);
         pushAll(tally.widenings, part.widenings);
@@ -136,7 +137,10 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     const also = trusts ? `, ${trusts} trust polic${trusts === 1 ? 'y' : 'ies'}` : '';
     return { set, issues, count: set.count + set.trustFiles, label: `${set.count} IAM policies${also}` };
   },
-  replay: (policies, report) => iamReplay(policies.set, report),
+  replay: (policies, report) => {
+    const r = iamReplay(policies.set, report);
+    return { principal: (p) => r.principal(p), finish: (rest) => r.finish(rest) };
+  },
   compare: compareIam,
   describe: describeIam,
   words: (f) => ({

@@ -25,6 +25,10 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       const k = awsIdentityKey(a.roleArn);
       callers.set(k, [...(callers.get(k) ?? []), `assumed by ${x.username} (sts:AssumeRole, ${a.evidence.count}×)`]);
     }
+  for (const a of profile.serviceAssumptions ?? []) {
+    const k = awsIdentityKey(a.roleArn);
+    callers.set(k, [...(callers.get(k) ?? []), `assumed by ${a.service} (AWS service, ${a.evidence.count}×)`]);
+  }
   for (const p of profile.principals.filter((x) => isAwsKind(x.subject.kind))) {
     const perms: Permission[] = [];
     const account = parseArn(p.username)?.account ?? '';

@@ -8,7 +8,7 @@ export function trustSummary(trusts: IamResult['trusts'], output: string | undef
   const written = trusts.filter((t) => t.path);
   if (written.length)
     lines.push({
-      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by exactly the service accounts and IAM principals seen (${written
+      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by exactly the service accounts, IAM principals and AWS services seen (${written
         .map((t) => (output ? `${output}/${t.path!}` : t.path!))
         .join(', ')})`,
       tone: 'plain',

@@ -43,6 +43,12 @@ const OIDC_PROVIDER = new RegExp(
   `^arn:${PARTITION}:iam::\\d{12}:oidc-provider/[A-Za-z0-9.-]{1,253}(/[A-Za-z0-9._-]+)*$`,
 );
 
+/** A service principal as trust policies name it (`lambda.amazonaws.com`, `ec2.amazonaws.com.cn`). */
+export function servicePrincipalProblem(v: string): string | undefined {
+  return SERVICE_PRINCIPAL.test(v) ? undefined : 'is not the name of an AWS service principal';
+}
+const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]{0,126}\.amazonaws\.com(?:\.cn)?$/;
+
 export function roleArnProblem(arn: string): string | undefined {
   return ROLE.test(arn) ? undefined : 'is not the ARN of an IAM role';
 }

@@ -1,10 +1,12 @@
 import type { IamAccess } from '../../model/finding.js';
 import type { RoleAssumption } from '../../model/roleAssumption.js';
+import type { ServiceAssumption } from '../../model/profile.js';
 import { iamIdentity, type IamIdentity } from '../../model/subject.js';
 import type { NamedPolicy } from './evaluate.js';
 import {
   actionMatches,
   arnLike,
+  principalMatches,
   principalsOf,
   readTrust,
   statementHolds,
@@ -71,11 +73,22 @@ function decide(statements: readonly TrustStatement[], action: string, id: IamId
   if (id.kind === 'user') context.set('aws:username', id.name);
   // A role session's request carries no aws:username.
   const absent = (k: string) => id.kind === 'role' && k === 'aws:username';
+  return decideBy(statements, action, (st) => callerMatches(st, id, caller), context, absent);
+}
+
+/** The trust's answer to one action, by who the statements name (`matches`) and what the request says. */
+function decideBy(
+  statements: readonly TrustStatement[],
+  action: string,
+  matches: (st: TrustStatement) => Tri,
+  context: ReadonlyMap<string, string>,
+  absent: (k: string) => boolean,
+): TrustDecision {
   let allow: TrustStatement | undefined;
   const unsure: string[] = [];
   for (const st of statements) {
     if (!actionMatches(st, action)) continue;
-    const who = callerMatches(st, id, caller);
+    const who = matches(st);
     if (who === false) continue;
     const holds = statementHolds(st, context, absent);
     if (holds === false) continue;
@@ -93,6 +106,46 @@ function decide(statements: readonly TrustStatement[], action: string, id: IamId
   return { result: 'deny', reason: `no statement allows ${action} for it` };
 }
 
+/**
+ * Whether a role's trust policy lets an AWS service (`lambda.amazonaws.com`) assume it: `sts:AssumeRole` by a
+ * `Service` principal naming it (or `*`). The request's keys (`aws:SourceAccount`, `aws:SourceArn`: which function or
+ * instance) are not in the profile: a statement with a Condition is undetermined.
+ */
+export function evaluateServiceTrust(statements: readonly TrustStatement[], service: string): TrustDecision {
+  const none = () => false;
+  return decideBy(statements, 'sts:AssumeRole', (st) => principalMatches(st, 'Service', service), new Map(), none);
+}
+
+type Judged = { access: IamAccess; result: 'allow' | 'deny' | 'undetermined'; detail: string };
+
+/** An `sts:AssumeRole` of `roleArn` judged by its trust: read, decided by `decision`, said with `who`/`what`. */
+function judgeAssume(
+  roleArn: string,
+  trust: NamedPolicy,
+  decision: (statements: TrustStatement[]) => TrustDecision,
+  who: string,
+): Judged {
+  const access = { action: 'sts:AssumeRole', resource: roleArn, events: ['sts.amazonaws.com AssumeRole'] };
+  const of = `the trust policy of ${roleArn} (${trust.name})`;
+  if (trust.unknown !== undefined)
+    return { access, result: 'undetermined', detail: `${of} was not read: ${trust.unknown}` };
+  const statements = readTrust(trust.document);
+  if (typeof statements === 'string') return { access, result: 'undetermined', detail: `${of}: ${statements}` };
+  const d = decision(statements);
+  const detail =
+    d.result === 'allow'
+      ? `${of} allows it: ${d.reason}`
+      : d.result === 'deny'
+        ? `${of} does not let ${who}: ${d.reason}`
+        : `${of} may or may not let ${who}: ${d.reason}`;
+  return { access, result: d.result, detail };
+}
+
+/** An AWS service's assumption of a role judged by the role's trust policy: the call as an access, and why. */
+export function judgeServiceTrust(a: ServiceAssumption, trust: NamedPolicy): Judged {
+  return judgeAssume(a.roleArn, trust, (st) => evaluateServiceTrust(st, a.service), 'the service assume the role');
+}
+
 /** Whether a role's trust policy lets an IAM role or user (`caller`, its ARN) assume it with these actions. */
 export function evaluateCallerTrust(
   statements: readonly TrustStatement[],
@@ -106,26 +159,9 @@ export function evaluateCallerTrust(
 }
 
 /** An IAM principal's assumption of a role judged by the role's trust policy: the call as an access, and why. */
-export function judgeCallerTrust(
-  caller: string,
-  a: RoleAssumption,
-  trust: NamedPolicy,
-): { access: IamAccess; result: 'allow' | 'deny' | 'undetermined'; detail: string } {
-  const access = { action: 'sts:AssumeRole', resource: a.roleArn, events: ['sts.amazonaws.com AssumeRole'] };
-  const of = `the trust policy of ${a.roleArn} (${trust.name})`;
-  if (trust.unknown !== undefined)
-    return { access, result: 'undetermined', detail: `${of} was not read: ${trust.unknown}` };
-  const statements = readTrust(trust.document);
-  if (typeof statements === 'string') return { access, result: 'undetermined', detail: `${of}: ${statements}` };
-  const d = evaluateCallerTrust(statements, caller, a.actions);
-  const what = a.actions.join(', ');
-  const detail =
-    d.result === 'allow'
-      ? `${of} allows it: ${d.reason}`
-      : d.result === 'deny'
-        ? `${of} does not let it assume the role (${what}): ${d.reason}`
-        : `${of} may or may not let it assume the role (${what}): ${d.reason}`;
-  return { access, result: d.result, detail };
+export function judgeCallerTrust(caller: string, a: RoleAssumption, trust: NamedPolicy): Judged {
+  const who = `it assume the role (${a.actions.join(', ')})`;
+  return judgeAssume(a.roleArn, trust, (st) => evaluateCallerTrust(st, caller, a.actions), who);
 }
 
 /** Who one Allow lets assume the role as an IAM principal, beyond the callers seen (`check`), or for a `diff`. */

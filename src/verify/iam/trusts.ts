@@ -3,12 +3,12 @@ import { iamKey, iamKeyOfArn, iamTrustPlace, partitionKey } from '../../model/la
 import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { tally, type VerifyReport } from '../../model/finding.js';
-import type { Principal } from '../../model/profile.js';
+import type { Principal, ServiceAssumption } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import { findingEvidence } from '../rbac.js';
 import type { NamedPolicy } from './evaluate.js';
 import { judgeTrust, readTrust } from './trust.js';
-import { judgeCallerTrust } from './trustCallers.js';
+import { judgeCallerTrust, judgeServiceTrust } from './trustCallers.js';
 import { roleAssumptions } from '../../model/roleAssumption.js';
 
 /** A role's trust policy among those read (`IamPolicySet.trusts`), by the role's ARN (with or without its path). */
@@ -55,6 +55,36 @@ export function replayTrusts(
       subjectKind: p.subject.kind,
       access: judged.access,
       evidence: findingEvidence(l.evidence),
+    };
+    if (judged.result === 'allow') allowed++;
+    else (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({ ...f, detail: judged.detail });
+  }
+  return { observed, allowed };
+}
+
+/**
+ * AWS services' assumptions of roles (the profile's `serviceAssumptions`) replayed against the roles' trusts, where
+ * read: each an IAM access of the service (`lambda.amazonaws.com`: sts:AssumeRole on the role).
+ */
+export function replayServiceTrusts(
+  trusts: ReadonlyMap<string, NamedPolicy>,
+  assumptions: readonly ServiceAssumption[],
+  report: VerifyReport,
+): { observed: number; allowed: number } {
+  let observed = 0;
+  let allowed = 0;
+  for (const a of assumptions) {
+    const t = trustOf(trusts, a.roleArn);
+    if (!t) continue;
+    const judged = judgeServiceTrust(a, t);
+    observed++;
+    tally(report, a.service, judged.result === 'allow');
+    const f = {
+      kind: 'iam' as const,
+      subject: a.service,
+      subjectKind: 'AWSService' as const,
+      access: judged.access,
+      evidence: findingEvidence(a.evidence),
     };
     if (judged.result === 'allow') allowed++;
     else (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({ ...f, detail: judged.detail });
