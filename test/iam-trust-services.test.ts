@@ -309,7 +309,16 @@ describe('backtest: a service assumption held out', () => {
       at(ownCall(), day(4, 10)),
     ]);
     const r = cli(['backtest', '--cloudtrail', trail, '--split', '2026-11-03T00:00:00Z', '--format', 'json']);
-    const out = JSON.parse(r.stdout) as { observed: number; allowed: number; byPrincipal: Record<string, unknown> };
+    const out = JSON.parse(r.stdout) as {
+      observed: number;
+      allowed: number;
+      byPrincipal: Record<string, unknown>;
+      excess: { iam?: { samples: number } };
+    };
+    // Excess samples are the principals': the role's read given to alice (1), alice's AssumeRole given to the role
+    // (its own policy, and the trust asked whether the role may assume itself: 2), none allowed. The services'
+    // assumptions are what the services did, no samples.
+    expect(out.excess.iam).toEqual({ samples: 3, allowed: 0, share: 0 });
     // Held out: the role's call and two service assumptions; the one of a service never seen would be denied.
     expect([out.observed, out.allowed]).toEqual([3, 2]);
     expect(out.byPrincipal['ec2.amazonaws.com']).toMatchObject({ observed: 1, allowed: 0 });
