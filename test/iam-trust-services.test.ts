@@ -329,3 +329,71 @@ describe('backtest: a service assumption held out', () => {
     );
   });
 });
+
+describe('check and diff: the services a trust names', () => {
+  it('a service seen is used; one never seen is listed, without a risk; a diff keeps the service seen', () => {
+    const dir = tmp();
+    const account = {
+      UserDetailList: [
+        {
+          Path: '/',
+          UserName: 'alice',
+          UserId: 'AIDAEXAMPLEEXAMPLE01',
+          Arn: ALICE,
+          UserPolicyList: [
+            { PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: ROLE }) },
+          ],
+          GroupList: [],
+          AttachedManagedPolicies: [],
+        },
+      ],
+      GroupDetailList: [],
+      Policies: [],
+      RoleDetailList: [
+        {
+          Path: '/lambda/',
+          RoleName: 'thumbnailer-exec',
+          RoleId: 'AROAEXAMPLEEXAMPLE01',
+          Arn: ROLE,
+          CreateDate: '2026-01-01T00:00:00Z',
+          AssumeRolePolicyDocument: doc(
+            {
+              Effect: 'Allow',
+              Principal: { Service: ['lambda.amazonaws.com', 'ec2.amazonaws.com'] },
+              Action: 'sts:AssumeRole',
+            },
+            { Effect: 'Allow', Principal: { AWS: ALICE }, Action: 'sts:AssumeRole' },
+          ),
+          RolePolicyList: [
+            { PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }) },
+          ],
+          AttachedManagedPolicies: [],
+          Tags: [],
+        },
+      ],
+    };
+    const file = join(dir, 'account.json');
+    writeFileSync(file, JSON.stringify(account, null, 2));
+    const p = join(dir, 'p.json');
+    cli(['profile', '--cloudtrail', soak(), '-o', p]);
+    const r = cli(['check', '--policies', file, '--profile', p, '--format', 'json', '--fail-on', 'would-deny']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { unused: { summary: string; risk?: unknown }[]; wouldDeny: unknown[] };
+    expect(report.wouldDeny).toEqual([]);
+    expect(report.unused.filter((f) => f.summary.startsWith('sts:AssumeRole by'))).toEqual([
+      expect.objectContaining({
+        summary:
+          'sts:AssumeRole by ec2.amazonaws.com: statement #0 lets the service in; never assumed by it in the logs',
+      }),
+    ]);
+    expect(report.unused.find((f) => f.summary.includes('ec2.amazonaws.com'))!.risk).toBeUndefined();
+    // Against the generated trust (alice and Lambda): EC2 goes, Lambda and alice stay.
+    cli(['generate', 'iam', '--profile', p, '-o', join(dir, 'policy')]);
+    const d = cli(['diff', file, join(dir, 'policy', 'iam'), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
+    const diff = JSON.parse(d.stdout) as { removedAccess: { summary: string }[]; newAccess: { summary: string }[] };
+    expect(diff.removedAccess.filter((f) => f.summary.startsWith('sts:AssumeRole by')).map((f) => f.summary)).toEqual([
+      'sts:AssumeRole by ec2.amazonaws.com: statement #0 lets the service in',
+    ]);
+    expect(diff.newAccess.filter((f) => f.summary.startsWith('sts:AssumeRole by'))).toEqual([]);
+  });
+});

@@ -314,12 +314,14 @@ const trustFindings = (fs: CiFinding[]) => fs.filter((f) => 'action' in f.access
 
 describe('check: trust policies of the demo account', () => {
   it('flags trusts that let any service account in (high), a pattern or any Pod Identity association (medium)', () => {
+    // (and lists legacy-etl's trust of Glue, which the logs never show assuming it: no risk of its own)
     const { code, report } = check('fixtures/demo/iam/account.json', '--fail-on', 'would-deny');
     expect(code).toBe(0);
     expect(report.wouldDeny).toEqual([]);
     const t = trustFindings(report.unused).map((f) => [f.principal, f.risk?.level, f.locations[0]!.file]);
     expect(t).toEqual([
       [`arn:aws:iam::${A}:role/ci/ci-deployer`, 'medium', 'fixtures/demo/iam/account.json'],
+      [`arn:aws:iam::${A}:role/legacy-etl`, undefined, 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/ops-backup`, 'high', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/ops-report`, 'high', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/payments-api`, 'medium', 'fixtures/demo/iam/account.json'],
@@ -329,6 +331,9 @@ describe('check: trust policies of the demo account', () => {
       'sts:AssumeRole by any EKS Pod Identity association: statement #0 sets no condition on the session tags ' +
         'kubernetes-namespace and kubernetes-service-account; assumed in the logs by ' +
         'system:serviceaccount:payments:payments-api',
+    );
+    expect(trustFindings(report.unused).find((f) => f.principal.endsWith('legacy-etl'))!.summary).toBe(
+      'sts:AssumeRole by glue.amazonaws.com: statement #0 lets the service in; never assumed by it in the logs',
     );
     const backup = trustFindings(report.unused).find((f) => f.principal.endsWith('ops-backup'))!;
     expect(backup.summary).toContain(`no condition on the token's subject (${ISSUER}:sub)`);

@@ -4,9 +4,16 @@ import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import type { IamPolicySet } from '../../verify/iam.js';
-import { evaluateTrust, readTrust, type TrustStatement } from '../../verify/iam/trust.js';
+import {
+  actionMatches,
+  evaluateTrust,
+  POD_IDENTITY_SERVICE,
+  principalsOf,
+  readTrust,
+  type TrustStatement,
+} from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
-import { callerBreadth, evaluateCallerTrust } from '../../verify/iam/trustCallers.js';
+import { callerBreadth, evaluateCallerTrust, evaluateServiceTrust } from '../../verify/iam/trustCallers.js';
 import { roleAssumptions } from '../../model/roleAssumption.js';
 
 /**
@@ -47,11 +54,15 @@ export function trustFindings(
  */
 function covered(e: Entry, other: IamPolicySet, known: ReadonlySet<string>): boolean {
   if (known.has(e.key)) return true;
-  if (e.caller) {
+  if (e.caller !== undefined || e.service !== undefined) {
     const trust = other.trusts.get(e.role);
     const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
     if (!statements || typeof statements === 'string') return false;
-    return evaluateCallerTrust(statements, e.caller, ['sts:AssumeRole']).result === 'allow';
+    const d =
+      e.caller !== undefined
+        ? evaluateCallerTrust(statements, e.caller, ['sts:AssumeRole'])
+        : evaluateServiceTrust(statements, e.service!);
+    return d.result === 'allow';
   }
   if (e.exact) {
     const trust = other.trusts.get(e.role);
@@ -77,12 +88,14 @@ function unread(other: IamPolicySet, qualified: string): boolean {
 interface Entry {
   /** The role, as `partitionKey`. */
   role: string;
-  via: 'irsa' | 'pod-identity' | 'assume-role';
+  via: 'irsa' | 'pod-identity' | 'assume-role' | 'service';
   issuer: string;
   /** An exact subject that names a service account: it, for a `diff` to ask the other side's trust. */
   exact?: { namespace: string; serviceAccount: string };
   /** An IAM role or user named exactly (`sts:AssumeRole`): its ARN, for a `diff` to ask the other side's trust. */
   caller?: string;
+  /** An AWS service named (`lambda.amazonaws.com`), for a `diff` to ask the other side's trust. */
+  service?: string;
   key: string;
   used: boolean;
   finding: CiFinding;
@@ -104,7 +117,7 @@ function entries(
     const { partition, key } = splitPartitionKey(qualified);
     const principal = label(set.twins.has(key) && partition !== 'aws' ? qualified : key);
     const roleArn = set.identityArns.get(qualified) ?? principal;
-    const seen = observed.get(qualified) ?? { irsa: [], podIdentity: [], callers: [] };
+    const seen = observed.get(qualified) ?? { irsa: [], podIdentity: [], callers: [], services: [] };
     const at = trust.at ?? { file: trust.name, line: 1 };
     const finding = (
       who: string,
@@ -185,6 +198,7 @@ function entries(
       }
     }
     callerEntries(statements, qualified, roleArn, seen.callers, finding, logs, out);
+    serviceEntries(statements, qualified, seen.services, finding, logs, out);
   }
   return out;
 }
@@ -251,9 +265,49 @@ function callerEntries(
   }
 }
 
+/**
+ * The entries of a trust's Allows to AWS services (`Service: lambda.amazonaws.com`; EKS Pod Identity's is judged
+ * above): each service it names, used where the logs show the service assuming the role. No risk of their own.
+ */
+function serviceEntries(
+  statements: TrustStatement[] | string,
+  role: string,
+  services: string[],
+  finding: (who: string, level: RiskLevel | undefined, reason: string, summary: string, action?: string) => CiFinding,
+  logs: boolean,
+  out: Entry[],
+): void {
+  if (typeof statements === 'string') return;
+  for (const st of statements) {
+    if (st.effect !== 'Allow' || st.notPrincipal || st.principal === '*' || !actionMatches(st, 'sts:AssumeRole'))
+      continue;
+    for (const service of principalsOf(st, 'Service')) {
+      if (service === POD_IDENTITY_SERVICE) continue;
+      const seen = services.includes(service);
+      out.push({
+        role,
+        via: 'service',
+        issuer: '',
+        service,
+        key: JSON.stringify([role, 'service', service]),
+        used: seen,
+        finding: finding(
+          service,
+          undefined,
+          '',
+          `statement ${st.sid} lets the service in${logs ? `; ${seen ? 'assumed by it in the logs' : 'never assumed by it in the logs'}` : ''}`,
+          'sts:AssumeRole',
+        ),
+      });
+    }
+  }
+}
+
 interface Seen {
   irsa: string[];
   podIdentity: string[];
+  /** AWS services that assumed the role (the profile's `serviceAssumptions`). */
+  services: string[];
   /** IAM roles and users that assumed the role with sts:AssumeRole (their ARNs). */
   callers: string[];
 }
@@ -277,7 +331,7 @@ function observedSubjects(profile: Profile | undefined): Map<string, Seen> {
     if (!key || id?.kind !== 'role') return;
     const k = partitionKey(id.partition, key);
     let seen = out.get(k);
-    if (!seen) out.set(k, (seen = { irsa: [], podIdentity: [], callers: [] }));
+    if (!seen) out.set(k, (seen = { irsa: [], podIdentity: [], callers: [], services: [] }));
     const l = list(seen);
     if (!l.includes(who)) l.push(who);
     l.sort(cmp);
@@ -288,5 +342,6 @@ function observedSubjects(profile: Profile | undefined): Map<string, Seen> {
         add(l.roleArn, p.username, (s) => (l.via === 'irsa' ? s.irsa : s.podIdentity));
     for (const a of roleAssumptions(p)) add(a.roleArn, p.username, (s) => s.callers);
   }
+  for (const a of profile?.serviceAssumptions ?? []) add(a.roleArn, a.service, (s) => s.services);
   return out;
 }
