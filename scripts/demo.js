@@ -167,11 +167,17 @@ function trustWords(unused) {
   const pods = unused
     .filter((f) => f.access.action === 'sts:AssumeRole' && f.summary.includes('Pod Identity'))
     .map(role);
+  const assumes = unused.filter((f) => f.access.action === 'sts:AssumeRole');
+  const accounts = assumes.filter((f) => /^sts:AssumeRole by any (AWS principal|principal of account)/.test(f.summary));
+  const by = (f) => f.summary.slice('sts:AssumeRole by '.length, f.summary.indexOf(': statement'));
+  const services = assumes.filter((f) => f.summary.includes('lets the service in')).map((f) => `${role(f)} (${by(f)})`);
   return (
     [
       any.length ? `any service account of the cluster may become ${any.join(', ')} (high)` : '',
       pattern.length ? `a pattern lets in more than the soak used for ${pattern.join(', ')}` : '',
       pods.length ? `any Pod Identity association may hand out ${pods.join(', ')}` : '',
+      accounts.length ? `${accounts.map((f) => `${by(f)} may become ${role(f)}`).join(', ')}` : '',
+      services.length ? `a service never seen assuming it: ${services.join(', ')}` : '',
     ]
       .filter(Boolean)
       .join('; ') || 'only the service accounts the soak shows'
