@@ -19,20 +19,13 @@ import { PROFILE_API_VERSION, type ImpliedBy, type Principal, type Profile } fro
 import { preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
 import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope.js';
 import { LeftOutAccumulator } from './identities.js';
-import {
-  awsCallKey,
-  canonicalSubject,
-  compareLinks,
-  comparePrincipals,
-  compareServiceAssumptions,
-  sortCreated,
-  sortRecord,
-} from './order.js';
+import { awsCallKey, canonicalSubject, comparePrincipals, compareServiceAssumptions, sortRecord } from './order.js';
 import { tupleKey } from '../util/key.js';
 import { AwsCallTable, K8sEdgeTable } from './edges.js';
 import { sameList } from '../util/array.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
-import { newPrincipalState, noteSession, roleSessionsOf, type PrincipalState } from './principalState.js';
+import { newPrincipalState, noteSession, type PrincipalState } from './principalState.js';
+import { principalFromState } from './principalOut.js';
 import { decideAws, deferredOf, defersAws, spanOf, type DeferredAws } from './deferred.js';
 import { addOutsideRbac } from '../knowledge/kubernetes/outsideRbac.js';
 
@@ -387,34 +380,7 @@ export class ProfileBuilder {
 
   /** One principal as the profile has it, made from its state. */
   private principalOf(p: PrincipalState): Principal {
-    const k8s = this.k8s.edgesOf(p.edges);
-    const pr: Principal = {
-      subject: canonicalSubject(p.subject),
-      username: p.username,
-      groups: [...p.groups].sort(cmp),
-      k8s,
-    };
-    if (p.aws.size) pr.aws = this.awsCalls.edgesOf(p.aws);
-    if (p.links.size) {
-      pr.assumes = [...p.links.values()].sort(compareLinks).map((l) => {
-        const providers = l.providers.size ? { providers: [...l.providers].sort(cmp) } : {};
-        return { roleArn: l.roleArn, via: l.via, ...providers, evidence: this.ev.toEvidence(l.ev) };
-      });
-    }
-    if (p.created.size)
-      pr.created = sortCreated(
-        [...p.created.values()].map((c) => ({
-          namespace: c.namespace,
-          apiGroup: c.apiGroup,
-          resource: c.resource,
-          names: [...c.set],
-          ...(c.gen.size ? { generated: [...c.gen] } : {}),
-        })),
-      );
-    if (p.createdArns?.size) pr.createdArns = [...p.createdArns].sort(cmp);
-    const sessions = roleSessionsOf(p);
-    if (sessions) pr.roleSessions = sessions;
-    if (p.outsideRbac) pr.outsideRbac = { ...p.outsideRbac };
-    return pr;
+    const aws = p.aws.size ? this.awsCalls.edgesOf(p.aws) : undefined;
+    return principalFromState(p, this.k8s.edgesOf(p.edges), aws, (ev) => this.ev.toEvidence(ev));
   }
 }

@@ -12,8 +12,7 @@ import {
 } from '../model/layout.js';
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
-import type { InputIssue } from '../model/issue.js';
-import { cmp } from '../model/issue.js';
+import { cmp, type InputIssue } from '../model/issue.js';
 import type { Principal, Profile } from '../model/profile.js';
 import { iamIdentity, iamKindOf, type SubjectKind } from '../model/subject.js';
 import type { PolicyDoc } from '../policy/load.js';
@@ -232,11 +231,10 @@ export function iamReplay(
 ): { principal(p: Principal): Promise<void>; finish(rest?: Pick<Profile, 'serviceAssumptions'>): void } {
   let observed = 0;
   let allowed = 0;
+  const add = (t: { observed: number; allowed: number }) => ((observed += t.observed), (allowed += t.allowed));
   return {
     async principal(p) {
-      const t = replayTrusts(set.trusts, p, report);
-      observed += t.observed;
-      allowed += t.allowed;
+      add(replayTrusts(set.trusts, p, report));
       const policyKey = iamPolicyKey(p.subject.kind, p.username);
       if (!policyKey || !p.aws?.length) return;
       const { key, policies } = policiesOf(set, policyKey, p.username);
@@ -350,9 +348,7 @@ export function iamReplay(
     },
     finish(rest) {
       // AWS services' assumptions of roles (the sections after the principals), each judged by the role's trust.
-      const t = replayServiceTrusts(set.trusts, rest?.serviceAssumptions ?? [], report);
-      observed += t.observed;
-      allowed += t.allowed;
+      add(replayServiceTrusts(set.trusts, rest?.serviceAssumptions ?? [], report));
       report.observed += observed;
       report.allowed += allowed;
       report.byKind['iam'] = { observed, allowed };

@@ -1,7 +1,6 @@
 import type { InputIssue } from '../../model/issue.js';
 import type { AwsCallObservation, AwsPrincipal, ServiceAccountLink } from '../../model/observation.js';
-import { iamIdentity } from '../../model/subject.js';
-import { servicePrincipalProblem } from '../../knowledge/aws/names.js';
+import { addLinks } from './links.js';
 import type { RecordSkip } from '../../model/network.js';
 import { recordTime } from '../../util/time.js';
 import { errorClass } from '../../knowledge/aws/errorCodes.js';
@@ -152,14 +151,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
   const created = createdResources(service, v['responseElements'], ctx);
   if (created.length) obs.created = distinctSorted(created);
-  const link = linkOf(v, obs);
-  if (link) obs.link = link;
-  else if (obs.principal.type === 'AWSService' && obs.decision === 'allow' && eventName === 'AssumeRole') {
-    // A service becoming a role (Lambda, EC2, ECS tasks): the role's trust must let the service in.
-    const roleArn = str(isObj(params) ? params['roleArn'] : undefined);
-    if (!servicePrincipalProblem(obs.principal.arn) && iamIdentity(roleArn)?.kind === 'role')
-      obs.serviceLink = { service: obs.principal.arn, roleArn };
-  }
+  addLinks(v, obs);
   const problem = callProblem(obs, str(v['recipientAccountId']), ctx);
   if (problem) {
     issue('cloudtrail.bad-name', problem);
@@ -377,32 +369,4 @@ function principalOf(u: Obj, partition: string): AwsPrincipal {
     default:
       return { type: 'Unknown', arn, account };
   }
-}
-
-const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
-
-/** IRSA: AssumeRoleWithWebIdentity by `system:serviceaccount:NS:NAME`; Pod Identity: session tags. */
-function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined {
-  if (obs.eventSource !== 'sts.amazonaws.com' || obs.decision !== 'allow') return undefined;
-  const params = isObj(v['requestParameters']) ? v['requestParameters'] : {};
-  const roleArn = str(params['roleArn']);
-  if (!roleArn) return undefined;
-  if (obs.eventName === 'AssumeRoleWithWebIdentity') {
-    const u = v['userIdentity'] as Obj;
-    const m = SA_SUBJECT.exec(str(u['userName']));
-    // The token's issuer: the identity's provider, else STS's answer (an Athena table's userIdentity lacks it).
-    const answer = isObj(v['responseElements']) ? v['responseElements'] : {};
-    const provider = str(u['identityProvider']) || str(answer['provider']);
-    return m
-      ? { namespace: m[1]!, serviceAccount: m[2]!, roleArn, via: 'irsa', ...(provider ? { provider } : {}) }
-      : undefined;
-  }
-  if (obs.eventName === 'AssumeRole' || obs.eventName === 'TagSession') {
-    const tags = Array.isArray(params['tags']) ? params['tags'].filter(isObj) : [];
-    const tag = (k: string) => str(tags.find((t) => str(t['key']) === k)?.['value']);
-    const ns = tag('kubernetes-namespace');
-    const sa = tag('kubernetes-service-account');
-    return ns && sa ? { namespace: ns, serviceAccount: sa, roleArn, via: 'pod-identity' } : undefined;
-  }
-  return undefined;
 }

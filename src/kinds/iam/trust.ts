@@ -17,8 +17,9 @@ import { callerBreadth, evaluateCallerTrust, evaluateServiceTrust } from '../../
 import { roleAssumptions } from '../../model/roleAssumption.js';
 
 /**
- * Who may become a role through a service account's token (IRSA), beyond what the logs show: per role whose trust
- * policy was read (an account's answer, a Terraform plan or state), each subject its Allow statements let in. For
+ * Who may become a role beyond what the logs show: per role whose trust policy was read (an account's answer, a
+ * Terraform plan or state), each subject its Allow statements let in: service accounts (IRSA, Pod Identity), IAM
+ * principals (an account, `*`, a pattern, a role or user: callerEntries) and AWS services (serviceEntries). For
  * `check`, those no service account of the logs used (`unused`): a trust without a condition on the token's subject,
  * which lets every service account of every cluster with that issuer become the role, is a high risk; a pattern
  * (`system:serviceaccount:shop:*`) a medium one. An EKS Pod Identity trust with no condition on the session tags

@@ -1,0 +1,50 @@
+import type { AwsCallObservation, ServiceAccountLink } from '../../model/observation.js';
+import { iamIdentity } from '../../model/subject.js';
+import { servicePrincipalProblem } from '../../knowledge/aws/names.js';
+import { isObj } from '../../util/json.js';
+
+type Obj = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * Who became a role in an allowed STS call: a service account (IRSA, EKS Pod Identity: `obs.link`), or an AWS
+ * service (Lambda, EC2, ECS tasks: `obs.serviceLink`), whose role's trust must let it in.
+ */
+export function addLinks(v: Obj, obs: AwsCallObservation): void {
+  const link = linkOf(v, obs);
+  if (link) obs.link = link;
+  else if (obs.principal.type === 'AWSService' && obs.decision === 'allow' && obs.eventName === 'AssumeRole') {
+    const params = isObj(v['requestParameters']) ? v['requestParameters'] : {};
+    const roleArn = str(params['roleArn']);
+    if (!servicePrincipalProblem(obs.principal.arn) && iamIdentity(roleArn)?.kind === 'role')
+      obs.serviceLink = { service: obs.principal.arn, roleArn };
+  }
+}
+
+const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
+
+/** IRSA: AssumeRoleWithWebIdentity by `system:serviceaccount:NS:NAME`; Pod Identity: session tags. */
+function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined {
+  if (obs.eventSource !== 'sts.amazonaws.com' || obs.decision !== 'allow') return undefined;
+  const params = isObj(v['requestParameters']) ? v['requestParameters'] : {};
+  const roleArn = str(params['roleArn']);
+  if (!roleArn) return undefined;
+  if (obs.eventName === 'AssumeRoleWithWebIdentity') {
+    const u = v['userIdentity'] as Obj;
+    const m = SA_SUBJECT.exec(str(u['userName']));
+    // The token's issuer: the identity's provider, else STS's answer (an Athena table's userIdentity lacks it).
+    const answer = isObj(v['responseElements']) ? v['responseElements'] : {};
+    const provider = str(u['identityProvider']) || str(answer['provider']);
+    return m
+      ? { namespace: m[1]!, serviceAccount: m[2]!, roleArn, via: 'irsa', ...(provider ? { provider } : {}) }
+      : undefined;
+  }
+  if (obs.eventName === 'AssumeRole' || obs.eventName === 'TagSession') {
+    const tags = Array.isArray(params['tags']) ? params['tags'].filter(isObj) : [];
+    const tag = (k: string) => str(tags.find((t) => str(t['key']) === k)?.['value']);
+    const ns = tag('kubernetes-namespace');
+    const sa = tag('kubernetes-service-account');
+    return ns && sa ? { namespace: ns, serviceAccount: sa, roleArn, via: 'pod-identity' } : undefined;
+  }
+  return undefined;
+}
