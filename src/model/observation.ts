@@ -136,6 +136,18 @@ export interface AwsCallObservation {
   link?: ServiceAccountLink;
   /** An AWS service's AssumeRole of a role (not a Pod Identity link): the service and the role. */
   serviceLink?: { service: string; roleArn: string };
+  /** A web identity's AssumeRoleWithWebIdentity that is no service account's (GitHub Actions, another OIDC issuer). */
+  webIdentityLink?: WebIdentityLink;
+}
+
+/** Who became a role with a web identity token: the provider, the token's subject and audience, and the role. */
+export interface WebIdentityLink {
+  roleArn: string;
+  /** The `Federated` principal: an OIDC provider's ARN, or `accounts.google.com` and the like. */
+  provider: string;
+  subject: string;
+  /** The token's audience (`sts.amazonaws.com` for GitHub Actions); absent where the record does not say. */
+  audience?: string;
 }
 
 /** Everything ingest yields: observations of any source, and issues. */

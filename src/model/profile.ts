@@ -54,6 +54,28 @@ export interface Profile {
    * out of the principals (`skipped['aws-service']`).
    */
   serviceAssumptions?: ServiceAssumption[];
+  /**
+   * Roles assumed with a web identity token that is no service account's (GitHub Actions, GitLab CI, Google, Cognito:
+   * an allowed AssumeRoleWithWebIdentity whose subject is not `system:serviceaccount:...`), for the roles' trust
+   * policies; sorted by role, provider, subject and audience; absent when none. The web identities' calls stay out of
+   * the principals (`skipped.federation`).
+   */
+  webIdentityAssumptions?: WebIdentityAssumption[];
+}
+
+/** The sections of roles assumed by callers that are no principal: AWS services, web identities. */
+export type OutsideAssumptions = Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'>;
+
+/** A web identity's assumption of a role, with the AssumeRoleWithWebIdentity events that show it. */
+export interface WebIdentityAssumption {
+  roleArn: string;
+  /** The `Federated` principal: `arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com`. */
+  provider: string;
+  /** The token's subject (`repo:acme/shop:ref:refs/heads/main`). */
+  subject: string;
+  /** The token's audience (`sts.amazonaws.com`); absent where the records did not say. */
+  audience?: string;
+  evidence: Evidence;
 }
 
 /** An AWS service's assumption of a role, with the AssumeRole events that show it. */

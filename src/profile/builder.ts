@@ -19,7 +19,8 @@ import { PROFILE_API_VERSION, type ImpliedBy, type Principal, type Profile } fro
 import { preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
 import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope.js';
 import { LeftOutAccumulator } from './identities.js';
-import { awsCallKey, canonicalSubject, comparePrincipals, compareServiceAssumptions, sortRecord } from './order.js';
+import { awsCallKey, canonicalSubject, comparePrincipals, sortRecord } from './order.js';
+import { OutsideAssumptions } from './assumptions.js';
 import { tupleKey } from '../util/key.js';
 import { AwsCallTable, K8sEdgeTable } from './edges.js';
 import { sameList } from '../util/array.js';
@@ -171,7 +172,7 @@ export class ProfileBuilder {
 
   private readonly awsCache = new Map<string, PrincipalState>();
   private readonly leftOut = new LeftOutAccumulator();
-  private readonly serviceLinks = new Map<string, { roleArn: string; service: string; ev: number }>();
+  private readonly outside = new OutsideAssumptions(this.ev);
 
   private addAws(obs: AwsCallObservation): void {
     const t = this.scope.timeSkip(obs.time);
@@ -192,13 +193,8 @@ export class ProfileBuilder {
       this.ev.add(link.ev, 'ResponseComplete', obs.time, obs.id);
       return;
     }
-    // A service becoming a role: kept for the role's trust; the service's record is still no principal's.
-    if (obs.serviceLink) {
-      const key = tupleKey(obs.serviceLink.roleArn, obs.serviceLink.service);
-      let s = this.serviceLinks.get(key);
-      if (!s) this.serviceLinks.set(key, (s = { ...obs.serviceLink, ev: this.ev.create() }));
-      this.ev.add(s.ev, 'ResponseComplete', obs.time, obs.id);
-    }
+    // A service or a web identity becoming a role: kept for the role's trust; its record is still no principal's.
+    this.outside.add(obs);
     // Identities no policy attaches to, whatever the call: counted, and listed by identity where there is one.
     const kind = AWS_KINDS[obs.principal.type];
     const out = awsIdentitySkip(obs.principal) ?? (kind ? undefined : 'unknown-identity');
@@ -339,10 +335,7 @@ export class ProfileBuilder {
       }
       if (this.names.size)
         t.dnsNames = [...this.names.keys()].sort(cmp).map((ip) => ({ ip, names: [...this.names.get(ip)!].sort(cmp) }));
-      if (this.serviceLinks.size)
-        t.serviceAssumptions = [...this.serviceLinks.values()]
-          .map((l) => ({ roleArn: l.roleArn, service: l.service, evidence: this.ev.toEvidence(l.ev) }))
-          .sort(compareServiceAssumptions);
+      Object.assign(t, this.outside.sections());
       return t;
     };
     const deferred = this.deferAws ? deferredOf(rest, order, (p) => this.awsCalls.edgesOf(p.aws)) : undefined;

@@ -44,6 +44,17 @@ export function canonicalTail(p: ProfileTail): ProfileTail {
           })),
         }
       : {}),
+    ...(p.webIdentityAssumptions
+      ? {
+          webIdentityAssumptions: p.webIdentityAssumptions.map((a) => ({
+            roleArn: a.roleArn,
+            provider: a.provider,
+            subject: a.subject,
+            ...(a.audience !== undefined ? { audience: a.audience } : {}),
+            evidence: canonicalEvidence(a.evidence),
+          })),
+        }
+      : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   NetEdge,
   RoleSession,
   ServiceAssumption,
+  WebIdentityAssumption,
   Source,
   Stages,
   Str,
@@ -106,6 +107,7 @@ export const LINE_SCHEMAS = {
   dnsName: Type.Object({ dnsName: DnsName }),
   namespace: Type.Object({ namespace: Namespace }),
   serviceAssumption: Type.Object({ serviceAssumption: ServiceAssumption }),
+  webIdentityAssumption: Type.Object({ webIdentityAssumption: WebIdentityAssumption }),
   end: Type.Object({
     end: Type.Object({
       principals: Count,
@@ -116,6 +118,7 @@ export const LINE_SCHEMAS = {
       dnsNames: Type.Optional(Count),
       namespaces: Type.Optional(Count),
       serviceAssumptions: Type.Optional(Count),
+      webIdentityAssumptions: Type.Optional(Count),
     }),
   }),
 } satisfies Record<string, TSchema>;

@@ -22,7 +22,7 @@ export type ProfileHead = Pick<Profile, 'window' | 'sources' | 'skipped' | 'filt
 /** What follows them. */
 export type ProfileTail = Pick<
   Profile,
-  'leftOut' | 'workloads' | 'network' | 'dnsNames' | 'namespaces' | 'serviceAssumptions'
+  'leftOut' | 'workloads' | 'network' | 'dnsNames' | 'namespaces' | 'serviceAssumptions' | 'webIdentityAssumptions'
 >;
 
 /** The trailing sections in file order: the line key and the profile field. */
@@ -33,6 +33,7 @@ export const TAIL_SECTIONS = [
   ['dnsName', 'dnsNames'],
   ['namespace', 'namespaces'],
   ['serviceAssumption', 'serviceAssumptions'],
+  ['webIdentityAssumption', 'webIdentityAssumptions'],
 ] as const;
 
 export type EndCounts = {
@@ -44,6 +45,7 @@ export type EndCounts = {
   dnsNames?: number;
   namespaces?: number;
   serviceAssumptions?: number;
+  webIdentityAssumptions?: number;
 };
 
 type CompactEvidence = [number, string, string, string[]] | [number, string, string, string[], Evidence['stages']];

@@ -9,7 +9,6 @@ import {
   type K8sEdge,
   type Principal,
   type Profile,
-  type ServiceAssumption,
   type RoleLink,
   type OutsideRbac,
   type RoleSession,
@@ -28,11 +27,11 @@ import {
 } from '../model/network.js';
 import { tupleKey } from '../util/key.js';
 import { sortImplied } from './edges.js';
+import { mergeAssumptions } from './assumptions.js';
 import {
   awsCallKey,
   compareAwsCalls,
   compareLinks,
-  compareServiceAssumptions,
   comparePrincipals,
   compareRoleSessions,
   sortCreated,
@@ -172,7 +171,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
   }
   const net = mergeNetwork(profiles);
   const left = leftOut.toList();
-  const services = mergeServiceAssumptions(profiles);
+  const outside = mergeAssumptions(profiles);
   const filters = unionFilters(profiles.map((p) => p.filters));
   return {
     apiVersion: PROFILE_API_VERSION,
@@ -183,7 +182,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     ...(filters ? { filters } : {}),
     ...net,
     ...(left ? { leftOut: left } : {}),
-    ...(services.length ? { serviceAssumptions: services } : {}),
+    ...outside,
     principals: [...principals.values()]
       .sort((a, b) => comparePrincipals(a.subject, b.subject))
       .map((acc) => {
@@ -221,18 +220,6 @@ function mergeCreated(list: CreatedNames[]): CreatedNames[] {
   return sortCreated(
     [...by.values()].map((x) => (x.merged ? { ...x.first, names: x.names, generated: x.generated } : x.first)),
   );
-}
-
-/** AWS services' assumptions of roles, by role and service, their evidence merged. */
-function mergeServiceAssumptions(profiles: Profile[]): ServiceAssumption[] {
-  const by = new Map<string, ServiceAssumption>();
-  for (const p of profiles)
-    for (const a of p.serviceAssumptions ?? []) {
-      const k = tupleKey(a.roleArn, a.service);
-      const prev = by.get(k);
-      by.set(k, prev ? { ...prev, evidence: mergeEvidence(prev.evidence, a.evidence) } : a);
-    }
-  return [...by.values()].sort(compareServiceAssumptions);
 }
 
 /** The network part: workloads by namespace/name, edges by key, names by address, namespaces by name. */

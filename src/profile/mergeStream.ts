@@ -61,15 +61,17 @@ export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principal
     if (m.dnsNames) out.dnsNames = m.dnsNames;
     if (m.namespaces) out.namespaces = m.namespaces;
     if (m.serviceAssumptions) out.serviceAssumptions = m.serviceAssumptions;
+    if (m.webIdentityAssumptions) out.webIdentityAssumptions = m.webIdentityAssumptions;
     return out;
   };
   return { head, principals: principals(), tail, principalCount: () => count };
 }
 
 function tailOf(t: ProfileTail): ProfileTail {
-  const { leftOut, workloads, network, dnsNames, namespaces, serviceAssumptions } = t;
+  const { leftOut, workloads, network, dnsNames, namespaces, serviceAssumptions, webIdentityAssumptions } = t;
   return {
     ...(serviceAssumptions ? { serviceAssumptions } : {}),
+    ...(webIdentityAssumptions ? { webIdentityAssumptions } : {}),
     ...(leftOut ? { leftOut } : {}),
     ...(workloads ? { workloads } : {}),
     ...(network ? { network } : {}),

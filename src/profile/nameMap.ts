@@ -187,6 +187,16 @@ export function mapProfile(profile: Profile, map: NameMap): { profile: Profile; 
     ...(profile.serviceAssumptions
       ? { serviceAssumptions: profile.serviceAssumptions.map((a) => ({ ...a, roleArn: map.arn(a.roleArn) })) }
       : {}),
+    // A web identity's provider ARN names the account it lives in; the token's subject is the issuer's, kept.
+    ...(profile.webIdentityAssumptions
+      ? {
+          webIdentityAssumptions: profile.webIdentityAssumptions.map((a) => ({
+            ...a,
+            roleArn: map.arn(a.roleArn),
+            provider: map.arn(a.provider),
+          })),
+        }
+      : {}),
     // The DNS names flows saw (a bucket's `acme-staging-uploads.s3.eu-west-1.amazonaws.com`): what a Cilium
     // toFQDNs rule names, so they are production's too. The addresses stay: no map can tell production's.
     ...(profile.dnsNames
@@ -213,6 +223,11 @@ function mappedNameProblem(p: Profile, touched: ReadonlySet<string>, tail: boole
     if (problem) return problem;
   }
   return tail
-    ? tailNameProblem({ leftOut: p.leftOut, dnsNames: p.dnsNames, serviceAssumptions: p.serviceAssumptions })
+    ? tailNameProblem({
+        leftOut: p.leftOut,
+        dnsNames: p.dnsNames,
+        serviceAssumptions: p.serviceAssumptions,
+        webIdentityAssumptions: p.webIdentityAssumptions,
+      })
     : undefined;
 }

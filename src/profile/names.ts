@@ -26,6 +26,8 @@ import {
   oidcProviderProblem,
   roleArnProblem,
   servicePrincipalProblem,
+  tokenClaimProblem,
+  webIdentityProviderProblem,
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
 import { isAwsKind } from '../model/subject.js';
@@ -185,6 +187,16 @@ export function tailNameProblem(p: ProfileTail): string | undefined {
     const problem =
       check(`serviceAssumptions[${i}].roleArn`, a.roleArn, roleArnProblem) ??
       check(`serviceAssumptions[${i}].service`, a.service, servicePrincipalProblem);
+    if (problem) return problem;
+  }
+  for (const [i, a] of (p.webIdentityAssumptions ?? []).entries()) {
+    const problem =
+      check(`webIdentityAssumptions[${i}].roleArn`, a.roleArn, roleArnProblem) ??
+      check(`webIdentityAssumptions[${i}].provider`, a.provider, webIdentityProviderProblem) ??
+      check(`webIdentityAssumptions[${i}].subject`, a.subject, tokenClaimProblem) ??
+      (a.audience !== undefined
+        ? check(`webIdentityAssumptions[${i}].audience`, a.audience, tokenClaimProblem)
+        : undefined);
     if (problem) return problem;
   }
   return undefined;

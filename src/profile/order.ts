@@ -49,14 +49,6 @@ export function compareLinks(a: { roleArn: string; via: string }, b: { roleArn: 
   return cmp(a.roleArn, b.roleArn) || cmp(a.via, b.via);
 }
 
-/** Service assumptions by role, then service. */
-export function compareServiceAssumptions(
-  a: { roleArn: string; service: string },
-  b: { roleArn: string; service: string },
-): number {
-  return cmp(a.roleArn, b.roleArn) || cmp(a.service, b.service);
-}
-
 /** Created names in (namespace, group, resource) order, each list sorted and distinct. */
 export function sortCreated(list: CreatedNames[]): CreatedNames[] {
   return list

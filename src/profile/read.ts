@@ -3,7 +3,8 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { compareAccess } from '../model/access.js';
 import { InputError } from '../model/issue.js';
-import { PROFILE_API_VERSION, type AwsEdge, type Principal, type ServiceAssumption } from '../model/profile.js';
+import { PROFILE_API_VERSION, type AwsEdge, type Principal } from '../model/profile.js';
+import type { Evidence } from '../model/evidence.js';
 import { principalId } from '../model/subject.js';
 import { LineSplitter, MAX_LINE_BYTES } from '../ingest/lines.js';
 import {
@@ -19,7 +20,8 @@ import {
 import type { LineKind } from './lineSchema.js';
 import { countProblem, schemaChecks, stagesProblem } from './checks.js';
 import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
-import { compareAwsCalls, comparePrincipals, compareServiceAssumptions } from './order.js';
+import { compareAwsCalls, comparePrincipals } from './order.js';
+import { compareServiceAssumptions, compareWebIdentityAssumptions } from './assumptions.js';
 import { oldLeftOut } from './identities.js';
 import { canonicalFilters } from './filters.js';
 
@@ -225,6 +227,12 @@ export async function streamOf(
     tail = await readTail(principalCount, accesses);
   }
 
+  /** The sections of assumptions: each entry's evidence counted, the entries in order. */
+  const ASSUMPTION_ORDER: Partial<Record<string, (a: never, b: never) => number>> = {
+    serviceAssumptions: compareServiceAssumptions,
+    webIdentityAssumptions: compareWebIdentityAssumptions,
+  };
+
   async function readTail(principalCount: number, accesses: number): Promise<ProfileTail> {
     const t: Record<string, unknown[]> = {};
     let section = 0;
@@ -238,18 +246,14 @@ export async function streamOf(
       section = i;
       const field = TAIL_SECTIONS[i]![1];
       const x = line.v[line.kind];
+      const order = ASSUMPTION_ORDER[field];
       const problem =
         tailNameProblem({ [field]: [x] }) ??
-        (field === 'serviceAssumptions'
-          ? countProblem('serviceAssumption: /evidence', (x as ServiceAssumption).evidence)
-          : undefined);
+        (order ? countProblem(`${line.kind}: /evidence`, (x as { evidence: Evidence }).evidence) : undefined);
       if (problem) bad(problem.replace('[0]', ''));
       const list = (t[field] ??= []);
-      if (field === 'serviceAssumptions' && list.length) {
-        const prev = list[list.length - 1] as ServiceAssumption;
-        if (compareServiceAssumptions(prev, x as ServiceAssumption) >= 0)
-          bad('serviceAssumption: out of order or repeated');
-      }
+      if (order && list.length && order(list[list.length - 1] as never, x as never) >= 0)
+        bad(`${line.kind}: out of order or repeated`);
       list.push(x);
       pendingLine = await next();
     }

@@ -198,6 +198,14 @@ export const DnsName = Type.Object({ ip: Str, names: Type.Array(Str) });
 export const Namespace = Type.Object({ name: Str, labels: Labels });
 /** An AWS service's assumption of a role (v1alpha2 only). */
 export const ServiceAssumption = Type.Object({ roleArn: Str, service: Str, evidence: Evidence });
+/** A web identity's assumption of a role (v1alpha2 only). */
+export const WebIdentityAssumption = Type.Object({
+  roleArn: Str,
+  provider: Str,
+  subject: Str,
+  audience: Type.Optional(Str),
+  evidence: Evidence,
+});
 
 export const ProfileSchema = Type.Object(
   {

@@ -13,7 +13,7 @@ import {
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
 import { cmp, type InputIssue } from '../model/issue.js';
-import type { Principal, Profile } from '../model/profile.js';
+import type { OutsideAssumptions, Principal, Profile } from '../model/profile.js';
 import { iamIdentity, iamKindOf, type SubjectKind } from '../model/subject.js';
 import type { PolicyDoc } from '../policy/load.js';
 import { authorizationPolicies, isAuthorizationDetails } from '../policy/iamAuthorization.js';
@@ -21,7 +21,7 @@ import { terraformPolicies } from '../policy/terraform.js';
 import { isTerraformJson } from '../policy/terraformJson.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
-import { readTrustFiles, replayServiceTrusts, replayTrusts } from './iam/trusts.js';
+import { readTrustFiles, replayOutsideTrusts, replayTrusts } from './iam/trusts.js';
 import { findingEvidence } from './rbac.js';
 import { pushAll } from '../util/array.js';
 import { tupleKey } from '../util/key.js';
@@ -228,7 +228,7 @@ export async function verifyIam(profile: Profile, set: IamPolicySet, report: Ver
 export function iamReplay(
   set: IamPolicySet,
   report: VerifyReport,
-): { principal(p: Principal): Promise<void>; finish(rest?: Pick<Profile, 'serviceAssumptions'>): void } {
+): { principal(p: Principal): Promise<void>; finish(rest?: OutsideAssumptions): void } {
   let observed = 0;
   let allowed = 0;
   const add = (t: { observed: number; allowed: number }) => ((observed += t.observed), (allowed += t.allowed));
@@ -347,8 +347,8 @@ export function iamReplay(
       }
     },
     finish(rest) {
-      // AWS services' assumptions of roles (the sections after the principals), each judged by the role's trust.
-      add(replayServiceTrusts(set.trusts, rest?.serviceAssumptions ?? [], report));
+      // AWS services' and web identities' assumptions of roles (after the principals), judged by the roles' trusts.
+      add(replayOutsideTrusts(set.trusts, rest ?? {}, report));
       report.observed += observed;
       report.allowed += allowed;
       report.byKind['iam'] = { observed, allowed };

@@ -1,12 +1,6 @@
 import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
-import {
-  API_VERSION,
-  type LeftOutIdentity,
-  type Principal,
-  type Profile,
-  type ServiceAssumption,
-} from '../../model/profile.js';
+import { API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
 import {
   awsIdentityKey,
   iamIdentity,
@@ -109,7 +103,7 @@ export interface IamResult {
    * Roles service accounts assumed: the trust written (`path`, its `size`), and the service accounts whose records
    * named no OIDC provider, so that no IRSA statement could be written for them.
    */
-  trusts: { principal: string; path?: string; size?: number; noProvider: string[] }[];
+  trusts: { principal: string; path?: string; size?: number; noProvider: string[]; noAudience: string[] }[];
 }
 
 export interface Grant {
@@ -193,13 +187,26 @@ export class IamGenerator {
     if (id && (await grantsAny(p))) this.withPolicy.push(id);
   }
 
-  /** After the first pass: the roles AWS services assumed (the profile's `serviceAssumptions`). */
-  surveyServices(assumptions: readonly ServiceAssumption[]): void {
-    for (const a of assumptions) {
-      const list = this.assumedBy.get(awsIdentityKey(a.roleArn)) ?? [];
-      list.push({ service: a.service, via: 'service', evidence: a.evidence });
-      this.assumedBy.set(awsIdentityKey(a.roleArn), list);
-    }
+  /**
+   * After the first pass: the roles AWS services and web identities that are no service account assumed (the
+   * profile's `serviceAssumptions`, `webIdentityAssumptions`).
+   */
+  surveyOutside(tail: Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'>): void {
+    const add = (roleArn: string, link: TrustLink) => {
+      const list = this.assumedBy.get(awsIdentityKey(roleArn)) ?? [];
+      list.push(link);
+      this.assumedBy.set(awsIdentityKey(roleArn), list);
+    };
+    for (const a of tail.serviceAssumptions ?? [])
+      add(a.roleArn, { service: a.service, via: 'service', evidence: a.evidence });
+    for (const a of tail.webIdentityAssumptions ?? [])
+      add(a.roleArn, {
+        subject: a.subject,
+        via: 'web-identity',
+        provider: a.provider,
+        ...(a.audience !== undefined ? { audience: a.audience } : {}),
+        evidence: a.evidence,
+      });
   }
 
   /** Second pass: one principal's policy files, evidence and what is listed about it. */
@@ -250,7 +257,13 @@ export class IamGenerator {
         art.evidence['trustFile'] = path;
       }
       const size = trust.document ? { size: trustSize(trust.document) } : {};
-      part.trusts.push({ principal: p.username, ...(path ? { path } : {}), ...size, noProvider: trust.noProvider });
+      part.trusts.push({
+        principal: p.username,
+        ...(path ? { path } : {}),
+        ...size,
+        noProvider: trust.noProvider,
+        noAudience: trust.noAudience,
+      });
     }
     let index = this.indexes.get(id.account);
     if (!index)
@@ -330,7 +343,7 @@ function stemsByDir(ids: IamIdentity[]): Map<string, Map<string, string>> {
 export async function generateIam(profile: Profile, opts: IamOptions = {}): Promise<IamResult> {
   const g = new IamGenerator(opts);
   for (const p of profile.principals) await g.survey(p);
-  g.surveyServices(profile.serviceAssumptions ?? []);
+  g.surveyOutside(profile);
   const result = emptyResult(profile);
   for (const p of profile.principals) {
     const part = await g.principal(p);

@@ -180,11 +180,18 @@ export async function principalPolicy(
           ? { principal: l.principal, via: l.via, actions: l.actions }
           : l.via === 'service'
             ? { service: l.service, via: l.via }
-            : {
-                serviceAccount: l.serviceAccount,
-                via: l.via,
-                ...(l.providers?.length ? { providers: l.providers } : {}),
-              }),
+            : l.via === 'web-identity'
+              ? {
+                  webIdentity: l.subject,
+                  via: l.via,
+                  provider: l.provider,
+                  ...(l.audience !== undefined ? { audience: l.audience } : {}),
+                }
+              : {
+                  serviceAccount: l.serviceAccount,
+                  via: l.via,
+                  ...(l.providers?.length ? { providers: l.providers } : {}),
+                }),
         count: l.evidence.count,
         firstSeen: l.evidence.firstSeen,
         lastSeen: l.evidence.lastSeen,
@@ -200,8 +207,8 @@ export async function principalPolicy(
 }
 
 /** The service account or IAM principal of an `assumedBy` entry. */
-const who = (x: { serviceAccount?: string; principal?: string; service?: string }) =>
-  x.serviceAccount ?? x.principal ?? x.service ?? '';
+const who = (x: { serviceAccount?: string; principal?: string; service?: string; webIdentity?: string }) =>
+  x.serviceAccount ?? x.principal ?? x.service ?? x.webIdentity ?? '';
 
 function pascal(service: string): string {
   return service

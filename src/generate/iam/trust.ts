@@ -13,7 +13,10 @@ import { jsonSafe } from '../../util/escape.js';
  * called `sts:AssumeRole` (role chaining, a user switching into the role), their ARNs as `AWS` principals (never the
  * account's `:root`, which would let in every principal its identity policies allow), one statement per set of actions
  * they needed (`sts:TagSession`, `sts:SetSourceIdentity` where they passed session tags or a source identity); for
- * AWS services that assumed it (Lambda, EC2, ECS tasks), one `sts:AssumeRole` statement naming them. A link
+ * AWS services that assumed it (Lambda, EC2, ECS tasks), one `sts:AssumeRole` statement naming them; for web
+ * identities that are no service account (GitHub Actions, another OIDC issuer), `sts:AssumeRoleWithWebIdentity` by the
+ * provider under StringEquals on `ISSUER:sub` (exactly the subjects seen) and `ISSUER:aud` (the audience seen), one
+ * statement per provider and audience (a token's subject and audience are allowed only in the pairs seen). A link
  * whose records named no provider (a profile written before providers were kept) cannot be written as IRSA: it is
  * listed, not guessed.
  */
@@ -37,7 +40,22 @@ export type TrustLink =
       service: string;
       via: 'service';
       evidence: Evidence;
+    }
+  | {
+      /** The token's subject (`repo:acme/shop:ref:refs/heads/main`). */
+      subject: string;
+      via: 'web-identity';
+      /** The `Federated` principal: an OIDC provider's ARN, or `accounts.google.com` and the like. */
+      provider: string;
+      audience?: string;
+      evidence: Evidence;
     };
+
+/** The issuer of a `Federated` provider, as its condition keys begin: the OIDC provider's host and path. */
+export function providerIssuer(provider: string): string {
+  const at = provider.indexOf(':oidc-provider/');
+  return at < 0 ? provider : provider.slice(at + ':oidc-provider/'.length);
+}
 
 export interface TrustStatementOut {
   Sid: string;
@@ -55,14 +73,29 @@ export interface TrustDocument {
 /** IAM's default limit on a role's trust policy, counted without white space (a quota raises it to 4,096). */
 export const TRUST_POLICY_LIMIT = 2048;
 
-/** What a role's links make: its trust (absent when no link can be written) and the service accounts left out. */
-export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocument; noProvider: string[] } {
+/**
+ * What a role's links make: its trust (absent when no link can be written), the service accounts left out, and the
+ * web identity subjects whose records named no audience (their statement sets none: any audience of the issuer).
+ */
+export function trustPolicy(links: readonly TrustLink[]): {
+  document?: TrustDocument;
+  noProvider: string[];
+  noAudience: string[];
+} {
   const byProvider = new Map<string, Set<string>>();
   const byNamespace = new Map<string, Set<string>>();
   const noProvider = new Set<string>();
   const byActions = new Map<string, Set<string>>();
   const services = new Set<string>();
+  const tokens = new Map<string, Set<string>>();
+  const noAudience = new Set<string>();
   for (const l of links) {
+    if (l.via === 'web-identity') {
+      const k = JSON.stringify([l.provider, l.audience ?? '']);
+      tokens.set(k, (tokens.get(k) ?? new Set()).add(l.subject));
+      if (l.audience === undefined) noAudience.add(l.subject);
+      continue;
+    }
     if (l.via === 'service') {
       services.add(l.service);
       continue;
@@ -91,7 +124,7 @@ export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocu
   [...byProvider]
     .sort((a, b) => cmp(a[0], b[0]))
     .forEach(([provider, subs], i) => {
-      const issuer = provider.slice(provider.indexOf(':oidc-provider/') + ':oidc-provider/'.length);
+      const issuer = providerIssuer(provider);
       statements.push({
         Sid: sid('ServiceAccountTokens', i),
         Effect: 'Allow',
@@ -127,6 +160,21 @@ export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocu
         Action: list.length === 1 ? list[0]! : list,
       });
     });
+  [...tokens]
+    .sort((a, b) => cmp(a[0], b[0]))
+    .forEach(([k, subjects], i) => {
+      const [provider, audience] = JSON.parse(k) as [string, string];
+      const issuer = providerIssuer(provider);
+      statements.push({
+        Sid: sid('WebIdentityTokens', i),
+        Effect: 'Allow',
+        Principal: { Federated: provider },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { [`${issuer}:sub`]: one(subjects), ...(audience ? { [`${issuer}:aud`]: audience } : {}) },
+        },
+      });
+    });
   if (services.size)
     statements.push({
       Sid: 'AssumedByServices',
@@ -134,7 +182,7 @@ export function trustPolicy(links: readonly TrustLink[]): { document?: TrustDocu
       Principal: { Service: one(services) },
       Action: 'sts:AssumeRole',
     });
-  const out = { noProvider: [...noProvider].sort(cmp) };
+  const out = { noProvider: [...noProvider].sort(cmp), noAudience: [...noAudience].sort(cmp) };
   return statements.length ? { ...out, document: { Version: '2012-10-17', Statement: statements } } : out;
 }
 

@@ -14,6 +14,8 @@ import {
   candidateArnProblem,
   oidcProviderProblem,
   roleArnProblem,
+  tokenClaimProblem,
+  webIdentityProviderProblem,
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
@@ -308,6 +310,14 @@ function callProblem(obs: AwsCallObservation, recipient: string, ctx: CallContex
       (l.provider !== undefined ? check('the OIDC provider', l.provider, oidcProviderProblem) : undefined)
     );
   }
+  const w = obs.webIdentityLink;
+  if (w)
+    return (
+      check('the assumed role', w.roleArn, roleArnProblem) ??
+      check('the web identity provider', w.provider, webIdentityProviderProblem) ??
+      check("the token's subject", w.subject, tokenClaimProblem) ??
+      (w.audience !== undefined ? check("the token's audience", w.audience, tokenClaimProblem) : undefined)
+    );
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { AwsCallObservation, ServiceAccountLink } from '../../model/observation.js';
+import type { AwsCallObservation, ServiceAccountLink, WebIdentityLink } from '../../model/observation.js';
 import { iamIdentity } from '../../model/subject.js';
 import { servicePrincipalProblem } from '../../knowledge/aws/names.js';
 import { isObj } from '../../util/json.js';
@@ -18,7 +18,30 @@ export function addLinks(v: Obj, obs: AwsCallObservation): void {
     const roleArn = str(params['roleArn']);
     if (!servicePrincipalProblem(obs.principal.arn) && iamIdentity(roleArn)?.kind === 'role')
       obs.serviceLink = { service: obs.principal.arn, roleArn };
+  } else {
+    const w = webIdentityOf(v, obs);
+    if (w) obs.webIdentityLink = w;
   }
+}
+
+/**
+ * A web identity that is no service account becoming a role (GitHub Actions, another OIDC issuer): the provider
+ * (`userIdentity.identityProvider`, else STS's answer), the token's subject (`userIdentity.userName`, else
+ * `subjectFromWebIdentityToken`) and audience (the answer's `audience`), as the CloudTrail User Guide's example and
+ * GitHub's records show them. Kept whatever they hold: `callProblem` refuses a record whose values a trust cannot name.
+ */
+function webIdentityOf(v: Obj, obs: AwsCallObservation): WebIdentityLink | undefined {
+  if (obs.eventSource !== 'sts.amazonaws.com' || obs.eventName !== 'AssumeRoleWithWebIdentity') return undefined;
+  if (obs.decision !== 'allow') return undefined;
+  const params = isObj(v['requestParameters']) ? v['requestParameters'] : {};
+  const roleArn = str(params['roleArn']);
+  const u = isObj(v['userIdentity']) ? v['userIdentity'] : {};
+  const answer = isObj(v['responseElements']) ? v['responseElements'] : {};
+  const subject = str(u['userName']) || str(answer['subjectFromWebIdentityToken']);
+  const provider = str(u['identityProvider']) || str(answer['provider']);
+  if (!roleArn || !subject || !provider || SA_SUBJECT.test(subject)) return undefined;
+  const audience = str(answer['audience']);
+  return { roleArn, provider, subject, ...(audience ? { audience } : {}) };
 }
 
 const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;

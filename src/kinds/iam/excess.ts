@@ -35,8 +35,8 @@ export async function iamExcess(both: Profile, policies: KindPolicies<IamPolicyS
     }
     if (aws.size) negatives.push({ ...p, aws: [...aws.values()] });
   }
-  // Only the principals' negative samples: AWS services' assumptions are what the services did, not samples.
-  const { serviceAssumptions: _, ...rest } = both;
+  // Only the principals' negative samples: services' and web identities' assumptions are what they did, not samples.
+  const { serviceAssumptions: _, webIdentityAssumptions: __, ...rest } = both;
   const sampled = { ...rest, principals: negatives, network: [], workloads: [] };
   const report = emptyReport(sampled);
   await verifyIam(sampled, policies.set, report);

@@ -52,7 +52,11 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     if (flags['exact']) opts.exact = true;
     return opts;
   },
-  evidence: { principal: (p) => hasAwsEvidence(p), rest: () => false },
+  // Roles AWS services and web identities assumed (the sections after the principals) are replayed against trusts.
+  evidence: {
+    principal: (p) => hasAwsEvidence(p),
+    rest: (r) => !!(r.serviceAssumptions?.length || r.webIdentityAssumptions?.length),
+  },
   start(options, sink) {
     const g = new IamGenerator(options);
     let evidence = false;
@@ -77,7 +81,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
         if (iam.evidence.principal(p)) evidence = true;
         await g.survey(p);
       },
-      surveyTail: (t) => g.surveyServices(t.serviceAssumptions ?? []),
+      surveyTail: (t) => g.surveyOutside(t),
       async principal(p) {
         const part = await g.principal(p);
         pushAll(tally.widenings, part.widenings);

@@ -1,3 +1,4 @@
+import { providerIssuer } from '../../generate/iam/trust.js';
 import { callPermissions } from '../../generate/iam/permissions.js';
 import { generateIam } from '../../generate/iam/index.js';
 import { attachWords } from '../../generate/iam/attach.js';
@@ -28,6 +29,11 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
   for (const a of profile.serviceAssumptions ?? []) {
     const k = awsIdentityKey(a.roleArn);
     callers.set(k, [...(callers.get(k) ?? []), `assumed by ${a.service} (AWS service, ${a.evidence.count}×)`]);
+  }
+  for (const a of profile.webIdentityAssumptions ?? []) {
+    const k = awsIdentityKey(a.roleArn);
+    const by = `assumed by ${a.subject} (web identity of ${providerIssuer(a.provider)}, ${a.evidence.count}×)`;
+    callers.set(k, [...(callers.get(k) ?? []), by]);
   }
   for (const p of profile.principals.filter((x) => isAwsKind(x.subject.kind))) {
     const perms: Permission[] = [];

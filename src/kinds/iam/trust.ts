@@ -15,6 +15,7 @@ import {
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
 import { callerBreadth, evaluateCallerTrust, evaluateServiceTrust } from '../../verify/iam/trustCallers.js';
 import { roleAssumptions } from '../../model/roleAssumption.js';
+import { providerIssuer } from '../../generate/iam/trust.js';
 
 /**
  * Who may become a role beyond what the logs show: per role whose trust policy was read (an account's answer, a
@@ -65,11 +66,14 @@ function covered(e: Entry, other: IamPolicySet, known: ReadonlySet<string>): boo
         : evaluateServiceTrust(statements, e.service!);
     return d.result === 'allow';
   }
-  if (e.exact) {
+  if (e.exact || e.token) {
     const trust = other.trusts.get(e.role);
     const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
     if (!statements || typeof statements === 'string') return false;
-    return evaluateTrust(statements, { via: 'irsa', ...e.exact }, e.issuer).result === 'allow';
+    const req = e.exact
+      ? ({ via: 'irsa', ...e.exact } as const)
+      : ({ via: 'web-identity', issuer: e.issuer, ...e.token! } as const);
+    return evaluateTrust(statements, req, e.issuer).result === 'allow';
   }
   return (
     e.via === 'irsa' &&
@@ -93,6 +97,8 @@ interface Entry {
   issuer: string;
   /** An exact subject that names a service account: it, for a `diff` to ask the other side's trust. */
   exact?: { namespace: string; serviceAccount: string };
+  /** An exact subject that is no service account's (GitHub Actions): it, and the audience the statement asks for. */
+  token?: { subject: string; audience?: string };
   /** An IAM role or user named exactly (`sts:AssumeRole`): its ARN, for a `diff` to ask the other side's trust. */
   caller?: string;
   /** An AWS service named (`lambda.amazonaws.com`), for a `diff` to ask the other side's trust. */
@@ -118,7 +124,7 @@ function entries(
     const { partition, key } = splitPartitionKey(qualified);
     const principal = label(set.twins.has(key) && partition !== 'aws' ? qualified : key);
     const roleArn = set.identityArns.get(qualified) ?? principal;
-    const seen = observed.get(qualified) ?? { irsa: [], podIdentity: [], callers: [], services: [] };
+    const seen = observed.get(qualified) ?? { irsa: [], tokens: new Map(), podIdentity: [], callers: [], services: [] };
     const at = trust.at ?? { file: trust.name, line: 1 };
     const finding = (
       who: string,
@@ -135,7 +141,7 @@ function entries(
       ...(level ? { risk: { level, reasons: [reason] } } : {}),
       locations: [at],
     });
-    for (const b of trustBreadth(statements, seen.irsa, seen.podIdentity)) {
+    for (const b of trustBreadth(statements, seen.irsa, seen.podIdentity, seen.tokens)) {
       const by = words(b);
       const then = by ? `; ${by}` : '';
       if (b.via === 'pod-identity') {
@@ -155,6 +161,7 @@ function entries(
         });
         continue;
       }
+      const cluster = b.issuer === '*' || EKS_ISSUER.test(b.issuer);
       if (b.subjects === 'any') {
         const issuer = b.issuer === '*' ? 'any issuer' : b.issuer;
         out.push({
@@ -164,9 +171,11 @@ function entries(
           key: JSON.stringify([qualified, b.issuer.toLowerCase(), '']),
           used: false,
           finding: finding(
-            `any service account (${issuer})`,
+            cluster ? `any service account (${issuer})` : `any token of ${issuer}`,
             'high',
-            'a trust policy without a condition on the token subject (:sub) lets every service account of a cluster with that issuer assume the role',
+            cluster
+              ? 'a trust policy without a condition on the token subject (:sub) lets every service account of a cluster with that issuer assume the role'
+              : 'a trust policy without a condition on the token subject (:sub) lets every identity the issuer vouches for assume the role (for GitHub Actions, a workflow of any repository)',
             `statement ${b.sid} sets no condition on the token's subject${b.issuer === '*' ? '' : ` (${b.issuer}:sub)`}${then}`,
           ),
         });
@@ -175,19 +184,26 @@ function entries(
       for (const s of b.subjects) {
         const used = s.observed.length > 0 && !s.wildcard;
         const sa = s.wildcard ? undefined : SERVICE_ACCOUNT.exec(s.value);
+        const token =
+          s.wildcard || sa || b.issuer === '*'
+            ? undefined
+            : { subject: s.value, ...(b.audience !== undefined ? { audience: b.audience } : {}) };
         out.push({
           role: qualified,
           via: 'irsa',
           issuer: b.issuer,
           ...(sa ? { exact: { namespace: sa[1]!, serviceAccount: sa[2]! } } : {}),
+          ...(token ? { token } : {}),
           key: JSON.stringify([qualified, b.issuer.toLowerCase(), s.value]),
           used,
           finding: s.wildcard
             ? finding(
                 s.value,
                 'medium',
-                'a wildcard in the trust policy lets service accounts never seen assume the role',
-                `statement ${b.sid} lets in every service account the pattern matches${then}`,
+                cluster
+                  ? 'a wildcard in the trust policy lets service accounts never seen assume the role'
+                  : 'a wildcard in the trust policy lets subjects never seen (other repositories, branches, environments) assume the role',
+                `statement ${b.sid} lets in every ${cluster ? 'service account' : 'subject'} the pattern matches${then}`,
               )
             : finding(
                 s.value,
@@ -306,6 +322,8 @@ function serviceEntries(
 
 interface Seen {
   irsa: string[];
+  /** Web identities' subjects (GitHub Actions' `repo:...`), by issuer in lower case. */
+  tokens: Map<string, string[]>;
   podIdentity: string[];
   /** AWS services that assumed the role (the profile's `serviceAssumptions`). */
   services: string[];
@@ -314,6 +332,8 @@ interface Seen {
 }
 
 const SERVICE_ACCOUNT = /^system:serviceaccount:([^:*?]+):([^:*?]+)$/;
+/** An EKS cluster's issuer: its tokens are its service accounts'. */
+const EKS_ISSUER = /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\//i;
 
 const exactWords = (seen: string[]) => (seen.length ? 'assumed by it in the logs' : 'never assumed by it in the logs');
 
@@ -332,7 +352,7 @@ function observedSubjects(profile: Profile | undefined): Map<string, Seen> {
     if (!key || id?.kind !== 'role') return;
     const k = partitionKey(id.partition, key);
     let seen = out.get(k);
-    if (!seen) out.set(k, (seen = { irsa: [], podIdentity: [], callers: [], services: [] }));
+    if (!seen) out.set(k, (seen = { irsa: [], tokens: new Map(), podIdentity: [], callers: [], services: [] }));
     const l = list(seen);
     if (!l.includes(who)) l.push(who);
     l.sort(cmp);
@@ -344,5 +364,9 @@ function observedSubjects(profile: Profile | undefined): Map<string, Seen> {
     for (const a of roleAssumptions(p)) add(a.roleArn, p.username, (s) => s.callers);
   }
   for (const a of profile?.serviceAssumptions ?? []) add(a.roleArn, a.service, (s) => s.services);
+  for (const a of profile?.webIdentityAssumptions ?? []) {
+    const issuer = providerIssuer(a.provider).toLowerCase();
+    add(a.roleArn, a.subject, (s) => s.tokens.get(issuer) ?? (s.tokens.set(issuer, []), s.tokens.get(issuer)!));
+  }
   return out;
 }

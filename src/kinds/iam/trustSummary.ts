@@ -8,7 +8,7 @@ export function trustSummary(trusts: IamResult['trusts'], output: string | undef
   const written = trusts.filter((t) => t.path);
   if (written.length)
     lines.push({
-      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by exactly the service accounts, IAM principals and AWS services seen (${written
+      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by exactly the service accounts, IAM principals, AWS services and web identities seen (${written
         .map((t) => (output ? `${output}/${t.path!}` : t.path!))
         .join(', ')})`,
       tone: 'plain',
@@ -17,6 +17,11 @@ export function trustSummary(trusts: IamResult['trusts'], output: string | undef
     if (t.noProvider.length)
       lines.push({
         text: `  ${t.principal}: no IRSA statement for ${t.noProvider.join(', ')}: the records name no OIDC provider (profiles written before audit2policy kept it; profile the logs again)`,
+        tone: 'warn',
+      });
+    if (t.noAudience.length)
+      lines.push({
+        text: `  ${t.principal}: no audience condition for ${t.noAudience.join(', ')}: the records name no token audience, so any audience of the issuer with that subject is let in`,
         tone: 'warn',
       });
     if (t.size !== undefined && t.size > TRUST_POLICY_LIMIT)

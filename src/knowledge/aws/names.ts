@@ -49,6 +49,35 @@ export function servicePrincipalProblem(v: string): string | undefined {
 }
 const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]{0,126}\.amazonaws\.com(?:\.cn)?$/;
 
+/**
+ * Who issued a web identity token, as a trust policy's `Federated` principal names it: an IAM OIDC provider's ARN
+ * (GitHub Actions' `arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com`), or one of the
+ * providers IAM knows without one (the IAM User Guide: Login with Amazon, Facebook, Google, Amazon Cognito).
+ */
+export function webIdentityProviderProblem(v: string): string | undefined {
+  return BUILT_IN_PROVIDERS.has(v) || !oidcProviderProblem(v)
+    ? undefined
+    : 'is neither the ARN of an IAM OIDC provider nor a provider IAM knows without one';
+}
+const BUILT_IN_PROVIDERS = new Set([
+  'www.amazon.com',
+  'graph.facebook.com',
+  'accounts.google.com',
+  'cognito-identity.amazonaws.com',
+]);
+
+/**
+ * A token's claim (its subject, its audience) as a trust policy compares it: 1 to 1,024 characters, no control
+ * character, and no `${`, which IAM would read as a policy variable (`${token.actions.githubusercontent.com:sub}` in
+ * a Condition's value compares the claim with itself, letting every subject in).
+ */
+export function tokenClaimProblem(v: string): string | undefined {
+  if (v.length === 0 || v.length > 1024) return 'is not a token claim of 1 to 1,024 characters';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) return 'holds a control character';
+  return v.includes('${') ? 'holds "${", which IAM would read as a policy variable' : undefined;
+}
+
 export function roleArnProblem(arn: string): string | undefined {
   return ROLE.test(arn) ? undefined : 'is not the ARN of an IAM role';
 }

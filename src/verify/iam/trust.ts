@@ -1,8 +1,9 @@
 import { compileGlob } from '../../util/glob.js';
 import { isObj } from '../../util/json.js';
 import type { IamAccess } from '../../model/finding.js';
-import type { RoleLink } from '../../model/profile.js';
+import type { RoleLink, WebIdentityAssumption } from '../../model/profile.js';
 import { effectStatements, stringList, type NamedPolicy } from './evaluate.js';
+import { webIdentityProviderProblem } from '../../knowledge/aws/names.js';
 
 /**
  * Who may become a role: its trust policy, judged for the two ways a Kubernetes service account does (written from
@@ -20,11 +21,14 @@ import { effectStatements, stringList, type NamedPolicy } from './evaluate.js';
  * key the request does not say (`aws:SourceIp`, a pod's name) or an operator not read here leaves the statement
  * undetermined, never allowed.
  */
-export interface TrustRequest {
-  via: 'irsa' | 'pod-identity';
-  namespace: string;
-  serviceAccount: string;
-}
+export type TrustRequest =
+  | { via: 'irsa'; namespace: string; serviceAccount: string }
+  | { via: 'pod-identity'; namespace: string; serviceAccount: string }
+  /**
+   * A web identity that is no service account (GitHub Actions, another OIDC issuer): the token's issuer (as condition
+   * keys begin), subject, and audience where known (unknown, a condition on it is undetermined).
+   */
+  | { via: 'web-identity'; issuer: string; subject: string; audience?: string };
 
 export type TrustDecision = { result: 'allow' | 'deny' | 'undetermined'; reason: string };
 
@@ -85,10 +89,14 @@ export function readTrust(doc: unknown): TrustStatement[] | string {
   return out;
 }
 
-/** `oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE` of `arn:aws:iam::111122223333:oidc-provider/oidc.eks...`. */
-export function issuerOf(providerArn: string): string | undefined {
-  const m = /^arn:[^:]+:iam::[^:]*:oidc-provider\/(.+)$/.exec(providerArn);
-  return m ? m[1]! : undefined;
+/**
+ * `oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE` of `arn:aws:iam::111122223333:oidc-provider/oidc.eks...`; a provider
+ * IAM knows without an ARN (`accounts.google.com`, `cognito-identity.amazonaws.com`) is its own issuer.
+ */
+export function issuerOf(provider: string): string | undefined {
+  const m = /^arn:[^:]+:iam::[^:]*:oidc-provider\/(.+)$/.exec(provider);
+  if (m) return m[1]!;
+  return webIdentityProviderProblem(provider) ? undefined : provider;
 }
 
 /** The values a principal type names (`*` names every one). */
@@ -236,12 +244,16 @@ interface Ask {
 }
 
 function asks(req: TrustRequest, issuer: string | undefined): Ask[] {
-  if (req.via === 'irsa') {
+  if (req.via === 'irsa' || req.via === 'web-identity') {
     const i = issuer!.toLowerCase();
-    const context = new Map([
-      [`${i}:sub`, `system:serviceaccount:${req.namespace}:${req.serviceAccount}`],
-      [`${i}:aud`, IRSA_AUDIENCE],
-    ]);
+    const context =
+      req.via === 'irsa'
+        ? new Map([
+            [`${i}:sub`, `system:serviceaccount:${req.namespace}:${req.serviceAccount}`],
+            [`${i}:aud`, IRSA_AUDIENCE],
+          ])
+        : new Map([[`${i}:sub`, req.subject]]);
+    if (req.via === 'web-identity' && req.audience !== undefined) context.set(`${i}:aud`, req.audience);
     // Another issuer's keys are not in a token of this one.
     const absent = (k: string) => /^[^:]+:(sub|aud|amr)$/.test(k) && !k.startsWith(`${i}:`);
     return [
@@ -303,7 +315,9 @@ export function evaluateTrust(
     const ds = asks(req, undefined).map((a) => decideAsk(statements, a, undefined));
     return ds.find((d) => d.result === 'deny') ?? ds.find((d) => d.result === 'undetermined') ?? ds[0]!;
   }
-  let issuers = onlyIssuer !== undefined ? [onlyIssuer] : trustIssuers(statements);
+  // A web identity's token comes from its one issuer.
+  const only = req.via === 'web-identity' ? req.issuer : onlyIssuer;
+  let issuers = only !== undefined ? [only] : trustIssuers(statements);
   if (issuers.length === 0) {
     if (!statements.some(anyFederated))
       return { result: 'deny', reason: 'it trusts no OIDC provider, so no service account token (IRSA) can assume it' };
@@ -349,5 +363,35 @@ export function judgeTrust(
       : d.result === 'deny'
         ? `${of} does not let it assume the role with ${how}: ${d.reason}`
         : `${of} may or may not let it assume the role with ${how}: ${d.reason}`;
+  return { access, result: d.result, detail };
+}
+
+/**
+ * A web identity's assumption of a role (GitHub Actions, another OIDC issuer: the profile's `webIdentityAssumptions`)
+ * judged by the role's trust policy: the call as an access, and the decision in words.
+ */
+export function judgeWebIdentityTrust(
+  a: WebIdentityAssumption,
+  trust: NamedPolicy,
+): { access: IamAccess; result: 'allow' | 'deny' | 'undetermined'; detail: string } {
+  const access = {
+    action: 'sts:AssumeRoleWithWebIdentity',
+    resource: a.roleArn,
+    events: ['sts.amazonaws.com AssumeRoleWithWebIdentity'],
+  };
+  const of = `the trust policy of ${a.roleArn} (${trust.name})`;
+  if (trust.unknown !== undefined)
+    return { access, result: 'undetermined', detail: `${of} was not read: ${trust.unknown}` };
+  const statements = readTrust(trust.document);
+  if (typeof statements === 'string') return { access, result: 'undetermined', detail: `${of}: ${statements}` };
+  const issuer = issuerOf(a.provider) ?? a.provider;
+  const audience = a.audience !== undefined ? { audience: a.audience } : {};
+  const d = evaluateTrust(statements, { via: 'web-identity', issuer, subject: a.subject, ...audience });
+  const detail =
+    d.result === 'allow'
+      ? `${of} allows it: ${d.reason}`
+      : d.result === 'deny'
+        ? `${of} does not let the token of ${issuer} assume the role: ${d.reason}`
+        : `${of} may or may not let the token of ${issuer} assume the role: ${d.reason}`;
   return { access, result: d.result, detail };
 }

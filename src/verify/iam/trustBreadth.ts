@@ -1,4 +1,6 @@
 import { compileGlob } from '../../util/glob.js';
+import { cmp } from '../../model/issue.js';
+import { pushAll } from '../../util/array.js';
 import {
   actionMatches,
   anyFederated,
@@ -33,6 +35,8 @@ export interface TrustBreadth {
   subjects: 'any' | { value: string; wildcard: boolean; observed: string[] }[];
   /** With `any`: the observed subjects (all of them). */
   observed: string[];
+  /** The audience the statement asks of the token (`<issuer>:aud` under StringEquals), where it names exactly one. */
+  audience?: string;
 }
 
 /** A subject value of a trust's condition, and how it compares. */
@@ -55,6 +59,16 @@ function subjectValues(st: TrustStatement, issuer: string): SubjectValue[] | 'an
   return values.length ? values : 'any';
 }
 
+/** The one audience an Allow asks of an issuer's token (StringEquals on `<issuer>:aud`), if it names exactly one. */
+function audienceOf(st: TrustStatement, issuer: string): string | undefined {
+  const values: string[] = [];
+  for (const [op, keys] of Object.entries(st.condition))
+    if (/^(?:ForAnyValue:)?StringEquals$/.test(op))
+      for (const [k, v] of Object.entries(keys))
+        if (k.toLowerCase() === `${issuer.toLowerCase()}:aud`) pushAll(values, strings(v) ?? []);
+  return values.length === 1 ? values[0] : undefined;
+}
+
 const subjectMatches = (v: SubjectValue, s: string) =>
   v.op === 'Like'
     ? compileGlob(v.value).test(s)
@@ -70,6 +84,8 @@ export function trustBreadth(
   statements: readonly TrustStatement[],
   observed: readonly string[],
   podIdentity: readonly string[] = [],
+  /** Web identities' subjects seen, by issuer in lower case (GitHub Actions' `repo:...`): observed for it too. */
+  tokens: ReadonlyMap<string, readonly string[]> = new Map(),
 ): TrustBreadth[] {
   const out: TrustBreadth[] = [];
   for (const st of statements) {
@@ -96,15 +112,28 @@ export function trustBreadth(
     // `*` (or a Federated `*`) without an issuer's key in its Condition: any token of any issuer.
     if (issuers.length === 0 && anyFederated(st)) issuers.push('*');
     for (const issuer of issuers) {
+      const seen =
+        issuer === '*'
+          ? [...observed, ...[...tokens.values()].flat()]
+          : [...observed, ...(tokens.get(issuer.toLowerCase()) ?? [])];
       const sub = subjectValues(st, issuer);
+      const aud = audienceOf(st, issuer);
+      const audience = aud !== undefined ? { audience: aud } : {};
       if (sub === 'any') {
-        out.push({ sid: st.sid, via: 'irsa', issuer, subjects: 'any', observed: [...observed] });
+        out.push({
+          sid: st.sid,
+          via: 'irsa',
+          issuer,
+          subjects: 'any',
+          observed: [...new Set(seen)].sort(cmp),
+          ...audience,
+        });
         continue;
       }
       const subjects = sub.map((v) => ({
         value: v.value,
         wildcard: v.op === 'Like' && /[*?]/.test(v.value),
-        observed: observed.filter((s) => subjectMatches(v, s)),
+        observed: seen.filter((s) => subjectMatches(v, s)),
       }));
       out.push({
         sid: st.sid,
@@ -112,6 +141,7 @@ export function trustBreadth(
         issuer,
         subjects,
         observed: [...new Set(subjects.flatMap((x) => x.observed))],
+        ...audience,
       });
     }
   }

@@ -3,11 +3,11 @@ import { iamKey, iamKeyOfArn, iamTrustPlace, partitionKey } from '../../model/la
 import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { tally, type VerifyReport } from '../../model/finding.js';
-import type { Principal, ServiceAssumption } from '../../model/profile.js';
+import type { Principal, Profile, ServiceAssumption, WebIdentityAssumption } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import { findingEvidence } from '../rbac.js';
 import type { NamedPolicy } from './evaluate.js';
-import { judgeTrust, readTrust } from './trust.js';
+import { judgeTrust, judgeWebIdentityTrust, readTrust } from './trust.js';
 import { judgeCallerTrust, judgeServiceTrust } from './trustCallers.js';
 import { roleAssumptions } from '../../model/roleAssumption.js';
 
@@ -83,6 +83,48 @@ export function replayServiceTrusts(
       kind: 'iam' as const,
       subject: a.service,
       subjectKind: 'AWSService' as const,
+      access: judged.access,
+      evidence: findingEvidence(a.evidence),
+    };
+    if (judged.result === 'allow') allowed++;
+    else (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({ ...f, detail: judged.detail });
+  }
+  return { observed, allowed };
+}
+
+/** The sections after the principals (AWS services', web identities' assumptions of roles) against the trusts. */
+export function replayOutsideTrusts(
+  trusts: ReadonlyMap<string, NamedPolicy>,
+  rest: Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'>,
+  report: VerifyReport,
+): { observed: number; allowed: number } {
+  const a = replayServiceTrusts(trusts, rest.serviceAssumptions ?? [], report);
+  const b = replayWebIdentityTrusts(trusts, rest.webIdentityAssumptions ?? [], report);
+  return { observed: a.observed + b.observed, allowed: a.allowed + b.allowed };
+}
+
+/**
+ * Web identities' assumptions of roles (the profile's `webIdentityAssumptions`: GitHub Actions, another OIDC issuer)
+ * replayed against the roles' trusts, where read: each an IAM access of the token's subject
+ * (sts:AssumeRoleWithWebIdentity on the role).
+ */
+export function replayWebIdentityTrusts(
+  trusts: ReadonlyMap<string, NamedPolicy>,
+  assumptions: readonly WebIdentityAssumption[],
+  report: VerifyReport,
+): { observed: number; allowed: number } {
+  let observed = 0;
+  let allowed = 0;
+  for (const a of assumptions) {
+    const t = trustOf(trusts, a.roleArn);
+    if (!t) continue;
+    const judged = judgeWebIdentityTrust(a, t);
+    observed++;
+    tally(report, a.subject, judged.result === 'allow');
+    const f = {
+      kind: 'iam' as const,
+      subject: a.subject,
+      subjectKind: 'WebIdentityUser' as const,
       access: judged.access,
       evidence: findingEvidence(a.evidence),
     };
