@@ -5,6 +5,7 @@ import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cl
 import type { InputIssue } from '../src/model/issue.js';
 import type { VerifyReport } from '../src/model/finding.js';
 import { evaluateTrust, readTrust } from '../src/verify/iam/trust.js';
+import { releaseTagPattern } from '../src/knowledge/aws/webIdentitySubjects.js';
 import { cli, tmp } from './helpers/cli.js';
 import { record } from './helpers/cloudtrailRecords.js';
 
@@ -274,11 +275,11 @@ describe('profile, merge, generate, verify', () => {
     ]);
   });
 
-  it('the trust names exactly the subjects seen, per provider and audience; verify replays them', () => {
+  it('--exact: the trust names exactly the subjects seen, per provider and audience; verify replays them', () => {
     const out = tmp();
     const p = join(out, 'p.json');
     cli(['profile', '--cloudtrail', soak(), '-o', p]);
-    const g = cli(['generate', 'iam', '--profile', p, '-o', join(out, 'policy')]);
+    const g = cli(['generate', 'iam', '--profile', p, '--exact', '-o', join(out, 'policy')]);
     expect(g.code, g.stderr).toBe(0);
     const trustFile = join(out, 'policy', `iam/${A}/role/release.trust.json`);
     expect(JSON.parse(readFileSync(trustFile, 'utf8'))).toEqual(
@@ -342,6 +343,7 @@ describe('profile, merge, generate, verify', () => {
     expect(trust.Statement.map((s) => s.Principal)).toEqual([
       { Federated: 'accounts.google.com' },
       { Federated: `arn:aws:iam::999988887777:oidc-provider/${GITHUB}` },
+      { Federated: `arn:aws:iam::999988887777:oidc-provider/${GITHUB}` },
     ]);
     const r = cli(['report', '--profile', p, '-o', join(out, 'r.md')]);
     expect(r.code, r.stderr).toBe(0);
@@ -381,6 +383,76 @@ describe('profile, merge, generate, verify', () => {
     const r = cli(['generate', 'iam', '--profile', f, '-o', join(tmp(), 'o')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`bad\\.json:${line}: not a valid profile: .*policy variable`));
+  });
+});
+
+describe('release tags: made up per release', () => {
+  it.each([
+    [TAG, 'repo:acme/shop:ref:refs/tags/v*'],
+    ['repo:acme/shop:ref:refs/tags/1.4.0', 'repo:acme/shop:ref:refs/tags/*'],
+    ['repo:acme/shop:ref:refs/tags/release-2026.11', 'repo:acme/shop:ref:refs/tags/release-*'],
+    ['repo:acme/shop:ref:refs/tags/v2.0.0-rc.1', 'repo:acme/shop:ref:refs/tags/v*'],
+    [MAIN, undefined],
+    ['repo:acme/shop:ref:refs/tags/stable', undefined],
+    ['repo:acme/shop:ref:refs/tags/v1', undefined],
+    ['repo:acme/shop:pull_request', undefined],
+    ['repo:acme/shop:environment:prod', undefined],
+    ['repo:acme/*:ref:refs/tags/v1.0.0', undefined],
+    ['repo:acme/shop:ref:refs/tags/v1.0.0?', undefined],
+    ['repo:acme/shop:ref:refs/tags/${aws:username}1.0.0', undefined],
+  ])('%s', (subject, want) => expect(releaseTagPattern(subject)).toBe(want));
+
+  it('a release tag is written as a pattern and listed; --exact keeps it; a later release is allowed', () => {
+    const out = tmp();
+    const at = (d: number) => ({ eventTime: `2026-11-0${d}T08:00:00Z` });
+    const logs = trail([byWorkflow(MAIN, at(2)), byWorkflow(TAG, at(2)), ownCall(at(2)), byWorkflow(MAIN, at(4))]);
+    const p = join(out, 'p.json');
+    cli(['profile', '--cloudtrail', logs, '-o', p]);
+    const g = cli(['generate', 'iam', '--profile', p, '-o', join(out, 'policy')]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stdout + g.stderr).toContain(`sts:AssumeRoleWithWebIdentity: ${TAG} → repo:acme/shop:ref:refs/tags/v*`);
+    const trust = JSON.parse(readFileSync(join(out, 'policy', `iam/${A}/role/release.trust.json`), 'utf8')) as {
+      Statement: unknown[];
+    };
+    expect(trust.Statement).toEqual([
+      {
+        Sid: 'WebIdentityTokens',
+        Effect: 'Allow',
+        Principal: { Federated: PROVIDER },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${GITHUB}:sub`]: MAIN, [`${GITHUB}:aud`]: 'sts.amazonaws.com' } },
+      },
+      {
+        Sid: 'WebIdentityReleaseTags',
+        Effect: 'Allow',
+        Principal: { Federated: PROVIDER },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { [`${GITHUB}:aud`]: 'sts.amazonaws.com' },
+          StringLike: { [`${GITHUB}:sub`]: 'repo:acme/shop:ref:refs/tags/v*' },
+        },
+      },
+    ]);
+    const evidence = JSON.parse(readFileSync(join(out, 'policy', `evidence/iam/${A}/role/release.json`), 'utf8')) as {
+      widenings: { option: string }[];
+    };
+    expect(evidence.widenings).toEqual([expect.objectContaining({ option: 'generated-keys' })]);
+    const exact = cli(['generate', 'iam', '--profile', p, '--exact', '-o', join(out, 'exact')]);
+    expect(readFileSync(join(out, 'exact', `iam/${A}/role/release.trust.json`), 'utf8')).not.toContain('StringLike');
+    expect(exact.stdout + exact.stderr).not.toContain('→ repo:acme');
+    // Held out: the next release's tag. Allowed by the pattern; with --exact, breakage.
+    const next = trail([
+      byWorkflow(MAIN, at(2)),
+      byWorkflow(TAG, at(2)),
+      ownCall(at(2)),
+      byWorkflow('repo:acme/shop:ref:refs/tags/v1.5.0', at(4)),
+    ]);
+    const run = (...extra: string[]) =>
+      JSON.parse(
+        cli(['backtest', '--cloudtrail', next, '--split', '2026-11-03T00:00:00Z', '--format', 'json', ...extra]).stdout,
+      ) as { observed: number; allowed: number };
+    expect([run().observed, run().allowed]).toEqual([1, 1]);
+    expect([run('--exact').observed, run('--exact').allowed]).toEqual([1, 0]);
   });
 });
 

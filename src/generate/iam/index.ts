@@ -248,9 +248,21 @@ export class IamGenerator {
       evidencePath: iamEvidencePath(id.account, id.kind, stem),
       evidence: art.evidence,
     };
-    // Who may become the role: the service accounts and IAM principals seen assuming it, exactly.
-    const trust = id.kind === 'role' && links.length ? trustPolicy(links) : undefined;
+    // Who may become the role: those seen assuming it, exactly (a release tag's subject as a pattern, listed).
+    const trust = id.kind === 'role' && links.length ? trustPolicy(links, this.opts.exact) : undefined;
     if (trust) {
+      const widenings = trust.widened.map((w) => ({
+        principal: p.username,
+        action: 'sts:AssumeRoleWithWebIdentity',
+        option: 'generated-keys' as const,
+        detail: `sts:AssumeRoleWithWebIdentity: ${w.subject} → ${w.pattern} (a release tag: each release's is new)`,
+      }));
+      pushAll(part.widenings, widenings);
+      if (widenings.length)
+        art.evidence['widenings'] = [
+          ...(art.evidence['widenings'] as object[]),
+          ...widenings.map(({ principal: _, ...w }) => w),
+        ];
       const path = trust.document ? iamTrustPath(id.account, stem) : undefined;
       if (path) {
         part.artefact.trust = { path, document: trust.document! };

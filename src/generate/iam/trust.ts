@@ -1,6 +1,7 @@
 import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { jsonSafe } from '../../util/escape.js';
+import { releaseTagPattern } from '../../knowledge/aws/webIdentitySubjects.js';
 
 /**
  * A role's trust policy from those the logs show assuming it, as the EKS User Guide and the IAM User Guide write
@@ -62,7 +63,10 @@ export interface TrustStatementOut {
   Effect: 'Allow';
   Principal: { Federated: string } | { Service: string | string[] } | { AWS: string | string[] };
   Action: string | string[];
-  Condition?: { StringEquals: Record<string, string | string[]> };
+  Condition?: {
+    StringEquals?: Record<string, string | string[]>;
+    StringLike?: Record<string, string | string[]>;
+  };
 }
 
 export interface TrustDocument {
@@ -77,10 +81,16 @@ export const TRUST_POLICY_LIMIT = 2048;
  * What a role's links make: its trust (absent when no link can be written), the service accounts left out, and the
  * web identity subjects whose records named no audience (their statement sets none: any audience of the issuer).
  */
-export function trustPolicy(links: readonly TrustLink[]): {
+export function trustPolicy(
+  links: readonly TrustLink[],
+  /** Keep every web identity subject as seen: no release tag becomes a pattern. */
+  exact = false,
+): {
   document?: TrustDocument;
   noProvider: string[];
   noAudience: string[];
+  /** Release tags' subjects written as a pattern (`generated-keys`), each with it. */
+  widened: { subject: string; pattern: string }[];
 } {
   const byProvider = new Map<string, Set<string>>();
   const byNamespace = new Map<string, Set<string>>();
@@ -88,11 +98,17 @@ export function trustPolicy(links: readonly TrustLink[]): {
   const byActions = new Map<string, Set<string>>();
   const services = new Set<string>();
   const tokens = new Map<string, Set<string>>();
+  const patterns = new Map<string, Set<string>>();
   const noAudience = new Set<string>();
+  const widened = new Map<string, string>();
   for (const l of links) {
     if (l.via === 'web-identity') {
       const k = JSON.stringify([l.provider, l.audience ?? '']);
-      tokens.set(k, (tokens.get(k) ?? new Set()).add(l.subject));
+      const pattern = exact ? undefined : releaseTagPattern(l.subject);
+      if (pattern) {
+        patterns.set(k, (patterns.get(k) ?? new Set()).add(pattern));
+        widened.set(l.subject, pattern);
+      } else tokens.set(k, (tokens.get(k) ?? new Set()).add(l.subject));
       if (l.audience === undefined) noAudience.add(l.subject);
       continue;
     }
@@ -160,21 +176,28 @@ export function trustPolicy(links: readonly TrustLink[]): {
         Action: list.length === 1 ? list[0]! : list,
       });
     });
-  [...tokens]
-    .sort((a, b) => cmp(a[0], b[0]))
-    .forEach(([k, subjects], i) => {
-      const [provider, audience] = JSON.parse(k) as [string, string];
-      const issuer = providerIssuer(provider);
-      statements.push({
-        Sid: sid('WebIdentityTokens', i),
-        Effect: 'Allow',
-        Principal: { Federated: provider },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: { [`${issuer}:sub`]: one(subjects), ...(audience ? { [`${issuer}:aud`]: audience } : {}) },
-        },
+  // Exact subjects under StringEquals; release tags' patterns in statements of their own (one statement with both
+  // operators on the subject would ask a token to match both).
+  const tokenStatements = (by: Map<string, Set<string>>, base: string, like: boolean) =>
+    [...by]
+      .sort((a, b) => cmp(a[0], b[0]))
+      .forEach(([k, subjects], i) => {
+        const [provider, audience] = JSON.parse(k) as [string, string];
+        const issuer = providerIssuer(provider);
+        const sub = { [`${issuer}:sub`]: one(subjects) };
+        const aud = audience ? { [`${issuer}:aud`]: audience } : undefined;
+        statements.push({
+          Sid: sid(base, i),
+          Effect: 'Allow',
+          Principal: { Federated: provider },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: like
+            ? { ...(aud ? { StringEquals: aud } : {}), StringLike: sub }
+            : { StringEquals: { ...sub, ...aud } },
+        });
       });
-    });
+  tokenStatements(tokens, 'WebIdentityTokens', false);
+  tokenStatements(patterns, 'WebIdentityReleaseTags', true);
   if (services.size)
     statements.push({
       Sid: 'AssumedByServices',
@@ -182,7 +205,11 @@ export function trustPolicy(links: readonly TrustLink[]): {
       Principal: { Service: one(services) },
       Action: 'sts:AssumeRole',
     });
-  const out = { noProvider: [...noProvider].sort(cmp), noAudience: [...noAudience].sort(cmp) };
+  const out = {
+    noProvider: [...noProvider].sort(cmp),
+    noAudience: [...noAudience].sort(cmp),
+    widened: [...widened].sort((a, b) => cmp(a[0], b[0])).map(([subject, pattern]) => ({ subject, pattern })),
+  };
   return statements.length ? { ...out, document: { Version: '2012-10-17', Statement: statements } } : out;
 }
 
