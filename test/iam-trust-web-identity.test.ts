@@ -6,6 +6,7 @@ import type { InputIssue } from '../src/model/issue.js';
 import type { VerifyReport } from '../src/model/finding.js';
 import { evaluateTrust, readTrust } from '../src/verify/iam/trust.js';
 import { releaseTagPattern } from '../src/knowledge/aws/webIdentitySubjects.js';
+import { globMatch, globWithin } from '../src/util/glob.js';
 import { cli, tmp } from './helpers/cli.js';
 import { record } from './helpers/cloudtrailRecords.js';
 
@@ -558,5 +559,90 @@ describe('check and diff: the web identities a trust lets in', () => {
       l.filter((f) => f.summary.startsWith('sts:AssumeRoleWithWebIdentity')).map((f) => f.summary);
     expect(trustOnly(diff.removedAccess)).toEqual([`sts:AssumeRoleWithWebIdentity by ${TAG}: statement #0 lets it in`]);
     expect(trustOnly(diff.newAccess)).toEqual([]);
+  });
+});
+
+describe("diff: a generated release-tag pattern within the account's pattern", () => {
+  it('is no new access; the broader pattern is removed', () => {
+    const dir = tmp();
+    const file = join(dir, 'account.json');
+    const trust = doc({
+      Effect: 'Allow',
+      Principal: { Federated: PROVIDER },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: { StringLike: { [`${GITHUB}:sub`]: 'repo:acme/*' } },
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        UserDetailList: [],
+        GroupDetailList: [],
+        Policies: [],
+        RoleDetailList: [
+          {
+            Path: '/ci/',
+            RoleName: 'release',
+            RoleId: 'AROAEXAMPLEEXAMPLE07',
+            Arn: ROLE,
+            CreateDate: '2026-01-01T00:00:00Z',
+            AssumeRolePolicyDocument: trust,
+            RolePolicyList: [
+              { PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }) },
+            ],
+            AttachedManagedPolicies: [],
+            Tags: [],
+          },
+        ],
+      }),
+    );
+    const p = join(dir, 'p.json');
+    cli(['profile', '--cloudtrail', trail([byWorkflow(MAIN), byWorkflow(TAG), ownCall()]), '-o', p]);
+    expect(cli(['generate', 'iam', '--profile', p, '-o', join(dir, 'policy')]).code).toBe(0);
+    const d = cli(['diff', file, join(dir, 'policy', 'iam'), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
+    const diff = JSON.parse(d.stdout) as { removedAccess: { summary: string }[]; newAccess: { summary: string }[] };
+    const trustOnly = (l: { summary: string }[]) =>
+      l.filter((f) => f.summary.startsWith('sts:AssumeRoleWithWebIdentity')).map((f) => f.summary);
+    expect(trustOnly(diff.newAccess)).toEqual([]);
+    expect(trustOnly(diff.removedAccess)).toEqual([
+      'sts:AssumeRoleWithWebIdentity by repo:acme/*: statement #0 lets in every subject the pattern matches',
+    ]);
+  });
+});
+
+describe('one subject pattern within another (a diff keeps a narrower pattern quiet)', () => {
+  it.each([
+    ['repo:acme/shop:ref:refs/tags/v*', 'repo:acme/*', true],
+    ['repo:acme/shop:ref:refs/tags/v*', 'repo:acme/shop:ref:refs/tags/v*', true],
+    ['repo:acme/shop:ref:refs/tags/v*', '*', true],
+    ['repo:acme/*', 'repo:acme/shop:ref:refs/tags/v*', false],
+    ['repo:acme/shop:*', 'repo:acme/shop:ref:*', false],
+    ['a?c', 'a*c', true],
+    ['a*c', 'a?c', false],
+    ['a?c', 'abc', false],
+    ['abc', 'a?c', true],
+    ['a?c', 'a?c', true],
+  ])('%s within %s: %s', (inner, outer, want) => expect(globWithin(inner, outer)).toBe(want));
+
+  it('is sound: every string the inner pattern matches, the outer matches (2,000 random pairs)', () => {
+    let state = 7;
+    const rnd = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const alphabet = ['a', 'b', '*', '?'];
+    const pattern = () =>
+      Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => alphabet[Math.floor(rnd() * 4)]!).join('');
+    const instance = (p: string) =>
+      [...p]
+        .map((c) => (c === '*' ? 'ab'.slice(0, Math.floor(rnd() * 3)) : c === '?' ? 'ab'[Math.floor(rnd() * 2)]! : c))
+        .join('');
+    let within = 0;
+    for (let i = 0; i < 2000; i++) {
+      const [inner, outer] = [pattern(), pattern()];
+      if (!globWithin(inner, outer)) continue;
+      within++;
+      for (let k = 0; k < 10; k++) {
+        const s = instance(inner);
+        expect(globMatch(outer, s), JSON.stringify([inner, outer, s])).toBe(true);
+      }
+    }
+    expect(within).toBeGreaterThan(100);
   });
 });

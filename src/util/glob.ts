@@ -163,3 +163,30 @@ export function compileDnsPattern(pattern: string): Glob {
     },
   };
 }
+
+/**
+ * Whether every string the IAM pattern `inner` matches (`*` any run of characters, `?` one) the pattern `outer`
+ * matches too: `repo:acme/shop:ref:refs/tags/v*` is within `repo:acme/*`. Sound, not complete only where no answer
+ * is needed: an `inner` wildcard is matched by an `outer` wildcard that takes at least as much (`*` takes anything,
+ * `?` one `?`), a literal only by itself, `?` or `*`.
+ */
+export function globWithin(inner: string, outer: string): boolean {
+  const a = [...inner];
+  const b = [...outer];
+  // within[i][j]: inner from i is within outer from j.
+  const memo = new Map<number, boolean>();
+  const go = (i: number, j: number): boolean => {
+    const k = i * (b.length + 1) + j;
+    const hit = memo.get(k);
+    if (hit !== undefined) return hit;
+    let r: boolean;
+    if (j === b.length) r = i === a.length;
+    else if (b[j] === '*') r = go(i, j + 1) || (i < a.length && go(i + 1, j));
+    else if (i === a.length || a[i] === '*') r = false;
+    else if (b[j] === '?' || b[j] === a[i]) r = (b[j] === '?' || a[i] !== '?') && go(i + 1, j + 1);
+    else r = false;
+    memo.set(k, r);
+    return r;
+  };
+  return go(0, 0);
+}

@@ -1,6 +1,7 @@
 import { iamKeyOfArn, partitionKey, splitPartitionKey } from '../../model/layout.js';
 import type { CiFinding, RiskLevel } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
+import { globWithin } from '../../util/glob.js';
 import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import type { IamPolicySet } from '../../verify/iam.js';
@@ -41,10 +42,15 @@ export function trustFindings(
   const words = profile ? observedWords : () => '';
   const theirs = other ? entries(other, observed, label, words, !!profile) : undefined;
   const known = new Set(theirs?.map((e) => e.key));
+  // The other side's subject patterns by role and issuer: a pattern within one of them is no change.
+  const patterns = (e: Entry) =>
+    (theirs ?? []).filter(
+      (o) => o.subject?.wildcard && o.role === e.role && o.issuer.toLowerCase() === e.issuer.toLowerCase(),
+    );
   for (const e of entries(set, observed, label, words, !!profile)) {
     if (!other) {
       if (!e.used) unused.push(e.finding);
-    } else if (!unread(other, e.role) && !covered(e, other, known)) changes.push(e.finding);
+    } else if (!unread(other, e.role) && !covered(e, other, known, patterns(e))) changes.push(e.finding);
   }
   return { unused, changes };
 }
@@ -54,8 +60,9 @@ export function trustFindings(
  * allowing that service account's token of that issuer; for a pattern or any subject, the other letting in any
  * subject of that issuer too.
  */
-function covered(e: Entry, other: IamPolicySet, known: ReadonlySet<string>): boolean {
+function covered(e: Entry, other: IamPolicySet, known: ReadonlySet<string>, patterns: readonly Entry[]): boolean {
   if (known.has(e.key)) return true;
+  if (e.subject?.wildcard && patterns.some((o) => globWithin(e.subject!.value, o.subject!.value))) return true;
   if (e.caller !== undefined || e.service !== undefined) {
     const trust = other.trusts.get(e.role);
     const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
@@ -97,6 +104,8 @@ interface Entry {
   issuer: string;
   /** An exact subject that names a service account: it, for a `diff` to ask the other side's trust. */
   exact?: { namespace: string; serviceAccount: string };
+  /** A subject value of an issuer's tokens, and whether it is a pattern (StringLike with `*` or `?`). */
+  subject?: { value: string; wildcard: boolean };
   /** An exact subject that is no service account's (GitHub Actions): it, and the audience the statement asks for. */
   token?: { subject: string; audience?: string };
   /** An IAM role or user named exactly (`sts:AssumeRole`): its ARN, for a `diff` to ask the other side's trust. */
@@ -192,6 +201,7 @@ function entries(
           role: qualified,
           via: 'irsa',
           issuer: b.issuer,
+          subject: { value: s.value, wildcard: s.wildcard },
           ...(sa ? { exact: { namespace: sa[1]!, serviceAccount: sa[2]! } } : {}),
           ...(token ? { token } : {}),
           key: JSON.stringify([qualified, b.issuer.toLowerCase(), s.value]),
