@@ -126,13 +126,21 @@ const rules = policyFiles.reduce(
 );
 const widened = policyFiles.filter((f) => readFileSync(f, 'utf8').includes('audit2policy.dev/widened-by')).length;
 // Policies only: iam/<account>/index.json says whose each is.
-const iamFiles = files(join(out, 'iam')).filter((f) => !f.endsWith('index.json'));
+const iamAll = files(join(out, 'iam')).filter((f) => !f.endsWith('index.json'));
+const iamFiles = iamAll.filter((f) => !f.endsWith('.trust.json'));
+const trustFiles = iamAll.length - iamFiles.length;
 const statements = iamFiles.reduce((n, f) => n + JSON.parse(readFileSync(f, 'utf8')).Statement.length, 0);
 const chains = profile.principals.flatMap((x) =>
   (x.assumes ?? []).map(
     (l) => `${x.subject.namespace}/${x.subject.name} → ${l.roleArn.replace(/^arn:aws:iam::\d+:/, '')} (${l.via})`,
   ),
 );
+// Who else became a role: AWS services and web identities (GitHub Actions workflows), for the roles' trusts.
+const role = (arn) => arn.replace(/^arn:aws:iam::\d+:/, '');
+const outside = [
+  ...(profile.serviceAssumptions ?? []).map((a) => `${a.service} → ${role(a.roleArn)} (AWS service)`),
+  ...(profile.webIdentityAssumptions ?? []).map((a) => `${a.subject} → ${role(a.roleArn)} (web identity)`),
+];
 const iamEvidence = files(join(out, 'evidence/iam')).map((f) => JSON.parse(readFileSync(f, 'utf8')));
 const iamUnnamed = iamEvidence.reduce(
   (n, e) => n + e.widenings.filter((w) => w.option === 'undetermined-resource').length,
@@ -191,9 +199,10 @@ const lines = [
   `left out          ${skipped}`,
   `principals        ${profile.principals.length}`,
   `RBAC              ${policyFiles.length} files in ${relative(root, join(out, 'rbac'))}/, ${rules} rules, ${widened === 0 ? 'no widening' : widened + ' files widened'} (evidence in out/evidence/rbac/)`,
-  `IAM               ${iamFiles.length} policies in ${relative(root, join(out, 'iam'))}/, ${statements} statements, ${iamUnnamed} resource${iamUnnamed === 1 ? '' : 's'} the logs did not name, ${iamKeys} made-up key pattern${iamKeys === 1 ? '' : 's'} generalized (listed above; evidence in out/evidence/iam/)`,
+  `IAM               ${iamFiles.length} policies in ${relative(root, join(out, 'iam'))}/, ${statements} statements, ${trustFiles} trust policies, ${iamUnnamed} resource${iamUnnamed === 1 ? '' : 's'} the logs did not name, ${iamKeys} made-up key pattern${iamKeys === 1 ? '' : 's'} generalized (listed above; evidence in out/evidence/iam/)`,
   `NetworkPolicy     ${netFiles.length} files in ${relative(root, join(out, 'netpol'))}/ (${netFiles.filter((f) => f.endsWith('_default-deny.yaml')).length} default-deny) for ${(profile.workloads ?? []).length} workloads; ${(profile.network ?? []).filter((e) => e.allowed).length} observed paths`,
   ...chains.map((c, i) => `${i === 0 ? 'SA → IAM role    ' : '                 '} ${c}`),
+  ...outside.map((c, i) => `${i === 0 ? 'other → IAM role ' : '                 '} ${c}`),
   `denied            ${report.denied.length} accesses seen as denied, never granted`,
   `verify            ${report.allowed}/${report.observed} observed accesses allowed (${Object.entries(report.byKind)
     .map(([k, x]) => `${k} ${x.allowed}/${x.observed}`)

@@ -93,7 +93,28 @@ describe('the demo environment', () => {
         .map((x: { username: string }) => x.username)
         .sort(),
     ).toEqual(roles.sort());
-    expect(profile.skipped['aws-service']).toBe(ct.principals['service:autoscaling.amazonaws.com']!.records);
+    expect(profile.skipped['aws-service']).toBe(
+      ct.principals['service:autoscaling.amazonaws.com']!.records +
+        ct.principals['service:lambda.amazonaws.com']!.records,
+    );
+    // Lambda assumes the thumbnailer's execution role at each cold start; GitHub Actions workflows of acme/shop
+    // assume the release role, on main and for two release tags.
+    expect(profile.serviceAssumptions?.map((a) => [a.roleArn, a.service, a.evidence.count])).toEqual([
+      [
+        'arn:aws:iam::111122223333:role/lambda/thumbnailer-exec',
+        'lambda.amazonaws.com',
+        ct.principals['service:lambda.amazonaws.com']!.records,
+      ],
+    ]);
+    const gha = (subject: string) => ct.principals[`web-identity:${subject}`]!.records;
+    expect(profile.webIdentityAssumptions?.map((a) => [a.roleArn, a.subject, a.evidence.count])).toEqual(
+      [
+        'repo:acme/shop:ref:refs/heads/main',
+        'repo:acme/shop:ref:refs/tags/v1.4.0',
+        'repo:acme/shop:ref:refs/tags/v1.5.0',
+      ].map((s) => ['arn:aws:iam::111122223333:role/ci/github-release', s, gha(s)]),
+    );
+    expect(gha('repo:acme/shop:ref:refs/heads/main')).toBe(6);
     const links = profile.principals.flatMap(
       (x: { username: string; assumes?: { roleArn: string; via: string; evidence: { count: number } }[] }) =>
         (x.assumes ?? []).map((l) => [x.username, l.roleArn, l.via, l.evidence.count]),
@@ -321,7 +342,23 @@ describe('the demo environment', () => {
     for (const s of [...streams.train, ...streams.test])
       expect(s).toMatch(/^\/acme\/jobs:2026\/11\/\d{2}\/[0-9a-f]{32}$/);
     expect(aws('ops-report', 'PutLogEvents', stream)).toEqual(streams);
-    // 6. What keeps its name: a configmap, a secret and an S3 key read every day.
+    // 6. GitHub Actions: a release tag's subject is new with each release (v1.5.0 on day 8); main's is not.
+    const subjects = split(
+      trail,
+      (e) => e['eventTime'],
+      (e) => (e['eventName'] === 'AssumeRoleWithWebIdentity' ? str(at(e, 'userIdentity', 'userName')) : undefined),
+    );
+    expect(unseen(subjects)).toEqual(['repo:acme/shop:ref:refs/tags/v1.5.0']);
+    expect(subjects.test.has('repo:acme/shop:ref:refs/heads/main')).toBe(true);
+    expect(subjects.train.has('repo:acme/shop:ref:refs/tags/v1.4.0')).toBe(true);
+    // And each run's build under its commit's SHA; the thumbnailer's uploads under a fresh UUID.
+    const build = aws('github-release', 'PutObject', (p) => str(at(p, 'key')));
+    expect(unseen(build)).toHaveLength(build.test.size);
+    for (const k of [...build.train, ...build.test]) expect(k).toMatch(/^shop\/[0-9a-f]{40}\/site\.tar\.gz$/);
+    const thumbs = aws('thumbnailer-exec', 'PutObject', (p) => str(at(p, 'key')));
+    expect(unseen(thumbs).length).toBe(thumbs.test.size);
+    expect(thumbs.test.size).toBeGreaterThan(10);
+    // 7. What keeps its name: a configmap, a secret and an S3 key read every day.
     const template = (p: unknown) => (str(at(p, 'key'))?.startsWith('templates/') ? str(at(p, 'key')) : undefined);
     for (const n of [
       k8s('ops:report', 'get', 'configmaps', 'ops'),

@@ -8,12 +8,14 @@
 // nightly multipart uploads to acme-staging-backups, and prunes with DeleteObjects. ops-report (IRSA
 // for ops/report, a daily CronJob): reads a fixed template from acme-staging-reports, writes each run's
 // export under a fresh UUID and reads it back, and logs to a new CloudWatch Logs stream per run. An SSO
-// admin looks around in the console. Denied calls: a few, on purpose.
+// admin looks around in the console. Denied calls: a few, on purpose. A GitHub Actions release role and the
+// thumbnailer's execution role, which nothing in the cluster assumes, are in demo-cloudtrail-more.js.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mulberry32 } from './prng.js';
 import { DAYS, HOUR, MIN, PAYMENTS_POD, REPORT_RUNS, START } from './demo-timeline.js';
+import { moreCloudTrail, THUMB_EXEC } from './demo-cloudtrail-more.js';
 
 const SEED = 20261103;
 const ACCOUNT = '111122223333';
@@ -60,7 +62,6 @@ export const ROLES = {
 const KEY_ID = '7f3c2a1e-5b4d-4c6e-9a8b-0d1e2f3a4b5c';
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`;
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:payments/stripe-api-key-Q7xLm2`;
-const THUMB_EXEC = `arn:aws:iam::${ACCOUNT}:role/lambda/thumbnailer-exec`;
 const SSO_ROLE = 'AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d';
 const SSO_PATH = `/aws-reserved/sso.amazonaws.com/${REGION}/`;
 
@@ -545,6 +546,8 @@ export function generateCloudTrail(outDir) {
       { ip: 'autoscaling.amazonaws.com', agent: 'autoscaling.amazonaws.com' },
     );
   }
+  // The GitHub Actions release role and the thumbnailer's execution role (their own seed).
+  for (const e of moreCloudTrail()) events.push(e);
   events.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
 
   // Delivery: S3 files of Records every 6 hours (gzip), as CloudTrail writes them; the last day as one

@@ -2,7 +2,8 @@
 // `aws iam get-account-authorization-details` would write for account 111122223333. Hand-made as teams write
 // policies without evidence: each role allowed what its service needs and a good deal more (whole services on whole
 // buckets and tables), one idle role, an IAM Identity Center role with AdministratorAccess, a permissions boundary,
-// a user in a group and a service-linked role (which audit2policy does not read). Everything the soak did is allowed,
+// a user in a group, a service-linked role (which audit2policy does not read), a GitHub Actions role trusting every
+// repository of the organisation and a Lambda function's execution role. Everything the soak did is allowed,
 // so `check` finds nothing denied and reports what was never used. No randomness: the same bytes every time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -145,6 +146,45 @@ export function demoAccount() {
           ),
         },
       ],
+    }),
+    // GitHub Actions releases: any workflow of any repository of the acme organisation may become it (check: medium).
+    role('github-release', '/ci/', {
+      AssumeRolePolicyDocument: doc({
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${A}:oidc-provider/token.actions.githubusercontent.com` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+          StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/*' },
+        },
+      }),
+      AttachedManagedPolicies: [{ PolicyName: 'acme-ci-deploy', PolicyArn: ciDeploy }],
+      RolePolicyList: [
+        {
+          PolicyName: 'releases',
+          PolicyDocument: doc(
+            allow(
+              'Releases',
+              ['s3:PutObject', 's3:GetObject', 's3:ListBucket'],
+              ['arn:aws:s3:::acme-staging-releases', 'arn:aws:s3:::acme-staging-releases/*'],
+            ),
+          ),
+        },
+      ],
+    }),
+    // The thumbnailer Lambda function's execution role.
+    role('thumbnailer-exec', '/lambda/', {
+      AssumeRolePolicyDocument: service('lambda.amazonaws.com'),
+      RolePolicyList: [
+        {
+          PolicyName: 'uploads',
+          PolicyDocument: doc(
+            allow('Uploads', ['s3:*'], ['arn:aws:s3:::acme-staging-uploads', 'arn:aws:s3:::acme-staging-uploads/*']),
+            allow('Logs', ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], ['*']),
+          ),
+        },
+      ],
+      PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary },
     }),
     // Made for a nightly ETL that was retired; still there, never used in the soak.
     role('legacy-etl', '/', {
