@@ -12,6 +12,7 @@ import {
   readlinkSync,
   symlinkSync,
   unlinkSync,
+  utimesSync,
   watch,
   writeFileSync,
 } from 'node:fs';
@@ -307,6 +308,30 @@ describe('runs on one DIR are kept apart by a lock', () => {
     expect(next.stderr).toContain(`took over the lock of ${out} from an audit2policy run that is gone (pid ${dead})`);
     expect(existsSync(lock)).toBe(false);
     expect(existsSync(join(out, 'netpol'))).toBe(true);
+  });
+
+  it('a lock that holds no content yet is a run taking it, not a dead run: kept while fresh, taken over when old', () => {
+    // A run of a release that created its lock with O_EXCL and then wrote it can be read between the two: an empty
+    // lock. Taking that for a dead run's let two runs write one DIR at once (one's tree lost). Locks now come into
+    // being with their content; an empty or garbled one is left alone for ten seconds.
+    const dir = tmp();
+    const out = join(dir, 'out');
+    expect(gen('rbac', K8S, out, '-q').code).toBe(0);
+    const lock = join(dir, '.out.a2p-lock');
+    writeFileSync(lock, '');
+    const fresh = gen('netpol', FLOWS, out, '-q');
+    expect(fresh.code).toBe(2);
+    expect(fresh.stderr).toContain(`another audit2policy run is taking the lock of ${out}`);
+    expect(existsSync(join(out, 'netpol'))).toBe(false);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    const later = gen('netpol', FLOWS, out, '-q');
+    expect(later.code, later.stderr).toBe(0);
+    expect(existsSync(join(out, 'netpol'))).toBe(true);
+    expect(existsSync(join(out, 'rbac'))).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+    // No temporary of the lock is left beside DIR.
+    expect(readdirSync(dir).sort()).toEqual(['out']);
   });
 
   it('two runs at once on one DIR: each that exits 0 finds its kind in the final tree', async () => {
