@@ -379,7 +379,9 @@ const trained = (() => {
     return tree;
   };
 })();
-type Index = { principals: { arn: string; kind: string; name: string; path: string; policies: string[] }[] };
+type Index = {
+  principals: { arn: string; kind: string; name: string; path: string; policies: string[]; trust?: string }[];
+};
 const trainedIndex = () => join(trained(), `iam/${A}/index.json`);
 type Finding = { principal: string; summary: string; detail?: string; locations: { file: string; line: number }[] };
 type HeldOutCheck = {
@@ -400,13 +402,15 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
   const tree = trained();
   const indexFile = trainedIndex();
 
-  /** The generated tree as the account would hold it once applied: roles with inline policies. */
+  /** The generated tree as the account would hold it once applied: roles with inline policies and their trusts. */
   function account(encode: (d: unknown) => unknown, edit: (a: Record<string, unknown[]>) => void = () => {}): string {
     const index = JSON.parse(readFileSync(indexFile, 'utf8')) as Index;
+    const read = (f: string) => JSON.parse(readFileSync(join(dirname(indexFile), f), 'utf8')) as unknown;
     const roles = index.principals.map((p) => ({
       Path: p.path,
       RoleName: p.name,
       Arn: p.arn,
+      ...(p.trust ? { AssumeRolePolicyDocument: encode(read(p.trust)) } : {}),
       RolePolicyList: p.policies.map((f, i) => ({
         PolicyName: `audit2policy-${i + 1}`,
         PolicyDocument: encode(JSON.parse(readFileSync(join(dirname(indexFile), f), 'utf8'))),
@@ -436,9 +440,11 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
       expect(fromAccount.unusedShare).toEqual(fromTree.unusedShare);
       expect(fromAccount.undetermined).toEqual([]);
     }
-    // Five roles judged on the held-out days, six of their calls breakage.
-    expect(Object.keys(fromTree.unusedShare)).toHaveLength(5);
-    expect(fromTree.wouldDeny).toHaveLength(6);
+    // Seven roles judged on the held-out days; breakage: six of their calls and the two release tags' assumptions of
+    // role/ci/github-release (trained on days 1-2, before the first tag: the trust names main's subject alone).
+    expect(Object.keys(fromTree.unusedShare)).toHaveLength(7);
+    expect(fromTree.wouldDeny).toHaveLength(8);
+    expect(words(fromTree.wouldDeny).filter((w) => w.startsWith('repo:acme/shop:ref:refs/tags/'))).toHaveLength(2);
     const d = cli(['diff', tree, account(urlEncoded), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
     expect(d.code, d.stderr).toBe(0);
     expect(JSON.parse(d.stdout)).toMatchObject({ newAccess: [], removedAccess: [], undetermined: [] });
@@ -560,13 +566,20 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
    * `policy_arn` are known only after apply and followed through `configuration`; every other role with
    * `inline_policy` blocks. The account of the new role comes from the others' ARNs.
    */
-  /** Each role's trust as the EKS User Guide writes it: the service account the soak shows assuming it, exactly. */
+  /**
+   * Each role's trust as the EKS User Guide writes it: the service account the soak shows assuming it, exactly; a role
+   * no service account assumes (GitHub Actions', the thumbnailer's) as the tree wrote it.
+   */
   const ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/5E1A9C3B7D2F4E6A8B0C1D2E3F4A5B6C';
   const SERVICE_ACCOUNTS: Record<string, string> = {
     'ci-deployer': 'ci:deployer',
     'ops-backup': 'ops:backup',
     'ops-report': 'ops:report',
     'shop-cart': 'shop:cart',
+  };
+  const treeTrust = (role: string) => {
+    const p = (JSON.parse(readFileSync(indexFile, 'utf8')) as Index).principals.find((x) => x.name === role);
+    return p?.trust ? (JSON.parse(readFileSync(join(dirname(indexFile), p.trust), 'utf8')) as unknown) : undefined;
   };
   const trustFor = (role: string) =>
     role === 'payments-api'
@@ -582,7 +595,8 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
           },
         })
       : SERVICE_ACCOUNTS[role] === undefined
-        ? doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' })
+        ? (treeTrust(role) ??
+          doc({ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }))
         : doc({
             Effect: 'Allow',
             Principal: { Federated: `arn:aws:iam::${A}:oidc-provider/${ISSUER}` },
@@ -703,7 +717,7 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
     expect(words(fromPlan.unused)).toEqual(words(fromTree.unused));
     expect(fromPlan.unusedShare).toEqual(fromTree.unusedShare);
     expect(fromPlan.undetermined).toEqual([]);
-    expect(fromTree.wouldDeny).toHaveLength(6);
+    expect(fromTree.wouldDeny).toHaveLength(8);
     const d = cli(['diff', tree, write(plan()), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
     expect(d.code, d.stderr).toBe(0);
     expect(JSON.parse(d.stdout)).toMatchObject({ newAccess: [], removedAccess: [], undetermined: [] });
@@ -1044,8 +1058,9 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
   it('counts the policies read: inline, managed, group and boundary', () => {
     const r = cli(['verify', '--policies', account, '--cloudtrail', 'fixtures/demo/cloudtrail']);
     expect(r.code, r.stderr).toBe(0);
-    // One policy each for the seven roles read and the user (through its group), and payments-api's boundary: 9.
-    expect(r.stderr).toContain(', 9 IAM policies,');
+    // One policy each for the nine roles read and the user (through its group), and the boundary of payments-api and
+    // thumbnailer-exec: 11.
+    expect(r.stderr).toContain(', 11 IAM policies,');
   });
 
   it("the report's Markdown puts each role's unused share first and folds the thousands of grants never used", () => {
@@ -1058,9 +1073,9 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
     expect(section.indexOf('| principal | unused share |')).toBeLessThan(
       section.indexOf('<details><summary>granted, never used'),
     );
-    // 1,697 grants of the roles' policies and 5 trusts' (two without a subject condition, a pattern, a Pod Identity
+    // 2,055 grants of the roles' policies and 6 trusts' (two without a subject condition, two patterns, a Pod Identity
     // trust without session-tag conditions, legacy-etl's Glue never seen assuming it).
-    expect(section.match(/^- never used: /gm)!.length).toBe(1702);
+    expect(section.match(/^- never used: /gm)!.length).toBe(2061);
   });
 
   it('adopting the generated IAM only removes: every wildcard the account grants, nothing added', () => {

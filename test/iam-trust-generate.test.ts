@@ -125,10 +125,12 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     const trusts = index.principals.filter((e) => e.trust).map((e) => [e.name, e.trust]);
     expect(trusts).toEqual([
       ['ci-deployer', 'role/ci-deployer.trust.json'],
+      ['github-release', 'role/github-release.trust.json'],
       ['ops-backup', 'role/ops-backup.trust.json'],
       ['ops-report', 'role/ops-report.trust.json'],
       ['payments-api', 'role/payments-api.trust.json'],
       ['shop-cart', 'role/shop-cart.trust.json'],
+      ['thumbnailer-exec', 'role/thumbnailer-exec.trust.json'],
     ]);
     const ev = JSON.parse(readFileSync(join(tree, `evidence/iam/${A}/role/shop-cart.json`), 'utf8')) as {
       trustFile: string;
@@ -144,7 +146,8 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     const { code, report } = verify(profileFile);
     expect(code).toBe(0);
     expect(report.notAllowed).toEqual([]);
-    // Without the trust files (the index naming none), the 5 links are not judged: 5 fewer accesses.
+    // Without the trust files (the index naming none), the 5 service accounts' links, Lambda's assumption of the
+    // thumbnailer's role and the 3 subjects of GitHub Actions workflows are not judged: 9 fewer accesses.
     const bare = join(tmp(), 'policy');
     cpSync(tree, bare, { recursive: true });
     const indexFile = join(bare, `iam/${A}/index.json`);
@@ -155,7 +158,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     }
     writeFileSync(indexFile, JSON.stringify(index));
     const without = verify(profileFile, bare).report;
-    expect(report.byKind['iam']!.observed - without.byKind['iam']!.observed).toBe(5);
+    expect(report.byKind['iam']!.observed - without.byKind['iam']!.observed).toBe(9);
     expect(report.byKind['iam']!.allowed).toBe(report.byKind['iam']!.observed);
   });
 
@@ -186,7 +189,12 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('no IRSA statement for shop/cart: the records name no OIDC provider');
     const index = JSON.parse(readFileSync(join(out, `iam/${A}/index.json`), 'utf8')) as IamIndex;
-    expect(index.principals.filter((e) => e.trust).map((e) => e.name)).toEqual(['payments-api']);
+    // (Trusts of roles no service account assumes are written as before.)
+    expect(index.principals.filter((e) => e.trust).map((e) => e.name)).toEqual([
+      'github-release',
+      'payments-api',
+      'thumbnailer-exec',
+    ]);
   });
 
   it('diff of two trees: a trust that lets another service account in is new access', async () => {

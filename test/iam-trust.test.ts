@@ -321,6 +321,7 @@ describe('check: trust policies of the demo account', () => {
     const t = trustFindings(report.unused).map((f) => [f.principal, f.risk?.level, f.locations[0]!.file]);
     expect(t).toEqual([
       [`arn:aws:iam::${A}:role/ci/ci-deployer`, 'medium', 'fixtures/demo/iam/account.json'],
+      [`arn:aws:iam::${A}:role/ci/github-release`, 'medium', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/legacy-etl`, undefined, 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/ops-backup`, 'high', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/ops-report`, 'high', 'fixtures/demo/iam/account.json'],

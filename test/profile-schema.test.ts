@@ -41,7 +41,18 @@ describe('the profile schema, in one place', () => {
       expect(validate(v), JSON.stringify(validate.errors)).toBe(true);
     }
     expect(new Set(lines.map((v) => lineKind(v)))).toEqual(
-      new Set(['header', 'principal', 'k8s', 'aws', 'workload', 'network', 'dnsName', 'end']),
+      new Set([
+        'header',
+        'principal',
+        'k8s',
+        'aws',
+        'workload',
+        'network',
+        'dnsName',
+        'serviceAssumption',
+        'webIdentityAssumption',
+        'end',
+      ]),
     );
     const legacy = JSON.parse(legacyProfileText(profile));
     expect(checkProfile(legacy)).toBeUndefined();

@@ -17,15 +17,16 @@ export class OutsideAssumptions {
 
   constructor(private readonly ev: EvidenceStore) {}
 
-  add(obs: AwsCallObservation): void {
-    if (obs.serviceLink) {
+  /** An observation's assumption of a role, kept if `inScope` (the role's ARN) says so. */
+  add(obs: AwsCallObservation, inScope: (roleArn: string) => boolean): void {
+    if (obs.serviceLink && inScope(obs.serviceLink.roleArn)) {
       const key = tupleKey(obs.serviceLink.roleArn, obs.serviceLink.service);
       let s = this.services.get(key);
       if (!s) this.services.set(key, (s = { ...obs.serviceLink, ev: this.ev.create() }));
       this.ev.add(s.ev, 'ResponseComplete', obs.time, obs.id);
     }
     const w = obs.webIdentityLink;
-    if (w) {
+    if (w && inScope(w.roleArn)) {
       const key = tupleKey(w.roleArn, w.provider, w.subject, w.audience ?? '');
       let s = this.tokens.get(key);
       if (!s) this.tokens.set(key, (s = { a: { ...w }, ev: this.ev.create() }));

@@ -193,8 +193,9 @@ export class ProfileBuilder {
       this.ev.add(link.ev, 'ResponseComplete', obs.time, obs.id);
       return;
     }
-    // A service or a web identity becoming a role: kept for the role's trust; its record is still no principal's.
-    this.outside.add(obs);
+    // A service or a web identity becoming a role: kept for the role's trust where the role is in scope (`--subject`
+    // globs on its ARN, as for its own calls); its record is still no principal's.
+    this.outside.add(obs, (roleArn) => !this.scope.subjectSkip('IAMRole', roleArn));
     // Identities no policy attaches to, whatever the call: counted, and listed by identity where there is one.
     const kind = AWS_KINDS[obs.principal.type];
     const out = awsIdentitySkip(obs.principal) ?? (kind ? undefined : 'unknown-identity');
