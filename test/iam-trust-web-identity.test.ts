@@ -371,6 +371,19 @@ describe('profile, merge, generate, verify', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 
+  it('--subject keeps the assumptions of the roles it chooses only', () => {
+    const out = tmp();
+    const kept = (glob: string) => {
+      const p = join(out, 'p.json');
+      expect(cli(['profile', '--cloudtrail', soak(), '--subject', glob, '-o', p]).code).toBe(0);
+      return readFileSync(p, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{"webIdentityAssumption"')).length;
+    };
+    expect(kept('arn:aws:iam::*:role/ci/*')).toBe(3);
+    expect(kept('arn:aws:iam::*:role/payments-*')).toBe(0);
+  });
+
   it('the reader refuses a web identity assumption with a policy variable, naming the line', () => {
     const out = tmp();
     const p = join(out, 'p.json');
