@@ -489,27 +489,27 @@ describe('backtest: a branch never seen', () => {
   });
 });
 
+/** The release role as an account holds it (`get-account-authorization-details`), with this trust. */
+const account = (trust: unknown, action = 'ecr:PutImage') => ({
+  UserDetailList: [],
+  GroupDetailList: [],
+  Policies: [],
+  RoleDetailList: [
+    {
+      Path: '/ci/',
+      RoleName: 'release',
+      RoleId: 'AROAEXAMPLEEXAMPLE07',
+      Arn: ROLE,
+      CreateDate: '2026-01-01T00:00:00Z',
+      AssumeRolePolicyDocument: trust,
+      RolePolicyList: [{ PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: action, Resource: '*' }) }],
+      AttachedManagedPolicies: [],
+      Tags: [],
+    },
+  ],
+});
+
 describe('check and diff: the web identities a trust lets in', () => {
-  const account = (trust: unknown) => ({
-    UserDetailList: [],
-    GroupDetailList: [],
-    Policies: [],
-    RoleDetailList: [
-      {
-        Path: '/ci/',
-        RoleName: 'release',
-        RoleId: 'AROAEXAMPLEEXAMPLE07',
-        Arn: ROLE,
-        CreateDate: '2026-01-01T00:00:00Z',
-        AssumeRolePolicyDocument: trust,
-        RolePolicyList: [
-          { PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: 'ecr:PutImage', Resource: '*' }) },
-        ],
-        AttachedManagedPolicies: [],
-        Tags: [],
-      },
-    ],
-  });
   const check = (trust: unknown) => {
     const dir = tmp();
     const file = join(dir, 'account.json');
@@ -585,29 +585,7 @@ describe("diff: a generated release-tag pattern within the account's pattern", (
       Action: 'sts:AssumeRoleWithWebIdentity',
       Condition: { StringLike: { [`${GITHUB}:sub`]: 'repo:acme/*' } },
     });
-    writeFileSync(
-      file,
-      JSON.stringify({
-        UserDetailList: [],
-        GroupDetailList: [],
-        Policies: [],
-        RoleDetailList: [
-          {
-            Path: '/ci/',
-            RoleName: 'release',
-            RoleId: 'AROAEXAMPLEEXAMPLE07',
-            Arn: ROLE,
-            CreateDate: '2026-01-01T00:00:00Z',
-            AssumeRolePolicyDocument: trust,
-            RolePolicyList: [
-              { PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }) },
-            ],
-            AttachedManagedPolicies: [],
-            Tags: [],
-          },
-        ],
-      }),
-    );
+    writeFileSync(file, JSON.stringify(account(trust, 'ecr:*')));
     const p = join(dir, 'p.json');
     cli(['profile', '--cloudtrail', trail([byWorkflow(MAIN), byWorkflow(TAG), ownCall()]), '-o', p]);
     expect(cli(['generate', 'iam', '--profile', p, '-o', join(dir, 'policy')]).code).toBe(0);

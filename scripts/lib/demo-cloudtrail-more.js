@@ -9,7 +9,7 @@
 // - lambda/thumbnailer-exec: the execution role of the Lambda function thumbnailer (which ci/deployer deploys):
 //   lambda.amazonaws.com assumes it at each cold start, every three hours; the function reads uploads under a
 //   fresh UUID and writes their thumbnails.
-import { mulberry32 } from './prng.js';
+import { mulberry32, trailIds } from './prng.js';
 import { DAYS, HOUR, MIN, START } from './demo-timeline.js';
 
 const SEED = 20261106;
@@ -28,12 +28,7 @@ const GHA_IP = '20.57.41.113';
 
 /** The records, in no order (the caller sorts them with the rest). */
 export function moreCloudTrail() {
-  const rand = mulberry32(SEED);
-  const int = (n) => Math.floor(rand() * n);
-  const hex = (n) => Array.from({ length: n }, () => int(16).toString(16)).join('');
-  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[int(4)]}${hex(3)}-${hex(12)}`;
-  const upper = (n) => Array.from({ length: n }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[int(32)]).join('');
-  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const { int, hex, uuid, upper, iso } = trailIds(mulberry32(SEED));
   const events = [];
   const record = (t, identity, source, name, params, extra = {}) =>
     events.push({

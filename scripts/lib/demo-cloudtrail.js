@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { mulberry32 } from './prng.js';
+import { mulberry32, trailIds } from './prng.js';
 import { DAYS, HOUR, MIN, PAYMENTS_POD, REPORT_RUNS, START } from './demo-timeline.js';
 import { moreCloudTrail, THUMB_EXEC } from './demo-cloudtrail-more.js';
 
@@ -66,12 +66,7 @@ const SSO_ROLE = 'AWSReservedSSO_AdministratorAccess_4f1c2d3e5a6b7c8d';
 const SSO_PATH = `/aws-reserved/sso.amazonaws.com/${REGION}/`;
 
 export function generateCloudTrail(outDir) {
-  const rand = mulberry32(SEED);
-  const int = (n) => Math.floor(rand() * n);
-  const hex = (n) => Array.from({ length: n }, () => int(16).toString(16)).join('');
-  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[int(4)]}${hex(3)}-${hex(12)}`;
-  const upper = (n) => Array.from({ length: n }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[int(32)]).join('');
-  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const { int, hex, uuid, upper, iso } = trailIds(mulberry32(SEED));
   const events = [];
 
   const roleArn = (r) => `arn:aws:iam::${ACCOUNT}:role${r.path}${r.role}`;

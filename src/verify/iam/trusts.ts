@@ -2,8 +2,9 @@ import { normalize } from 'node:path';
 import { iamKey, iamKeyOfArn, iamTrustPlace, partitionKey } from '../../model/layout.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
-import { tally, type VerifyReport } from '../../model/finding.js';
-import type { Principal, Profile, ServiceAssumption, WebIdentityAssumption } from '../../model/profile.js';
+import { tally, type IamAccess, type VerifyReport } from '../../model/finding.js';
+import type { Principal, Profile } from '../../model/profile.js';
+import type { Evidence } from '../../model/evidence.js';
 import { iamIdentity } from '../../model/subject.js';
 import { findingEvidence } from '../rbac.js';
 import type { NamedPolicy } from './evaluate.js';
@@ -63,74 +64,43 @@ export function replayTrusts(
 }
 
 /**
- * AWS services' assumptions of roles (the profile's `serviceAssumptions`) replayed against the roles' trusts, where
- * read: each an IAM access of the service (`lambda.amazonaws.com`: sts:AssumeRole on the role).
+ * The sections after the principals replayed against the roles' trusts, where read: AWS services' assumptions of
+ * roles (`serviceAssumptions`: an access of the service, `lambda.amazonaws.com`, sts:AssumeRole on the role) and web
+ * identities' (`webIdentityAssumptions`: an access of the token's subject, sts:AssumeRoleWithWebIdentity).
  */
-export function replayServiceTrusts(
-  trusts: ReadonlyMap<string, NamedPolicy>,
-  assumptions: readonly ServiceAssumption[],
-  report: VerifyReport,
-): { observed: number; allowed: number } {
-  let observed = 0;
-  let allowed = 0;
-  for (const a of assumptions) {
-    const t = trustOf(trusts, a.roleArn);
-    if (!t) continue;
-    const judged = judgeServiceTrust(a, t);
-    observed++;
-    tally(report, a.service, judged.result === 'allow');
-    const f = {
-      kind: 'iam' as const,
-      subject: a.service,
-      subjectKind: 'AWSService' as const,
-      access: judged.access,
-      evidence: findingEvidence(a.evidence),
-    };
-    if (judged.result === 'allow') allowed++;
-    else (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({ ...f, detail: judged.detail });
-  }
-  return { observed, allowed };
-}
-
-/** The sections after the principals (AWS services', web identities' assumptions of roles) against the trusts. */
 export function replayOutsideTrusts(
   trusts: ReadonlyMap<string, NamedPolicy>,
   rest: Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'>,
   report: VerifyReport,
 ): { observed: number; allowed: number } {
-  const a = replayServiceTrusts(trusts, rest.serviceAssumptions ?? [], report);
-  const b = replayWebIdentityTrusts(trusts, rest.webIdentityAssumptions ?? [], report);
-  return { observed: a.observed + b.observed, allowed: a.allowed + b.allowed };
-}
-
-/**
- * Web identities' assumptions of roles (the profile's `webIdentityAssumptions`: GitHub Actions, another OIDC issuer)
- * replayed against the roles' trusts, where read: each an IAM access of the token's subject
- * (sts:AssumeRoleWithWebIdentity on the role).
- */
-export function replayWebIdentityTrusts(
-  trusts: ReadonlyMap<string, NamedPolicy>,
-  assumptions: readonly WebIdentityAssumption[],
-  report: VerifyReport,
-): { observed: number; allowed: number } {
   let observed = 0;
   let allowed = 0;
-  for (const a of assumptions) {
-    const t = trustOf(trusts, a.roleArn);
-    if (!t) continue;
-    const judged = judgeWebIdentityTrust(a, t);
-    observed++;
-    tally(report, a.subject, judged.result === 'allow');
-    const f = {
-      kind: 'iam' as const,
-      subject: a.subject,
-      subjectKind: 'WebIdentityUser' as const,
-      access: judged.access,
-      evidence: findingEvidence(a.evidence),
-    };
-    if (judged.result === 'allow') allowed++;
-    else (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({ ...f, detail: judged.detail });
-  }
+  const replay = <A extends { roleArn: string; evidence: Evidence }>(
+    list: readonly A[],
+    who: (a: A) => string,
+    subjectKind: 'AWSService' | 'WebIdentityUser',
+    judge: (a: A, t: NamedPolicy) => { access: IamAccess; result: string; detail: string },
+  ) => {
+    for (const a of list) {
+      const t = trustOf(trusts, a.roleArn);
+      if (!t) continue;
+      const judged = judge(a, t);
+      observed++;
+      tally(report, who(a), judged.result === 'allow');
+      if (judged.result === 'allow') {
+        allowed++;
+        continue;
+      }
+      const f = { kind: 'iam' as const, subject: who(a), subjectKind, access: judged.access };
+      (judged.result === 'deny' ? report.notAllowed : report.undetermined).push({
+        ...f,
+        evidence: findingEvidence(a.evidence),
+        detail: judged.detail,
+      });
+    }
+  };
+  replay(rest.serviceAssumptions ?? [], (a) => a.service, 'AWSService', judgeServiceTrust);
+  replay(rest.webIdentityAssumptions ?? [], (a) => a.subject, 'WebIdentityUser', judgeWebIdentityTrust);
   return { observed, allowed };
 }
 
