@@ -8,6 +8,7 @@ import type { CiFinding, CiReport, VerifyReport } from '../src/model/finding.js'
 import { readTrust } from '../src/verify/iam/trust.js';
 import { callerBreadth, evaluateCallerTrust } from '../src/verify/iam/trustCallers.js';
 import { cli, tmp } from './helpers/cli.js';
+import { roleDetail } from './helpers/iamAccount.js';
 import { record } from './helpers/cloudtrailRecords.js';
 
 /**
@@ -421,23 +422,7 @@ describe('generate → verify: the trust lets in exactly the IAM principals seen
 /** Two accounts' answers: roles whose trusts name accounts, everyone, a pattern, exact principals. */
 function accounts(): string[] {
   const dir = tmp();
-  const role = (arn: string, trust: unknown, actions: string | string[]) => {
-    const name = arn.slice(arn.lastIndexOf('/') + 1);
-    const path = arn.slice(arn.indexOf(':role') + 5, arn.length - name.length);
-    return {
-      Path: path,
-      RoleName: name,
-      RoleId: 'AROAEXAMPLEEXAMPLE01',
-      Arn: arn,
-      CreateDate: '2026-01-01T00:00:00Z',
-      AssumeRolePolicyDocument: trust,
-      RolePolicyList: [
-        { PolicyName: 'inline', PolicyDocument: doc({ Effect: 'Allow', Action: actions, Resource: '*' }) },
-      ],
-      AttachedManagedPolicies: [],
-      Tags: [],
-    };
-  };
+  const role = (arn: string, trust: unknown, actions: string | string[]) => roleDetail(arn, trust, actions);
   const a = {
     UserDetailList: [
       {

@@ -1,14 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cloudTrail/decode.js';
 import type { InputIssue } from '../src/model/issue.js';
 import type { VerifyReport } from '../src/model/finding.js';
 import { evaluateTrust, readTrust } from '../src/verify/iam/trust.js';
 import { releaseTagPattern } from '../src/knowledge/aws/webIdentitySubjects.js';
 import { globMatch, globWithin } from '../src/util/glob.js';
 import { cli, tmp } from './helpers/cli.js';
-import { record } from './helpers/cloudtrailRecords.js';
+import { accountOf, roleDetail, trailFile } from './helpers/iamAccount.js';
+import { decodeOne, decodeRecord, record } from './helpers/cloudtrailRecords.js';
 
 /**
  * Roles assumed with a web identity token that is no Kubernetes service account's: a GitHub Actions workflow
@@ -104,16 +104,7 @@ const ownCall = (more: Record<string, unknown> = {}) =>
     },
   );
 
-function decode(rec: Record<string, unknown>): (AwsCallObservation | InputIssue)[] {
-  const out: (AwsCallObservation | InputIssue)[] = [];
-  decodeCloudTrailValue(rec, { file: 'f.json', line: 7 }, (x) => out.push(x as AwsCallObservation | InputIssue));
-  return out;
-}
-const one = (rec: Record<string, unknown>) => {
-  const out = decode(rec);
-  expect(out).toHaveLength(1);
-  return out[0] as AwsCallObservation;
-};
+const [decode, one] = [decodeRecord, decodeOne];
 
 describe('AssumeRoleWithWebIdentity as CloudTrail logs it', () => {
   it('a workflow or a Google token is a web identity link; a service account stays an IRSA link', () => {
@@ -223,11 +214,7 @@ describe('the trust evaluator for web identities', () => {
   });
 });
 
-function trail(records: Record<string, unknown>[]): string {
-  const dir = tmp();
-  writeFileSync(join(dir, 'trail.json'), JSON.stringify({ Records: records }));
-  return join(dir, 'trail.json');
-}
+const trail = trailFile;
 const soak = () => trail([byWorkflow(MAIN), byWorkflow(MAIN), byWorkflow(TAG), byGoogle(), ownCall()]);
 
 describe('profile, merge, generate, verify', () => {
@@ -490,24 +477,8 @@ describe('backtest: a branch never seen', () => {
 });
 
 /** The release role as an account holds it (`get-account-authorization-details`), with this trust. */
-const account = (trust: unknown, action = 'ecr:PutImage') => ({
-  UserDetailList: [],
-  GroupDetailList: [],
-  Policies: [],
-  RoleDetailList: [
-    {
-      Path: '/ci/',
-      RoleName: 'release',
-      RoleId: 'AROAEXAMPLEEXAMPLE07',
-      Arn: ROLE,
-      CreateDate: '2026-01-01T00:00:00Z',
-      AssumeRolePolicyDocument: trust,
-      RolePolicyList: [{ PolicyName: 'p', PolicyDocument: doc({ Effect: 'Allow', Action: action, Resource: '*' }) }],
-      AttachedManagedPolicies: [],
-      Tags: [],
-    },
-  ],
-});
+const account = (trust: unknown, action = 'ecr:PutImage') =>
+  accountOf(roleDetail(ROLE, trust, action, 'AROAEXAMPLEEXAMPLE07'));
 
 describe('check and diff: the web identities a trust lets in', () => {
   const check = (trust: unknown) => {

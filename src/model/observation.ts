@@ -138,6 +138,8 @@ export interface AwsCallObservation {
   serviceLink?: { service: string; roleArn: string };
   /** A web identity's AssumeRoleWithWebIdentity that is no service account's (GitHub Actions, another OIDC issuer). */
   webIdentityLink?: WebIdentityLink;
+  /** A SAML user's AssumeRoleWithSAML (Okta, Entra ID, ADFS, IAM Identity Center). */
+  samlLink?: SamlLink;
 }
 
 /** Who became a role with a web identity token: the provider, the token's subject and audience, and the role. */
@@ -148,6 +150,24 @@ export interface WebIdentityLink {
   subject: string;
   /** The token's audience (`sts.amazonaws.com` for GitHub Actions); absent where the record does not say. */
   audience?: string;
+}
+
+/**
+ * Who became a role with a SAML assertion: the IAM SAML provider, the assertion's subject (its NameID) and the
+ * NameID's format, its audience, and the trust actions the request needed (`sts:AssumeRoleWithSAML`, and
+ * `sts:TagSession` / `sts:SetSourceIdentity` where the assertion passed session tags or a source identity).
+ */
+export interface SamlLink {
+  roleArn: string;
+  /** `arn:aws:iam::ACCOUNT:saml-provider/NAME`. */
+  provider: string;
+  subject: string;
+  /** `persistent`, `transient`, `unspecified`...; absent where the record does not say. */
+  subjectType?: string;
+  /** The assertion's Recipient (`https://signin.aws.amazon.com/saml`); absent where the record does not say. */
+  audience?: string;
+  /** Sorted. */
+  actions: string[];
 }
 
 /** Everything ingest yields: observations of any source, and issues. */

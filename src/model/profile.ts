@@ -61,10 +61,32 @@ export interface Profile {
    * the principals (`skipped.federation`).
    */
   webIdentityAssumptions?: WebIdentityAssumption[];
+  /**
+   * Roles assumed with a SAML assertion (an allowed AssumeRoleWithSAML: Okta, Entra ID, ADFS, IAM Identity Center),
+   * for the roles' trust policies; sorted by role, provider, subject, subject type, audience and actions; absent when
+   * none. The SAML users' calls stay out of the principals (`skipped.federation`).
+   */
+  samlAssumptions?: SamlAssumption[];
 }
 
-/** The sections of roles assumed by callers that are no principal: AWS services, web identities. */
-export type OutsideAssumptions = Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'>;
+/** The sections of roles assumed by callers that are no principal: AWS services, web identities, SAML users. */
+export type OutsideAssumptions = Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions' | 'samlAssumptions'>;
+
+/** A SAML user's assumption of a role, with the AssumeRoleWithSAML events that show it. */
+export interface SamlAssumption {
+  roleArn: string;
+  /** The `Federated` principal: `arn:aws:iam::ACCOUNT:saml-provider/NAME`. */
+  provider: string;
+  /** The assertion's subject, its NameID (`jane@example.com`). */
+  subject: string;
+  /** The NameID's format as STS says it (`persistent`, `transient`, `unspecified`); absent where not said. */
+  subjectType?: string;
+  /** The assertion's audience (`https://signin.aws.amazon.com/saml`); absent where the records did not say. */
+  audience?: string;
+  /** The trust actions it needed, sorted: `sts:AssumeRoleWithSAML`, and `sts:SetSourceIdentity`, `sts:TagSession`. */
+  actions: string[];
+  evidence: Evidence;
+}
 
 /** A web identity's assumption of a role, with the AssumeRoleWithWebIdentity events that show it. */
 export interface WebIdentityAssumption {

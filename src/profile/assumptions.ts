@@ -1,67 +1,75 @@
 import type { EvidenceStore } from '../model/evidenceStore.js';
-import { mergeEvidence } from '../model/evidence.js';
+import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import type { AwsCallObservation } from '../model/observation.js';
-import type { Profile, ServiceAssumption, WebIdentityAssumption } from '../model/profile.js';
+import type {
+  OutsideAssumptions as Sections,
+  Profile,
+  SamlAssumption,
+  ServiceAssumption,
+  WebIdentityAssumption,
+} from '../model/profile.js';
 import { tupleKey } from '../util/key.js';
 
+/** One assumption of a section without its evidence. */
+type Bare<A> = Omit<A, 'evidence'>;
+
+/** What makes an assumption one: the fields its entry is told apart by. */
+const serviceKey = (a: Bare<ServiceAssumption>) => tupleKey(a.roleArn, a.service);
+const tokenKey = (a: Bare<WebIdentityAssumption>) => tupleKey(a.roleArn, a.provider, a.subject, a.audience ?? '');
+const samlKey = (a: Bare<SamlAssumption>) =>
+  tupleKey(a.roleArn, a.provider, a.subject, a.subjectType ?? '', a.audience ?? '', a.actions.join(','));
+
 /**
- * Roles assumed by callers that are no principal of the profile: AWS services (Lambda, EC2, ECS tasks) and web
- * identities that are no service account (GitHub Actions, another OIDC issuer). Their own records stay skipped
- * (`aws-service`, `federation`); what they assumed is kept for the roles' trust policies, in two sections after the
- * principals.
+ * Roles assumed by callers that are no principal of the profile: AWS services (Lambda, EC2, ECS tasks), web
+ * identities that are no service account (GitHub Actions, another OIDC issuer) and SAML users (Okta, Entra ID, ADFS).
+ * Their own records stay skipped (`aws-service`, `federation`); what they assumed is kept for the roles' trust
+ * policies, in three sections after the principals.
  */
 export class OutsideAssumptions {
-  private readonly services = new Map<string, { roleArn: string; service: string; ev: number }>();
-  private readonly tokens = new Map<string, { a: Omit<WebIdentityAssumption, 'evidence'>; ev: number }>();
+  private readonly services = new Map<string, { a: Bare<ServiceAssumption>; ev: number }>();
+  private readonly tokens = new Map<string, { a: Bare<WebIdentityAssumption>; ev: number }>();
+  private readonly saml = new Map<string, { a: Bare<SamlAssumption>; ev: number }>();
 
   constructor(private readonly ev: EvidenceStore) {}
 
   /** An observation's assumption of a role, kept if `inScope` (the role's ARN) says so. */
   add(obs: AwsCallObservation, inScope: (roleArn: string) => boolean): void {
-    if (obs.serviceLink && inScope(obs.serviceLink.roleArn)) {
-      const key = tupleKey(obs.serviceLink.roleArn, obs.serviceLink.service);
-      let s = this.services.get(key);
-      if (!s) this.services.set(key, (s = { ...obs.serviceLink, ev: this.ev.create() }));
+    const keep = <A extends { roleArn: string }>(
+      into: Map<string, { a: A; ev: number }>,
+      a: A | undefined,
+      key: (a: A) => string,
+    ) => {
+      if (!a || !inScope(a.roleArn)) return;
+      const k = key(a);
+      let s = into.get(k);
+      if (!s) into.set(k, (s = { a: { ...a }, ev: this.ev.create() }));
       this.ev.add(s.ev, 'ResponseComplete', obs.time, obs.id);
-    }
-    const w = obs.webIdentityLink;
-    if (w && inScope(w.roleArn)) {
-      const key = tupleKey(w.roleArn, w.provider, w.subject, w.audience ?? '');
-      let s = this.tokens.get(key);
-      if (!s) this.tokens.set(key, (s = { a: { ...w }, ev: this.ev.create() }));
-      this.ev.add(s.ev, 'ResponseComplete', obs.time, obs.id);
-    }
+    };
+    keep(this.services, obs.serviceLink, serviceKey);
+    keep(this.tokens, obs.webIdentityLink, tokenKey);
+    keep(this.saml, obs.samlLink, samlKey);
   }
 
-  /** The two sections, sorted; absent when empty. */
-  sections(): Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'> {
-    const out: Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'> = {};
-    if (this.services.size)
-      out.serviceAssumptions = [...this.services.values()]
-        .map((l) => ({ roleArn: l.roleArn, service: l.service, evidence: this.ev.toEvidence(l.ev) }))
-        .sort(compareServiceAssumptions);
-    if (this.tokens.size)
-      out.webIdentityAssumptions = [...this.tokens.values()]
-        .map((l) => ({ ...l.a, evidence: this.ev.toEvidence(l.ev) }))
-        .sort(compareWebIdentityAssumptions);
-    return out;
+  /** The three sections, sorted; each absent when empty. */
+  sections(): Sections {
+    const list = <A>(m: Map<string, { a: Bare<A>; ev: number }>, order: (x: Bare<A>, y: Bare<A>) => number) =>
+      [...m.values()].map((l) => ({ ...l.a, evidence: this.ev.toEvidence(l.ev) }) as A).sort(order);
+    return {
+      ...(this.services.size ? { serviceAssumptions: list(this.services, compareServiceAssumptions) } : {}),
+      ...(this.tokens.size ? { webIdentityAssumptions: list(this.tokens, compareWebIdentityAssumptions) } : {}),
+      ...(this.saml.size ? { samlAssumptions: list(this.saml, compareSamlAssumptions) } : {}),
+    };
   }
 }
 
 /** Service assumptions by role, then service. */
-export function compareServiceAssumptions(
-  a: { roleArn: string; service: string },
-  b: { roleArn: string; service: string },
-): number {
+export function compareServiceAssumptions(a: Bare<ServiceAssumption>, b: Bare<ServiceAssumption>): number {
   return cmp(a.roleArn, b.roleArn) || cmp(a.service, b.service);
 }
 
 /** Web identity assumptions by role, provider, subject, then audience (none first). */
-export function compareWebIdentityAssumptions(
-  a: Omit<WebIdentityAssumption, 'evidence'>,
-  b: Omit<WebIdentityAssumption, 'evidence'>,
-): number {
+export function compareWebIdentityAssumptions(a: Bare<WebIdentityAssumption>, b: Bare<WebIdentityAssumption>): number {
   return (
     cmp(a.roleArn, b.roleArn) ||
     cmp(a.provider, b.provider) ||
@@ -70,26 +78,51 @@ export function compareWebIdentityAssumptions(
   );
 }
 
-/** The two sections of several profiles, each assumption once, its evidence merged. */
-export function mergeAssumptions(
-  profiles: readonly Profile[],
-): Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'> {
-  const services = new Map<string, ServiceAssumption>();
-  const tokens = new Map<string, WebIdentityAssumption>();
-  for (const p of profiles) {
-    for (const a of p.serviceAssumptions ?? []) {
-      const k = tupleKey(a.roleArn, a.service);
-      const prev = services.get(k);
-      services.set(k, prev ? { ...prev, evidence: mergeEvidence(prev.evidence, a.evidence) } : a);
-    }
-    for (const a of p.webIdentityAssumptions ?? []) {
-      const k = tupleKey(a.roleArn, a.provider, a.subject, a.audience ?? '');
-      const prev = tokens.get(k);
-      tokens.set(k, prev ? { ...prev, evidence: mergeEvidence(prev.evidence, a.evidence) } : a);
-    }
-  }
+/** SAML assumptions by role, provider, subject, subject type, audience (none first), then actions. */
+export function compareSamlAssumptions(a: Bare<SamlAssumption>, b: Bare<SamlAssumption>): number {
+  return (
+    cmp(a.roleArn, b.roleArn) ||
+    cmp(a.provider, b.provider) ||
+    cmp(a.subject, b.subject) ||
+    cmp(a.subjectType ?? '', b.subjectType ?? '') ||
+    cmp(a.audience ?? '', b.audience ?? '') ||
+    cmp(a.actions.join(','), b.actions.join(','))
+  );
+}
+
+/** The three sections of several profiles, each assumption once, its evidence merged. */
+export function mergeAssumptions(profiles: readonly Profile[]): Sections {
+  const merged = <A extends { evidence: Evidence }>(
+    lists: readonly (readonly A[] | undefined)[],
+    key: (a: A) => string,
+    order: (x: A, y: A) => number,
+  ): A[] | undefined => {
+    const m = new Map<string, A>();
+    for (const list of lists)
+      for (const a of list ?? []) {
+        const prev = m.get(key(a));
+        m.set(key(a), prev ? { ...prev, evidence: mergeEvidence(prev.evidence, a.evidence) } : a);
+      }
+    return m.size ? [...m.values()].sort(order) : undefined;
+  };
+  const services = merged(
+    profiles.map((p) => p.serviceAssumptions),
+    serviceKey,
+    compareServiceAssumptions,
+  );
+  const tokens = merged(
+    profiles.map((p) => p.webIdentityAssumptions),
+    tokenKey,
+    compareWebIdentityAssumptions,
+  );
+  const saml = merged(
+    profiles.map((p) => p.samlAssumptions),
+    samlKey,
+    compareSamlAssumptions,
+  );
   return {
-    ...(services.size ? { serviceAssumptions: [...services.values()].sort(compareServiceAssumptions) } : {}),
-    ...(tokens.size ? { webIdentityAssumptions: [...tokens.values()].sort(compareWebIdentityAssumptions) } : {}),
+    ...(services ? { serviceAssumptions: services } : {}),
+    ...(tokens ? { webIdentityAssumptions: tokens } : {}),
+    ...(saml ? { samlAssumptions: saml } : {}),
   };
 }

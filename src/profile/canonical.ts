@@ -55,6 +55,19 @@ export function canonicalTail(p: ProfileTail): ProfileTail {
           })),
         }
       : {}),
+    ...(p.samlAssumptions
+      ? {
+          samlAssumptions: p.samlAssumptions.map((a) => ({
+            roleArn: a.roleArn,
+            provider: a.provider,
+            subject: a.subject,
+            ...(a.subjectType !== undefined ? { subjectType: a.subjectType } : {}),
+            ...(a.audience !== undefined ? { audience: a.audience } : {}),
+            actions: [...a.actions],
+            evidence: canonicalEvidence(a.evidence),
+          })),
+        }
+      : {}),
   };
 }
 

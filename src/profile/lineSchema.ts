@@ -12,6 +12,7 @@ import {
   RoleSession,
   ServiceAssumption,
   WebIdentityAssumption,
+  SamlAssumption,
   Source,
   Stages,
   Str,
@@ -108,6 +109,7 @@ export const LINE_SCHEMAS = {
   namespace: Type.Object({ namespace: Namespace }),
   serviceAssumption: Type.Object({ serviceAssumption: ServiceAssumption }),
   webIdentityAssumption: Type.Object({ webIdentityAssumption: WebIdentityAssumption }),
+  samlAssumption: Type.Object({ samlAssumption: SamlAssumption }),
   end: Type.Object({
     end: Type.Object({
       principals: Count,
@@ -119,6 +121,7 @@ export const LINE_SCHEMAS = {
       namespaces: Type.Optional(Count),
       serviceAssumptions: Type.Optional(Count),
       webIdentityAssumptions: Type.Optional(Count),
+      samlAssumptions: Type.Optional(Count),
     }),
   }),
 } satisfies Record<string, TSchema>;

@@ -22,7 +22,14 @@ export type ProfileHead = Pick<Profile, 'window' | 'sources' | 'skipped' | 'filt
 /** What follows them. */
 export type ProfileTail = Pick<
   Profile,
-  'leftOut' | 'workloads' | 'network' | 'dnsNames' | 'namespaces' | 'serviceAssumptions' | 'webIdentityAssumptions'
+  | 'leftOut'
+  | 'workloads'
+  | 'network'
+  | 'dnsNames'
+  | 'namespaces'
+  | 'serviceAssumptions'
+  | 'webIdentityAssumptions'
+  | 'samlAssumptions'
 >;
 
 /** The trailing sections in file order: the line key and the profile field. */
@@ -34,6 +41,7 @@ export const TAIL_SECTIONS = [
   ['namespace', 'namespaces'],
   ['serviceAssumption', 'serviceAssumptions'],
   ['webIdentityAssumption', 'webIdentityAssumptions'],
+  ['samlAssumption', 'samlAssumptions'],
 ] as const;
 
 export type EndCounts = {
@@ -46,6 +54,7 @@ export type EndCounts = {
   namespaces?: number;
   serviceAssumptions?: number;
   webIdentityAssumptions?: number;
+  samlAssumptions?: number;
 };
 
 type CompactEvidence = [number, string, string, string[]] | [number, string, string, string[], Evidence['stages']];

@@ -62,16 +62,19 @@ export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principal
     if (m.namespaces) out.namespaces = m.namespaces;
     if (m.serviceAssumptions) out.serviceAssumptions = m.serviceAssumptions;
     if (m.webIdentityAssumptions) out.webIdentityAssumptions = m.webIdentityAssumptions;
+    if (m.samlAssumptions) out.samlAssumptions = m.samlAssumptions;
     return out;
   };
   return { head, principals: principals(), tail, principalCount: () => count };
 }
 
 function tailOf(t: ProfileTail): ProfileTail {
-  const { leftOut, workloads, network, dnsNames, namespaces, serviceAssumptions, webIdentityAssumptions } = t;
+  const { leftOut, workloads, network, dnsNames, namespaces } = t;
+  const { serviceAssumptions, webIdentityAssumptions, samlAssumptions } = t;
   return {
     ...(serviceAssumptions ? { serviceAssumptions } : {}),
     ...(webIdentityAssumptions ? { webIdentityAssumptions } : {}),
+    ...(samlAssumptions ? { samlAssumptions } : {}),
     ...(leftOut ? { leftOut } : {}),
     ...(workloads ? { workloads } : {}),
     ...(network ? { network } : {}),

@@ -197,6 +197,16 @@ export function mapProfile(profile: Profile, map: NameMap): { profile: Profile; 
           })),
         }
       : {}),
+    // A SAML provider's ARN names its account too; the assertion's subject is the IdP's, kept.
+    ...(profile.samlAssumptions
+      ? {
+          samlAssumptions: profile.samlAssumptions.map((a) => ({
+            ...a,
+            roleArn: map.arn(a.roleArn),
+            provider: map.arn(a.provider),
+          })),
+        }
+      : {}),
     // The DNS names flows saw (a bucket's `acme-staging-uploads.s3.eu-west-1.amazonaws.com`): what a Cilium
     // toFQDNs rule names, so they are production's too. The addresses stay: no map can tell production's.
     ...(profile.dnsNames
@@ -228,6 +238,7 @@ function mappedNameProblem(p: Profile, touched: ReadonlySet<string>, tail: boole
         dnsNames: p.dnsNames,
         serviceAssumptions: p.serviceAssumptions,
         webIdentityAssumptions: p.webIdentityAssumptions,
+        samlAssumptions: p.samlAssumptions,
       })
     : undefined;
 }

@@ -28,6 +28,8 @@ import {
   servicePrincipalProblem,
   tokenClaimProblem,
   webIdentityProviderProblem,
+  samlProviderProblem,
+  samlActionsProblem,
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
 import { isAwsKind } from '../model/subject.js';
@@ -197,6 +199,19 @@ export function tailNameProblem(p: ProfileTail): string | undefined {
       (a.audience !== undefined
         ? check(`webIdentityAssumptions[${i}].audience`, a.audience, tokenClaimProblem)
         : undefined);
+    if (problem) return problem;
+  }
+  for (const [i, a] of (p.samlAssumptions ?? []).entries()) {
+    const at = `samlAssumptions[${i}]`;
+    const optional = (k: 'subjectType' | 'audience') =>
+      a[k] !== undefined ? check(`${at}.${k}`, a[k], tokenClaimProblem) : undefined;
+    const problem =
+      check(`${at}.roleArn`, a.roleArn, roleArnProblem) ??
+      check(`${at}.provider`, a.provider, samlProviderProblem) ??
+      check(`${at}.subject`, a.subject, tokenClaimProblem) ??
+      optional('subjectType') ??
+      optional('audience') ??
+      check(`${at}.actions`, a.actions.join(','), samlActionsProblem);
     if (problem) return problem;
   }
   return undefined;

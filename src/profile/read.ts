@@ -21,7 +21,7 @@ import type { LineKind } from './lineSchema.js';
 import { countProblem, schemaChecks, stagesProblem } from './checks.js';
 import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
 import { compareAwsCalls, comparePrincipals } from './order.js';
-import { compareServiceAssumptions, compareWebIdentityAssumptions } from './assumptions.js';
+import { compareSamlAssumptions, compareServiceAssumptions, compareWebIdentityAssumptions } from './assumptions.js';
 import { oldLeftOut } from './identities.js';
 import { canonicalFilters } from './filters.js';
 
@@ -231,6 +231,7 @@ export async function streamOf(
   const ASSUMPTION_ORDER: Partial<Record<string, (a: never, b: never) => number>> = {
     serviceAssumptions: compareServiceAssumptions,
     webIdentityAssumptions: compareWebIdentityAssumptions,
+    samlAssumptions: compareSamlAssumptions,
   };
 
   async function readTail(principalCount: number, accesses: number): Promise<ProfileTail> {

@@ -207,6 +207,17 @@ export const WebIdentityAssumption = Type.Object({
   evidence: Evidence,
 });
 
+/** A SAML user's assumption of a role (v1alpha2 only). */
+export const SamlAssumption = Type.Object({
+  roleArn: Str,
+  provider: Str,
+  subject: Str,
+  subjectType: Type.Optional(Str),
+  audience: Type.Optional(Str),
+  actions: Type.Array(Str, { minItems: 1 }),
+  evidence: Evidence,
+});
+
 export const ProfileSchema = Type.Object(
   {
     apiVersion: Type.Literal(LEGACY_PROFILE_API_VERSION),

@@ -1,3 +1,6 @@
+import { expect } from 'vitest';
+import { decodeCloudTrailValue, type AwsCallObservation } from '../../src/ingest/cloudTrail/decode.js';
+import type { InputIssue } from '../../src/model/issue.js';
 /**
  * CloudTrail records of the shapes AWS documents for each service's CloudTrail logging (requestParameters
  * as CloudTrail logs them: camelCase request fields, EC2's item sets, S3's bucketName/key and headers,
@@ -384,3 +387,17 @@ export const ARN_CASES: ArnCase[] = [
     takes: { 'athena:StartQueryExecution': [`arn:aws:athena:${R}:${A}:workgroup/analysts`] },
   },
 ];
+
+/** What the decoder makes of one record read at `f.json:7`: observations and issues. */
+export function decodeRecord(rec: Record<string, unknown>): (AwsCallObservation | InputIssue)[] {
+  const out: (AwsCallObservation | InputIssue)[] = [];
+  decodeCloudTrailValue(rec, { file: 'f.json', line: 7 }, (x) => out.push(x as AwsCallObservation | InputIssue));
+  return out;
+}
+
+/** The one observation a record makes (the test fails if it makes none or more). */
+export function decodeOne(rec: Record<string, unknown>): AwsCallObservation {
+  const out = decodeRecord(rec);
+  expect(out).toHaveLength(1);
+  return out[0] as AwsCallObservation;
+}

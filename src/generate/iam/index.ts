@@ -1,6 +1,12 @@
 import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
-import { API_VERSION, type LeftOutIdentity, type Principal, type Profile } from '../../model/profile.js';
+import {
+  API_VERSION,
+  type LeftOutIdentity,
+  type Profile,
+  type OutsideAssumptions,
+  type Principal,
+} from '../../model/profile.js';
 import {
   awsIdentityKey,
   iamIdentity,
@@ -12,7 +18,7 @@ import { callPermissions } from './permissions.js';
 import { principalPolicy } from './principal.js';
 import { ATTACHED_POLICIES, splitPolicy, type PolicyDocument } from './policy.js';
 import { attachWarning, type AttachWarning } from './attach.js';
-import { trustPolicy, trustSize, type TrustDocument, type TrustLink } from './trust.js';
+import { roleTrust, type TrustDocument, type TrustLink } from './trust.js';
 import { roleAssumptions } from '../../model/roleAssumption.js';
 import {
   IAM_INDEX_KIND,
@@ -103,7 +109,17 @@ export interface IamResult {
    * Roles service accounts assumed: the trust written (`path`, its `size`), and the service accounts whose records
    * named no OIDC provider, so that no IRSA statement could be written for them.
    */
-  trusts: { principal: string; path?: string; size?: number; noProvider: string[]; noAudience: string[] }[];
+  trusts: {
+    principal: string;
+    path?: string;
+    size?: number;
+    noProvider: string[];
+    noAudience: string[];
+    /** SAML providers of transient NameIDs: any such user of theirs is let in. */
+    anySubject?: string[];
+    /** An IAM Identity Center role: its trust is Identity Center's, none is written. */
+    identityCenter?: true;
+  }[];
 }
 
 export interface Grant {
@@ -191,7 +207,7 @@ export class IamGenerator {
    * After the first pass: the roles AWS services and web identities that are no service account assumed (the
    * profile's `serviceAssumptions`, `webIdentityAssumptions`).
    */
-  surveyOutside(tail: Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'>): void {
+  surveyOutside(tail: OutsideAssumptions): void {
     const add = (roleArn: string, link: TrustLink) => {
       const list = this.assumedBy.get(awsIdentityKey(roleArn)) ?? [];
       list.push(link);
@@ -205,6 +221,16 @@ export class IamGenerator {
         via: 'web-identity',
         provider: a.provider,
         ...(a.audience !== undefined ? { audience: a.audience } : {}),
+        evidence: a.evidence,
+      });
+    for (const a of tail.samlAssumptions ?? [])
+      add(a.roleArn, {
+        subject: a.subject,
+        via: 'saml',
+        provider: a.provider,
+        ...(a.subjectType !== undefined ? { subjectType: a.subjectType } : {}),
+        ...(a.audience !== undefined ? { audience: a.audience } : {}),
+        actions: a.actions,
         evidence: a.evidence,
       });
   }
@@ -248,34 +274,21 @@ export class IamGenerator {
       evidencePath: iamEvidencePath(id.account, id.kind, stem),
       evidence: art.evidence,
     };
-    // Who may become the role: those seen assuming it, exactly (a release tag's subject as a pattern, listed).
-    const trust = id.kind === 'role' && links.length ? trustPolicy(links, this.opts.exact) : undefined;
-    if (trust) {
-      const widenings = trust.widened.map((w) => ({
-        principal: p.username,
-        action: 'sts:AssumeRoleWithWebIdentity',
-        option: 'generated-keys' as const,
-        detail: `sts:AssumeRoleWithWebIdentity: ${w.subject} → ${w.pattern} (a release tag: each release's is new)`,
-      }));
-      pushAll(part.widenings, widenings);
-      if (widenings.length)
+    // Who may become the role: those seen assuming it (trust.ts roleTrust).
+    if (id.kind === 'role' && links.length) {
+      const t = roleTrust(p.username, links, this.opts.exact, permissionSet !== undefined);
+      pushAll(part.widenings, t.widenings);
+      if (t.widenings.length)
         art.evidence['widenings'] = [
           ...(art.evidence['widenings'] as object[]),
-          ...widenings.map(({ principal: _, ...w }) => w),
+          ...t.widenings.map(({ principal: _, ...w }) => w),
         ];
-      const path = trust.document ? iamTrustPath(id.account, stem) : undefined;
+      const path = t.document ? iamTrustPath(id.account, stem) : undefined;
       if (path) {
-        part.artefact.trust = { path, document: trust.document! };
+        part.artefact.trust = { path, document: t.document! };
         art.evidence['trustFile'] = path;
       }
-      const size = trust.document ? { size: trustSize(trust.document) } : {};
-      part.trusts.push({
-        principal: p.username,
-        ...(path ? { path } : {}),
-        ...size,
-        noProvider: trust.noProvider,
-        noAudience: trust.noAudience,
-      });
+      part.trusts.push({ ...t.entry, ...(path ? { path } : {}) });
     }
     let index = this.indexes.get(id.account);
     if (!index)

@@ -176,22 +176,7 @@ export async function principalPolicy(
     policyFiles: [],
     assumedBy: links
       .map((l) => ({
-        ...(l.via === 'assume-role'
-          ? { principal: l.principal, via: l.via, actions: l.actions }
-          : l.via === 'service'
-            ? { service: l.service, via: l.via }
-            : l.via === 'web-identity'
-              ? {
-                  webIdentity: l.subject,
-                  via: l.via,
-                  provider: l.provider,
-                  ...(l.audience !== undefined ? { audience: l.audience } : {}),
-                }
-              : {
-                  serviceAccount: l.serviceAccount,
-                  via: l.via,
-                  ...(l.providers?.length ? { providers: l.providers } : {}),
-                }),
+        ...assumedByEntry(l),
         count: l.evidence.count,
         firstSeen: l.evidence.firstSeen,
         lastSeen: l.evidence.lastSeen,
@@ -206,9 +191,37 @@ export async function principalPolicy(
   return { statements, evidence };
 }
 
-/** The service account or IAM principal of an `assumedBy` entry. */
-const who = (x: { serviceAccount?: string; principal?: string; service?: string; webIdentity?: string }) =>
-  x.serviceAccount ?? x.principal ?? x.service ?? x.webIdentity ?? '';
+/** Who assumed the role, and how, as the evidence's `assumedBy` says it. */
+function assumedByEntry(l: TrustLink): Record<string, unknown> & { via: string } {
+  const audience = 'audience' in l && l.audience !== undefined ? { audience: l.audience } : {};
+  switch (l.via) {
+    case 'assume-role':
+      return { principal: l.principal, via: l.via, actions: l.actions };
+    case 'service':
+      return { service: l.service, via: l.via };
+    case 'web-identity':
+      return { webIdentity: l.subject, via: l.via, provider: l.provider, ...audience };
+    case 'saml':
+      return {
+        samlUser: l.subject,
+        via: l.via,
+        provider: l.provider,
+        ...(l.subjectType !== undefined ? { subjectType: l.subjectType } : {}),
+        ...audience,
+        actions: l.actions,
+      };
+    default:
+      return {
+        serviceAccount: l.serviceAccount,
+        via: l.via,
+        ...(l.providers?.length ? { providers: l.providers } : {}),
+      };
+  }
+}
+
+/** The service account, IAM principal, service or federated user of an `assumedBy` entry. */
+const who = (x: Record<string, unknown>) =>
+  String(x['serviceAccount'] ?? x['principal'] ?? x['service'] ?? x['webIdentity'] ?? x['samlUser'] ?? '');
 
 function pascal(service: string): string {
   return service

@@ -2,6 +2,7 @@ import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { jsonSafe } from '../../util/escape.js';
 import { releaseTagPattern } from '../../knowledge/aws/webIdentitySubjects.js';
+import type { IamResult, IamWidening } from './index.js';
 
 /**
  * A role's trust policy from those the logs show assuming it, as the EKS User Guide and the IAM User Guide write
@@ -17,7 +18,12 @@ import { releaseTagPattern } from '../../knowledge/aws/webIdentitySubjects.js';
  * AWS services that assumed it (Lambda, EC2, ECS tasks), one `sts:AssumeRole` statement naming them; for web
  * identities that are no service account (GitHub Actions, another OIDC issuer), `sts:AssumeRoleWithWebIdentity` by the
  * provider under StringEquals on `ISSUER:sub` (exactly the subjects seen) and `ISSUER:aud` (the audience seen), one
- * statement per provider and audience (a token's subject and audience are allowed only in the pairs seen). A link
+ * statement per provider and audience (a token's subject and audience are allowed only in the pairs seen); for SAML
+ * users, `sts:AssumeRoleWithSAML` (with `sts:TagSession`, `sts:SetSourceIdentity` where the assertions passed session
+ * tags or a source identity) by the SAML provider under StringEquals on `SAML:aud` (the audience seen) and `SAML:sub`
+ * (exactly the subjects seen), one statement per provider, audience and set of actions; subjects of a transient
+ * NameID are made up at each sign-in, so their statement asks `SAML:sub_type` to be `transient` instead (any user
+ * the IdP sends that way: listed). A link
  * whose records named no provider (a profile written before providers were kept) cannot be written as IRSA: it is
  * listed, not guessed.
  */
@@ -49,6 +55,18 @@ export type TrustLink =
       /** The `Federated` principal: an OIDC provider's ARN, or `accounts.google.com` and the like. */
       provider: string;
       audience?: string;
+      evidence: Evidence;
+    }
+  | {
+      /** The assertion's subject, its NameID (`jane@example.com`). */
+      subject: string;
+      via: 'saml';
+      /** The IAM SAML provider's ARN. */
+      provider: string;
+      subjectType?: string;
+      audience?: string;
+      /** `sts:AssumeRoleWithSAML`, and `sts:SetSourceIdentity`, `sts:TagSession` where needed; sorted. */
+      actions: string[];
       evidence: Evidence;
     };
 
@@ -91,6 +109,8 @@ export function trustPolicy(
   noAudience: string[];
   /** Release tags' subjects written as a pattern (`generated-keys`), each with it. */
   widened: { subject: string; pattern: string }[];
+  /** SAML providers whose users' NameIDs are transient: a statement lets in any such user of the provider. */
+  anySubject: string[];
 } {
   const byProvider = new Map<string, Set<string>>();
   const byNamespace = new Map<string, Set<string>>();
@@ -101,7 +121,17 @@ export function trustPolicy(
   const patterns = new Map<string, Set<string>>();
   const noAudience = new Set<string>();
   const widened = new Map<string, string>();
+  const saml = new Map<string, Set<string>>();
+  const anySubject = new Set<string>();
   for (const l of links) {
+    if (l.via === 'saml') {
+      const transient = l.subjectType === 'transient';
+      if (transient) anySubject.add(l.provider);
+      const k = JSON.stringify([l.provider, l.audience ?? '', l.actions.join(','), transient]);
+      saml.set(k, (saml.get(k) ?? new Set()).add(l.subject));
+      if (l.audience === undefined) noAudience.add(l.subject);
+      continue;
+    }
     if (l.via === 'web-identity') {
       const k = JSON.stringify([l.provider, l.audience ?? '']);
       const pattern = exact ? undefined : releaseTagPattern(l.subject);
@@ -198,6 +228,24 @@ export function trustPolicy(
       });
   tokenStatements(tokens, 'WebIdentityTokens', false);
   tokenStatements(patterns, 'WebIdentityReleaseTags', true);
+  [...saml]
+    .sort((a, b) => cmp(a[0], b[0]))
+    .forEach(([k, subjects], i) => {
+      const [provider, audience, actions, transient] = JSON.parse(k) as [string, string, string, boolean];
+      const list = actions.split(',');
+      statements.push({
+        Sid: sid('SamlUsers', i),
+        Effect: 'Allow',
+        Principal: { Federated: provider },
+        Action: list.length === 1 ? list[0]! : list,
+        Condition: {
+          StringEquals: {
+            ...(audience ? { 'SAML:aud': audience } : {}),
+            ...(transient ? { 'SAML:sub_type': 'transient' } : { 'SAML:sub': one(subjects) }),
+          },
+        },
+      });
+    });
   if (services.size)
     statements.push({
       Sid: 'AssumedByServices',
@@ -208,9 +256,40 @@ export function trustPolicy(
   const out = {
     noProvider: [...noProvider].sort(cmp),
     noAudience: [...noAudience].sort(cmp),
+    anySubject: [...anySubject].sort(cmp),
     widened: [...widened].sort((a, b) => cmp(a[0], b[0])).map(([subject, pattern]) => ({ subject, pattern })),
   };
   return statements.length ? { ...out, document: { Version: '2012-10-17', Statement: statements } } : out;
+}
+
+/**
+ * A role's trust as `generate iam` writes it: those seen assuming it, exactly (a release tag's subject as a pattern,
+ * a listed widening); what is listed of it; none for an IAM Identity Center role, whose trust is Identity Center's
+ * (IAM refuses a change), and that is said.
+ */
+export function roleTrust(
+  principal: string,
+  links: readonly TrustLink[],
+  exact: boolean | undefined,
+  identityCenter: boolean,
+): { document?: TrustDocument; entry: IamResult['trusts'][number]; widenings: IamWidening[] } {
+  if (identityCenter)
+    return { entry: { principal, noProvider: [], noAudience: [], identityCenter: true }, widenings: [] };
+  const trust = trustPolicy(links, exact);
+  const widenings = trust.widened.map((w) => ({
+    principal,
+    action: 'sts:AssumeRoleWithWebIdentity',
+    option: 'generated-keys' as const,
+    detail: `sts:AssumeRoleWithWebIdentity: ${w.subject} → ${w.pattern} (a release tag: each release's is new)`,
+  }));
+  const entry = {
+    principal,
+    ...(trust.document ? { size: trustSize(trust.document) } : {}),
+    noProvider: trust.noProvider,
+    noAudience: trust.noAudience,
+    ...(trust.anySubject.length ? { anySubject: trust.anySubject } : {}),
+  };
+  return { ...(trust.document ? { document: trust.document } : {}), entry, widenings };
 }
 
 /** A trust document as written: two-space JSON, non-ASCII escaped (`jsonSafe`), a final newline. */

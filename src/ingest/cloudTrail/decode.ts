@@ -16,6 +16,7 @@ import {
   roleArnProblem,
   tokenClaimProblem,
   webIdentityProviderProblem,
+  samlProviderProblem,
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
 import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
@@ -317,6 +318,15 @@ function callProblem(obs: AwsCallObservation, recipient: string, ctx: CallContex
       check('the web identity provider', w.provider, webIdentityProviderProblem) ??
       check("the token's subject", w.subject, tokenClaimProblem) ??
       (w.audience !== undefined ? check("the token's audience", w.audience, tokenClaimProblem) : undefined)
+    );
+  const s = obs.samlLink;
+  if (s)
+    return (
+      check('the assumed role', s.roleArn, roleArnProblem) ??
+      check('the SAML provider', s.provider, samlProviderProblem) ??
+      check("the assertion's subject", s.subject, tokenClaimProblem) ??
+      (s.subjectType !== undefined ? check("the subject's type", s.subjectType, tokenClaimProblem) : undefined) ??
+      (s.audience !== undefined ? check("the assertion's audience", s.audience, tokenClaimProblem) : undefined)
     );
   return undefined;
 }

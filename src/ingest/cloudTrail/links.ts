@@ -1,4 +1,4 @@
-import type { AwsCallObservation, ServiceAccountLink, WebIdentityLink } from '../../model/observation.js';
+import type { AwsCallObservation, SamlLink, ServiceAccountLink, WebIdentityLink } from '../../model/observation.js';
 import { iamIdentity } from '../../model/subject.js';
 import { servicePrincipalProblem } from '../../knowledge/aws/names.js';
 import { isObj } from '../../util/json.js';
@@ -18,10 +18,48 @@ export function addLinks(v: Obj, obs: AwsCallObservation): void {
     const roleArn = str(params['roleArn']);
     if (!servicePrincipalProblem(obs.principal.arn) && iamIdentity(roleArn)?.kind === 'role')
       obs.serviceLink = { service: obs.principal.arn, roleArn };
+  } else if (obs.eventName === 'AssumeRoleWithSAML') {
+    const s = samlOf(v, obs);
+    if (s) obs.samlLink = s;
   } else {
     const w = webIdentityOf(v, obs);
     if (w) obs.webIdentityLink = w;
   }
+}
+
+/**
+ * A SAML user becoming a role, as the CloudTrail User Guide's AssumeRoleWithSAML example shows it: the IAM SAML
+ * provider (`requestParameters.principalArn`), the subject (STS's answer `subject`, else `userIdentity.userName`),
+ * its format (`subjectType`) and the audience from the answer, and the trust actions the request needed: session tags
+ * from the assertion (`principalTags`, `transitiveTagKeys`) need `sts:TagSession`, a source identity
+ * `sts:SetSourceIdentity`. Kept whatever they hold: `callProblem` refuses a record whose values a trust cannot name.
+ */
+function samlOf(v: Obj, obs: AwsCallObservation): SamlLink | undefined {
+  if (obs.eventSource !== 'sts.amazonaws.com' || obs.decision !== 'allow') return undefined;
+  const params = isObj(v['requestParameters']) ? v['requestParameters'] : {};
+  const u = isObj(v['userIdentity']) ? v['userIdentity'] : {};
+  const answer = isObj(v['responseElements']) ? v['responseElements'] : {};
+  const roleArn = str(params['roleArn']);
+  const provider = str(params['principalArn']);
+  const subject = str(answer['subject']) || str(u['userName']);
+  if (!roleArn || !provider || !subject) return undefined;
+  const subjectType = str(answer['subjectType']);
+  const audience = str(answer['audience']);
+  const tags = params['principalTags'];
+  const transitive = params['transitiveTagKeys'];
+  const tagged = (isObj(tags) && Object.keys(tags).length > 0) || (Array.isArray(transitive) && transitive.length > 0);
+  const sourceIdentity = str(params['sourceIdentity']) || str(answer['sourceIdentity']);
+  const actions = ['sts:AssumeRoleWithSAML'];
+  if (sourceIdentity) actions.push('sts:SetSourceIdentity');
+  if (tagged) actions.push('sts:TagSession');
+  return {
+    roleArn,
+    provider,
+    subject,
+    ...(subjectType ? { subjectType } : {}),
+    ...(audience ? { audience } : {}),
+    actions,
+  };
 }
 
 /**

@@ -35,8 +35,8 @@ export async function iamExcess(both: Profile, policies: KindPolicies<IamPolicyS
     }
     if (aws.size) negatives.push({ ...p, aws: [...aws.values()] });
   }
-  // Only the principals' negative samples: services' and web identities' assumptions are what they did, not samples.
-  const { serviceAssumptions: _, webIdentityAssumptions: __, ...rest } = both;
+  // Only the principals' negative samples: services', web identities' and SAML users' assumptions are what they did.
+  const { serviceAssumptions: _, webIdentityAssumptions: __, samlAssumptions: ___, ...rest } = both;
   const sampled = { ...rest, principals: negatives, network: [], workloads: [] };
   const report = emptyReport(sampled);
   await verifyIam(sampled, policies.set, report);

@@ -52,10 +52,11 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     if (flags['exact']) opts.exact = true;
     return opts;
   },
-  // Roles AWS services and web identities assumed (the sections after the principals) are replayed against trusts.
+  // Roles AWS services, web identities and SAML users assumed (the sections after the principals) are replayed
+  // against trusts.
   evidence: {
     principal: (p) => hasAwsEvidence(p),
-    rest: (r) => !!(r.serviceAssumptions?.length || r.webIdentityAssumptions?.length),
+    rest: (r) => !!(r.serviceAssumptions?.length || r.webIdentityAssumptions?.length || r.samlAssumptions?.length),
   },
   start(options, sink) {
     const g = new IamGenerator(options);

@@ -35,6 +35,11 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
     const by = `assumed by ${a.subject} (web identity of ${providerIssuer(a.provider)}, ${a.evidence.count}×)`;
     callers.set(k, [...(callers.get(k) ?? []), by]);
   }
+  for (const a of profile.samlAssumptions ?? []) {
+    const k = awsIdentityKey(a.roleArn);
+    const idp = a.provider.slice(a.provider.indexOf(':saml-provider/') + 1);
+    callers.set(k, [...(callers.get(k) ?? []), `assumed by ${a.subject} (SAML user of ${idp}, ${a.evidence.count}×)`]);
+  }
   for (const p of profile.principals.filter((x) => isAwsKind(x.subject.kind))) {
     const perms: Permission[] = [];
     const account = parseArn(p.username)?.account ?? '';

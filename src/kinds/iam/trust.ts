@@ -1,4 +1,4 @@
-import { iamKeyOfArn, partitionKey, splitPartitionKey } from '../../model/layout.js';
+import { splitPartitionKey } from '../../model/layout.js';
 import type { CiFinding, RiskLevel } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
 import { globWithin } from '../../util/glob.js';
@@ -15,8 +15,8 @@ import {
 } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
 import { callerBreadth, evaluateCallerTrust, evaluateServiceTrust } from '../../verify/iam/trustCallers.js';
-import { roleAssumptions } from '../../model/roleAssumption.js';
-import { providerIssuer } from '../../generate/iam/trust.js';
+import { samlCovered, samlEntries } from './trustSaml.js';
+import { noneSeen, observedSubjects, type Seen } from './trustSeen.js';
 
 /**
  * Who may become a role beyond what the logs show: per role whose trust policy was read (an account's answer, a
@@ -73,6 +73,7 @@ function covered(e: Entry, other: IamPolicySet, known: ReadonlySet<string>, patt
         : evaluateServiceTrust(statements, e.service!);
     return d.result === 'allow';
   }
+  if (e.saml) return samlCovered(e, other);
   if (e.exact || e.token) {
     const trust = other.trusts.get(e.role);
     const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
@@ -97,10 +98,10 @@ function unread(other: IamPolicySet, qualified: string): boolean {
   return other.byIdentity.has(qualified) || other.byPrincipal.has(splitPartitionKey(qualified).key);
 }
 
-interface Entry {
+export interface Entry {
   /** The role, as `partitionKey`. */
   role: string;
-  via: 'irsa' | 'pod-identity' | 'assume-role' | 'service';
+  via: 'irsa' | 'pod-identity' | 'assume-role' | 'service' | 'saml';
   issuer: string;
   /** An exact subject that names a service account: it, for a `diff` to ask the other side's trust. */
   exact?: { namespace: string; serviceAccount: string };
@@ -112,6 +113,8 @@ interface Entry {
   caller?: string;
   /** An AWS service named (`lambda.amazonaws.com`), for a `diff` to ask the other side's trust. */
   service?: string;
+  /** A SAML user named exactly: the provider, the subject, the audience the statement asks (samlEntries). */
+  saml?: { provider: string; subject: string; audience?: string };
   key: string;
   used: boolean;
   finding: CiFinding;
@@ -133,15 +136,9 @@ function entries(
     const { partition, key } = splitPartitionKey(qualified);
     const principal = label(set.twins.has(key) && partition !== 'aws' ? qualified : key);
     const roleArn = set.identityArns.get(qualified) ?? principal;
-    const seen = observed.get(qualified) ?? { irsa: [], tokens: new Map(), podIdentity: [], callers: [], services: [] };
+    const seen = observed.get(qualified) ?? noneSeen();
     const at = trust.at ?? { file: trust.name, line: 1 };
-    const finding = (
-      who: string,
-      level: RiskLevel | undefined,
-      reason: string,
-      summary: string,
-      action = 'sts:AssumeRoleWithWebIdentity',
-    ): CiFinding => ({
+    const finding: Finding = (who, level, reason, summary, action = 'sts:AssumeRoleWithWebIdentity') => ({
       type: 'unused',
       kind: 'iam',
       principal,
@@ -226,6 +223,7 @@ function entries(
     }
     callerEntries(statements, qualified, roleArn, seen.callers, finding, logs, out);
     serviceEntries(statements, qualified, seen.services, finding, logs, out);
+    samlEntries(statements, qualified, roleArn, seen.saml, finding, logs, out);
   }
   return out;
 }
@@ -236,7 +234,7 @@ function callerEntries(
   role: string,
   roleArn: string,
   callers: string[],
-  finding: (who: string, level: RiskLevel | undefined, reason: string, summary: string, action?: string) => CiFinding,
+  finding: Finding,
   logs: boolean,
   out: Entry[],
 ): void {
@@ -300,7 +298,7 @@ function serviceEntries(
   statements: TrustStatement[] | string,
   role: string,
   services: string[],
-  finding: (who: string, level: RiskLevel | undefined, reason: string, summary: string, action?: string) => CiFinding,
+  finding: Finding,
   logs: boolean,
   out: Entry[],
 ): void {
@@ -330,16 +328,14 @@ function serviceEntries(
   }
 }
 
-interface Seen {
-  irsa: string[];
-  /** Web identities' subjects (GitHub Actions' `repo:...`), by issuer in lower case. */
-  tokens: Map<string, string[]>;
-  podIdentity: string[];
-  /** AWS services that assumed the role (the profile's `serviceAssumptions`). */
-  services: string[];
-  /** IAM roles and users that assumed the role with sts:AssumeRole (their ARNs). */
-  callers: string[];
-}
+/** An `unused` finding of a role's trust: who it lets in, the risk and why, what the statement does. */
+export type Finding = (
+  who: string,
+  level: RiskLevel | undefined,
+  reason: string,
+  summary: string,
+  action?: string,
+) => CiFinding;
 
 const SERVICE_ACCOUNT = /^system:serviceaccount:([^:*?]+):([^:*?]+)$/;
 /** An EKS cluster's issuer: its tokens are its service accounts'. */
@@ -349,34 +345,3 @@ const exactWords = (seen: string[]) => (seen.length ? 'assumed by it in the logs
 
 const observedWords = (b: TrustBreadth) =>
   b.observed.length ? `assumed in the logs by ${b.observed.join(', ')}` : 'never assumed in the logs';
-
-/**
- * Who assumed each role, by `partitionKey` of the role and how: service accounts (IRSA, Pod Identity), IAM roles and
- * users (sts:AssumeRole).
- */
-function observedSubjects(profile: Profile | undefined): Map<string, Seen> {
-  const out = new Map<string, Seen>();
-  const add = (roleArn: string, who: string, list: (s: Seen) => string[]) => {
-    const key = iamKeyOfArn(roleArn);
-    const id = iamIdentity(roleArn);
-    if (!key || id?.kind !== 'role') return;
-    const k = partitionKey(id.partition, key);
-    let seen = out.get(k);
-    if (!seen) out.set(k, (seen = { irsa: [], tokens: new Map(), podIdentity: [], callers: [], services: [] }));
-    const l = list(seen);
-    if (!l.includes(who)) l.push(who);
-    l.sort(cmp);
-  };
-  for (const p of profile?.principals ?? []) {
-    for (const l of p.assumes ?? [])
-      if (p.username.startsWith('system:serviceaccount:'))
-        add(l.roleArn, p.username, (s) => (l.via === 'irsa' ? s.irsa : s.podIdentity));
-    for (const a of roleAssumptions(p)) add(a.roleArn, p.username, (s) => s.callers);
-  }
-  for (const a of profile?.serviceAssumptions ?? []) add(a.roleArn, a.service, (s) => s.services);
-  for (const a of profile?.webIdentityAssumptions ?? []) {
-    const issuer = providerIssuer(a.provider).toLowerCase();
-    add(a.roleArn, a.subject, (s) => s.tokens.get(issuer) ?? (s.tokens.set(issuer, []), s.tokens.get(issuer)!));
-  }
-  return out;
-}

@@ -8,7 +8,7 @@ export function trustSummary(trusts: IamResult['trusts'], output: string | undef
   const written = trusts.filter((t) => t.path);
   if (written.length)
     lines.push({
-      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by exactly the service accounts, IAM principals, AWS services and web identities seen (${written
+      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by exactly the service accounts, IAM principals, AWS services, web identities and SAML users seen (${written
         .map((t) => (output ? `${output}/${t.path!}` : t.path!))
         .join(', ')})`,
       tone: 'plain',
@@ -23,6 +23,16 @@ export function trustSummary(trusts: IamResult['trusts'], output: string | undef
       lines.push({
         text: `  ${t.principal}: no audience condition for ${t.noAudience.join(', ')}: the records name no token audience, so any audience of the issuer with that subject is let in`,
         tone: 'warn',
+      });
+    if (t.anySubject?.length)
+      lines.push({
+        text: `  ${t.principal}: any user ${t.anySubject.join(', ')} signs in with a transient NameID is let in (SAML:sub_type transient): such a subject is made up at each sign-in, so the IdP alone decides who`,
+        tone: 'warn',
+      });
+    if (t.identityCenter)
+      lines.push({
+        text: `  ${t.principal}: no trust policy written: the role is IAM Identity Center's, which owns its trust`,
+        tone: 'plain',
       });
     if (t.size !== undefined && t.size > TRUST_POLICY_LIMIT)
       lines.push({

@@ -43,6 +43,25 @@ const OIDC_PROVIDER = new RegExp(
   `^arn:${PARTITION}:iam::\\d{12}:oidc-provider/[A-Za-z0-9.-]{1,253}(/[A-Za-z0-9._-]+)*$`,
 );
 
+/** An IAM SAML provider's ARN (`arn:aws:iam::111122223333:saml-provider/Okta`), as a trust's `Federated` names it. */
+export function samlProviderProblem(arn: string): string | undefined {
+  return SAML_PROVIDER.test(arn) ? undefined : 'is not the ARN of an IAM SAML provider';
+}
+const SAML_PROVIDER = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:saml-provider/[A-Za-z0-9._-]{1,128}$`);
+
+/**
+ * The trust actions a SAML user's assumption needed, comma-joined: `sts:AssumeRoleWithSAML`, then
+ * `sts:SetSourceIdentity` and `sts:TagSession` where it needed them, in that (byte) order, each once.
+ */
+export function samlActionsProblem(joined: string): string | undefined {
+  const xs = joined.split(',');
+  const known = ['sts:AssumeRoleWithSAML', 'sts:SetSourceIdentity', 'sts:TagSession'];
+  const ordered = xs.every((x, i) => known.includes(x) && (i === 0 || known.indexOf(xs[i - 1]!) < known.indexOf(x)));
+  return xs[0] === known[0] && ordered
+    ? undefined
+    : 'is not sts:AssumeRoleWithSAML followed by sts:SetSourceIdentity or sts:TagSession, sorted, each once';
+}
+
 /** A service principal as trust policies name it (`lambda.amazonaws.com`, `ec2.amazonaws.com.cn`). */
 export function servicePrincipalProblem(v: string): string | undefined {
   return SERVICE_PRINCIPAL.test(v) ? undefined : 'is not the name of an AWS service principal';

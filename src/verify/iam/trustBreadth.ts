@@ -40,13 +40,13 @@ export interface TrustBreadth {
 }
 
 /** A subject value of a trust's condition, and how it compares. */
-interface SubjectValue {
+export interface SubjectValue {
   value: string;
   op: 'Equals' | 'EqualsIgnoreCase' | 'Like';
 }
 
 /** The subject condition of an Allow for an issuer: the values of positive string operators on `<issuer>:sub`. */
-function subjectValues(st: TrustStatement, issuer: string): SubjectValue[] | 'any' {
+export function subjectValues(st: TrustStatement, issuer: string): SubjectValue[] | 'any' {
   const values: SubjectValue[] = [];
   for (const [op, keys] of Object.entries(st.condition)) {
     const m = /^(?:ForAnyValue:|ForAllValues:)?String(Equals|EqualsIgnoreCase|Like)(IfExists)?$/.exec(op);
@@ -69,7 +69,7 @@ function audienceOf(st: TrustStatement, issuer: string): string | undefined {
   return values.length === 1 ? values[0] : undefined;
 }
 
-const subjectMatches = (v: SubjectValue, s: string) =>
+export const subjectMatches = (v: SubjectValue, s: string) =>
   v.op === 'Like'
     ? compileGlob(v.value).test(s)
     : v.op === 'EqualsIgnoreCase'

@@ -1,6 +1,6 @@
 import type { IamAccess } from '../../model/finding.js';
 import type { RoleAssumption } from '../../model/roleAssumption.js';
-import type { ServiceAssumption } from '../../model/profile.js';
+import type { SamlAssumption, ServiceAssumption } from '../../model/profile.js';
 import { iamIdentity, type IamIdentity } from '../../model/subject.js';
 import type { NamedPolicy } from './evaluate.js';
 import {
@@ -118,14 +118,15 @@ export function evaluateServiceTrust(statements: readonly TrustStatement[], serv
 
 type Judged = { access: IamAccess; result: 'allow' | 'deny' | 'undetermined'; detail: string };
 
-/** An `sts:AssumeRole` of `roleArn` judged by its trust: read, decided by `decision`, said with `who`/`what`. */
+/** An assumption of `roleArn` judged by its trust: read, decided by `decision`, said with `who`. */
 function judgeAssume(
   roleArn: string,
   trust: NamedPolicy,
   decision: (statements: TrustStatement[]) => TrustDecision,
   who: string,
+  call: 'AssumeRole' | 'AssumeRoleWithSAML' = 'AssumeRole',
 ): Judged {
-  const access = { action: 'sts:AssumeRole', resource: roleArn, events: ['sts.amazonaws.com AssumeRole'] };
+  const access = { action: `sts:${call}`, resource: roleArn, events: [`sts.amazonaws.com ${call}`] };
   const of = `the trust policy of ${roleArn} (${trust.name})`;
   if (trust.unknown !== undefined)
     return { access, result: 'undetermined', detail: `${of} was not read: ${trust.unknown}` };
@@ -144,6 +145,32 @@ function judgeAssume(
 /** An AWS service's assumption of a role judged by the role's trust policy: the call as an access, and why. */
 export function judgeServiceTrust(a: ServiceAssumption, trust: NamedPolicy): Judged {
   return judgeAssume(a.roleArn, trust, (st) => evaluateServiceTrust(st, a.service), 'the service assume the role');
+}
+
+/**
+ * Whether a role's trust policy lets a SAML user in the way it came: every action it needed by a `Federated` principal
+ * naming its SAML provider (or `*`), with the assertion's keys `SAML:sub`, `SAML:sub_type` and `SAML:aud` where the
+ * records said them (a Condition on one they did not, or on `SAML:iss`, `SAML:namequalifier`, an attribute, leaves
+ * the statement undetermined). An OIDC issuer's keys (`ISSUER:sub`) are not in a SAML request.
+ */
+export function evaluateSamlTrust(
+  statements: readonly TrustStatement[],
+  a: Pick<SamlAssumption, 'provider' | 'subject' | 'subjectType' | 'audience' | 'actions'>,
+): TrustDecision {
+  const context = new Map([['saml:sub', a.subject]]);
+  if (a.subjectType !== undefined) context.set('saml:sub_type', a.subjectType);
+  if (a.audience !== undefined) context.set('saml:aud', a.audience);
+  const absent = (k: string) => /^[^:]+:(sub|aud|amr|oaud)$/.test(k) && !k.startsWith('saml:');
+  const ds = a.actions.map((action) =>
+    decideBy(statements, action, (st) => principalMatches(st, 'Federated', a.provider), context, absent),
+  );
+  return ds.find((d) => d.result === 'deny') ?? ds.find((d) => d.result === 'undetermined') ?? ds[0]!;
+}
+
+/** A SAML user's assumption of a role judged by the role's trust policy: the call as an access, and why. */
+export function judgeSamlTrust(a: SamlAssumption, trust: NamedPolicy): Judged {
+  const who = `the SAML user of ${a.provider} assume the role (${a.actions.join(', ')})`;
+  return judgeAssume(a.roleArn, trust, (st) => evaluateSamlTrust(st, a), who, 'AssumeRoleWithSAML');
 }
 
 /** Whether a role's trust policy lets an IAM role or user (`caller`, its ARN) assume it with these actions. */

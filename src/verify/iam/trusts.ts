@@ -3,13 +3,13 @@ import { iamKey, iamKeyOfArn, iamTrustPlace, partitionKey } from '../../model/la
 import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { tally, type IamAccess, type VerifyReport } from '../../model/finding.js';
-import type { Principal, Profile } from '../../model/profile.js';
+import type { OutsideAssumptions, Principal } from '../../model/profile.js';
 import type { Evidence } from '../../model/evidence.js';
 import { iamIdentity } from '../../model/subject.js';
 import { findingEvidence } from '../rbac.js';
 import type { NamedPolicy } from './evaluate.js';
 import { judgeTrust, judgeWebIdentityTrust, readTrust } from './trust.js';
-import { judgeCallerTrust, judgeServiceTrust } from './trustCallers.js';
+import { judgeCallerTrust, judgeSamlTrust, judgeServiceTrust } from './trustCallers.js';
 import { roleAssumptions } from '../../model/roleAssumption.js';
 
 /** A role's trust policy among those read (`IamPolicySet.trusts`), by the role's ARN (with or without its path). */
@@ -66,11 +66,12 @@ export function replayTrusts(
 /**
  * The sections after the principals replayed against the roles' trusts, where read: AWS services' assumptions of
  * roles (`serviceAssumptions`: an access of the service, `lambda.amazonaws.com`, sts:AssumeRole on the role) and web
- * identities' (`webIdentityAssumptions`: an access of the token's subject, sts:AssumeRoleWithWebIdentity).
+ * identities' (`webIdentityAssumptions`: an access of the token's subject, sts:AssumeRoleWithWebIdentity) and SAML
+ * users' (`samlAssumptions`: an access of the assertion's subject, sts:AssumeRoleWithSAML).
  */
 export function replayOutsideTrusts(
   trusts: ReadonlyMap<string, NamedPolicy>,
-  rest: Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions'>,
+  rest: OutsideAssumptions,
   report: VerifyReport,
 ): { observed: number; allowed: number } {
   let observed = 0;
@@ -78,7 +79,7 @@ export function replayOutsideTrusts(
   const replay = <A extends { roleArn: string; evidence: Evidence }>(
     list: readonly A[],
     who: (a: A) => string,
-    subjectKind: 'AWSService' | 'WebIdentityUser',
+    subjectKind: 'AWSService' | 'WebIdentityUser' | 'SAMLUser',
     judge: (a: A, t: NamedPolicy) => { access: IamAccess; result: string; detail: string },
   ) => {
     for (const a of list) {
@@ -101,6 +102,7 @@ export function replayOutsideTrusts(
   };
   replay(rest.serviceAssumptions ?? [], (a) => a.service, 'AWSService', judgeServiceTrust);
   replay(rest.webIdentityAssumptions ?? [], (a) => a.subject, 'WebIdentityUser', judgeWebIdentityTrust);
+  replay(rest.samlAssumptions ?? [], (a) => a.subject, 'SAMLUser', judgeSamlTrust);
   return { observed, allowed };
 }
 
