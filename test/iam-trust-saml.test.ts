@@ -570,3 +570,55 @@ describe('check and diff: the SAML users a trust lets in', () => {
     expect(trustOnly(diff.newAccess)).toEqual([]);
   });
 });
+
+describe('--saml-any-user: the identity provider decides who (a listed widening)', () => {
+  it('names no user; one statement per provider and audience; listed; the new user is no breakage', () => {
+    const out = tmp();
+    const p = join(out, 'p.json');
+    cli(['profile', '--cloudtrail', soak(), '-o', p]);
+    const g = cli(['generate', 'iam', '--profile', p, '--saml-any-user', '-o', join(out, 'policy')]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toContain(
+      `--saml-any-user ${ROLE}: sts:AssumeRoleWithSAML: any user of saml-provider/Okta (2 seen: ${JANE}, ${LI})`,
+    );
+    const trust = JSON.parse(readFileSync(join(out, 'policy', `iam/${A}/role/oncall.trust.json`), 'utf8')) as unknown;
+    expect(trust).toEqual(
+      doc(
+        {
+          Sid: 'SamlUsers',
+          Effect: 'Allow',
+          Principal: { Federated: OKTA },
+          Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession'],
+          Condition: { StringEquals: { 'SAML:aud': AUD } },
+        },
+        {
+          Sid: 'SamlUsers2',
+          Effect: 'Allow',
+          Principal: { Federated: SHIB },
+          Action: 'sts:AssumeRoleWithSAML',
+          Condition: { StringEquals: { 'SAML:aud': AUD } },
+        },
+      ),
+    );
+    const evidence = JSON.parse(readFileSync(join(out, 'policy', `evidence/iam/${A}/role/oncall.json`), 'utf8')) as {
+      widenings: { option: string }[];
+    };
+    expect(evidence.widenings.map((w) => w.option)).toEqual(['saml-any-user', 'saml-any-user']);
+    const at = (d: number) => ({ more: { eventTime: `2026-11-0${d}T08:00:00Z` } });
+    const records = [bySaml(JANE, at(2)), ownCall({ eventTime: '2026-11-02T09:00:00Z' }), bySaml(LI, at(4))];
+    const backtest = (...flags: string[]) =>
+      JSON.parse(
+        cli([
+          'backtest',
+          '--cloudtrail',
+          trail(records),
+          '--split',
+          '2026-11-03T00:00:00Z',
+          '--format',
+          'json',
+          ...flags,
+        ]).stdout,
+      ) as { observed: number; allowed: number };
+    expect([backtest().allowed, backtest('--saml-any-user').allowed]).toEqual([0, 1]);
+  });
+});

@@ -43,6 +43,8 @@ export interface IamOptions {
   widenResources?: number;
   /** Keep every object key and log stream as seen, even those with dates and run ids in them. */
   exact?: boolean;
+  /** SAML trusts name no user (`SAML:sub`): any the identity provider sends for the role. */
+  samlAnyUser?: boolean;
 }
 
 /** A statement broader than what was observed, and why. */
@@ -61,7 +63,8 @@ export interface IamWidening {
     | 'undetermined-resource'
     | 'generated-keys'
     | 'no-resource-type'
-    | 'beyond-catalogue';
+    | 'beyond-catalogue'
+    | 'saml-any-user';
   detail: string;
 }
 
@@ -276,7 +279,7 @@ export class IamGenerator {
     };
     // Who may become the role: those seen assuming it (trust.ts roleTrust).
     if (id.kind === 'role' && links.length) {
-      const t = roleTrust(p.username, links, this.opts.exact, permissionSet !== undefined);
+      const t = roleTrust(p.username, links, this.opts, permissionSet !== undefined);
       pushAll(part.widenings, t.widenings);
       if (t.widenings.length)
         art.evidence['widenings'] = [

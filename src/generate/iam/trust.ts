@@ -2,7 +2,7 @@ import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { jsonSafe } from '../../util/escape.js';
 import { releaseTagPattern } from '../../knowledge/aws/webIdentitySubjects.js';
-import type { IamResult, IamWidening } from './index.js';
+import type { IamOptions, IamResult, IamWidening } from './index.js';
 
 /**
  * A role's trust policy from those the logs show assuming it, as the EKS User Guide and the IAM User Guide write
@@ -103,6 +103,8 @@ export function trustPolicy(
   links: readonly TrustLink[],
   /** Keep every web identity subject as seen: no release tag becomes a pattern. */
   exact = false,
+  /** SAML statements name no user (`--saml-any-user`): the identity provider decides. */
+  samlAnyUser = false,
 ): {
   document?: TrustDocument;
   noProvider: string[];
@@ -123,12 +125,20 @@ export function trustPolicy(
   const widened = new Map<string, string>();
   const saml = new Map<string, Set<string>>();
   const anySubject = new Set<string>();
+  const samlActions = new Map<string, Set<string>>();
   for (const l of links) {
     if (l.via === 'saml') {
-      const transient = l.subjectType === 'transient';
+      const transient = !samlAnyUser && l.subjectType === 'transient';
       if (transient) anySubject.add(l.provider);
-      const k = JSON.stringify([l.provider, l.audience ?? '', l.actions.join(','), transient]);
+      // Any user: one statement per provider and audience, with every action a user of it needed.
+      const k = JSON.stringify([
+        l.provider,
+        l.audience ?? '',
+        samlAnyUser ? '' : l.actions.join(','),
+        samlAnyUser ? 'any' : transient,
+      ]);
       saml.set(k, (saml.get(k) ?? new Set()).add(l.subject));
+      if (samlAnyUser) for (const a of l.actions) samlActions.set(k, (samlActions.get(k) ?? new Set()).add(a));
       if (l.audience === undefined) noAudience.add(l.subject);
       continue;
     }
@@ -231,8 +241,8 @@ export function trustPolicy(
   [...saml]
     .sort((a, b) => cmp(a[0], b[0]))
     .forEach(([k, subjects], i) => {
-      const [provider, audience, actions, transient] = JSON.parse(k) as [string, string, string, boolean];
-      const list = actions.split(',');
+      const [provider, audience, actions, who] = JSON.parse(k) as [string, string, string, boolean | 'any'];
+      const list = who === 'any' ? [...samlActions.get(k)!].sort(cmp) : actions.split(',');
       statements.push({
         Sid: sid('SamlUsers', i),
         Effect: 'Allow',
@@ -241,7 +251,7 @@ export function trustPolicy(
         Condition: {
           StringEquals: {
             ...(audience ? { 'SAML:aud': audience } : {}),
-            ...(transient ? { 'SAML:sub_type': 'transient' } : { 'SAML:sub': one(subjects) }),
+            ...(who === 'any' ? {} : who ? { 'SAML:sub_type': 'transient' } : { 'SAML:sub': one(subjects) }),
           },
         },
       });
@@ -270,18 +280,29 @@ export function trustPolicy(
 export function roleTrust(
   principal: string,
   links: readonly TrustLink[],
-  exact: boolean | undefined,
+  opts: Pick<IamOptions, 'exact' | 'samlAnyUser'>,
   identityCenter: boolean,
 ): { document?: TrustDocument; entry: IamResult['trusts'][number]; widenings: IamWidening[] } {
   if (identityCenter)
     return { entry: { principal, noProvider: [], noAudience: [], identityCenter: true }, widenings: [] };
-  const trust = trustPolicy(links, exact);
-  const widenings = trust.widened.map((w) => ({
+  const trust = trustPolicy(links, opts.exact, opts.samlAnyUser);
+  const widenings: IamWidening[] = trust.widened.map((w) => ({
     principal,
     action: 'sts:AssumeRoleWithWebIdentity',
     option: 'generated-keys' as const,
     detail: `sts:AssumeRoleWithWebIdentity: ${w.subject} → ${w.pattern} (a release tag: each release's is new)`,
   }));
+  // --saml-any-user: each provider's statement names no user; the users seen are said.
+  const users = new Map<string, Set<string>>();
+  for (const l of opts.samlAnyUser ? links : [])
+    if (l.via === 'saml') users.set(l.provider, (users.get(l.provider) ?? new Set()).add(l.subject));
+  for (const [provider, seen] of [...users].sort((a, b) => cmp(a[0], b[0])))
+    widenings.push({
+      principal,
+      action: 'sts:AssumeRoleWithSAML',
+      option: 'saml-any-user',
+      detail: `sts:AssumeRoleWithSAML: any user of ${provider.slice(provider.indexOf(':saml-provider/') + 1)} (${seen.size} seen: ${[...seen].sort(cmp).join(', ')})`,
+    });
   const entry = {
     principal,
     ...(trust.document ? { size: trustSize(trust.document) } : {}),

@@ -42,6 +42,11 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
       flags: '--widen-resources <n>',
       description: 'more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)',
     },
+    {
+      flags: '--saml-any-user',
+      description:
+        'SAML trusts name no user (SAML:aud only): any the identity provider sends for the role, not only those seen (widening, listed)',
+    },
   ],
   parseOptions(flags) {
     const opts: IamOptions = {};
@@ -50,6 +55,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     if (s3 !== undefined) opts.s3PrefixWildcard = s3;
     if (wr !== undefined) opts.widenResources = wr;
     if (flags['exact']) opts.exact = true;
+    if (flags['samlAnyUser']) opts.samlAnyUser = true;
     return opts;
   },
   // Roles AWS services, web identities and SAML users assumed (the sections after the principals) are replayed

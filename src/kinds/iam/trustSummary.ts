@@ -8,7 +8,7 @@ export function trustSummary(trusts: IamResult['trusts'], output: string | undef
   const written = trusts.filter((t) => t.path);
   if (written.length)
     lines.push({
-      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by exactly the service accounts, IAM principals, AWS services, web identities and SAML users seen (${written
+      text: `trust policies: ${written.length} role${written.length === 1 ? '' : 's'} may be assumed by the service accounts, IAM principals, AWS services, web identities and SAML users seen, and no others but as listed (${written
         .map((t) => (output ? `${output}/${t.path!}` : t.path!))
         .join(', ')})`,
       tone: 'plain',
