@@ -260,5 +260,15 @@ describe('unnamed resources: partition, region and account pinned, with a true r
       'cloudformation:DescribeStacks',
     );
     expect(named.resources).toEqual([`arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/shop/*`]);
+    // A query of classic metrics: the catalogue's one type, dataset, is optional and for PromQL queries only.
+    const metrics = await grant(
+      record('monitoring.amazonaws.com', 'GetMetricData', {
+        startTime: '2026-11-02T05:00:00Z',
+        endTime: '2026-11-02T08:00:00Z',
+      }),
+      'cloudwatch:GetMetricData',
+    );
+    expect(metrics.resources).toEqual(['*']);
+    expect(metrics.star).toMatch(/names no dataset .* is authorized on \*/);
   });
 });

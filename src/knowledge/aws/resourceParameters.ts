@@ -345,6 +345,10 @@ export function parametersNaming(
 export const STAR_WHEN_UNNAMED: Readonly<Record<string, string>> = {
   'cloudformation:DescribeStacks':
     'without a StackName, DescribeStacks describes every stack and is authorized on * (CloudFormation API reference)',
+  // The catalogue's only resource type for it, `dataset` (optional), is for PromQL queries of OTLP metrics (CloudWatch
+  // User Guide, "Query metrics with PromQL"); a query of classic metrics names none.
+  'cloudwatch:GetMetricData':
+    'a query of classic metrics names no dataset (the optional resource type of PromQL queries of OTLP metrics) and is authorized on *',
 };
 
 /**
