@@ -140,6 +140,7 @@ const role = (arn) => arn.replace(/^arn:aws:iam::\d+:/, '');
 const outside = [
   ...(profile.serviceAssumptions ?? []).map((a) => `${a.service} → ${role(a.roleArn)} (AWS service)`),
   ...(profile.webIdentityAssumptions ?? []).map((a) => `${a.subject} → ${role(a.roleArn)} (web identity)`),
+  ...(profile.samlAssumptions ?? []).map((a) => `${a.subject} → ${role(a.roleArn)} (SAML)`),
 ];
 const iamEvidence = files(join(out, 'evidence/iam')).map((f) => JSON.parse(readFileSync(f, 'utf8')));
 const iamUnnamed = iamEvidence.reduce(
@@ -179,6 +180,12 @@ function trustWords(unused) {
   const accounts = assumes.filter((f) => /^sts:AssumeRole by any (AWS principal|principal of account)/.test(f.summary));
   const by = (f) => f.summary.slice('sts:AssumeRole by '.length, f.summary.indexOf(': statement'));
   const services = assumes.filter((f) => f.summary.includes('lets the service in')).map((f) => `${role(f)} (${by(f)})`);
+  const idp = unused
+    .filter((f) => f.access.action === 'sts:AssumeRoleWithSAML' && f.summary.includes('by any user of '))
+    .map(
+      (f) =>
+        `${role(f)} (${f.summary.slice('sts:AssumeRoleWithSAML by any user of '.length, f.summary.indexOf(': statement'))})`,
+    );
   return (
     [
       any.length ? `any service account of the cluster may become ${any.join(', ')} (high)` : '',
@@ -186,6 +193,7 @@ function trustWords(unused) {
       pods.length ? `any Pod Identity association may hand out ${pods.join(', ')}` : '',
       accounts.length ? `${accounts.map((f) => `${by(f)} may become ${role(f)}`).join(', ')}` : '',
       services.length ? `a service never seen assuming it: ${services.join(', ')}` : '',
+      idp.length ? `the identity provider decides who may become ${idp.join(', ')}` : '',
     ]
       .filter(Boolean)
       .join('; ') || 'only the service accounts the soak shows'

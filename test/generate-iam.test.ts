@@ -122,6 +122,8 @@ describe('generate iam on the demo environment', () => {
       `iam/${ACCOUNT}/role/ci-deployer.trust.json`,
       `iam/${ACCOUNT}/role/github-release.json`,
       `iam/${ACCOUNT}/role/github-release.trust.json`,
+      `iam/${ACCOUNT}/role/oncall.json`,
+      `iam/${ACCOUNT}/role/oncall.trust.json`,
       `iam/${ACCOUNT}/role/ops-backup.json`,
       `iam/${ACCOUNT}/role/ops-backup.trust.json`,
       `iam/${ACCOUNT}/role/ops-report.json`,

@@ -440,11 +440,14 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
       expect(fromAccount.unusedShare).toEqual(fromTree.unusedShare);
       expect(fromAccount.undetermined).toEqual([]);
     }
-    // Seven roles judged on the held-out days; breakage: six of their calls and the two release tags' assumptions of
-    // role/ci/github-release (trained on days 1-2, before the first tag: the trust names main's subject alone).
-    expect(Object.keys(fromTree.unusedShare)).toHaveLength(7);
-    expect(fromTree.wouldDeny).toHaveLength(8);
+    // Eight roles judged on the held-out days; breakage: six of their calls, the two release tags' assumptions of
+    // role/ci/github-release (trained on days 1-2, before the first tag: the trust names main's subject alone) and the
+    // sign-ins of the on-call engineers first seen after day 2 (the trust names Jane alone).
+    expect(Object.keys(fromTree.unusedShare)).toHaveLength(8);
+    expect(fromTree.wouldDeny).toHaveLength(10);
     expect(words(fromTree.wouldDeny).filter((w) => w.startsWith('repo:acme/shop:ref:refs/tags/'))).toHaveLength(2);
+    const saml = fromTree.wouldDeny.filter((f) => f.summary.startsWith('sts:AssumeRoleWithSAML'));
+    expect(saml.map((f) => f.principal)).toEqual(['li@acme.example', 'omar@acme.example']);
     const d = cli(['diff', tree, account(urlEncoded), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
     expect(d.code, d.stderr).toBe(0);
     expect(JSON.parse(d.stdout)).toMatchObject({ newAccess: [], removedAccess: [], undetermined: [] });
@@ -717,7 +720,7 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
     expect(words(fromPlan.unused)).toEqual(words(fromTree.unused));
     expect(fromPlan.unusedShare).toEqual(fromTree.unusedShare);
     expect(fromPlan.undetermined).toEqual([]);
-    expect(fromTree.wouldDeny).toHaveLength(8);
+    expect(fromTree.wouldDeny).toHaveLength(10);
     const d = cli(['diff', tree, write(plan()), '--kind', 'iam', '--format', 'json', '--fail-on', 'none']);
     expect(d.code, d.stderr).toBe(0);
     expect(JSON.parse(d.stdout)).toMatchObject({ newAccess: [], removedAccess: [], undetermined: [] });
@@ -1058,9 +1061,9 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
   it('counts the policies read: inline, managed, group and boundary', () => {
     const r = cli(['verify', '--policies', account, '--cloudtrail', 'fixtures/demo/cloudtrail']);
     expect(r.code, r.stderr).toBe(0);
-    // One policy each for the nine roles read and the user (through its group), and the boundary of payments-api and
-    // thumbnailer-exec: 11.
-    expect(r.stderr).toContain(', 11 IAM policies,');
+    // One policy each for the ten roles read and the user (through its group), and the boundary of payments-api and
+    // thumbnailer-exec: 12.
+    expect(r.stderr).toContain(', 12 IAM policies,');
   });
 
   it("the report's Markdown puts each role's unused share first and folds the thousands of grants never used", () => {
@@ -1075,7 +1078,7 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
     );
     // 2,055 grants of the roles' policies and 6 trusts' (two without a subject condition, two patterns, a Pod Identity
     // trust without session-tag conditions, legacy-etl's Glue never seen assuming it).
-    expect(section.match(/^- never used: /gm)!.length).toBe(2061);
+    expect(section.match(/^- never used: /gm)!.length).toBe(2259);
   });
 
   it('adopting the generated IAM only removes: every wildcard the account grants, nothing added', () => {

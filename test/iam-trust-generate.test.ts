@@ -126,6 +126,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     expect(trusts).toEqual([
       ['ci-deployer', 'role/ci-deployer.trust.json'],
       ['github-release', 'role/github-release.trust.json'],
+      ['oncall', 'role/oncall.trust.json'],
       ['ops-backup', 'role/ops-backup.trust.json'],
       ['ops-report', 'role/ops-report.trust.json'],
       ['payments-api', 'role/payments-api.trust.json'],
@@ -147,7 +148,8 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     expect(code).toBe(0);
     expect(report.notAllowed).toEqual([]);
     // Without the trust files (the index naming none), the 5 service accounts' links, Lambda's assumption of the
-    // thumbnailer's role and the 3 subjects of GitHub Actions workflows are not judged: 9 fewer accesses.
+    // thumbnailer's role, the 3 subjects of GitHub Actions workflows and the 3 on-call engineers' SAML sign-ins are not
+    // judged: 12 fewer accesses.
     const bare = join(tmp(), 'policy');
     cpSync(tree, bare, { recursive: true });
     const indexFile = join(bare, `iam/${A}/index.json`);
@@ -158,7 +160,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     }
     writeFileSync(indexFile, JSON.stringify(index));
     const without = verify(profileFile, bare).report;
-    expect(report.byKind['iam']!.observed - without.byKind['iam']!.observed).toBe(9);
+    expect(report.byKind['iam']!.observed - without.byKind['iam']!.observed).toBe(12);
     expect(report.byKind['iam']!.allowed).toBe(report.byKind['iam']!.observed);
   });
 
@@ -192,6 +194,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     // (Trusts of roles no service account assumes are written as before.)
     expect(index.principals.filter((e) => e.trust).map((e) => e.name)).toEqual([
       'github-release',
+      'oncall',
       'payments-api',
       'thumbnailer-exec',
     ]);

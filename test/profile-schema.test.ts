@@ -44,6 +44,7 @@ describe('the profile schema, in one place', () => {
       new Set([
         'header',
         'principal',
+        'samlAssumption',
         'k8s',
         'aws',
         'workload',

@@ -82,10 +82,11 @@ describe('the demo CloudTrail as Security Lake stores it', () => {
       }
     });
 
-  it('held out: days 1-6 → 7-8 from the Parquet files backtest as the original does (breakage 0 of 165)', () => {
+  it('held out: days 1-6 → 7-8 from the Parquet files backtest as the original does (breakage 1 of 171)', () => {
     const d = join(dir, 'Parquet');
     const original = backtest(DEMO);
-    expect(original).toEqual({ observed: 165, allowed: 165, excess: [3387, 0] });
+    // The one denied: an on-call engineer's first SAML sign-in on day 8 (the trust names the people seen).
+    expect(original).toEqual({ observed: 171, allowed: 170, excess: [3894, 0] });
     expect(backtest(d)).toEqual(original);
   });
 

@@ -142,8 +142,8 @@ describe('verify from a profile file, principal by principal', () => {
     expect(Object.keys(r.byKind)).toEqual(['rbac']);
     expect(r.notJudged).toEqual({ iam: 'no IAM policies given', netpol: 'no NetworkPolicies given' });
     // Policies of a kind the profile holds nothing of: judged neither way.
-    // (No calls, and no roles assumed by AWS services or web identities, whose trusts IAM would judge.)
-    const { serviceAssumptions: _s, webIdentityAssumptions: _w, ...rest } = profile;
+    // (No calls, and no roles assumed by AWS services, web identities or SAML users, whose trusts IAM would judge.)
+    const { serviceAssumptions: _s, webIdentityAssumptions: _w, samlAssumptions: _a, ...rest } = profile;
     const k8sOnly: Profile = { ...rest, principals: profile.principals.map((p) => ({ ...p, aws: [] })) };
     const noAws = await verifySource(sourceOf(k8sOnly), policies);
     expect(noAws.notJudged).toEqual({ iam: 'no CloudTrail calls in scope' });

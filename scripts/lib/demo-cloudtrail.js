@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { mulberry32, trailIds } from './prng.js';
 import { DAYS, HOUR, MIN, PAYMENTS_POD, REPORT_RUNS, START } from './demo-timeline.js';
 import { moreCloudTrail, THUMB_EXEC } from './demo-cloudtrail-more.js';
+import { samlCloudTrail } from './demo-cloudtrail-saml.js';
 
 const SEED = 20261103;
 const ACCOUNT = '111122223333';
@@ -543,6 +544,8 @@ export function generateCloudTrail(outDir) {
   }
   // The GitHub Actions release role and the thumbnailer's execution role (their own seed).
   for (const e of moreCloudTrail()) events.push(e);
+  // The on-call engineers signing in through Okta (SAML; their own seed).
+  for (const e of samlCloudTrail()) events.push(e);
   events.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
 
   // Delivery: S3 files of Records every 6 hours (gzip), as CloudTrail writes them; the last day as one

@@ -186,6 +186,32 @@ export function demoAccount() {
       ],
       PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: boundary },
     }),
+    // On call: engineers sign in through Okta (SAML); who may is left to Okta's role mapping (check: low).
+    role('oncall', '/ops/', {
+      AssumeRolePolicyDocument: doc({
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${A}:saml-provider/Okta` },
+        Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession'],
+        Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
+      }),
+      RolePolicyList: [
+        {
+          PolicyName: 'oncall',
+          PolicyDocument: doc(
+            allow(
+              'Look',
+              ['ec2:Describe*', 'cloudwatch:GetMetricData', 'logs:FilterLogEvents', 'logs:GetLogEvents'],
+              ['*'],
+            ),
+            allow(
+              'Reboot',
+              ['ec2:RebootInstances', 'ec2:StopInstances', 'ec2:StartInstances'],
+              [`arn:aws:ec2:${R}:${A}:instance/*`],
+            ),
+          ),
+        },
+      ],
+    }),
     // Made for a nightly ETL that was retired; still there, never used in the soak.
     role('legacy-etl', '/', {
       AssumeRolePolicyDocument: service('glue.amazonaws.com'),
