@@ -11,6 +11,7 @@
 //   fresh UUID and writes their thumbnails.
 import { mulberry32, trailIds } from './prng.js';
 import { DAYS, HOUR, MIN, START } from './demo-timeline.js';
+import { trailRecordOf } from './demo-trail-record.js';
 
 const SEED = 20261106;
 const ACCOUNT = '111122223333';
@@ -30,27 +31,15 @@ const GHA_IP = '20.57.41.113';
 export function moreCloudTrail() {
   const { int, hex, uuid, upper, iso } = trailIds(mulberry32(SEED));
   const events = [];
-  const record = (t, identity, source, name, params, extra = {}) =>
-    events.push({
-      eventVersion: '1.09',
-      userIdentity: identity,
-      eventTime: iso(t),
-      eventSource: source,
-      eventName: name,
-      awsRegion: REGION,
-      sourceIPAddress: extra.ip,
-      userAgent: extra.agent,
-      requestParameters: params,
-      responseElements: extra.response ?? null,
-      requestID: uuid(),
-      eventID: uuid(),
-      readOnly: extra.readOnly ?? /^(Get|List|Describe|BatchCheck)/.test(name),
-      ...(extra.resources ? { resources: extra.resources } : {}),
-      eventType: 'AwsApiCall',
-      managementEvent: !extra.data,
-      recipientAccountId: ACCOUNT,
-      eventCategory: extra.data ? 'Data' : 'Management',
-    });
+  const build = trailRecordOf({
+    ids: { uuid, iso },
+    account: ACCOUNT,
+    region: REGION,
+    ip: undefined,
+    agent: undefined,
+    readOnly: /^(Get|List|Describe|BatchCheck)/,
+  });
+  const record = (...args) => events.push(build(...args));
   const roleIds = { 'github-release': `AROA${upper(17)}`, 'thumbnailer-exec': `AROA${upper(17)}` };
   const session = (role, path, name, since) => ({
     type: 'AssumedRole',

@@ -9,6 +9,7 @@
 //   saw). Each sign-in looks at the instances, the metrics and the shop's logs.
 import { mulberry32, trailIds } from './prng.js';
 import { DAYS, HOUR, MIN, START } from './demo-timeline.js';
+import { trailRecordOf } from './demo-trail-record.js';
 
 const SEED = 20261205;
 const ACCOUNT = '111122223333';
@@ -28,28 +29,15 @@ export function samlCloudTrail() {
   const events = [];
   const qualifier = 'g4RD/xcF3dcnEghdegAhfaPo+ow=';
   const roleId = `AROA${upper(17)}`;
-  const record = (t, identity, source, name, params, extra = {}) =>
-    events.push({
-      eventVersion: '1.09',
-      userIdentity: identity,
-      eventTime: iso(t),
-      eventSource: source,
-      eventName: name,
-      awsRegion: REGION,
-      sourceIPAddress: OFFICE_IP,
-      userAgent: extra.agent ?? CONSOLE,
-      requestParameters: params,
-      responseElements: extra.response ?? null,
-      requestID: uuid(),
-      eventID: uuid(),
-      readOnly: extra.readOnly ?? /^(Get|List|Describe|Filter)/.test(name),
-      ...(extra.resources ? { resources: extra.resources } : {}),
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: ACCOUNT,
-      eventCategory: 'Management',
-      ...(extra.session ? { sessionCredentialFromConsole: 'true' } : {}),
-    });
+  const build = trailRecordOf({
+    ids: { uuid, iso },
+    account: ACCOUNT,
+    region: REGION,
+    ip: OFFICE_IP,
+    agent: CONSOLE,
+    readOnly: /^(Get|List|Describe|Filter)/,
+  });
+  const record = (...args) => events.push(build(...args));
 
   /** One sign-in: the SAML assertion exchanged for the role, then a look around. */
   function signIn(t, who) {
@@ -102,7 +90,7 @@ export function samlCloudTrail() {
         attributes: { creationDate: iso(t), mfaAuthenticated: 'false' },
       },
     };
-    const look = { session: true };
+    const look = { console: true };
     record(t + 20_000, me, 'ec2.amazonaws.com', 'DescribeInstances', { filterSet: {}, instancesSet: {} }, look);
     record(
       t + 45_000,

@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { mulberry32, trailIds } from './prng.js';
+import { trailRecordOf } from './demo-trail-record.js';
 import { DAYS, HOUR, MIN, PAYMENTS_POD, REPORT_RUNS, START } from './demo-timeline.js';
 import { moreCloudTrail, THUMB_EXEC } from './demo-cloudtrail-more.js';
 import { samlCloudTrail } from './demo-cloudtrail-saml.js';
@@ -94,30 +95,16 @@ export function generateCloudTrail(outDir) {
       },
     };
   }
-  function record(t, identity, source, name, params, extra = {}) {
-    const ev = {
-      eventVersion: '1.09',
-      userIdentity: identity,
-      eventTime: iso(t),
-      eventSource: source,
-      eventName: name,
-      awsRegion: REGION,
-      sourceIPAddress: extra.ip ?? '10.0.0.1',
-      userAgent: extra.agent ?? 'aws-internal/3',
-      requestParameters: params,
-      responseElements: extra.response ?? null,
-      ...(extra.error
-        ? { errorCode: extra.error, errorMessage: extra.message ?? `User is not authorized to perform ${name}` }
-        : {}),
-      requestID: uuid(),
-      eventID: uuid(),
-      readOnly: extra.readOnly ?? /^(Get|List|Describe|Head|Decrypt|BatchCheck)/.test(name),
-      ...(extra.resources ? { resources: extra.resources } : {}),
-      eventType: 'AwsApiCall',
-      managementEvent: !extra.data,
-      recipientAccountId: ACCOUNT,
-      eventCategory: extra.data ? 'Data' : 'Management',
-    };
+  const build = trailRecordOf({
+    ids: { uuid, iso },
+    account: ACCOUNT,
+    region: REGION,
+    ip: '10.0.0.1',
+    agent: 'aws-internal/3',
+    readOnly: /^(Get|List|Describe|Head|Decrypt|BatchCheck)/,
+  });
+  function record(...args) {
+    const ev = build(...args);
     events.push(ev);
     return ev;
   }

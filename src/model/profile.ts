@@ -2,7 +2,7 @@ import { accessKey, type K8sAccess } from './access.js';
 import type { Evidence } from './evidence.js';
 import type { InputIssue } from './issue.js';
 import type { NetEdge, WorkloadInfo } from './network.js';
-import type { ImpliedPermission } from './observation.js';
+import type { ImpliedPermission, SamlLink } from './observation.js';
 import type { Subject } from './subject.js';
 
 /**
@@ -72,19 +72,11 @@ export interface Profile {
 /** The sections of roles assumed by callers that are no principal: AWS services, web identities, SAML users. */
 export type OutsideAssumptions = Pick<Profile, 'serviceAssumptions' | 'webIdentityAssumptions' | 'samlAssumptions'>;
 
-/** A SAML user's assumption of a role, with the AssumeRoleWithSAML events that show it. */
-export interface SamlAssumption {
-  roleArn: string;
-  /** The `Federated` principal: `arn:aws:iam::ACCOUNT:saml-provider/NAME`. */
-  provider: string;
-  /** The assertion's subject, its NameID (`jane@example.com`). */
-  subject: string;
-  /** The NameID's format as STS says it (`persistent`, `transient`, `unspecified`); absent where not said. */
-  subjectType?: string;
-  /** The assertion's audience (`https://signin.aws.amazon.com/saml`); absent where the records did not say. */
-  audience?: string;
-  /** The trust actions it needed, sorted: `sts:AssumeRoleWithSAML`, and `sts:SetSourceIdentity`, `sts:TagSession`. */
-  actions: string[];
+/**
+ * A SAML user's assumption of a role (the link's fields: the role, the SAML provider, the assertion's subject, its
+ * type and audience, the trust actions it needed), with the AssumeRoleWithSAML events that show it.
+ */
+export interface SamlAssumption extends SamlLink {
   evidence: Evidence;
 }
 
