@@ -622,3 +622,22 @@ describe('--saml-any-user: the identity provider decides who (a listed widening)
     expect([backtest().allowed, backtest('--saml-any-user').allowed]).toEqual([0, 1]);
   });
 });
+
+describe('a SAML trust with nothing to condition', () => {
+  it('no audience in the records and --saml-any-user: no Condition block at all (IAM refuses an empty one)', () => {
+    const out = tmp();
+    const p = join(out, 'p.json');
+    const bare = bySaml(JANE);
+    bare['responseElements'] = null;
+    cli(['profile', '--cloudtrail', trail([bare, ownCall()]), '-o', p]);
+    const g = cli(['generate', 'iam', '--profile', p, '--saml-any-user', '-o', join(out, 'policy')]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toContain(`no audience condition for ${JANE}`);
+    const trust = JSON.parse(readFileSync(join(out, 'policy', `iam/${A}/role/oncall.trust.json`), 'utf8')) as unknown;
+    expect(trust).toEqual(
+      doc({ Sid: 'SamlUsers', Effect: 'Allow', Principal: { Federated: OKTA }, Action: 'sts:AssumeRoleWithSAML' }),
+    );
+    const v = cli(['verify', '--profile', p, '--policies', join(out, 'policy')]);
+    expect(v.code, v.stdout).toBe(0);
+  });
+});

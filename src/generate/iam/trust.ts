@@ -243,17 +243,17 @@ export function trustPolicy(
     .forEach(([k, subjects], i) => {
       const [provider, audience, actions, who] = JSON.parse(k) as [string, string, string, boolean | 'any'];
       const list = who === 'any' ? [...samlActions.get(k)!].sort(cmp) : actions.split(',');
+      const eq = {
+        ...(audience ? { 'SAML:aud': audience } : {}),
+        ...(who === 'any' ? {} : who ? { 'SAML:sub_type': 'transient' } : { 'SAML:sub': one(subjects) }),
+      };
       statements.push({
         Sid: sid('SamlUsers', i),
         Effect: 'Allow',
         Principal: { Federated: provider },
         Action: list.length === 1 ? list[0]! : list,
-        Condition: {
-          StringEquals: {
-            ...(audience ? { 'SAML:aud': audience } : {}),
-            ...(who === 'any' ? {} : who ? { 'SAML:sub_type': 'transient' } : { 'SAML:sub': one(subjects) }),
-          },
-        },
+        // No audience seen and any user: no Condition at all (IAM refuses an empty block).
+        ...(Object.keys(eq).length ? { Condition: { StringEquals: eq } } : {}),
       });
     });
   if (services.size)
