@@ -170,6 +170,31 @@ describe('AssumeRoleWithSAML as CloudTrail logs it', () => {
     expect(one(denied).samlLink).toBeUndefined();
   });
 
+  it('an allowed sign-in whose record lacks the provider or the subject is an issue, not a silent gap in the trust', () => {
+    const noProvider = bySaml(JANE);
+    delete (noProvider['requestParameters'] as Record<string, unknown>)['principalArn'];
+    const noSubject = bySaml(JANE);
+    noSubject['responseElements'] = null;
+    noSubject['userIdentity'] = { type: 'SAMLUser' };
+    for (const rec of [noProvider, noSubject]) {
+      const out = decode(rec);
+      expect(out).toHaveLength(1);
+      expect(out[0]).toMatchObject({ kind: 'issue', code: 'cloudtrail.unlinked-assumption', file: 'f.json', line: 7 });
+      expect((out[0] as InputIssue).message).toMatch(/AssumeRoleWithSAML without .*no trust can name who it let in/);
+    }
+    // Denied, it let no one in: no issue.
+    const denied = { ...noProvider, errorCode: 'AccessDenied', errorMessage: 'Not authorized' };
+    expect(decode(denied)).toMatchObject([{ kind: 'aws-call' }]);
+    // The same for a web identity's token without its provider.
+    const token = bySaml(JANE);
+    Object.assign(token, {
+      eventName: 'AssumeRoleWithWebIdentity',
+      userIdentity: { type: 'WebIdentityUser', userName: 'repo:acme/shop:ref:refs/heads/main' },
+      responseElements: null,
+    });
+    expect(decode(token)).toMatchObject([{ kind: 'issue', code: 'cloudtrail.unlinked-assumption' }]);
+  });
+
   it.each([
     ['a policy variable in the subject', bySaml('${aws:username}'), /subject .* policy variable/],
     ['a control character in the subject', bySaml('jane\u0007@acme.example'), /control character/],

@@ -1,6 +1,6 @@
 import type { InputIssue } from '../../model/issue.js';
 import type { AwsCallObservation, AwsPrincipal, ServiceAccountLink } from '../../model/observation.js';
-import { addLinks } from './links.js';
+import { addLinks, unlinkedAssumption } from './links.js';
 import type { RecordSkip } from '../../model/network.js';
 import { recordTime } from '../../util/time.js';
 import { errorClass } from '../../knowledge/aws/errorCodes.js';
@@ -158,6 +158,11 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   const problem = callProblem(obs, str(v['recipientAccountId']), ctx);
   if (problem) {
     issue('cloudtrail.bad-name', problem);
+    return 0;
+  }
+  const unlinked = unlinkedAssumption(obs);
+  if (unlinked) {
+    issue('cloudtrail.unlinked-assumption', unlinked);
     return 0;
   }
   // Time is evidence, not authorization: a record kept is kept whatever its time (notices say why).

@@ -28,6 +28,20 @@ export function addLinks(v: Obj, obs: AwsCallObservation): void {
 }
 
 /**
+ * An allowed AssumeRoleWithSAML or AssumeRoleWithWebIdentity that made no link: its record lacks the role, the
+ * provider or the subject, so no trust could name who it let in (a trust written without it would lock the caller
+ * out). What is missing, in words, or undefined.
+ */
+export function unlinkedAssumption(obs: AwsCallObservation): string | undefined {
+  if (obs.eventSource !== 'sts.amazonaws.com' || obs.decision !== 'allow') return undefined;
+  if (obs.eventName === 'AssumeRoleWithSAML' && !obs.samlLink)
+    return 'an allowed AssumeRoleWithSAML without the role (requestParameters.roleArn), the SAML provider (requestParameters.principalArn) or the subject (responseElements.subject, userIdentity.userName): no trust can name who it let in';
+  if (obs.eventName === 'AssumeRoleWithWebIdentity' && !obs.link && !obs.webIdentityLink)
+    return "an allowed AssumeRoleWithWebIdentity without the role (requestParameters.roleArn), the provider (userIdentity.identityProvider, responseElements.provider) or the token's subject (userIdentity.userName, responseElements.subjectFromWebIdentityToken): no trust can name who it let in";
+  return undefined;
+}
+
+/**
  * A SAML user becoming a role, as the CloudTrail User Guide's AssumeRoleWithSAML example shows it: the IAM SAML
  * provider (`requestParameters.principalArn`), the subject (STS's answer `subject`, else `userIdentity.userName`),
  * its format (`subjectType`) and the audience from the answer, and the trust actions the request needed: session tags
