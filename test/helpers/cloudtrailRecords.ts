@@ -401,3 +401,11 @@ export function decodeOne(rec: Record<string, unknown>): AwsCallObservation {
   expect(out).toHaveLength(1);
   return out[0] as AwsCallObservation;
 }
+
+/** The one issue a refused record makes, checked to name `f.json:7` and carry `code`. */
+export function decodeRefused(rec: Record<string, unknown>, code: string): InputIssue {
+  const out = decodeRecord(rec);
+  expect(out).toHaveLength(1);
+  expect(out[0]).toMatchObject({ kind: 'issue', code, file: 'f.json', line: 7 });
+  return out[0] as InputIssue;
+}
