@@ -150,6 +150,11 @@ export interface WebIdentityLink {
   subject: string;
   /** The token's audience (`sts.amazonaws.com` for GitHub Actions); absent where the record does not say. */
   audience?: string;
+  /**
+   * The trust actions it needed where more than `sts:AssumeRoleWithWebIdentity`: that, then `sts:SetSourceIdentity`
+   * and `sts:TagSession` where the token passed a source identity or session tags; sorted. Absent: only the first.
+   */
+  actions?: string[];
 }
 
 /**

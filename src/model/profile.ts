@@ -2,7 +2,7 @@ import { accessKey, type K8sAccess } from './access.js';
 import type { Evidence } from './evidence.js';
 import type { InputIssue } from './issue.js';
 import type { NetEdge, WorkloadInfo } from './network.js';
-import type { ImpliedPermission, SamlLink } from './observation.js';
+import type { ImpliedPermission, SamlLink, WebIdentityLink } from './observation.js';
 import type { Subject } from './subject.js';
 
 /**
@@ -57,8 +57,8 @@ export interface Profile {
   /**
    * Roles assumed with a web identity token that is no service account's (GitHub Actions, GitLab CI, Google, Cognito:
    * an allowed AssumeRoleWithWebIdentity whose subject is not `system:serviceaccount:...`), for the roles' trust
-   * policies; sorted by role, provider, subject and audience; absent when none. The web identities' calls stay out of
-   * the principals (`skipped.federation`).
+   * policies; sorted by role, provider, subject, audience and actions; absent when none. The web identities' calls
+   * stay out of the principals (`skipped.federation`).
    */
   webIdentityAssumptions?: WebIdentityAssumption[];
   /**
@@ -80,15 +80,12 @@ export interface SamlAssumption extends SamlLink {
   evidence: Evidence;
 }
 
-/** A web identity's assumption of a role, with the AssumeRoleWithWebIdentity events that show it. */
-export interface WebIdentityAssumption {
-  roleArn: string;
-  /** The `Federated` principal: `arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com`. */
-  provider: string;
-  /** The token's subject (`repo:acme/shop:ref:refs/heads/main`). */
-  subject: string;
-  /** The token's audience (`sts.amazonaws.com`); absent where the records did not say. */
-  audience?: string;
+/**
+ * A web identity's assumption of a role (the link's fields: the role, the `Federated` provider, the token's subject
+ * and audience, the trust actions beyond `sts:AssumeRoleWithWebIdentity` it needed), with the AssumeRoleWithWebIdentity
+ * events that show it.
+ */
+export interface WebIdentityAssumption extends WebIdentityLink {
   evidence: Evidence;
 }
 

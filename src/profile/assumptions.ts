@@ -16,7 +16,12 @@ type Bare<A> = Omit<A, 'evidence'>;
 
 /** What makes an assumption one: the fields its entry is told apart by. */
 const serviceKey = (a: Bare<ServiceAssumption>) => tupleKey(a.roleArn, a.service);
-const tokenKey = (a: Bare<WebIdentityAssumption>) => tupleKey(a.roleArn, a.provider, a.subject, a.audience ?? '');
+const tokenKey = (a: Bare<WebIdentityAssumption>) =>
+  tupleKey(a.roleArn, a.provider, a.subject, a.audience ?? '', tokenActions(a).join(','));
+
+/** The trust actions a web identity's assumption needed (absent in the profile: only the first). */
+export const tokenActions = (a: Pick<WebIdentityAssumption, 'actions'>): string[] =>
+  a.actions ?? ['sts:AssumeRoleWithWebIdentity'];
 const samlKey = (a: Bare<SamlAssumption>) =>
   tupleKey(a.roleArn, a.provider, a.subject, a.subjectType ?? '', a.audience ?? '', a.actions.join(','));
 
@@ -68,13 +73,14 @@ export function compareServiceAssumptions(a: Bare<ServiceAssumption>, b: Bare<Se
   return cmp(a.roleArn, b.roleArn) || cmp(a.service, b.service);
 }
 
-/** Web identity assumptions by role, provider, subject, then audience (none first). */
+/** Web identity assumptions by role, provider, subject, audience (none first), then actions. */
 export function compareWebIdentityAssumptions(a: Bare<WebIdentityAssumption>, b: Bare<WebIdentityAssumption>): number {
   return (
     cmp(a.roleArn, b.roleArn) ||
     cmp(a.provider, b.provider) ||
     cmp(a.subject, b.subject) ||
-    cmp(a.audience ?? '', b.audience ?? '')
+    cmp(a.audience ?? '', b.audience ?? '') ||
+    cmp(tokenActions(a).join(','), tokenActions(b).join(','))
   );
 }
 

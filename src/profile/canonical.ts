@@ -51,6 +51,8 @@ export function canonicalTail(p: ProfileTail): ProfileTail {
             provider: a.provider,
             subject: a.subject,
             ...(a.audience !== undefined ? { audience: a.audience } : {}),
+            // Only the first action is the same as none: written once, one way.
+            ...(a.actions !== undefined && a.actions.length > 1 ? { actions: [...a.actions] } : {}),
             evidence: canonicalEvidence(a.evidence),
           })),
         }

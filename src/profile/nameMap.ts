@@ -1,3 +1,4 @@
+import { COGNITO_IDENTITY } from '../knowledge/aws/names.js';
 import { InputError } from '../model/issue.js';
 import type { AwsEdge, K8sEdge, Principal, Profile, RoleLink, RoleSession } from '../model/profile.js';
 import { cmp } from '../model/issue.js';
@@ -187,13 +188,15 @@ export function mapProfile(profile: Profile, map: NameMap): { profile: Profile; 
     ...(profile.serviceAssumptions
       ? { serviceAssumptions: profile.serviceAssumptions.map((a) => ({ ...a, roleArn: map.arn(a.roleArn) })) }
       : {}),
-    // A web identity's provider ARN names the account it lives in; the token's subject is the issuer's, kept.
+    // A web identity's provider ARN names the account it lives in; the token's subject is the issuer's, kept. A
+    // Cognito token's audience is its identity pool (`eu-west-1:UUID`), the environment's as a bucket is: mapped.
     ...(profile.webIdentityAssumptions
       ? {
           webIdentityAssumptions: profile.webIdentityAssumptions.map((a) => ({
             ...a,
             roleArn: map.arn(a.roleArn),
             provider: map.arn(a.provider),
+            ...(a.audience !== undefined && a.provider === COGNITO_IDENTITY ? { audience: map.text(a.audience) } : {}),
           })),
         }
       : {}),

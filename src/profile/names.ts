@@ -30,6 +30,7 @@ import {
   webIdentityProviderProblem,
   samlProviderProblem,
   samlActionsProblem,
+  webIdentityActionsProblem,
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
 import { isAwsKind } from '../model/subject.js';
@@ -198,6 +199,9 @@ export function tailNameProblem(p: ProfileTail): string | undefined {
       check(`webIdentityAssumptions[${i}].subject`, a.subject, tokenClaimProblem) ??
       (a.audience !== undefined
         ? check(`webIdentityAssumptions[${i}].audience`, a.audience, tokenClaimProblem)
+        : undefined) ??
+      (a.actions !== undefined
+        ? check(`webIdentityAssumptions[${i}].actions`, a.actions.join(','), webIdentityActionsProblem)
         : undefined);
     if (problem) return problem;
   }

@@ -204,6 +204,7 @@ export const WebIdentityAssumption = Type.Object({
   provider: Str,
   subject: Str,
   audience: Type.Optional(Str),
+  actions: Type.Optional(Type.Array(Str, { minItems: 1 })),
   evidence: Evidence,
 });
 

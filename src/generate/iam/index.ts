@@ -224,6 +224,7 @@ export class IamGenerator {
         via: 'web-identity',
         provider: a.provider,
         ...(a.audience !== undefined ? { audience: a.audience } : {}),
+        ...(a.actions !== undefined && a.actions.length > 1 ? { actions: a.actions } : {}),
         evidence: a.evidence,
       });
     for (const a of tail.samlAssumptions ?? [])

@@ -200,7 +200,13 @@ function assumedByEntry(l: TrustLink): Record<string, unknown> & { via: string }
     case 'service':
       return { service: l.service, via: l.via };
     case 'web-identity':
-      return { webIdentity: l.subject, via: l.via, provider: l.provider, ...audience };
+      return {
+        webIdentity: l.subject,
+        via: l.via,
+        provider: l.provider,
+        ...audience,
+        ...(l.actions !== undefined ? { actions: l.actions } : {}),
+      };
     case 'saml':
       return {
         samlUser: l.subject,

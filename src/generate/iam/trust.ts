@@ -2,6 +2,7 @@ import type { Evidence } from '../../model/evidence.js';
 import { cmp } from '../../model/issue.js';
 import { jsonSafe } from '../../util/escape.js';
 import { releaseTagPattern } from '../../knowledge/aws/webIdentitySubjects.js';
+import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import type { IamOptions, IamResult, IamWidening } from './index.js';
 
 /**
@@ -18,7 +19,9 @@ import type { IamOptions, IamResult, IamWidening } from './index.js';
  * AWS services that assumed it (Lambda, EC2, ECS tasks), one `sts:AssumeRole` statement naming them; for web
  * identities that are no service account (GitHub Actions, another OIDC issuer), `sts:AssumeRoleWithWebIdentity` by the
  * provider under StringEquals on `ISSUER:sub` (exactly the subjects seen) and `ISSUER:aud` (the audience seen), one
- * statement per provider and audience (a token's subject and audience are allowed only in the pairs seen); for SAML
+ * statement per provider, audience and actions (a token's subject and audience are allowed only in the pairs seen;
+ * `sts:TagSession` where its token passed session tags); for a Cognito identity pool, whose identity ids are made up
+ * per user, the pool under `cognito-identity.amazonaws.com:aud` and no subject (listed; `exact` names them); for SAML
  * users, `sts:AssumeRoleWithSAML` (with `sts:TagSession`, `sts:SetSourceIdentity` where the assertions passed session
  * tags or a source identity) by the SAML provider under StringEquals on `SAML:aud` (the audience seen) and `SAML:sub`
  * (exactly the subjects seen), one statement per provider, audience and set of actions; subjects of a transient
@@ -55,6 +58,8 @@ export type TrustLink =
       /** The `Federated` principal: an OIDC provider's ARN, or `accounts.google.com` and the like. */
       provider: string;
       audience?: string;
+      /** Where it needed more than `sts:AssumeRoleWithWebIdentity` (session tags, a source identity); sorted. */
+      actions?: string[];
       evidence: Evidence;
     }
   | {
@@ -113,6 +118,8 @@ export function trustPolicy(
   widened: { subject: string; pattern: string }[];
   /** SAML providers whose users' NameIDs are transient: a statement lets in any such user of the provider. */
   anySubject: string[];
+  /** Cognito identity pools whose statement names no identity (`generated-keys`), each with the identities seen. */
+  pools: { pool: string; identities: number }[];
 } {
   const byProvider = new Map<string, Set<string>>();
   const byNamespace = new Map<string, Set<string>>();
@@ -126,6 +133,8 @@ export function trustPolicy(
   const saml = new Map<string, Set<string>>();
   const anySubject = new Set<string>();
   const samlActions = new Map<string, Set<string>>();
+  const cognito = new Map<string, Set<string>>();
+  const pools = new Map<string, Set<string>>();
   for (const l of links) {
     if (l.via === 'saml') {
       const transient = !samlAnyUser && l.subjectType === 'transient';
@@ -143,7 +152,14 @@ export function trustPolicy(
       continue;
     }
     if (l.via === 'web-identity') {
-      const k = JSON.stringify([l.provider, l.audience ?? '']);
+      const actions = (l.actions ?? ['sts:AssumeRoleWithWebIdentity']).join(',');
+      if (!exact && l.provider === COGNITO_IDENTITY && l.audience !== undefined) {
+        // The pool is who may come: its identity ids are Cognito's, one per user or guest.
+        cognito.set(actions, (cognito.get(actions) ?? new Set()).add(l.audience));
+        pools.set(l.audience, (pools.get(l.audience) ?? new Set()).add(l.subject));
+        continue;
+      }
+      const k = JSON.stringify([l.provider, l.audience ?? '', actions]);
       const pattern = exact ? undefined : releaseTagPattern(l.subject);
       if (pattern) {
         patterns.set(k, (patterns.get(k) ?? new Set()).add(pattern));
@@ -222,15 +238,16 @@ export function trustPolicy(
     [...by]
       .sort((a, b) => cmp(a[0], b[0]))
       .forEach(([k, subjects], i) => {
-        const [provider, audience] = JSON.parse(k) as [string, string];
+        const [provider, audience, actions] = JSON.parse(k) as [string, string, string];
         const issuer = providerIssuer(provider);
         const sub = { [`${issuer}:sub`]: one(subjects) };
         const aud = audience ? { [`${issuer}:aud`]: audience } : undefined;
+        const list = actions.split(',');
         statements.push({
           Sid: sid(base, i),
           Effect: 'Allow',
           Principal: { Federated: provider },
-          Action: 'sts:AssumeRoleWithWebIdentity',
+          Action: list.length === 1 ? list[0]! : list,
           Condition: like
             ? { ...(aud ? { StringEquals: aud } : {}), StringLike: sub }
             : { StringEquals: { ...sub, ...aud } },
@@ -238,6 +255,18 @@ export function trustPolicy(
       });
   tokenStatements(tokens, 'WebIdentityTokens', false);
   tokenStatements(patterns, 'WebIdentityReleaseTags', true);
+  [...cognito]
+    .sort((a, b) => cmp(a[0], b[0]))
+    .forEach(([actions, auds], i) => {
+      const list = actions.split(',');
+      statements.push({
+        Sid: sid('CognitoIdentityPools', i),
+        Effect: 'Allow',
+        Principal: { Federated: COGNITO_IDENTITY },
+        Action: list.length === 1 ? list[0]! : list,
+        Condition: { StringEquals: { [`${COGNITO_IDENTITY}:aud`]: one(auds) } },
+      });
+    });
   [...saml]
     .sort((a, b) => cmp(a[0], b[0]))
     .forEach(([k, subjects], i) => {
@@ -267,6 +296,7 @@ export function trustPolicy(
     noProvider: [...noProvider].sort(cmp),
     noAudience: [...noAudience].sort(cmp),
     anySubject: [...anySubject].sort(cmp),
+    pools: [...pools].sort((a, b) => cmp(a[0], b[0])).map(([pool, ids]) => ({ pool, identities: ids.size })),
     widened: [...widened].sort((a, b) => cmp(a[0], b[0])).map(([subject, pattern]) => ({ subject, pattern })),
   };
   return statements.length ? { ...out, document: { Version: '2012-10-17', Statement: statements } } : out;
@@ -292,6 +322,13 @@ export function roleTrust(
     option: 'generated-keys' as const,
     detail: `sts:AssumeRoleWithWebIdentity: ${w.subject} → ${w.pattern} (a release tag: each release's is new)`,
   }));
+  for (const p of trust.pools)
+    widenings.push({
+      principal,
+      action: 'sts:AssumeRoleWithWebIdentity',
+      option: 'generated-keys',
+      detail: `sts:AssumeRoleWithWebIdentity: any identity of Cognito identity pool ${p.pool} (${p.identities} seen: Cognito makes up an identity id for each new user or guest)`,
+    });
   // --saml-any-user: each provider's statement names no user; the users seen are said.
   const users = new Map<string, Set<string>>();
   for (const l of opts.samlAnyUser ? links : [])

@@ -1,6 +1,6 @@
 import type { AwsCallObservation, SamlLink, ServiceAccountLink, WebIdentityLink } from '../../model/observation.js';
 import { iamIdentity } from '../../model/subject.js';
-import { servicePrincipalProblem } from '../../knowledge/aws/names.js';
+import { assumeActions, servicePrincipalProblem } from '../../knowledge/aws/names.js';
 import { isObj } from '../../util/json.js';
 
 type Obj = Record<string, unknown>;
@@ -59,13 +59,7 @@ function samlOf(v: Obj, obs: AwsCallObservation): SamlLink | undefined {
   if (!roleArn || !provider || !subject) return undefined;
   const subjectType = str(answer['subjectType']);
   const audience = str(answer['audience']);
-  const tags = params['principalTags'];
-  const transitive = params['transitiveTagKeys'];
-  const tagged = (isObj(tags) && Object.keys(tags).length > 0) || (Array.isArray(transitive) && transitive.length > 0);
-  const sourceIdentity = str(params['sourceIdentity']) || str(answer['sourceIdentity']);
-  const actions = ['sts:AssumeRoleWithSAML'];
-  if (sourceIdentity) actions.push('sts:SetSourceIdentity');
-  if (tagged) actions.push('sts:TagSession');
+  const actions = assumeActions('sts:AssumeRoleWithSAML', params, answer);
   return {
     roleArn,
     provider,
@@ -80,7 +74,10 @@ function samlOf(v: Obj, obs: AwsCallObservation): SamlLink | undefined {
  * A web identity that is no service account becoming a role (GitHub Actions, another OIDC issuer): the provider
  * (`userIdentity.identityProvider`, else STS's answer), the token's subject (`userIdentity.userName`, else
  * `subjectFromWebIdentityToken`) and audience (the answer's `audience`), as the CloudTrail User Guide's example and
- * GitHub's records show them. Kept whatever they hold: `callProblem` refuses a record whose values a trust cannot name.
+ * GitHub's records show them, and the trust actions beyond `sts:AssumeRoleWithWebIdentity` it needed: a token of a
+ * Cognito identity pool that maps claims to session tags passes them as `principalTags` (`sts:TagSession`), a source
+ * identity `sts:SetSourceIdentity`. Kept whatever they hold: `callProblem` refuses a record whose values a trust
+ * cannot name.
  */
 function webIdentityOf(v: Obj, obs: AwsCallObservation): WebIdentityLink | undefined {
   if (obs.eventSource !== 'sts.amazonaws.com' || obs.eventName !== 'AssumeRoleWithWebIdentity') return undefined;
@@ -93,7 +90,9 @@ function webIdentityOf(v: Obj, obs: AwsCallObservation): WebIdentityLink | undef
   const provider = str(u['identityProvider']) || str(answer['provider']);
   if (!roleArn || !subject || !provider || SA_SUBJECT.test(subject)) return undefined;
   const audience = str(answer['audience']);
-  return { roleArn, provider, subject, ...(audience ? { audience } : {}) };
+  // Only where it needed more than the token: a record without session tags or source identity keeps its bytes.
+  const actions = assumeActions('sts:AssumeRoleWithWebIdentity', params, answer);
+  return { roleArn, provider, subject, ...(audience ? { audience } : {}), ...(actions.length > 1 ? { actions } : {}) };
 }
 
 const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;

@@ -3,6 +3,7 @@ import { callPermissions } from '../../generate/iam/permissions.js';
 import { generateIam } from '../../generate/iam/index.js';
 import { attachWords } from '../../generate/iam/attach.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
+import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import { riskWords } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
 import type { LeftOutIdentity, Profile } from '../../model/profile.js';
@@ -30,9 +31,25 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
     const k = awsIdentityKey(a.roleArn);
     callers.set(k, [...(callers.get(k) ?? []), `assumed by ${a.service} (AWS service, ${a.evidence.count}×)`]);
   }
+  // A Cognito pool's identities are one per user or guest: said as the pool, with how many.
+  const pools = new Map<string, { identities: Set<string>; count: number }>();
   for (const a of profile.webIdentityAssumptions ?? []) {
     const k = awsIdentityKey(a.roleArn);
+    if (a.provider === COGNITO_IDENTITY && a.audience !== undefined) {
+      const pk = JSON.stringify([k, a.audience]);
+      const p = pools.get(pk) ?? { identities: new Set<string>(), count: 0 };
+      p.identities.add(a.subject);
+      p.count += a.evidence.count;
+      pools.set(pk, p);
+      continue;
+    }
     const by = `assumed by ${a.subject} (web identity of ${providerIssuer(a.provider)}, ${a.evidence.count}×)`;
+    callers.set(k, [...(callers.get(k) ?? []), by]);
+  }
+  for (const [pk, p] of pools) {
+    const [k, pool] = JSON.parse(pk) as [string, string];
+    const n = p.identities.size;
+    const by = `assumed by ${n} identit${n === 1 ? 'y' : 'ies'} of Cognito identity pool ${pool} (${p.count}×)`;
     callers.set(k, [...(callers.get(k) ?? []), by]);
   }
   for (const a of profile.samlAssumptions ?? []) {

@@ -4,6 +4,7 @@ import { cmp } from '../../model/issue.js';
 import { globWithin } from '../../util/glob.js';
 import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
+import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import type { IamPolicySet } from '../../verify/iam.js';
 import {
   actionMatches,
@@ -168,6 +169,10 @@ function entries(
         continue;
       }
       const cluster = b.issuer === '*' || EKS_ISSUER.test(b.issuer);
+      if (b.subjects === 'any' && b.issuer.toLowerCase() === COGNITO_IDENTITY) {
+        out.push(cognitoEntry(qualified, b, finding, then));
+        continue;
+      }
       if (b.subjects === 'any') {
         const issuer = b.issuer === '*' ? 'any issuer' : b.issuer;
         out.push({
@@ -345,3 +350,34 @@ const exactWords = (seen: string[]) => (seen.length ? 'assumed by it in the logs
 
 const observedWords = (b: TrustBreadth) =>
   b.observed.length ? `assumed in the logs by ${b.observed.join(', ')}` : 'never assumed in the logs';
+
+/**
+ * A Cognito identity pool's Allow with no condition on the identity (the Cognito Developer Guide's trust): the pool
+ * named by `:aud` decides who gets its identities (its users, and guests where it allows them): risk **low**, as
+ * SAML's role mapping; with no pool named, an identity of any pool of any account: **high** (IAM now refuses such a
+ * trust, but older ones stand).
+ */
+function cognitoEntry(role: string, b: TrustBreadth, finding: Finding, then: string): Entry {
+  const pool = b.audience;
+  return {
+    role,
+    via: 'irsa',
+    issuer: b.issuer,
+    key: JSON.stringify([role, COGNITO_IDENTITY, '', ...(pool !== undefined ? [pool] : [])]),
+    used: false,
+    finding:
+      pool !== undefined
+        ? finding(
+            `any identity of Cognito identity pool ${pool}`,
+            'low',
+            'a Cognito trust naming its identity pool (:aud) and no identity lets every user the pool signs in (and its guests, where it allows them) assume the role: the pool is the check',
+            `statement ${b.sid} sets no condition on the identity (${COGNITO_IDENTITY}:sub)${then}`,
+          )
+        : finding(
+            'any identity of any Cognito identity pool',
+            'high',
+            'a Cognito trust without a condition on the identity pool (:aud) lets an identity of any pool, of any account, assume the role',
+            `statement ${b.sid} sets no condition on the identity pool (${COGNITO_IDENTITY}:aud)${then}`,
+          ),
+  };
+}

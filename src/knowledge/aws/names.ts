@@ -54,12 +54,46 @@ const SAML_PROVIDER = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:saml-provider/[
  * `sts:SetSourceIdentity` and `sts:TagSession` where it needed them, in that (byte) order, each once.
  */
 export function samlActionsProblem(joined: string): string | undefined {
+  return assumeActionsProblem(joined, 'sts:AssumeRoleWithSAML');
+}
+
+/**
+ * The trust actions a web identity's assumption needed, comma-joined: `sts:AssumeRoleWithWebIdentity`, then
+ * `sts:SetSourceIdentity` and `sts:TagSession` where the token passed a source identity or session tags.
+ */
+export function webIdentityActionsProblem(joined: string): string | undefined {
+  return assumeActionsProblem(joined, 'sts:AssumeRoleWithWebIdentity');
+}
+
+function assumeActionsProblem(joined: string, first: string): string | undefined {
   const xs = joined.split(',');
-  const known = ['sts:AssumeRoleWithSAML', 'sts:SetSourceIdentity', 'sts:TagSession'];
+  const known = [first, 'sts:SetSourceIdentity', 'sts:TagSession'];
   const ordered = xs.every((x, i) => known.includes(x) && (i === 0 || known.indexOf(xs[i - 1]!) < known.indexOf(x)));
   return xs[0] === known[0] && ordered
     ? undefined
-    : 'is not sts:AssumeRoleWithSAML followed by sts:SetSourceIdentity or sts:TagSession, sorted, each once';
+    : `is not ${first} followed by sts:SetSourceIdentity or sts:TagSession, sorted, each once`;
+}
+
+/**
+ * The trust actions an assumption with a token or an assertion needed: `first`, then `sts:SetSourceIdentity` where
+ * the request set a source identity and `sts:TagSession` where it passed session tags (`principalTags`,
+ * `transitiveTagKeys`: the IAM User Guide's session tags page asks the trust to allow it).
+ */
+export function assumeActions(
+  first: string,
+  params: Record<string, unknown>,
+  answer: Record<string, unknown>,
+): string[] {
+  const tags = params['principalTags'];
+  const transitive = params['transitiveTagKeys'];
+  const tagged =
+    (typeof tags === 'object' && tags !== null && Object.keys(tags).length > 0) ||
+    (Array.isArray(transitive) && transitive.length > 0);
+  const given = (v: unknown) => typeof v === 'string' && v !== '';
+  const actions = [first];
+  if (given(params['sourceIdentity']) || given(answer['sourceIdentity'])) actions.push('sts:SetSourceIdentity');
+  if (tagged) actions.push('sts:TagSession');
+  return actions;
 }
 
 /** A service principal as trust policies name it (`lambda.amazonaws.com`, `ec2.amazonaws.com.cn`). */
@@ -78,6 +112,13 @@ export function webIdentityProviderProblem(v: string): string | undefined {
     ? undefined
     : 'is neither the ARN of an IAM OIDC provider nor a provider IAM knows without one';
 }
+/**
+ * Amazon Cognito identity pools' issuer: its token's audience is the pool's id (`eu-west-1:UUID`), its subject an
+ * identity id Cognito makes up for each new user or guest, so a trust names the pool (`:aud`), not the identities
+ * (the Cognito Developer Guide's role trust; IAM refuses a trust of it without `:aud`).
+ */
+export const COGNITO_IDENTITY = 'cognito-identity.amazonaws.com';
+
 const BUILT_IN_PROVIDERS = new Set([
   'www.amazon.com',
   'graph.facebook.com',

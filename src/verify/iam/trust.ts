@@ -1,4 +1,5 @@
 import { compileGlob } from '../../util/glob.js';
+import { statementHolds } from './trustConditions.js';
 import { isObj } from '../../util/json.js';
 import type { IamAccess } from '../../model/finding.js';
 import type { RoleLink, WebIdentityAssumption } from '../../model/profile.js';
@@ -26,9 +27,11 @@ export type TrustRequest =
   | { via: 'pod-identity'; namespace: string; serviceAccount: string }
   /**
    * A web identity that is no service account (GitHub Actions, another OIDC issuer): the token's issuer (as condition
-   * keys begin), subject, and audience where known (unknown, a condition on it is undetermined).
+   * keys begin), subject, and audience where known (unknown, a condition on it is undetermined), and the trust actions
+   * it needed (`sts:AssumeRoleWithWebIdentity`, and `sts:TagSession` / `sts:SetSourceIdentity` where its token passed
+   * session tags or a source identity: each must be allowed, with the token's keys in its request).
    */
-  | { via: 'web-identity'; issuer: string; subject: string; audience?: string };
+  | { via: 'web-identity'; issuer: string; subject: string; audience?: string; actions?: readonly string[] };
 
 export type TrustDecision = { result: 'allow' | 'deny' | 'undetermined'; reason: string };
 
@@ -149,91 +152,6 @@ export function principalMatches(st: TrustStatement, type: string, value: string
   return st.notPrincipal ? !hit : hit;
 }
 
-type Tri = true | false | 'unknown';
-
-/**
- * One condition block (an operator and its keys) against what the request says: `context` maps lower-case keys to
- * their value; a key in `absent` is known not to be in the request; any other key is not known.
- */
-function conditionHolds(
-  operator: string,
-  keys: Record<string, unknown>,
-  context: ReadonlyMap<string, string>,
-  absent: (key: string) => boolean,
-): Tri {
-  const m = /^(ForAnyValue:|ForAllValues:)?(.+?)(IfExists)?$/.exec(operator);
-  if (!m) return 'unknown';
-  const [, set, base, ifExists] = m;
-  let result: Tri = true;
-  for (const [rawKey, rawValues] of Object.entries(keys)) {
-    const key = rawKey.toLowerCase();
-    const value = context.get(key);
-    if (value === undefined && !absent(key)) {
-      result = 'unknown';
-      continue;
-    }
-    let holds: boolean | undefined;
-    if (base === 'Null') {
-      const v = typeof rawValues === 'boolean' ? String(rawValues) : strings(rawValues)?.[0];
-      if (v !== 'true' && v !== 'false') return 'unknown';
-      holds = (value === undefined) === (v === 'true');
-    } else {
-      const values = strings(rawValues);
-      if (!values) return 'unknown';
-      const negated = /^(String|Arn)Not/.test(base!);
-      const like = /Like$/.test(base!);
-      const fold = /IgnoreCase$/.test(base!);
-      // ArnEquals and ArnLike match alike: each of an ARN's six parts on its own, with wildcards (IAM's operators).
-      const arn = /^Arn(Not)?(Equals|Like)$/.test(base!);
-      if (!arn && !/^String(Not)?(Equals|EqualsIgnoreCase|Like)$/.test(base!)) return 'unknown';
-      if (values.some((v) => v.includes('${'))) return 'unknown';
-      if (value === undefined) holds = Boolean(ifExists) || negated || set === 'ForAllValues:';
-      else {
-        const one = (v: string) =>
-          arn
-            ? arnLike(v, value)
-            : like
-              ? compileGlob(v).test(value)
-              : fold
-                ? v.toLowerCase() === value.toLowerCase()
-                : v === value;
-        const any = values.some(one);
-        holds = negated ? !any : any;
-      }
-    }
-    if (!holds) return false;
-  }
-  return result;
-}
-
-/** The six parts of an ARN (the last one holds the rest, colons and all), or undefined for no ARN. */
-function arnParts(s: string): string[] | undefined {
-  const parts = s.split(':');
-  return parts.length >= 6 ? [...parts.slice(0, 5), parts.slice(5).join(':')] : undefined;
-}
-
-/** `ArnLike`: each part of the pattern matches the same part of the ARN, `*` and `?` within it. */
-export function arnLike(pattern: string, arn: string): boolean {
-  if (pattern === '*') return true;
-  const p = arnParts(pattern);
-  const a = arnParts(arn);
-  return !!p && !!a && p.every((x, i) => compileGlob(x).test(a[i]!));
-}
-
-export function statementHolds(
-  st: TrustStatement,
-  context: ReadonlyMap<string, string>,
-  absent: (k: string) => boolean,
-): Tri {
-  let result: Tri = true;
-  for (const [op, keys] of Object.entries(st.condition)) {
-    const r = conditionHolds(op, keys, context, absent);
-    if (r === false) return false;
-    if (r === 'unknown') result = 'unknown';
-  }
-  return result;
-}
-
 /** The request's asks: per action, the principal and the condition context it carries. */
 interface Ask {
   action: string;
@@ -256,9 +174,14 @@ function asks(req: TrustRequest, issuer: string | undefined): Ask[] {
     if (req.via === 'web-identity' && req.audience !== undefined) context.set(`${i}:aud`, req.audience);
     // Another issuer's keys are not in a token of this one.
     const absent = (k: string) => /^[^:]+:(sub|aud|amr)$/.test(k) && !k.startsWith(`${i}:`);
-    return [
-      { action: 'sts:AssumeRoleWithWebIdentity', type: 'Federated', principal: `oidc-provider/${i}`, context, absent },
-    ];
+    const actions = (req.via === 'web-identity' && req.actions) || ['sts:AssumeRoleWithWebIdentity'];
+    return actions.map((action) => ({
+      action,
+      type: 'Federated',
+      principal: `oidc-provider/${i}`,
+      context,
+      absent,
+    }));
   }
   const context = new Map([
     ['aws:requesttag/kubernetes-namespace', req.namespace],
@@ -323,7 +246,12 @@ export function evaluateTrust(
       return { result: 'deny', reason: 'it trusts no OIDC provider, so no service account token (IRSA) can assume it' };
     issuers = ['*'];
   }
-  const ds = issuers.map((i) => ({ i, d: decideAsk(statements, asks(req, i)[0]!, i) }));
+  // Every action the request needed, by the same issuer: its first denial, else its first undetermined answer.
+  const both = (i: string) => {
+    const each = asks(req, i).map((a) => decideAsk(statements, a, i));
+    return each.find((d) => d.result === 'deny') ?? each.find((d) => d.result === 'undetermined') ?? each[0]!;
+  };
+  const ds = issuers.map((i) => ({ i, d: both(i) }));
   const allowed = ds.find((x) => x.d.result === 'allow');
   if (allowed) return { result: 'allow', reason: `${allowed.d.reason} (issuer ${allowed.i})` };
   const unsure = ds.filter((x) => x.d.result === 'undetermined');
@@ -386,7 +314,8 @@ export function judgeWebIdentityTrust(
   if (typeof statements === 'string') return { access, result: 'undetermined', detail: `${of}: ${statements}` };
   const issuer = issuerOf(a.provider) ?? a.provider;
   const audience = a.audience !== undefined ? { audience: a.audience } : {};
-  const d = evaluateTrust(statements, { via: 'web-identity', issuer, subject: a.subject, ...audience });
+  const actions = a.actions !== undefined ? { actions: a.actions } : {};
+  const d = evaluateTrust(statements, { via: 'web-identity', issuer, subject: a.subject, ...audience, ...actions });
   const detail =
     d.result === 'allow'
       ? `${of} allows it: ${d.reason}`

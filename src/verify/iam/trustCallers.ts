@@ -5,14 +5,13 @@ import { iamIdentity, type IamIdentity } from '../../model/subject.js';
 import type { NamedPolicy } from './evaluate.js';
 import {
   actionMatches,
-  arnLike,
   principalMatches,
   principalsOf,
   readTrust,
-  statementHolds,
   type TrustDecision,
   type TrustStatement,
 } from './trust.js';
+import { arnLike, statementHolds } from './trustConditions.js';
 
 /**
  * Who may become a role with `sts:AssumeRole` as an IAM principal: a session of another role (role chaining), an IAM
