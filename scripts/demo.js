@@ -139,7 +139,19 @@ const chains = profile.principals.flatMap((x) =>
 const role = (arn) => arn.replace(/^arn:aws:iam::\d+:/, '');
 const outside = [
   ...(profile.serviceAssumptions ?? []).map((a) => `${a.service} → ${role(a.roleArn)} (AWS service)`),
-  ...(profile.webIdentityAssumptions ?? []).map((a) => `${a.subject} → ${role(a.roleArn)} (web identity)`),
+  ...(profile.webIdentityAssumptions ?? [])
+    .filter((a) => a.provider !== 'cognito-identity.amazonaws.com')
+    .map((a) => `${a.subject} → ${role(a.roleArn)} (web identity)`),
+  // A Cognito pool's identities are one per shopper: said as the pool, with how many.
+  ...Object.entries(
+    (profile.webIdentityAssumptions ?? [])
+      .filter((a) => a.provider === 'cognito-identity.amazonaws.com')
+      .reduce((m, a) => {
+        const k = `${a.audience} → ${role(a.roleArn)}`;
+        (m[k] ??= new Set()).add(a.subject);
+        return m;
+      }, {}),
+  ).map(([k, ids]) => `${ids.size} identities of Cognito pool ${k} (web identity)`),
   ...(profile.samlAssumptions ?? []).map((a) => `${a.subject} → ${role(a.roleArn)} (SAML)`),
 ];
 const iamEvidence = files(join(out, 'evidence/iam')).map((f) => JSON.parse(readFileSync(f, 'utf8')));
@@ -186,6 +198,9 @@ function trustWords(unused) {
       (f) =>
         `${role(f)} (${f.summary.slice('sts:AssumeRoleWithSAML by any user of '.length, f.summary.indexOf(': statement'))})`,
     );
+  const pools = trusts
+    .filter((f) => f.summary.includes('by any identity of Cognito identity pool'))
+    .map((f) => role(f));
   return (
     [
       any.length ? `any service account of the cluster may become ${any.join(', ')} (high)` : '',
@@ -194,6 +209,7 @@ function trustWords(unused) {
       accounts.length ? `${accounts.map((f) => `${by(f)} may become ${role(f)}`).join(', ')}` : '',
       services.length ? `a service never seen assuming it: ${services.join(', ')}` : '',
       idp.length ? `the identity provider decides who may become ${idp.join(', ')}` : '',
+      pools.length ? `the Cognito identity pool decides who may become ${pools.join(', ')}` : '',
     ]
       .filter(Boolean)
       .join('; ') || 'only the service accounts the soak shows'

@@ -107,12 +107,27 @@ describe('the demo environment', () => {
       ],
     ]);
     const gha = (subject: string) => ct.principals[`web-identity:${subject}`]!.records;
-    expect(profile.webIdentityAssumptions?.map((a) => [a.roleArn, a.subject, a.evidence.count])).toEqual(
+    // The GitHub Actions workflows; the mobile app's shoppers come through the Cognito identity pool (below).
+    const tokens = profile.webIdentityAssumptions ?? [];
+    const cognito = tokens.filter((a) => a.provider === 'cognito-identity.amazonaws.com');
+    expect(tokens.filter((a) => !cognito.includes(a)).map((a) => [a.roleArn, a.subject, a.evidence.count])).toEqual(
       [
         'repo:acme/shop:ref:refs/heads/main',
         'repo:acme/shop:ref:refs/tags/v1.4.0',
         'repo:acme/shop:ref:refs/tags/v1.5.0',
       ].map((s) => ['arn:aws:iam::111122223333:role/ci/github-release', s, gha(s)]),
+    );
+    // Each shopper an identity id of the pool, its own principal key in the counts; signed-in ones pass a tag.
+    expect(cognito.length).toBeGreaterThan(15);
+    for (const a of cognito) {
+      expect([a.roleArn, a.audience]).toEqual([
+        'arn:aws:iam::111122223333:role/app/shop-mobile-uploads',
+        'eu-west-1:7d3c1e52-8a4b-4f6e-9c21-5b0a9e3f4d18',
+      ]);
+      expect(a.evidence.count).toBe(gha(a.subject));
+    }
+    expect(new Set(cognito.map((a) => (a.actions ?? []).join(',')))).toEqual(
+      new Set(['', 'sts:AssumeRoleWithWebIdentity,sts:TagSession']),
     );
     expect(gha('repo:acme/shop:ref:refs/heads/main')).toBe(6);
     const links = profile.principals.flatMap(
@@ -348,7 +363,12 @@ describe('the demo environment', () => {
       (e) => e['eventTime'],
       (e) => (e['eventName'] === 'AssumeRoleWithWebIdentity' ? str(at(e, 'userIdentity', 'userName')) : undefined),
     );
-    expect(unseen(subjects)).toEqual(['repo:acme/shop:ref:refs/tags/v1.5.0']);
+    const identity = (x: string) => x.startsWith('eu-west-1:');
+    expect(unseen(subjects).filter((x) => !identity(x))).toEqual(['repo:acme/shop:ref:refs/tags/v1.5.0']);
+    // 7. Cognito: shoppers new to the pool on days 7-8 bring identity ids never seen; some come back.
+    const shoppers = unseen(subjects).filter(identity);
+    expect(shoppers.length).toBeGreaterThan(1);
+    expect([...subjects.test].filter((x) => identity(x) && subjects.train.has(x)).length).toBeGreaterThan(0);
     expect(subjects.test.has('repo:acme/shop:ref:refs/heads/main')).toBe(true);
     expect(subjects.train.has('repo:acme/shop:ref:refs/tags/v1.4.0')).toBe(true);
     // And each run's build under its commit's SHA; the thumbnailer's uploads under a fresh UUID.

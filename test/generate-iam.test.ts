@@ -132,6 +132,9 @@ describe('generate iam on the demo environment', () => {
       `iam/${ACCOUNT}/role/payments-api.trust.json`,
       `iam/${ACCOUNT}/role/shop-cart.json`,
       `iam/${ACCOUNT}/role/shop-cart.trust.json`,
+      // The mobile app's uploads, assumed through the Cognito identity pool.
+      `iam/${ACCOUNT}/role/shop-mobile-uploads.json`,
+      `iam/${ACCOUNT}/role/shop-mobile-uploads.trust.json`,
       `iam/${ACCOUNT}/role/thumbnailer-exec.json`,
       `iam/${ACCOUNT}/role/thumbnailer-exec.trust.json`,
     ]);

@@ -440,10 +440,11 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
       expect(fromAccount.unusedShare).toEqual(fromTree.unusedShare);
       expect(fromAccount.undetermined).toEqual([]);
     }
-    // Eight roles judged on the held-out days; breakage: six of their calls, the two release tags' assumptions of
-    // role/ci/github-release (trained on days 1-2, before the first tag: the trust names main's subject alone) and the
-    // sign-ins of the on-call engineers first seen after day 2 (the trust names Jane alone).
-    expect(Object.keys(fromTree.unusedShare)).toHaveLength(8);
+    // Nine roles judged on the held-out days (the mobile app's uploads role among them: its pool lets new shoppers
+    // in); breakage: six of their calls, the two release tags' assumptions of role/ci/github-release (trained on
+    // days 1-2, before the first tag: the trust names main's subject alone) and the sign-ins of the on-call engineers
+    // first seen after day 2 (the trust names Jane alone).
+    expect(Object.keys(fromTree.unusedShare)).toHaveLength(9);
     expect(fromTree.wouldDeny).toHaveLength(10);
     expect(words(fromTree.wouldDeny).filter((w) => w.startsWith('repo:acme/shop:ref:refs/tags/'))).toHaveLength(2);
     const saml = fromTree.wouldDeny.filter((f) => f.summary.startsWith('sts:AssumeRoleWithSAML'));
@@ -1061,9 +1062,9 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
   it('counts the policies read: inline, managed, group and boundary', () => {
     const r = cli(['verify', '--policies', account, '--cloudtrail', 'fixtures/demo/cloudtrail']);
     expect(r.code, r.stderr).toBe(0);
-    // One policy each for the ten roles read and the user (through its group), and the boundary of payments-api and
-    // thumbnailer-exec: 12.
-    expect(r.stderr).toContain(', 12 IAM policies,');
+    // One policy each for the eleven roles read (shop-mobile-uploads the latest) and the user (through its group), and
+    // the boundary of payments-api and thumbnailer-exec: 13.
+    expect(r.stderr).toContain(', 13 IAM policies,');
   });
 
   it("the report's Markdown puts each role's unused share first and folds the thousands of grants never used", () => {
@@ -1076,9 +1077,10 @@ describe("the demo account's IAM as it stood before the soak (fixtures/demo/iam/
     expect(section.indexOf('| principal | unused share |')).toBeLessThan(
       section.indexOf('<details><summary>granted, never used'),
     );
-    // 2,055 grants of the roles' policies and 6 trusts' (two without a subject condition, two patterns, a Pod Identity
-    // trust without session-tag conditions, legacy-etl's Glue never seen assuming it).
-    expect(section.match(/^- never used: /gm)!.length).toBe(2259);
+    // The roles' policies' grants and 8 trusts' (two without a subject condition, two patterns, a Pod Identity trust
+    // without session-tag conditions, legacy-etl's Glue never seen assuming it, Okta's users, the Cognito pool's
+    // identities); shop-mobile-uploads adds its pool's trust and s3:GetObject, never used: 2,261.
+    expect(section.match(/^- never used: /gm)!.length).toBe(2261);
   });
 
   it('adopting the generated IAM only removes: every wildcard the account grants, nothing added', () => {

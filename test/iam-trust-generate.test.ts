@@ -131,6 +131,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
       ['ops-report', 'role/ops-report.trust.json'],
       ['payments-api', 'role/payments-api.trust.json'],
       ['shop-cart', 'role/shop-cart.trust.json'],
+      ['shop-mobile-uploads', 'role/shop-mobile-uploads.trust.json'],
       ['thumbnailer-exec', 'role/thumbnailer-exec.trust.json'],
     ]);
     const ev = JSON.parse(readFileSync(join(tree, `evidence/iam/${A}/role/shop-cart.json`), 'utf8')) as {
@@ -148,8 +149,8 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     expect(code).toBe(0);
     expect(report.notAllowed).toEqual([]);
     // Without the trust files (the index naming none), the 5 service accounts' links, Lambda's assumption of the
-    // thumbnailer's role, the 3 subjects of GitHub Actions workflows and the 3 on-call engineers' SAML sign-ins are not
-    // judged: 12 fewer accesses.
+    // thumbnailer's role, the 3 subjects of GitHub Actions workflows, the 3 on-call engineers' SAML sign-ins and the 19
+    // identities of the mobile app's Cognito pool are not judged: 31 fewer accesses.
     const bare = join(tmp(), 'policy');
     cpSync(tree, bare, { recursive: true });
     const indexFile = join(bare, `iam/${A}/index.json`);
@@ -160,7 +161,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     }
     writeFileSync(indexFile, JSON.stringify(index));
     const without = verify(profileFile, bare).report;
-    expect(report.byKind['iam']!.observed - without.byKind['iam']!.observed).toBe(12);
+    expect(report.byKind['iam']!.observed - without.byKind['iam']!.observed).toBe(31);
     expect(report.byKind['iam']!.allowed).toBe(report.byKind['iam']!.observed);
   });
 
@@ -196,6 +197,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
       'github-release',
       'oncall',
       'payments-api',
+      'shop-mobile-uploads',
       'thumbnailer-exec',
     ]);
   });

@@ -320,6 +320,8 @@ describe('check: trust policies of the demo account', () => {
     expect(report.wouldDeny).toEqual([]);
     const t = trustFindings(report.unused).map((f) => [f.principal, f.risk?.level, f.locations[0]!.file]);
     expect(t).toEqual([
+      // The mobile app's role trusts any identity of its Cognito pool: the pool is the check (low).
+      [`arn:aws:iam::${A}:role/app/shop-mobile-uploads`, 'low', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/ci/ci-deployer`, 'medium', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/ci/github-release`, 'medium', 'fixtures/demo/iam/account.json'],
       [`arn:aws:iam::${A}:role/legacy-etl`, undefined, 'fixtures/demo/iam/account.json'],

@@ -29,8 +29,9 @@ const SLICE = [
 /**
  * The slice's inputs as they were when the fixture was written, in a directory of their own (the same relative paths):
  * the demo's CloudTrail has since gained two roles nothing in the cluster assumes (scripts/lib/demo-cloudtrail-more.js,
- * a seed of their own) and the on-call engineers' SAML sign-ins (scripts/lib/demo-cloudtrail-saml.js), whose records
- * are left out of the Lake export here; every other line keeps its bytes.
+ * a seed of their own), the on-call engineers' SAML sign-ins (scripts/lib/demo-cloudtrail-saml.js) and the mobile
+ * app's shoppers through a Cognito identity pool (scripts/lib/demo-cloudtrail-cognito.js), whose records are left out
+ * of the Lake export here; every other line keeps its bytes.
  */
 function sliceAsWritten(): string {
   const root = tmp('a2p-slice-');
@@ -43,7 +44,7 @@ function sliceAsWritten(): string {
     cpSync(join(ROOT, D, p), join(root, D, p), { recursive: true });
   const lake = `${D}/cloudtrail/lake-export-2026-11-09.jsonl`;
   const added =
-    /github-release|thumbnailer-exec|lambda\.amazonaws\.com|token\.actions\.githubusercontent\.com|SAMLUser|role\/ops\/oncall/;
+    /github-release|thumbnailer-exec|lambda\.amazonaws\.com|token\.actions\.githubusercontent\.com|SAMLUser|role\/ops\/oncall|shop-mobile-uploads|cognito-identity/;
   const lines = readFileSync(join(ROOT, lake), 'utf8')
     .split('\n')
     .filter((l) => !l || !added.test(JSON.stringify((JSON.parse(l) as { userIdentity: unknown }).userIdentity)));

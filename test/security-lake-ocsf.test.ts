@@ -82,11 +82,12 @@ describe('the demo CloudTrail as Security Lake stores it', () => {
       }
     });
 
-  it('held out: days 1-6 → 7-8 from the Parquet files backtest as the original does (breakage 1 of 171)', () => {
+  it('held out: days 1-6 → 7-8 from the Parquet files backtest as the original does (breakage 1 of 185)', () => {
     const d = join(dir, 'Parquet');
     const original = backtest(DEMO);
     // The one denied: an on-call engineer's first SAML sign-in on day 8 (the trust names the people seen).
-    expect(original).toEqual({ observed: 171, allowed: 170, excess: [3894, 0] });
+    // New shoppers of the mobile app's Cognito pool are let in by the pool.
+    expect(original).toEqual({ observed: 185, allowed: 184, excess: [4714, 0] });
     expect(backtest(d)).toEqual(original);
   });
 

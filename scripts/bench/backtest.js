@@ -55,7 +55,7 @@ ${row('--saml-any-user (SAML trusts name no user)', saml)}
 
 ${def.generalized.length} generalizations and widenings in the default policy; each is listed by \`generate\` and in
 the evidence. Counts, not timings: the same on any machine. Trusts name who may become a role; whom else a trust
-lets in (any user of an identity provider with \`--saml-any-user\`) is no other principal's access, so excess does
-not count it: \`check\` lists it.
+lets in (any user of an identity provider with \`--saml-any-user\`, any identity of a Cognito identity pool) is no
+other principal's access, so excess does not count it: \`check\` lists it.
 `;
 }

@@ -18,6 +18,7 @@ import { trailRecordOf } from './demo-trail-record.js';
 import { DAYS, HOUR, MIN, PAYMENTS_POD, REPORT_RUNS, START } from './demo-timeline.js';
 import { moreCloudTrail, THUMB_EXEC } from './demo-cloudtrail-more.js';
 import { samlCloudTrail } from './demo-cloudtrail-saml.js';
+import { cognitoCloudTrail } from './demo-cloudtrail-cognito.js';
 
 const SEED = 20261103;
 const ACCOUNT = '111122223333';
@@ -533,6 +534,8 @@ export function generateCloudTrail(outDir) {
   for (const e of moreCloudTrail()) events.push(e);
   // The on-call engineers signing in through Okta (SAML; their own seed).
   for (const e of samlCloudTrail()) events.push(e);
+  // The mobile app's shoppers, through a Cognito identity pool (their own seed).
+  for (const e of cognitoCloudTrail()) events.push(e);
   events.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
 
   // Delivery: S3 files of Records every 6 hours (gzip), as CloudTrail writes them; the last day as one

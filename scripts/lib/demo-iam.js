@@ -7,6 +7,7 @@
 // so `check` finds nothing denied and reports what was never used. No randomness: the same bytes every time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { POOL } from './demo-cloudtrail-cognito.js';
 
 const A = '111122223333';
 const R = 'eu-west-1';
@@ -208,6 +209,23 @@ export function demoAccount() {
               ['ec2:RebootInstances', 'ec2:StopInstances', 'ec2:StartInstances'],
               [`arn:aws:ec2:${R}:${A}:instance/*`],
             ),
+          ),
+        },
+      ],
+    }),
+    // The mobile app's uploads: any identity of the shop's Cognito identity pool, guest or signed in (check: low).
+    role('shop-mobile-uploads', '/app/', {
+      AssumeRolePolicyDocument: doc({
+        Effect: 'Allow',
+        Principal: { Federated: 'cognito-identity.amazonaws.com' },
+        Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+        Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': POOL } },
+      }),
+      RolePolicyList: [
+        {
+          PolicyName: 'uploads',
+          PolicyDocument: doc(
+            allow('Photos', ['s3:PutObject', 's3:GetObject'], ['arn:aws:s3:::acme-staging-uploads/*']),
           ),
         },
       ],

@@ -21,7 +21,8 @@ import type { IamOptions, IamResult, IamWidening } from './index.js';
  * provider under StringEquals on `ISSUER:sub` (exactly the subjects seen) and `ISSUER:aud` (the audience seen), one
  * statement per provider, audience and actions (a token's subject and audience are allowed only in the pairs seen;
  * `sts:TagSession` where its token passed session tags); for a Cognito identity pool, whose identity ids are made up
- * per user, the pool under `cognito-identity.amazonaws.com:aud` and no subject (listed; `exact` names them); for SAML
+ * per user, one statement per pool under `cognito-identity.amazonaws.com:aud` with every action its identities
+ * needed and no subject (listed; `exact` names them); for SAML
  * users, `sts:AssumeRoleWithSAML` (with `sts:TagSession`, `sts:SetSourceIdentity` where the assertions passed session
  * tags or a source identity) by the SAML provider under StringEquals on `SAML:aud` (the audience seen) and `SAML:sub`
  * (exactly the subjects seen), one statement per provider, audience and set of actions; subjects of a transient
@@ -154,8 +155,11 @@ export function trustPolicy(
     if (l.via === 'web-identity') {
       const actions = (l.actions ?? ['sts:AssumeRoleWithWebIdentity']).join(',');
       if (!exact && l.provider === COGNITO_IDENTITY && l.audience !== undefined) {
-        // The pool is who may come: its identity ids are Cognito's, one per user or guest.
-        cognito.set(actions, (cognito.get(actions) ?? new Set()).add(l.audience));
+        // The pool is who may come: its identity ids are Cognito's, one per user or guest. One statement per pool,
+        // with every action its identities needed (who passes session tags is the pool's mapping, not the identity).
+        const set = cognito.get(l.audience) ?? new Set<string>();
+        for (const a of l.actions ?? ['sts:AssumeRoleWithWebIdentity']) set.add(a);
+        cognito.set(l.audience, set);
         pools.set(l.audience, (pools.get(l.audience) ?? new Set()).add(l.subject));
         continue;
       }
@@ -257,14 +261,14 @@ export function trustPolicy(
   tokenStatements(patterns, 'WebIdentityReleaseTags', true);
   [...cognito]
     .sort((a, b) => cmp(a[0], b[0]))
-    .forEach(([actions, auds], i) => {
-      const list = actions.split(',');
+    .forEach(([pool, actions], i) => {
+      const list = [...actions].sort(cmp);
       statements.push({
         Sid: sid('CognitoIdentityPools', i),
         Effect: 'Allow',
         Principal: { Federated: COGNITO_IDENTITY },
         Action: list.length === 1 ? list[0]! : list,
-        Condition: { StringEquals: { [`${COGNITO_IDENTITY}:aud`]: one(auds) } },
+        Condition: { StringEquals: { [`${COGNITO_IDENTITY}:aud`]: pool } },
       });
     });
   [...saml]

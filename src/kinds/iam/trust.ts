@@ -357,8 +357,11 @@ const observedWords = (b: TrustBreadth) =>
  * SAML's role mapping; with no pool named, an identity of any pool of any account: **high** (IAM now refuses such a
  * trust, but older ones stand).
  */
-function cognitoEntry(role: string, b: TrustBreadth, finding: Finding, then: string): Entry {
+function cognitoEntry(role: string, b: TrustBreadth, finding: Finding, words: string): Entry {
   const pool = b.audience;
+  // A pool's identities are one per user: how many, not each.
+  const n = b.observed.length;
+  const then = !words ? '' : n ? `; assumed in the logs by ${n} identit${n === 1 ? 'y' : 'ies'}` : `; ${words}`;
   return {
     role,
     via: 'irsa',
