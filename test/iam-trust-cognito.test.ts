@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../src/model/finding.js';
 import { evaluateTrust, readTrust, type TrustRequest } from '../src/verify/iam/trust.js';
 import { cli, tmp } from './helpers/cli.js';
+import { sectionEntries } from './helpers/profile.js';
 import { decodeOne, decodeRefused } from './helpers/cloudtrailRecords.js';
 import { accountOf, roleDetail, trailFile } from './helpers/iamAccount.js';
 
@@ -196,11 +197,7 @@ const soak = () =>
   ]);
 
 describe('profile, generate, verify', () => {
-  const kept = (text: string) =>
-    text
-      .split('\n')
-      .filter((l) => l.startsWith('{"webIdentityAssumption"'))
-      .map((l) => (JSON.parse(l) as { webIdentityAssumption: Record<string, unknown> }).webIdentityAssumption);
+  const kept = (text: string) => sectionEntries(text, 'webIdentityAssumption');
 
   it('the profile keeps the actions; merging shards in either order gives the same bytes', () => {
     const out = tmp();

@@ -5,6 +5,7 @@ import type { VerifyReport } from '../src/model/finding.js';
 import { readTrust } from '../src/verify/iam/trust.js';
 import { evaluateSamlTrust } from '../src/verify/iam/trustCallers.js';
 import { cli, tmp } from './helpers/cli.js';
+import { sectionEntries } from './helpers/profile.js';
 import { decodeOne, decodeRecord, decodeRefused } from './helpers/cloudtrailRecords.js';
 import { accountOf, roleDetail, trailFile } from './helpers/iamAccount.js';
 
@@ -278,11 +279,7 @@ describe('the trust evaluator for SAML users', () => {
 });
 
 describe('profile, merge, generate, verify', () => {
-  const kept = (text: string) =>
-    text
-      .split('\n')
-      .filter((l) => l.startsWith('{"samlAssumption"'))
-      .map((l) => (JSON.parse(l) as { samlAssumption: Record<string, unknown> }).samlAssumption);
+  const kept = (text: string) => sectionEntries(text, 'samlAssumption');
 
   it('the profile keeps each user with evidence; merging shards in either order gives the same bytes', () => {
     const out = tmp();

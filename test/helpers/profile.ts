@@ -17,6 +17,14 @@ export function profileLinesOf(path: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** The entries of one tail section of a profile's text (`samlAssumption`, `webIdentityAssumption`), in file order. */
+export function sectionEntries(text: string, key: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`{"${key}"`))
+    .map((l) => (JSON.parse(l) as Record<string, Record<string, unknown>>)[key]!);
+}
+
 /** The v1alpha1 writer, as it was: one JSON document with two-space indentation (old profiles for the reader). */
 export function legacyProfileText(p: Profile): string {
   return JSON.stringify({ ...canonicalProfile(p), apiVersion: LEGACY_PROFILE_API_VERSION }, null, 2) + '\n';
