@@ -314,6 +314,28 @@ describe('profile, generate, verify', () => {
     );
   });
 
+  it('an entry that spells out the one action reads as one without: merge writes it one way', () => {
+    const out = tmp();
+    const p = join(out, 'p.json');
+    cli(['profile', '--cloudtrail', soak(), '-o', p]);
+    const text = readFileSync(p, 'utf8');
+    const spelt = text.replace(
+      `"subject":"${ID2}",`,
+      `"subject":"${ID2}","actions":["sts:AssumeRoleWithWebIdentity"],`,
+    );
+    expect(spelt).not.toBe(text);
+    const f = join(out, 'spelt.json');
+    writeFileSync(f, spelt);
+    const merged = join(out, 'm.json');
+    const r = cli(['merge', f, p, '-o', merged]);
+    expect(r.code, r.stderr).toBe(0);
+    // Both entries of ID2 are one: its evidence counted once per event (the same records), no "actions" written.
+    const entries = sectionEntries(readFileSync(merged, 'utf8'), 'webIdentityAssumption');
+    expect(entries.filter((e) => e['subject'] === ID2)).toEqual([
+      expect.not.objectContaining({ actions: expect.anything() }),
+    ]);
+  });
+
   it('--map rewrites the pool with the account; the report counts the identities', () => {
     const out = tmp();
     const p = join(out, 'p.json');
