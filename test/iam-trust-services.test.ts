@@ -7,6 +7,7 @@ import { readTrust } from '../src/verify/iam/trust.js';
 import { evaluateServiceTrust } from '../src/verify/iam/trustCallers.js';
 import { cli, tmp } from './helpers/cli.js';
 import { record } from './helpers/cloudtrailRecords.js';
+import { sectionEntries } from './helpers/profile.js';
 
 /**
  * Roles AWS services assume (a Lambda function's execution role, an EC2 instance profile's role): CloudTrail logs the
@@ -395,5 +396,112 @@ describe('check and diff: the services a trust names', () => {
       'sts:AssumeRole by ec2.amazonaws.com: statement #0 lets the service in',
     ]);
     expect(diff.newAccess.filter((f) => f.summary.startsWith('sts:AssumeRole by'))).toEqual([]);
+  });
+});
+
+/**
+ * IAM Roles Anywhere: a workload outside AWS presents an X.509 certificate and the service assumes the role for it,
+ * setting the certificate's CN as the source identity and its subject's fields as session tags, so the role's trust
+ * must allow `sts:AssumeRole`, `sts:SetSourceIdentity` and `sts:TagSession` (the Roles Anywhere User Guide's trust
+ * model). The record below is built on that page and the AssumeRole request's documented parameters (`tags`,
+ * `sourceIdentity`), as CloudTrail logs a service's AssumeRole; no published record of it was found.
+ */
+describe('a service that passes session tags and a source identity (IAM Roles Anywhere)', () => {
+  const ANYWHERE = 'rolesanywhere.amazonaws.com';
+  const EDGE = `arn:aws:iam::${A}:role/edge/sensor-upload`;
+  const byAnywhere = (cn: string) => {
+    const r = byService(ANYWHERE, EDGE);
+    Object.assign(r['requestParameters'] as Record<string, unknown>, {
+      roleSessionName: '2a9902119721ab7b5c19a878c4c66af705895b42',
+      durationSeconds: 3600,
+      sourceIdentity: `CN=${cn}`,
+      tags: [
+        { key: 'x509Subject/CN', value: cn },
+        { key: 'x509Issuer/CN', value: 'acme-edge-ca' },
+      ],
+    });
+    return r;
+  };
+  const actions = ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'];
+
+  it('keeps the actions it needed; a service without tags keeps the link as before', () => {
+    expect(decode(byAnywhere('sensor-01')).serviceLink).toEqual({ service: ANYWHERE, roleArn: EDGE, actions });
+    expect(decode(byService('lambda.amazonaws.com')).serviceLink!.actions).toBeUndefined();
+  });
+
+  it('the trust allows all three, in a statement of their own; without them verify says which is missing', () => {
+    const out = tmp();
+    const p = join(out, 'p.json');
+    // The role's own call, by one of its sessions (a role that makes none gets no policy, and no trust beside it).
+    const own = JSON.parse(
+      JSON.stringify(ownCall()).replaceAll(ROLE, EDGE).replaceAll('thumbnailer-exec', 'sensor-upload'),
+    );
+    const trail = soak([
+      byService('lambda.amazonaws.com', EDGE),
+      byAnywhere('sensor-01'),
+      byAnywhere('sensor-02'),
+      own,
+    ]);
+    expect(cli(['profile', '--cloudtrail', trail, '-o', p]).code).toBe(0);
+    const kept = sectionEntries(readFileSync(p, 'utf8'), 'serviceAssumption');
+    expect(kept.map((k) => [k['service'], k['actions'], (k['evidence'] as { count: number }).count])).toEqual([
+      ['lambda.amazonaws.com', undefined, 1],
+      [ANYWHERE, actions, 2],
+    ]);
+    const g = cli(['generate', 'iam', '--profile', p, '-o', join(out, 'policy')]);
+    expect(g.code, g.stderr).toBe(0);
+    const trustFile = join(out, 'policy', `iam/${A}/role/sensor-upload.trust.json`);
+    expect(JSON.parse(readFileSync(trustFile, 'utf8'))).toEqual(
+      doc(
+        {
+          Sid: 'AssumedByServices',
+          Effect: 'Allow',
+          Principal: { Service: 'lambda.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        },
+        { Sid: 'AssumedByServices2', Effect: 'Allow', Principal: { Service: ANYWHERE }, Action: actions },
+      ),
+    );
+    const ok = cli(['verify', '--profile', p, '--policies', join(out, 'policy'), '--format', 'json']);
+    expect(ok.code, ok.stdout).toBe(0);
+    // The trust most tutorials show first: sts:AssumeRole alone. Roles Anywhere's sessions would be refused.
+    writeFileSync(
+      trustFile,
+      JSON.stringify(
+        doc({ Effect: 'Allow', Principal: { Service: [ANYWHERE, 'lambda.amazonaws.com'] }, Action: 'sts:AssumeRole' }),
+      ),
+    );
+    const v = cli(['verify', '--profile', p, '--policies', join(out, 'policy'), '--format', 'json']);
+    expect(v.code).toBe(1);
+    const report = JSON.parse(v.stdout) as VerifyReport;
+    expect(report.notAllowed.map((f) => [f.subject, f.subjectKind, f.evidence.count])).toEqual([
+      [ANYWHERE, 'AWSService', 2],
+    ]);
+    expect(report.notAllowed[0]!.detail).toMatch(/no statement allows sts:SetSourceIdentity/);
+  });
+
+  it('the evaluator asks each action', () => {
+    const st = readTrust(
+      doc({ Effect: 'Allow', Principal: { Service: ANYWHERE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }),
+    );
+    if (typeof st === 'string') throw new Error(st);
+    expect(evaluateServiceTrust(st, ANYWHERE).result).toBe('allow');
+    expect(evaluateServiceTrust(st, ANYWHERE, ['sts:AssumeRole', 'sts:TagSession']).result).toBe('allow');
+    expect(evaluateServiceTrust(st, ANYWHERE, actions).result).toBe('deny');
+  });
+
+  it('the reader refuses an action that is no service trust action, naming the line', () => {
+    const out = tmp();
+    const p = join(out, 'p.json');
+    cli(['profile', '--cloudtrail', soak([byAnywhere('sensor-01')]), '-o', p]);
+    const text = readFileSync(p, 'utf8');
+    const bad = text.replace('"sts:SetSourceIdentity"', '"iam:PassRole"');
+    expect(bad).not.toBe(text);
+    const line = bad.split('\n').findIndex((l) => l.includes('iam:PassRole')) + 1;
+    const f = join(out, 'bad.json');
+    writeFileSync(f, bad);
+    const r = cli(['generate', 'iam', '--profile', f, '-o', join(tmp(), 'o')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`bad\\.json:${line}: not a valid profile: .*sts:AssumeRole followed by`));
   });
 });

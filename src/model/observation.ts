@@ -134,8 +134,11 @@ export interface AwsCallObservation {
    */
   created?: string[];
   link?: ServiceAccountLink;
-  /** An AWS service's AssumeRole of a role (not a Pod Identity link): the service and the role. */
-  serviceLink?: { service: string; roleArn: string };
+  /**
+   * An AWS service's AssumeRole of a role (not a Pod Identity link): the service, the role, and the trust actions it
+   * needed where more than `sts:AssumeRole` (`sts:SetSourceIdentity`, `sts:TagSession`; sorted).
+   */
+  serviceLink?: { service: string; roleArn: string; actions?: string[] };
   /** A web identity's AssumeRoleWithWebIdentity that is no service account's (GitHub Actions, another OIDC issuer). */
   webIdentityLink?: WebIdentityLink;
   /** A SAML user's AssumeRoleWithSAML (Okta, Entra ID, ADFS, IAM Identity Center). */

@@ -94,6 +94,11 @@ export interface ServiceAssumption {
   roleArn: string;
   /** The service principal, `lambda.amazonaws.com` (the record's `userIdentity.invokedBy`). */
   service: string;
+  /**
+   * The trust actions it needed where more than `sts:AssumeRole`: that, then `sts:SetSourceIdentity` and
+   * `sts:TagSession` where it set a source identity or passed session tags (IAM Roles Anywhere); sorted.
+   */
+  actions?: string[];
   evidence: Evidence;
 }
 

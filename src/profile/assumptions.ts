@@ -15,7 +15,10 @@ import { tupleKey } from '../util/key.js';
 type Bare<A> = Omit<A, 'evidence'>;
 
 /** What makes an assumption one: the fields its entry is told apart by. */
-const serviceKey = (a: Bare<ServiceAssumption>) => tupleKey(a.roleArn, a.service);
+const serviceKey = (a: Bare<ServiceAssumption>) => tupleKey(a.roleArn, a.service, serviceActions(a).join(','));
+
+/** The trust actions a service's assumption needed (absent in the profile: only the first). */
+export const serviceActions = (a: Pick<ServiceAssumption, 'actions'>): string[] => a.actions ?? ['sts:AssumeRole'];
 const tokenKey = (a: Bare<WebIdentityAssumption>) =>
   tupleKey(a.roleArn, a.provider, a.subject, a.audience ?? '', tokenActions(a).join(','));
 
@@ -68,9 +71,13 @@ export class OutsideAssumptions {
   }
 }
 
-/** Service assumptions by role, then service. */
+/** Service assumptions by role, service, then actions. */
 export function compareServiceAssumptions(a: Bare<ServiceAssumption>, b: Bare<ServiceAssumption>): number {
-  return cmp(a.roleArn, b.roleArn) || cmp(a.service, b.service);
+  return (
+    cmp(a.roleArn, b.roleArn) ||
+    cmp(a.service, b.service) ||
+    cmp(serviceActions(a).join(','), serviceActions(b).join(','))
+  );
 }
 
 /** Web identity assumptions by role, provider, subject, audience (none first), then actions. */

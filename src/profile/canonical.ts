@@ -40,6 +40,7 @@ export function canonicalTail(p: ProfileTail): ProfileTail {
           serviceAssumptions: p.serviceAssumptions.map((a) => ({
             roleArn: a.roleArn,
             service: a.service,
+            ...(a.actions !== undefined && a.actions.length > 1 ? { actions: [...a.actions] } : {}),
             evidence: canonicalEvidence(a.evidence),
           })),
         }

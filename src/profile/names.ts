@@ -31,6 +31,7 @@ import {
   samlProviderProblem,
   samlActionsProblem,
   webIdentityActionsProblem,
+  serviceActionsProblem,
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
 import { isAwsKind } from '../model/subject.js';
@@ -189,7 +190,10 @@ export function tailNameProblem(p: ProfileTail): string | undefined {
   for (const [i, a] of (p.serviceAssumptions ?? []).entries()) {
     const problem =
       check(`serviceAssumptions[${i}].roleArn`, a.roleArn, roleArnProblem) ??
-      check(`serviceAssumptions[${i}].service`, a.service, servicePrincipalProblem);
+      check(`serviceAssumptions[${i}].service`, a.service, servicePrincipalProblem) ??
+      (a.actions !== undefined
+        ? check(`serviceAssumptions[${i}].actions`, a.actions.join(','), serviceActionsProblem)
+        : undefined);
     if (problem) return problem;
   }
   for (const [i, a] of (p.webIdentityAssumptions ?? []).entries()) {

@@ -197,7 +197,12 @@ export const LeftOut = Type.Object({
 export const DnsName = Type.Object({ ip: Str, names: Type.Array(Str) });
 export const Namespace = Type.Object({ name: Str, labels: Labels });
 /** An AWS service's assumption of a role (v1alpha2 only). */
-export const ServiceAssumption = Type.Object({ roleArn: Str, service: Str, evidence: Evidence });
+export const ServiceAssumption = Type.Object({
+  roleArn: Str,
+  service: Str,
+  actions: Type.Optional(Type.Array(Str, { minItems: 1 })),
+  evidence: Evidence,
+});
 /** A web identity's assumption of a role (v1alpha2 only). */
 export const WebIdentityAssumption = Type.Object({
   roleArn: Str,

@@ -217,7 +217,12 @@ export class IamGenerator {
       this.assumedBy.set(awsIdentityKey(roleArn), list);
     };
     for (const a of tail.serviceAssumptions ?? [])
-      add(a.roleArn, { service: a.service, via: 'service', evidence: a.evidence });
+      add(a.roleArn, {
+        service: a.service,
+        via: 'service',
+        ...(a.actions !== undefined && a.actions.length > 1 ? { actions: a.actions } : {}),
+        evidence: a.evidence,
+      });
     for (const a of tail.webIdentityAssumptions ?? [])
       add(a.roleArn, {
         subject: a.subject,

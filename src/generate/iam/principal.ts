@@ -198,7 +198,7 @@ function assumedByEntry(l: TrustLink): Record<string, unknown> & { via: string }
     case 'assume-role':
       return { principal: l.principal, via: l.via, actions: l.actions };
     case 'service':
-      return { service: l.service, via: l.via };
+      return { service: l.service, via: l.via, ...(l.actions !== undefined ? { actions: l.actions } : {}) };
     case 'web-identity':
       return {
         webIdentity: l.subject,

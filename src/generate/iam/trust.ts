@@ -16,7 +16,9 @@ import type { IamOptions, IamResult, IamWidening } from './index.js';
  * called `sts:AssumeRole` (role chaining, a user switching into the role), their ARNs as `AWS` principals (never the
  * account's `:root`, which would let in every principal its identity policies allow), one statement per set of actions
  * they needed (`sts:TagSession`, `sts:SetSourceIdentity` where they passed session tags or a source identity); for
- * AWS services that assumed it (Lambda, EC2, ECS tasks), one `sts:AssumeRole` statement naming them; for web
+ * AWS services that assumed it (Lambda, EC2, ECS tasks), one statement per set of actions naming them
+ * (`sts:AssumeRole`, with `sts:TagSession` and `sts:SetSourceIdentity` where the service passed session tags or a
+ * source identity, as IAM Roles Anywhere does); for web
  * identities that are no service account (GitHub Actions, another OIDC issuer), `sts:AssumeRoleWithWebIdentity` by the
  * provider under StringEquals on `ISSUER:sub` (exactly the subjects seen) and `ISSUER:aud` (the audience seen), one
  * statement per provider, audience and actions (a token's subject and audience are allowed only in the pairs seen;
@@ -50,6 +52,8 @@ export type TrustLink =
       /** The AWS service that assumed the role (`lambda.amazonaws.com`). */
       service: string;
       via: 'service';
+      /** Where it needed more than `sts:AssumeRole` (session tags, a source identity: IAM Roles Anywhere); sorted. */
+      actions?: string[];
       evidence: Evidence;
     }
   | {
@@ -126,7 +130,7 @@ export function trustPolicy(
   const byNamespace = new Map<string, Set<string>>();
   const noProvider = new Set<string>();
   const byActions = new Map<string, Set<string>>();
-  const services = new Set<string>();
+  const services = new Map<string, Set<string>>();
   const tokens = new Map<string, Set<string>>();
   const patterns = new Map<string, Set<string>>();
   const noAudience = new Set<string>();
@@ -173,7 +177,8 @@ export function trustPolicy(
       continue;
     }
     if (l.via === 'service') {
-      services.add(l.service);
+      const k = (l.actions ?? ['sts:AssumeRole']).join(',');
+      services.set(k, (services.get(k) ?? new Set()).add(l.service));
       continue;
     }
     if (l.via === 'assume-role') {
@@ -289,12 +294,17 @@ export function trustPolicy(
         ...(Object.keys(eq).length ? { Condition: { StringEquals: eq } } : {}),
       });
     });
-  if (services.size)
-    statements.push({
-      Sid: 'AssumedByServices',
-      Effect: 'Allow',
-      Principal: { Service: one(services) },
-      Action: 'sts:AssumeRole',
+  // One statement per set of actions (`sts:AssumeRole` alone first).
+  [...services]
+    .sort((a, b) => cmp(a[0], b[0]))
+    .forEach(([actions, named], i) => {
+      const list = actions.split(',');
+      statements.push({
+        Sid: sid('AssumedByServices', i),
+        Effect: 'Allow',
+        Principal: { Service: one(named) },
+        Action: list.length === 1 ? list[0]! : list,
+      });
     });
   const out = {
     noProvider: [...noProvider].sort(cmp),

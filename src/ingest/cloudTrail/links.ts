@@ -16,8 +16,11 @@ export function addLinks(v: Obj, obs: AwsCallObservation): void {
   else if (obs.principal.type === 'AWSService' && obs.decision === 'allow' && obs.eventName === 'AssumeRole') {
     const params = isObj(v['requestParameters']) ? v['requestParameters'] : {};
     const roleArn = str(params['roleArn']);
+    // The trust actions beyond sts:AssumeRole where it passed session tags or set a source identity (IAM Roles
+    // Anywhere does both); absent otherwise.
+    const actions = assumeActions('sts:AssumeRole', params, isObj(v['responseElements']) ? v['responseElements'] : {});
     if (!servicePrincipalProblem(obs.principal.arn) && iamIdentity(roleArn)?.kind === 'role')
-      obs.serviceLink = { service: obs.principal.arn, roleArn };
+      obs.serviceLink = { service: obs.principal.arn, roleArn, ...(actions.length > 1 ? { actions } : {}) };
   } else if (obs.eventName === 'AssumeRoleWithSAML') {
     const s = samlOf(v, obs);
     if (s) obs.samlLink = s;

@@ -58,6 +58,14 @@ export function samlActionsProblem(joined: string): string | undefined {
 }
 
 /**
+ * The trust actions an AWS service's assumption needed, comma-joined: `sts:AssumeRole`, then `sts:SetSourceIdentity`
+ * and `sts:TagSession` where it set a source identity or passed session tags (IAM Roles Anywhere does both).
+ */
+export function serviceActionsProblem(joined: string): string | undefined {
+  return assumeActionsProblem(joined, 'sts:AssumeRole');
+}
+
+/**
  * The trust actions a web identity's assumption needed, comma-joined: `sts:AssumeRoleWithWebIdentity`, then
  * `sts:SetSourceIdentity` and `sts:TagSession` where the token passed a source identity or session tags.
  */
@@ -76,7 +84,7 @@ function assumeActionsProblem(joined: string, first: string): string | undefined
 
 /**
  * The trust actions an assumption with a token or an assertion needed: `first`, then `sts:SetSourceIdentity` where
- * the request set a source identity and `sts:TagSession` where it passed session tags (`principalTags`,
+ * the request set a source identity and `sts:TagSession` where it passed session tags (`principalTags`, `tags`,
  * `transitiveTagKeys`: the IAM User Guide's session tags page asks the trust to allow it).
  */
 export function assumeActions(
@@ -84,11 +92,13 @@ export function assumeActions(
   params: Record<string, unknown>,
   answer: Record<string, unknown>,
 ): string[] {
+  // The assertion's or token's tags (`principalTags`, a map), AssumeRole's (`tags`, a list), the transitive keys.
   const tags = params['principalTags'];
-  const transitive = params['transitiveTagKeys'];
+  const listed = (v: unknown) => Array.isArray(v) && v.length > 0;
   const tagged =
     (typeof tags === 'object' && tags !== null && Object.keys(tags).length > 0) ||
-    (Array.isArray(transitive) && transitive.length > 0);
+    listed(params['tags']) ||
+    listed(params['transitiveTagKeys']);
   const given = (v: unknown) => typeof v === 'string' && v !== '';
   const actions = [first];
   if (given(params['sourceIdentity']) || given(answer['sourceIdentity'])) actions.push('sts:SetSourceIdentity');

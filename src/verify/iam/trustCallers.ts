@@ -106,13 +106,21 @@ function decideBy(
 }
 
 /**
- * Whether a role's trust policy lets an AWS service (`lambda.amazonaws.com`) assume it: `sts:AssumeRole` by a
- * `Service` principal naming it (or `*`). The request's keys (`aws:SourceAccount`, `aws:SourceArn`: which function or
- * instance) are not in the profile: a statement with a Condition is undetermined.
+ * Whether a role's trust policy lets an AWS service (`lambda.amazonaws.com`) assume it: each action it needed
+ * (`sts:AssumeRole`, and `sts:TagSession` / `sts:SetSourceIdentity` where it passed session tags or a source identity)
+ * by a `Service` principal naming it (or `*`). The request's keys (`aws:SourceAccount`, `aws:SourceArn`: which
+ * function, instance or trust anchor) are not in the profile: a statement with a Condition is undetermined.
  */
-export function evaluateServiceTrust(statements: readonly TrustStatement[], service: string): TrustDecision {
+export function evaluateServiceTrust(
+  statements: readonly TrustStatement[],
+  service: string,
+  actions: readonly string[] = ['sts:AssumeRole'],
+): TrustDecision {
   const none = () => false;
-  return decideBy(statements, 'sts:AssumeRole', (st) => principalMatches(st, 'Service', service), new Map(), none);
+  const ds = actions.map((action) =>
+    decideBy(statements, action, (st) => principalMatches(st, 'Service', service), new Map(), none),
+  );
+  return ds.find((d) => d.result === 'deny') ?? ds.find((d) => d.result === 'undetermined') ?? ds[0]!;
 }
 
 type Judged = { access: IamAccess; result: 'allow' | 'deny' | 'undetermined'; detail: string };
@@ -143,7 +151,9 @@ function judgeAssume(
 
 /** An AWS service's assumption of a role judged by the role's trust policy: the call as an access, and why. */
 export function judgeServiceTrust(a: ServiceAssumption, trust: NamedPolicy): Judged {
-  return judgeAssume(a.roleArn, trust, (st) => evaluateServiceTrust(st, a.service), 'the service assume the role');
+  const actions = a.actions ?? ['sts:AssumeRole'];
+  const who = `the service assume the role${actions.length > 1 ? ` (${actions.join(', ')})` : ''}`;
+  return judgeAssume(a.roleArn, trust, (st) => evaluateServiceTrust(st, a.service, actions), who);
 }
 
 /**
