@@ -230,17 +230,20 @@ export function trustPolicy(
         },
       });
     });
-  [...byActions]
-    .sort((a, b) => cmp(a[0], b[0]))
-    .forEach(([actions, principals], i) => {
-      const list = actions.split(',');
-      statements.push({
-        Sid: sid('AssumedByPrincipals', i),
-        Effect: 'Allow',
-        Principal: { AWS: one(principals) },
-        Action: list.length === 1 ? list[0]! : list,
+  // IAM principals and AWS services: one statement per set of actions (`sts:AssumeRole` alone first).
+  const byActionSet = (by: Map<string, Set<string>>, base: string, type: 'AWS' | 'Service') =>
+    [...by]
+      .sort((a, b) => cmp(a[0], b[0]))
+      .forEach(([actions, named], i) => {
+        const list = actions.split(',');
+        statements.push({
+          Sid: sid(base, i),
+          Effect: 'Allow',
+          Principal: type === 'AWS' ? { AWS: one(named) } : { Service: one(named) },
+          Action: list.length === 1 ? list[0]! : list,
+        });
       });
-    });
+  byActionSet(byActions, 'AssumedByPrincipals', 'AWS');
   // Exact subjects under StringEquals; release tags' patterns in statements of their own (one statement with both
   // operators on the subject would ask a token to match both).
   const tokenStatements = (by: Map<string, Set<string>>, base: string, like: boolean) =>
@@ -294,18 +297,7 @@ export function trustPolicy(
         ...(Object.keys(eq).length ? { Condition: { StringEquals: eq } } : {}),
       });
     });
-  // One statement per set of actions (`sts:AssumeRole` alone first).
-  [...services]
-    .sort((a, b) => cmp(a[0], b[0]))
-    .forEach(([actions, named], i) => {
-      const list = actions.split(',');
-      statements.push({
-        Sid: sid('AssumedByServices', i),
-        Effect: 'Allow',
-        Principal: { Service: one(named) },
-        Action: list.length === 1 ? list[0]! : list,
-      });
-    });
+  byActionSet(services, 'AssumedByServices', 'Service');
   const out = {
     noProvider: [...noProvider].sort(cmp),
     noAudience: [...noAudience].sort(cmp),
