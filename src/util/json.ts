@@ -6,6 +6,10 @@ export function isObj(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A string or a list of strings (as IAM policy elements hold them) as a list; undefined for anything else. */
+export const stringList = (v: unknown): string[] | undefined =>
+  typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+
 /**
  * Whether a parsed JSON value nests objects and arrays deeper than `max` levels (the value itself is level 1).
  * Iterative and stopping at the first level past the limit: it costs one step per object or array, whatever the

@@ -1,15 +1,7 @@
 import { dirname, join, normalize } from 'node:path';
-import { callNeeds, concreteProbe, type Need } from '../knowledge/aws/permissions.js';
+import { callNeeds } from '../knowledge/aws/permissions.js';
 import { tagOnCreateOf } from '../knowledge/aws/createAction.js';
-import {
-  iamIndexProblem,
-  iamKey,
-  iamKeyOfArn,
-  iamPlace,
-  isIamIndex,
-  partitionKey,
-  splitPartitionKey,
-} from '../model/layout.js';
+import { iamIndexProblem, iamKey, iamKeyOfArn, iamPlace, isIamIndex, partitionKey } from '../model/layout.js';
 import { mergeEvidence, type Evidence } from '../model/evidence.js';
 import { tally, type IamFinding, type VerifyReport } from '../model/finding.js';
 import { cmp, type InputIssue } from '../model/issue.js';
@@ -21,6 +13,8 @@ import { terraformPolicies } from '../policy/terraform.js';
 import { isTerraformJson } from '../policy/terraformJson.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
+import { callContext } from './iam/conditions.js';
+import { noPolicy, targets } from './iam/calls.js';
 import { readTrustFiles, replayOutsideTrusts, replayTrusts } from './iam/trusts.js';
 import { findingEvidence } from './rbac.js';
 import { pushAll } from '../util/array.js';
@@ -247,6 +241,8 @@ export function iamReplay(
           ev: Evidence;
           events: Set<string>;
           implied: Set<string>;
+          /** The regions of its calls ('' for a call whose record said none): `aws:RequestedRegion`. */
+          regions: Set<string>;
           unnamed?: string;
           /** The create whose tags it authorizes (the `<service>:CreateAction` key), null for a call of its own. */
           createAction: string | null;
@@ -284,10 +280,12 @@ export function iamReplay(
                 ev: e.allowed,
                 events: new Set([event]),
                 implied: new Set(need.implied ? [need.implied] : []),
+                regions: new Set([e.region ?? '']),
               });
             else {
               n.ev = mergeEvidence(n.ev, e.allowed);
               n.events.add(event);
+              n.regions.add(e.region ?? '');
               if (need.implied) n.implied.add(need.implied);
             }
           }
@@ -310,8 +308,16 @@ export function iamReplay(
           report.notAllowed.push({ ...f, detail: noPolicy(set, key) });
           continue;
         }
-        const ds = n.probes.map((probe) =>
-          evaluateIdentityPolicies(policies, { action: n.action, resource: probe, createAction: n.createAction }),
+        // Each resource it could be, in each region its calls went to.
+        const ds = n.probes.flatMap((probe) =>
+          [...n.regions].sort(cmp).map((r) =>
+            evaluateIdentityPolicies(policies, {
+              action: n.action,
+              resource: probe,
+              createAction: n.createAction,
+              context: callContext(p.username, r || undefined),
+            }),
+          ),
         );
         const denied = ds.find((d) => d.result === 'deny');
         tally(
@@ -330,7 +336,7 @@ export function iamReplay(
         else if (ds.some((d) => d.result === 'undetermined'))
           report.undetermined.push({
             ...f,
-            detail: ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])).join('; '),
+            detail: [...new Set(ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])))].join('; '),
           });
         else if (n.unnamed && ds.some((d) => d.result === 'allow')) {
           report.undetermined.push({
@@ -354,45 +360,6 @@ export function iamReplay(
       report.byKind['iam'] = { observed, allowed };
     },
   };
-}
-
-/**
- * What to replay for one need: each named ARN (through a concrete stand-in for the parts of it the event
- * did not carry: a secret's random suffix, an IAM name's path), `*` for an action AWS authorizes on `*`,
- * or, for a resource the event did not name, the concrete ARNs that stand for it (an object of the
- * bucket, a db of the account and region): only a grant covering every such resource allows them, which
- * is what the event leaves open.
- */
-function targets(need: Need): { resource: string; probes: string[]; unnamed?: string }[] {
-  const out: { resource: string; probes: string[]; unnamed?: string }[] = need.resources.map((r) => ({
-    resource: r,
-    probes: [r === '*' ? '*' : concreteProbe(r)],
-  }));
-  for (const u of need.unnamed ?? [])
-    u.patterns.forEach((p, i) => out.push({ resource: p, probes: [u.probes[i]!], unnamed: u.why }));
-  return out;
-}
-
-/** The accounts a set holds policies for, once per set. */
-const ACCOUNTS = new WeakMap<IamPolicySet, Set<string>>();
-
-function noPolicy(set: IamPolicySet, key: string): string {
-  let accounts = ACCOUNTS.get(set);
-  if (!accounts) ACCOUNTS.set(set, (accounts = new Set([...set.byPrincipal.keys()].map((k) => k.split('/')[0]!))));
-  // Policies of other accounts only: a tree made for production (`generate --map`) judged against staging's calls.
-  // A twin's key carries its partition (`aws:<account>/role/<name>`).
-  const account = (key.includes(':') ? splitPartitionKey(key).key : key).split('/')[0]!;
-  if (accounts.size && !accounts.has(account))
-    return `no policy for ${key}: the IAM policies read are for account ${[...accounts].sort(cmp).join(', ')} only (made with --map? give the same pairs here)`;
-  if (!set.listed.has(key) && key.includes(':'))
-    return `no policy for ${key}: of the policies read, those of its account and name are its twin's in another partition`;
-  const files = set.listed.get(key);
-  const authorized = set.authorized.get(key);
-  if (authorized !== undefined && !files?.length)
-    return `no policy for ${key}: ${authorized} declares it with no policy attached`;
-  return files?.length
-    ? `no policy for ${key}: its index lists ${files.join(', ')}, not among the policies read`
-    : `no policy for ${key}: no index lists one, and none lies at ${key}.json`;
 }
 
 function iamFinding(subject: string, subjectKind: string, access: IamFinding['access'], ev: Evidence): IamFinding {

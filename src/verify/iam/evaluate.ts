@@ -1,15 +1,24 @@
 import { compileGlob, foldCase, type Glob } from '../../util/glob.js';
 import { PrefixIndex } from '../../util/prefixIndex.js';
-import { isObj } from '../../util/json.js';
+import { isObj, stringList } from '../../util/json.js';
+import {
+  conditionOf,
+  createActionCondition,
+  substitute,
+  type ConditionBlock,
+  type CreateActionCondition,
+  type RequestContext,
+} from './conditions.js';
 
 /**
  * An evaluator for AWS identity policies, written from IAM's documented evaluation logic (groundwork
  * for the CloudTrail slice; it shares no code with any generator): an explicit Deny wins, then an
  * Allow, else the request is implicitly denied. Action/NotAction and Resource/NotResource take `*`
  * and `?`. A statement with a Condition, or a policy variable in its resources, cannot be judged
- * without the request's context: if it could change the outcome the result is `undetermined`. One Condition is judged
+ * without the request's context: if it could change the outcome the result is `undetermined`. A Condition is judged
  * where the request says what it knows of it: a StringEquals or StringLike on a `<service>:CreateAction` key alone,
- * the key of tag on create (knowledge/aws/createAction.ts).
+ * the key of tag on create (knowledge/aws/createAction.ts); and, with the request's `context`, any Condition whose
+ * keys it holds, by the operators conditions.ts reads (one it does not hold leaves the statement undetermined).
  */
 export interface IamRequest {
   /** `s3:GetObject` (the service prefix and action name match case-insensitively). */
@@ -21,6 +30,11 @@ export interface IamRequest {
    * `null` when the request is known to carry no such key (a call of its own), undefined when not known.
    */
   createAction?: string | null;
+  /**
+   * The keys the request carries that replay knows (the principal's, the call's region: `requestContext`), and those
+   * it knows are absent. Without it, every Condition but a CreateAction one is undetermined.
+   */
+  context?: RequestContext;
 }
 
 export type IamDecision =
@@ -63,7 +77,7 @@ export interface NamedPolicy {
 export const grantingPolicies = (policies: readonly NamedPolicy[]): NamedPolicy[] =>
   policies.filter((p) => !p.boundary && p.unknown === undefined);
 
-interface Statement {
+export interface Statement {
   sid: string;
   effect: 'Allow' | 'Deny';
   actions?: string[];
@@ -71,42 +85,11 @@ interface Statement {
   resources?: string[];
   notResources?: string[];
   conditional: boolean;
+  /** The Condition element, where it maps operators to objects of keys (IAM refuses any other). */
+  condition?: ConditionBlock;
   /** A Condition that is a StringEquals or StringLike on a `<service>:CreateAction` key alone, read. */
   createAction?: CreateActionCondition;
 }
-
-/** `{"StringEquals": {"ec2:CreateAction": ["RunInstances"]}}`, read: the key's service, its values, how compared. */
-export interface CreateActionCondition {
-  service: string;
-  values: string[];
-  like: boolean;
-}
-
-/** A Condition block that only names the create of tag on create, read; undefined for any other. */
-function createActionCondition(c: unknown): CreateActionCondition | undefined {
-  if (!isObj(c)) return undefined;
-  const ops = Object.keys(c);
-  if (ops.length !== 1 || (ops[0] !== 'StringEquals' && ops[0] !== 'StringLike')) return undefined;
-  const block = c[ops[0]];
-  if (!isObj(block) || Object.keys(block).length !== 1) return undefined;
-  const [key, raw] = Object.entries(block)[0]!;
-  // Condition keys are not case-sensitive (IAM User Guide, "IAM JSON policy elements: Condition").
-  const m = /^([a-z0-9-]+):createaction$/i.exec(key);
-  const values = stringList(raw);
-  if (!m || !values) return undefined;
-  return { service: m[1]!.toLowerCase(), values, like: ops[0] === 'StringLike' };
-}
-
-/** Whether a request's context satisfies a CreateAction condition (values compare case-sensitively). */
-function createActionHolds(c: CreateActionCondition, req: IamRequest): boolean {
-  if (typeof req.createAction !== 'string') return false;
-  if (req.action.slice(0, req.action.indexOf(':')).toLowerCase() !== c.service) return false;
-  const got = req.createAction;
-  return c.values.some((v) => (c.like ? compileGlob(v).test(got) : v === got));
-}
-
-export const stringList = (v: unknown): string[] | undefined =>
-  typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 
 /**
  * A document's statements as objects with their Effect (a lone statement object is a list of one), or what is wrong:
@@ -141,6 +124,8 @@ export function readStatements(doc: unknown): Statement[] | string {
     };
     const onCreate = createActionCondition(s['Condition']);
     if (onCreate) st.createAction = onCreate;
+    const c = s['Condition'];
+    if (isObj(c) && Object.values(c).every(isObj)) st.condition = c as ConditionBlock;
     for (const [key, field] of [
       ['Action', 'actions'],
       ['NotAction', 'notActions'],
@@ -276,6 +261,26 @@ function resourceApplies(c: Compiled, arn: string, parts: string[] | undefined):
   return c.resources ? c.resources.some((g) => g.test(arn, parts)) : !c.notResources!.some((g) => g.test(arn, parts));
 }
 
+const madeGlobs = new Map<string, ArnGlob>();
+
+/**
+ * Whether a statement whose resources hold policy variables applies to the request's resource, with the variables
+ * made from the request's context (conditions.ts `substitute`): unknown where one cannot be.
+ */
+function madeResourceApplies(c: Compiled, req: IamRequest, parts: string[] | undefined): boolean | 'unknown' {
+  const patterns = c.st.resources ?? c.st.notResources!;
+  const made = patterns.map((p) => (p.includes('${') ? substitute(p, req.context!) : p));
+  if (made.some((p) => p === undefined)) return 'unknown';
+  if (madeGlobs.size > 10_000) madeGlobs.clear();
+  const hit = made.some((p) => {
+    if (p === null || p === undefined) return false;
+    let g = madeGlobs.get(p);
+    if (!g) madeGlobs.set(p, (g = compileArn(p)));
+    return g.test(req.resource, parts);
+  });
+  return c.st.resources ? hit : !hit;
+}
+
 /** A principal's policies in their roles (identity, boundary, not read), split once per list. */
 interface Parts {
   identity: NamedPolicy[];
@@ -349,19 +354,20 @@ function evaluateSet(policies: NamedPolicy[], req: IamRequest): IamDecision {
     const st = c.st;
     if (!actionApplies(c, req.action)) continue;
     if (!c.variable && !resourceApplies(c, req.resource, parts)) continue;
-    // A CreateAction condition the request knows of: a statement whose condition fails does not apply.
-    const judged = st.createAction !== undefined && req.createAction !== undefined;
-    if (judged && !createActionHolds(st.createAction!, req)) continue;
-    const unknowable = (st.conditional && !judged) || c.variable;
+    // A policy variable in its resources, made with what the request says where it can be.
+    const byVariable = c.variable && req.context ? madeResourceApplies(c, req, parts) : 'unknown';
+    if (byVariable === false) continue;
+    const variable = byVariable !== true && c.variable;
+    // A Condition the request knows the keys of: a statement whose condition fails does not apply.
+    const holds = conditionOf(st, req);
+    if (holds === false) continue;
+    const unknowable = holds !== true || variable;
+    const what = holds === true ? 'a policy variable' : holds === 'unknown' ? 'a Condition' : holds;
     if (st.effect === 'Deny') {
       if (!unknowable) return { result: 'deny', explicit: true, policy: c.policy, sid: st.sid };
-      maybe.push(
-        `${c.policy} ${st.sid}: a Deny with ${st.conditional ? 'a Condition' : 'a policy variable'} may apply`,
-      );
+      maybe.push(`${c.policy} ${st.sid}: a Deny with ${what} may apply`);
     } else if (unknowable) {
-      maybe.push(
-        `${c.policy} ${st.sid}: an Allow with ${st.conditional ? 'a Condition' : 'a policy variable'} may apply`,
-      );
+      maybe.push(`${c.policy} ${st.sid}: an Allow with ${what} may apply`);
     } else allow ??= { policy: c.policy, sid: st.sid };
   }
   if (maybe.length) {

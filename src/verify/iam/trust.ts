@@ -1,9 +1,9 @@
 import { compileGlob } from '../../util/glob.js';
-import { statementHolds } from './trustConditions.js';
-import { isObj } from '../../util/json.js';
+import { statementHolds } from './conditions.js';
+import { isObj, stringList } from '../../util/json.js';
 import type { IamAccess } from '../../model/finding.js';
 import type { RoleLink, WebIdentityAssumption } from '../../model/profile.js';
-import { effectStatements, stringList, type NamedPolicy } from './evaluate.js';
+import { effectStatements, type NamedPolicy } from './evaluate.js';
 import { webIdentityProviderProblem } from '../../knowledge/aws/names.js';
 
 /**

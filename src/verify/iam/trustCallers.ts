@@ -11,7 +11,7 @@ import {
   type TrustDecision,
   type TrustStatement,
 } from './trust.js';
-import { arnLike, statementHolds } from './trustConditions.js';
+import { arnLike, principalContext, statementHolds, type Tri } from './conditions.js';
 
 /**
  * Who may become a role with `sts:AssumeRole` as an IAM principal: a session of another role (role chaining), an IAM
@@ -29,7 +29,6 @@ import { arnLike, statementHolds } from './trustConditions.js';
  * - Every action the caller needed (`sts:AssumeRole`, and `sts:TagSession` / `sts:SetSourceIdentity` where it passed
  *   session tags or a source identity) must be allowed.
  */
-type Tri = true | false | 'unknown';
 
 const SESSION = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
 
@@ -64,15 +63,8 @@ function callerMatches(st: TrustStatement, id: IamIdentity, caller: string): Tri
 }
 
 function decide(statements: readonly TrustStatement[], action: string, id: IamIdentity, caller: string): TrustDecision {
-  const context = new Map([
-    ['aws:principalarn', caller],
-    ['aws:principalaccount', id.account],
-    ['aws:principaltype', id.kind === 'role' ? 'AssumedRole' : 'User'],
-  ]);
-  if (id.kind === 'user') context.set('aws:username', id.name);
-  // A role session's request carries no aws:username.
-  const absent = (k: string) => id.kind === 'role' && k === 'aws:username';
-  return decideBy(statements, action, (st) => callerMatches(st, id, caller), context, absent);
+  const { keys, absent } = principalContext(id, caller);
+  return decideBy(statements, action, (st) => callerMatches(st, id, caller), keys, absent);
 }
 
 /** The trust's answer to one action, by who the statements name (`matches`) and what the request says. */

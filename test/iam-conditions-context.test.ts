@@ -1,0 +1,346 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { callContext } from '../src/verify/iam/conditions.js';
+import { evaluateIdentityPolicies, type IamRequest } from '../src/verify/iam/evaluate.js';
+import { cli, rng, tmp } from './helpers/cli.js';
+import { ACCOUNT as A, REGION as R, ROLE, record } from './helpers/cloudtrailRecords.js';
+
+/**
+ * Identity policies' Conditions on the keys replay knows of a call: who made it (`aws:PrincipalArn`,
+ * `aws:PrincipalAccount`, `aws:PrincipalType`, a user's `aws:username`: the IAM User Guide's "AWS global condition
+ * context keys") and where it went (`aws:RequestedRegion`, the record's `awsRegion`). A region guard is the usual
+ * shape ("Deny NotAction ... StringNotEquals aws:RequestedRegion"): every call used to be undetermined under it.
+ * Keys the records do not say (`aws:SourceIp`, `aws:SecureTransport`, tags) stay undetermined, and say which.
+ */
+const USER = `arn:aws:iam::${A}:user/ops/bob`;
+const doc = (...Statement: Record<string, unknown>[]) => [
+  { name: 'p.json', document: { Version: '2012-10-17', Statement } },
+];
+const allowAll = { Sid: 'All', Effect: 'Allow', Action: '*', Resource: '*' };
+/** The guard AWS's docs show in several guides: deny what is not global outside the regions named. */
+const guard = {
+  Sid: 'Regions',
+  Effect: 'Deny',
+  NotAction: ['iam:*', 'sts:*', 'organizations:*', 'support:*'],
+  Resource: '*',
+  Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'eu-central-1'] } },
+};
+const ask = (action: string, resource: string, by: string, region?: string): IamRequest => ({
+  action,
+  resource,
+  createAction: null,
+  context: callContext(by, region),
+});
+const OBJECT = 'arn:aws:s3:::acme-data/in/a.csv';
+
+describe('the evaluator with the request context replay knows', () => {
+  it('a region guard: allowed in the regions it names, explicitly denied elsewhere, global actions untouched', () => {
+    const p = doc(allowAll, guard);
+    expect(evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, ROLE, 'eu-west-1')).result).toBe('allow');
+    expect(evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, ROLE, 'eu-central-1')).result).toBe('allow');
+    expect(evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, ROLE, 'us-east-1'))).toEqual({
+      result: 'deny',
+      explicit: true,
+      policy: 'p.json',
+      sid: 'Regions',
+    });
+    expect(evaluateIdentityPolicies(p, ask('iam:GetRole', '*', ROLE, 'us-east-1')).result).toBe('allow');
+  });
+
+  it('without the region (a record that said none, or no context at all) the guard may apply: undetermined', () => {
+    const p = doc(allowAll, guard);
+    const d = evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, ROLE));
+    expect(d).toEqual({
+      result: 'undetermined',
+      reasons: ['p.json Regions: a Deny with a Condition on aws:RequestedRegion may apply'],
+    });
+    const bare = evaluateIdentityPolicies(p, { action: 's3:GetObject', resource: OBJECT });
+    expect(bare).toEqual({ result: 'undetermined', reasons: ['p.json Regions: a Deny with a Condition may apply'] });
+  });
+
+  it('an Allow under the region: granted there, not elsewhere (an implicit deny)', () => {
+    const p = doc({
+      Sid: 'Here',
+      Effect: 'Allow',
+      Action: 'ec2:Describe*',
+      Resource: '*',
+      Condition: { StringEquals: { 'AWS:RequestedRegion': R } },
+    });
+    expect(evaluateIdentityPolicies(p, ask('ec2:DescribeInstances', '*', ROLE, R)).result).toBe('allow');
+    expect(evaluateIdentityPolicies(p, ask('ec2:DescribeInstances', '*', ROLE, 'us-west-2'))).toEqual({
+      result: 'deny',
+      explicit: false,
+    });
+  });
+
+  it('keys of who made the call: the role (a session is its role), the user and its name, the account', () => {
+    const p = doc(
+      {
+        Sid: 'CiRoles',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: '*',
+        Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/apps/*` } },
+      },
+      {
+        Sid: 'Bob',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:username': 'bob', 'aws:PrincipalType': 'User', 'aws:PrincipalAccount': A } },
+      },
+    );
+    expect(evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, ROLE, R)).result).toBe('allow');
+    expect(evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, USER, R)).result).toBe('deny');
+    expect(evaluateIdentityPolicies(p, ask('s3:PutObject', OBJECT, USER, R)).result).toBe('allow');
+    // A role session's request has no aws:username: the Condition fails, it does not stay open.
+    expect(evaluateIdentityPolicies(p, ask('s3:PutObject', OBJECT, ROLE, R)).result).toBe('deny');
+  });
+
+  it('a key the records do not say leaves the statement undetermined, naming the key; a failing key decides', () => {
+    const p = doc(allowAll, {
+      Sid: 'Office',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:RequestedRegion': 'eu-west-1' },
+        NotIpAddress: { 'aws:SourceIp': '203.0.113.0/24' },
+      },
+    });
+    // In eu-west-1 the Deny hangs on the source address, which replay does not know.
+    expect(evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, ROLE, 'eu-west-1'))).toEqual({
+      result: 'undetermined',
+      reasons: ['p.json Office: a Deny with a Condition on aws:SourceIp may apply'],
+    });
+    // Elsewhere its region block fails: it cannot apply, whatever the address.
+    expect(evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, ROLE, 'eu-central-1')).result).toBe('allow');
+  });
+
+  it('operators it does not read (Bool) stay undetermined even on a key it knows', () => {
+    const p = doc({
+      Sid: 'B',
+      Effect: 'Allow',
+      Action: '*',
+      Resource: '*',
+      Condition: { Bool: { 'aws:RequestedRegion': 'true' } },
+    });
+    expect(evaluateIdentityPolicies(p, ask('s3:GetObject', OBJECT, ROLE, R))).toEqual({
+      result: 'undetermined',
+      reasons: ['p.json B: an Allow with a Condition may apply'],
+    });
+  });
+
+  it('a CreateAction key beside the region: both judged', () => {
+    const p = doc({
+      Sid: 'OnRun',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: '*',
+      Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances', 'aws:RequestedRegion': R } },
+    });
+    const at = (createAction: string | null, region: string): IamRequest => ({
+      action: 'ec2:CreateTags',
+      resource: `arn:aws:ec2:${R}:${A}:instance/i-0123456789abcdef0`,
+      createAction,
+      context: callContext(ROLE, region),
+    });
+    expect(evaluateIdentityPolicies(p, at('RunInstances', R)).result).toBe('allow');
+    expect(evaluateIdentityPolicies(p, at('RunInstances', 'us-east-1')).result).toBe('deny');
+    expect(evaluateIdentityPolicies(p, at(null, R)).result).toBe('deny');
+  });
+
+  it("policy variables in resources and Condition values are made from the request's keys", () => {
+    const home = doc({
+      Sid: 'Home',
+      Effect: 'Allow',
+      Action: 's3:*',
+      Resource: ['arn:aws:s3:::acme-home/${aws:username}/*', "arn:aws:s3:::acme-home/${aws:username, 'shared'}/x"],
+    });
+    expect(evaluateIdentityPolicies(home, ask('s3:GetObject', 'arn:aws:s3:::acme-home/bob/a', USER, R)).result).toBe(
+      'allow',
+    );
+    expect(evaluateIdentityPolicies(home, ask('s3:GetObject', 'arn:aws:s3:::acme-home/alice/a', USER, R)).result).toBe(
+      'deny',
+    );
+    // A role's request has no aws:username: the first matches nothing, the second falls back to its default.
+    expect(evaluateIdentityPolicies(home, ask('s3:GetObject', 'arn:aws:s3:::acme-home/bob/a', ROLE, R)).result).toBe(
+      'deny',
+    );
+    expect(evaluateIdentityPolicies(home, ask('s3:GetObject', 'arn:aws:s3:::acme-home/shared/x', ROLE, R)).result).toBe(
+      'allow',
+    );
+    const own = doc({
+      Sid: 'Own',
+      Effect: 'Allow',
+      Action: 's3:*',
+      Resource: '*',
+      Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::${aws:PrincipalAccount}:role/apps/*' } },
+    });
+    expect(evaluateIdentityPolicies(own, ask('s3:GetObject', OBJECT, ROLE, R)).result).toBe('allow');
+    expect(evaluateIdentityPolicies(own, ask('s3:GetObject', OBJECT, USER, R)).result).toBe('deny');
+  });
+
+  it('a variable on a key replay does not know, or a special character, stays undetermined', () => {
+    for (const resource of ['arn:aws:s3:::acme-home/${aws:PrincipalTag/team}/*', 'arn:aws:s3:::acme-home/${*}/*'])
+      expect(
+        evaluateIdentityPolicies(
+          doc({ Sid: 'T', Effect: 'Allow', Action: 's3:*', Resource: resource }),
+          ask('s3:GetObject', 'arn:aws:s3:::acme-home/bob/a', USER, R),
+        ),
+      ).toEqual({ result: 'undetermined', reasons: ['p.json T: an Allow with a policy variable may apply'] });
+  });
+
+  it('the context is only for role and user ARNs', () => {
+    expect(callContext('arn:aws:sts::111122223333:federated-user/x', R)).toBeUndefined();
+    expect(callContext(ROLE, R)?.keys.get('aws:requestedregion')).toBe(R);
+    expect(callContext(ROLE, undefined)?.keys.has('aws:requestedregion')).toBe(false);
+  });
+});
+
+describe('verify (check of a committed policy) replays each call in the region it went to', () => {
+  const dir = tmp();
+  const trail = join(dir, 'trail.json');
+  const get = (key: string, region: string) => ({
+    ...record('s3.amazonaws.com', 'GetObject', { bucketName: 'acme-data', key }),
+    awsRegion: region,
+  });
+  const describeIn = (region: string) => ({
+    ...record('ec2.amazonaws.com', 'DescribeInstances', {}),
+    awsRegion: region,
+  });
+  writeFileSync(
+    trail,
+    JSON.stringify({
+      Records: [get('in/a.csv', 'eu-west-1'), get('in/b.csv', 'us-east-1'), describeIn('eu-west-1')],
+    }),
+  );
+  const out = join(dir, 'out');
+  const gen = cli(['generate', 'iam', '--cloudtrail', trail, '-o', out]);
+  const file = join(out, 'iam', A, 'role', 'worker.json');
+
+  it('the generated policy (no Condition) allows every call', () => {
+    expect(gen.code, gen.stderr).toBe(0);
+    const v = cli(['verify', '--policies', out, '--cloudtrail', trail, '--format', 'json']);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+
+  it('a committed policy with the region guard: the call outside it is denied by name, the rest allowed', () => {
+    const generated = JSON.parse(readFileSync(file, 'utf8')) as { Statement: unknown[] };
+    writeFileSync(file, JSON.stringify({ Version: '2012-10-17', Statement: [...generated.Statement, guard] }));
+    const v = cli(['verify', '--policies', out, '--cloudtrail', trail, '--format', 'json']);
+    expect(v.code, v.stderr).toBe(1);
+    const r = JSON.parse(v.stdout) as {
+      observed: number;
+      allowed: number;
+      undetermined: unknown[];
+      notAllowed: { access: { action: string; resource: string }; detail: string }[];
+    };
+    expect(r.undetermined).toEqual([]);
+    expect(r.notAllowed.map((n) => [n.access.action, n.access.resource, n.detail])).toEqual([
+      ['s3:GetObject', 'arn:aws:s3:::acme-data/in/b.csv', expect.stringMatching(/^explicitly denied by .* Regions$/)],
+    ]);
+    expect(r.allowed).toBe(r.observed - 1);
+  });
+});
+
+/** iam-simulate's verdict (AGPL, a devDependency only) on a call by `by` in `region` under `statements`. */
+async function oracle(statements: unknown[], action: string, resource: string, by: string, region: string) {
+  const role = /:role\/(?:.*\/)?([^/]+)$/.exec(by);
+  const sim = await runSimulation(
+    {
+      identityPolicies: [{ name: 'p', policy: { Version: '2012-10-17', Statement: statements } }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: undefined,
+      request: {
+        action,
+        principal: role ? `arn:aws:sts::${A}:assumed-role/${role[1]!}/s1` : by,
+        resource: { accountId: A, resource },
+        contextVariables: {
+          'aws:PrincipalArn': by,
+          'aws:PrincipalAccount': A,
+          'aws:PrincipalType': role ? 'AssumedRole' : 'User',
+          'aws:RequestedRegion': region,
+          ...(role ? {} : { 'aws:username': by.slice(by.lastIndexOf('/') + 1) }),
+        },
+      },
+    } as never,
+    {},
+  );
+  expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
+  return (sim as { overallResult: string }).overallResult === 'Allowed' ? 'allow' : 'deny';
+}
+
+describe('the evaluator with context against iam-simulate', () => {
+  it('agrees on 200 random policies under Conditions on the keys replay knows', async () => {
+    const r = rng(20261206);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const KEYS: [string, string[]][] = [
+      ['aws:RequestedRegion', ['eu-west-1', 'us-east-1', 'eu-*', 'EU-WEST-1']],
+      [
+        'aws:PrincipalArn',
+        [
+          ROLE,
+          USER,
+          `arn:aws:iam::${A}:role/apps/*`,
+          `arn:aws:iam::${A}:user/*`,
+          'arn:aws:iam::*:user/ops/${aws:username}',
+        ],
+      ],
+      ['aws:PrincipalType', ['AssumedRole', 'User']],
+      ['aws:PrincipalAccount', [A, '444455556666']],
+      ['aws:username', ['bob', 'b*', 'alice']],
+    ];
+    const VARIABLE_RESOURCES = [
+      'arn:aws:s3:::acme-data/${aws:username}/*',
+      "arn:aws:s3:::acme-data/${aws:username, 'in'}/*",
+      'arn:aws:sqs:${aws:RequestedRegion}:${aws:PrincipalAccount}:*',
+      'arn:aws:iam::${aws:PrincipalAccount}:role/*',
+    ];
+    const OPS = ['StringEquals', 'StringNotEquals', 'StringLike', 'StringNotLike', 'StringEqualsIgnoreCase'];
+    const condition = () => {
+      const [key, values] = pick(KEYS);
+      const op =
+        key === 'aws:PrincipalArn' && r() < 0.5
+          ? pick(['ArnLike', 'ArnNotLike', 'ArnEquals'])
+          : `${pick(OPS)}${r() < 0.2 ? 'IfExists' : ''}`;
+      return r() < 0.1 ? { Null: { [key]: pick(['true', 'false']) } } : { [op]: { [key]: pick(values) } };
+    };
+    const CALLS: [string, string][] = [
+      ['s3:GetObject', OBJECT],
+      ['s3:GetObject', 'arn:aws:s3:::acme-data/bob/b.csv'],
+      ['sqs:SendMessage', `arn:aws:sqs:${R}:${A}:orders`],
+      ['iam:GetRole', `arn:aws:iam::${A}:role/apps/worker`],
+    ];
+    const seen = { allow: 0, deny: 0, undetermined: 0 };
+    for (let i = 0; i < 200; i++) {
+      const statements = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
+        Effect: r() < 0.3 ? 'Deny' : 'Allow',
+        Action: pick(['s3:*', 'sqs:SendMessage', '*', 'iam:Get*']),
+        Resource: r() < 0.3 ? pick(VARIABLE_RESOURCES) : '*',
+        ...(r() < 0.85 ? { Condition: r() < 0.3 ? { ...condition(), ...condition() } : condition() } : {}),
+      }));
+      const [action, resource] = pick(CALLS);
+      const by = pick([ROLE, USER]);
+      const region = pick(['eu-west-1', 'us-east-1', 'eu-central-1']);
+      const ours = evaluateIdentityPolicies(doc(...statements), ask(action, resource, by, region));
+      const theirs = await oracle(statements, action, resource, by, region);
+      expect([i, JSON.stringify(statements), action, by, region, ours.result]).toEqual([
+        i,
+        JSON.stringify(statements),
+        action,
+        by,
+        region,
+        theirs,
+      ]);
+      seen[ours.result]++;
+    }
+    // Both answers, many times each; none undetermined (every key is known or known absent).
+    expect(seen.allow).toBeGreaterThan(40);
+    expect(seen.deny).toBeGreaterThan(40);
+    expect(seen.undetermined).toBe(0);
+  });
+});
