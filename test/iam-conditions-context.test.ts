@@ -2,6 +2,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { passedToService } from '../src/knowledge/aws/passedTo.js';
 import { callContext } from '../src/verify/iam/conditions.js';
 import { evaluateIdentityPolicies, type IamRequest } from '../src/verify/iam/evaluate.js';
 import { cli, rng, tmp } from './helpers/cli.js';
@@ -27,13 +28,28 @@ const guard = {
   Resource: '*',
   Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'eu-central-1'] } },
 };
-const ask = (action: string, resource: string, by: string, region?: string): IamRequest => ({
+const ask = (action: string, resource: string, by: string, region?: string, passedTo?: string | null): IamRequest => ({
   action,
   resource,
   createAction: null,
-  context: callContext(by, region),
+  context: callContext(by, region, passedTo),
 });
 const OBJECT = 'arn:aws:s3:::acme-data/in/a.csv';
+
+/** `verify` of the tree `out` against `trail`: exactly one access not allowed (action, resource, detail), none open. */
+function expectOneDenied(out: string, trail: string, denied: unknown[]): void {
+  const v = cli(['verify', '--policies', out, '--cloudtrail', trail, '--format', 'json']);
+  expect(v.code, v.stderr).toBe(1);
+  const r = JSON.parse(v.stdout) as {
+    observed: number;
+    allowed: number;
+    undetermined: unknown[];
+    notAllowed: { access: { action: string; resource: string }; detail: string }[];
+  };
+  expect(r.undetermined).toEqual([]);
+  expect(r.notAllowed.map((n) => [n.access.action, n.access.resource, n.detail])).toEqual([denied]);
+  expect(r.allowed).toBe(r.observed - 1);
+}
 
 describe('the evaluator with the request context replay knows', () => {
   it('a region guard: allowed in the regions it names, explicitly denied elsewhere, global actions untouched', () => {
@@ -230,19 +246,11 @@ describe('verify (check of a committed policy) replays each call in the region i
   it('a committed policy with the region guard: the call outside it is denied by name, the rest allowed', () => {
     const generated = JSON.parse(readFileSync(file, 'utf8')) as { Statement: unknown[] };
     writeFileSync(file, JSON.stringify({ Version: '2012-10-17', Statement: [...generated.Statement, guard] }));
-    const v = cli(['verify', '--policies', out, '--cloudtrail', trail, '--format', 'json']);
-    expect(v.code, v.stderr).toBe(1);
-    const r = JSON.parse(v.stdout) as {
-      observed: number;
-      allowed: number;
-      undetermined: unknown[];
-      notAllowed: { access: { action: string; resource: string }; detail: string }[];
-    };
-    expect(r.undetermined).toEqual([]);
-    expect(r.notAllowed.map((n) => [n.access.action, n.access.resource, n.detail])).toEqual([
-      ['s3:GetObject', 'arn:aws:s3:::acme-data/in/b.csv', expect.stringMatching(/^explicitly denied by .* Regions$/)],
+    expectOneDenied(out, trail, [
+      's3:GetObject',
+      'arn:aws:s3:::acme-data/in/b.csv',
+      expect.stringMatching(/^explicitly denied by .* Regions$/),
     ]);
-    expect(r.allowed).toBe(r.observed - 1);
   });
 });
 
@@ -264,6 +272,7 @@ async function oracle(statements: unknown[], action: string, resource: string, b
           'aws:PrincipalAccount': A,
           'aws:PrincipalType': role ? 'AssumedRole' : 'User',
           'aws:RequestedRegion': region,
+          ...(action === 'iam:PassRole' ? { 'iam:PassedToService': 'lambda.amazonaws.com' } : {}),
           ...(role ? {} : { 'aws:username': by.slice(by.lastIndexOf('/') + 1) }),
         },
       },
@@ -275,6 +284,67 @@ async function oracle(statements: unknown[], action: string, resource: string, b
 }
 
 describe('the evaluator with context against iam-simulate', () => {
+  // A variable naming a key the request does not carry (a role's aws:username): "no value", equal to nothing and
+  // unequal to nothing; a Resource list keeps its other patterns, a NotResource with it never holds.
+  const noValue: [string, Record<string, unknown>[]][] = [
+    [
+      'a Resource list keeps its other pattern',
+      [
+        {
+          Effect: 'Allow',
+          Action: 's3:*',
+          Resource: ['arn:aws:s3:::acme-data/${aws:username}/*', 'arn:aws:s3:::acme-data/in/*'],
+        },
+      ],
+    ],
+    [
+      'an Allow NotResource with it',
+      [{ Effect: 'Allow', Action: 's3:*', NotResource: 'arn:aws:s3:::acme-data/${aws:username}/*' }],
+    ],
+    [
+      'a Deny NotResource with it',
+      [allowAll, { Effect: 'Deny', Action: 's3:*', NotResource: 'arn:aws:s3:::acme-data/${aws:username}/*' }],
+    ],
+    [
+      'a negated operator on it',
+      [
+        {
+          Effect: 'Allow',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'aws:PrincipalType': '${aws:username}' } },
+        },
+      ],
+    ],
+    [
+      'a negated operator on it and another value',
+      [
+        {
+          Effect: 'Allow',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { StringNotLike: { 'aws:PrincipalType': ['${aws:username}', 'User'] } },
+        },
+      ],
+    ],
+    [
+      'an operator on it and another value',
+      [
+        {
+          Effect: 'Allow',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalType': ['${aws:username}', 'AssumedRole'] } },
+        },
+      ],
+    ],
+  ];
+  for (const [name, statements] of noValue)
+    it(`no value: ${name}`, async () => {
+      const ours = evaluateIdentityPolicies(doc(...statements), ask('s3:GetObject', OBJECT, ROLE, R));
+      expect(ours.result).toBe(await oracle(statements, 's3:GetObject', OBJECT, ROLE, R));
+    });
+
   it('agrees on 200 random policies under Conditions on the keys replay knows', async () => {
     const r = rng(20261206);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -293,6 +363,7 @@ describe('the evaluator with context against iam-simulate', () => {
       ['aws:PrincipalType', ['AssumedRole', 'User']],
       ['aws:PrincipalAccount', [A, '444455556666']],
       ['aws:username', ['bob', 'b*', 'alice']],
+      ['iam:PassedToService', ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', '*.amazonaws.com']],
     ];
     const VARIABLE_RESOURCES = [
       'arn:aws:s3:::acme-data/${aws:username}/*',
@@ -314,6 +385,7 @@ describe('the evaluator with context against iam-simulate', () => {
       ['s3:GetObject', 'arn:aws:s3:::acme-data/bob/b.csv'],
       ['sqs:SendMessage', `arn:aws:sqs:${R}:${A}:orders`],
       ['iam:GetRole', `arn:aws:iam::${A}:role/apps/worker`],
+      ['iam:PassRole', `arn:aws:iam::${A}:role/lambda/exec`],
     ];
     const seen = { allow: 0, deny: 0, undetermined: 0 };
     for (let i = 0; i < 200; i++) {
@@ -326,7 +398,8 @@ describe('the evaluator with context against iam-simulate', () => {
       const [action, resource] = pick(CALLS);
       const by = pick([ROLE, USER]);
       const region = pick(['eu-west-1', 'us-east-1', 'eu-central-1']);
-      const ours = evaluateIdentityPolicies(doc(...statements), ask(action, resource, by, region));
+      const passedTo = action === 'iam:PassRole' ? 'lambda.amazonaws.com' : null;
+      const ours = evaluateIdentityPolicies(doc(...statements), ask(action, resource, by, region, passedTo));
       const theirs = await oracle(statements, action, resource, by, region);
       expect([i, JSON.stringify(statements), action, by, region, ours.result]).toEqual([
         i,
@@ -339,8 +412,117 @@ describe('the evaluator with context against iam-simulate', () => {
       seen[ours.result]++;
     }
     // Both answers, many times each; none undetermined (every key is known or known absent).
-    expect(seen.allow).toBeGreaterThan(40);
+    expect(seen.allow).toBeGreaterThan(30);
     expect(seen.deny).toBeGreaterThan(40);
     expect(seen.undetermined).toBe(0);
+  });
+});
+
+/**
+ * `iam:PassedToService`: AWS managed policies allow `iam:PassRole` only to the service that uses the role
+ * (AWSLambda_FullAccess: `lambda.amazonaws.com`; AmazonECS_FullAccess: `ecs-tasks.amazonaws.com`), so a check of a
+ * principal holding one asks which service each passed role went to.
+ */
+describe('the service a role is passed to', () => {
+  it('is named for the calls whose guides say it, never guessed from the event source', () => {
+    expect(passedToService('lambda:UpdateFunctionConfiguration', 'requestParameters.role')).toBe(
+      'lambda.amazonaws.com',
+    );
+    expect(passedToService('ecs:RegisterTaskDefinition', 'requestParameters.executionRoleArn')).toBe(
+      'ecs-tasks.amazonaws.com',
+    );
+    expect(
+      passedToService(
+        'ec2:RunInstances',
+        'requestParameters.iamInstanceProfile (web): the role inside the instance profile is not in the event',
+      ),
+    ).toBe('ec2.amazonaws.com');
+    expect(passedToService('glue:UpdateJob', 'requestParameters.jobUpdate.role')).toBe('glue.amazonaws.com');
+    // Not listed: an EventBridge target's role, an RDS monitoring role.
+    expect(passedToService('events:PutTargets', 'requestParameters.targets[0].roleArn')).toBeUndefined();
+    expect(passedToService('rds:CreateDBInstance', 'requestParameters.monitoringRoleArn')).toBeUndefined();
+    expect(passedToService('lambda:UpdateFunctionConfiguration', 'requestParameters.kmsKeyArn')).toBeUndefined();
+  });
+
+  const lambdaOnly = doc(
+    {
+      Sid: 'PassToLambda',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: '*',
+      Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+    },
+    {
+      Sid: 'NotPassing',
+      Effect: 'Allow',
+      Action: 's3:*',
+      Resource: '*',
+      Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+    },
+  );
+  const pass = (service: string | null | undefined, action = 'iam:PassRole'): IamRequest => ({
+    action,
+    resource: `arn:aws:iam::${A}:role/lambda/exec`,
+    createAction: null,
+    context: callContext(ROLE, R, service),
+  });
+
+  it('the evaluator: allowed to the service named, denied to another, undetermined where not known', () => {
+    expect(evaluateIdentityPolicies(lambdaOnly, pass('lambda.amazonaws.com')).result).toBe('allow');
+    expect(evaluateIdentityPolicies(lambdaOnly, pass('ecs-tasks.amazonaws.com')).result).toBe('deny');
+    expect(evaluateIdentityPolicies(lambdaOnly, pass(undefined))).toEqual({
+      result: 'undetermined',
+      reasons: ['p.json PassToLambda: an Allow with a Condition on iam:PassedToService may apply'],
+    });
+    // Another action's request never carries the key: IfExists holds.
+    expect(evaluateIdentityPolicies(lambdaOnly, pass(null, 's3:GetObject')).result).toBe('allow');
+  });
+
+  describe('verify of a committed policy allowing PassRole to Lambda only', () => {
+    const dir = tmp();
+    const trail = join(dir, 'trail.json');
+    const EXEC = `arn:aws:iam::${A}:role/lambda/exec`;
+    const TASK = `arn:aws:iam::${A}:role/ecs/task`;
+    writeFileSync(
+      trail,
+      JSON.stringify({
+        Records: [
+          {
+            ...record('lambda.amazonaws.com', 'UpdateFunctionConfiguration20150331v2', {
+              functionName: 'thumbnailer',
+              role: EXEC,
+            }),
+          },
+          record('ecs.amazonaws.com', 'RegisterTaskDefinition', {
+            family: 'api',
+            taskRoleArn: TASK,
+            containerDefinitions: [{ name: 'api', image: 'nginx' }],
+          }),
+        ],
+      }),
+    );
+    const out = join(dir, 'out');
+    const gen = cli(['generate', 'iam', '--cloudtrail', trail, '-o', out]);
+    const file = join(out, 'iam', A, 'role', 'worker.json');
+
+    it("the Lambda function's role passes; the ECS task role is denied; nothing is left undetermined", () => {
+      expect(gen.code, gen.stderr).toBe(0);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'Calls',
+              Effect: 'Allow',
+              Action: ['lambda:UpdateFunctionConfiguration', 'ecs:RegisterTaskDefinition'],
+              Resource: '*',
+            },
+            ...(lambdaOnly[0]!.document.Statement as object[]).slice(0, 1),
+          ],
+        }),
+      );
+      expectOneDenied(out, trail, ['iam:PassRole', TASK, 'no statement allows it']);
+    });
   });
 });

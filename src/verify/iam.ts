@@ -15,6 +15,7 @@ import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
 import { callContext } from './iam/conditions.js';
 import { noPolicy, targets } from './iam/calls.js';
+import { passedToService } from '../knowledge/aws/passedTo.js';
 import { readTrustFiles, replayOutsideTrusts, replayTrusts } from './iam/trusts.js';
 import { findingEvidence } from './rbac.js';
 import { pushAll } from '../util/array.js';
@@ -243,6 +244,8 @@ export function iamReplay(
           implied: Set<string>;
           /** The regions of its calls ('' for a call whose record said none): `aws:RequestedRegion`. */
           regions: Set<string>;
+          /** For iam:PassRole, the services the role went to ('' where not known): `iam:PassedToService`. */
+          passedTo: Set<string>;
           unnamed?: string;
           /** The create whose tags it authorizes (the `<service>:CreateAction` key), null for a call of its own. */
           createAction: string | null;
@@ -269,6 +272,8 @@ export function iamReplay(
         for (const need of needed.needs) {
           // Tag on create: the tag action asked with the create in its context, once per create.
           const createAction = tagOnCreateOf(need, e.eventName) ?? null;
+          const call = `${e.eventSource.slice(0, e.eventSource.indexOf('.'))}:${e.eventName}`;
+          const passedTo = need.action === 'iam:PassRole' ? [passedToService(call, need.implied ?? '') ?? ''] : [];
           for (const t of targets(need)) {
             const k = tupleKey(need.action, t.resource, createAction ?? '');
             const n = needs.get(k);
@@ -281,11 +286,13 @@ export function iamReplay(
                 events: new Set([event]),
                 implied: new Set(need.implied ? [need.implied] : []),
                 regions: new Set([e.region ?? '']),
+                passedTo: new Set(passedTo),
               });
             else {
               n.ev = mergeEvidence(n.ev, e.allowed);
               n.events.add(event);
               n.regions.add(e.region ?? '');
+              for (const to of passedTo) n.passedTo.add(to);
               if (need.implied) n.implied.add(need.implied);
             }
           }
@@ -308,15 +315,18 @@ export function iamReplay(
           report.notAllowed.push({ ...f, detail: noPolicy(set, key) });
           continue;
         }
-        // Each resource it could be, in each region its calls went to.
+        // Each resource it could be, in each region its calls went to (and for a role passed, each service).
+        const to = n.passedTo.size ? [...n.passedTo].sort(cmp) : [null];
         const ds = n.probes.flatMap((probe) =>
-          [...n.regions].sort(cmp).map((r) =>
-            evaluateIdentityPolicies(policies, {
-              action: n.action,
-              resource: probe,
-              createAction: n.createAction,
-              context: callContext(p.username, r || undefined),
-            }),
+          [...n.regions].sort(cmp).flatMap((r) =>
+            to.map((service) =>
+              evaluateIdentityPolicies(policies, {
+                action: n.action,
+                resource: probe,
+                createAction: n.createAction,
+                context: callContext(p.username, r || undefined, service === '' ? undefined : service),
+              }),
+            ),
           ),
         );
         const denied = ds.find((d) => d.result === 'deny');

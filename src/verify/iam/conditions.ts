@@ -56,7 +56,8 @@ function conditionHolds(
     } else {
       const raw = strings(rawValues);
       if (!raw) return 'unknown';
-      // Policy variables in the values, as the request makes them; one that names an absent key matches nothing.
+      // Policy variables in the values, as the request makes them. One naming an absent key is null: it equals nothing
+      // and is unequal to nothing (a negated operator with it fails), as iam-simulate reads "no value".
       const made = raw.map((v) => (v.includes('${') ? substitute(v, { keys: context, absent }) : v));
       if (made.some((v) => v === undefined)) return 'unknown';
       const values = made.filter((v): v is string => typeof v === 'string');
@@ -77,7 +78,7 @@ function conditionHolds(
                 ? v.toLowerCase() === value.toLowerCase()
                 : v === value;
         const any = values.some(one);
-        holds = negated ? !any : any;
+        holds = negated ? !any && !made.includes(null) : any;
       }
     }
     if (!holds) return false;
@@ -140,15 +141,24 @@ export function principalContext(id: IamIdentity, arn: string): RequestContext {
 }
 
 /**
- * What replay knows of a call's request by the principal's role or user (`arn`) and the call's region (the record's
- * `awsRegion`, which is `aws:RequestedRegion`: us-east-1 for a global service's calls, as IAM's), where known.
+ * What replay knows of a call's request by the principal's role or user (`arn`), the call's region (the record's
+ * `awsRegion`, which is `aws:RequestedRegion`: us-east-1 for a global service's calls, as IAM's), and for
+ * `iam:PassRole` the service the role went to (`iam:PassedToService`: a string where known, null for a request of
+ * another action, which never carries the key), where known.
  */
-export function callContext(arn: string, region: string | undefined): RequestContext | undefined {
+export function callContext(
+  arn: string,
+  region: string | undefined,
+  passedTo?: string | null,
+): RequestContext | undefined {
   const id = iamIdentity(arn);
   if (!id) return undefined;
   const c = principalContext(id, arn);
-  if (!region) return c;
-  return { keys: new Map(c.keys).set('aws:requestedregion', region), absent: c.absent };
+  const keys = new Map(c.keys);
+  if (region) keys.set('aws:requestedregion', region);
+  if (passedTo) keys.set('iam:passedtoservice', passedTo);
+  const absent = passedTo === null ? (k: string) => c.absent(k) || k === 'iam:passedtoservice' : c.absent;
+  return { keys, absent };
 }
 
 const VARIABLE = /\$\{([^}]*)\}/g;

@@ -271,6 +271,8 @@ function madeResourceApplies(c: Compiled, req: IamRequest, parts: string[] | und
   const patterns = c.st.resources ?? c.st.notResources!;
   const made = patterns.map((p) => (p.includes('${') ? substitute(p, req.context!) : p));
   if (made.some((p) => p === undefined)) return 'unknown';
+  // A NotResource naming an absent key's variable never holds (its "no value" is unequal to nothing either).
+  if (c.st.notResources && made.includes(null)) return false;
   if (madeGlobs.size > 10_000) madeGlobs.clear();
   const hit = made.some((p) => {
     if (p === null || p === undefined) return false;
