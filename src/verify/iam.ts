@@ -246,6 +246,8 @@ export function iamReplay(
           regions: Set<string>;
           /** For iam:PassRole, the services the role went to ('' where not known): `iam:PassedToService`. */
           passedTo: Set<string>;
+          /** For a KMS action a service asked for it, the services' prefixes ('' for none): `kms:ViaService`. */
+          via: Set<string>;
           unnamed?: string;
           /** The create whose tags it authorizes (the `<service>:CreateAction` key), null for a call of its own. */
           createAction: string | null;
@@ -274,6 +276,8 @@ export function iamReplay(
           const createAction = tagOnCreateOf(need, e.eventName) ?? null;
           const call = `${e.eventSource.slice(0, e.eventSource.indexOf('.'))}:${e.eventName}`;
           const passedTo = need.action === 'iam:PassRole' ? [passedToService(call, need.implied ?? '') ?? ''] : [];
+          const via =
+            need.implied && need.action.startsWith('kms:') && !call.startsWith('kms:') ? call.split(':')[0]! : '';
           for (const t of targets(need)) {
             const k = tupleKey(need.action, t.resource, createAction ?? '');
             const n = needs.get(k);
@@ -287,12 +291,14 @@ export function iamReplay(
                 implied: new Set(need.implied ? [need.implied] : []),
                 regions: new Set([e.region ?? '']),
                 passedTo: new Set(passedTo),
+                via: new Set([via]),
               });
             else {
               n.ev = mergeEvidence(n.ev, e.allowed);
               n.events.add(event);
               n.regions.add(e.region ?? '');
               for (const to of passedTo) n.passedTo.add(to);
+              n.via.add(via);
               if (need.implied) n.implied.add(need.implied);
             }
           }
@@ -315,17 +321,24 @@ export function iamReplay(
           report.notAllowed.push({ ...f, detail: noPolicy(set, key) });
           continue;
         }
-        // Each resource it could be, in each region its calls went to (and for a role passed, each service).
+        // Each resource it could be, in each region its calls went to, for a role passed each service it went to, for
+        // a key a service used each such service.
         const to = n.passedTo.size ? [...n.passedTo].sort(cmp) : [null];
         const ds = n.probes.flatMap((probe) =>
-          [...n.regions].sort(cmp).flatMap((r) =>
-            to.map((service) =>
-              evaluateIdentityPolicies(policies, {
-                action: n.action,
-                resource: probe,
-                createAction: n.createAction,
-                context: callContext(p.username, r || undefined, service === '' ? undefined : service),
-              }),
+          [...n.regions].sort(cmp).flatMap((region) =>
+            to.flatMap((passedTo) =>
+              [...n.via].sort(cmp).map((via) =>
+                evaluateIdentityPolicies(policies, {
+                  action: n.action,
+                  resource: probe,
+                  createAction: n.createAction,
+                  context: callContext(p.username, {
+                    region: region || undefined,
+                    passedTo: passedTo === '' ? undefined : passedTo,
+                    via: via || undefined,
+                  }),
+                }),
+              ),
             ),
           ),
         );

@@ -7,7 +7,8 @@ import type { IamRequest, Statement } from './evaluate.js';
 /**
  * A policy statement's Condition against what a request says, with IAM's operators (the IAM User Guide's "IAM JSON
  * policy elements: Condition operators"): String and Arn operators, their negations and `IfExists`, `Null`, and the
- * `ForAnyValue:`/`ForAllValues:` qualifiers of one value, policy variables made from the request's keys (`substitute`).
+ * `ForAnyValue:`/`ForAllValues:` qualifiers of one value, `Bool`, policy variables made from the request's keys
+ * (`substitute`).
  * Anything else is not judged: unknown, never allowed. Trust policies (trust.ts, trustCallers.ts) and identity
  * policies (evaluate.ts) alike.
  */
@@ -53,6 +54,11 @@ function conditionHolds(
       const v = typeof rawValues === 'boolean' ? String(rawValues) : strings(rawValues)?.[0];
       if (v !== 'true' && v !== 'false') return 'unknown';
       holds = (value === undefined) === (v === 'true');
+    } else if (base === 'Bool') {
+      // `true`/`false`, as strings or JSON booleans, without case; a key the request lacks holds only under IfExists.
+      const list = (Array.isArray(rawValues) ? rawValues : [rawValues]).map((v) => String(v).toLowerCase());
+      if (!list.every((v) => v === 'true' || v === 'false')) return 'unknown';
+      holds = value === undefined ? Boolean(ifExists) : list.some((v) => v === value.toLowerCase());
     } else {
       const raw = strings(rawValues);
       if (!raw) return 'unknown';
@@ -140,24 +146,35 @@ export function principalContext(id: IamIdentity, arn: string): RequestContext {
   return { keys, absent: (k) => id.kind === 'role' && k === 'aws:username' };
 }
 
-/**
- * What replay knows of a call's request by the principal's role or user (`arn`), the call's region (the record's
- * `awsRegion`, which is `aws:RequestedRegion`: us-east-1 for a global service's calls, as IAM's), and for
- * `iam:PassRole` the service the role went to (`iam:PassedToService`: a string where known, null for a request of
- * another action, which never carries the key), where known.
- */
-export function callContext(
-  arn: string,
-  region: string | undefined,
-  passedTo?: string | null,
-): RequestContext | undefined {
+/** What replay knows of one of a call's requests besides who made it (`callContext`). */
+export interface CallFacts {
+  /** The record's `awsRegion`, which is `aws:RequestedRegion` (us-east-1 for a global service's calls, as IAM's). */
+  region?: string;
+  /**
+   * For `iam:PassRole`, the service the role went to (`iam:PassedToService`): a string where known, null for a
+   * request of another action, which never carries the key; undefined where not known.
+   */
+  passedTo?: string | null;
+  /**
+   * For a KMS request a service made for the principal (an S3 write's data key, an EBS volume's grant): the service's
+   * prefix (`s3`): `kms:ViaService` is `s3.REGION.amazonaws.com` and `aws:ViaAWSService` true.
+   */
+  via?: string;
+}
+
+/** What replay knows of a call's request by the principal's role or user (`arn`) and the call's facts. */
+export function callContext(arn: string, facts: CallFacts = {}): RequestContext | undefined {
   const id = iamIdentity(arn);
   if (!id) return undefined;
   const c = principalContext(id, arn);
   const keys = new Map(c.keys);
-  if (region) keys.set('aws:requestedregion', region);
-  if (passedTo) keys.set('iam:passedtoservice', passedTo);
-  const absent = passedTo === null ? (k: string) => c.absent(k) || k === 'iam:passedtoservice' : c.absent;
+  if (facts.region) keys.set('aws:requestedregion', facts.region);
+  if (facts.passedTo) keys.set('iam:passedtoservice', facts.passedTo);
+  if (facts.via && facts.region) {
+    keys.set('kms:viaservice', `${facts.via}.${facts.region}.amazonaws.com`);
+    keys.set('aws:viaawsservice', 'true');
+  }
+  const absent = facts.passedTo === null ? (k: string) => c.absent(k) || k === 'iam:passedtoservice' : c.absent;
   return { keys, absent };
 }
 
@@ -240,4 +257,29 @@ export function conditionOf(st: Statement, req: IamRequest): boolean | 'unknown'
   const r = conditionsHold(st.condition, keys, absent, unknown);
   if (r !== 'unknown') return r;
   return unknown.size ? `a Condition on ${[...unknown].sort().join(', ')}` : 'unknown';
+}
+
+/** Where an ARN pattern's resource part begins: after its fifth colon outside a variable (0 for no ARN). */
+function resourcePart(p: string): number {
+  if (!p.startsWith('arn:')) return 0;
+  let colons = 0;
+  let depth = 0;
+  for (let i = 0; i < p.length; i++) {
+    if (p.startsWith('${', i)) depth++;
+    else if (p[i] === '}' && depth) depth--;
+    else if (p[i] === ':' && !depth && ++colons === 5) return i + 1;
+  }
+  return p.length;
+}
+
+/**
+ * A Resource pattern with the variables of its resource part made from the request (`substitute`): only the part after
+ * an ARN's fifth colon takes variables (the IAM User Guide, "Where you can use policy variables"); one before it stays
+ * as written, and matches nothing.
+ */
+export function madeResource(p: string, context: RequestContext): string | null | undefined {
+  const at = resourcePart(p);
+  if (!p.includes('${', at)) return p;
+  const rest = substitute(p.slice(at), context);
+  return typeof rest === 'string' ? p.slice(0, at) + rest : rest;
 }

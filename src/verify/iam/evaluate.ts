@@ -4,7 +4,7 @@ import { isObj, stringList } from '../../util/json.js';
 import {
   conditionOf,
   createActionCondition,
-  substitute,
+  madeResource,
   type ConditionBlock,
   type CreateActionCondition,
   type RequestContext,
@@ -269,7 +269,7 @@ const madeGlobs = new Map<string, ArnGlob>();
  */
 function madeResourceApplies(c: Compiled, req: IamRequest, parts: string[] | undefined): boolean | 'unknown' {
   const patterns = c.st.resources ?? c.st.notResources!;
-  const made = patterns.map((p) => (p.includes('${') ? substitute(p, req.context!) : p));
+  const made = patterns.map((p) => (p.includes('${') ? madeResource(p, req.context!) : p));
   if (made.some((p) => p === undefined)) return 'unknown';
   // A NotResource naming an absent key's variable never holds (its "no value" is unequal to nothing either).
   if (c.st.notResources && made.includes(null)) return false;
