@@ -6,6 +6,7 @@ import { passedToService } from '../src/knowledge/aws/passedTo.js';
 import { callContext } from '../src/verify/iam/conditions.js';
 import { evaluateIdentityPolicies, type IamRequest } from '../src/verify/iam/evaluate.js';
 import { cli, rng, tmp } from './helpers/cli.js';
+import { docsSide } from './helpers/policySides.js';
 import { ACCOUNT as A, REGION as R, ROLE, record } from './helpers/cloudtrailRecords.js';
 
 /**
@@ -624,5 +625,56 @@ describe('a key a service uses for the principal', () => {
     expect([r.observed, r.allowed, r.undetermined]).toEqual([2, 2, []]);
     write('us-east-1');
     expectOneDenied(out, trail, ['kms:GenerateDataKey', KEY, 'no statement allows it']);
+  });
+});
+
+/**
+ * `diff`: whether one side covers the other's grant is asked with who the principal is (the ARN an account's answer,
+ * an index or the profile gives). A Condition that only names the principal itself narrows nothing for it: dropping
+ * it is no new access; where and through what a call goes stays unknown there.
+ */
+describe('diff asks with the principal known', () => {
+  const account = (...statements: Record<string, unknown>[]) =>
+    docsSide([
+      {
+        UserDetailList: [],
+        GroupDetailList: [],
+        Policies: [],
+        RoleDetailList: [
+          {
+            Path: '/apps/',
+            RoleName: 'worker',
+            Arn: ROLE,
+            RolePolicyList: [{ PolicyName: 'p', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+            AttachedManagedPolicies: [],
+          },
+        ],
+      },
+    ]);
+  const read = { Sid: 'Read', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-data/*' };
+  const diff = (base: string, head: string) => {
+    const r = cli(['diff', base, head, '--kind', 'iam', '--format', 'json', '--fail-on', 'any']);
+    expect(r.stderr).not.toMatch(/error/i);
+    return { code: r.code, out: JSON.parse(r.stdout) as Record<string, { summary: string }[]> };
+  };
+
+  it("a Condition naming the role's own ARN, dropped: nothing changes", () => {
+    const own = { ...read, Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/apps/*` } } };
+    const r = diff(account(own), account(read));
+    expect([r.code, r.out['newAccess'], r.out['removedAccess'], r.out['undetermined']]).toEqual([0, [], [], []]);
+  });
+
+  it("a Condition the role never meets (a user's name), dropped: new access", () => {
+    const user = { ...read, Condition: { StringEquals: { 'aws:username': 'bob' } } };
+    const r = diff(account(user), account(read));
+    expect(r.code).toBe(1);
+    expect(r.out['newAccess']!.map((f) => f.summary)).toEqual(['s3:GetObject on arn:aws:s3:::acme-data/*']);
+  });
+
+  it('a region Condition, dropped: new access under a Condition, as before (the region is not known there)', () => {
+    const here = { ...read, Condition: { StringEquals: { 'aws:RequestedRegion': R } } };
+    const r = diff(account(here), account(read));
+    expect(r.code).toBe(1);
+    expect(r.out['newAccess']!.map((f) => f.summary)).toEqual(['s3:GetObject on arn:aws:s3:::acme-data/*']);
   });
 });

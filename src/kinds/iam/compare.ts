@@ -19,6 +19,7 @@ import { compileGlob } from '../../util/glob.js';
 import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js';
 import { trustOf } from '../../verify/iam/trusts.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
+import { callContext } from '../../verify/iam/conditions.js';
 import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
 import { iamSides, keyAccount, type IamSides } from './sides.js';
@@ -85,7 +86,7 @@ const changeKey = (g: IamGrant) =>
 export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: CompareContext): Promise<Comparison> {
   const read = sides.map((s) => s.policies.set);
   // Twins apart: a principal's grants, coverage and evidence are its own under its key (sides.ts).
-  const { sets, key, label } = iamSides(read, ctx.profile);
+  const { sets, key, label, arnOf } = iamSides(read, ctx.profile);
   // A diff's new access is judged with what its principal holds on the proposed side (the iam:PassRole combination).
   const held = (side: number, principal: string) =>
     side === ctx.newSide ? heldCombination(sets[side]!, principal) : undefined;
@@ -101,10 +102,14 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
       const policies = sets[by]!.byPrincipal.get(g.principal) ?? [];
       if (policies.length === 0) return 'no';
       // A grant without a Condition is asked as a call of its own: a tag on create grant elsewhere does not cover it.
+      // Who asks is known (a Condition on aws:PrincipalArn is judged); where and through what is not.
+      const arn = arnOf(g.principal);
+      const context = arn !== undefined ? callContext(arn) : undefined;
       const d = evaluateIdentityPolicies(policies, {
         action: g.action,
         resource: g.resource,
         createAction: g.createAction ?? null,
+        ...(context ? { context } : {}),
       });
       if (d.result === 'allow') return 'yes';
       if (d.result === 'deny') return 'no';

@@ -21,6 +21,8 @@ export interface IamSides {
   key(kind: SubjectKind, arn: string): string | undefined;
   /** A key as an ARN: as the profile knows it, else as an index gives it, else made from the key (`label`). */
   label(key: string): string;
+  /** A key's ARN as the profile or an index gives it (with its path), else undefined. */
+  arnOf(key: string): string | undefined;
 }
 
 /** The account of a key (`111122223333` of `aws-cn:111122223333/role/app`). */
@@ -68,7 +70,7 @@ export function iamSides(policySets: IamPolicySet[], profile?: Profile): IamSide
     const [account, kind, ...name] = twin.key.split('/');
     return `arn:${twin.partition}:iam::${account!}:${kind!}/${name.join('/')}`;
   };
-  return { sets, key, label };
+  return { sets, key, label, arnOf: (k) => arns.get(k) };
 }
 
 /** A twin's key: its `iamPolicyKey` in `aws`, qualified by its partition elsewhere. */
