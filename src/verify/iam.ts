@@ -13,7 +13,7 @@ import { terraformPolicies } from '../policy/terraform.js';
 import { isTerraformJson } from '../policy/terraformJson.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
-import { callContext } from './iam/conditions.js';
+import { callContexts } from './iam/conditions.js';
 import { noPolicy, targets } from './iam/calls.js';
 import { passedToService } from '../knowledge/aws/passedTo.js';
 import { readTrustFiles, replayOutsideTrusts, replayTrusts } from './iam/trusts.js';
@@ -233,6 +233,8 @@ export function iamReplay(
       const policyKey = iamPolicyKey(p.subject.kind, p.username);
       if (!policyKey || !p.aws?.length) return;
       const { key, policies } = policiesOf(set, policyKey, p.username);
+      // The request contexts of its calls: one per region, service passed to and service through (a handful).
+      const contextOf = callContexts(p.username);
       const needs = new Map<
         string,
         {
@@ -332,11 +334,7 @@ export function iamReplay(
                   action: n.action,
                   resource: probe,
                   createAction: n.createAction,
-                  context: callContext(p.username, {
-                    region: region || undefined,
-                    passedTo: passedTo === '' ? undefined : passedTo,
-                    via: via || undefined,
-                  }),
+                  context: contextOf({ region, passedTo, via }),
                 }),
               ),
             ),

@@ -178,6 +178,29 @@ export function callContext(arn: string, facts: CallFacts = {}): RequestContext 
   return { keys, absent };
 }
 
+/**
+ * `callContext` of one principal, kept per set of facts ('' for a region or service not known, as `verify` keys its
+ * needs): a principal's calls have a handful of them.
+ */
+export function callContexts(
+  arn: string,
+): (facts: { region: string; passedTo: string | null; via: string }) => RequestContext | undefined {
+  const made = new Map<string, RequestContext | undefined>();
+  return ({ region, passedTo, via }) => {
+    const k = `${region}\u0000${passedTo ?? '\u0001'}\u0000${via}`;
+    if (!made.has(k))
+      made.set(
+        k,
+        callContext(arn, {
+          region: region || undefined,
+          passedTo: passedTo === '' ? undefined : passedTo,
+          via: via || undefined,
+        }),
+      );
+    return made.get(k);
+  };
+}
+
 const VARIABLE = /\$\{([^}]*)\}/g;
 
 /**
