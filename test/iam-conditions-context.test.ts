@@ -256,7 +256,14 @@ describe('verify (check of a committed policy) replays each call in the region i
 });
 
 /** iam-simulate's verdict (AGPL, a devDependency only) on a call by `by` in `region` under `statements`. */
-async function oracle(statements: unknown[], action: string, resource: string, by: string, region: string) {
+async function oracle(
+  statements: unknown[],
+  action: string,
+  resource: string,
+  by: string,
+  region: string,
+  resourceAccount = A,
+) {
   const role = /:role\/(?:.*\/)?([^/]+)$/.exec(by);
   const sim = await runSimulation(
     {
@@ -267,12 +274,14 @@ async function oracle(statements: unknown[], action: string, resource: string, b
       request: {
         action,
         principal: role ? `arn:aws:sts::${A}:assumed-role/${role[1]!}/s1` : by,
-        resource: { accountId: A, resource },
+        resource: { accountId: resourceAccount, resource },
         contextVariables: {
           'aws:PrincipalArn': by,
           'aws:PrincipalAccount': A,
           'aws:PrincipalType': role ? 'AssumedRole' : 'User',
           'aws:RequestedRegion': region,
+          'aws:ResourceAccount': resourceAccount,
+          'aws:PrincipalIsAWSService': 'false',
           ...(action === 'iam:PassRole' ? { 'iam:PassedToService': 'lambda.amazonaws.com' } : {}),
           ...(action.startsWith('kms:')
             ? { 'kms:ViaService': `s3.${region}.amazonaws.com`, 'aws:ViaAWSService': 'true' }
@@ -350,6 +359,39 @@ describe('the evaluator with context against iam-simulate', () => {
       const ours = evaluateIdentityPolicies(doc(...statements), ask('s3:GetObject', OBJECT, ROLE, R));
       expect(ours.result).toBe(await oracle(statements, 's3:GetObject', OBJECT, ROLE, R));
     });
+
+  it('data perimeter keys: the account an ARN names, and a principal that is no AWS service', async () => {
+    const perimeter = [
+      allowAll,
+      {
+        Sid: 'OurAccounts',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:ResourceAccount': [A] } },
+      },
+      {
+        Sid: 'NoService',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { Bool: { 'aws:PrincipalIsAWSService': 'true' }, Null: { 'aws:PrincipalServiceName': 'false' } },
+      },
+    ];
+    for (const queue of [`arn:aws:sqs:${R}:${A}:orders`, `arn:aws:sqs:${R}:444455556666:orders`]) {
+      const ours = evaluateIdentityPolicies(doc(...perimeter), ask('sqs:SendMessage', queue, ROLE, R));
+      const theirs = await oracle(perimeter, 'sqs:SendMessage', queue, ROLE, R, queue.split(':')[4]!);
+      expect([queue, ours.result]).toEqual([queue, theirs]);
+    }
+    expect(
+      evaluateIdentityPolicies(doc(...perimeter), ask('sqs:SendMessage', `arn:aws:sqs:${R}:${A}:q`, ROLE, R)).result,
+    ).toBe('allow');
+    // An S3 ARN names no account: the Deny may apply.
+    expect(evaluateIdentityPolicies(doc(...perimeter), ask('s3:GetObject', OBJECT, ROLE, R))).toEqual({
+      result: 'undetermined',
+      reasons: ['p.json OurAccounts: a Deny with a Condition on aws:ResourceAccount may apply'],
+    });
+  });
 
   it('only the resource part of an ARN takes variables (the IAM User Guide, "Where you can use policy variables")', async () => {
     const QUEUE = `arn:aws:sqs:${R}:${A}:orders`;

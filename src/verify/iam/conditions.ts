@@ -134,16 +134,22 @@ export const statementHolds = (
 /**
  * The keys an IAM role's session or user carries in every request it makes (the IAM User Guide's "AWS global
  * condition context keys"): `aws:PrincipalArn` (a session's is its role's ARN), `aws:PrincipalAccount`,
- * `aws:PrincipalType` (`AssumedRole`, `User`) and a user's `aws:username`, which a role session's request never has.
+ * `aws:PrincipalType` (`AssumedRole`, `User`), `aws:PrincipalIsAWSService` (false), a user's `aws:username`, which a
+ * role session's request never has, and no `aws:PrincipalServiceName`.
  */
 export function principalContext(id: IamIdentity, arn: string): RequestContext {
   const keys = new Map([
     ['aws:principalarn', arn],
     ['aws:principalaccount', id.account],
     ['aws:principaltype', id.kind === 'role' ? 'AssumedRole' : 'User'],
+    // A role's session or a user is no AWS service principal, and carries no service's name.
+    ['aws:principalisawsservice', 'false'],
   ]);
   if (id.kind === 'user') keys.set('aws:username', id.name);
-  return { keys, absent: (k) => id.kind === 'role' && k === 'aws:username' };
+  return {
+    keys,
+    absent: (k) => (id.kind === 'role' && k === 'aws:username') || k === 'aws:principalservicename',
+  };
 }
 
 /** What replay knows of one of a call's requests besides who made it (`callContext`). */
@@ -274,6 +280,9 @@ export function conditionOf(st: Statement, req: IamRequest): boolean | 'unknown'
   const keys = new Map(req.context.keys);
   const service = req.action.slice(0, req.action.indexOf(':')).toLowerCase();
   if (typeof req.createAction === 'string') keys.set(`${service}:createaction`, req.createAction);
+  // The account a resource's ARN names (an S3 ARN names none: unknown).
+  const account = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(req.resource)?.[1];
+  if (account) keys.set('aws:resourceaccount', account);
   // A call of its own carries no CreateAction key; what replay does not know of it, it does not claim.
   const absent = (k: string) => req.context!.absent(k) || (req.createAction === null && k.endsWith(':createaction'));
   const unknown = new Set<string>();
