@@ -157,10 +157,12 @@ describe('diff (acceptance on the demo environment)', () => {
       }
       const doc = JSON.parse(readFileSync(f, 'utf8')) as {
         Version: string;
-        Statement: { Action: string[]; Resource: unknown }[];
+        Statement: { Action: string[]; Resource: unknown; Condition?: unknown }[];
       };
+      // Each keeps its Condition (a role passed to Lambda only), keys reordered.
       const split = doc.Statement.flatMap((s) =>
         s.Action.map((a, i) => ({
+          ...(s.Condition ? { Condition: s.Condition } : {}),
           Sid: `X${i}${a.replace(/\W/g, '')}`,
           Resource: s.Resource,
           Action: a.toUpperCase().replace(/^([A-Z0-9-]+):/, (m) => m.toLowerCase()),

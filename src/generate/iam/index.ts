@@ -130,9 +130,13 @@ export interface Grant {
   events: Set<string>;
   implied: Set<string>;
   widened?: string;
-  /** Tag on create: the creates whose tags it authorizes (written as a `<service>:CreateAction` Condition)... */
-  onCreate?: Set<string>;
-  /** ...unless a call of its own needed it too: then it is granted without one. */
+  /**
+   * The values of the Condition key it is granted under (`grantConditionKey`): for a tag action the creates whose tags
+   * it authorizes (`<service>:CreateAction`), for `iam:PassRole` the services it hands roles to
+   * (`iam:PassedToService`)...
+   */
+  keyed?: Set<string>;
+  /** ...unless a request without the key needed it too (a call of its own, a pass to a service not known). */
   direct?: true;
 }
 

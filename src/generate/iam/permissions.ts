@@ -1,4 +1,5 @@
 import { tagOnCreateOf } from '../../knowledge/aws/createAction.js';
+import { passedToService } from '../../knowledge/aws/passedTo.js';
 import { callNeeds } from '../../knowledge/aws/permissions.js';
 import type { AwsCall } from '../../model/profile.js';
 import { pushAll } from '../../util/array.js';
@@ -27,6 +28,11 @@ export interface NeededPermission {
    * key (knowledge/aws/createAction.ts) and never to tag at will.
    */
   onCreate?: string;
+  /**
+   * `iam:PassRole`: the service the call hands the role to (knowledge/aws/passedTo.ts), granted under the
+   * `iam:PassedToService` key; absent where the call's guide does not say (then granted without one).
+   */
+  passedTo?: string;
 }
 
 export type CallPermissions =
@@ -38,11 +44,14 @@ export type CallPermissions =
 export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
   const needed = await callNeeds(call);
   if (needed.kind !== 'actions') return needed;
+  const named = `${call.eventSource.slice(0, call.eventSource.indexOf('.'))}:${call.eventName}`;
   const permissions: NeededPermission[] = needed.needs.map((n) => {
+    const passedTo = n.action === 'iam:PassRole' && n.implied ? passedToService(named, n.implied) : undefined;
     const base = {
       action: n.action,
       ...(n.implied ? { implied: n.implied } : {}),
       ...(tagOnCreateOf(n, call.eventName) ? { onCreate: call.eventName } : {}),
+      ...(passedTo ? { passedTo } : {}),
       ...(n.beyond ? { beyond: `${n.beyond} → ${n.resources.join(', ')}` } : {}),
     };
     if (n.star) return { ...base, resources: ['*'], star: n.star };

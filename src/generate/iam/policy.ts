@@ -6,7 +6,10 @@ export interface Statement {
   Effect: 'Allow';
   Action: string[];
   Resource: string[] | '*';
-  /** Tag on create only: `{"StringEquals": {"ec2:CreateAction": ["RunInstances"]}}` (knowledge/aws/createAction.ts). */
+  /**
+   * Tag on create only, `{"StringEquals": {"ec2:CreateAction": ["RunInstances"]}}` (knowledge/aws/createAction.ts),
+   * or a role passed to these services only, `{"StringEquals": {"iam:PassedToService": ["lambda.amazonaws.com"]}}`.
+   */
   Condition?: { StringEquals: Record<string, string[]> };
 }
 

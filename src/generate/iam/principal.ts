@@ -6,9 +6,14 @@ import { tupleKey, tupleKeyOf } from '../../util/key.js';
 import type { Grant, IamOptions, IamResult, IamWidening, UnmappedCall } from './index.js';
 import { callPermissions } from './permissions.js';
 import { createActionKey } from '../../knowledge/aws/createAction.js';
+import { PASSED_TO_KEY } from '../../knowledge/aws/passedTo.js';
 import type { Statement } from './policy.js';
 import type { TrustLink } from './trust.js';
 import { fold, generalizeKeys, ownResources, widenMany, widenS3Prefixes } from './widen.js';
+
+/** The Condition key a grant of `action` may be made under: tag on create's, or the service a role is passed to. */
+const grantConditionKey = (action: string): string | undefined =>
+  createActionKey(action) ?? (action === 'iam:PassRole' ? PASSED_TO_KEY : undefined);
 
 /**
  * One principal's statements and evidence document from its observed calls (undefined when it is granted nothing),
@@ -49,7 +54,7 @@ export async function principalPolicy(
       let byRes = grants.get(perm.action);
       if (!byRes) grants.set(perm.action, (byRes = new Map()));
       const why = perm.widened ?? perm.star ?? perm.beyond;
-      const onCreate = perm.onCreate;
+      const keyed = perm.onCreate ?? perm.passedTo;
       for (const r of perm.resources) {
         const g = byRes.get(r);
         if (!g)
@@ -58,14 +63,14 @@ export async function principalPolicy(
             events: new Set([event]),
             implied: new Set(perm.implied ? [perm.implied] : []),
             ...(why ? { widened: why } : {}),
-            ...(onCreate ? { onCreate: new Set([onCreate]) } : { direct: true }),
+            ...(keyed ? { keyed: new Set([keyed]) } : { direct: true }),
           });
         else {
           g.ev = mergeEvidence(g.ev, e.allowed);
           g.events.add(event);
           if (perm.implied) g.implied.add(perm.implied);
           if (why && !g.widened) g.widened = why;
-          if (onCreate) (g.onCreate ??= new Set()).add(onCreate);
+          if (keyed) (g.keyed ??= new Set()).add(keyed);
           else g.direct = true;
         }
       }
@@ -110,11 +115,11 @@ export async function principalPolicy(
   const bySet = new Map<string, { resources: string[]; actions: string[]; on?: [string, string[]] }>();
   for (const action of [...grants.keys()].sort(cmp)) {
     const byCondition = new Map<string, { resources: string[]; on?: [string, string[]] }>();
-    const conditionKey = createActionKey(action);
+    const conditionKey = grantConditionKey(action);
     for (const r of [...grants.get(action)!.keys()].sort(cmp)) {
       const g = grants.get(action)!.get(r)!;
       const on: [string, string[]] | undefined =
-        conditionKey && !g.direct && g.onCreate?.size ? [conditionKey, [...g.onCreate].sort(cmp)] : undefined;
+        conditionKey && !g.direct && g.keyed?.size ? [conditionKey, [...g.keyed].sort(cmp)] : undefined;
       const k = on ? tupleKeyOf([on[0], ...on[1]]) : '';
       const c = byCondition.get(k) ?? { resources: [], ...(on ? { on } : {}) };
       c.resources.push(r);
@@ -162,8 +167,10 @@ export async function principalPolicy(
         events: [...g.events].sort(cmp),
       };
       if (g.implied.size) entry['implied'] = [...g.implied].sort(cmp);
-      // Granted under a `<service>:CreateAction` Condition: for the tags of these creates only.
-      if (g.onCreate?.size && !g.direct && createActionKey(action)) entry['onCreate'] = [...g.onCreate].sort(cmp);
+      // Granted under a `<service>:CreateAction` Condition: for the tags of these creates only; under
+      // `iam:PassedToService`: for these services only.
+      if (g.keyed?.size && !g.direct && grantConditionKey(action))
+        entry[action === 'iam:PassRole' ? 'passedTo' : 'onCreate'] = [...g.keyed].sort(cmp);
       if (g.widened) entry['widened'] = g.widened;
       permissions.push(entry);
     }

@@ -12,7 +12,7 @@ export function fold(into: Grant, g: Grant): void {
   for (const e of g.events) into.events.add(e);
   for (const i of g.implied) into.implied.add(i);
   if (g.direct) into.direct = true;
-  for (const c of g.onCreate ?? []) (into.onCreate ??= new Set()).add(c);
+  for (const c of g.keyed ?? []) (into.keyed ??= new Set()).add(c);
 }
 
 /** Distinct resources of a type a principal must have created before the ids AWS gave them count as made up. */
@@ -170,7 +170,7 @@ function collapse(byRes: Map<string, Grant>, members: string[], wide: string, wi
     events: new Set(first.events),
     implied: new Set(first.implied),
     ...(first.direct ? { direct: true } : {}),
-    ...(first.onCreate ? { onCreate: new Set(first.onCreate) } : {}),
+    ...(first.keyed ? { keyed: new Set(first.keyed) } : {}),
   };
   const fresh = !byRes.has(wide);
   for (const r of members) {

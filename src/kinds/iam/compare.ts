@@ -1,6 +1,4 @@
 import { actionsForService, allServices } from '../../knowledge/aws/catalogue.js';
-import { callPermissions } from '../../generate/iam/permissions.js';
-import type { Evidence } from '../../model/evidence.js';
 import {
   RISK_ORDER,
   riskWords,
@@ -13,16 +11,16 @@ import {
 } from '../../model/finding.js';
 import { actionFacts, awsRiskList, type ActionFacts, type PrincipalContext } from './risks.js';
 import { cmp } from '../../model/issue.js';
-import type { Profile } from '../../model/profile.js';
 import type { SubjectKind } from '../../model/subject.js';
 import { compileGlob } from '../../util/glob.js';
 import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js';
 import { trustOf } from '../../verify/iam/trusts.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
-import { callContext } from '../../verify/iam/conditions.js';
-import { dedupe, fromEvidence, mergeAll, uniqueLocations } from '../findings.js';
+import { callContext, passedToContext } from '../../verify/iam/conditions.js';
+import { dedupe, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
-import { iamSides, keyAccount, type IamSides } from './sides.js';
+import { evidenceOf, usageOf } from './usage.js';
+import { iamSides, keyAccount } from './sides.js';
 import { statementKey, statementKeys, statementLine } from './statements.js';
 import { trustFindings } from './trust.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
@@ -48,6 +46,8 @@ export interface IamGrant {
    * alone (each value is a grant of its own); absent for a grant without a Condition.
    */
   createAction?: string;
+  /** A role passed to this service only, from a statement whose Condition names `iam:PassedToService` alone. */
+  passedTo?: string;
 }
 
 const serviceActions = new Map<string, Promise<string[]>>();
@@ -77,7 +77,7 @@ export async function expandAction(pattern: string): Promise<string[]> {
 }
 
 const grantKey = (g: IamGrant) =>
-  JSON.stringify([g.principal, g.action.toLowerCase(), g.resource, g.createAction ?? null]);
+  JSON.stringify([g.principal, g.action.toLowerCase(), g.resource, g.createAction ?? null, g.passedTo ?? null]);
 const groupKey = (g: IamGrant) => JSON.stringify([g.principal, g.action.toLowerCase()]);
 const changeKey = (g: IamGrant) =>
   JSON.stringify([g.principal, g.at.file, String(g.at.line).padStart(9, '0'), g.pattern.toLowerCase()]);
@@ -104,7 +104,12 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
       // A grant without a Condition is asked as a call of its own: a tag on create grant elsewhere does not cover it.
       // Who asks is known (a Condition on aws:PrincipalArn is judged); where and through what is not.
       const arn = arnOf(g.principal);
-      const context = arn !== undefined ? callContext(arn) : undefined;
+      const context =
+        g.passedTo !== undefined
+          ? passedToContext(arn ?? '', g.passedTo)
+          : arn !== undefined
+            ? callContext(arn)
+            : undefined;
       const d = evaluateIdentityPolicies(policies, {
         action: g.action,
         resource: g.resource,
@@ -207,24 +212,26 @@ async function iamGrants(
           );
           continue;
         }
-        if (st.createAction) {
-          // Tag on create: a grant per create the Condition names, judged with it in the request's context.
+        // Tag on create (a grant per create its `<service>:CreateAction` names) or a role passed to these services only
+        // (a grant per service of its `iam:PassedToService`): each judged with its value in the request's context.
+        const keyed: ({ createAction: string } | { passedTo: string })[] | undefined =
+          st.createAction?.values.map((createAction) => ({ createAction })) ??
+          st.passedTo?.map((passedTo) => ({ passedTo }));
+        if (keyed) {
           for (const pattern of st.actions!)
             for (const action of await expandAction(pattern))
               for (const resource of st.resources!)
-                for (const createAction of st.createAction.values) {
-                  const own = evaluateIdentityPolicies(policies, { action, resource, createAction });
+                for (const k of keyed) {
+                  const own = evaluateIdentityPolicies(policies, {
+                    action,
+                    resource,
+                    ...('createAction' in k
+                      ? { createAction: k.createAction }
+                      : { context: passedToContext(label(principal), k.passedTo) }),
+                  });
+                  const facts = await actionFacts(action);
                   if (own.result === 'allow')
-                    grants.push({
-                      principal,
-                      action,
-                      resource,
-                      at,
-                      pattern,
-                      facts: await actionFacts(action),
-                      side,
-                      createAction,
-                    });
+                    grants.push({ principal, action, resource, at, pattern, facts, side, ...k });
                   else if (own.result === 'undetermined')
                     unsure(principal, `${action} on ${resource}: ${own.reasons.join('; ')}`, at);
                 }
@@ -307,7 +314,12 @@ function finding(
   const risk = type === 'undetermined' ? undefined : riskOf(items, held);
   // Tag on create: for which creates (their `<service>:CreateAction`).
   const creates = [...new Set(items.flatMap((i) => (i.createAction ? [i.createAction] : [])))].sort(cmp);
-  const when = creates.length ? ` (tagging what ${creates.join(', ')} creates)` : '';
+  const services = [...new Set(items.flatMap((i) => (i.passedTo ? [i.passedTo] : [])))].sort(cmp);
+  const when = creates.length
+    ? ` (tagging what ${creates.join(', ')} creates)`
+    : services.length
+      ? ` (passed to ${services.join(', ')})`
+      : '';
   // A wildcard's expansion is one finding, its riskiest actions named first.
   const notable = one ? [] : [...actions].sort((a, b) => weight(items, a) - weight(items, b) || cmp(a, b)).slice(0, 3);
   return {
@@ -360,36 +372,4 @@ function riskOf(items: IamGrant[], held: PrincipalContext = {}): CiFinding['risk
   });
   const level = topRisk(list.map((x) => x.risk));
   return level ? { level, reasons: words } : undefined;
-}
-
-type Usage = Map<string, { action: string; resource: string; ev: Evidence }[]>;
-
-/** Each IAM principal's needed permissions with evidence, by its key (`<account>/role/<name>`: sides.ts). */
-async function usageOf(profile: Profile, keyOf: IamSides['key']): Promise<Usage> {
-  const out: Usage = new Map();
-  for (const p of profile.principals) {
-    const key = keyOf(p.subject.kind, p.username);
-    if (!key) continue;
-    const list: { action: string; resource: string; ev: Evidence }[] = [];
-    for (const e of p.aws ?? []) {
-      if (!e.allowed) continue;
-      const needed = await callPermissions(e);
-      if (needed.kind !== 'actions') continue;
-      for (const perm of needed.permissions)
-        for (const r of perm.resources) list.push({ action: perm.action, resource: r, ev: e.allowed });
-    }
-    out.set(key, list);
-  }
-  return out;
-}
-
-function evidenceOf(usage: Usage, items: IamGrant[]): CiEvidence {
-  const patterns = items.map((i) => ({
-    action: compileGlob(i.action, { caseInsensitive: true }),
-    resource: compileGlob(i.resource),
-  }));
-  const found = (usage.get(items[0]!.principal) ?? [])
-    .filter((u) => patterns.some((p) => p.action.test(u.action) && p.resource.test(u.resource)))
-    .map((u) => u.ev);
-  return fromEvidence(mergeAll(found));
 }

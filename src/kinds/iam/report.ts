@@ -68,6 +68,8 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       denied: boolean;
       /** Tag on create: the create whose tags it is for. */
       on?: string;
+      /** iam:PassRole granted to this service only (`iam:PassedToService`). */
+      to?: string;
     }[] = [];
     for (const e of p.aws ?? []) {
       if (e.denied && !e.allowed) {
@@ -93,8 +95,16 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       if (needed.kind !== 'actions') continue;
       for (const perm of needed.permissions) {
         const on = perm.onCreate;
+        const to = perm.passedTo;
         for (const r of perm.resources) {
-          rows.push({ action: perm.action, resource: r, ev: e.allowed, denied: false, ...(on ? { on } : {}) });
+          rows.push({
+            action: perm.action,
+            resource: r,
+            ev: e.allowed,
+            denied: false,
+            ...(on ? { on } : {}),
+            ...(to ? { to } : {}),
+          });
           const a = parseArn(r);
           if (a?.service === 's3' && !a.region && perm.action.startsWith('s3:')) buckets.add(a.resource.split('/')[0]!);
         }
@@ -104,7 +114,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
     const principal = { passesRole: rows.some((r) => r.action.toLowerCase() === 'iam:passrole') };
     for (const r of rows) {
       const f = await actionFacts(r.action);
-      const text = `${r.action} on ${r.resource}${r.on ? ` (tagging what ${r.on} creates)` : ''}`;
+      const text = `${r.action} on ${r.resource}${r.on ? ` (tagging what ${r.on} creates)` : r.to ? ` (passed to ${r.to})` : ''}`;
       const prev = merged.get(text);
       const ev = r.ev!;
       if (prev) {

@@ -8,6 +8,9 @@
  * to `ecs-tasks.amazonaws.com`, an EKS node role to `ec2.amazonaws.com`, an RDS monitoring role to
  * `monitoring.rds.amazonaws.com`.
  */
+/** The condition key, as AWS's managed policies spell it. */
+export const PASSED_TO_KEY = 'iam:PassedToService';
+
 const PASSED_TO: Record<string, { params: readonly string[]; service: string }> = {
   // The execution role, which Lambda assumes (Lambda Developer Guide, "Lambda execution role").
   'lambda:CreateFunction': { params: ['role'], service: 'lambda.amazonaws.com' },

@@ -291,6 +291,28 @@ export function conditionOf(st: Statement, req: IamRequest): boolean | 'unknown'
   return unknown.size ? `a Condition on ${[...unknown].sort().join(', ')}` : 'unknown';
 }
 
+/**
+ * A Condition that is a StringEquals on `iam:PassedToService` alone (as `generate` writes a role passed to a service):
+ * its services; undefined for any other.
+ */
+export function passedToCondition(c: unknown): string[] | undefined {
+  if (!isObj(c) || Object.keys(c).length !== 1 || !isObj(c['StringEquals'])) return undefined;
+  const block = c['StringEquals'];
+  const keys = Object.keys(block);
+  if (keys.length !== 1 || keys[0]!.toLowerCase() !== 'iam:passedtoservice') return undefined;
+  return strings(block[keys[0]!]);
+}
+
+/** The context of a pass of a role to `service` by `arn` (only the service, where `arn` is no role or user). */
+export function passedToContext(arn: string, service: string): RequestContext {
+  return (
+    callContext(arn, { passedTo: service }) ?? {
+      keys: new Map([['iam:passedtoservice', service]]),
+      absent: () => false,
+    }
+  );
+}
+
 /** Where an ARN pattern's resource part begins: after its fifth colon outside a variable (0 for no ARN). */
 function resourcePart(p: string): number {
   if (!p.startsWith('arn:')) return 0;

@@ -5,6 +5,7 @@ import {
   conditionOf,
   createActionCondition,
   madeResource,
+  passedToCondition,
   type ConditionBlock,
   type CreateActionCondition,
   type RequestContext,
@@ -87,6 +88,8 @@ export interface Statement {
   conditional: boolean;
   /** The Condition element, where it maps operators to objects of keys (IAM refuses any other). */
   condition?: ConditionBlock;
+  /** A Condition that is a StringEquals on `iam:PassedToService` alone: its services. */
+  passedTo?: string[];
   /** A Condition that is a StringEquals or StringLike on a `<service>:CreateAction` key alone, read. */
   createAction?: CreateActionCondition;
 }
@@ -124,6 +127,8 @@ export function readStatements(doc: unknown): Statement[] | string {
     };
     const onCreate = createActionCondition(s['Condition']);
     if (onCreate) st.createAction = onCreate;
+    const passedTo = passedToCondition(s['Condition']);
+    if (passedTo) st.passedTo = passedTo;
     const c = s['Condition'];
     if (isObj(c) && Object.values(c).every(isObj)) st.condition = c as ConditionBlock;
     for (const [key, field] of [
