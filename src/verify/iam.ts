@@ -15,7 +15,7 @@ import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
 import { callContexts } from './iam/conditions.js';
 import { noPolicy, targets } from './iam/calls.js';
-import { passedToService } from '../knowledge/aws/passedTo.js';
+import { kmsViaOf, passedToOf } from '../knowledge/aws/passedTo.js';
 import { readTrustFiles, replayOutsideTrusts, replayTrusts } from './iam/trusts.js';
 import { findingEvidence } from './rbac.js';
 import { pushAll } from '../util/array.js';
@@ -276,10 +276,8 @@ export function iamReplay(
         for (const need of needed.needs) {
           // Tag on create: the tag action asked with the create in its context, once per create.
           const createAction = tagOnCreateOf(need, e.eventName) ?? null;
-          const call = `${e.eventSource.slice(0, e.eventSource.indexOf('.'))}:${e.eventName}`;
-          const passedTo = need.action === 'iam:PassRole' ? [passedToService(call, need.implied ?? '') ?? ''] : [];
-          const via =
-            need.implied && need.action.startsWith('kms:') && !call.startsWith('kms:') ? call.split(':')[0]! : '';
+          const passedTo = need.action === 'iam:PassRole' ? [passedToOf(e, need) ?? ''] : [];
+          const via = kmsViaOf(e, need) ?? '';
           for (const t of targets(need)) {
             const k = tupleKey(need.action, t.resource, createAction ?? '');
             const n = needs.get(k);

@@ -1,5 +1,5 @@
 import { tagOnCreateOf } from '../../knowledge/aws/createAction.js';
-import { passedToService } from '../../knowledge/aws/passedTo.js';
+import { passedToOf } from '../../knowledge/aws/passedTo.js';
 import { callNeeds } from '../../knowledge/aws/permissions.js';
 import type { AwsCall } from '../../model/profile.js';
 import { pushAll } from '../../util/array.js';
@@ -44,9 +44,8 @@ export type CallPermissions =
 export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
   const needed = await callNeeds(call);
   if (needed.kind !== 'actions') return needed;
-  const named = `${call.eventSource.slice(0, call.eventSource.indexOf('.'))}:${call.eventName}`;
   const permissions: NeededPermission[] = needed.needs.map((n) => {
-    const passedTo = n.action === 'iam:PassRole' && n.implied ? passedToService(named, n.implied) : undefined;
+    const passedTo = passedToOf(call, n);
     const base = {
       action: n.action,
       ...(n.implied ? { implied: n.implied } : {}),

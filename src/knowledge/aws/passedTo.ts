@@ -1,3 +1,5 @@
+import { servicePrefix } from './actions.js';
+
 /**
  * The service a call hands a role to (`iam:PassedToService`, the key of an `iam:PassRole` request: the IAM User Guide's
  * "IAM and AWS STS condition context keys"), for the calls whose guides name it: the service principal that assumes
@@ -43,4 +45,25 @@ export function passedToService(call: string, via: string): string | undefined {
   const entry = PASSED_TO[call];
   const m = /^requestParameters\.([\w.]+)/.exec(via);
   return entry && m && entry.params.includes(m[1]!) ? entry.service : undefined;
+}
+
+/** `passedToService` of one need of a call: undefined for any need but an `iam:PassRole` whose service is known. */
+export function passedToOf(
+  call: { eventSource: string; eventName: string },
+  need: { action: string; implied?: string },
+): string | undefined {
+  if (need.action !== 'iam:PassRole' || !need.implied) return undefined;
+  return passedToService(`${servicePrefix(call.eventSource)}:${call.eventName}`, need.implied);
+}
+
+/**
+ * The service that asked KMS as the caller for a need of a call (an S3 write's data key: `s3`, as `kms:ViaService`
+ * names its endpoint), undefined for a need that is no KMS permission another service's call implied.
+ */
+export function kmsViaOf(
+  call: { eventSource: string },
+  need: { action: string; implied?: string },
+): string | undefined {
+  const host = call.eventSource.replace(/\.amazonaws\.com(\.cn)?$/, '');
+  return need.implied && need.action.startsWith('kms:') && host !== 'kms' ? host : undefined;
 }
