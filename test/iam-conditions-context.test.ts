@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { passedToService } from '../src/knowledge/aws/passedTo.js';
-import { callContext } from '../src/verify/iam/conditions.js';
+import { callContext } from '../src/verify/iam/requestFacts.js';
 import { evaluateIdentityPolicies, type IamRequest } from '../src/verify/iam/evaluate.js';
 import { cli, rng, tmp } from './helpers/cli.js';
 import { docsSide } from './helpers/policySides.js';
@@ -14,7 +14,8 @@ import { ACCOUNT as A, REGION as R, ROLE, record } from './helpers/cloudtrailRec
  * `aws:PrincipalAccount`, `aws:PrincipalType`, a user's `aws:username`: the IAM User Guide's "AWS global condition
  * context keys") and where it went (`aws:RequestedRegion`, the record's `awsRegion`). A region guard is the usual
  * shape ("Deny NotAction ... StringNotEquals aws:RequestedRegion"): every call used to be undetermined under it.
- * Keys the records do not say (`aws:SourceIp`, `aws:SecureTransport`, tags) stay undetermined, and say which.
+ * Keys the request context is not given (here no origin: `aws:SourceIp`, `aws:SecureTransport`; tags) stay
+ * undetermined, and say which (iam-call-origin.test.ts gives the origin).
  */
 const USER = `arn:aws:iam::${A}:user/ops/bob`;
 const doc = (...Statement: Record<string, unknown>[]) => [

@@ -1,3 +1,4 @@
+import type { CallOrigin } from './profile.js';
 import type { K8sAccess } from './access.js';
 import type { Stage } from './evidence.js';
 import type { InputIssue } from './issue.js';
@@ -143,6 +144,8 @@ export interface AwsCallObservation {
   webIdentityLink?: WebIdentityLink;
   /** A SAML user's AssumeRoleWithSAML (Okta, Entra ID, ADFS, IAM Identity Center). */
   samlLink?: SamlLink;
+  /** Where it came from (callOrigin.ts); absent where the record does not say (no `sourceIPAddress`). */
+  origin?: CallOrigin;
 }
 
 /** Who became a role with a web identity token: the provider, the token's subject and audience, and the role. */

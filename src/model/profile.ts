@@ -213,6 +213,13 @@ export interface CreatedNames {
 }
 
 /** One observed kind of AWS call: the event, the resources it touched, what else it needed. */
+/**
+ * Where a call came from, as its record says: `sourceIPAddress` where it is an IP address (else ''), `vpcEndpointId`,
+ * `tls` where the record has `tlsDetails` (else ''), and `userIdentity.invokedBy` (the service that made the call for
+ * the principal).
+ */
+export type CallOrigin = [sourceIp: string, vpce: string, tls: '' | 'tls', invokedBy: string];
+
 export interface AwsCall {
   eventSource: string;
   /** The event name without API version suffixes (`GetFunction`, not `GetFunction20150331v2`). */
@@ -232,6 +239,13 @@ export interface AwsCall {
 export interface AwsEdge extends AwsCall {
   allowed?: Evidence;
   denied?: Evidence;
+  /**
+   * Where its allowed records came from (callOrigin.ts): each distinct origin, in order, at most ORIGIN_LIMIT of them
+   * (the first in that order); `originsMore` when they had more, or records that did not say. Absent: none said
+   * (a profile written before origins were kept, a record shape without them).
+   */
+  origins?: CallOrigin[];
+  originsMore?: true;
 }
 
 /** A service account → IAM role link with the AssumeRole* events that show it. */

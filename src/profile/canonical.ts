@@ -1,3 +1,4 @@
+import { mergeOrigins } from '../model/callOrigin.js';
 import { canonicalEvidence, type Evidence } from '../model/evidence.js';
 import { cmp, type InputIssue } from '../model/issue.js';
 import {
@@ -213,7 +214,8 @@ function canonicalAwsEdge(e: AwsEdge): AwsEdge {
   if (e.account) out.account = e.account;
   if (e.allowed) out.allowed = canonicalEvidence(e.allowed);
   if (e.denied) out.denied = canonicalEvidence(e.denied);
-  return out;
+  // In order, each once, at most ORIGIN_LIMIT: as the builder keeps them.
+  return Object.assign(out, mergeOrigins({}, { ...e, origins: e.origins?.map((o) => [...o]) }));
 }
 
 function canonicalEdge(e: K8sEdge): K8sEdge {

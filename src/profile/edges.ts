@@ -3,8 +3,16 @@ import type { Stage } from '../model/evidence.js';
 import type { EvidenceStore } from '../model/evidenceStore.js';
 import type { AwsCallObservation, Decision } from '../model/observation.js';
 import { cmp } from '../model/issue.js';
-import { edgeAccess, type AwsCall, type AwsEdge, type ImpliedBy, type K8sEdge } from '../model/profile.js';
+import {
+  edgeAccess,
+  type AwsCall,
+  type AwsEdge,
+  type CallOrigin,
+  type ImpliedBy,
+  type K8sEdge,
+} from '../model/profile.js';
 import { awsCallOf, compareAwsCalls } from './order.js';
+import { addOrigin, originFields, type OriginSet } from '../model/callOrigin.js';
 import { tupleKey } from '../util/key.js';
 
 /** The identity of an implied-by entry as a map key. */
@@ -188,10 +196,17 @@ export class K8sEdgeTable {
   }
 }
 
-/** The AWS calls of a builder: per number, the call and the evidence of its allowed and denied records (-1: none). */
+/**
+ * The AWS calls of a builder: per number, the call, the evidence of its allowed and denied records (-1: none) and
+ * where its allowed records came from.
+ */
 export class AwsCallTable {
   private readonly calls: AwsCall[] = [];
   private slots = new Int32Array(2 * 1024);
+  /** Per number, where its allowed records came from: the one origin most calls have, or the set of them. */
+  private readonly origins = new Map<number, CallOrigin | OriginSet>();
+  /** Origins by their fields, so that edges share them (at most INTERNED; a call from everywhere is not kept). */
+  private readonly interned = new Map<string, CallOrigin>();
 
   constructor(private readonly ev: EvidenceStore) {}
 
@@ -209,6 +224,25 @@ export class AwsCallTable {
     let e = this.slots[slot]!;
     if (e < 0) this.slots[slot] = e = this.ev.create();
     this.ev.add(e, 'ResponseComplete', obs.time, obs.id);
+    // Replay asks only what was allowed: a denied record's origin would make it ask what was in fact refused.
+    if (obs.decision !== 'allow') return;
+    const o = obs.origin && this.intern(obs.origin);
+    const had = this.origins.get(n);
+    if (had === undefined) this.origins.set(n, o ?? { list: [], more: true });
+    else if (!Array.isArray(had)) addOrigin(had, o);
+    else if (o !== had) {
+      const set: OriginSet = { list: [had], more: false };
+      addOrigin(set, o);
+      this.origins.set(n, set);
+    }
+  }
+
+  private intern(o: CallOrigin): CallOrigin {
+    const k = o.join('\u0000');
+    const known = this.interned.get(k);
+    if (known) return known;
+    if (this.interned.size < INTERNED) this.interned.set(k, o);
+    return o;
   }
 
   /** The calls of one principal's map as the profile has them, in its order. */
@@ -220,10 +254,15 @@ export class AwsCallTable {
         const [a, d] = [this.slots[2 * n]!, this.slots[2 * n + 1]!];
         if (a >= 0) e.allowed = this.ev.toEvidence(a);
         if (d >= 0) e.denied = this.ev.toEvidence(d);
-        return e;
+        const o = this.origins.get(n);
+        if (o === undefined) return e;
+        return Object.assign(e, originFields(Array.isArray(o) ? { list: [o], more: false } : o));
       });
   }
 }
+
+/** Most distinct origins a builder shares between edges. */
+const INTERNED = 1 << 16;
 
 /** Per K8s edge in `slots`: allowed, denied and undecided accumulators, prefix number, next edge of its chain. */
 const STRIDE = 5;

@@ -9,6 +9,7 @@ import {
   LeftOut,
   Namespace,
   NetEdge,
+  Origin,
   RoleSession,
   ServiceAssumption,
   WebIdentityAssumption,
@@ -101,6 +102,9 @@ export const LINE_SCHEMAS = {
     implied: Type.Optional(Type.Array(Type.Tuple([Str, Str, Str]))),
     allowed: Type.Optional(CompactEvidence),
     denied: Type.Optional(CompactEvidence),
+    /** Where its records came from: source IP, VPC endpoint, `tls`, invokedBy (`""` where not said). */
+    origins: Type.Optional(Type.Array(Origin)),
+    originsMore: Type.Optional(Type.Literal(true)),
   }),
   leftOut: Type.Object({ leftOut: LeftOut }),
   workload: Type.Object({ workload: Workload }),

@@ -3,6 +3,7 @@ import type { Evidence, Sample, Stage } from '../model/evidence.js';
 import {
   PROFILE_API_VERSION,
   type AwsEdge,
+  type CallOrigin,
   type ImpliedBy,
   type K8sEdge,
   type LeftOutIdentity,
@@ -187,6 +188,8 @@ export function awsLine(e: AwsEdge): string {
   if (e.implied.length) o['implied'] = e.implied.map((i) => [i.action, i.resource, i.via]);
   if (e.allowed) o['allowed'] = packEvidence(e.allowed);
   if (e.denied) o['denied'] = packEvidence(e.denied);
+  if (e.origins) o['origins'] = e.origins;
+  if (e.originsMore) o['originsMore'] = true;
   return JSON.stringify(o);
 }
 
@@ -279,6 +282,8 @@ export function awsEdgeOf(v: {
   implied?: [string, string, string][];
   allowed?: CompactEvidence;
   denied?: CompactEvidence;
+  origins?: CallOrigin[];
+  originsMore?: true;
 }): AwsEdge | string {
   const [eventSource, eventName, region, account] = v.aws;
   const e: AwsEdge = {
@@ -297,6 +302,8 @@ export function awsEdgeOf(v: {
     e[slot] = ev;
   }
   if (!e.allowed && !e.denied) return 'has no evidence';
+  if (v.origins?.length) e.origins = v.origins;
+  if (v.originsMore) e.originsMore = true;
   return e;
 }
 

@@ -1,3 +1,4 @@
+import { mergeOrigins } from '../model/callOrigin.js';
 import { accessKey, compareAccess } from '../model/access.js';
 import { addCounts, mergeEvidence, maxTime, minTime, type Evidence } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
@@ -51,13 +52,13 @@ function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | 
 }
 
 function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
-  const { allowed: _a, denied: _d, ...call } = a;
+  const { allowed: _a, denied: _d, origins: _o, originsMore: _m, ...call } = a;
   const out: AwsEdge = { ...call };
   const allowed = mergeOpt(a.allowed, b.allowed);
   const denied = mergeOpt(a.denied, b.denied);
   if (allowed) out.allowed = allowed;
   if (denied) out.denied = denied;
-  return out;
+  return Object.assign(out, mergeOrigins(a, b));
 }
 
 const linkKey = (l: RoleLink) => tupleKey(l.roleArn, l.via);

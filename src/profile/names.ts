@@ -1,3 +1,4 @@
+import { originsProblem } from '../model/callOrigin.js';
 import type { AwsEdge, K8sEdge, Principal, Profile } from '../model/profile.js';
 import type { ProfileTail } from './lines.js';
 import type { K8sAccess } from '../model/access.js';
@@ -137,6 +138,8 @@ export function k8sEdgeNameProblem(e: K8sEdge, ea: string): string | undefined {
   );
 }
 
+const prefixed = (at: string, problem: string | undefined) => problem && `${at}.${problem}`;
+
 export function awsEdgeNameProblem(e: AwsEdge, ea: string): string | undefined {
   return (
     check(`${ea}.eventSource`, e.eventSource, eventSourceProblem) ??
@@ -146,7 +149,8 @@ export function awsEdgeNameProblem(e: AwsEdge, ea: string): string | undefined {
     e.resources.map((r, k) => check(`${ea}.resources[${k}]`, r, candidateArnProblem)).find(Boolean) ??
     e.implied
       .map((x, k) => (x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, impliedArnProblem) : undefined))
-      .find(Boolean)
+      .find(Boolean) ??
+    (e.origins ? prefixed(ea, originsProblem(e.origins)) : undefined)
   );
 }
 

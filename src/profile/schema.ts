@@ -61,6 +61,11 @@ const K8sEdge = Type.Object({
 
 const Implied = Type.Object({ action: Str, resource: Str, via: Str });
 
+/** Where an AWS call came from: source IP, VPC endpoint, `tls`, the service that made it (`""` where not said). */
+export const Origin = Type.Tuple([Str, Str, Type.Union([Type.Literal(''), Type.Literal('tls')]), Str], {
+  description: 'where the calls came from: sourceIPAddress (an IP), vpcEndpointId, "tls", userIdentity.invokedBy',
+});
+
 const AwsEdge = Type.Object({
   eventSource: Str,
   eventName: Str,
@@ -70,6 +75,8 @@ const AwsEdge = Type.Object({
   account: Type.Optional(Str),
   allowed: Type.Optional(Evidence),
   denied: Type.Optional(Evidence),
+  origins: Type.Optional(Type.Array(Origin)),
+  originsMore: Type.Optional(Type.Literal(true)),
 });
 
 export const Subject = Type.Object({

@@ -13,7 +13,7 @@ import { terraformPolicies } from '../policy/terraform.js';
 import { isTerraformJson } from '../policy/terraformJson.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
-import { callContexts } from './iam/conditions.js';
+import { callContexts, factsKey, originsOf, type NeedFacts } from './iam/requestFacts.js';
 import { noPolicy, targets } from './iam/calls.js';
 import { kmsViaOf, passedToOf } from '../knowledge/aws/passedTo.js';
 import { readTrustFiles, replayOutsideTrusts, replayTrusts } from './iam/trusts.js';
@@ -233,7 +233,7 @@ export function iamReplay(
       const policyKey = iamPolicyKey(p.subject.kind, p.username);
       if (!policyKey || !p.aws?.length) return;
       const { key, policies } = policiesOf(set, policyKey, p.username);
-      // The request contexts of its calls: one per region, service passed to and service through (a handful).
+      // The request contexts of its calls: one per region, service passed to, service through and origin.
       const contextOf = callContexts(p.username);
       const needs = new Map<
         string,
@@ -244,12 +244,11 @@ export function iamReplay(
           ev: Evidence;
           events: Set<string>;
           implied: Set<string>;
-          /** The regions of its calls ('' for a call whose record said none): `aws:RequestedRegion`. */
-          regions: Set<string>;
-          /** For iam:PassRole, the services the role went to ('' where not known): `iam:PassedToService`. */
-          passedTo: Set<string>;
-          /** For a KMS action a service asked for it, the services' prefixes ('' for none): `kms:ViaService`. */
-          via: Set<string>;
+          /**
+           * What each of its calls' requests said, by factsKey: the region (`aws:RequestedRegion`), for iam:PassRole
+           * the service the role went to, for a KMS action a service asked for it the service, where it came from.
+           */
+          facts: Map<string, NeedFacts>;
           unnamed?: string;
           /** The create whose tags it authorizes (the `<service>:CreateAction` key), null for a call of its own. */
           createAction: string | null;
@@ -263,6 +262,7 @@ export function iamReplay(
           );
         if (!e.allowed) continue;
         const needed = await callNeeds(e);
+        const origins = originsOf(e);
         if (needed.kind === 'no-permission') continue;
         if (needed.kind === 'unmapped') {
           observed++;
@@ -276,8 +276,9 @@ export function iamReplay(
         for (const need of needed.needs) {
           // Tag on create: the tag action asked with the create in its context, once per create.
           const createAction = tagOnCreateOf(need, e.eventName) ?? null;
-          const passedTo = need.action === 'iam:PassRole' ? [passedToOf(e, need) ?? ''] : [];
+          const passedTo = need.action === 'iam:PassRole' ? (passedToOf(e, need) ?? '') : null;
           const via = kmsViaOf(e, need) ?? '';
+          const facts = origins.map((origin): NeedFacts => ({ region: e.region ?? '', passedTo, via, origin }));
           for (const t of targets(need)) {
             const k = tupleKey(need.action, t.resource, createAction ?? '');
             const n = needs.get(k);
@@ -289,16 +290,12 @@ export function iamReplay(
                 ev: e.allowed,
                 events: new Set([event]),
                 implied: new Set(need.implied ? [need.implied] : []),
-                regions: new Set([e.region ?? '']),
-                passedTo: new Set(passedTo),
-                via: new Set([via]),
+                facts: new Map(facts.map((f) => [factsKey(f), f])),
               });
             else {
               n.ev = mergeEvidence(n.ev, e.allowed);
               n.events.add(event);
-              n.regions.add(e.region ?? '');
-              for (const to of passedTo) n.passedTo.add(to);
-              n.via.add(via);
+              for (const f of facts) n.facts.set(factsKey(f), f);
               if (need.implied) n.implied.add(need.implied);
             }
           }
@@ -321,21 +318,17 @@ export function iamReplay(
           report.notAllowed.push({ ...f, detail: noPolicy(set, key) });
           continue;
         }
-        // Each resource it could be, in each region its calls went to, for a role passed each service it went to, for
-        // a key a service used each such service.
-        const to = n.passedTo.size ? [...n.passedTo].sort(cmp) : [null];
+        // Each resource it could be, with what each of its calls' requests said (region, service passed to, service
+        // through, origin), in key order.
+        const facts = [...n.facts.keys()].sort(cmp).map((k) => n.facts.get(k)!);
         const ds = n.probes.flatMap((probe) =>
-          [...n.regions].sort(cmp).flatMap((region) =>
-            to.flatMap((passedTo) =>
-              [...n.via].sort(cmp).map((via) =>
-                evaluateIdentityPolicies(policies, {
-                  action: n.action,
-                  resource: probe,
-                  createAction: n.createAction,
-                  context: contextOf({ region, passedTo, via }),
-                }),
-              ),
-            ),
+          facts.map((f) =>
+            evaluateIdentityPolicies(policies, {
+              action: n.action,
+              resource: probe,
+              createAction: n.createAction,
+              context: contextOf(f),
+            }),
           ),
         );
         const denied = ds.find((d) => d.result === 'deny');

@@ -1,3 +1,4 @@
+import { originOfRecord } from '../../model/callOrigin.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { AwsCallObservation, AwsPrincipal, ServiceAccountLink } from '../../model/observation.js';
 import { addLinks, unlinkedAssumption } from './links.js';
@@ -152,6 +153,8 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   };
   // DynamoDB transactions and PartiQL statements: the item actions their requests need (requestActions.ts).
   obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
+  const origin = originOfRecord(v);
+  if (origin) obs.origin = origin;
   const created = createdResources(service, v['responseElements'], ctx);
   if (created.length) obs.created = distinctSorted(created);
   addLinks(v, obs);

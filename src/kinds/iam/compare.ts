@@ -16,7 +16,7 @@ import { compileGlob } from '../../util/glob.js';
 import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js';
 import { trustOf } from '../../verify/iam/trusts.js';
 import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
-import { callContext, passedToContext } from '../../verify/iam/conditions.js';
+import { callContext, passedToContext } from '../../verify/iam/requestFacts.js';
 import { dedupe, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
 import { evidenceOf, usageOf } from './usage.js';

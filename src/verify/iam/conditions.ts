@@ -1,14 +1,15 @@
+import { BlockList, isIP } from 'node:net';
 import { compileGlob } from '../../util/glob.js';
-import { iamIdentity, type IamIdentity } from '../../model/subject.js';
+import type { IamIdentity } from '../../model/subject.js';
 import { isObj, stringList as strings } from '../../util/json.js';
 import type { TrustStatement } from './trust.js';
 import type { IamRequest, Statement } from './evaluate.js';
 
 /**
  * A policy statement's Condition against what a request says, with IAM's operators (the IAM User Guide's "IAM JSON
- * policy elements: Condition operators"): String and Arn operators, their negations and `IfExists`, `Null`, and the
- * `ForAnyValue:`/`ForAllValues:` qualifiers of one value, `Bool`, policy variables made from the request's keys
- * (`substitute`).
+ * policy elements: Condition operators"): String, Arn and IP address operators, their negations and `IfExists`,
+ * `Null`, and the `ForAnyValue:`/`ForAllValues:` qualifiers of one value, `Bool`, policy variables made from the
+ * request's keys (`substitute`).
  * Anything else is not judged: unknown, never allowed. Trust policies (trust.ts, trustCallers.ts) and identity
  * policies (evaluate.ts) alike.
  */
@@ -59,6 +60,11 @@ function conditionHolds(
       const list = (Array.isArray(rawValues) ? rawValues : [rawValues]).map((v) => String(v).toLowerCase());
       if (!list.every((v) => v === 'true' || v === 'false')) return 'unknown';
       holds = value === undefined ? Boolean(ifExists) : list.some((v) => v === value.toLowerCase());
+    } else if (base === 'IpAddress' || base === 'NotIpAddress') {
+      const within = ipWithin(strings(rawValues));
+      if (!within) return 'unknown';
+      const negated = base === 'NotIpAddress';
+      holds = value === undefined ? Boolean(ifExists) || negated || set === 'ForAllValues:' : within(value) !== negated;
     } else {
       const raw = strings(rawValues);
       if (!raw) return 'unknown';
@@ -90,6 +96,29 @@ function conditionHolds(
     if (!holds) return false;
   }
   return result;
+}
+
+/**
+ * `IpAddress`'s test of an address against a policy's values (addresses and CIDR ranges, IPv4 and IPv6); undefined
+ * where a value is neither, which leaves the condition unknown.
+ */
+function ipWithin(values: string[] | undefined): ((ip: string) => boolean) | undefined {
+  if (!values) return undefined;
+  const list = new BlockList();
+  for (const v of values) {
+    const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(v.trim());
+    const type = m ? isIP(m[1]!) : 0;
+    if (!m || !type) return undefined;
+    const family = type === 4 ? 'ipv4' : 'ipv6';
+    const bits = m[2] === undefined ? undefined : Number(m[2]);
+    if (bits === undefined) list.addAddress(m[1]!, family);
+    else if (bits > (type === 4 ? 32 : 128)) return undefined;
+    else list.addSubnet(m[1]!, bits, family);
+  }
+  return (ip) => {
+    const type = isIP(ip);
+    return type !== 0 && list.check(ip, type === 4 ? 'ipv4' : 'ipv6');
+  };
 }
 
 /** The six parts of an ARN (the last one holds the rest, colons and all), or undefined for no ARN. */
@@ -149,61 +178,6 @@ export function principalContext(id: IamIdentity, arn: string): RequestContext {
   return {
     keys,
     absent: (k) => (id.kind === 'role' && k === 'aws:username') || k === 'aws:principalservicename',
-  };
-}
-
-/** What replay knows of one of a call's requests besides who made it (`callContext`). */
-export interface CallFacts {
-  /** The record's `awsRegion`, which is `aws:RequestedRegion` (us-east-1 for a global service's calls, as IAM's). */
-  region?: string;
-  /**
-   * For `iam:PassRole`, the service the role went to (`iam:PassedToService`): a string where known, null for a
-   * request of another action, which never carries the key; undefined where not known.
-   */
-  passedTo?: string | null;
-  /**
-   * For a KMS request a service made for the principal (an S3 write's data key, an EBS volume's grant): the service's
-   * prefix (`s3`): `kms:ViaService` is `s3.REGION.amazonaws.com` and `aws:ViaAWSService` true.
-   */
-  via?: string;
-}
-
-/** What replay knows of a call's request by the principal's role or user (`arn`) and the call's facts. */
-export function callContext(arn: string, facts: CallFacts = {}): RequestContext | undefined {
-  const id = iamIdentity(arn);
-  if (!id) return undefined;
-  const c = principalContext(id, arn);
-  const keys = new Map(c.keys);
-  if (facts.region) keys.set('aws:requestedregion', facts.region);
-  if (facts.passedTo) keys.set('iam:passedtoservice', facts.passedTo);
-  if (facts.via && facts.region) {
-    keys.set('kms:viaservice', `${facts.via}.${facts.region}.amazonaws.com`);
-    keys.set('aws:viaawsservice', 'true');
-  }
-  const absent = facts.passedTo === null ? (k: string) => c.absent(k) || k === 'iam:passedtoservice' : c.absent;
-  return { keys, absent };
-}
-
-/**
- * `callContext` of one principal, kept per set of facts ('' for a region or service not known, as `verify` keys its
- * needs): a principal's calls have a handful of them.
- */
-export function callContexts(
-  arn: string,
-): (facts: { region: string; passedTo: string | null; via: string }) => RequestContext | undefined {
-  const made = new Map<string, RequestContext | undefined>();
-  return ({ region, passedTo, via }) => {
-    const k = `${region}\u0000${passedTo ?? '\u0001'}\u0000${via}`;
-    if (!made.has(k))
-      made.set(
-        k,
-        callContext(arn, {
-          region: region || undefined,
-          passedTo: passedTo === '' ? undefined : passedTo,
-          via: via || undefined,
-        }),
-      );
-    return made.get(k);
   };
 }
 
@@ -301,16 +275,6 @@ export function passedToCondition(c: unknown): string[] | undefined {
   const keys = Object.keys(block);
   if (keys.length !== 1 || keys[0]!.toLowerCase() !== 'iam:passedtoservice') return undefined;
   return strings(block[keys[0]!]);
-}
-
-/** The context of a pass of a role to `service` by `arn` (only the service, where `arn` is no role or user). */
-export function passedToContext(arn: string, service: string): RequestContext {
-  return (
-    callContext(arn, { passedTo: service }) ?? {
-      keys: new Map([['iam:passedtoservice', service]]),
-      absent: () => false,
-    }
-  );
 }
 
 /** Where an ARN pattern's resource part begins: after its fifth colon outside a variable (0 for no ARN). */

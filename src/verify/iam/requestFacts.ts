@@ -1,0 +1,131 @@
+import { iamIdentity } from '../../model/subject.js';
+import type { CallOrigin, AwsEdge } from '../../model/profile.js';
+import { principalContext, type RequestContext } from './conditions.js';
+
+/**
+ * The request context replay asks a committed policy's Conditions with (the IAM User Guide's "AWS global condition
+ * context keys"): who made the request, where it went, and where it came from, as far as the records say. A key not
+ * said is unknown, never assumed: a Condition on it leaves the statement undetermined.
+ */
+
+/** What replay knows of one of a call's requests besides who made it (`callContext`). */
+export interface CallFacts {
+  /** The record's `awsRegion`, which is `aws:RequestedRegion` (us-east-1 for a global service's calls, as IAM's). */
+  region?: string;
+  /**
+   * For `iam:PassRole`, the service the role went to (`iam:PassedToService`): a string where known, null for a
+   * request of another action, which never carries the key; undefined where not known.
+   */
+  passedTo?: string | null;
+  /**
+   * For a KMS request a service made for the principal (an S3 write's data key, an EBS volume's grant): the service's
+   * prefix (`s3`): `kms:ViaService` is `s3.REGION.amazonaws.com` and `aws:ViaAWSService` true.
+   */
+  via?: string;
+  /** Where the call came from, as its record says (callOrigin.ts); undefined where not said. */
+  origin?: CallOrigin;
+}
+
+/** The network keys a request through a VPC endpoint has, and those one from anywhere else has. */
+const ENDPOINT_KEYS = ['aws:sourcevpce', 'aws:sourcevpc', 'aws:vpcsourceip'];
+const CALLED_VIA = ['aws:calledvia', 'aws:calledviafirst', 'aws:calledvialast'];
+
+/**
+ * The keys a call's origin settles, and those it shows absent, for the principal's own request (not one a service
+ * made for it from another call, whose network is the service's):
+ * - a call a service made with the principal's credentials (`invokedBy`): `aws:ViaAWSService` true; its source is the
+ *   service's, so the network keys stay unknown;
+ * - any other: `aws:ViaAWSService` false and no `aws:CalledVia*`; through a VPC endpoint, `aws:SourceVpce` and
+ *   `aws:VpcSourceIp`, and no `aws:SourceIp` (the key is not in a request through an endpoint); else
+ *   `aws:SourceIp` and none of the endpoint keys;
+ * - `aws:SecureTransport` true where the record has `tlsDetails`, else unknown (older records and some services say
+ *   nothing of TLS).
+ */
+function originKeys(o: CallOrigin, keys: Map<string, string>, absent: Set<string>): void {
+  const [ip, vpce, tls, by] = o;
+  if (tls) keys.set('aws:securetransport', 'true');
+  if (by) {
+    keys.set('aws:viaawsservice', 'true');
+    return;
+  }
+  keys.set('aws:viaawsservice', 'false');
+  for (const k of CALLED_VIA) absent.add(k);
+  if (vpce) {
+    keys.set('aws:sourcevpce', vpce);
+    if (ip) keys.set('aws:vpcsourceip', ip);
+    absent.add('aws:sourceip');
+  } else {
+    for (const k of ENDPOINT_KEYS) absent.add(k);
+    if (ip) keys.set('aws:sourceip', ip);
+  }
+}
+
+/** What replay knows of a call's request by the principal's role or user (`arn`) and the call's facts. */
+export function callContext(arn: string, facts: CallFacts = {}): RequestContext | undefined {
+  const id = iamIdentity(arn);
+  if (!id) return undefined;
+  const c = principalContext(id, arn);
+  const keys = new Map(c.keys);
+  const absent = new Set<string>();
+  if (facts.region) keys.set('aws:requestedregion', facts.region);
+  if (facts.passedTo) keys.set('iam:passedtoservice', facts.passedTo);
+  if (facts.passedTo === null) absent.add('iam:passedtoservice');
+  if (facts.via) {
+    // A request a service made for the principal: the service's network, not the call's origin.
+    keys.set('aws:viaawsservice', 'true');
+    if (facts.region) keys.set('kms:viaservice', `${facts.via}.${facts.region}.amazonaws.com`);
+  } else if (facts.origin) originKeys(facts.origin, keys, absent);
+  return { keys, absent: (k) => c.absent(k) || absent.has(k) };
+}
+
+/** A need's facts as `callContexts` keys them: '' for a region or service not known, null for no pass. */
+export interface NeedFacts {
+  region: string;
+  passedTo: string | null;
+  via: string;
+  origin?: CallOrigin;
+}
+
+/** The key of a need's facts: needs of one principal share a handful. */
+export const factsKey = (f: NeedFacts): string =>
+  [f.region, f.passedTo ?? '\u0001', f.via, f.origin ? f.origin.join('\u0002') : '\u0003'].join('\u0000');
+
+/**
+ * `callContext` of one principal, kept per set of facts ('' for a region or service not known, as `verify` keys its
+ * needs): a principal's calls have a handful of them.
+ */
+export function callContexts(arn: string): (facts: NeedFacts) => RequestContext | undefined {
+  const made = new Map<string, RequestContext | undefined>();
+  return (f) => {
+    const k = factsKey(f);
+    if (!made.has(k))
+      made.set(
+        k,
+        callContext(arn, {
+          region: f.region || undefined,
+          passedTo: f.passedTo === '' ? undefined : f.passedTo,
+          via: f.via || undefined,
+          ...(f.origin ? { origin: f.origin } : {}),
+        }),
+      );
+    return made.get(k);
+  };
+}
+
+/**
+ * The origins replay asks an edge's calls from: each it lists, and an unknown one (undefined) where its records had
+ * more or did not say.
+ */
+export function originsOf(e: AwsEdge): (CallOrigin | undefined)[] {
+  return [...(e.origins ?? []), ...(e.originsMore || !e.origins?.length ? [undefined] : [])];
+}
+
+/** The context of a pass of a role to `service` by `arn` (only the service, where `arn` is no role or user). */
+export function passedToContext(arn: string, service: string): RequestContext {
+  return (
+    callContext(arn, { passedTo: service }) ?? {
+      keys: new Map([['iam:passedtoservice', service]]),
+      absent: () => false,
+    }
+  );
+}

@@ -1,0 +1,327 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addOrigin, mergeOrigins, ORIGIN_LIMIT, originOfRecord, type OriginSet } from '../src/model/callOrigin.js';
+import type { CallOrigin } from '../src/model/profile.js';
+import { callContext } from '../src/verify/iam/requestFacts.js';
+import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
+import { cli, rng, tmp } from './helpers/cli.js';
+import { ACCOUNT as A, REGION as R, ROLE, record } from './helpers/cloudtrailRecords.js';
+
+/**
+ * Where a call came from, kept per edge (the record's `sourceIPAddress`, `vpcEndpointId`, `tlsDetails` and
+ * `userIdentity.invokedBy`), so that replay judges a committed policy's Conditions on `aws:SourceIp`,
+ * `aws:SourceVpce`, `aws:VpcSourceIp`, `aws:SecureTransport` and `aws:ViaAWSService` (the IAM User Guide's "AWS global
+ * condition context keys"). The shape most accounts use is the guide's "Denies access to AWS based on the source IP":
+ * Deny `*` under `NotIpAddress aws:SourceIp` and `Bool aws:ViaAWSService false`.
+ */
+const OFFICE = ['192.0.2.0/24', '203.0.113.0/24'];
+const sourceIpGuard = {
+  Sid: 'Office',
+  Effect: 'Deny',
+  Action: '*',
+  Resource: '*',
+  Condition: { NotIpAddress: { 'aws:SourceIp': OFFICE }, Bool: { 'aws:ViaAWSService': 'false' } },
+};
+const allowAll = { Sid: 'All', Effect: 'Allow', Action: '*', Resource: '*' };
+const doc = (...Statement: Record<string, unknown>[]) => [
+  { name: 'p.json', document: { Version: '2012-10-17', Statement } },
+];
+const OBJECT = 'arn:aws:s3:::acme-data/in/a.csv';
+const TLS = { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: 'x' };
+
+describe("a record's origin", () => {
+  const base = record('s3.amazonaws.com', 'GetObject', { bucketName: 'acme-data', key: 'in/a.csv' });
+  const cases: [string, Record<string, unknown>, CallOrigin | undefined][] = [
+    ['a public address over TLS', { sourceIPAddress: '192.0.2.7', tlsDetails: TLS }, ['192.0.2.7', '', 'tls', '']],
+    [
+      'through a VPC endpoint (the address is the private one)',
+      { sourceIPAddress: '10.0.1.10', vpcEndpointId: 'vpce-0a1b2c3d4e5f67890', tlsDetails: TLS },
+      ['10.0.1.10', 'vpce-0a1b2c3d4e5f67890', 'tls', ''],
+    ],
+    [
+      "a service's call for the principal: the service's name is no address",
+      {
+        sourceIPAddress: 'cloudformation.amazonaws.com',
+        userIdentity: { ...(base['userIdentity'] as object), invokedBy: 'cloudformation.amazonaws.com' },
+      },
+      ['', '', '', 'cloudformation.amazonaws.com'],
+    ],
+    ['AWS Internal, no TLS said', { sourceIPAddress: 'AWS Internal' }, ['', '', '', '']],
+    ['IPv6, in lower case', { sourceIPAddress: '2001:DB8::1', tlsDetails: TLS }, ['2001:db8::1', '', 'tls', '']],
+    ['no sourceIPAddress: nothing said', { sourceIPAddress: undefined }, undefined],
+    ['an endpoint id that is none: nothing claimed', { vpcEndpointId: 'vpce-x;rm' }, undefined],
+    ['an endpoint id of the wrong type', { vpcEndpointId: 7 }, undefined],
+  ];
+  it.each(cases)('%s', (_, more, want) => {
+    expect(originOfRecord({ ...base, ...more })).toEqual(want);
+  });
+});
+
+describe("an edge's origins", () => {
+  const origin = (i: number): CallOrigin => [`198.51.100.${i}`, i % 3 ? '' : 'vpce-0abc', i % 2 ? 'tls' : '', ''];
+
+  it('the first ORIGIN_LIMIT in order, whatever the order and however split into shards', () => {
+    const r = rng(7);
+    const all = Array.from({ length: 40 }, (_, i) => origin(i));
+    const whole: OriginSet = { list: [], more: false };
+    for (const o of all) addOrigin(whole, o);
+    expect(whole.list).toHaveLength(ORIGIN_LIMIT);
+    expect(whole.more).toBe(true);
+    for (let round = 0; round < 20; round++) {
+      const shuffled = [...all, ...all.slice(0, 5)].sort(() => r() - 0.5);
+      const cut = Math.floor(r() * shuffled.length);
+      const a: OriginSet = { list: [], more: false };
+      const b: OriginSet = { list: [], more: false };
+      for (const o of shuffled.slice(0, cut)) addOrigin(a, o);
+      for (const o of shuffled.slice(cut)) addOrigin(b, o);
+      const merged = mergeOrigins(
+        { ...(a.list.length ? { origins: a.list } : {}), ...(a.more ? { originsMore: true as const } : {}) },
+        { ...(b.list.length ? { origins: b.list } : {}), ...(b.more ? { originsMore: true as const } : {}) },
+      );
+      expect(merged).toEqual({ origins: whole.list, originsMore: true });
+    }
+  });
+
+  it('few: all of them, and no more; a record that said nothing makes it more', () => {
+    const s: OriginSet = { list: [], more: false };
+    for (const i of [3, 1, 3, 2]) addOrigin(s, origin(i));
+    expect(s).toEqual({ list: [origin(1), origin(2), origin(3)], more: false });
+    addOrigin(s, undefined);
+    expect(s.more).toBe(true);
+  });
+});
+
+/** iam-simulate's identity-policy verdict (AGPL, a devDependency only) on a role's call with `context`. */
+async function oracle(statements: unknown[], context: Record<string, string>): Promise<'allow' | 'deny'> {
+  const sim = await runSimulation(
+    {
+      identityPolicies: [{ name: 'p', policy: { Version: '2012-10-17', Statement: statements } }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: undefined,
+      request: {
+        action: 's3:GetObject',
+        principal: `arn:aws:sts::${A}:assumed-role/worker/s1`,
+        resource: { accountId: A, resource: OBJECT },
+        contextVariables: {
+          'aws:PrincipalArn': ROLE,
+          'aws:PrincipalAccount': A,
+          'aws:PrincipalType': 'AssumedRole',
+          'aws:RequestedRegion': R,
+          'aws:PrincipalIsAWSService': 'false',
+          ...context,
+        },
+      },
+    } as never,
+    {},
+  );
+  expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
+  const answer = sim as { result?: { analysis?: { identityAnalysis?: { result: string } } } };
+  return answer.result?.analysis?.identityAnalysis?.result === 'Allowed' ? 'allow' : 'deny';
+}
+
+/** The keys iam-simulate is given for an origin: what the request carries, as callContext reads the origin. */
+function oracleKeys(o: CallOrigin): Record<string, string> {
+  const [ip, vpce, tls, by] = o;
+  return {
+    ...(tls ? { 'aws:SecureTransport': 'true' } : {}),
+    'aws:ViaAWSService': by ? 'true' : 'false',
+    ...(by ? {} : vpce ? { 'aws:SourceVpce': vpce, 'aws:VpcSourceIp': ip } : { 'aws:SourceIp': ip }),
+  };
+}
+
+describe('the request context of an origin', () => {
+  const ask = (o: CallOrigin, p = doc(allowAll, sourceIpGuard)) =>
+    evaluateIdentityPolicies(p, {
+      action: 's3:GetObject',
+      resource: OBJECT,
+      createAction: null,
+      context: callContext(ROLE, { region: R, origin: o }),
+    });
+
+  it("the guide's source-IP guard: the office allowed, elsewhere denied by name, a service's call for it allowed", async () => {
+    const office: CallOrigin = ['203.0.113.9', '', 'tls', ''];
+    const home: CallOrigin = ['198.51.100.4', '', 'tls', ''];
+    const service: CallOrigin = ['', '', '', 'cloudformation.amazonaws.com'];
+    // A VPC endpoint's request has no aws:SourceIp: NotIpAddress holds, and the guard denies (AWS's warning).
+    const endpoint: CallOrigin = ['10.0.1.10', 'vpce-0a1b2c3d4e5f67890', 'tls', ''];
+    expect(ask(office).result).toBe('allow');
+    expect(ask(home)).toEqual({ result: 'deny', explicit: true, policy: 'p.json', sid: 'Office' });
+    expect(ask(service).result).toBe('allow');
+    expect(ask(endpoint)).toEqual({ result: 'deny', explicit: true, policy: 'p.json', sid: 'Office' });
+    for (const o of [office, home, service, endpoint])
+      expect([o, ask(o).result]).toEqual([o, await oracle([allowAll, sourceIpGuard], oracleKeys(o))]);
+  });
+
+  it('a key the origin does not settle stays undetermined and is named', () => {
+    // The source address of a call a service made for the principal is the service's.
+    const viaService = doc(allowAll, {
+      Sid: 'Office',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { NotIpAddress: { 'aws:SourceIp': OFFICE } },
+    });
+    expect(ask(['', '', '', 'cloudformation.amazonaws.com'], viaService)).toEqual({
+      result: 'undetermined',
+      reasons: ['p.json Office: a Deny with a Condition on aws:SourceIp may apply'],
+    });
+    // A record without tlsDetails says nothing of TLS.
+    const tlsOnly = doc(allowAll, {
+      Sid: 'Tls',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    expect(ask(['192.0.2.7', '', '', ''], tlsOnly)).toEqual({
+      result: 'undetermined',
+      reasons: ['p.json Tls: a Deny with a Condition on aws:SecureTransport may apply'],
+    });
+    expect(ask(['192.0.2.7', '', 'tls', ''], tlsOnly).result).toBe('allow');
+    // No origin at all (an old profile): every network key unknown, as before.
+    const none = evaluateIdentityPolicies(doc(allowAll, sourceIpGuard), {
+      action: 's3:GetObject',
+      resource: OBJECT,
+      createAction: null,
+      context: callContext(ROLE, { region: R }),
+    });
+    expect(none.result).toBe('undetermined');
+  });
+
+  it('agrees with iam-simulate on 200 random policies over the network keys', async () => {
+    const r = rng(11);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const IPS = [
+      '192.0.2.7',
+      '192.0.2.200',
+      '203.0.113.9',
+      '198.51.100.4',
+      '10.0.1.10',
+      '2001:db8::1',
+      '2001:db8:1::9',
+    ];
+    const RANGES = [
+      '192.0.2.0/24',
+      '192.0.2.0/25',
+      '203.0.113.9/32',
+      '203.0.113.9',
+      '10.0.0.0/8',
+      '2001:db8::/48',
+      '2001:db8::/32',
+      '198.51.100.0/22',
+    ];
+    const VPCES = ['vpce-0a1b2c3d4e5f67890', 'vpce-11112222333344445'];
+    const condition = (): Record<string, Record<string, unknown>> => {
+      switch (pick(['ip', 'ip', 'vpcip', 'vpce', 'tls', 'via'])) {
+        case 'ip':
+          return {
+            [`${pick(['IpAddress', 'NotIpAddress'])}${r() < 0.2 ? 'IfExists' : ''}`]: {
+              'aws:SourceIp': r() < 0.5 ? pick(RANGES) : [pick(RANGES), pick(RANGES)],
+            },
+          };
+        case 'vpcip':
+          return { [pick(['IpAddress', 'NotIpAddress'])]: { 'aws:VpcSourceIp': pick(RANGES) } };
+        case 'vpce':
+          return { [pick(['StringEquals', 'StringNotEquals'])]: { 'aws:SourceVpce': pick(VPCES) } };
+        case 'tls':
+          return { Bool: { 'aws:SecureTransport': 'true' } };
+        default:
+          return { Bool: { 'aws:ViaAWSService': pick(['true', 'false']) } };
+      }
+    };
+    const seen = { allow: 0, deny: 0, undetermined: 0 };
+    for (let i = 0; i < 200; i++) {
+      const statements = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ({
+        Effect: r() < 0.4 ? 'Deny' : 'Allow',
+        Action: pick(['s3:*', '*', 's3:GetObject']),
+        Resource: '*',
+        Condition: r() < 0.3 ? { ...condition(), ...condition() } : condition(),
+      }));
+      const ip = pick(IPS);
+      // Every origin settles every key asked here: TLS said, direct or a service's, an endpoint or not.
+      const o: CallOrigin = [ip, r() < 0.3 ? pick(VPCES) : '', 'tls', r() < 0.15 ? 'athena.amazonaws.com' : ''];
+      // A service's call leaves the network keys unknown: asked only where the policy has none.
+      if (o[3] && /aws:(Source|VpcSource)/.test(JSON.stringify(statements))) o[3] = '';
+      const ours = ask(o, doc(...statements)).result;
+      const theirs = await oracle(statements, oracleKeys(o));
+      expect([i, JSON.stringify(statements), o, ours]).toEqual([i, JSON.stringify(statements), o, theirs]);
+      seen[ours]++;
+    }
+    expect(seen.allow).toBeGreaterThan(30);
+    expect(seen.deny).toBeGreaterThan(30);
+    expect(seen.undetermined).toBe(0);
+  });
+});
+
+describe('verify of a committed policy with the source-IP guard', () => {
+  const dir = tmp();
+  const trail = join(dir, 'trail.json');
+  const get = (key: string, more: Record<string, unknown>) => ({
+    ...record('s3.amazonaws.com', 'GetObject', { bucketName: 'acme-data', key }),
+    tlsDetails: TLS,
+    ...more,
+  });
+  const records = [
+    get('in/a.csv', { sourceIPAddress: '203.0.113.9' }),
+    get('in/a.csv', { sourceIPAddress: '192.0.2.44' }),
+    get('in/b.csv', { sourceIPAddress: '198.51.100.4' }),
+    get('in/c.csv', {
+      sourceIPAddress: 'athena.amazonaws.com',
+      userIdentity: { ...(record('s3', 'x', {})['userIdentity'] as object), invokedBy: 'athena.amazonaws.com' },
+    }),
+    get('in/d.csv', { sourceIPAddress: undefined }),
+  ];
+  writeFileSync(trail, JSON.stringify({ Records: records }));
+  const out = join(dir, 'out');
+  const gen = cli(['generate', 'iam', '--cloudtrail', trail, '-o', out]);
+  const file = join(out, 'iam', A, 'role', 'worker.json');
+
+  it("the call from outside the office is denied by name, the service's allowed, the one that said nothing open", () => {
+    expect(gen.code, gen.stderr).toBe(0);
+    const generated = JSON.parse(readFileSync(file, 'utf8')) as { Statement: unknown[] };
+    writeFileSync(file, JSON.stringify({ Version: '2012-10-17', Statement: [...generated.Statement, sourceIpGuard] }));
+    const v = cli(['verify', '--policies', out, '--cloudtrail', trail, '--format', 'json']);
+    expect(v.code, v.stderr).toBe(1);
+    const r = JSON.parse(v.stdout) as {
+      observed: number;
+      allowed: number;
+      undetermined: { access: { resource: string }; detail: string }[];
+      notAllowed: { access: { resource: string }; detail: string }[];
+    };
+    expect(r.notAllowed.map((n) => [n.access.resource, n.detail])).toEqual([
+      ['arn:aws:s3:::acme-data/in/b.csv', expect.stringMatching(/^explicitly denied by .* Office$/)],
+    ]);
+    expect(r.undetermined.map((n) => [n.access.resource, n.detail])).toEqual([
+      [
+        'arn:aws:s3:::acme-data/in/d.csv',
+        expect.stringMatching(/Office: a Deny with a Condition on aws:SourceIp(, aws:ViaAWSService)? may apply$/),
+      ],
+    ]);
+    expect(r.allowed).toBe(r.observed - 2);
+  });
+
+  it('the profile keeps them, and reads back; an edited profile out of order is refused, naming the line', () => {
+    const p = join(dir, 'p.jsonl');
+    const made = cli(['profile', '--cloudtrail', trail, '-o', p]);
+    expect(made.code, made.stderr).toBe(0);
+    const lines = readFileSync(p, 'utf8').split('\n');
+    const a = lines.findIndex((l) => l.includes('in/a.csv'));
+    expect(JSON.parse(lines[a]!).origins).toEqual([
+      ['192.0.2.44', '', 'tls', ''],
+      ['203.0.113.9', '', 'tls', ''],
+    ]);
+    const d = lines.find((l) => l.includes('in/d.csv'))!;
+    expect(JSON.parse(d).originsMore).toBe(true);
+    const swapped = [...lines];
+    swapped[a] = JSON.stringify({ ...JSON.parse(lines[a]!), origins: JSON.parse(lines[a]!).origins.reverse() });
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, swapped.join('\n'));
+    const g = cli(['generate', 'iam', '--profile', bad, '-o', join(dir, 'o2')]);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toContain(`bad.jsonl:${a + 1}`);
+    expect(g.stderr).toContain('origins[1]: out of order or repeated');
+  });
+});
