@@ -2,7 +2,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { passedToService } from '../src/knowledge/aws/passedTo.js';
+import { passedToOf, passedToService } from '../src/knowledge/aws/passedTo.js';
 import { callContext } from '../src/verify/iam/requestFacts.js';
 import { evaluateIdentityPolicies, type IamRequest } from '../src/verify/iam/evaluate.js';
 import { cli, rng, tmp } from './helpers/cli.js';
@@ -511,9 +511,31 @@ describe('the service a role is passed to', () => {
       ),
     ).toBe('ec2.amazonaws.com');
     expect(passedToService('glue:UpdateJob', 'requestParameters.jobUpdate.role')).toBe('glue.amazonaws.com');
-    // Not listed: an EventBridge target's role, an RDS monitoring role.
-    expect(passedToService('events:PutTargets', 'requestParameters.targets[0].roleArn')).toBeUndefined();
+    // A list's index: an EventBridge target's role; a nested one: a pipeline's own, not its actions'.
+    expect(passedToService('events:PutTargets', 'requestParameters.targets[1].roleArn')).toBe('events.amazonaws.com');
+    expect(passedToService('codepipeline:CreatePipeline', 'requestParameters.pipeline.roleArn')).toBe(
+      'codepipeline.amazonaws.com',
+    );
+    expect(
+      passedToService('codepipeline:CreatePipeline', 'requestParameters.pipeline.stages[0].actions[0].roleArn'),
+    ).toBeUndefined();
+    // An EKS node role trusts EC2 but is checked as passed to EKS.
+    expect(passedToService('eks:CreateNodegroup', 'requestParameters.nodeRole')).toBe('eks.amazonaws.com');
+    // CodeBuild sends no key (null); an RDS monitoring role's value is not written down (undefined).
+    expect(passedToService('codebuild:CreateProject', 'requestParameters.serviceRole')).toBeNull();
     expect(passedToService('rds:CreateDBInstance', 'requestParameters.monitoringRoleArn')).toBeUndefined();
+    // Only in the aws partition: which principal a service sends in China's regions is not written down.
+    const update = (region?: string) =>
+      passedToOf(
+        { eventSource: 'lambda.amazonaws.com', eventName: 'UpdateFunctionConfiguration', region },
+        { action: 'iam:PassRole', implied: 'requestParameters.role' },
+      );
+    expect([update('eu-west-1'), update('cn-north-1'), update('us-gov-west-1'), update()]).toEqual([
+      'lambda.amazonaws.com',
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(passedToService('lambda:UpdateFunctionConfiguration', 'requestParameters.kmsKeyArn')).toBeUndefined();
   });
 

@@ -22,9 +22,22 @@ const registerTask = (role: string) =>
     taskRoleArn: role,
     containerDefinitions: [{ name: 'api', image: 'nginx' }],
   });
-// EventBridge's target role: its service is not in the table, so its pass carries no key.
 const putTargets = (role: string) =>
   record('events.amazonaws.com', 'PutTargets', { rule: 'nightly', targets: [{ id: '1', arn: 'x', roleArn: role }] });
+// An RDS enhanced-monitoring role: what RDS sends as the key is not written down, so its pass is granted without one.
+const MONITORING = `arn:aws:iam::${A}:role/rds/monitoring`;
+const createDb = (role: string) =>
+  record('rds.amazonaws.com', 'CreateDBInstance', {
+    dBInstanceIdentifier: 'orders',
+    dBInstanceClass: 'db.t4g.micro',
+    engine: 'postgres',
+    monitoringInterval: 60,
+    monitoringRoleArn: role,
+  });
+// CodeBuild's request carries no iam:PassedToService at all (the IAM User Guide): a grant under it would deny.
+const BUILD = `arn:aws:iam::${A}:role/ci/codebuild`;
+const createProject = (role: string) =>
+  record('codebuild.amazonaws.com', 'CreateProject', { name: 'site', serviceRole: role, source: { type: 'GITHUB' } });
 
 type Doc = { Statement: { Action: string[]; Resource: string[] | string; Condition?: unknown }[] };
 function generated(records: Record<string, unknown>[]) {
@@ -47,18 +60,27 @@ function generated(records: Record<string, unknown>[]) {
 }
 
 describe('generate: iam:PassRole under the service the role went to', () => {
-  it("a function's role to Lambda, a task's role to ECS tasks, an EventBridge target's role without a key", () => {
-    const g = generated([updateFunction(EXEC), registerTask(TASK), putTargets(EVENTS)]);
+  it("a function's role to Lambda, a task's to ECS tasks, a target's to EventBridge; RDS's and CodeBuild's without a key", () => {
+    const g = generated([
+      updateFunction(EXEC),
+      registerTask(TASK),
+      putTargets(EVENTS),
+      createDb(MONITORING),
+      createProject(BUILD),
+    ]);
     const to = (service: string) => ({ StringEquals: { 'iam:PassedToService': [service] } });
     expect(g.passes).toEqual([
+      [[BUILD, MONITORING], undefined],
       [[TASK], to('ecs-tasks.amazonaws.com')],
-      [[EVENTS], undefined],
+      [[EVENTS], to('events.amazonaws.com')],
       [[EXEC], to('lambda.amazonaws.com')],
     ]);
     expect(g.evidenced).toEqual([
+      [BUILD, undefined],
       [TASK, ['ecs-tasks.amazonaws.com']],
-      [EVENTS, undefined],
+      [EVENTS, ['events.amazonaws.com']],
       [EXEC, ['lambda.amazonaws.com']],
+      [MONITORING, undefined],
     ]);
     const v = cli(['verify', '--policies', g.out, '--cloudtrail', g.trail, '--format', 'json']);
     expect(v.code, v.stdout + v.stderr).toBe(0);
@@ -68,9 +90,29 @@ describe('generate: iam:PassRole under the service the role went to', () => {
   });
 
   it('one role passed to Lambda and by a call whose service is not known: granted without the key', () => {
-    const g = generated([updateFunction(EXEC), putTargets(EXEC)]);
+    const g = generated([updateFunction(EXEC), createDb(EXEC)]);
     expect(g.passes).toEqual([[[EXEC], undefined]]);
     expect(g.evidenced).toEqual([[EXEC, undefined]]);
+  });
+
+  it("a committed grant under the key denies CodeBuild's pass, which carries none; RDS's stays undetermined", () => {
+    const g = generated([createProject(BUILD), createDb(MONITORING)]);
+    const d = JSON.parse(readFileSync(g.file, 'utf8')) as Doc;
+    for (const st of d.Statement)
+      if (st.Action.includes('iam:PassRole'))
+        st.Condition = {
+          StringEquals: { 'iam:PassedToService': ['codebuild.amazonaws.com', 'monitoring.rds.amazonaws.com'] },
+        };
+    writeFileSync(g.file, JSON.stringify(d));
+    const v = cli(['verify', '--policies', g.out, '--cloudtrail', g.trail, '--format', 'json']);
+    expect(v.code, v.stderr).toBe(1);
+    type Found = { access: { action: string; resource: string }; detail: string }[];
+    const r = JSON.parse(v.stdout) as { notAllowed: Found; undetermined: Found };
+    expect(r.notAllowed.map((f) => [f.access.action, f.access.resource, f.detail])).toEqual([
+      ['iam:PassRole', BUILD, 'no statement allows it'],
+    ]);
+    expect(r.undetermined.map((f) => [f.access.action, f.access.resource])).toEqual([['iam:PassRole', MONITORING]]);
+    expect(r.undetermined[0]!.detail).toContain('iam:PassedToService');
   });
 
   it('diff: the tree against itself is quiet; without the Condition the pass is new access to any service', () => {

@@ -276,7 +276,9 @@ export function iamReplay(
         for (const need of needed.needs) {
           // Tag on create: the tag action asked with the create in its context, once per create.
           const createAction = tagOnCreateOf(need, e.eventName) ?? null;
-          const passedTo = need.action === 'iam:PassRole' ? (passedToOf(e, need) ?? '') : null;
+          // For iam:PassRole the service ('' not known; null where the service's request carries no key).
+          const to = passedToOf(e, need);
+          const passedTo = need.action === 'iam:PassRole' ? (to === undefined ? '' : to) : null;
           const via = kmsViaOf(e, need) ?? '';
           const facts = origins.map((origin): NeedFacts => ({ region: e.region ?? '', passedTo, via, origin }));
           for (const t of targets(need)) {
