@@ -1,4 +1,3 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import type { CallOrigin } from '../src/model/profile.js';
 import { callContext } from '../src/verify/iam/requestFacts.js';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
 import { cli, rng, tmp } from './helpers/cli.js';
+import { simulate } from './helpers/iamSimulate.js';
 import { ACCOUNT as A, REGION as R, ROLE, record } from './helpers/cloudtrailRecords.js';
 
 /**
@@ -93,33 +93,22 @@ describe("an edge's origins", () => {
   });
 });
 
-/** iam-simulate's identity-policy verdict (AGPL, a devDependency only) on a role's call with `context`. */
+/** iam-simulate's verdict (AGPL, a devDependency only) on a role's GetObject with `context`. */
 async function oracle(statements: unknown[], context: Record<string, string>): Promise<'allow' | 'deny'> {
-  const sim = await runSimulation(
-    {
-      identityPolicies: [{ name: 'p', policy: { Version: '2012-10-17', Statement: statements } }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: undefined,
-      request: {
-        action: 's3:GetObject',
-        principal: `arn:aws:sts::${A}:assumed-role/worker/s1`,
-        resource: { accountId: A, resource: OBJECT },
-        contextVariables: {
-          'aws:PrincipalArn': ROLE,
-          'aws:PrincipalAccount': A,
-          'aws:PrincipalType': 'AssumedRole',
-          'aws:RequestedRegion': R,
-          'aws:PrincipalIsAWSService': 'false',
-          ...context,
-        },
-      },
-    } as never,
-    {},
-  );
-  expect(sim.resultType, JSON.stringify(sim)).not.toBe('error');
-  const answer = sim as { result?: { analysis?: { identityAnalysis?: { result: string } } } };
-  return answer.result?.analysis?.identityAnalysis?.result === 'Allowed' ? 'allow' : 'deny';
+  const verdict = await simulate({ Version: '2012-10-17', Statement: statements } as never, {
+    principal: `arn:aws:sts::${A}:assumed-role/worker/s1`,
+    action: 's3:GetObject',
+    resource: OBJECT,
+    context: {
+      'aws:PrincipalArn': ROLE,
+      'aws:PrincipalAccount': A,
+      'aws:PrincipalType': 'AssumedRole',
+      'aws:RequestedRegion': R,
+      'aws:PrincipalIsAWSService': 'false',
+      ...context,
+    },
+  });
+  return verdict === 'Allowed' ? 'allow' : 'deny';
 }
 
 /** The keys iam-simulate is given for an origin: what the request carries, as callContext reads the origin. */
