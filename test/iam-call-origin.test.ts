@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addOrigin, mergeOrigins, ORIGIN_LIMIT, originOfRecord, type OriginSet } from '../src/model/callOrigin.js';
 import type { CallOrigin } from '../src/model/profile.js';
-import { callContext } from '../src/verify/iam/requestFacts.js';
+import { callContext, originsOf } from '../src/verify/iam/requestFacts.js';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
 import { cli, rng, tmp } from './helpers/cli.js';
 import { simulate } from './helpers/iamSimulate.js';
@@ -242,6 +242,26 @@ describe('the request context of an origin', () => {
     expect(seen.allow).toBeGreaterThan(30);
     expect(seen.deny).toBeGreaterThan(30);
     expect(seen.undetermined).toBe(0);
+  });
+});
+
+describe('the origins a need is asked from', () => {
+  const edge = {
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    resources: [OBJECT],
+    implied: [],
+    origins: [['192.0.2.7', '', 'tls', ''] as CallOrigin, ['203.0.113.9', '', 'tls', ''] as CallOrigin],
+  };
+  it('each it lists, and an unknown one where its records had more; one where no policy names an origin key', () => {
+    const guarded = doc(allowAll, sourceIpGuard);
+    expect(originsOf(edge, guarded)).toEqual(edge.origins);
+    expect(originsOf({ ...edge, originsMore: true }, guarded)).toEqual([...edge.origins, undefined]);
+    expect(originsOf({ ...edge, origins: undefined }, guarded)).toEqual([undefined]);
+    // A variable names the key too: `${aws:SourceIp}` in a resource.
+    const variable = doc({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::logs/${aws:SourceIp}/*' });
+    expect(originsOf(edge, variable)).toEqual(edge.origins);
+    expect(originsOf(edge, doc(allowAll))).toEqual([undefined]);
   });
 });
 

@@ -262,7 +262,7 @@ export function iamReplay(
           );
         if (!e.allowed) continue;
         const needed = await callNeeds(e);
-        const origins = originsOf(e);
+        const origins = originsOf(e, policies);
         if (needed.kind === 'no-permission') continue;
         if (needed.kind === 'unmapped') {
           observed++;

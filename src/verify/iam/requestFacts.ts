@@ -1,6 +1,7 @@
 import { iamIdentity } from '../../model/subject.js';
 import type { CallOrigin, AwsEdge } from '../../model/profile.js';
 import { principalContext, type RequestContext } from './conditions.js';
+import type { NamedPolicy } from './evaluate.js';
 
 /**
  * The request context replay asks a committed policy's Conditions with (the IAM User Guide's "AWS global condition
@@ -112,11 +113,24 @@ export function callContexts(arn: string): (facts: NeedFacts) => RequestContext 
   };
 }
 
+/** The keys an origin settles, as a policy may name them (in a Condition or a variable), without case. */
+const ORIGIN_KEY = /aws:(sourceip|vpcsourceip|sourcevpce|sourcevpc|securetransport|viaawsservice|calledvia)/i;
+const naming = new WeakMap<readonly NamedPolicy[], boolean>();
+
+/** Whether a principal's policies name any key an origin settles: if none does, every origin gets the same answer. */
+function originsMatter(policies: readonly NamedPolicy[]): boolean {
+  let v = naming.get(policies);
+  if (v === undefined) naming.set(policies, (v = policies.some((p) => ORIGIN_KEY.test(JSON.stringify(p.document)))));
+  return v;
+}
+
 /**
- * The origins replay asks an edge's calls from: each it lists, and an unknown one (undefined) where its records had
- * more or did not say.
+ * The origins replay asks an edge's calls from under `policies`: each it lists, and an unknown one (undefined) where
+ * its records had more or did not say; only the unknown one where the policies name no key an origin settles (the
+ * answer is the same from anywhere, and a need is asked once instead of once per origin).
  */
-export function originsOf(e: AwsEdge): (CallOrigin | undefined)[] {
+export function originsOf(e: AwsEdge, policies: readonly NamedPolicy[]): (CallOrigin | undefined)[] {
+  if (!originsMatter(policies)) return [undefined];
   return [...(e.origins ?? []), ...(e.originsMore || !e.origins?.length ? [undefined] : [])];
 }
 
