@@ -53,6 +53,11 @@ describe("a record's origin", () => {
     ['no sourceIPAddress: nothing said', { sourceIPAddress: undefined }, undefined],
     ['an endpoint id that is none: nothing claimed', { vpcEndpointId: 'vpce-x;rm' }, undefined],
     ['an endpoint id of the wrong type', { vpcEndpointId: 7 }, undefined],
+    [
+      'an invokedBy that is no service: nothing claimed',
+      { userIdentity: { ...(base['userIdentity'] as object), invokedBy: '<script>\u0007' } },
+      undefined,
+    ],
   ];
   it.each(cases)('%s', (_, more, want) => {
     expect(originOfRecord({ ...base, ...more })).toEqual(want);

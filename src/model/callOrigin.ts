@@ -11,6 +11,9 @@ import type { CallOrigin } from './profile.js';
  */
 export const ORIGIN_LIMIT = 16;
 
+/** What `invokedBy` holds: a service principal or `AWS Internal`, at most 128 characters. */
+const INVOKED_BY = /^([A-Za-z0-9][A-Za-z0-9. -]{0,127})?$/;
+
 export const compareOrigins = (a: CallOrigin, b: CallOrigin): number => compareTuples(a, b);
 
 /** The origins of one edge while it is built or merged. */
@@ -71,7 +74,7 @@ export function mergeOrigins(
  * A record's origin: its `sourceIPAddress` (kept only where it is an IP address: a service's name, `AWS Internal`, is
  * no `aws:SourceIp`), `vpcEndpointId`, whether it has `tlsDetails`, and `userIdentity.invokedBy`. Undefined for a
  * record without `sourceIPAddress`, which says nothing of where it came from, or with a `vpcEndpointId` that is no
- * endpoint's id.
+ * endpoint's id or an `invokedBy` that is no service's name.
  */
 export function originOfRecord(v: Record<string, unknown>): CallOrigin | undefined {
   const ip = v['sourceIPAddress'];
@@ -83,6 +86,8 @@ export function originOfRecord(v: Record<string, unknown>): CallOrigin | undefin
   const tls = v['tlsDetails'];
   const u = v['userIdentity'];
   const by = u !== null && typeof u === 'object' ? (u as Record<string, unknown>)['invokedBy'] : undefined;
+  // A service's name (`cloudformation.amazonaws.com`, `AWS Internal`); anything else leaves the origin unknown.
+  if (by !== undefined && by !== null && (typeof by !== 'string' || !INVOKED_BY.test(by))) return undefined;
   return [
     isIP(ip) ? ip.toLowerCase() : '',
     typeof vpce === 'string' ? vpce : '',
@@ -98,6 +103,7 @@ export function originsProblem(list: CallOrigin[]): string | undefined {
     const [ip, vpce] = list[i]!;
     if (ip !== '' && (!isIP(ip) || ip !== ip.toLowerCase())) return `origins[${i}]: "${ip}" is no IP address`;
     if (!/^(vpce-[0-9a-z]+)?$/i.test(vpce)) return `origins[${i}]: "${vpce}" is no VPC endpoint id`;
+    if (!INVOKED_BY.test(list[i]![3])) return `origins[${i}]: ${JSON.stringify(list[i]![3])} is no service's name`;
     if (i > 0 && compareOrigins(list[i - 1]!, list[i]!) >= 0) return `origins[${i}]: out of order or repeated`;
   }
   return undefined;
