@@ -5,6 +5,7 @@ import { addOrigin, mergeOrigins, ORIGIN_LIMIT, originOfRecord, type OriginSet }
 import type { CallOrigin } from '../src/model/profile.js';
 import { callContext, originsOf } from '../src/verify/iam/requestFacts.js';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
+import { originWords } from '../src/kinds/iam/origins.js';
 import { cli, rng, tmp } from './helpers/cli.js';
 import { simulate } from './helpers/iamSimulate.js';
 import { ACCOUNT as A, REGION as R, ROLE, record } from './helpers/cloudtrailRecords.js';
@@ -337,5 +338,57 @@ describe('verify of a committed policy with the source-IP guard', () => {
     expect(g.code).toBe(2);
     expect(g.stderr).toContain(`bad.jsonl:${a + 1}`);
     expect(g.stderr).toContain('origins[1]: out of order or repeated');
+  });
+});
+
+describe("the report's line on where a principal's calls came from", () => {
+  const call = (origins: CallOrigin[] | undefined, more = false) => ({
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    resources: [],
+    implied: [],
+    allowed: { count: 1, firstSeen: '', lastSeen: '', stages: {}, samples: [] },
+    ...(origins ? { origins } : {}),
+    ...(more ? { originsMore: true as const } : {}),
+  });
+
+  it('public and private addresses apart, endpoints, the services that called for it; nothing where none said', () => {
+    expect(
+      originWords([
+        call([
+          ['10.0.1.10', 'vpce-0a1b2c3d4e5f67890', 'tls', ''],
+          ['192.168.4.2', '', 'tls', ''],
+          ['203.0.113.9', '', 'tls', ''],
+        ]),
+        call([['', '', '', 'cloudformation.amazonaws.com']], true),
+      ]),
+    ).toBe(
+      'its calls came from 1 public address (203.0.113.9); 2 private addresses (10.0.1.10, 192.168.4.2); ' +
+        'through VPC endpoint vpce-0a1b2c3d4e5f67890; made for it by cloudformation.amazonaws.com ' +
+        '(and places the profile does not list)',
+    );
+    const many = Array.from({ length: 5 }, (_, i): CallOrigin => [`198.51.100.${i + 1}`, '', '', '']);
+    expect(originWords([call(many)])).toBe(
+      'its calls came from 5 public addresses (198.51.100.1, 198.51.100.2, 198.51.100.3, +2 more)',
+    );
+    expect(originWords([call(undefined, true)])).toBeUndefined();
+    expect(originWords([call([['', '', '', '']])])).toBe('its calls came from no address the records name');
+  });
+
+  it('the HTML report shows it under the principal, escaped', () => {
+    const dir = tmp();
+    const trail = join(dir, 'trail.json');
+    writeFileSync(
+      trail,
+      JSON.stringify({
+        Records: [
+          { ...record('s3.amazonaws.com', 'ListBuckets', null), sourceIPAddress: '3.248.176.19', tlsDetails: TLS },
+        ],
+      }),
+    );
+    const out = join(dir, 'report.html');
+    const r = cli(['report', '--cloudtrail', trail, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('its calls came from 1 public address (3.248.176.19)');
   });
 });

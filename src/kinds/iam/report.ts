@@ -12,6 +12,7 @@ import { sparseWarning, type Permission, type ReportContext, type ReportPart } f
 import { roleAssumptions } from '../../model/roleAssumption.js';
 import { pushAll } from '../../util/array.js';
 import { actionFacts, awsRiskList } from './risks.js';
+import { originWords } from './origins.js';
 
 /**
  * The report's AWS principals: the permissions their calls needed as the generated policy grants them
@@ -146,6 +147,8 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       .filter((x) => x.assumes?.some((l) => awsIdentityKey(l.roleArn) === key))
       .map((x) => `assumed by ${x.username}`);
     pushAll(assumedBy, callers.get(key) ?? []);
+    const from = originWords(p.aws ?? []);
+    if (from) assumedBy.push(from);
     // Federated sessions this user issued: left out (no policy of their own), said where the user is.
     for (const l of profile.leftOut ?? [])
       if (l.reason === 'federated-session' && awsIdentityKey(l.arn) === key)
