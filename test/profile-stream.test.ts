@@ -48,8 +48,26 @@ function sliceAsWritten(): string {
   const lines = readFileSync(join(ROOT, lake), 'utf8')
     .split('\n')
     .filter((l) => !l || !added.test(JSON.stringify((JSON.parse(l) as { userIdentity: unknown }).userIdentity)));
-  writeFileSync(join(root, lake), lines.join('\n'));
+  writeFileSync(join(root, lake), lines.map(asWritten).join('\n'));
+  // The records' origins (TLS, VPC endpoints) came later too.
+  const bus = join(root, D, 'cloudtrail/eventbridge/acme-staging-bus-2026-11-09T12.jsonl');
+  writeFileSync(bus, readFileSync(bus, 'utf8').split('\n').map(asWritten).join('\n'));
   return root;
+}
+
+/** A line of the demo's CloudTrail as the old generator wrote it: without `tlsDetails` and `vpcEndpointId`. */
+function asWritten(line: string): string {
+  if (!line) return line;
+  const drop = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(drop);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== 'tlsDetails' && k !== 'vpcEndpointId')
+        .map(([k, x]) => [k, drop(x)]),
+    );
+  };
+  return JSON.stringify(drop(JSON.parse(line)));
 }
 const DAYS = ['02', '03', '04'].map((d) => `${D}/k8s-audit/kube-apiserver-audit-2026-11-${d}.log.gz`);
 
