@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addOrigin, mergeOrigins, ORIGIN_LIMIT, originOfRecord, type OriginSet } from '../src/model/callOrigin.js';
-import type { CallOrigin } from '../src/model/profile.js';
+import type { CallOrigin, Profile } from '../src/model/profile.js';
+import { mergeProfiles } from '../src/profile/merge.js';
+import { readProfileFile } from './helpers/profile.js';
 import { callContext, originsOf } from '../src/verify/iam/requestFacts.js';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
 import { originWords } from '../src/kinds/iam/origins.js';
@@ -338,6 +340,29 @@ describe('verify of a committed policy with the source-IP guard', () => {
     expect(g.code).toBe(2);
     expect(g.stderr).toContain(`bad.jsonl:${a + 1}`);
     expect(g.stderr).toContain('origins[1]: out of order or repeated');
+  });
+});
+
+describe('a merge with a profile written before origins were kept', () => {
+  it('says the union has more than it lists; two such profiles stay silent, as they were', async () => {
+    const dir = tmp();
+    const trail = join(dir, 'trail.json');
+    const get = {
+      ...record('s3.amazonaws.com', 'GetObject', { bucketName: 'acme-data', key: 'in/a.csv' }),
+      tlsDetails: TLS,
+    };
+    writeFileSync(trail, JSON.stringify({ Records: [get] }));
+    const file = join(dir, 'p.jsonl');
+    expect(cli(['profile', '--cloudtrail', trail, '-o', file]).code).toBe(0);
+    const now = await readProfileFile(file);
+    const old = structuredClone(now);
+    for (const q of old.principals) for (const e of q.aws ?? []) delete e.origins;
+    const edge = (x: Profile) => x.principals.flatMap((q) => q.aws ?? [])[0]!;
+    expect(edge(now).origins).toEqual([['10.0.1.10', '', 'tls', '']]);
+    for (const m of [mergeProfiles([now, old]), mergeProfiles([old, now])])
+      expect([edge(m).origins, edge(m).originsMore]).toEqual([[['10.0.1.10', '', 'tls', '']], true]);
+    const both = edge(mergeProfiles([old, structuredClone(old)]));
+    expect([both.origins, both.originsMore]).toEqual([undefined, undefined]);
   });
 });
 

@@ -58,7 +58,13 @@ function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
   const denied = mergeOpt(a.denied, b.denied);
   if (allowed) out.allowed = allowed;
   if (denied) out.denied = denied;
-  return Object.assign(out, mergeOrigins(a, b));
+  // An edge of a profile written before origins were kept says nothing of where its allowed calls came from: merged
+  // with one that does, the union has more than it lists (two such edges stay silent, as they were).
+  const none = (e: AwsEdge) => !e.origins && !e.originsMore;
+  if (none(a) && none(b)) return out;
+  const silent = (e: AwsEdge) => e.allowed !== undefined && none(e);
+  const said = (e: AwsEdge) => (silent(e) ? { originsMore: true as const } : e);
+  return Object.assign(out, mergeOrigins(said(a), said(b)));
 }
 
 const linkKey = (l: RoleLink) => tupleKey(l.roleArn, l.via);
