@@ -343,6 +343,41 @@ describe('verify of a committed policy with the source-IP guard', () => {
   });
 });
 
+describe('a malformed origin field', () => {
+  it('keeps the record, says so in a notice naming file and line, and leaves the origin unknown', () => {
+    const dir = tmp();
+    const trail = join(dir, 'trail.jsonl');
+    const ok = record('s3.amazonaws.com', 'ListBuckets', null);
+    const bad = { ...record('s3.amazonaws.com', 'ListBuckets', null), vpcEndpointId: 'vpce-<x>' };
+    writeFileSync(trail, [ok, bad].map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const file = join(dir, 'p.jsonl');
+    const r = cli(['profile', '--cloudtrail', trail, '-o', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('trail.jsonl:2');
+    expect(r.stderr).toContain('cloudtrail.bad-origin');
+    expect(r.stderr).toContain('is no VPC endpoint id');
+    const line = readFileSync(file, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('ListBuckets'))!;
+    const e = JSON.parse(line) as { allowed: unknown[]; origins: unknown; originsMore: unknown };
+    expect([e.allowed[0], e.origins, e.originsMore]).toEqual([2, [['10.0.1.10', '', '', '']], true]);
+  });
+
+  it("says nothing of an AWS service's own record, whose calls are left out with where they came from", () => {
+    const notices: unknown[] = [];
+    const at = { file: 't.jsonl', line: 3 };
+    const own = { sourceIPAddress: 'x.amazonaws.com', vpcEndpointId: '<v>', userIdentity: { type: 'AWSService' } };
+    expect(
+      originOfRecord({ ...own, userIdentity: { ...own.userIdentity, invokedBy: '<b>' } }, at, (i) => notices.push(i)),
+    ).toBeUndefined();
+    expect(notices).toEqual([]);
+    expect(
+      originOfRecord({ ...own, userIdentity: { type: 'AssumedRole' } }, at, (i) => notices.push(i)),
+    ).toBeUndefined();
+    expect(notices).toMatchObject([{ code: 'cloudtrail.bad-origin', file: 't.jsonl', line: 3 }]);
+  });
+});
+
 describe('a merge with a profile written before origins were kept', () => {
   it('says the union has more than it lists; two such profiles stay silent, as they were', async () => {
     const dir = tmp();

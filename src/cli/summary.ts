@@ -92,7 +92,7 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
   if (r.noticeCount > 0) {
     err.write(
       c.dim(
-        `${r.noticeCount} notice${r.noticeCount === 1 ? '' : 's'}: the records were kept, read with what could be read (a time in another form or from a shipper, no time)\n`,
+        `${r.noticeCount} notice${r.noticeCount === 1 ? '' : 's'}: the records were kept, read with what could be read (a time in another form or from a shipper, no time, an origin that is none)\n`,
       ),
     );
     for (const i of r.notices.slice(0, SHOWN_ISSUES))

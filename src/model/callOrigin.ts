@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { compareTuples } from '../util/key.js';
+import type { InputIssue } from './issue.js';
 import type { CallOrigin } from './profile.js';
 
 /**
@@ -76,18 +77,33 @@ export function mergeOrigins(
  * record without `sourceIPAddress`, which says nothing of where it came from, or with a `vpcEndpointId` that is no
  * endpoint's id or an `invokedBy` that is no service's name.
  */
-export function originOfRecord(v: Record<string, unknown>): CallOrigin | undefined {
+export function originOfRecord(
+  v: Record<string, unknown>,
+  /** Where the record is, and where a notice goes when a field is there but malformed (the origin is then unknown). */
+  at?: { file: string; line: number },
+  emit?: (i: InputIssue) => void,
+): CallOrigin | undefined {
+  const malformed = (message: string) =>
+    at && emit?.({ kind: 'issue', level: 'notice', code: 'cloudtrail.bad-origin', ...at, message });
+  const u = v['userIdentity'];
+  const who = u !== null && typeof u === 'object' ? (u as Record<string, unknown>) : {};
+  // A service's own call (`AWSService`) is no principal's: its calls are left out, and so is where they came from.
+  if (who['type'] === 'AWSService') return undefined;
   const ip = v['sourceIPAddress'];
   if (typeof ip !== 'string' || ip === '') return undefined;
   const vpce = v['vpcEndpointId'];
   // An endpoint id that is not one leaves the origin unknown: '' would say the call came through none.
-  if (vpce !== undefined && vpce !== null && (typeof vpce !== 'string' || !/^(vpce-[0-9a-z]+)?$/i.test(vpce)))
+  if (vpce !== undefined && vpce !== null && (typeof vpce !== 'string' || !/^(vpce-[0-9a-z]+)?$/i.test(vpce))) {
+    malformed(`vpcEndpointId ${JSON.stringify(vpce).slice(0, 80)} is no VPC endpoint id`);
     return undefined;
+  }
   const tls = v['tlsDetails'];
-  const u = v['userIdentity'];
-  const by = u !== null && typeof u === 'object' ? (u as Record<string, unknown>)['invokedBy'] : undefined;
+  const by = who['invokedBy'];
   // A service's name (`cloudformation.amazonaws.com`, `AWS Internal`); anything else leaves the origin unknown.
-  if (by !== undefined && by !== null && (typeof by !== 'string' || !INVOKED_BY.test(by))) return undefined;
+  if (by !== undefined && by !== null && (typeof by !== 'string' || !INVOKED_BY.test(by))) {
+    malformed(`userIdentity.invokedBy ${JSON.stringify(by).slice(0, 80)} is no service's name`);
+    return undefined;
+  }
   return [
     isIP(ip) ? ip.toLowerCase() : '',
     typeof vpce === 'string' ? vpce : '',

@@ -153,7 +153,7 @@ export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: num
   };
   // DynamoDB transactions and PartiQL statements: the item actions their requests need (requestActions.ts).
   obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
-  const origin = originOfRecord(v);
+  const origin = originOfRecord(v, loc, emit);
   if (origin) obs.origin = origin;
   const created = createdResources(service, v['responseElements'], ctx);
   if (created.length) obs.created = distinctSorted(created);
