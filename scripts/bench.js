@@ -47,8 +47,8 @@ const flowSizeMB = Number(opt('--flows-size-mb', '500'));
 mkdirSync(dir, { recursive: true });
 const log = (s) => process.stderr.write(s + '\n');
 
-// Issue 16's sections (scripts/bench/highcard.js, scripts/bench/distinct.js). `--only highcard,distinct` measures
-// just those and rewrites their sections of the existing document, leaving the others as they are.
+// Sections measured by name (scripts/bench/sections.js). `--only cloudtrail,highcard,distinct,backtest` (any of them)
+// measures just those and rewrites their sections of the existing document, leaving the others as they are.
 const only = opt('--only', '');
 const scaleOpts = {
   root,
@@ -56,6 +56,8 @@ const scaleOpts = {
   repeats,
   log,
   hcSizeMB: Number(opt('--hc-size-mb', '500')),
+  ctSizeMB,
+  ctDocRecords,
   // `--distinct none`: measure no size, rewrite the section from the kept results.
   distinctSizes:
     opt('--distinct', DEFAULT_SIZES) === 'none' ? [] : opt('--distinct', DEFAULT_SIZES).split(',').map(parseSize),
@@ -274,12 +276,13 @@ npm run bench                         # 1.1 GB audit log + 500 MB CloudTrail + a
 npm run bench -- --size-mb 200 --ct-size-mb 100 --ct-doc-records 40000 --flows-size-mb 100   # a quicker look
 npm run build && node scripts/bench/cloudtrail.js   # the CloudTrail section alone, printed (docs untouched)
 npm run bench -- --only highcard,distinct           # only the high-cardinality and distinct-accesses sections
+npm run bench -- --only cloudtrail,backtest         # only the CloudTrail and demo backtest sections
 npm run bench -- --only distinct --distinct 5m      # the 5M distinct-accesses set (~4 GB of log; long: run it alone)
 \`\`\`
 
 The default run measures the high-cardinality set (\`--hc-size-mb\`, default 500) and the distinct-accesses sets at
 200k and 1M (\`--distinct\`, a comma list of sizes like \`200k,1m,5m\`, or \`none\` to rewrite the section from the kept results); the 5M set only when asked. \`--only\`
-(\`highcard\`, \`distinct\`) measures just those sections and rewrites them in place, the rest of this document as
+(\`cloudtrail\`, \`highcard\`, \`distinct\`, \`backtest\`) measures just those sections and rewrites them in place, the rest of this document as
 it was. Each distinct size's latest figures are kept in \`.bench/distinct-results.json\`: a size not run this time
 keeps its last row, marked with the date and commit it was measured on.
 `;

@@ -1,10 +1,11 @@
 // docs/performance.md is rewritten by `npm run bench`: the measured sections are replaced, and "Where the time
 // goes", written by hand, is carried over from the document as it was (scripts/bench/sections.js).
 import { describe, expect, it } from 'vitest';
-import { sectionOf, spliceSections } from '../scripts/bench/sections.js';
+import { scaleSections, sectionOf, spliceSections } from '../scripts/bench/sections.js';
 
 const section = sectionOf as (doc: string, title: string) => string | undefined;
 const splice = spliceSections as (doc: string, sections: Record<string, string>) => string;
+const measure = scaleSections as (o: { root: string; which: string[] }) => Promise<Record<string, string>>;
 
 const before = `# Performance
 
@@ -51,4 +52,14 @@ describe('the benchmark document', () => {
     expect(section(before, 'Backtest on the demo')).toBeUndefined();
     expect(section(before, 'How to run')).toBe('## How to run\n\nnpm run bench\n');
   });
+
+  it('measures a section by name under the title its text has, so it replaces that section in place', async () => {
+    const root = new URL('..', import.meta.url).pathname;
+    const out = await measure({ root, which: ['backtest'] });
+    expect(Object.keys(out)).toEqual(['Backtest on the demo']);
+    const text = out['Backtest on the demo']!;
+    expect(section('# P\n\n' + text, 'Backtest on the demo')).toBe(text.endsWith('\n') ? text : text + '\n');
+    expect(text).toMatch(/breakage|denied/i);
+    await expect(measure({ root, which: ['floor'] })).rejects.toThrow(/unknown section floor/);
+  }, 120_000);
 });

@@ -1,19 +1,26 @@
-// Issue 16's sections of docs/performance.md (high-cardinality audit log, distinct accesses): measured by name, and
-// spliced into an existing document when `npm run bench -- --only ...` runs just them.
+// Sections of docs/performance.md that can be measured by name and spliced into an existing document when
+// `npm run bench -- --only ...` runs just them: issue 16's (high-cardinality audit log, distinct accesses), the
+// CloudTrail section and the demo's backtest.
+import { backtestSection } from './backtest.js';
+import { cloudTrailSection } from './cloudtrail.js';
 import { distinctSection, DISTINCT_TITLE } from './distinct.js';
 import { highCardinalitySection, HIGHCARD_TITLE } from './highcard.js';
 
-export const SECTION_NAMES = ['highcard', 'distinct'];
+export const SECTION_NAMES = ['cloudtrail', 'highcard', 'distinct', 'backtest'];
 
 /** Measure the sections named in `which` (of SECTION_NAMES); returns { title: markdown } in document order. */
-export async function scaleSections({ root, dir, repeats, log, which, hcSizeMB, distinctSizes }) {
+export async function scaleSections(o) {
+  const { root, dir, repeats, log, which, hcSizeMB, distinctSizes } = o;
   for (const w of which)
     if (!SECTION_NAMES.includes(w))
       throw new Error(`--only: unknown section ${w} (one of ${SECTION_NAMES.join(', ')})`);
   const out = {};
+  if (which.includes('cloudtrail'))
+    out['CloudTrail'] = cloudTrailSection({ root, dir, repeats, sizeMB: o.ctSizeMB, docRecords: o.ctDocRecords, log });
   if (which.includes('highcard'))
     out[HIGHCARD_TITLE] = await highCardinalitySection({ dir, sizeMB: hcSizeMB, repeats, log });
   if (which.includes('distinct')) out[DISTINCT_TITLE] = await distinctSection({ root, dir, sizes: distinctSizes, log });
+  if (which.includes('backtest')) out['Backtest on the demo'] = backtestSection(root);
   return out;
 }
 
