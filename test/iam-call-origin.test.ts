@@ -15,9 +15,9 @@ import { ACCOUNT as A, REGION as R, ROLE, record } from './helpers/cloudtrailRec
 /**
  * Where a call came from, kept per edge (the record's `sourceIPAddress`, `vpcEndpointId`, `tlsDetails` and
  * `userIdentity.invokedBy`), so that replay judges a committed policy's Conditions on `aws:SourceIp`,
- * `aws:SourceVpce`, `aws:VpcSourceIp`, `aws:SecureTransport` and `aws:ViaAWSService` (the IAM User Guide's "AWS global
- * condition context keys"). The shape most accounts use is the guide's "Denies access to AWS based on the source IP":
- * Deny `*` under `NotIpAddress aws:SourceIp` and `Bool aws:ViaAWSService false`.
+ * `aws:SourceVpce`, `aws:VpcSourceIp`, `aws:SecureTransport`, `aws:ViaAWSService` and `aws:CalledVia*` (the IAM User
+ * Guide's "AWS global condition context keys"). The shape most accounts use is the guide's "Denies access to AWS
+ * based on the source IP": Deny `*` under `NotIpAddress aws:SourceIp` and `Bool aws:ViaAWSService false`.
  */
 const OFFICE = ['192.0.2.0/24', '203.0.113.0/24'];
 const sourceIpGuard = {
@@ -101,16 +101,23 @@ describe("an edge's origins", () => {
   });
 });
 
-/** iam-simulate's verdict (AGPL, a devDependency only) on a role's GetObject with `context`. */
-async function oracle(statements: unknown[], context: Record<string, string>): Promise<'allow' | 'deny'> {
+const USER = `arn:aws:iam::${A}:user/ana`;
+
+/** iam-simulate's verdict (AGPL, a devDependency only) on a role's (or `USER`'s) GetObject with `context`. */
+async function oracle(
+  statements: unknown[],
+  context: Record<string, string>,
+  who: 'role' | 'user' = 'role',
+): Promise<'allow' | 'deny'> {
   const verdict = await simulate({ Version: '2012-10-17', Statement: statements } as never, {
-    principal: `arn:aws:sts::${A}:assumed-role/worker/s1`,
+    principal: who === 'role' ? `arn:aws:sts::${A}:assumed-role/worker/s1` : USER,
     action: 's3:GetObject',
     resource: OBJECT,
     context: {
-      'aws:PrincipalArn': ROLE,
+      'aws:PrincipalArn': who === 'role' ? ROLE : USER,
       'aws:PrincipalAccount': A,
-      'aws:PrincipalType': 'AssumedRole',
+      'aws:PrincipalType': who === 'role' ? 'AssumedRole' : 'User',
+      ...(who === 'user' ? { 'aws:username': 'ana' } : {}),
       'aws:RequestedRegion': R,
       'aws:PrincipalIsAWSService': 'false',
       ...context,
@@ -125,20 +132,21 @@ function oracleKeys(o: CallOrigin): Record<string, string> {
   return {
     ...(tls ? { 'aws:SecureTransport': 'true' } : {}),
     'aws:ViaAWSService': by ? 'true' : 'false',
+    ...(by === 'athena.amazonaws.com' ? { 'aws:CalledViaLast': by } : {}),
     ...(by ? {} : vpce ? { 'aws:SourceVpce': vpce, 'aws:VpcSourceIp': ip } : { 'aws:SourceIp': ip }),
   };
 }
 
 describe('the request context of an origin', () => {
-  const ask = (o: CallOrigin, p = doc(allowAll, sourceIpGuard)) =>
+  const ask = (o: CallOrigin, p = doc(allowAll, sourceIpGuard), arn = ROLE) =>
     evaluateIdentityPolicies(p, {
       action: 's3:GetObject',
       resource: OBJECT,
       createAction: null,
-      context: callContext(ROLE, { region: R, origin: o }),
+      context: callContext(arn, { region: R, origin: o }),
     });
 
-  it("the guide's source-IP guard: the office allowed, elsewhere denied by name, a service's call for it allowed", async () => {
+  it("the guide's source-IP guard: the office allowed, elsewhere denied by name, a service's call for a user allowed", async () => {
     const office: CallOrigin = ['203.0.113.9', '', 'tls', ''];
     const home: CallOrigin = ['198.51.100.4', '', 'tls', ''];
     const service: CallOrigin = ['', '', '', 'cloudformation.amazonaws.com'];
@@ -146,10 +154,24 @@ describe('the request context of an origin', () => {
     const endpoint: CallOrigin = ['10.0.1.10', 'vpce-0a1b2c3d4e5f67890', 'tls', ''];
     expect(ask(office).result).toBe('allow');
     expect(ask(home)).toEqual({ result: 'deny', explicit: true, policy: 'p.json', sid: 'Office' });
-    expect(ask(service).result).toBe('allow');
+    expect(ask(service, undefined, USER).result).toBe('allow');
     expect(ask(endpoint)).toEqual({ result: 'deny', explicit: true, policy: 'p.json', sid: 'Office' });
-    for (const o of [office, home, service, endpoint])
+    for (const o of [office, home, endpoint])
       expect([o, ask(o).result]).toEqual([o, await oracle([allowAll, sourceIpGuard], oracleKeys(o))]);
+    expect(await oracle([allowAll, sourceIpGuard], oracleKeys(service), 'user')).toBe('allow');
+  });
+
+  it("a service's call as a role is open: its own service role's session (ViaAWSService false) says the same", async () => {
+    // CloudFormation with a stack's service role writes `invokedBy` as it does for a call with the caller's
+    // credentials; AWS's ViaAWSService is false for the first and true for the second, and the guard tells them apart.
+    const service: CallOrigin = ['', '', '', 'cloudformation.amazonaws.com'];
+    expect(ask(service)).toEqual({
+      result: 'undetermined',
+      reasons: ['p.json Office: a Deny with a Condition on aws:SourceIp, aws:ViaAWSService may apply'],
+    });
+    const asServiceRole = { 'aws:ViaAWSService': 'false', 'aws:SourceIp': '198.51.100.77' };
+    expect(await oracle([allowAll, sourceIpGuard], asServiceRole)).toBe('deny');
+    expect(await oracle([allowAll, sourceIpGuard], { 'aws:ViaAWSService': 'true' })).toBe('allow');
   });
 
   it('a key the origin does not settle stays undetermined and is named', () => {
@@ -212,7 +234,7 @@ describe('the request context of an origin', () => {
     ];
     const VPCES = ['vpce-0a1b2c3d4e5f67890', 'vpce-11112222333344445'];
     const condition = (): Record<string, Record<string, unknown>> => {
-      switch (pick(['ip', 'ip', 'vpcip', 'vpce', 'tls', 'via'])) {
+      switch (pick(['ip', 'ip', 'vpcip', 'vpce', 'tls', 'via', 'last'])) {
         case 'ip':
           return {
             [`${pick(['IpAddress', 'NotIpAddress'])}${r() < 0.2 ? 'IfExists' : ''}`]: {
@@ -225,6 +247,12 @@ describe('the request context of an origin', () => {
           return { [pick(['StringEquals', 'StringNotEquals'])]: { 'aws:SourceVpce': pick(VPCES) } };
         case 'tls':
           return { Bool: { 'aws:SecureTransport': 'true' } };
+        case 'last':
+          return {
+            [pick(['StringEquals', 'StringNotEquals'])]: {
+              'aws:CalledViaLast': pick(['athena.amazonaws.com', 'cloudformation.amazonaws.com']),
+            },
+          };
         default:
           return { Bool: { 'aws:ViaAWSService': pick(['true', 'false']) } };
       }
@@ -238,18 +266,92 @@ describe('the request context of an origin', () => {
         Condition: r() < 0.3 ? { ...condition(), ...condition() } : condition(),
       }));
       const ip = pick(IPS);
-      // Every origin settles every key asked here: TLS said, direct or a service's, an endpoint or not.
+      // Every origin settles every key asked here: TLS said, direct or a service's (for a user), an endpoint or not.
       const o: CallOrigin = [ip, r() < 0.3 ? pick(VPCES) : '', 'tls', r() < 0.15 ? 'athena.amazonaws.com' : ''];
       // A service's call leaves the network keys unknown: asked only where the policy has none.
       if (o[3] && /aws:(Source|VpcSource)/.test(JSON.stringify(statements))) o[3] = '';
-      const ours = ask(o, doc(...statements)).result;
-      const theirs = await oracle(statements, oracleKeys(o));
+      const who = o[3] ? 'user' : 'role';
+      const ours = ask(o, doc(...statements), who === 'user' ? USER : ROLE).result;
+      // iam-simulate reads a bare IPv4 value (`203.0.113.9`) as matching no IPv6 address even under NotIpAddress,
+      // where its /32 form, and AWS, say an IPv6 address is outside it: it is given the /32 form.
+      const asCidr = JSON.parse(JSON.stringify(statements).replace(/"(\d+\.\d+\.\d+\.\d+)"/g, '"$1/32"')) as unknown[];
+      const theirs = await oracle(asCidr, oracleKeys(o), who);
       expect([i, JSON.stringify(statements), o, ours]).toEqual([i, JSON.stringify(statements), o, theirs]);
       seen[ours]++;
     }
     expect(seen.allow).toBeGreaterThan(30);
     expect(seen.deny).toBeGreaterThan(30);
     expect(seen.undetermined).toBe(0);
+  });
+});
+
+describe("aws:CalledVia of a KMS request a service made for the principal (the IAM User Guide's examples)", () => {
+  const KEY = `arn:aws:kms:${R}:${A}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const viaDynamo = {
+    Sid: 'KmsActionsIfCalledViaDynamodb',
+    Effect: 'Allow',
+    Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: KEY,
+    Condition: { 'ForAnyValue:StringEquals': { 'aws:CalledVia': ['dynamodb.amazonaws.com'] } },
+  };
+  const chain = {
+    Sid: 'KmsActionsIfCalledViaChain',
+    Effect: 'Allow',
+    Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: KEY,
+    Condition: {
+      StringEquals: {
+        'aws:CalledViaFirst': 'cloudformation.amazonaws.com',
+        'aws:CalledViaLast': 'dynamodb.amazonaws.com',
+      },
+    },
+  };
+  const direct: CallOrigin = ['10.0.1.10', 'vpce-0a1b2c3d4e5f67890', 'tls', ''];
+  const throughStack: CallOrigin = ['', '', '', 'cloudformation.amazonaws.com'];
+  const ask = (statement: Record<string, unknown>, facts: Parameters<typeof callContext>[1]) =>
+    evaluateIdentityPolicies(doc(statement), {
+      action: 'kms:Decrypt',
+      resource: KEY,
+      createAction: null,
+      context: callContext(ROLE, { region: R, ...facts }),
+    }).result;
+  const theirs = async (statement: Record<string, unknown>, context: Record<string, string>) =>
+    (await simulate({ Version: '2012-10-17', Statement: [statement] } as never, {
+      principal: `arn:aws:sts::${A}:assumed-role/worker/s1`,
+      action: 'kms:Decrypt',
+      resource: KEY,
+      context: { 'aws:PrincipalArn': ROLE, 'aws:RequestedRegion': R, ...context },
+    })) === 'Allowed'
+      ? 'allow'
+      : 'deny';
+
+  it('the principal called DynamoDB itself: the chain is DynamoDB alone, first and last', async () => {
+    expect(ask(viaDynamo, { via: 'dynamodb', origin: direct })).toBe('allow');
+    expect(ask(chain, { via: 'dynamodb', origin: direct })).toBe('deny');
+    const alone = {
+      'aws:CalledVia': 'dynamodb.amazonaws.com',
+      'aws:CalledViaFirst': 'dynamodb.amazonaws.com',
+      'aws:CalledViaLast': 'dynamodb.amazonaws.com',
+      'aws:ViaAWSService': 'true',
+    };
+    expect([await theirs(viaDynamo, alone), await theirs(chain, alone)]).toEqual(['allow', 'deny']);
+  });
+
+  it('through a stack: DynamoDB is the last and the first is not known; a call of its own has none; S3 says nothing', () => {
+    expect(ask(viaDynamo, { via: 'dynamodb', origin: throughStack })).toBe('undetermined');
+    expect(ask(chain, { via: 'dynamodb', origin: throughStack })).toBe('undetermined');
+    expect(
+      ask(
+        { ...chain, Condition: { StringEquals: { 'aws:CalledViaLast': 'dynamodb.amazonaws.com' } } },
+        {
+          via: 'dynamodb',
+        },
+      ),
+    ).toBe('allow');
+    // The principal's own KMS call, made directly: no aws:CalledVia, so ForAnyValue holds for none.
+    expect(ask(viaDynamo, { origin: direct })).toBe('deny');
+    // S3 is not among the services the guide lists as putting themselves in aws:CalledVia.
+    expect(ask(viaDynamo, { via: 's3', origin: direct })).toBe('undetermined');
   });
 });
 
@@ -296,7 +398,7 @@ describe('verify of a committed policy with the source-IP guard', () => {
   const gen = cli(['generate', 'iam', '--cloudtrail', trail, '-o', out]);
   const file = join(out, 'iam', A, 'role', 'worker.json');
 
-  it("the call from outside the office is denied by name, the service's allowed, the one that said nothing open", () => {
+  it("the call from outside the office is denied by name; a service's for the role and one that said nothing open", () => {
     expect(gen.code, gen.stderr).toBe(0);
     const generated = JSON.parse(readFileSync(file, 'utf8')) as { Statement: unknown[] };
     writeFileSync(file, JSON.stringify({ Version: '2012-10-17', Statement: [...generated.Statement, sourceIpGuard] }));
@@ -311,13 +413,18 @@ describe('verify of a committed policy with the source-IP guard', () => {
     expect(r.notAllowed.map((n) => [n.access.resource, n.detail])).toEqual([
       ['arn:aws:s3:::acme-data/in/b.csv', expect.stringMatching(/^explicitly denied by .* Office$/)],
     ]);
+    // Athena's call as the role: with the role's credentials, or as a session of its own service role.
     expect(r.undetermined.map((n) => [n.access.resource, n.detail])).toEqual([
+      [
+        'arn:aws:s3:::acme-data/in/c.csv',
+        expect.stringMatching(/Office: a Deny with a Condition on aws:SourceIp, aws:ViaAWSService may apply$/),
+      ],
       [
         'arn:aws:s3:::acme-data/in/d.csv',
         expect.stringMatching(/Office: a Deny with a Condition on aws:SourceIp(, aws:ViaAWSService)? may apply$/),
       ],
     ]);
-    expect(r.allowed).toBe(r.observed - 2);
+    expect(r.allowed).toBe(r.observed - 3);
   });
 
   it('the profile keeps them, and reads back; an edited profile out of order is refused, naming the line', () => {

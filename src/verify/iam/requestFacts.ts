@@ -30,23 +30,35 @@ export interface CallFacts {
 /** The network keys a request through a VPC endpoint has, and those one from anywhere else has. */
 const ENDPOINT_KEYS = ['aws:sourcevpce', 'aws:sourcevpc', 'aws:vpcsourceip'];
 const CALLED_VIA = ['aws:calledvia', 'aws:calledviafirst', 'aws:calledvialast'];
+/** The services that put themselves in `aws:CalledVia` (the IAM User Guide's "CalledVia services" table). */
+const CALLED_VIA_SERVICES = new Set(['athena', 'cloudformation', 'dynamodb', 'kms']);
+const calledViaName = (service: string): string | undefined =>
+  CALLED_VIA_SERVICES.has(service.replace(/\.amazonaws\.com$/, ''))
+    ? `${service.replace(/\.amazonaws\.com$/, '')}.amazonaws.com`
+    : undefined;
 
 /**
  * The keys a call's origin settles, and those it shows absent, for the principal's own request (not one a service
  * made for it from another call, whose network is the service's):
- * - a call a service made with the principal's credentials (`invokedBy`): `aws:ViaAWSService` true; its source is the
- *   service's, so the network keys stay unknown;
+ * - a call a service made with a user's credentials (`invokedBy`): `aws:ViaAWSService` true, and `aws:CalledViaLast`
+ *   that service where it is one that says so; the network keys stay unknown (the source is the service's). For a
+ *   role, `invokedBy` is also what a service's calls with its own service role say (CloudFormation's as a stack's
+ *   role), where `aws:ViaAWSService` is false and there is no `aws:CalledVia`: the record does not tell the two apart,
+ *   so both stay unknown;
  * - any other: `aws:ViaAWSService` false and no `aws:CalledVia*`; through a VPC endpoint, `aws:SourceVpce` and
  *   `aws:VpcSourceIp`, and no `aws:SourceIp` (the key is not in a request through an endpoint); else
  *   `aws:SourceIp` and none of the endpoint keys;
  * - `aws:SecureTransport` true where the record has `tlsDetails`, else unknown (older records and some services say
  *   nothing of TLS).
  */
-function originKeys(o: CallOrigin, keys: Map<string, string>, absent: Set<string>): void {
+function originKeys(o: CallOrigin, kind: 'role' | 'user', keys: Map<string, string>, absent: Set<string>): void {
   const [ip, vpce, tls, by] = o;
   if (tls) keys.set('aws:securetransport', 'true');
   if (by) {
+    if (kind === 'role') return;
     keys.set('aws:viaawsservice', 'true');
+    const last = calledViaName(by);
+    if (last) keys.set('aws:calledvialast', last);
     return;
   }
   keys.set('aws:viaawsservice', 'false');
@@ -72,10 +84,14 @@ export function callContext(arn: string, facts: CallFacts = {}): RequestContext 
   if (facts.passedTo) keys.set('iam:passedtoservice', facts.passedTo);
   if (facts.passedTo === null) absent.add('iam:passedtoservice');
   if (facts.via) {
-    // A request a service made for the principal: the service's network, not the call's origin.
+    // A request a service made for the principal: the service's network, not the call's origin. A service that says
+    // so is the chain's last; where the principal called it itself, its only one.
     keys.set('aws:viaawsservice', 'true');
     if (facts.region) keys.set('kms:viaservice', `${facts.via}.${facts.region}.amazonaws.com`);
-  } else if (facts.origin) originKeys(facts.origin, keys, absent);
+    const last = calledViaName(facts.via);
+    if (last) keys.set('aws:calledvialast', last);
+    if (last && facts.origin?.[3] === '') for (const k of CALLED_VIA) keys.set(k, last);
+  } else if (facts.origin) originKeys(facts.origin, id.kind, keys, absent);
   return { keys, absent: (k) => c.absent(k) || absent.has(k) };
 }
 
