@@ -552,10 +552,15 @@ export function generateCloudTrail(outDir) {
       const chunk = events.filter((e) => t(e) >= from && t(e) < from + 6 * HOUR);
       const stamp = new Date(from + 6 * HOUR - 5 * MIN).toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
       const ymd = new Date(from).toISOString().slice(0, 10).split('-');
-      const rel = `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/${ymd.join('/')}/${ACCOUNT}_CloudTrail_${REGION}_${stamp}_${upper(16)}.json.gz`;
-      mkdirSync(join(dir, rel, '..'), { recursive: true });
-      writeFileSync(join(dir, rel), gzipSync(JSON.stringify({ Records: chunk }), { level: 9 }));
-      files.push({ path: rel, events: chunk.length });
+      const suffix = upper(16);
+      // A trail delivers each region's records under its own prefix: the global services' (IAM) under us-east-1.
+      for (const region of [...new Set(chunk.map((e) => e.awsRegion))].sort()) {
+        const records = chunk.filter((e) => e.awsRegion === region);
+        const rel = `AWSLogs/${ACCOUNT}/CloudTrail/${region}/${ymd.join('/')}/${ACCOUNT}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`;
+        mkdirSync(join(dir, rel, '..'), { recursive: true });
+        writeFileSync(join(dir, rel), gzipSync(JSON.stringify({ Records: records }), { level: 9 }));
+        files.push({ path: rel, events: records.length });
+      }
     }
   }
   writeFileSync(join(dir, 'lake-export-2026-11-09.jsonl'), lake.map((e) => JSON.stringify(e)).join('\n') + '\n');
@@ -569,7 +574,7 @@ export function generateCloudTrail(outDir) {
       source: `aws.${e.eventSource.split('.')[0]}`,
       account: ACCOUNT,
       time: e.eventTime,
-      region: REGION,
+      region: e.awsRegion,
       resources: [],
       detail: e,
     }),

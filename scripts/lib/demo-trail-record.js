@@ -12,8 +12,13 @@ export function trailRecordOf({ ids, account, region, ip, agent, readOnly }) {
   const { uuid, iso } = ids;
   return (t, identity, source, name, params, extra = {}) => ({
     ...recordOf(t, identity, source, name, params, extra),
-    ...origin(source, region, extra.ip ?? ip),
+    ...origin(source, regionOf(source), extra.ip ?? ip),
   });
+
+  /** A global service's calls are logged in us-east-1, whatever region the caller works in. */
+  function regionOf(source) {
+    return GLOBAL.has(source) ? 'us-east-1' : region;
+  }
 
   function recordOf(t, identity, source, name, params, extra) {
     return {
@@ -22,7 +27,7 @@ export function trailRecordOf({ ids, account, region, ip, agent, readOnly }) {
       eventTime: iso(t),
       eventSource: source,
       eventName: name,
-      awsRegion: region,
+      awsRegion: regionOf(source),
       sourceIPAddress: extra.ip ?? ip,
       userAgent: extra.agent ?? agent,
       requestParameters: params,
@@ -44,6 +49,12 @@ export function trailRecordOf({ ids, account, region, ip, agent, readOnly }) {
 }
 
 /**
+ * Services with one global endpoint (the CloudTrail User Guide's "global service events"): CloudTrail logs their calls
+ * in us-east-1, and the host the client names has no region.
+ */
+const GLOBAL = new Set(['iam.amazonaws.com']);
+
+/**
  * Where a call came from, as CloudTrail says it after the record's other fields: a call from the cluster's VPC
  * (10.0.0.0/16) reaches AWS only through the VPC's endpoint of the service (one per service, its id fixed), which
  * CloudTrail names in `vpcEndpointId`; any call from an address came over TLS (`tlsDetails`). A service's name as the
@@ -57,7 +68,7 @@ function origin(source, region, ip) {
     tlsDetails: {
       tlsVersion: 'TLSv1.3',
       cipherSuite: 'TLS_AES_128_GCM_SHA256',
-      clientProvidedHostHeader: `${service}.${region}.amazonaws.com`,
+      clientProvidedHostHeader: GLOBAL.has(source) ? source : `${service}.${region}.amazonaws.com`,
     },
   };
 }
