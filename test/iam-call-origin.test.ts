@@ -353,6 +353,33 @@ describe("aws:CalledVia of a KMS request a service made for the principal (the I
     // S3 is not among the services the guide lists as putting themselves in aws:CalledVia.
     expect(ask(viaDynamo, { via: 's3', origin: direct })).toBe('undetermined');
   });
+
+  it('outside the aws partition neither the chain nor the endpoint is claimed: their names there are not written down', () => {
+    const cn = 'cn-north-1';
+    const china = (statement: Record<string, unknown>) =>
+      evaluateIdentityPolicies(doc({ ...statement, Resource: '*' }), {
+        action: 'kms:Decrypt',
+        resource: `arn:aws-cn:kms:${cn}:${A}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        createAction: null,
+        context: callContext(`arn:aws-cn:iam::${A}:role/apps/worker`, { region: cn, via: 'dynamodb', origin: direct }),
+      }).result;
+    expect(china(viaDynamo)).toBe('undetermined');
+    const viaService = {
+      ...viaDynamo,
+      Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${cn}.amazonaws.com` } },
+    };
+    expect(china(viaService)).toBe('undetermined');
+    // In the aws partition the same request is judged.
+    expect(
+      ask(
+        { ...viaService, Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${R}.amazonaws.com` } } },
+        {
+          via: 'dynamodb',
+          origin: direct,
+        },
+      ),
+    ).toBe('allow');
+  });
 });
 
 describe('the origins a need is asked from', () => {

@@ -1,3 +1,4 @@
+import { partitionOfRegion } from '../../knowledge/aws/arn.js';
 import { iamIdentity } from '../../model/subject.js';
 import type { CallOrigin, AwsEdge } from '../../model/profile.js';
 import { principalContext, type RequestContext } from './conditions.js';
@@ -30,7 +31,10 @@ export interface CallFacts {
 /** The network keys a request through a VPC endpoint has, and those one from anywhere else has. */
 const ENDPOINT_KEYS = ['aws:sourcevpce', 'aws:sourcevpc', 'aws:vpcsourceip'];
 const CALLED_VIA = ['aws:calledvia', 'aws:calledviafirst', 'aws:calledvialast'];
-/** The services that put themselves in `aws:CalledVia` (the IAM User Guide's "CalledVia services" table). */
+/**
+ * The services that put themselves in `aws:CalledVia` (the IAM User Guide's "CalledVia services" table), named as the
+ * guide names them in the `aws` partition; elsewhere the name they use is not written down, so they are not claimed.
+ */
 const CALLED_VIA_SERVICES = new Set(['athena', 'cloudformation', 'dynamodb', 'kms']);
 const calledViaName = (service: string): string | undefined =>
   CALLED_VIA_SERVICES.has(service.replace(/\.amazonaws\.com$/, ''))
@@ -51,13 +55,18 @@ const calledViaName = (service: string): string | undefined =>
  * - `aws:SecureTransport` true where the record has `tlsDetails`, else unknown (older records and some services say
  *   nothing of TLS).
  */
-function originKeys(o: CallOrigin, kind: 'role' | 'user', keys: Map<string, string>, absent: Set<string>): void {
+function originKeys(
+  o: CallOrigin,
+  { kind, partition }: { kind: 'role' | 'user'; partition: string },
+  keys: Map<string, string>,
+  absent: Set<string>,
+): void {
   const [ip, vpce, tls, by] = o;
   if (tls) keys.set('aws:securetransport', 'true');
   if (by) {
     if (kind === 'role') return;
     keys.set('aws:viaawsservice', 'true');
-    const last = calledViaName(by);
+    const last = partition === 'aws' ? calledViaName(by) : undefined;
     if (last) keys.set('aws:calledvialast', last);
     return;
   }
@@ -87,11 +96,13 @@ export function callContext(arn: string, facts: CallFacts = {}): RequestContext 
     // A request a service made for the principal: the service's network, not the call's origin. A service that says
     // so is the chain's last; where the principal called it itself, its only one.
     keys.set('aws:viaawsservice', 'true');
-    if (facts.region) keys.set('kms:viaservice', `${facts.via}.${facts.region}.amazonaws.com`);
-    const last = calledViaName(facts.via);
+    // The endpoint's name in the `aws` partition; China's end in `.amazonaws.com.cn`, and others are not claimed.
+    const inAws = facts.region !== undefined && partitionOfRegion(facts.region) === 'aws';
+    if (inAws) keys.set('kms:viaservice', `${facts.via}.${facts.region}.amazonaws.com`);
+    const last = inAws ? calledViaName(facts.via) : undefined;
     if (last) keys.set('aws:calledvialast', last);
     if (last && facts.origin?.[3] === '') for (const k of CALLED_VIA) keys.set(k, last);
-  } else if (facts.origin) originKeys(facts.origin, id.kind, keys, absent);
+  } else if (facts.origin) originKeys(facts.origin, id, keys, absent);
   return { keys, absent: (k) => c.absent(k) || absent.has(k) };
 }
 
