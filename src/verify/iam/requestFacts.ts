@@ -36,10 +36,10 @@ const CALLED_VIA = ['aws:calledvia', 'aws:calledviafirst', 'aws:calledvialast'];
  * guide names them in the `aws` partition; elsewhere the name they use is not written down, so they are not claimed.
  */
 const CALLED_VIA_SERVICES = new Set(['athena', 'cloudformation', 'dynamodb', 'kms']);
-const calledViaName = (service: string): string | undefined =>
-  CALLED_VIA_SERVICES.has(service.replace(/\.amazonaws\.com$/, ''))
-    ? `${service.replace(/\.amazonaws\.com$/, '')}.amazonaws.com`
-    : undefined;
+function calledViaName(service: string): string | undefined {
+  const prefix = service.replace(/\.amazonaws\.com$/, '');
+  return CALLED_VIA_SERVICES.has(prefix) ? `${prefix}.amazonaws.com` : undefined;
+}
 
 /**
  * The keys a call's origin settles, and those it shows absent, for the principal's own request (not one a service
