@@ -5,7 +5,7 @@ import { addOrigin, mergeOrigins, ORIGIN_LIMIT, originOfRecord, type OriginSet }
 import type { CallOrigin, Profile } from '../src/model/profile.js';
 import { mergeProfiles } from '../src/profile/merge.js';
 import { readProfileFile } from './helpers/profile.js';
-import { callContext, originsOf } from '../src/verify/iam/requestFacts.js';
+import { callContext, originsOf, serviceAsRoleWords, type NeedFacts } from '../src/verify/iam/requestFacts.js';
 import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
 import { originWords } from '../src/kinds/iam/origins.js';
 import { cli, rng, tmp } from './helpers/cli.js';
@@ -382,6 +382,22 @@ describe("aws:CalledVia of a KMS request a service made for the principal (the I
   });
 });
 
+describe("a role's service call left undetermined says why", () => {
+  const why = 'p.json Office: a Deny with a Condition on aws:SourceIp, aws:ViaAWSService may apply';
+  const facts = (by: string): NeedFacts[] => [
+    { region: R, passedTo: null, via: '', origin: ['', '', '', by] },
+    { region: R, passedTo: null, via: '', origin: ['192.0.2.7', '', 'tls', ''] },
+  ];
+  it('for a role, naming the services; not for a user, another key, or calls no service made', () => {
+    expect(serviceAsRoleWords(ROLE, facts('cloudformation.amazonaws.com'), why)).toMatch(
+      /^calls cloudformation\.amazonaws\.com made as the role: /,
+    );
+    expect(serviceAsRoleWords(USER, facts('cloudformation.amazonaws.com'), why)).toBeUndefined();
+    expect(serviceAsRoleWords(ROLE, facts('cloudformation.amazonaws.com'), 'p.json X: aws:SourceIp')).toBeUndefined();
+    expect(serviceAsRoleWords(ROLE, facts(''), why)).toBeUndefined();
+  });
+});
+
 describe('the origins a need is asked from', () => {
   const edge = {
     eventSource: 's3.amazonaws.com',
@@ -444,7 +460,9 @@ describe('verify of a committed policy with the source-IP guard', () => {
     expect(r.undetermined.map((n) => [n.access.resource, n.detail])).toEqual([
       [
         'arn:aws:s3:::acme-data/in/c.csv',
-        expect.stringMatching(/Office: a Deny with a Condition on aws:SourceIp, aws:ViaAWSService may apply$/),
+        expect.stringMatching(
+          /Office: a Deny with a Condition on aws:SourceIp, aws:ViaAWSService may apply; calls athena\.amazonaws\.com made as the role: .*service role \(false\)$/,
+        ),
       ],
       [
         'arn:aws:s3:::acme-data/in/d.csv',

@@ -13,7 +13,7 @@ import { terraformPolicies } from '../policy/terraform.js';
 import { isTerraformJson } from '../policy/terraformJson.js';
 import type { JsonObject } from '../util/json.js';
 import { evaluateIdentityPolicies, readStatements, type NamedPolicy } from './iam/evaluate.js';
-import { callContexts, factsKey, originsOf, type NeedFacts } from './iam/requestFacts.js';
+import { callContexts, factsKey, originsOf, serviceAsRoleWords, type NeedFacts } from './iam/requestFacts.js';
 import { noPolicy, targets } from './iam/calls.js';
 import { kmsViaOf, passedToOf } from '../knowledge/aws/passedTo.js';
 import { readTrustFiles, replayOutsideTrusts, replayTrusts } from './iam/trusts.js';
@@ -347,12 +347,11 @@ export function iamReplay(
             ...f,
             detail: `outside its permissions boundary ${denied.boundary}, which does not allow it`,
           });
-        else if (ds.some((d) => d.result === 'undetermined'))
-          report.undetermined.push({
-            ...f,
-            detail: [...new Set(ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])))].join('; '),
-          });
-        else if (n.unnamed && ds.some((d) => d.result === 'allow')) {
+        else if (ds.some((d) => d.result === 'undetermined')) {
+          const why = [...new Set(ds.flatMap((d) => (d.result === 'undetermined' ? d.reasons : [])))].join('; ');
+          const asRole = serviceAsRoleWords(p.username, facts, why);
+          report.undetermined.push({ ...f, detail: asRole ? `${why}; ${asRole}` : why });
+        } else if (n.unnamed && ds.some((d) => d.result === 'allow')) {
           report.undetermined.push({
             ...f,
             detail: `${n.unnamed}; the policy covers some of the resources it could be, not all`,

@@ -170,3 +170,18 @@ export function passedToContext(arn: string, service: string): RequestContext {
     }
   );
 }
+
+/**
+ * Why a role's call a service made is undetermined under a Condition on `aws:ViaAWSService` or `aws:CalledVia*`, in
+ * words for the finding, or undefined where that is not why: the record does not say which of the two it was.
+ */
+export function serviceAsRoleWords(arn: string, facts: readonly NeedFacts[], reasons: string): string | undefined {
+  if (iamIdentity(arn)?.kind !== 'role' || !/aws:(ViaAWSService|CalledVia)/i.test(reasons)) return undefined;
+  const by = [...new Set(facts.map((f) => f.origin?.[3] ?? '').filter((b) => b !== ''))].sort();
+  if (!by.length) return undefined;
+  return (
+    `calls ${by.join(', ')} made as the role: CloudTrail writes the same invokedBy whether the service forwarded ` +
+    "the role's credentials (aws:ViaAWSService true) or worked as the role itself, as with a stack's service role " +
+    '(false)'
+  );
+}
