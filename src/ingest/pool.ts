@@ -19,6 +19,9 @@ function workerFile(): string {
     : join(dirname(here), 'worker.js');
 }
 
+/** Each worker thread's young generation, in MB (see runPool). */
+const YOUNG_GENERATION_MB = 12;
+
 /** A partial profile still held by a worker: read it through `stream`, then `close` the pool. */
 export interface WorkerProfile {
   stream: ProfileStream;
@@ -49,9 +52,12 @@ export async function runPool(
   try {
     await Promise.all(
       Array.from({ length: Math.min(size, requests.length) }, async () => {
-        // A 16 MB young generation: the parse garbage is short-lived either way, and each worker's heap
-        // otherwise grows a larger one (measured: peak RSS 245-266 MB → 202-213 MB with two workers, same speed).
-        const w = new Worker(workerFile(), { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+        // A small young generation: the parse garbage is short-lived either way, and each worker's heap otherwise
+        // grows a larger one. V8 takes a third of the limit as a semi-space and rounds it up to a power of two, so
+        // 13-24 MB give two 8 MB semi-spaces and 12 MB gives two of 4 MB. Measured with two workers
+        // (docs/performance.md): the default → 16 MB, peak RSS 245-266 → 202-213 MB, same speed; 16 → 12 MB, the
+        // 292 MB CloudTrail document 261-271 → 242-257 MB at the same speed, audit logs 7-13 MB less, about 5% slower.
+        const w = new Worker(workerFile(), { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
         workers.push(w);
         let ran: TaskRequest | undefined;
         while (next < requests.length) {
