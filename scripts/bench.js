@@ -30,6 +30,7 @@ import { DEFAULT_SIZES, parseSize } from './bench/distinct.js';
 import { scaleSections, sectionOf, spliceSections } from './bench/sections.js';
 
 const WHERE_TITLE = 'Where the time goes';
+const ACCOUNT_TITLE = "An account's IAM as committed policy";
 
 const root = join(fileURLToPath(import.meta.url), '../..');
 const args = process.argv.slice(2);
@@ -180,7 +181,8 @@ A benchmark, never a timed test: CI does not run it.
   \`JSON.parse\` of every line, nothing else (\`scripts/bench/child.js floor\`). For gzip, the same
   through \`zlib.createGunzip\`.
 - **profile**: \`audit2policy profile --k8s-audit FILE -o OUT --quiet\` in-process in a fresh child
-  (\`run()\` from \`dist/cli/run.js\`), so peak RSS (\`process.resourceUsage().maxRSS\`) is that run's alone.
+  (\`run()\` from \`dist/cli/run.js\`); peak RSS is the child's own (VmHWM of \`/proc/self/status\`; Linux's
+  \`getrusage\` maxRSS would start at the benchmark driver's, as it survives exec: scripts/bench/peak.js).
 - Each row is the best of ${repeats} runs (all runs in brackets). Ratio to floor = floor time ÷ profile
   time on the same bytes.
 
@@ -236,6 +238,10 @@ The profiles with 1 and 2 workers are ${flSame ? 'identical apart from their sou
 
 ${scale}
 ${backtest}
+## ${ACCOUNT_TITLE}
+
+Measured by hand, not by \`npm run bench\`: none yet.
+
 ## Where the time goes
 
 - **Names and types are checked while decoding** (docs/error-handling.md, "Names from logs"): every
@@ -286,10 +292,15 @@ The default run measures the high-cardinality set (\`--hc-size-mb\`, default 500
 it was. Each distinct size's latest figures are kept in \`.bench/distinct-results.json\`: a size not run this time
 keeps its last row, marked with the date and commit it was measured on.
 `;
-// "Where the time goes" is written by hand as the code changes (figures measured by hand, A/B runs): the
-// document's own text is kept, and the one above is only for a document that has none.
-const kept = existsSync(docPath) ? sectionOf(readFileSync(docPath, 'utf8'), WHERE_TITLE) : undefined;
-const out = kept ? spliceSections(doc, { [WHERE_TITLE]: kept }) : doc;
+// "Where the time goes" and the account's IAM are written by hand as the code changes (figures measured by hand,
+// A/B runs, one-off runs): the document's own text is kept, and the one above is only for a document that has none.
+const old = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+const keptSections = {};
+for (const title of [ACCOUNT_TITLE, WHERE_TITLE]) {
+  const text = sectionOf(old, title);
+  if (text) keptSections[title] = text;
+}
+const out = spliceSections(doc, keptSections);
 writeFileSync(docPath, out);
 log(`wrote ${docPath}`);
 process.stdout.write(out);

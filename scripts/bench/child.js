@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { tuneHeap } from '../../dist/cli/heap.js';
+import { peakRssKB } from './peak.js';
 import { run } from '../../dist/cli/run.js';
 
 const [mode, file, ...rest] = process.argv.slice(2);
@@ -133,7 +134,7 @@ else {
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 const use = process.resourceUsage();
-const maxRssKB = use.maxRSS;
+const maxRssKB = peakRssKB();
 // CPU time of every thread of the process (user + system), less sensitive than wall time to a shared machine.
 const cpuMs = (use.userCPUTime + use.systemCPUTime) / 1000;
 process.stdout.write(JSON.stringify({ mode, ms, cpuMs, maxRssKB, records, code, message, accesses }) + '\n');

@@ -1,6 +1,7 @@
 // Runs scripts/bench/child.js in a fresh process and never throws: a run that fails (an exit code, "Invalid
 // string length", V8 out of memory, a signal) comes back as { ok: false, message } so the table can say so.
-// Peak RSS is the child's own maxRSS when it could report it, else the highest VmHWM read from /proc while it ran.
+// Peak RSS is the child's own (scripts/bench/peak.js) when it could report it, else the highest VmHWM read from
+// /proc while it ran.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { clearInterval, setInterval } from 'node:timers';
