@@ -208,14 +208,24 @@ export class AwsCallTable {
   /** Origins by their fields, so that edges share them (at most INTERNED; a call from everywhere is not kept). */
   private readonly interned = new Map<string, CallOrigin>();
 
+  /** Event sources, names, regions and accounts, so that calls share them (at most INTERNED). */
+  private readonly names = new Map<string, string>();
+
   constructor(private readonly ev: EvidenceStore) {}
+
+  private readonly name = (s: string): string => {
+    const known = this.names.get(s);
+    if (known !== undefined) return known;
+    if (this.names.size < INTERNED) this.names.set(s, s);
+    return s;
+  };
 
   /** Count one record of `obs` on the call `key` of `calls` (made on first use). */
   count(calls: Map<string, number>, key: string, obs: AwsCallObservation): void {
     let n = calls.get(key);
     if (n === undefined) {
       n = this.calls.length;
-      this.calls.push(awsCallOf(obs));
+      this.calls.push(awsCallOf(obs, this.name));
       if (2 * n + 2 > this.slots.length) this.slots = grown(this.slots);
       this.slots.fill(-1, 2 * n, 2 * n + 2);
       calls.set(key, n);

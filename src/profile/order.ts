@@ -5,16 +5,22 @@ import { compareSubjects, iamIdentity, iamKindOf, principalId, subjectKey, type 
 import { compareTuples, tupleKeyOf } from '../util/key.js';
 import { put } from '../util/own.js';
 
-/** The call of an AWS record, as its edge keeps it. */
-export function awsCallOf(obs: AwsCallObservation): AwsCall {
-  return {
-    eventSource: obs.eventSource,
-    eventName: obs.eventName,
-    resources: obs.resources,
-    implied: obs.implied,
-    ...(obs.region ? { region: obs.region } : {}),
-    ...(obs.account ? { account: obs.account } : {}),
-  };
+/**
+ * The call of an AWS record, as its edge keeps it: its names through `intern` (so that calls share them) and its lists
+ * copied to their length (a list built by `push` keeps room for 17 entries).
+ */
+export function awsCallOf(obs: AwsCallObservation, intern: (s: string) => string = (s) => s): AwsCall {
+  const eventSource = intern(obs.eventSource);
+  const eventName = intern(obs.eventName);
+  const resources = obs.resources.length ? obs.resources.slice() : obs.resources;
+  const implied = obs.implied.length ? obs.implied.slice() : obs.implied;
+  // Made whole where it can be: fields added later are kept outside the object, in a block of their own.
+  if (obs.region && obs.account)
+    return { eventSource, eventName, resources, implied, region: intern(obs.region), account: intern(obs.account) };
+  const c: AwsCall = { eventSource, eventName, resources, implied };
+  if (obs.region) c.region = intern(obs.region);
+  if (obs.account) c.account = intern(obs.account);
+  return c;
 }
 
 /** An AWS edge as a map key: event, region, account, resources and implied permissions, each length-prefixed. */
