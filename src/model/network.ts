@@ -118,9 +118,9 @@ export function describePeer(p: Peer): string {
 
 type EdgeId = { from: Peer; to: Peer; protocol: string; port: number };
 
-/** A network edge as a map key. */
+/** A network edge as a map key (joined, so that a map keeps one flat string: tupleKeyOf in util/key.ts). */
 export function edgeKey(e: EdgeId): string {
-  return peerId(e.from) + peerId(e.to) + tupleKey(e.protocol, String(e.port));
+  return [peerId(e.from), peerId(e.to), tupleKey(e.protocol, String(e.port))].join('');
 }
 
 /** The profile's order of network edges: source, destination, protocol, port. */
