@@ -26,7 +26,7 @@ import type { Inventory } from '../inventory/inventory.js';
 import { loadInventory } from '../inventory/load.js';
 import { readLiveInventory } from '../inventory/live.js';
 import type { InputIssue } from '../model/issue.js';
-import { UsageError } from './errors.js';
+import { InputAbort, UsageError } from './errors.js';
 import { principalsDieYoung } from './heap.js';
 import type { Io } from './io.js';
 import {
@@ -126,8 +126,7 @@ async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inve
   return inv;
 }
 
-/** Raised when input issues stop the run under `--on-error fail`: exit 2. */
-export class InputAbort extends Error {}
+export { InputAbort } from './errors.js';
 
 /**
  * `besideProfile`: the command takes `--inventory`/`--cluster` beside `--profile` (verify, check, report with

@@ -3,7 +3,8 @@ import type { SubjectKind } from '../model/subject.js';
 import { DEFAULT_SUBJECT_KINDS, type ScopeOptions } from '../profile/scope.js';
 import { parseTimeSpec } from '../util/time.js';
 import { DEFAULT_NETWORK_TIMEOUT_MS, networkLimits, type NetworkLimits } from '../util/network.js';
-import { KIND_NAMES, type AnyKind, type KindName } from '../kinds/index.js';
+import { KIND_NAMES } from '../kinds/info.js';
+import type { AnyKindInfo, KindName } from '../kinds/types.js';
 import { UsageError } from './errors.js';
 import { own } from '../util/own.js';
 import { parseVpcFormat } from '../ingest/flows/vpcFormat.js';
@@ -202,8 +203,13 @@ export const EXACT_HELP =
 /** `--exact`, shared by every generator (the config file's `widenings.exact`). */
 export const exactOption = (): Option => new Option('--exact', EXACT_HELP).helpGroup(GROUP.widenings);
 
-/** A kind's generator options as declared in src/kinds/<kind>/index.ts; `prefix` marks whose (`generate all`). */
-export function kindOptionList(kind: AnyKind, prefix = ''): Option[] {
+/** A kind's generator options on a command; `prefix` marks whose they are in `generate all`. */
+export function addKindOptions(cmd: Command, kind: AnyKindInfo, prefix: string): void {
+  for (const o of kindOptionList(kind, prefix)) cmd.addOption(o);
+}
+
+/** A kind's generator options as declared in src/kinds/<kind>/info.ts; `prefix` marks whose (`generate all`). */
+export function kindOptionList(kind: AnyKindInfo, prefix = ''): Option[] {
   return kind.options.map((o) => {
     const opt = new Option(o.flags, `${prefix}${o.description}`).helpGroup(GROUP.widenings);
     if (o.choices) opt.choices(o.choices);

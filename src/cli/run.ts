@@ -1,7 +1,7 @@
 import { VERSION } from '../version.js';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../model/issue.js';
-import { OutputConflictError } from '../emit/writeTree.js';
+import { OutputConflictError } from '../emit/errors.js';
 import { escapeControls } from '../util/escape.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInventory } from './commands/inventory.js';
@@ -15,8 +15,7 @@ import { applyConfig } from './config/apply.js';
 import { registerCompletion } from './completion/index.js';
 import { makeCtx, type Ctx } from './context.js';
 import { addHelpCommand, configureHelp, examples } from './help.js';
-import { EXIT, UsageError } from './errors.js';
-import { InputAbort } from './input.js';
+import { EXIT, InputAbort, UsageError } from './errors.js';
 import type { Io } from './io.js';
 
 export type { Io } from './io.js';

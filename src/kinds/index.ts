@@ -24,8 +24,10 @@ export type {
   Made,
   ProfileRest,
   AnyKind,
+  AnyKindInfo,
   Excess,
   Generated,
+  KindInfo,
   KindName,
   KindOption,
   KindEvidence,
@@ -43,7 +45,8 @@ export type {
  */
 export const KINDS: Record<KindName, AnyKind> = { rbac, iam, netpol };
 
-export const KIND_NAMES = Object.keys(KINDS) as KindName[];
+export { KIND_INFO, KIND_NAMES } from './info.js';
+import { KIND_NAMES } from './info.js';
 export { learningWarnings, stillLearning } from './learning.js';
 export { generateKind, generateKinds, runKinds, sourceOf, type ProfileSource } from './run.js';
 import { generateKinds, sourceOf, type ProfileSource } from './run.js';

@@ -123,11 +123,10 @@ export interface Excess {
 }
 
 /**
- * Everything one policy kind brings: its generator with its options, the reader of its policies and the
- * evaluator that replays observations against them. Commands loop over the registry; adding a kind
- * is a folder of its own and one line in ./index.ts.
+ * What the command line and the config file need of a kind, loaded without its generator and evaluator
+ * (src/kinds/<kind>/info.ts, gathered in ../info.ts): its name, help and options.
  */
-export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindName> {
+export interface KindInfo<O = unknown, K extends KindName = KindName> {
   name: K;
   /** What `generate <name>` makes, for its help. */
   description: string;
@@ -144,6 +143,14 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   nouns: { policies: string; observations: string };
   /** Command-line values (commander's camel-cased keys) → generator options; throws UsageError on bad values. */
   parseOptions(flags: Record<string, unknown>): O;
+}
+
+/**
+ * Everything one policy kind brings: its generator with its options, the reader of its policies and the
+ * evaluator that replays observations against them. Commands loop over the registry; adding a kind
+ * is a folder of its own and one line in ./index.ts and ./info.ts.
+ */
+export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindName> extends KindInfo<O, K> {
   /**
    * Whether the profile holds anything this kind is made from, told a principal at a time and from the sections
    * after the principals (`hasEvidence` in ./index.ts asks both of a profile in memory).
@@ -294,3 +301,5 @@ export interface Comparison<G = unknown> {
 /** A kind whose option and set types are erased, as the registry holds them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKind = PolicyKind<any, any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyKindInfo = KindInfo<any, any>;

@@ -1,15 +1,15 @@
 import { Option, type Command } from 'commander';
-import { backtest, type BacktestPlan, type WindowReader } from '../../backtest/index.js';
-import { KINDS, KIND_NAMES } from '../../kinds/index.js';
-import { BACKTEST_FORMATS } from '../../report/backtest/index.js';
+import type { BacktestPlan, WindowReader } from '../../backtest/index.js';
+import { KIND_INFO, KIND_NAMES } from '../../kinds/info.js';
+import { BACKTEST_FORMAT_NAMES } from '../../report/formats.js';
 import { parseTimeSpec } from '../../util/time.js';
 import type { Ctx } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { observedProfile } from '../input.js';
 import { addConfigOption, refuseConfigKeys } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
   addFilterOptions,
+  addKindOptions,
   addSourceOptions,
   exactOption,
   GROUP,
@@ -18,9 +18,7 @@ import {
   networkPluginOption,
   type SourceFlags,
 } from '../options.js';
-import { networkFacts } from '../../inventory/network.js';
-import type { ReplayFacts } from '../../kinds/index.js';
-import { addKindOptions } from './generate.js';
+import type { ReplayFacts } from '../../kinds/types.js';
 
 interface BacktestFlags extends SourceFlags {
   holdout?: string;
@@ -83,7 +81,7 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
     .addOption(networkPluginOption())
     .addOption(
       new Option('--format <fmt>', 'output format')
-        .choices(Object.keys(BACKTEST_FORMATS))
+        .choices(BACKTEST_FORMAT_NAMES)
         .default('text')
         .helpGroup(GROUP.output),
     )
@@ -93,7 +91,7 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
         'exit 1 when more than PCT per cent of the held-out accesses would be denied',
       ).helpGroup(GROUP.output),
     );
-  for (const name of KIND_NAMES) addKindOptions(cmd, KINDS[name], `${KINDS[name].title}: `);
+  for (const name of KIND_NAMES) addKindOptions(cmd, KIND_INFO[name], `${KIND_INFO[name].title}: `);
   addConfigOption(cmd);
   const windows = 'backtest sets its windows itself (--holdout, --split, --folds)';
   refuseConfigKeys(cmd, {
@@ -114,11 +112,15 @@ export function registerBacktest(program: Command, ctx: Ctx): void {
   ]);
   cmd.action(async (flags: BacktestFlags) => {
     const p = plan(flags);
-    for (const name of KIND_NAMES) KINDS[name].parseOptions(flags);
+    for (const name of KIND_NAMES) KIND_INFO[name].parseOptions(flags);
     const threshold = flags.failOnBreakage === undefined ? undefined : Number(flags.failOnBreakage);
     if (threshold !== undefined && !(threshold >= 0 && threshold <= 100))
       throw new UsageError(`--fail-on-breakage: expected a per cent from 0 to 100, got "${flags.failOnBreakage}"`);
     const plugin = networkPluginFlag(flags.networkPlugin);
+    const { backtest } = await import('../../backtest/index.js');
+    const { BACKTEST_FORMATS } = await import('../../report/backtest/index.js');
+    const { observedProfile } = await import('../input.js');
+    const { networkFacts } = await import('../../inventory/network.js');
     // The network plugin (--network-plugin, else the inventory's), known once the first window is read.
     // --no-default-grants (RBAC's generator option): the cluster removed its default bindings; replay knows it too.
     const facts: ReplayFacts = { ...defaultGrantsFacts(flags) };

@@ -1,19 +1,13 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { diffPolicies, loadSide, type CiReport } from '../../diff/index.js';
-import { markBaseLocations } from '../../diff/locations.js';
-import { runCheck, texts } from '../../diff/check.js';
-import { KIND_NAMES } from '../../kinds/index.js';
-import { loadInventory } from '../../inventory/load.js';
-import { workloadsOfInventory } from '../../inventory/workloads.js';
+import type { CiReport } from '../../diff/index.js';
+import { KIND_NAMES } from '../../kinds/info.js';
 import type { InputIssue } from '../../model/issue.js';
 import { SKIPPED_SHOWN } from '../../model/finding.js';
-import { loadPolicyDocs } from '../../policy/load.js';
-import { readProfile } from '../../profile/io.js';
-import { CI_FORMATS, counts, FAIL_ON, failing, render, type CiFormat } from '../../report/ci/index.js';
+import { FAIL_ON } from '../../report/ci/common.js';
+import { CI_FORMAT_NAMES, type CiFormat } from '../../report/formats.js';
 import type { Ctx } from '../context.js';
-import { EXIT, UsageError } from '../errors.js';
-import { InputAbort, observedProfile } from '../input.js';
+import { EXIT, InputAbort, UsageError } from '../errors.js';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
@@ -29,12 +23,10 @@ import {
   quietOption,
   type SourceFlags,
 } from '../options.js';
-import { networkFacts } from '../../inventory/network.js';
 import { policiesOption } from './verify.js';
-import { printIssues } from '../summary.js';
-import { notJudgedText } from '../../report/notJudged.js';
 
-function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): CiReport['skipped'] {
+async function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): Promise<CiReport['skipped']> {
+  const { printIssues } = await import('../summary.js');
   printIssues(ctx.io.stderr, issues, ctx.c);
   // A CI gate must not pass on input it could not read.
   if (issues.length && onError !== 'skip')
@@ -48,7 +40,14 @@ function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefine
   return { count: errors.length, issues: shown };
 }
 
-function finish(ctx: Ctx, r: CiReport, format: CiFormat, failOn: string, quiet: boolean | undefined): void {
+async function finish(
+  ctx: Ctx,
+  r: CiReport,
+  format: CiFormat,
+  failOn: string,
+  quiet: boolean | undefined,
+): Promise<void> {
+  const { counts, failing, render } = await import('../../report/ci/index.js');
   ctx.io.stdout.write(render(r, format, failOn));
   if (!quiet && format !== 'text') ctx.io.stderr.write(`${r.command}: ${counts(r)}\n`);
   ctx.exitCode = failing(r, failOn) ? EXIT.findings : EXIT.ok;
@@ -108,7 +107,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
       ).helpGroup(GROUP.sources),
     )
     .addOption(
-      new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text').helpGroup(GROUP.output),
+      new Option('--format <fmt>', 'output format').choices(CI_FORMAT_NAMES).default('text').helpGroup(GROUP.output),
     )
     .addOption(
       new Option(
@@ -132,6 +131,14 @@ export function registerDiff(program: Command, ctx: Ctx): void {
     .action(async (basePath: string, headPath: string, flags: DiffFlags) => {
       const kinds = parseKinds(flags.kind);
       const plugin = networkPluginFlag(flags.networkPlugin);
+      const { loadPolicyDocs } = await import('../../policy/load.js');
+      const { readProfile } = await import('../../profile/io.js');
+      const { loadInventory } = await import('../../inventory/load.js');
+      const { workloadsOfInventory } = await import('../../inventory/workloads.js');
+      const { networkFacts } = await import('../../inventory/network.js');
+      const { diffPolicies, loadSide } = await import('../../diff/index.js');
+      const { markBaseLocations } = await import('../../diff/locations.js');
+      const { texts } = await import('../../diff/check.js');
       const a = await loadPolicyDocs([basePath], ctx.io.cwd);
       const b = await loadPolicyDocs([headPath], ctx.io.cwd);
       // An empty side reads as "no policy at all": every grant of the other side would be a change.
@@ -148,7 +155,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);
       const base = loadSide(a.docs, a.issues);
       const head = loadSide(b.docs, b.issues);
-      const skipped = reportIssues(ctx, [...base.issues, ...head.issues, ...(inv?.issues ?? [])], flags.onError);
+      const skipped = await reportIssues(ctx, [...base.issues, ...head.issues, ...(inv?.issues ?? [])], flags.onError);
       const t = await texts([...a.docs, ...b.docs], ctx.io.cwd);
       const net = networkFacts(plugin, inv?.inventory);
       const r = await diffPolicies(base, head, {
@@ -172,7 +179,7 @@ export function registerDiff(program: Command, ctx: Ctx): void {
       if (skipped) r.skipped = skipped;
       const files = (docs: { file: string }[]) => new Set(docs.map((d) => d.file));
       markBaseLocations(r, basePath, headPath, files(a.docs), files(b.docs));
-      finish(ctx, r, flags.format, flags.failOn, flags.quiet);
+      await finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }
 
@@ -210,7 +217,7 @@ export function registerCheck(program: Command, ctx: Ctx): void {
   cmd
     .addOption(kindOption())
     .addOption(
-      new Option('--format <fmt>', 'output format').choices(CI_FORMATS).default('text').helpGroup(GROUP.output),
+      new Option('--format <fmt>', 'output format').choices(CI_FORMAT_NAMES).default('text').helpGroup(GROUP.output),
     )
     .addOption(
       new Option('--fail-on <what>', 'exit 1 when there is something')
@@ -223,10 +230,16 @@ export function registerCheck(program: Command, ctx: Ctx): void {
     .action(async (flags: CheckFlags) => {
       const kinds = parseKinds(flags.kind);
       const plugin = networkPluginFlag(flags.networkPlugin);
+      const { loadPolicyDocs } = await import('../../policy/load.js');
+      const { observedProfile } = await import('../input.js');
+      const { loadSide } = await import('../../diff/index.js');
+      const { runCheck } = await import('../../diff/check.js');
+      const { networkFacts } = await import('../../inventory/network.js');
+      const { notJudgedText } = await import('../../report/notJudged.js');
       const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
       const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c, undefined, { besideProfile: true });
       const side = loadSide(docs, issues);
-      const skipped = reportIssues(ctx, side.issues, flags.onError);
+      const skipped = await reportIssues(ctx, side.issues, flags.onError);
       // The inventory the logs were read with, or given beside --profile, lends its Services (toServices), its pods'
       // addresses, its nodes (host policies' nodeSelectors) and its network plugin (ipBlocks covering pods) alone: the
       // workloads compared stay the profile's, which the filters scoped.
@@ -255,6 +268,6 @@ export function registerCheck(program: Command, ctx: Ctx): void {
         );
       }
       if (skipped) r.skipped = skipped;
-      finish(ctx, r, flags.format, flags.failOn, flags.quiet);
+      await finish(ctx, r, flags.format, flags.failOn, flags.quiet);
     });
 }

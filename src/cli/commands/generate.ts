@@ -1,34 +1,20 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { KUSTOMIZATION, kustomization } from '../../emit/kustomization.js';
-import { MANIFEST, writeTree, type TreeFiles } from '../../emit/writeTree.js';
+import type { TreeFiles } from '../../emit/writeTree.js';
 import { escapeControls } from '../../util/escape.js';
-import {
-  allKinds,
-  generateKind,
-  KINDS,
-  KIND_NAMES,
-  learningWarnings,
-  runKinds,
-  stillLearning,
-  type AnyKind,
-  type KindName,
-  type Made,
-  type ProfileRest,
-  type SummaryLine,
-} from '../../kinds/index.js';
+import { KIND_INFO, KIND_NAMES } from '../../kinds/info.js';
+import type { KindName, Made, ProfileRest, SummaryLine } from '../../kinds/types.js';
 import { UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
-import { observedSource } from '../input.js';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
   addFilterOptions,
+  addKindOptions,
   mapOption,
   addSourceOptions,
   exactOption,
   GROUP,
-  kindOptionList,
   type SourceFlags,
 } from '../options.js';
 
@@ -37,18 +23,14 @@ interface GenerateFlags extends SourceFlags {
   [option: string]: unknown;
 }
 
-/** A kind's generator options on a command; `prefix` marks whose they are in `generate all`. */
-export function addKindOptions(cmd: Command, kind: AnyKind, prefix: string): void {
-  for (const o of kindOptionList(kind, prefix)) cmd.addOption(o);
-}
-
 function printSummary(ctx: Ctx, lines: SummaryLine[]): void {
   const paint = { plain: (x: string) => x, warn: ctx.c.yellow, hint: ctx.c.dim };
   for (const l of lines) ctx.io.stderr.write(paint[l.tone](`${escapeControls(l.text)}\n`));
 }
 
 /** Subjects still meeting new accesses on the soak's last day, as warnings. */
-function learning(made: Pick<Made, 'classes'>[], rest: ProfileRest): SummaryLine[] {
+async function learning(made: Pick<Made, 'classes'>[], rest: ProfileRest): Promise<SummaryLine[]> {
+  const { learningWarnings, stillLearning } = await import('../../kinds/learning.js');
   return learningWarnings(
     stillLearning(
       made.flatMap((g) => g.classes),
@@ -75,7 +57,9 @@ async function writeOutput(
   quiet: boolean | undefined,
   madeKinds: () => KindName[],
 ): Promise<void> {
-  const kube = KIND_NAMES.filter((n) => KINDS[n].kubernetesObjects);
+  const { MANIFEST, writeTree } = await import('../../emit/writeTree.js');
+  const { KUSTOMIZATION, kustomization } = await import('../../emit/kustomization.js');
+  const kube = KIND_NAMES.filter((n) => KIND_INFO[n].kubernetesObjects);
   const r = await writeTree(dir, scope.flatMap(kindRoots), files, {
     universe: KIND_NAMES.flatMap(kindRoots),
     derived: { path: KUSTOMIZATION, make: (owned) => kustomization(owned, kube) },
@@ -116,7 +100,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
   ]);
   // One subcommand per kind: the same sources, filters and output handling, the kind's own widenings.
   for (const name of KIND_NAMES) {
-    const k = KINDS[name];
+    const k = KIND_INFO[name];
     const cmd = gen.command(k.name).description(k.description);
     addSourceOptions(cmd, true);
     addFilterOptions(cmd, 'skip').addOption(mapOption());
@@ -127,23 +111,27 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     examples(cmd, k.examples);
     cmd.action(async (flags: GenerateFlags) => {
       const options = k.parseOptions(flags);
+      const { KINDS, generateKind, runKinds } = await import('../../kinds/index.js');
+      const { observedSource } = await import('../input.js');
+      const kind = KINDS[name];
       const source = await observedSource(flags, ctx.io, ctx.c);
       let made: Made;
       let rest: ProfileRest;
       // Written first: "generated ... in DIR" is said only once DIR holds it.
       if (flags.output) {
         const files: TreeFiles = async (put) => {
-          const r = await runKinds(source, [k.start(options, put)], false);
+          const r = await runKinds(source, [kind.start(options, put)], false);
           made = r.made[0]!;
           rest = r.rest;
         };
         await writeOutput(ctx, resolve(ctx.io.cwd, flags.output), files, [k.name], flags.quiet, () => [k.name]);
       } else {
-        const g = await generateKind(k, source, options);
+        const g = await generateKind(kind, source, options);
         ctx.io.stdout.write(g.generated.stdout());
         [made, rest] = [g.generated, g.rest];
       }
-      if (!flags.quiet) printSummary(ctx, [...made!.summary(shownDir(flags.output)), ...learning([made!], rest!)]);
+      if (!flags.quiet)
+        printSummary(ctx, [...made!.summary(shownDir(flags.output)), ...(await learning([made!], rest!))]);
     });
   }
 
@@ -160,7 +148,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       .helpGroup(GROUP.output),
   );
   all.addOption(exactOption());
-  for (const name of KIND_NAMES) addKindOptions(all, KINDS[name], `${KINDS[name].title}: `);
+  for (const name of KIND_NAMES) addKindOptions(all, KIND_INFO[name], `${KIND_INFO[name].title}: `);
   addConfigOption(all);
   examples(all, [
     [
@@ -170,6 +158,8 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     ['sources, filters and widenings from ./audit2policy.yaml', 'generate all -o policy/'],
   ]);
   all.action(async (flags: GenerateFlags) => {
+    const { allKinds, runKinds } = await import('../../kinds/index.js');
+    const { observedSource } = await import('../input.js');
     const kinds = allKinds(flags);
     const source = await observedSource(flags, ctx.io, ctx.c);
     // Each principal's files are written as they are made: neither the profile (read from its file principal by
@@ -193,7 +183,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       made.map((m) => m.kind),
     );
     if (!flags.quiet) for (const g of made) printSummary(ctx, g.summary(shownDir(flags.output)));
-    if (!flags.quiet) printSummary(ctx, learning(made, rest!));
+    if (!flags.quiet) printSummary(ctx, await learning(made, rest!));
   });
 }
 

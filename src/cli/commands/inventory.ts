@@ -2,9 +2,6 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { examples } from '../help.js';
 import { GROUP, networkLimitsOf, networkOptionList, quietOption } from '../options.js';
-import { writeFileAtomic } from '../../emit/writeTree.js';
-import { UnreadableInputError } from '../../ingest/inputs.js';
-import { readLiveObjects } from '../../inventory/live.js';
 import type { Ctx } from '../context.js';
 import { compareTuples } from '../../util/key.js';
 import { jsonSafe } from '../../util/escape.js';
@@ -40,6 +37,9 @@ export function registerInventory(program: Command, ctx: Ctx): void {
     .addOption(new Option('-o, --output <file>', 'write the snapshot here (default: stdout)').helpGroup(GROUP.output))
     .addOption(quietOption('no summary on stderr'))
     .action(async (flags: InventoryFlags) => {
+      const { readLiveObjects } = await import('../../inventory/live.js');
+      const { UnreadableInputError } = await import('../../ingest/inputs.js');
+      const { writeFileAtomic } = await import('../../emit/writeTree.js');
       const limits = networkLimitsOf(flags);
       let list;
       try {

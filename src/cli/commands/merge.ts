@@ -2,13 +2,9 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { examples } from '../help.js';
 import { GROUP, quietOption } from '../options.js';
-import { openProfile } from '../../profile/io.js';
-import { mergeStreams } from '../../profile/mergeStream.js';
 import type { ProfileStream } from '../../profile/read.js';
-import { writeProfileOutput } from './profile.js';
 import type { Ctx } from '../context.js';
 import { tupleKey } from '../../util/key.js';
-import { mixedFiltersWarning } from '../../profile/filters.js';
 import { escapeControls } from '../../util/escape.js';
 
 /** `audit2policy merge PROFILE... -o merged.json` */
@@ -28,6 +24,10 @@ export function registerMerge(program: Command, ctx: Ctx): void {
     )
     .addOption(quietOption('no summary on stderr'))
     .action(async (paths: string[], flags: { output?: string; quiet?: boolean }) => {
+      const { openProfile } = await import('../../profile/io.js');
+      const { mergeStreams } = await import('../../profile/mergeStream.js');
+      const { mixedFiltersWarning } = await import('../../profile/filters.js');
+      const { writeProfileOutput } = await import('../profileOutput.js');
       // Each input streams (v1alpha2) or is read whole (v1alpha1): one principal of each in memory at a time.
       const inputs: ProfileStream[] = [];
       for (const p of paths) inputs.push(await openProfile(resolve(ctx.io.cwd, p)));

@@ -1,13 +1,9 @@
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../emit/writeTree.js';
-import { batched, gzipped, profileLines, writeAll, type ProfileParts } from '../../profile/write.js';
 import type { Ctx } from '../context.js';
-import { observedStream } from '../input.js';
 import { Option } from 'commander';
 import { addConfigOption, refuseConfigKeys } from '../config/apply.js';
 import { examples } from '../help.js';
 import { addFilterOptions, addSourceOptions, GROUP, type SourceFlags } from '../options.js';
-import { resolve } from 'node:path';
 
 /** `audit2policy profile [sources] [filters] -o profile.json` */
 export function registerProfile(program: Command, ctx: Ctx): void {
@@ -36,6 +32,8 @@ export function registerProfile(program: Command, ctx: Ctx): void {
   ]);
   cmd.action(async (flags: SourceFlags & { output?: string }) => {
     // Streamed: each principal is made from the builder's state (or a worker's) as it is written.
+    const { observedStream } = await import('../input.js');
+    const { writeProfileOutput } = await import('../profileOutput.js');
     const stream = await observedStream(flags, ctx.io, ctx.c);
     try {
       await writeProfileOutput(ctx, flags.output, stream.parts);
@@ -44,14 +42,4 @@ export function registerProfile(program: Command, ctx: Ctx): void {
     }
     if (flags.output && !flags.quiet) ctx.io.stderr.write(`wrote ${flags.output}\n`);
   });
-}
-
-/**
- * A profile to `-o FILE` (replaced at once; gzip when the name ends in `.gz`) or to stdout, line by line as its parts
- * come: never one string of the whole.
- */
-export async function writeProfileOutput(ctx: Ctx, output: string | undefined, parts: ProfileParts): Promise<void> {
-  const text = batched(profileLines(parts));
-  if (output) await writeFileAtomic(resolve(ctx.io.cwd, output), output.endsWith('.gz') ? gzipped(text) : text);
-  else await writeAll(ctx.io.stdout, text);
 }

@@ -1,13 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadSide } from '../../diff/index.js';
-import { writeFileAtomic } from '../../emit/writeTree.js';
-import { loadPolicyDocs } from '../../policy/load.js';
-import { buildReport } from '../../report/model.js';
-import { renderHtml, renderMarkdown } from '../../report/render.js';
 import type { Ctx } from '../context.js';
-import { UsageError } from '../errors.js';
-import { InputAbort, observedProfile } from '../input.js';
+import { InputAbort, UsageError } from '../errors.js';
 import { Option } from 'commander';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
@@ -22,11 +16,8 @@ import {
   type SourceFlags,
 } from '../options.js';
 import { describeFilters, profileFilters } from '../../profile/filters.js';
-import { networkFacts } from '../../inventory/network.js';
+import { KIND_NAMES } from '../../kinds/info.js';
 import { policiesOption } from './verify.js';
-import { runCheck } from '../../diff/check.js';
-import { KIND_NAMES, generateAll, learningWarnings, stillLearning } from '../../kinds/index.js';
-import { printIssues } from '../summary.js';
 
 interface ReportFlags extends SourceFlags {
   output: string;
@@ -71,6 +62,16 @@ export function registerReport(program: Command, ctx: Ctx): void {
     if (!html && !/\.md$/i.test(flags.output))
       throw new UsageError(`-o: name the report .html or .md (got "${flags.output}")`);
     const plugin = networkPluginFlag(flags.networkPlugin);
+    const { observedProfile } = await import('../input.js');
+    const { loadPolicyDocs } = await import('../../policy/load.js');
+    const { loadSide } = await import('../../diff/index.js');
+    const { runCheck } = await import('../../diff/check.js');
+    const { networkFacts } = await import('../../inventory/network.js');
+    const { generateAll, learningWarnings, stillLearning } = await import('../../kinds/index.js');
+    const { buildReport } = await import('../../report/model.js');
+    const { renderHtml, renderMarkdown } = await import('../../report/render.js');
+    const { writeFileAtomic } = await import('../../emit/writeTree.js');
+    const { printIssues } = await import('../summary.js');
     // Beside --profile, an inventory serves the check view alone (--policies): the rest of the report is the profile's.
     const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c, undefined, {
       besideProfile: !!flags.policies?.length,

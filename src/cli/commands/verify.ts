@@ -1,14 +1,11 @@
 import { Option, type Command } from 'commander';
-import { loadPolicyDocs, type PolicyDoc } from '../../policy/load.js';
+import type { PolicyDoc } from '../../policy/load.js';
 import { isIamIndex } from '../../model/layout.js';
 import { API_VERSION } from '../../model/profile.js';
-import { kustomizeIssues } from '../../policy/kustomize.js';
-import { VERIFY_FORMATS } from '../../report/verify/index.js';
-import { KIND_NAMES, policyIssues, readAllPolicies, verifySource } from '../../kinds/index.js';
-import { notJudgedText } from '../../report/notJudged.js';
-import { EXIT, UsageError } from '../errors.js';
+import { VERIFY_FORMAT_NAMES } from '../../report/formats.js';
+import { KIND_NAMES } from '../../kinds/info.js';
+import { EXIT, InputAbort, UsageError } from '../errors.js';
 import type { Ctx } from '../context.js';
-import { InputAbort, observedOnce } from '../input.js';
 import { addConfigOption } from '../config/apply.js';
 import { examples } from '../help.js';
 import {
@@ -23,8 +20,6 @@ import {
   parseKinds,
   type SourceFlags,
 } from '../options.js';
-import { networkFacts } from '../../inventory/network.js';
-import { printIssues } from '../summary.js';
 
 interface VerifyFlags extends SourceFlags {
   policies: string[];
@@ -53,10 +48,7 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     ).helpGroup(GROUP.filters),
   );
   cmd.addOption(
-    new Option('--format <fmt>', 'output format')
-      .choices(Object.keys(VERIFY_FORMATS))
-      .default('text')
-      .helpGroup(GROUP.output),
+    new Option('--format <fmt>', 'output format').choices(VERIFY_FORMAT_NAMES).default('text').helpGroup(GROUP.output),
   );
   cmd.addOption(networkPluginOption()).addOption(defaultGrantsOption());
   addConfigOption(cmd);
@@ -72,6 +64,14 @@ export function registerVerify(program: Command, ctx: Ctx): void {
   cmd.action(async (flags: VerifyFlags) => {
     const kinds = parseKinds(flags.kind);
     const plugin = networkPluginFlag(flags.networkPlugin);
+    const { loadPolicyDocs } = await import('../../policy/load.js');
+    const { kustomizeIssues } = await import('../../policy/kustomize.js');
+    const { policyIssues, readAllPolicies, verifySource } = await import('../../kinds/index.js');
+    const { observedOnce } = await import('../input.js');
+    const { networkFacts } = await import('../../inventory/network.js');
+    const { notJudgedText } = await import('../../report/notJudged.js');
+    const { VERIFY_FORMATS } = await import('../../report/verify/index.js');
+    const { printIssues } = await import('../summary.js');
     const { docs, issues, evidence, profiles } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
     const policies = readAllPolicies(docs);
     const problems = [...issues, ...kustomizeIssues(docs), ...policyIssues(policies)];

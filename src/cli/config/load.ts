@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Option } from 'commander';
 import { loadAll } from 'js-yaml';
-import { KINDS } from '../../kinds/index.js';
+import { KIND_INFO } from '../../kinds/info.js';
 import { UsageError } from '../errors.js';
 import { isPathOption, networkPluginFlag, scopeOptions } from '../options.js';
 import { yamlLines } from './lines.js';
@@ -189,7 +189,7 @@ function check(entries: ConfigEntry[], schema: ConfigSchema, fail: (path: string
       if (e.attr === 'networkPlugin') networkPluginFlag(e.value as string);
       else if (e.section === 'filters') scopeOptions({ [e.attr]: e.value });
       const kind = kindOf.get(e.attr);
-      if (kind) KINDS[kind].parseOptions({ [e.attr]: e.value });
+      if (kind) KIND_INFO[kind].parseOptions({ [e.attr]: e.value });
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       fail(e.path, withoutFlag(err.message));

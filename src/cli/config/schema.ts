@@ -1,5 +1,6 @@
 import type { Option } from 'commander';
-import { KINDS, KIND_NAMES, type KindName } from '../../kinds/index.js';
+import { KIND_INFO, KIND_NAMES } from '../../kinds/info.js';
+import type { KindName } from '../../kinds/types.js';
 import {
   exactOption,
   filterOptionList,
@@ -26,7 +27,7 @@ export interface ConfigSchema {
   filters: ConfigKey[];
   /** `widenings.exact` and the like, shared by every generator. */
   shared: ConfigKey[];
-  /** `widenings.<kind>.<key>`: each kind's options as it declares them (src/kinds/<kind>/index.ts). */
+  /** `widenings.<kind>.<key>`: each kind's options as it declares them (src/kinds/<kind>/info.ts). */
   kinds: { kind: KindName; keys: ConfigKey[] }[];
 }
 
@@ -47,7 +48,7 @@ export function configSchema(): ConfigSchema {
     // production's policy do.
     filters: keys([...filterOptionList(), networkPluginOption(), mapOption()]),
     shared: keys([exactOption()]),
-    kinds: KIND_NAMES.map((kind) => ({ kind, keys: keys(kindOptionList(KINDS[kind])) })),
+    kinds: KIND_NAMES.map((kind) => ({ kind, keys: keys(kindOptionList(KIND_INFO[kind])) })),
   };
 }
 

@@ -10,7 +10,7 @@ import { trustSummary } from './trustSummary.js';
 import { attachWords } from '../../generate/iam/attach.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
 import { buildIamPolicySet, iamReplay, type IamPolicySet } from '../../verify/iam.js';
-import { wholeNumber } from '../options.js';
+import { iamInfo } from './info.js';
 import type { PolicyKind, SummaryLine } from '../types.js';
 import { compareIam } from './compare.js';
 import { describeIam } from './describe.js';
@@ -20,46 +20,7 @@ import { iamReport, leftOutWords } from './report.js';
 
 /** AWS IAM identity policies from CloudTrail calls, replayed with the IAM evaluator. */
 export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
-  name: 'iam',
-  title: 'IAM',
-  description: 'AWS IAM identity policies that allow exactly the calls observed in CloudTrail',
-  outputHelp:
-    'write DIR/iam/<account>/{role,user}/<name>.json, the index DIR/iam/<account>/index.json and DIR/evidence/iam/ (default: JSON on stdout)',
-  examples: [
-    ['identity policies from CloudTrail, with their evidence', 'generate iam --cloudtrail AWSLogs/ -o policy/'],
-    [
-      'one prefix wildcard past 50 S3 keys (a listed widening)',
-      'generate iam --profile week.json --s3-prefix-wildcard 50 -o policy/',
-    ],
-  ],
-  nouns: { policies: 'IAM policies', observations: 'CloudTrail calls' },
-  options: [
-    {
-      flags: '--s3-prefix-wildcard <n>',
-      description: 'more than N object keys under one prefix → bucket/prefix/* (widening, listed)',
-    },
-    {
-      flags: '--widen-resources <n>',
-      description: 'more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)',
-    },
-    {
-      flags: '--saml-any-user',
-      description:
-        'SAML trusts name no user (SAML:aud only): any the identity provider sends for the role, not only those seen (widening, listed)',
-    },
-  ],
-  parseOptions(flags) {
-    const opts: IamOptions = {};
-    const s3 = wholeNumber('--s3-prefix-wildcard', flags['s3PrefixWildcard']);
-    const wr = wholeNumber('--widen-resources', flags['widenResources']);
-    if (s3 !== undefined) opts.s3PrefixWildcard = s3;
-    if (wr !== undefined) opts.widenResources = wr;
-    if (flags['exact']) opts.exact = true;
-    if (flags['samlAnyUser']) opts.samlAnyUser = true;
-    return opts;
-  },
-  // Roles AWS services, web identities and SAML users assumed (the sections after the principals) are replayed
-  // against trusts.
+  ...iamInfo,
   evidence: {
     principal: (p) => hasAwsEvidence(p),
     rest: (r) => !!(r.serviceAssumptions?.length || r.webIdentityAssumptions?.length || r.samlAssumptions?.length),

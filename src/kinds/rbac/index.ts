@@ -13,7 +13,7 @@ import {
 import { buildRbacPolicySet } from '../../verify/rbac/policySet.js';
 import { rbacReplay } from '../../verify/rbac.js';
 import type { RbacPolicySet } from '../../verify/rbac/types.js';
-import { wholeNumber } from '../options.js';
+import { rbacInfo } from './info.js';
 import type { AccessClass, Made, PolicyKind, SummaryLine } from '../types.js';
 import { NewestClasses } from '../learning.js';
 import type { Subject } from '../../model/subject.js';
@@ -36,60 +36,7 @@ const LONG_NAME_LIST = 20;
 
 /** Kubernetes RBAC: Roles, ClusterRoles and bindings from API requests, replayed with the RBAC evaluator. */
 export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
-  name: 'rbac',
-  title: 'RBAC',
-  description: 'Kubernetes Roles, ClusterRoles and bindings that allow exactly what was observed',
-  outputHelp: 'write DIR/rbac/<namespace>/<subject>.yaml and DIR/evidence/ (default: YAML on stdout)',
-  kubernetesObjects: true,
-  examples: [
-    ['Roles and bindings from a profile, with their evidence', 'generate rbac --profile week.json -o policy/'],
-    [
-      "one namespace's service accounts, applied as they are made",
-      "generate rbac --k8s-audit audit/ --subject 'system:serviceaccount:shop:*' | kubectl apply -f -",
-    ],
-    [
-      'drop resourceNames past 20 names (a listed widening)',
-      'generate rbac --profile week.json --widen-names 20 -o policy/',
-    ],
-  ],
-  nouns: { policies: 'RBAC objects', observations: 'Kubernetes API requests' },
-  options: [
-    {
-      flags: '--widen-names <n>',
-      description: 'drop resourceNames once more than N names were used (widening, listed)',
-    },
-    {
-      flags: '--widen-namespaces <n>',
-      description: 'same access in more than N namespaces: one ClusterRole bound in each (widening, listed)',
-    },
-    {
-      flags: '--expand-verbs',
-      description: 'add list ⇄ watch and get beside list, as client-go informers need (widening, listed)',
-    },
-    {
-      flags: '--no-default-grants',
-      description:
-        "the cluster removed Kubernetes' default bindings: write rules for discovery, health and self-review " +
-        'requests too (by default every cluster grants them, so they are left to it and listed)',
-    },
-    {
-      flags: '--include-anonymous',
-      description:
-        'bind system:anonymous and system:unauthenticated too (by default they get no binding and are listed)',
-    },
-  ],
-  parseOptions(flags) {
-    const opts: RbacOptions = {};
-    const wn = wholeNumber('--widen-names', flags['widenNames']);
-    const wns = wholeNumber('--widen-namespaces', flags['widenNamespaces']);
-    if (wn !== undefined) opts.widenNames = wn;
-    if (wns !== undefined) opts.widenNamespaces = wns;
-    if (flags['expandVerbs']) opts.expandVerbs = true;
-    if (flags['exact']) opts.exact = true;
-    if (flags['includeAnonymous']) opts.includeAnonymous = true;
-    if (flags['defaultGrants'] === false) opts.writeDefaultGrants = true;
-    return opts;
-  },
+  ...rbacInfo,
   evidence: { principal: (p) => p.k8s.length > 0, rest: () => false },
   start(options, sink) {
     const g = new RbacGenerator(options);

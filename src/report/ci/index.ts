@@ -7,17 +7,18 @@ import { sarif } from './sarif.js';
 import { text } from './text.js';
 import type { Formatter } from './common.js';
 import { escapeStrings, jsonSafe } from '../../util/escape.js';
+import { CI_FORMAT_NAMES, type CiFormat } from '../formats.js';
 
 /**
- * The outputs of `diff` and `check` for people and CI systems, one pure formatter per file in a
- * literal registry; `--format` choices are its keys. Every string from a policy or a log is escaped
+ * The outputs of `diff` and `check` for people and CI systems, one pure formatter per file in a literal registry;
+ * `--format` choices are its keys (CI_FORMAT_NAMES in ../formats.ts). Every string from a policy or a log is escaped
  * for its format: control characters and line breaks as visible escapes (src/util/escape.ts) before the human
  * formats lay out their lines, as JSON escapes in the JSON ones; then each format's own escaping (workflow
  * commands, Markdown cells).
  */
-export const CI_FORMATTERS = { text, json, ndjson, markdown, sarif, github } satisfies Record<string, Formatter>;
-export type CiFormat = keyof typeof CI_FORMATTERS;
-export const CI_FORMATS = Object.keys(CI_FORMATTERS) as CiFormat[];
+export const CI_FORMATTERS = { text, json, ndjson, markdown, sarif, github } satisfies Record<CiFormat, Formatter>;
+export type { CiFormat };
+export const CI_FORMATS: readonly CiFormat[] = CI_FORMAT_NAMES;
 
 export function render(r: CiReport, format: CiFormat, failOn: string): string {
   const f = CI_FORMATTERS[format];

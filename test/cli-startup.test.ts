@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KIND_INFO } from '../src/kinds/info.js';
+import { KINDS, KIND_NAMES } from '../src/kinds/index.js';
+
+/**
+ * What the built CLI loads (ADR 0017): the command line is made from light modules (options, help, each kind's
+ * info.ts), and a command loads what it runs when it runs. Each case runs bin/audit2policy.js in a child with a
+ * module hook that prints every module it loads, and checks what must not be among them. Runs the build in dist/
+ * (`npm test` builds first).
+ */
+const root = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'a2p-startup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const hooks = join(dir, 'hooks.mjs');
+writeFileSync(
+  hooks,
+  `export async function load(url, context, next) {
+     if (url.startsWith('file:')) process.stderr.write('LOADED ' + url + '\\n');
+     return next(url, context);
+   }\n`,
+);
+const register = join(dir, 'register.mjs');
+writeFileSync(
+  register,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+);
+
+/** The project's modules (paths under the repository) and packages a run of the CLI loads, and its exit code. */
+function loaded(args: string[]): { modules: string[]; code: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, 'bin/audit2policy.js', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const base = pathToFileURL(root).href + '/';
+  const modules = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('LOADED '))
+    .map((l) => l.slice('LOADED '.length))
+    .filter((u) => u.startsWith(base))
+    .map((u) => u.slice(base.length));
+  return { modules, code: r.status, stderr: r.stderr.replace(/^LOADED .*\n/gm, '') };
+}
+
+/** The code of generators, evaluators, readers, reports and the AWS catalogue: loaded by the commands that run them. */
+const COMMAND_CODE = [
+  /^dist\/kinds\/(rbac|iam|netpol)\/(?!info\.js$)/,
+  /^dist\/kinds\/index\.js$/,
+  /^dist\/generate\//,
+  /^dist\/verify\//,
+  // --vpc-format's names are checked as the command line is read (one module, no reader).
+  /^dist\/ingest\/(?!flows\/vpcFormat\.js$)/,
+  /^dist\/diff\//,
+  /^dist\/backtest\//,
+  // The format names and --fail-on choices are the command line's; their formatters are not.
+  /^dist\/report\/(?!formats\.js$|ci\/common\.js$)/,
+  /^node_modules\/@cloud-copilot\/iam-data\//,
+];
+
+const offending = (modules: string[], patterns: RegExp[]) => modules.filter((m) => patterns.some((p) => p.test(m)));
+
+describe('what the CLI loads', () => {
+  it.each(
+    [['--version'], ['--help'], ['generate', 'all', '--help'], ['backtest', '--help'], ['diff', '--help']].map(
+      (args) => [args.join(' '), args] as const,
+    ),
+  )('%s loads the command line alone', (_, args) => {
+    const r = loaded([...args]);
+    expect(r.code, r.stderr).toBe(0);
+    // The hook saw the CLI itself: a run that loaded nothing would pass the check below for nothing.
+    expect(r.modules).toContain('dist/cli/run.js');
+    expect(r.modules).toContain('dist/kinds/rbac/info.js');
+    expect(offending(r.modules, COMMAND_CODE)).toEqual([]);
+  });
+
+  it('profile loads the readers, and no generator, evaluator, diff, backtest or report', () => {
+    const log = join(dir, 'one.log');
+    writeFileSync(
+      log,
+      JSON.stringify({
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        level: 'Metadata',
+        auditID: '1f1f1f1f-0000-4000-8000-000000000001',
+        stage: 'ResponseComplete',
+        requestURI: '/api/v1/namespaces/shop/pods',
+        verb: 'list',
+        user: { username: 'system:serviceaccount:shop:web', groups: ['system:serviceaccounts'] },
+        objectRef: { resource: 'pods', namespace: 'shop', apiVersion: 'v1' },
+        responseStatus: { code: 200 },
+        requestReceivedTimestamp: '2026-11-02T10:00:00.000000Z',
+        stageTimestamp: '2026-11-02T10:00:00.010000Z',
+      }) + '\n',
+    );
+    const r = loaded(['profile', '--k8s-audit', log, '-o', join(dir, 'p.json'), '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.modules).toContain('dist/ingest/index.js');
+    expect(r.modules).toContain('dist/profile/write.js');
+    const notForProfile = COMMAND_CODE.filter((p) => !/ingest|verify|iam-data/.test(p.source));
+    expect(offending(r.modules, [...notForProfile, /^dist\/verify\/(rbac|netpol)/])).toEqual([]);
+  });
+});
+
+describe("the kinds' info and the kinds", () => {
+  it('name the same kinds in the same order, each kind carrying its info as it is', () => {
+    expect(Object.keys(KINDS)).toEqual(KIND_NAMES);
+    expect(Object.keys(KIND_INFO)).toEqual(KIND_NAMES);
+    for (const n of KIND_NAMES) {
+      const info = KIND_INFO[n] as unknown as Record<string, unknown>;
+      expect(Object.keys(info).length).toBeGreaterThan(5);
+      for (const [key, value] of Object.entries(info))
+        expect((KINDS[n] as unknown as Record<string, unknown>)[key], `${n}.${key}`).toBe(value);
+    }
+  });
+});
