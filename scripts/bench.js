@@ -184,7 +184,9 @@ A benchmark, never a timed test: CI does not run it.
   (\`run()\` from \`dist/cli/run.js\`); peak RSS is the child's own (VmHWM of \`/proc/self/status\`; Linux's
   \`getrusage\` maxRSS would start at the benchmark driver's, as it survives exec: scripts/bench/peak.js).
 - Each row is the best of ${repeats} runs (all runs in brackets). Ratio to floor = floor time ÷ profile
-  time on the same bytes.
+  time on the same bytes. Times are from the child's start (\`performance.now()\`): node's own start-up and
+  the modules a run loads count for both, as they do when a user runs the command (until 2026-12-06 they were
+  taken from after the CLI's modules were loaded: about 0.1-0.3 s less for \`profile\`).
 
 ## Figures (${date})
 
