@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,6 +63,38 @@ const COMMAND_CODE = [
   /^node_modules\/@cloud-copilot\/iam-data\//,
 ];
 
+/** A log of one audit event (written once per file run). */
+function oneEventLog(): string {
+  const log = join(dir, 'one.log');
+  if (existsSync(log)) return log;
+  writeFileSync(
+    log,
+    JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Metadata',
+      auditID: '1f1f1f1f-0000-4000-8000-000000000001',
+      stage: 'ResponseComplete',
+      requestURI: '/api/v1/namespaces/shop/pods',
+      verb: 'list',
+      user: { username: 'system:serviceaccount:shop:web', groups: ['system:serviceaccounts'] },
+      objectRef: { resource: 'pods', namespace: 'shop', apiVersion: 'v1' },
+      responseStatus: { code: 200 },
+      requestReceivedTimestamp: '2026-11-02T10:00:00.000000Z',
+      stageTimestamp: '2026-11-02T10:00:00.010000Z',
+    }) + '\n',
+  );
+  return log;
+}
+
+/** A profile of that log (made once per file run). */
+function fitsProfile(): string {
+  const profile = join(dir, 'fits.json');
+  if (!existsSync(profile))
+    expect(loaded(['profile', '--k8s-audit', oneEventLog(), '-o', profile, '--quiet']).code).toBe(0);
+  return profile;
+}
+
 const offending = (modules: string[], patterns: RegExp[]) => modules.filter((m) => patterns.some((p) => p.test(m)));
 
 describe('what the CLI loads', () => {
@@ -80,30 +112,39 @@ describe('what the CLI loads', () => {
   });
 
   it('profile loads the readers, and no generator, evaluator, diff, backtest or report', () => {
-    const log = join(dir, 'one.log');
-    writeFileSync(
-      log,
-      JSON.stringify({
-        kind: 'Event',
-        apiVersion: 'audit.k8s.io/v1',
-        level: 'Metadata',
-        auditID: '1f1f1f1f-0000-4000-8000-000000000001',
-        stage: 'ResponseComplete',
-        requestURI: '/api/v1/namespaces/shop/pods',
-        verb: 'list',
-        user: { username: 'system:serviceaccount:shop:web', groups: ['system:serviceaccounts'] },
-        objectRef: { resource: 'pods', namespace: 'shop', apiVersion: 'v1' },
-        responseStatus: { code: 200 },
-        requestReceivedTimestamp: '2026-11-02T10:00:00.000000Z',
-        stageTimestamp: '2026-11-02T10:00:00.010000Z',
-      }) + '\n',
-    );
+    const log = oneEventLog();
     const r = loaded(['profile', '--k8s-audit', log, '-o', join(dir, 'p.json'), '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.modules).toContain('dist/ingest/index.js');
     expect(r.modules).toContain('dist/profile/write.js');
     const notForProfile = COMMAND_CODE.filter((p) => !/ingest|verify|iam-data/.test(p.source));
     expect(offending(r.modules, [...notForProfile, /^dist\/verify\/(rbac|netpol)/])).toEqual([]);
+  });
+});
+
+describe('reading a profile', () => {
+  it('generate and verify read a profile that fits without loading TypeBox (its checks are generated code)', () => {
+    const profile = fitsProfile();
+    const policy = join(dir, 'policy');
+    const gen = loaded(['generate', 'all', '--profile', profile, '-o', policy, '--quiet']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const ver = loaded(['verify', '--policies', policy, '--profile', profile, '--quiet']);
+    expect(ver.code, ver.stderr).toBe(0);
+    for (const r of [gen, ver]) {
+      expect(r.modules).toContain('dist/profile/lineChecks.gen.js');
+      expect(r.modules.filter((m) => m.includes('@sinclair/typebox'))).toEqual([]);
+    }
+  });
+
+  it('a line that does not fit loads TypeBox to say why', () => {
+    const bad = join(dir, 'bad.json');
+    const lines = readFileSync(fitsProfile(), 'utf8').split('\n');
+    lines[2] = lines[2]!.replace(/^\{"k8s":\["list"/, '{"k8s":[7');
+    writeFileSync(bad, lines.join('\n'));
+    const r = loaded(['generate', 'all', '--profile', bad, '-o', join(dir, 'bad-policy'), '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:3: not a valid profile: k8s line: /k8s/0: Expected string`);
+    expect(r.modules.some((m) => m.includes('@sinclair/typebox'))).toBe(true);
   });
 });
 

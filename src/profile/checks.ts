@@ -1,13 +1,34 @@
 import { countOf, type Evidence } from '../model/evidence.js';
+import { LINE_CHECKS } from './lineChecks.gen.js';
+import type { LineKind } from './lineSchema.js';
 
 /**
- * The profile's schema checks (./schema.ts, ./lineSchema.ts), loaded when a profile is first read. They are built
- * with TypeBox, whose ~200 modules were a fifth of every run's start-up (0.1-0.2 s of ~0.7 s), and most runs
- * (`profile`, anything from logs, `diff` of policies) read no profile. The library exports `checkProfile` from
- * ./schema.ts itself, so it loads them at import.
+ * Each line kind's check as code (./lineChecks.gen.ts, written by `npm run schema` from ./lineSchema.ts): reading a
+ * profile checks every line without loading TypeBox, whose ~200 modules and compiled schemas cost a command that
+ * reads a profile 0.1-0.2 s of start-up (ADR 0017).
+ */
+const checks: Record<LineKind, (v: unknown) => boolean> = LINE_CHECKS;
+
+/** Which kind of line a parsed value is (by its first key), or undefined. */
+export function lineKind(v: unknown): LineKind | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  for (const k in v) {
+    if (k === 'apiVersion' || k === 'kind') return 'header';
+    return Object.hasOwn(checks, k) && k !== 'header' ? (k as LineKind) : undefined;
+  }
+  return undefined;
+}
+
+/** Whether a line of the given kind is what its schema says. */
+export const lineFits = (kind: LineKind, v: unknown): boolean => checks[kind](v);
+
+/**
+ * The TypeBox schemas' checks with their words (./schema.ts, ./lineSchema.ts), loaded when a line does not fit (to
+ * say why) or a v1alpha1 profile is read. Most runs (`profile`, anything from logs, `diff` of policies) read no
+ * profile, and a profile that fits never loads them. The library exports `checkProfile` from ./schema.ts itself, so
+ * it loads them at import.
  */
 export interface SchemaChecks {
-  lineKind: typeof import('./lineSchema.js').lineKind;
   lineSchemaProblem: typeof import('./lineSchema.js').lineSchemaProblem;
   checkProfile: typeof import('./schema.js').checkProfile;
 }
@@ -18,11 +39,7 @@ let loaded: SchemaChecks | undefined;
 export async function schemaChecks(): Promise<SchemaChecks> {
   if (!loaded) {
     const [lines, whole] = await Promise.all([import('./lineSchema.js'), import('./schema.js')]);
-    loaded = {
-      lineKind: lines.lineKind,
-      lineSchemaProblem: lines.lineSchemaProblem,
-      checkProfile: whole.checkProfile,
-    };
+    loaded = { lineSchemaProblem: lines.lineSchemaProblem, checkProfile: whole.checkProfile };
   }
   return loaded;
 }

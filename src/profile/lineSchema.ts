@@ -145,16 +145,6 @@ const compiled = Object.fromEntries(
   Object.entries(LINE_SCHEMAS).map(([k, s]) => [k, TypeCompiler.Compile(s)]),
 ) as unknown as Record<LineKind, ReturnType<typeof TypeCompiler.Compile>>;
 
-/** Which kind of line a parsed value is (by its first key), or undefined. */
-export function lineKind(v: unknown): LineKind | undefined {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  for (const k in v) {
-    if (k === 'apiVersion' || k === 'kind') return 'header';
-    return Object.hasOwn(LINE_SCHEMAS, k) && k !== 'header' ? (k as LineKind) : undefined;
-  }
-  return undefined;
-}
-
 /** What is wrong with a line of the given kind (the first few problems), or undefined. */
 export function lineSchemaProblem(kind: LineKind, v: unknown): string | undefined {
   const c = compiled[kind];

@@ -18,7 +18,7 @@ import {
   type ProfileTail,
 } from './lines.js';
 import type { LineKind } from './lineSchema.js';
-import { countProblem, schemaChecks, stagesProblem } from './checks.js';
+import { countProblem, lineFits, lineKind, schemaChecks, stagesProblem } from './checks.js';
 import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
 import { compareAwsCalls, comparePrincipals } from './order.js';
 import { compareSamlAssumptions, compareServiceAssumptions, compareWebIdentityAssumptions } from './assumptions.js';
@@ -111,6 +111,8 @@ interface ParsedLine {
 
 /** `take`: the lines in hand are used up. */
 const MORE = Symbol('more');
+/** A line that does not fit its kind's schema (which one: `misfit`); why is said by TypeBox, loaded then. */
+const MISFIT = Symbol('misfit');
 
 /**
  * A v1alpha2 profile from its lines (the first one, its header, included): `lines`, then the batches `rest` gives.
@@ -121,18 +123,25 @@ export async function streamOf(
   lines: Line[],
   rest: AsyncIterator<Line[]> = emptyBatches(),
 ): Promise<ProfileStream> {
-  const { lineKind, lineSchemaProblem } = await schemaChecks();
   let at = 0;
   const bad = (why: string): never => {
     throw new InputError(`${path}:${at}: not a valid profile: ${why}`);
+  };
+  let misfit: { kind: LineKind; v: unknown } | undefined;
+  /** The line `take` found not to fit its schema, refused with the words of TypeBox's check. */
+  const refuseMisfit = async (): Promise<never> => {
+    const { kind, v } = misfit!;
+    const problem = (await schemaChecks()).lineSchemaProblem(kind, v);
+    return bad(`${kind} line: ${problem ?? 'not what its schema says'}`);
   };
   let batch = lines;
   let i = 0;
   /**
    * The next non-empty line of the batch in hand, parsed and checked against its kind's schema; MORE when the batch
-   * is used up (read on without a promise per line: `next` awaits only for the next batch).
+   * is used up (read on without a promise per line: `next` awaits only for the next batch); MISFIT for a line that
+   * does not fit its schema (`refuseMisfit` says why).
    */
-  const take = (): ParsedLine | typeof MORE => {
+  const take = (): ParsedLine | typeof MORE | typeof MISFIT => {
     while (i < batch.length) {
       const l = batch[i++]!;
       at = l.line;
@@ -145,8 +154,10 @@ export async function streamOf(
       }
       const kind = lineKind(v);
       if (!kind) return bad('a line that is no part of a profile (its first key names no section)');
-      const problem = lineSchemaProblem(kind, v);
-      if (problem) return bad(`${kind} line: ${problem}`);
+      if (!lineFits(kind, v)) {
+        misfit = { kind, v };
+        return MISFIT;
+      }
       return { kind, v: v as Record<string, unknown> };
     }
     return MORE;
@@ -155,6 +166,7 @@ export async function streamOf(
   const next = async (): Promise<ParsedLine | undefined> => {
     for (;;) {
       const got = take();
+      if (got === MISFIT) return refuseMisfit();
       if (got !== MORE) return got;
       const r = await rest.next();
       if (r.done) return undefined;
@@ -198,7 +210,7 @@ export async function streamOf(
       const aws: AwsEdge[] = [];
       for (;;) {
         const got = take();
-        pendingLine = got === MORE ? await next() : got;
+        pendingLine = got === MORE ? await next() : got === MISFIT ? await refuseMisfit() : got;
         if (pendingLine?.kind === 'k8s') {
           if (aws.length) bad('a k8s line after aws lines (a principal lists its k8s accesses first)');
           const e = k8sEdgeOf(pendingLine.v as Parameters<typeof k8sEdgeOf>[0]);
