@@ -251,10 +251,9 @@ Measured by hand, not by \`npm run bench\`: none yet.
   previous release on 400 MB of this log, one worker, three interleaved runs each: about 10% more time
   (2.90–3.11 s → 3.24–3.36 s). User and group names are checked once each and remembered; the other
   fields are one short regular expression each, cheaper than a map lookup.
-- **Reading and decoding are at the floor.** With the profile update replaced by a no-op, reading,
-  line splitting, \`JSON.parse\` and decoding each event into an observation run within a few percent
-  of the floor: decoding adds about 0.5 µs per event (property reads, an RFC 3339 check on the
-  API server's own timestamp form, no regular expression on the common path).
+- **Reading and decoding are not at the floor**: counted from the child's start, our reader (start-up, the line
+  splitter, the nesting bound) reaches about 86% of the floor before decoding, and decoding costs about 0.9 µs per
+  event (measured by subtraction on 2026-12-06; the document's own text has the table).
 - **The profile update is the gap**: about 2 µs per event on this machine. Most of it is hashing
   strings that \`JSON.parse\` has just made (the username, then the access key built from seven
   fields) into maps; V8 caches a string's hash only once computed, and every record brings new
@@ -269,10 +268,10 @@ Measured by hand, not by \`npm run bench\`: none yet.
   after a full GC is about 15 MB at 25% and 27 MB at 100% of this input (the profile itself grows
   slightly as rarer accesses appear). Peak RSS above that is V8's young generation and garbage
   between major collections, plus the CLI's modules (about 11 MB). The profile is written from the
-  builder's state one principal at a time, never held whole (ADR 0010). The CLI lets the old
-  generation grow only 1.4× its live size between full collections (\`--heap-growing-percent=40\`,
-  src/cli/heap.ts): V8's default of up to 4× doubled the peak when writing a large profile. Two
-  workers hold two heaps.
+  builder's state one principal at a time, never held whole (ADR 0010). The CLI caps the old generation's
+  growth at 1.4× its live size (\`--heap-growing-percent=40\`) once 64 MB are in use or a pool of workers starts
+  (src/util/heapGrowth.ts): V8's default of up to 4× doubled the peak when writing a large profile. Two workers
+  hold two heaps.
 - **Variance**: timings on this virtual machine move by up to 20% between consecutive runs of the
   same command (the floor on this file has measured 4.4–5.9 s within minutes); rows are the best of
   their runs, and an earlier run of the same code measured 79% of the floor on one thread.
