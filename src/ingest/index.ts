@@ -20,9 +20,7 @@ import { Scope } from '../profile/scope.js';
 import { profileFilters } from '../profile/filters.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
 import type { LookupOptions } from './cloudTrail/lookupEvents.js';
-import { readLookupEvents } from './cloudTrail/lookupSource.js';
-import { cloudTrailTasks } from './cloudTrail/ranges.js';
-import { readEksAuditLogs, type EksLogsOptions } from './eksLogs.js';
+import type { EksLogsOptions } from './eksLogs.js';
 import {
   looksLikeVpcFlowLog,
   resolveInputs,
@@ -119,6 +117,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
   const notices: Notice[] = [];
   let total = 0;
   for (const [format, paths] of groups) {
+    if (!paths.length) continue;
     const vpc = format === 'flows' ? opts.vpcFields : undefined;
     const found = await resolveInputs(
       paths,
@@ -133,7 +132,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     const split = opts.splitBytes ?? SPLIT_BYTES;
     const planned =
       format === 'cloudtrail'
-        ? await cloudTrailTasks(files, opts.workers, split)
+        ? await (await import('./cloudTrail/ranges.js')).cloudTrailTasks(files, opts.workers, split)
         : planTasks(files, opts.workers, split, format);
     if (paths.includes(STDIN)) planned.push({ path: STDIN, abs: STDIN, gzip: false, format });
     pushAll(tasks, vpc ? planned.map((t) => ({ ...t, vpcFields: vpc })) : planned);
@@ -189,11 +188,13 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     }
     const sources = sourceRecords(tasks, stats);
     if (opts.cloudtrailApi) {
+      const { readLookupEvents } = await import('./cloudTrail/lookupSource.js');
       const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
       inputs.push({ ...inMemory(api.profile), ...(api.deferred ? { deferred: api.deferred } : {}) });
       pushAll(sources, api.sources);
     }
     if (opts.eksAuditLogs) {
+      const { readEksAuditLogs } = await import('./eksLogs.js');
       const eks = await readEksAuditLogs(opts.eksAuditLogs, scope, onProgress);
       inputs.push(inMemory(eks.profile));
       sources.push(eks.source);

@@ -4,16 +4,11 @@ import { createGunzip } from 'node:zlib';
 import type { InputIssue } from '../model/issue.js';
 import type { Observation } from '../model/observation.js';
 import { emptyInventory, Resolver } from '../inventory/inventory.js';
-import { decodeCloudTrailValue } from './cloudTrail/decode.js';
 import type { ScanResume } from './cloudTrail/scanner.js';
-import { CloudTrailStream } from './cloudTrail/stream.js';
-import { FlowDecoder } from './flows/decode.js';
-import { readParquetFlows } from './flows/parquet.js';
-import { readParquetCloudTrail } from './cloudTrail/parquet.js';
 import { isParquet, PARQUET_NOTICE } from './parquet.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { csvExport, UnreadableInputError } from './inputs.js';
-import { K8sAuditReader } from './k8sAudit/envelopes.js';
+import type { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource } from './sourceOf.js';
 import { countDay, type DayCounts } from './anchor.js';
@@ -122,18 +117,19 @@ export async function runTask(
     }
     return !foreign;
   };
+  // Each source's reader is loaded when a task of it runs, and the others' are not (ADR 0017).
+  const audit = task.format === 'k8s-audit' ? await import('./k8sAudit/envelopes.js') : undefined;
+  const cloudTrail = task.format === 'cloudtrail' ? await import('./cloudTrail/reader.js') : undefined;
+  const flowReader = task.format === 'flows' ? await import('./flows/reader.js') : undefined;
+  const flowDecoder = (r: typeof import('./flows/reader.js')) =>
+    new r.FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
   /** A Parquet file (flows/parquet.ts, cloudTrail/parquet.ts), from its path or its bytes on stdin: read whole. */
   const parquet = async (from: string | AsyncIterable<Buffer>): Promise<TaskStats> => {
-    const reading =
-      task.format === 'flows'
-        ? readParquetFlows(
-            task.path,
-            from,
-            new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields),
-            onIssue,
-            onProgress,
-          )
-        : readParquetCloudTrail(task.path, from, emit, onProgress);
+    // Audit logs are never Parquet (inputs.ts refuses such a file with this notice).
+    if (!flowReader && !cloudTrail) return { ...stats, notice: PARQUET_NOTICE };
+    const reading = flowReader
+      ? flowReader.readParquetFlows(task.path, from, flowDecoder(flowReader), onIssue, onProgress)
+      : cloudTrail!.readParquetCloudTrail(task.path, from, emit, onProgress);
     const read = await reading.catch((e: Error) => {
       throw new UnreadableInputError(`cannot read ${task.path}: ${e.message}`);
     });
@@ -146,9 +142,9 @@ export async function runTask(
   let onLine: (text: string, n: number) => void = () => {};
   let splitter: { push(c: Buffer): void; end(): void; done: boolean; lineNo: number } | undefined;
   let cloudTrailReader: ((head: Buffer) => typeof splitter) | undefined;
-  if (task.format === 'flows') {
+  if (flowReader) {
     // Hubble writes JSON lines; VPC flow logs are text: each line goes where its first character says.
-    const flows = new FlowDecoder(task.path, resolver ?? new Resolver(emptyInventory()), emit, task.vpcFields);
+    const flows = flowDecoder(flowReader);
     const d = (decoder = new JsonLineDecoder(
       task.path,
       (v, line) => (stats.records += mine(v) ? flows.json(v, line) : 0),
@@ -161,7 +157,8 @@ export async function runTask(
       if (c === 0x7b || c === 0x5b || d.inDocument) d.line(text, n);
       else stats.records += flows.text(text, n);
     };
-  } else if (task.format === 'cloudtrail') {
+  } else if (cloudTrail) {
+    const { decodeCloudTrailValue, CloudTrailStream } = cloudTrail;
     const record = (v: unknown, line: number) =>
       (stats.records += mine(v) ? decodeCloudTrailValue(v, { file: task.path, line }, emit) : 0);
     decoder = { end() {} };
@@ -183,7 +180,7 @@ export async function runTask(
     };
   } else {
     // Audit logs: native Events, or Events inside a managed cluster's envelopes (k8sAudit/envelopes.ts).
-    const r = (reader = new K8sAuditReader(emit));
+    const r = (reader = new audit!.K8sAuditReader(emit));
     const d = (decoder = new JsonLineDecoder(
       task.path,
       (v, line) => (stats.records += mine(v) ? r.value(v, { file: task.path, line }) : 0),
@@ -218,8 +215,7 @@ export async function runTask(
     gzip = peeked.head.length >= 2 && peeked.head[0] === 0x1f && peeked.head[1] === 0x8b;
     source = peeked.stream;
     // Parquet on stdin: read to its end (its index is at the end), as a file would be.
-    if (isParquet(peeked.head))
-      return task.format === 'k8s-audit' ? { ...stats, notice: PARQUET_NOTICE } : parquet(source);
+    if (isParquet(peeked.head)) return parquet(source);
   }
   let sniffed = gzip ? false : true;
   try {

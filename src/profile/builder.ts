@@ -1,7 +1,7 @@
 import { EvidenceStore } from '../model/evidenceStore.js';
 import { maxTime, minTime } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
-import { noPermissionReason } from '../knowledge/aws/actions.js';
+import { noPermissionReason } from '../knowledge/aws/eventNames.js';
 import {
   addFlow,
   compareEdges,

@@ -20,7 +20,7 @@ import {
   samlProviderProblem,
   type IdentityKind,
 } from '../../knowledge/aws/names.js';
-import { baseEventName, servicePrefix } from '../../knowledge/aws/actions.js';
+import { baseEventName, servicePrefix } from '../../knowledge/aws/eventNames.js';
 import {
   createdResources,
   impliedPermissions,

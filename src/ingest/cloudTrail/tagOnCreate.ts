@@ -14,7 +14,7 @@ import type { CallContext } from './resources.js';
 import type { ImpliedPermission } from '../../model/observation.js';
 import { impliedArnProblem } from '../../knowledge/aws/names.js';
 import { own } from '../../util/own.js';
-import { baseEventName } from '../../knowledge/aws/actions.js';
+import { baseEventName } from '../../knowledge/aws/eventNames.js';
 import { ELB_TAGGED_TYPES } from '../../knowledge/aws/beyondCatalogue.js';
 
 /**

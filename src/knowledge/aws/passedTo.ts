@@ -1,4 +1,4 @@
-import { servicePrefix } from './actions.js';
+import { servicePrefix } from './eventNames.js';
 import { partitionOfRegion } from './arn.js';
 
 /**

@@ -1,6 +1,7 @@
 import { actionDetails } from './catalogue.js';
 import type { AwsCall } from '../../model/profile.js';
-import { mapEventToActions, servicePrefix } from './actions.js';
+import { mapEventToActions } from './actions.js';
+import { servicePrefix } from './eventNames.js';
 import { apiGatewayScope } from './apiGateway.js';
 import { beyondCatalogue } from './beyondCatalogue.js';
 import {
