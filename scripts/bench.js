@@ -268,10 +268,10 @@ Measured by hand, not by \`npm run bench\`: none yet.
   after a full GC is about 15 MB at 25% and 27 MB at 100% of this input (the profile itself grows
   slightly as rarer accesses appear). Peak RSS above that is V8's young generation and garbage
   between major collections, plus the CLI's modules (about 11 MB). The profile is written from the
-  builder's state one principal at a time, never held whole (ADR 0010). The CLI caps the old generation's
-  growth at 1.4× its live size (\`--heap-growing-percent=40\`) once 64 MB are in use or a pool of workers starts
-  (src/util/heapGrowth.ts): V8's default of up to 4× doubled the peak when writing a large profile. Two workers
-  hold two heaps.
+  builder's state one principal at a time, never held whole (ADR 0010). The CLI lets the old
+  generation grow only 1.4× its live size between full collections (\`--heap-growing-percent=40\`,
+  src/cli/heap.ts): V8's default of up to 4× doubled the peak when writing a large profile. Two
+  workers hold two heaps.
 - **Variance**: timings on this virtual machine move by up to 20% between consecutive runs of the
   same command (the floor on this file has measured 4.4–5.9 s within minutes); rows are the best of
   their runs, and an earlier run of the same code measured 79% of the floor on one thread.

@@ -2,7 +2,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UnreadableInputError } from './inputs.js';
-import { capGrowthNow } from '../util/heapGrowth.js';
 import type { Progress } from './task.js';
 import type { Principal } from '../model/profile.js';
 import type { DeferredAws } from '../profile/deferred.js';
@@ -50,8 +49,6 @@ export async function runPool(
   const close = async () => {
     await Promise.all(workers.splice(0).map((w) => w.terminate()));
   };
-  // Several heaps at once: each one's slack under V8's default growth adds up (util/heapGrowth.ts).
-  capGrowthNow();
   try {
     await Promise.all(
       Array.from({ length: Math.min(size, requests.length) }, async () => {
