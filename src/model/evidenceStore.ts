@@ -137,7 +137,44 @@ export class EvidenceStore {
       samples,
     };
   }
+
+  /**
+   * The compact tuple of accumulator `i` as a profile line has it (lines.ts): the same text as the tuple of
+   * `toEvidence(i)`, made without it. Its times are written by microsToTime, so only the ids need quoting.
+   */
+  json(i: number): string {
+    const st = this.stages;
+    let count = 0;
+    for (const k of COUNT_SLOTS) if ((count = st[i * 4 + k]!)) break;
+    const first = this.first[i]!;
+    const last = this.last[i]!;
+    // The first and last times are most often a sample's: its text is reused, not made again (as in toEvidence).
+    const base = i * SAMPLE_LIMIT;
+    const n = this.sampleCount[i]!;
+    let samples = '';
+    let firstText = first === Infinity ? '' : undefined;
+    let lastText = last === -Infinity ? '' : undefined;
+    for (let k = 0; k < n; k++) {
+      const t = this.sampleTime[base + k]!;
+      const text = t === Infinity ? '' : microsToTime(t);
+      if (t === first) firstText ??= text;
+      if (t === last) lastText ??= text;
+      samples += `${k ? ',' : ''}${JSON.stringify(this.sampleId[base + k])},"${text}"`;
+    }
+    let out = `[${count},"${firstText ?? microsToTime(first)}","${lastText ?? microsToTime(last)}",[${samples}]`;
+    // Stages other than ResponseComplete alone, written as their object (lines.ts leaves that one out).
+    const rc = st[i * 4 + 2]!;
+    if (rc !== count || st[i * 4]! || st[i * 4 + 1]! || st[i * 4 + 3]! || !rc) {
+      const stages: Partial<Record<Stage, number>> = {};
+      for (const s of STAGES) if (st[i * 4 + STAGE_SLOT[s]]) stages[s] = st[i * 4 + STAGE_SLOT[s]];
+      out += `,${JSON.stringify(stages)}`;
+    }
+    return out + ']';
+  }
 }
+
+/** Slots of a stage's counter in countOf's order of preference (evidence.ts). */
+const COUNT_SLOTS = [2, 3, 1, 0];
 
 /** A stage's counter among an accumulator's 4: the order of STAGES, which is also the key order in a profile. */
 const STAGE_SLOT: Record<Stage, number> = { RequestReceived: 0, ResponseStarted: 1, ResponseComplete: 2, Panic: 3 };

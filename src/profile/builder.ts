@@ -27,6 +27,7 @@ import { sameList } from '../util/array.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 import { newPrincipalState, noteSession, type PrincipalState } from './principalState.js';
 import { principalFromState } from './principalOut.js';
+import { withLazyK8s } from './lazyK8s.js';
 import { decideAws, deferredOf, defersAws, spanOf, type DeferredAws } from './deferred.js';
 import { addOutsideRbac } from '../knowledge/kubernetes/outsideRbac.js';
 
@@ -319,7 +320,8 @@ export class ProfileBuilder {
         // state's. (The principal is handed over in a box the generator does not keep while it waits.)
         const box = [this.principalOf(p)];
         order[i] = undefined!;
-        p.edges.clear();
+        // Its edges go with the principal given out (made or written when asked for: lazyK8s.ts).
+        p.edges = new Map();
         p.aws.clear();
         p.created.clear();
         p.createdArns = undefined;
@@ -375,6 +377,13 @@ export class ProfileBuilder {
   /** One principal as the profile has it, made from its state. */
   private principalOf(p: PrincipalState): Principal {
     const aws = p.aws.size ? this.awsCalls.edgesOf(p.aws) : undefined;
-    return principalFromState(p, this.k8s.edgesOf(p.edges), aws, (ev) => this.ev.toEvidence(ev));
+    const edges = p.edges;
+    const out = principalFromState(p, [], aws, (ev) => this.ev.toEvidence(ev));
+    return withLazyK8s(
+      out,
+      this.k8s.edgeCount(edges),
+      () => this.k8s.edgesOf(edges),
+      () => this.k8s.lines(edges),
+    );
   }
 }

@@ -83,7 +83,7 @@ export function canonicalProfile(p: Profile): Profile {
     sources: p.sources.map(canonicalSource),
     skipped: { ...p.skipped },
     ...(p.filters ? { filters: p.filters.map(canonicalFilters) } : {}),
-    principals: p.principals.map(canonicalPrincipal),
+    principals: p.principals.map((pr) => canonicalPrincipal(pr)),
     ...canonicalTail(p),
   };
 }
@@ -162,14 +162,15 @@ function canonicalIssue(i: InputIssue): InputIssue {
   return { kind: 'issue', code: i.code, file: i.file, line: i.line, message: i.message };
 }
 
-export function canonicalPrincipal(p: Principal): Principal {
+/** `p` canonical; with `accesses` false, its own fields only (its `k8s` and `aws` are not read). */
+export function canonicalPrincipal(p: Principal, accesses = true): Principal {
   const out: Principal = {
     subject: canonicalSubject(p.subject),
     username: p.username,
     groups: [...p.groups],
-    k8s: p.k8s.map(canonicalEdge),
+    k8s: accesses ? p.k8s.map(canonicalEdge) : [],
   };
-  if (p.aws?.length) out.aws = p.aws.map(canonicalAwsEdge);
+  if (accesses && p.aws?.length) out.aws = p.aws.map(canonicalAwsEdge);
   if (p.assumes?.length)
     out.assumes = p.assumes.map((l) => ({
       roleArn: l.roleArn,
@@ -197,7 +198,7 @@ export function canonicalPrincipal(p: Principal): Principal {
  * every access, made per access in the profile's hot writer, would be garbage at once).
  */
 export function canonicalForLines(p: Principal): Principal {
-  const out = canonicalPrincipal({ ...p, k8s: [], aws: undefined });
+  const out = canonicalPrincipal(p, false);
   out.k8s = p.k8s;
   if (p.aws?.length) out.aws = p.aws;
   return out;

@@ -12,6 +12,7 @@ import {
   type K8sEdge,
 } from '../model/profile.js';
 import { awsCallOf, compareAwsCalls } from './order.js';
+import { k8sLine } from './lines.js';
 import { addOrigin, originFields, type OriginSet } from '../model/callOrigin.js';
 import { tupleKey } from '../util/key.js';
 
@@ -46,6 +47,14 @@ export function canonicalImplied(i: ImpliedBy): ImpliedBy {
  */
 export type K8sEdges = Map<string, number | Map<number, number>>;
 
+/** Per prefix number: its rank before the name and after it in the order of accesses, and its line's text. */
+interface PrefixRanks {
+  head: Int32Array;
+  tail: Int32Array;
+  before: string[];
+  after: string[];
+}
+
 /** Most edges of one name chained before they go into a map by prefix. */
 const CHAIN_LIMIT = 8;
 
@@ -69,6 +78,8 @@ export class K8sEdgeTable {
   private readonly roleRefUnknown = new Set<number>();
   /** RBAC object patches: whether every allowed record changed only GC fields (K8sEdge.gcOnly). */
   private readonly gcOnly = new Map<number, boolean>();
+
+  private ranks: PrefixRanks | undefined;
 
   constructor(private readonly ev: EvidenceStore) {}
 
@@ -183,6 +194,93 @@ export class K8sEdgeTable {
     if (this.roleRefUnknown.has(n)) edge.roleRefUnknown = true;
     if (this.gcOnly.get(n) === true) edge.gcOnly = true;
     return edge;
+  }
+
+  /**
+   * The lines of one principal's edges as `k8sLine` writes them, in the profile's order, made from the columns
+   * without the edges' objects (the profile's hot writer: ADR 0010). An edge with more than its evidence (implied,
+   * roleRefUnknown, gcOnly: rare) is made as its object and written by `k8sLine`.
+   */
+  lines(edges: K8sEdges): string[] {
+    const ranks = this.ranked();
+    const names: string[] = [];
+    const ns: number[] = [];
+    for (const [name, v] of edges) {
+      if (typeof v !== 'number')
+        for (const n of v.values()) {
+          names.push(name);
+          ns.push(n);
+        }
+      else
+        for (let n = v; n >= 0; n = this.slots[STRIDE * n + NEXT]!) {
+          names.push(name);
+          ns.push(n);
+        }
+    }
+    const slots = this.slots;
+    const order = Array.from(names.keys()).sort((x, y) => {
+      const px = slots[STRIDE * ns[x]! + PREFIX]!;
+      const py = slots[STRIDE * ns[y]! + PREFIX]!;
+      return ranks.head[px]! - ranks.head[py]! || cmp(names[x]!, names[y]!) || ranks.tail[px]! - ranks.tail[py]!;
+    });
+    const out: string[] = [];
+    for (const i of order) {
+      const n = ns[i]!;
+      const name = names[i]!;
+      if (this.implied.has(n) || this.roleRefUnknown.has(n) || this.gcOnly.get(n) === true) {
+        out.push(k8sLine(this.edge(name, n)));
+        continue;
+      }
+      const p = slots[STRIDE * n + PREFIX]!;
+      let line = ranks.before[p]! + JSON.stringify(name) + ranks.after[p]!;
+      const a = slots[STRIDE * n]!;
+      const d = slots[STRIDE * n + 1]!;
+      const u = slots[STRIDE * n + 2]!;
+      if (a >= 0) line += `,"allowed":${this.ev.json(a)}`;
+      if (d >= 0) line += `,"denied":${this.ev.json(d)}`;
+      if (u >= 0) line += `,"undecided":${this.ev.json(u)}`;
+      out.push(line + '}');
+    }
+    return out;
+  }
+
+  /** The prefixes' ranks in the profile's order of accesses, before and after the name, and their text. */
+  private ranked(): PrefixRanks {
+    if (this.ranks?.head.length === this.prefixes.length) return this.ranks;
+    const ps = this.prefixes;
+    const rank = (compare: (a: K8sAccess, b: K8sAccess) => number): Int32Array => {
+      const order = Array.from(ps.keys()).sort((x, y) => compare(ps[x]!, ps[y]!));
+      const r = new Int32Array(ps.length);
+      // Equal keys share a rank, so the next field decides.
+      for (let i = 0; i < order.length; i++)
+        r[order[i]!] = i && compare(ps[order[i - 1]!]!, ps[order[i]!]!) === 0 ? r[order[i - 1]!]! : i;
+      return r;
+    };
+    const q = JSON.stringify;
+    this.ranks = {
+      head: rank(
+        (a, b) =>
+          cmp(a.namespace, b.namespace) ||
+          cmp(a.apiGroup, b.apiGroup) ||
+          cmp(a.resource, b.resource) ||
+          cmp(a.subresource, b.subresource),
+      ),
+      tail: rank((a, b) => cmp(a.nonResourceURL, b.nonResourceURL) || cmp(a.verb, b.verb)),
+      before: ps.map(
+        (a) => `{"k8s":[${q(a.verb)},${q(a.apiGroup)},${q(a.resource)},${q(a.subresource)},${q(a.namespace)},`,
+      ),
+      after: ps.map((a) => `,${q(a.nonResourceURL)}]`),
+    };
+    return this.ranks;
+  }
+
+  /** How many edges one principal's map has. */
+  edgeCount(edges: K8sEdges): number {
+    let count = 0;
+    for (const v of edges.values())
+      if (typeof v !== 'number') count += v.size;
+      else for (let n = v; n >= 0; n = this.slots[STRIDE * n + NEXT]!) count++;
+    return count;
   }
 
   /** The edges of one principal's map as the profile has them, in its order. */

@@ -193,10 +193,14 @@ export function awsLine(e: AwsEdge): string {
   return JSON.stringify(o);
 }
 
-/** The lines of one principal: its own, then its Kubernetes accesses, then its AWS calls. */
-export function* principalLines(p: Principal): Generator<string> {
+/**
+ * The lines of one principal: its own, then its Kubernetes accesses, then its AWS calls. `k8s`: its accesses'
+ * lines when already made (lazyK8s.ts); `p.k8s` is not read then.
+ */
+export function* principalLines(p: Principal, k8s?: string[]): Generator<string> {
   yield principalLine(p);
-  for (const e of p.k8s) yield k8sLine(e);
+  if (k8s) yield* k8s;
+  else for (const e of p.k8s) yield k8sLine(e);
   for (const e of p.aws ?? []) yield awsLine(e);
 }
 

@@ -2,7 +2,8 @@ import { Readable, type Writable } from 'node:stream';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { Principal, Profile } from '../model/profile.js';
-import { canonicalForLines, canonicalHead, canonicalTail } from './canonical.js';
+import { canonicalForLines, canonicalHead, canonicalPrincipal, canonicalTail } from './canonical.js';
+import { k8sCount, k8sLinesOf } from './lazyK8s.js';
 import {
   endLine,
   headerLine,
@@ -33,10 +34,13 @@ export async function* profileLines(parts: ProfileParts): AsyncGenerator<string>
   let accesses = 0;
   for await (const p of parts.principals) {
     principals++;
-    accesses += p.k8s.length + (p.aws?.length ?? 0);
+    accesses += k8sCount(p) + (p.aws?.length ?? 0);
     // A principal's lines go out joined into pieces of about 1 MB: one write per piece, never one string of a huge
-    // principal.
-    for (const piece of chunks(principalLines(canonicalForLines(p)))) yield piece;
+    // principal. A builder's principal gives its Kubernetes lines made from its columns (lazyK8s.ts).
+    const k8s = k8sLinesOf(p);
+    const own = k8s ? canonicalPrincipal(p, false) : canonicalForLines(p);
+    if (p.aws?.length) own.aws = p.aws;
+    for (const piece of chunks(principalLines(own, k8s))) yield piece;
   }
   const tail = canonicalTail(parts.tail());
   for (const line of tailLines(tail)) yield line + '\n';
