@@ -93,7 +93,7 @@ describe("a builder's principals written from its columns", () => {
     const count = k8sCount(p!);
     expect(count).toBeGreaterThan(100);
     // Made once, from the columns; no edge objects were made for them.
-    const lines = k8sLinesOf(p!)!;
+    const lines = [...k8sLinesOf(p!)!];
     expect(lines).toHaveLength(count);
     expect(p!.k8s).toHaveLength(count);
     expect(k8sLinesOf(p!)).toBeUndefined();

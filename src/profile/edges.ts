@@ -198,10 +198,10 @@ export class K8sEdgeTable {
 
   /**
    * The lines of one principal's edges as `k8sLine` writes them, in the profile's order, made from the columns
-   * without the edges' objects (the profile's hot writer: ADR 0010). An edge with more than its evidence (implied,
+   * without the edges' objects, each as it is asked for (the profile's hot writer: ADR 0010). An edge with more than its evidence (implied,
    * roleRefUnknown, gcOnly: rare) is made as its object and written by `k8sLine`.
    */
-  lines(edges: K8sEdges): string[] {
+  *lines(edges: K8sEdges): Generator<string> {
     const ranks = this.ranked();
     const names: string[] = [];
     const ns: number[] = [];
@@ -223,12 +223,11 @@ export class K8sEdgeTable {
       const py = slots[STRIDE * ns[y]! + PREFIX]!;
       return ranks.head[px]! - ranks.head[py]! || cmp(names[x]!, names[y]!) || ranks.tail[px]! - ranks.tail[py]!;
     });
-    const out: string[] = [];
     for (const i of order) {
       const n = ns[i]!;
       const name = names[i]!;
       if (this.implied.has(n) || this.roleRefUnknown.has(n) || this.gcOnly.get(n) === true) {
-        out.push(k8sLine(this.edge(name, n)));
+        yield k8sLine(this.edge(name, n));
         continue;
       }
       const p = slots[STRIDE * n + PREFIX]!;
@@ -239,9 +238,8 @@ export class K8sEdgeTable {
       if (a >= 0) line += `,"allowed":${this.ev.json(a)}`;
       if (d >= 0) line += `,"denied":${this.ev.json(d)}`;
       if (u >= 0) line += `,"undecided":${this.ev.json(u)}`;
-      out.push(line + '}');
+      yield line + '}';
     }
-    return out;
   }
 
   /** The prefixes' ranks in the profile's order of accesses, before and after the name, and their text. */

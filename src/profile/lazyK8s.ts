@@ -11,13 +11,18 @@ interface Lines {
   /** How many edges there are. */
   count: number;
   /** Their lines in the profile's order; undefined once the edges were read as objects. */
-  make: (() => string[]) | undefined;
+  make: (() => Iterable<string>) | undefined;
 }
 
 const LINES = Symbol('k8sLines');
 
 /** `p` (its `k8s` a placeholder, kept in its place among the keys) with its edges made on first read. */
-export function withLazyK8s(p: Principal, count: number, edges: () => K8sEdge[], lines: () => string[]): Principal {
+export function withLazyK8s(
+  p: Principal,
+  count: number,
+  edges: () => K8sEdge[],
+  lines: () => Iterable<string>,
+): Principal {
   const offer: Lines = { count, make: lines };
   let made: K8sEdge[] | undefined;
   Object.defineProperty(p, 'k8s', {
@@ -43,6 +48,6 @@ export function k8sCount(p: Principal): number {
 }
 
 /** The lines of `p`'s Kubernetes edges as `k8sLine` writes them, when they were never read as objects. */
-export function k8sLinesOf(p: Principal): string[] | undefined {
+export function k8sLinesOf(p: Principal): Iterable<string> | undefined {
   return (p as Principal & { [LINES]?: Lines })[LINES]?.make?.();
 }

@@ -197,7 +197,7 @@ export function awsLine(e: AwsEdge): string {
  * The lines of one principal: its own, then its Kubernetes accesses, then its AWS calls. `k8s`: its accesses'
  * lines when already made (lazyK8s.ts); `p.k8s` is not read then.
  */
-export function* principalLines(p: Principal, k8s?: string[]): Generator<string> {
+export function* principalLines(p: Principal, k8s?: Iterable<string>): Generator<string> {
   yield principalLine(p);
   if (k8s) yield* k8s;
   else for (const e of p.k8s) yield k8sLine(e);

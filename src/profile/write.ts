@@ -2,7 +2,7 @@ import { Readable, type Writable } from 'node:stream';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { Principal, Profile } from '../model/profile.js';
-import { canonicalForLines, canonicalHead, canonicalPrincipal, canonicalTail } from './canonical.js';
+import { canonicalForLines, canonicalHead, canonicalTail } from './canonical.js';
 import { k8sCount, k8sLinesOf } from './lazyK8s.js';
 import {
   endLine,
@@ -35,34 +35,35 @@ export async function* profileLines(parts: ProfileParts): AsyncGenerator<string>
   for await (const p of parts.principals) {
     principals++;
     accesses += k8sCount(p) + (p.aws?.length ?? 0);
-    // A principal's lines go out joined into pieces of about 1 MB: one write per piece, never one string of a huge
-    // principal. A builder's principal gives its Kubernetes lines made from its columns (lazyK8s.ts).
-    const k8s = k8sLinesOf(p);
-    const own = k8s ? canonicalPrincipal(p, false) : canonicalForLines(p);
-    if (p.aws?.length) own.aws = p.aws;
-    for (const piece of chunks(principalLines(own, k8s))) yield piece;
+    // A principal's lines go out joined into pieces of about 1 MB as they are made: one write per piece, never one
+    // string of a huge principal.
+    for (const piece of chunks(linesOf(p))) yield piece;
   }
   const tail = canonicalTail(parts.tail());
   for (const line of tailLines(tail)) yield line + '\n';
   yield endLine({ principals, accesses, ...tailCounts(tail) }) + '\n';
 }
 
+/** A principal's lines; a builder's gives its Kubernetes lines made from its columns (lazyK8s.ts). */
+function linesOf(p: Principal): Iterable<string> {
+  const k8s = k8sLinesOf(p);
+  return principalLines(canonicalForLines(p, !k8s), k8s);
+}
+
 /** Lines joined, each with its newline, into pieces of about `size` characters (a huge principal is many). */
-function chunks(lines: Iterable<string>, size = 1 << 20): string[] {
-  const out: string[] = [];
+function* chunks(lines: Iterable<string>, size = 1 << 20): Generator<string> {
   let buf: string[] = [];
   let n = 0;
   for (const l of lines) {
     buf.push(l);
     n += l.length + 1;
     if (n >= size) {
-      out.push(buf.join('\n') + '\n');
+      yield buf.join('\n') + '\n';
       buf = [];
       n = 0;
     }
   }
-  if (buf.length) out.push(buf.join('\n') + '\n');
-  return out;
+  if (buf.length) yield buf.join('\n') + '\n';
 }
 
 /** The same lines, for a profile in memory. */
@@ -70,8 +71,8 @@ export function* profileLinesSync(p: Profile): Generator<string> {
   yield headerLine(canonicalHead(p)) + '\n';
   let accesses = 0;
   for (const pr of p.principals) {
-    accesses += pr.k8s.length + (pr.aws?.length ?? 0);
-    for (const line of principalLines(canonicalForLines(pr))) yield line + '\n';
+    accesses += k8sCount(pr) + (pr.aws?.length ?? 0);
+    for (const line of linesOf(pr)) yield line + '\n';
   }
   const tail = canonicalTail(p);
   for (const line of tailLines(tail)) yield line + '\n';
