@@ -198,8 +198,8 @@ export class K8sEdgeTable {
 
   /**
    * The lines of one principal's edges as `k8sLine` writes them, in the profile's order, made from the columns
-   * without the edges' objects, each as it is asked for (the profile's hot writer: ADR 0010). An edge with more than its evidence (implied,
-   * roleRefUnknown, gcOnly: rare) is made as its object and written by `k8sLine`.
+   * without the edges' objects, each as it is asked for (the profile's hot writer: ADR 0010). An edge with more than
+   * its evidence (implied, roleRefUnknown, gcOnly: rare) is made as its object and written by `k8sLine`.
    */
   *lines(edges: K8sEdges): Generator<string> {
     const ranks = this.ranked();
