@@ -46,11 +46,15 @@ export function partitionOf(arn: string): string {
 
 /** The values at a path: `a.b`, `a[]` (each element), `a[].b`, `a{}` (each key of an object). */
 export function valuesAt(params: unknown, path: string): string[] {
+  let segs = segments.get(path);
+  if (!segs) segments.set(path, (segs = path.split('.').map(segment)));
+  // Most paths are one plain name: its value, without the lists.
+  if (segs.length === 1 && !segs[0]!.each && !segs[0]!.keys) {
+    const x = isObj(params) ? params[segs[0]!.name] : undefined;
+    return typeof x === 'string' && x !== '' ? [x] : [];
+  }
   let cur: unknown[] = [params];
-  for (const seg of path.split('.')) {
-    const each = seg.endsWith('[]');
-    const keys = seg.endsWith('{}');
-    const name = each || keys ? seg.slice(0, -2) : seg;
+  for (const { name, each, keys } of segs) {
     const next: unknown[] = [];
     for (const v of cur) {
       const x = isObj(v) ? v[name] : undefined;
@@ -64,6 +68,14 @@ export function valuesAt(params: unknown, path: string): string[] {
   }
   return cur.filter((v): v is string => typeof v === 'string' && v !== '');
 }
+
+/** A path's segment: a name, and whether it takes each element (`[]`) or each key (`{}`) of its value. */
+function segment(seg: string): { name: string; each: boolean; keys: boolean } {
+  const each = seg.endsWith('[]');
+  const keys = seg.endsWith('{}');
+  return { name: each || keys ? seg.slice(0, -2) : seg, each, keys };
+}
+const segments = new Map<string, { name: string; each: boolean; keys: boolean }[]>();
 
 /** One way a value reads: placeholder values (and the type, where the value says it), or an ARN as it is. */
 type Read = { values: Record<string, string>; type?: string; suffix?: string } | { arn: string };
@@ -162,6 +174,8 @@ function read(rule: ParameterRule, p: string, v: string, params: Obj, c: CallCon
  * name ends in `-` and six characters is a full one.
  */
 function asAuthorized(arn: string): string {
+  // The service sits between colons: an ARN without this one is no secret's (most calls' ARNs, not parsed).
+  if (!arn.includes(':secretsmanager:')) return arn;
   const a = parseArn(arn);
   if (a?.service !== 'secretsmanager' || !a.resource.startsWith('secret:')) return arn;
   // A name read by the `secret` reader already ends in `-??????`.

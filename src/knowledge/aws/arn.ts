@@ -104,17 +104,31 @@ export function fillFormat(
   context: ArnContext,
   unknown?: string,
 ): string | undefined {
-  let missing = false;
-  const out = format.replace(/\$\{([A-Za-z0-9]+)\}/g, (_m, p: string) => {
+  const parts = pieces(format);
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const p = parts[i]!;
     // A value given as '' is meant (an AWS-owned document has no account); an empty context value is unknown.
-    if (Object.hasOwn(values, p)) return values[p]!;
-    const v = CONTEXT.has(p) ? context[p.toLowerCase() as keyof ArnContext] : '';
-    if (v) return v;
-    if (unknown === undefined) missing = true;
-    return unknown ?? '';
-  });
-  return missing ? undefined : out;
+    let v = Object.hasOwn(values, p) ? values[p]! : undefined;
+    if (v === undefined) {
+      v = CONTEXT.has(p) ? context[p.toLowerCase() as keyof ArnContext] : '';
+      if (!v) {
+        if (unknown === undefined) return undefined;
+        v = unknown;
+      }
+    }
+    out += v + parts[i + 1]!;
+  }
+  return out;
 }
+
+/** A format split at its placeholders: text, name, text, ..., text (made once per format: a call fills many). */
+function pieces(format: string): string[] {
+  let hit = split.get(format);
+  if (!hit) split.set(format, (hit = format.split(/\$\{([A-Za-z0-9]+)\}/)));
+  return hit;
+}
+const split = new Map<string, string[]>();
 
 interface Compiled {
   re: RegExp;
