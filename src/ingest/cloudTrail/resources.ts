@@ -182,22 +182,46 @@ function asAuthorized(arn: string): string {
   return /-(?:[A-Za-z0-9]{6}|\?{6})$/.test(a.resource) ? arn : `${arn}-??????`;
 }
 
+/** A row's placeholders and the parameter paths they are read from (made once per row). */
+function fromEntries(rule: ParameterRule): [string, string][] {
+  let hit = ruleEntries.get(rule);
+  if (!hit) ruleEntries.set(rule, (hit = Object.entries(rule.from)));
+  return hit;
+}
+const ruleEntries = new WeakMap<ParameterRule, [string, string][]>();
+
+/** The formats a catalogue entry lists (`a, b` for a type with two; made once per entry). */
+function formatsOf(format: string): string[] {
+  let hit = formatLists.get(format);
+  if (!hit) formatLists.set(format, (hit = format.split(', ')));
+  return hit;
+}
+const formatLists = new Map<string, string[]>();
+
 /** The ARNs one row builds from the record. */
 function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallContext): string[] {
   const typeService = rule.service ?? service;
   // An account or region the request leaves out is the call's own (AWS's default): the context fills it.
-  const valued = Object.entries(rule.from).map(([p, path]) => [p, valuesAt(params, path)] as const);
-  const kept = valued.filter(([p, l]) => l.length > 0 || !isContextPlaceholder(p));
-  const entries = kept.map(([p]) => p);
-  const lists = kept.map(([, l]) => l);
-  if (lists.some((l) => l.length === 0)) {
-    // Without its UserName an IAM call acts on the user who signed it, path and all.
-    const self = rule.callerWhenAbsent?.includes(c.eventName ?? '') ? c.caller : undefined;
-    return self && arnIsOf(typeService, rule.type, self) ? [self] : [];
+  const entries: string[] = [];
+  const lists: string[][] = [];
+  let single = true;
+  for (const [p, path] of fromEntries(rule)) {
+    const l = valuesAt(params, path);
+    if (l.length === 0 && isContextPlaceholder(p)) continue;
+    if (l.length === 0) {
+      // Without its UserName an IAM call acts on the user who signed it, path and all.
+      const self = rule.callerWhenAbsent?.includes(c.eventName ?? '') ? c.caller : undefined;
+      return self && arnIsOf(typeService, rule.type, self) ? [self] : [];
+    }
+    if (l.length > 1) single = false;
+    entries.push(p);
+    lists.push(l);
   }
   const out: string[] = [];
   // Rows name at most one list; the product of the others is their single values.
-  const combos = lists.reduce<string[][]>((acc, l) => acc.flatMap((a) => l.map((v) => [...a, v])), [[]]);
+  const combos = single
+    ? [lists.map((l) => l[0]!)]
+    : lists.reduce<string[][]>((acc, l) => acc.flatMap((a) => l.map((v) => [...a, v])), [[]]);
   for (const combo of combos.slice(0, 1000)) {
     const values: Record<string, string> = {};
     let reads: Read[] = [];
@@ -237,7 +261,7 @@ function fromRule(rule: ParameterRule, service: string, params: Obj, c: CallCont
       }
       const format = arnFormat(typeService, r.type ?? rule.type);
       if (!format) continue;
-      for (const f of format.split(', ')) {
+      for (const f of formatsOf(format)) {
         const arn = fillFormat(f, { ...values, ...r.values }, ctx);
         if (arn) out.push(asAuthorized(arn) + (r.suffix ?? ''));
       }
