@@ -138,6 +138,11 @@ export class EvidenceStore {
     };
   }
 
+  /** `json(i)`, or undefined for -1 (no accumulator). */
+  jsonOf(i: number): string | undefined {
+    return i >= 0 ? this.json(i) : undefined;
+  }
+
   /**
    * The compact tuple of accumulator `i` as a profile line has it (lines.ts): the same text as the tuple of
    * `toEvidence(i)`, made without it. Its times are written by microsToTime, so only the ids need quoting.

@@ -22,12 +22,13 @@ import { LeftOutAccumulator } from './identities.js';
 import { awsCallKey, canonicalSubject, comparePrincipals, sortRecord } from './order.js';
 import { OutsideAssumptions } from './assumptions.js';
 import { tupleKey } from '../util/key.js';
-import { AwsCallTable, K8sEdgeTable } from './edges.js';
+import { K8sEdgeTable } from './edges.js';
+import { AwsCallTable } from './awsCalls.js';
 import { sameList } from '../util/array.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 import { newPrincipalState, noteSession, type PrincipalState } from './principalState.js';
 import { principalFromState } from './principalOut.js';
-import { withLazyK8s } from './lazyK8s.js';
+import { withLazyEdges } from './lazyEdges.js';
 import { decideAws, deferredOf, defersAws, spanOf, type DeferredAws } from './deferred.js';
 import { addOutsideRbac } from '../knowledge/kubernetes/outsideRbac.js';
 
@@ -320,9 +321,9 @@ export class ProfileBuilder {
         // state's. (The principal is handed over in a box the generator does not keep while it waits.)
         const box = [this.principalOf(p)];
         order[i] = undefined!;
-        // Its edges go with the principal given out (made or written when asked for: lazyK8s.ts).
+        // Its edges go with the principal given out (made or written when asked for: lazyEdges.ts).
         p.edges = new Map();
-        p.aws.clear();
+        p.aws = new Map();
         p.created.clear();
         p.createdArns = undefined;
         yield box.pop()!;
@@ -376,14 +377,15 @@ export class ProfileBuilder {
 
   /** One principal as the profile has it, made from its state. */
   private principalOf(p: PrincipalState): Principal {
-    const aws = p.aws.size ? this.awsCalls.edgesOf(p.aws) : undefined;
-    const edges = p.edges;
-    const out = principalFromState(p, [], aws, (ev) => this.ev.toEvidence(ev));
-    return withLazyK8s(
+    const { edges, aws } = p;
+    // Placeholders for the edges, in their places among the keys (lazyEdges.ts).
+    const out = principalFromState(p, [], aws.size ? [] : undefined, (ev) => this.ev.toEvidence(ev));
+    const k8s = this.k8s;
+    const calls = this.awsCalls;
+    return withLazyEdges(
       out,
-      this.k8s.edgeCount(edges),
-      () => this.k8s.edgesOf(edges),
-      () => this.k8s.lines(edges),
+      { count: k8s.edgeCount(edges), edges: () => k8s.edgesOf(edges), lines: () => k8s.lines(edges) },
+      aws.size ? { count: aws.size, edges: () => calls.edgesOf(aws), lines: () => calls.lines(aws) } : undefined,
     );
   }
 }

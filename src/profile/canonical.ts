@@ -193,15 +193,15 @@ export function canonicalPrincipal(p: Principal, accesses = true): Principal {
 }
 
 /**
- * The principal with its own fields canonical and its accesses as they are (`k8s` false: its Kubernetes accesses
- * not read, left empty): what the line writer needs, since it
+ * The principal with its own fields canonical and its accesses as they are (`k8s`, `aws` false: those accesses not
+ * read, left out): what the line writer needs, since it
  * writes each access and its evidence as tuples in a fixed order whatever the order of the objects' keys (a copy of
  * every access, made per access in the profile's hot writer, would be garbage at once).
  */
-export function canonicalForLines(p: Principal, k8s = true): Principal {
+export function canonicalForLines(p: Principal, k8s = true, aws = true): Principal {
   const out = canonicalPrincipal(p, false);
   if (k8s) out.k8s = p.k8s;
-  if (p.aws?.length) out.aws = p.aws;
+  if (aws && p.aws?.length) out.aws = p.aws;
   return out;
 }
 

@@ -1,20 +1,12 @@
 import { accessKey, compareAccess, type K8sAccess } from '../model/access.js';
 import type { Stage } from '../model/evidence.js';
 import type { EvidenceStore } from '../model/evidenceStore.js';
-import type { AwsCallObservation, Decision } from '../model/observation.js';
+import type { Decision } from '../model/observation.js';
 import { cmp } from '../model/issue.js';
-import {
-  edgeAccess,
-  type AwsCall,
-  type AwsEdge,
-  type CallOrigin,
-  type ImpliedBy,
-  type K8sEdge,
-} from '../model/profile.js';
-import { awsCallOf, compareAwsCalls } from './order.js';
-import { k8sLine } from './lines.js';
-import { addOrigin, originFields, type OriginSet } from '../model/callOrigin.js';
+import { edgeAccess, type ImpliedBy, type K8sEdge } from '../model/profile.js';
+import { k8sLine, k8sLineText } from './lines.js';
 import { tupleKey } from '../util/key.js';
+import { grown } from '../util/array.js';
 
 /** The identity of an implied-by entry as a map key. */
 export function impliedKey(i: ImpliedBy): string {
@@ -47,7 +39,7 @@ export function canonicalImplied(i: ImpliedBy): ImpliedBy {
  */
 export type K8sEdges = Map<string, number | Map<number, number>>;
 
-/** Per prefix number: its rank before the name and after it in the order of accesses, and its line's text. */
+/** Per prefix number: its rank before the name and after it in the order of accesses, and its tuple's text. */
 interface PrefixRanks {
   head: Int32Array;
   tail: Int32Array;
@@ -231,14 +223,12 @@ export class K8sEdgeTable {
         continue;
       }
       const p = slots[STRIDE * n + PREFIX]!;
-      let line = ranks.before[p]! + JSON.stringify(name) + ranks.after[p]!;
-      const a = slots[STRIDE * n]!;
-      const d = slots[STRIDE * n + 1]!;
-      const u = slots[STRIDE * n + 2]!;
-      if (a >= 0) line += `,"allowed":${this.ev.json(a)}`;
-      if (d >= 0) line += `,"denied":${this.ev.json(d)}`;
-      if (u >= 0) line += `,"undecided":${this.ev.json(u)}`;
-      yield line + '}';
+      yield k8sLineText(
+        ranks.before[p]! + JSON.stringify(name) + ranks.after[p]!,
+        this.ev.jsonOf(slots[STRIDE * n]!),
+        this.ev.jsonOf(slots[STRIDE * n + 1]!),
+        this.ev.jsonOf(slots[STRIDE * n + 2]!),
+      );
     }
   }
 
@@ -264,9 +254,7 @@ export class K8sEdgeTable {
           cmp(a.subresource, b.subresource),
       ),
       tail: rank((a, b) => cmp(a.nonResourceURL, b.nonResourceURL) || cmp(a.verb, b.verb)),
-      before: ps.map(
-        (a) => `{"k8s":[${q(a.verb)},${q(a.apiGroup)},${q(a.resource)},${q(a.subresource)},${q(a.namespace)},`,
-      ),
+      before: ps.map((a) => `[${q(a.verb)},${q(a.apiGroup)},${q(a.resource)},${q(a.subresource)},${q(a.namespace)},`),
       after: ps.map((a) => `,${q(a.nonResourceURL)}]`),
     };
     return this.ranks;
@@ -292,84 +280,6 @@ export class K8sEdgeTable {
   }
 }
 
-/**
- * The AWS calls of a builder: per number, the call, the evidence of its allowed and denied records (-1: none) and
- * where its allowed records came from.
- */
-export class AwsCallTable {
-  private readonly calls: AwsCall[] = [];
-  private slots = new Int32Array(2 * 1024);
-  /** Per number, where its allowed records came from: the one origin most calls have, or the set of them. */
-  private readonly origins = new Map<number, CallOrigin | OriginSet>();
-  /** Origins by their fields, so that edges share them (at most INTERNED; a call from everywhere is not kept). */
-  private readonly interned = new Map<string, CallOrigin>();
-
-  /** Event sources, names, regions and accounts, so that calls share them (at most INTERNED). */
-  private readonly names = new Map<string, string>();
-
-  constructor(private readonly ev: EvidenceStore) {}
-
-  private readonly name = (s: string): string => {
-    const known = this.names.get(s);
-    if (known !== undefined) return known;
-    if (this.names.size < INTERNED) this.names.set(s, s);
-    return s;
-  };
-
-  /** Count one record of `obs` on the call `key` of `calls` (made on first use). */
-  count(calls: Map<string, number>, key: string, obs: AwsCallObservation): void {
-    let n = calls.get(key);
-    if (n === undefined) {
-      n = this.calls.length;
-      this.calls.push(awsCallOf(obs, this.name));
-      if (2 * n + 2 > this.slots.length) this.slots = grown(this.slots);
-      this.slots.fill(-1, 2 * n, 2 * n + 2);
-      calls.set(key, n);
-    }
-    const slot = 2 * n + (obs.decision === 'allow' ? 0 : 1);
-    let e = this.slots[slot]!;
-    if (e < 0) this.slots[slot] = e = this.ev.create();
-    this.ev.add(e, 'ResponseComplete', obs.time, obs.id);
-    // Replay asks only what was allowed: a denied record's origin would make it ask what was in fact refused.
-    if (obs.decision !== 'allow') return;
-    const o = obs.origin && this.intern(obs.origin);
-    const had = this.origins.get(n);
-    if (had === undefined) this.origins.set(n, o ?? { list: [], more: true });
-    else if (!Array.isArray(had)) addOrigin(had, o);
-    else if (o !== had) {
-      const set: OriginSet = { list: [had], more: false };
-      addOrigin(set, o);
-      this.origins.set(n, set);
-    }
-  }
-
-  private intern(o: CallOrigin): CallOrigin {
-    const k = o.join('\u0000');
-    const known = this.interned.get(k);
-    if (known) return known;
-    if (this.interned.size < INTERNED) this.interned.set(k, o);
-    return o;
-  }
-
-  /** The calls of one principal's map as the profile has them, in its order. */
-  edgesOf(calls: Map<string, number>): AwsEdge[] {
-    return [...calls.values()]
-      .sort((x, y) => compareAwsCalls(this.calls[x]!, this.calls[y]!))
-      .map((n) => {
-        const e: AwsEdge = { ...this.calls[n]! };
-        const [a, d] = [this.slots[2 * n]!, this.slots[2 * n + 1]!];
-        if (a >= 0) e.allowed = this.ev.toEvidence(a);
-        if (d >= 0) e.denied = this.ev.toEvidence(d);
-        const o = this.origins.get(n);
-        if (o === undefined) return e;
-        return Object.assign(e, originFields(Array.isArray(o) ? { list: [o], more: false } : o));
-      });
-  }
-}
-
-/** Most distinct origins a builder shares between edges. */
-const INTERNED = 1 << 16;
-
 /** Per K8s edge in `slots`: allowed, denied and undecided accumulators, prefix number, next edge of its chain. */
 const STRIDE = 5;
 const PREFIX = 3;
@@ -380,11 +290,4 @@ function level(m: PrefixTrie, k: string): PrefixTrie {
   let next = m.get(k) as PrefixTrie | undefined;
   if (next === undefined) m.set(k, (next = new Map()));
   return next;
-}
-
-/** A copy of `a` twice as long. */
-function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }

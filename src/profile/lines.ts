@@ -2,6 +2,7 @@ import type { K8sAccess } from '../model/access.js';
 import type { Evidence, Sample, Stage } from '../model/evidence.js';
 import {
   PROFILE_API_VERSION,
+  type AwsCall,
   type AwsEdge,
   type CallOrigin,
   type ImpliedBy,
@@ -158,10 +159,31 @@ export function principalLine(p: Principal): string {
 
 export function k8sLine(e: K8sEdge): string {
   // JSON.stringify of the line's object, written out: the fields in the same order, so the same bytes.
-  let out = `{"k8s":${accessJson(e)}`;
-  if (e.allowed) out += `,"allowed":${evidenceJson(e.allowed)}`;
-  if (e.denied) out += `,"denied":${evidenceJson(e.denied)}`;
-  if (e.undecided) out += `,"undecided":${evidenceJson(e.undecided)}`;
+  const ev = (x: Evidence | undefined) => x && evidenceJson(x);
+  return k8sLineText(accessJson(e), ev(e.allowed), ev(e.denied), ev(e.undecided), k8sLineMore(e));
+}
+
+/**
+ * A k8s line from the JSON of its access tuple and of each evidence tuple it has, and the text of its other fields
+ * (`k8sLineMore`): the one way its fields are put together, for edges as objects and a builder's columns alike.
+ */
+export function k8sLineText(
+  access: string,
+  allowed: string | undefined,
+  denied: string | undefined,
+  undecided: string | undefined,
+  more = '',
+): string {
+  let out = `{"k8s":${access}`;
+  if (allowed !== undefined) out += `,"allowed":${allowed}`;
+  if (denied !== undefined) out += `,"denied":${denied}`;
+  if (undecided !== undefined) out += `,"undecided":${undecided}`;
+  return out + more + '}';
+}
+
+/** The fields of a k8s line after its evidence (implied, roleRefUnknown, gcOnly), as text: '' for most edges. */
+function k8sLineMore(e: K8sEdge): string {
+  let out = '';
   if (e.implied)
     out += `,"implied":${JSON.stringify(
       e.implied.map((i) => {
@@ -173,7 +195,7 @@ export function k8sLine(e: K8sEdge): string {
     )}`;
   if (e.roleRefUnknown) out += ',"roleRefUnknown":true';
   if (e.gcOnly) out += ',"gcOnly":true';
-  return out + '}';
+  return out;
 }
 
 /** `JSON.stringify(packAccess(a))`, written out. */
@@ -183,25 +205,39 @@ function accessJson(a: K8sAccess): string {
 }
 
 export function awsLine(e: AwsEdge): string {
-  const o: Record<string, unknown> = { aws: [e.eventSource, e.eventName, e.region ?? '', e.account ?? ''] };
-  if (e.resources.length) o['resources'] = e.resources;
-  if (e.implied.length) o['implied'] = e.implied.map((i) => [i.action, i.resource, i.via]);
-  if (e.allowed) o['allowed'] = packEvidence(e.allowed);
-  if (e.denied) o['denied'] = packEvidence(e.denied);
-  if (e.origins) o['origins'] = e.origins;
-  if (e.originsMore) o['originsMore'] = true;
-  return JSON.stringify(o);
+  return awsLineText(e, e.allowed && evidenceJson(e.allowed), e.denied && evidenceJson(e.denied));
 }
 
 /**
- * The lines of one principal: its own, then its Kubernetes accesses, then its AWS calls. `k8s`: its accesses'
- * lines when already made (lazyK8s.ts); `p.k8s` is not read then.
+ * An aws line from its call and origins and the JSON of each evidence tuple it has: `JSON.stringify` of the line's
+ * object, written out (the fields in the same order, so the same bytes), for edges as objects and a builder's columns
+ * alike.
  */
-export function* principalLines(p: Principal, k8s?: Iterable<string>): Generator<string> {
+export function awsLineText(
+  e: AwsCall & { origins?: CallOrigin[]; originsMore?: true },
+  allowed: string | undefined,
+  denied: string | undefined,
+): string {
+  let out = `{"aws":${JSON.stringify([e.eventSource, e.eventName, e.region ?? '', e.account ?? ''])}`;
+  if (e.resources.length) out += `,"resources":${JSON.stringify(e.resources)}`;
+  if (e.implied.length) out += `,"implied":${JSON.stringify(e.implied.map((i) => [i.action, i.resource, i.via]))}`;
+  if (allowed !== undefined) out += `,"allowed":${allowed}`;
+  if (denied !== undefined) out += `,"denied":${denied}`;
+  if (e.origins) out += `,"origins":${JSON.stringify(e.origins)}`;
+  if (e.originsMore) out += ',"originsMore":true';
+  return out + '}';
+}
+
+/**
+ * The lines of one principal: its own, then its Kubernetes accesses, then its AWS calls. `k8s`, `aws`: those
+ * lines when already made (lazyEdges.ts); `p.k8s`, `p.aws` are not read then.
+ */
+export function* principalLines(p: Principal, k8s?: Iterable<string>, aws?: Iterable<string>): Generator<string> {
   yield principalLine(p);
   if (k8s) yield* k8s;
   else for (const e of p.k8s) yield k8sLine(e);
-  for (const e of p.aws ?? []) yield awsLine(e);
+  if (aws) yield* aws;
+  else for (const e of p.aws ?? []) yield awsLine(e);
 }
 
 /** The trailing sections' lines, one per entry. */

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { Principal, Profile } from '../model/profile.js';
 import { canonicalForLines, canonicalHead, canonicalTail } from './canonical.js';
-import { k8sCount, k8sLinesOf } from './lazyK8s.js';
+import { edgeCount, linesOf } from './lazyEdges.js';
 import {
   endLine,
   headerLine,
@@ -34,21 +34,25 @@ export async function* profileLines(parts: ProfileParts): AsyncGenerator<string>
   let accesses = 0;
   for await (const p of parts.principals) {
     principals++;
-    accesses += k8sCount(p) + (p.aws?.length ?? 0);
+    accesses += accessCount(p);
     // A principal's lines go out joined into pieces of about 1 MB as they are made: one write per piece, never one
     // string of a huge principal.
-    for (const piece of chunks(linesOf(p))) yield piece;
+    for (const piece of chunks(principalText(p))) yield piece;
   }
   const tail = canonicalTail(parts.tail());
   for (const line of tailLines(tail)) yield line + '\n';
   yield endLine({ principals, accesses, ...tailCounts(tail) }) + '\n';
 }
 
-/** A principal's lines; a builder's gives its Kubernetes lines made from its columns (lazyK8s.ts). */
-function linesOf(p: Principal): Iterable<string> {
-  const k8s = k8sLinesOf(p);
-  return principalLines(canonicalForLines(p, !k8s), k8s);
+/** A principal's lines; a builder's gives its edges' lines made from its columns (lazyEdges.ts). */
+function principalText(p: Principal): Iterable<string> {
+  const k8s = linesOf(p, 'k8s');
+  const aws = linesOf(p, 'aws');
+  return principalLines(canonicalForLines(p, !k8s, !aws), k8s, aws);
 }
+
+/** A principal's accesses, counted without making them. */
+const accessCount = (p: Principal): number => edgeCount(p, 'k8s') + edgeCount(p, 'aws');
 
 /** Lines joined, each with its newline, into pieces of about `size` characters (a huge principal is many). */
 function* chunks(lines: Iterable<string>, size = 1 << 20): Generator<string> {
@@ -71,8 +75,8 @@ export function* profileLinesSync(p: Profile): Generator<string> {
   yield headerLine(canonicalHead(p)) + '\n';
   let accesses = 0;
   for (const pr of p.principals) {
-    accesses += k8sCount(pr) + (pr.aws?.length ?? 0);
-    for (const line of linesOf(pr)) yield line + '\n';
+    accesses += accessCount(pr);
+    for (const line of principalText(pr)) yield line + '\n';
   }
   const tail = canonicalTail(p);
   for (const line of tailLines(tail)) yield line + '\n';

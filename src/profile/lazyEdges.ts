@@ -1,0 +1,73 @@
+import type { AwsEdge, K8sEdge, Principal } from '../model/profile.js';
+
+/**
+ * A principal as a builder gives it out, with its edges (Kubernetes accesses, AWS calls) made as objects only when
+ * something reads them (a merge with another part, a worker's message, a test). Until then the profile's writer
+ * takes their lines straight from the builder's columns (`linesOf`), which is most of the output's time on a profile
+ * of many distinct accesses (ADR 0010). Whatever reads `k8s` or `aws` gets the edges, as from any other principal,
+ * and their lines are no longer offered: the writer then writes the objects, which may have been changed.
+ */
+export interface LazyEdges<T> {
+  /** How many edges there are. */
+  count: number;
+  /** The edges as objects, in the profile's order. */
+  edges: () => T[];
+  /** Their lines, in the same order, each made as it is asked for. */
+  lines: () => Iterable<string>;
+}
+
+type Kind = 'k8s' | 'aws';
+interface Offer {
+  count: number;
+  /** Undefined once the edges were read as objects. */
+  make: (() => Iterable<string>) | undefined;
+}
+
+const OFFERS = Symbol('lines');
+type Offered = Principal & { [OFFERS]?: Partial<Record<Kind, Offer>> };
+
+/**
+ * `p` with its `k8s` (and `aws`, when given) made on first read. Each must be a placeholder already among `p`'s keys,
+ * so that it keeps its place in their order.
+ */
+export function withLazyEdges(p: Principal, k8s: LazyEdges<K8sEdge>, aws?: LazyEdges<AwsEdge>): Principal {
+  const offers: Partial<Record<Kind, Offer>> = {};
+  lazy(p, 'k8s', k8s, offers);
+  if (aws) lazy(p, 'aws', aws, offers);
+  Object.defineProperty(p, OFFERS, { value: offers });
+  return p;
+}
+
+function lazy<K extends Kind>(
+  p: Principal,
+  kind: K,
+  l: LazyEdges<NonNullable<Principal[K]>[number]>,
+  offers: Partial<Record<Kind, Offer>>,
+): void {
+  const offer: Offer = { count: l.count, make: l.lines };
+  offers[kind] = offer;
+  let made: Principal[K] | undefined;
+  Object.defineProperty(p, kind, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      offer.make = undefined;
+      return (made ??= l.edges() as Principal[K]);
+    },
+    set: (v: Principal[K]) => {
+      offer.make = undefined;
+      made = v;
+    },
+  });
+}
+
+/** How many edges of a kind `p` has, without making them. */
+export function edgeCount(p: Principal, kind: Kind): number {
+  const offer = (p as Offered)[OFFERS]?.[kind];
+  return offer?.make ? offer.count : (p[kind]?.length ?? 0);
+}
+
+/** The lines of `p`'s edges of a kind as the writer writes them, when they were never read as objects. */
+export function linesOf(p: Principal, kind: Kind): Iterable<string> | undefined {
+  return (p as Offered)[OFFERS]?.[kind]?.make?.();
+}
