@@ -194,9 +194,9 @@ export function canonicalPrincipal(p: Principal, accesses = true): Principal {
 
 /**
  * The principal with its own fields canonical and its accesses as they are (`k8s`, `aws` false: those accesses not
- * read, left out): what the line writer needs, since it
- * writes each access and its evidence as tuples in a fixed order whatever the order of the objects' keys (a copy of
- * every access, made per access in the profile's hot writer, would be garbage at once).
+ * read, left out): what the line writer needs, since it writes each access and its evidence as tuples in a fixed
+ * order whatever the order of the objects' keys (a copy of every access, made per access in the profile's hot
+ * writer, would be garbage at once).
  */
 export function canonicalForLines(p: Principal, k8s = true, aws = true): Principal {
   const out = canonicalPrincipal(p, false);
