@@ -3,7 +3,8 @@ export const STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete',
 export type Stage = (typeof STAGES)[number];
 
 /** Which stage's count stands for the number of requests: the latest one seen. */
-const STAGE_PRIORITY: readonly Stage[] = ['ResponseComplete', 'Panic', 'ResponseStarted', 'RequestReceived'];
+/** The stage whose counter is an evidence's count: the first of these with one (`countOf`). */
+export const STAGE_PRIORITY: readonly Stage[] = ['ResponseComplete', 'Panic', 'ResponseStarted', 'RequestReceived'];
 
 /** One sample record behind an edge: its id and time, so samples merge exactly. */
 export interface Sample {

@@ -1,5 +1,5 @@
 import { microsToTime, timeToMicros } from '../util/time.js';
-import { countOf, SAMPLE_LIMIT, STAGES, type Evidence, type Sample, type Stage } from './evidence.js';
+import { countOf, SAMPLE_LIMIT, STAGE_PRIORITY, STAGES, type Evidence, type Sample, type Stage } from './evidence.js';
 
 /**
  * Many evidence accumulators in columns (issue 16, item 2): counters, first and last time and the kept samples of
@@ -178,11 +178,11 @@ export class EvidenceStore {
   }
 }
 
-/** Slots of a stage's counter in countOf's order of preference (evidence.ts). */
-const COUNT_SLOTS = [2, 3, 1, 0];
-
 /** A stage's counter among an accumulator's 4: the order of STAGES, which is also the key order in a profile. */
 const STAGE_SLOT: Record<Stage, number> = { RequestReceived: 0, ResponseStarted: 1, ResponseComplete: 2, Panic: 3 };
+
+/** The counters' slots in `countOf`'s order of preference. */
+const COUNT_SLOTS = STAGE_PRIORITY.map((s) => STAGE_SLOT[s]);
 
 /** (t, id) before (u, jd): by time (no time last), then by id. */
 function before(t: number, id: string, u: number, jd: string): boolean {
