@@ -46,16 +46,19 @@ function lazy<K extends Kind>(
 ): void {
   const offer: Offer = { count: l.count, make: l.lines };
   offers[kind] = offer;
+  // Once the edges are made (or replaced), the builder's state behind them is let go.
+  let source: LazyEdges<NonNullable<Principal[K]>[number]> | undefined = l;
   let made: Principal[K] | undefined;
   Object.defineProperty(p, kind, {
     enumerable: true,
     configurable: true,
     get: () => {
-      offer.make = undefined;
-      return (made ??= l.edges() as Principal[K]);
+      if (source) made = source.edges() as Principal[K];
+      source = offer.make = undefined;
+      return made;
     },
     set: (v: Principal[K]) => {
-      offer.make = undefined;
+      source = offer.make = undefined;
       made = v;
     },
   });
