@@ -87,7 +87,7 @@ export function arnFormat(service: string, type: string): string | undefined {
 
 /** The placeholders of a format in order: `['Partition', 'Region', 'Account', 'DbInstanceName']`. */
 export function placeholders(format: string): string[] {
-  return [...format.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((m) => m[1]!);
+  return pieces(format).filter((_, i) => i % 2 === 1);
 }
 
 const CONTEXT = new Set(['Partition', 'Region', 'Account']);
@@ -144,13 +144,14 @@ const compiled = new Map<string, Compiled>();
 export function formatPattern(format: string): Compiled {
   let hit = compiled.get(format);
   if (hit) return hit;
-  const parts = format.split(/(\$\{[A-Za-z0-9]+\})/);
-  const last = parts.reduce((a, p, i) => (p.startsWith('${') ? i : a), -1);
+  // Text at even indexes, placeholder names at odd ones; the last name is the one before the closing text.
+  const parts = pieces(format);
+  const last = parts.length - 2;
   const names: string[] = [];
   let src = '';
   parts.forEach((p, i) => {
-    if (!p.startsWith('${')) return void (src += p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const name = p.slice(2, -1);
+    if (i % 2 === 0) return void (src += p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const name = p;
     names.push(name);
     if (name === 'Partition') src += '(aws(?:-[a-z]+)*)';
     else if (name === 'Region' || name === 'Account') src += '([^:]*)';
