@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { UnreadableInputError } from './inputs.js';
 import type { Progress } from './task.js';
 import type { Principal } from '../model/profile.js';
+import { fromWire } from '../profile/keyedLines.js';
 import type { DeferredAws } from '../profile/deferred.js';
 import type { ProfileStream } from '../profile/read.js';
 import type { TaskRequest, TaskResult } from './taskRunner.js';
@@ -93,7 +94,7 @@ async function workerProfile(w: Worker, scope: TaskRequest['scope'], onProgress:
     while (pending) {
       const r: TaskResult = await pending;
       pending = r.done ? undefined : ask();
-      yield* r.batch!;
+      for (const p of r.batch!) yield fromWire(p);
     }
   }
   return { stream: { head, principals: principals(), tail: () => tail }, ids, ...(deferred ? { deferred } : {}) };

@@ -2,6 +2,8 @@ import type { Principal } from '../model/profile.js';
 import type { ProfileHead, ProfileTail } from '../profile/lines.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { ProfileBuilder } from '../profile/builder.js';
+import { toWire } from '../profile/keyedLines.js';
+import { edgeCount } from '../profile/lazyEdges.js';
 import type { DeferredAws } from '../profile/deferred.js';
 import { Scope } from '../profile/scope.js';
 import { emptyNotices } from './notices.js';
@@ -74,8 +76,9 @@ export class TaskRunner {
           this.principals = undefined;
           break;
         }
-        batch.push(r.value);
-        accesses += r.value.k8s.length + (r.value.aws?.length ?? 0) + 1;
+        // Its edges cross as the lines the profile will hold (keyedLines.ts), made here, in parallel with the others.
+        batch.push(toWire(r.value));
+        accesses += edgeCount(r.value, 'k8s') + edgeCount(r.value, 'aws') + 1;
       }
       return { stats: EMPTY, batch, done: !this.principals };
     }

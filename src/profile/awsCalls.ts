@@ -5,6 +5,7 @@ import { addOrigin, originFields, type OriginSet } from '../model/callOrigin.js'
 import { grown } from '../util/array.js';
 import { awsCallOf, compareAwsCalls } from './order.js';
 import { awsLineText } from './lines.js';
+import { awsOrderKey } from './orderKeys.js';
 
 /**
  * The AWS calls of a builder: per number, the call, the evidence of its allowed and denied records (-1: none) and
@@ -87,9 +88,13 @@ export class AwsCallTable {
     });
   }
 
-  /** Their lines as `awsLine` writes them, made from the columns as they are asked for (as K8sEdgeTable.lines). */
-  *lines(calls: Map<string, number>): Generator<string> {
+  /**
+   * Their lines as `awsLine` writes them, made from the columns as they are asked for (as K8sEdgeTable.lines); with
+   * `keys`, each line's order key is pushed to it.
+   */
+  *lines(calls: Map<string, number>, keys?: string[]): Generator<string> {
     for (const n of this.sorted(calls)) {
+      keys?.push(awsOrderKey(this.calls[n]!));
       const o = this.originsOf(n);
       const call = o ? { ...this.calls[n]!, ...o } : this.calls[n]!;
       yield awsLineText(call, this.ev.jsonOf(this.slots[2 * n]!), this.ev.jsonOf(this.slots[2 * n + 1]!));

@@ -28,7 +28,7 @@ import { sameList } from '../util/array.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
 import { newPrincipalState, noteSession, type PrincipalState } from './principalState.js';
 import { principalFromState } from './principalOut.js';
-import { withLazyEdges } from './lazyEdges.js';
+import { offered, withLazyEdges } from './lazyEdges.js';
 import { decideAws, deferredOf, defersAws, spanOf, type DeferredAws } from './deferred.js';
 import { addOutsideRbac } from '../knowledge/kubernetes/outsideRbac.js';
 
@@ -380,12 +380,13 @@ export class ProfileBuilder {
     const { edges, aws } = p;
     // Placeholders for the edges, in their places among the keys (lazyEdges.ts).
     const out = principalFromState(p, [], aws.size ? [] : undefined, (ev) => this.ev.toEvidence(ev));
-    const k8s = this.k8s;
-    const calls = this.awsCalls;
+    const [k8s, calls] = [this.k8s, this.awsCalls];
+    const lines = (keys?: string[]) => k8s.lines(edges, keys);
+    const awsLines = (keys?: string[]) => calls.lines(aws, keys);
     return withLazyEdges(
       out,
-      { count: k8s.edgeCount(edges), edges: () => k8s.edgesOf(edges), lines: () => k8s.lines(edges) },
-      aws.size ? { count: aws.size, edges: () => calls.edgesOf(aws), lines: () => calls.lines(aws) } : undefined,
+      offered(k8s.edgeCount(edges), () => k8s.edgesOf(edges), lines),
+      aws.size ? offered(aws.size, () => calls.edgesOf(aws), awsLines) : undefined,
     );
   }
 }

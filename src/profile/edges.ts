@@ -5,7 +5,8 @@ import type { Decision } from '../model/observation.js';
 import { cmp } from '../model/issue.js';
 import { edgeAccess, type ImpliedBy, type K8sEdge } from '../model/profile.js';
 import { k8sLine, k8sLineText } from './lines.js';
-import { tupleKey } from '../util/key.js';
+import { orderKeyField, tupleKey } from '../util/key.js';
+import { k8sKeyHead, k8sKeyTail } from './orderKeys.js';
 import { grown } from '../util/array.js';
 
 /** The identity of an implied-by entry as a map key. */
@@ -72,6 +73,7 @@ export class K8sEdgeTable {
   private readonly gcOnly = new Map<number, boolean>();
 
   private ranks: PrefixRanks | undefined;
+  private keyed: { head: string[]; tail: string[] } | undefined;
 
   constructor(private readonly ev: EvidenceStore) {}
 
@@ -191,10 +193,12 @@ export class K8sEdgeTable {
   /**
    * The lines of one principal's edges as `k8sLine` writes them, in the profile's order, made from the columns
    * without the edges' objects, each as it is asked for (the profile's hot writer: ADR 0010). An edge with more than
-   * its evidence (implied, roleRefUnknown, gcOnly: rare) is made as its object and written by `k8sLine`.
+   * its evidence (implied, roleRefUnknown, gcOnly: rare) is made as its object and written by `k8sLine`. With
+   * `keys`, each line's order key is pushed to it as the line is made (keyedLines.ts).
    */
-  *lines(edges: K8sEdges): Generator<string> {
+  *lines(edges: K8sEdges, keys?: string[]): Generator<string> {
     const ranks = this.ranked();
+    const keyParts = keys && this.keyParts();
     const names: string[] = [];
     const ns: number[] = [];
     for (const [name, v] of edges) {
@@ -218,6 +222,10 @@ export class K8sEdgeTable {
     for (const i of order) {
       const n = ns[i]!;
       const name = names[i]!;
+      if (keyParts) {
+        const p = slots[STRIDE * n + PREFIX]!;
+        keys!.push(keyParts.head[p]! + orderKeyField(name) + keyParts.tail[p]!);
+      }
       if (this.implied.has(n) || this.roleRefUnknown.has(n) || this.gcOnly.get(n) === true) {
         yield k8sLine(this.edge(name, n));
         continue;
@@ -258,6 +266,12 @@ export class K8sEdgeTable {
       after: ps.map((a) => `,${q(a.nonResourceURL)}]`),
     };
     return this.ranks;
+  }
+
+  /** Per prefix number, its part of an order key before the name and after it (made when first asked for). */
+  private keyParts(): { head: string[]; tail: string[] } {
+    if (this.keyed?.head.length === this.prefixes.length) return this.keyed;
+    return (this.keyed = { head: this.prefixes.map(k8sKeyHead), tail: this.prefixes.map(k8sKeyTail) });
   }
 
   /** How many edges one principal's map has. */

@@ -1,5 +1,11 @@
 import type { AwsEdge, K8sEdge, Principal } from '../model/profile.js';
 
+/** A principal's edges of one kind as their lines, in the profile's order, each with its order key (orderKeys.ts). */
+export interface KeyedLines {
+  lines: string[];
+  keys: string[];
+}
+
 /**
  * A principal as a builder gives it out, with its edges (Kubernetes accesses, AWS calls) made as objects only when
  * something reads them (a merge with another part, a worker's message, a test). Until then the profile's writer
@@ -14,6 +20,28 @@ export interface LazyEdges<T> {
   edges: () => T[];
   /** Their lines, in the same order, each made as it is asked for. */
   lines: () => Iterable<string>;
+  /** Their lines with their order keys, all at once: for a worker's message and a merge of sorted parts. */
+  keyed: () => KeyedLines;
+}
+
+/**
+ * The edges of a builder's table: `lines(keys)` makes their lines in order, pushing each one's order key to `keys`
+ * when given.
+ */
+export function offered<T>(
+  count: number,
+  edges: () => T[],
+  lines: (keys?: string[]) => Iterable<string>,
+): LazyEdges<T> {
+  return {
+    count,
+    edges,
+    lines: () => lines(),
+    keyed: () => {
+      const keys: string[] = [];
+      return { lines: [...lines(keys)], keys };
+    },
+  };
 }
 
 type Kind = 'k8s' | 'aws';
@@ -21,18 +49,19 @@ interface Offer {
   count: number;
   /** Undefined once the edges were read as objects. */
   make: (() => Iterable<string>) | undefined;
+  keyed: () => KeyedLines;
 }
 
 const OFFERS = Symbol('lines');
 type Offered = Principal & { [OFFERS]?: Partial<Record<Kind, Offer>> };
 
 /**
- * `p` with its `k8s` (and `aws`, when given) made on first read. Each must be a placeholder already among `p`'s keys,
- * so that it keeps its place in their order.
+ * `p` with its `k8s` and `aws`, each when given, made on first read. Each must be a placeholder already among `p`'s
+ * keys, so that it keeps its place in their order.
  */
-export function withLazyEdges(p: Principal, k8s: LazyEdges<K8sEdge>, aws?: LazyEdges<AwsEdge>): Principal {
+export function withLazyEdges(p: Principal, k8s?: LazyEdges<K8sEdge>, aws?: LazyEdges<AwsEdge>): Principal {
   const offers: Partial<Record<Kind, Offer>> = {};
-  lazy(p, 'k8s', k8s, offers);
+  if (k8s) lazy(p, 'k8s', k8s, offers);
   if (aws) lazy(p, 'aws', aws, offers);
   Object.defineProperty(p, OFFERS, { value: offers });
   return p;
@@ -44,7 +73,7 @@ function lazy<K extends Kind>(
   l: LazyEdges<NonNullable<Principal[K]>[number]>,
   offers: Partial<Record<Kind, Offer>>,
 ): void {
-  const offer: Offer = { count: l.count, make: l.lines };
+  const offer: Offer = { count: l.count, make: l.lines, keyed: l.keyed };
   offers[kind] = offer;
   // Once the edges are made (or replaced), the builder's state behind them is let go.
   let source: LazyEdges<NonNullable<Principal[K]>[number]> | undefined = l;
@@ -73,4 +102,16 @@ export function edgeCount(p: Principal, kind: Kind): number {
 /** The lines of `p`'s edges of a kind as the writer writes them, when they were never read as objects. */
 export function linesOf(p: Principal, kind: Kind): Iterable<string> | undefined {
   return (p as Offered)[OFFERS]?.[kind]?.make?.();
+}
+
+/** The lines of `p`'s edges of a kind with their order keys, when they were never read as objects. */
+export function keyedOf(p: Principal, kind: Kind): KeyedLines | undefined {
+  const offer = (p as Offered)[OFFERS]?.[kind];
+  return offer?.make ? offer.keyed() : undefined;
+}
+
+/** Whether `p` still offers the lines of its edges of some kind. */
+export function offersLines(p: Principal): boolean {
+  const offers = (p as Offered)[OFFERS];
+  return !!(offers?.k8s?.make || offers?.aws?.make);
 }

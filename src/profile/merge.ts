@@ -51,7 +51,8 @@ function mergeOpt(a: Evidence | undefined, b: Evidence | undefined): Evidence | 
   return mergeEvidence(a, b);
 }
 
-function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
+/** One AWS call of two profiles: evidence merged, origins their union. */
+export function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
   const { allowed: _a, denied: _d, origins: _o, originsMore: _m, ...call } = a;
   const out: AwsEdge = { ...call };
   const allowed = mergeOpt(a.allowed, b.allowed);
@@ -80,7 +81,8 @@ function mergeLink(a: RoleLink, b: RoleLink): RoleLink {
   };
 }
 
-function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
+/** One Kubernetes access of two profiles: evidence merged, implied requests their union. */
+export function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
   const out: K8sEdge = edgeAccess(a);
   const allowed = mergeOpt(a.allowed, b.allowed);
   const denied = mergeOpt(a.denied, b.denied);

@@ -2,6 +2,7 @@ import type { Principal, Profile } from '../model/profile.js';
 import { PROFILE_API_VERSION } from '../model/profile.js';
 import { principalId } from '../model/subject.js';
 import { mergeProfiles } from './merge.js';
+import { mergePrincipals } from './keyedLines.js';
 import { comparePrincipals } from './order.js';
 import type { ProfileParts } from './write.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
@@ -10,9 +11,9 @@ import type { ProfileHead, ProfileTail } from './lines.js';
  * `merge` over profile streams: the headers merged first, then a k-way merge of the principals (each input is sorted
  * by `comparePrincipals`, which places one identity at one place whatever ARN names it), one principal of each input
  * in memory at a time, each group merged by `mergeProfiles` restricted to it (the same operation as on whole profiles:
- * principals merge independently), then the trailing sections, merged in memory (left-out identities, workloads,
- * connections, DNS names, namespaces: small beside the principals). The result is `mergeProfiles` of the whole inputs,
- * byte for byte.
+ * principals merge independently; edges offered as lines are merged as lines, keyedLines.ts), then the trailing
+ * sections, merged in memory (left-out identities, workloads, connections, DNS names, namespaces: small beside the
+ * principals). The result is `mergeProfiles` of the whole inputs, byte for byte.
  */
 export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principalCount: () => number } {
   const only = (part: Partial<Profile>): Profile => ({
@@ -49,7 +50,7 @@ export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principal
         cur[i] = await value(its[i]!);
       }
       count++;
-      yield group.length === 1 ? group[0]! : mergeProfiles(group.map((p) => only({ principals: [p] }))).principals[0]!;
+      yield group.length === 1 ? group[0]! : mergePrincipals(group);
     }
   }
   const tail = (): ProfileTail => {

@@ -33,3 +33,17 @@ export function compareTuples(a: readonly string[], b: readonly string[]): numbe
   }
   return a.length - b.length;
 }
+
+/**
+ * One field of an order key: a string that, joined with the others of its tuple, compares by code units as
+ * `compareTuples` compares the tuples (so sorted lists of lines can be merged by their keys alone, in another thread
+ * than the one that made them). Each field ends with `\0\1`; a NUL inside one is written `\0\2`, so a field that is
+ * a prefix of another sorts first whatever follows. A list of fields inside a key ends with ORDER_KEY_LIST_END, which
+ * sorts before any field.
+ */
+export function orderKeyField(s: string): string {
+  return (s.includes('\u0000') ? s.replaceAll('\u0000', '\u0000\u0002') : s) + '\u0000\u0001';
+}
+
+/** The end of a list of fields inside an order key (a shorter list sorts first, as in `compareTuples`). */
+export const ORDER_KEY_LIST_END = '\u0000\u0000';
