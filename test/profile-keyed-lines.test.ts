@@ -7,7 +7,7 @@ import type { AwsCall, Principal, Profile } from '../src/model/profile.js';
 import { ProfileBuilder } from '../src/profile/builder.js';
 import { inMemory } from '../src/profile/io.js';
 import { fromWire, mergeKeyed, toWire } from '../src/profile/keyedLines.js';
-import { keyedOf, linesOf, offersLines } from '../src/profile/lazyEdges.js';
+import { edgesMade, keyedOf, linesOf, offersLines } from '../src/profile/lazyEdges.js';
 import { mergeProfiles } from '../src/profile/merge.js';
 import { mergeStreams } from '../src/profile/mergeStream.js';
 import { compareAwsCalls } from '../src/profile/order.js';
@@ -162,5 +162,19 @@ describe('partial profiles merged as lines', () => {
     }
     // The offers were read, not spent: the principals still give their lines.
     expect(linesOf(p, 'k8s')).toBeDefined();
+  });
+
+  it('made into objects (a profile held in memory), lets go of its lines and offers none', () => {
+    const parts = acrossThreads(dealt(6, 1)[0]!);
+    const principals = parts.principals as Principal[];
+    const want = mergeProfiles([dealt(6, 1)[0]!.toProfile()]).principals;
+    for (const p of principals) {
+      expect(offersLines(p)).toBe(true);
+      expect(edgesMade(p)).toBe(p);
+      expect(offersLines(p)).toBe(false);
+      expect(keyedOf(p, 'k8s')).toBeUndefined();
+      expect(keyedOf(p, 'aws')).toBeUndefined();
+    }
+    expect(principals.map((p) => [p.k8s, p.aws])).toEqual(want.map((p) => [p.k8s, p.aws]));
   });
 });

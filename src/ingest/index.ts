@@ -9,6 +9,7 @@ import {
 } from '../model/profile.js';
 import { principalId } from '../model/subject.js';
 import { mergeStreams } from '../profile/mergeStream.js';
+import { edgesMade } from '../profile/lazyEdges.js';
 import { decideAws, keptPrincipals, type DeferredAws } from '../profile/deferred.js';
 import type { ProfileStream } from '../profile/read.js';
 import type { ProfileParts } from '../profile/write.js';
@@ -271,7 +272,11 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
   const { parts, close, ...info } = await ingestStream(opts);
   try {
     const principals: Principal[] = [];
-    for await (const p of parts.principals) principals.push(p);
+    for await (const p of parts.principals) {
+      // A profile in memory holds its edges as objects: made now, as each principal comes, so that the lines a
+      // worker sent (profile/keyedLines.ts) are let go at once rather than held beside the objects.
+      principals.push(edgesMade(p));
+    }
     const profile: Profile = {
       apiVersion: PROFILE_API_VERSION,
       kind: 'Profile',

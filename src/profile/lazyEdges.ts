@@ -47,9 +47,11 @@ export function offered<T>(
 type Kind = 'k8s' | 'aws';
 interface Offer {
   count: number;
-  /** Undefined once the edges were read as objects. */
+  /** Both undefined once the edges were read as objects. */
   make: (() => Iterable<string>) | undefined;
-  keyed: () => KeyedLines;
+  keyed: (() => KeyedLines) | undefined;
+  /** Make the edges as objects now, as a read would. */
+  edges: () => void;
 }
 
 const OFFERS = Symbol('lines');
@@ -73,21 +75,24 @@ function lazy<K extends Kind>(
   l: LazyEdges<NonNullable<Principal[K]>[number]>,
   offers: Partial<Record<Kind, Offer>>,
 ): void {
-  const offer: Offer = { count: l.count, make: l.lines, keyed: l.keyed };
-  offers[kind] = offer;
-  // Once the edges are made (or replaced), the builder's state behind them is let go.
+  // Once the edges are made (or replaced), what they were made from (a builder's state, lines) is let go.
   let source: LazyEdges<NonNullable<Principal[K]>[number]> | undefined = l;
   let made: Principal[K] | undefined;
+  const edges = () => {
+    if (source) made = source.edges() as Principal[K];
+    source = offer.make = offer.keyed = undefined;
+  };
+  const offer: Offer = { count: l.count, make: l.lines, keyed: l.keyed, edges };
+  offers[kind] = offer;
   Object.defineProperty(p, kind, {
     enumerable: true,
     configurable: true,
     get: () => {
-      if (source) made = source.edges() as Principal[K];
-      source = offer.make = undefined;
+      edges();
       return made;
     },
     set: (v: Principal[K]) => {
-      source = offer.make = undefined;
+      source = offer.make = offer.keyed = undefined;
       made = v;
     },
   });
@@ -107,11 +112,19 @@ export function linesOf(p: Principal, kind: Kind): Iterable<string> | undefined 
 /** The lines of `p`'s edges of a kind with their order keys, when they were never read as objects. */
 export function keyedOf(p: Principal, kind: Kind): KeyedLines | undefined {
   const offer = (p as Offered)[OFFERS]?.[kind];
-  return offer?.make ? offer.keyed() : undefined;
+  return offer?.keyed?.();
 }
 
 /** Whether `p` still offers the lines of its edges of some kind. */
 export function offersLines(p: Principal): boolean {
   const offers = (p as Offered)[OFFERS];
   return !!(offers?.k8s?.make || offers?.aws?.make);
+}
+
+/** `p` with its edges made as objects now, letting go of what they were to be made from (lines, a builder's state). */
+export function edgesMade(p: Principal): Principal {
+  const offers = (p as Offered)[OFFERS];
+  offers?.k8s?.edges();
+  offers?.aws?.edges();
+  return p;
 }
