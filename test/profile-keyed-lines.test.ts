@@ -3,6 +3,7 @@
 // edges and be equal exactly for one access, and a merge of lines must be the bytes of the merge of the objects.
 import { describe, expect, it } from 'vitest';
 import { compareAccess, type K8sAccess } from '../src/model/access.js';
+import { cmp } from '../src/model/issue.js';
 import type { AwsCall, Principal, Profile } from '../src/model/profile.js';
 import { ProfileBuilder } from '../src/profile/builder.js';
 import { inMemory } from '../src/profile/io.js';
@@ -29,7 +30,6 @@ function strings(r: () => number): () => string {
 }
 
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
-const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 describe('order keys', () => {
   it('order Kubernetes accesses as compareAccess, equal exactly for the same access', () => {
@@ -54,7 +54,7 @@ describe('order keys', () => {
     for (const a of accesses)
       for (const b of accesses) {
         const want = sign(compareAccess(a, b));
-        if (sign(order(k8sOrderKey(a), k8sOrderKey(b))) !== want) wrong.push([a, b]);
+        if (sign(cmp(k8sOrderKey(a), k8sOrderKey(b))) !== want) wrong.push([a, b]);
         if (want === 0) equal++;
       }
     expect(wrong.slice(0, 3)).toEqual([]);
@@ -82,7 +82,7 @@ describe('order keys', () => {
     const wrong: unknown[] = [];
     for (const a of calls)
       for (const b of calls)
-        if (sign(order(awsOrderKey(a), awsOrderKey(b))) !== sign(compareAwsCalls(a, b))) wrong.push([a, b]);
+        if (sign(cmp(awsOrderKey(a), awsOrderKey(b))) !== sign(compareAwsCalls(a, b))) wrong.push([a, b]);
     expect(wrong.slice(0, 3)).toEqual([]);
   });
 });
@@ -152,7 +152,7 @@ describe('partial profiles merged as lines', () => {
     const m = mergeKeyed('k8s', x, y);
     const shared = x.keys.filter((k) => y.keys.includes(k));
     expect(shared.length).toBeGreaterThan(0);
-    expect(m.keys).toEqual([...new Set([...x.keys, ...y.keys])].sort(order));
+    expect(m.keys).toEqual([...new Set([...x.keys, ...y.keys])].sort(cmp));
     expect(m.lines).toHaveLength(m.keys.length);
     // A line only one side holds is that side's line, the same string.
     for (const [i, k] of m.keys.entries()) {

@@ -1,5 +1,6 @@
 import type { K8sRequestObservation } from '../model/observation.js';
-import { PROFILE_API_VERSION, type Profile } from '../model/profile.js';
+import type { Profile } from '../model/profile.js';
+import { profileOf } from '../profile/merge.js';
 import { SCC_GROUP, SCC_RESOURCE } from '../knowledge/kubernetes/openShift.js';
 import { ProfileBuilder } from '../profile/builder.js';
 import type { Scope } from '../profile/scope.js';
@@ -54,15 +55,10 @@ export function inventoryPart(inv: Inventory, scope: Scope): Profile {
   const inScope = (ns: string) => !scope.namespaceSkip(ns);
   const admissions = new ProfileBuilder(scope);
   for (const o of sccAdmissions(inv)) admissions.add(o);
-  return {
-    apiVersion: PROFILE_API_VERSION,
-    kind: 'Profile',
-    window: { start: '', end: '' },
-    sources: [],
-    skipped: {},
+  return profileOf({
     principals: admissions.toProfile().principals,
     workloads: workloadsOfInventory(inv).filter((w) => inScope(w.namespace)),
     network: [],
     namespaces: inv.namespaces.map((n) => ({ name: n.name, labels: n.labels })),
-  };
+  });
 }

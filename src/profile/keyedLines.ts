@@ -1,7 +1,8 @@
-import { PROFILE_API_VERSION, type AwsEdge, type K8sEdge, type Principal, type Profile } from '../model/profile.js';
+import type { AwsEdge, K8sEdge, Principal } from '../model/profile.js';
+import { cmp } from '../model/issue.js';
 import { awsEdgeOf, awsLine, k8sEdgeOf, k8sLine } from './lines.js';
 import { keyedOf, offersLines, withLazyEdges, type KeyedLines, type LazyEdges } from './lazyEdges.js';
-import { mergeAwsEdge, mergeEdge, mergeProfiles } from './merge.js';
+import { mergeAwsEdge, mergeEdge, mergeProfiles, profileOf } from './merge.js';
 import { awsOrderKey, k8sOrderKey } from './orderKeys.js';
 
 /**
@@ -70,7 +71,7 @@ function keyedLinesOf(p: Principal, kind: Kind): KeyedLines {
   const ops = OPS[kind] as KindOps<K8sEdge | AwsEdge>;
   const edges: (K8sEdge | AwsEdge)[] = (kind === 'k8s' ? p.k8s : p.aws) ?? [];
   const keys = edges.map((e) => ops.key(e as never));
-  const order = Array.from(keys.keys()).sort((x, y) => (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : 0));
+  const order = Array.from(keys.keys()).sort((x, y) => cmp(keys[x]!, keys[y]!));
   const out: KeyedLines = { lines: [], keys: [] };
   for (let i = 0; i < order.length;) {
     let e = edges[order[i]!]!;
@@ -106,16 +107,6 @@ export function mergeKeyed(kind: Kind, a: KeyedLines, b: KeyedLines): KeyedLines
   return { lines, keys };
 }
 
-/** A principal alone in a profile, for `mergeProfiles`. */
-const alone = (p: Principal): Profile => ({
-  apiVersion: PROFILE_API_VERSION,
-  kind: 'Profile',
-  window: { start: '', end: '' },
-  sources: [],
-  skipped: {},
-  principals: [p],
-});
-
 /** `p`'s own fields, without its edges (which are not read). */
 function bare(p: Principal): Principal {
   const out: Record<string, unknown> = {};
@@ -129,7 +120,7 @@ function bare(p: Principal): Principal {
  * its lines in turn; otherwise the objects are merged.
  */
 export function mergePrincipals(group: Principal[]): Principal {
-  const merged = (ps: Principal[]) => mergeProfiles(ps.map(alone)).principals[0]!;
+  const merged = (ps: Principal[]) => mergeProfiles(ps.map((p) => profileOf({ principals: [p] }))).principals[0]!;
   if (!group.some(offersLines)) return merged(group);
   const fold = (kind: Kind) => group.map((p) => keyedLinesOf(p, kind)).reduce((a, b) => mergeKeyed(kind, a, b));
   const k8s = fold('k8s');

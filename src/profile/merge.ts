@@ -98,6 +98,19 @@ export function mergeEdge(a: K8sEdge, b: K8sEdge): K8sEdge {
   return out;
 }
 
+/** A profile of `part` alone: no window, sources, skipped records or principals but those it gives. */
+export function profileOf(part: Partial<Profile>): Profile {
+  return {
+    apiVersion: PROFILE_API_VERSION,
+    kind: 'Profile',
+    window: { start: '', end: '' },
+    sources: [],
+    skipped: {},
+    principals: [],
+    ...part,
+  };
+}
+
 /**
  * Combine profiles of different days or shards. Associative and commutative: the result does not
  * depend on the order or grouping of the inputs, byte for byte.

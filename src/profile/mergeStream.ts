@@ -1,7 +1,6 @@
-import type { Principal, Profile } from '../model/profile.js';
-import { PROFILE_API_VERSION } from '../model/profile.js';
+import type { Principal } from '../model/profile.js';
 import { principalId } from '../model/subject.js';
-import { mergeProfiles } from './merge.js';
+import { mergeProfiles, profileOf } from './merge.js';
 import { mergePrincipals } from './keyedLines.js';
 import { comparePrincipals } from './order.js';
 import type { ProfileParts } from './write.js';
@@ -16,16 +15,7 @@ import type { ProfileHead, ProfileTail } from './lines.js';
  * principals). The result is `mergeProfiles` of the whole inputs, byte for byte.
  */
 export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principalCount: () => number } {
-  const only = (part: Partial<Profile>): Profile => ({
-    apiVersion: PROFILE_API_VERSION,
-    kind: 'Profile',
-    window: { start: '', end: '' },
-    sources: [],
-    skipped: {},
-    principals: [],
-    ...part,
-  });
-  const heads = mergeProfiles(inputs.map((s) => only({ ...pick(s.head) })));
+  const heads = mergeProfiles(inputs.map((s) => profileOf({ ...pick(s.head) })));
   const head: ProfileHead = {
     window: heads.window,
     sources: heads.sources,
@@ -54,7 +44,7 @@ export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principal
     }
   }
   const tail = (): ProfileTail => {
-    const m = mergeProfiles(inputs.map((s) => only(tailOf(s.tail()))));
+    const m = mergeProfiles(inputs.map((s) => profileOf(tailOf(s.tail()))));
     const out: ProfileTail = {};
     if (m.leftOut) out.leftOut = m.leftOut;
     if (m.workloads) out.workloads = m.workloads;
