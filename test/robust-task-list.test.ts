@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planTasks } from '../src/ingest/index.js';
+import { planTasks } from '../src/ingest/plan.js';
 import { resolveInputs, type InputFile } from '../src/ingest/inputs.js';
 import { tmp } from './helpers/cli.js';
 

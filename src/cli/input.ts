@@ -364,6 +364,7 @@ async function ingestRun(
         ...(eks ? { eksAuditLogs: eks } : {}),
         scope,
         workers: workerCount(flags, availableParallelism()),
+        ...(flags.workers === undefined ? { fewerWorkersWhenSmall: true } : {}),
         ...(flags.clockTolerance !== undefined ? { clockTolerance: clockTolerance(flags.clockTolerance) } : {}),
         cwd: io.cwd,
         stdin: io.stdin,

@@ -22,18 +22,12 @@ import { profileFilters } from '../profile/filters.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
 import type { LookupOptions } from './cloudTrail/lookupEvents.js';
 import type { EksLogsOptions } from './eksLogs.js';
-import {
-  looksLikeVpcFlowLog,
-  resolveInputs,
-  STDIN,
-  UnreadableInputError,
-  type InputFile,
-  type Notice,
-} from './inputs.js';
+import { looksLikeVpcFlowLog, resolveInputs, STDIN, UnreadableInputError, type Notice } from './inputs.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { inventoryPart } from '../inventory/profilePart.js';
 import { emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './notices.js';
 import { runPool } from './pool.js';
+import { isSmall, planTasks } from './plan.js';
 import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
 import type { TaskMode, TaskRequest } from './taskRunner.js';
 import { asAsync, pushAll } from '../util/array.js';
@@ -55,6 +49,11 @@ export interface IngestOptions {
   scope: Scope;
   /** Worker threads; 1 reads everything on the main thread. */
   workers: number;
+  /**
+   * `workers` is the most to use: a small input (under SMALL_INPUT bytes, a gzip file counted at GZIP_RATIO times its
+   * size) is read on the main thread, where starting workers and merging their parts costs more than it saves.
+   */
+  fewerWorkersWhenSmall?: boolean;
   cwd: string;
   stdin?: Readable;
   /** Called with the total bytes to read, once known. */
@@ -87,6 +86,8 @@ export interface IngestInfo {
   window: { since: string; until: string };
   /** When a duration was given: the record "now" counts back from, and the implausibly new ones set aside. */
   anchor?: Anchor;
+  /** Threads that read the files: 1 is the main thread alone, more are workers. */
+  threads: number;
 }
 
 export interface IngestResult extends IngestInfo {
@@ -117,6 +118,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
   const tasks: Task[] = [];
   const notices: Notice[] = [];
   let total = 0;
+  const resolved: [SourceFormat, string[], Awaited<ReturnType<typeof resolveInputs>>][] = [];
   for (const [format, paths] of groups) {
     if (!paths.length) continue;
     const vpc = format === 'flows' ? opts.vpcFields : undefined;
@@ -126,6 +128,12 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) : undefined,
       format !== 'k8s-audit',
     );
+    resolved.push([format, paths, found]);
+  }
+  const workers =
+    opts.fewerWorkersWhenSmall && isSmall(resolved.flatMap(([, , found]) => found.files)) ? 1 : opts.workers;
+  for (const [format, paths, found] of resolved) {
+    const vpc = format === 'flows' ? opts.vpcFields : undefined;
     // A VPC flow log's header names the fields of every later line, and one in the middle (files joined) changes them
     // (flows/vpcHeader.ts): a range would start without the format in force, so flows are not split. CloudTrail files
     // are single JSON documents more often than not: a large one is split at record boundaries (cloudTrail/ranges.ts).
@@ -133,8 +141,8 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     const split = opts.splitBytes ?? SPLIT_BYTES;
     const planned =
       format === 'cloudtrail'
-        ? await (await import('./cloudTrail/ranges.js')).cloudTrailTasks(files, opts.workers, split)
-        : planTasks(files, opts.workers, split, format);
+        ? await (await import('./cloudTrail/ranges.js')).cloudTrailTasks(files, workers, split)
+        : planTasks(files, workers, split, format);
     if (paths.includes(STDIN)) planned.push({ path: STDIN, abs: STDIN, gzip: false, format });
     pushAll(tasks, vpc ? planned.map((t) => ({ ...t, vpcFields: vpc })) : planned);
     pushAll(notices, found.notices);
@@ -150,7 +158,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       throw new UnreadableInputError(
         'a duration for --since/--until needs files: stdin cannot be read twice (give an RFC 3339 time)',
       );
-    const pre = (await execute(tasks, scope, 'newest', opts.workers, () => {}, opts.inventory)).results;
+    const pre = (await execute(tasks, scope, 'newest', workers, () => {}, opts.inventory)).results;
     const days: DayCounts = {};
     for (const r of pre) mergeDays(days, r.stats.days);
     anchor = plausibleNewest(days, opts.clockTolerance);
@@ -165,10 +173,11 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
   }
 
   const inputs: { stream: ProfileStream; ids: string[]; deferred?: DeferredAws }[] = [];
+  const threads = workers <= 1 || tasks.length <= 1 || stdinCount ? 1 : Math.min(workers, tasks.length);
   let stats: TaskStats[];
   let close = async () => {};
   try {
-    if (opts.workers <= 1 || tasks.length <= 1 || stdinCount) {
+    if (threads === 1) {
       // One thread: one builder for everything, no partial profiles to merge.
       const builder = new ProfileBuilder(scope);
       const resolver = opts.inventory ? new Resolver(opts.inventory) : undefined;
@@ -182,7 +191,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
         ...(parts.deferred ? { deferred: parts.deferred } : {}),
       });
     } else {
-      const pool = await execute(tasks, scope, 'profile', opts.workers, onProgress, opts.inventory);
+      const pool = await execute(tasks, scope, 'profile', workers, onProgress, opts.inventory);
       close = pool.close;
       stats = pool.results.map((r) => r.stats);
       pushAll(inputs, pool.profiles);
@@ -256,6 +265,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       notices: sorted.flatMap((s) => s.noticeSamples ?? []).sort(compareIssues),
       window: { since: scope.since, until: scope.until },
       ...(anchor ? { anchor } : {}),
+      threads,
       close,
     };
   } catch (e) {
@@ -313,27 +323,6 @@ function execute(
     ...(inventory && task.format === 'flows' ? { inventory } : {}),
   }));
   return runPool(reqs, Math.max(1, workers), onProgress);
-}
-
-/** Whole files, and plain files big enough to be worth splitting into one range per worker. */
-export function planTasks(
-  files: InputFile[],
-  workers: number,
-  splitBytes: number,
-  format: SourceFormat = 'k8s-audit',
-): Task[] {
-  const tasks: Task[] = [];
-  for (const f of files) {
-    const parts = workers > 1 && f.splittable ? Math.min(workers, Math.floor(f.size / splitBytes)) : 1;
-    if (parts <= 1) {
-      tasks.push({ path: f.path, abs: f.abs, gzip: f.gzip, format, ...(f.parquet ? { parquet: true } : {}) });
-      continue;
-    }
-    const step = Math.ceil(f.size / parts);
-    for (let s = 0; s < f.size; s += step)
-      tasks.push({ path: f.path, abs: f.abs, gzip: false, format, start: s, end: Math.min(f.size, s + step) });
-  }
-  return tasks;
 }
 
 /**
