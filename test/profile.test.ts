@@ -3,11 +3,11 @@ import { accessKey, type K8sAccess } from '../src/model/access.js';
 import { mergeEvidence, type Evidence } from '../src/model/evidence.js';
 import { EvidenceAccumulator } from '../src/model/evidenceStore.js';
 import type { K8sRequestObservation } from '../src/model/observation.js';
-import { isGrantable, PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
+import { isGrantable } from '../src/model/profile.js';
 import { ProfileBuilder } from '../src/profile/builder.js';
 import { filterProfile } from '../src/profile/filter.js';
 import { serializeProfile } from '../src/profile/io.js';
-import { mergeProfiles } from '../src/profile/merge.js';
+import { mergeProfiles, profileOf } from '../src/profile/merge.js';
 import { defaultScope, Scope, type ScopeOptions } from '../src/profile/scope.js';
 
 const access = (over: Partial<K8sAccess> = {}): K8sAccess => ({
@@ -218,13 +218,7 @@ describe('profile', () => {
 describe('conflicting attributes merge the same in any order', () => {
   it('a namespace and a workload labelled differently on two days keep the labels both agree on', async () => {
     const day = (team: string, tier: string) =>
-      ({
-        apiVersion: PROFILE_API_VERSION,
-        kind: 'Profile',
-        window: { start: '', end: '' },
-        sources: [],
-        skipped: {},
-        principals: [],
+      profileOf({
         namespaces: [{ name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop', team } }],
         workloads: [
           {
@@ -240,7 +234,7 @@ describe('conflicting attributes merge the same in any order', () => {
         ],
         network: [],
         dnsNames: [],
-      }) as unknown as Profile;
+      });
     const a = day('payments', 'front');
     const b = day('checkout', 'edge');
     const ab = mergeProfiles([a, b]);
