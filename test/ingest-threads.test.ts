@@ -1,12 +1,13 @@
 // Without --workers, a small input is read on the main thread: starting workers and merging their parts costs more
 // than it saves there (src/ingest/plan.ts). The choice never changes the profile's bytes.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../src/ingest/index.js';
 import { isSmall } from '../src/ingest/plan.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
-import { ROOT } from './helpers/cli.js';
+import { cli, ROOT, tmp } from './helpers/cli.js';
 
 const MiB = 1024 * 1024;
 
@@ -44,5 +45,20 @@ describe('how many threads read the input', () => {
     const text = serializeProfile(one.profile);
     expect(serializeProfile(small.profile)).toBe(text);
     expect(serializeProfile(asked.profile)).toBe(text);
+  });
+
+  it('finds "now" for a duration on the same threads, to the same window and bytes', () => {
+    const dir = tmp('threads-');
+    const run = (...workers: string[]) => {
+      const out = join(dir, `p${workers.join('')}.json`);
+      const args = ['profile', '--k8s-audit', 'fixtures/demo/k8s-audit', '--since', '2d', ...workers, '-o', out];
+      expect(cli(args).code).toBe(0);
+      return readFileSync(out, 'utf8');
+    };
+    const one = run();
+    expect(run('--workers', '2')).toBe(one);
+    // The window is the last two days of the newest record's, not the whole week's.
+    const start = (JSON.parse(one.slice(0, one.indexOf('\n'))) as { window: { start: string } }).window.start;
+    expect(start >= '2026-11-07').toBe(true);
   });
 });

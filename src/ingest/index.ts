@@ -151,6 +151,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
   opts.onTotal?.(total);
   const onProgress = opts.onProgress ?? (() => {});
 
+  const threads = workers <= 1 || tasks.length <= 1 || stdinCount ? 1 : Math.min(workers, tasks.length);
   let scope = opts.scope;
   let anchor: Anchor | undefined;
   if (scope.hasRelativeTime) {
@@ -158,9 +159,8 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       throw new UnreadableInputError(
         'a duration for --since/--until needs files: stdin cannot be read twice (give an RFC 3339 time)',
       );
-    const pre = (await execute(tasks, scope, 'newest', workers, () => {}, opts.inventory)).results;
     const days: DayCounts = {};
-    for (const r of pre) mergeDays(days, r.stats.days);
+    for (const stats of await newestPass(tasks, scope, threads, opts.inventory)) mergeDays(days, stats.days);
     anchor = plausibleNewest(days, opts.clockTolerance);
     let newest = anchor.time;
     // The APIs alone: durations count back from now, as the APIs' own windows do.
@@ -173,7 +173,6 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
   }
 
   const inputs: { stream: ProfileStream; ids: string[]; deferred?: DeferredAws }[] = [];
-  const threads = workers <= 1 || tasks.length <= 1 || stdinCount ? 1 : Math.min(workers, tasks.length);
   let stats: TaskStats[];
   let close = async () => {};
   try {
@@ -306,6 +305,17 @@ function inMemory(p: Profile): { stream: ProfileStream; ids: string[] } {
     stream: { head: p, principals: asAsync(p.principals), tail: () => p },
     ids: p.principals.map((x) => principalId(x.subject)),
   };
+}
+
+/** The first pass of a run with durations: each task's days and newest time, on the threads that will read it. */
+async function newestPass(tasks: Task[], scope: Scope, threads: number, inventory?: Inventory): Promise<TaskStats[]> {
+  if (threads > 1)
+    return (await execute(tasks, scope, 'newest', threads, () => {}, inventory)).results.map((r) => r.stats);
+  const resolver = inventory ? new Resolver(inventory) : undefined;
+  const none = () => {};
+  const out: TaskStats[] = [];
+  for (const t of tasks) out.push(await runTask(t, none, none, undefined, true, resolver));
+  return out;
 }
 
 function execute(
