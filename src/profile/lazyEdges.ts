@@ -7,11 +7,12 @@ export interface KeyedLines {
 }
 
 /**
- * A principal as a builder gives it out, with its edges (Kubernetes accesses, AWS calls) made as objects only when
- * something reads them (a merge with another part, a worker's message, a test). Until then the profile's writer
- * takes their lines straight from the builder's columns (`linesOf`), which is most of the output's time on a profile
- * of many distinct accesses (ADR 0010). Whatever reads `k8s` or `aws` gets the edges, as from any other principal,
- * and their lines are no longer offered: the writer then writes the objects, which may have been changed.
+ * A principal as a builder gives it out (or as a worker's lines make it, keyedLines.ts), with its edges (Kubernetes
+ * accesses, AWS calls) made as objects only when something reads them (a profile held in memory, a test). Until then
+ * the profile's writer takes their lines straight from the builder's columns (`linesOf`), which is most of the
+ * output's time on a profile of many distinct accesses (ADR 0010), and a worker's message and a merge take them with
+ * their order keys (`keyedOf`). Whatever reads `k8s` or `aws` gets the edges, as from any other principal, and their
+ * lines are no longer offered: the writer then writes the objects, which may have been changed.
  */
 export interface LazyEdges<T> {
   /** How many edges there are. */
