@@ -158,12 +158,14 @@ export function roleArnProblem(arn: string): string | undefined {
  */
 export function resourceArnProblem(arn: string): string | undefined {
   if (arn.length > 2048) return 'is longer than 2,048 characters';
-  if (!new RegExp(`^arn:${PARTITION}:[a-z0-9-]+:[a-z0-9-]*:(\\d{12}|aws)?:.`).test(arn)) return 'is not an ARN';
+  if (!RESOURCE_ARN.test(arn)) return 'is not an ARN';
   if (/[*?]/.test(arn)) return 'holds * or ?, which an IAM policy reads as a wildcard';
   if (arn.includes('${')) return 'holds ${, which an IAM policy reads as a policy variable';
   if (CONTROL.test(arn)) return 'holds a control character';
   return undefined;
 }
+
+const RESOURCE_ARN = new RegExp(`^arn:${PARTITION}:[a-z0-9-]+:[a-z0-9-]*:(\\d{12}|aws)?:.`);
 
 /** `s3.amazonaws.com`: lowercase host-name characters. */
 export function eventSourceProblem(v: string): string | undefined {

@@ -45,6 +45,17 @@ function isDate(d: string): boolean {
   return /^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(d);
 }
 
+// Made once: a pattern built per name costs more than the test.
+const REPLICASET_POD = new RegExp(`-${RAND}{6,10}-${RAND}{5}$`);
+const CRONJOB_POD = new RegExp(`-(\\d{8})-${RAND}{5}$`);
+const CRONJOB_POD_FROM = new RegExp(`-\\d{8}-${RAND}{5}$`);
+const REPLICASET = new RegExp(`-(${FNV_ENC}{6,10})$`);
+const KUSTOMIZE_HASH = new RegExp(`-(${KUSTOMIZE}{10})$`);
+const TEKTON_POD = new RegExp(`-(${RAND}{5})-(?:[a-z0-9-]+-)?pod(?:-retry\\d+)?$`);
+const TEKTON_POD_FROM = new RegExp(`-${RAND}{5}-(?:[a-z0-9-]+-)?pod(?:-retry\\d+)?$`);
+const GENERATED_SUFFIX = new RegExp(`-(${RAND}{5})$`);
+const GENERATED_SUFFIX_FROM = new RegExp(`-${RAND}{5}$`);
+
 const PATTERNS: NamePattern[] = [
   {
     // helm pkg/storage makeKey: `sh.helm.release.v1.<release>.v<revision>`, for the Secret (or ConfigMap) that holds
@@ -65,17 +76,17 @@ const PATTERNS: NamePattern[] = [
   {
     id: 'replicaset-pod',
     why: 'a pod of a ReplicaSet: its pod-template hash and a random suffix change with every rollout and restart',
-    test: (n) => new RegExp(`-${RAND}{6,10}-${RAND}{5}$`).test(n),
-    from: new RegExp(`-${RAND}{6,10}-${RAND}{5}$`),
+    test: (n) => REPLICASET_POD.test(n),
+    from: REPLICASET_POD,
   },
   {
     id: 'cronjob-pod',
     why: 'a pod of a CronJob run: the scheduled minute and a random suffix',
     test: (n) => {
-      const m = new RegExp(`-(\\d{8})-${RAND}{5}$`).exec(n);
+      const m = CRONJOB_POD.exec(n);
       return !!m && cronMinute(m[1]!);
     },
-    from: new RegExp(`-\\d{8}-${RAND}{5}$`),
+    from: CRONJOB_POD_FROM,
   },
   {
     id: 'cronjob-run',
@@ -142,7 +153,7 @@ const PATTERNS: NamePattern[] = [
     id: 'replicaset',
     why: "a ReplicaSet or ControllerRevision: its pod template's hash changes with every rollout",
     test: (n) => {
-      const m = new RegExp(`-(${FNV_ENC}{6,10})$`).exec(n);
+      const m = REPLICASET.exec(n);
       return !!m && hasDigitAndLetter(m[1]!);
     },
   },
@@ -151,7 +162,7 @@ const PATTERNS: NamePattern[] = [
     id: 'kustomize-hash',
     why: 'a kustomize-generated ConfigMap or Secret: ten characters of a content hash, a new name when it changes',
     test: (n) => {
-      const m = new RegExp(`-(${KUSTOMIZE}{10})$`).exec(n);
+      const m = KUSTOMIZE_HASH.exec(n);
       return !!m && hasDigitAndLetter(m[1]!);
     },
   },
@@ -161,20 +172,20 @@ const PATTERNS: NamePattern[] = [
     id: 'tekton-pod',
     why: "a Tekton TaskRun's pod: the PipelineRun's generateName suffix, the task, `-pod`",
     test: (n) => {
-      const m = new RegExp(`-(${RAND}{5})-(?:[a-z0-9-]+-)?pod(?:-retry\\d+)?$`).exec(n);
+      const m = TEKTON_POD.exec(n);
       return !!m && /\d/.test(m[1]!);
     },
-    from: new RegExp(`-${RAND}{5}-(?:[a-z0-9-]+-)?pod(?:-retry\\d+)?$`),
+    from: TEKTON_POD_FROM,
   },
   {
     id: 'generated-suffix',
     // A word of five consonants is not impossible: one digit at least is asked for.
     why: 'a generateName suffix (five random characters), as Jobs give their pods and tools their objects',
     test: (n) => {
-      const m = new RegExp(`-(${RAND}{5})$`).exec(n);
+      const m = GENERATED_SUFFIX.exec(n);
       return !!m && /\d/.test(m[1]!);
     },
-    from: new RegExp(`-${RAND}{5}$`),
+    from: GENERATED_SUFFIX_FROM,
   },
 ];
 
