@@ -3,46 +3,16 @@
  * out one by one as they stream, so memory is bounded by one record, not the document. Any other value is cut out
  * whole, with the line splitter's semantics (docs/adr/0002-line-splitter.md): a value that does not close on its line
  * is malformed, unless it is the file's first (a pretty-printed document). JSON.parse checks each unit; a line that
- * holds no `"Records"` and ends within the chunk takes a fast path (JSON.parse of the line).
+ * holds no `"Records"` and ends within the chunk takes a fast path (JSON.parse of the line), and so does a record
+ * whose end is found by a search for the next one's start (recordEnds.ts).
  */
 import { MAX_LINE_BYTES } from '../lines.js';
 import { Capture } from './capture.js';
+import { RecordEnds } from './recordEnds.js';
 import { BSLASH, isWs, LBRACE, LBRACKET, NL, QUOTE, RBRACE, RBRACKET, Scan, shown, ValueScan } from './valueScan.js';
+import type { ScanMode, ScanOptions, ScanSink, UnitRole } from './scanTypes.js';
 
-/** `unknown` until the first value ends on its line (`lines`) or spans a line break (`document`). */
-export type ScanMode = 'unknown' | 'lines' | 'document';
-/** A top-level value, one element of a streamed array, or a value of another key of a streamed document. */
-export type UnitRole = 'value' | 'element' | 'skipped';
-
-export interface ScanSink {
-  /** A unit's text, the line it starts on and its nesting (1 for `{}`, 0 for a scalar). */
-  value(text: string, line: number, depth: number, role: UnitRole): void;
-  /** Fast path: a whole line. False when it is not one valid JSON value: the scanner then reads it byte by byte. */
-  line(text: string, line: number): boolean;
-  /** A document's Records are about to stream: the keys before them as `{...,"Records":[]}` (undefined: too large). */
-  stream(head: string | undefined, line: number): void;
-  issue(line: number, code: string, message: string): void;
-}
-
-/** Where a byte range of a document starts: at an element of the first value's streamed array. */
-export interface ScanResume {
-  container: 'records' | 'array';
-  mode: ScanMode;
-}
-
-export interface ScanOptions {
-  /** Absolute offset of the first byte pushed. */
-  base?: number;
-  /** Stop at the first element starting at or past this absolute offset (it belongs to the next range). */
-  limit?: number;
-  resume?: ScanResume;
-  /** A unit larger than this is counted and dropped as it streams (default MAX_LINE_BYTES). */
-  maxBytes?: number;
-  /** Boundary pre-scan: called at the first byte of each element of the file's first value; true stops the scan. */
-  onElement?: (offset: number, resume: ScanResume) => boolean;
-  /** False: elements are scanned, never cut out nor handed over (the boundary pre-scan). */
-  captureElements?: boolean;
-}
+export type { ScanMode, ScanOptions, ScanResume, ScanSink, UnitRole } from './scanTypes.js';
 
 const enum S {
   TOP,
@@ -91,6 +61,7 @@ export class RecordScanner {
   // Next line break and next `"Records"` in the current chunk (fast path), -1 when not searched yet.
   private nextNl = -1;
   private nextRec = -1;
+  private readonly ends: RecordEnds | undefined;
 
   constructor(
     private readonly sink: ScanSink,
@@ -100,6 +71,7 @@ export class RecordScanner {
     this.limit = opts.limit ?? Infinity;
     this.cap = new Capture(opts.maxBytes ?? MAX_LINE_BYTES);
     this.captureElements = opts.captureElements ?? true;
+    this.ends = this.captureElements && opts.guessEnds !== false ? new RecordEnds() : undefined;
     this.mode = opts.resume?.mode ?? 'unknown';
     if (opts.resume) {
       this.container = opts.resume.container;
@@ -120,6 +92,7 @@ export class RecordScanner {
     if (this.pos === 0 && !this.opts.resume && n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
     this.nextNl = this.nextRec = -1;
     this.v.chunk();
+    this.ends?.chunk();
     while (i < n && !this.done) i = this.step(buf, i, n);
     if (!this.done) this.cap.chunkEnd(buf);
     this.pos += n;
@@ -207,6 +180,13 @@ export class RecordScanner {
           this.done = true;
           return n;
         }
+        // A record whose end is guessed and parses as one value (the sink's fast path, as for a line) is read whole.
+        const e = this.ends ? this.ends.guess(buf, i, n, this.cap.max) : -1;
+        if (e >= 0 && this.sink.line(buf.toString('utf8', i, e + 1), this.line)) {
+          this.state = S.ARR_NEXT;
+          return e + 1;
+        }
+        if (e >= 0) this.ends!.wrong();
         return this.startValue(buf, i, n, this.captureElements ? 'element' : 'inner', S.ARR_NEXT);
       }
       case S.ARR_NEXT:
