@@ -182,11 +182,13 @@ export class RecordScanner {
         }
         // A record whose end is guessed and parses as one value (the sink's fast path, as for a line) is read whole.
         const e = this.ends ? this.ends.guess(buf, i, n, this.cap.max) : -1;
-        if (e >= 0 && this.sink.line(buf.toString('utf8', i, e + 1), this.line)) {
-          this.state = S.ARR_NEXT;
-          return e + 1;
+        if (e >= 0) {
+          if (this.sink.line(buf.toString('utf8', i, e + 1), this.line)) {
+            this.state = S.ARR_NEXT;
+            return e + 1;
+          }
+          this.ends?.wrong();
         }
-        if (e >= 0) this.ends!.wrong();
         return this.startValue(buf, i, n, this.captureElements ? 'element' : 'inner', S.ARR_NEXT);
       }
       case S.ARR_NEXT:
