@@ -65,6 +65,44 @@ describe('WorkloadViews', () => {
     }
   });
 
+  it('gives the same when most views repeat earlier ones, as one per flow record does (1,000 random sets)', () => {
+    // A repeated view adds nothing and is skipped (WorkloadViews' `absorbs`): the answer must not change.
+    const r = rng(20261207);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const ports: WorkloadInfo['ports'] = [
+      { name: 'grpc', port: 80, protocol: 'TCP' },
+      { name: 'http', port: 80, protocol: 'TCP' },
+      { name: 'http', port: 8080, protocol: 'TCP' },
+    ];
+    const view = (): WorkloadInfo => {
+      const inventory = r() < 0.2;
+      return {
+        namespace: 'shop',
+        name: 'web',
+        kind: pick(['Deployment', 'Unknown']),
+        selector: r() < 0.8 ? { app: 'web', ...(r() < 0.5 ? { tier: pick(['a', 'b']) } : {}) } : {},
+        labels: r() < 0.8 ? { app: 'web', ...(r() < 0.5 ? { x: pick(['1', '2']) } : {}) } : {},
+        // A view's own ports in any order: only a merge sorts them.
+        ports: ports.filter(() => r() < 0.4).sort(() => r() - 0.5),
+        hostNetwork: r() < 0.1,
+        ...(r() < 0.4 ? { serviceAccount: pick(['web', 'default']) } : {}),
+        ...(r() < 0.3 ? { pods: Math.floor(r() * 3) } : {}),
+        source: inventory ? ('inventory' as const) : ('flow-labels' as const),
+      };
+    };
+    for (let round = 0; round < 1000; round++) {
+      const pool = Array.from({ length: 1 + Math.floor(r() * 3) }, view);
+      const views = Array.from({ length: 2 + Math.floor(r() * 20) }, () => pick(pool));
+      const acc = new WorkloadViews(views[0]!);
+      for (const v of views.slice(1)) acc.add(v);
+      const want = reference(views);
+      // An inventory's one view wins over the flows' views and is taken as it is, its ports as it lists them.
+      const inventory = views.filter((v) => v.source === 'inventory');
+      if (inventory.length === 1) want.ports = inventory[0]!.ports;
+      expect(acc.get(), JSON.stringify(views)).toEqual(want);
+    }
+  });
+
   it('profile: three pods of one workload whose labels share nothing give the same profile in either order', async () => {
     const flow = (pod: string, labels: string[]) =>
       JSON.stringify({

@@ -223,7 +223,10 @@ export function mergeWorkloads(views: WorkloadInfo[]): WorkloadInfo {
  * where a pairwise merge would read it as "unknown" and take the next view's labels whole.
  */
 export class WorkloadViews {
+  /** The views merged so far but for labels and selector, which are kept below (get() takes them from there). */
   private base: WorkloadInfo;
+  /** Whether `base` came out of mergeWorkload (its ports sorted and distinct), so a view it absorbs may be skipped. */
+  private merged = false;
   /** Undefined while no view of the winning source carried any. */
   private selector: Record<string, string> | undefined;
   private labels: Record<string, string> | undefined;
@@ -239,11 +242,16 @@ export class WorkloadViews {
       // An inventory's view wins over those guessed from flow labels: they are forgotten, later ones ignored.
       if (w.source !== 'inventory') return;
       this.base = w;
+      this.merged = false;
       this.selector = agree(undefined, w.selector);
       this.labels = agree(undefined, w.labels);
       return;
     }
-    this.base = mergeWorkload(this.base, w);
+    // Most views of a workload (one per flow record) repeat what is known: merging them changes nothing.
+    if (!this.merged || !absorbs(this.base, w)) {
+      this.base = mergeWorkload(this.base, w);
+      this.merged = true;
+    }
     this.selector = agree(this.selector, w.selector);
     this.labels = agree(this.labels, w.labels);
   }
@@ -260,10 +268,26 @@ export function addView(views: Map<string, WorkloadViews>, key: string, w: Workl
   else views.set(key, new WorkloadViews(w));
 }
 
+/**
+ * Whether `mergeWorkload(a, b)` is `a` but for labels and selector: `b`'s kind, ports, host network, service account
+ * and pod count add nothing. `a` must be a merge's result (its ports sorted, one per name, port and protocol).
+ */
+function absorbs(a: WorkloadInfo, b: WorkloadInfo): boolean {
+  return (
+    cmp(a.kind, b.kind) <= 0 &&
+    (a.hostNetwork || !b.hostNetwork) &&
+    (!b.serviceAccount || (!!a.serviceAccount && cmp(a.serviceAccount, b.serviceAccount) <= 0)) &&
+    (b.pods === undefined || (a.pods !== undefined && a.pods >= b.pods)) &&
+    b.ports.every((p) => a.ports.some((q) => q.name === p.name && q.port === p.port && q.protocol === p.protocol))
+  );
+}
+
 /** Labels agreed so far and a view's: a view without labels knows nothing about them. */
 function agree(acc: Record<string, string> | undefined, r: Record<string, string>): Record<string, string> | undefined {
   if (Object.keys(r).length === 0) return acc;
   if (acc === undefined) return sortedRecord(r);
+  // A view that carries every label agreed so far leaves them as they are (most views of a workload).
+  if (Object.entries(acc).every(([k, v]) => r[k] === v)) return acc;
   return sortedRecord(Object.fromEntries(Object.entries(acc).filter(([k, v]) => r[k] === v)));
 }
 
