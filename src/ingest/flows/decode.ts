@@ -1,4 +1,4 @@
-import { stableLabels, workloadNameFromPod, type Resolver } from '../../inventory/inventory.js';
+import type { Resolver } from '../../inventory/inventory.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { FlowObservation, FlowNames, RecordSkip, L4Protocol, Peer, WorkloadInfo } from '../../model/network.js';
 import { firstTime, recordTime, type TimeField } from '../../util/time.js';
@@ -16,6 +16,7 @@ import { isFlowLogRecord } from './records.js';
 import { recordFlows, unknownAddress } from './observation.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
+import { FlowPods } from './flowPods.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
@@ -37,12 +38,11 @@ const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP',
 /** What Hubble's GetFlowsResponse and the exporter's ExportEvent hold instead of a flow: no traffic in them. */
 const NO_TRAFFIC = ['node_status', 'lost_events', 'agent_event', 'debug_event'];
 
-/** Cilium's own labels: identity bookkeeping, never a pod's selector. */
-const CILIUM_LABEL = /^(io\.cilium\.|io\.kubernetes\.pod\.namespace$)/;
-
 export class FlowDecoder {
   /** The format of VPC flow log records in force: header lines change it (vpcHeader.ts). */
   private readonly vpc: VpcFormat;
+  /** Pods the inventory does not hold, made once each from what their flows carry. */
+  private readonly pods = new FlowPods();
 
   constructor(
     private readonly file: string,
@@ -262,36 +262,7 @@ export class FlowDecoder {
         const w = this.resolver.workloadOf(pod);
         return { peer: { kind: 'workload', namespace, name: w.name }, workload: w };
       }
-      const podLabels: Record<string, string> = {};
-      for (const l of labels) {
-        if (!l.startsWith('k8s:')) continue;
-        const kv = l.slice(4);
-        const eq = kv.indexOf('=');
-        const k = eq < 0 ? kv : kv.slice(0, eq);
-        if (CILIUM_LABEL.test(k)) continue;
-        put(podLabels, k, eq < 0 ? '' : kv.slice(eq + 1));
-      }
-      const wl = Array.isArray(ep['workloads']) ? ep['workloads'].filter(isObj)[0] : undefined;
-      const guess =
-        wl && str(wl['name'])
-          ? { name: str(wl['name']), kind: str(wl['kind']) || 'Unknown' }
-          : workloadNameFromPod(podName, podLabels);
-      const stable = stableLabels(podLabels);
-      const sa = labels
-        .find((l) => l.startsWith('k8s:io.cilium.k8s.policy.serviceaccount='))
-        ?.slice('k8s:io.cilium.k8s.policy.serviceaccount='.length);
-      const w: WorkloadInfo = {
-        namespace,
-        name: guess.name,
-        kind: guess.kind,
-        selector: stable,
-        labels: stable,
-        ports: [],
-        hostNetwork: false,
-        ...(sa ? { serviceAccount: sa } : {}),
-        source: 'flow-labels',
-      };
-      return { peer: { kind: 'workload', namespace, name: w.name }, workload: w };
+      return this.pods.side(namespace, podName, labels, ep);
     }
     return this.resolver.peerOf(ip);
   }

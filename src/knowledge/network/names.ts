@@ -35,8 +35,25 @@ function peerProblem(p: Peer): string | undefined {
   return at('namespace', p.namespace, namespaceProblem) ?? at('workload', p.name, subdomainProblem);
 }
 
-/** A workload's names, kind, labels, selector, ports and service account. */
+/**
+ * A workload's names, kind, labels, selector, ports and service account. A workload frozen whole (a pod a flow
+ * decoder made once and shares between its flows: ingest/flows/flowPods.ts) cannot change, so it is checked once.
+ */
 export function workloadProblem(w: WorkloadInfo): string | undefined {
+  if (!frozen(w)) return workloadCheck(w);
+  if (!checkedOnce.has(w)) checkedOnce.set(w, workloadCheck(w));
+  return checkedOnce.get(w);
+}
+
+const checkedOnce = new WeakMap<WorkloadInfo, string | undefined>();
+const frozen = (w: WorkloadInfo) =>
+  Object.isFrozen(w) &&
+  Object.isFrozen(w.selector) &&
+  Object.isFrozen(w.labels) &&
+  Object.isFrozen(w.ports) &&
+  w.ports.every(Object.isFrozen);
+
+function workloadCheck(w: WorkloadInfo): string | undefined {
   const first =
     at('namespace', w.namespace, namespaceProblem) ??
     at('workload', w.name, subdomainProblem) ??

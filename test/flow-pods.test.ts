@@ -1,0 +1,85 @@
+// Pods the inventory does not hold, as Hubble flows name them (src/ingest/flows/flowPods.ts): made once per pod and
+// labels, shared by its flows, frozen, and their names checked once; a bad name still makes every flow of it an issue.
+import { describe, expect, it } from 'vitest';
+import { FlowDecoder } from '../src/ingest/flows/decode.js';
+import { emptyInventory, Resolver } from '../src/inventory/inventory.js';
+import type { InputIssue } from '../src/model/issue.js';
+import type { FlowObservation } from '../src/model/network.js';
+
+type Out = FlowObservation | InputIssue | { kind: string };
+
+function decode(records: object[]): Out[] {
+  const out: Out[] = [];
+  const d = new FlowDecoder('f.json', new Resolver(emptyInventory()), (x) => out.push(x));
+  records.forEach((r, i) => d.json(JSON.parse(JSON.stringify(r)), i + 1));
+  return out;
+}
+
+const flow = (pod: string, labels: string[], port = 8080) => ({
+  flow: {
+    time: '2026-11-02T00:00:00.000000Z',
+    verdict: 'FORWARDED',
+    IP: { source: '10.0.1.5', destination: '10.0.2.7', ipVersion: 'IPv4' },
+    l4: { TCP: { source_port: 40001, destination_port: port, flags: { SYN: true } } },
+    source: { namespace: 'shop', pod_name: pod, labels },
+    destination: { namespace: 'shop', pod_name: 'cart-5f7b9c8d4-m8wzt', labels: ['k8s:app=cart'] },
+    Type: 'L3_L4',
+    is_reply: false,
+    traffic_direction: 'EGRESS',
+  },
+});
+const flows = (out: Out[]) => out.filter((o): o is FlowObservation => o.kind === 'flow');
+const issues = (out: Out[]) => out.filter((o): o is InputIssue => o.kind === 'issue');
+
+describe('pods named by flows', () => {
+  it('one pod in many records: one workload, shared and frozen, the same as decoded alone', () => {
+    const web = ['k8s:app=web', 'k8s:pod-template-hash=7c9d8f6b5d', 'k8s:io.cilium.k8s.policy.serviceaccount=web'];
+    const out = flows(decode([8080, 8081, 8082].map((p) => flow('web-7c9d8f6b5d-x2klq', web, p))));
+    expect(out).toHaveLength(3);
+    const first = out[0]!.workloads[0]!;
+    expect(first).toEqual({
+      namespace: 'shop',
+      name: 'web',
+      kind: 'Deployment',
+      selector: { app: 'web' },
+      labels: { app: 'web' },
+      ports: [],
+      hostNetwork: false,
+      serviceAccount: 'web',
+      source: 'flow-labels',
+    });
+    for (const f of out) {
+      expect(f.workloads[0]).toBe(first);
+      expect(f.from).toBe(out[0]!.from);
+    }
+    expect(Object.isFrozen(first) && Object.isFrozen(first.selector) && Object.isFrozen(out[0]!.from)).toBe(true);
+    // The same record decoded on its own gives the same workload.
+    expect(flows(decode([flow('web-7c9d8f6b5d-x2klq', web)]))[0]!.workloads[0]).toEqual(first);
+  });
+
+  it('other labels or another pod: another workload view', () => {
+    const out = flows(
+      decode([
+        flow('web-7c9d8f6b5d-x2klq', ['k8s:app=web']),
+        flow('web-7c9d8f6b5d-x2klq', ['k8s:app=web', 'k8s:tier=front']),
+        flow('web-7c9d8f6b5d-p4zzt', ['k8s:app=web']),
+      ]),
+    );
+    const views = out.map((f) => f.workloads[0]!);
+    expect(views[1]!.labels).toEqual({ app: 'web', tier: 'front' });
+    expect(views[0]).not.toBe(views[1]);
+    expect(views[0]).not.toBe(views[2]);
+    expect(views[0]).toEqual(views[2]);
+  });
+
+  it('a pod with a label no API server accepts: every flow of it is an issue at its own line, not only the first', () => {
+    const bad = ['k8s:app=web', 'k8s:bad key=x'];
+    const out = decode([flow('web-7c9d8f6b5d-x2klq', bad), flow('web-7c9d8f6b5d-x2klq', bad, 9090)]);
+    expect(flows(out)).toEqual([]);
+    expect(issues(out).map((i) => [i.code, i.line])).toEqual([
+      ['flow.bad-name', 1],
+      ['flow.bad-name', 2],
+    ]);
+    expect(issues(out)[1]!.message).toContain('label key "bad key"');
+  });
+});
