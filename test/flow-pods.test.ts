@@ -2,7 +2,7 @@
 // labels, shared by its flows, frozen, and their names checked once; a bad name still makes every flow of it an issue.
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from '../src/ingest/flows/decode.js';
-import { emptyInventory, Resolver } from '../src/inventory/inventory.js';
+import { emptyInventory, Resolver, type Inventory } from '../src/inventory/inventory.js';
 import type { InputIssue } from '../src/model/issue.js';
 import type { FlowObservation } from '../src/model/network.js';
 
@@ -81,5 +81,44 @@ describe('pods named by flows', () => {
       ['flow.bad-name', 2],
     ]);
     expect(issues(out)[1]!.message).toContain('label key "bad key"');
+  });
+
+  it("a pod of the inventory: its workload frozen whole and shared, the inventory's own objects left as they were", () => {
+    const inv: Inventory = emptyInventory();
+    inv.controllers.push(
+      { namespace: 'shop', kind: 'Deployment', name: 'web', selector: { app: 'web' } },
+      {
+        namespace: 'shop',
+        kind: 'ReplicaSet',
+        name: 'web-7c9d8f6b5d',
+        owner: { kind: 'Deployment', name: 'web' },
+        selector: { app: 'web' },
+      },
+    );
+    inv.pods.push({
+      namespace: 'shop',
+      name: 'web-7c9d8f6b5d-x2klq',
+      ips: ['10.0.1.5'],
+      labels: { app: 'web', 'pod-template-hash': '7c9d8f6b5d' },
+      node: 'n1',
+      hostNetwork: false,
+      serviceAccount: 'web',
+      owner: { kind: 'ReplicaSet', name: 'web-7c9d8f6b5d' },
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    });
+    const r = new Resolver(inv);
+    const w = r.workloadOf(inv.pods[0]!);
+    expect(r.workloadOf(inv.pods[0]!)).toBe(w);
+    expect(w).toMatchObject({ name: 'web', kind: 'Deployment', selector: { app: 'web' }, labels: { app: 'web' } });
+    expect([w, w.selector, w.labels, w.ports, w.ports[0]].every((x) => Object.isFrozen(x))).toBe(true);
+    expect([inv.controllers[0]!.selector, inv.pods[0]!.ports, inv.pods[0]!.ports[0]].some(Object.isFrozen)).toBe(false);
+    // Its flows carry that one workload.
+    const out: Out[] = [];
+    const d = new FlowDecoder('f.json', r, (x) => out.push(x));
+    [8080, 8081].forEach((port, i) =>
+      d.json(JSON.parse(JSON.stringify(flow('web-7c9d8f6b5d-x2klq', [], port))), i + 1),
+    );
+    expect(flows(out).map((f) => f.workloads[0])).toEqual([w, w]);
+    expect(flows(out)[1]!.workloads[0]).toBe(w);
   });
 });

@@ -275,19 +275,21 @@ export class Resolver {
     }
     // Jobs select on their controller-uid: the pods' stable labels are the selector that survives the next run.
     const jobLike = top.kind === 'Job' || top.kind === 'CronJob';
-    const selector = !jobLike && ctl?.selector ? ctl.selector : stableLabels(pod.labels);
-    const w: WorkloadInfo = {
+    const selector = !jobLike && ctl?.selector ? { ...ctl.selector } : stableLabels(pod.labels);
+    // Frozen whole, copies of the inventory's own objects: every flow of the pod shares it, and the name checks
+    // (knowledge/network/names.ts) check a frozen workload once.
+    const w: WorkloadInfo = Object.freeze({
       namespace: pod.namespace,
       name: this.workloadName(pod.namespace, top.kind, top.name),
       kind: top.kind,
-      selector,
-      labels: stableLabels(pod.labels),
-      ports: pod.ports,
+      selector: Object.freeze(selector),
+      labels: Object.freeze(stableLabels(pod.labels)),
+      ports: Object.freeze(pod.ports.map((x) => Object.freeze({ ...x }))) as WorkloadInfo['ports'],
       hostNetwork: pod.hostNetwork,
       serviceAccount: pod.serviceAccount,
       pods: 1,
-      source: 'inventory',
-    };
+      source: 'inventory' as const,
+    });
     this.cache.set(key, w);
     return w;
   }
