@@ -125,8 +125,10 @@ async function replaceTree(dir: string, roots: string[], given: TreeFiles, optio
           await mkdir(parent, { recursive: true });
           made.add(parent);
         }
-        await writeFile(path, content, { flag: 'wx' });
-        owned.set(rel, sha256(content));
+        // Encoded once, for the file and its hash.
+        const bytes = Buffer.from(content);
+        await writeFile(path, bytes, { flag: 'wx' });
+        owned.set(rel, sha256(bytes));
         written.add(rel);
       };
       await produce(async (rel, content) => {
