@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { k8sEdgeOf, k8sLine } from '../src/profile/lines.js';
+import { awsEdgeOf, awsLine, k8sEdgeOf, k8sLine } from '../src/profile/lines.js';
 import { canonicalEvidence, type Evidence } from '../src/model/evidence.js';
-import type { K8sEdge } from '../src/model/profile.js';
+import type { AwsEdge, K8sEdge } from '../src/model/profile.js';
 import { profileLinesSync } from '../src/profile/write.js';
 import { PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
 
@@ -150,5 +150,91 @@ describe('the written Kubernetes access line', () => {
     const b = [...profileLinesSync(profile(shuffled))].join('');
     expect(b).toBe(a);
     expect(a).toContain('{"principal":{"subject":{"kind":"ServiceAccount","namespace":"shop","name":"cart"}');
+  });
+});
+
+/** The documented AWS line (docs/formats.md), built the plain way; `resources` and `implied` absent when empty. */
+function documentedAws(e: AwsEdge): string {
+  const pack = (ev: Evidence) => {
+    const c = canonicalEvidence(ev);
+    const flat = c.samples.flatMap((s) => [s.id, s.time]);
+    const keys = Object.keys(c.stages);
+    const only = keys.length === 1 && keys[0] === 'ResponseComplete' && c.stages.ResponseComplete === c.count;
+    return only ? [c.count, c.firstSeen, c.lastSeen, flat] : [c.count, c.firstSeen, c.lastSeen, flat, c.stages];
+  };
+  const o: Record<string, unknown> = { aws: [e.eventSource, e.eventName, e.region ?? '', e.account ?? ''] };
+  if (e.resources.length) o['resources'] = e.resources;
+  if (e.implied.length) o['implied'] = e.implied.map((i) => [i.action, i.resource, i.via]);
+  if (e.allowed) o['allowed'] = pack(e.allowed);
+  if (e.denied) o['denied'] = pack(e.denied);
+  if (e.origins) o['origins'] = e.origins;
+  if (e.originsMore) o['originsMore'] = true;
+  return JSON.stringify(o);
+}
+
+const call = { eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity', resources: [], implied: [] };
+const awsCases: [string, AwsEdge][] = [
+  ['no resources, no implied, no region or account', { ...call, allowed: ev() }],
+  [
+    'resources, implied, region and account, both decisions',
+    {
+      eventSource: 'lambda.amazonaws.com',
+      eventName: 'UpdateFunctionConfiguration',
+      region: 'eu-west-1',
+      account: '111122223333',
+      resources: [
+        'arn:aws:iam::111122223333:role/lambda/thumbnailer-exec',
+        'arn:aws:lambda:eu-west-1:111122223333:function:thumbnailer',
+      ],
+      implied: [
+        {
+          action: 'iam:PassRole',
+          resource: 'arn:aws:iam::111122223333:role/lambda/thumbnailer-exec',
+          via: 'requestParameters.role',
+        },
+      ],
+      allowed: ev(),
+      denied: ev({ count: 1, stages: { ResponseComplete: 1 }, samples: [{ id: 'd', time: '2026-11-02T00:00:00Z' }] }),
+    },
+  ],
+  [
+    'origins, and more of them than kept',
+    {
+      ...call,
+      region: 'us-east-1',
+      account: '111122223333',
+      allowed: ev(),
+      origins: [
+        ['10.0.1.5', '', 'tls', ''],
+        ['', 'vpce-0a1b2c3d', 'tls', 'lambda.amazonaws.com'],
+      ],
+      originsMore: true,
+    },
+  ],
+  ['no origin kept, more said', { ...call, allowed: ev(), originsMore: true }],
+  [
+    'hostile strings from logs',
+    {
+      ...call,
+      eventName: 'Get"\\\u2028</script>',
+      resources: ['arn:aws:s3:::b/k"\\\n\ud800'],
+      allowed: ev({ samples: [{ id: 'id"\\\u2029', time: '2026-11-02T00:00:00Z' }] }),
+    },
+  ],
+];
+
+describe('the written AWS call line', () => {
+  it.each(awsCases)('%s: the bytes the format gives, read back to the same edge', (_, e) => {
+    const line = awsLine(e);
+    expect(line).toBe(documentedAws(e));
+    const back = awsEdgeOf(JSON.parse(line));
+    expect(typeof back).toBe('object');
+    const b = back as AwsEdge;
+    expect(b.resources).toEqual(e.resources);
+    expect(b.implied).toEqual(e.implied);
+    expect(b.eventName).toBe(e.eventName);
+    expect(b.origins).toEqual(e.origins);
+    expect(b.originsMore).toBe(e.originsMore);
+    for (const slot of ['allowed', 'denied'] as const) if (e[slot]) expect(b[slot]).toEqual(canonicalEvidence(e[slot]));
   });
 });

@@ -26,6 +26,13 @@ export interface Evidence {
   samples: Sample[];
 }
 
+/**
+ * Evidence as a profile line holds it (docs/formats.md): count, first and last seen, the samples as id, time pairs,
+ * and the stages only where they are not ResponseComplete alone.
+ */
+export type CompactEvidence =
+  [number, string, string, string[]] | [number, string, string, string[], Evidence['stages']];
+
 export const SAMPLE_LIMIT = 3;
 
 function compareSamples(a: Sample, b: Sample): number {

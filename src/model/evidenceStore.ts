@@ -1,5 +1,14 @@
 import { microsToTime, timeToMicros } from '../util/time.js';
-import { countOf, SAMPLE_LIMIT, STAGE_PRIORITY, STAGES, type Evidence, type Sample, type Stage } from './evidence.js';
+import {
+  countOf,
+  SAMPLE_LIMIT,
+  STAGE_PRIORITY,
+  STAGES,
+  type CompactEvidence,
+  type Evidence,
+  type Sample,
+  type Stage,
+} from './evidence.js';
 
 /**
  * Many evidence accumulators in columns (issue 16, item 2): counters, first and last time and the kept samples of
@@ -138,16 +147,16 @@ export class EvidenceStore {
     };
   }
 
-  /** `json(i)`, or undefined for -1 (no accumulator). */
-  jsonOf(i: number): string | undefined {
-    return i >= 0 ? this.json(i) : undefined;
+  /** `tuple(i)`, or undefined for -1 (no accumulator). */
+  tupleOf(i: number): CompactEvidence | undefined {
+    return i >= 0 ? this.tuple(i) : undefined;
   }
 
   /**
-   * The compact tuple of accumulator `i` as a profile line has it (lines.ts): the same text as the tuple of
-   * `toEvidence(i)`, made without it. Its times are written by microsToTime, so only the ids need quoting.
+   * The compact tuple of accumulator `i` as a profile line has it (lines.ts): the tuple of `toEvidence(i)`, made
+   * without it.
    */
-  json(i: number): string {
+  tuple(i: number): CompactEvidence {
     const st = this.stages;
     let count = 0;
     for (const k of COUNT_SLOTS) if ((count = st[i * 4 + k]!)) break;
@@ -156,7 +165,7 @@ export class EvidenceStore {
     // The first and last times are most often a sample's: its text is reused, not made again (as in toEvidence).
     const base = i * SAMPLE_LIMIT;
     const n = this.sampleCount[i]!;
-    let samples = '';
+    const flat: string[] = [];
     let firstText = first === Infinity ? '' : undefined;
     let lastText = last === -Infinity ? '' : undefined;
     for (let k = 0; k < n; k++) {
@@ -164,17 +173,17 @@ export class EvidenceStore {
       const text = t === Infinity ? '' : microsToTime(t);
       if (t === first) firstText ??= text;
       if (t === last) lastText ??= text;
-      samples += `${k ? ',' : ''}${JSON.stringify(this.sampleId[base + k])},"${text}"`;
+      flat.push(this.sampleId[base + k]!, text);
     }
-    let out = `[${count},"${firstText ?? microsToTime(first)}","${lastText ?? microsToTime(last)}",[${samples}]`;
-    // Stages other than ResponseComplete alone, written as their object (lines.ts leaves that one out).
+    firstText ??= microsToTime(first);
+    lastText ??= microsToTime(last);
+    // Stages other than ResponseComplete alone, as their object (lines.ts leaves that one out).
     const rc = st[i * 4 + 2]!;
-    if (rc !== count || st[i * 4]! || st[i * 4 + 1]! || st[i * 4 + 3]! || !rc) {
-      const stages: Partial<Record<Stage, number>> = {};
-      for (const s of STAGES) if (st[i * 4 + STAGE_SLOT[s]]) stages[s] = st[i * 4 + STAGE_SLOT[s]];
-      out += `,${JSON.stringify(stages)}`;
-    }
-    return out + ']';
+    if (rc === count && !st[i * 4]! && !st[i * 4 + 1]! && !st[i * 4 + 3]! && rc)
+      return [count, firstText, lastText, flat];
+    const stages: Partial<Record<Stage, number>> = {};
+    for (const s of STAGES) if (st[i * 4 + STAGE_SLOT[s]]) stages[s] = st[i * 4 + STAGE_SLOT[s]];
+    return [count, firstText, lastText, flat, stages];
   }
 }
 

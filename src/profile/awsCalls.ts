@@ -4,7 +4,7 @@ import type { AwsCall, AwsEdge, CallOrigin } from '../model/profile.js';
 import { addOrigin, originFields, type OriginSet } from '../model/callOrigin.js';
 import { grown } from '../util/array.js';
 import { awsCallOf, compareAwsCalls } from './order.js';
-import { awsLineText } from './lines.js';
+import { awsLineOf } from './lines.js';
 import { awsOrderKey } from './orderKeys.js';
 
 /**
@@ -97,7 +97,7 @@ export class AwsCallTable {
       keys?.push(awsOrderKey(this.calls[n]!));
       const o = this.originsOf(n);
       const call = o ? { ...this.calls[n]!, ...o } : this.calls[n]!;
-      yield awsLineText(call, this.ev.jsonOf(this.slots[2 * n]!), this.ev.jsonOf(this.slots[2 * n + 1]!));
+      yield awsLineOf(call, this.ev.tupleOf(this.slots[2 * n]!), this.ev.tupleOf(this.slots[2 * n + 1]!));
     }
   }
 }

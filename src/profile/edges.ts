@@ -4,7 +4,7 @@ import type { EvidenceStore } from '../model/evidenceStore.js';
 import type { Decision } from '../model/observation.js';
 import { cmp } from '../model/issue.js';
 import { edgeAccess, type ImpliedBy, type K8sEdge } from '../model/profile.js';
-import { k8sLine, k8sLineText } from './lines.js';
+import { k8sLine, k8sLineOf } from './lines.js';
 import { orderKeyField, tupleKey } from '../util/key.js';
 import { k8sKeyHead, k8sKeyTail } from './orderKeys.js';
 import { grown } from '../util/array.js';
@@ -40,12 +40,10 @@ export function canonicalImplied(i: ImpliedBy): ImpliedBy {
  */
 export type K8sEdges = Map<string, number | Map<number, number>>;
 
-/** Per prefix number: its rank before the name and after it in the order of accesses, and its tuple's text. */
+/** Per prefix number: its rank before the name and after it in the order of accesses. */
 interface PrefixRanks {
   head: Int32Array;
   tail: Int32Array;
-  before: string[];
-  after: string[];
 }
 
 /** Most edges of one name chained before they go into a map by prefix. */
@@ -230,17 +228,17 @@ export class K8sEdgeTable {
         yield k8sLine(this.edge(name, n));
         continue;
       }
-      const p = slots[STRIDE * n + PREFIX]!;
-      yield k8sLineText(
-        ranks.before[p]! + JSON.stringify(name) + ranks.after[p]!,
-        this.ev.jsonOf(slots[STRIDE * n]!),
-        this.ev.jsonOf(slots[STRIDE * n + 1]!),
-        this.ev.jsonOf(slots[STRIDE * n + 2]!),
+      const a = this.prefixes[slots[STRIDE * n + PREFIX]!]!;
+      yield k8sLineOf(
+        [a.verb, a.apiGroup, a.resource, a.subresource, a.namespace, name, a.nonResourceURL],
+        this.ev.tupleOf(slots[STRIDE * n]!),
+        this.ev.tupleOf(slots[STRIDE * n + 1]!),
+        this.ev.tupleOf(slots[STRIDE * n + 2]!),
       );
     }
   }
 
-  /** The prefixes' ranks in the profile's order of accesses, before and after the name, and their text. */
+  /** The prefixes' ranks in the profile's order of accesses, before and after the name. */
   private ranked(): PrefixRanks {
     if (this.ranks?.head.length === this.prefixes.length) return this.ranks;
     const ps = this.prefixes;
@@ -252,7 +250,6 @@ export class K8sEdgeTable {
         r[order[i]!] = i && compare(ps[order[i - 1]!]!, ps[order[i]!]!) === 0 ? r[order[i - 1]!]! : i;
       return r;
     };
-    const q = JSON.stringify;
     this.ranks = {
       head: rank(
         (a, b) =>
@@ -262,8 +259,6 @@ export class K8sEdgeTable {
           cmp(a.subresource, b.subresource),
       ),
       tail: rank((a, b) => cmp(a.nonResourceURL, b.nonResourceURL) || cmp(a.verb, b.verb)),
-      before: ps.map((a) => `[${q(a.verb)},${q(a.apiGroup)},${q(a.resource)},${q(a.subresource)},${q(a.namespace)},`),
-      after: ps.map((a) => `,${q(a.nonResourceURL)}]`),
     };
     return this.ranks;
   }
