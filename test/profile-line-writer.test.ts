@@ -10,15 +10,17 @@ import { PROFILE_API_VERSION, type Profile } from '../src/model/profile.js';
 // firstSeen, lastSeen, [id, time, ...], stages?], ...} with stages left out when they are only ResponseComplete,
 // and the reader giving back the same edge.
 
+/** The documented evidence tuple: stages left out when they are ResponseComplete alone. */
+function pack(ev: Evidence): unknown[] {
+  const c = canonicalEvidence(ev);
+  const flat = c.samples.flatMap((s) => [s.id, s.time]);
+  const keys = Object.keys(c.stages);
+  const only = keys.length === 1 && keys[0] === 'ResponseComplete' && c.stages.ResponseComplete === c.count;
+  return only ? [c.count, c.firstSeen, c.lastSeen, flat] : [c.count, c.firstSeen, c.lastSeen, flat, c.stages];
+}
+
 /** The documented line, built the plain way: an object stringified. */
 function documented(e: K8sEdge): string {
-  const pack = (ev: Evidence) => {
-    const c = canonicalEvidence(ev);
-    const flat = c.samples.flatMap((s) => [s.id, s.time]);
-    const keys = Object.keys(c.stages);
-    const only = keys.length === 1 && keys[0] === 'ResponseComplete' && c.stages.ResponseComplete === c.count;
-    return only ? [c.count, c.firstSeen, c.lastSeen, flat] : [c.count, c.firstSeen, c.lastSeen, flat, c.stages];
-  };
   const access = [e.verb, e.apiGroup, e.resource, e.subresource, e.namespace, e.name, e.nonResourceURL];
   const o: Record<string, unknown> = { k8s: access };
   if (e.allowed) o['allowed'] = pack(e.allowed);
@@ -155,13 +157,6 @@ describe('the written Kubernetes access line', () => {
 
 /** The documented AWS line (docs/formats.md), built the plain way; `resources` and `implied` absent when empty. */
 function documentedAws(e: AwsEdge): string {
-  const pack = (ev: Evidence) => {
-    const c = canonicalEvidence(ev);
-    const flat = c.samples.flatMap((s) => [s.id, s.time]);
-    const keys = Object.keys(c.stages);
-    const only = keys.length === 1 && keys[0] === 'ResponseComplete' && c.stages.ResponseComplete === c.count;
-    return only ? [c.count, c.firstSeen, c.lastSeen, flat] : [c.count, c.firstSeen, c.lastSeen, flat, c.stages];
-  };
   const o: Record<string, unknown> = { aws: [e.eventSource, e.eventName, e.region ?? '', e.account ?? ''] };
   if (e.resources.length) o['resources'] = e.resources;
   if (e.implied.length) o['implied'] = e.implied.map((i) => [i.action, i.resource, i.via]);
