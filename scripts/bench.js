@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { cloudTrailSection } from './bench/cloudtrail.js';
-import { generateFlows } from './bench/gen-flows.js';
+import { flowsInventory, generateFlows } from './bench/gen-flows.js';
 import { generateLog } from './bench/gen-log.js';
 import { backtestSection } from './bench/backtest.js';
 import { withoutSources as profileWithoutSources } from './bench/profileText.js';
@@ -142,6 +142,19 @@ const fls = measureSet(
   'fl',
 );
 const { set: fl, rows: flRows, same: flSame } = fls;
+// The same flows with the cluster's inventory, as a user who gives one profiles them: each address a pod of it.
+const flInventory = join(dir, `flows-${flowSizeMB}mb-inventory.json`);
+writeFileSync(flInventory, JSON.stringify(flowsInventory()));
+for (const w of ['1', '2'])
+  flRows[`inventory${w}`] = measure('profile-flows', join(dir, `flows-${flowSizeMB}mb`), [
+    '--inventory',
+    flInventory,
+    '--workers',
+    w,
+    '-o',
+    join(dir, `fli${w}.json`),
+  ]);
+const flInventorySame = withoutSources('fli1.json') === withoutSources('fli2.json');
 
 const flat = [0.25, 0.5].map((f) => ({
   f,
@@ -228,15 +241,20 @@ ${fmt(fl.bytes / 1e6)} MB uncompressed (${fmt(fl.gzBytes / 1e6)} MB gzip), ${fmt
 (${fmt(fl.bytes / fl.events)} bytes per record): 200 workloads in 10 namespaces over 1,200 paths, half of
 the records replies, 0.5% dropped. Floor: gunzip each file, split lines, \`JSON.parse\` each.
 Profile: \`audit2policy profile --flows DIR\` without an inventory (workloads from the flows' pod names
-and labels).
+and labels), and with one (\`--inventory FILE\`: the set's 200 pods as a kubectl List, each owned by a ReplicaSet of
+a Deployment, with its labels, address, service account and the ports its peers reach it on; every address is a
+pod of it).
 
 | run | seconds (runs) | MB/s | records/s | of floor | peak RSS MB |
 |---|---|---|---|---|---|
 ${flRow('floor', flRows.floor)}
 ${flRow('profile, --workers 1', flRows.profile1, flRows.floor)}
 ${flRow('profile, --workers 2', flRows.profile2, flRows.floor)}
+${flRow('profile --inventory, --workers 1', flRows.inventory1, flRows.floor)}
+${flRow('profile --inventory, --workers 2', flRows.inventory2, flRows.floor)}
 
-The profiles with 1 and 2 workers are ${flSame ? 'identical apart from their sources' : 'NOT identical (a bug)'}.
+The profiles with 1 and 2 workers are ${flSame ? 'identical apart from their sources' : 'NOT identical (a bug)'}, with the
+inventory too (${flInventorySame ? 'identical' : 'NOT identical (a bug)'}).
 
 ${scale}
 ${backtest}

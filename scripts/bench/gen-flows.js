@@ -8,9 +8,8 @@ import { reuseOrReset, saveMeta } from './gz-set.js';
 
 const PER_FILE = 50_000;
 
-export function generateFlows(dir, sizeBytes, seed = 13) {
-  const reused = reuseOrReset(dir, seed, sizeBytes);
-  if (reused) return reused;
+/** The set's pods (the first draws of the seed's sequence), and the functions drawing from it. */
+function podsOf(seed) {
   const r = mulberry32(seed);
   const int = (n) => Math.floor(r() * n);
   const hex = (n) => {
@@ -35,6 +34,13 @@ export function generateFlows(dir, sizeBytes, seed = 13) {
       ],
     };
   });
+  return { pods, int };
+}
+
+export function generateFlows(dir, sizeBytes, seed = 13) {
+  const reused = reuseOrReset(dir, seed, sizeBytes);
+  if (reused) return reused;
+  const { pods, int } = podsOf(seed);
   const edges = Array.from({ length: 1200 }, () => ({
     a: pods[int(200)],
     b: pods[int(200)],
@@ -103,4 +109,61 @@ export function generateFlows(dir, sizeBytes, seed = 13) {
     files++;
   }
   return saveMeta(dir, { seed, target: sizeBytes, bytes, gzBytes, events, files });
+}
+
+/**
+ * The cluster the set's flows come from, as `audit2policy inventory` or `kubectl get -o json` leaves it (a List):
+ * each pod with its labels, service account, address and the ports its peers reach it on (the edges' ports, drawn
+ * again from the seed), owned by a ReplicaSet (the pod name's hash) of a Deployment selecting its `app` label.
+ */
+export function flowsInventory(seed = 13) {
+  const { pods, int } = podsOf(seed);
+  const ports = new Map(pods.map((p) => [p, new Set()]));
+  for (let k = 0; k < 1200; k++) {
+    int(200);
+    const b = pods[int(200)];
+    ports.get(b).add([80, 443, 8080, 9090, 5432, 6379][int(6)]);
+  }
+  const items = [];
+  for (const p of pods) {
+    const labels = { app: p.app, tier: p.labels[1].slice('k8s:tier='.length) };
+    const rs = p.pod.slice(0, p.pod.lastIndexOf('-'));
+    const containerPorts = [...ports.get(p)].sort((x, y) => x - y);
+    items.push(
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          namespace: p.ns,
+          name: p.pod,
+          labels,
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, controller: true }],
+        },
+        spec: {
+          serviceAccountName: p.app,
+          nodeName: 'node-1',
+          containers: [{ name: p.app, ports: containerPorts.map((n) => ({ containerPort: n, protocol: 'TCP' })) }],
+        },
+        status: { phase: 'Running', podIP: p.ip, podIPs: [{ ip: p.ip }] },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          namespace: p.ns,
+          name: rs,
+          labels,
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: p.app, controller: true }],
+        },
+        spec: { selector: { matchLabels: { app: p.app } } },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { namespace: p.ns, name: p.app, labels },
+        spec: { selector: { matchLabels: { app: p.app } }, template: { metadata: { labels } } },
+      },
+    );
+  }
+  return { apiVersion: 'v1', kind: 'List', items };
 }
