@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from '../src/ingest/flows/decode.js';
 import { emptyInventory, Resolver, type Inventory } from '../src/inventory/inventory.js';
 import type { InputIssue } from '../src/model/issue.js';
-import type { FlowObservation } from '../src/model/network.js';
+import type { FlowObservation, WorkloadInfo } from '../src/model/network.js';
+import { workloadProblem } from '../src/knowledge/network/names.js';
 
 type Out = FlowObservation | InputIssue | { kind: string };
 
@@ -81,6 +82,33 @@ describe('pods named by flows', () => {
       ['flow.bad-name', 2],
     ]);
     expect(issues(out)[1]!.message).toContain('label key "bad key"');
+  });
+
+  it('a workload checked once only when frozen whole: one that is not is checked again, and a change is seen', () => {
+    const w: WorkloadInfo = {
+      namespace: 'shop',
+      name: 'web',
+      kind: 'Deployment',
+      selector: { app: 'web' },
+      labels: { app: 'web' },
+      ports: [],
+      hostNetwork: false,
+      source: 'flow-labels',
+    };
+    expect(workloadProblem(w)).toBeUndefined();
+    w.labels = { 'bad key': 'x' };
+    expect(workloadProblem(w)).toContain('label key "bad key"');
+    // Frozen whole (a part of it frozen is not enough), the first answer stands: it cannot change.
+    const partly = { ...w, labels: { app: 'web' }, selector: Object.freeze({ app: 'web' }) };
+    Object.freeze(partly.ports);
+    Object.freeze(partly);
+    expect(workloadProblem(partly)).toBeUndefined();
+    (partly.labels as Record<string, string>)['bad key'] = 'x';
+    expect(workloadProblem(partly)).toContain('label key "bad key"');
+    const whole = Object.freeze({ ...w, labels: Object.freeze({ 'bad key': 'x' }), selector: Object.freeze({}) });
+    Object.freeze(whole.ports);
+    expect(workloadProblem(whole)).toContain('label key "bad key"');
+    expect(workloadProblem(whole)).toBe(workloadProblem(whole));
   });
 
   it("a pod of the inventory: its workload frozen whole and shared, the inventory's own objects left as they were", () => {

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agreedLabels, mergeWorkloads, WorkloadViews, type WorkloadInfo } from '../src/model/network.js';
+import { agreedLabels, frozenWhole, mergeWorkloads, WorkloadViews, type WorkloadInfo } from '../src/model/network.js';
 import { cli, rng, tmp } from './helpers/cli.js';
 import { readProfileFile } from './helpers/profile.js';
 
@@ -30,6 +30,15 @@ function reference(views: WorkloadInfo[]): WorkloadInfo {
     ...(pods.length ? { pods: Math.max(...pods) } : {}),
     source: use[0]!.source,
   };
+}
+
+/** A view frozen whole, as flowPods.ts and the inventory's resolver share one. */
+function freezeWhole(v: WorkloadInfo): WorkloadInfo {
+  for (const p of v.ports) Object.freeze(p);
+  Object.freeze(v.ports);
+  Object.freeze(v.selector);
+  Object.freeze(v.labels);
+  return Object.freeze(v);
 }
 
 describe('WorkloadViews', () => {
@@ -65,42 +74,74 @@ describe('WorkloadViews', () => {
     }
   });
 
-  it('gives the same when most views repeat earlier ones, as one per flow record does (1,000 random sets)', () => {
-    // A repeated view adds nothing and is skipped (WorkloadViews' `absorbs`): the answer must not change.
-    const r = rng(20261207);
-    const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
-    const ports: WorkloadInfo['ports'] = [
-      { name: 'grpc', port: 80, protocol: 'TCP' },
-      { name: 'http', port: 80, protocol: 'TCP' },
-      { name: 'http', port: 8080, protocol: 'TCP' },
-    ];
-    const view = (): WorkloadInfo => {
-      const inventory = r() < 0.2;
-      return {
-        namespace: 'shop',
-        name: 'web',
-        kind: pick(['Deployment', 'Unknown']),
-        selector: r() < 0.8 ? { app: 'web', ...(r() < 0.5 ? { tier: pick(['a', 'b']) } : {}) } : {},
-        labels: r() < 0.8 ? { app: 'web', ...(r() < 0.5 ? { x: pick(['1', '2']) } : {}) } : {},
-        // A view's own ports in any order: only a merge sorts them.
-        ports: ports.filter(() => r() < 0.4).sort(() => r() - 0.5),
-        hostNetwork: r() < 0.1,
-        ...(r() < 0.4 ? { serviceAccount: pick(['web', 'default']) } : {}),
-        ...(r() < 0.3 ? { pods: Math.floor(r() * 3) } : {}),
-        source: inventory ? ('inventory' as const) : ('flow-labels' as const),
+  it.each([
+    ['views of their own', false],
+    ['one object per view, frozen whole, as a pod shares its among its flows', true],
+  ])(
+    'gives the same when most views repeat earlier ones, as one per flow record does (1,000 random sets): %s',
+    (_, frozen) => {
+      // A repeated view adds nothing and is skipped (WorkloadViews' `absorbs`, and the same frozen object as the last
+      // one at once): the answer must not change.
+      const r = rng(20261207);
+      const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+      const ports: WorkloadInfo['ports'] = [
+        { name: 'grpc', port: 80, protocol: 'TCP' },
+        { name: 'http', port: 80, protocol: 'TCP' },
+        { name: 'http', port: 8080, protocol: 'TCP' },
+      ];
+      const view = (): WorkloadInfo => {
+        const inventory = r() < 0.2;
+        return {
+          namespace: 'shop',
+          name: 'web',
+          kind: pick(['Deployment', 'Unknown']),
+          selector: r() < 0.8 ? { app: 'web', ...(r() < 0.5 ? { tier: pick(['a', 'b']) } : {}) } : {},
+          labels: r() < 0.8 ? { app: 'web', ...(r() < 0.5 ? { x: pick(['1', '2']) } : {}) } : {},
+          // A view's own ports in any order: only a merge sorts them.
+          ports: ports.filter(() => r() < 0.4).sort(() => r() - 0.5),
+          hostNetwork: r() < 0.1,
+          ...(r() < 0.4 ? { serviceAccount: pick(['web', 'default']) } : {}),
+          ...(r() < 0.3 ? { pods: Math.floor(r() * 3) } : {}),
+          source: inventory ? ('inventory' as const) : ('flow-labels' as const),
+        };
       };
+      for (let round = 0; round < 1000; round++) {
+        const pool = Array.from({ length: 1 + Math.floor(r() * 3) }, view).map((v) => (frozen ? freezeWhole(v) : v));
+        const views = Array.from({ length: 2 + Math.floor(r() * 20) }, () => pick(pool));
+        const acc = new WorkloadViews(views[0]!);
+        for (const v of views.slice(1)) acc.add(v);
+        const want = reference(views);
+        // An inventory's one view wins over the flows' views and is taken as it is, its ports as it lists them.
+        const inventory = views.filter((v) => v.source === 'inventory');
+        if (inventory.length === 1) want.ports = inventory[0]!.ports;
+        expect(acc.get(), JSON.stringify(views)).toEqual(want);
+      }
+    },
+  );
+
+  it('a view that is not frozen is read again when it comes again, though it is the same object', () => {
+    const v: WorkloadInfo = {
+      namespace: 'shop',
+      name: 'web',
+      kind: 'Deployment',
+      selector: { app: 'web' },
+      labels: { app: 'web' },
+      ports: [],
+      hostNetwork: false,
+      source: 'flow-labels',
     };
-    for (let round = 0; round < 1000; round++) {
-      const pool = Array.from({ length: 1 + Math.floor(r() * 3) }, view);
-      const views = Array.from({ length: 2 + Math.floor(r() * 20) }, () => pick(pool));
-      const acc = new WorkloadViews(views[0]!);
-      for (const v of views.slice(1)) acc.add(v);
-      const want = reference(views);
-      // An inventory's one view wins over the flows' views and is taken as it is, its ports as it lists them.
-      const inventory = views.filter((v) => v.source === 'inventory');
-      if (inventory.length === 1) want.ports = inventory[0]!.ports;
-      expect(acc.get(), JSON.stringify(views)).toEqual(want);
-    }
+    const acc = new WorkloadViews(v);
+    acc.add(v);
+    v.ports = [{ name: 'http', port: 8080, protocol: 'TCP' }];
+    acc.add(v);
+    expect(acc.get().ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
+    // Frozen whole, it cannot change: the same object again is skipped, and the answer is the same.
+    const f = freezeWhole({ ...v, ports: [{ name: 'grpc', port: 9090, protocol: 'TCP' }] });
+    const b = new WorkloadViews(v);
+    for (let i = 0; i < 3; i++) b.add(f);
+    expect(b.get().ports.map((p) => p.port)).toEqual([8080, 9090]);
+    expect(frozenWhole(f)).toBe(true);
+    expect(frozenWhole({ ...f })).toBe(false);
   });
 
   it('profile: three pods of one workload whose labels share nothing give the same profile in either order', async () => {

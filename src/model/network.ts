@@ -230,6 +230,8 @@ export class WorkloadViews {
   /** Undefined while no view of the winning source carried any. */
   private selector: Record<string, string> | undefined;
   private labels: Record<string, string> | undefined;
+  /** The view added last. */
+  private last: WorkloadInfo | undefined;
 
   constructor(first: WorkloadInfo) {
     this.base = first;
@@ -238,6 +240,11 @@ export class WorkloadViews {
   }
 
   add(w: WorkloadInfo): void {
+    // The same view again (a pod's flows share one, frozen whole: flowPods.ts, the inventory's resolver) adds nothing
+    // once `base` is a merge's: it absorbs it, and the labels agreed are a part of its own. Only a view frozen whole is
+    // remembered: another could have changed since.
+    if (w === this.last && this.merged) return;
+    this.last = frozenWhole(w) ? w : undefined;
     if (w.source !== this.base.source) {
       // An inventory's view wins over those guessed from flow labels: they are forgotten, later ones ignored.
       if (w.source !== 'inventory') return;
@@ -259,6 +266,17 @@ export class WorkloadViews {
   get(): WorkloadInfo {
     return { ...this.base, selector: this.selector ?? {}, labels: this.labels ?? {} };
   }
+}
+
+/** Whether a view cannot change: it, its selector, labels, ports and each port frozen. */
+export function frozenWhole(w: WorkloadInfo): boolean {
+  return (
+    Object.isFrozen(w) &&
+    Object.isFrozen(w.selector) &&
+    Object.isFrozen(w.labels) &&
+    Object.isFrozen(w.ports) &&
+    w.ports.every(Object.isFrozen)
+  );
 }
 
 /** A view's workload merged into the map's (by key), or the first view of it. */

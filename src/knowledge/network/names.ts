@@ -7,7 +7,7 @@ import {
   shown,
   subdomainProblem,
 } from '../kubernetes/names.js';
-import type { FlowObservation, Peer, WorkloadInfo } from '../../model/network.js';
+import { frozenWhole, type FlowObservation, type Peer, type WorkloadInfo } from '../../model/network.js';
 
 /**
  * What a flow record may carry into a NetworkPolicy: workloads named as Kubernetes names them, labels
@@ -40,19 +40,18 @@ function peerProblem(p: Peer): string | undefined {
  * decoder made once and shares between its flows: ingest/flows/flowPods.ts) cannot change, so it is checked once.
  */
 export function workloadProblem(w: WorkloadInfo): string | undefined {
-  if (!frozen(w)) return workloadCheck(w);
-  if (!checkedOnce.has(w)) checkedOnce.set(w, workloadCheck(w));
-  return checkedOnce.get(w);
+  // Looked up first: only a workload frozen whole is kept, and it stays so (nothing unfreezes an object).
+  const known = checkedOnce.get(w);
+  if (known !== undefined) return known === FINE ? undefined : known;
+  if (!frozenWhole(w)) return workloadCheck(w);
+  const problem = workloadCheck(w);
+  checkedOnce.set(w, problem ?? FINE);
+  return problem;
 }
 
-const checkedOnce = new WeakMap<WorkloadInfo, string | undefined>();
-const frozen = (w: WorkloadInfo) =>
-  Object.isFrozen(w) &&
-  Object.isFrozen(w.selector) &&
-  Object.isFrozen(w.labels) &&
-  Object.isFrozen(w.ports) &&
-  w.ports.every(Object.isFrozen);
-
+/** A frozen workload's answer: its problem, or FINE. */
+const checkedOnce = new WeakMap<WorkloadInfo, string | typeof FINE>();
+const FINE = Symbol('fine');
 function workloadCheck(w: WorkloadInfo): string | undefined {
   const first =
     at('namespace', w.namespace, namespaceProblem) ??
