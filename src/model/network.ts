@@ -128,9 +128,12 @@ export function compareEdges(a: EdgeId, b: EdgeId): number {
   return comparePeers(a.from, b.from) || comparePeers(a.to, b.to) || cmp(a.protocol, b.protocol) || a.port - b.port;
 }
 
+/** Whether sample a goes before sample b: by time (no time last), then by id. */
+function before(a: Sample, b: Sample): boolean {
+  return a.time !== b.time ? (a.time === '' ? false : b.time === '' ? true : a.time < b.time) : a.id < b.id;
+}
+
 function addFlowSample(samples: Sample[], s: Sample): void {
-  const before = (a: Sample, b: Sample) =>
-    a.time !== b.time ? (a.time === '' ? false : b.time === '' ? true : a.time < b.time) : a.id < b.id;
   if (samples.some((x) => x.id === s.id && x.time === s.time)) return;
   let i = samples.length;
   while (i > 0 && before(s, samples[i - 1]!)) i--;
@@ -150,7 +153,11 @@ export function addFlow(ev: FlowEvidence, starts: boolean, time: string, id: str
     ev.firstSeen = minTime(ev.firstSeen, time);
     ev.lastSeen = maxTime(ev.lastSeen, time);
   }
-  addFlowSample(ev.samples, { id, time });
+  const s = { id, time };
+  // A full list keeps its samples from a record that goes after its last (most: flow logs come in time order).
+  const n = ev.samples.length;
+  if (n === FLOW_SAMPLE_LIMIT && !before(s, ev.samples[n - 1]!)) return;
+  addFlowSample(ev.samples, s);
 }
 
 /** Associative and commutative. */
