@@ -52,6 +52,7 @@ export function workloadProblem(w: WorkloadInfo): string | undefined {
 /** A frozen workload's answer: its problem, or FINE. */
 const checkedOnce = new WeakMap<WorkloadInfo, string | typeof FINE>();
 const FINE = Symbol('fine');
+
 function workloadCheck(w: WorkloadInfo): string | undefined {
   const first =
     at('namespace', w.namespace, namespaceProblem) ??
