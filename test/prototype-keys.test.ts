@@ -122,6 +122,24 @@ describe('names every object inherits are names like any other', () => {
     expect(rep.code, rep.stderr).toBe(0);
   });
 
+  it('an API group named so: a write of it makes no pods (the SCCs a policy grants), and generate runs', async () => {
+    // Found by the fuzzer (seed 77): `constructor` as objectRef.apiGroup met the pod-makers table's inherited entry.
+    const lines = NAMES.map((n, i) => {
+      const e = JSON.parse(event('system:serviceaccount:x:app', i, 'create', 'deployments')) as Record<string, unknown>;
+      e['objectRef'] = { resource: 'deployments', namespace: 'x', apiGroup: n, apiVersion: 'v1' };
+      e['requestURI'] = `/apis/${encodeURIComponent(n)}/v1/namespaces/x/deployments`;
+      return JSON.stringify(e);
+    });
+    const log = write('groups.log', lines.join('\n') + '\n');
+    const { profile } = await ingest({ k8sAudit: [log], scope: scope(), workers: 1, cwd: process.cwd() });
+    // `constructor` is a DNS label, so an API group's name; the others are not (an input issue each, not a crash).
+    expect(profile.principals[0]!.k8s.map((e) => e.apiGroup)).toEqual(['constructor']);
+    const g = cli(['generate', 'rbac', '--k8s-audit', log, '-o', join(tmp(), 'rbac')]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).not.toContain('internal error');
+    expect(g.stderr).not.toMatch(/is not a function/);
+  });
+
   it('a policy granting a service or an action named so is compared, not a crash', () => {
     const side = (actions: string[]) => {
       const dir = join(tmp(), 'side');
@@ -141,6 +159,17 @@ describe('names every object inherits are names like any other', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('new access (3)');
     expect(r.stdout).toContain('constructor:* on *');
+    // An action that is only the name (no service): judged as an unknown action, its risk no inherited function's text.
+    const bare = cli([
+      'diff',
+      side(['s3:GetObject']),
+      side(['s3:GetObject', 'constructor', 'toString']),
+      '--format',
+      'json',
+    ]);
+    expect(bare.code, bare.stderr).toBe(1);
+    expect(bare.stdout).toContain('"constructor"');
+    expect(bare.stdout).not.toMatch(/native code|function Object|privilege escalation/);
   });
 
   it('a flow log protocol named so is an unsupported protocol, and the file is still read', () => {

@@ -1,5 +1,6 @@
 import { actionDetails, actionExists } from '../../knowledge/aws/catalogue.js';
 import type { Risk } from '../../model/finding.js';
+import { own } from '../../util/own.js';
 
 // ---- the documented catalogue of risky permissions (docs/report.md): AWS ------------------------
 
@@ -169,12 +170,13 @@ export function awsRiskList(
       add('high', 'sts:AssumeRole on any role that trusts the account');
     else if (acct && acct !== principalAccount) add('high', `cross-account sts:AssumeRole into ${acct}`);
     else add('medium', 'sts:AssumeRole');
-  } else if (ESCALATIONS[act])
-    out.push({ level: 'high', reason: `privilege escalation: ${ESCALATIONS[act]}`, about: action });
+  } else if (own(ESCALATIONS, act))
+    out.push({ level: 'high', reason: `privilege escalation: ${own(ESCALATIONS, act)}`, about: action });
   else if (IAM_WRITE.test(act)) out.push({ level: 'high', reason: 'an IAM or STS write', about: action });
   else if (f.accessLevel.includes('Permissions management'))
     out.push({ level: 'high', reason: 'changes who may do what', about: action });
-  if (CODE_PATHS[act]) out.push({ level: 'high', reason: `runs code with a role: ${CODE_PATHS[act]}`, about: action });
+  const code = own(CODE_PATHS, act);
+  if (code) out.push({ level: 'high', reason: `runs code with a role: ${code}`, about: action });
   if (PASSROLE_TARGET_SET.has(act) && principal.passesRole)
     out.push({ level: 'high', reason: 'with iam:PassRole: runs code as a passed role', about: action });
   if (act === 'kms:decrypt') {

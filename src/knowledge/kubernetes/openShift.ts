@@ -1,6 +1,7 @@
 import type { K8sAccess } from '../../model/access.js';
 import { cmp } from '../../model/issue.js';
 import { isGrantable, type Principal } from '../../model/profile.js';
+import { own } from '../../util/own.js';
 
 /**
  * What only OpenShift's API server serves: its own API groups (`project.openshift.io`, `user.openshift.io`,
@@ -41,7 +42,8 @@ const WRITES = new Set(['create', 'update', 'patch']);
 
 /** Whether an access writes pods or a workload that makes pods (a pod template). */
 export function makesPods(a: K8sAccess): boolean {
-  return WRITES.has(a.verb) && a.subresource === '' && (POD_MAKERS[a.apiGroup]?.includes(a.resource) ?? false);
+  // An API group is a log's word: `constructor` is no table entry (util/own.ts).
+  return WRITES.has(a.verb) && a.subresource === '' && (own(POD_MAKERS, a.apiGroup)?.includes(a.resource) ?? false);
 }
 
 /**
