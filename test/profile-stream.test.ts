@@ -197,6 +197,29 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
         'the end line counts 1 accesses',
       ],
       ['no-section', lines.map((l, i) => (i === k ? '{"k9s":[]}' : l)), k + 1, 'its first key names no section'],
+      // Times as the writer writes them (microseconds, UTC): another form would be compared as text and read as NaN.
+      [
+        'window-time',
+        lines.map((l, i) =>
+          i === 0 ? l.replace(/"start":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d{6}Z"/, '"start":"$1Z"') : l,
+        ),
+        1,
+        'header: window/start: "',
+      ],
+      [
+        'first-seen',
+        lines.map((l, i) => (i === k ? l.replace(/("allowed":\[\d+,")(\d{4}-\d\d-\d\d)T[^"]*"/, '$1$2"') : l)),
+        k + 1,
+        'allowed/firstSeen: "',
+      ],
+      [
+        'sample-time',
+        lines.map((l, i) =>
+          i === k ? l.replace(/("allowed":\[\d+,"[^"]*","[^"]*",\["[^"]*",")[^"]*"/, '$1yesterday"') : l,
+        ),
+        k + 1,
+        'allowed/samples/0/time: "yesterday" is not a time as a profile holds it',
+      ],
     ];
     for (const [name, text, line, message] of cases) {
       const f = join(dir, `${name}.json`);

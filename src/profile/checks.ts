@@ -1,5 +1,6 @@
 import { countOf, type Evidence } from '../model/evidence.js';
 import { LINE_CHECKS } from './lineChecks.gen.js';
+import { isProfileTime } from '../util/time.js';
 import type { LineKind } from './lineSchema.js';
 
 /**
@@ -50,7 +51,26 @@ export async function schemaChecks(): Promise<SchemaChecks> {
  */
 export function countProblem(path: string, ev: Evidence): string | undefined {
   const n = countOf(ev.stages);
-  return ev.count === n ? undefined : `${path}/count: ${ev.count}, but its stages count ${n}`;
+  if (ev.count !== n) return `${path}/count: ${ev.count}, but its stages count ${n}`;
+  // Times are compared as text and read as numbers: one written otherwise would order or count wrongly, or stop a
+  // command that reads it.
+  if (!isProfileTime(ev.firstSeen)) return timeProblem(`${path}/firstSeen`, ev.firstSeen);
+  if (!isProfileTime(ev.lastSeen)) return timeProblem(`${path}/lastSeen`, ev.lastSeen);
+  for (const [i, s] of ev.samples.entries())
+    if (!isProfileTime(s.time)) return timeProblem(`${path}/samples/${i}/time`, s.time);
+  return undefined;
+}
+
+/** A profile's time not as the profile writer writes it, said. */
+export function timeProblem(path: string, t: string): string {
+  return `${path}: ${JSON.stringify(t.slice(0, 40))} is not a time as a profile holds it (RFC 3339 UTC with microseconds, 2026-11-02T08:00:00.000000Z, or "")`;
+}
+
+/** What is wrong with a profile's window, or undefined. */
+export function windowProblem(path: string, w: { start: string; end: string }): string | undefined {
+  if (!isProfileTime(w.start)) return timeProblem(`${path}/start`, w.start);
+  if (!isProfileTime(w.end)) return timeProblem(`${path}/end`, w.end);
+  return undefined;
 }
 
 export function stagesProblem(

@@ -18,7 +18,7 @@ import {
   type ProfileTail,
 } from './lines.js';
 import type { LineKind } from './lineSchema.js';
-import { countProblem, lineFits, lineKind, schemaChecks, stagesProblem } from './checks.js';
+import { countProblem, lineFits, lineKind, schemaChecks, stagesProblem, windowProblem } from './checks.js';
 import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
 import { compareAwsCalls, comparePrincipals } from './order.js';
 import { compareSamlAssumptions, compareServiceAssumptions, compareWebIdentityAssumptions } from './assumptions.js';
@@ -177,6 +177,8 @@ export async function streamOf(
   const first = await next();
   if (!first || first.kind !== 'header') return bad('the first line is not a profile header');
   const h = first.v as unknown as ProfileHead;
+  const badWindow = windowProblem('header: window', h.window);
+  if (badWindow) return bad(badWindow);
   const head: ProfileHead = {
     window: h.window,
     sources: h.sources,

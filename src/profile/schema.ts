@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { LEGACY_PROFILE_API_VERSION, PROFILE_API_VERSION, type Profile } from '../model/profile.js';
-import { countProblem, stagesProblem } from './checks.js';
+import { countProblem, stagesProblem, windowProblem } from './checks.js';
 
 /**
  * The profile as one JSON document (TypeBox): the v1alpha1 file format, still read (`readProfile`), and, through
@@ -273,6 +273,8 @@ export function profileSchemaProblem(v: unknown): string | undefined {
     return errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
   }
   const p = v as Omit<Profile, 'apiVersion'>;
+  const badWindow = windowProblem('/window', p.window);
+  if (badWindow) return badWindow;
   for (const [i, pr] of p.principals.entries()) {
     const k = pr.k8s.findIndex((e) => !e.allowed && !e.denied && !e.undecided);
     if (k >= 0) return `/principals/${i}/k8s/${k}: has no evidence`;

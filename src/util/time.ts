@@ -19,6 +19,11 @@ export interface ReadTime {
   rfc3339: boolean;
 }
 
+/** Whether a profile's time is one as the profile writer writes it: RFC 3339 UTC with microseconds, or '' (none). */
+export function isProfileTime(t: string): boolean {
+  return t === '' || (t.length === 27 && t.charCodeAt(26) === 90 && isCanonical(t, 26));
+}
+
 /** Normalise an RFC 3339 time; undefined when it is not one (`--since`, `--until`, flows). */
 export function normalizeTime(s: string): string | undefined {
   const r = readTime(s);

@@ -6,6 +6,7 @@ import type { Io } from '../io.js';
 import { GROUP, sourceOptionList } from '../options.js';
 import { loadConfig } from './load.js';
 import { CONFIG_FILE } from './schema.js';
+import { own } from '../../util/own.js';
 
 const REFUSED = new WeakMap<Command, Record<string, string>>();
 
@@ -54,7 +55,8 @@ export async function applyConfig(cmd: Command, io: Io): Promise<void> {
   const used = config.entries.filter((e) => (e.section === 'sources' ? !cliSources : !fromCli(e.attr)));
   const refused = REFUSED.get(cmd) ?? {};
   for (const e of used)
-    if (refused[e.path]) throw new UsageError(`${config.name}: ${e.path}: ${refused[e.path]} (or give --no-config)`);
+    if (own(refused, e.path))
+      throw new UsageError(`${config.name}: ${e.path}: ${own(refused, e.path)} (or give --no-config)`);
   for (const e of used) if (options.has(e.attr)) cmd.setOptionValueWithSource(e.attr, e.value, 'config');
   const replaced = cliSources && config.entries.some((e) => e.section === 'sources');
   if (!cmd.getOptionValue('quiet'))

@@ -1,6 +1,7 @@
 import { API_VERSION, grantEvidence, type K8sEdge, type Principal } from '../../model/profile.js';
 import type { RuleWithEvidence } from './rules.js';
 import { CHECK_NOTES, impliedEntry } from './checks.js';
+import { own } from '../../util/own.js';
 
 /**
  * The evidence document beside each policy file: for every rule, the observed requests behind it
@@ -69,7 +70,7 @@ function observedEntry(e: K8sEdge): Record<string, unknown> {
   if (!e.allowed)
     out['note'] = 'only RequestReceived records: the decision was not logged, the request is taken as authorized';
   if (e.implied) {
-    out['check'] = CHECK_NOTES[e.verb] ?? 'checked beyond a request';
+    out['check'] = own(CHECK_NOTES, e.verb) ?? 'checked beyond a request';
     out['impliedBy'] = e.implied.map(impliedEntry);
   }
   return out;
@@ -78,7 +79,7 @@ function observedEntry(e: K8sEdge): Record<string, unknown> {
 /** For a check the API server made beyond a request: why, and the requests behind it. */
 function implied(e: K8sEdge): Record<string, unknown> {
   if (!e.implied) return {};
-  return { check: CHECK_NOTES[e.verb] ?? 'checked beyond a request', impliedBy: e.implied.map(impliedEntry) };
+  return { check: own(CHECK_NOTES, e.verb) ?? 'checked beyond a request', impliedBy: e.implied.map(impliedEntry) };
 }
 
 function stats(ev: NonNullable<K8sEdge['allowed']>): Record<string, unknown> {
