@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from '../src/ingest/flows/decode.js';
 import { emptyInventory, Resolver, type Inventory } from '../src/inventory/inventory.js';
 import type { InputIssue } from '../src/model/issue.js';
-import type { FlowObservation, WorkloadInfo } from '../src/model/network.js';
+import type { FlowObservation } from '../src/model/network.js';
 import { workloadProblem } from '../src/knowledge/network/names.js';
+import { shopWeb } from './helpers/workload.js';
 
 type Out = FlowObservation | InputIssue | { kind: string };
 
@@ -85,16 +86,7 @@ describe('pods named by flows', () => {
   });
 
   it('a workload checked once only when frozen whole: one that is not is checked again, and a change is seen', () => {
-    const w: WorkloadInfo = {
-      namespace: 'shop',
-      name: 'web',
-      kind: 'Deployment',
-      selector: { app: 'web' },
-      labels: { app: 'web' },
-      ports: [],
-      hostNetwork: false,
-      source: 'flow-labels',
-    };
+    const w = shopWeb();
     expect(workloadProblem(w)).toBeUndefined();
     w.labels = { 'bad key': 'x' };
     expect(workloadProblem(w)).toContain('label key "bad key"');

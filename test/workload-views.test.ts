@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { agreedLabels, frozenWhole, mergeWorkloads, WorkloadViews, type WorkloadInfo } from '../src/model/network.js';
 import { cli, rng, tmp } from './helpers/cli.js';
 import { readProfileFile } from './helpers/profile.js';
+import { shopWeb } from './helpers/workload.js';
 
 /** What the views of one workload say, taken whole (the rule of mergeWorkloads, written out). */
 function reference(views: WorkloadInfo[]): WorkloadInfo {
@@ -120,16 +121,7 @@ describe('WorkloadViews', () => {
   );
 
   it('a view that is not frozen is read again when it comes again, though it is the same object', () => {
-    const v: WorkloadInfo = {
-      namespace: 'shop',
-      name: 'web',
-      kind: 'Deployment',
-      selector: { app: 'web' },
-      labels: { app: 'web' },
-      ports: [],
-      hostNetwork: false,
-      source: 'flow-labels',
-    };
+    const v = shopWeb();
     const acc = new WorkloadViews(v);
     acc.add(v);
     v.ports = [{ name: 'http', port: 8080, protocol: 'TCP' }];
