@@ -46,14 +46,14 @@ export async function schemaChecks(): Promise<SchemaChecks> {
 }
 
 /**
- * A count is the count of the latest audit stage seen, and merging recounts it from the stages: one that
- * disagrees with them would change silently in a merge, so it is refused.
+ * What is wrong with one evidence of a profile read from a file. A count is the count of the latest audit stage seen,
+ * and merging recounts it from the stages: one that disagrees with them would change silently in a merge, so it is
+ * refused; and so is a time not as the writer writes it.
  */
 export function countProblem(path: string, ev: Evidence): string | undefined {
   const n = countOf(ev.stages);
   if (ev.count !== n) return `${path}/count: ${ev.count}, but its stages count ${n}`;
-  // Times are compared as text and read as numbers: one written otherwise would order or count wrongly, or stop a
-  // command that reads it.
+  // Times are compared as text and read as numbers: one written otherwise would be misordered or read as NaN.
   if (!isProfileTime(ev.firstSeen)) return timeProblem(`${path}/firstSeen`, ev.firstSeen);
   if (!isProfileTime(ev.lastSeen)) return timeProblem(`${path}/lastSeen`, ev.lastSeen);
   for (const [i, s] of ev.samples.entries())
@@ -62,7 +62,7 @@ export function countProblem(path: string, ev: Evidence): string | undefined {
 }
 
 /** A profile's time not as the profile writer writes it, said. */
-export function timeProblem(path: string, t: string): string {
+function timeProblem(path: string, t: string): string {
   return `${path}: ${JSON.stringify(t.slice(0, 40))} is not a time as a profile holds it (RFC 3339 UTC with microseconds, 2026-11-02T08:00:00.000000Z, or "")`;
 }
 
