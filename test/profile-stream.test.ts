@@ -229,6 +229,136 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
     }
   });
 
+  it('a bad line of the sections after the principals names file:line: a repeat, the order, flow evidence', async () => {
+    const full = join(dir, 'net.json');
+    run([
+      'profile',
+      '--flows',
+      `${D}/flows/hubble/hubble-2026-11-02.json.gz`,
+      '--inventory',
+      `${D}/inventory`,
+      '-o',
+      full,
+      '-q',
+    ]);
+    const lines = readFileSync(full, 'utf8').split('\n');
+    const at = (kind: string) => lines.findIndex((l) => l.startsWith(`{"${kind}":`));
+    const [w, n, d, ns] = [at('workload'), at('network'), at('dnsName'), at('namespace')];
+    const edit = (i: number, f: (v: Record<string, Record<string, unknown>>) => void) =>
+      lines.map((l, j) => {
+        if (j !== i) return l;
+        const v = JSON.parse(l) as Record<string, Record<string, unknown>>;
+        f(v);
+        return JSON.stringify(v);
+      });
+    const end = lines.findIndex((l) => l.startsWith('{"end":'));
+    /** Line i twice, the end line counting it, so that only its place can refuse it. */
+    const again = (i: number, line = lines[i]!) => {
+      const field = { workload: 'workloads', network: 'network', dnsName: 'dnsNames', namespace: 'namespaces' };
+      const kind = /^\{"(\w+)":/.exec(line)![1] as keyof typeof field;
+      const counts = JSON.parse(lines[end]!) as { end: Record<string, number> };
+      counts.end[field[kind]]! += 1;
+      const out = [...lines.slice(0, i + 1), line, ...lines.slice(i + 1)];
+      out[end + 1] = JSON.stringify(counts);
+      return out;
+    };
+    const flow = (v: Record<string, Record<string, unknown>>) => v['network']!['allowed'] as Record<string, unknown>;
+    const cases: [string, string[], number, string][] = [
+      // A workload twice, the second with fewer labels: merged, its selector would have been the labels both carry.
+      [
+        'workload-twice',
+        again(w, lines[w]!.replace(/"labels":\{[^}]*\}/, '"labels":{}')),
+        w + 2,
+        'workload: out of order or repeated',
+      ],
+      ['network-twice', again(n), n + 2, 'network: out of order or repeated'],
+      [
+        'network-swapped',
+        [...lines.slice(0, n), lines[n + 1]!, lines[n]!, ...lines.slice(n + 2)],
+        n + 2,
+        'out of order',
+      ],
+      ['dns-twice', again(d), d + 2, 'dnsName: out of order or repeated'],
+      ['namespace-twice', again(ns), ns + 2, 'namespace: out of order or repeated'],
+      [
+        'dns-names',
+        edit(d, (v) => (v['dnsName']!['names'] = ['b.example', 'a.example'])),
+        d + 1,
+        'dnsName: names out of order or repeated',
+      ],
+      [
+        'flow-time',
+        edit(n, (v) => (flow(v)['firstSeen'] = '2026-11-02T00:02:58Z')),
+        n + 1,
+        'network: /allowed/firstSeen: "2026-11-02T00:02:58Z" is not a time as a profile holds it',
+      ],
+      [
+        'flow-sample-time',
+        edit(n, (v) => ((flow(v)['samples'] as { time: string }[])[0]!.time = 'yesterday')),
+        n + 1,
+        'network: /allowed/samples/0/time: "yesterday"',
+      ],
+      [
+        'flow-samples',
+        edit(n, (v) => {
+          const s = flow(v)['samples'] as unknown[];
+          flow(v)['samples'] = [s[0], ...s];
+        }),
+        n + 1,
+        'network: /allowed/samples: more than 3, repeated or out of order',
+      ],
+      [
+        'flow-four-samples',
+        edit(n, (v) => {
+          const s = flow(v)['samples'] as { id: string; time: string }[];
+          flow(v)['samples'] = [...s, { id: 'later', time: '2026-12-31T00:00:00.000000Z' }];
+        }),
+        n + 1,
+        'network: /allowed/samples: more than 3',
+      ],
+      [
+        'flow-connections',
+        edit(n, (v) => (flow(v)['connections'] = (flow(v)['records'] as number) + 1)),
+        n + 1,
+        'network: /allowed/connections: ',
+      ],
+    ];
+    expect(Math.min(w, n, d, ns)).toBeGreaterThan(0);
+    for (const [name, text, line, message] of cases) {
+      const f = join(dir, `${name}.json`);
+      writeFileSync(f, text.join('\n'));
+      await expect(readProfile(f), name).rejects.toThrow(`${f}:${line}: not a valid profile: `);
+      await expect(readProfile(f), name).rejects.toThrow(message);
+    }
+    // The file as written reads.
+    expect((await readProfile(full)).network?.length).toBe(lines.filter((l) => l.startsWith('{"network":')).length);
+  });
+
+  it('a v1alpha1 file with a section entry repeated or a flow time of another form is refused', async () => {
+    const v = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/profile-v1alpha1/demo-slice.json'), 'utf8')) as Profile;
+    const cases: [string, (p: Profile) => void, string][] = [
+      ['workload', (p) => p.workloads!.push({ ...p.workloads![0]!, labels: {} }), '/workloads: an entry repeated'],
+      ['network', (p) => p.network!.unshift(p.network!.at(-1)!), '/network: an entry repeated'],
+      [
+        'flow-time',
+        (p) => (p.network![0]!.allowed!.lastSeen = '2026-11-02 00:00:00'),
+        '/network/0/allowed/lastSeen: "2026-11-02 00:00:00" is not a time as a profile holds it',
+      ],
+    ];
+    for (const [name, change, message] of cases) {
+      const p = structuredClone(v);
+      expect(p.network?.[0]?.allowed, name).toBeDefined();
+      change(p);
+      const f = join(dir, `v1-${name}.json`);
+      writeFileSync(f, JSON.stringify(p, null, 2));
+      await expect(readProfile(f), name).rejects.toThrow(message);
+    }
+    // Unchanged, it reads.
+    expect((await readProfile(join(ROOT, 'test/fixtures/profile-v1alpha1/demo-slice.json'))).network?.length).toBe(
+      v.network!.length,
+    );
+  });
+
   it('merges shards in every order to the same bytes, equal to the in-memory merge and to the profile of the whole', async () => {
     const shards = DAYS.map((day, i) => {
       const f = join(dir, `day${i}.json`);

@@ -133,6 +133,13 @@ function before(a: Sample, b: Sample): boolean {
   return a.time !== b.time ? (a.time === '' ? false : b.time === '' ? true : a.time < b.time) : a.id < b.id;
 }
 
+/** Whether samples are as evidence keeps them: at most FLOW_SAMPLE_LIMIT, each strictly before the next. */
+export function flowSamplesKept(samples: readonly Sample[]): boolean {
+  if (samples.length > FLOW_SAMPLE_LIMIT) return false;
+  for (let i = 1; i < samples.length; i++) if (!before(samples[i - 1]!, samples[i]!)) return false;
+  return true;
+}
+
 function addFlowSample(samples: Sample[], s: Sample): void {
   if (samples.some((x) => x.id === s.id && x.time === s.time)) return;
   let i = samples.length;

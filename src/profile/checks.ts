@@ -1,4 +1,14 @@
 import { countOf, type Evidence } from '../model/evidence.js';
+import { cmp } from '../model/issue.js';
+import {
+  compareEdges,
+  compareWorkloads,
+  FLOW_SAMPLE_LIMIT,
+  flowSamplesKept,
+  type FlowEvidence,
+  type NetEdge,
+} from '../model/network.js';
+import type { LeftOutIdentity } from '../model/profile.js';
 import { LINE_CHECKS } from './lineChecks.gen.js';
 import { isProfileTime } from '../util/time.js';
 import type { LineKind } from './lineSchema.js';
@@ -59,6 +69,47 @@ export function countProblem(path: string, ev: Evidence): string | undefined {
   for (const [i, s] of ev.samples.entries())
     if (!isProfileTime(s.time)) return timeProblem(`${path}/samples/${i}/time`, s.time);
   return undefined;
+}
+
+/**
+ * What is wrong with one network edge's flow evidence: a time not as the writer writes it (first and last seen,
+ * each sample's; a merge keeps the least and greatest as text, so one written otherwise is misordered), more
+ * connections than records (each connection started is a record), or samples other than the writer keeps.
+ */
+export function flowProblem(path: string, e: Pick<NetEdge, 'allowed' | 'denied'>): string | undefined {
+  for (const d of ['allowed', 'denied'] as const) {
+    const ev: FlowEvidence | undefined = e[d];
+    if (!ev) continue;
+    const at = `${path}/${d}`;
+    if (ev.connections > ev.records)
+      return `${at}/connections: ${ev.connections}, more than its ${ev.records} records (each connection is a record)`;
+    if (!isProfileTime(ev.firstSeen)) return timeProblem(`${at}/firstSeen`, ev.firstSeen);
+    if (!isProfileTime(ev.lastSeen)) return timeProblem(`${at}/lastSeen`, ev.lastSeen);
+    for (const [i, s] of ev.samples.entries())
+      if (!isProfileTime(s.time)) return timeProblem(`${at}/samples/${i}/time`, s.time);
+    if (!flowSamplesKept(ev.samples))
+      return `${at}/samples: more than ${FLOW_SAMPLE_LIMIT}, repeated or out of order (the earliest by time, then id)`;
+  }
+  return undefined;
+}
+
+/**
+ * The order of the trailing sections' entries as the writer writes them, by the section's field: each entry must
+ * come strictly after the one before, so none is repeated. A repeated entry is not harmless: a workload listed twice
+ * is merged to the labels both views carry (a wider selector), a network edge twice counts its flows twice.
+ */
+export const TAIL_ORDER: Readonly<Record<string, (a: never, b: never) => number>> = {
+  leftOut: (a: LeftOutIdentity, b: LeftOutIdentity) => cmp(a.reason, b.reason) || cmp(a.arn, b.arn),
+  workloads: compareWorkloads,
+  network: compareEdges,
+  dnsNames: (a: { ip: string }, b: { ip: string }) => cmp(a.ip, b.ip),
+  namespaces: (a: { name: string }, b: { name: string }) => cmp(a.name, b.name),
+};
+
+/** A list the writer writes sorted and without repeats (a DNS name's names, a left-out identity's events)? */
+export function strictlySorted(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (cmp(list[i - 1]!, list[i]!) >= 0) return false;
+  return true;
 }
 
 /** A profile's time not as the profile writer writes it, said. */

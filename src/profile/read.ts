@@ -5,6 +5,7 @@ import { compareAccess } from '../model/access.js';
 import { InputError } from '../model/issue.js';
 import { PROFILE_API_VERSION, type AwsEdge, type Principal } from '../model/profile.js';
 import type { Evidence } from '../model/evidence.js';
+import type { NetEdge } from '../model/network.js';
 import { principalId } from '../model/subject.js';
 import { LineSplitter, MAX_LINE_BYTES } from '../ingest/lines.js';
 import {
@@ -18,7 +19,17 @@ import {
   type ProfileTail,
 } from './lines.js';
 import type { LineKind } from './lineSchema.js';
-import { countProblem, lineFits, lineKind, schemaChecks, stagesProblem, windowProblem } from './checks.js';
+import {
+  countProblem,
+  flowProblem,
+  lineFits,
+  lineKind,
+  schemaChecks,
+  stagesProblem,
+  strictlySorted,
+  TAIL_ORDER,
+  windowProblem,
+} from './checks.js';
 import { awsEdgeNameProblem, k8sEdgeNameProblem, principalNameProblem, tailNameProblem } from './names.js';
 import { compareAwsCalls, comparePrincipals } from './order.js';
 import { compareSamlAssumptions, compareServiceAssumptions, compareWebIdentityAssumptions } from './assumptions.js';
@@ -261,14 +272,17 @@ export async function streamOf(
       section = i;
       const field = TAIL_SECTIONS[i]![1];
       const x = line.v[line.kind];
-      const order = ASSUMPTION_ORDER[field];
+      const assumption = ASSUMPTION_ORDER[field];
+      const order = assumption ?? TAIL_ORDER[field];
       const problem =
         tailNameProblem({ [field]: [x] }) ??
-        (order ? countProblem(`${line.kind}: /evidence`, (x as { evidence: Evidence }).evidence) : undefined);
+        (assumption
+          ? countProblem(`${line.kind}: /evidence`, (x as { evidence: Evidence }).evidence)
+          : tailEntryProblem(line.kind, x));
       if (problem) bad(problem.replace('[0]', ''));
       const list = (t[field] ??= []);
       if (order && list.length && order(list[list.length - 1] as never, x as never) >= 0)
-        bad(`${line.kind}: out of order or repeated`);
+        bad(`${line.kind}: out of order or repeated (docs/formats.md)`);
       list.push(x);
       pendingLine = await next();
     }
@@ -295,6 +309,16 @@ export async function streamOf(
       return tail;
     },
   };
+}
+
+/** What is wrong with an entry of a trailing section beyond its names and its place: evidence, inner lists. */
+function tailEntryProblem(kind: string, x: unknown): string | undefined {
+  if (kind === 'network') return flowProblem(`${kind}: `, x as NetEdge);
+  if (kind === 'dnsName' && !strictlySorted((x as { names: string[] }).names))
+    return `${kind}: names out of order or repeated`;
+  if (kind === 'leftOut' && !strictlySorted((x as { events: string[] }).events))
+    return `${kind}: events out of order or repeated`;
+  return undefined;
 }
 
 async function* emptyBatches(): AsyncGenerator<Line[]> {}

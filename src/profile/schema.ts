@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { LEGACY_PROFILE_API_VERSION, PROFILE_API_VERSION, type Profile } from '../model/profile.js';
-import { countProblem, stagesProblem, windowProblem } from './checks.js';
+import { countProblem, flowProblem, stagesProblem, TAIL_ORDER, windowProblem } from './checks.js';
 
 /**
  * The profile as one JSON document (TypeBox): the v1alpha1 file format, still read (`readProfile`), and, through
@@ -289,7 +289,17 @@ export function profileSchemaProblem(v: unknown): string | undefined {
     if (counted) return counted;
   }
   const n = (p.network ?? []).findIndex((e) => !e.allowed && !e.denied);
-  return n >= 0 ? `/network/${n}: has no evidence` : undefined;
+  if (n >= 0) return `/network/${n}: has no evidence`;
+  const flows = (p.network ?? []).map((e, i) => flowProblem(`/network/${i}`, e)).find(Boolean);
+  if (flows) return flows;
+  // Read whole and sorted again, so only a repeat is refused: merged, a connection would count twice, a workload
+  // keep the labels both entries carry (a wider selector).
+  for (const [field, order] of Object.entries(TAIL_ORDER)) {
+    const sorted = [...((p as unknown as Record<string, never[] | undefined>)[field] ?? [])].sort(order);
+    const i = sorted.findIndex((x, j) => j > 0 && order(sorted[j - 1]!, x) === 0);
+    if (i > 0) return `/${field}: an entry repeated`;
+  }
+  return undefined;
 }
 
 /** What is wrong with a parsed v1alpha1 profile document (the JSON Schema above), or undefined. */
