@@ -264,10 +264,11 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
     };
     const flow = (v: Record<string, Record<string, unknown>>) => v['network']!['allowed'] as Record<string, unknown>;
     const cases: [string, string[], number, string][] = [
-      // A workload twice, the second with fewer labels: merged, its selector would have been the labels both carry.
+      // A workload twice, the second with other labels: merged, its selector would be the labels both lines agree on
+      // (the build before dropped `tier: frontend` from shop/web's podSelector this way).
       [
         'workload-twice',
-        again(w, lines[w]!.replace(/"labels":\{[^}]*\}/, '"labels":{}')),
+        again(w, lines[w]!.replace(/"labels":\{[^}]*\}/, '"labels":{"other":"x"}')),
         w + 2,
         'workload: out of order or repeated',
       ],
