@@ -220,6 +220,21 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
         k + 1,
         'allowed/samples/0/time: "yesterday" is not a time as a profile holds it',
       ],
+      // Samples as evidence keeps them: the earliest 3 by time then id, each once; a merge would quietly mend them.
+      [
+        'samples-repeated',
+        lines.map((l, i) =>
+          i === k ? l.replace(/("allowed":\[\d+,"[^"]*","[^"]*",\[)("[^"]*","[^"]*")/, '$1$2,$2') : l,
+        ),
+        k + 1,
+        'allowed/samples: more than 3, repeated, out of order',
+      ],
+      [
+        'samples-no-id',
+        lines.map((l, i) => (i === k ? l.replace(/("allowed":\[\d+,"[^"]*","[^"]*",\[)"[^"]*"/, '$1""') : l)),
+        k + 1,
+        'or with no id',
+      ],
     ];
     for (const [name, text, line, message] of cases) {
       const f = join(dir, `${name}.json`);

@@ -45,6 +45,14 @@ function compareSamples(a: Sample, b: Sample): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** Whether samples are as evidence keeps them: at most SAMPLE_LIMIT, each with an id, each strictly before the next. */
+export function samplesKept(samples: readonly Sample[]): boolean {
+  if (samples.length > SAMPLE_LIMIT) return false;
+  for (let i = 0; i < samples.length; i++)
+    if (samples[i]!.id === '' || (i > 0 && compareSamples(samples[i - 1]!, samples[i]!) >= 0)) return false;
+  return true;
+}
+
 /** Insert a sample, keeping the earliest SAMPLE_LIMIT distinct ones in order. */
 export function addSample(samples: Sample[], s: Sample): void {
   if (s.id === '') return;

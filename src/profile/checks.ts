@@ -1,4 +1,4 @@
-import { countOf, type Evidence } from '../model/evidence.js';
+import { countOf, SAMPLE_LIMIT, samplesKept, type Evidence } from '../model/evidence.js';
 import { cmp } from '../model/issue.js';
 import {
   compareEdges,
@@ -58,7 +58,7 @@ export async function schemaChecks(): Promise<SchemaChecks> {
 /**
  * What is wrong with one evidence of a profile read from a file. A count is the count of the latest audit stage seen,
  * and merging recounts it from the stages: one that disagrees with them would change silently in a merge, so it is
- * refused; and so is a time not as the writer writes it.
+ * refused; and so are a time not as the writer writes it and samples other than the writer keeps.
  */
 export function countProblem(path: string, ev: Evidence): string | undefined {
   const n = countOf(ev.stages);
@@ -68,6 +68,8 @@ export function countProblem(path: string, ev: Evidence): string | undefined {
   if (!isProfileTime(ev.lastSeen)) return timeProblem(`${path}/lastSeen`, ev.lastSeen);
   for (const [i, s] of ev.samples.entries())
     if (!isProfileTime(s.time)) return timeProblem(`${path}/samples/${i}/time`, s.time);
+  if (!samplesKept(ev.samples))
+    return `${path}/samples: more than ${SAMPLE_LIMIT}, repeated, out of order (the earliest by time, then id) or with no id`;
   return undefined;
 }
 
