@@ -350,6 +350,57 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
     expect((await readProfile(full)).network?.length).toBe(lines.filter((l) => l.startsWith('{"network":')).length);
   });
 
+  it('a principal line names file:line when its own lists are out of order or repeat an entry', async () => {
+    const full = join(dir, 'own.json');
+    run([
+      'profile',
+      '--k8s-audit',
+      DAYS[0]!,
+      '--cloudtrail',
+      `${D}/cloudtrail/lake-export-2026-11-09.jsonl`,
+      '-o',
+      full,
+      '-q',
+    ]);
+    const lines = readFileSync(full, 'utf8').split('\n');
+    const at = (key: string) => lines.findIndex((l) => l.startsWith('{"principal":') && l.includes(`"${key}":`));
+    type P = { principal: Required<Principal> };
+    const edit = (i: number, f: (p: Required<Principal>) => void) =>
+      lines.map((l, j) => {
+        if (j !== i) return l;
+        const v = JSON.parse(l) as P;
+        f(v.principal);
+        return JSON.stringify(v);
+      });
+    const [a, c] = [at('assumes'), at('created')];
+    const g = lines.findIndex((l) => /"groups":\["[^"]*","/.test(l));
+    expect(Math.min(a, c, g)).toBeGreaterThan(0);
+    const cases: [string, string[], number, string][] = [
+      // An IRSA link twice: a merge would count its evidence twice, the evidence tree would show it twice.
+      [
+        'assumes-twice',
+        edit(a, (p) => p.assumes.unshift(p.assumes[0]!)),
+        a + 1,
+        '/assumes/1: out of order or repeated',
+      ],
+      ['groups', edit(g, (p) => p.groups.reverse()), g + 1, '/groups: out of order or repeated'],
+      [
+        'created-names',
+        edit(c, (p) => p.created[0]!.names.push(p.created[0]!.names[0]!)),
+        c + 1,
+        '/created/0: names out of order or repeated',
+      ],
+      ['created-twice', edit(c, (p) => p.created.push(p.created[0]!)), c + 1, 'out of order or repeated'],
+    ];
+    for (const [name, text, line, message] of cases) {
+      const f = join(dir, `${name}.json`);
+      writeFileSync(f, text.join('\n'));
+      await expect(readProfile(f), name).rejects.toThrow(`${f}:${line}: not a valid profile: `);
+      await expect(readProfile(f), name).rejects.toThrow(message);
+    }
+    expect((await readProfile(full)).principals.some((p) => p.assumes?.length)).toBe(true);
+  });
+
   it('a v1alpha1 file with a section entry repeated or a flow time of another form is refused', async () => {
     const v = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/profile-v1alpha1/demo-slice.json'), 'utf8')) as Profile;
     const cases: [string, (p: Profile) => void, string][] = [

@@ -8,7 +8,8 @@ import {
   type FlowEvidence,
   type NetEdge,
 } from '../model/network.js';
-import type { LeftOutIdentity } from '../model/profile.js';
+import type { LeftOutIdentity, Principal } from '../model/profile.js';
+import { compareCreated, compareLinks } from './order.js';
 import { LINE_CHECKS } from './lineChecks.gen.js';
 import { isProfileTime } from '../util/time.js';
 import type { LineKind } from './lineSchema.js';
@@ -112,6 +113,29 @@ export const TAIL_ORDER: Readonly<Record<string, (a: never, b: never) => number>
 export function strictlySorted(list: readonly string[]): boolean {
   for (let i = 1; i < list.length; i++) if (cmp(list[i - 1]!, list[i]!) >= 0) return false;
   return true;
+}
+
+/**
+ * What is wrong with the order of a principal line's own lists, which the writer writes sorted, each entry once:
+ * groups, assumed roles (and each one's OIDC providers), created names (and each one's names), created ARNs. A link
+ * listed twice would have its evidence counted twice in a merge and shown twice in the evidence tree.
+ */
+export function principalListsProblem(p: Principal): string | undefined {
+  const at = 'principal line: ';
+  if (!strictlySorted(p.groups)) return `${at}/groups: out of order or repeated`;
+  const links = p.assumes ?? [];
+  for (const [j, l] of links.entries()) {
+    if (j > 0 && compareLinks(links[j - 1]!, l) >= 0) return `${at}/assumes/${j}: out of order or repeated`;
+    if (!strictlySorted(l.providers ?? [])) return `${at}/assumes/${j}/providers: out of order or repeated`;
+  }
+  const created = p.created ?? [];
+  for (const [j, c] of created.entries()) {
+    if (j > 0 && compareCreated(created[j - 1]!, c) >= 0) return `${at}/created/${j}: out of order or repeated`;
+    if (!strictlySorted(c.names) || !strictlySorted(c.generated ?? []))
+      return `${at}/created/${j}: names out of order or repeated`;
+  }
+  if (!strictlySorted(p.createdArns ?? [])) return `${at}/createdArns: out of order or repeated`;
+  return undefined;
 }
 
 /** A profile's time not as the profile writer writes it, said. */

@@ -65,7 +65,12 @@ export function sortCreated(list: CreatedNames[]): CreatedNames[] {
       names: [...new Set(c.names)].sort(cmp),
       ...(c.generated?.length ? { generated: [...new Set(c.generated)].sort(cmp) } : {}),
     }))
-    .sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.apiGroup, b.apiGroup) || cmp(a.resource, b.resource));
+    .sort(compareCreated);
+}
+
+/** Created names' lists in the profile's order: namespace, API group, resource. */
+export function compareCreated(a: CreatedNames, b: CreatedNames): number {
+  return cmp(a.namespace, b.namespace) || cmp(a.apiGroup, b.apiGroup) || cmp(a.resource, b.resource);
 }
 
 export function canonicalSubject(s: Subject): Subject {

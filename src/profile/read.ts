@@ -24,6 +24,7 @@ import {
   flowProblem,
   lineFits,
   lineKind,
+  principalListsProblem,
   schemaChecks,
   stagesProblem,
   strictlySorted,
@@ -209,6 +210,7 @@ export async function streamOf(
       if (!p) return bad('assumes: evidence samples are not [id, time] pairs');
       const name =
         principalNameProblem(p, 'principal') ??
+        principalListsProblem(p) ??
         (p.assumes ?? [])
           .map((l, j) => countProblem(`principal line: /assumes/${j}/evidence`, l.evidence))
           .find(Boolean);
