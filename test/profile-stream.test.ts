@@ -373,8 +373,9 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
         return JSON.stringify(v);
       });
     const [a, c] = [at('assumes'), at('created')];
+    const role = lines.findIndex((l) => l.startsWith('{"principal":{"subject":{"kind":"IAMRole"'));
     const g = lines.findIndex((l) => /"groups":\["[^"]*","/.test(l));
-    expect(Math.min(a, c, g)).toBeGreaterThan(0);
+    expect(Math.min(a, c, g, role)).toBeGreaterThan(0);
     const cases: [string, string[], number, string][] = [
       // An IRSA link twice: a merge would count its evidence twice, the evidence tree would show it twice.
       [
@@ -391,6 +392,20 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
         '/created/0: names out of order or repeated',
       ],
       ['created-twice', edit(c, (p) => p.created.push(p.created[0]!)), c + 1, 'out of order or repeated'],
+      // Generators bind the subject, replay judges the username: the build before made RBAC that denied what the
+      // profile showed when the two named different service accounts (found by test/profile-fuzz.test.ts).
+      [
+        'username',
+        edit(g, (p) => (p.subject.name += 'x')),
+        g + 1,
+        'is not the username of its subject (ServiceAccount ',
+      ],
+      [
+        'username-aws',
+        edit(role, (p) => (p.username = p.username.replace(':role/', ':role/other-'))),
+        role + 1,
+        'is not the username of its subject (IAMRole ',
+      ],
     ];
     for (const [name, text, line, message] of cases) {
       const f = join(dir, `${name}.json`);

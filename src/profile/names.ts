@@ -35,7 +35,7 @@ import {
   serviceActionsProblem,
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
-import { isAwsKind } from '../model/subject.js';
+import { isAwsKind, subjectFromUsername } from '../model/subject.js';
 import { templateSession } from '../knowledge/kubernetes/sessionUsers.js';
 import { compareRoleSessions } from './order.js';
 
@@ -76,6 +76,7 @@ export function principalNameProblem(pr: Principal, at: string): string | undefi
   const found =
     subject ??
     (isAwsKind(s.kind) ? undefined : check(`${at}.username`, pr.username, usernameProblem)) ??
+    usernameMismatch(pr, at) ??
     pr.groups.map((g, j) => check(`${at}.groups[${j}]`, g, userNameProblem)).find(Boolean);
   if (found) return found;
   const link = (pr.assumes ?? [])
@@ -101,6 +102,21 @@ export function principalNameProblem(pr: Principal, at: string): string | undefi
     .find(Boolean);
   if (made) return made;
   return roleSessionsProblem(pr, at);
+}
+
+/**
+ * Whether a principal's subject is the one its username names, as the builder makes it: a service account's username
+ * is `system:serviceaccount:NS:NAME`, a user's and a group's is its name, an AWS identity's its ARN. Generators bind
+ * the subject and replay judges the username: one that names another (a hand edit) would make policies that deny
+ * what the profile shows, or bind someone it does not.
+ */
+function usernameMismatch(pr: Principal, at: string): string | undefined {
+  const s = pr.subject;
+  const named =
+    isAwsKind(s.kind) || s.kind === 'Group' ? { kind: s.kind, name: pr.username } : subjectFromUsername(pr.username);
+  return named.kind === s.kind && named.name === s.name && (named.namespace ?? '') === (s.namespace ?? '')
+    ? undefined
+    : `${at}.username ${shown(pr.username)} is not the username of its subject (${s.kind} ${shown(s.namespace ? `${s.namespace}/${s.name}` : s.name)})`;
 }
 
 /**
