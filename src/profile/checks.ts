@@ -138,6 +138,21 @@ export function principalListsProblem(p: Principal): string | undefined {
   return undefined;
 }
 
+/**
+ * An AWS call's implied permission whose action AWS's catalogue does not have, said, or undefined. The writer implies
+ * catalogue actions only (from the project's tables), and the IAM generator looks each one up: another was an
+ * internal error of `generate`. The catalogue is loaded when a call with implied permissions is read.
+ */
+export async function impliedProblem(implied: readonly { action: string }[]): Promise<string | undefined> {
+  const { actionExists } = await import('../knowledge/aws/catalogue.js');
+  for (const [k, i] of implied.entries()) {
+    const [service = '', name = '', ...rest] = i.action.split(':');
+    if (rest.length || !service || !name || !(await actionExists(service, name)))
+      return `aws.implied[${k}].action ${JSON.stringify(i.action.slice(0, 80))} is no action of AWS's catalogue`;
+  }
+  return undefined;
+}
+
 /** A profile's time not as the profile writer writes it, said. */
 function timeProblem(path: string, t: string): string {
   return `${path}: ${JSON.stringify(t.slice(0, 40))} is not a time as a profile holds it (RFC 3339 UTC with microseconds, 2026-11-02T08:00:00.000000Z, or "")`;

@@ -5,7 +5,7 @@ import { InputError } from '../model/issue.js';
 import { PROFILE_API_VERSION, type Principal, type Profile } from '../model/profile.js';
 import { canonicalProfile } from './canonical.js';
 import { profileNameProblem } from './names.js';
-import { schemaChecks, type SchemaChecks } from './checks.js';
+import { impliedProblem, schemaChecks, type SchemaChecks } from './checks.js';
 import { liftLeftOut } from './identities.js';
 import { mergeProfiles } from './merge.js';
 import { fileLineBatches, isStreamHeader, streamOf, type Line, type ProfileStream } from './read.js';
@@ -121,7 +121,13 @@ async function readLegacyProfile(path: string): Promise<Profile> {
       throw new InputError(`${path}: not a profile: a gzip file that does not decompress (${(e as Error).message})`);
     }
   }
-  return legacyFromText(bytes.toString('utf8'), path, await schemaChecks());
+  const profile = legacyFromText(bytes.toString('utf8'), path, await schemaChecks());
+  for (const pr of profile.principals)
+    for (const e of pr.aws ?? []) {
+      const problem = e.implied.length ? await impliedProblem(e.implied) : undefined;
+      if (problem) throw new InputError(`${path}: not a valid profile: ${pr.subject.name}: ${problem}`);
+    }
+  return profile;
 }
 
 function legacyFromText(text: string, path: string, { checkProfile }: SchemaChecks): Profile {

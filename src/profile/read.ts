@@ -22,6 +22,7 @@ import type { LineKind } from './lineSchema.js';
 import {
   countProblem,
   flowProblem,
+  impliedProblem,
   lineFits,
   lineKind,
   principalListsProblem,
@@ -238,7 +239,10 @@ export async function streamOf(
         } else if (pendingLine?.kind === 'aws') {
           const e = awsEdgeOf(pendingLine.v as Parameters<typeof awsEdgeOf>[0]);
           if (typeof e === 'string') return bad(`aws line: ${e}`);
-          const problem = awsEdgeNameProblem(e, 'aws') ?? stagesProblem('aws line', e);
+          const problem =
+            awsEdgeNameProblem(e, 'aws') ??
+            stagesProblem('aws line', e) ??
+            (e.implied.length ? await impliedProblem(e.implied) : undefined);
           if (problem) bad(problem);
           const last = aws.at(-1);
           if (last && compareAwsCalls(last, e) >= 0) bad('aws call out of order or repeated');
@@ -300,6 +304,8 @@ export async function streamOf(
       if (counts[k] !== end[k]) bad(`the end line counts ${end[k] ?? 'no'} ${k}, the file holds ${counts[k]}`);
     for (const k of Object.keys(end))
       if (!Object.hasOwn(counts, k)) bad(`the end line counts ${k}, which the file has none of`);
+    // Sections the writer leaves out when empty: one counted 0 is none, as absent (a merge leaves it out too).
+    for (const field of LEFT_OUT_WHEN_EMPTY) if (out[field]?.length === 0) delete out[field];
     return out;
   }
 
@@ -312,6 +318,15 @@ export async function streamOf(
     },
   };
 }
+
+/** Trailing sections written only when they hold an entry (the network part is written whenever flows were read). */
+const LEFT_OUT_WHEN_EMPTY = [
+  'dnsNames',
+  'namespaces',
+  'serviceAssumptions',
+  'webIdentityAssumptions',
+  'samlAssumptions',
+] as const;
 
 /** What is wrong with an entry of a trailing section beyond its names and its place: evidence, inner lists. */
 function tailEntryProblem(kind: string, x: unknown): string | undefined {
