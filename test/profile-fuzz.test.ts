@@ -42,8 +42,13 @@ function places(v: Json, path: (string | number)[] = [], out: (string | number)[
 
 const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d{6}Z$/;
 
-/** A value changed the way a hand edit, a bad copy or a hostile writer changes one. */
-function changed(r: Rand, v: Json): Json | undefined {
+/**
+ * A value changed the way a hand edit, a bad copy or a hostile writer changes one; a third of the time to another
+ * value of its type from elsewhere in the profile (a valid name in the wrong place passes the name checks).
+ */
+function changed(r: Rand, v: Json, elsewhere: Map<string, Json[]>): Json | undefined {
+  const others = elsewhere.get(Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  if (others?.length && r() < 0.33) return pick(r, others);
   if (typeof v === 'number') return pick(r, [v + 1, v - 1, 0, -1, 2 ** 53, 0.5]);
   if (typeof v === 'boolean') return !v;
   if (typeof v === 'string') {
@@ -98,8 +103,25 @@ function recount(lines: string[]): string[] {
   return lines.map((l, i) => (i === end ? JSON.stringify({ end: counts }) : l));
 }
 
+/** Every value of the profile's lines below the top, by type. */
+function valuesOf(lines: string[]): Map<string, Json[]> {
+  const out = new Map<string, Json[]>();
+  for (const l of lines) {
+    const v = JSON.parse(l) as Json;
+    for (const path of places(v)) {
+      if (path.length < 2) continue;
+      const x = getAt(v, path);
+      const type = Array.isArray(x) ? 'array' : x === null ? 'null' : typeof x;
+      const list = out.get(type) ?? [];
+      list.push(x);
+      out.set(type, list);
+    }
+  }
+  return out;
+}
+
 /** One run's mutated lines and what was done, in words. */
-function mutate(r: Rand, base: string[]): { lines: string[]; done: string[] } {
+function mutate(r: Rand, base: string[], elsewhere: Map<string, Json[]>): { lines: string[]; done: string[] } {
   let lines = [...base];
   const done: string[] = [];
   const n = 1 + Math.floor(r() * 3);
@@ -124,7 +146,7 @@ function mutate(r: Rand, base: string[]): { lines: string[]; done: string[] } {
         places(v).filter((p) => p.length > 1),
       );
       if (!path) continue;
-      const to = changed(r, getAt(v, path));
+      const to = changed(r, getAt(v, path), elsewhere);
       if (to === undefined) continue;
       lines[i] = JSON.stringify(setAt(v, path, to));
       done.push(`line ${i + 1} ${path.join('.')} = ${JSON.stringify(to).slice(0, 60)}`);
@@ -188,13 +210,14 @@ describe('profile reader fuzz', () => {
     writeFileSync(f0, base.join('\n') + '\n');
     expect(await readProblem(await readProfile(f0))).toBeUndefined();
 
+    const elsewhere = valuesOf(base);
     const failures: string[] = [];
     let refused = 0;
     let read = 0;
     for (let run = 0; run < RUNS; run++) {
       if (ONLY !== undefined && run !== ONLY) continue;
       const r = rng((SEED + run * 7919) >>> 0);
-      const { lines, done } = mutate(r, base);
+      const { lines, done } = mutate(r, base, elsewhere);
       const f = join(dir, `run-${run}.json`);
       writeFileSync(f, lines.join('\n') + '\n');
       const what = `run ${run} (FUZZ_SEED=${SEED} FUZZ_RUN=${run}): ${done.join('; ')}`;
