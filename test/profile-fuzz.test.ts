@@ -21,68 +21,13 @@ import { TAIL_SECTIONS } from '../src/profile/lines.js';
 import { parsePolicyText, type PolicyDoc } from '../src/policy/load.js';
 import type { InputIssue } from '../src/model/issue.js';
 import { ROOT, rng, tmp } from './helpers/cli.js';
+import { changed, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
 
 const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261207) >>> 0;
 const RUNS = Number(env['FUZZ_RUNS'] ?? 400);
 const ONLY = env['FUZZ_RUN'] === undefined ? undefined : Number(env['FUZZ_RUN']);
 const D = join(ROOT, 'fixtures/demo');
-
-type Rand = () => number;
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-
-/** Every place in a JSON value: the path to it. */
-function places(v: Json, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  out.push(path);
-  if (Array.isArray(v)) v.forEach((x, i) => places(x, [...path, i], out));
-  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) places(v[k]!, [...path, k], out);
-  return out;
-}
-
-const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d{6}Z$/;
-
-/**
- * A value changed the way a hand edit, a bad copy or a hostile writer changes one; a third of the time to another
- * value of its type from elsewhere in the profile (a valid name in the wrong place passes the name checks).
- */
-function changed(r: Rand, v: Json, elsewhere: Map<string, Json[]>): Json | undefined {
-  const others = elsewhere.get(Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
-  if (others?.length && r() < 0.33) return pick(r, others);
-  if (typeof v === 'number') return pick(r, [v + 1, v - 1, 0, -1, 2 ** 53, 0.5]);
-  if (typeof v === 'boolean') return !v;
-  if (typeof v === 'string') {
-    const t = TIME.exec(v);
-    if (t) return pick(r, [`${t[1]}Z`, '2026-11-05T00:00:00.000000Z', '2030-01-01T00:00:00.000000Z', '']);
-    return pick(r, ['', `${v}x`, v.slice(1), v.toUpperCase(), '*', `${v}*`, 'constructor', `${v}\n`]);
-  }
-  if (Array.isArray(v)) {
-    if (!v.length) return pick(r, [[''], [0]]);
-    return pick(r, [[...v].reverse(), [v[0]!, ...v], v.slice(1), [], [...v, v[v.length - 1]!]]);
-  }
-  if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v);
-    const out = { ...v };
-    if (keys.length && r() < 0.6) delete out[pick(r, keys)];
-    else out['zz'] = 1;
-    return out;
-  }
-  return undefined;
-}
-
-function setAt(root: Json, path: (string | number)[], value: Json): Json {
-  if (!path.length) return value;
-  const [k, ...rest] = path;
-  const copy = (Array.isArray(root) ? [...root] : { ...(root as object) }) as Record<string | number, Json>;
-  copy[k!] = setAt(copy[k!]!, rest, value);
-  return copy as Json;
-}
-
-function getAt(root: Json, path: (string | number)[]): Json {
-  let v = root;
-  for (const k of path) v = (v as Record<string | number, Json>)[k]!;
-  return v;
-}
 
 /** The end line counted again from the lines before it (the reader's own rule: a present section is counted). */
 function recount(lines: string[]): string[] {
@@ -101,23 +46,6 @@ function recount(lines: string[]): string[] {
     }
   }
   return lines.map((l, i) => (i === end ? JSON.stringify({ end: counts }) : l));
-}
-
-/** Every value of the profile's lines below the top, by type. */
-function valuesOf(lines: string[]): Map<string, Json[]> {
-  const out = new Map<string, Json[]>();
-  for (const l of lines) {
-    const v = JSON.parse(l) as Json;
-    for (const path of places(v)) {
-      if (path.length < 2) continue;
-      const x = getAt(v, path);
-      const type = Array.isArray(x) ? 'array' : x === null ? 'null' : typeof x;
-      const list = out.get(type) ?? [];
-      list.push(x);
-      out.set(type, list);
-    }
-  }
-  return out;
 }
 
 /** One run's mutated lines and what was done, in words. */
@@ -210,7 +138,7 @@ describe('profile reader fuzz', () => {
     writeFileSync(f0, base.join('\n') + '\n');
     expect(await readProblem(await readProfile(f0))).toBeUndefined();
 
-    const elsewhere = valuesOf(base);
+    const elsewhere = valuesOf(base.map((l) => JSON.parse(l) as Json));
     const failures: string[] = [];
     let refused = 0;
     let read = 0;

@@ -1,0 +1,182 @@
+// Seeded fuzz of committed policies as `diff`, `check` and `verify` read them. CI jobs run these commands on a
+// repository's policy tree, which people edit by hand: each run takes the tree `generate all` wrote for a slice of the
+// demo, changes one to three of its policy documents (a value changed or moved from elsewhere in the tree, a key
+// dropped or added, a document repeated, a file cut short) and runs the three commands in-process. Each must exit 0,
+// 1 or 2 with no stack trace and no internal error, and `check` and `verify`, which judge the same policies against
+// the same profile, must agree on whether anything observed would be denied.
+// FUZZ_SEED=n tries another seed, FUZZ_RUNS=n sets the number of runs, FUZZ_RUN=i repeats one run.
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { dump, loadAll } from 'js-yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/cli/run.js';
+import { ingest } from '../src/ingest/index.js';
+import { loadInventory } from '../src/inventory/load.js';
+import { generateAll } from '../src/kinds/index.js';
+import { serializeProfile } from '../src/profile/io.js';
+import { defaultScope, Scope } from '../src/profile/scope.js';
+import { ROOT, rng, tmp } from './helpers/cli.js';
+import { changed, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
+
+const env = process.env;
+const SEED = Number(env['FUZZ_SEED'] ?? 20261207) >>> 0;
+const RUNS = Number(env['FUZZ_RUNS'] ?? 60);
+const ONLY = env['FUZZ_RUN'] === undefined ? undefined : Number(env['FUZZ_RUN']);
+const D = join(ROOT, 'fixtures/demo');
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(Buffer.from(c)), cb()) });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = capture();
+  const err = capture();
+  let code: number;
+  try {
+    code = await run(args, {
+      stdout: out.stream,
+      stderr: err.stream,
+      stdin: new PassThrough(),
+      env: { NO_COLOR: '1' },
+      stderrIsTTY: false,
+      cwd,
+    });
+  } catch (e) {
+    code = -1;
+    err.stream.write(`run() threw: ${(e as Error).stack ?? String(e)}\n`);
+  }
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+/** The documents of a policy file as the readers parse them. */
+const docsOf = (file: string, text: string): Json[] =>
+  file.endsWith('.json') ? [JSON.parse(text) as Json] : (loadAll(text) as Json[]).filter((d) => d !== null);
+
+const textOf = (file: string, docs: Json[]): string =>
+  file.endsWith('.json') ? JSON.stringify(docs[0], null, 2) + '\n' : docs.map((d) => dump(d)).join('---\n');
+
+/** One to three policy files changed in place; what was done, in words. */
+function mutate(r: Rand, dir: string, files: string[], elsewhere: Map<string, Json[]>): string[] {
+  const done: string[] = [];
+  for (let n = 1 + Math.floor(r() * 3); n > 0; n--) {
+    const file = pick(r, files);
+    const path = join(dir, file);
+    const text = readFileSync(path, 'utf8');
+    const kind = r();
+    if (kind < 0.08) {
+      writeFileSync(path, text.slice(0, Math.floor(r() * text.length)));
+      done.push(`${file} cut short`);
+      continue;
+    }
+    let docs: Json[];
+    try {
+      docs = docsOf(file, text);
+    } catch {
+      continue; // cut short by an earlier change of this run
+    }
+    if (!docs.length) continue;
+    const i = Math.floor(r() * docs.length);
+    if (kind < 0.16 && !file.endsWith('.json')) {
+      docs.splice(i, 0, docs[i]!);
+      done.push(`${file} document ${i} repeated`);
+    } else {
+      const at = pick(
+        r,
+        places(docs[i]!).filter((p) => p.length > 0),
+      );
+      if (!at) continue;
+      const to = changed(r, getAt(docs[i]!, at), elsewhere);
+      if (to === undefined) continue;
+      docs[i] = setAt(docs[i]!, at, to);
+      done.push(`${file} [${i}] ${at.join('.')} = ${JSON.stringify(to).slice(0, 60)}`);
+    }
+    writeFileSync(path, textOf(file, docs));
+  }
+  return done;
+}
+
+describe('committed policy fuzz', () => {
+  const dir = tmp('a2p-polfuzz-');
+  const base = join(dir, 'base');
+  let files: string[] = [];
+
+  beforeAll(async () => {
+    const { inventory } = await loadInventory([join(D, 'inventory')], ROOT);
+    const { profile } = await ingest({
+      k8sAudit: [join(D, 'k8s-audit/kube-apiserver-audit-2026-11-02.log.gz')],
+      cloudtrail: [join(D, 'cloudtrail/lake-export-2026-11-09.jsonl')],
+      flows: [join(D, 'flows/hubble/hubble-2026-11-02.json.gz')],
+      inventory,
+      scope: new Scope(defaultScope()),
+      workers: 1,
+      cwd: ROOT,
+    });
+    writeFileSync(join(dir, 'profile.json'), serializeProfile(profile));
+    for (const g of await generateAll(profile))
+      for (const [file, text] of g.files) {
+        if (file.startsWith('evidence/')) continue;
+        mkdirSync(dirname(join(base, file)), { recursive: true });
+        writeFileSync(join(base, file), text);
+        if (/\.(yaml|json)$/.test(file) && file !== 'kustomization.yaml') files.push(file);
+      }
+    files = files.sort();
+  });
+
+  it(`diff, check and verify of mutated policy trees (seed ${SEED}, ${RUNS} runs)`, async () => {
+    expect(files.filter((f) => f.startsWith('rbac/')).length).toBeGreaterThan(5);
+    expect(files.filter((f) => f.startsWith('iam/')).length).toBeGreaterThan(5);
+    expect(files.filter((f) => f.startsWith('netpol/')).length).toBeGreaterThan(5);
+    const elsewhere = valuesOf(files.flatMap((f) => docsOf(f, readFileSync(join(base, f), 'utf8'))));
+    // The unmutated tree: no drift, nothing denied.
+    const clean = await cli(['check', '--policies', base, '--profile', 'profile.json', '--format', 'json'], dir);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect((JSON.parse(clean.stdout) as { wouldDeny: unknown[] }).wouldDeny).toEqual([]);
+
+    const failures: string[] = [];
+    let denying = 0;
+    for (let runNo = 0; runNo < RUNS; runNo++) {
+      if (ONLY !== undefined && runNo !== ONLY) continue;
+      const r = rng((SEED + runNo * 7919) >>> 0);
+      const head = join(dir, `head-${runNo}`);
+      cpSync(base, head, { recursive: true });
+      const done = mutate(r, head, files, elsewhere);
+      const what = `run ${runNo} (FUZZ_SEED=${SEED} FUZZ_RUN=${runNo}): ${done.join('; ')}`;
+      const results = {
+        diff: await cli(['diff', base, head, '--format', 'json'], dir),
+        check: await cli(['check', '--policies', head, '--profile', 'profile.json', '--format', 'json'], dir),
+        verify: await cli(['verify', '--policies', head, '--profile', 'profile.json', '--format', 'json'], dir),
+      };
+      for (const [command, res] of Object.entries(results)) {
+        const bad = ![0, 1, 2].includes(res.code)
+          ? `exit code ${res.code}`
+          : /^\s+at\s|internal error/im.exec(res.stderr)?.[0];
+        if (bad) failures.push(`${what}\n  ${command}: ${bad}\n  ${res.stderr.slice(0, 600)}`);
+      }
+      // Both judge the same policies against the same profile: a denial one sees, the other must see.
+      const parsed = (t: string): Record<string, unknown[]> | undefined => {
+        try {
+          return JSON.parse(t) as Record<string, unknown[]>;
+        } catch {
+          return undefined;
+        }
+      };
+      const check = parsed(results.check.stdout);
+      const verify = parsed(results.verify.stdout);
+      if (check && verify) {
+        const byCheck = check['wouldDeny']!.length > 0;
+        const byVerify = verify['notAllowed']!.length > 0;
+        if (byCheck || byVerify) denying++;
+        if (byCheck !== byVerify)
+          failures.push(
+            `${what}\n  check: ${check['wouldDeny']!.length} would be denied; verify: ${verify['notAllowed']!.length} not allowed\n  ${JSON.stringify(check['wouldDeny']![0] ?? verify['notAllowed']![0]).slice(0, 400)}`,
+          );
+      }
+    }
+    // Some runs deny something: a fuzzer whose mutations never reach the evaluators tests the readers only.
+    if (ONLY === undefined) expect(denying, 'runs that deny').toBeGreaterThan(RUNS / 20);
+    expect(failures.join('\n\n')).toBe('');
+  }, 900_000);
+});
