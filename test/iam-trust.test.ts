@@ -419,6 +419,70 @@ describe('diff: a trust change is a change of who may become the role', () => {
     ]);
   });
 
+  // The same subject named, but the token can no longer be used: a pull request that breaks IRSA or Pod Identity must
+  // fail a `--fail-on removed-access` gate (the build before compared the subject alone; found by
+  // test/policy-fuzz.test.ts).
+  it('the same subject under another audience, or without an action it needs, is removed access', () => {
+    const base = accountWith('shop-cart', exact);
+    const cases: [string, unknown, string][] = [
+      [
+        'audience',
+        doc(irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'cart'), [`${ISSUER}:aud`]: 'sts.example.com' } })),
+        `sts:AssumeRoleWithWebIdentity by ${sub('shop', 'cart')}: statement #0 lets it in`,
+      ],
+      [
+        'action',
+        doc(irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'cart') } }, ISSUER, { Action: 'sts:AssumeRole' })),
+        `sts:AssumeRoleWithWebIdentity by ${sub('shop', 'cart')}: statement #0 lets it in`,
+      ],
+    ];
+    for (const [what, trust, summary] of cases) {
+      const d = JSON.parse(
+        cli(['diff', base, accountWith('shop-cart', trust), '--kind', 'iam', '--format', 'json', '--fail-on', 'none'])
+          .stdout,
+      ) as CiReport;
+      expect(
+        trustFindings(d.removedAccess).map((f) => f.summary),
+        what,
+      ).toEqual([summary]);
+      expect(trustFindings(d.newAccess), what).toEqual([]);
+    }
+  });
+
+  it('Pod Identity narrowed by its session tags: each service account named is compared', () => {
+    const pods = (namespace: string, account: string, Action: string[] = ['sts:AssumeRole', 'sts:TagSession']) =>
+      doc({
+        Sid: 'PodIdentity',
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action,
+        Condition: {
+          StringEquals: {
+            'aws:RequestTag/kubernetes-namespace': namespace,
+            'aws:RequestTag/kubernetes-service-account': account,
+          },
+        },
+      });
+    const base = accountWith('payments-api', pods('payments', 'payments-api'));
+    const diff = (head: unknown) =>
+      JSON.parse(
+        cli(['diff', base, accountWith('payments-api', head), '--kind', 'iam', '--format', 'json', '--fail-on', 'none'])
+          .stdout,
+      ) as CiReport;
+    const by = (fs: CiFinding[]) => trustFindings(fs).map((f) => f.summary);
+    const was = `sts:AssumeRole by ${sub('payments', 'payments-api')}: statement PodIdentity lets it in through EKS Pod Identity`;
+    // sts:TagSession gone: the pod's credentials can no longer be made (the EKS User Guide asks for both).
+    const lost = diff(pods('payments', 'payments-api', ['sts:AssumeRole']));
+    expect([by(lost.newAccess), by(lost.removedAccess)]).toEqual([[], [was]]);
+    const moved = diff(pods('payments', 'other'));
+    expect([by(moved.newAccess), by(moved.removedAccess)]).toEqual([
+      [`sts:AssumeRole by ${sub('payments', 'other')}: statement PodIdentity lets it in through EKS Pod Identity`],
+      [was],
+    ]);
+    const same = diff(pods('payments', 'payments-api'));
+    expect([by(same.newAccess), by(same.removedAccess)]).toEqual([[], []]);
+  });
+
   it('the same trust on both sides is no change', () => {
     const base = accountWith('shop-cart', exact);
     const head = accountWith('shop-cart', exact, true);

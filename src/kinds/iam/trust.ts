@@ -6,17 +6,11 @@ import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import type { IamPolicySet } from '../../verify/iam.js';
-import {
-  actionMatches,
-  evaluateTrust,
-  POD_IDENTITY_SERVICE,
-  principalsOf,
-  readTrust,
-  type TrustStatement,
-} from '../../verify/iam/trust.js';
+import { evaluateTrust, readTrust, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
 import { callerBreadth, evaluateCallerTrust, evaluateServiceTrust } from '../../verify/iam/trustCallers.js';
-import { samlCovered, samlEntries } from './trustSaml.js';
+import { samlDecision, samlEntries } from './trustSaml.js';
+import { podIdentityEntries, serviceEntries } from './trustServices.js';
 import { noneSeen, observedSubjects, type Seen } from './trustSeen.js';
 
 /**
@@ -51,43 +45,58 @@ export function trustFindings(
   for (const e of entries(set, observed, label, words, !!profile)) {
     if (!other) {
       if (!e.used) unused.push(e.finding);
-    } else if (!unread(other, e.role) && !covered(e, other, known, patterns(e))) changes.push(e.finding);
+    } else if (!unread(other, e.role) && !covered(e, set, other, known, patterns(e))) changes.push(e.finding);
   }
   return { unused, changes };
 }
 
 /**
- * Whether the other side's trust lets in what an entry does: the same grant; for an exact subject, the other trust
- * allowing that service account's token of that issuer; for a pattern or any subject, the other letting in any
- * subject of that issuer too.
+ * Whether the other side's trust lets in what an entry does: for an entry naming one subject (a service account's or
+ * web identity's token, an IAM principal, an AWS service, a SAML user), both trusts asked (`exactCovered`); else the
+ * same grant, or for a pattern or any subject, the other letting in any subject of that issuer too.
  */
-function covered(e: Entry, other: IamPolicySet, known: ReadonlySet<string>, patterns: readonly Entry[]): boolean {
+function covered(
+  e: Entry,
+  own: IamPolicySet,
+  other: IamPolicySet,
+  known: ReadonlySet<string>,
+  patterns: readonly Entry[],
+): boolean {
+  if (e.exact || e.token || e.caller !== undefined || e.service !== undefined || e.saml)
+    return exactCovered(e, own, other, known);
   if (known.has(e.key)) return true;
   if (e.subject?.wildcard && patterns.some((o) => globWithin(e.subject!.value, o.subject!.value))) return true;
-  if (e.caller !== undefined || e.service !== undefined) {
-    const trust = other.trusts.get(e.role);
-    const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
-    if (!statements || typeof statements === 'string') return false;
-    const d =
-      e.caller !== undefined
-        ? evaluateCallerTrust(statements, e.caller, ['sts:AssumeRole'])
-        : evaluateServiceTrust(statements, e.service!);
-    return d.result === 'allow';
-  }
-  if (e.saml) return samlCovered(e, other);
-  if (e.exact || e.token) {
-    const trust = other.trusts.get(e.role);
-    const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
-    if (!statements || typeof statements === 'string') return false;
-    const req = e.exact
-      ? ({ via: 'irsa', ...e.exact } as const)
-      : ({ via: 'web-identity', issuer: e.issuer, ...e.token! } as const);
-    return evaluateTrust(statements, req, e.issuer).result === 'allow';
-  }
   return (
     e.via === 'irsa' &&
     (known.has(JSON.stringify([e.role, e.issuer.toLowerCase(), ''])) || known.has(JSON.stringify([e.role, '*', ''])))
   );
+}
+
+/**
+ * An entry naming one subject, judged by both trusts, not by the subject named alone: the same subject with another
+ * audience (`:aud`, `SAML:aud`) or without an action its assumption needs lets no one in, so a change that breaks
+ * the assumption is removed access. Covered where the other trust allows it, or where its own does not (a statement
+ * that lets no one in grants nothing to lose); not where the other denies it; where the other cannot be judged (a
+ * condition replay does not know, a trust not read), covered only by the same grant on both sides.
+ */
+function exactCovered(e: Entry, own: IamPolicySet, other: IamPolicySet, known: ReadonlySet<string>): boolean {
+  const theirs = decide(e, other);
+  if (theirs === 'allow' || decide(e, own) === 'deny') return true;
+  return theirs === 'deny' ? false : known.has(e.key);
+}
+
+/** A side's trust asked about an entry's one subject; undefined where the side holds no trust it can read. */
+function decide(e: Entry, set: IamPolicySet): 'allow' | 'deny' | 'undetermined' | undefined {
+  if (e.saml) return samlDecision(e, set);
+  const trust = set.trusts.get(e.role);
+  const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
+  if (!statements || typeof statements === 'string') return undefined;
+  if (e.caller !== undefined) return evaluateCallerTrust(statements, e.caller, ['sts:AssumeRole']).result;
+  if (e.service !== undefined) return evaluateServiceTrust(statements, e.service).result;
+  const req = e.exact
+    ? ({ via: e.via === 'pod-identity' ? 'pod-identity' : 'irsa', ...e.exact } as const)
+    : ({ via: 'web-identity', issuer: e.issuer, ...e.token! } as const);
+  return evaluateTrust(statements, req, e.issuer).result;
 }
 
 /**
@@ -228,6 +237,7 @@ function entries(
     }
     callerEntries(statements, qualified, roleArn, seen.callers, finding, logs, out);
     serviceEntries(statements, qualified, seen.services, finding, logs, out);
+    podIdentityEntries(statements, qualified, seen.podIdentity, finding, logs, out);
     samlEntries(statements, qualified, roleArn, seen.saml, finding, logs, out);
   }
   return out;
@@ -295,44 +305,6 @@ function callerEntries(
   }
 }
 
-/**
- * The entries of a trust's Allows to AWS services (`Service: lambda.amazonaws.com`; EKS Pod Identity's is judged
- * above): each service it names, used where the logs show the service assuming the role. No risk of their own.
- */
-function serviceEntries(
-  statements: TrustStatement[] | string,
-  role: string,
-  services: string[],
-  finding: Finding,
-  logs: boolean,
-  out: Entry[],
-): void {
-  if (typeof statements === 'string') return;
-  for (const st of statements) {
-    if (st.effect !== 'Allow' || st.notPrincipal || st.principal === '*' || !actionMatches(st, 'sts:AssumeRole'))
-      continue;
-    for (const service of principalsOf(st, 'Service')) {
-      if (service === POD_IDENTITY_SERVICE) continue;
-      const seen = services.includes(service);
-      out.push({
-        role,
-        via: 'service',
-        issuer: '',
-        service,
-        key: JSON.stringify([role, 'service', service]),
-        used: seen,
-        finding: finding(
-          service,
-          undefined,
-          '',
-          `statement ${st.sid} lets the service in${logs ? `; ${seen ? 'assumed by it in the logs' : 'never assumed by it in the logs'}` : ''}`,
-          'sts:AssumeRole',
-        ),
-      });
-    }
-  }
-}
-
 /** An `unused` finding of a role's trust: who it lets in, the risk and why, what the statement does. */
 export type Finding = (
   who: string,
@@ -346,7 +318,8 @@ const SERVICE_ACCOUNT = /^system:serviceaccount:([^:*?]+):([^:*?]+)$/;
 /** An EKS cluster's issuer: its tokens are its service accounts'. */
 const EKS_ISSUER = /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/id\//i;
 
-const exactWords = (seen: string[]) => (seen.length ? 'assumed by it in the logs' : 'never assumed by it in the logs');
+export const exactWords = (seen: string[]) =>
+  seen.length ? 'assumed by it in the logs' : 'never assumed by it in the logs';
 
 const observedWords = (b: TrustBreadth) =>
   b.observed.length ? `assumed in the logs by ${b.observed.join(', ')}` : 'never assumed in the logs';

@@ -106,10 +106,10 @@ function audiences(st: TrustStatement): { audience?: string } {
   return values.length === 1 ? { audience: values[0]! } : {};
 }
 
-/** For a `diff`: whether the other side's trust lets an exact SAML user in, with the audience the entry's asks. */
-export function samlCovered(e: Entry, other: IamPolicySet): boolean {
-  const trust = other.trusts.get(e.role);
+/** For a `diff`: a side's trust asked whether it lets an exact SAML user in, with the audience the entry asks. */
+export function samlDecision(e: Entry, set: IamPolicySet): 'allow' | 'deny' | 'undetermined' | undefined {
+  const trust = set.trusts.get(e.role);
   const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
-  if (!statements || typeof statements === 'string' || !e.saml) return false;
-  return evaluateSamlTrust(statements, { ...e.saml, actions: ['sts:AssumeRoleWithSAML'] }).result === 'allow';
+  if (!statements || typeof statements === 'string' || !e.saml) return undefined;
+  return evaluateSamlTrust(statements, { ...e.saml, actions: ['sts:AssumeRoleWithSAML'] }).result;
 }
