@@ -15,19 +15,15 @@ import { PassThrough, Writable } from 'node:stream';
 import { dump, loadAll } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/cli/run.js';
-import { ingest } from '../src/ingest/index.js';
-import { loadInventory } from '../src/inventory/load.js';
 import { generateAll } from '../src/kinds/index.js';
 import { serializeProfile } from '../src/profile/io.js';
-import { defaultScope, Scope } from '../src/profile/scope.js';
-import { ROOT, rng, tmp } from './helpers/cli.js';
-import { changed, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
+import { rng, tmp } from './helpers/cli.js';
+import { changed, demoSlice, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
 
 const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261207) >>> 0;
 const RUNS = Number(env['FUZZ_RUNS'] ?? 60);
 const ONLY = env['FUZZ_RUN'] === undefined ? undefined : Number(env['FUZZ_RUN']);
-const D = join(ROOT, 'fixtures/demo');
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: Buffer[] = [];
@@ -108,16 +104,7 @@ describe('committed policy fuzz', () => {
   let files: string[] = [];
 
   beforeAll(async () => {
-    const { inventory } = await loadInventory([join(D, 'inventory')], ROOT);
-    const { profile } = await ingest({
-      k8sAudit: [join(D, 'k8s-audit/kube-apiserver-audit-2026-11-02.log.gz')],
-      cloudtrail: [join(D, 'cloudtrail/lake-export-2026-11-09.jsonl')],
-      flows: [join(D, 'flows/hubble/hubble-2026-11-02.json.gz')],
-      inventory,
-      scope: new Scope(defaultScope()),
-      workers: 1,
-      cwd: ROOT,
-    });
+    const profile = await demoSlice();
     writeFileSync(join(dir, 'profile.json'), serializeProfile(profile));
     for (const g of await generateAll(profile))
       for (const [file, text] of g.files) {

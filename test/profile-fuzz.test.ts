@@ -9,25 +9,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ingest } from '../src/ingest/index.js';
-import { loadInventory } from '../src/inventory/load.js';
 import { generateAll, readAllPolicies, verifyAll } from '../src/kinds/index.js';
 import { InputError } from '../src/model/issue.js';
 import type { Profile } from '../src/model/profile.js';
 import { readProfile, serializeProfile } from '../src/profile/io.js';
 import { mergeProfiles } from '../src/profile/merge.js';
-import { defaultScope, Scope } from '../src/profile/scope.js';
 import { TAIL_SECTIONS } from '../src/profile/lines.js';
 import { parsePolicyText, type PolicyDoc } from '../src/policy/load.js';
 import type { InputIssue } from '../src/model/issue.js';
-import { ROOT, rng, tmp } from './helpers/cli.js';
-import { changed, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
+import { rng, tmp } from './helpers/cli.js';
+import { changed, demoSlice, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
 
 const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261207) >>> 0;
 const RUNS = Number(env['FUZZ_RUNS'] ?? 400);
 const ONLY = env['FUZZ_RUN'] === undefined ? undefined : Number(env['FUZZ_RUN']);
-const D = join(ROOT, 'fixtures/demo');
 
 /** The end line counted again from the lines before it (the reader's own rule: a present section is counted). */
 function recount(lines: string[]): string[] {
@@ -115,16 +111,7 @@ describe('profile reader fuzz', () => {
   const dir = tmp('a2p-proffuzz-');
 
   beforeAll(async () => {
-    const { inventory } = await loadInventory([join(D, 'inventory')], ROOT);
-    const { profile } = await ingest({
-      k8sAudit: [join(D, 'k8s-audit/kube-apiserver-audit-2026-11-02.log.gz')],
-      cloudtrail: [join(D, 'cloudtrail/lake-export-2026-11-09.jsonl')],
-      flows: [join(D, 'flows/hubble/hubble-2026-11-02.json.gz')],
-      inventory,
-      scope: new Scope(defaultScope()),
-      workers: 1,
-      cwd: ROOT,
-    });
+    const profile = await demoSlice();
     base = serializeProfile(profile).split('\n');
     if (base.at(-1) === '') base.pop();
   });

@@ -1,5 +1,32 @@
 // Mutations of JSON values for the seeded fuzzers of files the project reads (profiles, committed policies): the
-// places in a value, and a value changed the way a hand edit, a bad copy or a hostile writer changes one.
+// places in a value, and a value changed the way a hand edit, a bad copy or a hostile writer changes one; and the
+// profile both fuzzers start from.
+import { join } from 'node:path';
+import { ingest } from '../../src/ingest/index.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import type { Profile } from '../../src/model/profile.js';
+import { defaultScope, Scope } from '../../src/profile/scope.js';
+import { ROOT } from './cli.js';
+
+/**
+ * A day of the demo's audit log, its CloudTrail Lake export and a day of its flows, with its inventory: every kind
+ * of profile line (accesses of both sources, IRSA, Pod Identity, web identity and SAML assumptions, the network
+ * part), small enough for hundreds of runs.
+ */
+export async function demoSlice(): Promise<Profile> {
+  const D = join(ROOT, 'fixtures/demo');
+  const { inventory } = await loadInventory([join(D, 'inventory')], ROOT);
+  const { profile } = await ingest({
+    k8sAudit: [join(D, 'k8s-audit/kube-apiserver-audit-2026-11-02.log.gz')],
+    cloudtrail: [join(D, 'cloudtrail/lake-export-2026-11-09.jsonl')],
+    flows: [join(D, 'flows/hubble/hubble-2026-11-02.json.gz')],
+    inventory,
+    scope: new Scope(defaultScope()),
+    workers: 1,
+    cwd: ROOT,
+  });
+  return profile;
+}
 
 export type Rand = () => number;
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -20,31 +20,39 @@ export function serviceEntries(
   logs: boolean,
   out: Entry[],
 ): void {
-  if (typeof statements === 'string') return;
-  for (const st of statements) {
-    if (st.effect !== 'Allow' || st.notPrincipal || st.principal === '*' || !actionMatches(st, 'sts:AssumeRole'))
-      continue;
+  for (const st of serviceAllows(statements))
     for (const service of principalsOf(st, 'Service')) {
       if (service === POD_IDENTITY_SERVICE) continue;
-      const seen = services.includes(service);
+      const used = services.includes(service);
       out.push({
         role,
         via: 'service',
         issuer: '',
         service,
         key: JSON.stringify([role, 'service', service]),
-        used: seen,
+        used,
         finding: finding(
           service,
           undefined,
           '',
-          `statement ${st.sid} lets the service in${logs ? `; ${seen ? 'assumed by it in the logs' : 'never assumed by it in the logs'}` : ''}`,
+          `statement ${st.sid} lets the service in${seenWords(logs, used)}`,
           'sts:AssumeRole',
         ),
       });
     }
-  }
 }
+
+/** The Allows of sts:AssumeRole to named principals (not `*`), where a service may be one. */
+function serviceAllows(statements: TrustStatement[] | string): TrustStatement[] {
+  if (typeof statements === 'string') return [];
+  return statements.filter(
+    (st) => st.effect === 'Allow' && !st.notPrincipal && st.principal !== '*' && actionMatches(st, 'sts:AssumeRole'),
+  );
+}
+
+/** What the logs show of an entry, where logs were given. */
+const seenWords = (logs: boolean, used: boolean) =>
+  logs ? `; ${used ? 'assumed by it in the logs' : 'never assumed by it in the logs'}` : '';
 
 /**
  * The entries of a trust's EKS Pod Identity Allows narrowed to service accounts by name: one per namespace and service
@@ -62,10 +70,7 @@ export function podIdentityEntries(
   logs: boolean,
   out: Entry[],
 ): void {
-  if (typeof statements === 'string') return;
-  for (const st of statements) {
-    if (st.effect !== 'Allow' || st.notPrincipal || st.principal === '*' || !actionMatches(st, 'sts:AssumeRole'))
-      continue;
+  for (const st of serviceAllows(statements)) {
     if (!principalMatches(st, 'Service', POD_IDENTITY_SERVICE)) continue;
     const namespaces = tagValues(st, 'kubernetes-namespace');
     const accounts = tagValues(st, 'kubernetes-service-account');
@@ -84,7 +89,7 @@ export function podIdentityEntries(
             who,
             undefined,
             '',
-            `statement ${st.sid} lets it in through EKS Pod Identity${logs ? `; ${used ? 'assumed by it in the logs' : 'never assumed by it in the logs'}` : ''}`,
+            `statement ${st.sid} lets it in through EKS Pod Identity${seenWords(logs, used)}`,
             'sts:AssumeRole',
           ),
         });
