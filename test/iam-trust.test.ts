@@ -449,6 +449,24 @@ describe('diff: a trust change is a change of who may become the role', () => {
     }
   });
 
+  it('a session action the trust allowed beside the assumption, gone, is removed access of its own', () => {
+    const tagged = (...Action: string[]) =>
+      doc(irsa({ StringEquals: { [`${ISSUER}:sub`]: sub('shop', 'cart') } }, ISSUER, { Action }));
+    const base = accountWith('shop-cart', tagged('sts:AssumeRoleWithWebIdentity', 'sts:TagSession'));
+    const head = accountWith('shop-cart', tagged('sts:AssumeRoleWithWebIdentity'));
+    const d = (a: string, b: string) =>
+      JSON.parse(cli(['diff', a, b, '--kind', 'iam', '--format', 'json', '--fail-on', 'none']).stdout) as CiReport;
+    const lost = d(base, head);
+    expect(trustFindings(lost.newAccess)).toEqual([]);
+    expect(lost.removedAccess.filter((f) => 'action' in f.access && f.access.action === 'sts:TagSession')).toEqual([
+      expect.objectContaining({ summary: `sts:TagSession by ${sub('shop', 'cart')}: statement #0 lets it in` }),
+    ]);
+    const gained = d(head, base);
+    expect(gained.newAccess.map((f) => f.summary)).toEqual([
+      `sts:TagSession by ${sub('shop', 'cart')}: statement #0 lets it in`,
+    ]);
+  });
+
   it('Pod Identity narrowed by its session tags: each service account named is compared', () => {
     const pods = (namespace: string, account: string, Action: string[] = ['sts:AssumeRole', 'sts:TagSession']) =>
       doc({

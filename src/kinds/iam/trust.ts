@@ -1,12 +1,12 @@
 import { splitPartitionKey } from '../../model/layout.js';
-import type { CiFinding, RiskLevel } from '../../model/finding.js';
+import type { CiFinding, IamCiAccess, RiskLevel } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
 import { globWithin } from '../../util/glob.js';
 import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import type { IamPolicySet } from '../../verify/iam.js';
-import { evaluateTrust, readTrust, type TrustStatement } from '../../verify/iam/trust.js';
+import { evaluateTrust, IRSA_AUDIENCE, readTrust, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
 import { callerBreadth, evaluateCallerTrust, evaluateServiceTrust } from '../../verify/iam/trustCallers.js';
 import { samlDecision, samlEntries } from './trustSaml.js';
@@ -45,7 +45,10 @@ export function trustFindings(
   for (const e of entries(set, observed, label, words, !!profile)) {
     if (!other) {
       if (!e.used) unused.push(e.finding);
-    } else if (!unread(other, e.role) && !covered(e, set, other, known, patterns(e))) changes.push(e.finding);
+    } else if (!unread(other, e.role)) {
+      if (!covered(e, set, other, known, patterns(e))) changes.push(e.finding);
+      else for (const action of sessionLost(e, set, other)) changes.push(asAction(e.finding, action));
+    }
   }
   return { unused, changes };
 }
@@ -85,18 +88,50 @@ function exactCovered(e: Entry, own: IamPolicySet, other: IamPolicySet, known: R
   return theirs === 'deny' ? false : known.has(e.key);
 }
 
-/** A side's trust asked about an entry's one subject; undefined where the side holds no trust it can read. */
-function decide(e: Entry, set: IamPolicySet): 'allow' | 'deny' | 'undetermined' | undefined {
-  if (e.saml) return samlDecision(e, set);
+/** A side's trust asked about an entry's one subject (an action of it alone, where given); undefined: not asked. */
+function decide(e: Entry, set: IamPolicySet, action?: string): 'allow' | 'deny' | 'undetermined' | undefined {
+  if (e.saml) return samlDecision(e, set, action);
   const trust = set.trusts.get(e.role);
   const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
   if (!statements || typeof statements === 'string') return undefined;
-  if (e.caller !== undefined) return evaluateCallerTrust(statements, e.caller, ['sts:AssumeRole']).result;
-  if (e.service !== undefined) return evaluateServiceTrust(statements, e.service).result;
+  if (e.caller !== undefined) return evaluateCallerTrust(statements, e.caller, [action ?? 'sts:AssumeRole']).result;
+  if (e.service !== undefined) return evaluateServiceTrust(statements, e.service, [action ?? 'sts:AssumeRole']).result;
+  // Pod Identity asks both of its actions at once; a token of any issuer has no keys to ask one by one.
+  if (action && (e.via === 'pod-identity' || e.issuer === '*')) return undefined;
   const req = e.exact
-    ? ({ via: e.via === 'pod-identity' ? 'pod-identity' : 'irsa', ...e.exact } as const)
-    : ({ via: 'web-identity', issuer: e.issuer, ...e.token! } as const);
+    ? action
+      ? ({
+          via: 'web-identity',
+          issuer: e.issuer,
+          subject: `system:serviceaccount:${e.exact.namespace}:${e.exact.serviceAccount}`,
+          audience: IRSA_AUDIENCE,
+          actions: [action],
+        } as const)
+      : ({ via: e.via === 'pod-identity' ? 'pod-identity' : 'irsa', ...e.exact } as const)
+    : ({ via: 'web-identity', issuer: e.issuer, ...e.token!, ...(action ? { actions: [action] } : {}) } as const);
   return evaluateTrust(statements, req, e.issuer).result;
+}
+
+/**
+ * What a trust may let a subject do beside assuming the role (pass session tags, set a source identity: the IAM User
+ * Guide asks each of the trust), asked of each side one by one for an entry naming one subject: those its own side
+ * allows and the other denies are removed (or new) access of their own.
+ */
+const SESSION_ACTIONS = ['sts:TagSession', 'sts:SetSourceIdentity'];
+
+function sessionLost(e: Entry, own: IamPolicySet, other: IamPolicySet): string[] {
+  if (!(e.exact || e.token || e.caller !== undefined || e.service !== undefined || e.saml)) return [];
+  return SESSION_ACTIONS.filter((a) => decide(e, own, a) === 'allow' && decide(e, other, a) === 'deny');
+}
+
+/** A trust entry's finding for another action of the same subject. */
+function asAction(f: CiFinding, action: string): CiFinding {
+  const access = f.access as IamCiAccess;
+  return {
+    ...f,
+    access: { ...access, action },
+    summary: `${action}${f.summary.slice(access.action.length)}`,
+  } as CiFinding;
 }
 
 /**

@@ -107,9 +107,13 @@ function audiences(st: TrustStatement): { audience?: string } {
 }
 
 /** For a `diff`: a side's trust asked whether it lets an exact SAML user in, with the audience the entry asks. */
-export function samlDecision(e: Entry, set: IamPolicySet): 'allow' | 'deny' | 'undetermined' | undefined {
+export function samlDecision(
+  e: Entry,
+  set: IamPolicySet,
+  action = 'sts:AssumeRoleWithSAML',
+): 'allow' | 'deny' | 'undetermined' | undefined {
   const trust = set.trusts.get(e.role);
   const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
   if (!statements || typeof statements === 'string' || !e.saml) return undefined;
-  return evaluateSamlTrust(statements, { ...e.saml, actions: ['sts:AssumeRoleWithSAML'] }).result;
+  return evaluateSamlTrust(statements, { ...e.saml, actions: [action] }).result;
 }
