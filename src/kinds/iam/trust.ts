@@ -6,7 +6,7 @@ import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import type { IamPolicySet } from '../../verify/iam.js';
-import { evaluateTrust, IRSA_AUDIENCE, readTrust, type TrustStatement } from '../../verify/iam/trust.js';
+import { evaluateTrust, IRSA_AUDIENCE, readTrustOnce, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
 import { callerBreadth, evaluateCallerTrust, evaluateServiceTrust } from '../../verify/iam/trustCallers.js';
 import { samlDecision, samlEntries } from './trustSaml.js';
@@ -65,8 +65,7 @@ function covered(
   known: ReadonlySet<string>,
   patterns: readonly Entry[],
 ): boolean {
-  if (e.exact || e.token || e.caller !== undefined || e.service !== undefined || e.saml)
-    return exactCovered(e, own, other, known);
+  if (namesOne(e)) return exactCovered(e, own, other, known);
   if (known.has(e.key)) return true;
   if (e.subject?.wildcard && patterns.some((o) => globWithin(e.subject!.value, o.subject!.value))) return true;
   return (
@@ -88,12 +87,15 @@ function exactCovered(e: Entry, own: IamPolicySet, other: IamPolicySet, known: R
   return theirs === 'deny' ? false : known.has(e.key);
 }
 
+/** Whether an entry names one subject (a token's, an IAM principal, an AWS service, a SAML user), not a pattern. */
+const namesOne = (e: Entry) =>
+  e.exact !== undefined || e.token !== undefined || e.caller !== undefined || e.service !== undefined || !!e.saml;
+
 /** A side's trust asked about an entry's one subject (an action of it alone, where given); undefined: not asked. */
 function decide(e: Entry, set: IamPolicySet, action?: string): 'allow' | 'deny' | 'undetermined' | undefined {
   if (e.saml) return samlDecision(e, set, action);
-  const trust = set.trusts.get(e.role);
-  const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
-  if (!statements || typeof statements === 'string') return undefined;
+  const statements = readTrustOnce(set.trusts.get(e.role));
+  if (!statements) return undefined;
   if (e.caller !== undefined) return evaluateCallerTrust(statements, e.caller, [action ?? 'sts:AssumeRole']).result;
   if (e.service !== undefined) return evaluateServiceTrust(statements, e.service, [action ?? 'sts:AssumeRole']).result;
   // Pod Identity asks both of its actions at once; a token of any issuer has no keys to ask one by one.
@@ -120,7 +122,7 @@ function decide(e: Entry, set: IamPolicySet, action?: string): 'allow' | 'deny' 
 const SESSION_ACTIONS = ['sts:TagSession', 'sts:SetSourceIdentity'];
 
 function sessionLost(e: Entry, own: IamPolicySet, other: IamPolicySet): string[] {
-  if (!(e.exact || e.token || e.caller !== undefined || e.service !== undefined || e.saml)) return [];
+  if (!namesOne(e)) return [];
   return SESSION_ACTIONS.filter((a) => decide(e, own, a) === 'allow' && decide(e, other, a) === 'deny');
 }
 
@@ -175,9 +177,8 @@ function entries(
 ): Entry[] {
   const out: Entry[] = [];
   for (const [qualified, trust] of [...set.trusts].sort((a, b) => cmp(a[0], b[0]))) {
-    if (trust.unknown !== undefined) continue;
-    const statements = readTrust(trust.document);
-    if (typeof statements === 'string') continue;
+    const statements = readTrustOnce(trust);
+    if (!statements) continue;
     const { partition, key } = splitPartitionKey(qualified);
     const principal = label(set.twins.has(key) && partition !== 'aws' ? qualified : key);
     const roleArn = set.identityArns.get(qualified) ?? principal;

@@ -1,7 +1,7 @@
 import type { RiskLevel } from '../../model/finding.js';
 import { identityCenterPermissionSet } from '../../model/subject.js';
 import { pushAll } from '../../util/array.js';
-import { actionMatches, principalsOf, readTrust, strings, type TrustStatement } from '../../verify/iam/trust.js';
+import { actionMatches, principalsOf, readTrustOnce, strings, type TrustStatement } from '../../verify/iam/trust.js';
 import { subjectMatches, subjectValues } from '../../verify/iam/trustBreadth.js';
 import { evaluateSamlTrust } from '../../verify/iam/trustCallers.js';
 import type { IamPolicySet } from '../../verify/iam.js';
@@ -112,8 +112,7 @@ export function samlDecision(
   set: IamPolicySet,
   action = 'sts:AssumeRoleWithSAML',
 ): 'allow' | 'deny' | 'undetermined' | undefined {
-  const trust = set.trusts.get(e.role);
-  const statements = trust && trust.unknown === undefined ? readTrust(trust.document) : undefined;
-  if (!statements || typeof statements === 'string' || !e.saml) return undefined;
+  const statements = readTrustOnce(set.trusts.get(e.role));
+  if (!statements || !e.saml) return undefined;
   return evaluateSamlTrust(statements, { ...e.saml, actions: [action] }).result;
 }

@@ -53,6 +53,18 @@ export interface TrustStatement {
 
 export const strings = stringList;
 
+const readOnce = new WeakMap<NamedPolicy, TrustStatement[] | undefined>();
+
+/** A trust policy's statements, read once per policy object; undefined for none, one not read, or one unreadable. */
+export function readTrustOnce(trust: NamedPolicy | undefined): TrustStatement[] | undefined {
+  if (!trust || trust.unknown !== undefined) return undefined;
+  if (!readOnce.has(trust)) {
+    const read = readTrust(trust.document);
+    readOnce.set(trust, typeof read === 'string' ? undefined : read);
+  }
+  return readOnce.get(trust);
+}
+
 /** A trust policy's statements, or what is wrong with it. */
 export function readTrust(doc: unknown): TrustStatement[] | string {
   const stmts = effectStatements(doc, 'a trust policy');
