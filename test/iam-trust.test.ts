@@ -501,6 +501,133 @@ describe('diff: a trust change is a change of who may become the role', () => {
     expect([by(same.newAccess), by(same.removedAccess)]).toEqual([[], []]);
   });
 
+  // A statement letting in a pattern or any subject was compared by its subjects alone, so a pull request that moved
+  // its audience or dropped an action its tokens need passed `--fail-on removed-access` (found by
+  // test/policy-fuzz.test.ts: FUZZ_SEED=3 FUZZ_RUN=162, FUZZ_SEED=6 FUZZ_RUN=23). Shapes from the IAM User Guide
+  // (GitHub Actions' OIDC, Cognito identity pools, SAML 2.0 federation, cross-account AssumeRole) and the EKS User
+  // Guide (IRSA, Pod Identity).
+  it('a pattern, any subject, an account: under another audience or without an action, removed access', () => {
+    const GH = 'token.actions.githubusercontent.com';
+    const POOL = 'eu-west-1:7d3c1e52-8a4b-4f6e-9c21-5b0a9e3f4d18';
+    const okta = `arn:aws:iam::${A}:saml-provider/Okta`;
+    const github = (aud: string, subject?: string, Action: string[] = ['sts:AssumeRoleWithWebIdentity']) =>
+      doc({
+        Sid: 'Release',
+        Effect: 'Allow',
+        Principal: { Federated: provider(GH) },
+        Action,
+        Condition: {
+          StringEquals: { [`${GH}:aud`]: aud },
+          ...(subject ? { StringLike: { [`${GH}:sub`]: subject } } : {}),
+        },
+      });
+    const cognito = (...Action: string[]) =>
+      doc({
+        Sid: 'Pool',
+        Effect: 'Allow',
+        Principal: { Federated: 'cognito-identity.amazonaws.com' },
+        Action,
+        Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': POOL } },
+      });
+    const account = (...Action: string[]) =>
+      doc({ Sid: 'Account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action });
+    const saml = (aud: string) =>
+      doc({
+        Sid: 'Okta',
+        Effect: 'Allow',
+        Principal: { Federated: okta },
+        Action: 'sts:AssumeRoleWithSAML',
+        Condition: { StringEquals: { 'SAML:aud': aud } },
+      });
+    const pods = (...Action: string[]) =>
+      doc({ Sid: 'Pods', Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action });
+    const shop = (aud: string) =>
+      doc(irsa({ StringEquals: { [`${ISSUER}:aud`]: aud }, StringLike: { [`${ISSUER}:sub`]: sub('shop', '*') } }));
+    const tags = 'repo:acme/shop:ref:refs/tags/v*';
+    const pattern = `sts:AssumeRoleWithWebIdentity by ${tags}: statement Release lets in every subject the pattern matches`;
+    const anyToken = `sts:AssumeRoleWithWebIdentity by any token of ${GH}: statement Release sets no condition on the token's subject (${GH}:sub)`;
+    const shopAll = `sts:AssumeRoleWithWebIdentity by ${sub('shop', '*')}: statement #0 lets in every service account the pattern matches`;
+    // [what, role, base, head, removed, new]
+    const cases: [string, string, unknown, unknown, string[], string[]][] = [
+      [
+        'a pattern under another :aud',
+        'github-release',
+        github('sts.amazonaws.com', tags),
+        github('sts.example.com', tags),
+        [pattern],
+        [pattern],
+      ],
+      [
+        'any subject under another :aud',
+        'github-release',
+        github('sts.amazonaws.com'),
+        github('sts.example.com'),
+        [anyToken],
+        [anyToken],
+      ],
+      [
+        'a service account pattern under another :aud',
+        'shop-cart',
+        shop('sts.amazonaws.com'),
+        shop('sts.example.com'),
+        [shopAll],
+        [], // an IRSA token asks the default audience (as an exact subject's)
+      ],
+      [
+        'a Cognito pool losing sts:TagSession',
+        'shop-mobile-uploads',
+        cognito('sts:AssumeRoleWithWebIdentity', 'sts:TagSession'),
+        cognito('sts:AssumeRoleWithWebIdentity'),
+        [
+          `sts:TagSession by any identity of Cognito identity pool ${POOL}: statement Pool sets no condition on the identity (cognito-identity.amazonaws.com:sub)`,
+        ],
+        [],
+      ],
+      [
+        'an account losing sts:TagSession',
+        'ops-report',
+        account('sts:AssumeRole', 'sts:TagSession'),
+        account('sts:AssumeRole'),
+        [`sts:TagSession by any principal of account ${A}: statement Account names the account, not a principal`],
+        [],
+      ],
+      [
+        'any SAML user under another SAML:aud',
+        'ops-report',
+        saml('https://signin.aws.amazon.com/saml'),
+        saml('https://example.com/saml'),
+        [
+          "sts:AssumeRoleWithSAML by any user of saml-provider/Okta: statement Okta sets no condition on the assertion's subject (SAML:sub)",
+        ],
+        [
+          "sts:AssumeRoleWithSAML by any user of saml-provider/Okta: statement Okta sets no condition on the assertion's subject (SAML:sub)",
+        ],
+      ],
+      [
+        'any Pod Identity association losing sts:TagSession',
+        'payments-api',
+        pods('sts:AssumeRole', 'sts:TagSession'),
+        pods('sts:AssumeRole'),
+        [
+          'sts:AssumeRole by any EKS Pod Identity association: statement Pods sets no condition on the session tags kubernetes-namespace and kubernetes-service-account',
+        ],
+        [],
+      ],
+    ];
+    const sts = (fs: CiFinding[]) =>
+      fs.filter((f) => 'action' in f.access && f.access.action.startsWith('sts:')).map((f) => f.summary);
+    const diff = (a: string, b: string) =>
+      JSON.parse(cli(['diff', a, b, '--kind', 'iam', '--format', 'json', '--fail-on', 'none']).stdout) as CiReport;
+    for (const [what, role, before, after, removed, added] of cases) {
+      const base = accountWith(role, before);
+      const d = diff(base, accountWith(role, after));
+      expect([sts(d.removedAccess), sts(d.newAccess)], what).toEqual([removed, added]);
+      // The same statement on both sides is no change.
+      const same = diff(base, accountWith(role, before, true));
+      expect([sts(same.removedAccess), sts(same.newAccess)], `${what}, the same`).toEqual([[], []]);
+    }
+  });
+
   it('the same trust on both sides is no change', () => {
     const base = accountWith('shop-cart', exact);
     const head = accountWith('shop-cart', exact, true);

@@ -5,10 +5,10 @@
 // 1 or 2 with no stack trace and no internal error; `check` and `verify`, which judge the same policies against the
 // same profile, must agree on whether anything observed would be denied; and where the changed tree denies what the
 // profile holds (which the unchanged tree allows in full), `diff` must show access removed or undetermined.
-// FUZZ_SEED=n tries another seed, FUZZ_RUNS=n sets the number of runs, FUZZ_RUN=i repeats one run. Known and left
-// open (docs/cli.md, `diff`), denying what `diff` does not call removed (FUZZ_RUNS=300): the actions or audience of
-// a statement letting in a pattern or any subject (FUZZ_SEED=3 FUZZ_RUN=162, a Cognito pool's trust losing
-// sts:TagSession; FUZZ_SEED=6 FUZZ_RUN=23 and 115, GitHub Actions' release tags under another :aud).
+// FUZZ_SEED=n tries another seed, FUZZ_RUNS=n sets the number of runs, FUZZ_RUN=i repeats one run. With FUZZ_RUNS=300,
+// FUZZ_SEED=3 FUZZ_RUN=162 (a Cognito pool's trust losing sts:TagSession) and FUZZ_SEED=6 FUZZ_RUN=23 and 115 (GitHub
+// Actions' release tags under another :aud) found that `diff` compared a pattern's or any subject's statement by its
+// subjects alone (fixed: src/kinds/iam/trustWitness.ts).
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';

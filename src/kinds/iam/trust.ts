@@ -1,17 +1,18 @@
 import { splitPartitionKey } from '../../model/layout.js';
-import type { CiFinding, IamCiAccess, RiskLevel } from '../../model/finding.js';
+import type { CiFinding, RiskLevel } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
-import { globWithin } from '../../util/glob.js';
 import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import type { IamPolicySet } from '../../verify/iam.js';
-import { evaluateTrust, IRSA_AUDIENCE, readTrustOnce, type TrustStatement } from '../../verify/iam/trust.js';
+import { readTrustOnce, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
-import { callerBreadth, evaluateCallerTrust, evaluateServiceTrust } from '../../verify/iam/trustCallers.js';
-import { samlDecision, samlEntries } from './trustSaml.js';
+import { callerBreadth } from '../../verify/iam/trustCallers.js';
+import { samlEntries } from './trustSaml.js';
+import { asAction, covered, sessionLost } from './trustCompare.js';
 import { podIdentityEntries, serviceEntries } from './trustServices.js';
 import { noneSeen, observedSubjects, type Seen } from './trustSeen.js';
+import { callerWitness, podIdentityWitness, tokenWitness, witnessed, type Witness } from './trustWitness.js';
 
 /**
  * Who may become a role beyond what the logs show: per role whose trust policy was read (an account's answer, a
@@ -54,89 +55,6 @@ export function trustFindings(
 }
 
 /**
- * Whether the other side's trust lets in what an entry does: for an entry naming one subject (a service account's or
- * web identity's token, an IAM principal, an AWS service, a SAML user), both trusts asked (`exactCovered`); else the
- * same grant, or for a pattern or any subject, the other letting in any subject of that issuer too.
- */
-function covered(
-  e: Entry,
-  own: IamPolicySet,
-  other: IamPolicySet,
-  known: ReadonlySet<string>,
-  patterns: readonly Entry[],
-): boolean {
-  if (namesOne(e)) return exactCovered(e, own, other, known);
-  if (known.has(e.key)) return true;
-  if (e.subject?.wildcard && patterns.some((o) => globWithin(e.subject!.value, o.subject!.value))) return true;
-  return (
-    e.via === 'irsa' &&
-    (known.has(JSON.stringify([e.role, e.issuer.toLowerCase(), ''])) || known.has(JSON.stringify([e.role, '*', ''])))
-  );
-}
-
-/**
- * An entry naming one subject, judged by both trusts, not by the subject named alone: the same subject with another
- * audience (`:aud`, `SAML:aud`) or without an action its assumption needs lets no one in, so a change that breaks
- * the assumption is removed access. Covered where the other trust allows it, or where its own does not (a statement
- * that lets no one in grants nothing to lose); not where the other denies it; where the other cannot be judged (a
- * condition replay does not know, a trust not read), covered only by the same grant on both sides.
- */
-function exactCovered(e: Entry, own: IamPolicySet, other: IamPolicySet, known: ReadonlySet<string>): boolean {
-  const theirs = decide(e, other);
-  if (theirs === 'allow' || decide(e, own) === 'deny') return true;
-  return theirs === 'deny' ? false : known.has(e.key);
-}
-
-/** Whether an entry names one subject (a token's, an IAM principal, an AWS service, a SAML user), not a pattern. */
-const namesOne = (e: Entry) =>
-  e.exact !== undefined || e.token !== undefined || e.caller !== undefined || e.service !== undefined || !!e.saml;
-
-/** A side's trust asked about an entry's one subject (an action of it alone, where given); undefined: not asked. */
-function decide(e: Entry, set: IamPolicySet, action?: string): 'allow' | 'deny' | 'undetermined' | undefined {
-  if (e.saml) return samlDecision(e, set, action);
-  const statements = readTrustOnce(set.trusts.get(e.role));
-  if (!statements) return undefined;
-  if (e.caller !== undefined) return evaluateCallerTrust(statements, e.caller, [action ?? 'sts:AssumeRole']).result;
-  if (e.service !== undefined) return evaluateServiceTrust(statements, e.service, [action ?? 'sts:AssumeRole']).result;
-  // Pod Identity asks both of its actions at once; a token of any issuer has no keys to ask one by one.
-  if (action && (e.via === 'pod-identity' || e.issuer === '*')) return undefined;
-  const req = e.exact
-    ? action
-      ? ({
-          via: 'web-identity',
-          issuer: e.issuer,
-          subject: `system:serviceaccount:${e.exact.namespace}:${e.exact.serviceAccount}`,
-          audience: IRSA_AUDIENCE,
-          actions: [action],
-        } as const)
-      : ({ via: e.via === 'pod-identity' ? 'pod-identity' : 'irsa', ...e.exact } as const)
-    : ({ via: 'web-identity', issuer: e.issuer, ...e.token!, ...(action ? { actions: [action] } : {}) } as const);
-  return evaluateTrust(statements, req, e.issuer).result;
-}
-
-/**
- * What a trust may let a subject do beside assuming the role (pass session tags, set a source identity: the IAM User
- * Guide asks each of the trust), asked of each side one by one for an entry naming one subject: those its own side
- * allows and the other denies are removed (or new) access of their own.
- */
-const SESSION_ACTIONS = ['sts:TagSession', 'sts:SetSourceIdentity'];
-
-function sessionLost(e: Entry, own: IamPolicySet, other: IamPolicySet): string[] {
-  if (!namesOne(e)) return [];
-  return SESSION_ACTIONS.filter((a) => decide(e, own, a) === 'allow' && decide(e, other, a) === 'deny');
-}
-
-/** A trust entry's finding for another action of the same subject. */
-function asAction(f: CiFinding, action: string): CiFinding {
-  const access = f.access as IamCiAccess;
-  return {
-    ...f,
-    access: { ...access, action },
-    summary: `${action}${f.summary.slice(access.action.length)}`,
-  } as CiFinding;
-}
-
-/**
  * A role the other side holds without its trust policy (a tree `generate iam` wrote has none): its trust is not
  * compared. A role the other side does not hold at all is new or gone, its trust with it.
  */
@@ -162,6 +80,8 @@ export interface Entry {
   service?: string;
   /** A SAML user named exactly: the provider, the subject, the audience the statement asks (samlEntries). */
   saml?: { provider: string; subject: string; audience?: string };
+  /** For an entry naming no one subject: one it lets in, for a `diff` to ask both sides' trusts (trustWitness.ts). */
+  witness?: Witness;
   key: string;
   used: boolean;
   finding: CiFinding;
@@ -201,6 +121,7 @@ function entries(
           role: qualified,
           via: 'pod-identity',
           issuer: b.issuer,
+          witness: podIdentityWitness(),
           key: JSON.stringify([qualified, b.issuer, '']),
           used: false,
           finding: finding(
@@ -224,6 +145,7 @@ function entries(
           role: qualified,
           via: 'irsa',
           issuer: b.issuer,
+          ...witnessed(tokenWitness(b.issuer, undefined, b.audience)),
           key: JSON.stringify([qualified, b.issuer.toLowerCase(), '']),
           used: false,
           finding: finding(
@@ -251,6 +173,7 @@ function entries(
           subject: { value: s.value, wildcard: s.wildcard },
           ...(sa ? { exact: { namespace: sa[1]!, serviceAccount: sa[2]! } } : {}),
           ...(token ? { token } : {}),
+          ...(s.wildcard ? witnessed(tokenWitness(b.issuer, s.value, b.audience)) : {}),
           key: JSON.stringify([qualified, b.issuer.toLowerCase(), s.value]),
           used,
           finding: s.wildcard
@@ -302,7 +225,9 @@ function callerEntries(
         role,
         via: 'assume-role',
         issuer: '',
-        ...(b.scope === 'principal' && !b.wildcard ? { caller: b.value } : {}),
+        ...(b.scope === 'principal' && !b.wildcard
+          ? { caller: b.value }
+          : witnessed(callerWitness(b.scope, b.value, roleArn))),
         key: JSON.stringify([role, 'aws', b.scope, b.value.toLowerCase()]),
         used,
         finding: finding(who, level, reason, summary, 'sts:AssumeRole'),
@@ -375,6 +300,7 @@ function cognitoEntry(role: string, b: TrustBreadth, finding: Finding, words: st
     role,
     via: 'irsa',
     issuer: b.issuer,
+    ...witnessed(tokenWitness(b.issuer, undefined, pool)),
     key: JSON.stringify([role, COGNITO_IDENTITY, '', ...(pool !== undefined ? [pool] : [])]),
     used: false,
     finding:

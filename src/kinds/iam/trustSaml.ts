@@ -6,6 +6,7 @@ import { subjectMatches, subjectValues } from '../../verify/iam/trustBreadth.js'
 import { evaluateSamlTrust } from '../../verify/iam/trustCallers.js';
 import type { IamPolicySet } from '../../verify/iam.js';
 import type { Entry, Finding } from './trust.js';
+import { samlWitness, witnessed } from './trustWitness.js';
 
 /**
  * What a trust's Allows of `sts:AssumeRoleWithSAML` let in, per SAML provider (the IAM User Guide's SAML trust
@@ -53,7 +54,9 @@ export function samlEntries(
           role,
           via: 'saml',
           issuer: provider,
-          ...(exact && provider !== '*' ? { saml: { provider, subject, ...aud } } : {}),
+          ...(exact && provider !== '*'
+            ? { saml: { provider, subject, ...aud } }
+            : witnessed(samlWitness(provider, subject, aud.audience))),
           key: JSON.stringify([role, 'saml', provider.toLowerCase(), subject]),
           used: exact && users.includes(subject),
           finding: finding(who, level, reason, summary, action),

@@ -1,0 +1,68 @@
+import { iamIdentity } from '../../model/subject.js';
+import type { Entry } from './trust.js';
+
+/**
+ * For `diff`: a trust entry that names no one subject (a pattern of subjects, any subject of an issuer, any user of a
+ * SAML provider, a pattern of IAM principals, an account, anyone, any Pod Identity association) is compared by its
+ * subjects (`covered`), and beside that by one subject it lets in, asked of both sides' trusts as an exact entry is:
+ * the same pattern under another audience, or without an action its tokens need, lets that subject in on one side
+ * only. The stand-in is made from the entry alone (a pattern's `*` and `?` filled in, a made-up name where any will
+ * do), so a `diff` without logs compares it too; it shows in no output.
+ */
+export type Witness = Pick<Entry, 'exact' | 'token' | 'caller' | 'saml'>;
+
+/** The name a stand-in subject is given where the entry lets in any. */
+const NAME = 'a2p-witness';
+
+/** A value an IAM `StringLike` pattern matches: each `*` and `?` filled in. */
+export const fillPattern = (pattern: string) => pattern.replace(/\*/g, NAME).replace(/\?/g, 'w');
+
+const SERVICE_ACCOUNT = /^system:serviceaccount:([^:*?]+):([^:*?]+)$/;
+
+/**
+ * A token subject of an issuer (undefined: any subject): a service account's as IRSA asks it, another's (GitHub
+ * Actions, Cognito) with the audience the statement asks. None for a token of any issuer, whose keys name none.
+ */
+export function tokenWitness(issuer: string, subject: string | undefined, audience?: string): Witness | undefined {
+  if (issuer === '*') return undefined;
+  const value = subject !== undefined ? fillPattern(subject) : undefined;
+  const sa = value !== undefined ? SERVICE_ACCOUNT.exec(value) : undefined;
+  if (sa) return { exact: { namespace: sa[1]!, serviceAccount: sa[2]! } };
+  if (value === undefined && /^oidc\.eks\./i.test(issuer)) return { exact: { namespace: NAME, serviceAccount: NAME } };
+  return { token: { subject: value ?? NAME, ...(audience !== undefined ? { audience } : {}) } };
+}
+
+/** A Pod Identity association's service account, for a trust that lets any association in. */
+export const podIdentityWitness = (): Witness => ({ exact: { namespace: NAME, serviceAccount: NAME } });
+
+/**
+ * An IAM role an `sts:AssumeRole` entry lets in: of the pattern, of the account, or (anyone) of the role's own
+ * account; none where no role ARN can be made.
+ */
+export function callerWitness(
+  scope: 'anyone' | 'account' | 'principal',
+  value: string,
+  roleArn: string,
+): Witness | undefined {
+  const own = iamIdentity(roleArn);
+  const partition = own?.partition ?? 'aws';
+  const caller =
+    scope === 'principal'
+      ? fillPattern(value)
+      : scope === 'account'
+        ? `arn:${partition}:iam::${value}:role/${NAME}`
+        : own?.account
+          ? `arn:${partition}:iam::${own.account}:role/${NAME}`
+          : undefined;
+  return caller !== undefined && iamIdentity(caller) ? { caller } : undefined;
+}
+
+/** A SAML user of a provider (not `*`, which names no provider to ask with): of the pattern, or any. */
+export function samlWitness(provider: string, subject: string, audience?: string): Witness | undefined {
+  if (provider === '*') return undefined;
+  const user = subject === '' ? NAME : fillPattern(subject);
+  return { saml: { provider, subject: user, ...(audience !== undefined ? { audience } : {}) } };
+}
+
+/** An entry's `witness` field, where there is one. */
+export const witnessed = (w: Witness | undefined): { witness?: Witness } => (w ? { witness: w } : {});
