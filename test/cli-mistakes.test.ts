@@ -132,4 +132,25 @@ describe('mistakes and their answers', () => {
     expect(existsSync(join(dir, 'rbac'))).toBe(true);
     expect(r.stderr).toMatch(/^generated \d+ RBAC objects/m);
   });
+
+  // `-` is stdin for every source; as an output it wrote a file named `-` into the working directory.
+  it('-o - is stdout, as no -o is; generate all, which writes a tree, refuses it', () => {
+    const cwd = tmp();
+    const runs: [string, string[]][] = [
+      ['profile', ['profile', '--cloudtrail', join(DEMO, 'cloudtrail'), '-q']],
+      ['merge', ['merge', profile, profile, '-q']],
+      ['generate rbac', ['generate', 'rbac', '--profile', profile, '-q']],
+    ];
+    for (const [what, args] of runs) {
+      const plain = cli(args, { cwd });
+      const dash = cli([...args, '-o', '-'], { cwd });
+      expect([plain.code, dash.code], what).toEqual([0, 0]);
+      expect(dash.stdout.length, what).toBeGreaterThan(100);
+      expect(dash.stdout, what).toBe(plain.stdout);
+    }
+    const all = cli(['generate', 'all', '--profile', profile, '-o', '-'], { cwd });
+    expect(all.code).toBe(2);
+    expect(firstError(all.stderr)).toMatch(/generate all writes a tree of files: name a directory/);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
 });

@@ -218,6 +218,13 @@ export function kindOptionList(kind: AnyKindInfo, prefix = ''): Option[] {
   });
 }
 
+/**
+ * `-o FILE` of a command that writes to stdout without one: `-o -` is stdout too, as `-` is stdin for the sources
+ * (before, it wrote a file named `-`).
+ */
+export const outputOption = (flags: string, description: string): Option =>
+  new Option(flags, description).argParser((v: string) => (v === '-' ? undefined : v)).helpGroup(GROUP.output);
+
 export const quietOption = (description: string): Option =>
   new Option('-q, --quiet', description).helpGroup(GROUP.output);
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { TreeFiles } from '../../emit/writeTree.js';
 import { escapeControls } from '../../util/escape.js';
 import { KIND_INFO, KIND_NAMES } from '../../kinds/info.js';
@@ -15,6 +15,7 @@ import {
   addSourceOptions,
   exactOption,
   GROUP,
+  outputOption,
   type SourceFlags,
 } from '../options.js';
 
@@ -104,7 +105,7 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     const cmd = gen.command(k.name).description(k.description);
     addSourceOptions(cmd, true);
     addFilterOptions(cmd, 'skip').addOption(mapOption());
-    cmd.addOption(new Option('-o, --output <dir>', k.outputHelp).helpGroup(GROUP.output));
+    cmd.addOption(outputOption('-o, --output <dir>', k.outputHelp));
     cmd.addOption(exactOption());
     addKindOptions(cmd, k, '');
     addConfigOption(cmd);
@@ -145,6 +146,11 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
   all.addOption(
     new Option('-o, --output <dir>', 'write DIR/rbac, DIR/iam, DIR/netpol and DIR/evidence/')
       .makeOptionMandatory()
+      .argParser((v: string) => {
+        // A tree of files has no stdout to go to (a kind's subcommand has: `generate rbac -o -`).
+        if (v === '-') throw new InvalidArgumentError('generate all writes a tree of files: name a directory');
+        return v;
+      })
       .helpGroup(GROUP.output),
   );
   all.addOption(exactOption());

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { examples } from '../help.js';
-import { GROUP, networkLimitsOf, networkOptionList, quietOption } from '../options.js';
+import { GROUP, networkLimitsOf, networkOptionList, outputOption, quietOption } from '../options.js';
 import type { Ctx } from '../context.js';
 import { compareTuples } from '../../util/key.js';
 import { jsonSafe } from '../../util/escape.js';
@@ -34,7 +34,7 @@ export function registerInventory(program: Command, ctx: Ctx): void {
     );
   for (const o of networkOptionList(GROUP.sources, 'the cluster')) cmd.addOption(o);
   cmd
-    .addOption(new Option('-o, --output <file>', 'write the snapshot here (default: stdout)').helpGroup(GROUP.output))
+    .addOption(outputOption('-o, --output <file>', 'write the snapshot here (default and -: stdout)'))
     .addOption(quietOption('no summary on stderr'))
     .action(async (flags: InventoryFlags) => {
       const { readLiveObjects } = await import('../../inventory/live.js');

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { examples } from '../help.js';
-import { GROUP, quietOption } from '../options.js';
+import { outputOption, quietOption } from '../options.js';
 import type { ProfileStream } from '../../profile/read.js';
 import type { Ctx } from '../context.js';
 import { tupleKey } from '../../util/key.js';
@@ -17,10 +17,10 @@ export function registerMerge(program: Command, ctx: Ctx): void {
     .description('combine profiles of different days or shards (order does not matter)')
     .argument('<profiles...>', 'profile files')
     .addOption(
-      new Option(
+      outputOption(
         '-o, --output <file>',
-        'write the merged profile here, gzip when it ends in .gz (default: stdout)',
-      ).helpGroup(GROUP.output),
+        'write the merged profile here, gzip when it ends in .gz (default and -: stdout)',
+      ),
     )
     .addOption(quietOption('no summary on stderr'))
     .action(async (paths: string[], flags: { output?: string; quiet?: boolean }) => {

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { Option } from 'commander';
 import { addConfigOption, refuseConfigKeys } from '../config/apply.js';
 import { examples } from '../help.js';
-import { addFilterOptions, addSourceOptions, GROUP, type SourceFlags } from '../options.js';
+import { addFilterOptions, addSourceOptions, outputOption, type SourceFlags } from '../options.js';
 
 /** `audit2policy profile [sources] [filters] -o profile.json` */
 export function registerProfile(program: Command, ctx: Ctx): void {
@@ -13,9 +12,7 @@ export function registerProfile(program: Command, ctx: Ctx): void {
   addSourceOptions(cmd, false);
   addFilterOptions(cmd, 'skip');
   cmd.addOption(
-    new Option('-o, --output <file>', 'write the profile here, gzip when it ends in .gz (default: stdout)').helpGroup(
-      GROUP.output,
-    ),
+    outputOption('-o, --output <file>', 'write the profile here, gzip when it ends in .gz (default and -: stdout)'),
   );
   addConfigOption(cmd);
   refuseConfigKeys(cmd, { 'sources.profile': 'profile reads logs, not a profile' });
