@@ -3,7 +3,9 @@
 // from the profile in memory, filters must count what they leave out as filterProfile does, and a failure while
 // the files are being made must leave the previous tree as it was.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST, writeTree } from '../src/emit/writeTree.js';
 import { generateAll, generateKinds, allKinds, sourceOf, type ProfileSource } from '../src/kinds/index.js';
@@ -66,12 +68,35 @@ describe('generate from a profile file, principal by principal', () => {
     }
   });
 
-  it('a profile on a pipe is refused with the reason (it is read twice), not an internal error', () => {
+  it('a profile on a pipe named as a file is refused with the reason (it is read twice), not an internal error', () => {
     const r = cli(['generate', 'all', '--profile', '/dev/stdin', '-o', join(tmp(), 'out')], {
       input: readFileSync(profilePath),
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('/dev/stdin: a pipe or a device, not a file: save the profile to a file first');
+    expect(r.stderr).toContain('/dev/stdin: a pipe or a device, not a file: give - to read the profile from stdin');
+  });
+
+  it('--profile - reads stdin (gzip or not) into a file of the run, removed after it: the same tree as the file', () => {
+    const dir = tmp();
+    const spools = () => readdirSync(tmpdir()).filter((n) => n.startsWith('audit2policy-stdin-')).length;
+    const before = spools();
+    const fromFile = cli(['generate', 'all', '--profile', profilePath, '-o', join(dir, 'file'), '-q']);
+    const fromStdin = cli(['generate', 'all', '--profile', '-', '-o', join(dir, 'stdin'), '-q'], {
+      input: gzipSync(readFileSync(profilePath)),
+    });
+    expect([fromFile.code, fromStdin.code], fromStdin.stderr).toEqual([0, 0]);
+    expect(Object.keys(readTree(join(dir, 'stdin'))).length).toBeGreaterThan(10);
+    expect(readTree(join(dir, 'stdin'))).toEqual(readTree(join(dir, 'file')));
+    expect(spools()).toBe(before);
+    // What is wrong with it is said of `-`, at its line; stdin is read once.
+    const bad = cli(['verify', '--policies', join(dir, 'file'), '--profile', '-'], {
+      input: readFileSync(profilePath, 'utf8').replace('"principal":{', '"principal":{{'),
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: -:2: /m);
+    const twice = cli(['merge', '-', '-'], { input: readFileSync(profilePath) });
+    expect([twice.code, twice.stderr.trim()]).toEqual([2, 'error: stdin (-) can be read only once']);
+    expect(spools()).toBe(before);
   });
 
   it('filterStream counts what it leaves out as filterProfile does, once the principals are read', async () => {

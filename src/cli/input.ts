@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { profileName, profilePath } from './stdinFile.js';
 import type { ChalkInstance as Chalk } from 'chalk';
 import {
   ingest,
@@ -151,7 +152,7 @@ export async function observedProfile(
   const map = nameMapOf(flags);
   const run = await sourcesOf(flags, io, c, scope, use);
   if (typeof run !== 'function') {
-    const whole = await readProfile(run.file);
+    const whole = await readProfile(run.file, run.name);
     warnMixed(whole.filters, io);
     return {
       profile: mapped(
@@ -169,11 +170,18 @@ export async function observedProfile(
   return { profile, ingest: result, ...(run.inventory ? { inventory: run.inventory } : {}) };
 }
 
+/** `--profile`'s file: where it is read from, and what errors call it (`-` for stdin). */
+interface ProfileFile {
+  file: string;
+  name: string;
+  inventory?: Inventory;
+}
+
 /** `--profile`'s file as a source, opened again for each pass; a merge of differently filtered parts said once. */
-function profileFileSource(file: string, scope: Scope, io: Io): ProfileSource {
+function profileFileSource(run: ProfileFile, scope: Scope, io: Io): ProfileSource {
   let said = false;
   return async () => {
-    const s = await openProfile(file);
+    const s = await openProfile(run.file, run.name);
     if (!said) warnMixed(s.head.filters, io);
     said = true;
     return filterStream(s, scope);
@@ -198,7 +206,7 @@ export async function observedSource(flags: SourceFlags, io: Io, c: Chalk): Prom
   const run = await sourcesOf(flags, io, c, scope);
   if (typeof run !== 'function') {
     scoped(() => checkProfileScope(scope));
-    return profileFileSource(run.file, scope, io);
+    return profileFileSource(run, scope, io);
   }
   const result = await run(ingest);
   checkIngest(flags, io, c, result);
@@ -228,7 +236,7 @@ export async function observedOnce(
     // Read once, a principal at a time, nothing kept: what the reader makes dies young.
     principalsDieYoung();
     return {
-      source: profileFileSource(run.file, scope, io),
+      source: profileFileSource(run, scope, io),
       close: async () => {},
       ...(run.inventory ? { inventory: run.inventory } : {}),
     };
@@ -271,7 +279,7 @@ async function sourcesOf(
   c: Chalk,
   scope: Scope,
   use: SourceUse = {},
-): Promise<{ file: string; inventory?: Inventory } | LogRun> {
+): Promise<ProfileFile | LogRun> {
   const hasLogs =
     (flags.k8sAudit?.length ?? 0) > 0 ||
     (flags.cloudtrail?.length ?? 0) > 0 ||
@@ -302,8 +310,8 @@ async function sourcesOf(
   vpcFieldsOf(flags);
   const eks = flags.eksAuditLogs ? eksOptions(flags, scope) : undefined;
   if (flags.profile !== undefined) {
-    const file = resolve(io.cwd, flags.profile);
-    return wantsInventory ? { file, inventory: await readInventory(flags, io, c) } : { file };
+    const inventory = wantsInventory ? { inventory: await readInventory(flags, io, c) } : {};
+    return { file: await profilePath(flags.profile, io), name: profileName(flags.profile, io), ...inventory };
   }
   if (!hasLogs && !wantsInventory)
     throw new UsageError(

@@ -110,7 +110,9 @@ export function sourceOptionList(withProfile: boolean, beside?: { when: string }
     o('--context <name>', 'kubeconfig context for --cluster'),
     o('--kubeconfig <file>', 'kubeconfig for --cluster (default: $KUBECONFIG, then ~/.kube/config)'),
     ...networkOptionList(GROUP.sources, '--cloudtrail-api, --eks-audit-logs and --cluster'),
-    ...(withProfile ? [o('--profile <file>', 'read a profile made by `audit2policy profile` instead of logs')] : []),
+    ...(withProfile
+      ? [o('--profile <file>', 'read a profile made by `audit2policy profile` instead of logs (- for stdin)')]
+      : []),
   ];
 }
 

@@ -17,6 +17,7 @@ import { makeCtx, type Ctx } from './context.js';
 import { addHelpCommand, configureHelp, examples } from './help.js';
 import { EXIT, InputAbort, UsageError } from './errors.js';
 import type { Io } from './io.js';
+import { removeSpooled } from './stdinFile.js';
 
 export type { Io } from './io.js';
 
@@ -90,6 +91,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     else if (!known)
       io.stderr.write('(an internal error: run again with --verbose for the stack trace, and please report it)\n');
     return EXIT.error;
+  } finally {
+    removeSpooled(io);
   }
 }
 

@@ -28,17 +28,17 @@ export function serializeProfile(p: Profile): string {
 const PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file',
   EISDIR: 'a directory, not a profile file',
-  // A pipe or a device: a profile is read from a file (generate reads it twice); save it to one first.
-  ESPIPE: 'a pipe or a device, not a file: save the profile to a file first (gzip is read as it is)',
-  ENXIO: 'a pipe or a device, not a file: save the profile to a file first (gzip is read as it is)',
+  // A pipe or a device named as a file: a profile is read from a file (generate reads it twice); `-` spools stdin.
+  ESPIPE: 'a pipe or a device, not a file: give - to read the profile from stdin, or save it to a file',
+  ENXIO: 'a pipe or a device, not a file: give - to read the profile from stdin, or save it to a file',
 };
 
 /**
  * Open a profile file: v1alpha2 (JSON lines, gzip or not) streams, principal by principal; a v1alpha1 file (one JSON
  * document) is read whole and normalised as this version would have written it. Throws an InputError naming the file
- * (and the line, for v1alpha2) when it is not a profile.
+ * (and the line, for v1alpha2) when it is not a profile; `name` stands for the file in them (`-` for stdin).
  */
-export async function openProfile(path: string): Promise<ProfileStream> {
+export async function openProfile(path: string, name = path): Promise<ProfileStream> {
   let lines: AsyncGenerator<Line[]>;
   let first: IteratorResult<Line[]>;
   try {
@@ -47,23 +47,23 @@ export async function openProfile(path: string): Promise<ProfileStream> {
   } catch (e) {
     if (e instanceof InputError) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new InputError(`cannot read profile ${path}: ${PROBLEMS[err.code ?? ''] ?? err.message}`);
+    throw new InputError(`cannot read profile ${name}: ${PROBLEMS[err.code ?? ''] ?? err.message}`);
   }
   // A batch is never empty: its first line is the file's first.
   const batch = first.done ? [] : first.value;
   const head = batch[0]?.text;
-  if (head !== undefined && isStreamHeader(head)) return streamOf(path, batch, lines);
+  if (head !== undefined && isStreamHeader(head)) return streamOf(name, batch, lines);
   // JSON lines that are no profile (a log given as --profile): said from the first line, without reading the rest.
   if (head !== undefined && head.trimStart().startsWith('{')) {
     const v = parsed(head);
     if (v !== undefined && (batch.length > 1 || !(await lines.next()).done)) {
       await lines.return(undefined);
       const { checkProfile } = await schemaChecks();
-      throw new InputError(`${path}: not a profile: ${lookalike(v) ?? checkProfile(v) ?? 'JSON lines'}`);
+      throw new InputError(`${name}: not a profile: ${lookalike(v) ?? checkProfile(v) ?? 'JSON lines'}`);
     }
   }
   await lines.return(undefined);
-  return inMemory(await readLegacyProfile(path));
+  return inMemory(await readLegacyProfile(path, name));
 }
 
 function parsed(text: string): unknown {
@@ -75,8 +75,8 @@ function parsed(text: string): unknown {
 }
 
 /** Read and check a whole profile file (either version) into memory. */
-export async function readProfile(path: string): Promise<Profile> {
-  return collect(await openProfile(path));
+export async function readProfile(path: string, name = path): Promise<Profile> {
+  return collect(await openProfile(path, name));
 }
 
 /** A profile's text (either version) read as `readProfile` reads a file; `name` stands for the file in errors. */
@@ -112,20 +112,20 @@ export function inMemory(p: Profile): ProfileStream {
  * A v1alpha1 profile (one JSON document), checked, in the profile's current order and form: principals of one
  * identity merged, identities now left out moved to `leftOut`.
  */
-async function readLegacyProfile(path: string): Promise<Profile> {
+async function readLegacyProfile(path: string, name: string): Promise<Profile> {
   let bytes = await readFile(path);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);
     } catch (e) {
-      throw new InputError(`${path}: not a profile: a gzip file that does not decompress (${(e as Error).message})`);
+      throw new InputError(`${name}: not a profile: a gzip file that does not decompress (${(e as Error).message})`);
     }
   }
-  const profile = legacyFromText(bytes.toString('utf8'), path, await schemaChecks());
+  const profile = legacyFromText(bytes.toString('utf8'), name, await schemaChecks());
   for (const pr of profile.principals)
     for (const e of pr.aws ?? []) {
       const problem = e.implied.length ? await impliedProblem(e.implied) : undefined;
-      if (problem) throw new InputError(`${path}: not a valid profile: ${pr.subject.name}: ${problem}`);
+      if (problem) throw new InputError(`${name}: not a valid profile: ${pr.subject.name}: ${problem}`);
     }
   return profile;
 }

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CiReport } from '../../diff/index.js';
 import { KIND_NAMES } from '../../kinds/info.js';
@@ -150,7 +149,11 @@ export function registerDiff(program: Command, ctx: Ctx): void {
           throw new UsageError(
             `${path}: no policy documents found (an empty side reads as no policy at all: pass --allow-empty if that is meant)`,
           );
-      const profile = flags.profile ? await readProfile(resolve(ctx.io.cwd, flags.profile)) : undefined;
+      const { profilePath, profileName } = await import('../stdinFile.js');
+      const given = flags.profile;
+      const profile = given
+        ? await readProfile(await profilePath(given, ctx.io), profileName(given, ctx.io))
+        : undefined;
       let inv: Awaited<ReturnType<typeof loadInventory>> | undefined;
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);
       const base = loadSide(a.docs, a.issues);

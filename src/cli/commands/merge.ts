@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { examples } from '../help.js';
 import { outputOption, quietOption } from '../options.js';
@@ -15,7 +14,7 @@ export function registerMerge(program: Command, ctx: Ctx): void {
   ]);
   cmd
     .description('combine profiles of different days or shards (order does not matter)')
-    .argument('<profiles...>', 'profile files')
+    .argument('<profiles...>', 'profile files (one may be - for stdin)')
     .addOption(
       outputOption(
         '-o, --output <file>',
@@ -30,7 +29,8 @@ export function registerMerge(program: Command, ctx: Ctx): void {
       const { writeProfileOutput } = await import('../profileOutput.js');
       // Each input streams (v1alpha2) or is read whole (v1alpha1): one principal of each in memory at a time.
       const inputs: ProfileStream[] = [];
-      for (const p of paths) inputs.push(await openProfile(resolve(ctx.io.cwd, p)));
+      const { profilePath, profileName } = await import('../stdinFile.js');
+      for (const p of paths) inputs.push(await openProfile(await profilePath(p, ctx.io), profileName(p, ctx.io)));
       // Said even with --quiet: the merged profile would count those records twice.
       for (const line of overlaps(paths, inputs)) ctx.io.stderr.write(`warning: ${line}\n`);
       const merged = mergeStreams(inputs);
