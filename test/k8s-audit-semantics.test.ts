@@ -241,6 +241,84 @@ describe('a write of an RBAC object that changes only what the garbage collector
   });
 });
 
+// The RBAC storage (pkg/registry/rbac/*/policybased) makes its escalate or bind check after the authorizer and before
+// the store: an authorized write answered 409 (AlreadyExists on a create, Conflict on a stale resourceVersion), 422 or
+// a webhook's 500 may have failed before or after it, so its records show no check (checks.ts). A controller that
+// re-creates its Role on every start logs exactly that. `generate` grants no escalate or bind for it; `verify` must not
+// then deny the write for the check nothing in the soak showed passing (found by the profile fuzzer's rich base).
+describe('an RBAC write authorized, then failed with another code than 401 or 403', () => {
+  const web = WEB.username;
+  const roles = (verb: string, code: number, name?: string) =>
+    event({
+      verb,
+      requestURI: `/apis/${RBAC}/v1/namespaces/shop/roles${name ? `/${name}` : ''}`,
+      objectRef: { resource: 'roles', namespace: 'shop', apiGroup: RBAC, apiVersion: 'v1', ...(name ? { name } : {}) },
+      responseStatus: {
+        metadata: {},
+        code,
+        ...(code === 409 ? { status: 'Failure', reason: verb === 'create' ? 'AlreadyExists' : 'Conflict' } : {}),
+      },
+      annotations: ALLOW,
+    });
+  const binding = (code: number) =>
+    event({
+      level: 'Request',
+      verb: 'create',
+      requestURI: `/apis/${RBAC}/v1/namespaces/shop/rolebindings`,
+      objectRef: { resource: 'rolebindings', namespace: 'shop', apiGroup: RBAC, apiVersion: 'v1' },
+      requestObject: {
+        apiVersion: `${RBAC}/v1`,
+        kind: 'RoleBinding',
+        metadata: { name: 'web-view', namespace: 'shop' },
+        roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'view' },
+        subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: 'shop' }],
+      },
+      responseStatus: { metadata: {}, code },
+      annotations: ALLOW,
+    });
+  const createOnly = (dir: string) =>
+    writeFileSync(
+      join(dir, 'role.yaml'),
+      [
+        `apiVersion: ${RBAC}/v1\nkind: Role\nmetadata: {name: writer, namespace: shop}\nrules:\n- apiGroups: [${RBAC}]\n  resources: [roles, rolebindings]\n  verbs: [create, update]`,
+        `apiVersion: ${RBAC}/v1\nkind: RoleBinding\nmetadata: {name: writer, namespace: shop}\nroleRef: {apiGroup: ${RBAC}, kind: Role, name: writer}\nsubjects:\n- {kind: ServiceAccount, name: web, namespace: shop}`,
+      ].join('\n---\n'),
+    );
+  type Report = { notAllowed: { access: { verb: string; resource: string } }[]; undetermined: unknown[] };
+  const verify = (policies: string, file: string) => {
+    const v = cli(['verify', '--policies', policies, '--k8s-audit', file, '--format', 'json']);
+    return { code: v.code, report: JSON.parse(v.stdout) as Report, stderr: v.stderr };
+  };
+
+  it("records no check, gets no escalate or bind, and its replay is the authorizer's alone", () => {
+    const failed = [roles('create', 409), roles('update', 409, 'web-reader'), roles('create', 422), binding(409)];
+    for (const e of failed) expect(decode(e).flatMap((o) => ('implied' in o ? (o.implied ?? []) : []))).toEqual([]);
+    const file = log(failed);
+    const out = tmp('a2p-failed-');
+    const g = cli(['generate', 'rbac', '--k8s-audit', file, '-o', out, '-q']);
+    expect(g.code, g.stderr).toBe(0);
+    const verbs = rulesOf(readFileSync(join(out, 'rbac/shop/serviceaccount.shop.web.yaml'), 'utf8')).flatMap(
+      (r) => r.verbs,
+    );
+    expect(verbs).not.toContain('escalate');
+    expect(verbs).not.toContain('bind');
+    const v = verify(join(out, 'rbac'), file);
+    expect(v.code, v.stderr).toBe(0);
+    expect([v.report.notAllowed, v.report.undetermined]).toEqual([[], []]);
+  });
+
+  it('a write that also succeeded keeps its check: create alone is refused for it', () => {
+    const dir = tmp('a2p-failed-');
+    createOnly(dir);
+    expect(verify(dir, log([roles('create', 409), roles('update', 409, 'web-reader')])).report.notAllowed).toEqual([]);
+    const v = verify(dir, log([roles('create', 201), roles('create', 409)]));
+    expect(v.code).toBe(1);
+    expect(v.report.notAllowed.map((f) => `${f.access.verb} ${f.access.resource} ${web}`)).toEqual([
+      `create roles ${web}`,
+    ]);
+  });
+});
+
 describe('a websocket exec, attach or port-forward', () => {
   const connect = (sub: string, pod: string) =>
     event({

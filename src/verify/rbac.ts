@@ -155,13 +155,20 @@ const isWriteOf = (e: K8sAccess, resources: string[]) =>
   e.subresource === '' &&
   ['create', 'update', 'patch'].includes(e.verb);
 
-/** The evaluator's decision on one access; a check the soak itself refused is not replayed (nothing passed it). */
+/**
+ * The evaluator's decision on one access. A check the soak itself refused is not replayed (nothing passed it), nor
+ * one it never reached: an authorized write whose every record failed afterwards with another code than 401 or 403
+ * (409 AlreadyExists or Conflict, 422, a webhook's 500) records no check (src/ingest/k8sAudit/checks.ts), and
+ * nothing shows the check would pass; the authorizer's part is what the soak showed. A binding write whose records
+ * carry no roleRef (`roleRefUnknown`) stays undetermined.
+ */
 function decide(policies: RbacPolicySet, req: RbacRequest, e: K8sEdge, c: WriteChecks | undefined): RbacDecision {
   // Every allowed record changed only finalizers and ownerReferences: no bind or escalate check was made.
   if (e.gcOnly && isWriteOf(e, ['rolebindings', 'clusterrolebindings', 'roles', 'clusterroles']))
     return policies.admit({ ...req, gcOnly: true });
   if (isWriteOf(e, ['rolebindings', 'clusterrolebindings'])) {
-    if (!c?.roleRefs.length) return c?.refused && !e.roleRefUnknown ? policies.authorize(req) : policies.admit(req);
+    if (!c?.roleRefs.length)
+      return (!c || c.refused) && !e.roleRefUnknown ? policies.authorize(req) : policies.admit(req);
     let d: RbacDecision = { result: 'deny' };
     for (const roleRef of c.roleRefs) {
       d = policies.admit({ ...req, roleRef });
@@ -169,7 +176,7 @@ function decide(policies: RbacPolicySet, req: RbacRequest, e: K8sEdge, c: WriteC
     }
     return e.roleRefUnknown ? policies.admit(req) : d;
   }
-  if (isWriteOf(e, ['roles', 'clusterroles']) && c?.refused && !c.escalated) return policies.authorize(req);
+  if (isWriteOf(e, ['roles', 'clusterroles']) && (!c || (c.refused && !c.escalated))) return policies.authorize(req);
   return policies.admit(req);
 }
 
