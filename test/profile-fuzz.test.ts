@@ -4,7 +4,10 @@
 // the file and line, or read; and a profile that is read must be as the writer writes it: merged alone, it is the same
 // (a file merge would quietly mend would otherwise read as one profile and merge as another), and the policies made
 // from it allow every observation it holds. The end line's counts are set to fit the mutated file in half the runs,
-// so that mutations reach the checks behind the counts.
+// so that mutations reach the checks behind the counts. Runs alternate between two bases: a slice of the demo (odd
+// runs: many principals and network paths) and a small profile holding every optional field of the format (even
+// runs: test/helpers/richProfile.ts: denied and undecided evidence, left-out identities, created ARNs, role sessions,
+// flags of Kubernetes accesses, the header's filters and issue samples).
 // FUZZ_SEED=n tries another seed, FUZZ_RUNS=n sets the number of runs, FUZZ_RUN=i repeats one run.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import { parsePolicyText, type PolicyDoc } from '../src/policy/load.js';
 import type { InputIssue } from '../src/model/issue.js';
 import { rng, tmp } from './helpers/cli.js';
 import { changed, demoSlice, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
+import { missingFields, richSlice } from './helpers/richProfile.js';
 
 const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261207) >>> 0;
@@ -107,35 +111,44 @@ async function readProblem(p: Profile): Promise<string | undefined> {
 }
 
 describe('profile reader fuzz', () => {
-  let base: string[] = [];
+  const bases: { name: string; lines: string[]; elsewhere: Map<string, Json[]> }[] = [];
   const dir = tmp('a2p-proffuzz-');
 
   beforeAll(async () => {
-    const profile = await demoSlice();
-    base = serializeProfile(profile).split('\n');
-    if (base.at(-1) === '') base.pop();
+    for (const [name, profile] of [
+      ['rich', await richSlice()],
+      ['demo slice', await demoSlice()],
+    ] as const) {
+      const lines = serializeProfile(profile).split('\n');
+      if (lines.at(-1) === '') lines.pop();
+      bases.push({ name, lines, elsewhere: valuesOf(lines.map((l) => JSON.parse(l) as Json)) });
+    }
   });
 
   it(`mutated profiles are refused with file:line, or read as written and replayed in full (seed ${SEED}, ${RUNS} runs)`, async () => {
-    // The unmutated profile holds every kind of line, and passes the checks the runs apply.
-    const kinds = new Set(base.map((l) => /^\{"(\w+)":/.exec(l)?.[1]));
-    for (const k of ['apiVersion', 'principal', 'k8s', 'aws', 'workload', 'network', 'dnsName', 'namespace', 'end'])
-      expect(kinds.has(k), k).toBe(true);
-    const f0 = join(dir, 'base.json');
-    writeFileSync(f0, base.join('\n') + '\n');
-    expect(await readProblem(await readProfile(f0))).toBeUndefined();
+    // The unmutated profiles hold every kind of line (the rich one every optional field), and pass the checks the runs
+    // apply.
+    expect(missingFields(bases[0]!.lines.join('\n'))).toEqual([]);
+    for (const { name, lines } of bases) {
+      const kinds = new Set(lines.map((l) => /^\{"(\w+)":/.exec(l)?.[1]));
+      for (const k of ['apiVersion', 'principal', 'k8s', 'aws', 'workload', 'network', 'dnsName', 'namespace', 'end'])
+        expect(kinds.has(k), `${name}: ${k}`).toBe(true);
+      const f0 = join(dir, 'base.json');
+      writeFileSync(f0, lines.join('\n') + '\n');
+      expect(await readProblem(await readProfile(f0)), name).toBeUndefined();
+    }
 
-    const elsewhere = valuesOf(base.map((l) => JSON.parse(l) as Json));
     const failures: string[] = [];
     let refused = 0;
     let read = 0;
     for (let run = 0; run < RUNS; run++) {
       if (ONLY !== undefined && run !== ONLY) continue;
       const r = rng((SEED + run * 7919) >>> 0);
-      const { lines, done } = mutate(r, base, elsewhere);
+      const base = bases[run % 2]!;
+      const { lines, done } = mutate(r, base.lines, base.elsewhere);
       const f = join(dir, `run-${run}.json`);
       writeFileSync(f, lines.join('\n') + '\n');
-      const what = `run ${run} (FUZZ_SEED=${SEED} FUZZ_RUN=${run}): ${done.join('; ')}`;
+      const what = `run ${run} (FUZZ_SEED=${SEED} FUZZ_RUN=${run}, ${base.name}): ${done.join('; ')}`;
       let p: Profile;
       try {
         p = await readProfile(f);
