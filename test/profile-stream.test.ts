@@ -12,6 +12,7 @@ import { defaultScope, Scope } from '../src/profile/scope.js';
 import { cli, ROOT, tmp } from './helpers/cli.js';
 import { generateK8sAudit } from './helpers/k8s-audit-gen.js';
 import { legacyProfileText, readProfileFile } from './helpers/profile.js';
+import { richSlice } from './helpers/richProfile.js';
 
 const D = 'fixtures/demo';
 /** The inputs test/fixtures/profile-v1alpha1/demo-slice.json was written from by the v1alpha1 writer. */
@@ -437,6 +438,84 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
         `${f}:${i + 1}: not a valid profile: aws.implied[0].action "${action}" is no action of AWS's catalogue`,
       );
     }
+  });
+
+  // generate grants each check a profile records and verify replays each write with its checks: a check on another
+  // permission than the one its request needed (a field of the line edited, the line moved under another access)
+  // was granted as written, and the write it belongs to then denied (found by test/profile-fuzz.test.ts's rich base).
+  it('a bind, escalate or impersonate check must be on what its requests needed, or the line names file:line', async () => {
+    const full = join(dir, 'checks.json');
+    writeFileSync(full, serializeProfile(await richSlice()));
+    const lines = readFileSync(full, 'utf8').split('\n');
+    const of = (verb: string) => lines.findIndex((l) => l.startsWith(`{"k8s":["${verb}",`));
+    type Line = { k8s: string[]; implied?: { request: string[]; as?: string; role?: string }[] };
+    const edit = (i: number, f: (v: Line) => void) =>
+      lines.map((l, j) => {
+        if (j !== i) return l;
+        const v = JSON.parse(l) as Line;
+        f(v);
+        return JSON.stringify(v);
+      });
+    const [bind, escalate, impersonate] = [of('bind'), of('escalate'), of('impersonate')];
+    const get = lines.findIndex((l) => l.startsWith('{"k8s":["get",'));
+    expect(Math.min(bind, escalate, impersonate, get)).toBeGreaterThan(0);
+    const cases: [string, string[], number, string][] = [
+      [
+        'escalate-subresource',
+        edit(escalate, (v) => (v.k8s[3] = 'status')),
+        escalate,
+        'an escalate check is on roles or clusterroles',
+      ],
+      [
+        'escalate-namespace',
+        edit(escalate, (v) => (v.implied![0]!.request[4] = 'shop')),
+        escalate,
+        'implied[0].request: an escalate check is on the role its request writes',
+      ],
+      [
+        'escalate-role',
+        edit(escalate, (v) => (v.implied![0]!.request[5] = 'other')),
+        escalate,
+        'implied[0].request: an escalate check is on the role its request writes',
+      ],
+      [
+        'bind-group',
+        edit(bind, (v) => (v.k8s[1] = 'apps')),
+        bind,
+        'a bind check is on a role of rbac.authorization.k8s.io',
+      ],
+      [
+        'bind-request',
+        edit(bind, (v) => (v.implied![0]!.request[2] = 'roles')),
+        bind,
+        'a bind check is on the role a rolebindings or clusterrolebindings write refers to',
+      ],
+      [
+        'impersonate-as',
+        edit(impersonate, (v) => (v.implied![0]!.as = 'mallory@example.com')),
+        impersonate,
+        'is not the identity the check is on ("bob@example.com")',
+      ],
+      [
+        'impersonate-resource',
+        edit(impersonate, (v) => (v.k8s[2] = 'secrets')),
+        impersonate,
+        'an impersonate check is on users, groups',
+      ],
+      [
+        'implied-on-a-request',
+        edit(get, (v) => (v.implied = [{ request: [...v.k8s] }])),
+        get,
+        'only bind, escalate and impersonate checks carry the requests behind them',
+      ],
+    ];
+    for (const [name, text, i, message] of cases) {
+      const f = join(dir, `${name}.json`);
+      writeFileSync(f, text.join('\n'));
+      await expect(readProfile(f), name).rejects.toThrow(`${f}:${i + 1}: not a valid profile: `);
+      await expect(readProfile(f), name).rejects.toThrow(message);
+    }
+    expect((await readProfile(full)).principals.length).toBeGreaterThan(3);
   });
 
   it('a v1alpha1 file with a section entry repeated or a flow time of another form is refused', async () => {

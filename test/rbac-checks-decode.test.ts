@@ -339,6 +339,9 @@ describe('implied edges in the profile', () => {
     ci.k8s[0].name = '*';
     expect(profileNameProblem(p)).toMatch(/holds \*/);
     ci.k8s[0].name = 'CN=Jane Doe/OU=ops';
+    // A user's name is any text without `*`, and the check on it is implied by requests made as that user.
+    expect(profileNameProblem(p)).toMatch(/implied\[0\]\.as .* is not the identity the check is on/);
+    ci.k8s[0].implied[0].as = 'CN=Jane Doe/OU=ops';
     expect(profileNameProblem(p)).toBeUndefined();
   });
 });

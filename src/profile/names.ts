@@ -1,4 +1,5 @@
 import { originsProblem } from '../model/callOrigin.js';
+import { impliedShapeProblem } from './impliedChecks.js';
 import type { AwsEdge, K8sEdge, Principal, Profile } from '../model/profile.js';
 import type { ProfileTail } from './lines.js';
 import type { K8sAccess } from '../model/access.js';
@@ -150,7 +151,8 @@ export function k8sEdgeNameProblem(e: K8sEdge, ea: string): string | undefined {
           (x.as !== undefined ? check(`${ea}.implied[${k}].as`, x.as, usernameProblem) : undefined) ??
           (x.role !== undefined ? check(`${ea}.implied[${k}].role`, x.role, objectNameProblem) : undefined),
       )
-      .find(Boolean)
+      .find(Boolean) ??
+    impliedShapeProblem(e, ea)
   );
 }
 
