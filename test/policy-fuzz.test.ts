@@ -1,14 +1,15 @@
 // Seeded fuzz of committed policies as `diff`, `check` and `verify` read them. CI jobs run these commands on a
 // repository's policy tree, which people edit by hand: each run takes the tree `generate all` wrote for a slice of the
-// demo, changes one to three of its policy documents (a value changed or moved from elsewhere in the tree, a key
+// demo (even runs) or for a small profile holding every optional field (odd runs), changes one to three of its policy
+// documents (a value changed or moved from elsewhere in the tree, a key
 // dropped or added, a document repeated, a file cut short) and runs the three commands in-process. Each must exit 0,
 // 1 or 2 with no stack trace and no internal error; `check` and `verify`, which judge the same policies against the
 // same profile, must agree on whether anything observed would be denied; and where the changed tree denies what the
 // profile holds (which the unchanged tree allows in full), `diff` must show access removed or undetermined.
-// FUZZ_SEED=n tries another seed, FUZZ_RUNS=n sets the number of runs, FUZZ_RUN=i repeats one run. With FUZZ_RUNS=300,
-// FUZZ_SEED=3 FUZZ_RUN=162 (a Cognito pool's trust losing sts:TagSession) and FUZZ_SEED=6 FUZZ_RUN=23 and 115 (GitHub
-// Actions' release tags under another :aud) found that `diff` compared a pattern's or any subject's statement by its
-// subjects alone (fixed: src/kinds/iam/trustWitness.ts).
+// FUZZ_SEED=n tries another seed, FUZZ_RUNS=n sets the number of runs, FUZZ_RUN=i repeats one run. Before the second
+// tree, FUZZ_SEED=3 FUZZ_RUN=162 (a Cognito pool's trust losing sts:TagSession) and FUZZ_SEED=6 FUZZ_RUN=23 and 115
+// (GitHub Actions' release tags under another :aud) found that `diff` compared a pattern's or any subject's statement
+// by its subjects alone (fixed: src/kinds/iam/trustWitness.ts; test/iam-trust.test.ts holds the cases).
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -19,6 +20,7 @@ import { generateAll } from '../src/kinds/index.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { rng, tmp } from './helpers/cli.js';
 import { changed, demoSlice, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
+import { richSlice } from './helpers/richProfile.js';
 
 const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261207) >>> 0;
@@ -98,47 +100,69 @@ function mutate(r: Rand, dir: string, files: string[], elsewhere: Map<string, Js
   return done;
 }
 
+/** A profile, the policy tree `generate all` wrote for it, and the values of its documents. */
+interface Base {
+  name: string;
+  dir: string;
+  files: string[];
+  elsewhere: Map<string, Json[]>;
+}
+
 describe('committed policy fuzz', () => {
   const dir = tmp('a2p-polfuzz-');
-  const base = join(dir, 'base');
-  let files: string[] = [];
+  // Runs alternate between the tree of a slice of the demo (even runs) and that of a small profile holding every
+  // optional field (odd runs: test/helpers/richProfile.ts: bind, escalate and impersonate checks, SAML and service
+  // trusts, left-out identities).
+  const bases: Base[] = [];
 
   beforeAll(async () => {
-    const profile = await demoSlice();
-    writeFileSync(join(dir, 'profile.json'), serializeProfile(profile));
-    for (const g of await generateAll(profile))
-      for (const [file, text] of g.files) {
-        if (file.startsWith('evidence/')) continue;
-        mkdirSync(dirname(join(base, file)), { recursive: true });
-        writeFileSync(join(base, file), text);
-        if (/\.(yaml|json)$/.test(file) && file !== 'kustomization.yaml') files.push(file);
-      }
-    files = files.sort();
+    for (const [name, profile] of [
+      ['demo slice', await demoSlice()],
+      ['rich', await richSlice()],
+    ] as const) {
+      const at = join(dir, name.replace(' ', '-'));
+      mkdirSync(at);
+      writeFileSync(join(at, 'profile.json'), serializeProfile(profile));
+      const files: string[] = [];
+      for (const g of await generateAll(profile))
+        for (const [file, text] of g.files) {
+          if (file.startsWith('evidence/')) continue;
+          mkdirSync(dirname(join(at, 'base', file)), { recursive: true });
+          writeFileSync(join(at, 'base', file), text);
+          if (/\.(yaml|json)$/.test(file) && file !== 'kustomization.yaml') files.push(file);
+        }
+      files.sort();
+      const elsewhere = valuesOf(files.flatMap((f) => docsOf(f, readFileSync(join(at, 'base', f), 'utf8'))));
+      bases.push({ name, dir: at, files, elsewhere });
+    }
   });
 
   it(`diff, check and verify of mutated policy trees (seed ${SEED}, ${RUNS} runs)`, async () => {
-    expect(files.filter((f) => f.startsWith('rbac/')).length).toBeGreaterThan(5);
-    expect(files.filter((f) => f.startsWith('iam/')).length).toBeGreaterThan(5);
-    expect(files.filter((f) => f.startsWith('netpol/')).length).toBeGreaterThan(5);
-    const elsewhere = valuesOf(files.flatMap((f) => docsOf(f, readFileSync(join(base, f), 'utf8'))));
-    // The unmutated tree: no drift, nothing denied.
-    const clean = await cli(['check', '--policies', base, '--profile', 'profile.json', '--format', 'json'], dir);
-    expect(clean.code, clean.stderr).toBe(0);
-    expect((JSON.parse(clean.stdout) as { wouldDeny: unknown[] }).wouldDeny).toEqual([]);
+    for (const { name, dir: at, files } of bases) {
+      for (const kind of ['rbac/', 'iam/', 'netpol/'])
+        expect(files.filter((f) => f.startsWith(kind)).length, `${name}: ${kind}`).toBeGreaterThan(
+          name === 'rich' ? 0 : 5,
+        );
+      // The unmutated tree: no drift, nothing denied.
+      const clean = await cli(['check', '--policies', 'base', '--profile', 'profile.json', '--format', 'json'], at);
+      expect(clean.code, `${name}: ${clean.stderr}`).toBe(0);
+      expect((JSON.parse(clean.stdout) as { wouldDeny: unknown[] }).wouldDeny, name).toEqual([]);
+    }
 
     const failures: string[] = [];
     let denying = 0;
     for (let runNo = 0; runNo < RUNS; runNo++) {
       if (ONLY !== undefined && runNo !== ONLY) continue;
       const r = rng((SEED + runNo * 7919) >>> 0);
-      const head = join(dir, `head-${runNo}`);
-      cpSync(base, head, { recursive: true });
-      const done = mutate(r, head, files, elsewhere);
-      const what = `run ${runNo} (FUZZ_SEED=${SEED} FUZZ_RUN=${runNo}): ${done.join('; ')}`;
+      const { name, dir: at, files, elsewhere } = bases[runNo % 2]!;
+      const head = `head-${runNo}`;
+      cpSync(join(at, 'base'), join(at, head), { recursive: true });
+      const done = mutate(r, join(at, head), files, elsewhere);
+      const what = `run ${runNo} (FUZZ_SEED=${SEED} FUZZ_RUN=${runNo}, ${name}): ${done.join('; ')}`;
       const results = {
-        diff: await cli(['diff', base, head, '--profile', 'profile.json', '--format', 'json'], dir),
-        check: await cli(['check', '--policies', head, '--profile', 'profile.json', '--format', 'json'], dir),
-        verify: await cli(['verify', '--policies', head, '--profile', 'profile.json', '--format', 'json'], dir),
+        diff: await cli(['diff', 'base', head, '--profile', 'profile.json', '--format', 'json'], at),
+        check: await cli(['check', '--policies', head, '--profile', 'profile.json', '--format', 'json'], at),
+        verify: await cli(['verify', '--policies', head, '--profile', 'profile.json', '--format', 'json'], at),
       };
       for (const [command, res] of Object.entries(results)) {
         const bad = ![0, 1, 2].includes(res.code)
