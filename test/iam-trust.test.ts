@@ -529,6 +529,20 @@ describe('diff: a trust change is a change of who may become the role', () => {
         Action,
         Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': POOL } },
       });
+    // The Cognito Developer Guide's trusts: signed-in users (or guests) only, by the token's amr.
+    const signedIn = (amr: string, ...Action: string[]) =>
+      doc({
+        Sid: 'Pool',
+        Effect: 'Allow',
+        Principal: { Federated: 'cognito-identity.amazonaws.com' },
+        Action,
+        Condition: {
+          StringEquals: { 'cognito-identity.amazonaws.com:aud': POOL },
+          'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': amr },
+        },
+      });
+    const tagLost = `sts:TagSession by any identity of Cognito identity pool ${POOL}: statement Pool sets no condition on the identity (cognito-identity.amazonaws.com:sub)`;
+    const guests = `sts:AssumeRoleWithWebIdentity by any identity of Cognito identity pool ${POOL}: statement Pool sets no condition on the identity (cognito-identity.amazonaws.com:sub)`;
     const account = (...Action: string[]) =>
       doc({ Sid: 'Account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action });
     const saml = (aud: string) =>
@@ -578,10 +592,25 @@ describe('diff: a trust change is a change of who may become the role', () => {
         'shop-mobile-uploads',
         cognito('sts:AssumeRoleWithWebIdentity', 'sts:TagSession'),
         cognito('sts:AssumeRoleWithWebIdentity'),
-        [
-          `sts:TagSession by any identity of Cognito identity pool ${POOL}: statement Pool sets no condition on the identity (cognito-identity.amazonaws.com:sub)`,
-        ],
+        [tagLost],
         [],
+      ],
+      [
+        'signed-in Cognito users losing sts:TagSession',
+        'shop-mobile-uploads',
+        signedIn('authenticated', 'sts:AssumeRoleWithWebIdentity', 'sts:TagSession'),
+        signedIn('authenticated', 'sts:AssumeRoleWithWebIdentity'),
+        [tagLost],
+        [],
+      ],
+      // The same pool and actions, but guests instead of signed-in users: each side lets in whom the other does not.
+      [
+        'signed-in Cognito users swapped for guests',
+        'shop-mobile-uploads',
+        signedIn('authenticated', 'sts:AssumeRoleWithWebIdentity'),
+        signedIn('unauthenticated', 'sts:AssumeRoleWithWebIdentity'),
+        [guests],
+        [guests],
       ],
       [
         'an account losing sts:TagSession',

@@ -73,15 +73,15 @@ export interface Entry {
   /** A subject value of an issuer's tokens, and whether it is a pattern (StringLike with `*` or `?`). */
   subject?: { value: string; wildcard: boolean };
   /** An exact subject that is no service account's (GitHub Actions): it, and the audience the statement asks for. */
-  token?: { subject: string; audience?: string };
+  token?: { subject: string; audience?: string; amr?: string };
   /** An IAM role or user named exactly (`sts:AssumeRole`): its ARN, for a `diff` to ask the other side's trust. */
   caller?: string;
   /** An AWS service named (`lambda.amazonaws.com`), for a `diff` to ask the other side's trust. */
   service?: string;
   /** A SAML user named exactly: the provider, the subject, the audience the statement asks (samlEntries). */
   saml?: { provider: string; subject: string; audience?: string };
-  /** For an entry naming no one subject: one it lets in, for a `diff` to ask both sides' trusts (trustWitness.ts). */
-  witness?: Witness;
+  /** For an entry naming no one subject: some it lets in, for a `diff` to ask both sides' trusts (trustWitness.ts). */
+  witness?: Witness[];
   key: string;
   used: boolean;
   finding: CiFinding;
@@ -121,7 +121,7 @@ function entries(
           role: qualified,
           via: 'pod-identity',
           issuer: b.issuer,
-          witness: podIdentityWitness(),
+          witness: [podIdentityWitness()],
           key: JSON.stringify([qualified, b.issuer, '']),
           used: false,
           finding: finding(

@@ -33,13 +33,12 @@ export function covered(
       (known.has(JSON.stringify([e.role, e.issuer.toLowerCase(), ''])) ||
         known.has(JSON.stringify([e.role, '*', '']))));
   if (!subjects) return false;
-  // The same subjects let in: the entry's stand-in asked of both sides, as an exact entry is (trustWitness.ts).
-  const w = stand(e);
-  return !w || decide(w, other) !== 'deny' || decide(w, own) === 'deny';
+  // The same subjects let in: the entry's stand-ins asked of both sides, as an exact entry is (trustWitness.ts).
+  return stands(e).every((w) => decide(w, other) !== 'deny' || decide(w, own) === 'deny');
 }
 
-/** An entry that names no one subject, as its stand-in (trustWitness.ts); undefined where it has none. */
-const stand = (e: Entry): Entry | undefined => (e.witness ? { ...e, ...e.witness, witness: undefined } : undefined);
+/** An entry that names no one subject, as its stand-ins (trustWitness.ts); none where it has none. */
+const stands = (e: Entry): Entry[] => (e.witness ?? []).map((w) => ({ ...e, ...w, witness: undefined }));
 
 /**
  * An entry naming one subject, judged by both trusts, not by the subject named alone: the same subject with another
@@ -89,9 +88,8 @@ function decide(e: Entry, set: IamPolicySet, action?: string): 'allow' | 'deny' 
 const SESSION_ACTIONS = ['sts:TagSession', 'sts:SetSourceIdentity'];
 
 export function sessionLost(e: Entry, own: IamPolicySet, other: IamPolicySet): string[] {
-  const w = namesOne(e) ? e : stand(e);
-  if (!w) return [];
-  return SESSION_ACTIONS.filter((a) => decide(w, own, a) === 'allow' && decide(w, other, a) === 'deny');
+  const ws = namesOne(e) ? [e] : stands(e);
+  return SESSION_ACTIONS.filter((a) => ws.some((w) => decide(w, own, a) === 'allow' && decide(w, other, a) === 'deny'));
 }
 
 /** A trust entry's finding for another action of the same subject. */

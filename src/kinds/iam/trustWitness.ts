@@ -1,3 +1,4 @@
+import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import { iamIdentity } from '../../model/subject.js';
 import type { Entry } from './trust.js';
 
@@ -21,15 +22,24 @@ const SERVICE_ACCOUNT = /^system:serviceaccount:([^:*?]+):([^:*?]+)$/;
 
 /**
  * A token subject of an issuer (undefined: any subject): a service account's as IRSA asks it, another's (GitHub
- * Actions, Cognito) with the audience the statement asks. None for a token of any issuer, whose keys name none.
+ * Actions, Cognito) with the audience the statement asks; a Cognito identity twice, signed in and a guest (`amr`,
+ * which the Cognito Developer Guide's trusts ask under `ForAnyValue:StringLike`). None for a token of any issuer,
+ * whose keys name none.
  */
-export function tokenWitness(issuer: string, subject: string | undefined, audience?: string): Witness | undefined {
+export function tokenWitness(
+  issuer: string,
+  subject: string | undefined,
+  audience?: string,
+): Witness | Witness[] | undefined {
   if (issuer === '*') return undefined;
   const value = subject !== undefined ? fillPattern(subject) : undefined;
   const sa = value !== undefined ? SERVICE_ACCOUNT.exec(value) : undefined;
   if (sa) return { exact: { namespace: sa[1]!, serviceAccount: sa[2]! } };
   if (value === undefined && /^oidc\.eks\./i.test(issuer)) return { exact: { namespace: NAME, serviceAccount: NAME } };
-  return { token: { subject: value ?? NAME, ...(audience !== undefined ? { audience } : {}) } };
+  const token = { subject: value ?? NAME, ...(audience !== undefined ? { audience } : {}) };
+  if (issuer.toLowerCase() === COGNITO_IDENTITY)
+    return ['authenticated', 'unauthenticated'].map((amr) => ({ token: { ...token, amr } }));
+  return { token };
 }
 
 /** A Pod Identity association's service account, for a trust that lets any association in. */
@@ -65,4 +75,5 @@ export function samlWitness(provider: string, subject: string, audience?: string
 }
 
 /** An entry's `witness` field, where there is one. */
-export const witnessed = (w: Witness | undefined): { witness?: Witness } => (w ? { witness: w } : {});
+export const witnessed = (w: Witness | Witness[] | undefined): { witness?: Witness[] } =>
+  w ? { witness: Array.isArray(w) ? w : [w] } : {};

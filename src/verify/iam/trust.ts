@@ -31,7 +31,18 @@ export type TrustRequest =
    * it needed (`sts:AssumeRoleWithWebIdentity`, and `sts:TagSession` / `sts:SetSourceIdentity` where its token passed
    * session tags or a source identity: each must be allowed, with the token's keys in its request).
    */
-  | { via: 'web-identity'; issuer: string; subject: string; audience?: string; actions?: readonly string[] };
+  | {
+      via: 'web-identity';
+      issuer: string;
+      subject: string;
+      audience?: string;
+      actions?: readonly string[];
+      /**
+       * How the identity signed in (`<issuer>:amr`, Cognito's `authenticated` or `unauthenticated`): for a `diff`'s
+       * stand-in only, since CloudTrail's records do not carry it (a condition on it is then undetermined).
+       */
+      amr?: string;
+    };
 
 export type TrustDecision = { result: 'allow' | 'deny' | 'undetermined'; reason: string };
 
@@ -184,6 +195,7 @@ function asks(req: TrustRequest, issuer: string | undefined): Ask[] {
           ])
         : new Map([[`${i}:sub`, req.subject]]);
     if (req.via === 'web-identity' && req.audience !== undefined) context.set(`${i}:aud`, req.audience);
+    if (req.via === 'web-identity' && req.amr !== undefined) context.set(`${i}:amr`, req.amr);
     // Another issuer's keys are not in a token of this one.
     const absent = (k: string) => /^[^:]+:(sub|aud|amr)$/.test(k) && !k.startsWith(`${i}:`);
     const actions = (req.via === 'web-identity' && req.actions) || ['sts:AssumeRoleWithWebIdentity'];
