@@ -2,6 +2,7 @@
 // then files) and writes each principal's files as they are made. What it writes must be the bytes of generating
 // from the profile in memory, filters must count what they leave out as filterProfile does, and a failure while
 // the files are being made must leave the previous tree as it was.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,7 +15,7 @@ import type { Profile } from '../src/model/profile.js';
 import { filterProfile, filterStream } from '../src/profile/filter.js';
 import { openProfile, readProfile } from '../src/profile/io.js';
 import { defaultScope, Scope } from '../src/profile/scope.js';
-import { cli, DEMO_SOURCES, readTree, tmp } from './helpers/cli.js';
+import { BIN, cli, DEMO_SOURCES, readTree, tmp } from './helpers/cli.js';
 
 let profilePath: string;
 let profile: Profile;
@@ -97,6 +98,40 @@ describe('generate from a profile file, principal by principal', () => {
     const twice = cli(['merge', '-', '-'], { input: readFileSync(profilePath) });
     expect([twice.code, twice.stderr.trim()]).toEqual([2, 'error: stdin (-) can be read only once']);
     expect(spools()).toBe(before);
+  });
+
+  // The spool is a copy of the profile (the account's names and ARNs): it must not outlive a run stopped by a signal,
+  // or ended by a reader that went away (`| head`), which exits without returning from run().
+  it('--profile -: the spool is removed when the run is signalled or its reader goes away', async () => {
+    const ended = (child: ChildProcess) =>
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+        child.on('close', (code, signal) => done({ code, signal })),
+      );
+    const text = readFileSync(profilePath);
+    // Stopped while it reads stdin (half the profile written, the spool there).
+    const own = tmp();
+    const child = spawn(process.execPath, [BIN, 'verify', '--profile', '-', '--policies', own], {
+      env: { ...process.env, TMPDIR: own },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const end = ended(child);
+    child.stdin!.write(text.subarray(0, text.length >> 1));
+    for (let i = 0; i < 200 && readdirSync(own).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(readdirSync(own)).toHaveLength(1);
+    child.kill('SIGTERM');
+    expect((await end).signal).toBe('SIGTERM');
+    expect(readdirSync(own)).toEqual([]);
+    // A reader that stops after the first bytes: the CLI exits on EPIPE.
+    const out = tmp();
+    const reader = spawn(process.execPath, [BIN, 'merge', '-', '-q'], {
+      env: { ...process.env, TMPDIR: out },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    const gone = ended(reader);
+    reader.stdout!.once('data', () => reader.stdout!.destroy());
+    reader.stdin!.end(text);
+    expect((await gone).code).toBe(0);
+    expect(readdirSync(out)).toEqual([]);
   });
 
   it('filterStream counts what it leaves out as filterProfile does, once the principals are read', async () => {

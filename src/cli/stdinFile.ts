@@ -5,23 +5,47 @@ import { pipeline } from 'node:stream/promises';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 
-/** What a run must remove when it ends, by the run's Io (`run` calls `removeSpooled`). */
-const spooled = new WeakMap<Io, string[]>();
+/** What a run must remove when it ends, by the run's Io (`run` calls `removeSpooled`): the removal of each spool. */
+const spooled = new WeakMap<Io, (() => void)[]>();
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * A profile named on the command line: `-` is stdin (as for the log sources), written to a file of its own first,
  * because `generate` reads a profile twice and a pipe can be read once (`profile ... | generate all --profile -`).
- * The file is private to the run (a directory only its user may enter) and removed when the run ends.
+ * The file is private to the run (a directory only its user may enter) and removed when the run ends, also when the
+ * process ends another way (a reader gone from stdout: `| head`) or is stopped by SIGINT, SIGTERM or SIGHUP: it is a
+ * copy of the profile, whose names and ARNs are the account's.
  */
 export async function profilePath(given: string, io: Io): Promise<string> {
   if (given !== '-') return resolve(io.cwd, given);
   const list = spooled.get(io) ?? [];
   if (list.length) throw new UsageError('stdin (-) can be read only once');
   const dir = mkdtempSync(join(tmpdir(), 'audit2policy-stdin-'));
-  spooled.set(io, [...list, dir]);
+  spooled.set(io, [...list, guard(dir)]);
   const file = join(dir, 'profile');
   await pipeline(io.stdin, createWriteStream(file, { mode: 0o600 }));
   return file;
+}
+
+/**
+ * Removes `dir` when the process exits or is signalled (the signal then raised again, so the process ends as it would
+ * have); the function returned removes it now and stops watching.
+ */
+function guard(dir: string): () => void {
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    stop();
+    process.kill(process.pid, signal);
+  };
+  const stop = () => {
+    process.off('exit', remove);
+    for (const s of SIGNALS) process.off(s, onSignal);
+    remove();
+  };
+  process.once('exit', remove);
+  for (const s of SIGNALS) process.once(s, onSignal);
+  return stop;
 }
 
 /** What errors call a profile named on the command line: its path, or `-` for stdin. */
@@ -29,6 +53,6 @@ export const profileName = (given: string, io: Io): string => (given === '-' ? '
 
 /** Removes what the run wrote for stdin. */
 export function removeSpooled(io: Io): void {
-  for (const dir of spooled.get(io) ?? []) rmSync(dir, { recursive: true, force: true });
+  for (const stop of spooled.get(io) ?? []) stop();
   spooled.delete(io);
 }
