@@ -9,12 +9,13 @@
 // process killed at its time limit (FUZZ_HUGE_CASES=n cases, FUZZ_CASE_MS the limit of each run).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { loadAll } from 'js-yaml';
 import { describe, it } from 'vitest';
 import { run } from '../src/cli/run.js';
 import { ROOT, rng } from './helpers/cli.js';
+import { capture } from './helpers/inProcess.js';
 import {
   asText,
   BIG,
@@ -319,12 +320,6 @@ function probes(r: Rand, runNo: number, k8s: string[], ct: string[], log: Mutati
     log,
   );
   return tokens;
-}
-
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(Buffer.from(c)), cb()) });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
 async function checkRun(s: Sandbox, code: number, stderr: string, before: Map<string, string>, tokens: string[]) {

@@ -12,13 +12,12 @@
 // by its subjects alone (fixed: src/kinds/iam/trustWitness.ts; test/iam-trust.test.ts holds the cases).
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { dump, loadAll } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/cli/run.js';
 import { generateAll } from '../src/kinds/index.js';
 import { serializeProfile } from '../src/profile/io.js';
 import { rng, tmp } from './helpers/cli.js';
+import { cliInProcess } from './helpers/inProcess.js';
 import { changed, demoSlice, getAt, pick, places, setAt, valuesOf, type Json, type Rand } from './helpers/mutate.js';
 import { richSlice } from './helpers/richProfile.js';
 
@@ -26,32 +25,6 @@ const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261207) >>> 0;
 const RUNS = Number(env['FUZZ_RUNS'] ?? 60);
 const ONLY = env['FUZZ_RUN'] === undefined ? undefined : Number(env['FUZZ_RUN']);
-
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(Buffer.from(c)), cb()) });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = capture();
-  const err = capture();
-  let code: number;
-  try {
-    code = await run(args, {
-      stdout: out.stream,
-      stderr: err.stream,
-      stdin: new PassThrough(),
-      env: { NO_COLOR: '1' },
-      stderrIsTTY: false,
-      cwd,
-    });
-  } catch (e) {
-    code = -1;
-    err.stream.write(`run() threw: ${(e as Error).stack ?? String(e)}\n`);
-  }
-  return { code, stdout: out.text(), stderr: err.text() };
-}
 
 /** The documents of a policy file as the readers parse them. */
 const docsOf = (file: string, text: string): Json[] =>
@@ -144,7 +117,10 @@ describe('committed policy fuzz', () => {
           name === 'rich' ? 0 : 5,
         );
       // The unmutated tree: no drift, nothing denied.
-      const clean = await cli(['check', '--policies', 'base', '--profile', 'profile.json', '--format', 'json'], at);
+      const clean = await cliInProcess(
+        ['check', '--policies', 'base', '--profile', 'profile.json', '--format', 'json'],
+        at,
+      );
       expect(clean.code, `${name}: ${clean.stderr}`).toBe(0);
       expect((JSON.parse(clean.stdout) as { wouldDeny: unknown[] }).wouldDeny, name).toEqual([]);
     }
@@ -160,9 +136,9 @@ describe('committed policy fuzz', () => {
       const done = mutate(r, join(at, head), files, elsewhere);
       const what = `run ${runNo} (FUZZ_SEED=${SEED} FUZZ_RUN=${runNo}, ${name}): ${done.join('; ')}`;
       const results = {
-        diff: await cli(['diff', 'base', head, '--profile', 'profile.json', '--format', 'json'], at),
-        check: await cli(['check', '--policies', head, '--profile', 'profile.json', '--format', 'json'], at),
-        verify: await cli(['verify', '--policies', head, '--profile', 'profile.json', '--format', 'json'], at),
+        diff: await cliInProcess(['diff', 'base', head, '--profile', 'profile.json', '--format', 'json'], at),
+        check: await cliInProcess(['check', '--policies', head, '--profile', 'profile.json', '--format', 'json'], at),
+        verify: await cliInProcess(['verify', '--policies', head, '--profile', 'profile.json', '--format', 'json'], at),
       };
       for (const [command, res] of Object.entries(results)) {
         const bad = ![0, 1, 2].includes(res.code)
