@@ -139,6 +139,42 @@ describe('a request answered before authorization', () => {
   });
 });
 
+// kube-apiserver logs a request whose credentials it did not accept (an expired token, a scanner) with no user and a
+// 401 (k8s.io/apiserver filters.WithFailedAuthenticationAudit: one ResponseStarted record, "Unauthorized"). Such a
+// record was an input issue, so verify and check (--on-error fail) refused any log holding one.
+describe('a request whose credentials were not accepted', () => {
+  const unauthenticated = (over: Record<string, unknown> = {}) =>
+    event({
+      verb: 'list',
+      stage: 'ResponseStarted',
+      user: {},
+      requestURI: '/api/v1/namespaces/shop/secrets',
+      objectRef: { resource: 'secrets', namespace: 'shop', apiVersion: 'v1' },
+      responseStatus: { metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 },
+      ...over,
+    });
+
+  it('grants and denies nothing, is counted as an authentication failure, and stops no command', () => {
+    expect(decode(unauthenticated())).toEqual([{ kind: 'skip', reason: 'authentication-failure' }]);
+    const allowed = getSecret({ responseStatus: { metadata: {}, code: 200 }, annotations: ALLOW });
+    const file = log([allowed, unauthenticated(), unauthenticated({ user: { username: '' } })]);
+    expect(skipped(file)).toEqual({ 'authentication-failure': 2 });
+    const out = tmp('a2p-unauth-');
+    const g = cli(['generate', 'rbac', '--k8s-audit', file, '-o', out, '-q']);
+    expect(g.code, g.stderr).toBe(0);
+    const v = cli(['verify', '--policies', join(out, 'rbac'), '--k8s-audit', file, '--format', 'json']);
+    expect(v.code, v.stderr).toBe(0);
+    expect((JSON.parse(v.stdout) as { observed: number }).observed).toBe(1);
+  });
+
+  it('a record with no user and another code is still no audit Event', () => {
+    for (const code of [200, 403])
+      expect(decode(unauthenticated({ responseStatus: { metadata: {}, code } })), String(code)).toEqual([
+        expect.objectContaining({ kind: 'issue', code: 'k8s.not-an-event' }),
+      ]);
+  });
+});
+
 describe('a non-resource URL', () => {
   const url = (requestURI: string) =>
     event({

@@ -81,7 +81,7 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
       why.push('federation: web-identity and SAML callers of AssumeRoleWith*, governed by trust policies');
     if (has('authentication-failure'))
       why.push(
-        'authentication-failure: calls refused before any policy was asked (expired or invalid credentials, a VPC endpoint policy)',
+        'authentication-failure: requests refused before any policy was asked (expired or invalid credentials, a VPC endpoint policy; Kubernetes: a 401 with no user)',
       );
     if (has('before-authorization'))
       why.push(

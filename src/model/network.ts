@@ -57,7 +57,15 @@ export interface FlowObservation {
 /** A record left out while decoding, and why (counted in the profile's `skipped`). */
 export type RecordSkip = {
   kind: 'skip';
-  reason: 'reply' | 'no-data' | 'unsupported-protocol' | 'dns-answer' | 'cloudtrail-digest' | 'cloudtrail-insight';
+  reason:
+    | 'reply'
+    | 'no-data'
+    | 'unsupported-protocol'
+    | 'dns-answer'
+    | 'cloudtrail-digest'
+    | 'cloudtrail-insight'
+    /** Kubernetes: a 401 logged with no user (its credentials were not accepted). */
+    | 'authentication-failure';
 };
 
 /** DNS names seen for addresses (a DNS answer), without a flow of their own. */

@@ -191,7 +191,8 @@ const SKIP_REASONS: Record<string, string> = {
   'root-user': "calls by the account's root user (no identity policy attaches to it; listed below)",
   'federated-session': 'calls in federated-user sessions (no policy of their own; listed below by issuer)',
   'service-linked-role': 'calls by service-linked roles (only their service changes their policies; listed below)',
-  'authentication-failure': 'CloudTrail calls refused before any policy was asked (expired or invalid credentials)',
+  'authentication-failure':
+    'requests refused before any policy was asked (expired or invalid credentials; Kubernetes: a 401 with no user)',
   'before-authorization':
     'Kubernetes requests answered before authorization (429: max-in-flight, priority and fairness), neither granted nor denied',
   reply: 'the answering side of connections (counted from the side that opened them)',

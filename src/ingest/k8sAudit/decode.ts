@@ -1,7 +1,9 @@
 import type { K8sAccess } from '../../model/access.js';
+import { decide, failedAuthentication } from './decision.js';
+import type { RecordSkip } from '../../model/network.js';
 import type { Stage } from '../../model/evidence.js';
 import type { InputIssue } from '../../model/issue.js';
-import type { Decision, K8sRequestObservation } from '../../model/observation.js';
+import type { K8sRequestObservation } from '../../model/observation.js';
 import { firstTime, recordTime } from '../../util/time.js';
 import {
   apiGroupProblem as apiGroupCheck,
@@ -36,7 +38,7 @@ export interface Loc {
   line: number;
 }
 
-export type Emit = (item: K8sRequestObservation | InputIssue) => void;
+export type Emit = (item: K8sRequestObservation | InputIssue | RecordSkip) => void;
 
 /** The stage as one of our own constant strings (later comparisons are then cheap), or undefined. */
 function knownStage(s: unknown): Stage | undefined {
@@ -121,6 +123,10 @@ function decodeEvent(ev: Record<string, unknown>, loc: Loc, emit: Emit): number 
   }
   const verb = ev['verb'];
   const userObj = ev['user'];
+  if (failedAuthentication(ev, userObj)) {
+    emit({ kind: 'skip', reason: 'authentication-failure' });
+    return 1;
+  }
   if (typeof verb !== 'string' || verb === '' || !isObj(userObj) || typeof userObj['username'] !== 'string') {
     emit(issue(loc, 'k8s.not-an-event', 'not an audit Event: verb or user.username missing'));
     return 0;
@@ -303,31 +309,6 @@ function typeName(v: unknown): string {
 /** A JSON value of any type in a message: escaped, cut, never raw. */
 function shownValue(v: unknown): string {
   return typeof v === 'string' ? shown(v) : shown(JSON.stringify(v) ?? String(v)).slice(1, -1);
-}
-
-/**
- * Codes the API server answers with before a request reaches its authorizer, and never after it for a request the
- * authorizer allowed unless the record says so: in the handler chain (k8s.io/apiserver pkg/server/config.go,
- * DefaultBuildHandlerChain) max-in-flight or priority and fairness refuse with 429 between impersonation and
- * authorization. An eviction refused by a PodDisruptionBudget also answers 429, after authorization, but its record
- * then carries the decision annotation, which wins.
- */
-const BEFORE_AUTHORIZATION = new Set([429]);
-
-/**
- * The authorization decision: the `authorization.k8s.io/decision` annotation when the record has it (the
- * authorizer wrote it); without it, 401 and 403 were refusals, a code the API server answers before authorization
- * (`BEFORE_AUTHORIZATION`) says nothing either way (`unreached`: neither granted nor denied evidence, counted in
- * `skipped.before-authorization`), and any other code came from a request that got past authorization.
- */
-function decide(ev: Record<string, unknown>, code: number | undefined): Decision | 'unreached' {
-  const ann = ev['annotations'];
-  const d = isObj(ann) ? ann['authorization.k8s.io/decision'] : undefined;
-  if (d === 'allow') return 'allow';
-  if (d === 'forbid' || d === 'deny') return 'deny';
-  if (code === undefined || code === null) return 'undecided';
-  if (code === 401 || code === 403) return 'deny';
-  return BEFORE_AUTHORIZATION.has(code) ? 'unreached' : 'allow';
 }
 
 function decodeAccess(ev: Record<string, unknown>, verb: string, loc: Loc, emit: Emit): K8sAccess | undefined {
