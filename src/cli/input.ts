@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { profileName, profilePath } from './stdinFile.js';
+import { profileAt } from './stdinFile.js';
 import { eksOptions, lookupOptions } from './apiSources.js';
 import type { ChalkInstance as Chalk } from 'chalk';
 import {
@@ -250,7 +250,7 @@ async function sourcesOf(
   const eks = flags.eksAuditLogs ? eksOptions(flags, scope) : undefined;
   if (flags.profile !== undefined) {
     const inventory = wantsInventory ? { inventory: await readInventory(flags, io, c) } : {};
-    return { file: await profilePath(flags.profile, io), name: profileName(flags.profile, io), ...inventory };
+    return { ...(await profileAt(flags.profile, io)), ...inventory };
   }
   if (!hasLogs && !wantsInventory)
     throw new UsageError(

@@ -15,17 +15,18 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * because `generate` reads a profile twice and a pipe can be read once (`profile ... | generate all --profile -`).
  * The file is private to the run (a directory only its user may enter) and removed when the run ends, also when the
  * process ends another way (a reader gone from stdout: `| head`) or is stopped by SIGINT, SIGTERM or SIGHUP: it is a
- * copy of the profile, whose names and ARNs are the account's.
+ * copy of the profile, whose names and ARNs are the account's. `file` is where to read it, `name` what errors call it
+ * (its path, or `-`).
  */
-export async function profilePath(given: string, io: Io): Promise<string> {
-  if (given !== '-') return resolve(io.cwd, given);
+export async function profileAt(given: string, io: Io): Promise<{ file: string; name: string }> {
+  if (given !== '-') return { file: resolve(io.cwd, given), name: resolve(io.cwd, given) };
   const list = spooled.get(io) ?? [];
   if (list.length) throw new UsageError('stdin (-) can be read only once');
   const dir = mkdtempSync(join(tmpdir(), 'audit2policy-stdin-'));
   spooled.set(io, [...list, guard(dir)]);
   const file = join(dir, 'profile');
   await pipeline(io.stdin, createWriteStream(file, { mode: 0o600 }));
-  return file;
+  return { file, name: '-' };
 }
 
 /**
@@ -47,9 +48,6 @@ function guard(dir: string): () => void {
   for (const s of SIGNALS) process.once(s, onSignal);
   return stop;
 }
-
-/** What errors call a profile named on the command line: its path, or `-` for stdin. */
-export const profileName = (given: string, io: Io): string => (given === '-' ? '-' : resolve(io.cwd, given));
 
 /** Removes what the run wrote for stdin. */
 export function removeSpooled(io: Io): void {

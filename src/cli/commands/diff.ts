@@ -149,11 +149,9 @@ export function registerDiff(program: Command, ctx: Ctx): void {
           throw new UsageError(
             `${path}: no policy documents found (an empty side reads as no policy at all: pass --allow-empty if that is meant)`,
           );
-      const { profilePath, profileName } = await import('../stdinFile.js');
-      const given = flags.profile;
-      const profile = given
-        ? await readProfile(await profilePath(given, ctx.io), profileName(given, ctx.io))
-        : undefined;
+      const { profileAt } = await import('../stdinFile.js');
+      const at = flags.profile ? await profileAt(flags.profile, ctx.io) : undefined;
+      const profile = at ? await readProfile(at.file, at.name) : undefined;
       let inv: Awaited<ReturnType<typeof loadInventory>> | undefined;
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);
       const base = loadSide(a.docs, a.issues);

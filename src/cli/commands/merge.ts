@@ -29,8 +29,11 @@ export function registerMerge(program: Command, ctx: Ctx): void {
       const { writeProfileOutput } = await import('../profileOutput.js');
       // Each input streams (v1alpha2) or is read whole (v1alpha1): one principal of each in memory at a time.
       const inputs: ProfileStream[] = [];
-      const { profilePath, profileName } = await import('../stdinFile.js');
-      for (const p of paths) inputs.push(await openProfile(await profilePath(p, ctx.io), profileName(p, ctx.io)));
+      const { profileAt } = await import('../stdinFile.js');
+      for (const p of paths) {
+        const at = await profileAt(p, ctx.io);
+        inputs.push(await openProfile(at.file, at.name));
+      }
       // Said even with --quiet: the merged profile would count those records twice.
       for (const line of overlaps(paths, inputs)) ctx.io.stderr.write(`warning: ${line}\n`);
       const merged = mergeStreams(inputs);

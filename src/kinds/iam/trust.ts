@@ -121,7 +121,7 @@ function entries(
           role: qualified,
           via: 'pod-identity',
           issuer: b.issuer,
-          witness: [podIdentityWitness()],
+          ...witnessed(podIdentityWitness()),
           key: JSON.stringify([qualified, b.issuer, '']),
           used: false,
           finding: finding(
