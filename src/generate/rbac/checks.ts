@@ -23,6 +23,8 @@ export interface RbacGap {
   subject: string;
   namespace: string;
   access: K8sAccess;
+  /** `roleRef`: a binding write whose roleRef the logs do not show; `failed`: a write that only failed. */
+  cause: 'roleRef' | 'failed';
   reason: string;
 }
 
@@ -71,21 +73,55 @@ const isBindingWrite = (e: K8sAccess) =>
   e.subresource === '' &&
   ['create', 'update', 'patch'].includes(e.verb);
 
+const isRoleWrite = (e: K8sAccess) =>
+  e.apiGroup === RBAC_GROUP &&
+  (e.resource === 'roles' || e.resource === 'clusterroles') &&
+  e.subresource === '' &&
+  ['create', 'update', 'patch'].includes(e.verb);
+
 /**
- * Binding writes whose roleRef the logs do not show (recorded at Metadata level, or only at RequestReceived):
- * the bind they need cannot be known, so none is granted; each is listed.
+ * The RBAC writes whose checks the generator could not derive, each listed, none guessed:
+ * - binding writes whose roleRef the logs do not show (recorded at Metadata level, or only at RequestReceived): the
+ *   bind they need is unknown;
+ * - Role, ClusterRole and binding writes that were authorized and then only ever failed (409 AlreadyExists or
+ *   Conflict, 422, a webhook's 500): the write may have failed before the escalate or bind check or after it, so
+ *   ingest records none (src/ingest/k8sAudit/checks.ts) and none is granted. In production the same write needs that
+ *   check (or every permission of the role) and is refused with 403 where staging answered 409. Not listed: members
+ *   of system:masters (no check is made) and writes that changed only what the garbage collector changes (gcOnly).
  */
-export function roleRefGaps(p: Principal, grantable: K8sEdge[]): RbacGap[] {
-  const known = new Set<string>();
-  for (const e of grantable) if (e.verb === 'bind') for (const i of e.implied ?? []) known.add(accessKey(i.request));
-  return grantable
-    .filter((e) => isBindingWrite(e) && !e.implied && (e.roleRefUnknown || (!e.allowed && !known.has(accessKey(e)))))
-    .map((e) => ({
-      subject: p.username,
-      namespace: e.namespace,
-      access: e,
-      reason: e.roleRefUnknown
-        ? 'the records do not carry the roleRef (audit level Metadata): the bind it needs is unknown and not granted'
-        : 'only RequestReceived records, which never carry the request body: the bind it needs is unknown and not granted',
-    }));
+export function checkGaps(p: Principal, grantable: K8sEdge[]): RbacGap[] {
+  const passedBind = new Set<string>();
+  for (const e of grantable)
+    if (e.verb === 'bind') for (const i of e.implied ?? []) passedBind.add(accessKey(i.request));
+  // Any check recorded for a write, passed or refused, as verify reads them (verify/rbac.ts writeChecks).
+  const checked = new Set<string>();
+  for (const e of p.k8s)
+    if (e.verb === 'bind' || e.verb === 'escalate') for (const i of e.implied ?? []) checked.add(accessKey(i.request));
+  const masters = p.groups.includes('system:masters');
+  const gaps: RbacGap[] = [];
+  for (const e of grantable) {
+    if (e.implied) continue;
+    const binding = isBindingWrite(e);
+    if (binding && (e.roleRefUnknown || (!e.allowed && !passedBind.has(accessKey(e)))))
+      gaps.push({
+        subject: p.username,
+        namespace: e.namespace,
+        access: e,
+        cause: 'roleRef',
+        reason: e.roleRefUnknown
+          ? 'the records do not carry the roleRef (audit level Metadata): the bind it needs is unknown and not granted'
+          : 'only RequestReceived records, which never carry the request body: the bind it needs is unknown and not granted',
+      });
+    else if ((binding || isRoleWrite(e)) && e.allowed && !e.gcOnly && !masters && !checked.has(accessKey(e)))
+      gaps.push({
+        subject: p.username,
+        namespace: e.namespace,
+        access: e,
+        cause: 'failed',
+        reason: binding
+          ? 'every authorized record failed afterwards (not with 401 or 403): in production it also needs bind on the role its roleRef names, or every permission of that role, or it is refused with 403'
+          : 'every authorized record failed afterwards (not with 401 or 403): in production it also needs escalate on the role, or every permission it writes, or it is refused with 403',
+      });
+  }
+  return gaps;
 }

@@ -1,7 +1,7 @@
 import { cmp } from '../../model/issue.js';
 import type { Artefact, KubeObject, Widening } from './artefact.js';
 import { grantableEdges, type CreatedNames, type K8sEdge, type Principal, type Profile } from '../../model/profile.js';
-import { checkPermissions, roleRefGaps, type CheckPermission, type LeftOut, type RbacGap } from './checks.js';
+import { checkPermissions, checkGaps, type CheckPermission, type LeftOut, type RbacGap } from './checks.js';
 import { k8sRequester, subjectId, subjectKey, type Subject } from '../../model/subject.js';
 import { defaultGrantMatcher } from '../../knowledge/kubernetes/defaultGrants.js';
 import { evidenceDoc, type SharedBinding } from './evidence.js';
@@ -112,7 +112,7 @@ export class RbacGenerator {
       artefacts,
       widenings,
       checks: checkPermissions(p, grantable),
-      gaps: roleRefGaps(p, grantable),
+      gaps: checkGaps(p, grantable),
       defaults,
     };
   }

@@ -198,14 +198,22 @@ function checkLines(checks: CheckPermission[], gaps: RbacGap[], leftOut: LeftOut
       });
     }
   }
-  if (gaps.length) {
+  const roleRefs = gaps.filter((g) => g.cause === 'roleRef');
+  const failed = gaps.filter((g) => g.cause === 'failed');
+  if (roleRefs.length)
     lines.push({
       tone: 'warn',
-      text: `gaps: ${n(gaps.length, 'binding write')} whose roleRef the logs do not show (log RBAC writes at Request level):`,
+      text: `gaps: ${n(roleRefs.length, 'binding write')} whose roleRef the logs do not show (log RBAC writes at Request level):`,
     });
-    for (const g of gaps)
-      lines.push({ tone: 'warn', text: `  ${g.subject}: ${describeAccess(g.access)}: ${g.reason}` });
-  }
+  for (const g of roleRefs)
+    lines.push({ tone: 'warn', text: `  ${g.subject}: ${describeAccess(g.access)}: ${g.reason}` });
+  if (failed.length)
+    lines.push({
+      tone: 'warn',
+      text: `gaps: ${n(failed.length, 'RBAC write')} that only failed after authorization (409, 422, a webhook's 500): the check the API server makes beside them was never seen passing and is not granted:`,
+    });
+  for (const g of failed)
+    lines.push({ tone: 'warn', text: `  ${g.subject}: ${describeAccess(g.access)}: ${g.reason}` });
   for (const l of leftOut)
     lines.push({
       tone: 'warn',

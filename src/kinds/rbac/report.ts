@@ -1,5 +1,6 @@
 import { describeAccess } from '../../model/access.js';
-import { grantEvidence, isGrantable, type Profile } from '../../model/profile.js';
+import { grantableEdges, grantEvidence, isGrantable, type Profile } from '../../model/profile.js';
+import { checkGaps } from '../../generate/rbac/checks.js';
 import { isAwsKind, k8sRequester } from '../../model/subject.js';
 import { defaultGrantMatcher } from '../../knowledge/kubernetes/defaultGrants.js';
 import {
@@ -27,6 +28,9 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
     if (p.k8s.some(isGrantable) && p.groups.includes(PRIVILEGED_GROUP))
       part.coverage.push(privilegedGroupWarning(p.username));
     if (p.outsideRbac) part.coverage.push(outsideRbacWarning(p.username, p.outsideRbac));
+    // RBAC writes whose bind or escalate check the logs cannot show: generate grants none, production makes it.
+    for (const g of checkGaps(p, grantableEdges(p)))
+      part.coverage.push(`${g.subject}: ${describeAccess(g.access)}: ${g.reason}`);
     const perms: Permission[] = [];
     const grantOf = defaultGrantMatcher(k8sRequester(p.subject, p.username, p.groups));
     for (const e of p.k8s) {
