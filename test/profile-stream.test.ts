@@ -518,6 +518,67 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
     expect((await readProfile(full)).principals.length).toBeGreaterThan(3);
   });
 
+  // Ingest and merge write these lists sorted, each entry once. A call whose resources came in another order was
+  // another call to the line order, so merge wrote the same call twice; a request listed twice counted twice.
+  it("an access's own lists out of order or with an entry repeated name file:line", async () => {
+    const full = join(dir, 'lists.json');
+    writeFileSync(full, serializeProfile(await richSlice()));
+    const lines = readFileSync(full, 'utf8').split('\n');
+    type Line = { resources?: string[]; implied?: { as?: string }[] };
+    const edit = (i: number, f: (v: Line) => void) =>
+      lines.map((l, j) => {
+        if (j !== i) return l;
+        const v = JSON.parse(l) as Line;
+        f(v);
+        return JSON.stringify(v);
+      });
+    const find = (kind: string, f: (v: Line) => boolean) =>
+      lines.findIndex((l) => l.startsWith(`{"${kind}":`) && f(JSON.parse(l) as Line));
+    const resources = find('aws', (v) => (v.resources?.length ?? 0) >= 1);
+    const implied = find('aws', (v) => (v.implied?.length ?? 0) >= 1);
+    const check = find('k8s', (v) => v.implied?.[0]?.as !== undefined);
+    expect(Math.min(resources, implied, check)).toBeGreaterThan(0);
+    const cases: [string, string[], number, string][] = [
+      [
+        'resources-order',
+        // The first ARN cut by one character: a name of the same form that sorts before it.
+        edit(resources, (v) => v.resources!.push(v.resources![0]!.slice(0, -1))),
+        resources,
+        'aws.resources: out of order or repeated',
+      ],
+      [
+        'resources-twice',
+        edit(resources, (v) => v.resources!.unshift(v.resources![0]!)),
+        resources,
+        'aws.resources: out of order or repeated',
+      ],
+      [
+        'implied-twice',
+        edit(implied, (v) => v.implied!.push(v.implied![0]!)),
+        implied,
+        'aws.implied[1]: out of order or repeated',
+      ],
+      [
+        'check-order',
+        edit(check, (v) => v.implied!.push({ ...v.implied![0]!, as: 'aaron@example.com' })),
+        check,
+        'k8s.implied[1]: out of order or repeated',
+      ],
+      [
+        'check-twice',
+        edit(check, (v) => v.implied!.push(v.implied![0]!)),
+        check,
+        'k8s.implied[1]: out of order or repeated',
+      ],
+    ];
+    for (const [name, text, i, message] of cases) {
+      const f = join(dir, `${name}.json`);
+      writeFileSync(f, text.join('\n'));
+      await expect(readProfile(f), name).rejects.toThrow(`${f}:${i + 1}: not a valid profile: ${message}`);
+    }
+    expect((await readProfile(full)).principals.length).toBeGreaterThan(3);
+  });
+
   it('a v1alpha1 file with a section entry repeated or a flow time of another form is refused', async () => {
     const v = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/profile-v1alpha1/demo-slice.json'), 'utf8')) as Profile;
     const cases: [string, (p: Profile) => void, string][] = [

@@ -8,7 +8,9 @@ import {
   type FlowEvidence,
   type NetEdge,
 } from '../model/network.js';
-import type { LeftOutIdentity, Principal } from '../model/profile.js';
+import type { AwsEdge, K8sEdge, LeftOutIdentity, Principal } from '../model/profile.js';
+import { compareAccess } from '../model/access.js';
+import { compareTuples } from '../util/key.js';
 import { compareCreated, compareLinks } from './order.js';
 import { LINE_CHECKS } from './lineChecks.gen.js';
 import { isProfileTime } from '../util/time.js';
@@ -173,6 +175,31 @@ export function stagesProblem(
     const ev = e[d];
     const problem = ev && countProblem(`${path}/${d}`, ev);
     if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with the order of an access's own lists, which ingest and merge write sorted, each entry once: a
+ * Kubernetes check's requests (request, then `as`, then `role`), an AWS call's resources and implied permissions
+ * (action, resource, via). A call whose lists are in another order is another call to the line order, so `merge`
+ * would write the same call twice; a request listed twice counts in a check's evidence twice.
+ */
+export function edgeListsProblem(e: K8sEdge | AwsEdge, ea: string): string | undefined {
+  if ('eventSource' in e) {
+    if (!strictlySorted(e.resources)) return `${ea}.resources: out of order or repeated`;
+    const order = (i: AwsEdge['implied'][number]) => [i.action, i.resource, i.via];
+    for (let k = 1; k < e.implied.length; k++)
+      if (compareTuples(order(e.implied[k - 1]!), order(e.implied[k]!)) >= 0)
+        return `${ea}.implied[${k}]: out of order or repeated`;
+    return undefined;
+  }
+  const list = e.implied ?? [];
+  for (let k = 1; k < list.length; k++) {
+    const a = list[k - 1]!;
+    const b = list[k]!;
+    if ((compareAccess(a.request, b.request) || cmp(a.as ?? '', b.as ?? '') || cmp(a.role ?? '', b.role ?? '')) >= 0)
+      return `${ea}.implied[${k}]: out of order or repeated`;
   }
   return undefined;
 }

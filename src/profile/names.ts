@@ -39,6 +39,7 @@ import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/n
 import { isAwsKind, subjectFromUsername } from '../model/subject.js';
 import { templateSession } from '../knowledge/kubernetes/sessionUsers.js';
 import { compareRoleSessions } from './order.js';
+import { edgeListsProblem } from './checks.js';
 
 /**
  * A secret named without its ARN's random suffix carries the generator's `-??????` (see
@@ -152,6 +153,7 @@ export function k8sEdgeNameProblem(e: K8sEdge, ea: string): string | undefined {
           (x.role !== undefined ? check(`${ea}.implied[${k}].role`, x.role, objectNameProblem) : undefined),
       )
       .find(Boolean) ??
+    edgeListsProblem(e, ea) ??
     impliedShapeProblem(e, ea)
   );
 }
@@ -168,7 +170,8 @@ export function awsEdgeNameProblem(e: AwsEdge, ea: string): string | undefined {
     e.implied
       .map((x, k) => (x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, impliedArnProblem) : undefined))
       .find(Boolean) ??
-    (e.origins ? prefixed(ea, originsProblem(e.origins)) : undefined)
+    (e.origins ? prefixed(ea, originsProblem(e.origins)) : undefined) ??
+    edgeListsProblem(e, ea)
   );
 }
 
