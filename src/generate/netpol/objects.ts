@@ -169,6 +169,10 @@ export function ciliumPolicy(
         (typeof p.port === 'number' ? p.port : server?.ports.find((d) => d.name === p.port)?.port) === DNS_PORT;
       const rest = toPorts(r, dnsPort);
       dnsRule = true;
+      // --widen-ports: every port (ICMP too) by a rule of its own, since the DNS entry's toPorts restrict the rule
+      // they are in. Traffic to port 53 still goes through the DNS proxy: an L3 rule beside an L7 one widens the L7
+      // rules of that port to any, and does not skip the proxy (cilium/cilium#8106).
+      if (r.allPorts) egress.push({ toEndpoints: [endpoint(r.peer)] });
       egress.push({ toEndpoints: [endpoint(r.peer)], ...rest, toPorts: [...dnsPorts, ...(rest.toPorts ?? [])] });
     } else if (r.peer.kind === 'workload') egress.push({ toEndpoints: [endpoint(r.peer)], ...toPorts(r) });
     else if (r.names.size) {

@@ -48,6 +48,9 @@ export function aggregate(rules: Map<string, Rule>, prefix: number, workload: st
       merged.allPorts ||= r.allPorts;
       for (const n of r.names) merged.names.add(n);
     }
+    // Cilium writes a rule with names as toFQDNs alone: the block's names only when every address in it had one
+    // (else its unnamed addresses would be left out), otherwise the block by address (toCIDR).
+    if (members.some((r) => r.names.size === 0)) merged.names.clear();
     for (const r of members) rules.delete(peerKey(r.peer));
     rules.set(peerKey(merged.peer), merged);
     out.push({
