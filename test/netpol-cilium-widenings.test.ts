@@ -3,6 +3,7 @@
 //   restricts that rule to port 53, so the widening to every port (the DNS server's metrics port, ICMP) was lost;
 // - --aggregate-cidr over addresses only some of which had a DNS name: the block was written as toFQDNs of those
 //   names alone, and the unnamed address was denied.
+// And one the evaluator did not see: a node's address written as toCIDR, which Cilium does not select by default.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -48,8 +49,15 @@ const INVENTORY = {
       { name: 'metrics', containerPort: 9153, protocol: 'TCP' },
     ]),
     pod('monitoring', PROM.pod_name, 'prometheus-7c9d8f6b5d', { app: 'prometheus' }, '10.0.1.102', []),
+    {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n2', labels: { 'kubernetes.io/hostname': 'n2' } },
+      status: { addresses: [{ type: 'InternalIP', address: '10.0.0.12' }] },
+    },
   ],
 };
+const REMOTE_NODE = { identity: 6, labels: ['reserved:remote-node'] };
 
 /** A Hubble flow (hubble observe -o json) from Prometheus, at second `s`. */
 function flow(s: number, to: string, peer: object, l4: object, more: object = {}) {
@@ -90,7 +98,8 @@ function run(flows: object[], flags: string[]) {
     spec: { egress: Record<string, unknown>[] };
   }[];
   const v = cli(['verify', '--policies', out, '--flows', f, '--inventory', inv, '--format', 'json']);
-  return { egress: policy!.spec.egress, code: v.code, report: JSON.parse(v.stdout) as { notAllowed: unknown[] } };
+  const report = JSON.parse(v.stdout) as { notAllowed: unknown[]; undetermined: { detail?: string }[] };
+  return { egress: policy!.spec.egress, code: v.code, report, stderr: g.stderr, out, f, inv };
 }
 
 describe('generate netpol --flavor cilium: widenings verify replays', () => {
@@ -129,5 +138,42 @@ describe('generate netpol --flavor cilium: widenings verify replays', () => {
     expect([both.code, both.report.notAllowed]).toEqual([0, []]);
     expect(JSON.stringify(both.egress)).toContain('"toFQDNs":[{"matchName":"s3.us-west-2.amazonaws.com"}]');
     expect(JSON.stringify(both.egress)).not.toContain('toCIDR');
+  });
+
+  it("a node's address is written as Cilium's host and remote-node entities, listed; a CIDR holding it is undetermined", () => {
+    const kubelet = run([flow(0, '10.0.0.12', REMOTE_NODE, tcp(10250, 0))], []);
+    expect([kubelet.code, kubelet.report.notAllowed, kubelet.report.undetermined]).toEqual([0, [], []]);
+    expect(kubelet.egress).toContainEqual({
+      toEntities: ['host', 'remote-node'],
+      toPorts: [{ ports: [{ port: '10250', protocol: 'TCP' }] }],
+    });
+    expect(kubelet.stderr).toMatch(
+      /\(node peers, --flavor cilium\) monitoring\/prometheus: node 10\.0\.0\.12 allowed as Cilium's host and remote-node entities/,
+    );
+    // The same policy by address, as a hand-written one may have it: Cilium allows it only under
+    // policy-cidr-match-mode nodes, so verify cannot say it is allowed.
+    const file = join(kubelet.out, 'netpol/monitoring/prometheus.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/toEntities:\n\s+- host\n\s+- remote-node/, 'toCIDR: [10.0.0.12/32]'),
+    );
+    const v = cli([
+      'verify',
+      '--policies',
+      kubelet.out,
+      '--flows',
+      kubelet.f,
+      '--inventory',
+      kubelet.inv,
+      '--format',
+      'json',
+    ]);
+    const report = JSON.parse(v.stdout) as { notAllowed: unknown[]; undetermined: { detail?: string }[] };
+    expect(report.notAllowed).toEqual([]);
+    expect(report.undetermined.map((u) => u.detail)).toEqual([
+      expect.stringContaining(
+        'toCIDR holds the node address 10.0.0.12: Cilium selects a node by CIDR only with policy-cidr-match-mode nodes',
+      ),
+    ]);
   });
 });

@@ -43,7 +43,14 @@ export interface NetpolOptions {
 
 export interface NetpolWidening {
   workload: string;
-  option: 'widen-ports' | 'aggregate-cidr' | 'dns' | 'unselectable-peer' | 'no-default-deny' | 'host-network';
+  option:
+    | 'widen-ports'
+    | 'aggregate-cidr'
+    | 'dns'
+    | 'unselectable-peer'
+    | 'no-default-deny'
+    | 'host-network'
+    | 'node-entities';
   detail: string;
 }
 
@@ -257,6 +264,16 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
         workload: key,
         option: 'host-network',
         detail: `ingress from ${nodes.map((r) => describePeer(r.peer)).join(', ')} allowed from OpenShift's host-network policy group (${HOST_NETWORK_GROUP}): a replaced node has another address`,
+      });
+    // Cilium gives a node's address the host or remote-node identity, which its CIDR rules do not select unless the
+    // agent runs with policy-cidr-match-mode nodes (off by default): node peers are written as those entities.
+    const nodePeers =
+      flavor === 'cilium' ? [...out.values(), ...inn.values()].filter((r) => r.peer.kind === 'node') : [];
+    if (nodePeers.length)
+      result.widenings.push({
+        workload: key,
+        option: 'node-entities',
+        detail: `${[...new Set(nodePeers.map((r) => describePeer(r.peer)))].sort(cmp).join(', ')} allowed as Cilium's host and remote-node entities (every node): its CIDR rules select a node only with policy-cidr-match-mode nodes`,
       });
     const evidence = evidenceDoc(w, out, inn);
     const objects =

@@ -111,6 +111,12 @@ export function networkPolicy(
   };
 }
 
+/**
+ * A node's address as Cilium identifies it: the host (the selected pod's own node) or a remote node. Its CIDR rules do
+ * not select node addresses unless the agent runs with policy-cidr-match-mode nodes (off by default).
+ */
+const NODE_ENTITIES = ['host', 'remote-node'];
+
 /** CiliumNetworkPolicy: endpoints by labels (namespace as Cilium's label), external peers by name where known, ICMP. */
 export function ciliumPolicy(
   w: WorkloadInfo,
@@ -156,6 +162,13 @@ export function ciliumPolicy(
     };
   };
   const egress: Record<string, unknown>[] = [];
+  // Node peers: one rule per distinct set of ports (the entities name every node, so two nodes' rules may be one).
+  const seenNodeRules = new Set<string>();
+  const once = (rule: Record<string, unknown>, list: Record<string, unknown>[]) => {
+    const k = JSON.stringify(rule);
+    if (!seenNodeRules.has(k)) list.push(rule);
+    seenNodeRules.add(k);
+  };
   // FQDN policies need Cilium's DNS proxy to see the lookups: a DNS rule with a dns matchPattern carries that.
   const dnsPorts = [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }];
   let fqdn = false;
@@ -182,18 +195,19 @@ export function ciliumPolicy(
       const key = JSON.stringify(rule);
       if (!byName.has(key)) egress.push(rule);
       byName.add(key);
-    } else egress.push({ toCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
+    } else if (r.peer.kind === 'node') once({ toEntities: NODE_ENTITIES, ...toPorts(r) }, egress);
+    else egress.push({ toCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
   }
   if (fqdn && !dnsRule)
     egress.push({
       toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }],
       toPorts: dnsPorts,
     });
-  const ingress = sortRules(inn).map((r) =>
-    r.peer.kind === 'workload'
-      ? { fromEndpoints: [endpoint(r.peer)], ...toPorts(r) }
-      : { fromCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) },
-  );
+  const ingress: Record<string, unknown>[] = [];
+  for (const r of sortRules(inn))
+    if (r.peer.kind === 'workload') ingress.push({ fromEndpoints: [endpoint(r.peer)], ...toPorts(r) });
+    else if (r.peer.kind === 'node') once({ fromEntities: NODE_ENTITIES, ...toPorts(r) }, ingress);
+    else ingress.push({ fromCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
   return {
     apiVersion: 'cilium.io/v2',
     kind: 'CiliumNetworkPolicy',

@@ -134,5 +134,6 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
 function netpolLabel(option: string): string {
   if (option === 'dns') return '(cluster DNS)';
   if (option === 'host-network') return '(host network; --exact keeps node addresses)';
+  if (option === 'node-entities') return '(node peers, --flavor cilium)';
   return `--${option}`;
 }

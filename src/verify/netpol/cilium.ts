@@ -200,7 +200,14 @@ function ciliumPeer(
       default:
         t = opaquePeer(key, other);
     }
-    if (t === MAYBE && key.slice(side.length) !== 'Endpoints') {
+    if (t !== NO && other.kind === 'ip' && other.node && (key.endsWith('CIDR') || key.endsWith('CIDRSet'))) {
+      // Cilium gives a node's address the host or remote-node identity, which CIDR rules select only when the agent
+      // runs with policy-cidr-match-mode: nodes (off by default; cilium/cilium#28421): the entities select nodes.
+      why?.push(
+        `${key} holds the node address ${other.ip}: Cilium selects a node by CIDR only with policy-cidr-match-mode nodes (off by default); the host and remote-node entities select nodes`,
+      );
+      t = fact(ctx.world, deny);
+    } else if (t === MAYBE && key.slice(side.length) !== 'Endpoints') {
       why?.push(
         key === 'toServices' && !ctx.facts.services
           ? 'toServices: no Services are known (--inventory or --cluster gives them, beside the logs or a profile)'
