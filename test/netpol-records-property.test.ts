@@ -40,6 +40,7 @@ import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { readTree, rng, shuffle, tmp } from './helpers/cli.js';
 import { cliInProcess } from './helpers/inProcess.js';
+import { judgeVerify, treeDiff } from './helpers/property.js';
 
 const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261106) >>> 0;
@@ -1742,14 +1743,6 @@ interface Finding {
   detail?: string;
   evidence?: { samples?: string[] };
 }
-interface Report {
-  observed: number;
-  allowed: number;
-  notAllowed: Finding[];
-  undetermined: Finding[];
-  denied: Finding[];
-  skipped: Record<string, number>;
-}
 
 /**
  * The undetermined results verify documents for these policies (docs/cli.md, "ipBlocks that cover pods" and verify's
@@ -1790,22 +1783,6 @@ function shown(f: Finding, rec: Records): string {
       if (ids.has(`${src}:${at('srcport')}>${dst}:${at('dstport')}`)) hits.push(`  vpc (${fmt.id}): ${line}`);
     }
   return [JSON.stringify(f).slice(0, 800), ...hits.slice(0, 4)].join('\n');
-}
-
-/** The first difference of two trees, in words. */
-function treeDiff(a: Record<string, string>, b: Record<string, string>): string | undefined {
-  // The manifest (the files' hashes) differs whenever a file does: the file itself says how.
-  const files = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  const manifest = files.filter((f) => f.endsWith('manifest.json'));
-  for (const file of [...files.filter((f) => !manifest.includes(f)), ...manifest]) {
-    if (a[file] === b[file]) continue;
-    if (a[file] === undefined || b[file] === undefined) return `${file} only in one tree`;
-    const x = a[file].split('\n');
-    const y = b[file].split('\n');
-    const i = x.findIndex((l, k) => l !== y[k]);
-    return `${file} line ${i + 1}:\n  first: ${x[i]?.slice(0, 200)}\n  other: ${y[i]?.slice(0, 200)}`;
-  }
-  return undefined;
 }
 
 describe('generate netpol → verify on random flow records and inventories', () => {
@@ -1854,26 +1831,16 @@ describe('generate netpol → verify on random flow records and inventories', ()
         at,
       );
       const policies = Object.keys(readTree(join(at, 'out'))).filter((f) => f.startsWith('netpol/'));
-      if (v.code === 2 && v.stderr.includes('nothing to verify') && policies.length === 0) {
+      const report = judgeVerify(v, policies.length, what, documented, (f) => shown(f, rec), failures);
+      if (report === 'empty') {
         empty++;
         continue;
       }
-      let report: Report;
-      try {
-        report = JSON.parse(v.stdout) as Report;
-      } catch {
-        failures.push(`${what}\n  verify exited ${v.code} without a report: ${v.stderr.slice(0, 800)}`);
-        continue;
-      }
+      if (!report) continue;
       observed += report.observed;
       undetermined += report.undetermined.length;
-      denied += report.denied.length;
-      skippedReplies += report.skipped['reply'] ?? 0;
-      for (const f of report.notAllowed) failures.push(`${what}\n  not allowed: ${shown(f, rec)}`);
-      for (const f of report.undetermined.filter((f) => !documented(f)))
-        failures.push(`${what}\n  undetermined: ${shown(f, rec)}`);
-      if (v.code !== (report.notAllowed.length ? 1 : 0))
-        failures.push(`${what}\n  verify exited ${v.code}: ${v.stderr.slice(0, 800)}`);
+      denied += report.denied?.length ?? 0;
+      skippedReplies += report.skipped?.['reply'] ?? 0;
 
       // 3. Every third run: the records and the inventory's objects in another order, in other files, give the same
       // tree; every fifth, read by two worker threads.
