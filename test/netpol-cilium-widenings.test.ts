@@ -3,7 +3,8 @@
 //   restricts that rule to port 53, so the widening to every port (the DNS server's metrics port, ICMP) was lost;
 // - --aggregate-cidr over addresses only some of which had a DNS name: the block was written as toFQDNs of those
 //   names alone, and the unnamed address was denied.
-// And one the evaluator did not see: a node's address written as toCIDR, which Cilium does not select by default.
+// And what the evaluator did not see: Cilium's CIDR rules select no pod, and a node's address only under an agent
+// setting, so a node written as toCIDR would be denied in production.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -174,6 +175,21 @@ describe('generate netpol --flavor cilium: widenings verify replays', () => {
       expect.stringContaining(
         'toCIDR holds the node address 10.0.0.12: Cilium selects a node by CIDR only with policy-cidr-match-mode nodes',
       ),
+    ]);
+  });
+
+  it("a CiliumNetworkPolicy's CIDR holding a pod's address does not allow it: Cilium identifies pods by labels", () => {
+    const dns = run([flow(0, '10.0.1.101', DNS, { UDP: { source_port: 40000, destination_port: 53 } })], []);
+    expect([dns.code, dns.report.notAllowed]).toEqual([0, []]);
+    const file = join(dns.out, 'netpol/monitoring/prometheus.yaml');
+    const [policy] = loadAll(readFileSync(file, 'utf8')) as { spec: { egress: unknown[] } }[];
+    policy!.spec.egress = [{ toCIDR: ['10.0.1.0/24'], toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }] }] }];
+    writeFileSync(file, JSON.stringify(policy));
+    const v = cli(['verify', '--policies', dns.out, '--flows', dns.f, '--inventory', dns.inv, '--format', 'json']);
+    expect(v.code).toBe(1);
+    const report = JSON.parse(v.stdout) as { notAllowed: { access: object }[] };
+    expect(report.notAllowed.map((f) => f.access)).toEqual([
+      { from: 'monitoring/prometheus', to: 'kube-system/coredns', protocol: 'UDP', port: 53 },
     ]);
   });
 });
