@@ -1,4 +1,5 @@
-import { accessKey, describeAccess, type K8sAccess } from '../model/access.js';
+import { accessKey, describeAccess } from '../model/access.js';
+import { BINDING_RESOURCES, isRbacWrite, ROLE_RESOURCES } from '../knowledge/kubernetes/rbacWrites.js';
 import { tally, type Finding, type FindingEvidence, type VerifyReport } from '../model/finding.js';
 import type { Evidence } from '../model/evidence.js';
 import { k8sRequester } from '../model/subject.js';
@@ -149,12 +150,6 @@ function writeChecks(p: Principal, passed: Set<K8sEdge>): Map<string, WriteCheck
   return out;
 }
 
-const isWriteOf = (e: K8sAccess, resources: string[]) =>
-  e.apiGroup === 'rbac.authorization.k8s.io' &&
-  resources.includes(e.resource) &&
-  e.subresource === '' &&
-  ['create', 'update', 'patch'].includes(e.verb);
-
 /**
  * The evaluator's decision on one access. A check the soak itself refused is not replayed (nothing passed it), nor
  * one it never reached: an authorized write whose every record failed afterwards with another code than 401 or 403
@@ -164,9 +159,9 @@ const isWriteOf = (e: K8sAccess, resources: string[]) =>
  */
 function decide(policies: RbacPolicySet, req: RbacRequest, e: K8sEdge, c: WriteChecks | undefined): RbacDecision {
   // Every allowed record changed only finalizers and ownerReferences: no bind or escalate check was made.
-  if (e.gcOnly && isWriteOf(e, ['rolebindings', 'clusterrolebindings', 'roles', 'clusterroles']))
+  if (e.gcOnly && isRbacWrite(e, [...BINDING_RESOURCES, ...ROLE_RESOURCES]))
     return policies.admit({ ...req, gcOnly: true });
-  if (isWriteOf(e, ['rolebindings', 'clusterrolebindings'])) {
+  if (isRbacWrite(e, BINDING_RESOURCES)) {
     if (!c?.roleRefs.length)
       return (!c || c.refused) && !e.roleRefUnknown ? policies.authorize(req) : policies.admit(req);
     let d: RbacDecision = { result: 'deny' };
@@ -176,7 +171,7 @@ function decide(policies: RbacPolicySet, req: RbacRequest, e: K8sEdge, c: WriteC
     }
     return e.roleRefUnknown ? policies.admit(req) : d;
   }
-  if (isWriteOf(e, ['roles', 'clusterroles']) && (!c || (c.refused && !c.escalated))) return policies.authorize(req);
+  if (isRbacWrite(e, ROLE_RESOURCES) && (!c || (c.refused && !c.escalated))) return policies.authorize(req);
   return policies.admit(req);
 }
 

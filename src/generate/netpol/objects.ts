@@ -162,18 +162,18 @@ export function ciliumPolicy(
     };
   };
   const egress: Record<string, unknown>[] = [];
-  // Node peers: one rule per distinct set of ports (the entities name every node, so two nodes' rules may be one).
-  const seenNodeRules = new Set<string>();
+  // A rule written once: the rules of addresses of one name on the same ports are one rule by name, and those of
+  // nodes one rule of the node entities.
+  const written = new Set<string>();
   const once = (rule: Record<string, unknown>, list: Record<string, unknown>[]) => {
     const k = JSON.stringify(rule);
-    if (!seenNodeRules.has(k)) list.push(rule);
-    seenNodeRules.add(k);
+    if (!written.has(k)) list.push(rule);
+    written.add(k);
   };
   // FQDN policies need Cilium's DNS proxy to see the lookups: a DNS rule with a dns matchPattern carries that.
   const dnsPorts = [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }];
   let fqdn = false;
   let dnsRule = false;
-  const byName = new Set<string>();
   for (const r of sortRules(out)) {
     if (r.peer.kind === 'workload' && r.dns) {
       // The DNS server's other observed ports (its metrics, say) stay beside the DNS entry.
@@ -192,9 +192,7 @@ export function ciliumPolicy(
       fqdn = true;
       // Addresses of one name on the same ports are one rule by name (a service seen at several addresses).
       const rule = { toFQDNs: [...r.names].sort(cmp).map((n) => ({ matchName: n })), ...toPorts(r) };
-      const key = JSON.stringify(rule);
-      if (!byName.has(key)) egress.push(rule);
-      byName.add(key);
+      once(rule, egress);
     } else if (r.peer.kind === 'node') once({ toEntities: NODE_ENTITIES, ...toPorts(r) }, egress);
     else egress.push({ toCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
   }

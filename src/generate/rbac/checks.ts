@@ -1,6 +1,6 @@
 import { accessKey, describeAccess, type K8sAccess } from '../../model/access.js';
+import { BINDING_RESOURCES, isRbacWrite, ROLE_RESOURCES } from '../../knowledge/kubernetes/rbacWrites.js';
 import { CHECK_VERBS, type ImpliedBy, type K8sEdge, type Principal } from '../../model/profile.js';
-import { RBAC_GROUP } from './options.js';
 
 /**
  * Permissions the API server checks beyond a request, as the profile carries them (implied edges: see
@@ -67,18 +67,6 @@ export function checkPermissions(p: Principal, grantable: K8sEdge[]): CheckPermi
     }));
 }
 
-const isBindingWrite = (e: K8sAccess) =>
-  e.apiGroup === RBAC_GROUP &&
-  (e.resource === 'rolebindings' || e.resource === 'clusterrolebindings') &&
-  e.subresource === '' &&
-  ['create', 'update', 'patch'].includes(e.verb);
-
-const isRoleWrite = (e: K8sAccess) =>
-  e.apiGroup === RBAC_GROUP &&
-  (e.resource === 'roles' || e.resource === 'clusterroles') &&
-  e.subresource === '' &&
-  ['create', 'update', 'patch'].includes(e.verb);
-
 /**
  * The RBAC writes whose checks the generator could not derive, each listed, none guessed:
  * - binding writes whose roleRef the logs do not show (recorded at Metadata level, or only at RequestReceived): the
@@ -101,7 +89,7 @@ export function checkGaps(p: Principal, grantable: K8sEdge[]): RbacGap[] {
   const gaps: RbacGap[] = [];
   for (const e of grantable) {
     if (e.implied) continue;
-    const binding = isBindingWrite(e);
+    const binding = isRbacWrite(e, BINDING_RESOURCES);
     if (binding && (e.roleRefUnknown || (!e.allowed && !passedBind.has(accessKey(e)))))
       gaps.push({
         subject: p.username,
@@ -112,7 +100,13 @@ export function checkGaps(p: Principal, grantable: K8sEdge[]): RbacGap[] {
           ? 'the records do not carry the roleRef (audit level Metadata): the bind it needs is unknown and not granted'
           : 'only RequestReceived records, which never carry the request body: the bind it needs is unknown and not granted',
       });
-    else if ((binding || isRoleWrite(e)) && e.allowed && !e.gcOnly && !masters && !checked.has(accessKey(e)))
+    else if (
+      (binding || isRbacWrite(e, ROLE_RESOURCES)) &&
+      e.allowed &&
+      !e.gcOnly &&
+      !masters &&
+      !checked.has(accessKey(e))
+    )
       gaps.push({
         subject: p.username,
         namespace: e.namespace,
