@@ -1,4 +1,5 @@
 import { defaultGrantFor } from '../../verify/rbac/defaults.js';
+import { impliedGroups, memberGroups } from '../../knowledge/kubernetes/defaultGrants.js';
 import {
   topRisk,
   RISK_ORDER,
@@ -205,15 +206,20 @@ function rbacGrants(
 }
 
 /**
- * The request a grant stands for, made by its subject: a group's by an anonymous member, anyone else's with the groups
- * the API server gives them (a service account's token: `system:serviceaccounts` and its namespace's; see
- * `k8sRequester`). A User subject named `system:serviceaccount:NS:N` is that service account: its requests carry them.
+ * The request a grant stands for, made by its subject: a group's by an unnamed member (the group and
+ * `system:authenticated`, `memberGroups`), anyone else's with the groups the API server gives them (a service
+ * account's token: `system:serviceaccounts` and its namespace's; see `k8sRequester`; anyone named but
+ * `system:anonymous`: `system:authenticated`), so a binding to `system:authenticated` covers a named user's or
+ * group's grant, as it does in a cluster. A User subject named `system:serviceaccount:NS:N` is that service account:
+ * its requests carry them.
  */
 function request(g: RbacGrant): RbacRequest {
   const subject: Subject =
     g.subjectKind === 'Group' ? { kind: 'Group', name: g.subject } : subjectFromUsername(g.subject);
+  const who = k8sRequester(subject, g.subject);
   return {
-    ...k8sRequester(subject, g.subject),
+    username: who.username,
+    groups: subject.kind === 'Group' ? memberGroups(g.subject) : impliedGroups(who),
     verb: g.verb,
     apiGroup: g.apiGroup,
     resource: g.resource,

@@ -189,6 +189,15 @@ export const DEFAULT_GRANTS: readonly DefaultGrant[] = [
 ];
 
 /**
+ * The groups every member of group `name` holds: it, and `system:authenticated` unless it is
+ * `system:unauthenticated`, whose members are anonymous (kubernetes/apiserver's AuthenticatedGroupAdder adds
+ * `system:authenticated` to every user that authenticated). A grant to a group is asked as one of its members.
+ */
+export function memberGroups(name: string): string[] {
+  return name === UNAUTHENTICATED || name === AUTHENTICATED ? [name] : [name, AUTHENTICATED].sort();
+}
+
+/**
  * The groups the API server gives a requester beyond those recorded: `system:authenticated` to anyone named but
  * `system:anonymous`, `system:serviceaccounts` to a service account. A group principal (no username) gets none.
  */
