@@ -175,6 +175,57 @@ describe('diff: a broad peer HEAD adds is a risk of its own', () => {
     ]);
   });
 
+  // Found by test/diff-property.test.ts: broad peers were keyed by their selector and ports as written.
+  it('the same pods and ports written otherwise are not new: protocol left to its default, matchExpressions, a range', () => {
+    const open = (podSelector: Obj, ports: Obj[], name = 'db') =>
+      netpol(name, { podSelector, policyTypes: ['Ingress'], ingress: [{ ports }] });
+    const base = [
+      open(DB, PG),
+      open({ matchLabels: { app: 'web' } }, [{ protocol: 'TCP', port: 8000, endPort: 8100 }], 'web'),
+    ];
+    const head = [
+      open({ matchExpressions: [{ key: 'app', operator: 'In', values: ['db'] }] }, [{ port: 5432 }]),
+      open(
+        { matchLabels: { app: 'web' } },
+        [
+          { port: 8000, endPort: 8049 },
+          { port: 8050, endPort: 8100 },
+        ],
+        'web',
+      ),
+    ];
+    const r = diff(base, head, 'any');
+    expect(r.out.newAccess).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
+  it('one policy over two apps split into one per app is not new; widening the selector or the ports is', () => {
+    const open = (podSelector: Obj, ports: Obj[], name: string) =>
+      netpol(name, { podSelector, policyTypes: ['Egress'], egress: [{ ports }] });
+    const both = { matchExpressions: [{ key: 'app', operator: 'In', values: ['cart', 'db'] }] };
+    const cart = { matchLabels: { app: 'cart' } };
+    const tls = [{ protocol: 'TCP', port: 443 }];
+    const base = [open(both, tls, 'egress')];
+    expect(
+      broad(diff(base, [open(cart, tls, 'cart'), open({ matchLabels: { app: 'db' } }, tls, 'db')]).out.newAccess),
+    ).toEqual([]);
+    // A third app is more pods.
+    const three = { matchExpressions: [{ key: 'app', operator: 'In', values: ['cart', 'db', 'web'] }] };
+    expect(broad(diff(base, [open(three, tls, 'egress')]).out.newAccess)).toEqual([
+      [
+        'NetworkPolicy shop/egress egress[0]: to any destination (a rule without to) on TCP/443 (pods app In (cart, db, web) in shop)',
+        'high',
+      ],
+    ]);
+    // So is every pod but one, a port beyond BASE's, and a named port for BASE's number (the pods' ports decide).
+    const notWeb = { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] };
+    expect(broad(diff(base, [open(notWeb, tls, 'egress')]).out.newAccess)).toHaveLength(1);
+    expect(broad(diff(base, [open(cart, [{ port: 443, endPort: 444 }], 'cart')]).out.newAccess)).toHaveLength(1);
+    expect(broad(diff(base, [open(cart, [{ port: 'https' }], 'cart')]).out.newAccess)).toHaveLength(1);
+    // UDP is another protocol.
+    expect(broad(diff(base, [open(cart, [{ protocol: 'UDP', port: 443 }], 'cart')]).out.newAccess)).toHaveLength(1);
+  });
+
   it('a broad peer HEAD drops is not listed as a broad change: removed access stays the pairs', () => {
     const r = diff([db([{ ipBlock: { cidr: '0.0.0.0/0' } }])], [db([])], 'removed-access');
     expect(r.code).toBe(1);

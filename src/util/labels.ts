@@ -53,3 +53,42 @@ export function readLabelSelector(v: unknown): LabelSelector | undefined {
     }),
   };
 }
+
+/** A selector's requirements, matchLabels as `In` of one value. */
+const requirements = (s: LabelSelector) => [
+  ...Object.entries(s.matchLabels).map(([key, v]) => ({ key, operator: 'In', values: [v] })),
+  ...s.matchExpressions,
+];
+
+/** Whether requirement `i` on a key holding implies `o` on the same key. */
+function implies(i: { operator: string; values: string[] }, o: { operator: string; values: string[] }): boolean {
+  switch (o.operator) {
+    case 'In':
+      return i.operator === 'In' && i.values.every((v) => o.values.includes(v));
+    case 'NotIn':
+      return (
+        (i.operator === 'In' && i.values.every((v) => !o.values.includes(v))) ||
+        (i.operator === 'NotIn' && o.values.every((v) => i.values.includes(v))) ||
+        i.operator === 'DoesNotExist'
+      );
+    case 'Exists':
+      return i.operator === 'In' || i.operator === 'Exists';
+    case 'DoesNotExist':
+      return i.operator === 'DoesNotExist';
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether `outer` matches every label set `inner` matches, judged requirement by requirement: each of outer's is
+ * implied by one of inner's on the same key (`In` by `In` of a subset; `NotIn` by `In` of none of its values,
+ * `NotIn` of them all, or `DoesNotExist`; `Exists` by `In` or `Exists`; `DoesNotExist` by itself). So `matchLabels`
+ * and the same `In` of one value cover each other, and `app In (cart, db)` covers `app=cart`. Sound, not complete:
+ * false where only several of inner's requirements together imply one of outer's, and for an operator it does not
+ * know.
+ */
+export function selectorCovers(outer: LabelSelector, inner: LabelSelector): boolean {
+  const ins = requirements(inner);
+  return requirements(outer).every((o) => ins.some((i) => i.key === o.key && implies(i, o)));
+}

@@ -7,6 +7,8 @@ import { readNetworkPolicies } from '../../verify/netpol.js';
 import { ruledOf } from '../../verify/netpol/evaluate.js';
 import { isHostPolicy } from '../../verify/netpol/host.js';
 import { isObj } from '../../util/json.js';
+import { readLabelSelector, selectorCovers, type LabelSelector } from '../../util/labels.js';
+import { ANY_PORT, k8sPortSet, portsCover, type PortSet } from './ports.js';
 
 // ---- broad peers: a rule open to every address or every pod, as written (docs/report.md's catalogue) --------------
 //
@@ -23,10 +25,16 @@ type Dir = 'Ingress' | 'Egress';
 
 /** One broad peer of one rule of a side's policies. */
 export interface BroadPeer {
-  /** The same grant whatever the policy's name or the rule's place: kind, namespace, pods, direction, peer, ports. */
-  key: string;
-  /** The key with every port: a rule with no port restriction covers the same peer on any ports. */
-  anyPort: string;
+  /**
+   * What must be the same for one to cover another, whatever the policy's name or the rule's place: kind, namespace,
+   * pods or nodes, direction, peer.
+   */
+  group: string;
+  /** The pods (or nodes) the policy selects, as read; its text beside, for a selector that cannot be read. */
+  selector: LabelSelector | undefined;
+  selectorText: string;
+  /** The ports it is open on (ports.ts). */
+  ports: PortSet;
   finding: CiFinding;
 }
 
@@ -212,25 +220,27 @@ export function broadPeers(docs: PolicyDoc[], texts: Map<string, string>): Broad
         for (const [i, rule] of arr(p.spec[list]).entries()) {
           if (!isObj(rule)) continue;
           const peers = p.kind === 'NetworkPolicy' ? k8sBroad(rule, dir) : ciliumBroad(rule, dir, clusterwide);
-          const ports = portWords(p.kind, rule);
-          const portText = ports.length ? ` on ${ports.join(', ')}` : ' on every port';
-          const portKey =
+          const words = portWords(p.kind, rule);
+          const portText = words.length ? ` on ${words.join(', ')}` : ' on every port';
+          const ports =
             p.kind === 'NetworkPolicy'
-              ? canon(rule['ports'] ?? [])
-              : canon({ toPorts: rule['toPorts'], icmps: rule['icmps'] });
-          const allPorts = p.kind === 'NetworkPolicy' ? canon([]) : canon({ toPorts: undefined, icmps: undefined });
+              ? k8sPortSet(rule['ports'], () => canon(rule['ports']))
+              : rule['toPorts'] === undefined && rule['icmps'] === undefined
+                ? ANY_PORT
+                : { text: canon({ toPorts: rule['toPorts'], icmps: rule['icmps'] }) };
           for (const [peer, reach] of peers) {
-            const base = [p.kind, p.namespace, host ? 'nodes' : 'pods', canon(selector ?? {}), dir, peer];
             const way = dir === 'Ingress' ? `ingress from ${reach}` : `egress to ${reach}`;
             const [from, to] = dir === 'Ingress' ? [reach, selected] : [selected, reach];
             out.push({
-              key: JSON.stringify([...base, portKey]),
-              anyPort: JSON.stringify([...base, allPorts]),
+              group: JSON.stringify([p.kind, p.namespace, host ? 'nodes' : 'pods', dir, peer]),
+              selector: isObj(selector ?? {}) ? readLabelSelector(selector ?? {}) : undefined,
+              selectorText: canon(selector ?? {}),
+              ports,
               finding: {
                 type: 'new-access',
                 kind: 'netpol',
                 principal: from,
-                access: { from, to, protocol: protocols(ports), port: 0, ...(ports.length ? { ports } : {}) },
+                access: { from, to, protocol: protocols(words), port: 0, ...(words.length ? { ports: words } : {}) },
                 summary: `${name} ${list}[${i}]: ${dir === 'Ingress' ? 'from' : 'to'} ${peer}${portText} (${selected})`,
                 risk: { level: LEVEL[reach], reasons: [`${way}: ${name}, ${list}[${i}], peer ${peer}`] },
                 locations: [at],
@@ -245,10 +255,28 @@ export function broadPeers(docs: PolicyDoc[], texts: Map<string, string>): Broad
 }
 
 /**
- * The broad peers of the side `side` that `other` does not have: the same peer for the same pods in the same
- * direction, on the same ports or with no port restriction, whatever the policy's name or the rule's place.
+ * The broad peers of the side `side` that `other` does not open: a peer is not new when the other side opens the same
+ * peer in the same direction, in rules of the same kind and namespace whose selectors each take in every pod its
+ * selector does (`selectorCovers`: the same selection written otherwise, or a wider one), on ports that together hold
+ * its own (`portsCover`), whatever the policies' names, the rules' places or how the ports are spelled.
  */
 export function newBroadPeers(side: BroadPeer[], other: BroadPeer[]): CiFinding[] {
-  const had = new Set(other.map((b) => b.key));
-  return side.filter((b) => !had.has(b.key) && !had.has(b.anyPort)).map((b) => b.finding);
+  const byGroup = new Map<string, BroadPeer[]>();
+  for (const b of other) {
+    const list = byGroup.get(b.group);
+    if (list) list.push(b);
+    else byGroup.set(b.group, [b]);
+  }
+  const covers = (o: BroadPeer, b: BroadPeer) =>
+    o.selectorText === b.selectorText ||
+    (o.selector !== undefined && b.selector !== undefined && selectorCovers(o.selector, b.selector));
+  return side
+    .filter((b) => {
+      const wider = (byGroup.get(b.group) ?? []).filter((o) => covers(o, b));
+      return !portsCover(
+        wider.map((o) => o.ports),
+        b.ports,
+      );
+    })
+    .map((b) => b.finding);
 }
