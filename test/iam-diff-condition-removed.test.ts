@@ -69,4 +69,55 @@ describe('diff: a Condition one side drops', () => {
     expect(r.out['newAccess']).toEqual([]);
     expect(r.out['removedAccess']).toEqual([]);
   });
+
+  // Found by test/diff-property.test.ts: a conditional Allow was the same only word for word, so one respelled was
+  // new and removed access "under a Condition", failing --fail-on any.
+  const BOTH = { Sid: 'Both', Effect: 'Allow', Resource: 'arn:aws:s3:::orders/*', Condition: FROM_VPCE };
+  it('the same conditional Allow written otherwise: actions reordered or cased, split in two, values as a list', () => {
+    const base = [{ ...BOTH, Action: ['s3:GetObject', 's3:PutObject'] }];
+    const heads: Statement[][] = [
+      [{ ...BOTH, Action: ['S3:PutObject', 's3:getobject'] }],
+      [
+        { ...BOTH, Action: 's3:GetObject' },
+        { ...BOTH, Sid: 'Put', Action: ['s3:PutObject'] },
+      ],
+      [
+        {
+          ...BOTH,
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Condition: { StringEquals: { 'AWS:SourceVpce': ['vpce-0abc'] } },
+        },
+      ],
+    ];
+    for (const head of heads) {
+      const r = diff(base, head, 'any');
+      expect(r.code, JSON.stringify(head)).toBe(0);
+      expect(r.out['newAccess']).toEqual([]);
+      expect(r.out['removedAccess']).toEqual([]);
+      // Undetermined as the same statement word for word is.
+      expect(r.out['undetermined']!.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('another Condition value, or an action more under the same Condition, is still a change under a Condition', () => {
+    const base = [{ ...BOTH, Action: 's3:GetObject' }];
+    const other = diff(
+      base,
+      [{ ...BOTH, Action: 's3:GetObject', Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-0def' } } }],
+      'any',
+    );
+    expect(other.code).toBe(1);
+    expect(other.out['newAccess']!.map((f) => f.summary)).toEqual([
+      's3:GetObject on arn:aws:s3:::orders/*, under a Condition',
+    ]);
+    expect(other.out['removedAccess']!.map((f) => f.summary)).toEqual([
+      's3:GetObject on arn:aws:s3:::orders/*, under a Condition',
+    ]);
+    const more = diff(base, [{ ...BOTH, Action: ['s3:PutObject', 's3:GetObject'] }], 'any');
+    expect(more.code).toBe(1);
+    expect(more.out['newAccess']!.map((f) => f.summary)).toEqual([
+      's3:PutObject on arn:aws:s3:::orders/*, under a Condition',
+    ]);
+    expect(more.out['removedAccess']).toEqual([]);
+  });
 });

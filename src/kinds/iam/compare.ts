@@ -15,13 +15,14 @@ import type { SubjectKind } from '../../model/subject.js';
 import { compileGlob } from '../../util/glob.js';
 import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js';
 import { trustOf } from '../../verify/iam/trusts.js';
-import { evaluateIdentityPolicies, readStatements } from '../../verify/iam/evaluate.js';
+import { evaluateIdentityPolicies, readStatements, type Statement } from '../../verify/iam/evaluate.js';
 import { callContext, passedToContext } from '../../verify/iam/requestFacts.js';
 import { dedupe, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
 import { evidenceOf, usageOf } from './usage.js';
 import { iamSides, keyAccount } from './sides.js';
 import { statementKey, statementKeys, statementLine } from './statements.js';
+import { conditionText, underCondition } from './conditionTwins.js';
 import { trustFindings } from './trust.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
@@ -239,16 +240,25 @@ async function iamGrants(
         }
         if (st.conditional && !twin && other) {
           const uncovered: IamGrant[] = [];
+          const theirs = other.byPrincipal.get(principal) ?? [];
+          // The other side's statements of the same Condition, written otherwise: its grants there are no change.
+          const text = st.condition && theirs.length ? conditionText(st.condition) : undefined;
+          const same = text === undefined ? undefined : underCondition(theirs, text);
+          let alike = false;
           for (const pattern of st.actions!)
             for (const action of await expandAction(pattern))
               for (const resource of st.resources!) {
                 // What the side's own Deny statements take away is not granted, Condition or not.
                 if (evaluateIdentityPolicies(policies, { action, resource }).result === 'deny') continue;
-                const theirs = other.byPrincipal.get(principal) ?? [];
                 if (theirs.length && evaluateIdentityPolicies(theirs, { action, resource }).result === 'allow')
                   continue;
+                if (same && evaluateIdentityPolicies(same, { action, resource }).result === 'allow') {
+                  alike = true;
+                  continue;
+                }
                 uncovered.push({ principal, action, resource, at, pattern, facts: await actionFacts(action), side });
               }
+          if (alike) unsure(principal, conditionalWords(pol.name, st), at);
           for (const group of groupByPattern(uncovered)) {
             const f = finding('new-access', group, label, undefined, held(side, principal));
             changes.push({ ...f, summary: `${f.summary}, under a Condition` });
@@ -256,11 +266,7 @@ async function iamGrants(
           continue;
         }
         if (st.conditional) {
-          unsure(
-            principal,
-            `${pol.name} ${st.sid}: an Allow with a Condition (${st.actions!.join(', ')} on ${st.resources!.join(', ')})`,
-            at,
-          );
+          unsure(principal, conditionalWords(pol.name, st), at);
           continue;
         }
         for (const pattern of st.actions!) {
@@ -284,6 +290,10 @@ async function iamGrants(
   }
   return { grants: dedupe(grants, grantKey), undetermined, changes };
 }
+
+/** A conditional Allow, left undetermined, in words. */
+const conditionalWords = (policy: string, st: Statement) =>
+  `${policy} ${st.sid}: an Allow with a Condition (${st.actions!.join(', ')} on ${st.resources!.join(', ')})`;
 
 /** Grants of one statement, one group per action pattern as written. */
 function groupByPattern(items: IamGrant[]): IamGrant[][] {
