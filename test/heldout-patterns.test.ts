@@ -27,6 +27,8 @@ describe('names controllers and tools make up, from their source', () => {
     // kustomize api/hasher: ten characters of the sha256 hex with 0,1,3,a,e mapped to g,h,k,m,t.
     ['app-config-7g2h9k5b8d', 'kustomize-hash'],
     ['db-secret-2mtk4hg9gc', 'kustomize-hash'],
+    // A hash of no digit, one in 300 (sha256 hex 0ddba13d0b…): the mapped letters still say what it is.
+    ['app-config-gddbmhkdgb', 'kustomize-hash'],
     // apimachinery ComputeHash: SafeEncodeString of the decimal FNV-32a, so only 4-9 and b,c,d,f.
     ['web-7d9f8b6c5d', 'replicaset'],
     ['web-5d8b9c7f6', 'replicaset'],
@@ -83,6 +85,8 @@ describe('names controllers and tools make up, from their source', () => {
     'release-2026',
     'feature-flags-v2',
     'web-tls',
+    // Ten letters of the hash's alphabet but none only its mapping makes.
+    'app-config-bbcddfcbdf',
     'ip-allowlist',
     'build-pod',
     'web.config',
