@@ -35,7 +35,8 @@ function openShiftBits(dir: string): { inventory: string; flows: string } {
       verdict: 'FORWARDED',
       IP: { source: '10.0.3.99', destination: '10.0.1.101', ipVersion: 'IPv4' },
       l4: { TCP: { source_port: 40100, destination_port: 8080, flags: { SYN: true } } },
-      source: { identity: 1, labels: ['reserved:host'] },
+      // Another node (a replaced one): `reserved:host` would be web's own node, which is always allowed.
+      source: { identity: 6, labels: ['reserved:remote-node'] },
       destination: {
         namespace: 'shop',
         labels: ['k8s:app=web', 'k8s:io.kubernetes.pod.namespace=shop', 'k8s:tier=frontend'],

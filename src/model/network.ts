@@ -9,7 +9,14 @@ import { put } from '../util/own.js';
  * and name), nodes, or plain IP addresses outside the cluster.
  */
 export type Peer =
-  { kind: 'workload'; namespace: string; name: string } | { kind: 'node'; ip: string } | { kind: 'ip'; ip: string };
+  | { kind: 'workload'; namespace: string; name: string }
+  /**
+   * A node by its address; `own` when it is the node the pod at the other end runs on (Hubble's `reserved:host`, seen
+   * from that pod's side), whose traffic with the pod Kubernetes allows whatever the NetworkPolicies, and Cilium gives
+   * the `host` identity.
+   */
+  | { kind: 'node'; ip: string; own?: true }
+  | { kind: 'ip'; ip: string };
 
 export type L4Protocol = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
 
@@ -95,12 +102,15 @@ export const FLOW_SAMPLE_LIMIT = 3;
 
 /** A peer's display and sort form: `w:shop/web`, `ip:10.0.0.1`. Not a map key: use `peerId`. */
 export function peerKey(p: Peer): string {
-  return p.kind === 'workload' ? `w:${p.namespace}/${p.name}` : `${p.kind}:${p.ip}`;
+  return p.kind === 'workload'
+    ? `w:${p.namespace}/${p.name}`
+    : `${p.kind}:${p.ip}${p.kind === 'node' && p.own ? ':own' : ''}`;
 }
 
 /** A peer as a map key that no name can shift. */
 export function peerId(p: Peer): string {
-  return p.kind === 'workload' ? tupleKey('w', p.namespace, p.name) : tupleKey(p.kind, p.ip);
+  if (p.kind === 'workload') return tupleKey('w', p.namespace, p.name);
+  return p.kind === 'node' && p.own ? tupleKey('node', p.ip, 'own') : tupleKey(p.kind, p.ip);
 }
 
 export function comparePeers(a: Peer, b: Peer): number {
@@ -121,7 +131,8 @@ export function compareWorkloads(
 }
 
 export function describePeer(p: Peer): string {
-  return p.kind === 'workload' ? `${p.namespace}/${p.name}` : p.kind === 'node' ? `node ${p.ip}` : p.ip;
+  if (p.kind === 'workload') return `${p.namespace}/${p.name}`;
+  return p.kind === 'node' ? `${p.own ? 'own node' : 'node'} ${p.ip}` : p.ip;
 }
 
 type EdgeId = { from: Peer; to: Peer; protocol: string; port: number };

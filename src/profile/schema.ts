@@ -147,7 +147,7 @@ export const Workload = Type.Object({
 
 export const Peer = Type.Union([
   Type.Object({ kind: Type.Literal('workload'), namespace: Str, name: Str }),
-  Type.Object({ kind: Type.Literal('node'), ip: Str }),
+  Type.Object({ kind: Type.Literal('node'), ip: Str, own: Type.Optional(Type.Literal(true)) }),
   Type.Object({ kind: Type.Literal('ip'), ip: Str }),
 ]);
 

@@ -197,7 +197,10 @@ function endpointOf(
   workloads: Map<string, WorkloadInfo>,
   addresses?: ReadonlyMap<string, readonly string[]>,
 ): Endpoint {
-  if (p.kind !== 'workload') return p.kind === 'node' ? { kind: 'ip', ip: p.ip, node: true } : { kind: 'ip', ip: p.ip };
+  if (p.kind !== 'workload')
+    return p.kind === 'node'
+      ? { kind: 'ip', ip: p.ip, node: true, ...(p.own ? { own: true } : {}) }
+      : { kind: 'ip', ip: p.ip };
   const w = workloads.get(tupleKey(p.namespace, p.name));
   const ips = addresses?.get(tupleKey(p.namespace, p.name));
   return {

@@ -68,6 +68,11 @@ export interface NetpolResult {
   widenings: NetpolWidening[];
   /** Things a Kubernetes NetworkPolicy cannot say (ICMP), by workload. */
   inexpressible: { workload: string; detail: string }[];
+  /**
+   * Traffic between a workload's pods and their own node (kubelet probes, node agents), by workload: Kubernetes
+   * allows it whatever the NetworkPolicies, so no rule is written for it (`--flavor kubernetes`).
+   */
+  ownNode: { workload: string; detail: string }[];
   /** Peers that are nodes or host-network pods (allowed by node IP: flagged for review). */
   nodePeers: { workload: string; ip: string; direction: 'ingress' | 'egress' }[];
   /** Workloads left without a policy, and why (an empty selector would select the whole namespace). */
@@ -104,6 +109,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     artefacts: [],
     widenings: [],
     inexpressible: [],
+    ownNode: [],
     nodePeers: [],
     skipped: [],
     quiet: [],
@@ -156,6 +162,15 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     const dst = e.to.kind === 'workload' ? wkey(e.to.namespace, e.to.name) : undefined;
     if (src) active.add(src);
     if (dst) active.add(dst);
+    if (flavor === 'kubernetes' && (isOwnNode(e.from) || isOwnNode(e.to))) {
+      for (const w of [src, dst])
+        if (w)
+          result.ownNode.push({
+            workload: w,
+            detail: `${describePeer(e.from)} → ${describePeer(e.to)} ${e.protocol}${e.port ? `/${e.port}` : ''}`,
+          });
+      continue;
+    }
     if (e.protocol === 'ICMP' || e.protocol === 'ICMPv6') {
       if (flavor === 'kubernetes') {
         for (const w of [src, dst])
@@ -174,12 +189,12 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     if (src) {
       const r = addRule(egress, src, e.to, e, e.allowed, port);
       if (e.port === DNS_PORT && isDnsServer(dstW)) r.dns = true;
-      if (e.to.kind === 'node') result.nodePeers.push({ workload: src, ip: e.to.ip, direction: 'egress' });
+      if (e.to.kind === 'node' && !e.to.own) result.nodePeers.push({ workload: src, ip: e.to.ip, direction: 'egress' });
     }
     if (dst) {
       const r = addRule(ingress, dst, e.from, e, e.allowed, port);
       if (e.port === DNS_PORT && isDnsServer(dstW)) r.dns = true;
-      if (e.from.kind === 'node' && !hostGroup)
+      if (e.from.kind === 'node' && !e.from.own && !hostGroup)
         result.nodePeers.push({ workload: dst, ip: e.from.ip, direction: 'ingress' });
     }
   }
@@ -268,7 +283,9 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     // Cilium gives a node's address the host or remote-node identity, which its CIDR rules do not select unless the
     // agent runs with policy-cidr-match-mode nodes (off by default): node peers are written as those entities.
     const nodePeers =
-      flavor === 'cilium' ? [...out.values(), ...inn.values()].filter((r) => r.peer.kind === 'node') : [];
+      flavor === 'cilium'
+        ? [...out.values(), ...inn.values()].filter((r) => r.peer.kind === 'node' && !r.peer.own)
+        : [];
     if (nodePeers.length)
       result.widenings.push({
         workload: key,
@@ -358,3 +375,6 @@ function rotatingNames(
     });
   }
 }
+
+/** A pod's own node (model/network.ts `Peer`). */
+const isOwnNode = (p: Peer): boolean => p.kind === 'node' && p.own === true;

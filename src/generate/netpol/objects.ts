@@ -188,6 +188,7 @@ export function ciliumPolicy(
       if (r.allPorts) egress.push({ toEndpoints: [endpoint(r.peer)] });
       egress.push({ toEndpoints: [endpoint(r.peer)], ...rest, toPorts: [...dnsPorts, ...(rest.toPorts ?? [])] });
     } else if (r.peer.kind === 'workload') egress.push({ toEndpoints: [endpoint(r.peer)], ...toPorts(r) });
+    else if (r.peer.kind === 'node' && r.peer.own) once({ toEntities: ['host'], ...toPorts(r) }, egress);
     else if (r.names.size) {
       fqdn = true;
       // Addresses of one name on the same ports are one rule by name (a service seen at several addresses).
@@ -204,7 +205,8 @@ export function ciliumPolicy(
   const ingress: Record<string, unknown>[] = [];
   for (const r of sortRules(inn))
     if (r.peer.kind === 'workload') ingress.push({ fromEndpoints: [endpoint(r.peer)], ...toPorts(r) });
-    else if (r.peer.kind === 'node') once({ fromEntities: NODE_ENTITIES, ...toPorts(r) }, ingress);
+    else if (r.peer.kind === 'node')
+      once({ fromEntities: r.peer.own ? ['host'] : NODE_ENTITIES, ...toPorts(r) }, ingress);
     else ingress.push({ fromCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });
   return {
     apiVersion: 'cilium.io/v2',

@@ -227,8 +227,14 @@ export class FlowDecoder {
     // A packet seen arriving at a pod whose sender is a pod too was also seen leaving it: count it there.
     const source = isObj(f['source']) ? f['source'] : {};
     if (f['traffic_direction'] === 'INGRESS' && str(source['pod_name'])) starts = false;
-    const from = this.endpoint(source, src);
-    const to = this.endpoint(isObj(f['destination']) ? f['destination'] : {}, dst);
+    let from = this.endpoint(source, src);
+    let to = this.endpoint(isObj(f['destination']) ? f['destination'] : {}, dst);
+    // `reserved:host` is the node of the agent that saw the flow, and the flow was seen at the endpoint its direction
+    // names (the destination of an INGRESS flow, the source of an EGRESS one): when that endpoint is a pod, the host
+    // is the pod's own node. Seen from the host's side, it may be another pod's (a host firewall's egress).
+    const direction = f['traffic_direction'];
+    if (direction === 'INGRESS' && to.peer.kind === 'workload' && from.local) from = ownNode(from);
+    if (direction === 'EGRESS' && from.peer.kind === 'workload' && to.local) to = ownNode(to);
     const verdict = str(f['verdict']);
     const decision = verdict === 'DROPPED' || verdict === 'ERROR' || verdict === 'DENIED' ? 'deny' : 'allow';
     const sport = Number(
@@ -247,14 +253,14 @@ export class FlowDecoder {
   }
 
   /** A Hubble endpoint: a pod (a workload), a node, or an address. */
-  private endpoint(ep: Obj, ip: string): { peer: Peer; workload?: WorkloadInfo } {
+  private endpoint(ep: Obj, ip: string): { peer: Peer; workload?: WorkloadInfo; local?: true } {
     const labels = Array.isArray(ep['labels']) ? ep['labels'].filter((x): x is string => typeof x === 'string') : [];
     const namespace = str(ep['namespace']);
     const podName = str(ep['pod_name']);
     // A host-network pod shares its node's address, and NetworkPolicies see its traffic as the node's: a podSelector
     // never selects it, so it is a peer by node address (Cilium gives it the host's identity).
-    if (labels.includes('reserved:host') || labels.includes('reserved:remote-node'))
-      return { peer: { kind: 'node', ip } };
+    if (labels.includes('reserved:host')) return { peer: { kind: 'node', ip }, local: true };
+    if (labels.includes('reserved:remote-node')) return { peer: { kind: 'node', ip } };
     if (namespace && podName) {
       const pod = this.resolver.pod(namespace, podName);
       if (pod?.hostNetwork) return { peer: { kind: 'node', ip: ip || (pod.ips[0] ?? '') } };
@@ -369,3 +375,7 @@ export class FlowDecoder {
 function stripDot(name: string): string {
   return name.endsWith('.') ? name.slice(0, -1) : name;
 }
+
+/** The node of a Hubble endpoint as the pod's own node. */
+const ownNode = (e: { peer: Peer; workload?: WorkloadInfo }): { peer: Peer; workload?: WorkloadInfo } =>
+  e.peer.kind === 'node' ? { ...e, peer: { kind: 'node', ip: e.peer.ip, own: true } } : e;

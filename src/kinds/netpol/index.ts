@@ -116,6 +116,11 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
       `addresses reached with no DNS name seen (${r.unnamed.length}): ${r.unnamed.map((u) => `${u.workload} → ${u.ip}`).join(', ')}; ` +
         "a /32 block follows the address, not the service behind it: DNS answers (Hubble's DNS visibility, or Route 53 Resolver query logs given with --flows) name them",
     );
+  const own = uniq(r.ownNode.map((n) => `${n.workload}: ${n.detail}`));
+  if (own.length)
+    say(
+      `allowed without a rule, traffic with a pod's own node (kubelet probes, node agents), which Kubernetes allows whatever the policy: ${own.join('; ')}`,
+    );
   const nodes = uniq(r.nodePeers.map((n) => `${n.workload} ${n.direction} ${n.ip}`));
   if (nodes.length) say(`node or host-network peers (allowed by node IP; review): ${nodes.join('; ')}`, 'warn');
   if (r.denied.length)

@@ -93,6 +93,8 @@ const NODE: string[][] = [
   ['host', 'kube-apiserver', 'cluster'],
   ['remote-node', 'kube-apiserver', 'cluster'],
 ];
+/** The pod's own node: the host, perhaps the API server's. */
+const OWN_NODE = NODE.filter((n) => n[0] === 'host');
 /** Endpoints inside the cluster at addresses the inventory does not list. */
 const UNLISTED: string[][] = [
   ['cluster'],
@@ -116,7 +118,8 @@ function identities(ep: Endpoint): string[][] {
   if (ep.kind === 'pod') return [['cluster']];
   let out = identityCache.get(ep);
   if (out) return out;
-  if (ep.node) out = NODE;
+  if (ep.own) out = OWN_NODE;
+  else if (ep.node) out = NODE;
   else {
     const world = ['world', ep.ip.includes('.') ? 'world-ipv4' : 'world-ipv6'];
     out = [world, [...world, 'kube-apiserver']];

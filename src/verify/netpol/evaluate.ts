@@ -43,8 +43,11 @@ export type Endpoint =
       /** Its pods' addresses, when an inventory gave them (an ipBlock peer may cover them: ip-block.ts). */
       ips?: readonly string[];
     }
-  /** An address; `node` when it is a node's (Cilium's host or remote-node, never world). */
-  | { kind: 'ip'; ip: string; node?: boolean };
+  /**
+   * An address; `node` when it is a node's (Cilium's host or remote-node, never world); `own` when it is the node the
+   * pod at the other end runs on (Cilium's host).
+   */
+  | { kind: 'ip'; ip: string; node?: boolean; own?: boolean };
 
 export interface Connection {
   src: Endpoint;
@@ -263,6 +266,14 @@ export class NetworkPolicySet {
     const d = dir.toLowerCase();
     if (self.kind !== 'pod' && this.hostPolicies.length === 0) return { answer: YES, detail: `${d}: not a pod` };
     const { isolating, ruled, denying, requires } = this.applicable(self, dir);
+    // Kubernetes allows traffic between a pod and its own node whatever the NetworkPolicies; Cilium lets its host reach
+    // its endpoints whatever the policies (allow-localhost, `auto`: `always` on Kubernetes), and judges egress to it
+    // by its own rules.
+    if (self.kind === 'pod' && other.kind === 'ip' && other.own) {
+      if (dir === 'Ingress') return { answer: YES, detail: 'ingress: from its own node, which is always allowed' };
+      if (denying.length === 0 && isolating.every((p) => p.kind === 'NetworkPolicy'))
+        return { answer: YES, detail: 'egress: to its own node, which NetworkPolicies always allow' };
+    }
     // How surely a policy selects the endpoint: a pod's surely; a node's by its labels, perhaps not known (host.ts).
     const world = this.context.world;
     const selected = (p: Policy): Tri => (p.host ? this.nodes.selects(p.spec, self, world) : YES);
