@@ -286,7 +286,7 @@ export function ciliumRule(
   const peerWhy: string[] | undefined = why ? [] : undefined;
   let peer = ciliumPeer(r, dir, policyNs, other, ctx, deny, deny ? req.deny : req.allow, peerWhy);
   if (peer === undefined) {
-    if (r['toPorts'] === undefined && r['icmps'] === undefined) return NO;
+    if (!l4Part(r['toPorts']) && !l4Part(r['icmps'])) return NO;
     peer = YES;
   }
   if (peer === NO) return NO;
@@ -315,6 +315,12 @@ export function ciliumRule(
   return out;
 }
 
+/**
+ * Whether a rule's `toPorts` or `icmps` restricts it: present and not an empty list. Cilium reads a rule by the
+ * lists' length (pkg/policy/rule.go: `len(r.ToPorts) == 0` is "No L4 restrictions"), so `toPorts: []` is an L3 rule.
+ */
+export const l4Part = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : v !== undefined);
+
 const icmpFamily = (c: Connection) => (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6');
 
 /**
@@ -324,14 +330,14 @@ const icmpFamily = (c: Connection) => (c.protocol === 'ICMP' ? 'IPv4' : 'IPv6');
  */
 function allowL4(r: Obj, c: Connection, why?: string[], own?: string[]): Tri {
   if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
-    if (r['icmps'] === undefined) return r['toPorts'] === undefined ? YES : NO;
+    if (!l4Part(r['icmps'])) return !l4Part(r['toPorts']) ? YES : NO;
     return arr(r['icmps']).some(
       (x) => isObj(x) && arr(x['fields']).some((f) => isObj(f) && (f['family'] ?? 'IPv4') === icmpFamily(c)),
     )
       ? YES
       : NO;
   }
-  if (r['toPorts'] === undefined) return r['icmps'] === undefined ? YES : NO;
+  if (!l4Part(r['toPorts'])) return !l4Part(r['icmps']) ? YES : NO;
   let out: Tri = NO;
   const l7: string[] = [];
   for (const [j, tp] of arr(r['toPorts']).entries()) {
@@ -351,7 +357,7 @@ function allowL4(r: Obj, c: Connection, why?: string[], own?: string[]): Tri {
  * port entry carrying what a deny cannot (L7 rules: `portProblems`) denies only maybe.
  */
 function denyL4(r: Obj, c: Connection, why?: string[]): Tri {
-  const l3 = r['toPorts'] === undefined && r['icmps'] === undefined;
+  const l3 = !l4Part(r['toPorts']) && !l4Part(r['icmps']);
   if (l3) return YES;
   if (c.protocol === 'ICMP' || c.protocol === 'ICMPv6') {
     // A type names some ICMP messages: the connection's type is not known.
