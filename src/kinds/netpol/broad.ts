@@ -7,8 +7,9 @@ import { readNetworkPolicies } from '../../verify/netpol.js';
 import { ruledOf } from '../../verify/netpol/evaluate.js';
 import { isHostPolicy } from '../../verify/netpol/host.js';
 import { isObj } from '../../util/json.js';
+import { l4Part } from '../../verify/netpol/cilium.js';
 import { readLabelSelector, selectorCovers, type LabelSelector } from '../../util/labels.js';
-import { ANY_PORT, k8sPortSet, portsCover, type PortSet } from './ports.js';
+import { ciliumPortSet, k8sPortSet, portsCover, type PortSet } from './ports.js';
 
 // ---- broad peers: a rule open to every address or every pod, as written (docs/report.md's catalogue) --------------
 //
@@ -119,7 +120,7 @@ function ciliumBroad(rule: Obj, dir: Dir, clusterwide: boolean): [string, Reach]
   const fields = Object.keys(rule).filter((k) => k.startsWith(side) && !NOT_PEERS.has(k));
   if (fields.length === 0)
     // `{}` allows nothing (the default-deny idiom); ports or ICMP types alone are an L4 rule for every peer.
-    return rule['toPorts'] === undefined && rule['icmps'] === undefined
+    return !l4Part(rule['toPorts']) && !l4Part(rule['icmps'])
       ? []
       : [[`any peer (a rule of ports without ${side}* peers)`, 'everything']];
   const out: [string, Reach][] = [];
@@ -177,7 +178,7 @@ function portWords(kind: string, rule: Obj): string[] {
         const end = p['endPort'] === undefined ? '' : `-${String(p['endPort'])}`;
         out.push(`${str(p['protocol']) || 'ANY'}${p['port'] === undefined ? '' : `/${String(p['port'])}${end}`}`);
       }
-    if (rule['icmps'] !== undefined) out.push('ICMP types');
+    if (l4Part(rule['icmps'])) out.push('ICMP types');
   }
   return out;
 }
@@ -192,6 +193,44 @@ function nameLine(text: string | undefined, name: string): number {
   const re = new RegExp(`^\\s*-?\\s*["']?name["']?\\s*:\\s*["']?${esc}["']?\\s*,?\\s*$`);
   const i = text.split('\n').findIndex((l) => re.test(l));
   return i < 0 ? 1 : i + 1;
+}
+
+/** The labels Cilium gives a pod for its namespace (a source prefix, or none for any source). */
+const NAMESPACE_LABELS = [
+  'k8s:io.kubernetes.pod.namespace',
+  'io.kubernetes.pod.namespace',
+  'any:io.kubernetes.pod.namespace',
+];
+
+/**
+ * The pods a policy selects, as a namespace and a selector within it: a CiliumNetworkPolicy's selector always holds
+ * its own namespace, and a clusterwide one whose selector names one namespace (`matchLabels`, or `In` of one value)
+ * selects that namespace's pods, as the same policy namespaced there does (Cilium, "Kubernetes": a clusterwide
+ * policy's spec is a CiliumNetworkPolicy's, not namespaced); the namespace label is then left out of the selector.
+ */
+function podScope(kind: string, namespace: string, selector: unknown): { namespace: string; selector: unknown } {
+  const sel = selector ?? {};
+  if (kind !== 'CiliumNetworkPolicy' || !isObj(sel)) return { namespace, selector: sel };
+  const labels = isObj(sel['matchLabels']) ? { ...sel['matchLabels'] } : {};
+  const exprs = arr(sel['matchExpressions']);
+  const named = new Set<string>();
+  for (const k of NAMESPACE_LABELS) if (typeof labels[k] === 'string') named.add(labels[k]);
+  const pins = exprs.filter(
+    (e) =>
+      isObj(e) && NAMESPACE_LABELS.includes(str(e['key'])) && e['operator'] === 'In' && arr(e['values']).length === 1,
+  ) as Obj[];
+  for (const e of pins) named.add(str(arr(e['values'])[0]));
+  const ns = namespace || (named.size === 1 ? [...named][0]! : '');
+  if (!ns || named.size !== 1 || !named.has(ns)) return { namespace, selector: sel };
+  for (const k of NAMESPACE_LABELS) delete labels[k];
+  const rest = exprs.filter((e) => !pins.includes(e as Obj));
+  return {
+    namespace: ns,
+    selector: {
+      ...(Object.keys(labels).length ? { matchLabels: labels } : {}),
+      ...(rest.length ? { matchExpressions: rest } : {}),
+    },
+  };
 }
 
 /**
@@ -210,6 +249,9 @@ export function broadPeers(docs: PolicyDoc[], texts: Map<string, string>): Broad
       const host = isHostPolicy(p.kind, p.namespace, p.spec);
       const selector =
         p.kind === 'NetworkPolicy' ? p.spec['podSelector'] : p.spec[host ? 'nodeSelector' : 'endpointSelector'];
+      const scope = host
+        ? { namespace: p.namespace, selector: selector ?? {} }
+        : podScope(p.kind, p.namespace, selector);
       const selected = host
         ? selectorWords(selector, 'node')
         : `${selectorWords(selector)} in ${clusterwide ? 'every namespace' : p.namespace}`;
@@ -225,16 +267,16 @@ export function broadPeers(docs: PolicyDoc[], texts: Map<string, string>): Broad
           const ports =
             p.kind === 'NetworkPolicy'
               ? k8sPortSet(rule['ports'], () => canon(rule['ports']))
-              : rule['toPorts'] === undefined && rule['icmps'] === undefined
-                ? ANY_PORT
-                : { text: canon({ toPorts: rule['toPorts'], icmps: rule['icmps'] }) };
+              : ciliumPortSet(rule['toPorts'], rule['icmps'], () =>
+                  canon({ toPorts: rule['toPorts'], icmps: rule['icmps'] }),
+                );
           for (const [peer, reach] of peers) {
             const way = dir === 'Ingress' ? `ingress from ${reach}` : `egress to ${reach}`;
             const [from, to] = dir === 'Ingress' ? [reach, selected] : [selected, reach];
             out.push({
-              group: JSON.stringify([p.kind, p.namespace, host ? 'nodes' : 'pods', dir, peer]),
-              selector: isObj(selector ?? {}) ? readLabelSelector(selector ?? {}) : undefined,
-              selectorText: canon(selector ?? {}),
+              group: JSON.stringify([p.kind, scope.namespace, host ? 'nodes' : 'pods', dir, peer]),
+              selector: isObj(scope.selector) ? readLabelSelector(scope.selector) : undefined,
+              selectorText: canon(scope.selector),
               ports,
               finding: {
                 type: 'new-access',

@@ -1,4 +1,5 @@
 import { isObj } from '../../util/json.js';
+import { l4Part } from '../../verify/netpol/cilium.js';
 
 /**
  * The ports a rule is open on, as a diff compares broad peers by them. Any port; a NetworkPolicy's `ports` read as
@@ -71,4 +72,46 @@ export function portsCover(by: PortSet[], p: PortSet): boolean {
     if (![...want.names].every((n) => have.some((h) => h.names.has(n)))) return false;
   }
   return true;
+}
+
+const CILIUM_ANY = ['TCP', 'UDP', 'SCTP'];
+
+/**
+ * A CiliumNetworkPolicy rule's `toPorts` (Cilium's PortProtocol: a protocol omitted, empty or `ANY` is every one it
+ * matches, TCP, UDP and SCTP; a port a number or a string of one, a name otherwise, none or `0` every port; `endPort`
+ * a range). Neither `toPorts` nor `icmps` (or both empty: Cilium reads their length) is any port. A rule with ICMP
+ * types, or an entry asking more than its ports (L7 rules, a listener, TLS, server names), is kept as its text.
+ */
+export function ciliumPortSet(toPorts: unknown, icmps: unknown, text: () => string): PortSet {
+  if (!l4Part(toPorts) && !l4Part(icmps)) return ANY_PORT;
+  if (l4Part(icmps) || !Array.isArray(toPorts)) return { text: text() };
+  const byProtocol = new Map<string, ProtocolPorts>();
+  for (const tp of toPorts) {
+    if (!isObj(tp) || Object.keys(tp).some((k) => k !== 'ports') || !Array.isArray(tp['ports']))
+      return { text: text() };
+    for (const p of tp['ports']) {
+      if (!isObj(p)) return { text: text() };
+      const proto = p['protocol'];
+      const protocols =
+        proto === undefined || proto === '' || proto === 'ANY'
+          ? CILIUM_ANY
+          : typeof proto === 'string' && CILIUM_ANY.includes(proto)
+            ? [proto]
+            : undefined;
+      if (!protocols) return { text: text() };
+      const w = p['port'];
+      const n = typeof w === 'number' ? w : typeof w === 'string' && /^\d+$/.test(w) ? Number(w) : undefined;
+      const end = p['endPort'];
+      for (const protocol of protocols) {
+        let at = byProtocol.get(protocol);
+        if (!at) byProtocol.set(protocol, (at = { all: false, ranges: [], names: new Set() }));
+        if ((w === undefined || w === '' || n === 0) && (end === undefined || end === 0)) at.all = true;
+        else if (typeof w === 'string' && n === undefined && end === undefined) at.names.add(w);
+        else if (n !== undefined && isPort(n) && (end === undefined || end === 0 || (isPort(end) && end >= n)))
+          at.ranges.push([n, isPort(end) ? end : n]);
+        else return { text: text() };
+      }
+    }
+  }
+  return { byProtocol };
 }
