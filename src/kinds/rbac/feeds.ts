@@ -1,7 +1,8 @@
 import type { CiFinding } from '../../model/finding.js';
-import type { AggregationFeed } from '../../verify/rbac/feeds.js';
+import type { AggregationFeed, AggregationRule } from '../../verify/rbac/feeds.js';
 import type { RbacPolicySet } from '../../verify/rbac/types.js';
 import { bindingLine, ruleLine } from './lines.js';
+import { selectorCovers } from '../../util/labels.js';
 
 /** Kubernetes' default roles built by aggregation (the API server's bootstrap policy). */
 const DEFAULT_AGGREGATED = new Set(['admin', 'edit', 'view']);
@@ -68,9 +69,15 @@ export function aggregationRuleChanges(
   other: RbacPolicySet,
   texts: Map<string, string>,
 ): CiFinding[] {
-  const had = new Set(other.aggregations.map((a) => JSON.stringify([a.role, a.key])));
+  const had = new Map(other.aggregations.map((a) => [a.role, a]));
+  // The other side gathers at least as much when each selector of this rule is within one of its own
+  // (`selectorCovers`: matchLabels as `In` of one, an `In` of more values): the same rule respelled, or a narrower one.
+  const covered = (a: AggregationRule) => {
+    const o = had.get(a.role);
+    return !!o && (o.key === a.key || a.selectors.every((s) => o.selectors.some((t) => selectorCovers(t, s))));
+  };
   return set.aggregations
-    .filter((a) => !had.has(JSON.stringify([a.role, a.key])))
+    .filter((a) => !covered(a))
     .map((a) => ({
       type: 'new-access' as const,
       kind: 'rbac' as const,

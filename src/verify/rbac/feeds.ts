@@ -53,6 +53,8 @@ export interface AggregationRule {
   key: string;
   /** The selectors in words (`rbac.authorization.k8s.io/aggregate-to-admin=true`; `every ClusterRole` for `{}`). */
   text: string;
+  /** The selectors as read: a ClusterRole any of them matches is gathered. */
+  selectors: LabelSelector[];
   file: string;
 }
 
@@ -88,6 +90,7 @@ export function aggregationRules(clusterRoles: RoleDef[]): AggregationRule[] {
       role: r.name,
       key: JSON.stringify(forms.map((f) => f.key)),
       text: forms.length ? forms.map((f) => f.text).join('; ') : 'no selector',
+      selectors: r.selectors,
       file: r.file,
     });
   }
