@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { cli, ROOT } from './helpers/cli.js';
+import { docsSide, rbacSide, shopCnp } from './helpers/policySides.js';
+
+// Found by test/diff-cilium-trust-property.test.ts: policies written otherwise that allow the same were changes.
+// - A CiliumNetworkPolicy broad peer's ports were compared as text: `protocol: ANY` (or none) and the same port for
+//   TCP, UDP and SCTP, a port as a string or a number, a range split in two (Cilium, PortProtocol).
+// - A CiliumClusterwideNetworkPolicy whose selector names one namespace selects what the same policy namespaced there
+//   does (Cilium, "Kubernetes": a clusterwide policy's spec is a CiliumNetworkPolicy's, not namespaced).
+// - `toPorts: []` was an L4 rule of no port; Cilium reads the list's length (pkg/policy/rule.go: "No L4 restrictions").
+// - An aggregationRule was compared as text: `matchLabels` for `In` of one value was a change, and a selector added
+//   was new access (right) and also removed access.
+
+type Obj = Record<string, unknown>;
+type Out = Record<string, { summary: string }[]>;
+function diff(kind: string, base: string, head: string, ...flags: string[]) {
+  const r = cli(['diff', base, head, '--kind', kind, '--format', 'json', '--fail-on', 'any', ...flags]);
+  const out = JSON.parse(r.stdout) as Out;
+  return {
+    code: r.code,
+    newAccess: out['newAccess']!.map((f) => f.summary),
+    removed: out['removedAccess']!.map((f) => f.summary),
+  };
+}
+const WEB = { matchLabels: { app: 'web' } };
+const toWorld = (toPorts?: unknown, extra: Obj = {}) => ({
+  toEntities: ['world'],
+  ...(toPorts === undefined ? {} : { toPorts }),
+  ...extra,
+});
+const cnp = (egress: Obj[], selector: Obj = WEB) => shopCnp('web', { endpointSelector: selector, egress });
+const none = { code: 0, newAccess: [], removed: [] };
+
+describe('diff of CiliumNetworkPolicies written otherwise', () => {
+  it('a broad peer on ports respelled: ANY or no protocol for each, a string port, a range split, ports over two rules', () => {
+    const any443 = cnp([toWorld([{ ports: [{ port: '443', protocol: 'ANY' }] }])]);
+    for (const head of [
+      cnp([toWorld([{ ports: ['TCP', 'UDP', 'SCTP'].map((protocol) => ({ port: '443', protocol })) }])]),
+      cnp([toWorld([{ ports: [{ port: 443 }] }])]),
+    ])
+      expect(diff('netpol', docsSide([any443]), docsSide([head]))).toEqual(none);
+    const range = cnp([toWorld([{ ports: [{ port: '8000', endPort: 8100, protocol: 'TCP' }] }])]);
+    const split = cnp([
+      toWorld([{ ports: [{ port: '8000', endPort: 8049, protocol: 'TCP' }] }]),
+      toWorld([{ ports: [{ port: '8050', endPort: 8100, protocol: 'TCP' }] }]),
+    ]);
+    expect(diff('netpol', docsSide([range]), docsSide([split]))).toEqual(none);
+    // A port beyond, or UDP where BASE had TCP alone, is new; an L7 rule stays compared as written.
+    expect(
+      diff('netpol', docsSide([range]), docsSide([cnp([toWorld([{ ports: [{ port: '8101', protocol: 'TCP' }] }])])]))
+        .newAccess,
+    ).toHaveLength(1);
+    expect(
+      diff('netpol', docsSide([range]), docsSide([cnp([toWorld([{ ports: [{ port: '8000', protocol: 'UDP' }] }])])]))
+        .newAccess,
+    ).toHaveLength(1);
+  });
+
+  it('a clusterwide policy whose selector names the namespace is the namespaced policy', () => {
+    const ccnp = {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumClusterwideNetworkPolicy',
+      metadata: { name: 'web' },
+      spec: {
+        endpointSelector: { matchLabels: { app: 'web', 'k8s:io.kubernetes.pod.namespace': 'shop' } },
+        egress: [toWorld([{ ports: [{ port: '443', protocol: 'TCP' }] }])],
+      },
+    };
+    const namespaced = cnp([toWorld([{ ports: [{ port: '443', protocol: 'TCP' }] }])]);
+    expect(diff('netpol', docsSide([namespaced]), docsSide([ccnp]))).toEqual(none);
+    expect(diff('netpol', docsSide([ccnp]), docsSide([namespaced]))).toEqual(none);
+    // Another namespace named is other pods.
+    const payments = {
+      ...ccnp,
+      spec: {
+        ...ccnp.spec,
+        endpointSelector: { matchLabels: { app: 'web', 'k8s:io.kubernetes.pod.namespace': 'payments' } },
+      },
+    };
+    expect(diff('netpol', docsSide([namespaced]), docsSide([payments])).newAccess).toHaveLength(1);
+  });
+
+  it('toPorts: [] is a rule without ports, as Cilium reads it', () => {
+    const l3 = cnp([{ toEndpoints: [{ matchLabels: { app: 'cart' } }] }]);
+    const empty = cnp([{ toEndpoints: [{ matchLabels: { app: 'cart' } }], toPorts: [] }]);
+    expect(
+      diff('netpol', docsSide([l3]), docsSide([empty]), '--inventory', join(ROOT, 'fixtures/demo/inventory')),
+    ).toEqual(none);
+    // A broad peer with an empty list is the broad peer on every port.
+    expect(diff('netpol', docsSide([cnp([toWorld()])]), docsSide([cnp([toWorld([])])]))).toEqual(none);
+  });
+});
+
+describe('diff of aggregationRules by what they gather', () => {
+  const aggregated = (selectors: Obj[]) => [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'team-view' },
+      aggregationRule: { clusterRoleSelectors: selectors },
+      rules: [],
+    },
+  ];
+  const labels = { matchLabels: { 'example.com/aggregate-to-team-view': 'true' } };
+  const inOfOne = {
+    matchExpressions: [{ key: 'example.com/aggregate-to-team-view', operator: 'In', values: ['true'] }],
+  };
+  const extra = { matchLabels: { 'example.com/team-view-extra': 'true' } };
+
+  it('matchLabels or In of one value: no change', () => {
+    expect(diff('rbac', rbacSide(aggregated([labels])), rbacSide(aggregated([inOfOne])))).toEqual(none);
+  });
+
+  it('a selector added is new access only; taken away, removed access only', () => {
+    const more = diff('rbac', rbacSide(aggregated([labels])), rbacSide(aggregated([labels, extra])));
+    expect([more.code, more.newAccess.length, more.removed]).toEqual([1, 1, []]);
+    const less = diff('rbac', rbacSide(aggregated([labels, extra])), rbacSide(aggregated([inOfOne])));
+    expect([less.code, less.newAccess, less.removed.length]).toEqual([1, [], 1]);
+  });
+});
