@@ -118,4 +118,26 @@ describe('diff of aggregationRules by what they gather', () => {
     const less = diff('rbac', rbacSide(aggregated([labels, extra])), rbacSide(aggregated([inOfOne])));
     expect([less.code, less.newAccess, less.removed.length]).toEqual([1, [], 1]);
   });
+
+  it('a rule moved between two ClusterRoles feeding it, or a feeder renamed, is no change; a rule added is new, alone', () => {
+    const feeder = (name: string, rules: Obj[]) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name, labels: { 'example.com/aggregate-to-team-view': 'true' } },
+      rules,
+    });
+    const get = (resource: string) => ({ apiGroups: [''], resources: [resource], verbs: ['get'] });
+    const side = (a: string, aRules: Obj[], bRules: Obj[]) =>
+      rbacSide([...aggregated([labels]), feeder(a, aRules), feeder('cm-viewer', bRules)]);
+    const base = side('pods-viewer', [get('pods'), get('secrets')], [get('configmaps')]);
+    expect(diff('rbac', base, side('pods-viewer', [get('pods')], [get('configmaps'), get('secrets')]))).toEqual(none);
+    expect(diff('rbac', base, side('pod-reader', [get('pods'), get('secrets')], [get('configmaps')]))).toEqual(none);
+    const added = diff(
+      'rbac',
+      base,
+      side('pods-viewer', [get('pods'), get('secrets'), { ...get('services'), verbs: ['list'] }], [get('configmaps')]),
+    );
+    expect(added.removed).toEqual([]);
+    expect(added.newAccess).toEqual(['ClusterRole pods-viewer aggregates into ClusterRole team-view: list services']);
+  });
 });

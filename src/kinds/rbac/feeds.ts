@@ -3,6 +3,7 @@ import type { AggregationFeed, AggregationRule } from '../../verify/rbac/feeds.j
 import type { RbacPolicySet } from '../../verify/rbac/types.js';
 import { bindingLine, ruleLine } from './lines.js';
 import { selectorCovers } from '../../util/labels.js';
+import { uncovered } from '../../verify/rbac/covers.js';
 
 /** Kubernetes' default roles built by aggregation (the API server's bootstrap policy). */
 const DEFAULT_AGGREGATED = new Set(['admin', 'edit', 'view']);
@@ -34,10 +35,24 @@ function ruleText(r: AggregationFeed['rules'][number]): string {
  */
 export function feedChanges(set: RbacPolicySet, other: RbacPolicySet, texts: Map<string, string>): CiFinding[] {
   const twins = new Set(other.feeds.map(feedKey));
+  // What the other side feeds into each aggregated role, whichever of its ClusterRoles holds it.
+  const into = new Map<string, AggregationFeed['rules']>();
+  for (const f of other.feeds) into.set(f.into, [...(into.get(f.into) ?? []), ...f.rules]);
   const out: CiFinding[] = [];
   for (const f of set.feeds) {
     if (twins.has(feedKey(f))) continue;
-    const rules = f.rules.length ? f.rules.map(ruleText).join('; ') : 'no rules';
+    // The aggregated role gains nothing the other side does not give it: a rule moved between its sources, a source
+    // renamed. Judged as the API server judges escalation (`uncovered`: each atom within a rule of the other side's).
+    const theirs = into.get(f.into) ?? [];
+    const gained = uncovered(theirs, f.rules, 3);
+    if (gained.count === 0) continue;
+    // What it adds: its rules as written when the other side holds none of them, else the first few atoms it adds.
+    const more = gained.count - gained.first.length;
+    const rules = !f.rules.length
+      ? 'no rules'
+      : gained.count < uncovered([], f.rules, 0).count
+        ? gained.first.map(ruleText).join('; ') + (more > 0 ? `; and ${more} more` : '')
+        : f.rules.map(ruleText).join('; ');
     const builtin = DEFAULT_AGGREGATED.has(f.into) ? ", one of Kubernetes' default roles" : '';
     out.push({
       type: 'new-access',
