@@ -57,6 +57,13 @@ describe('diff of CiliumNetworkPolicies written otherwise', () => {
     ).toHaveLength(1);
   });
 
+  it('a broad peer on ICMP types by number or by name (Cilium, ICMPField.type)', () => {
+    const icmp = (type: number | string) =>
+      cnp([toWorld(undefined, { icmps: [{ fields: [{ type, family: 'IPv4' }] }] })]);
+    expect(diff('netpol', docsSide([icmp(8)]), docsSide([icmp('EchoRequest')]))).toEqual(none);
+    expect(diff('netpol', docsSide([icmp(8)]), docsSide([icmp('TimeExceeded')])).newAccess).toHaveLength(1);
+  });
+
   it('a clusterwide policy whose selector names the namespace is the namespaced policy', () => {
     const ccnp = {
       apiVersion: 'cilium.io/v2',

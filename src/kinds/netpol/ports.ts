@@ -76,17 +76,70 @@ export function portsCover(by: PortSet[], p: PortSet): boolean {
 
 const CILIUM_ANY = ['TCP', 'UDP', 'SCTP'];
 
+/** The ICMP type names Cilium takes for their numbers, per family (its policy API's ICMP name tables). */
+const ICMP_TYPES: Record<'IPv4' | 'IPv6', Record<string, number>> = {
+  IPv4: {
+    EchoReply: 0,
+    DestinationUnreachable: 3,
+    Redirect: 5,
+    Echo: 8,
+    EchoRequest: 8,
+    RouterAdvertisement: 9,
+    RouterSelection: 10,
+    RouterSolicitation: 10,
+    TimeExceeded: 11,
+    ParameterProblem: 12,
+    Timestamp: 13,
+    TimestampReply: 14,
+    Photuris: 40,
+    ExtendedEchoRequest: 42,
+    ExtendedEchoReply: 43,
+  },
+  IPv6: {
+    DestinationUnreachable: 1,
+    PacketTooBig: 2,
+    TimeExceeded: 3,
+    ParameterProblem: 4,
+    EchoRequest: 128,
+    EchoReply: 129,
+    MulticastListenerQuery: 130,
+    MulticastListenerReport: 131,
+    MulticastListenerDone: 132,
+  },
+};
+
 /**
  * A CiliumNetworkPolicy rule's `toPorts` (Cilium's PortProtocol: a protocol omitted, empty or `ANY` is every one it
  * matches, TCP, UDP and SCTP; a port a number or a string of one, a name otherwise, none or `0` every port; `endPort`
- * a range). Neither `toPorts` nor `icmps` (or both empty: Cilium reads their length) is any port. A rule with ICMP
- * types, or an entry asking more than its ports (L7 rules, a listener, TLS, server names), is kept as its text.
+ * a range) and `icmps` (per family, ICMP or ICMPv6, its types by number or name; none, every type). Neither (or both
+ * empty: Cilium reads their length) is any port. An entry asking more than its ports (L7 rules, a listener, TLS,
+ * server names), or a name it does not know, is kept as its text.
  */
 export function ciliumPortSet(toPorts: unknown, icmps: unknown, text: () => string): PortSet {
   if (!l4Part(toPorts) && !l4Part(icmps)) return ANY_PORT;
-  if (l4Part(icmps) || !Array.isArray(toPorts)) return { text: text() };
+  if ((l4Part(toPorts) && !Array.isArray(toPorts)) || (l4Part(icmps) && !Array.isArray(icmps))) return { text: text() };
   const byProtocol = new Map<string, ProtocolPorts>();
-  for (const tp of toPorts) {
+  const entry = (protocol: string) => {
+    let at = byProtocol.get(protocol);
+    if (!at) byProtocol.set(protocol, (at = { all: false, ranges: [], names: new Set() }));
+    return at;
+  };
+  // ICMP types as numbers, a CamelCase name as its number (Cilium, ICMPField.type); no type, every type.
+  for (const x of l4Part(icmps) ? (icmps as unknown[]) : []) {
+    if (!isObj(x) || !Array.isArray(x['fields'])) return { text: text() };
+    for (const f of x['fields']) {
+      if (!isObj(f)) return { text: text() };
+      const family = f['family'] ?? 'IPv4';
+      if (family !== 'IPv4' && family !== 'IPv6') return { text: text() };
+      const at = entry(family === 'IPv4' ? 'ICMP' : 'ICMPv6');
+      const t = f['type'];
+      const n = typeof t === 'number' ? t : typeof t === 'string' ? ICMP_TYPES[family][t] : undefined;
+      if (t === undefined) at.all = true;
+      else if (n !== undefined && Number.isInteger(n) && n >= 0 && n <= 255) at.ranges.push([n, n]);
+      else return { text: text() };
+    }
+  }
+  for (const tp of Array.isArray(toPorts) ? toPorts : []) {
     if (!isObj(tp) || Object.keys(tp).some((k) => k !== 'ports') || !Array.isArray(tp['ports']))
       return { text: text() };
     for (const p of tp['ports']) {
@@ -103,8 +156,7 @@ export function ciliumPortSet(toPorts: unknown, icmps: unknown, text: () => stri
       const n = typeof w === 'number' ? w : typeof w === 'string' && /^\d+$/.test(w) ? Number(w) : undefined;
       const end = p['endPort'];
       for (const protocol of protocols) {
-        let at = byProtocol.get(protocol);
-        if (!at) byProtocol.set(protocol, (at = { all: false, ranges: [], names: new Set() }));
+        const at = entry(protocol);
         if ((w === undefined || w === '' || n === 0) && (end === undefined || end === 0)) at.all = true;
         else if (typeof w === 'string' && n === undefined && end === undefined) at.names.add(w);
         else if (n !== undefined && isPort(n) && (end === undefined || end === 0 || (isPort(end) && end >= n)))
