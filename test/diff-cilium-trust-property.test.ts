@@ -29,6 +29,17 @@ import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { rng, shuffle, tmp } from './helpers/cli.js';
 import { cliInProcess } from './helpers/inProcess.js';
+import {
+  cidrRange,
+  expectedExit,
+  FAIL_ON,
+  inventory,
+  ipNum,
+  numIp,
+  selectorLabels,
+  wname,
+  type Workload,
+} from './helpers/diffTrees.js';
 
 const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261208) >>> 0;
@@ -180,23 +191,7 @@ interface Report {
   undetermined: Finding[];
 }
 
-const FAIL_ON = ['new-access', 'removed-access', 'risky', 'any', 'none', 'granted', 'revoked'] as const;
-
 /** The exit code docs/ci.md gives a report under --fail-on: 1 when something at or above it was found. */
-function expectedExit(rep: Report, failOn: (typeof FAIL_ON)[number]): number {
-  const n = rep.newAccess.length > 0;
-  const d = rep.removedAccess.length > 0;
-  const hit = {
-    none: false,
-    any: n || d,
-    'new-access': n,
-    granted: n,
-    'removed-access': d,
-    revoked: d,
-    risky: rep.newAccess.some((f) => f.risk !== undefined),
-  }[failOn];
-  return hit ? 1 : 0;
-}
 
 /** What the runs checked, summed: the test must not pass by checking nothing. */
 interface Tally {
@@ -340,20 +335,6 @@ const NO: Tri = 0;
 const MAYBE: Tri = 1;
 const YES: Tri = 2;
 
-interface Workload {
-  ns: string;
-  name: string;
-  labels: Record<string, string>;
-  ports: { name: string; port: number; protocol: 'TCP' | 'UDP' }[];
-  ip: string;
-}
-const NS_LABELS: Record<string, Record<string, string>> = {
-  shop: { 'kubernetes.io/metadata.name': 'shop', tier: 'app' },
-  payments: { 'kubernetes.io/metadata.name': 'payments', tier: 'app' },
-  monitoring: { 'kubernetes.io/metadata.name': 'monitoring', tier: 'infra' },
-  'kube-system': { 'kubernetes.io/metadata.name': 'kube-system', tier: 'infra' },
-  ops: { 'kubernetes.io/metadata.name': 'ops' },
-};
 const http = (port: number) => ({ name: 'http', port, protocol: 'TCP' as const });
 const metrics = { name: 'metrics', port: 9090, protocol: 'TCP' as const };
 const WORKLOADS: Workload[] = [
@@ -398,50 +379,8 @@ const WORKLOADS: Workload[] = [
   },
   { ns: 'ops', name: 'backup', labels: { app: 'backup' }, ports: [], ip: '10.0.3.150' },
 ];
-const wname = (w: Workload) => `${w.ns}/${w.name}`;
-const selectorLabels = (w: Workload) => ({ [Object.keys(w.labels)[0]!]: Object.values(w.labels)[0]! });
 
 /** The cluster the policies are compared over: namespaces, a Deployment and a running pod per workload. */
-function inventory(): string {
-  const items: object[] = Object.entries(NS_LABELS).map(([name, labels]) => ({
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name, labels },
-  }));
-  for (const w of WORKLOADS) {
-    const containers = [
-      {
-        name: 'c',
-        image: 'example/app:1',
-        ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
-      },
-    ];
-    items.push(
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: w.name, namespace: w.ns },
-        spec: {
-          selector: { matchLabels: selectorLabels(w) },
-          template: { metadata: { labels: w.labels }, spec: { containers } },
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: `${w.name}-0`,
-          namespace: w.ns,
-          labels: w.labels,
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, controller: true }],
-        },
-        spec: { containers },
-        status: { phase: 'Running', podIP: w.ip, podIPs: [{ ip: w.ip }] },
-      },
-    );
-  }
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 1);
-}
 
 /** DNS names seen per address (the profile's `dnsNames`), what `toFQDNs` selects addresses by. */
 const DNS: [string, string[]][] = [
@@ -848,14 +787,6 @@ const PRIVATE6 = ['fc00::/7', 'fe80::/10', '::1/128'];
 const isPrivate = (ip: string) => (ip.includes(':') ? PRIVATE6 : PRIVATE).some((b) => inBlock(ip, b));
 
 /** IPv4 address ⇄ number; an address as a 128-bit value, IPv4 mapped into IPv6 (::ffff:a.b.c.d). */
-const ipNum = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const numIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-function cidrRange(c: string): [number, number] {
-  const [ip, len] = c.split('/') as [string, string?];
-  const size = 2 ** (32 - Number(len ?? 32));
-  const lo = Math.floor(ipNum(ip) / size) * size;
-  return [lo, lo + size - 1];
-}
 function addr128(s: string): bigint {
   if (!s.includes(':')) return (0xffffn << 32n) | BigInt(ipNum(s));
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
@@ -3026,7 +2957,7 @@ describe('diff compares Cilium policies, trust policies and aggregated ClusterRo
         const what = `run ${i} ${kind} (FUZZ_SEED=${SEED} FUZZ_RUN=${i}, in ${dir})`;
         const ctx: Ctx = { r, kind, dir, what, failures, tally, flags: [], n: 0, run: i };
         if (kind === 'cilium') {
-          writeFileSync(join(dir, 'inventory.json'), inventory());
+          writeFileSync(join(dir, 'inventory.json'), inventory(WORKLOADS));
           writeFileSync(join(dir, 'profile.json'), profile());
           ctx.flags = ['--inventory', 'inventory.json', '--profile', 'profile.json'];
         }

@@ -31,6 +31,18 @@ import { dump, loadAll } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rng, shuffle, tmp } from './helpers/cli.js';
 import { cliInProcess } from './helpers/inProcess.js';
+import {
+  cidrRange,
+  expectedExit,
+  FAIL_ON,
+  inventory,
+  ipNum,
+  NS_LABELS,
+  numIp,
+  selectorLabels,
+  wname,
+  type Workload,
+} from './helpers/diffTrees.js';
 
 const env = process.env;
 const SEED = Number(env['FUZZ_SEED'] ?? 20261207) >>> 0;
@@ -163,23 +175,7 @@ interface Report {
   undetermined: Finding[];
 }
 
-const FAIL_ON = ['new-access', 'removed-access', 'risky', 'any', 'none', 'granted', 'revoked'] as const;
-
 /** The exit code docs/ci.md gives a report under --fail-on: 1 when something at or above it was found. */
-function expectedExit(rep: Report, failOn: (typeof FAIL_ON)[number]): number {
-  const n = rep.newAccess.length > 0;
-  const d = rep.removedAccess.length > 0;
-  const hit = {
-    none: false,
-    any: n || d,
-    'new-access': n,
-    granted: n,
-    'removed-access': d,
-    revoked: d,
-    risky: rep.newAccess.some((f) => f.risk !== undefined),
-  }[failOn];
-  return hit ? 1 : 0;
-}
 
 /** What the runs checked, summed: the test must not pass by checking nothing. */
 interface Tally {
@@ -2038,20 +2034,6 @@ function iamOther(r: Rand, t: IamTree): IamTree {
 
 // --- NetworkPolicies -------------------------------------------------------------------------------------------------
 
-interface Workload {
-  ns: string;
-  name: string;
-  labels: Record<string, string>;
-  ports: { name: string; port: number; protocol: 'TCP' | 'UDP' }[];
-  ip: string;
-}
-const NS_LABELS: Record<string, Record<string, string>> = {
-  shop: { 'kubernetes.io/metadata.name': 'shop', tier: 'app' },
-  payments: { 'kubernetes.io/metadata.name': 'payments', tier: 'app' },
-  monitoring: { 'kubernetes.io/metadata.name': 'monitoring', tier: 'infra' },
-  'kube-system': { 'kubernetes.io/metadata.name': 'kube-system', tier: 'infra' },
-  ops: { 'kubernetes.io/metadata.name': 'ops' },
-};
 const WORKLOADS: Workload[] = [
   {
     ns: 'shop',
@@ -2109,50 +2091,8 @@ const WORKLOADS: Workload[] = [
   },
   { ns: 'ops', name: 'backup', labels: { app: 'backup' }, ports: [], ip: '10.0.3.150' },
 ];
-const wname = (w: Workload) => `${w.ns}/${w.name}`;
-const selectorLabels = (w: Workload) => ({ [Object.keys(w.labels)[0]!]: Object.values(w.labels)[0]! });
 
 /** The cluster the NetworkPolicies are compared over: namespaces, a Deployment and a pod per workload, Services. */
-function inventory(): string {
-  const items: object[] = Object.entries(NS_LABELS).map(([name, labels]) => ({
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name, labels },
-  }));
-  for (const w of WORKLOADS) {
-    const containers = [
-      {
-        name: 'c',
-        image: 'example/app:1',
-        ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
-      },
-    ];
-    items.push(
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: w.name, namespace: w.ns },
-        spec: {
-          selector: { matchLabels: selectorLabels(w) },
-          template: { metadata: { labels: w.labels }, spec: { containers } },
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: `${w.name}-0`,
-          namespace: w.ns,
-          labels: w.labels,
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: w.name, controller: true }],
-        },
-        spec: { containers },
-        status: { phase: 'Running', podIP: w.ip, podIPs: [{ ip: w.ip }] },
-      },
-    );
-  }
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 1);
-}
 
 interface Sel {
   matchLabels?: Record<string, string>;
@@ -2197,14 +2137,6 @@ const EXTERNAL = '8.8.8.8';
 const PORTS = [80, 443, 5432, 8080, 8081, 8443, 9090, 53, 6379, 3000];
 
 /** IPv4 address ⇄ number, CIDR as [first, last]. */
-const ipNum = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const numIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-function cidrRange(c: string): [number, number] {
-  const [ip, len] = c.split('/') as [string, string?];
-  const size = 2 ** (32 - Number(len ?? 32));
-  const lo = Math.floor(ipNum(ip) / size) * size;
-  return [lo, lo + size - 1];
-}
 const inCidr = (ip: string, c: string) => {
   const [lo, hi] = cidrRange(c);
   const v = ipNum(ip);
@@ -3245,7 +3177,7 @@ async function determinism(ctx: Ctx, kind: Kind, base: string, head: string, std
     const files = readFiles(join(ctx.dir, x));
     writeFiles(join(again, x), files, shuffle([...files.keys()], ctx.r));
   }
-  if (kind === 'netpol') writeFileSync(join(again, 'inventory.json'), inventory());
+  if (kind === 'netpol') writeFileSync(join(again, 'inventory.json'), inventory(WORKLOADS));
   const res = await cliInProcess([...diffArgs(ctx, kind, base, head), '--fail-on', 'none'], again);
   ctx.tally.determinism++;
   if (res.stdout !== stdout)
@@ -3394,7 +3326,7 @@ describe('diff compares policy trees by meaning (seeded metamorphic runs)', () =
         const ctx: Ctx = { r, dir, what, failures, tally, flags: [], n: 0, run: i };
         if (kind === 'rbac' && r() < 0.3) ctx.flags = ['--no-default-grants'];
         if (kind === 'netpol') {
-          writeFileSync(join(dir, 'inventory.json'), inventory());
+          writeFileSync(join(dir, 'inventory.json'), inventory(WORKLOADS));
           ctx.flags = ['--inventory', 'inventory.json'];
         }
         const started = performance.now();
