@@ -270,6 +270,34 @@ describe('ingressDeny / egressDeny override every allow', () => {
     expect(d.detail).toMatch(/ingressDeny rule 0 may deny it/);
   });
 
+  it('rules that each select some of the identities an address may have decide together (it has one of them)', () => {
+    // One rule each for world and cluster: a private address is one or the other, so it is allowed (or denied)
+    // whichever it is, as one rule of both entities would have it.
+    const allowSplit = setOf([egress({ role: 'frontend' }, [{ toEntities: ['world'] }, { toEntities: ['cluster'] }])]);
+    expect(allowSplit.answer(tcp(FRONTEND, PRIVATE, 5432))).toBe(YES);
+    const a = allowSplit.allows(tcp(FRONTEND, PRIVATE, 5432));
+    expect(a.allowed).toBe(true);
+    expect(a.detail).toBe(
+      'egress: allowed whichever identity 10.20.0.5 has (as world, world-ipv4, kube-apiserver: CiliumNetworkPolicy shop/p0 rule 0; as host, cluster, remote-node, kube-apiserver, unmanaged, health, ingress, init: CiliumNetworkPolicy shop/p0 rule 1); ingress: not a pod',
+    );
+    const denySplit = setOf([
+      egress({ role: 'frontend' }, [{ toEntities: ['all'] }], {
+        egressDeny: [{ toEntities: ['world'] }, { toEntities: ['cluster'] }],
+      }),
+    ]);
+    expect(denySplit.answer(tcp(FRONTEND, PRIVATE, 5432))).toBe(NO);
+    expect(denySplit.allows(tcp(FRONTEND, PRIVATE, 5432)).allowed).toBe(false);
+    // A deny of the world and an allow of the world alone: denied as the world, not allowed as anything else.
+    const denyAndAllowWorld = setOf([
+      egress({ role: 'frontend' }, [{ toEntities: ['world'] }], { egressDeny: [{ toEntities: ['world'] }] }),
+    ]);
+    expect(denyAndAllowWorld.answer(tcp(FRONTEND, PRIVATE, 5432))).toBe(NO);
+    // Whichever identity decides differently stays a maybe: allowed as the world, not as a node.
+    const worldOnly = setOf([egress({ role: 'frontend' }, [{ toEntities: ['world'] }])]);
+    expect(worldOnly.answer(tcp(FRONTEND, PRIVATE, 5432))).toBe(MAYBE);
+    expect(worldOnly.allows(tcp(FRONTEND, PRIVATE, 5432))).toMatchObject({ allowed: false, undetermined: true });
+  });
+
   it('a deny of some ports leaves the others, and the question "any port?" open', () => {
     const set = setOf([
       egress({ role: 'frontend' }, [{ toEntities: ['cluster'] }], {

@@ -9,6 +9,9 @@ import { docsSide, rbacSide, shopCnp } from './helpers/policySides.js';
 // - A CiliumClusterwideNetworkPolicy whose selector names one namespace selects what the same policy namespaced there
 //   does (Cilium, "Kubernetes": a clusterwide policy's spec is a CiliumNetworkPolicy's, not namespaced).
 // - `toPorts: []` was an L4 rule of no port; Cilium reads the list's length (pkg/policy/rule.go: "No L4 restrictions").
+// - A deny of `[world, cluster]` written as two deny rules was new access to every private address: each rule was
+//   asked on its own, and each may or may not select an address the inventory cannot place (Cilium gives it one
+//   identity, so one of the two does).
 // - An aggregationRule was compared as text: `matchLabels` for `In` of one value was a change, and a selector added
 //   was new access (right) and also removed access.
 
@@ -86,6 +89,21 @@ describe('diff of CiliumNetworkPolicies written otherwise', () => {
       },
     };
     expect(diff('netpol', docsSide([namespaced]), docsSide([payments])).newAccess).toHaveLength(1);
+  });
+
+  it("a deny's entities written as one rule each: no change", () => {
+    const allowAll = [{ toEntities: ['all'] }];
+    const one = cnp(allowAll);
+    (one['spec'] as Obj)['egressDeny'] = [{ toEntities: ['world', 'cluster'] }];
+    const two = cnp(allowAll);
+    (two['spec'] as Obj)['egressDeny'] = [{ toEntities: ['world'] }, { toEntities: ['cluster'] }];
+    const flows = ['--inventory', join(ROOT, 'fixtures/demo/inventory')];
+    expect(diff('netpol', docsSide([one]), docsSide([two]), ...flows)).toEqual(none);
+    expect(diff('netpol', docsSide([two]), docsSide([one]), ...flows)).toEqual(none);
+    // One of the two dropped is new access.
+    const world = cnp(allowAll);
+    (world['spec'] as Obj)['egressDeny'] = [{ toEntities: ['world'] }];
+    expect(diff('netpol', docsSide([two]), docsSide([world]), ...flows).newAccess.length).toBeGreaterThan(0);
   });
 
   it('toPorts: [] is a rule without ports, as Cilium reads it', () => {

@@ -98,13 +98,12 @@ const KNOWN = {
    */
   trustSessionOnlyStatement: true,
   /**
-   * diffct-repro-7: each Cilium rule is asked on its own in three answers (src/verify/netpol/evaluate.ts `side`, the
-   * largest deny answer kept; cilium-peers.ts `entitiesMatch`), so a deny of `[world, cluster]` written as two deny
-   * rules, one entity each, turns a private address's sure "denied" (whatever it is, one of the two selects it) into
-   * two maybes: "new access", high risk (and the evaluator here, which asks rules alike, agrees there is a change).
-   * Skipped: a deny rule's entities split across two rules.
+   * diffct-repro-7 (fixed): each Cilium rule was asked on its own in three answers, so a deny of `[world, cluster]`
+   * written as two deny rules, one entity each, turned a private address's sure "denied" (whatever it is, one of the
+   * two selects it) into two maybes: "new access", high risk. The evaluator now asks a maybe of an address once per
+   * identity it may have (src/verify/netpol/evaluate.ts `side`), and so does this test's (`pairAnswer`).
    */
-  ciliumDenyEntitiesSplit: true,
+  ciliumDenyEntitiesSplit: false,
 };
 
 type Rand = () => number;
@@ -642,9 +641,10 @@ function identities(e: Ep): string[][] {
   out.push(['cluster'], ...['unmanaged', 'health', 'ingress', 'init'].map((x) => ['cluster', x]));
   return out;
 }
-function entitiesTri(list: string[], e: Ep): Tri {
+/** `id`: the identity the endpoint is taken to have (pairAnswer asks each an address may have in turn). */
+function entitiesTri(list: string[], e: Ep, id?: string[]): Tri {
   if (list.includes('all')) return YES;
-  const alts = identities(e);
+  const alts = id ? [id] : identities(e);
   const n = alts.filter((a) => a.some((x) => list.includes(x))).length;
   return n === 0 ? NO : n === alts.length ? YES : MAYBE;
 }
@@ -666,7 +666,7 @@ interface CQ {
 }
 
 /** Whether a rule's peers select the other endpoint; undefined when it names none. */
-function peerTri(rule: CRule, d: Dir, policyNs: string, other: Ep): Tri | undefined {
+function peerTri(rule: CRule, d: Dir, policyNs: string, other: Ep, id?: string[]): Tri | undefined {
   const f = FIELDS[d];
   if (!hasPeer(rule, d)) return undefined;
   let out: Tri = NO;
@@ -684,7 +684,7 @@ function peerTri(rule: CRule, d: Dir, policyNs: string, other: Ep): Tri | undefi
       if ((rule.toFQDNs ?? []).some((q) => names.some((n) => fqdnMatches(q, n)))) return YES;
     }
   }
-  if (rule[f.ent]) out = max(out, entitiesTri(rule[f.ent]!, other));
+  if (rule[f.ent]) out = max(out, entitiesTri(rule[f.ent]!, other, id));
   return out;
 }
 function portMatches(p: CPort, q: CQ): boolean {
@@ -729,7 +729,7 @@ interface SideRules {
   allow: [Tri, CRule][];
   deny: [Tri, CRule][];
 }
-function sideRules(units: Unit[], d: Dir, self: Workload, other: Ep): SideRules {
+function sideRules(units: Unit[], d: Dir, self: Workload, other: Ep, id?: string[]): SideRules {
   const [list, denyList] =
     d === 'Ingress' ? (['ingress', 'ingressDeny'] as const) : (['egress', 'egressDeny'] as const);
   const out: SideRules = { isolated: false, allow: [], deny: [] };
@@ -741,7 +741,7 @@ function sideRules(units: Unit[], d: Dir, self: Workload, other: Ep): SideRules 
       [denyList, out.deny],
     ] as const)
       for (const rule of u.spec[key] ?? []) {
-        const t = peerTri(rule, d, u.ns, other) ?? anyPeer(rule);
+        const t = peerTri(rule, d, u.ns, other, id) ?? anyPeer(rule);
         if (t !== NO) to.push([t, rule]);
       }
   }
@@ -756,12 +756,23 @@ function sideAt(s: SideRules, q: CQ): Tri {
   return min(allowed, (YES - denied) as Tri);
 }
 /** A tree's answer for a pair of endpoints, per protocol and port: the source's egress, the destination's ingress. */
+/**
+ * An address has one of the identities it may have (Cilium gives it one): the answer is the same for each, or a maybe,
+ * asked of each in turn, so that rules each selecting some of them decide together.
+ */
 function pairAnswer(units: Unit[], src: Ep, dst: Ep): (q: CQ) => Tri {
-  const eg = 'w' in src ? sideRules(units, 'Egress', src.w, dst) : undefined;
-  const ing = 'w' in dst ? sideRules(units, 'Ingress', dst.w, src) : undefined;
+  const ip = 'w' in src ? ('w' in dst ? undefined : dst) : src;
+  const each = (ip ? identities(ip) : [undefined]).map((id) => {
+    const eg = 'w' in src ? sideRules(units, 'Egress', src.w, dst, id) : undefined;
+    const ing = 'w' in dst ? sideRules(units, 'Ingress', dst.w, src, id) : undefined;
+    return (q: CQ) => {
+      const e = eg ? sideAt(eg, q) : YES;
+      return e === NO ? NO : min(e, ing ? sideAt(ing, q) : YES);
+    };
+  });
   return (q) => {
-    const e = eg ? sideAt(eg, q) : YES;
-    return e === NO ? NO : min(e, ing ? sideAt(ing, q) : YES);
+    const ts = each.map((f) => f(q));
+    return ts.every((t) => t === ts[0]) ? ts[0]! : MAYBE;
   };
 }
 const ask = (t: CPol[], q: CQ) => pairAnswer(unitsOf(t), q.src, q.dst)(q);
@@ -1594,8 +1605,9 @@ function ciliumDiffers(a: CPol[], b: CPol[]) {
   return {
     gains: xs.filter((x) => x.b === YES && x.a === NO).length,
     losses: xs.filter((x) => x.a > x.b).length,
-    // A rule's entities split in two make a sure answer a maybe (each rule is asked on its own, as the tool does): not
-    // a change of what is allowed, which is where one side answers no and the other not.
+    // Where one side answers no and the other not. Not any change of answer: an address that may be an endpoint the
+    // inventory lacks is selected by `cluster` as written and by no endpoint selector of its members (as in the tool),
+    // so that rewrite turns a yes into a maybe.
     differs: xs.filter((x) => (x.a === NO) !== (x.b === NO)).length,
   };
 }

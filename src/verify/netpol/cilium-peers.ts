@@ -114,7 +114,7 @@ const identityCache = new WeakMap<Endpoint, string[][]>();
  * be a node the profile never saw or an endpoint of the cluster the inventory does not list (a pod gone before it
  * was taken, a health or ingress endpoint, an unmanaged pod).
  */
-function identities(ep: Endpoint): string[][] {
+export function identities(ep: Endpoint): readonly string[][] {
   if (ep.kind === 'pod') return [['cluster']];
   let out = identityCache.get(ep);
   if (out) return out;
@@ -129,11 +129,14 @@ function identities(ep: Endpoint): string[][] {
   return out;
 }
 
-/** Whether entities as written select an endpoint: yes when each identity it may have is selected, no when none is. */
-export function entitiesMatch(list: unknown, ep: Endpoint): Tri {
+/**
+ * Whether entities as written select an endpoint: yes when each identity it may have is selected, no when none is.
+ * `identity`: the one it is taken to have (`NetworkPolicySet` asks each in turn, to decide a maybe of several rules).
+ */
+export function entitiesMatch(list: unknown, ep: Endpoint, identity?: readonly string[]): Tri {
   const names = arr(list).filter((x): x is string => typeof x === 'string');
   if (names.includes('all')) return YES;
-  const alts = identities(ep);
+  const alts = identity ? [identity] : identities(ep);
   let covered = 0;
   for (const a of alts) if (a.some((x) => names.includes(x))) covered++;
   return covered === 0 ? NO : covered === alts.length ? YES : MAYBE;

@@ -118,6 +118,8 @@ export interface RuleContext {
   world?: FactsWorld;
   /** Set with `world`: each allow rule that answers a maybe adds the restrictions of its own behind it. */
   restrictions?: string[];
+  /** Set while the peer is taken to have one of the identities it may have (cilium-peers.ts `identities`). */
+  identity?: readonly string[];
 }
 
 /**
@@ -173,7 +175,7 @@ function ciliumPeer(
       case 'Endpoints':
         // A maybe: a `reserved:` entity the endpoint may be (facts); a requirement it misses, in an allow rule the
         // policy's own restriction, in a deny rule a deny that may apply (which Cilium version runs is a fact).
-        t = endpointsMatch(v, policyNs, other);
+        t = endpointsMatch(v, policyNs, other, ctx.identity);
         if (t === MAYBE) t = fact(ctx.world, deny);
         if (t === YES && req.length && !meetsRequires(req, other)) {
           t = deny ? fact(ctx.world, true) : MAYBE;
@@ -189,7 +191,7 @@ function ciliumPeer(
         t = cidrSetMatch(v, other);
         break;
       case 'Entities':
-        t = entitiesMatch(v, other);
+        t = entitiesMatch(v, other, ctx.identity);
         break;
       case 'FQDNs':
         t = key === 'toFQDNs' ? fqdnsMatch(v, other, ctx) : opaquePeer(key, other);
@@ -229,12 +231,12 @@ function reservedEntity(sel: unknown): string | undefined {
   return m && ENTITIES.has(m[1]!) ? m[1] : undefined;
 }
 
-function endpointsMatch(list: unknown, policyNs: string, other: Endpoint): Tri {
+function endpointsMatch(list: unknown, policyNs: string, other: Endpoint, identity?: readonly string[]): Tri {
   let out: Tri = NO;
   for (const sel of arr(list)) {
     const entity = reservedEntity(sel);
     let t: Tri = NO;
-    if (entity !== undefined) t = entitiesMatch([entity], other);
+    if (entity !== undefined) t = entitiesMatch([entity], other, identity);
     else if (other.kind === 'pod') {
       const s = ciliumSelector(sel);
       // A selector that names no namespace means the policy's own; a clusterwide policy's (policyNs '') any.

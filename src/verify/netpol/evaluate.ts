@@ -20,7 +20,7 @@ import { labelSelectorMatches } from '../../util/labels.js';
 import { inCidr } from '../../knowledge/network/cidr.js';
 import { isObj } from '../../util/json.js';
 import { ciliumLabels, ciliumRule, ciliumSelector, type Requires, type RuleContext } from './cilium.js';
-import { MAYBE, NO, YES, type ClusterFacts, type Tri } from './cilium-peers.js';
+import { identities, MAYBE, NO, YES, type ClusterFacts, type Tri } from './cilium-peers.js';
 import { IpBlocks } from './ip-block.js';
 import { ciliumDenied, requiresOf, ruledOf, typesOf } from './directions.js';
 import { K8sRules, selectorMatches } from './k8s-rules.js';
@@ -256,11 +256,45 @@ export class NetworkPolicySet {
     }
   }
 
-  private side(
-    c: Connection,
-    dir: 'Ingress' | 'Egress',
-    explain = true,
-  ): { answer: Tri; detail: string; rule?: RuleAt } {
+  /**
+   * One direction of a connection. Cilium gives an address one of the identities it may have (cilium-peers.ts), so a
+   * maybe is asked of each: rules each selecting some (a deny of `world`, one of `cluster`) decide it together.
+   */
+  private side(c: Connection, dir: 'Ingress' | 'Egress', explain = true): Side {
+    const once = this.sideOnce(c, dir, explain);
+    const other = dir === 'Egress' ? c.dst : c.src;
+    const ctx = this.context;
+    if (once.answer !== MAYBE || other.kind !== 'ip' || ctx.identity) return once;
+    const alts = identities(other);
+    if (alts.length < 2) return once;
+    const each: Side[] = [];
+    try {
+      for (const id of alts) {
+        ctx.identity = id;
+        const t = this.sideOnce(c, dir, explain);
+        if (t.answer === MAYBE || (each.length && t.answer !== each[0]!.answer)) return once;
+        each.push(t);
+      }
+    } finally {
+      ctx.identity = undefined;
+    }
+    const { answer, rule } = each[0]!;
+    if (!explain) return { answer, detail: '' };
+    const d = dir.toLowerCase();
+    const byDetail = new Map<string, string[]>();
+    each.forEach((t, i) => {
+      const why = t.detail.startsWith(`${d}: `) ? t.detail.slice(d.length + 2) : t.detail;
+      byDetail.set(why, [...(byDetail.get(why) ?? []), ...alts[i]!]);
+    });
+    const parts = [...byDetail].map(([why, ids]) => `as ${[...new Set(ids)].join(', ')}: ${why}`);
+    return {
+      answer,
+      detail: `${d}: ${answer === YES ? 'allowed' : 'denied'} whichever identity ${other.ip} has (${parts.join('; ')})`,
+      ...(rule ? { rule } : {}),
+    };
+  }
+
+  private sideOnce(c: Connection, dir: 'Ingress' | 'Egress', explain: boolean): Side {
     const self = dir === 'Egress' ? c.src : c.dst;
     const other = dir === 'Egress' ? c.dst : c.src;
     const d = dir.toLowerCase();
@@ -352,6 +386,9 @@ export class NetworkPolicySet {
   }
   private ruleContext: RuleContext | undefined;
 }
+
+/** One direction's answer, why, and the rule that decides it. */
+type Side = { answer: Tri; detail: string; rule?: RuleAt };
 
 /** The rule a decision names, for `side`'s answer. */
 const at = (x: [Policy, Obj, number] | undefined, list: string): { rule?: RuleAt } =>
