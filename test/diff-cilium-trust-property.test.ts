@@ -90,13 +90,12 @@ const KNOWN = {
    */
   feedsByRoleAndExactRules: false,
   /**
-   * diffct-repro-6: a principal a trust lets assume the role through its account (`AWS: "444455556666"`) and names in a
-   * statement of its own allowing only sts:TagSession gains session tags unreported: entries are made only of
-   * statements allowing sts:AssumeRole (src/verify/iam/trustCallers.ts `callerBreadth`), and the account's is asked
-   * through its made-up stand-in (src/kinds/iam/trustWitness.ts `callerWitness`, src/kinds/iam/trustCompare.ts
-   * `sessionLost`), which that statement does not name. Skipped: that shape of the sts:TagSession addition.
+   * diffct-repro-6 (fixed): a principal a trust lets assume the role through its account (`AWS: "444455556666"`) and
+   * names in a statement of its own allowing only sts:TagSession gained session tags unreported: entries were made
+   * only of statements allowing sts:AssumeRole. Such a principal is now an entry of its own, compared by the session
+   * actions alone (src/kinds/iam/trust.ts `callerEntries`, `sessionOnly`).
    */
-  trustSessionOnlyStatement: true,
+  trustSessionOnlyStatement: false,
   /**
    * diffct-repro-7 (fixed): each Cilium rule was asked on its own in three answers, so a deny of `[world, cluster]`
    * written as two deny rules, one entity each, turned a private address's sure "denied" (whatever it is, one of the

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
@@ -539,6 +539,55 @@ describe('check and diff: trusts that name accounts, everyone or patterns', () =
       [PROD, 'medium'],
       [PROD, undefined],
     ]);
+  });
+});
+
+describe('diff: a principal named only for session tags, let in by its account', () => {
+  // Found by test/diff-cilium-trust-property.test.ts: entries were made only of statements allowing sts:AssumeRole, so
+  // a statement naming a role of the trusted account for sts:TagSession alone (the role already assumes through its
+  // account) went unreported, and --fail-on any passed it.
+  const APP = `arn:aws:iam::${B}:role/app`;
+  const side = (...statements: unknown[]) => {
+    const root = tmp();
+    const dir = join(root, 'iam', A, 'role');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'web.json'),
+      JSON.stringify(doc({ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' })),
+    );
+    writeFileSync(join(dir, 'web.trust.json'), JSON.stringify(doc(...statements)));
+    return join(root, 'iam');
+  };
+  const byAccount = allow({ AWS: B });
+  const diff = (base: string, head: string) => {
+    const r = cli(['diff', base, head, '--kind', 'iam', '--format', 'json', '--fail-on', 'any']);
+    const d = JSON.parse(r.stdout) as CiReport;
+    return { code: r.code, added: d.newAccess.map((f) => f.summary), removed: d.removedAccess.map((f) => f.summary) };
+  };
+
+  it('is new access when added and removed access when taken away', () => {
+    const base = side(byAccount);
+    const head = side(byAccount, allow({ AWS: APP }, 'sts:TagSession'));
+    const added = diff(base, head);
+    expect(added).toEqual({
+      code: 1,
+      added: [`sts:TagSession by ${APP}: statement #1 names it for sts:TagSession`],
+      removed: [],
+    });
+    expect(diff(head, base)).toEqual({ code: 1, added: [], removed: added.added });
+  });
+
+  it('is no access where nothing lets the principal assume the role, and not an unused grant for check', () => {
+    const none = diff(side(allow({ AWS: A })), side(allow({ AWS: A }), allow({ AWS: APP }, 'sts:TagSession')));
+    expect(none).toEqual({ code: 0, added: [], removed: [] });
+    const policies = side(byAccount, allow({ AWS: APP }, 'sts:TagSession'));
+    const r = cli(['check', '--policies', policies, '--cloudtrail', soak(), '--format', 'json', '--fail-on', 'none']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as CiReport;
+    expect(report.unused.map((f) => f.summary).filter((x) => x.includes(APP))).toEqual([]);
+    expect(report.unused.map((f) => f.summary)).toContain(
+      `sts:AssumeRole by any principal of account ${B}: statement #0 names the account, not a principal; never assumed in the logs`,
+    );
   });
 });
 

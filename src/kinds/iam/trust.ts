@@ -9,7 +9,7 @@ import { readTrustOnce, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
 import { callerBreadth } from '../../verify/iam/trustCallers.js';
 import { samlEntries } from './trustSaml.js';
-import { asAction, covered, sessionLost } from './trustCompare.js';
+import { asAction, covered, SESSION_ACTIONS, sessionLost } from './trustCompare.js';
 import { podIdentityEntries, serviceEntries } from './trustServices.js';
 import { noneSeen, observedSubjects, type Seen } from './trustSeen.js';
 import { callerWitness, podIdentityWitness, tokenWitness, witnessed, type Witness } from './trustWitness.js';
@@ -45,9 +45,9 @@ export function trustFindings(
     );
   for (const e of entries(set, observed, label, words, !!profile)) {
     if (!other) {
-      if (!e.used) unused.push(e.finding);
+      if (!e.used && !e.sessionOnly) unused.push(e.finding);
     } else if (!unread(other, e.role)) {
-      if (!covered(e, set, other, known, patterns(e))) changes.push(e.finding);
+      if (!e.sessionOnly && !covered(e, set, other, known, patterns(e))) changes.push(e.finding);
       else for (const action of sessionLost(e, set, other)) changes.push(asAction(e.finding, action));
     }
   }
@@ -82,6 +82,11 @@ export interface Entry {
   saml?: { provider: string; subject: string; audience?: string };
   /** For an entry naming no one subject: some it lets in, for a `diff` to ask both sides' trusts (trustWitness.ts). */
   witness?: Witness[];
+  /**
+   * IAM principals named only by Allows of session actions (`sts:TagSession`, `sts:SetSourceIdentity`), who assume the
+   * role through another statement (their account's): compared by those actions alone, never an unused grant.
+   */
+  sessionOnly?: true;
   key: string;
   used: boolean;
   finding: CiFinding;
@@ -264,6 +269,33 @@ function callerEntries(
         b.observed.length > 0,
       );
   }
+  // Principals named only for a session action (another statement, their account's, lets them assume the role):
+  // compared by that action alone (sessionLost).
+  const keys = new Set(out.map((e) => e.key));
+  for (const action of SESSION_ACTIONS)
+    for (const b of callerBreadth(statements, callers, action)) {
+      const key = JSON.stringify([role, 'aws', b.scope, b.value.toLowerCase()]);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      const who =
+        b.scope === 'anyone'
+          ? 'any AWS principal'
+          : b.scope === 'account'
+            ? `any principal of account ${b.value}`
+            : b.value;
+      out.push({
+        role,
+        via: 'assume-role',
+        issuer: '',
+        ...(b.scope === 'principal' && !b.wildcard
+          ? { caller: b.value }
+          : witnessed(callerWitness(b.scope, b.value, roleArn))),
+        key,
+        used: false,
+        sessionOnly: true,
+        finding: finding(who, undefined, '', `statement ${b.sid} names it for ${action}`, 'sts:AssumeRole'),
+      });
+    }
 }
 
 /** An `unused` finding of a role's trust: who it lets in, the risk and why, what the statement does. */

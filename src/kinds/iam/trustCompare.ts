@@ -85,10 +85,11 @@ function decide(e: Entry, set: IamPolicySet, action?: string): 'allow' | 'deny' 
  * Guide asks each of the trust), asked of each side one by one for an entry naming one subject: those its own side
  * allows and the other denies are removed (or new) access of their own.
  */
-const SESSION_ACTIONS = ['sts:TagSession', 'sts:SetSourceIdentity'];
+export const SESSION_ACTIONS = ['sts:TagSession', 'sts:SetSourceIdentity'];
 
+/** An entry named only for session actions (`sessionOnly`) counts where its side lets the subject assume the role. */
 export function sessionLost(e: Entry, own: IamPolicySet, other: IamPolicySet): string[] {
-  const ws = namesOne(e) ? [e] : stands(e);
+  const ws = (namesOne(e) ? [e] : stands(e)).filter((w) => !e.sessionOnly || decide(w, own) !== 'deny');
   return SESSION_ACTIONS.filter((a) => ws.some((w) => decide(w, own, a) === 'allow' && decide(w, other, a) === 'deny'));
 }
 

@@ -223,14 +223,18 @@ function principalArnValues(st: TrustStatement): { value: string; like: boolean 
 const ACCOUNT_ROOT = /^arn:[^:]+:iam::(\d{12}):root$/;
 
 /**
- * What each Allow of `sts:AssumeRole` to AWS principals lets in, with the callers seen it covers (`observed`: ARNs of
- * the IAM roles and users that assumed the role). A Condition on `aws:PrincipalArn` narrows an account or `*` to
- * its values.
+ * What each Allow of `sts:AssumeRole` (or of `action`) to AWS principals lets in, with the callers seen it covers
+ * (`observed`: ARNs of the IAM roles and users that assumed the role). A Condition on `aws:PrincipalArn` narrows an
+ * account or `*` to its values.
  */
-export function callerBreadth(statements: readonly TrustStatement[], observed: readonly string[]): CallerBreadth[] {
+export function callerBreadth(
+  statements: readonly TrustStatement[],
+  observed: readonly string[],
+  action = 'sts:AssumeRole',
+): CallerBreadth[] {
   const out: CallerBreadth[] = [];
   for (const st of statements) {
-    if (st.effect !== 'Allow' || st.notPrincipal || !actionMatches(st, 'sts:AssumeRole')) continue;
+    if (st.effect !== 'Allow' || st.notPrincipal || !actionMatches(st, action)) continue;
     const values = st.principal === '*' ? ['*'] : principalsOf(st, 'AWS');
     if (!values.length) continue;
     const narrowed = principalArnValues(st);
