@@ -150,6 +150,36 @@ describe("a pod's own node", () => {
     }
   });
 
+  it('a profile written to a file keeps the own node, and generate from it writes the same policy', () => {
+    const { dir, sources } = environment();
+    const profile = join(dir, 'profile.json');
+    const p = cli(['profile', ...sources, '-o', profile]);
+    expect(p.code, p.stderr).toBe(0);
+    const nodes = readFileSync(profile, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"network"'))
+      .map((l) => (JSON.parse(l) as { network: { from: Obj; to: Obj } }).network)
+      .flatMap((e) => [e.from, e.to])
+      .filter((x) => x['kind'] === 'node');
+    expect(nodes.length).toBeGreaterThan(0);
+    expect(nodes.every((x) => x['own'] === true)).toBe(true);
+    const fromLogs = join(dir, 'from-logs');
+    const fromProfile = join(dir, 'from-profile');
+    expect(cli(['generate', 'netpol', ...sources, '-o', fromLogs]).code).toBe(0);
+    expect(cli(['generate', 'netpol', '--profile', profile, '-o', fromProfile]).code).toBe(0);
+    const policy = readFileSync(join(fromProfile, 'netpol/shop/web.yaml'), 'utf8');
+    expect(policy).not.toContain('ipBlock');
+    expect(policy).toBe(readFileSync(join(fromLogs, 'netpol/shop/web.yaml'), 'utf8'));
+    // The report lists the probe without the node peer's risk (no rule grants it); its call to the node's 9100 too.
+    const md = join(dir, 'report.md');
+    expect(cli(['report', '--profile', profile, '-o', md]).code).toBe(0);
+    const rows = readFileSync(md, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('own node 10.0.1.23'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.filter((l) => l.includes('node or host-network'))).toEqual([]);
+  });
+
   it('another node, or the host seen from its own side, stays a node by address: the next one is breakage', () => {
     for (const env of [environment(remote), environment(host, 'EGRESS')]) {
       const r = backtest(env.sources);

@@ -91,7 +91,9 @@ export function canonicalProfile(p: Profile): Profile {
 function canonicalPeer(x: Peer): Peer {
   return x.kind === 'workload'
     ? { kind: 'workload', namespace: x.namespace, name: x.name }
-    : { kind: x.kind, ip: x.ip };
+    : x.kind === 'node' && x.own
+      ? { kind: 'node', ip: x.ip, own: true }
+      : { kind: x.kind, ip: x.ip };
 }
 
 function canonicalFlowEvidence(e: FlowEvidence): FlowEvidence {

@@ -37,7 +37,8 @@ export function netRiskList(peer: Peer, self: 'from' | 'to', ports?: PortSpan, r
   if (peer.kind === 'ip' && self === 'from' && !isPrivateAddress(peer.ip))
     out.push({ level: 'medium', reason: 'egress to the internet' });
   if (peer.kind === 'ip' && self === 'to') out.push({ level: 'medium', reason: 'ingress from outside the cluster' });
-  if (peer.kind === 'node') out.push({ level: 'low', reason: 'a node or host-network peer' });
+  // A pod's own node is no grant: Kubernetes allows that traffic whatever the policies, and no rule names it.
+  if (peer.kind === 'node' && !peer.own) out.push({ level: 'low', reason: 'a node or host-network peer' });
   if (peer.kind !== 'workload' && self === 'from') {
     const holds = (ip: string) => {
       const v = addressValue(ip)!;
