@@ -52,6 +52,11 @@ function toGcp(line: string, n: number): Obj | undefined {
   const v = JSON.parse(line) as Obj;
   const f = (v['flow'] ?? v) as Obj;
   if (f['Type'] === 'L7') return undefined;
+  // Between a pod and reserved:host (in the demo, the kubelet probing web from its own node, and the answers): the
+  // packets never leave the node, and VPC Flow Logs see none of them.
+  const host = (e: unknown) => ((e as Obj | undefined)?.['labels'] as string[] | undefined)?.includes('reserved:host');
+  const pod = (e: unknown) => typeof (e as Obj | undefined)?.['pod_name'] === 'string';
+  if ((host(f['source']) && pod(f['destination'])) || (pod(f['source']) && host(f['destination']))) return undefined;
   const ip = f['IP'] as Obj;
   const l4 = f['l4'] as Obj;
   const [proto, ports] = l4['TCP'] ? [6, l4['TCP'] as Obj] : l4['UDP'] ? [17, l4['UDP'] as Obj] : [1, {}];

@@ -500,11 +500,19 @@ export function generateNetwork(outDir) {
     key.includes(':') && !key.includes('/') ? key.slice(key.indexOf(':') + 1) : podAt(key, t).ip;
   const days = Array.from({ length: DAYS }, () => []);
   let sport = 40000;
-  /** One connection: the SYN from the client, the SYN-ACK back (a reply), maybe an L7 DNS pair. */
+  /**
+   * One connection: the SYN from the client, the SYN-ACK back (a reply), maybe an L7 DNS pair. Seen leaving the client
+   * (EGRESS) at a node drawn at random; `opts.at`: seen arriving at the server (INGRESS), at its node (that index).
+   */
   function connect(t, from, to, port, proto = 'TCP', opts = {}) {
     const d = Math.floor((t - START) / (24 * HOUR));
     if (d < 0 || d >= DAYS) return;
     sport = sport >= 60999 ? 40000 : sport + 1 + int(7);
+    // The draw is made either way, so that the records after keep their bytes.
+    const observer = () => {
+      const drawn = NODES[int(3)].name;
+      return opts.at === undefined ? drawn : NODES[opts.at].name;
+    };
     const base = (ts, src, dst, sp, dp, extra) => ({
       flow: {
         time: `${new Date(ts).toISOString().slice(0, 23)}${String(int(1e6)).padStart(6, '0')}Z`,
@@ -520,14 +528,14 @@ export function generateNetwork(outDir) {
         source: endpoint(src, ts),
         destination: endpoint(dst, ts),
         Type: extra.l7 ? 'L7' : 'L3_L4',
-        node_name: `acme-staging/${NODES[int(3)].name}`,
+        node_name: `acme-staging/${observer()}`,
         ...(extra.l7 ? { l7: extra.l7 } : {}),
         ...(extra.names ? { destination_names: extra.names } : {}),
         is_reply: extra.reply,
-        traffic_direction: 'EGRESS',
+        traffic_direction: opts.at === undefined ? 'EGRESS' : 'INGRESS',
         Summary: extra.summary ?? '',
       },
-      node_name: `acme-staging/${NODES[int(3)].name}`,
+      node_name: `acme-staging/${observer()}`,
       time: new Date(ts).toISOString(),
     });
     const out = days[d];
@@ -603,11 +611,13 @@ export function generateNetwork(outDir) {
       // The web pod resolves the cart service by name (the cluster DNS, over UDP and now and then TCP).
       dns(t + 1900, 'shop/web', '', null);
       if (h === 12) connect(t + 1950, 'shop/web', 'kube-system/coredns', 53, 'TCP');
-      // Prometheus scrapes metrics across namespaces; the kubelet probes the storefront.
+      // Prometheus scrapes metrics across namespaces; the kubelet probes the storefront from its node, which Hubble
+      // shows arriving at the pod as from reserved:host.
       for (const target of ['shop/web', 'shop/cart', 'payments/payments-api'])
         connect(t + 9000, 'monitoring/prometheus', target, 9090);
       connect(t + 9500, 'monitoring/prometheus', 'kube-system/coredns', 9153);
-      connect(t + 11000, `node:${NODES[0].ip}`, 'shop/web', 8080);
+      const probed = webPodAt(t + 11000).node;
+      connect(t + 11000, `node:${NODES[probed].ip}`, 'shop/web', 8080, 'TCP', { at: probed });
       // Controllers watch the API server.
       for (const c of ['monitoring/pod-watcher', 'ops/cert-operator', 'ops/report-reader', 'ops/db-operator'])
         if (h % 6 === 0) connect(t + 12000, c, `api:${API_SERVER[int(2)]}`, 443);
