@@ -8,6 +8,7 @@ import { decodeValue } from '../src/ingest/k8sAudit/decode.js';
 import { apiGroupOf, parseRequestPath } from '../src/knowledge/kubernetes/apiGroups.js';
 import { BUILTIN_RESOURCES } from '../src/knowledge/kubernetes/builtinResources.js';
 import type { InputIssue } from '../src/model/issue.js';
+import type { RecordSkip } from '../src/model/network.js';
 import type { K8sRequestObservation } from '../src/model/observation.js';
 import { cli, CORPUS, HAS_CORPUS, ROOT } from './helpers/cli.js';
 
@@ -87,7 +88,7 @@ describe('the API group of a request', () => {
   });
 
   const decode = (ref: Record<string, unknown>, requestURI?: string) => {
-    const out: (K8sRequestObservation | InputIssue)[] = [];
+    const out: (K8sRequestObservation | InputIssue | RecordSkip)[] = [];
     const ev = {
       verb: 'get',
       user: { username: 'alice' },
@@ -101,7 +102,8 @@ describe('the API group of a request', () => {
   };
 
   it('decoding: a record without objectRef.apiGroup gets its group, or is an issue', () => {
-    const group = (x: K8sRequestObservation | InputIssue) => (x.kind === 'issue' ? x.code : x.access.apiGroup);
+    const group = (x: K8sRequestObservation | InputIssue | RecordSkip) =>
+      x.kind === 'issue' ? x.code : x.kind === 'skip' ? `skip: ${x.reason}` : x.access.apiGroup;
     expect(group(decode({ resource: 'cronjobs', namespace: 'a', name: 'n' }))).toBe('batch');
     expect(group(decode({ resource: 'cronjobs', apiGroup: '' }, '/apis/batch/v1/cronjobs'))).toBe('batch');
     expect(group(decode({ resource: 'ingresses' }))).toBe('networking.k8s.io');

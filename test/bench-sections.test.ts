@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { scaleSections, sectionOf, spliceSections } from '../scripts/bench/sections.js';
 
-const section = sectionOf as (doc: string, title: string) => string | undefined;
-const splice = spliceSections as (doc: string, sections: Record<string, string>) => string;
-const measure = scaleSections as (o: { root: string; which: string[] }) => Promise<Record<string, string>>;
+const section = sectionOf;
+const splice = spliceSections;
+const measure = scaleSections;
 
 const before = `# Performance
 

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cloudTrail/decode.js';
 import type { InputIssue } from '../src/model/issue.js';
+import type { RecordSkip } from '../src/model/network.js';
 import { CORPUS, HAS_CORPUS } from './helpers/cli.js';
 
-function decode(v: unknown): (AwsCallObservation | InputIssue)[] {
-  const out: (AwsCallObservation | InputIssue)[] = [];
+function decode(v: unknown): (AwsCallObservation | InputIssue | RecordSkip)[] {
+  const out: (AwsCallObservation | InputIssue | RecordSkip)[] = [];
   decodeCloudTrailValue(v, { file: 'f.json', line: 3 }, (x) => out.push(x));
   return out;
 }
-const calls = (xs: (AwsCallObservation | InputIssue)[]) =>
+const calls = (xs: (AwsCallObservation | InputIssue | RecordSkip)[]) =>
   xs.filter((x): x is AwsCallObservation => x.kind === 'aws-call');
 
 const record = (over: Record<string, unknown> = {}) => ({

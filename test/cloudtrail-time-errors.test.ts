@@ -160,15 +160,15 @@ describe('a CloudTrail Lake–style export (test/fixtures/cloudtrail-lake)', () 
   it('every record is counted, none dropped for its time; notices name what was read how', async () => {
     const r = await profile(['--cloudtrail', LAKE, '--on-error', 'fail']);
     expect(r.code, r.stderr).toBe(0);
-    const [src] = r.json.sources;
+    const src = r.json.sources[0]!;
     expect(src).toMatchObject({ records: 18, issues: 0, issueSamples: [], notices: 4 });
-    expect(src.noticeSamples.map((n: InputIssue) => [n.code, n.line])).toEqual([
+    expect(src.noticeSamples!.map((n: InputIssue) => [n.code, n.line])).toEqual([
       ['cloudtrail.time-form', 1],
       ['cloudtrail.no-time', 9],
       ['cloudtrail.no-time', 10],
       ['cloudtrail.bad-time', 11],
     ]);
-    expect(src.noticeSamples[0].message).toMatch(/^14 records in this file like this one/);
+    expect(src.noticeSamples![0]!.message).toMatch(/^14 records in this file like this one/);
     expect(r.stderr).toMatch(/4 notices: the records were kept/);
     expect(r.stderr).not.toMatch(/input issue/);
     expect(r.json.skipped).toEqual({ 'authentication-failure': 1, 'no-permission': 1 });
@@ -178,14 +178,14 @@ describe('a CloudTrail Lake–style export (test/fixtures/cloudtrail-lake)', () 
     expect(counted + 2).toBe(18);
     const daily = edges.find(
       (e) => e.eventName === 'GetObject' && e.resources.some((x: string) => x.endsWith('daily.csv')),
-    );
+    )!;
     // Eight timed records and three without a time: all counted, only the timed ones set first and last seen.
     expect(daily.allowed).toMatchObject({
       count: 11,
       firstSeen: '2026-11-03T09:15:02.000000Z',
       lastSeen: '2026-11-03T09:15:08.000000Z',
     });
-    expect(daily.allowed.samples.map((s: { time: string }) => s.time)).toEqual([
+    expect(daily.allowed!.samples.map((s: { time: string }) => s.time)).toEqual([
       '2026-11-03T09:15:02.000000Z',
       '2026-11-03T09:15:02.100000Z',
       '2026-11-03T09:15:03.000000Z',
@@ -196,10 +196,9 @@ describe('a CloudTrail Lake–style export (test/fixtures/cloudtrail-lake)', () 
   it('--since/--until: a timeless record is kept (its time is unknown, not outside the window); a held-out backtest window leaves it to training', async () => {
     const r = await profile(['--cloudtrail', LAKE, '--since', '2026-11-03T09:20:00Z']);
     expect(r.code, r.stderr).toBe(0);
-    const daily = r.json.principals[0].aws.find(
-      (e: { eventName: string; resources: string[] }) =>
-        e.eventName === 'GetObject' && e.resources.some((x) => x.endsWith('daily.csv')),
-    );
+    const daily = r.json.principals[0]!.aws!.find(
+      (e) => e.eventName === 'GetObject' && e.resources.some((x) => x.endsWith('daily.csv')),
+    )!;
     // The eight timed reads of reports/daily.csv are before the window; the three without a time stay.
     expect(daily.allowed).toMatchObject({ count: 3, firstSeen: '', lastSeen: '' });
     expect(r.json.skipped['outside-window']).toBe(8);

@@ -33,7 +33,7 @@ function event(verb: string, uri: string, objectRef?: Record<string, string>) {
 }
 
 /** An OpenShift user's session with oc: who am I, my projects, a new project, its pods, log out. */
-function log(extra: ReturnType<typeof event>[] = []): string {
+function log(extra: Record<string, unknown>[] = []): string {
   const events = [
     ...extra,
     event('get', '/apis/user.openshift.io/v1/users/~', {
@@ -67,7 +67,7 @@ function log(extra: ReturnType<typeof event>[] = []): string {
     }),
   ];
   const file = join(tmp('os-defaults-'), 'audit.log');
-  events.sort((a, b) => (a.requestReceivedTimestamp < b.requestReceivedTimestamp ? -1 : 1));
+  events.sort((a, b) => (String(a['requestReceivedTimestamp']) < String(b['requestReceivedTimestamp']) ? -1 : 1));
   writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   return file;
 }

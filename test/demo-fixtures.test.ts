@@ -168,7 +168,7 @@ describe('the demo environment', () => {
     ]);
     const denied = profile.principals
       .flatMap((x: { aws?: { denied?: { count: number } }[] }) => (x.aws ?? []).filter((e) => e.denied))
-      .reduce((n: number, e: { denied: { count: number } }) => n + e.denied.count, 0);
+      .reduce((n: number, e) => n + e.denied!.count, 0);
     expect(denied).toBe(Object.values(ct.principals).reduce((n, c) => n + c.denied, 0));
   });
 
@@ -197,7 +197,7 @@ describe('the demo environment', () => {
     );
     expect(read).toEqual(Object.fromEntries(fc.files.map((f) => [f.path, f.records])));
     // Every workload of the README's table is in the profile, with the inventory's selector.
-    const names = profile.workloads.map((w: { namespace: string; name: string }) => `${w.namespace}/${w.name}`);
+    const names = profile.workloads!.map((w) => `${w.namespace}/${w.name}`);
     for (const w of [
       'shop/web',
       'shop/cart',
@@ -213,7 +213,7 @@ describe('the demo environment', () => {
       'ops/db-operator',
     ])
       expect(names).toContain(w);
-    expect(profile.workloads.every((w: { source: string }) => w.source === 'inventory')).toBe(true);
+    expect(profile.workloads!.every((w) => w.source === 'inventory')).toBe(true);
   });
 
   it('generated policies deny what the soak never did', () => {

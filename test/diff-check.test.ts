@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Ajv04 from 'ajv-draft-04';
+import Ajv04Module from 'ajv-draft-04';
 import { dump, loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import type { CiReport } from '../src/diff/index.js';
@@ -200,7 +200,7 @@ describe('diff (acceptance on the demo environment)', () => {
     expect(r.out.newAccess).toHaveLength(3);
     // Riskiest first; the read-only wildcard AWS requires (ec2:Describe* on *) is new but not risky.
     expect([first.risk?.level, second.risk?.level, third.risk]).toEqual(['high', 'high', undefined]);
-    const s3 = r.out.newAccess.find((f: { kind: string }) => f.kind === 'iam' && f.risk);
+    const s3 = r.out.newAccess.find((f: { kind: string; risk?: unknown }) => f.kind === 'iam' && f.risk);
     expect(s3.summary).toMatch(/^s3:\* on \*: \d{3} actions, including /);
     expect(s3.access.actions.length).toBeGreaterThan(100);
     expect(s3.locations).toEqual([
@@ -417,7 +417,13 @@ describe('CI formats', () => {
       ),
     );
     // The SARIF 2.1.0 schema (as @microsoft/jest-sarif ships it) is JSON Schema draft-04.
-    const ajv = new Ajv04({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false });
+    // A CommonJS module whose `module.exports` is the class, with the class again as `default`.
+    const ajv = new Ajv04Module.default({
+      strict: false,
+      allErrors: true,
+      validateFormats: false,
+      unicodeRegExp: false,
+    });
     const validate = ajv.compile(schema);
     // The validator is real: a run without its tool is refused.
     expect(validate({ version: '2.1.0', runs: [{ results: [] }] })).toBe(false);

@@ -248,11 +248,8 @@ describe('profile --eks-audit-logs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(seen[0]!.body).toEqual({ logGroupName: '/my/audit' });
     const p = await readProfileFile(join(out, 'p.json'));
-    expect(p.sources[0].issueSamples.map((i: { code: string }) => i.code)).toEqual([
-      'k8s.not-json-message',
-      'eks.repeated-token',
-    ]);
-    expect(p.sources[0].issues).toBe(2);
+    expect(p.sources[0]!.issueSamples.map((i) => i.code)).toEqual(['k8s.not-json-message', 'eks.repeated-token']);
+    expect(p.sources[0]!.issues).toBe(2);
   }, 30_000);
 
   it('--until asks the API for the Events logged up to 70 minutes later: a watch received before it is kept', async () => {
@@ -298,8 +295,8 @@ describe('profile --eks-audit-logs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(seen[0]!.body['endTime']).toBe(Date.parse('2026-11-02T11:10:00Z'));
     const p = await readProfileFile(join(out, 'p.json'));
-    const cart = p.principals.find((x: { username: string }) => x.username === 'system:serviceaccount:shop:cart');
-    expect(cart.k8s.map((e: { verb: string }) => e.verb)).toEqual(['watch']);
+    const cart = p.principals.find((x) => x.username === 'system:serviceaccount:shop:cart')!;
+    expect(cart.k8s.map((e) => e.verb)).toEqual(['watch']);
     expect(p.skipped['outside-window']).toBe(1);
   }, 30_000);
 

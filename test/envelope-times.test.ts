@@ -171,7 +171,9 @@ describe('an envelope time that is no time is a notice naming the file and the l
   });
 
   it('the Event’s own time wins over its envelope’s', async () => {
-    const own = { ...ENVELOPES['aks-storage']!('2026-11-05T00:00:00Z') } as { records: { properties: object }[] };
+    const own = structuredClone(ENVELOPES['aks-storage']!('2026-11-05T00:00:00Z')) as {
+      records: { properties: object }[];
+    };
     own.records[0]!.properties = { log: JSON.stringify(event('2026-11-02T08:00:00.5Z')) };
     const r = await read(file(tmp(), 'env.json', own));
     expect(r.profile.window.start).toBe('2026-11-02T08:00:00.500000Z');

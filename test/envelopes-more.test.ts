@@ -332,7 +332,10 @@ function bigQueryRow(entry: Record<string, unknown>): Record<string, unknown> {
     timestamp: bqTime(timestamp),
     receiveTimestamp: bqTime(receiveTimestamp),
     ...(labels ? { labels: { authorization_k8s_io_decision: labels['authorization.k8s.io/decision'] } } : {}),
-    protopayload_auditlog: { ...payload, status: code === undefined ? status : { ...status, code: String(code) } },
+    protopayload_auditlog: {
+      ...payload,
+      status: code === undefined ? status : { ...(status as Record<string, unknown>), code: String(code) },
+    },
   };
 }
 

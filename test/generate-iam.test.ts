@@ -154,7 +154,8 @@ describe('generate iam on the demo environment', () => {
         // A Condition only where the request says its key: a role passed to a service (iam:PassedToService).
         const keys = Object.keys(s);
         expect(keys).toEqual(['Sid', 'Effect', 'Action', 'Resource', ...(keys.length > 4 ? ['Condition'] : [])]);
-        if (keys.length > 4) expect(Object.keys((s as { Condition: object }).Condition)).toEqual(['StringEquals']);
+        if (keys.length > 4)
+          expect(Object.keys((s as unknown as { Condition: object }).Condition)).toEqual(['StringEquals']);
         expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
         // A trust file (roles AWS services assumed, in this corpus) writes one action as a string.
         for (const a of typeof s.Action === 'string' ? [s.Action] : s.Action) {

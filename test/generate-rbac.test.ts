@@ -38,9 +38,12 @@ function gen(reqs: Req[], opts: RbacOptions = {}) {
 }
 
 const rulesOf = (r: ReturnType<typeof gen>, kind: string, ns = '') =>
-  r.artefacts
-    .flatMap((a) => a.objects)
-    .find((o) => o['kind'] === kind && ((o['metadata'] as { namespace?: string }).namespace ?? '') === ns)?.['rules'];
+  (
+    r.artefacts
+      .flatMap((a) => a.objects)
+      .find((o) => o['kind'] === kind && ((o['metadata'] as { namespace?: string }).namespace ?? '') === ns) as
+      { rules?: unknown } | undefined
+  )?.rules;
 
 describe('RBAC generation', () => {
   it('allows only the observed verbs, with resourceNames for named get/update/patch/delete', () => {

@@ -1,3 +1,4 @@
+import type { IamAccess } from '../src/model/finding.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -242,7 +243,7 @@ describe('IAM: per-run resources beyond keys and streams', () => {
     const profile = heldOut.toProfile();
     const report = emptyReport(profile);
     await verifyIam(profile, set, report);
-    expect(report.notAllowed.map((f) => f.access.resource)).toEqual([`${ecs}:task-definition/other:1`]);
+    expect(report.notAllowed.map((f) => (f.access as IamAccess).resource)).toEqual([`${ecs}:task-definition/other:1`]);
   });
 
   it('SageMaker jobs named by the SDK (`<base>-<time>`) keep their base; a name without a run part stays', async () => {

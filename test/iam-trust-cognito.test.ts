@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { VerifyReport } from '../src/model/finding.js';
+import type { IamAccess, VerifyReport } from '../src/model/finding.js';
 import { evaluateTrust, readTrust, type TrustRequest } from '../src/verify/iam/trust.js';
 import { cli, tmp } from './helpers/cli.js';
 import { sectionEntries } from './helpers/profile.js';
@@ -283,7 +283,7 @@ describe('profile, generate, verify', () => {
     const v = cli(['verify', '--profile', p, '--policies', join(out, 'policy'), '--format', 'json']);
     expect(v.code).toBe(1);
     const report = JSON.parse(v.stdout) as VerifyReport;
-    expect(report.notAllowed.map((f) => [f.subject, f.subjectKind, f.access.action])).toEqual([
+    expect(report.notAllowed.map((f) => [f.subject, f.subjectKind, (f.access as IamAccess).action])).toEqual([
       [MAIN, 'WebIdentityUser', 'sts:AssumeRoleWithWebIdentity'],
     ]);
     expect(report.notAllowed[0]!.detail).toMatch(/no statement allows sts:TagSession/);

@@ -229,7 +229,7 @@ describe('the trust written allows exactly what it was made from', () => {
       { serviceAccount: 'pay/api', via: 'pod-identity' as const },
       { serviceAccount: 'pay/worker', via: 'pod-identity' as const },
       { serviceAccount: 'ops/job', via: 'pod-identity' as const },
-    ].map((l) => ({ ...l, evidence: { count: 1, firstSeen: '', lastSeen: '', samples: [] } }));
+    ].map((l) => ({ ...l, evidence: { count: 1, firstSeen: '', lastSeen: '', stages: {}, samples: [] } }));
     const { document, noProvider } = trustPolicy(links);
     expect(noProvider).toEqual([]);
     const st = readTrust(document);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { VerifyReport } from '../src/model/finding.js';
+import type { IamAccess, VerifyReport } from '../src/model/finding.js';
 import { readTrust } from '../src/verify/iam/trust.js';
 import { evaluateSamlTrust } from '../src/verify/iam/trustCallers.js';
 import { cli, tmp } from './helpers/cli.js';
@@ -373,9 +373,9 @@ describe('profile, merge, generate, verify', () => {
     const v = cli(['verify', '--profile', p, '--policies', join(out, 'policy'), '--format', 'json']);
     expect(v.code).toBe(1);
     const report = JSON.parse(v.stdout) as VerifyReport;
-    expect(report.notAllowed.map((f) => [f.subject, f.subjectKind, f.access.action, f.evidence.count])).toEqual([
-      [LI, 'SAMLUser', 'sts:AssumeRoleWithSAML', 1],
-    ]);
+    expect(
+      report.notAllowed.map((f) => [f.subject, f.subjectKind, (f.access as IamAccess).action, f.evidence.count]),
+    ).toEqual([[LI, 'SAMLUser', 'sts:AssumeRoleWithSAML', 1]]);
     expect(report.notAllowed[0]!.detail).toMatch(
       /does not let the SAML user of .*Okta .*no statement allows sts:TagSession/,
     );

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { VerifyReport } from '../src/model/finding.js';
+import type { IamAccess, VerifyReport } from '../src/model/finding.js';
 import { evaluateTrust, readTrust } from '../src/verify/iam/trust.js';
 import { releaseTagPattern } from '../src/knowledge/aws/webIdentitySubjects.js';
 import { globMatch, globWithin } from '../src/util/glob.js';
@@ -308,9 +308,9 @@ describe('profile, merge, generate, verify', () => {
     const v = cli(['verify', '--profile', p, '--policies', join(out, 'policy'), '--format', 'json']);
     expect(v.code).toBe(1);
     const report = JSON.parse(v.stdout) as VerifyReport;
-    expect(report.notAllowed.map((f) => [f.subject, f.subjectKind, f.access.action, f.evidence.count])).toEqual([
-      [TAG, 'WebIdentityUser', 'sts:AssumeRoleWithWebIdentity', 1],
-    ]);
+    expect(
+      report.notAllowed.map((f) => [f.subject, f.subjectKind, (f.access as IamAccess).action, f.evidence.count]),
+    ).toEqual([[TAG, 'WebIdentityUser', 'sts:AssumeRoleWithWebIdentity', 1]]);
     expect(report.notAllowed[0]!.detail).toMatch(/does not let the token of token\.actions\.githubusercontent\.com/);
   });
 

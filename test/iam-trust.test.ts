@@ -27,7 +27,7 @@ const irsa = (Condition?: unknown, issuer = ISSUER, extra: Record<string, unknow
   ...extra,
 });
 const sub = (ns: string, sa: string) => `system:serviceaccount:${ns}:${sa}`;
-const asks = (namespace: string, serviceAccount: string, via: TrustRequest['via'] = 'irsa'): TrustRequest => ({
+const asks = (namespace: string, serviceAccount: string, via: 'irsa' | 'pod-identity' = 'irsa'): TrustRequest => ({
   via,
   namespace,
   serviceAccount,

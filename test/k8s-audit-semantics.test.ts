@@ -10,6 +10,7 @@ import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { decodeValue } from '../src/ingest/k8sAudit/decode.js';
 import type { InputIssue } from '../src/model/issue.js';
+import type { RecordSkip } from '../src/model/network.js';
 import type { K8sRequestObservation } from '../src/model/observation.js';
 import { cli, tmp } from './helpers/cli.js';
 import { mdRead } from './helpers/markdown.js';
@@ -36,8 +37,8 @@ function event(over: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-function decode(v: unknown): (K8sRequestObservation | InputIssue)[] {
-  const out: (K8sRequestObservation | InputIssue)[] = [];
+function decode(v: unknown): (K8sRequestObservation | InputIssue | RecordSkip)[] {
+  const out: (K8sRequestObservation | InputIssue | RecordSkip)[] = [];
   decodeValue(v, { file: 'audit.log', line: 3 }, (x) => out.push(x));
   return out;
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decodeValue } from '../src/ingest/k8sAudit/decode.js';
 import type { InputIssue } from '../src/model/issue.js';
+import type { RecordSkip } from '../src/model/network.js';
 import type { K8sRequestObservation } from '../src/model/observation.js';
 
-function decode(v: unknown): (K8sRequestObservation | InputIssue)[] {
-  const out: (K8sRequestObservation | InputIssue)[] = [];
+function decode(v: unknown): (K8sRequestObservation | InputIssue | RecordSkip)[] {
+  const out: (K8sRequestObservation | InputIssue | RecordSkip)[] = [];
   decodeValue(v, { file: 'f.log', line: 7 }, (x) => out.push(x));
   return out;
 }
@@ -169,8 +170,9 @@ describe('decoding audit events', () => {
 });
 
 describe('audit event times: evidence, never a reason to drop the record', () => {
-  const notices = (xs: (K8sRequestObservation | InputIssue)[]) => xs.filter((x): x is InputIssue => x.kind === 'issue');
-  const kept = (xs: (K8sRequestObservation | InputIssue)[]) =>
+  const notices = (xs: (K8sRequestObservation | InputIssue | RecordSkip)[]) =>
+    xs.filter((x): x is InputIssue => x.kind === 'issue');
+  const kept = (xs: (K8sRequestObservation | InputIssue | RecordSkip)[]) =>
     xs.filter((x): x is K8sRequestObservation => x.kind === 'k8s-request');
 
   it.each([

@@ -8,7 +8,7 @@ import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '..
 import { rng } from './helpers/cli.js';
 
 const NAMESPACES = ['shop', 'payments', 'monitoring'];
-const NS_LABELS = new Map([
+const NS_LABELS = new Map<string, Record<string, string>>([
   ['shop', { team: 'shop' }],
   ['payments', { team: 'payments', pci: 'true' }],
   ['monitoring', { team: 'sre' }],

@@ -21,7 +21,7 @@ const PROM = pod('monitoring', { app: 'prometheus' });
 const PAY = pod('payments', { app: 'payments-api', tier: 'pci' }, [{ name: 'https', port: 8443, protocol: 'TCP' }]);
 
 type Pol = { ns: string; spec: Record<string, unknown>; kind?: 'NetworkPolicy' | 'CiliumNetworkPolicy' };
-const NS_LABELS = new Map([
+const NS_LABELS = new Map<string, Record<string, string>>([
   ['shop', { team: 'shop' }],
   ['monitoring', { team: 'sre' }],
   ['payments', { team: 'payments', pci: 'true' }],

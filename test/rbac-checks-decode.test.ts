@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeValue } from '../src/ingest/k8sAudit/decode.js';
 import type { InputIssue } from '../src/model/issue.js';
+import type { RecordSkip } from '../src/model/network.js';
 import type { K8sRequestObservation } from '../src/model/observation.js';
 import { grantableEdges, type Profile } from '../src/model/profile.js';
 import { ProfileBuilder } from '../src/profile/builder.js';
@@ -50,8 +51,8 @@ function event(over: Record<string, unknown> = {}): Record<string, unknown> {
   };
 }
 
-function decode(v: unknown): K8sRequestObservation | InputIssue {
-  const out: (K8sRequestObservation | InputIssue)[] = [];
+function decode(v: unknown): K8sRequestObservation | InputIssue | RecordSkip {
+  const out: (K8sRequestObservation | InputIssue | RecordSkip)[] = [];
   decodeValue(v, { file: 'audit.log', line: 3 }, (x) => out.push(x));
   expect(out).toHaveLength(1);
   return out[0]!;
@@ -61,6 +62,7 @@ function decode(v: unknown): K8sRequestObservation | InputIssue {
 function checks(v: unknown): string[] | string {
   const o = decode(v);
   if (o.kind === 'issue') return `${o.code}: ${o.message}`;
+  if (o.kind === 'skip') return `skip: ${o.reason}`;
   return (o.implied ?? []).map(
     (c) =>
       `${c.access.verb} ${c.access.apiGroup ? c.access.apiGroup + '/' : ''}${c.access.resource}${c.access.subresource ? '/' + c.access.subresource : ''} ${c.access.name || '-'} @${c.access.namespace || '-'} ${c.decision}${c.role ? ' role=' + c.role : ''}`,

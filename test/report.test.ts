@@ -1,3 +1,4 @@
+import { PROFILE_API_VERSION } from '../src/model/profile.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -329,7 +330,7 @@ describe('the graph at scale', () => {
       allowed: { connections: 1, records: 1, firstSeen: '', lastSeen: '', samples: [] },
     }));
     const profile = {
-      apiVersion: 'audit2policy.dev/v1alpha1' as const,
+      apiVersion: PROFILE_API_VERSION as typeof PROFILE_API_VERSION,
       kind: 'Profile' as const,
       window: { start: '', end: '' },
       sources: [],

@@ -364,7 +364,10 @@ describe('VPC flow logs as Security Lake stores them (OCSF Network Activity)', (
     // The demo's first connection seen at an interface whose own address is not the pod's (10.0.99.99).
     const rec = { ...byName(lines[0]!), srcaddr: '10.0.99.99', 'pkt-srcaddr': byName(lines[0]!)['srcaddr']! };
     const order = [...fields, 'pkt-srcaddr'];
-    writeFileSync(join(d, 'text.log'), [order.join(' '), order.map((f) => rec[f]).join(' ')].join('\n') + '\n');
+    writeFileSync(
+      join(d, 'text.log'),
+      [order.join(' '), order.map((f) => (rec as Record<string, string>)[f]).join(' ')].join('\n') + '\n',
+    );
     const ocsf = vpcToOcsf(rec);
     expect(ocsf['src_endpoint']).toMatchObject({ ip: rec['pkt-srcaddr'], intermediate_ips: ['10.0.99.99'] });
     writeFileSync(join(d, 'lake.jsonl'), JSON.stringify(ocsf) + '\n');

@@ -54,7 +54,7 @@ describe('CloudTrail: API Gateway records with an empty event name', () => {
     expect(r.issues.map((i) => [i.file, i.code])).toEqual([[path, 'cloudtrail.bad-name']]);
     expect(r.issues[0]!.message).toContain('eventName "" is not an event name');
     const p = r.profile.principals.find((x) => x.username === ROLE)!;
-    expect(p.aws.map((e) => e.eventName)).toEqual(['GetRestApi']);
+    expect(p.aws!.map((e) => e.eventName)).toEqual(['GetRestApi']);
   });
 });
 

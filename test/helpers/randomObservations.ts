@@ -1,8 +1,8 @@
 // Seeded Kubernetes requests and AWS calls for the profile writer's and merger's tests: several principals, names
 // shared across many prefixes, every stage and decision, implied checks, flags, origins and odd text.
-import { STAGES, type Decision } from '../../src/model/evidence.js';
+import { STAGES } from '../../src/model/evidence.js';
 import type { K8sAccess } from '../../src/model/access.js';
-import type { AwsCallObservation, K8sRequestObservation } from '../../src/model/observation.js';
+import type { AwsCallObservation, Decision, K8sRequestObservation } from '../../src/model/observation.js';
 import { rng } from './cli.js';
 
 const NAMES = ['cm-a', 'cm-b', '', 'ns"\\\n\u2028', '</script>\u202e\u0000', 'z', 'hot'];
