@@ -7,7 +7,7 @@ import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import type { IamPolicySet } from '../../verify/iam.js';
 import { readTrustOnce, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
-import { callerBreadth } from '../../verify/iam/trustCallers.js';
+import { callerBreadth, type CallerBreadth } from '../../verify/iam/trustCallers.js';
 import { samlEntries } from './trustSaml.js';
 import { asAction, covered, SESSION_ACTIONS, sessionLost } from './trustCompare.js';
 import { podIdentityEntries, serviceEntries } from './trustServices.js';
@@ -227,26 +227,20 @@ function callerEntries(
         : '; never assumed in the logs';
     const entry = (who: string, level: RiskLevel | undefined, reason: string, summary: string, used = false) =>
       out.push({
-        role,
-        via: 'assume-role',
-        issuer: '',
-        ...(b.scope === 'principal' && !b.wildcard
-          ? { caller: b.value }
-          : witnessed(callerWitness(b.scope, b.value, roleArn))),
-        key: JSON.stringify([role, 'aws', b.scope, b.value.toLowerCase()]),
+        ...callerEntry(b, role, roleArn),
         used,
         finding: finding(who, level, reason, summary, 'sts:AssumeRole'),
       });
     if (b.scope === 'anyone')
       entry(
-        'any AWS principal',
+        ANYONE,
         'high',
         'a trust policy with the principal * lets a principal of any AWS account assume the role, its Condition the only check',
         `statement ${b.sid} names every principal${seen}`,
       );
     else if (b.scope === 'account')
       entry(
-        `any principal of account ${b.value}`,
+        ofAccount(b.value),
         b.value === own ? 'medium' : 'high',
         b.value === own
           ? "naming the role's own account lets every principal of it whose identity policy allows sts:AssumeRole assume the role"
@@ -274,28 +268,34 @@ function callerEntries(
   const keys = new Set(out.map((e) => e.key));
   for (const action of SESSION_ACTIONS)
     for (const b of callerBreadth(statements, callers, action)) {
-      const key = JSON.stringify([role, 'aws', b.scope, b.value.toLowerCase()]);
-      if (keys.has(key)) continue;
-      keys.add(key);
-      const who =
-        b.scope === 'anyone'
-          ? 'any AWS principal'
-          : b.scope === 'account'
-            ? `any principal of account ${b.value}`
-            : b.value;
+      const e = callerEntry(b, role, roleArn);
+      if (keys.has(e.key)) continue;
+      keys.add(e.key);
+      const who = b.scope === 'anyone' ? ANYONE : b.scope === 'account' ? ofAccount(b.value) : b.value;
+      const summary = `statement ${b.sid} names it for ${action}`;
       out.push({
-        role,
-        via: 'assume-role',
-        issuer: '',
-        ...(b.scope === 'principal' && !b.wildcard
-          ? { caller: b.value }
-          : witnessed(callerWitness(b.scope, b.value, roleArn))),
-        key,
+        ...e,
         used: false,
         sessionOnly: true,
-        finding: finding(who, undefined, '', `statement ${b.sid} names it for ${action}`, 'sts:AssumeRole'),
+        finding: finding(who, undefined, '', summary, 'sts:AssumeRole'),
       });
     }
+}
+
+const ANYONE = 'any AWS principal';
+const ofAccount = (account: string) => `any principal of account ${account}`;
+
+/** An IAM principal's entry but for its finding: the one named, or a stand-in of those it lets in. */
+function callerEntry(b: CallerBreadth, role: string, roleArn: string): Omit<Entry, 'used' | 'finding'> {
+  return {
+    role,
+    via: 'assume-role',
+    issuer: '',
+    ...(b.scope === 'principal' && !b.wildcard
+      ? { caller: b.value }
+      : witnessed(callerWitness(b.scope, b.value, roleArn))),
+    key: JSON.stringify([role, 'aws', b.scope, b.value.toLowerCase()]),
+  };
 }
 
 /** An `unused` finding of a role's trust: who it lets in, the risk and why, what the statement does. */
