@@ -2,7 +2,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cmp, InputError } from '../model/issue.js';
 import { fitsVpcFields } from './flows/vpcFormat.js';
-import { afterLinePrefix } from './linePrefix.js';
+import { afterLinePrefix, linePrefixLength } from './linePrefix.js';
 import { isParquet, PARQUET_NOTICE } from './parquet.js';
 
 /** One file to read, as found on the command line or in a walked directory. */
@@ -188,6 +188,7 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET 
   const message = afterLinePrefix(head);
   if (message !== undefined && (message.startsWith('{') || message.startsWith('['))) return 'json';
   if (looksBinary(head)) return 'not a log: binary data';
+  if (jsonLinesAfterBadFirst(head)) return 'json';
   return csvExport(head) ?? 'not a log: text that is not JSON';
 }
 
@@ -230,17 +231,65 @@ function firstLineComplete(head: Buffer): boolean {
   }
 }
 
+/** How many of a file's first lines are looked at beyond the first: a bad first record does not hide the file. */
+const SNIFF_LINES = 8;
+
+/** The first complete lines of the head (SNIFF_LINES and the first), each without its line prefix (linePrefix.ts). */
+function headLines(head: Buffer): string[] {
+  const text = head.toString('utf8', 0, Math.min(head.length, SNIFF_BYTES)).replace(/^\uFEFF/, '');
+  const lines = text.split('\n');
+  if (lines.length > 1) lines.pop();
+  return lines
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(0, SNIFF_LINES + 1)
+    .map((l) => l.slice(linePrefixLength(l)).trim());
+}
+
 /**
- * A VPC flow log in text: a header naming srcaddr and dstaddr, a default-format (v2+) record, or a record of the
- * fields `--vpc-format` names.
+ * JSON lines whose first line is not a record: a record cut at its start (the file began mid-record: a log cut at a
+ * byte offset, a copy after a rotation) or a value that is no object (`42`). It is read, that line an issue of its
+ * reader, when the line ends as a record does or is JSON, and a later line of the first few is a whole JSON object
+ * or array: a text file with a JSON-looking line inside stays "not a log".
+ */
+export function jsonLinesAfterBadFirst(head: Buffer): boolean {
+  const [first, ...rest] = headLines(head);
+  if (first === undefined || !(first.endsWith('}') || first.endsWith(']') || parses(first))) return false;
+  return rest.some((l) => (l.startsWith('{') || l.startsWith('[')) && isObjectText(l));
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isObjectText(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A VPC flow log in text: a header naming srcaddr and dstaddr, or on one of its first lines a default-format (v2+)
+ * record or a record of the fields `--vpc-format` names (a bad first record is an issue of the reader, not a reason
+ * to take the file for other text).
  */
 export function looksLikeVpcFlowLog(head: Buffer, fields?: readonly string[]): boolean {
-  const text = head.toString('utf8', 0, Math.min(head.length, 4096));
-  // A flow log's CloudWatch Logs export: each line the event's time, then the record (linePrefix.ts).
-  const first = (afterLinePrefix(text) ?? text.split('\n', 1)[0]!).trim();
-  if (/\bsrcaddr\b/.test(first) && /\bdstaddr\b/.test(first)) return true;
-  if (fields && fitsVpcFields(first, fields)) return true;
-  return /^\d+ \S+ \S+ [0-9a-fA-F:.-]+ [0-9a-fA-F:.-]+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (ACCEPT|REJECT|-) (OK|NODATA|SKIPDATA)/.test(
-    first,
+  const lines = headLines(head);
+  // A header is the first line.
+  if (lines[0] !== undefined && /\bsrcaddr\b/.test(lines[0]) && /\bdstaddr\b/.test(lines[0])) return true;
+  return lines.some(
+    (line) =>
+      (fields !== undefined && fitsVpcFields(line, fields)) ||
+      /^\d+ \S+ \S+ [0-9a-fA-F:.-]+ [0-9a-fA-F:.-]+ \S+ \S+ \S+ \S+ \S+ \d+ \d+ (ACCEPT|REJECT|-) (OK|NODATA|SKIPDATA)/.test(
+        line,
+      ),
   );
 }

@@ -23,6 +23,10 @@ export class JsonLineDecoder {
   private docBytes = 0;
   private docLine = 0;
   private docTooLarge = false;
+  /** The document's lines after its first that hold an object each, and that are not blank (see `asLines`). */
+  private docObjects = 0;
+  private docFilled = 0;
+  private firstError = '';
 
   constructor(
     private readonly file: string,
@@ -41,8 +45,14 @@ export class JsonLineDecoder {
     if (n === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (this.mode === 'document') {
       if (this.docTooLarge) return;
+      if (!isBlank(text)) {
+        this.docFilled++;
+        if (holdsObject(text)) this.docObjects++;
+      }
       this.docBytes += text.length + 1;
       if (this.docBytes > MAX_DOCUMENT_BYTES) {
+        this.doc.push(text);
+        if (this.asLines()) return;
         this.docTooLarge = true;
         this.doc = [];
         this.onIssue(
@@ -74,6 +84,7 @@ export class JsonLineDecoder {
         this.docLine = n;
         this.doc.push(text);
         this.docBytes = text.length;
+        this.firstError = errorText(e);
         return;
       }
       this.mode = 'lines';
@@ -101,17 +112,34 @@ export class JsonLineDecoder {
   end(): void {
     if (this.mode !== 'document' || this.docTooLarge) return;
     const text = this.doc.join('\n');
-    this.doc = [];
     let v: unknown;
     try {
       v = JSON.parse(text);
     } catch (e) {
+      if (this.asLines()) return;
+      this.doc = [];
       const pos = /position (\d+)/.exec(errorText(e));
       const line = pos ? this.docLine + countNewlines(text, Number(pos[1])) : this.docLine;
       this.onIssue(this.issue(line, 'json.malformed', `not valid JSON: ${errorText(e)}`));
       return;
     }
+    this.doc = [];
     this.value(v, this.docLine, true);
+  }
+
+  /**
+   * A "document" that is JSON lines whose first record is cut short (a writer killed mid-line, a copy cut at a byte):
+   * most of its other lines hold an object each, where a pretty-printed document's hold parts of one. Its lines are
+   * read as JSON lines, the first an issue; false, and nothing done, when it is not such.
+   */
+  private asLines(): boolean {
+    if (this.docObjects * 2 <= this.docFilled) return false;
+    const lines = this.doc;
+    this.doc = [];
+    this.mode = 'lines';
+    this.onIssue(this.issue(this.docLine, 'json.malformed', `not valid JSON: ${this.firstError}`));
+    for (let i = 1; i < lines.length; i++) this.line(lines[i]!, this.docLine + i);
+    return true;
   }
 
   private issue(line: number, code: string, message: string): InputIssue {
@@ -132,6 +160,12 @@ function isBlank(s: string): boolean {
   const c = s.charCodeAt(0);
   if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
   return s.trim().length === 0;
+}
+
+/** Whether a line is one whole JSON object or array, by its ends (`asLines` counts them; no parse). */
+function holdsObject(text: string): boolean {
+  const t = text.trim();
+  return (t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'));
 }
 
 function opensDocument(text: string): boolean {

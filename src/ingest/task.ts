@@ -7,7 +7,7 @@ import { emptyInventory, Resolver } from '../inventory/inventory.js';
 import type { ScanResume } from './cloudTrail/scanner.js';
 import { isParquet, PARQUET_NOTICE } from './parquet.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
-import { csvExport, UnreadableInputError } from './inputs.js';
+import { csvExport, jsonLinesAfterBadFirst, UnreadableInputError } from './inputs.js';
 import type { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource } from './sourceOf.js';
@@ -154,7 +154,8 @@ export async function runTask(
     onLine = (line, n) => {
       const text = unprefixed(line);
       const c = firstChar(text);
-      if (c === 0x7b || c === 0x5b || d.inDocument) d.line(text, n);
+      // A line that ends as a JSON value does is one (a flow cut at its start: a JSON issue, not a VPC record's).
+      if (c === 0x7b || c === 0x5b || d.inDocument || /[}\]]\s*$/.test(text)) d.line(text, n);
       else stats.records += flows.text(text, n);
     };
   } else if (cloudTrail) {
@@ -226,7 +227,12 @@ export async function runTask(
       if (!sniffed) {
         sniffed = true;
         const c = firstNonSpace(chunk);
-        const json = c === undefined || c === 0x7b || c === 0x5b || /^[{[]/.test(afterLinePrefix(chunk) ?? '');
+        const json =
+          c === undefined ||
+          c === 0x7b ||
+          c === 0x5b ||
+          /^[{[]/.test(afterLinePrefix(chunk) ?? '') ||
+          jsonLinesAfterBadFirst(chunk);
         if (!json && task.format !== 'flows') {
           stats.notice = csvExport(chunk) ?? 'not a log: compressed content is not JSON';
           break;
