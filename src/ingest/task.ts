@@ -155,7 +155,7 @@ export async function runTask(
       const text = unprefixed(line);
       const c = firstChar(text);
       // A line that ends as a JSON value does is one (a flow cut at its start: a JSON issue, not a VPC record's).
-      if (c === 0x7b || c === 0x5b || d.inDocument || /[}\]]\s*$/.test(text)) d.line(text, n);
+      if (c === 0x7b || c === 0x5b || d.inDocument || closesValue(text)) d.line(text, n);
       else stats.records += flows.text(text, n);
     };
   } else if (cloudTrail) {
@@ -280,6 +280,15 @@ export async function runTask(
 function unprefixed(line: string): string {
   const n = linePrefixLength(line);
   return n ? line.slice(n) : line;
+}
+
+/** Whether a line's last character but spaces is `}` or `]`. */
+function closesValue(s: string): boolean {
+  for (let i = s.length - 1; i >= 0; i--) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return c === 0x7d || c === 0x5d;
+  }
+  return false;
 }
 
 function firstChar(s: string): number {
