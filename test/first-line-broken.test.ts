@@ -74,6 +74,14 @@ describe('a bad first record is an issue at line 1, and the records after it are
   ] as const)('%s: a first line that is a number, or the tail of a record', (kind, records, code) => {
     const number = profile(kind, 'number.jsonl', lines(['42', ...records.slice(1)]));
     expect([number.files, number.records, number.issues], number.stderr).toEqual([1, 2, [[1, code]]]);
+    // A file of the number alone (gzip or not) is read too: one issue, no record.
+    for (const [name, body] of [
+      ['alone.jsonl', '42\n'],
+      ['alone.jsonl.gz', gzipSync('42\n')],
+    ] as const) {
+      const r = profile(kind, name, body);
+      expect([r.files, r.records, r.issues], r.stderr).toEqual([1, 0, [[1, code]]]);
+    }
     const tail = records[0]!.slice(120);
     for (const [name, body] of [
       ['tail.jsonl', lines([tail, ...records.slice(1)])],

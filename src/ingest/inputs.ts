@@ -250,12 +250,14 @@ function headLines(head: Buffer): string[] {
  * JSON lines whose first line is not a record: a record cut at its start (the file began mid-record: a log cut at a
  * byte offset, a copy after a rotation) or a value that is no object (`42`). It is read, that line an issue of its
  * reader, when the line ends as a record does or is JSON, and a later line of the first few is a whole JSON object
- * or array: a text file with a JSON-looking line inside stays "not a log".
+ * or array, or every line is JSON: a text file with a JSON-looking line inside stays "not a log".
  */
 export function jsonLinesAfterBadFirst(head: Buffer): boolean {
-  const [first, ...rest] = headLines(head);
+  const lines = headLines(head);
+  const [first, ...rest] = lines;
   if (first === undefined || !(first.endsWith('}') || first.endsWith(']') || parses(first))) return false;
-  return rest.some((l) => (l.startsWith('{') || l.startsWith('[')) && isObjectText(l));
+  // A file of JSON values alone (`42`: a record replaced by a number) is JSON too, each value an issue of its reader.
+  return rest.some((l) => (l.startsWith('{') || l.startsWith('[')) && isObjectText(l)) || lines.every(parses);
 }
 
 function parses(text: string): boolean {
