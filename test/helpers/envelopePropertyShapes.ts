@@ -128,6 +128,12 @@ const join = (...parts: string[]) => parts.filter((p) => p).join(', ');
 /** Lines of a file, one value each, `\n` at the end. */
 const lines = (xs: string[]) => xs.map((x) => x + '\n').join('');
 
+/** A shape of a record per line: its file, and its line for files of records in shapes of their own. */
+const perLine = (line: NonNullable<Shape['line']>): Pick<Shape, 'write' | 'line'> => ({
+  write: (items, c) => lineFile(items, c, line),
+  line,
+});
+
 /** Records that are each a line: their lines in order, each record named at its line. */
 function lineFile(items: Item[], c: Ctx, line: (it: Item, c: Ctx) => { line: string; where: string }): Written {
   const out: string[] = [];
@@ -719,8 +725,7 @@ export const AUDIT_SHAPES: Shape[] = [
     kind: 'audit',
     corrupt: TEXT,
     firstLine: 'json',
-    write: (items, c) => lineFile(items, c, auditLine),
-    line: auditLine,
+    ...perLine(auditLine),
   },
   {
     // The webhook backend's batches (Kubernetes "Auditing", webhook backend): an EventList per line.
@@ -935,15 +940,13 @@ export const AUDIT_SHAPES: Shape[] = [
     name: 'audit: Splunk export, a line per result',
     kind: 'audit',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, splunkExportLine('kube:apiserver:audit')),
-    line: splunkExportLine('kube:apiserver:audit'),
+    ...perLine(splunkExportLine('kube:apiserver:audit')),
   },
   {
     name: 'audit: Splunk results saved alone (_raw)',
     kind: 'audit',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, splunkRawLine('kube:apiserver:audit')),
-    line: splunkRawLine('kube:apiserver:audit'),
+    ...perLine(splunkRawLine('kube:apiserver:audit')),
   },
   {
     name: 'audit: Splunk search job results',
@@ -962,8 +965,7 @@ export const AUDIT_SHAPES: Shape[] = [
     name: 'audit: Elasticsearch documents, one per line',
     kind: 'audit',
     corrupt: VALUE,
-    write: (items, c) => lineFile(items, c, esDocLine(auditEsSource)),
-    line: esDocLine(auditEsSource),
+    ...perLine(esDocLine(auditEsSource)),
   },
   {
     // Elastic's Kubernetes integration, data stream kubernetes.audit_logs (its sample event and ingest pipeline):
@@ -989,8 +991,7 @@ export const AUDIT_SHAPES: Shape[] = [
     name: 'audit: Grafana Loki, logcli query --output jsonl',
     kind: 'audit',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, lokiLine('kube-apiserver-audit')),
-    line: lokiLine('kube-apiserver-audit'),
+    ...perLine(lokiLine('kube-apiserver-audit')),
   },
   {
     name: 'audit: Grafana Loki, the query_range answer',
@@ -1126,8 +1127,7 @@ export const TRAIL_SHAPES: Shape[] = [
     kind: 'trail',
     corrupt: TEXT,
     firstLine: 'json',
-    write: (items, c) => lineFile(items, c, trailLine),
-    line: trailLine,
+    ...perLine(trailLine),
   },
   {
     // A record per line, eventTime as CloudTrail Lake's and Athena's result sets write it (`2026-11-09 00:00:04.000`,
@@ -1245,15 +1245,13 @@ export const TRAIL_SHAPES: Shape[] = [
     name: 'trail: Splunk export, a line per result',
     kind: 'trail',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, splunkExportLine('aws:cloudtrail')),
-    line: splunkExportLine('aws:cloudtrail'),
+    ...perLine(splunkExportLine('aws:cloudtrail')),
   },
   {
     name: 'trail: Splunk results saved alone (_raw)',
     kind: 'trail',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, splunkRawLine('aws:cloudtrail')),
-    line: splunkRawLine('aws:cloudtrail'),
+    ...perLine(splunkRawLine('aws:cloudtrail')),
   },
   { name: 'trail: Splunk search job results', kind: 'trail', corrupt: TEXT, write: splunkResults('aws:cloudtrail') },
   {
@@ -1266,23 +1264,20 @@ export const TRAIL_SHAPES: Shape[] = [
     name: 'trail: Elasticsearch documents, one per line',
     kind: 'trail',
     corrupt: VALUE,
-    write: (items, c) => lineFile(items, c, esDocLine(shippedSource('ms'))),
-    line: esDocLine(shippedSource('ms')),
+    ...perLine(esDocLine(shippedSource('ms'))),
   },
   {
     // Elastic's AWS integration (aws.cloudtrail) keeping the record in event.original (`preserve_original_event`).
     name: "trail: Elastic's AWS integration keeping event.original, documents one per line",
     kind: 'trail',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, esDocLine(ecsOriginal, '.event.original')),
-    line: esDocLine(ecsOriginal, '.event.original'),
+    ...perLine(esDocLine(ecsOriginal, '.event.original')),
   },
   {
     name: 'trail: Grafana Loki, logcli query --output jsonl',
     kind: 'trail',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, lokiLine('cloudtrail')),
-    line: lokiLine('cloudtrail'),
+    ...perLine(lokiLine('cloudtrail')),
   },
   {
     name: 'trail: Grafana Loki, the query_range answer',
@@ -1329,8 +1324,7 @@ export const HUBBLE_SHAPES: Shape[] = [
     kind: 'hubble',
     corrupt: TEXT,
     firstLine: 'json',
-    write: (items, c) => lineFile(items, c, hubbleLine),
-    line: hubbleLine,
+    ...perLine(hubbleLine),
   },
   {
     // `hubble observe -o json` (GetFlowsResponse) and the Hubble exporter's flow log file (ExportEvent): the flow
@@ -1359,15 +1353,13 @@ export const HUBBLE_SHAPES: Shape[] = [
     name: 'hubble: Splunk export, a line per result',
     kind: 'hubble',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, splunkExportLine('cilium:hubble')),
-    line: splunkExportLine('cilium:hubble'),
+    ...perLine(splunkExportLine('cilium:hubble')),
   },
   {
     name: 'hubble: Splunk results saved alone (_raw)',
     kind: 'hubble',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, splunkRawLine('cilium:hubble')),
-    line: splunkRawLine('cilium:hubble'),
+    ...perLine(splunkRawLine('cilium:hubble')),
   },
   { name: 'hubble: Splunk search job results', kind: 'hubble', corrupt: TEXT, write: splunkResults('cilium:hubble') },
   {
@@ -1380,22 +1372,19 @@ export const HUBBLE_SHAPES: Shape[] = [
     name: 'hubble: Elasticsearch documents, one per line (the flows)',
     kind: 'hubble',
     corrupt: VALUE,
-    write: (items, c) => lineFile(items, c, esDocLine(shippedSource('ns'))),
-    line: esDocLine(shippedSource('ns')),
+    ...perLine(esDocLine(shippedSource('ns'))),
   },
   {
     name: 'hubble: ECS documents keeping event.original, one per line',
     kind: 'hubble',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, esDocLine(ecsOriginal, '.event.original')),
-    line: esDocLine(ecsOriginal, '.event.original'),
+    ...perLine(esDocLine(ecsOriginal, '.event.original')),
   },
   {
     name: 'hubble: Grafana Loki, logcli query --output jsonl',
     kind: 'hubble',
     corrupt: TEXT,
-    write: (items, c) => lineFile(items, c, lokiLine('hubble')),
-    line: lokiLine('hubble'),
+    ...perLine(lokiLine('hubble')),
   },
   { name: 'hubble: Grafana Loki, the query_range answer', kind: 'hubble', corrupt: TEXT, write: lokiAnswer('hubble') },
 ];
