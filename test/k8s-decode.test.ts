@@ -160,6 +160,26 @@ describe('decoding audit events', () => {
     ]);
   });
 
+  it('an issue inside a list names its element: one line may hold (or start) the whole list', () => {
+    const messages = (v: unknown) =>
+      decode(v)
+        .filter((x): x is InputIssue => x.kind === 'issue')
+        .map((x) => `${x.line} ${x.message}`);
+    const noVerb = { ...base, verb: '' };
+    expect(messages({ kind: 'EventList', items: [base, { ...noVerb, kind: undefined }, { kind: 'Pod' }] })).toEqual([
+      '7 items[1]: not an audit Event: verb or user.username missing',
+      '7 items[2]: kind "Pod" is not an audit Event or EventList',
+    ]);
+    expect(messages([base, [base, noVerb], 42])).toEqual([
+      '7 [1], [1]: not an audit Event: verb or user.username missing',
+      '7 [2]: expected an audit Event or EventList object, found number',
+    ]);
+    expect(messages([{ kind: 'EventList', items: [noVerb] }])).toEqual([
+      '7 [0], items[0]: not an audit Event: verb or user.username missing',
+    ]);
+    expect(messages(noVerb)).toEqual(['7 not an audit Event: verb or user.username missing']);
+  });
+
   it('an EventList without items is an issue', () => {
     expect(decode({ kind: 'EventList' })).toMatchObject([{ code: 'k8s.bad-eventlist' }]);
   });

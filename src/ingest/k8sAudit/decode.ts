@@ -72,16 +72,19 @@ function str(v: unknown): string {
 
 /**
  * Decode one parsed JSON value: an audit Event, an EventList (the webhook backend's batch), or
- * an array of Events. Everything else becomes an issue naming the file and line.
+ * an array of Events. Everything else becomes an issue naming the file and line, and `where` in the value: the
+ * element (`items[3]`, `[2]`) of a list, after what the caller names (an envelope's `events[0]`), since a list
+ * pretty-printed over many lines has one line for all its elements.
  */
-export function decodeValue(v: unknown, loc: Loc, emit: Emit): number {
+export function decodeValue(v: unknown, loc: Loc, emit: Emit, where = ''): number {
   if (Array.isArray(v)) {
     let n = 0;
-    for (const item of v) n += decodeValue(item, loc, emit);
+    v.forEach((item, i) => (n += decodeValue(item, loc, emit, within(where, `[${i}]`))));
     return n;
   }
+  const out = where ? prefixed(emit, where) : emit;
   if (!isObj(v)) {
-    emit(
+    out(
       issue(
         loc,
         'k8s.not-an-event',
@@ -94,21 +97,30 @@ export function decodeValue(v: unknown, loc: Loc, emit: Emit): number {
   if (kind === 'EventList') {
     const items = v['items'];
     if (!Array.isArray(items)) {
-      emit(issue(loc, 'k8s.bad-eventlist', 'EventList without an items array'));
+      out(issue(loc, 'k8s.bad-eventlist', 'EventList without an items array'));
       return 0;
     }
     let n = 0;
-    for (const item of items) {
-      if (isObj(item) && item['kind'] === undefined) n += decodeEvent(item, loc, emit);
-      else n += decodeValue(item, loc, emit);
-    }
+    items.forEach((item, i) => {
+      const w = within(where, `items[${i}]`);
+      if (isObj(item) && item['kind'] === undefined) n += decodeEvent(item, loc, prefixed(emit, w));
+      else n += decodeValue(item, loc, emit, w);
+    });
     return n;
   }
   if (kind !== undefined && kind !== 'Event') {
-    emit(issue(loc, 'k8s.wrong-kind', `kind ${shownValue(kind)} is not an audit Event or EventList`));
+    out(issue(loc, 'k8s.wrong-kind', `kind ${shownValue(kind)} is not an audit Event or EventList`));
     return 0;
   }
-  return decodeEvent(v, loc, emit);
+  return decodeEvent(v, loc, out);
+}
+
+/** `where` and then `inner`, as an issue names an element inside an element. */
+export const within = (where: string, inner: string): string => (where ? `${where}, ${inner}` : inner);
+
+/** The same emit, with the issues' messages naming `where` first. */
+function prefixed(emit: Emit, where: string): Emit {
+  return (item) => emit(item.kind === 'issue' ? { ...item, message: `${where}: ${item.message}` } : item);
 }
 
 /** Decode one audit Event; returns 1 when it became an observation. */

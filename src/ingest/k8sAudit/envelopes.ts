@@ -2,7 +2,7 @@ import type { InputIssue } from '../../model/issue.js';
 import { shown } from '../../knowledge/kubernetes/names.js';
 import { deeperThan, isObj } from '../../util/json.js';
 import { MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
-import { decodeValue, type Emit, type Loc } from './decode.js';
+import { decodeValue, within as join, type Emit, type Loc } from './decode.js';
 import { gkeBigQueryRowToEntry, gkeEntryToEvent } from './gke.js';
 import { answerError, answerRows } from './logAnalytics.js';
 import { aksAuditRowToEvent } from './aks.js';
@@ -101,8 +101,7 @@ export class K8sAuditReader {
     if (Array.isArray(v)) {
       let n = 0;
       v.forEach((item, i) => {
-        const inner = isObj(item) && envelopeOf(item) !== undefined ? join(where, `[${i}]`) : where;
-        n += this.any(item, loc, inner, depth);
+        n += this.any(item, loc, join(where, `[${i}]`), depth);
       });
       return n;
     }
@@ -289,10 +288,7 @@ export class K8sAuditReader {
   }
 
   private decode(v: unknown, loc: Loc, where: string): number {
-    if (!where) return decodeValue(v, loc, this.emit);
-    return decodeValue(v, loc, (item) =>
-      this.emit(item.kind === 'issue' ? { ...item, message: `${where}: ${item.message}` } : item),
-    );
+    return decodeValue(v, loc, this.emit, where);
   }
 
   private unknown(v: Obj, loc: Loc, where: string): number {
@@ -347,8 +343,6 @@ const SIEM_RECORD = {
   elasticsearch: 'an Elasticsearch document',
   loki: 'a Loki entry',
 } as const;
-
-const join = (a: string, b: string) => (a ? `${a}, ${b}` : b);
 
 /**
  * An envelope's time for an Event without one of its own, read by the decoder as the Event's own time would be
