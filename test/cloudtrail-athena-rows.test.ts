@@ -473,8 +473,8 @@ describe('rows that make no record are issues at their line, naming the column; 
     ]);
     const [json, missing, identity, map, response] = r.issues.map((i) => i.message);
     expect(json).toMatch(/^a row of an Athena CloudTrail table: column requestparameters is not JSON text: /);
-    expect(missing).toBe(
-      'a row of an Athena CloudTrail table: not a CloudTrail record: eventSource, eventName or userIdentity missing',
+    expect(missing).toMatch(
+      /^a row of an Athena CloudTrail table: event "[0-9a-f-]+": not a CloudTrail record: eventSource, eventName or userIdentity missing$/,
     );
     expect(identity).toMatch(/useridentity is a string, not a struct/);
     expect(map).toMatch(/requestparameters is an object, not the JSON text/);
@@ -493,7 +493,11 @@ describe('rows that make no record are issues at their line, naming the column; 
     writeFileSync(path, JSON.stringify({ ...athenaRow(s3Get), requestparameters: '["shop-assets"]' }) + '\n');
     const r = await read(path);
     expect(r.issues.map((i) => [i.line, i.code, i.message])).toEqual([
-      [1, 'cloudtrail.bad-type', 'a row of an Athena CloudTrail table: requestParameters is a list, not an object'],
+      [
+        1,
+        'cloudtrail.bad-type',
+        `a row of an Athena CloudTrail table: event "${String(s3Get['eventID'])}": requestParameters is a list, not an object`,
+      ],
     ]);
   });
 

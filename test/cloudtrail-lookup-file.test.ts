@@ -217,7 +217,7 @@ describe('--cloudtrail reads a saved LookupEvents answer ({"Events": [...]})', (
     const r = cli(['profile', '--cloudtrail', f, '-o', join(dir, 'odd-p.json')]);
     expect(r.stderr).toMatch(
       new RegExp(
-        `${f}:1: cloudtrail.bad-type: Events\\[0\\], event "${String(RECORDS[7]!['eventID'])}": errorCode is a number, not a string`,
+        `${f}:1: cloudtrail.bad-type: Events\\[0\\]: event "${String(RECORDS[7]!['eventID'])}": errorCode is a number, not a string`,
       ),
     );
     const g = join(dir, 'notalist.json');

@@ -227,7 +227,7 @@ describe('LookupEvents through the real SDK client against a local server', () =
     expect(p.sources).toMatchObject([
       { path: 'cloudtrail-api:eu-west-1', format: 'cloudtrail-api', records: 3, issues: 1 },
     ]);
-    expect(p.sources[0]!.issueSamples[0]!.message).toMatch(/event bad: /);
+    expect(p.sources[0]!.issueSamples[0]!.message).toMatch(/^event "bad": /);
     expect(p.principals).toHaveLength(1);
     expect(p.principals[0]!.aws!.map((e) => [e.eventName, e.allowed!.count])).toEqual([
       ['GetFunction', 1],

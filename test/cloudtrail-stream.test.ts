@@ -293,6 +293,26 @@ describe('streamed documents read as the whole-document parse did, with 1 or 2 w
     expect(p.sources[0]).toMatchObject({ records: 40, issues: 1 });
   });
 
+  it('the CLI: a delivery file is one line of many records, so an issue of a record names its eventID too', async () => {
+    const out = tmp('a2p-ctstream-');
+    // As CloudTrail writes each S3 object: compact, one line. A record with eventID and one without, each broken.
+    const records = [
+      rec('r0'),
+      rec('r1', { errorCode: 403 }),
+      rec('r2'),
+      { ...rec('r3', { eventSource: 7 }), eventID: undefined },
+    ];
+    writeFileSync(join(out, 'delivery.json.gz'), gzipSync(JSON.stringify({ Records: records })));
+    const r = cli(['profile', '--cloudtrail', 'delivery.json.gz', '-o', 'p.json'], { cwd: out });
+    expect(r.code, r.stderr).toBe(0);
+    const issues = r.stderr.split('\n').filter((l) => l.includes('delivery.json.gz:'));
+    expect(issues).toEqual([
+      '  delivery.json.gz:1: cloudtrail.bad-type: event "r1": errorCode is a number, not a string',
+      '  delivery.json.gz:1: cloudtrail.not-a-record: not a CloudTrail record: eventSource, eventName or userIdentity missing',
+    ]);
+    expect((await readProfileFile(join(out, 'p.json'))).sources[0]).toMatchObject({ records: 2, issues: 2 });
+  });
+
   it('the CLI: a record of 300 MB in a gzip document is one json.too-large issue at its line, the next record read', async () => {
     const out = tmp('a2p-ctstream-');
     const gz = createGzip({ level: 1 });

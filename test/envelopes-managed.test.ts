@@ -507,7 +507,7 @@ describe('a bad record in an envelope is an issue naming the file, its line and 
         { timestamp: 1, message: good },
         { timestamp: 2, message: JSON.stringify({ ...TRAIL[1], userIdentity: undefined }) },
       ]) + '\n',
-      [1, 'cloudtrail.not-a-record', /^logEvents\[1\]: not a CloudTrail record/],
+      [1, 'cloudtrail.not-a-record', /^logEvents\[1\]: event "[^"]+": not a CloudTrail record/],
     ],
     [
       'a VPC flow log line of another format in CloudWatch Logs (no header)',

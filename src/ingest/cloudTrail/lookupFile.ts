@@ -58,7 +58,9 @@ export function* lookedUpRecords(
       issue('json.too-deep', `CloudTrailEvent nested deeper than ${MAX_DEPTH} levels of objects and arrays`);
       continue;
     }
-    yield { record, where };
+    // The record's own eventID names it in its issues (record.ts): the element's index is enough beside it.
+    const ownId = isObj(record) && typeof record['eventID'] === 'string' && record['eventID'] !== '';
+    yield { record, where: ownId ? `Events[${i}]` : where };
   }
 }
 

@@ -2,7 +2,9 @@ import { ISSUE_SAMPLE_LIMIT, type Profile, type SourceRecord } from '../../model
 import { ProfileBuilder } from '../../profile/builder.js';
 import type { DeferredAws } from '../../profile/deferred.js';
 import type { Scope } from '../../profile/scope.js';
-import { deeperThan } from '../../util/json.js';
+import { deeperThan, isObj } from '../../util/json.js';
+import type { InputIssue } from '../../model/issue.js';
+import { shown } from '../../knowledge/kubernetes/names.js';
 import { MAX_DEPTH } from '../jsonLines.js';
 import { UnreadableInputError } from '../inputs.js';
 import { addNotice, emptyNotices, noticeFields } from '../notices.js';
@@ -32,19 +34,21 @@ export async function readLookupEvents(
         n++;
         // The event's CloudTrailEvent is JSON text of its own: the depth limit of records read from files holds.
         if (deeperThan(ev.record, MAX_DEPTH)) {
-          const message = `event ${ev.id}: CloudTrailEvent nested deeper than ${MAX_DEPTH} levels of objects and arrays`;
+          const message = `event ${shown(ev.id)}: CloudTrailEvent nested deeper than ${MAX_DEPTH} levels of objects and arrays`;
           rec.issues++;
           if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
             rec.issueSamples.push({ kind: 'issue', code: 'json.too-deep', file: path, line: n, message });
           continue;
         }
+        // The record's issues name it by its own eventID (record.ts); one without one, by the event's id.
+        const own = isObj(ev.record) && typeof ev.record['eventID'] === 'string' && ev.record['eventID'] !== '';
+        const named = (i: InputIssue): InputIssue =>
+          own ? i : { ...i, message: `event ${shown(ev.id)}: ${i.message}` };
         const added = decodeCloudTrailValue(ev.record, { file: path, line: n }, (item) => {
-          if (item.kind === 'issue' && item.level === 'notice')
-            addNotice(tally, { ...item, message: `event ${ev.id}: ${item.message}` });
+          if (item.kind === 'issue' && item.level === 'notice') addNotice(tally, named(item));
           else if (item.kind === 'issue') {
             rec.issues++;
-            if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT)
-              rec.issueSamples.push({ ...item, message: `event ${ev.id}: ${item.message}` });
+            if (rec.issueSamples.length < ISSUE_SAMPLE_LIMIT) rec.issueSamples.push(named(item));
           } else builder.add(item);
         });
         rec.records += added;
