@@ -24,7 +24,7 @@ export async function runKinds(
   source: ProfileSource,
   runs: KindRun[],
   onlyWithEvidence: boolean,
-): Promise<{ made: (Made | undefined)[]; rest: ProfileRest }> {
+): Promise<{ made: (Made | undefined)[]; rest: ProfileRest; principals: number }> {
   const first = await source();
   let surveyed = 0;
   for await (const p of first.principals) {
@@ -47,7 +47,7 @@ export async function runKinds(
     throw new InputError(`the profile changed while it was read: ${surveyed} principals, then ${generated}`);
   const made: (Made | undefined)[] = [];
   for (const r of runs) made.push(onlyWithEvidence && !r.hasEvidence(rest) ? undefined : await r.finish(rest));
-  return { made, rest };
+  return { made, rest, principals: generated };
 }
 
 /** What a kind made, with its files collected in memory. */
@@ -68,10 +68,10 @@ export async function generateKind(
   kind: AnyKind,
   source: ProfileSource,
   options: unknown,
-): Promise<{ generated: Generated; rest: ProfileRest }> {
+): Promise<{ generated: Generated | undefined; rest: ProfileRest }> {
   const files = new Map<string, string>();
-  const { made, rest } = await runKinds(source, [kind.start(options, mapSink(files))], false);
-  return { generated: collected(made[0]!, files), rest };
+  const { made, rest } = await runKinds(source, [kind.start(options, mapSink(files))], true);
+  return { generated: made[0] && collected(made[0], files), rest };
 }
 
 /** Each of `kinds` the profile holds evidence for, its files in memory. */

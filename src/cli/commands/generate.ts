@@ -121,13 +121,15 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       // Written first: "generated ... in DIR" is said only once DIR holds it.
       if (flags.output) {
         const files: TreeFiles = async (put) => {
-          const r = await runKinds(source, [kind.start(options, put)], false);
-          made = r.made[0]!;
+          const r = await runKinds(source, [kind.start(options, put)], true);
+          if (!r.made[0]) throw nothingToGenerate(k.nouns.observations, flags);
+          made = r.made[0];
           rest = r.rest;
         };
         await writeOutput(ctx, resolve(ctx.io.cwd, flags.output), files, [k.name], flags.quiet, () => [k.name]);
       } else {
         const g = await generateKind(kind, source, options);
+        if (!g.generated) throw nothingToGenerate(k.nouns.observations, flags);
         ctx.io.stdout.write(g.generated.stdout());
         [made, rest] = [g.generated, g.rest];
       }
@@ -180,10 +182,9 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
       );
       made = r.made.filter((m) => m !== undefined);
       rest = r.rest;
-      if (made.length === 0)
-        throw new UsageError(
-          'nothing to generate: the profile holds no Kubernetes requests, AWS calls or network flows in scope',
-        );
+      if (made.length === 0) throw nothingToGenerate('Kubernetes requests, AWS calls or network flows', flags);
+      // Flows are not filtered by subject: a --subject matching no one would otherwise remove every subject's files.
+      if (flags['subject'] !== undefined && r.principals === 0) throw nothingToGenerate('subjects', flags);
     };
     await writeOutput(ctx, resolve(ctx.io.cwd, flags.output!), files, [...KIND_NAMES], flags.quiet, () =>
       made.map((m) => m.kind),
@@ -192,6 +193,25 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     if (!flags.quiet) printSummary(ctx, await learning(made, rest!));
   });
 }
+
+/**
+ * A run with nothing for what it was asked to make: an error (exit 2) before anything is written, so a typo in a
+ * filter or a path that holds no log never empties the policy an earlier run wrote.
+ */
+function nothingToGenerate(what: string, flags: GenerateFlags): UsageError {
+  const given = FILTERS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  const filtered = given.length ? ` (filtered by ${given.join(', ')}: do they match what the logs hold?)` : '';
+  const kept = flags.output ? `; ${shownDir(flags.output)} is left as it was` : '';
+  return new UsageError(`nothing to generate: the profile holds no ${what} in scope${filtered}${kept}`);
+}
+
+const FILTERS = [
+  ['subject', '--subject'],
+  ['excludeSubject', '--exclude-subject'],
+  ['namespace', '--namespace'],
+  ['since', '--since'],
+  ['until', '--until'],
+] as const;
 
 /** An output directory as summaries name it: `policy/` and `policy` alike, so `policy/rbac`, never `policy//rbac`. */
 export function shownDir(dir: string | undefined): string | undefined {
