@@ -314,6 +314,7 @@ async function ingestRun(
         ...(flags.workers === undefined ? { fewerWorkersWhenSmall: true } : {}),
         ...(flags.clockTolerance !== undefined ? { clockTolerance: clockTolerance(flags.clockTolerance) } : {}),
         cwd: io.cwd,
+        ...(flags.output && flags.output !== '-' ? { exclude: [resolve(io.cwd, flags.output)] } : {}),
         stdin: io.stdin,
         onTotal: (n) => meter.setTotal(n),
         onProgress: meter.add,

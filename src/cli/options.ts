@@ -29,6 +29,8 @@ export interface SourceFlags {
   networkTimeout?: string;
   deadline?: string;
   profile?: string;
+  /** The command's `-o`: never read as input, though it may sit inside an input directory. */
+  output?: string;
   subject?: string[];
   excludeSubject?: string[];
   subjectKind?: string;

@@ -42,6 +42,19 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
       ),
     );
   }
+  // Each path once, though several flags reached it.
+  for (const u of new Map(r.unread.map((u) => [JSON.stringify([u.path, u.first]), u])).values())
+    err.write(
+      u.tree
+        ? c.dim(`notice: not read: ${safe(u.path)}: a policy tree audit2policy wrote (it holds its manifest)\n`)
+        : u.first === undefined
+          ? c.dim(`notice: not read: ${safe(u.path)}: this command's output (-o), inside an input directory\n`)
+          : c.yellow(
+              u.first === u.path
+                ? `warning: ${safe(u.path)} is given more than once: read once\n`
+                : `warning: ${safe(u.path)} is ${safe(u.first)} again (the same file or directory): read once\n`,
+            ),
+    );
   const envelopes = sumCounts(read.map((s) => s.envelopes));
   const envelopeSkips = sumCounts(read.map((s) => s.envelopeSkipped));
   if (envelopes.length || envelopeSkips.length)

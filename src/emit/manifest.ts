@@ -10,7 +10,9 @@ import { KUSTOMIZATION_HEADER } from './kustomization.js';
  * those it wrote; anything else under its directories is someone's and is left alone. Byte-deterministic: paths
  * in byte order, no timestamp.
  */
-export const MANIFEST = '.audit2policy-manifest.json';
+import { MANIFEST } from './manifestName.js';
+
+export { MANIFEST };
 const API_VERSION = 'audit2policy.dev/v1alpha1';
 const KIND = 'OutputManifest';
 

@@ -22,7 +22,7 @@ import { profileFilters } from '../profile/filters.js';
 import { msToTime, resolveTimeSpec } from '../util/time.js';
 import type { LookupOptions } from './cloudTrail/lookupEvents.js';
 import type { EksLogsOptions } from './eksLogs.js';
-import { looksLikeVpcFlowLog, resolveInputs, STDIN, UnreadableInputError, type Notice } from './inputs.js';
+import { looksLikeVpcFlowLog, resolveInputs, STDIN, UnreadableInputError, type Notice, type Unread } from './inputs.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { inventoryPart } from '../inventory/profilePart.js';
 import { emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './notices.js';
@@ -63,6 +63,8 @@ export interface IngestOptions {
   splitBytes?: number;
   /** How far the newest records may stand apart from the bulk and still decide "now" (ms, default 1 day). */
   clockTolerance?: number;
+  /** Absolute paths never read as input: the command's output (`-o`), which may sit inside an input directory. */
+  exclude?: string[];
 }
 
 /** What reading the sources found, besides the profile. */
@@ -88,6 +90,8 @@ export interface IngestInfo {
   anchor?: Anchor;
   /** Threads that read the files: 1 is the main thread alone, more are workers. */
   threads: number;
+  /** Paths of a flag left unread: reached again (the first path is named), or the command's output. */
+  unread: Unread[];
 }
 
 export interface IngestResult extends IngestInfo {
@@ -119,6 +123,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
   const notices: Notice[] = [];
   let total = 0;
   const resolved: [SourceFormat, string[], Awaited<ReturnType<typeof resolveInputs>>][] = [];
+  const unread: Unread[] = [];
   for (const [format, paths] of groups) {
     if (!paths.length) continue;
     const vpc = format === 'flows' ? opts.vpcFields : undefined;
@@ -127,8 +132,10 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       opts.cwd,
       format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) : undefined,
       format !== 'k8s-audit',
+      opts.exclude,
     );
     resolved.push([format, paths, found]);
+    pushAll(unread, found.unread);
   }
   const workers =
     opts.fewerWorkersWhenSmall && isSmall(resolved.flatMap(([, , found]) => found.files)) ? 1 : opts.workers;
@@ -265,6 +272,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       window: { since: scope.since, until: scope.until },
       ...(anchor ? { anchor } : {}),
       threads,
+      unread,
       close,
     };
   } catch (e) {

@@ -4,6 +4,7 @@ import { cmp, InputError } from '../model/issue.js';
 import { fitsVpcFields } from './flows/vpcFormat.js';
 import { afterLinePrefix, linePrefixLength } from './linePrefix.js';
 import { isParquet, PARQUET_NOTICE } from './parquet.js';
+import { MANIFEST } from '../emit/manifestName.js';
 
 /** One file to read, as found on the command line or in a walked directory. */
 export interface InputFile {
@@ -28,6 +29,20 @@ export interface Notice {
 
 export const STDIN = '-';
 
+/**
+ * A path left unread: a file or directory reached a second time (the same path given twice, a file inside a
+ * directory also given, one path relative and one absolute, a link), which would count its records twice; or the
+ * command's own output inside an input directory, which would be read back as input on the next run; or a policy tree
+ * audit2policy wrote (a directory holding its manifest), policies and evidence, not logs.
+ */
+export interface Unread {
+  path: string;
+  /** The path it was first reached by, for a repeat; undefined for the output and a tree. */
+  first?: string;
+  /** A policy tree audit2policy wrote. */
+  tree?: true;
+}
+
 /** Raised for input that cannot be read at all: the CLI exits 2. */
 export class UnreadableInputError extends InputError {}
 
@@ -43,9 +58,16 @@ export async function resolveInputs(
   acceptText?: (head: Buffer) => boolean,
   /** Whether Parquet files are read (flows, CloudTrail), else a notice. */
   parquet = false,
-): Promise<{ files: InputFile[]; notices: Notice[] }> {
+  /** Absolute paths never read: the command's output (-o), a file or a directory. */
+  exclude: string[] = [],
+): Promise<{ files: InputFile[]; notices: Notice[]; unread: Unread[] }> {
   const files: InputFile[] = [];
   const notices: Notice[] = [];
+  const reached: Reached = { ids: new Map(), excluded: new Set(), unread: [] };
+  for (const x of exclude) {
+    const st = await stat(x).catch(() => undefined);
+    if (st) reached.excluded.add(idOf(st));
+  }
   for (const p of paths) {
     if (p === STDIN) continue;
     const abs = resolve(cwd, p);
@@ -57,14 +79,39 @@ export async function resolveInputs(
         `cannot read ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
       );
     }
-    if (st.isDirectory()) await walk(p, abs, files, notices, new Set(), acceptText, parquet);
+    if (!firstReach(reached, p, idOf(st))) continue;
+    if (st.isDirectory()) await walk(p, abs, files, notices, reached, acceptText, parquet);
     else {
       const c = await classify(p, abs, st.size, acceptText, parquet);
       if (c.file) files.push(c.file);
       if (c.notice) notices.push(c.notice);
     }
   }
-  return { files, notices };
+  return { files, notices, unread: reached.unread };
+}
+
+/** What the paths of one flag have reached so far: each file and directory by device and inode. */
+interface Reached {
+  ids: Map<string, string>;
+  excluded: Set<string>;
+  unread: Unread[];
+}
+
+const idOf = (st: { dev: number; ino: number }) => `${st.dev}:${st.ino}`;
+
+/** Whether `path` (of identity `id`) is to be read: not the output, not reached before (else said in `unread`). */
+function firstReach(reached: Reached, path: string, id: string): boolean {
+  if (reached.excluded.has(id)) {
+    reached.unread.push({ path });
+    return false;
+  }
+  const first = reached.ids.get(id);
+  if (first !== undefined) {
+    reached.unread.push({ path, first });
+    return false;
+  }
+  reached.ids.set(id, path);
+  return true;
 }
 
 /** Entries of a directory looked at (stat, first bytes) this many at a time: the file system's latency overlaps. */
@@ -72,7 +119,9 @@ const LOOK_AHEAD = 32;
 
 /** What one directory entry is: a directory to walk, an input file, a notice, or nothing (a socket...). */
 type Found =
-  { dir: true; display: string; abs: string } | { dir: false; file?: InputFile; notice?: Notice } | undefined;
+  | { dir: true; display: string; abs: string; id: string }
+  | { dir: false; display: string; id: string; file?: InputFile; notice?: Notice }
+  | undefined;
 
 /**
  * A directory, walked in name order: its entries are looked at LOOK_AHEAD at a time and what they are appended
@@ -83,19 +132,19 @@ async function walk(
   abs: string,
   files: InputFile[],
   notices: Notice[],
-  seen: Set<string>,
+  reached: Reached,
   acceptText?: (head: Buffer) => boolean,
   parquet = false,
 ): Promise<void> {
-  const real = await stat(abs);
-  const id = `${real.dev}:${real.ino}`;
-  if (seen.has(id)) return;
-  seen.add(id);
   let entries;
   try {
     entries = await readdir(abs, { withFileTypes: true });
   } catch (e) {
     throw new UnreadableInputError(`cannot read directory ${display}: ${(e as Error).message}`);
+  }
+  if (entries.some((e) => e.name === MANIFEST && e.isFile())) {
+    reached.unread.push({ path: display, tree: true });
+    return;
   }
   entries.sort((a, b) => cmp(a.name, b.name));
   const look = async (name: string): Promise<Found> => {
@@ -105,17 +154,23 @@ async function walk(
     try {
       st = await stat(childAbs);
     } catch {
-      return { dir: false, notice: { path: childDisplay, bytes: 0, reason: 'unreadable (broken link?)' } };
+      const notice = { path: childDisplay, bytes: 0, reason: 'unreadable (broken link?)' };
+      return { dir: false, display: childDisplay, id: '', notice };
     }
-    if (st.isDirectory()) return { dir: true, display: childDisplay, abs: childAbs };
+    const id = idOf(st);
+    if (st.isDirectory()) return { dir: true, display: childDisplay, abs: childAbs, id };
     if (!st.isFile()) return undefined;
-    return { dir: false, ...(await classify(childDisplay, childAbs, st.size, acceptText, parquet)) };
+    // The output or a file reached before is not read at all (decided below, in order).
+    if (reached.excluded.has(id) || reached.ids.has(id)) return { dir: false, display: childDisplay, id };
+    const c = await classify(childDisplay, childAbs, st.size, acceptText, parquet);
+    return { dir: false, display: childDisplay, id, ...c };
   };
   for (let i = 0; i < entries.length; i += LOOK_AHEAD) {
     const found = await Promise.all(entries.slice(i, i + LOOK_AHEAD).map((e) => look(e.name)));
     for (const f of found) {
       if (!f) continue;
-      if (f.dir) await walk(f.display, f.abs, files, notices, seen, acceptText, parquet);
+      if (f.id && !firstReach(reached, f.display, f.id)) continue;
+      if (f.dir) await walk(f.display, f.abs, files, notices, reached, acceptText, parquet);
       else if (f.file) files.push(f.file);
       else if (f.notice) notices.push(f.notice);
     }
