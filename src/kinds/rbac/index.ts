@@ -25,6 +25,7 @@ import { rbacReport } from './report.js';
 import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
+import { UndecidedGrants } from '../../knowledge/kubernetes/undecidedGrants.js';
 import { ReadsLogged } from '../../knowledge/kubernetes/readsLogged.js';
 import { SccCoverage, sccWarning } from '../../knowledge/kubernetes/openShift.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
@@ -59,6 +60,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
     // Principals another authorizer than RBAC allowed (EKS access policies, GKE IAM, Azure RBAC): said as privileged.
     const outside: string[] = [];
     const reads = new ReadsLogged();
+    const undecided = new UndecidedGrants();
     const scc = new SccCoverage();
     return {
       survey(p) {
@@ -68,6 +70,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       async principal(p) {
         const part = g.principal(p);
         reads.add(p);
+        undecided.add(p, part.artefacts.length > 0);
         scc.add(p);
         if (part.artefacts.length) sessions.add(p);
         if (part.artefacts.length && p.groups.includes(PRIVILEGED_GROUP)) privileged.push(p.username);
@@ -118,6 +121,8 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
         for (const h of hints) lines.push(h.line);
         const noReads = reads.warning();
         if (noReads) lines.push({ tone: 'warn', text: noReads });
+        const unsure = undecided.warning();
+        if (unsure) lines.push({ tone: 'warn', text: unsure });
         const sccs = scc.result();
         if (sccs) lines.push({ tone: 'warn', text: sccWarning(sccs.writers, sccs.fromInventory) });
         for (const r of sessions.list())
