@@ -104,7 +104,9 @@ describe('CloudWatch Logs exports to S3', () => {
   it('a time before text that is no log is still no log', () => {
     writeFileSync(p('app.log.gz'), exported(['GET /healthz 200', 'GET / 200']));
     const r = cli(['profile', '--k8s-audit', p('app.log.gz'), '-o', p('app.json')]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toContain('not a log: compressed content is not JSON');
+    // The only file given is no log: nothing read, a wrong path rather than an empty soak.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: nothing read: ');
+    expect(r.stderr).toContain('app.log.gz is not a log: compressed content is not JSON');
   });
 });

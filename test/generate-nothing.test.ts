@@ -43,21 +43,30 @@ describe('generate with nothing for what it makes: exit 2, the output left as it
     writeFileSync(notALog, '# notes\n\nnot a log\n');
   });
 
-  it('one kind from an input that holds no log of it', () => {
-    for (const kind of ['rbac', 'iam', 'netpol']) {
-      const flag = { rbac: '--k8s-audit', iam: '--cloudtrail', netpol: '--flows' }[kind]!;
-      const r = cli(['generate', kind, flag, notALog, '-o', policy]);
+  it('one kind from logs that hold nothing of it, or from a path that holds no log', () => {
+    const other = {
+      rbac: ['--cloudtrail', 'fixtures/demo/cloudtrail'],
+      iam: ['--k8s-audit', 'fixtures/demo/k8s-audit'],
+      netpol: ['--k8s-audit', 'fixtures/demo/k8s-audit'],
+    };
+    for (const kind of ['rbac', 'iam', 'netpol'] as const) {
+      const r = cli(['generate', kind, ...other[kind], '-o', policy]);
       expect(r.code, r.stderr).toBe(2);
-      const what = { rbac: 'Kubernetes API requests', iam: 'CloudTrail calls', netpol: 'flows' }[kind]!;
+      const what = { rbac: 'Kubernetes API requests', iam: 'CloudTrail calls', netpol: 'flows' }[kind];
       expect(r.stderr).toContain(
         `error: nothing to generate: the profile holds no ${what} in scope; ${policy} is left`,
       );
       expect(tree(policy)).toEqual(before);
+      const flag = { rbac: '--k8s-audit', iam: '--cloudtrail', netpol: '--flows' }[kind];
+      const none = cli(['generate', kind, flag, notALog, '-o', policy]);
+      expect(none.code, none.stderr).toBe(2);
+      expect(none.stderr).toContain(`error: nothing read: ${notALog} is not a log: text that is not JSON`);
+      expect(tree(policy)).toEqual(before);
     }
     // On stdout too: nothing printed, the same error.
-    const s = cli(['generate', 'rbac', '--k8s-audit', notALog]);
+    const s = cli(['generate', 'iam', '--k8s-audit', 'fixtures/demo/k8s-audit']);
     expect([s.code, s.stdout]).toEqual([2, '']);
-    expect(s.stderr).toContain('error: nothing to generate: the profile holds no Kubernetes API requests in scope\n');
+    expect(s.stderr).toContain('error: nothing to generate: the profile holds no CloudTrail calls in scope\n');
   });
 
   it('one kind with a filter that matches nothing says which filters were given', () => {

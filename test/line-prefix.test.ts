@@ -67,7 +67,8 @@ describe("Loki's logcli default output", () => {
     const lines = events.map((e) => `2026-11-03T08:00:00Z {cluster="staging", job="audit"} ${e}`);
     writeFileSync(join(dir, 'default.log'), lines.join('\n') + '\n');
     const r = cli(['profile', '--k8s-audit', join(dir, 'default.log'), '-o', join(dir, 'default.json')]);
-    expect(r.code, r.stderr).toBe(0);
+    // The only file given: nothing read, exit 2, the notice saying what to save instead.
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(
       "not a log: Loki's logcli default output (a time and labels before each line): save the query with --output raw or --output jsonl",
     );

@@ -154,7 +154,8 @@ describe('VPC flow logs as Parquet', () => {
     expect(ct.code).toBe(2);
     expect(ct.stderr).toContain('looks like VPC flow logs as Parquet: read it with --flows');
     const k8s = cli(['profile', '--k8s-audit', pq, '-o', join(dir, 'k8s.json')]);
-    expect(k8s.code).toBe(0);
+    expect(k8s.code).toBe(2);
+    expect(k8s.stderr).toContain('error: nothing read: ');
     expect(k8s.stderr).toContain('not a log: an Apache Parquet file (of the logs read, only VPC flow logs');
   });
 });

@@ -337,6 +337,12 @@ function checkIngest(flags: SourceFlags, io: Io, c: Chalk, result: IngestInfo): 
     const hints = [...new Set(foreign.map((s) => s.notice!.slice('looks like '.length)))];
     throw new InputError(`nothing read: the files given look like ${hints.join('; ')}`);
   }
+  // Every file given was skipped (a README, a zip, a policy): a wrong path, not an empty soak (an empty file is one).
+  if (sources.length && sources.every((s) => s.format === 'skipped')) {
+    const first = sources[0]!;
+    const more = sources.length > 1 ? ` (and ${sources.length - 1} more files, none a log)` : '';
+    throw new InputError(`nothing read: ${first.path} is ${first.notice ?? 'no log'}${more}`);
+  }
   if (result.issueCount > 0 && flags.onError === 'fail') {
     throw new InputAbort(
       `${result.issueCount} input issue${result.issueCount === 1 ? '' : 's'} with --on-error fail: nothing was written (use --on-error skip to go on without the bad records)`,
