@@ -235,6 +235,22 @@ describe('the report without a browser', () => {
     for (const l of rows) expect(l.match(/\(denied\)/g), l).toHaveLength(1);
   });
 
+  it('a denied connection counts once, also when it comes from outside the cluster (an ingress from an address was not counted)', () => {
+    const dir = tmp();
+    // A workload-to-workload drop (listed on both workloads) and a drop from a public address (listed on the receiver).
+    const src = ['--flows', join(DEMO, 'flows'), '--inventory', join(DEMO, 'inventory')];
+    for (const f of ['report.md', 'report.html']) expect(cli(['report', ...src, '-o', join(dir, f), '-q']).code).toBe(0);
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    const rows = md.split('\n').filter((l) => l.includes('(denied)'));
+    expect(rows.some((l) => l.includes('← 185.220.101.45 TCP/22 (denied)'))).toBe(true);
+    expect(rows.some((l) => l.includes('→ payments/payments-api TCP/8443 (denied)'))).toBe(true);
+    expect(rows.some((l) => l.includes('← ci/job-runner TCP/8443 (denied)'))).toBe(true);
+    expect(rows).toHaveLength(3);
+    expect(md).toContain('**2** denied accesses');
+    expect(md).toContain('- 2 accesses were denied in the logs');
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<div class="card"><b>2</b>denied accesses</div>');
+  });
+
   it('Markdown: log strings cannot break tables, add links or inject Mermaid', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'audit.log'), hostileAudit());

@@ -31,7 +31,9 @@ export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
       const key = `${w.namespace}/${w.name}`;
       const ev = e.allowed ?? e.denied!;
       const isDenied = !e.allowed;
-      if (isDenied && self === 'from') part.denied++;
+      // One denied connection counts once, on its workload's side: the sender's, or the receiver's when the sender
+      // is outside the cluster's workloads (an address, a node).
+      if (isDenied && (self === 'from' || e.from.kind !== 'workload')) part.denied++;
       const text =
         self === 'from'
           ? `→ ${peer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
