@@ -239,7 +239,8 @@ describe('the report without a browser', () => {
     const dir = tmp();
     // A workload-to-workload drop (listed on both workloads) and a drop from a public address (listed on the receiver).
     const src = ['--flows', join(DEMO, 'flows'), '--inventory', join(DEMO, 'inventory')];
-    for (const f of ['report.md', 'report.html']) expect(cli(['report', ...src, '-o', join(dir, f), '-q']).code).toBe(0);
+    for (const f of ['report.md', 'report.html'])
+      expect(cli(['report', ...src, '-o', join(dir, f), '-q']).code).toBe(0);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     const rows = md.split('\n').filter((l) => l.includes('(denied)'));
     expect(rows.some((l) => l.includes('← 185.220.101.45 TCP/22 (denied)'))).toBe(true);
