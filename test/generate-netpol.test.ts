@@ -345,3 +345,61 @@ describe('inventory', () => {
     expect(readFileSync(join(a, 'b.json'), 'utf8')).toBe(readFileSync(join(a, 'a.json'), 'utf8'));
   });
 });
+
+describe('the widenings netpol lists', () => {
+  // A peer without labels (tools/jaeger: its namespace gets no default deny either), the cluster DNS, kube-system.
+  const flow = (src: object, dst: object, l4: object, ip: [string, string], time: string) =>
+    JSON.stringify({
+      flow: {
+        time,
+        verdict: 'FORWARDED',
+        IP: { source: ip[0], destination: ip[1], ipVersion: 'IPv4' },
+        l4,
+        source: src,
+        destination: dst,
+        Type: 'L3_L4',
+        is_reply: false,
+      },
+    });
+  const web = { namespace: 'shop', pod_name: 'web-7c9d8f6b5d-x2klq', labels: ['k8s:app=web'] };
+  const grafana = { namespace: 'tools', pod_name: 'grafana-6b746f74dc-9rcxx', labels: ['k8s:app=grafana'] };
+  const jaeger = { namespace: 'tools', pod_name: 'jaeger', labels: [] };
+  const dns = { namespace: 'kube-system', pod_name: 'coredns-5d78c9869d-abcde', labels: ['k8s:k8s-app=kube-dns'] };
+  const flows = () => {
+    const f = join(tmp(), 'flows.json');
+    const tcp = { TCP: { source_port: 51000, destination_port: 16686 } };
+    const udp = { UDP: { source_port: 51000, destination_port: 53 } };
+    writeFileSync(
+      f,
+      [
+        flow(grafana, jaeger, tcp, ['10.0.1.1', '10.0.1.2'], '2026-11-02T08:00:00.1Z'),
+        flow(web, dns, udp, ['10.0.1.4', '10.0.1.3'], '2026-11-02T08:00:01.1Z'),
+      ].join('\n') + '\n',
+    );
+    return f;
+  };
+
+  it('names a flag only when the user passed a real one; the defaults in words (a made-up --unselectable-peer, and --no-default-deny the user never passed)', () => {
+    const f = flows();
+    const r = cli(['generate', 'netpol', '--flows', f, '-o', tmp()]);
+    expect(r.code, r.stderr).toBe(0);
+    const widenings = r.stderr.split('\n').filter((l) => /^ {2}\(|^ {2}--/.test(l));
+    expect(widenings).toEqual([
+      '  (cluster DNS) kube-system/coredns: DNS from shop/web on UDP and TCP 53 (seen: UDP/53)',
+      '  (cluster DNS) shop/web: DNS to kube-system/coredns on UDP and TCP 53 (seen: UDP/53)',
+      '  (peer without stable labels) tools/grafana: tools/jaeger has no stable labels: the rule admits every pod of namespace tools',
+      expect.stringMatching(/^ {2}\(no default deny: system namespace\) kube-system: no default deny in kube-system: /),
+      '  (no default deny: a workload without a policy) tools: no default deny in tools: tools/jaeger could not be given a policy',
+    ]);
+    // With the widening flags: each label that looks like a flag is one the user passed and --help lists.
+    const w = cli(['generate', 'netpol', '--flows', f, '-o', tmp(), '--widen-ports', '--aggregate-cidr', '24']);
+    expect(w.code, w.stderr).toBe(0);
+    const help = cli(['generate', 'netpol', '--help']).stdout;
+    const flags = w.stderr.split('\n').flatMap((l) => /^ {2}(--[a-z-]+) /.exec(l)?.[1] ?? []);
+    expect(flags).toContain('--widen-ports');
+    for (const x of flags) {
+      expect(['--widen-ports', '--aggregate-cidr']).toContain(x);
+      expect(help).toContain(`  ${x} `);
+    }
+  });
+});

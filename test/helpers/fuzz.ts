@@ -234,7 +234,7 @@ function singleHost(cidr: unknown): boolean {
   return (isIPv4(ip) && bits === '32') || (isIPv6(ip) && bits === '128');
 }
 
-/** A peer selecting all pods of a namespace is fine when stderr lists it (`--unselectable-peer`: no stable labels). */
+/** A peer selecting all pods of a namespace is fine when stderr lists it (`(peer without stable labels)`). */
 export function checkNetpol(doc: Obj, stderr: string, fail: Fail): void {
   const where = `${doc['kind']} ${fmtValue(getPath(doc, ['metadata', 'name']))}`;
   const spec = isObj(doc['spec']) ? doc['spec'] : {};
@@ -266,7 +266,8 @@ export function checkNetpol(doc: Obj, stderr: string, fail: Fail): void {
         const ns =
           nsSel === undefined ? getPath(doc, ['metadata', 'namespace']) : getPath(nsSel, ['matchLabels', NS_LABEL]);
         const listed =
-          stderr.includes('--unselectable-peer ') && stderr.includes(`admits every pod of namespace ${String(ns)}\n`);
+          stderr.includes('(peer without stable labels) ') &&
+          stderr.includes(`admits every pod of namespace ${String(ns)}\n`);
         if ((nsSel !== undefined && emptySelector(nsSel)) || (emptySelector(peer['podSelector']) && !listed)) {
           fail('netpol: peer with an empty selector', `${where}: ${fmtValue(peer)}`);
         }

@@ -48,7 +48,8 @@ export interface NetpolWidening {
     | 'aggregate-cidr'
     | 'dns'
     | 'unselectable-peer'
-    | 'no-default-deny'
+    | 'system-namespace'
+    | 'unselectable-namespace'
     | 'host-network'
     | 'node-entities';
   detail: string;
@@ -313,7 +314,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
       if (isPlatformNamespace(ns) && !opts.denySystemNamespaces) {
         result.widenings.push({
           workload: ns,
-          option: 'no-default-deny',
+          option: 'system-namespace',
           detail: `no default deny in ${ns}: a system namespace, whose add-ons talk to the API server, nodes and each other in ways flows rarely show in full (--deny-system-namespaces adds it)`,
         });
         continue;
@@ -321,7 +322,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
       if (unselectable.has(ns)) {
         result.widenings.push({
           workload: ns,
-          option: 'no-default-deny',
+          option: 'unselectable-namespace',
           detail: `no default deny in ${ns}: ${result.skipped
             .filter((s) => s.workload.startsWith(ns + '/'))
             .map((s) => s.workload)

@@ -1,5 +1,10 @@
 import { toYamlDocuments } from '../../emit/yaml.js';
-import { generateNetpol, type NetpolOptions, type NetpolResult } from '../../generate/netpol/index.js';
+import {
+  generateNetpol,
+  type NetpolOptions,
+  type NetpolResult,
+  type NetpolWidening,
+} from '../../generate/netpol/index.js';
 import { PROFILE_API_VERSION } from '../../model/profile.js';
 import { NewestClasses } from '../learning.js';
 import { readNetworkPolicies, verifyNetpol } from '../../verify/netpol.js';
@@ -54,7 +59,7 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
             option: w.option,
             subject: w.workload,
             detail: w.detail,
-            text: `${w.option}: ${w.detail}`,
+            text: `${netpolLabel(w.option)}: ${w.detail}`,
           })),
           summary: (output) => netpolSummary(r, output),
         };
@@ -135,10 +140,26 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
   return lines;
 }
 
-/** An option by its flag; what the generator does by default by its words. */
-function netpolLabel(option: string): string {
-  if (option === 'dns') return '(cluster DNS)';
-  if (option === 'host-network') return '(host network; --exact keeps node addresses)';
-  if (option === 'node-entities') return '(node peers, --flavor cilium)';
-  return `--${option}`;
+/**
+ * A widening the user asked for by its flag (`--widen-ports`, `--aggregate-cidr`); what the generator does by default
+ * by its words (no flag names it: a label that looked like one sent users to an unknown option).
+ */
+export function netpolLabel(option: NetpolWidening['option']): string {
+  switch (option) {
+    case 'widen-ports':
+    case 'aggregate-cidr':
+      return `--${option}`;
+    case 'dns':
+      return '(cluster DNS)';
+    case 'host-network':
+      return '(host network; --exact keeps node addresses)';
+    case 'node-entities':
+      return '(node peers, --flavor cilium)';
+    case 'unselectable-peer':
+      return '(peer without stable labels)';
+    case 'system-namespace':
+      return '(no default deny: system namespace)';
+    case 'unselectable-namespace':
+      return '(no default deny: a workload without a policy)';
+  }
 }
