@@ -252,6 +252,26 @@ describe('the report without a browser', () => {
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<div class="card"><b>2</b>denied accesses</div>');
   });
 
+  it("a `*` generate wrote because no narrower resource exists is not risky 'where the action can name one' (GetMetricData was)", () => {
+    const dir = tmp();
+    const src = ['--cloudtrail', join(DEMO, 'cloudtrail')];
+    const g = cli(['generate', 'iam', ...src, '-o', join(dir, 'policy')]);
+    expect(g.code, g.stderr).toBe(0);
+    // `(no narrower resource exists) <principal>: <action>: ...` on generate's stderr.
+    const stars = [...g.stderr.matchAll(/\(no narrower resource exists\) (\S+): ([\w-]+:\w+): /g)].map((m) => [
+      m[1]!,
+      m[2]!,
+    ]);
+    expect(stars).toContainEqual(['arn:aws:iam::111122223333:role/ops/oncall', 'cloudwatch:GetMetricData']);
+    expect(cli(['report', ...src, '-o', join(dir, 'report.md'), '-q']).code).toBe(0);
+    const md = readFileSync(join(dir, 'report.md'), 'utf8').split('\n');
+    for (const [, action] of stars) {
+      const rows = md.filter((l) => l.includes(`${action} on \\*`));
+      expect(rows.length, action).toBeGreaterThan(0);
+      for (const l of rows) expect(l, action).not.toContain('where the action can name one');
+    }
+  });
+
   it('Markdown: log strings cannot break tables, add links or inject Mermaid', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'audit.log'), hostileAudit());

@@ -287,6 +287,9 @@ const AWS: [string, string, Expected][] = [
   ['s3:GetObject', 'arn:aws:s3:::bucket/reports/*', []],
   ['dynamodb:GetItem', 'arn:aws:dynamodb:eu-west-1:111122223333:table/*', []],
   ['ec2:DescribeInstances', '*', []],
+  // Authorized on `*` when the call names no resource (the generator writes `*` for it): not one that could name one.
+  ['cloudwatch:GetMetricData', '*', []],
+  ['CloudWatch:getMetricData', '*', []],
   ['ecr:GetAuthorizationToken', '*', []],
   ['s3:*', 'arn:aws:s3:::b', [['high', 'a wildcard action']]],
   ['*', '*', [['high', 'a wildcard action']]],

@@ -1,4 +1,5 @@
 import { actionDetails, actionExists } from '../../knowledge/aws/catalogue.js';
+import { STAR_WHEN_UNNAMED } from '../../knowledge/aws/resourceParameters.js';
 import type { Risk } from '../../model/finding.js';
 import { own } from '../../util/own.js';
 
@@ -10,9 +11,17 @@ const IAM_WRITE = /^(iam|sts):(?!(get|list|generate|simulate|decode))/i;
 export interface ActionFacts {
   /** `List`, `Read`, `Write`, `Permissions management`, `Tagging`; '' when not in the catalogue. */
   accessLevel: string;
-  /** True when the action takes no resource (AWS requires `*`). */
+  /**
+   * True when AWS requires `*`: the action takes no resource, or a call that names none (DescribeStacks without a
+   * StackName, GetMetricData of classic metrics) is authorized on `*`. The generator's own knowledge
+   * (knowledge/aws/permissions.ts writes `*` for both, listed as `no-resource-type`), so the report never calls its `*`
+   * one where the action could name a resource.
+   */
   wildcardOnly: boolean;
 }
+
+/** The actions AWS authorizes on `*` when the call names no resource, by lower-case name. */
+const STAR_WHEN_NONE = new Set(Object.keys(STAR_WHEN_UNNAMED).map((a) => a.toLowerCase()));
 
 const facts = new Map<string, Promise<ActionFacts>>();
 
@@ -26,7 +35,10 @@ export function actionFacts(action: string): Promise<ActionFacts> {
       if (!service || !name || /[*?]/.test(key) || !(await actionExists(service, name)))
         return { accessLevel: '', wildcardOnly: false };
       const d = await actionDetails(service, name);
-      return { accessLevel: d.accessLevel, wildcardOnly: d.isWildcardOnly || d.resourceTypes.length === 0 };
+      return {
+        accessLevel: d.accessLevel,
+        wildcardOnly: d.isWildcardOnly || d.resourceTypes.length === 0 || STAR_WHEN_NONE.has(key),
+      };
     })();
     facts.set(key, hit);
   }
