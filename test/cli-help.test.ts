@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { examplesOf } from '../src/cli/help.js';
 import { GROUP } from '../src/cli/options.js';
+import { ROOT } from './helpers/cli.js';
 import { commands, program, runInProcess } from './helpers/inproc.js';
 
 /** The words of an example up to a pipe or a redirection, single quotes kept together. */
@@ -96,5 +99,46 @@ describe('help', () => {
     expect(bad.stderr.split('\n')[0]).toBe(
       'error: help: no command "generate rbca" (subcommands of generate: rbac, iam, netpol, all)',
     );
+  });
+});
+
+describe('the flags the documentation names', () => {
+  const tree = program();
+  const all = commands(tree);
+  const flagsIn = (text: string) => text.match(/(?<![\w-])--[a-z][a-z0-9-]+/g) ?? [];
+  const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');
+  const docs = [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+
+  it('README and docs/cli.md name only flags some command takes (docs/cli.md had a --default-deny)', () => {
+    // Other tools' flags the text quotes: `aws iam get-account-authorization-details --filter`, `aws ec2
+    // create-flow-logs --log-format`.
+    const theirs = new Set(['--filter', '--log-format']);
+    for (const rel of ['README.md', 'docs/cli.md'])
+      for (const flag of new Set(flagsIn(read(rel))))
+        if (!theirs.has(flag))
+          expect(
+            [tree, ...all.map((c) => c.cmd)].some((cmd) => takes(cmd, flag)),
+            `${rel}: ${flag}`,
+          ).toBe(true);
+  });
+
+  it('each `audit2policy COMMAND ...` in README and docs gives that command flags it takes', () => {
+    for (const rel of docs)
+      for (const line of read(rel).split('\n'))
+        for (const m of line.matchAll(/audit2policy((?: [a-z]+)+)((?: [^\s`|;#]+)*)/g)) {
+          let at: Command = tree;
+          for (const name of m[1]!.trim().split(' ')) {
+            const sub = at.commands.find((c) => c.name() === name);
+            if (!sub) break;
+            at = sub;
+          }
+          if (at === tree) continue;
+          for (const flag of flagsIn(m[2]!)) expect(takes(at, flag), `${rel}: ${line.trim()}: ${flag}`).toBe(true);
+        }
   });
 });
