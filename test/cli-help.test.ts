@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { examplesOf } from '../src/cli/help.js';
 import { GROUP } from '../src/cli/options.js';
-import { ROOT } from './helpers/cli.js';
+import { cli, ROOT, tmp } from './helpers/cli.js';
 import { commands, program, runInProcess } from './helpers/inproc.js';
 
 /** The words of an example up to a pipe or a redirection, single quotes kept together. */
@@ -49,6 +49,20 @@ describe('help', () => {
           expect(takes(at, flag), `${line}: ${flag}`).toBe(true);
       }
     }
+  });
+
+  it("the program's examples run in turn from the project's root and do what they say (the profile read only the audit log: no IAM, no NetworkPolicies)", () => {
+    // The project's root as a user has it, without writing into it: its fixtures beside the files the examples make.
+    const dir = tmp();
+    symlinkSync(join(ROOT, 'fixtures'), join(dir, 'fixtures'));
+    const list = examplesOf(tree);
+    expect(list.map(([what]) => what)).toContain('least-privilege RBAC, IAM and NetworkPolicies with their evidence');
+    for (const [what, line] of list) {
+      const r = cli(words(line), { cwd: dir });
+      expect(r.code, `${what}: ${line}\n${r.stderr}`).toBe(0);
+    }
+    for (const kind of ['rbac', 'iam', 'netpol']) expect(existsSync(join(dir, 'policy', kind)), kind).toBe(true);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<html');
   });
 
   it('options come in groups, in one order: sources, filters, widenings, output, the rest', async () => {

@@ -37,13 +37,14 @@ export function buildProgram(ctx: Ctx): Command {
   examples(program, [
     [
       'profile, generate, verify and report on the bundled demo',
-      'profile --k8s-audit fixtures/demo/k8s-audit -o week.json',
+      'profile --k8s-audit fixtures/demo/k8s-audit --cloudtrail fixtures/demo/cloudtrail --flows fixtures/demo/flows --inventory fixtures/demo/inventory -o week.json',
     ],
     [
       'least-privilege RBAC, IAM and NetworkPolicies with their evidence',
       'generate all --profile week.json -o policy/',
     ],
     ['replay what was observed against the policies', 'verify --policies policy/ --profile week.json'],
+    ["the security reviewer's report (one HTML file)", 'report --profile week.json --policies policy/ -o report.html'],
     ['the options of one command, by group', 'help generate rbac'],
   ]);
   registerProfile(program, ctx);
