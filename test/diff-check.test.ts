@@ -122,6 +122,84 @@ describe('diff (acceptance on the demo environment)', () => {
     expect(cli(['diff', POLICY, copy, '-q']).code).toBe(1);
   });
 
+  // The committed policy beside the generated one: web's Role also grants every verb on secrets (its get of web-tls
+  // stays), shop-cart's policy also s3:* on * (its GetObject and PutObject on the cart keys stay), web may also send
+  // to every pod of shop and cart receive from every pod of shop (their rules for web → cart TCP/api stay).
+  const broadened = (dir: string) => {
+    edit(
+      join(dir, 'rbac/shop/serviceaccount.shop.web.yaml'),
+      /^rules:\n/m,
+      "rules:\n  - apiGroups: ['']\n    resources: ['secrets']\n    verbs: ['*']\n",
+    );
+    const pol = join(dir, 'iam/111122223333/role/shop-cart.json');
+    const doc = JSON.parse(readFileSync(pol, 'utf8'));
+    doc.Statement.push({ Sid: 'Broad', Effect: 'Allow', Action: 's3:*', Resource: '*' });
+    writeFileSync(pol, JSON.stringify(doc, null, 2) + '\n');
+    edit(join(dir, 'netpol/shop/web.yaml'), /^ {2}egress:\n/m, '  egress:\n    - to:\n        - podSelector: {}\n');
+    edit(
+      join(dir, 'netpol/shop/cart.yaml'),
+      /^ {2}ingress:\n/m,
+      '  ingress:\n    - from:\n        - podSelector: {}\n',
+    );
+    return dir;
+  };
+  type Found = { kind: string; principal: string; summary: string; evidence: { used: boolean; count: number } };
+  const bySummary = (list: Found[], kind: string, summary: RegExp) => {
+    const f = list.filter((x) => x.kind === kind && summary.test(x.summary));
+    expect(f, `${kind} ${summary} in ${JSON.stringify(list.map((x) => x.summary))}`).toHaveLength(1);
+    return f[0]!;
+  };
+
+  it('a broad grant removed (or added) beside the narrow ones that stay: never used, whatever the narrow ones allowed', () => {
+    const committed = broadened(copyPolicy());
+    // docs/cli.md: removed access is "what the repository grants that the soak never needed"; the soak's calls the
+    // narrow grants allow are no use of the broad ones (they were 768 s3 calls and 32 gets of web-tls).
+    for (const [from, to, list] of [
+      [committed, POLICY, 'removedAccess'],
+      [POLICY, committed, 'newAccess'],
+    ] as const) {
+      const r = json(['diff', from, to, '--format', 'json', '--profile', profile]);
+      expect(r.code, r.stderr).toBe(1);
+      const found: Found[] = r.out[list];
+      expect(found.length).toBeGreaterThan(3);
+      expect(found.filter((f) => f.evidence.used)).toEqual([]);
+      expect(bySummary(found, 'iam', /^s3:\* on \*/).evidence).toEqual({
+        used: false,
+        count: 0,
+        firstSeen: '',
+        lastSeen: '',
+        samples: [],
+      });
+      bySummary(found, 'rbac', /^\* secrets in shop$/);
+      bySummary(found, 'netpol', /^shop\/web → shop\/cart TCP\//);
+    }
+    const text = cli(['diff', committed, POLICY, '--profile', profile]).stdout;
+    expect(text).toMatch(/s3:\* on \*.*\n.*\n {6}never used\n/);
+  });
+
+  it('a broad grant removed with a narrow one: its uses are the calls the other side no longer allows', () => {
+    const committed = broadened(copyPolicy());
+    const head = copyPolicy();
+    edit(
+      join(head, 'rbac/shop/serviceaccount.shop.web.yaml'),
+      / {2}- apiGroups:\n(.*\n){4} {6}- web-tls\n(.*\n){2}/,
+      '',
+    );
+    edit(join(head, 'iam/111122223333/role/shop-cart.json'), /"s3:GetObject",\n\s*/, '');
+    const r = json(['diff', committed, head, '--format', 'json', '--profile', profile, '--kind', 'rbac,iam']);
+    expect(r.code, r.stderr).toBe(1);
+    const removed: Found[] = r.out.removedAccess;
+    // Each broad grant carries exactly the uses of the narrow grant removed with it, not those of what stays.
+    const web = bySummary(removed, 'rbac', /^get secrets web-tls in shop$/).evidence;
+    expect(web.count).toBeGreaterThan(0);
+    expect(bySummary(removed, 'rbac', /^\* secrets in shop$/).evidence).toEqual(web);
+    const gets = bySummary(removed, 'iam', /^s3:GetObject on /).evidence;
+    expect(gets.count).toBeGreaterThan(0);
+    const broad = bySummary(removed, 'iam', /^s3:\* on \*/).evidence;
+    expect(broad).toEqual(gets);
+    expect(r.out.newAccess).toEqual([]);
+  });
+
   it('reformatting, reordering, renaming rules and splitting files changes nothing', () => {
     const copy = join(tmp(), 'policy');
     mkdirSync(join(copy, 'k8s'), { recursive: true });

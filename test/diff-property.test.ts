@@ -168,6 +168,8 @@ interface Finding {
   risk?: { level: string; reasons: string[] };
   detail?: string;
   locations: { file: string; line: number; side?: string; head?: string }[];
+  /** With --profile: the observations the finding's grants cover that the other side does not allow. */
+  evidence?: { used: boolean; count: number };
 }
 interface Report {
   newAccess: Finding[];
@@ -188,6 +190,11 @@ interface Tally {
   determinism: number;
   generated: Record<string, number>;
   skipped: Record<string, number>;
+  /**
+   * RBAC findings whose uses were judged against the records (a tree generated from an audit log, diffed with its
+   * profile): `used`, never used, and `shared`, those whose grants cover records the other side allows too.
+   */
+  uses: Record<'used' | 'unused' | 'shared', number>;
   /** Milliseconds per kind, and of them in diff itself (DIFF_PROPERTY_TALLY=1 prints the tally). */
   ms: Record<string, number>;
 }
@@ -206,6 +213,8 @@ interface Ctx {
   n: number;
   /** The run's index. */
   run: number;
+  /** The requests of the audit log a generated RBAC tree was made from, when the diffs are given its profile. */
+  observed?: Observed[];
 }
 
 /** A tree written under the run's directory, as a relative path the diff is given from there. */
@@ -1146,8 +1155,109 @@ function judgeRbac(ctx: Ctx, label: string, base: RbacObj[], head: RbacObj[], re
   ] as const) {
     const missing = rbacItems(granting).filter((it) => !rbacAllows(other, it, defaultsOn(ctx)));
     n += judgeItems(ctx, label, word, list, missing, rbacCovers, sound, rbacItemText);
+    if (ctx.observed) judgeUses(ctx, label, word, list, other, ctx.observed);
   }
   return n;
+}
+
+/** A request of an audit log, as the evaluator asks it (`rbacAllows`), with the groups its record carried. */
+interface Observed extends RbacItem {
+  groups: string[];
+}
+
+/** The requests of an audit log `auditLog` wrote. */
+function observedRequests(log: string): Observed[] {
+  return log
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const e = JSON.parse(line) as {
+        verb: string;
+        requestURI: string;
+        user: { username: string; groups: string[] };
+        objectRef?: { resource: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
+      };
+      const who = {
+        principal: e.user.username,
+        subjectKind: e.user.username.startsWith('system:serviceaccount:')
+          ? ('ServiceAccount' as const)
+          : ('User' as const),
+        groups: e.user.groups,
+        verb: e.verb,
+      };
+      const o = e.objectRef;
+      if (!o) return { ...who, ns: '', group: '', resource: '', url: e.requestURI };
+      return {
+        ...who,
+        ns: o.namespace ?? '',
+        group: o.apiGroup ?? '',
+        resource: o.subresource ? `${o.resource}/${o.subresource}` : o.resource,
+        ...(o.name ? { name: o.name } : {}),
+      };
+    });
+}
+
+/**
+ * Whether a finding's grants cover a request, by Kubernetes' rule matching: its principal (a group's by a member),
+ * verbs, resources with their groups as its words name them (`deployments.apps`, `*.*`; `*` any resource and
+ * subresource, `*` and a subresource that subresource of any resource), names, namespace (none: cluster-wide, every
+ * namespace) or URLs. A finding stands for a rule's grants that the other side lacks, named as a product; what it
+ * names beyond them the other side allows, and so is no use of the change either.
+ */
+function findingCovers(f: Finding, o: Observed): boolean {
+  if (f.kind !== 'rbac' || (f.principal !== o.principal && !o.groups.includes(f.principal))) return false;
+  const a = f.access as {
+    namespace?: string;
+    resource?: string;
+    resources?: string[];
+    verb: string;
+    verbs?: string[];
+    resourceNames?: string[];
+    nonResourceURLs?: string[];
+  };
+  const verbs = a.verbs ?? [a.verb];
+  if (!verbs.includes('*') && !verbs.includes(o.verb)) return false;
+  if (o.url !== undefined || a.nonResourceURLs)
+    return (a.nonResourceURLs ?? []).some((u) => urlMatches(u, o.url ?? ''));
+  if (a.namespace !== '' && a.namespace !== o.ns) return false;
+  const names = a.resourceNames ?? [];
+  if (names.length && (o.name === undefined || !names.includes(o.name))) return false;
+  const slash = o.resource.indexOf('/');
+  const sub = slash < 0 ? '' : o.resource.slice(slash + 1);
+  const words = f.summary.split(/[ ,]+/);
+  return (a.resources ?? [a.resource!]).some(
+    (res) =>
+      (res === '*' || res === o.resource || (sub !== '' && res === `*/${sub}`)) &&
+      words.some((w) =>
+        w === res ? o.group === '' : w.startsWith(`${res}.`) && ['*', o.group].includes(w.slice(res.length + 1)),
+      ),
+  );
+}
+
+/**
+ * The uses each finding carries (docs/cli.md, "## `diff`"): the records its grants cover that the other side does not
+ * allow, so a broad grant removed beside a narrow one that stays takes away none of the narrow one's requests.
+ */
+function judgeUses(
+  ctx: Ctx,
+  label: string,
+  word: string,
+  list: Finding[],
+  other: RbacObj[],
+  observed: Observed[],
+): void {
+  for (const f of list) {
+    if (!f.evidence) continue;
+    const covered = observed.filter((o) => findingCovers(f, o));
+    const lost = covered.filter((o) => !rbacAllows(other, o, defaultsOn(ctx)));
+    if (f.evidence.count !== lost.length || f.evidence.used !== lost.length > 0)
+      ctx.failures.push(
+        `${ctx.what} ${label}: ${word} access ${short(f)} carries ${f.evidence.count} use(s), the evaluator sees ${lost.length}` +
+          ` of the ${covered.length} request(s) it covers, e.g. ${lost.concat(covered).slice(0, 3).map(rbacItemText).join('; ')}`,
+      );
+    ctx.tally.uses[lost.length ? 'used' : 'unused']++;
+    if (covered.length > lost.length) ctx.tally.uses.shared++;
+  }
 }
 
 /** A random audit log of allowed requests (audit.k8s.io/v1 Events), for `generate rbac`. */
@@ -3074,6 +3184,8 @@ interface KindOps<T> {
   newCount: (ctx: Ctx, a: T, b: T) => number;
   /** Whether a rewrite keeps the meaning under the run's flags (default: all do). */
   usable?: (ctx: Ctx, name: string) => boolean;
+  /** A generated tree with broad grants beside its narrow ones (step 5); undefined where it has none to widen. */
+  widen?: (t: T) => T | undefined;
 }
 
 /** `generate KIND` in-process from the run's directory, with the sources given; its tree's files. */
@@ -3091,10 +3203,22 @@ const RBAC_OPS: KindOps<RbacObj[]> = {
   kind: 'rbac',
   random: randomRbac,
   generate: async (ctx) => {
-    writeFileSync(join(ctx.dir, 'audit.log'), auditLog(ctx.r));
+    const log = auditLog(ctx.r);
+    writeFileSync(join(ctx.dir, 'audit.log'), log);
     const g = await generated(ctx, 'rbac', ['--k8s-audit', 'audit.log']);
     const tree = g && (k8sObjects(g.files, 'rbac') as RbacObj[]);
-    return g && tree?.length ? { dir: g.dir, tree } : undefined;
+    if (!g || !tree?.length) return undefined;
+    // Its diffs are given the log's profile: each finding's uses are judged against the records.
+    const p = await cliInProcess(
+      ['profile', '--k8s-audit', 'audit.log', '-o', 'profile.json', '-q', '--no-config'],
+      ctx.dir,
+    );
+    if (p.code !== 0) ctx.failures.push(`${ctx.what} profile exited ${p.code}: ${p.stderr.slice(0, 800)}`);
+    else {
+      ctx.flags.push('--profile', 'profile.json');
+      ctx.observed = observedRequests(log);
+    }
+    return { dir: g.dir, tree };
   },
   files: (r, t) => k8sFiles(r, t, pick(r, ['rbac', 'k8s/rbac', 'policy'])),
   rewrites: RBAC_REWRITES,
@@ -3103,6 +3227,19 @@ const RBAC_OPS: KindOps<RbacObj[]> = {
   judge: (ctx, label, base, head, rep) => judgeRbac(ctx, label, base, head, rep),
   newCount: (ctx, a, b) => rbacItems(b).filter((it) => !rbacAllows(a, it, defaultsOn(ctx))).length,
   usable: (ctx, name) => defaultsOn(ctx) || !name.startsWith('a discovery rule'),
+  // Beside each rule that names objects, the same rule for any object.
+  widen: (objs) => {
+    const o = clone(objs);
+    let n = 0;
+    for (const role of roles(o))
+      for (const rule of [...role.rules])
+        if (rule.resourceNames?.length) {
+          const { resourceNames: _, ...any } = rule;
+          role.rules.push(clone(any));
+          n++;
+        }
+    return n ? o : undefined;
+  },
 };
 
 const IAM_OPS: KindOps<IamTree> = {
@@ -3178,6 +3315,7 @@ async function determinism(ctx: Ctx, kind: Kind, base: string, head: string, std
     writeFiles(join(again, x), files, shuffle([...files.keys()], ctx.r));
   }
   if (kind === 'netpol') writeFileSync(join(again, 'inventory.json'), inventory(WORKLOADS));
+  if (ctx.observed) writeFileSync(join(again, 'profile.json'), readFileSync(join(ctx.dir, 'profile.json')));
   const res = await cliInProcess([...diffArgs(ctx, kind, base, head), '--fail-on', 'none'], again);
   ctx.tally.determinism++;
   if (res.stdout !== stdout)
@@ -3293,6 +3431,17 @@ async function runKind<T>(ctx: Ctx, ops: KindOps<T>): Promise<void> {
   if (ab) ops.judge(ctx, `other tree (diff ${base} ${b})`, t, other, ab.rep, indexed, true);
   if (ba) ops.judge(ctx, `other tree (diff ${b} ${base})`, other, t, ba.rep, indexed, true);
   if (ab && ba) symmetric(ctx, kind, `other tree (diff ${base} ${b} and back)`, ab.rep, ba.rep);
+
+  // 5. A generated tree and the same with broad grants beside its narrow ones, both ways: the broad grants are the
+  // change, and (with the records' profile) none of the records the narrow ones allow is a use of it.
+  const wide = gen && ops.widen?.(t);
+  if (wide) {
+    const w = place(ctx, 'widened', ops.files(r, wide, indexed));
+    const up = await diff(ctx, kind, base, w, `widened (diff ${base} ${w})`);
+    const down = await diff(ctx, kind, w, base, `widened (diff ${w} ${base})`);
+    if (up) ops.judge(ctx, `widened (diff ${base} ${w})`, t, wide, up.rep, indexed, false);
+    if (down) ops.judge(ctx, `widened (diff ${w} ${base})`, wide, t, down.rep, indexed, false);
+  }
 }
 
 const OPS = { rbac: RBAC_OPS, iam: IAM_OPS, netpol: NETPOL_OPS };
@@ -3313,6 +3462,7 @@ describe('diff compares policy trees by meaning (seeded metamorphic runs)', () =
       determinism: 0,
       generated: {},
       skipped: {},
+      uses: { used: 0, unused: 0, shared: 0 },
       ms: {},
     };
     for (let i = 0; i < RUNS; i++) {
@@ -3362,5 +3512,8 @@ describe('diff compares policy trees by meaning (seeded metamorphic runs)', () =
       for (const code of f === 'none' ? [0] : [0, 1])
         want(tally.exitCodes, `${f}:${code}`, `exit ${code} under --fail-on ${f}`);
     expect(tally.determinism).toBeGreaterThan(0);
+    // Findings' uses were judged: some used, some never, some beside requests the other side allows too.
+    for (const k of ['used', 'unused', 'shared'] as const)
+      expect(tally.uses[k], `RBAC findings ${k}`).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -117,7 +117,7 @@ export async function diffPolicies(base: PolicySide, head: PolicySide, opts: Com
         }
       }
       for (const group of groupBy(missing, (g) => (c.changeKey ?? c.groupKey)(g)))
-        list.push(c.finding(type, group, c.evidence?.(group)));
+        list.push(c.finding(type, group, c.evidence?.(group, to)));
       const [names, other] = [['BASE', 'HEAD'][from]!, ['BASE', 'HEAD'][to]!];
       for (const group of groupBy(restricted, (g) => (c.changeKey ?? c.groupKey)(g))) {
         // What the other side restricts it with, as the kind names it (a NetworkPolicy's L7 rule), else IAM's words.
@@ -130,7 +130,7 @@ export async function diffPolicies(base: PolicySide, head: PolicySide, opts: Com
           ? `${andList([...own].sort(cmp))} of its own`
           : 'a Condition of its own (or a conditional Deny may refuse it)';
         list.push({
-          ...c.finding(type, group, c.evidence?.(group)),
+          ...c.finding(type, group, c.evidence?.(group, to)),
           detail: `${other} allows it only under ${under}; ${names} allows it without one`,
         });
       }

@@ -292,8 +292,12 @@ export interface Comparison<G = unknown> {
    */
   changeKey?(g: G): string;
   finding(type: FindingType, group: G[], evidence?: CiEvidence): CiFinding;
-  /** The profile's observations the grants cover (only when a profile was given). */
-  evidence?(group: G[]): CiEvidence;
+  /**
+   * The profile's observations the grants cover (only when a profile was given). With `besides` (a diff's other side),
+   * only those that side does not surely allow: the uses a change takes away or adds, not those both sides allow
+   * (a broad statement removed beside a narrow one that stays takes away none of the calls the narrow one allows).
+   */
+  evidence?(group: G[], besides?: number): CiEvidence;
   /** Where a would-be denial goes: the policy file of its principal on side `side`. */
   locate(f: Finding, side: number): Location[];
 }

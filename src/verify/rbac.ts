@@ -65,7 +65,7 @@ export function rbacReplay(
       for (const e of grantable) {
         if (e.implied && (e.verb === 'bind' || e.verb === 'escalate')) continue;
         observed++;
-        const req = request(who, e);
+        const req = edgeRequest(who, e);
         let d = decide(policies, req, e, checks.size ? checks.get(accessKey(e)) : undefined);
         // A request of its own (not a check beside another) that a default ClusterRole allows in any cluster.
         if (d.result !== 'allow' && defaultGrants && !e.implied) {
@@ -193,7 +193,7 @@ export function emptyReport(profile: Pick<Profile, 'skipped'>): VerifyReport {
  * carried; a group principal as an anonymous member). Written out field by field: an object spread of two objects
  * took most of the replay's time (V8 copies the second one property by property, slowly).
  */
-function request(who: { username: string; groups: readonly string[] }, e: K8sEdge): RbacRequest {
+export function edgeRequest(who: { username: string; groups: readonly string[] }, e: K8sEdge): RbacRequest {
   return {
     username: who.username,
     groups: who.groups,

@@ -19,7 +19,7 @@ import { evaluateIdentityPolicies, readStatements, type Statement } from '../../
 import { callContext, passedToContext } from '../../verify/iam/requestFacts.js';
 import { dedupe, uniqueLocations } from '../findings.js';
 import { heldCombination } from './passrole.js';
-import { evidenceOf, usageOf } from './usage.js';
+import { usageEvidence, usageOf } from './usage.js';
 import { iamSides, keyAccount } from './sides.js';
 import { statementKey, statementKeys, statementLine } from './statements.js';
 import { conditionText, underCondition } from './conditionTwins.js';
@@ -141,8 +141,7 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
     },
   };
   if (ctx.profile) {
-    const usage = await usageOf(ctx.profile, key);
-    comparison.evidence = (items) => evidenceOf(usage, items);
+    comparison.evidence = usageEvidence(await usageOf(ctx.profile, key), comparison.covered);
   }
   return comparison as Comparison;
 }

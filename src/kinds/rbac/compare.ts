@@ -1,4 +1,6 @@
 import { defaultGrantFor } from '../../verify/rbac/defaults.js';
+import { edgeRequest } from '../../verify/rbac.js';
+import type { K8sEdge, Principal } from '../../model/profile.js';
 import { impliedGroups, memberGroups } from '../../knowledge/kubernetes/defaultGrants.js';
 import {
   topRisk,
@@ -87,7 +89,26 @@ export async function compareRbac(sides: CompareSide<RbacPolicySet>[], ctx: Comp
   const profile = ctx.profile;
   if (profile) {
     const bySubject = principalsBySubject(profile);
-    comparison.evidence = (group) => evidenceOf(bySubject, group);
+    // In a diff, a request the other side allows too is no use of the change: asked as `verify` replays it.
+    const asked = new Map<number, WeakMap<K8sEdge, boolean>>();
+    const allowedBy = (by: number) => {
+      let memo = asked.get(by);
+      if (!memo) asked.set(by, (memo = new WeakMap()));
+      const seen = memo;
+      return (p: Principal, e: K8sEdge) => {
+        let yes = seen.get(e);
+        if (yes === undefined) {
+          const req = edgeRequest(k8sRequester(p.subject, p.username, p.groups), e);
+          yes =
+            sets[by]!.authorize(req).result === 'allow' ||
+            (ctx.defaultGrants !== false && !e.implied && defaultGrantFor(req) !== undefined);
+          seen.set(e, yes);
+        }
+        return yes;
+      };
+    };
+    comparison.evidence = (group, besides) =>
+      evidenceOf(bySubject, group, besides === undefined ? undefined : allowedBy(besides));
   }
   return comparison as Comparison;
 }

@@ -39,6 +39,8 @@ interface PrincipalIndex {
   groups: Map<string, number[]>;
   /** The grantable accesses of a group's principals by API group and resource (built when first asked). */
   groupAccesses: Map<string, GroupAccesses>;
+  /** Whose access each of those is. */
+  owners: WeakMap<K8sEdge, Principal>;
 }
 
 type K8sEdge = Principal['k8s'][number];
@@ -63,11 +65,18 @@ export function principalsBySubject(profile: Profile): PrincipalIndex {
     // The groups its requests are judged with: those they carried, else a service account's own (`k8sRequester`).
     for (const g of p.groups.length ? p.groups : serviceAccountGroups(p.subject)) add(groups, g, i);
   });
-  return { principals: profile.principals, users, groups, groupAccesses: new Map() };
+  return { principals: profile.principals, users, groups, groupAccesses: new Map(), owners: new WeakMap() };
 }
 
-/** Evidence of the profile's accesses that a group of grants covers. */
-export function evidenceOf(by: PrincipalIndex, items: RbacGrant[]): CiEvidence {
+/**
+ * Evidence of the profile's accesses that a group of grants covers; with `allowedElsewhere`, less those it says the
+ * other side of a diff allows too (a request the change neither takes away nor adds).
+ */
+export function evidenceOf(
+  by: PrincipalIndex,
+  items: RbacGrant[],
+  allowedElsewhere?: (p: Principal, e: K8sEdge) => boolean,
+): CiEvidence {
   const g = items[0]!;
   // Grants of one rule's resourceNames differ in name alone: an access is tried against those of its name (a URL
   // grant's name is not compared).
@@ -80,14 +89,17 @@ export function evidenceOf(by: PrincipalIndex, items: RbacGrant[]): CiEvidence {
     else byName.set(x.name, [x]);
   }
   const found: Evidence[] = [];
-  const take = (e: K8sEdge) => {
-    if (anyName.some((x) => covers(x, e)) || byName.get(e.name)?.some((x) => covers(x, e)))
-      found.push(grantEvidence(e)!);
+  const take = (e: K8sEdge, p: Principal) => {
+    if (!anyName.some((x) => covers(x, e)) && !byName.get(e.name)?.some((x) => covers(x, e))) return;
+    if (!allowedElsewhere?.(p, e)) found.push(grantEvidence(e)!);
   };
   const users = by.users.get(g.subject) ?? [];
   const members = g.subjectKind === 'Group' ? (by.groups.get(g.subject) ?? []) : [];
   if (!members.length) {
-    for (const i of users) for (const e of by.principals[i]!.k8s) if (isGrantable(e)) take(e);
+    for (const i of users) {
+      const p = by.principals[i]!;
+      for (const e of p.k8s) if (isGrantable(e)) take(e, p);
+    }
     return fromEvidence(mergeAll(found));
   }
   // A group (`system:authenticated` is every principal) is asked once per group of grants: its members' accesses
@@ -107,7 +119,7 @@ export function evidenceOf(by: PrincipalIndex, items: RbacGrant[]): CiEvidence {
       if (list) lists.add(list);
     }
   }
-  for (const list of lists) for (const e of list) take(e);
+  for (const list of lists) for (const e of list) take(e, by.owners.get(e)!);
   return fromEvidence(mergeAll(found));
 }
 
@@ -117,6 +129,7 @@ function groupAccesses(by: PrincipalIndex, at: number[]): GroupAccesses {
   for (const i of at)
     for (const e of by.principals[i]!.k8s) {
       if (!isGrantable(e)) continue;
+      by.owners.set(e, by.principals[i]!);
       acc.all.push(e);
       if (e.nonResourceURL !== '') {
         acc.urls.push(e);
