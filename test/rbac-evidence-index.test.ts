@@ -82,7 +82,11 @@ function world(seed: number) {
   return { rand, one, profile, grant };
 }
 
-/** RBAC's covering, written out: `*` matches any value but a name, a URL ending in `*`s is a prefix. */
+/**
+ * RBAC's covering, written out: `*` matches any value but a name, a URL ending in `*`s is a prefix; a resource `*`
+ * (subresource '') any resource and subresource, `*` with a subresource (`*\/status`) that subresource of any resource,
+ * else resource and subresource exactly, as Kubernetes' ResourceMatches (`pods/*` is no wildcard).
+ */
 function coversRef(i: RbacGrant, e: K8sEdge): boolean {
   const w = (p: string, v: string) => p === '*' || p === v;
   if (!w(i.verb, e.verb)) return false;
@@ -96,8 +100,11 @@ function coversRef(i: RbacGrant, e: K8sEdge): boolean {
     e.nonResourceURL === '' &&
     (i.namespace === '' || i.namespace === e.namespace) &&
     w(i.apiGroup, e.apiGroup) &&
-    w(i.resource, e.resource) &&
-    w(i.subresource, e.subresource) &&
+    (i.resource === '*' && i.subresource === ''
+      ? true
+      : i.resource === '*'
+        ? i.subresource === e.subresource
+        : i.resource === e.resource && i.subresource === e.subresource) &&
     (i.name === undefined || i.name === e.name)
   );
 }

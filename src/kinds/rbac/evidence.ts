@@ -13,6 +13,16 @@ import { trimStars } from '../../verify/rbac/match.js';
 
 const wild = (pattern: string, v: string) => pattern === '*' || pattern === v;
 
+/**
+ * A grant's resource as the rule wrote it (`*`, `*\/sub`, `resource`, `resource/sub`) against an access's, as the
+ * evaluator matches them (verify/rbac/match.ts): `*` any resource and subresource, `*\/sub` any resource's `sub`,
+ * else exactly (`pods/*` is no wildcard).
+ */
+const resourceCovers = (i: RbacGrant, e: Principal['k8s'][number]) =>
+  i.resource === '*'
+    ? i.subresource === '' || i.subresource === e.subresource
+    : i.resource === e.resource && i.subresource === e.subresource;
+
 /** Whether a grant covers an observed access (its `*` covering every value but a name's; no name: any). */
 function covers(i: RbacGrant, e: Principal['k8s'][number]): boolean {
   if (!wild(i.verb, e.verb)) return false;
@@ -26,8 +36,7 @@ function covers(i: RbacGrant, e: Principal['k8s'][number]): boolean {
     e.nonResourceURL === '' &&
     (i.namespace === '' || i.namespace === e.namespace) &&
     wild(i.apiGroup, e.apiGroup) &&
-    wild(i.resource, e.resource) &&
-    (i.subresource === e.subresource || i.subresource === '*') &&
+    resourceCovers(i, e) &&
     (i.name === undefined || i.name === e.name)
   );
 }
