@@ -1,10 +1,11 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT, tmp } from './helpers/cli.js';
 import { readProfileFile } from './helpers/profile.js';
+import { fsProblem } from '../src/util/fsError.js';
 
 /**
  * Common mistakes get an answer a user can act on: the exit code and the first line of what is said,
@@ -25,6 +26,9 @@ const empty = join(base, 'empty');
 mkdirSync(empty);
 const mixed = join(base, 'mixed');
 for (const d of ['k8s-audit', 'cloudtrail']) cpSync(join(DEMO, d), join(mixed, d), { recursive: true });
+
+const loop = join(base, 'loop.log');
+symlinkSync(loop, loop);
 
 const firstError = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
 
@@ -74,6 +78,38 @@ describe('mistakes and their answers', () => {
       ['verify', '--policies', join(out, 'iam'), '--k8s-audit', join(DEMO, 'drift')],
       2,
       /^error: nothing to verify: .*no CloudTrail calls in scope/,
+    ],
+    // A path through a file (ENOTDIR) and a link loop (ELOOP) fail as root too: said in words, as writes are, never
+    // as Node's `ENOTDIR: not a directory, stat '/abs/path'` (finding 12; permission denied is the unit test below).
+    [
+      'a log path through a file',
+      ['profile', '--k8s-audit', join(auditPlain, 'x.log'), '-o', join(base, 'x.json')],
+      2,
+      /^error: cannot read .*audit\.log\/x\.log: a part of the path is a file, not a directory$/,
+    ],
+    [
+      'a log that is a link loop',
+      ['profile', '--k8s-audit', loop, '-o', join(base, 'x.json')],
+      2,
+      /^error: cannot read .*loop\.log: too many symbolic links on the way \(a link loop\?\)$/,
+    ],
+    [
+      'a profile path through a file',
+      ['verify', '--policies', out, '--profile', join(profile, 'p.json')],
+      2,
+      /^error: cannot read profile .*profile\.json\/p\.json: a part of the path is a file, not a directory$/,
+    ],
+    [
+      'an inventory path through a file',
+      ['profile', '--k8s-audit', auditPlain, '--inventory', join(auditPlain, 'inv'), '-o', join(base, 'x.json')],
+      2,
+      /^error: cannot read inventory .*audit\.log\/inv: a part of the path is a file, not a directory$/,
+    ],
+    [
+      'a diff side through a file',
+      ['diff', out, join(auditPlain, 'rbac')],
+      2,
+      /^error: cannot read policies .*audit\.log\/rbac: a part of the path is a file, not a directory$/,
     ],
     [
       'inventory without any kubeconfig',
@@ -152,5 +188,33 @@ describe('mistakes and their answers', () => {
     expect(all.code).toBe(2);
     expect(firstError(all.stderr)).toMatch(/generate all writes a tree of files: name a directory/);
     expect(readdirSync(cwd)).toEqual([]);
+  });
+});
+
+describe('file-system errors in words (reads as writes)', () => {
+  /** An error as Node's fs raises it (a test run as root cannot be refused a read). */
+  const fsError = (code: string, text: string, syscall: string, path: string) =>
+    Object.assign(new Error(`${code}: ${text}, ${syscall} '${path}'`), { code, syscall, path, errno: -1 });
+
+  it('names the reason, not the code, the call and the path', () => {
+    expect(fsProblem(fsError('EACCES', 'permission denied', 'open', '/tmp/b.jsonl'))).toBe('permission denied');
+    expect(fsProblem(fsError('EACCES', 'permission denied', 'scandir', '/tmp/sub'))).toBe('permission denied');
+    expect(fsProblem(fsError('ENOENT', 'no such file or directory', 'stat', '/x'))).toBe('no such file or directory');
+    // A code without words of its own: Node's description, without its code, call and path.
+    expect(fsProblem(fsError('EBUSY', 'resource busy or locked', 'open', '/x'))).toBe('resource busy or locked');
+    // A caller's own words first (a write's EACCES says why its parent matters), then the shared ones.
+    expect(fsProblem(fsError('EACCES', 'permission denied', 'open', '/x'), { EACCES: 'mine' })).toBe('mine');
+    expect(fsProblem(new Error('incorrect header check'))).toBe('incorrect header check');
+  });
+
+  it('a real error of the file system', () => {
+    let caught: unknown;
+    try {
+      readFileSync(join(auditPlain, 'x'));
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as Error).message).toMatch(/^ENOTDIR: /);
+    expect(fsProblem(caught)).toBe('a part of the path is a file, not a directory');
   });
 });

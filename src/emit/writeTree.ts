@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { lstat, mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { unsafePathProblem } from '../util/paths.js';
+import { fsProblem } from '../util/fsError.js';
 import { OutputConflictError } from './errors.js';
 import { alive, lockOutput } from './lock.js';
 import { MANIFEST, renderManifest, sha256 } from './manifest.js';
@@ -211,6 +212,13 @@ export async function writeFileAtomic(
   return explained(path, () => replaceFile(path, content));
 }
 
+/** A write's own words for some codes (the others as for reads: util/fsError.ts). */
+const WRITE_PROBLEMS = {
+  EACCES:
+    'permission denied (the output is written beside it and renamed into place: its parent directory must be writable too)',
+  EEXIST: 'a part of the path is a file, not a directory',
+};
+
 /**
  * File-system errors as one line naming the output (exit 2, never "an internal error"): a read-only
  * or full disk, a parent that cannot be written (the output is replaced by a rename beside it).
@@ -221,18 +229,7 @@ async function explained(out: string, write: () => Promise<void>): Promise<void>
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (e instanceof OutputConflictError || !code) throw e;
-    const why: Record<string, string> = {
-      EACCES:
-        'permission denied (the output is written beside it and renamed into place: its parent directory must be writable too)',
-      EPERM: 'not permitted',
-      EROFS: 'the file system is read-only',
-      ENOSPC: 'no space left on the device',
-      ENOTDIR: 'a part of the path is a file, not a directory',
-      EEXIST: 'a part of the path is a file, not a directory',
-      EISDIR: 'it is a directory',
-      ENAMETOOLONG: 'the path is too long',
-    };
-    throw new OutputConflictError(`cannot write ${out}: ${why[code] ?? (e as Error).message}`);
+    throw new OutputConflictError(`cannot write ${out}: ${fsProblem(e, WRITE_PROBLEMS)}`);
   }
 }
 

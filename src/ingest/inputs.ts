@@ -1,6 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cmp, InputError } from '../model/issue.js';
+import { fsProblem } from '../util/fsError.js';
 import { fitsVpcFields } from './flows/vpcFormat.js';
 import { afterLinePrefix, linePrefixLength } from './linePrefix.js';
 import { isParquet, PARQUET_NOTICE } from './parquet.js';
@@ -75,9 +76,7 @@ export async function resolveInputs(
     try {
       st = await stat(abs);
     } catch (e) {
-      throw new UnreadableInputError(
-        `cannot read ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
-      );
+      throw new UnreadableInputError(`cannot read ${p}: ${fsProblem(e)}`);
     }
     if (!firstReach(reached, p, idOf(st))) continue;
     if (st.isDirectory()) await walk(p, abs, files, notices, reached, acceptText, parquet);
@@ -140,7 +139,7 @@ async function walk(
   try {
     entries = await readdir(abs, { withFileTypes: true });
   } catch (e) {
-    throw new UnreadableInputError(`cannot read directory ${display}: ${(e as Error).message}`);
+    throw new UnreadableInputError(`cannot read directory ${display}: ${fsProblem(e)}`);
   }
   if (entries.some((e) => e.name === MANIFEST && e.isFile())) {
     reached.unread.push({ path: display, tree: true });
@@ -196,7 +195,7 @@ async function classify(
       await fh.close();
     }
   } catch (e) {
-    throw new UnreadableInputError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new UnreadableInputError(`cannot read ${path}: ${fsProblem(e)}`);
   }
   const kind = sniff(head);
   if (kind === 'gzip') return { file: { path, abs, size, gzip: true, splittable: false } };

@@ -7,6 +7,7 @@ import { emptyInventory, Resolver } from '../inventory/inventory.js';
 import type { ScanResume } from './cloudTrail/scanner.js';
 import { isParquet, PARQUET_NOTICE } from './parquet.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
+import { fsProblem } from '../util/fsError.js';
 import { csvExport, jsonLinesAfterBadFirst, UnreadableInputError } from './inputs.js';
 import type { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
@@ -131,7 +132,7 @@ export async function runTask(
       ? flowReader.readParquetFlows(task.path, from, flowDecoder(flowReader), onIssue, onProgress)
       : cloudTrail!.readParquetCloudTrail(task.path, from, emit, onProgress);
     const read = await reading.catch((e: Error) => {
-      throw new UnreadableInputError(`cannot read ${task.path}: ${e.message}`);
+      throw new UnreadableInputError(`cannot read ${task.path}: ${fsProblem(e)}`);
     });
     if (read.foreign) return { ...stats, bytes: read.bytes, notice: read.foreign };
     return { ...stats, bytes: read.bytes, records: read.records, lines: read.rows };
@@ -260,7 +261,7 @@ export async function runTask(
           : `gzip data is corrupt after line ${splitter?.lineNo ?? 0}: ${err.message}`,
       });
     } else {
-      throw new UnreadableInputError(`cannot read ${task.path}: ${err.message}`);
+      throw new UnreadableInputError(`cannot read ${task.path}: ${fsProblem(err)}`);
     }
   } finally {
     if (raw !== stdin) raw.destroy();

@@ -12,7 +12,7 @@ export async function loadInventory(
   paths: string[],
   cwd: string,
 ): Promise<{ inventory: Inventory; issues: InputIssue[] }> {
-  const { docs, issues } = await loadPolicyDocs(paths, cwd);
+  const { docs, issues } = await loadPolicyDocs(paths, cwd, 'inventory');
   const inv = emptyInventory();
   const found: InputIssue[] = [...issues];
   for (const d of docs) addObject(inv, d.object, { file: d.file, line: 1 }, found);

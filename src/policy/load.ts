@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { cmp, type InputIssue } from '../model/issue.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
+import { fsProblem } from '../util/fsError.js';
 import { PROFILE_API_VERSION } from '../model/profile.js';
 import { isAuthorizationDetails } from './iamAuthorization.js';
 import { isTerraformJson } from './terraformJson.js';
@@ -31,6 +32,8 @@ const MAX_ALIASES = 16;
 export async function loadPolicyDocs(
   paths: string[],
   cwd: string,
+  /** What the paths hold, for the message when one cannot be read (`cannot read policies X: ...`). */
+  what = 'policies',
 ): Promise<{ docs: PolicyDoc[]; issues: InputIssue[]; evidence: number; profiles: number }> {
   const files: string[] = [];
   for (const p of paths) {
@@ -38,8 +41,8 @@ export async function loadPolicyDocs(
     let st;
     try {
       st = await stat(abs);
-    } catch {
-      throw new UnreadableInputError(`cannot read policies ${p}: no such file or directory`);
+    } catch (e) {
+      throw new UnreadableInputError(`cannot read ${what} ${p}: ${fsProblem(e)}`);
     }
     if (st.isDirectory()) await walk(p, abs, files, new Set());
     else files.push(p);
@@ -55,7 +58,7 @@ export async function loadPolicyDocs(
     try {
       text = readFileSync(resolve(cwd, file), 'utf8');
     } catch (e) {
-      throw new UnreadableInputError(`cannot read ${file}: ${(e as Error).message}`);
+      throw new UnreadableInputError(`cannot read ${file}: ${fsProblem(e)}`);
     }
     if (isOwnEvidence(text)) evidence++;
     else if (isOwnProfile(text)) profiles++;
@@ -183,7 +186,10 @@ async function walk(display: string, abs: string, out: string[], seen: Set<strin
   const id = `${st.dev}:${st.ino}`;
   if (seen.has(id)) return;
   seen.add(id);
-  const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => cmp(a.name, b.name));
+  const entries = await readdir(abs, { withFileTypes: true }).catch((e: unknown) => {
+    throw new UnreadableInputError(`cannot read directory ${display}: ${fsProblem(e)}`);
+  });
+  entries.sort((a, b) => cmp(a.name, b.name));
   for (const e of entries) {
     const childAbs = join(abs, e.name);
     const child = join(display, e.name);

@@ -11,6 +11,7 @@ import { mergeProfiles } from './merge.js';
 import { fileLineBatches, isStreamHeader, streamOf, type Line, type ProfileStream } from './read.js';
 import { profileLinesSync } from './write.js';
 import { asAsync } from '../util/array.js';
+import { fsProblem } from '../util/fsError.js';
 
 export { canonicalProfile } from './canonical.js';
 
@@ -24,7 +25,7 @@ export function serializeProfile(p: Profile): string {
   return s;
 }
 
-/** Why a path cannot be read as a profile file, by error code. */
+/** Why a path cannot be read as a profile file, by error code (the other codes as any read's: util/fsError.ts). */
 const PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file',
   EISDIR: 'a directory, not a profile file',
@@ -46,8 +47,7 @@ export async function openProfile(path: string, name = path): Promise<ProfileStr
     first = await lines.next();
   } catch (e) {
     if (e instanceof InputError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`cannot read profile ${name}: ${PROBLEMS[err.code ?? ''] ?? err.message}`);
+    throw new InputError(`cannot read profile ${name}: ${fsProblem(e, PROBLEMS)}`);
   }
   // A batch is never empty: its first line is the file's first.
   const batch = first.done ? [] : first.value;

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { compareAccess } from '../model/access.js';
 import { InputError } from '../model/issue.js';
+import { fsProblem } from '../util/fsError.js';
 import { PROFILE_API_VERSION, type AwsEdge, type Principal } from '../model/profile.js';
 import type { Evidence } from '../model/evidence.js';
 import type { NetEdge } from '../model/network.js';
@@ -96,7 +97,7 @@ export async function* fileLineBatches(path: string): AsyncGenerator<Line[]> {
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: cannot read the profile: ${(e as Error).message}`);
+    throw new InputError(`${path}: cannot read the profile: ${fsProblem(e)}`);
   } finally {
     raw.destroy();
   }

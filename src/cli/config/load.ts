@@ -4,6 +4,7 @@ import type { Option } from 'commander';
 import { loadAll } from 'js-yaml';
 import { KIND_INFO } from '../../kinds/info.js';
 import { UsageError } from '../errors.js';
+import { fsProblem } from '../../util/fsError.js';
 import { isPathOption, networkPluginFlag, scopeOptions } from '../options.js';
 import { yamlLines } from './lines.js';
 import {
@@ -69,8 +70,7 @@ export async function loadConfig(file: string, name: string, cwd: string): Promi
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'a directory' : err.message;
+    const why = fsProblem(e, { ENOENT: 'no such file', EISDIR: 'a directory' });
     throw new UsageError(`cannot read the config file ${name}: ${why}`);
   }
   let docs: unknown[];
