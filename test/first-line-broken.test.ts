@@ -7,7 +7,7 @@
 // - a VPC flow log without a header whose first record lacks a value was "not a log" too (`looksLikeVpcFlowLog`).
 // docs/error-handling.md: a record left out is an issue at its file and line; the others are read.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT, tmp } from './helpers/cli.js';
@@ -44,7 +44,7 @@ function profile(kind: Kind, name: string, body: string | Buffer) {
     Number(m[1]),
     m[2],
   ]);
-  return { code: r.code, files: Number(read?.[1]), records: Number(read?.[2]), issues, stderr: r.stderr };
+  return { code: r.code, files: Number(read?.[1]), records: Number(read?.[2]), issues, stderr: r.stderr, file };
 }
 
 const lines = (xs: string[]) => xs.join('\n') + '\n';
@@ -115,6 +115,60 @@ describe('what is not a log stays a notice, and a broken document stays one issu
     const readme = lines(['# Logs', 'Each line is an Event like', '{"kind":"Event"}', 'and nothing else.']);
     const r = profile('--k8s-audit', 'README.md', readme);
     expect([r.files, r.records, r.issues]).toEqual([0, 0, []]);
+    expect(r.stderr).toMatch(/skipped .*README\.md: not a log: text that is not JSON/);
+  });
+
+  // Finding 9: a flow log of a custom format saved without its header line was "not a log: text that is not JSON",
+  // with no word of --vpc-format (a headerless file in a format starting with `version` gets flow.vpc-fields issues).
+  it('VPC flow log records of a custom format without a header line: a notice naming --vpc-format', () => {
+    const custom = [
+      '10.0.0.50 10.0.1.105 50001 8080 6 1762527600 1762527660 ACCEPT 2 egress 5',
+      '10.0.1.105 10.0.0.50 8080 50001 6 1762527600 1762527660 REJECT 2 ingress 5',
+      '- - - - - 1762527600 1762527660 - - - NODATA',
+    ];
+    const r = profile('--flows', 'custom.log', lines(custom));
+    expect([r.code, r.files, r.records, r.issues], r.stderr).toEqual([0, 0, 0, []]);
+    expect(r.stderr).toContain(
+      'skipped ' +
+        join(dirname(r.file), 'custom.log') +
+        ": what seem VPC flow log records without a header line (11 values a line, not AWS's default format): give " +
+        "their format with --vpc-format '${srcaddr} ${dstaddr} ...' (the flow log's LogFormat, or the field names of its header line)",
+    );
+    // A --vpc-format that does not fit them is named; the right one reads them.
+    const wrong = '${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start} ${action}';
+    const right = `\${srcaddr} \${dstaddr} \${srcport} \${dstport} \${protocol} \${start} \${end} \${action} \${tcp-flags} \${flow-direction} \${version}`;
+    const withWrong = cli([
+      'profile',
+      '--flows',
+      r.file,
+      ...INV,
+      '--vpc-format',
+      wrong,
+      '-o',
+      join(dirname(r.file), 'w.json'),
+    ]);
+    expect(withWrong.stderr).toMatch(
+      /custom\.log: what seem VPC flow log records .*\(11 values a line, not the 7 fields of --vpc-format\)/,
+    );
+    const withRight = cli([
+      'profile',
+      '--flows',
+      r.file,
+      ...INV,
+      '--vpc-format',
+      right,
+      '-o',
+      join(dirname(r.file), 'r.json'),
+    ]);
+    expect([withRight.code, /read 1 file[^,]*, 2 records/.test(withRight.stderr)], withRight.stderr).toEqual([0, true]);
+  });
+
+  it('prose with the words of a flow log stays not a log', () => {
+    const readme = lines([
+      'Flow logs say ACCEPT or REJECT for each connection',
+      'from 10.0.0.1 to 10.0.0.2 on port 443 and 8080 ok',
+    ]);
+    const r = profile('--flows', 'README.md', readme);
     expect(r.stderr).toMatch(/skipped .*README\.md: not a log: text that is not JSON/);
   });
 

@@ -23,6 +23,7 @@ import { msToTime, resolveTimeSpec } from '../util/time.js';
 import type { LookupOptions } from './cloudTrail/lookupEvents.js';
 import type { EksLogsOptions } from './eksLogs.js';
 import { looksLikeVpcFlowLog, resolveInputs, STDIN, UnreadableInputError, type Notice, type Unread } from './inputs.js';
+import { headerlessVpcNotice } from './flows/vpcFormat.js';
 import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { inventoryPart } from '../inventory/profilePart.js';
 import { emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './notices.js';
@@ -130,7 +131,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
     const found = await resolveInputs(
       paths,
       opts.cwd,
-      format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) : undefined,
+      format === 'flows' ? (head) => looksLikeVpcFlowLog(head, vpc) || headerlessVpcNotice(head, vpc) : undefined,
       format !== 'k8s-audit',
       opts.exclude,
     );

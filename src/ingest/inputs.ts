@@ -49,6 +49,9 @@ export class UnreadableInputError extends InputError {}
 
 const SNIFF_BYTES = 64 * 1024;
 
+/** Whether a text file that is no JSON is read all the same (a VPC flow log), or why it is skipped (a notice). */
+export type AcceptText = (head: Buffer) => boolean | string | undefined;
+
 /**
  * Expand files and directories (walked recursively, sorted) into input files, recognising each by
  * content: gzip by magic bytes, JSON by its first character; zip archives and text are notices.
@@ -56,7 +59,7 @@ const SNIFF_BYTES = 64 * 1024;
 export async function resolveInputs(
   paths: string[],
   cwd: string,
-  acceptText?: (head: Buffer) => boolean,
+  acceptText?: AcceptText,
   /** Whether Parquet files are read (flows, CloudTrail), else a notice. */
   parquet = false,
   /** Absolute paths never read: the command's output (-o), a file or a directory. */
@@ -132,7 +135,7 @@ async function walk(
   files: InputFile[],
   notices: Notice[],
   reached: Reached,
-  acceptText?: (head: Buffer) => boolean,
+  acceptText?: AcceptText,
   parquet = false,
 ): Promise<void> {
   let entries;
@@ -181,7 +184,7 @@ async function classify(
   path: string,
   abs: string,
   size: number,
-  acceptText?: (head: Buffer) => boolean,
+  acceptText?: AcceptText,
   parquet = false,
 ): Promise<{ file?: InputFile; notice?: Notice }> {
   let head: Buffer;
@@ -210,9 +213,9 @@ async function classify(
     };
   }
   if (kind === 'json') return { file: { path, abs, size, gzip: false, splittable: firstLineComplete(head) } };
-  if (kind === 'empty' || (kind === 'not a log: text that is not JSON' && acceptText?.(head)))
-    return { file: { path, abs, size, gzip: false, splittable: false } };
-  return { notice: { path, bytes: size, reason: kind } };
+  const accepted = kind === 'not a log: text that is not JSON' ? acceptText?.(head) : undefined;
+  if (kind === 'empty' || accepted === true) return { file: { path, abs, size, gzip: false, splittable: false } };
+  return { notice: { path, bytes: size, reason: typeof accepted === 'string' ? accepted : kind } };
 }
 
 const PARQUET = 'parquet';

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { epochTime } from '../../util/time.js';
 
 /**
@@ -150,4 +151,41 @@ export function vpcStartTime(start: string): { time: string } | { problem: strin
   if (time !== undefined) return { time };
   const shown = JSON.stringify(start.slice(0, 40));
   return { problem: `start ${shown} is not a time in Unix seconds: the record is kept, its time unknown` };
+}
+
+/** A record's action, or the log status of a window without one. */
+const VPC_WORDS = new Set(['ACCEPT', 'REJECT', 'NODATA', 'SKIPDATA']);
+const PORT = /^\d{1,5}$/;
+
+/**
+ * Why a text file is skipped when its first lines are VPC flow log records that fit neither AWS's default format nor
+ * `--vpc-format`'s fields (a flow log of a custom format, saved without its header line), or undefined when they are
+ * not such records: each line the same number of values (at least the seven a flow needs), each with an action or a
+ * log status, each record of an action with two addresses and two port numbers. A README or other prose is none.
+ */
+export function headerlessVpcNotice(head: Buffer, fields?: readonly string[]): string | undefined {
+  const lines = head.toString('utf8', 0, Math.min(head.length, 64 * 1024)).split('\n');
+  if (lines.length > 1) lines.pop(); // the last line may be cut short by the head
+  const records = lines
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(0, 9)
+    .map((l) => l.split(/\s+/));
+  const width = records[0]?.length ?? 0;
+  if (width < NEEDED.length) return undefined;
+  let flows = 0;
+  for (const values of records) {
+    if (values.length !== width || !values.some((v) => VPC_WORDS.has(v))) return undefined;
+    if (values.includes('NODATA') || values.includes('SKIPDATA')) continue;
+    if (values.filter((v) => isIP(v)).length < 2 || values.filter((v) => PORT.test(v) && +v < 65536).length < 2)
+      return undefined;
+    flows++;
+  }
+  if (flows === 0) return undefined;
+  // Not "looks like ...": that is a notice of another source's file (sourceOf.ts), which the summary groups by flag.
+  const unlike = fields ? `not the ${fields.length} fields of --vpc-format` : "not AWS's default format";
+  return (
+    `what seem VPC flow log records without a header line (${width} values a line, ${unlike}): give their format ` +
+    "with --vpc-format '${srcaddr} ${dstaddr} ...' (the flow log's LogFormat, or the field names of its header line)"
+  );
 }
