@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -210,6 +210,41 @@ describe('verify and check --profile with --inventory', () => {
     const bad = run(['verify', '--profile', 'p.json', '--policies', 'ip-block.json', '--inventory', 'bad-inv.json']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('bad-inv.json');
+  });
+});
+
+// Finding 11: under `profile` an inventory's issues were every one a bare line, with no count and no cap, and an
+// inventory that gave nothing at all (objects without kind) was never said.
+describe("an inventory's issues under profile: the input issues' summary, and a warning when it gave nothing", () => {
+  it('12 objects without kind: a header with the count, the first ten, the rest counted; a warning; exit 0', () => {
+    const inv = join(dir, 'kindless');
+    mkdirSync(inv, { recursive: true });
+    for (let i = 0; i < 12; i++)
+      writeFileSync(
+        join(inv, `pod-${String(i).padStart(2, '0')}.json`),
+        JSON.stringify({ metadata: { name: `p${i}`, namespace: 'shop' } }),
+      );
+    const r = run(['profile', '--flows', 'flows.json', '--inventory', 'kindless', '-o', 'kindless.json']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n');
+    const at = lines.indexOf('12 inventory issues: those objects were left out');
+    expect(at, r.stderr).toBeGreaterThan(-1);
+    expect(
+      lines.slice(at + 1, at + 11).every((l) => /^ {2}kindless\/pod-\d\d\.json:1: inventory\.no-kind: /.test(l)),
+    ).toBe(true);
+    expect(lines[at + 11]).toBe('  ... and 2 more');
+    expect(r.stderr).toContain(
+      "warning: the inventory gave no objects: pods and workloads are known only from what the logs say (workloads guessed from the flows' pod names and labels, as without --inventory)",
+    );
+    // An inventory that gives objects is no warning; its issues are counted the same way.
+    writeFileSync(
+      join(inv, 'ns.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }),
+    );
+    const some = run(['profile', '--flows', 'flows.json', '--inventory', 'kindless', '-o', 'kindless.json', '-q']);
+    expect(some.code, some.stderr).toBe(0);
+    expect(some.stderr).toMatch(/^12 inventory issues: those objects were left out$/m);
+    expect(some.stderr).not.toMatch(/warning/);
   });
 });
 

@@ -37,7 +37,7 @@ import {
 } from './options.js';
 import { ProgressMeter } from './progress.js';
 import { printIngestSummary } from './summary.js';
-import { printIssues } from './summary.js';
+import { printIssueSummary } from './summary.js';
 
 /** The inventory from files or the live cluster; its issues print like input issues and count under --on-error fail. */
 async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inventory> {
@@ -59,7 +59,21 @@ async function readInventory(flags: SourceFlags, io: Io, c: Chalk): Promise<Inve
     io.stderr.write(
       `inventory: ${inv.namespaces.length} namespaces, ${inv.pods.length} pods, ${inv.controllers.length} controllers, ${inv.services.length} services, ${inv.nodes.length} nodes${flags.cluster ? ' (live)' : ''}\n`,
     );
-  printIssues(io.stderr, r.issues, c);
+  const n = r.issues.length;
+  printIssueSummary(io.stderr, r.issues, c, `${n} inventory issue${n === 1 ? '' : 's'}: those objects were left out`);
+  // Said even with --quiet: an inventory that gave nothing is most likely the wrong files (or objects without kind).
+  if (
+    !inv.namespaces.length &&
+    !inv.pods.length &&
+    !inv.controllers.length &&
+    !inv.services.length &&
+    !inv.nodes.length
+  )
+    io.stderr.write(
+      c.yellow(
+        `warning: the ${flags.cluster ? "cluster's " : ''}inventory gave no objects: pods and workloads are known only from what the logs say (workloads guessed from the flows' pod names and labels, as without --inventory)\n`,
+      ),
+    );
   if (r.issues.length && flags.onError === 'fail')
     throw new InputAbort(`${r.issues.length} inventory issue${r.issues.length === 1 ? '' : 's'} with --on-error fail`);
   return inv;

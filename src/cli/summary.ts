@@ -134,6 +134,17 @@ function sumCounts(list: (Record<string, number> | undefined)[]): [string, numbe
   return [...sum].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * Issues read beside the logs (the inventory's) as the input issues' summary says them (docs/error-handling.md): a
+ * header with their count, the first ten, the rest counted.
+ */
+export function printIssueSummary(err: Writable, issues: InputIssue[], c: Chalk, header: string): void {
+  if (!issues.length) return;
+  err.write(c.yellow(c.bold(`${header}\n`)));
+  printIssues(err, issues.slice(0, SHOWN_ISSUES), c, '  ');
+  if (issues.length > SHOWN_ISSUES) err.write(c.yellow(`  ... and ${issues.length - SHOWN_ISSUES} more\n`));
+}
+
 /** Input or policy issues, one line each: `file:line: code: message`. */
 export function printIssues(err: Writable, issues: InputIssue[], c: Chalk, indent = ''): void {
   for (const i of issues)
