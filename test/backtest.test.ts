@@ -115,6 +115,11 @@ describe('backtest', () => {
     expect(cli(['backtest', '--k8s-audit', log, ...SPLIT, '-q', '--fail-on-breakage', '50']).code).toBe(0);
   });
 
+  it('--holdout 2d cuts 48 hours before the newest record (05:00 on day 8): the label says day 6 is on both sides', () => {
+    const t = cli(['backtest', '--k8s-audit', log, '--holdout', '2d', '-q']).stdout;
+    expect(t).toMatch(/^backtest {2}days 1-6 \(to 05:00 UTC\) -> 6-8: \d+\/\d+ allowed/);
+  });
+
   it('text and markdown carry the figure, the denials with their reasons and the generalizations', () => {
     const t = cli(['backtest', '--k8s-audit', log, ...SPLIT, '-q']).stdout;
     expect(t).toMatch(/^backtest {2}days 1-6 -> 7-8: \d+\/\d+ allowed \(breakage \d+\.\d%\)\n/);
@@ -178,6 +183,25 @@ describe('backtest days label', () => {
         w('2026-11-08T00:00:00.000000Z', '2026-11-09T23:35:45.000000Z'),
       ),
     ).toBe('days 1-6 -> 7-8');
+    // A cut inside a day (--holdout counts back from the newest record) puts that day on both sides: its time said
+    expect(
+      daysLabel(
+        w('2026-11-02T00:00:15.707093Z', '2026-11-07T23:42:04.067662Z'),
+        w('2026-11-07T23:42:04.067662Z', '2026-11-09T23:35:45.000000Z'),
+      ),
+    ).toBe('days 1-6 (to 23:42:04 UTC) -> 6-8');
+    expect(
+      daysLabel(
+        w('2026-11-02T00:00:15.707093Z', '2026-11-07T12:00:00.000000Z'),
+        w('2026-11-07T12:00:00.000000Z', '2026-11-09T23:35:45.000000Z'),
+      ),
+    ).toBe('days 1-6 (to 12:00 UTC) -> 6-8');
+    expect(
+      daysLabel(
+        w('2026-11-02T00:00:15.707093Z', '2026-11-08T00:00:00.500000Z'),
+        w('2026-11-08T00:00:00.500000Z', '2026-11-09T23:35:45.000000Z'),
+      ),
+    ).toBe('days 1-7 (to 00:00:00 UTC) -> 7-8');
     // trailscraper's records split in 2016: nothing before the split, 376 days after it.
     expect(
       daysLabel(w('', '2016-01-01T00:00:00.000000Z'), w('2016-01-01T00:00:00.000000Z', '2017-01-10T12:00:00.000000Z')),

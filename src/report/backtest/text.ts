@@ -12,7 +12,10 @@ export function findingLine(f: Finding): string {
 
 const pct = (t: Tally) => `${t.breakage.toFixed(1)}%`;
 
-/** The one-line figure: `backtest  days 1-6 -> 7-8: 166/168 allowed (breakage 1.2%)`. */
+/**
+ * The one-line figure: `backtest  days 1-6 -> 7-8: 166/168 allowed (breakage 1.2%)` (a cut inside a day:
+ * `days 1-6 (to 23:42:04 UTC) -> 6-8`).
+ */
 export function headline(r: BacktestRun): string {
   return `backtest  ${daysLabel(r.train, r.test)}: ${r.allowed}/${r.observed} allowed (breakage ${pct(r)})`;
 }
