@@ -127,7 +127,9 @@ describe('what is not a log stays a notice, and a broken document stays one issu
       '- - - - - 1762527600 1762527660 - - - NODATA',
     ];
     const r = profile('--flows', 'custom.log', lines(custom));
-    expect([r.code, r.files, r.records, r.issues], r.stderr).toEqual([0, 0, 0, []]);
+    // The only file given, skipped: nothing read (exit 2), the notice saying what to give.
+    expect([r.code, r.files, r.records, r.issues], r.stderr).toEqual([2, 0, 0, []]);
+    expect(r.stderr).toContain('error: nothing read: ');
     expect(r.stderr).toContain(
       'skipped ' +
         join(dirname(r.file), 'custom.log') +

@@ -79,7 +79,9 @@ describe('a request answered before authorization', () => {
   it('is neither granted nor denied, and counted as left out', () => {
     const file = log([getSecret({ responseStatus: tooMany })]);
     const r = cli(['generate', 'rbac', '--k8s-audit', file]);
-    expect(r.code, r.stderr).toBe(0);
+    // Nothing granted, so nothing to generate: exit 2, no policy.
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error: nothing to generate: the profile holds no Kubernetes API requests in scope');
     expect(rulesOf(r.stdout)).toEqual([]);
     expect(r.stderr).toContain('left out of scope: before-authorization 1');
     expect(skipped(file)).toEqual({ 'before-authorization': 1 });
@@ -102,7 +104,8 @@ describe('a request answered before authorization', () => {
     });
     const refused = log([entry('op-1', {})]);
     const r = cli(['generate', 'rbac', '--k8s-audit', refused]);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error: nothing to generate: ');
     expect(rulesOf(r.stdout)).toEqual([]);
     expect(r.stderr).toContain('left out of scope: before-authorization 1');
     // authorizationInfo says the authorizer ran and granted it: the 429 came after (an eviction's budget).

@@ -193,7 +193,10 @@ describe('lists of any length are appended in loops', () => {
     const t = cliTimed(['generate', 'iam', '--cloudtrail', 'ct.jsonl', '-o', 'out'], 120_000, dir);
     expect(t.timedOut).toBe(false);
     expect(t.stderr).not.toMatch(/Maximum call stack|internal error/);
-    expect(t.code, t.stderr).toBe(0);
+    // Both records read (the web identity's calls are its role's trust, no identity policy): nothing to generate.
+    expect(t.stderr).toContain('read 1 file (6.09 MB), 2 records');
+    expect(t.code, t.stderr).toBe(2);
+    expect(t.stderr).toContain('error: nothing to generate: the profile holds no CloudTrail calls in scope');
   }, 180_000);
 
   it('generate rbac with 130,000 distinct object names for one subject and resource', () => {
