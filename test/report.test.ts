@@ -215,7 +215,7 @@ describe.skipIf(!hasBrowser)('the HTML report in headless Chromium', () => {
     // The widenings the generated policy applies by default, by principal: the backup's DeleteObjects.
     await page.locator('details').evaluateAll((ds) => ds.forEach((d) => d.setAttribute('open', '')));
     expect(await page.evaluate(() => document.body.innerText)).toMatch(
-      /resource not in the logs: s3:DeleteObject: CloudTrail does not log the object keys/,
+      /\(resource not in the event\): s3:DeleteObject: CloudTrail does not log the object keys/,
     );
     await page.close();
   });

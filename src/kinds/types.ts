@@ -28,7 +28,7 @@ export interface KindWidening {
   subject: string;
   /** What changed, in words. */
   detail: string;
-  /** How a reader sees it: `--widen-names in shop: ...`, `resource not in the logs: ...`. */
+  /** How a reader sees it: `--widen-names in shop: ...`, `(resource not in the event): ...`. */
   text: string;
 }
 

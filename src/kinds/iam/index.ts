@@ -96,7 +96,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
             option: w.option,
             subject: w.principal,
             detail: w.detail,
-            text: `${w.option === 'undetermined-resource' ? 'resource not in the logs' : iamLabel(w.option)}: ${w.detail}`,
+            text: `${iamLabel(w.option)}: ${w.detail}`,
           })),
           summary: (output) => iamSummary(r, output),
         };
