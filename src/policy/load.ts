@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
 import { cmp, type InputIssue } from '../model/issue.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
 import { fsProblem } from '../util/fsError.js';
@@ -122,12 +122,18 @@ export function isOwnEvidence(text: string): boolean {
   return true;
 }
 
+/**
+ * YAML as kubectl reads it: merge keys (`<<: *rule`) merged, as go-yaml does for sigs.k8s.io/yaml; without them a
+ * rule written `- <<: *cm` beside `resources: [secrets]` would read as a rule of secrets alone, without its verbs.
+ */
+const POLICY_SCHEMA = CORE_SCHEMA.withTags([mergeTag]);
+
 /** The documents of one policy file's text (multi-document YAML or JSON), or an issue with its line. */
 export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], issues: InputIssue[]): void {
   try {
     // Aliases share nodes, and readers walk every place a node sits: a few levels of them (`&a [*b, *b, ...]`)
     // make a file of a few hundred bytes millions of objects. Policies hardly use them; 16 keep that bounded.
-    const parsed = loadAll(text, { maxAliases: MAX_ALIASES }) as unknown[];
+    const parsed = loadAll(text, { maxAliases: MAX_ALIASES, schema: POLICY_SCHEMA }) as unknown[];
     const lines = documentLines(text);
     const known = lines.length === parsed.length;
     parsed.forEach((object, index) => {
