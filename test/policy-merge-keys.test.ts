@@ -51,7 +51,9 @@ describe('policies with YAML merge keys are read as kubectl reads them', () => {
     );
     const r = cli(['diff', base, head, '--profile', profile]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/new access \(1\):\n {2}\[high\] rbac system:serviceaccount:shop:web: list, watch secrets in shop /);
+    expect(r.stdout).toMatch(
+      /new access \(1\):\n {2}\[high\] rbac system:serviceaccount:shop:web: list, watch secrets in shop /,
+    );
   });
 
   it('a reformat with an anchor and a merge key is no change, for diff and check alike', () => {
