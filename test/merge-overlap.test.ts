@@ -42,4 +42,19 @@ describe('merge of inputs that hold the same log', () => {
     expect(lines.slice(0, 5).every((l) => / both hold .* its records are counted twice$/.test(l))).toBe(true);
     expect(lines[5]).toBe('warning: 4 more logs are in two inputs');
   });
+
+  it('shards of one log by filter: it may count a record twice, no word of a merged profile merged again', () => {
+    const shop = ['--subject', 'system:serviceaccount:shop:*'];
+    expect(cli(['profile', '--k8s-audit', DAY('3'), ...shop, '-o', p('shop.json'), '-q']).code).toBe(0);
+    const rest = ['--exclude-subject', 'system:serviceaccount:shop:*'];
+    expect(cli(['profile', '--k8s-audit', DAY('3'), ...rest, '-o', p('rest.json'), '-q']).code).toBe(0);
+    const m = cli(['merge', p('shop.json'), p('rest.json'), '-o', p('m.json'), '-q']);
+    expect(m.code, m.stderr).toBe(0);
+    const lines = m.stderr.trim().split('\n');
+    expect(lines[0]).toBe(
+      `warning: ${p('shop.json')} and ${p('rest.json')} both hold ${DAY('3')} (55,934 bytes, 1,036 records), read with different filters: a record both keep is counted twice`,
+    );
+    expect(lines.slice(1).join('\n')).toMatch(/^warning: the profiles were made with different filters/);
+    expect(m.stderr).not.toContain('merge each profile once');
+  });
 });

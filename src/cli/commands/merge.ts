@@ -54,26 +54,33 @@ const SHOWN_OVERLAPS = 5;
 /**
  * Logs two inputs both hold (the same path, format, size and record count), each said once: a day merged twice, or a
  * merged profile merged again with its own parts. Their records would be counted twice; nothing else changes (a
- * merge is a union of what was seen), so it is a warning, not a refusal.
+ * merge is a union of what was seen), so it is a warning, not a refusal. Two inputs read with different filters
+ * (shards of one log by subject or namespace) hold the same log on purpose: only a record both filters keep counts
+ * twice, which the filters warning speaks of, so this says it may.
  */
 export function overlaps(paths: string[], inputs: Pick<ProfileStream, 'head'>[]): string[] {
   const first = new Map<string, number>();
   const found: string[] = [];
+  let same = false;
+  const filters = inputs.map((input) => JSON.stringify(input.head.filters ?? []));
   inputs.forEach((input, i) => {
     for (const s of input.head.sources) {
       if (s.format === 'skipped' || s.records === 0) continue;
       const key = tupleKey(s.path, s.format, String(s.bytes), String(s.records));
       const j = first.get(key);
       if (j === undefined) first.set(key, i);
-      else if (j !== i)
-        found.push(
-          `${paths[j]} and ${paths[i]} both hold ${s.path} (${s.bytes.toLocaleString('en-US')} bytes, ${s.records.toLocaleString('en-US')} records): its records are counted twice`,
-        );
+      else if (j !== i) {
+        const what = `${paths[j]} and ${paths[i]} both hold ${s.path} (${s.bytes.toLocaleString('en-US')} bytes, ${s.records.toLocaleString('en-US')} records)`;
+        if (filters[j] === filters[i]) {
+          same = true;
+          found.push(`${what}: its records are counted twice`);
+        } else found.push(`${what}, read with different filters: a record both keep is counted twice`);
+      }
     }
   });
   if (found.length === 0) return [];
   const shown = found.slice(0, SHOWN_OVERLAPS);
   if (found.length > SHOWN_OVERLAPS) shown.push(`${found.length - SHOWN_OVERLAPS} more logs are in two inputs`);
-  shown.push('merge each profile once: a merged profile already holds the profiles it was merged from');
+  if (same) shown.push('merge each profile once: a merged profile already holds the profiles it was merged from');
   return shown;
 }
