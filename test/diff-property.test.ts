@@ -571,18 +571,21 @@ function ruleMatches(rule: Rule, it: RbacItem): boolean {
   return names.length === 0 || (it.name !== undefined && names.includes(it.name));
 }
 
+/** An RBAC finding's access as diff words it: one verb or several, one resource or several, names, URLs. */
+type RbacAccessWords = {
+  namespace?: string;
+  resource?: string;
+  resources?: string[];
+  verb: string;
+  verbs?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+};
+
 /** Whether a finding of diff covers a grant: its principal, namespace, resource (apiGroup in its words), verb, name. */
 function rbacCovers(f: Finding, it: RbacItem): boolean {
   if (f.kind !== 'rbac' || f.principal !== it.principal) return false;
-  const a = f.access as {
-    namespace?: string;
-    resource?: string;
-    resources?: string[];
-    verb: string;
-    verbs?: string[];
-    resourceNames?: string[];
-    nonResourceURLs?: string[];
-  };
+  const a = f.access as RbacAccessWords;
   if (!(a.verbs ?? [a.verb]).includes(it.verb)) return false;
   if (it.url !== undefined) return (a.nonResourceURLs ?? []).includes(it.url);
   if (a.nonResourceURLs || a.namespace !== it.ns) return false;
@@ -1206,15 +1209,7 @@ function observedRequests(log: string): Observed[] {
  */
 function findingCovers(f: Finding, o: Observed): boolean {
   if (f.kind !== 'rbac' || (f.principal !== o.principal && !o.groups.includes(f.principal))) return false;
-  const a = f.access as {
-    namespace?: string;
-    resource?: string;
-    resources?: string[];
-    verb: string;
-    verbs?: string[];
-    resourceNames?: string[];
-    nonResourceURLs?: string[];
-  };
+  const a = f.access as RbacAccessWords;
   const verbs = a.verbs ?? [a.verb];
   if (!verbs.includes('*') && !verbs.includes(o.verb)) return false;
   if (o.url !== undefined || a.nonResourceURLs)
