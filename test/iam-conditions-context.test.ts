@@ -201,14 +201,30 @@ describe('the evaluator with the request context replay knows', () => {
     expect(evaluateIdentityPolicies(own, ask('s3:GetObject', OBJECT, USER, R)).result).toBe('deny');
   });
 
-  it('a variable on a key replay does not know, or a special character, stays undetermined', () => {
-    for (const resource of ['arn:aws:s3:::acme-home/${aws:PrincipalTag/team}/*', 'arn:aws:s3:::acme-home/${*}/*'])
-      expect(
-        evaluateIdentityPolicies(
-          doc({ Sid: 'T', Effect: 'Allow', Action: 's3:*', Resource: resource }),
-          ask('s3:GetObject', 'arn:aws:s3:::acme-home/bob/a', USER, R),
-        ),
-      ).toEqual({ result: 'undetermined', reasons: ['p.json T: an Allow with a policy variable may apply'] });
+  it('a variable on a key replay does not know stays undetermined', () => {
+    expect(
+      evaluateIdentityPolicies(
+        doc({
+          Sid: 'T',
+          Effect: 'Allow',
+          Action: 's3:*',
+          Resource: 'arn:aws:s3:::acme-home/${aws:PrincipalTag/team}/*',
+        }),
+        ask('s3:GetObject', 'arn:aws:s3:::acme-home/bob/a', USER, R),
+      ),
+    ).toEqual({ result: 'undetermined', reasons: ['p.json T: an Allow with a policy variable may apply'] });
+  });
+
+  it('a special character is the character (`${*}` a literal `*`), beside a variable or alone', () => {
+    const allows = (resource: string, object: string) =>
+      evaluateIdentityPolicies(
+        doc({ Sid: 'T', Effect: 'Allow', Action: 's3:*', Resource: resource }),
+        ask('s3:GetObject', object, USER, R),
+      ).result;
+    expect(allows('arn:aws:s3:::acme-home/${*}/*', 'arn:aws:s3:::acme-home/*/a')).toBe('allow');
+    expect(allows('arn:aws:s3:::acme-home/${*}/*', 'arn:aws:s3:::acme-home/bob/a')).toBe('deny');
+    expect(allows('arn:aws:s3:::acme-home/${aws:username}/${?}', 'arn:aws:s3:::acme-home/bob/?')).toBe('allow');
+    expect(allows('arn:aws:s3:::acme-home/${aws:username}/${?}', 'arn:aws:s3:::acme-home/bob/x')).toBe('deny');
   });
 
   it('the context is only for role and user ARNs', () => {

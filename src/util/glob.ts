@@ -15,32 +15,78 @@ export interface Glob {
 export interface GlobOptions {
   /** Letters match either case (IAM actions), code unit by code unit as a regex's `i` flag does. */
   caseInsensitive?: boolean;
+  /**
+   * IAM's special characters are literals: `${*}` a `*`, `${?}` a `?`, `${$}` a `$` (a Resource that names an S3
+   * key holding `*`). Without it they are read as written (`$`, `{`, a wildcard, `}`).
+   */
+  iamEscapes?: boolean;
+}
+
+/** A run of a pattern between its `*`s: text, and where it holds a `?` wildcard (undefined: nowhere). */
+interface Seg {
+  s: string;
+  any?: boolean[];
+}
+
+/** IAM's three escapes, and whether a string holds one. */
+const IAM_ESCAPE = /\$\{([*?$])\}/g;
+
+/** A pattern cut at its wildcard `*`s into runs, each with its `?` wildcards marked. */
+function segments(pattern: string, escapes: boolean): Seg[] {
+  if (!escapes || !pattern.includes('${'))
+    return pattern
+      .split('*')
+      .map((s) =>
+        s.includes('?') ? { s, any: Array.from({ length: s.length }, (_, k) => s.charCodeAt(k) === 63) } : { s },
+      );
+  const out: Seg[] = [{ s: '' }];
+  const add = (ch: string, wild: boolean) => push(out[out.length - 1]!, ch, wild);
+  const text = (t: string) => {
+    for (const ch of t)
+      if (ch === '*') out.push({ s: '' });
+      else add(ch, ch === '?');
+  };
+  let last = 0;
+  for (const m of pattern.matchAll(IAM_ESCAPE)) {
+    text(pattern.slice(last, m.index));
+    add(m[1]!, false);
+    last = m.index + m[0].length;
+  }
+  text(pattern.slice(last));
+  return out;
+}
+
+function push(seg: Seg, ch: string, wild: boolean): void {
+  if (wild || seg.any) {
+    seg.any ??= new Array<boolean>(seg.s.length).fill(false);
+    for (let k = 0; k < ch.length; k++) seg.any.push(wild);
+  }
+  seg.s += ch;
 }
 
 export function compileGlob(pattern: string, opts: GlobOptions = {}): Glob {
   const ci = opts.caseInsensitive === true;
-  const norm = ci ? foldCase(pattern) : pattern;
-  const parts = norm.split('*');
+  const parts = segments(ci ? foldCase(pattern) : pattern, opts.iamEscapes === true);
   if (parts.length === 1) {
     const whole = parts[0]!;
-    if (!whole.includes('?')) return { test: (v) => (ci ? foldCase(v) : v) === whole };
-    return { test: (v) => v.length === whole.length && at(whole, ci ? foldCase(v) : v, 0) };
+    if (!whole.any) return { test: (v) => (ci ? foldCase(v) : v) === whole.s };
+    return { test: (v) => v.length === whole.s.length && at(whole, ci ? foldCase(v) : v, 0) };
   }
   const first = parts[0]!;
   const last = parts[parts.length - 1]!;
-  const middle = parts.slice(1, -1).filter((p) => p !== '');
-  const fixed = first.length + last.length;
+  const middle = parts.slice(1, -1).filter((p) => p.s !== '');
+  const fixed = first.s.length + last.s.length;
   return {
     test(value) {
       if (value.length < fixed) return false;
       const v = ci ? foldCase(value) : value;
-      const end = v.length - last.length;
+      const end = v.length - last.s.length;
       if (!at(first, v, 0) || !at(last, v, end)) return false;
-      let pos = first.length;
+      let pos = first.s.length;
       for (const seg of middle) {
-        const i = find(seg, v, pos, end - seg.length);
+        const i = find(seg, v, pos, end - seg.s.length);
         if (i < 0) return false;
-        pos = i + seg.length;
+        pos = i + seg.s.length;
       }
       return true;
     },
@@ -58,36 +104,74 @@ export function matchesAny(value: string, globs: readonly Glob[]): boolean {
   return false;
 }
 
-/** Whether the segment (`?` one code unit, else literal) matches `v` at `i`. */
-function at(seg: string, v: string, i: number): boolean {
-  if (i < 0 || i + seg.length > v.length) return false;
-  for (let k = 0; k < seg.length; k++) {
-    const c = seg.charCodeAt(k);
-    if (c !== 63 /* ? */ && c !== v.charCodeAt(i + k)) return false;
-  }
+/** Whether the run (its `?` wildcards one code unit each, else literal) matches `v` at `i`. */
+function at(seg: Seg, v: string, i: number): boolean {
+  const s = seg.s;
+  if (i < 0 || i + s.length > v.length) return false;
+  if (!seg.any) return v.startsWith(s, i);
+  for (let k = 0; k < s.length; k++) if (!seg.any[k] && s.charCodeAt(k) !== v.charCodeAt(i + k)) return false;
   return true;
 }
 
-/** The leftmost index in [from, to] where the segment matches, or -1. */
-function find(seg: string, v: string, from: number, to: number): number {
+/** The leftmost index in [from, to] where the run matches, or -1. */
+function find(seg: Seg, v: string, from: number, to: number): number {
   if (to < from) return -1;
-  if (!seg.includes('?')) {
-    const i = v.indexOf(seg, from);
+  if (!seg.any) {
+    const i = v.indexOf(seg.s, from);
     return i >= 0 && i <= to ? i : -1;
   }
-  // Anchor on the longest literal run of the segment, found by indexOf, then check the rest around it.
-  const runs = seg.split('?');
+  // Anchor on the run's longest literal stretch, found by indexOf, then check the rest around it.
   let best = 0;
-  for (let k = 1; k < runs.length; k++) if (runs[k]!.length > runs[best]!.length) best = k;
-  const lit = runs[best]!;
-  if (lit === '') {
+  let bestLen = 0;
+  for (let k = 0, start = 0; k <= seg.s.length; k++) {
+    if (k < seg.s.length && !seg.any[k]) continue;
+    if (k - start > bestLen) [best, bestLen] = [start, k - start];
+    start = k + 1;
+  }
+  if (bestLen === 0) {
     for (let i = from; i <= to; i++) if (at(seg, v, i)) return i;
     return -1;
   }
-  const offset = runs.slice(0, best).reduce((n, r) => n + r.length + 1, 0);
-  for (let j = v.indexOf(lit, from + offset); j >= 0 && j - offset <= to; j = v.indexOf(lit, j + 1))
-    if (at(seg, v, j - offset)) return j - offset;
+  const lit = seg.s.slice(best, best + bestLen);
+  for (let j = v.indexOf(lit, from + best); j >= 0 && j - best <= to; j = v.indexOf(lit, j + 1))
+    if (at(seg, v, j - best)) return j - best;
   return -1;
+}
+
+/** A literal written as IAM reads it in a Resource: `*`, `?` and the `$` of `${` as `${*}`, `${?}`, `${$}`. */
+export function iamEscape(literal: string): string {
+  return literal.replace(/\$\{|[*?]/g, (m) => (m === '*' ? '${*}' : m === '?' ? '${?}' : '${$}{'));
+}
+
+/** An IAM pattern with its escapes read back as the characters they stand for; its wildcards stay as written. */
+export function iamUnescape(pattern: string): string {
+  return pattern.includes('${') ? pattern.replace(IAM_ESCAPE, '$1') : pattern;
+}
+
+/** What a wildcard of a pattern asked as a value becomes: a private-use character no policy's literal is. */
+const WILD = '\uE000';
+
+/**
+ * An IAM pattern as the value a diff asks of the other side's policies (ADR 0007): its escapes as the characters they
+ * stand for, its wildcards as a character only a wildcard matches. So `q3*.csv` is no use of a grant on the one key
+ * `q3${*}.csv`, while a grant on `q3*` covers both.
+ */
+export function iamAsValue(pattern: string): string {
+  if (!/[*?$]/.test(pattern)) return pattern;
+  return pattern
+    .split(/(\$\{[*?$]\})/)
+    .map((t, i) => (i % 2 ? t[2]! : t.replace(/[*?]/g, WILD)))
+    .join('');
+}
+
+/** Whether an IAM pattern holds a wildcard (`*` or `?` outside the escapes `${*}`, `${?}`). */
+export function hasIamWildcard(pattern: string): boolean {
+  return /[*?]/.test(pattern.includes('${') ? pattern.replace(IAM_ESCAPE, '') : pattern);
+}
+
+/** Whether an IAM pattern holds a policy variable (a `${` that is none of the escapes). */
+export function hasPolicyVariable(pattern: string): boolean {
+  return pattern.includes('${') && pattern.replace(IAM_ESCAPE, '').includes('${');
 }
 
 const folded = new Map<number, number>();
@@ -170,9 +254,9 @@ export function compileDnsPattern(pattern: string): Glob {
  * is needed: an `inner` wildcard is matched by an `outer` wildcard that takes at least as much (`*` takes anything,
  * `?` one `?`), a literal only by itself, `?` or `*`.
  */
-export function globWithin(inner: string, outer: string): boolean {
-  const a = [...inner];
-  const b = [...outer];
+export function globWithin(inner: string, outer: string, opts: Pick<GlobOptions, 'iamEscapes'> = {}): boolean {
+  const a = tokens(inner, opts.iamEscapes === true);
+  const b = tokens(outer, opts.iamEscapes === true);
   // within[i][j]: inner from i is within outer from j.
   const memo = new Map<number, boolean>();
   const go = (i: number, j: number): boolean => {
@@ -189,4 +273,12 @@ export function globWithin(inner: string, outer: string): boolean {
     return r;
   };
   return go(0, 0);
+}
+
+/** A pattern's characters and wildcards; with IAM's escapes, a literal `*` or `?` is a backslash and the character. */
+function tokens(pattern: string, escapes: boolean): string[] {
+  if (!escapes || !pattern.includes('${')) return [...pattern];
+  return pattern
+    .split(/(\$\{[*?$]\})/)
+    .flatMap((t, i) => (i % 2 === 0 ? [...t] : [t[2] === '$' ? '$' : `\\${t[2]!}`]));
 }

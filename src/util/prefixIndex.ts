@@ -55,11 +55,14 @@ export class PrefixIndex {
   }
 }
 
-/** The text of a glob before its first `*` or `?`. */
+/**
+ * The text of a glob before its first `*`, `?` or `$` (an IAM pattern's `${*}` stands for `*`, and a policy variable
+ * for anything: a shorter prefix only adds candidates).
+ */
 export function literalPrefix(pattern: string): string {
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern.charCodeAt(i);
-    if (c === 42 /* * */ || c === 63 /* ? */) return pattern.slice(0, i);
+    if (c === 42 /* * */ || c === 63 /* ? */ || c === 36 /* $ */) return pattern.slice(0, i);
   }
   return pattern;
 }

@@ -3,6 +3,7 @@ import { passedToOf } from '../../knowledge/aws/passedTo.js';
 import { callNeeds } from '../../knowledge/aws/permissions.js';
 import type { AwsCall } from '../../model/profile.js';
 import { pushAll } from '../../util/array.js';
+import { hasIamWildcard } from '../../util/glob.js';
 
 /**
  * What the generator grants for one observed call: the needs AWS defines (knowledge/aws/permissions.ts)
@@ -61,7 +62,7 @@ export async function callPermissions(call: AwsCall): Promise<CallPermissions> {
       widened.push(`${u.why} → ${u.patterns.join(', ')}`);
     }
     // Names the event gave without a part of their ARN: a secret's random suffix, an IAM name's path...
-    const partial = n.resources.filter((r) => /[*?]/.test(r));
+    const partial = n.resources.filter(hasIamWildcard);
     // An implied permission on a pattern whose `via` says why (`requestParameters.x: the created volume...`).
     if (partial.length && n.implied?.includes(': ')) widened.push(`${n.action}: ${n.implied} → ${partial.join(', ')}`);
     else if (partial.length) widened.push(`${n.action}: ${partial.map(builtWildcard).join('; ')}`);

@@ -6,6 +6,7 @@ import { perRunResource } from '../../knowledge/aws/runResources.js';
 import { firstVariableSegment } from '../../knowledge/aws/variableSegments.js';
 import type { Principal } from '../../model/profile.js';
 import type { Grant, IamWidening } from './index.js';
+import { hasIamWildcard } from '../../util/glob.js';
 
 export function fold(into: Grant, g: Grant): void {
   into.ev = mergeEvidence(into.ev, g.ev);
@@ -76,7 +77,7 @@ export function generalizeKeys(
     // A run's ARN may carry a wildcard after the run's own part (the `express:<machine>:<name>:*` an execution
     // implies): its parent's wildcard covers it.
     const run = perRunResource(r);
-    if (/[*?]/.test(run?.prefix ?? r)) continue;
+    if (hasIamWildcard(run?.prefix ?? r)) continue;
     let wide: string | undefined;
     let why: string | undefined;
     const s3 = s3Object(r);
@@ -194,8 +195,8 @@ export function widenMany(
   if (arns.length <= n) return;
   let prefix = arns[0]!;
   for (const a of arns) while (!a.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  // A `?` or `*` already in the prefix is part of a wildcard: cut before it.
-  prefix = prefix.replace(/[*?].*$/, '');
+  // A `?` or `*` already in the prefix is part of a wildcard, a `$` maybe of an escape (`${*}`): cut before it.
+  prefix = prefix.replace(/[*?$].*$/, '');
   const what = `${arns.length} resources → ${prefix}*`;
   collapse(byRes, arns, `${prefix}*`, `--widen-resources: ${what}`);
   out.push({ principal, action, option: 'widen-resources', detail: `${action}: ${what}` });

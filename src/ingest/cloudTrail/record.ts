@@ -13,6 +13,7 @@ import {
   identityArnProblem,
   regionProblem,
   candidateArnProblem,
+  loggedArn,
   oidcProviderProblem,
   roleArnProblem,
   tokenClaimProblem,
@@ -74,10 +75,12 @@ export function decodeRecord(v: Obj, loc: { file: string; line: number }, emit: 
     ...(principal.type === 'IAMUser' && principal.arn ? { caller: principal.arn } : {}),
   };
   const params = v['requestParameters'];
-  const resources = resourcesFromParameters(service, params, ctx);
+  // A name's own `*`, `?`, `${` (an S3 key's) as IAM's escapes: the policy grants that one resource.
+  const resources = resourcesFromParameters(service, params, ctx).map(loggedArn);
   const listed = v['resources'];
   if (Array.isArray(listed))
-    for (const r of listed) if (isObj(r) && typeof r['ARN'] === 'string' && r['ARN'] !== '') resources.push(r['ARN']);
+    for (const r of listed)
+      if (isObj(r) && typeof r['ARN'] === 'string' && r['ARN'] !== '') resources.push(loggedArn(r['ARN']));
   const obs: AwsCallObservation = {
     kind: 'aws-call',
     principal,
@@ -90,13 +93,15 @@ export function decodeRecord(v: Obj, loc: { file: string; line: number }, emit: 
     time: '',
     id: str(v['eventID']),
     resources: resources.length > 1 ? distinctSorted(resources) : resources,
-    implied: impliedPermissions(service, eventName, params, ctx, v),
+    implied: impliedPermissions(service, eventName, params, ctx, v).map((i) =>
+      builtPattern(i, ctx) ? i : { ...i, resource: loggedArn(i.resource) },
+    ),
   };
   // DynamoDB transactions and PartiQL statements: the item actions their requests need (requestActions.ts).
   obs.implied = withRequestActions(obs.implied, service, eventName, params, ctx, obs.resources);
   const origin = originOfRecord(v, loc, out);
   if (origin) obs.origin = origin;
-  const created = createdResources(service, v['responseElements'], ctx);
+  const created = createdResources(service, v['responseElements'], ctx).map(loggedArn);
   if (created.length) obs.created = distinctSorted(created);
   addLinks(v, obs);
   const problem = callProblem(obs, str(v['recipientAccountId']), ctx);
@@ -114,6 +119,10 @@ export function decodeRecord(v: Obj, loc: { file: string; line: number }, emit: 
   out(obs);
   return 1;
 }
+
+/** A created resource the record does not name: a catalogue pattern built from the call's context alone. */
+const builtPattern = (i: AwsCallObservation['implied'][number], ctx: CallContext) =>
+  i.resource === '' || isCreatedPattern(i.resource, ctx) || isFreshIdGrant(i);
 
 /** Refused: denied evidence. Unauthenticated: counted apart. Any other error passed the permission check. */
 const DECISIONS = { denied: 'deny', unauthenticated: 'unauthenticated', passed: 'allow' } as const;
@@ -184,9 +193,7 @@ function callProblem(obs: AwsCallObservation, recipient: string, ctx: CallContex
     if (p) return p;
   }
   for (const i of obs.implied) {
-    // A created resource the record does not name is a catalogue pattern built from the call's context alone.
-    const built = i.resource === '' || isCreatedPattern(i.resource, ctx) || isFreshIdGrant(i);
-    const p = built ? undefined : check(`${i.action} resource`, i.resource, candidateArnProblem);
+    const p = builtPattern(i, ctx) ? undefined : check(`${i.action} resource`, i.resource, candidateArnProblem);
     if (p) return p;
   }
   const l = obs.link;

@@ -12,7 +12,7 @@ import {
 import { actionFacts, awsRiskList, type ActionFacts, type PrincipalContext } from './risks.js';
 import { cmp } from '../../model/issue.js';
 import type { SubjectKind } from '../../model/subject.js';
-import { compileGlob } from '../../util/glob.js';
+import { compileGlob, iamAsValue } from '../../util/glob.js';
 import { iamPolicyKey, policiesOf, type IamPolicySet } from '../../verify/iam.js';
 import { trustOf } from '../../verify/iam/trusts.js';
 import { evaluateIdentityPolicies, readStatements, type Statement } from '../../verify/iam/evaluate.js';
@@ -113,7 +113,7 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
             : undefined;
       const d = evaluateIdentityPolicies(policies, {
         action: g.action,
-        resource: g.resource,
+        resource: iamAsValue(g.resource),
         createAction: g.createAction ?? null,
         ...(context ? { context } : {}),
       });
@@ -224,7 +224,7 @@ async function iamGrants(
                 for (const k of keyed) {
                   const own = evaluateIdentityPolicies(policies, {
                     action,
-                    resource,
+                    resource: iamAsValue(resource),
                     ...('createAction' in k
                       ? { createAction: k.createAction }
                       : { context: passedToContext(label(principal), k.passedTo) }),
@@ -248,10 +248,11 @@ async function iamGrants(
             for (const action of await expandAction(pattern))
               for (const resource of st.resources!) {
                 // What the side's own Deny statements take away is not granted, Condition or not.
-                if (evaluateIdentityPolicies(policies, { action, resource }).result === 'deny') continue;
-                if (theirs.length && evaluateIdentityPolicies(theirs, { action, resource }).result === 'allow')
-                  continue;
-                if (same && evaluateIdentityPolicies(same, { action, resource }).result === 'allow') {
+                // A pattern is asked as the value it spells: IAM's escapes (`${*}`) as their characters.
+                const asked = { action, resource: iamAsValue(resource) };
+                if (evaluateIdentityPolicies(policies, asked).result === 'deny') continue;
+                if (theirs.length && evaluateIdentityPolicies(theirs, asked).result === 'allow') continue;
+                if (same && evaluateIdentityPolicies(same, asked).result === 'allow') {
                   alike = true;
                   continue;
                 }
@@ -276,7 +277,7 @@ async function iamGrants(
           for (const action of actions) {
             for (const resource of st.resources!) {
               // What the side's own Deny statements take away is not granted.
-              const own = evaluateIdentityPolicies(policies, { action, resource });
+              const own = evaluateIdentityPolicies(policies, { action, resource: iamAsValue(resource) });
               if (own.result === 'allow')
                 grants.push({ principal, action, resource, at, pattern, facts: await actionFacts(action), side });
               else if (own.result === 'undetermined')

@@ -1,4 +1,4 @@
-import { compileGlob } from '../../util/glob.js';
+import { compileGlob, iamAsValue } from '../../util/glob.js';
 import type { IamPolicySet } from '../../verify/iam.js';
 import {
   evaluateIdentityPolicies,
@@ -45,7 +45,8 @@ function holds(policies: NamedPolicy[], action: string): boolean {
       const names = (list: string[]) => list.some((p) => compileGlob(p, { caseInsensitive: true }).test(action));
       if (st.actions ? !names(st.actions) : names(st.notActions!)) continue;
       for (const resource of st.resources ?? ['*'])
-        if (evaluateIdentityPolicies(policies, { action, resource }).result !== 'deny') return true;
+        if (evaluateIdentityPolicies(policies, { action, resource: iamAsValue(resource) }).result !== 'deny')
+          return true;
     }
   }
   return false;

@@ -2,7 +2,7 @@ import { callPermissions } from '../../generate/iam/permissions.js';
 import type { Evidence } from '../../model/evidence.js';
 import type { CiEvidence } from '../../model/finding.js';
 import type { Profile } from '../../model/profile.js';
-import { compileGlob } from '../../util/glob.js';
+import { compileGlob, iamAsValue } from '../../util/glob.js';
 import { fromEvidence, mergeAll } from '../findings.js';
 import type { Comparison } from '../types.js';
 import type { IamGrant } from './compare.js';
@@ -55,10 +55,10 @@ export async function usageOf(profile: Profile, keyOf: IamSides['key']): Promise
 export function evidenceOf(usage: Usage, items: IamGrant[], allowedElsewhere?: (u: Use) => boolean): CiEvidence {
   const patterns = items.map((i) => ({
     action: compileGlob(i.action, { caseInsensitive: true }),
-    resource: compileGlob(i.resource),
+    resource: compileGlob(i.resource, { iamEscapes: true }),
   }));
   const found = (usage.get(items[0]!.principal) ?? [])
-    .filter((u) => patterns.some((p) => p.action.test(u.action) && p.resource.test(u.resource)))
+    .filter((u) => patterns.some((p) => p.action.test(u.action) && p.resource.test(iamAsValue(u.resource))))
     .filter((u) => !allowedElsewhere?.(u))
     .map((u) => u.ev);
   return fromEvidence(mergeAll(found));

@@ -1,9 +1,10 @@
 import { fillFormat, matchFormat, resourceFormats } from './arn.js';
+import { hasIamWildcard, hasPolicyVariable, iamEscape } from '../../util/glob.js';
 
 /**
  * What AWS accepts in the identity and resource fields of a CloudTrail record. A value outside these
- * rules is an input issue and the record grants nothing: a `*` or `?` in a logged name would read as a
- * wildcard in an IAM policy, and `${...}` as a policy variable.
+ * rules is an input issue and the record grants nothing: a `*` or `?` in a logged identity would read as a
+ * wildcard in an IAM policy, and `${...}` as a policy variable. A resource's are escaped instead (`loggedArn`).
  */
 
 // Control characters are what this pattern is for. An unpaired UTF-16 surrogate (JSON may write `\ud800` alone) is
@@ -154,13 +155,14 @@ export function roleArnProblem(arn: string): string | undefined {
 
 /**
  * A resource ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` with no wildcard (`*`, `?`), no
- * policy variable (`${`), no control character, and at most 2,048 characters.
+ * policy variable (`${`), no control character, and at most 2,048 characters. Its own `*`, `?` and `${` (an S3 key
+ * may hold them) are written as IAM's escapes `${*}`, `${?}`, `${$}{` (see `loggedArn`), and pass.
  */
 export function resourceArnProblem(arn: string): string | undefined {
   if (arn.length > 2048) return 'is longer than 2,048 characters';
   if (!RESOURCE_ARN.test(arn)) return 'is not an ARN';
-  if (/[*?]/.test(arn)) return 'holds * or ?, which an IAM policy reads as a wildcard';
-  if (arn.includes('${')) return 'holds ${, which an IAM policy reads as a policy variable';
+  if (hasIamWildcard(arn)) return 'holds * or ?, which an IAM policy reads as a wildcard';
+  if (hasPolicyVariable(arn)) return 'holds ${, which an IAM policy reads as a policy variable';
   if (CONTROL.test(arn)) return 'holds a control character';
   return undefined;
 }
@@ -206,6 +208,23 @@ const BUILT_WILDCARDS: [RegExp, string][] = [
   [/^(arn:aws[\w-]*:ecs:[^:]*:\d*:task-definition\/[^:]+):\*$/s, '$1'],
 ];
 
+/**
+ * A resource a logged record names, as the profile keeps it: an S3 object key's `*`, `?` and `${` (a key may hold
+ * any character) as IAM's escapes `${*}`, `${?}`, `${$}{`, so that a policy naming it grants that one object
+ * (`bucket/report*.csv` → `bucket/report${*}.csv`). No other resource's name may hold them (IAM, Secrets Manager, SQS,
+ * SSM... allow none): any other ARN is kept as it is, and refused by the checks below if it does.
+ */
+export function loggedArn(arn: string): string {
+  if (!/[*?]|\$\{/.test(arn)) return arn;
+  const key = S3_OBJECT.exec(arn);
+  return key ? arn.slice(0, key[0].length) + iamEscape(arn.slice(key[0].length)) : arn;
+}
+
+/** What comes before an S3 object's key: a bucket's (`arn:aws:s3:::bucket/`) or an access point's (`.../object/`). */
+const S3_OBJECT = new RegExp(
+  `^arn:${PARTITION}:s3:(?:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]|[a-z0-9-]+:\\d{12}:accesspoint/[a-z0-9-]+/object)/`,
+);
+
 /** A resource a call touched, as the profile keeps it: an ARN, or one with a wildcard audit2policy built in. */
 export function candidateArnProblem(arn: string): string | undefined {
   for (const [re, to] of BUILT_WILDCARDS) if (re.test(arn)) return resourceArnProblem(arn.replace(re, to));
@@ -223,7 +242,7 @@ const STAND_IN: Readonly<Record<string, string>> = { Region: 'us-east-1', Accoun
  */
 export function impliedArnProblem(arn: string): string | undefined {
   const problem = candidateArnProblem(arn);
-  if (!problem || !/[*?]/.test(arn)) return problem;
+  if (!problem || !hasIamWildcard(arn)) return problem;
   const service = /^arn:[^:]*:([a-z0-9-]+):/.exec(arn)?.[1] ?? '';
   for (const list of Object.values(resourceFormats(service)))
     for (const format of list.split(', ')) {
@@ -231,7 +250,7 @@ export function impliedArnProblem(arn: string): string | undefined {
       if (!values) continue;
       const filled: Record<string, string> = {};
       for (const [p, v] of Object.entries(values)) filled[p] = v === '*' ? (STAND_IN[p] ?? 'x') : v;
-      if (Object.values(filled).some((v) => /[*?]/.test(v))) continue;
+      if (Object.values(filled).some(hasIamWildcard)) continue;
       const concrete = fillFormat(format, filled, { partition: 'aws', region: '', account: '' });
       if (concrete && !candidateArnProblem(concrete)) return undefined;
     }

@@ -17,6 +17,7 @@ import {
 } from './arn.js';
 import { NOT_LOGGED, STAR_WHEN_UNNAMED, UNNAMED_NEEDED, parametersNaming } from './resourceParameters.js';
 import { own } from '../../util/own.js';
+import { hasIamWildcard } from '../../util/glob.js';
 
 /**
  * What one observed AWS call needed, as AWS defines it: its action(s) (./actions.ts), each on the
@@ -90,12 +91,18 @@ const isOf = (t: ResourceType, arn: string) => t.formats.some((f) => formatPatte
 /** A placeholder value no policy names by accident: only a grant on every resource of the kind covers it. */
 const PROBE = 'audit2policy-unnamed';
 
-/** A concrete stand-in for a pattern's wildcards: `*` → a probe name, a secret's `-??????` → six characters. */
+/**
+ * A concrete stand-in for a pattern's wildcards: `*` → a probe name, a secret's `-??????` → six characters; IAM's
+ * escapes (`${*}`, a key holding `*`) → the characters they stand for.
+ */
 export function concreteProbe(pattern: string): string {
-  return pattern
-    .replace(/-\?{6}$/, '-Ab12Cd')
-    .replace(/\*/g, PROBE)
-    .replace(/\?/g, 'x');
+  const probe = (p: string) => p.replace(/\*/g, PROBE).replace(/\?/g, 'x');
+  const p = pattern.replace(/-\?{6}$/, '-Ab12Cd');
+  if (!p.includes('${')) return probe(p);
+  return p
+    .split(/(\$\{[*?$]\})/)
+    .map((t, i) => (i % 2 ? t[2]! : probe(t)))
+    .join('');
 }
 
 /** The event a need is for: its IAM service prefix and name, for the reasons given. */
@@ -151,7 +158,7 @@ function unnamedOf(
     for (const [type, list] of formats) {
       for (const f of list.split(', ')) {
         const v = matchFormat(f, c);
-        if (!v || Object.values(v).some((x) => /[*?]/.test(x))) continue;
+        if (!v || Object.values(v).some(hasIamWildcard)) continue;
         const resource = parseArn(c)?.resource ?? c;
         const what = resource.startsWith(type) ? resource.slice(type.length + 1) : resource;
         known.push({ values: v, what: `the ${type} ${what}` });

@@ -187,12 +187,15 @@ const VARIABLE = /\$\{([^}]*)\}/g;
  * A value with policy variables (`home/${aws:username}/*`, `${aws:username, 'guest'}`) as the request makes it: a
  * string; null where a variable's key is absent and has no default (the value matches nothing: the IAM User Guide's
  * "Policy variables with no value"); undefined where replay does not know a key, a variable is malformed, or it is
- * one of the special characters `${*}`, `${?}`, `${$}` (a literal the globs here cannot tell from a wildcard).
+ * one of the special characters `${*}`, `${?}`, `${$}`, except that with `keepEscapes` (a Resource) those are kept as
+ * written, for the Resource's glob to read as the characters.
  */
-export function substitute(value: string, context: RequestContext): string | null | undefined {
+export function substitute(value: string, context: RequestContext, keepEscapes = false): string | null | undefined {
   let absent = false;
   let unknown = false;
-  const out = value.replace(VARIABLE, (_, inner: string) => {
+  const out = value.replace(VARIABLE, (whole: string, inner: string) => {
+    // In a Resource, `${*}`, `${?}`, `${$}` stay: its glob reads them as their characters.
+    if (keepEscapes && (inner === '*' || inner === '?' || inner === '$')) return whole;
     const m = /^\s*([A-Za-z0-9:/._-]+)\s*(?:,\s*'((?:[^']|'')*)'\s*)?$/.exec(inner);
     if (!m) {
       unknown = true;
@@ -298,6 +301,6 @@ function resourcePart(p: string): number {
 export function madeResource(p: string, context: RequestContext): string | null | undefined {
   const at = resourcePart(p);
   if (!p.includes('${', at)) return p;
-  const rest = substitute(p.slice(at), context);
+  const rest = substitute(p.slice(at), context, true);
   return typeof rest === 'string' ? p.slice(0, at) + rest : rest;
 }

@@ -1,4 +1,4 @@
-import { compileGlob, foldCase, type Glob } from '../../util/glob.js';
+import { compileGlob, foldCase, hasPolicyVariable, type Glob } from '../../util/glob.js';
 import { PrefixIndex } from '../../util/prefixIndex.js';
 import { isObj, stringList } from '../../util/json.js';
 import {
@@ -196,7 +196,7 @@ function indexFor(policies: readonly NamedPolicy[]): Index {
     if (typeof stmts === 'string') throw new Error(`${pol.name}: ${stmts}`);
     for (const st of stmts) {
       const id = ix.stmts.length;
-      const variable = [...(st.resources ?? []), ...(st.notResources ?? [])].some((r) => r.includes('${'));
+      const variable = [...(st.resources ?? []), ...(st.notResources ?? [])].some(hasPolicyVariable);
       const actionGlob = (p: string) => compileGlob(p, { caseInsensitive: true });
       ix.stmts.push({
         policy: pol.name,
@@ -232,16 +232,19 @@ interface ArnGlob {
   test(arn: string, parts: string[] | undefined): boolean;
 }
 
+/** Resource patterns as IAM reads them: `${*}`, `${?}`, `${$}` are the characters, not wildcards. */
+const IAM = { iamEscapes: true } as const;
+
 /**
  * ARN patterns match segment by segment: wildcards stay within partition, service, region and account; the resource
  * part may hold anything. A pattern or a value that is no ARN is matched as a whole.
  */
 function compileArn(pattern: string): ArnGlob {
   if (pattern === '*') return { test: () => true };
-  const whole = compileGlob(pattern);
+  const whole = compileGlob(pattern, IAM);
   const p = splitArn(pattern);
   if (!p) return { test: (arn) => whole.test(arn) };
-  const parts = p.map((x) => compileGlob(x));
+  const parts = p.map((x) => compileGlob(x, IAM));
   return { test: (arn, a) => (a ? parts.every((g, i) => g.test(a[i]!)) : whole.test(arn)) };
 }
 
@@ -274,7 +277,7 @@ const madeGlobs = new Map<string, ArnGlob>();
  */
 function madeResourceApplies(c: Compiled, req: IamRequest, parts: string[] | undefined): boolean | 'unknown' {
   const patterns = c.st.resources ?? c.st.notResources!;
-  const made = patterns.map((p) => (p.includes('${') ? madeResource(p, req.context!) : p));
+  const made = patterns.map((p) => (hasPolicyVariable(p) ? madeResource(p, req.context!) : p));
   if (made.some((p) => p === undefined)) return 'unknown';
   // A NotResource naming an absent key's variable never holds (its "no value" is unequal to nothing either).
   if (c.st.notResources && made.includes(null)) return false;
