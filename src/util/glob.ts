@@ -278,7 +278,5 @@ export function globWithin(inner: string, outer: string, opts: Pick<GlobOptions,
 /** A pattern's characters and wildcards; with IAM's escapes, a literal `*` or `?` is a backslash and the character. */
 function tokens(pattern: string, escapes: boolean): string[] {
   if (!escapes || !pattern.includes('${')) return [...pattern];
-  return pattern
-    .split(/(\$\{[*?$]\})/)
-    .flatMap((t, i) => (i % 2 === 0 ? [...t] : [t[2] === '$' ? '$' : `\\${t[2]!}`]));
+  return pattern.split(/(\$\{[*?$]\})/).flatMap((t, i) => (i % 2 === 0 ? [...t] : [t[2] === '$' ? '$' : `\\${t[2]!}`]));
 }

@@ -14,6 +14,7 @@ import {
 import type { RbacDecision, RbacPolicySet, RbacRequest } from './rbac/types.js';
 import { outsideRbacCheckNote } from '../knowledge/kubernetes/outsideRbac.js';
 import { DEFAULTS_FILE, defaultGrantFor } from './rbac/defaults.js';
+import { broadGroup } from '../knowledge/kubernetes/managedIdentities.js';
 
 /** Who requests without credentials: `generate rbac` binds them only when asked to. */
 const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
@@ -80,6 +81,13 @@ export function rbacReplay(
             result: 'undetermined',
             reasons: [
               `${p.username}: generate rbac binds anonymous subjects only with --include-anonymous; the cluster's own bindings may allow it`,
+            ],
+          };
+        else if (d.result !== 'allow' && broadGroup(p.subject.kind, p.username))
+          d = {
+            result: 'undetermined',
+            reasons: [
+              `${p.username}: generate rbac binds this group only with --include-broad-groups (${broadGroup(p.subject.kind, p.username)!}); its members' own bindings may allow it`,
             ],
           };
         tally(report, p.username, d.result === 'allow');

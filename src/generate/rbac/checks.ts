@@ -33,6 +33,8 @@ export interface LeftOut {
   subject: string;
   kind: string;
   accesses: number;
+  /** Why a broad group is left out (generate/rbac/options.ts broadGroup); absent for an anonymous subject. */
+  broad?: string;
 }
 
 /** Why a check exists, for the evidence. */

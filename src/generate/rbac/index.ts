@@ -7,6 +7,7 @@ import { defaultGrantMatcher } from '../../knowledge/kubernetes/defaultGrants.js
 import { evidenceDoc, type SharedBinding } from './evidence.js';
 import { bindingObject, roleObject, objectName, filePath, fileStems } from './objects.js';
 import { ANONYMOUS_NAMES, type RbacOptions } from './options.js';
+import { broadGroup } from '../../knowledge/kubernetes/managedIdentities.js';
 import { buildRules, type RuleWithEvidence } from './rules.js';
 import { compareTuples, tupleKey } from '../../util/key.js';
 import { pushAll } from '../../util/array.js';
@@ -58,9 +59,11 @@ export class RbacGenerator {
 
   constructor(private readonly opts: RbacOptions = {}) {}
 
-  /** Anonymous subjects get no binding unless asked for. */
-  private leftOutAnonymous(p: Principal): boolean {
-    return !this.opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username);
+  /** Anonymous subjects and broad groups get no binding unless asked for: false, or why (a broad group's reason). */
+  private leftOutAnonymous(p: Principal): false | { broad?: string } {
+    if (!this.opts.includeAnonymous && ANONYMOUS_NAMES.has(p.username)) return {};
+    const broad = this.opts.includeBroadGroups ? undefined : broadGroup(p.subject.kind, p.username);
+    return broad ? { broad } : false;
   }
 
   /**
@@ -91,8 +94,8 @@ export class RbacGenerator {
   survey(p: Principal): void {
     const grantable = this.split(p).edges;
     if (grantable.length === 0) return;
-    if (this.leftOutAnonymous(p))
-      this.leftOut.push({ subject: p.username, kind: p.subject.kind, accesses: grantable.length });
+    const out = this.leftOutAnonymous(p);
+    if (out) this.leftOut.push({ subject: p.username, kind: p.subject.kind, accesses: grantable.length, ...out });
     else this.subjects.push(p.subject);
   }
 

@@ -16,6 +16,8 @@ export interface RbacOptions {
    * a binding to them reaches every unauthenticated client, so they are listed instead.
    */
   includeAnonymous?: boolean;
+  /** Bind system:authenticated, system:serviceaccounts[:NS] and system:masters too (see broadGroup). */
+  includeBroadGroups?: boolean;
   /**
    * Write rules for accesses the cluster's default ClusterRoles grant every authenticated user or service account
    * (discovery, health, self-reviews: knowledge/kubernetes/defaultGrants.ts), for a cluster whose default bindings

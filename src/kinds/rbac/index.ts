@@ -222,7 +222,9 @@ function checkLines(checks: CheckPermission[], gaps: RbacGap[], leftOut: LeftOut
   for (const l of leftOut)
     lines.push({
       tone: 'warn',
-      text: `left out: ${l.kind} ${l.subject} (${n(l.accesses, 'access', 'accesses')}): no binding for anonymous requests; --include-anonymous generates it`,
+      text: l.broad
+        ? `left out: ${l.kind} ${l.subject} (${n(l.accesses, 'access', 'accesses')}): ${l.broad}; --include-broad-groups generates it`
+        : `left out: ${l.kind} ${l.subject} (${n(l.accesses, 'access', 'accesses')}): no binding for anonymous requests; --include-anonymous generates it`,
     });
   return lines;
 }

@@ -45,6 +45,12 @@ export const rbacInfo: KindInfo<RbacOptions, 'rbac'> = {
       description:
         'bind system:anonymous and system:unauthenticated too (by default they get no binding and are listed)',
     },
+    {
+      flags: '--include-broad-groups',
+      description:
+        'with --subject-kind group --include-system, bind system:authenticated, system:serviceaccounts[:NS] and ' +
+        'system:masters too (by default they get no binding and are listed: every member would get any member’s access)',
+    },
   ],
   parseOptions(flags) {
     const opts: RbacOptions = {};
@@ -55,6 +61,7 @@ export const rbacInfo: KindInfo<RbacOptions, 'rbac'> = {
     if (flags['expandVerbs']) opts.expandVerbs = true;
     if (flags['exact']) opts.exact = true;
     if (flags['includeAnonymous']) opts.includeAnonymous = true;
+    if (flags['includeBroadGroups']) opts.includeBroadGroups = true;
     if (flags['defaultGrants'] === false) opts.writeDefaultGrants = true;
     return opts;
   },

@@ -66,3 +66,22 @@ export function privilegedGroupWarning(username: string): string {
     `RBAC made for it restricts nothing until its credential leaves that group`
   );
 }
+
+/**
+ * Kubernetes' groups whose members no one lists (RBAC documentation, "Default roles and role bindings" and "Service
+ * account permissions"): a binding to one grants what any member did to every member, present and future, and a
+ * binding to `system:masters` restricts nothing (its members pass before RBAC is asked). `generate rbac
+ * --subject-kind group --include-system` leaves them out and lists them unless `--include-broad-groups`. Why, in
+ * words, or undefined.
+ */
+export function broadGroup(kind: string, name: string): string | undefined {
+  if (kind !== 'Group') return undefined;
+  const all = 'a binding would grant them all what any member did';
+  if (name === 'system:authenticated') return `every authenticated user and service account is a member: ${all}`;
+  if (name === 'system:serviceaccounts') return `every service account of the cluster is a member: ${all}`;
+  if (name.startsWith('system:serviceaccounts:'))
+    return `every service account of namespace ${name.slice('system:serviceaccounts:'.length)} is a member, those made later too: ${all}`;
+  if (name === 'system:masters')
+    return 'its members pass every request before RBAC is asked: a binding restricts nothing';
+  return undefined;
+}
