@@ -163,6 +163,11 @@ describe('request parameters → resource types (knowledge/aws/resourceParameter
     expect(observe(record('sts.amazonaws.com', 'AssumeRole', { roleArn: own })).resources).toEqual([own]);
   });
 
+  it("GetFederationToken names the federated user it makes: its `name` (the STS API reference's request)", () => {
+    const fed = observe(record('sts.amazonaws.com', 'GetFederationToken', { name: 'alice', durationSeconds: 3600 }));
+    expect(fed.resources).toEqual([`arn:aws:sts::${ACCOUNT}:federated-user/alice`]);
+  });
+
   it('reads no wildcard into a logged value: a `*` in a name is an issue, never a built pattern', () => {
     for (const params of [{ roleName: '*' }, { roleName: 'a?' }]) {
       const out: unknown[] = [];

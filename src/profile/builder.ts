@@ -17,7 +17,7 @@ import type { AwsCallObservation, Decision, K8sRequestObservation, Observation }
 import type { FlowObservation } from '../model/network.js';
 import { PROFILE_API_VERSION, type ImpliedBy, type Principal, type Profile } from '../model/profile.js';
 import { preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
-import { AWS_KINDS, awsIdentitySkip, type Scope, type SkipReason } from './scope.js';
+import { AWS_KINDS, awsIdentitySkip, issuingUser, type Scope, type SkipReason } from './scope.js';
 import { LeftOutAccumulator } from './identities.js';
 import { awsCallKey, canonicalSubject, comparePrincipals, sortRecord } from './order.js';
 import { OutsideAssumptions } from './assumptions.js';
@@ -198,15 +198,18 @@ export class ProfileBuilder {
     // A service or a web identity becoming a role: kept for the role's trust where the role is in scope (`--subject`
     // globs on its ARN, as for its own calls); its record is still no principal's.
     this.outside.add(obs, (roleArn) => !this.scope.subjectSkip('IAMRole', roleArn));
+    // A GetFederationToken session may do only what the IAM user that issued it may (and its session policy allows):
+    // its calls are the user's to be granted.
+    const pr = issuingUser(obs.principal);
     // Identities no policy attaches to, whatever the call: counted, and listed by identity where there is one.
-    const kind = AWS_KINDS[obs.principal.type];
-    const out = awsIdentitySkip(obs.principal) ?? (kind ? undefined : 'unknown-identity');
+    const kind = AWS_KINDS[pr.type];
+    const out = awsIdentitySkip(pr) ?? (kind ? undefined : 'unknown-identity');
     if (out) {
       this.leftOut.addRecord(out, obs);
       return this.skip(out);
     }
     if (noPermissionReason(obs.eventSource, obs.eventName)) return this.skip('no-permission');
-    const arn = obs.principal.arn;
+    const arn = pr.arn;
     let p = this.awsCache.get(arn);
     if (p === undefined) {
       // One principal per role or user, whatever path a record shows; named by the preferred ARN of those seen, and

@@ -116,6 +116,16 @@ export function awsIdentitySkip(pr: AwsPrincipal): SkipReason | undefined {
   return pr.type === 'Role' && isServiceLinkedRole(pr.arn) ? 'service-linked-role' : undefined;
 }
 
+/**
+ * Who a call is granted to: a federated-user session's IAM user that issued it (`sessionContext.sessionIssuer`: the IAM
+ * User Guide, "Requesting temporary security credentials": a GetFederationToken session's permissions are those both
+ * the user's policies and the session policy allow, so the user's must allow each call); else the caller itself.
+ */
+export function issuingUser(pr: AwsPrincipal): AwsPrincipal {
+  if (pr.type !== 'FederatedUser' || !pr.issuer || !/^arn:[^:]+:iam::\d{12}:user\//.test(pr.issuer)) return pr;
+  return { type: 'IAMUser', arn: pr.issuer, account: pr.account };
+}
+
 /** The ARN a left-out identity is listed by: a federated session by its issuer when the record says. */
 export function leftOutArn(pr: AwsPrincipal): string {
   return pr.type === 'FederatedUser' ? (pr.issuer ?? pr.arn) : pr.arn;

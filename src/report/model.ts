@@ -189,7 +189,8 @@ const SKIP_REASONS: Record<string, string> = {
   'unknown-identity': 'CloudTrail records of unknown identity types',
   'no-identity': 'CloudTrail records of a role or user that name no identity ARN',
   'root-user': "calls by the account's root user (no identity policy attaches to it; listed below)",
-  'federated-session': 'calls in federated-user sessions (no policy of their own; listed below by issuer)',
+  'federated-session':
+    "calls in federated-user sessions the records do not say an IAM user issued (a user's sessions are its own calls)",
   'service-linked-role': 'calls by service-linked roles (only their service changes their policies; listed below)',
   'authentication-failure':
     'requests refused before any policy was asked (expired or invalid credentials; Kubernetes: a 401 with no user)',

@@ -148,7 +148,11 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
       { events: ['CreatePolicy'], read: 'iam-name', creates: ['CreatePolicy'] },
     ),
   ],
-  sts: [r('role', { RoleNameWithPath: 'roleArn' })],
+  sts: [
+    r('role', { RoleNameWithPath: 'roleArn' }),
+    // GetFederationToken's `name` is the federated user's name (STS API reference).
+    r('federated-user', { FederatedUserName: 'name' }, { events: ['GetFederationToken'] }),
+  ],
   ec2: [
     r('instance', { InstanceId: 'instanceId' }, { read: 'ec2-id', created: ['RunInstances'] }),
     r('instance', { InstanceId: 'instancesSet.items[].instanceId' }, { read: 'ec2-id' }),
