@@ -163,6 +163,14 @@ describe('request parameters → resource types (knowledge/aws/resourceParameter
     expect(observe(record('sts.amazonaws.com', 'AssumeRole', { roleArn: own })).resources).toEqual([own]);
   });
 
+  it('AssumeRoleForPodIdentity names its cluster (eks-auth: the Pod Identity agent)', () => {
+    const rec = record('eks-auth.amazonaws.com', 'AssumeRoleForPodIdentity', {
+      clusterName: 'prod',
+      token: 'HIDDEN_DUE_TO_SECURITY_REASONS',
+    });
+    expect(observe(rec).resources).toEqual([`arn:aws:eks:${REGION}:${ACCOUNT}:cluster/prod`]);
+  });
+
   it("GetFederationToken names the federated user it makes: its `name` (the STS API reference's request)", () => {
     const fed = observe(record('sts.amazonaws.com', 'GetFederationToken', { name: 'alice', durationSeconds: 3600 }));
     expect(fed.resources).toEqual([`arn:aws:sts::${ACCOUNT}:federated-user/alice`]);

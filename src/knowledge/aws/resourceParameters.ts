@@ -265,6 +265,8 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r('task', { ClusterName: 'cluster', TaskId: 'tasks[]' }),
   ],
   eks: [r('cluster', { ClusterName: 'name' }), r('cluster', { ClusterName: 'clusterName' })],
+  // EKS Pod Identity's agent: AssumeRoleForPodIdentity names its cluster (`clusterName`; the token is HIDDEN).
+  'eks-auth': [r('cluster', { ClusterName: 'clusterName' })],
   cloudformation: [
     r('stack', { StackName: 'stackName' }, { read: 'cfn-stack' }),
     r('stackset', { StackSetName: 'stackSetName' }),
