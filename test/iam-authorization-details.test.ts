@@ -431,6 +431,18 @@ describe('check and diff against the account as IAM holds it (the demo)', () => 
   }
   const check = checkHeldOut;
 
+  it('a role the answer does not hold is denied, and the finding says the answer does not declare it', () => {
+    let gone = '';
+    const file = account(asText, (a) => {
+      gone = (a['RoleDetailList']!.shift() as { Arn: string }).Arn;
+    });
+    const r = check(file);
+    const mine = r.wouldDeny.filter((f) => f.principal === gone);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const f of mine)
+      expect(f.detail).toMatch(/no policy for .*: \S*authorization\.json does not declare it, and no index lists one/);
+  });
+
   it('judges the held-out days as the tree does, documents as objects or URL-encoded', () => {
     const fromTree = check(tree);
     for (const encode of [(d: unknown) => d, urlEncoded]) {

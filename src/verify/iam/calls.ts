@@ -38,7 +38,14 @@ export function noPolicy(set: IamPolicySet, key: string): string {
   const authorized = set.authorized.get(key);
   if (authorized !== undefined && !files?.length)
     return `no policy for ${key}: ${authorized} declares it with no policy attached`;
-  return files?.length
-    ? `no policy for ${key}: its index lists ${files.join(', ')}, not among the policies read`
-    : `no policy for ${key}: no index lists one, and none lies at ${key}.json`;
+  if (files?.length) return `no policy for ${key}: its index lists ${files.join(', ')}, not among the policies read`;
+  // An account's authorization details or a Terraform document was read: it does not hold this principal.
+  const declaring = [...new Set(set.authorized.values())].sort(cmp);
+  const shown =
+    declaring.length > 3
+      ? `${declaring.slice(0, 3).join(', ')} and ${declaring.length - 3} more`
+      : declaring.join(', ');
+  if (declaring.length)
+    return `no policy for ${key}: ${shown} ${declaring.length > 1 ? 'do' : 'does'} not declare it, and no index lists one`;
+  return `no policy for ${key}: no index lists one, and none lies at ${key}.json`;
 }
