@@ -39,6 +39,8 @@ export interface RbacResult {
 export interface RbacPart {
   artefacts: Artefact[];
   widenings: Widening[];
+  /** Every rule of its artefacts with the requests it covers: what a widened rule grants (the report says it). */
+  rules: RuleWithEvidence[];
   checks: CheckPermission[];
   gaps: RbacGap[];
   defaults: DefaultGranted[];
@@ -104,16 +106,18 @@ export class RbacGenerator {
     const granted = this.granted(p);
     // What is left to the defaults is listed even for a principal that gets no file (nothing else, or anonymous).
     const defaults = granted?.defaults ?? this.split(p).defaults;
-    if (!granted) return { artefacts: [], widenings: [], checks: [], gaps: [], defaults };
+    if (!granted) return { artefacts: [], widenings: [], rules: [], checks: [], gaps: [], defaults };
     const grantable = granted.edges;
     this.stems ??= fileStems(this.subjects);
     const stem = this.stems.get(subjectId(p.subject));
     if (stem === undefined) throw new Error(`RBAC: ${p.username} was not in the first pass over the profile`);
     const widenings: Widening[] = [];
-    const artefacts = forPrincipal(p, grantable, this.opts, widenings, stem);
+    const rules: RuleWithEvidence[] = [];
+    const artefacts = forPrincipal(p, grantable, this.opts, { widenings, rules }, stem);
     return {
       artefacts,
       widenings,
+      rules,
       checks: checkPermissions(p, grantable),
       gaps: checkGaps(p, grantable),
       defaults,
@@ -152,9 +156,10 @@ function forPrincipal(
   p: Principal,
   edges: K8sEdge[],
   opts: RbacOptions,
-  widenings: Widening[],
+  made: { widenings: Widening[]; rules: RuleWithEvidence[] },
   stem: string,
 ): Artefact[] {
+  const widenings = made.widenings;
   const key = subjectKey(p.subject);
   const byNs = new Map<string, K8sEdge[]>();
   for (const e of edges) {
@@ -202,9 +207,9 @@ function forPrincipal(
   const out: Artefact[] = [];
   const clusterEdges = byNs.get('') ?? [];
   const clusterRules = clusterEdges.length
-    ? rulesWithWidenings(clusterEdges, opts, key, '', widenings, p.created ?? [])
+    ? rulesWithWidenings(clusterEdges, opts, key, '', made, p.created ?? [])
     : [];
-  const sharedRules = shared.length ? rulesWithWidenings(shared, opts, key, '', widenings, p.created ?? []) : [];
+  const sharedRules = shared.length ? rulesWithWidenings(shared, opts, key, '', made, p.created ?? []) : [];
   if (clusterRules.length || sharedRules.length) {
     const objects: KubeObject[] = [];
     const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
@@ -221,7 +226,7 @@ function forPrincipal(
   }
   for (const ns of [...new Set([...byNs.keys(), ...sharedNs])].filter((n) => n !== '').sort(cmp)) {
     const nsEdges = byNs.get(ns) ?? [];
-    const rules = nsEdges.length ? rulesWithWidenings(nsEdges, opts, key, ns, widenings, p.created ?? []) : [];
+    const rules = nsEdges.length ? rulesWithWidenings(nsEdges, opts, key, ns, made, p.created ?? []) : [];
     const objects: KubeObject[] = [];
     const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
     if (rules.length) {
@@ -254,12 +259,13 @@ function rulesWithWidenings(
   opts: RbacOptions,
   subject: string,
   namespace: string,
-  widenings: Widening[],
+  made: { widenings: Widening[]; rules: RuleWithEvidence[] },
   created: CreatedNames[],
 ): RuleWithEvidence[] {
   const rules = buildRules(edges, opts, created);
   for (const r of rules)
-    for (const w of r.widenings) widenings.push({ option: w.option, subject, namespace, detail: w.detail });
+    for (const w of r.widenings) made.widenings.push({ option: w.option, subject, namespace, detail: w.detail });
+  pushAll(made.rules, rules);
   return rules;
 }
 

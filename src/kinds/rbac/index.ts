@@ -22,6 +22,7 @@ import { compareRbac, describeRbac } from './compare.js';
 import { rbacExcess } from './excess.js';
 import { rbacNewness } from './newness.js';
 import { rbacReport } from './report.js';
+import { wideningLabel } from './granted.js';
 import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
@@ -141,7 +142,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
           for (const w of widenings)
             lines.push({
               tone: 'warn',
-              text: `  ${label(w.option)} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
+              text: `  ${wideningLabel(w.option)} ${w.subject}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
             });
         }
         return lines;
@@ -160,7 +161,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
           option: w.option,
           subject: w.subject,
           detail: w.detail,
-          text: `${label(w.option)}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
+          text: `${wideningLabel(w.option)}${w.namespace ? ' in ' + w.namespace : ''}: ${w.detail}`,
         })),
         summary,
       };
@@ -283,11 +284,3 @@ function rbacClasses(doc: Record<string, unknown>): AccessClass[] {
   }
   return [...classes.values()];
 }
-
-/** An option by its flag; the generalization the generator makes by default (off with --exact) by its words. */
-const label = (option: string) =>
-  option === 'generated-names'
-    ? '(made-up names; --exact keeps them)'
-    : option === 'websocket-create'
-      ? '(create for websocket exec, attach, port-forward: Kubernetes 1.35)'
-      : `--${option}`;

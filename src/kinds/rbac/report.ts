@@ -1,7 +1,11 @@
 import { describeAccess } from '../../model/access.js';
 import { grantableEdges, grantEvidence, isGrantable, type Profile } from '../../model/profile.js';
 import { checkGaps } from '../../generate/rbac/checks.js';
-import { isAwsKind, k8sRequester } from '../../model/subject.js';
+import { isAwsKind, k8sRequester, subjectKey } from '../../model/subject.js';
+import { RbacGenerator } from '../../generate/rbac/index.js';
+import type { RuleWithEvidence } from '../../generate/rbac/rules.js';
+import type { K8sEdge } from '../../model/profile.js';
+import { widenedWords } from './granted.js';
 import { defaultGrantMatcher } from '../../knowledge/kubernetes/defaultGrants.js';
 import {
   sparseWarning,
@@ -22,8 +26,16 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
   const part: ReportPart = { sections: [], risks: [], coverage: [], sparse: [], dropped: [], denied: 0, once: 0 };
   const sessions = new SessionUsers();
   const reads = new ReadsLogged();
-  for (const p of profile.principals.filter((x) => !isAwsKind(x.subject.kind))) {
+  const principals = profile.principals.filter((x) => !isAwsKind(x.subject.kind));
+  // The generator with its default options, as the report's widenings are: which rule covers each request.
+  const generator = new RbacGenerator();
+  for (const p of principals) generator.survey(p);
+  for (const p of principals) {
     reads.add(p);
+    const ruleOf = new Map<K8sEdge, RuleWithEvidence>();
+    for (const rule of generator.principal(p).rules) for (const e of rule.observed) ruleOf.set(e, rule);
+    // A widened rule is listed once among the risky permissions, as what it grants, beside the first request it covers.
+    const listed = new Set<RuleWithEvidence>();
     if (p.k8s.some(isGrantable)) sessions.add(p);
     if (p.k8s.some(isGrantable) && p.groups.includes(PRIVILEGED_GROUP))
       part.coverage.push(privilegedGroupWarning(p.username));
@@ -48,7 +60,16 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
         denied: isDenied,
         risks: r,
       });
-      if (r.length) part.risks.push({ principal: p.username, permission: describeAccess(e), reasons: r });
+      const rule = isDenied ? undefined : ruleOf.get(e);
+      const widened = rule && widenedWords(rule, e);
+      if (rule && widened) {
+        // What the policy grants: every verb of the rule, on any name where the names were dropped.
+        const reasons = [...new Set(rule.rule.verbs.flatMap((verb) => k8sRisks({ ...e, verb })))];
+        if (reasons.length && !listed.has(rule)) {
+          listed.add(rule);
+          part.risks.push({ principal: p.username, permission: widened, reasons });
+        }
+      } else if (r.length) part.risks.push({ principal: p.username, permission: describeAccess(e), reasons: r });
       if (!isDenied && ev.count === 1) part.once++;
     }
     const links = (p.assumes ?? []).map((l) => `assumes ${l.roleArn} (${l.via}, ${l.evidence.count}×)`);
@@ -59,7 +80,8 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
       permissions: perms,
       links,
       events: perms.reduce((n, x) => n + x.count, 0),
-      widenings: ctx.widened.get(p.username) ?? [],
+      // Generate keys its widenings by subject (`serviceaccount:ci:job-runner`, `user:alice@acme.example`).
+      widenings: ctx.widened.get(subjectKey(p.subject)) ?? [],
     };
     part.sections.push(section);
     const thin = sparseWarning(section);
@@ -68,7 +90,7 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
   for (const r of sessions.list()) part.coverage.push(sessionWarning(r));
   const noReads = reads.warning();
   if (noReads) part.coverage.push(noReads);
-  const scc = sccCoverage(profile.principals.filter((x) => !isAwsKind(x.subject.kind)));
+  const scc = sccCoverage(principals);
   if (scc) part.coverage.push(sccWarning(scc.writers, scc.fromInventory));
   return part;
 }

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, ROOT, tmp } from './helpers/cli.js';
+
+const DEMO = join(ROOT, 'fixtures/demo');
+
+/** The report's Markdown of some sources. */
+function reportMd(args: string[]): string {
+  const out = join(tmp(), 'report.md');
+  const r = cli(['report', ...args, '-o', out, '-q']);
+  expect(r.code, r.stderr).toBe(0);
+  return readFileSync(out, 'utf8');
+}
+
+/** A principal's section of the Markdown report, from its summary to its end. */
+function section(md: string, name: string): string {
+  const start = md.indexOf(`<details><summary>${name} (`);
+  expect(start, name).toBeGreaterThan(-1);
+  return md.slice(start, md.indexOf('</details>', start));
+}
+
+describe("the report's Kubernetes principals", () => {
+  it('list the widenings generate rbac makes for them, and a risky request under a widened rule says what the rule grants', () => {
+    const src = ['--k8s-audit', join(DEMO, 'k8s-audit')];
+    const g = cli(['generate', 'rbac', ...src, '-o', join(tmp(), 'policy')]);
+    expect(g.code, g.stderr).toBe(0);
+    // `  (made-up names; --exact keeps them) user:alice@acme.example in shop: create pods/exec: ...` per widening.
+    const subjects = new Set(
+      [...g.stderr.matchAll(/^ {2}\(made-up names; --exact keeps them\) (\S+?):? /gm)].map((m) => m[1]!),
+    );
+    expect(subjects.size).toBeGreaterThan(3);
+    const md = reportMd(src);
+    for (const s of subjects) {
+      const [kind, ...rest] = s.split(':');
+      const name = kind === 'serviceaccount' ? `system:serviceaccount:${rest.join(':')}` : rest.join(':');
+      const part = section(md, `<code>${name}</code>`);
+      expect(part, s).toContain('Widenings in the generated policy: \\(made-up names; --exact keeps them\\)');
+    }
+    expect(section(md, '<code>alice@acme.example</code>')).toMatch(/in shop: create pods\/exec: 1 made-up name/);
+    // The policy lets alice exec into every pod of shop: the risky list says so, not only the one pod she used.
+    const risky = md.split('\n').filter((l) => l.startsWith('| ` alice@acme.example ` |'));
+    expect(risky).toHaveLength(1);
+    expect(risky[0]).toContain(
+      'create pods/exec \\(any name\\) in shop: widened \\(made-up names; --exact keeps them\\); seen: create pods/exec ` web-7c9d8f6b5d-x2klq ` in shop',
+    );
+  });
+});
