@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT, tmp } from './helpers/cli.js';
+import { ACCOUNT, record } from './helpers/cloudtrailRecords.js';
 
 const DEMO = join(ROOT, 'fixtures/demo');
 
@@ -44,5 +45,43 @@ describe("the report's Kubernetes principals", () => {
     expect(risky[0]).toContain(
       'create pods/exec \\(any name\\) in shop: widened \\(made-up names; --exact keeps them\\); seen: create pods/exec ` web-7c9d8f6b5d-x2klq ` in shop',
     );
+  });
+});
+
+describe("the report's AWS principals", () => {
+  it('a denied call is said as the permission IAM refused, on what it named (the resource was left out)', () => {
+    const denied = { errorCode: 'AccessDenied', errorMessage: 'Access Denied' };
+    const s3 = (key: string) =>
+      record(
+        's3.amazonaws.com',
+        'PutObject',
+        { bucketName: 'acme-data', Host: 'acme-data.s3.eu-west-1.amazonaws.com', key },
+        {
+          ...denied,
+          managementEvent: false,
+          eventCategory: 'Data',
+          readOnly: false,
+          resources: [
+            { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::acme-data/${key}` },
+            { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-data' },
+          ],
+        },
+      );
+    const records = [
+      s3('in/a.json'),
+      s3('in/b.json'),
+      s3('in/b.json'),
+      record('lambda.amazonaws.com', 'DeleteFunction20150331', { functionName: 'thumbnailer-old' }, denied),
+    ];
+    const dir = tmp();
+    writeFileSync(join(dir, 'ct.json'), JSON.stringify({ Records: records }));
+    const rows = reportMd(['--cloudtrail', join(dir, 'ct.json')])
+      .split('\n')
+      .filter((l) => l.includes('(denied)'));
+    expect(rows.map((l) => l.split(' | ').slice(0, 2).join(' | '))).toEqual([
+      `| lambda:DeleteFunction on \` arn:aws:lambda:eu-west-1:${ACCOUNT}:function:thumbnailer-old \` (denied) | 1`,
+      '| s3:PutObject on ` arn:aws:s3:::acme-data/in/a.json ` (denied) | 1',
+      '| s3:PutObject on ` arn:aws:s3:::acme-data/in/b.json ` (denied) | 2',
+    ]);
   });
 });

@@ -6,7 +6,7 @@ import { parseArn } from '../../knowledge/aws/arn.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import { riskWords } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
-import type { LeftOutIdentity, Profile } from '../../model/profile.js';
+import type { AwsCall, LeftOutIdentity, Profile } from '../../model/profile.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
 import { sparseWarning, type Permission, type ReportContext, type ReportPart } from '../../report/types.js';
 import { roleAssumptions } from '../../model/roleAssumption.js';
@@ -72,17 +72,23 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       /** iam:PassRole granted to this service only (`iam:PassedToService`). */
       to?: string;
     }[] = [];
+    // Denied calls as the permission IAM refused (the action as IAM spells it, on what the call named), by text.
+    const refused = new Map<string, Permission>();
     for (const e of p.aws ?? []) {
       if (e.denied && !e.allowed) {
         part.denied++;
-        perms.push({
-          text: `${e.eventSource} ${e.eventName}`,
-          count: e.denied.count,
-          firstSeen: e.denied.firstSeen,
-          lastSeen: e.denied.lastSeen,
-          denied: true,
-          risks: [],
-        });
+        const text = await deniedWords(e);
+        const prev = refused.get(text);
+        if (prev) addEvidence(prev, e.denied);
+        else
+          refused.set(text, {
+            text,
+            count: e.denied.count,
+            firstSeen: e.denied.firstSeen,
+            lastSeen: e.denied.lastSeen,
+            denied: true,
+            risks: [],
+          });
       }
       if (!e.allowed) continue;
       const needed = await callPermissions(e);
@@ -111,6 +117,10 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
         }
       }
     }
+    pushAll(
+      perms,
+      [...refused.values()].sort((a, b) => cmp(a.text, b.text)),
+    );
     const merged = new Map<string, Permission>();
     const principal = { passesRole: rows.some((r) => r.action.toLowerCase() === 'iam:passrole') };
     for (const r of rows) {
@@ -118,16 +128,8 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       const text = `${r.action} on ${r.resource}${r.on ? ` (tagging what ${r.on} creates)` : r.to ? ` (passed to ${r.to})` : ''}`;
       const prev = merged.get(text);
       const ev = r.ev!;
-      if (prev) {
-        prev.count += ev.count;
-        prev.firstSeen =
-          prev.firstSeen && ev.firstSeen
-            ? prev.firstSeen < ev.firstSeen
-              ? prev.firstSeen
-              : ev.firstSeen
-            : prev.firstSeen || ev.firstSeen;
-        prev.lastSeen = prev.lastSeen > ev.lastSeen ? prev.lastSeen : ev.lastSeen;
-      } else
+      if (prev) addEvidence(prev, ev);
+      else
         merged.set(text, {
           text,
           count: ev.count,
@@ -180,6 +182,33 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       detail: `${ev}: no IAM action in the catalogue, so not granted`,
     });
   return part;
+}
+
+/** One more call's evidence on a row: counts added, the earliest first and latest last seen. */
+function addEvidence(row: Permission, ev: { count: number; firstSeen: string; lastSeen: string }): void {
+  row.count += ev.count;
+  row.firstSeen =
+    row.firstSeen && ev.firstSeen
+      ? row.firstSeen < ev.firstSeen
+        ? row.firstSeen
+        : ev.firstSeen
+      : row.firstSeen || ev.firstSeen;
+  row.lastSeen = row.lastSeen > ev.lastSeen ? row.lastSeen : ev.lastSeen;
+}
+
+/**
+ * A denied call as the permission it needed: `lambda:DeleteFunction on arn:aws:lambda:...:function:thumbnailer`
+ * (its own actions, not those implied beside them). A call the catalogue does not map keeps its event name and the
+ * resources the record named.
+ */
+async function deniedWords(e: AwsCall): Promise<string> {
+  const needed = await callPermissions(e);
+  if (needed.kind === 'actions') {
+    const own = needed.permissions.filter((x) => !x.implied);
+    const list = own.length ? own : needed.permissions;
+    if (list.length) return list.map((x) => `${x.action} on ${x.resources.join(', ')}`).join('; ');
+  }
+  return `${e.eventSource} ${e.eventName}${e.resources.length ? ` on ${e.resources.join(', ')}` : ''}`;
 }
 
 /** A left-out identity in words: who, how many calls, which. */
