@@ -85,3 +85,74 @@ describe("the report's AWS principals", () => {
     ]);
   });
 });
+
+describe("the report's graph", () => {
+  /** A call by role NAME of ACCOUNT (an assumed-role session, as CloudTrail logs it). */
+  function by(account: string, role: string, rec: Record<string, unknown>): Record<string, unknown> {
+    const arn = `arn:aws:iam::${account}:role/${role}`;
+    return {
+      ...rec,
+      recipientAccountId: account,
+      userIdentity: {
+        type: 'AssumedRole',
+        principalId: `AROA${account}:s`,
+        arn: `arn:aws:sts::${account}:assumed-role/${role}/s`,
+        accountId: account,
+        sessionContext: {
+          sessionIssuer: { type: 'Role', principalId: `AROA${account}`, arn, accountId: account, userName: role },
+        },
+      },
+    };
+  }
+  const get = (bucket: string) =>
+    record(
+      's3.amazonaws.com',
+      'GetObject',
+      { bucketName: bucket, Host: `${bucket}.s3.eu-west-1.amazonaws.com`, key: 'config.json' },
+      {
+        managementEvent: false,
+        eventCategory: 'Data',
+        readOnly: true,
+        resources: [
+          { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${bucket}/config.json` },
+          { type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` },
+        ],
+      },
+    );
+
+  it("keeps names that end like a secret's random suffix, and tells two accounts' same-named roles apart", () => {
+    const OTHER = '444455556666';
+    const secret = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:db-password-Q7xLm2`;
+    const records = [
+      by(ACCOUNT, 'app', get('bucket-a')),
+      by(OTHER, 'app', get('bucket-b')),
+      by(OTHER, 'reader', get('bucket-b-reader')),
+      by(ACCOUNT, 'analyst', get('bucket-athena')),
+      by(ACCOUNT, 'app', record('secretsmanager.amazonaws.com', 'GetSecretValue', { secretId: secret })),
+    ];
+    const dir = tmp();
+    writeFileSync(join(dir, 'ct.json'), JSON.stringify({ Records: records }));
+    const md = reportMd(['--cloudtrail', join(dir, 'ct.json')]);
+    const mermaid = md.slice(md.indexOf('```mermaid'), md.indexOf('```', md.indexOf('```mermaid') + 3));
+    const ids = new Map([...mermaid.matchAll(/^ {4}(n\d+)\["([^"]*)"\]$/gm)].map((m) => [m[2]!, m[1]!]));
+    expect([...ids.keys()].sort()).toEqual([
+      `${ACCOUNT}:role/analyst`,
+      `${ACCOUNT}:role/app`,
+      `${OTHER}:role/app`,
+      `${OTHER}:role/reader`,
+      's3 bucket-a',
+      's3 bucket-athena',
+      's3 bucket-b',
+      's3 bucket-b-reader',
+      // The one name whose last six characters AWS made up.
+      'secretsmanager db-password',
+    ]);
+    const edge = (from: string, to: string) => `  ${ids.get(from)} -->|GetObject| ${ids.get(to)}`;
+    const edges = mermaid.split('\n').filter((l) => l.includes('-->'));
+    expect(edges).toContain(edge(`${OTHER}:role/reader`, 's3 bucket-b-reader'));
+    expect(edges).toContain(edge(`${OTHER}:role/app`, 's3 bucket-b'));
+    expect(edges).toContain(edge(`${ACCOUNT}:role/app`, 's3 bucket-a'));
+    expect(edges).toContain(edge(`${ACCOUNT}:role/analyst`, 's3 bucket-athena'));
+    expect(edges).toHaveLength(5);
+  });
+});

@@ -18,6 +18,13 @@ export function buildGraph(profile: Profile, risks: ReportModel['risks']): Repor
   const collapse = (ns: string) => workloads.length > 40 && (perNs.get(ns) ?? 0) > COLLAPSE_WORKLOADS;
   for (const [ns, n] of perNs) if (collapse(ns)) collapsed.push(`${ns}: ${n} workloads shown as one node`);
   const wid = (ns: string, name: string) => (collapse(ns) ? `ns:${ns}` : `w:${ns}/${name}`);
+  // IAM identities of more than one account: each label names its account (two accounts' role/app are two roles).
+  const accounts = new Set<string>();
+  for (const p of profile.principals) {
+    if (isAwsKind(p.subject.kind) && p.aws?.length) accounts.add(parseArn(p.username)?.account ?? '');
+    for (const l of p.assumes ?? []) accounts.add(parseArn(l.roleArn)?.account ?? '');
+  }
+  const iamLabel = (arn: string) => identityLabel(arn, accounts.size > 1);
   const addNode = (n: GraphNode) => {
     const prev = nodes.get(n.id);
     if (!prev) nodes.set(n.id, n);
@@ -97,8 +104,11 @@ export function buildGraph(profile: Profile, risks: ReportModel['risks']): Repor
           e.resources.find((r) => parseArn(r)?.service !== 'iam' && !r.includes(':alias/')) ??
           '';
         const label = target ? shortArn(target) : service;
-        addNode({ id: `res:${label}`, label, column: 3, group: service, risky: false });
-        addEdge({ from: `role:${p.username}`, to: `res:${label}`, label: e.eventName, kind: 'calls' });
+        // The node is the resource (its region and account beside the label), so that two never merge.
+        const at = target ? parseArn(target) : undefined;
+        const id = `res:${JSON.stringify([at?.partition ?? '', at?.region ?? '', at?.account ?? '', label])}`;
+        addNode({ id, label, column: 3, group: service, risky: false });
+        addEdge({ from: `role:${p.username}`, to: id, label: e.eventName, kind: 'calls' });
       }
     }
   }
@@ -128,11 +138,18 @@ function shortArn(arn: string): string {
   const a = parseArn(arn);
   if (!a) return arn;
   const rest = a.resource.replace(/^(table|key|repository|function|secret|parameter|stream|log-group|cluster)[/:]/, '');
-  return `${a.service} ${rest.split('/')[0]!.replace(/-[A-Za-z0-9]{6}$/, '')}`;
+  const name = rest.split('/')[0]!;
+  // A Secrets Manager secret's ARN ends in `-` and six random characters AWS adds: the secret is its name.
+  const secret = a.service === 'secretsmanager' && a.resource.startsWith('secret:');
+  return `${a.service} ${secret ? name.replace(/-[A-Za-z0-9]{6}$/, '') : name}`;
 }
 
-/** An IAM identity ARN as the graph labels it: `role/apps/shop-cart` for a role, the rest after the account. */
-function iamLabel(arn: string): string {
+/**
+ * An IAM identity ARN as the graph labels it: `role/apps/shop-cart` for a role, the rest after the account; with the
+ * account first (`444455556666:role/app`) when the graph holds identities of more than one account.
+ */
+function identityLabel(arn: string, withAccount: boolean): string {
   const a = parseArn(arn);
-  return a?.service === 'iam' ? a.resource : arn;
+  if (a?.service !== 'iam') return arn;
+  return withAccount ? `${a.account}:${a.resource}` : a.resource;
 }
