@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, tmp } from './helpers/cli.js';
+import { ACCOUNT, record, ROLE } from './helpers/cloudtrailRecords.js';
 
 /**
  * An 8-day soak written here: a job runner that creates a pod a day (a new made-up name each time)
@@ -206,5 +207,56 @@ describe('backtest days label', () => {
     expect(
       daysLabel(w('', '2016-01-01T00:00:00.000000Z'), w('2016-01-01T00:00:00.000000Z', '2017-01-10T12:00:00.000000Z')),
     ).toBe('no training data -> days 1-376');
+  });
+});
+
+describe('backtest: why a held-out call is new', () => {
+  it('a role seen in training without its path (no session issuer) is no new principal when it comes back with it', () => {
+    const get = (key: string, time: string, issuer: boolean) => {
+      const r = record(
+        's3.amazonaws.com',
+        'GetObject',
+        { bucketName: 'acme-data', Host: 'acme-data.s3.eu-west-1.amazonaws.com', key },
+        {
+          eventTime: time,
+          managementEvent: false,
+          eventCategory: 'Data',
+          readOnly: true,
+          resources: [
+            { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::acme-data/${key}` },
+            { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::acme-data' },
+          ],
+        },
+      );
+      // A record without sessionContext names the role by its session ARN alone, which carries no path.
+      const id = r['userIdentity'] as Record<string, unknown>;
+      if (!issuer) delete id['sessionContext'];
+      return r;
+    };
+    const dir = tmp();
+    const records = [
+      get('in/a.json', '2026-11-02T01:00:00Z', false),
+      get('in/a.json', '2026-11-03T01:00:00Z', true),
+      get('in/b.json', '2026-11-03T01:00:01Z', true),
+    ];
+    writeFileSync(join(dir, 'ct.json'), JSON.stringify({ Records: records }));
+    const r = cli([
+      'backtest',
+      '--cloudtrail',
+      join(dir, 'ct.json'),
+      '--split',
+      '2026-11-03T00:00:00Z',
+      '--format',
+      'json',
+      '-q',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.wouldDeny).toHaveLength(1);
+    // The held-out records name the role with its path (ROLE is role/apps/worker); training saw role/worker.
+    expect(j.wouldDeny[0]).toMatchObject({
+      subject: ROLE,
+      reason: 'a new resource arn:aws:s3:::acme-data/in/b.json for s3:GetObject',
+    });
   });
 });
