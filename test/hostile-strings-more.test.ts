@@ -289,8 +289,8 @@ describe('Markdown: no value from a log becomes a link or a mention', () => {
     const lines = readFileSync(md, 'utf8').split('\n');
     for (const l of lines) expect(outsideCode(l), l).not.toMatch(LINKABLE);
     for (const u of users.slice(0, 3))
-      expect(lines).toContain(`<details><summary><code>${u}</code> (User, 1 permissions, 1 events)</summary>`);
-    expect(lines).toContain('<details><summary>bob (User, 1 permissions, 1 events)</summary>');
+      expect(lines).toContain(`<details><summary><code>${u}</code> (User, 1 permission, 1 event)</summary>`);
+    expect(lines).toContain('<details><summary>bob (User, 1 permission, 1 event)</summary>');
   });
 
   it("the report's HTML lines in Markdown: markup and Markdown punctuation as entities, each once", () => {

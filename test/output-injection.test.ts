@@ -435,6 +435,6 @@ describe('Markdown: no value from a log becomes math or an issue reference', () 
     expect(cli(['report', '--k8s-audit', log, '-o', md, '-q']).code).toBe(0);
     const lines = readFileSync(md, 'utf8').split('\n');
     for (const l of lines) expect(outsideCode(l), l).not.toMatch(TEXT_MARKUP);
-    expect(lines).toContain('<details><summary>see <code>&#35;12</code> (User, 1 permissions, 1 events)</summary>');
+    expect(lines).toContain('<details><summary>see <code>&#35;12</code> (User, 1 permission, 1 event)</summary>');
   });
 });

@@ -1,10 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT, tmp } from './helpers/cli.js';
 import { ACCOUNT, record } from './helpers/cloudtrailRecords.js';
 
 const DEMO = join(ROOT, 'fixtures/demo');
+const CHROMIUM = '/usr/bin/chromium';
 
 /** The report's Markdown of some sources. */
 function reportMd(args: string[]): string {
@@ -40,7 +42,7 @@ describe("the report's Kubernetes principals", () => {
     }
     expect(section(md, '<code>alice@acme.example</code>')).toMatch(/in shop: create pods\/exec: 1 made-up name/);
     // The policy lets alice exec into every pod of shop: the risky list says so, not only the one pod she used.
-    const risky = md.split('\n').filter((l) => l.startsWith('| ` alice@acme.example ` |'));
+    const risky = md.split('\n').filter((l) => l.startsWith('| high | ` alice@acme.example ` |'));
     expect(risky).toHaveLength(1);
     expect(risky[0]).toContain(
       'create pods/exec \\(any name\\) in shop: widened \\(made-up names; --exact keeps them\\); seen: create pods/exec ` web-7c9d8f6b5d-x2klq ` in shop',
@@ -154,5 +156,108 @@ describe("the report's graph", () => {
     expect(edges).toContain(edge(`${ACCOUNT}:role/app`, 's3 bucket-a'));
     expect(edges).toContain(edge(`${ACCOUNT}:role/analyst`, 's3 bucket-athena'));
     expect(edges).toHaveLength(5);
+  });
+});
+
+/** One Kubernetes audit event (audit.k8s.io/v1, ResponseComplete), as the API server logs it. */
+function auditEvent(user: string, verb: string, resource: string, name: string, i: number, allow = true): string {
+  return JSON.stringify({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: `e-${i}`,
+    stage: 'ResponseComplete',
+    requestURI: `/api/v1/namespaces/shop/${resource}/${name}`,
+    verb,
+    user: { username: user, groups: ['system:authenticated'] },
+    objectRef: { resource, namespace: 'shop', name, apiVersion: 'v1' },
+    responseStatus: { code: allow ? 200 : 403 },
+    requestReceivedTimestamp: `2026-11-02T0${i}:00:00.000000Z`,
+    stageTimestamp: `2026-11-02T0${i}:00:00.100000Z`,
+    annotations: { 'authorization.k8s.io/decision': allow ? 'allow' : 'forbid' },
+  });
+}
+
+const LONG_USER = `u${'x'.repeat(599)}`;
+const LONG_CONFIGMAP = `c${'y'.repeat(249)}`;
+
+/** A log with a 600-character user reading a 250-character configmap once, and one denied read. */
+function longNames(): string {
+  const dir = tmp();
+  writeFileSync(
+    join(dir, 'audit.log'),
+    [
+      auditEvent(LONG_USER, 'get', 'configmaps', LONG_CONFIGMAP, 1),
+      auditEvent('system:serviceaccount:shop:web', 'get', 'secrets', 'web-tls', 2),
+      auditEvent('system:serviceaccount:shop:web', 'update', 'secrets', 'web-tls', 3),
+      auditEvent('system:serviceaccount:shop:web', 'patch', 'pods', 'web-0', 4),
+      auditEvent('system:serviceaccount:shop:web', 'get', 'secrets', 'db', 5, false),
+    ].join('\n') + '\n',
+  );
+  return join(dir, 'audit.log');
+}
+
+describe('the risky table and the sections', () => {
+  it('the risky table has a level column, riskiest first; one permission, event or denial is said in the singular', () => {
+    const demo = reportMd(['--k8s-audit', join(DEMO, 'k8s-audit'), '--cloudtrail', join(DEMO, 'cloudtrail')]);
+    const table = demo.slice(demo.indexOf('## Risky permissions'), demo.indexOf('## Coverage warnings')).split('\n');
+    expect(table).toContain('| level | principal or workload | permission | why |');
+    const levels = table.filter((l) => /^\| (high|medium|low) \|/.test(l)).map((l) => l.split(' | ')[0]!.slice(2));
+    expect(levels.length).toBeGreaterThan(10);
+    const rank = { high: 0, medium: 1, low: 2 } as Record<string, number>;
+    expect(levels.map((l) => rank[l])).toEqual(levels.map((l) => rank[l]).sort());
+    expect(new Set(levels)).toEqual(new Set(['high', 'medium']));
+
+    const md = reportMd(['--k8s-audit', longNames()]);
+    expect(md).toContain(`<details><summary>${LONG_USER} (User, 1 permission, 1 event)</summary>`);
+    expect(md).toContain('- 1 access was denied in the logs');
+    expect(md).not.toMatch(/\b1 (permissions|events|accesses)\b/);
+    // Within a level, in the order the kinds list them; reasons highest level first.
+    const rows = md.split('\n').filter((l) => l.startsWith('| high |') || l.startsWith('| medium |'));
+    expect(rows.map((l) => l.split(' | ').slice(0, 3).join(' | '))).toEqual([
+      '| high | ` system:serviceaccount:shop:web ` | get secrets web-tls in shop',
+      '| high | ` system:serviceaccount:shop:web ` | update secrets web-tls in shop',
+      '| medium | ` system:serviceaccount:shop:web ` | patch pods web-0 in shop',
+    ]);
+  });
+
+  it('the stylesheet wraps long names anywhere in cells and summaries, and its hash in the Content-Security-Policy is its own', () => {
+    const out = join(tmp(), 'report.html');
+    expect(cli(['report', '--k8s-audit', longNames(), '-o', out, '-q']).code).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    const css = html.match(/<style>([\s\S]*?)<\/style>/)![1]!;
+    expect(css).toMatch(/td,summary[^{]*\{overflow-wrap:anywhere\}/);
+    const hash = createHash('sha256').update(css).digest('base64');
+    expect(html).toContain(`style-src &#39;sha256-${hash}&#39;`);
+    expect(html).toContain('<th>level</th><th>principal or workload</th>');
+    expect(html).toContain(`${LONG_USER}</span> <span class="muted">User · 1 permission · 1 event</span>`);
+  });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium: long names', () => {
+  it('a 600-character user and a 250-character configmap make no table wider than the page', async () => {
+    const out = join(tmp(), 'report.html');
+    expect(cli(['report', '--k8s-audit', longNames(), '-o', out, '-q']).code).toBe(0);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`file://${out}`);
+      await page.locator('details').evaluateAll((ds) => ds.forEach((d) => d.setAttribute('open', '')));
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.clientWidth,
+        scroll: document.documentElement.scrollWidth,
+        tables: [...document.querySelectorAll('table')].map((t) => t.getBoundingClientRect().right),
+        text: document.body.innerText,
+      }));
+      expect(widths.text.replace(/\s/g, '')).toContain(LONG_CONFIGMAP);
+      expect(widths.scroll).toBeLessThanOrEqual(widths.page);
+      for (const right of widths.tables) expect(right).toBeLessThanOrEqual(widths.page);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { byWord, mdCell } from './ci/index.js';
 import { mappedNote, type ReportModel } from './model.js';
+import { plural } from './plural.js';
 import { escapeControls, truncate } from '../util/escape.js';
 
 /* The report as Markdown (a pull request, a wiki page): the HTML's content, a Mermaid diagram for the graph. */
@@ -77,9 +78,11 @@ export function renderMarkdown(m: ReportModel): string {
   if (!m.risks.length) out.push('None of the documented risky permissions was observed.');
   else
     out.push(
-      '| principal or workload | permission | why |',
-      '|---|---|---|',
-      ...m.risks.map((r) => `| ${mdCell(r.principal)} | ${mdCell(r.permission)} | ${mdCell(r.reasons.join('; '))} |`),
+      '| level | principal or workload | permission | why |',
+      '|---|---|---|---|',
+      ...m.risks.map(
+        (r) => `| ${r.level} | ${mdCell(r.principal)} | ${mdCell(r.permission)} | ${mdCell(r.reasons.join('; '))} |`,
+      ),
     );
   out.push(
     '',
@@ -119,7 +122,7 @@ export function renderMarkdown(m: ReportModel): string {
   out.push('## Per principal and workload', '');
   for (const s of m.sections) {
     out.push(
-      `<details><summary>${mdHtml(s.name)} (${mdHtml(s.subjectKind)}, ${s.permissions.length} permissions, ${s.events} events)</summary>`,
+      `<details><summary>${mdHtml(s.name)} (${mdHtml(s.subjectKind)}, ${plural(s.permissions.length, 'permission')}, ${plural(s.events, 'event')})</summary>`,
       '',
     );
     for (const l of s.links) out.push(`${mdCell(l)}`, '');

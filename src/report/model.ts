@@ -1,6 +1,6 @@
 import { cmp } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
-import type { CiReport } from '../model/finding.js';
+import { RISK_ORDER, type CiReport } from '../model/finding.js';
 import { KIND_NAMES, KINDS } from '../kinds/index.js';
 import type { KindWidening } from '../kinds/types.js';
 import { buildGraph } from './graph.js';
@@ -96,6 +96,9 @@ export async function buildReport(
     once += part.once;
   }
 
+  // The riskiest first; within a level, as the kinds listed them (sort is stable).
+  risks.sort((a, b) => RISK_ORDER[a.level] - RISK_ORDER[b.level]);
+
   // Coverage.
   if (days < 7)
     coverage.unshift(`the soak covers ${days.toFixed(1)} days, less than a week: weekly jobs may be missing`);
@@ -109,7 +112,9 @@ export async function buildReport(
   if (once) coverage.push(once === 1 ? '1 access was seen only once' : `${once} accesses were seen only once`);
   if (denied)
     coverage.push(
-      `${denied} accesses were denied in the logs: needed but not granted (check whether the application depends on them)`,
+      denied === 1
+        ? '1 access was denied in the logs: needed but not granted (check whether the application depends on it)'
+        : `${denied} accesses were denied in the logs: needed but not granted (check whether the application depends on them)`,
     );
   if (opts.learning?.length)
     pushAll(

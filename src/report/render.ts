@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { escapeControls, truncate } from '../util/escape.js';
 import { mappedNote, type GraphEdge, type Permission, type ReportModel } from './model.js';
 import { pushAll } from '../util/array.js';
+import { plural } from './plural.js';
 
 /**
  * The reviewer's report as one self-contained HTML file (no script at all, a strict
@@ -33,6 +34,7 @@ th{background:#f3f5f9}td.n{text-align:right;white-space:nowrap}code,.mono{font-f
 .risk{color:#b42318;font-weight:600}.denied{color:#8a5a00}.muted{color:#667085}.cards{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0}
 .card{border:1px solid #dde2ea;border-radius:6px;padding:8px 12px;min-width:120px}.card b{display:block;font-size:20px}
 details{border:1px solid #dde2ea;border-radius:6px;margin:6px 0;padding:4px 8px}summary{cursor:pointer;font-weight:600}
+td,summary,li{overflow-wrap:anywhere}
 .graph{overflow:auto;border:1px solid #dde2ea;border-radius:6px;background:#fbfcfe}
 ul.warn li{margin:2px 0}
 `;
@@ -177,10 +179,12 @@ export function renderHtml(m: ReportModel): string {
   h.push('<h2 id="risks">Risky permissions</h2>');
   if (!m.risks.length) h.push('<p>None of the documented risky permissions was observed.</p>');
   else {
-    h.push('<table><tr><th>principal or workload</th><th>permission</th><th>why it deserves a second look</th></tr>');
+    h.push(
+      '<table><tr><th>level</th><th>principal or workload</th><th>permission</th><th>why it deserves a second look</th></tr>',
+    );
     for (const r of m.risks)
       h.push(
-        `<tr><td class="mono">${esc(r.principal)}</td><td class="mono">${esc(r.permission)}</td><td class="risk">${r.reasons.map(esc).join('<br>')}</td></tr>`,
+        `<tr><td class="risk">${r.level}</td><td class="mono">${esc(r.principal)}</td><td class="mono">${esc(r.permission)}</td><td class="risk">${r.reasons.map(esc).join('<br>')}</td></tr>`,
       );
     h.push('</table>');
   }
@@ -241,7 +245,7 @@ export function renderHtml(m: ReportModel): string {
   for (const s of m.sections) {
     const riskN = s.permissions.filter((p) => p.risks.length).length;
     h.push(
-      `<details><summary><span class="mono">${esc(s.name)}</span> <span class="muted">${esc(s.subjectKind)} · ${fmtCount(s.permissions.length)} permissions · ${fmtCount(s.events)} events</span>${riskN ? ` <span class="risk">${riskN} risky</span>` : ''}</summary>`,
+      `<details><summary><span class="mono">${esc(s.name)}</span> <span class="muted">${esc(s.subjectKind)} · ${plural(s.permissions.length, 'permission', fmtCount)} · ${plural(s.events, 'event', fmtCount)}</span>${riskN ? ` <span class="risk">${riskN} risky</span>` : ''}</summary>`,
     );
     for (const l of s.links) h.push(`<p class="muted">${esc(l)}</p>`);
     h.push(

@@ -1,3 +1,5 @@
+import { RISK_ORDER, riskWords, type Risk, type RiskLevel } from '../model/finding.js';
+
 /**
  * The parts of the reviewer's report each policy kind contributes (src/kinds/<kind>/report.ts), and
  * what they are made of. Every string may come from a log: renderers escape all of it.
@@ -30,7 +32,17 @@ export interface PrincipalSection {
 export interface RiskRow {
   principal: string;
   permission: string;
+  /** The highest level among its reasons: the table lists the riskiest first. */
+  level: RiskLevel;
+  /** Highest level first. */
   reasons: string[];
+}
+
+/** A risky permission's row, its reasons highest level first (in the order found within a level); none without. */
+export function riskRow(principal: string, permission: string, risks: readonly Risk[]): RiskRow | undefined {
+  const sorted = [...risks].sort((a, b) => RISK_ORDER[a.level] - RISK_ORDER[b.level]);
+  const reasons = [...new Set(sorted.map(riskWords))];
+  return sorted.length ? { principal, permission, level: sorted[0]!.level, reasons } : undefined;
 }
 
 /** What the report knows before asking the kinds. */

@@ -4,11 +4,11 @@ import { generateIam } from '../../generate/iam/index.js';
 import { attachWords } from '../../generate/iam/attach.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
-import { riskWords } from '../../model/finding.js';
+import { riskWords, type Risk } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
 import type { AwsCall, LeftOutIdentity, Profile } from '../../model/profile.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
-import { sparseWarning, type Permission, type ReportContext, type ReportPart } from '../../report/types.js';
+import { riskRow, sparseWarning, type Permission, type ReportContext, type ReportPart } from '../../report/types.js';
 import { roleAssumptions } from '../../model/roleAssumption.js';
 import { pushAll } from '../../util/array.js';
 import { actionFacts, awsRiskList } from './risks.js';
@@ -122,6 +122,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       [...refused.values()].sort((a, b) => cmp(a.text, b.text)),
     );
     const merged = new Map<string, Permission>();
+    const found = new Map<string, Risk[]>();
     const principal = { passesRole: rows.some((r) => r.action.toLowerCase() === 'iam:passrole') };
     for (const r of rows) {
       const f = await actionFacts(r.action);
@@ -129,19 +130,23 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       const prev = merged.get(text);
       const ev = r.ev!;
       if (prev) addEvidence(prev, ev);
-      else
+      else {
+        const risks = awsRiskList(r.action, r.resource, account, buckets.size, f, principal);
+        found.set(text, risks);
         merged.set(text, {
           text,
           count: ev.count,
           firstSeen: ev.firstSeen,
           lastSeen: ev.lastSeen,
           denied: false,
-          risks: awsRiskList(r.action, r.resource, account, buckets.size, f, principal).map(riskWords),
+          risks: risks.map(riskWords),
         });
+      }
     }
     for (const perm of [...merged.values()].sort((a, b) => cmp(a.text, b.text))) {
       perms.push(perm);
-      if (perm.risks.length) part.risks.push({ principal: p.username, permission: perm.text, reasons: perm.risks });
+      const row = riskRow(p.username, perm.text, found.get(perm.text) ?? []);
+      if (row) part.risks.push(row);
       if (perm.count === 1) part.once++;
     }
     const key = awsIdentityKey(p.username);

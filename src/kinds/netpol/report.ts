@@ -2,7 +2,7 @@ import { cmp } from '../../model/issue.js';
 import { describePeer, type Peer } from '../../model/network.js';
 import { isPrivateAddress } from '../../knowledge/network/cidr.js';
 import type { Profile } from '../../model/profile.js';
-import type { Permission, ReportContext, ReportPart } from '../../report/types.js';
+import { riskRow, type Permission, type ReportContext, type ReportPart } from '../../report/types.js';
 import { netRiskList } from './risks.js';
 
 /** The report's workloads: their connections both ways, risky peers flagged, quiet workloads named. */
@@ -38,7 +38,8 @@ export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
         self === 'from'
           ? `→ ${peer(e.to)} ${e.protocol}${e.port ? '/' + e.port : ''}`
           : `← ${peer(e.from)} ${e.protocol}${e.port ? '/' + e.port : ''}`;
-      const r = isDenied ? [] : netRiskList(self === 'from' ? e.to : e.from, self, e).map((x) => x.reason);
+      const found = isDenied ? [] : netRiskList(self === 'from' ? e.to : e.from, self, e);
+      const r = found.map((x) => x.reason);
       const list = byWorkload.get(key) ?? [];
       list.push({
         text,
@@ -49,7 +50,8 @@ export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
         risks: r,
       });
       byWorkload.set(key, list);
-      if (r.length) part.risks.push({ principal: key, permission: text, reasons: r });
+      const row = riskRow(key, text, found);
+      if (row) part.risks.push(row);
     }
   }
   for (const w of profile.workloads ?? []) {

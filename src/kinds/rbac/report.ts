@@ -8,13 +8,14 @@ import type { K8sEdge } from '../../model/profile.js';
 import { widenedWords } from './granted.js';
 import { defaultGrantMatcher } from '../../knowledge/kubernetes/defaultGrants.js';
 import {
+  riskRow,
   sparseWarning,
   type Permission,
   type PrincipalSection,
   type ReportContext,
   type ReportPart,
 } from '../../report/types.js';
-import { k8sRisks } from './risks.js';
+import { k8sRiskList } from './risks.js';
 import { SessionUsers, sessionWarning } from '../../knowledge/kubernetes/sessionUsers.js';
 import { ReadsLogged } from '../../knowledge/kubernetes/readsLogged.js';
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
@@ -49,7 +50,8 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
       const ev = grantEvidence(e) ?? e.denied!;
       const isDenied = !isGrantable(e);
       if (isDenied) part.denied++;
-      const r = isDenied ? [] : k8sRisks(e);
+      const found = isDenied ? [] : k8sRiskList(e);
+      const r = found.map((x) => x.reason);
       // Discovery, health, self-reviews: every cluster grants them (generate writes no rule for them by default).
       const byDefault = isDenied || e.implied ? undefined : grantOf(e);
       perms.push({
@@ -64,12 +66,19 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
       const widened = rule && widenedWords(rule, e);
       if (rule && widened) {
         // What the policy grants: every verb of the rule, on any name where the names were dropped.
-        const reasons = [...new Set(rule.rule.verbs.flatMap((verb) => k8sRisks({ ...e, verb })))];
-        if (reasons.length && !listed.has(rule)) {
+        const row = riskRow(
+          p.username,
+          widened,
+          rule.rule.verbs.flatMap((verb) => k8sRiskList({ ...e, verb })),
+        );
+        if (row && !listed.has(rule)) {
           listed.add(rule);
-          part.risks.push({ principal: p.username, permission: widened, reasons });
+          part.risks.push(row);
         }
-      } else if (r.length) part.risks.push({ principal: p.username, permission: describeAccess(e), reasons: r });
+      } else {
+        const row = riskRow(p.username, describeAccess(e), found);
+        if (row) part.risks.push(row);
+      }
       if (!isDenied && ev.count === 1) part.once++;
     }
     const links = (p.assumes ?? []).map((l) => `assumes ${l.roleArn} (${l.via}, ${l.evidence.count}×)`);
