@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, ROOT, tmp } from './helpers/cli.js';
 import { ACCOUNT, record } from './helpers/cloudtrailRecords.js';
+import { escapeControls, escapeStrings, escapeText } from '../src/util/escape.js';
 
 const DEMO = join(ROOT, 'fixtures/demo');
 const CHROMIUM = '/usr/bin/chromium';
@@ -259,5 +260,49 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium: lo
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('look-alike names: a backslash typed out is not an escape', () => {
+  const TYPED = 'pay\\u202egnp'; // a backslash, then `u202e`
+  const BIDI = 'pay\u202egnp'; // the right-to-left override itself
+
+  it('escapeText writes a literal backslash as two; escapeStrings leaves JSON-quoted issue messages as they are', () => {
+    expect(escapeText(BIDI)).toBe('pay\\u202egnp');
+    expect(escapeText(TYPED)).toBe('pay\\\\u202egnp');
+    expect(escapeText('a\\\\b\n')).toBe('a\\\\\\\\b\\n');
+    // escapeControls (the formatters' second pass) changes nothing more.
+    expect(escapeControls(escapeText(TYPED))).toBe(escapeText(TYPED));
+    const message = `objectRef.name ${JSON.stringify('\0' + TYPED + BIDI)}`;
+    expect(escapeStrings({ user: TYPED, issues: [{ message }] }, new Set(['message']))).toEqual({
+      user: 'pay\\\\u202egnp',
+      issues: [{ message: 'objectRef.name "\\u0000pay\\\\u202egnppay\\u202egnp"' }],
+    });
+  });
+
+  it('the report (Markdown and HTML) and check (text) print the two users apart', () => {
+    const dir = tmp();
+    const log = join(dir, 'audit.log');
+    writeFileSync(
+      log,
+      [auditEvent(TYPED, 'get', 'configmaps', 'c', 1), auditEvent(BIDI, 'get', 'configmaps', 'c', 2)].join('\n') + '\n',
+    );
+    const md = reportMd(['--k8s-audit', log]);
+    // In an HTML block of Markdown, a backslash is the entity &#92;.
+    expect(md).toContain('<details><summary>pay&#92;&#92;u202egnp (User, 1 permission, 1 event)</summary>');
+    expect(md).toContain('<details><summary>pay&#92;u202egnp (User, 1 permission, 1 event)</summary>');
+    const html = join(dir, 'report.html');
+    expect(cli(['report', '--k8s-audit', log, '-o', html, '-q']).code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<summary><span class="mono">pay\\\\u202egnp</span>');
+    expect(page).toContain('<summary><span class="mono">pay\\u202egnp</span>');
+    // Policies for someone else: both users' reads would be denied, each named as it is.
+    const bob = join(dir, 'bob.log');
+    writeFileSync(bob, auditEvent('bob', 'get', 'configmaps', 'c', 1) + '\n');
+    expect(cli(['generate', 'rbac', '--k8s-audit', bob, '-o', join(dir, 'policy'), '-q']).code).toBe(0);
+    const check = cli(['check', '--k8s-audit', log, '--policies', join(dir, 'policy', 'rbac'), '--format', 'text']);
+    const lines = check.stdout.split('\n').filter((l) => l.includes('pay'));
+    expect(lines).toContain('  rbac pay\\\\u202egnp');
+    expect(lines).toContain('  rbac pay\\u202egnp');
   });
 });

@@ -1,7 +1,7 @@
 import { byWord, mdCell } from './ci/index.js';
-import { mappedNote, type ReportModel } from './model.js';
+import { ISSUE_TEXT, mappedNote, type ReportModel } from './model.js';
 import { plural } from './plural.js';
-import { escapeControls, truncate } from '../util/escape.js';
+import { escapeControls, escapeStrings, truncate } from '../util/escape.js';
 
 /* The report as Markdown (a pull request, a wiki page): the HTML's content, a Mermaid diagram for the graph. */
 
@@ -41,7 +41,10 @@ function mdHtml(s: string): string {
   return byWord(escapeControls(s), (w) => `<code>${ent(w)}</code>`, ent);
 }
 
-export function renderMarkdown(m: ReportModel): string {
+export function renderMarkdown(model: ReportModel): string {
+  // Every string escaped once (a literal backslash too), as the CI formats take their reports: mdCell and mdHtml
+  // then only add Markdown's and HTML's escaping.
+  const m = escapeStrings(model, ISSUE_TEXT);
   const out: string[] = [];
   out.push(
     `# ${mdCell(m.title)}`,

@@ -46,6 +46,12 @@ export interface ReportModel {
   check?: { wouldDeny: string[]; unused: string[]; unusedShare: Record<string, number> };
 }
 
+/**
+ * The model's keys whose strings quote what they name as JSON does, backslashes escaped already (an input issue's
+ * `file:line: message`): the renderers escape them without escaping backslashes again (escapeStrings).
+ */
+export const ISSUE_TEXT: ReadonlySet<string> = new Set(['example']);
+
 // ---- building the model -----------------------------------------------------------------------
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { escapeControls, truncate } from '../util/escape.js';
-import { mappedNote, type GraphEdge, type Permission, type ReportModel } from './model.js';
+import { escapeControls, escapeStrings, truncate } from '../util/escape.js';
+import { ISSUE_TEXT, mappedNote, type GraphEdge, type Permission, type ReportModel } from './model.js';
 import { pushAll } from '../util/array.js';
 import { plural } from './plural.js';
 
@@ -139,7 +139,10 @@ export function svgGraph(g: ReportModel['graph']): string {
 
 // ---- HTML ---------------------------------------------------------------------------------------
 
-export function renderHtml(m: ReportModel): string {
+export function renderHtml(model: ReportModel): string {
+  // Every string escaped once (a literal backslash too, so `pay\u202egnp` typed out is not U+202E); esc then only
+  // writes markup characters as entities.
+  const m = escapeStrings(model, ISSUE_TEXT);
   const h: string[] = [];
   h.push(
     '<!doctype html>',

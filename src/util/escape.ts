@@ -10,18 +10,35 @@ import { put } from './own.js';
  * (category Cf: the bidirectional overrides, isolates and marks that reorder what a terminal shows, zero width spaces
  * and joiners, the byte order mark, the soft hyphen, tag characters), the other default-ignorable code points (Hangul
  * fillers, variation selectors) and unpaired surrogates, as `\uHHHH` (`\u{HHHHH}` past U+FFFF). Everything else is
- * kept, the backslash included. Idempotent: escaping twice changes nothing more.
+ * kept, the backslash included. Idempotent: escaping twice changes nothing more (a formatter may escape what
+ * escapeText already did).
  *
- * The output boundary calls it once per value: the CLI's summary and issue lines, and the reports' human formats
- * (text, GitHub annotations, Markdown, SARIF messages) through escapeStrings. JSON outputs keep their data and
- * write the same characters as JSON escapes (jsonSafe).
+ * The reports' human formats write values through escapeText, which also escapes the backslash. JSON outputs keep
+ * their data and write the same characters as JSON escapes (jsonSafe).
  */
 export function escapeControls(s: string, max = Number.POSITIVE_INFINITY): string {
+  return escape(s, max, false);
+}
+
+/**
+ * escapeControls, and a literal backslash written as `\\`: so no value can pass for another by spelling an escape out
+ * (`pay\u202egnp` typed with a backslash reads `pay\\u202egnp`, the character U+202E `pay\u202egnp`). Not
+ * idempotent: the output boundary calls it once per value, through escapeStrings: the human formats of verify, check,
+ * diff and backtest (text, GitHub annotations, Markdown, SARIF messages) and the reviewer's report. The CLI's own
+ * lines on stderr (summaries, input issues, errors) use escapeControls: input issues quote the values they name as
+ * JSON does, backslashes escaped already.
+ */
+export function escapeText(s: string, max = Number.POSITIVE_INFINITY): string {
+  return escape(s, max, true);
+}
+
+function escape(s: string, max: number, backslash: boolean): string {
   let cut = s.length > max ? Math.max(0, Math.floor(max)) : s.length;
   // Never split a surrogate pair.
   if (cut < s.length && cut > 0 && isHighSurrogate(s.charCodeAt(cut - 1))) cut--;
   const head = cut === s.length ? s : s.slice(0, cut);
-  let out = UNSAFE_ANY.test(head) ? head.replace(UNSAFE_ALL, escapeOne) : head;
+  const [any, all] = backslash ? [TEXT_ANY, TEXT_ALL] : [UNSAFE_ANY, UNSAFE_ALL];
+  let out = any.test(head) ? head.replace(all, escapeOne) : head;
   out = notCommand(out);
   if (cut < s.length) out += `…(${(s.length - cut).toLocaleString('en-US')} more characters)`;
   return out;
@@ -50,6 +67,8 @@ const LEADING_COMMAND = /^(\s*)::/u;
 const UNSAFE_SOURCE = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_Point}]|\\p{Cs}';
 const UNSAFE_ANY = new RegExp(UNSAFE_SOURCE, 'u');
 const UNSAFE_ALL = new RegExp(UNSAFE_SOURCE, 'gu');
+const TEXT_ANY = new RegExp(`${UNSAFE_SOURCE}|\\\\`, 'u');
+const TEXT_ALL = new RegExp(`${UNSAFE_SOURCE}|\\\\`, 'gu');
 
 /** Whether a string holds a character (a code point, or an unpaired surrogate) that escapeControls escapes. */
 export function isUnsafe(ch: string): boolean {
@@ -59,6 +78,7 @@ export function isUnsafe(ch: string): boolean {
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 function escapeOne(ch: string): string {
+  if (ch === '\\') return '\\\\';
   const c = ch.codePointAt(0)!;
   if (c === 10) return '\\n';
   if (c === 13) return '\\r';
@@ -68,20 +88,24 @@ function escapeOne(ch: string): string {
 }
 
 /**
- * A copy of a report (plain objects, arrays, strings, numbers) with every string escaped, keys included, for a
- * human format: the formatter then lays out lines of its own and no value can add one.
+ * A copy of a report (plain objects, arrays, strings, numbers) with every string escaped (escapeText), keys included,
+ * for a human format: the formatter then lays out lines of its own and no value can add one. The strings of a key in
+ * `quoted` (an input issue's `message`) hold the values they name as JSON writes them, their backslashes escaped
+ * already: escapeControls writes them.
  */
-export function escapeStrings<T>(value: T): T {
-  return copy(value) as T;
+export function escapeStrings<T>(value: T, quoted: ReadonlySet<string> = NONE): T {
+  return copy(value, quoted, false) as T;
 }
 
-function copy(v: unknown): unknown {
-  if (typeof v === 'string') return escapeControls(v);
-  if (Array.isArray(v)) return v.map(copy);
+const NONE: ReadonlySet<string> = new Set();
+
+function copy(v: unknown, quoted: ReadonlySet<string>, inQuoted: boolean): unknown {
+  if (typeof v === 'string') return inQuoted ? escapeControls(v) : escapeText(v);
+  if (Array.isArray(v)) return v.map((x) => copy(x, quoted, inQuoted));
   if (v === null || typeof v !== 'object') return v;
   if (Object.getPrototypeOf(v) !== Object.prototype) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) put(out, escapeControls(k), copy(x));
+  for (const [k, x] of Object.entries(v)) put(out, escapeText(k), copy(x, quoted, quoted.has(k)));
   return out;
 }
 

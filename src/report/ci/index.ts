@@ -20,12 +20,15 @@ export const CI_FORMATTERS = { text, json, ndjson, markdown, sarif, github } sat
 export type { CiFormat };
 export const CI_FORMATS: readonly CiFormat[] = CI_FORMAT_NAMES;
 
+const ISSUE_TEXT: ReadonlySet<string> = new Set(['message']);
+
 export function render(r: CiReport, format: CiFormat, failOn: string): string {
   const f = CI_FORMATTERS[format];
   if (format === 'json' || format === 'ndjson') return jsonSafe(f(r, failOn));
   // SARIF is JSON whose messages people read: it escapes them itself, and percent-encodes file names as URIs.
   if (format === 'sarif') return jsonSafe(f(r, failOn));
-  return f(escapeStrings(r), failOn);
+  // Input issues' messages quote what they name as JSON does (their backslashes escaped already).
+  return f(escapeStrings(r, ISSUE_TEXT), failOn);
 }
 
 export { counts, failing, failsRun, FAIL_ON, type Formatter } from './common.js';
