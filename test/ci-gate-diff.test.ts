@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { documentLines } from '../src/policy/load.js';
@@ -139,6 +139,109 @@ describe('diff as the pull-request gate', () => {
       expect(a.stdout, format).toMatch(where);
       expect(diff(head, '--format', format, '--fail-on', 'risky', '-q').stdout, format).toBe(a.stdout);
     }
+  });
+});
+
+/**
+ * The review job of docs/ci.md gives no profile: the NetworkPolicies are compared over stand-in pods made from the
+ * policies. Before, those declared no ports (a rule's named port matched nothing) and none stood for the pods a
+ * default deny alone selects, so these pull requests printed OK and passed.
+ */
+describe('diff as the pull-request gate: NetworkPolicies without a profile', () => {
+  const NP_WEB = 'netpol/shop/web.yaml';
+  const TO_CART = [
+    '    - to:',
+    '        - podSelector:',
+    '            matchLabels:',
+    '              app: cart',
+    '              tier: backend',
+    '      ports:',
+    '        - protocol: TCP',
+    '          port: api',
+    '',
+  ].join('\n');
+  const json = (r: { stdout: string }) =>
+    JSON.parse(r.stdout) as Record<'newAccess' | 'removedAccess', { summary: string; access: object; risk?: object }[]>;
+  const edit = (d: string, path: string, from: string | RegExp, to: string) => {
+    const text = readFileSync(join(d, path), 'utf8');
+    expect(text).toMatch(from);
+    writeFileSync(join(d, path), text.replace(from, to));
+  };
+
+  it('an egress rule on a named port taken away is removed access: exit 1', () => {
+    const head = pr((d) => edit(d, NP_WEB, TO_CART, ''));
+    const r = diff(head, '--kind', 'netpol', '--format', 'json', '-q');
+    expect(r.code).toBe(1);
+    const j = json(r);
+    expect(j.newAccess).toEqual([]);
+    expect(j.removedAccess.map((f) => [f.summary, f.access])).toEqual([
+      [
+        'shop/app=web,tier=frontend → shop/app=cart,tier=backend TCP/api',
+        {
+          from: 'shop/app=web,tier=frontend',
+          to: 'shop/app=cart,tier=backend',
+          protocol: 'TCP',
+          port: 0,
+          ports: ['api'],
+        },
+      ],
+    ]);
+  });
+
+  it('a peer opened both ways on a named port is new access, named by the port', () => {
+    const head = pr((d) => {
+      const api = 'netpol/payments/payments-api.yaml';
+      const peer = (ns: string, app: string) =>
+        [
+          '        - namespaceSelector:',
+          '            matchLabels:',
+          `              kubernetes.io/metadata.name: ${ns}`,
+          '          podSelector:',
+          '            matchLabels:',
+          `              app: ${app}`,
+          '',
+        ].join('\n');
+      edit(
+        d,
+        api,
+        /( {14}tier: backend\n)( {6}ports:\n {8}- protocol: TCP\n {10}port: https\n)/,
+        `$1${peer('shop', 'web')}$2`,
+      );
+      const text = readFileSync(join(d, NP_WEB), 'utf8');
+      writeFileSync(
+        join(d, NP_WEB),
+        `${text}    - to:\n${peer('payments', 'payments-api')}      ports:\n        - protocol: TCP\n          port: https\n`,
+      );
+    });
+    const r = diff(head, '--kind', 'netpol', '--format', 'json', '-q');
+    expect(r.code).toBe(1);
+    expect(json(r).newAccess.map((f) => f.summary)).toEqual([
+      'shop/app=web,tier=frontend → payments/app=payments-api TCP/https',
+    ]);
+    expect(json(r).removedAccess).toEqual([]);
+  });
+
+  it("a namespace's default deny deleted is risky new access for the pods no other policy selects", () => {
+    const head = pr((d) => rmSync(join(d, 'netpol/ops/_default-deny.yaml')));
+    const r = diff(head, '--format', 'github', '--fail-on', 'risky', '-q');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('ops/(other pods) → ::/0 TCP/1-65535 [risk high');
+    const j = json(diff(head, '--kind', 'netpol', '--format', 'json', '-q'));
+    const risky = j.newAccess.filter((f) => f.risk);
+    expect(risky.length).toBeGreaterThan(0);
+    expect(j.newAccess.every((f) => f.summary.includes('ops/(other pods)'))).toBe(true);
+    expect(j.removedAccess).toEqual([]);
+  });
+
+  it('policies rewritten alike (a rule moved, a file renamed) stay OK', () => {
+    const head = pr((d) => {
+      edit(d, NP_WEB, TO_CART, '');
+      const text = readFileSync(join(d, NP_WEB), 'utf8');
+      writeFileSync(join(d, NP_WEB), text.replace('  egress:\n', `  egress:\n${TO_CART}`));
+      renameSync(join(d, 'netpol/ops/_default-deny.yaml'), join(d, 'netpol/ops/deny.yml'));
+    });
+    const r = diff(head, '--kind', 'netpol', '-q');
+    expect(r.code, r.stdout).toBe(0);
   });
 });
 

@@ -1,6 +1,6 @@
 // `diff` of NetworkPolicies names a broad peer HEAD adds as a risk of its own: the pairs it lists are between the
-// endpoints it knows (here one pseudo-pod per podSelector), so a pull request opening a database to every namespace
-// or to 0.0.0.0/0 showed no new pair, or one pair of the risk of an address, and passed `--fail-on risky`.
+// endpoints it knows (here stand-in pods made from the policies), so a pull request opening a database to every
+// namespace or to 0.0.0.0/0 showed no new pair, or one pair of the risk of an address, and passed `--fail-on risky`.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
@@ -72,8 +72,11 @@ describe('diff: a broad peer HEAD adds is a risk of its own', () => {
     const [at] = f.locations;
     const lines = readFileSync(at!.file, 'utf8').split('\n');
     expect(lines[at!.line - 1]).toContain('"name": "db"');
-    // Without the broad peer's finding nothing would have failed: the pseudo-pods show no new pair.
-    expect(r.out.newAccess.filter((x) => x !== f)).toEqual([]);
+    // Without the broad peer's finding nothing would have failed --fail-on risky: the stand-in pods show the new pair
+    // from the namespace's other pods, which carries no risk.
+    expect(r.out.newAccess.filter((x) => x !== f).map((x) => [x.summary, x.risk])).toEqual([
+      ['shop/(other pods) → shop/app=db TCP/5432', undefined],
+    ]);
     // --fail-on any and new-access fail as well; removed-access does not.
     expect(diff([db([])], [db([{ namespaceSelector: {} }])], 'any').code).toBe(1);
     expect(diff([db([])], [db([{ namespaceSelector: {} }])], 'removed-access').code).toBe(0);
@@ -230,7 +233,11 @@ describe('diff: a broad peer HEAD adds is a risk of its own', () => {
     const r = diff([db([{ ipBlock: { cidr: '0.0.0.0/0' } }])], [db([])], 'removed-access');
     expect(r.code).toBe(1);
     expect(broad(r.out.removedAccess)).toEqual([]);
-    expect(r.out.removedAccess.map((f) => f.summary)).toEqual(['0.0.0.0/0 → shop/app=db TCP/5432']);
+    // The namespace's other pods: the block may hold their addresses (no network plugin given).
+    expect(r.out.removedAccess.map((f) => f.summary)).toEqual([
+      '0.0.0.0/0 → shop/app=db TCP/5432',
+      'shop/(other pods) → shop/app=db TCP/5432',
+    ]);
     expect(r.out.newAccess).toEqual([]);
   });
 

@@ -23,7 +23,9 @@ import { broadPeers, newBroadPeers } from './broad.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 import {
   describeAddresses,
-  portRanges,
+  findingPort,
+  grantPorts,
+  portNamer,
   PORT_PROTOCOLS,
   universeFor,
   type Universe,
@@ -84,7 +86,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     ctx.profile,
     ctx.inventory?.workloads ?? [],
     ctx.inventory?.namespaces ?? [],
-    sides.map((s) => s.docs),
+    sides.map((s) => ({ docs: s.docs, policies: s.policies.set })),
     ctx.inventory?.podAddresses,
     // Only where a side selects nodes by OpenShift's policy groups: a region per node is a row of questions each.
     sides.some((s) => s.docs.some((d) => namesPolicyGroup(d.object)))
@@ -160,7 +162,7 @@ export async function compareNetpol(sides: CompareSide<Policies>[], ctx: Compare
     groupKey: (g) => JSON.stringify([...keyOf(g), g.observed ? [g.from, g.to, g.port] : []]),
     // diff: one finding per peer (or the addresses) and protocol, the ports and address blocks named inside.
     changeKey: (g) => JSON.stringify(keyOf(g)),
-    finding: (type, items, evidence) => finding(type, items, byName, spell, where(items), evidence),
+    finding: (type, items, evidence) => finding(type, items, byName, spell, where(items), evidence, u.named),
     // A would-be denial (or an undetermined observation): where the rule it lacks goes, or the rule that decides it.
     locate(f, side) {
       if (f.kind !== 'netpol') return [];
@@ -304,14 +306,15 @@ function finding(
   spell: (v: bigint) => string,
   locations: Location[],
   evidence?: CiEvidence,
+  named?: Universe['named'],
 ): CiFinding {
   const g = items[0]!;
+  const name = portNamer(named, g);
   const peers = (names: string[]) => {
     const regions = names.map((n) => byName.get(n)?.range).filter((r) => r !== undefined);
     return regions.length ? describeAddresses(regions, spell) : names[0]!;
   };
-  const ports = (list: NetGrant[]) =>
-    g.port === 0 && g.endPort === 0 ? [] : portRanges(list.map((x) => [x.port, x.endPort]));
+  const ports = (list: NetGrant[]) => (g.port === 0 && g.endPort === 0 ? [] : grantPorts(list, name));
   const words = (list: string[]) => (list.length ? `${g.protocol}/${list.join(', ')}` : g.protocol);
   // The ports of each pair of endpoints, then the pairs with the same ports together.
   const pairs = new Map<string, NetGrant[]>();
@@ -343,8 +346,8 @@ function finding(
       from,
       to,
       protocol: g.protocol,
-      port: g.port,
-      ...(all.length > 1 || all[0]?.includes('-') ? { ports: all } : {}),
+      port: findingPort(g, all, name),
+      ...(all.length > 1 || !/^\d+$/.test(all[0] ?? '0') ? { ports: all } : {}),
     },
     summary,
     ...(risk && type !== 'undetermined' ? { risk } : {}),

@@ -1,4 +1,3 @@
-import { STAGED_KIND } from '../../knowledge/network/staged.js';
 import {
   ADDRESS_SPACE,
   MAPPED_V4,
@@ -13,9 +12,11 @@ import { cmp } from '../../model/issue.js';
 import type { WorkloadInfo } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
 import type { PolicyDoc } from '../../policy/load.js';
+import type { ReadPolicy } from '../../verify/netpol.js';
 import type { Endpoint } from '../../verify/netpol/evaluate.js';
 import { pushAll } from '../../util/array.js';
 import { tupleKey } from '../../util/key.js';
+import { standIns } from './standins.js';
 
 /** The protocols a policy gives ports for; ICMP and ICMPv6 have none. */
 export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -34,9 +35,9 @@ export interface UniverseEndpoint {
  * The questions NetworkPolicy grants are enumerated over: workloads, regions of the address space and intervals of
  * ports. Complete for what the policies can tell apart: the regions are those every block of either side (and its
  * excepts) cuts the address space into, so an evaluator answers alike for every address of a region, and the port
- * intervals those the port and endPort bounds of either side, and the ports the workloads declare (named ports),
- * cut 1–65535 into, per protocol. Addresses and ports the profile saw are regions and intervals of their own, so an
- * observed connection is one question and evidence is exact.
+ * intervals those the port and endPort bounds of either side, and the ports the workloads (or stand-ins) declare
+ * (named ports), cut 1–65535 into, per protocol. Addresses and ports the profile saw are regions and intervals of
+ * their own, so an observed connection is one question and evidence is exact.
  */
 export interface Universe {
   endpoints: UniverseEndpoint[];
@@ -44,20 +45,33 @@ export interface Universe {
   ports: Map<PortProtocol, [number, number][]>;
   namespaceLabels: Map<string, Record<string, string>>;
   dnsNames: Map<string, string[]>;
+  /** With stand-ins for workloads (`standins.ts`): per protocol, the number each named port stands at, and its name. */
+  named?: Map<PortProtocol, Map<number, string>>;
 }
 
 export function universeFor(
   profile: Profile | undefined,
   inventoryWorkloads: WorkloadInfo[],
   namespaces: { name: string; labels: Record<string, string> }[],
-  sides: PolicyDoc[][],
+  /** Each side's documents, and the policies read from them. */
+  sides: { docs: PolicyDoc[]; policies: ReadPolicy[] }[],
   /** Each workload's pod addresses, when an inventory gave them (an ipBlock may cover them). */
   podAddresses?: ReadonlyMap<string, readonly string[]>,
   /** The inventory's node addresses: each a region of its own, a node (OpenShift's host-network group selects it). */
   nodeAddresses: readonly string[] = [],
 ): Universe {
+  const docs = sides.map((s) => s.docs);
   const workloads = profile?.workloads?.length ? profile.workloads : inventoryWorkloads;
-  const endpoints = workloads.length ? workloadEndpoints(workloads, podAddresses) : pseudoPods(sides);
+  // Every port and range written, and seen: a named port's stand-in number is none of them.
+  const written: [number, number][] = (profile?.network ?? []).map((e) => [e.port, e.port]);
+  for (const list of docs) for (const d of list) visitPorts(d.object, (_, a, b = a) => written.push([a, b]));
+  const stand = workloads.length
+    ? undefined
+    : standIns(
+        sides.map((s) => s.policies),
+        written,
+      );
+  const endpoints: UniverseEndpoint[] = stand ? [...stand.pods] : workloadEndpoints(workloads, podAddresses);
   const peers = (profile?.network ?? []).flatMap((e) => [e.from, e.to]);
   const seen = [...peers.flatMap((p) => (p.kind === 'workload' ? [] : [p.ip])), ...nodeAddresses];
   // A node's address is Cilium's host or remote-node, never world: its region says so.
@@ -65,7 +79,7 @@ export function universeFor(
     ...peers.flatMap((p) => (p.kind === 'node' ? [addressValue(p.ip)] : [])),
     ...nodeAddresses.map(addressValue),
   ]);
-  pushAll(endpoints, addressRegions(seen, sides, nodes));
+  pushAll(endpoints, addressRegions(seen, docs, nodes));
   endpoints.sort((a, b) => cmp(a.name, b.name));
   const cuts = new Map<PortProtocol, Set<number>>(PORT_PROTOCOLS.map((p) => [p, new Set([1, LAST_PORT + 1])]));
   const cut = (protocol: unknown, first: number, last = first) => {
@@ -76,7 +90,8 @@ export function universeFor(
   };
   for (const w of workloads) for (const p of w.ports) cut(p.protocol, p.port);
   for (const e of profile?.network ?? []) cut(e.protocol, e.port);
-  for (const docs of sides) for (const d of docs) visitPorts(d.object, cut);
+  for (const list of docs) for (const d of list) visitPorts(d.object, cut);
+  for (const [p, m] of stand?.named ?? []) for (const port of m.keys()) cut(p, port);
   const ports = new Map<PortProtocol, [number, number][]>();
   for (const [p, set] of cuts) {
     const sorted = [...set].sort((a, b) => a - b);
@@ -88,8 +103,12 @@ export function universeFor(
   return {
     endpoints,
     ports,
-    namespaceLabels: new Map((profile?.namespaces ?? namespaces).map((n) => [n.name, n.labels])),
+    namespaceLabels: new Map([
+      ...(profile?.namespaces ?? namespaces).map((n): [string, Record<string, string>] => [n.name, n.labels]),
+      ...(stand?.namespaces ?? []),
+    ]),
     dnsNames: new Map((profile?.dnsNames ?? []).map((n) => [n.ip, n.names])),
+    ...(stand ? { named: stand.named } : {}),
   };
 }
 
@@ -112,28 +131,6 @@ function workloadEndpoints(
         },
       };
     });
-}
-
-/** No workloads given: one pseudo-pod per podSelector the policies use. */
-function pseudoPods(sides: PolicyDoc[][]): UniverseEndpoint[] {
-  const out: UniverseEndpoint[] = [];
-  const seen = new Set<string>();
-  for (const docs of sides) {
-    for (const d of docs) {
-      const o = d.object as { kind?: string; metadata?: { namespace?: string }; spec?: Record<string, unknown> };
-      if ((o?.kind !== 'NetworkPolicy' && o?.kind !== STAGED_KIND) || !o.metadata?.namespace) continue;
-      const sel = (o.spec?.['podSelector'] as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
-      if (Object.keys(sel).length === 0) continue;
-      const name = `${o.metadata.namespace}/${Object.entries(sel)
-        .map(([k, v]) => `${k}=${v}`)
-        .sort()
-        .join(',')}`;
-      if (seen.has(name)) continue;
-      seen.add(name);
-      out.push({ name, ep: { kind: 'pod', namespace: o.metadata.namespace, labels: sel, ports: [] } });
-    }
-  }
-  return out;
 }
 
 /** Every port or range a policy writes (`port`, with `endPort`), wherever it is written. */
@@ -239,13 +236,36 @@ export function describeAddresses(regions: { lo: bigint; hi: bigint }[], spell: 
   return plain.length <= 1 + gaps.length ? list(plain) : `${formatCidr(base, len)} except ${list(gaps)}`;
 }
 
-/** Port intervals as `443, 8081-9000` (adjacent ones joined). */
-export function portRanges(intervals: [number, number][]): string[] {
+/** Port intervals as `443, 8081-9000` (adjacent ones joined); a port alone that `name` names, by its name. */
+export function portRanges(intervals: [number, number][], name?: (port: number) => string | undefined): string[] {
   const merged: [number, number][] = [];
   for (const [a, b] of [...intervals].sort((x, y) => x[0] - y[0])) {
     const last = merged[merged.length - 1];
     if (last && last[1] + 1 >= a) last[1] = Math.max(last[1], b);
     else merged.push([a, b]);
   }
-  return merged.map(([a, b]) => (a === b ? String(a) : `${a}-${b}`));
+  return merged.map(([a, b]) => (a === b ? (name?.(a) ?? String(a)) : `${a}-${b}`));
+}
+
+/** The name of a port of a grant's protocol that stands for a named port (stand-ins: `Universe.named`). */
+export const portNamer =
+  (named: Universe['named'], g: { protocol: string }) =>
+  (port: number): string | undefined =>
+    named?.get(g.protocol as PortProtocol)?.get(port);
+
+/** Grants' ports as `portRanges` words them. */
+export const grantPorts = (list: { port: number; endPort: number }[], name: (port: number) => string | undefined) =>
+  portRanges(
+    list.map((x) => [x.port, x.endPort]),
+    name,
+  );
+
+/** A finding's `port`: its first grant's; a stand-in's named port has no number: the first numbered one, else 0. */
+export function findingPort(
+  g: { port: number; endPort: number },
+  ports: string[],
+  name: (port: number) => string | undefined,
+): number {
+  if (g.port !== g.endPort || name(g.port) === undefined) return g.port;
+  return Number(/^\d+/.exec(ports.find((x) => /^\d/.test(x)) ?? '0')![0]);
 }
