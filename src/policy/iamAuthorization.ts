@@ -93,8 +93,9 @@ export function authorizationPolicies(docs: AuthorizationDoc[]): {
 
   // A managed policy attached to many principals is read once (and a bad one is one issue), as itself or as a boundary.
   const read = new Map<string, NamedPolicy>();
-  const managedPolicy = (d: AuthorizationDoc, owner: string, arn: string, extra: Partial<NamedPolicy> = {}) => {
+  const managedPolicy = (d: AuthorizationDoc, owner: string, arn: string, given: Partial<NamedPolicy> = {}) => {
     const name = `${d.file}: ${arn}`;
+    const extra = { ...given, ref: arn };
     const found = managed.get(arn);
     const key = `${arn}\u0000${extra.boundary ? 'boundary' : ''}`;
     if (found && read.has(key)) return read.get(key)!;

@@ -109,10 +109,12 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
             ? `the policy ${from.address} attaches to ${owner} is known only after apply and not traceable in the plan`
             : `attached to ${owner} by ${from.address}, but not declared in the plan (an AWS managed policy can be given as a data "aws_iam_policy")`,
         at,
+        ref: what,
         ...extra,
       } satisfies NamedPolicy;
     }
     const name = `${target.doc.file}: ${target.address}`;
+    extra = { ...extra, ref: str(target.values['arn']) ?? target.address };
     const key = `${target.address}\u0000${extra.boundary ? 'boundary' : ''}`;
     const hit = read.get(key);
     if (hit) return hit;
@@ -153,8 +155,11 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
     if (kind === 'group') group(owner).push(pol);
     else principal(kind, owner).policies.push(pol);
   };
-  const inline = (r: Res, label: string) =>
-    readPolicy(r.doc.file, lineOf(r), `${r.doc.file}: ${r.address}${label}`, r.values['policy'], issues);
+  // An inline policy, known by its address.
+  const inline = (r: Res, label: string): NamedPolicy => {
+    const [name, ref, at] = [`${r.doc.file}: ${r.address}${label}`, `${r.address}${label}`, lineOf(r)];
+    return readPolicy(r.doc.file, at, name, r.values['policy'], issues, { ref });
+  };
   const unnamed = (r: Res, arg: string) =>
     issue(
       r,

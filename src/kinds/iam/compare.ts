@@ -24,6 +24,7 @@ import { iamSides, keyAccount } from './sides.js';
 import { statementKey, statementKeys, statementLine } from './statements.js';
 import { conditionText, underCondition } from './conditionTwins.js';
 import { trustFindings } from './trust.js';
+import { unreadChange } from './unread.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 
 /** One permission an Allow statement grants: an action (wildcards expanded) on a resource pattern. */
@@ -178,7 +179,10 @@ async function iamGrants(
   for (const [principal, policies] of set.byPrincipal) {
     for (const pol of policies) {
       // A permissions boundary grants nothing (its limits are in the evaluation); a policy not read, nothing known.
-      if (pol.unknown !== undefined && !pol.boundary)
+      // In a diff, one the other side does not attach is a change as a whole (unread.ts).
+      const whole = other && unreadChange(principal, label(principal), pol, other);
+      if (whole) changes.push(whole);
+      else if (pol.unknown !== undefined && !pol.boundary)
         unsure(principal, `${pol.name}: not compared, ${pol.unknown}`, pol.at ?? { file: pol.name, line: 1 });
       if (pol.boundary || pol.unknown !== undefined) continue;
       const stmts = readStatements(pol.document);

@@ -72,6 +72,12 @@ export interface NamedPolicy {
   unknown?: string;
   /** Where it was read from when `name` is no file: the file, and the line the policy (or its principal) is at. */
   at?: { file: string; line: number };
+  /**
+   * What policy it is, whatever file it was read from, so that a diff tells the same attachment on both sides: a
+   * managed policy's ARN (a Terraform policy's address while its ARN is known only after apply), a Terraform inline
+   * policy's address. Absent for the policies of the layout `generate iam` writes, whose file is their identity.
+   */
+  ref?: string;
 }
 
 /** The policies that grant: neither boundaries nor policies not read. */
