@@ -6,7 +6,8 @@ import { cli, tmp } from './helpers/cli.js';
 // A policy attached to a principal whose document the input does not hold (an AWS managed policy a Terraform plan
 // attaches by ARN without a `data "aws_iam_policy"`, one an account's answer lists in AttachedManagedPolicies but not
 // in Policies) was only undetermined in a diff, which no --fail-on fails on: attaching AdministratorAccess passed the
-// gate, while binding a subject to a ClusterRole whose rules are not given was high-risk new access.
+// gate, while binding a subject to a ClusterRole whose rules are not given was high-risk new access. And an inline
+// policy whose document a plan knows only after apply stopped the run (exit 2, iam.invalid-policy).
 
 const A = '111122223333';
 type Obj = Record<string, unknown>;
@@ -97,5 +98,24 @@ describe('diff: a policy attached but not read', () => {
     expect(r.out!.newAccess.map((f) => [f.summary.split(',')[0], f.risk?.level])).toEqual([
       [`attaches ${managed('PowerUserAccess')}`, 'high'],
     ]);
+  });
+
+  it('an inline policy a plan knows only after apply is a policy not read, not an invalid document', () => {
+    const unknown = file(plan(ROLE, inline()));
+    const r = diff(BASE, unknown);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('iam.invalid-policy');
+    expect(r.out!.undetermined[0]!.summary).toBe(
+      `${unknown}: aws_iam_role_policy.cart: not compared, its document is known only after apply`,
+    );
+    // A new one is new access as a whole; in a state (everything known) a policy without its document is invalid.
+    const added = diff(file(state(ROLE)), unknown);
+    expect(added.code).toBe(1);
+    expect(added.out!.newAccess.map((f) => f.summary)).toEqual([
+      'attaches aws_iam_role_policy.cart, a policy not read: its document is known only after apply',
+    ]);
+    const broken = diff(BASE, file(state(ROLE, inline())));
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('iam.invalid-policy');
   });
 });

@@ -155,9 +155,17 @@ function onePlan(d: TerraformDoc, issues: InputIssue[]): AuthorizedPrincipal[] {
     if (kind === 'group') group(owner).push(pol);
     else principal(kind, owner).policies.push(pol);
   };
-  // An inline policy, known by its address.
+  // An inline policy; in a plan, one whose document is known only after apply is a policy not read, as a managed one.
   const inline = (r: Res, label: string): NamedPolicy => {
     const [name, ref, at] = [`${r.doc.file}: ${r.address}${label}`, `${r.address}${label}`, lineOf(r)];
+    if (r.values['policy'] === undefined && isObj(r.doc.object['planned_values']))
+      return {
+        name,
+        document: {},
+        unknown: 'its document is known only after apply',
+        at: { file: r.doc.file, line: at },
+        ref,
+      };
     return readPolicy(r.doc.file, at, name, r.values['policy'], issues, { ref });
   };
   const unnamed = (r: Res, arg: string) =>
