@@ -181,19 +181,13 @@ export class ProfileBuilder {
     if (t) return this.skip(t);
     if (obs.link) {
       // The AssumeRole* call stands for the service account → role link; the caller is STS's web identity or the EKS
-      // service.
-      const l = obs.link;
-      const username = `system:serviceaccount:${l.namespace}:${l.serviceAccount}`;
-      const p = this.userPrincipal(username);
-      const r = typeof p === 'string' ? p : this.scope.namespaceSkip(l.namespace);
-      if (r) return this.skip(r);
-      const sa = p as PrincipalState;
-      const key = tupleKey(l.roleArn, l.via);
-      let link = sa.links.get(key);
-      if (!link) sa.links.set(key, (link = { ...l, providers: new Set(), ev: this.ev.create() }));
-      if (l.provider) link.providers.add(l.provider);
-      this.ev.add(link.ev, 'ResponseComplete', obs.time, obs.id);
-      return;
+      // service, no principal of the profile. A caller a policy attaches to (an IAM role or user) made a call of its
+      // own, which is counted for it below: its identity policy and the role's trust must allow it.
+      const skipped = this.addLink(obs.link, obs);
+      if (!AWS_KINDS[obs.principal.type]) {
+        if (skipped) this.skip(skipped);
+        return;
+      }
     }
     // A service or a web identity becoming a role: kept for the role's trust where the role is in scope (`--subject`
     // globs on its ARN, as for its own calls); its record is still no principal's.
@@ -232,6 +226,21 @@ export class ProfileBuilder {
       const set = (p.createdArns ??= new Set());
       for (const r of obs.created) set.add(r);
     }
+  }
+
+  /** A service account → role link counted on the service account; why it is not, when it is left out. */
+  private addLink(l: NonNullable<AwsCallObservation['link']>, obs: AwsCallObservation): SkipReason | undefined {
+    const username = `system:serviceaccount:${l.namespace}:${l.serviceAccount}`;
+    const p = this.userPrincipal(username);
+    const r = typeof p === 'string' ? p : this.scope.namespaceSkip(l.namespace);
+    if (r) return r;
+    const sa = p as PrincipalState;
+    const key = tupleKey(l.roleArn, l.via);
+    let link = sa.links.get(key);
+    if (!link) sa.links.set(key, (link = { ...l, providers: new Set(), ev: this.ev.create() }));
+    if (l.provider) link.providers.add(l.provider);
+    this.ev.add(link.ev, 'ResponseComplete', obs.time, obs.id);
+    return undefined;
   }
 
   private skip(reason: SkipReason): void {

@@ -100,7 +100,17 @@ function webIdentityOf(v: Obj, obs: AwsCallObservation): WebIdentityLink | undef
 
 const SA_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
-/** IRSA: AssumeRoleWithWebIdentity by `system:serviceaccount:NS:NAME`; Pod Identity: session tags. */
+/** The service that assumes a role for EKS Pod Identity: `userIdentity` `{type: AWSService, invokedBy: …}`. */
+const POD_IDENTITY_SERVICE = 'pods.eks.amazonaws.com';
+
+/**
+ * IRSA: AssumeRoleWithWebIdentity by `system:serviceaccount:NS:NAME`; EKS Pod Identity: AssumeRole (and TagSession,
+ * as the demo's records log it apart) by the service `pods.eks.amazonaws.com` (`userIdentity.type` AWSService,
+ * `invokedBy` it: the EKS workshop's record) with the session tags `kubernetes-namespace` and
+ * `kubernetes-service-account`. Anyone else passing those tags is no link: an IAM role or user may pass any tags it
+ * likes (a CI role, a Pod Identity target role's chained AssumeRole, which the first role's session makes), and its
+ * call is its own, counted for it, its trust naming it.
+ */
 function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined {
   if (obs.eventSource !== 'sts.amazonaws.com' || obs.decision !== 'allow') return undefined;
   const params = isObj(v['requestParameters']) ? v['requestParameters'] : {};
@@ -116,7 +126,7 @@ function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined
       ? { namespace: m[1]!, serviceAccount: m[2]!, roleArn, via: 'irsa', ...(provider ? { provider } : {}) }
       : undefined;
   }
-  if (obs.eventName === 'AssumeRole' || obs.eventName === 'TagSession') {
+  if ((obs.eventName === 'AssumeRole' || obs.eventName === 'TagSession') && podIdentityCaller(obs)) {
     const tags = Array.isArray(params['tags']) ? params['tags'].filter(isObj) : [];
     const tag = (k: string) => str(tags.find((t) => str(t['key']) === k)?.['value']);
     const ns = tag('kubernetes-namespace');
@@ -125,3 +135,7 @@ function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined
   }
   return undefined;
 }
+
+/** The caller is the EKS Pod Identity service itself. */
+const podIdentityCaller = (obs: AwsCallObservation): boolean =>
+  obs.principal.type === 'AWSService' && obs.principal.arn === POD_IDENTITY_SERVICE;

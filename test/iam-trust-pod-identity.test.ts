@@ -1,0 +1,219 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cloudTrail/decode.js';
+import { ProfileBuilder } from '../src/profile/builder.js';
+import { Scope, defaultScope } from '../src/profile/scope.js';
+import { cli, tmp } from './helpers/cli.js';
+
+/**
+ * EKS Pod Identity as CloudTrail logs it (the EKS workshop's record of the Pod Identity agent's call): an AssumeRole by
+ * `{type: AWSService, invokedBy: pods.eks.amazonaws.com}` with the session tags `eks-cluster-arn`, `eks-cluster-name`,
+ * `kubernetes-namespace`, `kubernetes-service-account`, `kubernetes-pod-name`, `kubernetes-pod-uid`, all transitive.
+ * With a target role (EKS User Guide, "Access AWS Resources using EKS Pod Identity Target IAM Roles"), EKS then
+ * assumes the target role with the first role's session: an AssumeRole by that role, passing the same tags and the
+ * association's external ID. Anyone else may pass tags of those names too: an IAM role's AssumeRole is its own call.
+ */
+const A = '111122223333';
+const B = '444455556666';
+const REGION = 'eu-west-1';
+const CLUSTER = `arn:aws:eks:${REGION}:${A}:cluster/acme`;
+const PAYMENTS = `arn:aws:iam::${A}:role/payments`;
+const TARGET = `arn:aws:iam::${B}:role/payments-target`;
+const CI = `arn:aws:iam::${A}:role/ci/ci-runner`;
+const DEPLOYER = `arn:aws:iam::${A}:role/deployer`;
+
+let n = 0;
+const id = () => `00000000-0000-0000-0000-${String(++n).padStart(12, '0')}`;
+
+/** A role session's identity, as CloudTrail logs it. */
+function session(roleArn: string, name: string) {
+  const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn)!;
+  return {
+    type: 'AssumedRole',
+    principalId: `AROAEXAMPLE:${name}`,
+    arn: `arn:aws:sts::${m[1]!}:assumed-role/${m[2]!}/${name}`,
+    accountId: m[1]!,
+    sessionContext: {
+      sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: roleArn, accountId: m[1]!, userName: m[2]! },
+    },
+  };
+}
+
+const POD_IDENTITY = { type: 'AWSService', invokedBy: 'pods.eks.amazonaws.com' };
+
+/** The session tags EKS Pod Identity passes for a pod. */
+const podTags = (cluster: string, ns: string, sa: string, pod: string) => [
+  { key: 'eks-cluster-arn', value: cluster },
+  { key: 'eks-cluster-name', value: cluster.slice(cluster.lastIndexOf('/') + 1) },
+  { key: 'kubernetes-namespace', value: ns },
+  { key: 'kubernetes-service-account', value: sa },
+  { key: 'kubernetes-pod-name', value: pod },
+  { key: 'kubernetes-pod-uid', value: `uid-${pod}` },
+];
+
+/** An allowed AssumeRole by `identity` of `roleArn`, at `time`. */
+function assume(identity: unknown, roleArn: string, time: string, params: Record<string, unknown> = {}) {
+  const service = (identity as { type: string }).type === 'AWSService';
+  return {
+    eventVersion: '1.09',
+    userIdentity: identity,
+    eventTime: time,
+    eventSource: 'sts.amazonaws.com',
+    eventName: 'AssumeRole',
+    awsRegion: REGION,
+    sourceIPAddress: service ? 'pods.eks.amazonaws.com' : '10.0.1.10',
+    userAgent: service ? 'pods.eks.amazonaws.com' : 'aws-cli/2.15.0',
+    requestParameters: { roleArn, roleSessionName: 'session-1', durationSeconds: 3600, ...params },
+    responseElements: null,
+    eventID: id(),
+    readOnly: true,
+    resources: [{ accountId: roleArn.split(':')[4]!, type: 'AWS::IAM::Role', ARN: roleArn }],
+    eventType: 'AwsApiCall',
+    recipientAccountId: roleArn.split(':')[4]!,
+  };
+}
+
+/** An allowed call of a role's session. */
+function call(roleArn: string, source: string, name: string, time: string, params: Record<string, unknown> = {}) {
+  return {
+    eventVersion: '1.09',
+    userIdentity: session(roleArn, 'session-1'),
+    eventTime: time,
+    eventSource: source,
+    eventName: name,
+    awsRegion: REGION,
+    sourceIPAddress: '10.0.1.10',
+    userAgent: 'aws-sdk-go-v2/1.30.3',
+    requestParameters: params,
+    responseElements: null,
+    eventID: id(),
+    eventType: 'AwsApiCall',
+    recipientAccountId: roleArn.split(':')[4]!,
+  };
+}
+
+function observe(rec: unknown): AwsCallObservation {
+  const out: unknown[] = [];
+  decodeCloudTrailValue(rec, { file: 'f.json', line: 1 }, (x) => out.push(x));
+  expect(out).toHaveLength(1);
+  return out[0] as AwsCallObservation;
+}
+
+/** Records in a CloudTrail file of a fresh directory; its path. */
+function trail(records: unknown[]): { dir: string; file: string } {
+  const dir = tmp();
+  const file = join(dir, 'ct.json');
+  writeFileSync(file, JSON.stringify({ Records: records }));
+  return { dir, file };
+}
+
+const readJson = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8')) as Record<string, unknown>;
+
+/** Generate IAM from the records; the output directory. */
+function generate(records: unknown[]): string {
+  const { dir, file } = trail(records);
+  const out = join(dir, 'out');
+  const r = cli(['generate', 'iam', '--cloudtrail', file, '-o', out, '-q']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return out;
+}
+
+/** An IAM role passing session tags named as Pod Identity's: the CI role of the review. */
+const taggedByRole = (day: number) => [
+  assume(session(CI, `gha-${day}`), DEPLOYER, `2026-11-0${day}T01:00:00Z`, {
+    tags: [
+      { key: 'kubernetes-namespace', value: 'payments' },
+      { key: 'kubernetes-service-account', value: 'payments-api' },
+    ],
+  }),
+  call(DEPLOYER, 's3.amazonaws.com', 'ListBuckets', `2026-11-0${day}T01:00:05Z`),
+];
+
+/** A pod's credentials through a Pod Identity association with a target role in another account. */
+const targetChain = (day: number) => {
+  const tags = podTags(CLUSTER, 'payments', 'payments-api', `payments-api-abc-${day}`);
+  return [
+    assume(POD_IDENTITY, PAYMENTS, `2026-11-0${day}T01:00:00Z`, { tags, transitiveTagKeys: tags.map((t) => t.key) }),
+    assume(session(PAYMENTS, `eks-acme-payments-${day}`), TARGET, `2026-11-0${day}T01:00:01Z`, {
+      tags,
+      externalId: 'a1b2c3d4-assoc',
+    }),
+    call(TARGET, 'dynamodb.amazonaws.com', 'GetItem', `2026-11-0${day}T01:00:05Z`, { tableName: 'ledger' }),
+  ];
+};
+
+describe('EKS Pod Identity links only the Pod Identity service', () => {
+  it('takes the service pods.eks.amazonaws.com passing the session tags as a service account link', () => {
+    const tags = podTags(CLUSTER, 'payments', 'payments-api', 'p-1');
+    const o = observe(assume(POD_IDENTITY, PAYMENTS, '2026-11-02T01:00:00Z', { tags }));
+    expect(o.link).toMatchObject({ namespace: 'payments', serviceAccount: 'payments-api', via: 'pod-identity' });
+  });
+
+  it("takes an IAM role's AssumeRole with tags of those names as the role's own call, needing sts:TagSession", () => {
+    const o = observe(taggedByRole(2)[0]);
+    expect(o.link).toBeUndefined();
+    expect(o.principal).toMatchObject({ type: 'Role', arn: CI });
+    expect(o.implied.map((i) => [i.action, i.resource])).toEqual([['sts:TagSession', DEPLOYER]]);
+    // Another service passing them is a service's assumption, not Pod Identity.
+    const lambda = observe(
+      assume({ type: 'AWSService', invokedBy: 'lambda.amazonaws.com' }, DEPLOYER, '2026-11-02T01:00:00Z', {
+        tags: podTags(CLUSTER, 'payments', 'payments-api', 'p-1'),
+      }),
+    );
+    expect(lambda.link).toBeUndefined();
+    expect(lambda.serviceLink).toMatchObject({ service: 'lambda.amazonaws.com', roleArn: DEPLOYER });
+  });
+
+  it('counts a call that links a service account for its caller when that is an IAM principal', () => {
+    // No record decodes so today; an observation of another source might.
+    const o = observe(taggedByRole(2)[0]);
+    o.link = { namespace: 'payments', serviceAccount: 'payments-api', roleArn: DEPLOYER, via: 'pod-identity' };
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    b.add(o);
+    const p = b.toProfile().principals;
+    expect(p.map((x) => x.username)).toEqual([CI, 'system:serviceaccount:payments:payments-api']);
+    expect(p[0]!.aws!.map((e) => `${e.eventName} ${e.resources.join(',')}`)).toEqual([`AssumeRole ${DEPLOYER}`]);
+    expect(p[1]!.assumes!.map((l) => l.roleArn)).toEqual([DEPLOYER]);
+  });
+
+  it('generates for the IAM role that passed the tags, and a trust that names it, not Pod Identity', () => {
+    const out = generate([...taggedByRole(2), ...taggedByRole(3)]);
+    expect(readJson(out, 'iam', A, 'role/ci-runner.json')['Statement']).toEqual([
+      {
+        Sid: 'StsAccess1',
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Resource: [DEPLOYER],
+      },
+    ]);
+    expect(readJson(out, 'iam', A, 'role/deployer.trust.json')['Statement']).toEqual([
+      {
+        Sid: 'AssumedByPrincipals',
+        Effect: 'Allow',
+        Principal: { AWS: CI },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+      },
+    ]);
+    const r = cli(['verify', '--cloudtrail', trail([...taggedByRole(2), ...taggedByRole(3)]).file, '--policies', out]);
+    expect(r.code).toBe(0);
+  });
+
+  it("writes a target role's trust for the Pod Identity role that chains into it, and that role's policy", () => {
+    const records = [...targetChain(2), ...targetChain(3)];
+    const out = generate(records);
+    // The first role: Pod Identity's, and allowed to assume the target with the pod's tags.
+    const first = readJson(out, 'iam', A, 'role/payments.trust.json')['Statement'] as Record<string, unknown>[];
+    expect(first.map((s) => s['Principal'])).toEqual([{ Service: 'pods.eks.amazonaws.com' }]);
+    expect(readJson(out, 'iam', A, 'role/payments.json')['Statement']).toEqual([
+      { Sid: 'StsAccess1', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: [TARGET] },
+    ]);
+    // The target: the first role, as an AWS principal, never the Pod Identity service.
+    const target = readJson(out, 'iam', B, 'role/payments-target.trust.json')['Statement'] as Record<string, unknown>[];
+    expect(target.map((s) => s['Principal'])).toEqual(target.map(() => ({ AWS: PAYMENTS })));
+    expect(target.flatMap((s) => s['Action'])).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    const r = cli(['verify', '--cloudtrail', trail(records).file, '--policies', out, '--format', 'json']);
+    expect(r.code).toBe(0);
+  });
+});
