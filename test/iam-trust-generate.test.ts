@@ -102,7 +102,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
     });
   });
 
-  it("Pod Identity: EKS's service under the session tags of the namespace and service account seen", () => {
+  it("Pod Identity: EKS's service under the session tags of the namespace, service account and cluster seen", () => {
     expect(read(`iam/${A}/role/payments-api.trust.json`)['Statement']).toEqual([
       {
         Sid: 'PodIdentity',
@@ -113,6 +113,7 @@ describe('generate iam: a trust policy per role service accounts assumed', () =>
           StringEquals: {
             'aws:RequestTag/kubernetes-namespace': 'payments',
             'aws:RequestTag/kubernetes-service-account': 'payments-api',
+            'aws:RequestTag/eks-cluster-arn': `arn:aws:eks:eu-west-1:${A}:cluster/acme-staging`,
           },
         },
       },

@@ -217,3 +217,168 @@ describe('EKS Pod Identity links only the Pod Identity service', () => {
     expect(r.code).toBe(0);
   });
 });
+
+/** Pod Identity's records of one service account's pods on `cluster`, one a day from day 2. */
+const podIdentity = (cluster: string, ns: string, sa: string, days = [2, 3]) =>
+  days.map((day) => {
+    const tags = podTags(cluster, ns, sa, `${sa}-${day}`);
+    return assume(POD_IDENTITY, PAYMENTS, `2026-11-0${day}T01:00:00Z`, {
+      tags,
+      transitiveTagKeys: tags.map((t) => t.key),
+    });
+  });
+const OTHER = `arn:aws:eks:${REGION}:${A}:cluster/batch`;
+
+/** The EKS User Guide's Pod Identity trust, narrowed to a service account and a cluster. */
+const docsTrust = (cluster: string) => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Service: 'pods.eks.amazonaws.com' },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Condition: {
+        StringEquals: {
+          'aws:RequestTag/kubernetes-namespace': 'payments',
+          'aws:RequestTag/kubernetes-service-account': 'payments-api',
+          'aws:RequestTag/eks-cluster-arn': cluster,
+        },
+      },
+    },
+  ],
+});
+
+/** An account's IAM (get-account-authorization-details) holding the payments role with `trust`. */
+function account(dir: string, trust: unknown): string {
+  const file = join(dir, 'account.json');
+  const role = {
+    Path: '/',
+    RoleName: 'payments',
+    RoleId: 'AROAPAYMENTS',
+    Arn: PAYMENTS,
+    CreateDate: '2026-01-01T00:00:00Z',
+    AssumeRolePolicyDocument: trust,
+    InstanceProfileList: [],
+    RolePolicyList: [
+      {
+        PolicyName: 'list',
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+        },
+      },
+    ],
+    AttachedManagedPolicies: [],
+    Tags: [],
+  };
+  const doc = { UserDetailList: [], GroupDetailList: [], Policies: [], IsTruncated: false, RoleDetailList: [role] };
+  writeFileSync(file, JSON.stringify(doc));
+  return file;
+}
+
+describe('EKS Pod Identity trusts pin the clusters seen', () => {
+  it("keeps the record's eks-cluster-arn on the link, and refuses one that is no cluster's ARN", () => {
+    const [rec] = podIdentity(CLUSTER, 'payments', 'payments-api');
+    expect(observe(rec).link).toEqual({
+      namespace: 'payments',
+      serviceAccount: 'payments-api',
+      roleArn: PAYMENTS,
+      via: 'pod-identity',
+      cluster: CLUSTER,
+    });
+    const bad = structuredClone(rec) as unknown as { requestParameters: { tags: { key: string; value: string }[] } };
+    bad.requestParameters.tags[0]!.value = `${CLUSTER}*`;
+    const out: unknown[] = [];
+    decodeCloudTrailValue(bad, { file: 'f.json', line: 1 }, (x) => out.push(x));
+    expect(out).toMatchObject([{ kind: 'issue', code: 'cloudtrail.bad-name' }]);
+    expect((out[0] as { message: string }).message).toContain('is not the ARN of an EKS cluster');
+  });
+
+  it('writes the clusters in the profile and a trust asking aws:RequestTag/eks-cluster-arn of them', () => {
+    const records = [
+      ...podIdentity(CLUSTER, 'payments', 'payments-api'),
+      ...podIdentity(OTHER, 'payments', 'payments-api', [4]),
+      ...podIdentity(CLUSTER, 'payments', 'payments-worker'),
+      call(PAYMENTS, 's3.amazonaws.com', 'ListBuckets', '2026-11-02T01:00:05Z'),
+    ];
+    const { dir, file } = trail(records);
+    const profile = join(dir, 'p.json');
+    expect(cli(['profile', '--cloudtrail', file, '-o', profile, '-q']).code).toBe(0);
+    const assumes = readFileSync(profile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"assumes"'))
+      .map((l) => (JSON.parse(l) as { principal: { username: string; assumes: { clusters?: string[] }[] } }).principal);
+    expect(assumes.map((p) => [p.username, p.assumes.map((l) => l.clusters)])).toEqual([
+      ['system:serviceaccount:payments:payments-api', [[CLUSTER, OTHER]]],
+      ['system:serviceaccount:payments:payments-worker', [[CLUSTER]]],
+    ]);
+    const out = join(dir, 'out');
+    expect(cli(['generate', 'iam', '--profile', profile, '-o', out, '-q']).code).toBe(0);
+    // A statement per namespace and set of clusters: payments-worker was never seen on the batch cluster.
+    expect(readJson(out, 'iam', A, 'role/payments.trust.json')['Statement']).toEqual([
+      {
+        Sid: 'PodIdentity',
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: {
+          StringEquals: {
+            'aws:RequestTag/kubernetes-namespace': 'payments',
+            'aws:RequestTag/kubernetes-service-account': 'payments-api',
+            'aws:RequestTag/eks-cluster-arn': [CLUSTER, OTHER],
+          },
+        },
+      },
+      {
+        Sid: 'PodIdentity2',
+        Effect: 'Allow',
+        Principal: { Service: 'pods.eks.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Condition: {
+          StringEquals: {
+            'aws:RequestTag/kubernetes-namespace': 'payments',
+            'aws:RequestTag/kubernetes-service-account': 'payments-worker',
+            'aws:RequestTag/eks-cluster-arn': CLUSTER,
+          },
+        },
+      },
+    ]);
+    expect(cli(['verify', '--profile', profile, '--policies', out]).code).toBe(0);
+  });
+
+  it("merges two days' clusters of a link into their union", () => {
+    const dir = tmp();
+    const day = (name: string, cluster: string, d: number) => {
+      const file = join(dir, `${name}.ct.json`);
+      writeFileSync(file, JSON.stringify({ Records: podIdentity(cluster, 'payments', 'payments-api', [d]) }));
+      expect(cli(['profile', '--cloudtrail', file, '-o', join(dir, `${name}.json`), '-q']).code).toBe(0);
+      return join(dir, `${name}.json`);
+    };
+    const merged = join(dir, 'merged.json');
+    const r = cli(['merge', day('b', OTHER, 3), day('a', CLUSTER, 2), '-o', merged, '-q']);
+    expect(r.code).toBe(0);
+    const line = readFileSync(merged, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"assumes"'))!;
+    const link = (JSON.parse(line) as { principal: { assumes: { clusters: string[] }[] } }).principal.assumes[0]!;
+    expect(link.clusters).toEqual([CLUSTER, OTHER]);
+  });
+
+  it('judges a trust on eks-cluster-arn by the clusters the records name (check)', () => {
+    const { file } = trail([
+      ...podIdentity(CLUSTER, 'payments', 'payments-api'),
+      call(PAYMENTS, 's3.amazonaws.com', 'ListBuckets', '2026-11-02T01:00:05Z'),
+    ]);
+    const judged = (trust: unknown) => {
+      const r = cli(['check', '--cloudtrail', file, '--policies', account(tmp(), trust), '--format', 'json']);
+      const report = JSON.parse(r.stdout) as Record<string, { type: string; principal: string }[]>;
+      return [...report['wouldDeny']!, ...report['undetermined']!, ...report['unused']!]
+        .filter((f) => f.principal === 'system:serviceaccount:payments:payments-api')
+        .map((f) => f.type);
+    };
+    // The EKS User Guide's trust, pinned to the cluster seen: allowed, not undetermined.
+    expect(judged(docsTrust(CLUSTER))).toEqual([]);
+    // Pinned to another cluster: the pods seen would get no credentials.
+    expect(judged(docsTrust(OTHER))).toEqual(['would-deny']);
+  });
+});

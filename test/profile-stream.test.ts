@@ -101,10 +101,16 @@ describe('the v1alpha2 profile: JSON lines, streamed', () => {
     const old = await readProfile(join(ROOT, 'test/fixtures/profile-v1alpha1/demo-slice.json'));
     expect(now.principals.length).toBeGreaterThan(10);
     expect(now.network?.length).toBeGreaterThan(10);
-    // The old writer's file predates the OIDC providers of IRSA links (`assumes[].providers`): the rest is the same.
+    // The old writer's file predates the OIDC providers of IRSA links (`assumes[].providers`) and the clusters of Pod
+    // Identity's (`assumes[].clusters`): the rest is the same.
     const providers = now.principals.flatMap((p) => p.assumes ?? []).filter((l) => l.providers).length;
     expect(providers).toBeGreaterThan(0);
-    for (const p of now.principals) for (const l of p.assumes ?? []) delete l.providers;
+    expect(now.principals.flatMap((p) => p.assumes ?? []).filter((l) => l.clusters).length).toBeGreaterThan(0);
+    for (const p of now.principals)
+      for (const l of p.assumes ?? []) {
+        delete l.providers;
+        delete l.clusters;
+      }
     // Nor where the calls came from (`aws[].origins`).
     const calls = now.principals.flatMap((p) => p.aws ?? []);
     expect(calls.filter((e) => e.origins).length).toBeGreaterThan(0);

@@ -96,6 +96,8 @@ export interface ServiceAccountLink {
   via: 'irsa' | 'pod-identity';
   /** IRSA: the OIDC provider of the token (the record's `userIdentity.identityProvider`), when it names one. */
   provider?: string;
+  /** Pod Identity: the cluster, as the session tag `eks-cluster-arn` names it, when the record has it. */
+  cluster?: string;
 }
 
 /** A permission a call needs besides its own action. */

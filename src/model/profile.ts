@@ -257,6 +257,11 @@ export interface RoleLink {
    * generated trust names them. Absent for Pod Identity, and where no record named one (profiles written before).
    */
   providers?: string[];
+  /**
+   * Pod Identity: the clusters (ARNs, the session tag `eks-cluster-arn`) whose pods assumed the role, sorted, distinct:
+   * a generated trust pins them. Absent for IRSA, and where no record named one (profiles written before).
+   */
+  clusters?: string[];
   evidence: Evidence;
 }
 

@@ -183,11 +183,8 @@ export class ProfileBuilder {
       // The AssumeRole* call stands for the service account → role link; the caller is STS's web identity or the EKS
       // service, no principal of the profile. A caller a policy attaches to (an IAM role or user) made a call of its
       // own, which is counted for it below: its identity policy and the role's trust must allow it.
-      const skipped = this.addLink(obs.link, obs);
-      if (!AWS_KINDS[obs.principal.type]) {
-        if (skipped) this.skip(skipped);
-        return;
-      }
+      this.addLink(obs.link, obs);
+      if (!AWS_KINDS[obs.principal.type]) return;
     }
     // A service or a web identity becoming a role: kept for the role's trust where the role is in scope (`--subject`
     // globs on its ARN, as for its own calls); its record is still no principal's.
@@ -228,19 +225,19 @@ export class ProfileBuilder {
     }
   }
 
-  /** A service account → role link counted on the service account; why it is not, when it is left out. */
-  private addLink(l: NonNullable<AwsCallObservation['link']>, obs: AwsCallObservation): SkipReason | undefined {
+  /** A service account → role link counted on the service account (left out: skipped, unless an IAM principal's). */
+  private addLink(l: NonNullable<AwsCallObservation['link']>, obs: AwsCallObservation): void {
     const username = `system:serviceaccount:${l.namespace}:${l.serviceAccount}`;
     const p = this.userPrincipal(username);
     const r = typeof p === 'string' ? p : this.scope.namespaceSkip(l.namespace);
-    if (r) return r;
+    if (r) return AWS_KINDS[obs.principal.type] ? undefined : this.skip(r);
     const sa = p as PrincipalState;
     const key = tupleKey(l.roleArn, l.via);
     let link = sa.links.get(key);
-    if (!link) sa.links.set(key, (link = { ...l, providers: new Set(), ev: this.ev.create() }));
+    if (!link) sa.links.set(key, (link = { ...l, providers: new Set(), clusters: new Set(), ev: this.ev.create() }));
     if (l.provider) link.providers.add(l.provider);
+    if (l.cluster) link.clusters.add(l.cluster);
     this.ev.add(link.ev, 'ResponseComplete', obs.time, obs.id);
-    return undefined;
   }
 
   private skip(reason: SkipReason): void {

@@ -178,6 +178,7 @@ export function canonicalPrincipal(p: Principal, accesses = true): Principal {
       roleArn: l.roleArn,
       via: l.via,
       ...(l.providers?.length ? { providers: [...new Set(l.providers)].sort(cmp) } : {}),
+      ...(l.clusters?.length ? { clusters: [...new Set(l.clusters)].sort(cmp) } : {}),
       evidence: canonicalEvidence(l.evidence),
     }));
   if (p.created?.length)

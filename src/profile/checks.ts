@@ -119,8 +119,8 @@ export function strictlySorted(list: readonly string[]): boolean {
 
 /**
  * What is wrong with the order of a principal line's own lists, which the writer writes sorted, each entry once:
- * groups, assumed roles (and each one's OIDC providers), created names (and each one's names), created ARNs. A link
- * listed twice would have its evidence counted twice in a merge and shown twice in the evidence tree.
+ * groups, assumed roles (and each one's OIDC providers and clusters), created names (and each one's names), created
+ * ARNs. A link listed twice would have its evidence counted twice in a merge and shown twice in the evidence tree.
  */
 export function principalListsProblem(p: Principal): string | undefined {
   const at = 'principal line: ';
@@ -129,6 +129,7 @@ export function principalListsProblem(p: Principal): string | undefined {
   for (const [j, l] of links.entries()) {
     if (j > 0 && compareLinks(links[j - 1]!, l) >= 0) return `${at}/assumes/${j}: out of order or repeated`;
     if (!strictlySorted(l.providers ?? [])) return `${at}/assumes/${j}/providers: out of order or repeated`;
+    if (!strictlySorted(l.clusters ?? [])) return `${at}/assumes/${j}/clusters: out of order or repeated`;
   }
   const created = p.created ?? [];
   for (const [j, c] of created.entries()) {

@@ -142,6 +142,7 @@ export function principalLine(p: Principal): string {
       roleArn: l.roleArn,
       via: l.via,
       ...(l.providers?.length ? { providers: l.providers } : {}),
+      ...(l.clusters?.length ? { clusters: l.clusters } : {}),
       evidence: packEvidence(l.evidence),
     }));
   if (p.created?.length) o['created'] = p.created;
@@ -241,7 +242,13 @@ export function principalOf(v: {
   subject: Principal['subject'];
   username: string;
   groups: string[];
-  assumes?: { roleArn: string; via: 'irsa' | 'pod-identity'; providers?: string[]; evidence: CompactEvidence }[];
+  assumes?: {
+    roleArn: string;
+    via: 'irsa' | 'pod-identity';
+    providers?: string[];
+    clusters?: string[];
+    evidence: CompactEvidence;
+  }[];
   created?: Principal['created'];
   createdArns?: Principal['createdArns'];
   roleSessions?: Principal['roleSessions'];
@@ -254,7 +261,8 @@ export function principalOf(v: {
       const evidence = unpackEvidence(l.evidence);
       if (!evidence) return undefined;
       const providers = l.providers?.length ? { providers: l.providers } : {};
-      links.push({ roleArn: l.roleArn, via: l.via, ...providers, evidence });
+      const clusters = l.clusters?.length ? { clusters: l.clusters } : {};
+      links.push({ roleArn: l.roleArn, via: l.via, ...providers, ...clusters, evidence });
     }
     p.assumes = links;
   }

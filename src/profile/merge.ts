@@ -70,13 +70,15 @@ export function mergeAwsEdge(a: AwsEdge, b: AwsEdge): AwsEdge {
 
 const linkKey = (l: RoleLink) => tupleKey(l.roleArn, l.via);
 
-/** One link of two profiles: evidence merged, the providers their union. */
+/** One link of two profiles: evidence merged, the providers and the clusters their unions. */
 function mergeLink(a: RoleLink, b: RoleLink): RoleLink {
   const providers = [...new Set([...(a.providers ?? []), ...(b.providers ?? [])])].sort(cmp);
+  const clusters = [...new Set([...(a.clusters ?? []), ...(b.clusters ?? [])])].sort(cmp);
   return {
     roleArn: a.roleArn,
     via: a.via,
     ...(providers.length ? { providers } : {}),
+    ...(clusters.length ? { clusters } : {}),
     evidence: mergeEvidence(a.evidence, b.evidence),
   };
 }

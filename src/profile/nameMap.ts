@@ -147,6 +147,7 @@ export class NameMap {
         ...l,
         roleArn: this.arn(l.roleArn),
         ...(l.providers ? { providers: [...new Set(l.providers.map((x) => this.arn(x)))].sort(cmp) } : {}),
+        ...(l.clusters ? { clusters: [...new Set(l.clusters.map((x) => this.arn(x)))].sort(cmp) } : {}),
       }));
     if (p.roleSessions)
       out.roleSessions = p.roleSessions.map((s): RoleSession => ({

@@ -25,6 +25,7 @@ import {
   identityArnProblem,
   regionProblem,
   resourceArnProblem,
+  eksClusterArnProblem,
   oidcProviderProblem,
   roleArnProblem,
   servicePrincipalProblem,
@@ -85,6 +86,7 @@ export function principalNameProblem(pr: Principal, at: string): string | undefi
     .flatMap((l, j) => [
       check(`${at}.assumes[${j}].roleArn`, l.roleArn, roleArnProblem),
       ...(l.providers ?? []).map((x, k) => check(`${at}.assumes[${j}].providers[${k}]`, x, oidcProviderProblem)),
+      ...(l.clusters ?? []).map((x, k) => check(`${at}.assumes[${j}].clusters[${k}]`, x, eksClusterArnProblem)),
     ])
     .find(Boolean);
   if (link) return link;

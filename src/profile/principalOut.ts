@@ -21,7 +21,8 @@ export function principalFromState(
   if (p.links.size) {
     pr.assumes = [...p.links.values()].sort(compareLinks).map((l) => {
       const providers = l.providers.size ? { providers: [...l.providers].sort(cmp) } : {};
-      return { roleArn: l.roleArn, via: l.via, ...providers, evidence: toEvidence(l.ev) };
+      const clusters = l.clusters.size ? { clusters: [...l.clusters].sort(cmp) } : {};
+      return { roleArn: l.roleArn, via: l.via, ...providers, ...clusters, evidence: toEvidence(l.ev) };
     });
   }
   if (p.created.size)

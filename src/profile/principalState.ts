@@ -17,7 +17,10 @@ export interface PrincipalState {
   edges: K8sEdges;
   /** AWS calls: `awsCallKey` → the call's number. */
   aws: Map<string, number>;
-  links: Map<string, { roleArn: string; via: RoleLink['via']; providers: Set<string>; ev: number }>;
+  links: Map<
+    string,
+    { roleArn: string; via: RoleLink['via']; providers: Set<string>; clusters: Set<string>; ev: number }
+  >;
   /** Names of objects it created, by (namespace, group, resource). */
   created: Map<string, CreatedNames & { set: Set<string>; gen: Set<string> }>;
   /** (AWS) ARNs of what it created under ids AWS made up; made at the first. */

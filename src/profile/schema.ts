@@ -99,6 +99,7 @@ export const roleLink = <E extends TSchema>(evidence: E) =>
     roleArn: Str,
     via: Type.Union([Type.Literal('irsa'), Type.Literal('pod-identity')]),
     providers: Type.Optional(Type.Array(Str)),
+    clusters: Type.Optional(Type.Array(Str)),
     evidence,
   });
 

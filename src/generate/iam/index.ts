@@ -196,6 +196,7 @@ export class IamGenerator {
         via: l.via,
         evidence: l.evidence,
         ...(l.providers ? { providers: l.providers } : {}),
+        ...(l.clusters ? { clusters: l.clusters } : {}),
       });
       this.assumedBy.set(awsIdentityKey(l.roleArn), list);
       this.chains.push({ serviceAccount: sa, via: l.via, roleArn: l.roleArn, count: l.evidence.count });

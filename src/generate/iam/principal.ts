@@ -228,6 +228,7 @@ function assumedByEntry(l: TrustLink): Record<string, unknown> & { via: string }
         serviceAccount: l.serviceAccount,
         via: l.via,
         ...(l.providers?.length ? { providers: l.providers } : {}),
+        ...(l.clusters?.length ? { clusters: l.clusters } : {}),
       };
   }
 }

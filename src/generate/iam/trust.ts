@@ -10,9 +10,12 @@ import type { IamOptions, IamResult, IamWidening } from './index.js';
  * them, and no more: for IRSA, one statement per OIDC provider the tokens came from,
  * `sts:AssumeRoleWithWebIdentity` under StringEquals on `ISSUER:sub` (exactly the service accounts seen) and
  * `ISSUER:aud` (`sts.amazonaws.com`); for EKS Pod Identity, `sts:AssumeRole` and `sts:TagSession` by
- * `pods.eks.amazonaws.com` under StringEquals on the session tags `kubernetes-namespace` and
- * `kubernetes-service-account`, one statement per namespace (two lists in one
- * statement would let a service account of one namespace in under the other's name); for IAM roles and users that
+ * `pods.eks.amazonaws.com` under StringEquals on the session tags `kubernetes-namespace`,
+ * `kubernetes-service-account` and `eks-cluster-arn` (the clusters seen: as IRSA's names each cluster's issuer, so no
+ * other cluster of the account with a namespace and service account of those names gets the role; a link whose
+ * records named no cluster, of a profile written before they were kept, sets none), one statement per namespace and
+ * set of clusters (two lists in one statement would let a service account of one namespace, or of one cluster, in
+ * under the other's name); for IAM roles and users that
  * called `sts:AssumeRole` (role chaining, a user switching into the role), their ARNs as `AWS` principals (never the
  * account's `:root`, which would let in every principal its identity policies allow), one statement per set of actions
  * they needed (`sts:TagSession`, `sts:SetSourceIdentity` where they passed session tags or a source identity); for
@@ -39,6 +42,8 @@ export type TrustLink =
       serviceAccount: string;
       via: 'irsa' | 'pod-identity';
       providers?: string[];
+      /** Pod Identity: the clusters (`eks-cluster-arn`) whose pods assumed the role; absent where none was said. */
+      clusters?: string[];
       evidence: Evidence;
     }
   | {
@@ -189,7 +194,10 @@ export function trustPolicy(
     const slash = l.serviceAccount.indexOf('/');
     const [ns, sa] = [l.serviceAccount.slice(0, slash), l.serviceAccount.slice(slash + 1)];
     if (l.via === 'pod-identity') {
-      byNamespace.set(ns, (byNamespace.get(ns) ?? new Set()).add(sa));
+      // Service accounts seen from the same clusters share a statement: its namespace, names and clusters are then
+      // exactly the pairs seen.
+      const k = JSON.stringify([ns, ...[...new Set(l.clusters ?? [])].sort(cmp)]);
+      byNamespace.set(k, (byNamespace.get(k) ?? new Set()).add(sa));
       continue;
     }
     if (!l.providers?.length) noProvider.add(l.serviceAccount);
@@ -216,7 +224,8 @@ export function trustPolicy(
     });
   [...byNamespace]
     .sort((a, b) => cmp(a[0], b[0]))
-    .forEach(([ns, sas], i) => {
+    .forEach(([k, sas], i) => {
+      const [ns, ...clusters] = JSON.parse(k) as string[];
       statements.push({
         Sid: sid('PodIdentity', i),
         Effect: 'Allow',
@@ -224,8 +233,9 @@ export function trustPolicy(
         Action: ['sts:AssumeRole', 'sts:TagSession'],
         Condition: {
           StringEquals: {
-            'aws:RequestTag/kubernetes-namespace': ns,
+            'aws:RequestTag/kubernetes-namespace': ns!,
             'aws:RequestTag/kubernetes-service-account': one(sas),
+            ...(clusters.length ? { 'aws:RequestTag/eks-cluster-arn': one(new Set(clusters)) } : {}),
           },
         },
       });

@@ -131,7 +131,10 @@ function linkOf(v: Obj, obs: AwsCallObservation): ServiceAccountLink | undefined
     const tag = (k: string) => str(tags.find((t) => str(t['key']) === k)?.['value']);
     const ns = tag('kubernetes-namespace');
     const sa = tag('kubernetes-service-account');
-    return ns && sa ? { namespace: ns, serviceAccount: sa, roleArn, via: 'pod-identity' } : undefined;
+    const cluster = tag('eks-cluster-arn');
+    return ns && sa
+      ? { namespace: ns, serviceAccount: sa, roleArn, via: 'pod-identity', ...(cluster ? { cluster } : {}) }
+      : undefined;
   }
   return undefined;
 }

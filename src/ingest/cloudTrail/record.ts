@@ -14,6 +14,7 @@ import {
   regionProblem,
   candidateArnProblem,
   loggedArn,
+  eksClusterArnProblem,
   oidcProviderProblem,
   roleArnProblem,
   tokenClaimProblem,
@@ -202,7 +203,8 @@ function callProblem(obs: AwsCallObservation, recipient: string, ctx: CallContex
       check('the service account namespace', l.namespace, namespaceProblem) ??
       check('the service account', l.serviceAccount, subdomainProblem) ??
       check('the assumed role', l.roleArn, roleArnProblem) ??
-      (l.provider !== undefined ? check('the OIDC provider', l.provider, oidcProviderProblem) : undefined)
+      (l.provider !== undefined ? check('the OIDC provider', l.provider, oidcProviderProblem) : undefined) ??
+      (l.cluster !== undefined ? check('the EKS cluster', l.cluster, eksClusterArnProblem) : undefined)
     );
   }
   const w = obs.webIdentityLink;

@@ -44,6 +44,16 @@ const OIDC_PROVIDER = new RegExp(
   `^arn:${PARTITION}:iam::\\d{12}:oidc-provider/[A-Za-z0-9.-]{1,253}(/[A-Za-z0-9._-]+)*$`,
 );
 
+/**
+ * An EKS cluster's ARN (`arn:aws:eks:eu-west-1:111122223333:cluster/acme`), as EKS Pod Identity's session tag
+ * `eks-cluster-arn` holds it and a trust's `aws:RequestTag/eks-cluster-arn` names it: a cluster name is a letter or
+ * digit, then letters, digits, `-` and `_`, at most 100 (the EKS API Reference).
+ */
+export function eksClusterArnProblem(arn: string): string | undefined {
+  return EKS_CLUSTER.test(arn) ? undefined : 'is not the ARN of an EKS cluster';
+}
+const EKS_CLUSTER = new RegExp(`^arn:${PARTITION}:eks:[a-z0-9-]{1,32}:\\d{12}:cluster/[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`);
+
 /** An IAM SAML provider's ARN (`arn:aws:iam::111122223333:saml-provider/Okta`), as a trust's `Federated` names it. */
 export function samlProviderProblem(arn: string): string | undefined {
   return SAML_PROVIDER.test(arn) ? undefined : 'is not the ARN of an IAM SAML provider';

@@ -15,7 +15,9 @@ import { webIdentityProviderProblem } from '../../knowledge/aws/names.js';
  *   `system:serviceaccount:NS:NAME` in the `<issuer>:sub` key and its audience (`sts.amazonaws.com`, what EKS's
  *   webhook asks for by default) in `<issuer>:aud`.
  * - EKS Pod Identity: `sts:AssumeRole` and `sts:TagSession` by the service `pods.eks.amazonaws.com`, the session tags
- *   `kubernetes-namespace` and `kubernetes-service-account` in `aws:RequestTag/...`.
+ *   `kubernetes-namespace` and `kubernetes-service-account` in `aws:RequestTag/...`, and `eks-cluster-arn` and
+ *   `eks-cluster-name` where the records named the cluster (each cluster seen asked on its own). The pod's name and
+ *   uid are not kept: a Condition on them is undetermined.
  *
  * Which cluster's issuer the token came from is not compared: a soak runs in staging, whose issuer is not
  * production's, and the logs' provider is not kept. Every OIDC provider the trust names is tried. A Condition on a
@@ -24,7 +26,8 @@ import { webIdentityProviderProblem } from '../../knowledge/aws/names.js';
  */
 export type TrustRequest =
   | { via: 'irsa'; namespace: string; serviceAccount: string }
-  | { via: 'pod-identity'; namespace: string; serviceAccount: string }
+  /** `cluster`: the session tag `eks-cluster-arn`, where known (unknown, a condition on it is undetermined). */
+  | { via: 'pod-identity'; namespace: string; serviceAccount: string; cluster?: string }
   /**
    * A web identity that is no service account (GitHub Actions, another OIDC issuer): the token's issuer (as condition
    * keys begin), subject, and audience where known (unknown, a condition on it is undetermined), and the trust actions
@@ -211,6 +214,11 @@ function asks(req: TrustRequest, issuer: string | undefined): Ask[] {
     ['aws:requesttag/kubernetes-namespace', req.namespace],
     ['aws:requesttag/kubernetes-service-account', req.serviceAccount],
   ]);
+  // The cluster's tags: its ARN, and its name, the ARN's last part (EKS passes both).
+  if (req.cluster !== undefined) {
+    context.set('aws:requesttag/eks-cluster-arn', req.cluster);
+    context.set('aws:requesttag/eks-cluster-name', req.cluster.slice(req.cluster.lastIndexOf('/') + 1));
+  }
   const none = () => false;
   return ['sts:AssumeRole', 'sts:TagSession'].map((action) => ({
     action,
@@ -307,7 +315,14 @@ export function judgeTrust(
     return { access, result: 'undetermined', detail: `${of} was not read: ${trust.unknown}` };
   const statements = readTrust(trust.document);
   if (typeof statements === 'string') return { access, result: 'undetermined', detail: `${of}: ${statements}` };
-  const d = evaluateTrust(statements, { via: link.via, namespace: m[1]!, serviceAccount: m[2]! });
+  // Pod Identity: each cluster whose pods assumed the role, on its own (its first denial, else first undetermined).
+  const clusters = link.via === 'pod-identity' && link.clusters?.length ? link.clusters : [undefined];
+  const each = clusters.map((cluster) => {
+    const req = { via: link.via, namespace: m[1]!, serviceAccount: m[2]!, ...(cluster ? { cluster } : {}) };
+    const x = evaluateTrust(statements, req);
+    return cluster ? { ...x, reason: `${x.reason} (a pod of ${cluster})` } : x;
+  });
+  const d = each.find((x) => x.result === 'deny') ?? each.find((x) => x.result === 'undetermined') ?? each[0]!;
   const how = irsa ? 'its token (IRSA)' : 'EKS Pod Identity';
   const detail =
     d.result === 'allow'
