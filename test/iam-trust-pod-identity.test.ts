@@ -382,3 +382,117 @@ describe('EKS Pod Identity trusts pin the clusters seen', () => {
     expect(judged(docsTrust(OTHER))).toEqual(['would-deny']);
   });
 });
+
+const VENDOR = `arn:aws:iam::${A}:role/vendor-scanner`;
+const AUDIT = `arn:aws:iam::${B}:role/audit-readonly`;
+
+/** A vendor's cross-account AssumeRole with an external ID (the IAM User Guide's confused-deputy guard), a call. */
+const vendorCalls = (day: number, externalId?: string) => [
+  assume(session(VENDOR, `s${day}`), AUDIT, `2026-11-0${day}T01:00:00Z`, externalId ? { externalId } : {}),
+  call(AUDIT, 'iam.amazonaws.com', 'ListRoles', `2026-11-0${day}T01:00:05Z`),
+];
+
+/** A trust letting the vendor in under `Condition` (none: no condition). */
+const vendorTrust = (Condition?: unknown, Action: unknown = 'sts:AssumeRole') => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: VENDOR }, Action, ...(Condition ? { Condition } : {}) }],
+});
+
+/** `verify`'s findings on the vendor's AssumeRole under `trust` as the role's trust file. */
+function verifyVendor(records: unknown[], trust: unknown): string[] {
+  const out = generate(records);
+  writeFileSync(join(out, 'iam', B, 'role/audit-readonly.trust.json'), JSON.stringify(trust));
+  const r = cli(['verify', '--cloudtrail', trail(records).file, '--policies', out, '--format', 'json']);
+  const report = JSON.parse(r.stdout) as Record<string, { subject: string; detail: string }[]>;
+  const of = (k: string) => report[k]!.filter((f) => f.subject === VENDOR).map((f) => `${k}: ${f.detail}`);
+  return [...of('notAllowed'), ...of('undetermined')];
+}
+
+describe('trusts keep the external ID the calls passed', () => {
+  it("keeps an AssumeRole's requestParameters.externalId, and refuses one STS would not take", () => {
+    expect(observe(vendorCalls(2, '7f1c9e2a-secret-ext')[0]).externalId).toBe('7f1c9e2a-secret-ext');
+    expect(observe(vendorCalls(2)[0]).externalId).toBeUndefined();
+    const out: unknown[] = [];
+    decodeCloudTrailValue(vendorCalls(2, 'x${aws:username}')[0], { file: 'f.json', line: 1 }, (x) => out.push(x));
+    expect(out).toMatchObject([{ kind: 'issue', code: 'cloudtrail.bad-name' }]);
+  });
+
+  it('writes sts:ExternalId of the values seen in the trust, and keeps them in the profile and its merge', () => {
+    const records = [...vendorCalls(2, '7f1c9e2a-secret-ext'), ...vendorCalls(3, 'rotated-ext-2')];
+    const out = generate(records);
+    expect(readJson(out, 'iam', B, 'role/audit-readonly.trust.json')['Statement']).toEqual([
+      {
+        Sid: 'AssumedWithExternalId',
+        Effect: 'Allow',
+        Principal: { AWS: VENDOR },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': ['7f1c9e2a-secret-ext', 'rotated-ext-2'] } },
+      },
+    ]);
+    // The caller's own policy is one grant, whatever external IDs it passed.
+    expect(readJson(out, 'iam', A, 'role/vendor-scanner.json')['Statement']).toEqual([
+      { Sid: 'StsAccess1', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [AUDIT] },
+    ]);
+    expect(verifyVendor(records, readJson(out, 'iam', B, 'role/audit-readonly.trust.json'))).toEqual([]);
+    // In the profile: one AssumeRole edge per external ID; a merge of two days' profiles keeps both.
+    const dir = tmp();
+    const day = (d: number) => {
+      const file = join(dir, `${d}.ct.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({ Records: vendorCalls(d, d === 2 ? '7f1c9e2a-secret-ext' : 'rotated-ext-2') }),
+      );
+      expect(cli(['profile', '--cloudtrail', file, '-o', join(dir, `${d}.json`), '-q']).code).toBe(0);
+      return join(dir, `${d}.json`);
+    };
+    const merged = join(dir, 'merged.json');
+    expect(cli(['merge', day(3), day(2), '-o', merged, '-q']).code).toBe(0);
+    const ids = readFileSync(merged, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"aws":["sts.amazonaws.com","AssumeRole"'))
+      .map((l) => (JSON.parse(l) as { externalId?: string }).externalId);
+    expect(ids).toEqual(['7f1c9e2a-secret-ext', 'rotated-ext-2']);
+    const again = join(dir, 'again');
+    expect(cli(['generate', 'iam', '--profile', merged, '-o', again, '-q']).code).toBe(0);
+    expect(readJson(again, 'iam', B, 'role/audit-readonly.trust.json')).toEqual(
+      readJson(out, 'iam', B, 'role/audit-readonly.trust.json'),
+    );
+  });
+
+  it('asks no external ID of a caller some of whose calls passed none', () => {
+    const out = generate([...vendorCalls(2, '7f1c9e2a-secret-ext'), ...vendorCalls(3)]);
+    expect(readJson(out, 'iam', B, 'role/audit-readonly.trust.json')['Statement']).toEqual([
+      { Sid: 'AssumedByPrincipals', Effect: 'Allow', Principal: { AWS: VENDOR }, Action: 'sts:AssumeRole' },
+    ]);
+  });
+
+  it("keeps a Pod Identity target role's sts:TagSession apart from its external ID (STS's keys)", () => {
+    const out = generate([...targetChain(2), ...targetChain(3)]);
+    expect(readJson(out, 'iam', B, 'role/payments-target.trust.json')['Statement']).toEqual([
+      {
+        Sid: 'AssumedWithExternalId',
+        Effect: 'Allow',
+        Principal: { AWS: PAYMENTS },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': 'a1b2c3d4-assoc' } },
+      },
+      { Sid: 'AssumedByPrincipals', Effect: 'Allow', Principal: { AWS: PAYMENTS }, Action: 'sts:TagSession' },
+    ]);
+  });
+
+  it('judges a trust on sts:ExternalId by the values the calls passed (verify)', () => {
+    const records = vendorCalls(2, '7f1c9e2a-secret-ext');
+    const ext = (v: string) => ({ StringEquals: { 'sts:ExternalId': v } });
+    expect(verifyVendor(records, vendorTrust(ext('7f1c9e2a-secret-ext')))).toEqual([]);
+    expect(verifyVendor(records, vendorTrust(ext('another')))).toEqual([
+      expect.stringMatching(
+        /^notAllowed: .*no statement allows sts:AssumeRole for it \(external ID 7f1c9e2a-secret-ext\)$/,
+      ),
+    ]);
+    // Calls that passed none, against a trust asking one: the profile cannot say (it predates external IDs, or
+    // they were not logged), so undetermined, never allowed.
+    expect(verifyVendor(vendorCalls(2), vendorTrust(ext('7f1c9e2a-secret-ext')))).toEqual([
+      expect.stringMatching(/^undetermined: /),
+    ]);
+  });
+});

@@ -148,6 +148,8 @@ export interface AwsCallObservation {
   samlLink?: SamlLink;
   /** Where it came from (callOrigin.ts); absent where the record does not say (no `sourceIPAddress`). */
   origin?: CallOrigin;
+  /** An AssumeRole's `requestParameters.externalId`: a trust asking `sts:ExternalId` must be given it. */
+  externalId?: string;
 }
 
 /** Who became a role with a web identity token: the provider, the token's subject and audience, and the role. */

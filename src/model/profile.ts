@@ -234,6 +234,11 @@ export interface AwsCall {
    */
   region?: string;
   account?: string;
+  /**
+   * An AssumeRole's external ID (`requestParameters.externalId`): calls with another, or none, are other edges, so the
+   * role's trust can ask `sts:ExternalId` of exactly those seen. Absent when the calls passed none.
+   */
+  externalId?: string;
 }
 
 export interface AwsEdge extends AwsCall {

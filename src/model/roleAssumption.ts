@@ -12,6 +12,12 @@ import { iamIdentity, iamKindOf } from './subject.js';
 export interface RoleAssumption {
   roleArn: string;
   actions: string[];
+  /**
+   * The external IDs its calls passed (`sts:ExternalId`), sorted, distinct; absent when none did (or the profile
+   * predates external IDs). `withoutExternalId`: beside those, some calls passed none, so a trust may not ask one.
+   */
+  externalIds?: string[];
+  withoutExternalId?: true;
   evidence: Evidence;
 }
 
@@ -19,22 +25,30 @@ export interface RoleAssumption {
 export function roleAssumptions(p: Principal): RoleAssumption[] {
   const kind = iamKindOf(p.subject.kind);
   if (!kind || iamIdentity(p.username)?.kind !== kind) return [];
-  // A role assumed in calls of several regions (or with and without tags) is one assumption.
-  const byRole = new Map<string, { actions: Set<string>; evidence: Evidence }>();
+  // A role assumed in calls of several regions (or with and without tags, or external IDs) is one assumption.
+  const byRole = new Map<string, { actions: Set<string>; ids: Set<string>; without: boolean; evidence: Evidence }>();
   for (const e of p.aws ?? []) {
     if (e.eventSource !== 'sts.amazonaws.com' || e.eventName !== 'AssumeRole' || !e.allowed) continue;
     for (const roleArn of e.resources) {
       if (iamIdentity(roleArn)?.kind !== 'role') continue;
       const more = e.implied.filter((i) => i.resource === roleArn && i.action.startsWith('sts:')).map((i) => i.action);
-      const had = byRole.get(roleArn);
-      if (!had) byRole.set(roleArn, { actions: new Set(['sts:AssumeRole', ...more]), evidence: e.allowed });
-      else {
-        for (const a of more) had.actions.add(a);
-        had.evidence = mergeEvidence(had.evidence, e.allowed);
-      }
+      let had = byRole.get(roleArn);
+      if (!had) {
+        const x = { actions: new Set(['sts:AssumeRole']), ids: new Set<string>(), without: false, evidence: e.allowed };
+        byRole.set(roleArn, (had = x));
+      } else had.evidence = mergeEvidence(had.evidence, e.allowed);
+      for (const a of more) had.actions.add(a);
+      if (e.externalId !== undefined) had.ids.add(e.externalId);
+      else had.without = true;
     }
   }
   return [...byRole]
     .sort((a, b) => cmp(a[0], b[0]))
-    .map(([roleArn, x]) => ({ roleArn, actions: [...x.actions].sort(cmp), evidence: x.evidence }));
+    .map(([roleArn, x]) => ({
+      roleArn,
+      actions: [...x.actions].sort(cmp),
+      ...(x.ids.size ? { externalIds: [...x.ids].sort(cmp) } : {}),
+      ...(x.without && x.ids.size ? { withoutExternalId: true as const } : {}),
+      evidence: x.evidence,
+    }));
 }

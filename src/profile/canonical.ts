@@ -217,6 +217,7 @@ function canonicalAwsEdge(e: AwsEdge): AwsEdge {
   };
   if (e.region) out.region = e.region;
   if (e.account) out.account = e.account;
+  if (e.externalId !== undefined) out.externalId = e.externalId;
   if (e.allowed) out.allowed = canonicalEvidence(e.allowed);
   if (e.denied) out.denied = canonicalEvidence(e.denied);
   // In order, each once, at most ORIGIN_LIMIT: as the builder keeps them.

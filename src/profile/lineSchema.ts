@@ -100,6 +100,8 @@ export const LINE_SCHEMAS = {
     resources: Type.Optional(Type.Array(Str)),
     /** action, resource, via. */
     implied: Type.Optional(Type.Array(Type.Tuple([Str, Str, Str]))),
+    /** An AssumeRole's external ID (absent: none passed). */
+    externalId: Type.Optional(Str),
     allowed: Type.Optional(CompactEvidence),
     denied: Type.Optional(CompactEvidence),
     /** Where its records came from: source IP, VPC endpoint, `tls`, invokedBy (`""` where not said). */

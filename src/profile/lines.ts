@@ -202,6 +202,7 @@ export function awsLineOf(
     aws: [e.eventSource, e.eventName, e.region ?? '', e.account ?? ''],
     resources: e.resources.length ? e.resources : undefined,
     implied: e.implied.length ? e.implied.map((i) => [i.action, i.resource, i.via]) : undefined,
+    externalId: e.externalId,
     allowed,
     denied,
     origins: e.origins,
@@ -308,6 +309,7 @@ export function awsEdgeOf(v: {
   aws: [string, string, string, string];
   resources?: string[];
   implied?: [string, string, string][];
+  externalId?: string;
   allowed?: CompactEvidence;
   denied?: CompactEvidence;
   origins?: CallOrigin[];
@@ -322,6 +324,7 @@ export function awsEdgeOf(v: {
   };
   if (region) e.region = region;
   if (account) e.account = account;
+  if (v.externalId !== undefined) e.externalId = v.externalId;
   for (const slot of ['allowed', 'denied'] as const) {
     const t = v[slot];
     if (!t) continue;

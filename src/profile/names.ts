@@ -26,6 +26,7 @@ import {
   regionProblem,
   resourceArnProblem,
   eksClusterArnProblem,
+  externalIdProblem,
   oidcProviderProblem,
   roleArnProblem,
   servicePrincipalProblem,
@@ -168,6 +169,7 @@ export function awsEdgeNameProblem(e: AwsEdge, ea: string): string | undefined {
     check(`${ea}.eventName`, e.eventName, eventNameProblem) ??
     (e.region ? check(`${ea}.region`, e.region, regionProblem) : undefined) ??
     (e.account ? check(`${ea}.account`, e.account, accountProblem) : undefined) ??
+    (e.externalId !== undefined ? check(`${ea}.externalId`, e.externalId, externalIdProblem) : undefined) ??
     e.resources.map((r, k) => check(`${ea}.resources[${k}]`, r, candidateArnProblem)).find(Boolean) ??
     e.implied
       .map((x, k) => (x.resource ? check(`${ea}.implied[${k}].resource`, x.resource, impliedArnProblem) : undefined))

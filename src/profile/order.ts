@@ -15,11 +15,12 @@ export function awsCallOf(obs: AwsCallObservation, intern: (s: string) => string
   const resources = obs.resources.length ? obs.resources.slice() : obs.resources;
   const implied = obs.implied.length ? obs.implied.slice() : obs.implied;
   // Made whole where it can be: fields added later are kept outside the object, in a block of their own.
-  if (obs.region && obs.account)
+  if (obs.region && obs.account && obs.externalId === undefined)
     return { eventSource, eventName, resources, implied, region: intern(obs.region), account: intern(obs.account) };
   const c: AwsCall = { eventSource, eventName, resources, implied };
   if (obs.region) c.region = intern(obs.region);
   if (obs.account) c.account = intern(obs.account);
+  if (obs.externalId !== undefined) c.externalId = obs.externalId;
   return c;
 }
 
@@ -34,10 +35,15 @@ export function awsCallKey(c: AwsCall): string {
     ...c.resources,
   ];
   for (const i of c.implied) parts.push(i.action, i.resource, i.via);
+  // Implied permissions come in threes: one more part, where there is an external ID, is told apart.
+  if (c.externalId !== undefined) parts.push(c.externalId);
   return tupleKeyOf(parts);
 }
 
-/** The profile's order of AWS edges: event source, name, then the resources and implied permissions as lists. */
+/**
+ * The profile's order of AWS edges: event source, name, region, account, then the resources and implied permissions as
+ * lists, then the external ID (none first).
+ */
 export function compareAwsCalls(a: AwsCall, b: AwsCall): number {
   return (
     cmp(a.eventSource, b.eventSource) ||
@@ -45,7 +51,8 @@ export function compareAwsCalls(a: AwsCall, b: AwsCall): number {
     cmp(a.region ?? '', b.region ?? '') ||
     cmp(a.account ?? '', b.account ?? '') ||
     compareTuples(a.resources, b.resources) ||
-    compareTuples(a.implied.map(impliedTuple).flat(), b.implied.map(impliedTuple).flat())
+    compareTuples(a.implied.map(impliedTuple).flat(), b.implied.map(impliedTuple).flat()) ||
+    cmp(a.externalId ?? '', b.externalId ?? '')
   );
 }
 

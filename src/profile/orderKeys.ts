@@ -17,7 +17,10 @@ export const k8sKeyTail = (a: K8sAccess): string => orderKeyField(a.nonResourceU
 
 export const k8sOrderKey = (a: K8sAccess): string => k8sKeyHead(a) + orderKeyField(a.name) + k8sKeyTail(a);
 
-/** An AWS call's order key: source, name, region, account, then its resources and its implied permissions as lists. */
+/**
+ * An AWS call's order key: source, name, region, account, then its resources and its implied permissions as lists,
+ * then its external ID where it has one.
+ */
 export function awsOrderKey(c: AwsCall): string {
   const parts = [
     orderKeyField(c.eventSource),
@@ -29,5 +32,7 @@ export function awsOrderKey(c: AwsCall): string {
   parts.push(ORDER_KEY_LIST_END);
   for (const i of c.implied) parts.push(orderKeyField(i.action), orderKeyField(i.resource), orderKeyField(i.via));
   parts.push(ORDER_KEY_LIST_END);
+  // None sorts first: a key without it is a prefix of one with it.
+  if (c.externalId !== undefined) parts.push(orderKeyField(c.externalId));
   return parts.join('');
 }

@@ -73,6 +73,7 @@ const AwsEdge = Type.Object({
   implied: Type.Array(Implied),
   region: Type.Optional(Str),
   account: Type.Optional(Str),
+  externalId: Type.Optional(Str),
   allowed: Type.Optional(Evidence),
   denied: Type.Optional(Evidence),
   origins: Type.Optional(Type.Array(Origin)),

@@ -204,7 +204,9 @@ export class IamGenerator {
     // IAM roles and users that assumed a role with sts:AssumeRole: its trust lets them in.
     for (const a of roleAssumptions(p)) {
       const list = this.assumedBy.get(awsIdentityKey(a.roleArn)) ?? [];
-      list.push({ principal: p.username, via: 'assume-role', actions: a.actions, evidence: a.evidence });
+      // An external ID every call passed: the trust asks it (sts:ExternalId); one some calls lacked, it cannot.
+      const ids = a.externalIds && !a.withoutExternalId ? { externalIds: a.externalIds } : {};
+      list.push({ principal: p.username, via: 'assume-role', actions: a.actions, ...ids, evidence: a.evidence });
       this.assumedBy.set(awsIdentityKey(a.roleArn), list);
     }
     const id = IamGenerator.identity(p);

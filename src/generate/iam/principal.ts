@@ -203,7 +203,12 @@ function assumedByEntry(l: TrustLink): Record<string, unknown> & { via: string }
   const audience = 'audience' in l && l.audience !== undefined ? { audience: l.audience } : {};
   switch (l.via) {
     case 'assume-role':
-      return { principal: l.principal, via: l.via, actions: l.actions };
+      return {
+        principal: l.principal,
+        via: l.via,
+        actions: l.actions,
+        ...(l.externalIds?.length ? { externalIds: l.externalIds } : {}),
+      };
     case 'service':
       return { service: l.service, via: l.via, ...(l.actions !== undefined ? { actions: l.actions } : {}) };
     case 'web-identity':

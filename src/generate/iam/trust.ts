@@ -10,31 +10,30 @@ import type { IamOptions, IamResult, IamWidening } from './index.js';
  * them, and no more: for IRSA, one statement per OIDC provider the tokens came from,
  * `sts:AssumeRoleWithWebIdentity` under StringEquals on `ISSUER:sub` (exactly the service accounts seen) and
  * `ISSUER:aud` (`sts.amazonaws.com`); for EKS Pod Identity, `sts:AssumeRole` and `sts:TagSession` by
- * `pods.eks.amazonaws.com` under StringEquals on the session tags `kubernetes-namespace`,
- * `kubernetes-service-account` and `eks-cluster-arn` (the clusters seen: as IRSA's names each cluster's issuer, so no
- * other cluster of the account with a namespace and service account of those names gets the role; a link whose
- * records named no cluster, of a profile written before they were kept, sets none), one statement per namespace and
- * set of clusters (two lists in one statement would let a service account of one namespace, or of one cluster, in
- * under the other's name); for IAM roles and users that
- * called `sts:AssumeRole` (role chaining, a user switching into the role), their ARNs as `AWS` principals (never the
+ * `pods.eks.amazonaws.com` under StringEquals on the session tags `kubernetes-namespace`, `kubernetes-service-account`
+ * and `eks-cluster-arn` (the clusters seen, as IRSA's names each cluster's issuer; none for a link of an older profile
+ * that named none), one statement per namespace and set of clusters (two lists in one statement would let a service
+ * account of one namespace, or cluster, in under the other's name); for IAM roles and users that called
+ * `sts:AssumeRole` (role chaining, a user switching into the role), their ARNs as `AWS` principals (never the
  * account's `:root`, which would let in every principal its identity policies allow), one statement per set of actions
- * they needed (`sts:TagSession`, `sts:SetSourceIdentity` where they passed session tags or a source identity); for
- * AWS services that assumed it (Lambda, EC2, ECS tasks), one statement per set of actions naming them
- * (`sts:AssumeRole`, with `sts:TagSession` and `sts:SetSourceIdentity` where the service passed session tags or a
- * source identity, as IAM Roles Anywhere does); for web
- * identities that are no service account (GitHub Actions, another OIDC issuer), `sts:AssumeRoleWithWebIdentity` by the
- * provider under StringEquals on `ISSUER:sub` (exactly the subjects seen) and `ISSUER:aud` (the audience seen), one
- * statement per provider, audience and actions (a token's subject and audience are allowed only in the pairs seen;
- * `sts:TagSession` where its token passed session tags); for a Cognito identity pool, whose identity ids are made up
- * per user, one statement per pool under `cognito-identity.amazonaws.com:aud` with every action its identities
- * needed and no subject (listed; `exact` names them); for SAML
- * users, `sts:AssumeRoleWithSAML` (with `sts:TagSession`, `sts:SetSourceIdentity` where the assertions passed session
- * tags or a source identity) by the SAML provider under StringEquals on `SAML:aud` (the audience seen) and `SAML:sub`
+ * they needed (`sts:TagSession`, `sts:SetSourceIdentity` where they passed session tags or a source identity); where
+ * every call of one passed an external ID, its `sts:AssumeRole` in a statement per set of them under StringEquals on
+ * `sts:ExternalId` (the confused deputy's guard), its other actions apart (STS lists `sts:ExternalId` for AssumeRole
+ * alone; the EKS User Guide's target-role trust keeps `sts:TagSession` in a statement of its own); for AWS services
+ * that assumed it (Lambda, EC2, ECS tasks), one statement per set of actions naming them (`sts:AssumeRole`, with
+ * `sts:TagSession` and `sts:SetSourceIdentity` where the service passed session tags or a source identity, as IAM
+ * Roles Anywhere does); for web identities that are no service account (GitHub Actions, another OIDC issuer),
+ * `sts:AssumeRoleWithWebIdentity` by the provider under StringEquals on `ISSUER:sub` (exactly the subjects seen) and
+ * `ISSUER:aud` (the audience seen), one statement per provider, audience and actions (a token's subject and audience
+ * are allowed only in the pairs seen; `sts:TagSession` where its token passed session tags); for a Cognito identity
+ * pool, whose identity ids are made up per user, one statement per pool under `cognito-identity.amazonaws.com:aud`
+ * with every action its identities needed and no subject (listed; `exact` names them); for SAML users,
+ * `sts:AssumeRoleWithSAML` (with `sts:TagSession`, `sts:SetSourceIdentity` where the assertions passed session tags
+ * or a source identity) by the SAML provider under StringEquals on `SAML:aud` (the audience seen) and `SAML:sub`
  * (exactly the subjects seen), one statement per provider, audience and set of actions; subjects of a transient
  * NameID are made up at each sign-in, so their statement asks `SAML:sub_type` to be `transient` instead (any user
- * the IdP sends that way: listed). A link
- * whose records named no provider (a profile written before providers were kept) cannot be written as IRSA: it is
- * listed, not guessed.
+ * the IdP sends that way: listed). A link whose records named no provider (a profile written before providers were
+ * kept) cannot be written as IRSA: it is listed, not guessed.
  */
 export type TrustLink =
   | {
@@ -51,6 +50,8 @@ export type TrustLink =
       principal: string;
       via: 'assume-role';
       actions: string[];
+      /** The external IDs its calls passed, sorted, where every call passed one: the trust asks `sts:ExternalId`. */
+      externalIds?: string[];
       evidence: Evidence;
     }
   | {
@@ -135,6 +136,7 @@ export function trustPolicy(
   const byNamespace = new Map<string, Set<string>>();
   const noProvider = new Set<string>();
   const byActions = new Map<string, Set<string>>();
+  const withExternalId = new Map<string, Set<string>>();
   const services = new Map<string, Set<string>>();
   const tokens = new Map<string, Set<string>>();
   const patterns = new Map<string, Set<string>>();
@@ -187,7 +189,14 @@ export function trustPolicy(
       continue;
     }
     if (l.via === 'assume-role') {
-      const k = l.actions.join(',');
+      let actions = l.actions;
+      if (l.externalIds?.length) {
+        const k = JSON.stringify([...new Set(l.externalIds)].sort(cmp));
+        withExternalId.set(k, (withExternalId.get(k) ?? new Set()).add(l.principal));
+        actions = actions.filter((a) => a !== 'sts:AssumeRole');
+        if (!actions.length) continue;
+      }
+      const k = actions.join(',');
       byActions.set(k, (byActions.get(k) ?? new Set()).add(l.principal));
       continue;
     }
@@ -253,6 +262,18 @@ export function trustPolicy(
           Action: list.length === 1 ? list[0]! : list,
         });
       });
+  // sts:AssumeRole of the callers that passed external IDs: one statement per set of them.
+  [...withExternalId]
+    .sort((a, b) => cmp(a[0], b[0]))
+    .forEach(([k, named], i) => {
+      statements.push({
+        Sid: sid('AssumedWithExternalId', i),
+        Effect: 'Allow',
+        Principal: { AWS: one(named) },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': one(new Set(JSON.parse(k) as string[])) } },
+      });
+    });
   byActionSet(byActions, 'AssumedByPrincipals', 'AWS');
   // Exact subjects under StringEquals; release tags' patterns in statements of their own (one statement with both
   // operators on the subject would ask a token to match both).

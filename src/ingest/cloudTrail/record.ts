@@ -15,6 +15,7 @@ import {
   candidateArnProblem,
   loggedArn,
   eksClusterArnProblem,
+  externalIdProblem,
   oidcProviderProblem,
   roleArnProblem,
   tokenClaimProblem,
@@ -105,6 +106,8 @@ export function decodeRecord(v: Obj, loc: { file: string; line: number }, emit: 
   const created = createdResources(service, v['responseElements'], ctx).map(loggedArn);
   if (created.length) obs.created = distinctSorted(created);
   addLinks(v, obs);
+  const externalId = eventName === 'AssumeRole' && isObj(params) ? params['externalId'] : undefined;
+  if (typeof externalId === 'string' && externalId !== '') obs.externalId = externalId;
   const problem = callProblem(obs, str(v['recipientAccountId']), ctx);
   if (problem) {
     issue('cloudtrail.bad-name', problem);
@@ -195,6 +198,10 @@ function callProblem(obs: AwsCallObservation, recipient: string, ctx: CallContex
   }
   for (const i of obs.implied) {
     const p = builtPattern(i, ctx) ? undefined : check(`${i.action} resource`, i.resource, candidateArnProblem);
+    if (p) return p;
+  }
+  if (obs.externalId !== undefined) {
+    const p = check('the external ID', obs.externalId, externalIdProblem);
     if (p) return p;
   }
   const l = obs.link;

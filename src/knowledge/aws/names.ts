@@ -54,6 +54,14 @@ export function eksClusterArnProblem(arn: string): string | undefined {
 }
 const EKS_CLUSTER = new RegExp(`^arn:${PARTITION}:eks:[a-z0-9-]{1,32}:\\d{12}:cluster/[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`);
 
+/**
+ * An external ID as STS takes it (`sts:AssumeRole`'s ExternalId, the `sts:ExternalId` a trust asks): 2 to 1,224
+ * letters, digits and `_+=,.@:/-` (the STS API Reference).
+ */
+export function externalIdProblem(v: string): string | undefined {
+  return /^[\w+=,.@:/-]{2,1224}$/.test(v) ? undefined : 'is not an external ID (2 to 1,224 of A-Z a-z 0-9 _+=,.@:/-)';
+}
+
 /** An IAM SAML provider's ARN (`arn:aws:iam::111122223333:saml-provider/Okta`), as a trust's `Federated` names it. */
 export function samlProviderProblem(arn: string): string | undefined {
   return SAML_PROVIDER.test(arn) ? undefined : 'is not the ARN of an IAM SAML provider';

@@ -23,9 +23,11 @@ import { arnLike, principalContext, statementHolds, type Tri } from './condition
  *   here); a role's ARN every session of the role; a user's ARN the user. An assumed-role session's ARN names one
  *   session, whose name the profile does not keep: undetermined.
  * - Conditions read: `aws:PrincipalArn` (a role session's is its role's ARN), `aws:PrincipalAccount`,
- *   `aws:PrincipalType` (`AssumedRole`, `User`) and a user's `aws:username`, under the String and Arn operators. Any
- *   other key (`sts:ExternalId`, `aws:PrincipalOrgID`, `aws:MultiFactorAuthPresent`, the session's tags) is not in
- *   the profile: the statement is undetermined, never allowed.
+ *   `aws:PrincipalType` (`AssumedRole`, `User`) and a user's `aws:username`, under the String and Arn operators, and
+ *   `sts:ExternalId` in the request for `sts:AssumeRole` where the calls passed one (each external ID seen asked on
+ *   its own; STS lists the key for AssumeRole alone, so for `sts:TagSession` it is not known here). Any other key
+ *   (`aws:PrincipalOrgID`, `aws:MultiFactorAuthPresent`, the session's tags), or the external ID of calls that passed
+ *   none or of a profile that predates them, is not in the profile: the statement is undetermined, never allowed.
  * - Every action the caller needed (`sts:AssumeRole`, and `sts:TagSession` / `sts:SetSourceIdentity` where it passed
  *   session tags or a source identity) must be allowed.
  */
@@ -62,9 +64,18 @@ function callerMatches(st: TrustStatement, id: IamIdentity, caller: string): Tri
   return hit === 'unknown' ? 'unknown' : !hit;
 }
 
-function decide(statements: readonly TrustStatement[], action: string, id: IamIdentity, caller: string): TrustDecision {
+function decide(
+  statements: readonly TrustStatement[],
+  action: string,
+  id: IamIdentity,
+  caller: string,
+  externalId?: string,
+): TrustDecision {
   const { keys, absent } = principalContext(id, caller);
-  return decideBy(statements, action, (st) => callerMatches(st, id, caller), keys, absent);
+  // The external ID is a key of sts:AssumeRole's request (STS's condition keys), not of its session tags'.
+  const context =
+    externalId !== undefined && action === 'sts:AssumeRole' ? new Map([...keys, ['sts:externalid', externalId]]) : keys;
+  return decideBy(statements, action, (st) => callerMatches(st, id, caller), context, absent);
 }
 
 /** The trust's answer to one action, by who the statements name (`matches`) and what the request says. */
@@ -174,22 +185,38 @@ export function judgeSamlTrust(a: SamlAssumption, trust: NamedPolicy): Judged {
   return judgeAssume(a.roleArn, trust, (st) => evaluateSamlTrust(st, a), who, 'AssumeRoleWithSAML');
 }
 
-/** Whether a role's trust policy lets an IAM role or user (`caller`, its ARN) assume it with these actions. */
+/**
+ * Whether a role's trust policy lets an IAM role or user (`caller`, its ARN) assume it with these actions, passing
+ * `externalId` (undefined: not known).
+ */
 export function evaluateCallerTrust(
   statements: readonly TrustStatement[],
   caller: string,
   actions: readonly string[],
+  externalId?: string,
 ): TrustDecision {
   const id = iamIdentity(caller);
   if (!id) return { result: 'undetermined', reason: `${caller} is no IAM role or user` };
-  const ds = actions.map((a) => decide(statements, a, id, caller));
+  const ds = actions.map((a) => decide(statements, a, id, caller, externalId));
   return ds.find((d) => d.result === 'deny') ?? ds.find((d) => d.result === 'undetermined') ?? ds[0]!;
 }
 
-/** An IAM principal's assumption of a role judged by the role's trust policy: the call as an access, and why. */
+/**
+ * An IAM principal's assumption of a role judged by the role's trust policy: the call as an access, and why. Each
+ * external ID its calls passed is asked on its own, and, where some calls passed none, the request without one.
+ */
 export function judgeCallerTrust(caller: string, a: RoleAssumption, trust: NamedPolicy): Judged {
   const who = `it assume the role (${a.actions.join(', ')})`;
-  return judgeAssume(a.roleArn, trust, (st) => evaluateCallerTrust(st, caller, a.actions), who);
+  const ids: (string | undefined)[] = [...(a.externalIds ?? [])];
+  if (!ids.length || a.withoutExternalId) ids.push(undefined);
+  const decision = (st: TrustStatement[]) => {
+    const ds = ids.map((x) => {
+      const d = evaluateCallerTrust(st, caller, a.actions, x);
+      return x !== undefined ? { ...d, reason: `${d.reason} (external ID ${x})` } : d;
+    });
+    return ds.find((d) => d.result === 'deny') ?? ds.find((d) => d.result === 'undetermined') ?? ds[0]!;
+  };
+  return judgeAssume(a.roleArn, trust, decision, who);
 }
 
 /** Who one Allow lets assume the role as an IAM principal, beyond the callers seen (`check`), or for a `diff`. */
