@@ -194,6 +194,22 @@ describe('GKE entries as the Events they stand for', () => {
     expect(d({ authorizationInfo: [{ granted: true }] }, { 'authorization.k8s.io/decision': 'forbid' })).toBe('forbid');
   });
 
+  it('allows what every authorizationInfo check granted, though admission refused it (gRPC 7, no decision label)', () => {
+    const d = (extra: Record<string, unknown>) =>
+      ev(entry('io.k8s.core.v1.pods.create', 'core/v1/namespaces/shop/pods/web-0', extra)).annotations[
+        'authorization.k8s.io/decision'
+      ];
+    // PodSecurity's refusal: authorized, then rejected by admission with a 403 (PERMISSION_DENIED).
+    const psa = { code: 7, message: 'pods "web-0" is forbidden: violates PodSecurity "restricted:latest": privileged' };
+    const granted = { permission: 'io.k8s.core.v1.pods.create', granted: true };
+    expect(d({ authorizationInfo: [granted], status: psa })).toBe('allow');
+    expect(d({ authorizationInfo: [granted, granted], status: { code: 16 } })).toBe('allow');
+    // A check without its `granted` decides nothing: the status does.
+    expect(d({ authorizationInfo: [granted, { permission: 'x' }], status: psa })).toBe('forbid');
+    expect(d({ authorizationInfo: [{ permission: 'x' }], status: psa })).toBe('forbid');
+    expect(d({ authorizationInfo: [granted, { ...granted, granted: false }], status: { code: 0 } })).toBe('forbid');
+  });
+
   it('skips other services and payloads, and names what does not agree', () => {
     const other = entry('google.container.v1.ClusterManager.GetCluster', 'projects/p/clusters/c');
     other.protoPayload.serviceName = 'container.googleapis.com';

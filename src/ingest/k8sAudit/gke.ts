@@ -15,7 +15,8 @@ import { isObj } from '../../util/json.js';
  * - `authenticationInfo.principalEmail` is the user (GKE writes no groups: the profile's principals carry none);
  * - the decision: the entry's `authorization.k8s.io/decision` label when present (with its `…/reason` label, which
  *   says which authorizer allowed it: outsideRbac.ts), else `authorizationInfo[].granted`
- *   (any false is a denial), else `status.code` (a gRPC code: 7 PERMISSION_DENIED and 16 UNAUTHENTICATED are
+ *   (any false is a denial, all true an allow whatever the status: admission may refuse what the authorizer
+ *   allowed), else `status.code` (a gRPC code: 7 PERMISSION_DENIED and 16 UNAUTHENTICATED are
  *   denials; 8 RESOURCE_EXHAUSTED, with no authorizationInfo, is the API server's 429 before authorization, written
  *   back as that response without a decision; any other, NOT_FOUND included, passed authorization, as a native 404
  *   does);
@@ -88,21 +89,26 @@ function decisionOf(entry: Obj, p: Obj): 'allow' | 'forbid' | 'unreached' | { pr
   const label = isObj(labels) ? labels['authorization.k8s.io/decision'] : undefined;
   if (label === 'allow' || label === 'forbid') return label;
   const infos = p['authorizationInfo'];
+  let granted = false;
   if (Array.isArray(infos) && infos.length > 0) {
-    let granted = true;
+    let denied = false;
+    granted = true;
     for (const i of infos) {
       const g = isObj(i) ? i['granted'] : undefined;
-      if (g === false) granted = false;
-      else if (g !== true && g !== undefined)
-        return { problem: 'protoPayload.authorizationInfo[].granted is not true or false' };
+      if (g === false) denied = true;
+      else if (g === undefined) granted = false;
+      else if (g !== true) return { problem: 'protoPayload.authorizationInfo[].granted is not true or false' };
     }
-    if (!granted) return 'forbid';
+    if (denied) return 'forbid';
   }
   const status = p['status'];
   const code = isObj(status) ? status['code'] : undefined;
   if (code === undefined || code === null) return 'allow';
   if (typeof code !== 'number' || !Number.isInteger(code))
     return { problem: 'protoPayload.status.code is not a whole number' };
+  // Every check granted: the authorizer allowed it, whatever refused it after (admission: a 403 from PodSecurity or
+  // a webhook is gRPC 7 too, and says nothing of authorization).
+  if (granted) return 'allow';
   if (code === EXHAUSTED && !(Array.isArray(infos) && infos.length > 0)) return 'unreached';
   return DENIED_CODES.has(code) ? 'forbid' : 'allow';
 }
