@@ -213,6 +213,39 @@ describe('bad records inside envelopes', () => {
     ]);
   });
 
+  it('a message cut short (an Event over CloudWatch Logs’ event size) is json.malformed naming its record', async () => {
+    const dir = tmp();
+    // CloudWatch Logs cuts a message at its event size limit: the Event's JSON ends mid-string.
+    const big = JSON.stringify(event({ auditID: 'a2', requestObject: { data: 'x'.repeat(300_000) } }));
+    const cw = {
+      events: [
+        { message: JSON.stringify(event()) },
+        { message: big.slice(0, 262_118) },
+        { message: '[INFO] plain text' },
+        { message: ` ${JSON.stringify(event({ auditID: 'a3' }))}` },
+      ],
+    };
+    writeFileSync(join(dir, 'cw.json'), JSON.stringify(cw, null, 2));
+    const { issues, profile } = await profileOf([dir]);
+    expect(issues.map((i) => [i.file.slice(dir.length + 1), i.line, i.code, i.message])).toEqual([
+      [
+        'cw.json',
+        1,
+        'json.malformed',
+        expect.stringMatching(
+          /^events\[1\], the message \(262,118 characters\) is not valid JSON: Unterminated string/,
+        ),
+      ],
+      [
+        'cw.json',
+        1,
+        'k8s.not-json-message',
+        'cloudwatch-logs messages that are not JSON (another log?) (first at events[2])',
+      ],
+    ]);
+    expect(profile.sources[0]!.records).toBe(2);
+  });
+
   it('an Event Hubs Capture file (Avro) is a notice that says what to pass instead', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'capture.avro'), Buffer.concat([Buffer.from('Obj\x01'), Buffer.alloc(64, 2)]));

@@ -1,7 +1,7 @@
 import type { InputIssue } from '../../model/issue.js';
 import { shown } from '../../knowledge/kubernetes/names.js';
 import { deeperThan, isObj } from '../../util/json.js';
-import { MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
+import { errorText, MAX_DEPTH as MAX_JSON_DEPTH } from '../jsonLines.js';
 import { decodeValue, within as join, type Emit, type Loc } from './decode.js';
 import { gkeBigQueryRowToEntry, gkeEntryToEvent } from './gke.js';
 import { answerError, answerRows } from './logAnalytics.js';
@@ -269,8 +269,21 @@ export class K8sAuditReader {
     if (typeof msg === 'string') {
       try {
         v = JSON.parse(msg);
-      } catch {
-        return this.shape(loc, where, 'k8s.not-json-message', `${env} messages that are not JSON (another log?)`);
+      } catch (e) {
+        // JSON cut short or broken (an Event over CloudWatch Logs' event size, cut by it) is this record's issue; text
+        // of another log is one issue for the input.
+        if (!/^\s*\{/.test(msg))
+          return this.shape(loc, where, 'k8s.not-json-message', `${env} messages that are not JSON (another log?)`);
+        const n = msg.length.toLocaleString('en-US');
+        const message = `the message (${n} characters) is not valid JSON: ${errorText(e)}`;
+        this.emit({
+          kind: 'issue',
+          code: 'json.malformed',
+          file: loc.file,
+          line: loc.line,
+          message: join(where, message),
+        });
+        return 0;
       }
       if (deeperThan(v, MAX_JSON_DEPTH)) {
         const message = `a message nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`;
