@@ -54,6 +54,10 @@ export function sourceOf(v: unknown): SourceKind | undefined {
   if (isObj(bq) && bq['serviceName'] === 'k8s.io') return 'k8s-audit';
   if (Array.isArray(v['records']) && v['records'].some((r) => isObj(r) && /^kube-audit/.test(String(r['category']))))
     return 'k8s-audit';
+  if (aksRecord(v)) return 'k8s-audit';
+  // Logs Insights results: the first row's message says whose (only the audit log reader reads them).
+  const insights = insightsMessage(v);
+  if (insights !== undefined) return sourceOfMessage(insights) === 'k8s-audit' ? 'k8s-audit' : undefined;
   if (kind === 'Profile' && apiVersion.startsWith('audit2policy')) return 'profile';
   if (Array.isArray(v['Records']) && (v['Records'].length === 0 || isObj(v['Records'][0]))) return 'cloudtrail';
   if (typeof v['eventSource'] === 'string' && typeof v['eventName'] === 'string' && 'eventVersion' in v)
@@ -75,6 +79,51 @@ export function sourceOf(v: unknown): SourceKind | undefined {
     return v['items'].some((i) => isObj(i) && WORKLOAD_KINDS.has(String(i['kind']))) ? 'inventory' : undefined;
   if (typeof kind === 'string' && WORKLOAD_KINDS.has(kind) && isObj(v['metadata'])) return 'inventory';
   return undefined;
+}
+
+/** AKS's control-plane log categories (diagnostic settings): only the audit log reader reads them. */
+const AKS_CATEGORY = /^(kube-(audit|audit-admin|apiserver|controller-manager|scheduler)|cluster-autoscaler|guard)$/;
+const AKS_RESOURCE = /\/providers\/microsoft\.containerservice\/managedclusters\//i;
+
+/**
+ * An AKS record by itself: a diagnostic record (`category`, `properties`; one per line in a storage account's PT1H.json
+ * or an Event Hub's), a row of Log Analytics' AzureDiagnostics (`Category`, `log_s`) or AKSAudit / AKSAuditAdmin
+ * table (k8sAudit/aks.ts), or the query API's answer whose first table has their columns (k8sAudit/logAnalytics.ts).
+ */
+function aksRecord(v: Record<string, unknown>): boolean {
+  const [category, id] = isObj(v['properties'])
+    ? [v['category'], v['resourceId']]
+    : typeof v['log_s'] === 'string'
+      ? [v['Category'], v['ResourceId'] ?? v['_ResourceId']]
+      : [undefined, undefined];
+  if (typeof category === 'string' && (AKS_CATEGORY.test(category) || AKS_RESOURCE.test(String(id)))) return true;
+  const type = v['Type'];
+  if (type === 'AKSAudit' || type === 'AKSAuditAdmin') return true;
+  if (type === undefined && typeof v['AuditId'] === 'string' && typeof v['Verb'] === 'string') return true;
+  const tables = v['tables'];
+  const table = Array.isArray(tables) && isObj(tables[0]) ? tables[0] : undefined;
+  const columns = table && Array.isArray(table['columns']) ? table['columns'] : [];
+  const names = new Set(columns.map((c) => (isObj(c) ? c['name'] : undefined)));
+  return (names.has('AuditId') && names.has('Verb')) || (names.has('Category') && names.has('log_s'));
+}
+
+/** The `@message` of Logs Insights results' first row (`{"results": [[{"field", "value"}...]]}`, or a saved row). */
+function insightsMessage(v: Record<string, unknown>): unknown {
+  if ('@message' in v) return v['@message'];
+  const results = v['results'];
+  if (!Array.isArray(results) || !('status' in v || 'statistics' in v)) return undefined;
+  const row: unknown = results[0];
+  if (!Array.isArray(row)) return undefined;
+  const field = row.find((f) => isObj(f) && f['field'] === '@message') as Record<string, unknown> | undefined;
+  return field?.['value'];
+}
+
+/**
+ * Whether a value says nothing of whose a file is, so the next one decides: a CloudWatch Logs subscription's
+ * `CONTROL_MESSAGE` (the check it sends when the subscription is made, first in the Firehose object it lands in).
+ */
+export function sourceUnsaid(v: unknown): boolean {
+  return isObj(v) && v['messageType'] === 'CONTROL_MESSAGE' && cloudWatchEnvelope(v) === 'cloudwatch-subscription';
 }
 
 /**

@@ -11,7 +11,7 @@ import { fsProblem } from '../util/fsError.js';
 import { csvExport, jsonLinesAfterBadFirst, UnreadableInputError } from './inputs.js';
 import type { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
-import { foreignSource } from './sourceOf.js';
+import { foreignSource, sourceUnsaid } from './sourceOf.js';
 import { countDay, type DayCounts } from './anchor.js';
 import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
 import { afterLinePrefix, linePrefixLength } from './linePrefix.js';
@@ -89,7 +89,10 @@ export async function runTask(
     newest: '',
     notices: emptyNotices(),
   };
+  // Set once the file is known as another source's: it is skipped whole, what is wrong with it after that unsaid.
+  let foreign = false;
   const onIssue = (i: InputIssue) => {
+    if (foreign) return;
     if (i.level === 'notice') return addNotice(stats.notices, i);
     stats.issues++;
     if (stats.issueSamples.length < ISSUE_SAMPLE_LIMIT) stats.issueSamples.push(i);
@@ -105,9 +108,11 @@ export async function runTask(
   const first = !task.start;
   // The first value of a file says whose it is: a file of another source is skipped whole, with one
   // notice naming the flag it belongs to (a CloudTrail directory given to --k8s-audit).
+  // A value that says nothing of it (a subscription's control message) leaves it to the next, up to a few.
   let checked = !first || task.abs === '-';
-  let foreign = false;
+  let unsaid = 0;
   const mine = (v: unknown): boolean => {
+    if (!checked && sourceUnsaid(v) && ++unsaid <= 8) return true;
     if (!checked) {
       checked = true;
       const notice = foreignSource(v, task.format);
