@@ -178,17 +178,20 @@ describe('audit log exports of managed clusters given to another flag', () => {
       'log-analytics-answer.json': [3, 0],
       'insights.json': [3, 0],
       firehose: [3, 0],
-      'firehose-cut': [0, 1],
+      'firehose-cut': [2, 1],
     });
   });
 
-  it.each(['cloudtrail'] as const)('to --%s: each file one notice naming --k8s-audit, no issue', async (flag) => {
-    const r = await read(flag, write());
-    expect(r.issues).toEqual([]);
-    expect(r.profile.sources.map((s) => [s.path.replace(/.*\//, ''), s.format, s.notice]).sort()).toEqual(
-      Object.keys(FILES)
-        .sort()
-        .map((name) => [name, 'skipped', 'looks like a Kubernetes audit log: read it with --k8s-audit']),
-    );
-  });
+  it.each(['cloudtrail', 'flows'] as const)(
+    'to --%s: each file one notice naming --k8s-audit, no issue',
+    async (flag) => {
+      const r = await read(flag, write());
+      expect(r.issues).toEqual([]);
+      expect(r.profile.sources.map((s) => [s.path.replace(/.*\//, ''), s.format, s.notice]).sort()).toEqual(
+        Object.keys(FILES)
+          .sort()
+          .map((name) => [name, 'skipped', 'looks like a Kubernetes audit log: read it with --k8s-audit']),
+      );
+    },
+  );
 });

@@ -1,5 +1,7 @@
 import type { InputIssue } from '../model/issue.js';
 import { deeperThan } from '../util/json.js';
+import { MAX_LINE_BYTES } from './lines.js';
+import { ValueCutter } from './valueCutter.js';
 
 /** Most a single pretty-printed document may hold before it is refused (memory stays bounded). */
 export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
@@ -11,7 +13,8 @@ export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
  */
 export const MAX_DEPTH = 512;
 
-export type ValueHandler = (value: unknown, line: number) => void;
+/** A value and its line; `index`, its number among the values of its line when the line holds several. */
+export type ValueHandler = (value: unknown, line: number, index?: number) => void;
 
 /**
  * Turns lines into JSON values: one value per line (JSON lines), or, when the first line opens a
@@ -72,13 +75,9 @@ export class JsonLineDecoder {
     try {
       v = JSON.parse(text);
     } catch (e) {
-      // Several values on one line (`cat *.json` of files without a final newline): each on its own.
-      const values = splitConcatenated(text, e);
-      if (values) {
-        this.mode = 'lines';
-        for (const x of values) this.value(x, n, true);
-        return;
-      }
+      // Several values on one line (Firehose's objects, `cat *.json` of files without a final newline): each on its
+      // own, a broken one alone an issue.
+      if (this.concatenated(text, n)) return;
       if (this.mode === 'unknown' && this.allowDocument && opensDocument(text)) {
         this.mode = 'document';
         this.docLine = n;
@@ -96,16 +95,77 @@ export class JsonLineDecoder {
   }
 
   /**
+   * One of the values of a line that holds several back to back (valueCutter.ts; lines.ts cuts a long one as it
+   * streams): parsed and judged alone, its issues naming it (`value 3 of the line`).
+   */
+  cutValue(text: string, n: number, index: number): void {
+    this.mode = 'lines';
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch (e) {
+      this.onIssue(this.issue(n, 'json.malformed', `value ${index} of the line: not valid JSON: ${errorText(e)}`));
+      return;
+    }
+    this.value(v, n, opensMoreThan(text, MAX_DEPTH), index);
+  }
+
+  /** A value of a line of several that is over the size limit: left out. */
+  tooLargeValue(n: number, index: number, bytes: number): void {
+    this.mode = 'lines';
+    const [b, max] = [bytes, MAX_LINE_BYTES].map((x) => x.toLocaleString('en-US'));
+    this.onIssue(
+      this.issue(
+        n,
+        'json.too-large',
+        `value ${index} of the line: ${b} bytes, over the ${max} a record may take: left out`,
+      ),
+    );
+  }
+
+  /**
+   * A line that is values back to back: at least two pieces, one after the first opening an object or array, and one
+   * whole (a value followed by other text is not, nor are broken bits). Each is read; false, and nothing done, when
+   * the line is no such. Only a line where a value may open right after one closed is cut (a line cut short is not).
+   */
+  private concatenated(text: string, n: number): boolean {
+    if (!BACK_TO_BACK.test(text)) return false;
+    const pieces: { text: string; index: number }[] = [];
+    let opens = false;
+    let whole = false;
+    const cutter = new ValueCutter(
+      {
+        begin: (index, c) => {
+          if (index > 1 && (c === 0x7b || c === 0x5b)) opens = true;
+          return true;
+        },
+        piece: (t, index, complete) => {
+          whole ||= complete;
+          pieces.push({ text: t, index });
+        },
+        tooLarge: () => {},
+      },
+      Infinity,
+    );
+    cutter.push(Buffer.from(text, 'utf8'));
+    cutter.end();
+    if (pieces.length < 2 || !opens || !whole) return false;
+    for (const p of pieces) this.cutValue(p.text, n, p.index);
+    return true;
+  }
+
+  /**
    * A parsed value to its reader, unless it nests deeper than MAX_DEPTH. `mayBeDeep`: the text opens more objects
    * and arrays than the limit (a line with fewer cannot nest deeper, and is not walked: the common case costs a few
    * native searches, not a visit of every value).
    */
-  private value(v: unknown, line: number, mayBeDeep: boolean): void {
-    if (mayBeDeep && deeperThan(v, MAX_DEPTH))
+  private value(v: unknown, line: number, mayBeDeep: boolean, index?: number): void {
+    if (mayBeDeep && deeperThan(v, MAX_DEPTH)) {
+      const what = index === undefined ? 'a JSON value' : `value ${index} of the line: a JSON value`;
       this.onIssue(
-        this.issue(line, 'json.too-deep', `a JSON value nested deeper than ${MAX_DEPTH} levels of objects and arrays`),
+        this.issue(line, 'json.too-deep', `${what} nested deeper than ${MAX_DEPTH} levels of objects and arrays`),
       );
-    else this.onValue(v, line);
+    } else this.onValue(v, line, index);
   }
 
   /** Call after the last line. */
@@ -147,6 +207,9 @@ export class JsonLineDecoder {
   }
 }
 
+/** A value closing and another opening right after it (what no one JSON value holds outside its strings). */
+const BACK_TO_BACK = /[}\]]\s*[{[]/;
+
 /** Whether the text holds more than `max` of `{` and `[` (in strings or not: an upper bound of the nesting). */
 function opensMoreThan(s: string, max: number): boolean {
   let n = 0;
@@ -182,33 +245,4 @@ export function countNewlines(s: string, upTo: number): number {
 export function errorText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.length > 200 ? m.slice(0, 200) + '…' : m;
-}
-
-/**
- * `{"a":1}{"b":2}` → both values, when JSON.parse stopped at the end of a complete first value
- * (V8 says "after JSON at position N"). Undefined when the line is malformed in any other way.
- */
-function splitConcatenated(text: string, first: unknown): unknown[] | undefined {
-  const out: unknown[] = [];
-  let rest = text;
-  let err = first;
-  for (let guard = 0; guard < 100_000; guard++) {
-    const m = /after JSON at position (\d+)/.exec(errorText(err));
-    if (!m) return undefined;
-    const pos = Number(m[1]);
-    try {
-      out.push(JSON.parse(rest.slice(0, pos)));
-    } catch {
-      return undefined;
-    }
-    rest = rest.slice(pos);
-    if (isBlank(rest)) return out;
-    try {
-      out.push(JSON.parse(rest));
-      return out;
-    } catch (e) {
-      err = e;
-    }
-  }
-  return undefined;
 }

@@ -13,7 +13,7 @@ import type { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource, sourceUnsaid } from './sourceOf.js';
 import { countDay, type DayCounts } from './anchor.js';
-import { LineSplitter, MAX_LINE_BYTES } from './lines.js';
+import { CUT_AFTER_BYTES, LineSplitter, MAX_LINE_BYTES, type CutLines } from './lines.js';
 import { afterLinePrefix, linePrefixLength } from './linePrefix.js';
 import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
 
@@ -148,6 +148,7 @@ export async function runTask(
   let onLine: (text: string, n: number) => void = () => {};
   let splitter: { push(c: Buffer): void; end(): void; done: boolean; lineNo: number } | undefined;
   let cloudTrailReader: ((head: Buffer) => typeof splitter) | undefined;
+  let cut: CutLines | undefined;
   if (flowReader) {
     // Hubble writes JSON lines; VPC flow logs are text: each line goes where its first character says.
     const flows = flowDecoder(flowReader);
@@ -164,6 +165,7 @@ export async function runTask(
       if (c === 0x7b || c === 0x5b || d.inDocument || closesValue(text)) d.line(text, n);
       else stats.records += flows.text(text, n);
     };
+    cut = cutInto(d);
   } else if (cloudTrail) {
     const { decodeCloudTrailValue, CloudTrailStream } = cloudTrail;
     const record = (v: unknown, line: number) =>
@@ -190,17 +192,19 @@ export async function runTask(
     const r = (reader = new audit!.K8sAuditReader(emit));
     const d = (decoder = new JsonLineDecoder(
       task.path,
-      (v, line) => (stats.records += mine(v) ? r.value(v, { file: task.path, line }) : 0),
+      (v, line, index) => (stats.records += mine(v) ? r.value(v, { file: task.path, line }, index) : 0),
       onIssue,
       first,
     ));
     onLine = (line, n) => d.line(unprefixed(line), n);
+    cut = cutInto(d);
   }
   const lineSplitter = () =>
     new LineSplitter((text, n) => onLine(text, n), {
       skipFirstPartial: !first,
       base: first ? 0 : task.start! - 1,
       limit: task.end ?? Infinity,
+      ...(cut ? { cut } : {}),
       onLineTooLong: (line, bytes) =>
         onIssue({
           kind: 'issue',
@@ -280,6 +284,16 @@ export async function runTask(
   // A range reads past its end to finish its last line; its bytes are its own range.
   if (task.end !== undefined) stats.bytes = task.end - (task.start ?? 0);
   return stats;
+}
+
+/** A long line of JSON values back to back, cut into them as it streams (lines.ts), to the decoder one by one. */
+function cutInto(d: JsonLineDecoder): CutLines {
+  return {
+    after: CUT_AFTER_BYTES,
+    accept: () => !d.inDocument,
+    value: (text, n, index) => d.cutValue(text, n, index),
+    tooLarge: (n, index, bytes) => d.tooLargeValue(n, index, bytes),
+  };
 }
 
 /** A line without what comes before its record (linePrefix.ts: an export's time, a node's name). */

@@ -1,4 +1,4 @@
-import { BSLASH, LBRACE, NL, QUOTE } from './valueScan.js';
+import { BSLASH, LBRACE, NL, QUOTE } from '../valueScan.js';
 
 /** The longest first key a guess is made with (CloudTrail's own: `eventVersion`). */
 const MAX_KEY = 64;

@@ -9,7 +9,7 @@
 import { MAX_LINE_BYTES } from '../lines.js';
 import { Capture } from './capture.js';
 import { RecordEnds } from './recordEnds.js';
-import { BSLASH, isWs, LBRACE, LBRACKET, NL, QUOTE, RBRACE, RBRACKET, Scan, shown, ValueScan } from './valueScan.js';
+import { BSLASH, isWs, LBRACE, LBRACKET, NL, QUOTE, RBRACE, RBRACKET, Scan, shown, ValueScan } from '../valueScan.js';
 import type { ScanMode, ScanOptions, ScanSink, UnitRole } from './scanTypes.js';
 
 export type { ScanMode, ScanOptions, ScanResume, ScanSink, UnitRole } from './scanTypes.js';

@@ -73,9 +73,15 @@ export class K8sAuditReader {
 
   constructor(private readonly emit: Emit) {}
 
-  /** One parsed JSON value of a `--k8s-audit` input; returns the observations it made. */
-  value(v: unknown, loc: Loc): number {
-    if (loc.line === this.line) this.onLine++;
+  /**
+   * One parsed JSON value of a `--k8s-audit` input; returns the observations it made. `index`: its number among the
+   * values of its line, when the line holds several (else counted here).
+   */
+  value(v: unknown, loc: Loc, index?: number): number {
+    if (index !== undefined) {
+      this.line = loc.line;
+      this.onLine = index;
+    } else if (loc.line === this.line) this.onLine++;
     else {
       this.line = loc.line;
       this.onLine = 1;

@@ -1,5 +1,6 @@
 /**
- * One JSON value scanned byte by byte as chunks arrive: strings and escapes, the nesting of brackets (each closer
+ * One JSON value scanned byte by byte (the CloudTrail record scanner, cloudTrail/scanner.ts; values back to back on one
+ * line, valueCutter.ts) as chunks arrive: strings and escapes, the nesting of brackets (each closer
  * checked against its opener), scalars to their delimiter. Nothing is parsed: JSON.parse checks what is cut out.
  */
 export const NL = 0x0a;
