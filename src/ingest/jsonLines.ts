@@ -18,7 +18,7 @@ export type ValueHandler = (value: unknown, line: number, index?: number) => voi
 
 /**
  * Turns lines into JSON values: one value per line (JSON lines), or, when the first line opens a
- * value it does not close, the whole file as one pretty-printed document.
+ * value it does not close, the file as pretty-printed documents: one, or several one after another.
  */
 export class JsonLineDecoder {
   private mode: 'unknown' | 'lines' | 'document' = 'unknown';
@@ -29,6 +29,8 @@ export class JsonLineDecoder {
   /** The document's lines after its first that hold an object each, and that are not blank (see `asLines`). */
   private docObjects = 0;
   private docFilled = 0;
+  /** The document's last line that is not blank is a `}` or `]` alone at its first column (see `line`). */
+  private docClosed = false;
   private firstError = '';
 
   constructor(
@@ -47,6 +49,15 @@ export class JsonLineDecoder {
   line(text: string, n: number): void {
     if (n === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (this.mode === 'document') {
+      // Pretty-printed documents one after another (jq's output, pages appended to a file): a line opening one at its
+      // first column, after a line that closes one at its first column, starts the next. Inside one document the two
+      // never meet (an array's elements take a comma), and nested lines are indented.
+      if (this.docClosed && (text.charCodeAt(0) === 0x7b || text.charCodeAt(0) === 0x5b)) {
+        this.finishDocument();
+        if (this.mode === 'document') this.mode = 'unknown';
+        return this.line(text, n);
+      }
+      if (!isBlank(text)) this.docClosed = closesDocument(text);
       if (this.docTooLarge) return;
       if (!isBlank(text)) {
         this.docFilled++;
@@ -170,14 +181,24 @@ export class JsonLineDecoder {
 
   /** Call after the last line. */
   end(): void {
-    if (this.mode !== 'document' || this.docTooLarge) return;
+    if (this.mode === 'document') this.finishDocument();
+  }
+
+  /** The document collected, read; the next one starts afresh. */
+  private finishDocument(): void {
+    if (!this.docTooLarge) this.readDocument();
+    this.doc = [];
+    this.docBytes = this.docObjects = this.docFilled = 0;
+    this.docTooLarge = this.docClosed = false;
+  }
+
+  private readDocument(): void {
     const text = this.doc.join('\n');
     let v: unknown;
     try {
       v = JSON.parse(text);
     } catch (e) {
       if (this.asLines()) return;
-      this.doc = [];
       const pos = /position (\d+)/.exec(errorText(e));
       const line = pos ? this.docLine + countNewlines(text, Number(pos[1])) : this.docLine;
       this.onIssue(this.issue(line, 'json.malformed', `not valid JSON: ${errorText(e)}`));
@@ -229,6 +250,12 @@ function isBlank(s: string): boolean {
 function holdsObject(text: string): boolean {
   const t = text.trim();
   return (t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'));
+}
+
+/** A line that is `}` or `]` alone, at its first column: the end of a pretty-printed document. */
+function closesDocument(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return (c === 0x7d || c === 0x5d) && text.trimEnd().length === 1;
 }
 
 function opensDocument(text: string): boolean {
