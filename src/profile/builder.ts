@@ -189,8 +189,7 @@ export class ProfileBuilder {
     // A service or a web identity becoming a role: kept for the role's trust where the role is in scope (`--subject`
     // globs on its ARN, as for its own calls); its record is still no principal's.
     this.outside.add(obs, (roleArn) => !this.scope.subjectSkip('IAMRole', roleArn));
-    // A GetFederationToken session may do only what the IAM user that issued it may (and its session policy allows):
-    // its calls are the user's to be granted.
+    // A GetFederationToken session may do only what the IAM user that issued it may: its calls are the user's.
     const pr = issuingUser(obs.principal);
     // Identities no policy attaches to, whatever the call: counted, and listed by identity where there is one.
     const kind = AWS_KINDS[pr.type];
