@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { InputIssue } from '../model/issue.js';
 import type { Observation } from '../model/observation.js';
 import { emptyInventory, Resolver } from '../inventory/inventory.js';
@@ -16,6 +15,7 @@ import { countDay, type DayCounts } from './anchor.js';
 import { CUT_AFTER_BYTES, LineSplitter, MAX_LINE_BYTES, type CutLines } from './lines.js';
 import { afterLinePrefix, linePrefixLength } from './linePrefix.js';
 import { addNotice, emptyNotices, type NoticeTally } from './notices.js';
+import { checkBeside, corruptTail, gunzip, GzipHold, STDIN_HOLD, type GzipVerdict } from './gzip.js';
 
 /** Which reader a source is for: the option it was given with. */
 export type SourceFormat = 'k8s-audit' | 'cloudtrail' | 'flows';
@@ -97,13 +97,19 @@ export async function runTask(
     stats.issues++;
     if (stats.issueSamples.length < ISSUE_SAMPLE_LIMIT) stats.issueSamples.push(i);
   };
-  const emit = (item: Observation | InputIssue) => {
-    if (item.kind === 'issue') return onIssue(item);
+  const take = (item: Observation) => {
     if (trackNewest && 'time' in item) {
       if (item.time > stats.newest) stats.newest = item.time;
       countDay((stats.days ??= {}), item.time);
     }
     onObservation(item);
+  };
+  // A gzip's observations wait for its check (gzip.ts): corrupt bytes decode to names that were never seen.
+  let hold: GzipHold | undefined;
+  const emit = (item: Observation | InputIssue) => {
+    if (item.kind === 'issue') return onIssue(item);
+    if (hold?.held(item)) return;
+    take(item);
   };
   const first = !task.start;
   // The first value of a file says whose it is: a file of another source is skipped whole, with one
@@ -229,6 +235,16 @@ export async function runTask(
     if (isParquet(peeked.head)) return parquet(source);
   }
   let sniffed = gzip ? false : true;
+  let verdict: Promise<GzipVerdict> | undefined;
+  let failed: (GzipVerdict & { corrupt: true }) | undefined;
+  if (gzip) {
+    const h = (hold = new GzipHold(task.abs === '-' ? STDIN_HOLD : Infinity, () => stats.records, take));
+    verdict = (await checkBeside(task.abs))?.verdict.then((v) => {
+      if (v.corrupt) failed = v;
+      else h.release();
+      return v;
+    });
+  }
   try {
     const input = gzip ? gunzip(source, stats, onProgress) : source;
     for await (const chunk of input as AsyncIterable<Buffer>) {
@@ -250,30 +266,47 @@ export async function runTask(
       }
       (splitter ??= readerFor(chunk)).push(chunk);
       onProgress(gzip ? 0 : chunk.length, stats.records - before);
-      if (splitter.done || foreign) break;
+      if (hold?.full) await verdict;
+      if (splitter.done || foreign || failed) break;
     }
-    (splitter ??= readerFor(Buffer.alloc(0))).end();
-    decoder.end();
+    if (!(await verdict)?.corrupt) {
+      (splitter ??= readerFor(Buffer.alloc(0))).end();
+      decoder.end();
+      hold?.release();
+    }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (gzip && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end/i.test(err.message))) {
       // The partial line before the break is incomplete by definition: it is part of this issue.
       decoder.end();
-      const truncated = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message);
-      onIssue({
-        kind: 'issue',
-        code: truncated ? 'gzip.truncated' : 'gzip.corrupt',
-        file: task.path,
-        line: (splitter?.lineNo ?? 0) + 1,
-        message: truncated
-          ? `gzip stream ends early after line ${splitter?.lineNo ?? 0}: the rest of the file is lost`
-          : `gzip data is corrupt after line ${splitter?.lineNo ?? 0}: ${err.message}`,
-      });
+      const after = splitter?.lineNo ?? 0;
+      // Bytes cut short decode to what was written; corrupt ones may not have, up to the check that found them.
+      if ((err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)) && !(await verdict)?.corrupt) {
+        hold?.release();
+        onIssue({
+          kind: 'issue',
+          code: 'gzip.truncated',
+          file: task.path,
+          line: after + 1,
+          message: `gzip stream ends early after line ${after}: the rest of the file is lost`,
+        });
+      } else failed ??= { corrupt: true, line: after, message: err.message };
     } else {
       throw new UnreadableInputError(`cannot read ${task.path}: ${fsProblem(err)}`);
     }
   } finally {
     if (raw !== stdin) raw.destroy();
+  }
+  if (failed) {
+    const dropped = hold!.drop();
+    stats.records -= dropped.records;
+    onIssue({
+      kind: 'issue',
+      code: 'gzip.corrupt',
+      file: task.path,
+      line: failed.line + 1,
+      message: `gzip data is corrupt after line ${failed.line}: ${failed.message}; ${corruptTail(dropped)}`,
+    });
   }
   if (reader) {
     reader.finish();
@@ -322,35 +355,6 @@ function firstChar(s: string): number {
 function firstNonSpace(b: Buffer): number | undefined {
   for (const c of b) if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
   return undefined;
-}
-
-/**
- * Decompress, counting compressed bytes as they are read. A file stream is piped directly (fast); stdin goes through an
- * adapter.
- */
-function gunzip(source: AsyncIterable<Buffer>, stats: TaskStats, onProgress: Progress): Readable {
-  const unzip = createGunzip({ chunkSize: CHUNK });
-  if (source instanceof Readable) {
-    source.on('data', (c: Buffer) => {
-      stats.bytes += c.length;
-      onProgress(c.length, 0);
-    });
-    source.on('error', (e) => unzip.destroy(e));
-    return source.pipe(unzip);
-  }
-  return countBytes(source, stats, onProgress).pipe(unzip);
-}
-
-/** Count compressed bytes as they are read, then hand them on. */
-function countBytes(source: AsyncIterable<Buffer>, stats: TaskStats, onProgress: Progress): Readable {
-  async function* counted() {
-    for await (const chunk of source) {
-      stats.bytes += chunk.length;
-      onProgress(chunk.length, 0);
-      yield chunk;
-    }
-  }
-  return Readable.from(counted(), { objectMode: false });
 }
 
 /** Read the first chunk of a stream and give back a stream that still starts with it. */
