@@ -238,7 +238,7 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET 
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
   if (i >= head.length) return 'empty';
   const c = head[i];
-  if (c === 0x7b || c === 0x5b) return 'json';
+  if (c === 0x7b || c === 0x5b || opensJsonText(head, i)) return 'json';
   if (LOGCLI_DEFAULT.test(head.toString('utf8', i, Math.min(head.length, i + 512))))
     return "not a log: Loki's logcli default output (a time and labels before each line): save the query with --output raw or --output jsonl";
   // A CloudWatch Logs export or oc adm node-logs (linePrefix.ts): a time or a node's name, then a JSON message.
@@ -247,6 +247,15 @@ export function sniff(head: Buffer): 'gzip' | 'json' | 'empty' | typeof PARQUET 
   if (looksBinary(head)) return 'not a log: binary data';
   if (jsonLinesAfterBadFirst(head)) return 'json';
   return csvExport(head) ?? 'not a log: text that is not JSON';
+}
+
+/**
+ * Whether the bytes at `i` open a JSON string whose text is an object (`"{\"kind\":…`): a record saved as a string
+ * of its JSON text (jsonText.ts), as `jq '.events[].message'` prints it. A line of such a record may be longer than
+ * the head, so its start decides.
+ */
+export function opensJsonText(head: Buffer, i: number): boolean {
+  return head[i] === 0x22 && head[i + 1] === 0x7b;
 }
 
 /** A query's results saved as CSV, whose header names the column that holds the record: what to export instead. */

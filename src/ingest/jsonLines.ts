@@ -204,8 +204,27 @@ export class JsonLineDecoder {
       this.onIssue(this.issue(line, 'json.malformed', `not valid JSON: ${errorText(e)}`));
       return;
     }
+    const lines = this.doc;
     this.doc = [];
+    if (Array.isArray(v) && this.stringPerLine(v, lines)) return;
     this.value(v, this.docLine, true);
+  }
+
+  /**
+   * A document that is an array of strings, one per line, as the AWS CLI prints a query of the messages alone
+   * (`--query 'events[].message'`, `'Events[].CloudTrailEvent'`: `json.dump(…, indent=4)`): each string to the reader
+   * at its own line, so that what is wrong with a record names its line. False, and nothing done, for any other.
+   */
+  private stringPerLine(v: unknown[], lines: string[]): boolean {
+    const at: number[] = [];
+    lines.forEach((l, i) => {
+      if (!isBlank(l)) at.push(i);
+    });
+    if (v.length === 0 || at.length !== v.length + 2 || lines[at[0]!]!.trim() !== '[') return false;
+    for (let i = 0; i < v.length; i++)
+      if (typeof v[i] !== 'string' || lines[at[i + 1]!]!.trimStart().charCodeAt(0) !== 0x22) return false;
+    for (let i = 0; i < v.length; i++) this.onValue(v[i], this.docLine + at[i + 1]!);
+    return true;
   }
 
   /**

@@ -14,7 +14,8 @@ import { shown } from '../knowledge/kubernetes/names.js';
  *   "fields", "results": [{"_raw", …}, …]}`.
  * - Elasticsearch / OpenSearch: a search answer `{"hits": {"hits": [{"_index", "_id", "_source": {…}}]}}`, or its
  *   documents one per line as dump tools write them. What `_source` holds depends on how the log was indexed (the
- *   record as it is, or an integration's mapping of it): the reader of each log says which (`OwnRecord`).
+ *   record as it is, or an integration's mapping of it): the reader of each log says which (`OwnRecord`); a shipper
+ *   that did not decode the line keeps the record's JSON text in `message` (Filebeat without `decode_json_fields`).
  * - Grafana Loki: `logcli query --output jsonl` writes a line per entry, `{"labels": {…}, "line": "<record>",
  *   "timestamp": "<RFC 3339>"}` (labels absent with `--no-labels`); the HTTP API's query answer
  *   (`/loki/api/v1/query_range`) is `{"status", "data": {"resultType": "streams", "result": [{"stream": {…},
@@ -49,9 +50,9 @@ export function siemEnvelope(v: Obj): SiemEnvelope | undefined {
 /**
  * Every record a SIEM's wrapper holds, in order (none when it is no such wrapper). Splunk's `_raw` is the record's
  * text; of an Elasticsearch document, what `own` finds in its `_source`, else the record an ECS-mapped document kept
- * as text in `event.original` (Elastic's integrations keep it when asked, `preserve_original_event`), else a problem
- * naming `what` is missing. An element of the wrapper that holds no record is a problem of its own; the others are
- * read.
+ * as text in `event.original` (Elastic's integrations keep it when asked, `preserve_original_event`), else the JSON
+ * text of an object in `message` (a line shipped as it came), else a problem naming `what` is missing. An element of
+ * the wrapper that holds no record is a problem of its own; the others are read.
  */
 export function siemRecords(v: Obj, what: string, own: OwnRecord): SiemRecord[] {
   const envelope = siemEnvelope(v);
@@ -73,6 +74,10 @@ export function siemRecords(v: Obj, what: string, own: OwnRecord): SiemRecord[] 
     if (mine) return { envelope, where: mine.where ? `${where}.${mine.where}` : where, value: mine.value, time };
     const original = ecsOriginal(s);
     if (original !== undefined) return { envelope, where: `${where}.event.original`, value: original, time };
+    // A shipper that kept the line as it came (Filebeat's `message`, no decode_json_fields): the record's JSON text.
+    const line = s['message'];
+    if (typeof line === 'string' && /^\s*\{/.test(line))
+      return { envelope, where: `${where}.message`, value: line, time };
     const problem = `holds no ${what} (ECS fields are not read: keep the record in event.original, or index it as it is)`;
     return { envelope, where, problem };
   };

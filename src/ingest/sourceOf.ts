@@ -33,6 +33,8 @@ const WORKLOAD_KINDS = new Set([
 
 export function sourceOf(v: unknown): SourceKind | undefined {
   if (Array.isArray(v)) return v.length ? sourceOf(v[0]) : undefined;
+  // A record as a JSON string of its text (jsonText.ts): the record says.
+  if (typeof v === 'string') return /^\s*\{/.test(v) ? sourceOfMessage(v) : undefined;
   if (!isObj(v)) return undefined;
   const kind = v['kind'];
   const apiVersion = typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '';

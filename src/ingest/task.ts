@@ -7,7 +7,7 @@ import type { ScanResume } from './cloudTrail/scanner.js';
 import { isParquet, PARQUET_NOTICE } from './parquet.js';
 import { ISSUE_SAMPLE_LIMIT } from '../model/profile.js';
 import { fsProblem } from '../util/fsError.js';
-import { csvExport, jsonLinesAfterBadFirst, UnreadableInputError } from './inputs.js';
+import { csvExport, jsonLinesAfterBadFirst, opensJsonText, UnreadableInputError } from './inputs.js';
 import type { K8sAuditReader } from './k8sAudit/envelopes.js';
 import { JsonLineDecoder } from './jsonLines.js';
 import { foreignSource, sourceUnsaid } from './sourceOf.js';
@@ -257,6 +257,7 @@ export async function runTask(
           c === undefined ||
           c === 0x7b ||
           c === 0x5b ||
+          (c === 0x22 && opensJsonText(chunk, chunk.indexOf(0x22))) ||
           /^[{[]/.test(afterLinePrefix(chunk) ?? '') ||
           jsonLinesAfterBadFirst(chunk);
         if (!json && task.format !== 'flows') {

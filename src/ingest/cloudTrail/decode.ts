@@ -10,6 +10,7 @@ import { isOcsfRecord, ocsfRecord } from './ocsf.js';
 import { decodeRecord } from './record.js';
 import { viaCloudTrail } from '../sourceOf.js';
 import { errorText, MAX_DEPTH } from '../jsonLines.js';
+import { recordOfText } from '../jsonText.js';
 
 export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 
@@ -23,15 +24,27 @@ export type { AwsCallObservation, AwsPrincipal, ServiceAccountLink };
 type Emit = (item: AwsCallObservation | RecordSkip | InputIssue) => void;
 type Obj = Record<string, unknown>;
 
-export function decodeCloudTrailValue(v: unknown, loc: { file: string; line: number }, emit: Emit): number {
+export function decodeCloudTrailValue(
+  v: unknown,
+  loc: { file: string; line: number },
+  emit: Emit,
+  /** How many JSON strings of records (../jsonText.ts) this value is inside: two at most are opened. */
+  texts = 0,
+): number {
   const issue = (code: string, message: string) =>
     emit({ kind: 'issue', code, file: loc.file, line: loc.line, message });
-  if (Array.isArray(v)) return v.reduce((n: number, x) => n + decodeCloudTrailValue(x, loc, emit), 0);
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + decodeCloudTrailValue(x, loc, emit, texts), 0);
   if (!isObj(v)) {
+    if (typeof v === 'string' && texts < 2) {
+      const r = recordOfText(v, 'a CloudTrail record');
+      if ('record' in r) return decodeCloudTrailValue(r.record, loc, emit, texts + 1);
+      issue(r.code === 'not-a-record' ? 'cloudtrail.not-a-record' : r.code, r.problem);
+      return 0;
+    }
     issue('cloudtrail.not-a-record', 'expected a CloudTrail record or {"Records": [...]}');
     return 0;
   }
-  if (Array.isArray(v['Records'])) return decodeCloudTrailValue(v['Records'], loc, emit);
+  if (Array.isArray(v['Records'])) return decodeCloudTrailValue(v['Records'], loc, emit, texts);
   if (v['Records'] !== undefined && typeof v['eventSource'] !== 'string') {
     issue('cloudtrail.not-a-record', `Records is ${typeName(v['Records'])}, not a list of CloudTrail records`);
     return 0;

@@ -7,6 +7,7 @@ import { gkeBigQueryRowToEntry, gkeEntryToEvent } from './gke.js';
 import { answerError, answerRows } from './logAnalytics.js';
 import { aksAuditRowToEvent } from './aks.js';
 import { siemRecords } from '../siem.js';
+import { recordOfText } from '../jsonText.js';
 import { describe, envelopeOf, EVENT_FIELDS, fieldsOf } from './shapes.js';
 import { auditEventOf, ecsAuditEvent } from './siem.js';
 import { epochTime } from '../../util/time.js';
@@ -111,6 +112,7 @@ export class K8sAuditReader {
       });
       return n;
     }
+    if (typeof v === 'string') return this.text(v, loc, where, depth);
     if (!isObj(v)) return this.decode(v, loc, where);
     const kind = v['kind'];
     // An ECS document of Elastic's Kubernetes integration (its `user` is ECS's, not the Event's): the Event inside.
@@ -281,29 +283,28 @@ export class K8sAuditReader {
         if (!/^\s*\{/.test(msg))
           return this.shape(loc, where, 'k8s.not-json-message', `${env} messages that are not JSON (another log?)`);
         const n = msg.length.toLocaleString('en-US');
-        const message = `the message (${n} characters) is not valid JSON: ${errorText(e)}`;
-        this.emit({
-          kind: 'issue',
-          code: 'json.malformed',
-          file: loc.file,
-          line: loc.line,
-          message: join(where, message),
-        });
-        return 0;
+        return this.issue(
+          loc,
+          where,
+          'json.malformed',
+          `the message (${n} characters) is not valid JSON: ${errorText(e)}`,
+        );
       }
       if (deeperThan(v, MAX_JSON_DEPTH)) {
         const message = `a message nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`;
-        this.emit({
-          kind: 'issue',
-          code: 'json.too-deep',
-          file: loc.file,
-          line: loc.line,
-          message: join(where, message),
-        });
-        return 0;
+        return this.issue(loc, where, 'json.too-deep', message);
       }
     } else if (!isObj(msg)) return this.bad(loc, where, `the message is ${msg === null ? 'null' : typeof msg}`);
     return this.any(withEnvelopeTime(v, time), loc, where, depth + 1);
+  }
+
+  /** A record as a JSON string of its text (../jsonText.ts), at its own line: read as the object it holds. */
+  private text(s: string, loc: Loc, where: string, depth: number): number {
+    if (depth >= MAX_DEPTH) return this.decode(s, loc, where);
+    const r = recordOfText(s, 'an audit Event or EventList object');
+    if ('problem' in r)
+      return this.issue(loc, where, r.code === 'not-a-record' ? 'k8s.not-an-event' : r.code, r.problem);
+    return this.any(r.record, loc, where, depth + 1);
   }
 
   private decode(v: unknown, loc: Loc, where: string): number {
@@ -336,13 +337,11 @@ export class K8sAuditReader {
   }
 
   private bad(loc: Loc, where: string, message: string): number {
-    this.emit({
-      kind: 'issue',
-      code: 'k8s.bad-envelope',
-      file: loc.file,
-      line: loc.line,
-      message: join(where, message),
-    });
+    return this.issue(loc, where, 'k8s.bad-envelope', message);
+  }
+
+  private issue(loc: Loc, where: string, code: string, message: string): number {
+    this.emit({ kind: 'issue', code, file: loc.file, line: loc.line, message: join(where, message) });
     return 0;
   }
 
