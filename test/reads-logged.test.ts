@@ -2,8 +2,9 @@
 // ("excluding events with the get and list verbs": Azure Monitor's table reference), GKE writes reads only to Data
 // Access logs a project must enable, and any audit policy at level None for reads does the same. RBAC made from such
 // logs grants no reads; a backtest on the same logs cannot see it. The generate summary, the report and backtest say
-// so; logs with reads say nothing.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// so; logs with reads say nothing. AKS's records name their category: `profile` says it once, from that, whatever the
+// count, unless kube-audit records (every request) were read beside them.
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -13,29 +14,34 @@ const AUDIT = 'fixtures/demo/k8s-audit';
 const RID =
   '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/SHOP/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/STAGING';
 
-/** The demo's audit log as AKS's diagnostic setting writes kube-audit-admin to a storage account: no get, no list. */
-function adminOnly(): string {
-  const records: unknown[] = [];
-  // The API server's log files (the webhook batches in the directory beside them are left out).
-  const files = readdirSync(AUDIT)
+/** The demo's API server log files, each line one Event (the webhook batches in the directory beside them left out). */
+function demoEventLines(): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(AUDIT)
     .sort()
-    .filter((f) => statSync(join(AUDIT, f)).isFile());
-  for (const f of files) {
+    .filter((f) => statSync(join(AUDIT, f)).isFile())) {
     const bytes = readFileSync(join(AUDIT, f));
     const text = (f.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      const e = JSON.parse(line) as { verb: string; stageTimestamp: string };
-      if (e.verb === 'get' || e.verb === 'list') continue;
-      records.push({
-        time: e.stageTimestamp,
-        resourceId: RID,
-        category: 'kube-audit-admin',
-        operationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read',
-        properties: { log: line, stream: 'stdout', pod: 'kube-apiserver-6b4f8f9d8c-x2klq' },
-      });
-    }
+    for (const line of text.split('\n')) if (line.trim()) out.push(line);
   }
+  return out;
+}
+
+/** An AKS diagnostic record of a category, as a diagnostic setting writes it to a storage account (PT1H.json). */
+const diagnosticRecord = (line: string, category: string) => ({
+  time: (JSON.parse(line) as { stageTimestamp: string }).stageTimestamp,
+  resourceId: RID,
+  category,
+  operationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read',
+  properties: { log: line, stream: 'stdout', pod: 'kube-apiserver-6b4f8f9d8c-x2klq' },
+});
+const isRead = (line: string) => /"verb":"(get|list)"/.test(line);
+
+/** The demo's audit log as AKS's diagnostic setting writes kube-audit-admin to a storage account: no get, no list. */
+function adminOnly(): string {
+  const records = demoEventLines()
+    .filter((l) => !isRead(l))
+    .map((l) => diagnosticRecord(l, 'kube-audit-admin'));
   const file = join(tmp('reads-'), 'PT1H.json');
   writeFileSync(file, JSON.stringify({ records }));
   return file;
@@ -106,6 +112,100 @@ describe('audit logs that left reads out', () => {
     const fullMd = join(tmp('reads-report-'), 'report.md');
     expect(cli(['report', '--k8s-audit', AUDIT, '-o', fullMd]).code).toBe(0);
     expect(readFileSync(fullMd, 'utf8')).not.toMatch(/hold no get or list/);
+  });
+
+  it("profile says it once from the records' category, naming kube-audit, over hourly PT1H.json files", () => {
+    // A storage account's layout: a container per category, a PT1H.json per hour, one record per line. A few records,
+    // far fewer than the count the policy's own check needs: the category says it.
+    const events = demoEventLines();
+    const writes = events.filter((l) => !isRead(l)).slice(0, 12);
+    const root = tmp('reads-aks-');
+    const hour = (category: string, h: number, lines: string[]) => {
+      const dir = join(
+        root,
+        `insights-logs-${category}`,
+        `resourceId=${RID}`,
+        'y=2026',
+        'm=11',
+        'd=09',
+        `h=0${h}`,
+        'm=00',
+      );
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'PT1H.json'),
+        lines.map((l) => JSON.stringify(diagnosticRecord(l, category))).join('\n') + '\n',
+      );
+    };
+    for (let h = 0; h < 3; h++) hour('kube-audit-admin', h, writes.slice(h * 4, h * 4 + 4));
+    const admin = join(root, 'insights-logs-kube-audit-admin');
+    const r = cli(['profile', '--k8s-audit', admin, '-o', join(tmp('reads-p-'), 'p.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    const said = r.stderr.split('\n').filter((l) => l.includes('kube-audit-admin category'));
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^notice: the AKS audit records read are all of the kube-audit-admin category \(12, the first at .*h=00\/m=00\/PT1H\.json:1\), which leaves out every get and list request: .* enable the kube-audit category/,
+      ),
+    ]);
+    // The same with the kube-audit container beside it (every request, reads among them): nothing to say.
+    hour('kube-audit', 0, events.slice(0, 30));
+    const both = cli(['profile', '--k8s-audit', root, '-o', join(tmp('reads-p-'), 'p.json')]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr).not.toContain('kube-audit-admin category');
+  });
+
+  it('Log Analytics rows of AKSAuditAdmin, or AzureDiagnostics rows of Category kube-audit-admin, say it too', () => {
+    const writes = demoEventLines()
+      .filter((l) => !isRead(l))
+      .slice(0, 5);
+    const dir = tmp('reads-la-');
+    // `az monitor log-analytics query` prints the rows as a JSON array of objects, one key per column.
+    const auditAdmin = writes.map((line) => {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      const d = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
+      return {
+        TimeGenerated: e['stageTimestamp'],
+        Level: e['level'],
+        AuditId: e['auditID'],
+        Stage: e['stage'],
+        RequestUri: e['requestURI'],
+        Verb: e['verb'],
+        User: d(e['user']),
+        UserAgent: e['userAgent'] ?? '',
+        SourceIps: d(e['sourceIPs']),
+        ObjectRef: d(e['objectRef']),
+        ResponseStatus: d(e['responseStatus']),
+        RequestReceivedTime: e['requestReceivedTimestamp'],
+        StageReceivedTime: e['stageTimestamp'],
+        Annotations: d(e['annotations']),
+        PodName: 'kube-apiserver-6b4f8f9d8c-x2klq',
+        Type: 'AKSAuditAdmin',
+        _ResourceId: RID.toLowerCase(),
+      };
+    });
+    const diagnostics = writes.map((line) => ({
+      TimeGenerated: (JSON.parse(line) as { stageTimestamp: string }).stageTimestamp,
+      ResourceId: RID,
+      Category: 'kube-audit-admin',
+      log_s: line,
+      pod_s: 'kube-apiserver-6b4f8f9d8c-x2klq',
+      Type: 'AzureDiagnostics',
+    }));
+    for (const [name, rows] of [
+      ['aksauditadmin.json', auditAdmin],
+      ['azurediagnostics.json', diagnostics],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, JSON.stringify(rows, null, 2) + '\n');
+      const r = cli(['profile', '--k8s-audit', file, '-o', join(dir, `${name}.profile`)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr, name).toContain('read 1 file');
+      expect(r.stderr, name).toMatch(
+        new RegExp(
+          `notice: the AKS audit records read are all of the kube-audit-admin category \\(5, the first at .*${name}:1\\)`,
+        ),
+      );
+    }
   });
 
   it("GKE's Admin Activity log alone (Data Access logs not enabled) says so too", () => {

@@ -4,6 +4,7 @@ import type { IngestInfo } from '../ingest/index.js';
 import type { InputIssue } from '../model/issue.js';
 import { escapeControls } from '../util/escape.js';
 import { mb } from './progress.js';
+import { readsLeftOutNotice } from '../ingest/readsLeftOut.js';
 
 const SHOWN_ISSUES = 10;
 /** A file name or message longer than this is cut on stderr (the profile keeps the samples). */
@@ -67,6 +68,7 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
           : '') +
         '\n',
     );
+  if (r.readsLeftOut) err.write(c.yellow(`notice: ${safe(readsLeftOutNotice(r.readsLeftOut))}\n`));
   if (r.anchor?.time) {
     err.write(`durations count back from ${r.anchor.time}, the newest record\n`);
     if (r.anchor.outliers)

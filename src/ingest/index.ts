@@ -28,6 +28,7 @@ import { Resolver, type Inventory } from '../inventory/inventory.js';
 import { inventoryPart } from '../inventory/profilePart.js';
 import { emptyNotices, mergeNotices, noticeFields, type NoticeTally } from './notices.js';
 import { runPool } from './pool.js';
+import { aksAdminOnly, type ReadsLeftOut } from './readsLeftOut.js';
 import { isSmall, planTasks } from './plan.js';
 import { runTask, type Progress, type SourceFormat, type Task, type TaskStats } from './task.js';
 import type { TaskMode, TaskRequest } from './taskRunner.js';
@@ -93,6 +94,8 @@ export interface IngestInfo {
   threads: number;
   /** Paths of a flag left unread: reached again (the first path is named), or the command's output. */
   unread: Unread[];
+  /** AKS audit logs of kube-audit-admin alone: no get, no list (readsLeftOut.ts). */
+  readsLeftOut?: ReadsLeftOut;
 }
 
 export interface IngestResult extends IngestInfo {
@@ -204,6 +207,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       pushAll(inputs, pool.profiles);
     }
     const sources = sourceRecords(tasks, stats);
+    const readsLeftOut = aksAdminOnly(tasks, stats);
     if (opts.cloudtrailApi) {
       const { readLookupEvents } = await import('./cloudTrail/lookupSource.js');
       const api = await readLookupEvents(opts.cloudtrailApi, scope, onProgress);
@@ -274,6 +278,7 @@ export async function ingestStream(opts: IngestOptions): Promise<IngestStream> {
       ...(anchor ? { anchor } : {}),
       threads,
       unread,
+      ...(readsLeftOut ? { readsLeftOut } : {}),
       close,
     };
   } catch (e) {

@@ -59,6 +59,8 @@ export interface TaskStats {
   envelopes?: Record<string, number>;
   /** Audit logs: envelope records that held no audit Event, by `envelope/reason`. */
   envelopeSkipped?: Record<string, number>;
+  /** Audit logs: AKS's audit records by category (k8sAudit/envelopes.ts), when there were any. */
+  aksAudit?: { full: number; admin: number; adminLine: number };
 }
 
 const CHUNK = 1 << 20;
@@ -313,6 +315,7 @@ export async function runTask(
     reader.finish();
     if (Object.keys(reader.envelopes).length) stats.envelopes = { ...reader.envelopes };
     if (Object.keys(reader.skipped).length) stats.envelopeSkipped = { ...reader.skipped };
+    if (reader.aksAudit.full || reader.aksAudit.admin) stats.aksAudit = { ...reader.aksAudit };
   }
   stats.lines = splitter?.lineNo ?? 0;
   // A range reads past its end to finish its last line; its bytes are its own range.

@@ -68,6 +68,11 @@ export class K8sAuditReader {
   readonly envelopes: Record<string, number> = {};
   /** Envelope records that hold no audit Event (control messages, other log categories...), by `envelope/reason`. */
   readonly skipped: Record<string, number> = {};
+  /**
+   * AKS's audit records by category: `kube-audit` (AKSAudit) holds every request, `kube-audit-admin` (AKSAuditAdmin)
+   * leaves out every get and list; `adminLine`, the line of the first of those (index.ts says so once per run).
+   */
+  readonly aksAudit = { full: 0, admin: 0, adminLine: 0 };
   private readonly shapes = new Map<string, { issue: InputIssue; more: number }>();
   private line = -1;
   private onLine = 0;
@@ -158,6 +163,7 @@ export class K8sAuditReader {
         return this.siem(v, loc, where, depth);
       case 'aks-log-analytics': {
         this.count(envelope);
+        if (v['Type'] === 'AKSAudit' || v['Type'] === 'AKSAuditAdmin') this.aks(v['Type'] === 'AKSAuditAdmin', loc);
         const r = aksAuditRowToEvent(v);
         const w = join(where, `AuditId ${shown(str(v['AuditId']))}`);
         // A row without RequestReceivedTime and StageReceivedTime: the time Log Analytics gave it.
@@ -264,6 +270,7 @@ export class K8sAuditReader {
     const category = str(r[row ? 'Category' : 'category']);
     if (category !== 'kube-audit' && category !== 'kube-audit-admin')
       return this.skip(env, `category:${category || 'none'}`);
+    this.aks(category === 'kube-audit-admin', loc);
     const props = r['properties'];
     const log = row ? r['log_s'] : isObj(props) ? props['log'] : undefined;
     if (log === undefined) return this.bad(loc, where, 'properties.log is missing');
@@ -343,6 +350,11 @@ export class K8sAuditReader {
   private issue(loc: Loc, where: string, code: string, message: string): number {
     this.emit({ kind: 'issue', code, file: loc.file, line: loc.line, message: join(where, message) });
     return 0;
+  }
+
+  private aks(admin: boolean, loc: Loc): void {
+    if (!admin) return void this.aksAudit.full++;
+    if (this.aksAudit.admin++ === 0) this.aksAudit.adminLine = loc.line;
   }
 
   private count(env: string): void {
