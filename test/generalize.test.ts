@@ -178,6 +178,46 @@ describe('RBAC generalization, from evidence', () => {
     expect(rulesOf(grew.toProfile(), false)[0]!.resourceNames).toBeUndefined();
   });
 
+  it("ordinals are a StatefulSet's for pods and claims only: a rotated Secret and preview namespaces keep their names", () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    // A key rotated from -1 to -2 a day later, ConfigMaps numbered by people: not a set that grew.
+    k8s(b, SA, { verb: 'get', resource: 'secrets', name: 'stripe-api-key-1' }, day(2));
+    k8s(b, SA, { verb: 'get', resource: 'secrets', name: 'stripe-api-key-2' }, day(3));
+    k8s(b, SA, { verb: 'get', resource: 'configmaps', name: 'rules-1' }, day(2));
+    k8s(b, SA, { verb: 'get', resource: 'configmaps', name: 'rules-2' }, day(4));
+    // A StatefulSet's claims (`<template>-<set>-<N>`) that grew: dropped, as its pods are.
+    for (let d = 2; d <= 5; d++)
+      for (const n of d < 4 ? ['data-db-0'] : ['data-db-0', 'data-db-1'])
+        k8s(b, SA, { verb: 'get', resource: 'persistentvolumeclaims', name: n }, day(d));
+    const rules = rulesOf(b.toProfile(), false);
+    expect(rules.find((r) => r.resources?.[0] === 'secrets')!.resourceNames).toEqual([
+      'stripe-api-key-1',
+      'stripe-api-key-2',
+    ]);
+    expect(rules.find((r) => r.resources?.[0] === 'configmaps')!.resourceNames).toEqual(['rules-1', 'rules-2']);
+    expect(rules.find((r) => r.resources?.[0] === 'persistentvolumeclaims')!.resourceNames).toBeUndefined();
+    // Preview namespaces deleted one a day, put in one ClusterRole by --widen-namespaces: each name kept.
+    const ns = new ProfileBuilder(new Scope(defaultScope()));
+    for (const [i, n] of ['pr-4097', 'pr-4098', 'pr-4099'].entries())
+      k8s(
+        ns,
+        'system:serviceaccount:ci:preview-bot',
+        { verb: 'delete', resource: 'namespaces', namespace: n, name: n },
+        day(2 + i),
+      );
+    const { artefacts, widenings } = generateRbac(ns.toProfile(), { widenNamespaces: 1 });
+    const role = artefacts.flatMap((a) => a.objects).find((o) => o.kind === 'ClusterRole')!;
+    expect('rules' in role && role.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['namespaces'],
+        resourceNames: ['pr-4097', 'pr-4098', 'pr-4099'],
+        verbs: ['delete'],
+      },
+    ]);
+    expect(widenings.map((w) => w.option)).toEqual(['widen-namespaces']);
+  });
+
   it.each([
     [
       'GKE',

@@ -16,6 +16,14 @@ export interface NameGeneralization {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The objects a StatefulSet names by ordinal: its pods `<set>-<N>` and the claims of its volumeClaimTemplates
+ * `<template>-<set>-<N>`. Nothing else is: a Secret, a ConfigMap or a namespace numbered by people
+ * (`stripe-api-key-2` after `-1`, preview namespaces `pr-4102`) is not a set that grew, and dropping its names would
+ * grant every object of the resource.
+ */
+const STATEFULSET_NAMED: ReadonlySet<string> = new Set(['pods', 'persistentvolumeclaims']);
+
 /** Distinct objects a principal must have created in one namespace and resource before their names count as made up. */
 const MIN_CREATED = 3;
 
@@ -25,7 +33,8 @@ const MIN_CREATED = 3;
  * objects the same principal kept creating in the soak (three or more); names of controllers' making (a ReplicaSet's
  * pods,
  * a CronJob's runs, generateName suffixes); names with a date, time or UUID in them; StatefulSet
- * ordinals, but only when higher ordinals appeared a day or more after the first (the set grew).
+ * ordinals, of pods and persistent volume claims only (what a StatefulSet names), and only when higher ordinals
+ * appeared a day or more after the first (the set grew).
  */
 export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): NameGeneralization | undefined {
   const names = new Map<string, { first: string; last: string }>();
@@ -71,8 +80,9 @@ export function generalizeNames(edges: K8sEdge[], created: CreatedNames[]): Name
   // more such names are (the next run will name another). A pattern that is evidence alone (a Helm release's revision:
   // the next upgrade writes the next) counts from one name.
   if (e0.apiGroup === '' && e0.resource === 'secrets' && byPattern.length === 1) made.delete(byPattern[0]!);
-  for (const n of growingOrdinals(names))
-    if (!made.has(n)) made.set(n, 'ordinals of a StatefulSet that grew during the soak');
+  if (e0.apiGroup === '' && STATEFULSET_NAMED.has(e0.resource))
+    for (const n of growingOrdinals(names))
+      if (!made.has(n)) made.set(n, 'ordinals of a StatefulSet that grew during the soak');
   if (made.size === 0) return undefined;
   const list = [...made.keys()].sort(cmp);
   const times = list.map((n) => names.get(n)!);
