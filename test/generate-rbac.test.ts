@@ -182,6 +182,37 @@ describe('RBAC generation', () => {
     });
   });
 
+  it('--widen-namespaces lists every namespace the shared ClusterRole grants each access in, and annotates it', () => {
+    // get deployments in a, b, c; create configmaps in c, d, e: one ClusterRole bound in all five grants both in each.
+    const reqs: Req[] = ['a', 'b', 'c'].map((namespace) => ({
+      verb: 'get',
+      apiGroup: 'apps',
+      resource: 'deployments',
+      namespace,
+      name: 'web',
+    }));
+    for (const namespace of ['c', 'd', 'e']) reqs.push({ verb: 'create', resource: 'configmaps', namespace });
+    const r = gen(reqs, { widenNamespaces: 2 });
+    const role = 'audit2policy:serviceaccount:shop:web:namespaced';
+    const bindings = r.artefacts
+      .flatMap((a) => a.objects)
+      .filter((o) => 'roleRef' in o && o.kind === 'RoleBinding' && o.roleRef.name === role)
+      .map((o) => o.metadata!.namespace);
+    expect(bindings).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(r.widenings.map((w) => `${w.option}: ${w.detail}`)).toEqual([
+      `widen-namespaces: create configmaps seen in 3 namespaces (more than 2): c, d, e; granted by the ClusterRole ${role} in every namespace it is bound in (5): a, b, c, d, e, 2 of them where it was not seen: a, b`,
+      `widen-namespaces: get deployments.apps seen in 3 namespaces (more than 2): a, b, c; granted by the ClusterRole ${role} in every namespace it is bound in (5): a, b, c, d, e, 2 of them where it was not seen: d, e`,
+    ]);
+    const shared = r.artefacts.find((a) => a.namespace === '')!;
+    const cr = shared.objects.find((o) => o.kind === 'ClusterRole')!;
+    expect(cr.metadata!.annotations!['audit2policy.dev/widened-by']).toBe('widen-namespaces');
+    const evidence = shared.evidence['policies'] as { rules: { widenedBy?: string[] }[] }[];
+    expect(evidence[0]!.rules.map((x) => x.widenedBy)).toEqual([
+      [r.widenings.map((w) => `${w.option}: ${w.detail}`)[0]],
+      [r.widenings.map((w) => `${w.option}: ${w.detail}`)[1]],
+    ]);
+  });
+
   it('binds users and groups with the RBAC API group, service accounts with their namespace', () => {
     const r = gen([{ user: 'alice', verb: 'get', resource: 'pods', namespace: 'shop', name: 'p' }]);
     const rb = r.artefacts[0]!.objects[1] as { subjects: unknown[] };

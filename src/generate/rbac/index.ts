@@ -171,10 +171,12 @@ function forPrincipal(
   // --widen-namespaces: accesses (group, resource, verb) seen in more than N namespaces go to one shared ClusterRole.
   const shared: K8sEdge[] = [];
   const sharedNs = new Set<string>();
+  // Per widened access (`sig`), the words of its widening: the shared ClusterRole's rules carry them.
+  const sharedWhy = new Map<string, string>();
+  const sig = (e: K8sEdge) => tupleKey(e.apiGroup, e.resource, e.subresource, e.verb);
   if (opts.widenNamespaces !== undefined) {
     // Per (group, resource, subresource, verb): the namespaces it was seen in.
     const nsOf = new Map<string, { e: K8sEdge; nss: Set<string> }>();
-    const sig = (e: K8sEdge) => tupleKey(e.apiGroup, e.resource, e.subresource, e.verb);
     for (const e of edges) {
       if (e.namespace === '') continue;
       const k = sig(e);
@@ -183,17 +185,24 @@ function forPrincipal(
       else nsOf.set(k, { e, nss: new Set([e.namespace]) });
     }
     const order = (x: K8sEdge) => [x.apiGroup, x.resource, x.subresource, x.verb];
-    for (const [k, { e: first, nss }] of [...nsOf].sort((a, b) => compareTuples(order(a[1].e), order(b[1].e)))) {
-      if (nss.size <= opts.widenNamespaces) continue;
+    const wide = [...nsOf]
+      .filter(([, { nss }]) => nss.size > opts.widenNamespaces!)
+      .sort((a, b) => compareTuples(order(a[1].e), order(b[1].e)));
+    for (const [, { nss }] of wide) for (const ns of nss) sharedNs.add(ns);
+    // The one ClusterRole holds every access widened and is bound wherever any of them was seen: each access is
+    // granted in all those namespaces, seen there or not. The words say so, namespace by namespace.
+    const bound = [...sharedNs].sort(cmp);
+    const role = objectName(p.subject, 'namespaced');
+    for (const [k, { e: first, nss }] of wide) {
       const what = `${first.verb} ${first.resource}${first.subresource ? '/' + first.subresource : ''}${first.apiGroup ? '.' + first.apiGroup : ''}`;
-      widenings.push({
-        option: 'widen-namespaces',
-        subject: key,
-        namespace: '',
-        detail: `${what} seen in ${nss.size} namespaces (more than ${opts.widenNamespaces}): one ClusterRole bound in ${[...nss].sort(cmp).join(', ')}`,
-      });
+      const unseen = bound.filter((ns) => !nss.has(ns));
+      const detail =
+        `${what} seen in ${nss.size} namespaces (more than ${opts.widenNamespaces}): ${[...nss].sort(cmp).join(', ')}; ` +
+        `granted by the ClusterRole ${role} in every namespace it is bound in (${bound.length}): ${bound.join(', ')}` +
+        (unseen.length ? `, ${unseen.length} of them where it was not seen: ${unseen.join(', ')}` : '');
+      sharedWhy.set(k, detail);
+      widenings.push({ option: 'widen-namespaces', subject: key, namespace: '', detail });
       for (const ns of nss) {
-        sharedNs.add(ns);
         const rest: K8sEdge[] = [];
         for (const e of byNs.get(ns)!) {
           if (sig(e) === k) shared.push(e);
@@ -210,6 +219,12 @@ function forPrincipal(
     ? rulesWithWidenings(clusterEdges, opts, key, '', made, p.created ?? [])
     : [];
   const sharedRules = shared.length ? rulesWithWidenings(shared, opts, key, '', made, p.created ?? []) : [];
+  // Each of its rules is there by --widen-namespaces (its annotation and evidence say so), beside any other widening.
+  for (const r of sharedRules) {
+    r.widenedBy = [...new Set([...r.widenedBy, 'widen-namespaces'])].sort(cmp);
+    const why = [...new Set(r.observed.map((e) => sharedWhy.get(sig(e))))].filter((d) => d !== undefined).sort(cmp);
+    r.widenings = [...r.widenings, ...why.map((detail) => ({ option: 'widen-namespaces', detail }))];
+  }
   if (clusterRules.length || sharedRules.length) {
     const objects: KubeObject[] = [];
     const policies: { kind: string; name: string; rules: RuleWithEvidence[] }[] = [];
