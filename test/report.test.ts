@@ -166,6 +166,8 @@ describe.skipIf(!hasBrowser)('the HTML report in headless Chromium', () => {
     await page.locator('details').evaluateAll((ds) => ds.forEach((d) => d.setAttribute('open', '')));
     const opened = await page.evaluate(() => document.body.innerText);
     for (const x of XSS) expect(opened).toContain(`user-${x}`);
+    // Their audit IDs too, each the sample record of its request's row.
+    XSS.forEach((x, i) => expect(opened).toContain(`a-${i}-${x}`));
     await page.close();
   });
 

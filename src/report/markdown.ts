@@ -1,5 +1,5 @@
 import { byWord, mdCell } from './ci/index.js';
-import { ISSUE_TEXT, mappedNote, type ReportModel } from './model.js';
+import { EVIDENCE_NOTE, ISSUE_TEXT, mappedNote, type ReportModel } from './model.js';
 import { plural } from './plural.js';
 import { escapeControls, escapeStrings, truncate } from '../util/escape.js';
 
@@ -122,7 +122,7 @@ export function renderMarkdown(model: ReportModel): string {
       );
     out.push('');
   }
-  out.push('## Per principal and workload', '');
+  out.push('## Per principal and workload', '', mdCell(EVIDENCE_NOTE), '');
   for (const s of m.sections) {
     out.push(
       `<details><summary>${mdHtml(s.name)} (${mdHtml(s.subjectKind)}, ${plural(s.permissions.length, 'permission')}, ${plural(s.events, 'event')})</summary>`,
@@ -137,11 +137,11 @@ export function renderMarkdown(model: ReportModel): string {
     );
     if (s.permissions.length)
       out.push(
-        '| permission | count | first seen | last seen | flags |',
-        '|---|---|---|---|---|',
+        '| permission | count | first seen | last seen | sample records | flags |',
+        '|---|---|---|---|---|---|',
         ...s.permissions.map(
           (p) =>
-            `| ${mdCell(p.text)}${p.denied ? ' (denied)' : ''} | ${p.count} | ${mdCell(p.firstSeen || '?')} | ${mdCell(p.lastSeen || '?')} | ${mdCell(p.risks.join('; '))} |`,
+            `| ${mdCell(p.text)}${p.denied ? ' (denied)' : ''} | ${p.count} | ${mdCell(p.firstSeen || '?')} | ${mdCell(p.lastSeen || '?')} | ${p.samples.length ? p.samples.map(mdCell).join('<br>') : '?'} | ${mdCell(p.risks.join('; '))} |`,
         ),
       );
     out.push('', '</details>', '');

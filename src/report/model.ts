@@ -1,5 +1,6 @@
 import { cmp } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
+import { SAMPLE_LIMIT } from '../model/evidence.js';
 import { RISK_ORDER, type CiReport } from '../model/finding.js';
 import { KIND_NAMES, KINDS } from '../kinds/index.js';
 import type { KindWidening } from '../kinds/types.js';
@@ -214,6 +215,12 @@ const SKIP_REASONS: Record<string, string> = {
   'cloudtrail-digest': 'CloudTrail digest files (log integrity records, no events)',
   'cloudtrail-insight': 'CloudTrail Insights events (summaries of unusual activity, not API calls)',
 };
+
+/** Above the permissions: what their evidence columns hold. */
+export const EVIDENCE_NOTE =
+  `Each permission with its evidence: the requests, calls or connections seen, when first and last, and the ids of ` +
+  `the earliest records (at most ${SAMPLE_LIMIT}: Kubernetes audit IDs, CloudTrail event IDs, flows as their time ` +
+  `and addresses), to find them in the logs. The evidence files of generate hold the same, rule by rule.`;
 
 /**
  * After the window's sentence: the map the names were read with (`--map`), or nothing. The pairs are not the last

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { escapeControls, escapeStrings, truncate } from '../util/escape.js';
-import { ISSUE_TEXT, mappedNote, type GraphEdge, type Permission, type ReportModel } from './model.js';
+import { EVIDENCE_NOTE, ISSUE_TEXT, mappedNote, type GraphEdge, type Permission, type ReportModel } from './model.js';
 import { pushAll } from '../util/array.js';
 import { plural } from './plural.js';
 
@@ -37,6 +37,7 @@ details{border:1px solid #dde2ea;border-radius:6px;margin:6px 0;padding:4px 8px}
 td,summary,li{overflow-wrap:anywhere}
 .graph{overflow:auto;border:1px solid #dde2ea;border-radius:6px;background:#fbfcfe}
 ul.warn li{margin:2px 0}
+td.t{white-space:nowrap}td.ids{font-size:11px;color:#475467;min-width:37ch}
 `;
 
 const cssHash = `sha256-${createHash('sha256').update(CSS).digest('base64')}`;
@@ -46,11 +47,14 @@ export const CSP = `default-src 'none'; style-src '${cssHash}'; img-src 'none'; 
 
 const fmtCount = (n: number) => n.toLocaleString('en-US');
 
+/** The ids of a permission's sample records, one a line; `?` when its records had none. */
+const sampleIds = (p: Permission) => (p.samples.length ? p.samples.map(esc).join('<br>') : '?');
+
 function permRows(perms: Permission[]): string {
   return perms
     .map(
       (p) =>
-        `<tr><td class="mono${p.denied ? ' denied' : ''}">${esc(p.text)}${p.denied ? ' <span class="denied">(denied)</span>' : ''}</td><td class="n">${fmtCount(p.count)}</td><td class="mono">${esc(p.firstSeen || '?')}</td><td class="mono">${esc(p.lastSeen || '?')}</td><td>${p.risks.map((r) => `<span class="risk">${esc(r)}</span>`).join('<br>')}</td></tr>`,
+        `<tr><td class="mono${p.denied ? ' denied' : ''}">${esc(p.text)}${p.denied ? ' <span class="denied">(denied)</span>' : ''}</td><td class="n">${fmtCount(p.count)}</td><td class="mono t">${esc(p.firstSeen || '?')}</td><td class="mono t">${esc(p.lastSeen || '?')}</td><td class="mono ids">${sampleIds(p)}</td><td>${p.risks.map((r) => `<span class="risk">${esc(r)}</span>`).join('<br>')}</td></tr>`,
     )
     .join('\n');
 }
@@ -244,7 +248,7 @@ export function renderHtml(model: ReportModel): string {
     h.push('</table>');
   }
 
-  h.push('<h2 id="principals">Per principal and workload</h2>');
+  h.push('<h2 id="principals">Per principal and workload</h2>', `<p class="muted">${esc(EVIDENCE_NOTE)}</p>`);
   for (const s of m.sections) {
     const riskN = s.permissions.filter((p) => p.risks.length).length;
     h.push(
@@ -258,7 +262,7 @@ export function renderHtml(model: ReportModel): string {
     );
     if (s.permissions.length)
       h.push(
-        `<table><tr><th>permission</th><th>count</th><th>first seen</th><th>last seen</th><th>flags</th></tr>${permRows(s.permissions)}</table>`,
+        `<table><tr><th>permission</th><th>count</th><th>first seen</th><th>last seen</th><th>sample records</th><th>flags</th></tr>${permRows(s.permissions)}</table>`,
       );
     else h.push('<p class="muted">No observed activity.</p>');
     h.push('</details>');

@@ -11,6 +11,12 @@ export interface Permission {
   count: number;
   firstSeen: string;
   lastSeen: string;
+  /**
+   * The earliest records behind it, as the profile keeps them (at most SAMPLE_LIMIT, by time then id): Kubernetes
+   * audit IDs, CloudTrail event IDs, flows as `TIME srcIP:srcPort>dstIP:dstPort` (the evidence files' form), so a
+   * reviewer finds the records that justify the grant. Empty when the records had no id.
+   */
+  samples: string[];
   denied: boolean;
   risks: string[];
 }

@@ -6,6 +6,7 @@ import { parseArn } from '../../knowledge/aws/arn.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import { riskWords, type Risk } from '../../model/finding.js';
 import { cmp } from '../../model/issue.js';
+import { addSample, maxTime, minTime, type Evidence, type Sample } from '../../model/evidence.js';
 import type { AwsCall, LeftOutIdentity, Profile } from '../../model/profile.js';
 import { awsIdentityKey, isAwsKind } from '../../model/subject.js';
 import { riskRow, sparseWarning, type Permission, type ReportContext, type ReportPart } from '../../report/types.js';
@@ -80,15 +81,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
         const text = await deniedWords(e);
         const prev = refused.get(text);
         if (prev) addEvidence(prev, e.denied);
-        else
-          refused.set(text, {
-            text,
-            count: e.denied.count,
-            firstSeen: e.denied.firstSeen,
-            lastSeen: e.denied.lastSeen,
-            denied: true,
-            risks: [],
-          });
+        else refused.set(text, permissionOf(text, e.denied, true, []));
       }
       if (!e.allowed) continue;
       const needed = await callPermissions(e);
@@ -133,14 +126,7 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
       else {
         const risks = awsRiskList(r.action, r.resource, account, buckets.size, f, principal);
         found.set(text, risks);
-        merged.set(text, {
-          text,
-          count: ev.count,
-          firstSeen: ev.firstSeen,
-          lastSeen: ev.lastSeen,
-          denied: false,
-          risks: risks.map(riskWords),
-        });
+        merged.set(text, permissionOf(text, ev, false, risks.map(riskWords)));
       }
     }
     for (const perm of [...merged.values()].sort((a, b) => cmp(a.text, b.text))) {
@@ -189,16 +175,35 @@ export async function iamReport(profile: Profile, ctx: ReportContext): Promise<R
   return part;
 }
 
-/** One more call's evidence on a row: counts added, the earliest first and latest last seen. */
-function addEvidence(row: Permission, ev: { count: number; firstSeen: string; lastSeen: string }): void {
+/** A row of the report from its first call's evidence; its samples' times are kept beside it for addEvidence. */
+function permissionOf(text: string, ev: Evidence, denied: boolean, risks: string[]): Permission {
+  const row: Permission = {
+    text,
+    count: ev.count,
+    firstSeen: ev.firstSeen,
+    lastSeen: ev.lastSeen,
+    samples: ev.samples.map((s) => s.id),
+    denied,
+    risks,
+  };
+  sampled.set(row, [...ev.samples]);
+  return row;
+}
+
+/** The samples of the rows permissionOf made, with their times: so those of calls merged on a row keep their order. */
+const sampled = new WeakMap<Permission, Sample[]>();
+
+/**
+ * One more call's evidence on a row: counts added, the earliest first and latest last seen, the earliest samples of
+ * both (at most SAMPLE_LIMIT, as mergeEvidence keeps them).
+ */
+function addEvidence(row: Permission, ev: Evidence): void {
   row.count += ev.count;
-  row.firstSeen =
-    row.firstSeen && ev.firstSeen
-      ? row.firstSeen < ev.firstSeen
-        ? row.firstSeen
-        : ev.firstSeen
-      : row.firstSeen || ev.firstSeen;
-  row.lastSeen = row.lastSeen > ev.lastSeen ? row.lastSeen : ev.lastSeen;
+  row.firstSeen = minTime(row.firstSeen, ev.firstSeen);
+  row.lastSeen = maxTime(row.lastSeen, ev.lastSeen);
+  const kept = sampled.get(row)!;
+  for (const s of ev.samples) addSample(kept, s);
+  row.samples = kept.map((s) => s.id);
 }
 
 /**

@@ -46,6 +46,8 @@ export function netpolReport(profile: Profile, ctx: ReportContext): ReportPart {
         count: ev.connections || ev.records,
         firstSeen: ev.firstSeen,
         lastSeen: ev.lastSeen,
+        // A flow's id (its addresses and ports) names a record with its time: the evidence files' form.
+        samples: ev.samples.map((x) => (x.time ? `${x.time} ${x.id}` : x.id)),
         denied: isDenied,
         risks: r,
       });

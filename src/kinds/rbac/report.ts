@@ -59,6 +59,7 @@ export function rbacReport(profile: Profile, ctx: ReportContext): ReportPart {
         count: ev.count,
         firstSeen: ev.firstSeen,
         lastSeen: ev.lastSeen,
+        samples: ev.samples.map((x) => x.id),
         denied: isDenied,
         risks: r,
       });
