@@ -617,6 +617,8 @@ describe('check and diff against IAM as Terraform declares it (plan, shown state
             StringEquals: {
               'aws:RequestTag/kubernetes-namespace': 'payments',
               'aws:RequestTag/kubernetes-service-account': 'payments-api',
+              // The cluster the soak's pods ran on, as the tree pins it (none: any cluster, a risk of its own).
+              'aws:RequestTag/eks-cluster-arn': `arn:aws:eks:eu-west-1:${A}:cluster/acme-staging`,
             },
           },
         })

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCloudTrailValue, type AwsCallObservation } from '../src/ingest/cloudTrail/decode.js';
@@ -493,6 +493,148 @@ describe('trusts keep the external ID the calls passed', () => {
     // they were not logged), so undetermined, never allowed.
     expect(verifyVendor(vendorCalls(2), vendorTrust(ext('7f1c9e2a-secret-ext')))).toEqual([
       expect.stringMatching(/^undetermined: /),
+    ]);
+  });
+});
+
+/**
+ * The narrowing conditions `generate iam` writes beside whom a trust names (the clusters seen, the external IDs
+ * passed), in `diff` and `check`. Before: a diff's stand-in request for a Pod Identity service account carried no
+ * cluster, and one for an IAM principal no external ID, so the side pinning them was undetermined and the same subject
+ * named on both sides hid the change: a pull request dropping the pin diffed clean.
+ */
+describe('trust pins: eks-cluster-arn and sts:ExternalId in diff and check', () => {
+  /** The generated tree and a copy of it as committed, the role's trust in it edited by `edit`. */
+  function trees(records: unknown[], account: string, role: string, edit: (statements: Stmt[]) => void) {
+    const generated = generate(records);
+    const committed = join(tmp(), 'committed');
+    cpSync(generated, committed, { recursive: true });
+    const file = join(committed, 'iam', account, `role/${role}.trust.json`);
+    const trust = JSON.parse(readFileSync(file, 'utf8')) as { Statement: Stmt[] };
+    edit(trust.Statement);
+    writeFileSync(file, JSON.stringify(trust, null, 2) + '\n');
+    return { generated, committed };
+  }
+  type Stmt = { Condition?: { StringEquals?: Record<string, unknown> } };
+  const diff = (base: string, head: string, failOn = 'any') => {
+    const r = cli(['diff', base, head, '--kind', 'iam', '--format', 'json', '--fail-on', failOn]);
+    const d = JSON.parse(r.stdout) as Record<string, { summary: string; risk?: { level: string } }[]>;
+    const said = (k: string) => d[k]!.map((f) => [f.summary, f.risk?.level]);
+    return {
+      code: r.code,
+      added: said('newAccess'),
+      removed: said('removedAccess'),
+      undetermined: said('undetermined'),
+    };
+  };
+  const podRecords = [
+    ...podIdentity(CLUSTER, 'payments', 'payments-api'),
+    call(PAYMENTS, 's3.amazonaws.com', 'ListBuckets', '2026-11-02T01:00:05Z'),
+  ];
+
+  it('diff: a Pod Identity trust losing its cluster pin is new access (low), gaining it removed access', () => {
+    const { generated, committed } = trees(podRecords, A, 'payments', (st) => {
+      delete st[0]!.Condition!.StringEquals!['aws:RequestTag/eks-cluster-arn'];
+    });
+    const any = [
+      'sts:AssumeRole by system:serviceaccount:payments:payments-api of any EKS cluster: statement PodIdentity sets no condition on the session tag eks-cluster-arn',
+      'low',
+    ];
+    // The pull request drops the pin: new access, risky.
+    expect(diff(generated, committed, 'risky')).toEqual({ code: 1, added: [any], removed: [], undetermined: [] });
+    // Adopting the generated tree adds it: pods of other clusters are refused.
+    expect(diff(committed, generated)).toEqual({ code: 1, added: [], removed: [any], undetermined: [] });
+    // Another cluster pinned: the one seen is removed access, the other new.
+    const moved = trees(podRecords, A, 'payments', (st) => {
+      st[0]!.Condition!.StringEquals!['aws:RequestTag/eks-cluster-arn'] = OTHER;
+    });
+    const from = (c: string) => [
+      `sts:AssumeRole by system:serviceaccount:payments:payments-api: statement PodIdentity lets it in through EKS Pod Identity from the cluster ${c}`,
+      undefined,
+    ];
+    expect(diff(moved.generated, moved.committed)).toEqual({
+      code: 1,
+      added: [from(OTHER)],
+      removed: [from(CLUSTER)],
+      undetermined: [],
+    });
+    expect(diff(generated, generated)).toEqual({ code: 0, added: [], removed: [], undetermined: [] });
+  });
+
+  it('diff: a trust losing sts:ExternalId is new access (medium across accounts), gaining it removed access', () => {
+    const records = vendorCalls(2, '7f1c9e2a-secret-ext');
+    const { generated, committed } = trees(records, B, 'audit-readonly', (st) => {
+      delete st[0]!.Condition;
+    });
+    const any = [
+      `sts:AssumeRole by ${VENDOR} with any external ID or none: statement AssumedWithExternalId sets no condition on sts:ExternalId`,
+      'medium',
+    ];
+    expect(diff(generated, committed, 'risky')).toEqual({ code: 1, added: [any], removed: [], undetermined: [] });
+    expect(diff(committed, generated)).toEqual({ code: 1, added: [], removed: [any], undetermined: [] });
+    // Another external ID: the one the calls passed is removed access.
+    const rotated = trees(records, B, 'audit-readonly', (st) => {
+      st[0]!.Condition!.StringEquals!['sts:ExternalId'] = 'rotated-ext-2';
+    });
+    const withId = (id: string) => [
+      `sts:AssumeRole by ${VENDOR}: statement AssumedWithExternalId lets it in with external ID ${id}`,
+      undefined,
+    ];
+    expect(diff(rotated.generated, rotated.committed)).toEqual({
+      code: 1,
+      added: [withId('rotated-ext-2')],
+      removed: [withId('7f1c9e2a-secret-ext')],
+      undetermined: [],
+    });
+    // An account's grant losing the external ID: its stand-in role passes a made-up one, which the pin refuses.
+    const account = trees(records, B, 'audit-readonly', (st) => {
+      (st[0] as { Principal: unknown }).Principal = { AWS: A };
+    });
+    const unpinned = trees(records, B, 'audit-readonly', (st) => {
+      (st[0] as { Principal: unknown }).Principal = { AWS: A };
+      delete st[0]!.Condition;
+    });
+    expect(diff(account.committed, unpinned.committed).added).toEqual([
+      [
+        `sts:AssumeRole by any principal of account ${A}: statement AssumedWithExternalId names the account, not a principal`,
+        'high',
+      ],
+    ]);
+  });
+
+  it('check: a Pod Identity trust naming the service account but no cluster is an unused grant, risk low', () => {
+    const { file } = trail(podRecords);
+    const unused = (trust: unknown) => {
+      const r = cli(['check', '--cloudtrail', file, '--policies', account(tmp(), trust), '--format', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as Record<string, { summary: string; risk?: { level: string } }[]>;
+      return report['unused']!.filter((f) => f.summary.startsWith('sts:')).map((f) => [f.summary, f.risk?.level]);
+    };
+    expect(unused(docsTrust(CLUSTER))).toEqual([]);
+    const unpinned = docsTrust(CLUSTER);
+    delete (unpinned.Statement[0]!.Condition.StringEquals as Record<string, string>)['aws:RequestTag/eks-cluster-arn'];
+    expect(unused(unpinned)).toEqual([
+      [
+        'sts:AssumeRole by system:serviceaccount:payments:payments-api of any EKS cluster: statement #0 sets no condition on the session tag eks-cluster-arn; ' +
+          `assumed by it in the logs from ${CLUSTER}`,
+        'low',
+      ],
+    ]);
+    // Already risks of their own: a token of any issuer, another account's every principal without an external ID.
+    const broad = docsTrust(CLUSTER);
+    (broad.Statement as unknown[]).push(
+      { Effect: 'Allow', Principal: { Federated: '*' }, Action: 'sts:AssumeRoleWithWebIdentity' },
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'sts:AssumeRole' },
+    );
+    expect(unused(broad)).toEqual([
+      [
+        `sts:AssumeRole by any principal of account ${B}: statement #2 names the account, not a principal; never assumed in the logs`,
+        'high',
+      ],
+      [
+        "sts:AssumeRoleWithWebIdentity by any service account (any issuer): statement #1 sets no condition on the token's subject; never assumed in the logs",
+        'high',
+      ],
     ]);
   });
 });

@@ -9,10 +9,18 @@ import { readTrustOnce, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
 import { callerBreadth, type CallerBreadth } from '../../verify/iam/trustCallers.js';
 import { samlEntries } from './trustSaml.js';
+import { externalIdEntries } from './trustPins.js';
 import { asAction, covered, SESSION_ACTIONS, sessionLost } from './trustCompare.js';
 import { podIdentityEntries, serviceEntries } from './trustServices.js';
 import { noneSeen, observedSubjects, type Seen } from './trustSeen.js';
-import { callerWitness, podIdentityWitness, tokenWitness, witnessed, type Witness } from './trustWitness.js';
+import {
+  callerWitness,
+  externalIdStandIns,
+  podIdentityWitness,
+  tokenWitness,
+  witnessed,
+  type Witness,
+} from './trustWitness.js';
 
 /**
  * Who may become a role beyond what the logs show: per role whose trust policy was read (an account's answer, a
@@ -22,8 +30,9 @@ import { callerWitness, podIdentityWitness, tokenWitness, witnessed, type Witnes
  * which lets every service account of every cluster with that issuer become the role, is a high risk; a pattern
  * (`system:serviceaccount:shop:*`) a medium one. An EKS Pod Identity trust with no condition on the session tags
  * `kubernetes-namespace` and `kubernetes-service-account` lets any Pod Identity association of the account hand the
- * role to a pod (the EKS User Guide): a medium risk, the association being a control of its own. For `diff`, those one
- * side lets in and the other does not, as changes.
+ * role to a pod (the EKS User Guide): a medium risk, the association being a control of its own; one naming them but
+ * no cluster, a low one (trustPins.ts). For `diff`, those one side lets in and the other does not, as changes, and the
+ * clusters and external IDs a statement pins compared beside whom it names (trustPins.ts).
  */
 export function trustFindings(
   set: IamPolicySet,
@@ -43,12 +52,17 @@ export function trustFindings(
     (theirs ?? []).filter(
       (o) => o.subject?.wildcard && o.role === e.role && o.issuer.toLowerCase() === e.issuer.toLowerCase(),
     );
+  // Subjects let in on this side only: a pin of theirs (trustPins.ts, made after its subject's entry) is no more news.
+  const gone = new Set<string>();
   for (const e of entries(set, observed, label, words, !!profile)) {
     if (!other) {
-      if (!e.used && !e.sessionOnly) unused.push(e.finding);
-    } else if (!unread(other, e.role)) {
-      if (!e.sessionOnly && !covered(e, set, other, known, patterns(e))) changes.push(e.finding);
-      else for (const action of sessionLost(e, set, other)) changes.push(asAction(e.finding, action));
+      if (!e.used && !e.sessionOnly && !e.diffOnly) unused.push(e.finding);
+    } else if (!unread(other, e.role) && !(e.subjectKey !== undefined && gone.has(e.subjectKey))) {
+      if (!e.sessionOnly && !covered(e, set, other, known, patterns(e))) {
+        changes.push(e.finding);
+        gone.add(e.key);
+      } else if (!e.diffOnly)
+        for (const action of sessionLost(e, set, other)) changes.push(asAction(e.finding, action));
     }
   }
   return { unused, changes };
@@ -82,6 +96,17 @@ export interface Entry {
   saml?: { provider: string; subject: string; audience?: string };
   /** For an entry naming no one subject: some it lets in, for a `diff` to ask both sides' trusts (trustWitness.ts). */
   witness?: Witness[];
+  /** Pod Identity: the cluster (`eks-cluster-arn`) its request comes from (none: not known: trustPins.ts). */
+  cluster?: string;
+  /** `sts:AssumeRole` by an IAM principal: the external ID its request passes (none: not known: trustPins.ts). */
+  externalId?: string;
+  /**
+   * An entry made to compare one narrowing condition (a Pod Identity cluster pin, an external ID: trustPins.ts) of a
+   * subject another entry names: compared by the assumption alone, never an unused grant of `check`.
+   */
+  diffOnly?: true;
+  /** Of such an entry: its subject's own key, which covers it where the other side cannot be judged. */
+  subjectKey?: string;
   /**
    * IAM principals named only by Allows of session actions (`sts:TagSession`, `sts:SetSourceIdentity`), who assume the
    * role through another statement (their account's): compared by those actions alone, never an unused grant.
@@ -126,7 +151,7 @@ function entries(
           role: qualified,
           via: 'pod-identity',
           issuer: b.issuer,
-          ...witnessed(podIdentityWitness()),
+          ...witnessed(podIdentityWitness(b.clusters, roleArn)),
           key: JSON.stringify([qualified, b.issuer, '']),
           used: false,
           finding: finding(
@@ -201,7 +226,7 @@ function entries(
     }
     callerEntries(statements, qualified, roleArn, seen.callers, finding, logs, out);
     serviceEntries(statements, qualified, seen.services, finding, logs, out);
-    podIdentityEntries(statements, qualified, seen.podIdentity, finding, logs, out);
+    podIdentityEntries(statements, qualified, roleArn, seen, finding, logs, out);
     samlEntries(statements, qualified, roleArn, seen.saml, finding, logs, out);
   }
   return out;
@@ -254,7 +279,7 @@ function callerEntries(
         'a pattern of principals in the trust policy lets roles and users never seen assume the role',
         `statement ${b.sid} lets in every principal the pattern matches${seen}`,
       );
-    else
+    else {
       entry(
         b.value,
         undefined,
@@ -262,13 +287,15 @@ function callerEntries(
         `statement ${b.sid} lets it in${logs ? `; ${exactWords(b.observed)}` : ''}`,
         b.observed.length > 0,
       );
+      externalIdEntries(b, role, roleArn, finding, out);
+    }
   }
   // Principals named only for a session action (another statement, their account's, lets them assume the role):
   // compared by that action alone (sessionLost).
   const keys = new Set(out.map((e) => e.key));
   for (const action of SESSION_ACTIONS)
     for (const b of callerBreadth(statements, callers, action)) {
-      const e = callerEntry(b, role, roleArn);
+      const e = callerEntry(b, role, roleArn, false);
       if (keys.has(e.key)) continue;
       keys.add(e.key);
       const who = b.scope === 'anyone' ? ANYONE : b.scope === 'account' ? ofAccount(b.value) : b.value;
@@ -285,15 +312,19 @@ function callerEntries(
 const ANYONE = 'any AWS principal';
 const ofAccount = (account: string) => `any principal of account ${account}`;
 
-/** An IAM principal's entry but for its finding: the one named, or a stand-in of those it lets in. */
-function callerEntry(b: CallerBreadth, role: string, roleArn: string): Omit<Entry, 'used' | 'finding'> {
+/**
+ * An IAM principal's entry but for its finding: the one named, or a stand-in of those it lets in, passing each
+ * external ID its statement asks, else a made-up one (`assume`; not for a statement of a session action alone, whose
+ * principals assume the role through another).
+ */
+function callerEntry(b: CallerBreadth, role: string, roleArn: string, assume = true): Omit<Entry, 'used' | 'finding'> {
+  const w = b.scope === 'principal' && !b.wildcard ? undefined : callerWitness(b.scope, b.value, roleArn);
+  const ws = w && assume ? externalIdStandIns(b.externalIds).map((externalId) => ({ ...w, externalId })) : w;
   return {
     role,
     via: 'assume-role',
     issuer: '',
-    ...(b.scope === 'principal' && !b.wildcard
-      ? { caller: b.value }
-      : witnessed(callerWitness(b.scope, b.value, roleArn))),
+    ...(b.scope === 'principal' && !b.wildcard ? { caller: b.value } : witnessed(ws)),
     key: JSON.stringify([role, 'aws', b.scope, b.value.toLowerCase()]),
   };
 }

@@ -50,7 +50,7 @@ const stands = (e: Entry): Entry[] => (e.witness ?? []).map((w) => ({ ...e, ...w
 function exactCovered(e: Entry, own: IamPolicySet, other: IamPolicySet, known: ReadonlySet<string>): boolean {
   const theirs = decide(e, other);
   if (theirs === 'allow' || decide(e, own) === 'deny') return true;
-  return theirs === 'deny' ? false : known.has(e.key);
+  return theirs === 'deny' ? false : known.has(e.subjectKey ?? e.key);
 }
 
 /** Whether an entry names one subject (a token's, an IAM principal, an AWS service, a SAML user), not a pattern. */
@@ -62,7 +62,9 @@ function decide(e: Entry, set: IamPolicySet, action?: string): 'allow' | 'deny' 
   if (e.saml) return samlDecision(e, set, action);
   const statements = readTrustOnce(set.trusts.get(e.role));
   if (!statements) return undefined;
-  if (e.caller !== undefined) return evaluateCallerTrust(statements, e.caller, [action ?? 'sts:AssumeRole']).result;
+  // The external ID is a key of sts:AssumeRole's request alone (trustCallers.ts).
+  if (e.caller !== undefined)
+    return evaluateCallerTrust(statements, e.caller, [action ?? 'sts:AssumeRole'], e.externalId).result;
   if (e.service !== undefined) return evaluateServiceTrust(statements, e.service, [action ?? 'sts:AssumeRole']).result;
   // Pod Identity asks both of its actions at once; a token of any issuer has no keys to ask one by one.
   if (action && (e.via === 'pod-identity' || e.issuer === '*')) return undefined;
@@ -75,7 +77,9 @@ function decide(e: Entry, set: IamPolicySet, action?: string): 'allow' | 'deny' 
           audience: IRSA_AUDIENCE,
           actions: [action],
         } as const)
-      : ({ via: e.via === 'pod-identity' ? 'pod-identity' : 'irsa', ...e.exact } as const)
+      : e.via === 'pod-identity'
+        ? ({ via: 'pod-identity', ...e.exact, ...(e.cluster !== undefined ? { cluster: e.cluster } : {}) } as const)
+        : ({ via: 'irsa', ...e.exact } as const)
     : ({ via: 'web-identity', issuer: e.issuer, ...e.token!, ...(action ? { actions: [action] } : {}) } as const);
   return evaluateTrust(statements, req, e.issuer).result;
 }

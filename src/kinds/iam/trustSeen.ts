@@ -13,6 +13,8 @@ export interface Seen {
   /** Web identities' subjects (GitHub Actions' `repo:...`), by issuer in lower case. */
   tokens: Map<string, string[]>;
   podIdentity: string[];
+  /** The clusters (`eks-cluster-arn`) each Pod Identity service account assumed the role from, where the logs say. */
+  podIdentityClusters: Map<string, string[]>;
   /** AWS services that assumed the role (the profile's `serviceAssumptions`). */
   services: string[];
   /** IAM roles and users that assumed the role with sts:AssumeRole (their ARNs). */
@@ -24,6 +26,7 @@ export const noneSeen = (): Seen => ({
   saml: new Map(),
   tokens: new Map(),
   podIdentity: [],
+  podIdentityClusters: new Map(),
   callers: [],
   services: [],
 });
@@ -48,8 +51,11 @@ export function observedSubjects(profile: Profile | undefined): Map<string, Seen
   };
   for (const p of profile?.principals ?? []) {
     for (const l of p.assumes ?? [])
-      if (p.username.startsWith('system:serviceaccount:'))
+      if (p.username.startsWith('system:serviceaccount:')) {
         add(l.roleArn, p.username, (s) => (l.via === 'irsa' ? s.irsa : s.podIdentity));
+        for (const c of l.via === 'pod-identity' ? (l.clusters ?? []) : [])
+          add(l.roleArn, c, (s) => listIn(s.podIdentityClusters, p.username));
+      }
     for (const a of roleAssumptions(p)) add(a.roleArn, p.username, (s) => s.callers);
   }
   for (const a of profile?.serviceAssumptions ?? []) add(a.roleArn, a.service, (s) => s.services);

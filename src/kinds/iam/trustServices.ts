@@ -7,6 +7,8 @@ import {
   strings,
 } from '../../verify/iam/trust.js';
 import type { Entry, Finding } from './trust.js';
+import { clusterEntries } from './trustPins.js';
+import type { Seen } from './trustSeen.js';
 
 /**
  * The entries of a trust's Allows to AWS services (`Service: lambda.amazonaws.com`): each service it names, used where
@@ -65,11 +67,13 @@ const seenWords = (logs: boolean, used: boolean) =>
 export function podIdentityEntries(
   statements: TrustStatement[] | string,
   role: string,
-  podIdentity: string[],
+  roleArn: string,
+  seen: Pick<Seen, 'podIdentity' | 'podIdentityClusters'>,
   finding: Finding,
   logs: boolean,
   out: Entry[],
 ): void {
+  const podIdentity = seen.podIdentity;
   for (const st of serviceAllows(statements)) {
     if (!principalMatches(st, 'Service', POD_IDENTITY_SERVICE)) continue;
     const namespaces = tagValues(st, 'kubernetes-namespace');
@@ -93,6 +97,8 @@ export function podIdentityEntries(
             'sts:AssumeRole',
           ),
         });
+        const from = used ? (seen.podIdentityClusters.get(who) ?? []) : undefined;
+        clusterEntries(st, role, roleArn, { namespace, serviceAccount }, finding, from, logs, out);
       }
   }
 }

@@ -1,5 +1,6 @@
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import { iamIdentity } from '../../model/subject.js';
+import type { ClusterPins } from '../../verify/iam/trustBreadth.js';
 import type { Entry } from './trust.js';
 
 /**
@@ -10,7 +11,7 @@ import type { Entry } from './trust.js';
  * only. The stand-in is made from the entry alone (a pattern's `*` and `?` filled in, a made-up name where any will
  * do), so a `diff` without logs compares it too; it shows in no output.
  */
-export type Witness = Pick<Entry, 'exact' | 'token' | 'caller' | 'saml'>;
+export type Witness = Pick<Entry, 'exact' | 'token' | 'caller' | 'saml' | 'cluster' | 'externalId'>;
 
 /** The name a stand-in subject is given where the entry lets in any. */
 const NAME = 'a2p-witness';
@@ -42,8 +43,37 @@ export function tokenWitness(
   return { token };
 }
 
-/** A Pod Identity association's service account, for a trust that lets any association in. */
-export const podIdentityWitness = (): Witness => ({ exact: { namespace: NAME, serviceAccount: NAME } });
+/**
+ * A Pod Identity association's service account, for a trust that lets any association in: from each cluster the
+ * statement pins (`clusterStandIns`), so a pin changed or lost is asked of both sides too.
+ */
+export const podIdentityWitness = (pins: ClusterPins | undefined, roleArn: string): Witness[] =>
+  clusterStandIns(pins, roleArn).map(({ arn }) => ({ exact: { namespace: NAME, serviceAccount: NAME }, cluster: arn }));
+
+/**
+ * The clusters (`eks-cluster-arn`) to ask a Pod Identity statement's grant with, each with how it is said: those it
+ * pins, a pattern's `*` and `?` filled in; a cluster it pins by name alone (`eks-cluster-name`) in the region of one it
+ * pins by ARN (else us-east-1) and the role's account (an association's role is in its cluster's account: the EKS
+ * User Guide); where it pins none, a made-up cluster of the role's account, which a statement pinning clusters refuses.
+ */
+export function clusterStandIns(pins: ClusterPins | undefined, roleArn: string): { arn: string; said: string }[] {
+  const own = iamIdentity(roleArn);
+  const [partition, account] = [own?.partition ?? 'aws', own?.account ?? '123456789012'];
+  const region = pins?.arns.map((a) => a.split(':')[3]).find((r) => r && !/[*?]/.test(r)) ?? 'us-east-1';
+  const named = (name: string) => `arn:${partition}:eks:${region}:${account}:cluster/${fillPattern(name)}`;
+  if (!pins) return [{ arn: named(NAME), said: 'any cluster' }];
+  const out = new Map<string, string>();
+  for (const a of pins.arns) if (!out.has(fillPattern(a))) out.set(fillPattern(a), a);
+  for (const n of pins.names) if (!out.has(named(n))) out.set(named(n), `named ${n}`);
+  return [...out].map(([arn, said]) => ({ arn, said }));
+}
+
+/**
+ * The external IDs to ask an `sts:AssumeRole` grant with: those its statement asks (a pattern filled in), else a
+ * made-up one, which a statement asking external IDs refuses (a caller who knows the role's ARN and not the ID).
+ */
+export const externalIdStandIns = (asked: readonly string[] | undefined): string[] =>
+  asked ? [...new Set(asked.map(fillPattern))] : [NAME];
 
 /**
  * An IAM role an `sts:AssumeRole` entry lets in: of the pattern, of the account, or (anyone) of the role's own

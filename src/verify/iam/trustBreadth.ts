@@ -37,6 +37,37 @@ export interface TrustBreadth {
   observed: string[];
   /** The audience the statement asks of the token (`<issuer>:aud` under StringEquals), where it names exactly one. */
   audience?: string;
+  /** Pod Identity: the clusters the statement pins (`clusterPins`), where it pins any. */
+  clusters?: ClusterPins;
+}
+
+/**
+ * The clusters a Pod Identity Allow pins by the session tags `eks-cluster-arn` and `eks-cluster-name` (the EKS User
+ * Guide's "Setting Conditions"), each as written (a pattern under a Like operator stays one), under positive String
+ * or Arn operators; undefined where it names neither tag so.
+ */
+export interface ClusterPins {
+  arns: string[];
+  names: string[];
+}
+
+const POSITIVE = /^(?:ForAnyValue:|ForAllValues:)?(?:String|Arn)(?:Equals|EqualsIgnoreCase|Like)$/;
+
+/** The values positive String or Arn operators of an Allow ask of one condition key (lower case); undefined: none. */
+export function positiveValues(st: TrustStatement, key: string): string[] | undefined {
+  let values: string[] | undefined;
+  for (const [op, keys] of Object.entries(st.condition)) {
+    if (!POSITIVE.test(op)) continue;
+    for (const [k, v] of Object.entries(keys))
+      if (k.toLowerCase() === key) values = [...(values ?? []), ...(strings(v) ?? [])];
+  }
+  return values;
+}
+
+export function clusterPins(st: TrustStatement): ClusterPins | undefined {
+  const arns = positiveValues(st, 'aws:requesttag/eks-cluster-arn');
+  const names = positiveValues(st, 'aws:requesttag/eks-cluster-name');
+  return arns || names ? { arns: arns ?? [], names: names ?? [] } : undefined;
 }
 
 /** A subject value of a trust's condition, and how it compares. */
@@ -97,6 +128,7 @@ export function trustBreadth(
         /^(?:ForAnyValue:|ForAllValues:)?String(Equals|EqualsIgnoreCase|Like)$/.test(op) &&
         Object.keys(keys).some((k) => /^aws:requesttag\/kubernetes-(namespace|service-account)$/i.test(k)),
     );
+    const clusters = clusterPins(st);
     if (!narrowed)
       out.push({
         sid: st.sid,
@@ -104,6 +136,7 @@ export function trustBreadth(
         issuer: POD_IDENTITY_SERVICE,
         subjects: 'any',
         observed: [...podIdentity],
+        ...(clusters ? { clusters } : {}),
       });
   }
   for (const st of statements) {

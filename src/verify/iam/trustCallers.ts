@@ -12,6 +12,7 @@ import {
   type TrustStatement,
 } from './trust.js';
 import { arnLike, principalContext, statementHolds, type Tri } from './conditions.js';
+import { positiveValues } from './trustBreadth.js';
 
 /**
  * Who may become a role with `sts:AssumeRole` as an IAM principal: a session of another role (role chaining), an IAM
@@ -231,6 +232,8 @@ export interface CallerBreadth {
   wildcard: boolean;
   /** The callers seen that it lets in. */
   observed: string[];
+  /** The external IDs the statement asks (`sts:ExternalId` under a positive String operator), where it asks any. */
+  externalIds?: string[];
 }
 
 /** The positive values of an Allow's Condition on `aws:PrincipalArn` (they narrow who its principals are). */
@@ -265,6 +268,8 @@ export function callerBreadth(
     const values = st.principal === '*' ? ['*'] : principalsOf(st, 'AWS');
     if (!values.length) continue;
     const narrowed = principalArnValues(st);
+    const ext = positiveValues(st, 'sts:externalid');
+    const externalIds = ext ? { externalIds: ext } : {};
     const lets = (caller: string) => {
       const id = iamIdentity(caller);
       return !!id && values.some((v) => valueMatches(v, id, caller) !== false);
@@ -274,7 +279,14 @@ export function callerBreadth(
         const wildcard = n.like && /[*?]/.test(n.value);
         const covers = (c: string) =>
           lets(c) && (n.like ? arnLike(n.value, c) : n.value.toLowerCase() === c.toLowerCase());
-        out.push({ sid: st.sid, scope: 'principal', value: n.value, wildcard, observed: observed.filter(covers) });
+        out.push({
+          sid: st.sid,
+          scope: 'principal',
+          value: n.value,
+          wildcard,
+          observed: observed.filter(covers),
+          ...externalIds,
+        });
       }
       continue;
     }
@@ -285,7 +297,14 @@ export function callerBreadth(
         const id = iamIdentity(c);
         return !!id && valueMatches(v, id, c) !== false;
       };
-      out.push({ sid: st.sid, scope, value: account ?? v, wildcard: false, observed: observed.filter(covers) });
+      out.push({
+        sid: st.sid,
+        scope,
+        value: account ?? v,
+        wildcard: false,
+        observed: observed.filter(covers),
+        ...externalIds,
+      });
     }
   }
   return out;
