@@ -130,8 +130,8 @@ describe('the flags the documentation names', () => {
 
   it('README and docs/cli.md name only flags some command takes (docs/cli.md had a --default-deny)', () => {
     // Other tools' flags the text quotes: `aws iam get-account-authorization-details --filter`, `aws ec2
-    // create-flow-logs --log-format`.
-    const theirs = new Set(['--filter', '--log-format']);
+    // create-flow-logs --log-format`, `aws logs filter-log-events --query 'events[].message'`.
+    const theirs = new Set(['--filter', '--log-format', '--query']);
     for (const rel of ['README.md', 'docs/cli.md'])
       for (const flag of new Set(flagsIn(read(rel))))
         if (!theirs.has(flag))

@@ -75,6 +75,30 @@ describe('inputs are read once, and never the output', () => {
     expect(readFileSync(out, 'utf8')).toBe(bytes);
   });
 
+  it('-o naming an input log is refused, the log untouched: in a directory given, given itself, gzip or not', () => {
+    const log = 'audit/kube-apiserver-audit-2026-11-09.log';
+    const gz = 'audit/kube-apiserver-audit-2026-11-02.log.gz';
+    const before = [readFileSync(join(dir, log)), readFileSync(join(dir, gz))];
+    for (const [inputs, out] of [
+      [['audit'], log],
+      [[log], log],
+      [['audit'], gz],
+      [['audit', gz], gz],
+    ] as const) {
+      const r = cli(['profile', '--k8s-audit', ...inputs, '-o', out], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`error: -o names ${out}, an input log: writing the output there would destroy it`);
+    }
+    expect(readFileSync(join(dir, log))).toEqual(before[0]);
+    expect(readFileSync(join(dir, gz))).toEqual(before[1]);
+    // A gzip profile of an earlier run there is the run's own: skipped and written over.
+    const own = cli(['profile', '--k8s-audit', 'audit', '-o', 'audit/p.json.gz'], { cwd: dir });
+    expect(own.code, own.stderr).toBe(0);
+    const again = cli(['profile', '--k8s-audit', 'audit', '-o', 'audit/p.json.gz'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("notice: not read: audit/p.json.gz: this command's output (-o)");
+  });
+
   it('a policy tree written inside the input directory is not read as logs, by generate or verify', () => {
     const logs = tmp();
     cpSync(AUDIT, logs, { recursive: true });

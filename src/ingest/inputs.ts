@@ -1,6 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { cmp, InputError } from '../model/issue.js';
+import { cmp, InputError, UsageError } from '../model/issue.js';
+import { isOwnProfile } from './ownOutput.js';
 import { fsProblem } from '../util/fsError.js';
 import { fitsVpcFields } from './flows/vpcFormat.js';
 import { afterLinePrefix, linePrefixLength } from './linePrefix.js';
@@ -88,6 +89,17 @@ export async function resolveInputs(
       if (c.file) files.push(c.file);
       if (c.notice) notices.push(c.notice);
     }
+  }
+  // The output among the inputs is skipped, as the run's own; one holding a log would be destroyed by writing it.
+  for (const u of reached.unread) {
+    if (u.first !== undefined || u.tree) continue;
+    const abs = resolve(cwd, u.path);
+    const st = await stat(abs).catch(() => undefined);
+    if (!st?.isFile() || st.size === 0 || (await isOwnProfile(abs))) continue;
+    if ((await classify(u.path, abs, st.size, acceptText, parquet)).file)
+      throw new UsageError(
+        `-o names ${u.path}, an input log: writing the output there would destroy it; give -o another file`,
+      );
   }
   return { files, notices, unread: reached.unread };
 }
