@@ -14,6 +14,7 @@ import {
 import { CREATED_BY_ID, rulesFor, type ParameterRule } from '../../knowledge/aws/resourceParameters.js';
 import { apiGatewayRequests, filledRequestPath } from '../../knowledge/aws/apiGateway.js';
 import { impliedFromParameters } from './implied.js';
+import { fleetCreated } from './fleet.js';
 import { pushAll } from '../../util/array.js';
 import { own } from '../../util/own.js';
 
@@ -307,12 +308,14 @@ function fromDefaults(service: string, c: CallContext): string[] {
 /**
  * What a create made under an id AWS made up (a snapshot, an instance and its network interfaces, a KMS key), as ARNs
  * built by the same rows that name it in later calls: the ids under the row's parameter name anywhere in the record's
- * response (`responseElements.instancesSet.items[].instanceId`, `keyMetadata.keyId`), each read as that row reads a
- * request's (an id of another shape builds nothing). Empty for every other call.
+ * response (`responseElements.instancesSet.items[].instanceId`, `keyMetadata.keyId`; CreateFleet's: fleet.ts),
+ * each read as that row reads a request's (an id of another shape builds nothing). Empty for every other call.
  */
 export function createdResources(service: string, response: unknown, c: CallContext): string[] {
   const rows = isObj(response) ? CREATED_BY_ID.get(`${service}:${c.eventName ?? ''}`) : undefined;
   if (!rows) return [];
+  // CreateFleet's response is EC2's XML as JSON (`CreateFleetResponse.fleetInstanceSet.item[].instanceIds.item[]`).
+  if (service === 'ec2' && c.eventName === 'CreateFleet') response = fleetCreated(response);
   const out: string[] = [];
   for (const row of rows) {
     const paths = Object.values(row.from);

@@ -109,7 +109,7 @@ function freshPattern(service: string, arn: string, c: CallContext): string | un
  * CloudTrail's lower camel case: `VolumeId` → `volumeId`), with an id AWS assigned as `*` (withFreshIds), else the
  * type's pattern in the call's account, with the reason in `via` (the generator lists it as a widening).
  */
-function created(
+export function createdResource(
   service: string,
   type: string,
   idKey: string | undefined,
@@ -143,7 +143,7 @@ function created(
 }
 
 /** EC2 resource types whose id is logged under a key other than their ARN placeholder's. */
-const EC2_ID_KEY: Record<string, string> = { 'security-group': 'groupId' };
+export const EC2_ID_KEY: Record<string, string> = { 'security-group': 'groupId' };
 
 /** The ECS creates its guide lists: the type created and the response key of its ARN. */
 const ECS_CREATES: Record<string, { type: string; key: string }> = {
@@ -305,7 +305,7 @@ export function tagOnCreate(
     items.forEach((item, i) => {
       if (!isObj(item) || !hasTags(item['tags'])) return;
       const type = str(item['resourceType']);
-      created(
+      createdResource(
         'ec2',
         type,
         own(EC2_ID_KEY, type),
@@ -318,7 +318,9 @@ export function tagOnCreate(
   }
   const ecs = service === 'ecs' ? own(ECS_CREATES, eventName) : undefined;
   if (ecs && hasTags(params['tags']))
-    created('ecs', ecs.type, ecs.key, response, c, 'requestParameters.tags', (r, v) => add('ecs:TagResource', r, v));
+    createdResource('ecs', ecs.type, ecs.key, response, c, 'requestParameters.tags', (r, v) =>
+      add('ecs:TagResource', r, v),
+    );
   if (service === 'secretsmanager' && eventName === 'CreateSecret' && hasTags(params['tags'])) {
     const arn = str(response['arn']);
     const name = str(params['name']);

@@ -154,7 +154,8 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     r('federated-user', { FederatedUserName: 'name' }, { events: ['GetFederationToken'] }),
   ],
   ec2: [
-    r('instance', { InstanceId: 'instanceId' }, { read: 'ec2-id', created: ['RunInstances'] }),
+    // CreateFleet's instances are in its response (ingest/cloudTrail/fleet.ts), read as RunInstances' are.
+    r('instance', { InstanceId: 'instanceId' }, { read: 'ec2-id', created: ['RunInstances', 'CreateFleet'] }),
     r('instance', { InstanceId: 'instancesSet.items[].instanceId' }, { read: 'ec2-id' }),
     r('volume', { VolumeId: 'volumeId' }, { read: 'ec2-id', created: ['CreateVolume'] }),
     r(
@@ -365,6 +366,19 @@ export const UNNAMED_NEEDED: Readonly<Record<string, Readonly<Record<string, str
   'ec2:RunInstances': {
     volume:
       "an EBS-backed launch creates the instance's volumes, on which RunInstances is authorized (the EC2 user guide's RunInstances example policies grant volume/*); the request does not name them",
+  },
+  // A fleet launches from a launch template, into a subnet, from an image, with EBS volumes: CreateFleet is authorized
+  // on each (AWS's denials quoted in Karpenter issues 2813 and 5185 name `ec2:CreateFleet on resource:
+  // …launch-template/*` and `…subnet/subnet-…`; Karpenter's controller policy grants CreateFleet on image/*, subnet/*,
+  // launch-template/* and volume/*). The request names the template by name (its ARN holds its id), or the template
+  // holds the rest.
+  'ec2:CreateFleet': {
+    'launch-template':
+      'a fleet launches from a launch template, on which CreateFleet is authorized; the event names it by name or not at all, and its ARN holds its id',
+    subnet: 'the instances launch into a subnet, on which CreateFleet is authorized; the launch template holds it',
+    image: 'the instances launch from an image, on which CreateFleet is authorized; the launch template holds it',
+    volume:
+      "an EBS-backed launch creates the instances' volumes, on which CreateFleet is authorized; the request does not name them",
   },
 };
 
