@@ -35,9 +35,8 @@ import { addOutsideRbac } from '../knowledge/kubernetes/outsideRbac.js';
 const NOBODY: readonly PrincipalState[] = [];
 
 /**
- * Observations → Profile. Memory is bounded by the profile (principals × distinct accesses), never
- * by the input: each record only bumps counters on its edge.
- * The edges are compact (K8sEdgeTable, AwsCallTable, EvidenceStore; ADR 0010); `parts()` streams the profile.
+ * Observations → Profile. Memory is bounded by the profile (principals × distinct accesses), never by the input: each
+ * record only bumps counters on its edge. The edges are compact (K8sEdgeTable, AwsCallTable, EvidenceStore; ADR 0010).
  */
 export class ProfileBuilder {
   private readonly principals = new Map<string, PrincipalState>();
@@ -202,8 +201,7 @@ export class ProfileBuilder {
     const arn = pr.arn;
     let p = this.awsCache.get(arn);
     if (p === undefined) {
-      // One principal per role or user, whatever path a record shows; named by the preferred ARN of those seen, and
-      // judged by subject globs on that ARN once all are seen (deferred.ts).
+      // One principal per role or user, whatever path: named by the preferred ARN seen, judged on it (deferred.ts).
       p = this.principal({ kind: kind!, name: arn }, arn);
       if (p.username !== arn) {
         p.username = preferredIamArn(p.username, arn);
@@ -227,7 +225,10 @@ export class ProfileBuilder {
   /** A service account → role link counted on the service account (left out: skipped, unless an IAM principal's). */
   private addLink(l: NonNullable<AwsCallObservation['link']>, obs: AwsCallObservation): void {
     const username = `system:serviceaccount:${l.namespace}:${l.serviceAccount}`;
-    const p = this.userPrincipal(username);
+    // A role --subject selects keeps its trust: the link of a service account the globs leave out (scope.ts).
+    const p = this.scope.keepsLink(username, l.roleArn)
+      ? this.principal(subjectFromUsername(username), username)
+      : this.userPrincipal(username);
     const r = typeof p === 'string' ? p : this.scope.namespaceSkip(l.namespace);
     if (r) return AWS_KINDS[obs.principal.type] ? undefined : this.skip(r);
     const sa = p as PrincipalState;
@@ -325,8 +326,7 @@ export class ProfileBuilder {
     const principals = function* (this: ProfileBuilder): Generator<Principal> {
       for (let i = 0; i < order.length; i++) {
         const p = order[i]!;
-        // Given out once: its keys and sets are garbage from here, so the output's memory takes the place of the
-        // state's. (The principal is handed over in a box the generator does not keep while it waits.)
+        // Given out once: its state is garbage from here (handed over in a box the generator does not keep).
         const box = [this.principalOf(p)];
         order[i] = undefined!;
         // Its edges go with the principal given out (made or written when asked for: lazyEdges.ts).

@@ -80,8 +80,13 @@ class ProfileFilter {
     if (reason) {
       for (const e of p.k8s) this.add(reason, requests(e));
       for (const e of p.aws ?? []) this.add(reason, (e.allowed?.count ?? 0) + (e.denied?.count ?? 0));
-      for (const l of p.assumes ?? []) this.add(reason, l.evidence.count);
-      return undefined;
+      // A role the globs select keeps its trust: the links to it of a service account they leave out (scope.ts).
+      const nsOut = scope.namespaceSkip(p.subject.namespace ?? '');
+      const links = (p.assumes ?? []).filter((l) => !nsOut && scope.keepsLink(p.username, l.roleArn));
+      for (const l of p.assumes ?? []) if (!links.includes(l)) this.add(nsOut ?? reason, l.evidence.count);
+      return links.length
+        ? { subject: p.subject, username: p.username, groups: [], k8s: [], assumes: links }
+        : undefined;
     }
     const k8s = p.k8s.filter((e) => {
       const r = scope.namespaceSkip(e.namespace);

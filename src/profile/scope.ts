@@ -181,6 +181,22 @@ export class Scope {
   }
 
   /**
+   * Whether the link of a service account to a role stays though the service account is left out: `--subject` globs
+   * that select the role (its ARN, as the AssumeRole* call named it) and not the service account keep the role's
+   * trust, the service accounts that assume it. Its own requests stay out; `--exclude-subject` naming the service
+   * account or the role, and `--namespace`, still leave the link out.
+   */
+  keepsLink(serviceAccount: string, roleArn: string): boolean {
+    const r = this.subjectSkip('ServiceAccount', serviceAccount);
+    return (
+      (r === 'subject-filter' || r === 'subject-kind') &&
+      this.include.length > 0 &&
+      !matchesAny(serviceAccount, this.exclude) &&
+      this.subjectSkip('IAMRole', roleArn) === undefined
+    );
+  }
+
+  /**
    * Why a request answered before authorization is left out: its subject's scope reason when none of the principals
    * it would count for is in scope, else `before-authorization`. No principal is made for it.
    */

@@ -80,6 +80,14 @@ async function writeOutput(
         `removed ${name}/ and evidence/${name}/ (${gone.length} files of an earlier run): this run has nothing for ${name}`,
       );
   }
+  // A kind made again: what the earlier run wrote that this one does not (principals this run's --subject leaves out,
+  // or no longer seen) is gone, as DIR holds this run's output alone.
+  const made: string[] = madeKinds();
+  const stale = r.removed.filter((p) => made.some((n) => kindRoots(n).some((root) => p.startsWith(root + '/'))));
+  if (stale.length)
+    say(
+      `removed ${stale.length} file${stale.length === 1 ? '' : 's'} of an earlier run that this run does not write (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', …' : ''}): ${dir} holds this run's output alone`,
+    );
   if (r.derivedSkipped) say(`${KUSTOMIZATION} in ${dir} is not audit2policy's: left as it is, not rewritten`);
   const others = r.leftAlone.filter((p) => p !== r.derivedSkipped);
   const LIMIT = 10;
