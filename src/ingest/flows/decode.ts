@@ -7,7 +7,7 @@ import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
 import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.js';
 import { siemEnvelope, siemRecords } from '../siem.js';
-import { fromClient } from './direction.js';
+import { byPorts, fromClient } from './direction.js';
 import { decodeGcpFlow, gcpFlowRecord } from './gcp.js';
 import { decodeAzureFlows, isAzureFlowLog } from './azure.js';
 import { isOcsfNetworkActivity, isVpcProduct, ocsfProduct, ocsfVpcRecord } from './ocsf.js';
@@ -196,12 +196,13 @@ export class FlowDecoder {
       // Old captures omit the reply flag: a mid-connection packet from a low port to a high one answers a client.
       const sp = Number(l4['TCP']['source_port'] ?? 0);
       if (!starts && f['is_reply'] === undefined && sp < port && port >= 1024) reply = true;
-    } else if (isObj(l4['UDP'])) {
-      protocol = 'UDP';
-      port = num(l4['UDP']['destination_port']);
-    } else if (isObj(l4['SCTP'])) {
-      protocol = 'SCTP';
-      port = num(l4['SCTP']['destination_port']);
+    } else if (isObj(l4['UDP']) || isObj(l4['SCTP'])) {
+      protocol = isObj(l4['UDP']) ? 'UDP' : 'SCTP';
+      const p = l4[protocol] as Obj;
+      port = num(p['destination_port']);
+      // Hubble leaves is_reply out when conntrack does not know the direction: the ports decide, as in flow logs.
+      if (f['is_reply'] === undefined && f['reply'] === undefined && !reply)
+        reply = !this.request(protocol, src, Number(p['source_port'] ?? 0), dst, port, line);
     } else if (isObj(l4['ICMPv4']) || isObj(l4['ICMPv6'])) {
       const v6 = isObj(l4['ICMPv6']);
       protocol = v6 ? 'ICMPv6' : 'ICMP';
@@ -250,6 +251,24 @@ export class FlowDecoder {
     for (const f of flows) if (!this.checked(f, line)) return 0;
     for (const f of flows) this.emit(f);
     return 1;
+  }
+
+  /**
+   * Whether a UDP or SCTP flow without is_reply goes to the side that serves: the inventory's ports, else the lower
+   * port (direction.ts); a guess by the ports is a notice.
+   */
+  private request(protocol: L4Protocol, src: string, sport: number, dst: string, dport: number, line: number): boolean {
+    const side = byPorts(this.resolver, protocol, src, sport, dst, dport);
+    if (side.guess !== 'inventory')
+      this.issue(
+        line,
+        'flow.direction-guessed',
+        `${src}:${sport} > ${dst}:${dport} ${protocol}: the flow has no is_reply (Hubble did not know its direction) ` +
+          `and the inventory's ports do not say which side serves; taken as ` +
+          `${side.client ? 'a request to' : 'the answer from'} port ${Math.min(sport, dport)}, the lower one`,
+        true,
+      );
+    return side.client;
   }
 
   /** A Hubble endpoint: a pod (a workload), a node, or an address. */

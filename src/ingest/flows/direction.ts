@@ -27,14 +27,32 @@ export function fromClient(
     const flags = Number(tcpFlags);
     if (Number.isInteger(flags) && (flags & 2) !== 0) return (flags & 16) === 0;
   }
-  const toServer = resolver.serves(dstIp, dport, protocol);
-  if (toServer !== resolver.serves(srcIp, sport, protocol)) return toServer;
-  const client = sport >= dport;
-  if (Math.min(sport, dport) >= EPHEMERAL || Math.max(sport, dport) < EPHEMERAL)
+  const side = byPorts(resolver, protocol, srcIp, sport, dstIp, dport);
+  if (side.guess === 'unsure')
     guessed(
       `${srcIp}:${sport} > ${dstIp}:${dport}: neither TCP flags (add tcp-flags to the flow log format) nor the ` +
-        `inventory's ports say which side started the connection; taken as ${client ? 'a request to' : 'the answer from'} ` +
+        `inventory's ports say which side started the connection; taken as ${side.client ? 'a request to' : 'the answer from'} ` +
         `port ${Math.min(sport, dport)}, the lower one`,
     );
-  return client;
+  return side.client;
+}
+
+/**
+ * Whether a packet goes from a connection's client to its server, by its ports alone: the inventory's (which side
+ * listens on its port), else the lower port as the server's. `guess`: `inventory` when the inventory decided; `sure`
+ * when one port is below the ephemeral range and the other in it; `unsure` otherwise.
+ */
+export function byPorts(
+  resolver: Resolver,
+  protocol: L4Protocol,
+  srcIp: string,
+  sport: number,
+  dstIp: string,
+  dport: number,
+): { client: boolean; guess: 'inventory' | 'sure' | 'unsure' } {
+  const toServer = resolver.serves(dstIp, dport, protocol);
+  if (toServer !== resolver.serves(srcIp, sport, protocol)) return { client: toServer, guess: 'inventory' };
+  const client = sport >= dport;
+  const unsure = Math.min(sport, dport) >= EPHEMERAL || Math.max(sport, dport) < EPHEMERAL;
+  return { client, guess: unsure ? 'unsure' : 'sure' };
 }
