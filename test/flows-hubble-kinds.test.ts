@@ -4,7 +4,9 @@ import { emptyInventory, Resolver, type Inventory } from '../src/inventory/inven
 import { loadInventory } from '../src/inventory/load.js';
 import type { InputIssue } from '../src/model/issue.js';
 import type { FlowObservation } from '../src/model/network.js';
-import { ROOT } from './helpers/cli.js';
+import { cli, ROOT, tmp } from './helpers/cli.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 // Hubble flows as `hubble observe -o json` prints them (observer.proto: `is_reply` is a BoolValue, left out when
 // conntrack does not know the direction), decoded against the demo inventory (shop/web 10.0.1.105, shop/cart
@@ -40,10 +42,11 @@ export async function demoInventory(): Promise<Inventory> {
   const r = await loadInventory(['fixtures/demo/inventory/acme-staging.json'], ROOT);
   return r.inventory;
 }
-export function decode(records: Obj[], inv: Inventory = emptyInventory()): Out[] {
+export function decode(records: (Obj | string)[], inv: Inventory = emptyInventory()): Out[] {
   const out: Out[] = [];
   const d = new FlowDecoder('h.json', new Resolver(inv), (x) => out.push(x));
-  records.forEach((r, i) => d.json(r, i + 1));
+  records.forEach((r, i) => (typeof r === 'string' ? d.text(r, i + 1) : d.json(r, i + 1)));
+  d.end();
   return out;
 }
 const edges = (out: Out[]) =>
@@ -87,5 +90,78 @@ describe('Hubble UDP and SCTP flows without is_reply', () => {
         /^2: flow.direction-guessed: 10.0.1.105:40000 > 10.0.1.102:3868 SCTP: .*request to port 3868/,
       ),
     ]);
+  });
+});
+
+describe('ICMP: only the echo request is a connection', () => {
+  const icmp = (v6: boolean, type: number, code = 0) => ({ [v6 ? 'ICMPv6' : 'ICMPv4']: { type, code } });
+
+  it('Hubble: errors, neighbour discovery and other queries are skipped and counted, never edges', () => {
+    const out = decode([
+      hubble(WEB, CART, icmp(false, 8)),
+      hubble(CART, WEB, icmp(false, 0), {}, 2),
+      // Port unreachable (3/3), time exceeded (11), a timestamp request (13).
+      hubble(CART, WEB, icmp(false, 3, 3), {}, 3),
+      hubble(CART, WEB, icmp(false, 11), {}, 4),
+      hubble(CART, WEB, icmp(false, 13), {}, 5),
+      // ICMPv6: neighbour solicitation and advertisement, router solicitation, packet too big; then an echo request.
+      hubble(CART, WEB, icmp(true, 135), {}, 6),
+      hubble(CART, WEB, icmp(true, 136), {}, 7),
+      hubble(CART, WEB, icmp(true, 133), {}, 8),
+      hubble(CART, WEB, icmp(true, 2), {}, 9),
+      hubble(CART, WEB, icmp(true, 128), {}, 10),
+    ]);
+    expect(edges(out)).toEqual(['web > cart ICMP/0', 'cart > web ICMPv6/0']);
+    expect(skips(out)).toEqual(['reply', ...Array<string>(7).fill('icmp-not-echo')]);
+  });
+
+  const vpc = (src: string, dst: string, start: number, proto = 1) =>
+    `2 123456789010 eni-1 ${src} ${dst} 0 0 ${proto} 10 840 ${start} ${start + 60} ACCEPT OK`;
+
+  it('VPC: a record and its reverse close in time are a request and its reply; one unanswered is a notice', () => {
+    const out = decode([
+      vpc('10.0.1.105', '10.0.1.102', 1762336800),
+      vpc('10.0.1.102', '10.0.1.105', 1762336800),
+      // ICMPv6 the other way round, far apart: no pair, both kept, both said.
+      vpc('fd00::1', 'fd00::2', 1762336800, 58),
+      vpc('fd00::2', 'fd00::1', 1762340000, 58),
+    ]);
+    expect(edges(out)).toEqual([
+      'ip:10.0.1.105 > ip:10.0.1.102 ICMP/0',
+      'ip:fd00::1 > ip:fd00::2 ICMPv6/0',
+      'ip:fd00::2 > ip:fd00::1 ICMPv6/0',
+    ]);
+    expect(skips(out)).toEqual(['reply']);
+    expect(notices(out)).toEqual([
+      expect.stringMatching(/^3: flow.icmp-unpaired: ICMPv6 fd00::1 > fd00::2: VPC flow logs give ICMP no type/),
+      expect.stringMatching(/^4: flow.icmp-unpaired: ICMPv6 fd00::2 > fd00::1: /),
+    ]);
+  });
+
+  it('the CLI says an ICMP record left unanswered at the end of the file', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'vpc.log'), `${vpc('10.0.1.105', '10.0.1.102', 1762336800)}\n`);
+    const r = cli(['profile', '--flows', join(dir, 'vpc.log'), '-o', join(dir, 'p.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('vpc.log:1: flow.icmp-unpaired');
+  });
+});
+
+describe('Hubble verdict AUDIT', () => {
+  it('is granted (audit mode lets it through) and said once per file with the count', () => {
+    const tcp = (sport: number) => ({ TCP: { source_port: sport, destination_port: 9090, flags: { SYN: true } } });
+    const out = decode([
+      hubble(WEB, CART, tcp(40001), { verdict: 'AUDIT', is_reply: false }),
+      hubble(WEB, CART, tcp(40002), { verdict: 'AUDIT', is_reply: false }, 2),
+      hubble(WEB, CART, tcp(40003), { is_reply: false }, 3),
+    ]);
+    const flows = out.filter((o): o is FlowObservation => o.kind === 'flow');
+    expect(flows.map((f) => f.decision)).toEqual(['allow', 'allow', 'allow']);
+    const audit = out.filter((o): o is InputIssue => o.kind === 'issue');
+    expect(audit.map((i) => [i.line, i.code, i.level, i.perFile])).toEqual([
+      [1, 'flow.audit-verdict', 'notice', true],
+      [2, 'flow.audit-verdict', 'notice', true],
+    ]);
+    expect(audit[0]!.message).toContain('would have dropped');
   });
 });

@@ -160,12 +160,13 @@ export async function runTask(
   if (flowReader) {
     // Hubble writes JSON lines; VPC flow logs are text: each line goes where its first character says.
     const flows = flowDecoder(flowReader);
-    const d = (decoder = new JsonLineDecoder(
+    const d = new JsonLineDecoder(
       task.path,
       (v, line) => (stats.records += mine(v) ? flows.json(v, line) : 0),
       onIssue,
       first,
-    ));
+    );
+    decoder = { end: () => (d.end(), flows.end()) };
     onLine = (line, n) => {
       const text = unprefixed(line);
       const c = firstChar(text);

@@ -66,6 +66,8 @@ export type RecordSkip = {
   kind: 'skip';
   reason:
     | 'reply'
+    /** ICMP messages other than echo requests and replies (errors, neighbour discovery, other queries). */
+    | 'icmp-not-echo'
     | 'no-data'
     | 'unsupported-protocol'
     | 'dns-answer'

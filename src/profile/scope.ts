@@ -76,6 +76,8 @@ export type SkipReason =
   | 'before-authorization'
   /** Flows: the reply direction of a connection (counted from its initiating side). */
   | 'reply'
+  /** Flows: ICMP messages other than echo (errors, neighbour discovery, router messages, other queries). */
+  | 'icmp-not-echo'
   /** Flows: VPC flow log records with no data (NODATA, SKIPDATA). */
   | 'no-data'
   /** Flows: protocols a NetworkPolicy cannot name (neither TCP, UDP, SCTP nor ICMP). */

@@ -209,6 +209,8 @@ const SKIP_REASONS: Record<string, string> = {
   'before-authorization':
     'Kubernetes requests answered before authorization (429: max-in-flight, priority and fairness), neither granted nor denied',
   reply: 'the answering side of connections (counted from the side that opened them)',
+  'icmp-not-echo':
+    'ICMP messages other than echo (errors and neighbour discovery go with the traffic they are about; other queries are not allowed)',
   'no-data': 'VPC flow log lines without data',
   'unsupported-protocol': 'flows of protocols a NetworkPolicy cannot name',
   'dns-answer': 'DNS query log records (names for the addresses they answered, no connection of their own)',

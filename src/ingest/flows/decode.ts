@@ -7,7 +7,7 @@ import { isObj } from '../../util/json.js';
 import { own, put } from '../../util/own.js';
 import { cloudWatchEnvelope, cloudWatchTexts, parseOr } from '../cloudWatchLogs.js';
 import { siemEnvelope, siemRecords } from '../siem.js';
-import { byPorts, fromClient } from './direction.js';
+import { fromClient, hubbleRequest } from './direction.js';
 import { decodeGcpFlow, gcpFlowRecord } from './gcp.js';
 import { decodeAzureFlows, isAzureFlowLog } from './azure.js';
 import { isOcsfNetworkActivity, isVpcProduct, ocsfProduct, ocsfVpcRecord } from './ocsf.js';
@@ -17,6 +17,7 @@ import { recordFlows, unknownAddress } from './observation.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
 import { FlowPods } from './flowPods.js';
+import { hubbleIcmp, IcmpPairs } from './icmp.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
@@ -35,6 +36,8 @@ const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof 
 
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
 
+const AUDIT =
+  'flows with verdict AUDIT (Cilium policy audit mode: the policies in force would have dropped them) are granted';
 /** What Hubble's GetFlowsResponse and the exporter's ExportEvent hold instead of a flow: no traffic in them. */
 const NO_TRAFFIC = ['node_status', 'lost_events', 'agent_event', 'debug_event'];
 
@@ -52,6 +55,13 @@ export class FlowDecoder {
     headerless: readonly string[] = VPC_DEFAULT,
   ) {
     this.vpc = new VpcFormat(headerless, (line, code, message, notice) => this.issue(line, code, message, notice));
+  }
+
+  /** VPC ICMP records (no type) waiting for their reply the other way round (icmp.ts). */
+  private readonly icmp = new IcmpPairs((line, m) => this.issue(line, 'flow.icmp-unpaired', m, true));
+  /** The file is read: ICMP records never answered are said. */
+  end(): void {
+    this.icmp.end();
   }
 
   /** The log event of a CloudWatch Logs envelope being read (`logEvents[2]`), for issues; '' outside one. */
@@ -202,13 +212,15 @@ export class FlowDecoder {
       port = num(p['destination_port']);
       // Hubble leaves is_reply out when conntrack does not know the direction: the ports decide, as in flow logs.
       if (f['is_reply'] === undefined && f['reply'] === undefined && !reply)
-        reply = !this.request(protocol, src, Number(p['source_port'] ?? 0), dst, port, line);
+        reply = !hubbleRequest(this.resolver, protocol, src, Number(p['source_port'] ?? 0), dst, port, (m) =>
+          this.issue(line, 'flow.direction-guessed', m, true),
+        );
     } else if (isObj(l4['ICMPv4']) || isObj(l4['ICMPv6'])) {
       const v6 = isObj(l4['ICMPv6']);
       protocol = v6 ? 'ICMPv6' : 'ICMP';
-      const type = Number((l4[v6 ? 'ICMPv6' : 'ICMPv4'] as Obj)['type'] ?? 0);
-      // Echo replies (0; 129 for v6) answer a request: replies.
-      if (type === (v6 ? 129 : 0)) reply = true;
+      const kind = hubbleIcmp(v6, Number((l4[v6 ? 'ICMPv6' : 'ICMPv4'] as Obj)['type'] ?? 0));
+      if (kind === 'other') return (this.emit({ kind: 'skip', reason: 'icmp-not-echo' }), 1);
+      if (kind === 'reply') reply = true;
     } else {
       this.emit({ kind: 'skip', reason: 'unsupported-protocol' });
       return 0;
@@ -238,6 +250,8 @@ export class FlowDecoder {
     if (direction === 'EGRESS' && from.peer.kind === 'workload' && to.local) to = ownNode(to);
     const verdict = str(f['verdict']);
     const decision = verdict === 'DROPPED' || verdict === 'ERROR' || verdict === 'DENIED' ? 'deny' : 'allow';
+    // Policy audit mode lets through what the policies would drop: granted (what the workload needs), and said.
+    if (verdict === 'AUDIT') this.issue(line, 'flow.audit-verdict', AUDIT, true);
     const sport = Number(
       (l4['TCP'] as Obj | undefined)?.['source_port'] ??
         (l4['UDP'] as Obj | undefined)?.['source_port'] ??
@@ -251,24 +265,6 @@ export class FlowDecoder {
     for (const f of flows) if (!this.checked(f, line)) return 0;
     for (const f of flows) this.emit(f);
     return 1;
-  }
-
-  /**
-   * Whether a UDP or SCTP flow without is_reply goes to the side that serves: the inventory's ports, else the lower
-   * port (direction.ts); a guess by the ports is a notice.
-   */
-  private request(protocol: L4Protocol, src: string, sport: number, dst: string, dport: number, line: number): boolean {
-    const side = byPorts(this.resolver, protocol, src, sport, dst, dport);
-    if (side.guess !== 'inventory')
-      this.issue(
-        line,
-        'flow.direction-guessed',
-        `${src}:${sport} > ${dst}:${dport} ${protocol}: the flow has no is_reply (Hubble did not know its direction) ` +
-          `and the inventory's ports do not say which side serves; taken as ` +
-          `${side.client ? 'a request to' : 'the answer from'} port ${Math.min(sport, dport)}, the lower one`,
-        true,
-      );
-    return side.client;
   }
 
   /** A Hubble endpoint: a pod (a workload), a node, or an address. */
@@ -361,7 +357,11 @@ export class FlowDecoder {
         line,
         message,
       });
-    if (!fromClient(this.resolver, guessed, protocol, rec['tcp-flags'], srcIp, sport, dstIp, dport)) {
+    const icmp = protocol.startsWith('ICMP') && time !== '';
+    if (
+      !fromClient(this.resolver, guessed, protocol, rec['tcp-flags'], srcIp, sport, dstIp, dport) ||
+      (icmp && this.icmp.reply(protocol, srcIp, dstIp, Date.parse(time) / 1000, line))
+    ) {
       this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
     }

@@ -56,3 +56,26 @@ export function byPorts(
   const unsure = Math.min(sport, dport) >= EPHEMERAL || Math.max(sport, dport) < EPHEMERAL;
   return { client, guess: unsure ? 'unsure' : 'sure' };
 }
+
+/**
+ * Whether a Hubble UDP or SCTP flow without is_reply (Hubble leaves it out when conntrack does not know the
+ * direction) goes to the side that serves (byPorts); a guess by the ports is a notice (`guessed`).
+ */
+export function hubbleRequest(
+  resolver: Resolver,
+  protocol: L4Protocol,
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+  guessed: (message: string) => void,
+): boolean {
+  const side = byPorts(resolver, protocol, src, sport, dst, dport);
+  if (side.guess !== 'inventory')
+    guessed(
+      `${src}:${sport} > ${dst}:${dport} ${protocol}: the flow has no is_reply (Hubble did not know its direction) ` +
+        `and the inventory's ports do not say which side serves; taken as ` +
+        `${side.client ? 'a request to' : 'the answer from'} port ${Math.min(sport, dport)}, the lower one`,
+    );
+  return side.client;
+}
