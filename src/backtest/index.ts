@@ -13,6 +13,8 @@ import {
   type ReplayFacts,
 } from '../kinds/index.js';
 import { hostsOf } from '../verify/netpol.js';
+import { defaultDenyPolicy } from '../generate/netpol/objects.js';
+import { toYamlDocuments } from '../emit/yaml.js';
 import type { Finding, VerifyReport } from '../model/finding.js';
 import { cmp, InputError, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
@@ -61,6 +63,11 @@ export interface BacktestRun extends Tally {
    * replayed as its own; NetworkPolicy: pairs of workloads that never talked, as verify counts them.
    */
   excess: Partial<Record<KindName, Excess & { share: number }>>;
+  /**
+   * The kinds the held-out window holds but training did not: the generator wrote nothing for them, so they are
+   * judged against a policy that allows nothing (NetworkPolicies: a deny-all in each namespace held out).
+   */
+  untrained: KindName[];
 }
 
 /** Per principal, over rolling folds: new access classes per held-out day. */
@@ -123,6 +130,17 @@ export async function backtest(
     test = (await read({ since: split, heldOut: true })).profile;
   }
   const train = (await read({ until: justBefore(split), heldOut: false })).profile;
+  // An empty side measures nothing: 0/0 allowed would pass any gate.
+  if (kindsIn(test).length === 0)
+    throw new InputError(
+      `nothing held out: no record in scope at or after ${split}` +
+        (train.window.end ? ` (the records in scope end at ${train.window.end}): move the split earlier` : ''),
+    );
+  if (kindsIn(train).length === 0)
+    throw new InputError(
+      `no training data: no record in scope before ${split} (the held-out window starts at the first record): ` +
+        'hold out less or move the split later',
+    );
   const run = await evaluate(
     train,
     test,
@@ -133,6 +151,13 @@ export async function backtest(
     facts,
   );
   return { run, issues, caveats: caveats(train, test) };
+}
+
+/** The kinds a profile holds observations of. */
+function kindsIn(p: Profile): KindName[] {
+  return KIND_NAMES.filter(
+    (k) => KINDS[k].evidence.rest(p) || p.principals.some((x) => KINDS[k].evidence.principal(x)),
+  );
 }
 
 /** The logs' own gaps, which no held-out window of them can show (knowledge/kubernetes/readsLogged.ts). */
@@ -218,9 +243,20 @@ async function evaluate(
 ): Promise<BacktestRun> {
   const generated = await generateAll(train, flags);
   const docs = policyDocs(generated, issues);
+  // A kind training saw nothing of has no policy: judged against one that allows nothing, never left out.
+  const trained = kindsIn(train);
+  const untrained = kindsIn(test).filter((k) => !trained.includes(k));
+  // No NetworkPolicy isolates nothing: the empty policy of the kind is a deny-all in each held-out namespace.
+  if (untrained.includes('netpol')) docs.push(...denyAll(test, issues));
   const policies = readAllPolicies(docs);
   // The addresses training saw as addresses or nodes are no pods' either (the policies' ipBlocks name them).
-  const report = await verifyAll(test, policies, KIND_NAMES, { ...facts, hosts: hostsOf(train.network, facts.hosts) });
+  const report = await verifyAll(
+    test,
+    policies,
+    KIND_NAMES,
+    { ...facts, hosts: hostsOf(train.network, facts.hosts) },
+    untrained,
+  );
   const wouldDenyList = report.notAllowed.map((f) => ({ ...f, reason: KINDS[f.kind].newness(f, train, test) }));
   const byKind: BacktestRun['byKind'] = {};
   for (const [k, v] of Object.entries(report.byKind)) {
@@ -252,7 +288,19 @@ async function evaluate(
     byPrincipal,
     generalized: generated.flatMap((g) => g.widenings),
     excess,
+    untrained,
   };
+}
+
+/** A deny-all NetworkPolicy in each namespace of the held-out flows' workloads. */
+function denyAll(test: Profile, issues: InputIssue[]): PolicyDoc[] {
+  const namespaces = new Set<string>();
+  for (const e of test.network ?? [])
+    for (const p of [e.from, e.to]) if (p.kind === 'workload') namespaces.add(p.namespace);
+  const docs: PolicyDoc[] = [];
+  for (const ns of [...namespaces].sort(cmp))
+    parsePolicyText(`netpol/${ns}/_default-deny.yaml`, toYamlDocuments([defaultDenyPolicy(ns)]), docs, issues);
+  return docs;
 }
 
 function tallyOf(observed: number, allowed: number, wouldDeny: number, undetermined: number): Tally {

@@ -92,8 +92,13 @@ export async function verifyAll(
   policies: Map<KindName, KindPolicies<unknown>>,
   kinds: readonly KindName[] = KIND_NAMES,
   facts: ReplayFacts = {},
+  /**
+   * Kinds replayed even without policies, against an empty set that allows nothing (the backtest's kinds training
+   * saw nothing of: the generator wrote nothing for them, so every held-out access of theirs is new).
+   */
+  empty: readonly KindName[] = [],
 ): Promise<VerifyReport> {
-  return verifySource(sourceOf(profile), policies, kinds, facts);
+  return verifySource(sourceOf(profile), policies, kinds, facts, empty);
 }
 
 /**
@@ -106,12 +111,13 @@ export async function verifySource(
   policies: Map<KindName, KindPolicies<unknown>>,
   kinds: readonly KindName[] = KIND_NAMES,
   facts: ReplayFacts = {},
+  empty: readonly KindName[] = [],
 ): Promise<VerifyReport> {
   const names = KIND_NAMES.filter((n) => kinds.includes(n));
   const runs = new Map<KindName, { part: VerifyReport; replay: KindReplay }>();
   for (const n of names) {
-    const p = policies.get(n);
-    if (!p || p.count === 0) continue;
+    const p = empty.includes(n) ? (policies.get(n) ?? KINDS[n].readPolicies([])) : policies.get(n);
+    if (!p || (p.count === 0 && !empty.includes(n))) continue;
     const part = emptyReport({ skipped: {} });
     runs.set(n, { part, replay: KINDS[n].replay(p, part, facts) });
   }
@@ -127,10 +133,10 @@ export async function verifySource(
   const report = emptyReport(rest);
   for (const n of names) {
     if (KINDS[n].evidence.rest(rest)) seen.add(n);
-    const why = unjudged(n, policies.get(n), seen.has(n));
+    const why = empty.includes(n) ? undefined : unjudged(n, policies.get(n), seen.has(n));
     const run = runs.get(n);
     if (why) (report.notJudged ??= {})[n] = why;
-    else if (run) {
+    else if (run && (seen.has(n) || !empty.includes(n))) {
       run.replay.finish(rest);
       joinReport(report, run.part);
     }

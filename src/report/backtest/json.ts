@@ -19,6 +19,7 @@ export function backtestJson(res: BacktestResult): string {
         byPrincipal: r.byPrincipal,
         generalized: r.generalized,
         excess: r.excess,
+        ...(r.untrained.length ? { untrained: r.untrained } : {}),
         ...(res.caveats.length ? { caveats: res.caveats } : {}),
         ...(res.folds
           ? {

@@ -1,7 +1,7 @@
 import type { BacktestResult } from '../../backtest/index.js';
 import { mdCell } from '../ci/index.js';
 import { KINDS, type KindName } from '../../kinds/index.js';
-import { broadest, findingLine, headline } from './text.js';
+import { broadest, findingLine, headline, untrainedLine } from './text.js';
 
 /** A pull-request comment: the figure, the would-be denials, the generalizations, per principal. */
 export function backtestMarkdown(res: BacktestResult): string {
@@ -11,6 +11,7 @@ export function backtestMarkdown(res: BacktestResult): string {
     `Trained on ${mdCell(r.train.from)} .. ${mdCell(r.train.until)}, replayed ${mdCell(r.test.from)} .. ${mdCell(r.test.until)}.`,
     '',
   );
+  for (const k of r.untrained) out.push(`> ⚠️ ${mdCell(untrainedLine(k))}`, '');
   for (const c of res.caveats) out.push(`> ⚠️ ${mdCell(c)}`, '');
   out.push('| kind | observed | allowed | would be denied | breakage |', '|---|---:|---:|---:|---:|');
   for (const [k, t] of Object.entries(r.byKind))

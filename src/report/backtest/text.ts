@@ -33,6 +33,7 @@ export function backtestText(res: BacktestResult): string {
         .join(', ') || 'nothing observed in the held-out window'
     }`,
   );
+  for (const k of r.untrained) out.push(untrainedLine(k));
   for (const c of res.caveats) out.push(`caveat: ${c}`);
   if (r.undetermined) out.push(`undetermined: ${r.undetermined}`);
   if (r.wouldDenyList.length) {
@@ -71,6 +72,10 @@ export function backtestText(res: BacktestResult): string {
   }
   return out.join('\n') + '\n';
 }
+
+/** A kind held out that training had nothing of: judged against a policy that allows nothing. */
+export const untrainedLine = (k: KindName) =>
+  `${k}: no training data (nothing of it before the split): judged against a policy that allows nothing`;
 
 /** The subjects whose policies allowed the most samples (at most five), as `who N of M (P%)`. */
 export function broadest(e: Excess): string[] {
