@@ -262,6 +262,9 @@ export function scopeOptions(f: SourceFlags): ScopeOptions {
   };
   const since = time('--since', f.since);
   const until = time('--until', f.until);
+  // Nothing is after the newest record: `--since 0d` would be a window of no time.
+  if (since?.kind === 'relative' && since.ms === 0)
+    throw new UsageError(`--since ${f.since}: a window of no time; give a duration above zero (1h, 7d)`);
   if (since) opts.since = since;
   if (until) opts.until = until;
   return opts;

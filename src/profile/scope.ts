@@ -10,6 +10,7 @@ import { isManagedGroup, isManagedUsername } from '../knowledge/kubernetes/manag
 import type { LeftOutIdentity } from '../model/profile.js';
 import { compileGlob, matchesAny, type Glob } from '../util/glob.js';
 import type { TimeSpec } from '../util/time.js';
+import { UsageError } from '../model/issue.js';
 
 /** Which principals and requests a run covers. The same scope drives profile, generate and verify. */
 export interface ScopeOptions {
@@ -159,6 +160,14 @@ export class Scope {
     this.namespaces = new Set(options.namespaces);
     this.since = resolved.since ?? (options.since?.kind === 'absolute' ? options.since.time : '');
     this.until = resolved.until ?? (options.until?.kind === 'absolute' ? options.until.time : '');
+    // The window's ends as resolved: one not before the other is a window holding nothing, never an empty result.
+    if (this.since !== '' && this.until !== '' && this.since >= this.until) {
+      const said = (t: TimeSpec | undefined, v: string) => (t?.kind === 'relative' ? `${t.text} (${v})` : v);
+      throw new UsageError(
+        `--since ${said(options.since, this.since)} is not before --until ${said(options.until, this.until)}: ` +
+          'the window holds nothing',
+      );
+    }
   }
 
   get hasRelativeTime(): boolean {
