@@ -6,6 +6,7 @@ import { generatedName } from '../src/knowledge/kubernetes/generatedNames.js';
 import { decodeCloudTrailValue } from '../src/ingest/cloudTrail/decode.js';
 import { decodeValue } from '../src/ingest/k8sAudit/decode.js';
 import type { K8sAccess } from '../src/model/access.js';
+import type { IamAccess } from '../src/model/finding.js';
 import type { AwsCallObservation } from '../src/model/observation.js';
 import type { Profile } from '../src/model/profile.js';
 import { ProfileBuilder } from '../src/profile/builder.js';
@@ -55,6 +56,8 @@ describe('object keys and paths that change per run', () => {
     ['events/1762041600.json', 1, 'a Unix time'],
     ['runs/18342/out.json', 1, 'a numeric id'],
     ['corp-backups/db/backup-2026-11-08.tar.gz', 2, 'a date'],
+    ['node-logs/ip-10-0-1-23.eu-west-1.compute.internal/kubelet.log.gz', 1, "an EC2 host name (a node's IP)"],
+    ['node-logs/IP-10-0-1-23/kubelet.log.gz', 1, "an EC2 host name (a node's IP)"],
   ] as const)('%s: variable from segment %i (%s)', (key, index, why) => {
     expect(firstVariableSegment(key.split('/'))).toEqual({ index, why });
   });
@@ -64,6 +67,8 @@ describe('object keys and paths that change per run', () => {
     'carts/cart-8812.json',
     'config/2026/app.yaml',
     'a/b/c',
+    'ship-10-0-1-23/x',
+    'vpc-10-0-0-0-16/x',
   ])('%s is stable', (key) => {
     expect(firstVariableSegment(key.split('/'))).toBeUndefined();
   });
@@ -314,10 +319,16 @@ describe('generalization never adds a verb, namespace or resource, and keeps eve
   });
 });
 
-function call(key: string, time: string, eventName = 'PutObject', bucket = 'acme-exports'): AwsCallObservation {
+function call(
+  key: string,
+  time: string,
+  eventName = 'PutObject',
+  bucket = 'acme-exports',
+  role = 'exporter',
+): AwsCallObservation {
   return {
     kind: 'aws-call',
-    principal: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/exporter', account: '111122223333' },
+    principal: { type: 'Role', arn: `arn:aws:iam::111122223333:role/${role}`, account: '111122223333' },
     eventSource: 's3.amazonaws.com',
     eventName,
     region: 'eu-west-1',
@@ -399,6 +410,45 @@ describe('IAM generalization of object keys', () => {
     await verifyIam(profile, set, report);
     expect(report.notAllowed).toEqual([]);
     expect(report.observed).toBe(1);
+  });
+});
+
+/** The s3 grants of each role of `r`, by role name. */
+function s3Grants(r: Awaited<ReturnType<typeof generateIam>>): Record<string, string[]> {
+  return Object.fromEntries(
+    r.artefacts.map((a) => [
+      a.principal.replace(/^.*\//, ''),
+      [...new Set(a.policies.flatMap((p) => p.document.Statement.flatMap((s) => s.Resource)))]
+        .filter((x) => x.includes('/'))
+        .sort(),
+    ]),
+  );
+}
+
+/** The calls of `heldOut` that the policies `r` generated deny. */
+async function deniedBy(r: Awaited<ReturnType<typeof generateIam>>, heldOut: AwsCallObservation[]) {
+  const { set } = buildIamPolicySet(
+    r.artefacts.flatMap((a) => a.policies.map((p) => ({ file: p.path, index: 0, object: p.document }))),
+  );
+  const b = new ProfileBuilder(new Scope(defaultScope()));
+  for (const c of heldOut) b.add(c);
+  const profile = b.toProfile();
+  const report = emptyReport(profile);
+  await verifyIam(profile, set, report);
+  expect(report.observed).toBe(heldOut.length);
+  return report.notAllowed.map((n) => `${n.subject.replace(/^.*\//, '')} ${(n.access as IamAccess).resource}`).sort();
+}
+
+describe('IAM generalization of object keys named for a node', () => {
+  it('node log keys named for the host: the node that replaces one is allowed the next day', async () => {
+    const host = (ip: string) => `ip-${ip.replaceAll('.', '-')}.eu-west-1.compute.internal`;
+    const key = (ip: string, d: number) => `node-logs/${host(ip)}/2026-11-0${d}/kubelet.log.gz`;
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (let d = 2; d <= 5; d++)
+      for (const ip of ['10.0.1.15', d < 4 ? '10.0.2.33' : '10.0.3.88']) b.add(call(key(ip, d), day(d)));
+    const r = await generateIam(b.toProfile());
+    expect(s3Grants(r).exporter).toEqual(['arn:aws:s3:::acme-exports/node-logs/*']);
+    expect(await deniedBy(r, [call(key('10.0.1.15', 8), day(8)), call(key('10.0.2.140', 8), day(8))])).toEqual([]);
   });
 });
 

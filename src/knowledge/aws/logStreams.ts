@@ -15,10 +15,10 @@ import { firstVariablePart } from './variableSegments.js';
  *   `var.log.containers.<pod>_<namespace>_<container>-<container id>.log` (or `var.log.pods.<namespace>_<pod>_<uid>`),
  *   and Container Insights prefixes the node's host name (`${HOST_NAME}-`).
  *
- * Besides the dates and ids of variableSegments.ts, two parts are taken as variable that look stable: an EC2 host
- * name (`ip-10-0-1-23.eu-west-1.compute.internal`: a replaced node has another) and a pod's name in a container log's
- * path, from where its made-up part starts (after `web-` in `web-7d9f8b6c5d-x2x9k`) or from its start when its shape
- * says nothing (a DaemonSet's pod suffix without a digit, a pod renamed by its next controller).
+ * Besides the dates, ids and EC2 host names (`ip-10-0-1-23.eu-west-1.compute.internal`: a replaced node has another)
+ * of variableSegments.ts, one part is taken as variable that looks stable: a pod's name in a container log's path,
+ * from where its made-up part starts (after `web-` in `web-7d9f8b6c5d-x2x9k`) or from its start when its shape says
+ * nothing (a DaemonSet's pod suffix without a digit, a pod renamed by its next controller).
  */
 export function streamStablePrefix(name: string): { prefix: string; why: string } | undefined {
   const found: { at: number; why: string }[] = [];
@@ -28,8 +28,6 @@ export function streamStablePrefix(name: string): { prefix: string; why: string 
     const before = segments.slice(0, v.index).reduce((n, s) => n + s.length + 1, 0);
     found.push({ at: before + v.at, why: v.why });
   }
-  const host = /(?:^|[^a-z0-9])(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(?![a-z0-9])/di.exec(name);
-  if (host) found.push({ at: host.indices![1]![0], why: "an EC2 host name (a node's IP)" });
   const pod =
     /(?:^|[^a-z0-9])var\.log\.containers\.([a-z0-9][a-z0-9.-]*)_[a-z0-9-]+_/di.exec(name) ??
     /(?:^|[^a-z0-9])var\.log\.pods\.[a-z0-9-]+_([a-z0-9][a-z0-9.-]*)_/di.exec(name);

@@ -1,8 +1,9 @@
 /**
  * Parts of resource paths that change from run to run: dates in any common layout, times, UUIDs, long
- * hex or base32 ids, numeric run ids. `nightly/2026-11-08/volumes.tar.zst`, `2026/11/08/app.log`,
- * `runs/7f9c2b1e-.../out.json`, `build-18342/`: the next run writes under another name, so a policy
- * naming the one seen breaks. Words and versions (`db`, `v2`, `reports`) are not variable.
+ * hex or base32 ids, numeric run ids, EC2 host names. `nightly/2026-11-08/volumes.tar.zst`, `2026/11/08/app.log`,
+ * `runs/7f9c2b1e-.../out.json`, `build-18342/`, `node-logs/ip-10-0-1-23.eu-west-1.compute.internal/`: the next run
+ * (or node) writes under another name, so a policy naming the one seen breaks. Words and versions (`db`, `v2`,
+ * `reports`) are not variable.
  */
 
 const TOKEN_SPLIT = /[-_.+=,@:]/;
@@ -10,6 +11,8 @@ const DATE = /^(19|20)\d{2}[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(t\d{
 const UUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const DATE_INSIDE = /(^|[-_.])(19|20)\d{2}[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(t\d{2,6}z?)?($|[-_.])/;
 const YEAR = /^(19|20)\d{2}$/;
+/** EC2's private DNS host name, `ip-` and the address's four numbers (`ip-10-0-1-23`, then `.ec2.internal` or not). */
+const HOST = /(?:^|[^a-z0-9])(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(?![a-z0-9])/d;
 const MONTH = /^(0[1-9]|1[0-2])$/;
 
 /**
@@ -106,6 +109,9 @@ function variableParts(segment: string, next: string | undefined): { at: number;
     }
     at += t.length + 1;
   }
+  // An EC2 host name, as kubelet and the VPC CNI name nodes: stable in shape, another once the node is replaced.
+  const host = HOST.exec(s);
+  if (host) out.push({ at: base + host.indices![1]![0], why: "an EC2 host name (a node's IP)" });
   return out;
 }
 
