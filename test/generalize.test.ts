@@ -439,7 +439,77 @@ async function deniedBy(r: Awaited<ReturnType<typeof generateIam>>, heldOut: Aws
   return report.notAllowed.map((n) => `${n.subject.replace(/^.*\//, '')} ${(n.access as IamAccess).resource}`).sort();
 }
 
-describe('IAM generalization of object keys named for a node', () => {
+describe("IAM generalization of object keys, from all the principal's keys in the bucket", () => {
+  const T1 = '4c1d8e2a-7b3f-4a9e-8d6c-2f1e0a9b8c7d';
+  const T2 = 'b8e7d6c5-a4f3-4e2d-9c1b-0a9f8e7d6c5b';
+  const invoice = (t: string, d: number, n: number) => `tenants/${t}/invoices/2026-11-0${d}/inv-00${n}${d}12.pdf`;
+
+  it("a tenant's id that every key holds is kept: each tenant's role gets its own invoices, never the other's", async () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (let d = 2; d <= 5; d++)
+      for (let n = 1; n <= 3; n++) {
+        b.add(call(invoice(T1, d, n), day(d, n), 'PutObject', 'acme-invoices', 'invoice-export-t1'));
+        b.add(call(invoice(T2, d, n), day(d, n), 'GetObject', 'acme-invoices', 'invoice-api-t2'));
+        b.add(
+          call(invoice(T2, d, n).replace('.pdf', '.sig'), day(d, n), 'PutObject', 'acme-invoices', 'invoice-api-t2'),
+        );
+      }
+    const r = await generateIam(b.toProfile());
+    expect(s3Grants(r)).toEqual({
+      'invoice-export-t1': [`arn:aws:s3:::acme-invoices/tenants/${T1}/invoices/*`],
+      'invoice-api-t2': [`arn:aws:s3:::acme-invoices/tenants/${T2}/invoices/*`],
+    });
+    expect(r.widenings.map((w) => w.detail)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^s3:PutObject: 12 resources named with a date .* → .*tenants/${T1}/invoices/\\*$`),
+      ),
+    );
+    // The next day's invoices are allowed; the other tenant's are not.
+    expect(
+      await deniedBy(r, [
+        call(invoice(T1, 8, 1), day(8), 'PutObject', 'acme-invoices', 'invoice-export-t1'),
+        call(invoice(T2, 8, 1), day(8), 'GetObject', 'acme-invoices', 'invoice-api-t2'),
+        call(invoice(T2, 8, 1), day(8), 'PutObject', 'acme-invoices', 'invoice-export-t1'),
+        call(invoice(T1, 8, 1), day(8), 'GetObject', 'acme-invoices', 'invoice-api-t2'),
+      ]),
+    ).toEqual([
+      `invoice-api-t2 arn:aws:s3:::acme-invoices/${invoice(T1, 8, 1)}`,
+      `invoice-export-t1 arn:aws:s3:::acme-invoices/${invoice(T2, 8, 1)}`,
+    ]);
+  });
+
+  it.each([
+    // One key: an id a date follows is kept (the date is the run's part), an id alone is the run's, as from its shape.
+    ['one key, a date after the id', [invoice(T1, 2, 1)], [`tenants/${T1}/invoices/*`]],
+    ['one key, no date after the id', [`runs/${T1}/out.json`], ['runs/*']],
+    // ALB access logs: the account's id in every key, the date after it.
+    [
+      'the account in every key of ALB access logs',
+      [2, 3, 4].map((d) => `lb/AWSLogs/111122223333/elasticloadbalancing/eu-west-1/2026/11/0${d}/x_${d}.log.gz`),
+      ['lb/AWSLogs/111122223333/elasticloadbalancing/eu-west-1/*'],
+    ],
+    // Ids that differ between the keys are runs': the wildcard is at them.
+    ['two runs', [`runs/${T1}/out.json`, `runs/${T2}/out.json`], ['runs/*']],
+    // The same id in two keys and nothing variable after it: the keys stay as seen.
+    [
+      'one id, two files',
+      [`reports/${T1}/summary.json`, `reports/${T1}/detail.json`],
+      [`reports/${T1}/detail.json`, `reports/${T1}/summary.json`],
+    ],
+    // A host name varies whatever the keys show: the next node's is another.
+    [
+      'one node, every day',
+      [2, 3, 4].map((d) => `node-logs/ip-10-0-1-15.eu-west-1.compute.internal/2026-11-0${d}/kubelet.log.gz`),
+      ['node-logs/*'],
+    ],
+  ])('%s', async (_, keys, wide) => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    keys.forEach((k, i) => b.add(call(k, day(2 + i))));
+    expect(s3Grants(await generateIam(b.toProfile())).exporter).toEqual(
+      wide.map((k) => `arn:aws:s3:::acme-exports/${k}`),
+    );
+  });
+
   it('node log keys named for the host: the node that replaces one is allowed the next day', async () => {
     const host = (ip: string) => `ip-${ip.replaceAll('.', '-')}.eu-west-1.compute.internal`;
     const key = (ip: string, d: number) => `node-logs/${host(ip)}/2026-11-0${d}/kubelet.log.gz`;

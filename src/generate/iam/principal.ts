@@ -85,7 +85,10 @@ export async function principalPolicy(
         widenings.push({ principal: p.username, action: perm.action, option: 'beyond-catalogue', detail: perm.beyond });
     }
   }
-  const own = ownResources(p);
+  const own = ownResources(
+    p,
+    [...grants.values()].flatMap((byRes) => [...byRes.keys()]),
+  );
   for (const [action, byRes] of grants) {
     if (!opts.exact) generalizeKeys(p.username, action, byRes, own, widenings);
     if (opts.s3PrefixWildcard !== undefined && action.startsWith('s3:'))

@@ -3,7 +3,7 @@ import { cmp } from '../../model/issue.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
 import { sharedStablePrefix, streamStablePrefix } from '../../knowledge/aws/logStreams.js';
 import { perRunResource } from '../../knowledge/aws/runResources.js';
-import { firstVariableSegment } from '../../knowledge/aws/variableSegments.js';
+import { BucketKeys } from '../../knowledge/aws/objectKeys.js';
 import type { Principal } from '../../model/profile.js';
 import type { Grant, IamWidening } from './index.js';
 import { hasIamWildcard } from '../../util/glob.js';
@@ -25,14 +25,17 @@ export interface OwnResources {
   streams: Set<string>;
   /** Resources it kept creating under ids AWS made up (three or more of a type): ARN → the type's ARN up to the id. */
   ids: Map<string, string>;
+  /** Per bucket (its ARN), every object key the principal's calls named there, whatever the action. */
+  keys: Map<string, BucketKeys>;
 }
 
 /**
  * A principal's own resources. A resource it created once and then maintains (a VPC, a key it rotates) keeps its
  * id; one of a type it kept creating (a snapshot a night, an instance per image build) is one of many: the next run
- * deletes or tags another, so later calls on such ids become a wildcard of the type (`snapshot/*`).
+ * deletes or tags another, so later calls on such ids become a wildcard of the type (`snapshot/*`). `resources` are
+ * all the ARNs granted it, for the object keys it used in each bucket.
  */
-export function ownResources(p: Principal): OwnResources {
+export function ownResources(p: Principal, resources: Iterable<string>): OwnResources {
   const streams = new Set(
     (p.aws ?? [])
       .filter((e) => e.allowed && e.eventName === 'CreateLogStream')
@@ -49,13 +52,23 @@ export function ownResources(p: Principal): OwnResources {
   }
   const ids = new Map<string, string>();
   for (const [type, list] of byType) if (list.length >= MIN_CREATED) for (const r of list) ids.set(r, type);
-  return { streams, ids };
+  const byBucket = new Map<string, string[]>();
+  for (const r of resources) {
+    const o = hasIamWildcard(r) ? undefined : s3Object(r);
+    if (!o) continue;
+    const list = byBucket.get(o.bucket);
+    if (list) list.push(o.key);
+    else byBucket.set(o.bucket, [o.key]);
+  }
+  const keys = new Map([...byBucket].map(([b, list]) => [b, new BucketKeys(list)]));
+  return { streams, ids, keys };
 }
 
 /**
  * Object keys and log streams that change every run (a date, a UUID, a run id in the path; a stream the
  * principal created itself) become a wildcard at their first variable segment, keeping the stable
- * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen. A log
+ * prefix (`backups/nightly/*`): the bucket, the log group, the account and the region never widen. An id every key
+ * of the principal's in the bucket holds alike (a tenant's) is no run's: kept (knowledge/aws/objectKeys.ts). A log
  * stream keeps the stable start of its name, to the character (`log-stream:kube-apiserver-audit-*`,
  * knowledge/aws/logStreams.ts); a stream it created keeps the start all the streams it created in that group
  * share, and no more than its own stable start.
@@ -91,7 +104,7 @@ export function generalizeKeys(
       why = 'an id AWS gave a resource of a type it kept creating';
     } else if (s3) {
       const segments = s3.key.split('/');
-      const v = firstVariableSegment(segments);
+      const v = own.keys.get(s3.bucket)?.firstVariable(s3.key);
       if (v) {
         wide = `${s3.bucket}/${segments
           .slice(0, v.index)

@@ -48,13 +48,32 @@ function variableToken(t: string, written = t): string | undefined {
 }
 
 /**
+ * How a variable part varies. `time`: a date or a Unix time, which the next run's key holds another of whatever else
+ * it names. `host`: an EC2 host name (`ip-10-0-1-23.eu-west-1.compute.internal`), another once the node is replaced.
+ * `id`: a UUID, a hex, generated or numeric id, which may be a run's (another each run) or a tenant's, an account's, a
+ * dataset's (the same in every run): only the keys seen can tell (knowledge/aws/objectKeys.ts).
+ */
+export type VariableKind = 'time' | 'host' | 'id';
+
+/**
+ * Whether segment `i` of `segments` varies per run: why (as firstVariableSegment says it) and how (`time` or `host` if
+ * any of its parts is, else `id`); undefined when it looks stable.
+ */
+export function variableSegment(segments: string[], i: number): { why: string; kind: VariableKind } | undefined {
+  const found = variableParts(segments[i]!, segments[i + 1]);
+  if (found.length === 0) return undefined;
+  const kind = found.some((f) => f.kind === 'time') ? 'time' : found.some((f) => f.kind === 'host') ? 'host' : 'id';
+  return { why: found[0]!.why, kind };
+}
+
+/**
  * The index of the first segment of `segments` that varies per run, with why; undefined when every
  * segment looks stable. `2026/11/08` is a date over three segments: the year is the first.
  */
 export function firstVariableSegment(segments: string[]): { index: number; why: string } | undefined {
   for (let i = 0; i < segments.length; i++) {
-    const found = variableParts(segments[i]!, segments[i + 1]);
-    if (found.length > 0) return { index: i, why: found[0]!.why };
+    const v = variableSegment(segments, i);
+    if (v) return { index: i, why: v.why };
   }
   return undefined;
 }
@@ -83,37 +102,44 @@ export function firstVariablePart(segments: string[]): { index: number; at: numb
  * each with the character of the lower-cased segment where it starts. `next` is the segment after it, for a date
  * spread over segments.
  */
-function variableParts(segment: string, next: string | undefined): { at: number; why: string }[] {
+function variableParts(segment: string, next: string | undefined): { at: number; why: string; kind: VariableKind }[] {
   const lower = segment.toLowerCase();
   const s = partitionValue(lower);
   const base = lower.length - s.length;
-  const out: { at: number; why: string }[] = [];
-  if (YEAR.test(s) && MONTH.test(partitionValue(next ?? ''))) out.push({ at: base, why: 'a date (year/month/day)' });
+  const out: { at: number; why: string; kind: VariableKind }[] = [];
+  if (YEAR.test(s) && MONTH.test(partitionValue(next ?? '')))
+    out.push({ at: base, why: 'a date (year/month/day)', kind: 'time' });
   // As before this took offsets: a UUID inside a segment counts when the segment is one line.
   const uuid = /[\n\r\u2028\u2029]/.test(s) ? null : UUID_INSIDE.exec(s);
-  if (uuid) out.push({ at: base + uuid.index, why: 'a UUID' });
+  if (uuid) out.push({ at: base + uuid.index, why: 'a UUID', kind: 'id' });
   const date = DATE.test(s) ? 0 : DATE_INSIDE.exec(s);
   if (date !== null) {
     const at = date === 0 ? 0 : date.index + (date[1] ? 1 : 0);
-    out.push({ at: base + at, why: 'a date' });
+    out.push({ at: base + at, why: 'a date', kind: 'time' });
   }
-  if (/^\d{4,}$/.test(s) && !YEAR.test(s)) out.push({ at: base, why: variableToken(s) ?? 'a numeric id' });
+  if (/^\d{4,}$/.test(s) && !YEAR.test(s)) {
+    const why = variableToken(s) ?? 'a numeric id';
+    out.push({ at: base, why, kind: kindOf(why) });
+  }
   // The same tokens as written (lower-casing keeps the length of all but a few non-ASCII letters).
   const written = (lower.length === segment.length ? partitionValue(segment) : s).split(TOKEN_SPLIT);
   let at = 0;
   for (const [i, t] of s.split(TOKEN_SPLIT).entries()) {
     const why = variableToken(t, written[i]);
     if (why) {
-      out.push({ at: base + at, why });
+      out.push({ at: base + at, why, kind: kindOf(why) });
       break;
     }
     at += t.length + 1;
   }
   // An EC2 host name, as kubelet and the VPC CNI name nodes: stable in shape, another once the node is replaced.
   const host = HOST.exec(s);
-  if (host) out.push({ at: base + host.indices![1]![0], why: "an EC2 host name (a node's IP)" });
+  if (host) out.push({ at: base + host.indices![1]![0], why: "an EC2 host name (a node's IP)", kind: 'host' });
   return out;
 }
+
+/** A token's kind, from its why: dates and Unix times are `time`, the rest ids. */
+const kindOf = (why: string): VariableKind => (why.startsWith('a date') || why === 'a Unix time' ? 'time' : 'id');
 
 /**
  * A Hive-style partition `key=value` (Athena's `dt=2026-11-08/`, `year=2026/month=11/day=08/`; Firehose and Glue write
