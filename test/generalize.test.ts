@@ -522,6 +522,57 @@ describe("IAM generalization of object keys, from all the principal's keys in th
   });
 });
 
+/** A call by role `role` on `resources` (ARNs), at 08:00 on 2026-11-`dd`. */
+function awsCall(role: string, source: string, eventName: string, resources: string[], dd: number): AwsCallObservation {
+  return {
+    ...call('', day(2), eventName, 'x', role),
+    eventSource: `${source}.amazonaws.com`,
+    time: `2026-11-${String(dd).padStart(2, '0')}T08:00:00.000000Z`,
+    id: `${eventName}-${resources.join(',')}-${dd}`,
+    resources,
+  };
+}
+
+describe('--widen-resources: the narrowest wildcard per resource type, cut at a boundary', () => {
+  const EC2 = 'arn:aws:ec2:eu-west-1:111122223333';
+  const DDB = 'arn:aws:dynamodb:eu-west-1:111122223333';
+  const attach = (i: number) =>
+    awsCall(
+      'csi',
+      'ec2',
+      'AttachVolume',
+      [`${EC2}:instance/i-0${i}b2c3d4e5f60718`, `${EC2}:volume/vol-0${i}f1e2d3c4b5a697`],
+      2 + i,
+    );
+  const put = (dd: number) =>
+    awsCall('writer', 'dynamodb', 'PutItem', [`${DDB}:table/orders-events-2026-11-${String(dd).padStart(2, '0')}`], dd);
+
+  it('AttachVolume on volumes and instances: each type its own wildcard, never the account and region', async () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (let i = 1; i <= 3; i++) b.add(attach(i));
+    const r = await generateIam(b.toProfile(), { widenResources: 2 });
+    const grant = r.artefacts[0]!.policies[0]!.document.Statement.find((s) => s.Action.includes('ec2:AttachVolume'))!;
+    expect(grant.Resource).toEqual([`${EC2}:instance/i-*`, `${EC2}:volume/vol-*`]);
+    expect(r.widenings.filter((w) => w.option === 'widen-resources').map((w) => w.detail)).toEqual([
+      `ec2:AttachVolume: 3 resources → ${EC2}:instance/i-*`,
+      `ec2:AttachVolume: 3 resources → ${EC2}:volume/vol-*`,
+    ]);
+    // A type with N or fewer keeps its ARNs.
+    const two = await generateIam(b.toProfile(), { widenResources: 3 });
+    expect(two.widenings.filter((w) => w.option === 'widen-resources')).toEqual([]);
+  });
+
+  it("a table a day, trained on the 7th to the 9th: the 10th's is allowed (the start is cut at '-', not at '0')", async () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    for (const dd of [7, 8, 9]) b.add(put(dd));
+    const r = await generateIam(b.toProfile(), { widenResources: 2 });
+    expect(r.artefacts[0]!.policies[0]!.document.Statement.flatMap((s) => s.Resource)).toEqual([
+      `${DDB}:table/orders-events-2026-11-*`,
+    ]);
+    expect(await deniedBy(r, [put(10)])).toEqual([]);
+  });
+});
+
 describe('network: one DNS name at several addresses', () => {
   it('a plain NetworkPolicy lists the addresses and says the next ones will be denied; the Cilium flavor allows the name', () => {
     const D = 'fixtures/demo';

@@ -4,7 +4,7 @@
  */
 import { cmp } from '../../model/issue.js';
 import { ATTACHED_POLICIES, ATTACHED_POLICIES_MAX } from './policy.js';
-import { s3Object } from './widen.js';
+import { resourceType, s3Object } from './widen.js';
 import type { IamOptions } from './index.js';
 
 export interface AttachWarning {
@@ -59,10 +59,13 @@ export async function attachWarning(
     w.fix = { option: 's3-prefix-wildcard', ...s3Fix };
     return w;
   }
-  // `--widen-resources N` folds more than N ARNs of one action into their common prefix.
-  const perAction = new Map<string, number>();
-  for (const p of permissions) if (p.resource !== '*') perAction.set(p.action, (perAction.get(p.action) ?? 0) + 1);
-  const wrFix = await smallestEnough([...perAction.values()], (n) => trial({ ...opts, widenResources: n }));
+  // `--widen-resources N` folds more than N ARNs of one action and resource type into their common start.
+  const perType = new Map<string, number>();
+  for (const p of permissions) {
+    const k = `${p.action} ${resourceType(p.resource)}`;
+    if (p.resource !== '*') perType.set(k, (perType.get(k) ?? 0) + 1);
+  }
+  const wrFix = await smallestEnough([...perType.values()], (n) => trial({ ...opts, widenResources: n }));
   if (wrFix) w.fix = { option: 'widen-resources', ...wrFix };
   return w;
 }

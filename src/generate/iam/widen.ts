@@ -196,7 +196,13 @@ function collapse(byRes: Map<string, Grant>, members: string[], wide: string, wi
   return wide;
 }
 
-/** `--widen-resources N`: more than N ARNs for one action → their longest common prefix and `*`. */
+/**
+ * `--widen-resources N`: more than N ARNs of one resource type for one action → the narrowest wildcard over them,
+ * `<their common start>*`, that never crosses the type (`volume/` and `instance/` of AttachVolume are widened each
+ * on its own, and only where that type has more than N) and starts only after a boundary (`/ - _ . :`): a start cut
+ * mid-token (`table/orders-events-2026-12-0*`, `pr-41*`) is a coincidence of the names seen, which the next one
+ * (`-2026-12-10`, `pr-4200`) does not share.
+ */
 export function widenMany(
   principal: string,
   action: string,
@@ -204,15 +210,39 @@ export function widenMany(
   n: number,
   out: IamWidening[],
 ): void {
-  const arns = [...byRes.keys()].filter((r) => r !== '*').sort(cmp);
-  if (arns.length <= n) return;
-  let prefix = arns[0]!;
-  for (const a of arns) while (!a.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  // A `?` or `*` already in the prefix is part of a wildcard, a `$` maybe of an escape (`${*}`): cut before it.
-  prefix = prefix.replace(/[*?$].*$/, '');
-  const what = `${arns.length} resources → ${prefix}*`;
-  collapse(byRes, arns, `${prefix}*`, `--widen-resources: ${what}`);
-  out.push({ principal, action, option: 'widen-resources', detail: `${action}: ${what}` });
+  const byType = new Map<string, string[]>();
+  for (const r of [...byRes.keys()].sort(cmp)) {
+    if (r === '*') continue;
+    const type = resourceType(r);
+    const list = byType.get(type);
+    if (list) list.push(r);
+    else byType.set(type, [r]);
+  }
+  for (const [type, arns] of [...byType].sort((a, b) => cmp(a[0], b[0]))) {
+    if (arns.length <= n) continue;
+    let prefix = arns[0]!;
+    for (const a of arns) while (!a.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    // A `?` or `*` already in the prefix is part of a wildcard, a `$` maybe of an escape (`${*}`): cut before it.
+    prefix = prefix.replace(/[*?$].*$/s, '');
+    prefix = prefix.slice(0, Math.max(...[...'/-_.:'].map((c) => prefix.lastIndexOf(c))) + 1);
+    // A wildcard inside the type (its region or account a pattern already): no narrower start within the type.
+    if (prefix.length < type.length) continue;
+    const what = `${arns.length} resources → ${prefix}*`;
+    collapse(byRes, arns, `${prefix}*`, `--widen-resources: ${what}`);
+    out.push({ principal, action, option: 'widen-resources', detail: `${action}: ${what}` });
+  }
+}
+
+/**
+ * An ARN's resource type, as the ARN up to its resource id: through the first `/` or `:` of the resource part
+ * (`...:volume/`, `...:log-group:`, an S3 object's bucket `arn:aws:s3:::bucket/`), else through the account's colon
+ * (a bucket, a queue, a topic: the resource part is the name). The value itself for what is no ARN.
+ */
+export function resourceType(arn: string): string {
+  const a = parseArn(arn);
+  if (!a) return arn;
+  const at = a.resource.search(/[/:]/);
+  return arn.slice(0, arn.length - a.resource.length + (at < 0 ? 0 : at + 1));
 }
 
 /** `arn:aws:s3:::bucket/key` → the bucket's ARN and the key. */

@@ -24,7 +24,8 @@ export const iamInfo: KindInfo<IamOptions, 'iam'> = {
     },
     {
       flags: '--widen-resources <n>',
-      description: 'more than N ARNs for one action → the narrowest wildcard covering them (widening, listed)',
+      description:
+        'more than N ARNs of one resource type for one action → the narrowest wildcard covering them, cut at / - _ . : (widening, listed)',
     },
     {
       flags: '--saml-any-user',
