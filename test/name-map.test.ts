@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mapProfile, NameMap } from '../src/profile/nameMap.js';
+import type { PolicyDocument } from '../src/generate/iam/policy.js';
+import { evaluateIdentityPolicies } from '../src/verify/iam/evaluate.js';
 import { cli, ROOT, tmp } from './helpers/cli.js';
 import { readProfileFile } from './helpers/profile.js';
 
@@ -35,6 +37,17 @@ describe('NameMap', () => {
   it('refuses to make an ARN into no ARN, or an account into nothing', () => {
     expect(() => new NameMap(['arn:aws:=']).arn('arn:aws:s3:::b')).toThrow(/no ARN/);
     expect(() => new NameMap(['111122223333=']).principal(awsPrincipal('111122223333'))).toThrow(/account or region/);
+  });
+
+  it("writes a secret's six random characters as ?????? where it maps the secret's ARN, and only there", () => {
+    const m = new NameMap(['111122223333=444455556666']);
+    const secret = (account: string, name: string) => `arn:aws:secretsmanager:eu-west-1:${account}:secret:${name}`;
+    expect(m.arn(secret('111122223333', 'shop/db-Xk9P2q'))).toBe(secret('444455556666', 'shop/db-??????'));
+    expect(m.arn(secret('111122223333', 'shop/db-??????'))).toBe(secret('444455556666', 'shop/db-??????'));
+    expect(m.arn(secret('999988887777', 'shop/db-Xk9P2q'))).toBe(secret('999988887777', 'shop/db-Xk9P2q'));
+    expect(m.arn('arn:aws:ssm:eu-west-1:111122223333:parameter/db-Xk9P2q')).toBe(
+      'arn:aws:ssm:eu-west-1:444455556666:parameter/db-Xk9P2q',
+    );
   });
 
   it('leaves a Kubernetes name alone; maps a username that is an ARN', () => {
@@ -149,6 +162,32 @@ describe('generate and verify with --map', () => {
     expect(all.join('\n')).toMatch(/arn:aws:s3:::acme-prod-backups/);
     // The IAM path of the Identity Center role holds the region too; the pair with colons keeps it to ARNs' field.
     expect(all.join('\n')).toMatch(/aws-reserved\/sso\.amazonaws\.com\/eu-west-1\//);
+  });
+
+  it("grants a secret seen by its full ARN as production's secret of that name: its six random characters were staging's", () => {
+    const file = join(out, 'iam/444455556666/role/payments-api.json');
+    const policy = JSON.parse(readFileSync(file, 'utf8')) as PolicyDocument;
+    const staging = 'secret:payments/stripe-api-key-Q7xLm2';
+    const resources = policy.Statement.filter((x) => x.Action.includes('secretsmanager:GetSecretValue')).flatMap(
+      (x) => x.Resource,
+    );
+    expect(resources).toEqual([
+      'arn:aws:secretsmanager:eu-central-1:444455556666:secret:payments/stripe-api-key-??????',
+    ]);
+    // Production's secret of the name, whatever AWS appended, is allowed; another name, or a longer one, is not.
+    const read = (secret: string) =>
+      evaluateIdentityPolicies([{ name: file, document: policy }], {
+        action: 'secretsmanager:GetSecretValue',
+        resource: `arn:aws:secretsmanager:eu-central-1:444455556666:${secret}`,
+      }).result;
+    expect(read('secret:payments/stripe-api-key-Ab3dE9')).toBe('allow');
+    expect(read('secret:payments/stripe-api-key-old-Ab3dE9')).toBe('deny');
+    expect(read('secret:payments/other-Ab3dE9')).toBe('deny');
+    // Without a map the ARN is kept as seen: the secret seen, not one re-created under its name.
+    const bare = cli(['generate', 'iam', ...CT, '--subject', 'arn:aws:iam::*:role/payments-api']);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stdout).toContain(`:111122223333:${staging}"`);
+    expect(bare.stdout).not.toContain('-??????');
   });
 
   it('verify with the same map allows every call; without it, none of the IAM ones', () => {

@@ -1,3 +1,4 @@
+import { anySecretSuffix } from '../knowledge/aws/arn.js';
 import { COGNITO_IDENTITY } from '../knowledge/aws/names.js';
 import { InputError } from '../model/issue.js';
 import type { AwsEdge, K8sEdge, Principal, Profile, RoleLink, RoleSession } from '../model/profile.js';
@@ -17,9 +18,11 @@ import { awsEdgeNameProblem, principalNameProblem, tailNameProblem } from './nam
  *
  * What it rewrites: every ARN the profile holds (AWS principals', resources, implied permissions' resources, the roles
  * of IRSA links and of per-session usernames, a Kubernetes username that is an ARN, an impersonated one too, left-out
- * identities), the account and region of each AWS call, and the DNS names flows saw. Nothing else: Kubernetes
- * namespaces, names and workloads, and addresses, stay as seen. Each FROM is literal text, replaced wherever it
- * occurs, all pairs in one pass (the longest FROM first where two start at one place), so `a=b` and `b=a` swap.
+ * identities), the account and region of each AWS call, and the DNS names flows saw. A Secrets Manager secret's ARN
+ * it rewrites loses its random suffix (`secret:db-Xk9P2q` → `secret:db-??????`): production's secret of the name has
+ * another. Nothing else: Kubernetes namespaces, names and workloads, and addresses, stay as seen. Each FROM is
+ * literal text, replaced wherever it occurs, all pairs in one pass (the longest FROM first where two start at one
+ * place), so `a=b` and `b=a` swap.
  * Principals that become one (two staging accounts mapped to one) are merged, as `merge` would, and counted.
  */
 export class NameMap {
@@ -108,9 +111,14 @@ export class NameMap {
     return out.slice(1, -1);
   }
 
-  /** An ARN mapped; anything else (a Kubernetes name) as it is. */
+  /**
+   * An ARN mapped; anything else (a Kubernetes name) as it is. A secret's ARN the map changed ends in `-??????`: its
+   * six random characters were staging's secret's, and production's secret of that name has its own.
+   */
   arn(s: string): string {
-    return s.startsWith('arn:') ? this.text(s) : s;
+    if (!s.startsWith('arn:')) return s;
+    const out = this.text(s);
+    return out === s ? out : anySecretSuffix(out);
   }
 
   private call(e: AwsEdge): AwsEdge {

@@ -28,6 +28,18 @@ export function parseArn(value: string): Arn | undefined {
 
 export const isArn = (value: string): boolean => ARN.test(value);
 
+/**
+ * A Secrets Manager secret's full ARN (its name, `-` and the six random characters Secrets Manager appends when the
+ * secret is created) with those six as `??????`: the secret of that name wherever its ARN is not the one seen, as in
+ * another account, where the same name was created with its own six (the pattern AWS documents for a secret by name).
+ * Any other ARN as it is.
+ */
+export function anySecretSuffix(arn: string): string {
+  const a = arn.includes(':secretsmanager:') ? parseArn(arn) : undefined;
+  if (a?.service !== 'secretsmanager' || !/^secret:.+-[A-Za-z0-9]{6}$/s.test(a.resource)) return arn;
+  return `${arn.slice(0, -6)}??????`;
+}
+
 export function formatArn(a: Arn): string {
   return `arn:${a.partition}:${a.service}:${a.region}:${a.account}:${a.resource}`;
 }
