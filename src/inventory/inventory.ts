@@ -2,6 +2,7 @@ import { cmp } from '../model/issue.js';
 import { sortedRecord, type L4Protocol, type Peer, type WorkloadInfo } from '../model/network.js';
 import { tupleKey } from '../util/key.js';
 import { inClusterRange } from '../knowledge/network/cidr.js';
+import { isPerReleaseLabel, isUnstableLabel } from '../knowledge/kubernetes/podLabels.js';
 
 /**
  * A cluster inventory: what the network slice needs of the cluster's objects to turn IP addresses
@@ -67,25 +68,17 @@ export interface InvService {
 
 export const emptyInventory = (): Inventory => ({ namespaces: [], pods: [], controllers: [], services: [], nodes: [] });
 
-/** Labels that differ between pods of one workload, or between runs: never selectors. */
-const UNSTABLE = new Set([
-  'pod-template-hash',
-  'controller-revision-hash',
-  'pod-template-generation',
-  'statefulset.kubernetes.io/pod-name',
-  'apps.kubernetes.io/pod-index',
-  'controller-uid',
-  'batch.kubernetes.io/controller-uid',
-  'job-name',
-  'batch.kubernetes.io/job-name',
-  'batch.kubernetes.io/job-completion-index',
-]);
-
+/** The labels a workload's pods share: without the unstable ones (knowledge/kubernetes/podLabels.ts). */
 export function stableLabels(labels: Record<string, string>): Record<string, string> {
   const dc = deploymentConfigOf(labels) !== undefined;
   return sortedRecord(
-    Object.fromEntries(Object.entries(labels).filter(([k]) => !UNSTABLE.has(k) && !(dc && k === DC_ROLLOUT))),
+    Object.fromEntries(Object.entries(labels).filter(([k]) => !isUnstableLabel(k) && !(dc && k === DC_ROLLOUT))),
   );
+}
+
+/** The labels to select a workload's pods by when no controller's selector says: stable ones, none per release. */
+export function selectorLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(stableLabels(labels)).filter(([k]) => !isPerReleaseLabel(k)));
 }
 
 /** OpenShift's DeploymentConfig labels (openshift/api apps/v1: DeploymentConfigLabel, DeploymentLabel). */
@@ -275,7 +268,7 @@ export class Resolver {
     }
     // Jobs select on their controller-uid: the pods' stable labels are the selector that survives the next run.
     const jobLike = top.kind === 'Job' || top.kind === 'CronJob';
-    const selector = !jobLike && ctl?.selector ? { ...ctl.selector } : stableLabels(pod.labels);
+    const selector = !jobLike && ctl?.selector ? { ...ctl.selector } : selectorLabels(pod.labels);
     // Frozen whole, copies of the inventory's own objects: every flow of the pod shares it, and the name checks
     // (knowledge/network/names.ts) check a frozen workload once.
     const w: WorkloadInfo = Object.freeze({

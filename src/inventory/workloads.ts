@@ -1,5 +1,5 @@
 import { addView, compareWorkloads, WorkloadViews, type WorkloadInfo } from '../model/network.js';
-import { Resolver, stableLabels, type Inventory } from './inventory.js';
+import { Resolver, selectorLabels, stableLabels, type Inventory } from './inventory.js';
 import { tupleKey } from '../util/key.js';
 
 /** The workloads of an inventory's pods (host-network pods included: they are peers by node IP). */
@@ -27,7 +27,7 @@ export function workloadsOfInventory(inv: Inventory): WorkloadInfo[] {
       namespace: c.namespace,
       name,
       kind: c.kind,
-      selector: !jobLike && c.selector ? c.selector : labels,
+      selector: !jobLike && c.selector ? c.selector : selectorLabels(c.template.labels),
       labels,
       ports: [],
       hostNetwork: false,

@@ -1,4 +1,4 @@
-import { stableLabels, workloadNameFromPod } from '../../inventory/inventory.js';
+import { selectorLabels, stableLabels, workloadNameFromPod } from '../../inventory/inventory.js';
 import type { WorkloadInfo } from '../../model/network.js';
 import { isObj } from '../../util/json.js';
 import { tupleKeyOf } from '../../util/key.js';
@@ -14,9 +14,10 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /**
  * Pods the inventory does not hold, as Hubble's endpoints name them: the workload from the `workloads` Hubble gives or
- * the pod's name, the selector from its stable labels. One pod comes back record after record, so each is made once,
- * by its namespace, name, workload and labels, and kept frozen: every flow of it shares the objects, and the name
- * checks (knowledge/network/names.ts) check a frozen workload once.
+ * the pod's name, the selector from its stable labels but those a release changes (knowledge/kubernetes/podLabels.ts).
+ * One pod comes back record after record, so each is made once, by its namespace, name, workload and labels, and kept
+ * frozen: every flow of it shares the objects, and the name checks (knowledge/network/names.ts) check a frozen
+ * workload once.
  */
 export class FlowPods {
   private known = new Map<string, Side>();
@@ -53,7 +54,8 @@ function podSide(namespace: string, podName: string, labels: string[], wlName: s
     namespace,
     name: guess.name,
     kind: guess.kind,
-    selector: stable,
+    // Labels a release changes (app.kubernetes.io/version, helm.sh/chart) are the pods' but never their selector.
+    selector: Object.freeze(selectorLabels(podLabels)),
     labels: stable,
     ports: Object.freeze([]) as unknown as WorkloadInfo['ports'],
     hostNetwork: false,
