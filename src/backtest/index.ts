@@ -15,7 +15,7 @@ import {
 import { hostsOf } from '../verify/netpol.js';
 import { defaultDenyPolicy } from '../generate/netpol/objects.js';
 import { toYamlDocuments } from '../emit/yaml.js';
-import type { Finding, VerifyReport } from '../model/finding.js';
+import type { Finding } from '../model/finding.js';
 import { cmp, InputError, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
 import { mergeProfiles } from '../profile/merge.js';
@@ -277,7 +277,7 @@ async function evaluate(
       ),
     );
   }
-  const excess = await excessOf(train, test, policies, report, facts);
+  const excess = await excessOf(train, test, policies, facts);
   return {
     train: trainWindow,
     test: testWindow,
@@ -322,12 +322,14 @@ export function policyDocs(generated: Generated[], issues: InputIssue[]): Policy
   return docs;
 }
 
-/** Excess per kind (each kind's own measure: negative samples, pairs that never met), with its share. */
+/**
+ * Excess per kind (each kind's own measure: negative samples, pairs that never met), over both windows merged, with its
+ * share.
+ */
 async function excessOf(
   train: Profile,
   test: Profile,
   policies: ReturnType<typeof readAllPolicies>,
-  report: VerifyReport,
   facts: ReplayFacts,
 ): Promise<BacktestRun['excess']> {
   const both = mergeProfiles([train, test]);
@@ -335,7 +337,7 @@ async function excessOf(
   for (const k of KIND_NAMES) {
     const p = policies.get(k);
     if (!p || p.count === 0) continue;
-    const e = await KINDS[k].excess(both, p, report, facts);
+    const e = await KINDS[k].excess(both, p, facts);
     if (e) out[k] = { ...e, share: Math.round((10000 * e.allowed) / e.samples) / 100 };
   }
   return out;

@@ -172,15 +172,10 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   words(f: Finding<K>): { full: string; brief: string };
   /**
    * Excess for the backtest: of `samples` accesses this environment made that a subject never did (or
-   * pairs that never met), how many its policy allows. `both` is training and held-out data merged;
-   * `heldOut` the replay of the held-out window (a kind may have measured it there).
+   * pairs that never met), how many its policy allows. `both` is training and held-out data merged: what happened in
+   * either window is no sample, in every kind alike.
    */
-  excess(
-    both: Profile,
-    policies: KindPolicies<S>,
-    heldOut: VerifyReport,
-    facts?: ReplayFacts,
-  ): Promise<Excess | undefined>;
+  excess(both: Profile, policies: KindPolicies<S>, facts?: ReplayFacts): Promise<Excess | undefined>;
   /** What the excess samples are, in words: `other principals' accesses`. */
   excessSamples: string;
   /**

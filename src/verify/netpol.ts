@@ -255,13 +255,7 @@ export function verifyNetpol(
    */
   facts: NetFacts = {},
 ): void {
-  const workloads = new Map<string, WorkloadInfo>();
-  for (const w of profile.workloads ?? []) workloads.set(workloadId(w), w);
-  const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
-  const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
-  const { podAddresses, ...known } = facts;
-  const set = new NetworkPolicySet(nsLabels, names, { ...known, hosts: hostsOf(profile.network, facts.hosts) });
-  for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
+  const { workloads, names, set } = evaluatorOf(profile, policies, facts);
 
   let observed = 0;
   let allowed = 0;
@@ -272,8 +266,8 @@ export function verifyNetpol(
     talked.push([e.from, e.to]);
     observed++;
     const d = set.allows({
-      src: endpointOf(e.from, workloads, podAddresses),
-      dst: endpointOf(e.to, workloads, podAddresses),
+      src: endpointOf(e.from, workloads, facts.podAddresses),
+      dst: endpointOf(e.to, workloads, facts.podAddresses),
       protocol: e.protocol,
       port: e.port,
     });
@@ -302,6 +296,54 @@ export function verifyNetpol(
       report.notAllowed.push(finding(e, e.allowed, [d.detail, named].filter(Boolean).join('; ') || undefined));
     }
   }
+  const { pairs, open, examples } = pairsNeverTalked(workloads, talked, set, facts.podAddresses);
+  report.observed += observed;
+  report.allowed += allowed;
+  report.byKind['netpol'] = {
+    observed,
+    allowed,
+    unobservedPairs: pairs,
+    unobservedAllowed: open,
+    ...(examples.length ? { unobservedAllowedExamples: examples } : {}),
+  };
+}
+
+/** The profile's workloads by id, its DNS names by address, and the evaluator over `policies` with what it knows. */
+function evaluatorOf(
+  profile: Pick<Profile, 'workloads' | 'namespaces' | 'dnsNames' | 'network'>,
+  policies: ReadPolicy[],
+  facts: NetFacts,
+) {
+  const workloads = new Map<string, WorkloadInfo>();
+  for (const w of profile.workloads ?? []) workloads.set(workloadId(w), w);
+  const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
+  const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
+  const { podAddresses: _a, ...known } = facts;
+  const set = new NetworkPolicySet(nsLabels, names, { ...known, hosts: hostsOf(profile.network, facts.hosts) });
+  for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
+  return { workloads, names, set };
+}
+
+/**
+ * The backtest's network excess: the pairs of the profile's workloads that never connected in it (training and
+ * held-out merged: a pair that talked in either window did talk), and how many of them `policies` let talk.
+ */
+export function excessPairs(
+  profile: Pick<Profile, 'workloads' | 'namespaces' | 'dnsNames' | 'network'>,
+  policies: ReadPolicy[],
+  facts: NetFacts = {},
+): { pairs: number; open: number; examples: string[] } {
+  const { workloads, set } = evaluatorOf(profile, policies, facts);
+  const talked = (profile.network ?? []).filter((e) => e.allowed).map((e): [Peer, Peer] => [e.from, e.to]);
+  return pairsNeverTalked(workloads, talked, set, facts.podAddresses);
+}
+
+function pairsNeverTalked(
+  workloads: Map<string, WorkloadInfo>,
+  talked: [Peer, Peer][],
+  set: NetworkPolicySet,
+  podAddresses: NetFacts['podAddresses'],
+): { pairs: number; open: number; examples: string[] } {
   // Narrowness: pairs of known workloads that never connected (each direction on its own). Workloads
   // of one namespace with identical labels are one group: no NetworkPolicy can tell their pods apart,
   // so a pair is over groups, and a group pair talked when any of its members did.
@@ -340,13 +382,5 @@ export function verifyNetpol(
       }
     }
   }
-  report.observed += observed;
-  report.allowed += allowed;
-  report.byKind['netpol'] = {
-    observed,
-    allowed,
-    unobservedPairs: pairs,
-    unobservedAllowed: open,
-    ...(examples.length ? { unobservedAllowedExamples: examples } : {}),
-  };
+  return { pairs, open, examples };
 }

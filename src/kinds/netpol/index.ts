@@ -7,7 +7,7 @@ import {
 } from '../../generate/netpol/index.js';
 import { PROFILE_API_VERSION } from '../../model/profile.js';
 import { NewestClasses } from '../learning.js';
-import { readNetworkPolicies, verifyNetpol } from '../../verify/netpol.js';
+import { excessPairs, readNetworkPolicies, verifyNetpol } from '../../verify/netpol.js';
 import { netpolInfo } from './info.js';
 import type { PolicyKind, SummaryLine } from '../types.js';
 import { compareNetpol, describeNetpol } from './compare.js';
@@ -82,16 +82,13 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     brief: `${f.access.from} -> ${f.access.to} ${f.access.protocol}/${f.access.port}`,
   }),
   newness: netpolNewness,
-  // Pairs of known workloads that never connected, measured by the replay itself.
-  excess: async (_both, _policies, heldOut) => {
-    const np = heldOut.byKind['netpol'];
-    if (!np?.unobservedPairs) return undefined;
-    const examples = np.unobservedAllowedExamples ?? [];
-    return {
-      samples: np.unobservedPairs,
-      allowed: np.unobservedAllowed ?? 0,
-      ...(examples.length ? { examples: [...examples] } : {}),
-    };
+  // Pairs of known workloads that never connected in either window (training and held-out merged in `both`), as the
+  // negative samples of RBAC and IAM are other principals' accesses in either window: a pair that talked in training
+  // only did talk, and its rule is no excess.
+  excess: async (both, policies, facts) => {
+    const { pairs, open, examples } = excessPairs(both, policies.set, facts ?? {});
+    if (!pairs) return undefined;
+    return { samples: pairs, allowed: open, ...(examples.length ? { examples } : {}) };
   },
   excessSamples: 'workload pairs that never talked',
   report: async (profile, ctx) => netpolReport(profile, ctx),

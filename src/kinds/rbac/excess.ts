@@ -24,7 +24,6 @@ function clean(e: Principal['k8s'][number]): Principal['k8s'][number] {
 export async function rbacExcess(
   both: Profile,
   policies: KindPolicies<RbacPolicySet>,
-  _heldOut?: unknown,
   facts: ReplayFacts = {},
 ): Promise<Excess | undefined> {
   const defaults = facts.defaultGrants !== false;
