@@ -15,6 +15,7 @@ import {
 import { hostsOf } from '../verify/netpol.js';
 import { defaultDenyPolicy } from '../generate/netpol/objects.js';
 import { toYamlDocuments } from '../emit/yaml.js';
+import { unresolvedCaveat } from '../generate/netpol/coverage.js';
 import type { Finding } from '../model/finding.js';
 import { cmp, InputError, type InputIssue } from '../model/issue.js';
 import type { Profile } from '../model/profile.js';
@@ -170,6 +171,8 @@ function caveats(...profiles: Profile[]): string[] {
   // OpenShift's SCC admissions are in no log: without an inventory's, the policy grants none and no day shows it.
   const scc = sccCoverage(profiles.flatMap((p) => p.principals));
   if (scc && !scc.fromInventory) out.push(sccWarning(scc.writers, false));
+  const net = unresolvedCaveat(profiles);
+  if (net) out.push(net);
   return out;
 }
 

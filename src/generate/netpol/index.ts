@@ -16,7 +16,14 @@ import { evidenceDoc } from './evidence.js';
 import { asStaged } from '../../knowledge/network/staged.js';
 import { isPrivateAddress } from '../../knowledge/network/cidr.js';
 import { ciliumPolicy, defaultDenyPolicy, networkPolicy } from './objects.js';
-import { aggregate, wkey, type Rule } from './rules.js';
+import { aggregate, rotatingNames, wkey, type Rule } from './rules.js';
+import {
+  clusterRangeBlocks,
+  quietWorkloads,
+  unresolvedTraffic,
+  type QuietWorkload,
+  type Unresolved,
+} from './coverage.js';
 
 /** Options of `generate netpol`; widenings are off by default. */
 export interface NetpolOptions {
@@ -78,13 +85,20 @@ export interface NetpolResult {
   nodePeers: { workload: string; ip: string; direction: 'ingress' | 'egress' }[];
   /** Workloads left without a policy, and why (an empty selector would select the whole namespace). */
   skipped: { workload: string; reason: string }[];
-  /** Workloads of the inventory that had no observed traffic. */
-  quiet: string[];
+  /** Workloads of the inventory that had no observed traffic, each said open when no default deny covers it. */
+  quiet: QuietWorkload[];
   /**
    * Public addresses a workload reached with no DNS name seen for them: a `/32` follows the address, not the service.
    * (Private ones are left out: most are the cluster's own, such as the API server's, reached by address.)
    */
   unnamed: { workload: string; ip: string }[];
+  /**
+   * With an inventory, addresses in the cluster's ranges that no pod or node of it has, reached by `/32` blocks (a pod
+   * gone before the inventory was taken is one: the next pod given its address inherits the rule).
+   */
+  clusterRangeBlocks: { workload: string; ip: string }[];
+  /** Allowed traffic with no workload at either end (no policy is made from it), when there is any. */
+  unresolved?: Unresolved;
   /** Flows the logs show as dropped: listed, never allowed. */
   denied: { from: string; to: string; protocol: string; port: number; records: number }[];
   /** The policies are Calico StagedKubernetesNetworkPolicies (`--staged`). */
@@ -115,10 +129,12 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     skipped: [],
     quiet: [],
     unnamed: [],
+    clusterRangeBlocks: [],
     denied: [],
   };
   const workloads = new Map<string, WorkloadInfo>();
   for (const w of profile.workloads ?? []) workloads.set(wkey(w.namespace, w.name), w);
+  const inventory = (profile.workloads ?? []).some((w) => w.source === 'inventory');
   // OpenShift with OVN-Kubernetes: a node's traffic is selected by the host-network policy group, which a replaced
   // node (another address) keeps; elsewhere only by address.
   const hostGroup =
@@ -222,6 +238,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     for (const r of out.values())
       if (r.peer.kind === 'ip' && !r.names.size && !isPrivateAddress(r.peer.ip))
         result.unnamed.push({ workload: key, ip: r.peer.ip });
+    if (inventory) result.clusterRangeBlocks.push(...clusterRangeBlocks(key, [...out.values(), ...inn.values()]));
     // DNS: the cluster DNS pods on UDP and TCP 53, whichever was seen; on both ends, as the server's ingress that
     // admitted only UDP would still cut off the fallback to TCP its clients' egress allows.
     for (const [rules, dir] of [
@@ -305,6 +322,9 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     });
     byNamespace.set(w.namespace, [...(byNamespace.get(w.namespace) ?? []), w.name]);
   }
+  // Which namespaces a default deny covers, and why each other one with generated policies has none.
+  const denied = new Set<string>();
+  const noDeny = new Map<string, string>();
   if (opts.defaultDeny ?? true) {
     // A namespace holding a workload that talked but cannot be selected gets no default deny: it would cut that
     // workload off.
@@ -312,6 +332,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     for (const ns of [...byNamespace.keys()].sort(cmp)) {
       // Namespaces the control plane, add-ons and the distribution's operators own: no default deny unless asked.
       if (isPlatformNamespace(ns) && !opts.denySystemNamespaces) {
+        noDeny.set(ns, 'a system namespace (--deny-system-namespaces adds its default deny)');
         result.widenings.push({
           workload: ns,
           option: 'system-namespace',
@@ -320,6 +341,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
         continue;
       }
       if (unselectable.has(ns)) {
+        noDeny.set(ns, 'a workload there that talked could not be given a policy');
         result.widenings.push({
           workload: ns,
           option: 'unselectable-namespace',
@@ -330,6 +352,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
         });
         continue;
       }
+      denied.add(ns);
       result.artefacts.push({
         namespace: ns,
         path: `netpol/${nameSegment(ns)}/_default-deny.yaml`,
@@ -344,37 +367,10 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     for (const a of result.artefacts) a.objects = a.objects.map((o) => asStaged(o));
     result.staged = true;
   }
-  // Host-network pods are outside NetworkPolicy's reach: they are peers by node address, never quiet workloads.
-  result.quiet = [...workloads.keys()]
-    .filter((k) => !active.has(k) && workloads.get(k)!.source === 'inventory' && !workloads.get(k)!.hostNetwork)
-    .sort(cmp);
+  result.quiet = quietWorkloads(workloads, active, denied, noDeny, opts.defaultDeny ?? true);
+  const unresolved = unresolvedTraffic(profile);
+  if (unresolved) result.unresolved = unresolved;
   return result;
-}
-
-/**
- * External peers that one DNS name stands for at several addresses (seen through DNS answers): a
- * NetworkPolicy can only list the addresses seen, and the next rotation is denied. Listed, with the way
- * out (`--flavor cilium` allows the name itself).
- */
-function rotatingNames(
-  workload: string,
-  out: Map<string, Rule>,
-  names: Map<string, string[]>,
-  result: NetpolResult,
-): void {
-  const byName = new Map<string, Set<string>>();
-  for (const r of out.values()) {
-    if (r.peer.kind !== 'ip') continue;
-    for (const n of r.names) byName.set(n, (byName.get(n) ?? new Set()).add(r.peer.ip));
-  }
-  for (const [name, seen] of [...byName].sort((a, b) => cmp(a[0], b[0]))) {
-    const known = [...names].filter(([, ns]) => ns.includes(name)).length;
-    if (seen.size < 2 && known < 2) continue;
-    result.inexpressible.push({
-      workload,
-      detail: `${name} was seen at ${Math.max(seen.size, known)} addresses: a NetworkPolicy lists the ${seen.size} it connected to and will deny the next ones the name resolves to (--flavor cilium allows the name: toFQDNs)`,
-    });
-  }
 }
 
 /** A pod's own node (model/network.ts `Peer`). */

@@ -1,6 +1,6 @@
 import { cmp } from '../../model/issue.js';
 import { mergeFlowEvidence, peerKey, type FlowEvidence, type L4Protocol, type Peer } from '../../model/network.js';
-import type { NetpolWidening } from './index.js';
+import type { NetpolResult, NetpolWidening } from './index.js';
 
 export interface Rule {
   peer: Peer;
@@ -60,6 +60,32 @@ export function aggregate(rules: Map<string, Rule>, prefix: number, workload: st
         .map((r) => (r.peer as { ip: string }).ip)
         .sort(cmp)
         .join(', ')} → ${block}`,
+    });
+  }
+}
+
+/**
+ * External peers that one DNS name stands for at several addresses (seen through DNS answers): a
+ * NetworkPolicy can only list the addresses seen, and the next rotation is denied. Listed, with the way
+ * out (`--flavor cilium` allows the name itself).
+ */
+export function rotatingNames(
+  workload: string,
+  out: Map<string, Rule>,
+  names: Map<string, string[]>,
+  result: NetpolResult,
+): void {
+  const byName = new Map<string, Set<string>>();
+  for (const r of out.values()) {
+    if (r.peer.kind !== 'ip') continue;
+    for (const n of r.names) byName.set(n, (byName.get(n) ?? new Set()).add(r.peer.ip));
+  }
+  for (const [name, seen] of [...byName].sort((a, b) => cmp(a[0], b[0]))) {
+    const known = [...names].filter(([, ns]) => ns.includes(name)).length;
+    if (seen.size < 2 && known < 2) continue;
+    result.inexpressible.push({
+      workload,
+      detail: `${name} was seen at ${Math.max(seen.size, known)} addresses: a NetworkPolicy lists the ${seen.size} it connected to and will deny the next ones the name resolves to (--flavor cilium allows the name: toFQDNs)`,
     });
   }
 }

@@ -382,10 +382,14 @@ export class FlowDecoder {
     );
     for (const f of flows) if (!this.checked(f, line)) return 0;
     for (const f of flows) this.emit(f);
+    // One notice a record (its first such address), so that the file's count is of records.
     if (!this.resolver.empty)
       for (const peer of [flows[0]!.from, ...flows.map((f) => f.to)]) {
         const notice = unknownAddress(this.resolver, peer, { file: this.file, line });
-        if (notice) this.emit(notice);
+        if (notice) {
+          this.emit(notice);
+          break;
+        }
       }
     return 1;
   }

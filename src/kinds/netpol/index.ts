@@ -108,10 +108,7 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
       "  staged: Calico StagedKubernetesNetworkPolicies (projectcalico.org/v3, served by Calico's API server): nothing is enforced; Calico's flow logs show what each would allow or deny; promote by applying them as NetworkPolicies (regenerate without --staged)",
     );
   for (const s of r.skipped) say(`  no policy for ${s.workload}: ${s.reason}`, 'warn');
-  if (r.quiet.length)
-    say(
-      `workloads in the inventory with no observed traffic (${r.quiet.length}; the default deny covers them): ${r.quiet.join(', ')}`,
-    );
+  coverageSummary(r, say);
   for (const x of uniq(r.inexpressible.map((i) => `  ${i.workload}: ${i.detail}`))) say(x, 'warn');
   if (r.unnamed.length)
     say(
@@ -135,6 +132,57 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
     for (const w of r.widenings) say(`  ${netpolLabel(w.option)} ${w.workload}: ${w.detail}`, 'warn');
   }
   return lines;
+}
+
+/**
+ * What the policies leave open or could not use: quiet workloads with and without a default deny over them (one is
+ * written only for a namespace with generated policies), traffic that reached no workload, and `/32` blocks of
+ * addresses in the cluster's ranges that no pod of the inventory has.
+ */
+function coverageSummary(r: NetpolResult, say: (text: string, tone?: SummaryLine['tone']) => void): void {
+  const u = r.unresolved;
+  if (u) {
+    const share = `${((100 * u.connections) / Math.max(u.of, 1)).toFixed(1)}%`;
+    const most = u.connections * 2 > u.of;
+    const n = (x: number) => x.toLocaleString('en-US');
+    say(
+      (most ? 'most of the traffic reached no workload: ' : '') +
+        `${n(u.connections)} of ${n(u.of)} connections (${share}; ${n(u.paths)} paths) have no workload at either end, ` +
+        'so no policy allows or restricts them' +
+        (u.unknownAddressFiles
+          ? `; their addresses lie beside the inventory's pods, yet none of its pods has them (flow.unknown-address ` +
+            `in ${u.unknownAddressFiles} files): most likely pods that came and went before the inventory was taken. Give ` +
+            'inventories taken during the soak (--inventory takes several), or Hubble flows, which name the pods'
+          : ''),
+      most || u.unknownAddressFiles ? 'warn' : 'plain',
+    );
+  }
+  const covered = r.quiet.filter((q) => !q.open).map((q) => q.workload);
+  if (covered.length)
+    say(
+      `workloads in the inventory with no observed traffic, all of it denied by their namespace's default deny (${covered.length}): ${covered.join(', ')}`,
+    );
+  const open = r.quiet.filter((q) => q.open);
+  if (open.length) {
+    say(
+      `workloads in the inventory with no observed traffic and no default deny over them (${open.length}): no policy here restricts them`,
+      'warn',
+    );
+    const why = new Map<string, string[]>();
+    for (const q of open) why.set(q.open!, [...(why.get(q.open!) ?? []), q.workload]);
+    for (const [reason, ws] of why) say(`  ${ws.join(', ')}: ${reason}`, 'warn');
+  }
+  const blocks = new Map<string, string[]>();
+  for (const b of r.clusterRangeBlocks) blocks.set(b.ip, [...(blocks.get(b.ip) ?? []), b.workload]);
+  if (blocks.size)
+    say(
+      `single-address blocks (/32, /128) of ${blocks.size} addresses in the cluster's ranges that no pod or node of ` +
+        'the inventory has: ' +
+        [...blocks].map(([ip, ws]) => `${ip} (${ws.length === 1 ? ws[0] : `${ws.length} policies`})`).join(', ') +
+        "; were one a pod's, gone before the inventory was taken, the next pod given its address would inherit the " +
+        'rule: review them',
+      'warn',
+    );
 }
 
 /**
