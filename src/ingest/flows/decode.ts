@@ -20,11 +20,10 @@ import { FlowPods } from './flowPods.js';
 import { hubbleIcmp, IcmpPairs } from './icmp.js';
 
 /**
- * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the
- * `{"flow": {...}}` wrapper) and AWS VPC flow logs (text lines: the default v2 format, or a custom
- * format announced by its header line; also such lines and flows saved from a SIEM, ../siem.ts). Peers
- * become workloads through the inventory (pod IPs, Service ClusterIPs → their backends), or, for Hubble, from the
- * pod name and labels the flow carries.
+ * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the `{"flow": {...}}` wrapper)
+ * and AWS VPC flow logs (text lines: the default v2 format, or a custom format announced by its header line; also such
+ * lines and flows saved from a SIEM, ../siem.ts). Peers become workloads through the inventory (pod IPs, Service
+ * ClusterIPs → their backends), or, for Hubble, from the pod name and labels the flow carries.
  */
 type Emit = (item: FlowObservation | RecordSkip | FlowNames | InputIssue) => void;
 type Obj = Record<string, unknown>;
@@ -35,7 +34,6 @@ const DNS_TIME: TimeField = { source: 'flow', field: 'query_timestamp' };
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : typeof v === 'number' ? v : NaN);
 
 const IANA: Record<string, L4Protocol> = { '6': 'TCP', '17': 'UDP', '1': 'ICMP', '58': 'ICMPv6', '132': 'SCTP' };
-
 const AUDIT =
   'flows with verdict AUDIT (Cilium policy audit mode: the policies in force would have dropped them) are granted';
 /** What Hubble's GetFlowsResponse and the exporter's ExportEvent hold instead of a flow: no traffic in them. */
@@ -395,9 +393,7 @@ export class FlowDecoder {
   }
 }
 
-function stripDot(name: string): string {
-  return name.endsWith('.') ? name.slice(0, -1) : name;
-}
+const stripDot = (name: string): string => (name.endsWith('.') ? name.slice(0, -1) : name);
 
 /** The node of a Hubble endpoint as the pod's own node. */
 const ownNode = (e: { peer: Peer; workload?: WorkloadInfo }): { peer: Peer; workload?: WorkloadInfo } =>
