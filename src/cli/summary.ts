@@ -5,6 +5,9 @@ import type { InputIssue } from '../model/issue.js';
 import { escapeControls } from '../util/escape.js';
 import { mb } from './progress.js';
 import { readsLeftOutNotice } from '../ingest/readsLeftOut.js';
+import { plural } from '../util/plural.js';
+
+const en = (n: number) => n.toLocaleString('en-US');
 
 const SHOWN_ISSUES = 10;
 /** A file name or message longer than this is cut on stderr (the profile keeps the samples). */
@@ -18,9 +21,11 @@ export function printIngestSummary(err: Writable, r: IngestInfo, c: Chalk): void
   const bytes = read.reduce((n, s) => n + s.bytes, 0);
   const records = read.reduce((n, s) => n + s.records, 0);
   const net =
-    r.counts.network !== undefined ? `, ${r.counts.workloads ?? 0} workloads, ${r.counts.network} network paths` : '';
+    r.counts.network !== undefined
+      ? `, ${plural(r.counts.workloads ?? 0, 'workload')}, ${plural(r.counts.network, 'network path')}`
+      : '';
   err.write(
-    `read ${read.length} file${read.length === 1 ? '' : 's'} (${mb(bytes)}), ${records.toLocaleString('en-US')} records, ${r.counts.principals} principal${r.counts.principals === 1 ? '' : 's'} in scope${net}\n`,
+    `read ${plural(read.length, 'file')} (${mb(bytes)}), ${plural(records, 'record', en)}, ${plural(r.counts.principals, 'principal')} in scope${net}\n`,
   );
   // Files of another source: one notice per source they look like, not one per file.
   const foreign = new Map<string, Set<string>>();

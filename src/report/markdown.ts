@@ -1,6 +1,6 @@
 import { byWord, mdCell } from './ci/index.js';
 import { EVIDENCE_NOTE, ISSUE_TEXT, mappedNote, type ReportModel } from './model.js';
-import { plural } from './plural.js';
+import { plural } from '../util/plural.js';
 import { escapeControls, escapeStrings, truncate } from '../util/escape.js';
 
 /* The report as Markdown (a pull request, a wiki page): the HTML's content, a Mermaid diagram for the graph. */

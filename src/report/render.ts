@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { escapeControls, escapeStrings, truncate } from '../util/escape.js';
 import { EVIDENCE_NOTE, ISSUE_TEXT, mappedNote, type GraphEdge, type Permission, type ReportModel } from './model.js';
 import { pushAll } from '../util/array.js';
-import { plural } from './plural.js';
+import { plural } from '../util/plural.js';
 
 /**
  * The reviewer's report as one self-contained HTML file (no script at all, a strict

@@ -17,6 +17,7 @@ import { describeIam } from './describe.js';
 import { iamExcess } from './excess.js';
 import { iamNewness } from './newness.js';
 import { iamReport, leftOutWords } from './report.js';
+import { plural } from '../../util/plural.js';
 
 /** AWS IAM identity policies from CloudTrail calls, replayed with the IAM evaluator. */
 export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
@@ -106,8 +107,9 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
   readPolicies(docs) {
     const { set, issues } = buildIamPolicySet(docs);
     const trusts = [...set.trusts.values()].filter((t) => t.unknown === undefined).length;
-    const also = trusts ? `, ${trusts} trust polic${trusts === 1 ? 'y' : 'ies'}` : '';
-    return { set, issues, count: set.count + set.trustFiles, label: `${set.count} IAM policies${also}` };
+    const also = trusts ? `, ${plural(trusts, 'trust policy', String, 'trust policies')}` : '';
+    const label = `${plural(set.count, 'IAM policy', String, 'IAM policies')}${also}`;
+    return { set, issues, count: set.count + set.trustFiles, label };
   },
   replay: (policies, report) => {
     const r = iamReplay(policies.set, report);
@@ -158,7 +160,7 @@ function iamSummary(
   const actions = r.artefacts.reduce((n, a) => n + a.actions.length, 0);
   const where = output ? ` in ${output}/iam (evidence in ${output}/evidence/iam)` : '';
   say(
-    `generated ${files} IAM polic${files === 1 ? 'y' : 'ies'} with ${statements} statements (${actions} actions) for ${r.artefacts.length} principals${where}`,
+    `generated ${plural(files, 'IAM policy', String, 'IAM policies')} with ${plural(statements, 'statement')} (${plural(actions, 'action')}) for ${plural(r.artefacts.length, 'principal')}${where}`,
   );
   if (r.indexes.length)
     say(`  which policy is whose: ${r.indexes.map((x) => (output ? `${output}/${x.path}` : x.path)).join(', ')}`);

@@ -13,6 +13,7 @@ import type { PolicyKind, SummaryLine } from '../types.js';
 import { compareNetpol, describeNetpol } from './compare.js';
 import { netpolNewness } from './newness.js';
 import { netpolReport } from './report.js';
+import { plural } from '../../util/plural.js';
 
 type NetworkPolicies = ReturnType<typeof readNetworkPolicies>['policies'];
 
@@ -68,7 +69,12 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
   },
   readPolicies(docs) {
     const { policies, issues } = readNetworkPolicies(docs);
-    return { set: policies, issues, count: policies.length, label: `${policies.length} network policies` };
+    return {
+      set: policies,
+      issues,
+      count: policies.length,
+      label: plural(policies.length, 'network policy', String, 'network policies'),
+    };
   },
   // Flows are in the sections after the principals.
   replay: (policies, report, facts) => ({
@@ -102,7 +108,8 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
   const policies = r.artefacts.filter((a) => !a.path.endsWith('/_default-deny.yaml')).length;
   const denies = r.artefacts.length - policies;
   const where = output ? ` in ${output}/netpol (evidence in ${output}/evidence/netpol)` : '';
-  say(`generated ${policies} network policies${denies ? ` and ${denies} default-deny policies` : ''}${where}`);
+  const np = (n: number, what: string) => plural(n, `${what} policy`, String, `${what} policies`);
+  say(`generated ${np(policies, 'network')}${denies ? ` and ${np(denies, 'default-deny')}` : ''}${where}`);
   if (r.staged)
     say(
       "  staged: Calico StagedKubernetesNetworkPolicies (projectcalico.org/v3, served by Calico's API server): nothing is enforced; Calico's flow logs show what each would allow or deny; promote by applying them as NetworkPolicies (regenerate without --staged)",

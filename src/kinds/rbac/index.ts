@@ -32,6 +32,7 @@ import { SccCoverage, sccWarning } from '../../knowledge/kubernetes/openShift.js
 import { PRIVILEGED_GROUP, privilegedGroupWarning } from '../../knowledge/kubernetes/managedIdentities.js';
 import { outsideRbacWarning } from '../../knowledge/kubernetes/outsideRbac.js';
 import { DEFAULT_GRANTS } from '../../knowledge/kubernetes/defaultGrants.js';
+import { plural } from '../../util/plural.js';
 
 /** Above this many names a rule is hard to review: say that --widen-names exists. */
 const LONG_NAME_LIST = 20;
@@ -117,7 +118,7 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
         const where = output ? ` in ${output}/rbac (evidence in ${output}/evidence/rbac)` : '';
         lines.push({
           tone: 'plain',
-          text: `generated ${objects} RBAC objects with ${rules} rules for ${subjects} subjects${where}`,
+          text: `generated ${plural(objects, 'RBAC object')} with ${plural(rules, 'rule')} for ${plural(subjects, 'subject')}${where}`,
         });
         for (const h of hints) lines.push(h.line);
         const noReads = reads.warning();
@@ -174,7 +175,12 @@ export const rbac: PolicyKind<RbacOptions, RbacPolicySet, 'rbac'> = {
       set: built.set,
       issues: built.issues,
       count: n.roles + n.clusterRoles + n.roleBindings + n.clusterRoleBindings,
-      label: `${n.roles} Roles, ${n.clusterRoles} ClusterRoles, ${n.roleBindings} RoleBindings, ${n.clusterRoleBindings} ClusterRoleBindings`,
+      label: [
+        plural(n.roles, 'Role'),
+        plural(n.clusterRoles, 'ClusterRole'),
+        plural(n.roleBindings, 'RoleBinding'),
+        plural(n.clusterRoleBindings, 'ClusterRoleBinding'),
+      ].join(', '),
     };
   },
   replay: (policies, report, facts) => rbacReplay(policies.set, report, facts?.defaultGrants !== false),

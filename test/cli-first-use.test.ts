@@ -1,0 +1,86 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, tmp } from './helpers/cli.js';
+
+/** What a first-time user meets: counts said in words that agree with them, mistakes named for what they are. */
+const base = tmp();
+
+// One allowed request of one service account, and one S3 call of one role (as an audit log and a trail write them).
+const auditLog = join(base, 'audit.log');
+writeFileSync(
+  auditLog,
+  JSON.stringify({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: 'a1b2c3d4-0000-0000-0000-000000000001',
+    stage: 'ResponseComplete',
+    requestURI: '/api/v1/namespaces/shop/configmaps/web-config',
+    verb: 'get',
+    user: { username: 'system:serviceaccount:shop:web', uid: 'u1', groups: ['system:serviceaccounts'] },
+    sourceIPs: ['10.0.1.5'],
+    objectRef: { resource: 'configmaps', namespace: 'shop', name: 'web-config', apiVersion: 'v1' },
+    responseStatus: { metadata: {}, code: 200 },
+    requestReceivedTimestamp: '2026-11-02T10:00:00.000000Z',
+    stageTimestamp: '2026-11-02T10:00:00.010000Z',
+    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
+  }) + '\n',
+);
+const trail = join(base, 'ct.json');
+writeFileSync(
+  trail,
+  JSON.stringify({
+    Records: [
+      {
+        eventVersion: '1.08',
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: 'AROAEXAMPLE:sess',
+          arn: 'arn:aws:sts::111122223333:assumed-role/app-role/sess',
+          accountId: '111122223333',
+          sessionContext: {
+            sessionIssuer: {
+              type: 'Role',
+              principalId: 'AROAEXAMPLE',
+              arn: 'arn:aws:iam::111122223333:role/app-role',
+              accountId: '111122223333',
+              userName: 'app-role',
+            },
+          },
+        },
+        eventTime: '2026-11-02T10:00:00Z',
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        awsRegion: 'eu-west-1',
+        sourceIPAddress: '10.0.0.1',
+        requestParameters: { bucketName: 'my-bucket', key: 'data/report.csv' },
+        responseElements: null,
+        eventID: 'e1',
+        readOnly: true,
+        eventType: 'AwsApiCall',
+        managementEvent: false,
+        recipientAccountId: '111122223333',
+      },
+    ],
+  }),
+);
+
+describe('counts of one', () => {
+  const out = join(base, 'one');
+  const gen = cli(['generate', 'all', '--k8s-audit', auditLog, '--cloudtrail', trail, '-o', out]);
+  const profile = join(base, 'one.json');
+  cli(['profile', '--k8s-audit', auditLog, '--cloudtrail', trail, '-o', profile, '-q']);
+  const ver = cli(['verify', '--policies', out, '--profile', profile]);
+
+  it('say the word in the singular', () => {
+    expect(gen.code).toBe(0);
+    expect(gen.stderr).toContain('read 2 files (0.00 MB), 2 records, 2 principals in scope');
+    expect(gen.stderr).toContain('generated 2 RBAC objects with 1 rule for 1 subject in ');
+    expect(gen.stderr).toContain('generated 1 IAM policy with 1 statement (1 action) for 1 principal in ');
+    expect(ver.stderr).toMatch(/1 Role, 0 ClusterRoles, 1 RoleBinding, 0 ClusterRoleBindings/);
+    expect(ver.stderr).toMatch(/1 IAM policy\b/);
+    const single = cli(['profile', '--k8s-audit', auditLog, '-o', join(base, 'p1.json')]);
+    expect(single.stderr).toContain('read 1 file (0.00 MB), 1 record, 1 principal in scope');
+  });
+});
