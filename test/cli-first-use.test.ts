@@ -84,3 +84,16 @@ describe('counts of one', () => {
     expect(single.stderr).toContain('read 1 file (0.00 MB), 1 record, 1 principal in scope');
   });
 });
+
+describe('generate without a kind', () => {
+  it('says it needs one, not that --profile is unknown', () => {
+    const r = cli(['generate', '--profile', join(base, 'one.json'), '-o', join(base, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: generate needs a kind: rbac, iam, netpol or all \(--profile is an option of each/,
+    );
+    const typo = cli(['generate', '--bogus']);
+    expect(typo.stderr).toMatch(/^error: generate needs a kind: rbac, iam, netpol or all \(and --bogus is no option/);
+    expect(cli(['generate', 'rbac', '--bogus']).stderr).toMatch(/^error: unknown option '--bogus'/);
+  });
+});

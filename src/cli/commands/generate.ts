@@ -107,6 +107,17 @@ export function registerGenerate(program: Command, ctx: Ctx): void {
     ['every kind with evidence, into policy/ (with policy/evidence/)', 'generate all --profile week.json -o policy/'],
     ['RBAC alone, on stdout', 'generate rbac --k8s-audit audit/'],
   ]);
+  // `generate --profile x`: an option before any kind is one of a kind's (commander would call it unknown).
+  const kinds = [...KIND_NAMES, 'all'];
+  (gen as unknown as { unknownOption: (flag: string) => void }).unknownOption = (flag: string) => {
+    const name = flag.split('=')[0]!;
+    const known = gen.commands.some((c) => c.options.some((o) => o.long === name || o.short === name));
+    gen.error(
+      `error: generate needs a kind: ${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}` +
+        (known ? ` (${name} is an option of each: generate all ${name} ...)` : ` (and ${name} is no option of theirs)`),
+      { code: 'commander.missingKind' },
+    );
+  };
   // One subcommand per kind: the same sources, filters and output handling, the kind's own widenings.
   for (const name of KIND_NAMES) {
     const k = KIND_INFO[name];
