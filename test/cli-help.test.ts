@@ -141,6 +141,20 @@ describe('the flags the documentation names', () => {
           ).toBe(true);
   });
 
+  it("docs/cli.md's --on-error row names every command's default (it gave only profile, generate and verify)", () => {
+    const row = read('docs/cli.md')
+      .split('\n')
+      .find((l) => l.startsWith('| `--on-error fail'))!;
+    const cell = row.split(' | ')[1]!;
+    const said = (mode: string) => cell.split(';').find((part) => part.trim().startsWith(`\`${mode}\``)) ?? '';
+    const withIt = all.filter((c) => c.cmd.options.some((o) => o.long === '--on-error'));
+    expect(withIt.length).toBeGreaterThan(6);
+    for (const { cmd, path } of withIt) {
+      const mode = cmd.options.find((o) => o.long === '--on-error')!.defaultValue as string;
+      expect(said(mode), `${path.join(' ')}: ${mode}`).toContain(`\`${path[0]}\``);
+    }
+  });
+
   it('each `audit2policy COMMAND ...` in README and docs gives that command flags it takes', () => {
     for (const rel of docs)
       for (const line of read(rel).split('\n'))
