@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tmp } from './helpers/cli.js';
@@ -95,5 +95,39 @@ describe('generate without a kind', () => {
     const typo = cli(['generate', '--bogus']);
     expect(typo.stderr).toMatch(/^error: generate needs a kind: rbac, iam, netpol or all \(and --bogus is no option/);
     expect(cli(['generate', 'rbac', '--bogus']).stderr).toMatch(/^error: unknown option '--bogus'/);
+  });
+});
+
+describe("a config file's time window beside --profile", () => {
+  const dir = join(base, 'cfg');
+  mkdirSync(dir);
+  const prof = join(dir, 'wk.json');
+  cli(['profile', '--k8s-audit', auditLog, '-o', prof, '-q']);
+  // docs/cli.md's sample config, its window meant for the logs it names.
+  writeFileSync(
+    join(dir, 'audit2policy.yaml'),
+    [
+      'apiVersion: audit2policy.dev/v1alpha1',
+      'kind: Config',
+      'sources:',
+      '  k8sAudit: [audit/]',
+      'filters:',
+      "  subject: ['system:serviceaccount:shop:*']",
+      '  since: 7d',
+      '',
+    ].join('\n'),
+  );
+
+  it('is not applied to the profile, and the notice names the file, line and key', () => {
+    const r = cli(['generate', 'rbac', '--profile', 'wk.json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('notice: audit2policy.yaml:7: filters.since not applied: --profile gives an aggregated');
+    expect(r.stdout).toContain('kind: Role');
+  });
+
+  it('typed on the command line, it still is an error', () => {
+    const r = cli(['generate', 'rbac', '--profile', 'wk.json', '--since', '7d'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: --since/--until select records while reading logs');
   });
 });

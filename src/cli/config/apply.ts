@@ -30,6 +30,9 @@ export function addConfigOption(cmd: Command): Command {
     .addOption(new Option('--no-config', `do not read ./${CONFIG_FILE}`).helpGroup(GROUP.options));
 }
 
+/** Filters that select records while logs are read: nothing to select in a profile. */
+const WINDOW_KEYS = new Set(['filters.since', 'filters.until']);
+
 const SOURCE_KEYS = sourceOptionList(true).map((o) => o.attributeName());
 
 /**
@@ -52,15 +55,25 @@ export async function applyConfig(cmd: Command, io: Io): Promise<void> {
   const fromCli = (attr: string) => cmd.getOptionValueSource(attr) === 'cli';
   const cliSources = SOURCE_KEYS.some((k) => options.has(k) && fromCli(k));
   // What the command line leaves to the file: sources unless it named one, the rest key by key.
-  const used = config.entries.filter((e) => (e.section === 'sources' ? !cliSources : !fromCli(e.attr)));
+  let used = config.entries.filter((e) => (e.section === 'sources' ? !cliSources : !fromCli(e.attr)));
+  // A profile is already aggregated: the file's time window (meant for its logs) is not applied to one, and said so.
+  // A window typed on the command line still is an error there.
+  const profileGiven = options.has('profile') && (fromCli('profile') || used.some((e) => e.attr === 'profile'));
+  const windowed = profileGiven ? used.filter((e) => WINDOW_KEYS.has(e.path)) : [];
+  used = used.filter((e) => !windowed.includes(e));
   const refused = REFUSED.get(cmd) ?? {};
   for (const e of used)
     if (own(refused, e.path))
       throw new UsageError(`${config.name}: ${e.path}: ${own(refused, e.path)} (or give --no-config)`);
   for (const e of used) if (options.has(e.attr)) cmd.setOptionValueWithSource(e.attr, e.value, 'config');
   const replaced = cliSources && config.entries.some((e) => e.section === 'sources');
-  if (!cmd.getOptionValue('quiet'))
+  if (!cmd.getOptionValue('quiet')) {
     io.stderr.write(
       `config: ${config.name}${replaced ? ' (its sources replaced by those on the command line)' : ''}\n`,
     );
+    for (const e of windowed)
+      io.stderr.write(
+        `notice: ${config.name}${e.line ? `:${e.line}` : ''}: ${e.path} not applied: --profile gives an aggregated profile, not logs, so there are no records to window (profile the logs with it)\n`,
+      );
+  }
 }

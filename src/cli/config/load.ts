@@ -25,6 +25,8 @@ export interface ConfigEntry {
   /** The option's attribute name: `widenNames`. */
   attr: string;
   value: unknown;
+  /** Its line in the file (1-based), when known. */
+  line?: number;
 }
 
 export interface Config {
@@ -146,7 +148,10 @@ export async function loadConfig(file: string, name: string, cwd: string): Promi
     for (const { key, option } of ks) {
       if (!m || !(key in m)) continue;
       const value = convert(option, m[key], (msg) => fail(`${path}.${key}`, msg), dir, cwd);
-      if (value !== undefined) entries.push({ section: sec, path: `${path}.${key}`, attr: key, value });
+      if (value !== undefined) {
+        const line = lines.get(`${path}.${key}`);
+        entries.push({ section: sec, path: `${path}.${key}`, attr: key, value, ...(line ? { line } : {}) });
+      }
     }
   };
   const names = (ks: ConfigKey[]) => ks.map((k) => k.key);
