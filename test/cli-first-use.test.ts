@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, tmp } from './helpers/cli.js';
+import { cli, ROOT, tmp } from './helpers/cli.js';
+
+const DEMO = join(ROOT, 'fixtures/demo');
 
 /** What a first-time user meets: counts said in words that agree with them, mistakes named for what they are. */
 const base = tmp();
@@ -129,5 +131,27 @@ describe("a config file's time window beside --profile", () => {
     const r = cli(['generate', 'rbac', '--profile', 'wk.json', '--since', '7d'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error: --since/--until select records while reading logs');
+  });
+});
+
+describe('a wrong directory', () => {
+  it('of a project (README, LICENSE, package.json) as --k8s-audit: nothing read, exit 2 naming them', () => {
+    const dir = join(base, 'unrelated');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'README.md'), '# a project\n');
+    writeFileSync(join(dir, 'LICENSE'), 'MIT License\n');
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', version: '1.0.0', type: 'module' }, null, 2));
+    const r = cli(['profile', '--k8s-audit', dir, '-o', join(base, 'u.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: nothing read: no file given is a log its flag reads: .*LICENSE \(not a log/m);
+    expect(r.stderr).toMatch(/package\.json \(k8s\.unknown-format\)$/m);
+  });
+
+  it("of an account's IAM authorization details as --cloudtrail: said to be policies for check, diff or verify", () => {
+    const r = cli(['profile', '--cloudtrail', join(DEMO, 'iam'), '-o', join(base, 'i.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: nothing read: the files given look like an account's IAM authorization details .*: read it with check, diff or verify --policies$/m,
+    );
   });
 });

@@ -341,6 +341,10 @@ async function ingestRun(
   return run;
 }
 
+/** No record read from any file, every one skipped or holding issues only (an empty file is an empty soak). */
+const unrecognised = (sources: IngestInfo['sources']): boolean =>
+  sources.length > 0 && sources.every((s) => s.records === 0 && (s.format === 'skipped' || s.issues > 0));
+
 /** The summary on stderr, and the reasons to stop: nothing of the flags' kinds read, issues under `--on-error fail`. */
 function checkIngest(flags: SourceFlags, io: Io, c: Chalk, result: IngestInfo): void {
   if (!flags.quiet || (result.issueCount > 0 && flags.onError === 'fail')) printIngestSummary(io.stderr, result, c);
@@ -357,6 +361,14 @@ function checkIngest(flags: SourceFlags, io: Io, c: Chalk, result: IngestInfo): 
     const more = sources.length > 1 ? ` (and ${sources.length - 1} more files, none a log)` : '';
     throw new InputError(`nothing read: ${first.path} is ${first.notice ?? 'no log'}${more}`);
   }
+  // Every file given was skipped or held only issues (a package.json in --k8s-audit): no log among them either.
+  if (!flags.cloudtrailApi && !flags.eksAuditLogs && unrecognised(sources))
+    throw new InputError(
+      `nothing read: no file given is a log its flag reads: ${sources
+        .slice(0, 3)
+        .map((s) => `${s.path} (${s.notice ?? s.issueSamples[0]?.code ?? 'no log'})`)
+        .join(', ')}${sources.length > 3 ? ` and ${sources.length - 3} more` : ''}`,
+    );
   if (result.issueCount > 0 && flags.onError === 'fail') {
     throw new InputAbort(
       `${result.issueCount} input issue${result.issueCount === 1 ? '' : 's'} with --on-error fail: nothing was written (use --on-error skip to go on without the bad records)`,

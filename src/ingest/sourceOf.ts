@@ -168,7 +168,15 @@ function lookupEventsAnswer(v: Record<string, unknown>, events: unknown[]): bool
 /** The notice of a file skipped as another source's, or undefined when it is this source's. */
 export function foreignSource(v: unknown, format: SourceKind): string | undefined {
   const s = sourceOf(v);
+  if (!s && authorizationDetails(v))
+    return "looks like an account's IAM authorization details (get-account-authorization-details), policies, not a log: read it with check, diff or verify --policies";
   if (!s || s === format) return undefined;
   const w = SOURCE_WORDS[s];
   return `looks like ${w.label}: read it with ${w.flag}`;
+}
+
+/** `aws iam get-account-authorization-details` output: an account's policies (policy/iamAuthorization.ts). */
+function authorizationDetails(v: unknown): boolean {
+  if (!isObj(v) || 'Statement' in v || 'apiVersion' in v || 'kind' in v) return false;
+  return ['RoleDetailList', 'UserDetailList', 'GroupDetailList', 'Policies'].some((k) => Array.isArray(v[k]));
 }
