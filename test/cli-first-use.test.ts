@@ -155,3 +155,13 @@ describe('a wrong directory', () => {
     );
   });
 });
+
+describe('a log given as --inventory', () => {
+  it('is one hint naming the flag that reads it, not an issue per Event', () => {
+    const r = cli(['profile', '--inventory', join(DEMO, 'k8s-audit'), '-o', join(base, 'inv.json')]);
+    expect(r.stderr).toContain(
+      'batch-0001.json:0: inventory.foreign-format: not cluster objects: looks like a Kubernetes audit log: read it with --k8s-audit',
+    );
+    expect(r.stderr).not.toContain('without metadata.name');
+  });
+});
