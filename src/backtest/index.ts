@@ -13,8 +13,6 @@ import {
   type ReplayFacts,
 } from '../kinds/index.js';
 import { hostsOf } from '../verify/netpol.js';
-import { defaultDenyPolicy } from '../generate/netpol/objects.js';
-import { toYamlDocuments } from '../emit/yaml.js';
 import { unresolvedCaveat } from '../generate/netpol/coverage.js';
 import type { Finding } from '../model/finding.js';
 import { cmp, InputError, type InputIssue } from '../model/issue.js';
@@ -249,8 +247,8 @@ async function evaluate(
   // A kind training saw nothing of has no policy: judged against one that allows nothing, never left out.
   const trained = kindsIn(train);
   const untrained = kindsIn(test).filter((k) => !trained.includes(k));
-  // No NetworkPolicy isolates nothing: the empty policy of the kind is a deny-all in each held-out namespace.
-  if (untrained.includes('netpol')) docs.push(...denyAll(test, issues));
+  for (const k of untrained)
+    for (const f of KINDS[k].allowsNothing?.(test) ?? []) parsePolicyText(f.path, f.text, docs, issues);
   const policies = readAllPolicies(docs);
   // The addresses training saw as addresses or nodes are no pods' either (the policies' ipBlocks name them).
   const report = await verifyAll(
@@ -293,17 +291,6 @@ async function evaluate(
     excess,
     untrained,
   };
-}
-
-/** A deny-all NetworkPolicy in each namespace of the held-out flows' workloads. */
-function denyAll(test: Profile, issues: InputIssue[]): PolicyDoc[] {
-  const namespaces = new Set<string>();
-  for (const e of test.network ?? [])
-    for (const p of [e.from, e.to]) if (p.kind === 'workload') namespaces.add(p.namespace);
-  const docs: PolicyDoc[] = [];
-  for (const ns of [...namespaces].sort(cmp))
-    parsePolicyText(`netpol/${ns}/_default-deny.yaml`, toYamlDocuments([defaultDenyPolicy(ns)]), docs, issues);
-  return docs;
 }
 
 function tallyOf(observed: number, allowed: number, wouldDeny: number, undetermined: number): Tally {

@@ -166,7 +166,7 @@ export async function runTask(
       onIssue,
       first,
     );
-    decoder = { end: () => (d.end(), flows.end()) };
+    decoder = d;
     onLine = (line, n) => {
       const text = unprefixed(line);
       const c = firstChar(text);

@@ -179,6 +179,12 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
   /** What the excess samples are, in words: `other principals' accesses`. */
   excessSamples: string;
   /**
+   * A kind whose absence allows everything (a namespace no NetworkPolicy selects): the policy that allows nothing over
+   * what `heldOut` shows, as files (`path`, `text`), for the backtest of a kind training saw nothing of. A kind absent
+   * from it denies everything without a policy.
+   */
+  allowsNothing?(heldOut: Profile): { path: string; text: string }[];
+  /**
    * Why a held-out observation the policy would deny is new, against what training saw (backtest); `heldOut` is the
    * held-out window's profile, for what it says of the observation beyond the finding (an address's DNS names).
    */

@@ -17,7 +17,7 @@ import { recordFlows, unknownAddress } from './observation.js';
 import { VPC_DEFAULT, vpcStartTime } from './vpcFormat.js';
 import { VpcFormat } from './vpcHeader.js';
 import { FlowPods } from './flowPods.js';
-import { hubbleIcmp, IcmpPairs } from './icmp.js';
+import { hubbleIcmp } from './icmp.js';
 
 /**
  * Flow records → observations: Hubble's JSON (`hubble observe -o json`, with or without the `{"flow": {...}}` wrapper)
@@ -53,13 +53,6 @@ export class FlowDecoder {
     headerless: readonly string[] = VPC_DEFAULT,
   ) {
     this.vpc = new VpcFormat(headerless, (line, code, message, notice) => this.issue(line, code, message, notice));
-  }
-
-  /** VPC ICMP records (no type) waiting for their reply the other way round (icmp.ts). */
-  private readonly icmp = new IcmpPairs((line, m) => this.issue(line, 'flow.icmp-unpaired', m, true));
-  /** The file is read: ICMP records never answered are said. */
-  end(): void {
-    this.icmp.end();
   }
 
   /** The log event of a CloudWatch Logs envelope being read (`logEvents[2]`), for issues; '' outside one. */
@@ -355,11 +348,7 @@ export class FlowDecoder {
         line,
         message,
       });
-    const icmp = protocol.startsWith('ICMP') && time !== '';
-    if (
-      !fromClient(this.resolver, guessed, protocol, rec['tcp-flags'], srcIp, sport, dstIp, dport) ||
-      (icmp && this.icmp.reply(protocol, srcIp, dstIp, Date.parse(time) / 1000, line))
-    ) {
+    if (!fromClient(this.resolver, guessed, protocol, rec['tcp-flags'], srcIp, sport, dstIp, dport)) {
       this.emit({ kind: 'skip', reason: 'reply' });
       return 1;
     }

@@ -65,7 +65,6 @@ export async function readParquetFlows(
     issue: (line, what, message) => emit({ kind: 'issue', code: `flow.parquet-${what}`, file: path, line, message }),
     progress: (bytes) => onProgress(bytes, 0),
   });
-  flows.end();
   return { ...read, records };
 }
 

@@ -14,6 +14,8 @@ import { compareNetpol, describeNetpol } from './compare.js';
 import { netpolNewness } from './newness.js';
 import { netpolReport } from './report.js';
 import { plural } from '../../util/plural.js';
+import { defaultDenyPolicy } from '../../generate/netpol/objects.js';
+import { cmp } from '../../model/issue.js';
 
 type NetworkPolicies = ReturnType<typeof readNetworkPolicies>['policies'];
 
@@ -91,6 +93,15 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
   // Pairs of known workloads that never connected in either window (training and held-out merged in `both`), as the
   // negative samples of RBAC and IAM are other principals' accesses in either window: a pair that talked in training
   // only did talk, and its rule is no excess.
+  // No NetworkPolicy isolates nothing: the policy allowing nothing is a deny-all in each held-out namespace.
+  allowsNothing: (heldOut) => {
+    const namespaces = new Set<string>();
+    for (const e of heldOut.network ?? [])
+      for (const p of [e.from, e.to]) if (p.kind === 'workload') namespaces.add(p.namespace);
+    return [...namespaces]
+      .sort(cmp)
+      .map((ns) => ({ path: `netpol/${ns}/_default-deny.yaml`, text: toYamlDocuments([defaultDenyPolicy(ns)]) }));
+  },
   excess: async (both, policies, facts) => {
     const { pairs, open, examples } = excessPairs(both, policies.set, facts ?? {});
     if (!pairs) return undefined;
