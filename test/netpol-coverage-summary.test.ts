@@ -82,14 +82,14 @@ describe('generate netpol: what the policies leave open, said as it is', () => {
       inventory(dir),
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('generated 1 network policies\n');
+    expect(r.stderr).toContain('generated 1 network policy\n');
     // Counted once a record, whichever of its ends are such addresses (it was once an end: 20 of the 12 records).
     expect(r.stderr).toContain('flow.unknown-address: 12 records in this file like this one');
     expect(r.stderr).not.toContain('the default deny covers them');
     expect(r.stderr).toContain(
       'most of the traffic reached no workload: 8 of 12 connections (66.7%; 2 paths) have no workload at either end, ' +
         "so no policy allows or restricts them; their addresses lie beside the inventory's pods, yet none of its pods " +
-        'has them (flow.unknown-address in 1 files): most likely pods that came and went before the inventory was ' +
+        'has them (flow.unknown-address in 1 file): most likely pods that came and went before the inventory was ' +
         'taken. Give inventories taken during the soak (--inventory takes several), or Hubble flows, which name the pods\n',
     );
     expect(r.stderr).toContain(
@@ -116,7 +116,7 @@ describe('generate netpol: what the policies leave open, said as it is', () => {
       inventory(dir),
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('generated 3 network policies and 1 default-deny policies');
+    expect(r.stderr).toContain('generated 3 network policies and 1 default-deny policy');
     expect(r.stderr).toContain(
       "workloads in the inventory with no observed traffic, all of it denied by their namespace's default deny (1): " +
         'shop/cart\n',
@@ -169,7 +169,7 @@ describe('generate netpol: what the policies leave open, said as it is', () => {
       'most of the network traffic reached no workload: 8 of 8 connections (100.0%) have no workload at either end; ' +
         'no policy was made from them and the replay counts them allowed (no NetworkPolicy selects an address); ' +
         "their addresses lie beside the inventory's pods, yet none of its pods has them (flow.unknown-address in 1 " +
-        'files): most likely pods that came and went before the inventory was taken. Give inventories taken during ' +
+        'file): most likely pods that came and went before the inventory was taken. Give inventories taken during ' +
         'the soak (--inventory takes several), or Hubble flows, which name the pods',
     ]);
   });

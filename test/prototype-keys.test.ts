@@ -185,7 +185,7 @@ describe('names every object inherits are names like any other', () => {
     const r = cli(['profile', '--flows', vpc, '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('unsupported-protocol 2');
-    expect(r.stderr).toContain('1 network paths');
+    expect(r.stderr).toContain('1 network path\n');
   });
 
   it('a pod label key named __proto__ is checked like any other key', () => {

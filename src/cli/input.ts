@@ -341,9 +341,19 @@ async function ingestRun(
   return run;
 }
 
-/** No record read from any file, every one skipped or holding issues only (an empty file is an empty soak). */
+/**
+ * No record read from any file, every one skipped or holding only values of no format its flag reads (a package.json
+ * given to --k8s-audit). An empty file is an empty soak; a log whose records are all broken is its issues, as ever.
+ */
 const unrecognised = (sources: IngestInfo['sources']): boolean =>
-  sources.length > 0 && sources.every((s) => s.records === 0 && (s.format === 'skipped' || s.issues > 0));
+  sources.length > 0 &&
+  sources.every(
+    (s) =>
+      s.records === 0 &&
+      (s.format === 'skipped' ||
+        (s.issues > 0 &&
+          s.issueSamples.every((i) => i.code === 'k8s.unknown-format' || i.code === 'cloudtrail.not-a-record'))),
+  );
 
 /** The summary on stderr, and the reasons to stop: nothing of the flags' kinds read, issues under `--on-error fail`. */
 function checkIngest(flags: SourceFlags, io: Io, c: Chalk, result: IngestInfo): void {

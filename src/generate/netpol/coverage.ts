@@ -3,6 +3,7 @@ import { cmp } from '../../model/issue.js';
 import type { WorkloadInfo } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
 import type { Rule } from './rules.js';
+import { plural } from '../../util/plural.js';
 
 /**
  * What the policies leave unsaid, for the summary: the inventory's workloads that had no traffic and whether a default
@@ -116,7 +117,7 @@ export function unresolvedCaveat(profiles: Pick<Profile, 'network' | 'sources'>[
     'end; no policy was made from them and the replay counts them allowed (no NetworkPolicy selects an address)' +
     (files.size
       ? `; their addresses lie beside the inventory's pods, yet none of its pods has them (flow.unknown-address in ` +
-        `${files.size} files): most likely pods that came and went before the inventory was taken. Give inventories ` +
+        `${plural(files.size, 'file')}): most likely pods that came and went before the inventory was taken. Give inventories ` +
         'taken during the soak (--inventory takes several), or Hubble flows, which name the pods'
       : '')
   );

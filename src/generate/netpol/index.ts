@@ -1,3 +1,4 @@
+import { pushAll } from '../../util/array.js';
 import { isPlatformNamespace } from '../../knowledge/kubernetes/platformNamespaces.js';
 import { HOST_NETWORK_GROUP, OVN_NAMESPACE } from '../../knowledge/kubernetes/openShift.js';
 import { cmp } from '../../model/issue.js';
@@ -238,7 +239,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     for (const r of out.values())
       if (r.peer.kind === 'ip' && !r.names.size && !isPrivateAddress(r.peer.ip))
         result.unnamed.push({ workload: key, ip: r.peer.ip });
-    if (inventory) result.clusterRangeBlocks.push(...clusterRangeBlocks(key, [...out.values(), ...inn.values()]));
+    if (inventory) pushAll(result.clusterRangeBlocks, clusterRangeBlocks(key, [...out.values(), ...inn.values()]));
     // DNS: the cluster DNS pods on UDP and TCP 53, whichever was seen; on both ends, as the server's ingress that
     // admitted only UDP would still cut off the fallback to TCP its clients' egress allows.
     for (const [rules, dir] of [

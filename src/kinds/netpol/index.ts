@@ -169,7 +169,7 @@ function coverageSummary(r: NetpolResult, say: (text: string, tone?: SummaryLine
         'so no policy allows or restricts them' +
         (u.unknownAddressFiles
           ? `; their addresses lie beside the inventory's pods, yet none of its pods has them (flow.unknown-address ` +
-            `in ${u.unknownAddressFiles} files): most likely pods that came and went before the inventory was taken. Give ` +
+            `in ${plural(u.unknownAddressFiles, 'file')}): most likely pods that came and went before the inventory was taken. Give ` +
             'inventories taken during the soak (--inventory takes several), or Hubble flows, which name the pods'
           : ''),
       most || u.unknownAddressFiles ? 'warn' : 'plain',
