@@ -45,7 +45,7 @@ export function backtestSection(root) {
 \`audit2policy backtest\` on fixtures/demo: generated from days 1-6, replayed on days 7-8 (what enforcing
 the policy would have met after the soak). Breakage: held-out distinct accesses the policy would deny
 (by kind: denied of observed). Excess: negative samples the policy allows (RBAC and IAM: accesses other
-principals made that this one never did; network: pairs of workloads that never talked).
+principals made that this one never did; network: pairs of workloads that never talked; both in either window).
 
 | options | breakage | RBAC | IAM | network | excess RBAC | excess IAM | excess network |
 |---|---|---|---|---|---|---|---|
