@@ -502,11 +502,35 @@ describe("IAM generalization of object keys, from all the principal's keys in th
       [2, 3, 4].map((d) => `node-logs/ip-10-0-1-15.eu-west-1.compute.internal/2026-11-0${d}/kubelet.log.gz`),
       ['node-logs/*'],
     ],
+    // At the bucket's root the name keeps its stable start: a wildcard there would be every prefix of the bucket.
+    [
+      'an upload named with its date, at the root',
+      ['app/settings.json', 'invoice_20261108.pdf'],
+      ['app/settings.json', 'invoice_*'],
+    ],
+    ['a run id at the root, after a word', [`export-${T1}.csv`], ['export-*']],
+    // A key that starts with its date has no stable start: the whole bucket, said so in the listing.
+    ['a dated layout at the root', ['2026/11/02/app.log'], ['*']],
   ])('%s', async (_, keys, wide) => {
     const b = new ProfileBuilder(new Scope(defaultScope()));
     keys.forEach((k, i) => b.add(call(k, day(2 + i))));
     expect(s3Grants(await generateIam(b.toProfile())).exporter).toEqual(
       wide.map((k) => `arn:aws:s3:::acme-exports/${k}`),
+    );
+  });
+
+  it("a root key named with a date: the next day's upload is allowed, another prefix of the bucket is not", async () => {
+    const b = new ProfileBuilder(new Scope(defaultScope()));
+    b.add(call('app/settings.json', day(2)));
+    b.add(call('invoice_20261102.pdf', day(2)));
+    const r = await generateIam(b.toProfile());
+    expect(await deniedBy(r, [call('invoice_20261108.pdf', day(8)), call('payroll/2026-11.csv', day(8))])).toEqual([
+      'exporter arn:aws:s3:::acme-exports/payroll/2026-11.csv',
+    ]);
+    const dated = new ProfileBuilder(new Scope(defaultScope()));
+    dated.add(call('2026/11/02/app.log', day(2)));
+    expect((await generateIam(dated.toProfile())).widenings.map((w) => w.detail)).toContainEqual(
+      expect.stringMatching(/at the start of the key \(the whole bucket\).* → arn:aws:s3:::acme-exports\/\*$/),
     );
   });
 

@@ -103,13 +103,9 @@ export function generalizeKeys(
       wide = `${type}*`;
       why = 'an id AWS gave a resource of a type it kept creating';
     } else if (s3) {
-      const segments = s3.key.split('/');
-      const v = own.keys.get(s3.bucket)?.firstVariable(s3.key);
+      const v = own.keys.get(s3.bucket)?.widened(s3.key);
       if (v) {
-        wide = `${s3.bucket}/${segments
-          .slice(0, v.index)
-          .map((x) => x + '/')
-          .join('')}*`;
+        wide = `${s3.bucket}/${v.prefix}*`;
         why = v.why;
       }
     } else if (stream) {

@@ -1,4 +1,4 @@
-import { variableSegment } from './variableSegments.js';
+import { firstVariablePart, variableSegment } from './variableSegments.js';
 
 /** The keys of one bucket as a tree of their segments: how many keys go on under a prefix, and with which segments. */
 interface Node {
@@ -51,6 +51,25 @@ export class BucketKeys {
       if (!kept) return { index: i, why: v.why };
     }
     return undefined;
+  }
+
+  /**
+   * What `key` widens to under its bucket (`reports/*`), with why; undefined when it stays as seen. A key that varies
+   * in its first segment keeps that segment's stable start, to the character (`invoice_20261108.pdf` → `invoice_*`),
+   * as a log stream's name does: a wildcard at the bucket's root would grant every prefix the principal never
+   * touched, on the strength of one name. Only a first segment that starts with its variable part (`2026/11/08/...`)
+   * widens to the whole bucket, and says so.
+   */
+  widened(key: string): { prefix: string; why: string } | undefined {
+    const v = this.firstVariable(key);
+    if (!v) return undefined;
+    const segments = key.split('/');
+    if (v.index > 0) return { prefix: segments.slice(0, v.index).join('/') + '/', why: v.why };
+    const part = firstVariablePart(segments);
+    const at = part?.index === 0 ? part.at : 0;
+    return at > 0
+      ? { prefix: segments[0]!.slice(0, at), why: v.why }
+      : { prefix: '', why: `${v.why} at the start of the key (the whole bucket)` };
   }
 }
 
