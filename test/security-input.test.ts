@@ -226,6 +226,39 @@ describe('log content never writes outside -o', () => {
     expect(existsSync(join(out, 'netpol', 'shop', 'api.yaml'))).toBe(true);
   });
 
+  it('an IPv6 address with a zone (fe80::1%eth0) is an issue, never a CIDR the API server refuses', () => {
+    const root = tmp('zone');
+    const flows = join(root, 'flows.json');
+    const pod = {
+      ID: 1,
+      namespace: 'shop',
+      pod_name: 'web-0',
+      labels: ['k8s:app=web'],
+      workloads: [{ name: 'web', kind: 'StatefulSet' }],
+    };
+    const flow = (dst: string, id: number) =>
+      JSON.stringify({
+        flow: {
+          time: `2026-11-02T08:00:0${id}Z`,
+          verdict: 'FORWARDED',
+          IP: { source: 'fd00::10', destination: dst, ipVersion: 'IPv6' },
+          l4: { TCP: { source_port: 40000, destination_port: 443, flags: { SYN: true } } },
+          source: pod,
+          destination: { ID: 0, identity: 2, labels: ['reserved:world'] },
+          Type: 'L3_L4',
+          traffic_direction: 'EGRESS',
+        },
+      });
+    writeFileSync(flows, [flow('fe80::1%eth0', 1), flow('2001:db8::1', 2)].join('\n') + '\n');
+    const out = join(root, 'out');
+    const r = cli(['generate', 'netpol', '--flows', flows, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/flows\.json:1: flow\.bad-name: .*fe80::1%eth0.* zone/);
+    const written = readFileSync(join(out, 'netpol', 'shop', 'web.yaml'), 'utf8');
+    expect(written).toContain('2001:db8::1/128');
+    expect(written).not.toContain('%');
+  });
+
   it('names past the validators (a tampered profile, library use) still land inside the output under escaped names', async () => {
     // Names no decoder accepts, straight into the builder: the layer below validation must hold too.
     const b = new ProfileBuilder(new Scope(defaultScope()));

@@ -22,7 +22,9 @@ export function dnsNameProblem(v: string): string | undefined {
   return v.length <= 253 && DNS_NAME.test(v) ? undefined : 'is not a DNS name';
 }
 
+/** An address as a policy's CIDR can hold it: Node's isIP takes an IPv6 zone (`fe80::1%eth0`), which no CIDR has. */
 export function ipProblem(v: string): string | undefined {
+  if (v.includes('%')) return 'is an address with a zone (`%`), which no CIDR can hold';
   return isIP(v) !== 0 ? undefined : 'is not an IP address';
 }
 
