@@ -216,19 +216,19 @@ describe('ids AWS gives what a principal kept creating: the next run is allowed'
     expect(denied.some((d) => d.includes('ec2:CreateTags'))).toBe(false);
   });
 
+  /** The resources a generated tree grants a role an action on (files are named by the role's name). */
+  const grantsIn = (out: string, account: string) => (name: string, action: string) =>
+    (
+      JSON.parse(readFileSync(join(out, 'iam', account, 'role', `${name.split('/').pop()}.json`), 'utf8')) as {
+        Statement: { Action: string[]; Resource: string[] | string }[];
+      }
+    ).Statement.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource);
+
   it('the policy names the wildcard of each type, lists why, and keeps the VPC it created once by its id', () => {
     const out = join(tmp(), 'out');
     const g = cli(['generate', 'iam', '--cloudtrail', file, '-o', out]);
     expect(g.code, g.stderr).toBe(0);
-    // Files are named by the role's name; its path is in index.json.
-    const doc = (name: string) =>
-      JSON.parse(readFileSync(join(out, 'iam', A, 'role', `${name.split('/').pop()}.json`), 'utf8')) as {
-        Statement: { Action: string[]; Resource: string[] | string }[];
-      };
-    const on = (name: string, action: string) =>
-      doc(name)
-        .Statement.filter((s) => s.Action.includes(action))
-        .flatMap((s) => s.Resource);
+    const on = grantsIn(out, A);
     expect(on('ops-snapshots', 'ec2:DeleteSnapshot')).toEqual([`arn:aws:ec2:${R}::snapshot/*`]);
     expect(on('ci/image-builder', 'ec2:TerminateInstances')).toEqual([`arn:aws:ec2:${R}:${A}:instance/*`]);
     expect(on('ci/image-builder', 'ec2:CreateTags')).toEqual([`arn:aws:ec2:${R}:${A}:instance/*`]);
@@ -237,6 +237,25 @@ describe('ids AWS gives what a principal kept creating: the next run is allowed'
       /ec2:DeleteSnapshot: 5 resources named with an id AWS gave a resource of a type it kept creating \(snapshot\/snap-02f+, snapshot\/snap-03f+, …; seen .*\) → arn:aws:ec2:eu-west-1::snapshot\/\*/,
     );
     expect(g.stderr).not.toMatch(/ModifyVpcAttribute: .*named with/);
+  });
+
+  it("generate --map: what it created is production's too, so the next run's ids are still allowed there", () => {
+    // The calls' resources are mapped; the ids it created must be as well, or none of them is its own any more.
+    const out = join(tmp(), 'out');
+    const map = ['--map', `${A}=444455556666`, `:${R}:=:eu-central-1:`];
+    const g = cli(['generate', 'iam', '--cloudtrail', file, '-o', out, ...map]);
+    expect(g.code, g.stderr).toBe(0);
+    const on = grantsIn(out, '444455556666');
+    expect(on('ops-snapshots', 'ec2:DeleteSnapshot')).toEqual(['arn:aws:ec2:eu-central-1::snapshot/*']);
+    expect(on('ci/image-builder', 'ec2:TerminateInstances')).toEqual([
+      'arn:aws:ec2:eu-central-1:444455556666:instance/*',
+    ]);
+    expect(on('infra', 'ec2:ModifyVpcAttribute')).toEqual([
+      'arn:aws:ec2:eu-central-1:444455556666:vpc/vpc-0123456789abcdef0',
+    ]);
+    expect(g.stderr).toMatch(/ec2:DeleteSnapshot: 5 resources named with an id AWS gave a resource of a type it kept/);
+    const v = cli(['verify', '--cloudtrail', file, '--policies', out, ...map]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 });
 

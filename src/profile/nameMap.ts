@@ -16,13 +16,13 @@ import { awsEdgeNameProblem, principalNameProblem, tailNameProblem } from './nam
  * production's. The map rewrites the observations before anything is made of them, so every generator writes, and
  * every evaluator replays, production's names: `generate` and `verify` given the same map agree, as without one.
  *
- * What it rewrites: every ARN the profile holds (AWS principals', resources, implied permissions' resources, the roles
- * of IRSA links and of per-session usernames, a Kubernetes username that is an ARN, an impersonated one too, left-out
- * identities), the account and region of each AWS call, and the DNS names flows saw. A Secrets Manager secret's ARN
- * it rewrites loses its random suffix (`secret:db-Xk9P2q` → `secret:db-??????`): production's secret of the name has
- * another. Nothing else: Kubernetes namespaces, names and workloads, and addresses, stay as seen. Each FROM is
- * literal text, replaced wherever it occurs, all pairs in one pass (the longest FROM first where two start at one
- * place), so `a=b` and `b=a` swap.
+ * What it rewrites: every ARN the profile holds (AWS principals', resources, implied permissions' resources, the ids
+ * a principal created (`createdArns`), the roles of IRSA links and of per-session usernames, a Kubernetes username
+ * that is an ARN, an impersonated one too, left-out identities), the account and region of each AWS call, and the
+ * DNS names flows saw. A Secrets Manager secret's ARN it rewrites loses its random suffix (`secret:db-Xk9P2q` →
+ * `secret:db-??????`): production's secret of the name has another. Nothing else: Kubernetes namespaces, names and
+ * workloads, and addresses, stay as seen. Each FROM is literal text, replaced wherever it occurs, all pairs in one
+ * pass (the longest FROM first where two start at one place), so `a=b` and `b=a` swap.
  * Principals that become one (two staging accounts mapped to one) are merged, as `merge` would, and counted.
  */
 export class NameMap {
@@ -150,6 +150,8 @@ export class NameMap {
     // An impersonation names the user (its extras, as `userextras/arn`) the request was made as: a username too.
     if (p.k8s.some((e) => e.verb === 'impersonate')) out.k8s = p.k8s.map((e) => this.impersonation(e));
     if (p.aws) out.aws = p.aws.map((e) => this.call(e));
+    // What it created, as the calls that later name it do: else none of the mapped ARNs is its own (widen.ts).
+    if (p.createdArns) out.createdArns = [...new Set(p.createdArns.map((r) => this.arn(r)))].sort(cmp);
     if (p.assumes)
       out.assumes = p.assumes.map((l): RoleLink => ({
         ...l,
