@@ -187,6 +187,29 @@ describe('CreateFleet: what it created, as CloudTrail logs its response', () => 
       `ec2:CreateTags arn:aws:ec2:${R}:${A}:instance/*`,
       `ec2:CreateTags arn:aws:ec2:${R}:${A}:volume/*`,
       'ec2:RunInstances ',
+      // Its launch template, named by name: RunInstances is authorized on it too, and its ARN holds its id.
+      `ec2:RunInstances arn:aws:ec2:${R}:${A}:launch-template/*`,
+    ]);
+    expect(obs.implied.find((i) => i.resource.endsWith(':launch-template/*'))!.via).toBe(
+      'requestParameters.CreateFleetRequest.LaunchTemplateConfigs.LaunchTemplateSpecification.LaunchTemplateName (karpenter.k8s.aws/4471391744213413224): RunInstances is authorized on the launch template, whose ARN holds its id, not its name, and the event does not give the id',
+    );
+    // Templates given by id, as a list of configs: each template by its ARN.
+    const byId = fleetRequest(false);
+    (byId['CreateFleetRequest'] as Rec)['LaunchTemplateConfigs'] = ['lt-0a1b2c3d4e5f60718', 'lt-0b1b2c3d4e5f60718'].map(
+      (LaunchTemplateId, i) => ({ LaunchTemplateSpecification: { LaunchTemplateId, Version: '3' }, tag: i + 1 }),
+    );
+    const ids = decode(ec2('CreateFleet', byId, fleetResponse([{ ids: [node(2)] }], fleetId(2)))).implied;
+    expect(ids.filter((i) => i.resource.includes(':launch-template/'))).toEqual([
+      {
+        action: 'ec2:RunInstances',
+        resource: `arn:aws:ec2:${R}:${A}:launch-template/lt-0a1b2c3d4e5f60718`,
+        via: 'requestParameters.CreateFleetRequest.LaunchTemplateConfigs[0].LaunchTemplateSpecification.LaunchTemplateId',
+      },
+      {
+        action: 'ec2:RunInstances',
+        resource: `arn:aws:ec2:${R}:${A}:launch-template/lt-0b1b2c3d4e5f60718`,
+        via: 'requestParameters.CreateFleetRequest.LaunchTemplateConfigs[1].LaunchTemplateSpecification.LaunchTemplateId',
+      },
     ]);
     expect(obs.implied.find((i) => i.resource.endsWith(':instance/*'))!.via).toMatch(
       /^requestParameters\.CreateFleetRequest\.TagSpecification\[0\]: AWS gives each instance/,
@@ -212,6 +235,8 @@ describe("Karpenter's nodes on held-out days", () => {
     const fleet = policy(write(karpenter()));
     const run = policy(write(karpenter(false, true)));
     expect(on(fleet, 'ec2:RunInstances')).toEqual(on(run, 'ec2:RunInstances'));
+    // Both launch from a template named by name: RunInstances on the account and Region's templates.
+    expect(on(fleet, 'ec2:RunInstances')).toContain(`arn:aws:ec2:${R}:${A}:launch-template/*`);
     for (const a of ['ec2:CreateTags', 'ec2:TerminateInstances']) {
       expect(on(fleet, a)).toEqual([`arn:aws:ec2:${R}:${A}:instance/*`]);
       expect(on(fleet, a)).toEqual(on(run, a));

@@ -173,6 +173,89 @@ describe('RunInstances', () => {
   });
 });
 
+describe('RunInstances from a launch template', () => {
+  // As CloudTrail logs a launch from a template: `launchTemplate` with the template's id or name and its version, the
+  // image, subnet and security groups left to the template (they are in the response, not in the request).
+  const launch = (launchTemplate: Record<string, string>) =>
+    record(
+      'ec2.amazonaws.com',
+      'RunInstances',
+      { instancesSet: { items: [{ minCount: 1, maxCount: 1 }] }, launchTemplate },
+      {
+        responseElements: {
+          instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0', imageId: 'ami-0abcdef1234567890' }] },
+        },
+      },
+    );
+  const ec2 = (type: string, id: string, region = REGION) =>
+    `arn:aws:ec2:${region}:${type === 'image' ? '' : ACCOUNT}:${type}/${id}`;
+  /** What AWS authorizes such a launch on: the template and every resource the template launches. */
+  const launched = (template: string) => [
+    ec2('launch-template', template),
+    ec2('image', 'ami-0abcdef1234567890'),
+    ec2('instance', 'i-0fedcba9876543210'),
+    ec2('network-interface', 'eni-0fedcba9876543210'),
+    ec2('security-group', 'sg-0123456789abcdef0'),
+    ec2('subnet', 'subnet-0123456789abcdef0'),
+    ec2('volume', 'vol-0fedcba9876543210'),
+  ];
+  const byId = lazy(() => generate([launch({ launchTemplateId: 'lt-0a1b2c3d4e5f60718', version: '3' })]));
+  const byName = lazy(() => generate([launch({ launchTemplateName: 'web-servers', version: '$Latest' })]));
+
+  it('by id: granted on that launch template, which AWS authorizes the launch on, and on no other', async () => {
+    const { policy, verified } = byId();
+    expect(verified).toBe(0);
+    for (const r of launched('lt-0a1b2c3d4e5f60718'))
+      expect(await simulate(policy, WORKER, 'ec2:RunInstances', r), r).toBe('Allowed');
+    const on = grants(policy, 'ec2:RunInstances');
+    expect(on).toContain(ec2('launch-template', 'lt-0a1b2c3d4e5f60718'));
+    expect(on).not.toContain(ec2('launch-template', '*'));
+    expect(await simulate(policy, WORKER, 'ec2:RunInstances', ec2('launch-template', 'lt-0fffffffffffffff0'))).toBe(
+      'ImplicitlyDenied',
+    );
+  });
+
+  it("by name: the template's ARN holds its id, which the event does not give: the account and Region's, listed", async () => {
+    const { policy, stderr, verified } = byName();
+    expect(verified).toBe(0);
+    for (const r of launched('lt-0a1b2c3d4e5f60718'))
+      expect(await simulate(policy, WORKER, 'ec2:RunInstances', r), r).toBe('Allowed');
+    expect(grants(policy, 'ec2:RunInstances')).toContain(ec2('launch-template', '*'));
+    expect(stderr).toMatch(
+      /ec2:RunInstances: requestParameters\.launchTemplate\.launchTemplateName \(web-servers\): [^\n]*→ arn:aws:ec2:eu-west-1:111122223333:launch-template\/\*/,
+    );
+    expect(
+      await simulate(policy, WORKER, 'ec2:RunInstances', ec2('launch-template', 'lt-0a1b2c3d4e5f60718', 'us-east-1')),
+    ).toBe('ImplicitlyDenied');
+  });
+
+  it('by name, with the image given in the request: the template adds itself, not every image', async () => {
+    const overridden = launch({ launchTemplateName: 'web-servers', version: '2' });
+    const items = (overridden['requestParameters'] as { instancesSet: { items: Record<string, unknown>[] } })
+      .instancesSet.items;
+    items[0]!['imageId'] = 'ami-0abcdef1234567890';
+    const { policy, verified } = generate([overridden]);
+    expect(verified).toBe(0);
+    const on = grants(policy, 'ec2:RunInstances');
+    expect(on).toContain(ec2('launch-template', '*'));
+    expect(on.filter((r) => r.includes(':image/'))).toEqual([ec2('image', 'ami-0abcdef1234567890')]);
+    expect(await simulate(policy, WORKER, 'ec2:RunInstances', ec2('image', 'ami-0fffffffffffffff0'))).toBe(
+      'ImplicitlyDenied',
+    );
+  });
+
+  it('a launch that names no template is granted on none', () => {
+    const { policy } = lazy(() =>
+      generate([
+        record('ec2.amazonaws.com', 'RunInstances', {
+          instancesSet: { items: [{ imageId: 'ami-0abcdef1234567890', minCount: 1, maxCount: 1 }] },
+        }),
+      ]),
+    )();
+    expect(grants(policy, 'ec2:RunInstances').filter((r) => r.includes(':launch-template/'))).toEqual([]);
+  });
+});
+
 describe('event sources and names that differ from their actions', () => {
   const cluster = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:orders`;
   const statement = {

@@ -2,6 +2,7 @@ import { isObj } from '../../util/json.js';
 import { own } from '../../util/own.js';
 import type { CallContext } from './resources.js';
 import { EC2_ID_KEY, createdResource } from './tagOnCreate.js';
+import { templateGrant } from './launchTemplate.js';
 
 /**
  * EC2 CreateFleet as CloudTrail logs it: EC2's query API in XML turned into JSON, so a list of one element is the
@@ -18,7 +19,9 @@ import { EC2_ID_KEY, createdResource } from './tagOnCreate.js';
  *   Karpenter issues 8190, 7370). The other types launch with the service-linked role AWSServiceRoleForEC2Fleet
  *   (EC2 user guide, "EC2 Fleet prerequisites": "An instant EC2 Fleet does not require this role"). The request names
  *   a launch template and its overrides, not the instance's resources: RunInstances is needed on the types it always
- *   takes, each unnamed, as for a RunInstances that names none (knowledge/aws/permissions.ts);
+ *   takes, each unnamed, as for a RunInstances that names none (knowledge/aws/permissions.ts), and on each launch
+ *   template of `LaunchTemplateConfigs[].LaunchTemplateSpecification`, by its id or, by name, `launch-template/*`
+ *   (launchTemplate.ts), as for a RunInstances from that template;
  * - ec2:CreateTags on what each TagSpecification tags (tag on create, tagOnCreate.ts): the instances the response
  *   names, the fleet by its fleetId, the volumes by their type (the response names none);
  * - iam:PassRole for the launch template's instance profile: the template's contents are not in the event, so, as for
@@ -64,12 +67,28 @@ export function fleetCreated(response: unknown): Obj {
 /** ec2:RunInstances for an instant fleet, and ec2:CreateTags for what its TagSpecification tags. */
 export function fleetImplied(params: Obj, c: CallContext, record: Obj, add: Add): void {
   const req = request(params);
-  if (str(req['Type']) === 'instant')
+  if (str(req['Type']) === 'instant') {
     add(
       'ec2:RunInstances',
       '',
       "requestParameters.CreateFleetRequest.Type (instant): an instant fleet launches its instances with RunInstances under the caller's permissions, and the request names a launch template, not their resources",
     );
+    const configs = items(req['LaunchTemplateConfigs']);
+    configs.forEach((x, i) => {
+      const spec = isObj(x) && isObj(x['LaunchTemplateSpecification']) ? x['LaunchTemplateSpecification'] : {};
+      const at = `CreateFleetRequest.LaunchTemplateConfigs${Array.isArray(req['LaunchTemplateConfigs']) ? `[${i}]` : ''}.LaunchTemplateSpecification`;
+      templateGrant(
+        {
+          id: str(spec['LaunchTemplateId']),
+          name: str(spec['LaunchTemplateName']),
+          idPath: `${at}.LaunchTemplateId`,
+          namePath: `${at}.LaunchTemplateName`,
+        },
+        c,
+        add,
+      );
+    });
+  }
   const specs = items(req['TagSpecification']);
   const response = fleetCreated(record['responseElements']);
   specs.forEach((s, i) => {

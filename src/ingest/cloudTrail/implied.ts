@@ -6,6 +6,7 @@ import { own } from '../../util/own.js';
 import { tagOnCreate } from './tagOnCreate.js';
 import { apiGatewayImplied } from './apiGatewayImplied.js';
 import { fleetImplied } from './fleet.js';
+import { runInstancesTemplate } from './launchTemplate.js';
 
 /**
  * The permissions a call needs besides its own action, each with the request parameter that says so
@@ -24,6 +25,7 @@ import { fleetImplied } from './fleet.js';
  * - iam:TagRole, iam:TagUser when a create carries tags; the tag action of EC2, ECS, Secrets Manager, ELB, EFS, KMS,
  *   Lambda, CloudWatch Logs, SQS and SNS creates that carry tags (tagOnCreate.ts);
  * - ec2:RunInstances for an instant EC2 fleet, and ec2:CreateTags for the tags of a CreateFleet (fleet.ts);
+ * - ec2:RunInstances on the launch template a RunInstances or an instant fleet names by name (launchTemplate.ts);
  * - secretsmanager:GetSecretValue for BatchGetSecretValue, and secretsmanager:ListSecrets when it uses filters;
  * - cloudformation:ListStacks for DescribeStacks without a stack name;
  * - sts:TagSession and sts:SetSourceIdentity on the role for AssumeRole with session tags or a source identity;
@@ -205,6 +207,7 @@ export function impliedFromParameters(
 
   tagOnCreate(service, eventName, params, c, record, add);
   if (key === 'ec2:CreateFleet') fleetImplied(params, c, record, add);
+  if (key === 'ec2:RunInstances') runInstancesTemplate(params, c, add);
   apiGatewayImplied(service, eventName, params, c, add);
 
   // ReEncrypt is authorized as kms:ReEncryptFrom on the key that decrypts and kms:ReEncryptTo on the one that

@@ -87,6 +87,8 @@ export function resourceTypes(action: string): Promise<ResourceType[]> {
 }
 
 const isOf = (t: ResourceType, arn: string) => t.formats.some((f) => formatPattern(f).re.test(arn));
+/** Whether `arn` is of a resource type `action` takes. */
+const takes = async (action: string, arn: string) => (await resourceTypes(action)).some((t) => isOf(t, arn));
 
 /** A placeholder value no policy names by accident: only a grant on every resource of the kind covers it. */
 const PROBE = 'audit2policy-unnamed';
@@ -265,6 +267,11 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
     if (replaced.has(action)) continue;
     else if (event.service === 'apigateway') needs.push({ action, ...(await gatewayNeed(action, call, context)) });
     else needs.push({ action, ...(await scopeNeed(action, call.resources, context, event)) });
+  // Actions the call needs on the resources of every type they take, named or not: its own, and those implied unnamed.
+  const whole = new Set([
+    ...mapping.actions.filter((a) => !replaced.has(a)),
+    ...call.implied.filter((i) => i.resource === '').map((i) => i.action),
+  ]);
   for (const imp of call.implied) {
     // A resource AWS documents for the action where the catalogue lists another type: kept as named, with the reason.
     const beyond = imp.resource === '' ? undefined : beyondCatalogue(imp.action, imp.resource);
@@ -272,7 +279,10 @@ export async function callNeeds(call: AwsCall): Promise<CallNeeds> {
       ? { resources: [imp.resource], beyond }
       : imp.resource === ''
         ? await scopeNeed(imp.action, [], context, event, imp.via)
-        : await scopeNeed(imp.action, [imp.resource], context, event);
+        : whole.has(imp.action) && (await takes(imp.action, imp.resource))
+          ? // One more resource of an authorization another need holds (RunInstances' launch template): that alone.
+            { resources: [imp.resource] }
+          : await scopeNeed(imp.action, [imp.resource], context, event);
     needs.push({ action: imp.action, ...scoped, implied: imp.via });
   }
   // A call whose actions come from its request (DynamoDB transactions, PartiQL) in a profile that does not hold them.

@@ -179,6 +179,12 @@ export const PARAMETER_RULES: Readonly<Record<string, readonly ParameterRule[]>>
     ),
     r('key-pair', { KeyPairName: 'keyName' }),
     r('launch-template', { LaunchTemplateId: 'launchTemplateId' }, { read: 'ec2-id' }),
+    // A launch from a template is authorized on it too; by name its ARN cannot be built (ingest's launchTemplate.ts).
+    r(
+      'launch-template',
+      { LaunchTemplateId: 'launchTemplate.launchTemplateId' },
+      { events: ['RunInstances'], read: 'ec2-id' },
+    ),
     // CreateTags, DeleteTags: any taggable resource, by the prefix of its id.
     r('instance', { InstanceId: 'resourcesSet.items[].resourceId' }, { read: 'ec2-id' }),
   ],
