@@ -47,7 +47,11 @@ describe('the generated line checks', () => {
     const profile = join(tmp(), 'profile.json');
     const r = cli(['profile', ...DEMO_SOURCES, '-o', profile, '-q']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = profileLinesOf(profile);
+    // The demo's nodes carry no spec.providerID: a node that is an EC2 instance, as a profile made on EKS holds it.
+    const lines = [
+      ...profileLinesOf(profile),
+      { nodeInstance: { node: 'ip-10-0-1-23.ec2.internal', instanceId: 'i-0a1b2c3d4e5f60718' } },
+    ];
     const compiled = new Map<LineKind, ReturnType<typeof TypeCompiler.Compile>>();
     const seen = new Set<LineKind>();
     let fit = 0;

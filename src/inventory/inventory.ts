@@ -26,6 +26,8 @@ export interface InvNode {
   name: string;
   ips: string[];
   labels?: Record<string, string>;
+  /** Its EC2 instance id, from `spec.providerID` (`aws:///eu-west-1a/i-0abc...`), on AWS. */
+  instanceId?: string;
 }
 
 export interface InvPod {

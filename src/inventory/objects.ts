@@ -12,6 +12,7 @@ import { ipProblem, portProblem } from '../knowledge/network/names.js';
 import type { Inventory, InvPod } from './inventory.js';
 import { isObj } from '../util/json.js';
 import { SCC_ANNOTATION } from '../knowledge/kubernetes/openShift.js';
+import { instanceIdOfProviderId } from '../knowledge/aws/nodeInstances.js';
 
 const CONTROLLER_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 
@@ -86,7 +87,9 @@ export function addObject(
       const labels = labelsOf(meta['labels']);
       const bad = labelsProblem(labels);
       if (bad) issue('inventory.bad-name', `Node ${shown(name)}: ${bad}; its labels are left out`);
-      inv.nodes.push({ name, ips, ...(bad ? {} : { labels }) });
+      // On AWS, the EC2 instance it is: calls its agents make on it name the instance (knowledge/aws/nodeInstances.ts).
+      const instanceId = instanceIdOfProviderId(str(spec['providerID']));
+      inv.nodes.push({ name, ips, ...(bad ? {} : { labels }), ...(instanceId ? { instanceId } : {}) });
       return;
     }
     case 'Pod': {

@@ -6,6 +6,8 @@ import { ProfileBuilder } from '../profile/builder.js';
 import type { Scope } from '../profile/scope.js';
 import type { Inventory } from './inventory.js';
 import { workloadsOfInventory } from './workloads.js';
+import { subdomainProblem } from '../knowledge/kubernetes/names.js';
+import { compareNodeInstances } from '../profile/checks.js';
 
 /**
  * OpenShift's admission of each pod under a SecurityContextConstraints, as the authorization check it is: admission
@@ -47,9 +49,9 @@ export function sccAdmissions(inv: Inventory): K8sRequestObservation[] {
 }
 
 /**
- * The inventory's part of a profile: every workload and namespace in scope, and the SCC uses OpenShift's admission
- * checked for its pods (sccAdmissions, above), as the service accounts' accesses. Its pods are no records: nothing
- * of it counts as read or left out.
+ * The inventory's part of a profile: every workload and namespace in scope, the SCC uses OpenShift's admission
+ * checked for its pods (sccAdmissions, above), as the service accounts' accesses, and the nodes that are EC2
+ * instances. Its pods are no records: nothing of it counts as read or left out.
  */
 export function inventoryPart(inv: Inventory, scope: Scope): Profile {
   const inScope = (ns: string) => !scope.namespaceSkip(ns);
@@ -60,5 +62,18 @@ export function inventoryPart(inv: Inventory, scope: Scope): Profile {
     workloads: workloadsOfInventory(inv).filter((w) => inScope(w.namespace)),
     network: [],
     namespaces: inv.namespaces.map((n) => ({ name: n.name, labels: n.labels })),
+    ...nodeInstancesOf(inv),
   });
+}
+
+/**
+ * The nodes that are EC2 instances, for IAM generation (a node's instance is replaced with it), sorted; none when
+ * none is. Cluster-wide: no namespace filter applies. A name no API server would accept names no node.
+ */
+function nodeInstancesOf(inv: Inventory): Pick<Profile, 'nodeInstances'> {
+  const list = inv.nodes
+    .filter((n) => n.instanceId !== undefined && !subdomainProblem(n.name))
+    .map((n) => ({ node: n.name, instanceId: n.instanceId! }))
+    .sort(compareNodeInstances);
+  return list.length ? { nodeInstances: list } : {};
 }

@@ -49,6 +49,12 @@ export interface Profile {
   /** Namespaces with their labels (from the inventory), for evaluating namespace selectors. */
   namespaces?: { name: string; labels: Record<string, string> }[];
   /**
+   * The inventory's nodes that are EC2 instances (`spec.providerID` `aws:///<zone>/<instance id>`), sorted by instance
+   * id and node; absent when none. IAM generation widens a call's `instance/<id>` that is one of them: nodes are
+   * replaced (knowledge/aws/nodeInstances.ts).
+   */
+  nodeInstances?: NodeInstance[];
+  /**
    * Roles AWS services assumed (an allowed AssumeRole by `userIdentity.type` AWSService: Lambda, EC2, ECS tasks), with
    * the service, for the roles' trust policies; sorted by role and service; absent when none. The services' calls stay
    * out of the principals (`skipped['aws-service']`).
@@ -87,6 +93,12 @@ export interface SamlAssumption extends SamlLink {
  */
 export interface WebIdentityAssumption extends WebIdentityLink {
   evidence: Evidence;
+}
+
+/** A Kubernetes node that is an EC2 instance: its name and its instance id. */
+export interface NodeInstance {
+  node: string;
+  instanceId: string;
 }
 
 /** An AWS service's assumption of a role, with the AssumeRole events that show it. */

@@ -36,6 +36,9 @@ export function canonicalTail(p: ProfileTail): ProfileTail {
         }
       : {}),
     ...canonicalNetwork(p),
+    ...(p.nodeInstances
+      ? { nodeInstances: p.nodeInstances.map((n) => ({ node: n.node, instanceId: n.instanceId })) }
+      : {}),
     ...(p.serviceAssumptions
       ? {
           serviceAssumptions: p.serviceAssumptions.map((a) => ({

@@ -8,7 +8,7 @@ import {
   type FlowEvidence,
   type NetEdge,
 } from '../model/network.js';
-import type { AwsEdge, K8sEdge, LeftOutIdentity, Principal } from '../model/profile.js';
+import type { AwsEdge, K8sEdge, LeftOutIdentity, NodeInstance, Principal } from '../model/profile.js';
 import { compareAccess } from '../model/access.js';
 import { compareTuples } from '../util/key.js';
 import { compareCreated, compareLinks } from './order.js';
@@ -98,6 +98,11 @@ export function flowProblem(path: string, e: Pick<NetEdge, 'allowed' | 'denied'>
   return undefined;
 }
 
+/** Nodes that are EC2 instances: by instance id, then node. */
+export function compareNodeInstances(a: NodeInstance, b: NodeInstance): number {
+  return cmp(a.instanceId, b.instanceId) || cmp(a.node, b.node);
+}
+
 /**
  * The order of the trailing sections' entries as the writer writes them, by the section's field: each entry must
  * come strictly after the one before, so none is repeated. A repeated entry is not harmless: a workload listed twice
@@ -109,6 +114,7 @@ export const TAIL_ORDER: Readonly<Record<string, (a: never, b: never) => number>
   network: compareEdges,
   dnsNames: (a: { ip: string }, b: { ip: string }) => cmp(a.ip, b.ip),
   namespaces: (a: { name: string }, b: { name: string }) => cmp(a.name, b.name),
+  nodeInstances: compareNodeInstances,
 };
 
 /** A list the writer writes sorted and without repeats (a DNS name's names, a left-out identity's events)? */

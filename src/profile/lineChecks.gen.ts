@@ -162,6 +162,16 @@ export const LINE_CHECKS = {
       )
     }
   })(),
+  nodeInstance: (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        (typeof value['nodeInstance'] === 'object' && value['nodeInstance'] !== null && !Array.isArray(value['nodeInstance'])) &&
+        (typeof value['nodeInstance']['node'] === 'string') &&
+        (typeof value['nodeInstance']['instanceId'] === 'string')
+      )
+    }
+  })(),
   serviceAssumption: (() => {
     return function check(value) {
       return (
@@ -259,6 +269,7 @@ export const LINE_CHECKS = {
         (value['end']['network'] !== undefined ? (Number.isInteger(value['end']['network']) && value['end']['network'] <= 9007199254740991 && value['end']['network'] >= 0) : true) &&
         (value['end']['dnsNames'] !== undefined ? (Number.isInteger(value['end']['dnsNames']) && value['end']['dnsNames'] <= 9007199254740991 && value['end']['dnsNames'] >= 0) : true) &&
         (value['end']['namespaces'] !== undefined ? (Number.isInteger(value['end']['namespaces']) && value['end']['namespaces'] <= 9007199254740991 && value['end']['namespaces'] >= 0) : true) &&
+        (value['end']['nodeInstances'] !== undefined ? (Number.isInteger(value['end']['nodeInstances']) && value['end']['nodeInstances'] <= 9007199254740991 && value['end']['nodeInstances'] >= 0) : true) &&
         (value['end']['serviceAssumptions'] !== undefined ? (Number.isInteger(value['end']['serviceAssumptions']) && value['end']['serviceAssumptions'] <= 9007199254740991 && value['end']['serviceAssumptions'] >= 0) : true) &&
         (value['end']['webIdentityAssumptions'] !== undefined ? (Number.isInteger(value['end']['webIdentityAssumptions']) && value['end']['webIdentityAssumptions'] <= 9007199254740991 && value['end']['webIdentityAssumptions'] >= 0) : true) &&
         (value['end']['samlAssumptions'] !== undefined ? (Number.isInteger(value['end']['samlAssumptions']) && value['end']['samlAssumptions'] <= 9007199254740991 && value['end']['samlAssumptions'] >= 0) : true)

@@ -29,6 +29,7 @@ export type ProfileTail = Pick<
   | 'network'
   | 'dnsNames'
   | 'namespaces'
+  | 'nodeInstances'
   | 'serviceAssumptions'
   | 'webIdentityAssumptions'
   | 'samlAssumptions'
@@ -41,6 +42,7 @@ export const TAIL_SECTIONS = [
   ['network', 'network'],
   ['dnsName', 'dnsNames'],
   ['namespace', 'namespaces'],
+  ['nodeInstance', 'nodeInstances'],
   ['serviceAssumption', 'serviceAssumptions'],
   ['webIdentityAssumption', 'webIdentityAssumptions'],
   ['samlAssumption', 'samlAssumptions'],
@@ -54,6 +56,7 @@ export type EndCounts = {
   network?: number;
   dnsNames?: number;
   namespaces?: number;
+  nodeInstances?: number;
   serviceAssumptions?: number;
   webIdentityAssumptions?: number;
   samlAssumptions?: number;

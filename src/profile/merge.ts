@@ -8,6 +8,7 @@ import {
   type AwsEdge,
   type CreatedNames,
   type K8sEdge,
+  type NodeInstance,
   type Principal,
   type Profile,
   type RoleLink,
@@ -40,6 +41,7 @@ import {
   sortSources,
 } from './order.js';
 import { LeftOutAccumulator } from './identities.js';
+import { compareNodeInstances } from './checks.js';
 import { unionFilters } from './filters.js';
 import { pushAll } from '../util/array.js';
 import { own, put } from '../util/own.js';
@@ -196,6 +198,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
   const net = mergeNetwork(profiles);
   const left = leftOut.toList();
   const outside = mergeAssumptions(profiles);
+  const nodes = mergeNodeInstances(profiles);
   const filters = unionFilters(profiles.map((p) => p.filters));
   return {
     apiVersion: PROFILE_API_VERSION,
@@ -205,6 +208,7 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     skipped: sortRecord(skipped),
     ...(filters ? { filters } : {}),
     ...net,
+    ...(nodes.length ? { nodeInstances: nodes } : {}),
     ...(left ? { leftOut: left } : {}),
     ...outside,
     principals: [...principals.values()]
@@ -301,4 +305,11 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
       .sort(cmp)
       .map((name) => ({ name, labels: agreedLabels(namespaces.get(name)!) }));
   return out;
+}
+
+/** Nodes that are EC2 instances, of every inventory the profiles were made with: each pair once, sorted. */
+function mergeNodeInstances(profiles: Profile[]): NodeInstance[] {
+  const by = new Map<string, NodeInstance>();
+  for (const p of profiles) for (const n of p.nodeInstances ?? []) by.set(tupleKey(n.instanceId, n.node), n);
+  return [...by.values()].sort(compareNodeInstances);
 }

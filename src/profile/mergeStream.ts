@@ -11,8 +11,8 @@ import type { ProfileHead, ProfileTail } from './lines.js';
  * by `comparePrincipals`, which places one identity at one place whatever ARN names it), one principal of each input
  * in memory at a time, each group merged by `mergeProfiles` restricted to it (the same operation as on whole profiles:
  * principals merge independently; edges offered as lines are merged as lines, keyedLines.ts), then the trailing
- * sections, merged in memory (left-out identities, workloads, connections, DNS names, namespaces: small beside the
- * principals). The result is `mergeProfiles` of the whole inputs, byte for byte.
+ * sections, merged in memory (left-out identities, workloads, connections, DNS names, namespaces, nodes: small beside
+ * the principals). The result is `mergeProfiles` of the whole inputs, byte for byte.
  */
 export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principalCount: () => number } {
   const heads = mergeProfiles(inputs.map((s) => profileOf({ ...pick(s.head) })));
@@ -51,6 +51,7 @@ export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principal
     if (m.network) out.network = m.network;
     if (m.dnsNames) out.dnsNames = m.dnsNames;
     if (m.namespaces) out.namespaces = m.namespaces;
+    if (m.nodeInstances) out.nodeInstances = m.nodeInstances;
     if (m.serviceAssumptions) out.serviceAssumptions = m.serviceAssumptions;
     if (m.webIdentityAssumptions) out.webIdentityAssumptions = m.webIdentityAssumptions;
     if (m.samlAssumptions) out.samlAssumptions = m.samlAssumptions;
@@ -60,7 +61,7 @@ export function mergeStreams(inputs: ProfileParts[]): ProfileParts & { principal
 }
 
 function tailOf(t: ProfileTail): ProfileTail {
-  const { leftOut, workloads, network, dnsNames, namespaces } = t;
+  const { leftOut, workloads, network, dnsNames, namespaces, nodeInstances } = t;
   const { serviceAssumptions, webIdentityAssumptions, samlAssumptions } = t;
   return {
     ...(serviceAssumptions ? { serviceAssumptions } : {}),
@@ -71,6 +72,7 @@ function tailOf(t: ProfileTail): ProfileTail {
     ...(network ? { network } : {}),
     ...(dnsNames ? { dnsNames } : {}),
     ...(namespaces ? { namespaces } : {}),
+    ...(nodeInstances ? { nodeInstances } : {}),
   };
 }
 

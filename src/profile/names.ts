@@ -38,6 +38,7 @@ import {
   serviceActionsProblem,
 } from '../knowledge/aws/names.js';
 import { ipProblem, namesProblem, workloadProblem } from '../knowledge/network/names.js';
+import { instanceIdProblem } from '../knowledge/aws/nodeInstances.js';
 import { isAwsKind, subjectFromUsername } from '../model/subject.js';
 import { templateSession } from '../knowledge/kubernetes/sessionUsers.js';
 import { compareRoleSessions } from './order.js';
@@ -214,6 +215,12 @@ export function tailNameProblem(p: ProfileTail): string | undefined {
   if (names) return `dnsNames: ${names}`;
   for (const [i, ns] of (p.namespaces ?? []).entries()) {
     const problem = check(`namespaces[${i}].name`, ns.name, namespaceProblem);
+    if (problem) return problem;
+  }
+  for (const [i, n] of (p.nodeInstances ?? []).entries()) {
+    const problem =
+      check(`nodeInstances[${i}].node`, n.node, subdomainProblem) ??
+      check(`nodeInstances[${i}].instanceId`, n.instanceId, instanceIdProblem);
     if (problem) return problem;
   }
   for (const [i, a] of (p.serviceAssumptions ?? []).entries()) {

@@ -324,6 +324,7 @@ export async function streamOf(
 const LEFT_OUT_WHEN_EMPTY = [
   'dnsNames',
   'namespaces',
+  'nodeInstances',
   'serviceAssumptions',
   'webIdentityAssumptions',
   'samlAssumptions',

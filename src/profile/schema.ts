@@ -205,6 +205,8 @@ export const LeftOut = Type.Object({
 
 export const DnsName = Type.Object({ ip: Str, names: Type.Array(Str) });
 export const Namespace = Type.Object({ name: Str, labels: Labels });
+/** A Kubernetes node that is an EC2 instance (v1alpha2 only). */
+export const NodeInstance = Type.Object({ node: Str, instanceId: Str });
 /** An AWS service's assumption of a role (v1alpha2 only). */
 export const ServiceAssumption = Type.Object({
   roleArn: Str,

@@ -440,7 +440,7 @@ function pod(name: string, app: string, ip: string, port: number): Obj {
   };
 }
 
-/** workload (with serviceAccount and pods) and namespace lines. */
+/** workload (with serviceAccount and pods), namespace and nodeInstance lines. */
 const inventory = {
   apiVersion: 'v1',
   kind: 'List',
@@ -449,6 +449,13 @@ const inventory = {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name: 'shop', labels: { 'kubernetes.io/metadata.name': 'shop' } },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'ip-10-0-1-23.ec2.internal' },
+      spec: { providerID: 'aws:///eu-west-1a/i-0a1b2c3d4e5f60718' },
+      status: { addresses: [{ type: 'InternalIP', address: '10.0.1.23' }] },
     },
     pod('web-7d4b9c6f5-x2kq9', 'web', '10.0.1.101', 8080),
     pod('cart-5f7b9c8d4-m8wzt', 'cart', '10.0.1.102', 8081),
@@ -577,6 +584,7 @@ export const RICH_FIELDS = [
   'network.denied',
   'dnsName',
   'namespace',
+  'nodeInstance',
   'serviceAssumption',
   'serviceAssumption.actions',
   'webIdentityAssumption',
@@ -589,6 +597,7 @@ export const RICH_FIELDS = [
   'end.network',
   'end.dnsNames',
   'end.namespaces',
+  'end.nodeInstances',
   'end.serviceAssumptions',
   'end.webIdentityAssumptions',
   'end.samlAssumptions',
