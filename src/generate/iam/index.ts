@@ -175,6 +175,8 @@ export class IamGenerator {
   private readonly withPolicy: IamIdentity[] = [];
   private stems: Map<string, Map<string, string>> | undefined;
   private readonly indexes = new Map<string, IamIndex>();
+  /** The instance ids of the profile's Kubernetes nodes (`nodeInstances`), known after the first pass. */
+  private readonly nodes = new Set<string>();
 
   constructor(private readonly opts: IamOptions = {}) {}
 
@@ -214,9 +216,10 @@ export class IamGenerator {
 
   /**
    * After the first pass: the roles AWS services and web identities that are no service account assumed (the
-   * profile's `serviceAssumptions`, `webIdentityAssumptions`).
+   * profile's `serviceAssumptions`, `webIdentityAssumptions`), and the instances that are nodes (`nodeInstances`).
    */
-  surveyOutside(tail: OutsideAssumptions): void {
+  surveyOutside(tail: OutsideAssumptions & Pick<Profile, 'nodeInstances'>): void {
+    for (const n of tail.nodeInstances ?? []) this.nodes.add(n.instanceId);
     const add = (roleArn: string, link: TrustLink) => {
       const list = this.assumedBy.get(awsIdentityKey(roleArn)) ?? [];
       list.push(link);
@@ -256,7 +259,7 @@ export class IamGenerator {
     const id = IamGenerator.identity(p);
     if (!id) return part;
     const links = this.assumedBy.get(awsIdentityKey(p.username)) ?? [];
-    const art = await principalPolicy(p, this.opts, part, links);
+    const art = await principalPolicy(p, this.opts, part, links, this.nodes);
     if (!art) return part;
     // File stems per directory: from the name alone, told apart where a case-insensitive file system would merge them.
     this.stems ??= stemsByDir(this.withPolicy);
@@ -269,7 +272,7 @@ export class IamGenerator {
     if (docs.length > ATTACHED_POLICIES) {
       // Too many to attach: what other options would give, from generations of this principal alone (not kept).
       const trial = async (o: IamOptions) => {
-        const t = await principalPolicy(p, o, { widenings: [], unmapped: [], denied: [] }, []);
+        const t = await principalPolicy(p, o, { widenings: [], unmapped: [], denied: [] }, [], this.nodes);
         return t ? splitPolicy(t.statements).length : 0;
       };
       const perms = art.evidence['permissions'] as { action: string; resource: string }[];

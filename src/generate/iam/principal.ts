@@ -18,13 +18,14 @@ const grantConditionKey = (action: string): string | undefined =>
 /**
  * One principal's statements and evidence document from its observed calls (undefined when it is granted nothing),
  * adding what is listed about it (widenings, unmapped and denied calls) to `result`. `links` are the service
- * accounts that assume it, for its evidence.
+ * accounts that assume it, for its evidence; `nodes` the instance ids of the profile's Kubernetes nodes.
  */
 export async function principalPolicy(
   p: Principal,
   opts: IamOptions,
   result: Pick<IamResult, 'widenings' | 'unmapped' | 'denied'>,
   links: readonly TrustLink[],
+  nodes: ReadonlySet<string> = new Set(),
 ): Promise<{ statements: Statement[]; evidence: Record<string, unknown> } | undefined> {
   const grants = new Map<string, Map<string, Grant>>();
   const widenings: IamWidening[] = [];
@@ -88,6 +89,7 @@ export async function principalPolicy(
   const own = ownResources(
     p,
     [...grants.values()].flatMap((byRes) => [...byRes.keys()]),
+    nodes,
   );
   for (const [action, byRes] of grants) {
     if (!opts.exact) generalizeKeys(p.username, action, byRes, own, widenings);

@@ -3,6 +3,7 @@ import { cmp } from '../../model/issue.js';
 import { parseArn } from '../../knowledge/aws/arn.js';
 import { sharedStablePrefix, streamStablePrefix } from '../../knowledge/aws/logStreams.js';
 import { perRunResource } from '../../knowledge/aws/runResources.js';
+import { NODE_INSTANCE_WHY, nodeInstancePrefix } from '../../knowledge/aws/nodeInstances.js';
 import { BucketKeys } from '../../knowledge/aws/objectKeys.js';
 import type { Principal } from '../../model/profile.js';
 import type { Grant, IamWidening } from './index.js';
@@ -27,6 +28,8 @@ export interface OwnResources {
   ids: Map<string, string>;
   /** Per bucket (its ARN), every object key the principal's calls named there, whatever the action. */
   keys: Map<string, BucketKeys>;
+  /** The instance ids of the profile's Kubernetes nodes (its `nodeInstances`): replaced, as nodes are. */
+  nodes: ReadonlySet<string>;
 }
 
 /**
@@ -35,7 +38,11 @@ export interface OwnResources {
  * deletes or tags another, so later calls on such ids become a wildcard of the type (`snapshot/*`). `resources` are
  * all the ARNs granted it, for the object keys it used in each bucket.
  */
-export function ownResources(p: Principal, resources: Iterable<string>): OwnResources {
+export function ownResources(
+  p: Principal,
+  resources: Iterable<string>,
+  nodes: ReadonlySet<string> = new Set(),
+): OwnResources {
   const streams = new Set(
     (p.aws ?? [])
       .filter((e) => e.allowed && e.eventName === 'CreateLogStream')
@@ -61,7 +68,7 @@ export function ownResources(p: Principal, resources: Iterable<string>): OwnReso
     else byBucket.set(o.bucket, [o.key]);
   }
   const keys = new Map([...byBucket].map(([b, list]) => [b, new BucketKeys(list)]));
-  return { streams, ids, keys };
+  return { streams, ids, keys, nodes };
 }
 
 /**
@@ -74,7 +81,8 @@ export function ownResources(p: Principal, resources: Iterable<string>): OwnReso
  * share, and no more than its own stable start.
  * Resources AWS makes one of per run (an ECS task, a Step Functions execution: knowledge/aws/runResources.ts)
  * become a wildcard under their parent (`task/jobs/*`); so do ids AWS gave resources the principal kept creating
- * (`snapshot/*`, ownResources).
+ * (`snapshot/*`, ownResources), and an EC2 instance that is one of the profile's Kubernetes nodes, which a cluster's
+ * agents act on without creating it (`instance/*` in its account and region: knowledge/aws/nodeInstances.ts).
  * Listed as `generated-keys`; `--exact` keeps every key as seen.
  */
 export function generalizeKeys(
@@ -96,12 +104,16 @@ export function generalizeKeys(
     const s3 = s3Object(r);
     const stream = logStream(r);
     const type = own.ids.get(r);
+    const node = nodeInstancePrefix(r, own.nodes);
     if (run) {
       wide = `${run.prefix}*`;
       why = run.why;
     } else if (type) {
       wide = `${type}*`;
       why = 'an id AWS gave a resource of a type it kept creating';
+    } else if (node) {
+      wide = `${node}*`;
+      why = NODE_INSTANCE_WHY;
     } else if (s3) {
       const v = own.keys.get(s3.bucket)?.widened(s3.key);
       if (v) {

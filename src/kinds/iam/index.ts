@@ -39,6 +39,9 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
       trusts: [],
     };
     const newest = new NewestClasses();
+    // EC2 instances the policies name by id, said when the profile knows no Kubernetes node (made without inventory).
+    let nodesKnown = false;
+    const instances = new Set<string>();
     // Policy files and indexes, for stdout: path → document, in the order made.
     const policyPaths: string[] = [];
     const put = async (path: string, text: string, policy: boolean) => {
@@ -50,7 +53,10 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
         if (iam.evidence.principal(p)) evidence = true;
         await g.survey(p);
       },
-      surveyTail: (t) => g.surveyOutside(t),
+      surveyTail: (t) => {
+        nodesKnown = (t.nodeInstances?.length ?? 0) > 0;
+        g.surveyOutside(t);
+      },
       async principal(p) {
         const part = await g.principal(p);
         pushAll(tally.widenings, part.widenings);
@@ -70,19 +76,26 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
           statements: a.policies.reduce((n, x) => n + x.document.Statement.length, 0),
           actions: [...new Set(a.policies.flatMap((x) => x.document.Statement.flatMap((st) => st.Action)))].sort(),
         });
-        for (const x of (a.evidence['permissions'] ?? []) as { action: string; resource: string; firstSeen: string }[])
+        for (const x of (a.evidence['permissions'] ?? []) as {
+          action: string;
+          resource: string;
+          firstSeen: string;
+        }[]) {
           newest.add({ subject: a.principal, label: `${x.action} on ${x.resource}`, firstSeen: x.firstSeen });
+          if (INSTANCE_ID_ARN.test(x.resource)) instances.add(x.resource);
+        }
       },
       hasEvidence: () => evidence,
       async finish(rest) {
         const { indexes, chains } = g.finish();
         for (const x of indexes) await put(x.path, jsonSafe(JSON.stringify(x.document, null, 2)) + '\n', true);
-        const r: IamTally & Pick<IamResult, 'indexes' | 'chains' | 'leftOut' | 'noIdentity'> = {
+        const r: Summed = {
           ...tally,
           indexes,
           chains,
           leftOut: rest.leftOut ?? [],
           noIdentity: rest.skipped['no-identity'] ?? 0,
+          instancesAsSeen: nodesKnown || options.exact ? [] : [...instances].sort(cmp),
         };
         return {
           kind: 'iam',
@@ -140,6 +153,16 @@ interface IamTally extends Pick<
   artefacts: { principal: string; paths: string[]; statements: number; actions: string[] }[];
 }
 
+/** What the summary says: the tally, and what the generator made beside the policies. */
+type Summed = IamTally &
+  Pick<IamResult, 'indexes' | 'chains' | 'leftOut' | 'noIdentity'> & {
+    /** EC2 instances named by id in a profile that knows no Kubernetes node (none with `--exact`). */
+    instancesAsSeen: string[];
+  };
+
+/** An EC2 instance named by its id. */
+const INSTANCE_ID_ARN = /^arn:[^:]+:ec2:[^:]*:\d{12}:instance\/i-[0-9a-f]+$/;
+
 /** An option by its flag; what the generator does by default by its words. */
 function iamLabel(option: string): string {
   if (option === 'undetermined-resource') return '(resource not in the event)';
@@ -149,10 +172,7 @@ function iamLabel(option: string): string {
   return `--${option}`;
 }
 
-function iamSummary(
-  r: IamTally & Pick<IamResult, 'indexes' | 'chains' | 'leftOut' | 'noIdentity'>,
-  output: string | undefined,
-): SummaryLine[] {
+function iamSummary(r: Summed, output: string | undefined): SummaryLine[] {
   const lines: SummaryLine[] = [];
   const say = (text: string, tone: SummaryLine['tone'] = 'plain') => lines.push({ text, tone });
   const files = r.artefacts.reduce((n, a) => n + a.paths.length, 0);
@@ -225,6 +245,17 @@ function iamSummary(
   if (r.denied.length)
     say(
       `denied calls seen: ${r.denied.reduce((n, d) => n + d.count, 0)} (${r.denied.length} kinds; in the evidence, never granted)`,
+    );
+  // The ids a node's agents (VPC CNI, EBS CSI) name break on the first new node: an inventory says which are nodes.
+  const n = r.instancesAsSeen.length;
+  if (n)
+    say(
+      `${plural(n, 'EC2 instance id')} kept as seen (${r.instancesAsSeen
+        .slice(0, 2)
+        .map((x) => x.slice(x.lastIndexOf(':') + 1))
+        .join(', ')}${n > 2 ? ', …' : ''}): the profile knows no Kubernetes node's instance; read with --inventory ` +
+        'or --cluster, the ids of nodes (replaced at every upgrade or scale-down) become instance/*, listed',
+      'hint',
     );
   if (r.widenings.length === 0) say('widenings: none (every statement allows only what was observed)');
   else {
