@@ -18,6 +18,7 @@ import { portProblems } from './netpol/cilium-l7.js';
 import { hostL7Problem } from './netpol/host.js';
 import { tupleKey } from '../util/key.js';
 import { isObj } from '../util/json.js';
+import { eachObject } from '../policy/listItems.js';
 import { isStagedKubernetesPolicy, promotedSpec } from '../knowledge/network/staged.js';
 
 type Obj = Record<string, unknown>;
@@ -49,7 +50,6 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
   const promoted = new Set<string>();
   const visit = (o: unknown, d: PolicyDoc) => {
     if (!isObj(o)) return;
-    if (o['kind'] === 'List' && Array.isArray(o['items'])) return o['items'].forEach((x) => visit(x, d));
     const unread = notEvaluated(o);
     if (unread) {
       const meta = isObj(o['metadata']) ? o['metadata'] : {};
@@ -150,7 +150,7 @@ export function readNetworkPolicies(docs: PolicyDoc[]): {
       policies.push({ kind: 'CiliumNetworkPolicy', name, namespace, spec });
     }
   };
-  for (const d of docs) visit(d.object, d);
+  for (const d of docs) eachObject(d.object, (o) => visit(o, d));
   if (promoted.size === 0) return { policies, issues };
   const replaced = (p: ReadPolicy) =>
     p.kind === 'NetworkPolicy' && !p.staged && promoted.has(tupleKey(p.namespace, p.name));

@@ -2,6 +2,7 @@ import type { Location } from '../../model/finding.js';
 import { STAGED_KIND } from '../../knowledge/network/staged.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { isObj } from '../../util/json.js';
+import { eachObject, type ItemPath } from '../../policy/listItems.js';
 import { YES } from '../../verify/netpol/cilium-peers.js';
 import type { Connection, Decision, NetworkPolicySet, Policy } from '../../verify/netpol/evaluate.js';
 
@@ -16,13 +17,13 @@ import type { Connection, Decision, NetworkPolicySet, Policy } from '../../verif
 type Dir = 'Ingress' | 'Egress';
 const DIRS: readonly Dir[] = ['Egress', 'Ingress'];
 
-/** A policy's place: its document's file and line range, and its item in a `kind: List` document. */
+/** A policy's place: its document's file and line range, and its item in a list (eachObject). */
 interface Origin {
   file: string;
   /** 1-based first and last line of its document; undefined when the file's document lines were not told. */
   start?: number;
   end?: number;
-  item?: number;
+  item?: ItemPath;
 }
 
 const KINDS = new Set(['NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', STAGED_KIND]);
@@ -60,14 +61,10 @@ export class NetpolLocator {
           file: d.file,
           ...(d.line === undefined ? {} : { start: d.line, end: ends.get(d) ?? Infinity }),
         };
-        const visit = (o: unknown, item?: number) => {
+        eachObject(d.object, (o, item) => {
           if (!isObj(o) || !isObj(o['spec']) || !KINDS.has(o['kind'] as string)) return;
-          if (!this.origins.has(o['spec']))
-            this.origins.set(o['spec'], { ...place, ...(item === undefined ? {} : { item }) });
-        };
-        const o = d.object;
-        if (isObj(o) && o['kind'] === 'List' && Array.isArray(o['items'])) o['items'].forEach((x, i) => visit(x, i));
-        else visit(o);
+          if (!this.origins.has(o['spec'])) this.origins.set(o['spec'], { ...place, ...(item.length ? { item } : {}) });
+        });
       }
     }
   }
@@ -154,7 +151,7 @@ export class NetpolLocator {
   /** The line of a path in a policy's document, when its text is block YAML or indented JSON that holds it. */
   private pathLine(o: Origin, path: (string | number)[]): number | undefined {
     if (o.start === undefined) return undefined;
-    const full = o.item === undefined ? path : ['items', o.item, ...path];
+    const full = [...(o.item ?? []).flatMap((i) => ['items', i]), ...path];
     const doc = JSON.stringify([o.file, o.start]);
     const key = JSON.stringify([o.file, o.start, full]);
     if (this.found.has(key)) return this.found.get(key);

@@ -2,6 +2,7 @@ import { labelSelectorMatches, type LabelSelector } from '../../util/labels.js';
 import type { InputIssue } from '../../model/issue.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import { isObj } from '../../util/json.js';
+import { eachObject, itemsWhere } from '../../policy/listItems.js';
 import { own, put } from '../../util/own.js';
 import { lastDefinitions } from './duplicates.js';
 
@@ -69,10 +70,6 @@ export function readRbacObjects(docs: PolicyDoc[]): {
       return;
     }
     const kind = typeof o['kind'] === 'string' ? o['kind'] : '(no kind)';
-    if (Array.isArray(o['items']) && kind.endsWith('List')) {
-      o['items'].forEach((item, i) => visit(item, file, `${where}.items[${i}]`, line, document));
-      return;
-    }
     if (
       !['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(kind) ||
       !API_VERSIONS.has(o['apiVersion'] as string)
@@ -136,7 +133,8 @@ export function readRbacObjects(docs: PolicyDoc[]): {
     bindings.push(binding);
     places.set(binding, { file, line, document });
   };
-  for (const d of docs) visit(d.object, d.file, `document ${d.index}`, d.line ?? 1, d.index);
+  for (const d of docs)
+    eachObject(d.object, (o, path) => visit(o, d.file, `document ${d.index}${itemsWhere(path)}`, d.line ?? 1, d.index));
   // One object per kind, namespace and name: a second one that says otherwise is an issue (a kustomize patch beside
   // its base reads as one), the last kept as an apply in file order leaves it.
   const where = (d: RoleDef | BindingDef) => places.get(d)!;
