@@ -8,6 +8,7 @@ import { fsProblem } from '../util/fsError.js';
 import { PROFILE_API_VERSION } from '../model/profile.js';
 import { isAuthorizationDetails } from './iamAuthorization.js';
 import { isTerraformJson } from './terraformJson.js';
+import { framedAlike, readFramed, unparseable } from './yamlDocuments.js';
 
 /** One parsed document of a policy file. */
 export interface PolicyDoc {
@@ -130,10 +131,18 @@ const POLICY_SCHEMA = CORE_SCHEMA.withTags([mergeTag]);
 
 /** The documents of one policy file's text (multi-document YAML or JSON), or an issue with its line. */
 export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], issues: InputIssue[]): void {
+  // Aliases share nodes, and readers walk every place a node sits: a few levels of them (`&a [*b, *b, ...]`)
+  // make a file of a few hundred bytes millions of objects. Policies hardly use them; 16 keep that bounded.
+  const load = (t: string) => loadAll(t, { maxAliases: MAX_ALIASES, schema: POLICY_SCHEMA }) as unknown[];
+  // A text kubectl cuts into other documents than YAML does (`...`, a bare `\r`): read as kubectl reads it.
+  if (!framedAlike(text)) {
+    const read = readFramed(file, text, load);
+    for (const d of read.docs) docs.push({ file, ...d });
+    issues.push(...read.issues);
+    return;
+  }
   try {
-    // Aliases share nodes, and readers walk every place a node sits: a few levels of them (`&a [*b, *b, ...]`)
-    // make a file of a few hundred bytes millions of objects. Policies hardly use them; 16 keep that bounded.
-    const parsed = loadAll(text, { maxAliases: MAX_ALIASES, schema: POLICY_SCHEMA }) as unknown[];
+    const parsed = load(text);
     const lines = documentLines(text);
     const known = lines.length === parsed.length;
     parsed.forEach((object, index) => {
@@ -141,15 +150,7 @@ export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], i
         docs.push({ file, index, ...(known ? { line: lines[index]! } : {}), object });
     });
   } catch (e) {
-    const mark = (e as { mark?: { line?: number } }).mark;
-    const line = typeof mark?.line === 'number' ? mark.line + 1 : 0;
-    issues.push({
-      kind: 'issue',
-      code: 'policy.unparseable',
-      file,
-      line,
-      message: `not valid YAML or JSON: ${((e as Error).message ?? '').split('\n')[0]}`,
-    });
+    issues.push(unparseable(file, e));
   }
 }
 
