@@ -61,11 +61,18 @@ export async function loadPolicyDocs(
     } catch (e) {
       throw new UnreadableInputError(`cannot read ${file}: ${fsProblem(e)}`);
     }
+    // Why a text that opens as a profile is none ('' for any other text; undefined: a profile, skipped).
+    const notProfile = text.startsWith(PROFILE_HEAD) ? await whyNotOwnProfile(text) : '';
     if (isOwnEvidence(text)) evidence++;
-    else if (isOwnProfile(text)) profiles++;
+    else if (notProfile === undefined) profiles++;
     else {
       const from = docs.length;
+      const said = issues.length;
       parsePolicyText(file, text, docs, issues);
+      // Opening as a profile and not one: read as any policy file (YAML refuses a key twice and JSON lines), said so.
+      if (notProfile)
+        for (const i of issues.slice(said))
+          i.message = `opens as an audit2policy profile but is not one (${notProfile}); read as a policy file, ${i.message}`;
       for (const d of docs.slice(from))
         if (isAuthorizationDetails(d.object) || isTerraformJson(d.object)) d.text = text;
     }
@@ -78,17 +85,19 @@ const PROFILE_HEAD = `{"apiVersion":${JSON.stringify(PROFILE_API_VERSION)},"kind
 
 /**
  * Whether a text is a profile `profile` or `merge` wrote (JSON lines: `npm run demo` leaves `out/profile.json` in the
- * tree it generates): skipped unparsed, as evidence is. It opens with the profile header and every other line is a
- * JSON object too, so it holds no `---` and no second YAML document: read as a policy file it could only be an issue,
- * and nothing in it is a policy. A text that adds a line of anything else (a `---` and a Role) is read as any other.
+ * tree it generates), skipped unparsed as evidence is: it opens with a profile's header and is one for real
+ * (./ownProfile.ts: the profile reader reads it to its end line, no key twice, no apiVersion or kind past the
+ * header). A text that only opens like one is read as any other policy file.
  */
-export function isOwnProfile(text: string): boolean {
-  if (!text.startsWith(PROFILE_HEAD)) return false;
-  for (let i = text.indexOf('\n'); i !== -1 && i + 1 < text.length; i = text.indexOf('\n', i + 1)) {
-    const next = text.charCodeAt(i + 1);
-    if (next !== 0x7b && next !== 0x0a && next !== 0x0d) return false;
-  }
-  return true;
+export async function isOwnProfile(text: string): Promise<boolean> {
+  return (await whyNotOwnProfile(text)) === undefined;
+}
+
+/** Why a text is no profile of ours: '' when it does not open as one; undefined when it is one. */
+async function whyNotOwnProfile(text: string): Promise<string | undefined> {
+  if (!text.startsWith(PROFILE_HEAD)) return '';
+  const { notOwnProfile } = await import('./ownProfile.js');
+  return notOwnProfile(text);
 }
 
 /** The top-level keys of the YAML evidence documents `generate` writes beside its policies, by their kind. */
