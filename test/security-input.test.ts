@@ -152,8 +152,12 @@ describe('log content never widens a policy', () => {
     expect(r.stderr).toContain('audit.log:3: k8s.bad-type');
     expect(r.stdout).not.toContain('secrets');
     expect(r.stdout).toContain('configmaps');
-    // verify counts the same issues and stops on them by default.
-    const v = cli(['verify', '--policies', dir, '--k8s-audit', log]);
+    // verify counts the same issues and stops on them by default (the policy apart from the log: a directory holding
+    // the log is a log given as policies, refused as such).
+    const policy = join(dir, 'policy');
+    mkdirSync(policy);
+    writeFileSync(join(policy, 'rbac.yaml'), r.stdout);
+    const v = cli(['verify', '--policies', policy, '--k8s-audit', log]);
     expect(v.code).toBe(2);
     expect(v.stderr).toContain('k8s.bad-type');
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { judgedKinds, verifyAll, type KindName } from '../kinds/index.js';
+import { judgedKinds, observedAny, verifyAll, type KindName } from '../kinds/index.js';
 import type { CiReport } from '../model/finding.js';
 import { compileGlob } from '../util/glob.js';
 import type { Profile } from '../model/profile.js';
@@ -34,7 +34,7 @@ export async function runCheck(
     /** false: the cluster removed Kubernetes' default RBAC bindings (`--no-default-grants`). */
     defaultGrants?: false;
   },
-): Promise<{ report: CiReport; observed: number }> {
+): Promise<{ report: CiReport; observed: number; observedAny: boolean }> {
   // A kind is judged only when its policies and its observations are both there: committed IAM
   // policies checked against Kubernetes logs alone are neither denied nor unused, they are not judged.
   const services = opts.inventory?.services;
@@ -61,7 +61,7 @@ export async function runCheck(
   // What a kind's evaluator allowed only by the cluster's defaults (RBAC's default ClusterRoles), whatever the kind.
   const byDefaults = Object.values(report.byKind).reduce((n, k) => n + (k.byDefaultGrants ?? 0), 0);
   if (byDefaults) r.byDefaultGrants = byDefaults;
-  return { report: r, observed: report.observed };
+  return { report: r, observed: report.observed, observedAny: observedAny(report) };
 }
 
 /**

@@ -165,14 +165,22 @@ function lookupEventsAnswer(v: Record<string, unknown>, events: unknown[]): bool
   );
 }
 
+/** `looks like CloudTrail: read it with --cloudtrail`: what a file given to the wrong flag is, and what reads it. */
+export function looksLike(s: SourceKind): string {
+  const w = SOURCE_WORDS[s];
+  return `looks like ${w.label}: read it with ${w.flag}`;
+}
+
+/** The sources that are logs (what `profile` reads), as opposed to cluster objects and profiles. */
+export const LOG_SOURCES: ReadonlySet<SourceKind> = new Set(['k8s-audit', 'cloudtrail', 'flows']);
+
 /** The notice of a file skipped as another source's, or undefined when it is this source's. */
 export function foreignSource(v: unknown, format: SourceKind): string | undefined {
   const s = sourceOf(v);
   if (!s && authorizationDetails(v))
     return "looks like an account's IAM authorization details (get-account-authorization-details), policies, not a log: read it with check, diff or verify --policies";
   if (!s || s === format) return undefined;
-  const w = SOURCE_WORDS[s];
-  return `looks like ${w.label}: read it with ${w.flag}`;
+  return looksLike(s);
 }
 
 /** `aws iam get-account-authorization-details` output: an account's policies (policy/iamAuthorization.ts). */

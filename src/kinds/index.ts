@@ -78,8 +78,21 @@ export function readAllPolicies(docs: PolicyDoc[]): Map<KindName, KindPolicies<u
 function unjudged(name: KindName, policies: KindPolicies<unknown> | undefined, seen: boolean): string | undefined {
   const given = (policies?.count ?? 0) > 0;
   if (given === seen) return undefined;
-  const n = KINDS[name].nouns;
-  return given ? `no ${n.observations} in scope` : `no ${n.policies} given`;
+  return given ? `no ${KINDS[name].nouns.observations} in scope` : noPolicies(name);
+}
+
+const noPolicies = (name: KindName) => `no ${KINDS[name].nouns.policies} given`;
+
+/**
+ * Whether the observations held anything in scope of the kinds asked: a kind judged, or one not judged for want of its
+ * policies alone (a policy path that held none is then at fault, not the logs).
+ */
+export function observedAny(report: VerifyReport): boolean {
+  return (
+    report.observed > 0 ||
+    judgedKinds(report).length > 0 ||
+    Object.entries(report.notJudged ?? {}).some(([k, why]) => why === noPolicies(k as KindName))
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
 import { cmp, type InputIssue } from '../model/issue.js';
+import { pushAll } from '../util/array.js';
 import { UnreadableInputError } from '../ingest/inputs.js';
 import { fsProblem } from '../util/fsError.js';
 import { PROFILE_API_VERSION } from '../model/profile.js';
@@ -35,8 +36,9 @@ export async function loadPolicyDocs(
   cwd: string,
   /** What the paths hold, for the message when one cannot be read (`cannot read policies X: ...`). */
   what = 'policies',
-): Promise<{ docs: PolicyDoc[]; issues: InputIssue[]; evidence: number; profiles: number }> {
+): Promise<{ docs: PolicyDoc[]; issues: InputIssue[]; evidence: number; profiles: number; given: GivenPath[] }> {
   const files: string[] = [];
+  const given: GivenPath[] = [];
   for (const p of paths) {
     const abs = resolve(cwd, p);
     let st;
@@ -45,8 +47,11 @@ export async function loadPolicyDocs(
     } catch (e) {
       throw new UnreadableInputError(`cannot read ${what} ${p}: ${fsProblem(e)}`);
     }
-    if (st.isDirectory()) await walk(p, abs, files, new Set());
-    else files.push(p);
+    const path: GivenPath = { path: p, directory: st.isDirectory(), files: [], other: [] };
+    if (path.directory) await walk(p, abs, path, new Set());
+    else path.files.push(p);
+    pushAll(files, path.files);
+    given.push(path);
   }
   const docs: PolicyDoc[] = [];
   const issues: InputIssue[] = [];
@@ -77,7 +82,16 @@ export async function loadPolicyDocs(
         if (isAuthorizationDetails(d.object) || isTerraformJson(d.object)) d.text = text;
     }
   }
-  return { docs, issues, evidence, profiles };
+  return { docs, issues, evidence, profiles, given };
+}
+
+/** A path given, and what was found under it: the files read (in order), and the others (a directory's). */
+export interface GivenPath {
+  path: string;
+  directory: boolean;
+  files: string[];
+  /** Files a directory holds that are not read (no `.yaml`, `.yml` or `.json` name): logs given by mistake? */
+  other: string[];
 }
 
 /** The first bytes of a profile as `profile` and `merge` write it (its header line: profile/lines.ts). */
@@ -197,7 +211,7 @@ export function documentLines(text: string): number[] {
   return starts;
 }
 
-async function walk(display: string, abs: string, out: string[], seen: Set<string>): Promise<void> {
+async function walk(display: string, abs: string, out: GivenPath, seen: Set<string>): Promise<void> {
   const st = await stat(abs);
   const id = `${st.dev}:${st.ino}`;
   if (seen.has(id)) return;
@@ -214,6 +228,7 @@ async function walk(display: string, abs: string, out: string[], seen: Set<strin
     if (!type) continue;
     if (type.isDirectory()) await walk(child, childAbs, out, seen);
     // `Kustomization` (no extension) is a name kustomize reads its kustomization from: read, so its fields are seen.
-    else if (type.isFile() && (POLICY_EXT.test(e.name) || e.name === 'Kustomization')) out.push(child);
+    else if (type.isFile() && (POLICY_EXT.test(e.name) || e.name === 'Kustomization')) out.files.push(child);
+    else if (type.isFile()) out.other.push(child);
   }
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { SOURCE_WORDS, sourceOf } from '../ingest/sourceOf.js';
+import { looksLike, sourceOf } from '../ingest/sourceOf.js';
 import { InputError } from '../model/issue.js';
 import { PROFILE_API_VERSION, type Principal, type Profile } from '../model/profile.js';
 import { canonicalProfile } from './canonical.js';
@@ -155,5 +155,5 @@ function legacyFromText(text: string, path: string, { checkProfile }: SchemaChec
 /** `looks like CloudTrail: read it with --cloudtrail` for a file that is another input, or undefined. */
 function lookalike(v: unknown): string | undefined {
   const s = sourceOf(v);
-  return s && s !== 'profile' ? `looks like ${SOURCE_WORDS[s].label}: read it with ${SOURCE_WORDS[s].flag}` : undefined;
+  return s && s !== 'profile' ? looksLike(s) : undefined;
 }

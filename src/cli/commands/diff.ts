@@ -22,7 +22,7 @@ import {
   quietOption,
   type SourceFlags,
 } from '../options.js';
-import { policiesOption } from './verify.js';
+import { POLICIES, policiesOption } from './verify.js';
 
 async function reportIssues(ctx: Ctx, issues: InputIssue[], onError: string | undefined): Promise<CiReport['skipped']> {
   const { printIssues } = await import('../summary.js');
@@ -138,24 +138,28 @@ export function registerDiff(program: Command, ctx: Ctx): void {
       const { diffPolicies, loadSide } = await import('../../diff/index.js');
       const { markBaseLocations } = await import('../../diff/locations.js');
       const { texts } = await import('../../diff/check.js');
+      const { examinePolicyPaths } = await import('../policyPaths.js');
       const a = await loadPolicyDocs([basePath], ctx.io.cwd);
       const b = await loadPolicyDocs([headPath], ctx.io.cwd);
-      // An empty side reads as "no policy at all": every grant of the other side would be a change.
-      for (const [path, side] of [
-        [basePath, a],
-        [headPath, b],
-      ] as const)
-        if (side.docs.length === 0 && !flags.allowEmpty)
+      const base = loadSide(a.docs, a.issues);
+      const head = loadSide(b.docs, b.issues);
+      // A side that is a log (a mistake of arguments) stops the run; one without any policy reads as "no policy at
+      // all", every grant of the other side a change: only with --allow-empty (a directory of other files is one).
+      for (const [name, loaded, side] of [
+        ['BASE', a, base],
+        ['HEAD', b, head],
+      ] as const) {
+        const empty = await examinePolicyPaths(loaded, ctx.io.cwd, (p) => `${name} ${p}`, side.policies);
+        if (empty.length && !flags.allowEmpty)
           throw new UsageError(
-            `${path}: no policy documents found (an empty side reads as no policy at all: pass --allow-empty if that is meant)`,
+            `${empty[0]!.path}: no policy documents found${empty[0]!.hint ? ` (${empty[0]!.hint})` : ''} (an empty side reads as no policy at all: pass --allow-empty if that is meant)`,
           );
+      }
       const { profileAt } = await import('../stdinFile.js');
       const at = flags.profile ? await profileAt(flags.profile, ctx.io) : undefined;
       const profile = at ? await readProfile(at.file, at.name) : undefined;
       let inv: Awaited<ReturnType<typeof loadInventory>> | undefined;
       if (flags.inventory?.length) inv = await loadInventory(flags.inventory, ctx.io.cwd);
-      const base = loadSide(a.docs, a.issues);
-      const head = loadSide(b.docs, b.issues);
       const skipped = await reportIssues(ctx, [...base.issues, ...head.issues, ...(inv?.issues ?? [])], flags.onError);
       const t = await texts([...a.docs, ...b.docs], ctx.io.cwd);
       const net = networkFacts(plugin, inv?.inventory);
@@ -237,15 +241,23 @@ export function registerCheck(program: Command, ctx: Ctx): void {
       const { runCheck } = await import('../../diff/check.js');
       const { networkFacts } = await import('../../inventory/network.js');
       const { notJudgedText } = await import('../../report/notJudged.js');
-      const { docs, issues } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
-      const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c, undefined, { besideProfile: true });
+      const { emptyPathsError, examinePolicyPaths } = await import('../policyPaths.js');
+      const loaded = await loadPolicyDocs(flags.policies, ctx.io.cwd);
+      const { docs, issues } = loaded;
+      // A log given as policies is a mistake of flags (exit 2), said before the logs are read.
       const side = loadSide(docs, issues);
+      const empty = await examinePolicyPaths(loaded, ctx.io.cwd, POLICIES, side.policies);
+      const { profile, inventory } = await observedProfile(flags, ctx.io, ctx.c, undefined, { besideProfile: true });
       const skipped = await reportIssues(ctx, side.issues, flags.onError);
       // The inventory the logs were read with, or given beside --profile, lends its Services (toServices), its pods'
       // addresses, its nodes (host policies' nodeSelectors) and its network plugin (ipBlocks covering pods) alone: the
       // workloads compared stay the profile's, which the filters scoped.
       const net = networkFacts(plugin, inventory);
-      const { report: r, observed } = await runCheck(profile, side, kinds, {
+      const {
+        report: r,
+        observed,
+        observedAny,
+      } = await runCheck(profile, side, kinds, {
         cwd: ctx.io.cwd,
         ...(inventory
           ? {
@@ -261,6 +273,8 @@ export function registerCheck(program: Command, ctx: Ctx): void {
         ...(net.plugin ? { plugin: net.plugin } : {}),
         ...defaultGrantsFacts(flags),
       });
+      // A policy path that held no policy while the logs held something: a wrong path, not a pass on the others.
+      if (empty.length && observedAny) throw emptyPathsError(empty, POLICIES);
       // A gate that checked nothing must not look like one that passed (as verify): exit 2, saying why.
       if (observed === 0) {
         const nj = notJudgedText(r.notJudged);

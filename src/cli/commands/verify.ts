@@ -29,6 +29,9 @@ interface VerifyFlags extends SourceFlags {
   defaultGrants?: boolean;
 }
 
+/** A path of `--policies` in messages. */
+export const POLICIES = (path: string): string => `--policies ${path}`;
+
 /** `--policies PATH...`, in the sources group of the help. */
 export const policiesOption = (description: string): Option =>
   new Option('--policies <path...>', description).helpGroup(GROUP.sources);
@@ -66,14 +69,18 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     const plugin = networkPluginFlag(flags.networkPlugin);
     const { loadPolicyDocs } = await import('../../policy/load.js');
     const { kustomizeIssues } = await import('../../policy/kustomize.js');
-    const { policyIssues, readAllPolicies, verifySource } = await import('../../kinds/index.js');
+    const { observedAny, policyIssues, readAllPolicies, verifySource } = await import('../../kinds/index.js');
+    const { emptyPathsError, examinePolicyPaths } = await import('../policyPaths.js');
     const { observedOnce } = await import('../input.js');
     const { networkFacts } = await import('../../inventory/network.js');
     const { notJudgedText } = await import('../../report/notJudged.js');
     const { VERIFY_FORMATS } = await import('../../report/verify/index.js');
     const { printIssues } = await import('../summary.js');
-    const { docs, issues, evidence, profiles } = await loadPolicyDocs(flags.policies, ctx.io.cwd);
+    const loaded = await loadPolicyDocs(flags.policies, ctx.io.cwd);
+    const { docs, issues, evidence, profiles } = loaded;
     const policies = readAllPolicies(docs);
+    // A log given as policies is a mistake of flags (exit 2), said before the logs are read.
+    const empty = await examinePolicyPaths(loaded, ctx.io.cwd, POLICIES, policies);
     const problems = [...issues, ...kustomizeIssues(docs), ...policyIssues(policies)];
     printIssues(ctx.io.stderr, problems, ctx.c);
     if (problems.length && flags.onError === 'fail') {
@@ -103,6 +110,8 @@ export function registerVerify(program: Command, ctx: Ctx): void {
     } finally {
       await observed.close();
     }
+    // A policy path that held no policy while the logs held something: a wrong path, not a pass on the others.
+    if (empty.length && observedAny(report)) throw emptyPathsError(empty, POLICIES);
     // A gate that checked nothing must not look like one that passed: exit 2, saying why.
     if (report.observed === 0) {
       const nj = notJudgedText(report.notJudged);
