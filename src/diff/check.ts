@@ -51,6 +51,7 @@ export async function runCheck(
   const r = await checkPolicies(side, report, {
     kinds: judged,
     profile,
+    cwd: opts.cwd,
     texts: await texts(side.docs, opts.cwd),
     ...(opts.inventory ? { inventory: opts.inventory } : {}),
     ...(opts.plugin ? { plugin: opts.plugin } : {}),

@@ -7,6 +7,7 @@ import type { PolicyDoc } from '../policy/load.js';
 import { kustomizeIssues } from '../policy/kustomize.js';
 import { andList, pushAll } from '../util/array.js';
 import { put } from '../util/own.js';
+import { keptWidenings, netGrantKeys } from './kept.js';
 
 export type { CiEvidence, CiFinding, CiReport, FindingType, Location } from '../model/finding.js';
 
@@ -147,7 +148,11 @@ export async function diffPolicies(base: PolicySide, head: PolicySide, opts: Com
 export async function checkPolicies(
   committed: PolicySide,
   verify: VerifyReport,
-  opts: CompareOptions & { profile: Profile },
+  opts: CompareOptions & {
+    profile: Profile;
+    /** Where the policy files' paths are relative to: the evidence `generate` wrote beside them is read from there. */
+    cwd?: string;
+  },
 ): Promise<CiReport> {
   const report = emptyReport('check', opts.kinds);
   const kinds = await comparisons([committed], opts);
@@ -174,20 +179,38 @@ export async function checkPolicies(
   };
   for (const f of verify.notAllowed) report.wouldDeny.push(judged('would-deny', f));
   for (const f of verify.undetermined) report.undetermined.push(judged('undetermined', f));
-  const totals = new Map<string, { all: number; unused: number }>();
+  // Each grant once, used or not: the unused share counts them; the used ones tell the kept widenings (kept.ts).
+  const judgedGrants: CiFinding[] = [];
+  const used = new Set<string>();
+  const partlyUsed = new Map<CiFinding, string>();
   for (const c of kinds.values()) {
-    const { grants, undetermined, unused } = await c.grants(0);
+    const { grants, undetermined, unused, partlyUsed: partly } = await c.grants(0);
     pushAll(report.undetermined, undetermined);
     pushAll(report.unused, unused ?? []);
+    for (const p of partly ?? []) partlyUsed.set(p.finding, p.grant);
     for (const group of groupBy(grants, (g) => c.groupKey(g))) {
       const ev = c.evidence!(group);
       const f = c.finding('unused', group, ev);
-      const t = totals.get(f.principal) ?? { all: 0, unused: 0 };
-      t.all++;
-      if (!ev.used) t.unused++;
-      totals.set(f.principal, t);
-      if (!ev.used) report.unused.push(f);
+      judgedGrants.push(f);
+      if (ev.used) for (const k of netGrantKeys(f)) used.add(k);
+      else report.unused.push(f);
     }
+  }
+  // What generate wrote as a listed widening (its evidence beside the policy says so) is kept, not unused.
+  const kept =
+    opts.cwd === undefined ? new Map() : await keptWidenings(report.unused, { cwd: opts.cwd, used, partlyUsed });
+  if (kept.size) {
+    report.kept = report.unused
+      .filter((f) => kept.has(f))
+      .map((f) => ({ ...f, type: 'kept-widening' as const, detail: kept.get(f)! }));
+    report.unused = report.unused.filter((f) => !kept.has(f));
+  }
+  const totals = new Map<string, { all: number; unused: number }>();
+  for (const f of judgedGrants) {
+    const t = totals.get(f.principal) ?? { all: 0, unused: 0 };
+    t.all++;
+    if (!f.evidence?.used && !kept.has(f)) t.unused++;
+    totals.set(f.principal, t);
   }
   for (const k of [...totals.keys()].sort(cmp)) {
     const t = totals.get(k)!;
@@ -204,7 +227,7 @@ export async function checkPolicies(
 function sortReport(r: CiReport): void {
   const rank = (f: CiFinding) => (f.risk ? RISK_ORDER[f.risk.level] : 3);
   const key = (f: CiFinding) => JSON.stringify([f.kind, f.principal, f.summary]);
-  for (const list of [r.newAccess, r.removedAccess, r.undetermined, r.wouldDeny, r.unused]) {
+  for (const list of [r.newAccess, r.removedAccess, r.undetermined, r.wouldDeny, r.unused, r.kept ?? []]) {
     const ranked = list === r.newAccess || list === r.removedAccess;
     const seen = new Set<string>();
     const uniq = list.filter((f) => {

@@ -278,11 +278,17 @@ export interface Comparison<G = unknown> {
    * Every grant of a side, with a finding for each that cannot be stated (a Condition, a missing role), and, in a
    * `diff` of two sides, `changes`: findings the kind decides whole (an IAM NotAction statement the other side does
    * not have is new or removed access as such), and in a `check`, `unused`: grants the kind judges unused whole (an
-   * IAM trust policy's subjects no service account of the logs was), outside the unused share.
+   * IAM trust policy's subjects no service account of the logs was), outside the unused share; `partlyUsed`: of
+   * those, the ones the logs used a part of (a subject pattern some subject seen matches), with whom they let in in
+   * the words a widening `generate` lists names it (`check` keeps a listed one: diff/kept.ts).
    */
-  grants(
-    side: number,
-  ): Promise<{ grants: G[]; undetermined: CiFinding[]; changes?: CiFinding[]; unused?: CiFinding[] }>;
+  grants(side: number): Promise<{
+    grants: G[];
+    undetermined: CiFinding[];
+    changes?: CiFinding[];
+    unused?: CiFinding[];
+    partlyUsed?: { finding: CiFinding; grant: string }[];
+  }>;
   /** Whether side `by` grants at least `g`. */
   covered(g: G, by: number): Coverage;
   /** Grants with one key are one finding (the resources or names listed inside it). */

@@ -158,8 +158,11 @@ export interface CiEvidence {
   samples: string[];
 }
 
-/** `diff BASE HEAD`: what HEAD newly allows and what it no longer allows; `check`: would-deny and unused. */
-export type FindingType = 'new-access' | 'removed-access' | 'undetermined' | 'would-deny' | 'unused';
+/**
+ * `diff BASE HEAD`: what HEAD newly allows and what it no longer allows; `check`: would-deny and unused, and
+ * `kept-widening`: unused in these logs, but a widening the generator listed in the evidence beside the policy.
+ */
+export type FindingType = 'new-access' | 'removed-access' | 'undetermined' | 'would-deny' | 'unused' | 'kept-widening';
 
 /** RBAC: a verb on a resource (names, empty = every name) in a namespace ('' = cluster-wide), or on URLs. */
 export interface RbacCiAccess {
@@ -219,6 +222,12 @@ export interface CiReport {
   undetermined: CiFinding[];
   wouldDeny: CiFinding[];
   unused: CiFinding[];
+  /**
+   * check: grants the logs never used (wholly or beyond what they used) that `generate` wrote as a listed widening (the
+   * evidence beside the policy file says so: DNS over TCP beside the UDP used, a release-tag pattern), kept on purpose:
+   * not `unused`, and no part of the unused share.
+   */
+  kept?: CiFinding[];
   /** check: share of each principal's grants that the logs never used. */
   unusedShare: Record<string, number>;
   /** Kinds compared or checked. */

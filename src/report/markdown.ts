@@ -98,7 +98,7 @@ export function renderMarkdown(model: ReportModel): string {
     out.push(
       '## Committed policy against the observed behaviour',
       '',
-      `${m.check.wouldDeny.length} observed accesses would be denied; ${m.check.unused.length} grants were never used.`,
+      `${m.check.wouldDeny.length} observed accesses would be denied; ${m.check.unused.length} grants were never used${m.check.kept ? `; ${m.check.kept.length} kept as widenings generate listed` : ''}.`,
       '',
     );
     // The share per principal first: an account's roles may hold thousands of grants never used, listed folded.
@@ -117,6 +117,15 @@ export function renderMarkdown(model: ReportModel): string {
         '<details><summary>granted, never used</summary>',
         '',
         ...m.check.unused.map((x) => `- never used: ${mdCell(x)}`),
+        '',
+        '</details>',
+      );
+    if (m.check.kept)
+      out.push(
+        '',
+        '<details><summary>kept as listed widenings, unseen</summary>',
+        '',
+        ...m.check.kept.map((x) => `- kept: ${mdCell(x)}`),
         '',
         '</details>',
       );

@@ -44,7 +44,8 @@ export interface ReportModel {
   sections: PrincipalSection[];
   risks: RiskRow[];
   coverage: string[];
-  check?: { wouldDeny: string[]; unused: string[]; unusedShare: Record<string, number> };
+  /** `kept`: grants unused in the logs that generate wrote as listed widenings (diff/kept.ts), when there are some. */
+  check?: { wouldDeny: string[]; unused: string[]; kept?: string[]; unusedShare: Record<string, number> };
 }
 
 /**
@@ -183,6 +184,9 @@ export async function buildReport(
     model.check = {
       wouldDeny: opts.check.wouldDeny.map((f) => `${f.principal}: ${f.summary}`),
       unused: opts.check.unused.map((f) => `${f.principal}: ${f.summary}`),
+      ...(opts.check.kept?.length
+        ? { kept: opts.check.kept.map((f) => `${f.principal}: ${f.summary}: ${f.detail}`) }
+        : {}),
       unusedShare: opts.check.unusedShare,
     };
   }

@@ -204,7 +204,7 @@ export function renderHtml(model: ReportModel): string {
   if (m.check) {
     h.push('<h2 id="check">Committed policy against the observed behaviour</h2>');
     h.push(
-      `<p>${fmtCount(m.check.wouldDeny.length)} observed accesses would be denied; ${fmtCount(m.check.unused.length)} grants were never used.</p>`,
+      `<p>${fmtCount(m.check.wouldDeny.length)} observed accesses would be denied; ${fmtCount(m.check.unused.length)} grants were never used${m.check.kept ? `; ${fmtCount(m.check.kept.length)} kept as widenings generate listed` : ''}.</p>`,
     );
     if (m.check.wouldDeny.length)
       h.push(
@@ -213,6 +213,10 @@ export function renderHtml(model: ReportModel): string {
     if (m.check.unused.length)
       h.push(
         `<details><summary>granted, never used</summary><ul>${m.check.unused.map((x) => `<li class="mono">${esc(x)}</li>`).join('')}</ul></details>`,
+      );
+    if (m.check.kept)
+      h.push(
+        `<details><summary>kept as listed widenings, unseen</summary><ul>${m.check.kept.map((x) => `<li class="mono">${esc(x)}</li>`).join('')}</ul></details>`,
       );
     const shares = Object.entries(m.check.unusedShare).filter(([, s]) => s > 0);
     if (shares.length)

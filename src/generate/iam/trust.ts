@@ -4,6 +4,7 @@ import { jsonSafe } from '../../util/escape.js';
 import { releaseTagPattern } from '../../knowledge/aws/webIdentitySubjects.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
 import type { IamOptions, IamResult, IamWidening } from './index.js';
+import { cognitoWidening, releaseTagWidening } from './trustWidenings.js';
 
 /**
  * A role's trust policy from those the logs show assuming it, as the EKS User Guide and the IAM User Guide write
@@ -357,14 +358,14 @@ export function roleTrust(
     principal,
     action: 'sts:AssumeRoleWithWebIdentity',
     option: 'generated-keys' as const,
-    detail: `sts:AssumeRoleWithWebIdentity: ${w.subject} → ${w.pattern} (a release tag: each release's is new)`,
+    detail: releaseTagWidening(w.subject, w.pattern),
   }));
   for (const p of trust.pools)
     widenings.push({
       principal,
       action: 'sts:AssumeRoleWithWebIdentity',
       option: 'generated-keys',
-      detail: `sts:AssumeRoleWithWebIdentity: any identity of Cognito identity pool ${p.pool} (${p.identities} seen: Cognito makes up an identity id for each new user or guest)`,
+      detail: cognitoWidening(p.pool, p.identities),
     });
   // --saml-any-user: each provider's statement names no user; the users seen are said.
   const users = new Map<string, Set<string>>();

@@ -98,7 +98,12 @@ export async function compareIam(sides: CompareSide<IamPolicySet>[], ctx: Compar
       const own = await iamGrants(sets[i]!, i, ctx.texts, label, other, held);
       // Who may become each role (its trust policy), where the input holds it: unused in `check`, changes in `diff`.
       const trust = trustFindings(sets[i]!, other, ctx.profile, label);
-      return { ...own, changes: [...own.changes, ...trust.changes], unused: trust.unused };
+      return {
+        ...own,
+        changes: [...own.changes, ...trust.changes],
+        unused: trust.unused,
+        partlyUsed: trust.partlyUsed,
+      };
     },
     covered(g, by): Coverage {
       const policies = sets[by]!.byPrincipal.get(g.principal) ?? [];

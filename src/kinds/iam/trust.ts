@@ -4,6 +4,7 @@ import { cmp } from '../../model/issue.js';
 import type { Profile } from '../../model/profile.js';
 import { iamIdentity } from '../../model/subject.js';
 import { COGNITO_IDENTITY } from '../../knowledge/aws/names.js';
+import { cognitoPool } from '../../generate/iam/trustWidenings.js';
 import type { IamPolicySet } from '../../verify/iam.js';
 import { readTrustOnce, type TrustStatement } from '../../verify/iam/trust.js';
 import { trustBreadth, type TrustBreadth } from '../../verify/iam/trustBreadth.js';
@@ -39,9 +40,10 @@ export function trustFindings(
   other: IamPolicySet | undefined,
   profile: Profile | undefined,
   label: (key: string) => string,
-): { unused: CiFinding[]; changes: CiFinding[] } {
+): { unused: CiFinding[]; changes: CiFinding[]; partlyUsed: { finding: CiFinding; grant: string }[] } {
   const observed = observedSubjects(profile);
   const unused: CiFinding[] = [];
+  const partlyUsed: { finding: CiFinding; grant: string }[] = [];
   const changes: CiFinding[] = [];
   // What the logs show is said only where logs were given (a `diff` without a profile has none).
   const words = profile ? observedWords : () => '';
@@ -56,7 +58,10 @@ export function trustFindings(
   const gone = new Set<string>();
   for (const e of entries(set, observed, label, words, !!profile)) {
     if (!other) {
-      if (!e.used && !e.sessionOnly && !e.diffOnly) unused.push(e.finding);
+      if (!e.used && !e.sessionOnly && !e.diffOnly) {
+        unused.push(e.finding);
+        if (e.partly !== undefined) partlyUsed.push({ finding: e.finding, grant: e.partly });
+      }
     } else if (!unread(other, e.role) && !(e.subjectKey !== undefined && gone.has(e.subjectKey))) {
       if (!e.sessionOnly && !covered(e, set, other, known, patterns(e))) {
         changes.push(e.finding);
@@ -65,7 +70,7 @@ export function trustFindings(
         for (const action of sessionLost(e, set, other)) changes.push(asAction(e.finding, action));
     }
   }
-  return { unused, changes };
+  return { unused, changes, partlyUsed };
 }
 
 /**
@@ -114,6 +119,11 @@ export interface Entry {
   sessionOnly?: true;
   key: string;
   used: boolean;
+  /**
+   * Of an unused entry that lets in more than the logs show but some it lets in assumed the role (a subject pattern,
+   * a Cognito pool): whom it lets in, as `generate` lists the widening when it wrote it so (`check` keeps it).
+   */
+  partly?: string;
   finding: CiFinding;
 }
 
@@ -206,6 +216,7 @@ function entries(
           ...(s.wildcard ? witnessed(tokenWitness(b.issuer, s.value, b.audience)) : {}),
           key: JSON.stringify([qualified, b.issuer.toLowerCase(), s.value]),
           used,
+          ...(s.wildcard && s.observed.length > 0 ? { partly: s.value } : {}),
           finding: s.wildcard
             ? finding(
                 s.value,
@@ -366,10 +377,11 @@ function cognitoEntry(role: string, b: TrustBreadth, finding: Finding, words: st
     ...witnessed(tokenWitness(b.issuer, undefined, pool)),
     key: JSON.stringify([role, COGNITO_IDENTITY, '', ...(pool !== undefined ? [pool] : [])]),
     used: false,
+    ...(pool !== undefined && n > 0 ? { partly: cognitoPool(pool) } : {}),
     finding:
       pool !== undefined
         ? finding(
-            `any identity of Cognito identity pool ${pool}`,
+            cognitoPool(pool),
             'low',
             'a Cognito trust naming its identity pool (:aud) and no identity lets every user the pool signs in (and its guests, where it allows them) assume the role: the pool is the check',
             `statement ${b.sid} sets no condition on the identity (${COGNITO_IDENTITY}:sub)${then}`,

@@ -17,7 +17,7 @@ export const FAIL_ON = {
 export function failsRun(f: CiFinding, failOn: string): boolean {
   switch (failOn) {
     case 'any':
-      return f.type !== 'undetermined';
+      return f.type !== 'undetermined' && f.type !== 'kept-widening';
     case 'risky':
       return f.type === 'new-access' && f.risk !== undefined;
     case 'granted':
@@ -35,6 +35,7 @@ export const TITLES: Record<FindingType, string> = {
   undetermined: 'undetermined',
   'would-deny': 'would be denied',
   unused: 'granted but never used',
+  'kept-widening': 'kept as listed widenings',
 };
 
 export function sections(r: CiReport): [FindingType, CiFinding[]][] {
@@ -47,6 +48,8 @@ export function sections(r: CiReport): [FindingType, CiFinding[]][] {
     : [
         ['would-deny', r.wouldDeny],
         ['unused', r.unused],
+        // Only when there are some: a report of hand-written policy reads as before.
+        ...(r.kept?.length ? [['kept-widening', r.kept] as [FindingType, CiFinding[]]] : []),
         ['undetermined', r.undetermined],
       ];
 }

@@ -40,7 +40,7 @@ export const github: Formatter = (r, failOn) => {
       `::warning file=${ghProperty(i.file)},line=${Math.max(1, i.line)},title=${ghProperty('policy input skipped (--on-error skip)')}::${ghData(`${i.code}: ${i.message}`)}`,
     );
   for (const { t, f, fails } of shown) {
-    const level = fails ? 'error' : t === 'undetermined' ? 'notice' : 'warning';
+    const level = fails ? 'error' : t === 'undetermined' || t === 'kept-widening' ? 'notice' : 'warning';
     const at = annotationPlace(f.locations[0]);
     const risk = riskText(f);
     const props = [

@@ -16,6 +16,7 @@ export const json: Formatter = (r) =>
           apiVersion: API_VERSION,
           wouldDeny: r.wouldDeny,
           unused: r.unused,
+          ...(r.kept?.length ? { keptWidenings: r.kept } : {}),
           undetermined: r.undetermined,
           unusedShare: r.unusedShare,
           ...(r.notJudged ? { notJudged: r.notJudged } : {}),

@@ -100,7 +100,7 @@ export const markdown: Formatter = (r, failOn) => {
     if (!list.length) continue;
     const rows = list.map(
       (f) =>
-        `| ${f.kind} | ${mdCell(f.principal)} | ${mdCell(f.summary)} | ${mdCell(evidenceText(f) || (f.detail ?? ''))} |`,
+        `| ${f.kind} | ${mdCell(f.principal)} | ${mdCell(f.summary)} | ${mdCell((t !== 'kept-widening' && evidenceText(f)) || (f.detail ?? ''))} |`,
     );
     const head = ['| kind | principal | access | evidence |', '|---|---|---|---|'];
     out.push(`#### ${TITLES[t]} (${list.length})`, '');

@@ -14,6 +14,8 @@ const RULES: Record<FindingType, string> = {
     'An access that cannot be judged from what was given (a Condition, an aggregated role without its sources).',
   'would-deny': 'An access the logs show as authorized that the enforced policy would deny.',
   unused: 'An access the enforced policy grants that the logs never used.',
+  'kept-widening':
+    'An access the logs never used that audit2policy generate wrote on purpose, as a widening its evidence lists.',
 };
 
 // Loaded when SARIF is asked for: the builder and the fs-extra it requires are ~40 ms of every run's start-up.
@@ -46,7 +48,7 @@ export const sarif: Formatter = (r, failOn) => {
       const ev = evidenceText(f);
       const risk = riskText(f);
       const result = new SarifResultBuilder().initSimple({
-        level: failsRun(f, failOn) ? 'error' : t === 'undetermined' ? 'note' : 'warning',
+        level: failsRun(f, failOn) ? 'error' : t === 'undetermined' || t === 'kept-widening' ? 'note' : 'warning',
         messageText: `${at.note}${f.kind} ${f.principal}: ${f.summary}${risk ? ` [risk ${risk}]` : ''}${ev ? ` [${ev}]` : ''}${f.detail && f.detail !== f.summary ? ` (${f.detail})` : ''}`,
         ruleId: `audit2policy/${t}`,
         ...(file !== undefined ? { fileUri: sarifUri(file) } : {}),
