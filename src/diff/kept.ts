@@ -66,6 +66,8 @@ export async function keptWidenings(unused: readonly CiFinding[], opts: KeptOpti
   };
   const kept = new Map<CiFinding, string>();
   for (const f of unused) {
+    // Only what could be one is looked up: an account's thousands of unused grants read no evidence.
+    if (!candidate(f, opts)) continue;
     for (const at of f.locations) {
       const path = evidenceBeside(at.file);
       const ev = path === undefined ? undefined : await evidence(path);
@@ -78,6 +80,15 @@ export async function keptWidenings(unused: readonly CiFinding[], opts: KeptOpti
   return kept;
 }
 
+/** Whether a finding could be a listed widening the logs used a part of, before its evidence is read. */
+function candidate(f: CiFinding, opts: KeptOptions): boolean {
+  if (f.kind === 'iam') return opts.partlyUsed.has(f);
+  if (f.kind !== 'netpol') return false;
+  const a = f.access as NetCiAccess;
+  const other = a.protocol === 'UDP' ? 'TCP' : a.protocol === 'TCP' ? 'UDP' : undefined;
+  return a.port === DNS_PORT && !!other && opts.used.has(JSON.stringify([a.from, a.to, other, String(DNS_PORT)]));
+}
+
 /** What the evidence lists as the widening a finding is, in its words, or undefined. */
 function listedWidening(
   f: CiFinding,
@@ -87,16 +98,14 @@ function listedWidening(
 ): { what: string; beside: string } | undefined {
   if (f.kind === 'netpol' && ev['kind'] === 'NetworkPolicyEvidence') {
     const a = f.access as NetCiAccess;
-    if (a.port !== DNS_PORT || (a.protocol !== 'UDP' && a.protocol !== 'TCP')) return undefined;
     const other = a.protocol === 'UDP' ? 'TCP' : 'UDP';
-    if (!opts.used.has(JSON.stringify([a.from, a.to, other, String(DNS_PORT)]))) return undefined;
     const [entries, peer] =
       ev['workload'] === a.from ? [ev['egress'], a.to] : ev['workload'] === a.to ? [ev['ingress'], a.from] : [];
     const dns = Array.isArray(entries) && entries.some((e) => isObj(e) && e['peer'] === peer && e['note'] === DNS_NOTE);
     return dns ? { what: DNS_NOTE, beside: `beside the ${other}/${DNS_PORT} they show` } : undefined;
   }
   const grant = opts.partlyUsed.get(f);
-  if (f.kind === 'iam' && grant !== undefined && ev['kind'] === 'IamPolicyEvidence') {
+  if (grant !== undefined && ev['kind'] === 'IamPolicyEvidence') {
     const trustFile = ev['trustFile'];
     if (typeof trustFile !== 'string' || !file.split(sep).join('/').endsWith(`/${trustFile}`)) return undefined;
     const action = (f.access as { action?: string }).action;
