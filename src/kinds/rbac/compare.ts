@@ -13,7 +13,7 @@ import {
   type RbacFinding,
   type Risk,
 } from '../../model/finding.js';
-import { k8sRiskList } from './risks.js';
+import { k8sRiskList, k8sSubjectRisk } from './risks.js';
 import { aggregationRuleChanges, feedChanges } from './feeds.js';
 import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
@@ -269,9 +269,14 @@ function summary(items: RbacGrant[]): string {
   return `${verbs} ${resources}${nameText}${g.namespace ? ' in ' + g.namespace : ' (cluster-wide)'}`;
 }
 
-/** The catalogue's risks of every grant of a finding, each reason once, the highest level first. */
+/**
+ * The catalogue's risks of every grant of a finding, each reason once, the highest level first, with its subject's
+ * (`system:authenticated`, `system:unauthenticated`...: every caller gains it).
+ */
 function riskOf(items: RbacGrant[]): CiFinding['risk'] {
   const all = new Map<string, Risk>();
+  const broad = k8sSubjectRisk(items[0]!.subjectKind, items[0]!.subject);
+  if (broad) all.set(broad.reason, broad);
   for (const i of items) for (const r of k8sRiskList(i)) if (!all.has(r.reason)) all.set(r.reason, r);
   // Highest level first, as CiFinding's risk promises (a stable sort keeps the catalogue's order within a level).
   const list = [...all.values()].sort((a, b) => RISK_ORDER[a.level] - RISK_ORDER[b.level]);

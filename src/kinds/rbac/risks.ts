@@ -121,3 +121,23 @@ function dedupeReasons(list: Risk[]): Risk[] {
 
 /** The reasons alone, as the report lists them. */
 export const k8sRisks = (a: K8sRiskInput): string[] => k8sRiskList(a).map((r) => r.reason);
+
+/**
+ * Why a grant is risky for whom it reaches, whatever it grants: a group every caller is in. `system:unauthenticated`
+ * (and its user, `system:anonymous`) is anyone who reaches the API server without credentials, `system:authenticated`
+ * every user and service account, `system:serviceaccounts` every service account, so any pod's token (RBAC
+ * documentation, "Default roles and role bindings"), and OpenShift's `system:authenticated:oauth` every user its OAuth
+ * server signs in. `diff` and `check` add it to the grant's own risks.
+ */
+export function k8sSubjectRisk(kind: string, name: string): Risk | undefined {
+  const high = (reason: string): Risk => ({ level: 'high', reason });
+  if ((kind === 'Group' && name === 'system:unauthenticated') || (kind === 'User' && name === 'system:anonymous'))
+    return high(`granted to ${name}: anyone who reaches the API server, without credentials`);
+  if (kind !== 'Group') return undefined;
+  if (name === 'system:authenticated') return high('granted to system:authenticated: every user and service account');
+  if (name === 'system:authenticated:oauth')
+    return high("granted to system:authenticated:oauth: every user OpenShift's OAuth server signs in");
+  if (name === 'system:serviceaccounts')
+    return high("granted to system:serviceaccounts: every service account of the cluster, so any pod's token");
+  return undefined;
+}
