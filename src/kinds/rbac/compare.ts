@@ -14,6 +14,8 @@ import {
   type Risk,
 } from '../../model/finding.js';
 import { k8sRiskList, k8sSubjectRisk } from './risks.js';
+import { buildRbacPolicySet } from '../../verify/rbac/policySet.js';
+import { defaultGrantOf, redefinesDefaultRole } from '../../verify/rbac/defaultBindings.js';
 import { aggregationRuleChanges, feedChanges } from './feeds.js';
 import { pushAll } from '../../util/array.js';
 import { cmp } from '../../model/issue.js';
@@ -42,6 +44,8 @@ export interface RbacGrant {
   at: Location;
   /** The rule it comes from: one change in a diff (the binding's file, binding and rule index). */
   rule: string;
+  /** How a binding no tree holds grants it: Kubernetes' default binding of a default ClusterRole redefined. */
+  via?: string;
 }
 
 // Keys are JSON arrays: no value can shift into another field, and they sort as their fields do.
@@ -54,7 +58,13 @@ const changeKey = (g: RbacGrant) => JSON.stringify([g.subject, g.namespace, g.ru
 
 /** RBAC as grants over every binding's effective rules, judged by the RBAC evaluator `verify` uses. */
 export async function compareRbac(sides: CompareSide<RbacPolicySet>[], ctx: CompareContext): Promise<Comparison> {
-  const sets = sides.map((s) => s.policies.set);
+  // A side that redefines a ClusterRole the cluster binds by default (`system:basic-user` to every authenticated
+  // user) is judged with that binding: the role's rules are its groups' (verify/rbac/defaultBindings.ts).
+  const sets = sides.map((s) =>
+    ctx.defaultGrants !== false && redefinesDefaultRole(s.policies.set)
+      ? buildRbacPolicySet(s.docs, { defaultBindings: true }).set
+      : s.policies.set,
+  );
   // A subject's first binding, per side: asked once per finding (`check` locates every would-be denial).
   const firsts: Map<string, BindingGrant>[] = [];
   const firstGrant = (side: number) => {
@@ -151,7 +161,9 @@ function rbacGrants(
     const at = bindingLine(b.file, texts, b.bindingName);
     const subject = b.subjectName;
     if (!g.rules && twins && !twins.has(bindingKey(b))) {
-      const where = b.bindingKind === 'RoleBinding' ? `in ${b.bindingNamespace}` : 'cluster-wide';
+      const where =
+        (b.bindingKind === 'RoleBinding' ? `in ${b.bindingNamespace}` : 'cluster-wide') +
+        (b.defaultBinding ? " (Kubernetes' default binding)" : '');
       const why = b.roleName === 'cluster-admin' && b.roleKind === 'ClusterRole' ? ': every permission' : '';
       changes.push({
         type: 'new-access',
@@ -178,12 +190,16 @@ function rbacGrants(
       continue;
     }
     const namespace = b.bindingKind === 'RoleBinding' ? b.bindingNamespace : '';
+    // Through a default binding, only what the default role does not grant: the cluster grants that anyway.
+    const from = grants.length;
+    const via = b.defaultBinding ? viaDefault(b.roleName, b.bindingName) : undefined;
     for (const [index, r] of g.rules.entries()) {
       const base = {
         subject,
         subjectKind: b.subjectKind,
         at: ruleLine(b.file, texts, b.roleKind, b.roleName, index) ?? at,
         rule: JSON.stringify([b.file, b.bindingKind, b.bindingNamespace, b.bindingName, index]),
+        ...(via ? { via } : {}),
       };
       for (const verb of r.verbs) {
         if (b.bindingKind === 'ClusterRoleBinding')
@@ -217,6 +233,11 @@ function rbacGrants(
           }
         }
       }
+    }
+    if (via) {
+      const beyond = grants.slice(from).filter((x) => !defaultGrantFor(request(x)));
+      grants.length = from;
+      pushAll(grants, beyond);
     }
   }
   if (other) {
@@ -270,6 +291,20 @@ function summary(items: RbacGrant[]): string {
 }
 
 /**
+ * The default binding a grant comes through, in words: the ClusterRole redefined, whom Kubernetes binds it to, and
+ * why the rules added stay.
+ */
+function viaDefault(role: string, binding: string): string {
+  const d = defaultGrantOf(role);
+  const on = d?.platform ? ` on ${d.platform}` : '';
+  return (
+    `ClusterRole ${role} is one the cluster binds by default${on} (ClusterRoleBinding ${binding}, to ` +
+    `${(d?.groups ?? []).join(' and ')}): the API server's reconciliation at start adds back its default rules ` +
+    'and keeps those the policies add'
+  );
+}
+
+/**
  * The catalogue's risks of every grant of a finding, each reason once, the highest level first, with its subject's
  * (`system:authenticated`, `system:unauthenticated`...: every caller gains it).
  */
@@ -317,6 +352,7 @@ function finding(type: FindingType, items: RbacGrant[], evidence?: CiEvidence): 
     ...(risk ? { risk } : {}),
     ...(evidence ? { evidence } : {}),
     locations: uniqueLocations(items.map((i) => i.at)),
+    ...(g.via ? { detail: g.via } : {}),
   };
 }
 

@@ -36,6 +36,11 @@ export interface BindingDef {
   roleName: string;
   subjects: { kind: string; name: string; namespace: string }[];
   file: string;
+  /**
+   * Not among the policies: Kubernetes' default binding of a default ClusterRole they redefine (./defaultBindings.ts),
+   * `file` the role's.
+   */
+  defaultBinding?: true;
 }
 
 const API_VERSIONS = new Set([

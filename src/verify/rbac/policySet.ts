@@ -6,19 +6,27 @@ import { aggregate, type Resolved } from './aggregate.js';
 import { aggregationFeeds, aggregationRules, type AggregationFeed, type AggregationRule } from './feeds.js';
 import type { BindingGrant, GrantRef, RbacDecision, RbacPolicySet, RbacRequest, RuleSet } from './types.js';
 import { admit } from './admit.js';
+import { defaultBindingsOf } from './defaultBindings.js';
 import { compareTuples, tupleKey, tupleKeyOf } from '../../util/key.js';
 import { pushAll } from '../../util/array.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
 
-/** Build an evaluator over the RBAC objects among the documents. */
-export function buildRbacPolicySet(docs: PolicyDoc[]): {
+/**
+ * Build an evaluator over the RBAC objects among the documents; `defaultBindings`: with Kubernetes' default bindings
+ * of the default ClusterRoles they redefine (./defaultBindings.ts).
+ */
+export function buildRbacPolicySet(
+  docs: PolicyDoc[],
+  opts: { defaultBindings?: boolean } = {},
+): {
   set: RbacPolicySet;
   issues: InputIssue[];
   ignored: Record<string, number>;
 } {
   const { roles, bindings, issues, ignored } = readRbacObjects(docs);
-  return { set: new PolicySet(roles, bindings), issues, ignored };
+  const all = opts.defaultBindings ? [...bindings, ...defaultBindingsOf(roles)] : bindings;
+  return { set: new PolicySet(roles, all), issues, ignored };
 }
 
 class PolicySet implements RbacPolicySet {
@@ -35,7 +43,7 @@ class PolicySet implements RbacPolicySet {
       roles: roles.filter((r) => r.kind === 'Role').length,
       clusterRoles: roles.filter((r) => r.kind === 'ClusterRole').length,
       roleBindings: bindings.filter((b) => b.kind === 'RoleBinding').length,
-      clusterRoleBindings: bindings.filter((b) => b.kind === 'ClusterRoleBinding').length,
+      clusterRoleBindings: bindings.filter((b) => b.kind === 'ClusterRoleBinding' && !b.defaultBinding).length,
     };
     for (const r of roles) if (r.kind === 'Role') this.roles.set(tupleKey(r.namespace, r.name), { rules: r.rules });
     const cluster = roles.filter((r) => r.kind === 'ClusterRole');
@@ -374,5 +382,6 @@ function grant(b: BindingDef): GrantRef {
     roleKind: b.roleKind,
     roleName: b.roleName,
     file: b.file,
+    ...(b.defaultBinding ? { defaultBinding: true as const } : {}),
   };
 }

@@ -49,6 +49,8 @@ export interface GrantRef {
   roleKind: 'Role' | 'ClusterRole';
   roleName: string;
   file: string;
+  /** Kubernetes' default binding of a default ClusterRole the policies redefine (`file` is the role's). */
+  defaultBinding?: true;
 }
 
 export type RbacDecision =
