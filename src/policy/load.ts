@@ -161,7 +161,7 @@ export function parsePolicyText(file: string, text: string, docs: PolicyDoc[], i
   if (!framedAlike(text)) {
     const read = readFramed(file, text, load);
     for (const d of read.docs) docs.push({ file, ...d });
-    issues.push(...read.issues);
+    pushAll(issues, read.issues);
     return;
   }
   try {

@@ -122,7 +122,10 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     const trusts = [...set.trusts.values()].filter((t) => t.unknown === undefined).length;
     const also = trusts ? `, ${plural(trusts, 'trust policy', String, 'trust policies')}` : '';
     const label = `${plural(set.count, 'IAM policy', String, 'IAM policies')}${also}`;
-    return { set, issues, count: set.count + set.trustFiles, label };
+    // A policy attached but not read (known only after apply, a managed policy the answer does not hold) is found too:
+    // a plan of nothing else is a side with policy in it, compared as not read, never an empty one.
+    const unread = new Set([...set.byPrincipal.values()].flat().filter((p) => p.unknown !== undefined)).size;
+    return { set, issues, count: set.count + set.trustFiles + unread, label };
   },
   replay: (policies, report) => {
     const r = iamReplay(policies.set, report);
