@@ -145,13 +145,17 @@ describe('each permission of the report names the records behind it', () => {
     const ev = load(readFileSync(join(dir, 'np/evidence/netpol/ci/job-runner.yaml'), 'utf8')) as {
       egress: { peer: string; ports: string[]; samples: string[] }[];
     };
-    const rule = ev.egress.find((e) => e.peer === '10.0.0.20')!;
+    // The API server (Hubble's reserved:kube-apiserver), at the address the flows saw it at.
+    const rule = ev.egress.find((e) => e.peer === 'API server 10.0.0.20')!;
     expect(rule.ports).toEqual(['TCP/443']);
-    const md = rowOf(mdSection(readFileSync(join(dir, 'r.md'), 'utf8'), 'ci/job-runner'), '| → 10.0.0.20 TCP/443 |');
+    const md = rowOf(
+      mdSection(readFileSync(join(dir, 'r.md'), 'utf8'), 'ci/job-runner'),
+      '| → API server 10.0.0.20 TCP/443 |',
+    );
     expect(mdIds(md)).toEqual(rule.samples.map((s) => s.replace(/>/g, '&gt;')));
     const html = rowOf(
       htmlSection(readFileSync(join(dir, 'r.html'), 'utf8'), 'ci/job-runner'),
-      '<tr><td class="mono">→ 10.0.0.20 TCP/443</td>',
+      '<tr><td class="mono">→ API server 10.0.0.20 TCP/443</td>',
     );
     expect(htmlIds(html)).toEqual(rule.samples.map((s) => s.replace(/>/g, '&gt;')));
     // A denied connection names its record too.

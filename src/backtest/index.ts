@@ -13,6 +13,7 @@ import {
   type ReplayFacts,
 } from '../kinds/index.js';
 import { hostsOf } from '../verify/netpol.js';
+import { apiServersOf } from '../model/apiServer.js';
 import { unresolvedCaveat } from '../generate/netpol/coverage.js';
 import type { Finding } from '../model/finding.js';
 import { cmp, InputError, type InputIssue } from '../model/issue.js';
@@ -250,12 +251,13 @@ async function evaluate(
   for (const k of untrained)
     for (const f of KINDS[k].allowsNothing?.(test) ?? []) parsePolicyText(f.path, f.text, docs, issues);
   const policies = readAllPolicies(docs);
-  // The addresses training saw as addresses or nodes are no pods' either (the policies' ipBlocks name them).
+  // The addresses training saw as addresses or nodes are no pods' either (the policies' ipBlocks name them); those it
+  // saw the API server at are the API server in the held-out window's flow logs too.
   const report = await verifyAll(
     test,
     policies,
     KIND_NAMES,
-    { ...facts, hosts: hostsOf(train.network, facts.hosts) },
+    { ...facts, hosts: hostsOf(train.network, facts.hosts), apiServers: apiServersOf(train.network, facts.apiServers) },
     untrained,
   );
   const wouldDenyList = report.notAllowed.map((f) => ({ ...f, reason: KINDS[f.kind].newness(f, train, test) }));

@@ -211,6 +211,8 @@ export interface ReplayFacts {
   podAddresses?: ReadonlyMap<string, readonly string[]>;
   /** Addresses known not to be pods' beyond those the replayed profile saw as addresses or nodes (the backtest's). */
   hosts?: readonly string[];
+  /** Addresses the API server was seen at beyond the replayed profile's (the backtest's training window's). */
+  apiServers?: readonly string[];
   /** The cluster's nodes (addresses, labels), when an inventory gave them: Cilium host policies select by them. */
   nodes?: readonly NodeFact[];
   /**

@@ -6,7 +6,7 @@ import { put } from '../util/own.js';
 /**
  * Network observations and the network part of the profile: who talked to whom, on which protocol
  * and port. Peers are workloads (a Deployment, StatefulSet, DaemonSet, CronJob..., named by namespace
- * and name), nodes, or plain IP addresses outside the cluster.
+ * and name), nodes, the Kubernetes API server, or plain IP addresses outside the cluster.
  */
 export type Peer =
   | { kind: 'workload'; namespace: string; name: string }
@@ -16,6 +16,12 @@ export type Peer =
    * the `host` identity.
    */
   | { kind: 'node'; ip: string; own?: true }
+  /**
+   * The Kubernetes API server, at the address a flow saw it at (Hubble's `reserved:kube-apiserver`): the address is
+   * evidence, not the peer. Managed control planes (EKS, GKE, AKS) change it, on upgrades and scaling; Cilium selects
+   * the API server by its entity, whatever its address.
+   */
+  | { kind: 'apiserver'; ip: string }
   | { kind: 'ip'; ip: string };
 
 export type L4Protocol = 'TCP' | 'UDP' | 'SCTP' | 'ICMP' | 'ICMPv6';
@@ -102,7 +108,7 @@ export interface NetEdge {
 
 export const FLOW_SAMPLE_LIMIT = 3;
 
-/** A peer's display and sort form: `w:shop/web`, `ip:10.0.0.1`. Not a map key: use `peerId`. */
+/** A peer's display and sort form: `w:shop/web`, `ip:10.0.0.1`, `apiserver:10.0.0.1`. Not a map key: use `peerId`. */
 export function peerKey(p: Peer): string {
   return p.kind === 'workload'
     ? `w:${p.namespace}/${p.name}`
@@ -115,9 +121,15 @@ export function peerId(p: Peer): string {
   return p.kind === 'node' && p.own ? tupleKey('node', p.ip, 'own') : tupleKey(p.kind, p.ip);
 }
 
+/**
+ * The profile's order of peers. The API server sorts as the address it is written as (`{kind: ip, ip, apiserver:
+ * true}`, profile/lines.ts), so that a reader that does not know it finds the lines in the order it expects.
+ */
 export function comparePeers(a: Peer, b: Peer): number {
-  return cmp(peerKey(a), peerKey(b)) || cmp(peerId(a), peerId(b));
+  return cmp(orderKey(a), orderKey(b)) || cmp(peerId(a), peerId(b));
 }
+
+const orderKey = (p: Peer): string => (p.kind === 'apiserver' ? `ip:${p.ip}` : peerKey(p));
 
 /** A workload as a map key. */
 export function workloadId(w: { namespace: string; name: string }): string {
@@ -134,6 +146,7 @@ export function compareWorkloads(
 
 export function describePeer(p: Peer): string {
   if (p.kind === 'workload') return `${p.namespace}/${p.name}`;
+  if (p.kind === 'apiserver') return `API server ${p.ip}`;
   return p.kind === 'node' ? `${p.own ? 'own node' : 'node'} ${p.ip}` : p.ip;
 }
 

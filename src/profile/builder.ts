@@ -4,17 +4,17 @@ import { cmp } from '../model/issue.js';
 import { noPermissionReason } from '../knowledge/aws/eventNames.js';
 import {
   addFlow,
-  compareEdges,
   compareWorkloads,
   edgeKey,
   addView,
   WorkloadViews,
   newFlowEvidence,
   workloadId,
+  type FlowObservation,
   type NetEdge,
 } from '../model/network.js';
 import type { AwsCallObservation, Decision, K8sRequestObservation, Observation } from '../model/observation.js';
-import type { FlowObservation } from '../model/network.js';
+import { profileEdges } from '../model/apiServer.js';
 import { PROFILE_API_VERSION, type ImpliedBy, type Principal, type Profile } from '../model/profile.js';
 import { preferredIamArn, principalId, subjectFromUsername, type Subject } from '../model/subject.js';
 import { AWS_KINDS, awsIdentitySkip, issuingUser, type Scope, type SkipReason } from './scope.js';
@@ -310,7 +310,7 @@ export class ProfileBuilder {
     deferred?: DeferredAws;
   } {
     let { start, end } = spanOf(this.ev);
-    const network = this.net.size || this.workloads.size ? [...this.net.values()].sort(compareEdges) : undefined;
+    const network = this.net.size || this.workloads.size ? profileEdges(this.net.values()) : undefined;
     for (const e of network ?? []) {
       for (const ev of [e.allowed, e.denied]) {
         if (!ev) continue;

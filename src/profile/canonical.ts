@@ -11,6 +11,7 @@ import {
   type SourceRecord,
 } from '../model/profile.js';
 import { sortedRecord, type FlowEvidence, type NetEdge, type Peer } from '../model/network.js';
+import type { WirePeer } from '../model/apiServer.js';
 import { canonicalSubject } from './order.js';
 import { canonicalImplied } from './edges.js';
 import type { ProfileHead, ProfileTail } from './lines.js';
@@ -91,12 +92,15 @@ export function canonicalProfile(p: Profile): Profile {
   };
 }
 
-function canonicalPeer(x: Peer): Peer {
+/** A peer as the model holds it, from the model's or the written form (a v1alpha1 document's: model/apiServer.ts). */
+function canonicalPeer(x: Peer | WirePeer): Peer {
   return x.kind === 'workload'
     ? { kind: 'workload', namespace: x.namespace, name: x.name }
     : x.kind === 'node' && x.own
       ? { kind: 'node', ip: x.ip, own: true }
-      : { kind: x.kind, ip: x.ip };
+      : x.kind === 'ip' && 'apiserver' in x && x.apiserver
+        ? { kind: 'apiserver', ip: x.ip }
+        : { kind: x.kind, ip: x.ip };
 }
 
 function canonicalFlowEvidence(e: FlowEvidence): FlowEvidence {

@@ -12,6 +12,8 @@ import {
   type Profile,
 } from '../model/profile.js';
 import { canonicalEvidence, STAGES } from '../model/evidence.js';
+import type { NetEdge } from '../model/network.js';
+import { wireEdge } from '../model/apiServer.js';
 
 /**
  * One line of a v1alpha2 profile to and from its JSON (docs/formats.md, ADR 0010). Lines are compact: an access is a
@@ -225,9 +227,10 @@ export function* principalLines(p: Principal, k8s?: Iterable<string>, aws?: Iter
   else for (const e of p.aws ?? []) yield awsLine(e);
 }
 
-/** The trailing sections' lines, one per entry. */
+/** The trailing sections' lines, one per entry; a connection's peers in their written form (model/apiServer.ts). */
 export function* tailLines(t: ProfileTail): Generator<string> {
-  for (const [key, field] of TAIL_SECTIONS) for (const x of t[field] ?? []) yield JSON.stringify({ [key]: x });
+  for (const [key, field] of TAIL_SECTIONS)
+    for (const x of t[field] ?? []) yield JSON.stringify({ [key]: field === 'network' ? wireEdge(x as NetEdge) : x });
 }
 
 export function endLine(c: EndCounts): string {

@@ -17,7 +17,6 @@ import {
 } from '../model/profile.js';
 import { isAwsKind, preferredIamArn, principalId, type Subject } from '../model/subject.js';
 import {
-  compareEdges,
   compareWorkloads,
   edgeKey,
   mergeFlowEvidence,
@@ -27,6 +26,7 @@ import {
   type NetEdge,
   type WorkloadInfo,
 } from '../model/network.js';
+import { profileEdges } from '../model/apiServer.js';
 import { tupleKey } from '../util/key.js';
 import { sortImplied } from './edges.js';
 import { mergeAssumptions } from './assumptions.js';
@@ -296,7 +296,7 @@ function mergeNetwork(profiles: Profile[]): Pick<Profile, 'workloads' | 'network
   const out: Pick<Profile, 'workloads' | 'network' | 'dnsNames' | 'namespaces'> = {};
   if (any) {
     out.workloads = [...workloads.values()].map(mergeWorkloads).sort(compareWorkloads);
-    out.network = [...edges.values()].sort(compareEdges);
+    out.network = profileEdges(edges.values());
   }
   if (names.size)
     out.dnsNames = [...names.keys()].sort(cmp).map((ip) => ({ ip, names: [...names.get(ip)!].sort(cmp) }));

@@ -7,6 +7,7 @@ import { fsProblem } from '../util/fsError.js';
 import { PROFILE_API_VERSION, type AwsEdge, type Principal } from '../model/profile.js';
 import type { Evidence } from '../model/evidence.js';
 import type { NetEdge } from '../model/network.js';
+import { edgeOfWire, type WireEdge } from '../model/apiServer.js';
 import { principalId } from '../model/subject.js';
 import { LineSplitter, MAX_LINE_BYTES } from '../ingest/lines.js';
 import {
@@ -278,7 +279,8 @@ export async function streamOf(
       if (i < section) bad(`a ${line.kind} line after the ${TAIL_SECTIONS[section]![0]} lines`);
       section = i;
       const field = TAIL_SECTIONS[i]![1];
-      const x = line.v[line.kind];
+      // A connection's peers as the model holds them: the API server is written as an address (model/apiServer.ts).
+      const x = field === 'network' ? edgeOfWire(line.v[line.kind] as WireEdge) : line.v[line.kind];
       const assumption = ASSUMPTION_ORDER[field];
       const order = assumption ?? TAIL_ORDER[field];
       const problem =

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { LEGACY_PROFILE_API_VERSION, PROFILE_API_VERSION, type Profile } from '../model/profile.js';
+import type { WireEdge } from '../model/apiServer.js';
 import { countProblem, flowProblem, stagesProblem, TAIL_ORDER, windowProblem } from './checks.js';
 
 /**
@@ -150,7 +151,8 @@ export const Workload = Type.Object({
 export const Peer = Type.Union([
   Type.Object({ kind: Type.Literal('workload'), namespace: Str, name: Str }),
   Type.Object({ kind: Type.Literal('node'), ip: Str, own: Type.Optional(Type.Literal(true)) }),
-  Type.Object({ kind: Type.Literal('ip'), ip: Str }),
+  // `apiserver`: the API server at the address the flows saw (model/apiServer.ts); to older readers, the address.
+  Type.Object({ kind: Type.Literal('ip'), ip: Str, apiserver: Type.Optional(Type.Literal(true)) }),
 ]);
 
 export const FlowEvidence = Type.Object({
@@ -261,8 +263,10 @@ export type ProfileFromSchema = Static<typeof ProfileSchema>;
 /** Compile-time only: the schema's type and the model's `Profile` are each assignable to the other. */
 type Holds<T extends true> = T;
 type Body<T> = Omit<T, 'apiVersion'>;
+/** The model's profile as written: its network peers in their written form (the API server as an address). */
+type Written = Omit<Profile, 'apiVersion' | 'network'> & { network?: WireEdge[] };
 export type SchemaMatchesModel = Holds<
-  Body<ProfileFromSchema> extends Body<Profile> ? (Body<Profile> extends Body<ProfileFromSchema> ? true : false) : false
+  Body<ProfileFromSchema> extends Written ? (Written extends Body<ProfileFromSchema> ? true : false) : false
 >;
 
 const compiled = TypeCompiler.Compile(ProfileSchema);

@@ -1,3 +1,4 @@
+import { apiServersOf, asServer } from '../model/apiServer.js';
 import { type InputIssue } from '../model/issue.js';
 import { tally, type FindingEvidence, type NetpolFinding, type VerifyReport } from '../model/finding.js';
 import {
@@ -200,7 +201,9 @@ function endpointOf(
   if (p.kind !== 'workload')
     return p.kind === 'node'
       ? { kind: 'ip', ip: p.ip, node: true, ...(p.own ? { own: true } : {}) }
-      : { kind: 'ip', ip: p.ip };
+      : p.kind === 'apiserver'
+        ? { kind: 'ip', ip: p.ip, apiserver: true }
+        : { kind: 'ip', ip: p.ip };
   const w = workloads.get(tupleKey(p.namespace, p.name));
   const ips = addresses?.get(tupleKey(p.namespace, p.name));
   return {
@@ -213,7 +216,11 @@ function endpointOf(
 }
 
 /** What verify and diff know beside the profile: the inventory's Services and pod addresses, the network plugin. */
-export type NetFacts = ClusterFacts & { podAddresses?: ReadonlyMap<string, readonly string[]> };
+export type NetFacts = ClusterFacts & {
+  podAddresses?: ReadonlyMap<string, readonly string[]>;
+  /** Addresses the API server was seen at beside the profile's own (a backtest's training window's). */
+  apiServers?: readonly string[];
+};
 
 /** The addresses the flows saw as addresses or nodes, and `more`: none is a pod's (an ipBlock of them holds no pod). */
 export function hostsOf(network: readonly NetEdge[] | undefined, more: readonly string[] = []): string[] {
@@ -260,14 +267,16 @@ export function verifyNetpol(
   let observed = 0;
   let allowed = 0;
   const talked: [Peer, Peer][] = [];
+  // An address Hubble showed as the API server is the API server in a flow log's records too.
+  const servers = new Set(apiServersOf(profile.network, facts.apiServers));
   for (const e of profile.network ?? []) {
     if (e.denied && !e.allowed) report.denied.push(finding(e, e.denied));
     if (!e.allowed) continue;
     talked.push([e.from, e.to]);
     observed++;
     const d = set.allows({
-      src: endpointOf(e.from, workloads, facts.podAddresses),
-      dst: endpointOf(e.to, workloads, facts.podAddresses),
+      src: endpointOf(asServer(e.from, servers), workloads, facts.podAddresses),
+      dst: endpointOf(asServer(e.to, servers), workloads, facts.podAddresses),
       protocol: e.protocol,
       port: e.port,
     });
@@ -293,7 +302,12 @@ export function verifyNetpol(
       const ip = e.to.kind === 'ip' ? e.to.ip : undefined;
       const known = ip ? names.get(ip) : undefined;
       const named = known?.length ? `${ip} is ${known.join(', ')} (DNS answers)` : undefined;
-      report.notAllowed.push(finding(e, e.allowed, [d.detail, named].filter(Boolean).join('; ') || undefined));
+      // The API server at an address the policies do not name: managed control planes move it.
+      const server = [e.from, e.to].map((p) => asServer(p, servers)).find((p) => p.kind === 'apiserver');
+      const moved = server
+        ? `${server.ip} is the API server's address (Hubble's reserved:kube-apiserver), which managed control planes change; Cilium's kube-apiserver entity selects it at any address`
+        : undefined;
+      report.notAllowed.push(finding(e, e.allowed, [d.detail, named, moved].filter(Boolean).join('; ') || undefined));
     }
   }
   const { pairs, open, examples } = pairsNeverTalked(workloads, talked, set, facts.podAddresses);
@@ -318,7 +332,7 @@ function evaluatorOf(
   for (const w of profile.workloads ?? []) workloads.set(workloadId(w), w);
   const nsLabels = new Map((profile.namespaces ?? []).map((n) => [n.name, n.labels]));
   const names = new Map((profile.dnsNames ?? []).map((n) => [n.ip, n.names]));
-  const { podAddresses: _a, ...known } = facts;
+  const { podAddresses: _a, apiServers: _s, ...known } = facts;
   const set = new NetworkPolicySet(nsLabels, names, { ...known, hosts: hostsOf(profile.network, facts.hosts) });
   for (const p of policies) set.add(p.kind, p.name, p.namespace, p.spec);
   return { workloads, names, set };

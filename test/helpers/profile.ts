@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { canonicalProfile } from '../../src/profile/canonical.js';
 import { parseProfile, readProfile } from '../../src/profile/io.js';
 import { LEGACY_PROFILE_API_VERSION, type Profile } from '../../src/model/profile.js';
+import { wireEdge } from '../../src/model/apiServer.js';
 
 /**
  * Profiles in tests, read by the real reader (src/profile/io.ts): a file `profile` or `merge` wrote, or their stdout.
@@ -25,7 +26,16 @@ export function sectionEntries(text: string, key: string): Record<string, unknow
     .map((l) => (JSON.parse(l) as Record<string, Record<string, unknown>>)[key]!);
 }
 
-/** The v1alpha1 writer, as it was: one JSON document with two-space indentation (old profiles for the reader). */
+/**
+ * The v1alpha1 writer, as it was: one JSON document with two-space indentation (old profiles for the reader); a peer
+ * it never knew in its written form (the API server as an address with `apiserver: true`, src/model/apiServer.ts).
+ */
 export function legacyProfileText(p: Profile): string {
-  return JSON.stringify({ ...canonicalProfile(p), apiVersion: LEGACY_PROFILE_API_VERSION }, null, 2) + '\n';
+  const c = canonicalProfile(p);
+  const doc = {
+    ...c,
+    ...(c.network ? { network: c.network.map(wireEdge) } : {}),
+    apiVersion: LEGACY_PROFILE_API_VERSION,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
 }

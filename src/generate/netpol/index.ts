@@ -84,6 +84,12 @@ export interface NetpolResult {
   ownNode: { workload: string; detail: string }[];
   /** Peers that are nodes or host-network pods (allowed by node IP: flagged for review). */
   nodePeers: { workload: string; ip: string; direction: 'ingress' | 'egress' }[];
+  /**
+   * Connections with the Kubernetes API server, at the addresses the flows saw it at: allowed by those addresses
+   * (`address`: a NetworkPolicy cannot name the API server, and managed control planes change them) or as Cilium's
+   * kube-apiserver entity (`entity`), whatever its address.
+   */
+  apiServer: { by: 'address' | 'entity'; peers: { workload: string; ip: string; direction: 'ingress' | 'egress' }[] };
   /** Workloads left without a policy, and why (an empty selector would select the whole namespace). */
   skipped: { workload: string; reason: string }[];
   /** Workloads of the inventory that had no observed traffic, each said open when no default deny covers it. */
@@ -127,6 +133,7 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
     inexpressible: [],
     ownNode: [],
     nodePeers: [],
+    apiServer: { by: flavor === 'cilium' ? 'entity' : 'address', peers: [] },
     skipped: [],
     quiet: [],
     unnamed: [],
@@ -208,12 +215,15 @@ export function generateNetpol(profile: Profile, opts: NetpolOptions = {}): Netp
       const r = addRule(egress, src, e.to, e, e.allowed, port);
       if (e.port === DNS_PORT && isDnsServer(dstW)) r.dns = true;
       if (e.to.kind === 'node' && !e.to.own) result.nodePeers.push({ workload: src, ip: e.to.ip, direction: 'egress' });
+      if (e.to.kind === 'apiserver') result.apiServer.peers.push({ workload: src, ip: e.to.ip, direction: 'egress' });
     }
     if (dst) {
       const r = addRule(ingress, dst, e.from, e, e.allowed, port);
       if (e.port === DNS_PORT && isDnsServer(dstW)) r.dns = true;
       if (e.from.kind === 'node' && !e.from.own && !hostGroup)
         result.nodePeers.push({ workload: dst, ip: e.from.ip, direction: 'ingress' });
+      if (e.from.kind === 'apiserver')
+        result.apiServer.peers.push({ workload: dst, ip: e.from.ip, direction: 'ingress' });
     }
   }
 

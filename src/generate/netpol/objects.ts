@@ -116,6 +116,11 @@ export function networkPolicy(
  * not select node addresses unless the agent runs with policy-cidr-match-mode nodes (off by default).
  */
 const NODE_ENTITIES = ['host', 'remote-node'];
+/**
+ * The API server as Cilium identifies it, on a node or outside the cluster (the entity is Cilium 1.11's; Hubble labels
+ * its address `reserved:kube-apiserver`).
+ */
+const API_SERVER = 'kube-apiserver';
 
 /** CiliumNetworkPolicy: endpoints by labels (namespace as Cilium's label), external peers by name where known, ICMP. */
 export function ciliumPolicy(
@@ -189,6 +194,8 @@ export function ciliumPolicy(
       egress.push({ toEndpoints: [endpoint(r.peer)], ...rest, toPorts: [...dnsPorts, ...(rest.toPorts ?? [])] });
     } else if (r.peer.kind === 'workload') egress.push({ toEndpoints: [endpoint(r.peer)], ...toPorts(r) });
     else if (r.peer.kind === 'node' && r.peer.own) once({ toEntities: ['host'], ...toPorts(r) }, egress);
+    // The API server wherever it runs and whatever its address (managed control planes change it): one rule per ports.
+    else if (r.peer.kind === 'apiserver') once({ toEntities: [API_SERVER], ...toPorts(r) }, egress);
     else if (r.names.size) {
       fqdn = true;
       // Addresses of one name on the same ports are one rule by name (a service seen at several addresses).
@@ -205,6 +212,7 @@ export function ciliumPolicy(
   const ingress: Record<string, unknown>[] = [];
   for (const r of sortRules(inn))
     if (r.peer.kind === 'workload') ingress.push({ fromEndpoints: [endpoint(r.peer)], ...toPorts(r) });
+    else if (r.peer.kind === 'apiserver') once({ fromEntities: [API_SERVER], ...toPorts(r) }, ingress);
     else if (r.peer.kind === 'node')
       once({ fromEntities: r.peer.own ? ['host'] : NODE_ENTITIES, ...toPorts(r) }, ingress);
     else ingress.push({ fromCIDR: [cidrOf(r.peer.ip)], ...toPorts(r) });

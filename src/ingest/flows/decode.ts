@@ -263,6 +263,9 @@ export class FlowDecoder {
     const labels = Array.isArray(ep['labels']) ? ep['labels'].filter((x): x is string => typeof x === 'string') : [];
     const namespace = str(ep['namespace']);
     const podName = str(ep['pod_name']);
+    // The API server, whether it runs on a node (with `reserved:host` or `reserved:remote-node`) or outside the
+    // cluster (with `reserved:world`): a peer of its own, its address kept as evidence (managed ones change it).
+    if (labels.includes('reserved:kube-apiserver')) return { peer: { kind: 'apiserver', ip } };
     // A host-network pod shares its node's address, and NetworkPolicies see its traffic as the node's: a podSelector
     // never selects it, so it is a peer by node address (Cilium gives it the host's identity).
     if (labels.includes('reserved:host')) return { peer: { kind: 'node', ip }, local: true };

@@ -1,5 +1,5 @@
 import { namesPolicyGroup } from '../../knowledge/kubernetes/openShift.js';
-import { addressValue, formatAddress } from '../../knowledge/network/cidr.js';
+import { formatAddress } from '../../knowledge/network/cidr.js';
 import {
   topRisk,
   RISK_ORDER,
@@ -13,12 +13,10 @@ import {
 } from '../../model/finding.js';
 import { netPortRiskList, netRegionsRiskList, netRiskList, type Region } from './risks.js';
 import { cmp } from '../../model/issue.js';
-import { mergeFlowEvidence, type FlowEvidence, type Peer } from '../../model/network.js';
-import type { Profile } from '../../model/profile.js';
+import type { FlowEvidence, Peer } from '../../model/network.js';
 import { hostsOf, type readNetworkPolicies } from '../../verify/netpol.js';
 import { NetworkPolicySet, type Connection, type Endpoint, type Proto } from '../../verify/netpol/evaluate.js';
 import { NO, YES } from '../../verify/netpol/cilium-peers.js';
-import { noEvidence } from '../findings.js';
 import { broadPeers, newBroadPeers } from './broad.js';
 import type { CompareContext, CompareSide, Comparison, Coverage } from '../types.js';
 import {
@@ -33,6 +31,7 @@ import {
 } from './universe.js';
 import { andList, pushAll } from '../../util/array.js';
 import { NetpolLocator, locationsOnce } from './locate.js';
+import { endpointNamed, evidenceOf, observedFlows, SERVER, serversNamed } from './observed.js';
 
 type Policies = ReturnType<typeof readNetworkPolicies>['policies'];
 
@@ -74,8 +73,14 @@ type Run = Omit<NetGrant, 'side' | 'all' | 'src' | 'dst'> & {
   why: string;
 };
 
-/** An endpoint as grouping sees it: a workload by name, every address region alike (they are described together). */
-const groupName = (name: string, byName: Map<string, UniverseEndpoint>) => (byName.get(name)?.range ? '' : name);
+/**
+ * An endpoint as grouping sees it: a workload by name, every address region alike (they are described together), but
+ * the API server's addresses, which are the API server.
+ */
+const groupName = (name: string, byName: Map<string, UniverseEndpoint>) => {
+  const e = byName.get(name);
+  return !e?.range ? name : e.ep.kind === 'ip' && e.ep.apiserver ? SERVER : '';
+};
 
 /**
  * NetworkPolicies as the connections they allow over a universe of workloads, address regions and port intervals
@@ -247,53 +252,6 @@ function answers(sets: NetworkPolicySet[], c: Connection, ask: (i: number) => bo
   return { sides, sure, causes, why: JSON.stringify(causes) };
 }
 
-/** An endpoint by the name a verify finding gives it (`ns/name`, `node 10.0.0.1`, an address) the universe lacks. */
-function endpointNamed(name: string): Endpoint {
-  if (name.startsWith('node ')) return { kind: 'ip', ip: name.slice(5), node: true };
-  return addressValue(name) === undefined && name.includes('/')
-    ? { kind: 'pod', namespace: name.slice(0, name.indexOf('/')), labels: {}, ports: [] }
-    : { kind: 'ip', ip: name };
-}
-
-/** Names as the universe gives them: `ns/name` for workloads, the address for nodes and IPs. */
-const peerName = (p: Peer) => (p.kind === 'workload' ? `${p.namespace}/${p.name}` : p.ip);
-
-const flowKey = (from: string, to: string, protocol: string, port: number) =>
-  JSON.stringify([from, to, protocol, port]);
-
-/**
- * The allowed evidence of the profile's connections by (from, to, protocol, port), merged in profile order: a diff
- * asks once per group of grants, and walking every connection each time was pairs × connections.
- */
-function observedFlows(profile: Profile): Map<string, FlowEvidence> {
-  const out = new Map<string, FlowEvidence>();
-  for (const e of profile.network ?? []) {
-    if (!e.allowed) continue;
-    const k = flowKey(peerName(e.from), peerName(e.to), e.protocol, e.port);
-    const ev = out.get(k);
-    out.set(k, ev ? mergeFlowEvidence(ev, e.allowed) : e.allowed);
-  }
-  return out;
-}
-
-/** The evidence of the connections of a group the profile saw (runs of one observed port), merged. */
-function evidenceOf(observed: Map<string, FlowEvidence>, items: NetGrant[]): CiEvidence {
-  let ev: FlowEvidence | undefined;
-  for (const g of items) {
-    const e = g.observed ? observed.get(flowKey(g.from, g.to, g.protocol, g.port)) : undefined;
-    if (e) ev = ev ? mergeFlowEvidence(ev, e) : e;
-  }
-  return ev
-    ? {
-        used: true,
-        count: ev.connections || ev.records,
-        firstSeen: ev.firstSeen,
-        lastSeen: ev.lastSeen,
-        samples: ev.samples.map((s) => s.id),
-      }
-    : noEvidence();
-}
-
 /**
  * A group of grants between one source and one destination (a workload, or the addresses together) on one protocol,
  * in words: the ports as ranges, address regions as the blocks they make up; regions granted different ports are
@@ -311,6 +269,7 @@ function finding(
   const g = items[0]!;
   const name = portNamer(named, g);
   const peers = (names: string[]) => {
+    if (names.every((n) => n.startsWith(SERVER))) return serversNamed(names);
     const regions = names.map((n) => byName.get(n)?.range).filter((r) => r !== undefined);
     return regions.length ? describeAddresses(regions, spell) : names[0]!;
   };
@@ -373,9 +332,14 @@ function riskOf(items: NetGrant[], byName: Map<string, UniverseEndpoint>): CiFin
   for (const g of items) {
     const to = byName.get(g.to);
     const from = byName.get(g.from);
-    // A region that is one node's address is a node peer (its risk is a node's, not the internet's).
-    const peer = (ep: { kind: 'ip'; ip: string; node?: boolean }) =>
-      ep.node ? { kind: 'node' as const, ip: ep.ip } : { kind: 'ip' as const, ip: ep.ip };
+    // A region that is one node's address is a node peer (its risk is a node's, not the internet's); the API
+    // server's address, the API server.
+    const peer = (ep: { kind: 'ip'; ip: string; node?: boolean; apiserver?: boolean }): Peer =>
+      ep.apiserver
+        ? { kind: 'apiserver', ip: ep.ip }
+        : ep.node
+          ? { kind: 'node', ip: ep.ip }
+          : { kind: 'ip', ip: ep.ip };
     if (to?.ep.kind === 'ip') pushAll(list, netRiskList(peer(to.ep), 'from', g, to.range));
     if (from?.ep.kind === 'ip') pushAll(list, netRiskList(peer(from.ep), 'to', g, from.range));
     if (to?.range) regions.from.push(to.range);

@@ -140,6 +140,7 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
     );
   const nodes = uniq(r.nodePeers.map((n) => `${n.workload} ${n.direction} ${n.ip}`));
   if (nodes.length) say(`node or host-network peers (allowed by node IP; review): ${nodes.join('; ')}`, 'warn');
+  apiServerSummary(r.apiServer, say);
   if (r.denied.length)
     say(
       `dropped flows seen: ${r.denied.reduce((n, d) => n + d.records, 0)} records on ${r.denied.length} paths (in the evidence, never allowed)`,
@@ -150,6 +151,34 @@ function netpolSummary(r: NetpolResult, output: string | undefined): SummaryLine
     for (const w of r.widenings) say(`  ${netpolLabel(w.option)} ${w.workload}: ${w.detail}`, 'warn');
   }
   return lines;
+}
+
+/**
+ * The API server: by its entity (Cilium), or by the addresses the flows saw it at, which a NetworkPolicy cannot do
+ * without (it has no name for the API server) and which managed control planes change: said as a warning, each.
+ */
+function apiServerSummary(a: NetpolResult['apiServer'], say: (text: string, tone?: SummaryLine['tone']) => void): void {
+  // Each workload and direction once, with the addresses it saw: `shop/operator egress 10.0.5.10, 10.0.6.20`.
+  const by = new Map<string, Set<string>>();
+  for (const p of a.peers) {
+    const k = `${p.workload} ${p.direction}`;
+    by.set(k, (by.get(k) ?? new Set()).add(p.ip));
+  }
+  const peers = [...by.keys()].sort(cmp).map((k) => `${k} ${[...by.get(k)!].sort(cmp).join(', ')}`);
+  if (!peers.length) return;
+  if (a.by === 'entity') {
+    say(
+      `the API server allowed as Cilium's kube-apiserver entity (Cilium 1.11 or later), whatever its address: ${peers.join('; ')}`,
+    );
+    return;
+  }
+  say(
+    `the API server allowed at the addresses the flows saw it at (a NetworkPolicy cannot name it): ${peers.join('; ')}; ` +
+      'managed control planes (EKS, GKE, AKS) change these addresses on upgrades and scaling, and the policy then cuts ' +
+      "these workloads off from it: --flavor cilium allows it as Cilium's kube-apiserver entity; else regenerate after " +
+      'each change',
+    'warn',
+  );
 }
 
 /**

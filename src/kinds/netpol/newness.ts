@@ -1,4 +1,5 @@
 import type { NetpolFinding } from '../../model/finding.js';
+import { cmp } from '../../model/issue.js';
 import { describePeer } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
 
@@ -12,14 +13,17 @@ import type { Profile } from '../../model/profile.js';
 export function netpolNewness(f: NetpolFinding, train: Profile, heldOut: Profile): string {
   const a = f.access;
   const edges = (train.network ?? []).filter((e) => e.allowed && describePeer(e.from) === a.from);
-  if (edges.length === 0) return `a new source ${a.from}: it made no connection in training`;
+  if (edges.length === 0) {
+    const calls = (train.network ?? []).filter((e) => e.allowed && describePeer(e.to) === a.to);
+    return `a new source ${a.from}${movedServer(a.from, calls, 'from') || ': it made no connection in training'}`;
+  }
   // A workload of training whose held-out pods its selector no longer selects: its policies, and the rules naming it
   // as a peer, miss them whatever the peer or port.
   const moved = [a.from, a.to].map((w) => relabelled(w, train, heldOut)).filter((x) => x !== undefined);
   const peer = edges.filter((e) => describePeer(e.to) === a.to);
   const seen = [...new Set(peer.map((e) => `${e.protocol}/${e.port}`))];
   const isNew = !peer.length
-    ? `a new peer ${a.to}${movedName(a.to, edges, train, heldOut)}`
+    ? `a new peer ${a.to}${movedServer(a.to, edges, 'to') || movedName(a.to, edges, train, heldOut)}`
     : !seen.includes(`${a.protocol}/${a.port}`)
       ? `a new port ${a.protocol}/${a.port} to ${a.to} (seen: ${seen.join(', ')})`
       : undefined;
@@ -66,6 +70,20 @@ function movedName(to: string, edges: NonNullable<Profile['network']>, train: Pr
       );
   }
   return '';
+}
+
+/**
+ * `, a new address of the API server (seen at IP in training): ...` when `peer` is the API server and training's
+ * `edges` had it (on their `side`) at other addresses: a managed control plane moved it (EKS replaces its network
+ * interfaces on upgrades and scaling).
+ */
+function movedServer(peer: string, edges: NonNullable<Profile['network']>, side: 'from' | 'to'): string {
+  const was = [...new Set(edges.flatMap((e) => (e[side].kind === 'apiserver' ? [e[side].ip] : [])))].sort(cmp);
+  if (!peer.startsWith(describePeer({ kind: 'apiserver', ip: '' })) || !was.length) return '';
+  return (
+    `, a new address of the API server (seen at ${was.join(', ')} in training): a NetworkPolicy names it by ` +
+    'address, which managed control planes change (--flavor cilium allows it as the kube-apiserver entity)'
+  );
 }
 
 /** A profile's DNS names by address, made once per profile (a backtest asks for every denied connection). */

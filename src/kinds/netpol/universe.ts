@@ -9,7 +9,7 @@ import {
   formatCidr,
 } from '../../knowledge/network/cidr.js';
 import { cmp } from '../../model/issue.js';
-import type { WorkloadInfo } from '../../model/network.js';
+import { describePeer, type WorkloadInfo } from '../../model/network.js';
 import type { Profile } from '../../model/profile.js';
 import type { PolicyDoc } from '../../policy/load.js';
 import type { ReadPolicy } from '../../verify/netpol.js';
@@ -79,7 +79,10 @@ export function universeFor(
     ...peers.flatMap((p) => (p.kind === 'node' ? [addressValue(p.ip)] : [])),
     ...nodeAddresses.map(addressValue),
   ]);
-  pushAll(endpoints, addressRegions(seen, docs, nodes));
+  // The API server's addresses the flows saw: Cilium's kube-apiserver, named as verify names the peer; then the other
+  // regions are not the API server (else every address may be it, and the entity a maybe everywhere).
+  const servers = new Set(peers.flatMap((p) => (p.kind === 'apiserver' ? [addressValue(p.ip)] : [])));
+  pushAll(endpoints, addressRegions(seen, docs, nodes, servers));
   endpoints.sort((a, b) => cmp(a.name, b.name));
   const cuts = new Map<PortProtocol, Set<number>>(PORT_PROTOCOLS.map((p) => [p, new Set([1, LAST_PORT + 1])]));
   const cut = (protocol: unknown, first: number, last = first) => {
@@ -161,7 +164,12 @@ function visitBlocks(v: unknown, add: (cidr: string) => void): void {
  * risk is its representative's) and the addresses the profile saw cut the address space into. A region of one
  * address is named by the address as the profile (or a policy) spells it, so evidence and DNS names find it.
  */
-function addressRegions(seen: string[], sides: PolicyDoc[][], nodes: Set<bigint | undefined>): UniverseEndpoint[] {
+function addressRegions(
+  seen: string[],
+  sides: PolicyDoc[][],
+  nodes: Set<bigint | undefined>,
+  servers: Set<bigint | undefined>,
+): UniverseEndpoint[] {
   const cuts = new Set<bigint>([0n, ADDRESS_SPACE, MAPPED_V4, MAPPED_V4 + (1n << 32n)]);
   const spelling = new Map<bigint, string>();
   const block = (cidr: string) => {
@@ -189,9 +197,16 @@ function addressRegions(seen: string[], sides: PolicyDoc[][], nodes: Set<bigint 
     const lo = sorted[i]!;
     const hi = next - 1n;
     const ip = spelling.get(lo) ?? formatAddress(lo);
+    if (lo === hi && servers.has(lo))
+      return {
+        name: describePeer({ kind: 'apiserver', ip }),
+        ep: { kind: 'ip', ip, apiserver: true },
+        range: { lo, hi },
+      };
+    const known = servers.size ? { apiserver: false } : {};
     return {
       name: lo === hi ? ip : `${formatAddress(lo)}-${formatAddress(hi)}`,
-      ep: lo === hi && nodes.has(lo) ? { kind: 'ip', ip, node: true } : { kind: 'ip', ip },
+      ep: lo === hi && nodes.has(lo) ? { kind: 'ip', ip, node: true, ...known } : { kind: 'ip', ip, ...known },
       range: { lo, hi },
     };
   });

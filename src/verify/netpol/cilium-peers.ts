@@ -95,6 +95,11 @@ const NODE: string[][] = [
 ];
 /** The pod's own node: the host, perhaps the API server's. */
 const OWN_NODE = NODE.filter((n) => n[0] === 'host');
+/** The API server: outside the cluster (at an address of the world), or on a node, the host or a remote one. */
+const API_SERVER = (ip: string): string[][] => [
+  ['world', ip.includes('.') ? 'world-ipv4' : 'world-ipv6', 'kube-apiserver'],
+  ...NODE.filter((n) => n.includes('kube-apiserver')),
+];
 /** Endpoints inside the cluster at addresses the inventory does not list. */
 const UNLISTED: string[][] = [
   ['cluster'],
@@ -112,19 +117,22 @@ const identityCache = new WeakMap<Endpoint, string[][]>();
  * (which pods run where is not known), perhaps one serving the API server. Any other address is outside the cluster
  * (`world`, and `world-ipv4` or `world-ipv6`), perhaps the API server's when it runs outside; a private one may also
  * be a node the profile never saw or an endpoint of the cluster the inventory does not list (a pod gone before it
- * was taken, a health or ingress endpoint, an unmanaged pod).
+ * was taken, a health or ingress endpoint, an unmanaged pod). The API server's address (Hubble's
+ * `reserved:kube-apiserver`) is the kube-apiserver entity, wherever it runs; an address known not to be it is not.
  */
 export function identities(ep: Endpoint): readonly string[][] {
   if (ep.kind === 'pod') return [['cluster']];
   let out = identityCache.get(ep);
   if (out) return out;
   if (ep.own) out = OWN_NODE;
+  else if (ep.apiserver) out = API_SERVER(ep.ip);
   else if (ep.node) out = NODE;
   else {
     const world = ['world', ep.ip.includes('.') ? 'world-ipv4' : 'world-ipv6'];
     out = [world, [...world, 'kube-apiserver']];
     if (isPrivateAddress(ep.ip)) out = [...out, ...NODE, ...UNLISTED];
   }
+  if (ep.apiserver === false) out = out.filter((id) => !id.includes('kube-apiserver'));
   identityCache.set(ep, out);
   return out;
 }

@@ -209,6 +209,19 @@ function ciliumPeer(
         `${key} holds the node address ${other.ip}: Cilium selects a node by CIDR only with policy-cidr-match-mode nodes (off by default); the host and remote-node entities select nodes`,
       );
       t = fact(ctx.world, deny);
+    } else if (
+      t !== NO &&
+      other.kind === 'ip' &&
+      other.apiserver &&
+      !ctx.identity?.includes('world') &&
+      (key.endsWith('CIDR') || key.endsWith('CIDRSet'))
+    ) {
+      // The API server on a node has that node's identity, as above; outside the cluster a CIDR rule selects it at
+      // that address, which a managed control plane changes. The kube-apiserver entity selects it wherever it runs.
+      why?.push(
+        `${key} holds the API server's address ${other.ip}: Cilium selects the API server by CIDR only where it runs outside the cluster (on a node, with policy-cidr-match-mode nodes), and only at that address; the kube-apiserver entity selects it wherever it runs`,
+      );
+      t = fact(ctx.world, deny);
     } else if (t === MAYBE && key.slice(side.length) !== 'Endpoints') {
       why?.push(
         key === 'toServices' && !ctx.facts.services

@@ -45,9 +45,9 @@ export type Endpoint =
     }
   /**
    * An address; `node` when it is a node's (Cilium's host or remote-node, never world); `own` when it is the node the
-   * pod at the other end runs on (Cilium's host).
+   * pod at the other end runs on (Cilium's host); `apiserver` if the API server's (kube-apiserver), `false` if not.
    */
-  | { kind: 'ip'; ip: string; node?: boolean; own?: boolean };
+  | { kind: 'ip'; ip: string; node?: boolean; own?: boolean; apiserver?: boolean };
 
 export interface Connection {
   src: Endpoint;

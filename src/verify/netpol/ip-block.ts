@@ -22,7 +22,8 @@ const POD_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0
 );
 
 /** The endpoint as an ipBlock is matched against it. */
-export type BlockEndpoint = { kind: 'pod'; ips?: readonly string[] } | { kind: 'ip'; ip: string; node?: boolean };
+export type BlockEndpoint =
+  { kind: 'pod'; ips?: readonly string[] } | { kind: 'ip'; ip: string; node?: boolean; apiserver?: boolean };
 
 export class IpBlocks {
   /** Addresses known not to be pods', as numbers in ascending order, without repeats. */
@@ -54,6 +55,11 @@ export class IpBlocks {
         return {
           t: MAYBE,
           why: `ipBlock ${cidr} holds the node address ${ep.ip}: ${this.plugin.title} matches a node's address with an ipBlock only when its agent runs with policy-cidr-match-mode nodes (off by default)`,
+        };
+      if (ep.apiserver && this.plugin?.nodes === 'configurable')
+        return {
+          t: MAYBE,
+          why: `ipBlock ${cidr} holds the API server's address ${ep.ip}: ${this.plugin.title} gives the API server its kube-apiserver identity, which an ipBlock matches where it runs outside the cluster, and on a node only when its agent runs with policy-cidr-match-mode nodes (off by default)`,
         };
       return { t: YES };
     }
