@@ -58,7 +58,10 @@ export async function examinePolicyPaths(
   for (const g of loaded.given) {
     const policies =
       read && loaded.given.length === 1 ? read : readAllPolicies(g.files.flatMap((f) => docsOf.get(f) ?? []));
-    const holds = [...policies.values()].some((p) => p.count > 0);
+    // A policy of a kind no evaluator judges (an AdminNetworkPolicy) is found too: its issue is counted, and under
+    // --on-error skip the run goes on without it, as with any other issue.
+    const files = new Set(g.files);
+    const holds = [...policies.values()].some((p) => p.count > 0 || p.issues.some((i) => files.has(i.file)));
     let hint: string | undefined;
     if (!holds && !g.files.some((f) => logs.has(f))) {
       // Of a path that holds no policy, the files that did not say whose they are by a document: up to the first log.

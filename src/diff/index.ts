@@ -7,7 +7,7 @@ import type { PolicyDoc } from '../policy/load.js';
 import { kustomizeIssues } from '../policy/kustomize.js';
 import { andList, pushAll } from '../util/array.js';
 import { put } from '../util/own.js';
-import { keptWidenings, netGrantKeys } from './kept.js';
+import { keptWidenings, usedGrantKeys } from './kept.js';
 
 export type { CiEvidence, CiFinding, CiReport, FindingType, Location } from '../model/finding.js';
 
@@ -192,7 +192,7 @@ export async function checkPolicies(
       const ev = c.evidence!(group);
       const f = c.finding('unused', group, ev);
       judgedGrants.push(f);
-      if (ev.used) for (const k of netGrantKeys(f)) used.add(k);
+      if (ev.used) for (const k of usedGrantKeys(f)) used.add(k);
       else report.unused.push(f);
     }
   }

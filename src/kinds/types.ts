@@ -1,3 +1,4 @@
+import type { KeptHook } from './keptTypes.js';
 import type {
   CiAccessByKind,
   CiEvidence,
@@ -184,6 +185,8 @@ export interface PolicyKind<O = unknown, S = unknown, K extends KindName = KindN
    * from it denies everything without a policy.
    */
   allowsNothing?(heldOut: Profile): { path: string; text: string }[];
+  /** How `check` tells a widening `generate` listed from an unused grant (diff/kept.ts); a kind without it has none. */
+  kept?: KeptHook;
   /**
    * Why a held-out observation the policy would deny is new, against what training saw (backtest); `heldOut` is the
    * held-out window's profile, for what it says of the observation beyond the finding (an address's DNS names).

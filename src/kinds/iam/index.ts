@@ -1,3 +1,4 @@
+import { iamKept } from './kept.js';
 import { IamGenerator, type IamOptions, type IamResult } from '../../generate/iam/index.js';
 import type { Principal } from '../../model/profile.js';
 import { cmp } from '../../model/issue.js';
@@ -140,6 +141,7 @@ export const iam: PolicyKind<IamOptions, IamPolicySet, 'iam'> = {
     brief: `${f.access.action} on ${f.access.resource}`,
   }),
   newness: iamNewness,
+  kept: iamKept,
   excess: iamExcess,
   excessSamples: "other principals' accesses",
   report: iamReport,

@@ -1,3 +1,4 @@
+import { netpolKept } from './kept.js';
 import { toYamlDocuments } from '../../emit/yaml.js';
 import {
   generateNetpol,
@@ -90,6 +91,7 @@ export const netpol: PolicyKind<NetpolOptions, NetworkPolicies, 'netpol'> = {
     brief: `${f.access.from} -> ${f.access.to} ${f.access.protocol}/${f.access.port}`,
   }),
   newness: netpolNewness,
+  kept: netpolKept,
   // Pairs of known workloads that never connected in either window (training and held-out merged in `both`), as the
   // negative samples of RBAC and IAM are other principals' accesses in either window: a pair that talked in training
   // only did talk, and its rule is no excess.
